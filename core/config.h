@@ -1,0 +1,56 @@
+/* config.h — the configuration: defaults, the YAML file, environment overrides. */
+#ifndef BATON_CORE_CONFIG_H
+#define BATON_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Every string member is owned by the config (freed by baton__config_release)
+ * and never NULL after baton__config_load() succeeded, except where marked
+ * "or NULL". */
+typedef struct baton__config {
+  char *source;            /* the file read, or NULL when none */
+  char *home;              /* BATON_HOME */
+  char *socket_path;       /* BATON_SOCKET */
+  int workers;             /* parallel tasks per run, 1..64 */
+  long task_timeout_ms;    /* per task, 0 = none */
+
+  /* LLM (planner, summarizer). base_url NULL means offline. */
+  char *llm_base_url;      /* or NULL */
+  char *llm_model;
+  char *llm_api_key;       /* or NULL */
+  long llm_timeout_ms;
+
+  /* Hugging Face inference. */
+  char *hf_base_url;
+  char *hf_token;          /* or NULL: remote executors unavailable */
+
+  bool debug_executors;
+
+  /* Limits on outside input. */
+  size_t max_request_bytes;  /* user request text */
+  size_t max_plan_bytes;     /* task-graph JSON */
+  size_t max_input_bytes;    /* one input file */
+  size_t max_text_bytes;     /* text passed between tasks */
+  int max_tasks;             /* tasks in one graph */
+
+  char **allowed_roots;    /* extra folders inputs may come from, or NULL */
+  size_t n_allowed_roots;
+
+  /* Local executor settings. */
+  char *tesseract_lang;
+  char *tesseract_datapath;  /* or NULL: the library default */
+  char *tts_voice;
+  int tts_rate;              /* words per minute */
+  int summary_percent;       /* share of sentences kept, 1..100 */
+  char *summary_dictionary;  /* libots dictionary language, e.g. "en" */
+  char *prompts_dir;         /* or NULL: built-in search */
+} baton__config;
+
+/* Fills cfg with defaults, then the YAML file (path, or the default lookup
+ * when NULL), then the environment. Returns 0, or -1 with a message naming
+ * the file and line in err. cfg must be released even on failure. */
+int baton__config_load(baton__config *cfg, const char *path, char *err, size_t errlen);
+void baton__config_release(baton__config *cfg);
+
+#endif

@@ -1,0 +1,88 @@
+/* util.h — small shared helpers: growable strings, bounded file reads, paths, time. */
+#ifndef BATON_CORE_UTIL_H
+#define BATON_CORE_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Growable NUL-terminated byte buffer. Invariant: buf is never NULL after
+ * init (it points at a static "" until the first append), len < cap or
+ * cap == 0. On allocation failure the buffer sets `oom` and ignores further
+ * appends, so callers check once at the end with baton__sb_ok().
+ */
+typedef struct baton__sb {
+  char *buf;
+  size_t len;
+  size_t cap;
+  bool oom;
+} baton__sb;
+
+void baton__sb_init(baton__sb *sb);
+/* Frees the memory and re-initialises. */
+void baton__sb_release(baton__sb *sb);
+void baton__sb_add(baton__sb *sb, const void *data, size_t len);
+void baton__sb_adds(baton__sb *sb, const char *s);
+void baton__sb_addc(baton__sb *sb, char c);
+void baton__sb_addf(baton__sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void baton__sb_vaddf(baton__sb *sb, const char *fmt, va_list ap);
+void baton__sb_reset(baton__sb *sb);
+bool baton__sb_ok(const baton__sb *sb);
+/* Hands the string to the caller (free with free()), leaving sb empty.
+ * Returns NULL if an allocation failed along the way. */
+char *baton__sb_detach(baton__sb *sb);
+
+/* strdup that accepts NULL (returns NULL). */
+char *baton__strdup(const char *s);
+char *baton__strndup(const char *s, size_t n);
+/* snprintf into a fixed buffer; never overflows, always terminates. */
+void baton__fmt(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Case-insensitive ASCII comparisons. */
+bool baton__ieq(const char *a, const char *b);
+bool baton__has_suffix_ci(const char *s, const char *suffix);
+/* Trims ASCII white space in place; returns s. */
+char *baton__trim(char *s);
+
+/* Reads a whole file, refusing files larger than max bytes.
+ * Returns 0 and a malloc'd NUL-terminated buffer (caller frees), or -1 with
+ * a message in err. */
+int baton__read_file(const char *path, size_t max, char **out, size_t *len,
+                     char *err, size_t errlen);
+/* Writes a file atomically (temp file + rename). 0 or -1 with err. */
+int baton__write_file(const char *path, const void *data, size_t len,
+                      char *err, size_t errlen);
+/* mkdir -p with the given mode for the folders it creates. 0 or -1 (errno). */
+int baton__mkdirs(const char *path, unsigned mode);
+/* Joins two path parts with exactly one '/'. Caller frees. */
+char *baton__path_join(const char *a, const char *b);
+bool baton__file_exists(const char *path);
+
+/* Monotonic milliseconds and wall-clock seconds. */
+int64_t baton__now_ms(void);
+double baton__wall_s(void);
+/* A new run id: "YYYYMMDD-HHMMSS-xxxxxx" (time plus 24 random bits). */
+void baton__new_run_id(char out[32]);
+
+/* Resource types carried between tasks, as a bit set. */
+enum {
+  BATON__T_TEXT = 1u << 0,
+  BATON__T_IMAGE = 1u << 1,
+  BATON__T_AUDIO = 1u << 2,
+  BATON__T_VIDEO = 1u << 3,
+  BATON__T_JSON = 1u << 4
+};
+/* "text" -> BATON__T_TEXT ...; 0 for an unknown name. */
+unsigned baton__type_from_name(const char *name);
+/* Name of one type bit ("text"); "?" for anything else. */
+const char *baton__type_name(unsigned type);
+/* Parses a list like "image, text" into a bit set; returns 0 on any
+ * unknown name. */
+unsigned baton__types_parse(const char *list);
+/* Renders a bit set as "image,text" into out. */
+void baton__types_format(unsigned types, char *out, size_t cap);
+/* Guesses a file's resource type from its name's extension (0 if unknown). */
+unsigned baton__type_of_path(const char *path);
+
+#endif

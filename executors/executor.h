@@ -1,0 +1,74 @@
+/* executor.h — the executor interface: typed inputs in, typed outputs or an error out. */
+#ifndef BATON_EXECUTORS_EXECUTOR_H
+#define BATON_EXECUTORS_EXECUTOR_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/config.h"
+
+/* A typed value. For BATON__T_TEXT and BATON__T_JSON, `data` is the text;
+ * for files (image, audio, video) it is an absolute path. */
+typedef struct baton__value {
+  char *name;       /* argument name ("text", "image", "tgt_lang" ...) */
+  unsigned type;    /* one BATON__T_* bit; 0 for a plain parameter */
+  char *data;       /* owned */
+} baton__value;
+
+#define BATON__MAX_VALUES 16
+
+/* A small set of named values; owns its members. */
+typedef struct baton__values {
+  baton__value v[BATON__MAX_VALUES];
+  size_t n;
+} baton__values;
+
+/* Adds a value (copies name and data). 0, or -1 when full or out of memory. */
+int baton__values_add(baton__values *vs, const char *name, unsigned type, const char *data);
+/* Adds a value taking ownership of data (freed on failure too). */
+int baton__values_add_own(baton__values *vs, const char *name, unsigned type, char *data);
+/* First value of that name, or NULL. */
+const baton__value *baton__values_get(const baton__values *vs, const char *name);
+/* First value of that type, or NULL. */
+const baton__value *baton__values_get_type(const baton__values *vs, unsigned type);
+void baton__values_release(baton__values *vs);
+
+/* What a running task may use. */
+typedef struct baton__exec_env {
+  const baton__config *cfg;   /* borrowed */
+  const char *workspace;      /* the run's folder; outputs go only here */
+  const char *file_prefix;    /* e.g. "task0": name output files with it */
+  const atomic_int *cancel;   /* non-zero: stop as soon as possible */
+  long timeout_ms;            /* 0: none */
+  char err[512];              /* the executor writes its error here */
+} baton__exec_env;
+
+/*
+ * An executor. `tasks` lists the pipeline tags it serves. Methods:
+ *  available: whether it can run on this machine now and, if not, why.
+ *  init:      expensive set-up, done once per context on first use.
+ *  run:       one task. Reads `in`, writes outputs into `out`, returns 0; or
+ *             returns -1 with env->err set. Called with the executor's lock
+ *             held unless `reentrant` is true.
+ *  release:   undoes init.
+ */
+typedef struct baton__executor {
+  const char *name;             /* "tesseract" (endpoint "local:tesseract") */
+  const char *model_id;         /* "local/tesseract" */
+  const char *const *tasks;     /* NULL-terminated */
+  bool reentrant;
+  bool (*available)(const baton__config *cfg, char *why, size_t whylen);
+  int (*init)(const baton__config *cfg, void **state, char *err, size_t errlen);
+  int (*run)(void *state, const char *task, const baton__values *in, baton__exec_env *env,
+             baton__values *out);
+  void (*release)(void *state);
+} baton__executor;
+
+/* The table of executors built into this library, NULL-terminated. */
+extern const baton__executor *const baton__executors[];
+
+/* The executor with that name (or "local:name" endpoint), or NULL. */
+const baton__executor *baton__executor_find(const char *name);
+
+#endif

@@ -1,0 +1,258 @@
+/*
+ * baton.h — the public API of libbaton, a HuggingGPT-style task orchestrator.
+ *
+ * A request in plain language becomes a task graph (planner), each task is
+ * matched to a model (registry), tasks run in dependency order (runtime,
+ * executors) and one answer cites every result (summarizer).
+ *
+ * Conventions used throughout this header:
+ *  - Functions return a baton_rc; BATON_OK is 0. Detail text for the most
+ *    recent failure on a context is available from baton_errmsg().
+ *  - Out-parameters come last. Strings the library hands out are freed with
+ *    baton_free(); strings passed in are copied unless a comment says
+ *    "borrowed".
+ *  - Every _free()/_close() accepts NULL and then does nothing.
+ *  - The library never prints. It reports through the log and event
+ *    callbacks the embedder installs.
+ *  - Nothing in this header includes a third-party header. Only what is
+ *    declared here is API.
+ */
+#ifndef BATON_H
+#define BATON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(BATON_BUILDING_LIBRARY)
+#define BATON_API __attribute__((visibility("default")))
+#else
+#define BATON_API
+#endif
+
+#define BATON_VERSION_MAJOR 0
+#define BATON_VERSION_MINOR 1
+#define BATON_VERSION_PATCH 0
+
+/*
+ * Result codes, generated from one list so the enum and baton_strerror()
+ * never drift. Codes are never renumbered; new ones are appended.
+ */
+#define BATON_RC_LIST(X)                                                     \
+  X(OK, 0, "success")                                                        \
+  X(ERROR, 1, "internal error")                                              \
+  X(NOMEM, 2, "out of memory")                                               \
+  X(INVALID, 3, "invalid argument")                                          \
+  X(CONFIG, 4, "bad configuration")                                          \
+  X(NOTFOUND, 5, "not found")                                                \
+  X(IO, 6, "input/output error")                                             \
+  X(DB, 7, "registry database error")                                        \
+  X(PLAN, 8, "invalid task graph")                                           \
+  X(UNAVAILABLE, 9, "no executor or model available")                        \
+  X(EXEC, 10, "task execution failed")                                       \
+  X(CANCELLED, 11, "cancelled")                                              \
+  X(TIMEOUT, 12, "timed out")                                                \
+  X(LIMIT, 13, "input exceeds a configured limit")                           \
+  X(DENIED, 14, "access denied")                                             \
+  X(LLM, 15, "language model request failed")                                \
+  X(BUSY, 16, "busy")
+
+typedef enum baton_rc {
+#define BATON__RC_ENUM(name, num, text) BATON_##name = num,
+  BATON_RC_LIST(BATON__RC_ENUM)
+#undef BATON__RC_ENUM
+} baton_rc;
+
+/* Static text for a result code; never NULL ("unknown error" for codes not
+ * in the list). Thread-safe. */
+BATON_API const char *baton_strerror(int rc);
+
+/* The library version as "MAJOR.MINOR.PATCH". Static storage; thread-safe. */
+BATON_API const char *baton_version(void);
+
+/* Frees memory the library handed out (strings from the *_json calls and
+ * baton_plan()). NULL is a no-op. Thread-safe. */
+BATON_API void baton_free(void *ptr);
+
+/* ---------------------------------------------------------------------- */
+/* Context                                                                  */
+
+/* A context owns the configuration, the registry connection, the executor
+ * table and the LLM client. All other objects hang off it. */
+typedef struct baton baton;
+
+/* Log levels passed to the log callback. */
+typedef enum baton_log_level {
+  BATON_LOG_ERROR = 0,
+  BATON_LOG_WARN = 1,
+  BATON_LOG_INFO = 2,
+  BATON_LOG_DEBUG = 3
+} baton_log_level;
+
+/* Log callback: msg is borrowed for the duration of the call. It may be
+ * called from any thread the library uses, so it must be thread-safe. */
+typedef void (*baton_log_fn)(void *userdata, baton_log_level level, const char *msg);
+
+/*
+ * Opens a context.
+ *  config_path: YAML config file (borrowed for the call). NULL means the
+ *               default lookup: $BATON_CONFIG, else
+ *               $XDG_CONFIG_HOME/baton/config.yaml if it exists, else none.
+ *               Environment variables then override the file (INTERFACE.md).
+ *  out:         receives the context; the caller closes it with
+ *               baton_close(). On failure *out is still set (unless the
+ *               failure was BATON_NOMEM) so that baton_errmsg(*out) can
+ *               explain; close it anyway.
+ * Returns BATON_OK, BATON_CONFIG (bad file, with the line in the message),
+ * BATON_DB or BATON_IO (data folder or registry unusable), BATON_NOMEM.
+ * The registry is created and seeded from the shipped catalogue on first use.
+ * Thread-safe (contexts are independent).
+ */
+BATON_API baton_rc baton_open(const char *config_path, baton **out);
+
+/* Closes a context and frees everything it owns. Runs that are still in
+ * progress are cancelled and waited for. NULL is a no-op. Not thread-safe
+ * with respect to other calls on the same context. */
+BATON_API void baton_close(baton *ctx);
+
+/* The detail text of the most recent failure on this context (any thread),
+ * or "" when none. Borrowed: valid until the next call on the context, so
+ * copy it if other threads share the context. Never NULL, even for a NULL
+ * context. */
+BATON_API const char *baton_errmsg(const baton *ctx);
+
+/* Installs the log callback (NULL silences logging). level is the most
+ * verbose level delivered. Call before other threads use the context. */
+BATON_API void baton_set_log(baton *ctx, baton_log_level level, baton_log_fn fn,
+                             void *userdata);
+
+/* The resolved data folder (registry, runs, workspaces). Borrowed for the
+ * context's lifetime. Thread-safe. */
+BATON_API const char *baton_home(const baton *ctx);
+
+/* ---------------------------------------------------------------------- */
+/* Runs                                                                     */
+
+typedef struct baton_run baton_run;
+
+/* Event types, in the order a run produces them. */
+typedef enum baton_event_type {
+  BATON_EVENT_PLAN = 0,          /* json: the plan array */
+  BATON_EVENT_TASK_STARTED = 1,  /* task_id, task, model */
+  BATON_EVENT_TASK_FINISHED = 2, /* task_id, task, model, json: the task object */
+  BATON_EVENT_TASK_FAILED = 3,   /* task_id, task, model, text: the error */
+  BATON_EVENT_SUMMARY_DELTA = 4, /* text: the next piece of the answer */
+  BATON_EVENT_DONE = 5           /* json: the whole result object */
+} baton_event_type;
+
+/* Name of an event type as used on the wire ("plan", "task.started", ...).
+ * Static storage. Thread-safe. */
+BATON_API const char *baton_event_name(baton_event_type type);
+
+/* One event. Every pointer is borrowed for the duration of the callback. */
+typedef struct baton_event {
+  baton_event_type type;
+  const char *run_id;
+  int task_id;        /* -1 when the event is not about one task */
+  const char *task;   /* task name, or NULL */
+  const char *model;  /* model id, or NULL */
+  const char *text;   /* error text or summary piece, or NULL */
+  const char *json;   /* a JSON document as described per type, or NULL */
+  double ts;          /* seconds since the Unix epoch */
+} baton_event;
+
+/* Event callback. Called from the library's worker threads, one event at a
+ * time per run (never concurrently for the same run), in order. It must not
+ * call baton_run_wait() or baton_run_free() on the run it is told about. */
+typedef void (*baton_event_fn)(void *userdata, const baton_event *ev);
+
+/* What to run. Zero-initialise it, then set what applies. All pointers are
+ * borrowed for the duration of baton_submit(). */
+typedef struct baton_request {
+  const char *text;        /* the request in plain language; NULL with plan_json */
+  const char *plan_json;   /* a task graph to execute as is (skips the planner) */
+  const char *const *inputs; /* extra input files the request refers to */
+  size_t n_inputs;
+  int offline;             /* 1: use the offline planner and summarizer even
+                              when an LLM is configured */
+  const char *input_root;  /* folder that relative paths in the request are
+                              resolved against and that inputs must lie
+                              under; NULL: the current directory */
+} baton_request;
+
+/*
+ * Starts a run. The plan is made (or parsed) before this returns, so a bad
+ * request or plan fails here with BATON_PLAN / BATON_INVALID and a message;
+ * the tasks then execute on the context's worker threads.
+ *  on_event/userdata: optional event callback (NULL for none); userdata is
+ *                     borrowed until the run is freed.
+ *  out: receives the run; the caller frees it with baton_run_free().
+ * Thread-safe: many threads may submit on one context.
+ */
+BATON_API baton_rc baton_submit(baton *ctx, const baton_request *req,
+                                baton_event_fn on_event, void *userdata,
+                                baton_run **out);
+
+/* Blocks until the run has finished (done, failed or cancelled). Returns
+ * BATON_OK when every task succeeded, BATON_EXEC when some task failed,
+ * BATON_CANCELLED when cancelled. Thread-safe. */
+BATON_API baton_rc baton_run_wait(baton_run *run);
+
+/* Asks a run to stop: running tasks are told to stop, pending ones become
+ * "cancelled". Returns at once; use baton_run_wait(). Thread-safe. */
+BATON_API void baton_run_cancel(baton_run *run);
+
+/* The run id. Borrowed for the run's lifetime. Thread-safe. */
+BATON_API const char *baton_run_id(const baton_run *run);
+
+/* The result as the JSON object of `baton run --json` (INTERFACE.md).
+ * Only valid after baton_run_wait() returned; NULL before. Borrowed for the
+ * run's lifetime. Thread-safe after the wait. */
+BATON_API const char *baton_run_result_json(const baton_run *run);
+
+/* The answer text. Same lifetime rules as baton_run_result_json(). */
+BATON_API const char *baton_run_summary(const baton_run *run);
+
+/* Frees a run, waiting for it first if it is still going. NULL is a no-op.
+ * Not thread-safe with other calls on the same run. */
+BATON_API void baton_run_free(baton_run *run);
+
+/* ---------------------------------------------------------------------- */
+/* Planning, single tasks, registry                                         */
+
+/* Plans a request without running it. *json_out receives the plan array,
+ * each task with the model chosen for it and its candidates; free it with
+ * baton_free(). Thread-safe. */
+BATON_API baton_rc baton_plan(baton *ctx, const baton_request *req, char **json_out);
+
+/* Runs one task directly. args_json is a JSON object of arguments such as
+ * {"image":"sign.png"} (borrowed). model may be NULL (the registry picks) or
+ * a model id. *json_out receives the task object of `--json` output (free
+ * with baton_free()); it is set even when the task failed, in which case
+ * BATON_EXEC (or another code) is returned. Thread-safe. */
+BATON_API baton_rc baton_task(baton *ctx, const char *task, const char *args_json,
+                              const char *model, const char *input_root,
+                              char **json_out);
+
+/* Lists models as a JSON array. task may be NULL (all tasks); limit <= 0
+ * means no limit. Free *json_out with baton_free(). Thread-safe. */
+BATON_API baton_rc baton_models_list(baton *ctx, const char *task, int limit,
+                                     char **json_out);
+
+/* Searches model descriptions. Returns a JSON array ranked best first, each
+ * with its score parts. task may be NULL. Free with baton_free().
+ * Thread-safe. */
+BATON_API baton_rc baton_models_search(baton *ctx, const char *text, const char *task,
+                                       int limit, char **json_out);
+
+/* The executors built into this library as a JSON array of
+ * {name, tasks, available, reason}. Free with baton_free(). Thread-safe. */
+BATON_API baton_rc baton_executors_json(baton *ctx, char **json_out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BATON_H */

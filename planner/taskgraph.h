@@ -1,0 +1,72 @@
+/* taskgraph.h — the HuggingGPT task graph: parsing, validation, JSON form. */
+#ifndef BATON_PLANNER_TASKGRAPH_H
+#define BATON_PLANNER_TASKGRAPH_H
+
+#include <stddef.h>
+
+#include "registry/registry.h"
+
+typedef struct cJSON cJSON;
+
+/* One argument. Either a literal value, or a reference to the output of
+ * task `ref` (written "<GENERATED>-ref" in the JSON). */
+typedef struct baton__arg {
+  char *name;   /* "text", "image", "audio", "video", or a parameter such as "tgt_lang" */
+  char *value;  /* literal, or NULL when ref >= 0 */
+  int ref;      /* -1 for a literal */
+} baton__arg;
+
+typedef struct baton__task {
+  int id;
+  char *task;          /* the pipeline tag */
+  int *deps;           /* task ids; none for [-1] */
+  size_t n_deps;
+  baton__arg *args;
+  size_t n_args;
+  char *model;         /* chosen model id, or NULL until assigned */
+  char **candidates;   /* further models to fall back on, or NULL */
+  size_t n_candidates;
+} baton__task;
+
+typedef struct baton__graph {
+  baton__task *tasks;
+  size_t n;
+} baton__graph;
+
+/* Looks up a task kind; returns NULL when unknown. */
+typedef const baton__taskspec *(*baton__task_lookup_fn)(void *ud, const char *name);
+
+/*
+ * Parses a task graph from JSON text (at most max_tasks tasks). Accepts the
+ * HuggingGPT form: an array of {"task","id","dep","args"}. Fills g (release
+ * with baton__graph_release even on failure). Returns 0, or -1 with a
+ * readable message in err.
+ */
+int baton__graph_parse(const char *json, size_t len, int max_tasks, baton__graph *g,
+                       char *err, size_t errlen);
+/* The same from an already-parsed cJSON array (borrowed). */
+int baton__graph_from_json(const cJSON *arr, int max_tasks, baton__graph *g,
+                           char *err, size_t errlen);
+
+/*
+ * Validates a parsed graph: every task known (lookup), ids unique, every
+ * dependency exists, no cycles, every <GENERATED>-k names a dependency,
+ * each resource argument is one the task accepts and, for a reference, one
+ * the referenced task produces. Returns 0 or -1 with a readable message.
+ */
+int baton__graph_validate(const baton__graph *g, baton__task_lookup_fn lookup, void *ud,
+                          char *err, size_t errlen);
+
+/* Index of the task with that id, or -1. */
+int baton__graph_find(const baton__graph *g, int id);
+
+/* The graph as the HuggingGPT JSON array, with "model" when assigned.
+ * Caller frees with cJSON_Delete. NULL on allocation failure. */
+cJSON *baton__graph_to_json(const baton__graph *g);
+
+void baton__graph_release(baton__graph *g);
+/* Appends a task (deep copies nothing: takes ownership of t's members). */
+int baton__graph_push(baton__graph *g, baton__task *t);
+void baton__task_release(baton__task *t);
+
+#endif

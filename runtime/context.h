@@ -1,0 +1,43 @@
+/* context.h — the inside of a baton context and shared runtime helpers. */
+#ifndef BATON_RUNTIME_CONTEXT_H
+#define BATON_RUNTIME_CONTEXT_H
+
+#include <pthread.h>
+#include <stdarg.h>
+
+#include "baton.h"
+#include "core/config.h"
+#include "executors/executor.h"
+#include "registry/registry.h"
+
+/* Per-context state of one executor: lazily initialised, lock-protected. */
+typedef struct baton__exec_slot {
+  const baton__executor *ex;
+  pthread_mutex_t lock;
+  bool initialised;
+  void *state;
+} baton__exec_slot;
+
+struct baton {
+  baton__config cfg;
+  baton__registry *reg;
+  baton__exec_slot *slots;
+  size_t n_slots;
+  pthread_mutex_t lock;        /* guards errmsg and the log settings */
+  char errmsg[1024];
+  baton_log_fn log_fn;
+  void *log_ud;
+  baton_log_level log_level;
+};
+
+/* Records the detail text for the failing call and returns rc. */
+baton_rc baton__fail(baton *ctx, baton_rc rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Logs through the embedder's callback when the level is enabled. */
+void baton__log(baton *ctx, baton_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Whether an endpoint can run here (local executor available, token set...). */
+bool baton__endpoint_ok(void *ctx, const char *endpoint, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,142 @@
+/* support.c — helpers shared by the Criterion suites. */
+#include "support/support.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+char *bt_tmpdir(void) {
+  const char *base = getenv("TMPDIR");
+  if (!base || !*base)
+    base = "/tmp";
+  size_t n = strlen(base) + 32;
+  char *p = malloc(n);
+  cr_assert_not_null(p);
+  snprintf(p, n, "%s/baton-test-XXXXXX", base);
+  cr_assert_not_null(mkdtemp(p), "mkdtemp failed: %s", strerror(errno));
+  return p;
+}
+
+void bt_rmtree(const char *path) {
+  if (!path || !*path || strcmp(path, "/") == 0)
+    return;
+  char *cmd = NULL;
+  size_t n = strlen(path) + 32;
+  cmd = malloc(n);
+  if (!cmd)
+    return;
+  snprintf(cmd, n, "rm -rf '%s'", path);
+  int rc = system(cmd);
+  (void)rc;
+  free(cmd);
+}
+
+static char *join2(const char *a, const char *b) {
+  size_t n = strlen(a) + strlen(b) + 2;
+  char *p = malloc(n);
+  cr_assert_not_null(p);
+  snprintf(p, n, "%s/%s", a, b);
+  return p;
+}
+
+char *bt_shared_data(const char *rel) {
+  const char *root = getenv("BATON_SHARED_DATA");
+  if (!root || !*root)
+    root = BATON_TEST_SHARED_DATA;
+  char *p = join2(root, rel);
+  struct stat st;
+  if (stat(p, &st) != 0) {
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+char *bt_source_path(const char *rel) { return join2(BATON_TEST_SOURCE_DIR, rel); }
+
+char *bt_slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  cr_assert_not_null(f, "cannot open %s: %s", path, strerror(errno));
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  cr_assert_not_null(buf);
+  size_t r;
+  while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+    n += r;
+    if (cap - n - 1 == 0) {
+      cap *= 2;
+      buf = realloc(buf, cap);
+      cr_assert_not_null(buf);
+    }
+  }
+  fclose(f);
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  return buf;
+}
+
+void bt_write(const char *path, const char *data) {
+  FILE *f = fopen(path, "wb");
+  cr_assert_not_null(f, "cannot create %s: %s", path, strerror(errno));
+  cr_assert_eq(fwrite(data, 1, strlen(data), f), strlen(data));
+  cr_assert_eq(fclose(f), 0);
+}
+
+int bt_run(const char *cmd, char **out) {
+  FILE *p = popen(cmd, "r");
+  if (!p)
+    return -1;
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  cr_assert_not_null(buf);
+  size_t r;
+  while ((r = fread(buf + n, 1, cap - n - 1, p)) > 0) {
+    n += r;
+    if (cap - n - 1 == 0) {
+      cap *= 2;
+      buf = realloc(buf, cap);
+      cr_assert_not_null(buf);
+    }
+  }
+  buf[n] = '\0';
+  int st = pclose(p);
+  if (out)
+    *out = buf;
+  else
+    free(buf);
+  if (st == -1)
+    return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+bool bt_render_text_png(const char *text, const char *path) {
+  if (access("/usr/bin/convert", X_OK) != 0)
+    return false;
+  /* Arguments go straight to exec: no shell quoting is involved. */
+  char *caption = malloc(strlen(text) + 16);
+  cr_assert_not_null(caption);
+  snprintf(caption, strlen(text) + 16, "caption:%s", text);
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0)
+      dup2(devnull, 2);
+    execl("/usr/bin/convert", "convert", "-background", "white", "-fill", "black", "-font",
+          "DejaVu-Sans", "-pointsize", "36", "-size", "1400x", caption, "-bordercolor",
+          "white", "-border", "30", path, (char *)NULL);
+    _exit(127);
+  }
+  free(caption);
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}

@@ -1,0 +1,35 @@
+/* support.h — helpers shared by the Criterion suites: temp folders, reference data, processes. */
+#ifndef BATON_TESTS_SUPPORT_H
+#define BATON_TESTS_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Creates a fresh temporary folder (under $TMPDIR or /tmp) and returns its
+ * path (malloc'd). Aborts the test on failure. */
+char *bt_tmpdir(void);
+/* Removes a folder tree (best effort). */
+void bt_rmtree(const char *path);
+/* Path of a file under ../shared/data (malloc'd), or NULL when the shared
+ * data folder is absent; callers then cr_skip_test() with a clear message. */
+char *bt_shared_data(const char *rel);
+/* Path of a file in the source tree (malloc'd). */
+char *bt_source_path(const char *rel);
+/* Reads a whole file into a malloc'd NUL-terminated buffer; aborts on error. */
+char *bt_slurp(const char *path, size_t *len);
+/* Writes a file; aborts on error. */
+void bt_write(const char *path, const char *data);
+/* Runs a shell command, capturing stdout (malloc'd) when out is non-NULL.
+ * Returns the exit status (or -1). */
+int bt_run(const char *cmd, char **out);
+/* Renders `text` into a PNG at path with ImageMagick (black on white,
+ * DejaVu Sans). Returns false when ImageMagick is missing. */
+bool bt_render_text_png(const char *text, const char *path);
+
+#define BT_SKIP_IF_NO_SHARED(ptr, what)                                           \
+  do {                                                                           \
+    if (!(ptr))                                                                  \
+      cr_skip_test("reference data %s is absent (../shared/data not found)", what); \
+  } while (0)
+
+#endif
