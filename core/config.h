@@ -20,6 +20,10 @@ typedef struct baton__config {
   char *llm_model;
   char *llm_api_key;       /* or NULL */
   long llm_timeout_ms;
+  char *llm_response_format; /* how the planner asks for JSON: "auto" (json_schema,
+                                then tgi, json_object, none as the server refuses),
+                                "json_schema", "tgi", "json_object" or "none" */
+  size_t llm_history_chars;  /* chat history kept in a prompt, newest first (chars) */
 
   /* Hugging Face inference. */
   char *hf_base_url;

@@ -58,6 +58,7 @@ typedef struct baton__executor {
   const char *model_id;         /* "local/tesseract" */
   const char *const *tasks;     /* NULL-terminated */
   bool reentrant;
+  bool debug_only;              /* only offered when debug executors are enabled */
   bool (*available)(const baton__config *cfg, char *why, size_t whylen);
   int (*init)(const baton__config *cfg, void **state, char *err, size_t errlen);
   int (*run)(void *state, const char *task, const baton__values *in, baton__exec_env *env,
@@ -70,5 +71,33 @@ extern const baton__executor *const baton__executors[];
 
 /* The executor with that name (or "local:name" endpoint), or NULL. */
 const baton__executor *baton__executor_find(const char *name);
+
+/* ---------------------------------------------------------------------- */
+/* Extensions used by the executors (implemented in executors.c).          */
+
+/* Whether the task was asked to stop (env->cancel set). env->cancel may be
+ * NULL, meaning never. */
+bool baton__exec_cancelled(const baton__exec_env *env);
+
+/* Normalises white space in s[0..len): runs of blanks and line breaks inside
+ * a paragraph become one space, leading/trailing space goes. A paragraph ends
+ * at a blank line; with keep_paragraphs the paragraphs are joined by "\n\n",
+ * otherwise by one space. Returns a malloc'd string (caller frees), or NULL
+ * when out of memory. */
+char *baton__text_normalize(const char *s, size_t len, bool keep_paragraphs);
+
+/* The executors built into this library. Each local one is defined only when
+ * its library was found at build time (the same macro guards its table
+ * entry); apertium has no library and checks for its program at run time. */
+#if defined(BATON_HAVE_TESSERACT)
+extern const baton__executor baton__executor_tesseract; /* tesseract.c */
+#endif
+#if defined(BATON_HAVE_ESPEAK)
+extern const baton__executor baton__executor_espeak;    /* espeak.c */
+#endif
+#if defined(BATON_HAVE_OTS)
+extern const baton__executor baton__executor_ots;       /* ots.c */
+#endif
+extern const baton__executor baton__executor_apertium;  /* apertium.c */
 
 #endif

@@ -181,6 +181,14 @@ typedef struct baton_request {
   const char *input_root;  /* folder that relative paths in the request are
                               resolved against and that inputs must lie
                               under; NULL: the current directory */
+  const char *messages;    /* chat history for multi-turn use, or NULL: a JSON
+                              array of {"role": "user"|"assistant", "content":
+                              "..."} objects, oldest first (optionally with
+                              "files": [paths] and "outputs": {type: value}
+                              naming what an earlier turn produced). The LLM
+                              planner and summarizer see it, trimmed oldest
+                              first to llm.history_chars; the offline planner
+                              ignores it. */
 } baton_request;
 
 /*
@@ -248,9 +256,112 @@ BATON_API baton_rc baton_models_list(baton *ctx, const char *task, int limit,
 BATON_API baton_rc baton_models_search(baton *ctx, const char *text, const char *task,
                                        int limit, char **json_out);
 
+/* The stored runs, newest first, as a JSON array of
+ * {run_id, status, request, created, updated, tasks}; at most limit
+ * (<= 0: 50). Runs left unfinished by a process that died are listed as
+ * "interrupted". Free *json_out with baton_free(). Thread-safe. */
+BATON_API baton_rc baton_runs_list(baton *ctx, int limit, char **json_out);
+
+/* One stored run as the result JSON of `baton run --json` (for a run still
+ * going or interrupted: the tasks recorded so far). BATON_NOTFOUND for an
+ * unknown id. Free *json_out with baton_free(). Thread-safe. */
+BATON_API baton_rc baton_run_get(baton *ctx, const char *run_id, char **json_out);
+
 /* The executors built into this library as a JSON array of
  * {name, tasks, available, reason}. Free with baton_free(). Thread-safe. */
 BATON_API baton_rc baton_executors_json(baton *ctx, char **json_out);
+
+/* ---------------------------------------------------------------------- */
+/* Model registry: import, export, editing, Hub sync, explanations           */
+/* (owned by the registry work; see docs/benchmarks.md for its speed)        */
+
+/*
+ * Imports a model catalogue file into the registry.
+ *  path:   the file (borrowed).
+ *  format: "yaml" (the format of the shipped catalogue), "hugginggpt"
+ *          (HuggingGPT's p0_models.jsonl, one JSON object a line; also reads
+ *          baton_models_export()'s "jsonl"), "hub" (a JSON array of Hub
+ *          /api/models items, or one item a line), or NULL to guess from the
+ *          extension (.yaml/.yml, .jsonl, .json).
+ * All or nothing and idempotent: a bad entry fails the whole import with
+ * "FILE:LINE: reason" in baton_errmsg() and nothing written (BATON_INVALID);
+ * importing the same file again changes nothing. Models of tasks the
+ * registry does not know are skipped and counted (hugginggpt, hub).
+ * Model-card text is cleaned into a short description (front matter,
+ * markdown and HTML removed). Other threads and processes keep reading the
+ * registry while an import runs.
+ * *json_out receives {"file","format","models","inserted","updated",
+ * "unchanged","skipped","skipped_tasks":{task:n},"tasks"}; free it with
+ * baton_free(). Returns BATON_OK, BATON_INVALID (bad file or format),
+ * BATON_IO (unreadable file), BATON_DB. Thread-safe.
+ */
+BATON_API baton_rc baton_models_import(baton *ctx, const char *path, const char *format,
+                                       char **json_out);
+
+/*
+ * Exports the registry's models (of one task, or all when task is NULL) as
+ * text: format "yaml" (importable with format "yaml", with the tasks the
+ * models use) or "jsonl" (one JSON object a line, importable with format
+ * "hugginggpt"). NULL format means "yaml". *text_out receives the text; free
+ * it with baton_free(). Returns BATON_OK, BATON_INVALID, BATON_NOTFOUND
+ * (unknown task), BATON_DB. Thread-safe.
+ */
+BATON_API baton_rc baton_models_export(baton *ctx, const char *format, const char *task,
+                                       char **text_out);
+
+/*
+ * Adds a model, or edits one: model_json (borrowed) is an object
+ * {"id", "task", "endpoint", "description"?, "tags"?: [..], "downloads"?,
+ *  "likes"?, "license"?, "enabled"?}. endpoint is "local:<executor>",
+ * "hf-inference", "llm" or an http(s) URL. For an existing id only the
+ * members given change ({"id":"x","enabled":false} marks a model
+ * unavailable). The model is marked as edited here, so `models sync` keeps
+ * the edit. Returns BATON_OK, BATON_INVALID (with the reason), BATON_DB.
+ * Thread-safe.
+ */
+BATON_API baton_rc baton_models_add(baton *ctx, const char *model_json);
+
+/* Removes a model and its health record. BATON_NOTFOUND for an unknown id.
+ * Thread-safe. */
+BATON_API baton_rc baton_models_remove(baton *ctx, const char *id);
+
+/*
+ * One model as a JSON object: the fields of baton_models_list() plus source
+ * ("catalogue", "import", "hub", "user"), edited, popularity, local_bonus and
+ * "health": {successes, failures, fail_rate, last_latency_ms,
+ * latency_ewma_ms, avg_latency_ms, last_error, last_error_at, updated_at,
+ * score_part}. Free *json_out with baton_free(). BATON_NOTFOUND for an
+ * unknown id. Thread-safe.
+ */
+BATON_API baton_rc baton_models_show(baton *ctx, const char *id, char **json_out);
+
+/*
+ * Syncs the models of one task from the Hugging Face Hub: pages through
+ * $BATON_HUB_BASE_URL (default https://huggingface.co)/api/models sorted by
+ * downloads until limit models (1..100000), with HF_TOKEN as bearer token
+ * when set, waiting and retrying on HTTP 429 (Retry-After / RateLimit) and
+ * 5xx; then upserts them in one transaction. Models added or edited here
+ * keep their text (only downloads and likes are refreshed). *json_out
+ * receives {"task","fetched","inserted","updated","unchanged","kept_local",
+ * "skipped","pages","retries"}; free with baton_free(). Returns BATON_OK,
+ * BATON_NOTFOUND (unknown task), BATON_INVALID, BATON_IO (the Hub could not
+ * be reached or refused), BATON_DB. Blocks for the whole transfer.
+ * Thread-safe.
+ */
+BATON_API baton_rc baton_models_sync(baton *ctx, const char *task, int limit, char **json_out);
+
+/*
+ * Explains which model the registry would choose for a task and step text:
+ * {"task","text","terms":[...],"chosen":id|null,"why":"...",
+ *  "candidates":[{rank, id, endpoint, score, relevance, popularity, health,
+ *  local_bonus, matched:[words], available, reason, chosen}]}, the best
+ * limit (<= 0: 10) models of the task ranked as the matcher ranks them,
+ * unavailable ones included with the reason. text may be NULL. Free
+ * *json_out with baton_free(). BATON_NOTFOUND for an unknown task.
+ * Thread-safe.
+ */
+BATON_API baton_rc baton_models_explain(baton *ctx, const char *text, const char *task,
+                                        int limit, char **json_out);
 
 #ifdef __cplusplus
 }

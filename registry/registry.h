@@ -8,7 +8,7 @@
 typedef struct cJSON cJSON;
 
 /* Current schema version (PRAGMA user_version). */
-#define BATON__REGISTRY_SCHEMA 1
+#define BATON__REGISTRY_SCHEMA 2
 
 /* One task kind (a Hugging Face pipeline tag). */
 typedef struct baton__taskspec {
@@ -16,8 +16,9 @@ typedef struct baton__taskspec {
   char *description;  /* one line */
   unsigned inputs;    /* BATON__T_* bits the task accepts */
   unsigned outputs;   /* BATON__T_* bits it produces */
-  char *keywords;     /* space-separated words and phrases used by the
-                         offline planner, '|' separating phrases; may be "" */
+  char *keywords;     /* cue phrases used by the offline planner, joined
+                         with '|' ("read|text on|ocr"); a phrase may contain
+                         spaces but never '|'; may be "" */
 } baton__taskspec;
 
 /* One model as the matcher returns it. */
@@ -31,6 +32,8 @@ typedef struct baton__model {
   double score;       /* higher is better */
   double relevance;   /* the text-match part of the score */
   double popularity;  /* the popularity part of the score */
+  double health;      /* the health part (<= 0: recent failures push down) */
+  double local_bonus; /* the bonus for local executors */
 } baton__model;
 
 typedef struct baton__registry baton__registry;
@@ -67,6 +70,10 @@ int baton__registry_match(baton__registry *reg, const char *task, const char *te
                           size_t max, size_t *n, char *err, size_t errlen);
 void baton__model_release(baton__model *m);
 
+/* Copies the endpoint of model `id` into out. Returns 0, or -1 when the
+ * model is unknown (or disabled). */
+int baton__registry_endpoint(baton__registry *reg, const char *id, char *out, size_t cap);
+
 /* JSON array of models ({id, task, description, endpoint, downloads, likes}),
  * optionally for one task, at most limit (<= 0: all). Caller frees with
  * cJSON_Delete. NULL on error with err set. */
@@ -76,5 +83,128 @@ cJSON *baton__registry_list(baton__registry *reg, const char *task, int limit,
  * score, relevance and popularity. NULL on error with err set. */
 cJSON *baton__registry_search(baton__registry *reg, const char *text, const char *task,
                               int limit, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------------- */
+/* Health, import/export, editing, Hub sync (schema 2)                       */
+
+/*
+ * Records the outcome of one task on a model: ok, its latency and, when it
+ * failed, the error text (borrowed; may be NULL). Updates successes/failures,
+ * an exponentially weighted failure rate (alpha 0.3) and latency, last_error
+ * and its time. The match score's health part is
+ *   -0.5 * fail_rate / (1 + seconds_since_last_attempt / 3600)
+ * so recent failures push a model down and the push fades within hours.
+ * Unknown model ids are recorded too (a model may come from --model).
+ * Returns 0, or -1 when the database could not be written (the caller may
+ * ignore it: health is advisory). Thread-safe.
+ */
+int baton__registry_health_record(baton__registry *reg, const char *model_id, bool ok,
+                                  long latency_ms, const char *error);
+
+/*
+ * Imports a catalogue file. format: "yaml" (registry/catalogue.yaml's
+ * format), "hugginggpt" (HuggingGPT's p0_models.jsonl: one JSON object a
+ * line; also reads baton's own JSONL export; "jsonl" is an alias) or "hub"
+ * (a JSON array of Hub /api/models items, or one item a line). NULL: guessed
+ * from the extension (.yaml/.yml, .jsonl, .json).
+ * All or nothing: one transaction on a separate connection, so readers of
+ * the handle keep working; a bad entry fails the whole import with
+ * "FILE:LINE: reason" in err and nothing written. Idempotent: importing the
+ * same file again changes nothing. Models of a task the registry does not
+ * know are skipped (hugginggpt, hub) and counted; in YAML they are an error.
+ * Tasks added by an import are seen by baton__registry_tasks() only after
+ * the registry is opened again.
+ * *report receives {"format","inserted","updated","unchanged","skipped",
+ * "skipped_tasks":{task:n},"tasks_added","models"} (caller cJSON_Deletes).
+ * Returns 0 or -1 with err. Thread-safe.
+ */
+int baton__registry_import(baton__registry *reg, const char *path, const char *format,
+                           cJSON **report, char *err, size_t errlen);
+/* The same for text in memory (borrowed); label names it in messages. */
+int baton__registry_import_text(baton__registry *reg, const char *label, const char *text,
+                                size_t len, const char *format, cJSON **report, char *err,
+                                size_t errlen);
+
+/*
+ * Exports the models (of one task, or all when task is NULL) as "yaml"
+ * (importable by the yaml importer, with the tasks they use) or "jsonl"
+ * (one object a line, importable with format hugginggpt). Returns a
+ * malloc'd string (caller frees) or NULL with err set.
+ */
+char *baton__registry_export(baton__registry *reg, const char *format, const char *task,
+                             char *err, size_t errlen);
+
+/* Result of the editing calls that can miss. */
+#define BATON__REG_NOTFOUND (-2)
+
+/*
+ * Adds or edits one model from a JSON object {id, task, endpoint,
+ * description?, tags?: [..] or "a,b", downloads?, likes?, license?,
+ * enabled?} (borrowed). For an existing id, only the members given change;
+ * the model is then marked as edited here, so Hub sync keeps the edit.
+ * *created tells which happened (may be NULL). 0, or -1 with err.
+ */
+int baton__registry_add(baton__registry *reg, const cJSON *model, bool *created, char *err,
+                        size_t errlen);
+/* Removes a model and its health record. 0, BATON__REG_NOTFOUND, or -1. */
+int baton__registry_remove(baton__registry *reg, const char *id, char *err, size_t errlen);
+/* One model with its health as a JSON object (caller cJSON_Deletes);
+ * NULL with *notfound true for an unknown id, or NULL with err set. */
+cJSON *baton__registry_show(baton__registry *reg, const char *id, bool *notfound, char *err,
+                            size_t errlen);
+
+/*
+ * Explains a choice: ranks the models of `task` for `text` as the matcher
+ * does (all of them, up to limit, unavailable ones included and marked with
+ * the reason ok() gives) and says why the first available one wins.
+ * Returns {"task","text","terms":[...],"chosen":id|null,"why":"...",
+ * "candidates":[{id, endpoint, score, relevance, popularity, health,
+ * local_bonus, matched:[words], available, reason}]}. Caller cJSON_Deletes.
+ * NULL with err set on error.
+ */
+cJSON *baton__registry_explain(baton__registry *reg, const char *task, const char *text,
+                               baton__endpoint_ok_fn ok, void *ud, int limit, char *err,
+                               size_t errlen);
+
+/* One HTTP GET as the Hub sync needs it (filled by the fetcher). */
+typedef struct baton__hub_page {
+  int status;          /* HTTP status; 0 when the request failed */
+  char *body;          /* malloc'd, NUL-terminated, or NULL */
+  size_t len;
+  char *link;          /* the Link header, malloc'd, or NULL */
+  double retry_after;  /* seconds from Retry-After or RateLimit t=, or -1 */
+  char err[256];       /* transport error text when status is 0 */
+} baton__hub_page;
+void baton__hub_page_release(baton__hub_page *p);
+
+/* Fetches url (borrowed) with "Authorization: Bearer token" when token is
+ * not NULL; fills *page. Returns 0 (any HTTP status) or -1 (transport
+ * failure, page->err set). */
+typedef int (*baton__hub_fetch_fn)(void *ud, const char *url, const char *token,
+                                   baton__hub_page *page);
+
+typedef struct baton__sync_opts {
+  const char *base_url;   /* "https://huggingface.co" (no trailing slash needed) */
+  const char *token;      /* or NULL */
+  const char *task;       /* pipeline tag, required, must be a known task */
+  int limit;              /* models wanted, 1..100000 */
+  long max_wait_ms;       /* cap on one rate-limit/backoff wait (<= 0: 60000) */
+  int max_retries;        /* per page (<= 0: 5) */
+  baton__hub_fetch_fn fetch;
+  void *fetch_ud;
+} baton__sync_opts;
+
+/*
+ * Pages through {base}/api/models?pipeline_tag=T&sort=downloads&direction=-1
+ * &limit=min(N,100)&expand[]=... following Link rel="next" until N models,
+ * retrying 429 (waiting Retry-After or the RateLimit t=, capped) and 5xx
+ * (backoff 1, 2, 4... s, capped) up to max_retries times per page; then
+ * upserts everything in one transaction, keeping local edits (see
+ * BATON__UPSERT_HUB). *report receives {"task","fetched","inserted",
+ * "updated","unchanged","kept_local","skipped","pages","retries"}.
+ * 0 or -1 with err (nothing written then). Thread-safe.
+ */
+int baton__registry_sync(baton__registry *reg, const baton__sync_opts *o, cJSON **report,
+                         char *err, size_t errlen);
 
 #endif

@@ -8,7 +8,9 @@
 #include "baton.h"
 #include "core/config.h"
 #include "executors/executor.h"
+#include "planner/llm.h"
 #include "registry/registry.h"
+#include "registry/runstore.h"
 
 /* Per-context state of one executor: lazily initialised, lock-protected. */
 typedef struct baton__exec_slot {
@@ -16,11 +18,15 @@ typedef struct baton__exec_slot {
   pthread_mutex_t lock;
   bool initialised;
   void *state;
+  bool available;              /* checked once at open */
+  char why[256];               /* the reason when not available */
 } baton__exec_slot;
 
 struct baton {
   baton__config cfg;
   baton__registry *reg;
+  baton__runstore *runs;       /* durable run history (runs.db) */
+  baton__llm *llm;             /* the LLM client; NULL when cfg.llm_base_url is NULL */
   baton__exec_slot *slots;
   size_t n_slots;
   pthread_mutex_t lock;        /* guards errmsg and the log settings */
@@ -36,6 +42,13 @@ baton_rc baton__fail(baton *ctx, baton_rc rc, const char *fmt, ...)
 /* Logs through the embedder's callback when the level is enabled. */
 void baton__log(baton *ctx, baton_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The slot of a "local:NAME" endpoint, or NULL. */
+baton__exec_slot *baton__slot(baton *ctx, const char *endpoint);
+/* Runs one task on a local executor: initialises it on first use and holds
+ * its lock unless it is reentrant. 0, or -1 with env->err set. */
+int baton__slot_run(baton__exec_slot *s, const char *task, const baton__values *in,
+                    baton__exec_env *env, baton__values *out);
 
 /* Whether an endpoint can run here (local executor available, token set...). */
 bool baton__endpoint_ok(void *ctx, const char *endpoint, char *why, size_t whylen);

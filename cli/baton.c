@@ -1,0 +1,502 @@
+/* baton.c — the `baton` command: one-shot subcommands over libbaton. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baton.h"
+#include "cli/cli.h"
+
+#define PLAN_FILE_MAX (16u << 20)
+
+static const char usage_text[] =
+    "usage: baton <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  run \"REQUEST\" [--offline] [--json] [--input PATH]...\n"
+    "                          plan the request, run every task, print the answer\n"
+    "  run --plan FILE [--json] run a task graph given as JSON (HuggingGPT format)\n"
+    "  plan \"REQUEST\" [--offline] [--json]\n"
+    "                          show the task graph and the model chosen for each task\n"
+    "  task TASK [--model ID] [--arg NAME=VALUE]... [--json]\n"
+    "                          run one task, e.g. baton task image-to-text --arg image=sign.png\n"
+    "  models list [--task T] [--limit N] [--json]\n"
+    "  models search TEXT [--task T] [--limit N] [--explain] [--json]\n"
+    "                          rank models; --explain shows the score parts and,\n"
+    "                          with --task, which model a plan would choose and why\n"
+    "  models show ID | remove ID | enable ID | disable ID\n"
+    "  models add ID --task T --endpoint E [--description D]   (or add '{json}')\n"
+    "  models import FILE [--format yaml|hugginggpt|hub]\n"
+    "  models export [--format yaml|jsonl] [--task T] [--output FILE]\n"
+    "  models sync --task T [--limit N]   from the Hub ($BATON_HUB_BASE_URL, HF_TOKEN)\n"
+    "  executors [--json]      executors built in, whether each is available and why not\n"
+    "  runs list [--limit N] [--json]\n"
+    "  runs show ID [--json]   the stored runs (interrupted ones included)\n"
+    "\n"
+    "Options for every command:\n"
+    "  --config FILE           YAML config (default $BATON_CONFIG, then\n"
+    "                          $XDG_CONFIG_HOME/baton/config.yaml)\n"
+    "  -q, --quiet             no progress lines on stderr\n"
+    "  -h, --help              this text;  --version  the version\n"
+    "\n"
+    "Environment: BATON_HOME (data folder), BATON_CONFIG, BATON_LLM_BASE_URL,\n"
+    "BATON_LLM_MODEL, BATON_LLM_API_KEY, HF_TOKEN, BATON_HF_BASE_URL,\n"
+    "BATON_DEBUG_EXECUTORS. With no LLM configured baton plans offline.\n"
+    "\n"
+    "Exit status: 0 success, 1 a task failed, 2 bad usage or bad input.\n";
+
+
+void cli_die_usage(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("baton: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputs("\n(see baton --help)\n", stderr);
+  va_end(ap);
+  exit(EXIT_USAGE);
+}
+
+int cli_exit_code(baton_rc rc) {
+  switch (rc) {
+  case BATON_OK:
+    return 0;
+  case BATON_INVALID:
+  case BATON_CONFIG:
+  case BATON_PLAN:
+  case BATON_NOTFOUND:
+  case BATON_LIMIT:
+  case BATON_DENIED:
+    return EXIT_USAGE;
+  default:
+    return EXIT_TASK_FAILED;
+  }
+}
+
+static const char *need_value(int argc, char **argv, int *i) {
+  if (*i + 1 >= argc)
+    cli_die_usage("%s needs a value", argv[*i]);
+  return argv[++*i];
+}
+
+static void parse_args(int argc, char **argv, opts *o) {
+  memset(o, 0, sizeof *o);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(usage_text, stdout);
+      exit(0);
+    } else if (!strcmp(a, "--version")) {
+      printf("baton %s\n", baton_version());
+      exit(0);
+    } else if (!strcmp(a, "--json")) {
+      o->json = 1;
+    } else if (!strcmp(a, "--offline")) {
+      o->offline = 1;
+    } else if (!strcmp(a, "--explain")) {
+      o->explain = 1;
+    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+      o->quiet = 1;
+    } else if (!strcmp(a, "--config")) {
+      o->config = need_value(argc, argv, &i);
+    } else if (!strcmp(a, "--plan")) {
+      o->plan_file = need_value(argc, argv, &i);
+    } else if (!strcmp(a, "--model")) {
+      o->model = need_value(argc, argv, &i);
+    } else if (!strcmp(a, "--format")) {
+      o->format = need_value(argc, argv, &i);
+    } else if (!strcmp(a, "--output") || !strcmp(a, "-o")) {
+      o->output = need_value(argc, argv, &i);
+    } else if (!strcmp(a, "--endpoint")) {
+      o->endpoint = need_value(argc, argv, &i);
+    } else if (!strcmp(a, "--description")) {
+      o->description = need_value(argc, argv, &i);
+    } else if (!strcmp(a, "--task")) {
+      o->task_filter = need_value(argc, argv, &i);
+    } else if (!strcmp(a, "--input")) {
+      if (o->n_inputs == MAX_INPUTS)
+        cli_die_usage("at most %d --input files", MAX_INPUTS);
+      o->inputs[o->n_inputs++] = need_value(argc, argv, &i);
+    } else if (!strcmp(a, "--arg")) {
+      if (o->n_args == MAX_ARGS)
+        cli_die_usage("at most %d --arg values", MAX_ARGS);
+      const char *v = need_value(argc, argv, &i);
+      if (!strchr(v, '=') || v[0] == '=')
+        cli_die_usage("--arg takes NAME=VALUE, not '%s'", v);
+      o->args[o->n_args++] = v;
+    } else if (!strcmp(a, "--limit")) {
+      const char *v = need_value(argc, argv, &i);
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (*end || n < 1 || n > 1000000)
+        cli_die_usage("--limit takes a number from 1 to 1000000, not '%s'", v);
+      o->limit = (int)n;
+    } else if (a[0] == '-' && a[1]) {
+      cli_die_usage("unknown option '%s'", a);
+    } else if (!o->cmd) {
+      o->cmd = a;
+    } else if ((!strcmp(o->cmd, "models") || !strcmp(o->cmd, "runs")) && !o->sub) {
+      o->sub = a;
+    } else if (!o->positional) {
+      o->positional = a;
+    } else {
+      cli_die_usage("unexpected argument '%s' (quote the request as one argument)", a);
+    }
+  }
+}
+
+baton *cli_open(const opts *o) {
+  baton *ctx = NULL;
+  baton_rc rc = baton_open(o->config, &ctx);
+  if (rc != BATON_OK) {
+    fprintf(stderr, "baton: %s\n", ctx ? baton_errmsg(ctx) : baton_strerror(rc));
+    baton_close(ctx);
+    exit(rc == BATON_CONFIG ? EXIT_USAGE : EXIT_TASK_FAILED);
+  }
+  return ctx;
+}
+
+int cli_fail(baton *ctx, baton_rc rc) {
+  fprintf(stderr, "baton: %s\n", baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
+  baton_close(ctx);
+  return cli_exit_code(rc);
+}
+
+void cli_print_json(const char *json) {
+  cJSON *j = cJSON_Parse(json);
+  char *pretty = j ? cJSON_Print(j) : NULL;
+  puts(pretty ? pretty : json);
+  cJSON_free(pretty);
+  cJSON_Delete(j);
+}
+
+/* ---- run ------------------------------------------------------------- */
+
+typedef struct progress {
+  int quiet;
+  int total;
+  int started;
+} progress;
+
+static void on_event(void *ud, const baton_event *ev) {
+  progress *p = ud;
+  if (p->quiet)
+    return;
+  switch (ev->type) {
+  case BATON_EVENT_PLAN: {
+    cJSON *plan = cJSON_Parse(ev->json ? ev->json : "[]");
+    p->total = cJSON_GetArraySize(plan);
+    fprintf(stderr, "baton: run %s: %d task%s\n", ev->run_id, p->total, p->total == 1 ? "" : "s");
+    cJSON_Delete(plan);
+    break;
+  }
+  case BATON_EVENT_TASK_STARTED:
+    fprintf(stderr, "  [%d/%d] task %d %s on %s ...\n", ++p->started, p->total, ev->task_id,
+            ev->task, ev->model ? ev->model : "(no model)");
+    break;
+  case BATON_EVENT_TASK_FINISHED: {
+    cJSON *t = cJSON_Parse(ev->json ? ev->json : "{}");
+    cJSON *ms = cJSON_GetObjectItemCaseSensitive(t, "ms");
+    fprintf(stderr, "        task %d done in %.1f s\n", ev->task_id,
+            cJSON_IsNumber(ms) ? ms->valuedouble / 1000.0 : 0.0);
+    cJSON_Delete(t);
+    break;
+  }
+  case BATON_EVENT_TASK_FAILED:
+    fprintf(stderr, "        task %d %s: %s\n", ev->task_id, ev->task,
+            ev->text ? ev->text : "failed");
+    break;
+  default:
+    break;
+  }
+}
+
+static char *read_plan_file(const char *path) {
+  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "baton: cannot open the plan %s: %s\n", path, strerror(errno));
+    exit(EXIT_USAGE);
+  }
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (!buf) {
+      fputs("baton: out of memory\n", stderr);
+      exit(EXIT_TASK_FAILED);
+    }
+    size_t r = fread(buf + n, 1, cap - n - 1, f);
+    n += r;
+    if (r == 0)
+      break;
+    if (n + 1 == cap) {
+      if (cap >= PLAN_FILE_MAX) {
+        fprintf(stderr, "baton: the plan %s is larger than %u bytes\n", path, PLAN_FILE_MAX);
+        exit(EXIT_USAGE);
+      }
+      cap *= 2;
+      buf = realloc(buf, cap);
+    }
+  }
+  if (f != stdin)
+    fclose(f);
+  buf[n] = '\0';
+  return buf;
+}
+
+static baton_run *volatile current_run;
+
+static void on_sigint(int sig) {
+  (void)sig;
+  if (current_run)
+    baton_run_cancel(current_run);
+}
+
+static int cmd_run(const opts *o) {
+  if (!o->plan_file && !o->positional)
+    cli_die_usage("run needs a request in quotes, or --plan FILE");
+  if (o->plan_file && o->positional)
+    cli_die_usage("give either a request or --plan FILE, not both");
+  char *plan = o->plan_file ? read_plan_file(o->plan_file) : NULL;
+  baton *ctx = cli_open(o);
+  baton_request req = {.text = o->positional, .plan_json = plan, .inputs = o->inputs,
+                       .n_inputs = o->n_inputs, .offline = o->offline};
+  progress p = {.quiet = o->quiet};
+  baton_run *run = NULL;
+  baton_rc rc = baton_submit(ctx, &req, on_event, &p, &run);
+  free(plan);
+  if (rc != BATON_OK)
+    return cli_fail(ctx, rc);
+  current_run = run;
+  struct sigaction sa = {.sa_handler = on_sigint};
+  sigaction(SIGINT, &sa, NULL);
+  rc = baton_run_wait(run);
+  current_run = NULL;
+  if (o->json)
+    cli_print_json(baton_run_result_json(run));
+  else
+    fputs(baton_run_summary(run) ? baton_run_summary(run) : "(no answer)\n", stdout);
+  baton_run_free(run);
+  baton_close(ctx);
+  return rc == BATON_OK ? 0 : EXIT_TASK_FAILED;
+}
+
+/* ---- plan ------------------------------------------------------------ */
+
+static int cmd_plan(const opts *o) {
+  if (!o->positional)
+    cli_die_usage("plan needs a request in quotes");
+  baton *ctx = cli_open(o);
+  baton_request req = {.text = o->positional, .inputs = o->inputs, .n_inputs = o->n_inputs,
+                       .offline = o->offline};
+  char *json = NULL;
+  baton_rc rc = baton_plan(ctx, &req, &json);
+  if (rc != BATON_OK)
+    return cli_fail(ctx, rc);
+  if (o->json) {
+    cli_print_json(json);
+  } else {
+    cJSON *plan = cJSON_Parse(json);
+    const cJSON *t;
+    cJSON_ArrayForEach(t, plan) {
+      const cJSON *id = cJSON_GetObjectItemCaseSensitive(t, "id");
+      const cJSON *task = cJSON_GetObjectItemCaseSensitive(t, "task");
+      const cJSON *model = cJSON_GetObjectItemCaseSensitive(t, "model");
+      const cJSON *deps = cJSON_GetObjectItemCaseSensitive(t, "dep");
+      const cJSON *args = cJSON_GetObjectItemCaseSensitive(t, "args");
+      printf("task %d: %s\n", id ? id->valueint : -1, cJSON_IsString(task) ? task->valuestring : "?");
+      printf("  model: %s\n", cJSON_IsString(model) ? model->valuestring : "(none available)");
+      printf("  depends on:");
+      const cJSON *d;
+      int any = 0;
+      cJSON_ArrayForEach(d, deps) if (cJSON_IsNumber(d) && d->valueint >= 0) {
+        printf(" %d", d->valueint);
+        any = 1;
+      }
+      puts(any ? "" : " nothing");
+      const cJSON *a;
+      cJSON_ArrayForEach(a, args) if (cJSON_IsString(a))
+        printf("  %s: %s\n", a->string, a->valuestring);
+    }
+    cJSON_Delete(plan);
+  }
+  baton_free(json);
+  baton_close(ctx);
+  return 0;
+}
+
+/* ---- task ------------------------------------------------------------ */
+
+static int cmd_task(const opts *o) {
+  if (!o->positional)
+    cli_die_usage("task needs a task name, e.g. baton task image-to-text --arg image=sign.png");
+  cJSON *args = cJSON_CreateObject();
+  for (size_t i = 0; i < o->n_args; i++) {
+    const char *eq = strchr(o->args[i], '=');
+    char name[64];
+    size_t n = (size_t)(eq - o->args[i]);
+    if (n >= sizeof name)
+      cli_die_usage("argument name too long in '%s'", o->args[i]);
+    memcpy(name, o->args[i], n);
+    name[n] = '\0';
+    cJSON_DeleteItemFromObjectCaseSensitive(args, name);
+    cJSON_AddStringToObject(args, name, eq + 1);
+  }
+  char *aj = cJSON_PrintUnformatted(args);
+  cJSON_Delete(args);
+  baton *ctx = cli_open(o);
+  char *json = NULL;
+  baton_rc rc = baton_task(ctx, o->positional, aj, o->model, NULL, &json);
+  cJSON_free(aj);
+  if (!json)
+    return cli_fail(ctx, rc);
+  if (o->json) {
+    cli_print_json(json);
+  } else {
+    cJSON *t = cJSON_Parse(json);
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(t, "status");
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(t, "model");
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(t, "error");
+    const cJSON *outs = cJSON_GetObjectItemCaseSensitive(t, "outputs");
+    if (rc == BATON_OK) {
+      const cJSON *v;
+      cJSON_ArrayForEach(v, outs) {
+        if (cJSON_IsString(v)) {
+          printf("%s: %s\n", v->string, v->valuestring);
+        } else {
+          char *s = cJSON_PrintUnformatted(v);
+          printf("%s: %s\n", v->string, s ? s : "");
+          cJSON_free(s);
+        }
+      }
+      if (!o->quiet && cJSON_IsString(model))
+        fprintf(stderr, "baton: ran on %s\n", model->valuestring);
+    } else {
+      fprintf(stderr, "baton: %s %s: %s\n", o->positional,
+              cJSON_IsString(status) ? status->valuestring : "failed",
+              cJSON_IsString(err) ? err->valuestring : baton_errmsg(ctx));
+    }
+    cJSON_Delete(t);
+  }
+  baton_free(json);
+  baton_close(ctx);
+  return rc == BATON_OK ? 0 : cli_exit_code(rc);
+}
+
+/* ---- models, executors ------------------------------------------------ */
+
+const char *cli_jstr(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+double cli_jnum(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
+static int cmd_executors(const opts *o) {
+  baton *ctx = cli_open(o);
+  char *json = NULL;
+  baton_rc rc = baton_executors_json(ctx, &json);
+  if (rc != BATON_OK)
+    return cli_fail(ctx, rc);
+  if (o->json) {
+    cli_print_json(json);
+  } else {
+    cJSON *arr = cJSON_Parse(json);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr) {
+      const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(e, "tasks");
+      const cJSON *t;
+      char list[256] = "";
+      size_t used = 0;
+      cJSON_ArrayForEach(t, tasks) {
+        int n = snprintf(list + used, sizeof list - used, "%s%s", used ? "," : "", t->valuestring);
+        if (n < 0 || (size_t)n >= sizeof list - used)
+          break;
+        used += (size_t)n;
+      }
+      int avail = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "available"));
+      printf("%-14s %-32s %s%s%s\n", cli_jstr(e, "name"), list, avail ? "available" : "unavailable",
+             avail ? "" : ": ", avail ? "" : cli_jstr(e, "reason"));
+    }
+    cJSON_Delete(arr);
+  }
+  baton_free(json);
+  baton_close(ctx);
+  return 0;
+}
+
+static int cmd_runs(const opts *o) {
+  if (!o->sub)
+    cli_die_usage("runs needs a subcommand: list or show ID");
+  int show = !strcmp(o->sub, "show");
+  if (!show && strcmp(o->sub, "list") != 0)
+    cli_die_usage("unknown runs subcommand '%s' (list, show)", o->sub);
+  if (show && !o->positional)
+    cli_die_usage("runs show needs a run id (see baton runs list)");
+  baton *ctx = cli_open(o);
+  char *json = NULL;
+  baton_rc rc = show ? baton_run_get(ctx, o->positional, &json)
+                     : baton_runs_list(ctx, o->limit, &json);
+  if (rc != BATON_OK)
+    return cli_fail(ctx, rc);
+  cJSON *j = cJSON_Parse(json);
+  if (o->json) {
+    cli_print_json(json);
+  } else if (show) {
+    printf("run %s: %s\n", cli_jstr(j, "run_id"), cli_jstr(j, "status"));
+    if (*cli_jstr(j, "request"))
+      printf("request: %s\n", cli_jstr(j, "request"));
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(j, "tasks")) {
+      printf("  task %d %-28s %-10s %-24s %6.0f ms%s%s\n", (int)cli_jnum(t, "id"), cli_jstr(t, "task"),
+             cli_jstr(t, "status"), cli_jstr(t, "model"), cli_jnum(t, "ms"), *cli_jstr(t, "error") ? "  " : "",
+             cli_jstr(t, "error"));
+    }
+    if (*cli_jstr(j, "summary"))
+      printf("\n%s", cli_jstr(j, "summary"));
+  } else {
+    const cJSON *r;
+    if (cJSON_GetArraySize(j) == 0)
+      fputs("no runs yet\n", stderr);
+    cJSON_ArrayForEach(r, j) {
+      printf("%-24s %-12s %2d task%s  %.70s\n", cli_jstr(r, "run_id"), cli_jstr(r, "status"),
+             (int)cli_jnum(r, "tasks"), cli_jnum(r, "tasks") == 1 ? " " : "s",
+             *cli_jstr(r, "request") ? cli_jstr(r, "request") : "(plan)");
+    }
+  }
+  cJSON_Delete(j);
+  baton_free(json);
+  baton_close(ctx);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  opts o;
+  parse_args(argc, argv, &o);
+  if (!o.cmd) {
+    fputs(usage_text, stderr);
+    return EXIT_USAGE;
+  }
+  if (!strcmp(o.cmd, "run"))
+    return cmd_run(&o);
+  if (!strcmp(o.cmd, "plan"))
+    return cmd_plan(&o);
+  if (!strcmp(o.cmd, "task"))
+    return cmd_task(&o);
+  if (!strcmp(o.cmd, "models"))
+    return cmd_models(&o);
+  if (!strcmp(o.cmd, "executors"))
+    return cmd_executors(&o);
+  if (!strcmp(o.cmd, "runs"))
+    return cmd_runs(&o);
+  if (!strcmp(o.cmd, "help")) {
+    fputs(usage_text, stdout);
+    return 0;
+  }
+  cli_die_usage("unknown command '%s'", o.cmd);
+}

@@ -1,0 +1,329 @@
+/* espeak.c — the "text-to-speech" executor: libespeak-ng synthesis into a 16-bit mono WAV file. */
+#include "executors/executor.h"
+
+#if defined(BATON_HAVE_ESPEAK)
+
+#include <espeak-ng/espeak_ng.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+#define ES_DEFAULT_VOICE "en"
+#define ES_DEFAULT_MAX_TEXT (1024u * 1024u)
+#define ES_MAX_AUDIO_SECONDS 1800u
+#define WAV_HEADER_BYTES 44u
+
+/*
+ * libespeak-ng keeps its whole state in process globals (data path, voice,
+ * rate, the synth callback), and its espeak_ng_Terminate() hangs when called
+ * after a second espeak_ng_Initialize(). So the engine is initialised once
+ * per process and never terminated (its memory stays reachable through its
+ * own globals), and every use of it, from any context, holds es_lock. This is
+ * the one piece of process-wide mutable state in the executors: it mirrors
+ * the library's own and cannot hang off a context.
+ */
+static pthread_mutex_t es_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool es_ready;   /* guarded by es_lock */
+static int es_rate_hz;  /* guarded by es_lock */
+
+typedef struct es_state {
+  char *voice;
+  int rate_wpm;
+} es_state;
+
+/* One synthesis: what the callback fills. Reached through the events'
+ * user_data pointer. */
+typedef struct es_job {
+  baton__sb pcm;               /* starts with room for the WAV header */
+  size_t max_bytes;            /* PCM bytes allowed */
+  const atomic_int *cancel;
+  int64_t deadline_ms;         /* 0: none */
+  bool cancelled, too_long, timed_out;
+} es_job;
+
+static bool es_available(const baton__config *cfg, char *why, size_t whylen) {
+  (void)cfg;
+  const char *path = NULL;
+  pthread_mutex_lock(&es_lock);
+  if (!es_ready)
+    espeak_ng_InitializePath(NULL);
+  espeak_Info(&path);
+  char dir[4096];
+  baton__fmt(dir, sizeof dir, "%s", path ? path : "");
+  pthread_mutex_unlock(&es_lock);
+  char file[4200];
+  baton__fmt(file, sizeof file, "%s/phontab", dir);
+  struct stat st;
+  if (!dir[0] || stat(file, &st) != 0) {
+    baton__fmt(why, whylen, "espeak-ng data not found (looked for %s); install espeak-ng-data",
+               dir[0] ? file : "espeak-ng-data");
+    return false;
+  }
+  if (why && whylen)
+    why[0] = '\0';
+  return true;
+}
+
+static void es_status_text(espeak_ng_STATUS s, char *buf, size_t len) {
+  char msg[256] = "";
+  espeak_ng_GetStatusCodeMessage(s, msg, sizeof msg);
+  baton__fmt(buf, len, "%s", msg[0] ? msg : "unknown espeak-ng error");
+}
+
+static int es_synth_cb(short *wav, int numsamples, espeak_EVENT *events) {
+  es_job *job = events ? events->user_data : NULL;
+  if (!job)
+    return 1;
+  if (job->cancel && atomic_load(job->cancel)) {
+    job->cancelled = true;
+    return 1;
+  }
+  if (job->deadline_ms && baton__now_ms() > job->deadline_ms) {
+    job->timed_out = true;
+    return 1;
+  }
+  if (wav && numsamples > 0) {
+    size_t bytes = (size_t)numsamples * 2u;
+    if (job->pcm.len - WAV_HEADER_BYTES + bytes > job->max_bytes) {
+      job->too_long = true;
+      return 1;
+    }
+    /* Samples are host-endian shorts; WAV wants little-endian. */
+    for (int i = 0; i < numsamples; i++) {
+      uint16_t v = (uint16_t)wav[i];
+      char le[2] = {(char)(v & 0xff), (char)(v >> 8)};
+      baton__sb_add(&job->pcm, le, 2);
+    }
+    if (!baton__sb_ok(&job->pcm))
+      return 1;
+  }
+  return 0;
+}
+
+static int es_init(const baton__config *cfg, void **state, char *err, size_t errlen) {
+  *state = NULL;
+  es_state *st = calloc(1, sizeof *st);
+  if (!st) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  st->voice = baton__strdup(cfg && cfg->tts_voice && *cfg->tts_voice ? cfg->tts_voice
+                                                                      : ES_DEFAULT_VOICE);
+  int rate = cfg && cfg->tts_rate > 0 ? cfg->tts_rate : espeakRATE_NORMAL;
+  if (rate < espeakRATE_MINIMUM)
+    rate = espeakRATE_MINIMUM;
+  if (rate > espeakRATE_MAXIMUM)
+    rate = espeakRATE_MAXIMUM;
+  st->rate_wpm = rate;
+  if (!st->voice) {
+    free(st);
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+
+  int rc = 0;
+  pthread_mutex_lock(&es_lock);
+  if (!es_ready) {
+    espeak_ng_InitializePath(NULL);
+    espeak_ng_ERROR_CONTEXT ectx = NULL;
+    espeak_ng_STATUS s = espeak_ng_Initialize(&ectx);
+    espeak_ng_ClearErrorContext(&ectx);
+    if (s == ENS_OK)
+      s = espeak_ng_InitializeOutput(ENOUTPUT_MODE_SYNCHRONOUS, 0, NULL);
+    if (s != ENS_OK) {
+      char msg[256];
+      es_status_text(s, msg, sizeof msg);
+      baton__fmt(err, errlen, "espeak-ng failed to initialise: %s", msg);
+      rc = -1;
+    } else {
+      es_rate_hz = espeak_ng_GetSampleRate();
+      es_ready = true;
+    }
+  }
+  if (rc == 0) {
+    espeak_ng_STATUS s = espeak_ng_SetVoiceByName(st->voice);
+    if (s != ENS_OK) {
+      baton__fmt(err, errlen, "espeak-ng voice '%s' not found (set tts_voice, e.g. \"en\")",
+                 st->voice);
+      rc = -1;
+    }
+  }
+  pthread_mutex_unlock(&es_lock);
+  if (rc != 0) {
+    free(st->voice);
+    free(st);
+    return -1;
+  }
+  *state = st;
+  return 0;
+}
+
+static void es_release(void *state) {
+  es_state *st = state;
+  if (!st)
+    return;
+  free(st->voice);
+  free(st);
+}
+
+static void put_le32(unsigned char *p, uint32_t v) {
+  p[0] = (unsigned char)(v & 0xff);
+  p[1] = (unsigned char)((v >> 8) & 0xff);
+  p[2] = (unsigned char)((v >> 16) & 0xff);
+  p[3] = (unsigned char)((v >> 24) & 0xff);
+}
+
+static void put_le16(unsigned char *p, uint16_t v) {
+  p[0] = (unsigned char)(v & 0xff);
+  p[1] = (unsigned char)((v >> 8) & 0xff);
+}
+
+/* Fills the 44-byte canonical PCM header for 16-bit mono audio. */
+static void wav_header(unsigned char *h, uint32_t rate, uint32_t data_bytes) {
+  memcpy(h, "RIFF", 4);
+  put_le32(h + 4, 36u + data_bytes);
+  memcpy(h + 8, "WAVE", 4);
+  memcpy(h + 12, "fmt ", 4);
+  put_le32(h + 16, 16);        /* fmt chunk size */
+  put_le16(h + 20, 1);         /* PCM */
+  put_le16(h + 22, 1);         /* mono */
+  put_le32(h + 24, rate);
+  put_le32(h + 28, rate * 2u); /* byte rate */
+  put_le16(h + 32, 2);         /* block align */
+  put_le16(h + 34, 16);        /* bits per sample */
+  memcpy(h + 36, "data", 4);
+  put_le32(h + 40, data_bytes);
+}
+
+static bool only_space(const char *s) {
+  for (; *s; s++) {
+    if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '\f' && *s != '\v')
+      return false;
+  }
+  return true;
+}
+
+static int es_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
+                  baton__values *out) {
+  (void)task;
+  es_state *st = state;
+  const baton__value *tv = baton__values_get(in, "text");
+  if (!tv)
+    tv = baton__values_get_type(in, BATON__T_TEXT);
+  if (!tv || !tv->data || only_space(tv->data)) {
+    baton__fmt(env->err, sizeof env->err, "text-to-speech needs non-empty \"text\" to speak");
+    return -1;
+  }
+  size_t max = env->cfg && env->cfg->max_text_bytes ? env->cfg->max_text_bytes
+                                                     : ES_DEFAULT_MAX_TEXT;
+  size_t tlen = strlen(tv->data);
+  if (tlen > max) {
+    baton__fmt(env->err, sizeof env->err,
+               "text to speak is %zu bytes, over the limit of %zu (max_text_bytes)", tlen, max);
+    return -1;
+  }
+  if (!env->workspace || !env->file_prefix) {
+    baton__fmt(env->err, sizeof env->err, "no workspace to write the audio into");
+    return -1;
+  }
+  if (baton__exec_cancelled(env)) {
+    baton__fmt(env->err, sizeof env->err, "cancelled");
+    return -1;
+  }
+
+  es_job job;
+  memset(&job, 0, sizeof job);
+  baton__sb_init(&job.pcm);
+  job.cancel = env->cancel;
+  job.deadline_ms = env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms : 0;
+  unsigned char zero[WAV_HEADER_BYTES] = {0};
+  baton__sb_add(&job.pcm, zero, sizeof zero);
+
+  pthread_mutex_lock(&es_lock);
+  int rate_hz = es_rate_hz;
+  job.max_bytes = (size_t)(rate_hz > 0 ? rate_hz : 22050) * 2u * ES_MAX_AUDIO_SECONDS;
+  espeak_SetSynthCallback(es_synth_cb);
+  espeak_ng_STATUS s = espeak_ng_SetVoiceByName(st->voice);
+  if (s == ENS_OK)
+    s = espeak_ng_SetParameter(espeakRATE, st->rate_wpm, 0);
+  if (s == ENS_OK)
+    s = espeak_ng_Synthesize(tv->data, tlen + 1, 0, POS_CHARACTER, 0,
+                             espeakCHARS_UTF8 | espeakENDPAUSE, NULL, &job);
+  pthread_mutex_unlock(&es_lock);
+
+  int rc = -1;
+  if (job.cancelled || baton__exec_cancelled(env)) {
+    baton__fmt(env->err, sizeof env->err, "cancelled");
+  } else if (job.timed_out) {
+    baton__fmt(env->err, sizeof env->err, "speech synthesis ran past %ld ms", env->timeout_ms);
+  } else if (job.too_long) {
+    baton__fmt(env->err, sizeof env->err, "speech would be longer than %u seconds",
+               ES_MAX_AUDIO_SECONDS);
+  } else if (!baton__sb_ok(&job.pcm)) {
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+  } else if (s != ENS_OK) {
+    char msg[256];
+    es_status_text(s, msg, sizeof msg);
+    baton__fmt(env->err, sizeof env->err, "espeak-ng failed: %s", msg);
+  } else if (job.pcm.len <= WAV_HEADER_BYTES) {
+    baton__fmt(env->err, sizeof env->err, "espeak-ng produced no audio for this text");
+  } else {
+    rc = 0;
+  }
+  if (rc != 0) {
+    baton__sb_release(&job.pcm);
+    return -1;
+  }
+
+  size_t data_bytes = job.pcm.len - WAV_HEADER_BYTES;
+  wav_header((unsigned char *)job.pcm.buf, (uint32_t)rate_hz, (uint32_t)data_bytes);
+  char name[300];
+  baton__fmt(name, sizeof name, "%s.wav", env->file_prefix);
+  char *path = baton__path_join(env->workspace, name);
+  char werr[400];
+  if (!path) {
+    baton__sb_release(&job.pcm);
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  if (baton__write_file(path, job.pcm.buf, job.pcm.len, werr, sizeof werr) != 0) {
+    baton__sb_release(&job.pcm);
+    free(path);
+    baton__fmt(env->err, sizeof env->err, "%s", werr);
+    return -1;
+  }
+  baton__sb_release(&job.pcm);
+  /* Outputs name files by absolute path, even for a relative workspace. */
+  if (path[0] != '/') {
+    char *abs = realpath(path, NULL);
+    if (abs) {
+      free(path);
+      path = abs;
+    }
+  }
+  if (baton__values_add_own(out, "audio", BATON__T_AUDIO, path) != 0) {
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+static const char *const es_tasks[] = {"text-to-speech", NULL};
+
+const baton__executor baton__executor_espeak = {
+    .name = "espeak-ng",
+    .model_id = "local/espeak-ng",
+    .tasks = es_tasks,
+    .reentrant = false,
+    .available = es_available,
+    .init = es_init,
+    .run = es_run,
+    .release = es_release,
+};
+
+#endif /* BATON_HAVE_ESPEAK */

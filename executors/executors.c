@@ -1,0 +1,147 @@
+/* executors.c — the table of built-in executors, lookup by name, and the typed value sets they exchange. */
+#include "executors/executor.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+/* Order matters only for listings (`baton executors`). */
+const baton__executor *const baton__executors[] = {
+#if defined(BATON_HAVE_TESSERACT)
+    &baton__executor_tesseract,
+#endif
+#if defined(BATON_HAVE_ESPEAK)
+    &baton__executor_espeak,
+#endif
+#if defined(BATON_HAVE_OTS)
+    &baton__executor_ots,
+#endif
+    &baton__executor_apertium,
+    NULL,
+};
+
+const baton__executor *baton__executor_find(const char *name) {
+  if (!name)
+    return NULL;
+  if (strncmp(name, "local:", 6) == 0)
+    name += 6;
+  for (size_t i = 0; baton__executors[i]; i++) {
+    if (strcmp(baton__executors[i]->name, name) == 0)
+      return baton__executors[i];
+  }
+  return NULL;
+}
+
+int baton__values_add_own(baton__values *vs, const char *name, unsigned type, char *data) {
+  if (!vs || !name || vs->n >= BATON__MAX_VALUES) {
+    free(data);
+    return -1;
+  }
+  char *n = baton__strdup(name);
+  if (!n) {
+    free(data);
+    return -1;
+  }
+  baton__value *v = &vs->v[vs->n++];
+  v->name = n;
+  v->type = type;
+  v->data = data;
+  return 0;
+}
+
+int baton__values_add(baton__values *vs, const char *name, unsigned type, const char *data) {
+  char *copy = NULL;
+  if (data) {
+    copy = baton__strdup(data);
+    if (!copy)
+      return -1;
+  }
+  return baton__values_add_own(vs, name, type, copy);
+}
+
+const baton__value *baton__values_get(const baton__values *vs, const char *name) {
+  if (!vs || !name)
+    return NULL;
+  for (size_t i = 0; i < vs->n; i++) {
+    if (vs->v[i].name && strcmp(vs->v[i].name, name) == 0)
+      return &vs->v[i];
+  }
+  return NULL;
+}
+
+const baton__value *baton__values_get_type(const baton__values *vs, unsigned type) {
+  if (!vs || !type)
+    return NULL;
+  for (size_t i = 0; i < vs->n; i++) {
+    if (vs->v[i].type == type)
+      return &vs->v[i];
+  }
+  return NULL;
+}
+
+void baton__values_release(baton__values *vs) {
+  if (!vs)
+    return;
+  for (size_t i = 0; i < vs->n && i < BATON__MAX_VALUES; i++) {
+    free(vs->v[i].name);
+    free(vs->v[i].data);
+  }
+  memset(vs, 0, sizeof *vs);
+}
+
+bool baton__exec_cancelled(const baton__exec_env *env) {
+  return env && env->cancel && atomic_load(env->cancel) != 0;
+}
+
+/* Whether s[a..b) holds only white space. */
+static bool blank_span(const char *s, size_t a, size_t b) {
+  for (size_t i = a; i < b; i++) {
+    if (!isspace((unsigned char)s[i]))
+      return false;
+  }
+  return true;
+}
+
+char *baton__text_normalize(const char *s, size_t len, bool keep_paragraphs) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  bool para_break = false; /* a blank line was seen since the last word */
+  size_t line = 0;
+  while (line < len) {
+    size_t end = line;
+    while (end < len && s[end] != '\n')
+      end++;
+    if (blank_span(s, line, end)) {
+      if (sb.len)
+        para_break = true;
+    } else {
+      size_t i = line;
+      while (i < end) {
+        while (i < end && isspace((unsigned char)s[i]))
+          i++;
+        size_t w = i;
+        while (i < end && !isspace((unsigned char)s[i]))
+          i++;
+        if (i == w)
+          continue;
+        if (sb.len)
+          baton__sb_adds(&sb, para_break && keep_paragraphs ? "\n\n" : " ");
+        para_break = false;
+        baton__sb_add(&sb, s + w, i - w);
+      }
+    }
+    line = end + 1;
+  }
+  if (!baton__sb_ok(&sb)) {
+    baton__sb_release(&sb);
+    return NULL;
+  }
+  if (sb.len == 0) {
+    baton__sb_release(&sb);
+    return baton__strdup("");
+  }
+  return baton__sb_detach(&sb);
+}

@@ -1,0 +1,229 @@
+/* ots.c — the "summarization" executor: extractive summaries with libots (Open Text Summarizer). */
+#include "executors/executor.h"
+
+#if defined(BATON_HAVE_OTS)
+
+#include <ctype.h>
+#include <glib.h>
+#include <stdio.h> /* libots.h uses FILE without including it */
+#include <ots/libots.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+/* Where Debian's libots0 package installs its stemming/stop-word dictionaries. */
+#define OTS_DICT_DIR "/usr/share/ots"
+#define OTS_DEFAULT_PERCENT 30
+#define OTS_DEFAULT_MAX_TEXT (1024u * 1024u)
+
+/*
+ * ots_load_xml_dictionary() ends with libxml2's xmlCleanupParser(), which
+ * tears down libxml2's process-wide state: two loads at once (two contexts)
+ * would race inside libxml2. Loads are serialised process-wide by this
+ * lock; it mirrors libxml2's own global state and cannot hang off a context.
+ */
+static pthread_mutex_t ots_xml_lock = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct ots_state {
+  char *dict_name; /* the language code libots turns into /usr/share/ots/<code>.xml */
+} ots_state;
+
+static const char *ots_dict_name(const baton__config *cfg) {
+  return cfg && cfg->summary_dictionary && *cfg->summary_dictionary ? cfg->summary_dictionary
+                                                                    : "en";
+}
+
+/* Resolves the dictionary setting: libots only loads
+ * /usr/share/ots/<code>.xml for a language code ("en"), so that is all the
+ * setting may be. Writes the path into out; false (with why) for a malformed
+ * setting. */
+static bool ots_dict_path(const char *name, char *out, size_t outlen, char *why, size_t whylen) {
+  size_t n = strlen(name);
+  if (n == 0 || n > 16) {
+    baton__fmt(why, whylen, "bad summary_dictionary '%s' (expected a language code like \"en\")",
+               name);
+    return false;
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)name[i];
+    if (!isalnum(c) && c != '_' && c != '-') {
+      baton__fmt(why, whylen,
+                 "bad summary_dictionary '%s' (expected a language code like \"en\")", name);
+      return false;
+    }
+  }
+  baton__fmt(out, outlen, "%s/%s.xml", OTS_DICT_DIR, name);
+  return true;
+}
+
+static bool ots_available(const baton__config *cfg, char *why, size_t whylen) {
+  char path[4096];
+  const char *name = ots_dict_name(cfg);
+  if (!ots_dict_path(name, path, sizeof path, why, whylen))
+    return false;
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+    baton__fmt(why, whylen,
+               "libots dictionary '%s' not found at %s; install libots0 (it ships %s/*.xml)",
+               name, path, OTS_DICT_DIR);
+    return false;
+  }
+  if (why && whylen)
+    why[0] = '\0';
+  return true;
+}
+
+static int ots_init(const baton__config *cfg, void **state, char *err, size_t errlen) {
+  *state = NULL;
+  if (!ots_available(cfg, err, errlen))
+    return -1;
+  ots_state *st = calloc(1, sizeof *st);
+  if (!st || !(st->dict_name = baton__strdup(ots_dict_name(cfg)))) {
+    free(st);
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  *state = st;
+  return 0;
+}
+
+static void ots_release(void *state) {
+  ots_state *st = state;
+  if (!st)
+    return;
+  free(st->dict_name);
+  free(st);
+}
+
+/* Sentences that hold at least one word. */
+static int count_sentences(const OtsArticle *art) {
+  int n = 0;
+  for (const GList *l = art->lines; l; l = l->next) {
+    const OtsSentence *s = l->data;
+    if (s && s->wc > 0)
+      n++;
+  }
+  return n;
+}
+
+static int ots_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
+                   baton__values *out) {
+  (void)task;
+  ots_state *st = state;
+  const baton__value *tv = baton__values_get(in, "text");
+  if (!tv)
+    tv = baton__values_get_type(in, BATON__T_TEXT);
+  if (!tv || !tv->data) {
+    baton__fmt(env->err, sizeof env->err, "summarization needs a \"text\" argument");
+    return -1;
+  }
+  size_t max = env->cfg && env->cfg->max_text_bytes ? env->cfg->max_text_bytes
+                                                     : OTS_DEFAULT_MAX_TEXT;
+  size_t len = strlen(tv->data);
+  if (len > max) {
+    baton__fmt(env->err, sizeof env->err,
+               "text to summarise is %zu bytes, over the limit of %zu (max_text_bytes)", len, max);
+    return -1;
+  }
+  char *whole = baton__text_normalize(tv->data, len, false);
+  if (!whole) {
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  if (!*whole) {
+    free(whole);
+    baton__fmt(env->err, sizeof env->err, "summarization needs non-empty text");
+    return -1;
+  }
+  if (baton__exec_cancelled(env)) {
+    free(whole);
+    baton__fmt(env->err, sizeof env->err, "cancelled");
+    return -1;
+  }
+
+  OtsArticle *art = ots_new_article();
+  if (!art) {
+    free(whole);
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  pthread_mutex_lock(&ots_xml_lock);
+  gboolean loaded = ots_load_xml_dictionary(art, (const unsigned char *)st->dict_name);
+  pthread_mutex_unlock(&ots_xml_lock);
+  if (!loaded) {
+    ots_free_article(art);
+    free(whole);
+    baton__fmt(env->err, sizeof env->err, "libots could not load its dictionary %s/%s.xml",
+               OTS_DICT_DIR, st->dict_name);
+    return -1;
+  }
+  /* Parse the normalised text so that line breaks inside sentences (OCR
+   * output) do not split them. */
+  ots_parse_stream((const unsigned char *)whole, strlen(whole), art);
+  ots_grade_doc(art);
+  int n = count_sentences(art);
+  char *result = NULL;
+  if (n <= 1) {
+    /* Nothing to choose between: a one-sentence text is its own summary. */
+    result = whole;
+    whole = NULL;
+  } else {
+    int percent = env->cfg && env->cfg->summary_percent > 0 ? env->cfg->summary_percent
+                                                            : OTS_DEFAULT_PERCENT;
+    if (percent > 100)
+      percent = 100;
+    int keep = (n * percent + 99) / 100;
+    if (keep < 1)
+      keep = 1;
+    ots_highlight_doc_lines(art, keep);
+    size_t olen = 0;
+    unsigned char *sel = ots_get_doc_text(art, &olen);
+    if (sel) {
+      result = baton__text_normalize((const char *)sel, strnlen((const char *)sel, olen), false);
+      g_free(sel);
+      if (!result) {
+        ots_free_article(art);
+        free(whole);
+        baton__fmt(env->err, sizeof env->err, "out of memory");
+        return -1;
+      }
+    }
+    if (!result || !*result) {
+      /* libots selected nothing (e.g. no scoring words): keep the text whole. */
+      free(result);
+      result = whole;
+      whole = NULL;
+    }
+  }
+  ots_free_article(art);
+  free(whole);
+  if (baton__exec_cancelled(env)) {
+    free(result);
+    baton__fmt(env->err, sizeof env->err, "cancelled");
+    return -1;
+  }
+  if (baton__values_add_own(out, "text", BATON__T_TEXT, result) != 0) {
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+static const char *const ots_tasks[] = {"summarization", NULL};
+
+const baton__executor baton__executor_ots = {
+    .name = "ots",
+    .model_id = "local/ots",
+    .tasks = ots_tasks,
+    .reentrant = false,
+    .available = ots_available,
+    .init = ots_init,
+    .run = ots_run,
+    .release = ots_release,
+};
+
+#endif /* BATON_HAVE_OTS */

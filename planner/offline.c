@@ -1,0 +1,1440 @@
+/* offline.c — the rule-based planner: request wording + task keywords -> task graph, no LLM. */
+#include "planner/offline.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+/*
+ * How it works, in order:
+ *  1. tokenise: quoted text and file names become resources (one token
+ *     each), the rest becomes lower-cased words and punctuation;
+ *  2. split into steps: always at sentence ends, ';', "then", "finally",
+ *     "after that"...; at ',' and "and" only when what follows names a task;
+ *  3. score each task against each step (keyword phrases, description
+ *     words, and whether the task can get its input there) and keep the
+ *     best, dropping steps that match nothing;
+ *  4. link: each task takes its input from its own resources, else from the
+ *     nearest earlier task producing that type, else from an unused resource
+ *     of the request, bridging image/audio to text when needed.
+ */
+
+#define OFF_MAX_REQUEST 16384 /* bytes of request text we look at */
+#define OFF_MAX_TOKENS 4096
+#define OFF_MAX_RES 64        /* resources (files, quotes, inputs) */
+#define OFF_MAX_STEPS 64
+#define OFF_MAX_TASKS 32      /* tasks in the resulting graph */
+#define OFF_MAX_WORD 32       /* longer words are truncated */
+#define OFF_MAX_PHRASE 8      /* words in one keyword phrase */
+#define OFF_MAX_PHRASES 128   /* phrases per task */
+#define OFF_MAX_DESC 48       /* description words per task */
+#define OFF_MAX_TASKSPECS 256
+
+typedef enum { TK_WORD, TK_PUNCT, TK_RES } tk_kind;
+
+typedef struct {
+  tk_kind kind;
+  char stem[OFF_MAX_WORD]; /* TK_WORD: stemmed lower-case word; TK_PUNCT: the char */
+  char word[OFF_MAX_WORD]; /* TK_WORD: lower-case word as written */
+  int res;                 /* TK_RES: resource index */
+  size_t start, end;       /* byte span in the request */
+  bool skip;               /* not a cue (a reference such as "the summary") */
+} token;
+
+typedef struct {
+  unsigned type;   /* one BATON__T_* bit */
+  char *value;     /* path or literal text (owned) */
+  bool is_file;
+  bool used;       /* consumed by some task */
+  bool claimed;    /* spoken for by a recognised step (before tasks are made) */
+  int borrowed_by; /* graph index of a task that took it from outside its own step, or -1 */
+} resource;
+
+typedef struct {
+  char stems[OFF_MAX_PHRASE][OFF_MAX_WORD];
+  size_t n;
+} phrase;
+
+typedef struct {
+  const baton__taskspec *spec;
+  phrase *phrases;
+  size_t n_phrases;
+  char (*desc)[OFF_MAX_WORD];
+  size_t n_desc;
+} taskcue;
+
+typedef struct {
+  size_t a, b;      /* token range [a, b) */
+  int task;         /* index into tasks, or -1 */
+  double score;
+  bool context;     /* part of a sentence that only sets the scene */
+  bool speak;       /* "read the sign in x.png aloud": speak the result too */
+} step;
+
+typedef struct {
+  const char *req;
+  size_t req_len;
+  token *tok;
+  size_t n_tok;
+  resource res[OFF_MAX_RES];
+  size_t n_res;
+  taskcue *cues;
+  size_t n_cues;
+  step steps[OFF_MAX_STEPS];
+  size_t n_steps;
+  baton__graph *g;
+  char *err;
+  size_t errlen;
+} planner;
+
+/* ---- words ------------------------------------------------------------- */
+
+static bool is_alnum_byte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c >= 0x80;
+}
+
+static bool is_space_byte(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static bool ends_with(const char *s, size_t n, const char *suf) {
+  size_t k = strlen(suf);
+  return n >= k && memcmp(s + n - k, suf, k) == 0;
+}
+
+/* A light stemmer so that "summarizing", "summarized" and "summarize" meet,
+ * and "images"/"image", "voices"/"voice". Works in place on a lower-case
+ * word. */
+static void stem_word(char *w) {
+  size_t n = strlen(w);
+  if (n > 4 && ends_with(w, n, "ies")) {
+    w[n - 3] = 'y';
+    w[n - 2] = '\0';
+    return;
+  }
+  if (n > 5 && ends_with(w, n, "ing"))
+    n -= 3;
+  else if (n > 4 && ends_with(w, n, "ed"))
+    n -= 2;
+  else if (n > 4 && ends_with(w, n, "es"))
+    n -= 2;
+  else if (n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u' && w[n - 2] != 'i')
+    n -= 1;
+  if (n > 4 && w[n - 1] == 'e')
+    n -= 1;
+  w[n] = '\0';
+}
+
+/* Lower-cases src[0..n) into dst (bounded) and stems a copy into st. */
+static void make_word(const char *src, size_t n, char *dst, char *st) {
+  if (n >= OFF_MAX_WORD)
+    n = OFF_MAX_WORD - 1;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)src[i];
+    dst[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : (char)c;
+  }
+  dst[n] = '\0';
+  memcpy(st, dst, n + 1);
+  stem_word(st);
+}
+
+static bool in_list(const char *w, const char *const *list) {
+  for (size_t i = 0; list[i]; i++)
+    if (strcmp(w, list[i]) == 0)
+      return true;
+  return false;
+}
+
+static const char *const stopwords[] = {
+    "the", "a", "an", "of", "to", "in", "on", "and", "or", "is", "it", "its", "from", "for",
+    "with", "into", "as", "such", "e", "g", "each", "given", "text", "image", "audio",
+    "video", "return", "new", "one", "another", "by", "at", "that", "this", "be", "are",
+    "what", "how", "which", "use", "short", "longer", "point", "main", NULL};
+
+/* Words that point back at what an earlier step made. */
+static const char *const pronouns[] = {"it", "them", "this", "these", "those", "its",
+                                       "their", "result", "results", "output", "outputs",
+                                       "above", "previous", NULL};
+/* After a determiner, these name an earlier step's output, not a new task. */
+static const char *const ref_nouns[] = {
+    "summary", "translation", "transcript", "transcription", "caption", "result",
+    "output", "answer", "description", "translated", "summarized", "summarised",
+    "transcribed", "generated", "extracted", "recognized", "recognised", "resulting",
+    "detected", "speech", NULL};
+static const char *const determiners[] = {"the", "this", "that", "its", "your", "these",
+                                          "those", "their", "my", NULL};
+
+/* ---- resources and tokens ---------------------------------------------- */
+
+static int add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file) {
+  if (p->n_res >= OFF_MAX_RES)
+    return -2;
+  char *copy = baton__strndup(v, n);
+  if (!copy)
+    return -1;
+  resource *r = &p->res[p->n_res];
+  r->type = type;
+  r->value = copy;
+  r->is_file = is_file;
+  r->used = false;
+  r->borrowed_by = -1;
+  return (int)p->n_res++;
+}
+
+static int push_token(planner *p, const token *t) {
+  if (p->n_tok >= OFF_MAX_TOKENS)
+    return -1;
+  p->tok[p->n_tok++] = *t;
+  return 0;
+}
+
+/* Length of a UTF-8 curly quote at s ("“”‘’"), 0 if none; *open tells which. */
+static size_t curly_quote(const char *s, size_t left, bool *open, bool *dbl) {
+  if (left < 3 || (unsigned char)s[0] != 0xE2 || (unsigned char)s[1] != 0x80)
+    return 0;
+  unsigned char c = (unsigned char)s[2];
+  if (c == 0x9C || c == 0x9D) {
+    *open = c == 0x9C;
+    *dbl = true;
+    return 3;
+  }
+  if (c == 0x98 || c == 0x99) {
+    *open = c == 0x98;
+    *dbl = false;
+    return 3;
+  }
+  return 0;
+}
+
+/* At position i, is there an opening quote? Returns its byte length and the
+ * span of the content [*cs, *ce) and the end of the closing quote *qe. */
+static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *ce, size_t *qe) {
+  unsigned char c = (unsigned char)s[i];
+  bool prev_alnum = i > 0 && is_alnum_byte((unsigned char)s[i - 1]);
+  bool open = false, dbl = false;
+  size_t ql = 0;
+  if (c == '"') {
+    ql = 1;
+    for (size_t j = i + 1; j < n; j++)
+      if (s[j] == '"') {
+        *cs = i + 1, *ce = j, *qe = j + 1;
+        return ql;
+      }
+    return 0;
+  }
+  if (c == '\'' && !prev_alnum) {
+    for (size_t j = i + 1; j < n; j++)
+      if (s[j] == '\'' && j > i + 1 && !is_space_byte((unsigned char)s[j - 1]) &&
+          (j + 1 >= n || !is_alnum_byte((unsigned char)s[j + 1]))) {
+        *cs = i + 1, *ce = j, *qe = j + 1;
+        return 1;
+      }
+    return 0;
+  }
+  ql = curly_quote(s + i, n - i, &open, &dbl);
+  if (ql && open) {
+    for (size_t j = i + ql; j + 2 < n; j++) {
+      bool o2, d2;
+      size_t l2 = curly_quote(s + j, n - j, &o2, &d2);
+      if (l2 && !o2 && d2 == dbl) {
+        /* ’ also serves as an apostrophe: only close before a non-letter. */
+        if (!dbl && j + l2 < n && is_alnum_byte((unsigned char)s[j + l2]) &&
+            (unsigned char)s[j + l2] < 0x80)
+          continue;
+        *cs = i + ql, *ce = j, *qe = j + l2;
+        return ql;
+      }
+    }
+  }
+  return 0;
+}
+
+/* A quoted span or a bare word that names a file: known extension, a name
+ * before it, short, at most two spaces. */
+static unsigned file_type_of(const char *s, size_t n) {
+  if (n < 3 || n > 255)
+    return 0;
+  char buf[256];
+  memcpy(buf, s, n);
+  buf[n] = '\0';
+  unsigned t = baton__type_of_path(buf);
+  if (!t)
+    return 0;
+  const char *dot = strrchr(buf, '.');
+  if (!dot || dot == buf || dot[-1] == '/' || dot[-1] == ' ')
+    return 0;
+  int spaces = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (buf[i] == ' ')
+      spaces++;
+    if (buf[i] == '\n' || buf[i] == '\t')
+      return 0;
+  }
+  return spaces <= 2 ? t : 0;
+}
+
+/* Splits a run of non-space bytes (no quotes in it) into tokens. */
+static int tokenize_chunk(planner *p, size_t s, size_t e) {
+  const char *q = p->req;
+  /* Peel leading and trailing punctuation off for the file-name test. */
+  size_t fs = s, fe = e;
+  while (fs < fe && strchr("([{<", q[fs]))
+    fs++;
+  while (fe > fs && strchr(",.;:!?)]}>", q[fe - 1]))
+    fe--;
+  unsigned ft = fe > fs ? file_type_of(q + fs, fe - fs) : 0;
+  if (ft) {
+    int r = add_resource(p, ft, q + fs, fe - fs, true);
+    if (r == -1)
+      return -1;
+    if (r >= 0) {
+      token t;
+      memset(&t, 0, sizeof t);
+      t.kind = TK_RES;
+      t.res = r;
+      t.start = fs;
+      t.end = fe;
+      if (push_token(p, &t) != 0)
+        return -2;
+    }
+    s = fe; /* what follows: trailing punctuation */
+  }
+  size_t i = s;
+  while (i < e) {
+    unsigned char c = (unsigned char)q[i];
+    if (is_alnum_byte(c)) {
+      size_t j = i;
+      while (j < e && (is_alnum_byte((unsigned char)q[j]) ||
+                       ((q[j] == '\'' || q[j] == '.') && j + 1 < e &&
+                        is_alnum_byte((unsigned char)q[j + 1]) && j > i)))
+        j++;
+      token t;
+      memset(&t, 0, sizeof t);
+      t.kind = TK_WORD;
+      t.start = i;
+      t.end = j;
+      make_word(q + i, j - i, t.word, t.stem);
+      if (push_token(p, &t) != 0)
+        return -2;
+      i = j;
+      continue;
+    }
+    if (strchr(".!?;,:", (char)c)) {
+      token t;
+      memset(&t, 0, sizeof t);
+      t.kind = TK_PUNCT;
+      t.stem[0] = (char)c;
+      t.word[0] = (char)c;
+      t.start = i;
+      t.end = i + 1;
+      if (push_token(p, &t) != 0)
+        return -2;
+    }
+    i++;
+  }
+  return 0;
+}
+
+static int tokenize(planner *p) {
+  const char *q = p->req;
+  size_t n = p->req_len, i = 0;
+  while (i < n) {
+    if (is_space_byte((unsigned char)q[i])) {
+      i++;
+      continue;
+    }
+    size_t cs, ce, qe;
+    if (find_quote(q, n, i, &cs, &ce, &qe)) {
+      size_t a = cs, b = ce;
+      while (a < b && is_space_byte((unsigned char)q[a]))
+        a++;
+      while (b > a && is_space_byte((unsigned char)q[b - 1]))
+        b--;
+      if (b > a) {
+        unsigned ft = file_type_of(q + a, b - a);
+        int r = add_resource(p, ft ? ft : BATON__T_TEXT, q + a, b - a, ft != 0);
+        if (r == -1)
+          return -1;
+        if (r >= 0) {
+          token t;
+          memset(&t, 0, sizeof t);
+          t.kind = TK_RES;
+          t.res = r;
+          t.start = i;
+          t.end = qe;
+          if (push_token(p, &t) != 0)
+            return -2;
+          /* 'It ends here.' Could you... : the quote closed a sentence. */
+          size_t k = qe;
+          while (k < n && is_space_byte((unsigned char)q[k]))
+            k++;
+          if (strchr(".!?", q[b - 1]) && k > qe && k < n && q[k] >= 'A' && q[k] <= 'Z') {
+            token e;
+            memset(&e, 0, sizeof e);
+            e.kind = TK_PUNCT;
+            e.stem[0] = e.word[0] = '.';
+            e.start = e.end = qe;
+            if (push_token(p, &e) != 0)
+              return -2;
+          }
+        }
+      }
+      i = qe;
+      continue;
+    }
+    /* A chunk runs to the next space or opening quote. */
+    size_t j = i + 1;
+    while (j < n && !is_space_byte((unsigned char)q[j])) {
+      size_t c2, e2, x2;
+      if (q[j] == '"' || (unsigned char)q[j] == 0xE2 ||
+          (q[j] == '\'' && !is_alnum_byte((unsigned char)q[j - 1])))
+        if (find_quote(q, n, j, &c2, &e2, &x2))
+          break;
+      j++;
+    }
+    int rc = tokenize_chunk(p, i, j);
+    if (rc != 0)
+      return rc;
+    i = j;
+  }
+  return 0;
+}
+
+/* ---- keyword tables ---------------------------------------------------- */
+
+/* Splits text into stemmed words; returns how many (at most max). */
+static size_t split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max) {
+  size_t k = 0, i = 0;
+  while (i < n && k < max) {
+    if (!is_alnum_byte((unsigned char)s[i])) {
+      i++;
+      continue;
+    }
+    size_t j = i;
+    while (j < n && (is_alnum_byte((unsigned char)s[j]) ||
+                     (s[j] == '\'' && j + 1 < n && is_alnum_byte((unsigned char)s[j + 1]))))
+      j++;
+    char low[OFF_MAX_WORD];
+    make_word(s + i, j - i, low, out[k]);
+    k++;
+    i = j;
+  }
+  return k;
+}
+
+static int build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks) {
+  p->cues = calloc(n_tasks ? n_tasks : 1, sizeof *p->cues);
+  if (!p->cues)
+    return -1;
+  p->n_cues = n_tasks;
+  for (size_t t = 0; t < n_tasks; t++) {
+    taskcue *c = &p->cues[t];
+    c->spec = &tasks[t];
+    const char *kw = tasks[t].keywords ? tasks[t].keywords : "";
+    size_t cap = 1;
+    for (const char *s = kw; *s; s++)
+      cap += *s == '|';
+    if (cap > OFF_MAX_PHRASES)
+      cap = OFF_MAX_PHRASES;
+    c->phrases = calloc(cap, sizeof *c->phrases);
+    if (!c->phrases)
+      return -1;
+    const char *s = kw;
+    while (*s && c->n_phrases < cap) {
+      const char *bar = strchr(s, '|');
+      size_t len = bar ? (size_t)(bar - s) : strlen(s);
+      phrase *ph = &c->phrases[c->n_phrases];
+      ph->n = split_words(s, len, ph->stems, OFF_MAX_PHRASE);
+      if (ph->n > 0)
+        c->n_phrases++;
+      if (!bar)
+        break;
+      s = bar + 1;
+    }
+    c->desc = calloc(OFF_MAX_DESC, sizeof *c->desc);
+    if (!c->desc)
+      return -1;
+    char words[OFF_MAX_DESC][OFF_MAX_WORD];
+    const char *d = tasks[t].description ? tasks[t].description : "";
+    size_t nw = split_words(d, strlen(d), words, OFF_MAX_DESC);
+    for (size_t w = 0; w < nw; w++) {
+      if (strlen(words[w]) < 3 || in_list(words[w], stopwords))
+        continue;
+      bool dup = false;
+      for (size_t k = 0; k < c->n_desc && !dup; k++)
+        dup = strcmp(c->desc[k], words[w]) == 0;
+      if (!dup)
+        memcpy(c->desc[c->n_desc++], words[w], OFF_MAX_WORD);
+    }
+  }
+  return 0;
+}
+
+/* ---- scoring ----------------------------------------------------------- */
+
+/* Does the phrase occur in tokens [a,b) as consecutive words? */
+static bool phrase_in(const planner *p, const phrase *ph, size_t a, size_t b) {
+  for (size_t i = a; i < b; i++) {
+    size_t k = 0, j = i;
+    while (k < ph->n && j < b && p->tok[j].kind == TK_WORD && !p->tok[j].skip &&
+           strcmp(p->tok[j].stem, ph->stems[k]) == 0)
+      k++, j++;
+    if (k == ph->n)
+      return true;
+  }
+  return false;
+}
+
+/* Keyword score: single words count 1, phrases of n words 1 + 0.5(n-1). */
+static double keyword_score(const planner *p, const taskcue *c, size_t a, size_t b) {
+  double s = 0;
+  for (size_t i = 0; i < c->n_phrases; i++)
+    if (phrase_in(p, &c->phrases[i], a, b))
+      s += 1.0 + 0.5 * (double)(c->phrases[i].n - 1);
+  return s;
+}
+
+static double description_score(const planner *p, const taskcue *c, size_t a, size_t b) {
+  double s = 0;
+  for (size_t k = 0; k < c->n_desc; k++)
+    for (size_t i = a; i < b; i++)
+      if (p->tok[i].kind == TK_WORD && !p->tok[i].skip && strcmp(p->tok[i].stem, c->desc[k]) == 0) {
+        s += 0.3;
+        break;
+      }
+  return s;
+}
+
+static bool step_has_word(const planner *p, size_t a, size_t b, const char *const *list) {
+  for (size_t i = a; i < b; i++)
+    if (p->tok[i].kind == TK_WORD && in_list(p->tok[i].word, list))
+      return true;
+  return false;
+}
+
+static bool step_has_prefix(const planner *p, size_t a, size_t b, const char *prefix) {
+  size_t n = strlen(prefix);
+  for (size_t i = a; i < b; i++)
+    if (p->tok[i].kind == TK_WORD && strncmp(p->tok[i].word, prefix, n) == 0)
+      return true;
+  return false;
+}
+
+/* Types of the resources named in tokens [a,b). */
+static unsigned own_types(const planner *p, size_t a, size_t b) {
+  unsigned t = 0;
+  for (size_t i = a; i < b; i++)
+    if (p->tok[i].kind == TK_RES)
+      t |= p->res[p->tok[i].res].type;
+  return t;
+}
+
+static unsigned unclaimed_types(const planner *p) {
+  unsigned t = 0;
+  for (size_t i = 0; i < p->n_res; i++)
+    if (!p->res[i].claimed)
+      t |= p->res[i].type;
+  return t;
+}
+
+/* Records which resources a recognised step will take, so that later
+ * steps do not count on them ("read x.png ... read it aloud"). */
+static void claim_resources(planner *p, const step *st, const baton__taskspec *s,
+                            unsigned produced_before) {
+  bool own = false;
+  for (size_t i = st->a; i < st->b; i++)
+    if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & s->inputs)) {
+      p->res[p->tok[i].res].claimed = true;
+      own = true;
+    }
+  if (own)
+    return;
+  unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT;
+  unsigned need = media ? media : s->inputs;
+  if (produced_before & need)
+    return;
+  for (size_t i = 0; i < p->n_res; i++)
+    if (!p->res[i].claimed && (p->res[i].type & need)) {
+      p->res[i].claimed = true;
+      return;
+    }
+}
+
+/* Marks "the summary", "the translated text"... as references to earlier
+ * output so they do not read as cues for a new task. */
+static void mark_references(planner *p, size_t a, size_t b) {
+  for (size_t i = a + 1; i < b; i++)
+    if (p->tok[i].kind == TK_WORD && p->tok[i - 1].kind == TK_WORD &&
+        in_list(p->tok[i - 1].word, determiners) && in_list(p->tok[i].word, ref_nouns))
+      p->tok[i].skip = true;
+}
+
+static void clear_references(planner *p, size_t a, size_t b) {
+  for (size_t i = a; i < b; i++)
+    p->tok[i].skip = false;
+}
+
+/* "I have a photo 'x.jpg' of my kitchen", "I'm making a chatbot": a
+ * statement in the first person that asks for nothing sets the scene; its
+ * resources count, its words are no task. */
+static bool is_context_clause(const planner *p, size_t a, size_t b) {
+  static const char *const subjects[] = {"i", "i've", "i'm", "im", "ive", "we", "we've",
+                                         "we're", "my", "our", "there", "there's", NULL};
+  static const char *const asking[] = {
+      "want", "need", "like", "love", "wish", "hope", "wonder", "curious", "interested",
+      "please", "would", "could", "can", "help", "let", "let's", "require", "should",
+      "must", "looking", "trying", "keen", "aim", "plan", "planning", "appreciate",
+      "i'd", "we'd", "will", NULL};
+  size_t i = a;
+  while (i < b && p->tok[i].kind != TK_WORD)
+    i++;
+  if (i >= b || !in_list(p->tok[i].word, subjects))
+    return false;
+  return !step_has_word(p, a, b, asking);
+}
+
+/* Score of task t for tokens [a,b) given what is available before it
+ * (avail: types earlier tasks or unclaimed resources provide); *kw_out
+ * receives the keyword part. */
+static double task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
+                         double *kw_out) {
+  const baton__taskspec *s = p->cues[t].spec;
+  double kw = keyword_score(p, &p->cues[t], a, b);
+  *kw_out = kw;
+  if (kw < 1.0)
+    return 0;
+  unsigned own = own_types(p, a, b);
+  double sc = kw + description_score(p, &p->cues[t], a, b);
+  unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
+  unsigned readable = BATON__T_IMAGE | BATON__T_AUDIO; /* can become text first */
+  if (media_in && !((own | avail) & media_in))
+    sc -= 2.0; /* it could not get its image or recording at all */
+  if (own) {
+    if (s->inputs & own)
+      sc += 0.6; /* the step names what the task takes */
+    else if (s->inputs == BATON__T_TEXT && (own & readable & ~s->outputs))
+      sc -= 0.3; /* an image or recording can be read to text first
+                    (but speaking a recording's transcript is no plan) */
+    else
+      sc -= 1.0;
+  } else {
+    sc += (avail & s->inputs) ? 0.3 : 0.0;
+  }
+  return sc;
+}
+
+/* Whether task t alone would be accepted for [a,b); its score in *score. */
+static bool best_task_only(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
+                           double *score) {
+  double kw;
+  *score = task_score(p, a, b, avail, t, &kw);
+  return kw >= 1.0 && *score >= 0.75;
+}
+
+/* Best task for tokens [a,b); -1 when none scores enough. */
+static int best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out) {
+  int best = -1;
+  double best_s = 0;
+  double scores[OFF_MAX_TASKSPECS], kws[OFF_MAX_TASKSPECS];
+  *score_out = 0;
+  for (size_t t = 0; t < p->n_cues; t++) {
+    scores[t] = task_score(p, a, b, avail, t, &kws[t]);
+    if (kws[t] >= 1.0 && scores[t] > best_s + 1e-9) {
+      best_s = scores[t];
+      best = (int)t;
+    }
+  }
+  /* "Summarise X in Spanish": the language names a translation that rides
+   * along (emit_step adds it); the verb decides the step. */
+  if (best >= 0 && p->cues[best].spec->name &&
+      strcmp(p->cues[best].spec->name, "translation") == 0 && !step_has_prefix(p, a, b, "translat")) {
+    int second = -1;
+    double second_s = 0;
+    for (size_t t = 0; t < p->n_cues; t++)
+      if ((int)t != best && scores[t] > second_s + 1e-9 && kws[t] >= 1.0) {
+        second_s = scores[t];
+        second = (int)t;
+      }
+    if (second >= 0) {
+      best = second;
+      best_s = second_s;
+    }
+  }
+  if (best >= 0 && best_s < 0.75)
+    best = -1;
+  *score_out = best_s;
+  return best;
+}
+
+static int spec_index(const planner *p, const char *name) {
+  for (size_t i = 0; i < p->n_cues; i++)
+    if (p->cues[i].spec->name && strcmp(p->cues[i].spec->name, name) == 0)
+      return (int)i;
+  return -1;
+}
+
+/* ---- splitting --------------------------------------------------------- */
+
+static bool is_hard_word(const planner *p, size_t i) {
+  const token *t = &p->tok[i];
+  if (t->kind != TK_WORD)
+    return false;
+  static const char *const hard[] = {"then", "finally", "afterwards", "afterward", "lastly",
+                                     "subsequently", "additionally", "furthermore", NULL};
+  if (in_list(t->word, hard))
+    return true;
+  bool after_break = i == 0 || p->tok[i - 1].kind == TK_PUNCT ||
+                     (p->tok[i - 1].kind == TK_WORD && strcmp(p->tok[i - 1].word, "and") == 0);
+  if (strcmp(t->word, "next") == 0 && after_break)
+    return true;
+  if (strcmp(t->word, "after") == 0 && i + 1 < p->n_tok && p->tok[i + 1].kind == TK_WORD &&
+      (strcmp(p->tok[i + 1].word, "that") == 0 || strcmp(p->tok[i + 1].word, "this") == 0))
+    return true;
+  return false;
+}
+
+static bool is_hard_punct(const token *t) {
+  return t->kind == TK_PUNCT && strchr(".!?;", t->stem[0]) != NULL;
+}
+
+static bool is_soft(const token *t) {
+  return (t->kind == TK_PUNCT && t->stem[0] == ',') ||
+         (t->kind == TK_WORD && (strcmp(t->word, "and") == 0 || strcmp(t->word, "also") == 0 ||
+                                 strcmp(t->word, "plus") == 0));
+}
+
+/* Does some task have a keyword in tokens [a,b)? */
+static bool has_cue(const planner *p, size_t a, size_t b) {
+  for (size_t t = 0; t < p->n_cues; t++)
+    if (keyword_score(p, &p->cues[t], a, b) >= 1.0)
+      return true;
+  return false;
+}
+
+static int add_step(planner *p, size_t a, size_t b, bool context) {
+  /* Trim boundary words at either end. */
+  while (a < b && (is_soft(&p->tok[a]) || is_hard_word(p, a) || p->tok[a].kind == TK_PUNCT))
+    a += (p->tok[a].kind == TK_WORD && strcmp(p->tok[a].word, "after") == 0) ? 2 : 1;
+  if (a >= b)
+    return 0;
+  if (p->n_steps >= OFF_MAX_STEPS)
+    return -1;
+  step *s = &p->steps[p->n_steps++];
+  s->a = a;
+  s->b = b;
+  s->task = -1;
+  s->score = 0;
+  s->context = context;
+  return 0;
+}
+
+static int split_steps(planner *p) {
+  size_t seg = 0;
+  for (size_t i = 0; i <= p->n_tok; i++) {
+    bool end = i == p->n_tok || is_hard_punct(&p->tok[i]) || is_hard_word(p, i);
+    if (!end)
+      continue;
+    /* Within [seg, i): soft boundaries split when what follows names a task. */
+    bool context = is_context_clause(p, seg, i);
+    size_t from = seg;
+    for (size_t k = seg; k < i; k++) {
+      if (!is_soft(&p->tok[k]) || k == from)
+        continue;
+      size_t next = k + 1;
+      while (next < i && !is_soft(&p->tok[next]))
+        next++;
+      if (has_cue(p, k + 1, next)) {
+        if (add_step(p, from, k, context) != 0)
+          return -1;
+        from = k;
+      }
+    }
+    if (add_step(p, from, i, context) != 0)
+      return -1;
+    seg = i + 1;
+  }
+  return 0;
+}
+
+/* ---- languages --------------------------------------------------------- */
+
+typedef struct {
+  const char *name;
+  const char *code;
+} language;
+
+static const language languages[] = {
+    {"english", "en"},  {"spanish", "es"},    {"castilian", "es"}, {"french", "fr"},
+    {"german", "de"},   {"italian", "it"},    {"portuguese", "pt"}, {"catalan", "ca"},
+    {"dutch", "nl"},    {"russian", "ru"},    {"chinese", "zh"},   {"mandarin", "zh"},
+    {"japanese", "ja"}, {"korean", "ko"},     {"arabic", "ar"},    {"hindi", "hi"},
+    {"polish", "pl"},   {"swedish", "sv"},    {"turkish", "tr"},   {"greek", "el"},
+    {"romanian", "ro"}, {NULL, NULL}};
+
+static const char *language_code(const char *w) {
+  for (size_t i = 0; languages[i].name; i++)
+    if (strcmp(w, languages[i].name) == 0)
+      return languages[i].code;
+  return NULL;
+}
+
+/* Target ("into Spanish") and source ("from French") languages in [a,b). */
+static void find_languages(const planner *p, size_t a, size_t b, const char **tgt,
+                           const char **src) {
+  *tgt = NULL;
+  *src = NULL;
+  for (size_t i = a; i < b; i++) {
+    if (p->tok[i].kind != TK_WORD)
+      continue;
+    const char *code = language_code(p->tok[i].word);
+    if (!code)
+      continue;
+    const char *prev = i > a && p->tok[i - 1].kind == TK_WORD ? p->tok[i - 1].word : "";
+    if (strcmp(prev, "from") == 0) {
+      if (!*src)
+        *src = code;
+    } else if (!*tgt && (strcmp(prev, "into") == 0 || strcmp(prev, "to") == 0 ||
+                         strcmp(prev, "in") == 0 || i + 1 >= b ||
+                         (p->tok[i + 1].kind == TK_WORD &&
+                          (strcmp(p->tok[i + 1].word, "translation") == 0 ||
+                           strcmp(p->tok[i + 1].word, "version") == 0)))) {
+      *tgt = code;
+    }
+  }
+}
+
+/* ---- building the graph ------------------------------------------------ */
+
+static const baton__taskspec *spec_named(const planner *p, const char *name) {
+  for (size_t i = 0; i < p->n_cues; i++)
+    if (p->cues[i].spec->name && strcmp(p->cues[i].spec->name, name) == 0)
+      return p->cues[i].spec;
+  return NULL;
+}
+
+static int task_add_arg(baton__task *t, const char *name, const char *value, int ref) {
+  for (size_t i = 0; i < t->n_args; i++)
+    if (strcmp(t->args[i].name, name) == 0)
+      return 0; /* first one wins */
+  baton__arg *na = realloc(t->args, (t->n_args + 1) * sizeof *na);
+  if (!na)
+    return -1;
+  t->args = na;
+  baton__arg *a = &t->args[t->n_args];
+  a->name = baton__strdup(name);
+  a->value = ref >= 0 ? NULL : baton__strdup(value ? value : "");
+  a->ref = ref;
+  if (!a->name || (ref < 0 && !a->value)) {
+    free(a->name);
+    free(a->value);
+    return -1;
+  }
+  t->n_args++;
+  if (ref >= 0) {
+    for (size_t i = 0; i < t->n_deps; i++)
+      if (t->deps[i] == ref)
+        return 0;
+    int *nd = realloc(t->deps, (t->n_deps + 1) * sizeof *nd);
+    if (!nd)
+      return -1;
+    t->deps = nd;
+    t->deps[t->n_deps++] = ref;
+  }
+  return 0;
+}
+
+/* Where an input comes from: a resource, an earlier task, or literal text. */
+typedef struct {
+  int res;        /* resource index or -1 */
+  int ref;        /* graph task id or -1 */
+  char *literal;  /* owned, or NULL */
+} source;
+
+static void source_release(source *s) {
+  free(s->literal);
+  s->literal = NULL;
+}
+
+/* The types the task at graph index k produces (made[k] is its spec). */
+static unsigned task_outputs(size_t k, const baton__taskspec *const *made) {
+  return made[k] ? made[k]->outputs : 0;
+}
+
+/* Starts a new task in the graph; returns its id or -1 (err set). */
+static int new_task(planner *p, const baton__taskspec *spec, baton__task *t) {
+  memset(t, 0, sizeof *t);
+  if (p->g->n >= OFF_MAX_TASKS) {
+    baton__fmt(p->err, p->errlen, "the request asks for more than %d tasks", OFF_MAX_TASKS);
+    return -1;
+  }
+  t->id = (int)p->g->n;
+  t->task = baton__strdup(spec->name);
+  if (!t->task) {
+    baton__fmt(p->err, p->errlen, "out of memory while planning");
+    return -1;
+  }
+  return t->id;
+}
+
+static int commit_task(planner *p, baton__task *t, const baton__taskspec **made,
+                       const baton__taskspec *spec) {
+  size_t idx = p->g->n;
+  if (baton__graph_push(p->g, t) != 0) {
+    baton__task_release(t);
+    baton__fmt(p->err, p->errlen, "out of memory while planning");
+    return -1;
+  }
+  made[idx] = spec;
+  return 0;
+}
+
+/* Attaches a source as argument `name` of t. */
+static int attach(planner *p, baton__task *t, const char *name, const source *s) {
+  int rc = 0;
+  if (s->ref >= 0)
+    rc = task_add_arg(t, name, NULL, s->ref);
+  else if (s->res >= 0)
+    rc = task_add_arg(t, name, p->res[s->res].value, -1);
+  else if (s->literal)
+    rc = task_add_arg(t, name, s->literal, -1);
+  if (rc != 0)
+    baton__fmt(p->err, p->errlen, "out of memory while planning");
+  return rc;
+}
+
+/* Nearest earlier task producing `type`, or -1. */
+static int nearest_producer(const planner *p, unsigned type, const baton__taskspec *const *made) {
+  for (size_t k = p->g->n; k-- > 0;)
+    if (task_outputs(k, made) & type)
+      return (int)k;
+  return -1;
+}
+
+static int first_unused(const planner *p, unsigned type) {
+  for (size_t i = 0; i < p->n_res; i++)
+    if (!p->res[i].used && (p->res[i].type & type))
+      return (int)i;
+  return -1;
+}
+
+/* Text of tokens [a,b) as written in the request (malloc'd). */
+static char *span_text(const planner *p, size_t a, size_t b) {
+  if (a >= b)
+    return NULL;
+  size_t s = p->tok[a].start, e = p->tok[b - 1].end;
+  while (b > a && p->tok[b - 1].kind == TK_PUNCT && strchr(",;:", p->tok[b - 1].stem[0])) {
+    b--;
+    e = b > a ? p->tok[b - 1].end : s;
+  }
+  if (e <= s)
+    return NULL;
+  return baton__strndup(p->req + s, e - s);
+}
+
+/* The content of a generative request: what follows "of", "about"... */
+static char *content_phrase(const planner *p, size_t a, size_t b) {
+  static const char *const intro[] = {"of", "about", "showing", "depicting", "saying",
+                                      "says", "featuring", "where", NULL};
+  for (size_t i = a; i < b; i++)
+    if (p->tok[i].kind == TK_WORD && in_list(p->tok[i].word, intro) && i + 1 < b)
+      return span_text(p, i + 1, b);
+  return NULL;
+}
+
+/* Bridges a media resource or output to text (image-to-text, speech
+ * recognition). Returns the new task id, -1 when impossible, -2 on error. */
+static int bridge_to_text(planner *p, const step *st, bool own_only,
+                          const baton__taskspec **made) {
+  static const struct {
+    unsigned type;
+    const char *task;
+    const char *arg;
+  } bridges[] = {{BATON__T_IMAGE, "image-to-text", "image"},
+                 {BATON__T_AUDIO, "automatic-speech-recognition", "audio"}};
+  for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
+    for (size_t k = 0; k < 2; k++) {
+      const baton__taskspec *spec = spec_named(p, bridges[k].task);
+      if (!spec)
+        continue;
+      int r = -1;
+      if (pass == 0) {
+        for (size_t i = st->a; i < st->b && r < 0; i++)
+          if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & bridges[k].type))
+            r = p->tok[i].res;
+      } else {
+        r = first_unused(p, bridges[k].type);
+      }
+      if (r < 0)
+        continue;
+      baton__task t;
+      int id = new_task(p, spec, &t);
+      if (id < 0)
+        return -2;
+      source s = {r, -1, NULL};
+      if (attach(p, &t, bridges[k].arg, &s) != 0) {
+        baton__task_release(&t);
+        return -2;
+      }
+      p->res[r].used = true;
+      if (commit_task(p, &t, made, spec) != 0)
+        return -2;
+      return id;
+    }
+  return -1;
+}
+
+/* Finds where the task's main input of `type` comes from, for step st.
+ * Returns 0 with *src set (src->res/ref/literal may all be unset when
+ * nothing fits), or -1 on error. */
+static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs,
+                         bool has_ref, const baton__taskspec **made, source *src) {
+  src->res = src->ref = -1;
+  src->literal = NULL;
+  /* 1. the step's own resource of that type */
+  for (size_t i = st->a; i < st->b; i++)
+    if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & type)) {
+      int r = p->tok[i].res;
+      if (p->res[r].borrowed_by >= 0 &&
+          (task_outputs((size_t)p->res[r].borrowed_by, made) & type)) {
+        /* "summarize and translate X": X went to the earlier task. */
+        src->ref = p->res[r].borrowed_by;
+        return 0;
+      }
+      src->res = r;
+      p->res[r].used = true;
+      return 0;
+    }
+  /* 1b. text from the step's own image or recording ("translate sign.png") */
+  if (type == BATON__T_TEXT) {
+    int id = bridge_to_text(p, st, true, made);
+    if (id == -2)
+      return -1;
+    if (id >= 0) {
+      src->ref = id;
+      return 0;
+    }
+  }
+  int prev = nearest_producer(p, type, made);
+  /* 2. "it", "the result": the nearest earlier output */
+  if (has_ref && prev >= 0) {
+    src->ref = prev;
+    return 0;
+  }
+  /* 3. what to make: "an image of a cat playing piano" */
+  if (type == BATON__T_TEXT && !has_ref && (prev < 0 || !(outputs & BATON__T_TEXT))) {
+    src->literal = content_phrase(p, st->a, st->b);
+    if (src->literal)
+      return 0;
+  }
+  /* 4. an earlier output, 5. an unused resource of the request */
+  if (prev >= 0) {
+    src->ref = prev;
+    return 0;
+  }
+  int r = first_unused(p, type);
+  if (r >= 0) {
+    src->res = r;
+    p->res[r].used = true;
+    p->res[r].borrowed_by = -2; /* marked below, once the task exists */
+    return 0;
+  }
+  /* 6. "translate it": read an earlier-named image or recording first */
+  if (type == BATON__T_TEXT && has_ref) {
+    int id = bridge_to_text(p, st, false, made);
+    if (id == -2)
+      return -1;
+    if (id >= 0) {
+      src->ref = id;
+      return 0;
+    }
+  }
+  /* 7. the step's own words */
+  if (type == BATON__T_TEXT) {
+    src->literal = span_text(p, st->a, st->b);
+    return 0;
+  }
+  /* 8. any resource of that type, even one used already */
+  for (size_t i = 0; i < p->n_res; i++)
+    if (p->res[i].type & type) {
+      src->res = (int)i;
+      return 0;
+    }
+  return 0;
+}
+
+/* The first quoted literal in the step, or -1. */
+static int own_text(const planner *p, const step *st) {
+  for (size_t i = st->a; i < st->b; i++)
+    if (p->tok[i].kind == TK_RES && p->res[p->tok[i].res].type == BATON__T_TEXT)
+      return p->tok[i].res;
+  return -1;
+}
+
+/* The primary input type of a task: its media type if any, else text. */
+static unsigned primary_type(const baton__taskspec *s) {
+  static const unsigned order[] = {BATON__T_IMAGE, BATON__T_AUDIO, BATON__T_VIDEO,
+                                   BATON__T_TEXT, BATON__T_JSON};
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    if (s->inputs & order[i])
+      return order[i];
+  return BATON__T_TEXT;
+}
+
+static bool takes_two_texts(const baton__taskspec *s) {
+  /* inputs [text, text] collapse to one bit; the names tell them apart */
+  return s->inputs == BATON__T_TEXT && s->name &&
+         (strstr(s->name, "question-answering") || strstr(s->name, "similarity"));
+}
+
+static int add_translation(planner *p, const source *in, const char *tgt, const char *src_lang,
+                           const baton__taskspec **made) {
+  const baton__taskspec *spec = spec_named(p, "translation");
+  if (!spec)
+    return -1;
+  baton__task t;
+  int id = new_task(p, spec, &t);
+  if (id < 0)
+    return -2;
+  if (attach(p, &t, "text", in) != 0 ||
+      task_add_arg(&t, "src_lang", src_lang ? src_lang : "en", -1) != 0 ||
+      (tgt && task_add_arg(&t, "tgt_lang", tgt, -1) != 0)) {
+    baton__task_release(&t);
+    baton__fmt(p->err, p->errlen, "out of memory while planning");
+    return -2;
+  }
+  if (commit_task(p, &t, made, spec) != 0)
+    return -2;
+  return id;
+}
+
+/* Emits the task(s) for one recognised step. Returns 0; 1 when the step
+ * has nothing to work on (err says what it needs; the caller drops the
+ * step); -1 on error (err set). */
+static int emit_step(planner *p, const step *st, const baton__taskspec **made) {
+  const baton__taskspec *spec = p->cues[st->task].spec;
+  bool has_ref = step_has_word(p, st->a, st->b, pronouns);
+  for (size_t i = st->a; i < st->b; i++)
+    has_ref = has_ref || p->tok[i].skip;
+  const char *tgt = NULL, *src_lang = NULL;
+  find_languages(p, st->a, st->b, &tgt, &src_lang);
+  bool is_translation = spec->name && strcmp(spec->name, "translation") == 0;
+  /* "summarise X in Spanish": a translation rides along (not for English,
+   * which is too often just the language of the answer). */
+  bool extra_translation = !is_translation && tgt && strcmp(tgt, "en") != 0 &&
+                           spec_named(p, "translation") != NULL;
+  unsigned ptype = primary_type(spec);
+
+  /* One task per own resource of the primary type ("detect objects in a.jpg
+   * and b.jpg"), else one. */
+  int own_res[OFF_MAX_RES];
+  size_t n_own = 0;
+  if (ptype != BATON__T_TEXT)
+    for (size_t i = st->a; i < st->b && n_own < OFF_MAX_RES; i++)
+      if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & ptype))
+        own_res[n_own++] = p->tok[i].res;
+  size_t copies = n_own > 1 ? n_own : 1;
+
+  for (size_t c = 0; c < copies; c++) {
+    source in = {-1, -1, NULL};
+    if (n_own > 1) {
+      in.res = own_res[c];
+      p->res[in.res].used = true;
+    } else if (resolve_input(p, st, ptype, spec->outputs, has_ref, made, &in) != 0) {
+      return -1;
+    }
+    if (in.res < 0 && in.ref < 0 && !in.literal) {
+      /* Nothing to work on (e.g. "detect objects" with no image). */
+      if (p->err[0] == '\0')
+        baton__fmt(p->err, p->errlen,
+                   "%s needs %s %s: name a file in the request or pass one as input",
+                   spec->name, (ptype & (BATON__T_IMAGE | BATON__T_AUDIO)) ? "an" : "a",
+                   baton__type_name(ptype));
+      return 1;
+    }
+    int borrowed = in.res >= 0 && p->res[in.res].borrowed_by == -2 ? in.res : -1;
+    if (borrowed >= 0)
+      p->res[borrowed].borrowed_by = -1;
+
+    /* Text going into a speaking/drawing task is translated first. */
+    if (extra_translation && ptype == BATON__T_TEXT && !(spec->outputs & BATON__T_TEXT)) {
+      int id = add_translation(p, &in, tgt, src_lang, made);
+      if (id == -2) {
+        source_release(&in);
+        return -1;
+      }
+      if (id >= 0) {
+        source_release(&in);
+        in.res = -1;
+        in.ref = id;
+        extra_translation = false;
+      }
+    }
+
+    baton__task t;
+    int id = new_task(p, spec, &t);
+    if (id < 0) {
+      source_release(&in);
+      return -1;
+    }
+    int rc = attach(p, &t, baton__type_name(ptype), &in);
+    source_release(&in);
+    if (rc == 0 && ptype != BATON__T_TEXT && (spec->inputs & BATON__T_TEXT)) {
+      /* The question or instruction: a quote, else the step's words. */
+      int q = own_text(p, st);
+      source qs = {q, -1, q < 0 ? span_text(p, st->a, st->b) : NULL};
+      if (q >= 0)
+        p->res[q].used = true;
+      rc = attach(p, &t, "text", &qs);
+      source_release(&qs);
+    } else if (rc == 0 && takes_two_texts(spec)) {
+      int q = -1;
+      for (size_t i = st->a; i < st->b; i++)
+        if (p->tok[i].kind == TK_RES && p->res[p->tok[i].res].type == BATON__T_TEXT &&
+            !(t.args[0].value && strcmp(t.args[0].value, p->res[p->tok[i].res].value) == 0)) {
+          q = p->tok[i].res;
+          break;
+        }
+      const char *name = strstr(spec->name, "similarity") ? "text2" : "question";
+      source qs = {q, -1, q < 0 && strcmp(name, "question") == 0 ? span_text(p, st->a, st->b)
+                                                                  : NULL};
+      if (q >= 0)
+        p->res[q].used = true;
+      rc = attach(p, &t, name, &qs);
+      source_release(&qs);
+    }
+    if (rc == 0 && is_translation) {
+      /* No target named: into English from another language, else leave
+       * the choice to the model. */
+      const char *to = tgt ? tgt : (src_lang && strcmp(src_lang, "en") != 0 ? "en" : NULL);
+      rc = task_add_arg(&t, "src_lang", src_lang ? src_lang : "en", -1);
+      if (rc == 0 && to)
+        rc = task_add_arg(&t, "tgt_lang", to, -1);
+    }
+    if (rc != 0) {
+      baton__task_release(&t);
+      baton__fmt(p->err, p->errlen, "out of memory while planning");
+      return -1;
+    }
+    if (commit_task(p, &t, made, spec) != 0)
+      return -1;
+    if (borrowed >= 0)
+      p->res[borrowed].borrowed_by = id;
+
+    int last = id;
+    if (extra_translation && (spec->outputs & BATON__T_TEXT)) {
+      source s = {-1, id, NULL};
+      int tid = add_translation(p, &s, tgt, src_lang, made);
+      if (tid == -2)
+        return -1;
+      if (tid >= 0)
+        last = tid;
+    }
+    if (st->speak) {
+      const baton__taskspec *tts = spec_named(p, "text-to-speech");
+      baton__task sp;
+      if (tts) {
+        if (new_task(p, tts, &sp) < 0)
+          return -1;
+        source s = {-1, last, NULL};
+        if (attach(p, &sp, "text", &s) != 0) {
+          baton__task_release(&sp);
+          return -1;
+        }
+        if (commit_task(p, &sp, made, tts) != 0)
+          return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+/* ---- the planner ------------------------------------------------------- */
+
+static void planner_release(planner *p) {
+  for (size_t i = 0; i < p->n_res; i++)
+    free(p->res[i].value);
+  if (p->cues)
+    for (size_t i = 0; i < p->n_cues; i++) {
+      free(p->cues[i].phrases);
+      free(p->cues[i].desc);
+    }
+  free(p->cues);
+  free(p->tok);
+}
+
+/* Keeps the recognised steps only; two neighbouring ones on the same task
+ * where one names nothing of its own ("detect and count the objects in
+ * x.jpg") become one step. */
+static void merge_steps(planner *p) {
+  size_t w = 0;
+  int last = -1; /* the last recognised step kept */
+  for (size_t r = 0; r < p->n_steps; r++) {
+    step *s = &p->steps[r];
+    if (s->task < 0)
+      continue; /* unrecognised steps only carried resources */
+    step *l = last >= 0 ? &p->steps[last] : NULL;
+    bool chained = !own_types(p, s->a, s->b) && step_has_word(p, s->a, s->b, pronouns);
+    if (l && l->task == s->task && !chained &&
+        (!own_types(p, s->a, s->b) || !own_types(p, l->a, l->b))) {
+      const char *t1, *s1, *t2, *s2;
+      find_languages(p, l->a, l->b, &t1, &s1);
+      find_languages(p, s->a, s->b, &t2, &s2);
+      if (!(t1 && t2 && strcmp(t1, t2) != 0)) {
+        l->b = s->b;
+        continue;
+      }
+    }
+    p->steps[w] = *s;
+    last = (int)w++;
+  }
+  p->n_steps = w;
+}
+
+int baton__plan_offline(const char *request, const char *const *inputs, size_t n_inputs,
+                        const baton__taskspec *tasks, size_t n_tasks, baton__graph *g,
+                        char *err, size_t errlen) {
+  char dummy[1];
+  if (!err || errlen == 0) {
+    err = dummy;
+    errlen = sizeof dummy;
+  }
+  err[0] = '\0';
+  if (!g) {
+    baton__fmt(err, errlen, "no graph to fill");
+    return -1;
+  }
+  g->tasks = NULL;
+  g->n = 0;
+  if (!request)
+    request = "";
+  if (!tasks || n_tasks == 0) {
+    baton__fmt(err, errlen, "no task kinds are known (is the registry empty?)");
+    return -1;
+  }
+  if (n_tasks > OFF_MAX_TASKSPECS)
+    n_tasks = OFF_MAX_TASKSPECS;
+  size_t len = strlen(request);
+  if (len > OFF_MAX_REQUEST) {
+    baton__fmt(err, errlen, "the request is too long for the offline planner (%zu bytes, at most %d)",
+               len, OFF_MAX_REQUEST);
+    return -1;
+  }
+
+  planner *p = calloc(1, sizeof *p);
+  if (!p) {
+    baton__fmt(err, errlen, "out of memory while planning");
+    return -1;
+  }
+  p->req = request;
+  p->req_len = len;
+  p->g = g;
+  p->err = err;
+  p->errlen = errlen;
+  int rc = -1;
+  const baton__taskspec **made = calloc(OFF_MAX_TASKS + 1, sizeof *made);
+  p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
+  if (!made || !p->tok || build_cues(p, tasks, n_tasks) != 0) {
+    baton__fmt(err, errlen, "out of memory while planning");
+    goto done;
+  }
+  int trc = tokenize(p);
+  if (trc == -1) {
+    baton__fmt(err, errlen, "out of memory while planning");
+    goto done;
+  }
+  if (trc == -2) {
+    baton__fmt(err, errlen, "the request has too many words for the offline planner (at most %d)",
+               OFF_MAX_TOKENS);
+    goto done;
+  }
+  for (size_t i = 0; inputs && i < n_inputs; i++) {
+    if (!inputs[i])
+      continue;
+    unsigned t = baton__type_of_path(inputs[i]);
+    if (!t) {
+      baton__fmt(err, errlen, "input '%.200s' has a file type baton does not know", inputs[i]);
+      goto done;
+    }
+    if (add_resource(p, t, inputs[i], strlen(inputs[i]), true) < 0) {
+      baton__fmt(err, errlen, "too many inputs (at most %d files and quotes)", OFF_MAX_RES);
+      goto done;
+    }
+  }
+  if (split_steps(p) != 0) {
+    baton__fmt(err, errlen, "the request has too many steps for the offline planner (at most %d)",
+               OFF_MAX_STEPS);
+    goto done;
+  }
+
+  /* Recognise steps in order; what earlier ones produce guides later ones. */
+  unsigned produced = 0;
+  bool any = false;
+  for (size_t s = 0; s < p->n_steps; s++) {
+    step *st = &p->steps[s];
+    if (st->context)
+      continue;
+    if (any)
+      mark_references(p, st->a, st->b);
+    st->task = best_task(p, st->a, st->b, produced | unclaimed_types(p), &st->score);
+    if (st->task < 0 && any) {
+      clear_references(p, st->a, st->b);
+      st->task = best_task(p, st->a, st->b, produced | unclaimed_types(p), &st->score);
+      if (st->task >= 0)
+        mark_references(p, st->a, st->b);
+    }
+    if (st->task >= 0) {
+      const baton__taskspec *spec = p->cues[st->task].spec;
+      int tts = spec_index(p, "text-to-speech");
+      if (tts >= 0 && tts != st->task && (spec->outputs & BATON__T_TEXT)) {
+        /* A spoken-output cue beside another task: that task's text is
+         * read out as well (scored as if it stood alone). */
+        double tts_score = 0;
+        best_task_only(p, st->a, st->b, produced | unclaimed_types(p), (size_t)tts, &tts_score);
+        st->speak = tts_score >= 0.75;
+      }
+      any = true;
+      claim_resources(p, st, p->cues[st->task].spec, produced);
+      produced |= p->cues[st->task].spec->outputs;
+    }
+  }
+  if (!any) {
+    baton__fmt(err, errlen, "could not find any task in the request");
+    goto done;
+  }
+  merge_steps(p);
+
+  bool emitted = false;
+  char need[256] = "";
+  for (size_t s = 0; s < p->n_steps; s++) {
+    if (p->steps[s].task < 0)
+      continue;
+    int erc = emit_step(p, &p->steps[s], made);
+    if (erc < 0)
+      goto done;
+    if (erc == 1) {
+      /* a step that cannot get its input is dropped; remember why */
+      if (!need[0])
+        baton__fmt(need, sizeof need, "%s", err);
+      err[0] = '\0';
+      continue;
+    }
+    emitted = true;
+  }
+  if (!emitted || g->n == 0) {
+    baton__fmt(err, errlen, "%s", need[0] ? need : "could not find any task in the request");
+    goto done;
+  }
+  rc = 0;
+
+done:
+  if (rc != 0)
+    baton__graph_release(g);
+  free(made);
+  planner_release(p);
+  free(p);
+  return rc;
+}

@@ -1,0 +1,412 @@
+/* prompts.c — loads the prompt templates from the prompts/ YAML files (libyaml) and renders them. */
+#include "planner/prompts.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+#ifndef BATON_PROMPTS_SOURCE_DIR
+#define BATON_PROMPTS_SOURCE_DIR ""
+#endif
+#ifndef BATON_PROMPTS_INSTALL_DIR
+#define BATON_PROMPTS_INSTALL_DIR ""
+#endif
+
+#define MAX_DEPTH 6
+#define MAX_DEMOS 32
+
+/* A small YAML tree; every node remembers its line. */
+typedef enum { PN_SCALAR, PN_MAP, PN_SEQ } pn_kind;
+
+typedef struct pnode {
+  pn_kind kind;
+  int line;
+  char *value;
+  struct pnode **kids; /* maps: key, value, ...; sequences: items */
+  size_t n;
+} pnode;
+
+static void pn_free(pnode *n) {
+  if (!n)
+    return;
+  for (size_t i = 0; i < n->n; i++)
+    pn_free(n->kids[i]);
+  free(n->kids);
+  free(n->value);
+  free(n);
+}
+
+static pnode *pn_build(yaml_parser_t *p, yaml_event_t *first, int depth, const char *file,
+                       char *err, size_t errlen) {
+  pnode *n = calloc(1, sizeof *n);
+  if (!n) {
+    baton__fmt(err, errlen, "%s: out of memory", file);
+    return NULL;
+  }
+  n->line = (int)first->start_mark.line + 1;
+  if (first->type == YAML_SCALAR_EVENT) {
+    n->kind = PN_SCALAR;
+    n->value = baton__strndup((const char *)first->data.scalar.value, first->data.scalar.length);
+    if (!n->value) {
+      free(n);
+      baton__fmt(err, errlen, "%s: out of memory", file);
+      return NULL;
+    }
+    return n;
+  }
+  if ((first->type != YAML_MAPPING_START_EVENT && first->type != YAML_SEQUENCE_START_EVENT) ||
+      depth > MAX_DEPTH) {
+    baton__fmt(err, errlen, "%s:%d: %s", file, n->line,
+               first->type == YAML_ALIAS_EVENT ? "aliases are not supported in prompt files"
+                                                : "unexpected YAML structure");
+    free(n);
+    return NULL;
+  }
+  n->kind = first->type == YAML_MAPPING_START_EVENT ? PN_MAP : PN_SEQ;
+  yaml_event_type_t end = n->kind == PN_MAP ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
+  for (;;) {
+    yaml_event_t ev;
+    if (!yaml_parser_parse(p, &ev)) {
+      baton__fmt(err, errlen, "%s:%d: %s", file, (int)p->problem_mark.line + 1,
+                 p->problem ? p->problem : "YAML syntax error");
+      pn_free(n);
+      return NULL;
+    }
+    if (ev.type == end) {
+      yaml_event_delete(&ev);
+      return n;
+    }
+    pnode *kid = pn_build(p, &ev, depth + 1, file, err, errlen);
+    yaml_event_delete(&ev);
+    pnode **k = kid ? realloc(n->kids, (n->n + 1) * sizeof *k) : NULL;
+    if (!k) {
+      if (kid)
+        baton__fmt(err, errlen, "%s: out of memory", file);
+      pn_free(kid);
+      pn_free(n);
+      return NULL;
+    }
+    n->kids = k;
+    n->kids[n->n++] = kid;
+  }
+}
+
+/* Reads and parses a prompt file; its root must be a mapping. */
+static pnode *pn_load(const char *file, char *err, size_t errlen) {
+  char *text = NULL;
+  size_t len = 0;
+  char rerr[512];
+  if (baton__read_file(file, BATON__PROMPT_FILE_MAX, &text, &len, rerr, sizeof rerr) != 0) {
+    baton__fmt(err, errlen, "prompt file %s", rerr);
+    return NULL;
+  }
+  yaml_parser_t p;
+  if (!yaml_parser_initialize(&p)) {
+    free(text);
+    baton__fmt(err, errlen, "%s: cannot start the YAML parser", file);
+    return NULL;
+  }
+  yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+  pnode *root = NULL;
+  bool failed = false;
+  while (!failed) {
+    yaml_event_t ev;
+    if (!yaml_parser_parse(&p, &ev)) {
+      baton__fmt(err, errlen, "%s:%d: %s", file, (int)p.problem_mark.line + 1,
+                 p.problem ? p.problem : "YAML syntax error");
+      failed = true;
+      break;
+    }
+    yaml_event_type_t t = ev.type;
+    if (t == YAML_STREAM_END_EVENT) {
+      yaml_event_delete(&ev);
+      break;
+    }
+    if (t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT ||
+        t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT) {
+      if (root) {
+        baton__fmt(err, errlen, "%s:%d: only one YAML document is allowed", file,
+                   (int)ev.start_mark.line + 1);
+        failed = true;
+      } else if (!(root = pn_build(&p, &ev, 0, file, err, errlen))) {
+        failed = true;
+      }
+    }
+    yaml_event_delete(&ev);
+  }
+  yaml_parser_delete(&p);
+  free(text);
+  if (failed) {
+    pn_free(root);
+    return NULL;
+  }
+  if (!root || root->kind != PN_MAP) {
+    baton__fmt(err, errlen, "%s:%d: a prompt file must be a mapping of named templates", file,
+               root ? root->line : 1);
+    pn_free(root);
+    return NULL;
+  }
+  return root;
+}
+
+/* One expected key of a prompt file. */
+typedef struct key_want {
+  const char *name;
+  char **slot;               /* text keys */
+  const char *must_contain;  /* a placeholder the template needs, or NULL */
+} key_want;
+
+/* Takes the text keys of a file; any other key (than those in `extra`) is an
+ * error naming its line, and so is a missing one. */
+static int take_keys(const pnode *root, const char *file, key_want *want, size_t n_want,
+                     const char *const *extra, char *err, size_t errlen) {
+  for (size_t i = 0; i + 1 < root->n; i += 2) {
+    const pnode *k = root->kids[i], *v = root->kids[i + 1];
+    if (k->kind != PN_SCALAR) {
+      baton__fmt(err, errlen, "%s:%d: a template name must be plain text", file, k->line);
+      return -1;
+    }
+    bool known = false;
+    for (const char *const *e = extra; e && *e; e++)
+      known |= strcmp(*e, k->value) == 0;
+    if (known)
+      continue;
+    key_want *w = NULL;
+    for (size_t j = 0; j < n_want; j++)
+      if (strcmp(want[j].name, k->value) == 0)
+        w = &want[j];
+    if (!w) {
+      baton__fmt(err, errlen, "%s:%d: unknown template '%s'", file, k->line, k->value);
+      return -1;
+    }
+    if (v->kind != PN_SCALAR || !v->value[0]) {
+      baton__fmt(err, errlen, "%s:%d: '%s' must be non-empty text", file, v->line, w->name);
+      return -1;
+    }
+    if (w->must_contain && !strstr(v->value, w->must_contain)) {
+      baton__fmt(err, errlen, "%s:%d: '%s' must contain the placeholder %s", file, v->line,
+                 w->name, w->must_contain);
+      return -1;
+    }
+    free(*w->slot);
+    if (!(*w->slot = baton__strdup(v->value))) {
+      baton__fmt(err, errlen, "%s: out of memory", file);
+      return -1;
+    }
+  }
+  for (size_t j = 0; j < n_want; j++)
+    if (!*want[j].slot) {
+      baton__fmt(err, errlen, "%s: the template '%s' is missing", file, want[j].name);
+      return -1;
+    }
+  return 0;
+}
+
+static const pnode *map_get(const pnode *map, const char *key) {
+  for (size_t i = 0; i + 1 < map->n; i += 2)
+    if (map->kids[i]->kind == PN_SCALAR && strcmp(map->kids[i]->value, key) == 0)
+      return map->kids[i + 1];
+  return NULL;
+}
+
+static int load_demos(baton__prompts *p, const pnode *seq, const char *file, char *err,
+                      size_t errlen) {
+  if (!seq)
+    return 0;
+  if (seq->kind == PN_SCALAR && !seq->value[0])
+    return 0;
+  if (seq->kind != PN_SEQ) {
+    baton__fmt(err, errlen, "%s:%d: 'demos' must be a list of {user, assistant}", file, seq->line);
+    return -1;
+  }
+  if (seq->n > MAX_DEMOS) {
+    baton__fmt(err, errlen, "%s:%d: at most %d demos are allowed", file, seq->line, MAX_DEMOS);
+    return -1;
+  }
+  p->demos = calloc(seq->n ? seq->n : 1, sizeof *p->demos);
+  if (!p->demos) {
+    baton__fmt(err, errlen, "%s: out of memory", file);
+    return -1;
+  }
+  for (size_t i = 0; i < seq->n; i++) {
+    const pnode *d = seq->kids[i];
+    const pnode *u = d->kind == PN_MAP ? map_get(d, "user") : NULL;
+    const pnode *a = d->kind == PN_MAP ? map_get(d, "assistant") : NULL;
+    if (!u || !a || u->kind != PN_SCALAR || a->kind != PN_SCALAR || !u->value[0] ||
+        !a->value[0] || d->n != 4) {
+      baton__fmt(err, errlen, "%s:%d: each demo must have exactly 'user' and 'assistant' text",
+                 file, d->line);
+      return -1;
+    }
+    baton__prompt_demo *pd = &p->demos[p->n_demos++];
+    pd->user = baton__strdup(u->value);
+    pd->assistant = baton__strdup(a->value);
+    if (!pd->user || !pd->assistant) {
+      baton__fmt(err, errlen, "%s: out of memory", file);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int load_planner(baton__prompts *p, const char *file, char *err, size_t errlen) {
+  pnode *root = pn_load(file, err, errlen);
+  if (!root)
+    return -1;
+  key_want want[] = {
+      {"system", &p->plan_system, "{{tasks}}"},
+      {"task_line", &p->task_line, "{{name}}"},
+      {"user", &p->plan_user, "{{request}}"},
+      {"repair", &p->repair, "{{error}}"},
+      {"chat_system", &p->chat_system, NULL},
+  };
+  static const char *const extra[] = {"demos", NULL};
+  int rc = take_keys(root, file, want, sizeof want / sizeof want[0], extra, err, errlen);
+  if (rc == 0)
+    rc = load_demos(p, map_get(root, "demos"), file, err, errlen);
+  pn_free(root);
+  return rc;
+}
+
+static int load_summary(baton__prompts *p, const char *file, char *err, size_t errlen) {
+  pnode *root = pn_load(file, err, errlen);
+  if (!root)
+    return -1;
+  key_want want[] = {
+      {"system", &p->summary_system, NULL},
+      {"user", &p->summary_user, "{{results}}"},
+  };
+  static const char *const extra[] = {"result_chars", NULL};
+  int rc = take_keys(root, file, want, sizeof want / sizeof want[0], extra, err, errlen);
+  p->result_chars = 1500;
+  const pnode *rcn = map_get(root, "result_chars");
+  if (rc == 0 && rcn) {
+    char *end = NULL;
+    long v = rcn->kind == PN_SCALAR ? strtol(rcn->value, &end, 10) : -1;
+    if (rcn->kind != PN_SCALAR || end == rcn->value || *end || v < 50 || v > 100000) {
+      baton__fmt(err, errlen, "%s:%d: 'result_chars' must be a whole number from 50 to 100000",
+                 file, rcn->line);
+      rc = -1;
+    } else {
+      p->result_chars = (size_t)v;
+    }
+  }
+  pn_free(root);
+  return rc;
+}
+
+int baton__prompts_load(const char *dir, baton__prompts *p, char *err, size_t errlen) {
+  memset(p, 0, sizeof *p);
+  const char *chosen = dir;
+  if (!chosen || !*chosen) {
+    static const char *const builtin[] = {BATON_PROMPTS_SOURCE_DIR, BATON_PROMPTS_INSTALL_DIR};
+    chosen = NULL;
+    for (size_t i = 0; !chosen && i < 2; i++) {
+      if (!builtin[i][0])
+        continue;
+      char *f = baton__path_join(builtin[i], "planner.yaml");
+      if (f && baton__file_exists(f))
+        chosen = builtin[i];
+      free(f);
+    }
+    if (!chosen) {
+      baton__fmt(err, errlen,
+                 "no prompt files found (looked in %s and %s); set prompts_dir in the config",
+                 BATON_PROMPTS_SOURCE_DIR, BATON_PROMPTS_INSTALL_DIR);
+      return -1;
+    }
+  }
+  if (!(p->dir = baton__strdup(chosen))) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  char *pf = baton__path_join(chosen, "planner.yaml");
+  char *sf = baton__path_join(chosen, "summary.yaml");
+  int rc = -1;
+  if (!pf || !sf)
+    baton__fmt(err, errlen, "out of memory");
+  else if (load_planner(p, pf, err, errlen) == 0 && load_summary(p, sf, err, errlen) == 0)
+    rc = 0;
+  free(pf);
+  free(sf);
+  return rc;
+}
+
+void baton__prompts_release(baton__prompts *p) {
+  if (!p)
+    return;
+  free(p->dir);
+  free(p->plan_system);
+  free(p->task_line);
+  free(p->plan_user);
+  free(p->repair);
+  free(p->chat_system);
+  for (size_t i = 0; i < p->n_demos; i++) {
+    free(p->demos[i].user);
+    free(p->demos[i].assistant);
+  }
+  free(p->demos);
+  free(p->summary_system);
+  free(p->summary_user);
+  memset(p, 0, sizeof *p);
+}
+
+char *baton__prompt_render(const char *tmpl, const char *const *vars) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  const char *s = tmpl ? tmpl : "";
+  while (*s) {
+    const char *open = strstr(s, "{{");
+    if (!open) {
+      baton__sb_adds(&sb, s);
+      break;
+    }
+    baton__sb_add(&sb, s, (size_t)(open - s));
+    const char *close = strstr(open + 2, "}}");
+    if (!close) {
+      baton__sb_adds(&sb, open);
+      break;
+    }
+    size_t nlen = (size_t)(close - open - 2);
+    const char *val = NULL;
+    bool found = false;
+    for (size_t i = 0; vars && vars[i]; i += 2)
+      if (strlen(vars[i]) == nlen && memcmp(vars[i], open + 2, nlen) == 0) {
+        val = vars[i + 1];
+        found = true;
+        break;
+      }
+    if (found)
+      baton__sb_adds(&sb, val ? val : "");
+    else
+      baton__sb_add(&sb, open, (size_t)(close + 2 - open));
+    s = close + 2;
+  }
+  return baton__sb_detach(&sb);
+}
+
+char *baton__prompt_task_list(const baton__prompts *p, const baton__taskspec *tasks, size_t n) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  for (size_t i = 0; i < n; i++) {
+    char in[64], out[64];
+    baton__types_format(tasks[i].inputs, in, sizeof in);
+    baton__types_format(tasks[i].outputs, out, sizeof out);
+    const char *vars[] = {"name",   tasks[i].name, "description", tasks[i].description,
+                          "inputs", in,            "outputs",     out,
+                          NULL};
+    char *line = baton__prompt_render(p->task_line, vars);
+    if (!line) {
+      baton__sb_release(&sb);
+      return NULL;
+    }
+    baton__sb_adds(&sb, baton__trim(line));
+    baton__sb_addc(&sb, '\n');
+    free(line);
+  }
+  return baton__sb_detach(&sb);
+}

@@ -1,0 +1,682 @@
+/* taskgraph.c — parses, checks and prints the HuggingGPT task graph (tasks, deps, <GENERATED>-k). */
+#include "planner/taskgraph.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+/* Hard ceiling on the task count whatever the caller asks for: keeps the
+ * cycle search and every quadratic check small. */
+#define GRAPH_HARD_MAX_TASKS 1024
+/* Used when the caller passes max_tasks <= 0. */
+#define GRAPH_DEFAULT_MAX_TASKS 64
+/* Longest task name we accept (pipeline tags are short). */
+#define GRAPH_MAX_NAME 128
+/* The reference prefix a planner writes for "output of task k". */
+#define GEN_PREFIX "<GENERATED>-"
+
+/* ---- small helpers ------------------------------------------------------ */
+
+void baton__task_release(baton__task *t) {
+  if (!t)
+    return;
+  free(t->task);
+  free(t->deps);
+  for (size_t i = 0; i < t->n_args; i++) {
+    free(t->args[i].name);
+    free(t->args[i].value);
+  }
+  free(t->args);
+  free(t->model);
+  for (size_t i = 0; i < t->n_candidates; i++)
+    free(t->candidates[i]);
+  free(t->candidates);
+  memset(t, 0, sizeof *t);
+}
+
+void baton__graph_release(baton__graph *g) {
+  if (!g)
+    return;
+  for (size_t i = 0; i < g->n; i++)
+    baton__task_release(&g->tasks[i]);
+  free(g->tasks);
+  g->tasks = NULL;
+  g->n = 0;
+}
+
+int baton__graph_push(baton__graph *g, baton__task *t) {
+  if (!g || !t)
+    return -1;
+  baton__task *nt = realloc(g->tasks, (g->n + 1) * sizeof *nt);
+  if (!nt)
+    return -1;
+  g->tasks = nt;
+  g->tasks[g->n++] = *t;
+  memset(t, 0, sizeof *t);
+  return 0;
+}
+
+int baton__graph_find(const baton__graph *g, int id) {
+  if (!g)
+    return -1;
+  for (size_t i = 0; i < g->n; i++)
+    if (g->tasks[i].id == id)
+      return (int)i;
+  return -1;
+}
+
+/* "Text To_Speech " -> "text-to-speech": lower case, runs of space, '_' and
+ * '-' become one '-', no leading/trailing '-'. NULL on OOM. */
+static char *normalise_task_name(const char *s) {
+  size_t n = strlen(s);
+  char *out = malloc(n + 1);
+  if (!out)
+    return NULL;
+  size_t o = 0;
+  bool pending_dash = false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == ' ' || c == '_' || c == '-' || c == '\t' || c == '\n' || c == '\r') {
+      pending_dash = o > 0;
+      continue;
+    }
+    if (pending_dash)
+      out[o++] = '-';
+    pending_dash = false;
+    out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : (char)c;
+  }
+  out[o] = '\0';
+  return out;
+}
+
+/* Describes a task for messages: "task 3" when the id is known, else
+ * "the task at index 3". */
+static void task_label(char *out, size_t cap, size_t index, bool have_id, int id) {
+  if (have_id)
+    baton__fmt(out, cap, "task %d", id);
+  else
+    baton__fmt(out, cap, "the task at index %zu", index);
+}
+
+/* Reads an integral JSON number that fits an int. */
+static bool json_int(const cJSON *item, int *out) {
+  if (!cJSON_IsNumber(item))
+    return false;
+  double d = item->valuedouble;
+  if (!isfinite(d) || d != floor(d) || d < -2147483648.0 || d > 2147483647.0)
+    return false;
+  *out = (int)d;
+  return true;
+}
+
+/* Describes a JSON value's kind for messages ("a number", "an array"...). */
+static const char *json_kind(const cJSON *item) {
+  if (!item)
+    return "nothing";
+  if (cJSON_IsString(item))
+    return "a string";
+  if (cJSON_IsNumber(item))
+    return "a number";
+  if (cJSON_IsBool(item))
+    return "a boolean";
+  if (cJSON_IsNull(item))
+    return "null";
+  if (cJSON_IsArray(item))
+    return "an array";
+  if (cJSON_IsObject(item))
+    return "an object";
+  return "an invalid value";
+}
+
+/* Classifies an argument value: 1 with *ref set for "<GENERATED>-k",
+ * 0 for a plain literal, -1 for something that looks like a reference but
+ * is malformed ("<GENERATED-0>", "<GENERATED>-x"). */
+static int parse_reference(const char *v, int *ref) {
+  size_t plen = strlen(GEN_PREFIX);
+  if (strncmp(v, GEN_PREFIX, plen) == 0) {
+    const char *p = v + plen;
+    if (*p < '0' || *p > '9')
+      return -1;
+    long k = 0;
+    while (*p >= '0' && *p <= '9') {
+      k = k * 10 + (*p - '0');
+      if (k > 1000000)
+        return -1;
+      p++;
+    }
+    if (*p != '\0')
+      return -1;
+    *ref = (int)k;
+    return 1;
+  }
+  if (strncmp(v, "<GENERATED", strlen("<GENERATED")) == 0)
+    return -1;
+  return 0;
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+static int add_dep(baton__task *t, int d) {
+  for (size_t i = 0; i < t->n_deps; i++)
+    if (t->deps[i] == d)
+      return 0;
+  int *nd = realloc(t->deps, (t->n_deps + 1) * sizeof *nd);
+  if (!nd)
+    return -1;
+  t->deps = nd;
+  t->deps[t->n_deps++] = d;
+  return 0;
+}
+
+/* Parses one array element into t. Returns 0 or -1 with err set. */
+static int parse_task(const cJSON *obj, size_t index, baton__task *t, char *err,
+                      size_t errlen) {
+  char who[64];
+  task_label(who, sizeof who, index, false, 0);
+  if (!cJSON_IsObject(obj)) {
+    baton__fmt(err, errlen, "%s is %s, not a task object", who, json_kind(obj));
+    return -1;
+  }
+
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(obj, "id");
+  if (!id) {
+    baton__fmt(err, errlen, "%s has no \"id\"", who);
+    return -1;
+  }
+  if (!json_int(id, &t->id)) {
+    baton__fmt(err, errlen, "%s: \"id\" must be an integer, got %s", who, json_kind(id));
+    return -1;
+  }
+  if (t->id < 0) {
+    baton__fmt(err, errlen, "%s: \"id\" must be 0 or more, got %d", who, t->id);
+    return -1;
+  }
+  task_label(who, sizeof who, index, true, t->id);
+
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(obj, "task");
+  if (!name) {
+    baton__fmt(err, errlen, "%s has no \"task\" name", who);
+    return -1;
+  }
+  if (!cJSON_IsString(name) || !name->valuestring) {
+    baton__fmt(err, errlen, "%s: \"task\" must be a string, got %s", who, json_kind(name));
+    return -1;
+  }
+  if (strlen(name->valuestring) > GRAPH_MAX_NAME) {
+    baton__fmt(err, errlen, "%s: task name is longer than %d characters", who,
+               GRAPH_MAX_NAME);
+    return -1;
+  }
+  t->task = normalise_task_name(name->valuestring);
+  if (!t->task)
+    goto oom;
+  if (!*t->task) {
+    baton__fmt(err, errlen, "%s: \"task\" is empty", who);
+    return -1;
+  }
+
+  const cJSON *dep = cJSON_GetObjectItemCaseSensitive(obj, "dep");
+  if (dep && !cJSON_IsNull(dep)) {
+    if (!cJSON_IsArray(dep)) {
+      baton__fmt(err, errlen, "%s: \"dep\" must be an array of task ids, got %s", who,
+                 json_kind(dep));
+      return -1;
+    }
+    const cJSON *d;
+    cJSON_ArrayForEach(d, dep) {
+      int v;
+      if (!json_int(d, &v)) {
+        baton__fmt(err, errlen, "%s: \"dep\" must be an array of integer task ids, found %s",
+                   who, json_kind(d));
+        return -1;
+      }
+      if (v == -1)
+        continue;
+      if (v < 0) {
+        baton__fmt(err, errlen, "%s: \"dep\" holds %d, which is not a task id", who, v);
+        return -1;
+      }
+      if (add_dep(t, v) != 0)
+        goto oom;
+    }
+  }
+
+  const cJSON *args = cJSON_GetObjectItemCaseSensitive(obj, "args");
+  if (args && !cJSON_IsNull(args)) {
+    if (!cJSON_IsObject(args)) {
+      baton__fmt(err, errlen, "%s: \"args\" must be an object, got %s", who, json_kind(args));
+      return -1;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(args);
+    if (n > 0) {
+      t->args = calloc(n, sizeof *t->args);
+      if (!t->args)
+        goto oom;
+    }
+    const cJSON *a;
+    cJSON_ArrayForEach(a, args) {
+      const char *an = a->string ? a->string : "";
+      if (!cJSON_IsString(a) || !a->valuestring) {
+        baton__fmt(err, errlen, "wrong argument type: %s arg '%s' must be a string, got %s",
+                   who, an, json_kind(a));
+        return -1;
+      }
+      for (size_t j = 0; j < t->n_args; j++)
+        if (strcmp(t->args[j].name, an) == 0) {
+          baton__fmt(err, errlen, "%s: argument '%s' is given twice", who, an);
+          return -1;
+        }
+      baton__arg *slot = &t->args[t->n_args];
+      slot->ref = -1;
+      int ref = -1;
+      int kind = parse_reference(a->valuestring, &ref);
+      if (kind < 0) {
+        baton__fmt(err, errlen,
+                   "%s arg '%s': malformed reference '%.40s' (write <GENERATED>-k for the "
+                   "output of task k)",
+                   who, an, a->valuestring);
+        return -1;
+      }
+      slot->name = baton__strdup(an);
+      if (!slot->name)
+        goto oom;
+      t->n_args++;
+      if (kind == 1) {
+        slot->ref = ref;
+      } else {
+        slot->value = baton__strdup(a->valuestring);
+        if (!slot->value)
+          goto oom;
+      }
+    }
+  }
+
+  const cJSON *model = cJSON_GetObjectItemCaseSensitive(obj, "model");
+  if (model && !cJSON_IsNull(model)) {
+    if (!cJSON_IsString(model) || !model->valuestring) {
+      baton__fmt(err, errlen, "%s: \"model\" must be a string, got %s", who, json_kind(model));
+      return -1;
+    }
+    t->model = baton__strdup(model->valuestring);
+    if (!t->model)
+      goto oom;
+  }
+  const cJSON *cands = cJSON_GetObjectItemCaseSensitive(obj, "candidates");
+  if (cands && !cJSON_IsNull(cands)) {
+    if (!cJSON_IsArray(cands)) {
+      baton__fmt(err, errlen, "%s: \"candidates\" must be an array of model ids", who);
+      return -1;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(cands);
+    if (n > 0) {
+      t->candidates = calloc(n, sizeof *t->candidates);
+      if (!t->candidates)
+        goto oom;
+    }
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cands) {
+      if (!cJSON_IsString(c) || !c->valuestring) {
+        baton__fmt(err, errlen, "%s: \"candidates\" must hold model ids (strings), found %s",
+                   who, json_kind(c));
+        return -1;
+      }
+      t->candidates[t->n_candidates] = baton__strdup(c->valuestring);
+      if (!t->candidates[t->n_candidates])
+        goto oom;
+      t->n_candidates++;
+    }
+  }
+  return 0;
+
+oom:
+  baton__fmt(err, errlen, "out of memory while reading %s", who);
+  return -1;
+}
+
+/* ---- structure checks (shared by parse and validate) --------------------- */
+
+/* Depth-first search for a cycle; on finding one, writes its ids into err. */
+static bool find_cycle(const baton__graph *g, size_t i, unsigned char *state, size_t *path,
+                       size_t depth, char *err, size_t errlen) {
+  state[i] = 1; /* on the current path */
+  path[depth] = i;
+  const baton__task *t = &g->tasks[i];
+  for (size_t d = 0; d < t->n_deps; d++) {
+    int j = baton__graph_find(g, t->deps[d]);
+    if (j < 0)
+      continue;
+    if (state[j] == 1) {
+      /* The cycle runs from j's place on the path down to i, then back to j. */
+      size_t start = 0;
+      while (start <= depth && path[start] != (size_t)j)
+        start++;
+      baton__sb sb;
+      baton__sb_init(&sb);
+      baton__sb_adds(&sb, "cycle in dependencies: ");
+      for (size_t k = start; k <= depth; k++) {
+        int next = k < depth ? g->tasks[path[k + 1]].id : g->tasks[j].id;
+        baton__sb_addf(&sb, "%stask %d depends on task %d", k > start ? ", " : "",
+                       g->tasks[path[k]].id, next);
+      }
+      baton__fmt(err, errlen, "%s", baton__sb_ok(&sb) ? sb.buf : "cycle in dependencies");
+      baton__sb_release(&sb);
+      return true;
+    }
+    if (state[j] == 0 && find_cycle(g, (size_t)j, state, path, depth + 1, err, errlen))
+      return true;
+  }
+  state[i] = 2; /* finished */
+  return false;
+}
+
+static int check_structure(const baton__graph *g, char *err, size_t errlen) {
+  for (size_t i = 0; i < g->n; i++) {
+    const baton__task *t = &g->tasks[i];
+    for (size_t k = 0; k < i; k++)
+      if (g->tasks[k].id == t->id) {
+        baton__fmt(err, errlen, "duplicate task id %d (at index %zu and %zu)", t->id, k, i);
+        return -1;
+      }
+  }
+  for (size_t i = 0; i < g->n; i++) {
+    const baton__task *t = &g->tasks[i];
+    for (size_t d = 0; d < t->n_deps; d++) {
+      if (t->deps[d] == t->id) {
+        baton__fmt(err, errlen, "task %d depends on itself", t->id);
+        return -1;
+      }
+      if (baton__graph_find(g, t->deps[d]) < 0) {
+        baton__fmt(err, errlen, "task %d depends on task %d, which is not in the plan", t->id,
+                   t->deps[d]);
+        return -1;
+      }
+    }
+    for (size_t a = 0; a < t->n_args; a++) {
+      int ref = t->args[a].ref;
+      if (ref < 0)
+        continue;
+      if (ref == t->id) {
+        baton__fmt(err, errlen, "task %d arg '%s' refers to its own output (<GENERATED>-%d)",
+                   t->id, t->args[a].name, ref);
+        return -1;
+      }
+      if (baton__graph_find(g, ref) < 0) {
+        baton__fmt(err, errlen,
+                   "task %d arg '%s' uses <GENERATED>-%d, but there is no task %d in the plan",
+                   t->id, t->args[a].name, ref, ref);
+        return -1;
+      }
+      bool listed = false;
+      for (size_t d = 0; d < t->n_deps; d++)
+        listed = listed || t->deps[d] == ref;
+      if (!listed) {
+        baton__fmt(err, errlen, "task %d uses <GENERATED>-%d but does not depend on task %d",
+                   t->id, ref, ref);
+        return -1;
+      }
+    }
+  }
+  if (g->n == 0)
+    return 0;
+  unsigned char *state = calloc(g->n, 1);
+  size_t *path = calloc(g->n, sizeof *path);
+  int rc = 0;
+  if (!state || !path) {
+    baton__fmt(err, errlen, "out of memory while checking the plan");
+    rc = -1;
+  } else {
+    for (size_t i = 0; i < g->n && rc == 0; i++)
+      if (state[i] == 0 && find_cycle(g, i, state, path, 0, err, errlen))
+        rc = -1;
+  }
+  free(state);
+  free(path);
+  return rc;
+}
+
+int baton__graph_from_json(const cJSON *arr, int max_tasks, baton__graph *g, char *err,
+                           size_t errlen) {
+  if (!g) {
+    baton__fmt(err, errlen, "no graph to fill");
+    return -1;
+  }
+  g->tasks = NULL;
+  g->n = 0;
+  if (!arr) {
+    baton__fmt(err, errlen, "the plan is empty");
+    return -1;
+  }
+  if (!cJSON_IsArray(arr)) {
+    baton__fmt(err, errlen, "the plan must be a JSON array of tasks, got %s", json_kind(arr));
+    return -1;
+  }
+  if (max_tasks <= 0)
+    max_tasks = GRAPH_DEFAULT_MAX_TASKS;
+  if (max_tasks > GRAPH_HARD_MAX_TASKS)
+    max_tasks = GRAPH_HARD_MAX_TASKS;
+  int count = cJSON_GetArraySize(arr);
+  if (count > max_tasks) {
+    baton__fmt(err, errlen, "the plan has %d tasks, more than the limit of %d", count,
+               max_tasks);
+    return -1;
+  }
+  size_t index = 0;
+  const cJSON *item;
+  cJSON_ArrayForEach(item, arr) {
+    baton__task t;
+    memset(&t, 0, sizeof t);
+    if (parse_task(item, index, &t, err, errlen) != 0) {
+      baton__task_release(&t);
+      return -1;
+    }
+    if (baton__graph_push(g, &t) != 0) {
+      baton__task_release(&t);
+      baton__fmt(err, errlen, "out of memory while reading the plan");
+      return -1;
+    }
+    index++;
+  }
+  return check_structure(g, err, errlen);
+}
+
+int baton__graph_parse(const char *json, size_t len, int max_tasks, baton__graph *g,
+                       char *err, size_t errlen) {
+  if (!g) {
+    baton__fmt(err, errlen, "no graph to fill");
+    return -1;
+  }
+  g->tasks = NULL;
+  g->n = 0;
+  if (!json || len == 0) {
+    baton__fmt(err, errlen, "the plan is empty");
+    return -1;
+  }
+  const char *end = NULL;
+  cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+  if (!root) {
+    size_t off = (end && end >= json && end <= json + len) ? (size_t)(end - json) : 0;
+    size_t show = len - off < 24 ? len - off : 24;
+    baton__fmt(err, errlen, "the plan is not valid JSON (at offset %zu, near '%.*s')", off,
+               (int)show, json + off);
+    return -1;
+  }
+  /* Anything but white space after the value means the text was not one
+   * JSON value (e.g. "{...}, {...}" with the '[' missing). */
+  if (end && end >= json && end < json + len) {
+    const char *p = end;
+    while (p < json + len && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+      p++;
+    if (p < json + len && *p != '\0') {
+      size_t off = (size_t)(p - json);
+      size_t show = len - off < 24 ? len - off : 24;
+      baton__fmt(err, errlen,
+                 "the plan is not valid JSON: unexpected text after the %s at offset %zu "
+                 "(near '%.*s')",
+                 cJSON_IsArray(root) ? "array" : "first value", off, (int)show, p);
+      cJSON_Delete(root);
+      return -1;
+    }
+  }
+  int rc = baton__graph_from_json(root, max_tasks, g, err, errlen);
+  cJSON_Delete(root);
+  return rc;
+}
+
+/* ---- validation ---------------------------------------------------------- */
+
+/* The resource type an argument name stands for, or 0 for a parameter. */
+static unsigned resource_type_of_arg(const char *name) {
+  static const char *const names[] = {"text", "image", "audio", "video"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(name, names[i]) == 0)
+      return baton__type_from_name(name);
+  return 0;
+}
+
+int baton__graph_validate(const baton__graph *g, baton__task_lookup_fn lookup, void *ud,
+                          char *err, size_t errlen) {
+  if (!g) {
+    baton__fmt(err, errlen, "no plan to check");
+    return -1;
+  }
+  if (g->n == 0) {
+    baton__fmt(err, errlen, "the plan has no tasks");
+    return -1;
+  }
+  for (size_t i = 0; i < g->n; i++)
+    if (!g->tasks[i].task || !*g->tasks[i].task) {
+      baton__fmt(err, errlen, "task %d has no task name", g->tasks[i].id);
+      return -1;
+    }
+  if (check_structure(g, err, errlen) != 0)
+    return -1;
+  if (!lookup)
+    return 0;
+
+  const baton__taskspec **specs = calloc(g->n, sizeof *specs);
+  if (!specs) {
+    baton__fmt(err, errlen, "out of memory while checking the plan");
+    return -1;
+  }
+  int rc = 0;
+  for (size_t i = 0; i < g->n && rc == 0; i++) {
+    specs[i] = lookup(ud, g->tasks[i].task);
+    if (!specs[i]) {
+      baton__fmt(err, errlen, "unknown task '%s' (task %d)", g->tasks[i].task,
+                 g->tasks[i].id);
+      rc = -1;
+    }
+  }
+  for (size_t i = 0; i < g->n && rc == 0; i++) {
+    const baton__task *t = &g->tasks[i];
+    const baton__taskspec *s = specs[i];
+    for (size_t a = 0; a < t->n_args && rc == 0; a++) {
+      const baton__arg *arg = &t->args[a];
+      unsigned want = resource_type_of_arg(arg->name);
+      char takes[64];
+      baton__types_format(s->inputs, takes, sizeof takes);
+      if (want && !(s->inputs & want)) {
+        baton__fmt(err, errlen,
+                   "wrong argument type: task %d (%s) does not take an argument '%s' (it takes "
+                   "%s)",
+                   t->id, t->task, arg->name, *takes ? takes : "no resources");
+        rc = -1;
+        break;
+      }
+      if (arg->ref < 0)
+        continue;
+      /* A parameter given by reference must be text. */
+      unsigned need = want ? want : BATON__T_TEXT;
+      int j = baton__graph_find(g, arg->ref);
+      const baton__taskspec *src = specs[j];
+      if (!(src->outputs & need)) {
+        char makes[64];
+        baton__types_format(src->outputs, makes, sizeof makes);
+        baton__fmt(err, errlen,
+                   "wrong argument type: task %d arg '%s' uses <GENERATED>-%d, but task %d "
+                   "(%s) produces %s, not %s",
+                   t->id, arg->name, arg->ref, arg->ref, src->name ? src->name : "?",
+                   *makes ? makes : "nothing", baton__type_name(need));
+        rc = -1;
+      }
+    }
+  }
+  free(specs);
+  return rc;
+}
+
+/* ---- JSON output --------------------------------------------------------- */
+
+cJSON *baton__graph_to_json(const baton__graph *g) {
+  cJSON *arr = cJSON_CreateArray();
+  if (!arr || !g)
+    return arr;
+  for (size_t i = 0; i < g->n; i++) {
+    const baton__task *t = &g->tasks[i];
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+      goto fail;
+    if (!cJSON_AddItemToArray(arr, o)) {
+      cJSON_Delete(o);
+      goto fail;
+    }
+    if (!cJSON_AddStringToObject(o, "task", t->task ? t->task : "") ||
+        !cJSON_AddNumberToObject(o, "id", t->id))
+      goto fail;
+    cJSON *dep = cJSON_AddArrayToObject(o, "dep");
+    if (!dep)
+      goto fail;
+    if (t->n_deps == 0) {
+      cJSON *none = cJSON_CreateNumber(-1);
+      if (!none || !cJSON_AddItemToArray(dep, none)) {
+        cJSON_Delete(none);
+        goto fail;
+      }
+    }
+    for (size_t d = 0; d < t->n_deps; d++) {
+      cJSON *num = cJSON_CreateNumber(t->deps[d]);
+      if (!num || !cJSON_AddItemToArray(dep, num)) {
+        cJSON_Delete(num);
+        goto fail;
+      }
+    }
+    cJSON *args = cJSON_AddObjectToObject(o, "args");
+    if (!args)
+      goto fail;
+    for (size_t a = 0; a < t->n_args; a++) {
+      const baton__arg *arg = &t->args[a];
+      char refbuf[48];
+      const char *v = arg->value ? arg->value : "";
+      if (arg->ref >= 0) {
+        baton__fmt(refbuf, sizeof refbuf, GEN_PREFIX "%d", arg->ref);
+        v = refbuf;
+      }
+      if (!cJSON_AddStringToObject(args, arg->name ? arg->name : "", v))
+        goto fail;
+    }
+    if (t->model && !cJSON_AddStringToObject(o, "model", t->model))
+      goto fail;
+    if (t->n_candidates > 0) {
+      cJSON *c = cJSON_AddArrayToObject(o, "candidates");
+      if (!c)
+        goto fail;
+      for (size_t k = 0; k < t->n_candidates; k++) {
+        cJSON *s = cJSON_CreateString(t->candidates[k] ? t->candidates[k] : "");
+        if (!s || !cJSON_AddItemToArray(c, s)) {
+          cJSON_Delete(s);
+          goto fail;
+        }
+      }
+    }
+  }
+  return arr;
+
+fail:
+  cJSON_Delete(arr);
+  return NULL;
+}

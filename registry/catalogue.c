@@ -1,0 +1,428 @@
+/* catalogue.c — imports the YAML catalogue format (tasks and models) into the registry database. */
+#include "registry/catalogue.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "core/util.h"
+#include "registry/internal.h"
+#include "core/banned.h"
+
+/*
+ * The format (registry/catalogue.yaml is the reference):
+ *
+ *   version: 1
+ *   tasks:
+ *     - {name, description, inputs: [types], outputs: [types], keywords: [phrases]}
+ *   models:
+ *     - {id, task, endpoint, description?, tags?: [words], downloads?, likes?,
+ *        license?, enabled?}
+ *
+ * Keywords are stored '|'-joined (a phrase may contain spaces but not '|');
+ * tags are stored ','-joined; inputs/outputs are stored ','-joined as
+ * written (e.g. "text,text") after checking every name is a known type.
+ */
+
+#define MAX_NAME 128      /* task names */
+#define MAX_ID 256        /* model ids */
+#define MAX_FIELD 4096    /* descriptions, endpoints, licences */
+#define MAX_LIST 16384    /* joined keywords/tags */
+
+typedef struct imp {
+  sqlite3 *db;
+  yaml_document_t *doc;
+  sqlite3_stmt *has_task;
+  const char *label;     /* "FILE" for "FILE:LINE: ..." or NULL */
+  baton__upsert *u;
+  baton__strset task_names; /* tasks defined in this text */
+  long tasks_added;
+  char *err;
+  size_t errlen;
+} imp;
+
+static size_t line_of(const yaml_node_t *n) { return n ? n->start_mark.line + 1 : 0; }
+
+static int fail_at(imp *im, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail_at(imp *im, const yaml_node_t *n, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (im->label)
+    baton__fmt(im->err, im->errlen, "%s:%zu: %s", im->label, line_of(n), msg);
+  else
+    baton__fmt(im->err, im->errlen, "catalogue line %zu: %s", line_of(n), msg);
+  return -1;
+}
+
+static const char *scalar(const yaml_node_t *n) {
+  return (n && n->type == YAML_SCALAR_NODE) ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* A scalar value of at most max bytes, or NULL after setting the error. */
+static const char *get_str(imp *im, const yaml_node_t *n, const char *what, size_t max) {
+  const char *s = scalar(n);
+  if (!s) {
+    fail_at(im, n, "%s must be a plain value", what);
+    return NULL;
+  }
+  if (strlen(s) > max) {
+    fail_at(im, n, "%s is longer than %zu bytes", what, max);
+    return NULL;
+  }
+  return s;
+}
+
+/* Joins a sequence of scalars (or takes one scalar) with sep into sb.
+ * Items may not contain sep. Returns 0 or -1 with the error set. */
+static int get_list(imp *im, yaml_node_t *n, const char *what, char sep, baton__sb *sb) {
+  if (n->type == YAML_SCALAR_NODE) {
+    const char *s = scalar(n);
+    if (strchr(s, sep))
+      return fail_at(im, n, "%s item '%s' must not contain '%c'", what, s, sep);
+    baton__sb_adds(sb, s);
+  } else if (n->type == YAML_SEQUENCE_NODE) {
+    bool first = true;
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
+      yaml_node_t *item = yaml_document_get_node(im->doc, *it);
+      const char *s = scalar(item);
+      if (!s)
+        return fail_at(im, item, "every %s item must be a plain value", what);
+      if (strchr(s, sep))
+        return fail_at(im, item, "%s item '%s' must not contain '%c'", what, s, sep);
+      if (!*s)
+        continue;
+      if (!first)
+        baton__sb_addc(sb, sep);
+      baton__sb_adds(sb, s);
+      first = false;
+    }
+  } else {
+    return fail_at(im, n, "%s must be a list", what);
+  }
+  if (!baton__sb_ok(sb))
+    return fail_at(im, n, "out of memory");
+  if (sb->len > MAX_LIST)
+    return fail_at(im, n, "%s is longer than %d bytes", what, MAX_LIST);
+  return 0;
+}
+
+static int get_count(imp *im, yaml_node_t *n, const char *what, long long *out) {
+  const char *s = get_str(im, n, what, 32);
+  if (!s)
+    return -1;
+  char *end = NULL;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno || end == s || *end || v < 0)
+    return fail_at(im, n, "%s must be a whole number >= 0, not '%s'", what, s);
+  *out = v;
+  return 0;
+}
+
+static int get_bool(imp *im, yaml_node_t *n, const char *what, int *out) {
+  const char *s = get_str(im, n, what, 16);
+  if (!s)
+    return -1;
+  if (baton__ieq(s, "true") || baton__ieq(s, "yes") || baton__ieq(s, "on") || !strcmp(s, "1"))
+    *out = 1;
+  else if (baton__ieq(s, "false") || baton__ieq(s, "no") || baton__ieq(s, "off") ||
+           !strcmp(s, "0"))
+    *out = 0;
+  else
+    return fail_at(im, n, "%s must be true or false, not '%s'", what, s);
+  return 0;
+}
+
+static int db_fail(imp *im, const yaml_node_t *n, const char *what) {
+  return fail_at(im, n, "%s: %s", what, sqlite3_errmsg(im->db));
+}
+
+static int import_task(imp *im, yaml_node_t *map) {
+  if (map->type != YAML_MAPPING_NODE)
+    return fail_at(im, map, "each task must be a mapping (name, description, inputs, outputs)");
+  const char *name = NULL, *desc = NULL;
+  yaml_node_t *in_n = NULL, *out_n = NULL, *kw_n = NULL;
+  for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    yaml_node_t *k = yaml_document_get_node(im->doc, p->key);
+    yaml_node_t *v = yaml_document_get_node(im->doc, p->value);
+    const char *key = scalar(k);
+    if (!key)
+      return fail_at(im, k, "task keys must be plain words");
+    if (!strcmp(key, "name")) {
+      if (!(name = get_str(im, v, "task name", MAX_NAME)))
+        return -1;
+    } else if (!strcmp(key, "description")) {
+      if (!(desc = get_str(im, v, "task description", MAX_FIELD)))
+        return -1;
+    } else if (!strcmp(key, "inputs")) {
+      in_n = v;
+    } else if (!strcmp(key, "outputs")) {
+      out_n = v;
+    } else if (!strcmp(key, "keywords")) {
+      kw_n = v;
+    } else {
+      return fail_at(im, k, "unknown task key '%s'", key);
+    }
+  }
+  if (!name || !*name)
+    return fail_at(im, map, "task has no name");
+  if (!desc || !*desc)
+    return fail_at(im, map, "task '%s' has no description", name);
+  if (!in_n || !out_n)
+    return fail_at(im, map, "task '%s' needs both inputs and outputs", name);
+
+  int rc = -1;
+  baton__sb ins, outs, kws;
+  baton__sb_init(&ins);
+  baton__sb_init(&outs);
+  baton__sb_init(&kws);
+  if (get_list(im, in_n, "inputs", ',', &ins) || get_list(im, out_n, "outputs", ',', &outs))
+    goto done;
+  if (kw_n && get_list(im, kw_n, "keywords", '|', &kws))
+    goto done;
+  if (!baton__types_parse(ins.buf)) {
+    fail_at(im, in_n, "task '%s' has an unknown input type in '%s' (known: text, image, audio, video, json)",
+            name, ins.buf);
+    goto done;
+  }
+  if (!baton__types_parse(outs.buf)) {
+    fail_at(im, out_n, "task '%s' has an unknown output type in '%s' (known: text, image, audio, video, json)",
+            name, outs.buf);
+    goto done;
+  }
+  int added = baton__strset_add(&im->task_names, name);
+  if (added < 0) {
+    fail_at(im, map, "out of memory");
+    goto done;
+  }
+  if (added == 0) {
+    fail_at(im, map, "task '%s' is defined twice", name);
+    goto done;
+  }
+  char uerr[256] = "";
+  if (baton__upsert_task(im->db, name, desc, ins.buf, outs.buf, kws.buf, uerr, sizeof uerr)) {
+    fail_at(im, map, "cannot store task '%s': %s", name, uerr);
+    goto done;
+  }
+  im->tasks_added++;
+  rc = 0;
+done:
+  baton__sb_release(&ins);
+  baton__sb_release(&outs);
+  baton__sb_release(&kws);
+  return rc;
+}
+
+static int import_model(imp *im, yaml_node_t *map) {
+  if (map->type != YAML_MAPPING_NODE)
+    return fail_at(im, map, "each model must be a mapping (id, task, endpoint, ...)");
+  const char *id = NULL, *task = NULL, *desc = "", *endpoint = NULL, *license = NULL;
+  yaml_node_t *task_n = NULL, *ep_n = NULL, *tags_n = NULL;
+  long long downloads = 0, likes = 0;
+  int enabled = 1;
+  for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    yaml_node_t *k = yaml_document_get_node(im->doc, p->key);
+    yaml_node_t *v = yaml_document_get_node(im->doc, p->value);
+    const char *key = scalar(k);
+    if (!key)
+      return fail_at(im, k, "model keys must be plain words");
+    if (!strcmp(key, "id")) {
+      if (!(id = get_str(im, v, "model id", MAX_ID)))
+        return -1;
+    } else if (!strcmp(key, "task")) {
+      task_n = v;
+      if (!(task = get_str(im, v, "model task", MAX_NAME)))
+        return -1;
+    } else if (!strcmp(key, "description")) {
+      if (!(desc = get_str(im, v, "model description", MAX_FIELD)))
+        return -1;
+    } else if (!strcmp(key, "endpoint")) {
+      ep_n = v;
+      if (!(endpoint = get_str(im, v, "endpoint", MAX_FIELD)))
+        return -1;
+    } else if (!strcmp(key, "license")) {
+      if (!(license = get_str(im, v, "license", MAX_FIELD)))
+        return -1;
+    } else if (!strcmp(key, "tags")) {
+      tags_n = v;
+    } else if (!strcmp(key, "downloads")) {
+      if (get_count(im, v, "downloads", &downloads))
+        return -1;
+    } else if (!strcmp(key, "likes")) {
+      if (get_count(im, v, "likes", &likes))
+        return -1;
+    } else if (!strcmp(key, "enabled")) {
+      if (get_bool(im, v, "enabled", &enabled))
+        return -1;
+    } else {
+      return fail_at(im, k, "unknown model key '%s'", key);
+    }
+  }
+  if (!id || !*id)
+    return fail_at(im, map, "model has no id");
+  if (!task || !*task)
+    return fail_at(im, map, "model '%s' has no task", id);
+  if (!endpoint || !*endpoint)
+    return fail_at(im, map, "model '%s' has no endpoint", id);
+  if (!baton__endpoint_valid(endpoint))
+    return fail_at(im, ep_n, "model '%s' has endpoint '%s'; expected local:<executor>, hf-inference, llm or an http(s) URL",
+                   id, endpoint);
+
+  sqlite3_stmt *q = im->has_task;
+  sqlite3_reset(q);
+  sqlite3_bind_text(q, 1, task, -1, SQLITE_STATIC);
+  int s = sqlite3_step(q);
+  sqlite3_reset(q);
+  sqlite3_clear_bindings(q);
+  if (s == SQLITE_DONE)
+    return fail_at(im, task_n, "model '%s' names unknown task '%s'", id, task);
+  if (s != SQLITE_ROW)
+    return db_fail(im, task_n, "cannot look up task");
+
+  baton__sb tags;
+  baton__sb_init(&tags);
+  if (tags_n && get_list(im, tags_n, "tags", ',', &tags)) {
+    baton__sb_release(&tags);
+    return -1;
+  }
+  baton__model_row row = {.id = id, .task = task, .description = desc, .tags = tags.buf,
+                          .license = license, .endpoint = endpoint, .downloads = downloads,
+                          .likes = likes, .enabled = enabled};
+  char uerr[256] = "";
+  int r = baton__upsert_model(im->u, &row, uerr, sizeof uerr);
+  int rc = 0;
+  if (r == 1)
+    rc = fail_at(im, map, "model '%s' is defined twice", id);
+  else if (r < 0)
+    rc = fail_at(im, map, "cannot store model '%s': %s", id, uerr);
+  baton__sb_release(&tags);
+  return rc;
+}
+
+static int import_seq(imp *im, yaml_node_t *seq, const char *what,
+                      int (*one)(imp *, yaml_node_t *)) {
+  if (seq->type == YAML_SCALAR_NODE && !*scalar(seq))
+    return 0; /* "tasks:" with nothing after it */
+  if (seq->type != YAML_SEQUENCE_NODE)
+    return fail_at(im, seq, "'%s' must be a list", what);
+  for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+       it++) {
+    if (one(im, yaml_document_get_node(im->doc, *it)))
+      return -1;
+  }
+  return 0;
+}
+
+static int import_doc(imp *im) {
+  yaml_node_t *root = yaml_document_get_root_node(im->doc);
+  if (!root) {
+    baton__fmt(im->err, im->errlen, "catalogue is empty");
+    return -1;
+  }
+  if (root->type != YAML_MAPPING_NODE)
+    return fail_at(im, root, "the catalogue must be a mapping with 'tasks' and 'models'");
+  yaml_node_t *tasks = NULL, *models = NULL;
+  for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+       p++) {
+    yaml_node_t *k = yaml_document_get_node(im->doc, p->key);
+    yaml_node_t *v = yaml_document_get_node(im->doc, p->value);
+    const char *key = scalar(k);
+    if (!key)
+      return fail_at(im, k, "top-level keys must be plain words");
+    if (!strcmp(key, "version")) {
+      long long ver = 0;
+      if (get_count(im, v, "version", &ver))
+        return -1;
+      if (ver != 1)
+        return fail_at(im, v, "catalogue version %lld is not supported (this build reads version 1)",
+                       ver);
+    } else if (!strcmp(key, "tasks")) {
+      tasks = v;
+    } else if (!strcmp(key, "models")) {
+      models = v;
+    } else {
+      return fail_at(im, k, "unknown top-level key '%s' (expected version, tasks, models)", key);
+    }
+  }
+  /* Tasks first, so models may name tasks listed after them. */
+  if (tasks && import_seq(im, tasks, "tasks", import_task))
+    return -1;
+  if (models && import_seq(im, models, "models", import_model))
+    return -1;
+  return 0;
+}
+
+int baton__catalogue_import_ex(sqlite3 *db, const char *yaml, size_t len, const char *label,
+                               baton__upsert *u, long *tasks_added, char *err, size_t errlen) {
+  if (tasks_added)
+    *tasks_added = 0;
+  if (!yaml) {
+    baton__fmt(err, errlen, "catalogue: no text given");
+    return -1;
+  }
+  if (len > BATON__CATALOGUE_MAX_BYTES) {
+    baton__fmt(err, errlen, "%s is %zu bytes, more than the %u allowed",
+               label ? label : "catalogue", len, BATON__CATALOGUE_MAX_BYTES);
+    return -1;
+  }
+  imp im = {.db = db, .err = err, .errlen = errlen, .label = label, .u = u};
+  baton__strset_init(&im.task_names);
+  int rc = -1;
+  const char *sql_has = "SELECT 1 FROM tasks WHERE name = ?1";
+  if (sqlite3_prepare_v2(db, sql_has, -1, &im.has_task, NULL) != SQLITE_OK) {
+    baton__fmt(err, errlen, "catalogue: cannot prepare statements: %s", sqlite3_errmsg(db));
+    goto out;
+  }
+
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  if (!yaml_parser_initialize(&parser)) {
+    baton__fmt(err, errlen, "catalogue: out of memory");
+    goto out;
+  }
+  yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+  if (!yaml_parser_load(&parser, &doc)) {
+    const yaml_mark_t *m = parser.problem ? &parser.problem_mark : &parser.context_mark;
+    char pfx[600];
+    if (label)
+      baton__fmt(pfx, sizeof pfx, "%s:%zu", label, m->line + 1);
+    else
+      baton__fmt(pfx, sizeof pfx, "catalogue line %zu", m->line + 1);
+    baton__fmt(err, errlen, "%s: YAML error: %s%s%s", pfx,
+               parser.problem ? parser.problem : "malformed YAML",
+               parser.context ? " " : "", parser.context ? parser.context : "");
+    yaml_parser_delete(&parser);
+    goto out;
+  }
+  im.doc = &doc;
+  rc = import_doc(&im);
+  yaml_document_delete(&doc);
+  yaml_parser_delete(&parser);
+out:
+  sqlite3_finalize(im.has_task);
+  baton__strset_release(&im.task_names);
+  if (tasks_added)
+    *tasks_added = im.tasks_added;
+  return rc;
+}
+
+int baton__catalogue_import(struct sqlite3 *db, const char *yaml, size_t len, char *err,
+                            size_t errlen) {
+  baton__upsert u;
+  if (baton__upsert_init(&u, db, BATON__UPSERT_REPLACE, "catalogue", err, errlen))
+    return -1;
+  int rc = baton__catalogue_import_ex(db, yaml, len, NULL, &u, NULL, err, errlen);
+  baton__upsert_release(&u);
+  return rc;
+}

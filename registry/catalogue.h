@@ -1,0 +1,30 @@
+/* catalogue.h — the shipped YAML catalogue (embedded at build time) and its importer. */
+#ifndef BATON_REGISTRY_CATALOGUE_H
+#define BATON_REGISTRY_CATALOGUE_H
+
+#include <stddef.h>
+
+/* registry/catalogue.yaml compiled into the library by cmake/embed.cmake.
+ * Static storage, NUL-terminated (the terminator is not counted in _len). */
+extern const unsigned char baton__catalogue_yaml[];
+extern const size_t baton__catalogue_yaml_len;
+
+/* Largest catalogue text the importer accepts. */
+#define BATON__CATALOGUE_MAX_BYTES (256u * 1024u * 1024u)
+
+struct sqlite3;
+
+/*
+ * Parses a catalogue (YAML text yaml/len, borrowed) and inserts its tasks and
+ * models into db, which must have the current registry schema. The caller
+ * owns the transaction: on failure some rows may have been inserted, so the
+ * caller rolls back. A model may name a task defined earlier in the same
+ * text or already in the database.
+ * Returns 0, or -1 with err set to a message naming the catalogue line
+ * ("catalogue line 12: ...") when the text is at fault.
+ * Used only inside registry/ (the caller holds the registry lock).
+ */
+int baton__catalogue_import(struct sqlite3 *db, const char *yaml, size_t len, char *err,
+                            size_t errlen);
+
+#endif

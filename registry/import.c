@@ -1,0 +1,1039 @@
+/* import.c — catalogue import (YAML, HuggingGPT JSONL, Hub JSON): model upserts, card-text cleaning, one transaction. */
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "registry/catalogue.h"
+#include "registry/internal.h"
+#include "registry/registry.h"
+#include "core/banned.h"
+
+#define MAX_ID 256
+#define MAX_TASK 128
+#define MAX_TAGS 16384
+#define MAX_LICENSE 256
+#define MAX_LINE (1u << 20) /* one JSONL record: card text can be 42 kB, allow far more */
+#define DESC_MAX 1000       /* cleaned description kept, in bytes */
+#define IMPORT_MAX_BYTES (1024u * 1024u * 1024u)
+
+/* ---------------------------------------------------------------------- */
+/* Upserts                                                                  */
+
+bool baton__endpoint_valid(const char *e) {
+  if (!e)
+    return false;
+  if (!strncmp(e, "local:", 6))
+    return e[6] != '\0';
+  if (!strcmp(e, "hf-inference") || !strcmp(e, "llm"))
+    return true;
+  return (!strncmp(e, "http://", 7) && e[7]) || (!strncmp(e, "https://", 8) && e[8]);
+}
+
+int baton__upsert_init(baton__upsert *u, sqlite3 *db, baton__upsert_mode mode,
+                       const char *source, char *err, size_t errlen) {
+  memset(u, 0, sizeof *u);
+  u->db = db;
+  u->mode = mode;
+  u->source = source;
+  u->now = baton__wall_s();
+  baton__strset_init(&u->seen);
+  const char *get = "SELECT task, description, tags, license, endpoint, downloads, likes, enabled,"
+                    " source, edited FROM models WHERE id = ?1";
+  const char *ins =
+      "INSERT INTO models(id, task, description, tags, downloads, likes, license, endpoint,"
+      " enabled, source, edited, updated_at, base)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, baton_base(?5, ?6, ?8))";
+  const char *upd =
+      "UPDATE models SET task = ?2, description = ?3, tags = ?4, downloads = ?5, likes = ?6,"
+      " license = ?7, endpoint = ?8, enabled = ?9, source = ?10, edited = 0, updated_at = ?11,"
+      " base = baton_base(?5, ?6, ?8) WHERE id = ?1";
+  const char *counts = "UPDATE models SET downloads = ?5, likes = ?6, updated_at = ?11,"
+                       " base = baton_base(?5, ?6, endpoint) WHERE id = ?1";
+  if (sqlite3_prepare_v3(db, get, -1, SQLITE_PREPARE_PERSISTENT, &u->get, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v3(db, ins, -1, SQLITE_PREPARE_PERSISTENT, &u->ins, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v3(db, upd, -1, SQLITE_PREPARE_PERSISTENT, &u->upd, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v3(db, counts, -1, SQLITE_PREPARE_PERSISTENT, &u->upd_counts, NULL) !=
+          SQLITE_OK) {
+    baton__fmt(err, errlen, "cannot prepare the model upsert: %s", sqlite3_errmsg(db));
+    baton__upsert_release(u);
+    return -1;
+  }
+  return 0;
+}
+
+void baton__upsert_release(baton__upsert *u) {
+  if (!u)
+    return;
+  sqlite3_finalize(u->get);
+  sqlite3_finalize(u->ins);
+  sqlite3_finalize(u->upd);
+  sqlite3_finalize(u->upd_counts);
+  baton__strset_release(&u->seen);
+  u->get = u->ins = u->upd = u->upd_counts = NULL;
+}
+
+static bool col_eq(sqlite3_stmt *st, int i, const char *v) {
+  const char *c = (const char *)sqlite3_column_text(st, i);
+  if (!c || !v)
+    return !c && !v;
+  return !strcmp(c, v);
+}
+
+static void bind_row(sqlite3_stmt *st, const baton__model_row *r, const char *source, double now) {
+  sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, r->task, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, r->description ? r->description : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, r->tags ? r->tags : "", -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 5, r->downloads);
+  sqlite3_bind_int64(st, 6, r->likes);
+  if (r->license)
+    sqlite3_bind_text(st, 7, r->license, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, 7);
+  sqlite3_bind_text(st, 8, r->endpoint, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 9, r->enabled ? 1 : 0);
+  sqlite3_bind_text(st, 10, source, -1, SQLITE_STATIC);
+  sqlite3_bind_double(st, 11, now);
+}
+
+static int run_write(baton__upsert *u, sqlite3_stmt *st, const baton__model_row *r, char *err,
+                     size_t errlen) {
+  bind_row(st, r, u->source, u->now);
+  int s = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  if (s != SQLITE_DONE) {
+    baton__fmt(err, errlen, "%s", sqlite3_errmsg(u->db));
+    return -1;
+  }
+  return 0;
+}
+
+int baton__upsert_model(baton__upsert *u, const baton__model_row *r, char *err, size_t errlen) {
+  int added = baton__strset_add(&u->seen, r->id);
+  if (added < 0) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  if (added == 0)
+    return 1;
+  sqlite3_stmt *g = u->get;
+  sqlite3_bind_text(g, 1, r->id, -1, SQLITE_STATIC);
+  int s = sqlite3_step(g);
+  if (s == SQLITE_DONE) {
+    sqlite3_reset(g);
+    if (run_write(u, u->ins, r, err, errlen))
+      return -1;
+    u->inserted++;
+    return 0;
+  }
+  if (s != SQLITE_ROW) {
+    baton__fmt(err, errlen, "%s", sqlite3_errmsg(u->db));
+    sqlite3_reset(g);
+    return -1;
+  }
+  bool counts_same = sqlite3_column_int64(g, 5) == r->downloads &&
+                     sqlite3_column_int64(g, 6) == r->likes;
+  bool text_same = col_eq(g, 0, r->task) && col_eq(g, 1, r->description ? r->description : "") &&
+                   col_eq(g, 2, r->tags ? r->tags : "") && col_eq(g, 3, r->license) &&
+                   col_eq(g, 4, r->endpoint) && sqlite3_column_int(g, 7) == (r->enabled ? 1 : 0);
+  bool local = !col_eq(g, 8, "hub") || sqlite3_column_int(g, 9) != 0;
+  bool same_source = col_eq(g, 8, u->source) && sqlite3_column_int(g, 9) == 0;
+  sqlite3_reset(g);
+  sqlite3_clear_bindings(g);
+  if (u->mode == BATON__UPSERT_HUB && local) {
+    u->kept_local++;
+    if (counts_same) {
+      u->unchanged++;
+      return 0;
+    }
+    if (run_write(u, u->upd_counts, r, err, errlen))
+      return -1;
+    u->updated++;
+    return 0;
+  }
+  if (counts_same && text_same && same_source) {
+    u->unchanged++;
+    return 0;
+  }
+  if (run_write(u, u->upd, r, err, errlen))
+    return -1;
+  u->updated++;
+  return 0;
+}
+
+int baton__upsert_task(sqlite3 *db, const char *name, const char *description, const char *inputs,
+                       const char *outputs, const char *keywords, char *err, size_t errlen) {
+  const char *sql =
+      "INSERT INTO tasks(name, description, inputs, outputs, keywords) VALUES (?1,?2,?3,?4,?5)"
+      " ON CONFLICT(name) DO UPDATE SET description = excluded.description,"
+      " inputs = excluded.inputs, outputs = excluded.outputs, keywords = excluded.keywords"
+      " WHERE description IS NOT excluded.description OR inputs IS NOT excluded.inputs"
+      " OR outputs IS NOT excluded.outputs OR keywords IS NOT excluded.keywords";
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+    baton__fmt(err, errlen, "%s", sqlite3_errmsg(db));
+    return -1;
+  }
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, description, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, inputs, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, outputs, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, keywords ? keywords : "", -1, SQLITE_STATIC);
+  int s = sqlite3_step(st);
+  if (s != SQLITE_DONE)
+    baton__fmt(err, errlen, "%s", sqlite3_errmsg(db));
+  sqlite3_finalize(st);
+  return s == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Cleaning model-card text                                                 */
+
+/*
+ * Model cards are markdown with a YAML front matter, HTML, badges, tables
+ * and code. What the matcher wants is the prose: the front matter, HTML
+ * tags and comments, images, bare URLs, code fences and their content,
+ * tables, link definitions, table-of-contents lists and emphasis marks go;
+ * link text stays (without the URL); heading text stays as a sentence;
+ * list and quote markers go; common entities are decoded; white space is
+ * collapsed. At most max_out bytes are kept, cut at a word.
+ */
+
+typedef struct cleaner {
+  baton__sb out;
+  bool in_fence, in_comment, in_tag;
+  size_t max_out;
+} cleaner;
+
+static void emit(cleaner *c, char ch) {
+  if (ch == '\n' || ch == '\t' || ch == '\r')
+    ch = ' ';
+  if (ch == ' ' && (c->out.len == 0 || c->out.buf[c->out.len - 1] == ' '))
+    return;
+  baton__sb_addc(&c->out, ch);
+}
+
+static bool is_alnum(char ch) {
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+/* Position after the bracket that closes the one at s[0] ('[' or '('). */
+static const char *close_of(const char *s, const char *end, char open, char close) {
+  int depth = 0;
+  for (const char *p = s; p < end; p++) {
+    if (*p == open)
+      depth++;
+    else if (*p == close && --depth == 0)
+      return p + 1;
+  }
+  return NULL;
+}
+
+static void inline_text(cleaner *c, const char *p, const char *end);
+
+static void inline_text(cleaner *c, const char *p, const char *end) {
+  while (p < end) {
+    if (c->in_comment) {
+      const char *e = strstr(p, "-->");
+      if (!e || e >= end)
+        return;
+      c->in_comment = false;
+      p = e + 3;
+      continue;
+    }
+    if (c->in_tag) {
+      const char *e = memchr(p, '>', (size_t)(end - p));
+      if (!e)
+        return;
+      c->in_tag = false;
+      p = e + 1;
+      emit(c, ' ');
+      continue;
+    }
+    char ch = *p;
+    if (ch == '<' && p + 3 < end && !strncmp(p, "<!--", 4)) {
+      c->in_comment = true;
+      p += 4;
+    } else if (ch == '<' && p + 1 < end && (is_alnum(p[1]) || p[1] == '/' || p[1] == '!')) {
+      c->in_tag = true;
+      p++;
+    } else if (ch == '!' && p + 1 < end && p[1] == '[') {
+      const char *e = close_of(p + 1, end, '[', ']');
+      if (!e) {
+        p += 2;
+        continue;
+      }
+      p = e;
+      if (p < end && *p == '(') {
+        const char *e2 = close_of(p, end, '(', ')');
+        p = e2 ? e2 : end;
+      }
+    } else if (ch == '[') {
+      const char *e = close_of(p, end, '[', ']');
+      if (!e) {
+        p++;
+        continue;
+      }
+      const char *text_start = p + 1, *text_end = e - 1;
+      p = e;
+      if (p < end && *p == '(') {
+        const char *e2 = close_of(p, end, '(', ')');
+        p = e2 ? e2 : end;
+      } else if (p < end && *p == '[') {
+        const char *e2 = close_of(p, end, '[', ']');
+        p = e2 ? e2 : end;
+      }
+      inline_text(c, text_start, text_end);
+    } else if ((ch == 'h' && (end - p) > 8 &&
+                (!strncmp(p, "http://", 7) || !strncmp(p, "https://", 8))) ||
+               (ch == 'w' && (end - p) > 4 && !strncmp(p, "www.", 4))) {
+      while (p < end && *p != ' ' && *p != '\t' && *p != ')')
+        p++;
+    } else if (ch == '*' || ch == '`') {
+      p++;
+    } else if (ch == '_' && (p == end - 1 || !is_alnum(p[1]) || c->out.len == 0 ||
+                             !is_alnum(c->out.buf[c->out.len - 1]))) {
+      p++;
+    } else if (ch == '\\' && p + 1 < end) {
+      emit(c, p[1]);
+      p += 2;
+    } else if (ch == '&') {
+      static const struct {
+        const char *ent;
+        char ch;
+      } ents[] = {{"&amp;", '&'}, {"&lt;", '<'},   {"&gt;", '>'}, {"&quot;", '"'},
+                  {"&#39;", '\''}, {"&apos;", '\''}, {"&nbsp;", ' '}};
+      size_t i, n = sizeof ents / sizeof ents[0];
+      for (i = 0; i < n; i++) {
+        size_t l = strlen(ents[i].ent);
+        if ((size_t)(end - p) >= l && !strncmp(p, ents[i].ent, l)) {
+          emit(c, ents[i].ch);
+          p += l;
+          break;
+        }
+      }
+      if (i == n) {
+        emit(c, '&');
+        p++;
+      }
+    } else if ((unsigned char)ch < 0x20) {
+      emit(c, ' ');
+      p++;
+    } else {
+      emit(c, ch);
+      p++;
+    }
+  }
+}
+
+static bool line_is_rule(const char *s, const char *e) {
+  size_t marks = 0;
+  for (const char *p = s; p < e; p++) {
+    if (*p == '-' || *p == '=' || *p == '*' || *p == '_' || *p == ':' || *p == '|')
+      marks++;
+    else if (*p != ' ' && *p != '\t' && *p != '\r')
+      return false;
+  }
+  return marks >= 3;
+}
+
+char *baton__clean_description(const char *md, size_t max_out) {
+  cleaner c;
+  memset(&c, 0, sizeof c);
+  baton__sb_init(&c.out);
+  c.max_out = max_out;
+  const char *p = md ? md : "";
+  while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+    p++;
+  /* YAML front matter: "---" ... "---" (or "..."). */
+  if (!strncmp(p, "---", 3) && (p[3] == '\n' || p[3] == '\r')) {
+    const char *q = strchr(p + 3, '\n');
+    while (q) {
+      q++;
+      if ((!strncmp(q, "---", 3) || !strncmp(q, "...", 3)) &&
+          (q[3] == '\n' || q[3] == '\r' || q[3] == '\0')) {
+        p = q + 3;
+        break;
+      }
+      q = strchr(q, '\n');
+    }
+  }
+  while (*p && c.out.len < max_out + 64) {
+    const char *nl = strchr(p, '\n');
+    const char *e = nl ? nl : p + strlen(p);
+    const char *s = p;
+    p = nl ? nl + 1 : e;
+    while (s < e && (*s == ' ' || *s == '\t'))
+      s++;
+    if (!strncmp(s, "```", 3) || !strncmp(s, "~~~", 3)) {
+      c.in_fence = !c.in_fence;
+      continue;
+    }
+    if (c.in_fence)
+      continue;
+    if (!c.in_comment && !c.in_tag) {
+      if (s == e || *s == '|' || line_is_rule(s, e))
+        continue;
+      /* [ref]: http://... */
+      if (*s == '[') {
+        const char *rb = memchr(s, ']', (size_t)(e - s));
+        if (rb && rb + 1 < e && rb[1] == ':')
+          continue;
+      }
+      /* Lines that are table rows written without a leading pipe. */
+      size_t pipes = 0;
+      for (const char *q = s; q < e; q++)
+        pipes += *q == '|';
+      if (pipes >= 2)
+        continue;
+    }
+    bool heading = false;
+    if (!c.in_comment && !c.in_tag) {
+      if (*s == '#') {
+        while (s < e && *s == '#')
+          s++;
+        heading = true;
+      } else if (*s == '>') {
+        while (s < e && (*s == '>' || *s == ' '))
+          s++;
+      } else if ((*s == '-' || *s == '*' || *s == '+') && s + 1 < e && s[1] == ' ') {
+        s += 2;
+        /* Table-of-contents entries: "- [Model Details](#model-details)". */
+        if (*s == '[' && strstr(s, "](#") && strstr(s, "](#") < e)
+          continue;
+      } else {
+        const char *d = s;
+        while (d < e && *d >= '0' && *d <= '9')
+          d++;
+        if (d > s && d + 1 < e && (*d == '.' || *d == ')') && d[1] == ' ')
+          s = d + 2;
+      }
+    }
+    size_t before = c.out.len;
+    inline_text(&c, s, e);
+    if (heading && c.out.len > before) {
+      while (c.out.len && c.out.buf[c.out.len - 1] == ' ')
+        c.out.buf[--c.out.len] = '\0';
+      char last = c.out.len ? c.out.buf[c.out.len - 1] : '.';
+      if (last != '.' && last != ':' && last != '!' && last != '?')
+        baton__sb_addc(&c.out, '.');
+    }
+    emit(&c, ' ');
+  }
+  if (!baton__sb_ok(&c.out)) {
+    baton__sb_release(&c.out);
+    return NULL;
+  }
+  char *s = baton__sb_detach(&c.out);
+  if (!s)
+    return baton__strdup("");
+  size_t len = strlen(s);
+  if (len > max_out) {
+    size_t cut = max_out;
+    while (cut > max_out / 2 && s[cut] != ' ')
+      cut--;
+    if (s[cut] != ' ')
+      cut = max_out;
+    /* Do not split a UTF-8 sequence. */
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+      cut--;
+    s[cut] = '\0';
+    len = cut;
+  }
+  while (len && s[len - 1] == ' ')
+    s[--len] = '\0';
+  return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The import                                                               */
+
+typedef struct job {
+  sqlite3 *db;
+  const char *label;
+  baton__upsert u;
+  baton__strset tasks; /* known task names */
+  cJSON *skipped_tasks;
+  long skipped;
+  long models;
+  long tasks_stored;
+  char *err;
+  size_t errlen;
+} job;
+
+static int load_task_names(job *j) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(j->db, "SELECT name FROM tasks", -1, &st, NULL) != SQLITE_OK) {
+    baton__fmt(j->err, j->errlen, "cannot read tasks: %s", sqlite3_errmsg(j->db));
+    return -1;
+  }
+  int s;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW)
+    if (baton__strset_add(&j->tasks, (const char *)sqlite3_column_text(st, 0)) < 0) {
+      s = SQLITE_NOMEM;
+      break;
+    }
+  sqlite3_finalize(st);
+  if (s != SQLITE_DONE) {
+    baton__fmt(j->err, j->errlen, "cannot read tasks");
+    return -1;
+  }
+  return 0;
+}
+
+static void skip_task(job *j, const char *task) {
+  j->skipped++;
+  const char *k = task && *task ? task : "(none)";
+  cJSON *n = cJSON_GetObjectItemCaseSensitive(j->skipped_tasks, k);
+  if (n)
+    cJSON_SetNumberValue(n, n->valuedouble + 1);
+  else
+    cJSON_AddNumberToObject(j->skipped_tasks, k, 1);
+}
+
+/* Appends a tag, with ',' (the separator) turned into ' ', unless present. */
+static void add_tag(baton__sb *tags, const char *t) {
+  if (!t || !*t)
+    return;
+  baton__sb one;
+  baton__sb_init(&one);
+  for (const char *p = t; *p; p++)
+    baton__sb_addc(&one, *p == ',' ? ' ' : *p);
+  if (!baton__sb_ok(&one) || tags->len + one.len + 1 > MAX_TAGS) {
+    baton__sb_release(&one);
+    return;
+  }
+  /* Skip duplicates: look for ",tag," in ",tags,". */
+  bool dup = false;
+  for (const char *p = tags->buf; *p && !dup;) {
+    const char *c = strchr(p, ',');
+    size_t len = c ? (size_t)(c - p) : strlen(p);
+    dup = len == one.len && !strncmp(p, one.buf, len);
+    p = c ? c + 1 : p + len;
+  }
+  if (!dup) {
+    if (tags->len)
+      baton__sb_addc(tags, ',');
+    baton__sb_adds(tags, one.buf);
+  }
+  baton__sb_release(&one);
+}
+
+static void add_tags_of(baton__sb *tags, const cJSON *v) {
+  if (cJSON_IsString(v)) {
+    add_tag(tags, v->valuestring);
+  } else if (cJSON_IsArray(v)) {
+    const cJSON *it;
+    cJSON_ArrayForEach(it, v) if (cJSON_IsString(it)) add_tag(tags, it->valuestring);
+  }
+}
+
+/* A string, or the first string of an array, or NULL. */
+static const char *first_str(const cJSON *v) {
+  if (cJSON_IsString(v))
+    return v->valuestring;
+  if (cJSON_IsArray(v)) {
+    const cJSON *it = cJSON_GetArrayItem(v, 0);
+    if (cJSON_IsString(it))
+      return it->valuestring;
+  }
+  return NULL;
+}
+
+/* Reads a count member: absent -> 0; must be a whole number >= 0. */
+static int get_count(const cJSON *o, const char *k, long long *out, char *why, size_t whylen) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  *out = 0;
+  if (!v || cJSON_IsNull(v))
+    return 0;
+  if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 9.0e15) {
+    baton__fmt(why, whylen, "'%s' must be a whole number >= 0", k);
+    return -1;
+  }
+  *out = (long long)v->valuedouble;
+  return 0;
+}
+
+/* One HuggingGPT (or baton JSONL) record. 0, or -1 with why set. */
+static int hugginggpt_record(job *j, const cJSON *o, char *why, size_t whylen) {
+  if (!cJSON_IsObject(o)) {
+    baton__fmt(why, whylen, "expected a JSON object");
+    return -1;
+  }
+  const cJSON *idv = cJSON_GetObjectItemCaseSensitive(o, "id");
+  if (!cJSON_IsString(idv) || !*idv->valuestring) {
+    baton__fmt(why, whylen, "the record has no \"id\" string");
+    return -1;
+  }
+  const char *id = idv->valuestring;
+  if (strlen(id) > MAX_ID) {
+    baton__fmt(why, whylen, "id is longer than %d bytes", MAX_ID);
+    return -1;
+  }
+  const cJSON *tv = cJSON_GetObjectItemCaseSensitive(o, "task");
+  if (!cJSON_IsString(tv))
+    tv = cJSON_GetObjectItemCaseSensitive(o, "pipeline_tag");
+  if (!cJSON_IsString(tv) || !*tv->valuestring) {
+    baton__fmt(why, whylen, "model '%s' has no \"task\" string", id);
+    return -1;
+  }
+  const char *task = tv->valuestring;
+  long long downloads, likes;
+  if (get_count(o, "downloads", &downloads, why, whylen) ||
+      get_count(o, "likes", &likes, why, whylen))
+    return -1;
+  const cJSON *dv = cJSON_GetObjectItemCaseSensitive(o, "description");
+  if (dv && !cJSON_IsString(dv) && !cJSON_IsNull(dv)) {
+    baton__fmt(why, whylen, "model '%s': \"description\" must be a string", id);
+    return -1;
+  }
+  const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "endpoint");
+  const char *endpoint = "hf-inference";
+  if (ev) {
+    if (!cJSON_IsString(ev) || !baton__endpoint_valid(ev->valuestring)) {
+      baton__fmt(why, whylen,
+                 "model '%s': endpoint must be local:<executor>, hf-inference, llm or an "
+                 "http(s) URL",
+                 id);
+      return -1;
+    }
+    endpoint = ev->valuestring;
+  }
+  int enabled = 1;
+  const cJSON *en = cJSON_GetObjectItemCaseSensitive(o, "enabled");
+  if (en) {
+    if (!cJSON_IsBool(en)) {
+      baton__fmt(why, whylen, "model '%s': \"enabled\" must be true or false", id);
+      return -1;
+    }
+    enabled = cJSON_IsTrue(en);
+  }
+  j->models++;
+  if (!baton__strset_has(&j->tasks, task)) {
+    skip_task(j, task);
+    return 0;
+  }
+  const cJSON *meta = cJSON_GetObjectItemCaseSensitive(o, "meta");
+  baton__sb tags;
+  baton__sb_init(&tags);
+  add_tags_of(&tags, cJSON_GetObjectItemCaseSensitive(o, "tags"));
+  const char *license = first_str(cJSON_GetObjectItemCaseSensitive(o, "license"));
+  if (cJSON_IsObject(meta)) {
+    add_tags_of(&tags, cJSON_GetObjectItemCaseSensitive(meta, "tags"));
+    add_tags_of(&tags, cJSON_GetObjectItemCaseSensitive(meta, "language"));
+    add_tags_of(&tags, cJSON_GetObjectItemCaseSensitive(meta, "datasets"));
+    if (!license)
+      license = first_str(cJSON_GetObjectItemCaseSensitive(meta, "license"));
+  }
+  char lic[MAX_LICENSE + 1];
+  if (license) {
+    baton__fmt(lic, sizeof lic, "%s", license);
+    license = lic;
+  }
+  char *desc = baton__clean_description(cJSON_IsString(dv) ? dv->valuestring : "", DESC_MAX);
+  int rc = 0;
+  if (!desc || !baton__sb_ok(&tags)) {
+    baton__fmt(why, whylen, "out of memory");
+    rc = -1;
+  } else {
+    baton__model_row row = {.id = id, .task = task, .description = desc, .tags = tags.buf,
+                            .license = license, .endpoint = endpoint, .downloads = downloads,
+                            .likes = likes, .enabled = enabled};
+    char uerr[256] = "";
+    int r = baton__upsert_model(&j->u, &row, uerr, sizeof uerr);
+    if (r == 1) {
+      baton__fmt(why, whylen, "model '%s' is listed twice", id);
+      rc = -1;
+    } else if (r < 0) {
+      baton__fmt(why, whylen, "cannot store model '%s': %s", id, uerr);
+      rc = -1;
+    }
+  }
+  free(desc);
+  baton__sb_release(&tags);
+  return rc;
+}
+
+/* The line number of a byte offset. */
+static size_t line_at(const char *text, size_t off) {
+  size_t line = 1;
+  for (size_t i = 0; i < off && text[i]; i++)
+    line += text[i] == '\n';
+  return line;
+}
+
+typedef int (*record_fn)(job *j, const cJSON *o, char *why, size_t whylen);
+
+/* Python's json module writes NaN, Infinity and -Infinity, which are not
+ * JSON (HuggingGPT's file has them in model-index metrics). Returns a copy
+ * of s..e with those tokens outside strings turned into null (caller
+ * frees), or NULL when there were none or memory ran out. */
+static char *python_json_fixed(const char *s, const char *e) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  bool in_str = false, changed = false;
+  for (const char *p = s; p < e; p++) {
+    if (in_str) {
+      if (*p == '\\' && p + 1 < e) {
+        baton__sb_add(&sb, p, 2);
+        p++;
+        continue;
+      }
+      if (*p == '"')
+        in_str = false;
+      baton__sb_addc(&sb, *p);
+      continue;
+    }
+    static const char *const toks[] = {"-Infinity", "Infinity", "NaN"};
+    size_t k;
+    for (k = 0; k < 3; k++) {
+      size_t l = strlen(toks[k]);
+      if ((size_t)(e - p) >= l && !strncmp(p, toks[k], l))
+        break;
+    }
+    if (k < 3) {
+      baton__sb_adds(&sb, "null");
+      p += strlen(toks[k]) - 1;
+      changed = true;
+      continue;
+    }
+    if (*p == '"')
+      in_str = true;
+    baton__sb_addc(&sb, *p);
+  }
+  if (!changed || !baton__sb_ok(&sb)) {
+    baton__sb_release(&sb);
+    return NULL;
+  }
+  return baton__sb_detach(&sb);
+}
+
+/* One JSON value a line; blank lines are skipped. */
+static int import_lines(job *j, const char *text, size_t len, record_fn one) {
+  size_t line = 0;
+  const char *p = text, *end = text + len;
+  while (p < end) {
+    line++;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *e = nl ? nl : end;
+    const char *s = p;
+    p = nl ? nl + 1 : end;
+    while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
+      s++;
+    if (s == e)
+      continue;
+    if ((size_t)(e - s) > MAX_LINE) {
+      baton__fmt(j->err, j->errlen, "%s:%zu: the line is longer than %u bytes", j->label, line,
+                 MAX_LINE);
+      return -1;
+    }
+    const char *eptr = NULL;
+    cJSON *o = cJSON_ParseWithLengthOpts(s, (size_t)(e - s), &eptr, false);
+    if (!o) {
+      char *fixed = python_json_fixed(s, e);
+      if (fixed)
+        o = cJSON_Parse(fixed);
+      free(fixed);
+    }
+    if (!o) {
+      baton__fmt(j->err, j->errlen, "%s:%zu: not valid JSON (near column %zu)", j->label, line,
+                 eptr ? (size_t)(eptr - s) + 1 : 1);
+      return -1;
+    }
+    char why[512] = "";
+    int rc = one(j, o, why, sizeof why);
+    cJSON_Delete(o);
+    if (rc) {
+      baton__fmt(j->err, j->errlen, "%s:%zu: %s", j->label, line, why);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int baton__hub_item(const cJSON *it, baton__model_row *row, baton__sb *desc, baton__sb *tags,
+                    char *why, size_t whylen) {
+  memset(row, 0, sizeof *row);
+  if (!cJSON_IsObject(it)) {
+    baton__fmt(why, whylen, "expected a JSON object");
+    return -1;
+  }
+  const cJSON *idv = cJSON_GetObjectItemCaseSensitive(it, "id");
+  if (!cJSON_IsString(idv))
+    idv = cJSON_GetObjectItemCaseSensitive(it, "modelId");
+  if (!cJSON_IsString(idv) || !*idv->valuestring || strlen(idv->valuestring) > MAX_ID) {
+    baton__fmt(why, whylen, "the item has no usable \"id\"");
+    return -1;
+  }
+  row->id = idv->valuestring;
+  if (get_count(it, "downloads", &row->downloads, why, whylen) ||
+      get_count(it, "likes", &row->likes, why, whylen))
+    return -1;
+  const cJSON *card = cJSON_GetObjectItemCaseSensitive(it, "cardData");
+  const cJSON *pt = cJSON_GetObjectItemCaseSensitive(it, "pipeline_tag");
+  if (!cJSON_IsString(pt) && cJSON_IsObject(card))
+    pt = cJSON_GetObjectItemCaseSensitive(card, "pipeline_tag");
+  row->task = cJSON_IsString(pt) ? pt->valuestring : NULL;
+  row->endpoint = "hf-inference";
+  row->enabled = 1;
+  const cJSON *t, *tl = cJSON_GetObjectItemCaseSensitive(it, "tags");
+  static const char *const noise[] = {"region:", "arxiv:", "license:", "endpoints_compatible",
+                                      "autotrain_compatible", "text-generation-inference",
+                                      "deploy:", "doi:", "base_model:", "has_space", "co2_eq"};
+  const char *license = NULL;
+  cJSON_ArrayForEach(t, tl) {
+    if (!cJSON_IsString(t))
+      continue;
+    const char *s = t->valuestring;
+    if (!strncmp(s, "license:", 8) && !license)
+      license = s + 8;
+    bool skip = false;
+    for (size_t k = 0; k < sizeof noise / sizeof noise[0] && !skip; k++)
+      skip = !strncmp(s, noise[k], strlen(noise[k]));
+    if (!skip)
+      add_tag(tags, !strncmp(s, "dataset:", 8) ? s + 8 : s);
+  }
+  const char *card_desc = NULL;
+  if (cJSON_IsObject(card)) {
+    const char *l = first_str(cJSON_GetObjectItemCaseSensitive(card, "license"));
+    if (l)
+      license = l;
+    add_tags_of(tags, cJSON_GetObjectItemCaseSensitive(card, "tags"));
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(card, "description");
+    if (cJSON_IsString(d) && *d->valuestring)
+      card_desc = d->valuestring;
+  }
+  row->license = license;
+  /* The Hub has no description field: cardData.description when there is
+   * one, else a sentence made of what is known. */
+  if (card_desc) {
+    char *c = baton__clean_description(card_desc, DESC_MAX);
+    baton__sb_adds(desc, c ? c : "");
+    free(c);
+  } else {
+    const char *slash = strchr(row->id, '/');
+    const char *name = slash ? slash + 1 : row->id;
+    for (const char *p = name; *p; p++)
+      baton__sb_addc(desc, (*p == '-' || *p == '_') ? ' ' : *p);
+    if (slash)
+      baton__sb_addf(desc, " by %.*s", (int)(slash - row->id), row->id);
+    if (row->task) {
+      baton__sb_adds(desc, ": ");
+      for (const char *p = row->task; *p; p++)
+        baton__sb_addc(desc, *p == '-' ? ' ' : *p);
+      baton__sb_adds(desc, " model");
+    }
+    const cJSON *lib = cJSON_GetObjectItemCaseSensitive(it, "library_name");
+    if (cJSON_IsString(lib))
+      baton__sb_addf(desc, " (%s)", lib->valuestring);
+    if (cJSON_IsObject(card)) {
+      const cJSON *ds = cJSON_GetObjectItemCaseSensitive(card, "datasets");
+      const char *d0 = first_str(ds);
+      if (d0)
+        baton__sb_addf(desc, ", trained on %s", d0);
+      const char *lang = first_str(cJSON_GetObjectItemCaseSensitive(card, "language"));
+      if (lang)
+        baton__sb_addf(desc, ", language %s", lang);
+    }
+    baton__sb_addc(desc, '.');
+  }
+  if (!baton__sb_ok(desc) || !baton__sb_ok(tags)) {
+    baton__fmt(why, whylen, "out of memory");
+    return -1;
+  }
+  row->description = desc->buf;
+  row->tags = tags->buf;
+  return row->task ? 0 : 1;
+}
+
+static int hub_record(job *j, const cJSON *o, char *why, size_t whylen) {
+  baton__model_row row;
+  baton__sb desc, tags;
+  baton__sb_init(&desc);
+  baton__sb_init(&tags);
+  int rc = baton__hub_item(o, &row, &desc, &tags, why, whylen);
+  if (rc >= 0)
+    j->models++;
+  if (rc == 1 || (rc == 0 && !baton__strset_has(&j->tasks, row.task))) {
+    skip_task(j, rc == 1 ? NULL : row.task);
+    rc = 0;
+  } else if (rc == 0) {
+    char lic[MAX_LICENSE + 1];
+    if (row.license) {
+      baton__fmt(lic, sizeof lic, "%s", row.license);
+      row.license = lic;
+    }
+    char uerr[256] = "";
+    int r = baton__upsert_model(&j->u, &row, uerr, sizeof uerr);
+    if (r == 1) {
+      baton__fmt(why, whylen, "model '%s' is listed twice", row.id);
+      rc = -1;
+    } else if (r < 0) {
+      baton__fmt(why, whylen, "cannot store model '%s': %s", row.id, uerr);
+      rc = -1;
+    }
+  }
+  baton__sb_release(&desc);
+  baton__sb_release(&tags);
+  return rc;
+}
+
+static int import_hub(job *j, const char *text, size_t len) {
+  const char *s = text;
+  while (s < text + len && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'))
+    s++;
+  if (s == text + len || *s != '[')
+    return import_lines(j, text, len, hub_record);
+  const char *eptr = NULL;
+  cJSON *arr = cJSON_ParseWithLengthOpts(text, len, &eptr, false);
+  if (!arr) {
+    size_t off = eptr ? (size_t)(eptr - text) : 0;
+    baton__fmt(j->err, j->errlen, "%s:%zu: not valid JSON", j->label, line_at(text, off));
+    return -1;
+  }
+  int i = 0, rc = 0;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, arr) {
+    i++;
+    char why[512] = "";
+    if (hub_record(j, it, why, sizeof why)) {
+      baton__fmt(j->err, j->errlen, "%s: item %d: %s", j->label, i, why);
+      rc = -1;
+      break;
+    }
+  }
+  cJSON_Delete(arr);
+  return rc;
+}
+
+static const char *guess_format(const char *label) {
+  if (baton__has_suffix_ci(label, ".yaml") || baton__has_suffix_ci(label, ".yml"))
+    return "yaml";
+  if (baton__has_suffix_ci(label, ".jsonl"))
+    return "hugginggpt";
+  if (baton__has_suffix_ci(label, ".json"))
+    return "hub";
+  return NULL;
+}
+
+int baton__registry_import_text(baton__registry *reg, const char *label, const char *text,
+                                size_t len, const char *format, cJSON **report, char *err,
+                                size_t errlen) {
+  if (report)
+    *report = NULL;
+  if (!reg || !text || !report) {
+    baton__fmt(err, errlen, "bad arguments to import");
+    return -1;
+  }
+  if (!label)
+    label = "(text)";
+  if (!format || !*format)
+    format = guess_format(label);
+  if (!format) {
+    baton__fmt(err, errlen,
+               "%s: cannot tell the format from the name; give one of yaml, hugginggpt, hub",
+               label);
+    return -1;
+  }
+  int kind;
+  if (!strcmp(format, "yaml") || !strcmp(format, "yml"))
+    kind = 0, format = "yaml";
+  else if (!strcmp(format, "hugginggpt") || !strcmp(format, "jsonl"))
+    kind = 1, format = "hugginggpt";
+  else if (!strcmp(format, "hub") || !strcmp(format, "json"))
+    kind = 2, format = "hub";
+  else {
+    baton__fmt(err, errlen, "unknown import format '%s' (yaml, hugginggpt, hub)", format);
+    return -1;
+  }
+  job j;
+  memset(&j, 0, sizeof j);
+  j.label = label;
+  j.err = err;
+  j.errlen = errlen;
+  baton__strset_init(&j.tasks);
+  if (!(j.skipped_tasks = cJSON_CreateObject())) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  int rc = -1;
+  bool began = false, upsert = false;
+  if (baton__registry_writer(reg, &j.db, err, errlen))
+    goto out;
+  if (sqlite3_exec(j.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    baton__fmt(err, errlen, "cannot start the import: %s", sqlite3_errmsg(j.db));
+    goto out;
+  }
+  began = true;
+  if (baton__upsert_init(&j.u, j.db, BATON__UPSERT_REPLACE, "import", err, errlen))
+    goto out;
+  upsert = true;
+  if (load_task_names(&j))
+    goto out;
+  if (kind == 0) {
+    if (baton__catalogue_import_ex(j.db, text, len, label, &j.u, &j.tasks_stored, err, errlen))
+      goto out;
+    j.models = j.u.inserted + j.u.updated + j.u.unchanged;
+  } else if (kind == 1) {
+    if (import_lines(&j, text, len, hugginggpt_record))
+      goto out;
+  } else if (import_hub(&j, text, len)) {
+    goto out;
+  }
+  if (sqlite3_exec(j.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    baton__fmt(err, errlen, "cannot commit the import: %s", sqlite3_errmsg(j.db));
+    goto out;
+  }
+  began = false;
+  cJSON *r = cJSON_CreateObject();
+  if (!r) {
+    baton__fmt(err, errlen, "out of memory");
+    goto out;
+  }
+  cJSON_AddStringToObject(r, "file", label);
+  cJSON_AddStringToObject(r, "format", format);
+  cJSON_AddNumberToObject(r, "models", (double)j.models);
+  cJSON_AddNumberToObject(r, "inserted", (double)j.u.inserted);
+  cJSON_AddNumberToObject(r, "updated", (double)j.u.updated);
+  cJSON_AddNumberToObject(r, "unchanged", (double)j.u.unchanged);
+  cJSON_AddNumberToObject(r, "skipped", (double)j.skipped);
+  cJSON_AddItemToObject(r, "skipped_tasks", j.skipped_tasks);
+  j.skipped_tasks = NULL;
+  cJSON_AddNumberToObject(r, "tasks", (double)j.tasks_stored);
+  *report = r;
+  rc = 0;
+out:
+  if (began)
+    sqlite3_exec(j.db, "ROLLBACK", NULL, NULL, NULL);
+  if (upsert)
+    baton__upsert_release(&j.u);
+  sqlite3_close_v2(j.db);
+  baton__strset_release(&j.tasks);
+  cJSON_Delete(j.skipped_tasks);
+  return rc;
+}
+
+int baton__registry_import(baton__registry *reg, const char *path, const char *format,
+                           cJSON **report, char *err, size_t errlen) {
+  if (report)
+    *report = NULL;
+  if (!path || !*path) {
+    baton__fmt(err, errlen, "no file to import");
+    return -1;
+  }
+  char *text = NULL;
+  size_t len = 0;
+  char rerr[512] = "";
+  if (baton__read_file(path, IMPORT_MAX_BYTES, &text, &len, rerr, sizeof rerr)) {
+    baton__fmt(err, errlen, "%s", rerr);
+    return -1;
+  }
+  int rc = baton__registry_import_text(reg, path, text, len, format, report, err, errlen);
+  free(text);
+  return rc;
+}

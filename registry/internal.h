@@ -1,0 +1,127 @@
+/* internal.h — what the registry's source files share: the handle, writer connections, model upserts. */
+#ifndef BATON_REGISTRY_INTERNAL_H
+#define BATON_REGISTRY_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/util.h"
+#include "registry/registry.h"
+
+/* Only registry/ includes this header (it pulls in sqlite3.h). */
+
+struct baton__registry {
+  sqlite3 *db;
+  char *path;           /* the database file; writers open their own connection */
+  pthread_mutex_t lock; /* serialises use of db and the cached statements */
+  sqlite3_stmt *st_match_fts;
+  sqlite3_stmt *st_match_base;
+  sqlite3_stmt *st_list;
+  sqlite3_stmt *st_search;
+  sqlite3_stmt *st_endpoint;
+  sqlite3_stmt *st_health_get;
+  sqlite3_stmt *st_health_put;
+  baton__taskspec *tasks; /* loaded at open, read-only afterwards */
+  size_t n_tasks;
+};
+
+/* Score weights (documented in registry.c above relevance_of()). */
+#define BATON__LOCAL_BONUS 0.1
+#define BATON__HEALTH_WEIGHT 0.5
+#define BATON__HEALTH_ALPHA 0.3
+#define BATON__HEALTH_HALF_LIFE_S 3600.0
+
+/* popularity + local bonus: the part of the score that does not depend on
+ * the request or on health. Stored in models.base. */
+double baton__base_score(long long downloads, long long likes, const char *endpoint);
+double baton__popularity(long long downloads, long long likes);
+double baton__local_bonus(const char *endpoint);
+
+/* Registers baton's SQL functions (baton_base(downloads, likes, endpoint))
+ * on a connection. 0 or an SQLite code. */
+int baton__sql_functions(sqlite3 *db);
+
+/* Opens a second read-write connection to the registry file for a bulk
+ * write (import, sync), so readers on the handle keep going (WAL). Sets the
+ * pragmas and SQL functions. Close with sqlite3_close_v2. 0 or -1 with err. */
+int baton__registry_writer(baton__registry *reg, sqlite3 **out, char *err, size_t errlen);
+
+/* A set of strings (model ids seen during one import). */
+typedef struct baton__strset {
+  char **slot;
+  size_t cap;  /* power of two */
+  size_t n;
+} baton__strset;
+void baton__strset_init(baton__strset *s);
+void baton__strset_release(baton__strset *s);
+/* 1 when added, 0 when already there, -1 out of memory. */
+int baton__strset_add(baton__strset *s, const char *key);
+bool baton__strset_has(const baton__strset *s, const char *key);
+
+/* One model as an importer hands it over; every pointer borrowed. */
+typedef struct baton__model_row {
+  const char *id;
+  const char *task;
+  const char *description; /* "" when none */
+  const char *tags;        /* ','-joined, "" when none */
+  const char *license;     /* or NULL */
+  const char *endpoint;
+  long long downloads;
+  long long likes;
+  int enabled;
+} baton__model_row;
+
+/*
+ * Inserts or updates models inside the caller's transaction.
+ * mode BATON__UPSERT_REPLACE (imports): an existing row takes every field
+ * and loses its "edited" mark. BATON__UPSERT_HUB (sync): an existing row
+ * always takes downloads and likes; its text fields (description, tags,
+ * license) change only when it came from the Hub and was not edited here.
+ * A row whose fields are already equal is left alone (counted unchanged),
+ * so a re-import rewrites nothing.
+ */
+typedef enum { BATON__UPSERT_REPLACE = 0, BATON__UPSERT_HUB = 1 } baton__upsert_mode;
+
+typedef struct baton__upsert {
+  sqlite3 *db;
+  sqlite3_stmt *get, *ins, *upd, *upd_counts;
+  baton__upsert_mode mode;
+  const char *source; /* models.source for new/replaced rows: "catalogue", "import", "hub", "user" */
+  double now;
+  baton__strset seen;
+  long inserted, updated, unchanged, kept_local;
+} baton__upsert;
+
+int baton__upsert_init(baton__upsert *u, sqlite3 *db, baton__upsert_mode mode,
+                       const char *source, char *err, size_t errlen);
+void baton__upsert_release(baton__upsert *u);
+/* 0 done, 1 the id came twice in this import (nothing written), -1 with err. */
+int baton__upsert_model(baton__upsert *u, const baton__model_row *r, char *err, size_t errlen);
+
+/* Inserts or updates one task (same "unchanged" rule). 0 or -1 with err. */
+int baton__upsert_task(sqlite3 *db, const char *name, const char *description, const char *inputs,
+                       const char *outputs, const char *keywords, char *err, size_t errlen);
+
+/* true for "local:<name>", "hf-inference", "llm", http(s) URLs. */
+bool baton__endpoint_valid(const char *e);
+
+/* Cleans model-card text into prose (see import.c). Caller frees. NULL on OOM. */
+char *baton__clean_description(const char *md, size_t max_out);
+
+/* Extended catalogue import used by `models import --format yaml`: label
+ * prefixes messages ("FILE:LINE: ..."; NULL: "catalogue line N: ..."), u
+ * receives the models. Caller owns the transaction. */
+int baton__catalogue_import_ex(sqlite3 *db, const char *yaml, size_t len, const char *label,
+                               baton__upsert *u, long *tasks_added, char *err, size_t errlen);
+
+/* Fills a model row from a Hub /api/models item (borrowed; row members
+ * point into it, desc and tags). The description is cardData.description
+ * cleaned, else a sentence made from the id, task, library, datasets and
+ * language. Returns 0, 1 when the item has no pipeline tag (row->task
+ * NULL: skip it), or -1 with why set. */
+int baton__hub_item(const cJSON *it, baton__model_row *row, baton__sb *desc, baton__sb *tags,
+                    char *why, size_t whylen);
+
+#endif

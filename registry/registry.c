@@ -1,0 +1,1295 @@
+/* registry.c — the SQLite model registry: schema migrations, seeding, task list, FTS5 matching, health, listing. */
+#include "registry/registry.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "registry/catalogue.h"
+#include "registry/internal.h"
+#include "core/banned.h"
+
+/* ---------------------------------------------------------------------- */
+/* Schema                                                                   */
+
+/*
+ * migrations[v] takes a database from user_version v-1 to v. To change the
+ * schema, append a step and bump BATON__REGISTRY_SCHEMA; never edit a step
+ * that has shipped.
+ *
+ * models_fts is an external-content FTS5 index over models(id, description,
+ * tags), keyed by models' rowid and kept in sync by triggers. Anything that
+ * could renumber rowids (VACUUM on this table) must be followed by
+ * INSERT INTO models_fts(models_fts) VALUES('rebuild'). Upserts should use
+ * INSERT ... ON CONFLICT DO UPDATE (the update trigger re-indexes); the
+ * connection also turns recursive_triggers on so that INSERT OR REPLACE's
+ * implicit delete is seen by the delete trigger.
+ * The porter stemmer lets "tables" in a request match "table" in a
+ * description.
+ */
+static const char *const migrations[] = {
+    NULL, /* version 0: an empty database */
+    /* version 1 */
+    "CREATE TABLE tasks("
+    "  name TEXT PRIMARY KEY,"
+    "  description TEXT NOT NULL,"
+    "  inputs TEXT NOT NULL,"
+    "  outputs TEXT NOT NULL,"
+    "  keywords TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE models("
+    "  id TEXT PRIMARY KEY,"
+    "  task TEXT NOT NULL REFERENCES tasks(name),"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  tags TEXT NOT NULL DEFAULT '',"
+    "  downloads INTEGER NOT NULL DEFAULT 0,"
+    "  likes INTEGER NOT NULL DEFAULT 0,"
+    "  license TEXT,"
+    "  endpoint TEXT NOT NULL,"
+    "  enabled INTEGER NOT NULL DEFAULT 1);"
+    "CREATE INDEX models_task ON models(task);"
+    "CREATE VIRTUAL TABLE models_fts USING fts5("
+    "  id, description, tags, content='models', content_rowid='rowid',"
+    "  tokenize='porter unicode61');"
+    "CREATE TRIGGER models_fts_ai AFTER INSERT ON models BEGIN"
+    "  INSERT INTO models_fts(rowid, id, description, tags)"
+    "    VALUES (new.rowid, new.id, new.description, new.tags);"
+    "END;"
+    "CREATE TRIGGER models_fts_ad AFTER DELETE ON models BEGIN"
+    "  INSERT INTO models_fts(models_fts, rowid, id, description, tags)"
+    "    VALUES ('delete', old.rowid, old.id, old.description, old.tags);"
+    "END;"
+    "CREATE TRIGGER models_fts_au AFTER UPDATE OF id, description, tags ON models BEGIN"
+    "  INSERT INTO models_fts(models_fts, rowid, id, description, tags)"
+    "    VALUES ('delete', old.rowid, old.id, old.description, old.tags);"
+    "  INSERT INTO models_fts(rowid, id, description, tags)"
+    "    VALUES (new.rowid, new.id, new.description, new.tags);"
+    "END;"
+    "CREATE TABLE health("
+    "  model_id TEXT PRIMARY KEY,"
+    "  successes INTEGER NOT NULL DEFAULT 0,"
+    "  failures INTEGER NOT NULL DEFAULT 0,"
+    "  last_latency_ms INTEGER,"
+    "  last_error TEXT,"
+    "  updated_at REAL);",
+    /* version 2: provenance and local edits (sync keeps them), the static
+     * score part (base) with an index to rank a task's models by it, health
+     * rates, and the task in the full-text index so that matching reads
+     * only the postings of one task. task_key is the task without '-'
+     * ("imagetotext"), one token. baton_base() is registered on every
+     * connection baton opens. */
+    "ALTER TABLE models ADD COLUMN source TEXT NOT NULL DEFAULT 'catalogue';"
+    "ALTER TABLE models ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE models ADD COLUMN updated_at REAL;"
+    "ALTER TABLE models ADD COLUMN base REAL NOT NULL DEFAULT 0;"
+    "ALTER TABLE models ADD COLUMN task_key TEXT"
+    "  GENERATED ALWAYS AS (replace(task, '-', '')) VIRTUAL;"
+    "UPDATE models SET base = baton_base(downloads, likes, endpoint);"
+    "DROP INDEX models_task;"
+    "CREATE INDEX models_task_base ON models(task, base DESC, id);"
+    "ALTER TABLE health ADD COLUMN fail_rate REAL NOT NULL DEFAULT 0;"
+    "ALTER TABLE health ADD COLUMN latency_ewma_ms REAL;"
+    "ALTER TABLE health ADD COLUMN total_latency_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE health ADD COLUMN last_error_at REAL;"
+    "UPDATE health SET fail_rate = CASE WHEN successes + failures > 0"
+    "  THEN 1.0 * failures / (successes + failures) ELSE 0 END;"
+    "DROP TRIGGER models_fts_ai;"
+    "DROP TRIGGER models_fts_ad;"
+    "DROP TRIGGER models_fts_au;"
+    "DROP TABLE models_fts;"
+    "CREATE VIRTUAL TABLE models_fts USING fts5("
+    "  id, description, tags, task_key, content='models', content_rowid='rowid',"
+    "  tokenize='porter unicode61');"
+    "CREATE TRIGGER models_fts_ai AFTER INSERT ON models BEGIN"
+    "  INSERT INTO models_fts(rowid, id, description, tags, task_key)"
+    "    VALUES (new.rowid, new.id, new.description, new.tags, new.task_key);"
+    "END;"
+    "CREATE TRIGGER models_fts_ad AFTER DELETE ON models BEGIN"
+    "  INSERT INTO models_fts(models_fts, rowid, id, description, tags, task_key)"
+    "    VALUES ('delete', old.rowid, old.id, old.description, old.tags, old.task_key);"
+    "END;"
+    "CREATE TRIGGER models_fts_au AFTER UPDATE OF id, description, tags, task ON models BEGIN"
+    "  INSERT INTO models_fts(models_fts, rowid, id, description, tags, task_key)"
+    "    VALUES ('delete', old.rowid, old.id, old.description, old.tags, old.task_key);"
+    "  INSERT INTO models_fts(rowid, id, description, tags, task_key)"
+    "    VALUES (new.rowid, new.id, new.description, new.tags, new.task_key);"
+    "END;"
+    "INSERT INTO models_fts(models_fts) VALUES ('rebuild');",
+};
+
+_Static_assert(sizeof migrations / sizeof migrations[0] == BATON__REGISTRY_SCHEMA + 1,
+               "one migration step per schema version");
+
+/* ---------------------------------------------------------------------- */
+/* Scoring                                                                  */
+
+/*
+ * score = relevance + popularity + local_bonus + health
+ *
+ *  relevance  = 0.75 * x / x_best + 0.25 * x / (1 + x), where x = -bm25
+ *               over (id, description, tags) (FTS5's bm25 is negative, more
+ *               negative = better) and x_best is the best x among the
+ *               matches (of the task, when there is one): 0 for no match,
+ *               1 for the best one; the relative part separates a specific
+ *               match from a generic one whatever the corpus, the absolute
+ *               part keeps weak matches weak. The query is built from the
+ *               step text (see build_fts_query()).
+ *  popularity = min(1, log10(1 + downloads) / 10 + log10(1 + likes) / 20)
+ *               (10M downloads -> 0.7, 1000 likes -> 0.15).
+ *  local_bonus = 0.1 for endpoints "local:*": they run offline, with
+ *               no token, no network and no queue.
+ *  health     = -0.5 * fail_rate / (1 + age / 3600 s), where fail_rate is
+ *               an exponentially weighted rate of failures over the recent
+ *               attempts (alpha 0.3: one failure -> 0.3, three in a row ->
+ *               0.66, each success multiplies it by 0.7) and age is the time
+ *               since the last attempt: a failing model drops, and the drop
+ *               halves after an hour without news. 0 for a model never run.
+ * models.base stores popularity + local_bonus so that SQL can rank a task's
+ * models by it through an index. Ties are broken by id.
+ */
+#define MAX_QUERY_TERMS 32  /* words of the step text that are searched */
+#define MAX_TERM_LEN 48     /* longer "words" are cut */
+
+/* The health part in SQL: ?3 is the current time (seconds). */
+#define HEALTH_SQL                                                               \
+  "coalesce(-0.5 * h.fail_rate / (1.0 + max(0.0, ?3 - h.updated_at) / 3600.0), 0.0)"
+
+double baton__popularity(long long downloads, long long likes) {
+  double d = downloads > 0 ? (double)downloads : 0.0;
+  double l = likes > 0 ? (double)likes : 0.0;
+  double p = log10(1.0 + d) / 10.0 + log10(1.0 + l) / 20.0;
+  return p > 1.0 ? 1.0 : p;
+}
+
+double baton__local_bonus(const char *endpoint) {
+  return (endpoint && !strncmp(endpoint, "local:", 6)) ? BATON__LOCAL_BONUS : 0.0;
+}
+
+double baton__base_score(long long downloads, long long likes, const char *endpoint) {
+  return baton__popularity(downloads, likes) + baton__local_bonus(endpoint);
+}
+
+static void sql_base(sqlite3_context *c, int argc, sqlite3_value **v) {
+  (void)argc;
+  const unsigned char *ep = sqlite3_value_text(v[2]);
+  sqlite3_result_double(c, baton__base_score(sqlite3_value_int64(v[0]), sqlite3_value_int64(v[1]),
+                                             (const char *)ep));
+}
+
+int baton__sql_functions(sqlite3 *db) {
+  return sqlite3_create_function(db, "baton_base", 3,
+                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                 sql_base, NULL, NULL);
+}
+
+/* Common words that say nothing about which model fits. Sorted. */
+static const char *const stop_words[] = {
+    "a",     "about", "after", "all",   "also",   "am",    "an",    "and",   "any",   "are",
+    "as",    "at",    "be",    "been",  "but",    "by",    "can",   "could", "did",   "do",
+    "does",  "each",  "for",   "from",  "get",    "give",  "had",   "has",   "have",  "he",
+    "her",   "him",   "his",   "how",   "i",      "if",    "in",    "into",  "is",    "it",
+    "its",   "just",  "let",   "me",    "my",     "near",  "no",    "not",   "now",   "of",
+    "on",    "one",   "or",    "our",   "out",    "please", "she",  "so",    "some",  "than",
+    "that",  "the",   "their", "them",  "then",   "there", "these", "they",  "this",  "those",
+    "to",    "up",    "us",    "use",   "using",  "want",  "was",   "we",    "were",  "what",
+    "when",  "where", "which", "while", "who",    "will",  "with",  "would", "you",   "your",
+};
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool is_stop_word(const char *w) {
+  return bsearch(&w, stop_words, sizeof stop_words / sizeof stop_words[0], sizeof stop_words[0],
+                 cmp_str) != NULL;
+}
+
+static bool is_alnum_ascii(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+typedef struct qterms {
+  char w[MAX_QUERY_TERMS][MAX_TERM_LEN + 1];
+  int n;
+} qterms;
+
+/*
+ * Builds a safe FTS5 query from free text: the lower-case ASCII alphanumeric
+ * runs of the text, minus stop words and repeats, at most MAX_QUERY_TERMS,
+ * each double-quoted (so FTS5 operators such as NEAR, AND, * or - are plain
+ * words) and OR-joined. Raw text never reaches MATCH. When task is given
+ * (and is made of [a-z0-9-] only) the query is limited to that task's rows:
+ * task_key : "imagetotext" AND (...), so FTS5 reads only their postings.
+ * The words go to *tw when not NULL.
+ * Returns the number of terms (0: nothing to search for; q is then "").
+ */
+static int build_fts_query(const char *text, const char *task, baton__sb *q, qterms *tw) {
+  qterms local;
+  if (!tw)
+    tw = &local;
+  tw->n = 0;
+  const unsigned char *p = (const unsigned char *)(text ? text : "");
+  while (*p && tw->n < MAX_QUERY_TERMS) {
+    while (*p && !is_alnum_ascii(*p))
+      p++;
+    if (!*p)
+      break;
+    char word[MAX_TERM_LEN + 1];
+    size_t n = 0;
+    while (*p && is_alnum_ascii(*p)) {
+      if (n < MAX_TERM_LEN) {
+        unsigned char c = *p;
+        word[n++] = (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+      }
+      p++;
+    }
+    word[n] = '\0';
+    if (is_stop_word(word))
+      continue;
+    bool dup = false;
+    for (int i = 0; i < tw->n && !dup; i++)
+      dup = !strcmp(tw->w[i], word);
+    if (dup)
+      continue;
+    memcpy(tw->w[tw->n++], word, n + 1);
+  }
+  if (!tw->n)
+    return 0;
+  bool filter = task && *task;
+  for (const char *t = task; filter && *t; t++)
+    filter = (*t >= 'a' && *t <= 'z') || (*t >= '0' && *t <= '9') || *t == '-';
+  if (filter) {
+    baton__sb_adds(q, "task_key : \"");
+    for (const char *t = task; *t; t++)
+      if (*t != '-')
+        baton__sb_addc(q, *t);
+    baton__sb_adds(q, "\" AND (");
+  }
+  for (int i = 0; i < tw->n; i++)
+    baton__sb_addf(q, "%s\"%s\"", i ? " OR " : "", tw->w[i]);
+  if (filter)
+    baton__sb_addc(q, ')');
+  return tw->n;
+}
+
+/* Whether the text (any case) has a word starting like term (the term
+ * less up to three letters of ending, at least four kept): "tables" finds
+ * "table", "documents" finds "document". For explanations only. */
+static bool mentions(const char *text, const char *term) {
+  size_t len = strlen(term);
+  size_t want = len <= 4 ? len : (len - 3 < 4 ? 4 : len - 3);
+  for (const char *p = text; p && *p; p++) {
+    if (p != text && is_alnum_ascii((unsigned char)p[-1]))
+      continue;
+    size_t i = 0;
+    while (i < want && p[i] && (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] - 'A' + 'a' : p[i]) == term[i])
+      i++;
+    if (i == want)
+      return true;
+  }
+  return false;
+}
+
+/* ---------------------------------------------------------------------- */
+/* String sets                                                              */
+
+static uint64_t hash_str(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return h;
+}
+
+void baton__strset_init(baton__strset *s) { memset(s, 0, sizeof *s); }
+
+void baton__strset_release(baton__strset *s) {
+  for (size_t i = 0; i < s->cap; i++)
+    free(s->slot[i]);
+  free(s->slot);
+  memset(s, 0, sizeof *s);
+}
+
+bool baton__strset_has(const baton__strset *s, const char *key) {
+  if (!s->cap)
+    return false;
+  for (size_t i = hash_str(key) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+    if (!s->slot[i])
+      return false;
+    if (!strcmp(s->slot[i], key))
+      return true;
+  }
+}
+
+int baton__strset_add(baton__strset *s, const char *key) {
+  if ((s->n + 1) * 2 > s->cap) {
+    size_t ncap = s->cap ? s->cap * 2 : 64;
+    char **ns = calloc(ncap, sizeof *ns);
+    if (!ns)
+      return -1;
+    for (size_t i = 0; i < s->cap; i++) {
+      if (!s->slot[i])
+        continue;
+      size_t j = hash_str(s->slot[i]) & (ncap - 1);
+      while (ns[j])
+        j = (j + 1) & (ncap - 1);
+      ns[j] = s->slot[i];
+    }
+    free(s->slot);
+    s->slot = ns;
+    s->cap = ncap;
+  }
+  size_t i = hash_str(key) & (s->cap - 1);
+  for (; s->slot[i]; i = (i + 1) & (s->cap - 1))
+    if (!strcmp(s->slot[i], key))
+      return 0;
+  if (!(s->slot[i] = baton__strdup(key)))
+    return -1;
+  s->n++;
+  return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The handle                                                               */
+
+#define REL_SQL                                                                  \
+  "(CASE WHEN mx.x > 0 THEN 0.75 * (-f.bm) / mx.x ELSE 0.0 END"                  \
+  " + 0.25 * (-f.bm) / (1.0 - f.bm))"
+
+static const char sql_match_fts[] =
+    "WITH f AS MATERIALIZED (SELECT rowid AS rid, bm25(models_fts, 1.0, 1.0, 1.0, 0.0) AS bm"
+    "  FROM models_fts WHERE models_fts MATCH ?2)"
+    " , mx AS MATERIALIZED (SELECT max(-bm) AS x FROM f)"
+    " SELECT m.id, m.task, m.description, m.endpoint, m.downloads, m.likes, " REL_SQL ", m.base, "
+    HEALTH_SQL " AS hp,"
+    " " REL_SQL " + m.base + " HEALTH_SQL " AS score"
+    " FROM f JOIN mx JOIN models m ON m.rowid = f.rid LEFT JOIN health h ON h.model_id = m.id"
+    " WHERE m.task = ?1 AND m.enabled = 1"
+    " ORDER BY score DESC, m.id LIMIT ?4";
+
+static const char sql_match_base[] =
+    "SELECT m.id, m.task, m.description, m.endpoint, m.downloads, m.likes, NULL, m.base, "
+    HEALTH_SQL " AS hp"
+    " FROM models m LEFT JOIN health h ON h.model_id = m.id"
+    " WHERE m.task = ?1 AND m.enabled = 1 ORDER BY m.base DESC, m.id";
+
+static const char sql_list[] =
+    "SELECT id, task, description, endpoint, downloads, likes, tags, license, enabled"
+    " FROM models WHERE (?1 IS NULL OR task = ?1)"
+    " ORDER BY task, downloads DESC, id LIMIT ?2";
+
+static const char sql_search[] =
+    "WITH f AS MATERIALIZED (SELECT rowid AS rid, bm25(models_fts, 1.0, 1.0, 1.0, 0.0) AS bm"
+    "  FROM models_fts WHERE models_fts MATCH ?1)"
+    " , mx AS MATERIALIZED (SELECT max(-bm) AS x FROM f)"
+    " SELECT m.id, m.task, m.description, m.endpoint, m.downloads, m.likes, m.tags, m.license,"
+    " m.enabled, " REL_SQL ", " HEALTH_SQL " AS hp,"
+    " " REL_SQL " + m.base + " HEALTH_SQL " AS score"
+    " FROM f JOIN mx JOIN models m ON m.rowid = f.rid LEFT JOIN health h ON h.model_id = m.id"
+    " WHERE (?2 IS NULL OR m.task = ?2)"
+    " ORDER BY score DESC, m.id LIMIT ?4";
+
+static const char sql_endpoint[] = "SELECT endpoint FROM models WHERE id = ?1 AND enabled = 1";
+
+static const char sql_health_put[] =
+    "INSERT INTO health(model_id, successes, failures, last_latency_ms, last_error, updated_at,"
+    "  fail_rate, latency_ewma_ms, total_latency_ms, last_error_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0.3 * ?3, ?4, ?4, CASE WHEN ?3 > 0 THEN ?6 END)"
+    " ON CONFLICT(model_id) DO UPDATE SET"
+    "  successes = successes + excluded.successes,"
+    "  failures = failures + excluded.failures,"
+    "  last_latency_ms = excluded.last_latency_ms,"
+    "  fail_rate = fail_rate * 0.7 + 0.3 * excluded.failures,"
+    "  latency_ewma_ms = CASE WHEN latency_ewma_ms IS NULL THEN excluded.last_latency_ms"
+    "    ELSE latency_ewma_ms * 0.7 + 0.3 * excluded.last_latency_ms END,"
+    "  total_latency_ms = total_latency_ms + excluded.last_latency_ms,"
+    "  last_error = CASE WHEN excluded.failures > 0 THEN excluded.last_error ELSE last_error END,"
+    "  last_error_at = CASE WHEN excluded.failures > 0 THEN excluded.updated_at"
+    "    ELSE last_error_at END,"
+    "  updated_at = excluded.updated_at";
+
+static int db_err(sqlite3 *db, char *err, size_t errlen, const char *what) {
+  baton__fmt(err, errlen, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
+  return -1;
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen, const char *what) {
+  char *msg = NULL;
+  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    baton__fmt(err, errlen, "%s: %s", what, msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return -1;
+  }
+  return 0;
+}
+
+static int get_user_version(sqlite3 *db, int *out, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+    return db_err(db, err, errlen, "cannot read the schema version");
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW) {
+    db_err(db, err, errlen, "cannot read the schema version");
+    sqlite3_finalize(st);
+    return -1;
+  }
+  *out = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return 0;
+}
+
+static int newer_schema(const char *path, int v, char *err, size_t errlen) {
+  baton__fmt(err, errlen,
+             "%s has schema version %d, newer than this build of baton knows (%d); "
+             "use a newer baton or another BATON_HOME",
+             path, v, BATON__REGISTRY_SCHEMA);
+  return -1;
+}
+
+/* Brings the schema up to BATON__REGISTRY_SCHEMA, one step per transaction. */
+static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen) {
+  int v = 0;
+  if (get_user_version(db, &v, err, errlen))
+    return -1;
+  if (v > BATON__REGISTRY_SCHEMA)
+    return newer_schema(path, v, err, errlen);
+  while (v < BATON__REGISTRY_SCHEMA) {
+    if (exec_sql(db, "BEGIN IMMEDIATE", err, errlen, "cannot start the schema migration"))
+      return -1;
+    /* Another process may have migrated while we waited for the lock. */
+    int now = 0;
+    if (get_user_version(db, &now, err, errlen))
+      goto fail;
+    if (now > BATON__REGISTRY_SCHEMA) {
+      newer_schema(path, now, err, errlen);
+      goto fail;
+    }
+    if (now == v) {
+      char what[64], pragma[64];
+      baton__fmt(what, sizeof what, "schema migration to version %d failed", v + 1);
+      if (exec_sql(db, migrations[v + 1], err, errlen, what))
+        goto fail;
+      baton__fmt(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+      if (exec_sql(db, pragma, err, errlen, what))
+        goto fail;
+      now = v + 1;
+    }
+    if (exec_sql(db, "COMMIT", err, errlen, "cannot commit the schema migration"))
+      goto fail;
+    v = now;
+  }
+  return 0;
+fail:
+  sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  return -1;
+}
+
+/* Seeds tasks and models from the catalogue when the tasks table is empty,
+ * all in one transaction. */
+static int seed(sqlite3 *db, const char *catalogue, size_t len, char *err, size_t errlen) {
+  if (exec_sql(db, "BEGIN IMMEDIATE", err, errlen, "cannot start seeding"))
+    return -1;
+  sqlite3_stmt *st = NULL;
+  int count = -1;
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM tasks", -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    count = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  if (count < 0) {
+    db_err(db, err, errlen, "cannot count tasks");
+    goto fail;
+  }
+  if (count == 0) {
+    if (!catalogue) {
+      baton__fmt(err, errlen, "the database has no tasks and no catalogue was given");
+      goto fail;
+    }
+    if (baton__catalogue_import(db, catalogue, len, err, errlen))
+      goto fail;
+  }
+  if (exec_sql(db, "COMMIT", err, errlen, "cannot commit the seeded catalogue"))
+    goto fail;
+  return 0;
+fail:
+  sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  return -1;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i) {
+  const unsigned char *s = sqlite3_column_text(st, i);
+  return baton__strdup(s ? (const char *)s : "");
+}
+
+static void free_tasks(baton__taskspec *t, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    free(t[i].name);
+    free(t[i].description);
+    free(t[i].keywords);
+  }
+  free(t);
+}
+
+static int load_tasks(baton__registry *reg, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(reg->db,
+                         "SELECT name, description, inputs, outputs, keywords FROM tasks"
+                         " ORDER BY rowid",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_err(reg->db, err, errlen, "cannot read tasks");
+  size_t cap = 0;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (reg->n_tasks == cap) {
+      size_t ncap = cap ? cap * 2 : 32;
+      baton__taskspec *nt = realloc(reg->tasks, ncap * sizeof *nt);
+      if (!nt) {
+        baton__fmt(err, errlen, "out of memory");
+        sqlite3_finalize(st);
+        return -1;
+      }
+      reg->tasks = nt;
+      cap = ncap;
+    }
+    baton__taskspec *t = &reg->tasks[reg->n_tasks];
+    memset(t, 0, sizeof *t);
+    reg->n_tasks++;
+    t->name = col_dup(st, 0);
+    t->description = col_dup(st, 1);
+    t->keywords = col_dup(st, 4);
+    if (!t->name || !t->description || !t->keywords) {
+      baton__fmt(err, errlen, "out of memory");
+      sqlite3_finalize(st);
+      return -1;
+    }
+    const char *in = (const char *)sqlite3_column_text(st, 2);
+    const char *out = (const char *)sqlite3_column_text(st, 3);
+    t->inputs = in ? baton__types_parse(in) : 0;
+    t->outputs = out ? baton__types_parse(out) : 0;
+    if (!t->inputs || !t->outputs) {
+      baton__fmt(err, errlen, "task '%s' has unknown types (inputs '%s', outputs '%s')",
+                 t->name, in ? in : "", out ? out : "");
+      sqlite3_finalize(st);
+      return -1;
+    }
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return db_err(reg->db, err, errlen, "cannot read tasks");
+  return 0;
+}
+
+static int prepare(baton__registry *reg, const char *sql, sqlite3_stmt **st, char *err,
+                   size_t errlen) {
+  if (sqlite3_prepare_v3(reg->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+    return db_err(reg->db, err, errlen, "cannot prepare a query");
+  return 0;
+}
+
+/* Creates the folder that will hold the database file, if any. */
+static void make_parent(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash || slash == path)
+    return;
+  char *dir = baton__strndup(path, (size_t)(slash - path));
+  if (dir) {
+    (void)baton__mkdirs(dir, 0700); /* sqlite reports the real problem if this fails */
+    free(dir);
+  }
+}
+
+int baton__registry_open(const char *path, const char *catalogue, size_t len,
+                         baton__registry **out, char *err, size_t errlen) {
+  if (!path || !*path || !out) {
+    baton__fmt(err, errlen, "no database path given");
+    return -1;
+  }
+  if (!sqlite3_threadsafe()) {
+    baton__fmt(err, errlen, "this SQLite library was built without thread support");
+    return -1;
+  }
+  baton__registry *reg = calloc(1, sizeof *reg);
+  if (!reg) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  if (pthread_mutex_init(&reg->lock, NULL) != 0) {
+    free(reg);
+    baton__fmt(err, errlen, "cannot create a lock");
+    return -1;
+  }
+  if (!(reg->path = baton__strdup(path))) {
+    pthread_mutex_destroy(&reg->lock);
+    free(reg);
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  make_parent(path);
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+  if (sqlite3_open_v2(path, &reg->db, flags, NULL) != SQLITE_OK) {
+    baton__fmt(err, errlen, "cannot open %s: %s", path,
+               reg->db ? sqlite3_errmsg(reg->db) : "out of memory");
+    goto fail;
+  }
+  sqlite3_extended_result_codes(reg->db, 1);
+  if (baton__sql_functions(reg->db) != SQLITE_OK) {
+    db_err(reg->db, err, errlen, "cannot register SQL functions");
+    goto fail;
+  }
+  sqlite3_busy_timeout(reg->db, 5000);
+  char what[1024];
+  baton__fmt(what, sizeof what, "cannot use %s as the registry database", path);
+  if (exec_sql(reg->db,
+               "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+               " PRAGMA recursive_triggers = ON; PRAGMA synchronous = NORMAL;",
+               err, errlen, what))
+    goto fail;
+  if (migrate(reg->db, path, err, errlen) || seed(reg->db, catalogue, len, err, errlen) ||
+      load_tasks(reg, err, errlen))
+    goto fail;
+  if (prepare(reg, sql_match_fts, &reg->st_match_fts, err, errlen) ||
+      prepare(reg, sql_match_base, &reg->st_match_base, err, errlen) ||
+      prepare(reg, sql_health_put, &reg->st_health_put, err, errlen) ||
+      prepare(reg, sql_list, &reg->st_list, err, errlen) ||
+      prepare(reg, sql_search, &reg->st_search, err, errlen) ||
+      prepare(reg, sql_endpoint, &reg->st_endpoint, err, errlen))
+    goto fail;
+  *out = reg;
+  return 0;
+fail:
+  baton__registry_close(reg);
+  return -1;
+}
+
+void baton__registry_close(baton__registry *reg) {
+  if (!reg)
+    return;
+  sqlite3_finalize(reg->st_match_fts);
+  sqlite3_finalize(reg->st_match_base);
+  sqlite3_finalize(reg->st_health_put);
+  sqlite3_finalize(reg->st_health_get);
+  sqlite3_finalize(reg->st_list);
+  sqlite3_finalize(reg->st_search);
+  sqlite3_finalize(reg->st_endpoint);
+  sqlite3_close_v2(reg->db);
+  free_tasks(reg->tasks, reg->n_tasks);
+  free(reg->path);
+  pthread_mutex_destroy(&reg->lock);
+  free(reg);
+}
+
+const baton__taskspec *baton__registry_tasks(const baton__registry *reg, size_t *n) {
+  if (!reg) {
+    if (n)
+      *n = 0;
+    return NULL;
+  }
+  if (n)
+    *n = reg->n_tasks;
+  return reg->tasks;
+}
+
+const baton__taskspec *baton__registry_task(const baton__registry *reg, const char *name) {
+  if (!reg || !name)
+    return NULL;
+  for (size_t i = 0; i < reg->n_tasks; i++)
+    if (!strcmp(reg->tasks[i].name, name))
+      return &reg->tasks[i];
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Matching                                                                 */
+
+
+int baton__registry_writer(baton__registry *reg, sqlite3 **out, char *err, size_t errlen) {
+  *out = NULL;
+  sqlite3 *db = NULL;
+  if (sqlite3_open_v2(reg->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+      SQLITE_OK) {
+    baton__fmt(err, errlen, "cannot open %s: %s", reg->path, db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close_v2(db);
+    return -1;
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, 10000);
+  if (baton__sql_functions(db) != SQLITE_OK ||
+      exec_sql(db,
+               "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON;"
+               " PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;",
+               err, errlen, "cannot set up a registry connection")) {
+    if (!err[0])
+      db_err(db, err, errlen, "cannot register SQL functions");
+    sqlite3_close_v2(db);
+    return -1;
+  }
+  *out = db;
+  return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Matching                                                                 */
+
+void baton__model_release(baton__model *m) {
+  if (!m)
+    return;
+  free(m->id);
+  free(m->task);
+  free(m->description);
+  free(m->endpoint);
+  memset(m, 0, sizeof *m);
+}
+
+static int cmp_model(const void *a, const void *b) {
+  const baton__model *x = a, *y = b;
+  if (x->score != y->score)
+    return x->score > y->score ? -1 : 1;
+  return strcmp(x->id, y->id);
+}
+
+/* Reads columns 0..5 (id, task, description, endpoint, downloads, likes),
+ * the relevance column (6, NULL for none) and the health column (8) into m.
+ * Returns false on allocation failure. */
+static bool row_to_model(sqlite3_stmt *st, baton__model *m) {
+  memset(m, 0, sizeof *m);
+  m->id = col_dup(st, 0);
+  m->task = col_dup(st, 1);
+  m->description = col_dup(st, 2);
+  m->endpoint = col_dup(st, 3);
+  m->downloads = sqlite3_column_int64(st, 4);
+  m->likes = sqlite3_column_int64(st, 5);
+  m->relevance =
+      sqlite3_column_type(st, 6) == SQLITE_NULL ? 0.0 : sqlite3_column_double(st, 6);
+  m->popularity = baton__popularity(m->downloads, m->likes);
+  m->local_bonus = baton__local_bonus(m->endpoint);
+  m->health = sqlite3_column_double(st, 8);
+  m->score = m->relevance + m->popularity + m->local_bonus + m->health;
+  return m->id && m->task && m->description && m->endpoint;
+}
+
+typedef struct cands {
+  baton__model *v;
+  size_t n, cap;
+  baton__strset ids;
+  bool fts_trunc, base_trunc;
+  double fts_floor, base_floor;
+} cands;
+
+static void cands_release(cands *c) {
+  for (size_t i = 0; i < c->n; i++)
+    baton__model_release(&c->v[i]);
+  free(c->v);
+  baton__strset_release(&c->ids);
+  memset(c, 0, sizeof *c);
+}
+
+/* Appends the current row unless its id is already there. SQLITE_ROW to go
+ * on, SQLITE_NOMEM on allocation failure. *added tells what happened. */
+static int cands_add(cands *c, sqlite3_stmt *st, bool *added) {
+  *added = false;
+  const char *id = (const char *)sqlite3_column_text(st, 0);
+  if (!id)
+    return SQLITE_ROW;
+  int r = baton__strset_add(&c->ids, id);
+  if (r < 0)
+    return SQLITE_NOMEM;
+  if (r == 0)
+    return SQLITE_ROW;
+  if (c->n == c->cap) {
+    size_t ncap = c->cap ? c->cap * 2 : 32;
+    baton__model *nv = realloc(c->v, ncap * sizeof *nv);
+    if (!nv)
+      return SQLITE_NOMEM;
+    c->v = nv;
+    c->cap = ncap;
+  }
+  if (!row_to_model(st, &c->v[c->n])) {
+    baton__model_release(&c->v[c->n]);
+    return SQLITE_NOMEM;
+  }
+  c->n++;
+  *added = true;
+  return SQLITE_ROW;
+}
+
+/*
+ * Collects candidates for one task with the registry locked: the best L
+ * full-text matches by complete score, then the task's models in order of
+ * base score (popularity + local bonus, through an index) until L of them
+ * had no health penalty. Anything not collected scores at most fts_floor
+ * (when fts_trunc) or base_floor (when base_trunc), so a result whose last
+ * accepted score is at least the floors is exact.
+ */
+static int collect(baton__registry *reg, const char *task, const char *q, size_t L, double now,
+                   cands *c, char *err, size_t errlen) {
+  int s = SQLITE_DONE;
+  if (q && *q) {
+    sqlite3_stmt *st = reg->st_match_fts;
+    sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, q, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 3, now);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)L);
+    size_t rows = 0;
+    double last = 0;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+      bool added;
+      rows++;
+      last = sqlite3_column_double(st, 9);
+      if ((s = cands_add(c, st, &added)) != SQLITE_ROW)
+        break;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (s != SQLITE_DONE)
+      goto fail;
+    c->fts_trunc = rows >= L;
+    c->fts_floor = last;
+  }
+  sqlite3_stmt *st = reg->st_match_base;
+  sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+  sqlite3_bind_double(st, 3, now);
+  size_t healthy = 0;
+  c->base_trunc = false;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    bool added;
+    if ((s = cands_add(c, st, &added)) != SQLITE_ROW)
+      break;
+    if (sqlite3_column_double(st, 8) >= 0.0 && ++healthy >= L) {
+      c->base_trunc = true;
+      c->base_floor = sqlite3_column_double(st, 7);
+      s = SQLITE_DONE;
+      break;
+    }
+  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  if (s == SQLITE_DONE)
+    return 0;
+fail:
+  if (s == SQLITE_NOMEM)
+    baton__fmt(err, errlen, "out of memory");
+  else
+    db_err(reg->db, err, errlen, "model match failed");
+  return -1;
+}
+
+/* Ranks; then picks up to max accepted by ok (NULL accepts all) into out,
+ * or every candidate (accepted or not) when out_all is set. Sets *exact when
+ * nothing outside the candidates could have ranked among those picked. */
+static size_t pick(cands *c, baton__endpoint_ok_fn ok, void *ud, baton__model *out, size_t max,
+                   bool *exact) {
+  if (c->n > 1)
+    qsort(c->v, c->n, sizeof *c->v, cmp_model);
+  size_t got = 0;
+  double last = 0;
+  for (size_t i = 0; i < c->n && got < max; i++) {
+    char why[256] = "";
+    if (!ok || ok(ud, c->v[i].endpoint, why, sizeof why)) {
+      last = c->v[i].score;
+      out[got++] = c->v[i];
+      memset(&c->v[i], 0, sizeof c->v[i]);
+    }
+  }
+  if (got < max)
+    *exact = !c->fts_trunc && !c->base_trunc;
+  else
+    *exact = (!c->fts_trunc || last >= c->fts_floor) && (!c->base_trunc || last >= c->base_floor);
+  return got;
+}
+
+int baton__registry_match(baton__registry *reg, const char *task, const char *text,
+                          baton__endpoint_ok_fn ok, void *ud, baton__model *out, size_t max,
+                          size_t *n, char *err, size_t errlen) {
+  if (n)
+    *n = 0;
+  if (!reg || !task || !n || (max && !out)) {
+    baton__fmt(err, errlen, "bad arguments to match");
+    return -1;
+  }
+  if (!max)
+    return 0;
+  baton__sb q;
+  baton__sb_init(&q);
+  build_fts_query(text, task, &q, NULL);
+  if (!baton__sb_ok(&q)) {
+    baton__sb_release(&q);
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  double now = baton__wall_s();
+  /* Collect a few more than wanted; when the endpoint check rejects many
+   * of them, or the floors show something better may be left out, widen. */
+  size_t L = max * 4 < 16 ? 16 : max * 4;
+  for (;;) {
+    cands c;
+    memset(&c, 0, sizeof c);
+    /* The ok() callback never runs with the registry locked. */
+    pthread_mutex_lock(&reg->lock);
+    int rc = collect(reg, task, q.buf, L, now, &c, err, errlen);
+    pthread_mutex_unlock(&reg->lock);
+    if (rc) {
+      cands_release(&c);
+      baton__sb_release(&q);
+      return -1;
+    }
+    bool exact = true;
+    size_t got = pick(&c, ok, ud, out, max, &exact);
+    cands_release(&c);
+    if (exact || L >= ((size_t)1 << 30)) {
+      *n = got;
+      break;
+    }
+    for (size_t i = 0; i < got; i++)
+      baton__model_release(&out[i]);
+    L *= 8;
+  }
+  baton__sb_release(&q);
+  return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Health                                                                   */
+
+int baton__registry_health_record(baton__registry *reg, const char *model_id, bool ok,
+                                  long latency_ms, const char *error) {
+  if (!reg || !model_id || !*model_id)
+    return -1;
+  char msg[1024];
+  baton__fmt(msg, sizeof msg, "%s", error ? error : "");
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st = reg->st_health_put;
+  sqlite3_bind_text(st, 1, model_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 2, ok ? 1 : 0);
+  sqlite3_bind_int(st, 3, ok ? 0 : 1);
+  sqlite3_bind_int64(st, 4, latency_ms < 0 ? 0 : latency_ms);
+  if (!ok)
+    sqlite3_bind_text(st, 5, msg[0] ? msg : "failed", -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, 5);
+  sqlite3_bind_double(st, 6, baton__wall_s());
+  int s = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  pthread_mutex_unlock(&reg->lock);
+  return s == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Explaining a choice                                                      */
+
+static const char *main_reason(const baton__model *a, const baton__model *b) {
+  double d[4] = {a->relevance - b->relevance, a->popularity - b->popularity,
+                 a->health - b->health, a->local_bonus - b->local_bonus};
+  const char *names[4] = {"relevance", "popularity", "health", "local bonus"};
+  int best = 0;
+  for (int i = 1; i < 4; i++)
+    if (d[i] > d[best])
+      best = i;
+  return names[best];
+}
+
+cJSON *baton__registry_explain(baton__registry *reg, const char *task, const char *text,
+                               baton__endpoint_ok_fn ok, void *ud, int limit, char *err,
+                               size_t errlen) {
+  if (!reg || !task) {
+    baton__fmt(err, errlen, "bad arguments to explain");
+    return NULL;
+  }
+  size_t max = limit > 0 ? (size_t)limit : 10;
+  baton__model *all = calloc(max, sizeof *all);
+  baton__model chosen;
+  memset(&chosen, 0, sizeof chosen);
+  size_t n = 0, nchosen = 0;
+  cJSON *o = NULL;
+  if (!all) {
+    baton__fmt(err, errlen, "out of memory");
+    return NULL;
+  }
+  if (baton__registry_match(reg, task, text, NULL, NULL, all, max, &n, err, errlen) ||
+      baton__registry_match(reg, task, text, ok, ud, &chosen, 1, &nchosen, err, errlen))
+    goto done;
+  qterms tw;
+  baton__sb q;
+  baton__sb_init(&q);
+  build_fts_query(text, NULL, &q, &tw);
+  baton__sb_release(&q);
+
+  o = cJSON_CreateObject();
+  cJSON *tarr = cJSON_AddArrayToObject(o, "terms");
+  cJSON_AddStringToObject(o, "task", task);
+  cJSON_AddStringToObject(o, "text", text ? text : "");
+  for (int i = 0; i < tw.n; i++)
+    cJSON_AddItemToArray(tarr, cJSON_CreateString(tw.w[i]));
+  cJSON *carr = cJSON_AddArrayToObject(o, "candidates");
+  bool listed = false;
+  const baton__model *runner_up = NULL;
+  baton__sb skipped;
+  baton__sb_init(&skipped);
+  int n_skipped = 0;
+  for (size_t i = 0; i <= n; i++) {
+    const baton__model *m = i < n ? &all[i] : (nchosen && !listed ? &chosen : NULL);
+    if (!m)
+      break;
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddItemToArray(carr, c);
+    cJSON_AddNumberToObject(c, "rank", (double)(i + 1));
+    cJSON_AddStringToObject(c, "id", m->id);
+    cJSON_AddStringToObject(c, "endpoint", m->endpoint);
+    cJSON_AddNumberToObject(c, "score", m->score);
+    cJSON_AddNumberToObject(c, "relevance", m->relevance);
+    cJSON_AddNumberToObject(c, "popularity", m->popularity);
+    cJSON_AddNumberToObject(c, "health", m->health);
+    cJSON_AddNumberToObject(c, "local_bonus", m->local_bonus);
+    cJSON *mw = cJSON_AddArrayToObject(c, "matched");
+    for (int k = 0; k < tw.n; k++)
+      if (mentions(m->description, tw.w[k]) || mentions(m->id, tw.w[k]))
+        cJSON_AddItemToArray(mw, cJSON_CreateString(tw.w[k]));
+    char why[256] = "";
+    bool avail = !ok || ok(ud, m->endpoint, why, sizeof why);
+    cJSON_AddBoolToObject(c, "available", avail);
+    if (avail)
+      cJSON_AddNullToObject(c, "reason");
+    else
+      cJSON_AddStringToObject(c, "reason", why);
+    bool is_chosen = nchosen && !strcmp(m->id, chosen.id);
+    cJSON_AddBoolToObject(c, "chosen", is_chosen);
+    if (is_chosen)
+      listed = true;
+    else if (avail && listed && !runner_up)
+      runner_up = m;
+    else if (!avail && !listed && n_skipped++ < 3)
+      baton__sb_addf(&skipped, "%s%s (%s)", skipped.len ? "; " : "", m->id, why);
+  }
+  if (!nchosen) {
+    cJSON_AddNullToObject(o, "chosen");
+    cJSON_AddStringToObject(o, "why",
+                            n ? "no model of this task can run here (see each reason)"
+                              : "the registry has no enabled model for this task");
+  } else {
+    cJSON_AddStringToObject(o, "chosen", chosen.id);
+    baton__sb w;
+    baton__sb_init(&w);
+    baton__sb_addf(&w,
+                   "%s has the highest score among the models of %s that can run here: "
+                   "%.3f = relevance %.3f + popularity %.3f + health %.3f + local bonus %.3f",
+                   chosen.id, task, chosen.score, chosen.relevance, chosen.popularity,
+                   chosen.health, chosen.local_bonus);
+    int matched = 0;
+    for (int k = 0; k < tw.n; k++)
+      if (mentions(chosen.description, tw.w[k]) || mentions(chosen.id, tw.w[k]))
+        baton__sb_addf(&w, "%s%s", matched++ ? ", " : "; its description matches: ", tw.w[k]);
+    if (runner_up)
+      baton__sb_addf(&w, ". It is ahead of %s (%.3f) mostly on %s", runner_up->id,
+                     runner_up->score, main_reason(&chosen, runner_up));
+    if (skipped.len)
+      baton__sb_addf(&w, ". Ranked higher but cannot run here: %s", skipped.buf);
+    if (n_skipped > 3)
+      baton__sb_addf(&w, " and %d more", n_skipped - 3);
+    baton__sb_addc(&w, '.');
+    cJSON_AddStringToObject(o, "why", baton__sb_ok(&w) ? w.buf : "");
+    baton__sb_release(&w);
+  }
+  baton__sb_release(&skipped);
+done:
+  for (size_t i = 0; i < n; i++)
+    baton__model_release(&all[i]);
+  free(all);
+  baton__model_release(&chosen);
+  return o;
+}
+
+int baton__registry_endpoint(baton__registry *reg, const char *id, char *out, size_t cap) {
+  if (cap)
+    out[0] = '\0';
+  if (!reg || !id || !out || !cap)
+    return -1;
+  int rc = -1;
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st = reg->st_endpoint;
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    const char *ep = (const char *)sqlite3_column_text(st, 0);
+    /* An endpoint that does not fit is refused rather than cut. */
+    if (ep && strlen(ep) < cap) {
+      baton__fmt(out, cap, "%s", ep);
+      rc = 0;
+    }
+  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  pthread_mutex_unlock(&reg->lock);
+  return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Listing and searching                                                    */
+
+/* Adds {id, task, description, endpoint, downloads, likes, tags, license,
+ * enabled} from a list/search row. NULL on allocation failure. */
+static cJSON *row_to_json(sqlite3_stmt *st) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return NULL;
+  const char *names[] = {"id", "task", "description", "endpoint"};
+  for (int i = 0; i < 4; i++) {
+    const unsigned char *s = sqlite3_column_text(st, i);
+    if (!cJSON_AddStringToObject(o, names[i], s ? (const char *)s : ""))
+      goto oom;
+  }
+  if (!cJSON_AddNumberToObject(o, "downloads", (double)sqlite3_column_int64(st, 4)) ||
+      !cJSON_AddNumberToObject(o, "likes", (double)sqlite3_column_int64(st, 5)))
+    goto oom;
+  cJSON *tags = cJSON_AddArrayToObject(o, "tags");
+  if (!tags)
+    goto oom;
+  const char *t = (const char *)sqlite3_column_text(st, 6);
+  while (t && *t) {
+    const char *comma = strchr(t, ',');
+    size_t len = comma ? (size_t)(comma - t) : strlen(t);
+    char *one = baton__strndup(t, len);
+    cJSON *item = one ? cJSON_CreateString(one) : NULL;
+    free(one);
+    if (!item)
+      goto oom;
+    cJSON_AddItemToArray(tags, item);
+    t = comma ? comma + 1 : NULL;
+  }
+  const unsigned char *lic = sqlite3_column_text(st, 7);
+  if (!(lic ? cJSON_AddStringToObject(o, "license", (const char *)lic)
+            : cJSON_AddNullToObject(o, "license")))
+    goto oom;
+  if (!cJSON_AddBoolToObject(o, "enabled", sqlite3_column_int(st, 8) != 0))
+    goto oom;
+  return o;
+oom:
+  cJSON_Delete(o);
+  return NULL;
+}
+
+cJSON *baton__registry_list(baton__registry *reg, const char *task, int limit, char *err,
+                            size_t errlen) {
+  if (!reg) {
+    baton__fmt(err, errlen, "not open");
+    return NULL;
+  }
+  cJSON *arr = cJSON_CreateArray();
+  if (!arr) {
+    baton__fmt(err, errlen, "out of memory");
+    return NULL;
+  }
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st = reg->st_list;
+  if (task)
+    sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, 1);
+  sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
+  int s;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    cJSON *o = row_to_json(st);
+    if (!o) {
+      s = SQLITE_NOMEM;
+      break;
+    }
+    cJSON_AddItemToArray(arr, o);
+  }
+  if (s == SQLITE_NOMEM)
+    baton__fmt(err, errlen, "out of memory");
+  else if (s != SQLITE_DONE)
+    db_err(reg->db, err, errlen, "listing models failed");
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  pthread_mutex_unlock(&reg->lock);
+  if (s != SQLITE_DONE) {
+    cJSON_Delete(arr);
+    return NULL;
+  }
+  return arr;
+}
+
+typedef struct scored {
+  cJSON *obj;
+  double score;
+  const char *id; /* borrowed from obj */
+} scored;
+
+
+cJSON *baton__registry_search(baton__registry *reg, const char *text, const char *task,
+                              int limit, char *err, size_t errlen) {
+  if (!reg) {
+    baton__fmt(err, errlen, "not open");
+    return NULL;
+  }
+  if (!text || !*text) {
+    baton__fmt(err, errlen, "search needs some text to look for");
+    return NULL;
+  }
+  baton__sb q;
+  baton__sb_init(&q);
+  int terms = build_fts_query(text, task, &q, NULL);
+  if (!baton__sb_ok(&q)) {
+    baton__sb_release(&q);
+    baton__fmt(err, errlen, "out of memory");
+    return NULL;
+  }
+  if (!terms) {
+    baton__sb_release(&q);
+    baton__fmt(err, errlen,
+               "nothing to search for in \"%.64s\" (only letters and digits count, "
+               "and common words are ignored)",
+               text);
+    return NULL;
+  }
+  cJSON *arr = cJSON_CreateArray();
+  if (!arr) {
+    baton__sb_release(&q);
+    baton__fmt(err, errlen, "out of memory");
+    return NULL;
+  }
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st = reg->st_search;
+  sqlite3_bind_text(st, 1, q.buf, -1, SQLITE_STATIC);
+  if (task)
+    sqlite3_bind_text(st, 2, task, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, 2);
+  sqlite3_bind_double(st, 3, baton__wall_s());
+  sqlite3_bind_int(st, 4, limit > 0 ? limit : -1);
+  int s;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    cJSON *o = row_to_json(st);
+    if (!o) {
+      s = SQLITE_NOMEM;
+      break;
+    }
+    cJSON_AddItemToArray(arr, o);
+    const char *endpoint = (const char *)sqlite3_column_text(st, 3);
+    double rel = sqlite3_column_double(st, 9);
+    double pop = baton__popularity(sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5));
+    double local = baton__local_bonus(endpoint);
+    double health = sqlite3_column_double(st, 10);
+    if (!cJSON_AddNumberToObject(o, "score", rel + pop + local + health) ||
+        !cJSON_AddNumberToObject(o, "relevance", rel) ||
+        !cJSON_AddNumberToObject(o, "popularity", pop) ||
+        !cJSON_AddNumberToObject(o, "health", health) ||
+        !cJSON_AddNumberToObject(o, "local_bonus", local)) {
+      s = SQLITE_NOMEM;
+      break;
+    }
+  }
+  if (s == SQLITE_NOMEM)
+    baton__fmt(err, errlen, "out of memory");
+  else if (s != SQLITE_DONE)
+    db_err(reg->db, err, errlen, "model search failed");
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  pthread_mutex_unlock(&reg->lock);
+  baton__sb_release(&q);
+  if (s != SQLITE_DONE) {
+    cJSON_Delete(arr);
+    return NULL;
+  }
+  return arr;
+}

@@ -1,0 +1,352 @@
+/* runstore.c — durable run history in SQLite (runs.db): every run, task state and answer as it happens. */
+#include "registry/runstore.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+struct baton__runstore {
+  sqlite3 *db;
+};
+
+/* Schema steps: migrations[v] takes a database from version v to v+1. */
+static const char *const migrations[] = {
+    "CREATE TABLE runs("
+    "  id TEXT PRIMARY KEY,"
+    "  created REAL NOT NULL,"
+    "  updated REAL NOT NULL,"
+    "  pid INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  request TEXT,"
+    "  plan TEXT NOT NULL,"
+    "  workspace TEXT NOT NULL,"
+    "  summary TEXT,"
+    "  result TEXT);"
+    "CREATE INDEX runs_created ON runs(created);"
+    "CREATE TABLE run_tasks("
+    "  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  task_id INTEGER NOT NULL,"
+    "  task TEXT NOT NULL,"
+    "  model TEXT,"
+    "  status TEXT NOT NULL,"
+    "  outputs TEXT,"
+    "  error TEXT,"
+    "  ms INTEGER NOT NULL DEFAULT 0,"
+    "  updated REAL NOT NULL,"
+    "  PRIMARY KEY(run_id, task_id));",
+};
+#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+
+static int db_fail(sqlite3 *db, char *err, size_t errlen, const char *what) {
+  baton__fmt(err, errlen, "run history: %s: %s", what, db ? sqlite3_errmsg(db) : "no database");
+  return -1;
+}
+
+static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  int v = 0;
+  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+    return db_fail(db, err, errlen, "reading the schema version");
+  if (sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  if (v > (int)N_MIGRATIONS) {
+    baton__fmt(err, errlen,
+               "run history %s has schema version %d, newer than this baton knows (%d); "
+               "upgrade baton",
+               path, v, (int)N_MIGRATIONS);
+    return -1;
+  }
+  for (; v < (int)N_MIGRATIONS; v++) {
+    char pragma[64];
+    baton__fmt(pragma, sizeof pragma, "PRAGMA user_version=%d", v + 1);
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+      return db_fail(db, err, errlen, "starting the migration");
+    if (sqlite3_exec(db, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+      db_fail(db, err, errlen, "migrating the schema");
+      sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+      return -1;
+    }
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+      return db_fail(db, err, errlen, "committing the migration");
+  }
+  return 0;
+}
+
+/* Marks runs whose process is gone as interrupted (and their unfinished
+ * tasks too), so a crash never leaves a run that looks alive. */
+static int mark_interrupted(sqlite3 *db, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(db, "SELECT id, pid FROM runs WHERE status='running'", -1, &st, NULL) !=
+      SQLITE_OK)
+    return db_fail(db, err, errlen, "finding unfinished runs");
+  char **dead = NULL;
+  size_t n = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    pid_t pid = (pid_t)sqlite3_column_int64(st, 1);
+    bool alive = pid == getpid() || (pid > 0 && (kill(pid, 0) == 0 || errno == EPERM));
+    if (alive)
+      continue;
+    char **nd = realloc(dead, (n + 1) * sizeof *nd);
+    if (!nd)
+      break;
+    dead = nd;
+    dead[n] = baton__strdup((const char *)sqlite3_column_text(st, 0));
+    if (dead[n])
+      n++;
+  }
+  sqlite3_finalize(st);
+  int rc = 0;
+  sqlite3_stmt *up = NULL, *upt = NULL;
+  if (n && (sqlite3_prepare_v2(db, "UPDATE runs SET status='interrupted', updated=?2 WHERE id=?1",
+                               -1, &up, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(db,
+                               "UPDATE run_tasks SET status='interrupted', updated=?2 "
+                               "WHERE run_id=?1 AND status IN ('pending','running')",
+                               -1, &upt, NULL) != SQLITE_OK))
+    rc = db_fail(db, err, errlen, "marking interrupted runs");
+  for (size_t i = 0; i < n; i++) {
+    for (int k = 0; rc == 0 && k < 2; k++) {
+      sqlite3_stmt *s = k ? upt : up;
+      sqlite3_bind_text(s, 1, dead[i], -1, SQLITE_STATIC);
+      sqlite3_bind_double(s, 2, baton__wall_s());
+      if (sqlite3_step(s) != SQLITE_DONE)
+        rc = db_fail(db, err, errlen, "marking interrupted runs");
+      sqlite3_reset(s);
+    }
+    free(dead[i]);
+  }
+  sqlite3_finalize(up);
+  sqlite3_finalize(upt);
+  free(dead);
+  return rc;
+}
+
+int baton__runstore_open(const char *path, baton__runstore **out, char *err, size_t errlen) {
+  *out = NULL;
+  baton__runstore *rs = calloc(1, sizeof *rs);
+  if (!rs) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  if (sqlite3_open_v2(path, &rs->db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      NULL) != SQLITE_OK) {
+    baton__fmt(err, errlen, "cannot open the run history %s: %s", path,
+               rs->db ? sqlite3_errmsg(rs->db) : "out of memory");
+    goto fail;
+  }
+  sqlite3_busy_timeout(rs->db, 5000);
+  if (sqlite3_exec(rs->db,
+                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                   NULL, NULL, NULL) != SQLITE_OK) {
+    db_fail(rs->db, err, errlen, path);
+    goto fail;
+  }
+  if (migrate(rs->db, path, err, errlen) != 0 || mark_interrupted(rs->db, err, errlen) != 0)
+    goto fail;
+  *out = rs;
+  return 0;
+fail:
+  sqlite3_close(rs->db);
+  free(rs);
+  return -1;
+}
+
+void baton__runstore_close(baton__runstore *rs) {
+  if (!rs)
+    return;
+  sqlite3_close(rs->db);
+  free(rs);
+}
+
+/* Binds text or NULL. */
+static void bind_text(sqlite3_stmt *st, int i, const char *s) {
+  if (s)
+    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+static int exec_one(sqlite3 *db, sqlite3_stmt *st, char *err, size_t errlen, const char *what) {
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return db_fail(db, err, errlen, what);
+  return 0;
+}
+
+int baton__runstore_begin(baton__runstore *rs, const char *id, const char *request,
+                          const char *plan_json, const char *workspace, char *err,
+                          size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(rs->db,
+                         "INSERT INTO runs(id, created, updated, pid, status, request, plan, "
+                         "workspace) VALUES(?1, ?2, ?2, ?3, 'running', ?4, ?5, ?6)",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_fail(rs->db, err, errlen, "recording the run");
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_double(st, 2, baton__wall_s());
+  sqlite3_bind_int64(st, 3, (sqlite3_int64)getpid());
+  bind_text(st, 4, request);
+  sqlite3_bind_text(st, 5, plan_json, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 6, workspace, -1, SQLITE_TRANSIENT);
+  return exec_one(rs->db, st, err, errlen, "recording the run");
+}
+
+int baton__runstore_task(baton__runstore *rs, const char *run_id, int task_id, const char *task,
+                         const char *model, const char *status, const char *outputs_json,
+                         const char *error, long long ms, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(rs->db,
+                         "INSERT INTO run_tasks(run_id, task_id, task, model, status, outputs, "
+                         "error, ms, updated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) "
+                         "ON CONFLICT(run_id, task_id) DO UPDATE SET model=excluded.model, "
+                         "status=excluded.status, outputs=excluded.outputs, error=excluded.error, "
+                         "ms=excluded.ms, updated=excluded.updated",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_fail(rs->db, err, errlen, "recording a task");
+  sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 2, task_id);
+  sqlite3_bind_text(st, 3, task, -1, SQLITE_TRANSIENT);
+  bind_text(st, 4, model);
+  sqlite3_bind_text(st, 5, status, -1, SQLITE_TRANSIENT);
+  bind_text(st, 6, outputs_json);
+  bind_text(st, 7, error);
+  sqlite3_bind_int64(st, 8, ms);
+  sqlite3_bind_double(st, 9, baton__wall_s());
+  return exec_one(rs->db, st, err, errlen, "recording a task");
+}
+
+int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *status,
+                           const char *summary, const char *result_json, char *err,
+                           size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(rs->db,
+                         "UPDATE runs SET status=?2, summary=?3, result=?4, updated=?5 WHERE id=?1",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_fail(rs->db, err, errlen, "recording the end of the run");
+  sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
+  bind_text(st, 3, summary);
+  bind_text(st, 4, result_json);
+  sqlite3_bind_double(st, 5, baton__wall_s());
+  return exec_one(rs->db, st, err, errlen, "recording the end of the run");
+}
+
+static const char *col_text(sqlite3_stmt *st, int i) {
+  const unsigned char *t = sqlite3_column_text(st, i);
+  return t ? (const char *)t : NULL;
+}
+
+static void add_text_or_null(cJSON *o, const char *key, const char *v) {
+  if (v)
+    cJSON_AddStringToObject(o, key, v);
+  else
+    cJSON_AddNullToObject(o, key);
+}
+
+cJSON *baton__runstore_list(baton__runstore *rs, int limit, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(rs->db,
+                         "SELECT r.id, r.status, r.request, r.created, r.updated, "
+                         "(SELECT count(*) FROM run_tasks t WHERE t.run_id=r.id) "
+                         "FROM runs r ORDER BY r.created DESC, r.id DESC LIMIT ?1",
+                         -1, &st, NULL) != SQLITE_OK) {
+    db_fail(rs->db, err, errlen, "listing runs");
+    return NULL;
+  }
+  sqlite3_bind_int(st, 1, limit > 0 ? limit : 50);
+  cJSON *arr = cJSON_CreateArray();
+  while (arr && sqlite3_step(st) == SQLITE_ROW) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+      break;
+    cJSON_AddItemToArray(arr, o);
+    cJSON_AddStringToObject(o, "run_id", col_text(st, 0));
+    cJSON_AddStringToObject(o, "status", col_text(st, 1));
+    add_text_or_null(o, "request", col_text(st, 2));
+    cJSON_AddNumberToObject(o, "created", sqlite3_column_double(st, 3));
+    cJSON_AddNumberToObject(o, "updated", sqlite3_column_double(st, 4));
+    cJSON_AddNumberToObject(o, "tasks", sqlite3_column_int(st, 5));
+  }
+  sqlite3_finalize(st);
+  if (!arr)
+    baton__fmt(err, errlen, "out of memory");
+  return arr;
+}
+
+cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(rs->db,
+                         "SELECT status, request, plan, workspace, summary, result FROM runs "
+                         "WHERE id=?1",
+                         -1, &st, NULL) != SQLITE_OK) {
+    db_fail(rs->db, err, errlen, "reading the run");
+    return NULL;
+  }
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_finalize(st);
+    baton__fmt(err, errlen, "no run '%s' (see `baton runs list`)", id);
+    return NULL;
+  }
+  const char *result = col_text(st, 5);
+  cJSON *o = result ? cJSON_Parse(result) : NULL;
+  if (o) {
+    /* The stored result carries the final status, unless it was interrupted later. */
+    cJSON_ReplaceItemInObjectCaseSensitive(o, "status", cJSON_CreateString(col_text(st, 0)));
+    sqlite3_finalize(st);
+    return o;
+  }
+  o = cJSON_CreateObject();
+  if (!o) {
+    sqlite3_finalize(st);
+    baton__fmt(err, errlen, "out of memory");
+    return NULL;
+  }
+  cJSON_AddStringToObject(o, "run_id", id);
+  cJSON_AddStringToObject(o, "status", col_text(st, 0));
+  add_text_or_null(o, "request", col_text(st, 1));
+  cJSON *plan = cJSON_Parse(col_text(st, 2));
+  cJSON_AddItemToObject(o, "plan", plan ? plan : cJSON_CreateArray());
+  cJSON_AddStringToObject(o, "workspace", col_text(st, 3));
+  add_text_or_null(o, "summary", col_text(st, 4));
+  sqlite3_finalize(st);
+  cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
+  if (sqlite3_prepare_v2(rs->db,
+                         "SELECT task_id, task, model, status, outputs, error, ms FROM run_tasks "
+                         "WHERE run_id=?1 ORDER BY task_id",
+                         -1, &st, NULL) != SQLITE_OK) {
+    cJSON_Delete(o);
+    db_fail(rs->db, err, errlen, "reading the run's tasks");
+    return NULL;
+  }
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    cJSON *t = cJSON_CreateObject();
+    if (!t)
+      break;
+    cJSON_AddItemToArray(tasks, t);
+    cJSON_AddNumberToObject(t, "id", sqlite3_column_int(st, 0));
+    cJSON_AddStringToObject(t, "task", col_text(st, 1));
+    add_text_or_null(t, "model", col_text(st, 2));
+    cJSON_AddStringToObject(t, "status", col_text(st, 3));
+    cJSON *outs = col_text(st, 4) ? cJSON_Parse(col_text(st, 4)) : NULL;
+    cJSON_AddItemToObject(t, "outputs", outs ? outs : cJSON_CreateObject());
+    add_text_or_null(t, "error", col_text(st, 5));
+    cJSON_AddNumberToObject(t, "ms", (double)sqlite3_column_int64(st, 6));
+  }
+  sqlite3_finalize(st);
+  return o;
+}

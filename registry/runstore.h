@@ -1,0 +1,43 @@
+/* runstore.h — durable run history in SQLite: runs, per-task states, outputs, summaries. */
+#ifndef BATON_REGISTRY_RUNSTORE_H
+#define BATON_REGISTRY_RUNSTORE_H
+
+#include <stddef.h>
+
+typedef struct cJSON cJSON;
+typedef struct baton__runstore baton__runstore;
+
+/* Current schema version of runs.db (PRAGMA user_version). */
+#define BATON__RUNSTORE_SCHEMA 1
+
+/*
+ * Opens (creating if needed) the run database at path (WAL). Runs left
+ * "running" by a process that no longer exists are marked "interrupted".
+ * Returns 0 or -1 with err. Calls on the handle are serialised (thread-safe).
+ */
+int baton__runstore_open(const char *path, baton__runstore **out, char *err, size_t errlen);
+void baton__runstore_close(baton__runstore *rs);
+
+/* Records a new run as "running" with its request (may be NULL), plan JSON
+ * and workspace; all borrowed. 0 or -1 with err. */
+int baton__runstore_begin(baton__runstore *rs, const char *id, const char *request,
+                          const char *plan_json, const char *workspace, char *err,
+                          size_t errlen);
+/* Records one task's state (upsert). outputs_json and error may be NULL. */
+int baton__runstore_task(baton__runstore *rs, const char *run_id, int task_id, const char *task,
+                         const char *model, const char *status, const char *outputs_json,
+                         const char *error, long long ms, char *err, size_t errlen);
+/* Records the end of a run: its status, answer and whole result JSON. */
+int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *status,
+                           const char *summary, const char *result_json, char *err,
+                           size_t errlen);
+
+/* Newest first: [{run_id, status, request, created, updated, tasks}], at most
+ * limit (<= 0: 50). Caller frees with cJSON_Delete; NULL with err. */
+cJSON *baton__runstore_list(baton__runstore *rs, int limit, char *err, size_t errlen);
+/* One run: the stored result JSON when finished, else a reconstruction of
+ * {run_id, status, request, plan, tasks[...]} from the task rows. NULL with
+ * err ("no run ...") when unknown. Caller frees with cJSON_Delete. */
+cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_t errlen);
+
+#endif

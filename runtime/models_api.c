@@ -1,0 +1,143 @@
+/* models_api.c — the public registry calls: import, export, add, remove, show, sync (over the Hub fetcher), explain. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "executors/hub_http.h"
+#include "runtime/context.h"
+#include "core/util.h"
+#include "core/banned.h"
+
+#define DEFAULT_HUB_BASE_URL "https://huggingface.co"
+
+static baton_rc json_result(baton *ctx, cJSON *j, char **out) {
+  *out = j ? cJSON_PrintUnformatted(j) : NULL;
+  cJSON_Delete(j);
+  if (!*out)
+    return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  return BATON_OK;
+}
+
+/* A registry message that names a file line or a bad value is the
+ * caller's fault; anything else is the database's. */
+static baton_rc classify(const char *err) {
+  if (strstr(err, "out of memory"))
+    return BATON_NOMEM;
+  if (strstr(err, "cannot open ") || strstr(err, "cannot read ") || strstr(err, "No such file"))
+    return strstr(err, "registry") ? BATON_DB : BATON_IO;
+  if (strstr(err, "database") || strstr(err, "SQL") || strstr(err, "cannot commit") ||
+      strstr(err, "cannot start") || strstr(err, "locked") || strstr(err, "busy"))
+    return BATON_DB;
+  return BATON_INVALID;
+}
+
+baton_rc baton_models_import(baton *ctx, const char *path, const char *format, char **json_out) {
+  *json_out = NULL;
+  if (!path || !*path)
+    return baton__fail(ctx, BATON_INVALID, "no file to import");
+  if (!baton__file_exists(path))
+    return baton__fail(ctx, BATON_IO, "cannot read %s: no such file", path);
+  char err[1024] = "";
+  cJSON *report = NULL;
+  if (baton__registry_import(ctx->reg, path, format, &report, err, sizeof err))
+    return baton__fail(ctx, classify(err), "%s", err);
+  return json_result(ctx, report, json_out);
+}
+
+baton_rc baton_models_export(baton *ctx, const char *format, const char *task, char **text_out) {
+  *text_out = NULL;
+  if (task && !baton__registry_task(ctx->reg, task))
+    return baton__fail(ctx, BATON_NOTFOUND, "unknown task '%s' (see `baton models list`)", task);
+  char err[512] = "";
+  char *text = baton__registry_export(ctx->reg, format, task, err, sizeof err);
+  if (!text)
+    return baton__fail(ctx, strstr(err, "format") ? BATON_INVALID : BATON_DB, "%s", err);
+  *text_out = text;
+  return BATON_OK;
+}
+
+baton_rc baton_models_add(baton *ctx, const char *model_json) {
+  if (!model_json)
+    return baton__fail(ctx, BATON_INVALID, "no model given");
+  cJSON *m = cJSON_Parse(model_json);
+  if (!cJSON_IsObject(m)) {
+    cJSON_Delete(m);
+    return baton__fail(ctx, BATON_INVALID, "the model must be a JSON object");
+  }
+  char err[512] = "";
+  bool created = false;
+  int rc = baton__registry_add(ctx->reg, m, &created, err, sizeof err);
+  cJSON_Delete(m);
+  if (rc)
+    return baton__fail(ctx, strstr(err, "cannot ") ? BATON_DB : BATON_INVALID, "%s", err);
+  return BATON_OK;
+}
+
+baton_rc baton_models_remove(baton *ctx, const char *id) {
+  if (!id || !*id)
+    return baton__fail(ctx, BATON_INVALID, "no model id given");
+  char err[512] = "";
+  int rc = baton__registry_remove(ctx->reg, id, err, sizeof err);
+  if (rc == BATON__REG_NOTFOUND)
+    return baton__fail(ctx, BATON_NOTFOUND, "%s", err);
+  if (rc)
+    return baton__fail(ctx, BATON_DB, "%s", err);
+  return BATON_OK;
+}
+
+baton_rc baton_models_show(baton *ctx, const char *id, char **json_out) {
+  *json_out = NULL;
+  if (!id || !*id)
+    return baton__fail(ctx, BATON_INVALID, "no model id given");
+  char err[512] = "";
+  bool notfound = false;
+  cJSON *o = baton__registry_show(ctx->reg, id, &notfound, err, sizeof err);
+  if (!o)
+    return baton__fail(ctx, notfound ? BATON_NOTFOUND : BATON_DB, "%s",
+                       err[0] ? err : "out of memory");
+  return json_result(ctx, o, json_out);
+}
+
+baton_rc baton_models_sync(baton *ctx, const char *task, int limit, char **json_out) {
+  *json_out = NULL;
+  if (!task || !*task)
+    return baton__fail(ctx, BATON_INVALID, "sync needs a task (--task T), e.g. object-detection");
+  if (!baton__registry_task(ctx->reg, task))
+    return baton__fail(ctx, BATON_NOTFOUND, "unknown task '%s' (see `baton models list`)", task);
+  /* TODO(lead): move to baton__config as hub_base_url. */
+  const char *base = getenv("BATON_HUB_BASE_URL");
+  if (!base || !*base)
+    base = DEFAULT_HUB_BASE_URL;
+  baton__sync_opts o = {.base_url = base,
+                        .token = ctx->cfg.hf_token,
+                        .task = task,
+                        .limit = limit > 0 ? limit : 100,
+                        .fetch = baton__hub_http_get};
+  char err[1024] = "";
+  cJSON *report = NULL;
+  if (baton__registry_sync(ctx->reg, &o, &report, err, sizeof err)) {
+    baton_rc rc = BATON_IO;
+    if (strstr(err, "limit must") || strstr(err, "bad arguments"))
+      rc = BATON_INVALID;
+    else if (strstr(err, "cannot store") || strstr(err, "cannot commit") ||
+             strstr(err, "cannot start writing"))
+      rc = BATON_DB;
+    return baton__fail(ctx, rc, "sync: %s", err);
+  }
+  return json_result(ctx, report, json_out);
+}
+
+baton_rc baton_models_explain(baton *ctx, const char *text, const char *task, int limit,
+                              char **json_out) {
+  *json_out = NULL;
+  if (!task || !*task)
+    return baton__fail(ctx, BATON_INVALID, "explain needs a task (--task T)");
+  if (!baton__registry_task(ctx->reg, task))
+    return baton__fail(ctx, BATON_NOTFOUND, "unknown task '%s' (see `baton models list`)", task);
+  char err[512] = "";
+  cJSON *o = baton__registry_explain(ctx->reg, task, text, baton__endpoint_ok, ctx, limit, err,
+                                     sizeof err);
+  if (!o)
+    return baton__fail(ctx, BATON_DB, "%s", err[0] ? err : "out of memory");
+  return json_result(ctx, o, json_out);
+}

@@ -1,0 +1,904 @@
+/* run.c — a run: plan, model choice, dependency-ordered parallel execution, result and events. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "planner/llm_planner.h"
+#include "planner/offline.h"
+#include "planner/summary.h"
+#include "planner/taskgraph.h"
+#include "runtime/context.h"
+#include "core/banned.h"
+
+#define MAX_CANDIDATES 5
+
+typedef enum { TS_PENDING, TS_RUNNING, TS_DONE, TS_FAILED, TS_SKIPPED, TS_CANCELLED } task_status;
+
+static const char *const status_names[] = {"pending", "running", "done",
+                                           "failed",  "skipped", "cancelled"};
+
+typedef struct task_state {
+  task_status status;
+  int waiting;            /* dependencies not yet done */
+  char *model;            /* the model that ran (or was tried last) */
+  char *error;
+  baton__values out;
+  int64_t ms;
+} task_state;
+
+struct baton_run {
+  baton *ctx;
+  char id[32];
+  char *request;
+  char *root;             /* real path inputs are resolved against */
+  char *workspace;
+  baton__graph g;
+  task_state *ts;
+  baton_event_fn on_event;
+  void *ud;
+
+  pthread_mutex_t lock;   /* guards ts, ready, remaining, finished */
+  pthread_cond_t cond;
+  pthread_mutex_t event_lock;
+  size_t *ready;          /* indices into g.tasks */
+  size_t n_ready;
+  size_t remaining;       /* tasks not yet in a final state */
+  bool finished;
+  atomic_int cancel;
+  pthread_t *threads;
+  size_t n_threads;
+  bool joined;
+
+  baton_rc rc;
+  char *result_json;
+  char *summary;
+  char *messages;         /* chat history given with the request, or NULL */
+  struct llm_info {       /* what LLM planning left for the rest of the run */
+    bool used;            /* the plan came from the LLM */
+    char *answer;         /* its direct answer when it made no plan, or NULL */
+    baton__llm_usage usage;
+  } llm;
+};
+
+/* ---- events ------------------------------------------------------------ */
+
+static const char *const event_names[] = {"plan",   "task.started",  "task.finished",
+                                          "task.failed", "summary.delta", "done"};
+
+const char *baton_event_name(baton_event_type type) {
+  if ((unsigned)type >= sizeof event_names / sizeof event_names[0])
+    return "unknown";
+  return event_names[type];
+}
+
+static void emit(baton_run *run, baton_event_type type, int task_idx, const char *text,
+                 const char *json) {
+  if (!run->on_event)
+    return;
+  baton_event ev = {.type = type, .run_id = run->id, .task_id = -1, .text = text, .json = json,
+                    .ts = baton__wall_s()};
+  if (task_idx >= 0) {
+    ev.task_id = run->g.tasks[task_idx].id;
+    ev.task = run->g.tasks[task_idx].task;
+    ev.model = run->ts[task_idx].model ? run->ts[task_idx].model : run->g.tasks[task_idx].model;
+  }
+  pthread_mutex_lock(&run->event_lock);
+  run->on_event(run->ud, &ev);
+  pthread_mutex_unlock(&run->event_lock);
+}
+
+/* ---- inputs -------------------------------------------------------------- */
+
+static bool under(const char *path, const char *root) {
+  size_t n = strlen(root);
+  if (n == 1 && root[0] == '/')
+    return true;
+  return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Resolves a file named in a plan to a real path inside an allowed root.
+ * Returns a malloc'd path, or NULL with err set. */
+static char *resolve_input(baton *ctx, const char *root, const char *name, unsigned type,
+                           char *err, size_t errlen) {
+  char *joined = name[0] == '/' ? baton__strdup(name) : baton__path_join(root, name);
+  if (!joined) {
+    baton__fmt(err, errlen, "out of memory");
+    return NULL;
+  }
+  char *real = realpath(joined, NULL);
+  if (!real) {
+    baton__fmt(err, errlen, "input %s '%s': %s", baton__type_name(type), name,
+               errno == ENOENT ? "no such file" : strerror(errno));
+    free(joined);
+    return NULL;
+  }
+  free(joined);
+  bool ok = under(real, root);
+  for (size_t i = 0; !ok && i < ctx->cfg.n_allowed_roots; i++) {
+    char *r = realpath(ctx->cfg.allowed_roots[i], NULL);
+    ok = r && under(real, r);
+    free(r);
+  }
+  if (!ok) {
+    baton__fmt(err, errlen,
+               "input '%s' is outside the allowed folders (%s and allowed_roots in the config)",
+               name, root);
+    free(real);
+    return NULL;
+  }
+  struct stat st;
+  if (stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
+    baton__fmt(err, errlen, "input '%s' is not a regular file", name);
+    free(real);
+    return NULL;
+  }
+  if ((unsigned long long)st.st_size > ctx->cfg.max_input_bytes) {
+    baton__fmt(err, errlen, "input '%s' is %lld bytes; the limit is %zu", name,
+               (long long)st.st_size, ctx->cfg.max_input_bytes);
+    free(real);
+    return NULL;
+  }
+  return real;
+}
+
+/* Checks every literal file argument now, so a missing file is a usage error
+ * before anything runs; rewrites them to real paths. */
+static baton_rc check_inputs(baton_run *run) {
+  for (size_t i = 0; i < run->g.n; i++) {
+    baton__task *t = &run->g.tasks[i];
+    for (size_t j = 0; j < t->n_args; j++) {
+      baton__arg *a = &t->args[j];
+      unsigned type = baton__type_from_name(a->name);
+      if (a->ref >= 0)
+        continue;
+      if (type == BATON__T_TEXT && strlen(a->value) > run->ctx->cfg.max_text_bytes)
+        return baton__fail(run->ctx, BATON_LIMIT, "task %d: the text argument is longer than %zu bytes",
+                           t->id, run->ctx->cfg.max_text_bytes);
+      if (!(type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)))
+        continue;
+      char err[600];
+      char *real = resolve_input(run->ctx, run->root, a->value, type, err, sizeof err);
+      if (!real)
+        return baton__fail(run->ctx, BATON_INVALID, "task %d: %s", t->id, err);
+      free(a->value);
+      a->value = real;
+    }
+  }
+  return BATON_OK;
+}
+
+/* ---- model choice -------------------------------------------------------- */
+
+static char *step_text(const baton__task *t, const char *request) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  for (size_t j = 0; j < t->n_args; j++)
+    if (t->args[j].ref < 0 && baton__type_from_name(t->args[j].name) == BATON__T_TEXT) {
+      baton__sb_add(&sb, t->args[j].value, strnlen(t->args[j].value, 2000));
+      baton__sb_addc(&sb, ' ');
+    }
+  if (request)
+    baton__sb_add(&sb, request, strnlen(request, 4000));
+  return baton__sb_detach(&sb);
+}
+
+/* Picks a model and fallbacks for every task that has none. A task with no
+ * available model keeps model NULL and fails when it runs, with the reason. */
+static baton_rc assign_models(baton *ctx, baton__graph *g, const char *request) {
+  for (size_t i = 0; i < g->n; i++) {
+    baton__task *t = &g->tasks[i];
+    if (t->model)
+      continue;
+    baton__model found[MAX_CANDIDATES];
+    size_t n = 0;
+    char err[512] = "";
+    char *text = step_text(t, request);
+    int rc = baton__registry_match(ctx->reg, t->task, text, baton__endpoint_ok, ctx, found,
+                                   MAX_CANDIDATES, &n, err, sizeof err);
+    free(text);
+    if (rc != 0)
+      return baton__fail(ctx, BATON_DB, "choosing a model for task %d: %s", t->id, err);
+    if (n) {
+      t->model = found[0].id;
+      found[0].id = NULL;
+      t->candidates = calloc(n, sizeof *t->candidates);
+      for (size_t k = 1; t->candidates && k < n; k++) {
+        t->candidates[t->n_candidates++] = found[k].id;
+        found[k].id = NULL;
+      }
+    }
+    for (size_t k = 0; k < n; k++)
+      baton__model_release(&found[k]);
+  }
+  return BATON_OK;
+}
+
+static const baton__taskspec *lookup_task(void *ud, const char *name) {
+  return baton__registry_task(((baton *)ud)->reg, name);
+}
+
+/* Makes the graph for a request: the plan given, or the planner's. */
+static baton_rc make_graph(baton *ctx, const baton_request *req, const char *root,
+                           baton__graph *g, struct llm_info *li) {
+  char err[768] = "";
+  if (req->plan_json) {
+    size_t len = strlen(req->plan_json);
+    if (len > ctx->cfg.max_plan_bytes)
+      return baton__fail(ctx, BATON_LIMIT, "the plan is %zu bytes; the limit is %zu", len,
+                         ctx->cfg.max_plan_bytes);
+    if (baton__graph_parse(req->plan_json, len, ctx->cfg.max_tasks, g, err, sizeof err) != 0)
+      return baton__fail(ctx, BATON_PLAN, "%s", err);
+  } else {
+    if (!req->text || !*req->text)
+      return baton__fail(ctx, BATON_INVALID, "the request is empty");
+    size_t len = strlen(req->text);
+    if (len > ctx->cfg.max_request_bytes)
+      return baton__fail(ctx, BATON_LIMIT, "the request is %zu bytes; the limit is %zu", len,
+                         ctx->cfg.max_request_bytes);
+    if (ctx->llm && !req->offline) {
+      baton__llm_plan_req pr = {.llm = ctx->llm, .cfg = &ctx->cfg, .reg = ctx->reg,
+                                .request = req->text, .messages_json = req->messages,
+                                .inputs = req->inputs, .n_inputs = req->n_inputs};
+      baton__llm_plan_res res;
+      baton_rc lrc = baton__llm_plan(&pr, &res, err, sizeof err);
+      if (li) {
+        li->used = true;
+        li->usage = res.usage;
+      }
+      if (res.note[0])
+        baton__log(ctx, BATON_LOG_WARN, "%s", res.note);
+      if (lrc != BATON_OK) {
+        baton__llm_plan_res_release(&res);
+        return baton__fail(ctx, lrc, "%s", err);
+      }
+      *g = res.g;
+      memset(&res.g, 0, sizeof res.g);
+      if (li) {
+        li->answer = res.answer;
+        res.answer = NULL;
+      }
+      baton__llm_plan_res_release(&res);
+      /* No tasks: the request needs no model; the answer comes from the LLM. */
+      return g->n ? assign_models(ctx, g, req->text) : BATON_OK;
+    }
+    size_t n_tasks = 0;
+    const baton__taskspec *tasks = baton__registry_tasks(ctx->reg, &n_tasks);
+    if (baton__plan_offline(req->text, req->inputs, req->n_inputs, tasks, n_tasks, g, err,
+                            sizeof err) != 0)
+      return baton__fail(ctx, BATON_PLAN, "%s", err);
+  }
+  (void)root;
+  if (g->n == 0)
+    return baton__fail(ctx, BATON_PLAN, "the plan has no tasks");
+  if (baton__graph_validate(g, lookup_task, ctx, err, sizeof err) != 0)
+    return baton__fail(ctx, BATON_PLAN, "%s", err);
+  return assign_models(ctx, g, req->text);
+}
+
+static char *resolve_root(baton *ctx, const baton_request *req) {
+  char cwd[PATH_MAX];
+  const char *r = req->input_root;
+  if (!r) {
+    if (!getcwd(cwd, sizeof cwd)) {
+      baton__fail(ctx, BATON_IO, "cannot read the current folder: %s", strerror(errno));
+      return NULL;
+    }
+    r = cwd;
+  }
+  char *real = realpath(r, NULL);
+  if (!real)
+    baton__fail(ctx, BATON_INVALID, "input folder %s: %s", r, strerror(errno));
+  return real;
+}
+
+/* ---- JSON views ------------------------------------------------------------ */
+
+static cJSON *outputs_json(const baton__values *vs) {
+  cJSON *o = cJSON_CreateObject();
+  for (size_t i = 0; o && i < vs->n; i++) {
+    const baton__value *v = &vs->v[i];
+    const char *key = v->type ? baton__type_name(v->type) : v->name;
+    if (cJSON_GetObjectItemCaseSensitive(o, key))
+      key = v->name; /* a second value of one type keeps its own name */
+    if (cJSON_GetObjectItemCaseSensitive(o, key))
+      continue;
+    if (v->type == BATON__T_JSON) {
+      cJSON *j = cJSON_Parse(v->data);
+      cJSON_AddItemToObject(o, key, j ? j : cJSON_CreateString(v->data));
+    } else {
+      cJSON_AddStringToObject(o, key, v->data);
+    }
+  }
+  return o;
+}
+
+static cJSON *task_json(const baton_run *run, size_t i) {
+  const baton__task *t = &run->g.tasks[i];
+  const task_state *s = &run->ts[i];
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return NULL;
+  cJSON_AddNumberToObject(o, "id", t->id);
+  cJSON_AddStringToObject(o, "task", t->task);
+  const char *model = s->model ? s->model : t->model;
+  if (model)
+    cJSON_AddStringToObject(o, "model", model);
+  else
+    cJSON_AddNullToObject(o, "model");
+  cJSON_AddStringToObject(o, "status", status_names[s->status]);
+  cJSON_AddItemToObject(o, "outputs", outputs_json(&s->out));
+  if (s->error)
+    cJSON_AddStringToObject(o, "error", s->error);
+  else
+    cJSON_AddNullToObject(o, "error");
+  cJSON_AddNumberToObject(o, "ms", (double)s->ms);
+  return o;
+}
+
+static cJSON *tasks_json(const baton_run *run) {
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; arr && i < run->g.n; i++)
+    cJSON_AddItemToArray(arr, task_json(run, i));
+  return arr;
+}
+
+/* Writes a task's current state to the run history. Failures are logged, not
+ * fatal: the run itself goes on. */
+static void persist_task(baton_run *run, size_t idx) {
+  const task_state *s = &run->ts[idx];
+  const baton__task *t = &run->g.tasks[idx];
+  char *outs = NULL;
+  if (s->out.n) {
+    cJSON *o = outputs_json(&s->out);
+    outs = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+  }
+  char err[512];
+  if (baton__runstore_task(run->ctx->runs, run->id, t->id, t->task, s->model ? s->model : t->model,
+                           status_names[s->status], outs, s->error, (long long)s->ms, err,
+                           sizeof err) != 0)
+    baton__log(run->ctx, BATON_LOG_WARN, "run %s: %s", run->id, err);
+  free(outs);
+}
+
+/* ---- execution -------------------------------------------------------------- */
+
+/* Gathers a task's inputs: literals, and the outputs of the tasks it names. */
+static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *err, size_t errlen) {
+  const baton__task *t = &run->g.tasks[idx];
+  for (size_t j = 0; j < t->n_args; j++) {
+    const baton__arg *a = &t->args[j];
+    unsigned type = baton__type_from_name(a->name);
+    if (a->ref < 0) {
+      if (baton__values_add(in, a->name, type, a->value) != 0) {
+        baton__fmt(err, errlen, "too many arguments");
+        return -1;
+      }
+      continue;
+    }
+    int src = baton__graph_find(&run->g, a->ref);
+    const baton__values *out = &run->ts[src].out;
+    const baton__value *v = baton__values_get_type(out, type ? type : BATON__T_TEXT);
+    if (!v) {
+      baton__fmt(err, errlen, "task %d produced no %s for task %d", a->ref,
+                 baton__type_name(type ? type : BATON__T_TEXT), t->id);
+      return -1;
+    }
+    if (baton__values_add(in, a->name, type, v->data) != 0) {
+      baton__fmt(err, errlen, "too many arguments");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Runs one task on its model, then on each fallback until one succeeds. */
+static void execute(baton_run *run, size_t idx) {
+  baton *ctx = run->ctx;
+  baton__task *t = &run->g.tasks[idx];
+  task_state *s = &run->ts[idx];
+  int64_t t0 = baton__now_ms();
+  baton__values in = {0};
+  char err[600] = "";
+  if (gather_inputs(run, idx, &in, err, sizeof err) != 0) {
+    s->error = baton__strdup(err);
+    s->status = TS_FAILED;
+    baton__values_release(&in);
+    return;
+  }
+  if (!t->model) {
+    char why[256] = "no model is registered for it";
+    baton__model m[1];
+    size_t n = 0;
+    /* Explain why: find a model the filter rejected. */
+    if (baton__registry_match(ctx->reg, t->task, NULL, NULL, NULL, m, 1, &n, err, sizeof err) ==
+            0 &&
+        n) {
+      baton__endpoint_ok(ctx, m[0].endpoint, why, sizeof why);
+      baton__model_release(&m[0]);
+    }
+    baton__fmt(err, sizeof err, "no model available for %s: %s", t->task, why);
+    s->error = baton__strdup(err);
+    s->status = TS_FAILED;
+    baton__values_release(&in);
+    return;
+  }
+  char prefix[32];
+  baton__fmt(prefix, sizeof prefix, "task%d", t->id);
+  for (size_t k = 0; k <= t->n_candidates; k++) {
+    const char *model = k == 0 ? t->model : t->candidates[k - 1];
+    if (atomic_load(&run->cancel))
+      break;
+    free(s->model);
+    s->model = baton__strdup(model);
+    char ep[256] = "";
+    /* The registry knows each model's endpoint; an unregistered id is an error. */
+    if (baton__registry_endpoint(ctx->reg, model, ep, sizeof ep) != 0) {
+      baton__fmt(err, sizeof err, "model '%s' is not in the registry", model);
+      continue;
+    }
+    baton__exec_slot *slot = baton__slot(ctx, ep);
+    if (!slot) {
+      char why[256];
+      baton__endpoint_ok(ctx, ep, why, sizeof why);
+      baton__fmt(err, sizeof err, "%s: %s", model, why);
+      continue;
+    }
+    baton__exec_env env = {.cfg = &ctx->cfg, .workspace = run->workspace, .file_prefix = prefix,
+                           .cancel = &run->cancel, .timeout_ms = ctx->cfg.task_timeout_ms};
+    baton__values out = {0};
+    if (baton__slot_run(slot, t->task, &in, &env, &out) == 0) {
+      baton__values_release(&s->out);
+      s->out = out;
+      s->status = TS_DONE;
+      free(s->error);
+      s->error = NULL;
+      s->ms = baton__now_ms() - t0;
+      baton__values_release(&in);
+      return;
+    }
+    baton__values_release(&out);
+    baton__fmt(err, sizeof err, "%s", env.err[0] ? env.err : "the executor failed");
+    baton__log(ctx, BATON_LOG_WARN, "run %s task %d on %s failed: %s", run->id, t->id, model, err);
+  }
+  baton__values_release(&in);
+  s->ms = baton__now_ms() - t0;
+  if (atomic_load(&run->cancel)) {
+    s->status = TS_CANCELLED;
+    s->error = baton__strdup("cancelled");
+  } else {
+    s->status = TS_FAILED;
+    s->error = baton__strdup(err[0] ? err : "failed");
+  }
+}
+
+/* Marks every task that depends (directly or not) on idx as skipped.
+ * Called with run->lock held. */
+static void skip_dependents(baton_run *run, size_t idx) {
+  int id = run->g.tasks[idx].id;
+  for (size_t i = 0; i < run->g.n; i++) {
+    baton__task *t = &run->g.tasks[i];
+    task_state *s = &run->ts[i];
+    if (s->status != TS_PENDING)
+      continue;
+    for (size_t d = 0; d < t->n_deps; d++) {
+      if (t->deps[d] != id)
+        continue;
+      bool cancelled = atomic_load(&run->cancel) != 0;
+      s->status = cancelled ? TS_CANCELLED : TS_SKIPPED;
+      baton__sb sb;
+      baton__sb_init(&sb);
+      if (cancelled)
+        baton__sb_adds(&sb, "cancelled");
+      else
+        baton__sb_addf(&sb, "skipped because task %d (%s) did not succeed", id,
+                       run->g.tasks[idx].task);
+      s->error = baton__sb_detach(&sb);
+      persist_task(run, i);
+      run->remaining--;
+      skip_dependents(run, i);
+      break;
+    }
+  }
+}
+
+static void finish(baton_run *run);
+
+static void *worker(void *arg) {
+  baton_run *run = arg;
+  pthread_mutex_lock(&run->lock);
+  for (;;) {
+    while (run->n_ready == 0 && run->remaining > 0)
+      pthread_cond_wait(&run->cond, &run->lock);
+    if (run->remaining == 0)
+      break;
+    size_t idx = run->ready[--run->n_ready];
+    task_state *s = &run->ts[idx];
+    if (atomic_load(&run->cancel)) {
+      s->status = TS_CANCELLED;
+      s->error = baton__strdup("cancelled");
+      persist_task(run, idx);
+    } else {
+      s->status = TS_RUNNING;
+      pthread_mutex_unlock(&run->lock);
+      persist_task(run, idx);
+      emit(run, BATON_EVENT_TASK_STARTED, (int)idx, NULL, NULL);
+      execute(run, idx);
+      persist_task(run, idx);
+      if (s->status == TS_DONE) {
+        cJSON *tj = task_json(run, idx);
+        char *js = tj ? cJSON_PrintUnformatted(tj) : NULL;
+        cJSON_Delete(tj);
+        emit(run, BATON_EVENT_TASK_FINISHED, (int)idx, NULL, js);
+        free(js);
+      } else {
+        emit(run, BATON_EVENT_TASK_FAILED, (int)idx, s->error, NULL);
+      }
+      pthread_mutex_lock(&run->lock);
+    }
+    run->remaining--;
+    if (s->status == TS_DONE) {
+      int id = run->g.tasks[idx].id;
+      for (size_t i = 0; i < run->g.n; i++) {
+        baton__task *t = &run->g.tasks[i];
+        if (run->ts[i].status != TS_PENDING)
+          continue;
+        for (size_t d = 0; d < t->n_deps; d++)
+          if (t->deps[d] == id && --run->ts[i].waiting == 0)
+            run->ready[run->n_ready++] = i;
+      }
+    } else {
+      skip_dependents(run, idx);
+    }
+    if (run->remaining == 0) {
+      pthread_cond_broadcast(&run->cond);
+      pthread_mutex_unlock(&run->lock);
+      finish(run);
+      pthread_mutex_lock(&run->lock);
+      run->finished = true;
+      pthread_cond_broadcast(&run->cond);
+      break;
+    }
+    pthread_cond_broadcast(&run->cond);
+  }
+  pthread_mutex_unlock(&run->lock);
+  return NULL;
+}
+
+/* Builds the result and the answer, stores them, and sends the last events. */
+static void summary_delta(void *ud, const char *piece, size_t len) {
+  char *s = baton__strndup(piece, len);
+  if (s)
+    emit(ud, BATON_EVENT_SUMMARY_DELTA, -1, s, NULL);
+  free(s);
+}
+
+/* The answer: the LLM's direct answer, else the LLM summarizer (streamed as
+ * summary.delta events) for an LLM-planned run, else the offline one. */
+static char *make_summary(baton_run *run, const cJSON *tasks) {
+  char *s = NULL;
+  if (run->llm.answer) {
+    s = baton__strdup(run->llm.answer);
+  } else if (run->llm.used && run->ctx->llm && !atomic_load(&run->cancel)) {
+    cJSON *plan = baton__graph_to_json(&run->g);
+    baton__llm_summary_req sr = {.llm = run->ctx->llm, .cfg = &run->ctx->cfg,
+                                 .request = run->request, .messages_json = run->messages,
+                                 .plan = plan, .tasks = tasks, .on_delta = summary_delta,
+                                 .delta_ud = run, .cancel = &run->cancel};
+    char err[1024];
+    if (baton__llm_summarize(&sr, &s, &run->llm.usage, err, sizeof err) == BATON_OK) {
+      cJSON_Delete(plan);
+      return s;
+    }
+    cJSON_Delete(plan);
+    baton__log(run->ctx, BATON_LOG_WARN, "run %s: %s; using the offline summary", run->id, err);
+  }
+  if (!s)
+    s = baton__summarize_offline(run->request, tasks);
+  if (s)
+    emit(run, BATON_EVENT_SUMMARY_DELTA, -1, s, NULL);
+  return s;
+}
+
+static void finish(baton_run *run) {
+  bool any_failed = false, any_cancelled = false;
+  for (size_t i = 0; i < run->g.n; i++) {
+    any_failed |= run->ts[i].status == TS_FAILED || run->ts[i].status == TS_SKIPPED;
+    any_cancelled |= run->ts[i].status == TS_CANCELLED;
+  }
+  const char *status = "done";
+  run->rc = BATON_OK;
+  if (atomic_load(&run->cancel) || any_cancelled) {
+    status = "cancelled";
+    run->rc = BATON_CANCELLED;
+  } else if (any_failed) {
+    status = "failed";
+    run->rc = BATON_EXEC;
+  }
+  cJSON *res = cJSON_CreateObject();
+  cJSON *tasks = tasks_json(run);
+  run->summary = make_summary(run, tasks);
+  if (res && tasks) {
+    cJSON_AddStringToObject(res, "run_id", run->id);
+    cJSON_AddStringToObject(res, "status", status);
+    if (run->request)
+      cJSON_AddStringToObject(res, "request", run->request);
+    cJSON_AddItemToObject(res, "plan", baton__graph_to_json(&run->g));
+    cJSON_AddItemToObject(res, "tasks", tasks);
+    tasks = NULL;
+    cJSON_AddStringToObject(res, "summary", run->summary ? run->summary : "");
+    cJSON_AddStringToObject(res, "workspace", run->workspace);
+    cJSON *usage = cJSON_AddObjectToObject(res, "usage");
+    cJSON_AddNumberToObject(usage, "llm_calls", (double)run->llm.usage.llm_calls);
+    cJSON_AddNumberToObject(usage, "prompt_tokens", (double)run->llm.usage.prompt_tokens);
+    cJSON_AddNumberToObject(usage, "completion_tokens",
+                            (double)run->llm.usage.completion_tokens);
+    run->result_json = cJSON_PrintUnformatted(res);
+  }
+  cJSON_Delete(tasks);
+  char err[512];
+  if (baton__runstore_finish(run->ctx->runs, run->id, status, run->summary, run->result_json, err,
+                             sizeof err) != 0)
+    baton__log(run->ctx, BATON_LOG_WARN, "run %s: %s", run->id, err);
+  if (run->result_json) {
+    char *path = baton__path_join(run->workspace, "run.json");
+    if (!path || baton__write_file(path, run->result_json, strlen(run->result_json), err,
+                                   sizeof err) != 0)
+      baton__log(run->ctx, BATON_LOG_WARN, "cannot store run %s: %s", run->id,
+                 path ? err : "out of memory");
+    free(path);
+  }
+  cJSON_Delete(res);
+  emit(run, BATON_EVENT_DONE, -1, NULL, run->result_json);
+}
+
+/* ---- the public run API ------------------------------------------------------ */
+
+static void run_free_members(baton_run *run) {
+  for (size_t i = 0; run->ts && i < run->g.n; i++) {
+    free(run->ts[i].model);
+    free(run->ts[i].error);
+    baton__values_release(&run->ts[i].out);
+  }
+  free(run->ts);
+  baton__graph_release(&run->g);
+  free(run->ready);
+  free(run->threads);
+  free(run->request);
+  free(run->root);
+  free(run->workspace);
+  free(run->result_json);
+  free(run->summary);
+  free(run->messages);
+  free(run->llm.answer);
+  pthread_mutex_destroy(&run->lock);
+  pthread_mutex_destroy(&run->event_lock);
+  pthread_cond_destroy(&run->cond);
+  free(run);
+}
+
+/* Prepares a run up to the point where it can start: plan, models, inputs,
+ * workspace. */
+static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
+  baton_run *run = calloc(1, sizeof *run);
+  if (!run)
+    return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  pthread_mutex_init(&run->lock, NULL);
+  pthread_mutex_init(&run->event_lock, NULL);
+  pthread_cond_init(&run->cond, NULL);
+  run->ctx = ctx;
+  baton__new_run_id(run->id);
+  baton_rc rc = BATON_OK;
+  if (req->text && !(run->request = baton__strdup(req->text))) {
+    rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
+    goto fail;
+  }
+  if (!(run->root = resolve_root(ctx, req))) {
+    rc = BATON_INVALID;
+    goto fail;
+  }
+  if (req->messages && !(run->messages = baton__strdup(req->messages))) {
+    rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
+    goto fail;
+  }
+  if ((rc = make_graph(ctx, req, run->root, &run->g, &run->llm)) != BATON_OK)
+    goto fail;
+  if ((rc = check_inputs(run)) != BATON_OK)
+    goto fail;
+  run->ts = calloc(run->g.n ? run->g.n : 1, sizeof *run->ts);
+  run->ready = calloc(run->g.n ? run->g.n : 1, sizeof *run->ready);
+  char rel[64];
+  baton__fmt(rel, sizeof rel, "runs/%s", run->id);
+  run->workspace = baton__path_join(ctx->cfg.home, rel);
+  if (!run->ts || !run->ready || !run->workspace) {
+    rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
+    goto fail;
+  }
+  if (baton__mkdirs(run->workspace, 0700) != 0) {
+    rc = baton__fail(ctx, BATON_IO, "cannot create the run folder %s: %s", run->workspace,
+                     strerror(errno));
+    goto fail;
+  }
+  *out = run;
+  return BATON_OK;
+fail:
+  run_free_members(run);
+  return rc;
+}
+
+static void *finish_only(void *arg) {
+  baton_run *run = arg;
+  finish(run);
+  pthread_mutex_lock(&run->lock);
+  run->finished = true;
+  pthread_cond_broadcast(&run->cond);
+  pthread_mutex_unlock(&run->lock);
+  return NULL;
+}
+
+static baton_rc start(baton_run *run) {
+  baton *ctx = run->ctx;
+  run->remaining = run->g.n;
+  for (size_t i = 0; i < run->g.n; i++) {
+    run->ts[i].waiting = (int)run->g.tasks[i].n_deps;
+    if (run->ts[i].waiting == 0)
+      run->ready[run->n_ready++] = i;
+  }
+  /* Keep the lowest id first out of the ready stack. */
+  for (size_t a = 0, b = run->n_ready ? run->n_ready - 1 : 0; a < b; a++, b--) {
+    size_t x = run->ready[a];
+    run->ready[a] = run->ready[b];
+    run->ready[b] = x;
+  }
+  cJSON *plan = baton__graph_to_json(&run->g);
+  char *pj = plan ? cJSON_PrintUnformatted(plan) : NULL;
+  cJSON_Delete(plan);
+  if (!pj)
+    return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  char err[512];
+  if (baton__runstore_begin(ctx->runs, run->id, run->request, pj, run->workspace, err,
+                            sizeof err) != 0) {
+    free(pj);
+    return baton__fail(ctx, BATON_DB, "%s", err);
+  }
+  for (size_t i = 0; i < run->g.n; i++)
+    persist_task(run, i);
+  emit(run, BATON_EVENT_PLAN, -1, NULL, pj);
+  free(pj);
+  size_t n = (size_t)ctx->cfg.workers < run->g.n ? (size_t)ctx->cfg.workers : run->g.n;
+  /* A run with no tasks (the LLM answered directly) only writes its answer. */
+  void *(*fn)(void *) = run->g.n ? worker : finish_only;
+  if (!run->g.n)
+    n = 1;
+  run->threads = calloc(n, sizeof *run->threads);
+  if (!run->threads)
+    return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    if (pthread_create(&run->threads[i], NULL, fn, run) != 0) {
+      if (i == 0)
+        return baton__fail(ctx, BATON_ERROR, "cannot start a worker thread");
+      break;
+    }
+    run->n_threads++;
+  }
+  return BATON_OK;
+}
+
+baton_rc baton_submit(baton *ctx, const baton_request *req, baton_event_fn on_event,
+                      void *userdata, baton_run **out) {
+  *out = NULL;
+  if (!ctx || !req)
+    return baton__fail(ctx, BATON_INVALID, "no request");
+  if (!req->text && !req->plan_json)
+    return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
+  baton_run *run = NULL;
+  baton_rc rc = prepare(ctx, req, &run);
+  if (rc != BATON_OK)
+    return rc;
+  run->on_event = on_event;
+  run->ud = userdata;
+  if ((rc = start(run)) != BATON_OK) {
+    atomic_store(&run->cancel, 1);
+    baton_run_free(run);
+    return rc;
+  }
+  *out = run;
+  return BATON_OK;
+}
+
+baton_rc baton_run_wait(baton_run *run) {
+  if (!run)
+    return BATON_INVALID;
+  pthread_mutex_lock(&run->lock);
+  while (!run->finished)
+    pthread_cond_wait(&run->cond, &run->lock);
+  bool join = !run->joined;
+  run->joined = true;
+  pthread_mutex_unlock(&run->lock);
+  if (join)
+    for (size_t i = 0; i < run->n_threads; i++)
+      pthread_join(run->threads[i], NULL);
+  return run->rc;
+}
+
+void baton_run_cancel(baton_run *run) {
+  if (run)
+    atomic_store(&run->cancel, 1);
+}
+
+const char *baton_run_id(const baton_run *run) { return run ? run->id : NULL; }
+
+const char *baton_run_result_json(const baton_run *run) { return run ? run->result_json : NULL; }
+
+const char *baton_run_summary(const baton_run *run) { return run ? run->summary : NULL; }
+
+void baton_run_free(baton_run *run) {
+  if (!run)
+    return;
+  if (run->n_threads)
+    baton_run_wait(run);
+  run_free_members(run);
+}
+
+baton_rc baton_plan(baton *ctx, const baton_request *req, char **json_out) {
+  *json_out = NULL;
+  if (!req || (!req->text && !req->plan_json))
+    return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
+  baton__graph g = {0};
+  baton_rc rc = make_graph(ctx, req, NULL, &g, NULL);
+  if (rc == BATON_OK) {
+    cJSON *j = baton__graph_to_json(&g);
+    *json_out = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    if (!*json_out)
+      rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
+  }
+  baton__graph_release(&g);
+  return rc;
+}
+
+baton_rc baton_task(baton *ctx, const char *task, const char *args_json, const char *model,
+                    const char *input_root, char **json_out) {
+  *json_out = NULL;
+  if (!task || !*task)
+    return baton__fail(ctx, BATON_INVALID, "no task given");
+  cJSON *args = cJSON_Parse(args_json ? args_json : "{}");
+  if (!cJSON_IsObject(args)) {
+    cJSON_Delete(args);
+    return baton__fail(ctx, BATON_INVALID, "the task arguments must be a JSON object");
+  }
+  cJSON *plan = cJSON_CreateArray();
+  cJSON *t = cJSON_CreateObject();
+  cJSON_AddItemToArray(plan, t);
+  cJSON_AddStringToObject(t, "task", task);
+  cJSON_AddNumberToObject(t, "id", 0);
+  cJSON *dep = cJSON_AddArrayToObject(t, "dep");
+  cJSON_AddItemToArray(dep, cJSON_CreateNumber(-1));
+  cJSON_AddItemToObject(t, "args", args);
+  if (model)
+    cJSON_AddStringToObject(t, "model", model);
+  char *pj = cJSON_PrintUnformatted(plan);
+  cJSON_Delete(plan);
+  if (!pj)
+    return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  baton_request req = {.plan_json = pj, .input_root = input_root};
+  baton_run *run = NULL;
+  baton_rc rc = baton_submit(ctx, &req, NULL, NULL, &run);
+  free(pj);
+  if (rc != BATON_OK)
+    return rc;
+  rc = baton_run_wait(run);
+  cJSON *tj = task_json(run, 0);
+  *json_out = tj ? cJSON_PrintUnformatted(tj) : NULL;
+  cJSON_Delete(tj);
+  if (rc != BATON_OK && run->ts[0].error)
+    baton__fail(ctx, rc, "%s", run->ts[0].error);
+  baton_run_free(run);
+  return rc;
+}

@@ -1,0 +1,209 @@
+/* test_config.c — the configuration: defaults, YAML file, environment, errors with lines. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "support/support.h"
+
+static void clear_env(void) {
+  const char *vars[] = {"BATON_CONFIG", "BATON_HOME", "BATON_SOCKET", "BATON_LLM_BASE_URL",
+                        "BATON_LLM_MODEL", "BATON_LLM_API_KEY", "OPENAI_BASE_URL",
+                        "OPENAI_API_KEY", "HF_TOKEN", "BATON_HF_BASE_URL",
+                        "BATON_DEBUG_EXECUTORS", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+                        "XDG_RUNTIME_DIR"};
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+    unsetenv(vars[i]);
+}
+
+static char *write_config(const char *dir, const char *text) {
+  size_t n = strlen(dir) + 16;
+  char *p = malloc(n);
+  snprintf(p, n, "%s/config.yaml", dir);
+  bt_write(p, text);
+  return p;
+}
+
+Test(core_config, defaults_need_no_file) {
+  clear_env();
+  char *dir = bt_tmpdir();
+  setenv("HOME", dir, 1);
+  baton__config cfg;
+  char err[512] = "";
+  cr_assert_eq(baton__config_load(&cfg, NULL, err, sizeof err), 0, "%s", err);
+  cr_assert_null(cfg.source);
+  cr_assert_null(cfg.llm_base_url, "no LLM configured means offline");
+  cr_assert_null(cfg.hf_token);
+  cr_assert_eq(cfg.workers, 4);
+  char want[600];
+  snprintf(want, sizeof want, "%s/.local/share/baton", dir);
+  cr_assert_str_eq(cfg.home, want);
+  cr_assert_str_eq(cfg.hf_base_url, "https://router.huggingface.co/hf-inference");
+  cr_assert(strstr(cfg.socket_path, "baton.sock"));
+  baton__config_release(&cfg);
+  bt_rmtree(dir);
+  free(dir);
+}
+
+Test(core_config, file_values_are_read) {
+  clear_env();
+  char *dir = bt_tmpdir();
+  char *path = write_config(dir,
+                            "# a comment\n"
+                            "home: /var/lib/baton-test\n"
+                            "workers: 2\n"
+                            "debug_executors: yes\n"
+                            "llm:\n"
+                            "  base_url: http://127.0.0.1:8080/v1\n"
+                            "  model: qwen2.5\n"
+                            "limits:\n"
+                            "  request_bytes: 2048\n"
+                            "allowed_roots: [/srv/a, /srv/b]\n"
+                            "executors:\n"
+                            "  espeak-ng: {voice: es, rate: 200}\n");
+  baton__config cfg;
+  char err[512] = "";
+  cr_assert_eq(baton__config_load(&cfg, path, err, sizeof err), 0, "%s", err);
+  cr_assert_str_eq(cfg.source, path);
+  cr_assert_str_eq(cfg.home, "/var/lib/baton-test");
+  cr_assert_eq(cfg.workers, 2);
+  cr_assert(cfg.debug_executors);
+  cr_assert_str_eq(cfg.llm_base_url, "http://127.0.0.1:8080/v1");
+  cr_assert_str_eq(cfg.llm_model, "qwen2.5");
+  cr_assert_eq(cfg.max_request_bytes, 2048);
+  cr_assert_eq(cfg.n_allowed_roots, 2);
+  cr_assert_str_eq(cfg.allowed_roots[1], "/srv/b");
+  cr_assert_str_eq(cfg.tts_voice, "es");
+  cr_assert_eq(cfg.tts_rate, 200);
+  baton__config_release(&cfg);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
+Test(core_config, environment_overrides_the_file) {
+  clear_env();
+  char *dir = bt_tmpdir();
+  char *path = write_config(dir, "home: /from/file\nllm:\n  base_url: http://file:1/v1\n");
+  setenv("BATON_CONFIG", path, 1);
+  setenv("BATON_HOME", "/from/env", 1);
+  setenv("BATON_LLM_BASE_URL", "http://127.0.0.1:9/v1", 1);
+  setenv("OPENAI_API_KEY", "sk-openai", 1);
+  setenv("HF_TOKEN", "hf_x", 1);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  baton__config cfg;
+  char err[512] = "";
+  cr_assert_eq(baton__config_load(&cfg, NULL, err, sizeof err), 0, "%s", err);
+  cr_assert_str_eq(cfg.source, path, "BATON_CONFIG names the file");
+  cr_assert_str_eq(cfg.home, "/from/env");
+  cr_assert_str_eq(cfg.llm_base_url, "http://127.0.0.1:9/v1");
+  cr_assert_str_eq(cfg.llm_api_key, "sk-openai", "OPENAI_API_KEY is the fallback key");
+  cr_assert_str_eq(cfg.hf_token, "hf_x");
+  cr_assert(cfg.debug_executors);
+  baton__config_release(&cfg);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
+Test(core_config, openai_base_url_is_the_fallback) {
+  clear_env();
+  setenv("HOME", "/tmp", 1);
+  setenv("OPENAI_BASE_URL", "https://api.example.invalid/v1", 1);
+  baton__config cfg;
+  char err[512] = "";
+  cr_assert_eq(baton__config_load(&cfg, NULL, err, sizeof err), 0, "%s", err);
+  cr_assert_str_eq(cfg.llm_base_url, "https://api.example.invalid/v1");
+  baton__config_release(&cfg);
+}
+
+static void expect_error(const char *text, const char *needle) {
+  clear_env();
+  char *dir = bt_tmpdir();
+  char *path = write_config(dir, text);
+  baton__config cfg;
+  char err[512] = "";
+  cr_assert_neq(baton__config_load(&cfg, path, err, sizeof err), 0, "accepted: %s", text);
+  cr_assert(strstr(err, needle), "error '%s' lacks '%s'", err, needle);
+  cr_assert(strstr(err, path), "error '%s' does not name the file", err);
+  baton__config_release(&cfg);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
+Test(core_config, syntax_error_names_the_line) {
+  expect_error("workers: 2\nllm:\n  model: [unclosed\n", ":4");
+}
+
+Test(core_config, unknown_key_is_named_with_its_line) {
+  expect_error("workers: 2\nllm:\n  modle: x\n", ":3: unknown setting 'llm.modle'");
+}
+
+Test(core_config, out_of_range_number_is_refused) {
+  expect_error("\nworkers: 0\n", ":2: 'workers' must be a whole number from 1 to 64");
+  expect_error("workers: many\n", "not 'many'");
+}
+
+Test(core_config, wrong_shapes_are_refused) {
+  expect_error("llm: 5\n", "'llm' must be a mapping");
+  expect_error("allowed_roots: /srv\n", "must be a list");
+  expect_error("debug_executors: maybe\n", "true or false");
+  expect_error("- a\n- b\n", "must be a mapping");
+}
+
+Test(core_config, missing_file_is_an_error) {
+  clear_env();
+  baton__config cfg;
+  char err[512] = "";
+  cr_assert_neq(baton__config_load(&cfg, "/nonexistent/baton.yaml", err, sizeof err), 0);
+  cr_assert(strstr(err, "/nonexistent/baton.yaml"), "%s", err);
+  baton__config_release(&cfg);
+}
+
+Test(core_config, relative_home_is_refused) {
+  clear_env();
+  setenv("BATON_HOME", "relative/dir", 1);
+  baton__config cfg;
+  char err[512] = "";
+  cr_assert_neq(baton__config_load(&cfg, NULL, err, sizeof err), 0);
+  cr_assert(strstr(err, "absolute"), "%s", err);
+  baton__config_release(&cfg);
+}
+
+Test(core_config, empty_file_gives_defaults) {
+  clear_env();
+  char *dir = bt_tmpdir();
+  char *path = write_config(dir, "# nothing set\n");
+  baton__config cfg;
+  char err[512] = "";
+  setenv("HOME", dir, 1);
+  cr_assert_eq(baton__config_load(&cfg, path, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(cfg.workers, 4);
+  baton__config_release(&cfg);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
+Test(core_config, llm_response_format_and_history_budget_are_read_and_checked) {
+  clear_env();
+  char *dir = bt_tmpdir();
+  char *path = write_config(dir, "llm:\n  response_format: tgi\n  history_chars: 1234\n");
+  baton__config cfg;
+  char err[512] = "";
+  cr_assert_eq(baton__config_load(&cfg, path, err, sizeof err), 0, "%s", err);
+  cr_assert_str_eq(cfg.llm_response_format, "tgi");
+  cr_assert_eq(cfg.llm_history_chars, 1234);
+  baton__config_release(&cfg);
+  cr_assert_eq(baton__config_load(&cfg, NULL, err, sizeof err), 0, "%s", err);
+  cr_assert_str_eq(cfg.llm_response_format, "auto", "the default tries json_schema first");
+  cr_assert_gt(cfg.llm_history_chars, 0);
+  baton__config_release(&cfg);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+  expect_error("llm:\n  response_format: xml\n",
+               ":2: 'llm.response_format' must be auto, json_schema, tgi, json_object or none");
+}

@@ -1,0 +1,130 @@
+/* test_apertium.c — the apertium translation executor: en->es, pairs, limits, timeouts. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "executors/executor.h"
+#include "support/support.h"
+
+typedef struct fixture {
+  baton__config cfg;
+  baton__exec_env env;
+  atomic_int cancel;
+} fixture;
+
+static void fx_setup(fixture *f) {
+  memset(f, 0, sizeof *f);
+  f->cfg.max_text_bytes = 64u * 1024u;
+  atomic_init(&f->cancel, 0);
+  f->env.cfg = &f->cfg;
+  f->env.workspace = "/nonexistent";
+  f->env.file_prefix = "task2";
+  f->env.cancel = &f->cancel;
+  char why[512] = "";
+  if (!baton__executor_apertium.available(&f->cfg, why, sizeof why))
+    cr_skip_test("%s", why);
+}
+
+/* Translates text (src may be NULL); returns the result (caller frees) or
+ * NULL with env.err set. */
+static char *translate(fixture *f, const char *text, const char *src, const char *tgt) {
+  baton__values in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
+  if (src)
+    cr_assert_eq(baton__values_add(&in, "src_lang", 0, src), 0);
+  if (tgt)
+    cr_assert_eq(baton__values_add(&in, "tgt_lang", 0, tgt), 0);
+  f->env.err[0] = '\0';
+  int rc = baton__executor_apertium.run(NULL, "translation", &in, &f->env, &out);
+  char *res = NULL;
+  if (rc == 0) {
+    const baton__value *v = baton__values_get(&out, "text");
+    cr_assert_not_null(v);
+    cr_assert_eq(v->type, BATON__T_TEXT);
+    res = baton__strdup(v->data);
+  } else {
+    cr_assert_neq(f->env.err[0], '\0', "failure without a message");
+  }
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return res;
+}
+
+Test(executors_apertium, is_available_with_the_english_spanish_pair) {
+  baton__config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  char why[512] = "unset";
+  cr_assert(baton__executor_apertium.available(&cfg, why, sizeof why),
+            "unavailable: %s (install apertium and apertium-en-es)", why);
+  cr_assert_str_eq(why, "");
+  cr_assert_str_eq(baton__executor_apertium.tasks[0], "translation");
+}
+
+Test(executors_apertium, translates_english_to_spanish) {
+  fixture f;
+  fx_setup(&f);
+  char *es = translate(&f, "The cat is black.", NULL, "es");
+  cr_assert_not_null(es, "failed: %s", f.env.err);
+  cr_assert(strstr(es, "gato") && strstr(es, "negro"), "unexpected translation: %s", es);
+  cr_assert_null(strchr(es, '*'), "unknown-word marks were not turned off: %s", es);
+  cr_assert_neq(es[strlen(es) - 1], '\n');
+  free(es);
+}
+
+Test(executors_apertium, accepts_three_letter_codes_and_the_reverse_direction) {
+  fixture f;
+  fx_setup(&f);
+  char *en = translate(&f, "El gato es negro.", "spa", "en");
+  cr_assert_not_null(en, "failed: %s", f.env.err);
+  cr_assert(strstr(en, "cat") && strstr(en, "black"), "unexpected translation: %s", en);
+  free(en);
+}
+
+Test(executors_apertium, an_unknown_pair_lists_the_installed_ones) {
+  fixture f;
+  fx_setup(&f);
+  cr_assert_null(translate(&f, "The cat is black.", "en", "ja"));
+  cr_assert(strstr(f.env.err, "en -> ja") && strstr(f.env.err, "eng-spa"),
+            "unclear error: %s", f.env.err);
+}
+
+Test(executors_apertium, needs_a_target_language_and_some_text) {
+  fixture f;
+  fx_setup(&f);
+  cr_assert_null(translate(&f, "The cat is black.", "en", NULL));
+  cr_assert(strstr(f.env.err, "tgt_lang"), "unclear error: %s", f.env.err);
+  cr_assert_null(translate(&f, "  \n", "en", "es"));
+  cr_assert(strstr(f.env.err, "non-empty"), "unclear error: %s", f.env.err);
+  cr_assert_null(translate(&f, "The cat.", "en", "es; rm -rf /"));
+  cr_assert(strstr(f.env.err, "bad language code"), "unclear error: %s", f.env.err);
+}
+
+Test(executors_apertium, output_over_the_limit_is_refused) {
+  fixture f;
+  fx_setup(&f);
+  /* 19 bytes in; "Los gatos son negros." is longer. */
+  f.cfg.max_text_bytes = 20;
+  cr_assert_null(translate(&f, "The cats are black.", "en", "es"));
+  cr_assert(strstr(f.env.err, "over the limit of 20"), "unclear error: %s", f.env.err);
+}
+
+Test(executors_apertium, a_task_past_its_timeout_is_stopped) {
+  fixture f;
+  fx_setup(&f);
+  f.env.timeout_ms = 1;
+  int64_t t0 = baton__now_ms();
+  cr_assert_null(translate(&f, "The cat is black.", "en", "es"));
+  cr_assert(strstr(f.env.err, "ran past 1 ms"), "unclear error: %s", f.env.err);
+  cr_assert_lt(baton__now_ms() - t0, 2000);
+}
+
+Test(executors_apertium, a_cancelled_task_does_not_run) {
+  fixture f;
+  fx_setup(&f);
+  atomic_store(&f.cancel, 1);
+  cr_assert_null(translate(&f, "The cat is black.", "en", "es"));
+  cr_assert(strstr(f.env.err, "cancel"), "unclear error: %s", f.env.err);
+}

@@ -1,0 +1,87 @@
+/* test_executors.c — the executor table, lookup by name or endpoint, value sets and text normalisation. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "executors/executor.h"
+
+Test(executors_executors, table_lists_the_local_executors_built_in) {
+  size_t n = 0;
+  for (; baton__executors[n]; n++) {
+    const baton__executor *ex = baton__executors[n];
+    cr_assert_not_null(ex->name);
+    cr_assert_not_null(ex->model_id);
+    cr_assert_not_null(ex->tasks);
+    cr_assert_not_null(ex->tasks[0], "%s serves no task", ex->name);
+    cr_assert(ex->available && ex->init && ex->run && ex->release);
+  }
+  cr_assert_geq(n, 1);
+#if defined(BATON_HAVE_TESSERACT)
+  cr_assert_not_null(baton__executor_find("tesseract"));
+#endif
+#if defined(BATON_HAVE_ESPEAK)
+  cr_assert_not_null(baton__executor_find("espeak-ng"));
+#endif
+#if defined(BATON_HAVE_OTS)
+  cr_assert_not_null(baton__executor_find("ots"));
+#endif
+  cr_assert_not_null(baton__executor_find("apertium"));
+}
+
+Test(executors_executors, find_accepts_a_local_endpoint_and_rejects_unknown_names) {
+  const baton__executor *a = baton__executor_find("apertium");
+  cr_assert_not_null(a);
+  cr_assert_eq(baton__executor_find("local:apertium"), a);
+  cr_assert_str_eq(a->model_id, "local/apertium");
+  cr_assert_null(baton__executor_find("no-such-executor"));
+  cr_assert_null(baton__executor_find("local:"));
+  cr_assert_null(baton__executor_find(NULL));
+}
+
+Test(executors_executors, values_keep_copies_and_find_by_name_or_type) {
+  baton__values vs;
+  memset(&vs, 0, sizeof vs);
+  char name[] = "image";
+  char data[] = "/tmp/a.png";
+  cr_assert_eq(baton__values_add(&vs, name, BATON__T_IMAGE, data), 0);
+  name[0] = 'X';
+  data[0] = 'X';
+  cr_assert_eq(baton__values_add(&vs, "tgt_lang", 0, "es"), 0);
+  cr_assert_eq(baton__values_add_own(&vs, "text", BATON__T_TEXT, baton__strdup("hello")), 0);
+  cr_assert_eq(vs.n, 3);
+  const baton__value *v = baton__values_get(&vs, "image");
+  cr_assert_not_null(v);
+  cr_assert_str_eq(v->data, "/tmp/a.png");
+  cr_assert_str_eq(baton__values_get(&vs, "tgt_lang")->data, "es");
+  cr_assert_str_eq(baton__values_get_type(&vs, BATON__T_TEXT)->data, "hello");
+  cr_assert_null(baton__values_get(&vs, "audio"));
+  cr_assert_null(baton__values_get_type(&vs, BATON__T_AUDIO));
+  baton__values_release(&vs);
+  cr_assert_eq(vs.n, 0);
+}
+
+Test(executors_executors, values_refuse_more_than_the_maximum) {
+  baton__values vs;
+  memset(&vs, 0, sizeof vs);
+  for (int i = 0; i < BATON__MAX_VALUES; i++)
+    cr_assert_eq(baton__values_add(&vs, "x", 0, "y"), 0);
+  cr_assert_eq(baton__values_add(&vs, "one", 0, "too many"), -1);
+  /* add_own frees what it was given even when it fails (ASan would tell). */
+  cr_assert_eq(baton__values_add_own(&vs, "one", 0, baton__strdup("too many")), -1);
+  cr_assert_eq(vs.n, BATON__MAX_VALUES);
+  baton__values_release(&vs);
+}
+
+Test(executors_executors, normalize_joins_lines_and_keeps_paragraphs) {
+  const char *raw = "  The library opens\nat nine.\n\n \n\fClosed on   Sundays.\n\n";
+  char *p = baton__text_normalize(raw, strlen(raw), true);
+  cr_assert_str_eq(p, "The library opens at nine.\n\nClosed on Sundays.");
+  free(p);
+  p = baton__text_normalize(raw, strlen(raw), false);
+  cr_assert_str_eq(p, "The library opens at nine. Closed on Sundays.");
+  free(p);
+  p = baton__text_normalize(" \n\t\n", 4, true);
+  cr_assert_str_eq(p, "");
+  free(p);
+}

@@ -1,0 +1,160 @@
+/* test_ots.c — the libots summarization executor: shorter output made of input sentences, edge cases. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "executors/executor.h"
+#include "support/support.h"
+
+#if defined(BATON_HAVE_OTS)
+
+static const char *paragraph =
+    "The city council met on Tuesday to discuss the future of the old railway station. "
+    "The station has been empty for more than ten years.\n"
+    "Several members proposed turning the railway station into a public library and community "
+    "centre. Others argued that the station should be sold to a private developer. "
+    "The council finally voted to turn the old railway station into a library. "
+    "Work on the new library is expected to begin next spring. "
+    "The mayor said the station library would open within two years. "
+    "Local residents welcomed the decision about the station.";
+
+typedef struct fixture {
+  baton__config cfg;
+  baton__exec_env env;
+  atomic_int cancel;
+  void *state;
+} fixture;
+
+static void fx_setup(fixture *f) {
+  memset(f, 0, sizeof *f);
+  f->cfg.summary_dictionary = (char *)"en";
+  f->cfg.summary_percent = 30;
+  f->cfg.max_text_bytes = 64u * 1024u;
+  atomic_init(&f->cancel, 0);
+  f->env.cfg = &f->cfg;
+  f->env.workspace = "/nonexistent";
+  f->env.file_prefix = "task1";
+  f->env.cancel = &f->cancel;
+  char err[512] = "";
+  cr_assert_eq(baton__executor_ots.init(&f->cfg, &f->state, err, sizeof err), 0,
+               "init failed: %s", err);
+}
+
+static char *summarise(fixture *f, const char *text) {
+  baton__values in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
+  f->env.err[0] = '\0';
+  int rc = baton__executor_ots.run(f->state, "summarization", &in, &f->env, &out);
+  char *res = NULL;
+  if (rc == 0) {
+    const baton__value *v = baton__values_get(&out, "text");
+    cr_assert_not_null(v);
+    cr_assert_eq(v->type, BATON__T_TEXT);
+    res = baton__strdup(v->data);
+  } else {
+    cr_assert_neq(f->env.err[0], '\0', "failure without a message");
+  }
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return res;
+}
+
+/* Splits s at ". " and checks every sentence occurs in the input; returns
+ * the number of sentences. */
+static int sentences_from_input(const char *s, const char *input) {
+  char *flat = baton__text_normalize(input, strlen(input), false);
+  int n = 0;
+  const char *p = s;
+  while (*p) {
+    const char *end = strstr(p, ". ");
+    size_t len = end ? (size_t)(end - p) + 1 : strlen(p);
+    char *sent = baton__strndup(p, len);
+    cr_assert(strstr(flat, sent), "\"%s\" is not from the input", sent);
+    free(sent);
+    n++;
+    p += len;
+    while (*p == ' ')
+      p++;
+  }
+  free(flat);
+  return n;
+}
+
+Test(executors_ots, is_available_with_the_english_dictionary) {
+  baton__config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.summary_dictionary = (char *)"en";
+  char why[512] = "unset";
+  cr_assert(baton__executor_ots.available(&cfg, why, sizeof why), "unavailable: %s", why);
+  cr_assert_str_eq(why, "");
+}
+
+Test(executors_ots, names_a_missing_dictionary) {
+  baton__config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.summary_dictionary = (char *)"qq";
+  char why[512] = "";
+  cr_assert_not(baton__executor_ots.available(&cfg, why, sizeof why));
+  cr_assert(strstr(why, "/usr/share/ots/qq.xml") && strstr(why, "libots0"), "unclear: %s", why);
+  cfg.summary_dictionary = (char *)"../../etc/passwd";
+  cr_assert_not(baton__executor_ots.available(&cfg, why, sizeof why));
+}
+
+Test(executors_ots, summary_is_shorter_and_made_of_input_sentences) {
+  fixture f;
+  fx_setup(&f);
+  char *sum = summarise(&f, paragraph);
+  cr_assert_not_null(sum, "failed: %s", f.env.err);
+  cr_assert_lt(strlen(sum), strlen(paragraph) / 2, "not much shorter: %s", sum);
+  cr_assert_null(strchr(sum, '\n'), "white space not normalised: %s", sum);
+  int n = sentences_from_input(sum, paragraph);
+  /* 30% of 10 sentences. */
+  cr_assert(n >= 2 && n <= 4, "%d sentences: %s", n, sum);
+  cr_assert(strstr(sum, "station"), "the summary misses the topic: %s", sum);
+  free(sum);
+  baton__executor_ots.release(f.state);
+}
+
+Test(executors_ots, a_higher_percentage_keeps_more) {
+  fixture f;
+  fx_setup(&f);
+  char *small = summarise(&f, paragraph);
+  cr_assert_not_null(small, "failed: %s", f.env.err);
+  f.cfg.summary_percent = 70;
+  char *big = summarise(&f, paragraph);
+  cr_assert_not_null(big, "failed: %s", f.env.err);
+  cr_assert_gt(strlen(big), strlen(small));
+  cr_assert_lt(strlen(big), strlen(paragraph));
+  sentences_from_input(big, paragraph);
+  free(small);
+  free(big);
+  baton__executor_ots.release(f.state);
+}
+
+Test(executors_ots, one_sentence_comes_back_whole) {
+  fixture f;
+  fx_setup(&f);
+  char *sum = summarise(&f, "  The library is closed\non Sundays.  ");
+  cr_assert_not_null(sum, "failed: %s", f.env.err);
+  cr_assert_str_eq(sum, "The library is closed on Sundays.");
+  free(sum);
+  baton__executor_ots.release(f.state);
+}
+
+Test(executors_ots, empty_or_oversized_text_is_an_error) {
+  fixture f;
+  fx_setup(&f);
+  cr_assert_null(summarise(&f, " \n "));
+  cr_assert(strstr(f.env.err, "non-empty"), "unclear: %s", f.env.err);
+  f.cfg.max_text_bytes = 50;
+  cr_assert_null(summarise(&f, paragraph));
+  cr_assert(strstr(f.env.err, "limit"), "unclear: %s", f.env.err);
+  baton__executor_ots.release(f.state);
+}
+
+#else
+Test(executors_ots, not_built) { cr_skip_test("built without libots-1"); }
+#endif

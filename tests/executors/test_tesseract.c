@@ -1,0 +1,225 @@
+/* test_tesseract.c — the tesseract image-to-text executor: availability, OCR of rendered text, bad inputs. */
+#include <criterion/criterion.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "executors/executor.h"
+#include "support/support.h"
+
+#if defined(BATON_HAVE_TESSERACT)
+
+typedef struct fixture {
+  baton__config cfg;
+  baton__exec_env env;
+  atomic_int cancel;
+  char *dir;
+  void *state;
+} fixture;
+
+static void fx_setup(fixture *f) {
+  memset(f, 0, sizeof *f);
+  f->cfg.tesseract_lang = (char *)"eng";
+  f->cfg.max_input_bytes = 8u * 1024u * 1024u;
+  f->cfg.max_text_bytes = 64u * 1024u;
+  f->dir = bt_tmpdir();
+  atomic_init(&f->cancel, 0);
+  f->env.cfg = &f->cfg;
+  f->env.workspace = f->dir;
+  f->env.file_prefix = "task0";
+  f->env.cancel = &f->cancel;
+  char err[512] = "";
+  cr_assert_eq(baton__executor_tesseract.init(&f->cfg, &f->state, err, sizeof err), 0,
+               "init failed: %s", err);
+}
+
+static void fx_teardown(fixture *f) {
+  baton__executor_tesseract.release(f->state);
+  bt_rmtree(f->dir);
+  free(f->dir);
+}
+
+/* Runs OCR on path; returns the text (caller frees) or NULL with env.err set. */
+static char *ocr(fixture *f, const char *path) {
+  baton__values in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  cr_assert_eq(baton__values_add(&in, "image", BATON__T_IMAGE, path), 0);
+  f->env.err[0] = '\0';
+  int rc = baton__executor_tesseract.run(f->state, "image-to-text", &in, &f->env, &out);
+  char *text = NULL;
+  if (rc == 0) {
+    const baton__value *v = baton__values_get(&out, "text");
+    cr_assert_not_null(v, "no text output");
+    cr_assert_eq(v->type, BATON__T_TEXT);
+    text = baton__strdup(v->data);
+  } else {
+    cr_assert_neq(f->env.err[0], '\0', "failure without a message");
+  }
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return text;
+}
+
+static char *render(fixture *f, const char *text, const char *name) {
+  char *path = baton__path_join(f->dir, name);
+  if (!bt_render_text_png(text, path))
+    cr_skip_test("ImageMagick (/usr/bin/convert) is not installed");
+  return path;
+}
+
+static void lower(char *s) {
+  for (; *s; s++)
+    *s = (char)tolower((unsigned char)*s);
+}
+
+Test(executors_tesseract, is_available_with_the_english_data) {
+  baton__config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.tesseract_lang = (char *)"eng";
+  char why[512] = "unset";
+  cr_assert(baton__executor_tesseract.available(&cfg, why, sizeof why), "unavailable: %s", why);
+  cr_assert_str_eq(why, "");
+  cr_assert_str_eq(baton__executor_tesseract.model_id, "local/tesseract");
+  cr_assert_str_eq(baton__executor_tesseract.tasks[0], "image-to-text");
+}
+
+Test(executors_tesseract, says_which_language_data_is_missing) {
+  baton__config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.tesseract_lang = (char *)"eng+qqq";
+  char why[512] = "";
+  cr_assert_not(baton__executor_tesseract.available(&cfg, why, sizeof why));
+  cr_assert(strstr(why, "'qqq'") && strstr(why, "tessdata") && strstr(why, "tesseract-ocr-qqq"),
+            "unclear reason: %s", why);
+  cfg.tesseract_lang = (char *)"eng";
+  cfg.tesseract_datapath = (char *)"/nonexistent/tessdata";
+  cr_assert_not(baton__executor_tesseract.available(&cfg, why, sizeof why));
+  cr_assert(strstr(why, "/nonexistent/tessdata"), "unclear reason: %s", why);
+}
+
+Test(executors_tesseract, reads_back_a_rendered_sentence) {
+  fixture f;
+  fx_setup(&f);
+  const char *sentence = "The library opens at nine every morning.";
+  char *png = render(&f, sentence, "line.png");
+  char *text = ocr(&f, png);
+  cr_assert_not_null(text, "OCR failed: %s", f.env.err);
+  char want[128];
+  baton__fmt(want, sizeof want, "%s", sentence);
+  lower(want);
+  lower(text);
+  cr_assert_str_eq(text, want);
+  free(text);
+  free(png);
+  fx_teardown(&f);
+}
+
+Test(executors_tesseract, joins_wrapped_lines_into_one_paragraph) {
+  fixture f;
+  fx_setup(&f);
+  /* Long enough that the 1400-pixel caption wraps it over several lines. */
+  const char *para = "Please return all borrowed books to the front desk before closing time, "
+                     "and keep your voices down in the quiet reading room upstairs.";
+  char *png = render(&f, para, "para.png");
+  char *text = ocr(&f, png);
+  cr_assert_not_null(text, "OCR failed: %s", f.env.err);
+  cr_assert_null(strchr(text, '\n'), "lines of one paragraph were not joined: %s", text);
+  char want[256];
+  baton__fmt(want, sizeof want, "%s", para);
+  lower(want);
+  lower(text);
+  cr_assert_str_eq(text, want);
+  free(text);
+  free(png);
+  fx_teardown(&f);
+}
+
+Test(executors_tesseract, missing_file_error_names_the_path) {
+  fixture f;
+  fx_setup(&f);
+  char *path = baton__path_join(f.dir, "no-such-image.png");
+  char *text = ocr(&f, path);
+  cr_assert_null(text);
+  cr_assert(strstr(f.env.err, path), "error does not name the file: %s", f.env.err);
+  free(path);
+  fx_teardown(&f);
+}
+
+Test(executors_tesseract, a_file_that_is_not_an_image_is_refused_by_name) {
+  fixture f;
+  fx_setup(&f);
+  char *path = baton__path_join(f.dir, "notes.png");
+  bt_write(path, "this is plain text pretending to be a picture\n");
+  char *text = ocr(&f, path);
+  cr_assert_null(text);
+  cr_assert(strstr(f.env.err, path) && strstr(f.env.err, "not an image"),
+            "unclear error: %s", f.env.err);
+  free(path);
+  fx_teardown(&f);
+}
+
+Test(executors_tesseract, refuses_images_over_the_input_limit) {
+  fixture f;
+  fx_setup(&f);
+  char *png = render(&f, "Too big.", "big.png");
+  f.cfg.max_input_bytes = 100;
+  char *text = ocr(&f, png);
+  cr_assert_null(text);
+  cr_assert(strstr(f.env.err, "too large") && strstr(f.env.err, "100"),
+            "unclear error: %s", f.env.err);
+  free(png);
+  fx_teardown(&f);
+}
+
+Test(executors_tesseract, a_cancelled_task_does_not_run) {
+  fixture f;
+  fx_setup(&f);
+  char *png = render(&f, "Never read.", "c.png");
+  atomic_store(&f.cancel, 1);
+  char *text = ocr(&f, png);
+  cr_assert_null(text);
+  cr_assert(strstr(f.env.err, "cancel"), "unclear error: %s", f.env.err);
+  free(png);
+  fx_teardown(&f);
+}
+
+Test(executors_tesseract, a_task_past_its_timeout_is_stopped) {
+  fixture f;
+  fx_setup(&f);
+  char *png = render(&f, "Please return all borrowed books to the front desk before closing time.",
+                     "slow.png");
+  f.env.timeout_ms = 1;
+  char *text = ocr(&f, png);
+  cr_assert_null(text, "OCR finished within 1 ms: %s", text ? text : "");
+  cr_assert(strstr(f.env.err, "ran past 1 ms"), "unclear error: %s", f.env.err);
+  /* The instance is still usable afterwards. */
+  f.env.timeout_ms = 0;
+  text = ocr(&f, png);
+  cr_assert_not_null(text, "OCR failed after a timeout: %s", f.env.err);
+  free(text);
+  free(png);
+  fx_teardown(&f);
+}
+
+Test(executors_tesseract, reads_the_example_sign) {
+  char *sign = bt_source_path("examples/sign.png");
+  if (!baton__file_exists(sign)) {
+    free(sign);
+    cr_skip_test("examples/sign.png is absent (run scripts/make-example.sh)");
+  }
+  fixture f;
+  fx_setup(&f);
+  char *text = ocr(&f, sign);
+  cr_assert_not_null(text, "OCR failed: %s", f.env.err);
+  lower(text);
+  cr_assert(strstr(text, "library") && strstr(text, "monday"), "unexpected text: %s", text);
+  free(text);
+  free(sign);
+  fx_teardown(&f);
+}
+
+#else
+Test(executors_tesseract, not_built) { cr_skip_test("built without libtesseract"); }
+#endif

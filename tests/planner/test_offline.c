@@ -1,0 +1,345 @@
+/* test_offline.c — the rule-based planner: wordings of common chains, linking, TaskBench floor. */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "planner/offline.h"
+#include "planner/taskgraph.h"
+#include "registry/registry.h"
+#include "support/support.h"
+#include "core/banned.h"
+
+extern const unsigned char baton__catalogue_yaml[];
+extern const size_t baton__catalogue_yaml_len;
+
+/* The shipped catalogue's tasks, through the registry. */
+static char *tmp_dir;
+static baton__registry *reg;
+static const baton__taskspec *tasks;
+static size_t n_tasks;
+
+static void open_registry(void) {
+  tmp_dir = bt_tmpdir();
+  char *db = baton__path_join(tmp_dir, "registry.db");
+  char err[512] = "";
+  cr_assert_eq(baton__registry_open(db, (const char *)baton__catalogue_yaml,
+                                    baton__catalogue_yaml_len, &reg, err, sizeof err),
+               0, "%s", err);
+  free(db);
+  tasks = baton__registry_tasks(reg, &n_tasks);
+  cr_assert_gt(n_tasks, 10);
+}
+
+static void close_registry(void) {
+  baton__registry_close(reg);
+  reg = NULL;
+  bt_rmtree(tmp_dir);
+  free(tmp_dir);
+}
+
+TestSuite(planner_offline, .init = open_registry, .fini = close_registry);
+
+static const baton__taskspec *lookup(void *ud, const char *name) {
+  return baton__registry_task(ud, name);
+}
+
+/* Renders a graph compactly: "image-to-text(image=sign.png) summarization(text=<0>)".
+ * Dependencies that are not also references show as "[deps 0 1]". */
+static char *render(const baton__graph *g) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  for (size_t i = 0; i < g->n; i++) {
+    const baton__task *t = &g->tasks[i];
+    baton__sb_addf(&sb, "%s%s(", i ? " " : "", t->task);
+    size_t refs = 0;
+    for (size_t a = 0; a < t->n_args; a++) {
+      if (t->args[a].ref >= 0) {
+        baton__sb_addf(&sb, "%s%s=<%d>", a ? "," : "", t->args[a].name, t->args[a].ref);
+        refs++;
+      } else {
+        baton__sb_addf(&sb, "%s%s=%s", a ? "," : "", t->args[a].name, t->args[a].value);
+      }
+    }
+    baton__sb_adds(&sb, ")");
+    if (t->n_deps != refs) {
+      baton__sb_adds(&sb, "[deps");
+      for (size_t d = 0; d < t->n_deps; d++)
+        baton__sb_addf(&sb, " %d", t->deps[d]);
+      baton__sb_adds(&sb, "]");
+    }
+  }
+  return baton__sb_detach(&sb);
+}
+
+/* Plans `request` (with optional inputs), validates against the catalogue
+ * and returns the rendering (caller frees). */
+static char *plan_inputs(const char *request, const char *const *inputs, size_t n_inputs) {
+  baton__graph g;
+  char err[512] = "";
+  int rc = baton__plan_offline(request, inputs, n_inputs, tasks, n_tasks, &g, err, sizeof err);
+  cr_assert_eq(rc, 0, "'%s' was not planned: %s", request, err);
+  cr_assert_eq(baton__graph_validate(&g, lookup, reg, err, sizeof err), 0,
+               "'%s' gave an invalid plan: %s", request, err);
+  for (size_t i = 0; i < g.n; i++)
+    cr_assert_eq(g.tasks[i].id, (int)i, "ids are 0..n-1 in order");
+  char *out = render(&g);
+  baton__graph_release(&g);
+  return out;
+}
+
+static char *plan(const char *request) { return plan_inputs(request, NULL, 0); }
+
+#define EXPECT_PLAN(request, expected)                                               \
+  do {                                                                               \
+    char *got_ = plan(request);                                                      \
+    cr_expect_str_eq(got_, (expected), "for '%s'", (request));                      \
+    free(got_);                                                                      \
+  } while (0)
+
+Test(planner_offline, reads_summarises_and_speaks_a_sign) {
+  const char *want = "image-to-text(image=examples/sign.png) summarization(text=<0>) "
+                     "text-to-speech(text=<1>)";
+  EXPECT_PLAN("read the text in examples/sign.png, summarize it and read it aloud", want);
+  EXPECT_PLAN("OCR examples/sign.png; summarise it; finally speak the summary", want);
+  EXPECT_PLAN("Please extract the text from examples/sign.png. Then give me a summary of it, "
+              "and read the summary out loud.",
+              want);
+  EXPECT_PLAN("Scan 'examples/sign.png' and summarize what it says, then say the summary out loud",
+              want);
+}
+
+Test(planner_offline, reads_and_translates_with_the_target_language) {
+  EXPECT_PLAN("Could you OCR sign.png and then translate the result into Spanish?",
+              "image-to-text(image=sign.png) translation(text=<0>,src_lang=en,tgt_lang=es)");
+  EXPECT_PLAN("What does the sign in street.png say? Translate it to French.",
+              "image-to-text(image=street.png) translation(text=<0>,src_lang=en,tgt_lang=fr)");
+  EXPECT_PLAN("Translate this to German: 'Where is the station?'",
+              "translation(text=Where is the station?,src_lang=en,tgt_lang=de)");
+  EXPECT_PLAN("Translate 'hola amigos' from Spanish",
+              "translation(text=hola amigos,src_lang=es,tgt_lang=en)");
+}
+
+Test(planner_offline, summarises_in_another_language_and_speaks) {
+  EXPECT_PLAN("Summarise 'Baton turns requests into task graphs and runs them in order.' in "
+              "Spanish and say it out loud",
+              "summarization(text=Baton turns requests into task graphs and runs them in order.) "
+              "translation(text=<0>,src_lang=en,tgt_lang=es) text-to-speech(text=<1>)");
+  EXPECT_PLAN("Translate \"Good morning, everyone\" into Catalan and read it out loud",
+              "translation(text=Good morning, everyone,src_lang=en,tgt_lang=ca) "
+              "text-to-speech(text=<0>)");
+}
+
+Test(planner_offline, transcribes_and_summarises_a_recording) {
+  const char *want = "automatic-speech-recognition(audio=meeting.wav) summarization(text=<0>)";
+  EXPECT_PLAN("Please transcribe meeting.wav, then give me a short summary", want);
+  EXPECT_PLAN("Transcribe the interview in 'meeting.wav' and summarize it", want);
+  EXPECT_PLAN("I have a recording \"my talk.wav\". Write down what was said and sum it up.",
+              "automatic-speech-recognition(audio=my talk.wav) summarization(text=<0>)");
+}
+
+Test(planner_offline, turns_words_on_a_photo_into_speech) {
+  const char *want = "image-to-text(image=photo.jpg) text-to-speech(text=<0>)";
+  EXPECT_PLAN("Take photo.jpg, extract the words written on it, and turn them into speech", want);
+  EXPECT_PLAN("Read the sign in photo.jpg aloud", want);
+}
+
+Test(planner_offline, plans_single_tasks_of_other_kinds) {
+  EXPECT_PLAN("Generate an image of a cat playing piano",
+              "text-to-image(text=a cat playing piano)");
+  EXPECT_PLAN("Detect the objects in kitchen.jpg", "object-detection(image=kitchen.jpg)");
+  EXPECT_PLAN("Classify the sentiment of 'I love this product'",
+              "text-classification(text=I love this product)");
+  EXPECT_PLAN("Could you please remove the background noise from call.wav?",
+              "audio-to-audio(audio=call.wav)");
+}
+
+Test(planner_offline, does_not_split_inside_phrases_or_quotes) {
+  EXPECT_PLAN("Make kitchen.jpg black and white", "image-to-image(image=kitchen.jpg)");
+  EXPECT_PLAN("Summarize 'Cats sleep, then eat, and then translate nothing.'",
+              "summarization(text=Cats sleep, then eat, and then translate nothing.)");
+}
+
+Test(planner_offline, makes_one_task_per_named_file) {
+  EXPECT_PLAN("Detect objects in a.jpg and b.jpg",
+              "object-detection(image=a.jpg) object-detection(image=b.jpg)");
+}
+
+Test(planner_offline, uses_input_files_for_steps_that_name_none) {
+  const char *inputs[] = {"/tmp/holiday photo.png"};
+  char *got = plan_inputs("Describe this image", inputs, 1);
+  cr_expect_str_eq(got, "image-to-text(image=/tmp/holiday photo.png)");
+  free(got);
+  baton__graph g;
+  char err[256] = "";
+  cr_assert_eq(baton__plan_offline("Describe this image", NULL, 0, tasks, n_tasks, &g, err,
+                                   sizeof err),
+               -1);
+  cr_assert(strstr(err, "needs an image") != NULL, "%s", err);
+  cr_assert_eq(g.n, 0);
+}
+
+Test(planner_offline, reports_requests_with_no_task) {
+  const char *none[] = {"hello there, how are you", "", "   ", "the weather is nice today"};
+  for (size_t i = 0; i < 4; i++) {
+    baton__graph g;
+    char err[256] = "";
+    cr_assert_eq(baton__plan_offline(none[i], NULL, 0, tasks, n_tasks, &g, err, sizeof err), -1,
+                 "'%s' was planned", none[i]);
+    cr_assert(strstr(err, "could not find any task in the request") != NULL, "%s", err);
+    cr_assert_eq(g.n, 0);
+  }
+}
+
+Test(planner_offline, is_deterministic) {
+  const char *r = "read the text in sign.png, translate it to German and read it aloud";
+  char *a = plan(r), *b = plan(r);
+  cr_assert_str_eq(a, b);
+  free(a);
+  free(b);
+}
+
+Test(planner_offline, survives_odd_and_oversized_requests) {
+  const char *odd[] = {"'", "\"", "'unclosed quote and then translate", "and and and , , then then",
+                       "\xe2\x80\x9c" "curly" "\xe2\x80\x9d then \xe2\x80\x98x\xe2\x80\x99 and",
+                       ".png .wav", "translate \"\" into", "read . . . aloud ; ; ;",
+                       "\xff\xfe\xfd summarize \x01\x02"};
+  for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+    baton__graph g;
+    char err[256] = "";
+    int rc = baton__plan_offline(odd[i], NULL, 0, tasks, n_tasks, &g, err, sizeof err);
+    if (rc == 0)
+      cr_assert_eq(baton__graph_validate(&g, lookup, reg, err, sizeof err), 0, "%s", err);
+    else
+      cr_assert(err[0] != '\0', "no message for '%s'", odd[i]);
+    baton__graph_release(&g);
+  }
+  /* Far too long: a clear refusal. */
+  size_t n = 40000;
+  char *big = malloc(n + 1);
+  for (size_t i = 0; i < n; i++)
+    big[i] = "summarize and "[i % 14];
+  big[n] = '\0';
+  baton__graph g;
+  char err[256] = "";
+  cr_assert_eq(baton__plan_offline(big, NULL, 0, tasks, n_tasks, &g, err, sizeof err), -1);
+  cr_assert(strstr(err, "too long") != NULL, "%s", err);
+  /* Many steps within the size limit: bounded, not a crash. */
+  big[8000] = '\0';
+  int rc = baton__plan_offline(big, NULL, 0, tasks, n_tasks, &g, err, sizeof err);
+  cr_assert(rc == 0 || strstr(err, "more than") != NULL || strstr(err, "too many") != NULL,
+            "%s", err);
+  baton__graph_release(&g);
+  free(big);
+}
+
+/* ---- TaskBench regression floor ---------------------------------------- */
+
+#define TB_RECORDS 60
+#define TB_MAX_NODES 32
+
+static void norm_tool(const char *s, char *out, size_t cap) {
+  size_t i = 0;
+  for (; s[i] && i + 1 < cap; i++) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z')
+      c = (char)(c - 'A' + 'a');
+    out[i] = (c == '_' || c == ' ') ? '-' : c;
+  }
+  out[i] = '\0';
+}
+
+typedef struct {
+  char names[TB_MAX_NODES][96];
+  size_t n;
+} nameset;
+
+static void nameset_add(nameset *s, const char *name) {
+  for (size_t i = 0; i < s->n; i++)
+    if (strcmp(s->names[i], name) == 0)
+      return;
+  if (s->n < TB_MAX_NODES)
+    norm_tool(name, s->names[s->n++], sizeof s->names[0]);
+}
+
+static bool nameset_has(const nameset *s, const char *name) {
+  for (size_t i = 0; i < s->n; i++)
+    if (strcmp(s->names[i], name) == 0)
+      return true;
+  return false;
+}
+
+Test(planner_offline, keeps_taskbench_node_f1_above_the_floor) {
+  char *tools_path = bt_shared_data("taskbench/huggingface/tool_desc.json");
+  char *data_path = bt_shared_data("taskbench/huggingface/data_part.jsonl");
+  BT_SKIP_IF_NO_SHARED(tools_path, "taskbench/huggingface/tool_desc.json");
+  BT_SKIP_IF_NO_SHARED(data_path, "taskbench/huggingface/data_part.jsonl");
+
+  size_t len = 0;
+  char *text = bt_slurp(tools_path, &len);
+  cJSON *desc = cJSON_ParseWithLength(text, len);
+  cr_assert_not_null(desc);
+  nameset tools = {.n = 0};
+  const cJSON *node;
+  cJSON_ArrayForEach(node, cJSON_GetObjectItemCaseSensitive(desc, "nodes")) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(node, "id");
+    char nm[96];
+    norm_tool(id->valuestring, nm, sizeof nm);
+    nameset_add(&tools, nm);
+  }
+  cJSON_Delete(desc);
+  free(text);
+
+  char *data = bt_slurp(data_path, &len);
+  long tp = 0, fp = 0, fn = 0;
+  int records = 0;
+  char *line = data;
+  while (records < TB_RECORDS && line && *line) {
+    char *nl = strchr(line, '\n');
+    if (nl)
+      *nl = '\0';
+    cJSON *rec = cJSON_Parse(line);
+    line = nl ? nl + 1 : NULL;
+    if (!rec)
+      continue;
+    records++;
+    nameset gold = {.n = 0}, pred = {.n = 0};
+    const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(rec, "task_nodes");
+    cJSON_ArrayForEach(node, nodes) {
+      /* (one record holds its nodes in an object of steps: same loop) */
+      const cJSON *task = cJSON_GetObjectItemCaseSensitive(node, "task");
+      if (cJSON_IsString(task)) {
+        char nm[96];
+        norm_tool(task->valuestring, nm, sizeof nm);
+        nameset_add(&gold, nm);
+      }
+    }
+    const cJSON *ins = cJSON_GetObjectItemCaseSensitive(rec, "instruction");
+    baton__graph g;
+    char err[256];
+    if (cJSON_IsString(ins) &&
+        baton__plan_offline(ins->valuestring, NULL, 0, tasks, n_tasks, &g, err, sizeof err) == 0) {
+      for (size_t i = 0; i < g.n; i++) {
+        char nm[96];
+        norm_tool(g.tasks[i].task, nm, sizeof nm);
+        if (nameset_has(&tools, nm)) /* names that are not tools are ignored */
+          nameset_add(&pred, nm);
+      }
+      baton__graph_release(&g);
+    }
+    for (size_t i = 0; i < pred.n; i++)
+      nameset_has(&gold, pred.names[i]) ? tp++ : fp++;
+    for (size_t i = 0; i < gold.n; i++)
+      if (!nameset_has(&pred, gold.names[i]))
+        fn++;
+    cJSON_Delete(rec);
+  }
+  free(data);
+  free(tools_path);
+  free(data_path);
+  cr_assert_eq(records, TB_RECORDS, "read %d records", records);
+  double f1 = 2.0 * (double)tp / (2.0 * (double)tp + (double)fp + (double)fn);
+  cr_assert_geq(f1, 0.5, "pooled node F1 %.3f on the first %d TaskBench records fell below 0.5",
+                f1, TB_RECORDS);
+}

@@ -1,0 +1,629 @@
+/* test_registry.c — the SQLite model registry: schema, seeding, matching, listing, searching. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "registry/catalogue.h"
+#include "registry/registry.h"
+#include "support/support.h"
+
+/* ---------------------------------------------------------------------- */
+/* Helpers                                                                  */
+
+static char *g_dir;
+static char *g_db;
+
+static void setup(void) {
+  g_dir = bt_tmpdir();
+  g_db = baton__path_join(g_dir, "sub/registry.db");
+}
+
+static void teardown(void) {
+  bt_rmtree(g_dir);
+  free(g_dir);
+  free(g_db);
+}
+
+static baton__registry *open_shipped(void) {
+  char err[512] = "";
+  baton__registry *reg = NULL;
+  int rc = baton__registry_open(g_db, (const char *)baton__catalogue_yaml,
+                                baton__catalogue_yaml_len, &reg, err, sizeof err);
+  cr_assert_eq(rc, 0, "open failed: %s", err);
+  cr_assert_not_null(reg);
+  return reg;
+}
+
+/* Runs a query returning one integer against the database file directly. */
+static long long db_int(const char *sql) {
+  sqlite3 *db = NULL;
+  cr_assert_eq(sqlite3_open_v2(g_db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+  cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+  long long v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+static void db_exec(const char *sql) {
+  sqlite3 *db = NULL;
+  cr_assert_eq(sqlite3_open_v2(g_db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+  sqlite3_close(db);
+}
+
+/* Counts lines of the shipped catalogue that start with prefix. */
+static size_t count_lines(const char *prefix) {
+  size_t n = 0, plen = strlen(prefix);
+  const char *p = (const char *)baton__catalogue_yaml;
+  while (p && *p) {
+    if (!strncmp(p, prefix, plen))
+      n++;
+    p = strchr(p, '\n');
+    if (p)
+      p++;
+  }
+  return n;
+}
+
+static bool accept_all(void *ud, const char *endpoint, char *why, size_t whylen) {
+  (void)ud;
+  (void)endpoint;
+  (void)why;
+  (void)whylen;
+  return true;
+}
+
+static bool reject_hf(void *ud, const char *endpoint, char *why, size_t whylen) {
+  (void)ud;
+  if (!strcmp(endpoint, "hf-inference")) {
+    baton__fmt(why, whylen, "no HF_TOKEN");
+    return false;
+  }
+  return true;
+}
+
+static bool only_hf(void *ud, const char *endpoint, char *why, size_t whylen) {
+  (void)ud;
+  if (strcmp(endpoint, "hf-inference") != 0) {
+    baton__fmt(why, whylen, "not a Hub model");
+    return false;
+  }
+  return true;
+}
+
+static bool reject_all(void *ud, const char *endpoint, char *why, size_t whylen) {
+  (void)endpoint;
+  (*(int *)ud)++;
+  baton__fmt(why, whylen, "nothing runs here");
+  return false;
+}
+
+static void release_all(baton__model *m, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    baton__model_release(&m[i]);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Schema and seeding                                                       */
+
+TestSuite(registry_registry, .init = setup, .fini = teardown);
+
+Test(registry_registry, seeding_from_shipped_catalogue_creates_all_tasks_and_local_models) {
+  baton__registry *reg = open_shipped();
+  size_t n = 0;
+  const baton__taskspec *tasks = baton__registry_tasks(reg, &n);
+  size_t expected = count_lines("  - name: ");
+  cr_assert_gt(expected, 20, "catalogue should list the Hugging Face tasks");
+  cr_assert_eq(n, expected, "every task of the catalogue is loaded (%zu of %zu)", n, expected);
+  cr_assert_str_eq(tasks[0].name, "image-to-text", "tasks keep catalogue order");
+
+  const baton__taskspec *ocr = baton__registry_task(reg, "image-to-text");
+  cr_assert_not_null(ocr);
+  cr_assert_eq(ocr->inputs, BATON__T_IMAGE);
+  cr_assert_eq(ocr->outputs, BATON__T_TEXT);
+  cr_assert_not_null(strstr(ocr->keywords, "|text on|"),
+                     "keywords are '|'-joined phrases: %s", ocr->keywords);
+  const baton__taskspec *vqa = baton__registry_task(reg, "visual-question-answering");
+  cr_assert_not_null(vqa);
+  cr_assert_eq(vqa->inputs, BATON__T_IMAGE | BATON__T_TEXT);
+  cr_assert_null(baton__registry_task(reg, "no-such-task"));
+
+  const char *want[][3] = {{"local/tesseract", "image-to-text", "local:tesseract"},
+                           {"local/espeak-ng", "text-to-speech", "local:espeak-ng"},
+                           {"local/ots", "summarization", "local:ots"},
+                           {"local/apertium", "translation", "local:apertium"}};
+  char err[512] = "";
+  for (size_t i = 0; i < 4; i++) {
+    cJSON *arr = baton__registry_list(reg, want[i][1], 0, err, sizeof err);
+    cr_assert_not_null(arr, "%s", err);
+    bool found = false;
+    cJSON *it;
+    cJSON_ArrayForEach(it, arr) {
+      const char *id = cJSON_GetObjectItem(it, "id")->valuestring;
+      if (!strcmp(id, want[i][0])) {
+        found = true;
+        cr_assert_str_eq(cJSON_GetObjectItem(it, "endpoint")->valuestring, want[i][2]);
+        cr_assert_str_eq(cJSON_GetObjectItem(it, "task")->valuestring, want[i][1]);
+      }
+    }
+    cr_assert(found, "%s is seeded under %s", want[i][0], want[i][1]);
+    cJSON_Delete(arr);
+  }
+  baton__registry_close(reg);
+  cr_assert_eq(db_int("SELECT count(*) FROM models"), (long long)count_lines("  - id: "));
+}
+
+Test(registry_registry, reopening_does_not_reseed_or_duplicate) {
+  baton__registry *reg = open_shipped();
+  baton__registry_close(reg);
+  long long models = db_int("SELECT count(*) FROM models");
+  long long tasks = db_int("SELECT count(*) FROM tasks");
+  db_exec("UPDATE models SET likes = 4242 WHERE id = 'gpt2'");
+
+  /* Reopen with the shipped catalogue, then with a different one: neither
+   * adds, replaces or duplicates anything. */
+  reg = open_shipped();
+  baton__registry_close(reg);
+  const char *other = "tasks:\n  - {name: smelling, description: x, inputs: [text], outputs: [text]}\n";
+  char err[512] = "";
+  cr_assert_eq(baton__registry_open(g_db, other, strlen(other), &reg, err, sizeof err), 0, "%s",
+               err);
+  cr_assert_null(baton__registry_task(reg, "smelling"));
+  baton__registry_close(reg);
+
+  cr_assert_eq(db_int("SELECT count(*) FROM models"), models);
+  cr_assert_eq(db_int("SELECT count(*) FROM tasks"), tasks);
+  cr_assert_eq(db_int("SELECT likes FROM models WHERE id = 'gpt2'"), 4242);
+  cr_assert_eq(db_int("SELECT count(*) FROM models_fts WHERE models_fts MATCH 'tesseract'"), 1);
+}
+
+Test(registry_registry, schema_version_and_wal_mode_are_recorded) {
+  baton__registry *reg = open_shipped();
+  baton__registry_close(reg);
+  cr_assert_eq(db_int("PRAGMA user_version"), BATON__REGISTRY_SCHEMA);
+  cr_assert_eq(db_int("SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+  cr_assert_eq(db_int("SELECT count(*) FROM sqlite_master WHERE name = 'health'"), 1);
+}
+
+Test(registry_registry, database_with_newer_schema_is_refused_clearly) {
+  baton__registry *reg = open_shipped();
+  baton__registry_close(reg);
+  db_exec("PRAGMA user_version = 99");
+  reg = NULL;
+  char err[512] = "";
+  int rc = baton__registry_open(g_db, (const char *)baton__catalogue_yaml,
+                                baton__catalogue_yaml_len, &reg, err, sizeof err);
+  cr_assert_eq(rc, -1);
+  cr_assert_null(reg);
+  cr_assert_not_null(strstr(err, "schema version 99"), "message: %s", err);
+  cr_assert_not_null(strstr(err, "newer"), "message: %s", err);
+  cr_assert_eq(db_int("PRAGMA user_version"), 99, "the database is left alone");
+}
+
+Test(registry_registry, file_that_is_not_a_database_is_refused) {
+  baton__mkdirs(g_dir, 0700);
+  char *sub = baton__path_join(g_dir, "sub");
+  baton__mkdirs(sub, 0700);
+  free(sub);
+  bt_write(g_db, "this is not an SQLite database, just some text that is long enough....\n"
+                 "................................................................\n");
+  baton__registry *reg = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__registry_open(g_db, (const char *)baton__catalogue_yaml,
+                                    baton__catalogue_yaml_len, &reg, err, sizeof err),
+               -1);
+  cr_assert_null(reg);
+  cr_assert_not_null(strstr(err, "registry"), "message: %s", err);
+}
+
+/* Opens with a catalogue that must fail; checks the message names the line
+ * and that nothing was inserted. */
+static void expect_bad_catalogue(const char *yaml, const char *line, const char *also) {
+  baton__registry *reg = NULL;
+  char err[512] = "";
+  int rc = baton__registry_open(g_db, yaml, strlen(yaml), &reg, err, sizeof err);
+  cr_assert_eq(rc, -1, "a bad catalogue must fail");
+  cr_assert_null(reg);
+  cr_assert_not_null(strstr(err, line), "message should name %s: %s", line, err);
+  if (also)
+    cr_assert_not_null(strstr(err, also), "message should mention %s: %s", also, err);
+  cr_assert_eq(db_int("SELECT count(*) FROM tasks"), 0, "no task half-inserted");
+  cr_assert_eq(db_int("SELECT count(*) FROM models"), 0, "no model half-inserted");
+}
+
+Test(registry_registry, yaml_syntax_error_names_the_line_and_inserts_nothing) {
+  expect_bad_catalogue("version: 1\n"
+                       "tasks:\n"
+                       "  - name: a\n"
+                       "    description: bad: colon\n"
+                       "    inputs: [text]\n",
+                       "line 4", "YAML");
+}
+
+Test(registry_registry, model_with_unknown_task_names_the_line_and_inserts_nothing) {
+  expect_bad_catalogue("version: 1\n"
+                       "tasks:\n"
+                       "  - {name: alpha, description: First, inputs: [text], outputs: [text]}\n"
+                       "  - {name: beta, description: Second, inputs: [image], outputs: [text]}\n"
+                       "models:\n"
+                       "  - {id: good/one, task: alpha, endpoint: hf-inference}\n"
+                       "  - id: bad/two\n"
+                       "    task: no-such-task\n"
+                       "    endpoint: hf-inference\n",
+                       "line 8", "no-such-task");
+}
+
+Test(registry_registry, task_with_unknown_type_names_the_line_and_inserts_nothing) {
+  expect_bad_catalogue("tasks:\n"
+                       "  - name: alpha\n"
+                       "    description: First\n"
+                       "    inputs: [text]\n"
+                       "    outputs: [text]\n"
+                       "  - name: beta\n"
+                       "    description: Second\n"
+                       "    inputs: [text, smell]\n"
+                       "    outputs: [text]\n",
+                       "line 8", "smell");
+}
+
+Test(registry_registry, duplicate_model_id_is_an_error) {
+  expect_bad_catalogue("tasks:\n"
+                       "  - {name: alpha, description: First, inputs: [text], outputs: [text]}\n"
+                       "models:\n"
+                       "  - {id: m/one, task: alpha, endpoint: hf-inference}\n"
+                       "  - {id: m/one, task: alpha, endpoint: local:x}\n",
+                       "line 5", "twice");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Matching                                                                 */
+
+Test(registry_registry, match_ranks_table_detector_first_for_scanned_documents) {
+  baton__registry *reg = open_shipped();
+  baton__model m[5];
+  size_t n = 0;
+  char err[512] = "";
+  int rc = baton__registry_match(reg, "object-detection", "detect tables in scanned documents",
+                                 accept_all, NULL, m, 5, &n, err, sizeof err);
+  cr_assert_eq(rc, 0, "%s", err);
+  cr_assert_geq(n, 2);
+  cr_assert_str_eq(m[0].id, "microsoft/table-transformer-detection");
+  cr_assert_gt(m[0].relevance, m[1].relevance);
+  cr_assert_geq(m[0].score, m[1].score);
+  for (size_t i = 0; i < n; i++)
+    cr_assert_str_eq(m[i].task, "object-detection");
+  release_all(m, n);
+
+  /* A general photo request goes to a general detector instead. */
+  rc = baton__registry_match(reg, "object-detection", "find the cars and people in the photo",
+                             accept_all, NULL, m, 5, &n, err, sizeof err);
+  cr_assert_eq(rc, 0, "%s", err);
+  cr_assert_neq(strcmp(m[0].id, "microsoft/table-transformer-detection"), 0);
+  release_all(m, n);
+  baton__registry_close(reg);
+}
+
+Test(registry_registry, match_ranks_english_to_spanish_model_first) {
+  baton__registry *reg = open_shipped();
+  baton__model m[10];
+  size_t n = 0;
+  char err[512] = "";
+  int rc = baton__registry_match(reg, "translation", "translate English text into Spanish",
+                                 accept_all, NULL, m, 10, &n, err, sizeof err);
+  cr_assert_eq(rc, 0, "%s", err);
+  cr_assert_geq(n, 3);
+  size_t first_hf = n;
+  for (size_t i = 0; i < n; i++) {
+    if (!strcmp(m[i].endpoint, "hf-inference")) {
+      first_hf = i;
+      break;
+    }
+  }
+  cr_assert_lt(first_hf, n);
+  cr_assert_str_eq(m[first_hf].id, "Helsinki-NLP/opus-mt-en-es");
+  cr_assert_gt(m[first_hf].relevance, 0.0);
+  cr_assert_gt(m[first_hf].popularity, 0.0);
+  for (size_t i = 1; i < n; i++)
+    cr_assert_geq(m[i - 1].score, m[i].score, "best first");
+  release_all(m, n);
+
+  /* French instead: the English-to-French model wins among hf models. */
+  rc = baton__registry_match(reg, "translation", "translate this into French", only_hf, NULL, m,
+                             10, &n, err, sizeof err);
+  cr_assert_eq(rc, 0, "%s", err);
+  cr_assert_geq(n, 1);
+  cr_assert_str_eq(m[0].id, "Helsinki-NLP/opus-mt-en-fr");
+  release_all(m, n);
+  baton__registry_close(reg);
+}
+
+Test(registry_registry, endpoint_callback_excludes_models_that_cannot_run) {
+  baton__registry *reg = open_shipped();
+  baton__model m[10];
+  size_t n = 0;
+  char err[512] = "";
+  int rc = baton__registry_match(reg, "translation", "translate English text into Spanish",
+                                 reject_hf, NULL, m, 10, &n, err, sizeof err);
+  cr_assert_eq(rc, 0, "%s", err);
+  cr_assert_eq(n, 1, "only the local translator remains");
+  cr_assert_str_eq(m[0].id, "local/apertium");
+  cr_assert_str_eq(m[0].endpoint, "local:apertium");
+  release_all(m, n);
+
+  rc = baton__registry_match(reg, "image-to-text", "read the text on the sign", reject_hf, NULL,
+                             m, 10, &n, err, sizeof err);
+  cr_assert_eq(rc, 0, "%s", err);
+  cr_assert_eq(n, 1);
+  cr_assert_str_eq(m[0].id, "local/tesseract");
+  release_all(m, n);
+
+  /* A task with only Hub models and everything rejected: no result, no error. */
+  int calls = 0;
+  n = 99;
+  rc = baton__registry_match(reg, "object-detection", "detect cars", reject_all, &calls, m, 10, &n,
+                             err, sizeof err);
+  cr_assert_eq(rc, 0, "rejecting every endpoint is not an error: %s", err);
+  cr_assert_eq(n, 0);
+  cr_assert_geq(calls, 2, "the callback was asked about each candidate");
+  baton__registry_close(reg);
+}
+
+Test(registry_registry, match_returns_at_most_max_and_ranks_without_text) {
+  baton__registry *reg = open_shipped();
+  baton__model m[2];
+  size_t n = 0;
+  char err[512] = "";
+  int rc = baton__registry_match(reg, "translation", "translate to German", NULL, NULL, m, 2, &n,
+                                 err, sizeof err);
+  cr_assert_eq(rc, 0, "%s", err);
+  cr_assert_eq(n, 2);
+  release_all(m, n);
+
+  /* No text (or only common words): popularity alone decides. */
+  baton__model all[10];
+  rc = baton__registry_match(reg, "summarization", NULL, only_hf, NULL, all, 10, &n, err,
+                             sizeof err);
+  cr_assert_eq(rc, 0, "%s", err);
+  cr_assert_geq(n, 2);
+  cr_assert_str_eq(all[0].id, "facebook/bart-large-cnn", "the most popular summariser first");
+  for (size_t i = 0; i < n; i++)
+    cr_assert_eq(all[i].relevance, 0.0);
+  release_all(all, n);
+  rc = baton__registry_match(reg, "summarization", "the and of it", only_hf, NULL, all, 10, &n,
+                             err, sizeof err);
+  cr_assert_eq(rc, 0, "%s", err);
+  cr_assert_str_eq(all[0].id, "facebook/bart-large-cnn");
+  release_all(all, n);
+
+  /* Unknown task: nothing, not an error. */
+  rc = baton__registry_match(reg, "no-such-task", "anything", NULL, NULL, m, 2, &n, err,
+                             sizeof err);
+  cr_assert_eq(rc, 0, "%s", err);
+  cr_assert_eq(n, 0);
+  baton__registry_close(reg);
+}
+
+Test(registry_registry, disabled_models_are_not_matched) {
+  baton__registry *reg = open_shipped();
+  baton__registry_close(reg);
+  db_exec("UPDATE models SET enabled = 0 WHERE id = 'microsoft/table-transformer-detection'");
+  reg = open_shipped();
+  baton__model m[10];
+  size_t n = 0;
+  char err[512] = "";
+  int rc = baton__registry_match(reg, "object-detection", "detect tables in scanned documents",
+                                 NULL, NULL, m, 10, &n, err, sizeof err);
+  cr_assert_eq(rc, 0, "%s", err);
+  cr_assert_geq(n, 1);
+  for (size_t i = 0; i < n; i++)
+    cr_assert_neq(strcmp(m[i].id, "microsoft/table-transformer-detection"), 0);
+  release_all(m, n);
+  baton__registry_close(reg);
+}
+
+Test(registry_registry, hostile_text_never_breaks_the_full_text_query) {
+  baton__registry *reg = open_shipped();
+  const char *hostile[] = {
+      "\"unbalanced quote",
+      "detect (tables AND NOT) OR NEAR(a b, 3) * - ^",
+      "id:gpt2 OR description:* \"\" ''",
+      "-tables +scanned {id description}: NEAR/2",
+      "\xc3\xa9t\xc3\xa9 \xe2\x80\x9c" "documento\xe2\x80\x9d espa\xc3\xb1ol",
+      "*",
+      "",
+  };
+  char err[512] = "";
+  for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+    baton__model m[5];
+    size_t n = 0;
+    int rc = baton__registry_match(reg, "object-detection", hostile[i], NULL, NULL, m, 5, &n, err,
+                                   sizeof err);
+    cr_assert_eq(rc, 0, "match on <%s> failed: %s", hostile[i], err);
+    cr_assert_gt(n, 0, "models are still returned for <%s>", hostile[i]);
+    release_all(m, n);
+  }
+  cJSON *r = baton__registry_search(reg, hostile[1], NULL, 0, err, sizeof err);
+  cr_assert_not_null(r, "%s", err);
+  cr_assert_gt(cJSON_GetArraySize(r), 0, "the plain words (detect, tables) still match");
+  cJSON_Delete(r);
+  /* A very long text is cut to its first words rather than failing. */
+  baton__sb big;
+  baton__sb_init(&big);
+  for (int i = 0; i < 2000; i++)
+    baton__sb_addf(&big, "word%d \"(", i);
+  baton__sb_adds(&big, "tables");
+  baton__model m[5];
+  size_t n = 0;
+  cr_assert_eq(baton__registry_match(reg, "object-detection", big.buf, NULL, NULL, m, 5, &n, err,
+                                     sizeof err),
+               0, "%s", err);
+  release_all(m, n);
+  baton__sb_release(&big);
+  baton__registry_close(reg);
+}
+
+Test(registry_registry, endpoint_of_a_model_is_looked_up_by_id) {
+  baton__registry *reg = open_shipped();
+  char ep[64];
+  cr_assert_eq(baton__registry_endpoint(reg, "local/ots", ep, sizeof ep), 0);
+  cr_assert_str_eq(ep, "local:ots");
+  cr_assert_eq(baton__registry_endpoint(reg, "facebook/bart-large-cnn", ep, sizeof ep), 0);
+  cr_assert_str_eq(ep, "hf-inference");
+  cr_assert_eq(baton__registry_endpoint(reg, "nobody/nothing", ep, sizeof ep), -1);
+  cr_assert_str_eq(ep, "");
+  char tiny[4];
+  cr_assert_eq(baton__registry_endpoint(reg, "local/ots", tiny, sizeof tiny), -1,
+               "an endpoint that does not fit is refused, not cut");
+  baton__registry_close(reg);
+  db_exec("UPDATE models SET enabled = 0 WHERE id = 'local/ots'");
+  reg = open_shipped();
+  cr_assert_eq(baton__registry_endpoint(reg, "local/ots", ep, sizeof ep), -1,
+               "a disabled model has no endpoint");
+  baton__registry_close(reg);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Listing and searching                                                    */
+
+Test(registry_registry, list_filters_by_task_and_honours_limit) {
+  baton__registry *reg = open_shipped();
+  char err[512] = "";
+  cJSON *all = baton__registry_list(reg, NULL, 0, err, sizeof err);
+  cr_assert_not_null(all, "%s", err);
+  cr_assert_eq((size_t)cJSON_GetArraySize(all), count_lines("  - id: "));
+  cJSON_Delete(all);
+
+  cJSON *tr = baton__registry_list(reg, "translation", 0, err, sizeof err);
+  cr_assert_not_null(tr, "%s", err);
+  int ntr = cJSON_GetArraySize(tr);
+  cr_assert_geq(ntr, 3);
+  cJSON *it;
+  cJSON_ArrayForEach(it, tr) {
+    cr_assert_str_eq(cJSON_GetObjectItem(it, "task")->valuestring, "translation");
+    cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(it, "downloads")));
+    cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(it, "likes")));
+    cr_assert(cJSON_IsString(cJSON_GetObjectItem(it, "description")));
+    cr_assert(cJSON_IsString(cJSON_GetObjectItem(it, "endpoint")));
+  }
+  cJSON_Delete(tr);
+
+  cJSON *two = baton__registry_list(reg, "translation", 2, err, sizeof err);
+  cr_assert_not_null(two, "%s", err);
+  cr_assert_eq(cJSON_GetArraySize(two), 2);
+  cJSON_Delete(two);
+
+  cJSON *none = baton__registry_list(reg, "no-such-task", 0, err, sizeof err);
+  cr_assert_not_null(none, "%s", err);
+  cr_assert_eq(cJSON_GetArraySize(none), 0);
+  cJSON_Delete(none);
+  baton__registry_close(reg);
+}
+
+Test(registry_registry, search_ranks_and_returns_score_parts) {
+  baton__registry *reg = open_shipped();
+  char err[512] = "";
+  cJSON *r = baton__registry_search(reg, "tables in scanned documents", NULL, 3, err, sizeof err);
+  cr_assert_not_null(r, "%s", err);
+  cr_assert_geq(cJSON_GetArraySize(r), 1);
+  cr_assert_leq(cJSON_GetArraySize(r), 3);
+  cJSON *first = cJSON_GetArrayItem(r, 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(first, "id")->valuestring,
+                   "microsoft/table-transformer-detection");
+  double prev = 1e9;
+  cJSON *it;
+  cJSON_ArrayForEach(it, r) {
+    cJSON *score = cJSON_GetObjectItem(it, "score");
+    cJSON *rel = cJSON_GetObjectItem(it, "relevance");
+    cJSON *pop = cJSON_GetObjectItem(it, "popularity");
+    cr_assert(cJSON_IsNumber(score) && cJSON_IsNumber(rel) && cJSON_IsNumber(pop));
+    cr_assert_gt(rel->valuedouble, 0.0, "search results all match the text");
+    cr_assert_lt(rel->valuedouble, 1.0);
+    cr_assert_geq(score->valuedouble, rel->valuedouble + pop->valuedouble - 1e-9);
+    cr_assert_leq(score->valuedouble, prev, "best first");
+    prev = score->valuedouble;
+  }
+  cJSON_Delete(r);
+
+  /* With a task filter only that task's models come back. */
+  r = baton__registry_search(reg, "spanish", "translation", 0, err, sizeof err);
+  cr_assert_not_null(r, "%s", err);
+  cr_assert_geq(cJSON_GetArraySize(r), 2, "apertium and opus-mt-en-es");
+  cJSON_ArrayForEach(it, r)
+      cr_assert_str_eq(cJSON_GetObjectItem(it, "task")->valuestring, "translation");
+  cJSON_Delete(r);
+
+  /* The local bonus shows in the score of a local model. */
+  r = baton__registry_search(reg, "tesseract", NULL, 0, err, sizeof err);
+  cr_assert_not_null(r, "%s", err);
+  cr_assert_eq(cJSON_GetArraySize(r), 1);
+  first = cJSON_GetArrayItem(r, 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(first, "id")->valuestring, "local/tesseract");
+  cr_assert_gt(cJSON_GetObjectItem(first, "score")->valuedouble,
+               cJSON_GetObjectItem(first, "relevance")->valuedouble +
+                   cJSON_GetObjectItem(first, "popularity")->valuedouble);
+  cJSON_Delete(r);
+  baton__registry_close(reg);
+}
+
+Test(registry_registry, search_without_text_is_an_error) {
+  baton__registry *reg = open_shipped();
+  char err[512] = "";
+  cr_assert_null(baton__registry_search(reg, NULL, NULL, 0, err, sizeof err));
+  cr_assert_neq(err[0], '\0');
+  err[0] = '\0';
+  cr_assert_null(baton__registry_search(reg, "", NULL, 0, err, sizeof err));
+  cr_assert_neq(err[0], '\0');
+  err[0] = '\0';
+  cr_assert_null(baton__registry_search(reg, "the (*)", NULL, 0, err, sizeof err));
+  cr_assert_not_null(strstr(err, "nothing to search"), "message: %s", err);
+  baton__registry_close(reg);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Threads                                                                  */
+
+static void *match_many(void *arg) {
+  baton__registry *reg = arg;
+  for (int i = 0; i < 50; i++) {
+    baton__model m[3];
+    size_t n = 0;
+    char err[256] = "";
+    const char *text = (i & 1) ? "detect tables in scanned documents" : "find cars";
+    if (baton__registry_match(reg, "object-detection", text, NULL, NULL, m, 3, &n, err,
+                              sizeof err) != 0 ||
+        n == 0)
+      return (void *)1;
+    bool table_first = !strcmp(m[0].id, "microsoft/table-transformer-detection");
+    release_all(m, n);
+    if ((i & 1) && !table_first)
+      return (void *)1;
+    cJSON *l = baton__registry_list(reg, "translation", 2, err, sizeof err);
+    if (!l || cJSON_GetArraySize(l) != 2)
+      return (void *)1;
+    cJSON_Delete(l);
+  }
+  return NULL;
+}
+
+Test(registry_registry, one_handle_serves_several_threads) {
+  baton__registry *reg = open_shipped();
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++)
+    cr_assert_eq(pthread_create(&th[i], NULL, match_many, reg), 0);
+  int bad = 0;
+  for (int i = 0; i < 4; i++) {
+    void *res = NULL;
+    pthread_join(th[i], &res);
+    bad += res != NULL;
+  }
+  cr_assert_eq(bad, 0, "every thread got correct answers");
+  baton__registry_close(reg);
+}

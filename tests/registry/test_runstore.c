@@ -1,0 +1,107 @@
+/* test_runstore.c — the run history: runs and task states survive, dead runs become interrupted. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "registry/runstore.h"
+#include "support/support.h"
+
+static char *db_path(const char *dir) {
+  size_t n = strlen(dir) + 16;
+  char *p = malloc(n);
+  snprintf(p, n, "%s/runs.db", dir);
+  return p;
+}
+
+static const char *str(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+Test(registry_runstore, a_finished_run_reads_back_as_stored) {
+  char *dir = bt_tmpdir(), *path = db_path(dir);
+  baton__runstore *rs = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(baton__runstore_begin(rs, "r1", "say hello", "[]", "/tmp/ws", err, sizeof err), 0, "%s", err);
+  cr_assert_eq(baton__runstore_task(rs, "r1", 0, "text-to-speech", "local/espeak-ng", "done",
+                                    "{\"audio\":\"/tmp/ws/task0.wav\"}", NULL, 12, err, sizeof err), 0);
+  cr_assert_eq(baton__runstore_finish(rs, "r1", "done", "Done.",
+                                      "{\"run_id\":\"r1\",\"status\":\"done\",\"summary\":\"Done.\"}", err,
+                                      sizeof err), 0);
+  baton__runstore_close(rs);
+  /* Reopen: the history is durable. */
+  cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
+  cJSON *list = baton__runstore_list(rs, 10, err, sizeof err);
+  cr_assert_eq(cJSON_GetArraySize(list), 1);
+  cr_assert_str_eq(str(cJSON_GetArrayItem(list, 0), "status"), "done");
+  cr_assert_str_eq(str(cJSON_GetArrayItem(list, 0), "request"), "say hello");
+  cJSON *run = baton__runstore_get(rs, "r1", err, sizeof err);
+  cr_assert_not_null(run, "%s", err);
+  cr_assert_str_eq(str(run, "summary"), "Done.");
+  cJSON_Delete(run);
+  cJSON_Delete(list);
+  cr_assert_null(baton__runstore_get(rs, "nope", err, sizeof err));
+  cr_assert(strstr(err, "no run 'nope'"), "%s", err);
+  baton__runstore_close(rs);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
+Test(registry_runstore, a_run_whose_process_died_is_interrupted) {
+  char *dir = bt_tmpdir(), *path = db_path(dir);
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    baton__runstore *rs = NULL;
+    char err[512];
+    if (baton__runstore_open(path, &rs, err, sizeof err) != 0 ||
+        baton__runstore_begin(rs, "r2", "long job", "[{\"task\":\"summarization\"}]", "/tmp/ws", err,
+                              sizeof err) != 0 ||
+        baton__runstore_task(rs, "r2", 0, "summarization", "local/ots", "done", "{\"text\":\"t\"}",
+                             NULL, 5, err, sizeof err) != 0 ||
+        baton__runstore_task(rs, "r2", 1, "text-to-speech", NULL, "running", NULL, NULL, 0, err,
+                             sizeof err) != 0)
+      _exit(3);
+    raise(SIGKILL); /* dies mid-run, as a crash would */
+  }
+  int st;
+  waitpid(pid, &st, 0);
+  cr_assert(WIFSIGNALED(st), "the child should have been killed");
+  baton__runstore *rs = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
+  cJSON *run = baton__runstore_get(rs, "r2", err, sizeof err);
+  cr_assert_not_null(run, "%s", err);
+  cr_assert_str_eq(str(run, "status"), "interrupted");
+  cJSON *tasks = cJSON_GetObjectItemCaseSensitive(run, "tasks");
+  cr_assert_eq(cJSON_GetArraySize(tasks), 2);
+  cr_assert_str_eq(str(cJSON_GetArrayItem(tasks, 0), "status"), "done", "finished work is kept");
+  cr_assert_str_eq(str(cJSON_GetArrayItem(tasks, 1), "status"), "interrupted");
+  cJSON_Delete(run);
+  baton__runstore_close(rs);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
+Test(registry_runstore, a_newer_schema_is_refused) {
+  char *dir = bt_tmpdir(), *path = db_path(dir);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'PRAGMA user_version=99' 2>&1", path);
+  if (bt_run(cmd, NULL) != 0)
+    cr_skip_test("the sqlite3 program is not installed");
+  baton__runstore *rs = NULL;
+  char err[512] = "";
+  cr_assert_neq(baton__runstore_open(path, &rs, err, sizeof err), 0);
+  cr_assert(strstr(err, "newer"), "%s", err);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}

@@ -1,0 +1,339 @@
+/* test_llm_run.c — end to end through the public API with a fake OpenAI-compatible LLM on loopback. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baton.h"
+#include "support/fake_http.h"
+#include "support/support.h"
+
+#define SENTENCE "The train to Lyon leaves from platform four."
+#define SUMMARY_TEXT "I read the sentence aloud; the recording is ready."
+
+typedef struct events {
+  pthread_mutex_t lock;
+  int types[128];
+  int n;
+  int deltas;
+  char text[2048];
+} events;
+
+static void record(void *ud, const baton_event *ev) {
+  events *e = ud;
+  pthread_mutex_lock(&e->lock);
+  if (e->n < 128)
+    e->types[e->n++] = (int)ev->type;
+  if (ev->type == BATON_EVENT_SUMMARY_DELTA && ev->text) {
+    e->deltas++;
+    size_t have = strlen(e->text), add = strlen(ev->text);
+    if (have + add < sizeof e->text)
+      memcpy(e->text + have, ev->text, add + 1);
+  }
+  pthread_mutex_unlock(&e->lock);
+}
+
+typedef struct logs {
+  pthread_mutex_t lock;
+  char text[4096];
+} logs;
+
+static void on_log(void *ud, baton_log_level level, const char *msg) {
+  logs *l = ud;
+  (void)level;
+  pthread_mutex_lock(&l->lock);
+  size_t have = strlen(l->text), add = strlen(msg);
+  if (have + add + 2 < sizeof l->text) {
+    memcpy(l->text + have, msg, add);
+    l->text[have + add] = '\n';
+    l->text[have + add + 1] = '\0';
+  }
+  pthread_mutex_unlock(&l->lock);
+}
+
+static fake_http *start_llm(void) {
+  const char *vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                        "ALL_PROXY"};
+  for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+    unsetenv(vars[i]);
+  fake_http *srv = fake_http_start();
+  cr_assert_not_null(srv, "the fake LLM did not start");
+  return srv;
+}
+
+static baton *open_with_llm(const char *home, fake_http *srv) {
+  char url[128];
+  snprintf(url, sizeof url, "%s/v1", fake_http_url(srv));
+  setenv("BATON_HOME", home, 1);
+  setenv("BATON_LLM_BASE_URL", url, 1);
+  setenv("BATON_LLM_MODEL", "fake-planner", 1);
+  unsetenv("BATON_CONFIG");
+  unsetenv("OPENAI_BASE_URL");
+  unsetenv("BATON_LLM_API_KEY");
+  unsetenv("OPENAI_API_KEY");
+  unsetenv("HF_TOKEN");
+  baton *ctx = NULL;
+  baton_rc rc = baton_open(NULL, &ctx);
+  cr_assert_eq(rc, BATON_OK, "open: %s", baton_errmsg(ctx));
+  return ctx;
+}
+
+static char *completion(const char *content, int pt, int ct) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON *choices = cJSON_AddArrayToObject(o, "choices");
+  cJSON *c = cJSON_CreateObject();
+  cJSON_AddItemToArray(choices, c);
+  cJSON *m = cJSON_AddObjectToObject(c, "message");
+  cJSON_AddStringToObject(m, "role", "assistant");
+  cJSON_AddStringToObject(m, "content", content);
+  cJSON *u = cJSON_AddObjectToObject(o, "usage");
+  cJSON_AddNumberToObject(u, "prompt_tokens", pt);
+  cJSON_AddNumberToObject(u, "completion_tokens", ct);
+  char *s = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  return s;
+}
+
+static void push_reply(fake_http *srv, const char *content, int pt, int ct) {
+  char *b = completion(content, pt, ct);
+  fake_http_push_json(srv, 200, b);
+  free(b);
+}
+
+static const char *const SUMMARY_SSE[] = {
+    ": ping\n\n",
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"I read the sentence \"}}]}\n\n",
+    ": ping\n\n",
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"aloud; the recording \"}}]}\n\n",
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"is ready.\"},\"finish_reason\":\"stop\"}]}\n\n",
+    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":250,\"completion_tokens\":14}}\n\n",
+    "data: [DONE]\n\n",
+};
+
+static bool espeak_available(baton *ctx) {
+  char *js = NULL;
+  cr_assert_eq(baton_executors_json(ctx, &js), BATON_OK);
+  cJSON *arr = cJSON_Parse(js);
+  bool ok = false;
+  const cJSON *e;
+  cJSON_ArrayForEach(e, arr) {
+    const cJSON *name = cJSON_GetObjectItem(e, "name");
+    if (cJSON_IsString(name) && strcmp(name->valuestring, "espeak-ng") == 0)
+      ok = cJSON_IsTrue(cJSON_GetObjectItem(e, "available"));
+  }
+  cJSON_Delete(arr);
+  baton_free(js);
+  return ok;
+}
+
+static cJSON *usage_of(const cJSON *res) {
+  return cJSON_GetObjectItemCaseSensitive(res, "usage");
+}
+
+static double num(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  cr_assert(cJSON_IsNumber(v), "no number %s", key);
+  return v->valuedouble;
+}
+
+Test(runtime_llm_run, the_llm_plans_speech_and_streams_the_summary_with_real_usage,
+     .timeout = 120) {
+  char *home = bt_tmpdir();
+  fake_http *srv = start_llm();
+  baton *ctx = open_with_llm(home, srv);
+  if (!espeak_available(ctx)) {
+    baton_close(ctx);
+    fake_http_stop(srv);
+    cr_skip_test("the espeak-ng executor is not available here");
+  }
+  push_reply(srv,
+             "```json\n{\"tasks\": [{\"task\": \"text-to-speech\", \"id\": 0, \"dep\": [-1], "
+             "\"args\": {\"text\": \"" SENTENCE "\"}}]}\n```",
+             1234, 56);
+  fake_http_push_sse(srv, SUMMARY_SSE, sizeof SUMMARY_SSE / sizeof *SUMMARY_SSE, 5);
+  events ev = {.lock = PTHREAD_MUTEX_INITIALIZER};
+  baton_request req = {.text = "Say \"" SENTENCE "\" out loud", .input_root = home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_not_null(res);
+  cr_assert_str_eq(cJSON_GetObjectItem(res, "status")->valuestring, "done");
+  const cJSON *tasks = cJSON_GetObjectItem(res, "tasks");
+  cr_assert_eq(cJSON_GetArraySize(tasks), 1);
+  const cJSON *t0 = cJSON_GetArrayItem(tasks, 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(t0, "task")->valuestring, "text-to-speech");
+  cr_assert_str_eq(cJSON_GetObjectItem(t0, "model")->valuestring, "local/espeak-ng");
+  const char *wav = cJSON_GetObjectItem(cJSON_GetObjectItem(t0, "outputs"), "audio")->valuestring;
+  size_t len = 0;
+  char *data = bt_slurp(wav, &len);
+  cr_assert(len > 44 && memcmp(data, "RIFF", 4) == 0, "%s is not a WAV file", wav);
+  free(data);
+
+  /* The answer is the fake's streamed summary, delivered as deltas. */
+  cr_assert_str_eq(baton_run_summary(run), SUMMARY_TEXT);
+  cr_assert_str_eq(cJSON_GetObjectItem(res, "summary")->valuestring, SUMMARY_TEXT);
+  cr_assert_eq(ev.deltas, 3, "one summary.delta per streamed piece");
+  cr_assert_str_eq(ev.text, SUMMARY_TEXT);
+  cr_assert_eq(ev.types[ev.n - 1], BATON_EVENT_DONE);
+
+  /* Economy: one planning call and one summary call, with the server's counts. */
+  const cJSON *u = usage_of(res);
+  cr_assert_eq(num(u, "llm_calls"), 2);
+  cr_assert_eq(num(u, "prompt_tokens"), 1234 + 250);
+  cr_assert_eq(num(u, "completion_tokens"), 56 + 14);
+  cr_assert_eq(fake_http_request_count(srv), 2);
+
+  /* The summary request saw the plan, the model and the output file. */
+  fake_http_request *sr = fake_http_request_get(srv, 1);
+  cr_assert(strstr(sr->body, "local/espeak-ng"), "the summary prompt names the model");
+  cr_assert(strstr(sr->body, wav), "the summary prompt names the output file");
+  fake_http_request_free(sr);
+  fake_http_request *pr = fake_http_request_get(srv, 0);
+  cr_assert(strstr(pr->body, "\"model\":\"fake-planner\""), "BATON_LLM_MODEL is sent");
+  fake_http_request_free(pr);
+
+  cJSON_Delete(res);
+  baton_run_free(run);
+  baton_close(ctx);
+  fake_http_stop(srv);
+  bt_rmtree(home);
+  free(home);
+}
+
+Test(runtime_llm_run, no_usable_plan_gives_a_run_without_tasks_answered_by_chat,
+     .timeout = 60) {
+  char *home = bt_tmpdir();
+  fake_http *srv = start_llm();
+  baton *ctx = open_with_llm(home, srv);
+  logs lg = {.lock = PTHREAD_MUTEX_INITIALIZER};
+  baton_set_log(ctx, BATON_LOG_WARN, on_log, &lg);
+  push_reply(srv, "Let me think about that.", 10, 5);
+  push_reply(srv, "I still cannot make a plan.", 20, 6);
+  push_reply(srv, "Hello! Ask me to read, summarise or speak something.", 30, 7);
+  events ev = {.lock = PTHREAD_MUTEX_INITIALIZER};
+  baton_request req = {.text = "hello there", .input_root = home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK);
+  cr_assert_eq(fake_http_request_count(srv), 3, "plan, one repair, the chat answer");
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_str_eq(cJSON_GetObjectItem(res, "status")->valuestring, "done");
+  cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "tasks")), 0);
+  cr_assert_str_eq(baton_run_summary(run), "Hello! Ask me to read, summarise or speak something.");
+  cr_assert_str_eq(ev.text, baton_run_summary(run));
+  cr_assert_eq(ev.types[0], BATON_EVENT_PLAN);
+  cr_assert_eq(ev.types[ev.n - 1], BATON_EVENT_DONE);
+  const cJSON *u = usage_of(res);
+  cr_assert_eq(num(u, "llm_calls"), 3);
+  cr_assert_eq(num(u, "prompt_tokens"), 60);
+  cr_assert_eq(num(u, "completion_tokens"), 18);
+  cr_assert(strstr(lg.text, "no usable plan"), "a warning says why: %s", lg.text);
+  cJSON_Delete(res);
+  baton_run_free(run);
+  baton_close(ctx);
+  fake_http_stop(srv);
+  bt_rmtree(home);
+  free(home);
+}
+
+Test(runtime_llm_run, an_empty_plan_is_answered_by_the_summary_call, .timeout = 60) {
+  char *home = bt_tmpdir();
+  fake_http *srv = start_llm();
+  baton *ctx = open_with_llm(home, srv);
+  push_reply(srv, "{\"tasks\": []}", 40, 4);
+  fake_http_push_sse(srv, SUMMARY_SSE, sizeof SUMMARY_SSE / sizeof *SUMMARY_SSE, 5);
+  const char *history = "[{\"role\":\"user\",\"content\":\"my name is Ada\"},"
+                        "{\"role\":\"assistant\",\"content\":\"Nice to meet you, Ada.\"}]";
+  baton_request req = {.text = "what is my name?", .messages = history, .input_root = home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK);
+  cr_assert_str_eq(baton_run_summary(run), SUMMARY_TEXT);
+  cr_assert_eq(fake_http_request_count(srv), 2);
+  for (size_t i = 0; i < 2; i++) {
+    fake_http_request *r = fake_http_request_get(srv, i);
+    cr_assert(strstr(r->body, "user: my name is Ada"), "request %zu lacks the history", i);
+    fake_http_request_free(r);
+  }
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_eq(num(usage_of(res), "llm_calls"), 2);
+  cJSON_Delete(res);
+  baton_run_free(run);
+  baton_close(ctx);
+  fake_http_stop(srv);
+  bt_rmtree(home);
+  free(home);
+}
+
+Test(runtime_llm_run, a_failed_summary_call_falls_back_to_the_offline_summary, .timeout = 60) {
+  char *home = bt_tmpdir();
+  fake_http *srv = start_llm();
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  baton *ctx = open_with_llm(home, srv);
+  unsetenv("BATON_DEBUG_EXECUTORS");
+  logs lg = {.lock = PTHREAD_MUTEX_INITIALIZER};
+  baton_set_log(ctx, BATON_LOG_WARN, on_log, &lg);
+  char *js = NULL;
+  cr_assert_eq(baton_models_list(ctx, "summarization", 0, &js), BATON_OK);
+  bool have_local = strstr(js, "local/") != NULL;
+  baton_free(js);
+  if (!have_local) {
+    baton_close(ctx);
+    fake_http_stop(srv);
+    cr_skip_test("no local summarization model here");
+  }
+  push_reply(srv, "[{\"task\": \"summarization\", \"id\": 0, \"dep\": [-1], \"args\": {\"text\": "
+                  "\"Cats sleep a lot. They sleep in the sun. Dogs bark at night. Birds sing.\"}}]",
+             50, 10);
+  fake_http_push_json(srv, 401, "{\"error\":{\"message\":\"key revoked\",\"type\":\"auth\"}}");
+  events ev = {.lock = PTHREAD_MUTEX_INITIALIZER};
+  baton_request req = {.text = "summarise: Cats sleep a lot. They sleep in the sun.",
+                       .input_root = home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  baton_run_wait(run);
+  const char *answer = baton_run_summary(run);
+  cr_assert_not_null(answer);
+  cr_assert(strstr(answer, "summarization"), "the offline summary names the step: %s", answer);
+  cr_assert_str_eq(ev.text, answer, "the offline answer is still delivered as a delta");
+  cr_assert(strstr(lg.text, "key revoked") && strstr(lg.text, "offline summary"),
+            "the fallback is logged: %s", lg.text);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_eq(num(usage_of(res), "llm_calls"), 2, "the failed call is counted too");
+  cJSON_Delete(res);
+  baton_run_free(run);
+  baton_close(ctx);
+  fake_http_stop(srv);
+  bt_rmtree(home);
+  free(home);
+}
+
+Test(runtime_llm_run, a_refused_key_fails_the_submit_with_a_clear_message, .timeout = 60) {
+  char *home = bt_tmpdir();
+  fake_http *srv = start_llm();
+  baton *ctx = open_with_llm(home, srv);
+  fake_http_push_json(srv, 401, "{\"error\":{\"message\":\"Incorrect API key provided.\","
+                                "\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}");
+  baton_request req = {.text = "say hello", .input_root = home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_LLM);
+  cr_assert_null(run);
+  cr_assert(strstr(baton_errmsg(ctx), "Incorrect API key provided"), "%s", baton_errmsg(ctx));
+  cr_assert(strstr(baton_errmsg(ctx), "BATON_LLM_API_KEY"), "%s", baton_errmsg(ctx));
+
+  /* offline = 1 never calls the LLM. */
+  baton_request off = {.text = "say hello out loud", .offline = 1, .input_root = home};
+  char *plan = NULL;
+  cr_assert_eq(baton_plan(ctx, &off, &plan), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert(strstr(plan, "text-to-speech"), "%s", plan);
+  baton_free(plan);
+  cr_assert_eq(fake_http_request_count(srv), 1);
+  baton_close(ctx);
+  fake_http_stop(srv);
+  bt_rmtree(home);
+  free(home);
+}

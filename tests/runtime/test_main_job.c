@@ -1,0 +1,224 @@
+/* test_main_job.c — end to end: a request is planned, run and answered, through the API and the CLI. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baton.h"
+#include "support/support.h"
+
+#define NOTICE                                                                          \
+  "The museum will close early on Friday because the heating system is being repaired. " \
+  "Visitors who bought tickets for the evening tour will get a full refund. "           \
+  "The cafe on the ground floor stays open until six. "                                \
+  "We thank you for your patience while the work is done."
+
+typedef struct events {
+  int types[64];
+  int n;
+} events;
+
+static void record(void *ud, const baton_event *ev) {
+  events *e = ud;
+  if (e->n < 64)
+    e->types[e->n++] = (int)ev->type;
+}
+
+static baton *open_in(const char *home) {
+  setenv("BATON_HOME", home, 1);
+  unsetenv("BATON_CONFIG");
+  unsetenv("BATON_LLM_BASE_URL");
+  unsetenv("OPENAI_BASE_URL");
+  unsetenv("HF_TOKEN");
+  baton *ctx = NULL;
+  baton_rc rc = baton_open(NULL, &ctx);
+  cr_assert_eq(rc, BATON_OK, "open: %s", baton_errmsg(ctx));
+  return ctx;
+}
+
+static const cJSON *task_at(const cJSON *res, int i) {
+  return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "tasks"), i);
+}
+
+static const char *out_of(const cJSON *task, const char *type) {
+  const cJSON *o = cJSON_GetObjectItemCaseSensitive(task, "outputs");
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, type);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static bool contains_ci(const char *hay, const char *needle) {
+  return hay && strcasestr(hay, needle) != NULL;
+}
+
+static void assert_wav(const char *path) {
+  cr_assert_not_null(path);
+  size_t len = 0;
+  char *data = bt_slurp(path, &len);
+  cr_assert_gt(len, 44u, "WAV %s is too short", path);
+  cr_assert_eq(memcmp(data, "RIFF", 4), 0);
+  cr_assert_eq(memcmp(data + 8, "WAVE", 4), 0);
+  free(data);
+}
+
+Test(runtime_main_job, read_summarise_and_speak_an_unseen_image, .timeout = 120) {
+  char *dir = bt_tmpdir();
+  char png[512];
+  snprintf(png, sizeof png, "%s/notice.png", dir);
+  cr_assert(bt_render_text_png(NOTICE, png), "ImageMagick is needed to render the test image");
+  baton *ctx = open_in(dir);
+  events ev = {0};
+  baton_request req = {
+      .text = "Please read the words on notice.png, give me a short summary, then say it out loud",
+      .input_root = dir};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_not_null(res);
+  cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(res, "status")->valuestring, "done");
+  cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "tasks")), 3);
+  const cJSON *ocr = task_at(res, 0), *sum = task_at(res, 1), *tts = task_at(res, 2);
+  cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(ocr, "task")->valuestring, "image-to-text");
+  cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(sum, "task")->valuestring, "summarization");
+  cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(tts, "task")->valuestring, "text-to-speech");
+  const char *text = out_of(ocr, "text");
+  cr_assert(contains_ci(text, "museum will close early on Friday"), "OCR gave: %s", text);
+  cr_assert(contains_ci(text, "heating system"), "OCR gave: %s", text);
+  const char *summary = out_of(sum, "text");
+  cr_assert_not_null(summary);
+  cr_assert_lt(strlen(summary), strlen(text), "the summary is not shorter");
+  const char *wav = out_of(tts, "audio");
+  assert_wav(wav);
+  cr_assert(strncmp(wav, dir, strlen(dir)) == 0, "audio %s is not under BATON_HOME", wav);
+  /* The answer quotes the text and the summary and names the file. */
+  const char *answer = baton_run_summary(run);
+  cr_assert(contains_ci(answer, "heating system"), "%s", answer);
+  cr_assert(strstr(answer, summary), "answer does not quote the summary: %s", answer);
+  cr_assert(strstr(answer, wav), "answer does not name %s: %s", wav, answer);
+  /* Events: plan first, done last, three started and three finished. */
+  cr_assert_eq(ev.types[0], BATON_EVENT_PLAN);
+  cr_assert_eq(ev.types[ev.n - 1], BATON_EVENT_DONE);
+  int started = 0, finished = 0;
+  for (int i = 0; i < ev.n; i++) {
+    started += ev.types[i] == BATON_EVENT_TASK_STARTED;
+    finished += ev.types[i] == BATON_EVENT_TASK_FINISHED;
+  }
+  cr_assert_eq(started, 3);
+  cr_assert_eq(finished, 3);
+  cJSON_Delete(res);
+  baton_run_free(run);
+  baton_close(ctx);
+  bt_rmtree(dir);
+  free(dir);
+}
+
+Test(runtime_main_job, a_failed_step_skips_its_dependents_and_is_reported, .timeout = 60) {
+  char *dir = bt_tmpdir();
+  char bad[512];
+  snprintf(bad, sizeof bad, "%s/broken.png", dir);
+  bt_write(bad, "this is not an image");
+  baton *ctx = open_in(dir);
+  const char *plan = "[{\"task\":\"image-to-text\",\"id\":0,\"dep\":[-1],\"args\":{\"image\":\"broken.png\"}},"
+                     "{\"task\":\"summarization\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"<GENERATED>-0\"}},"
+                     "{\"task\":\"text-to-speech\",\"id\":2,\"dep\":[-1],\"args\":{\"text\":\"Independent work still runs.\"}}]";
+  baton_request req = {.plan_json = plan, .input_root = dir};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_EXEC);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(res, "status")->valuestring, "failed");
+  cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(task_at(res, 0), "status")->valuestring, "failed");
+  cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(task_at(res, 1), "status")->valuestring, "skipped");
+  cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(task_at(res, 2), "status")->valuestring, "done");
+  const char *err0 = cJSON_GetObjectItemCaseSensitive(task_at(res, 0), "error")->valuestring;
+  cr_assert(strstr(err0, "broken.png"), "error does not name the file: %s", err0);
+  const char *answer = baton_run_summary(run);
+  cr_assert(strstr(answer, "FAILED"), "%s", answer);
+  cr_assert(strstr(answer, "skipped"), "%s", answer);
+  cJSON_Delete(res);
+  baton_run_free(run);
+  baton_close(ctx);
+  bt_rmtree(dir);
+  free(dir);
+}
+
+Test(runtime_main_job, missing_input_and_bad_plan_fail_before_running) {
+  char *dir = bt_tmpdir();
+  baton *ctx = open_in(dir);
+  baton_run *run = NULL;
+  baton_request req = {.text = "read the text in nothere.png", .input_root = dir};
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_INVALID);
+  cr_assert(strstr(baton_errmsg(ctx), "nothere.png"), "%s", baton_errmsg(ctx));
+  cr_assert_null(run);
+  baton_request bad = {.plan_json = "[{\"task\":\"summarization\",\"id\":0,\"dep\":[3],\"args\":{\"text\":\"x\"}}]",
+                       .input_root = dir};
+  cr_assert_eq(baton_submit(ctx, &bad, NULL, NULL, &run), BATON_PLAN);
+  cr_assert_null(run);
+  baton_request escape = {.text = "read the text in ../../etc/hostname.png", .input_root = dir};
+  cr_assert_neq(baton_submit(ctx, &escape, NULL, NULL, &run), BATON_OK);
+  cr_assert_null(run);
+  baton_close(ctx);
+  bt_rmtree(dir);
+  free(dir);
+}
+
+static char *cli(const char *args, const char *home, int *status) {
+  const char *bin = getenv("BATON_BIN_DIR");
+  cr_assert_not_null(bin, "BATON_BIN_DIR is set by ctest");
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "cd '%s' && BATON_HOME='%s' '%s/baton' %s 2>&1", BATON_TEST_SOURCE_DIR,
+           home, bin, args);
+  char *out = NULL;
+  *status = bt_run(cmd, &out);
+  return out;
+}
+
+Test(runtime_main_job, the_readme_main_job_works_from_the_cli, .timeout = 120) {
+  char *home = bt_tmpdir();
+  int st = -1;
+  char *out = cli("run --quiet \"read the text in examples/sign.png, summarize it and read it aloud\"",
+                  home, &st);
+  cr_assert_eq(st, 0, "exit %d: %s", st, out);
+  cr_assert(strstr(out, "image-to-text"), "%s", out);
+  cr_assert(strstr(out, "summarization"), "%s", out);
+  char *wav = strstr(out, ".wav");
+  cr_assert_not_null(wav, "no WAV named: %s", out);
+  char *start = wav;
+  while (start > out && start[-1] != ' ' && start[-1] != '\n')
+    start--;
+  char path[1024];
+  snprintf(path, sizeof path, "%.*s", (int)(wav + 4 - start), start);
+  assert_wav(path);
+  free(out);
+  bt_rmtree(home);
+  free(home);
+}
+
+Test(runtime_main_job, cli_exit_codes_follow_the_interface, .timeout = 60) {
+  char *home = bt_tmpdir();
+  int st = -1;
+  char *out = cli("run \"read the text in examples/missing.png\"", home, &st);
+  cr_assert_eq(st, 2, "missing input: exit %d: %s", st, out);
+  cr_assert(strstr(out, "missing.png"), "%s", out);
+  free(out);
+  out = cli("frobnicate", home, &st);
+  cr_assert_eq(st, 2, "%s", out);
+  free(out);
+  out = cli("--help", home, &st);
+  cr_assert_eq(st, 0);
+  cr_assert(strstr(out, "usage: baton") && strstr(out, "run \"REQUEST\""), "%s", out);
+  free(out);
+  out = cli("run --json --plan /dev/null", home, &st);
+  cr_assert_eq(st, 2, "empty plan: exit %d: %s", st, out);
+  free(out);
+  out = cli("executors --json", home, &st);
+  cr_assert_eq(st, 0, "%s", out);
+  cJSON *ex = cJSON_Parse(out);
+  cr_assert(cJSON_IsArray(ex), "%s", out);
+  cJSON_Delete(ex);
+  free(out);
+  bt_rmtree(home);
+  free(home);
+}
