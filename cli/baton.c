@@ -10,13 +10,18 @@
 
 #include "baton.h"
 #include "cli/cli.h"
+#include "cli/common/rpc.h"
 
 #define PLAN_FILE_MAX (16u << 20)
 
 static const char usage_text[] =
     "usage: baton <command> [options]\n"
+    "       baton               on a terminal: the chat REPL (same as baton chat)\n"
     "\n"
     "Commands:\n"
+    "  chat                    the REPL: multi-turn requests with live progress;\n"
+    "                          /help lists its commands. With stdin not a terminal:\n"
+    "                          one request per line, plain answers, for scripts\n"
     "  run \"REQUEST\" [--offline] [--json] [--input PATH]...\n"
     "                          plan the request, run every task, print the answer\n"
     "  run --plan FILE [--json] run a task graph given as JSON (HuggingGPT format)\n"
@@ -36,16 +41,21 @@ static const char usage_text[] =
     "  executors [--json]      executors built in, whether each is available and why not\n"
     "  runs list [--limit N] [--json]\n"
     "  runs show ID [--json]   the stored runs (interrupted ones included)\n"
+    "  runs resume ID          run the unfinished tasks of a stored run\n"
+    "  runs replay ID          reproduce a stored run without calling any model\n"
     "\n"
     "Options for every command:\n"
     "  --config FILE           YAML config (default $BATON_CONFIG, then\n"
     "                          $XDG_CONFIG_HOME/baton/config.yaml)\n"
     "  -q, --quiet             no progress lines on stderr\n"
+    "  --local                 run in this process even when batond is running\n"
     "  -h, --help              this text;  --version  the version\n"
     "\n"
     "Environment: BATON_HOME (data folder), BATON_CONFIG, BATON_LLM_BASE_URL,\n"
     "BATON_LLM_MODEL, BATON_LLM_API_KEY, HF_TOKEN, BATON_HF_BASE_URL,\n"
     "BATON_DEBUG_EXECUTORS. With no LLM configured baton plans offline.\n"
+    "run, plan and chat use the daemon (batond) when one answers on $BATON_SOCKET\n"
+    "(see batond --help), else run in-process; BATON_NO_DAEMON=1 is --local.\n"
     "\n"
     "Exit status: 0 success, 1 a task failed, 2 bad usage or bad input.\n";
 
@@ -94,6 +104,8 @@ static void parse_args(int argc, char **argv, opts *o) {
       exit(0);
     } else if (!strcmp(a, "--json")) {
       o->json = 1;
+    } else if (!strcmp(a, "--local")) {
+      o->local = 1;
     } else if (!strcmp(a, "--offline")) {
       o->offline = 1;
     } else if (!strcmp(a, "--explain")) {
@@ -254,25 +266,13 @@ static void on_sigint(int sig) {
     baton_run_cancel(current_run);
 }
 
-static int cmd_run(const opts *o) {
-  if (!o->plan_file && !o->positional)
-    cli_die_usage("run needs a request in quotes, or --plan FILE");
-  if (o->plan_file && o->positional)
-    cli_die_usage("give either a request or --plan FILE, not both");
-  char *plan = o->plan_file ? read_plan_file(o->plan_file) : NULL;
-  baton *ctx = cli_open(o);
-  baton_request req = {.text = o->positional, .plan_json = plan, .inputs = o->inputs,
-                       .n_inputs = o->n_inputs, .offline = o->offline};
-  progress p = {.quiet = o->quiet};
-  baton_run *run = NULL;
-  baton_rc rc = baton_submit(ctx, &req, on_event, &p, &run);
-  free(plan);
-  if (rc != BATON_OK)
-    return cli_fail(ctx, rc);
+/* Waits for a run (Ctrl-C cancels it), prints the answer or the JSON, and
+ * returns the exit status. Closes the context. */
+static int wait_and_print(baton *ctx, baton_run *run, const opts *o) {
   current_run = run;
   struct sigaction sa = {.sa_handler = on_sigint};
   sigaction(SIGINT, &sa, NULL);
-  rc = baton_run_wait(run);
+  baton_rc rc = baton_run_wait(run);
   current_run = NULL;
   if (o->json)
     cli_print_json(baton_run_result_json(run));
@@ -283,18 +283,51 @@ static int cmd_run(const opts *o) {
   return rc == BATON_OK ? 0 : EXIT_TASK_FAILED;
 }
 
+static int cmd_run(const opts *o) {
+  if (!o->plan_file && !o->positional)
+    cli_die_usage("run needs a request in quotes, or --plan FILE");
+  if (o->plan_file && o->positional)
+    cli_die_usage("give either a request or --plan FILE, not both");
+  char *plan = o->plan_file ? read_plan_file(o->plan_file) : NULL;
+  progress rp = {.quiet = o->quiet};
+  struct rpc_conn *daemon = cli_daemon(o);
+  if (daemon) {
+    int st = remote_run(daemon, o, plan, on_event, &rp);
+    free(plan);
+    return st;
+  }
+  baton *ctx = cli_open(o);
+  baton_request req = {.text = o->positional, .plan_json = plan, .inputs = o->inputs,
+                       .n_inputs = o->n_inputs, .offline = o->offline};
+  progress p = {.quiet = o->quiet};
+  baton_run *run = NULL;
+  baton_rc rc = baton_submit(ctx, &req, on_event, &p, &run);
+  free(plan);
+  if (rc != BATON_OK)
+    return cli_fail(ctx, rc);
+  return wait_and_print(ctx, run, o);
+}
+
 /* ---- plan ------------------------------------------------------------ */
 
 static int cmd_plan(const opts *o) {
   if (!o->positional)
     cli_die_usage("plan needs a request in quotes");
-  baton *ctx = cli_open(o);
-  baton_request req = {.text = o->positional, .inputs = o->inputs, .n_inputs = o->n_inputs,
-                       .offline = o->offline};
+  baton *ctx = NULL;
   char *json = NULL;
-  baton_rc rc = baton_plan(ctx, &req, &json);
-  if (rc != BATON_OK)
-    return cli_fail(ctx, rc);
+  struct rpc_conn *daemon = cli_daemon(o);
+  if (daemon) {
+    int st = remote_plan(daemon, o, &json);
+    if (st != 0)
+      return st;
+  } else {
+    ctx = cli_open(o);
+    baton_request req = {.text = o->positional, .inputs = o->inputs, .n_inputs = o->n_inputs,
+                         .offline = o->offline};
+    baton_rc rc = baton_plan(ctx, &req, &json);
+    if (rc != BATON_OK)
+      return cli_fail(ctx, rc);
+  }
   if (o->json) {
     cli_print_json(json);
   } else {
@@ -420,8 +453,9 @@ static int cmd_executors(const opts *o) {
         used += (size_t)n;
       }
       int avail = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "available"));
-      printf("%-14s %-32s %s%s%s\n", cli_jstr(e, "name"), list, avail ? "available" : "unavailable",
-             avail ? "" : ": ", avail ? "" : cli_jstr(e, "reason"));
+      printf("%-14s %-32s %-16s %s%s%s\n", cli_jstr(e, "name"), list, cli_jstr(e, "isolation"),
+             avail ? "available" : "unavailable", avail ? "" : ": ",
+             avail ? "" : cli_jstr(e, "reason"));
     }
     cJSON_Delete(arr);
   }
@@ -434,11 +468,21 @@ static int cmd_runs(const opts *o) {
   if (!o->sub)
     cli_die_usage("runs needs a subcommand: list or show ID");
   int show = !strcmp(o->sub, "show");
-  if (!show && strcmp(o->sub, "list") != 0)
-    cli_die_usage("unknown runs subcommand '%s' (list, show)", o->sub);
-  if (show && !o->positional)
-    cli_die_usage("runs show needs a run id (see baton runs list)");
+  int resume = !strcmp(o->sub, "resume"), replay = !strcmp(o->sub, "replay");
+  if (!show && !resume && !replay && strcmp(o->sub, "list") != 0)
+    cli_die_usage("unknown runs subcommand '%s' (list, show, resume, replay)", o->sub);
+  if ((show || resume || replay) && !o->positional)
+    cli_die_usage("runs %s needs a run id (see baton runs list)", o->sub);
   baton *ctx = cli_open(o);
+  if (resume || replay) {
+    progress p = {.quiet = o->quiet};
+    baton_run *run = NULL;
+    baton_rc rc = resume ? baton_run_resume(ctx, o->positional, on_event, &p, &run)
+                         : baton_run_replay(ctx, o->positional, on_event, &p, &run);
+    if (rc != BATON_OK)
+      return cli_fail(ctx, rc);
+    return wait_and_print(ctx, run, o);
+  }
   char *json = NULL;
   baton_rc rc = show ? baton_run_get(ctx, o->positional, &json)
                      : baton_runs_list(ctx, o->limit, &json);
@@ -479,9 +523,13 @@ int main(int argc, char **argv) {
   opts o;
   parse_args(argc, argv, &o);
   if (!o.cmd) {
+    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+      return cmd_chat(&o);
     fputs(usage_text, stderr);
     return EXIT_USAGE;
   }
+  if (!strcmp(o.cmd, "chat"))
+    return cmd_chat(&o);
   if (!strcmp(o.cmd, "run"))
     return cmd_run(&o);
   if (!strcmp(o.cmd, "plan"))

@@ -169,7 +169,7 @@ out:
 
 /* ---- applying the tree to the config ---------------------------------- */
 
-typedef enum { K_STRING, K_INT, K_LONG, K_SIZE, K_BOOL, K_STRLIST, K_SECTION } key_kind;
+typedef enum { K_STRING, K_INT, K_LONG, K_SIZE, K_BOOL, K_STRLIST, K_SECTION, K_ISOLATION } key_kind;
 
 typedef struct key_spec {
   const char *name;
@@ -201,6 +201,7 @@ static const key_spec limit_keys[] = {
     {"input_bytes", K_SIZE, OFF(max_input_bytes), 1024, 4LL << 30, NULL},
     {"text_bytes", K_SIZE, OFF(max_text_bytes), 1024, 256 << 20, NULL},
     {"tasks", K_INT, OFF(max_tasks), 1, 10000, NULL},
+    {"worker_memory_mb", K_SIZE, OFF(worker_memory_mb), 64, 1 << 20, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 static const key_spec tesseract_keys[] = {
@@ -224,6 +225,14 @@ static const key_spec executor_keys[] = {
     {"ots", K_SECTION, 0, 0, 0, ots_keys},
     {NULL, 0, 0, 0, 0, NULL},
 };
+static const key_spec daemon_keys[] = {
+    {"allow_uids", K_STRING, OFF(daemon_allow_uids), 0, 0, NULL},
+    {"grace_ms", K_LONG, OFF(daemon_grace_ms), 0, 3600000, NULL},
+    {"max_clients", K_INT, OFF(daemon_max_clients), 1, 100000, NULL},
+    {"max_message_bytes", K_SIZE, OFF(daemon_max_message_bytes), 1024, 64 << 20, NULL},
+    {"max_output_bytes", K_SIZE, OFF(daemon_max_output_bytes), 4096, 1LL << 30, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
 static const key_spec top_keys[] = {
     {"home", K_STRING, OFF(home), 0, 0, NULL},
     {"socket", K_STRING, OFF(socket_path), 0, 0, NULL},
@@ -232,10 +241,12 @@ static const key_spec top_keys[] = {
     {"debug_executors", K_BOOL, OFF(debug_executors), 0, 0, NULL},
     {"allowed_roots", K_STRLIST, OFF(allowed_roots), 0, 0, NULL},
     {"prompts_dir", K_STRING, OFF(prompts_dir), 0, 0, NULL},
+    {"isolation", K_ISOLATION, OFF(isolation), 0, 0, NULL},
     {"llm", K_SECTION, 0, 0, 0, llm_keys},
     {"hf", K_SECTION, 0, 0, 0, hf_keys},
     {"limits", K_SECTION, 0, 0, 0, limit_keys},
     {"executors", K_SECTION, 0, 0, 0, executor_keys},
+    {"daemon", K_SECTION, 0, 0, 0, daemon_keys},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -337,6 +348,20 @@ static int apply_map(baton__config *cfg, const ynode *map, const key_spec *keys,
       if (set_string((char **)(base + ks->offset), s) != 0)
         goto oom;
       break;
+    case K_ISOLATION: {
+      static const char *const modes[] = {"auto", "always", "never"};
+      int m = -1;
+      for (int mi = 0; mi < 3; mi++)
+        if (strcmp(s, modes[mi]) == 0)
+          m = mi;
+      if (m < 0) {
+        baton__fmt(err, errlen, "%s:%d: '%s' must be auto, always or never, not '%s'", file,
+                   v->line, full, s);
+        return -1;
+      }
+      *(int *)(base + ks->offset) = m;
+      break;
+    }
     case K_BOOL:
       if (!parse_bool(s, (bool *)(base + ks->offset))) {
         baton__fmt(err, errlen, "%s:%d: '%s' must be true or false, not '%s'", file, v->line,
@@ -435,6 +460,12 @@ static int defaults(baton__config *cfg) {
   cfg->max_input_bytes = 64 * 1024 * 1024;
   cfg->max_text_bytes = 1024 * 1024;
   cfg->max_tasks = 64;
+  cfg->isolation = BATON__ISOLATE_AUTO;
+  cfg->worker_memory_mb = 4096;
+  cfg->daemon_grace_ms = 30000;
+  cfg->daemon_max_clients = 1024;
+  cfg->daemon_max_message_bytes = 1024 * 1024;
+  cfg->daemon_max_output_bytes = 8 * 1024 * 1024;
   cfg->tesseract_lang = baton__strdup("eng");
   cfg->tts_voice = baton__strdup("en");
   cfg->tts_rate = 160;
@@ -534,5 +565,6 @@ void baton__config_release(baton__config *cfg) {
   free(cfg->tts_voice);
   free(cfg->summary_dictionary);
   free(cfg->prompts_dir);
+  free(cfg->daemon_allow_uids);
   memset(cfg, 0, sizeof *cfg);
 }

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+enum { BATON__ISOLATE_AUTO = 0, BATON__ISOLATE_ALWAYS = 1, BATON__ISOLATE_NEVER = 2 };
+
 /* Every string member is owned by the config (freed by baton__config_release)
  * and never NULL after baton__config_load() succeeded, except where marked
  * "or NULL". */
@@ -49,6 +51,20 @@ typedef struct baton__config {
   int summary_percent;       /* share of sentences kept, 1..100 */
   char *summary_dictionary;  /* libots dictionary language, e.g. "en" */
   char *prompts_dir;         /* or NULL: built-in search */
+
+  /* Executor isolation: BATON__ISOLATE_AUTO runs local executors in worker
+   * processes and network/debug ones in-process; ALWAYS isolates every
+   * executor; NEVER runs all in-process. */
+  int isolation;
+  size_t worker_memory_mb;   /* address-space limit of a worker process */
+
+  /* The daemon (batond, runtime/server.c). */
+  char *daemon_allow_uids;   /* or NULL: comma-separated uids allowed to connect
+                                besides the daemon's own user */
+  long daemon_grace_ms;      /* SIGTERM: how long running tasks may finish */
+  int daemon_max_clients;    /* connections served at once */
+  size_t daemon_max_message_bytes; /* one JSON-RPC request line */
+  size_t daemon_max_output_bytes;  /* unsent output queued per client */
 } baton__config;
 
 /* Fills cfg with defaults, then the YAML file (path, or the default lookup

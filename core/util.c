@@ -439,3 +439,50 @@ unsigned baton__type_of_path(const char *path) {
       return exts[i].type;
   return 0;
 }
+
+int baton__copy_file(const char *src, const char *dst, char *err, size_t errlen) {
+  int in = open(src, O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    baton__fmt(err, errlen, "cannot open %s: %s", src, strerror(errno));
+    return -1;
+  }
+  int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) {
+    baton__fmt(err, errlen, "cannot create %s: %s", dst, strerror(errno));
+    close(in);
+    return -1;
+  }
+  char buf[65536];
+  int rc = 0;
+  for (;;) {
+    ssize_t r = read(in, buf, sizeof buf);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      baton__fmt(err, errlen, "cannot read %s: %s", src, strerror(errno));
+      rc = -1;
+      break;
+    }
+    if (r == 0)
+      break;
+    for (ssize_t off = 0; off < r;) {
+      ssize_t w = write(out, buf + off, (size_t)(r - off));
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0) {
+        baton__fmt(err, errlen, "cannot write %s: %s", dst, strerror(errno));
+        rc = -1;
+        break;
+      }
+      off += w;
+    }
+    if (rc)
+      break;
+  }
+  close(in);
+  if (close(out) != 0 && rc == 0) {
+    baton__fmt(err, errlen, "cannot write %s: %s", dst, strerror(errno));
+    rc = -1;
+  }
+  return rc;
+}

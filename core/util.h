@@ -53,6 +53,8 @@ int baton__read_file(const char *path, size_t max, char **out, size_t *len,
 /* Writes a file atomically (temp file + rename). 0 or -1 with err. */
 int baton__write_file(const char *path, const void *data, size_t len,
                       char *err, size_t errlen);
+/* Copies a file (streaming; creates or truncates dst). 0, or -1 with err. */
+int baton__copy_file(const char *src, const char *dst, char *err, size_t errlen);
 /* mkdir -p with the given mode for the folders it creates. 0 or -1 (errno). */
 int baton__mkdirs(const char *path, unsigned mode);
 /* Joins two path parts with exactly one '/'. Caller frees. */

@@ -40,6 +40,12 @@ typedef struct baton__exec_env {
   const char *workspace;      /* the run's folder; outputs go only here */
   const char *file_prefix;    /* e.g. "task0": name output files with it */
   const atomic_int *cancel;   /* non-zero: stop as soon as possible */
+  const char *model;          /* the model id being run ("local/tesseract",
+                                 "facebook/detr-resnet-50"); remote executors send it */
+  const char *endpoint;       /* the model's endpoint ("local:tesseract",
+                                 "hf-inference", an explicit URL, "llm") */
+  bool isolated;              /* true inside a baton-worker process, where a
+                                 crash only takes the worker down */
   long timeout_ms;            /* 0: none */
   char err[512];              /* the executor writes its error here */
 } baton__exec_env;
@@ -54,11 +60,16 @@ typedef struct baton__exec_env {
  *  release:   undoes init.
  */
 typedef struct baton__executor {
-  const char *name;             /* "tesseract" (endpoint "local:tesseract") */
+  const char *name;             /* "tesseract" serves endpoint "local:tesseract";
+                                   "hf-inference" serves "hf-inference" and
+                                   explicit http(s) URLs; "llm" serves "llm" */
   const char *model_id;         /* "local/tesseract" */
   const char *const *tasks;     /* NULL-terminated */
   bool reentrant;
   bool debug_only;              /* only offered when debug executors are enabled */
+  bool in_process;              /* run in the caller's process even when local
+                                   executors are isolated in worker processes
+                                   (network clients, debug executors) */
   bool (*available)(const baton__config *cfg, char *why, size_t whylen);
   int (*init)(const baton__config *cfg, void **state, char *err, size_t errlen);
   int (*run)(void *state, const char *task, const baton__values *in, baton__exec_env *env,
@@ -99,5 +110,22 @@ extern const baton__executor baton__executor_espeak;    /* espeak.c */
 extern const baton__executor baton__executor_ots;       /* ots.c */
 #endif
 extern const baton__executor baton__executor_apertium;  /* apertium.c */
+extern const baton__executor baton__executor_hf;        /* hf.c */
+#if defined(BATON_HAVE_POCKETSPHINX) && defined(BATON_HAVE_SNDFILE)
+extern const baton__executor baton__executor_pocketsphinx; /* pocketsphinx.c */
+#endif
+#if defined(BATON_HAVE_TEXTCAT)
+extern const baton__executor baton__executor_textcat;   /* textcat.c */
+#endif
+#if defined(BATON_HAVE_VIPS)
+extern const baton__executor baton__executor_vips;      /* vips.c */
+#endif
+#if defined(BATON_HAVE_OPENCV)
+extern const baton__executor baton__executor_opencv;    /* opencv.c + opencv_detect.cpp */
+#endif
+#if defined(BATON_HAVE_SNDFILE)
+extern const baton__executor baton__executor_sndfile;   /* sndfile.c */
+#endif
+extern const baton__executor baton__executor_debug;     /* debug.c: debug_only */
 
 #endif

@@ -20,6 +20,23 @@ const baton__executor *const baton__executors[] = {
     &baton__executor_ots,
 #endif
     &baton__executor_apertium,
+    &baton__executor_hf,
+#if defined(BATON_HAVE_POCKETSPHINX) && defined(BATON_HAVE_SNDFILE)
+    &baton__executor_pocketsphinx,
+#endif
+#if defined(BATON_HAVE_TEXTCAT)
+    &baton__executor_textcat,
+#endif
+#if defined(BATON_HAVE_VIPS)
+    &baton__executor_vips,
+#endif
+#if defined(BATON_HAVE_OPENCV)
+    &baton__executor_opencv,
+#endif
+#if defined(BATON_HAVE_SNDFILE)
+    &baton__executor_sndfile,
+#endif
+    &baton__executor_debug,
     NULL,
 };
 

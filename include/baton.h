@@ -262,6 +262,22 @@ BATON_API baton_rc baton_models_search(baton *ctx, const char *text, const char 
  * "interrupted". Free *json_out with baton_free(). Thread-safe. */
 BATON_API baton_rc baton_runs_list(baton *ctx, int limit, char **json_out);
 
+/* Resumes a stored run that did not finish (interrupted, failed or
+ * cancelled): its finished tasks keep their outputs, the others run again,
+ * in the same run id and workspace. BATON_NOTFOUND for an unknown id,
+ * BATON_INVALID for a run that finished or is running elsewhere. Otherwise as
+ * baton_submit(). Thread-safe. */
+BATON_API baton_rc baton_run_resume(baton *ctx, const char *run_id, baton_event_fn on_event,
+                                    void *userdata, baton_run **out);
+
+/* Replays a stored run as a new run without calling any model or LLM: the
+ * recorded plan, each task's recorded outputs (text as recorded, files copied
+ * byte for byte into the new workspace) and recorded failures. The result
+ * JSON names the source in "replay_of". Otherwise as baton_submit().
+ * Thread-safe. */
+BATON_API baton_rc baton_run_replay(baton *ctx, const char *run_id, baton_event_fn on_event,
+                                    void *userdata, baton_run **out);
+
 /* One stored run as the result JSON of `baton run --json` (for a run still
  * going or interrupted: the tasks recorded so far). BATON_NOTFOUND for an
  * unknown id. Free *json_out with baton_free(). Thread-safe. */
@@ -362,6 +378,89 @@ BATON_API baton_rc baton_models_sync(baton *ctx, const char *task, int limit, ch
  */
 BATON_API baton_rc baton_models_explain(baton *ctx, const char *text, const char *task,
                                         int limit, char **json_out);
+
+/* ---------------------------------------------------------------------- */
+/* Daemon: the JSON-RPC server behind batond                                */
+/* (owned by the daemon work; the protocol is in INTERFACE.md)               */
+
+/*
+ * The socket path clients and the daemon use: $BATON_SOCKET, else the
+ * config file's "socket", else $XDG_RUNTIME_DIR/baton.sock, else
+ * /tmp/baton-$UID/baton.sock. config_path as for baton_open() (borrowed).
+ * Reads only the configuration (no registry is opened), so it is cheap.
+ * *path_out receives the path; free it with baton_free(). On BATON_CONFIG
+ * *path_out receives the reason instead (free it too). Thread-safe.
+ */
+BATON_API baton_rc baton_socket_path(const char *config_path, char **path_out);
+
+/* A JSON-RPC 2.0 server on a Unix socket, one object per line: methods
+ * submit, plan, run.get, run.cancel, runs.list, models.search, models.list,
+ * executors.list, health; run progress as "event" notifications. One event
+ * loop thread serves every client; requests that may block (planning,
+ * registry queries) run on a few helper threads; runs execute on the
+ * context's workers. */
+typedef struct baton_server baton_server;
+
+/* Server settings. Zero-initialise, then set what applies. Pointers are
+ * borrowed for the duration of baton_server_new(). */
+typedef struct baton_server_options {
+  const char *config_path;  /* as for baton_open(); also re-read on reload */
+  const char *socket_path;  /* NULL: baton_socket_path() of the config */
+  int listen_fd;            /* > 0: an already listening Unix socket to serve
+                               (systemd socket activation; the server then
+                               owns it); 0: bind socket_path */
+  baton_log_fn log_fn;      /* log callback for the server and its context,
+                               or NULL; must be thread-safe */
+  void *log_userdata;
+  baton_log_level log_level;
+} baton_server_options;
+
+/*
+ * Opens a context and binds the socket: its folder is created with mode
+ * 0700 when missing (an existing folder must belong to this user and not be
+ * writable by others), the socket gets mode 0600. A socket left by a dead
+ * daemon is replaced; a live one makes this fail with BATON_BUSY.
+ * Connections are accepted from this user, and from the uids listed in the
+ * config's daemon.allow_uids. Returns BATON_OK, BATON_BUSY, BATON_DENIED,
+ * BATON_IO, BATON_CONFIG, BATON_NOMEM, or what baton_open() returns. On
+ * failure *out is still set (unless BATON_NOMEM) so that
+ * baton_server_errmsg() can explain; free it anyway.
+ * Thread-safe (servers are independent).
+ */
+BATON_API baton_rc baton_server_new(const baton_server_options *opts, baton_server **out);
+
+/* Serves clients until baton_server_stop() has taken effect: then no new
+ * connections are accepted, running runs get the grace period to finish,
+ * the rest are cancelled (their finished tasks stay recorded, so `baton runs
+ * resume` continues them), clients get their results, and this returns
+ * BATON_OK (BATON_ERROR when the event loop failed; see errmsg). Call from
+ * one thread only. */
+BATON_API baton_rc baton_server_run(baton_server *srv);
+
+/* Asks a running server to stop, with grace_ms for runs in flight (< 0: the
+ * config's daemon.grace_ms). Returns at once. Async-signal-safe and
+ * thread-safe, so a SIGTERM handler may call it. */
+BATON_API void baton_server_stop(baton_server *srv, int grace_ms);
+
+/* Asks the server to re-read its config file: new requests then use a new
+ * context (runs already going finish on the old one), and the daemon
+ * settings (allow list, limits) change. A bad file keeps the old settings
+ * and is logged. Returns at once. Async-signal-safe and thread-safe, so a
+ * SIGHUP handler may call it. */
+BATON_API void baton_server_reload(baton_server *srv);
+
+/* The socket path served. Borrowed for the server's lifetime. Thread-safe. */
+BATON_API const char *baton_server_socket(const baton_server *srv);
+
+/* Detail text of the server's last failure, or "". Borrowed until the next
+ * call on the server. Never NULL, even for NULL. Not thread-safe with
+ * baton_server_run(). */
+BATON_API const char *baton_server_errmsg(const baton_server *srv);
+
+/* Removes the socket (when this server created it) and frees everything,
+ * closing the context. Call after baton_server_run() returned, or instead of
+ * it. NULL is a no-op. Not thread-safe. */
+BATON_API void baton_server_free(baton_server *srv);
 
 #ifdef __cplusplus
 }

@@ -414,6 +414,36 @@ oom:
   return -1;
 }
 
+/* A text argument written as a JSON list of strings becomes those strings,
+ * one a line (a text task takes one text). Anything else is left as is. */
+static void join_text_list(baton__arg *a) {
+  cJSON *arr = cJSON_Parse(a->value);
+  if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0) {
+    cJSON_Delete(arr);
+    return;
+  }
+  baton__sb sb;
+  baton__sb_init(&sb);
+  const cJSON *it;
+  bool ok = true;
+  cJSON_ArrayForEach(it, arr) {
+    if (!cJSON_IsString(it) || !it->valuestring) {
+      ok = false;
+      break;
+    }
+    if (sb.len)
+      baton__sb_addc(&sb, '\n');
+    baton__sb_adds(&sb, it->valuestring);
+  }
+  cJSON_Delete(arr);
+  char *joined = ok ? baton__sb_detach(&sb) : NULL;
+  baton__sb_release(&sb);
+  if (joined) {
+    free(a->value);
+    a->value = joined;
+  }
+}
+
 int baton__plan_unfold(baton__graph *g, int max_tasks, char *err, size_t errlen) {
   unfold_ctx u = {.g = g, .max_tasks = max_tasks, .err = err, .errlen = errlen};
   for (size_t i = 0; i < g->n; i++) {
@@ -431,6 +461,10 @@ int baton__plan_unfold(baton__graph *g, int max_tasks, char *err, size_t errlen)
     for (size_t j = 0; j < g->tasks[i].n_args; j++) {
       baton__arg *a = &g->tasks[i].args[j];
       unsigned type = baton__type_from_name(a->name);
+      if (a->ref < 0 && type == BATON__T_TEXT && a->value[0] == '[') {
+        join_text_list(a);
+        continue;
+      }
       if (a->ref >= 0 || !(type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)))
         continue;
       char **items = NULL;
@@ -611,6 +645,8 @@ baton_rc baton__llm_plan(const baton__llm_plan_req *r, baton__llm_plan_res *res,
   char *history = NULL, *resources = NULL, *tasks_text = NULL, *system = NULL, *user = NULL,
        *schema = NULL, *reply = NULL, *repair = NULL, *request = NULL, *chat_user = NULL;
   baton__llm_msg *msgs = NULL;
+  char **demo_users = NULL;
+  size_t n_demo_users = 0;
   if (baton__chat_history_render(r->messages_json, r->cfg->llm_history_chars, &history,
                                  &resources, err, errlen) != 0) {
     rc = BATON_INVALID;
@@ -631,7 +667,17 @@ baton_rc baton__llm_plan(const baton__llm_plan_req *r, baton__llm_plan_res *res,
   user = request ? baton__prompt_render(p.plan_user, uv) : NULL;
   schema = plan_schema(tasks, n_tasks);
   msgs = calloc(2 * p.n_demos + 4, sizeof *msgs);
-  if (!system || !user || !schema || !msgs) {
+  demo_users = calloc(p.n_demos + 1, sizeof *demo_users);
+  for (size_t i = 0; demo_users && i < p.n_demos; i++) {
+    const char *dv[] = {"request",   p.demos[i].user,
+                        "history",   p.demos[i].history ? p.demos[i].history : "(none)\n",
+                        "resources", p.demos[i].resources ? p.demos[i].resources : "(none)\n",
+                        NULL};
+    if (!(demo_users[i] = baton__prompt_render(p.plan_user, dv)))
+      break;
+    n_demo_users++;
+  }
+  if (!system || !user || !schema || !msgs || n_demo_users != p.n_demos) {
     baton__fmt(err, errlen, "out of memory");
     rc = BATON_NOMEM;
     goto out;
@@ -639,7 +685,7 @@ baton_rc baton__llm_plan(const baton__llm_plan_req *r, baton__llm_plan_res *res,
   size_t nm = 0;
   msgs[nm++] = (baton__llm_msg){"system", system};
   for (size_t i = 0; i < p.n_demos; i++) {
-    msgs[nm++] = (baton__llm_msg){"user", p.demos[i].user};
+    msgs[nm++] = (baton__llm_msg){"user", demo_users[i]};
     msgs[nm++] = (baton__llm_msg){"assistant", p.demos[i].assistant};
   }
   msgs[nm++] = (baton__llm_msg){"user", user};
@@ -722,6 +768,9 @@ out:
     memset(&res->g, 0, sizeof res->g);
   }
   free(msgs);
+  for (size_t i = 0; i < n_demo_users; i++)
+    free(demo_users[i]);
+  free(demo_users);
   free(history);
   free(resources);
   free(tasks_text);

@@ -61,7 +61,8 @@ void baton__llm_plan_res_release(baton__llm_plan_res *res);
  * holds several files (a JSON array, or "a.png, b.png" where every piece is
  * a file of that type) becomes one task per file; a task that uses such a
  * task's output is repeated once per copy, and one that only waits for it
- * waits for every copy. New tasks get ids above the largest one. Also drops
+ * waits for every copy. New tasks get ids above the largest one. A text
+ * argument written as a JSON list of strings is joined, one a line. Also drops
  * any "model" the LLM named (the registry chooses). Returns 0, or -1 with
  * err when the graph would grow past max_tasks.
  */

@@ -2,10 +2,14 @@
 #include "planner/offline.h"
 
 #include <stdbool.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
+#ifdef OFF_DEBUG
+#include <stdio.h>
+#endif
 #include "core/banned.h"
 
 /*
@@ -32,6 +36,7 @@
 #define OFF_MAX_PHRASES 128   /* phrases per task */
 #define OFF_MAX_DESC 48       /* description words per task */
 #define OFF_MAX_TASKSPECS 256
+#define OFF_MIN_KW 0.4        /* keyword weight a step needs to name a task at all */
 
 typedef enum { TK_WORD, TK_PUNCT, TK_RES } tk_kind;
 
@@ -42,6 +47,7 @@ typedef struct {
   int res;                 /* TK_RES: resource index */
   size_t start, end;       /* byte span in the request */
   bool skip;               /* not a cue (a reference such as "the summary") */
+  bool det;                /* a determiner ("the", "this", "an"...) */
 } token;
 
 typedef struct {
@@ -56,6 +62,8 @@ typedef struct {
 typedef struct {
   char stems[OFF_MAX_PHRASE][OFF_MAX_WORD];
   size_t n;
+  double weight; /* how much a match says about the task (see build_cues) */
+  unsigned det;  /* bit k: word k is a determiner */
 } phrase;
 
 typedef struct {
@@ -82,6 +90,7 @@ typedef struct {
   resource res[OFF_MAX_RES];
   size_t n_res;
   taskcue *cues;
+  double *scene; /* per task: its cues in the scene-setting sentences ("a document ...") */
   size_t n_cues;
   step steps[OFF_MAX_STEPS];
   size_t n_steps;
@@ -147,6 +156,12 @@ static bool in_list(const char *w, const char *const *list) {
     if (strcmp(w, list[i]) == 0)
       return true;
   return false;
+}
+
+static bool is_determiner_stem(const char *w) {
+  static const char *const dets[] = {"a", "an", "the", "this", "that", "thes", "thos", "my",
+                                     "your", "its", "our", "their", "some", NULL};
+  return in_list(w, dets);
 }
 
 static const char *const stopwords[] = {
@@ -318,6 +333,7 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
       t.start = i;
       t.end = j;
       make_word(q + i, j - i, t.word, t.stem);
+      t.det = is_determiner_stem(t.stem);
       if (push_token(p, &t) != 0)
         return -2;
       i = j;
@@ -449,7 +465,14 @@ static int build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks) 
       size_t len = bar ? (size_t)(bar - s) : strlen(s);
       phrase *ph = &c->phrases[c->n_phrases];
       ph->n = split_words(s, len, ph->stems, OFF_MAX_PHRASE);
-      if (ph->n > 0)
+      ph->det = 0;
+      for (size_t k = 0; k < ph->n; k++)
+        ph->det |= is_determiner_stem(ph->stems[k]) ? 1u << k : 0u;
+      bool dup = false; /* "correspond" and "corresponds" stem alike: count once */
+      for (size_t k = 0; k < c->n_phrases && !dup && ph->n > 0; k++)
+        dup = c->phrases[k].n == ph->n &&
+              memcmp(c->phrases[k].stems, ph->stems, ph->n * sizeof ph->stems[0]) == 0;
+      if (ph->n > 0 && !dup)
         c->n_phrases++;
       if (!bar)
         break;
@@ -471,19 +494,88 @@ static int build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks) 
         memcpy(c->desc[c->n_desc++], words[w], OFF_MAX_WORD);
     }
   }
+  /* Weights, computed from the registry at plan time (nothing learned): a
+   * phrase of n words weighs 1 + 0.5(n-1), divided by the square root of
+   * how many tasks share it (in their keywords, or for one word in their
+   * descriptions): "depth" says more than "objects" or "classify". */
+  for (size_t t = 0; t < n_tasks; t++) {
+    taskcue *c = &p->cues[t];
+    for (size_t k = 0; k < c->n_phrases; k++) {
+      phrase *ph = &c->phrases[k];
+      size_t df = 1;
+      for (size_t u = 0; u < n_tasks; u++) {
+        if (u == t)
+          continue;
+        const taskcue *o = &p->cues[u];
+        bool shared = false;
+        for (size_t m = 0; m < o->n_phrases && !shared; m++)
+          shared = o->phrases[m].n == ph->n &&
+                   memcmp(o->phrases[m].stems, ph->stems, ph->n * sizeof ph->stems[0]) == 0;
+        for (size_t m = 0; m < o->n_desc && !shared && ph->n == 1; m++)
+          shared = strcmp(o->desc[m], ph->stems[0]) == 0;
+        df += shared;
+      }
+      ph->weight = (1.0 + 0.5 * (double)(ph->n - 1)) / sqrt((double)df);
+    }
+  }
   return 0;
 }
 
 /* ---- scoring ----------------------------------------------------------- */
 
-/* Does the phrase occur in tokens [a,b) as consecutive words? */
-static bool phrase_in(const planner *p, const phrase *ph, size_t a, size_t b) {
-  for (size_t i = a; i < b; i++) {
-    size_t k = 0, j = i;
-    while (k < ph->n && j < b && p->tok[j].kind == TK_WORD && !p->tok[j].skip &&
-           strcmp(p->tok[j].stem, ph->stems[k]) == 0)
+
+/* Does the phrase occur at token i (within [i,b))? Returns the number of
+ * tokens it spans, 0 if not. Determiners are loose: "generate an image"
+ * also matches "generate this image" and "generate image", and "to speech"
+ * matches "to a speech". */
+static size_t phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
+  size_t k = 0, j = i;
+  while (k < ph->n && j < b && p->tok[j].kind == TK_WORD && !p->tok[j].skip) {
+    const char *w = p->tok[j].stem;
+    bool wdet = p->tok[j].det, pdet = (ph->det >> k) & 1u;
+    if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {
       k++, j++;
-    if (k == ph->n)
+    } else if (pdet && k > 0 && k + 1 < ph->n) {
+      k++; /* the phrase's determiner is absent here */
+    } else if (wdet && k > 0) {
+      j++; /* a determiner the phrase does not have */
+    } else {
+      return 0;
+    }
+  }
+  return k == ph->n ? j - i : 0;
+}
+
+/* Is the match [i, i+n) inside a longer phrase of another task that also
+ * matches here ("part of speech" hides "speech", "visual question
+ * answering" hides "question answering")? */
+static bool covered_by_longer(const planner *p, size_t task, size_t i, size_t n, size_t words,
+                              size_t a, size_t b) {
+  for (size_t t = 0; t < p->n_cues; t++) {
+    if (t == task)
+      continue;
+    const taskcue *c = &p->cues[t];
+    for (size_t k = 0; k < c->n_phrases; k++) {
+      size_t m = c->phrases[k].n;
+      if (m <= words)
+        continue;
+      size_t lo = i > a + m + 2 ? i - m - 2 : a; /* determiners may lengthen a match */
+      for (size_t j = lo; j <= i; j++) {
+        size_t len = phrase_at(p, &c->phrases[k], j, b);
+        if (len && j + len >= i + n)
+          return true;
+      }
+    }
+  }
+  return false;
+}
+
+/* Does the phrase of task `task` occur in tokens [a,b), not hidden inside a
+ * longer phrase of another task? */
+static bool phrase_in(const planner *p, size_t task, const phrase *ph, size_t a, size_t b) {
+  for (size_t i = a; i < b; i++) {
+    size_t len = phrase_at(p, ph, i, b);
+    if (len && !covered_by_longer(p, task, i, len, ph->n, a, b))
       return true;
   }
   return false;
@@ -492,9 +584,10 @@ static bool phrase_in(const planner *p, const phrase *ph, size_t a, size_t b) {
 /* Keyword score: single words count 1, phrases of n words 1 + 0.5(n-1). */
 static double keyword_score(const planner *p, const taskcue *c, size_t a, size_t b) {
   double s = 0;
+  size_t task = (size_t)(c - p->cues);
   for (size_t i = 0; i < c->n_phrases; i++)
-    if (phrase_in(p, &c->phrases[i], a, b))
-      s += 1.0 + 0.5 * (double)(c->phrases[i].n - 1);
+    if (phrase_in(p, task, &c->phrases[i], a, b))
+      s += c->phrases[i].weight;
   return s;
 }
 
@@ -533,6 +626,14 @@ static unsigned own_types(const planner *p, size_t a, size_t b) {
   return t;
 }
 
+/* Types of every resource of the request. */
+static unsigned all_types(const planner *p) {
+  unsigned t = 0;
+  for (size_t i = 0; i < p->n_res; i++)
+    t |= p->res[i].type;
+  return t;
+}
+
 static unsigned unclaimed_types(const planner *p) {
   unsigned t = 0;
   for (size_t i = 0; i < p->n_res; i++)
@@ -567,10 +668,16 @@ static void claim_resources(planner *p, const step *st, const baton__taskspec *s
 /* Marks "the summary", "the translated text"... as references to earlier
  * output so they do not read as cues for a new task. */
 static void mark_references(planner *p, size_t a, size_t b) {
-  for (size_t i = a + 1; i < b; i++)
-    if (p->tok[i].kind == TK_WORD && p->tok[i - 1].kind == TK_WORD &&
-        in_list(p->tok[i - 1].word, determiners) && in_list(p->tok[i].word, ref_nouns))
+  for (size_t i = a + 1; i < b; i++) {
+    if (p->tok[i].kind != TK_WORD || !in_list(p->tok[i].word, ref_nouns))
+      continue;
+    if (p->tok[i - 1].kind == TK_WORD && in_list(p->tok[i - 1].word, determiners))
       p->tok[i].skip = true;
+    /* "the classification result", "the detected objects": one word between */
+    else if (i >= a + 2 && p->tok[i - 1].kind == TK_WORD && p->tok[i - 2].kind == TK_WORD &&
+             in_list(p->tok[i - 2].word, determiners))
+      p->tok[i].skip = p->tok[i - 1].skip = true;
+  }
 }
 
 static void clear_references(planner *p, size_t a, size_t b) {
@@ -605,14 +712,18 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
   const baton__taskspec *s = p->cues[t].spec;
   double kw = keyword_score(p, &p->cues[t], a, b);
   *kw_out = kw;
-  if (kw < 1.0)
+  if (kw < OFF_MIN_KW)
     return 0;
   unsigned own = own_types(p, a, b);
   double sc = kw + description_score(p, &p->cues[t], a, b);
+  if (p->scene)
+    sc += 0.5 * (p->scene[t] < 1.0 ? p->scene[t] : 1.0); /* "I have a document ..." */
   unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
   unsigned readable = BATON__T_IMAGE | BATON__T_AUDIO; /* can become text first */
-  if (media_in && !((own | avail) & media_in))
+  if (media_in && !((own | avail | all_types(p)) & media_in))
     sc -= 2.0; /* it could not get its image or recording at all */
+  else if (media_in && !((own | avail) & media_in))
+    sc -= 0.5; /* only from a resource an earlier step works on already */
   if (own) {
     if (s->inputs & own)
       sc += 0.6; /* the step names what the task takes */
@@ -622,7 +733,7 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
     else
       sc -= 1.0;
   } else {
-    sc += (avail & s->inputs) ? 0.3 : 0.0;
+    sc += (media_in && (avail & media_in)) ? 0.5 : (avail & s->inputs) ? 0.3 : 0.0;
   }
   return sc;
 }
@@ -632,18 +743,23 @@ static bool best_task_only(const planner *p, size_t a, size_t b, unsigned avail,
                            double *score) {
   double kw;
   *score = task_score(p, a, b, avail, t, &kw);
-  return kw >= 1.0 && *score >= 0.75;
+  return kw >= OFF_MIN_KW && *score >= 0.75;
 }
 
 /* Best task for tokens [a,b); -1 when none scores enough. */
-static int best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out) {
+static int best_task_min(const planner *p, size_t a, size_t b, unsigned avail, double min,
+                         double *score_out) {
   int best = -1;
   double best_s = 0;
   double scores[OFF_MAX_TASKSPECS], kws[OFF_MAX_TASKSPECS];
   *score_out = 0;
   for (size_t t = 0; t < p->n_cues; t++) {
     scores[t] = task_score(p, a, b, avail, t, &kws[t]);
-    if (kws[t] >= 1.0 && scores[t] > best_s + 1e-9) {
+#ifdef OFF_DEBUG
+    if (kws[t] > 0)
+      fprintf(stderr, "  [%zu,%zu) %s kw=%.2f score=%.2f\n", a, b, p->cues[t].spec->name, kws[t], scores[t]);
+#endif
+    if (kws[t] >= OFF_MIN_KW && scores[t] > best_s + 1e-9) {
       best_s = scores[t];
       best = (int)t;
     }
@@ -655,7 +771,7 @@ static int best_task(const planner *p, size_t a, size_t b, unsigned avail, doubl
     int second = -1;
     double second_s = 0;
     for (size_t t = 0; t < p->n_cues; t++)
-      if ((int)t != best && scores[t] > second_s + 1e-9 && kws[t] >= 1.0) {
+      if ((int)t != best && scores[t] > second_s + 1e-9 && kws[t] >= OFF_MIN_KW) {
         second_s = scores[t];
         second = (int)t;
       }
@@ -664,10 +780,14 @@ static int best_task(const planner *p, size_t a, size_t b, unsigned avail, doubl
       best_s = second_s;
     }
   }
-  if (best >= 0 && best_s < 0.75)
+  if (best >= 0 && best_s < min)
     best = -1;
   *score_out = best_s;
   return best;
+}
+
+static int best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out) {
+  return best_task_min(p, a, b, avail, 0.75, score_out);
 }
 
 static int spec_index(const planner *p, const char *name) {
@@ -710,7 +830,7 @@ static bool is_soft(const token *t) {
 /* Does some task have a keyword in tokens [a,b)? */
 static bool has_cue(const planner *p, size_t a, size_t b) {
   for (size_t t = 0; t < p->n_cues; t++)
-    if (keyword_score(p, &p->cues[t], a, b) >= 1.0)
+    if (keyword_score(p, &p->cues[t], a, b) >= OFF_MIN_KW)
       return true;
   return false;
 }
@@ -908,9 +1028,16 @@ static int attach(planner *p, baton__task *t, const char *name, const source *s)
 
 /* Nearest earlier task producing `type`, or -1. */
 static int nearest_producer(const planner *p, unsigned type, const baton__taskspec *const *made) {
-  for (size_t k = p->g->n; k-- > 0;)
-    if (task_outputs(k, made) & type)
+  for (size_t k = p->g->n; k-- > 0;) {
+    unsigned out = task_outputs(k, made);
+    /* A task that answers in text and also draws on its input (object
+     * detection's boxes) is no source of pictures for later steps. */
+    if (type == BATON__T_IMAGE && (out & BATON__T_TEXT) && made[k] &&
+        (made[k]->inputs & BATON__T_IMAGE))
+      continue;
+    if (out & type)
       return (int)k;
+  }
   return -1;
 }
 
@@ -1074,6 +1201,14 @@ static int own_text(const planner *p, const step *st) {
   return -1;
 }
 
+/* How many quoted literals the step holds. */
+static size_t own_text_count(const planner *p, const step *st) {
+  size_t n = 0;
+  for (size_t i = st->a; i < st->b; i++)
+    n += p->tok[i].kind == TK_RES && p->res[p->tok[i].res].type == BATON__T_TEXT;
+  return n;
+}
+
 /* The primary input type of a task: its media type if any, else text. */
 static unsigned primary_type(const baton__taskspec *s) {
   static const unsigned order[] = {BATON__T_IMAGE, BATON__T_AUDIO, BATON__T_VIDEO,
@@ -1140,9 +1275,14 @@ static int emit_step(planner *p, const step *st, const baton__taskspec **made) {
 
   for (size_t c = 0; c < copies; c++) {
     source in = {-1, -1, NULL};
+    int prev_text = nearest_producer(p, BATON__T_TEXT, made);
     if (n_own > 1) {
       in.res = own_res[c];
       p->res[in.res].used = true;
+    } else if (takes_two_texts(spec) && own_text_count(p, st) == 1 && prev_text >= 0) {
+      /* "answer 'Q?' from the summary", "compare it with 'S'": the earlier
+       * text is the passage, the quote the question or second sentence */
+      in.ref = prev_text;
     } else if (resolve_input(p, st, ptype, spec->outputs, has_ref, made, &in) != 0) {
       return -1;
     }
@@ -1180,12 +1320,25 @@ static int emit_step(planner *p, const step *st, const baton__taskspec **made) {
       source_release(&in);
       return -1;
     }
+    int in_ref = in.ref;
     int rc = attach(p, &t, baton__type_name(ptype), &in);
     source_release(&in);
+    if (rc == 0 && ptype == BATON__T_IMAGE && spec->inputs == BATON__T_IMAGE &&
+        spec->outputs == BATON__T_IMAGE && strcmp(spec->name, "image-to-image") == 0) {
+      /* "make it black and white": the executor reads the wish from
+       * the parameter "instruction" */
+      char *words = span_text(p, st->a, st->b);
+      if (words)
+        rc = task_add_arg(&t, "instruction", words, -1);
+      free(words);
+    }
     if (rc == 0 && ptype != BATON__T_TEXT && (spec->inputs & BATON__T_TEXT)) {
-      /* The question or instruction: a quote, else the step's words. */
+      /* The question or instruction: a quote, else what an earlier step
+       * wrote (a transcribed question), else the step's words. */
       int q = own_text(p, st);
-      source qs = {q, -1, q < 0 ? span_text(p, st->a, st->b) : NULL};
+      bool edits = (spec->outputs & BATON__T_IMAGE) != 0;
+      int from = q < 0 && !edits && prev_text >= 0 && prev_text != in_ref ? prev_text : -1;
+      source qs = {q, from, q < 0 && from < 0 ? span_text(p, st->a, st->b) : NULL};
       if (q >= 0)
         p->res[q].used = true;
       rc = attach(p, &t, "text", &qs);
@@ -1263,7 +1416,93 @@ static void planner_release(planner *p) {
       free(p->cues[i].desc);
     }
   free(p->cues);
+  free(p->scene);
   free(p->tok);
+}
+
+/* Where to split a step that names two tasks: a token index, or 0 when
+ * it names one. Both halves must name different tasks, each clearly, and
+ * together score well above the whole. */
+static size_t best_split(const planner *p, const step *st, unsigned avail) {
+  double whole = st->score, best = 0;
+  size_t at = 0;
+  if (st->b - st->a < 4 || st->b - st->a > OFF_MAX_TOKENS)
+    return 0;
+  /* Candidate split points: where some task's cue phrase starts. */
+  bool starts[OFF_MAX_TOKENS];
+  memset(starts + st->a, 0, (st->b - st->a) * sizeof starts[0]);
+  for (size_t t = 0; t < p->n_cues; t++)
+    for (size_t f = 0; f < p->cues[t].n_phrases; f++)
+      for (size_t k = st->a + 2; k + 1 < st->b; k++)
+        if (!starts[k] && phrase_at(p, &p->cues[t].phrases[f], k, st->b))
+          starts[k] = true;
+  for (size_t k = st->a + 2; k + 1 < st->b; k++) {
+    if (!starts[k] || p->tok[k].kind != TK_WORD)
+      continue;
+    double s1, s2;
+    int t1 = best_task(p, st->a, k, avail, &s1);
+    if (t1 < 0 || s1 < 1.0)
+      continue;
+    int t2 = best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
+    if (t2 < 0 || t2 == t1 || s2 < 1.0)
+      continue;
+    /* each task's cues stay in its half: "answer this question with the
+     * visual question answering tool" names one task, not two */
+    if (keyword_score(p, &p->cues[t1], k, st->b) > 0 ||
+        keyword_score(p, &p->cues[t2], st->a, k) > 0 ||
+        keyword_score(p, &p->cues[t1], st->a, k) < 0.9 ||
+        keyword_score(p, &p->cues[t2], k, st->b) < 0.9)
+      continue;
+    if (s1 + s2 > best) {
+      best = s1 + s2;
+      at = k;
+    }
+  }
+  return best >= whole + 1.0 ? at : 0;
+}
+
+/* Does step s ask for the same task as an earlier recognised step without
+ * naming a new resource of its own or another target language? Then it
+ * only says more about that task. */
+static bool repeats_earlier_step(const planner *p, size_t s) {
+  const step *st = &p->steps[s];
+  const baton__taskspec *spec = p->cues[st->task].spec;
+  unsigned ptype = primary_type(spec);
+  bool own_new = false;
+  for (size_t i = st->a; i < st->b && !own_new; i++)
+    if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & ptype)) {
+      own_new = true;
+      /* a resource some earlier step named already is not new */
+      for (size_t e = 0; e < s && own_new; e++)
+        for (size_t j = p->steps[e].a; j < p->steps[e].b; j++)
+          if (p->tok[j].kind == TK_RES &&
+              strcmp(p->res[p->tok[j].res].value, p->res[p->tok[i].res].value) == 0) {
+            own_new = false;
+            break;
+          }
+    }
+  if (own_new)
+    return false;
+  const char *t1, *s1;
+  find_languages(p, st->a, st->b, &t1, &s1);
+  for (size_t e = 0; e < s; e++) {
+    const step *es = &p->steps[e];
+    if (es->context || es->task != st->task)
+      continue;
+    const char *t2, *s2;
+    find_languages(p, es->a, es->b, &t2, &s2);
+    if (t1 && t2 && strcmp(t1, t2) != 0)
+      continue;
+    return true;
+  }
+  return false;
+}
+
+/* An explicit wish to hear the result ("aloud", "out loud", "narrate"). */
+static bool says_aloud(const planner *p, size_t a, size_t b) {
+  static const char *const words[] = {"aloud", "loud", "narrate", "narration", "voiceover",
+                                      "speak", "say", NULL};
+  return step_has_word(p, a, b, words);
 }
 
 /* Keeps the recognised steps only; two neighbouring ones on the same task
@@ -1370,6 +1609,18 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
     goto done;
   }
 
+  /* What the scene-setting sentences talk about ("an image of a table",
+   * "a scanned document") tips the choice between close tasks later. */
+  p->scene = calloc(p->n_cues, sizeof *p->scene);
+  if (!p->scene) {
+    baton__fmt(err, errlen, "out of memory while planning");
+    goto done;
+  }
+  for (size_t s = 0; s < p->n_steps; s++)
+    if (p->steps[s].context)
+      for (size_t t = 0; t < p->n_cues; t++)
+        p->scene[t] += keyword_score(p, &p->cues[t], p->steps[s].a, p->steps[s].b);
+
   /* Recognise steps in order; what earlier ones produce guides later ones. */
   unsigned produced = 0;
   bool any = false;
@@ -1386,10 +1637,29 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
       if (st->task >= 0)
         mark_references(p, st->a, st->b);
     }
+    if (st->task >= 0 && p->n_steps < OFF_MAX_STEPS) {
+      /* One clause, two tasks ("estimate the depth to segment the image"):
+       * split where both halves name a different task clearly. */
+      size_t k = best_split(p, st, produced | unclaimed_types(p));
+      if (k) {
+        memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps - s - 1) * sizeof *st);
+        p->n_steps++;
+        p->steps[s + 1] = *st;
+        p->steps[s + 1].a = k;
+        p->steps[s + 1].task = -1;
+        st->b = k;
+        st->task = best_task(p, st->a, st->b, produced | unclaimed_types(p), &st->score);
+      }
+    }
+    if (st->task >= 0 && repeats_earlier_step(p, s)) {
+      st->task = -1; /* "detect the depth ... the depth map": one task */
+      continue;
+    }
     if (st->task >= 0) {
       const baton__taskspec *spec = p->cues[st->task].spec;
       int tts = spec_index(p, "text-to-speech");
-      if (tts >= 0 && tts != st->task && (spec->outputs & BATON__T_TEXT)) {
+      if (tts >= 0 && tts != st->task && (spec->outputs & BATON__T_TEXT) &&
+          !(spec->inputs & BATON__T_AUDIO) && says_aloud(p, st->a, st->b)) {
         /* A spoken-output cue beside another task: that task's text is
          * read out as well (scored as if it stood alone). */
         double tts_score = 0;
@@ -1399,6 +1669,29 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
       any = true;
       claim_resources(p, st, p->cues[st->task].spec, produced);
       produced |= p->cues[st->task].spec->outputs;
+    }
+  }
+  if (!any) {
+    /* Nothing stood out: take the one clearest cue anywhere in the request,
+     * scene-setting sentences included ("I have a table in t.jpg ... can
+     * you help?"), if it is at all plausible. */
+    double best_s = 0;
+    size_t best_step = 0;
+    int best_t = -1;
+    for (size_t s = 0; s < p->n_steps; s++) {
+      double sc;
+      int t = best_task_min(p, p->steps[s].a, p->steps[s].b, unclaimed_types(p), 0.5, &sc);
+      if (t >= 0 && sc > best_s) {
+        best_s = sc;
+        best_t = t;
+        best_step = s;
+      }
+    }
+    if (best_t >= 0) {
+      p->steps[best_step].task = best_t;
+      p->steps[best_step].context = false;
+      p->steps[best_step].score = best_s;
+      any = true;
     }
   }
   if (!any) {

@@ -236,16 +236,24 @@ static int load_demos(baton__prompts *p, const pnode *seq, const char *file, cha
     const pnode *d = seq->kids[i];
     const pnode *u = d->kind == PN_MAP ? map_get(d, "user") : NULL;
     const pnode *a = d->kind == PN_MAP ? map_get(d, "assistant") : NULL;
+    const pnode *h = d->kind == PN_MAP ? map_get(d, "history") : NULL;
+    const pnode *r = d->kind == PN_MAP ? map_get(d, "resources") : NULL;
+    size_t want = 4 + (h ? 2 : 0) + (r ? 2 : 0);
     if (!u || !a || u->kind != PN_SCALAR || a->kind != PN_SCALAR || !u->value[0] ||
-        !a->value[0] || d->n != 4) {
-      baton__fmt(err, errlen, "%s:%d: each demo must have exactly 'user' and 'assistant' text",
+        !a->value[0] || (h && h->kind != PN_SCALAR) || (r && r->kind != PN_SCALAR) ||
+        d->n != want) {
+      baton__fmt(err, errlen,
+                 "%s:%d: each demo must have 'user' and 'assistant' text (and optionally "
+                 "'history' and 'resources' text), nothing else",
                  file, d->line);
       return -1;
     }
     baton__prompt_demo *pd = &p->demos[p->n_demos++];
-    pd->user = baton__strdup(u->value);
+    pd->user = baton__strdup(baton__trim(u->value));
     pd->assistant = baton__strdup(a->value);
-    if (!pd->user || !pd->assistant) {
+    pd->history = h ? baton__strdup(h->value) : NULL;
+    pd->resources = r ? baton__strdup(r->value) : NULL;
+    if (!pd->user || !pd->assistant || (h && !pd->history) || (r && !pd->resources)) {
       baton__fmt(err, errlen, "%s: out of memory", file);
       return -1;
     }
@@ -348,6 +356,8 @@ void baton__prompts_release(baton__prompts *p) {
   for (size_t i = 0; i < p->n_demos; i++) {
     free(p->demos[i].user);
     free(p->demos[i].assistant);
+    free(p->demos[i].history);
+    free(p->demos[i].resources);
   }
   free(p->demos);
   free(p->summary_system);

@@ -9,16 +9,19 @@
 /* Largest prompt file read. */
 #define BATON__PROMPT_FILE_MAX (256u * 1024u)
 
-/* One few-shot example: what a user asked and the plan we want back. */
+/* One few-shot example: what a user asked and the plan we want back. The
+ * user turn sent is the planner's `user` template filled with these. */
 typedef struct baton__prompt_demo {
-  char *user;
-  char *assistant;
+  char *user;       /* the request */
+  char *history;    /* the earlier conversation, or NULL: "(none)" */
+  char *resources;  /* files and texts of earlier turns, or NULL: "(none)" */
+  char *assistant;  /* the plan */
 } baton__prompt_demo;
 
 /*
  * The templates, as read from two files in one folder:
  *   planner.yaml: system, task_line, user, repair, chat_system, demos
- *                 (a list of {user, assistant})
+ *                 (a list of {user, assistant, history?, resources?})
  *   summary.yaml: system, user, result_chars
  * Templates hold {{name}} placeholders filled by baton__prompt_render().
  * Every member is owned by the struct (freed by baton__prompts_release) and

@@ -349,14 +349,14 @@ cJSON *baton__registry_show(baton__registry *reg, const char *id, bool *notfound
           " m.license, m.enabled, m.source, m.edited, m.updated_at,"
           " h.successes, h.failures, h.fail_rate, h.last_latency_ms, h.latency_ewma_ms,"
           " h.total_latency_ms, h.last_error, h.last_error_at, h.updated_at,"
-          " coalesce(-0.5 * h.fail_rate / (1.0 + max(0.0, ?2 - h.updated_at) / 3600.0), 0.0)"
+          " " BATON__HEALTH_SQL
           " FROM models m LEFT JOIN health h ON h.model_id = m.id WHERE m.id = ?1",
           -1, &st, NULL) != SQLITE_OK) {
     fail_db(reg->db, err, errlen, "cannot read the model");
     goto out;
   }
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_double(st, 2, baton__wall_s());
+  sqlite3_bind_double(st, 3, baton__wall_s());
   int s = sqlite3_step(st);
   if (s == SQLITE_DONE) {
     if (notfound)

@@ -16,10 +16,15 @@ struct baton__registry {
   sqlite3 *db;
   char *path;           /* the database file; writers open their own connection */
   pthread_mutex_t lock; /* serialises use of db and the cached statements */
-  sqlite3_stmt *st_match_fts;
+  sqlite3_stmt *st_term_task; /* rowids of one glued word (models_mfts) */
+  sqlite3_stmt *st_tasks_all; /* every task name in the database */
+  sqlite3_stmt *st_begin, *st_commit; /* a read transaction around a match */
+  sqlite3_stmt *st_task_bases; /* rowid and base of a task's models (index only) */
+  sqlite3_stmt *st_count_all;
+  sqlite3_stmt *st_row;       /* one model by rowid, with its health part */
+  sqlite3_stmt *st_json;      /* one model by id, as list/search show it */
   sqlite3_stmt *st_match_base;
   sqlite3_stmt *st_list;
-  sqlite3_stmt *st_search;
   sqlite3_stmt *st_endpoint;
   sqlite3_stmt *st_health_get;
   sqlite3_stmt *st_health_put;
@@ -29,9 +34,10 @@ struct baton__registry {
 
 /* Score weights (documented in registry.c above relevance_of()). */
 #define BATON__LOCAL_BONUS 0.1
-#define BATON__HEALTH_WEIGHT 0.5
-#define BATON__HEALTH_ALPHA 0.3
-#define BATON__HEALTH_HALF_LIFE_S 3600.0
+/* The health part in SQL, for a query that LEFT JOINs health AS h and binds
+ * the current time (seconds) to ?3: -1.5 * fail_rate / (1 + age / 3600). */
+#define BATON__HEALTH_SQL                                                        \
+  "coalesce(-1.5 * h.fail_rate / (1.0 + max(0.0, ?3 - h.updated_at) / 3600.0), 0.0)"
 
 /* popularity + local bonus: the part of the score that does not depend on
  * the request or on health. Stored in models.base. */

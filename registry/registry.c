@@ -119,6 +119,43 @@ static const char *const migrations[] = {
     "    VALUES (new.rowid, new.id, new.description, new.tags, new.task_key);"
     "END;"
     "INSERT INTO models_fts(models_fts) VALUES ('rebuild');",
+    /* version 3: the matching index replaces models_fts. It indexes every
+     * word of id, description and tags glued to the task key
+     * ("summarizationxlegal", see baton_match_text()), so that the postings
+     * of a word are those of one task only and a match reads a few hundred
+     * rows, not the whole corpus. Contentless with detail=none: only "which
+     * rows" is ever asked, and the text is recomputed from the row when a
+     * model changes. The triggers call baton_match_text(), which baton
+     * registers on every connection it opens; another program that adds,
+     * deletes or edits models gets "no such function" instead of a stale
+     * index. */
+    "DROP TRIGGER models_fts_ai;"
+    "DROP TRIGGER models_fts_ad;"
+    "DROP TRIGGER models_fts_au;"
+    "DROP TABLE models_fts;"
+    "CREATE VIRTUAL TABLE models_mfts USING fts5("
+    "  words, content='', tokenize='porter unicode61', detail='none');"
+    "CREATE TRIGGER models_mfts_ai AFTER INSERT ON models BEGIN"
+    "  INSERT INTO models_mfts(rowid, words)"
+    "    VALUES (new.rowid, baton_match_text(new.task, new.id, new.description, new.tags));"
+    "END;"
+    "CREATE TRIGGER models_mfts_ad AFTER DELETE ON models BEGIN"
+    "  INSERT INTO models_mfts(models_mfts, rowid, words)"
+    "    VALUES ('delete', old.rowid,"
+    "            baton_match_text(old.task, old.id, old.description, old.tags));"
+    "END;"
+    "CREATE TRIGGER models_mfts_au AFTER UPDATE OF id, task, description, tags ON models BEGIN"
+    "  INSERT INTO models_mfts(models_mfts, rowid, words)"
+    "    VALUES ('delete', old.rowid,"
+    "            baton_match_text(old.task, old.id, old.description, old.tags));"
+    "  INSERT INTO models_mfts(rowid, words)"
+    "    VALUES (new.rowid, baton_match_text(new.task, new.id, new.description, new.tags));"
+    "END;"
+    "INSERT INTO models_mfts(rowid, words)"
+    "  SELECT rowid, baton_match_text(task, id, description, tags) FROM models;"
+    "UPDATE models SET base = baton_base(downloads, likes, endpoint);"
+    "DROP INDEX models_task_base;"
+    "CREATE INDEX models_task_enabled_base ON models(task, enabled, base DESC, id);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BATON__REGISTRY_SCHEMA + 1,
@@ -130,23 +167,31 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == BATON__REGISTRY_SCHEM
 /*
  * score = relevance + popularity + local_bonus + health
  *
- *  relevance  = 0.75 * x / x_best + 0.25 * x / (1 + x), where x = -bm25
- *               over (id, description, tags) (FTS5's bm25 is negative, more
- *               negative = better) and x_best is the best x among the
- *               matches (of the task, when there is one): 0 for no match,
- *               1 for the best one; the relative part separates a specific
- *               match from a generic one whatever the corpus, the absolute
- *               part keeps weak matches weak. The query is built from the
- *               step text (see build_fts_query()).
- *  popularity = min(1, log10(1 + downloads) / 10 + log10(1 + likes) / 20)
- *               (10M downloads -> 0.7, 1000 likes -> 0.15).
+ *  relevance  = 0.75 * w / w_best + 0.25 * w / w_all. The step text's
+ *               words (minus stop words and the words of the task's own
+ *               name) each weigh idf = ln(1 + (N - n + 0.5) / (n + 0.5)),
+ *               N the models of the task, n those whose id, description or
+ *               tags contain the word (porter-stemmed: "tables" finds
+ *               "table"); w is the weight of the words a model contains,
+ *               w_best the best w, w_all the weight of all the words. So the
+ *               best match scores about 1, a model matching only common
+ *               words little, and one matching nothing 0. (BM25 with binary
+ *               term frequency: card texts repeat words for reasons that
+ *               say little about fit, and this is what makes a match read
+ *               only the postings of one task.)
+ *  popularity = 0.5 * min(1, log10(1 + downloads) / 10 + log10(1 + likes) / 20)
+ *               (10M downloads -> 0.35, 1000 likes -> 0.075): a prior that
+ *               decides between equally relevant models but does not let a
+ *               famous generic model beat the one whose description fits.
  *  local_bonus = 0.1 for endpoints "local:*": they run offline, with
  *               no token, no network and no queue.
- *  health     = -0.5 * fail_rate / (1 + age / 3600 s), where fail_rate is
+ *  health     = -1.5 * fail_rate / (1 + age / 3600 s), where fail_rate is
  *               an exponentially weighted rate of failures over the recent
- *               attempts (alpha 0.3: one failure -> 0.3, three in a row ->
- *               0.66, each success multiplies it by 0.7) and age is the time
- *               since the last attempt: a failing model drops, and the drop
+ *               attempts (alpha 0.5: one failure -> 0.5, three in a row ->
+ *               0.875, each success halves it) and age is the time since
+ *               the last attempt. One failure (-0.75) demotes a model below
+ *               a close competitor; three in a row (-1.31) below any model
+ *               that works, however well its description fits; the penalty
  *               halves after an hour without news. 0 for a model never run.
  * models.base stores popularity + local_bonus so that SQL can rank a task's
  * models by it through an index. Ties are broken by id.
@@ -154,15 +199,13 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == BATON__REGISTRY_SCHEM
 #define MAX_QUERY_TERMS 32  /* words of the step text that are searched */
 #define MAX_TERM_LEN 48     /* longer "words" are cut */
 
-/* The health part in SQL: ?3 is the current time (seconds). */
-#define HEALTH_SQL                                                               \
-  "coalesce(-0.5 * h.fail_rate / (1.0 + max(0.0, ?3 - h.updated_at) / 3600.0), 0.0)"
+#define HEALTH_SQL BATON__HEALTH_SQL
 
 double baton__popularity(long long downloads, long long likes) {
   double d = downloads > 0 ? (double)downloads : 0.0;
   double l = likes > 0 ? (double)likes : 0.0;
   double p = log10(1.0 + d) / 10.0 + log10(1.0 + l) / 20.0;
-  return p > 1.0 ? 1.0 : p;
+  return 0.5 * (p > 1.0 ? 1.0 : p);
 }
 
 double baton__local_bonus(const char *endpoint) {
@@ -180,10 +223,42 @@ static void sql_base(sqlite3_context *c, int argc, sqlite3_value **v) {
                                              (const char *)ep));
 }
 
+/* Appends "<key>x<word> " for each ASCII alphanumeric run of text (words
+ * cut at MAX_TERM_LEN, like the query side). */
+static void glue_words(baton__sb *sb, const char *key, const char *text);
+
+static void sql_match_text(sqlite3_context *c, int argc, sqlite3_value **v) {
+  (void)argc;
+  const char *task = (const char *)sqlite3_value_text(v[0]);
+  char key[160];
+  baton__fmt(key, sizeof key, "%s", task ? task : "");
+  size_t k = 0;
+  for (const char *t = key; *t; t++)
+    if (*t != '-')
+      key[k++] = *t;
+  key[k] = '\0';
+  baton__sb sb;
+  baton__sb_init(&sb);
+  for (int i = 1; i < 4; i++)
+    glue_words(&sb, key, (const char *)sqlite3_value_text(v[i]));
+  if (!baton__sb_ok(&sb)) {
+    baton__sb_release(&sb);
+    sqlite3_result_error_nomem(c);
+    return;
+  }
+  sqlite3_result_text(c, sb.buf, (int)sb.len, SQLITE_TRANSIENT);
+  baton__sb_release(&sb);
+}
+
 int baton__sql_functions(sqlite3 *db) {
-  return sqlite3_create_function(db, "baton_base", 3,
+  int rc = sqlite3_create_function(db, "baton_base", 3,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                   sql_base, NULL, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_create_function(db, "baton_match_text", 4,
                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-                                 sql_base, NULL, NULL);
+                                 sql_match_text, NULL, NULL);
+  return rc;
 }
 
 /* Common words that say nothing about which model fits. Sorted. */
@@ -212,26 +287,54 @@ static bool is_alnum_ascii(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+static void glue_words(baton__sb *sb, const char *key, const char *text) {
+  const unsigned char *p = (const unsigned char *)(text ? text : "");
+  while (*p) {
+    while (*p && !is_alnum_ascii(*p))
+      p++;
+    if (!*p)
+      break;
+    baton__sb_adds(sb, key);
+    baton__sb_addc(sb, 'x');
+    size_t n = 0;
+    while (*p && is_alnum_ascii(*p)) {
+      if (n++ < MAX_TERM_LEN) {
+        unsigned char c = *p;
+        baton__sb_addc(sb, (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c));
+      }
+      p++;
+    }
+    baton__sb_addc(sb, ' ');
+  }
+}
+
 typedef struct qterms {
   char w[MAX_QUERY_TERMS][MAX_TERM_LEN + 1];
   int n;
 } qterms;
 
 /*
- * Builds a safe FTS5 query from free text: the lower-case ASCII alphanumeric
- * runs of the text, minus stop words and repeats, at most MAX_QUERY_TERMS,
- * each double-quoted (so FTS5 operators such as NEAR, AND, * or - are plain
- * words) and OR-joined. Raw text never reaches MATCH. When task is given
- * (and is made of [a-z0-9-] only) the query is limited to that task's rows:
- * task_key : "imagetotext" AND (...), so FTS5 reads only their postings.
- * The words go to *tw when not NULL.
- * Returns the number of terms (0: nothing to search for; q is then "").
+ * The words of free text that are searched: the lower-case ASCII
+ * alphanumeric runs, minus stop words, words of the task's own name (when
+ * task is given) and repeats, at most MAX_QUERY_TERMS, each cut at
+ * MAX_TERM_LEN. Raw text never reaches MATCH: each word is later
+ * double-quoted, so FTS5 operators such as NEAR, AND, * or - are plain
+ * words. Returns the number of words (0: nothing to search for).
  */
-static int build_fts_query(const char *text, const char *task, baton__sb *q, qterms *tw) {
-  qterms local;
-  if (!tw)
-    tw = &local;
+static bool mentions(const char *text, const char *term);
+
+static int query_terms(const char *text, const char *task, qterms *tw) {
   tw->n = 0;
+  /* Words of the task's own name ("detect" for object-detection) are in
+   * nearly every description of the task: they tell its models apart no
+   * better than chance. */
+  char task_words[160] = "";
+  if (task) {
+    baton__fmt(task_words, sizeof task_words, "%s", task);
+    for (char *t = task_words; *t; t++)
+      if (*t == '-')
+        *t = ' ';
+  }
   const unsigned char *p = (const unsigned char *)(text ? text : "");
   while (*p && tw->n < MAX_QUERY_TERMS) {
     while (*p && !is_alnum_ascii(*p))
@@ -248,7 +351,7 @@ static int build_fts_query(const char *text, const char *task, baton__sb *q, qte
       p++;
     }
     word[n] = '\0';
-    if (is_stop_word(word))
+    if (is_stop_word(word) || (task_words[0] && mentions(task_words, word)))
       continue;
     bool dup = false;
     for (int i = 0; i < tw->n && !dup; i++)
@@ -257,22 +360,6 @@ static int build_fts_query(const char *text, const char *task, baton__sb *q, qte
       continue;
     memcpy(tw->w[tw->n++], word, n + 1);
   }
-  if (!tw->n)
-    return 0;
-  bool filter = task && *task;
-  for (const char *t = task; filter && *t; t++)
-    filter = (*t >= 'a' && *t <= 'z') || (*t >= '0' && *t <= '9') || *t == '-';
-  if (filter) {
-    baton__sb_adds(q, "task_key : \"");
-    for (const char *t = task; *t; t++)
-      if (*t != '-')
-        baton__sb_addc(q, *t);
-    baton__sb_adds(q, "\" AND (");
-  }
-  for (int i = 0; i < tw->n; i++)
-    baton__sb_addf(q, "%s\"%s\"", i ? " OR " : "", tw->w[i]);
-  if (filter)
-    baton__sb_addc(q, ')');
   return tw->n;
 }
 
@@ -355,20 +442,18 @@ int baton__strset_add(baton__strset *s, const char *key) {
 /* ---------------------------------------------------------------------- */
 /* The handle                                                               */
 
-#define REL_SQL                                                                  \
-  "(CASE WHEN mx.x > 0 THEN 0.75 * (-f.bm) / mx.x ELSE 0.0 END"                  \
-  " + 0.25 * (-f.bm) / (1.0 - f.bm))"
-
-static const char sql_match_fts[] =
-    "WITH f AS MATERIALIZED (SELECT rowid AS rid, bm25(models_fts, 1.0, 1.0, 1.0, 0.0) AS bm"
-    "  FROM models_fts WHERE models_fts MATCH ?2)"
-    " , mx AS MATERIALIZED (SELECT max(-bm) AS x FROM f)"
-    " SELECT m.id, m.task, m.description, m.endpoint, m.downloads, m.likes, " REL_SQL ", m.base, "
-    HEALTH_SQL " AS hp,"
-    " " REL_SQL " + m.base + " HEALTH_SQL " AS score"
-    " FROM f JOIN mx JOIN models m ON m.rowid = f.rid LEFT JOIN health h ON h.model_id = m.id"
-    " WHERE m.task = ?1 AND m.enabled = 1"
-    " ORDER BY score DESC, m.id LIMIT ?4";
+static const char sql_term_task[] = "SELECT rowid FROM models_mfts WHERE models_mfts MATCH ?1";
+static const char sql_tasks_all[] = "SELECT name FROM tasks ORDER BY name";
+static const char sql_task_bases[] =
+    "SELECT rowid, base FROM models WHERE task = ?1 AND enabled >= ?2";
+static const char sql_count_all[] = "SELECT coalesce(max(rowid), 0) FROM models";
+static const char sql_row[] =
+    "SELECT m.id, m.task, m.description, m.endpoint, m.downloads, m.likes, NULL, m.base, "
+    HEALTH_SQL " AS hp, m.enabled"
+    " FROM models m LEFT JOIN health h ON h.model_id = m.id WHERE m.rowid = ?1";
+static const char sql_json[] =
+    "SELECT id, task, description, endpoint, downloads, likes, tags, license, enabled"
+    " FROM models WHERE id = ?1";
 
 static const char sql_match_base[] =
     "SELECT m.id, m.task, m.description, m.endpoint, m.downloads, m.likes, NULL, m.base, "
@@ -381,28 +466,17 @@ static const char sql_list[] =
     " FROM models WHERE (?1 IS NULL OR task = ?1)"
     " ORDER BY task, downloads DESC, id LIMIT ?2";
 
-static const char sql_search[] =
-    "WITH f AS MATERIALIZED (SELECT rowid AS rid, bm25(models_fts, 1.0, 1.0, 1.0, 0.0) AS bm"
-    "  FROM models_fts WHERE models_fts MATCH ?1)"
-    " , mx AS MATERIALIZED (SELECT max(-bm) AS x FROM f)"
-    " SELECT m.id, m.task, m.description, m.endpoint, m.downloads, m.likes, m.tags, m.license,"
-    " m.enabled, " REL_SQL ", " HEALTH_SQL " AS hp,"
-    " " REL_SQL " + m.base + " HEALTH_SQL " AS score"
-    " FROM f JOIN mx JOIN models m ON m.rowid = f.rid LEFT JOIN health h ON h.model_id = m.id"
-    " WHERE (?2 IS NULL OR m.task = ?2)"
-    " ORDER BY score DESC, m.id LIMIT ?4";
-
 static const char sql_endpoint[] = "SELECT endpoint FROM models WHERE id = ?1 AND enabled = 1";
 
 static const char sql_health_put[] =
     "INSERT INTO health(model_id, successes, failures, last_latency_ms, last_error, updated_at,"
     "  fail_rate, latency_ewma_ms, total_latency_ms, last_error_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0.3 * ?3, ?4, ?4, CASE WHEN ?3 > 0 THEN ?6 END)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0.5 * ?3, ?4, ?4, CASE WHEN ?3 > 0 THEN ?6 END)"
     " ON CONFLICT(model_id) DO UPDATE SET"
     "  successes = successes + excluded.successes,"
     "  failures = failures + excluded.failures,"
     "  last_latency_ms = excluded.last_latency_ms,"
-    "  fail_rate = fail_rate * 0.7 + 0.3 * excluded.failures,"
+    "  fail_rate = fail_rate * 0.5 + 0.5 * excluded.failures,"
     "  latency_ewma_ms = CASE WHEN latency_ewma_ms IS NULL THEN excluded.last_latency_ms"
     "    ELSE latency_ewma_ms * 0.7 + 0.3 * excluded.last_latency_ms END,"
     "  total_latency_ms = total_latency_ms + excluded.last_latency_ms,"
@@ -643,17 +717,24 @@ int baton__registry_open(const char *path, const char *catalogue, size_t len,
   baton__fmt(what, sizeof what, "cannot use %s as the registry database", path);
   if (exec_sql(reg->db,
                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-               " PRAGMA recursive_triggers = ON; PRAGMA synchronous = NORMAL;",
+               " PRAGMA recursive_triggers = ON; PRAGMA synchronous = NORMAL;"
+               " PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;",
                err, errlen, what))
     goto fail;
   if (migrate(reg->db, path, err, errlen) || seed(reg->db, catalogue, len, err, errlen) ||
       load_tasks(reg, err, errlen))
     goto fail;
-  if (prepare(reg, sql_match_fts, &reg->st_match_fts, err, errlen) ||
+  if (prepare(reg, sql_term_task, &reg->st_term_task, err, errlen) ||
+      prepare(reg, sql_tasks_all, &reg->st_tasks_all, err, errlen) ||
+      prepare(reg, "BEGIN", &reg->st_begin, err, errlen) ||
+      prepare(reg, "COMMIT", &reg->st_commit, err, errlen) ||
+      prepare(reg, sql_task_bases, &reg->st_task_bases, err, errlen) ||
+      prepare(reg, sql_count_all, &reg->st_count_all, err, errlen) ||
+      prepare(reg, sql_row, &reg->st_row, err, errlen) ||
+      prepare(reg, sql_json, &reg->st_json, err, errlen) ||
       prepare(reg, sql_match_base, &reg->st_match_base, err, errlen) ||
       prepare(reg, sql_health_put, &reg->st_health_put, err, errlen) ||
       prepare(reg, sql_list, &reg->st_list, err, errlen) ||
-      prepare(reg, sql_search, &reg->st_search, err, errlen) ||
       prepare(reg, sql_endpoint, &reg->st_endpoint, err, errlen))
     goto fail;
   *out = reg;
@@ -666,12 +747,18 @@ fail:
 void baton__registry_close(baton__registry *reg) {
   if (!reg)
     return;
-  sqlite3_finalize(reg->st_match_fts);
+  sqlite3_finalize(reg->st_term_task);
+  sqlite3_finalize(reg->st_tasks_all);
+  sqlite3_finalize(reg->st_begin);
+  sqlite3_finalize(reg->st_commit);
+  sqlite3_finalize(reg->st_task_bases);
+  sqlite3_finalize(reg->st_count_all);
+  sqlite3_finalize(reg->st_row);
+  sqlite3_finalize(reg->st_json);
   sqlite3_finalize(reg->st_match_base);
   sqlite3_finalize(reg->st_health_put);
   sqlite3_finalize(reg->st_health_get);
   sqlite3_finalize(reg->st_list);
-  sqlite3_finalize(reg->st_search);
   sqlite3_finalize(reg->st_endpoint);
   sqlite3_close_v2(reg->db);
   free_tasks(reg->tasks, reg->n_tasks);
@@ -814,39 +901,353 @@ static int cands_add(cands *c, sqlite3_stmt *st, bool *added) {
   return SQLITE_ROW;
 }
 
+/* A row the words found: its weight, base and score bound. */
+typedef struct hit {
+  sqlite3_int64 rowid;
+  double base; /* popularity + local bonus (stored), or the most it can be */
+  double w;    /* weight of the query words the row contains */
+  double ub;   /* upper bound of its score: relevance + base */
+} hit;
+
+/* An open-addressing table of hits keyed by rowid. */
+typedef struct hits {
+  hit *v;
+  size_t cap; /* power of two */
+  size_t n;
+} hits;
+
+#define NO_ROW INT64_MIN
+
+static size_t hit_slot(const hits *h, sqlite3_int64 rowid) {
+  uint64_t x = (uint64_t)rowid * 0x9E3779B97F4A7C15ull;
+  size_t i = (size_t)(x >> 20) & (h->cap - 1);
+  while (h->v[i].rowid != NO_ROW && h->v[i].rowid != rowid)
+    i = (i + 1) & (h->cap - 1);
+  return i;
+}
+
+static int hits_init(hits *h, size_t expect) {
+  h->cap = 64;
+  while (h->cap < expect * 2)
+    h->cap *= 2;
+  h->n = 0;
+  if (!(h->v = malloc(h->cap * sizeof *h->v)))
+    return -1;
+  for (size_t i = 0; i < h->cap; i++)
+    h->v[i].rowid = NO_ROW;
+  return 0;
+}
+
+/* The hit of rowid, added (with base) when add is set; NULL otherwise. */
+static hit *hits_get(hits *h, sqlite3_int64 rowid, bool add, double base) {
+  size_t i = hit_slot(h, rowid);
+  if (h->v[i].rowid == NO_ROW) {
+    if (!add)
+      return NULL;
+    h->v[i] = (hit){.rowid = rowid, .base = base};
+    h->n++;
+  }
+  return &h->v[i];
+}
+
+/* Max-heap on ub (ties: lower rowid first). */
+static bool hit_before(const hit *a, const hit *b) {
+  return a->ub > b->ub || (a->ub == b->ub && a->rowid < b->rowid);
+}
+
+static void hit_sift(hit *v, size_t n, size_t i) {
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < n && hit_before(&v[l], &v[m]))
+      m = l;
+    if (r < n && hit_before(&v[r], &v[m]))
+      m = r;
+    if (m == i)
+      return;
+    hit t = v[i];
+    v[i] = v[m];
+    v[m] = t;
+    i = m;
+  }
+}
+
+/* A min-heap of the best scores seen, at most cap of them. */
+typedef struct topk {
+  double *v;
+  size_t n, cap;
+} topk;
+
+static void topk_push(topk *t, double x) {
+  if (t->n < t->cap) {
+    size_t i = t->n++;
+    t->v[i] = x;
+    while (i && t->v[(i - 1) / 2] > t->v[i]) {
+      double tmp = t->v[i];
+      t->v[i] = t->v[(i - 1) / 2];
+      t->v[(i - 1) / 2] = tmp;
+      i = (i - 1) / 2;
+    }
+  } else if (t->cap && x > t->v[0]) {
+    t->v[0] = x;
+    for (size_t i = 0;;) {
+      size_t l = 2 * i + 1, r = l + 1, m = i;
+      if (l < t->n && t->v[l] < t->v[m])
+        m = l;
+      if (r < t->n && t->v[r] < t->v[m])
+        m = r;
+      if (m == i)
+        break;
+      double tmp = t->v[i];
+      t->v[i] = t->v[m];
+      t->v[m] = tmp;
+      i = m;
+    }
+  }
+}
+
+static int step_count(sqlite3_stmt *st, const char *task, long long *out) {
+  if (task)
+    sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+  int s = sqlite3_step(st);
+  *out = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return s == SQLITE_ROW ? SQLITE_DONE : s;
+}
+
 /*
- * Collects candidates for one task with the registry locked: the best L
- * full-text matches by complete score, then the task's models in order of
- * base score (popularity + local bonus, through an index) until L of them
- * had no health penalty. Anything not collected scores at most fts_floor
- * (when fts_trunc) or base_floor (when base_trunc), so a result whose last
+ * The full-text part of a match or search, with the registry locked. Reads
+ * the rowids of each word glued to the task key (so only that task's
+ * postings; for a search without task, each task's in turn), weighs the
+ * words by idf and sums the weights per row. For one task the rowid and
+ * base of each of its models come from the index alone, so every row has
+ * a score bound (relevance + base; health only lowers it) without being
+ * read; for a search the bound uses the largest base there can be. Rows
+ * are then read best bound first, until no row left could beat the L-th
+ * best score read. c->fts_trunc tells whether rows were left and
+ * c->fts_floor bounds their score. enabled_only skips disabled models.
+ */
+static int rank_terms(baton__registry *reg, const char *task, const qterms *tw, size_t L,
+                      double now, bool enabled_only, cands *c, char *err, size_t errlen) {
+  c->fts_trunc = false;
+  if (!tw->n || !L)
+    return 0;
+  int s = SQLITE_DONE;
+  sqlite3_int64 *ps = NULL; /* postings, term after term */
+  size_t np = 0, pcap = 0, tstart[MAX_QUERY_TERMS + 1];
+  hits h = {0};
+  hit *rows = NULL;
+  size_t nr = 0;
+  topk best = {0};
+  long long N = 0;
+  char (*keys)[160] = NULL;
+  size_t nkeys = 0;
+  double idf[MAX_QUERY_TERMS];
+
+  /* The task keys to read: the one task, or every task for a search. */
+  if (task) {
+    if (!(keys = calloc(1, sizeof *keys))) {
+      s = SQLITE_NOMEM;
+      goto out;
+    }
+    size_t k = 0;
+    for (const char *t = task; *t && k + 1 < sizeof keys[0]; t++)
+      if (*t != '-')
+        keys[0][k++] = *t;
+    nkeys = 1;
+  } else {
+    size_t kcap = 0;
+    while ((s = sqlite3_step(reg->st_tasks_all)) == SQLITE_ROW) {
+      if (nkeys == kcap) {
+        kcap = kcap ? kcap * 2 : 64;
+        char (*nk)[160] = realloc(keys, kcap * sizeof *keys);
+        if (!nk) {
+          s = SQLITE_NOMEM;
+          break;
+        }
+        keys = nk;
+      }
+      const char *name = (const char *)sqlite3_column_text(reg->st_tasks_all, 0);
+      size_t k = 0;
+      for (const char *t = name ? name : ""; *t && k + 1 < sizeof keys[0]; t++)
+        if (*t != '-')
+          keys[nkeys][k++] = *t;
+      keys[nkeys++][k] = '\0';
+    }
+    sqlite3_reset(reg->st_tasks_all);
+    if (s != SQLITE_DONE)
+      goto out;
+  }
+
+  /* The postings of each word. */
+  sqlite3_stmt *st = reg->st_term_task;
+  for (int t = 0; t < tw->n; t++) {
+    tstart[t] = np;
+    for (size_t k = 0; k < nkeys && s == SQLITE_DONE; k++) {
+      char q[MAX_TERM_LEN + 200];
+      baton__fmt(q, sizeof q, "\"%sx%s\"", keys[k], tw->w[t]);
+      sqlite3_bind_text(st, 1, q, -1, SQLITE_TRANSIENT);
+      while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (np == pcap) {
+          size_t ncap = pcap ? pcap * 2 : 1024;
+          sqlite3_int64 *nps = realloc(ps, ncap * sizeof *nps);
+          if (!nps) {
+            s = SQLITE_NOMEM;
+            break;
+          }
+          ps = nps;
+          pcap = ncap;
+        }
+        ps[np++] = sqlite3_column_int64(st, 0);
+      }
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+    }
+    if (s != SQLITE_DONE)
+      goto out;
+  }
+  tstart[tw->n] = np;
+  if (!np)
+    goto out;
+
+  /* The rows that can be ranked, with their base. */
+  if (task) {
+    sqlite3_stmt *tb = reg->st_task_bases;
+    sqlite3_bind_text(tb, 1, task, -1, SQLITE_STATIC);
+    sqlite3_bind_int(tb, 2, enabled_only ? 1 : 0);
+    if (hits_init(&h, 4096)) {
+      s = SQLITE_NOMEM;
+      goto out;
+    }
+    while ((s = sqlite3_step(tb)) == SQLITE_ROW) {
+      if ((h.n + 1) * 2 > h.cap) { /* grow */
+        hits bigger;
+        if (hits_init(&bigger, h.cap)) {
+          s = SQLITE_NOMEM;
+          break;
+        }
+        for (size_t i = 0; i < h.cap; i++)
+          if (h.v[i].rowid != NO_ROW)
+            *hits_get(&bigger, h.v[i].rowid, true, 0) = h.v[i];
+        free(h.v);
+        h = bigger;
+      }
+      hits_get(&h, sqlite3_column_int64(tb, 0), true, sqlite3_column_double(tb, 1));
+    }
+    sqlite3_reset(tb);
+    sqlite3_clear_bindings(tb);
+    if (s != SQLITE_DONE)
+      goto out;
+    N = (long long)h.n;
+  } else {
+    if ((s = step_count(reg->st_count_all, NULL, &N)) != SQLITE_DONE)
+      goto out;
+    if (hits_init(&h, np)) {
+      s = SQLITE_NOMEM;
+      goto out;
+    }
+    for (size_t i = 0; i < np; i++)
+      hits_get(&h, ps[i], true, 0.5 + BATON__LOCAL_BONUS); /* the most base can be */
+  }
+
+  /* idf = ln(1 + (N - n + 0.5) / (n + 0.5)), summed per row. */
+  double w_all = 0;
+  for (int t = 0; t < tw->n; t++) {
+    double n_t = (double)(tstart[t + 1] - tstart[t]);
+    idf[t] = log(1.0 + ((double)N - n_t + 0.5) / (n_t + 0.5));
+    if (idf[t] < 1e-6)
+      idf[t] = 1e-6;
+    w_all += idf[t];
+    for (size_t i = tstart[t]; i < tstart[t + 1]; i++) {
+      hit *x = hits_get(&h, ps[i], false, 0);
+      if (x)
+        x->w += idf[t];
+    }
+  }
+  if (!(rows = malloc(h.n * sizeof *rows))) {
+    s = SQLITE_NOMEM;
+    goto out;
+  }
+  double w_best = 0;
+  for (size_t i = 0; i < h.cap; i++) {
+    if (h.v[i].rowid == NO_ROW || h.v[i].w <= 0)
+      continue;
+    rows[nr++] = h.v[i];
+    if (h.v[i].w > w_best)
+      w_best = h.v[i].w;
+  }
+  if (!nr)
+    goto out;
+  for (size_t i = 0; i < nr; i++)
+    rows[i].ub = rows[i].base + 0.75 * rows[i].w / w_best + 0.25 * rows[i].w / w_all;
+  for (size_t i = nr / 2; i-- > 0;)
+    hit_sift(rows, nr, i);
+
+  best.cap = L < nr ? L : nr;
+  if (!(best.v = malloc((best.cap ? best.cap : 1) * sizeof *best.v))) {
+    s = SQLITE_NOMEM;
+    goto out;
+  }
+  sqlite3_stmt *row = reg->st_row;
+  for (size_t left = nr; left > 0;) {
+    hit x = rows[0];
+    rows[0] = rows[--left];
+    hit_sift(rows, left, 0);
+    if (best.n == best.cap && x.ub <= best.v[0]) {
+      c->fts_trunc = true;
+      c->fts_floor = x.ub;
+      break;
+    }
+    double rel = 0.75 * x.w / w_best + 0.25 * x.w / w_all;
+    sqlite3_bind_int64(row, 1, x.rowid);
+    sqlite3_bind_double(row, 3, now);
+    s = sqlite3_step(row);
+    if (s == SQLITE_ROW && (!enabled_only || sqlite3_column_int(row, 9)) &&
+        (!task || !strcmp((const char *)sqlite3_column_text(row, 1), task))) {
+      bool added;
+      s = cands_add(c, row, &added);
+      if (added) {
+        baton__model *m = &c->v[c->n - 1];
+        m->relevance = rel;
+        m->score = m->relevance + m->popularity + m->local_bonus + m->health;
+        topk_push(&best, m->score);
+      }
+    }
+    sqlite3_reset(row);
+    sqlite3_clear_bindings(row);
+    if (s == SQLITE_ROW || s == SQLITE_DONE)
+      s = SQLITE_DONE;
+    else
+      goto out;
+  }
+out:
+  free(ps);
+  free(h.v);
+  free(rows);
+  free(best.v);
+  free(keys);
+  if (s == SQLITE_DONE)
+    return 0;
+  if (s == SQLITE_NOMEM)
+    baton__fmt(err, errlen, "out of memory");
+  else
+    db_err(reg->db, err, errlen, "model match failed");
+  return -1;
+}
+
+/*
+ * Collects candidates for one task with the registry locked: the full-text
+ * part (rank_terms), then the task's models in order of base score
+ * (popularity + local bonus, through an index) until L of them had no
+ * health penalty. Anything not collected scores at most fts_floor (when
+ * fts_trunc) or base_floor (when base_trunc), so a result whose last
  * accepted score is at least the floors is exact.
  */
-static int collect(baton__registry *reg, const char *task, const char *q, size_t L, double now,
+static int collect(baton__registry *reg, const char *task, const qterms *tw, size_t L, double now,
                    cands *c, char *err, size_t errlen) {
-  int s = SQLITE_DONE;
-  if (q && *q) {
-    sqlite3_stmt *st = reg->st_match_fts;
-    sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, q, -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 3, now);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)L);
-    size_t rows = 0;
-    double last = 0;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-      bool added;
-      rows++;
-      last = sqlite3_column_double(st, 9);
-      if ((s = cands_add(c, st, &added)) != SQLITE_ROW)
-        break;
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (s != SQLITE_DONE)
-      goto fail;
-    c->fts_trunc = rows >= L;
-    c->fts_floor = last;
-  }
+  if (rank_terms(reg, task, tw, L, now, true, c, err, errlen))
+    return -1;
+  int s;
   sqlite3_stmt *st = reg->st_match_base;
   sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
   sqlite3_bind_double(st, 3, now);
@@ -867,7 +1268,6 @@ static int collect(baton__registry *reg, const char *task, const char *q, size_t
   sqlite3_clear_bindings(st);
   if (s == SQLITE_DONE)
     return 0;
-fail:
   if (s == SQLITE_NOMEM)
     baton__fmt(err, errlen, "out of memory");
   else
@@ -910,14 +1310,8 @@ int baton__registry_match(baton__registry *reg, const char *task, const char *te
   }
   if (!max)
     return 0;
-  baton__sb q;
-  baton__sb_init(&q);
-  build_fts_query(text, task, &q, NULL);
-  if (!baton__sb_ok(&q)) {
-    baton__sb_release(&q);
-    baton__fmt(err, errlen, "out of memory");
-    return -1;
-  }
+  qterms tw;
+  query_terms(text, task, &tw);
   double now = baton__wall_s();
   /* Collect a few more than wanted; when the endpoint check rejects many
    * of them, or the floors show something better may be left out, widen. */
@@ -925,13 +1319,19 @@ int baton__registry_match(baton__registry *reg, const char *task, const char *te
   for (;;) {
     cands c;
     memset(&c, 0, sizeof c);
-    /* The ok() callback never runs with the registry locked. */
+    /* The ok() callback never runs with the registry locked. One read
+     * transaction: one snapshot for all the statements, one lock. */
     pthread_mutex_lock(&reg->lock);
-    int rc = collect(reg, task, q.buf, L, now, &c, err, errlen);
+    bool txn = sqlite3_get_autocommit(reg->db) && sqlite3_step(reg->st_begin) == SQLITE_DONE;
+    sqlite3_reset(reg->st_begin);
+    int rc = collect(reg, task, &tw, L, now, &c, err, errlen);
+    if (txn) {
+      sqlite3_step(reg->st_commit);
+      sqlite3_reset(reg->st_commit);
+    }
     pthread_mutex_unlock(&reg->lock);
     if (rc) {
       cands_release(&c);
-      baton__sb_release(&q);
       return -1;
     }
     bool exact = true;
@@ -945,7 +1345,6 @@ int baton__registry_match(baton__registry *reg, const char *task, const char *te
       baton__model_release(&out[i]);
     L *= 8;
   }
-  baton__sb_release(&q);
   return 0;
 }
 
@@ -1011,10 +1410,7 @@ cJSON *baton__registry_explain(baton__registry *reg, const char *task, const cha
       baton__registry_match(reg, task, text, ok, ud, &chosen, 1, &nchosen, err, errlen))
     goto done;
   qterms tw;
-  baton__sb q;
-  baton__sb_init(&q);
-  build_fts_query(text, NULL, &q, &tw);
-  baton__sb_release(&q);
+  query_terms(text, task, &tw);
 
   o = cJSON_CreateObject();
   cJSON *tarr = cJSON_AddArrayToObject(o, "terms");
@@ -1226,68 +1622,62 @@ cJSON *baton__registry_search(baton__registry *reg, const char *text, const char
     baton__fmt(err, errlen, "search needs some text to look for");
     return NULL;
   }
-  baton__sb q;
-  baton__sb_init(&q);
-  int terms = build_fts_query(text, task, &q, NULL);
-  if (!baton__sb_ok(&q)) {
-    baton__sb_release(&q);
-    baton__fmt(err, errlen, "out of memory");
-    return NULL;
-  }
-  if (!terms) {
-    baton__sb_release(&q);
+  qterms tw;
+  if (!query_terms(text, task, &tw)) {
     baton__fmt(err, errlen,
                "nothing to search for in \"%.64s\" (only letters and digits count, "
-               "and common words are ignored)",
-               text);
+               "and common words%s are ignored)",
+               text, task ? " and the words of the task's name" : "");
     return NULL;
   }
   cJSON *arr = cJSON_CreateArray();
   if (!arr) {
-    baton__sb_release(&q);
     baton__fmt(err, errlen, "out of memory");
     return NULL;
   }
+  cands c;
+  memset(&c, 0, sizeof c);
+  size_t L = limit > 0 ? (size_t)limit : ((size_t)1 << 30);
+  int rc = 0;
   pthread_mutex_lock(&reg->lock);
-  sqlite3_stmt *st = reg->st_search;
-  sqlite3_bind_text(st, 1, q.buf, -1, SQLITE_STATIC);
-  if (task)
-    sqlite3_bind_text(st, 2, task, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null(st, 2);
-  sqlite3_bind_double(st, 3, baton__wall_s());
-  sqlite3_bind_int(st, 4, limit > 0 ? limit : -1);
-  int s;
-  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    cJSON *o = row_to_json(st);
-    if (!o) {
-      s = SQLITE_NOMEM;
-      break;
-    }
-    cJSON_AddItemToArray(arr, o);
-    const char *endpoint = (const char *)sqlite3_column_text(st, 3);
-    double rel = sqlite3_column_double(st, 9);
-    double pop = baton__popularity(sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5));
-    double local = baton__local_bonus(endpoint);
-    double health = sqlite3_column_double(st, 10);
-    if (!cJSON_AddNumberToObject(o, "score", rel + pop + local + health) ||
-        !cJSON_AddNumberToObject(o, "relevance", rel) ||
-        !cJSON_AddNumberToObject(o, "popularity", pop) ||
-        !cJSON_AddNumberToObject(o, "health", health) ||
-        !cJSON_AddNumberToObject(o, "local_bonus", local)) {
-      s = SQLITE_NOMEM;
-      break;
+  bool txn = sqlite3_get_autocommit(reg->db) && sqlite3_step(reg->st_begin) == SQLITE_DONE;
+  sqlite3_reset(reg->st_begin);
+  if (rank_terms(reg, task, &tw, L, baton__wall_s(), false, &c, err, errlen)) {
+    rc = -1;
+  } else {
+    if (c.n > 1)
+      qsort(c.v, c.n, sizeof *c.v, cmp_model);
+    sqlite3_stmt *st = reg->st_json;
+    for (size_t i = 0; i < c.n && i < L && !rc; i++) {
+      const baton__model *m = &c.v[i];
+      sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+      int s = sqlite3_step(st);
+      cJSON *o = s == SQLITE_ROW ? row_to_json(st) : NULL;
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+      if (s != SQLITE_ROW) {
+        db_err(reg->db, err, errlen, "model search failed");
+        rc = -1;
+      } else if (!o || !cJSON_AddNumberToObject(o, "score", m->score) ||
+                 !cJSON_AddNumberToObject(o, "relevance", m->relevance) ||
+                 !cJSON_AddNumberToObject(o, "popularity", m->popularity) ||
+                 !cJSON_AddNumberToObject(o, "health", m->health) ||
+                 !cJSON_AddNumberToObject(o, "local_bonus", m->local_bonus)) {
+        cJSON_Delete(o);
+        baton__fmt(err, errlen, "out of memory");
+        rc = -1;
+      } else {
+        cJSON_AddItemToArray(arr, o);
+      }
     }
   }
-  if (s == SQLITE_NOMEM)
-    baton__fmt(err, errlen, "out of memory");
-  else if (s != SQLITE_DONE)
-    db_err(reg->db, err, errlen, "model search failed");
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
+  if (txn) {
+    sqlite3_step(reg->st_commit);
+    sqlite3_reset(reg->st_commit);
+  }
   pthread_mutex_unlock(&reg->lock);
-  baton__sb_release(&q);
-  if (s != SQLITE_DONE) {
+  cands_release(&c);
+  if (rc) {
     cJSON_Delete(arr);
     return NULL;
   }

@@ -8,7 +8,7 @@
 typedef struct cJSON cJSON;
 
 /* Current schema version (PRAGMA user_version). */
-#define BATON__REGISTRY_SCHEMA 2
+#define BATON__REGISTRY_SCHEMA 3
 
 /* One task kind (a Hugging Face pipeline tag). */
 typedef struct baton__taskspec {
@@ -90,9 +90,9 @@ cJSON *baton__registry_search(baton__registry *reg, const char *text, const char
 /*
  * Records the outcome of one task on a model: ok, its latency and, when it
  * failed, the error text (borrowed; may be NULL). Updates successes/failures,
- * an exponentially weighted failure rate (alpha 0.3) and latency, last_error
- * and its time. The match score's health part is
- *   -0.5 * fail_rate / (1 + seconds_since_last_attempt / 3600)
+ * an exponentially weighted failure rate (alpha 0.5) and latency (alpha
+ * 0.3), last_error and its time. The match score's health part is
+ *   -1.5 * fail_rate / (1 + seconds_since_last_attempt / 3600)
  * so recent failures push a model down and the push fades within hours.
  * Unknown model ids are recorded too (a model may come from --model).
  * Returns 0, or -1 when the database could not be written (the caller may

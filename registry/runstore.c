@@ -350,3 +350,16 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
   sqlite3_finalize(st);
   return o;
 }
+
+int baton__runstore_reopen(baton__runstore *rs, const char *run_id, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(rs->db,
+                         "UPDATE runs SET status='running', pid=?2, updated=?3, summary=NULL, "
+                         "result=NULL WHERE id=?1",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_fail(rs->db, err, errlen, "reopening the run");
+  sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
+  sqlite3_bind_double(st, 3, baton__wall_s());
+  return exec_one(rs->db, st, err, errlen, "reopening the run");
+}

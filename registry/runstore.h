@@ -32,6 +32,9 @@ int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *
                            const char *summary, const char *result_json, char *err,
                            size_t errlen);
 
+/* Marks a stored run as running again in this process (for a resume). */
+int baton__runstore_reopen(baton__runstore *rs, const char *run_id, char *err, size_t errlen);
+
 /* Newest first: [{run_id, status, request, created, updated, tasks}], at most
  * limit (<= 0: 50). Caller frees with cJSON_Delete; NULL with err. */
 cJSON *baton__runstore_list(baton__runstore *rs, int limit, char *err, size_t errlen);

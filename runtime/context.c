@@ -82,31 +82,35 @@ static baton__exec_slot *slot_for(baton *ctx, const char *name) {
   return NULL;
 }
 
+/* The executor name that serves an endpoint. */
+static const char *executor_for(const char *endpoint) {
+  if (strncmp(endpoint, "local:", 6) == 0)
+    return endpoint + 6;
+  if (strcmp(endpoint, "hf-inference") == 0 || strncmp(endpoint, "http://", 7) == 0 ||
+      strncmp(endpoint, "https://", 8) == 0)
+    return "hf-inference";
+  if (strcmp(endpoint, "llm") == 0)
+    return "llm";
+  return NULL;
+}
+
 bool baton__endpoint_ok(void *vctx, const char *endpoint, char *why, size_t whylen) {
   baton *ctx = vctx;
-  if (strncmp(endpoint, "local:", 6) == 0) {
-    baton__exec_slot *s = slot_for(ctx, endpoint + 6);
-    if (!s) {
-      baton__fmt(why, whylen, "the local executor '%s' is not built into this baton",
-                 endpoint + 6);
-      return false;
-    }
-    if (!s->available) {
-      baton__fmt(why, whylen, "%s", s->why);
-      return false;
-    }
-    return true;
-  }
-  if (strcmp(endpoint, "hf-inference") == 0 || strncmp(endpoint, "http", 4) == 0) {
-    baton__fmt(why, whylen, "remote inference endpoints are not supported by this version");
+  const char *name = executor_for(endpoint);
+  if (!name) {
+    baton__fmt(why, whylen, "unknown endpoint '%s'", endpoint);
     return false;
   }
-  if (strcmp(endpoint, "llm") == 0) {
-    baton__fmt(why, whylen, "the LLM executor is not supported by this version");
+  baton__exec_slot *s = slot_for(ctx, name);
+  if (!s) {
+    baton__fmt(why, whylen, "the executor '%s' is not built into this baton", name);
     return false;
   }
-  baton__fmt(why, whylen, "unknown endpoint '%s'", endpoint);
-  return false;
+  if (!s->available) {
+    baton__fmt(why, whylen, "%s", s->why);
+    return false;
+  }
+  return true;
 }
 
 static void close_slots(baton *ctx) {
@@ -114,11 +118,15 @@ static void close_slots(baton *ctx) {
     baton__exec_slot *s = &ctx->slots[i];
     if (s->initialised && s->ex->release)
       s->ex->release(s->state);
+    if (s->isolated)
+      baton__worker_pool_release(&s->pool);
     pthread_mutex_destroy(&s->lock);
   }
   free(ctx->slots);
   ctx->slots = NULL;
   ctx->n_slots = 0;
+  free(ctx->worker_program);
+  ctx->worker_program = NULL;
 }
 
 static int open_slots(baton *ctx) {
@@ -128,6 +136,8 @@ static int open_slots(baton *ctx) {
   ctx->slots = calloc(n ? n : 1, sizeof *ctx->slots);
   if (!ctx->slots)
     return -1;
+  if (ctx->cfg.isolation != BATON__ISOLATE_NEVER)
+    ctx->worker_program = baton__worker_program();
   for (size_t i = 0; i < n; i++) {
     const baton__executor *ex = baton__executors[i];
     if (ex->debug_only && !ctx->cfg.debug_executors)
@@ -136,6 +146,11 @@ static int open_slots(baton *ctx) {
     s->ex = ex;
     pthread_mutex_init(&s->lock, NULL);
     s->available = ex->available ? ex->available(&ctx->cfg, s->why, sizeof s->why) : true;
+    s->isolated = ctx->worker_program &&
+                  (ctx->cfg.isolation == BATON__ISOLATE_ALWAYS || !ex->in_process);
+    if (s->isolated)
+      baton__worker_pool_init(&s->pool, ex, &ctx->cfg, ctx->worker_program,
+                              (size_t)ctx->cfg.workers);
   }
   return 0;
 }
@@ -197,9 +212,8 @@ void baton_close(baton *ctx) {
 }
 
 baton__exec_slot *baton__slot(baton *ctx, const char *endpoint) {
-  if (strncmp(endpoint, "local:", 6) != 0)
-    return NULL;
-  return slot_for(ctx, endpoint + 6);
+  const char *name = executor_for(endpoint);
+  return name ? slot_for(ctx, name) : NULL;
 }
 
 int baton__slot_run(baton__exec_slot *s, const char *task, const baton__values *in,
@@ -208,6 +222,8 @@ int baton__slot_run(baton__exec_slot *s, const char *task, const baton__values *
     baton__fmt(env->err, sizeof env->err, "%s", s->why);
     return -1;
   }
+  if (s->isolated)
+    return baton__worker_run(&s->pool, task, in, env, out);
   pthread_mutex_lock(&s->lock);
   if (!s->initialised) {
     char err[512] = "";
@@ -279,6 +295,7 @@ baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
       cJSON_AddItemToArray(tasks, cJSON_CreateString(*t));
     cJSON_AddItemToObject(o, "tasks", tasks);
     cJSON_AddBoolToObject(o, "available", s->available);
+    cJSON_AddStringToObject(o, "isolation", s->isolated ? "worker process" : "in-process");
     if (s->available)
       cJSON_AddNullToObject(o, "reason");
     else

@@ -11,6 +11,7 @@
 #include "planner/llm.h"
 #include "registry/registry.h"
 #include "registry/runstore.h"
+#include "runtime/worker.h"
 
 /* Per-context state of one executor: lazily initialised, lock-protected. */
 typedef struct baton__exec_slot {
@@ -20,12 +21,15 @@ typedef struct baton__exec_slot {
   void *state;
   bool available;              /* checked once at open */
   char why[256];               /* the reason when not available */
+  bool isolated;               /* runs in worker processes (pool) */
+  baton__worker_pool pool;
 } baton__exec_slot;
 
 struct baton {
   baton__config cfg;
   baton__registry *reg;
   baton__runstore *runs;       /* durable run history (runs.db) */
+  char *worker_program;        /* baton-worker, or NULL: executors in-process */
   baton__llm *llm;             /* the LLM client; NULL when cfg.llm_base_url is NULL */
   baton__exec_slot *slots;
   size_t n_slots;
@@ -43,7 +47,8 @@ baton_rc baton__fail(baton *ctx, baton_rc rc, const char *fmt, ...)
 void baton__log(baton *ctx, baton_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The slot of a "local:NAME" endpoint, or NULL. */
+/* The slot of the executor serving an endpoint ("local:NAME", "hf-inference"
+ * or a URL, "llm"), or NULL. */
 baton__exec_slot *baton__slot(baton *ctx, const char *endpoint);
 /* Runs one task on a local executor: initialises it on first use and holds
  * its lock unless it is reentrant. 0, or -1 with env->err set. */

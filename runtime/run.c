@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "executors/hf.h"
 #include "planner/llm_planner.h"
 #include "planner/offline.h"
 #include "planner/summary.h"
@@ -22,6 +23,10 @@ typedef enum { TS_PENDING, TS_RUNNING, TS_DONE, TS_FAILED, TS_SKIPPED, TS_CANCEL
 
 static const char *const status_names[] = {"pending", "running", "done",
                                            "failed",  "skipped", "cancelled"};
+
+/* How a run came to be: planned now, resumed from the history (its finished
+ * tasks kept), or replayed from a recorded run without calling any model. */
+typedef enum { MODE_NEW, MODE_RESUME, MODE_REPLAY } run_mode;
 
 typedef struct task_state {
   task_status status;
@@ -64,6 +69,9 @@ struct baton_run {
     char *answer;         /* its direct answer when it made no plan, or NULL */
     baton__llm_usage usage;
   } llm;
+  run_mode mode;
+  char *replay_of;        /* replay: the id of the recorded run */
+  cJSON *recorded;        /* replay: the recorded run's "tasks" array */
 };
 
 /* ---- events ------------------------------------------------------------ */
@@ -398,11 +406,93 @@ static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *er
   return 0;
 }
 
+/* Values from a stored "outputs" object: texts as they were, files by path. */
+static int values_from_outputs(const cJSON *outs, baton__values *vs) {
+  const cJSON *o;
+  cJSON_ArrayForEach(o, outs) {
+    unsigned type = baton__type_from_name(o->string);
+    int rc;
+    if (cJSON_IsString(o)) {
+      rc = baton__values_add(vs, o->string, type, o->valuestring);
+    } else {
+      char *js = cJSON_PrintUnformatted(o);
+      rc = js ? baton__values_add_own(vs, o->string, type ? type : BATON__T_JSON, js) : -1;
+    }
+    if (rc != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* The recorded task with that id, or NULL. */
+static const cJSON *recorded_task(const baton_run *run, int id) {
+  const cJSON *t;
+  cJSON_ArrayForEach(t, run->recorded) {
+    const cJSON *tid = cJSON_GetObjectItemCaseSensitive(t, "id");
+    if (cJSON_IsNumber(tid) && tid->valueint == id)
+      return t;
+  }
+  return NULL;
+}
+
+/* Replays one task: its recorded outputs, files copied into this run's
+ * workspace byte for byte, or its recorded failure. No model is called. */
+static void replay_task(baton_run *run, size_t idx) {
+  baton__task *t = &run->g.tasks[idx];
+  task_state *s = &run->ts[idx];
+  const cJSON *rt = recorded_task(run, t->id);
+  const cJSON *status = cJSON_GetObjectItemCaseSensitive(rt, "status");
+  const cJSON *model = cJSON_GetObjectItemCaseSensitive(rt, "model");
+  if (cJSON_IsString(model))
+    s->model = baton__strdup(model->valuestring);
+  if (!cJSON_IsString(status) || strcmp(status->valuestring, "done") != 0) {
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(rt, "error");
+    s->status = TS_FAILED;
+    s->error = baton__strdup(cJSON_IsString(e) ? e->valuestring : "the recorded task did not finish");
+    return;
+  }
+  baton__values rec = {0};
+  char err[600] = "";
+  if (values_from_outputs(cJSON_GetObjectItemCaseSensitive(rt, "outputs"), &rec) != 0) {
+    baton__fmt(err, sizeof err, "cannot read the recorded outputs");
+  } else {
+    for (size_t i = 0; i < rec.n && !err[0]; i++) {
+      baton__value *v = &rec.v[i];
+      if (!(v->type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)) || !v->data)
+        continue;
+      const char *base = strrchr(v->data, '/');
+      char *dst = baton__path_join(run->workspace, base ? base + 1 : v->data);
+      if (!dst || baton__copy_file(v->data, dst, err, sizeof err) != 0) {
+        if (!dst)
+          baton__fmt(err, sizeof err, "out of memory");
+        free(dst);
+        break;
+      }
+      free(v->data);
+      v->data = dst;
+    }
+  }
+  if (err[0]) {
+    baton__values_release(&rec);
+    s->status = TS_FAILED;
+    s->error = baton__strdup(err);
+    return;
+  }
+  s->out = rec;
+  s->status = TS_DONE;
+  const cJSON *ms = cJSON_GetObjectItemCaseSensitive(rt, "ms");
+  s->ms = cJSON_IsNumber(ms) ? (int64_t)ms->valuedouble : 0;
+}
+
 /* Runs one task on its model, then on each fallback until one succeeds. */
 static void execute(baton_run *run, size_t idx) {
   baton *ctx = run->ctx;
   baton__task *t = &run->g.tasks[idx];
   task_state *s = &run->ts[idx];
+  if (run->mode == MODE_REPLAY) {
+    replay_task(run, idx);
+    return;
+  }
   int64_t t0 = baton__now_ms();
   baton__values in = {0};
   char err[600] = "";
@@ -438,10 +528,14 @@ static void execute(baton_run *run, size_t idx) {
     free(s->model);
     s->model = baton__strdup(model);
     char ep[256] = "";
-    /* The registry knows each model's endpoint; an unregistered id is an error. */
+    /* The registry knows each model's endpoint; an unregistered id that looks
+     * like a Hub id ("ORG/NAME") goes to the remote inference API. */
     if (baton__registry_endpoint(ctx->reg, model, ep, sizeof ep) != 0) {
-      baton__fmt(err, sizeof err, "model '%s' is not in the registry", model);
-      continue;
+      if (!baton__hf_is_hub_id(model)) {
+        baton__fmt(err, sizeof err, "model '%s' is not in the registry", model);
+        continue;
+      }
+      baton__fmt(ep, sizeof ep, "hf-inference");
     }
     baton__exec_slot *slot = baton__slot(ctx, ep);
     if (!slot) {
@@ -451,7 +545,8 @@ static void execute(baton_run *run, size_t idx) {
       continue;
     }
     baton__exec_env env = {.cfg = &ctx->cfg, .workspace = run->workspace, .file_prefix = prefix,
-                           .cancel = &run->cancel, .timeout_ms = ctx->cfg.task_timeout_ms};
+                           .cancel = &run->cancel, .timeout_ms = ctx->cfg.task_timeout_ms,
+                           .model = model, .endpoint = ep};
     baton__values out = {0};
     if (baton__slot_run(slot, t->task, &in, &env, &out) == 0) {
       baton__values_release(&s->out);
@@ -629,6 +724,8 @@ static void finish(baton_run *run) {
     cJSON_AddStringToObject(res, "status", status);
     if (run->request)
       cJSON_AddStringToObject(res, "request", run->request);
+    if (run->replay_of)
+      cJSON_AddStringToObject(res, "replay_of", run->replay_of);
     cJSON_AddItemToObject(res, "plan", baton__graph_to_json(&run->g));
     cJSON_AddItemToObject(res, "tasks", tasks);
     tasks = NULL;
@@ -677,6 +774,8 @@ static void run_free_members(baton_run *run) {
   free(run->summary);
   free(run->messages);
   free(run->llm.answer);
+  free(run->replay_of);
+  cJSON_Delete(run->recorded);
   pthread_mutex_destroy(&run->lock);
   pthread_mutex_destroy(&run->event_lock);
   pthread_cond_destroy(&run->cond);
@@ -744,9 +843,18 @@ static void *finish_only(void *arg) {
 
 static baton_rc start(baton_run *run) {
   baton *ctx = run->ctx;
-  run->remaining = run->g.n;
+  /* Tasks already done (a resumed run) count as finished dependencies. */
+  run->remaining = 0;
   for (size_t i = 0; i < run->g.n; i++) {
-    run->ts[i].waiting = (int)run->g.tasks[i].n_deps;
+    if (run->ts[i].status == TS_DONE)
+      continue;
+    run->remaining++;
+    run->ts[i].waiting = 0;
+    for (size_t d = 0; d < run->g.tasks[i].n_deps; d++) {
+      int k = baton__graph_find(&run->g, run->g.tasks[i].deps[d]);
+      if (k >= 0 && run->ts[k].status != TS_DONE)
+        run->ts[i].waiting++;
+    }
     if (run->ts[i].waiting == 0)
       run->ready[run->n_ready++] = i;
   }
@@ -762,8 +870,11 @@ static baton_rc start(baton_run *run) {
   if (!pj)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   char err[512];
-  if (baton__runstore_begin(ctx->runs, run->id, run->request, pj, run->workspace, err,
-                            sizeof err) != 0) {
+  int src = run->mode == MODE_RESUME
+                ? baton__runstore_reopen(ctx->runs, run->id, err, sizeof err)
+                : baton__runstore_begin(ctx->runs, run->id, run->request, pj, run->workspace, err,
+                                        sizeof err);
+  if (src != 0) {
     free(pj);
     return baton__fail(ctx, BATON_DB, "%s", err);
   }
@@ -772,9 +883,10 @@ static baton_rc start(baton_run *run) {
   emit(run, BATON_EVENT_PLAN, -1, NULL, pj);
   free(pj);
   size_t n = (size_t)ctx->cfg.workers < run->g.n ? (size_t)ctx->cfg.workers : run->g.n;
-  /* A run with no tasks (the LLM answered directly) only writes its answer. */
-  void *(*fn)(void *) = run->g.n ? worker : finish_only;
-  if (!run->g.n)
+  /* A run with nothing left to execute (the LLM answered directly, or a
+   * resumed run that had finished) only writes its answer. */
+  void *(*fn)(void *) = run->remaining ? worker : finish_only;
+  if (!run->remaining)
     n = 1;
   run->threads = calloc(n, sizeof *run->threads);
   if (!run->threads)
@@ -810,6 +922,130 @@ baton_rc baton_submit(baton *ctx, const baton_request *req, baton_event_fn on_ev
   }
   *out = run;
   return BATON_OK;
+}
+
+/* Builds a run from the history: the same run to finish its unfinished tasks
+ * (resume), or a new run that replays the recorded one (replay). */
+static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_run **out) {
+  *out = NULL;
+  if (!id || !*id)
+    return baton__fail(ctx, BATON_INVALID, "no run id given");
+  char err[768] = "";
+  cJSON *stored = baton__runstore_get(ctx->runs, id, err, sizeof err);
+  if (!stored)
+    return baton__fail(ctx, strncmp(err, "no run", 6) == 0 ? BATON_NOTFOUND : BATON_DB, "%s",
+                       err);
+  const cJSON *status = cJSON_GetObjectItemCaseSensitive(stored, "status");
+  const char *st = cJSON_IsString(status) ? status->valuestring : "";
+  if (mode == MODE_RESUME && (strcmp(st, "done") == 0 || strcmp(st, "running") == 0)) {
+    bool done = strcmp(st, "done") == 0;
+    cJSON_Delete(stored);
+    return baton__fail(ctx, BATON_INVALID,
+                       done ? "run %s already finished; nothing to resume"
+                            : "run %s is still running in another process",
+                       id);
+  }
+  baton_run *run = calloc(1, sizeof *run);
+  if (!run) {
+    cJSON_Delete(stored);
+    return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  }
+  pthread_mutex_init(&run->lock, NULL);
+  pthread_mutex_init(&run->event_lock, NULL);
+  pthread_cond_init(&run->cond, NULL);
+  run->ctx = ctx;
+  run->mode = mode;
+  baton_rc rc = BATON_OK;
+  const cJSON *req = cJSON_GetObjectItemCaseSensitive(stored, "request");
+  const cJSON *ws = cJSON_GetObjectItemCaseSensitive(stored, "workspace");
+  if (cJSON_IsString(req))
+    run->request = baton__strdup(req->valuestring);
+  if (baton__graph_from_json(cJSON_GetObjectItemCaseSensitive(stored, "plan"), ctx->cfg.max_tasks,
+                             &run->g, err, sizeof err) != 0) {
+    rc = baton__fail(ctx, BATON_PLAN, "the stored plan of run %s: %s", id, err);
+    goto fail;
+  }
+  run->ts = calloc(run->g.n ? run->g.n : 1, sizeof *run->ts);
+  run->ready = calloc(run->g.n ? run->g.n : 1, sizeof *run->ready);
+  if (!run->ts || !run->ready) {
+    rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
+    goto fail;
+  }
+  const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(stored, "tasks");
+  if (mode == MODE_RESUME) {
+    baton__fmt(run->id, sizeof run->id, "%s", id);
+    run->workspace = baton__strdup(cJSON_IsString(ws) ? ws->valuestring : "");
+    /* Finished tasks keep their outputs; the rest run again. */
+    const cJSON *t;
+    cJSON_ArrayForEach(t, tasks) {
+      const cJSON *tid = cJSON_GetObjectItemCaseSensitive(t, "id");
+      const cJSON *ts = cJSON_GetObjectItemCaseSensitive(t, "status");
+      int k = cJSON_IsNumber(tid) ? baton__graph_find(&run->g, tid->valueint) : -1;
+      if (k < 0 || !cJSON_IsString(ts) || strcmp(ts->valuestring, "done") != 0)
+        continue;
+      const cJSON *model = cJSON_GetObjectItemCaseSensitive(t, "model");
+      const cJSON *ms = cJSON_GetObjectItemCaseSensitive(t, "ms");
+      if (values_from_outputs(cJSON_GetObjectItemCaseSensitive(t, "outputs"), &run->ts[k].out) !=
+          0) {
+        rc = baton__fail(ctx, BATON_DB, "run %s: unreadable outputs of task %d", id, tid->valueint);
+        goto fail;
+      }
+      run->ts[k].status = TS_DONE;
+      run->ts[k].model = cJSON_IsString(model) ? baton__strdup(model->valuestring) : NULL;
+      run->ts[k].ms = cJSON_IsNumber(ms) ? (int64_t)ms->valuedouble : 0;
+    }
+  } else {
+    baton__new_run_id(run->id);
+    run->replay_of = baton__strdup(id);
+    run->recorded = cJSON_DetachItemFromObjectCaseSensitive(stored, "tasks");
+    char rel[64];
+    baton__fmt(rel, sizeof rel, "runs/%s", run->id);
+    run->workspace = baton__path_join(ctx->cfg.home, rel);
+    if (run->workspace && baton__mkdirs(run->workspace, 0700) != 0) {
+      rc = baton__fail(ctx, BATON_IO, "cannot create the run folder %s: %s", run->workspace,
+                       strerror(errno));
+      goto fail;
+    }
+  }
+  if (!run->workspace || (mode == MODE_REPLAY && !run->replay_of)) {
+    rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
+    goto fail;
+  }
+  cJSON_Delete(stored);
+  *out = run;
+  return BATON_OK;
+fail:
+  cJSON_Delete(stored);
+  run_free_members(run);
+  return rc;
+}
+
+static baton_rc start_stored(baton *ctx, const char *id, run_mode mode, baton_event_fn on_event,
+                             void *userdata, baton_run **out) {
+  *out = NULL;
+  baton_run *run = NULL;
+  baton_rc rc = prepare_stored(ctx, id, mode, &run);
+  if (rc != BATON_OK)
+    return rc;
+  run->on_event = on_event;
+  run->ud = userdata;
+  if ((rc = start(run)) != BATON_OK) {
+    atomic_store(&run->cancel, 1);
+    baton_run_free(run);
+    return rc;
+  }
+  *out = run;
+  return BATON_OK;
+}
+
+baton_rc baton_run_resume(baton *ctx, const char *run_id, baton_event_fn on_event,
+                          void *userdata, baton_run **out) {
+  return start_stored(ctx, run_id, MODE_RESUME, on_event, userdata, out);
+}
+
+baton_rc baton_run_replay(baton *ctx, const char *run_id, baton_event_fn on_event,
+                          void *userdata, baton_run **out) {
+  return start_stored(ctx, run_id, MODE_REPLAY, on_event, userdata, out);
 }
 
 baton_rc baton_run_wait(baton_run *run) {

@@ -27,6 +27,28 @@ Test(executors_executors, table_lists_the_local_executors_built_in) {
   cr_assert_not_null(baton__executor_find("ots"));
 #endif
   cr_assert_not_null(baton__executor_find("apertium"));
+#if defined(BATON_HAVE_POCKETSPHINX) && defined(BATON_HAVE_SNDFILE)
+  cr_assert_not_null(baton__executor_find("pocketsphinx"));
+#endif
+#if defined(BATON_HAVE_TEXTCAT)
+  cr_assert_not_null(baton__executor_find("textcat"));
+#endif
+#if defined(BATON_HAVE_VIPS)
+  cr_assert_not_null(baton__executor_find("vips"));
+#endif
+#if defined(BATON_HAVE_OPENCV)
+  cr_assert_not_null(baton__executor_find("opencv"));
+#endif
+#if defined(BATON_HAVE_SNDFILE)
+  cr_assert_not_null(baton__executor_find("sndfile"));
+#endif
+  const baton__executor *dbg = baton__executor_find("local:debug");
+  cr_assert_not_null(dbg);
+  cr_assert(dbg->debug_only, "the debug executor must be debug-only");
+  for (size_t i = 0; baton__executors[i]; i++)
+    if (baton__executors[i] != dbg)
+      cr_assert_not(baton__executors[i]->debug_only, "%s is debug-only",
+                    baton__executors[i]->name);
 }
 
 Test(executors_executors, find_accepts_a_local_endpoint_and_rejects_unknown_names) {

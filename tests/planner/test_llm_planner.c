@@ -172,6 +172,8 @@ Test(planner_llm_planner, a_fenced_json_plan_becomes_a_validated_graph_in_one_ca
   cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 2), "role")->valuestring,
                    "assistant");
   cr_assert(strstr(msg_content(j, 2), "\"tasks\""), "a demo answer is a plan");
+  cr_assert(strstr(msg_content(j, 1), "Request: What does the note"),
+            "a demo request goes through the user template: %s", msg_content(j, 1));
   cr_assert(strstr(msg_content(j, -1), "Request: Read sign.png aloud"), "%s", msg_content(j, -1));
   cJSON_Delete(j);
   baton__llm_plan_res_release(&res);
@@ -444,13 +446,15 @@ Test(planner_llm_planner, a_comma_list_of_files_unfolds_and_a_waiting_task_waits
   const char *json =
       "[{\"task\":\"image-to-text\",\"id\":0,\"dep\":[-1],\"args\":{\"image\":\"a.png, b.jpg\"}},"
       "{\"task\":\"text-to-speech\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"done\"}},"
-      "{\"task\":\"summarization\",\"id\":2,\"dep\":[-1],\"args\":{\"text\":\"x, y.png\"}}]";
+      "{\"task\":\"summarization\",\"id\":2,\"dep\":[-1],\"args\":{\"text\":\"x, y.png\"}},"
+      "{\"task\":\"summarization\",\"id\":4,\"dep\":[-1],\"args\":{\"text\":\"[\\\"one\\\",\\\"two\\\"]\"}}]";
   char err[512] = "";
   cr_assert_eq(baton__graph_parse(json, strlen(json), 64, &g, err, sizeof err), 0, "%s", err);
   cr_assert_eq(baton__plan_unfold(&g, 64, err, sizeof err), 0, "%s", err);
-  cr_assert_eq(g.n, 4);
+  cr_assert_eq(g.n, 5);
   cr_assert_str_eq(arg(task_with_id(&g, 0), "image"), "a.png");
-  cr_assert_str_eq(arg(task_with_id(&g, 3), "image"), "b.jpg");
+  cr_assert_str_eq(arg(task_with_id(&g, 5), "image"), "b.jpg", "the copy gets the next free id");
+  cr_assert_str_eq(arg(task_with_id(&g, 4), "text"), "one\ntwo", "a list of texts is joined");
   const baton__task *tts = task_with_id(&g, 1);
   cr_assert_eq(tts->n_deps, 2, "the task that only waits now waits for both copies");
   cr_assert_str_eq(arg(task_with_id(&g, 2), "text"), "x, y.png", "text is never split");
@@ -570,6 +574,12 @@ Test(planner_llm_planner, a_broken_or_missing_prompt_file_names_the_file_and_lin
   baton__prompts_release(&p);
   cr_assert(strstr(err, "planner.yaml:1: 'system' must contain the placeholder {{tasks}}"), "%s",
             err);
+
+  bt_write(pf, "system: \"{{tasks}}\"\ntask_line: \"{{name}}\"\nuser: \"{{request}}\"\n"
+              "repair: \"{{error}}\"\nchat_system: hi\ndemos:\n  - user: a\n    asistant: b\n");
+  cr_assert_neq(baton__prompts_load(dir, &p, err, sizeof err), 0);
+  baton__prompts_release(&p);
+  cr_assert(strstr(err, "planner.yaml:7: each demo must have 'user' and 'assistant'"), "%s", err);
 
   bt_write(pf, "system: \"{{tasks}}\"\nsytem: x\n");
   cr_assert_neq(baton__prompts_load(dir, &p, err, sizeof err), 0);

@@ -182,7 +182,7 @@ Test(registry_registry, reopening_does_not_reseed_or_duplicate) {
   cr_assert_eq(db_int("SELECT count(*) FROM models"), models);
   cr_assert_eq(db_int("SELECT count(*) FROM tasks"), tasks);
   cr_assert_eq(db_int("SELECT likes FROM models WHERE id = 'gpt2'"), 4242);
-  cr_assert_eq(db_int("SELECT count(*) FROM models_fts WHERE models_fts MATCH 'tesseract'"), 1);
+  cr_assert_eq(db_int("SELECT count(*) FROM models_mfts WHERE models_mfts MATCH '\"imagetotextxtesseract\"'"), 1);
 }
 
 Test(registry_registry, schema_version_and_wal_mode_are_recorded) {
@@ -545,7 +545,7 @@ Test(registry_registry, search_ranks_and_returns_score_parts) {
     cJSON *pop = cJSON_GetObjectItem(it, "popularity");
     cr_assert(cJSON_IsNumber(score) && cJSON_IsNumber(rel) && cJSON_IsNumber(pop));
     cr_assert_gt(rel->valuedouble, 0.0, "search results all match the text");
-    cr_assert_lt(rel->valuedouble, 1.0);
+    cr_assert_leq(rel->valuedouble, 1.0, "relevance is at most 1 (the best match)");
     cr_assert_geq(score->valuedouble, rel->valuedouble + pop->valuedouble - 1e-9);
     cr_assert_leq(score->valuedouble, prev, "best first");
     prev = score->valuedouble;
@@ -625,5 +625,186 @@ Test(registry_registry, one_handle_serves_several_threads) {
     bad += res != NULL;
   }
   cr_assert_eq(bad, 0, "every thread got correct answers");
+  baton__registry_close(reg);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Health                                                                   */
+
+static size_t rank_of(baton__model *m, size_t n, const char *id) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(m[i].id, id))
+      return i;
+  return n;
+}
+
+Test(registry_registry, recent_failures_push_a_model_down_and_successes_bring_it_back) {
+  baton__registry *reg = open_shipped();
+  baton__model m[10];
+  size_t n = 0;
+  char err[512] = "";
+  const char *text = "detect tables in scanned documents";
+  cr_assert_eq(baton__registry_match(reg, "object-detection", text, NULL, NULL, m, 10, &n, err,
+                                     sizeof err),
+               0, "%s", err);
+  cr_assert_str_eq(m[0].id, "microsoft/table-transformer-detection");
+  cr_assert_eq(m[0].health, 0.0, "a model never run has no health penalty");
+  release_all(m, n);
+
+  for (int i = 0; i < 3; i++)
+    cr_assert_eq(baton__registry_health_record(reg, "microsoft/table-transformer-detection",
+                                               false, 30000, "HTTP 503: model is loading"),
+                 0);
+  cr_assert_eq(baton__registry_match(reg, "object-detection", text, NULL, NULL, m, 10, &n, err,
+                                     sizeof err),
+               0, "%s", err);
+  size_t r = rank_of(m, n, "microsoft/table-transformer-detection");
+  cr_assert_gt(r, 0, "three failures in a row push it from the top");
+  cr_assert_lt(r, n, "but it stays as a fallback");
+  cr_assert_lt(m[r].health, -0.3, "health part: %f", m[r].health);
+  cr_assert_float_eq(m[r].score, m[r].relevance + m[r].popularity + m[r].health + m[r].local_bonus,
+                     1e-9, "the parts add up");
+  release_all(m, n);
+
+  /* The search output shows the same part. */
+  cJSON *s = baton__registry_search(reg, text, "object-detection", 10, err, sizeof err);
+  cr_assert_not_null(s, "%s", err);
+  cJSON *it;
+  bool seen = false;
+  cJSON_ArrayForEach(it, s) {
+    if (!strcmp(cJSON_GetObjectItem(it, "id")->valuestring,
+                "microsoft/table-transformer-detection")) {
+      seen = true;
+      cr_assert_lt(cJSON_GetObjectItem(it, "health")->valuedouble, -0.3);
+    }
+  }
+  cr_assert(seen);
+  cJSON_Delete(s);
+
+  /* Successes bring it back. */
+  for (int i = 0; i < 8; i++)
+    baton__registry_health_record(reg, "microsoft/table-transformer-detection", true, 800, NULL);
+  cr_assert_eq(baton__registry_match(reg, "object-detection", text, NULL, NULL, m, 10, &n, err,
+                                     sizeof err),
+               0, "%s", err);
+  cr_assert_str_eq(m[0].id, "microsoft/table-transformer-detection");
+  release_all(m, n);
+  baton__registry_close(reg);
+
+  cr_assert_eq(db_int("SELECT successes * 100 + failures FROM health"
+                      " WHERE model_id = 'microsoft/table-transformer-detection'"),
+               803);
+  cr_assert_eq(db_int("SELECT count(*) FROM health WHERE last_error LIKE 'HTTP 503%'"), 1,
+               "the last error is kept after later successes");
+  cr_assert_eq(db_int("SELECT last_latency_ms FROM health"), 800);
+}
+
+Test(registry_registry, old_failures_fade) {
+  baton__registry *reg = open_shipped();
+  for (int i = 0; i < 3; i++)
+    baton__registry_health_record(reg, "microsoft/table-transformer-detection", false, 10, "x");
+  baton__registry_close(reg);
+  /* The same failures, a day ago. */
+  db_exec("UPDATE health SET updated_at = updated_at - 86400");
+  reg = open_shipped();
+  baton__model m[3];
+  size_t n = 0;
+  char err[256] = "";
+  cr_assert_eq(baton__registry_match(reg, "object-detection", "detect tables in scanned documents",
+                                     NULL, NULL, m, 3, &n, err, sizeof err),
+               0);
+  cr_assert_str_eq(m[0].id, "microsoft/table-transformer-detection");
+  cr_assert_gt(m[0].health, -0.1, "a day later the penalty has faded: %f", m[0].health);
+  cr_assert_lt(m[0].health, 0.0);
+  release_all(m, n);
+  baton__registry_close(reg);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Exactness when most candidates cannot run                                */
+
+static bool only_even(void *ud, const char *endpoint, char *why, size_t whylen) {
+  (void)ud;
+  const char *pfx = "http://127.0.0.1:9/";
+  int k = strncmp(endpoint, pfx, strlen(pfx)) ? 1 : atoi(endpoint + strlen(pfx));
+  if (k % 10 != 0) {
+    baton__fmt(why, whylen, "down");
+    return false;
+  }
+  return true;
+}
+
+Test(registry_registry, match_widens_its_search_when_the_endpoint_check_rejects_most) {
+  baton__registry *reg = open_shipped();
+  char err[512] = "";
+  /* 300 models: popularity grows with k, only every tenth can run. */
+  for (int k = 1; k <= 300; k++) {
+    char json[512];
+    baton__fmt(json, sizeof json,
+               "{\"id\": \"bulk/m%03d\", \"task\": \"depth-estimation\", \"endpoint\": "
+               "\"http://127.0.0.1:9/%d\", \"description\": \"Estimates depth %s\", "
+               "\"downloads\": %d}",
+               k, k, k == 7 ? "of underwater coral reefs" : "of rooms", k * 1000);
+    cJSON *o = cJSON_Parse(json);
+    cr_assert_eq(baton__registry_add(reg, o, NULL, err, sizeof err), 0, "%s", err);
+    cJSON_Delete(o);
+  }
+  baton__model m[5];
+  size_t n = 0;
+  cr_assert_eq(baton__registry_match(reg, "depth-estimation", NULL, only_even, NULL, m, 5, &n, err,
+                                     sizeof err),
+               0);
+  cr_assert_eq(n, 5);
+  const char *want[] = {"bulk/m300", "bulk/m290", "bulk/m280", "bulk/m270", "bulk/m260"};
+  for (size_t i = 0; i < 5; i++)
+    cr_assert_str_eq(m[i].id, want[i], "rank %zu", i);
+  release_all(m, n);
+  /* The only coral model is deep in popularity but first in relevance. */
+  cr_assert_eq(baton__registry_match(reg, "depth-estimation", "coral reef depth", NULL, NULL, m, 1,
+                                     &n, err, sizeof err),
+               0);
+  cr_assert_str_eq(m[0].id, "bulk/m007");
+  release_all(m, n);
+  baton__registry_close(reg);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Explanations                                                             */
+
+Test(registry_registry, explain_says_why_a_model_wins_and_why_others_cannot_run) {
+  baton__registry *reg = open_shipped();
+  char err[512] = "";
+  cJSON *e = baton__registry_explain(reg, "translation", "translate English text into Spanish",
+                                     reject_hf, NULL, 5, err, sizeof err);
+  cr_assert_not_null(e, "%s", err);
+  cr_assert_str_eq(cJSON_GetObjectItem(e, "chosen")->valuestring, "local/apertium");
+  const char *why = cJSON_GetObjectItem(e, "why")->valuestring;
+  cr_assert_not_null(strstr(why, "local/apertium"), "%s", why);
+  cr_assert_not_null(strstr(why, "relevance"), "%s", why);
+  cr_assert_not_null(strstr(why, "spanish"), "names the words that matched: %s", why);
+  cJSON *c, *cands = cJSON_GetObjectItem(e, "candidates");
+  bool saw_unavailable = false, saw_chosen = false;
+  cJSON_ArrayForEach(c, cands) {
+    cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(c, "relevance")));
+    cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(c, "popularity")));
+    cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(c, "health")));
+    cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(c, "local_bonus")));
+    if (!cJSON_IsTrue(cJSON_GetObjectItem(c, "available"))) {
+      saw_unavailable = true;
+      cr_assert_str_eq(cJSON_GetObjectItem(c, "reason")->valuestring, "no HF_TOKEN");
+    }
+    saw_chosen |= cJSON_IsTrue(cJSON_GetObjectItem(c, "chosen"));
+  }
+  cr_assert(saw_unavailable, "higher-ranked Hub models are listed with the reason");
+  cr_assert(saw_chosen);
+  cJSON_Delete(e);
+
+  int calls = 0;
+  e = baton__registry_explain(reg, "object-detection", "detect cars", reject_all, &calls, 3, err,
+                              sizeof err);
+  cr_assert_not_null(e);
+  cr_assert(cJSON_IsNull(cJSON_GetObjectItem(e, "chosen")));
+  cr_assert_not_null(strstr(cJSON_GetObjectItem(e, "why")->valuestring, "no model"));
+  cJSON_Delete(e);
   baton__registry_close(reg);
 }

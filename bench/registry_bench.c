@@ -1,0 +1,382 @@
+/* registry_bench.c — registry at Hub scale: import time, top-5 match latency, DB size, `baton models search` process time, readers during import. */
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/util.h"
+#include "registry/catalogue.h"
+#include "registry/registry.h"
+#include "core/banned.h"
+
+extern char **environ;
+
+/* Deterministic generator (xorshift64*), so every run builds the same data. */
+typedef struct rng {
+  uint64_t s;
+} rng;
+
+static uint64_t next_u64(rng *r) {
+  r->s ^= r->s >> 12;
+  r->s ^= r->s << 25;
+  r->s ^= r->s >> 27;
+  return r->s * 2685821657736338717ull;
+}
+
+static size_t pick(rng *r, size_t n) { return (size_t)(next_u64(r) % n); }
+
+static const char *const archs[] = {
+    "BERT", "RoBERTa", "DeBERTa", "ViT", "Swin", "ConvNeXt", "ResNet", "DETR", "YOLO", "T5",
+    "BART", "Whisper", "wav2vec2", "HuBERT", "CLIP", "BLIP", "SegFormer", "DPT", "GLPN", "Marian",
+    "mBART", "Pegasus", "GPT-2", "Llama", "Mistral", "SpeechT5", "VITS", "LayoutLM", "Donut",
+    "TAPAS", "Stable Diffusion", "ControlNet", "MobileNet", "EfficientNet", "Electra", "XLM-R"};
+static const char *const orgs[] = {"acme", "vision-lab", "speechco", "nlp-group", "bigtech",
+                                   "univ-ai", "open-models", "research", "datafolk", "studio"};
+static const char *const domains[] = {
+    "medical", "legal", "financial", "scientific", "news", "social media", "retail", "satellite",
+    "aerial", "street", "indoor", "wildlife", "agricultural", "industrial", "automotive",
+    "document", "invoice", "receipt", "handwritten", "historical", "children's", "customer support",
+    "biomedical", "patent", "code", "e-commerce", "sports", "music", "podcast", "meeting",
+    "radiology", "microscopy", "underwater", "drone", "traffic", "fashion", "food", "kitchen",
+    "warehouse", "construction"};
+static const char *const objects[] = {
+    "tables", "faces", "cars", "pedestrians", "text", "signs", "receipts", "invoices", "tumors",
+    "cells", "birds", "plants", "weeds", "defects", "helmets", "license plates", "logos",
+    "charts", "formulas", "handwriting", "speakers", "emotions", "entities", "questions",
+    "summaries", "keywords", "products", "potholes", "clothes", "animals", "buildings", "roads",
+    "ships", "aircraft", "shelves", "barcodes", "signatures", "stamps", "tickets", "menus"};
+static const char *const langs[] = {"English", "Spanish", "French", "German", "Chinese",
+                                    "Japanese", "Arabic", "Hindi", "Portuguese", "Russian",
+                                    "Italian", "Korean", "Dutch", "Turkish", "Polish", "Swahili"};
+static const char *const datasets[] = {"COCO", "ImageNet", "LibriSpeech", "Common Voice",
+                                       "SQuAD", "CNN/DailyMail", "WMT", "ADE20K", "NYU Depth",
+                                       "PubTables", "DocVQA", "GLUE", "OpenImages", "LAION",
+                                       "Cityscapes", "XSum", "OPUS", "VoxCeleb", "ESC-50", "MNLI"};
+static const char *const verbs[] = {"detects", "recognises", "classifies", "segments",
+                                    "transcribes", "translates", "summarises", "reads",
+                                    "describes", "extracts", "generates", "answers questions about",
+                                    "tags", "finds", "estimates", "locates", "labels", "scores"};
+static const char *const quals[] = {"fast", "small", "accurate", "robust", "multilingual",
+                                    "distilled", "quantized", "large", "lightweight",
+                                    "state-of-the-art", "fine-tuned", "zero-shot", "efficient",
+                                    "real-time", "on-device", "high-resolution"};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static void task_words(const char *task, char *out, size_t cap) {
+  baton__fmt(out, cap, "%s", task);
+  for (char *p = out; *p; p++)
+    if (*p == '-')
+      *p = ' ';
+}
+
+/* Writes n synthetic models in HuggingGPT JSONL form to path. */
+static int write_models(const char *path, const char *prefix, size_t n,
+                        const baton__taskspec *tasks, size_t n_tasks, uint64_t seed) {
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return -1;
+  rng r = {seed};
+  for (size_t i = 0; i < n; i++) {
+    const char *task = tasks[i % n_tasks].name;
+    char tw[128];
+    task_words(task, tw, sizeof tw);
+    const char *arch = archs[pick(&r, N_OF(archs))];
+    char desc[1024];
+    baton__fmt(desc, sizeof desc,
+               "A %s %s %s model for %s: it %s %s in %s %s and %s data. Trained on %s, "
+               "evaluated on %s %s. Works best with %s input.",
+               quals[pick(&r, N_OF(quals))], quals[pick(&r, N_OF(quals))], arch, tw,
+               verbs[pick(&r, N_OF(verbs))], objects[pick(&r, N_OF(objects))],
+               domains[pick(&r, N_OF(domains))], objects[pick(&r, N_OF(objects))],
+               domains[pick(&r, N_OF(domains))], datasets[pick(&r, N_OF(datasets))],
+               langs[pick(&r, N_OF(langs))], domains[pick(&r, N_OF(domains))],
+               langs[pick(&r, N_OF(langs))]);
+    /* Downloads follow a long tail. */
+    uint64_t u = next_u64(&r) % 1000000;
+    long long downloads = (long long)((u * u) / 100000000ull) * (long long)(1 + pick(&r, 50));
+    fprintf(f,
+            "{\"id\":\"%s%s/%s-%zu\",\"task\":\"%s\",\"downloads\":%lld,\"likes\":%zu,"
+            "\"meta\":{\"tags\":[\"%s\",\"%s\"]},\"description\":\"%s\"}\n",
+            prefix, orgs[pick(&r, N_OF(orgs))], arch, i, task, downloads, pick(&r, 2000),
+            domains[pick(&r, N_OF(domains))], langs[pick(&r, N_OF(langs))], desc);
+  }
+  return fclose(f);
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double quantile(double *v, size_t n, double q) {
+  qsort(v, n, sizeof *v, cmp_double);
+  size_t i = (size_t)(q * (double)(n - 1) + 0.5);
+  return v[i < n ? i : n - 1];
+}
+
+/* A query: 3 to 6 words of what a planner step says. */
+static void make_query(rng *r, char *out, size_t cap) {
+  baton__fmt(out, cap, "%s %s in %s %s", verbs[pick(r, N_OF(verbs))],
+             objects[pick(r, N_OF(objects))], domains[pick(r, N_OF(domains))],
+             pick(r, 2) ? langs[pick(r, N_OF(langs))] : "images");
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+static long long file_size(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+typedef struct reader {
+  baton__registry *reg;
+  const baton__taskspec *tasks;
+  size_t n_tasks;
+  atomic_int stop;
+  long reads, failures;
+  double max_ms;
+} reader;
+
+static void *reader_main(void *ud) {
+  reader *rd = ud;
+  rng r = {0x5eed5eedull};
+  while (!atomic_load(&rd->stop)) {
+    char q[256], err[256];
+    make_query(&r, q, sizeof q);
+    baton__model m[5];
+    size_t n = 0;
+    double t0 = now_ms();
+    int rc = baton__registry_match(rd->reg, rd->tasks[pick(&r, rd->n_tasks)].name, q, NULL, NULL,
+                                   m, 5, &n, err, sizeof err);
+    double dt = now_ms() - t0;
+    for (size_t i = 0; i < n; i++)
+      baton__model_release(&m[i]);
+    if (rc)
+      rd->failures++;
+    rd->reads++;
+    if (dt > rd->max_ms)
+      rd->max_ms = dt;
+  }
+  return NULL;
+}
+
+/* Runs `baton models search TEXT [--task T] --limit 5` and returns its wall time (ms). */
+static double run_search(const char *bin, const char *text, const char *task) {
+  char *argv[10];
+  int a = 0;
+  argv[a++] = (char *)bin;
+  argv[a++] = (char *)"models";
+  argv[a++] = (char *)"search";
+  argv[a++] = (char *)text;
+  if (task) {
+    argv[a++] = (char *)"--task";
+    argv[a++] = (char *)task;
+  }
+  argv[a++] = (char *)"--limit";
+  argv[a++] = (char *)"5";
+  argv[a] = NULL;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", 01 /* O_WRONLY */, 0);
+  pid_t pid;
+  double t0 = now_ms();
+  if (posix_spawn(&pid, bin, &fa, NULL, argv, environ) != 0) {
+    posix_spawn_file_actions_destroy(&fa);
+    return -1;
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  double dt = now_ms() - t0;
+  posix_spawn_file_actions_destroy(&fa);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? dt : -1;
+}
+
+int main(int argc, char **argv) {
+  size_t n_models = 100000, n_queries = 2000, n_proc = 20;
+  const char *bin = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--models") && i + 1 < argc)
+      n_models = (size_t)strtoul(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--queries") && i + 1 < argc)
+      n_queries = (size_t)strtoul(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--baton") && i + 1 < argc)
+      bin = argv[++i];
+    else {
+      fprintf(stderr, "usage: registry_bench [--models N] [--queries N] [--baton PATH]\n");
+      return 2;
+    }
+  }
+  char home[] = "/tmp/baton-bench-XXXXXX";
+  if (!mkdtemp(home)) {
+    perror("mkdtemp");
+    return 1;
+  }
+  setenv("BATON_HOME", home, 1);
+  char *db = baton__path_join(home, "registry.db");
+  char *file1 = baton__path_join(home, "models.jsonl");
+  char *file2 = baton__path_join(home, "more.jsonl");
+  char err[1024] = "";
+  baton__registry *reg = NULL;
+  if (baton__registry_open(db, (const char *)baton__catalogue_yaml, baton__catalogue_yaml_len,
+                           &reg, err, sizeof err)) {
+    fprintf(stderr, "open: %s\n", err);
+    return 1;
+  }
+  size_t n_tasks = 0;
+  const baton__taskspec *tasks = baton__registry_tasks(reg, &n_tasks);
+  if (write_models(file1, "", n_models, tasks, n_tasks, 42) ||
+      write_models(file2, "second-", n_models, tasks, n_tasks, 7)) {
+    fprintf(stderr, "cannot write the model files\n");
+    return 1;
+  }
+
+  /* 1. Import. */
+  cJSON *rep = NULL;
+  double t0 = now_ms();
+  if (baton__registry_import(reg, file1, "hugginggpt", &rep, err, sizeof err)) {
+    fprintf(stderr, "import: %s\n", err);
+    return 1;
+  }
+  double import_ms = now_ms() - t0;
+  cJSON_Delete(rep);
+
+  /* 2. Top-5 matches inside the library. */
+  double *lat = calloc(n_queries, sizeof *lat);
+  rng r = {1234};
+  size_t got_total = 0;
+  for (size_t i = 0; i < n_queries; i++) {
+    char q[256];
+    make_query(&r, q, sizeof q);
+    const char *task = tasks[pick(&r, n_tasks)].name;
+    baton__model m[5];
+    size_t n = 0;
+    double s = now_ms();
+    if (baton__registry_match(reg, task, q, NULL, NULL, m, 5, &n, err, sizeof err)) {
+      fprintf(stderr, "match: %s\n", err);
+      return 1;
+    }
+    lat[i] = now_ms() - s;
+    got_total += n;
+    for (size_t k = 0; k < n; k++)
+      baton__model_release(&m[k]);
+  }
+  double med = quantile(lat, n_queries, 0.5), p99 = quantile(lat, n_queries, 0.99);
+
+  /* 3. Readers while a second import of the same size runs. */
+  reader rd = {.reg = reg, .tasks = tasks, .n_tasks = n_tasks};
+  pthread_t th;
+  pthread_create(&th, NULL, reader_main, &rd);
+  baton__registry *writer = NULL;
+  if (baton__registry_open(db, NULL, 0, &writer, err, sizeof err)) {
+    fprintf(stderr, "open: %s\n", err);
+    return 1;
+  }
+  t0 = now_ms();
+  if (baton__registry_import(writer, file2, "hugginggpt", &rep, err, sizeof err)) {
+    fprintf(stderr, "second import: %s\n", err);
+    return 1;
+  }
+  double import2_ms = now_ms() - t0;
+  cJSON_Delete(rep);
+  atomic_store(&rd.stop, 1);
+  pthread_join(th, NULL);
+  baton__registry_close(writer);
+  baton__registry_close(reg);
+  char *wal = baton__path_join(home, "registry.db-wal");
+  long long size = file_size(db) + file_size(wal);
+  free(wal);
+
+  /* 4. `baton models search` as a whole process (on the 200k-model DB). */
+  double proc_task = -1, proc_all = -1;
+  char *bin_guess = NULL;
+  if (!bin) {
+    const char *slash = strrchr(argv[0], '/');
+    bin_guess = slash ? baton__strndup(argv[0], (size_t)(slash - argv[0] + 1)) : baton__strdup("./");
+    baton__sb b;
+    baton__sb_init(&b);
+    baton__sb_adds(&b, bin_guess);
+    baton__sb_adds(&b, "baton");
+    free(bin_guess);
+    bin_guess = baton__sb_detach(&b);
+    bin = bin_guess;
+  }
+  if (access(bin, X_OK) == 0) {
+    double *pt = calloc(n_proc, sizeof *pt), *pa = calloc(n_proc, sizeof *pa);
+    rng pr = {99};
+    bool ok = true;
+    for (size_t i = 0; i < n_proc && ok; i++) {
+      char q[256];
+      make_query(&pr, q, sizeof q);
+      pt[i] = run_search(bin, q, tasks[pick(&pr, n_tasks)].name);
+      pa[i] = run_search(bin, q, NULL);
+      ok = pt[i] >= 0 && pa[i] >= 0;
+    }
+    if (ok) {
+      proc_task = quantile(pt, n_proc, 0.5);
+      proc_all = quantile(pa, n_proc, 0.5);
+    } else {
+      fprintf(stderr, "note: %s models search failed; process times not measured\n", bin);
+    }
+    free(pt);
+    free(pa);
+  } else {
+    fprintf(stderr, "note: no baton binary at %s (give --baton PATH); process times skipped\n",
+            bin);
+  }
+
+  printf("Registry benchmark: %zu synthetic models over %zu tasks (seed 42), then %zu more\n\n",
+         n_models, n_tasks, n_models);
+  printf("| measure | result | target |\n|---|---|---|\n");
+  printf("| import %zu models (one transaction) | %.2f s | <= 10 s |\n", n_models,
+         import_ms / 1000.0);
+  printf("| top-5 match in the library, median of %zu | %.3f ms | <= 1 ms |\n", n_queries, med);
+  printf("| top-5 match in the library, p99 | %.3f ms | <= 5 ms |\n", p99);
+  printf("| mean models returned per match | %.2f | 5 |\n",
+         (double)got_total / (double)n_queries);
+  if (proc_task >= 0) {
+    printf("| `baton models search TEXT --task T` process, median of %zu | %.1f ms | <= 50 ms |\n",
+           n_proc, proc_task);
+    printf("| `baton models search TEXT` (all tasks) process, median of %zu | %.1f ms | <= 50 ms |\n",
+           n_proc, proc_all);
+  }
+  printf("| second import of %zu models while a reader matches | %.2f s | |\n", n_models,
+         import2_ms / 1000.0);
+  printf("| reads completed during it / failed | %ld / %ld | reads go on, none fail |\n",
+         rd.reads, rd.failures);
+  printf("| slowest read during the import | %.2f ms | |\n", rd.max_ms);
+  printf("| database size with %zu models | %.1f MiB | |\n", 2 * n_models,
+         (double)size / (1024.0 * 1024.0));
+  if (getenv("BATON_BENCH_KEEP"))
+    printf("\n(kept BATON_HOME %s)\n", home);
+  else
+    nftw(home, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  free(lat);
+  free(bin_guess);
+  free(db);
+  free(file1);
+  free(file2);
+  return rd.failures ? 1 : 0;
+}

@@ -1,0 +1,609 @@
+/* baton_chat.c — `baton chat`: the REPL (libedit line editing and history, live task lines, multi-turn context), or one request per line from a pipe. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef BATON_HAVE_LIBEDIT
+#include <editline/readline.h>
+#endif
+
+#include "baton.h"
+#include "cli/cli.h"
+#include "cli/common/rpc.h"
+#include "core/banned.h"
+
+#define MAX_LINES 64
+#define HISTORY_TURNS 40 /* messages kept in the context sent with a request */
+
+/* One live progress line. */
+typedef struct tline {
+  int id;
+  char task[64];
+  char model[96];
+  const char *state; /* static text */
+  double t0, t1;     /* wall seconds; 0 = not yet */
+} tline;
+
+typedef struct chat {
+  const opts *o;
+  rpc_conn *d;        /* the daemon, or NULL */
+  baton *ctx;         /* in-process, or NULL (opened on first use) */
+  int tty;
+  cJSON *history;     /* the conversation: [{role, content, files?}] */
+  char *hist_path;    /* libedit history file */
+
+  pthread_mutex_t lock; /* the fields below: events come from worker threads */
+  tline lines[MAX_LINES];
+  int n_lines;
+  int drawn;
+  atomic_int done;
+  char run_id[64];
+} chat;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- live progress --------------------------------------------------------- */
+
+static tline *line_for(chat *ch, int id) {
+  for (int i = 0; i < ch->n_lines; i++)
+    if (ch->lines[i].id == id)
+      return &ch->lines[i];
+  return NULL;
+}
+
+static void on_event(void *ud, const baton_event *ev) {
+  chat *ch = ud;
+  pthread_mutex_lock(&ch->lock);
+  if (ev->type == BATON_EVENT_PLAN) {
+    snprintf(ch->run_id, sizeof ch->run_id, "%s", ev->run_id ? ev->run_id : "");
+    cJSON *plan = cJSON_Parse(ev->json ? ev->json : "[]");
+    const cJSON *t;
+    ch->n_lines = 0;
+    cJSON_ArrayForEach(t, plan) {
+      if (ch->n_lines == MAX_LINES)
+        break;
+      tline *l = &ch->lines[ch->n_lines++];
+      memset(l, 0, sizeof *l);
+      l->id = (int)cli_jnum(t, "id");
+      snprintf(l->task, sizeof l->task, "%s", cli_jstr(t, "task"));
+      snprintf(l->model, sizeof l->model, "%s", *cli_jstr(t, "model") ? cli_jstr(t, "model") : "-");
+      l->state = "pending";
+    }
+    cJSON_Delete(plan);
+  } else if (ev->type == BATON_EVENT_DONE) {
+    atomic_store(&ch->done, 1);
+  } else if (ev->task_id >= 0) {
+    tline *l = line_for(ch, ev->task_id);
+    if (l) {
+      if (ev->model)
+        snprintf(l->model, sizeof l->model, "%s", ev->model);
+      if (ev->type == BATON_EVENT_TASK_STARTED) {
+        l->state = "running";
+        l->t0 = ev->ts > 0 ? ev->ts : now_s();
+      } else if (ev->type == BATON_EVENT_TASK_FINISHED || ev->type == BATON_EVENT_TASK_FAILED) {
+        l->state = ev->type == BATON_EVENT_TASK_FINISHED ? "done"
+                   : interrupted                           ? "cancelled"
+                                                           : "failed";
+        l->t1 = ev->ts > 0 ? ev->ts : now_s();
+        if (l->t0 == 0)
+          l->t0 = l->t1;
+      }
+    }
+  }
+  pthread_mutex_unlock(&ch->lock);
+}
+
+/* Redraws the task lines in place (terminal only). */
+static void redraw(chat *ch) {
+  if (!ch->tty)
+    return;
+  pthread_mutex_lock(&ch->lock);
+  if (ch->drawn)
+    printf("\033[%dA", ch->drawn);
+  double now = now_s();
+  for (int i = 0; i < ch->n_lines; i++) {
+    const tline *l = &ch->lines[i];
+    double el = l->t0 == 0 ? 0 : (l->t1 ? l->t1 : now) - l->t0;
+    printf("\r\033[2K  %-8s task %d %-28s %-28s %6.1fs\n", l->state, l->id, l->task, l->model, el);
+  }
+  ch->drawn = ch->n_lines;
+  pthread_mutex_unlock(&ch->lock);
+  fflush(stdout);
+}
+
+/* Draws the lines a last time, naming tasks that never ran, and leaves
+ * them on screen. */
+static void final_lines(chat *ch) {
+  pthread_mutex_lock(&ch->lock);
+  for (int i = 0; i < ch->n_lines; i++) {
+    tline *l = &ch->lines[i];
+    if (!strcmp(l->state, "pending") || !strcmp(l->state, "running")) {
+      l->state = interrupted ? "cancelled" : "skipped";
+      if (l->t0 && !l->t1)
+        l->t1 = now_s();
+    }
+  }
+  pthread_mutex_unlock(&ch->lock);
+  redraw(ch);
+  ch->drawn = 0;
+}
+
+static void reset_progress(chat *ch) {
+  pthread_mutex_lock(&ch->lock);
+  ch->n_lines = 0;
+  ch->drawn = 0;
+  ch->run_id[0] = '\0';
+  atomic_store(&ch->done, 0);
+  pthread_mutex_unlock(&ch->lock);
+}
+
+/* ---- backends ------------------------------------------------------------------ */
+
+static baton *ctx_of(chat *ch) {
+  if (!ch->ctx)
+    ch->ctx = cli_open(ch->o);
+  return ch->ctx;
+}
+
+/* Calls a daemon method; returns the result (caller deletes the reply via
+ * *reply) or NULL after printing the error. */
+static const cJSON *call(chat *ch, const char *method, const cJSON *params, cJSON **reply) {
+  if (rpc_call(ch->d, method, params, NULL, NULL, reply) != 0) {
+    fputs("baton: the daemon closed the connection; continuing in-process\n", stderr);
+    rpc_close(ch->d);
+    ch->d = NULL;
+    return NULL;
+  }
+  const char *err = rpc_error_message(*reply);
+  if (err) {
+    fprintf(stderr, "baton: %s\n", err);
+    return NULL;
+  }
+  return cJSON_GetObjectItemCaseSensitive(*reply, "result");
+}
+
+/* Runs a JSON-returning library call or daemon method and gives the result
+ * as a cJSON tree (caller deletes), or NULL after printing the error. */
+static cJSON *query(chat *ch, const char *method, cJSON *params) {
+  cJSON *out = NULL;
+  if (ch->d) {
+    cJSON *reply = NULL;
+    const cJSON *res = call(ch, method, params, &reply);
+    out = res ? cJSON_Duplicate(res, 1) : NULL;
+    cJSON_Delete(reply);
+    if (out || ch->d)
+      return out;
+  }
+  baton *ctx = ctx_of(ch);
+  char *json = NULL;
+  baton_rc rc = BATON_INVALID;
+  const char *text = cli_jstr(params, "text"), *req = cli_jstr(params, "request");
+  if (!strcmp(method, "plan")) {
+    baton_request r = {.text = req, .offline = ch->o->offline};
+    rc = baton_plan(ctx, &r, &json);
+  } else if (!strcmp(method, "runs.list")) {
+    rc = baton_runs_list(ctx, (int)cli_jnum(params, "limit"), &json);
+  } else if (!strcmp(method, "models.search")) {
+    rc = baton_models_search(ctx, text, NULL, (int)cli_jnum(params, "limit"), &json);
+  } else if (!strcmp(method, "models.list")) {
+    rc = baton_models_list(ctx, NULL, (int)cli_jnum(params, "limit"), &json);
+  } else if (!strcmp(method, "executors.list")) {
+    rc = baton_executors_json(ctx, &json);
+  }
+  if (rc != BATON_OK) {
+    fprintf(stderr, "baton: %s\n", baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
+    baton_free(json);
+    return NULL;
+  }
+  out = cJSON_Parse(json);
+  baton_free(json);
+  return out;
+}
+
+/* ---- one request ------------------------------------------------------------------ */
+
+/* Prints the answer and the files produced, and records the turn. */
+static void show_result(chat *ch, const char *request, const cJSON *res) {
+  const char *summary = cli_jstr(res, "summary");
+  fputs(*summary ? summary : "(no answer)\n", stdout);
+  if (*summary && summary[strlen(summary) - 1] != '\n')
+    putchar('\n');
+  cJSON *files = cJSON_CreateArray();
+  const cJSON *t;
+  cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(res, "tasks")) {
+    const cJSON *v;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(t, "outputs")) {
+      if (cJSON_IsString(v) && v->string && strcmp(v->string, "text") != 0 &&
+          v->valuestring[0] == '/')
+        cJSON_AddItemToArray(files, cJSON_CreateString(v->valuestring));
+    }
+  }
+  if (cJSON_GetArraySize(files) > 0) {
+    puts("files:");
+    cJSON_ArrayForEach(t, files) printf("  %s\n", t->valuestring);
+  }
+  const char *status = cli_jstr(res, "status");
+  if (strcmp(status, "done") != 0)
+    printf("(run %s %s)\n", cli_jstr(res, "run_id"), status);
+  fflush(stdout);
+  cJSON *u = cJSON_CreateObject();
+  cJSON_AddStringToObject(u, "role", "user");
+  cJSON_AddStringToObject(u, "content", request);
+  cJSON_AddItemToArray(ch->history, u);
+  cJSON *a = cJSON_CreateObject();
+  cJSON_AddStringToObject(a, "role", "assistant");
+  cJSON_AddStringToObject(a, "content", summary);
+  if (cJSON_GetArraySize(files) > 0)
+    cJSON_AddItemToObject(a, "files", files);
+  else
+    cJSON_Delete(files);
+  cJSON_AddItemToArray(ch->history, a);
+  while (cJSON_GetArraySize(ch->history) > HISTORY_TURNS)
+    cJSON_DeleteItemFromArray(ch->history, 0);
+}
+
+static void run_daemon(chat *ch, const char *request, const char *plan) {
+  cJSON *p = cJSON_CreateObject();
+  if (plan)
+    cJSON_AddStringToObject(p, "plan", plan);
+  else
+    cJSON_AddStringToObject(p, "request", request);
+  if (cJSON_GetArraySize(ch->history) > 0)
+    cJSON_AddItemToObject(p, "messages", cJSON_Duplicate(ch->history, 1));
+  if (ch->o->offline)
+    cJSON_AddTrueToObject(p, "offline");
+  char *cwd = getcwd(NULL, 0);
+  if (cwd)
+    cJSON_AddStringToObject(p, "cwd", cwd);
+  free(cwd);
+  int id = rpc_send(ch->d, "submit", p);
+  cJSON_Delete(p);
+  bool cancel_sent = false;
+  cJSON *reply = NULL;
+  while (id >= 0) {
+    if (interrupted && !cancel_sent && ch->run_id[0]) {
+      cJSON *cp = cJSON_CreateObject();
+      cJSON_AddStringToObject(cp, "run_id", ch->run_id);
+      rpc_send(ch->d, "run.cancel", cp);
+      cJSON_Delete(cp);
+      cancel_sent = true;
+    }
+    cJSON *m = NULL;
+    int r = rpc_read(ch->d, 200, &m);
+    if (r < 0)
+      break;
+    if (r == 0) {
+      redraw(ch);
+      continue;
+    }
+    const cJSON *mid = cJSON_GetObjectItemCaseSensitive(m, "id");
+    if (!strcmp(cli_jstr(m, "method"), "event")) {
+      baton_event ev;
+      char *buf = NULL;
+      if (cli_event_from_params(cJSON_GetObjectItemCaseSensitive(m, "params"), &ev, &buf)) {
+        on_event(ch, &ev);
+        redraw(ch);
+      }
+      cJSON_free(buf);
+    } else if (cJSON_IsNumber(mid) && mid->valueint == id) {
+      reply = m;
+      break;
+    }
+    cJSON_Delete(m);
+  }
+  final_lines(ch);
+  if (!reply) {
+    fputs("baton: the daemon closed the connection\n", stderr);
+    rpc_close(ch->d);
+    ch->d = NULL;
+    return;
+  }
+  const char *err = rpc_error_message(reply);
+  if (err)
+    fprintf(stderr, "baton: %s\n", err);
+  else
+    show_result(ch, request, cJSON_GetObjectItemCaseSensitive(reply, "result"));
+  cJSON_Delete(reply);
+}
+
+static void run_local(chat *ch, const char *request, const char *plan) {
+  baton *ctx = ctx_of(ch);
+  char *msgs = cJSON_GetArraySize(ch->history) > 0 ? cJSON_PrintUnformatted(ch->history) : NULL;
+  baton_request req = {.text = plan ? NULL : request, .plan_json = plan, .messages = msgs,
+                       .offline = ch->o->offline};
+  baton_run *run = NULL;
+  baton_rc rc = baton_submit(ctx, &req, on_event, ch, &run);
+  cJSON_free(msgs);
+  if (rc != BATON_OK) {
+    fprintf(stderr, "baton: %s\n", baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
+    return;
+  }
+  bool cancelled = false;
+  while (!atomic_load(&ch->done)) {
+    if (interrupted && !cancelled) {
+      baton_run_cancel(run);
+      cancelled = true;
+    }
+    redraw(ch);
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  baton_run_wait(run);
+  final_lines(ch);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run) ? baton_run_result_json(run) : "{}");
+  show_result(ch, request, res);
+  cJSON_Delete(res);
+  baton_run_free(run);
+}
+
+/* Runs a request, or a task graph (plan != NULL; request then describes it). */
+static void do_request(chat *ch, const char *request, const char *plan) {
+  reset_progress(ch);
+  interrupted = 0;
+  if (ch->d)
+    run_daemon(ch, request, plan);
+  else
+    run_local(ch, request, plan);
+  if (interrupted && ch->tty)
+    puts("(cancelled)");
+  interrupted = 0;
+}
+
+/* ---- slash commands ------------------------------------------------------------------ */
+
+static const char help_text[] =
+    "Type a request in plain language; follow-ups see the earlier turns.\n"
+    "  /plan TEXT      show the task graph for TEXT without running it\n"
+    "  /run FILE       run a task graph from a JSON file (HuggingGPT format)\n"
+    "  /runs           the latest runs\n"
+    "  /models [TEXT]  models matching TEXT (all models without it)\n"
+    "  /executors      the executors and whether each is available\n"
+    "  /new            start a new conversation (forget the earlier turns)\n"
+    "  /help           this text\n"
+    "  /quit           leave (also Ctrl-D)\n"
+    "Ctrl-C cancels the running request.\n";
+
+static void print_plan(const cJSON *plan) {
+  const cJSON *t;
+  cJSON_ArrayForEach(t, plan) {
+    printf("task %d: %s on %s", (int)cli_jnum(t, "id"), cli_jstr(t, "task"),
+           *cli_jstr(t, "model") ? cli_jstr(t, "model") : "(none available)");
+    const cJSON *d;
+    int any = 0;
+    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(t, "dep")) {
+      if (cJSON_IsNumber(d) && d->valueint >= 0) {
+        printf(any ? ",%d" : " after %d", d->valueint);
+        any = 1;
+      }
+    }
+    putchar('\n');
+    const cJSON *a;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(t, "args")) {
+      if (cJSON_IsString(a))
+        printf("  %s: %s\n", a->string, a->valuestring);
+    }
+  }
+}
+
+/* Returns 1 to leave the REPL. */
+static int do_command(chat *ch, const char *line) {
+  char cmd[32];
+  size_t n = strcspn(line, " \t");
+  snprintf(cmd, sizeof cmd, "%.*s", (int)(n < sizeof cmd ? n : sizeof cmd - 1), line);
+  const char *arg = line + n;
+  while (*arg == ' ' || *arg == '\t')
+    arg++;
+  cJSON *p = cJSON_CreateObject();
+  cJSON *res = NULL;
+  if (!strcmp(cmd, "/quit") || !strcmp(cmd, "/exit") || !strcmp(cmd, "/q")) {
+    cJSON_Delete(p);
+    return 1;
+  } else if (!strcmp(cmd, "/help") || !strcmp(cmd, "/?")) {
+    fputs(help_text, stdout);
+  } else if (!strcmp(cmd, "/new")) {
+    cJSON_Delete(ch->history);
+    ch->history = cJSON_CreateArray();
+    puts("(new conversation)");
+  } else if (!strcmp(cmd, "/plan")) {
+    if (!*arg) {
+      puts("usage: /plan TEXT");
+    } else {
+      cJSON_AddStringToObject(p, "request", arg);
+      if (ch->o->offline)
+        cJSON_AddTrueToObject(p, "offline");
+      if ((res = query(ch, "plan", p)))
+        print_plan(res);
+    }
+  } else if (!strcmp(cmd, "/run")) {
+    char *text = NULL;
+    FILE *f = *arg ? fopen(arg, "rb") : NULL;
+    if (!*arg) {
+      puts("usage: /run FILE");
+    } else if (!f) {
+      printf("cannot open %s: %s\n", arg, strerror(errno));
+    } else {
+      size_t len = 0;
+      FILE *mem = open_memstream(&text, &len);
+      char buf[8192];
+      size_t r;
+      while (mem && (r = fread(buf, 1, sizeof buf, f)) > 0 && len < (16u << 20))
+        fwrite(buf, 1, r, mem);
+      if (mem)
+        fclose(mem);
+      fclose(f);
+      char label[512];
+      snprintf(label, sizeof label, "(task graph %s)", arg);
+      if (text)
+        do_request(ch, label, text);
+      free(text);
+    }
+  } else if (!strcmp(cmd, "/runs")) {
+    cJSON_AddNumberToObject(p, "limit", 10);
+    if ((res = query(ch, "runs.list", p))) {
+      const cJSON *r;
+      if (cJSON_GetArraySize(res) == 0)
+        puts("no runs yet");
+      cJSON_ArrayForEach(r, res) {
+        printf("%-24s %-12s %.60s\n", cli_jstr(r, "run_id"), cli_jstr(r, "status"),
+               *cli_jstr(r, "request") ? cli_jstr(r, "request") : "(plan)");
+      }
+    }
+  } else if (!strcmp(cmd, "/models")) {
+    cJSON_AddNumberToObject(p, "limit", 20);
+    if (*arg)
+      cJSON_AddStringToObject(p, "text", arg);
+    if ((res = query(ch, *arg ? "models.search" : "models.list", p))) {
+      const cJSON *m;
+      cJSON_ArrayForEach(m, res) {
+        printf("%-40s %-28s %s\n", cli_jstr(m, "id"), cli_jstr(m, "task"), cli_jstr(m, "endpoint"));
+      }
+    }
+  } else if (!strcmp(cmd, "/executors")) {
+    if ((res = query(ch, "executors.list", p))) {
+      const cJSON *e;
+      cJSON_ArrayForEach(e, res) {
+        int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "available"));
+        printf("%-14s %s%s%s\n", cli_jstr(e, "name"), ok ? "available" : "unavailable",
+               ok ? "" : ": ", ok ? "" : cli_jstr(e, "reason"));
+      }
+    }
+  } else {
+    printf("unknown command %s (try /help)\n", cmd);
+  }
+  cJSON_Delete(res);
+  cJSON_Delete(p);
+  fflush(stdout);
+  return 0;
+}
+
+/* ---- the loop ----------------------------------------------------------------------- */
+
+static char *history_file(void) {
+  const char *home = getenv("BATON_HOME");
+  char buf[4096];
+  if (home && *home) {
+    snprintf(buf, sizeof buf, "%s", home);
+  } else {
+    const char *xdg = getenv("XDG_DATA_HOME"), *h = getenv("HOME");
+    if (xdg && xdg[0] == '/')
+      snprintf(buf, sizeof buf, "%s/baton", xdg);
+    else if (h && *h)
+      snprintf(buf, sizeof buf, "%s/.local/share/baton", h);
+    else
+      return NULL;
+  }
+  /* mkdir -p, owner only. */
+  for (char *p = buf + 1; *p; p++) {
+    if (*p == '/') {
+      *p = '\0';
+      mkdir(buf, 0700);
+      *p = '/';
+    }
+  }
+  mkdir(buf, 0700);
+  size_t n = strlen(buf);
+  if (n + sizeof "/history" > sizeof buf)
+    return NULL;
+  memcpy(buf + n, "/history", sizeof "/history");
+  return strdup(buf);
+}
+
+/* Reads one line; NULL at the end of input. Caller frees. */
+static char *read_line(chat *ch) {
+#ifdef BATON_HAVE_LIBEDIT
+  if (ch->tty)
+    return readline("baton> ");
+#endif
+  if (ch->tty) {
+    fputs("baton> ", stdout);
+    fflush(stdout);
+  }
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline(&line, &cap, stdin)) < 0 && errno == EINTR && !feof(stdin))
+    clearerr(stdin);
+  if (n < 0) {
+    free(line);
+    return NULL;
+  }
+  if (n > 0 && line[n - 1] == '\n')
+    line[n - 1] = '\0';
+  return line;
+}
+
+int cmd_chat(const opts *o) {
+  chat ch = {.o = o};
+  pthread_mutex_init(&ch.lock, NULL);
+  atomic_init(&ch.done, 0);
+  ch.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+  ch.history = cJSON_CreateArray();
+  ch.d = cli_daemon(o);
+  struct sigaction sa = {.sa_handler = on_sigint};
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, NULL);
+  if (ch.tty) {
+    printf("baton %s — %s. /help for commands, /quit to leave.\n", baton_version(),
+           ch.d ? "connected to batond" : "running in-process");
+#ifdef BATON_HAVE_LIBEDIT
+    ch.hist_path = history_file();
+    stifle_history(1000);
+    if (ch.hist_path)
+      read_history(ch.hist_path);
+#endif
+  }
+  for (;;) {
+    interrupted = 0;
+    char *line = read_line(&ch);
+    if (!line)
+      break;
+    char *s = line;
+    while (*s == ' ' || *s == '\t')
+      s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+      s[--n] = '\0';
+    if (!*s) {
+      free(line);
+      continue;
+    }
+#ifdef BATON_HAVE_LIBEDIT
+    if (ch.tty) {
+      add_history(s);
+      if (ch.hist_path)
+        write_history(ch.hist_path);
+    }
+#endif
+    int quit = s[0] == '/' ? do_command(&ch, s) : (do_request(&ch, s, NULL), 0);
+    free(line);
+    if (quit)
+      break;
+  }
+  if (ch.tty)
+    putchar('\n');
+  free(ch.hist_path);
+  cJSON_Delete(ch.history);
+  rpc_close(ch.d);
+  baton_close(ch.ctx);
+  pthread_mutex_destroy(&ch.lock);
+  return 0;
+}

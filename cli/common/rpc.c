@@ -1,0 +1,160 @@
+/* rpc.c — a small JSON-RPC 2.0 line client for batond's socket (see rpc.h). */
+#include "cli/common/rpc.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core/banned.h"
+
+rpc_conn *rpc_connect(const char *path) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (!path || strlen(path) >= sizeof sa.sun_path) {
+    errno = ENAMETOOLONG;
+    return NULL;
+  }
+  memcpy(sa.sun_path, path, strlen(path) + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return NULL;
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return NULL;
+  }
+  rpc_conn *c = calloc(1, sizeof *c);
+  if (!c) {
+    close(fd);
+    return NULL;
+  }
+  c->fd = fd;
+  c->next_id = 1;
+  return c;
+}
+
+void rpc_close(rpc_conn *c) {
+  if (!c)
+    return;
+  close(c->fd);
+  free(c->buf);
+  free(c);
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+  while (n) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return -1;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+int rpc_send(rpc_conn *c, const char *method, const cJSON *params) {
+  cJSON *req = cJSON_CreateObject();
+  int id = c->next_id++;
+  cJSON_AddStringToObject(req, "jsonrpc", "2.0");
+  cJSON_AddNumberToObject(req, "id", id);
+  cJSON_AddStringToObject(req, "method", method);
+  if (params)
+    cJSON_AddItemToObject(req, "params", cJSON_Duplicate(params, 1));
+  char *text = cJSON_PrintUnformatted(req);
+  cJSON_Delete(req);
+  if (!text)
+    return -1;
+  size_t n = strlen(text);
+  int rc = write_all(c->fd, text, n) == 0 && write_all(c->fd, "\n", 1) == 0 ? id : -1;
+  cJSON_free(text);
+  return rc;
+}
+
+/* Takes one complete line out of the buffer, if there is one. */
+static int take_line(rpc_conn *c, cJSON **msg) {
+  char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
+  if (!nl)
+    return 0;
+  size_t n = (size_t)(nl - c->buf);
+  *msg = cJSON_ParseWithLength(c->buf, n);
+  memmove(c->buf, nl + 1, c->len - n - 1);
+  c->len -= n + 1;
+  return *msg ? 1 : -1;
+}
+
+int rpc_read(rpc_conn *c, int timeout_ms, cJSON **msg) {
+  *msg = NULL;
+  for (;;) {
+    int t = take_line(c, msg);
+    if (t != 0)
+      return t;
+    if (c->len >= RPC_MAX_LINE)
+      return -1;
+    struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+    int p = poll(&pfd, 1, timeout_ms);
+    if (p < 0 && errno == EINTR)
+      return 0; /* let the caller look at its signal flags */
+    if (p < 0)
+      return -1;
+    if (p == 0)
+      return 0;
+    if (c->cap - c->len < 65536) {
+      size_t cap = c->cap ? c->cap * 2 : 131072;
+      char *nb = realloc(c->buf, cap);
+      if (!nb)
+        return -1;
+      c->buf = nb;
+      c->cap = cap;
+    }
+    ssize_t r = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+    if (r < 0 && errno == EINTR)
+      return 0;
+    if (r <= 0)
+      return -1;
+    c->len += (size_t)r;
+  }
+}
+
+int rpc_call(rpc_conn *c, const char *method, const cJSON *params,
+             void (*on_msg)(void *ud, const cJSON *msg), void *ud, cJSON **reply) {
+  *reply = NULL;
+  int id = rpc_send(c, method, params);
+  if (id < 0)
+    return -1;
+  for (;;) {
+    cJSON *m = NULL;
+    int r = rpc_read(c, -1, &m);
+    if (r < 0)
+      return -1;
+    if (r == 0)
+      continue;
+    const cJSON *mid = cJSON_GetObjectItemCaseSensitive(m, "id");
+    if (cJSON_IsNumber(mid) && mid->valueint == id && !cJSON_HasObjectItem(m, "method")) {
+      *reply = m;
+      return 0;
+    }
+    if (on_msg)
+      on_msg(ud, m);
+    cJSON_Delete(m);
+  }
+}
+
+const char *rpc_error_message(const cJSON *reply) {
+  const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
+  if (!e)
+    return NULL;
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+  return cJSON_IsString(m) ? m->valuestring : "error";
+}
+
+int rpc_error_code(const cJSON *reply) {
+  const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
+  const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+  return cJSON_IsNumber(code) ? code->valueint : 0;
+}

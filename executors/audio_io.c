@@ -1,0 +1,208 @@
+/* audio_io.c — audio files in and out for the local audio executors: libsndfile decoding, mono mixdown, resampling, WAV writing. */
+#include "executors/audio_io.h"
+
+#if defined(BATON_HAVE_SNDFILE)
+
+#include <errno.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+#define PCM_CHUNK_FRAMES 16384
+#define PCM_MAX_CHANNELS 64
+#define RS_ZERO_CROSSINGS 12 /* sinc lobes each side of the kernel centre */
+
+void baton__pcm_release(baton__pcm *p) {
+  if (!p)
+    return;
+  free(p->s);
+  memset(p, 0, sizeof *p);
+}
+
+int baton__pcm_load(const char *path, size_t max_bytes, baton__pcm *out, char *err,
+                    size_t errlen) {
+  memset(out, 0, sizeof *out);
+  struct stat st;
+  if (!path || stat(path, &st) != 0) {
+    baton__fmt(err, errlen, "cannot read the audio file %s: %s", path ? path : "(none)",
+               strerror(errno));
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    baton__fmt(err, errlen, "%s is not a regular file", path);
+    return -1;
+  }
+  if (max_bytes && (unsigned long long)st.st_size > (unsigned long long)max_bytes) {
+    baton__fmt(err, errlen, "the audio file %s is %lld bytes, over the limit of %zu", path,
+               (long long)st.st_size, max_bytes);
+    return -1;
+  }
+  SF_INFO info;
+  memset(&info, 0, sizeof info);
+  SNDFILE *sf = sf_open(path, SFM_READ, &info);
+  if (!sf) {
+    baton__fmt(err, errlen, "cannot decode %s as audio: %s", path, sf_strerror(NULL));
+    return -1;
+  }
+  if (info.channels < 1 || info.channels > PCM_MAX_CHANNELS || info.samplerate < 1 ||
+      info.samplerate > 384000) {
+    sf_close(sf);
+    baton__fmt(err, errlen, "%s has an unsupported layout (%d channels at %d Hz)", path,
+               info.channels, info.samplerate);
+    return -1;
+  }
+  size_t max_frames = (size_t)(BATON__PCM_MAX_SECONDS * info.samplerate);
+  size_t ch = (size_t)info.channels, cap = 0, n = 0;
+  float *buf = NULL;
+  for (;;) {
+    if (n + PCM_CHUNK_FRAMES > cap) {
+      size_t ncap = cap ? cap * 2 : PCM_CHUNK_FRAMES * 4;
+      float *nb = realloc(buf, ncap * ch * sizeof *buf);
+      if (!nb) {
+        free(buf);
+        sf_close(sf);
+        baton__fmt(err, errlen, "out of memory decoding %s", path);
+        return -1;
+      }
+      buf = nb;
+      cap = ncap;
+    }
+    sf_count_t got = sf_readf_float(sf, buf + n * ch, PCM_CHUNK_FRAMES);
+    if (got <= 0)
+      break;
+    n += (size_t)got;
+    if (n > max_frames) {
+      free(buf);
+      sf_close(sf);
+      baton__fmt(err, errlen, "%s is longer than %.0f seconds", path, BATON__PCM_MAX_SECONDS);
+      return -1;
+    }
+  }
+  int serr = sf_error(sf);
+  char msg[256];
+  baton__fmt(msg, sizeof msg, "%s", sf_strerror(sf));
+  sf_close(sf);
+  if (serr != SF_ERR_NO_ERROR && n == 0) {
+    free(buf);
+    baton__fmt(err, errlen, "cannot decode %s: %s", path, msg);
+    return -1;
+  }
+  if (n == 0) {
+    free(buf);
+    baton__fmt(err, errlen, "%s holds no audio samples", path);
+    return -1;
+  }
+  out->s = buf;
+  out->frames = n;
+  out->channels = info.channels;
+  out->rate = info.samplerate;
+  return 0;
+}
+
+int baton__pcm_to_mono(baton__pcm *p) {
+  if (p->channels <= 1)
+    return 0;
+  size_t ch = (size_t)p->channels;
+  for (size_t i = 0; i < p->frames; i++) {
+    float acc = 0;
+    for (size_t c = 0; c < ch; c++)
+      acc += p->s[i * ch + c];
+    p->s[i] = acc / (float)ch;
+  }
+  float *shrunk = realloc(p->s, (p->frames ? p->frames : 1) * sizeof *p->s);
+  if (shrunk)
+    p->s = shrunk;
+  p->channels = 1;
+  return 0;
+}
+
+static double sinc(double x) {
+  if (fabs(x) < 1e-9)
+    return 1.0;
+  return sin(M_PI * x) / (M_PI * x);
+}
+
+int baton__pcm_resample(baton__pcm *p, int rate) {
+  if (rate < 8 || rate > 384000 || p->rate < 1)
+    return -1;
+  if (rate == p->rate || p->frames == 0) {
+    p->rate = rate;
+    return 0;
+  }
+  double ratio = (double)rate / (double)p->rate;
+  size_t nout = (size_t)floor((double)p->frames * ratio);
+  if (nout == 0)
+    nout = 1;
+  size_t ch = (size_t)p->channels;
+  float *o = calloc(nout * ch, sizeof *o);
+  double *acc = calloc(ch, sizeof *acc);
+  if (!o || !acc) {
+    free(o);
+    free(acc);
+    return -1;
+  }
+  /* Cut-off at the lower of the two Nyquist frequencies, relative to the input's. */
+  double fc = ratio < 1.0 ? ratio : 1.0;
+  double half = RS_ZERO_CROSSINGS / fc; /* kernel half-width in input samples */
+  long last = (long)p->frames - 1;
+  for (size_t i = 0; i < nout; i++) {
+    double t = (double)i / ratio;
+    long lo = (long)ceil(t - half), hi = (long)floor(t + half);
+    if (lo < 0)
+      lo = 0;
+    if (hi > last)
+      hi = last;
+    memset(acc, 0, ch * sizeof *acc);
+    for (long k = lo; k <= hi; k++) {
+      double x = t - (double)k;
+      double u = x / half; /* -1..1 */
+      double w = 0.42 + 0.5 * cos(M_PI * u) + 0.08 * cos(2.0 * M_PI * u);
+      double h = fc * sinc(fc * x) * w;
+      const float *src = p->s + (size_t)k * ch;
+      for (size_t c = 0; c < ch; c++)
+        acc[c] += h * src[c];
+    }
+    for (size_t c = 0; c < ch; c++)
+      o[i * ch + c] = (float)acc[c];
+  }
+  free(acc);
+  free(p->s);
+  p->s = o;
+  p->frames = nout;
+  p->rate = rate;
+  return 0;
+}
+
+int baton__pcm_write_wav(const char *path, const baton__pcm *p, char *err, size_t errlen) {
+  SF_INFO info;
+  memset(&info, 0, sizeof info);
+  info.samplerate = p->rate;
+  info.channels = p->channels;
+  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+  SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+  if (!sf) {
+    baton__fmt(err, errlen, "cannot write %s: %s", path, sf_strerror(NULL));
+    return -1;
+  }
+  sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+  sf_count_t put = p->frames ? sf_writef_float(sf, p->s, (sf_count_t)p->frames) : 0;
+  bool bad = put != (sf_count_t)p->frames;
+  char msg[256];
+  baton__fmt(msg, sizeof msg, "%s", sf_strerror(sf));
+  if (sf_close(sf) != 0)
+    bad = true;
+  if (bad) {
+    baton__fmt(err, errlen, "cannot write %s: %s", path, msg);
+    remove(path);
+    return -1;
+  }
+  return 0;
+}
+
+#endif /* BATON_HAVE_SNDFILE */

@@ -1,0 +1,40 @@
+/* audio_io.h — audio files in and out for the local audio executors: libsndfile decoding, mono mixdown, resampling, WAV writing. */
+#ifndef BATON_EXECUTORS_AUDIO_IO_H
+#define BATON_EXECUTORS_AUDIO_IO_H
+
+#include <stddef.h>
+
+/* Decoded audio: interleaved float samples in [-1, 1]. `s` is owned (freed
+ * by baton__pcm_release). Only defined when libsndfile was found. */
+typedef struct baton__pcm {
+  float *s;
+  size_t frames;   /* samples per channel */
+  int channels;
+  int rate;        /* Hz */
+} baton__pcm;
+
+/* Longest recording the audio executors accept. */
+#define BATON__PCM_MAX_SECONDS 1800.0
+
+/* Decodes any format libsndfile reads (WAV, FLAC, Ogg/Vorbis, Opus, MP3,
+ * AIFF ...). Refuses files larger than max_bytes (0: no size limit) and
+ * recordings longer than BATON__PCM_MAX_SECONDS. Returns 0 with out filled,
+ * or -1 with a message naming the file in err (out left empty). */
+int baton__pcm_load(const char *path, size_t max_bytes, baton__pcm *out, char *err,
+                    size_t errlen);
+
+/* Mixes the channels down to one (average). 0, or -1 when out of memory. */
+int baton__pcm_to_mono(baton__pcm *p);
+
+/* Resamples to `rate` Hz with a windowed-sinc (Blackman) interpolator that
+ * low-passes when going down. 0, or -1 on a bad rate (8..384000 Hz) or out of
+ * memory. */
+int baton__pcm_resample(baton__pcm *p, int rate);
+
+/* Writes 16-bit PCM WAV (samples clipped to [-1, 1]). 0, or -1 with err. */
+int baton__pcm_write_wav(const char *path, const baton__pcm *p, char *err, size_t errlen);
+
+/* Frees the samples and empties p; NULL or empty is a no-op. */
+void baton__pcm_release(baton__pcm *p);
+
+#endif

@@ -1,0 +1,142 @@
+/* debug.c — the debug executors (echo, sleep, fail, crash) for testing the runtime; offered only when debug executors are enabled. */
+#include "executors/executor.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+#define DBG_MAX_SLEEP_MS 3600000L /* one hour */
+#define DBG_SLICE_MS 10L
+
+static bool dbg_available(const baton__config *cfg, char *why, size_t whylen) {
+  (void)cfg;
+  if (why && whylen)
+    why[0] = '\0';
+  return true;
+}
+
+static const char *dbg_text(const baton__values *in) {
+  const baton__value *v = baton__values_get(in, "text");
+  if (!v)
+    v = baton__values_get_type(in, BATON__T_TEXT);
+  return v ? v->data : NULL;
+}
+
+static int dbg_echo(const baton__values *in, baton__exec_env *env, baton__values *out) {
+  const char *text = dbg_text(in);
+  if (!text) {
+    baton__fmt(env->err, sizeof env->err, "debug-echo needs a \"text\" to return");
+    return -1;
+  }
+  if (baton__values_add(out, "text", BATON__T_TEXT, text) != 0) {
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+static int dbg_sleep(const baton__values *in, baton__exec_env *env, baton__values *out) {
+  const char *text = dbg_text(in);
+  char *end = NULL;
+  errno = 0;
+  long ms = text ? strtol(text, &end, 10) : -1;
+  if (!text || end == text || errno != 0 || ms < 0 || ms > DBG_MAX_SLEEP_MS ||
+      *baton__trim(end) != '\0') {
+    baton__fmt(env->err, sizeof env->err,
+               "debug-sleep needs \"text\" = a whole number of milliseconds, 0..%ld",
+               DBG_MAX_SLEEP_MS);
+    return -1;
+  }
+  int64_t t0 = baton__now_ms();
+  int64_t until = t0 + ms;
+  int64_t deadline = env->timeout_ms > 0 ? t0 + env->timeout_ms : 0;
+  for (;;) {
+    if (baton__exec_cancelled(env)) {
+      baton__fmt(env->err, sizeof env->err, "cancelled");
+      return -1;
+    }
+    int64_t now = baton__now_ms();
+    if (now >= until)
+      break;
+    if (deadline && now >= deadline) {
+      baton__fmt(env->err, sizeof env->err, "debug-sleep ran past %ld ms", env->timeout_ms);
+      return -1;
+    }
+    int64_t left = until - now;
+    if (deadline && deadline - now < left)
+      left = deadline - now;
+    sleep_ms(left < DBG_SLICE_MS ? (long)left : DBG_SLICE_MS);
+  }
+  char msg[64];
+  baton__fmt(msg, sizeof msg, "slept %ld ms", ms);
+  if (baton__values_add(out, "text", BATON__T_TEXT, msg) != 0) {
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+static int dbg_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
+                   baton__values *out) {
+  (void)state;
+  if (!task) {
+    baton__fmt(env->err, sizeof env->err, "no task given");
+    return -1;
+  }
+  if (strcmp(task, "debug-echo") == 0)
+    return dbg_echo(in, env, out);
+  if (strcmp(task, "debug-sleep") == 0)
+    return dbg_sleep(in, env, out);
+  if (strcmp(task, "debug-fail") == 0) {
+    const char *text = dbg_text(in);
+    baton__fmt(env->err, sizeof env->err, "%s",
+               text && *text ? text : "debug-fail failed, as asked");
+    return -1;
+  }
+  if (strcmp(task, "debug-crash") == 0) {
+    /* Crashing is only safe where it takes down a worker, not the caller. */
+    if (env->isolated)
+      abort();
+    baton__fmt(env->err, sizeof env->err,
+               "debug-crash needs worker isolation (it would take the whole process down)");
+    return -1;
+  }
+  baton__fmt(env->err, sizeof env->err, "the debug executor does not do '%s'", task);
+  return -1;
+}
+
+static int dbg_init(const baton__config *cfg, void **state, char *err, size_t errlen) {
+  (void)cfg;
+  (void)err;
+  (void)errlen;
+  *state = NULL; /* nothing to set up */
+  return 0;
+}
+
+static void dbg_release(void *state) { (void)state; }
+
+static const char *const dbg_tasks[] = {"debug-echo", "debug-sleep", "debug-fail", "debug-crash",
+                                        NULL};
+
+const baton__executor baton__executor_debug = {
+    .name = "debug",
+    .model_id = "local/debug-echo",
+    .tasks = dbg_tasks,
+    .reentrant = true,
+    .debug_only = true,
+    .in_process = true,
+    .available = dbg_available,
+    .init = dbg_init,
+    .run = dbg_run,
+    .release = dbg_release,
+};

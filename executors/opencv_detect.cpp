@@ -1,0 +1,177 @@
+/* opencv_detect.cpp — OpenCV's Haar cascade detection behind the C functions of opencv_detect.h (OpenCV 4 has no C API). */
+#include "executors/opencv_detect.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <new>
+#include <vector>
+
+#include "core/banned.h"
+
+struct baton__cv_cascade {
+  cv::CascadeClassifier cc;
+};
+
+struct baton__cv_image {
+  cv::Mat m;
+};
+
+namespace {
+
+/* OpenCV logs warnings to stderr; the library never prints. Process-wide,
+ * set once. */
+std::once_flag quiet_once;
+
+void quiet() {
+  std::call_once(quiet_once,
+                 [] { cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT); });
+}
+
+void set_err(char *err, size_t errlen, const char *what, const char *detail) {
+  if (err && errlen)
+    std::snprintf(err, errlen, "%s%s%s", what, detail && *detail ? ": " : "",
+                  detail ? detail : "");
+}
+
+} // namespace
+
+extern "C" baton__cv_cascade *baton__cv_cascade_load(const char *xml_path, char *err,
+                                                     size_t errlen) {
+  quiet();
+  try {
+    baton__cv_cascade *c = new baton__cv_cascade;
+    if (!c->cc.load(xml_path) || c->cc.empty()) {
+      delete c;
+      set_err(err, errlen, "cannot load the Haar cascade", xml_path);
+      return nullptr;
+    }
+    return c;
+  } catch (const std::exception &e) {
+    set_err(err, errlen, "OpenCV failed loading a cascade", e.what());
+  } catch (...) {
+    set_err(err, errlen, "OpenCV failed loading a cascade", nullptr);
+  }
+  return nullptr;
+}
+
+extern "C" void baton__cv_cascade_free(baton__cv_cascade *c) { delete c; }
+
+extern "C" baton__cv_image *baton__cv_image_load(const char *path, double max_pixels, char *err,
+                                                 size_t errlen) {
+  quiet();
+  try {
+    baton__cv_image *img = new baton__cv_image;
+    img->m = cv::imread(path, cv::IMREAD_COLOR);
+    if (img->m.empty()) {
+      delete img;
+      set_err(err, errlen, "cannot decode the image", path);
+      return nullptr;
+    }
+    if ((double)img->m.cols * (double)img->m.rows > max_pixels) {
+      char msg[128];
+      std::snprintf(msg, sizeof msg, "%dx%d is over %.0f megapixels", img->m.cols, img->m.rows,
+                    max_pixels / 1e6);
+      delete img;
+      set_err(err, errlen, "the image is too large", msg);
+      return nullptr;
+    }
+    return img;
+  } catch (const std::exception &e) {
+    set_err(err, errlen, "OpenCV failed decoding the image", e.what());
+  } catch (...) {
+    set_err(err, errlen, "OpenCV failed decoding the image", nullptr);
+  }
+  return nullptr;
+}
+
+extern "C" void baton__cv_image_free(baton__cv_image *img) { delete img; }
+
+extern "C" void baton__cv_image_size(const baton__cv_image *img, int *w, int *h) {
+  *w = img ? img->m.cols : 0;
+  *h = img ? img->m.rows : 0;
+}
+
+extern "C" int baton__cv_detect(baton__cv_cascade *c, const baton__cv_image *img, int max_side,
+                                baton__cv_box *boxes, size_t cap, size_t *n, char *err,
+                                size_t errlen) {
+  *n = 0;
+  const int min_neighbors = 4;
+  try {
+    cv::Mat gray;
+    cv::cvtColor(img->m, gray, cv::COLOR_BGR2GRAY);
+    double f = 1.0;
+    int side = std::max(gray.cols, gray.rows);
+    if (max_side > 0 && side > max_side) {
+      f = (double)max_side / side;
+      cv::Mat small;
+      cv::resize(gray, small, cv::Size(), f, f, cv::INTER_AREA);
+      gray = small;
+    }
+    std::vector<cv::Rect> rects;
+    std::vector<int> hits;
+    c->cc.detectMultiScale(gray, rects, hits, 1.1, min_neighbors, 0, cv::Size(20, 20));
+    std::vector<size_t> order(rects.size());
+    for (size_t i = 0; i < order.size(); i++)
+      order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      int ha = a < hits.size() ? hits[a] : 0, hb = b < hits.size() ? hits[b] : 0;
+      return ha > hb;
+    });
+    for (size_t k = 0; k < order.size() && *n < cap; k++) {
+      const cv::Rect &r = rects[order[k]];
+      int h = order[k] < hits.size() ? hits[order[k]] : min_neighbors;
+      baton__cv_box *b = &boxes[(*n)++];
+      b->xmin = (int)(r.x / f);
+      b->ymin = (int)(r.y / f);
+      b->xmax = std::min(img->m.cols - 1, (int)((r.x + r.width) / f));
+      b->ymax = std::min(img->m.rows - 1, (int)((r.y + r.height) / f));
+      b->score = (double)h / (double)(h + min_neighbors);
+    }
+    return 0;
+  } catch (const std::exception &e) {
+    set_err(err, errlen, "OpenCV detection failed", e.what());
+  } catch (...) {
+    set_err(err, errlen, "OpenCV detection failed", nullptr);
+  }
+  return -1;
+}
+
+extern "C" void baton__cv_draw(baton__cv_image *img, const baton__cv_box *boxes, size_t n,
+                               const char *label) {
+  try {
+    int thick = std::max(2, std::max(img->m.cols, img->m.rows) / 400);
+    double scale = std::max(0.5, std::max(img->m.cols, img->m.rows) / 1000.0);
+    for (size_t i = 0; i < n; i++) {
+      const baton__cv_box &b = boxes[i];
+      cv::rectangle(img->m, cv::Point(b.xmin, b.ymin), cv::Point(b.xmax, b.ymax),
+                    cv::Scalar(0, 255, 0), thick);
+      if (label && *label)
+        cv::putText(img->m, label, cv::Point(b.xmin, std::max(12, b.ymin - 4)),
+                    cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(0, 255, 0), thick);
+    }
+  } catch (...) {
+    /* Drawing is best effort: the detections stand without it. */
+  }
+}
+
+extern "C" int baton__cv_image_save(const baton__cv_image *img, const char *path, char *err,
+                                    size_t errlen) {
+  try {
+    if (cv::imwrite(path, img->m))
+      return 0;
+    set_err(err, errlen, "cannot write the image", path);
+  } catch (const std::exception &e) {
+    set_err(err, errlen, "OpenCV failed writing the image", e.what());
+  } catch (...) {
+    set_err(err, errlen, "OpenCV failed writing the image", path);
+  }
+  return -1;
+}

@@ -1,0 +1,224 @@
+/* pocketsphinx.c — the "automatic-speech-recognition" executor: CMU PocketSphinx (US English) on audio resampled to 16 kHz mono. */
+#include "executors/executor.h"
+
+#if defined(BATON_HAVE_POCKETSPHINX) && defined(BATON_HAVE_SNDFILE)
+
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/err.h>
+#include <sphinxbase/feat.h>
+#include <pocketsphinx.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "executors/audio_io.h"
+#include "core/banned.h"
+
+/* Debian's pocketsphinx-en-us package. */
+#define PS_MODEL_DIR "/usr/share/pocketsphinx/model/en-us"
+#define PS_RATE 16000
+#define PS_BLOCK 4096 /* samples fed between cancel/timeout checks (0.25 s) */
+#define PS_PRIME (PS_RATE * 5) /* samples of the first, adapting pass */
+#define PS_DEFAULT_MAX_INPUT (64u * 1024u * 1024u)
+
+typedef struct ps_state {
+  cmd_ln_t *config;
+  ps_decoder_t *ps;
+  mfcc_t *cmn0; /* the cepstral mean the decoder starts with, or NULL */
+} ps_state;
+
+/* The decoder's live cepstral-mean estimate, or NULL. */
+static cmn_t *ps_cmn(ps_decoder_t *ps) {
+  feat_t *f = ps_get_feat(ps);
+  return f ? f->cmn_struct : NULL;
+}
+
+static const char *const ps_files[] = {"en-us/mdef", "en-us/means", "en-us.lm.bin",
+                                       "cmudict-en-us.dict", NULL};
+
+/* sphinxbase logs to stderr by default; the library never prints. The
+ * callback is process-wide in sphinxbase and this one is stateless. */
+static void ps_quiet(void *ud, err_lvl_t lvl, const char *fmt, ...) {
+  (void)ud;
+  (void)lvl;
+  (void)fmt;
+}
+
+static pthread_once_t ps_log_once = PTHREAD_ONCE_INIT;
+static void ps_silence_log(void) {
+  err_set_logfp(NULL);
+  err_set_callback(ps_quiet, NULL);
+}
+
+static bool ps_available(const baton__config *cfg, char *why, size_t whylen) {
+  (void)cfg;
+  for (size_t i = 0; ps_files[i]; i++) {
+    char path[512];
+    baton__fmt(path, sizeof path, "%s/%s", PS_MODEL_DIR, ps_files[i]);
+    if (!baton__file_exists(path)) {
+      baton__fmt(why, whylen,
+                 "the PocketSphinx US English model is missing (no %s); install "
+                 "pocketsphinx-en-us",
+                 path);
+      return false;
+    }
+  }
+  if (why && whylen)
+    why[0] = '\0';
+  return true;
+}
+
+static int ps_exec_init(const baton__config *cfg, void **state, char *err, size_t errlen) {
+  *state = NULL;
+  char why[512];
+  if (!ps_available(cfg, why, sizeof why)) {
+    baton__fmt(err, errlen, "%s", why);
+    return -1;
+  }
+  pthread_once(&ps_log_once, ps_silence_log);
+  ps_state *st = calloc(1, sizeof *st);
+  if (!st) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  st->config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", PS_MODEL_DIR "/en-us", "-lm",
+                           PS_MODEL_DIR "/en-us.lm.bin", "-dict",
+                           PS_MODEL_DIR "/cmudict-en-us.dict", "-samprate", "16000", NULL);
+  if (!st->config) {
+    free(st);
+    baton__fmt(err, errlen, "PocketSphinx rejected its configuration");
+    return -1;
+  }
+  st->ps = ps_init(st->config);
+  if (!st->ps) {
+    cmd_ln_free_r(st->config);
+    free(st);
+    baton__fmt(err, errlen, "PocketSphinx could not load its model from %s", PS_MODEL_DIR);
+    return -1;
+  }
+  cmn_t *cmn = ps_cmn(st->ps);
+  if (cmn && cmn->veclen > 0 && (st->cmn0 = calloc((size_t)cmn->veclen, sizeof *st->cmn0)))
+    cmn_live_get(cmn, st->cmn0);
+  *state = st;
+  return 0;
+}
+
+static void ps_exec_release(void *state) {
+  ps_state *st = state;
+  if (!st)
+    return;
+  ps_free(st->ps);
+  cmd_ln_free_r(st->config);
+  free(st->cmn0);
+  free(st);
+}
+
+static int ps_exec_run(void *state, const char *task, const baton__values *in,
+                       baton__exec_env *env, baton__values *out) {
+  (void)task;
+  ps_state *st = state;
+  int64_t deadline = env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms : 0;
+  const baton__value *av = baton__values_get(in, "audio");
+  if (!av)
+    av = baton__values_get_type(in, BATON__T_AUDIO);
+  if (!av || !av->data || !*av->data) {
+    baton__fmt(env->err, sizeof env->err,
+               "automatic-speech-recognition needs an \"audio\" file to transcribe");
+    return -1;
+  }
+  size_t max = env->cfg && env->cfg->max_input_bytes ? env->cfg->max_input_bytes
+                                                     : PS_DEFAULT_MAX_INPUT;
+  baton__pcm pcm;
+  if (baton__pcm_load(av->data, max, &pcm, env->err, sizeof env->err) != 0)
+    return -1;
+  if (baton__pcm_to_mono(&pcm) != 0 || baton__pcm_resample(&pcm, PS_RATE) != 0) {
+    baton__pcm_release(&pcm);
+    baton__fmt(env->err, sizeof env->err, "out of memory converting the audio to 16 kHz");
+    return -1;
+  }
+  int16_t *raw = malloc(pcm.frames * sizeof *raw);
+  if (!raw) {
+    baton__pcm_release(&pcm);
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < pcm.frames; i++) {
+    float v = pcm.s[i] * 32767.0f;
+    raw[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : (int)v);
+  }
+  size_t n = pcm.frames;
+  baton__pcm_release(&pcm);
+
+  /* The decoder normalises the cepstrum with a running mean carried over from
+   * earlier utterances, and the first words of a recording suffer until it
+   * adapts. So the mean is reset to its initial value (results do not depend
+   * on what was decoded before), then a first pass over the start of the
+   * audio (result discarded) adapts it to this recording. */
+  cmn_t *cmn = ps_cmn(st->ps);
+  if (cmn && st->cmn0)
+    cmn_live_set(cmn, st->cmn0);
+  const char *stop = NULL;
+  size_t prime = n < PS_PRIME ? n : PS_PRIME;
+  for (int pass = 0; pass < 2 && !stop; pass++) {
+    size_t end = pass == 0 ? prime : n;
+    if (ps_start_utt(st->ps) < 0) {
+      stop = "start";
+      break;
+    }
+    for (size_t off = 0; off < end && !stop; off += PS_BLOCK) {
+      if (baton__exec_cancelled(env))
+        stop = "cancelled";
+      else if (deadline && baton__now_ms() > deadline)
+        stop = "timeout";
+      else {
+        size_t len = end - off < PS_BLOCK ? end - off : PS_BLOCK;
+        if (ps_process_raw(st->ps, raw + off, len, FALSE, FALSE) < 0)
+          stop = "decode";
+      }
+    }
+    if (pass == 0 || stop)
+      ps_end_utt(st->ps);
+  }
+  free(raw);
+  if (!stop)
+    ps_end_utt(st->ps);
+  if (stop) {
+    if (strcmp(stop, "timeout") == 0)
+      baton__fmt(env->err, sizeof env->err, "speech recognition ran past %ld ms",
+                 env->timeout_ms);
+    else if (strcmp(stop, "cancelled") == 0)
+      baton__fmt(env->err, sizeof env->err, "cancelled");
+    else
+      baton__fmt(env->err, sizeof env->err, "PocketSphinx failed to decode the audio");
+    return -1;
+  }
+  int32 score = 0;
+  const char *hyp = ps_get_hyp(st->ps, &score);
+  if (!hyp || !*hyp) {
+    baton__fmt(env->err, sizeof env->err, "no speech was recognised in %s", av->data);
+    return -1;
+  }
+  char *text = baton__strdup(hyp);
+  if (!text || baton__values_add_own(out, "text", BATON__T_TEXT, text) != 0) {
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+static const char *const ps_tasks[] = {"automatic-speech-recognition", NULL};
+
+const baton__executor baton__executor_pocketsphinx = {
+    .name = "pocketsphinx",
+    .model_id = "local/pocketsphinx",
+    .tasks = ps_tasks,
+    .reentrant = false,
+    .available = ps_available,
+    .init = ps_exec_init,
+    .run = ps_exec_run,
+    .release = ps_exec_release,
+};
+
+#endif /* BATON_HAVE_POCKETSPHINX && BATON_HAVE_SNDFILE */

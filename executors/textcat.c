@@ -1,0 +1,239 @@
+/* textcat.c — the "text-classification" executor as language identification: libexttextcat n-gram fingerprints. */
+#include "executors/executor.h"
+
+#if defined(BATON_HAVE_TEXTCAT)
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include <textcat.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+/* Debian's libexttextcat-data package. */
+#define TC_DATA_DIR "/usr/share/libexttextcat/"
+#define TC_CONF TC_DATA_DIR "fpdb.conf"
+#define TC_SAMPLE_BYTES 4096 /* enough text to tell languages apart */
+#define TC_MAX_CANDIDATES 5
+#define TC_DEFAULT_MAX_TEXT (1024u * 1024u)
+
+typedef struct tc_state {
+  void *h;
+  candidate_t *cands;
+} tc_state;
+
+/* English names of the languages people ask about most (ISO 639-1/3). */
+static const struct {
+  const char *code, *name;
+} tc_names[] = {
+    {"af", "Afrikaans"}, {"ar", "Arabic"},     {"bg", "Bulgarian"},  {"bn", "Bengali"},
+    {"br", "Breton"},    {"ca", "Catalan"},    {"cs", "Czech"},      {"cy", "Welsh"},
+    {"da", "Danish"},    {"de", "German"},     {"el", "Greek"},      {"en", "English"},
+    {"eo", "Esperanto"}, {"es", "Spanish"},    {"et", "Estonian"},   {"eu", "Basque"},
+    {"fa", "Persian"},   {"fi", "Finnish"},    {"fr", "French"},     {"fy", "Frisian"},
+    {"ga", "Irish"},     {"gd", "Scottish Gaelic"}, {"gl", "Galician"}, {"he", "Hebrew"},
+    {"hi", "Hindi"},     {"hr", "Croatian"},   {"hu", "Hungarian"},  {"hy", "Armenian"},
+    {"id", "Indonesian"}, {"is", "Icelandic"}, {"it", "Italian"},    {"ja", "Japanese"},
+    {"ka", "Georgian"},  {"ko", "Korean"},     {"la", "Latin"},      {"lt", "Lithuanian"},
+    {"lv", "Latvian"},   {"mk", "Macedonian"}, {"ms", "Malay"},      {"mt", "Maltese"},
+    {"nb", "Norwegian Bokmal"}, {"nl", "Dutch"}, {"nn", "Norwegian Nynorsk"},
+    {"pl", "Polish"},    {"pt", "Portuguese"}, {"ro", "Romanian"},   {"ru", "Russian"},
+    {"sk", "Slovak"},    {"sl", "Slovenian"},  {"sq", "Albanian"},   {"sr", "Serbian"},
+    {"sv", "Swedish"},   {"sw", "Swahili"},    {"ta", "Tamil"},      {"th", "Thai"},
+    {"tr", "Turkish"},   {"uk", "Ukrainian"},  {"ur", "Urdu"},       {"vi", "Vietnamese"},
+    {"zh-CN", "Chinese (Simplified)"}, {"zh-TW", "Chinese (Traditional)"},
+};
+
+static const char *tc_lang_name(const char *code) {
+  for (size_t i = 0; i < sizeof tc_names / sizeof tc_names[0]; i++)
+    if (strcmp(tc_names[i].code, code) == 0)
+      return tc_names[i].name;
+  return NULL;
+}
+
+/* "fr--utf8" -> "fr", "zh-CN-utf8" -> "zh-CN", into out. */
+static void tc_code(const char *id, char *out, size_t cap) {
+  baton__fmt(out, cap, "%s", id);
+  size_t n = strlen(out);
+  if (n > 5 && strcmp(out + n - 5, "-utf8") == 0)
+    out[n -= 5] = '\0';
+  while (n > 0 && out[n - 1] == '-')
+    out[--n] = '\0';
+}
+
+static bool tc_available(const baton__config *cfg, char *why, size_t whylen) {
+  (void)cfg;
+  if (!baton__file_exists(TC_CONF)) {
+    baton__fmt(why, whylen,
+               "the libexttextcat language fingerprints are missing (no %s); install "
+               "libexttextcat-data",
+               TC_CONF);
+    return false;
+  }
+  if (why && whylen)
+    why[0] = '\0';
+  return true;
+}
+
+static int tc_init(const baton__config *cfg, void **state, char *err, size_t errlen) {
+  (void)cfg;
+  *state = NULL;
+  tc_state *st = calloc(1, sizeof *st);
+  if (!st) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  st->h = special_textcat_Init(TC_CONF, TC_DATA_DIR);
+  if (!st->h) {
+    free(st);
+    baton__fmt(err, errlen, "libexttextcat could not load %s or a fingerprint it lists",
+               TC_CONF);
+    return -1;
+  }
+  textcat_SetProperty(st->h, TCPROP_UTF8AWARE, TC_TRUE);
+  textcat_SetProperty(st->h, TCPROP_MINIMUM_DOCUMENT_SIZE, 8);
+  st->cands = textcat_GetClassifyFullOutput(st->h);
+  if (!st->cands) {
+    textcat_Done(st->h);
+    free(st);
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  *state = st;
+  return 0;
+}
+
+static void tc_release(void *state) {
+  tc_state *st = state;
+  if (!st)
+    return;
+  textcat_ReleaseClassifyFullOutput(st->h, st->cands);
+  textcat_Done(st->h);
+  free(st);
+}
+
+/* Length of the first at most max bytes of s that ends on a UTF-8 boundary. */
+static size_t utf8_prefix(const char *s, size_t len, size_t max) {
+  if (len <= max)
+    return len;
+  size_t n = max;
+  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+    n--;
+  return n;
+}
+
+static int tc_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
+                  baton__values *out) {
+  (void)task;
+  tc_state *st = state;
+  const baton__value *tv = baton__values_get(in, "text");
+  if (!tv)
+    tv = baton__values_get_type(in, BATON__T_TEXT);
+  if (!tv || !tv->data) {
+    baton__fmt(env->err, sizeof env->err, "text-classification needs the \"text\" to classify");
+    return -1;
+  }
+  size_t max = env->cfg && env->cfg->max_text_bytes ? env->cfg->max_text_bytes
+                                                     : TC_DEFAULT_MAX_TEXT;
+  size_t tlen = strlen(tv->data);
+  if (tlen > max) {
+    baton__fmt(env->err, sizeof env->err,
+               "text to classify is %zu bytes, over the limit of %zu (max_text_bytes)", tlen, max);
+    return -1;
+  }
+  if (baton__exec_cancelled(env)) {
+    baton__fmt(env->err, sizeof env->err, "cancelled");
+    return -1;
+  }
+  char *sample = baton__text_normalize(tv->data, utf8_prefix(tv->data, tlen, TC_SAMPLE_BYTES),
+                                       false);
+  if (!sample) {
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  if (!*sample) {
+    free(sample);
+    baton__fmt(env->err, sizeof env->err, "there is no text to identify the language of");
+    return -1;
+  }
+  int n = textcat_ClassifyFull(st->h, sample, strlen(sample), st->cands);
+  free(sample);
+  if (n == TEXTCAT_RESULT_SHORT) {
+    baton__fmt(env->err, sizeof env->err,
+               "the text is too short to identify its language (give a sentence or more)");
+    return -1;
+  }
+  if (n <= 0) {
+    baton__fmt(env->err, sizeof env->err,
+               "the language of the text could not be identified (no fingerprint is close)");
+    return -1;
+  }
+  if (n > TC_MAX_CANDIDATES)
+    n = TC_MAX_CANDIDATES;
+  cJSON *arr = cJSON_CreateArray();
+  char best[64] = "";
+  double best_dist = st->cands[0].score > 0 ? st->cands[0].score : 1;
+  for (int i = 0; arr && i < n; i++) {
+    char code[64];
+    tc_code(st->cands[i].name ? st->cands[i].name : "?", code, sizeof code);
+    const char *name = tc_lang_name(code);
+    if (i == 0)
+      baton__fmt(best, sizeof best, "%s", code);
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+      break;
+    cJSON_AddItemToArray(arr, o);
+    cJSON_AddStringToObject(o, "label", code);
+    if (name)
+      cJSON_AddStringToObject(o, "language", name);
+    else
+      cJSON_AddNullToObject(o, "language");
+    /* textcat gives distances (lower is closer); score = best / this. */
+    double d = st->cands[i].score > 0 ? st->cands[i].score : 1;
+    cJSON_AddNumberToObject(o, "score", best_dist / d);
+    cJSON_AddNumberToObject(o, "distance", st->cands[i].score);
+  }
+  char *js = arr ? cJSON_PrintUnformatted(arr) : NULL;
+  cJSON_Delete(arr);
+  const char *bname = tc_lang_name(best);
+  char *label = NULL;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  if (bname)
+    baton__sb_addf(&sb, "%s (%s)", bname, best);
+  else
+    baton__sb_adds(&sb, best);
+  label = baton__sb_detach(&sb);
+  if (!js || !label) {
+    free(js);
+    free(label);
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  if (baton__values_add_own(out, "text", BATON__T_TEXT, label) != 0) {
+    free(js);
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  if (baton__values_add_own(out, "json", BATON__T_JSON, js) != 0) {
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+static const char *const tc_tasks[] = {"text-classification", NULL};
+
+const baton__executor baton__executor_textcat = {
+    .name = "textcat",
+    .model_id = "local/textcat",
+    .tasks = tc_tasks,
+    .reentrant = false,
+    .available = tc_available,
+    .init = tc_init,
+    .run = tc_run,
+    .release = tc_release,
+};
+
+#endif /* BATON_HAVE_TEXTCAT */

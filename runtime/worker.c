@@ -1,0 +1,512 @@
+/* worker.c — executor worker processes: spawning, supervision, the message protocol and the child loop. */
+#include "runtime/worker.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+extern char **environ;
+
+/* ---- framing ------------------------------------------------------------ */
+
+static int write_all(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  while (len) {
+    ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    p += w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
+static int send_msg(int fd, const char *json) {
+  size_t len = strlen(json);
+  if (len > BATON__WORKER_MAX_MSG)
+    return -1;
+  unsigned char hdr[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
+                          (unsigned char)(len >> 8), (unsigned char)len};
+  if (write_all(fd, hdr, 4) != 0)
+    return -1;
+  return write_all(fd, json, len);
+}
+
+/* Why a read stopped. */
+typedef enum { RD_OK, RD_EOF, RD_ERROR, RD_TIMEOUT, RD_CANCELLED, RD_TOO_BIG } rd_status;
+
+/* Reads exactly len bytes, waiting in short slices so that cancel and the
+ * deadline (monotonic ms, 0 = none) are noticed. */
+static rd_status read_exact(int fd, void *buf, size_t len, int64_t deadline,
+                            const atomic_int *cancel) {
+  char *p = buf;
+  while (len) {
+    if (cancel && atomic_load(cancel))
+      return RD_CANCELLED;
+    int wait_ms = 50;
+    if (deadline) {
+      int64_t left = deadline - baton__now_ms();
+      if (left <= 0)
+        return RD_TIMEOUT;
+      if (left < wait_ms)
+        wait_ms = (int)left;
+    }
+    if (!cancel && !deadline)
+      wait_ms = -1;
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    int r = poll(&pfd, 1, wait_ms);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      return RD_ERROR;
+    }
+    if (r == 0)
+      continue;
+    ssize_t n = read(fd, p, len);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN)
+        continue;
+      return RD_ERROR;
+    }
+    if (n == 0)
+      return RD_EOF;
+    p += n;
+    len -= (size_t)n;
+  }
+  return RD_OK;
+}
+
+static rd_status recv_msg(int fd, char **out, int64_t deadline, const atomic_int *cancel) {
+  *out = NULL;
+  unsigned char hdr[4];
+  rd_status st = read_exact(fd, hdr, 4, deadline, cancel);
+  if (st != RD_OK)
+    return st;
+  size_t len = ((size_t)hdr[0] << 24) | ((size_t)hdr[1] << 16) | ((size_t)hdr[2] << 8) | hdr[3];
+  if (len > BATON__WORKER_MAX_MSG)
+    return RD_TOO_BIG;
+  char *buf = malloc(len + 1);
+  if (!buf)
+    return RD_ERROR;
+  st = read_exact(fd, buf, len, deadline, cancel);
+  if (st != RD_OK) {
+    free(buf);
+    return st;
+  }
+  buf[len] = '\0';
+  *out = buf;
+  return RD_OK;
+}
+
+/* ---- values as JSON -------------------------------------------------------- */
+
+static cJSON *values_to_json(const baton__values *vs) {
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; arr && i < vs->n; i++) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) {
+      cJSON_Delete(arr);
+      return NULL;
+    }
+    cJSON_AddItemToArray(arr, o);
+    cJSON_AddStringToObject(o, "name", vs->v[i].name);
+    cJSON_AddNumberToObject(o, "type", vs->v[i].type);
+    if (vs->v[i].data)
+      cJSON_AddStringToObject(o, "data", vs->v[i].data);
+  }
+  return arr;
+}
+
+static int values_from_json(const cJSON *arr, baton__values *vs) {
+  const cJSON *o;
+  cJSON_ArrayForEach(o, arr) {
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(o, "type");
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(o, "data");
+    if (!cJSON_IsString(name) || !cJSON_IsNumber(type) || type->valuedouble < 0 ||
+        type->valuedouble > 255)
+      return -1;
+    if (baton__values_add(vs, name->valuestring, (unsigned)type->valuedouble,
+                          cJSON_IsString(data) ? data->valuestring : NULL) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* ---- finding the program ------------------------------------------------- */
+
+char *baton__worker_program(void) {
+  const char *env = getenv("BATON_WORKER");
+  if (env && *env)
+    return access(env, X_OK) == 0 ? baton__strdup(env) : NULL;
+#ifdef BATON_WORKER_INSTALL_PATH
+  if (access(BATON_WORKER_INSTALL_PATH, X_OK) == 0)
+    return baton__strdup(BATON_WORKER_INSTALL_PATH);
+#endif
+#ifdef BATON_WORKER_BUILD_PATH
+  if (access(BATON_WORKER_BUILD_PATH, X_OK) == 0)
+    return baton__strdup(BATON_WORKER_BUILD_PATH);
+#endif
+  return NULL;
+}
+
+/* ---- the pool ---------------------------------------------------------------- */
+
+void baton__worker_pool_init(baton__worker_pool *p, const baton__executor *ex,
+                             const baton__config *cfg, const char *program, size_t max) {
+  memset(p, 0, sizeof *p);
+  p->ex = ex;
+  p->cfg = cfg;
+  p->program = program;
+  p->max = max ? max : 1;
+  pthread_mutex_init(&p->lock, NULL);
+  pthread_cond_init(&p->freed, NULL);
+}
+
+static void reap(pid_t pid, int *status) {
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (status)
+    *status = st;
+}
+
+/* Kills a worker at once and reaps it. */
+static void kill_worker(baton__worker *w, int *status) {
+  if (w->fd >= 0)
+    close(w->fd);
+  w->fd = -1;
+  if (w->pid > 0) {
+    kill(w->pid, SIGKILL);
+    reap(w->pid, status);
+  }
+  w->pid = -1;
+}
+
+void baton__worker_pool_release(baton__worker_pool *p) {
+  if (!p->ex)
+    return;
+  /* Closing the socket tells an idle worker to exit; give it a moment. */
+  for (size_t i = 0; i < p->n; i++) {
+    if (p->w[i].fd >= 0)
+      close(p->w[i].fd);
+    p->w[i].fd = -1;
+    if (p->w[i].pid > 0)
+      kill(p->w[i].pid, SIGTERM);
+  }
+  int64_t until = baton__now_ms() + 500;
+  for (size_t i = 0; i < p->n; i++) {
+    if (p->w[i].pid <= 0)
+      continue;
+    for (;;) {
+      pid_t r = waitpid(p->w[i].pid, NULL, WNOHANG);
+      if (r == p->w[i].pid || (r < 0 && errno != EINTR))
+        break;
+      if (baton__now_ms() > until) {
+        kill(p->w[i].pid, SIGKILL);
+        reap(p->w[i].pid, NULL);
+        break;
+      }
+      usleep(5000);
+    }
+    p->w[i].pid = -1;
+  }
+  free(p->w);
+  pthread_mutex_destroy(&p->lock);
+  pthread_cond_destroy(&p->freed);
+  memset(p, 0, sizeof *p);
+}
+
+/* Starts a worker for the pool's executor. 0, or -1 with err. */
+static int spawn_worker(baton__worker_pool *p, baton__worker *w, char *err, size_t errlen) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    baton__fmt(err, errlen, "cannot create a worker socket: %s", strerror(errno));
+    return -1;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  /* The child's end becomes fd 3 (dup2 clears close-on-exec). */
+  posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+  char mem[32];
+  baton__fmt(mem, sizeof mem, "%zu", p->cfg->worker_memory_mb);
+  char *argv[] = {(char *)p->program, (char *)"--fd", (char *)"3", (char *)"--memory-mb", mem,
+                  p->cfg->source ? (char *)"--config" : NULL, p->cfg->source, NULL};
+  pid_t pid;
+  int rc = posix_spawn(&pid, p->program, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(sv[1]);
+  if (rc != 0) {
+    close(sv[0]);
+    baton__fmt(err, errlen, "cannot start %s: %s", p->program, strerror(rc));
+    return -1;
+  }
+  w->pid = pid;
+  w->fd = sv[0];
+  w->busy = false;
+  return 0;
+}
+
+/* Takes an idle worker (or a free place for a new one). Returns its index. */
+static size_t acquire(baton__worker_pool *p, const atomic_int *cancel, bool *fresh) {
+  pthread_mutex_lock(&p->lock);
+  for (;;) {
+    for (size_t i = 0; i < p->n; i++)
+      if (!p->w[i].busy && p->w[i].pid > 0) {
+        p->w[i].busy = true;
+        *fresh = false;
+        pthread_mutex_unlock(&p->lock);
+        return i;
+      }
+    /* A dead slot, or room for one more. */
+    for (size_t i = 0; i < p->n; i++)
+      if (!p->w[i].busy && p->w[i].pid <= 0) {
+        p->w[i].busy = true;
+        *fresh = true;
+        pthread_mutex_unlock(&p->lock);
+        return i;
+      }
+    if (p->n < p->max) {
+      baton__worker *nw = realloc(p->w, (p->n + 1) * sizeof *nw);
+      if (nw) {
+        p->w = nw;
+        p->w[p->n] = (baton__worker){.pid = -1, .fd = -1, .busy = true};
+        *fresh = true;
+        size_t i = p->n++;
+        pthread_mutex_unlock(&p->lock);
+        return i;
+      }
+    }
+    if (cancel && atomic_load(cancel)) {
+      pthread_mutex_unlock(&p->lock);
+      return SIZE_MAX;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 50 * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&p->freed, &p->lock, &ts);
+  }
+}
+
+static void release(baton__worker_pool *p, size_t i) {
+  pthread_mutex_lock(&p->lock);
+  p->w[i].busy = false;
+  pthread_cond_signal(&p->freed);
+  pthread_mutex_unlock(&p->lock);
+}
+
+static void describe_death(int status, const char *name, char *err, size_t errlen) {
+  if (WIFSIGNALED(status))
+    baton__fmt(err, errlen, "the %s worker crashed (signal %d: %s); it will be replaced", name,
+               WTERMSIG(status), strsignal(WTERMSIG(status)));
+  else if (WIFEXITED(status))
+    baton__fmt(err, errlen, "the %s worker exited with status %d; it will be replaced", name,
+               WEXITSTATUS(status));
+  else
+    baton__fmt(err, errlen, "the %s worker stopped; it will be replaced", name);
+}
+
+int baton__worker_run(baton__worker_pool *p, const char *task, const baton__values *in,
+                      baton__exec_env *env, baton__values *out) {
+  bool fresh = false;
+  size_t i = acquire(p, env->cancel, &fresh);
+  if (i == SIZE_MAX) {
+    baton__fmt(env->err, sizeof env->err, "cancelled");
+    return -1;
+  }
+  baton__worker *w = &p->w[i];
+  if (fresh && spawn_worker(p, w, env->err, sizeof env->err) != 0) {
+    release(p, i);
+    return -1;
+  }
+  cJSON *req = cJSON_CreateObject();
+  cJSON_AddStringToObject(req, "executor", p->ex->name);
+  cJSON_AddStringToObject(req, "task", task);
+  if (env->model)
+    cJSON_AddStringToObject(req, "model", env->model);
+  if (env->endpoint)
+    cJSON_AddStringToObject(req, "endpoint", env->endpoint);
+  cJSON_AddStringToObject(req, "workspace", env->workspace);
+  cJSON_AddStringToObject(req, "prefix", env->file_prefix);
+  cJSON_AddNumberToObject(req, "timeout_ms", (double)env->timeout_ms);
+  cJSON_AddItemToObject(req, "inputs", values_to_json(in));
+  char *msg = cJSON_PrintUnformatted(req);
+  cJSON_Delete(req);
+  int rc = -1;
+  if (!msg) {
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    release(p, i);
+    return -1;
+  }
+  if (send_msg(w->fd, msg) != 0) {
+    int status = 0;
+    kill_worker(w, &status);
+    describe_death(status, p->ex->name, env->err, sizeof env->err);
+    free(msg);
+    release(p, i);
+    return -1;
+  }
+  free(msg);
+  /* The executor gets the timeout too; the grace second lets it answer first. */
+  int64_t deadline = env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms + 1000 : 0;
+  char *reply = NULL;
+  rd_status st = recv_msg(w->fd, &reply, deadline, env->cancel);
+  if (st != RD_OK) {
+    int status = 0;
+    kill_worker(w, &status);
+    if (st == RD_CANCELLED)
+      baton__fmt(env->err, sizeof env->err, "cancelled");
+    else if (st == RD_TIMEOUT)
+      baton__fmt(env->err, sizeof env->err, "%s timed out after %ld ms; its worker was stopped",
+                 task, env->timeout_ms);
+    else if (st == RD_TOO_BIG)
+      baton__fmt(env->err, sizeof env->err, "the %s worker sent a reply over %u bytes",
+                 p->ex->name, BATON__WORKER_MAX_MSG);
+    else
+      describe_death(status, p->ex->name, env->err, sizeof env->err);
+    release(p, i);
+    return -1;
+  }
+  cJSON *r = cJSON_Parse(reply);
+  free(reply);
+  const cJSON *ok = cJSON_GetObjectItemCaseSensitive(r, "ok");
+  if (!r) {
+    baton__fmt(env->err, sizeof env->err, "the %s worker sent an unreadable reply", p->ex->name);
+  } else if (cJSON_IsTrue(ok)) {
+    if (values_from_json(cJSON_GetObjectItemCaseSensitive(r, "outputs"), out) == 0)
+      rc = 0;
+    else
+      baton__fmt(env->err, sizeof env->err, "the %s worker sent malformed outputs", p->ex->name);
+  } else {
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
+    baton__fmt(env->err, sizeof env->err, "%s",
+               cJSON_IsString(e) ? e->valuestring : "the executor failed");
+  }
+  cJSON_Delete(r);
+  release(p, i);
+  return rc;
+}
+
+/* ---- the child ------------------------------------------------------------------ */
+
+static void reply_error(int fd, const char *msg) {
+  cJSON *r = cJSON_CreateObject();
+  cJSON_AddFalseToObject(r, "ok");
+  cJSON_AddStringToObject(r, "error", msg);
+  char *s = cJSON_PrintUnformatted(r);
+  cJSON_Delete(r);
+  if (s)
+    send_msg(fd, s);
+  free(s);
+}
+
+static const char *jstr(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int baton__worker_main(int fd, const char *config_path) {
+  baton__config cfg;
+  char err[768];
+  if (baton__config_load(&cfg, config_path, err, sizeof err) != 0) {
+    baton__config_release(&cfg);
+    return 2;
+  }
+  const baton__executor *ex = NULL;
+  void *state = NULL;
+  bool ready = false;
+  int status = 0;
+  for (;;) {
+    char *msg = NULL;
+    rd_status st = recv_msg(fd, &msg, 0, NULL);
+    if (st == RD_EOF)
+      break;
+    if (st != RD_OK) {
+      status = 1;
+      break;
+    }
+    cJSON *req = cJSON_Parse(msg);
+    free(msg);
+    const char *name = jstr(req, "executor"), *task = jstr(req, "task");
+    const char *ws = jstr(req, "workspace"), *prefix = jstr(req, "prefix");
+    if (!req || !name || !task || !ws || !prefix) {
+      reply_error(fd, "malformed request to the worker");
+      cJSON_Delete(req);
+      continue;
+    }
+    if (!ex) {
+      ex = baton__executor_find(name);
+      if (!ex || (ex->debug_only && !cfg.debug_executors)) {
+        reply_error(fd, "this worker has no such executor");
+        cJSON_Delete(req);
+        ex = NULL;
+        continue;
+      }
+    } else if (strcmp(ex->name, name) != 0) {
+      reply_error(fd, "a worker serves one executor only");
+      cJSON_Delete(req);
+      continue;
+    }
+    if (!ready) {
+      if (ex->init && ex->init(&cfg, &state, err, sizeof err) != 0) {
+        char msg2[900];
+        baton__fmt(msg2, sizeof msg2, "%s: %s", ex->name, err[0] ? err : "init failed");
+        reply_error(fd, msg2);
+        cJSON_Delete(req);
+        continue;
+      }
+      ready = true;
+    }
+    baton__values in = {0}, out = {0};
+    atomic_int never = 0;
+    const cJSON *to = cJSON_GetObjectItemCaseSensitive(req, "timeout_ms");
+    baton__exec_env env = {.cfg = &cfg, .workspace = ws, .file_prefix = prefix,
+                           .cancel = &never, .model = jstr(req, "model"),
+                           .endpoint = jstr(req, "endpoint"), .isolated = true,
+                           .timeout_ms = cJSON_IsNumber(to) ? (long)to->valuedouble : 0};
+    if (values_from_json(cJSON_GetObjectItemCaseSensitive(req, "inputs"), &in) != 0) {
+      reply_error(fd, "malformed inputs");
+    } else if (ex->run(state, task, &in, &env, &out) != 0) {
+      reply_error(fd, env.err[0] ? env.err : "the executor failed");
+    } else {
+      cJSON *r = cJSON_CreateObject();
+      cJSON_AddTrueToObject(r, "ok");
+      cJSON_AddItemToObject(r, "outputs", values_to_json(&out));
+      char *s = cJSON_PrintUnformatted(r);
+      cJSON_Delete(r);
+      if (!s || send_msg(fd, s) != 0)
+        status = 1;
+      free(s);
+    }
+    baton__values_release(&in);
+    baton__values_release(&out);
+    cJSON_Delete(req);
+    if (status)
+      break;
+  }
+  if (ready && ex->release)
+    ex->release(state);
+  baton__config_release(&cfg);
+  return status;
+}

@@ -1,0 +1,765 @@
+/* test_batond.c — batond end to end on a temporary socket: every method and error, streamed events, 200 clients, disconnects, slow readers, SIGTERM, a second daemon, stale sockets, peer checks. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "support/support.h"
+
+static char *dir;
+static char sock[256];
+static pid_t daemon_pid;
+
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void nap(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static const char *bin_dir(void) {
+  const char *b = getenv("BATON_BIN_DIR");
+  return b && *b ? b : BATON_TEST_BINARY_DIR;
+}
+
+/* ---- a raw line client ------------------------------------------------------ */
+
+typedef struct conn {
+  int fd;
+  char buf[1 << 20];
+  size_t len;
+} conn;
+
+static int try_connect(const char *path) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+    return fd;
+  if (fd >= 0)
+    close(fd);
+  return -1;
+}
+
+static conn *dial(void) {
+  conn *c = calloc(1, sizeof *c);
+  cr_assert(c);
+  c->fd = try_connect(sock);
+  cr_assert(c->fd >= 0, "cannot connect to %s: %s", sock, strerror(errno));
+  return c;
+}
+
+static void hang_up(conn *c) {
+  if (c) {
+    close(c->fd);
+    free(c);
+  }
+}
+
+static void send_raw(conn *c, const char *text) {
+  size_t n = strlen(text);
+  while (n) {
+    ssize_t w = send(c->fd, text, n, MSG_NOSIGNAL);
+    cr_assert(w > 0, "send: %s", strerror(errno));
+    text += w;
+    n -= (size_t)w;
+  }
+}
+
+/* Next message, or NULL after timeout_ms. */
+static cJSON *next_msg(conn *c, int timeout_ms) {
+  long end = now_ms() + timeout_ms;
+  for (;;) {
+    char *nl = memchr(c->buf, '\n', c->len);
+    if (nl) {
+      size_t n = (size_t)(nl - c->buf);
+      cJSON *m = cJSON_ParseWithLength(c->buf, n);
+      cr_assert(m, "the daemon sent a line that is not JSON: %.200s", c->buf);
+      memmove(c->buf, nl + 1, c->len - n - 1);
+      c->len -= n + 1;
+      return m;
+    }
+    long left = end - now_ms();
+    if (left <= 0)
+      return NULL;
+    struct pollfd p = {.fd = c->fd, .events = POLLIN};
+    if (poll(&p, 1, (int)left) <= 0)
+      continue;
+    cr_assert(c->len < sizeof c->buf - 1, "a line longer than the test buffer");
+    ssize_t r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len - 1, 0);
+    if (r <= 0)
+      return NULL;
+    c->len += (size_t)r;
+  }
+}
+
+/* Sends a request and returns its response (skipping notifications). */
+static cJSON *call(conn *c, int id, const char *method, const char *params) {
+  char line[8192];
+  snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"%s\"%s%s}\n", id, method,
+           params ? ",\"params\":" : "", params ? params : "");
+  send_raw(c, line);
+  for (;;) {
+    cJSON *m = next_msg(c, 20000);
+    cr_assert(m, "no reply to %s", method);
+    cJSON *mid = cJSON_GetObjectItem(m, "id");
+    if (cJSON_IsNumber(mid) && mid->valueint == id)
+      return m;
+    cJSON_Delete(m);
+  }
+}
+
+static int err_code(const cJSON *reply) {
+  const cJSON *e = cJSON_GetObjectItem(reply, "error");
+  cr_assert(e, "expected an error reply");
+  return cJSON_GetObjectItem(e, "code")->valueint;
+}
+
+static const cJSON *result(const cJSON *reply) {
+  const cJSON *r = cJSON_GetObjectItem(reply, "result");
+  cr_assert(r, "expected a result, got an error: %s",
+            cJSON_GetObjectItem(cJSON_GetObjectItem(reply, "error"), "message")
+                ? cJSON_GetObjectItem(cJSON_GetObjectItem(reply, "error"), "message")->valuestring
+                : "?");
+  return r;
+}
+
+static const char *str(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItem(o, k);
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* ---- the daemon -------------------------------------------------------------------- */
+
+static pid_t spawn_daemon(const char *errfile) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/batond", bin_dir());
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    int fd = open(errfile, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0)
+      dup2(fd, 2);
+    execl(path, "batond", "--foreground", (char *)NULL);
+    _exit(127);
+  }
+  return pid;
+}
+
+static void wait_ready(pid_t pid) {
+  long end = now_ms() + 15000;
+  while (now_ms() < end) {
+    int fd = try_connect(sock);
+    if (fd >= 0) {
+      close(fd);
+      return;
+    }
+    int st;
+    cr_assert(waitpid(pid, &st, WNOHANG) == 0, "batond exited early (see %s/batond.err)", dir);
+    nap(10);
+  }
+  cr_assert_fail("batond did not start serving %s", sock);
+}
+
+static void start_with(const char *config) {
+  dir = bt_tmpdir();
+  char p[512];
+  snprintf(p, sizeof p, "%s/home", dir);
+  setenv("BATON_HOME", p, 1);
+  snprintf(sock, sizeof sock, "%s/run/b.sock", dir);
+  setenv("BATON_SOCKET", sock, 1);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  unsetenv("BATON_LLM_BASE_URL");
+  unsetenv("OPENAI_BASE_URL");
+  snprintf(p, sizeof p, "%s/config.yaml", dir);
+  bt_write(p, config ? config : "workers: 4\n");
+  setenv("BATON_CONFIG", p, 1);
+  snprintf(p, sizeof p, "%s/batond.err", dir);
+  daemon_pid = spawn_daemon(p);
+  wait_ready(daemon_pid);
+}
+
+static void start(void) { start_with(NULL); }
+
+/* Stops the daemon (SIGTERM) and returns its exit status. */
+static int stop_daemon(int timeout_ms) {
+  if (daemon_pid <= 0)
+    return 0;
+  kill(daemon_pid, SIGTERM);
+  long end = now_ms() + timeout_ms;
+  int st = 0;
+  while (waitpid(daemon_pid, &st, WNOHANG) == 0) {
+    if (now_ms() > end) {
+      kill(daemon_pid, SIGKILL);
+      waitpid(daemon_pid, &st, 0);
+      daemon_pid = 0;
+      return -1;
+    }
+    nap(10);
+  }
+  daemon_pid = 0;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void finish(void) {
+  stop_daemon(20000);
+  if (dir)
+    bt_rmtree(dir);
+  free(dir);
+  dir = NULL;
+}
+
+TestSuite(daemon_batond, .init = start, .fini = finish, .timeout = 120);
+
+static const char echo_plan[] =
+    "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"hello\"}},"
+    "{\"task\":\"debug-echo\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"<GENERATED>-0\"}}]";
+
+static char *sleep_plan(int ms) {
+  static char buf[256];
+  snprintf(buf, sizeof buf,
+           "{\"plan\":[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"%d\"}}]}",
+           ms);
+  return buf;
+}
+
+/* Reads until the run's "plan" event and returns its run id (malloc'd). */
+static char *await_plan_event(conn *c) {
+  for (;;) {
+    cJSON *m = next_msg(c, 10000);
+    cr_assert(m, "no plan event");
+    const cJSON *p = cJSON_GetObjectItem(m, "params");
+    if (!strcmp(str(m, "method"), "event") && !strcmp(str(p, "type"), "plan")) {
+      char *id = strdup(str(p, "run_id"));
+      cJSON_Delete(m);
+      return id;
+    }
+    cr_assert(!cJSON_GetObjectItem(m, "error"), "submit failed");
+    cJSON_Delete(m);
+  }
+}
+
+/* ---- tests ---------------------------------------------------------------------------- */
+
+Test(daemon_batond, health_reports_the_daemon_and_its_socket) {
+  conn *c = dial();
+  cJSON *r = call(c, 1, "health", NULL);
+  const cJSON *res = result(r);
+  cr_expect_str_eq(str(res, "status"), "ok");
+  cr_expect_str_eq(str(res, "socket"), sock);
+  cr_expect_eq(cJSON_GetObjectItem(res, "pid")->valueint, daemon_pid);
+  cJSON_Delete(r);
+  hang_up(c);
+}
+
+Test(daemon_batond, socket_is_private_to_the_user) {
+  struct stat st;
+  cr_assert_eq(stat(sock, &st), 0);
+  cr_expect(S_ISSOCK(st.st_mode));
+  cr_expect_eq(st.st_mode & 0777, 0600, "socket mode %o", st.st_mode & 0777);
+  char d[300];
+  snprintf(d, sizeof d, "%s/run", dir);
+  cr_assert_eq(stat(d, &st), 0);
+  cr_expect_eq(st.st_mode & 0777, 0700, "folder mode %o", st.st_mode & 0777);
+}
+
+Test(daemon_batond, every_error_gets_its_code_and_the_connection_stays_usable) {
+  conn *c = dial();
+  send_raw(c, "{this is not json\n");
+  cJSON *m = next_msg(c, 5000);
+  cr_assert(m);
+  cr_expect_eq(err_code(m), -32700);
+  cr_expect(cJSON_IsNull(cJSON_GetObjectItem(m, "id")));
+  cJSON_Delete(m);
+
+  send_raw(c, "[1,2]\n");
+  m = next_msg(c, 5000);
+  cr_expect_eq(err_code(m), -32600, "a batch is an invalid request here");
+  cJSON_Delete(m);
+
+  send_raw(c, "{\"id\":7,\"method\":\"health\"}\n");
+  m = next_msg(c, 5000);
+  cr_expect_eq(err_code(m), -32600, "jsonrpc 2.0 is required");
+  cr_expect_eq(cJSON_GetObjectItem(m, "id")->valueint, 7);
+  cJSON_Delete(m);
+
+  m = call(c, 8, "no.such.method", NULL);
+  cr_expect_eq(err_code(m), -32601);
+  cJSON_Delete(m);
+
+  m = call(c, 9, "submit", "{}");
+  cr_expect_eq(err_code(m), -32602, "submit without request or plan");
+  cJSON_Delete(m);
+  m = call(c, 10, "submit", "{\"request\":42}");
+  cr_expect_eq(err_code(m), -32602);
+  cJSON_Delete(m);
+  m = call(c, 11, "health", "[1]");
+  cr_expect_eq(err_code(m), -32602, "params must be an object");
+  cJSON_Delete(m);
+
+  /* The project's own codes: -32000 - baton_rc. */
+  m = call(c, 12, "run.get", "{\"run_id\":\"19990101-000000-000000\"}");
+  cr_expect_eq(err_code(m), -32005, "unknown run: BATON_NOTFOUND");
+  cJSON_Delete(m);
+  m = call(c, 13, "submit", "{\"plan\":[{\"task\":\"no-such-task\",\"id\":0,\"dep\":[-1],\"args\":{}}]}");
+  int code = err_code(m);
+  cr_expect(code <= -32001 && code > -32100, "a bad plan gets a project code, not %d", code);
+  cJSON_Delete(m);
+  m = call(c, 14, "run.cancel", "{\"run_id\":\"19990101-000000-000000\"}");
+  cr_expect_eq(err_code(m), -32005);
+  cJSON_Delete(m);
+
+  /* An oversized message is refused, and the next one works. */
+  size_t big = (1u << 20) + 4096;
+  char *huge = malloc(big + 2);
+  memset(huge, 'x', big);
+  huge[big] = '\n';
+  huge[big + 1] = '\0';
+  send_raw(c, huge);
+  free(huge);
+  m = next_msg(c, 5000);
+  cr_assert(m, "no reply to an oversized message");
+  cr_expect_eq(err_code(m), -32600);
+  cr_expect(strstr(str(cJSON_GetObjectItem(m, "error"), "message"), "larger"));
+  cJSON_Delete(m);
+
+  m = call(c, 15, "health", NULL);
+  cr_expect_str_eq(str(result(m), "status"), "ok");
+  cJSON_Delete(m);
+  hang_up(c);
+}
+
+Test(daemon_batond, submit_streams_events_in_order_then_the_result) {
+  conn *c = dial();
+  char line[2048];
+  snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":\"r1\",\"method\":\"submit\",\"params\":{\"plan\":%s}}\n",
+           echo_plan);
+  send_raw(c, line);
+  const char *want[] = {"plan", "task.started", "task.finished", "task.started", "task.finished"};
+  size_t seen = 0;
+  int deltas = 0, done = 0;
+  cJSON *reply = NULL;
+  char run_id[64] = "";
+  while (!reply) {
+    cJSON *m = next_msg(c, 10000);
+    cr_assert(m, "the stream stopped after %zu events", seen);
+    if (cJSON_GetObjectItem(m, "id")) {
+      reply = m;
+      break;
+    }
+    cr_assert_str_eq(str(m, "method"), "event");
+    const cJSON *p = cJSON_GetObjectItem(m, "params");
+    const char *type = str(p, "type");
+    if (!run_id[0])
+      snprintf(run_id, sizeof run_id, "%s", str(p, "run_id"));
+    cr_expect_str_eq(str(p, "run_id"), run_id, "every event names the run");
+    cr_expect_eq(done, 0, "nothing follows done but the result");
+    if (!strcmp(type, "summary.delta")) {
+      cr_expect_eq(seen, 5, "the summary comes after the tasks");
+      deltas++;
+    } else if (!strcmp(type, "done")) {
+      done = 1;
+    } else {
+      cr_assert_lt(seen, 5, "unexpected event %s", type);
+      cr_expect_str_eq(type, want[seen], "event %zu", seen);
+      if (seen >= 1)
+        cr_expect_eq(cJSON_GetObjectItem(p, "task_id")->valueint, seen <= 2 ? 0 : 1);
+      seen++;
+    }
+    cJSON_Delete(m);
+  }
+  cr_expect_eq(seen, 5);
+  cr_expect_gt(deltas, 0);
+  cr_expect_eq(done, 1);
+  cr_expect_str_eq(str(reply, "id"), "r1");
+  const cJSON *res = result(reply);
+  cr_expect_str_eq(str(res, "status"), "done");
+  cr_expect_str_eq(str(res, "run_id"), run_id);
+  const cJSON *t1 = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 1);
+  cr_expect_str_eq(str(cJSON_GetObjectItem(t1, "outputs"), "text"), "hello");
+  cr_expect(strstr(str(res, "summary"), "hello"));
+  cJSON_Delete(reply);
+
+  /* The run is in the table afterwards. */
+  snprintf(line, sizeof line, "{\"run_id\":\"%s\"}", run_id);
+  cJSON *g = call(c, 2, "run.get", line);
+  cr_expect_str_eq(str(result(g), "status"), "done");
+  cJSON_Delete(g);
+  cJSON *l = call(c, 3, "runs.list", "{\"limit\":5}");
+  cr_expect_str_eq(str(cJSON_GetArrayItem(result(l), 0), "run_id"), run_id);
+  cJSON_Delete(l);
+  hang_up(c);
+}
+
+Test(daemon_batond, plan_models_and_executors_answer) {
+  conn *c = dial();
+  cJSON *r = call(c, 1, "plan", "{\"request\":\"summarize this text: the cat sat on the mat\",\"offline\":true}");
+  const cJSON *plan = result(r);
+  cr_assert(cJSON_IsArray(plan));
+  cr_expect_str_eq(str(cJSON_GetArrayItem(plan, 0), "task"), "summarization");
+  cJSON_Delete(r);
+
+  r = call(c, 2, "models.search", "{\"text\":\"speech\",\"limit\":3}");
+  cr_expect(cJSON_GetArraySize(result(r)) > 0);
+  cr_expect(cJSON_GetArraySize(result(r)) <= 3);
+  cJSON_Delete(r);
+  r = call(c, 3, "models.search", "{}");
+  cr_expect_eq(err_code(r), -32602, "search needs text");
+  cJSON_Delete(r);
+  r = call(c, 4, "models.list", "{\"task\":\"debug-echo\"}");
+  cr_expect_str_eq(str(cJSON_GetArrayItem(result(r), 0), "id"), "local/debug-echo");
+  cJSON_Delete(r);
+
+  r = call(c, 5, "executors.list", NULL);
+  const cJSON *e;
+  int debug = 0;
+  cJSON_ArrayForEach(e, result(r)) debug |= !strcmp(str(e, "name"), "debug");
+  cr_expect(debug, "the debug executor is listed");
+  cJSON_Delete(r);
+  hang_up(c);
+}
+
+Test(daemon_batond, run_cancel_stops_a_run_from_another_connection) {
+  conn *a = dial(), *b = dial();
+  char line[512];
+  snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"submit\",\"params\":%s}\n",
+           sleep_plan(20000));
+  long t0 = now_ms();
+  send_raw(a, line);
+  char *run_id = await_plan_event(a);
+  snprintf(line, sizeof line, "{\"run_id\":\"%s\"}", run_id);
+  cJSON *r = call(b, 1, "run.cancel", line);
+  result(r);
+  cJSON_Delete(r);
+  cJSON *m;
+  while ((m = next_msg(a, 10000)) && !cJSON_GetObjectItem(m, "id"))
+    cJSON_Delete(m);
+  cr_assert(m, "no result after cancel");
+  cr_expect_str_eq(str(result(m), "status"), "cancelled");
+  cr_expect_lt(now_ms() - t0, 10000, "cancel did not stop the sleeping task");
+  cJSON_Delete(m);
+  /* Cancelling a finished run says so. */
+  r = call(b, 2, "run.cancel", line);
+  cr_expect_eq(err_code(r), -32003);
+  cJSON_Delete(r);
+  free(run_id);
+  hang_up(a);
+  hang_up(b);
+}
+
+Test(daemon_batond, two_hundred_concurrent_clients_all_complete) {
+  enum { N = 200 };
+  conn **cs = calloc(N, sizeof *cs);
+  int *got = calloc(N, sizeof *got);
+  for (int i = 0; i < N; i++) {
+    cs[i] = dial();
+    char line[512];
+    snprintf(line, sizeof line,
+             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"submit\",\"params\":{\"plan\":"
+             "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"client %d\"}}]}}\n",
+             i, i);
+    send_raw(cs[i], line);
+  }
+  int done = 0;
+  long end = now_ms() + 60000;
+  while (done < N && now_ms() < end) {
+    for (int i = 0; i < N; i++) {
+      if (got[i])
+        continue;
+      cJSON *m = next_msg(cs[i], 1);
+      while (m && !cJSON_GetObjectItem(m, "id")) {
+        cJSON_Delete(m);
+        m = next_msg(cs[i], 1);
+      }
+      if (!m)
+        continue;
+      cr_expect_eq(cJSON_GetObjectItem(m, "id")->valueint, i, "a reply went to the wrong client");
+      const cJSON *res = result(m);
+      cr_expect_str_eq(str(res, "status"), "done");
+      char want[32];
+      snprintf(want, sizeof want, "client %d", i);
+      const cJSON *t0 = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 0);
+      cr_expect_str_eq(str(cJSON_GetObjectItem(t0, "outputs"), "text"), want);
+      got[i] = 1;
+      done++;
+      cJSON_Delete(m);
+    }
+  }
+  cr_expect_eq(done, N, "only %d of %d runs answered", done, N);
+  cJSON *h = call(cs[0], 9999, "health", NULL);
+  cr_expect_geq(cJSON_GetObjectItem(result(h), "runs_total")->valuedouble, N);
+  cJSON_Delete(h);
+  for (int i = 0; i < N; i++)
+    hang_up(cs[i]);
+  free(cs);
+  free(got);
+}
+
+Test(daemon_batond, a_client_that_disconnects_mid_run_does_not_lose_the_run) {
+  conn *a = dial();
+  char line[512];
+  snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"submit\",\"params\":%s}\n",
+           sleep_plan(400));
+  send_raw(a, line);
+  char *run_id = await_plan_event(a);
+  hang_up(a);
+  conn *b = dial();
+  snprintf(line, sizeof line, "{\"run_id\":\"%s\"}", run_id);
+  const char *status = "";
+  cJSON *r = NULL;
+  for (int i = 0; i < 100; i++) {
+    cJSON_Delete(r);
+    r = call(b, i + 1, "run.get", line);
+    status = str(result(r), "status");
+    if (!strcmp(status, "done"))
+      break;
+    nap(50);
+  }
+  cr_expect_str_eq(status, "done", "the run of a vanished client still completes");
+  cJSON_Delete(r);
+  free(run_id);
+  hang_up(b);
+}
+
+Test(daemon_batond, a_client_that_stops_reading_blocks_nobody) {
+  finish();
+  start_with("daemon:\n  max_output_bytes: 8192\n");
+  /* A plan whose events are far larger than the socket and output buffers. */
+  cJSON *plan = cJSON_CreateArray();
+  char *text = malloc(8001);
+  memset(text, 'y', 8000);
+  text[8000] = '\0';
+  for (int i = 0; i < 60; i++) {
+    cJSON *t = cJSON_CreateObject();
+    cJSON_AddStringToObject(t, "task", "debug-echo");
+    cJSON_AddNumberToObject(t, "id", i);
+    cJSON_AddItemToObject(t, "dep", cJSON_CreateIntArray((int[]){-1}, 1));
+    cJSON *args = cJSON_AddObjectToObject(t, "args");
+    cJSON_AddStringToObject(args, "text", text);
+    cJSON_AddItemToArray(plan, t);
+  }
+  free(text);
+  cJSON *req = cJSON_CreateObject();
+  cJSON_AddStringToObject(req, "jsonrpc", "2.0");
+  cJSON_AddNumberToObject(req, "id", 1);
+  cJSON_AddStringToObject(req, "method", "submit");
+  cJSON_AddObjectToObject(req, "params");
+  cJSON_AddItemToObject(cJSON_GetObjectItem(req, "params"), "plan", plan);
+  char *line = cJSON_PrintUnformatted(req);
+  cJSON_Delete(req);
+  conn *slow = dial();
+  send_raw(slow, line);
+  send_raw(slow, "\n");
+  free(line);
+  /* While it does not read, others are served at once. */
+  conn *other = dial();
+  for (int i = 0; i < 5; i++) {
+    long t0 = now_ms();
+    cJSON *h = call(other, i + 1, "health", NULL);
+    cr_expect_lt(now_ms() - t0, 1000);
+    cJSON_Delete(h);
+    nap(100);
+  }
+  /* Now read: a notice that events were dropped, then the whole result. */
+  int notice = 0;
+  cJSON *m, *reply = NULL;
+  while ((m = next_msg(slow, 20000))) {
+    if (!strcmp(str(m, "method"), "notice"))
+      notice = 1;
+    if (cJSON_GetObjectItem(m, "id")) {
+      reply = m;
+      break;
+    }
+    cJSON_Delete(m);
+  }
+  cr_expect(notice, "the slow client is told that events were dropped");
+  cr_assert(reply, "the slow client still gets its result");
+  cr_expect_str_eq(str(result(reply), "status"), "done");
+  cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(result(reply), "tasks")), 60);
+  cJSON_Delete(reply);
+  hang_up(slow);
+  hang_up(other);
+}
+
+Test(daemon_batond, sigterm_lets_short_runs_finish_and_cancels_long_ones) {
+  finish();
+  start_with("daemon:\n  grace_ms: 1500\n");
+  conn *a = dial(), *b = dial();
+  char line[512];
+  snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"submit\",\"params\":%s}\n",
+           sleep_plan(300));
+  send_raw(a, line);
+  snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"submit\",\"params\":%s}\n",
+           sleep_plan(60000));
+  send_raw(b, line);
+  free(await_plan_event(a));
+  char *long_id = await_plan_event(b);
+  long t0 = now_ms();
+  kill(daemon_pid, SIGTERM);
+  /* No new connections once stopping. */
+  nap(100);
+  cr_expect_lt(try_connect(sock), 0, "still accepting after SIGTERM");
+  cJSON *m;
+  while ((m = next_msg(a, 10000)) && !cJSON_GetObjectItem(m, "id"))
+    cJSON_Delete(m);
+  cr_assert(m);
+  cr_expect_str_eq(str(result(m), "status"), "done", "a run shorter than the grace finishes");
+  cJSON_Delete(m);
+  while ((m = next_msg(b, 10000)) && !cJSON_GetObjectItem(m, "id"))
+    cJSON_Delete(m);
+  cr_assert(m);
+  cr_expect_str_eq(str(result(m), "status"), "cancelled", "a longer run is cancelled");
+  cJSON_Delete(m);
+  int st = stop_daemon(10000);
+  cr_expect_eq(st, 0, "batond exits 0 after SIGTERM");
+  cr_expect_lt(now_ms() - t0, 8000);
+  struct stat sst;
+  cr_expect_neq(stat(sock, &sst), 0, "the socket is removed");
+  /* The cancelled run stays in the runs table, resumable. */
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "%s/baton runs show %s --json --local", bin_dir(), long_id);
+  char *out = NULL;
+  cr_expect_eq(bt_run(cmd, &out), 0);
+  cr_expect(out && strstr(out, "cancelled"), "stored as cancelled: %s", out ? out : "");
+  free(out);
+  free(long_id);
+  hang_up(a);
+  hang_up(b);
+}
+
+Test(daemon_batond, a_second_daemon_on_the_same_socket_is_refused) {
+  char errf[512];
+  snprintf(errf, sizeof errf, "%s/second.err", dir);
+  pid_t p2 = spawn_daemon(errf);
+  int st;
+  long end = now_ms() + 10000;
+  while (waitpid(p2, &st, WNOHANG) == 0) {
+    if (now_ms() > end) {
+      kill(p2, SIGKILL);
+      waitpid(p2, &st, 0);
+      cr_assert_fail("the second daemon kept running");
+    }
+    nap(10);
+  }
+  cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+  char *err = bt_slurp(errf, NULL);
+  cr_expect(strstr(err, "already serving"), "stderr: %s", err);
+  free(err);
+  conn *c = dial();
+  cJSON *r = call(c, 1, "health", NULL);
+  cr_expect_eq(cJSON_GetObjectItem(result(r), "pid")->valueint, daemon_pid, "the first one still serves");
+  cJSON_Delete(r);
+  hang_up(c);
+}
+
+Test(daemon_batond, a_stale_socket_left_by_a_crash_is_replaced) {
+  kill(daemon_pid, SIGKILL);
+  waitpid(daemon_pid, NULL, 0);
+  daemon_pid = 0;
+  struct stat st;
+  cr_assert_eq(stat(sock, &st), 0, "a killed daemon leaves its socket");
+  cr_assert_lt(try_connect(sock), 0);
+  char errf[512];
+  snprintf(errf, sizeof errf, "%s/again.err", dir);
+  daemon_pid = spawn_daemon(errf);
+  wait_ready(daemon_pid);
+  conn *c = dial();
+  cJSON *r = call(c, 1, "health", NULL);
+  cr_expect_eq(cJSON_GetObjectItem(result(r), "pid")->valueint, daemon_pid);
+  cJSON_Delete(r);
+  hang_up(c);
+}
+
+Test(daemon_batond, sighup_reloads_the_config) {
+  char p[512];
+  snprintf(p, sizeof p, "%s/config.yaml", dir);
+  bt_write(p, "workers: 4\ndaemon:\n  max_message_bytes: 2048\n");
+  kill(daemon_pid, SIGHUP);
+  nap(300);
+  conn *c = dial();
+  char big[4096];
+  memset(big, ' ', sizeof big - 2);
+  big[sizeof big - 2] = '\n';
+  big[sizeof big - 1] = '\0';
+  memcpy(big, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"health\"", 40);
+  big[sizeof big - 3] = '}';
+  send_raw(c, big);
+  cJSON *m = next_msg(c, 5000);
+  cr_assert(m);
+  cr_expect_eq(err_code(m), -32600, "the reloaded 2048-byte limit applies");
+  cJSON_Delete(m);
+  m = call(c, 2, "health", NULL);
+  result(m);
+  cJSON_Delete(m);
+  hang_up(c);
+}
+
+Test(daemon_batond, other_users_are_refused_unless_allowed) {
+  if (geteuid() != 0)
+    cr_skip_test("needs root to connect as another user");
+  char d[300];
+  snprintf(d, sizeof d, "%s/run", dir);
+  /* Let the other user reach the socket, so that only the peer check stops it. */
+  chmod(dir, 0711);
+  chmod(d, 0711);
+  chmod(sock, 0666);
+  for (int allowed = 0; allowed < 2; allowed++) {
+    if (allowed) {
+      char p[512];
+      snprintf(p, sizeof p, "%s/config.yaml", dir);
+      bt_write(p, "daemon:\n  allow_uids: \"65534\"\n");
+      kill(daemon_pid, SIGHUP);
+      nap(300);
+    }
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(fds[0]);
+      if (setgid(65534) != 0 || setuid(65534) != 0)
+        _exit(3);
+      int fd = try_connect(sock);
+      if (fd < 0)
+        _exit(4);
+      const char *q = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"health\"}\n";
+      ssize_t w = send(fd, q, strlen(q), MSG_NOSIGNAL);
+      (void)w;
+      char buf[2048];
+      ssize_t n = 0, r;
+      while (n < (ssize_t)sizeof buf - 1 && (r = recv(fd, buf + n, sizeof buf - 1 - (size_t)n, 0)) > 0) {
+        n += r;
+        if (memchr(buf, '\n', (size_t)n))
+          break;
+      }
+      w = write(fds[1], buf, n > 0 ? (size_t)n : 0);
+      _exit(0);
+    }
+    close(fds[1]);
+    char buf[2048] = "";
+    ssize_t n = read(fds[0], buf, sizeof buf - 1);
+    close(fds[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", WEXITSTATUS(st));
+    buf[n > 0 ? n : 0] = '\0';
+    if (allowed)
+      cr_expect(strstr(buf, "\"result\""), "an allowed uid is served: %s", buf);
+    else
+      cr_expect(strstr(buf, "-32014"), "another uid is refused with access denied: %s", buf);
+  }
+}

@@ -1,0 +1,94 @@
+/* test_llm_executor.c — the "llm" executor against a fake chat LLM on loopback. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/util.h"
+#include "executors/executor.h"
+#include "support/fake_http.h"
+#include "support/support.h"
+
+extern const baton__executor baton__executor_llm; /* executors/llm.c */
+
+static const char *REPLY =
+    "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"  Hola, mundo.\\n\"}}],"
+    "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":3}}";
+
+static fake_http *srv_start(baton__config *cfg) {
+  const char *vars[] = {"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "BATON_CONFIG",
+                        "BATON_LLM_BASE_URL", "OPENAI_BASE_URL"};
+  for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+    unsetenv(vars[i]);
+  char err[512];
+  cr_assert_eq(baton__config_load(cfg, NULL, err, sizeof err), 0, "%s", err);
+  fake_http *srv = fake_http_start();
+  cr_assert_not_null(srv);
+  char url[128];
+  snprintf(url, sizeof url, "%s/v1", fake_http_url(srv));
+  cfg->llm_base_url = baton__strdup(url);
+  return srv;
+}
+
+static int run_task(const baton__config *cfg, const char *task, const char *text,
+                    const char *tgt, baton__values *out, baton__exec_env *env) {
+  void *state = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__executor_llm.init(cfg, &state, err, sizeof err), 0, "%s", err);
+  baton__values in = {0};
+  baton__values_add(&in, "text", BATON__T_TEXT, text);
+  if (tgt)
+    baton__values_add(&in, "tgt_lang", 0, tgt);
+  memset(env, 0, sizeof *env);
+  env->cfg = cfg;
+  int rc = baton__executor_llm.run(state, task, &in, env, out);
+  baton__values_release(&in);
+  baton__executor_llm.release(state);
+  return rc;
+}
+
+Test(executors_llm_executor, translation_asks_the_llm_and_returns_its_text) {
+  baton__config cfg;
+  fake_http *srv = srv_start(&cfg);
+  fake_http_push_json(srv, 200, REPLY);
+  baton__values out = {0};
+  baton__exec_env env;
+  cr_assert_eq(run_task(&cfg, "translation", "Hello, world.", "es", &out, &env), 0, "%s", env.err);
+  const baton__value *v = baton__values_get_type(&out, BATON__T_TEXT);
+  cr_assert_not_null(v);
+  cr_assert_str_eq(v->data, "Hola, mundo.");
+  fake_http_request *r = fake_http_request_get(srv, 0);
+  cJSON *j = cJSON_Parse(r->body);
+  const cJSON *msgs = cJSON_GetObjectItem(j, "messages");
+  cr_assert(strstr(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "content")->valuestring,
+                   "\"es\""));
+  cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 1), "content")->valuestring,
+                   "Hello, world.");
+  cJSON_Delete(j);
+  fake_http_request_free(r);
+  baton__values_release(&out);
+  fake_http_stop(srv);
+  baton__config_release(&cfg);
+}
+
+Test(executors_llm_executor, errors_are_reported_not_crashed) {
+  baton__config cfg;
+  fake_http *srv = srv_start(&cfg);
+  baton__values out = {0};
+  baton__exec_env env;
+  cr_assert_neq(run_task(&cfg, "translation", "Hello", NULL, &out, &env), 0);
+  cr_assert(strstr(env.err, "tgt_lang"), "%s", env.err);
+  fake_http_push_json(srv, 401, "{\"error\":{\"message\":\"bad key\",\"type\":\"auth\"}}");
+  cr_assert_neq(run_task(&cfg, "conversational", "hi", NULL, &out, &env), 0);
+  cr_assert(strstr(env.err, "bad key"), "%s", env.err);
+  cr_assert_eq(out.n, 0);
+  char why[256] = "";
+  free(cfg.llm_base_url);
+  cfg.llm_base_url = NULL;
+  cr_assert_not(baton__executor_llm.available(&cfg, why, sizeof why));
+  cr_assert(strstr(why, "BATON_LLM_BASE_URL"), "%s", why);
+  fake_http_stop(srv);
+  baton__config_release(&cfg);
+}

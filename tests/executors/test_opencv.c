@@ -1,0 +1,162 @@
+/* test_opencv.c — the OpenCV Haar cascade object-detection executor: a face in messi5.jpg, boxes, cascade choice, annotated image. */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "executors/executor.h"
+#include "support/support.h"
+
+#if defined(BATON_HAVE_OPENCV)
+
+#include "executors/opencv_detect.h"
+
+#define MESSI "/usr/share/doc/opencv-doc/examples/data/messi5.jpg"
+
+static const baton__executor *cv(void) { return &baton__executor_opencv; }
+
+static char *g_dir;
+static void *g_state;
+
+static void setup(void) {
+  char err[512] = "";
+  cr_assert_eq(cv()->init(NULL, &g_state, err, sizeof err), 0, "init failed: %s", err);
+  g_dir = bt_tmpdir();
+}
+
+static void teardown(void) {
+  cv()->release(g_state);
+  bt_rmtree(g_dir);
+  free(g_dir);
+}
+
+typedef struct result {
+  int rc;
+  char *text, *image;
+  cJSON *json;
+  char err[512];
+} result;
+
+static result detect(const char *image, const char *words) {
+  result r = {0};
+  baton__values in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  cr_assert_eq(baton__values_add(&in, "image", BATON__T_IMAGE, image), 0);
+  if (words)
+    cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, words), 0);
+  baton__exec_env env = {.workspace = g_dir, .file_prefix = "task2"};
+  r.rc = cv()->run(g_state, "object-detection", &in, &env, &out);
+  if (r.rc == 0) {
+    const baton__value *t = baton__values_get(&out, "text");
+    const baton__value *i = baton__values_get(&out, "image");
+    const baton__value *j = baton__values_get(&out, "json");
+    cr_assert(t && i && j, "missing outputs");
+    cr_assert_eq(i->type, BATON__T_IMAGE);
+    cr_assert_eq(j->type, BATON__T_JSON);
+    r.text = baton__strdup(t->data);
+    r.image = baton__strdup(i->data);
+    r.json = cJSON_Parse(j->data);
+    cr_assert(cJSON_IsArray(r.json), "json is not an array: %s", j->data);
+  } else {
+    cr_assert_neq(env.err[0], '\0', "failure without a message");
+  }
+  baton__fmt(r.err, sizeof r.err, "%s", env.err);
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return r;
+}
+
+static void result_release(result *r) {
+  free(r->text);
+  free(r->image);
+  cJSON_Delete(r->json);
+}
+
+static int box_int(cJSON *det, const char *k) {
+  return cJSON_GetObjectItem(cJSON_GetObjectItem(det, "box"), k)->valueint;
+}
+
+Test(executors_opencv, is_available_here) {
+  char why[512] = "unset";
+  cr_assert(cv()->available(NULL, why, sizeof why), "unavailable: %s", why);
+  cr_assert_str_eq(why, "");
+  cr_assert_str_eq(cv()->tasks[0], "object-detection");
+}
+
+Test(executors_opencv, finds_the_face_in_messi5, .init = setup, .fini = teardown) {
+  if (!baton__file_exists(MESSI))
+    cr_skip_test("%s is absent (install opencv-doc)", MESSI);
+  result r = detect(MESSI, NULL);
+  cr_assert_eq(r.rc, 0, "%s", r.err);
+  cr_assert_str_eq(r.text, "found 1 face");
+  cr_assert_eq(cJSON_GetArraySize(r.json), 1);
+  cJSON *d = cJSON_GetArrayItem(r.json, 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(d, "label")->valuestring, "face");
+  double score = cJSON_GetObjectItem(d, "score")->valuedouble;
+  cr_assert(score > 0.5 && score <= 1.0, "score %g", score);
+  int x0 = box_int(d, "xmin"), y0 = box_int(d, "ymin"), x1 = box_int(d, "xmax"),
+      y1 = box_int(d, "ymax");
+  /* Messi's face in the 548x342 picture: centred near (245, 112), about 40 px wide. */
+  int cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+  cr_assert(cx > 225 && cx < 265 && cy > 90 && cy < 135, "box %d,%d-%d,%d misses the face", x0,
+            y0, x1, y1);
+  cr_assert(x1 - x0 > 20 && x1 - x0 < 100, "box %d,%d-%d,%d has an odd size", x0, y0, x1, y1);
+  /* The annotated copy is a full-size image in the workspace. */
+  char *want = baton__path_join(g_dir, "task2.png");
+  cr_assert_str_eq(r.image, want);
+  char err[256];
+  baton__cv_image *img = baton__cv_image_load(r.image, 1e8, err, sizeof err);
+  cr_assert_not_null(img, "%s", err);
+  int w, h;
+  baton__cv_image_size(img, &w, &h);
+  cr_assert_eq(w, 548);
+  cr_assert_eq(h, 342);
+  baton__cv_image_free(img);
+  free(want);
+  result_release(&r);
+}
+
+Test(executors_opencv, the_request_words_choose_the_cascade, .init = setup, .fini = teardown) {
+  if (!baton__file_exists(MESSI))
+    cr_skip_test("%s is absent (install opencv-doc)", MESSI);
+  result r = detect(MESSI, "how many cats are in this photo?");
+  cr_assert_eq(r.rc, 0, "%s", r.err);
+  cr_assert(strstr(r.text, "cat face"), "not the cat cascade: %s", r.text);
+  for (int i = 0; i < cJSON_GetArraySize(r.json); i++)
+    cr_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(r.json, i), "label")->valuestring, "cat face");
+  result_release(&r);
+  r = detect(MESSI, "find the eyes");
+  cr_assert_eq(r.rc, 0, "%s", r.err);
+  cr_assert(strstr(r.text, "eye"), "not the eye cascade: %s", r.text);
+  result_release(&r);
+}
+
+Test(executors_opencv, a_picture_without_faces_finds_none, .init = setup, .fini = teardown) {
+  char *sign = bt_source_path("examples/sign.png");
+  result r = detect(sign, "detect faces");
+  cr_assert_eq(r.rc, 0, "%s", r.err);
+  cr_assert_str_eq(r.text, "found no faces");
+  cr_assert_eq(cJSON_GetArraySize(r.json), 0);
+  cr_assert(baton__file_exists(r.image));
+  result_release(&r);
+  free(sign);
+}
+
+Test(executors_opencv, a_broken_image_is_named, .init = setup, .fini = teardown) {
+  char *bad = baton__path_join(g_dir, "broken.jpg");
+  bt_write(bad, "not a jpeg");
+  result r = detect(bad, NULL);
+  cr_assert_neq(r.rc, 0);
+  cr_assert(strstr(r.err, "broken.jpg"), "unclear error: %s", r.err);
+  r = detect("/nonexistent/face.jpg", NULL);
+  cr_assert_neq(r.rc, 0);
+  cr_assert(strstr(r.err, "/nonexistent/face.jpg"), "unclear error: %s", r.err);
+  free(bad);
+}
+
+#else
+Test(executors_opencv, not_built) { cr_skip_test("built without OpenCV"); }
+#endif

@@ -1,0 +1,179 @@
+/* test_sndfile.c — the libsndfile audio-to-audio executor: normalise, trim silence, resample, mono, FLAC input, errors. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "executors/executor.h"
+#include "support/support.h"
+
+#if defined(BATON_HAVE_SNDFILE)
+
+#include <sndfile.h>
+
+static const baton__executor *sf(void) { return &baton__executor_sndfile; }
+
+static char *g_dir;
+
+static void setup(void) { g_dir = bt_tmpdir(); }
+static void teardown(void) {
+  bt_rmtree(g_dir);
+  free(g_dir);
+}
+
+/* Writes `lead` s of silence, `tone` s of a 440 Hz sine at amplitude amp,
+ * `lead` s of silence; stereo at `rate`, in the given format. */
+static char *make_audio(const char *name, int format, int rate, double lead, double tone,
+                        double amp) {
+  char *path = baton__path_join(g_dir, name);
+  SF_INFO info = {.samplerate = rate, .channels = 2, .format = format};
+  SNDFILE *f = sf_open(path, SFM_WRITE, &info);
+  cr_assert_not_null(f, "cannot write %s: %s", path, sf_strerror(NULL));
+  size_t nl = (size_t)(lead * rate), nt = (size_t)(tone * rate), n = 2 * nl + nt;
+  float *s = calloc(n * 2, sizeof *s);
+  for (size_t i = 0; i < nt; i++)
+    s[(nl + i) * 2] = s[(nl + i) * 2 + 1] = (float)(amp * sin(2 * M_PI * 440.0 * i / rate));
+  cr_assert_eq(sf_writef_float(f, s, (sf_count_t)n), (sf_count_t)n);
+  sf_close(f);
+  free(s);
+  return path;
+}
+
+typedef struct audio {
+  int rate, channels;
+  size_t frames;
+  float peak;
+  int crossings; /* sign changes of channel 0 */
+} audio;
+
+static audio inspect(const char *path) {
+  SF_INFO info = {0};
+  SNDFILE *f = sf_open(path, SFM_READ, &info);
+  cr_assert_not_null(f, "cannot read %s", path);
+  cr_assert_eq(info.format & SF_FORMAT_TYPEMASK, SF_FORMAT_WAV, "not a WAV file");
+  cr_assert_eq(info.format & SF_FORMAT_SUBMASK, SF_FORMAT_PCM_16, "not 16-bit PCM");
+  audio a = {.rate = info.samplerate, .channels = info.channels, .frames = (size_t)info.frames};
+  float *s = calloc(a.frames * (size_t)a.channels + 1, sizeof *s);
+  cr_assert_eq(sf_readf_float(f, s, info.frames), info.frames);
+  sf_close(f);
+  for (size_t i = 0; i < a.frames * (size_t)a.channels; i++)
+    if (fabsf(s[i]) > a.peak)
+      a.peak = fabsf(s[i]);
+  for (size_t i = 1; i < a.frames; i++) {
+    float p = s[(i - 1) * a.channels], c = s[i * a.channels];
+    if ((p < 0 && c >= 0) || (p >= 0 && c < 0))
+      a.crossings++;
+  }
+  free(s);
+  return a;
+}
+
+/* Runs the executor; returns the output path (caller frees) or NULL with err. */
+static char *process(const char *audio_path, const char *instruction, char *err, size_t errlen,
+                     char **text) {
+  baton__values in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  cr_assert_eq(baton__values_add(&in, "audio", BATON__T_AUDIO, audio_path), 0);
+  if (instruction)
+    cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
+  baton__exec_env env = {.workspace = g_dir, .file_prefix = "task5"};
+  int rc = sf()->run(NULL, "audio-to-audio", &in, &env, &out);
+  char *path = NULL;
+  if (rc == 0) {
+    const baton__value *v = baton__values_get(&out, "audio");
+    cr_assert(v && v->type == BATON__T_AUDIO, "no audio output");
+    path = baton__strdup(v->data);
+    const baton__value *t = baton__values_get(&out, "text");
+    if (text)
+      *text = t ? baton__strdup(t->data) : NULL;
+  } else {
+    cr_assert_neq(env.err[0], '\0', "failure without a message");
+  }
+  baton__fmt(err, errlen, "%s", env.err);
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return path;
+}
+
+Test(executors_sndfile, serves_audio_to_audio) {
+  char why[64] = "unset";
+  cr_assert(sf()->available(NULL, why, sizeof why));
+  cr_assert_str_eq(sf()->tasks[0], "audio-to-audio");
+  cr_assert_eq(baton__executor_find("local:sndfile"), sf());
+}
+
+Test(executors_sndfile, normalises_by_default, .init = setup, .fini = teardown) {
+  char *in = make_audio("quiet.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 0.5, 1.0, 0.2);
+  char err[512], *text = NULL;
+  char *out = process(in, NULL, err, sizeof err, &text);
+  cr_assert_not_null(out, "%s", err);
+  cr_assert(baton__has_suffix_ci(out, "task5.wav"));
+  audio a = inspect(out);
+  cr_assert_float_eq(a.peak, 0.891, 0.01, "peak %g is not -1 dBFS", a.peak);
+  cr_assert_eq(a.rate, 44100);
+  cr_assert_eq(a.channels, 2);
+  cr_assert_eq(a.frames, 88200u);
+  cr_assert(text && strstr(text, "normalised"), "description: %s", text ? text : "(none)");
+  free(text);
+  free(out);
+  free(in);
+}
+
+Test(executors_sndfile, trims_leading_and_trailing_silence, .init = setup, .fini = teardown) {
+  char *in = make_audio("padded.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 0.5, 1.0, 0.5);
+  char err[512];
+  char *out = process(in, "trim the silence", err, sizeof err, NULL);
+  cr_assert_not_null(out, "%s", err);
+  audio a = inspect(out);
+  double secs = (double)a.frames / a.rate;
+  /* One second of tone plus a 50 ms margin each side. */
+  cr_assert(secs > 1.05 && secs < 1.15, "trimmed to %.3f s", secs);
+  cr_assert_float_eq(a.peak, 0.5, 0.01, "trim alone changed the level to %g", a.peak);
+  free(out);
+  free(in);
+}
+
+Test(executors_sndfile, resamples_keeping_pitch_and_length, .init = setup, .fini = teardown) {
+  char *in = make_audio("tone.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 0.0, 2.0, 0.5);
+  char err[512];
+  char *out = process(in, "resample to 16 kHz", err, sizeof err, NULL);
+  cr_assert_not_null(out, "%s", err);
+  audio a = inspect(out);
+  cr_assert_eq(a.rate, 16000);
+  cr_assert(a.frames >= 31990 && a.frames <= 32000, "%zu frames for 2 s", a.frames);
+  /* 440 Hz for 2 s: 1760 sign changes. */
+  cr_assert(abs(a.crossings - 1760) <= 4, "%d sign changes: the pitch moved", a.crossings);
+  cr_assert_float_eq(a.peak, 0.5, 0.02, "resampling changed the level to %g", a.peak);
+  free(out);
+  free(in);
+}
+
+Test(executors_sndfile, reads_flac_and_mixes_to_mono, .init = setup, .fini = teardown) {
+  char *in = make_audio("tone.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 22050, 0.1, 0.5, 0.3);
+  char err[512];
+  char *out = process(in, "convert it to mono and normalize", err, sizeof err, NULL);
+  cr_assert_not_null(out, "%s", err);
+  audio a = inspect(out);
+  cr_assert_eq(a.channels, 1);
+  cr_assert_eq(a.rate, 22050);
+  cr_assert_float_eq(a.peak, 0.891, 0.01);
+  free(out);
+  free(in);
+}
+
+Test(executors_sndfile, unreadable_input_is_named, .init = setup, .fini = teardown) {
+  char *bad = baton__path_join(g_dir, "noise.wav");
+  bt_write(bad, "RIFF but not really");
+  char err[512];
+  cr_assert_null(process(bad, "normalise", err, sizeof err, NULL));
+  cr_assert(strstr(err, "noise.wav"), "unclear error: %s", err);
+  cr_assert_null(process("/nonexistent/a.wav", NULL, err, sizeof err, NULL));
+  cr_assert(strstr(err, "/nonexistent/a.wav"), "unclear error: %s", err);
+  free(bad);
+}
+
+#else
+Test(executors_sndfile, not_built) { cr_skip_test("built without libsndfile"); }
+#endif

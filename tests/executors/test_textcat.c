@@ -1,0 +1,137 @@
+/* test_textcat.c — the libexttextcat language identification executor: French, German, English, errors. */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "executors/executor.h"
+#include "support/support.h"
+
+#if defined(BATON_HAVE_TEXTCAT)
+
+static const baton__executor *tc(void) { return &baton__executor_textcat; }
+
+typedef struct result {
+  int rc;
+  char *text;
+  cJSON *json;
+  char err[512];
+} result;
+
+static result classify(void *state, baton__config *cfg, const char *text) {
+  result r = {0};
+  baton__values in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
+  baton__exec_env env = {.cfg = cfg};
+  r.rc = tc()->run(state, "text-classification", &in, &env, &out);
+  if (r.rc == 0) {
+    const baton__value *t = baton__values_get(&out, "text");
+    const baton__value *j = baton__values_get(&out, "json");
+    cr_assert_not_null(t);
+    cr_assert_eq(t->type, BATON__T_TEXT);
+    cr_assert_not_null(j);
+    cr_assert_eq(j->type, BATON__T_JSON);
+    r.text = baton__strdup(t->data);
+    r.json = cJSON_Parse(j->data);
+    cr_assert_not_null(r.json, "json output does not parse: %s", j->data);
+  } else {
+    cr_assert_neq(env.err[0], '\0', "failure without a message");
+  }
+  baton__fmt(r.err, sizeof r.err, "%s", env.err);
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return r;
+}
+
+static void result_release(result *r) {
+  free(r->text);
+  cJSON_Delete(r->json);
+}
+
+static void *g_state;
+static baton__config g_cfg;
+
+static void setup(void) {
+  memset(&g_cfg, 0, sizeof g_cfg);
+  g_cfg.max_text_bytes = 64u * 1024u;
+  char err[512] = "";
+  cr_assert_eq(tc()->init(&g_cfg, &g_state, err, sizeof err), 0, "init failed: %s", err);
+}
+
+static void teardown(void) { tc()->release(g_state); }
+
+/* Checks the top label and the candidates' shape. */
+static void expect_language(const char *text, const char *code, const char *name) {
+  result r = classify(g_state, &g_cfg, text);
+  cr_assert_eq(r.rc, 0, "classification failed: %s", r.err);
+  char want[64];
+  baton__fmt(want, sizeof want, "%s (%s)", name, code);
+  cr_assert_str_eq(r.text, want, "'%s' was taken for %s", text, r.text);
+  cr_assert(cJSON_IsArray(r.json) && cJSON_GetArraySize(r.json) >= 1);
+  cJSON *top = cJSON_GetArrayItem(r.json, 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(top, "label")->valuestring, code);
+  cr_assert_str_eq(cJSON_GetObjectItem(top, "language")->valuestring, name);
+  double s0 = cJSON_GetObjectItem(top, "score")->valuedouble;
+  cr_assert_float_eq(s0, 1.0, 1e-9);
+  for (int i = 1; i < cJSON_GetArraySize(r.json); i++) {
+    double s = cJSON_GetObjectItem(cJSON_GetArrayItem(r.json, i), "score")->valuedouble;
+    cr_assert(s > 0 && s <= s0, "candidate %d scores %g", i, s);
+  }
+  result_release(&r);
+}
+
+Test(executors_textcat, is_available_here) {
+  char why[512] = "unset";
+  cr_assert(tc()->available(NULL, why, sizeof why), "unavailable: %s", why);
+  cr_assert_str_eq(why, "");
+  cr_assert_str_eq(tc()->tasks[0], "text-classification");
+  cr_assert_eq(baton__executor_find("local:textcat"), tc());
+}
+
+Test(executors_textcat, identifies_french, .init = setup, .fini = teardown) {
+  expect_language("Le chat dort sur le canapé pendant que les enfants jouent dans le jardin.",
+                  "fr", "French");
+}
+
+Test(executors_textcat, identifies_german, .init = setup, .fini = teardown) {
+  expect_language("Der Hund schläft im Garten, während die Kinder in der Schule sind.", "de",
+                  "German");
+}
+
+Test(executors_textcat, identifies_english, .init = setup, .fini = teardown) {
+  expect_language("The library opens at nine every morning and closes late on Fridays.", "en",
+                  "English");
+}
+
+Test(executors_textcat, identifies_spanish_in_a_long_text, .init = setup, .fini = teardown) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  for (int i = 0; i < 300; i++)
+    baton__sb_adds(&sb, "La biblioteca abre todos los días a las nueve de la mañana. ");
+  expect_language(sb.buf, "es", "Spanish");
+  baton__sb_release(&sb);
+}
+
+Test(executors_textcat, too_short_or_empty_text_is_a_clear_error, .init = setup,
+     .fini = teardown) {
+  result r = classify(g_state, &g_cfg, "ok");
+  cr_assert_neq(r.rc, 0);
+  cr_assert(strstr(r.err, "too short"), "unclear error: %s", r.err);
+  r = classify(g_state, &g_cfg, "   \n ");
+  cr_assert_neq(r.rc, 0);
+  cr_assert(strstr(r.err, "no text"), "unclear error: %s", r.err);
+}
+
+Test(executors_textcat, text_over_the_limit_is_refused, .init = setup, .fini = teardown) {
+  g_cfg.max_text_bytes = 10;
+  result r = classify(g_state, &g_cfg, "This sentence is longer than ten bytes.");
+  cr_assert_neq(r.rc, 0);
+  cr_assert(strstr(r.err, "limit") && strstr(r.err, "10"), "unclear error: %s", r.err);
+}
+
+#else
+Test(executors_textcat, not_built) { cr_skip_test("built without libexttextcat"); }
+#endif

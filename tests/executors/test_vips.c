@@ -1,0 +1,275 @@
+/* test_vips.c — the libvips image-to-image executor: grayscale, resize, rotate, flip, crop, invert, chains, errors. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "executors/executor.h"
+#include "support/support.h"
+
+#if defined(BATON_HAVE_VIPS)
+
+#include <vips/vips.h>
+
+static const baton__executor *vp(void) { return &baton__executor_vips; }
+
+static char *g_dir;
+static char *g_src; /* 300x200 sRGB: red grows left to right, green top to bottom, blue 128 */
+static void *g_state;
+static atomic_int g_cancel;
+
+static void make_gradient(const char *path) {
+  VipsImage *xy = NULL, *x = NULL, *y = NULL, *r = NULL, *g = NULL, *rg = NULL, *rgb = NULL,
+            *u8 = NULL, *out = NULL;
+  cr_assert_eq(vips_xyz(&xy, 300, 200, NULL), 0);
+  cr_assert_eq(vips_extract_band(xy, &x, 0, NULL), 0);
+  cr_assert_eq(vips_extract_band(xy, &y, 1, NULL), 0);
+  cr_assert_eq(vips_linear1(x, &r, 255.0 / 299.0, 0.0, NULL), 0);
+  cr_assert_eq(vips_linear1(y, &g, 255.0 / 199.0, 0.0, NULL), 0);
+  cr_assert_eq(vips_bandjoin2(r, g, &rg, NULL), 0);
+  cr_assert_eq(vips_bandjoin_const1(rg, &rgb, 128.0, NULL), 0);
+  cr_assert_eq(vips_cast_uchar(rgb, &u8, NULL), 0);
+  cr_assert_eq(vips_copy(u8, &out, "interpretation", VIPS_INTERPRETATION_sRGB, NULL), 0);
+  cr_assert_eq(vips_pngsave(out, path, NULL), 0);
+  VipsImage *all[] = {xy, x, y, r, g, rg, rgb, u8, out};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    g_object_unref(all[i]);
+}
+
+static void setup(void) {
+  char err[512] = "";
+  cr_assert_eq(vp()->init(NULL, &g_state, err, sizeof err), 0, "init failed: %s", err);
+  g_dir = bt_tmpdir();
+  g_src = baton__path_join(g_dir, "gradient.png");
+  make_gradient(g_src);
+  atomic_init(&g_cancel, 0);
+}
+
+static void teardown(void) {
+  vp()->release(g_state);
+  bt_rmtree(g_dir);
+  free(g_dir);
+  free(g_src);
+}
+
+/* Runs an instruction on the image; returns the output PNG path (caller
+ * frees) or NULL with err filled. */
+static char *transform(const char *image, const char *instruction, char *err, size_t errlen) {
+  baton__values in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  cr_assert_eq(baton__values_add(&in, "image", BATON__T_IMAGE, image), 0);
+  cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
+  baton__exec_env env = {.workspace = g_dir, .file_prefix = "task1", .cancel = &g_cancel};
+  int rc = vp()->run(g_state, "image-to-image", &in, &env, &out);
+  char *path = NULL;
+  if (rc == 0) {
+    const baton__value *v = baton__values_get(&out, "image");
+    cr_assert_not_null(v, "no image output");
+    cr_assert_eq(v->type, BATON__T_IMAGE);
+    cr_assert(baton__has_suffix_ci(v->data, ".png"));
+    path = baton__strdup(v->data);
+    const baton__value *t = baton__values_get(&out, "text");
+    cr_assert(t && t->data[0], "no description of what was done");
+  } else {
+    cr_assert_neq(env.err[0], '\0', "failure without a message");
+  }
+  baton__fmt(err, errlen, "%s", env.err);
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return path;
+}
+
+static VipsImage *open_png(const char *path) {
+  VipsImage *im = vips_image_new_from_file(path, NULL);
+  cr_assert_not_null(im, "cannot open %s", path);
+  return im;
+}
+
+/* Pixel (x, y) band b. */
+static double px(VipsImage *im, int x, int y, int b) {
+  double *v = NULL;
+  int n = 0;
+  cr_assert_eq(vips_getpoint(im, &v, &n, x, y, NULL), 0);
+  cr_assert_lt(b, n);
+  double r = v[b];
+  g_free(v);
+  return r;
+}
+
+Test(executors_vips, is_available_here) {
+  char why[512] = "unset";
+  cr_assert(vp()->available(NULL, why, sizeof why), "unavailable: %s", why);
+  cr_assert_str_eq(why, "");
+  cr_assert_str_eq(vp()->tasks[0], "image-to-image");
+}
+
+Test(executors_vips, black_and_white_gives_a_one_band_grey_image, .init = setup,
+     .fini = teardown) {
+  char err[512];
+  char *out = transform(g_src, "make it black and white", err, sizeof err);
+  cr_assert_not_null(out, "%s", err);
+  VipsImage *im = open_png(out);
+  cr_assert_eq(vips_image_get_bands(im), 1);
+  cr_assert_eq(vips_image_guess_interpretation(im), VIPS_INTERPRETATION_B_W);
+  cr_assert_eq(vips_image_get_width(im), 300);
+  g_object_unref(im);
+  free(out);
+}
+
+Test(executors_vips, resize_to_exact_dimensions, .init = setup, .fini = teardown) {
+  char err[512];
+  char *out = transform(g_src, "resize to 200x100", err, sizeof err);
+  cr_assert_not_null(out, "%s", err);
+  VipsImage *im = open_png(out);
+  cr_assert_eq(vips_image_get_width(im), 200);
+  cr_assert_eq(vips_image_get_height(im), 100);
+  g_object_unref(im);
+  free(out);
+}
+
+Test(executors_vips, half_size_and_percent_scale_both_ways, .init = setup, .fini = teardown) {
+  const char *asks[] = {"make it half size", "scale to 50%", "resize 150 x 100"};
+  for (size_t i = 0; i < 3; i++) {
+    char err[512];
+    char *out = transform(g_src, asks[i], err, sizeof err);
+    cr_assert_not_null(out, "'%s': %s", asks[i], err);
+    VipsImage *im = open_png(out);
+    cr_assert_eq(vips_image_get_width(im), 150, "'%s'", asks[i]);
+    cr_assert_eq(vips_image_get_height(im), 100, "'%s'", asks[i]);
+    g_object_unref(im);
+    free(out);
+  }
+}
+
+Test(executors_vips, rotate_90_swaps_the_sides_clockwise, .init = setup, .fini = teardown) {
+  char err[512];
+  char *out = transform(g_src, "rotate 90 degrees", err, sizeof err);
+  cr_assert_not_null(out, "%s", err);
+  VipsImage *im = open_png(out);
+  cr_assert_eq(vips_image_get_width(im), 200);
+  cr_assert_eq(vips_image_get_height(im), 300);
+  /* Clockwise: the source's bottom-left corner (no red, full green) is now top-left. */
+  cr_assert_lt(px(im, 0, 0, 0), 10);
+  cr_assert_gt(px(im, 0, 0, 1), 245);
+  g_object_unref(im);
+  free(out);
+}
+
+Test(executors_vips, rotate_left_turns_the_other_way, .init = setup, .fini = teardown) {
+  char err[512];
+  char *out = transform(g_src, "rotate left", err, sizeof err);
+  cr_assert_not_null(out, "%s", err);
+  VipsImage *im = open_png(out);
+  cr_assert_eq(vips_image_get_width(im), 200);
+  cr_assert_eq(vips_image_get_height(im), 300);
+  /* Anticlockwise: the source's top-right corner (full red, no green) is now top-left. */
+  cr_assert_gt(px(im, 0, 0, 0), 245);
+  cr_assert_lt(px(im, 0, 0, 1), 10);
+  g_object_unref(im);
+  free(out);
+}
+
+Test(executors_vips, mirror_and_invert_move_and_change_pixels, .init = setup, .fini = teardown) {
+  char err[512];
+  char *out = transform(g_src, "mirror the picture", err, sizeof err);
+  cr_assert_not_null(out, "%s", err);
+  VipsImage *im = open_png(out);
+  cr_assert_gt(px(im, 0, 0, 0), 245, "the left edge is not the old right edge");
+  g_object_unref(im);
+  free(out);
+  out = transform(g_src, "invert the colours", err, sizeof err);
+  cr_assert_not_null(out, "%s", err);
+  im = open_png(out);
+  cr_assert_eq(px(im, 0, 0, 0), 255);
+  cr_assert_eq(px(im, 0, 0, 2), 127);
+  g_object_unref(im);
+  free(out);
+}
+
+Test(executors_vips, crop_blur_sharpen_and_edges_keep_sensible_sizes, .init = setup,
+     .fini = teardown) {
+  char err[512];
+  char *out = transform(g_src, "crop to 100x80", err, sizeof err);
+  cr_assert_not_null(out, "%s", err);
+  VipsImage *im = open_png(out);
+  cr_assert_eq(vips_image_get_width(im), 100);
+  cr_assert_eq(vips_image_get_height(im), 80);
+  g_object_unref(im);
+  free(out);
+  const char *asks[] = {"blur it", "sharpen", "edge detection", "canny edges"};
+  for (size_t i = 0; i < 4; i++) {
+    out = transform(g_src, asks[i], err, sizeof err);
+    cr_assert_not_null(out, "'%s': %s", asks[i], err);
+    im = open_png(out);
+    cr_assert_eq(vips_image_get_width(im), 300, "'%s'", asks[i]);
+    cr_assert_eq(vips_image_get_height(im), 200, "'%s'", asks[i]);
+    g_object_unref(im);
+    free(out);
+  }
+}
+
+Test(executors_vips, operations_chain_in_the_order_asked, .init = setup, .fini = teardown) {
+  char err[512];
+  char *out = transform(g_src, "convert to grayscale, then rotate 90 and resize to 50x75", err,
+                        sizeof err);
+  cr_assert_not_null(out, "%s", err);
+  VipsImage *im = open_png(out);
+  cr_assert_eq(vips_image_get_bands(im), 1);
+  cr_assert_eq(vips_image_get_width(im), 50);
+  cr_assert_eq(vips_image_get_height(im), 75);
+  g_object_unref(im);
+  free(out);
+}
+
+Test(executors_vips, an_unknown_instruction_lists_what_it_can_do, .init = setup,
+     .fini = teardown) {
+  char err[512];
+  cr_assert_null(transform(g_src, "add a hat to the cat", err, sizeof err));
+  cr_assert(strstr(err, "grayscale") && strstr(err, "resize") && strstr(err, "rotate") &&
+                strstr(err, "crop"),
+            "the error does not list the operations: %s", err);
+  char *png = baton__path_join(g_dir, "task1.png");
+  cr_assert_not(baton__file_exists(png), "a file was written for a refused instruction");
+  free(png);
+  cr_assert_null(transform(g_src, "resize it", err, sizeof err));
+  cr_assert(strstr(err, "200x100"), "unclear error: %s", err);
+}
+
+Test(executors_vips, a_missing_or_broken_image_is_named, .init = setup, .fini = teardown) {
+  char err[512];
+  char *bad = baton__path_join(g_dir, "broken.png");
+  bt_write(bad, "this is not a picture");
+  cr_assert_null(transform(bad, "grayscale", err, sizeof err));
+  cr_assert(strstr(err, "broken.png"), "unclear error: %s", err);
+  cr_assert_null(transform("/nonexistent/x.png", "grayscale", err, sizeof err));
+  cr_assert(strstr(err, "/nonexistent/x.png"), "unclear error: %s", err);
+  free(bad);
+}
+
+Test(executors_vips, a_cancelled_task_writes_nothing, .init = setup, .fini = teardown) {
+  atomic_store(&g_cancel, 1);
+  char err[512];
+  cr_assert_null(transform(g_src, "grayscale", err, sizeof err));
+  cr_assert(strstr(err, "cancel"), "unclear error: %s", err);
+  char *png = baton__path_join(g_dir, "task1.png");
+  cr_assert_not(baton__file_exists(png));
+  free(png);
+}
+
+Test(executors_vips, reads_the_example_sign, .init = setup, .fini = teardown) {
+  char *sign = bt_source_path("examples/sign.png");
+  char err[512];
+  char *out = transform(sign, "rotate 180 and make it 25%", err, sizeof err);
+  cr_assert_not_null(out, "%s", err);
+  VipsImage *im = open_png(out);
+  cr_assert_eq(vips_image_get_width(im), 370);
+  cr_assert_eq(vips_image_get_height(im), 75);
+  g_object_unref(im);
+  free(out);
+  free(sign);
+}
+
+#else
+Test(executors_vips, not_built) { cr_skip_test("built without libvips"); }
+#endif

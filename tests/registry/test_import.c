@@ -1,0 +1,628 @@
+/* test_import.c — registry import (YAML, HuggingGPT JSONL, Hub JSON), export round trips, editing, migration, readers during import. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "registry/catalogue.h"
+#include "registry/registry.h"
+#include "support/support.h"
+
+static char *g_dir;
+static char *g_db;
+
+static void setup(void) {
+  g_dir = bt_tmpdir();
+  g_db = baton__path_join(g_dir, "registry.db");
+}
+
+static void teardown(void) {
+  bt_rmtree(g_dir);
+  free(g_dir);
+  free(g_db);
+}
+
+TestSuite(registry_import, .init = setup, .fini = teardown);
+
+static baton__registry *open_db(const char *path) {
+  char err[512] = "";
+  baton__registry *reg = NULL;
+  int rc = baton__registry_open(path, (const char *)baton__catalogue_yaml,
+                                baton__catalogue_yaml_len, &reg, err, sizeof err);
+  cr_assert_eq(rc, 0, "open failed: %s", err);
+  return reg;
+}
+
+static long long db_int(const char *path, const char *sql) {
+  sqlite3 *db = NULL;
+  cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+  cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+  long long v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+static char *db_text(const char *path, const char *sql) {
+  sqlite3 *db = NULL;
+  cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+  cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "no row for %s", sql);
+  const unsigned char *t = sqlite3_column_text(st, 0);
+  char *v = strdup(t ? (const char *)t : "");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+static char *write_tmp(const char *name, const char *text) {
+  char *p = baton__path_join(g_dir, name);
+  bt_write(p, text);
+  return p;
+}
+
+static double num(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  cr_assert(cJSON_IsNumber(v), "report has no number '%s'", k);
+  return v->valuedouble;
+}
+
+static cJSON *import_ok(baton__registry *reg, const char *path, const char *fmt) {
+  char err[1024] = "";
+  cJSON *r = NULL;
+  int rc = baton__registry_import(reg, path, fmt, &r, err, sizeof err);
+  cr_assert_eq(rc, 0, "import of %s failed: %s", path, err);
+  cr_assert_not_null(r);
+  return r;
+}
+
+static void import_fails(baton__registry *reg, const char *path, const char *fmt,
+                         const char *want) {
+  char err[1024] = "";
+  cJSON *r = NULL;
+  int rc = baton__registry_import(reg, path, fmt, &r, err, sizeof err);
+  cr_assert_eq(rc, -1, "a broken file must fail");
+  cr_assert_null(r);
+  cr_assert_not_null(strstr(err, want), "message should contain '%s': %s", want, err);
+}
+
+static bool top_is(baton__registry *reg, const char *task, const char *text, const char *id) {
+  baton__model m[5];
+  size_t n = 0;
+  char err[512] = "";
+  cr_assert_eq(baton__registry_match(reg, task, text, NULL, NULL, m, 5, &n, err, sizeof err), 0,
+               "%s", err);
+  bool ok = n > 0 && !strcmp(m[0].id, id);
+  if (!ok)
+    cr_log_warn("for '%s' the top model is %s, not %s", text, n ? m[0].id : "(none)", id);
+  for (size_t i = 0; i < n; i++)
+    baton__model_release(&m[i]);
+  return ok;
+}
+
+/* ---------------------------------------------------------------------- */
+/* YAML                                                                     */
+
+static const char good_yaml[] =
+    "version: 1\n"
+    "tasks:\n"
+    "  - name: smelling\n"
+    "    description: Tells what a smell is.\n"
+    "    inputs: [text]\n"
+    "    outputs: [text]\n"
+    "models:\n"
+    "  - id: acme/nose-1\n"
+    "    task: smelling\n"
+    "    endpoint: hf-inference\n"
+    "    description: Recognises the smell of coffee and fresh bread.\n"
+    "    tags: [coffee, bread]\n"
+    "    downloads: 100\n"
+    "  - id: acme/translator\n"
+    "    task: translation\n"
+    "    endpoint: https://mt.example.org/v1\n"
+    "    description: Translates Klingon into English.\n"
+    "    license: mit\n";
+
+Test(registry_import, yaml_import_adds_models_and_is_idempotent) {
+  baton__registry *reg = open_db(g_db);
+  long long before = db_int(g_db, "SELECT count(*) FROM models");
+  char *path = write_tmp("more.yaml", good_yaml);
+  cJSON *r = import_ok(reg, path, NULL);
+  cr_assert_eq(num(r, "inserted"), 2);
+  cr_assert_eq(num(r, "updated"), 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(r, "format")->valuestring, "yaml", "guessed from .yaml");
+  cJSON_Delete(r);
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models"), before + 2);
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM tasks WHERE name = 'smelling'"), 1);
+
+  r = import_ok(reg, path, "yaml");
+  cr_assert_eq(num(r, "inserted"), 0, "re-import inserts nothing");
+  cr_assert_eq(num(r, "updated"), 0, "re-import changes nothing");
+  cr_assert_eq(num(r, "unchanged"), 2);
+  cJSON_Delete(r);
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models"), before + 2);
+  /* The new model is searchable at once, through the same handle. */
+  cr_assert(top_is(reg, "translation", "translate Klingon", "acme/translator"));
+  baton__registry_close(reg);
+  free(path);
+}
+
+Test(registry_import, broken_yaml_names_file_and_line_and_writes_nothing) {
+  baton__registry *reg = open_db(g_db);
+  long long before = db_int(g_db, "SELECT count(*) FROM models");
+  char *path = write_tmp("bad.yaml", "version: 1\n"
+                                     "models:\n"
+                                     "  - {id: ok/one, task: translation, endpoint: hf-inference}\n"
+                                     "  - id: bad/two\n"
+                                     "    task: translation\n"
+                                     "    endpoint: ftp://nowhere\n");
+  import_fails(reg, path, "yaml", "bad.yaml:6:");
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models"), before, "ok/one was rolled back");
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models WHERE id = 'ok/one'"), 0);
+  free(path);
+  path = write_tmp("syntax.yaml", "models:\n  - id: x\n    task: [unclosed\n");
+  import_fails(reg, path, "yaml", "syntax.yaml:");
+  free(path);
+  path = write_tmp("dup.yaml", "models:\n"
+                               "  - {id: d/one, task: translation, endpoint: hf-inference}\n"
+                               "  - {id: d/one, task: translation, endpoint: hf-inference}\n");
+  import_fails(reg, path, "yaml", "dup.yaml:3: model 'd/one' is defined twice");
+  free(path);
+  baton__registry_close(reg);
+}
+
+/* ---------------------------------------------------------------------- */
+/* HuggingGPT JSONL                                                         */
+
+static const char card[] =
+    "---\\nlicense: apache-2.0\\ntags:\\n- vision\\n---\\n\\n"
+    "# Nose Detector\\n\\n"
+    "<p align=\\\"center\\\"><img src=\\\"https://x.org/logo.png\\\" width=200></p>\\n"
+    "![badge](https://img.shields.io/badge/x-y-green)\\n"
+    "<!-- a comment\\nover two lines -->\\n"
+    "This model **detects noses** in [portrait photos](https://example.org/photos) "
+    "&amp; paintings. See https://example.org for more.\\n\\n"
+    "| metric | value |\\n|---|---|\\n| mAP | 0.9 |\\n\\n"
+    "```python\\nfrom transformers import pipeline\\n```\\n"
+    "## Training data\\n- trained on `FaceSet-10k`\\n";
+
+Test(registry_import, hugginggpt_records_are_imported_with_cleaned_descriptions) {
+  baton__registry *reg = open_db(g_db);
+  char text[4096];
+  baton__fmt(text, sizeof text,
+             "{\"id\": \"acme/nose-detector\", \"task\": \"object-detection\", "
+             "\"pipeline_tag\": \"object-detection\", \"downloads\": 1234, \"likes\": 5, "
+             "\"meta\": {\"license\": \"apache-2.0\", \"tags\": [\"vision\", \"faces\"], "
+             "\"model-index\": [{\"results\": [{\"value\": NaN}]}]}, \"description\": \"%s\"}\n"
+             "\n"
+             "{\"id\": \"acme/rewriter\", \"task\": \"text2text-generation\", \"downloads\": 1}\n"
+             "{\"id\": \"acme/reader\", \"task\": \"image-to-text\", \"likes\": 2, "
+             "\"description\": \"Reads handwritten notes.\"}\n",
+             card);
+  char *path = write_tmp("p.jsonl", text);
+  cJSON *r = import_ok(reg, path, "hugginggpt");
+  cr_assert_eq(num(r, "inserted"), 2);
+  cr_assert_eq(num(r, "skipped"), 1, "the unknown task is skipped, not an error");
+  cr_assert_eq(num(cJSON_GetObjectItem(r, "skipped_tasks"), "text2text-generation"), 1);
+  cJSON_Delete(r);
+
+  char *d = db_text(g_db, "SELECT description FROM models WHERE id = 'acme/nose-detector'");
+  cr_assert_not_null(strstr(d, "detects noses in portrait photos & paintings"),
+                     "link text and entities kept, markup gone: %s", d);
+  cr_assert_not_null(strstr(d, "Nose Detector"), "heading text kept: %s", d);
+  const char *gone[] = {"---", "license:", "<", "](", "http", "```", "import pipeline", "|",
+                        "**",  "badge",    "comment", "#", "`"};
+  for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
+    cr_assert_null(strstr(d, gone[i]), "'%s' should be cleaned away: %s", gone[i], d);
+  free(d);
+  cr_assert_eq(db_int(g_db, "SELECT downloads FROM models WHERE id = 'acme/nose-detector'"), 1234);
+  char *lic = db_text(g_db, "SELECT license FROM models WHERE id = 'acme/nose-detector'");
+  cr_assert_str_eq(lic, "apache-2.0");
+  free(lic);
+  cr_assert(top_is(reg, "object-detection", "find the noses in this painting",
+                   "acme/nose-detector"));
+  baton__registry_close(reg);
+  free(path);
+}
+
+Test(registry_import, broken_jsonl_line_is_reported_and_nothing_is_kept) {
+  baton__registry *reg = open_db(g_db);
+  long long before = db_int(g_db, "SELECT count(*) FROM models");
+  char *path = write_tmp("broken.jsonl",
+                         "{\"id\": \"a/one\", \"task\": \"summarization\"}\n"
+                         "{\"id\": \"a/two\", \"task\": \"summarization\"}\n"
+                         "{\"id\": \"a/three\", \"task\": \"summarization\", \n");
+  import_fails(reg, path, "hugginggpt", "broken.jsonl:3: not valid JSON");
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models"), before);
+  free(path);
+  path = write_tmp("typed.jsonl", "{\"id\": \"a/one\", \"task\": \"summarization\"}\n"
+                                  "{\"id\": \"a/two\", \"task\": \"summarization\", "
+                                  "\"downloads\": \"many\"}\n");
+  import_fails(reg, path, "hugginggpt", "typed.jsonl:2: 'downloads' must be a whole number");
+  free(path);
+  path = write_tmp("noid.jsonl", "{\"task\": \"summarization\"}\n");
+  import_fails(reg, path, "jsonl", "noid.jsonl:1: the record has no \"id\"");
+  free(path);
+  path = write_tmp("notes.txt", "{}\n");
+  import_fails(reg, path, NULL, "cannot tell the format");
+  free(path);
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models"), before);
+  baton__registry_close(reg);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Hub JSON                                                                 */
+
+Test(registry_import, hub_items_are_imported_with_a_description_made_from_metadata) {
+  baton__registry *reg = open_db(g_db);
+  char *path = write_tmp(
+      "hub.json",
+      "[\n"
+      " {\"id\": \"acme/detr-tables\", \"pipeline_tag\": \"object-detection\",\n"
+      "  \"downloads\": 5000, \"likes\": 7, \"library_name\": \"transformers\",\n"
+      "  \"tags\": [\"transformers\", \"detr\", \"region:us\", \"license:mit\", \"arxiv:1\"],\n"
+      "  \"cardData\": {\"datasets\": [\"pubtables-1m\"], \"language\": \"en\"}},\n"
+      " {\"id\": \"acme/no-tag\", \"downloads\": 1},\n"
+      " {\"id\": \"acme/described\", \"pipeline_tag\": \"summarization\",\n"
+      "  \"cardData\": {\"description\": \"Summarises *legal* contracts.\", \"license\": "
+      "\"cc-by-4.0\"}}\n"
+      "]\n");
+  cJSON *r = import_ok(reg, path, NULL);
+  cr_assert_str_eq(cJSON_GetObjectItem(r, "format")->valuestring, "hub");
+  cr_assert_eq(num(r, "inserted"), 2);
+  cr_assert_eq(num(r, "skipped"), 1, "an item without pipeline tag is skipped");
+  cJSON_Delete(r);
+  char *d = db_text(g_db, "SELECT description FROM models WHERE id = 'acme/detr-tables'");
+  cr_assert_not_null(strstr(d, "detr tables by acme"), "%s", d);
+  cr_assert_not_null(strstr(d, "object detection"), "%s", d);
+  cr_assert_not_null(strstr(d, "pubtables-1m"), "%s", d);
+  free(d);
+  char *t = db_text(g_db, "SELECT tags FROM models WHERE id = 'acme/detr-tables'");
+  cr_assert_null(strstr(t, "region:"), "noise tags dropped: %s", t);
+  cr_assert_not_null(strstr(t, "detr"), "%s", t);
+  free(t);
+  char *lic = db_text(g_db, "SELECT license FROM models WHERE id = 'acme/detr-tables'");
+  cr_assert_str_eq(lic, "mit", "licence from the license: tag");
+  free(lic);
+  d = db_text(g_db, "SELECT description || '|' || license FROM models WHERE id = 'acme/described'");
+  cr_assert_str_eq(d, "Summarises legal contracts.|cc-by-4.0");
+  free(d);
+  free(path);
+
+  long long before = db_int(g_db, "SELECT count(*) FROM models");
+  path = write_tmp("badhub.json", "[{\"id\": \"x/y\", \"pipeline_tag\": \"summarization\"},\n"
+                                  " {\"id\": \"x/z\", \"pipeline_tag\": \"summarization\", "
+                                  "\"likes\": -3}]\n");
+  import_fails(reg, path, "hub", "badhub.json: item 2: 'likes'");
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models"), before);
+  free(path);
+  path = write_tmp("trunc.json", "[{\"id\": \"x/y\",\n \"pipeline_tag\": \n");
+  import_fails(reg, path, "hub", "trunc.json:");
+  free(path);
+  baton__registry_close(reg);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The real HuggingGPT catalogue                                            */
+
+Test(registry_import, hugginggpt_p0_catalogue_imports_and_matches_well) {
+  char *p0 = bt_shared_data("hugginggpt/p0_models.jsonl");
+  BT_SKIP_IF_NO_SHARED(p0, "hugginggpt/p0_models.jsonl");
+  baton__registry *reg = open_db(g_db);
+  cJSON *r = import_ok(reg, p0, "hugginggpt");
+  cr_assert_eq(num(r, "models"), 673);
+  cr_assert_eq(num(r, "inserted") + num(r, "updated"), 643);
+  cr_assert_eq(num(r, "skipped"), 30, "text2text-generation is not a baton task");
+  cJSON_Delete(r);
+  r = import_ok(reg, p0, "hugginggpt");
+  cr_assert_eq(num(r, "unchanged"), 643, "a second import changes nothing");
+  cJSON_Delete(r);
+
+  /* Descriptions are prose: no front matter, no markup, bounded. */
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models WHERE source = 'import' AND ("
+                            " description LIKE '---%' OR description LIKE '%```%'"
+                            " OR description LIKE '%<img%' OR description LIKE '%](http%')"),
+               0);
+  cr_assert_leq(db_int(g_db, "SELECT max(length(description)) FROM models"), 1100);
+  cr_assert_geq(db_int(g_db, "SELECT count(*) FROM models WHERE source = 'import'"
+                             " AND length(description) > 100"),
+                500, "most cards keep real prose");
+
+  /* Queries whose right answer is clear from the descriptions. */
+  cr_assert(top_is(reg, "object-detection", "detect tables in scanned documents",
+                   "microsoft/table-transformer-detection"));
+  cr_assert(top_is(reg, "translation", "translate English text into Spanish",
+                   "Helsinki-NLP/opus-mt-en-es"));
+  cr_assert(top_is(reg, "text-classification", "sentiment of financial text",
+                   "ProsusAI/finbert"));
+  cr_assert(top_is(reg, "image-segmentation", "segment the clothes people wear in photos",
+                   "mattmdjaga/segformer_b2_clothes"));
+  baton__registry_close(reg);
+  free(p0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Export                                                                   */
+
+Test(registry_import, yaml_export_round_trips_into_a_fresh_registry) {
+  baton__registry *reg = open_db(g_db);
+  char *path = write_tmp("more.yaml", good_yaml);
+  cJSON_Delete(import_ok(reg, path, "yaml"));
+  cJSON *edit = cJSON_Parse("{\"id\": \"acme/nose-1\", \"enabled\": false, "
+                            "\"description\": \"Says \\\"sniff\\\"\\nthen: guesses\"}");
+  char err[512] = "";
+  cr_assert_eq(baton__registry_add(reg, edit, NULL, err, sizeof err), 0, "%s", err);
+  cJSON_Delete(edit);
+  char *yaml = baton__registry_export(reg, "yaml", NULL, err, sizeof err);
+  cr_assert_not_null(yaml, "%s", err);
+  char *out = write_tmp("export.yaml", yaml);
+  long long models = db_int(g_db, "SELECT count(*) FROM models");
+
+  /* Into the same registry: nothing changes. */
+  cJSON *r = import_ok(reg, out, "yaml");
+  cr_assert_eq(num(r, "inserted"), 0);
+  cJSON_Delete(r);
+  baton__registry_close(reg);
+
+  /* Into a fresh one: the same models with the same fields. */
+  char *db2 = baton__path_join(g_dir, "second.db");
+  baton__registry *reg2 = open_db(db2);
+  cJSON_Delete(import_ok(reg2, out, "yaml"));
+  cr_assert_eq(db_int(db2, "SELECT count(*) FROM models"), models);
+  cr_assert_eq(db_int(db2, "SELECT count(*) FROM tasks WHERE name = 'smelling'"), 1);
+  char *a = db_text(g_db, "SELECT group_concat(id || task || description || tags || downloads ||"
+                          " likes || coalesce(license, '-') || endpoint || enabled, '/')"
+                          " FROM (SELECT * FROM models ORDER BY id)");
+  char *b = db_text(db2, "SELECT group_concat(id || task || description || tags || downloads ||"
+                         " likes || coalesce(license, '-') || endpoint || enabled, '/')"
+                         " FROM (SELECT * FROM models ORDER BY id)");
+  cr_assert_str_eq(a, b, "every field survives the round trip");
+  free(a);
+  free(b);
+  cr_assert_eq(db_int(db2, "SELECT enabled FROM models WHERE id = 'acme/nose-1'"), 0);
+  baton__registry_close(reg2);
+  free(db2);
+  free(yaml);
+  free(out);
+  free(path);
+}
+
+Test(registry_import, jsonl_export_reimports_as_hugginggpt) {
+  baton__registry *reg = open_db(g_db);
+  char err[512] = "";
+  char *jsonl = baton__registry_export(reg, "jsonl", "translation", err, sizeof err);
+  cr_assert_not_null(jsonl, "%s", err);
+  long long n = db_int(g_db, "SELECT count(*) FROM models WHERE task = 'translation'");
+  size_t lines = 0;
+  for (const char *p = jsonl; *p; p++)
+    lines += *p == '\n';
+  cr_assert_eq((long long)lines, n, "one line per translation model");
+  char *out = write_tmp("t.jsonl", jsonl);
+  cJSON *r = import_ok(reg, out, NULL);
+  cr_assert_eq(num(r, "models"), (double)n);
+  cr_assert_eq(num(r, "inserted"), 0);
+  cJSON_Delete(r);
+  /* local/apertium keeps its local endpoint through the round trip. */
+  char *ep = db_text(g_db, "SELECT endpoint FROM models WHERE id = 'local/apertium'");
+  cr_assert_str_eq(ep, "local:apertium");
+  free(ep);
+  cr_assert_null(baton__registry_export(reg, "csv", NULL, err, sizeof err));
+  cr_assert_not_null(strstr(err, "csv"));
+  free(out);
+  free(jsonl);
+  baton__registry_close(reg);
+}
+
+/* ---------------------------------------------------------------------- */
+/* add / remove / show                                                      */
+
+Test(registry_import, add_edit_show_and_remove_a_model) {
+  baton__registry *reg = open_db(g_db);
+  char err[512] = "";
+  bool created = false;
+  cJSON *m = cJSON_Parse("{\"id\": \"me/ocr\", \"task\": \"image-to-text\", \"endpoint\": "
+                         "\"http://127.0.0.1:9/ocr\", \"description\": \"Reads zorbulous receipts\", "
+                         "\"tags\": [\"receipts\", \"ocr\"]}");
+  cr_assert_eq(baton__registry_add(reg, m, &created, err, sizeof err), 0, "%s", err);
+  cr_assert(created);
+  cJSON_Delete(m);
+  m = cJSON_Parse("{\"id\": \"me/ocr\", \"likes\": 99}");
+  cr_assert_eq(baton__registry_add(reg, m, &created, err, sizeof err), 0, "%s", err);
+  cr_assert_not(created, "the second call edits");
+  cJSON_Delete(m);
+
+  bool nf = true;
+  cJSON *s = baton__registry_show(reg, "me/ocr", &nf, err, sizeof err);
+  cr_assert_not_null(s, "%s", err);
+  cr_assert_not(nf);
+  cr_assert_str_eq(cJSON_GetObjectItem(s, "description")->valuestring, "Reads zorbulous receipts",
+                   "fields not given are kept");
+  cr_assert_eq(cJSON_GetObjectItem(s, "likes")->valuedouble, 99);
+  cr_assert_str_eq(cJSON_GetObjectItem(s, "source")->valuestring, "user");
+  cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(s, "edited")));
+  cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(s, "tags")), 2);
+  cJSON *h = cJSON_GetObjectItem(s, "health");
+  cr_assert_eq(cJSON_GetObjectItem(h, "failures")->valuedouble, 0);
+  cJSON_Delete(s);
+
+  /* Bad input is refused with a reason. */
+  m = cJSON_Parse("{\"id\": \"me/x\", \"task\": \"image-to-text\", \"endpoint\": \"ftp://x\"}");
+  cr_assert_eq(baton__registry_add(reg, m, NULL, err, sizeof err), -1);
+  cr_assert_not_null(strstr(err, "endpoint"), "%s", err);
+  cJSON_Delete(m);
+  m = cJSON_Parse("{\"id\": \"me/x\", \"task\": \"smelling\", \"endpoint\": \"llm\"}");
+  cr_assert_eq(baton__registry_add(reg, m, NULL, err, sizeof err), -1);
+  cr_assert_not_null(strstr(err, "unknown task"), "%s", err);
+  cJSON_Delete(m);
+
+  cr_assert_eq(baton__registry_remove(reg, "me/ocr", err, sizeof err), 0, "%s", err);
+  cr_assert_eq(baton__registry_remove(reg, "me/ocr", err, sizeof err), BATON__REG_NOTFOUND);
+  cr_assert_null(baton__registry_show(reg, "me/ocr", &nf, err, sizeof err));
+  cr_assert(nf);
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models_mfts WHERE models_mfts MATCH '\"imagetotextxzorbulous\"'"),
+               0, "the full-text index forgets it too");
+  baton__registry_close(reg);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Migration from schema 1                                                  */
+
+/* The version-1 schema as it shipped (registry.c, migrations[1]). */
+static const char v1_schema[] =
+    "CREATE TABLE tasks(name TEXT PRIMARY KEY, description TEXT NOT NULL, inputs TEXT NOT NULL,"
+    "  outputs TEXT NOT NULL, keywords TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE models(id TEXT PRIMARY KEY, task TEXT NOT NULL REFERENCES tasks(name),"
+    "  description TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '',"
+    "  downloads INTEGER NOT NULL DEFAULT 0, likes INTEGER NOT NULL DEFAULT 0, license TEXT,"
+    "  endpoint TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1);"
+    "CREATE INDEX models_task ON models(task);"
+    "CREATE VIRTUAL TABLE models_fts USING fts5(id, description, tags, content='models',"
+    "  content_rowid='rowid', tokenize='porter unicode61');"
+    "CREATE TRIGGER models_fts_ai AFTER INSERT ON models BEGIN"
+    "  INSERT INTO models_fts(rowid, id, description, tags)"
+    "    VALUES (new.rowid, new.id, new.description, new.tags); END;"
+    "CREATE TRIGGER models_fts_ad AFTER DELETE ON models BEGIN"
+    "  INSERT INTO models_fts(models_fts, rowid, id, description, tags)"
+    "    VALUES ('delete', old.rowid, old.id, old.description, old.tags); END;"
+    "CREATE TRIGGER models_fts_au AFTER UPDATE OF id, description, tags ON models BEGIN"
+    "  INSERT INTO models_fts(models_fts, rowid, id, description, tags)"
+    "    VALUES ('delete', old.rowid, old.id, old.description, old.tags);"
+    "  INSERT INTO models_fts(rowid, id, description, tags)"
+    "    VALUES (new.rowid, new.id, new.description, new.tags); END;"
+    "CREATE TABLE health(model_id TEXT PRIMARY KEY, successes INTEGER NOT NULL DEFAULT 0,"
+    "  failures INTEGER NOT NULL DEFAULT 0, last_latency_ms INTEGER, last_error TEXT,"
+    "  updated_at REAL);"
+    "INSERT INTO tasks VALUES ('object-detection', 'Finds objects', 'image', 'json', 'detect');"
+    "INSERT INTO tasks VALUES ('summarization', 'Summarises', 'text', 'text', 'summary');"
+    "INSERT INTO models(id, task, description, tags, downloads, likes, endpoint) VALUES"
+    "  ('old/tables', 'object-detection', 'Detects tables in scanned documents', 'table', 10, 1,"
+    "   'hf-inference'),"
+    "  ('old/cars', 'object-detection', 'Detects cars and people', 'cars', 1000000, 500,"
+    "   'hf-inference'),"
+    "  ('old/sum', 'summarization', 'Summarises tables of news', '', 5, 0, 'hf-inference');"
+    "INSERT INTO health VALUES ('old/cars', 3, 1, 250, 'timeout', 1700000000.0);"
+    "PRAGMA user_version = 1;";
+
+Test(registry_import, version_1_database_migrates_without_losing_rows) {
+  sqlite3 *db = NULL;
+  cr_assert_eq(sqlite3_open(g_db, &db), SQLITE_OK);
+  cr_assert_eq(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK, "%s",
+               sqlite3_errmsg(db));
+  sqlite3_close(db);
+
+  baton__registry *reg = open_db(g_db);
+  cr_assert_eq(db_int(g_db, "PRAGMA user_version"), BATON__REGISTRY_SCHEMA);
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models"), 3, "no row lost, none seeded");
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM tasks"), 2);
+  cr_assert_eq(db_int(g_db, "SELECT successes * 10 + failures FROM health"), 31);
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models WHERE base > 0"), 3,
+               "the stored popularity is computed for old rows");
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models WHERE source = 'catalogue'"
+                            " AND edited = 0"),
+               3);
+  /* The rebuilt full-text index serves task-limited matching. */
+  cr_assert(top_is(reg, "object-detection", "detect tables in scanned documents", "old/tables"));
+  cr_assert(top_is(reg, "object-detection", NULL, "old/cars"));
+  baton__model m[4];
+  size_t n = 0;
+  char err[256] = "";
+  cr_assert_eq(baton__registry_match(reg, "summarization", "tables", NULL, NULL, m, 4, &n, err,
+                                     sizeof err),
+               0);
+  cr_assert_eq(n, 1, "old/tables is not a summariser");
+  baton__model_release(&m[0]);
+  /* Health of the old row still counts. */
+  cr_assert_eq(baton__registry_health_record(reg, "old/cars", true, 100, NULL), 0);
+  cr_assert_eq(db_int(g_db, "SELECT successes FROM health WHERE model_id = 'old/cars'"), 4);
+  baton__registry_close(reg);
+  /* And reopening is a no-op. */
+  reg = open_db(g_db);
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models"), 3);
+  baton__registry_close(reg);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Readers during an import                                                 */
+
+typedef struct reader {
+  baton__registry *reg;
+  atomic_int stop;
+  long reads, failures, max_seen, min_seen;
+} reader;
+
+static void *read_loop(void *ud) {
+  reader *r = ud;
+  r->min_seen = 1L << 30;
+  while (!atomic_load(&r->stop)) {
+    baton__model m[5];
+    size_t n = 0;
+    char err[256] = "";
+    if (baton__registry_match(r->reg, "summarization", "summarize legal contracts", NULL, NULL,
+                              m, 5, &n, err, sizeof err) != 0 ||
+        n == 0)
+      r->failures++;
+    for (size_t i = 0; i < n; i++)
+      baton__model_release(&m[i]);
+    cJSON *all = baton__registry_list(r->reg, "summarization", 0, err, sizeof err);
+    long c = all ? cJSON_GetArraySize(all) : -1;
+    cJSON_Delete(all);
+    if (c < 0)
+      r->failures++;
+    if (c > r->max_seen)
+      r->max_seen = c;
+    if (c < r->min_seen)
+      r->min_seen = c;
+    r->reads++;
+  }
+  return NULL;
+}
+
+Test(registry_import, readers_keep_working_while_an_import_runs) {
+  baton__registry *reg = open_db(g_db);
+  long long before = db_int(g_db, "SELECT count(*) FROM models WHERE task = 'summarization'");
+  baton__sb sb;
+  baton__sb_init(&sb);
+  const int N = 6000;
+  for (int i = 0; i < N; i++)
+    baton__sb_addf(&sb,
+                   "{\"id\": \"bulk/sum-%d\", \"task\": \"summarization\", \"downloads\": %d,"
+                   " \"description\": \"Summarises %s reports number %d\"}\n",
+                   i, i, i % 2 ? "legal" : "medical", i);
+  cr_assert(baton__sb_ok(&sb));
+  char *path = write_tmp("bulk.jsonl", sb.buf);
+  baton__sb_release(&sb);
+
+  reader r = {.reg = reg};
+  pthread_t th;
+  cr_assert_eq(pthread_create(&th, NULL, read_loop, &r), 0);
+  /* The import runs on its own connection, through a second handle as
+   * another process would, while the reader uses the first. */
+  baton__registry *writer = open_db(g_db);
+  cJSON *rep = import_ok(writer, path, "hugginggpt");
+  cr_assert_eq(num(rep, "inserted"), N);
+  cJSON_Delete(rep);
+  /* A few more reads after the commit. */
+  long at_commit = r.reads;
+  for (int i = 0; i < 200 && r.reads < at_commit + 3; i++) {
+    struct timespec ts = {0, 5000000};
+    nanosleep(&ts, NULL);
+  }
+  atomic_store(&r.stop, 1);
+  pthread_join(th, NULL);
+  baton__registry_close(writer);
+  cr_assert_eq(r.failures, 0, "no read failed during the import");
+  cr_assert_geq(r.reads, 3, "reads went on (%ld)", r.reads);
+  cr_assert(r.min_seen == before || r.min_seen == before + N,
+            "a reader sees all of the import or none of it (saw %ld)", r.min_seen);
+  cr_assert_eq(r.max_seen, before + N, "after the commit the reader sees everything");
+  baton__registry_close(reg);
+  free(path);
+}

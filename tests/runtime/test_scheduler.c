@@ -1,0 +1,387 @@
+/* test_scheduler.c — the runtime: parallel DAGs, failure policy, cancellation, timeouts, crashes, resume, replay, input safety. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "baton.h"
+#include "support/support.h"
+
+typedef struct ev {
+  int type;
+  int task;
+  double ts;
+} ev;
+
+typedef struct events {
+  ev v[512];
+  int n;
+} events;
+
+static void record(void *ud, const baton_event *e) {
+  events *es = ud;
+  if (es->n < 512)
+    es->v[es->n++] = (ev){(int)e->type, e->task_id, e->ts};
+}
+
+static char *home;
+
+static baton *open_with(const char *config_text) {
+  home = bt_tmpdir();
+  setenv("BATON_HOME", home, 1);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  unsetenv("BATON_LLM_BASE_URL");
+  unsetenv("OPENAI_BASE_URL");
+  unsetenv("HF_TOKEN");
+  char path[600];
+  snprintf(path, sizeof path, "%s/config.yaml", home);
+  bt_write(path, config_text ? config_text : "workers: 4\n");
+  baton *ctx = NULL;
+  cr_assert_eq(baton_open(path, &ctx), BATON_OK, "open: %s", baton_errmsg(ctx));
+  return ctx;
+}
+
+static void done_with(baton *ctx) {
+  baton_close(ctx);
+  bt_rmtree(home);
+  free(home);
+  home = NULL;
+}
+
+/* Runs a plan to the end; returns the parsed result and the wait code. */
+static cJSON *run_plan(baton *ctx, const char *plan, events *es, baton_rc *rc) {
+  baton_request req = {.plan_json = plan, .input_root = home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, es ? record : NULL, es, &run), BATON_OK, "%s",
+               baton_errmsg(ctx));
+  *rc = baton_run_wait(run);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_not_null(res);
+  baton_run_free(run);
+  return res;
+}
+
+static const cJSON *task_of(const cJSON *res, int i) {
+  return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "tasks"), i);
+}
+
+static const char *field(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static const char *text_out(const cJSON *t) {
+  return field(cJSON_GetObjectItemCaseSensitive(t, "outputs"), "text");
+}
+
+static double ts_of(const events *es, int type, int task) {
+  for (int i = 0; i < es->n; i++)
+    if (es->v[i].type == type && es->v[i].task == task)
+      return es->v[i].ts;
+  return -1;
+}
+
+Test(runtime_scheduler, diamond_runs_its_middle_tasks_in_parallel, .timeout = 60) {
+  baton *ctx = open_with(NULL);
+  const char *plan =
+      "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"100\"}},"
+      "{\"task\":\"debug-sleep\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"400\"}},"
+      "{\"task\":\"debug-sleep\",\"id\":2,\"dep\":[0],\"args\":{\"text\":\"400\"}},"
+      "{\"task\":\"debug-echo\",\"id\":3,\"dep\":[1,2],\"args\":{\"text\":\"joined\"}}]";
+  events es = {0};
+  baton_rc rc;
+  cJSON *res = run_plan(ctx, plan, &es, &rc);
+  cr_assert_eq(rc, BATON_OK, "%s", field(res, "summary"));
+  /* Both middle tasks started before either finished, and the last one
+   * started only after both had finished. */
+  double s1 = ts_of(&es, BATON_EVENT_TASK_STARTED, 1), s2 = ts_of(&es, BATON_EVENT_TASK_STARTED, 2);
+  double f1 = ts_of(&es, BATON_EVENT_TASK_FINISHED, 1), f2 = ts_of(&es, BATON_EVENT_TASK_FINISHED, 2);
+  double s3 = ts_of(&es, BATON_EVENT_TASK_STARTED, 3);
+  double f0 = ts_of(&es, BATON_EVENT_TASK_FINISHED, 0);
+  cr_assert(s1 >= f0 && s2 >= f0, "the middle started before its dependency finished");
+  cr_assert(s2 < f1 && s1 < f2, "tasks 1 and 2 did not overlap");
+  cr_assert(s3 >= f1 && s3 >= f2, "task 3 started before its dependencies finished");
+  cr_assert_str_eq(text_out(task_of(res, 3)), "joined");
+  cJSON_Delete(res);
+  done_with(ctx);
+}
+
+Test(runtime_scheduler, wide_and_deep_graphs_pass_outputs_along, .timeout = 60) {
+  baton *ctx = open_with(NULL);
+  /* 30 independent tasks. */
+  cJSON *plan = cJSON_CreateArray();
+  for (int i = 0; i < 30; i++) {
+    char buf[256];
+    snprintf(buf, sizeof buf,
+             "{\"task\":\"debug-echo\",\"id\":%d,\"dep\":[-1],\"args\":{\"text\":\"item %d\"}}", i, i);
+    cJSON_AddItemToArray(plan, cJSON_Parse(buf));
+  }
+  char *pj = cJSON_PrintUnformatted(plan);
+  cJSON_Delete(plan);
+  baton_rc rc;
+  cJSON *res = run_plan(ctx, pj, NULL, &rc);
+  free(pj);
+  cr_assert_eq(rc, BATON_OK);
+  for (int i = 0; i < 30; i++) {
+    char want[32];
+    snprintf(want, sizeof want, "item %d", i);
+    cr_assert_str_eq(text_out(task_of(res, i)), want);
+  }
+  cJSON_Delete(res);
+  /* A chain of 40: each task echoes the previous one's output. */
+  plan = cJSON_CreateArray();
+  cJSON_AddItemToArray(plan, cJSON_Parse("{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+                                         "\"args\":{\"text\":\"through the chain\"}}"));
+  for (int i = 1; i < 40; i++) {
+    char buf[256];
+    snprintf(buf, sizeof buf,
+             "{\"task\":\"debug-echo\",\"id\":%d,\"dep\":[%d],\"args\":{\"text\":\"<GENERATED>-%d\"}}",
+             i, i - 1, i - 1);
+    cJSON_AddItemToArray(plan, cJSON_Parse(buf));
+  }
+  pj = cJSON_PrintUnformatted(plan);
+  cJSON_Delete(plan);
+  res = run_plan(ctx, pj, NULL, &rc);
+  free(pj);
+  cr_assert_eq(rc, BATON_OK);
+  cr_assert_str_eq(text_out(task_of(res, 39)), "through the chain");
+  cJSON_Delete(res);
+  done_with(ctx);
+}
+
+Test(runtime_scheduler, a_failure_skips_dependents_but_not_independent_work, .timeout = 60) {
+  baton *ctx = open_with(NULL);
+  const char *plan =
+      "[{\"task\":\"debug-fail\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"the disk is on fire\"}},"
+      "{\"task\":\"debug-echo\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"<GENERATED>-0\"}},"
+      "{\"task\":\"debug-echo\",\"id\":2,\"dep\":[1],\"args\":{\"text\":\"<GENERATED>-1\"}},"
+      "{\"task\":\"debug-echo\",\"id\":3,\"dep\":[-1],\"args\":{\"text\":\"independent\"}}]";
+  baton_rc rc;
+  cJSON *res = run_plan(ctx, plan, NULL, &rc);
+  cr_assert_eq(rc, BATON_EXEC);
+  cr_assert_str_eq(field(res, "status"), "failed");
+  cr_assert_str_eq(field(task_of(res, 0), "status"), "failed");
+  cr_assert(strstr(field(task_of(res, 0), "error"), "the disk is on fire"));
+  cr_assert_str_eq(field(task_of(res, 1), "status"), "skipped");
+  cr_assert(strstr(field(task_of(res, 1), "error"), "task 0"), "%s", field(task_of(res, 1), "error"));
+  cr_assert_str_eq(field(task_of(res, 2), "status"), "skipped");
+  cr_assert_str_eq(field(task_of(res, 3), "status"), "done");
+  cr_assert(strstr(field(res, "summary"), "FAILED"), "%s", field(res, "summary"));
+  cJSON_Delete(res);
+  done_with(ctx);
+}
+
+Test(runtime_scheduler, cancel_stops_running_and_pending_tasks, .timeout = 60) {
+  baton *ctx = open_with(NULL);
+  const char *plan =
+      "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"20000\"}},"
+      "{\"task\":\"debug-echo\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"never\"}}]";
+  baton_request req = {.plan_json = plan, .input_root = home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  usleep(300 * 1000);
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  baton_run_cancel(run);
+  cr_assert_eq(baton_run_wait(run), BATON_CANCELLED);
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+  cr_assert_lt(secs, 3.0, "cancel took %.1f s", secs);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_str_eq(field(res, "status"), "cancelled");
+  cr_assert_str_eq(field(task_of(res, 0), "status"), "cancelled");
+  cr_assert_str_eq(field(task_of(res, 1), "status"), "cancelled");
+  cJSON_Delete(res);
+  baton_run_free(run);
+  done_with(ctx);
+}
+
+Test(runtime_scheduler, a_task_past_its_timeout_fails, .timeout = 60) {
+  baton *ctx = open_with("task_timeout_ms: 300\n");
+  const char *plan =
+      "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"10000\"}}]";
+  baton_rc rc;
+  cJSON *res = run_plan(ctx, plan, NULL, &rc);
+  cr_assert_eq(rc, BATON_EXEC);
+  const char *terr = field(task_of(res, 0), "error");
+  cr_assert(strstr(terr, "timed out") || strstr(terr, "300 ms"), "%s", terr);
+  const cJSON *ms = cJSON_GetObjectItemCaseSensitive(task_of(res, 0), "ms");
+  cr_assert_lt(ms->valuedouble, 5000.0);
+  cJSON_Delete(res);
+  done_with(ctx);
+}
+
+Test(runtime_scheduler, a_crashing_worker_fails_its_task_and_is_replaced, .timeout = 60) {
+  baton *ctx = open_with("isolation: always\nworkers: 1\n");
+  char *ex = NULL;
+  cr_assert_eq(baton_executors_json(ctx, &ex), BATON_OK);
+  if (!strstr(ex, "worker process"))
+    cr_skip_test("the baton-worker program is not built, so nothing runs isolated");
+  baton_free(ex);
+  const char *plan =
+      "[{\"task\":\"debug-crash\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"boom\"}},"
+      "{\"task\":\"debug-echo\",\"id\":1,\"dep\":[-1],\"args\":{\"text\":\"still alive\"}}]";
+  baton_rc rc;
+  cJSON *res = run_plan(ctx, plan, NULL, &rc);
+  cr_assert_eq(rc, BATON_EXEC);
+  cr_assert(strstr(field(task_of(res, 0), "error"), "crashed"), "%s",
+            field(task_of(res, 0), "error"));
+  cr_assert_str_eq(field(task_of(res, 1), "status"), "done");
+  cJSON_Delete(res);
+  /* The same executor serves the next run with a fresh worker. */
+  res = run_plan(ctx,
+                 "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"again\"}}]",
+                 NULL, &rc);
+  cr_assert_eq(rc, BATON_OK);
+  cr_assert_str_eq(text_out(task_of(res, 0)), "again");
+  cJSON_Delete(res);
+  done_with(ctx);
+}
+
+Test(runtime_scheduler, sigkill_mid_run_then_resume_runs_only_unfinished_tasks, .timeout = 90) {
+  home = bt_tmpdir();
+  setenv("BATON_HOME", home, 1);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  const char *plan =
+      "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"first\"}},"
+      "{\"task\":\"debug-sleep\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"1500\"}},"
+      "{\"task\":\"debug-echo\",\"id\":2,\"dep\":[0,1],\"args\":{\"text\":\"<GENERATED>-0\"}}]";
+  char flag[600];
+  snprintf(flag, sizeof flag, "%s/started", home);
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    baton *ctx = NULL;
+    baton_request req = {.plan_json = plan, .input_root = home};
+    baton_run *run = NULL;
+    if (baton_open(NULL, &ctx) != BATON_OK || baton_submit(ctx, &req, NULL, NULL, &run) != BATON_OK) {
+      FILE *f = fopen(flag, "w");
+      if (f) {
+        fprintf(f, "child: %s", baton_errmsg(ctx));
+        fclose(f);
+      }
+      _exit(3);
+    }
+    /* Let the first task finish and the sleep begin, then say so. */
+    usleep(500 * 1000);
+    FILE *f = fopen(flag, "w");
+    if (f)
+      fclose(f);
+    pause();
+    _exit(0);
+  }
+  for (int i = 0; i < 200 && access(flag, F_OK) != 0; i++)
+    usleep(50 * 1000);
+  cr_assert_eq(access(flag, F_OK), 0, "the child never started its run");
+  usleep(100 * 1000);
+  char *said = bt_slurp(flag, NULL);
+  cr_assert_str_empty(said, "%s", said);
+  free(said);
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+
+  baton *ctx = NULL;
+  cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", baton_errmsg(ctx));
+  char *list = NULL;
+  cr_assert_eq(baton_runs_list(ctx, 10, &list), BATON_OK);
+  cJSON *runs = cJSON_Parse(list);
+  baton_free(list);
+  cr_assert_eq(cJSON_GetArraySize(runs), 1);
+  const cJSON *r0 = cJSON_GetArrayItem(runs, 0);
+  cr_assert_str_eq(field(r0, "status"), "interrupted");
+  char id[64];
+  snprintf(id, sizeof id, "%s", field(r0, "run_id"));
+  cJSON_Delete(runs);
+
+  events es = {0};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_run_resume(ctx, id, record, &es, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_str_eq(baton_run_id(run), id, "a resumed run keeps its id");
+  cr_assert_eq(baton_run_wait(run), BATON_OK);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_str_eq(field(res, "status"), "done");
+  cr_assert_str_eq(text_out(task_of(res, 2)), "first", "the kept output fed the last task");
+  cr_assert_lt(ts_of(&es, BATON_EVENT_TASK_STARTED, 0), 0, "the finished task ran again");
+  cr_assert_gt(ts_of(&es, BATON_EVENT_TASK_STARTED, 1), 0);
+  cJSON_Delete(res);
+  baton_run_free(run);
+  /* A finished run has nothing to resume. */
+  cr_assert_eq(baton_run_resume(ctx, id, NULL, NULL, &run), BATON_INVALID);
+  done_with(ctx);
+}
+
+Test(runtime_scheduler, replay_reproduces_outputs_byte_for_byte, .timeout = 60) {
+  baton *ctx = open_with(NULL);
+  const char *plan =
+      "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"Replay me, please.\"}},"
+      "{\"task\":\"text-to-speech\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"<GENERATED>-0\"}}]";
+  baton_rc rc;
+  cJSON *orig = run_plan(ctx, plan, NULL, &rc);
+  cr_assert_eq(rc, BATON_OK, "%s", field(orig, "summary"));
+  baton_run *run = NULL;
+  cr_assert_eq(baton_run_replay(ctx, field(orig, "run_id"), NULL, NULL, &run), BATON_OK, "%s",
+               baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK);
+  cJSON *rep = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_str_eq(field(rep, "replay_of"), field(orig, "run_id"));
+  cr_assert_str_neq(field(rep, "run_id"), field(orig, "run_id"));
+  cr_assert_str_eq(text_out(task_of(rep, 0)), text_out(task_of(orig, 0)));
+  const char *a = field(cJSON_GetObjectItemCaseSensitive(task_of(orig, 1), "outputs"), "audio");
+  const char *b = field(cJSON_GetObjectItemCaseSensitive(task_of(rep, 1), "outputs"), "audio");
+  cr_assert_str_neq(a, b, "the replay writes into its own workspace");
+  size_t la, lb;
+  char *da = bt_slurp(a, &la), *db = bt_slurp(b, &lb);
+  cr_assert_eq(la, lb);
+  cr_assert_eq(memcmp(da, db, la), 0, "the audio differs");
+  free(da);
+  free(db);
+  cJSON_Delete(rep);
+  cJSON_Delete(orig);
+  baton_run_free(run);
+  cr_assert_eq(baton_run_replay(ctx, "no-such-run", NULL, NULL, &run), BATON_NOTFOUND);
+  done_with(ctx);
+}
+
+static void expect_refused(baton *ctx, const char *name) {
+  char plan[1024];
+  snprintf(plan, sizeof plan,
+           "[{\"task\":\"image-to-text\",\"id\":0,\"dep\":[-1],\"args\":{\"image\":\"%s\"}}]", name);
+  baton_request req = {.plan_json = plan, .input_root = home};
+  baton_run *run = NULL;
+  baton_rc rc = baton_submit(ctx, &req, NULL, NULL, &run);
+  cr_assert_neq(rc, BATON_OK, "%s was accepted", name);
+  cr_assert_null(run);
+  cr_assert(strstr(baton_errmsg(ctx), "outside the allowed folders") ||
+                strstr(baton_errmsg(ctx), "not a regular file") ||
+                strstr(baton_errmsg(ctx), "no such file"),
+            "%s: %s", name, baton_errmsg(ctx));
+}
+
+Test(runtime_scheduler, inputs_outside_the_allowed_folders_are_refused) {
+  baton *ctx = open_with(NULL);
+  char *outside = bt_tmpdir();
+  char secret[600], link[600], sub[600];
+  snprintf(secret, sizeof secret, "%s/secret.png", outside);
+  bt_write(secret, "not for you");
+  snprintf(sub, sizeof sub, "%s/inner", home);
+  cr_assert_eq(mkdir(sub, 0700), 0);
+  snprintf(link, sizeof link, "%s/inner/escape.png", home);
+  cr_assert_eq(symlink(secret, link), 0);
+  char rel[700];
+  snprintf(rel, sizeof rel, "../%s/secret.png", strrchr(outside, '/') + 1);
+  expect_refused(ctx, rel);              /* .. out of the root */
+  expect_refused(ctx, secret);           /* an absolute path elsewhere */
+  expect_refused(ctx, "inner/escape.png"); /* a symlink pointing out */
+  expect_refused(ctx, "/proc/self/environ");
+  expect_refused(ctx, "/etc/passwd");
+  expect_refused(ctx, "inner");          /* a folder */
+  bt_rmtree(outside);
+  free(outside);
+  done_with(ctx);
+}
