@@ -93,6 +93,14 @@ static double f1(const counts *c) {
   return d > 0 ? 2.0 * (double)c->tp / d : 0.0;
 }
 
+/* F1 as text; "-" when there is nothing to count (no gold, no prediction). */
+static void fmt_f1(const counts *c, char *out, size_t cap) {
+  if (2 * c->tp + c->fp + c->fn == 0)
+    baton__fmt(out, cap, "-");
+  else
+    baton__fmt(out, cap, "%.4f", f1(c));
+}
+
 enum { G_ALL, G_SINGLE, G_CHAIN, G_DAG, G_FIRST, G_SECOND, G_N };
 static const char *const group_names[G_N] = {"all", "single", "chain", "dag",
                                              "first half", "second half"};
@@ -409,10 +417,14 @@ int main(int argc, char **argv) {
   printf("Offline planner on %s\n", data_path);
   printf("%-12s %8s %8s %8s %11s %8s\n", "records", "n", "node F1", "edge F1", "edge(args)",
          "refused");
-  for (int i = 0; i < G_N; i++)
-    printf("%-12s %8ld %8.4f %8.4f %11.4f %8ld\n", group_names[i], groups[i].records,
-           f1(&groups[i].node), f1(&groups[i].edge), f1(&groups[i].edge_args),
-           groups[i].failed);
+  for (int i = 0; i < G_N; i++) {
+    char e1[16], e2[16];
+    fmt_f1(&groups[i].edge, e1, sizeof e1);
+    fmt_f1(&groups[i].edge_args, e2, sizeof e2);
+    printf("%-12s %8ld %8.4f %8s %11s %8ld\n", group_names[i], groups[i].records,
+           f1(&groups[i].node), e1, e2, groups[i].failed);
+  }
+  printf("('-': no edges in the gold plans nor in the predicted ones)\n");
   printf("halves: first = records 0-%ld, second = records %ld-%ld\n", (total + 1) / 2 - 1,
          (total + 1) / 2, total - 1);
   printf("predicted tasks that are not TaskBench tools (ignored): %ld\n", nontool);

@@ -574,6 +574,10 @@ int cmd_chat(const opts *o) {
   for (;;) {
     interrupted = 0;
     char *line = read_line(&ch);
+    if (!line && interrupted && ch.tty) {
+      putchar('\n'); /* Ctrl-C at the prompt drops the line, as in a shell */
+      continue;
+    }
     if (!line)
       break;
     char *s = line;

@@ -147,6 +147,15 @@ int main(int argc, char **argv) {
   }
 
   signal(SIGPIPE, SIG_IGN);
+  /* Signals wait until the handlers can reach the server; the server's
+   * threads (and the run threads they start) inherit the mask, so only this
+   * thread ever takes them. */
+  sigset_t sigs, old;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, &old);
   baton_server *srv = NULL;
   baton_rc rc = baton_server_new(&so, &srv);
   if (rc != BATON_OK) {
@@ -162,6 +171,7 @@ int main(int argc, char **argv) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
   notify_ready();
   if (ready[1] >= 0) {
     char ok = 0;
@@ -172,9 +182,8 @@ int main(int argc, char **argv) {
   rc = baton_server_run(srv);
   if (rc != BATON_OK)
     fprintf(stderr, "batond: %s\n", baton_server_errmsg(srv));
-  signal(SIGTERM, SIG_DFL);
-  signal(SIGINT, SIG_DFL);
-  signal(SIGHUP, SIG_IGN);
+  /* A second SIGTERM while finishing changes nothing. */
+  pthread_sigmask(SIG_BLOCK, &sigs, NULL);
   the_server = NULL;
   baton_server_free(srv);
   return rc == BATON_OK ? 0 : 1;

@@ -1,4 +1,4 @@
-/* worker.c — baton-worker: runs one local executor in its own process for libbaton. */
+/* worker.c — baton-worker: runs one local executor in its own process for libbaton, and describes them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +16,13 @@
 #endif
 
 int main(int argc, char **argv) {
-  int fd = -1;
+  int fd = -1, describe = 0;
   long memory_mb = 0;
   const char *config = NULL;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--fd") && i + 1 < argc)
+    if (!strcmp(argv[i], "--describe"))
+      describe = 1;
+    else if (!strcmp(argv[i], "--fd") && i + 1 < argc)
       fd = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--memory-mb") && i + 1 < argc)
       memory_mb = atol(argv[++i]);
@@ -34,6 +36,8 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
+  if (describe)
+    return baton__worker_describe(1, config, baton__local_executors);
   if (fd < 0) {
     fputs("baton-worker: started by libbaton with --fd N; not meant to be run by hand\n", stderr);
     return 2;
@@ -48,5 +52,5 @@ int main(int argc, char **argv) {
 #else
   (void)memory_mb;
 #endif
-  return baton__worker_main(fd, config);
+  return baton__worker_main(fd, config, baton__local_executors);
 }

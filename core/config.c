@@ -193,6 +193,7 @@ static const key_spec llm_keys[] = {
 static const key_spec hf_keys[] = {
     {"base_url", K_STRING, OFF(hf_base_url), 0, 0, NULL},
     {"token", K_STRING, OFF(hf_token), 0, 0, NULL},
+    {"hub_base_url", K_STRING, OFF(hub_base_url), 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 static const key_spec limit_keys[] = {
@@ -349,13 +350,13 @@ static int apply_map(baton__config *cfg, const ynode *map, const key_spec *keys,
         goto oom;
       break;
     case K_ISOLATION: {
-      static const char *const modes[] = {"auto", "always", "never"};
+      static const char *const modes[] = {"auto", "always"};
       int m = -1;
-      for (int mi = 0; mi < 3; mi++)
+      for (int mi = 0; mi < 2; mi++)
         if (strcmp(s, modes[mi]) == 0)
           m = mi;
       if (m < 0) {
-        baton__fmt(err, errlen, "%s:%d: '%s' must be auto, always or never, not '%s'", file,
+        baton__fmt(err, errlen, "%s:%d: '%s' must be auto or always, not '%s'", file,
                    v->line, full, s);
         return -1;
       }
@@ -455,6 +456,7 @@ static int defaults(baton__config *cfg) {
   cfg->llm_response_format = baton__strdup("auto");
   cfg->llm_history_chars = 6000;
   cfg->hf_base_url = baton__strdup("https://router.huggingface.co/hf-inference");
+  cfg->hub_base_url = baton__strdup("https://huggingface.co");
   cfg->max_request_bytes = 16 * 1024;
   cfg->max_plan_bytes = 1024 * 1024;
   cfg->max_input_bytes = 64 * 1024 * 1024;
@@ -472,7 +474,7 @@ static int defaults(baton__config *cfg) {
   cfg->summary_percent = 40;
   cfg->summary_dictionary = baton__strdup("en");
   return cfg->home && cfg->socket_path && cfg->llm_model && cfg->llm_response_format &&
-                 cfg->hf_base_url &&
+                 cfg->hf_base_url && cfg->hub_base_url &&
                  cfg->tesseract_lang && cfg->tts_voice && cfg->summary_dictionary
              ? 0
              : -1;
@@ -518,6 +520,7 @@ int baton__config_load(baton__config *cfg, const char *path, char *err, size_t e
   rc |= env_string(&cfg->llm_api_key, "BATON_LLM_API_KEY");
   rc |= env_string(&cfg->hf_token, "HF_TOKEN");
   rc |= env_string(&cfg->hf_base_url, "BATON_HF_BASE_URL");
+  rc |= env_string(&cfg->hub_base_url, "BATON_HUB_BASE_URL");
   if (rc) {
     baton__fmt(err, errlen, "out of memory");
     return -1;
@@ -557,6 +560,7 @@ void baton__config_release(baton__config *cfg) {
   free(cfg->llm_response_format);
   free(cfg->hf_base_url);
   free(cfg->hf_token);
+  free(cfg->hub_base_url);
   for (size_t i = 0; i < cfg->n_allowed_roots; i++)
     free(cfg->allowed_roots[i]);
   free(cfg->allowed_roots);

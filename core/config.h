@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum { BATON__ISOLATE_AUTO = 0, BATON__ISOLATE_ALWAYS = 1, BATON__ISOLATE_NEVER = 2 };
+enum { BATON__ISOLATE_AUTO = 0, BATON__ISOLATE_ALWAYS = 1 };
 
 /* Every string member is owned by the config (freed by baton__config_release)
  * and never NULL after baton__config_load() succeeded, except where marked
@@ -30,6 +30,7 @@ typedef struct baton__config {
   /* Hugging Face inference. */
   char *hf_base_url;
   char *hf_token;          /* or NULL: remote executors unavailable */
+  char *hub_base_url;      /* the Hub API for `models sync` (BATON_HUB_BASE_URL) */
 
   bool debug_executors;
 
@@ -52,9 +53,9 @@ typedef struct baton__config {
   char *summary_dictionary;  /* libots dictionary language, e.g. "en" */
   char *prompts_dir;         /* or NULL: built-in search */
 
-  /* Executor isolation: BATON__ISOLATE_AUTO runs local executors in worker
-   * processes and network/debug ones in-process; ALWAYS isolates every
-   * executor; NEVER runs all in-process. */
+  /* Executor isolation: local executors always run in baton-worker
+   * processes; BATON__ISOLATE_AUTO runs the library's own (network, debug)
+   * in-process, ALWAYS isolates them too. */
   int isolation;
   size_t worker_memory_mb;   /* address-space limit of a worker process */
 

@@ -341,7 +341,8 @@ void baton__new_run_id(char out[32]) {
   clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
   gmtime_r(&ts.tv_sec, &tm);
-  unsigned r = 0;
+  /* 48 random bits: thousands of runs a second stay far from collisions. */
+  uint64_t r = 0;
   int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
   if (fd >= 0) {
     if (read(fd, &r, sizeof r) != (ssize_t)sizeof r)
@@ -349,11 +350,11 @@ void baton__new_run_id(char out[32]) {
     close(fd);
   }
   if (!r)
-    r = (unsigned)ts.tv_nsec ^ ((unsigned)getpid() << 12);
-  snprintf(out, 32, "%04u%02u%02u-%02u%02u%02u-%06x", (unsigned)(tm.tm_year + 1900) % 10000u,
+    r = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 30) ^ (uint64_t)(uintptr_t)&tm;
+  snprintf(out, 32, "%04u%02u%02u-%02u%02u%02u-%012llx", (unsigned)(tm.tm_year + 1900) % 10000u,
            (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
            (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u,
-           r & 0xffffffu);
+           (unsigned long long)(r & 0xffffffffffffULL));
 }
 
 static const struct {

@@ -64,7 +64,7 @@ bool baton__file_exists(const char *path);
 /* Monotonic milliseconds and wall-clock seconds. */
 int64_t baton__now_ms(void);
 double baton__wall_s(void);
-/* A new run id: "YYYYMMDD-HHMMSS-xxxxxx" (time plus 24 random bits). */
+/* A new run id: "YYYYMMDD-HHMMSS-xxxxxxxxxxxx" (time plus 48 random bits). */
 void baton__new_run_id(char out[32]);
 
 /* Resource types carried between tasks, as a bit set. */

@@ -77,10 +77,20 @@ typedef struct baton__executor {
   void (*release)(void *state);
 } baton__executor;
 
-/* The table of executors built into this library, NULL-terminated. */
-extern const baton__executor *const baton__executors[];
+/*
+ * Two tables. The library itself holds only the executors that need no heavy
+ * library (the Hugging Face and LLM clients, the debug executors), so that
+ * every program linking libbaton starts fast and small. The local executors
+ * on Debian's C libraries (OCR, speech, images...) are compiled into the
+ * baton-worker program only (`baton__local_executors`, executors/local.c);
+ * the library learns what they are from `baton-worker --describe` and runs
+ * them in worker processes.
+ */
+extern const baton__executor *const baton__executors[];       /* the library's */
+extern const baton__executor *const baton__local_executors[]; /* baton-worker's */
 
-/* The executor with that name (or "local:name" endpoint), or NULL. */
+/* The executor with that name (or "local:name" endpoint): the library's, or
+ * a local one where the program links executors/local.c; else NULL. */
 const baton__executor *baton__executor_find(const char *name);
 
 /* ---------------------------------------------------------------------- */
@@ -127,5 +137,6 @@ extern const baton__executor baton__executor_opencv;    /* opencv.c + opencv_det
 extern const baton__executor baton__executor_sndfile;   /* sndfile.c */
 #endif
 extern const baton__executor baton__executor_debug;     /* debug.c: debug_only */
+extern const baton__executor baton__executor_llm;       /* llm.c */
 
 #endif

@@ -8,47 +8,30 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-/* Order matters only for listings (`baton executors`). */
+/* The library's own executors: network clients and the debug ones. Order
+ * matters only for listings (`baton executors`). */
 const baton__executor *const baton__executors[] = {
-#if defined(BATON_HAVE_TESSERACT)
-    &baton__executor_tesseract,
-#endif
-#if defined(BATON_HAVE_ESPEAK)
-    &baton__executor_espeak,
-#endif
-#if defined(BATON_HAVE_OTS)
-    &baton__executor_ots,
-#endif
-    &baton__executor_apertium,
     &baton__executor_hf,
-#if defined(BATON_HAVE_POCKETSPHINX) && defined(BATON_HAVE_SNDFILE)
-    &baton__executor_pocketsphinx,
-#endif
-#if defined(BATON_HAVE_TEXTCAT)
-    &baton__executor_textcat,
-#endif
-#if defined(BATON_HAVE_VIPS)
-    &baton__executor_vips,
-#endif
-#if defined(BATON_HAVE_OPENCV)
-    &baton__executor_opencv,
-#endif
-#if defined(BATON_HAVE_SNDFILE)
-    &baton__executor_sndfile,
-#endif
+    &baton__executor_llm,
     &baton__executor_debug,
     NULL,
 };
+
+/* Defined in executors/local.c, which only baton-worker and the tests link:
+ * in every other program this weak reference is NULL. */
+extern const baton__executor *const baton__local_executors[] __attribute__((weak));
 
 const baton__executor *baton__executor_find(const char *name) {
   if (!name)
     return NULL;
   if (strncmp(name, "local:", 6) == 0)
     name += 6;
-  for (size_t i = 0; baton__executors[i]; i++) {
+  for (size_t i = 0; baton__executors[i]; i++)
     if (strcmp(baton__executors[i]->name, name) == 0)
       return baton__executors[i];
-  }
+  for (size_t i = 0; baton__local_executors && baton__local_executors[i]; i++)
+    if (strcmp(baton__local_executors[i]->name, name) == 0)
+      return baton__local_executors[i];
   return NULL;
 }
 

@@ -191,7 +191,7 @@ static int tc_run(void *state, const char *task, const baton__values *in, baton_
       cJSON_AddNullToObject(o, "language");
     /* textcat gives distances (lower is closer); score = best / this. */
     double d = st->cands[i].score > 0 ? st->cands[i].score : 1;
-    cJSON_AddNumberToObject(o, "score", best_dist / d);
+    cJSON_AddNumberToObject(o, "score", (double)(int)(best_dist / d * 1000.0 + 0.5) / 1000.0);
     cJSON_AddNumberToObject(o, "distance", st->cands[i].score);
   }
   char *js = arr ? cJSON_PrintUnformatted(arr) : NULL;

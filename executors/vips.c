@@ -421,7 +421,7 @@ static bool vp_available(const baton__config *cfg, char *why, size_t whylen) {
   (void)cfg;
   pthread_once(&vp_once, vp_init_once);
   if (vp_init_rc != 0) {
-    baton__fmt(why, whylen, "libvips failed to initialise");
+    baton__fmt(why, whylen, "libvips failed to initialise: %s", vips_error_buffer());
     return false;
   }
   if (why && whylen)

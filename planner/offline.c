@@ -7,23 +7,34 @@
 #include <string.h>
 
 #include "core/util.h"
-#ifdef OFF_DEBUG
-#include <stdio.h>
-#endif
 #include "core/banned.h"
 
 /*
  * How it works, in order:
  *  1. tokenise: quoted text and file names become resources (one token
- *     each), the rest becomes lower-cased words and punctuation;
+ *     each), the rest becomes lower-cased, lightly stemmed words and
+ *     punctuation;
  *  2. split into steps: always at sentence ends, ';', "then", "finally",
  *     "after that"...; at ',' and "and" only when what follows names a task;
- *  3. score each task against each step (keyword phrases, description
- *     words, and whether the task can get its input there) and keep the
- *     best, dropping steps that match nothing;
+ *     first-person sentences that ask for nothing ("I have a photo x.jpg of
+ *     a table") only set the scene;
+ *  3. score each task against each step: keyword phrases weighted by how
+ *     specific they are (computed at plan time from the registry: a phrase
+ *     several tasks share, or a word in their descriptions, counts less;
+ *     a phrase inside a longer one of another task does not count;
+ *     determiners are loose: "generate an image" = "generate this image"),
+ *     description words, what the scene-setting sentences talk about, and
+ *     whether the task can get its input there. Keep the best; split a step
+ *     that clearly names two tasks ("estimate the depth to segment it");
+ *     drop a step that repeats an earlier task with nothing new, and steps
+ *     that match nothing (if nothing matches at all, take the one clearest
+ *     cue anywhere);
  *  4. link: each task takes its input from its own resources, else from the
  *     nearest earlier task producing that type, else from an unused resource
- *     of the request, bridging image/audio to text when needed.
+ *     of the request, bridging image/audio to text when needed. Two-input
+ *     tasks take an earlier text plus the step's quote ("answer 'Q?'");
+ *     image-to-image gets the step's words as parameter "instruction",
+ *     image-editing as "text".
  */
 
 #define OFF_MAX_REQUEST 16384 /* bytes of request text we look at */
@@ -442,6 +453,16 @@ static size_t split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], si
   return k;
 }
 
+/* Phrases that match the same wordings (determiners are interchangeable). */
+static bool same_phrase(const phrase *x, const phrase *y) {
+  if (x->n != y->n || x->det != y->det)
+    return false;
+  for (size_t k = 0; k < x->n; k++)
+    if (!((x->det >> k) & 1u) && strcmp(x->stems[k], y->stems[k]) != 0)
+      return false;
+  return true;
+}
+
 static int build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks) {
   p->cues = calloc(n_tasks ? n_tasks : 1, sizeof *p->cues);
   if (!p->cues)
@@ -468,10 +489,9 @@ static int build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks) 
       ph->det = 0;
       for (size_t k = 0; k < ph->n; k++)
         ph->det |= is_determiner_stem(ph->stems[k]) ? 1u << k : 0u;
-      bool dup = false; /* "correspond" and "corresponds" stem alike: count once */
+      bool dup = false; /* "answer the question" = "answer a question": count once */
       for (size_t k = 0; k < c->n_phrases && !dup && ph->n > 0; k++)
-        dup = c->phrases[k].n == ph->n &&
-              memcmp(c->phrases[k].stems, ph->stems, ph->n * sizeof ph->stems[0]) == 0;
+        dup = same_phrase(&c->phrases[k], ph);
       if (ph->n > 0 && !dup)
         c->n_phrases++;
       if (!bar)
@@ -509,8 +529,7 @@ static int build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks) 
         const taskcue *o = &p->cues[u];
         bool shared = false;
         for (size_t m = 0; m < o->n_phrases && !shared; m++)
-          shared = o->phrases[m].n == ph->n &&
-                   memcmp(o->phrases[m].stems, ph->stems, ph->n * sizeof ph->stems[0]) == 0;
+          shared = same_phrase(&o->phrases[m], ph);
         for (size_t m = 0; m < o->n_desc && !shared && ph->n == 1; m++)
           shared = strcmp(o->desc[m], ph->stems[0]) == 0;
         df += shared;
@@ -704,6 +723,12 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
   return !step_has_word(p, a, b, asking);
 }
 
+static bool takes_two_texts(const baton__taskspec *s) {
+  /* inputs [text, text] collapse to one bit; the names tell them apart */
+  return s->inputs == BATON__T_TEXT && s->name &&
+         (strstr(s->name, "question-answering") || strstr(s->name, "similarity"));
+}
+
 /* Score of task t for tokens [a,b) given what is available before it
  * (avail: types earlier tasks or unclaimed resources provide); *kw_out
  * receives the keyword part. */
@@ -714,7 +739,9 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
   *kw_out = kw;
   if (kw < OFF_MIN_KW)
     return 0;
-  unsigned own = own_types(p, a, b);
+  /* A file of a type the task makes, not takes, names its output
+   * ("create a video example.mp4"). */
+  unsigned own = own_types(p, a, b) & ~(s->outputs & ~s->inputs);
   double sc = kw + description_score(p, &p->cues[t], a, b);
   if (p->scene)
     sc += 0.5 * (p->scene[t] < 1.0 ? p->scene[t] : 1.0); /* "I have a document ..." */
@@ -735,6 +762,8 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
   } else {
     sc += (media_in && (avail & media_in)) ? 0.5 : (avail & s->inputs) ? 0.3 : 0.0;
   }
+  if (takes_two_texts(s) && !((own | avail) & BATON__T_TEXT))
+    sc -= 0.5; /* a question about a passage, but there is no passage */
   return sc;
 }
 
@@ -748,17 +777,15 @@ static bool best_task_only(const planner *p, size_t a, size_t b, unsigned avail,
 
 /* Best task for tokens [a,b); -1 when none scores enough. */
 static int best_task_min(const planner *p, size_t a, size_t b, unsigned avail, double min,
-                         double *score_out) {
+                         int exclude, double *score_out) {
   int best = -1;
   double best_s = 0;
   double scores[OFF_MAX_TASKSPECS], kws[OFF_MAX_TASKSPECS];
   *score_out = 0;
   for (size_t t = 0; t < p->n_cues; t++) {
-    scores[t] = task_score(p, a, b, avail, t, &kws[t]);
-#ifdef OFF_DEBUG
-    if (kws[t] > 0)
-      fprintf(stderr, "  [%zu,%zu) %s kw=%.2f score=%.2f\n", a, b, p->cues[t].spec->name, kws[t], scores[t]);
-#endif
+    scores[t] = (int)t == exclude ? 0 : task_score(p, a, b, avail, t, &kws[t]);
+    if ((int)t == exclude)
+      kws[t] = 0;
     if (kws[t] >= OFF_MIN_KW && scores[t] > best_s + 1e-9) {
       best_s = scores[t];
       best = (int)t;
@@ -787,7 +814,7 @@ static int best_task_min(const planner *p, size_t a, size_t b, unsigned avail, d
 }
 
 static int best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out) {
-  return best_task_min(p, a, b, avail, 0.75, score_out);
+  return best_task_min(p, a, b, avail, 0.75, -1, score_out);
 }
 
 static int spec_index(const planner *p, const char *name) {
@@ -804,7 +831,9 @@ static bool is_hard_word(const planner *p, size_t i) {
   if (t->kind != TK_WORD)
     return false;
   static const char *const hard[] = {"then", "finally", "afterwards", "afterward", "lastly",
-                                     "subsequently", "additionally", "furthermore", NULL};
+                                     "subsequently", "additionally", "furthermore", "moreover",
+                                     "secondly", "thirdly", "meanwhile", "ultimately",
+                                     "eventually", "besides", NULL};
   if (in_list(t->word, hard))
     return true;
   bool after_break = i == 0 || p->tok[i - 1].kind == TK_PUNCT ||
@@ -1151,6 +1180,19 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     src->ref = prev;
     return 0;
   }
+  /* 2b. "summarize the lecture" with lecture.wav named earlier and nothing
+   * read yet: transcribe (or read) it first */
+  if (type == BATON__T_TEXT && prev < 0 && (outputs & BATON__T_TEXT) &&
+      first_unused(p, BATON__T_TEXT) < 0 &&
+      (first_unused(p, BATON__T_AUDIO) >= 0 || first_unused(p, BATON__T_IMAGE) >= 0)) {
+    int id = bridge_to_text(p, st, false, made);
+    if (id == -2)
+      return -1;
+    if (id >= 0) {
+      src->ref = id;
+      return 0;
+    }
+  }
   /* 3. what to make: "an image of a cat playing piano" */
   if (type == BATON__T_TEXT && !has_ref && (prev < 0 || !(outputs & BATON__T_TEXT))) {
     src->literal = content_phrase(p, st->a, st->b);
@@ -1219,11 +1261,6 @@ static unsigned primary_type(const baton__taskspec *s) {
   return BATON__T_TEXT;
 }
 
-static bool takes_two_texts(const baton__taskspec *s) {
-  /* inputs [text, text] collapse to one bit; the names tell them apart */
-  return s->inputs == BATON__T_TEXT && s->name &&
-         (strstr(s->name, "question-answering") || strstr(s->name, "similarity"));
-}
 
 static int add_translation(planner *p, const source *in, const char *tgt, const char *src_lang,
                            const baton__taskspec **made) {
@@ -1652,8 +1689,14 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
       }
     }
     if (st->task >= 0 && repeats_earlier_step(p, s)) {
-      st->task = -1; /* "detect the depth ... the depth map": one task */
-      continue;
+      /* "scan x.png and summarize what it says": the step is about what
+       * else it names; "the depth ... a depth map": one task, drop it */
+      st->task = best_task_min(p, st->a, st->b, produced | unclaimed_types(p), 0.75, st->task,
+                               &st->score);
+      if (st->task < 0 || repeats_earlier_step(p, s)) {
+        st->task = -1;
+        continue;
+      }
     }
     if (st->task >= 0) {
       const baton__taskspec *spec = p->cues[st->task].spec;
@@ -1680,7 +1723,7 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
     int best_t = -1;
     for (size_t s = 0; s < p->n_steps; s++) {
       double sc;
-      int t = best_task_min(p, p->steps[s].a, p->steps[s].b, unclaimed_types(p), 0.5, &sc);
+      int t = best_task_min(p, p->steps[s].a, p->steps[s].b, unclaimed_types(p), 0.5, -1, &sc);
       if (t >= 0 && sc > best_s) {
         best_s = sc;
         best_t = t;

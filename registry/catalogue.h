@@ -16,10 +16,12 @@ struct sqlite3;
 
 /*
  * Parses a catalogue (YAML text yaml/len, borrowed) and inserts its tasks and
- * models into db, which must have the current registry schema. The caller
- * owns the transaction: on failure some rows may have been inserted, so the
- * caller rolls back. A model may name a task defined earlier in the same
- * text or already in the database.
+ * models into db, which must have the current registry schema; rows that
+ * exist already take the catalogue's fields (equal ones are left alone), and
+ * a task or model defined twice in the text is an error. The caller owns the
+ * transaction: on failure some rows may have been written, so the caller
+ * rolls back. A model may name a task defined earlier in the same text or
+ * already in the database.
  * Returns 0, or -1 with err set to a message naming the catalogue line
  * ("catalogue line 12: ...") when the text is at fault.
  * Used only inside registry/ (the caller holds the registry lock).

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/util.h"
 #include "registry/catalogue.h"
@@ -142,7 +143,6 @@ int baton__upsert_model(baton__upsert *u, const baton__model_row *r, char *err, 
                    col_eq(g, 2, r->tags ? r->tags : "") && col_eq(g, 3, r->license) &&
                    col_eq(g, 4, r->endpoint) && sqlite3_column_int(g, 7) == (r->enabled ? 1 : 0);
   bool local = !col_eq(g, 8, "hub") || sqlite3_column_int(g, 9) != 0;
-  bool same_source = col_eq(g, 8, u->source) && sqlite3_column_int(g, 9) == 0;
   sqlite3_reset(g);
   sqlite3_clear_bindings(g);
   if (u->mode == BATON__UPSERT_HUB && local) {
@@ -156,7 +156,9 @@ int baton__upsert_model(baton__upsert *u, const baton__model_row *r, char *err, 
     u->updated++;
     return 0;
   }
-  if (counts_same && text_same && same_source) {
+  /* The same content is left alone, whoever wrote it (an export imported
+   * again changes nothing). */
+  if (counts_same && text_same) {
     u->unchanged++;
     return 0;
   }
@@ -239,8 +241,8 @@ static void inline_text(cleaner *c, const char *p, const char *end);
 static void inline_text(cleaner *c, const char *p, const char *end) {
   while (p < end) {
     if (c->in_comment) {
-      const char *e = strstr(p, "-->");
-      if (!e || e >= end)
+      const char *e = memmem(p, (size_t)(end - p), "-->", 3);
+      if (!e)
         return;
       c->in_comment = false;
       p = e + 3;
@@ -403,9 +405,6 @@ char *baton__clean_description(const char *md, size_t max_out) {
           s++;
       } else if ((*s == '-' || *s == '*' || *s == '+') && s + 1 < e && s[1] == ' ') {
         s += 2;
-        /* Table-of-contents entries: "- [Model Details](#model-details)". */
-        if (*s == '[' && strstr(s, "](#") && strstr(s, "](#") < e)
-          continue;
       } else {
         const char *d = s;
         while (d < e && *d >= '0' && *d <= '9')
@@ -413,6 +412,15 @@ char *baton__clean_description(const char *md, size_t max_out) {
         if (d > s && d + 1 < e && (*d == '.' || *d == ')') && d[1] == ' ')
           s = d + 2;
       }
+      while (s < e && *s == ' ')
+        s++;
+      /* Table-of-contents entries: "- [Model Details](#model-details)". */
+      if (*s == '[' && memmem(s, (size_t)(e - s), "](#", 3))
+        continue;
+      /* The table of contents' own heading. */
+      if (heading && (e - s >= 8) &&
+          (!strncasecmp(s, "table of contents", 17) || !strncasecmp(s, "contents", 8)))
+        continue;
     }
     size_t before = c.out.len;
     inline_text(&c, s, e);

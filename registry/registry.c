@@ -22,15 +22,20 @@
  * schema, append a step and bump BATON__REGISTRY_SCHEMA; never edit a step
  * that has shipped.
  *
- * models_fts is an external-content FTS5 index over models(id, description,
- * tags), keyed by models' rowid and kept in sync by triggers. Anything that
- * could renumber rowids (VACUUM on this table) must be followed by
- * INSERT INTO models_fts(models_fts) VALUES('rebuild'). Upserts should use
- * INSERT ... ON CONFLICT DO UPDATE (the update trigger re-indexes); the
- * connection also turns recursive_triggers on so that INSERT OR REPLACE's
- * implicit delete is seen by the delete trigger.
+ * Since version 3 the full-text index is models_mfts, a contentless FTS5
+ * index (detail=none) keyed by models' rowid and kept in sync by triggers
+ * that call baton_match_text() (registered by baton__sql_functions() on
+ * every connection baton opens). Anything that could renumber rowids
+ * (VACUUM on models) must be followed by rebuilding it: DELETE the index
+ * with INSERT INTO models_mfts(models_mfts) VALUES('delete-all') and
+ * re-insert every row's baton_match_text(). Upserts should use
+ * INSERT ... ON CONFLICT DO UPDATE or UPDATE (the update trigger
+ * re-indexes); the connection also turns recursive_triggers on so that
+ * INSERT OR REPLACE's implicit delete is seen by the delete trigger.
  * The porter stemmer lets "tables" in a request match "table" in a
- * description.
+ * description. models.base (popularity + local bonus) is kept by every
+ * statement that writes downloads, likes or endpoint; the version-3 step
+ * recomputes it, and so must a future step that changes its formula.
  */
 static const char *const migrations[] = {
     NULL, /* version 0: an empty database */
@@ -289,22 +294,27 @@ static bool is_alnum_ascii(unsigned char c) {
 
 static void glue_words(baton__sb *sb, const char *key, const char *text) {
   const unsigned char *p = (const unsigned char *)(text ? text : "");
+  size_t klen = strlen(key);
+  char word[160 + MAX_TERM_LEN + 2];
+  if (klen > 160)
+    klen = 160;
+  memcpy(word, key, klen);
+  word[klen] = 'x';
   while (*p) {
     while (*p && !is_alnum_ascii(*p))
       p++;
     if (!*p)
       break;
-    baton__sb_adds(sb, key);
-    baton__sb_addc(sb, 'x');
-    size_t n = 0;
+    size_t n = klen + 1;
     while (*p && is_alnum_ascii(*p)) {
-      if (n++ < MAX_TERM_LEN) {
+      if (n < klen + 1 + MAX_TERM_LEN) {
         unsigned char c = *p;
-        baton__sb_addc(sb, (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c));
+        word[n++] = (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
       }
       p++;
     }
-    baton__sb_addc(sb, ' ');
+    word[n++] = ' ';
+    baton__sb_add(sb, word, n);
   }
 }
 
@@ -701,7 +711,9 @@ int baton__registry_open(const char *path, const char *catalogue, size_t len,
     return -1;
   }
   make_parent(path);
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+  /* Every use of reg->db holds reg->lock, so SQLite's own mutexes would
+   * only cost (they are a tenth of a bulk import's time). */
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path, &reg->db, flags, NULL) != SQLITE_OK) {
     baton__fmt(err, errlen, "cannot open %s: %s", path,
                reg->db ? sqlite3_errmsg(reg->db) : "out of memory");
@@ -794,7 +806,8 @@ const baton__taskspec *baton__registry_task(const baton__registry *reg, const ch
 int baton__registry_writer(baton__registry *reg, sqlite3 **out, char *err, size_t errlen) {
   *out = NULL;
   sqlite3 *db = NULL;
-  if (sqlite3_open_v2(reg->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+  /* Used by one thread at a time: SQLite's own mutexes would only cost. */
+  if (sqlite3_open_v2(reg->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
       SQLITE_OK) {
     baton__fmt(err, errlen, "cannot open %s: %s", reg->path, db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_close_v2(db);
@@ -1275,8 +1288,8 @@ static int collect(baton__registry *reg, const char *task, const qterms *tw, siz
   return -1;
 }
 
-/* Ranks; then picks up to max accepted by ok (NULL accepts all) into out,
- * or every candidate (accepted or not) when out_all is set. Sets *exact when
+/* Ranks; then picks up to max accepted by ok (NULL accepts all) into out.
+ * Sets *exact when
  * nothing outside the candidates could have ranked among those picked. */
 static size_t pick(cands *c, baton__endpoint_ok_fn ok, void *ud, baton__model *out, size_t max,
                    bool *exact) {
@@ -1623,11 +1636,13 @@ cJSON *baton__registry_search(baton__registry *reg, const char *text, const char
     return NULL;
   }
   qterms tw;
-  if (!query_terms(text, task, &tw)) {
+  /* Words of the task's name are left out as in a match, unless they are
+   * all there is ("object detection" within object-detection). */
+  if (!query_terms(text, task, &tw) && (!task || !query_terms(text, NULL, &tw))) {
     baton__fmt(err, errlen,
                "nothing to search for in \"%.64s\" (only letters and digits count, "
-               "and common words%s are ignored)",
-               text, task ? " and the words of the task's name" : "");
+               "and common words are ignored)",
+               text);
     return NULL;
   }
   cJSON *arr = cJSON_CreateArray();

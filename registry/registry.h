@@ -60,8 +60,12 @@ const baton__taskspec *baton__registry_task(const baton__registry *reg, const ch
 
 /*
  * Ranks the models of `task` against `text` (the step text; may be NULL)
- * and returns at most max of them, best first, skipping those whose
- * endpoint ok() rejects (ok may be NULL: accept all). *n receives the count.
+ * and returns at most max of them, best first, skipping disabled models and
+ * those whose endpoint ok() rejects (ok may be NULL: accept all); ok() is
+ * never called with the registry locked. The ranking is exact: score =
+ * relevance + popularity + local_bonus + health (registry.c documents each
+ * part; the words of the task's own name are not searched). The models
+ * after the first are the runtime's fallbacks. *n receives the count.
  * out[i] members are malloc'd: free with baton__model_release().
  * Returns 0, or -1 with err set.
  */
@@ -79,8 +83,11 @@ int baton__registry_endpoint(baton__registry *reg, const char *id, char *out, si
  * cJSON_Delete. NULL on error with err set. */
 cJSON *baton__registry_list(baton__registry *reg, const char *task, int limit,
                             char *err, size_t errlen);
-/* Full-text search over id, description and tags; each item also carries
- * score, relevance and popularity. NULL on error with err set. */
+/* Full-text search over id, description and tags (of one task, or all when
+ * task is NULL), best first, at most limit (<= 0: all); disabled models are
+ * included (see "enabled"). Each item also carries score, relevance,
+ * popularity, health and local_bonus (the parts of the match score, see
+ * registry.c). NULL on error with err set. */
 cJSON *baton__registry_search(baton__registry *reg, const char *text, const char *task,
                               int limit, char *err, size_t errlen);
 

@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -14,8 +15,30 @@
 #include "core/util.h"
 #include "core/banned.h"
 
+/* Task-state writes are queued and committed by one writer thread in
+ * batches (group commit), so a task's progress costs the scheduler a queue
+ * push, not a transaction. The queue is drained within milliseconds; a
+ * process killed with SIGKILL loses at most the writes of that moment, and
+ * those tasks simply run again on resume. Everything else is synchronous. */
+typedef struct op {
+  struct op *next;
+  bool finish;            /* a run's end, else a task state */
+  char *run_id, *task, *model, *status, *outputs, *error, *summary, *result;
+  int task_id;
+  long long ms;
+  double ts;
+} op;
+
 struct baton__runstore {
   sqlite3 *db;
+  pthread_mutex_t lock;   /* guards the queue, stop, busy and last_error */
+  pthread_cond_t wake;    /* work queued, or stop */
+  pthread_cond_t drained; /* the queue is empty and nothing is being written */
+  op *head, *tail;
+  bool stop, busy, started;
+  char last_error[256];
+  pthread_t writer;
+  sqlite3_stmt *st_task, *st_finish;
 };
 
 /* Schema steps: migrations[v] takes a database from version v to v+1. */
@@ -132,6 +155,170 @@ static int mark_interrupted(sqlite3 *db, char *err, size_t errlen) {
   return rc;
 }
 
+static void op_free(op *o) {
+  free(o->run_id);
+  free(o->task);
+  free(o->model);
+  free(o->status);
+  free(o->outputs);
+  free(o->error);
+  free(o->summary);
+  free(o->result);
+  free(o);
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *s) {
+  if (s)
+    sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+/* Writes one queued operation; returns the SQLite result. */
+static int apply_op(baton__runstore *rs, const op *o) {
+  sqlite3_stmt *st = o->finish ? rs->st_finish : rs->st_task;
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  if (o->finish) {
+    sqlite3_bind_text(st, 1, o->run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, o->status, -1, SQLITE_STATIC);
+    bind_opt(st, 3, o->summary);
+    bind_opt(st, 4, o->result);
+    sqlite3_bind_double(st, 5, o->ts);
+  } else {
+    sqlite3_bind_text(st, 1, o->run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, o->task_id);
+    sqlite3_bind_text(st, 3, o->task, -1, SQLITE_STATIC);
+    bind_opt(st, 4, o->model);
+    sqlite3_bind_text(st, 5, o->status, -1, SQLITE_STATIC);
+    bind_opt(st, 6, o->outputs);
+    bind_opt(st, 7, o->error);
+    sqlite3_bind_int64(st, 8, o->ms);
+    sqlite3_bind_double(st, 9, o->ts);
+  }
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc;
+}
+
+static void *writer_main(void *arg) {
+  baton__runstore *rs = arg;
+  pthread_mutex_lock(&rs->lock);
+  for (;;) {
+    while (!rs->head && !rs->stop)
+      pthread_cond_wait(&rs->wake, &rs->lock);
+    if (!rs->head && rs->stop)
+      break;
+    op *batch = rs->head;
+    rs->head = rs->tail = NULL;
+    rs->busy = true;
+    pthread_mutex_unlock(&rs->lock);
+    char msg[256] = "";
+    if (sqlite3_exec(rs->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+      baton__fmt(msg, sizeof msg, "run history: %s", sqlite3_errmsg(rs->db));
+    for (op *o = batch; o;) {
+      if (!msg[0] && apply_op(rs, o) != SQLITE_DONE)
+        baton__fmt(msg, sizeof msg, "run history: recording run %s: %s", o->run_id,
+                   sqlite3_errmsg(rs->db));
+      op *next = o->next;
+      op_free(o);
+      o = next;
+    }
+    if (!msg[0] && sqlite3_exec(rs->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+      baton__fmt(msg, sizeof msg, "run history: %s", sqlite3_errmsg(rs->db));
+    if (msg[0])
+      sqlite3_exec(rs->db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_lock(&rs->lock);
+    if (msg[0])
+      memcpy(rs->last_error, msg, sizeof msg);
+    rs->busy = false;
+    if (!rs->head)
+      pthread_cond_broadcast(&rs->drained);
+  }
+  rs->busy = false;
+  pthread_cond_broadcast(&rs->drained);
+  pthread_mutex_unlock(&rs->lock);
+  return NULL;
+}
+
+static int enqueue(baton__runstore *rs, op *o, char *err, size_t errlen) {
+  o->ts = baton__wall_s();
+  pthread_mutex_lock(&rs->lock);
+  if (rs->tail)
+    rs->tail->next = o;
+  else
+    rs->head = o;
+  rs->tail = o;
+  pthread_cond_signal(&rs->wake);
+  pthread_mutex_unlock(&rs->lock);
+  (void)err;
+  (void)errlen;
+  return 0;
+}
+
+int baton__runstore_flush(baton__runstore *rs, char *err, size_t errlen) {
+  pthread_mutex_lock(&rs->lock);
+  while (rs->head || rs->busy)
+    pthread_cond_wait(&rs->drained, &rs->lock);
+  int rc = 0;
+  if (rs->last_error[0]) {
+    baton__fmt(err, errlen, "%s", rs->last_error);
+    rs->last_error[0] = '\0';
+    rc = -1;
+  }
+  pthread_mutex_unlock(&rs->lock);
+  return rc;
+}
+
+static bool dup_all(const char *const *src, char **const *dst, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (src[i] && !(*dst[i] = baton__strdup(src[i])))
+      return false;
+  }
+  return true;
+}
+
+int baton__runstore_task(baton__runstore *rs, const char *run_id, int task_id, const char *task,
+                         const char *model, const char *status, const char *outputs_json,
+                         const char *error, long long ms, char *err, size_t errlen) {
+  op *o = calloc(1, sizeof *o);
+  if (!o) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  o->task_id = task_id;
+  o->ms = ms;
+  const char *src[] = {run_id, task, model, status, outputs_json, error};
+  char **const dst[] = {&o->run_id, &o->task, &o->model, &o->status, &o->outputs, &o->error};
+  if (!dup_all(src, dst, 6)) {
+    op_free(o);
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  return enqueue(rs, o, err, errlen);
+}
+
+int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *status,
+                           const char *summary, const char *result_json, char *err,
+                           size_t errlen) {
+  op *o = calloc(1, sizeof *o);
+  if (!o) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  o->finish = true;
+  const char *src[] = {run_id, status, summary, result_json};
+  char **const dst[] = {&o->run_id, &o->status, &o->summary, &o->result};
+  if (!dup_all(src, dst, 4)) {
+    op_free(o);
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  enqueue(rs, o, err, errlen);
+  /* The end of a run is durable before the caller hears of it. */
+  return baton__runstore_flush(rs, err, errlen);
+}
+
 int baton__runstore_open(const char *path, baton__runstore **out, char *err, size_t errlen) {
   *out = NULL;
   baton__runstore *rs = calloc(1, sizeof *rs);
@@ -155,9 +342,35 @@ int baton__runstore_open(const char *path, baton__runstore **out, char *err, siz
   }
   if (migrate(rs->db, path, err, errlen) != 0 || mark_interrupted(rs->db, err, errlen) != 0)
     goto fail;
+  if (sqlite3_prepare_v3(rs->db,
+                         "INSERT INTO run_tasks(run_id, task_id, task, model, status, outputs, "
+                         "error, ms, updated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) "
+                         "ON CONFLICT(run_id, task_id) DO UPDATE SET model=excluded.model, "
+                         "status=excluded.status, outputs=excluded.outputs, error=excluded.error, "
+                         "ms=excluded.ms, updated=excluded.updated",
+                         -1, SQLITE_PREPARE_PERSISTENT, &rs->st_task, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v3(rs->db,
+                         "UPDATE runs SET status=?2, summary=?3, result=?4, updated=?5 WHERE id=?1",
+                         -1, SQLITE_PREPARE_PERSISTENT, &rs->st_finish, NULL) != SQLITE_OK) {
+    db_fail(rs->db, err, errlen, "preparing statements");
+    goto fail;
+  }
+  pthread_mutex_init(&rs->lock, NULL);
+  pthread_cond_init(&rs->wake, NULL);
+  pthread_cond_init(&rs->drained, NULL);
+  if (pthread_create(&rs->writer, NULL, writer_main, rs) != 0) {
+    baton__fmt(err, errlen, "run history: cannot start its writer thread");
+    pthread_mutex_destroy(&rs->lock);
+    pthread_cond_destroy(&rs->wake);
+    pthread_cond_destroy(&rs->drained);
+    goto fail;
+  }
+  rs->started = true;
   *out = rs;
   return 0;
 fail:
+  sqlite3_finalize(rs->st_task);
+  sqlite3_finalize(rs->st_finish);
   sqlite3_close(rs->db);
   free(rs);
   return -1;
@@ -166,6 +379,18 @@ fail:
 void baton__runstore_close(baton__runstore *rs) {
   if (!rs)
     return;
+  if (rs->started) {
+    pthread_mutex_lock(&rs->lock);
+    rs->stop = true;
+    pthread_cond_signal(&rs->wake);
+    pthread_mutex_unlock(&rs->lock);
+    pthread_join(rs->writer, NULL); /* it drains the queue first */
+    pthread_mutex_destroy(&rs->lock);
+    pthread_cond_destroy(&rs->wake);
+    pthread_cond_destroy(&rs->drained);
+  }
+  sqlite3_finalize(rs->st_task);
+  sqlite3_finalize(rs->st_finish);
   sqlite3_close(rs->db);
   free(rs);
 }
@@ -204,46 +429,6 @@ int baton__runstore_begin(baton__runstore *rs, const char *id, const char *reque
   return exec_one(rs->db, st, err, errlen, "recording the run");
 }
 
-int baton__runstore_task(baton__runstore *rs, const char *run_id, int task_id, const char *task,
-                         const char *model, const char *status, const char *outputs_json,
-                         const char *error, long long ms, char *err, size_t errlen) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(rs->db,
-                         "INSERT INTO run_tasks(run_id, task_id, task, model, status, outputs, "
-                         "error, ms, updated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) "
-                         "ON CONFLICT(run_id, task_id) DO UPDATE SET model=excluded.model, "
-                         "status=excluded.status, outputs=excluded.outputs, error=excluded.error, "
-                         "ms=excluded.ms, updated=excluded.updated",
-                         -1, &st, NULL) != SQLITE_OK)
-    return db_fail(rs->db, err, errlen, "recording a task");
-  sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int(st, 2, task_id);
-  sqlite3_bind_text(st, 3, task, -1, SQLITE_TRANSIENT);
-  bind_text(st, 4, model);
-  sqlite3_bind_text(st, 5, status, -1, SQLITE_TRANSIENT);
-  bind_text(st, 6, outputs_json);
-  bind_text(st, 7, error);
-  sqlite3_bind_int64(st, 8, ms);
-  sqlite3_bind_double(st, 9, baton__wall_s());
-  return exec_one(rs->db, st, err, errlen, "recording a task");
-}
-
-int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *status,
-                           const char *summary, const char *result_json, char *err,
-                           size_t errlen) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(rs->db,
-                         "UPDATE runs SET status=?2, summary=?3, result=?4, updated=?5 WHERE id=?1",
-                         -1, &st, NULL) != SQLITE_OK)
-    return db_fail(rs->db, err, errlen, "recording the end of the run");
-  sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
-  bind_text(st, 3, summary);
-  bind_text(st, 4, result_json);
-  sqlite3_bind_double(st, 5, baton__wall_s());
-  return exec_one(rs->db, st, err, errlen, "recording the end of the run");
-}
-
 static const char *col_text(sqlite3_stmt *st, int i) {
   const unsigned char *t = sqlite3_column_text(st, i);
   return t ? (const char *)t : NULL;
@@ -258,6 +443,8 @@ static void add_text_or_null(cJSON *o, const char *key, const char *v) {
 
 cJSON *baton__runstore_list(baton__runstore *rs, int limit, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
+  char ferr[256];
+  baton__runstore_flush(rs, ferr, sizeof ferr); /* our own writes first */
   if (sqlite3_prepare_v2(rs->db,
                          "SELECT r.id, r.status, r.request, r.created, r.updated, "
                          "(SELECT count(*) FROM run_tasks t WHERE t.run_id=r.id) "
@@ -288,6 +475,8 @@ cJSON *baton__runstore_list(baton__runstore *rs, int limit, char *err, size_t er
 
 cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
+  char ferr[256];
+  baton__runstore_flush(rs, ferr, sizeof ferr); /* our own writes first */
   if (sqlite3_prepare_v2(rs->db,
                          "SELECT status, request, plan, workspace, summary, result FROM runs "
                          "WHERE id=?1",
@@ -353,6 +542,8 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
 
 int baton__runstore_reopen(baton__runstore *rs, const char *run_id, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
+  if (baton__runstore_flush(rs, err, errlen) != 0)
+    return -1;
   if (sqlite3_prepare_v2(rs->db,
                          "UPDATE runs SET status='running', pid=?2, updated=?3, summary=NULL, "
                          "result=NULL WHERE id=?1",

@@ -23,14 +23,26 @@ void baton__runstore_close(baton__runstore *rs);
 int baton__runstore_begin(baton__runstore *rs, const char *id, const char *request,
                           const char *plan_json, const char *workspace, char *err,
                           size_t errlen);
-/* Records one task's state (upsert). outputs_json and error may be NULL. */
+/* Records one task's state (upsert). outputs_json and error may be NULL.
+ * Queued: a writer thread commits queued writes in order, in batches
+ * (group commit), within milliseconds, so the database always holds a
+ * consistent prefix of the run's history; a process killed at the wrong
+ * instant loses at most that last batch, whose tasks run again on resume.
+ * baton__runstore_flush() waits for the queue. Returns -1 only when out of
+ * memory. */
 int baton__runstore_task(baton__runstore *rs, const char *run_id, int task_id, const char *task,
                          const char *model, const char *status, const char *outputs_json,
                          const char *error, long long ms, char *err, size_t errlen);
-/* Records the end of a run: its status, answer and whole result JSON. */
+/* Records the end of a run: its status, answer and whole result JSON, and
+ * waits until it and every earlier write are committed. 0, or -1 with err
+ * when this or an earlier queued write failed. */
 int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *status,
                            const char *summary, const char *result_json, char *err,
                            size_t errlen);
+
+/* Waits until every queued write is committed. 0, or -1 with the first
+ * error a queued write met since the last flush. */
+int baton__runstore_flush(baton__runstore *rs, char *err, size_t errlen);
 
 /* Marks a stored run as running again in this process (for a resume). */
 int baton__runstore_reopen(baton__runstore *rs, const char *run_id, char *err, size_t errlen);

@@ -131,10 +131,11 @@ int baton__registry_sync(baton__registry *reg, const baton__sync_opts *o, cJSON 
       bool again = f != 0 || page.status == 429 || page.status == 408 || page.status >= 500;
       if (!again)
         break;
-      if (attempt >= max_retries) {
+      /* Nothing listening is unlikely to change soon: fewer tries. */
+      if (attempt >= max_retries || (f != 0 && attempt >= 2)) {
         if (f != 0)
-          baton__fmt(err, errlen, "cannot reach the Hub at %s: %s", base.buf,
-                     page.err[0] ? page.err : "request failed");
+          baton__fmt(err, errlen, "cannot reach the Hub at %s (after %d tries): %s", base.buf,
+                     attempt + 1, page.err[0] ? page.err : "request failed");
         else
           baton__fmt(err, errlen, "the Hub still answers HTTP %d after %d retries (%s)",
                      page.status, max_retries,

@@ -75,11 +75,67 @@ void baton_set_log(baton *ctx, baton_log_level level, baton_log_fn fn, void *use
 
 const char *baton_home(const baton *ctx) { return ctx ? ctx->cfg.home : NULL; }
 
-static baton__exec_slot *slot_for(baton *ctx, const char *name) {
+/* How many local executors one context can take from baton-worker. */
+#define MAX_LOCAL_SLOTS 64
+
+static baton__exec_slot *find_slot(baton *ctx, const char *name) {
   for (size_t i = 0; i < ctx->n_slots; i++)
-    if (strcmp(ctx->slots[i].ex->name, name) == 0)
+    if (strcmp(ctx->slots[i].name, name) == 0)
       return &ctx->slots[i];
   return NULL;
+}
+
+/* Learns the local executors from `baton-worker --describe`, once per
+ * context and only when first needed, so commands that never run a local
+ * executor never pay for loading their libraries. */
+static void describe_local(baton *ctx) {
+  pthread_mutex_lock(&ctx->lock);
+  if (ctx->described) {
+    pthread_mutex_unlock(&ctx->lock);
+    return;
+  }
+  char err[512] = "";
+  cJSON *arr = ctx->worker_program
+                   ? baton__worker_query(ctx->worker_program, ctx->cfg.source, err, sizeof err)
+                   : NULL;
+  if (!ctx->worker_program)
+    baton__fmt(err, sizeof err,
+               "the baton-worker program was not found (install baton, or set BATON_WORKER)");
+  baton__fmt(ctx->local_why, sizeof ctx->local_why, "%s", err);
+  const cJSON *d;
+  cJSON_ArrayForEach(d, arr) {
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(d, "name");
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(d, "model");
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(d, "tasks");
+    const cJSON *reason = cJSON_GetObjectItemCaseSensitive(d, "reason");
+    if (!cJSON_IsString(name) || !cJSON_IsString(model) || !cJSON_IsArray(tasks) ||
+        ctx->n_slots >= ctx->cap_slots || find_slot(ctx, name->valuestring))
+      continue;
+    baton__exec_slot *s = &ctx->slots[ctx->n_slots];
+    memset(s, 0, sizeof *s);
+    baton__fmt(s->name, sizeof s->name, "%s", name->valuestring);
+    baton__fmt(s->model_id, sizeof s->model_id, "%s", model->valuestring);
+    s->tasks_json = cJSON_PrintUnformatted(tasks);
+    s->reentrant = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "reentrant"));
+    s->available = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "available"));
+    baton__fmt(s->why, sizeof s->why, "%s", cJSON_IsString(reason) ? reason->valuestring : "");
+    s->isolated = true;
+    pthread_mutex_init(&s->lock, NULL);
+    baton__worker_pool_init(&s->pool, s->name, &ctx->cfg, ctx->worker_program,
+                            (size_t)ctx->cfg.workers);
+    ctx->n_slots++;
+  }
+  cJSON_Delete(arr);
+  ctx->described = true;
+  pthread_mutex_unlock(&ctx->lock);
+}
+
+static baton__exec_slot *slot_for(baton *ctx, const char *name) {
+  baton__exec_slot *s = find_slot(ctx, name);
+  if (s || ctx->described)
+    return s;
+  describe_local(ctx);
+  return find_slot(ctx, name);
 }
 
 /* The executor name that serves an endpoint. */
@@ -103,7 +159,12 @@ bool baton__endpoint_ok(void *vctx, const char *endpoint, char *why, size_t whyl
   }
   baton__exec_slot *s = slot_for(ctx, name);
   if (!s) {
-    baton__fmt(why, whylen, "the executor '%s' is not built into this baton", name);
+    if (!strcmp(name, "debug"))
+      baton__fmt(why, whylen, "the debug executors are off (set BATON_DEBUG_EXECUTORS=1)");
+    else if (ctx->local_why[0])
+      baton__fmt(why, whylen, "the executor '%s' is unavailable: %s", name, ctx->local_why);
+    else
+      baton__fmt(why, whylen, "the executor '%s' is not built into this baton", name);
     return false;
   }
   if (!s->available) {
@@ -116,10 +177,11 @@ bool baton__endpoint_ok(void *vctx, const char *endpoint, char *why, size_t whyl
 static void close_slots(baton *ctx) {
   for (size_t i = 0; i < ctx->n_slots; i++) {
     baton__exec_slot *s = &ctx->slots[i];
-    if (s->initialised && s->ex->release)
+    if (s->initialised && s->ex && s->ex->release)
       s->ex->release(s->state);
     if (s->isolated)
       baton__worker_pool_release(&s->pool);
+    free(s->tasks_json);
     pthread_mutex_destroy(&s->lock);
   }
   free(ctx->slots);
@@ -129,27 +191,36 @@ static void close_slots(baton *ctx) {
   ctx->worker_program = NULL;
 }
 
+/* The library's own executors get their slots now; the local ones when
+ * first needed (describe_local). */
 static int open_slots(baton *ctx) {
   size_t n = 0;
   while (baton__executors[n])
     n++;
-  ctx->slots = calloc(n ? n : 1, sizeof *ctx->slots);
+  ctx->cap_slots = n + MAX_LOCAL_SLOTS;
+  ctx->slots = calloc(ctx->cap_slots, sizeof *ctx->slots);
   if (!ctx->slots)
     return -1;
-  if (ctx->cfg.isolation != BATON__ISOLATE_NEVER)
-    ctx->worker_program = baton__worker_program();
+  ctx->worker_program = baton__worker_program();
   for (size_t i = 0; i < n; i++) {
     const baton__executor *ex = baton__executors[i];
     if (ex->debug_only && !ctx->cfg.debug_executors)
       continue;
     baton__exec_slot *s = &ctx->slots[ctx->n_slots++];
     s->ex = ex;
+    baton__fmt(s->name, sizeof s->name, "%s", ex->name);
+    baton__fmt(s->model_id, sizeof s->model_id, "%s", ex->model_id);
+    cJSON *tasks = cJSON_CreateArray();
+    for (const char *const *t = ex->tasks; tasks && *t; t++)
+      cJSON_AddItemToArray(tasks, cJSON_CreateString(*t));
+    s->tasks_json = tasks ? cJSON_PrintUnformatted(tasks) : NULL;
+    cJSON_Delete(tasks);
+    s->reentrant = ex->reentrant;
     pthread_mutex_init(&s->lock, NULL);
     s->available = ex->available ? ex->available(&ctx->cfg, s->why, sizeof s->why) : true;
-    s->isolated = ctx->worker_program &&
-                  (ctx->cfg.isolation == BATON__ISOLATE_ALWAYS || !ex->in_process);
+    s->isolated = ctx->worker_program && ctx->cfg.isolation == BATON__ISOLATE_ALWAYS;
     if (s->isolated)
-      baton__worker_pool_init(&s->pool, ex, &ctx->cfg, ctx->worker_program,
+      baton__worker_pool_init(&s->pool, ex->name, &ctx->cfg, ctx->worker_program,
                               (size_t)ctx->cfg.workers);
   }
   return 0;
@@ -211,6 +282,16 @@ void baton_close(baton *ctx) {
   free(ctx);
 }
 
+void baton__prewarm(baton *ctx, const char *model) {
+  char ep[256];
+  if (!model || baton__registry_endpoint(ctx->reg, model, ep, sizeof ep) != 0)
+    return;
+  const char *name = executor_for(ep);
+  baton__exec_slot *s = name ? slot_for(ctx, name) : NULL;
+  if (s && s->isolated && s->available)
+    baton__worker_pool_prewarm(&s->pool);
+}
+
 baton__exec_slot *baton__slot(baton *ctx, const char *endpoint) {
   const char *name = executor_for(endpoint);
   return name ? slot_for(ctx, name) : NULL;
@@ -224,6 +305,11 @@ int baton__slot_run(baton__exec_slot *s, const char *task, const baton__values *
   }
   if (s->isolated)
     return baton__worker_run(&s->pool, task, in, env, out);
+  if (!s->ex) {
+    baton__fmt(env->err, sizeof env->err, "the executor '%s' runs only in a worker process",
+               s->name);
+    return -1;
+  }
   pthread_mutex_lock(&s->lock);
   if (!s->initialised) {
     char err[512] = "";
@@ -277,6 +363,7 @@ baton_rc baton_models_search(baton *ctx, const char *text, const char *task, int
 
 baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
   *json_out_p = NULL;
+  describe_local(ctx);
   cJSON *arr = cJSON_CreateArray();
   for (size_t i = 0; arr && i < ctx->n_slots; i++) {
     const baton__exec_slot *s = &ctx->slots[i];
@@ -289,11 +376,11 @@ baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
       return baton__fail(ctx, BATON_NOMEM, "out of memory");
     }
     cJSON_AddItemToArray(arr, o);
-    cJSON_AddStringToObject(o, "name", s->ex->name);
-    cJSON_AddStringToObject(o, "model", s->ex->model_id);
-    for (const char *const *t = s->ex->tasks; *t; t++)
-      cJSON_AddItemToArray(tasks, cJSON_CreateString(*t));
-    cJSON_AddItemToObject(o, "tasks", tasks);
+    cJSON_AddStringToObject(o, "name", s->name);
+    cJSON_AddStringToObject(o, "model", s->model_id);
+    cJSON_Delete(tasks);
+    tasks = s->tasks_json ? cJSON_Parse(s->tasks_json) : cJSON_CreateArray();
+    cJSON_AddItemToObject(o, "tasks", tasks ? tasks : cJSON_CreateArray());
     cJSON_AddBoolToObject(o, "available", s->available);
     cJSON_AddStringToObject(o, "isolation", s->isolated ? "worker process" : "in-process");
     if (s->available)

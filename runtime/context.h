@@ -13,9 +13,15 @@
 #include "registry/runstore.h"
 #include "runtime/worker.h"
 
-/* Per-context state of one executor: lazily initialised, lock-protected. */
+/* Per-context state of one executor: lazily initialised, lock-protected.
+ * Library executors have `ex`; local ones (described by baton-worker) have
+ * ex == NULL and always run isolated. */
 typedef struct baton__exec_slot {
   const baton__executor *ex;
+  char name[64];
+  char model_id[128];
+  char *tasks_json;            /* the task names as a JSON array */
+  bool reentrant;
   pthread_mutex_t lock;
   bool initialised;
   void *state;
@@ -31,8 +37,10 @@ struct baton {
   baton__runstore *runs;       /* durable run history (runs.db) */
   char *worker_program;        /* baton-worker, or NULL: executors in-process */
   baton__llm *llm;             /* the LLM client; NULL when cfg.llm_base_url is NULL */
-  baton__exec_slot *slots;
-  size_t n_slots;
+  baton__exec_slot *slots;     /* fixed capacity: slots never move */
+  size_t n_slots, cap_slots;
+  bool described;              /* the local executors were asked for (under lock) */
+  char local_why[512];         /* why they could not be, or "" */
   pthread_mutex_t lock;        /* guards errmsg and the log settings */
   char errmsg[1024];
   baton_log_fn log_fn;
@@ -54,6 +62,9 @@ baton__exec_slot *baton__slot(baton *ctx, const char *endpoint);
  * its lock unless it is reentrant. 0, or -1 with env->err set. */
 int baton__slot_run(baton__exec_slot *s, const char *task, const baton__values *in,
                     baton__exec_env *env, baton__values *out);
+
+/* Starts a worker for the model's executor ahead of its first task. */
+void baton__prewarm(baton *ctx, const char *model);
 
 /* Whether an endpoint can run here (local executor available, token set...). */
 bool baton__endpoint_ok(void *ctx, const char *endpoint, char *why, size_t whylen);

@@ -8,7 +8,6 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-#define DEFAULT_HUB_BASE_URL "https://huggingface.co"
 
 static baton_rc json_result(baton *ctx, cJSON *j, char **out) {
   *out = j ? cJSON_PrintUnformatted(j) : NULL;
@@ -104,11 +103,7 @@ baton_rc baton_models_sync(baton *ctx, const char *task, int limit, char **json_
     return baton__fail(ctx, BATON_INVALID, "sync needs a task (--task T), e.g. object-detection");
   if (!baton__registry_task(ctx->reg, task))
     return baton__fail(ctx, BATON_NOTFOUND, "unknown task '%s' (see `baton models list`)", task);
-  /* TODO(lead): move to baton__config as hub_base_url. */
-  const char *base = getenv("BATON_HUB_BASE_URL");
-  if (!base || !*base)
-    base = DEFAULT_HUB_BASE_URL;
-  baton__sync_opts o = {.base_url = base,
+  baton__sync_opts o = {.base_url = ctx->cfg.hub_base_url,
                         .token = ctx->cfg.hf_token,
                         .task = task,
                         .limit = limit > 0 ? limit : 100,

@@ -71,6 +71,7 @@ struct baton_run {
   } llm;
   run_mode mode;
   char *replay_of;        /* replay: the id of the recorded run */
+  atomic_int ws_ready;    /* the workspace folder exists */
   cJSON *recorded;        /* replay: the recorded run's "tasks" array */
 };
 
@@ -435,6 +436,23 @@ static const cJSON *recorded_task(const baton_run *run, int id) {
   return NULL;
 }
 
+/* Creates the run's workspace folder the first time a task may write a file
+ * (text-only runs never touch the disk). 0, or -1 with err. */
+static int ensure_workspace(baton_run *run, const baton__task *t, char *err, size_t errlen) {
+  if (atomic_load(&run->ws_ready))
+    return 0;
+  const baton__taskspec *spec = baton__registry_task(run->ctx->reg, t->task);
+  if (spec && !(spec->outputs & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)))
+    return 0;
+  if (baton__mkdirs(run->workspace, 0700) != 0) {
+    baton__fmt(err, errlen, "cannot create the run folder %s: %s", run->workspace,
+               strerror(errno));
+    return -1;
+  }
+  atomic_store(&run->ws_ready, 1);
+  return 0;
+}
+
 /* Replays one task: its recorded outputs, files copied into this run's
  * workspace byte for byte, or its recorded failure. No model is called. */
 static void replay_task(baton_run *run, size_t idx) {
@@ -453,7 +471,9 @@ static void replay_task(baton_run *run, size_t idx) {
   }
   baton__values rec = {0};
   char err[600] = "";
-  if (values_from_outputs(cJSON_GetObjectItemCaseSensitive(rt, "outputs"), &rec) != 0) {
+  if (ensure_workspace(run, t, err, sizeof err) != 0) {
+    /* err says why */
+  } else if (values_from_outputs(cJSON_GetObjectItemCaseSensitive(rt, "outputs"), &rec) != 0) {
     baton__fmt(err, sizeof err, "cannot read the recorded outputs");
   } else {
     for (size_t i = 0; i < rec.n && !err[0]; i++) {
@@ -496,7 +516,8 @@ static void execute(baton_run *run, size_t idx) {
   int64_t t0 = baton__now_ms();
   baton__values in = {0};
   char err[600] = "";
-  if (gather_inputs(run, idx, &in, err, sizeof err) != 0) {
+  if (ensure_workspace(run, t, err, sizeof err) != 0 ||
+      gather_inputs(run, idx, &in, err, sizeof err) != 0) {
     s->error = baton__strdup(err);
     s->status = TS_FAILED;
     baton__values_release(&in);
@@ -548,7 +569,13 @@ static void execute(baton_run *run, size_t idx) {
                            .cancel = &run->cancel, .timeout_ms = ctx->cfg.task_timeout_ms,
                            .model = model, .endpoint = ep};
     baton__values out = {0};
-    if (baton__slot_run(slot, t->task, &in, &env, &out) == 0) {
+    int64_t m0 = baton__now_ms();
+    int ran = baton__slot_run(slot, t->task, &in, &env, &out);
+    /* Health feeds the next choice of model (debug executors have none). */
+    if (strcmp(ep, "local:debug") != 0 && !atomic_load(&run->cancel))
+      baton__registry_health_record(ctx->reg, model, ran == 0, (long)(baton__now_ms() - m0),
+                                    ran == 0 ? NULL : env.err);
+    if (ran == 0) {
       baton__values_release(&s->out);
       s->out = out;
       s->status = TS_DONE;
@@ -743,14 +770,6 @@ static void finish(baton_run *run) {
   if (baton__runstore_finish(run->ctx->runs, run->id, status, run->summary, run->result_json, err,
                              sizeof err) != 0)
     baton__log(run->ctx, BATON_LOG_WARN, "run %s: %s", run->id, err);
-  if (run->result_json) {
-    char *path = baton__path_join(run->workspace, "run.json");
-    if (!path || baton__write_file(path, run->result_json, strlen(run->result_json), err,
-                                   sizeof err) != 0)
-      baton__log(run->ctx, BATON_LOG_WARN, "cannot store run %s: %s", run->id,
-                 path ? err : "out of memory");
-    free(path);
-  }
   cJSON_Delete(res);
   emit(run, BATON_EVENT_DONE, -1, NULL, run->result_json);
 }
@@ -819,11 +838,6 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     goto fail;
   }
-  if (baton__mkdirs(run->workspace, 0700) != 0) {
-    rc = baton__fail(ctx, BATON_IO, "cannot create the run folder %s: %s", run->workspace,
-                     strerror(errno));
-    goto fail;
-  }
   *out = run;
   return BATON_OK;
 fail:
@@ -882,6 +896,12 @@ static baton_rc start(baton_run *run) {
     persist_task(run, i);
   emit(run, BATON_EVENT_PLAN, -1, NULL, pj);
   free(pj);
+  /* Workers for the executors this run needs start loading now, in
+   * parallel, rather than one after another as the chain reaches them. */
+  if (run->mode != MODE_REPLAY)
+    for (size_t i = 0; i < run->g.n; i++)
+      if (run->ts[i].status != TS_DONE)
+        baton__prewarm(ctx, run->g.tasks[i].model);
   size_t n = (size_t)ctx->cfg.workers < run->g.n ? (size_t)ctx->cfg.workers : run->g.n;
   /* A run with nothing left to execute (the LLM answered directly, or a
    * resumed run that had finished) only writes its answer. */
@@ -1001,11 +1021,6 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
     char rel[64];
     baton__fmt(rel, sizeof rel, "runs/%s", run->id);
     run->workspace = baton__path_join(ctx->cfg.home, rel);
-    if (run->workspace && baton__mkdirs(run->workspace, 0700) != 0) {
-      rc = baton__fail(ctx, BATON_IO, "cannot create the run folder %s: %s", run->workspace,
-                       strerror(errno));
-      goto fail;
-    }
   }
   if (!run->workspace || (mode == MODE_REPLAY && !run->replay_of)) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");

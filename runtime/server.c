@@ -84,7 +84,9 @@ typedef struct conn {
   baton__sb out;
   size_t out_off;
   bool dropping;      /* notifications dropped: the client reads too slowly */
-  bool want_out;      /* EPOLLOUT armed */
+  bool want_out;      /* output waits for the socket (EPOLLOUT wanted) */
+  bool paused;        /* not reading its requests until it reads its output */
+  uint32_t events;    /* what epoll watches now */
 } conn;
 
 typedef struct settings {
@@ -220,6 +222,10 @@ static void post_sb(baton_server *srv, uint64_t client, int kind, baton__sb *sb)
 /* Sends a JSON-RPC error; id_json NULL means id null. */
 static void post_error(baton_server *srv, uint64_t client, const char *id_json, int code,
                        const char *msg, int rc) {
+  /* A notification (no id) gets no reply, errors included, except when it
+   * could not be read as a request at all. */
+  if (!id_json && code != -32700 && code != -32600)
+    return;
   baton__sb sb;
   baton__sb_init(&sb);
   baton__sb_addf(&sb, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"error\":{\"code\":%d,\"message\":",
@@ -374,24 +380,28 @@ static void on_run_event(void *ud, const baton_event *ev) {
     baton__sb_adds(&sb, ev->json);
   }
   baton__sb_addf(&sb, ",\"ts\":%.3f}}", ev->ts);
-  post_sb(srv, sr->client, OUT_NOTIFY, &sb);
+  /* Known to run.cancel before the client can read the id. */
   if (ev->type == BATON_EVENT_PLAN && ev->run_id) {
     pthread_mutex_lock(&srv->lock);
     baton__fmt(sr->run_id, sizeof sr->run_id, "%s", ev->run_id);
     pthread_mutex_unlock(&srv->lock);
   }
+  post_sb(srv, sr->client, OUT_NOTIFY, &sb);
   if (ev->type != BATON_EVENT_DONE)
     return;
+  /* Done before the client can see the result (run.cancel then says "not
+   * running"). sr stays valid: freeing it waits for this callback to return
+   * (baton_run_free() joins the run's threads). */
+  pthread_mutex_lock(&srv->lock);
+  sr->done = true;
+  bool submitted = sr->submitted;
+  pthread_mutex_unlock(&srv->lock);
   if (sr->id_json) {
     if (ev->json)
       post_result(srv, sr->client, sr->id_json, ev->json);
     else
       post_rc(srv, sr->client, sr->id_json, BATON_NOMEM, "the run finished but its result was lost");
   }
-  pthread_mutex_lock(&srv->lock);
-  sr->done = true;
-  bool submitted = sr->submitted;
-  pthread_mutex_unlock(&srv->lock);
   if (submitted) {
     job *j = calloc(1, sizeof *j);
     if (j) {
@@ -740,6 +750,8 @@ static void m_cancel(baton_server *srv, uint64_t client, const char *id_json, co
   while (sr && strcmp(sr->run_id, rid->valuestring) != 0)
     sr = sr->next;
   baton_run *run = NULL;
+  if (sr && sr->done)
+    sr = NULL; /* finished; only waiting to be freed */
   if (sr) {
     sr->cancel_asked = true;
     if (sr->submitted) {
@@ -796,13 +808,17 @@ static void client_close(baton_server *srv, conn *c) {
   free(c);
 }
 
-static void arm(baton_server *srv, conn *c, bool want_out) {
-  if (c->want_out == want_out)
+/* Watches what the client's state needs: its requests unless its unsent
+ * output is past the bound (backpressure: a client that does not read cannot
+ * pile up more work), and writability while output waits. */
+static void arm(baton_server *srv, conn *c) {
+  c->paused = c->out.len - c->out_off > srv->set.max_out;
+  uint32_t want = (c->paused ? 0 : EPOLLIN | EPOLLRDHUP) | (c->want_out ? EPOLLOUT : 0);
+  if (want == c->events)
     return;
-  struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | (want_out ? EPOLLOUT : 0),
-                           .data.fd = c->fd};
+  struct epoll_event ev = {.events = want, .data.fd = c->fd};
   epoll_ctl(srv->epfd, EPOLL_CTL_MOD, c->fd, &ev);
-  c->want_out = want_out;
+  c->events = want;
 }
 
 /* Writes what the client can take. false when the client is gone (closed). */
@@ -816,7 +832,8 @@ static bool client_flush(baton_server *srv, conn *c) {
     if (w < 0 && errno == EINTR)
       continue;
     if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      arm(srv, c, true);
+      c->want_out = true;
+      arm(srv, c);
       return true;
     }
     client_close(srv, c);
@@ -825,7 +842,8 @@ static bool client_flush(baton_server *srv, conn *c) {
   baton__sb_reset(&c->out);
   c->out_off = 0;
   c->dropping = false;
-  arm(srv, c, false);
+  c->want_out = false;
+  arm(srv, c);
   return true;
 }
 
@@ -843,12 +861,8 @@ static void client_queue(baton_server *srv, conn *c, const out_msg *m) {
     }
     return;
   }
-  if (unsent + m->len > 4 * srv->set.max_out) {
-    slog(srv, BATON_LOG_WARN, "client %d (pid %ld) stopped reading; disconnected", c->fd,
-         (long)c->pid);
-    client_close(srv, c);
-    return;
-  }
+  /* Replies are always kept: the client cannot ask for more while its output
+   * is past the bound (see arm()), so they stay few. */
   if (c->out_off > 0 && c->out_off >= c->out.len / 2) {
     memmove(c->out.buf, c->out.buf + c->out_off, c->out.len - c->out_off);
     c->out.len -= c->out_off;
@@ -856,6 +870,8 @@ static void client_queue(baton_server *srv, conn *c, const out_msg *m) {
     c->out_off = 0;
   }
   baton__sb_add(&c->out, m->line, m->len);
+  if (c->want_out)
+    arm(srv, c); /* the flush that updates it waits for EPOLLOUT */
 }
 
 /* Moves queued lines to their clients and writes. */
@@ -967,6 +983,7 @@ static void accept_clients(baton_server *srv) {
     c->pid = cred.pid;
     baton__sb_init(&c->out);
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = fd};
+    c->events = ev.events;
     if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
       close(fd);
       free(c);
@@ -1060,6 +1077,12 @@ out:
   cJSON_Delete(msg);
 }
 
+static void too_long(baton_server *srv, uint64_t client, size_t max) {
+  char txt[128];
+  baton__fmt(txt, sizeof txt, "invalid request: a message is larger than %zu bytes", max);
+  post_error(srv, client, NULL, -32600, txt, 0);
+}
+
 /* Reads what a client sent and handles complete lines. */
 static void client_read(baton_server *srv, conn *c) {
   uint64_t cid = c->id;
@@ -1090,6 +1113,8 @@ static void client_read(baton_server *srv, conn *c) {
         continue;
       if (c->skipping)
         c->skipping = false;
+      else if (i - start > srv->set.max_msg)
+        too_long(srv, cid, srv->set.max_msg);
       else
         handle_line(srv, c, c->in + start, i - start);
       start = i + 1;
@@ -1097,12 +1122,8 @@ static void client_read(baton_server *srv, conn *c) {
     memmove(c->in, c->in + start, c->in_len - start);
     c->in_len -= start;
     if (c->in_len > srv->set.max_msg) {
-      if (!c->skipping) {
-        char txt[128];
-        baton__fmt(txt, sizeof txt, "invalid request: a message is larger than %zu bytes",
-                   srv->set.max_msg);
-        post_error(srv, cid, NULL, -32600, txt, 0);
-      }
+      if (!c->skipping)
+        too_long(srv, cid, srv->set.max_msg);
       c->skipping = true;
       c->in_len = 0;
     }

@@ -49,6 +49,22 @@ static int send_msg(int fd, const char *json) {
   return write_all(fd, json, len);
 }
 
+/* Writes all of buf to a pipe or file. */
+static int write_all_plain(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  while (len) {
+    ssize_t w = write(fd, p, len);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    p += w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
 /* Why a read stopped. */
 typedef enum { RD_OK, RD_EOF, RD_ERROR, RD_TIMEOUT, RD_CANCELLED, RD_TOO_BIG } rd_status;
 
@@ -169,10 +185,10 @@ char *baton__worker_program(void) {
 
 /* ---- the pool ---------------------------------------------------------------- */
 
-void baton__worker_pool_init(baton__worker_pool *p, const baton__executor *ex,
+void baton__worker_pool_init(baton__worker_pool *p, const char *executor,
                              const baton__config *cfg, const char *program, size_t max) {
   memset(p, 0, sizeof *p);
-  p->ex = ex;
+  baton__fmt(p->name, sizeof p->name, "%s", executor);
   p->cfg = cfg;
   p->program = program;
   p->max = max ? max : 1;
@@ -201,7 +217,7 @@ static void kill_worker(baton__worker *w, int *status) {
 }
 
 void baton__worker_pool_release(baton__worker_pool *p) {
-  if (!p->ex)
+  if (!p->name[0])
     return;
   /* Closing the socket tells an idle worker to exit; give it a moment. */
   for (size_t i = 0; i < p->n; i++) {
@@ -327,6 +343,22 @@ static void describe_death(int status, const char *name, char *err, size_t errle
     baton__fmt(err, errlen, "the %s worker stopped; it will be replaced", name);
 }
 
+void baton__worker_pool_prewarm(baton__worker_pool *p) {
+  pthread_mutex_lock(&p->lock);
+  if (p->n == 0 && p->max > 0) {
+    baton__worker *nw = malloc(sizeof *nw);
+    if (nw) {
+      char err[256];
+      *nw = (baton__worker){.pid = -1, .fd = -1, .busy = false};
+      p->w = nw;
+      p->n = 1;
+      if (spawn_worker(p, &p->w[0], err, sizeof err) != 0)
+        p->w[0].pid = -1; /* the first task will try again and report */
+    }
+  }
+  pthread_mutex_unlock(&p->lock);
+}
+
 int baton__worker_run(baton__worker_pool *p, const char *task, const baton__values *in,
                       baton__exec_env *env, baton__values *out) {
   bool fresh = false;
@@ -341,7 +373,7 @@ int baton__worker_run(baton__worker_pool *p, const char *task, const baton__valu
     return -1;
   }
   cJSON *req = cJSON_CreateObject();
-  cJSON_AddStringToObject(req, "executor", p->ex->name);
+  cJSON_AddStringToObject(req, "executor", p->name);
   cJSON_AddStringToObject(req, "task", task);
   if (env->model)
     cJSON_AddStringToObject(req, "model", env->model);
@@ -362,7 +394,7 @@ int baton__worker_run(baton__worker_pool *p, const char *task, const baton__valu
   if (send_msg(w->fd, msg) != 0) {
     int status = 0;
     kill_worker(w, &status);
-    describe_death(status, p->ex->name, env->err, sizeof env->err);
+    describe_death(status, p->name, env->err, sizeof env->err);
     free(msg);
     release(p, i);
     return -1;
@@ -382,9 +414,9 @@ int baton__worker_run(baton__worker_pool *p, const char *task, const baton__valu
                  task, env->timeout_ms);
     else if (st == RD_TOO_BIG)
       baton__fmt(env->err, sizeof env->err, "the %s worker sent a reply over %u bytes",
-                 p->ex->name, BATON__WORKER_MAX_MSG);
+                 p->name, BATON__WORKER_MAX_MSG);
     else
-      describe_death(status, p->ex->name, env->err, sizeof env->err);
+      describe_death(status, p->name, env->err, sizeof env->err);
     release(p, i);
     return -1;
   }
@@ -392,12 +424,12 @@ int baton__worker_run(baton__worker_pool *p, const char *task, const baton__valu
   free(reply);
   const cJSON *ok = cJSON_GetObjectItemCaseSensitive(r, "ok");
   if (!r) {
-    baton__fmt(env->err, sizeof env->err, "the %s worker sent an unreadable reply", p->ex->name);
+    baton__fmt(env->err, sizeof env->err, "the %s worker sent an unreadable reply", p->name);
   } else if (cJSON_IsTrue(ok)) {
     if (values_from_json(cJSON_GetObjectItemCaseSensitive(r, "outputs"), out) == 0)
       rc = 0;
     else
-      baton__fmt(env->err, sizeof env->err, "the %s worker sent malformed outputs", p->ex->name);
+      baton__fmt(env->err, sizeof env->err, "the %s worker sent malformed outputs", p->name);
   } else {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
     baton__fmt(env->err, sizeof env->err, "%s",
@@ -426,7 +458,118 @@ static const char *jstr(const cJSON *o, const char *k) {
   return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-int baton__worker_main(int fd, const char *config_path) {
+/* An executor by name: the worker's own table first, then the library's. */
+static const baton__executor *find_executor(const baton__executor *const *local,
+                                            const char *name) {
+  for (size_t i = 0; local && local[i]; i++)
+    if (strcmp(local[i]->name, name) == 0)
+      return local[i];
+  return baton__executor_find(name);
+}
+
+int baton__worker_describe(int fd, const char *config_path, const baton__executor *const *local) {
+  baton__config cfg;
+  char err[768];
+  if (baton__config_load(&cfg, config_path, err, sizeof err) != 0) {
+    baton__config_release(&cfg);
+    return 2;
+  }
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; arr && local && local[i]; i++) {
+    const baton__executor *ex = local[i];
+    cJSON *o = cJSON_CreateObject();
+    cJSON *tasks = cJSON_CreateArray();
+    if (!o || !tasks) {
+      cJSON_Delete(o);
+      cJSON_Delete(tasks);
+      break;
+    }
+    cJSON_AddItemToArray(arr, o);
+    cJSON_AddStringToObject(o, "name", ex->name);
+    cJSON_AddStringToObject(o, "model", ex->model_id);
+    for (const char *const *t = ex->tasks; *t; t++)
+      cJSON_AddItemToArray(tasks, cJSON_CreateString(*t));
+    cJSON_AddItemToObject(o, "tasks", tasks);
+    cJSON_AddBoolToObject(o, "reentrant", ex->reentrant);
+    char why[256] = "";
+    bool ok = ex->available ? ex->available(&cfg, why, sizeof why) : true;
+    cJSON_AddBoolToObject(o, "available", ok);
+    cJSON_AddStringToObject(o, "reason", ok ? "" : why);
+  }
+  char *s = arr ? cJSON_PrintUnformatted(arr) : NULL;
+  cJSON_Delete(arr);
+  baton__config_release(&cfg);
+  int rc = s && write_all_plain(fd, s, strlen(s)) == 0 ? 0 : 1;
+  free(s);
+  return rc;
+}
+
+cJSON *baton__worker_query(const char *program, const char *config_path, char *err,
+                           size_t errlen) {
+  int pfd[2];
+  if (pipe2(pfd, O_CLOEXEC) != 0) {
+    baton__fmt(err, errlen, "cannot create a pipe: %s", strerror(errno));
+    return NULL;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+  char *argv[] = {(char *)program, (char *)"--describe", config_path ? (char *)"--config" : NULL,
+                  (char *)config_path, NULL};
+  pid_t pid;
+  int rc = posix_spawn(&pid, program, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(pfd[1]);
+  if (rc != 0) {
+    close(pfd[0]);
+    baton__fmt(err, errlen, "cannot start %s: %s", program, strerror(rc));
+    return NULL;
+  }
+  baton__sb sb;
+  baton__sb_init(&sb);
+  int64_t deadline = baton__now_ms() + 30000;
+  bool failed = false;
+  for (;;) {
+    int left = (int)(deadline - baton__now_ms());
+    struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+    if (left <= 0 || (poll(&p, 1, left) == 0)) {
+      baton__fmt(err, errlen, "%s --describe did not answer within 30 s", program);
+      failed = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    char buf[4096];
+    ssize_t n = read(pfd[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    if (sb.len + (size_t)n > (1u << 20)) {
+      baton__fmt(err, errlen, "%s --describe said too much", program);
+      failed = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    baton__sb_add(&sb, buf, (size_t)n);
+  }
+  close(pfd[0]);
+  int status = 0;
+  reap(pid, &status);
+  cJSON *arr = NULL;
+  if (!failed) {
+    arr = cJSON_Parse(sb.buf);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !cJSON_IsArray(arr)) {
+      cJSON_Delete(arr);
+      arr = NULL;
+      baton__fmt(err, errlen, "%s --describe failed (status %d)", program,
+                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
+  }
+  baton__sb_release(&sb);
+  return arr;
+}
+
+int baton__worker_main(int fd, const char *config_path, const baton__executor *const *local) {
   baton__config cfg;
   char err[768];
   if (baton__config_load(&cfg, config_path, err, sizeof err) != 0) {
@@ -456,7 +599,7 @@ int baton__worker_main(int fd, const char *config_path) {
       continue;
     }
     if (!ex) {
-      ex = baton__executor_find(name);
+      ex = find_executor(local, name);
       if (!ex || (ex->debug_only && !cfg.debug_executors)) {
         reply_error(fd, "this worker has no such executor");
         cJSON_Delete(req);

@@ -33,7 +33,7 @@ typedef struct baton__worker {
 
 /* The workers of one executor. Guarded by its own lock. */
 typedef struct baton__worker_pool {
-  const baton__executor *ex;
+  char name[64];              /* the executor the workers serve */
   const baton__config *cfg;   /* borrowed from the context */
   const char *program;        /* borrowed: path of baton-worker */
   pthread_mutex_t lock;
@@ -47,10 +47,14 @@ typedef struct baton__worker_pool {
  * none exists (then executors run in-process). */
 char *baton__worker_program(void);
 
-void baton__worker_pool_init(baton__worker_pool *p, const baton__executor *ex,
+void baton__worker_pool_init(baton__worker_pool *p, const char *executor,
                              const baton__config *cfg, const char *program, size_t max);
 /* Stops every worker (SIGTERM, then SIGKILL after a grace period) and reaps them. */
 void baton__worker_pool_release(baton__worker_pool *p);
+
+/* Starts one worker ahead of need when the pool has none, so its libraries
+ * load while earlier tasks run. Never blocks on the worker. */
+void baton__worker_pool_prewarm(baton__worker_pool *p);
 
 /*
  * Runs one task in a worker of the pool: takes an idle worker or starts one
@@ -62,8 +66,20 @@ void baton__worker_pool_release(baton__worker_pool *p);
 int baton__worker_run(baton__worker_pool *p, const char *task, const baton__values *in,
                       baton__exec_env *env, baton__values *out);
 
-/* The child side: serves requests on fd until it closes. Returns the exit
- * status for the worker program. */
-int baton__worker_main(int fd, const char *config_path);
+/* The child side: serves requests on fd until it closes. `local` is the
+ * table of executors compiled into the worker program only (the heavy local
+ * ones); the library's own table is searched too. Returns the exit status
+ * for the worker program. */
+int baton__worker_main(int fd, const char *config_path, const baton__executor *const *local);
+
+/* The child side of `baton-worker --describe`: writes to fd a JSON array
+ * describing the `local` executors ({name, model, tasks, reentrant,
+ * available, reason}) under the given config. Returns the exit status. */
+int baton__worker_describe(int fd, const char *config_path, const baton__executor *const *local);
+
+/* The parent side: runs `program --describe` and returns its parsed JSON
+ * array (caller cJSON_Deletes), or NULL with err. Bounded in time and size. */
+struct cJSON *baton__worker_query(const char *program, const char *config_path, char *err,
+                                  size_t errlen);
 
 #endif

@@ -12,6 +12,11 @@ packages=(
   libespeak-ng-dev espeak-ng-data
   libots-dev
   apertium apertium-en-es
+  libpocketsphinx-dev pocketsphinx-en-us libsndfile1-dev
+  libexttextcat-dev libexttextcat-data
+  libvips-dev
+  libopencv-dev libopencv-objdetect-dev libopencv-imgcodecs-dev libopencv-imgproc-dev
+  opencv-data opencv-doc
   imagemagick fonts-dejavu-core
 )
 

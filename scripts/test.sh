@@ -18,3 +18,18 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 if [ -f "$supp" ]; then export LSAN_OPTIONS="suppressions=$supp"; fi
 ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+# ---- Install check (daemon work): `cmake --install` gives a library, header
+# and pkg-config file that an embedder can build against; examples/embed.c is
+# built from the installed copy and runs a debug-executor plan.
+echo "== install check (cmake --install, pkg-config, examples/embed.c)"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+cmake --install build --prefix "$tmp/prefix" >/dev/null
+pcdir="$(dirname "$(find "$tmp/prefix" -name baton.pc | head -n1)")"
+cc -o "$tmp/embed" examples/embed.c $(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs baton)
+printf '%s\n' '[{"task":"debug-echo","id":0,"dep":[-1],"args":{"text":"installed ok"}}]' >"$tmp/plan.json"
+printf "workers: 2\n" >"$tmp/config.yaml"
+LD_LIBRARY_PATH="$(dirname "$pcdir")" BATON_HOME="$tmp/home" BATON_DEBUG_EXECUTORS=1 \
+  BATON_CONFIG="$tmp/config.yaml" "$tmp/embed" --plan "$tmp/plan.json" | tee "$tmp/embed.out"
+grep -q "installed ok" "$tmp/embed.out"

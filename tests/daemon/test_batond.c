@@ -41,8 +41,8 @@ static const char *bin_dir(void) {
 
 typedef struct conn {
   int fd;
-  char buf[1 << 20];
-  size_t len;
+  char *buf;
+  size_t len, cap;
 } conn;
 
 static int try_connect(const char *path) {
@@ -56,17 +56,23 @@ static int try_connect(const char *path) {
   return -1;
 }
 
-static conn *dial(void) {
+static conn *dial_sized(size_t cap) {
   conn *c = calloc(1, sizeof *c);
   cr_assert(c);
+  c->cap = cap;
+  c->buf = malloc(cap);
+  cr_assert(c->buf);
   c->fd = try_connect(sock);
   cr_assert(c->fd >= 0, "cannot connect to %s: %s", sock, strerror(errno));
   return c;
 }
 
+static conn *dial(void) { return dial_sized(256 * 1024); }
+
 static void hang_up(conn *c) {
   if (c) {
     close(c->fd);
+    free(c->buf);
     free(c);
   }
 }
@@ -100,8 +106,8 @@ static cJSON *next_msg(conn *c, int timeout_ms) {
     struct pollfd p = {.fd = c->fd, .events = POLLIN};
     if (poll(&p, 1, (int)left) <= 0)
       continue;
-    cr_assert(c->len < sizeof c->buf - 1, "a line longer than the test buffer");
-    ssize_t r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len - 1, 0);
+    cr_assert(c->len < c->cap - 1, "a line longer than the test buffer");
+    ssize_t r = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
     if (r <= 0)
       return NULL;
     c->len += (size_t)r;
@@ -217,8 +223,10 @@ static int stop_daemon(int timeout_ms) {
 }
 
 static void finish(void) {
-  stop_daemon(20000);
-  if (dir)
+  /* A clean exit also means no leak or error under the sanitizers. */
+  int st = stop_daemon(20000);
+  cr_expect_eq(st, 0, "batond exited with %d (see its stderr in %s)", st, dir ? dir : "?");
+  if (dir && st == 0 && !getenv("BATON_TEST_KEEP"))
     bt_rmtree(dir);
   free(dir);
   dir = NULL;
@@ -338,6 +346,17 @@ Test(daemon_batond, every_error_gets_its_code_and_the_connection_stays_usable) {
   cr_expect(strstr(str(cJSON_GetObjectItem(m, "error"), "message"), "larger"));
   cJSON_Delete(m);
 
+  /* Notifications (no id) get no reply, even unknown ones: the next line
+   * is the answer to the request that follows them. */
+  send_raw(c, "{\"jsonrpc\":\"2.0\",\"method\":\"health\"}\n");
+  send_raw(c, "{\"jsonrpc\":\"2.0\",\"method\":\"no.such.method\"}\n");
+  send_raw(c, "{\"jsonrpc\":\"2.0\",\"id\":77,\"method\":\"health\"}\n");
+  m = next_msg(c, 5000);
+  cr_assert(m);
+  cr_expect(cJSON_IsNumber(cJSON_GetObjectItem(m, "id")) &&
+                cJSON_GetObjectItem(m, "id")->valueint == 77,
+            "a notification was answered");
+  cJSON_Delete(m);
   m = call(c, 15, "health", NULL);
   cr_expect_str_eq(str(result(m), "status"), "ok");
   cJSON_Delete(m);
@@ -562,7 +581,7 @@ Test(daemon_batond, a_client_that_stops_reading_blocks_nobody) {
   cJSON_AddItemToObject(cJSON_GetObjectItem(req, "params"), "plan", plan);
   char *line = cJSON_PrintUnformatted(req);
   cJSON_Delete(req);
-  conn *slow = dial();
+  conn *slow = dial_sized(16u << 20);
   send_raw(slow, line);
   send_raw(slow, "\n");
   free(line);
@@ -626,7 +645,7 @@ Test(daemon_batond, sigterm_lets_short_runs_finish_and_cancels_long_ones) {
   cr_expect_str_eq(str(result(m), "status"), "cancelled", "a longer run is cancelled");
   cJSON_Delete(m);
   int st = stop_daemon(10000);
-  cr_expect_eq(st, 0, "batond exits 0 after SIGTERM");
+  cr_expect_eq(st, 0, "batond exits 0 after SIGTERM, not %d (stderr in %s)", st, dir);
   cr_expect_lt(now_ms() - t0, 8000);
   struct stat sst;
   cr_expect_neq(stat(sock, &sst), 0, "the socket is removed");
@@ -762,4 +781,45 @@ Test(daemon_batond, other_users_are_refused_unless_allowed) {
     else
       cr_expect(strstr(buf, "-32014"), "another uid is refused with access denied: %s", buf);
   }
+}
+
+Test(daemon_batond, inputs_are_resolved_against_the_client_cwd) {
+  conn *c = dial();
+  cJSON *r = call(c, 1, "executors.list", NULL);
+  const cJSON *e;
+  int ocr = 0;
+  cJSON_ArrayForEach(e, result(r)) {
+    if (!strcmp(str(e, "name"), "tesseract"))
+      ocr = cJSON_IsTrue(cJSON_GetObjectItem(e, "available"));
+  }
+  cJSON_Delete(r);
+  if (!ocr) {
+    hang_up(c);
+    cr_skip_test("the tesseract executor is not available here");
+  }
+  char *examples = bt_source_path("examples");
+  char params[2048];
+  const char *plan = "[{\"task\":\"image-to-text\",\"id\":0,\"dep\":[-1],\"args\":{\"image\":\"sign.png\"}}]";
+  /* sign.png is found in the client's folder... */
+  snprintf(params, sizeof params, "{\"plan\":%s,\"cwd\":\"%s\"}", plan, examples);
+  r = call(c, 2, "submit", params);
+  const cJSON *res = result(r);
+  cr_expect_str_eq(str(res, "status"), "done");
+  const cJSON *t0 = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 0);
+  cr_expect(strlen(str(cJSON_GetObjectItem(t0, "outputs"), "text")) > 0, "OCR text from sign.png");
+  cJSON_Delete(r);
+  /* ...not in another one, */
+  snprintf(params, sizeof params, "{\"plan\":%s,\"cwd\":\"%s\"}", plan, dir);
+  r = call(c, 3, "submit", params);
+  int code = err_code(r);
+  cr_expect(code < -32000 && code > -32100, "a missing input is the project's error, not %d", code);
+  cr_expect(strstr(str(cJSON_GetObjectItem(r, "error"), "message"), "sign.png"));
+  cJSON_Delete(r);
+  /* ...and cwd must be a folder. */
+  snprintf(params, sizeof params, "{\"plan\":%s,\"cwd\":\"relative/path\"}", plan);
+  r = call(c, 4, "submit", params);
+  cr_expect_eq(err_code(r), -32602);
+  cJSON_Delete(r);
+  free(examples);
+  hang_up(c);
 }

@@ -257,6 +257,34 @@ Test(executors_vips, a_cancelled_task_writes_nothing, .init = setup, .fini = tea
   free(png);
 }
 
+Test(executors_vips, a_slow_pipeline_stops_at_the_timeout, .init = setup, .fini = teardown) {
+  /* A 3000x3000 picture blurred with sigma 60 takes seconds; the limit is 50 ms. */
+  char *big = baton__path_join(g_dir, "big.png");
+  VipsImage *src = vips_image_new_from_file(g_src, NULL), *up = NULL;
+  cr_assert_eq(vips_resize(src, &up, 10.0, NULL), 0);
+  cr_assert_eq(vips_pngsave(up, big, "compression", 1, NULL), 0);
+  g_object_unref(src);
+  g_object_unref(up);
+  baton__values in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  baton__values_add(&in, "image", BATON__T_IMAGE, big);
+  baton__values_add(&in, "instruction", 0, "blur 60");
+  baton__exec_env env = {.workspace = g_dir, .file_prefix = "slow", .timeout_ms = 50};
+  int64_t t0 = baton__now_ms();
+  int rc = vp()->run(g_state, "image-to-image", &in, &env, &out);
+  int64_t took = baton__now_ms() - t0;
+  cr_assert_neq(rc, 0, "the blur finished within 50 ms (%lld ms)", (long long)took);
+  cr_assert(strstr(env.err, "ran past 50 ms"), "unclear error: %s", env.err);
+  cr_assert_lt(took, 3000, "stopping took %lld ms", (long long)took);
+  char *png = baton__path_join(g_dir, "slow.png");
+  cr_assert_not(baton__file_exists(png), "a partial file was left behind");
+  free(png);
+  baton__values_release(&in);
+  baton__values_release(&out);
+  free(big);
+}
+
 Test(executors_vips, reads_the_example_sign, .init = setup, .fini = teardown) {
   char *sign = bt_source_path("examples/sign.png");
   char err[512];

@@ -307,6 +307,19 @@ Test(registry_import, hub_items_are_imported_with_a_description_made_from_metada
   path = write_tmp("trunc.json", "[{\"id\": \"x/y\",\n \"pipeline_tag\": \n");
   import_fails(reg, path, "hub", "trunc.json:");
   free(path);
+
+  /* One item a line works too, and a bad line is named. */
+  path = write_tmp("lines.ndjson", "{\"id\": \"l/one\", \"pipeline_tag\": \"translation\"}\n"
+                                   "{\"id\": \"l/two\", \"pipeline_tag\": \"translation\"}\n");
+  cJSON *lr = import_ok(reg, path, "hub");
+  cr_assert_eq(num(lr, "inserted"), 2);
+  cJSON_Delete(lr);
+  free(path);
+  path = write_tmp("badlines.ndjson", "{\"id\": \"l/three\", \"pipeline_tag\": \"translation\"}\n"
+                                      "{\"pipeline_tag\": \"translation\"}\n");
+  import_fails(reg, path, "hub", "badlines.ndjson:2: the item has no usable \"id\"");
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models WHERE id = 'l/three'"), 0);
+  free(path);
   baton__registry_close(reg);
 }
 

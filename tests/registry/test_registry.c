@@ -808,3 +808,19 @@ Test(registry_registry, explain_says_why_a_model_wins_and_why_others_cannot_run)
   cJSON_Delete(e);
   baton__registry_close(reg);
 }
+
+Test(registry_registry, search_with_only_the_task_name_still_finds_that_task) {
+  baton__registry *reg = open_shipped();
+  char err[512] = "";
+  cJSON *r = baton__registry_search(reg, "object detection", "object-detection", 5, err,
+                                    sizeof err);
+  cr_assert_not_null(r, "%s", err);
+  cr_assert_geq(cJSON_GetArraySize(r), 2);
+  cJSON *it;
+  cJSON_ArrayForEach(it, r)
+      cr_assert_str_eq(cJSON_GetObjectItem(it, "task")->valuestring, "object-detection");
+  cJSON_Delete(r);
+  cr_assert_null(baton__registry_search(reg, "the and of", NULL, 5, err, sizeof err));
+  cr_assert_not_null(strstr(err, "nothing to search for"), "%s", err);
+  baton__registry_close(reg);
+}

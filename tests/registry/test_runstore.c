@@ -67,7 +67,8 @@ Test(registry_runstore, a_run_whose_process_died_is_interrupted) {
         baton__runstore_task(rs, "r2", 0, "summarization", "local/ots", "done", "{\"text\":\"t\"}",
                              NULL, 5, err, sizeof err) != 0 ||
         baton__runstore_task(rs, "r2", 1, "text-to-speech", NULL, "running", NULL, NULL, 0, err,
-                             sizeof err) != 0)
+                             sizeof err) != 0 ||
+        baton__runstore_flush(rs, err, sizeof err) != 0)
       _exit(3);
     raise(SIGKILL); /* dies mid-run, as a crash would */
   }

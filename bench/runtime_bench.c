@@ -1,0 +1,174 @@
+/* runtime_bench.c — scheduler benchmarks on the debug executors: dispatch latency, overhead per task, parallel efficiency. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "baton.h"
+
+#define MAX_EVENTS 8192
+
+typedef struct rec {
+  int type, task;
+  double ts;
+} rec;
+
+typedef struct recs {
+  rec v[MAX_EVENTS];
+  int n;
+} recs;
+
+static void on_event(void *ud, const baton_event *ev) {
+  recs *r = ud;
+  if (r->n < MAX_EVENTS)
+    r->v[r->n++] = (rec){(int)ev->type, ev->task_id, ev->ts};
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, int n, double p) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  int i = (int)(p * (n - 1) + 0.5);
+  return v[i];
+}
+
+/* A plan as JSON text: kind "chain", "wide" or "layers" (width x depth). */
+static char *make_plan(const char *kind, int n, const char *task, const char *arg, int width) {
+  size_t cap = (size_t)n * 160 + 16;
+  char *s = malloc(cap);
+  size_t len = 0;
+  len += (size_t)snprintf(s + len, cap - len, "[");
+  for (int i = 0; i < n; i++) {
+    char dep[512] = "-1";
+    if (!strcmp(kind, "chain") && i > 0)
+      snprintf(dep, sizeof dep, "%d", i - 1);
+    if (!strcmp(kind, "layers") && i >= width) {
+      int layer = i / width;
+      size_t dl = 0;
+      for (int k = 0; k < width; k++)
+        dl += (size_t)snprintf(dep + dl, sizeof dep - dl, "%s%d", k ? "," : "",
+                               (layer - 1) * width + k);
+    }
+    len += (size_t)snprintf(s + len, cap - len,
+                            "%s{\"task\":\"%s\",\"id\":%d,\"dep\":[%s],\"args\":{\"text\":\"%s\"}}",
+                            i ? "," : "", task, i, dep, arg);
+  }
+  snprintf(s + len, cap - len, "]");
+  return s;
+}
+
+static double run_plan(baton *ctx, const char *plan, recs *r) {
+  baton_request req = {.plan_json = plan};
+  baton_run *run = NULL;
+  double t0 = now_s();
+  if (baton_submit(ctx, &req, r ? on_event : NULL, r, &run) != BATON_OK) {
+    fprintf(stderr, "runtime_bench: %s\n", baton_errmsg(ctx));
+    exit(1);
+  }
+  baton_rc rc = baton_run_wait(run);
+  double t = now_s() - t0;
+  if (rc != BATON_OK) {
+    fprintf(stderr, "runtime_bench: run failed: %s\n", baton_run_summary(run));
+    exit(1);
+  }
+  baton_run_free(run);
+  return t;
+}
+
+static double event_ts(const recs *r, int type, int task) {
+  for (int i = 0; i < r->n; i++)
+    if (r->v[i].type == type && r->v[i].task == task)
+      return r->v[i].ts;
+  return -1;
+}
+
+int main(int argc, char **argv) {
+  int workers = argc > 1 ? atoi(argv[1]) : 4;
+  char home[] = "/tmp/baton-bench-XXXXXX";
+  if (!mkdtemp(home)) {
+    perror("mkdtemp");
+    return 1;
+  }
+  char cfgpath[256];
+  snprintf(cfgpath, sizeof cfgpath, "%s/config.yaml", home);
+  FILE *f = fopen(cfgpath, "w");
+  fprintf(f, "workers: %d\nlimits: {tasks: 2000}\n", workers > 0 ? workers : 4);
+  fclose(f);
+  setenv("BATON_HOME", home, 1);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  baton *ctx = NULL;
+  if (baton_open(cfgpath, &ctx) != BATON_OK) {
+    fprintf(stderr, "runtime_bench: %s\n", baton_errmsg(ctx));
+    return 1;
+  }
+  printf("runtime benchmark: workers=%d, debug executors, %s\n\n", workers, home);
+
+  /* 1. Dispatch latency along a chain: finished(i-1) -> started(i). */
+  static recs r;
+  r.n = 0;
+  int chain = 1000;
+  char *plan = make_plan("chain", chain, "debug-echo", "x", 0);
+  run_plan(ctx, plan, &r);
+  free(plan);
+  double *lat = malloc(sizeof(double) * (size_t)chain);
+  int nl = 0;
+  for (int i = 1; i < chain; i++) {
+    double a = event_ts(&r, BATON_EVENT_TASK_FINISHED, i - 1);
+    double b = event_ts(&r, BATON_EVENT_TASK_STARTED, i);
+    if (a > 0 && b > 0)
+      lat[nl++] = (b - a) * 1e6;
+  }
+  printf("| measure | value | goal |\n|---|---|---|\n");
+  printf("| dispatch latency, median (1000-task chain) | %.1f µs | |\n", pct(lat, nl, 0.5));
+  printf("| dispatch latency, p99 | %.1f µs | ≤ 100 µs |\n", pct(lat, nl, 0.99));
+  free(lat);
+
+  /* 2. Orchestration overhead per task (echo does no work). */
+  int sizes[] = {10, 100, 1000};
+  for (int k = 0; k < 3; k++) {
+    const char *kinds[] = {"chain", "wide"};
+    for (int j = 0; j < 2; j++) {
+      plan = make_plan(kinds[j], sizes[k], "debug-echo", "x", 0);
+      double best = 1e9;
+      for (int rep = 0; rep < 3; rep++) {
+        double t = run_plan(ctx, plan, NULL);
+        if (t < best)
+          best = t;
+      }
+      free(plan);
+      printf("| overhead per task, %d-task %s (whole run / tasks) | %.1f µs | ≤ 50 µs |\n",
+             sizes[k], kinds[j], best / sizes[k] * 1e6);
+    }
+  }
+
+  /* 3. Parallel efficiency: critical path / wall time on layered DAGs of
+   * debug-sleep tasks when workers suffice. */
+  int widths[] = {2, 4};
+  for (int k = 0; k < 2; k++) {
+    int width = widths[k] <= workers ? widths[k] : workers, depth = 5, ms = 100;
+    char arg[16];
+    snprintf(arg, sizeof arg, "%d", ms);
+    plan = make_plan("layers", width * depth, "debug-sleep", arg, width);
+    double t = run_plan(ctx, plan, NULL);
+    free(plan);
+    double critical = depth * ms / 1000.0;
+    printf("| parallel efficiency, %dx%d DAG of %d ms sleeps (critical path / wall) | %.3f | ≥ 0.95 |\n",
+           width, depth, ms, critical / t);
+  }
+  baton_close(ctx);
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
+  if (system(cmd) != 0)
+    fprintf(stderr, "runtime_bench: could not remove %s\n", home);
+  return 0;
+}

@@ -1,0 +1,336 @@
+/* test_repl.c — the `baton` REPL driven through a pseudo-terminal: history, live task lines, Ctrl-C, commands, the pipe mode and the daemon. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "support/fake_http.h"
+#include "support/support.h"
+
+static char *dir;
+
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static const char *bin_dir(void) {
+  const char *b = getenv("BATON_BIN_DIR");
+  return b && *b ? b : BATON_TEST_BINARY_DIR;
+}
+
+typedef struct term {
+  int fd;
+  pid_t pid;
+  char out[1 << 18];
+  size_t len;
+  size_t mark; /* expect() searches from here */
+} term;
+
+static void setup(void) {
+  dir = bt_tmpdir();
+  char p[512];
+  snprintf(p, sizeof p, "%s/home", dir);
+  setenv("BATON_HOME", p, 1);
+  snprintf(p, sizeof p, "%s/run/b.sock", dir);
+  setenv("BATON_SOCKET", p, 1);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  setenv("TERM", "xterm", 1);
+  unsetenv("BATON_CONFIG");
+  unsetenv("BATON_LLM_BASE_URL");
+  unsetenv("OPENAI_BASE_URL");
+  unsetenv("BATON_NO_DAEMON");
+}
+
+static void teardown(void) {
+  bt_rmtree(dir);
+  free(dir);
+}
+
+TestSuite(cli_repl, .init = setup, .fini = teardown, .timeout = 120);
+
+static term *spawn(const char *arg) {
+  term *t = calloc(1, sizeof *t);
+  cr_assert(t);
+  struct winsize ws = {.ws_row = 40, .ws_col = 120};
+  char path[512];
+  snprintf(path, sizeof path, "%s/baton", bin_dir());
+  t->pid = forkpty(&t->fd, NULL, NULL, &ws);
+  cr_assert(t->pid >= 0, "forkpty: %s", strerror(errno));
+  if (t->pid == 0) {
+    if (arg)
+      execl(path, "baton", arg, (char *)NULL);
+    else
+      execl(path, "baton", (char *)NULL);
+    _exit(127);
+  }
+  return t;
+}
+
+/* Waits until needle shows up in the output after the mark; moves the mark
+ * past it. */
+static bool expect(term *t, const char *needle, int timeout_ms) {
+  long end = now_ms() + timeout_ms;
+  for (;;) {
+    t->out[t->len] = '\0';
+    char *hit = strstr(t->out + t->mark, needle);
+    if (hit) {
+      t->mark = (size_t)(hit - t->out) + strlen(needle);
+      return true;
+    }
+    long left = end - now_ms();
+    if (left <= 0)
+      return false;
+    struct pollfd p = {.fd = t->fd, .events = POLLIN};
+    if (poll(&p, 1, (int)left) <= 0)
+      continue;
+    if (t->len + 1 >= sizeof t->out)
+      return false;
+    ssize_t r = read(t->fd, t->out + t->len, sizeof t->out - t->len - 1);
+    if (r <= 0)
+      return false;
+    t->len += (size_t)r;
+  }
+}
+
+static void type(term *t, const char *keys) {
+  ssize_t w = write(t->fd, keys, strlen(keys));
+  cr_assert_eq(w, (ssize_t)strlen(keys));
+}
+
+/* Waits for the REPL to exit; returns its status. */
+static int reap(term *t) {
+  long end = now_ms() + 10000;
+  int st = 0;
+  char sink[4096];
+  while (waitpid(t->pid, &st, WNOHANG) == 0) {
+    if (now_ms() > end) {
+      kill(t->pid, SIGKILL);
+      waitpid(t->pid, &st, 0);
+      return -1;
+    }
+    struct pollfd p = {.fd = t->fd, .events = POLLIN};
+    if (poll(&p, 1, 20) > 0 && read(t->fd, sink, sizeof sink) <= 0)
+      continue;
+  }
+  close(t->fd);
+  free(t);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static char *write_plan(const char *name, int sleep_ms) {
+  char *path = malloc(600);
+  snprintf(path, 600, "%s/%s", dir, name);
+  char plan[512];
+  snprintf(plan, sizeof plan,
+           "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"%d\"}},"
+           "{\"task\":\"debug-echo\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"all good\"}}]",
+           sleep_ms);
+  bt_write(path, plan);
+  return path;
+}
+
+Test(cli_repl, history_is_kept_across_sessions) {
+  term *t = spawn(NULL);
+  cr_assert(expect(t, "baton> ", 15000), "no prompt: %s", t->out);
+  type(t, "/help\r");
+  cr_assert(expect(t, "/executors", 5000), "no help text: %s", t->out);
+  cr_assert(expect(t, "baton> ", 5000));
+  type(t, "/quit\r");
+  cr_expect_eq(reap(t), 0);
+
+  t = spawn(NULL);
+  cr_assert(expect(t, "baton> ", 15000));
+  type(t, "\033[A\033[A"); /* up twice: /quit, then /help */
+  /* libedit redraws only what changes: "/quit", then "help" over "quit". */
+  cr_expect(expect(t, "/quit", 5000), "the previous session's lines are recalled: %s", t->out + t->mark);
+  cr_expect(expect(t, "help", 5000), "newest first: %s", t->out + t->mark);
+  type(t, "\r");
+  cr_expect(expect(t, "/executors", 5000), "the recalled line runs");
+  type(t, "/quit\r");
+  cr_expect_eq(reap(t), 0);
+  char p[600];
+  snprintf(p, sizeof p, "%s/home/history", dir);
+  char *h = bt_slurp(p, NULL);
+  cr_expect(strstr(h, "/help"), "history file: %s", h);
+  free(h);
+}
+
+Test(cli_repl, live_lines_show_each_task_then_the_answer) {
+  char *plan = write_plan("plan.json", 1200);
+  term *t = spawn(NULL);
+  cr_assert(expect(t, "baton> ", 15000));
+  char line[700];
+  snprintf(line, sizeof line, "/run %s\r", plan);
+  type(t, line);
+  cr_expect(expect(t, "running  task 0 debug-sleep", 10000), "a live line for the running task: %s",
+            t->out + t->mark);
+  cr_expect(expect(t, "local/debug-sleep", 2000), "with its model");
+  cr_expect(expect(t, "pending  task 1 debug-echo", 2000), "and one for the waiting task");
+  /* The elapsed time moves while it runs. */
+  cr_expect(expect(t, "0.5s", 5000), "the elapsed time ticks: %s", t->out + t->mark);
+  cr_expect(expect(t, "done     task 1 debug-echo", 10000), "the lines end as done");
+  cr_expect(expect(t, "all good", 5000), "then the answer");
+  cr_expect(expect(t, "baton> ", 5000));
+  type(t, "/quit\r");
+  cr_expect_eq(reap(t), 0);
+  free(plan);
+}
+
+Test(cli_repl, ctrl_c_cancels_the_run_not_the_repl) {
+  char *plan = write_plan("long.json", 30000);
+  term *t = spawn(NULL);
+  cr_assert(expect(t, "baton> ", 15000));
+  char line[700];
+  snprintf(line, sizeof line, "/run %s\r", plan);
+  type(t, line);
+  cr_assert(expect(t, "running  task 0", 10000), "the run did not start: %s", t->out);
+  long t0 = now_ms();
+  type(t, "\003");
+  cr_expect(expect(t, "cancelled", 5000), "Ctrl-C cancels the run: %s", t->out + t->mark);
+  cr_expect_lt(now_ms() - t0, 5000);
+  cr_expect(expect(t, "baton> ", 5000), "and the REPL is still there");
+  /* At the prompt, Ctrl-C drops the line being typed, not the REPL. */
+  type(t, "half a line");
+  cr_expect(expect(t, "half a line", 5000));
+  type(t, "\003");
+  cr_expect(expect(t, "baton> ", 5000), "a fresh prompt after Ctrl-C: %s", t->out + t->mark);
+  type(t, "/new\r");
+  cr_expect(expect(t, "new conversation", 5000), "and still answers");
+  type(t, "/quit\r");
+  cr_expect_eq(reap(t), 0);
+  free(plan);
+}
+
+Test(cli_repl, without_a_terminal_it_reads_one_request_per_line) {
+  char *plan = write_plan("quick.json", 10);
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "printf '/run %s\\n/run %s\\n' | %s/baton chat", plan, plan, bin_dir());
+  char *out = NULL;
+  cr_expect_eq(bt_run(cmd, &out), 0);
+  cr_assert(out);
+  cr_expect(strstr(out, "all good"), "the answer: %s", out);
+  cr_expect(strstr(strstr(out, "all good") + 1, "all good"), "one answer per line");
+  cr_expect_null(strchr(out, '\033'), "plain output, no terminal codes");
+  cr_expect_null(strstr(out, "baton> "), "no prompt");
+  free(out);
+  free(plan);
+}
+
+Test(cli_repl, uses_the_daemon_when_one_answers) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/batond", bin_dir());
+  pid_t d = fork();
+  if (d == 0) {
+    int fd = open("/dev/null", O_WRONLY);
+    dup2(fd, 2);
+    execl(path, "batond", "--foreground", (char *)NULL);
+    _exit(127);
+  }
+  char *plan = write_plan("d.json", 300);
+  char sock[600];
+  snprintf(sock, sizeof sock, "%s/run/b.sock", dir);
+  struct stat st;
+  for (int i = 0; i < 1500 && stat(sock, &st) != 0; i++)
+    usleep(10000);
+  term *t = spawn(NULL);
+  cr_expect(expect(t, "connected to batond", 15000), "banner: %s", t->out);
+  cr_assert(expect(t, "baton> ", 5000));
+  char line[700];
+  snprintf(line, sizeof line, "/run %s\r", plan);
+  type(t, line);
+  cr_expect(expect(t, "running  task 0 debug-sleep", 10000), "live lines through the daemon");
+  cr_expect(expect(t, "all good", 10000), "the answer through the daemon");
+  type(t, "/runs\r");
+  cr_expect(expect(t, "done", 5000), "/runs lists the run");
+  type(t, "/quit\r");
+  cr_expect_eq(reap(t), 0);
+  kill(d, SIGTERM);
+  int s;
+  waitpid(d, &s, 0);
+  cr_expect(WIFEXITED(s) && WEXITSTATUS(s) == 0);
+  free(plan);
+}
+
+/* ---- multi-turn context, with a fake LLM on loopback ------------------------------ */
+
+static const char *const ADA_SSE[] = {
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Nice to meet you, \"}}]}\n\n",
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Ada.\"},\"finish_reason\":\"stop\"}]}\n\n",
+    "data: [DONE]\n\n",
+};
+
+static const char no_tasks[] =
+    "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"{\\\"tasks\\\": []}\"}}],"
+    "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":4}}";
+
+/* Two turns through `baton chat` on a pipe; the second turn's LLM calls
+ * must carry the first turn. */
+static void two_turns(bool through_daemon) {
+  const char *vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                        "ALL_PROXY"};
+  for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+    unsetenv(vars[i]);
+  fake_http *llm = fake_http_start();
+  cr_assert(llm, "the fake LLM did not start");
+  char url[128];
+  snprintf(url, sizeof url, "%s/v1", fake_http_url(llm));
+  setenv("BATON_LLM_BASE_URL", url, 1);
+  setenv("BATON_LLM_MODEL", "fake", 1);
+  for (int turn = 0; turn < 2; turn++) {
+    fake_http_push_json(llm, 200, no_tasks);
+    fake_http_push_sse(llm, ADA_SSE, sizeof ADA_SSE / sizeof *ADA_SSE, 5);
+  }
+  pid_t d = 0;
+  if (through_daemon) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/batond", bin_dir());
+    d = fork();
+    if (d == 0) {
+      int fd = open("/dev/null", O_WRONLY);
+      dup2(fd, 2);
+      execl(path, "batond", "--foreground", (char *)NULL);
+      _exit(127);
+    }
+    char sock[600];
+    snprintf(sock, sizeof sock, "%s/run/b.sock", dir);
+    struct stat st;
+    for (int i = 0; i < 1500 && stat(sock, &st) != 0; i++)
+      usleep(10000);
+  } else {
+    setenv("BATON_NO_DAEMON", "1", 1);
+  }
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "printf 'my name is Ada\\nwhat is my name?\\n' | %s/baton chat",
+           bin_dir());
+  char *out = NULL;
+  cr_expect_eq(bt_run(cmd, &out), 0);
+  cr_expect(out && strstr(out, "Nice to meet you, Ada."), "the answers: %s", out ? out : "");
+  cr_assert_eq(fake_http_request_count(llm), 4, "two LLM calls per turn");
+  for (size_t i = 2; i < 4; i++) {
+    fake_http_request *r = fake_http_request_get(llm, i);
+    cr_expect(strstr(r->body, "my name is Ada"), "turn 2 call %zu lacks turn 1", i);
+    cr_expect(strstr(r->body, "Nice to meet you"), "turn 2 call %zu lacks the answer to turn 1", i);
+    fake_http_request_free(r);
+  }
+  free(out);
+  if (d > 0) {
+    kill(d, SIGTERM);
+    waitpid(d, NULL, 0);
+  }
+  fake_http_stop(llm);
+}
+
+Test(cli_repl, follow_ups_carry_the_conversation_in_process) { two_turns(false); }
+
+Test(cli_repl, follow_ups_carry_the_conversation_through_the_daemon) { two_turns(true); }
