@@ -105,6 +105,7 @@ typedef struct {
   size_t n_cues;
   step steps[OFF_MAX_STEPS];
   size_t n_steps;
+  int image_kind; /* what the request's picture shows: IMG_PLAIN, IMG_TABLE, IMG_DOCUMENT */
   baton__graph *g;
   char *err;
   size_t errlen;
@@ -822,6 +823,56 @@ static int spec_index(const planner *p, const char *name) {
     if (p->cues[i].spec->name && strcmp(p->cues[i].spec->name, name) == 0)
       return (int)i;
   return -1;
+}
+
+/* ---- what the picture shows ------------------------------------------- */
+
+enum { IMG_PLAIN, IMG_TABLE, IMG_DOCUMENT };
+
+static bool is_hard_punct(const token *t);
+
+/* A sentence that names a picture ("a photo of a table in t.jpg", "a
+ * scanned invoice x.png") and calls it a table or chart, or a document:
+ * reading such a picture is table classification or document question
+ * answering rather than captioning. */
+static int find_image_kind(const planner *p) {
+  static const char *const image_words[] = {"image", "images", "photo", "photos", "picture",
+                                            "pictures", "photograph", "scan", "screenshot",
+                                            "snapshot", NULL};
+  static const char *const table_words[] = {"table", "tables", "chart", "charts", "tabular",
+                                            "spreadsheet", "graph", NULL};
+  static const char *const doc_words[] = {"document", "documents", "invoice", "receipt",
+                                          "scanned", "form", "letter", "page", NULL};
+  int kind = IMG_PLAIN;
+  size_t seg = 0;
+  for (size_t i = 0; i <= p->n_tok; i++) {
+    if (i < p->n_tok && !is_hard_punct(&p->tok[i]))
+      continue;
+    bool img = false;
+    for (size_t k = seg; k < i && !img; k++)
+      img = (p->tok[k].kind == TK_RES && (p->res[p->tok[k].res].type & BATON__T_IMAGE)) ||
+            (p->tok[k].kind == TK_WORD && in_list(p->tok[k].word, image_words));
+    if (img && step_has_word(p, seg, i, table_words))
+      return IMG_TABLE;
+    if (img && kind == IMG_PLAIN && step_has_word(p, seg, i, doc_words))
+      kind = IMG_DOCUMENT;
+    seg = i + 1;
+  }
+  return kind;
+}
+
+/* The task that reads this request's picture into text in place of
+ * `name` (image-to-text, or image classification of a table), or NULL to
+ * keep it. */
+static const char *reader_task(const planner *p, const char *name) {
+  if (!name)
+    return NULL;
+  bool caption = strcmp(name, "image-to-text") == 0;
+  if (p->image_kind == IMG_TABLE && (caption || strcmp(name, "image-classification") == 0))
+    return "tabular-classification";
+  if (p->image_kind == IMG_DOCUMENT && caption)
+    return "document-question-answering";
+  return NULL;
 }
 
 /* ---- splitting --------------------------------------------------------- */
