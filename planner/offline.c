@@ -1164,7 +1164,11 @@ static int bridge_to_text(planner *p, const step *st, bool own_only,
                  {BATON__T_AUDIO, "automatic-speech-recognition", "audio"}};
   for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
     for (size_t k = 0; k < 2; k++) {
-      const baton__taskspec *spec = spec_named(p, bridges[k].task);
+      const char *name = bridges[k].task;
+      if (bridges[k].type == BATON__T_IMAGE && reader_task(p, name) &&
+          spec_named(p, reader_task(p, name)))
+        name = reader_task(p, name); /* a table or a document is read so */
+      const baton__taskspec *spec = spec_named(p, name);
       if (!spec)
         continue;
       int r = -1;
@@ -1185,6 +1189,16 @@ static int bridge_to_text(planner *p, const step *st, bool own_only,
       if (attach(p, &t, bridges[k].arg, &s) != 0) {
         baton__task_release(&t);
         return -2;
+      }
+      if (spec->inputs & BATON__T_TEXT) {
+        /* a document reader also takes the question: the step's words */
+        source q = {-1, -1, span_text(p, st->a, st->b)};
+        int qrc = q.literal ? attach(p, &t, "text", &q) : 0;
+        source_release(&q);
+        if (qrc != 0) {
+          baton__task_release(&t);
+          return -2;
+        }
       }
       p->res[r].used = true;
       if (commit_task(p, &t, made, spec) != 0)
@@ -1209,6 +1223,13 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
           (task_outputs((size_t)p->res[r].borrowed_by, made) & type)) {
         /* "summarize and translate X": X went to the earlier task. */
         src->ref = p->res[r].borrowed_by;
+        return 0;
+      }
+      int prev_out = nearest_producer(p, type, made);
+      if (p->res[r].used && prev_out >= 0 && type != BATON__T_TEXT) {
+        /* the picture an earlier step worked on already: take its result
+         * (TaskBench chains steps on one picture one after another) */
+        src->ref = prev_out;
         return 0;
       }
       src->res = r;
@@ -1691,6 +1712,7 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
       goto done;
     }
   }
+  p->image_kind = find_image_kind(p);
   if (split_steps(p) != 0) {
     baton__fmt(err, errlen, "the request has too many steps for the offline planner (at most %d)",
                OFF_MAX_STEPS);
@@ -1750,6 +1772,12 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
       }
     }
     if (st->task >= 0) {
+      const char *reader = reader_task(p, p->cues[st->task].spec->name);
+      int alt = reader && !step_has_prefix(p, st->a, st->b, p->cues[st->task].spec->name)
+                    ? spec_index(p, reader)
+                    : -1;
+      if (alt >= 0)
+        st->task = alt; /* "decipher the table in t.jpg": read as a table */
       const baton__taskspec *spec = p->cues[st->task].spec;
       int tts = spec_index(p, "text-to-speech");
       if (tts >= 0 && tts != st->task && (spec->outputs & BATON__T_TEXT) &&
