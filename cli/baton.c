@@ -341,6 +341,10 @@ static int cmd_plan(const opts *o) {
       const cJSON *args = cJSON_GetObjectItemCaseSensitive(t, "args");
       printf("task %d: %s\n", id ? id->valueint : -1, cJSON_IsString(task) ? task->valuestring : "?");
       printf("  model: %s\n", cJSON_IsString(model) ? model->valuestring : "(none available)");
+      const cJSON *why = cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetObjectItemCaseSensitive(t, "choice"), "reason");
+      if (cJSON_IsString(why))
+        printf("  why: %s\n", why->valuestring);
       printf("  depends on:");
       const cJSON *d;
       int any = 0;

@@ -239,6 +239,7 @@ static const key_spec top_keys[] = {
     {"socket", K_STRING, OFF(socket_path), 0, 0, NULL},
     {"workers", K_INT, OFF(workers), 1, 64, NULL},
     {"task_timeout_ms", K_LONG, OFF(task_timeout_ms), 0, 86400000, NULL},
+    {"task_retries", K_INT, OFF(task_retries), 0, 10, NULL},
     {"debug_executors", K_BOOL, OFF(debug_executors), 0, 0, NULL},
     {"allowed_roots", K_STRLIST, OFF(allowed_roots), 0, 0, NULL},
     {"prompts_dir", K_STRING, OFF(prompts_dir), 0, 0, NULL},
@@ -451,6 +452,7 @@ static int defaults(baton__config *cfg) {
   cfg->socket_path = default_socket();
   cfg->workers = 4;
   cfg->task_timeout_ms = 300000;
+  cfg->task_retries = 2;
   cfg->llm_model = baton__strdup("gpt-4o-mini");
   cfg->llm_timeout_ms = 120000;
   cfg->llm_response_format = baton__strdup("auto");

@@ -16,6 +16,7 @@ typedef struct baton__config {
   char *socket_path;       /* BATON_SOCKET */
   int workers;             /* parallel tasks per run, 1..64 */
   long task_timeout_ms;    /* per task, 0 = none */
+  int task_retries;        /* retries of a transient failure on one model */
 
   /* LLM (planner, summarizer). base_url NULL means offline. */
   char *llm_base_url;      /* or NULL */

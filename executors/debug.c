@@ -98,9 +98,12 @@ static int dbg_run(void *state, const char *task, const baton__values *in, baton
   if (strcmp(task, "debug-sleep") == 0)
     return dbg_sleep(in, env, out);
   if (strcmp(task, "debug-fail") == 0) {
+    /* Text starting "transient:" fails as a passing fault would, so the
+     * runtime's retries can be tested. */
     const char *text = dbg_text(in);
     baton__fmt(env->err, sizeof env->err, "%s",
                text && *text ? text : "debug-fail failed, as asked");
+    env->transient = text && strncmp(text, "transient:", 10) == 0;
     return -1;
   }
   if (strcmp(task, "debug-crash") == 0) {

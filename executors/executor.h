@@ -46,6 +46,9 @@ typedef struct baton__exec_env {
                                  "hf-inference", an explicit URL, "llm") */
   bool isolated;              /* true inside a baton-worker process, where a
                                  crash only takes the worker down */
+  bool transient;             /* the executor sets it with an error that may
+                                 pass (connection refused, 5xx, rate limit):
+                                 the runtime then retries with backoff */
   long timeout_ms;            /* 0: none */
   char err[512];              /* the executor writes its error here */
 } baton__exec_env;

@@ -1419,6 +1419,7 @@ static int hf_run(void *state, const char *task, const baton__values *in, baton_
     }
     if (hr != 0) {
       baton__fmt(env->err, sizeof env->err, "%s", err);
+      env->transient = true;
       break;
     }
     if (h.status >= 200 && h.status < 300) {
@@ -1437,6 +1438,7 @@ static int hf_run(void *state, const char *task, const baton__values *in, baton_
       if (attempt >= BATON__HF_MAX_ATTEMPTS) {
         baton__fmt(env->err, sizeof env->err, "%s is still unavailable (%ld) after %d tries: %s",
                    env->model, h.status, attempt, msg[0] ? msg : "no message");
+        env->transient = true;
         break;
       }
       h.wait_for_model = true;
@@ -1448,6 +1450,7 @@ static int hf_run(void *state, const char *task, const baton__values *in, baton_
           baton__fmt(ra, sizeof ra, ", asked to wait %.0f s", h.retry_after);
         baton__fmt(env->err, sizeof env->err, "rate limited by the inference API (429)%s%s%s",
                    ra, msg[0] ? ": " : "", msg);
+        env->transient = wait_s <= BATON__HF_MAX_RETRY_AFTER_S;
         break;
       }
     } else if (h.status == 400 && !dropped && req.n_free > 0 && unused_params(&h)) {
@@ -1477,6 +1480,7 @@ static int hf_run(void *state, const char *task, const baton__values *in, baton_
     } else {
       baton__fmt(env->err, sizeof env->err, "the inference API answered %ld for %s: %s",
                  h.status, env->model, msg[0] ? msg : "no message");
+      env->transient = h.status >= 500;
       break;
     }
     /* Wait, within the time left, then try again. */

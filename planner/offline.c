@@ -382,8 +382,13 @@ static int tokenize(planner *p) {
         a++;
       while (b > a && is_space_byte((unsigned char)q[b - 1]))
         b--;
+      size_t fb = b; /* 'example.jpg,' names the file example.jpg */
+      while (fb > a && strchr(",.;:", q[fb - 1]))
+        fb--;
       if (b > a) {
-        unsigned ft = file_type_of(q + a, b - a);
+        unsigned ft = fb > a ? file_type_of(q + a, fb - a) : 0;
+        if (ft)
+          b = fb;
         int r = add_resource(p, ft ? ft : BATON__T_TEXT, q + a, b - a, ft != 0);
         if (r == -1)
           return -1;
@@ -549,12 +554,16 @@ static int build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks) 
  * also matches "generate this image" and "generate image", and "to speech"
  * matches "to a speech". */
 static size_t phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
-  size_t k = 0, j = i;
+  size_t k = 0, j = i, skipped = 0;
   while (k < ph->n && j < b && p->tok[j].kind == TK_WORD && !p->tok[j].skip) {
     const char *w = p->tok[j].stem;
     bool wdet = p->tok[j].det, pdet = (ph->det >> k) & 1u;
     if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {
       k++, j++;
+    } else if (k > 0 && k + 1 == ph->n && ((ph->det >> (k - 1)) & 1u) && skipped < 2 &&
+               p->tok[j - 1].det) {
+      j++, skipped++; /* "create an appealing thumbnail image": adjectives after
+                         the phrase's determiner before its last word */
     } else if (pdet && k > 0 && k + 1 < ph->n) {
       k++; /* the phrase's determiner is absent here */
     } else if (wdet && k > 0) {
@@ -716,9 +725,36 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
       "please", "would", "could", "can", "help", "let", "let's", "require", "should",
       "must", "looking", "trying", "keen", "aim", "plan", "planning", "appreciate",
       "i'd", "we'd", "will", NULL};
+  static const char *const lead_ins[] = {"imagine", "suppose", "assuming", "assume", "say",
+                                         "so", "well", "hey", "hi", "hello", "recently",
+                                         "now", "today", "yesterday", "currently", NULL};
+  static const char *const subordinators[] = {"while", "when", "after", "since", "because",
+                                              "during", "having", "as", "although", "though",
+                                              "whilst", "upon", NULL};
   size_t i = a;
   while (i < b && p->tok[i].kind != TK_WORD)
     i++;
+  /* "While browsing, I found ...": skip the subordinate clause */
+  if (i < b && in_list(p->tok[i].word, subordinators)) {
+    size_t k = i;
+    while (k < b && !(p->tok[k].kind == TK_PUNCT && p->tok[k].stem[0] == ','))
+      k++;
+    if (k < b)
+      i = k + 1;
+  }
+  /* "You know, I have ...": a filler */
+  if (i + 1 < b && strcmp(p->tok[i].word, "you") == 0 &&
+      (strcmp(p->tok[i + 1].word, "know") == 0 || strcmp(p->tok[i + 1].word, "see") == 0))
+    i += 2;
+  while (i < b && p->tok[i].kind != TK_WORD)
+    i++;
+  /* "Imagine we have ...", "Recently, I took ...": the lead-in asks nothing */
+  while (i + 1 < b && p->tok[i].kind == TK_WORD && in_list(p->tok[i].word, lead_ins) &&
+         !in_list(p->tok[i].word, subjects)) {
+    i++;
+    while (i < b && p->tok[i].kind != TK_WORD)
+      i++;
+  }
   if (i >= b || !in_list(p->tok[i].word, subjects))
     return false;
   return !step_has_word(p, a, b, asking);
@@ -842,7 +878,7 @@ static int find_image_kind(const planner *p) {
   static const char *const table_words[] = {"table", "tables", "chart", "charts", "tabular",
                                             "spreadsheet", "graph", NULL};
   static const char *const doc_words[] = {"document", "documents", "invoice", "receipt",
-                                          "scanned", "form", "letter", "page", NULL};
+                                          "scanned", NULL};
   int kind = IMG_PLAIN;
   size_t seg = 0;
   for (size_t i = 0; i <= p->n_tok; i++) {
@@ -852,6 +888,9 @@ static int find_image_kind(const planner *p) {
     for (size_t k = seg; k < i && !img; k++)
       img = (p->tok[k].kind == TK_RES && (p->res[p->tok[k].res].type & BATON__T_IMAGE)) ||
             (p->tok[k].kind == TK_WORD && in_list(p->tok[k].word, image_words));
+    static const char *const maybe[] = {"if", "whether", NULL};
+    if (step_has_word(p, seg, i, maybe))
+      img = false; /* "if there is a table in the new image": not this picture */
     if (img && step_has_word(p, seg, i, table_words))
       return IMG_TABLE;
     if (img && kind == IMG_PLAIN && step_has_word(p, seg, i, doc_words))
@@ -873,6 +912,63 @@ static const char *reader_task(const planner *p, const char *name) {
   if (p->image_kind == IMG_DOCUMENT && caption)
     return "document-question-answering";
   return NULL;
+}
+
+/* "Answer 'Which object is the main one?'" with a picture and no passage
+ * to read: the question is about the picture (visual, or document question
+ * answering when the picture is a document). Returns the task to use
+ * instead of question-answering, or -1. */
+static int question_on_picture(const planner *p, const step *st, unsigned produced) {
+  const char *name = p->cues[st->task].spec->name;
+  if (!name || strcmp(name, "question-answering") != 0)
+    return -1;
+  if (produced & BATON__T_TEXT)
+    return -1;
+  bool image = (produced & BATON__T_IMAGE) != 0;
+  for (size_t i = 0; i < p->n_res; i++) {
+    bool own = false;
+    for (size_t k = st->a; k < st->b && !own; k++)
+      own = p->tok[k].kind == TK_RES && p->tok[k].res == (int)i;
+    if ((p->res[i].type & BATON__T_TEXT) && !own)
+      return -1; /* a passage to answer from */
+    image = image || (p->res[i].type & BATON__T_IMAGE);
+  }
+  if (!image)
+    return -1;
+  return spec_index(p, p->image_kind == IMG_DOCUMENT ? "document-question-answering"
+                                                     : "visual-question-answering");
+}
+
+static const char *language_code(const char *w);
+
+/* "Translate what is in those regions into written words": a translation
+ * naming no language, with no text to work on but a picture or recording
+ * made or named before, is reading that picture (or transcribing that
+ * recording). Returns the reading task, or -1. */
+static int translation_of_media(const planner *p, const step *st, unsigned produced) {
+  const char *name = p->cues[st->task].spec->name;
+  if (!name || strcmp(name, "translation") != 0 || (produced & BATON__T_TEXT) ||
+      (own_types(p, st->a, st->b) & BATON__T_TEXT))
+    return -1;
+  for (size_t i = st->a; i < st->b; i++)
+    if (p->tok[i].kind == TK_WORD && language_code(p->tok[i].word))
+      return -1; /* "their French names" */
+  unsigned media = produced;
+  for (size_t i = 0; i < st->a; i++)
+    if (p->tok[i].kind == TK_RES)
+      media |= p->res[p->tok[i].res].type;
+  for (size_t i = 0; i < p->n_res; i++)
+    if (!p->res[i].is_file || !(p->res[i].type & BATON__T_TEXT))
+      media |= p->res[i].type & ~(unsigned)BATON__T_TEXT; /* pictures named later count */
+  if (media & BATON__T_TEXT & ~produced)
+    return -1; /* a passage named before */
+  if (media & BATON__T_IMAGE) {
+    const char *r = reader_task(p, "image-to-text");
+    return spec_index(p, r ? r : "image-to-text");
+  }
+  if (media & BATON__T_AUDIO)
+    return spec_index(p, "automatic-speech-recognition");
+  return -1;
 }
 
 /* ---- splitting --------------------------------------------------------- */
@@ -1614,6 +1710,30 @@ static bool says_aloud(const planner *p, size_t a, size_t b) {
   return step_has_word(p, a, b, words);
 }
 
+/* Two neighbouring steps, one transforming the picture (image-to-image)
+ * and one editing it (image-editing), describe one edit: returns the
+ * editing task's index, or -1. */
+static int edit_twin(const planner *p, int a, int b) {
+  if (a < 0 || b < 0 || a == b)
+    return -1;
+  const char *x = p->cues[a].spec->name, *y = p->cues[b].spec->name;
+  if (!x || !y)
+    return -1;
+  /* drawing beside an edit of a picture the user has ("visualize what the
+   * car would look like if it were blue") is that edit too */
+  bool picture = false;
+  for (size_t i = 0; i < p->n_res && !picture; i++)
+    picture = p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);
+  bool xa = strcmp(x, "image-to-image") == 0 || (picture && strcmp(x, "text-to-image") == 0);
+  bool ya = strcmp(y, "image-to-image") == 0 || (picture && strcmp(y, "text-to-image") == 0);
+  bool xb = strcmp(x, "image-editing") == 0, yb = strcmp(y, "image-editing") == 0;
+  if (xa && yb)
+    return b;
+  if (xb && ya)
+    return a;
+  return -1;
+}
+
 /* Keeps the recognised steps only; two neighbouring ones on the same task
  * where one names nothing of its own ("detect and count the objects in
  * x.jpg") become one step. */
@@ -1626,6 +1746,13 @@ static void merge_steps(planner *p) {
       continue; /* unrecognised steps only carried resources */
     step *l = last >= 0 ? &p->steps[last] : NULL;
     bool chained = !own_types(p, s->a, s->b) && step_has_word(p, s->a, s->b, pronouns);
+    int twin = l ? edit_twin(p, l->task, s->task) : -1;
+    if (twin >= 0 && !own_types(p, s->a, s->b)) {
+      /* "modify the image by changing the background to blue": one edit */
+      l->task = twin;
+      l->b = s->b;
+      continue;
+    }
     if (l && l->task == s->task && !chained &&
         (!own_types(p, s->a, s->b) || !own_types(p, l->a, l->b))) {
       const char *t1, *s1, *t2, *s2;
@@ -1778,6 +1905,11 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
                     : -1;
       if (alt >= 0)
         st->task = alt; /* "decipher the table in t.jpg": read as a table */
+      alt = question_on_picture(p, st, produced);
+      if (alt < 0)
+        alt = translation_of_media(p, st, produced);
+      if (alt >= 0)
+        st->task = alt;
       const baton__taskspec *spec = p->cues[st->task].spec;
       int tts = spec_index(p, "text-to-speech");
       if (tts >= 0 && tts != st->task && (spec->outputs & BATON__T_TEXT) &&

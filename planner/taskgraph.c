@@ -36,6 +36,7 @@ void baton__task_release(baton__task *t) {
   for (size_t i = 0; i < t->n_candidates; i++)
     free(t->candidates[i]);
   free(t->candidates);
+  free(t->choice);
   memset(t, 0, sizeof *t);
 }
 
@@ -661,6 +662,13 @@ cJSON *baton__graph_to_json(const baton__graph *g) {
     }
     if (t->model && !cJSON_AddStringToObject(o, "model", t->model))
       goto fail;
+    if (t->choice) {
+      cJSON *ch = cJSON_Parse(t->choice);
+      if (ch && !cJSON_AddItemToObject(o, "choice", ch)) {
+        cJSON_Delete(ch);
+        goto fail;
+      }
+    }
     if (t->n_candidates > 0) {
       cJSON *c = cJSON_AddArrayToObject(o, "candidates");
       if (!c)

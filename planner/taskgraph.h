@@ -26,6 +26,8 @@ typedef struct baton__task {
   char *model;         /* chosen model id, or NULL until assigned */
   char **candidates;   /* further models to fall back on, or NULL */
   size_t n_candidates;
+  char *choice;        /* why the model was chosen: a JSON object text
+                          {model, score parts, candidates with theirs}, or NULL */
 } baton__task;
 
 typedef struct baton__graph {

@@ -214,6 +214,31 @@ static baton_rc assign_models(baton *ctx, baton__graph *g, const char *request) 
     if (rc != 0)
       return baton__fail(ctx, BATON_DB, "choosing a model for task %d: %s", t->id, err);
     if (n) {
+      /* Why this model: the score parts of every candidate kept. */
+      cJSON *why = cJSON_CreateObject();
+      cJSON *cands = cJSON_AddArrayToObject(why, "ranked");
+      for (size_t k = 0; k < n; k++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddItemToArray(cands, c);
+        cJSON_AddStringToObject(c, "model", found[k].id);
+        cJSON_AddStringToObject(c, "endpoint", found[k].endpoint);
+        cJSON_AddNumberToObject(c, "score", found[k].score);
+        cJSON_AddNumberToObject(c, "relevance", found[k].relevance);
+        cJSON_AddNumberToObject(c, "popularity", found[k].popularity);
+        cJSON_AddNumberToObject(c, "health", found[k].health);
+        cJSON_AddNumberToObject(c, "local_bonus", found[k].local_bonus);
+      }
+      baton__sb reason;
+      baton__sb_init(&reason);
+      baton__sb_addf(&reason, "%s has the best score (%.3f = relevance %.3f + popularity %.3f + "
+                              "health %.3f + local %.3f) of %zu available model%s for %s",
+                     found[0].id, found[0].score, found[0].relevance, found[0].popularity,
+                     found[0].health + 0.0, found[0].local_bonus, n, n == 1 ? "" : "s", t->task);
+      char *rs = baton__sb_detach(&reason);
+      cJSON_AddStringToObject(why, "reason", rs ? rs : "");
+      free(rs);
+      t->choice = cJSON_PrintUnformatted(why);
+      cJSON_Delete(why);
       t->model = found[0].id;
       found[0].id = NULL;
       t->candidates = calloc(n, sizeof *t->candidates);
@@ -571,6 +596,30 @@ static void execute(baton_run *run, size_t idx) {
     baton__values out = {0};
     int64_t m0 = baton__now_ms();
     int ran = baton__slot_run(slot, t->task, &in, &env, &out);
+    /* A transient failure (connection, 5xx, rate limit) is retried on the
+     * same model with exponential backoff and jitter before falling back. */
+    for (int retry = 0; ran != 0 && env.transient && retry < ctx->cfg.task_retries; retry++) {
+      int64_t wait = (int64_t)200 << retry;
+      if (wait > 4000)
+        wait = 4000;
+      wait += (int64_t)(baton__now_ms() % 97) * wait / 200; /* jitter, up to ~half */
+      baton__log(ctx, BATON_LOG_INFO, "run %s task %d on %s: %s; retrying in %lld ms", run->id,
+                 t->id, model, env.err, (long long)wait);
+      for (int64_t until = baton__now_ms() + wait;
+           baton__now_ms() < until && !atomic_load(&run->cancel);)
+        usleep(10 * 1000);
+      if (atomic_load(&run->cancel))
+        break;
+      baton__values_release(&out);
+      env.err[0] = '\0';
+      env.transient = false;
+      ran = baton__slot_run(slot, t->task, &in, &env, &out);
+      if (ran != 0 && retry + 1 == ctx->cfg.task_retries) {
+        char last[sizeof env.err];
+        baton__fmt(last, sizeof last, "%s (after %d attempts)", env.err, retry + 2);
+        baton__fmt(env.err, sizeof env.err, "%s", last);
+      }
+    }
     /* Health feeds the next choice of model (debug executors have none). */
     if (strcmp(ep, "local:debug") != 0 && !atomic_load(&run->cancel))
       baton__registry_health_record(ctx->reg, model, ran == 0, (long)(baton__now_ms() - m0),

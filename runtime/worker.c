@@ -434,6 +434,7 @@ int baton__worker_run(baton__worker_pool *p, const char *task, const baton__valu
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
     baton__fmt(env->err, sizeof env->err, "%s",
                cJSON_IsString(e) ? e->valuestring : "the executor failed");
+    env->transient = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "transient"));
   }
   cJSON_Delete(r);
   release(p, i);
@@ -442,10 +443,11 @@ int baton__worker_run(baton__worker_pool *p, const char *task, const baton__valu
 
 /* ---- the child ------------------------------------------------------------------ */
 
-static void reply_error(int fd, const char *msg) {
+static void reply_error(int fd, const char *msg, bool transient) {
   cJSON *r = cJSON_CreateObject();
   cJSON_AddFalseToObject(r, "ok");
   cJSON_AddStringToObject(r, "error", msg);
+  cJSON_AddBoolToObject(r, "transient", transient);
   char *s = cJSON_PrintUnformatted(r);
   cJSON_Delete(r);
   if (s)
@@ -594,20 +596,20 @@ int baton__worker_main(int fd, const char *config_path, const baton__executor *c
     const char *name = jstr(req, "executor"), *task = jstr(req, "task");
     const char *ws = jstr(req, "workspace"), *prefix = jstr(req, "prefix");
     if (!req || !name || !task || !ws || !prefix) {
-      reply_error(fd, "malformed request to the worker");
+      reply_error(fd, "malformed request to the worker", false);
       cJSON_Delete(req);
       continue;
     }
     if (!ex) {
       ex = find_executor(local, name);
       if (!ex || (ex->debug_only && !cfg.debug_executors)) {
-        reply_error(fd, "this worker has no such executor");
+        reply_error(fd, "this worker has no such executor", false);
         cJSON_Delete(req);
         ex = NULL;
         continue;
       }
     } else if (strcmp(ex->name, name) != 0) {
-      reply_error(fd, "a worker serves one executor only");
+      reply_error(fd, "a worker serves one executor only", false);
       cJSON_Delete(req);
       continue;
     }
@@ -615,7 +617,7 @@ int baton__worker_main(int fd, const char *config_path, const baton__executor *c
       if (ex->init && ex->init(&cfg, &state, err, sizeof err) != 0) {
         char msg2[900];
         baton__fmt(msg2, sizeof msg2, "%s: %s", ex->name, err[0] ? err : "init failed");
-        reply_error(fd, msg2);
+        reply_error(fd, msg2, false);
         cJSON_Delete(req);
         continue;
       }
@@ -629,9 +631,9 @@ int baton__worker_main(int fd, const char *config_path, const baton__executor *c
                            .endpoint = jstr(req, "endpoint"), .isolated = true,
                            .timeout_ms = cJSON_IsNumber(to) ? (long)to->valuedouble : 0};
     if (values_from_json(cJSON_GetObjectItemCaseSensitive(req, "inputs"), &in) != 0) {
-      reply_error(fd, "malformed inputs");
+      reply_error(fd, "malformed inputs", false);
     } else if (ex->run(state, task, &in, &env, &out) != 0) {
-      reply_error(fd, env.err[0] ? env.err : "the executor failed");
+      reply_error(fd, env.err[0] ? env.err : "the executor failed", env.transient);
     } else {
       cJSON *r = cJSON_CreateObject();
       cJSON_AddTrueToObject(r, "ok");

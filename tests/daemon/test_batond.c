@@ -47,7 +47,10 @@ typedef struct conn {
 
 static int try_connect(const char *path) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+  size_t n = strlen(path);
+  if (n >= sizeof sa.sun_path)
+    return -1;
+  memcpy(sa.sun_path, path, n + 1);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
     return fd;

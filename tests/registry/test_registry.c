@@ -83,8 +83,9 @@ static bool accept_all(void *ud, const char *endpoint, char *why, size_t whylen)
 
 static bool reject_hf(void *ud, const char *endpoint, char *why, size_t whylen) {
   (void)ud;
-  if (!strcmp(endpoint, "hf-inference")) {
-    baton__fmt(why, whylen, "no HF_TOKEN");
+  /* As on a machine with no HF_TOKEN and no LLM configured. */
+  if (!strcmp(endpoint, "hf-inference") || !strcmp(endpoint, "llm")) {
+    baton__fmt(why, whylen, "no HF_TOKEN or LLM");
     return false;
   }
   return true;
@@ -791,7 +792,7 @@ Test(registry_registry, explain_says_why_a_model_wins_and_why_others_cannot_run)
     cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(c, "local_bonus")));
     if (!cJSON_IsTrue(cJSON_GetObjectItem(c, "available"))) {
       saw_unavailable = true;
-      cr_assert_str_eq(cJSON_GetObjectItem(c, "reason")->valuestring, "no HF_TOKEN");
+      cr_assert_str_eq(cJSON_GetObjectItem(c, "reason")->valuestring, "no HF_TOKEN or LLM");
     }
     saw_chosen |= cJSON_IsTrue(cJSON_GetObjectItem(c, "chosen"));
   }

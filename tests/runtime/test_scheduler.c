@@ -385,3 +385,27 @@ Test(runtime_scheduler, inputs_outside_the_allowed_folders_are_refused) {
   free(outside);
   done_with(ctx);
 }
+
+Test(runtime_scheduler, a_transient_failure_is_retried_with_backoff_then_reported, .timeout = 60) {
+  baton *ctx = open_with("task_retries: 2\n");
+  const char *plan =
+      "[{\"task\":\"debug-fail\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"transient: the service blinked\"}},"
+      "{\"task\":\"debug-fail\",\"id\":1,\"dep\":[-1],\"args\":{\"text\":\"a permanent fault\"}}]";
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  baton_rc rc;
+  cJSON *res = run_plan(ctx, plan, NULL, &rc);
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  cr_assert_eq(rc, BATON_EXEC);
+  const char *e0 = field(task_of(res, 0), "error");
+  const char *e1 = field(task_of(res, 1), "error");
+  cr_assert(strstr(e0, "the service blinked") && strstr(e0, "after 3 attempts"), "%s", e0);
+  cr_assert(!strstr(e1, "attempts"), "a permanent fault was retried: %s", e1);
+  /* Two backoffs: at least 200 + 400 ms. */
+  double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+  cr_assert_geq(secs, 0.6, "retried without backing off (%.2f s)", secs);
+  const cJSON *ms = cJSON_GetObjectItemCaseSensitive(task_of(res, 1), "ms");
+  cr_assert_lt(ms->valuedouble, 500.0, "the permanent fault waited");
+  cJSON_Delete(res);
+  done_with(ctx);
+}
