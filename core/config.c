@@ -6,166 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "core/util.h"
+#include "core/ytree.h"
 #include "core/banned.h"
 
 #define CONFIG_MAX_BYTES (256 * 1024)
 #define CONFIG_MAX_DEPTH 8
-
-/* A parsed YAML document as a small tree; every node remembers its line. */
-typedef enum { YN_SCALAR, YN_MAP, YN_SEQ } yn_kind;
-
-typedef struct ynode {
-  yn_kind kind;
-  int line;
-  char *value;           /* scalars */
-  struct ynode **kids;   /* maps: key, value, key, value...; sequences: items */
-  size_t n;
-} ynode;
-
-static void yn_free(ynode *n) {
-  if (!n)
-    return;
-  for (size_t i = 0; i < n->n; i++)
-    yn_free(n->kids[i]);
-  free(n->kids);
-  free(n->value);
-  free(n);
-}
-
-static int yn_push(ynode *parent, ynode *kid) {
-  ynode **k = realloc(parent->kids, (parent->n + 1) * sizeof *k);
-  if (!k)
-    return -1;
-  parent->kids = k;
-  parent->kids[parent->n++] = kid;
-  return 0;
-}
-
-/* Builds the tree of the next node from the parser. Returns NULL with err. */
-static ynode *yn_build(yaml_parser_t *p, yaml_event_t *first, int depth, const char *file,
-                       char *err, size_t errlen) {
-  ynode *n = calloc(1, sizeof *n);
-  if (!n) {
-    baton__fmt(err, errlen, "%s: out of memory", file);
-    return NULL;
-  }
-  n->line = (int)first->start_mark.line + 1;
-  if (first->type == YAML_SCALAR_EVENT) {
-    n->kind = YN_SCALAR;
-    n->value = baton__strndup((const char *)first->data.scalar.value, first->data.scalar.length);
-    if (!n->value) {
-      free(n);
-      baton__fmt(err, errlen, "%s: out of memory", file);
-      return NULL;
-    }
-    return n;
-  }
-  if (first->type == YAML_ALIAS_EVENT) {
-    baton__fmt(err, errlen, "%s:%d: aliases are not supported in the config", file, n->line);
-    free(n);
-    return NULL;
-  }
-  if (first->type != YAML_MAPPING_START_EVENT && first->type != YAML_SEQUENCE_START_EVENT) {
-    baton__fmt(err, errlen, "%s:%d: unexpected YAML structure", file, n->line);
-    free(n);
-    return NULL;
-  }
-  if (depth > CONFIG_MAX_DEPTH) {
-    baton__fmt(err, errlen, "%s:%d: nested too deeply", file, n->line);
-    free(n);
-    return NULL;
-  }
-  n->kind = first->type == YAML_MAPPING_START_EVENT ? YN_MAP : YN_SEQ;
-  yaml_event_type_t end = n->kind == YN_MAP ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
-  for (;;) {
-    yaml_event_t ev;
-    if (!yaml_parser_parse(p, &ev)) {
-      baton__fmt(err, errlen, "%s:%d: %s", file, (int)p->problem_mark.line + 1,
-                 p->problem ? p->problem : "YAML syntax error");
-      yn_free(n);
-      return NULL;
-    }
-    if (ev.type == end) {
-      yaml_event_delete(&ev);
-      break;
-    }
-    ynode *kid = yn_build(p, &ev, depth + 1, file, err, errlen);
-    yaml_event_delete(&ev);
-    if (!kid || yn_push(n, kid) != 0) {
-      if (kid) {
-        yn_free(kid);
-        baton__fmt(err, errlen, "%s: out of memory", file);
-      }
-      yn_free(n);
-      return NULL;
-    }
-  }
-  return n;
-}
-
-/* Parses text into a tree; an empty document gives an empty map. */
-static ynode *yn_parse(const char *text, size_t len, const char *file, char *err, size_t errlen) {
-  yaml_parser_t p;
-  if (!yaml_parser_initialize(&p)) {
-    baton__fmt(err, errlen, "%s: cannot start the YAML parser", file);
-    return NULL;
-  }
-  yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-  ynode *root = NULL;
-  for (;;) {
-    yaml_event_t ev;
-    if (!yaml_parser_parse(&p, &ev)) {
-      baton__fmt(err, errlen, "%s:%d: %s", file, (int)p.problem_mark.line + 1,
-                 p.problem ? p.problem : "YAML syntax error");
-      yn_free(root);
-      root = NULL;
-      goto out;
-    }
-    yaml_event_type_t t = ev.type;
-    if (t == YAML_STREAM_END_EVENT) {
-      yaml_event_delete(&ev);
-      break;
-    }
-    if (t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT ||
-        t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT) {
-      if (root) {
-        baton__fmt(err, errlen, "%s:%d: only one YAML document is allowed", file,
-                   (int)ev.start_mark.line + 1);
-        yaml_event_delete(&ev);
-        yn_free(root);
-        root = NULL;
-        goto out;
-      }
-      root = yn_build(&p, &ev, 0, file, err, errlen);
-      yaml_event_delete(&ev);
-      if (!root)
-        goto out;
-      continue;
-    }
-    yaml_event_delete(&ev);
-  }
-  if (!root) {
-    root = calloc(1, sizeof *root);
-    if (root) {
-      root->kind = YN_MAP;
-      root->line = 1;
-    } else {
-      baton__fmt(err, errlen, "%s: out of memory", file);
-    }
-  } else if (root->kind == YN_SCALAR && root->value[0] == '\0') {
-    root->kind = YN_MAP;
-  } else if (root->kind != YN_MAP) {
-    baton__fmt(err, errlen, "%s:%d: the config must be a mapping of settings", file, root->line);
-    yn_free(root);
-    root = NULL;
-  }
-out:
-  yaml_parser_delete(&p);
-  return root;
-}
 
 /* ---- applying the tree to the config ---------------------------------- */
 
@@ -277,12 +124,12 @@ static bool parse_bool(const char *s, bool *out) {
   return false;
 }
 
-static int apply_map(baton__config *cfg, const ynode *map, const key_spec *keys,
+static int apply_map(baton__config *cfg, const baton__ynode *map, const key_spec *keys,
                      const char *prefix, const char *file, char *err, size_t errlen) {
   char *base = (char *)cfg;
   for (size_t i = 0; i + 1 < map->n; i += 2) {
-    const ynode *k = map->kids[i], *v = map->kids[i + 1];
-    if (k->kind != YN_SCALAR) {
+    const baton__ynode *k = map->kids[i], *v = map->kids[i + 1];
+    if (k->kind != BATON__YN_SCALAR) {
       baton__fmt(err, errlen, "%s:%d: a setting name must be plain text", file, k->line);
       return -1;
     }
@@ -297,9 +144,9 @@ static int apply_map(baton__config *cfg, const ynode *map, const key_spec *keys,
     char full[128];
     baton__fmt(full, sizeof full, "%s%s", prefix, ks->name);
     if (ks->kind == K_SECTION) {
-      if (v->kind == YN_SCALAR && v->value[0] == '\0')
+      if (v->kind == BATON__YN_SCALAR && v->value[0] == '\0')
         continue; /* an empty section */
-      if (v->kind != YN_MAP) {
+      if (v->kind != BATON__YN_MAP) {
         baton__fmt(err, errlen, "%s:%d: '%s' must be a mapping", file, v->line, full);
         return -1;
       }
@@ -310,13 +157,13 @@ static int apply_map(baton__config *cfg, const ynode *map, const key_spec *keys,
       continue;
     }
     if (ks->kind == K_STRLIST) {
-      if (v->kind != YN_SEQ) {
+      if (v->kind != BATON__YN_SEQ) {
         baton__fmt(err, errlen, "%s:%d: '%s' must be a list", file, v->line, full);
         return -1;
       }
       char ***list = (char ***)(base + ks->offset);
       for (size_t j = 0; j < v->n; j++) {
-        if (v->kids[j]->kind != YN_SCALAR || !v->kids[j]->value[0]) {
+        if (v->kids[j]->kind != BATON__YN_SCALAR || !v->kids[j]->value[0]) {
           baton__fmt(err, errlen, "%s:%d: '%s' items must be folder paths", file,
                      v->kids[j]->line, full);
           return -1;
@@ -332,7 +179,7 @@ static int apply_map(baton__config *cfg, const ynode *map, const key_spec *keys,
       }
       continue;
     }
-    if (v->kind != YN_SCALAR) {
+    if (v->kind != BATON__YN_SCALAR) {
       baton__fmt(err, errlen, "%s:%d: '%s' must be a single value", file, v->line, full);
       return -1;
     }
@@ -497,14 +344,19 @@ int baton__config_load(baton__config *cfg, const char *path, char *err, size_t e
       free(file);
       return -1;
     }
-    ynode *root = yn_parse(text, len, file, err, errlen);
+    baton__ynode *root = baton__ytree_parse(text, len, file, CONFIG_MAX_DEPTH, err, errlen);
+    if (root && root->kind != BATON__YN_MAP) {
+      baton__fmt(err, errlen, "%s:%d: the config must be a mapping of settings", file, root->line);
+      baton__ynode_free(root);
+      root = NULL;
+    }
     free(text);
     if (!root) {
       free(file);
       return -1;
     }
     int rc = apply_map(cfg, root, top_keys, "", file, err, errlen);
-    yn_free(root);
+    baton__ynode_free(root);
     cfg->source = file;
     if (rc != 0)
       return -1;

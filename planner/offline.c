@@ -91,6 +91,7 @@ typedef struct {
   double score;
   bool context;     /* part of a sentence that only sets the scene */
   bool speak;       /* "read the sign in x.png aloud": speak the result too */
+  bool split_tail;  /* split off the end of the step before it (best_split) */
 } step;
 
 typedef struct {
@@ -191,7 +192,7 @@ static const char *const ref_nouns[] = {
     "summary", "translation", "transcript", "transcription", "caption", "result",
     "output", "answer", "description", "translated", "summarized", "summarised",
     "transcribed", "generated", "extracted", "recognized", "recognised", "resulting",
-    "detected", "speech", NULL};
+    "detected", "speech", "response", "reply", "findings", NULL};
 static const char *const determiners[] = {"the", "this", "that", "its", "your", "these",
                                           "those", "their", "my", NULL};
 
@@ -907,9 +908,15 @@ static const char *reader_task(const planner *p, const char *name) {
   if (!name)
     return NULL;
   bool caption = strcmp(name, "image-to-text") == 0;
-  if (p->image_kind == IMG_TABLE && (caption || strcmp(name, "image-classification") == 0))
-    return "tabular-classification";
-  if (p->image_kind == IMG_DOCUMENT && caption)
+  size_t pictures = 0; /* with several pictures, which one is the table is unclear */
+  for (size_t i = 0; i < p->n_res; i++)
+    pictures += p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);
+  if (p->image_kind == IMG_TABLE &&
+      (caption || strcmp(name, "image-classification") == 0 ||
+       (pictures == 1 && strcmp(name, "text-classification") == 0)))
+    return "tabular-classification"; /* "decipher the table and categorize it" */
+  if (p->image_kind == IMG_DOCUMENT &&
+      (caption || (pictures == 1 && strcmp(name, "visual-question-answering") == 0)))
     return "document-question-answering";
   return NULL;
 }
@@ -1025,6 +1032,8 @@ static int add_step(planner *p, size_t a, size_t b, bool context) {
   s->task = -1;
   s->score = 0;
   s->context = context;
+  s->speak = false;
+  s->split_tail = false;
   return 0;
 }
 
@@ -1250,7 +1259,7 @@ static char *content_phrase(const planner *p, size_t a, size_t b) {
 
 /* Bridges a media resource or output to text (image-to-text, speech
  * recognition). Returns the new task id, -1 when impossible, -2 on error. */
-static int bridge_to_text(planner *p, const step *st, bool own_only,
+static int bridge_to_text(planner *p, const step *st, bool own_only, unsigned types,
                           const baton__taskspec **made) {
   static const struct {
     unsigned type;
@@ -1260,6 +1269,8 @@ static int bridge_to_text(planner *p, const step *st, bool own_only,
                  {BATON__T_AUDIO, "automatic-speech-recognition", "audio"}};
   for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
     for (size_t k = 0; k < 2; k++) {
+      if (!(bridges[k].type & types))
+        continue;
       const char *name = bridges[k].task;
       if (bridges[k].type == BATON__T_IMAGE && reader_task(p, name) &&
           spec_named(p, reader_task(p, name)))
@@ -1321,20 +1332,13 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
         src->ref = p->res[r].borrowed_by;
         return 0;
       }
-      int prev_out = nearest_producer(p, type, made);
-      if (p->res[r].used && prev_out >= 0 && type != BATON__T_TEXT) {
-        /* the picture an earlier step worked on already: take its result
-         * (TaskBench chains steps on one picture one after another) */
-        src->ref = prev_out;
-        return 0;
-      }
       src->res = r;
       p->res[r].used = true;
       return 0;
     }
   /* 1b. text from the step's own image or recording ("translate sign.png") */
   if (type == BATON__T_TEXT) {
-    int id = bridge_to_text(p, st, true, made);
+    int id = bridge_to_text(p, st, true, BATON__T_IMAGE | BATON__T_AUDIO, made);
     if (id == -2)
       return -1;
     if (id >= 0) {
@@ -1353,7 +1357,19 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (type == BATON__T_TEXT && prev < 0 && (outputs & BATON__T_TEXT) &&
       first_unused(p, BATON__T_TEXT) < 0 &&
       (first_unused(p, BATON__T_AUDIO) >= 0 || first_unused(p, BATON__T_IMAGE) >= 0)) {
-    int id = bridge_to_text(p, st, false, made);
+    int id = bridge_to_text(p, st, false, BATON__T_IMAGE | BATON__T_AUDIO, made);
+    if (id == -2)
+      return -1;
+    if (id >= 0) {
+      src->ref = id;
+      return 0;
+    }
+  }
+  /* 2c. "draw the scene my narration in n.wav describes": what a recording
+   * nobody has listened to yet says is what to make */
+  if (type == BATON__T_TEXT && prev < 0 && !(outputs & BATON__T_TEXT) &&
+      first_unused(p, BATON__T_TEXT) < 0 && first_unused(p, BATON__T_AUDIO) >= 0) {
+    int id = bridge_to_text(p, st, false, BATON__T_AUDIO, made);
     if (id == -2)
       return -1;
     if (id >= 0) {
@@ -1381,7 +1397,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   }
   /* 6. "translate it": read an earlier-named image or recording first */
   if (type == BATON__T_TEXT && has_ref) {
-    int id = bridge_to_text(p, st, false, made);
+    int id = bridge_to_text(p, st, false, BATON__T_IMAGE | BATON__T_AUDIO, made);
     if (id == -2)
       return -1;
     if (id >= 0) {
@@ -1884,6 +1900,7 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
         p->steps[s + 1] = *st;
         p->steps[s + 1].a = k;
         p->steps[s + 1].task = -1;
+        p->steps[s + 1].split_tail = true;
         st->b = k;
         st->task = best_task(p, st->a, st->b, produced | unclaimed_types(p), &st->score);
       }
@@ -1894,13 +1911,16 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
       st->task = best_task_min(p, st->a, st->b, produced | unclaimed_types(p), 0.75, st->task,
                                &st->score);
       if (st->task < 0 || repeats_earlier_step(p, s)) {
+        if (st->split_tail && s > 0 && p->steps[s - 1].task >= 0)
+          p->steps[s - 1].b = st->b; /* the words go back to the step they came from */
         st->task = -1;
         continue;
       }
     }
     if (st->task >= 0) {
+      int before = st->task;
       const char *reader = reader_task(p, p->cues[st->task].spec->name);
-      int alt = reader && !step_has_prefix(p, st->a, st->b, p->cues[st->task].spec->name)
+      int alt = reader && !(own_types(p, st->a, st->b) & BATON__T_TEXT)
                     ? spec_index(p, reader)
                     : -1;
       if (alt >= 0)
@@ -1910,6 +1930,15 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
         alt = translation_of_media(p, st, produced);
       if (alt >= 0)
         st->task = alt;
+      if (st->task != before && repeats_earlier_step(p, s)) {
+        /* read as a table or a document, it repeats the step before ("decipher
+         * the table and categorize it"): one task; a tail split off that step
+         * gives its words back */
+        if (st->split_tail && s > 0 && p->steps[s - 1].task == st->task)
+          p->steps[s - 1].b = st->b;
+        st->task = -1;
+        continue;
+      }
       const baton__taskspec *spec = p->cues[st->task].spec;
       int tts = spec_index(p, "text-to-speech");
       if (tts >= 0 && tts != st->task && (spec->outputs & BATON__T_TEXT) &&

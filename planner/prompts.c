@@ -4,9 +4,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "core/util.h"
+#include "core/ytree.h"
 #include "core/banned.h"
 
 #ifndef BATON_PROMPTS_SOURCE_DIR
@@ -19,81 +19,12 @@
 #define MAX_DEPTH 6
 #define MAX_DEMOS 32
 
-/* A small YAML tree; every node remembers its line. */
-typedef enum { PN_SCALAR, PN_MAP, PN_SEQ } pn_kind;
-
-typedef struct pnode {
-  pn_kind kind;
-  int line;
-  char *value;
-  struct pnode **kids; /* maps: key, value, ...; sequences: items */
-  size_t n;
-} pnode;
-
-static void pn_free(pnode *n) {
-  if (!n)
-    return;
-  for (size_t i = 0; i < n->n; i++)
-    pn_free(n->kids[i]);
-  free(n->kids);
-  free(n->value);
-  free(n);
-}
-
-static pnode *pn_build(yaml_parser_t *p, yaml_event_t *first, int depth, const char *file,
-                       char *err, size_t errlen) {
-  pnode *n = calloc(1, sizeof *n);
-  if (!n) {
-    baton__fmt(err, errlen, "%s: out of memory", file);
-    return NULL;
-  }
-  n->line = (int)first->start_mark.line + 1;
-  if (first->type == YAML_SCALAR_EVENT) {
-    n->kind = PN_SCALAR;
-    n->value = baton__strndup((const char *)first->data.scalar.value, first->data.scalar.length);
-    if (!n->value) {
-      free(n);
-      baton__fmt(err, errlen, "%s: out of memory", file);
-      return NULL;
-    }
-    return n;
-  }
-  if ((first->type != YAML_MAPPING_START_EVENT && first->type != YAML_SEQUENCE_START_EVENT) ||
-      depth > MAX_DEPTH) {
-    baton__fmt(err, errlen, "%s:%d: %s", file, n->line,
-               first->type == YAML_ALIAS_EVENT ? "aliases are not supported in prompt files"
-                                                : "unexpected YAML structure");
-    free(n);
-    return NULL;
-  }
-  n->kind = first->type == YAML_MAPPING_START_EVENT ? PN_MAP : PN_SEQ;
-  yaml_event_type_t end = n->kind == PN_MAP ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
-  for (;;) {
-    yaml_event_t ev;
-    if (!yaml_parser_parse(p, &ev)) {
-      baton__fmt(err, errlen, "%s:%d: %s", file, (int)p->problem_mark.line + 1,
-                 p->problem ? p->problem : "YAML syntax error");
-      pn_free(n);
-      return NULL;
-    }
-    if (ev.type == end) {
-      yaml_event_delete(&ev);
-      return n;
-    }
-    pnode *kid = pn_build(p, &ev, depth + 1, file, err, errlen);
-    yaml_event_delete(&ev);
-    pnode **k = kid ? realloc(n->kids, (n->n + 1) * sizeof *k) : NULL;
-    if (!k) {
-      if (kid)
-        baton__fmt(err, errlen, "%s: out of memory", file);
-      pn_free(kid);
-      pn_free(n);
-      return NULL;
-    }
-    n->kids = k;
-    n->kids[n->n++] = kid;
-  }
-}
+/* The shared YAML tree (core/ytree.h) under this file's short names. */
+typedef baton__ynode pnode;
+#define PN_SCALAR BATON__YN_SCALAR
+#define PN_MAP BATON__YN_MAP
+#define PN_SEQ BATON__YN_SEQ
+#define pn_free baton__ynode_free
 
 /* Reads and parses a prompt file; its root must be a mapping. */
 static pnode *pn_load(const char *file, char *err, size_t errlen) {
@@ -104,49 +35,11 @@ static pnode *pn_load(const char *file, char *err, size_t errlen) {
     baton__fmt(err, errlen, "prompt file %s", rerr);
     return NULL;
   }
-  yaml_parser_t p;
-  if (!yaml_parser_initialize(&p)) {
-    free(text);
-    baton__fmt(err, errlen, "%s: cannot start the YAML parser", file);
-    return NULL;
-  }
-  yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-  pnode *root = NULL;
-  bool failed = false;
-  while (!failed) {
-    yaml_event_t ev;
-    if (!yaml_parser_parse(&p, &ev)) {
-      baton__fmt(err, errlen, "%s:%d: %s", file, (int)p.problem_mark.line + 1,
-                 p.problem ? p.problem : "YAML syntax error");
-      failed = true;
-      break;
-    }
-    yaml_event_type_t t = ev.type;
-    if (t == YAML_STREAM_END_EVENT) {
-      yaml_event_delete(&ev);
-      break;
-    }
-    if (t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT ||
-        t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT) {
-      if (root) {
-        baton__fmt(err, errlen, "%s:%d: only one YAML document is allowed", file,
-                   (int)ev.start_mark.line + 1);
-        failed = true;
-      } else if (!(root = pn_build(&p, &ev, 0, file, err, errlen))) {
-        failed = true;
-      }
-    }
-    yaml_event_delete(&ev);
-  }
-  yaml_parser_delete(&p);
+  pnode *root = baton__ytree_parse(text, len, file, MAX_DEPTH, err, errlen);
   free(text);
-  if (failed) {
-    pn_free(root);
-    return NULL;
-  }
-  if (!root || root->kind != PN_MAP) {
+  if (root && (root->kind != PN_MAP || root->n == 0)) {
     baton__fmt(err, errlen, "%s:%d: a prompt file must be a mapping of named templates", file,
-               root ? root->line : 1);
+               root->line);
     pn_free(root);
     return NULL;
   }
@@ -206,12 +99,7 @@ static int take_keys(const pnode *root, const char *file, key_want *want, size_t
   return 0;
 }
 
-static const pnode *map_get(const pnode *map, const char *key) {
-  for (size_t i = 0; i + 1 < map->n; i += 2)
-    if (map->kids[i]->kind == PN_SCALAR && strcmp(map->kids[i]->value, key) == 0)
-      return map->kids[i + 1];
-  return NULL;
-}
+#define map_get baton__ynode_get
 
 static int load_demos(baton__prompts *p, const pnode *seq, const char *file, char *err,
                       size_t errlen) {
