@@ -1,6 +1,7 @@
 /* baton_chat.c — `baton chat`: the REPL (libedit line editing and history, live task lines, multi-turn context), or one request per line from a pipe. */
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -48,10 +49,16 @@ typedef struct chat {
 } chat;
 
 static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t at_prompt; /* inside readline() */
+static sigjmp_buf prompt_jmp;
 
 static void on_sigint(int sig) {
   (void)sig;
   interrupted = 1;
+  if (at_prompt) {
+    at_prompt = 0;
+    siglongjmp(prompt_jmp, 1);
+  }
 }
 
 static double now_s(void) {
@@ -529,8 +536,19 @@ static char *history_file(void) {
 /* Reads one line; NULL at the end of input. Caller frees. */
 static char *read_line(chat *ch) {
 #ifdef BATON_HAVE_LIBEDIT
-  if (ch->tty)
-    return readline("baton> ");
+  if (ch->tty) {
+    /* Ctrl-C at the prompt jumps back here (libedit has already put the
+     * terminal back in cooked mode before passing the signal on), dropping
+     * the line being typed, as a shell does. */
+    if (sigsetjmp(prompt_jmp, 1)) {
+      at_prompt = 0;
+      return NULL;
+    }
+    at_prompt = 1;
+    char *line = readline("baton> ");
+    at_prompt = 0;
+    return line;
+  }
 #endif
   if (ch->tty) {
     fputs("baton> ", stdout);

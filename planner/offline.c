@@ -28,10 +28,17 @@
  *     that clearly names two tasks ("estimate the depth to segment it");
  *     drop a step that repeats an earlier task with nothing new, and steps
  *     that match nothing (if nothing matches at all, take the one clearest
- *     cue anywhere);
+ *     cue anywhere); then adjust the choice to what the request is about:
+ *     a picture described as a table or a document is read as one
+ *     (tabular classification, document question answering), a question
+ *     with no passage but a picture is a visual question, a translation
+ *     naming no language of a picture or recording is reading it, and a
+ *     transform beside an edit of the same picture is one edit;
  *  4. link: each task takes its input from its own resources, else from the
  *     nearest earlier task producing that type, else from an unused resource
- *     of the request, bridging image/audio to text when needed. Two-input
+ *     of the request, bridging image/audio to text when needed (also in
+ *     front of a drawing or speaking step when a recording nobody has
+ *     listened to is what to make). Two-input
  *     tasks take an earlier text plus the step's quote ("answer 'Q?'");
  *     image-to-image gets the step's words as parameter "instruction",
  *     image-editing as "text".

@@ -36,6 +36,8 @@ struct baton__runstore {
   pthread_cond_t drained; /* the queue is empty and nothing is being written */
   op *head, *tail;
   bool stop, busy, started;
+  int waiters;            /* threads in baton__runstore_flush */
+  int queued;             /* writes queued since the writer last took them */
   char last_error[256];
   pthread_t writer;
   sqlite3_stmt *st_task, *st_finish;
@@ -209,6 +211,19 @@ static void *writer_main(void *arg) {
       pthread_cond_wait(&rs->wake, &rs->lock);
     if (!rs->head && rs->stop)
       break;
+    /* Let a burst of writes gather (up to 2 ms) unless someone waits for
+     * them: one transaction for many writes is what keeps this cheap. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 2 * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000L;
+    }
+    while (!rs->stop && !rs->waiters && rs->queued < 64 &&
+           pthread_cond_timedwait(&rs->wake, &rs->lock, &until) == 0) {
+    }
+    rs->queued = 0;
     op *batch = rs->head;
     rs->head = rs->tail = NULL;
     rs->busy = true;
@@ -249,6 +264,7 @@ static int enqueue(baton__runstore *rs, op *o, char *err, size_t errlen) {
   else
     rs->head = o;
   rs->tail = o;
+  rs->queued++;
   pthread_cond_signal(&rs->wake);
   pthread_mutex_unlock(&rs->lock);
   (void)err;
@@ -258,8 +274,11 @@ static int enqueue(baton__runstore *rs, op *o, char *err, size_t errlen) {
 
 int baton__runstore_flush(baton__runstore *rs, char *err, size_t errlen) {
   pthread_mutex_lock(&rs->lock);
+  rs->waiters++;
+  pthread_cond_signal(&rs->wake); /* no more gathering: someone waits */
   while (rs->head || rs->busy)
     pthread_cond_wait(&rs->drained, &rs->lock);
+  rs->waiters--;
   int rc = 0;
   if (rs->last_error[0]) {
     baton__fmt(err, errlen, "%s", rs->last_error);
@@ -512,21 +531,23 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
   cJSON_AddStringToObject(o, "workspace", col_text(st, 3));
   add_text_or_null(o, "summary", col_text(st, 4));
   sqlite3_finalize(st);
-  cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
+  /* Every task of the plan, in plan order: its recorded state, or pending. */
+  cJSON *rows = cJSON_CreateArray();
   if (sqlite3_prepare_v2(rs->db,
                          "SELECT task_id, task, model, status, outputs, error, ms FROM run_tasks "
                          "WHERE run_id=?1 ORDER BY task_id",
                          -1, &st, NULL) != SQLITE_OK) {
+    cJSON_Delete(rows);
     cJSON_Delete(o);
     db_fail(rs->db, err, errlen, "reading the run's tasks");
     return NULL;
   }
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while (rows && sqlite3_step(st) == SQLITE_ROW) {
     cJSON *t = cJSON_CreateObject();
     if (!t)
       break;
-    cJSON_AddItemToArray(tasks, t);
+    cJSON_AddItemToArray(rows, t);
     cJSON_AddNumberToObject(t, "id", sqlite3_column_int(st, 0));
     cJSON_AddStringToObject(t, "task", col_text(st, 1));
     add_text_or_null(t, "model", col_text(st, 2));
@@ -537,6 +558,40 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
     cJSON_AddNumberToObject(t, "ms", (double)sqlite3_column_int64(st, 6));
   }
   sqlite3_finalize(st);
+  cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
+  const cJSON *pt;
+  cJSON_ArrayForEach(pt, cJSON_GetObjectItemCaseSensitive(o, "plan")) {
+    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(pt, "id");
+    const cJSON *ptask = cJSON_GetObjectItemCaseSensitive(pt, "task");
+    if (!cJSON_IsNumber(pid))
+      continue;
+    cJSON *found = NULL, *r;
+    cJSON_ArrayForEach(r, rows) {
+      if (cJSON_GetObjectItemCaseSensitive(r, "id")->valueint == pid->valueint) {
+        found = r;
+        break;
+      }
+    }
+    if (found) {
+      cJSON_AddItemToArray(tasks, cJSON_DetachItemViaPointer(rows, found));
+      continue;
+    }
+    cJSON *t = cJSON_CreateObject();
+    if (!t)
+      break;
+    cJSON_AddItemToArray(tasks, t);
+    cJSON_AddNumberToObject(t, "id", pid->valueint);
+    cJSON_AddStringToObject(t, "task", cJSON_IsString(ptask) ? ptask->valuestring : "");
+    cJSON_AddNullToObject(t, "model");
+    cJSON_AddStringToObject(t, "status", "pending");
+    cJSON_AddItemToObject(t, "outputs", cJSON_CreateObject());
+    cJSON_AddNullToObject(t, "error");
+    cJSON_AddNumberToObject(t, "ms", 0);
+  }
+  /* Rows the plan does not name (it should name them all) are kept too. */
+  while (cJSON_GetArraySize(rows) > 0)
+    cJSON_AddItemToArray(tasks, cJSON_DetachItemFromArray(rows, 0));
+  cJSON_Delete(rows);
   return o;
 }
 

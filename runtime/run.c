@@ -941,8 +941,12 @@ static baton_rc start(baton_run *run) {
     free(pj);
     return baton__fail(ctx, BATON_DB, "%s", err);
   }
-  for (size_t i = 0; i < run->g.n; i++)
-    persist_task(run, i);
+  /* Tasks of a new run are pending until recorded otherwise (the history
+   * reads them from the plan); a resumed run resets its unfinished ones. */
+  if (run->mode == MODE_RESUME)
+    for (size_t i = 0; i < run->g.n; i++)
+      if (run->ts[i].status != TS_DONE)
+        persist_task(run, i);
   emit(run, BATON_EVENT_PLAN, -1, NULL, pj);
   free(pj);
   /* Workers for the executors this run needs start loading now, in

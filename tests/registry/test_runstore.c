@@ -62,7 +62,11 @@ Test(registry_runstore, a_run_whose_process_died_is_interrupted) {
     baton__runstore *rs = NULL;
     char err[512];
     if (baton__runstore_open(path, &rs, err, sizeof err) != 0 ||
-        baton__runstore_begin(rs, "r2", "long job", "[{\"task\":\"summarization\"}]", "/tmp/ws", err,
+        baton__runstore_begin(rs, "r2", "long job",
+                              "[{\"task\":\"summarization\",\"id\":0},"
+                              "{\"task\":\"text-to-speech\",\"id\":1},"
+                              "{\"task\":\"text-to-speech\",\"id\":2}]",
+                              "/tmp/ws", err,
                               sizeof err) != 0 ||
         baton__runstore_task(rs, "r2", 0, "summarization", "local/ots", "done", "{\"text\":\"t\"}",
                              NULL, 5, err, sizeof err) != 0 ||
@@ -82,9 +86,10 @@ Test(registry_runstore, a_run_whose_process_died_is_interrupted) {
   cr_assert_not_null(run, "%s", err);
   cr_assert_str_eq(str(run, "status"), "interrupted");
   cJSON *tasks = cJSON_GetObjectItemCaseSensitive(run, "tasks");
-  cr_assert_eq(cJSON_GetArraySize(tasks), 2);
+  cr_assert_eq(cJSON_GetArraySize(tasks), 3, "every task of the plan is listed");
   cr_assert_str_eq(str(cJSON_GetArrayItem(tasks, 0), "status"), "done", "finished work is kept");
   cr_assert_str_eq(str(cJSON_GetArrayItem(tasks, 1), "status"), "interrupted");
+  cr_assert_str_eq(str(cJSON_GetArrayItem(tasks, 2), "status"), "pending", "never started");
   cJSON_Delete(run);
   baton__runstore_close(rs);
   bt_rmtree(dir);
