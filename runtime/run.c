@@ -702,13 +702,13 @@ static void *worker(void *arg) {
       emit(run, BATON_EVENT_TASK_STARTED, (int)idx, NULL, NULL);
       execute(run, idx);
       persist_task(run, idx);
-      if (s->status == TS_DONE) {
+      if (s->status == TS_DONE && run->on_event) {
         cJSON *tj = task_json(run, idx);
         char *js = tj ? cJSON_PrintUnformatted(tj) : NULL;
         cJSON_Delete(tj);
         emit(run, BATON_EVENT_TASK_FINISHED, (int)idx, NULL, js);
         free(js);
-      } else {
+      } else if (s->status != TS_DONE) {
         emit(run, BATON_EVENT_TASK_FAILED, (int)idx, s->error, NULL);
       }
       pthread_mutex_lock(&run->lock);
