@@ -11,6 +11,7 @@
 #include "baton.h"
 #include "cli/cli.h"
 #include "cli/common/rpc.h"
+#include "core/banned.h"
 
 #define PLAN_FILE_MAX (16u << 20)
 

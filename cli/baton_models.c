@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/banned.h"
 
 static const char subcommands[] =
     "list, search, show, add, remove, enable, disable, import, export, sync";

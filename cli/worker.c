@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "runtime/worker.h"
+#include "core/banned.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ASAN_BUILD 1

@@ -1,5 +1,6 @@
 /* local.c — the table of local executors on Debian's C libraries, linked into baton-worker only. */
 #include "executors/executor.h"
+#include "core/banned.h"
 
 /* Each entry exists only when its library was found at build time. */
 const baton__executor *const baton__local_executors[] = {

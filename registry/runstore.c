@@ -20,10 +20,13 @@
  * push, not a transaction. The queue is drained within milliseconds; a
  * process killed with SIGKILL loses at most the writes of that moment, and
  * those tasks simply run again on resume. Everything else is synchronous. */
+typedef enum { OP_TASK, OP_FINISH, OP_BEGIN, OP_REOPEN } op_kind;
+
 typedef struct op {
   struct op *next;
-  bool finish;            /* a run's end, else a task state */
+  op_kind kind;
   char *run_id, *task, *model, *status, *outputs, *error, *summary, *result;
+  char *request, *plan, *workspace; /* OP_BEGIN */
   int task_id;
   long long ms;
   double ts;
@@ -40,7 +43,7 @@ struct baton__runstore {
   int queued;             /* writes queued since the writer last took them */
   char last_error[256];
   pthread_t writer;
-  sqlite3_stmt *st_task, *st_finish;
+  sqlite3_stmt *st_task, *st_finish, *st_begin, *st_reopen;
 };
 
 /* Schema steps: migrations[v] takes a database from version v to v+1. */
@@ -166,6 +169,9 @@ static void op_free(op *o) {
   free(o->error);
   free(o->summary);
   free(o->result);
+  free(o->request);
+  free(o->plan);
+  free(o->workspace);
   free(o);
 }
 
@@ -178,17 +184,32 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *s) {
 
 /* Writes one queued operation; returns the SQLite result. */
 static int apply_op(baton__runstore *rs, const op *o) {
-  sqlite3_stmt *st = o->finish ? rs->st_finish : rs->st_task;
+  sqlite3_stmt *st = o->kind == OP_FINISH  ? rs->st_finish
+                     : o->kind == OP_BEGIN ? rs->st_begin
+                     : o->kind == OP_REOPEN ? rs->st_reopen
+                                            : rs->st_task;
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
-  if (o->finish) {
-    sqlite3_bind_text(st, 1, o->run_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 1, o->run_id, -1, SQLITE_STATIC);
+  switch (o->kind) {
+  case OP_FINISH:
     sqlite3_bind_text(st, 2, o->status, -1, SQLITE_STATIC);
     bind_opt(st, 3, o->summary);
     bind_opt(st, 4, o->result);
     sqlite3_bind_double(st, 5, o->ts);
-  } else {
-    sqlite3_bind_text(st, 1, o->run_id, -1, SQLITE_STATIC);
+    break;
+  case OP_BEGIN:
+    sqlite3_bind_double(st, 2, o->ts);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)getpid());
+    bind_opt(st, 4, o->request);
+    sqlite3_bind_text(st, 5, o->plan, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, o->workspace, -1, SQLITE_STATIC);
+    break;
+  case OP_REOPEN:
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
+    sqlite3_bind_double(st, 3, o->ts);
+    break;
+  case OP_TASK:
     sqlite3_bind_int(st, 2, o->task_id);
     sqlite3_bind_text(st, 3, o->task, -1, SQLITE_STATIC);
     bind_opt(st, 4, o->model);
@@ -197,6 +218,7 @@ static int apply_op(baton__runstore *rs, const op *o) {
     bind_opt(st, 7, o->error);
     sqlite3_bind_int64(st, 8, o->ms);
     sqlite3_bind_double(st, 9, o->ts);
+    break;
   }
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
@@ -325,7 +347,7 @@ int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *
     baton__fmt(err, errlen, "out of memory");
     return -1;
   }
-  o->finish = true;
+  o->kind = OP_FINISH;
   const char *src[] = {run_id, status, summary, result_json};
   char **const dst[] = {&o->run_id, &o->status, &o->summary, &o->result};
   if (!dup_all(src, dst, 4)) {
@@ -370,7 +392,15 @@ int baton__runstore_open(const char *path, baton__runstore **out, char *err, siz
                          -1, SQLITE_PREPARE_PERSISTENT, &rs->st_task, NULL) != SQLITE_OK ||
       sqlite3_prepare_v3(rs->db,
                          "UPDATE runs SET status=?2, summary=?3, result=?4, updated=?5 WHERE id=?1",
-                         -1, SQLITE_PREPARE_PERSISTENT, &rs->st_finish, NULL) != SQLITE_OK) {
+                         -1, SQLITE_PREPARE_PERSISTENT, &rs->st_finish, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v3(rs->db,
+                         "INSERT INTO runs(id, created, updated, pid, status, request, plan, "
+                         "workspace) VALUES(?1, ?2, ?2, ?3, 'running', ?4, ?5, ?6)",
+                         -1, SQLITE_PREPARE_PERSISTENT, &rs->st_begin, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v3(rs->db,
+                         "UPDATE runs SET status='running', pid=?2, updated=?3, summary=NULL, "
+                         "result=NULL WHERE id=?1",
+                         -1, SQLITE_PREPARE_PERSISTENT, &rs->st_reopen, NULL) != SQLITE_OK) {
     db_fail(rs->db, err, errlen, "preparing statements");
     goto fail;
   }
@@ -390,6 +420,8 @@ int baton__runstore_open(const char *path, baton__runstore **out, char *err, siz
 fail:
   sqlite3_finalize(rs->st_task);
   sqlite3_finalize(rs->st_finish);
+  sqlite3_finalize(rs->st_begin);
+  sqlite3_finalize(rs->st_reopen);
   sqlite3_close(rs->db);
   free(rs);
   return -1;
@@ -410,42 +442,30 @@ void baton__runstore_close(baton__runstore *rs) {
   }
   sqlite3_finalize(rs->st_task);
   sqlite3_finalize(rs->st_finish);
+  sqlite3_finalize(rs->st_begin);
+  sqlite3_finalize(rs->st_reopen);
   sqlite3_close(rs->db);
   free(rs);
 }
 
-/* Binds text or NULL. */
-static void bind_text(sqlite3_stmt *st, int i, const char *s) {
-  if (s)
-    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null(st, i);
-}
-
-static int exec_one(sqlite3 *db, sqlite3_stmt *st, char *err, size_t errlen, const char *what) {
-  int rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE)
-    return db_fail(db, err, errlen, what);
-  return 0;
-}
 
 int baton__runstore_begin(baton__runstore *rs, const char *id, const char *request,
                           const char *plan_json, const char *workspace, char *err,
                           size_t errlen) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(rs->db,
-                         "INSERT INTO runs(id, created, updated, pid, status, request, plan, "
-                         "workspace) VALUES(?1, ?2, ?2, ?3, 'running', ?4, ?5, ?6)",
-                         -1, &st, NULL) != SQLITE_OK)
-    return db_fail(rs->db, err, errlen, "recording the run");
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_double(st, 2, baton__wall_s());
-  sqlite3_bind_int64(st, 3, (sqlite3_int64)getpid());
-  bind_text(st, 4, request);
-  sqlite3_bind_text(st, 5, plan_json, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 6, workspace, -1, SQLITE_TRANSIENT);
-  return exec_one(rs->db, st, err, errlen, "recording the run");
+  op *o = calloc(1, sizeof *o);
+  if (!o) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  o->kind = OP_BEGIN;
+  const char *src[] = {id, request, plan_json, workspace};
+  char **const dst[] = {&o->run_id, &o->request, &o->plan, &o->workspace};
+  if (!dup_all(src, dst, 4)) {
+    op_free(o);
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  return enqueue(rs, o, err, errlen);
 }
 
 static const char *col_text(sqlite3_stmt *st, int i) {
@@ -596,16 +616,12 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
 }
 
 int baton__runstore_reopen(baton__runstore *rs, const char *run_id, char *err, size_t errlen) {
-  sqlite3_stmt *st = NULL;
-  if (baton__runstore_flush(rs, err, errlen) != 0)
+  op *o = calloc(1, sizeof *o);
+  if (!o || !(o->run_id = baton__strdup(run_id))) {
+    free(o);
+    baton__fmt(err, errlen, "out of memory");
     return -1;
-  if (sqlite3_prepare_v2(rs->db,
-                         "UPDATE runs SET status='running', pid=?2, updated=?3, summary=NULL, "
-                         "result=NULL WHERE id=?1",
-                         -1, &st, NULL) != SQLITE_OK)
-    return db_fail(rs->db, err, errlen, "reopening the run");
-  sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
-  sqlite3_bind_double(st, 3, baton__wall_s());
-  return exec_one(rs->db, st, err, errlen, "reopening the run");
+  }
+  o->kind = OP_REOPEN;
+  return enqueue(rs, o, err, errlen);
 }

@@ -19,7 +19,8 @@ int baton__runstore_open(const char *path, baton__runstore **out, char *err, siz
 void baton__runstore_close(baton__runstore *rs);
 
 /* Records a new run as "running" with its request (may be NULL), plan JSON
- * and workspace; all borrowed. 0 or -1 with err. */
+ * and workspace; all copied. Queued like every write (see
+ * baton__runstore_task); -1 with err only when out of memory. */
 int baton__runstore_begin(baton__runstore *rs, const char *id, const char *request,
                           const char *plan_json, const char *workspace, char *err,
                           size_t errlen);
@@ -44,7 +45,8 @@ int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *
  * error a queued write met since the last flush. */
 int baton__runstore_flush(baton__runstore *rs, char *err, size_t errlen);
 
-/* Marks a stored run as running again in this process (for a resume). */
+/* Marks a stored run as running again in this process (for a resume).
+ * Queued; -1 with err only when out of memory. */
 int baton__runstore_reopen(baton__runstore *rs, const char *run_id, char *err, size_t errlen);
 
 /* Newest first: [{run_id, status, request, created, updated, tasks}], at most

@@ -282,10 +282,7 @@ void baton_close(baton *ctx) {
   free(ctx);
 }
 
-void baton__prewarm(baton *ctx, const char *model) {
-  char ep[256];
-  if (!model || baton__registry_endpoint(ctx->reg, model, ep, sizeof ep) != 0)
-    return;
+void baton__prewarm(baton *ctx, const char *ep) {
   const char *name = executor_for(ep);
   baton__exec_slot *s = name ? slot_for(ctx, name) : NULL;
   if (s && s->isolated && s->available)

@@ -63,8 +63,8 @@ baton__exec_slot *baton__slot(baton *ctx, const char *endpoint);
 int baton__slot_run(baton__exec_slot *s, const char *task, const baton__values *in,
                     baton__exec_env *env, baton__values *out);
 
-/* Starts a worker for the model's executor ahead of its first task. */
-void baton__prewarm(baton *ctx, const char *model);
+/* Starts a worker for the executor of an endpoint ahead of its first task. */
+void baton__prewarm(baton *ctx, const char *endpoint);
 
 /* Whether an endpoint can run here (local executor available, token set...). */
 bool baton__endpoint_ok(void *ctx, const char *endpoint, char *why, size_t whylen);

@@ -72,6 +72,12 @@ struct baton_run {
   run_mode mode;
   char *replay_of;        /* replay: the id of the recorded run */
   atomic_int ws_ready;    /* the workspace folder exists */
+  struct ep_cache {       /* model -> endpoint, looked up once per run */
+    char model[192];
+    char ep[256];
+    bool found;
+  } *epc;
+  size_t n_epc, cap_epc;
   cJSON *recorded;        /* replay: the recorded run's "tasks" array */
 };
 
@@ -529,6 +535,38 @@ static void replay_task(baton_run *run, size_t idx) {
   s->ms = cJSON_IsNumber(ms) ? (int64_t)ms->valuedouble : 0;
 }
 
+/* A model's endpoint, asked of the registry once per run and model.
+ * 0, or -1 when the registry does not know the model. */
+static int run_endpoint(baton_run *run, const char *model, char *ep, size_t cap) {
+  pthread_mutex_lock(&run->lock);
+  for (size_t i = 0; i < run->n_epc; i++)
+    if (strcmp(run->epc[i].model, model) == 0) {
+      int rc = run->epc[i].found ? 0 : -1;
+      baton__fmt(ep, cap, "%s", run->epc[i].ep);
+      pthread_mutex_unlock(&run->lock);
+      return rc;
+    }
+  pthread_mutex_unlock(&run->lock);
+  int rc = baton__registry_endpoint(run->ctx->reg, model, ep, cap);
+  pthread_mutex_lock(&run->lock);
+  if (run->n_epc == run->cap_epc) {
+    size_t ncap = run->cap_epc ? run->cap_epc * 2 : 8;
+    void *n = realloc(run->epc, ncap * sizeof *run->epc);
+    if (n) {
+      run->epc = n;
+      run->cap_epc = ncap;
+    }
+  }
+  if (run->n_epc < run->cap_epc) {
+    baton__fmt(run->epc[run->n_epc].model, sizeof run->epc[0].model, "%s", model);
+    baton__fmt(run->epc[run->n_epc].ep, sizeof run->epc[0].ep, "%s", rc == 0 ? ep : "");
+    run->epc[run->n_epc].found = rc == 0;
+    run->n_epc++;
+  }
+  pthread_mutex_unlock(&run->lock);
+  return rc;
+}
+
 /* Runs one task on its model, then on each fallback until one succeeds. */
 static void execute(baton_run *run, size_t idx) {
   baton *ctx = run->ctx;
@@ -576,7 +614,7 @@ static void execute(baton_run *run, size_t idx) {
     char ep[256] = "";
     /* The registry knows each model's endpoint; an unregistered id that looks
      * like a Hub id ("ORG/NAME") goes to the remote inference API. */
-    if (baton__registry_endpoint(ctx->reg, model, ep, sizeof ep) != 0) {
+    if (run_endpoint(run, model, ep, sizeof ep) != 0) {
       if (!baton__hf_is_hub_id(model)) {
         baton__fmt(err, sizeof err, "model '%s' is not in the registry", model);
         continue;
@@ -844,6 +882,7 @@ static void run_free_members(baton_run *run) {
   free(run->llm.answer);
   free(run->replay_of);
   cJSON_Delete(run->recorded);
+  free(run->epc);
   pthread_mutex_destroy(&run->lock);
   pthread_mutex_destroy(&run->event_lock);
   pthread_cond_destroy(&run->cond);
@@ -949,12 +988,15 @@ static baton_rc start(baton_run *run) {
         persist_task(run, i);
   emit(run, BATON_EVENT_PLAN, -1, NULL, pj);
   free(pj);
+  char ep[256];
   /* Workers for the executors this run needs start loading now, in
    * parallel, rather than one after another as the chain reaches them. */
   if (run->mode != MODE_REPLAY)
     for (size_t i = 0; i < run->g.n; i++)
       if (run->ts[i].status != TS_DONE)
-        baton__prewarm(ctx, run->g.tasks[i].model);
+        if (run->g.tasks[i].model &&
+            run_endpoint(run, run->g.tasks[i].model, ep, sizeof ep) == 0)
+          baton__prewarm(ctx, ep);
   size_t n = (size_t)ctx->cfg.workers < run->g.n ? (size_t)ctx->cfg.workers : run->g.n;
   /* A run with nothing left to execute (the LLM answered directly, or a
    * resumed run that had finished) only writes its answer. */
