@@ -1113,6 +1113,13 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
     baton__new_run_id(run->id);
     run->replay_of = baton__strdup(id);
     run->recorded = cJSON_DetachItemFromObjectCaseSensitive(stored, "tasks");
+    /* An answer an LLM wrote is replayed as recorded (an offline one is
+     * written again, citing this run's files). */
+    const cJSON *usage = cJSON_GetObjectItemCaseSensitive(stored, "usage");
+    const cJSON *calls = cJSON_GetObjectItemCaseSensitive(usage, "llm_calls");
+    const cJSON *summary = cJSON_GetObjectItemCaseSensitive(stored, "summary");
+    if (cJSON_IsNumber(calls) && calls->valuedouble > 0 && cJSON_IsString(summary))
+      run->llm.answer = baton__strdup(summary->valuestring);
     char rel[64];
     baton__fmt(rel, sizeof rel, "runs/%s", run->id);
     run->workspace = baton__path_join(ctx->cfg.home, rel);

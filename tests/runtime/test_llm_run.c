@@ -196,6 +196,26 @@ Test(runtime_llm_run, the_llm_plans_speech_and_streams_the_summary_with_real_usa
   cr_assert(strstr(pr->body, "\"model\":\"fake-planner\""), "BATON_LLM_MODEL is sent");
   fake_http_request_free(pr);
 
+  /* Replay: the recorded plan, audio and LLM answer, without calling the LLM. */
+  baton_run *rep = NULL;
+  cr_assert_eq(baton_run_replay(ctx, baton_run_id(run), NULL, NULL, &rep), BATON_OK, "%s",
+               baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(rep), BATON_OK);
+  cr_assert_str_eq(baton_run_summary(rep), SUMMARY_TEXT, "the LLM's answer as recorded");
+  cJSON *rj = cJSON_Parse(baton_run_result_json(rep));
+  cr_assert_eq(num(usage_of(rj), "llm_calls"), 0, "a replay calls no LLM");
+  cr_assert_eq(fake_http_request_count(srv), 2, "no request reached the LLM");
+  const char *rwav = cJSON_GetObjectItem(
+      cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(rj, "tasks"), 0), "outputs"),
+      "audio")->valuestring;
+  size_t rlen = 0, olen = 0;
+  char *rdata = bt_slurp(rwav, &rlen), *odata = bt_slurp(wav, &olen);
+  cr_assert(rlen == olen && memcmp(rdata, odata, olen) == 0, "the replayed audio differs");
+  free(rdata);
+  free(odata);
+  cJSON_Delete(rj);
+  baton_run_free(rep);
+
   cJSON_Delete(res);
   baton_run_free(run);
   baton_close(ctx);
