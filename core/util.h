@@ -2,6 +2,7 @@
 #ifndef BATON_CORE_UTIL_H
 #define BATON_CORE_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -60,6 +61,11 @@ int baton__mkdirs(const char *path, unsigned mode);
 /* Joins two path parts with exactly one '/'. Caller frees. */
 char *baton__path_join(const char *a, const char *b);
 bool baton__file_exists(const char *path);
+
+/* Starts a library thread with the asynchronous signals blocked, so that the
+ * embedding program's handlers (Ctrl-C in the REPL, SIGTERM in batond) run on
+ * its own threads, never on ours. Returns pthread_create's result. */
+int baton__thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 /* Monotonic milliseconds and wall-clock seconds. */
 int64_t baton__now_ms(void);

@@ -407,7 +407,7 @@ int baton__runstore_open(const char *path, baton__runstore **out, char *err, siz
   pthread_mutex_init(&rs->lock, NULL);
   pthread_cond_init(&rs->wake, NULL);
   pthread_cond_init(&rs->drained, NULL);
-  if (pthread_create(&rs->writer, NULL, writer_main, rs) != 0) {
+  if (baton__thread_start(&rs->writer, writer_main, rs) != 0) {
     baton__fmt(err, errlen, "run history: cannot start its writer thread");
     pthread_mutex_destroy(&rs->lock);
     pthread_cond_destroy(&rs->wake);

@@ -1007,7 +1007,7 @@ static baton_rc start(baton_run *run) {
   if (!run->threads)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   for (size_t i = 0; i < n; i++) {
-    if (pthread_create(&run->threads[i], NULL, fn, run) != 0) {
+    if (baton__thread_start(&run->threads[i], fn, run) != 0) {
       if (i == 0)
         return baton__fail(ctx, BATON_ERROR, "cannot start a worker thread");
       break;

@@ -1322,7 +1322,7 @@ baton_rc baton_server_new(const baton_server_options *opts, baton_server **out) 
       epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->wake[0], &wev) != 0)
     return sfail(srv, BATON_IO, "epoll: %s", strerror(errno));
   for (int i = 0; i < N_HELPERS; i++) {
-    if (pthread_create(&srv->helpers[i], NULL, helper_main, srv) != 0)
+    if (baton__thread_start(&srv->helpers[i], helper_main, srv) != 0)
       break;
     srv->n_helpers++;
   }

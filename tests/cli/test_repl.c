@@ -216,7 +216,7 @@ Test(cli_repl, ctrl_c_cancels_the_run_not_the_repl) {
   type(t, "\003");
   cr_expect(expect(t, "baton> ", 5000), "a fresh prompt after Ctrl-C: %s", t->out + t->mark);
   type(t, "/new\r");
-  cr_expect(expect(t, "new conversation", 5000), "and still answers");
+  cr_expect(expect(t, "new conversation", 5000), "and still answers: %s", t->out);
   type(t, "/quit\r");
   cr_expect_eq(reap(t), 0);
   free(plan);
