@@ -248,7 +248,15 @@ static int es_run(void *state, const char *task, const baton__values *in, baton_
   int rate_hz = es_rate_hz;
   job.max_bytes = (size_t)(rate_hz > 0 ? rate_hz : 22050) * 2u * ES_MAX_AUDIO_SECONDS;
   espeak_SetSynthCallback(es_synth_cb);
-  espeak_ng_STATUS s = espeak_ng_SetVoiceByName(st->voice);
+  /* A "lang" parameter (the runtime passes a translation's target language
+   * along) picks that language's voice; an unknown one keeps the default. */
+  const baton__value *lv = baton__values_get(in, "lang");
+  espeak_ng_STATUS s = ENS_VOICE_NOT_FOUND;
+  if (lv && lv->data && strlen(lv->data) < 16 &&
+      strspn(lv->data, "abcdefghijklmnopqrstuvwxyz-") == strlen(lv->data))
+    s = espeak_ng_SetVoiceByName(lv->data);
+  if (s != ENS_OK)
+    s = espeak_ng_SetVoiceByName(st->voice);
   if (s == ENS_OK)
     s = espeak_ng_SetParameter(espeakRATE, st->rate_wpm, 0);
   if (s == ENS_OK)

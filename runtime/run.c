@@ -409,6 +409,22 @@ static void persist_task(baton_run *run, size_t idx) {
 
 /* ---- execution -------------------------------------------------------------- */
 
+/* The language of the text task `idx` produces: the target of a translation,
+ * kept through later text steps that take their text from it (a summary of
+ * a Spanish text is Spanish). NULL when not known. */
+static const char *text_language(const baton_run *run, int idx, int depth) {
+  if (idx < 0 || depth > (int)run->g.n)
+    return NULL;
+  const baton__task *t = &run->g.tasks[idx];
+  for (size_t j = 0; j < t->n_args; j++)
+    if (t->args[j].ref < 0 && strcmp(t->args[j].name, "tgt_lang") == 0)
+      return t->args[j].value;
+  for (size_t j = 0; j < t->n_args; j++)
+    if (t->args[j].ref >= 0 && strcmp(t->args[j].name, "text") == 0)
+      return text_language(run, baton__graph_find(&run->g, t->args[j].ref), depth + 1);
+  return NULL;
+}
+
 /* Gathers a task's inputs: literals, and the outputs of the tasks it names. */
 static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *err, size_t errlen) {
   const baton__task *t = &run->g.tasks[idx];
@@ -431,6 +447,12 @@ static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *er
       return -1;
     }
     if (baton__values_add(in, a->name, type, v->data) != 0) {
+      baton__fmt(err, errlen, "too many arguments");
+      return -1;
+    }
+    /* Text from a translation carries its language along as "lang". */
+    const char *lang = type == BATON__T_TEXT ? text_language(run, src, 0) : NULL;
+    if (lang && !baton__values_get(in, "lang") && baton__values_add(in, "lang", 0, lang) != 0) {
       baton__fmt(err, errlen, "too many arguments");
       return -1;
     }
