@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -311,50 +312,52 @@ int baton__runstore_flush(baton__runstore *rs, char *err, size_t errlen) {
   return rc;
 }
 
-static bool dup_all(const char *const *src, char **const *dst, size_t n) {
+/* A new operation whose string fields (given by their offsets in `op`) take
+ * copies of src (NULL stays NULL). NULL when out of memory. */
+static op *op_new(op_kind kind, const char *const *src, const size_t *fields, size_t n) {
+  op *o = calloc(1, sizeof *o);
+  if (!o)
+    return NULL;
+  o->kind = kind;
   for (size_t i = 0; i < n; i++) {
-    if (src[i] && !(*dst[i] = baton__strdup(src[i])))
-      return false;
+    char **slot = (char **)((char *)o + fields[i]);
+    if (src[i] && !(*slot = baton__strdup(src[i]))) {
+      op_free(o);
+      return NULL;
+    }
   }
-  return true;
+  return o;
+}
+
+static int out_of_memory(char *err, size_t errlen) {
+  baton__fmt(err, errlen, "out of memory");
+  return -1;
 }
 
 int baton__runstore_task(baton__runstore *rs, const char *run_id, int task_id, const char *task,
                          const char *model, const char *status, const char *outputs_json,
                          const char *error, long long ms, char *err, size_t errlen) {
-  op *o = calloc(1, sizeof *o);
-  if (!o) {
-    baton__fmt(err, errlen, "out of memory");
-    return -1;
-  }
+  static const size_t fields[] = {offsetof(op, run_id), offsetof(op, task), offsetof(op, model),
+                                  offsetof(op, status), offsetof(op, outputs),
+                                  offsetof(op, error)};
+  const char *src[] = {run_id, task, model, status, outputs_json, error};
+  op *o = op_new(OP_TASK, src, fields, 6);
+  if (!o)
+    return out_of_memory(err, errlen);
   o->task_id = task_id;
   o->ms = ms;
-  const char *src[] = {run_id, task, model, status, outputs_json, error};
-  char **const dst[] = {&o->run_id, &o->task, &o->model, &o->status, &o->outputs, &o->error};
-  if (!dup_all(src, dst, 6)) {
-    op_free(o);
-    baton__fmt(err, errlen, "out of memory");
-    return -1;
-  }
   return enqueue(rs, o, err, errlen);
 }
 
 int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *status,
                            const char *summary, const char *result_json, char *err,
                            size_t errlen) {
-  op *o = calloc(1, sizeof *o);
-  if (!o) {
-    baton__fmt(err, errlen, "out of memory");
-    return -1;
-  }
-  o->kind = OP_FINISH;
+  static const size_t fields[] = {offsetof(op, run_id), offsetof(op, status),
+                                  offsetof(op, summary), offsetof(op, result)};
   const char *src[] = {run_id, status, summary, result_json};
-  char **const dst[] = {&o->run_id, &o->status, &o->summary, &o->result};
-  if (!dup_all(src, dst, 4)) {
-    op_free(o);
-    baton__fmt(err, errlen, "out of memory");
-    return -1;
-  }
+  op *o = op_new(OP_FINISH, src, fields, 4);
+  if (!o)
+    return out_of_memory(err, errlen);
   enqueue(rs, o, err, errlen);
   /* The end of a run is durable before the caller hears of it. */
   return baton__runstore_flush(rs, err, errlen);
@@ -452,20 +455,11 @@ void baton__runstore_close(baton__runstore *rs) {
 int baton__runstore_begin(baton__runstore *rs, const char *id, const char *request,
                           const char *plan_json, const char *workspace, char *err,
                           size_t errlen) {
-  op *o = calloc(1, sizeof *o);
-  if (!o) {
-    baton__fmt(err, errlen, "out of memory");
-    return -1;
-  }
-  o->kind = OP_BEGIN;
+  static const size_t fields[] = {offsetof(op, run_id), offsetof(op, request), offsetof(op, plan),
+                                  offsetof(op, workspace)};
   const char *src[] = {id, request, plan_json, workspace};
-  char **const dst[] = {&o->run_id, &o->request, &o->plan, &o->workspace};
-  if (!dup_all(src, dst, 4)) {
-    op_free(o);
-    baton__fmt(err, errlen, "out of memory");
-    return -1;
-  }
-  return enqueue(rs, o, err, errlen);
+  op *o = op_new(OP_BEGIN, src, fields, 4);
+  return o ? enqueue(rs, o, err, errlen) : out_of_memory(err, errlen);
 }
 
 static const char *col_text(sqlite3_stmt *st, int i) {
@@ -616,12 +610,7 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
 }
 
 int baton__runstore_reopen(baton__runstore *rs, const char *run_id, char *err, size_t errlen) {
-  op *o = calloc(1, sizeof *o);
-  if (!o || !(o->run_id = baton__strdup(run_id))) {
-    free(o);
-    baton__fmt(err, errlen, "out of memory");
-    return -1;
-  }
-  o->kind = OP_REOPEN;
-  return enqueue(rs, o, err, errlen);
+  static const size_t fields[] = {offsetof(op, run_id)};
+  op *o = op_new(OP_REOPEN, &run_id, fields, 1);
+  return o ? enqueue(rs, o, err, errlen) : out_of_memory(err, errlen);
 }
