@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # setup.sh — installs the Debian packages baton needs and builds it into ./build.
-# Usage: scripts/setup.sh   (as root, or as a user with sudo)
+# Usage: scripts/setup.sh [--tests]   (as root, or as a user with sudo)
+#   --tests  also installs what only the test suite uses (ImageMagick to
+#            render test images, OpenCV's sample photos, the sqlite3 program)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+with_tests=0
+for arg in "$@"; do
+  case "$arg" in
+    --tests) with_tests=1 ;;
+    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "setup: unknown option '$arg' (see scripts/setup.sh --help)" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential cmake pkg-config
-  libcurl4-openssl-dev libcjson-dev libsqlite3-dev sqlite3 libyaml-dev libedit-dev
+  libcurl4-openssl-dev libcjson-dev libsqlite3-dev libyaml-dev libedit-dev
   libcriterion-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-eng
   libespeak-ng-dev espeak-ng-data
@@ -16,9 +26,11 @@ packages=(
   libexttextcat-dev libexttextcat-data
   libvips-dev
   libopencv-dev libopencv-objdetect-dev libopencv-imgcodecs-dev libopencv-imgproc-dev
-  opencv-data opencv-doc
-  imagemagick fonts-dejavu-core
+  opencv-data
 )
+if ((with_tests)); then
+  packages+=(opencv-doc imagemagick fonts-dejavu-core sqlite3)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
