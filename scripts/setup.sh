@@ -20,7 +20,7 @@ packages=(
   libcriterion-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-eng
   libespeak-ng-dev espeak-ng-data
-  libots-dev
+  libots-dev libglib2.0-dev
   apertium apertium-en-es
   libpocketsphinx-dev pocketsphinx-en-us libsndfile1-dev
   libexttextcat-dev libexttextcat-data
