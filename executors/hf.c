@@ -625,10 +625,8 @@ static int build_body(const char *task, const baton__values *in, baton__exec_env
   cJSON *doc = cJSON_CreateObject();
   cJSON *params = cJSON_CreateObject();
   if (!doc || !params) {
-    cJSON_Delete(doc);
-    cJSON_Delete(params);
     baton__fmt(env->err, sizeof env->err, "out of memory building the request");
-    return -1;
+    goto fail;
   }
 
   if (task_is(task, "conversational")) {
@@ -652,18 +650,14 @@ static int build_body(const char *task, const baton__values *in, baton__exec_env
     unsigned type = image_input_task(task) ? BATON__T_IMAGE : BATON__T_AUDIO;
     const char *path = file_arg(in, type);
     if (!path) {
-      cJSON_Delete(doc);
-      cJSON_Delete(params);
       baton__fmt(env->err, sizeof env->err, "%s needs an %s input", task,
                  baton__type_name(type));
-      return -1;
+      goto fail;
     }
     char *data = NULL;
     size_t len = 0;
     if (read_input(env, path, &data, &len) != 0) {
-      cJSON_Delete(doc);
-      cJSON_Delete(params);
-      return -1;
+      goto fail;
     }
     bool vqa = task_is(task, "visual-question-answering") ||
                task_is(task, "document-question-answering");
@@ -675,11 +669,9 @@ static int build_body(const char *task, const baton__values *in, baton__exec_env
       if (cJSON_GetArraySize(l) == 0) {
         cJSON_Delete(l);
         free(data);
-        cJSON_Delete(doc);
-        cJSON_Delete(params);
         baton__fmt(env->err, sizeof env->err,
                    "%s needs candidate labels: pass labels=\"a,b,c\"", task);
-        return -1;
+        goto fail;
       }
       cJSON_AddItemToObject(params, "candidate_labels", l);
     }
@@ -699,19 +691,15 @@ static int build_body(const char *task, const baton__values *in, baton__exec_env
     char *b64 = baton__hf_b64_encode(data, len);
     free(data);
     if (!b64) {
-      cJSON_Delete(doc);
-      cJSON_Delete(params);
       baton__fmt(env->err, sizeof env->err, "out of memory encoding the input");
-      return -1;
+      goto fail;
     }
     if (vqa) {
       const char *q = arg(in, "question") ? arg(in, "question") : text;
       if (!q) {
         free(b64);
-        cJSON_Delete(doc);
-        cJSON_Delete(params);
         baton__fmt(env->err, sizeof env->err, "%s needs a question (a text input)", task);
-        return -1;
+        goto fail;
       }
       cJSON *inputs = cJSON_AddObjectToObject(doc, "inputs");
       cJSON_AddStringToObject(inputs, "image", b64);
@@ -728,11 +716,9 @@ static int build_body(const char *task, const baton__values *in, baton__exec_env
     const char *q = arg(in, "question");
     const char *ctx = arg(in, "context") ? arg(in, "context") : text;
     if (!q || !ctx) {
-      cJSON_Delete(doc);
-      cJSON_Delete(params);
       baton__fmt(env->err, sizeof env->err,
                  "question-answering needs a question and a context (the text)");
-      return -1;
+      goto fail;
     }
     cJSON *inputs = cJSON_AddObjectToObject(doc, "inputs");
     cJSON_AddStringToObject(inputs, "question", q);
@@ -748,11 +734,9 @@ static int build_body(const char *task, const baton__values *in, baton__exec_env
     }
     if (!src || cJSON_GetArraySize(sent) == 0) {
       cJSON_Delete(sent);
-      cJSON_Delete(doc);
-      cJSON_Delete(params);
       baton__fmt(env->err, sizeof env->err,
                  "sentence-similarity needs a text and sentences to compare it with (text2)");
-      return -1;
+      goto fail;
     }
     cJSON *inputs = cJSON_AddObjectToObject(doc, "inputs");
     cJSON_AddStringToObject(inputs, "source_sentence", src);
@@ -769,11 +753,9 @@ static int build_body(const char *task, const baton__values *in, baton__exec_env
     cJSON *t = tbl ? cJSON_Parse(tbl) : NULL;
     if (!q || !cJSON_IsObject(t)) {
       cJSON_Delete(t);
-      cJSON_Delete(doc);
-      cJSON_Delete(params);
       baton__fmt(env->err, sizeof env->err,
                  "table-question-answering needs a query and a table (a JSON object of columns)");
-      return -1;
+      goto fail;
     }
     cJSON *inputs = cJSON_AddObjectToObject(doc, "inputs");
     cJSON_AddStringToObject(inputs, "query", q);
@@ -787,11 +769,9 @@ static int build_body(const char *task, const baton__values *in, baton__exec_env
       cJSON *l = list_arg(labels);
       if (cJSON_GetArraySize(l) == 0) {
         cJSON_Delete(l);
-        cJSON_Delete(doc);
-        cJSON_Delete(params);
         baton__fmt(env->err, sizeof env->err,
                    "zero-shot-classification needs candidate labels: pass labels=\"a,b,c\"");
-        return -1;
+        goto fail;
       }
       cJSON_AddItemToObject(params, "candidate_labels", l);
     }
@@ -806,9 +786,10 @@ static int build_body(const char *task, const baton__values *in, baton__exec_env
   return set_json_body(r, doc, env);
 
 need_text:
+  baton__fmt(env->err, sizeof env->err, "%s needs a text input", task);
+fail: /* env->err says why */
   cJSON_Delete(doc);
   cJSON_Delete(params);
-  baton__fmt(env->err, sizeof env->err, "%s needs a text input", task);
   return -1;
 }
 
