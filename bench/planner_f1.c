@@ -93,6 +93,8 @@ static double f1(const counts *c) {
   return d > 0 ? 2.0 * (double)c->tp / d : 0.0;
 }
 
+static double ratio(long a, long b) { return b > 0 ? (double)a / (double)b : 0.0; }
+
 /* F1 as text; "-" when there is nothing to count (no gold, no prediction). */
 static void fmt_f1(const counts *c, char *out, size_t cap) {
   if (2 * c->tp + c->fp + c->fn == 0)
@@ -425,6 +427,14 @@ int main(int argc, char **argv) {
            f1(&groups[i].node), e1, e2, groups[i].failed);
   }
   printf("('-': no edges in the gold plans nor in the predicted ones)\n");
+  printf("pooled counts (all): nodes tp %ld fp %ld fn %ld (P %.3f R %.3f); "
+         "edges tp %ld fp %ld fn %ld (P %.3f R %.3f)\n",
+         groups[G_ALL].node.tp, groups[G_ALL].node.fp, groups[G_ALL].node.fn,
+         ratio(groups[G_ALL].node.tp, groups[G_ALL].node.tp + groups[G_ALL].node.fp),
+         ratio(groups[G_ALL].node.tp, groups[G_ALL].node.tp + groups[G_ALL].node.fn),
+         groups[G_ALL].edge.tp, groups[G_ALL].edge.fp, groups[G_ALL].edge.fn,
+         ratio(groups[G_ALL].edge.tp, groups[G_ALL].edge.tp + groups[G_ALL].edge.fp),
+         ratio(groups[G_ALL].edge.tp, groups[G_ALL].edge.tp + groups[G_ALL].edge.fn));
   printf("halves: first = records 0-%ld, second = records %ld-%ld\n", (total + 1) / 2 - 1,
          (total + 1) / 2, total - 1);
   printf("predicted tasks that are not TaskBench tools (ignored): %ld\n", nontool);

@@ -548,7 +548,11 @@ static int build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks) 
           shared = strcmp(o->desc[m], ph->stems[0]) == 0;
         df += shared;
       }
-      ph->weight = (1.0 + 0.5 * (double)(ph->n - 1)) / sqrt((double)df);
+      /* a determiner at the end says nothing: "make the" weighs as "make" */
+      size_t words = ph->n;
+      while (words > 1 && ((ph->det >> (words - 1)) & 1u))
+        words--;
+      ph->weight = (1.0 + 0.5 * (double)(words - 1)) / sqrt((double)df);
     }
   }
   return 0;
@@ -607,24 +611,49 @@ static bool covered_by_longer(const planner *p, size_t task, size_t i, size_t n,
   return false;
 }
 
-/* Does the phrase of task `task` occur in tokens [a,b), not hidden inside a
- * longer phrase of another task? */
-static bool phrase_in(const planner *p, size_t task, const phrase *ph, size_t a, size_t b) {
+/* Where the phrase of task `task` first occurs in tokens [a,b), not hidden
+ * inside a longer phrase of another task: its token span in [*at, *at +
+ * *len), or false. */
+static bool phrase_in(const planner *p, size_t task, const phrase *ph, size_t a, size_t b,
+                      size_t *at, size_t *len) {
   for (size_t i = a; i < b; i++) {
-    size_t len = phrase_at(p, ph, i, b);
-    if (len && !covered_by_longer(p, task, i, len, ph->n, a, b))
+    size_t n = phrase_at(p, ph, i, b);
+    if (n && !covered_by_longer(p, task, i, n, ph->n, a, b)) {
+      *at = i;
+      *len = n;
       return true;
+    }
   }
   return false;
 }
 
-/* Keyword score: single words count 1, phrases of n words 1 + 0.5(n-1). */
+/* Keyword score: the weights of the task's phrases found in [a,b). A
+ * phrase overlapping a longer phrase of the same task already counted adds
+ * nothing: "modify the image" is one cue, not that plus "modify", and "the
+ * image based on" is not also "an image based" (determiners are loose). */
 static double keyword_score(const planner *p, const taskcue *c, size_t a, size_t b) {
+  enum { MAX_SPANS = 16 };
+  size_t span_at[MAX_SPANS], span_len[MAX_SPANS], n_spans = 0;
   double s = 0;
   size_t task = (size_t)(c - p->cues);
-  for (size_t i = 0; i < c->n_phrases; i++)
-    if (phrase_in(p, task, &c->phrases[i], a, b))
-      s += c->phrases[i].weight;
+  /* longest phrases first, so that the parts come after the whole */
+  for (size_t words = OFF_MAX_PHRASE; words >= 1; words--)
+    for (size_t i = 0; i < c->n_phrases; i++) {
+      const phrase *ph = &c->phrases[i];
+      size_t at, len;
+      if (ph->n != words || !phrase_in(p, task, ph, a, b, &at, &len))
+        continue;
+      bool inside = false;
+      for (size_t k = 0; k < n_spans && !inside; k++)
+        inside = at < span_at[k] + span_len[k] && span_at[k] < at + len;
+      if (inside)
+        continue;
+      s += ph->weight;
+      if (n_spans < MAX_SPANS) {
+        span_at[n_spans] = at;
+        span_len[n_spans++] = len;
+      }
+    }
   return s;
 }
 
@@ -774,6 +803,94 @@ static bool takes_two_texts(const baton__taskspec *s) {
          (strstr(s->name, "question-answering") || strstr(s->name, "similarity"));
 }
 
+static const char *language_code(const char *w);
+
+/* Which media the words of [a,b) talk about working on ("the photo", "this
+ * recording"); a medium named as the result ("into an image", "as audio")
+ * does not count. */
+static unsigned said_media(const planner *p, size_t a, size_t b) {
+  static const char *const image_nouns[] = {"image", "images", "photo", "photos", "picture",
+                                            "pictures", "photograph", "snapshot",
+                                            "screenshot", NULL};
+  static const char *const audio_nouns[] = {"audio", "recording", "recordings", "sound",
+                                            "voice", "clip", NULL};
+  static const char *const result_marks[] = {"into", "as", "to", "an", "a", "new", "fresh",
+                                             NULL};
+  unsigned m = 0;
+  for (size_t i = a; i < b; i++) {
+    if (p->tok[i].kind != TK_WORD)
+      continue;
+    unsigned t = in_list(p->tok[i].word, image_nouns)   ? BATON__T_IMAGE
+                 : in_list(p->tok[i].word, audio_nouns) ? BATON__T_AUDIO
+                                                        : 0;
+    if (!t)
+      continue;
+    bool result = false;
+    for (size_t k = i; k > a && k + 2 > i && !result; k--)
+      result = p->tok[k - 1].kind == TK_WORD && in_list(p->tok[k - 1].word, result_marks);
+    if (!result)
+      m |= t;
+  }
+  return m;
+}
+
+/* Does [a,b) name a language as a destination ("into French", "to German")? */
+static bool into_language(const planner *p, size_t a, size_t b) {
+  for (size_t i = a + 1; i < b; i++)
+    if (p->tok[i].kind == TK_WORD && p->tok[i - 1].kind == TK_WORD &&
+        (strcmp(p->tok[i - 1].word, "into") == 0 || strcmp(p->tok[i - 1].word, "to") == 0) &&
+        language_code(p->tok[i].word))
+      return true;
+  return false;
+}
+
+/* Does [a,b) ask a question of its own: an asking verb before a quoted
+ * question ("identify 'Who won?'") or before a question word ("figure out who won", "tell
+ * me which city is the largest", "find out when it happened")? */
+static bool asks_question(const planner *p, size_t a, size_t b) {
+  static const char *const verbs[] = {"figure", "figuring", "find", "finding", "tell",
+                                      "know", "identify", "determine", "establish", "work",
+                                      "learn", "discover", "confirm", "check", "extract",
+                                      "answer", "ask", "understand", "clarify", "explain",
+                                      "out", "me", "us", NULL};
+  static const char *const wh[] = {"who", "whom", "whose", "what", "which", "when", "where",
+                                   "why", "how", "whether", NULL};
+  for (size_t i = a; i < b; i++) {
+    if (p->tok[i].kind == TK_RES) {
+      const resource *r = &p->res[p->tok[i].res];
+      size_t n = strlen(r->value);
+        if (!r->is_file && r->type == BATON__T_TEXT && n > 0 && r->value[n - 1] == '?' &&
+          i > a && p->tok[i - 1].kind == TK_WORD && in_list(p->tok[i - 1].word, verbs))
+        return true; /* "identify 'Who is ...?'" */
+      continue;
+    }
+    if (i > a && p->tok[i].kind == TK_WORD && in_list(p->tok[i].word, wh) &&
+        p->tok[i - 1].kind == TK_WORD && in_list(p->tok[i - 1].word, verbs))
+      return true;
+  }
+  return false;
+}
+
+/* Is there a passage to answer from: a text file, a quote of a sentence or
+ * more that is not itself the question, or text an earlier step makes? */
+static bool has_passage(const planner *p, unsigned produced) {
+  if (produced & BATON__T_TEXT)
+    return true;
+  for (size_t i = 0; i < p->n_res; i++) {
+    const resource *r = &p->res[i];
+    if (!(r->type & BATON__T_TEXT))
+      continue;
+    if (r->is_file)
+      return true;
+    size_t n = strlen(r->value), words = 1;
+    for (size_t k = 0; k < n; k++)
+      words += r->value[k] == ' ';
+    if (n > 0 && r->value[n - 1] != '?' && words >= 8)
+      return true;
+  }
+  return false;
+}
+
 /* Score of task t for tokens [a,b) given what is available before it
  * (avail: types earlier tasks or unclaimed resources provide); *kw_out
  * receives the keyword part. */
@@ -809,6 +926,11 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
   }
   if (takes_two_texts(s) && !((own | avail) & BATON__T_TEXT))
     sc -= 0.5; /* a question about a passage, but there is no passage */
+  unsigned said = said_media(p, a, b);
+  if (!own && media_in && (said == BATON__T_IMAGE || said == BATON__T_AUDIO))
+    sc += (said & media_in) ? 0.3 : -0.5; /* "categorize the audio": not a picture task */
+  if (s->name && strcmp(s->name, "translation") == 0 && into_language(p, a, b))
+    sc += 1.0; /* "convert the labels into French": whatever the verb */
   return sc;
 }
 
@@ -843,11 +965,14 @@ static int best_task_min(const planner *p, size_t a, size_t b, unsigned avail, d
     int second = -1;
     double second_s = 0;
     for (size_t t = 0; t < p->n_cues; t++)
-      if ((int)t != best && scores[t] > second_s + 1e-9 && kws[t] >= OFF_MIN_KW) {
+      if ((int)t != best && scores[t] > second_s + 1e-9 && kws[t] >= OFF_MIN_KW &&
+          (p->cues[t].spec->inputs & BATON__T_TEXT)) {
+        /* only a task a translation can ride along with (text in): "convert
+         * the image category into French" is a translation, not a restyle */
         second_s = scores[t];
         second = (int)t;
       }
-    if (second >= 0) {
+    if (second >= 0 && kws[second] >= 0.9) {
       best = second;
       best_s = second_s;
     }
@@ -953,7 +1078,6 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
                                                      : "visual-question-answering");
 }
 
-static const char *language_code(const char *w);
 
 /* "Translate what is in those regions into written words": a translation
  * naming no language, with no text to work on but a picture or recording
@@ -1565,7 +1689,15 @@ static int emit_step(planner *p, const step *st, const baton__taskspec **made) {
        * wrote (a transcribed question), else the step's words. */
       int q = own_text(p, st);
       bool edits = (spec->outputs & BATON__T_IMAGE) != 0;
-      int from = q < 0 && !edits && prev_text >= 0 && prev_text != in_ref ? prev_text : -1;
+      /* an edit "based on" an earlier result takes that text as its
+       * instruction ("alter the image to reflect the detected emotion") */
+      static const char *const guided_by[] = {"based", "according", "reflect", "reflects",
+                                              "reflecting", "mirror", "mirrors", "match",
+                                              "matches", "using", NULL};
+      bool guided = edits && step_has_word(p, st->a, st->b, guided_by);
+      int from = q < 0 && (!edits || guided) && prev_text >= 0 && prev_text != in_ref
+                     ? prev_text
+                     : -1;
       source qs = {q, from, q < 0 && from < 0 ? span_text(p, st->a, st->b) : NULL};
       if (q >= 0)
         p->res[q].used = true;
@@ -1674,6 +1806,9 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     int t2 = best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
     if (t2 < 0 || t2 == t1 || s2 < 1.0)
       continue;
+    if (t2 == spec_index(p, "translation") && !step_has_prefix(p, k, st->b, "translat"))
+      continue; /* "convert the image category | into French": the language is
+                   where this step's result goes, not a step of its own */
     /* each task's cues stay in its half: "answer this question with the
      * visual question answering tool" names one task, not two */
     if (keyword_score(p, &p->cues[t1], k, st->b) > 0 ||
@@ -1896,6 +2031,13 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
       st->task = best_task(p, st->a, st->b, produced | unclaimed_types(p), &st->score);
       if (st->task >= 0)
         mark_references(p, st->a, st->b);
+    }
+    if (st->task < 0 && asks_question(p, st->a, st->b) && !said_media(p, st->a, st->b) &&
+        !(own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT) && has_passage(p, produced)) {
+      /* no task named, but a question put with a passage at hand ("figure
+       * out who won the battle" after the account of it) */
+      st->task = spec_index(p, "question-answering");
+      st->score = 0.75;
     }
     if (st->task >= 0 && p->n_steps < OFF_MAX_STEPS) {
       /* One clause, two tasks ("estimate the depth to segment the image"):

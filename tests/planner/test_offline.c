@@ -245,6 +245,54 @@ Test(planner_offline, makes_one_edit_of_a_transform_worded_as_an_edit) {
               "the background color to light blue)");
 }
 
+Test(planner_offline, edits_a_picture_as_an_earlier_result_says) {
+  /* "based on" the summary: the summary is the edit's instruction, and
+   * "modify the image based on" is an edit, not a new drawing */
+  EXPECT_PLAN("Summarize 'The room should feel calm. Paint the walls a soft blue and keep the "
+              "floor light.' and then modify the image room.jpg based on the summary",
+              "summarization(text=The room should feel calm. Paint the walls a soft blue and "
+              "keep the floor light.) image-editing(image=room.jpg,text=<0>)");
+  EXPECT_PLAN("Classify the sound in party.wav, then alter the picture crowd.jpg to reflect "
+              "the detected mood",
+              "audio-classification(audio=party.wav) image-editing(image=crowd.jpg,text=<0>)");
+}
+
+Test(planner_offline, names_the_medium_a_shared_verb_works_on) {
+  /* "categorize" fits pictures, recordings and texts: the noun decides */
+  EXPECT_PLAN("I have an image 'cat.jpg' and a recording 'cat.wav'. Please categorize the "
+              "audio.",
+              "audio-classification(audio=cat.wav)");
+  EXPECT_PLAN("I have an image 'cat.jpg' and a recording 'cat.wav'. Please categorize the "
+              "picture.",
+              "image-classification(image=cat.jpg)");
+}
+
+Test(planner_offline, a_destination_language_makes_a_translation) {
+  EXPECT_PLAN("Classify photo.jpg and convert the image category into French",
+              "image-classification(image=photo.jpg) translation(text=<0>,src_lang=en,tgt_lang=fr)");
+}
+
+Test(planner_offline, answers_a_question_put_about_a_passage) {
+  /* no task named, only a question and the text to answer it from */
+  EXPECT_PLAN("Here is a passage: 'The Treaty of Paris was signed in 1783 by Britain and the "
+              "United States, ending the war.' Could you help me figure out when the treaty was "
+              "signed?",
+              "question-answering(text=The Treaty of Paris was signed in 1783 by Britain and the "
+              "United States, ending the war.,question=Could you help me figure out when the "
+              "treaty was signed)");
+  /* a question about a picture stays with the picture tasks */
+  EXPECT_PLAN("Could you find out what colour the car in car.jpg is?",
+              "visual-question-answering(image=car.jpg,text=Could you find out what colour the "
+              "car in car.jpg is)");
+}
+
+Test(planner_offline, a_video_named_as_the_result_is_made_from_text) {
+  EXPECT_PLAN("Classify the recording example.wav, edit the picture example.jpg based on "
+              "the result, and make a video",
+              "audio-classification(audio=example.wav) image-editing(image=example.jpg,text=<0>) "
+              "text-to-video(text=<0>)");
+}
+
 Test(planner_offline, keeps_scene_setting_sentences_out_of_the_plan) {
   /* a subordinate clause or a filler before "I have ..." still only sets the scene:
    * "an image of a dog" there is no request to draw one */
