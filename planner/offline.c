@@ -66,6 +66,7 @@ typedef struct {
   size_t start, end;       /* byte span in the request */
   bool skip;               /* not a cue (a reference such as "the summary") */
   bool det;                /* a determiner ("the", "this", "an"...) */
+  bool naming;             /* names a file ("labeled as 'x.jpg'"): never a cue */
 } token;
 
 typedef struct {
@@ -445,6 +446,23 @@ static int tokenize(planner *p) {
   return 0;
 }
 
+/* "a photo labeled as 'x.jpg'", "a file called y.wav": the words that name
+ * a file are no cue ("labeled" is not a request to label anything). */
+static void mark_naming(planner *p) {
+  static const char *const naming[] = {"labeled", "labelled", "label", "named", "called",
+                                       "titled", "entitled", "saved", "stored", "as", NULL};
+  for (size_t i = 1; i < p->n_tok; i++) {
+    if (p->tok[i].kind != TK_RES)
+      continue;
+    for (size_t k = i; k > 0 && k + 2 > i; k--) {
+      token *t = &p->tok[k - 1];
+      if (t->kind != TK_WORD || !in_list(t->word, naming))
+        break;
+      t->naming = true;
+    }
+  }
+}
+
 /* ---- keyword tables ---------------------------------------------------- */
 
 /* Splits text into stemmed words; returns how many (at most max). */
@@ -567,7 +585,8 @@ static int build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks) 
  * matches "to a speech". */
 static size_t phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   size_t k = 0, j = i, skipped = 0;
-  while (k < ph->n && j < b && p->tok[j].kind == TK_WORD && !p->tok[j].skip) {
+  while (k < ph->n && j < b && p->tok[j].kind == TK_WORD && !p->tok[j].skip &&
+         !p->tok[j].naming) {
     const char *w = p->tok[j].stem;
     bool wdet = p->tok[j].det, pdet = (ph->det >> k) & 1u;
     if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {
@@ -578,7 +597,7 @@ static size_t phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) 
                          the phrase's determiner before its last word */
     } else if (pdet && k > 0 && k + 1 < ph->n) {
       k++; /* the phrase's determiner is absent here */
-    } else if (wdet && k > 0) {
+    } else if (wdet && k > 0 && skipped == 0) {
       j++; /* a determiner the phrase does not have */
     } else {
       return 0;
@@ -661,7 +680,8 @@ static double description_score(const planner *p, const taskcue *c, size_t a, si
   double s = 0;
   for (size_t k = 0; k < c->n_desc; k++)
     for (size_t i = a; i < b; i++)
-      if (p->tok[i].kind == TK_WORD && !p->tok[i].skip && strcmp(p->tok[i].stem, c->desc[k]) == 0) {
+      if (p->tok[i].kind == TK_WORD && !p->tok[i].skip && !p->tok[i].naming &&
+          strcmp(p->tok[i].stem, c->desc[k]) == 0) {
         s += 0.3;
         break;
       }
@@ -758,7 +778,7 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
   static const char *const subjects[] = {"i", "i've", "i'm", "im", "ive", "we", "we've",
                                          "we're", "my", "our", "there", "there's", NULL};
   static const char *const asking[] = {
-      "want", "need", "like", "love", "wish", "hope", "wonder", "curious", "interested",
+      "want", "need", "like", "love", "wish", "hope", "hoping", "wonder", "wondering", "intrigued", "eager", "curious", "interested",
       "please", "would", "could", "can", "help", "let", "let's", "require", "should",
       "must", "looking", "trying", "keen", "aim", "plan", "planning", "appreciate",
       "i'd", "we'd", "will", NULL};
@@ -834,6 +854,22 @@ static unsigned said_media(const planner *p, size_t a, size_t b) {
   return m;
 }
 
+/* Does [a,b) name a medium as a destination ("into images", "to speech")? */
+static bool into_medium(const planner *p, size_t a, size_t b) {
+  static const char *const media[] = {"image", "images", "picture", "pictures", "video",
+                                      "videos", "speech", "audio", "sound", "visual",
+                                      "visuals", "illustration", "illustrations", NULL};
+  for (size_t i = a; i + 1 < b; i++) {
+    if (p->tok[i].kind != TK_WORD ||
+        (strcmp(p->tok[i].word, "into") != 0 && strcmp(p->tok[i].word, "to") != 0))
+      continue;
+    for (size_t k = i + 1; k < b && k <= i + 3 && p->tok[k].kind == TK_WORD; k++)
+      if (in_list(p->tok[k].word, media))
+        return true;
+  }
+  return false;
+}
+
 /* Does [a,b) name a language as a destination ("into French", "to German")? */
 static bool into_language(const planner *p, size_t a, size_t b) {
   for (size_t i = a + 1; i < b; i++)
@@ -859,9 +895,12 @@ static bool asks_question(const planner *p, size_t a, size_t b) {
     if (p->tok[i].kind == TK_RES) {
       const resource *r = &p->res[p->tok[i].res];
       size_t n = strlen(r->value);
-        if (!r->is_file && r->type == BATON__T_TEXT && n > 0 && r->value[n - 1] == '?' &&
-          i > a && p->tok[i - 1].kind == TK_WORD && in_list(p->tok[i - 1].word, verbs))
-        return true; /* "identify 'Who is ...?'" */
+        size_t v = i;
+      while (v > a && p->tok[v - 1].kind == TK_PUNCT && strchr(",:-", p->tok[v - 1].stem[0]))
+        v--;
+      if (!r->is_file && r->type == BATON__T_TEXT && n > 0 && r->value[n - 1] == '?' &&
+          v > a && p->tok[v - 1].kind == TK_WORD && in_list(p->tok[v - 1].word, verbs))
+        return true; /* "identify 'Who is ...?'", "I'd like to know: 'Why ...?'" */
       continue;
     }
     if (i > a && p->tok[i].kind == TK_WORD && in_list(p->tok[i].word, wh) &&
@@ -929,8 +968,12 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
   unsigned said = said_media(p, a, b);
   if (!own && media_in && (said == BATON__T_IMAGE || said == BATON__T_AUDIO))
     sc += (said & media_in) ? 0.3 : -0.5; /* "categorize the audio": not a picture task */
-  if (s->name && strcmp(s->name, "translation") == 0 && into_language(p, a, b))
-    sc += 1.0; /* "convert the labels into French": whatever the verb */
+  if (s->name && strcmp(s->name, "translation") == 0) {
+    if (into_language(p, a, b))
+      sc += 1.0; /* "convert the labels into French": whatever the verb */
+    else if (into_medium(p, a, b))
+      sc -= 1.5; /* "translate quotes into images" is drawing them */
+  }
   return sc;
 }
 
@@ -1168,13 +1211,41 @@ static int add_step(planner *p, size_t a, size_t b, bool context) {
   return 0;
 }
 
+static bool is_subject(const token *t) {
+  static const char *const subjects[] = {"i", "i've", "i'm", "im", "ive", "we", "we've",
+                                         "we're", NULL};
+  return t->kind == TK_WORD && in_list(t->word, subjects);
+}
+
+/* Does [k, e) start a clause with a subject of its own ("and I'm curious")? */
+static bool starts_clause(const planner *p, size_t k, size_t e) {
+  while (k < e && (is_soft(&p->tok[k]) || p->tok[k].kind == TK_PUNCT))
+    k++;
+  return k < e && is_subject(&p->tok[k]);
+}
+
+/* Whether the piece [a, b) of a sentence only sets the scene: a piece with
+ * a first-person subject of its own is judged alone, the rest as their
+ * sentence (`sentence`). */
+static bool piece_context(const planner *p, size_t a, size_t b, bool sentence) {
+  size_t k = a;
+  while (k < b && (is_soft(&p->tok[k]) || p->tok[k].kind == TK_PUNCT))
+    k++;
+  if (k < b && is_subject(&p->tok[k]))
+    return is_context_clause(p, k, b);
+  return sentence;
+}
+
 static int split_steps(planner *p) {
   size_t seg = 0;
   for (size_t i = 0; i <= p->n_tok; i++) {
     bool end = i == p->n_tok || is_hard_punct(&p->tok[i]) || is_hard_word(p, i);
     if (!end)
       continue;
-    /* Within [seg, i): soft boundaries split when what follows names a task. */
+    /* Within [seg, i): soft boundaries split when what follows names a task
+     * or starts a clause of its own ("..., and I'm curious about ..."). A
+     * piece that is a first-person statement asking for nothing only sets
+     * the scene ("I have a photo x.jpg of a table | and I wonder ..."). */
     bool context = is_context_clause(p, seg, i);
     size_t from = seg;
     for (size_t k = seg; k < i; k++) {
@@ -1183,13 +1254,13 @@ static int split_steps(planner *p) {
       size_t next = k + 1;
       while (next < i && !is_soft(&p->tok[next]))
         next++;
-      if (has_cue(p, k + 1, next)) {
-        if (add_step(p, from, k, context) != 0)
+      if (has_cue(p, k + 1, next) || starts_clause(p, k + 1, i)) {
+        if (add_step(p, from, k, piece_context(p, from, k, context)) != 0)
           return -1;
         from = k;
       }
     }
-    if (add_step(p, from, i, context) != 0)
+    if (add_step(p, from, i, piece_context(p, from, i, context)) != 0)
       return -1;
     seg = i + 1;
   }
@@ -1892,6 +1963,14 @@ static int edit_twin(const planner *p, int a, int b) {
   return -1;
 }
 
+/* "create a new image from this description": a picture of its own, not
+ * the user's picture edited. */
+static bool says_new(const planner *p, const step *st) {
+  static const char *const words[] = {"new", "fresh", "another", "second", NULL};
+  return st->task >= 0 && strcmp(p->cues[st->task].spec->name, "text-to-image") == 0 &&
+         step_has_word(p, st->a, st->b, words);
+}
+
 /* Keeps the recognised steps only; two neighbouring ones on the same task
  * where one names nothing of its own ("detect and count the objects in
  * x.jpg") become one step. */
@@ -1904,7 +1983,7 @@ static void merge_steps(planner *p) {
       continue; /* unrecognised steps only carried resources */
     step *l = last >= 0 ? &p->steps[last] : NULL;
     bool chained = !own_types(p, s->a, s->b) && step_has_word(p, s->a, s->b, pronouns);
-    int twin = l ? edit_twin(p, l->task, s->task) : -1;
+    int twin = l && !says_new(p, l) && !says_new(p, s) ? edit_twin(p, l->task, s->task) : -1;
     if (twin >= 0 && !own_types(p, s->a, s->b)) {
       /* "modify the image by changing the background to blue": one edit */
       l->task = twin;
@@ -1997,6 +2076,7 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
       goto done;
     }
   }
+  mark_naming(p);
   p->image_kind = find_image_kind(p);
   if (split_steps(p) != 0) {
     baton__fmt(err, errlen, "the request has too many steps for the offline planner (at most %d)",
