@@ -968,6 +968,9 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
   unsigned said = said_media(p, a, b);
   if (!own && media_in && (said == BATON__T_IMAGE || said == BATON__T_AUDIO))
     sc += (said & media_in) ? 0.3 : -0.5; /* "categorize the audio": not a picture task */
+  static const char *const video_words[] = {"video", "videos", "animation", "movie", NULL};
+  if (s->name && strcmp(s->name, "text-to-image") == 0 && step_has_word(p, a, b, video_words))
+    sc -= 1.0; /* "visualize it in a video": the video is what to make */
   if (s->name && strcmp(s->name, "translation") == 0) {
     if (into_language(p, a, b))
       sc += 1.0; /* "convert the labels into French": whatever the verb */
@@ -1870,6 +1873,10 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
   for (size_t k = st->a + 2; k + 1 < st->b; k++) {
     if (!starts[k] || p->tok[k].kind != TK_WORD)
       continue;
+    static const char *const preps[] = {"in", "into", "as", "of", "for", "with", "on",
+                                        "from", "by", NULL};
+    bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
+                     (p->tok[k - 1].det || in_list(p->tok[k - 1].word, preps));
     double s1, s2;
     int t1 = best_task(p, st->a, k, avail, &s1);
     if (t1 < 0 || s1 < 1.0)
@@ -1877,6 +1884,10 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     int t2 = best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
     if (t2 < 0 || t2 == t1 || s2 < 1.0)
       continue;
+    unsigned made1 = p->cues[t1].spec->outputs, made2 = p->cues[t2].spec->outputs;
+    if (in_phrase && !(made1 & BATON__T_TEXT) && !(made2 & BATON__T_TEXT))
+      continue; /* "visualized in a | video": the medium named last says what
+                   to make, one step */
     if (t2 == spec_index(p, "translation") && !step_has_prefix(p, k, st->b, "translat"))
       continue; /* "convert the image category | into French": the language is
                    where this step's result goes, not a step of its own */
