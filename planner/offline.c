@@ -910,22 +910,41 @@ static bool asks_question(const planner *p, size_t a, size_t b) {
   return false;
 }
 
-/* Is there a passage to answer from: a text file, a quote of a sentence or
- * more that is not itself the question, or text an earlier step makes? */
+/* Is the resource a passage one could answer questions from: a text file,
+ * or a quote of some length that is not itself a question ("The car is
+ * blue." is a statement to compare with, not something to read)? */
+static bool is_passage(const resource *r) {
+  if (!(r->type & BATON__T_TEXT))
+    return false;
+  if (r->is_file)
+    return true;
+  size_t n = strlen(r->value), words = 1;
+  for (size_t k = 0; k < n; k++)
+    words += r->value[k] == ' ';
+  return n > 0 && r->value[n - 1] != '?' && words >= 8;
+}
+
+/* Is there a passage to answer from, or text an earlier step makes? */
 static bool has_passage(const planner *p, unsigned produced) {
   if (produced & BATON__T_TEXT)
     return true;
-  for (size_t i = 0; i < p->n_res; i++) {
-    const resource *r = &p->res[i];
-    if (!(r->type & BATON__T_TEXT))
-      continue;
-    if (r->is_file)
+  for (size_t i = 0; i < p->n_res; i++)
+    if (is_passage(&p->res[i]))
       return true;
-    size_t n = strlen(r->value), words = 1;
-    for (size_t k = 0; k < n; k++)
-      words += r->value[k] == ' ';
-    if (n > 0 && r->value[n - 1] != '?' && words >= 8)
-      return true;
+  return false;
+}
+
+/* Does a quoted text speak of a picture ("... in this photo?")? */
+static bool mentions_picture(const char *text) {
+  static const char *const nouns[] = {"image", "picture", "photo", "photograph", NULL};
+  char stems[64][OFF_MAX_WORD];
+  size_t n = split_words(text, strlen(text), stems, 64);
+  for (size_t k = 0; nouns[k]; k++) {
+    char low[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+    make_word(nouns[k], strlen(nouns[k]), low, stem);
+    for (size_t i = 0; i < n; i++)
+      if (strcmp(stems[i], stem) == 0)
+        return true;
   }
   return false;
 }
@@ -1107,19 +1126,29 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
   const char *name = p->cues[st->task].spec->name;
   if (!name || strcmp(name, "question-answering") != 0)
     return -1;
-  if (produced & BATON__T_TEXT)
-    return -1;
   bool image = (produced & BATON__T_IMAGE) != 0;
-  for (size_t i = 0; i < p->n_res; i++) {
-    bool own = false;
-    for (size_t k = st->a; k < st->b && !own; k++)
-      own = p->tok[k].kind == TK_RES && p->tok[k].res == (int)i;
-    if ((p->res[i].type & BATON__T_TEXT) && !own)
-      return -1; /* a passage to answer from */
+  for (size_t i = 0; i < p->n_res; i++)
     image = image || (p->res[i].type & BATON__T_IMAGE);
-  }
   if (!image)
     return -1;
+  /* "answer 'What colour is the car in this photo?'": the question itself
+   * is about the picture, whatever else there is to read */
+  bool about_picture = (said_media(p, st->a, st->b) & BATON__T_IMAGE) != 0;
+  for (size_t k = st->a; k < st->b && !about_picture; k++)
+    about_picture = p->tok[k].kind == TK_RES && p->res[p->tok[k].res].type == BATON__T_TEXT &&
+                    !p->res[p->tok[k].res].is_file &&
+                    mentions_picture(p->res[p->tok[k].res].value);
+  if (!about_picture) {
+    if (produced & BATON__T_TEXT)
+      return -1;
+    for (size_t i = 0; i < p->n_res; i++) {
+      bool own = false;
+      for (size_t k = st->a; k < st->b && !own; k++)
+        own = p->tok[k].kind == TK_RES && p->tok[k].res == (int)i;
+      if (!own && is_passage(&p->res[i]))
+        return -1; /* a passage to answer from */
+    }
+  }
   return spec_index(p, p->image_kind == IMG_DOCUMENT ? "document-question-answering"
                                                      : "visual-question-answering");
 }
@@ -1472,9 +1501,25 @@ static int bridge_to_text(planner *p, const step *st, bool own_only, unsigned ty
     const char *arg;
   } bridges[] = {{BATON__T_IMAGE, "image-to-text", "image"},
                  {BATON__T_AUDIO, "automatic-speech-recognition", "audio"}};
+  /* Outside the step, read the media named nearest before it ("distill
+   * the essence of it" after "a recording x.wav"), else the first one named
+   * after it, else the caller's inputs. */
+  int near = -1;
+  if (!own_only) {
+    for (size_t i = st->a; i-- > 0 && near < 0;)
+      if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & types) &&
+          !p->res[p->tok[i].res].used)
+        near = p->tok[i].res;
+    for (size_t i = st->b; i < p->n_tok && near < 0; i++)
+      if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & types) &&
+          !p->res[p->tok[i].res].used)
+        near = p->tok[i].res;
+  }
   for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
     for (size_t k = 0; k < 2; k++) {
       if (!(bridges[k].type & types))
+        continue;
+      if (pass == 1 && near >= 0 && !(p->res[near].type & bridges[k].type))
         continue;
       const char *name = bridges[k].task;
       if (bridges[k].type == BATON__T_IMAGE && reader_task(p, name) &&
@@ -1489,7 +1534,7 @@ static int bridge_to_text(planner *p, const step *st, bool own_only, unsigned ty
           if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & bridges[k].type))
             r = p->tok[i].res;
       } else {
-        r = first_unused(p, bridges[k].type);
+        r = near >= 0 ? near : first_unused(p, bridges[k].type);
       }
       if (r < 0)
         continue;
