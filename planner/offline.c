@@ -887,7 +887,7 @@ static bool asks_question(const planner *p, size_t a, size_t b) {
   static const char *const verbs[] = {"figure", "figuring", "find", "finding", "tell",
                                       "know", "identify", "determine", "establish", "work",
                                       "learn", "discover", "confirm", "check", "extract",
-                                      "answer", "ask", "understand", "clarify", "explain",
+                                      "answer", "ask", "understand", "clarify", "explain", "wonder", "wondering", "curious",
                                       "out", "me", "us", NULL};
   static const char *const wh[] = {"who", "whom", "whose", "what", "which", "when", "where",
                                    "why", "how", "whether", NULL};
@@ -1118,6 +1118,18 @@ static const char *reader_task(const planner *p, const char *name) {
   return NULL;
 }
 
+/* Does the step's question speak of a picture: its words ("the colour of
+ * the car in the image") or its quoted question ("... in this photo?")? */
+static bool asks_about_picture(const planner *p, const step *st) {
+  if (said_media(p, st->a, st->b) & BATON__T_IMAGE)
+    return true;
+  for (size_t k = st->a; k < st->b; k++)
+    if (p->tok[k].kind == TK_RES && p->res[p->tok[k].res].type == BATON__T_TEXT &&
+        !p->res[p->tok[k].res].is_file && mentions_picture(p->res[p->tok[k].res].value))
+      return true;
+  return false;
+}
+
 /* "Answer 'Which object is the main one?'" with a picture and no passage
  * to read: the question is about the picture (visual, or document question
  * answering when the picture is a document). Returns the task to use
@@ -1133,12 +1145,7 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
     return -1;
   /* "answer 'What colour is the car in this photo?'": the question itself
    * is about the picture, whatever else there is to read */
-  bool about_picture = (said_media(p, st->a, st->b) & BATON__T_IMAGE) != 0;
-  for (size_t k = st->a; k < st->b && !about_picture; k++)
-    about_picture = p->tok[k].kind == TK_RES && p->res[p->tok[k].res].type == BATON__T_TEXT &&
-                    !p->res[p->tok[k].res].is_file &&
-                    mentions_picture(p->res[p->tok[k].res].value);
-  if (!about_picture) {
+  if (!asks_about_picture(p, st)) {
     if (produced & BATON__T_TEXT)
       return -1;
     for (size_t i = 0; i < p->n_res; i++) {
@@ -1257,14 +1264,22 @@ static bool starts_clause(const planner *p, size_t k, size_t e) {
 }
 
 /* Whether the piece [a, b) of a sentence only sets the scene: a piece with
- * a first-person subject of its own is judged alone, the rest as their
- * sentence (`sentence`). */
-static bool piece_context(const planner *p, size_t a, size_t b, bool sentence) {
+ * a first-person subject of its own is judged alone, a condition split off
+ * before the rest of its sentence (not `last`) only sets the scene, other
+ * pieces go with their sentence (`sentence`). */
+static bool piece_context(const planner *p, size_t a, size_t b, bool sentence, bool last) {
+  static const char *const subordinators[] = {"once", "when", "whenever", "if", "after",
+                                              "before", "until", "since", "while", "as",
+                                              NULL};
   size_t k = a;
   while (k < b && (is_soft(&p->tok[k]) || p->tok[k].kind == TK_PUNCT))
     k++;
   if (k < b && is_subject(&p->tok[k]))
     return is_context_clause(p, k, b);
+  /* "Once we get an answer, | could we ...": a condition, split off the
+   * clause that asks */
+  if (!last && k < b && p->tok[k].kind == TK_WORD && in_list(p->tok[k].word, subordinators))
+    return true;
   return sentence;
 }
 
@@ -1287,12 +1302,12 @@ static int split_steps(planner *p) {
       while (next < i && !is_soft(&p->tok[next]))
         next++;
       if (has_cue(p, k + 1, next) || starts_clause(p, k + 1, i)) {
-        if (add_step(p, from, k, piece_context(p, from, k, context)) != 0)
+        if (add_step(p, from, k, piece_context(p, from, k, context, false)) != 0)
           return -1;
         from = k;
       }
     }
-    if (add_step(p, from, i, piece_context(p, from, i, context)) != 0)
+    if (add_step(p, from, i, piece_context(p, from, i, context, true)) != 0)
       return -1;
     seg = i + 1;
   }
@@ -2168,12 +2183,19 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
       if (st->task >= 0)
         mark_references(p, st->a, st->b);
     }
-    if (st->task < 0 && asks_question(p, st->a, st->b) && !said_media(p, st->a, st->b) &&
-        !(own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT) && has_passage(p, produced)) {
-      /* no task named, but a question put with a passage at hand ("figure
-       * out who won the battle" after the account of it) */
-      st->task = spec_index(p, "question-answering");
-      st->score = 0.75;
+    if (st->task < 0 && asks_question(p, st->a, st->b)) {
+      /* no task named, but a question put: about the picture ("I wonder
+       * 'What colour is the car in the edited image?'"), or with a passage
+       * at hand ("figure out who won the battle" after the account of it);
+       * question_on_picture below makes the first a visual question */
+      bool picture = ((produced | all_types(p)) & BATON__T_IMAGE) && asks_about_picture(p, st);
+      bool passage = !said_media(p, st->a, st->b) &&
+                     !(own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT) &&
+                     has_passage(p, produced);
+      if (picture || passage) {
+        st->task = spec_index(p, "question-answering");
+        st->score = 0.75;
+      }
     }
     if (st->task >= 0 && p->n_steps < OFF_MAX_STEPS) {
       /* One clause, two tasks ("estimate the depth to segment the image"):
