@@ -200,7 +200,9 @@ static const char *const ref_nouns[] = {
     "summary", "translation", "transcript", "transcription", "caption", "result",
     "output", "answer", "description", "translated", "summarized", "summarised",
     "transcribed", "generated", "extracted", "recognized", "recognised", "resulting",
-    "detected", "speech", "response", "reply", "findings", NULL};
+    "detected", "speech", "response", "reply", "findings", "classification", "classified",
+    "category", "label", "labels", "identified", "edited", "modified", "enhanced",
+    "segmented", "restyled", "transformed", "altered", NULL};
 static const char *const determiners[] = {"the", "this", "that", "its", "your", "these",
                                           "those", "their", "my", NULL};
 
@@ -449,6 +451,12 @@ static int tokenize(planner *p) {
 /* "a photo labeled as 'x.jpg'", "a file called y.wav": the words that name
  * a file are no cue ("labeled" is not a request to label anything). */
 static void mark_naming(planner *p) {
+  /* "in-depth", "in-house": an idiom, not the word after the hyphen */
+  for (size_t i = 1; i < p->n_tok; i++)
+    if (p->tok[i].kind == TK_WORD && p->tok[i - 1].kind == TK_WORD &&
+        p->tok[i].start == p->tok[i - 1].end + 1 && p->req[p->tok[i - 1].end] == '-' &&
+        strcmp(p->tok[i - 1].word, "in") == 0)
+      p->tok[i].naming = true;
   static const char *const naming[] = {"labeled", "labelled", "label", "named", "called",
                                        "titled", "entitled", "saved", "stored", "as", NULL};
   for (size_t i = 1; i < p->n_tok; i++) {
