@@ -83,6 +83,7 @@ typedef struct {
   size_t n;
   double weight; /* how much a match says about the task (see build_cues) */
   unsigned det;  /* bit k: word k is a determiner */
+  unsigned comma; /* bit k: a comma may stand before word k ("people, places") */
 } phrase;
 
 typedef struct {
@@ -529,6 +530,15 @@ static int build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks) 
       ph->det = 0;
       for (size_t k = 0; k < ph->n; k++)
         ph->det |= is_determiner_stem(ph->stems[k]) ? 1u << k : 0u;
+      ph->comma = 0;
+      size_t words = 0;
+      for (size_t k = 0; k < len; k++) {
+        if (is_alnum_byte((unsigned char)s[k]) &&
+            (k == 0 || !is_alnum_byte((unsigned char)s[k - 1])) && (k == 0 || s[k - 1] != '\''))
+          words++;
+        else if (s[k] == ',' && words < OFF_MAX_PHRASE)
+          ph->comma |= 1u << words;
+      }
       bool dup = false; /* "answer the question" = "answer a question": count once */
       for (size_t k = 0; k < c->n_phrases && !dup && ph->n > 0; k++)
         dup = same_phrase(&c->phrases[k], ph);
@@ -593,8 +603,14 @@ static int build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks) 
  * matches "to a speech". */
 static size_t phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   size_t k = 0, j = i, skipped = 0;
-  while (k < ph->n && j < b && p->tok[j].kind == TK_WORD && !p->tok[j].skip &&
-         !p->tok[j].naming) {
+  while (k < ph->n && j < b) {
+    if (k > 0 && ((ph->comma >> k) & 1u) && p->tok[j].kind == TK_PUNCT &&
+        p->tok[j].stem[0] == ',') {
+      j++; /* "people, places" written with its comma */
+      continue;
+    }
+    if (p->tok[j].kind != TK_WORD || p->tok[j].skip || p->tok[j].naming)
+      break;
     const char *w = p->tok[j].stem;
     bool wdet = p->tok[j].det, pdet = (ph->det >> k) & 1u;
     if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {
@@ -799,6 +815,21 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
   size_t i = a;
   while (i < b && p->tok[i].kind != TK_WORD)
     i++;
+  /* "Let's consider that I have ...", "Let us say we have ...": a lead-in,
+   * not a request */
+  static const char *const supposing[] = {"consider", "imagine", "say", "suppose", "assume",
+                                          "pretend", "picture", NULL};
+  size_t lead = i;
+  if (lead < b && strcmp(p->tok[lead].word, "let") == 0 && lead + 1 < b &&
+      strcmp(p->tok[lead + 1].word, "us") == 0)
+    lead++;
+  if (lead < b && (strcmp(p->tok[lead].word, "let's") == 0 || strcmp(p->tok[lead].word, "us") == 0) &&
+      lead + 1 < b && p->tok[lead + 1].kind == TK_WORD && in_list(p->tok[lead + 1].word, supposing)) {
+    i = lead + 2;
+    if (i < b && p->tok[i].kind == TK_WORD && strcmp(p->tok[i].word, "that") == 0)
+      i++;
+    a = i; /* the lead-in's "let's" asks for nothing */
+  }
   /* "While browsing, I found ...": skip the subordinate clause */
   if (i < b && in_list(p->tok[i].word, subordinators)) {
     size_t k = i;
