@@ -182,7 +182,8 @@ static bool in_list(const char *w, const char *const *list) {
 
 static bool is_determiner_stem(const char *w) {
   static const char *const dets[] = {"a", "an", "the", "this", "that", "thes", "thos", "my",
-                                     "your", "its", "our", "their", "some", NULL};
+                                     "your", "its", "our", "their", "some", "any", "all", "each",
+                                     "every", NULL};
   return in_list(w, dets);
 }
 
