@@ -101,6 +101,9 @@ typedef struct {
   bool context;     /* part of a sentence that only sets the scene */
   bool speak;       /* "read the sign in x.png aloud": speak the result too */
   bool split_tail;  /* split off the end of the step before it (best_split) */
+  bool relative;    /* that split-off end is a relative clause ("an audio clip
+                       | that describes the objects"): it says what to make */
+  bool fed;         /* takes what the step after it makes (a relative clause) */
 } step;
 
 typedef struct {
@@ -1287,6 +1290,8 @@ static int add_step(planner *p, size_t a, size_t b, bool context) {
   s->context = context;
   s->speak = false;
   s->split_tail = false;
+  s->relative = false;
+  s->fed = false;
   return 0;
 }
 
@@ -1777,7 +1782,7 @@ static int add_translation(planner *p, const source *in, const char *tgt, const 
  * step); -1 on error (err set). */
 static int emit_step(planner *p, const step *st, const baton__taskspec **made) {
   const baton__taskspec *spec = p->cues[st->task].spec;
-  bool has_ref = step_has_word(p, st->a, st->b, pronouns);
+  bool has_ref = st->fed || step_has_word(p, st->a, st->b, pronouns);
   for (size_t i = st->a; i < st->b; i++)
     has_ref = has_ref || p->tok[i].skip;
   const char *tgt = NULL, *src_lang = NULL;
@@ -2248,6 +2253,10 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
         p->steps[s + 1].a = k;
         p->steps[s + 1].task = -1;
         p->steps[s + 1].split_tail = true;
+        static const char *const relatives[] = {"that", "which", NULL};
+        for (size_t r = k; r > st->a && r + 3 > k; r--)
+          if (p->tok[r - 1].kind == TK_WORD && in_list(p->tok[r - 1].word, relatives))
+            p->steps[s + 1].relative = true;
         st->b = k;
         st->task = best_task(p, st->a, st->b, produced | unclaimed_types(p), &st->score);
       }
@@ -2267,7 +2276,12 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
     if (st->task >= 0) {
       int before = st->task;
       const char *reader = reader_task(p, p->cues[st->task].spec->name);
-      int alt = reader && !(own_types(p, st->a, st->b) & BATON__T_TEXT)
+      /* not when the step works on a picture made earlier ("generate an
+       * image ... and then classify it"): that one is no table */
+      bool made_picture = (produced & BATON__T_IMAGE) &&
+                          !(own_types(p, st->a, st->b) & BATON__T_IMAGE) &&
+                          step_has_word(p, st->a, st->b, pronouns);
+      int alt = reader && !made_picture && !(own_types(p, st->a, st->b) & BATON__T_TEXT)
                     ? spec_index(p, reader)
                     : -1;
       if (alt >= 0)
@@ -2335,7 +2349,21 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
   for (size_t s = 0; s < p->n_steps; s++) {
     if (p->steps[s].task < 0)
       continue;
-    int erc = emit_step(p, &p->steps[s], made);
+    step *st = &p->steps[s];
+    step *next = s + 1 < p->n_steps ? &p->steps[s + 1] : NULL;
+    if (next && next->relative && next->task >= 0 &&
+        (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
+        primary_type(p->cues[st->task].spec) == BATON__T_TEXT &&
+        !(p->cues[st->task].spec->outputs & BATON__T_TEXT)) {
+      /* "make an audio clip | that describes the objects": describe first,
+       * then make the clip from the description */
+      step head = *st;
+      *st = *next;
+      st->relative = false;
+      *next = head;
+      next->fed = true;
+    }
+    int erc = emit_step(p, st, made);
     if (erc < 0)
       goto done;
     if (erc == 1) {
