@@ -42,6 +42,7 @@ typedef struct imp {
   baton__upsert *u;
   baton__strset task_names; /* tasks defined in this text */
   long tasks_added;
+  bool tasks_only; /* skip the models */
   char *err;
   size_t errlen;
 } imp;
@@ -358,13 +359,28 @@ static int import_doc(imp *im) {
   /* Tasks first, so models may name tasks listed after them. */
   if (tasks && import_seq(im, tasks, "tasks", import_task))
     return -1;
-  if (models && import_seq(im, models, "models", import_model))
+  if (models && !im->tasks_only && import_seq(im, models, "models", import_model))
     return -1;
   return 0;
 }
 
+static int import_text(sqlite3 *db, const char *yaml, size_t len, const char *label,
+                       baton__upsert *u, bool tasks_only, long *tasks_added, char *err,
+                       size_t errlen);
+
 int baton__catalogue_import_ex(sqlite3 *db, const char *yaml, size_t len, const char *label,
                                baton__upsert *u, long *tasks_added, char *err, size_t errlen) {
+  return import_text(db, yaml, len, label, u, false, tasks_added, err, errlen);
+}
+
+int baton__catalogue_import_tasks(struct sqlite3 *db, const char *yaml, size_t len, char *err,
+                                  size_t errlen) {
+  return import_text(db, yaml, len, NULL, NULL, true, NULL, err, errlen);
+}
+
+static int import_text(sqlite3 *db, const char *yaml, size_t len, const char *label,
+                       baton__upsert *u, bool tasks_only, long *tasks_added, char *err,
+                       size_t errlen) {
   if (tasks_added)
     *tasks_added = 0;
   if (!yaml) {
@@ -376,7 +392,8 @@ int baton__catalogue_import_ex(sqlite3 *db, const char *yaml, size_t len, const 
                label ? label : "catalogue", len, BATON__CATALOGUE_MAX_BYTES);
     return -1;
   }
-  imp im = {.db = db, .err = err, .errlen = errlen, .label = label, .u = u};
+  imp im = {.db = db, .err = err, .errlen = errlen, .label = label, .u = u,
+            .tasks_only = tasks_only};
   baton__strset_init(&im.task_names);
   int rc = -1;
   const char *sql_has = "SELECT 1 FROM tasks WHERE name = ?1";

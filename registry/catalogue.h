@@ -29,4 +29,10 @@ struct sqlite3;
 int baton__catalogue_import(struct sqlite3 *db, const char *yaml, size_t len, char *err,
                             size_t errlen);
 
+/* As baton__catalogue_import(), but only the task kinds: each task row takes
+ * the catalogue's description, types and keywords; models are not read, so
+ * nothing a user imported, edited or disabled changes. */
+int baton__catalogue_import_tasks(struct sqlite3 *db, const char *yaml, size_t len, char *err,
+                                  size_t errlen);
+
 #endif

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -161,6 +162,10 @@ static const char *const migrations[] = {
     "UPDATE models SET base = baton_base(downloads, likes, endpoint);"
     "DROP INDEX models_task_base;"
     "CREATE INDEX models_task_enabled_base ON models(task, enabled, base DESC, id);",
+    /* version 4: facts about the database itself; "catalogue_tasks" holds a
+     * fingerprint of the shipped catalogue whose task kinds the tasks table
+     * has, so that a newer baton refreshes them (see seed()). */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BATON__REGISTRY_SCHEMA + 1,
@@ -571,8 +576,51 @@ fail:
   return -1;
 }
 
+/* A fingerprint of a catalogue text (FNV-1a, 64 bits, as hex). */
+static void catalogue_fingerprint(const char *text, size_t len, char out[17]) {
+  uint64_t h = 14695981039346656037ull;
+  for (size_t i = 0; i < len; i++) {
+    h ^= (unsigned char)text[i];
+    h *= 1099511628211ull;
+  }
+  baton__fmt(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* The meta value for key, copied into out ("" when there is none). */
+static int meta_get(sqlite3 *db, const char *key, char *out, size_t cap) {
+  sqlite3_stmt *st = NULL;
+  out[0] = '\0';
+  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) !=
+      SQLITE_OK)
+    return -1;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  int s = sqlite3_step(st);
+  if (s == SQLITE_ROW)
+    baton__fmt(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return s == SQLITE_ROW || s == SQLITE_DONE ? 0 : -1;
+}
+
+static int meta_set(sqlite3 *db, const char *key, const char *value) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(db,
+                         "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                         -1, &st, NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+  int s = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return s == SQLITE_DONE ? 0 : -1;
+}
+
 /* Seeds tasks and models from the catalogue when the tasks table is empty,
- * all in one transaction. */
+ * all in one transaction. A database seeded from another catalogue (an
+ * older baton's) gets this catalogue's task kinds - descriptions, types and
+ * the keywords the offline planner reads - but not its models: models the
+ * user imported, edited, disabled or removed stay as they are (`baton models
+ * import registry/catalogue.yaml` brings the shipped models too). */
 static int seed(sqlite3 *db, const char *catalogue, size_t len, char *err, size_t errlen) {
   if (exec_sql(db, "BEGIN IMMEDIATE", err, errlen, "cannot start seeding"))
     return -1;
@@ -593,6 +641,22 @@ static int seed(sqlite3 *db, const char *catalogue, size_t len, char *err, size_
     }
     if (baton__catalogue_import(db, catalogue, len, err, errlen))
       goto fail;
+  }
+  if (catalogue) {
+    char want[17], have[32];
+    catalogue_fingerprint(catalogue, len, want);
+    if (meta_get(db, "catalogue_tasks", have, sizeof have) != 0) {
+      db_err(db, err, errlen, "cannot read the registry's catalogue fingerprint");
+      goto fail;
+    }
+    if (strcmp(want, have) != 0) {
+      if (count > 0 && baton__catalogue_import_tasks(db, catalogue, len, err, errlen))
+        goto fail;
+      if (meta_set(db, "catalogue_tasks", want) != 0) {
+        db_err(db, err, errlen, "cannot record the catalogue fingerprint");
+        goto fail;
+      }
+    }
   }
   if (exec_sql(db, "COMMIT", err, errlen, "cannot commit the seeded catalogue"))
     goto fail;

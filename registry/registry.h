@@ -8,7 +8,7 @@
 typedef struct cJSON cJSON;
 
 /* Current schema version (PRAGMA user_version). */
-#define BATON__REGISTRY_SCHEMA 3
+#define BATON__REGISTRY_SCHEMA 4
 
 /* One task kind (a Hugging Face pipeline tag). */
 typedef struct baton__taskspec {

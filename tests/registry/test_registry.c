@@ -162,26 +162,33 @@ Test(registry_registry, seeding_from_shipped_catalogue_creates_all_tasks_and_loc
   cr_assert_eq(db_int("SELECT count(*) FROM models"), (long long)count_lines("  - id: "));
 }
 
-Test(registry_registry, reopening_does_not_reseed_or_duplicate) {
+Test(registry_registry, reopening_refreshes_task_kinds_only) {
   baton__registry *reg = open_shipped();
   baton__registry_close(reg);
   long long models = db_int("SELECT count(*) FROM models");
   long long tasks = db_int("SELECT count(*) FROM tasks");
   db_exec("UPDATE models SET likes = 4242 WHERE id = 'gpt2'");
 
-  /* Reopen with the shipped catalogue, then with a different one: neither
-   * adds, replaces or duplicates anything. */
+  /* Reopening with the same catalogue adds, replaces or duplicates nothing. */
   reg = open_shipped();
   baton__registry_close(reg);
-  const char *other = "tasks:\n  - {name: smelling, description: x, inputs: [text], outputs: [text]}\n";
+  cr_assert_eq(db_int("SELECT count(*) FROM models"), models);
+  cr_assert_eq(db_int("SELECT count(*) FROM tasks"), tasks);
+  cr_assert_eq(db_int("SELECT likes FROM models WHERE id = 'gpt2'"), 4242);
+
+  /* Another catalogue (a newer baton's) brings its task kinds, and only
+   * those: no model of it, and the user's edit stays. */
+  const char *other = "tasks:\n  - {name: smelling, description: x, inputs: [text], outputs: [text]}\n"
+                      "models:\n  - {id: nose/one, task: smelling, endpoint: hf-inference}\n";
   char err[512] = "";
   cr_assert_eq(baton__registry_open(g_db, other, strlen(other), &reg, err, sizeof err), 0, "%s",
                err);
-  cr_assert_null(baton__registry_task(reg, "smelling"));
+  cr_assert_not_null(baton__registry_task(reg, "smelling"));
   baton__registry_close(reg);
 
   cr_assert_eq(db_int("SELECT count(*) FROM models"), models);
-  cr_assert_eq(db_int("SELECT count(*) FROM tasks"), tasks);
+  cr_assert_eq(db_int("SELECT count(*) FROM models WHERE id = 'nose/one'"), 0);
+  cr_assert_eq(db_int("SELECT count(*) FROM tasks"), tasks + 1);
   cr_assert_eq(db_int("SELECT likes FROM models WHERE id = 'gpt2'"), 4242);
   cr_assert_eq(db_int("SELECT count(*) FROM models_mfts WHERE models_mfts MATCH '\"imagetotextxtesseract\"'"), 1);
 }
