@@ -51,6 +51,7 @@ typedef struct chat {
 static volatile sig_atomic_t interrupted;
 static volatile sig_atomic_t at_prompt; /* inside readline() */
 static sigjmp_buf prompt_jmp;
+static baton *volatile planning_ctx; /* the context planning a request, or NULL */
 
 static void on_sigint(int sig) {
   (void)sig;
@@ -59,6 +60,9 @@ static void on_sigint(int sig) {
     at_prompt = 0;
     siglongjmp(prompt_jmp, 1);
   }
+  baton *ctx = planning_ctx;
+  if (ctx)
+    baton_interrupt(ctx); /* stops an LLM still planning the request */
 }
 
 static double now_s(void) {
@@ -205,7 +209,10 @@ static cJSON *query(chat *ch, const char *method, cJSON *params) {
   const char *text = cli_jstr(params, "text"), *req = cli_jstr(params, "request");
   if (!strcmp(method, "plan")) {
     baton_request r = {.text = req, .offline = ch->o->offline};
+    interrupted = 0;
+    planning_ctx = ctx;
     rc = baton_plan(ctx, &r, &json);
+    planning_ctx = NULL;
   } else if (!strcmp(method, "runs.list")) {
     rc = baton_runs_list(ctx, (int)cli_jnum(params, "limit"), &json);
   } else if (!strcmp(method, "models.search")) {
@@ -337,8 +344,14 @@ static void run_local(chat *ch, const char *request, const char *plan) {
   baton_request req = {.text = plan ? NULL : request, .plan_json = plan, .messages = msgs,
                        .offline = ch->o->offline};
   baton_run *run = NULL;
-  baton_rc rc = baton_submit(ctx, &req, on_event, ch, &run);
+  planning_ctx = ctx;
+  baton_rc rc = interrupted ? BATON_CANCELLED : baton_submit(ctx, &req, on_event, ch, &run);
+  planning_ctx = NULL;
   cJSON_free(msgs);
+  if (rc == BATON_CANCELLED) {
+    fputs("baton: cancelled while planning\n", stderr);
+    return;
+  }
   if (rc != BATON_OK) {
     fprintf(stderr, "baton: %s\n", baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
     return;

@@ -213,6 +213,14 @@ BATON_API baton_rc baton_run_wait(baton_run *run);
  * "cancelled". Returns at once; use baton_run_wait(). Thread-safe. */
 BATON_API void baton_run_cancel(baton_run *run);
 
+/* Stops the planning that baton_submit(), baton_plan() or baton_run_*() are
+ * doing on this context right now (an LLM call, its retries and back-off):
+ * within about a tenth of a second those calls return BATON_CANCELLED.
+ * Runs already executing are not touched (baton_run_cancel() stops those).
+ * Returns at once. Thread-safe and async-signal-safe: a SIGINT handler may
+ * call it. */
+BATON_API void baton_interrupt(baton *ctx);
+
 /* The run id. Borrowed for the run's lifetime. Thread-safe. */
 BATON_API const char *baton_run_id(const baton_run *run);
 

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 
 #include "baton.h"
 #include "core/config.h"
@@ -31,6 +32,8 @@ typedef struct baton__exec_slot {
   baton__worker_pool pool;
 } baton__exec_slot;
 
+#define BATON__PLAN_SLOTS 64 /* planning calls baton_interrupt() can reach at once */
+
 struct baton {
   baton__config cfg;
   baton__registry *reg;
@@ -46,6 +49,12 @@ struct baton {
   baton_log_fn log_fn;
   void *log_ud;
   baton_log_level log_level;
+  /* Planning calls in progress (make_graph), one slot each, so that
+   * baton_interrupt() can stop them from any thread or a signal handler:
+   * plan_used[i] 1 while slot i is taken, plan_stop[i] the cancel flag its
+   * LLM calls watch. Lock-free, so async-signal-safe to touch. */
+  atomic_int plan_used[BATON__PLAN_SLOTS];
+  atomic_int plan_stop[BATON__PLAN_SLOTS];
 };
 
 /* Records the detail text for the failing call and returns rc. */

@@ -264,6 +264,32 @@ static const baton__taskspec *lookup_task(void *ud, const char *name) {
 }
 
 /* Makes the graph for a request: the plan given, or the planner's. */
+/* Takes a planning slot for baton_interrupt(): its index, or -1 when all
+ * are taken (the call then cannot be interrupted). */
+static int plan_slot_take(baton *ctx) {
+  for (int i = 0; i < BATON__PLAN_SLOTS; i++) {
+    int free_ = 0;
+    if (atomic_compare_exchange_strong(&ctx->plan_used[i], &free_, 1)) {
+      atomic_store(&ctx->plan_stop[i], 0);
+      return i;
+    }
+  }
+  return -1;
+}
+
+static void plan_slot_give(baton *ctx, int i) {
+  if (i >= 0)
+    atomic_store(&ctx->plan_used[i], 0);
+}
+
+void baton_interrupt(baton *ctx) {
+  if (!ctx)
+    return;
+  for (int i = 0; i < BATON__PLAN_SLOTS; i++)
+    if (atomic_load(&ctx->plan_used[i]))
+      atomic_store(&ctx->plan_stop[i], 1);
+}
+
 static baton_rc make_graph(baton *ctx, const baton_request *req, const char *root,
                            baton__graph *g, struct llm_info *li) {
   char err[768] = "";
@@ -282,11 +308,14 @@ static baton_rc make_graph(baton *ctx, const baton_request *req, const char *roo
       return baton__fail(ctx, BATON_LIMIT, "the request is %zu bytes; the limit is %zu", len,
                          ctx->cfg.max_request_bytes);
     if (ctx->llm && !req->offline) {
+      int slot = plan_slot_take(ctx);
       baton__llm_plan_req pr = {.llm = ctx->llm, .cfg = &ctx->cfg, .reg = ctx->reg,
                                 .request = req->text, .messages_json = req->messages,
-                                .inputs = req->inputs, .n_inputs = req->n_inputs};
+                                .inputs = req->inputs, .n_inputs = req->n_inputs,
+                                .cancel = slot >= 0 ? &ctx->plan_stop[slot] : NULL};
       baton__llm_plan_res res;
       baton_rc lrc = baton__llm_plan(&pr, &res, err, sizeof err);
+      plan_slot_give(ctx, slot);
       if (li) {
         li->used = true;
         li->usage = res.usage;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "baton.h"
 #include "support/fake_http.h"
@@ -352,6 +353,74 @@ Test(runtime_llm_run, a_refused_key_fails_the_submit_with_a_clear_message, .time
   cr_assert(strstr(plan, "text-to-speech"), "%s", plan);
   baton_free(plan);
   cr_assert_eq(fake_http_request_count(srv), 1);
+  baton_close(ctx);
+  fake_http_stop(srv);
+  bt_rmtree(home);
+  free(home);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+typedef struct submit_call {
+  baton *ctx;
+  const char *home;
+  baton_rc rc;
+  double seconds;
+} submit_call;
+
+static void *submit_thread(void *arg) {
+  submit_call *c = arg;
+  baton_request req = {.text = "say hello", .input_root = c->home};
+  baton_run *run = NULL;
+  double t0 = now_s();
+  c->rc = baton_submit(c->ctx, &req, NULL, NULL, &run);
+  c->seconds = now_s() - t0;
+  baton_run_free(run);
+  return NULL;
+}
+
+Test(runtime_llm_run, interrupt_stops_an_llm_still_planning, .timeout = 60) {
+  char *home = bt_tmpdir();
+  fake_http *srv = start_llm();
+  baton *ctx = open_with_llm(home, srv); /* LLM timeout: the default 120 s */
+  fake_http_push_hang(srv); /* the LLM never answers the planning call */
+
+  /* Nothing is planning yet: an interrupt now is a no-op for later calls. */
+  baton_interrupt(ctx);
+  baton_interrupt(NULL);
+
+  submit_call c = {.ctx = ctx, .home = home, .rc = BATON_OK};
+  pthread_t t;
+  cr_assert_eq(pthread_create(&t, NULL, submit_thread, &c), 0);
+  while (fake_http_request_count(srv) < 1)
+    sleep_ms(10);
+  sleep_ms(100);
+  double t0 = now_s();
+  baton_interrupt(ctx);
+  pthread_join(t, NULL);
+  double after = now_s() - t0;
+  cr_assert_eq(c.rc, BATON_CANCELLED, "submit gave %s: %s", baton_strerror(c.rc),
+               baton_errmsg(ctx));
+  cr_assert(strstr(baton_errmsg(ctx), "cancelled"), "%s", baton_errmsg(ctx));
+  cr_assert_lt(after, 2.0, "the interrupt took %.2f s to stop the planning call", after);
+
+  /* The context plans again afterwards. */
+  push_reply(srv, "[]", 10, 1);
+  fake_http_push_json(srv, 200, "{\"choices\":[{\"message\":{\"role\":\"assistant\","
+                                "\"content\":\"Hello!\"}}]}");
+  char *plan = NULL;
+  baton_request req = {.text = "say hello", .input_root = home};
+  cr_assert_eq(baton_plan(ctx, &req, &plan), BATON_OK, "%s", baton_errmsg(ctx));
+  baton_free(plan);
   baton_close(ctx);
   fake_http_stop(srv);
   bt_rmtree(home);
