@@ -315,7 +315,7 @@ static int cmd_plan(const opts *o) {
   if (!o->positional)
     cli_die_usage("plan needs a request in quotes");
   baton *ctx = NULL;
-  char *json = NULL;
+  char *json = NULL, *answer = NULL;
   struct rpc_conn *daemon = cli_daemon(o);
   if (daemon) {
     int st = remote_plan(daemon, o, &json);
@@ -325,12 +325,15 @@ static int cmd_plan(const opts *o) {
     ctx = cli_open(o);
     baton_request req = {.text = o->positional, .inputs = o->inputs, .n_inputs = o->n_inputs,
                          .offline = o->offline};
-    baton_rc rc = baton_plan(ctx, &req, &json);
+    baton_rc rc = baton_plan_answer(ctx, &req, &json, &answer);
     if (rc != BATON_OK)
       return cli_fail(ctx, rc);
   }
   if (o->json) {
     cli_print_json(json);
+  } else if (answer) {
+    /* no tasks: the LLM answered the request itself */
+    printf("no tasks: the LLM answers directly:\n%s\n", answer);
   } else {
     cJSON *plan = cJSON_Parse(json);
     const cJSON *t;
@@ -361,6 +364,7 @@ static int cmd_plan(const opts *o) {
     cJSON_Delete(plan);
   }
   baton_free(json);
+  baton_free(answer);
   baton_close(ctx);
   return 0;
 }

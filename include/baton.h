@@ -244,6 +244,12 @@ BATON_API void baton_run_free(baton_run *run);
  * baton_free(). Thread-safe. */
 BATON_API baton_rc baton_plan(baton *ctx, const baton_request *req, char **json_out);
 
+/* As baton_plan(); when the LLM answered the request itself instead of
+ * planning (the plan is then []), *answer_out receives that answer (free
+ * with baton_free()), else NULL. answer_out may be NULL. Thread-safe. */
+BATON_API baton_rc baton_plan_answer(baton *ctx, const baton_request *req, char **json_out,
+                                     char **answer_out);
+
 /* Runs one task directly. args_json is a JSON object of arguments such as
  * {"image":"sign.png"} (borrowed). model may be NULL (the registry picks) or
  * a model id. *json_out receives the task object of `--json` output (free

@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h> /* DEBUG-TEMP */
 
 #include "core/util.h"
 #include "core/banned.h"
@@ -2342,18 +2341,6 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
   if (!any) {
     baton__fmt(err, errlen, "could not find any task in the request");
     goto done;
-  }
-  if (getenv("OFFDBG")) { /* DEBUG-TEMP */
-    for (size_t s = 0; s < p->n_steps; s++) {
-      step *st = &p->steps[s];
-      fprintf(stderr, "step %zu%s [%.*s] -> %s %.2f\n", s, st->context ? " (ctx)" : "",
-              (int)(p->tok[st->b - 1].end - p->tok[st->a].start), p->req + p->tok[st->a].start,
-              st->task >= 0 ? p->cues[st->task].spec->name : "-", st->score);
-      for (size_t t = 0; t < p->n_cues; t++) {
-        double kw, sc = task_score(p, st->a, st->b, 0xff, t, &kw);
-        if (kw > 0) fprintf(stderr, "     %s kw %.2f sc %.2f\n", p->cues[t].spec->name, kw, sc);
-      }
-    }
   }
   merge_steps(p);
 

@@ -1251,18 +1251,31 @@ void baton_run_free(baton_run *run) {
 }
 
 baton_rc baton_plan(baton *ctx, const baton_request *req, char **json_out) {
+  return baton_plan_answer(ctx, req, json_out, NULL);
+}
+
+baton_rc baton_plan_answer(baton *ctx, const baton_request *req, char **json_out,
+                           char **answer_out) {
   *json_out = NULL;
+  if (answer_out)
+    *answer_out = NULL;
   if (!req || (!req->text && !req->plan_json))
     return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
   baton__graph g = {0};
-  baton_rc rc = make_graph(ctx, req, NULL, &g, NULL);
+  struct llm_info li = {0};
+  baton_rc rc = make_graph(ctx, req, NULL, &g, &li);
   if (rc == BATON_OK) {
     cJSON *j = baton__graph_to_json(&g);
     *json_out = j ? cJSON_PrintUnformatted(j) : NULL;
     cJSON_Delete(j);
-    if (!*json_out)
+    if (!*json_out) {
       rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
+    } else if (answer_out && li.answer) {
+      *answer_out = li.answer;
+      li.answer = NULL;
+    }
   }
+  free(li.answer);
   baton__graph_release(&g);
   return rc;
 }

@@ -426,3 +426,33 @@ Test(runtime_llm_run, interrupt_stops_an_llm_still_planning, .timeout = 60) {
   bt_rmtree(home);
   free(home);
 }
+
+Test(runtime_llm_run, plan_answer_returns_the_llms_direct_answer, .timeout = 60) {
+  char *home = bt_tmpdir();
+  fake_http *srv = start_llm();
+  baton *ctx = open_with_llm(home, srv);
+  push_reply(srv, "Let me think about that.", 10, 5);
+  push_reply(srv, "I still cannot make a plan.", 20, 6);
+  push_reply(srv, "Hello! Ask me to read, summarise or speak something.", 30, 7);
+  baton_request req = {.text = "hello there", .input_root = home};
+  char *plan = NULL, *answer = NULL;
+  cr_assert_eq(baton_plan_answer(ctx, &req, &plan, &answer), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_str_eq(plan, "[]");
+  cr_assert_not_null(answer);
+  cr_assert_str_eq(answer, "Hello! Ask me to read, summarise or speak something.");
+  baton_free(plan);
+  baton_free(answer);
+
+  /* A real plan comes with no answer; baton_plan() is the same call without it. */
+  push_reply(srv, "[{\"task\": \"text-to-speech\", \"id\": 0, \"dep\": [-1], "
+                  "\"args\": {\"text\": \"hello\"}}]",
+             10, 5);
+  cr_assert_eq(baton_plan_answer(ctx, &req, &plan, &answer), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert(strstr(plan, "text-to-speech"), "%s", plan);
+  cr_assert_null(answer);
+  baton_free(plan);
+  baton_close(ctx);
+  fake_http_stop(srv);
+  bt_rmtree(home);
+  free(home);
+}
