@@ -456,6 +456,17 @@ static int tokenize(planner *p) {
 /* "a photo labeled as 'x.jpg'", "a file called y.wav": the words that name
  * a file are no cue ("labeled" is not a request to label anything). */
 static void mark_naming(planner *p) {
+  /* "transcribe the conversation", "a summary of this dialogue": what a
+   * recording holds, not a request to chat */
+  static const char *const held[] = {"conversation", "conversations", "dialogue", "dialogues",
+                                     "dialog", "discussion", "discussions", "interview",
+                                     "lecture", NULL};
+  static const char *const definite[] = {"the", "this", "that", "these", "those", "its",
+                                         "their", "my", "your", "our", NULL};
+  for (size_t i = 1; i < p->n_tok; i++)
+    if (p->tok[i].kind == TK_WORD && in_list(p->tok[i].word, held) &&
+        p->tok[i - 1].kind == TK_WORD && in_list(p->tok[i - 1].word, definite))
+      p->tok[i].naming = true;
   /* "in-depth", "in-house": an idiom, not the word after the hyphen */
   for (size_t i = 1; i < p->n_tok; i++)
     if (p->tok[i].kind == TK_WORD && p->tok[i - 1].kind == TK_WORD &&

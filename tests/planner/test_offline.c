@@ -317,6 +317,10 @@ Test(planner_offline, sets_the_scene_with_lead_ins_names_and_conditions) {
   /* "labeled as" names the file: no request to label objects */
   EXPECT_PLAN("I've got this image labeled as 'cat.jpg' and I'm curious about its classification.",
               "image-classification(image=cat.jpg)");
+  /* "the conversation" a recording holds is no request to chat */
+  EXPECT_PLAN("I recorded an interview in 'interview.wav'. Could you help transcribe the "
+              "conversation for me?",
+              "automatic-speech-recognition(audio=interview.wav)");
   /* "Once we have an answer," is a condition, not a question to answer */
   EXPECT_PLAN("What colour is the car in car.jpg? Once we have an answer, read it aloud.",
               "visual-question-answering(image=car.jpg,text=What colour is the car in car.jpg) "
