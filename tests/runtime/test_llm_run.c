@@ -225,6 +225,36 @@ Test(runtime_llm_run, the_llm_plans_speech_and_streams_the_summary_with_real_usa
   free(home);
 }
 
+#define CHAT_ANSWER "Hello! Ask me to read, summarise or speak something."
+
+/* Replies that never make a plan: prose, prose again after the repair
+ * round, then the chat answer. */
+static void push_no_plan(fake_http *srv) {
+  push_reply(srv, "Let me think about that.", 10, 5);
+  push_reply(srv, "I still cannot make a plan.", 20, 6);
+  push_reply(srv, CHAT_ANSWER, 30, 7);
+}
+
+/* A data folder, a fake LLM and a context using it. */
+typedef struct llm_env {
+  char *home;
+  fake_http *srv;
+  baton *ctx;
+} llm_env;
+
+static void env_up(llm_env *e) {
+  e->home = bt_tmpdir();
+  e->srv = start_llm();
+  e->ctx = open_with_llm(e->home, e->srv);
+}
+
+static void env_down(llm_env *e) {
+  baton_close(e->ctx);
+  fake_http_stop(e->srv);
+  bt_rmtree(e->home);
+  free(e->home);
+}
+
 Test(runtime_llm_run, no_usable_plan_gives_a_run_without_tasks_answered_by_chat,
      .timeout = 60) {
   char *home = bt_tmpdir();
@@ -232,9 +262,7 @@ Test(runtime_llm_run, no_usable_plan_gives_a_run_without_tasks_answered_by_chat,
   baton *ctx = open_with_llm(home, srv);
   logs lg = {.lock = PTHREAD_MUTEX_INITIALIZER};
   baton_set_log(ctx, BATON_LOG_WARN, on_log, &lg);
-  push_reply(srv, "Let me think about that.", 10, 5);
-  push_reply(srv, "I still cannot make a plan.", 20, 6);
-  push_reply(srv, "Hello! Ask me to read, summarise or speak something.", 30, 7);
+  push_no_plan(srv);
   events ev = {.lock = PTHREAD_MUTEX_INITIALIZER};
   baton_request req = {.text = "hello there", .input_root = home};
   baton_run *run = NULL;
@@ -244,7 +272,7 @@ Test(runtime_llm_run, no_usable_plan_gives_a_run_without_tasks_answered_by_chat,
   cJSON *res = cJSON_Parse(baton_run_result_json(run));
   cr_assert_str_eq(cJSON_GetObjectItem(res, "status")->valuestring, "done");
   cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "tasks")), 0);
-  cr_assert_str_eq(baton_run_summary(run), "Hello! Ask me to read, summarise or speak something.");
+  cr_assert_str_eq(baton_run_summary(run), CHAT_ANSWER);
   cr_assert_str_eq(ev.text, baton_run_summary(run));
   cr_assert_eq(ev.types[0], BATON_EVENT_PLAN);
   cr_assert_eq(ev.types[ev.n - 1], BATON_EVENT_DONE);
@@ -389,70 +417,62 @@ static void *submit_thread(void *arg) {
 }
 
 Test(runtime_llm_run, interrupt_stops_an_llm_still_planning, .timeout = 60) {
-  char *home = bt_tmpdir();
-  fake_http *srv = start_llm();
-  baton *ctx = open_with_llm(home, srv); /* LLM timeout: the default 120 s */
-  fake_http_push_hang(srv); /* the LLM never answers the planning call */
+  llm_env e;
+  env_up(&e); /* LLM timeout: the default 120 s */
+  fake_http_push_hang(e.srv); /* the LLM never answers the planning call */
 
   /* Nothing is planning yet: an interrupt now is a no-op for later calls. */
-  baton_interrupt(ctx);
+  baton_interrupt(e.ctx);
   baton_interrupt(NULL);
 
-  submit_call c = {.ctx = ctx, .home = home, .rc = BATON_OK};
+  submit_call c = {.ctx = e.ctx, .home = e.home, .rc = BATON_OK};
   pthread_t t;
   cr_assert_eq(pthread_create(&t, NULL, submit_thread, &c), 0);
-  while (fake_http_request_count(srv) < 1)
+  while (fake_http_request_count(e.srv) < 1)
     sleep_ms(10);
   sleep_ms(100);
   double t0 = now_s();
-  baton_interrupt(ctx);
+  baton_interrupt(e.ctx);
   pthread_join(t, NULL);
   double after = now_s() - t0;
   cr_assert_eq(c.rc, BATON_CANCELLED, "submit gave %s: %s", baton_strerror(c.rc),
-               baton_errmsg(ctx));
-  cr_assert(strstr(baton_errmsg(ctx), "cancelled"), "%s", baton_errmsg(ctx));
+               baton_errmsg(e.ctx));
+  cr_assert(strstr(baton_errmsg(e.ctx), "cancelled"), "%s", baton_errmsg(e.ctx));
   cr_assert_lt(after, 2.0, "the interrupt took %.2f s to stop the planning call", after);
 
   /* The context plans again afterwards. */
-  push_reply(srv, "[]", 10, 1);
-  fake_http_push_json(srv, 200, "{\"choices\":[{\"message\":{\"role\":\"assistant\","
-                                "\"content\":\"Hello!\"}}]}");
+  push_reply(e.srv, "[]", 10, 1);
+  fake_http_push_json(e.srv, 200, "{\"choices\":[{\"message\":{\"role\":\"assistant\","
+                                  "\"content\":\"Hello!\"}}]}");
   char *plan = NULL;
-  baton_request req = {.text = "say hello", .input_root = home};
-  cr_assert_eq(baton_plan(ctx, &req, &plan), BATON_OK, "%s", baton_errmsg(ctx));
+  baton_request req = {.text = "say hello", .input_root = e.home};
+  cr_assert_eq(baton_plan(e.ctx, &req, &plan), BATON_OK, "%s", baton_errmsg(e.ctx));
   baton_free(plan);
-  baton_close(ctx);
-  fake_http_stop(srv);
-  bt_rmtree(home);
-  free(home);
+  env_down(&e);
 }
 
 Test(runtime_llm_run, plan_answer_returns_the_llms_direct_answer, .timeout = 60) {
-  char *home = bt_tmpdir();
-  fake_http *srv = start_llm();
-  baton *ctx = open_with_llm(home, srv);
-  push_reply(srv, "Let me think about that.", 10, 5);
-  push_reply(srv, "I still cannot make a plan.", 20, 6);
-  push_reply(srv, "Hello! Ask me to read, summarise or speak something.", 30, 7);
-  baton_request req = {.text = "hello there", .input_root = home};
+  llm_env e;
+  env_up(&e);
+  push_no_plan(e.srv);
+  baton_request req = {.text = "hello there", .input_root = e.home};
   char *plan = NULL, *answer = NULL;
-  cr_assert_eq(baton_plan_answer(ctx, &req, &plan, &answer), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_plan_answer(e.ctx, &req, &plan, &answer), BATON_OK, "%s",
+               baton_errmsg(e.ctx));
   cr_assert_str_eq(plan, "[]");
   cr_assert_not_null(answer);
-  cr_assert_str_eq(answer, "Hello! Ask me to read, summarise or speak something.");
+  cr_assert_str_eq(answer, CHAT_ANSWER);
   baton_free(plan);
   baton_free(answer);
 
   /* A real plan comes with no answer; baton_plan() is the same call without it. */
-  push_reply(srv, "[{\"task\": \"text-to-speech\", \"id\": 0, \"dep\": [-1], "
-                  "\"args\": {\"text\": \"hello\"}}]",
+  push_reply(e.srv, "[{\"task\": \"text-to-speech\", \"id\": 0, \"dep\": [-1], "
+                    "\"args\": {\"text\": \"hello\"}}]",
              10, 5);
-  cr_assert_eq(baton_plan_answer(ctx, &req, &plan, &answer), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_plan_answer(e.ctx, &req, &plan, &answer), BATON_OK, "%s",
+               baton_errmsg(e.ctx));
   cr_assert(strstr(plan, "text-to-speech"), "%s", plan);
   cr_assert_null(answer);
   baton_free(plan);
-  baton_close(ctx);
-  fake_http_stop(srv);
-  bt_rmtree(home);
-  free(home);
+  env_down(&e);
 }
