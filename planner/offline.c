@@ -960,6 +960,18 @@ static bool asks_question(const planner *p, size_t a, size_t b) {
     if (i > a && p->tok[i].kind == TK_WORD && in_list(p->tok[i].word, wh) &&
         p->tok[i - 1].kind == TK_WORD && in_list(p->tok[i - 1].word, verbs))
       return true;
+    /* "tell me the colour of the sofa", "let me know the date" */
+    if (p->tok[i].kind != TK_WORD)
+      continue;
+    size_t obj = i + 1; /* "tell me | the ...", "know | the ..." */
+    if (strcmp(p->tok[i].word, "tell") == 0 && obj < b && p->tok[obj].kind == TK_WORD &&
+        (strcmp(p->tok[obj].word, "me") == 0 || strcmp(p->tok[obj].word, "us") == 0))
+      obj++;
+    else if (strcmp(p->tok[i].word, "know") != 0)
+      continue;
+    if (obj < b && obj > i + (strcmp(p->tok[i].word, "tell") == 0) &&
+        p->tok[obj].kind == TK_WORD && p->tok[obj].det)
+      return true;
   }
   return false;
 }
@@ -1175,7 +1187,7 @@ static const char *reader_task(const planner *p, const char *name) {
 /* Does the step's question speak of a picture: its words ("the colour of
  * the car in the image") or its quoted question ("... in this photo?")? */
 static bool asks_about_picture(const planner *p, const step *st) {
-  if (said_media(p, st->a, st->b) & BATON__T_IMAGE)
+  if ((said_media(p, st->a, st->b) | own_types(p, st->a, st->b)) & BATON__T_IMAGE)
     return true;
   for (size_t k = st->a; k < st->b; k++)
     if (p->tok[k].kind == TK_RES && p->res[p->tok[k].res].type == BATON__T_TEXT &&
@@ -1243,6 +1255,36 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
   if (media & BATON__T_AUDIO)
     return spec_index(p, "automatic-speech-recognition");
   return -1;
+}
+
+/* "Identify the main object in x.jpg", "what object it depicts": one
+ * object, the one the picture shows, is told by classifying the picture;
+ * detection finds several ("the objects", "each item"). Returns the task to
+ * use instead of object-detection, or -1. */
+static int one_object(const planner *p, const step *st) {
+  const char *name = p->cues[st->task].spec->name;
+  if (!name || strcmp(name, "object-detection") != 0)
+    return -1;
+  /* several objects, or one picked among several ("which object is the
+   * largest") */
+  static const char *const several[] = {"objects", "items", "elements", "things", "components",
+                                        "each", "every", "all", "count", "many", "number",
+                                        "locate", "where", "box", "boxes", "which", NULL};
+  if (step_has_word(p, st->a, st->b, several))
+    return -1;
+  static const char *const singular[] = {"object", "item", "thing", NULL};
+  static const char *const naming_the_task[] = {"detection", "detector", "recognition",
+                                                "detecting", NULL};
+  bool one = false;
+  for (size_t i = st->a; i < st->b; i++) {
+    if (p->tok[i].kind != TK_WORD || !in_list(p->tok[i].word, singular))
+      continue;
+    if (i + 1 < st->b && p->tok[i + 1].kind == TK_WORD &&
+        in_list(p->tok[i + 1].word, naming_the_task))
+      return -1; /* "an object detection model" names the task */
+    one = true;
+  }
+  return one ? spec_index(p, "image-classification") : -1;
 }
 
 /* ---- splitting --------------------------------------------------------- */
@@ -1991,8 +2033,14 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
       continue;
     static const char *const preps[] = {"in", "into", "as", "of", "for", "with", "on",
                                         "from", "by", NULL};
+    size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
     bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
-                     (p->tok[k - 1].det || in_list(p->tok[k - 1].word, preps));
+                     (p->tok[k - 1].det || in_list(p->tok[k - 1].word, preps) ||
+                      /* "a video | visualizing the result": a participle
+                       * saying what the thing just named shows */
+                      (wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0) ||
+                      /* "a segmented | image of the room": one image */
+                      (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
     double s1, s2;
     int t1 = best_task(p, st->a, k, avail, &s1);
     if (t1 < 0 || s1 < 1.0)
@@ -2002,8 +2050,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
       continue;
     unsigned made1 = p->cues[t1].spec->outputs, made2 = p->cues[t2].spec->outputs;
     if (in_phrase && !(made1 & BATON__T_TEXT) && !(made2 & BATON__T_TEXT))
-      continue; /* "visualized in a | video": the medium named last says what
-                   to make, one step */
+      continue; /* "visualized in a | video", "a video | visualizing it": one
+                   medium to make, one step */
     if (t2 == spec_index(p, "translation") && !step_has_prefix(p, k, st->b, "translat"))
       continue; /* "convert the image category | into French": the language is
                    where this step's result goes, not a step of its own */
@@ -2300,6 +2348,8 @@ int baton__plan_offline(const char *request, const char *const *inputs, size_t n
       alt = question_on_picture(p, st, produced);
       if (alt < 0)
         alt = translation_of_media(p, st, produced);
+      if (alt < 0)
+        alt = one_object(p, st);
       if (alt >= 0)
         st->task = alt;
       if (st->task != before && repeats_earlier_step(p, s)) {

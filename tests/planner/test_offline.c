@@ -334,6 +334,27 @@ Test(planner_offline, reads_the_recording_a_step_refers_to) {
               "automatic-speech-recognition(audio=trip.wav) summarization(text=<0>)");
 }
 
+Test(planner_offline, one_object_is_classified_several_are_detected) {
+  EXPECT_PLAN("I've taken a picture and saved it as 'thing.jpg'. Could you help me figure out "
+              "what object it depicts?",
+              "image-classification(image=thing.jpg)");
+  EXPECT_PLAN("Please run an object detection model on street.jpg",
+              "object-detection(image=street.jpg)");
+}
+
+Test(planner_offline, a_medium_and_what_it_shows_are_one_step) {
+  /* "a video visualizing the classification": the video is what to make */
+  EXPECT_PLAN("Classify the sound in clip.wav and create a video visualizing the classification",
+              "audio-classification(audio=clip.wav) text-to-video(text=<0>)");
+}
+
+Test(planner_offline, tell_me_the_colour_is_a_question) {
+  EXPECT_PLAN("Could you tell me the color of the sofa in room.jpg? And could you also provide "
+              "me the color name in German?",
+              "visual-question-answering(image=room.jpg,text=Could you tell me the color of the "
+              "sofa in room.jpg) translation(text=<0>,src_lang=en,tgt_lang=de)");
+}
+
 Test(planner_offline, a_picture_made_earlier_is_not_the_table) {
   EXPECT_PLAN("I have an image 'sales.jpg' of a table. Classify the table, generate an image "
               "based on the result and then classify it.",
