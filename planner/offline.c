@@ -1365,7 +1365,7 @@ static bool starts_clause(const planner *p, size_t k, size_t e) {
  * a first-person subject of its own is judged alone, a condition split off
  * before the rest of its sentence (not `last`) only sets the scene, other
  * pieces go with their sentence (`sentence`). */
-static bool piece_context(const planner *p, size_t a, size_t b, bool sentence, bool last) {
+static bool piece_context(planner *p, size_t a, size_t b, bool sentence, bool last) {
   static const char *const subordinators[] = {"once", "when", "whenever", "if", "after",
                                               "before", "until", "since", "while", "as",
                                               NULL};
@@ -1374,10 +1374,22 @@ static bool piece_context(const planner *p, size_t a, size_t b, bool sentence, b
     k++;
   if (k < b && is_subject(&p->tok[k]))
     return is_context_clause(p, k, b);
-  /* "Once we get an answer, | could we ...": a condition, split off the
-   * clause that asks */
-  if (!last && k < b && p->tok[k].kind == TK_WORD && in_list(p->tok[k].word, subordinators))
-    return true;
+  /* "Once we get an answer, | could we ...": a condition split off the
+   * clause that asks sets the scene, unless it names an action of its own
+   * ("After editing the table, | I'd like ..."); its words that refer to
+   * a result ("an answer", "the summary") name none */
+  if (!last && k < b && p->tok[k].kind == TK_WORD && in_list(p->tok[k].word, subordinators)) {
+    bool was[OFF_MAX_TOKENS];
+    for (size_t i = k; i < b; i++) {
+      was[i] = p->tok[i].skip;
+      if (p->tok[i].kind == TK_WORD && in_list(p->tok[i].word, ref_nouns))
+        p->tok[i].skip = true;
+    }
+    bool action = has_cue(p, k, b);
+    for (size_t i = k; i < b; i++)
+      p->tok[i].skip = was[i];
+    return !action;
+  }
   return sentence;
 }
 

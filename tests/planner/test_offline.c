@@ -327,6 +327,14 @@ Test(planner_offline, sets_the_scene_with_lead_ins_names_and_conditions) {
               "text-to-speech(text=<0>)");
 }
 
+Test(planner_offline, a_condition_that_names_an_action_is_a_step) {
+  /* "After editing ..., could you ..." asks for the edit too */
+  EXPECT_PLAN("I have a photo of a table in table.jpg. After editing the header to be blue, "
+              "could you describe the picture?",
+              "image-editing(image=table.jpg,text=After editing the header to be blue) "
+              "tabular-classification(image=<0>)");
+}
+
 Test(planner_offline, reads_the_recording_a_step_refers_to) {
   /* "the essence of it": the recording named before, not the photo after */
   EXPECT_PLAN("I recorded my trip in 'trip.wav'. Could you distill the essence of it? The photo "
