@@ -211,8 +211,12 @@ static cJSON *query(chat *ch, const char *method, cJSON *params) {
     baton_request r = {.text = req, .offline = ch->o->offline};
     interrupted = 0;
     planning_ctx = ctx;
-    rc = baton_plan(ctx, &r, &json);
+    char *answer = NULL;
+    rc = baton_plan_answer(ctx, &r, &json, &answer);
     planning_ctx = NULL;
+    if (answer) /* no tasks: the LLM answered the request itself */
+      printf("no tasks: the LLM answers directly:\n%s\n", answer);
+    baton_free(answer);
   } else if (!strcmp(method, "runs.list")) {
     rc = baton_runs_list(ctx, (int)cli_jnum(params, "limit"), &json);
   } else if (!strcmp(method, "models.search")) {
