@@ -963,6 +963,10 @@ static bool asks_question(const planner *p, size_t a, size_t b) {
     /* "tell me the colour of the sofa", "let me know the date" */
     if (p->tok[i].kind != TK_WORD)
       continue;
+    /* "Is there a cat in pets.jpg?", "are there any cars ..." */
+    if (i + 1 < b && (strcmp(p->tok[i].word, "is") == 0 || strcmp(p->tok[i].word, "are") == 0) &&
+        p->tok[i + 1].kind == TK_WORD && strcmp(p->tok[i + 1].word, "there") == 0)
+      return true;
     size_t obj = i + 1; /* "tell me | the ...", "know | the ..." */
     if (strcmp(p->tok[i].word, "tell") == 0 && obj < b && p->tok[obj].kind == TK_WORD &&
         (strcmp(p->tok[obj].word, "me") == 0 || strcmp(p->tok[obj].word, "us") == 0))

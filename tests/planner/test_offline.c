@@ -238,6 +238,19 @@ Test(planner_offline, transcribes_a_narration_before_drawing_it) {
               "automatic-speech-recognition(audio=story.wav) text-to-image(text=<0>)");
 }
 
+Test(planner_offline, everyday_edits_and_yes_no_questions) {
+  EXPECT_PLAN("Make the sky in beach.jpg purple",
+              "image-editing(image=beach.jpg,text=Make the sky in beach.jpg purple)");
+  EXPECT_PLAN("Put a hat on the dog in dog.jpg",
+              "image-editing(image=dog.jpg,text=Put a hat on the dog in dog.jpg)");
+  EXPECT_PLAN("Remove the background from portrait.png",
+              "image-editing(image=portrait.png,text=Remove the background from portrait.png)");
+  EXPECT_PLAN("Is there a cat in pets.jpg?",
+              "visual-question-answering(image=pets.jpg,text=Is there a cat in pets.jpg)");
+  EXPECT_PLAN("Are there any cars in street.jpg?",
+              "visual-question-answering(image=street.jpg,text=Are there any cars in street.jpg)");
+}
+
 Test(planner_offline, makes_one_edit_of_a_transform_worded_as_an_edit) {
   EXPECT_PLAN("Can you modify the image 'room.jpg' by changing the background color to light "
               "blue?",
