@@ -183,6 +183,8 @@ static bool in_list(const char *w, const char *const *list) {
   return false;
 }
 
+static bool indefinite(const char *w) { return !strcmp(w, "a") || !strcmp(w, "an"); }
+
 static bool is_determiner_stem(const char *w) {
   static const char *const dets[] = {"a", "an", "the", "this", "that", "thes", "thos", "my",
                                      "your", "its", "our", "their", "some", "any", "all", "each",
@@ -628,6 +630,14 @@ static size_t phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) 
       break;
     const char *w = p->tok[j].stem;
     bool wdet = p->tok[j].det, pdet = (ph->det >> k) & 1u;
+    /* "convert it to an audio" makes a new one; "listen to the audio"
+     * means one that exists: after a preposition, a phrase's "a"/"an" does
+     * not stand for a definite determiner */
+    if (pdet && wdet && k > 0 && indefinite(ph->stems[k]) && !indefinite(w) &&
+        strcmp(w, "some") != 0 && strcmp(w, "any") != 0 &&
+        (!strcmp(ph->stems[k - 1], "to") || !strcmp(ph->stems[k - 1], "into") ||
+         !strcmp(ph->stems[k - 1], "as")))
+      return 0;
     if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {
       k++, j++;
     } else if (k > 0 && k + 1 == ph->n && ((ph->det >> (k - 1)) & 1u) && skipped < 2 &&

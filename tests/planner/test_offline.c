@@ -249,6 +249,13 @@ Test(planner_offline, everyday_edits_and_yes_no_questions) {
               "visual-question-answering(image=pets.jpg,text=Is there a cat in pets.jpg)");
   EXPECT_PLAN("Are there any cars in street.jpg?",
               "visual-question-answering(image=street.jpg,text=Are there any cars in street.jpg)");
+  /* "to an audio file" makes one; "listen to the audio" works on one */
+  EXPECT_PLAN("Please convert the following text message to an audio file: 'Hello, John.'",
+              "text-to-speech(text=Hello, John.)");
+  EXPECT_PLAN("Could you listen to the audio in note.wav and transcribe it?",
+              "automatic-speech-recognition(audio=note.wav)");
+  EXPECT_PLAN("I would like an image generated from this text: 'A red boat on a calm lake.'",
+              "text-to-image(text=A red boat on a calm lake.)");
 }
 
 Test(planner_offline, makes_one_edit_of_a_transform_worded_as_an_edit) {
