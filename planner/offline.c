@@ -565,6 +565,15 @@ static int build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks) 
         break;
       s = bar + 1;
     }
+    /* longest first (stable: equal lengths keep the catalogue's order), the
+     * order keyword_score counts overlapping phrases in */
+    for (size_t i = 1; i < c->n_phrases; i++) {
+      phrase ph = c->phrases[i];
+      size_t j = i;
+      for (; j > 0 && c->phrases[j - 1].n < ph.n; j--)
+        c->phrases[j] = c->phrases[j - 1];
+      c->phrases[j] = ph;
+    }
     c->desc = calloc(OFF_MAX_DESC, sizeof *c->desc);
     if (!c->desc)
       return -1;
@@ -704,24 +713,24 @@ static double keyword_score(const planner *p, const taskcue *c, size_t a, size_t
   size_t span_at[MAX_SPANS], span_len[MAX_SPANS], n_spans = 0;
   double s = 0;
   size_t task = (size_t)(c - p->cues);
-  /* longest phrases first, so that the parts come after the whole */
-  for (size_t words = OFF_MAX_PHRASE; words >= 1; words--)
-    for (size_t i = 0; i < c->n_phrases; i++) {
-      const phrase *ph = &c->phrases[i];
-      size_t at, len;
-      if (ph->n != words || !phrase_in(p, task, ph, a, b, &at, &len))
-        continue;
-      bool inside = false;
-      for (size_t k = 0; k < n_spans && !inside; k++)
-        inside = at < span_at[k] + span_len[k] && span_at[k] < at + len;
-      if (inside)
-        continue;
-      s += ph->weight;
-      if (n_spans < MAX_SPANS) {
-        span_at[n_spans] = at;
-        span_len[n_spans++] = len;
-      }
+  /* the phrases are longest first (build_cues), so the parts come after
+   * the whole */
+  for (size_t i = 0; i < c->n_phrases; i++) {
+    const phrase *ph = &c->phrases[i];
+    size_t at, len;
+    if (!phrase_in(p, task, ph, a, b, &at, &len))
+      continue;
+    bool inside = false;
+    for (size_t k = 0; k < n_spans && !inside; k++)
+      inside = at < span_at[k] + span_len[k] && span_at[k] < at + len;
+    if (inside)
+      continue;
+    s += ph->weight;
+    if (n_spans < MAX_SPANS) {
+      span_at[n_spans] = at;
+      span_len[n_spans++] = len;
     }
+  }
   return s;
 }
 
@@ -820,12 +829,24 @@ static void clear_references(planner *p, size_t a, size_t b) {
     p->tok[i].skip = false;
 }
 
+/* A first-person subject ("I", "we've") starting a clause of its own. */
+static bool is_subject(const token *t) {
+  static const char *const subjects[] = {"i", "i've", "i'm", "im", "ive", "we", "we've",
+                                         "we're", NULL};
+  return t->kind == TK_WORD && in_list(t->word, subjects);
+}
+
+/* The subject of a scene-setting statement: a first-person one, or "my
+ * ...", "our ...", "there is ...". */
+static bool scene_subject(const token *t) {
+  static const char *const more[] = {"my", "our", "there", "there's", NULL};
+  return is_subject(t) || (t->kind == TK_WORD && in_list(t->word, more));
+}
+
 /* "I have a photo 'x.jpg' of my kitchen", "I'm making a chatbot": a
  * statement in the first person that asks for nothing sets the scene; its
  * resources count, its words are no task. */
 static bool is_context_clause(const planner *p, size_t a, size_t b) {
-  static const char *const subjects[] = {"i", "i've", "i'm", "im", "ive", "we", "we've",
-                                         "we're", "my", "our", "there", "there's", NULL};
   static const char *const asking[] = {
       "want", "need", "like", "love", "wish", "hope", "hoping", "wonder", "wondering", "intrigued", "eager", "curious", "interested",
       "please", "would", "could", "can", "help", "let", "let's", "require", "should",
@@ -871,12 +892,12 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
     i++;
   /* "Imagine we have ...", "Recently, I took ...": the lead-in asks nothing */
   while (i + 1 < b && p->tok[i].kind == TK_WORD && in_list(p->tok[i].word, lead_ins) &&
-         !in_list(p->tok[i].word, subjects)) {
+         !scene_subject(&p->tok[i])) {
     i++;
     while (i < b && p->tok[i].kind != TK_WORD)
       i++;
   }
-  if (i >= b || !in_list(p->tok[i].word, subjects))
+  if (i >= b || !scene_subject(&p->tok[i]))
     return false;
   return !step_has_word(p, a, b, asking);
 }
@@ -1360,12 +1381,6 @@ static int add_step(planner *p, size_t a, size_t b, bool context) {
   s->relative = false;
   s->fed = false;
   return 0;
-}
-
-static bool is_subject(const token *t) {
-  static const char *const subjects[] = {"i", "i've", "i'm", "im", "ive", "we", "we've",
-                                         "we're", NULL};
-  return t->kind == TK_WORD && in_list(t->word, subjects);
 }
 
 /* Does [k, e) start a clause with a subject of its own ("and I'm curious")? */
