@@ -5,6 +5,7 @@
 
 #include "core/util.h"
 #include "executors/executor.h"
+#include "support/exec.h"
 #include "support/support.h"
 
 typedef struct fixture {
@@ -29,28 +30,15 @@ static void fx_setup(fixture *f) {
 /* Translates text (src may be NULL); returns the result (caller frees) or
  * NULL with env.err set. */
 static char *translate(fixture *f, const char *text, const char *src, const char *tgt) {
-  baton__values in, out;
+  baton__values in;
   memset(&in, 0, sizeof in);
-  memset(&out, 0, sizeof out);
   cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
   if (src)
     cr_assert_eq(baton__values_add(&in, "src_lang", 0, src), 0);
   if (tgt)
     cr_assert_eq(baton__values_add(&in, "tgt_lang", 0, tgt), 0);
-  f->env.err[0] = '\0';
-  int rc = baton__executor_apertium.run(NULL, "translation", &in, &f->env, &out);
-  char *res = NULL;
-  if (rc == 0) {
-    const baton__value *v = baton__values_get(&out, "text");
-    cr_assert_not_null(v);
-    cr_assert_eq(v->type, BATON__T_TEXT);
-    res = baton__strdup(v->data);
-  } else {
-    cr_assert_neq(f->env.err[0], '\0', "failure without a message");
-  }
-  baton__values_release(&in);
-  baton__values_release(&out);
-  return res;
+  return bt_exec_output(&baton__executor_apertium, NULL, "translation", &in, &f->env, "text",
+                        BATON__T_TEXT);
 }
 
 Test(executors_apertium, is_available_with_the_english_spanish_pair) {

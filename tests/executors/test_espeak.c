@@ -7,6 +7,7 @@
 
 #include "core/util.h"
 #include "executors/executor.h"
+#include "support/exec.h"
 #include "support/support.h"
 
 #if defined(BATON_HAVE_ESPEAK)
@@ -43,24 +44,11 @@ static void fx_teardown(fixture *f) {
 
 /* Speaks text; returns the WAV path (caller frees) or NULL with env.err set. */
 static char *speak(fixture *f, const char *text) {
-  baton__values in, out;
+  baton__values in;
   memset(&in, 0, sizeof in);
-  memset(&out, 0, sizeof out);
   cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
-  f->env.err[0] = '\0';
-  int rc = baton__executor_espeak.run(f->state, "text-to-speech", &in, &f->env, &out);
-  char *path = NULL;
-  if (rc == 0) {
-    const baton__value *v = baton__values_get(&out, "audio");
-    cr_assert_not_null(v, "no audio output");
-    cr_assert_eq(v->type, BATON__T_AUDIO);
-    path = baton__strdup(v->data);
-  } else {
-    cr_assert_neq(f->env.err[0], '\0', "failure without a message");
-  }
-  baton__values_release(&in);
-  baton__values_release(&out);
-  return path;
+  return bt_exec_output(&baton__executor_espeak, f->state, "text-to-speech", &in, &f->env,
+                        "audio", BATON__T_AUDIO);
 }
 
 static uint32_t le32(const unsigned char *p) {

@@ -5,6 +5,7 @@
 
 #include "core/util.h"
 #include "executors/executor.h"
+#include "support/exec.h"
 #include "support/support.h"
 
 #if defined(BATON_HAVE_OTS)
@@ -42,24 +43,11 @@ static void fx_setup(fixture *f) {
 }
 
 static char *summarise(fixture *f, const char *text) {
-  baton__values in, out;
+  baton__values in;
   memset(&in, 0, sizeof in);
-  memset(&out, 0, sizeof out);
   cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
-  f->env.err[0] = '\0';
-  int rc = baton__executor_ots.run(f->state, "summarization", &in, &f->env, &out);
-  char *res = NULL;
-  if (rc == 0) {
-    const baton__value *v = baton__values_get(&out, "text");
-    cr_assert_not_null(v);
-    cr_assert_eq(v->type, BATON__T_TEXT);
-    res = baton__strdup(v->data);
-  } else {
-    cr_assert_neq(f->env.err[0], '\0', "failure without a message");
-  }
-  baton__values_release(&in);
-  baton__values_release(&out);
-  return res;
+  return bt_exec_output(&baton__executor_ots, f->state, "summarization", &in, &f->env, "text",
+                        BATON__T_TEXT);
 }
 
 /* Splits s at ". " and checks every sentence occurs in the input; returns

@@ -7,6 +7,7 @@
 
 #include "core/util.h"
 #include "executors/executor.h"
+#include "support/exec.h"
 #include "support/support.h"
 
 #if defined(BATON_HAVE_POCKETSPHINX) && defined(BATON_HAVE_SNDFILE)
@@ -41,24 +42,14 @@ static void teardown(void) {
 
 /* Transcribes; returns the text (caller frees) or NULL with err. */
 static char *transcribe(const char *audio, long timeout_ms, char *err, size_t errlen) {
-  baton__values in, out;
+  baton__values in;
   memset(&in, 0, sizeof in);
-  memset(&out, 0, sizeof out);
   cr_assert_eq(baton__values_add(&in, "audio", BATON__T_AUDIO, audio), 0);
   baton__exec_env env = {.workspace = g_dir, .file_prefix = "task0", .cancel = &g_cancel,
                          .timeout_ms = timeout_ms};
-  int rc = ps()->run(g_state, "automatic-speech-recognition", &in, &env, &out);
-  char *text = NULL;
-  if (rc == 0) {
-    const baton__value *v = baton__values_get(&out, "text");
-    cr_assert(v && v->type == BATON__T_TEXT, "no text output");
-    text = baton__strdup(v->data);
-  } else {
-    cr_assert_neq(env.err[0], '\0', "failure without a message");
-  }
+  char *text = bt_exec_output(ps(), g_state, "automatic-speech-recognition", &in, &env, "text",
+                              BATON__T_TEXT);
   baton__fmt(err, errlen, "%s", env.err);
-  baton__values_release(&in);
-  baton__values_release(&out);
   return text;
 }
 
@@ -72,16 +63,13 @@ static char *speak(const char *text, const char *prefix) {
   void *es = NULL;
   char err[512] = "";
   cr_assert_eq(baton__executor_espeak.init(&cfg, &es, err, sizeof err), 0, "%s", err);
-  baton__values in, out;
+  baton__values in;
   memset(&in, 0, sizeof in);
-  memset(&out, 0, sizeof out);
-  baton__values_add(&in, "text", BATON__T_TEXT, text);
+  cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
   baton__exec_env env = {.cfg = &cfg, .workspace = g_dir, .file_prefix = prefix};
-  cr_assert_eq(baton__executor_espeak.run(es, "text-to-speech", &in, &env, &out), 0, "%s",
-               env.err);
-  char *path = baton__strdup(baton__values_get(&out, "audio")->data);
-  baton__values_release(&in);
-  baton__values_release(&out);
+  char *path = bt_exec_output(&baton__executor_espeak, es, "text-to-speech", &in, &env, "audio",
+                              BATON__T_AUDIO);
+  cr_assert_not_null(path, "%s", env.err);
   baton__executor_espeak.release(es);
   return path;
 }

@@ -6,6 +6,7 @@
 
 #include "core/util.h"
 #include "executors/executor.h"
+#include "support/exec.h"
 #include "support/support.h"
 
 #if defined(BATON_HAVE_TESSERACT)
@@ -42,24 +43,11 @@ static void fx_teardown(fixture *f) {
 
 /* Runs OCR on path; returns the text (caller frees) or NULL with env.err set. */
 static char *ocr(fixture *f, const char *path) {
-  baton__values in, out;
+  baton__values in;
   memset(&in, 0, sizeof in);
-  memset(&out, 0, sizeof out);
   cr_assert_eq(baton__values_add(&in, "image", BATON__T_IMAGE, path), 0);
-  f->env.err[0] = '\0';
-  int rc = baton__executor_tesseract.run(f->state, "image-to-text", &in, &f->env, &out);
-  char *text = NULL;
-  if (rc == 0) {
-    const baton__value *v = baton__values_get(&out, "text");
-    cr_assert_not_null(v, "no text output");
-    cr_assert_eq(v->type, BATON__T_TEXT);
-    text = baton__strdup(v->data);
-  } else {
-    cr_assert_neq(f->env.err[0], '\0', "failure without a message");
-  }
-  baton__values_release(&in);
-  baton__values_release(&out);
-  return text;
+  return bt_exec_output(&baton__executor_tesseract, f->state, "image-to-text", &in, &f->env,
+                        "text", BATON__T_TEXT);
 }
 
 static char *render(fixture *f, const char *text, const char *name) {
