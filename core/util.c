@@ -306,6 +306,16 @@ int baton__mkdirs(const char *path, unsigned mode) {
   return 0;
 }
 
+char *baton__path_absolute(char *path) {
+  if (!path || path[0] == '/')
+    return path;
+  char *abs = realpath(path, NULL);
+  if (!abs)
+    return path;
+  free(path);
+  return abs;
+}
+
 char *baton__path_join(const char *a, const char *b) {
   baton__sb sb;
   baton__sb_init(&sb);

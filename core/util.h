@@ -60,6 +60,11 @@ int baton__copy_file(const char *src, const char *dst, char *err, size_t errlen)
 int baton__mkdirs(const char *path, unsigned mode);
 /* Joins two path parts with exactly one '/'. Caller frees. */
 char *baton__path_join(const char *a, const char *b);
+/* An existing file's path made absolute, taking ownership of path: returns
+ * the resolved path (and frees path), or path itself when it is absolute
+ * already or cannot be resolved. NULL stays NULL. Outputs name files by
+ * absolute path even for a relative workspace. */
+char *baton__path_absolute(char *path);
 bool baton__file_exists(const char *path);
 
 /* Starts a library thread with the asynchronous signals blocked, so that the

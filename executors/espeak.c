@@ -306,14 +306,7 @@ static int es_run(void *state, const char *task, const baton__values *in, baton_
     return -1;
   }
   baton__sb_release(&job.pcm);
-  /* Outputs name files by absolute path, even for a relative workspace. */
-  if (path[0] != '/') {
-    char *abs = realpath(path, NULL);
-    if (abs) {
-      free(path);
-      path = abs;
-    }
-  }
+  path = baton__path_absolute(path); /* outputs name files by absolute path */
   if (baton__values_add_own(out, "audio", BATON__T_AUDIO, path) != 0) {
     baton__fmt(env->err, sizeof env->err, "out of memory");
     return -1;

@@ -53,6 +53,19 @@ typedef struct baton__exec_env {
   char err[512];              /* the executor writes its error here */
 } baton__exec_env;
 
+/* One output a run() hands over; the data is taken. */
+typedef struct baton__output {
+  const char *name;
+  unsigned type;
+  char *data;    /* NULL: skipped when optional, else a failed allocation */
+  bool optional;
+} baton__output;
+
+/* Adds outputs to out, taking every data (freed on failure too). 0, or -1
+ * with env->err "out of memory". */
+int baton__values_add_outputs(baton__values *out, baton__exec_env *env, const baton__output *o,
+                              size_t n);
+
 /*
  * An executor. `tasks` lists the pipeline tags it serves. Methods:
  *  available: whether it can run on this machine now and, if not, why.

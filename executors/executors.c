@@ -52,6 +52,22 @@ int baton__values_add_own(baton__values *vs, const char *name, unsigned type, ch
   return 0;
 }
 
+int baton__values_add_outputs(baton__values *out, baton__exec_env *env, const baton__output *o,
+                              size_t n) {
+  bool ok = true;
+  for (size_t i = 0; i < n; i++) {
+    if (!o[i].data)
+      ok = ok && o[i].optional;
+    else if (!ok)
+      free(o[i].data);
+    else
+      ok = baton__values_add_own(out, o[i].name, o[i].type, o[i].data) == 0;
+  }
+  if (!ok)
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+  return ok ? 0 : -1;
+}
+
 int baton__values_add(baton__values *vs, const char *name, unsigned type, const char *data) {
   char *copy = NULL;
   if (data) {

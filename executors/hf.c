@@ -837,14 +837,7 @@ static char *save_file(baton__exec_env *env, const char *name, const void *data,
     baton__fmt(env->err, sizeof env->err, "%s", werr);
     return NULL;
   }
-  if (path[0] != '/') {
-    char *abs = realpath(path, NULL);
-    if (abs) {
-      free(path);
-      path = abs;
-    }
-  }
-  return path;
+  return baton__path_absolute(path);
 }
 
 static int add_out(baton__exec_env *env, baton__values *out, const char *name, unsigned type,

@@ -210,13 +210,7 @@ static int cv_run(void *state, const char *task, const baton__values *in, baton_
     free(path);
     return -1;
   }
-  if (path[0] != '/') {
-    char *abs = realpath(path, NULL);
-    if (abs) {
-      free(path);
-      path = abs;
-    }
-  }
+  path = baton__path_absolute(path);
 
   cJSON *arr = cJSON_CreateArray();
   for (size_t i = 0; arr && i < n; i++) {
@@ -244,30 +238,10 @@ static int cv_run(void *state, const char *task, const baton__values *in, baton_
     baton__sb_addf(&sum, "found no %s", kind->plural);
   else
     baton__sb_addf(&sum, "found %zu %s", n, n == 1 ? kind->label : kind->plural);
-  char *text = baton__sb_detach(&sum);
-  if (!js || !text) {
-    free(js);
-    free(text);
-    free(path);
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  if (baton__values_add_own(out, "text", BATON__T_TEXT, text) != 0) {
-    free(js);
-    free(path);
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  if (baton__values_add_own(out, "image", BATON__T_IMAGE, path) != 0) {
-    free(js);
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  if (baton__values_add_own(out, "json", BATON__T_JSON, js) != 0) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  return 0;
+  const baton__output outs[] = {{"text", BATON__T_TEXT, baton__sb_detach(&sum), false},
+                                {"image", BATON__T_IMAGE, path, false},
+                                {"json", BATON__T_JSON, js, false}};
+  return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
 }
 
 static const char *const cv_tasks[] = {"object-detection", NULL};

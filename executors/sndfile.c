@@ -212,24 +212,9 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
     baton__sb_release(&desc);
     return -1;
   }
-  if (path[0] != '/') {
-    char *abs = realpath(path, NULL);
-    if (abs) {
-      free(path);
-      path = abs;
-    }
-  }
-  char *text = baton__sb_detach(&desc);
-  if (baton__values_add_own(out, "audio", BATON__T_AUDIO, path) != 0) {
-    free(text);
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  if (text && baton__values_add_own(out, "text", BATON__T_TEXT, text) != 0) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  return 0;
+  const baton__output outs[] = {{"audio", BATON__T_AUDIO, baton__path_absolute(path), false},
+                                {"text", BATON__T_TEXT, baton__sb_detach(&desc), true}};
+  return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
 }
 
 static int sf_init(const baton__config *cfg, void **state, char *err, size_t errlen) {

@@ -205,22 +205,9 @@ static int tc_run(void *state, const char *task, const baton__values *in, baton_
   else
     baton__sb_adds(&sb, best);
   label = baton__sb_detach(&sb);
-  if (!js || !label) {
-    free(js);
-    free(label);
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  if (baton__values_add_own(out, "text", BATON__T_TEXT, label) != 0) {
-    free(js);
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  if (baton__values_add_own(out, "json", BATON__T_JSON, js) != 0) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  return 0;
+  const baton__output outs[] = {{"text", BATON__T_TEXT, label, false},
+                                {"json", BATON__T_JSON, js, false}};
+  return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
 }
 
 static const char *const tc_tasks[] = {"text-classification", NULL};

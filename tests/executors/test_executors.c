@@ -2,9 +2,11 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "executors/executor.h"
+#include "support/support.h"
 
 Test(executors_executors, table_lists_the_local_executors_built_in) {
   size_t n = 0;
@@ -93,6 +95,51 @@ Test(executors_executors, values_refuse_more_than_the_maximum) {
   cr_assert_eq(baton__values_add_own(&vs, "one", 0, baton__strdup("too many")), -1);
   cr_assert_eq(vs.n, BATON__MAX_VALUES);
   baton__values_release(&vs);
+}
+
+Test(executors_executors, outputs_are_taken_and_a_missing_one_fails) {
+  baton__values out;
+  memset(&out, 0, sizeof out);
+  baton__exec_env env;
+  memset(&env, 0, sizeof env);
+  /* an optional output that is NULL is left out */
+  const baton__output ok[] = {{"text", BATON__T_TEXT, baton__strdup("hello"), false},
+                              {"json", BATON__T_JSON, NULL, true}};
+  cr_assert_eq(baton__values_add_outputs(&out, &env, ok, 2), 0);
+  cr_assert_eq(out.n, 1);
+  cr_assert_str_eq(baton__values_get(&out, "text")->data, "hello");
+  baton__values_release(&out);
+
+  /* a required one that is NULL (a failed allocation) fails the lot; the
+   * data after it is freed (ASan's leak check sees it) */
+  memset(&out, 0, sizeof out);
+  const baton__output bad[] = {{"text", BATON__T_TEXT, NULL, false},
+                               {"image", BATON__T_IMAGE, baton__strdup("/tmp/x.png"), false}};
+  cr_assert_eq(baton__values_add_outputs(&out, &env, bad, 2), -1);
+  cr_assert_str_eq(env.err, "out of memory");
+  cr_assert_eq(out.n, 0);
+  baton__values_release(&out);
+}
+
+Test(executors_executors, absolute_paths_name_existing_files) {
+  char *dir = bt_tmpdir();
+  char *file = baton__path_join(dir, "out.wav");
+  bt_write(file, "x");
+  char cwd[4096];
+  cr_assert_not_null(getcwd(cwd, sizeof cwd));
+  cr_assert_eq(chdir(dir), 0);
+  char *abs = baton__path_absolute(baton__strdup("out.wav"));
+  cr_assert_eq(chdir(cwd), 0);
+  cr_assert_eq(abs[0], '/', "%s", abs);
+  cr_assert(strstr(abs, "/out.wav"), "%s", abs);
+  free(abs);
+  bt_rmtree(dir);
+  free(dir);
+  free(file);
+  char *missing = baton__strdup("no/such/file");
+  cr_assert_eq(baton__path_absolute(missing), missing, "unresolvable paths stay as given");
+  free(missing);
+  cr_assert_null(baton__path_absolute(NULL));
 }
 
 Test(executors_executors, normalize_joins_lines_and_keeps_paragraphs) {
