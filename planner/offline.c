@@ -1239,10 +1239,7 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
   const char *name = p->cues[st->task].spec->name;
   if (!name || strcmp(name, "question-answering") != 0)
     return -1;
-  bool image = (produced & BATON__T_IMAGE) != 0;
-  for (size_t i = 0; i < p->n_res; i++)
-    image = image || (p->res[i].type & BATON__T_IMAGE);
-  if (!image)
+  if (!((produced | all_types(p)) & BATON__T_IMAGE))
     return -1;
   /* "answer 'What colour is the car in this photo?'": the question itself
    * is about the picture, whatever else there is to read */
