@@ -60,7 +60,7 @@ typedef struct baton__config {
   int isolation;
   size_t worker_memory_mb;   /* address-space limit of a worker process */
 
-  /* The daemon (batond, runtime/server.c). */
+  /* The daemon (batond, server/server.c). */
   char *daemon_allow_uids;   /* or NULL: comma-separated uids allowed to connect
                                 besides the daemon's own user */
   long daemon_grace_ms;      /* SIGTERM: how long running tasks may finish */
