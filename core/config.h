@@ -67,6 +67,13 @@ typedef struct baton__config {
   int daemon_max_clients;    /* connections served at once */
   size_t daemon_max_message_bytes; /* one JSON-RPC request line */
   size_t daemon_max_output_bytes;  /* unsent output queued per client */
+
+  /* The task queue (runtime/queue*.c): with a URL, local tasks go to
+   * baton-workers through Redis Streams instead of local worker processes. */
+  char *queue_url;           /* or NULL: redis://HOST:PORT[/DB] or unix:///PATH */
+  char *queue_password_env;  /* or NULL: the variable holding the AUTH password */
+  long queue_claim_after_ms; /* a task pending this long is claimed by another worker */
+  size_t queue_blob_max_bytes; /* one input or output file on the queue */
 } baton__config;
 
 /* Fills cfg with defaults, then the YAML file (path, or the default lookup
