@@ -40,6 +40,7 @@ static const char usage_text[] =
     "  models export [--format yaml|jsonl] [--task T] [--output FILE]\n"
     "  models sync --task T [--limit N]   from the Hub ($BATON_HUB_BASE_URL, HF_TOKEN)\n"
     "  executors [--json]      executors built in, whether each is available and why not\n"
+    "  workers [--json]        live queue workers: what they serve, tasks in flight, last seen\n"
     "  runs list [--limit N] [--json]\n"
     "  runs show ID [--json]   the stored runs (interrupted ones included)\n"
     "  runs resume ID          run the unfinished tasks of a stored run\n"
@@ -221,6 +222,9 @@ static void on_event(void *ud, const baton_event *ev) {
   case BATON_EVENT_TASK_FAILED:
     fprintf(stderr, "        task %d %s: %s\n", ev->task_id, ev->task,
             ev->text ? ev->text : "failed");
+    break;
+  case BATON_EVENT_TASK_WAITING:
+    fprintf(stderr, "        task %d: %s\n", ev->task_id, ev->text ? ev->text : "waiting");
     break;
   default:
     break;
@@ -551,6 +555,8 @@ int main(int argc, char **argv) {
     return cmd_executors(&o);
   if (!strcmp(o.cmd, "runs"))
     return cmd_runs(&o);
+  if (!strcmp(o.cmd, "workers"))
+    return cmd_workers(&o);
   if (!strcmp(o.cmd, "help")) {
     fputs(usage_text, stdout);
     return 0;

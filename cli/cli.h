@@ -50,6 +50,8 @@ double cli_jnum(const cJSON *o, const char *k);
 
 /* `baton models ...` (baton_models.c). */
 int cmd_models(const opts *o);
+/* `baton workers [--json]`: the live queue workers (cli/baton_workers.c). */
+int cmd_workers(const opts *o);
 
 /* The daemon (baton_remote.c): a connection to batond when one answers on
  * the socket and neither --local nor BATON_NO_DAEMON=1 was given, else NULL.

@@ -157,6 +157,9 @@ bool baton__endpoint_ok(void *vctx, const char *endpoint, char *why, size_t whyl
     baton__fmt(why, whylen, "unknown endpoint '%s'", endpoint);
     return false;
   }
+  /* Queue workers elsewhere serve local executors this machine may lack. */
+  if (baton__queue_takes(ctx->queue, endpoint) && (strcmp(name, "debug") || ctx->cfg.debug_executors))
+    return true;
   baton__exec_slot *s = slot_for(ctx, name);
   if (!s) {
     if (!strcmp(name, "debug"))
@@ -257,6 +260,8 @@ baton_rc baton_open(const char *config_path, baton **out) {
     return baton__fail(ctx, BATON_DB, "%s", err);
   if (open_slots(ctx) != 0)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  if (ctx->cfg.queue_url && baton__queue_open(&ctx->cfg, &ctx->queue, err, sizeof err) != 0)
+    return baton__fail(ctx, BATON_IO, "%s", err);
   if (ctx->cfg.llm_base_url) {
     baton__llm_settings ls;
     baton__llm_settings_init(&ls);
@@ -273,6 +278,7 @@ baton_rc baton_open(const char *config_path, baton **out) {
 void baton_close(baton *ctx) {
   if (!ctx)
     return;
+  baton__queue_close(ctx->queue);
   close_slots(ctx);
   baton__llm_free(ctx->llm);
   baton__runstore_close(ctx->runs);
@@ -283,6 +289,8 @@ void baton_close(baton *ctx) {
 }
 
 void baton__prewarm(baton *ctx, const char *ep) {
+  if (baton__queue_takes(ctx->queue, ep))
+    return;
   const char *name = executor_for(ep);
   baton__exec_slot *s = name ? slot_for(ctx, name) : NULL;
   if (s && s->isolated && s->available)
