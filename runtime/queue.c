@@ -469,13 +469,16 @@ static cJSON *dispatch(baton__queue *q, baton__qconn *c, const baton__queue_job 
                        const baton__values *in, baton__exec_env *env, cJSON **inputs_sent) {
   char stream[256];
   baton__qkey_stream(stream, sizeof stream, job->executor, job->task);
-  if (wait_for_worker(q, job, stream, env) != 0)
-    return NULL;
+  /* Inputs first: one over the limit fails at once, with nothing sent. */
   cJSON *inputs = baton__qvalues_put(c, in, q->cfg->queue_blob_max_bytes, env->cancel, env->err,
                                      sizeof env->err);
   if (!inputs)
     return NULL;
   *inputs_sent = cJSON_Duplicate(inputs, 1);
+  if (wait_for_worker(q, job, stream, env) != 0) {
+    cJSON_Delete(inputs);
+    return NULL;
+  }
   waiter w;
   char entry[64];
   if (send_job(q, c, job, stream, inputs, env, &w, entry, sizeof entry) != 0)

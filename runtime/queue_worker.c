@@ -76,7 +76,12 @@ static bool task_allowed(const char *list, const char *task) {
 static void serve(qworker *w, const baton__executor *ex) {
   if (ex->debug_only && !w->cfg.debug_executors)
     return;
+  bool wanted = false;
+  for (const char *const *t = ex->tasks; *t; t++)
+    wanted |= task_allowed(w->o->tasks, *t);
   char why[256] = "";
+  if (!wanted)
+    return;
   if (ex->available && !ex->available(&w->cfg, why, sizeof why)) {
     say(w, "not serving %s: %s", ex->name, why);
     return;
