@@ -21,8 +21,11 @@
 typedef struct waiter {
   char key[192];
   bool arrived;
+  char *data;          /* the result the notice carried (malloc'd), or NULL */
   struct waiter *next;
 } waiter;
+
+#define MAX_ENSURED 256 /* streams whose consumer group this process made sure of */
 
 struct baton__queue {
   const baton__config *cfg;
@@ -36,6 +39,8 @@ struct baton__queue {
   waiter *waiters;
   cJSON *workers;               /* cached live workers */
   int64_t workers_at;
+  char *ensured[MAX_ENSURED];
+  size_t n_ensured;
   baton__qconn rd;              /* the reader's own connection */
   pthread_t reader;
   bool reader_started;
@@ -75,11 +80,14 @@ static void conn_give(baton__queue *q, baton__qconn *c) {
 
 /* ---- the reply reader ------------------------------------------------------- */
 
-static void arrived(baton__queue *q, const char *key) {
+static void arrived(baton__queue *q, const char *key, const redisReply *data) {
   pthread_mutex_lock(&q->lock);
   for (waiter *w = q->waiters; w; w = w->next)
-    if (strcmp(w->key, key) == 0)
+    if (strcmp(w->key, key) == 0 && !w->arrived) {
       w->arrived = true;
+      if (data && data->len <= BATON__QUEUE_MAX_JOB)
+        w->data = baton__strndup(data->str, data->len);
+    }
   pthread_cond_broadcast(&q->cond);
   pthread_mutex_unlock(&q->lock);
 }
@@ -94,10 +102,15 @@ static void take_replies(baton__queue *q, const redisReply *r, char *last, size_
     if (e->type != REDIS_REPLY_ARRAY || e->elements < 2)
       continue;
     baton__fmt(last, cap, "%s", e->element[0]->str);
-    const redisReply *f = e->element[1];
-    for (size_t k = 0; k + 1 < f->elements; k += 2)
+    const redisReply *f = e->element[1], *key = NULL, *data = NULL;
+    for (size_t k = 0; k + 1 < f->elements; k += 2) {
       if (strcmp(f->element[k]->str, "result") == 0)
-        arrived(q, f->element[k + 1]->str);
+        key = f->element[k + 1];
+      else if (strcmp(f->element[k]->str, "data") == 0)
+        data = f->element[k + 1];
+    }
+    if (key)
+      arrived(q, key->str, data);
   }
 }
 
@@ -172,6 +185,8 @@ void baton__queue_close(baton__queue *q) {
     free(q->idle[i]);
   }
   cJSON_Delete(q->workers);
+  for (size_t i = 0; i < q->n_ensured; i++)
+    free(q->ensured[i]);
   free(q->password);
   pthread_mutex_destroy(&q->lock);
   pthread_cond_destroy(&q->cond);
@@ -283,15 +298,11 @@ static cJSON *get_result(baton__qconn *c, const char *key, const atomic_int *sto
   return res;
 }
 
-/* A successful result an earlier attempt left (a resumed run), or NULL. */
-static cJSON *earlier_result(baton__qconn *c, const baton__queue_job *job,
+/* A successful result an attempt before `attempt` left (a resumed run), or NULL. */
+static cJSON *earlier_result(baton__qconn *c, const baton__queue_job *job, long attempt,
                              const atomic_int *stop) {
-  char key[192], err[256];
-  baton__fmt(key, sizeof key, "baton:attempts:%s:%d", job->run, job->task_id);
-  redisReply *r = baton__qconn_cmdl(c, stop, 0, err, sizeof err, "GET", key, (char *)NULL);
-  long n = r && r->type == REDIS_REPLY_STRING ? strtol(r->str, NULL, 10) : 0;
-  baton__qreply_free(r);
-  for (long a = n; a >= 1 && a > n - 16; a--) {
+  char key[192];
+  for (long a = attempt - 1; a >= 1 && a >= attempt - 16; a--) {
     baton__qkey_result(key, sizeof key, job->run, job->task_id, a);
     cJSON *res = get_result(c, key, stop);
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "ok")))
@@ -334,6 +345,7 @@ static int use_result(baton__queue *q, baton__qconn *c, const cJSON *res,
 
 static void waiter_add(baton__queue *q, waiter *w, const char *key) {
   w->arrived = false;
+  w->data = NULL;
   baton__fmt(w->key, sizeof w->key, "%s", key);
   pthread_mutex_lock(&q->lock);
   w->next = q->waiters;
@@ -349,6 +361,8 @@ static void waiter_remove(baton__queue *q, waiter *w) {
       break;
     }
   pthread_mutex_unlock(&q->lock);
+  free(w->data);
+  w->data = NULL;
 }
 
 static cJSON *job_json(baton__queue *q, const baton__queue_job *job, long attempt,
@@ -377,23 +391,50 @@ static cJSON *job_json(baton__queue *q, const baton__queue_job *job, long attemp
   return j;
 }
 
-/* Takes the next attempt number and sends the job, registering w for its
- * result. 0 with the entry id, or -1 with env->err. inputs is taken. */
-static int send_job(baton__queue *q, baton__qconn *c, const baton__queue_job *job,
-                    const char *stream, cJSON *inputs, baton__exec_env *env, waiter *w,
-                    char *entry, size_t entrycap) {
+/* The next attempt number of a task, counted in Redis so that a resumed
+ * run (another process) continues the count. -1 with env->err. */
+static long next_attempt(baton__qconn *c, const baton__queue_job *job, baton__exec_env *env) {
+  static const char script[] = "local n = redis.call('INCR', KEYS[1]) "
+                               "redis.call('EXPIRE', KEYS[1], ARGV[1]) return n";
   char akey[192];
   baton__fmt(akey, sizeof akey, "baton:attempts:%s:%d", job->run, job->task_id);
-  redisReply *r = baton__qconn_cmdl(c, env->cancel, 0, env->err, sizeof env->err, "INCR", akey,
-                                    (char *)NULL);
+  redisReply *r = baton__qconn_cmdl(c, env->cancel, 0, env->err, sizeof env->err, "EVAL", script,
+                                    "1", akey, BATON__QUEUE_KEEP_S_STR, (char *)NULL);
   long attempt = r && r->type == REDIS_REPLY_INTEGER ? (long)r->integer : -1;
+  if (r && r->type == REDIS_REPLY_ERROR)
+    baton__fmt(env->err, sizeof env->err, "queue: numbering the attempt: %s", r->str);
+  else if (attempt < 0 && !env->err[0])
+    baton__fmt(env->err, sizeof env->err, "queue: cannot number the attempt");
   baton__qreply_free(r);
-  baton__qreply_free(baton__qconn_cmdl(c, env->cancel, 0, env->err, sizeof env->err, "EXPIRE",
-                                       akey, BATON__QUEUE_KEEP_S_STR, (char *)NULL));
-  if (attempt < 0 || baton__qgroup_ensure(c, stream, env->cancel, env->err, sizeof env->err)) {
+  return attempt;
+}
+
+/* Makes sure the stream has its consumer group, once per process. */
+static int ensure_group(baton__queue *q, baton__qconn *c, const char *stream,
+                        baton__exec_env *env) {
+  pthread_mutex_lock(&q->lock);
+  bool known = false;
+  for (size_t i = 0; i < q->n_ensured && !known; i++)
+    known = strcmp(q->ensured[i], stream) == 0;
+  pthread_mutex_unlock(&q->lock);
+  if (known)
+    return 0;
+  if (baton__qgroup_ensure(c, stream, env->cancel, env->err, sizeof env->err) != 0)
+    return -1;
+  pthread_mutex_lock(&q->lock);
+  if (q->n_ensured < MAX_ENSURED && (q->ensured[q->n_ensured] = baton__strdup(stream)))
+    q->n_ensured++;
+  pthread_mutex_unlock(&q->lock);
+  return 0;
+}
+
+/* Sends attempt `attempt` of the job, registering w for its result first.
+ * 0 with the entry id, or -1 with env->err. inputs is taken. */
+static int send_job(baton__queue *q, baton__qconn *c, const baton__queue_job *job, long attempt,
+                    const char *stream, cJSON *inputs, baton__exec_env *env, waiter *w,
+                    char *entry, size_t entrycap) {
+  if (ensure_group(q, c, stream, env) != 0) {
     cJSON_Delete(inputs);
-    if (!env->err[0] || attempt < 0)
-      baton__fmt(env->err, sizeof env->err, "queue: cannot number the attempt");
     return -1;
   }
   char key[192];
@@ -406,8 +447,8 @@ static int send_job(baton__queue *q, baton__qconn *c, const baton__queue_job *jo
     return -1;
   }
   waiter_add(q, w, key); /* before the job can be answered */
-  r = baton__qconn_cmdl(c, env->cancel, 0, env->err, sizeof env->err, "XADD", stream, "*", "job",
-                        js, (char *)NULL);
+  redisReply *r = baton__qconn_cmdl(c, env->cancel, 0, env->err, sizeof env->err, "XADD", stream,
+                                    "*", "job", js, (char *)NULL);
   free(js);
   int rc = r && r->type == REDIS_REPLY_STRING ? 0 : -1;
   if (rc == 0)
@@ -445,6 +486,13 @@ static cJSON *await_result(baton__queue *q, baton__qconn *c, waiter *wp, baton__
       got = wp->arrived;
     }
     pthread_mutex_unlock(&q->lock);
+    if (got) { /* the notice carries the result */
+      pthread_mutex_lock(&q->lock);
+      res = wp->data ? cJSON_Parse(wp->data) : NULL;
+      pthread_mutex_unlock(&q->lock);
+      if (res)
+        break;
+    }
     if (got || baton__now_ms() >= next_poll) {
       next_poll = baton__now_ms() + RESULT_POLL_MS;
       if ((res = get_result(c, key, env->cancel)))
@@ -466,7 +514,8 @@ static cJSON *await_result(baton__queue *q, baton__qconn *c, waiter *wp, baton__
 
 /* Sends the job and waits for its result. */
 static cJSON *dispatch(baton__queue *q, baton__qconn *c, const baton__queue_job *job,
-                       const baton__values *in, baton__exec_env *env, cJSON **inputs_sent) {
+                       long attempt, const baton__values *in, baton__exec_env *env,
+                       cJSON **inputs_sent) {
   char stream[256];
   baton__qkey_stream(stream, sizeof stream, job->executor, job->task);
   /* Inputs first: one over the limit fails at once, with nothing sent. */
@@ -481,7 +530,7 @@ static cJSON *dispatch(baton__queue *q, baton__qconn *c, const baton__queue_job 
   }
   waiter w;
   char entry[64];
-  if (send_job(q, c, job, stream, inputs, env, &w, entry, sizeof entry) != 0)
+  if (send_job(q, c, job, attempt, stream, inputs, env, &w, entry, sizeof entry) != 0)
     return NULL;
   cJSON *res = await_result(q, c, &w, env);
   if (!res && baton__exec_cancelled(env)) /* not taken yet: nobody needs to run it */
@@ -495,10 +544,14 @@ int baton__queue_run(baton__queue *q, const baton__queue_job *job, const baton__
   baton__qconn *c = conn_take(q, env->err, sizeof env->err);
   if (!c)
     return -1;
-  cJSON *inputs = NULL;
-  cJSON *res = earlier_result(c, job, env->cancel);
-  if (!res)
-    res = dispatch(q, c, job, in, env, &inputs);
+  cJSON *inputs = NULL, *res = NULL;
+  long attempt = next_attempt(c, job, env);
+  /* A later attempt (a resumed run, a retry) takes a result an earlier one
+   * finished meanwhile instead of running the task again. */
+  if (attempt > 1)
+    res = earlier_result(c, job, attempt, env->cancel);
+  if (!res && attempt > 0)
+    res = dispatch(q, c, job, attempt, in, env, &inputs);
   int rc = -1;
   if (res)
     rc = use_result(q, c, res, job, env, out);

@@ -259,30 +259,37 @@ static cJSON *run_job(qworker *w, baton__qconn *c, const cJSON *job) {
   return res;
 }
 
-/* Stores the result (first one wins), tells the coordinator, then acks. */
+/* Stores the result unless one is stored already (first one wins), tells
+ * the coordinator (the result travels with the notice), then acks: one round
+ * trip. Returns 1 when this result was stored. */
+static const char publish_script[] =
+    "local ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) "
+    "if ok then redis.call('XADD', KEYS[2], 'MAXLEN', '~', '10000', '*', 'result', KEYS[1], "
+    "'data', ARGV[1]) end "
+    "redis.call('XACK', KEYS[3], ARGV[3], ARGV[4]) "
+    "if ok then return 1 else return 0 end";
+
 static void publish(qworker *w, baton__qconn *c, const char *stream, const char *id,
                     const cJSON *job, cJSON *res) {
   const char *key = baton__qjstr(job, "result"), *reply = baton__qjstr(job, "reply");
   char err[512];
   char *rs = res ? cJSON_PrintUnformatted(res) : NULL;
-  if (key && rs && strncmp(key, "baton:result:", 13) == 0) {
-    redisReply *r = baton__qconn_cmdl(c, w->o->stop, 0, err, sizeof err, "SET", key, rs, "NX",
-                                      "EX", BATON__QUEUE_KEEP_S_STR, (char *)NULL);
-    if (r && r->type == REDIS_REPLY_NIL) /* another run of it was first */
-      baton__qvalues_drop(c, cJSON_GetObjectItemCaseSensitive(res, "outputs"), w->o->stop);
-    baton__qreply_free(r);
-    if (!r) {
-      free(rs);
-      return; /* stopping: the task stays pending for another worker */
-    }
-    if (reply && strncmp(reply, "baton:reply:", 12) == 0)
-      baton__qreply_free(baton__qconn_cmdl(c, w->o->stop, 0, err, sizeof err, "XADD", reply,
-                                           "MAXLEN", "~", "10000", "*", "result", key,
-                                           (char *)NULL));
-  }
+  redisReply *r = NULL;
+  if (key && rs && reply && strncmp(key, "baton:result:", 13) == 0 &&
+      strncmp(reply, "baton:reply:", 12) == 0)
+    r = baton__qconn_cmdl(c, w->o->stop, 0, err, sizeof err, "EVAL", publish_script, "3", key,
+                          reply, stream, rs, BATON__QUEUE_KEEP_S_STR, BATON__QUEUE_GROUP, id,
+                          (char *)NULL);
+  else /* nothing to answer: just take it off the pending list */
+    r = baton__qconn_cmdl(c, w->o->stop, 0, err, sizeof err, "XACK", stream, BATON__QUEUE_GROUP,
+                          id, (char *)NULL);
+  if (r && r->type == REDIS_REPLY_ERROR)
+    say(w, "storing the result of %s: %s", id, r->str);
+  if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 0) /* another run of it was first */
+    baton__qvalues_drop(c, cJSON_GetObjectItemCaseSensitive(res, "outputs"), w->o->stop);
+  /* r == NULL: stopping; the task stays pending for another worker. */
+  baton__qreply_free(r);
   free(rs);
-  baton__qreply_free(baton__qconn_cmdl(c, w->o->stop, 0, err, sizeof err, "XACK", stream,
-                                       BATON__QUEUE_GROUP, id, (char *)NULL));
 }
 
 /* Whether a result for the job is stored already (a claimed duplicate). */
@@ -297,8 +304,10 @@ static bool already_done(qworker *w, baton__qconn *c, const cJSON *job) {
   return yes;
 }
 
+/* Runs one entry. A claimed one (its first worker stopped answering) may
+ * have a stored result already; a new one cannot. */
 static void handle(qworker *w, baton__qconn *c, size_t slot, const char *consumer,
-                   const char *stream, const redisReply *entry) {
+                   const char *stream, const redisReply *entry, bool claimed) {
   const char *id = entry->element[0]->str;
   const redisReply *f = entry->element[1];
   cJSON *job = NULL;
@@ -315,7 +324,7 @@ static void handle(qworker *w, baton__qconn *c, size_t slot, const char *consume
   if (!job) {
     say(w, "dropping a malformed entry %s on %s", id, stream);
     publish(w, c, stream, id, NULL, NULL);
-  } else if (already_done(w, c, job)) {
+  } else if (claimed && already_done(w, c, job)) {
     publish(w, c, stream, id, NULL, NULL);
   } else {
     cJSON *res = run_job(w, c, job);
@@ -358,7 +367,7 @@ static bool claim_one(taker *t) {
     if (got) {
       say(w, "claimed %s from %s (its worker stopped answering)",
           r->element[1]->element[0]->element[0]->str, w->streams[i]);
-      handle(w, &t->c, t->slot, t->consumer, w->streams[i], r->element[1]->element[0]);
+      handle(w, &t->c, t->slot, t->consumer, w->streams[i], r->element[1]->element[0], true);
     }
     baton__qreply_free(r);
     if (got)
@@ -394,7 +403,8 @@ static void read_one(taker *t) {
   } else if (r && r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
     const redisReply *s = r->element[0];
     if (s->elements >= 2 && s->element[1]->elements > 0)
-      handle(w, &t->c, t->slot, t->consumer, s->element[0]->str, s->element[1]->element[0]);
+      handle(w, &t->c, t->slot, t->consumer, s->element[0]->str, s->element[1]->element[0],
+             false);
   }
   baton__qreply_free(r);
 }
