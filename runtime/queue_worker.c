@@ -265,7 +265,7 @@ static cJSON *run_job(qworker *w, baton__qconn *c, const cJSON *job) {
 static const char publish_script[] =
     "local ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) "
     "if ok then redis.call('XADD', KEYS[2], 'MAXLEN', '~', '10000', '*', 'result', KEYS[1], "
-    "'data', ARGV[1]) end "
+    "'data', ARGV[1]) redis.call('EXPIRE', KEYS[2], ARGV[2]) end "
     "redis.call('XACK', KEYS[3], ARGV[3], ARGV[4]) "
     "if ok then return 1 else return 0 end";
 
