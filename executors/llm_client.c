@@ -122,12 +122,6 @@ void baton__llm_free(baton__llm *c) {
   free(c);
 }
 
-/* ---------- error bodies ---------- */
-
-char *baton__llm_error_text(const char *body, size_t len, char *out, size_t cap) {
-  return baton__http_error_text(body, len, out, cap);
-}
-
 /* ---------- one HTTP attempt ---------- */
 
 typedef struct attempt {
@@ -187,7 +181,7 @@ static void sse_event(attempt *a, cJSON *j) {
   if (e && !cJSON_IsNull(e)) {
     char *txt = cJSON_PrintUnformatted(j);
     char msg[500];
-    baton__llm_error_text(txt, txt ? strlen(txt) : 0, msg, sizeof msg);
+    baton__http_error_text(txt, txt ? strlen(txt) : 0, msg, sizeof msg);
     free(txt);
     sse_fail(a, "the LLM server reported an error in the middle of the stream: %s", msg);
     return;
@@ -419,7 +413,7 @@ static bool is_quota_error(const char *body, size_t len) {
   cJSON_Delete(j);
   if (!quota) {
     char msg[600];
-    baton__llm_error_text(body, len, msg, sizeof msg);
+    baton__http_error_text(body, len, msg, sizeof msg);
     quota = contains_ci(msg, "exceeded your current quota") || contains_ci(msg, "insufficient_quota");
   }
   return quota;
@@ -458,7 +452,7 @@ static baton__llm_status parse_completion(attempt *a, char **out, char *err, siz
   cJSON *j = cJSON_ParseWithLength(a->resp.body, a->resp.body_len);
   if (!cJSON_IsObject(j)) {
     char msg[400];
-    baton__llm_error_text(a->resp.body, a->resp.body_len, msg, sizeof msg);
+    baton__http_error_text(a->resp.body, a->resp.body_len, msg, sizeof msg);
     baton__fmt(err, errlen, "the LLM server's answer is not a chat completion (not JSON): %s", msg);
     cJSON_Delete(j);
     return BATON__LLM_EPROTO;
@@ -466,7 +460,7 @@ static baton__llm_status parse_completion(attempt *a, char **out, char *err, siz
   const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
   if (e && !cJSON_IsNull(e)) {
     char msg[500];
-    baton__llm_error_text(a->resp.body, a->resp.body_len, msg, sizeof msg);
+    baton__http_error_text(a->resp.body, a->resp.body_len, msg, sizeof msg);
     baton__fmt(err, errlen, "the LLM server reported an error: %s", msg);
     cJSON_Delete(j);
     return BATON__LLM_EPROTO;
@@ -493,7 +487,7 @@ static baton__llm_status parse_completion(attempt *a, char **out, char *err, siz
     else
     {
       char ex[300];
-      baton__llm_error_text(a->resp.body, a->resp.body_len, ex, sizeof ex);
+      baton__http_error_text(a->resp.body, a->resp.body_len, ex, sizeof ex);
       baton__fmt(err, errlen, "the LLM server's answer has no message content (choices[0].message.content): %s",
                  ex);
     }
@@ -621,7 +615,7 @@ static void judge_ok(attempt *a, size_t prompt_bytes, char **content, baton__llm
 static void judge_status(const baton__llm *c, const baton__llm_opts *o, baton__llm_format fmt,
                          attempt *a, verdict *v, char *err, size_t errlen) {
   char msg[600];
-  baton__llm_error_text(a->resp.body, a->resp.body_len, msg, sizeof msg);
+  baton__http_error_text(a->resp.body, a->resp.body_len, msg, sizeof msg);
   long s = a->resp.status;
   if (s == 401 || s == 403) {
     if (c->api_key)
