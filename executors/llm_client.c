@@ -173,6 +173,20 @@ static void sse_fail(attempt *a, const char *fmt, const char *detail) {
   baton__fmt(a->fail_msg, sizeof a->fail_msg, fmt, detail);
 }
 
+/* Keeps the token counts of a completion or stream event's "usage". */
+static void take_usage(attempt *a, const cJSON *j) {
+  const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "usage");
+  if (!cJSON_IsObject(u))
+    return;
+  const cJSON *pt = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens");
+  const cJSON *ct = cJSON_GetObjectItemCaseSensitive(u, "completion_tokens");
+  if (cJSON_IsNumber(pt) || cJSON_IsNumber(ct)) {
+    a->have_usage = true;
+    a->usage_pt = cJSON_IsNumber(pt) ? (long)pt->valuedouble : 0;
+    a->usage_ct = cJSON_IsNumber(ct) ? (long)ct->valuedouble : 0;
+  }
+}
+
 static void sse_event(attempt *a, cJSON *j) {
   a->events++;
   if (!cJSON_IsObject(j))
@@ -202,16 +216,7 @@ static void sse_event(attempt *a, cJSON *j) {
       a->delivered = true;
     }
   }
-  const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "usage");
-  if (cJSON_IsObject(u)) {
-    const cJSON *pt = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens");
-    const cJSON *ct = cJSON_GetObjectItemCaseSensitive(u, "completion_tokens");
-    if (cJSON_IsNumber(pt) || cJSON_IsNumber(ct)) {
-      a->have_usage = true;
-      a->usage_pt = cJSON_IsNumber(pt) ? (long)pt->valuedouble : 0;
-      a->usage_ct = cJSON_IsNumber(ct) ? (long)ct->valuedouble : 0;
-    }
-  }
+  take_usage(a, j);
 }
 
 static void sse_data(attempt *a, const char *p, size_t n) {
@@ -493,16 +498,7 @@ static baton__llm_status parse_completion(attempt *a, char **out, char *err, siz
     }
     st = BATON__LLM_EPROTO;
   }
-  const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "usage");
-  if (cJSON_IsObject(u)) {
-    const cJSON *pt = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens");
-    const cJSON *ct = cJSON_GetObjectItemCaseSensitive(u, "completion_tokens");
-    if (cJSON_IsNumber(pt) || cJSON_IsNumber(ct)) {
-      a->have_usage = true;
-      a->usage_pt = cJSON_IsNumber(pt) ? (long)pt->valuedouble : 0;
-      a->usage_ct = cJSON_IsNumber(ct) ? (long)ct->valuedouble : 0;
-    }
-  }
+  take_usage(a, j);
   cJSON_Delete(j);
   return st;
 }
