@@ -1,4 +1,4 @@
-/* internal.h — the daemon's server: shared types and the functions its files call in one another. */
+/* internal.h — the daemon server's shared types and the functions its files call in one another. */
 #ifndef BATON_SERVER_INTERNAL_H
 #define BATON_SERVER_INTERNAL_H
 

@@ -130,7 +130,8 @@ baton_rc baton_server_run(baton_server *srv) {
       baton__srv_unlink_socket(srv);
       long g = grace < 0 ? srv->set.grace_ms : grace;
       deadline = baton__now_ms() + g;
-      baton__srv_log(srv, BATON_LOG_INFO, "stopping: %zu run(s) in flight, %ld ms grace", srv->n_active, g);
+      baton__srv_log(srv, BATON_LOG_INFO, "stopping: %zu run(s) in flight, %ld ms grace",
+                     srv->n_active, g);
     }
     if (stopping) {
       if (baton__srv_idle(srv))

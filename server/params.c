@@ -26,7 +26,8 @@ bool baton__srv_opt_str(baton_server *srv, const job *j, const char *name, const
   return true;
 }
 
-bool baton__srv_opt_int(baton_server *srv, const job *j, const char *name, int lo, int hi, int *out) {
+bool baton__srv_opt_int(baton_server *srv, const job *j, const char *name, int lo, int hi,
+                        int *out) {
   const cJSON *v = baton__srv_param(j->params, name);
   if (!v || cJSON_IsNull(v))
     return true;
@@ -49,7 +50,7 @@ void baton__srv_bad_params(baton_server *srv, const job *j, const char *msg) {
  * *msgs_buf receive text to free with cJSON_free(). false when a reply was
  * sent already. */
 bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *req,
-                           const char **inputs, char **plan_buf, char **msgs_buf) {
+                               const char **inputs, char **plan_buf, char **msgs_buf) {
   const cJSON *p = j->params;
   const char *text = NULL, *cwd = NULL;
   if (!baton__srv_opt_str(srv, j, "request", &text) || !baton__srv_opt_str(srv, j, "cwd", &cwd))
@@ -116,12 +117,14 @@ bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *r
     }
     /* Another user may only name a folder of its own. */
     if (j->uid != geteuid() && st.st_uid != j->uid) {
-      baton__srv_post_rc(srv, j->client, j->id_json, BATON_DENIED, "'cwd' is not a folder of the caller");
+      baton__srv_post_rc(srv, j->client, j->id_json, BATON_DENIED,
+                         "'cwd' is not a folder of the caller");
       return false;
     }
     req->input_root = cwd;
   } else if (j->uid != geteuid() && req->n_inputs) {
-    baton__srv_post_rc(srv, j->client, j->id_json, BATON_DENIED, "inputs from another user need 'cwd'");
+    baton__srv_post_rc(srv, j->client, j->id_json, BATON_DENIED,
+                       "inputs from another user need 'cwd'");
     return false;
   }
   return true;

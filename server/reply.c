@@ -62,7 +62,7 @@ void baton__srv_post_sb(baton_server *srv, uint64_t client, int kind, baton__sb 
 
 /* Sends a JSON-RPC error; id_json NULL means id null. */
 void baton__srv_post_error(baton_server *srv, uint64_t client, const char *id_json, int code,
-                       const char *msg, int rc) {
+                           const char *msg, int rc) {
   /* A notification (no id) gets no reply, errors included, except when it
    * could not be read as a request at all. */
   if (!id_json && code != -32700 && code != -32600)
@@ -82,13 +82,14 @@ void baton__srv_post_error(baton_server *srv, uint64_t client, const char *id_js
 }
 
 void baton__srv_post_rc(baton_server *srv, uint64_t client, const char *id_json, baton_rc rc,
-                    const char *msg) {
-  baton__srv_post_error(srv, client, id_json, ERR_BASE - (int)rc, msg && *msg ? msg : baton_strerror(rc),
-             (int)rc);
+                        const char *msg) {
+  baton__srv_post_error(srv, client, id_json, ERR_BASE - (int)rc,
+                        msg && *msg ? msg : baton_strerror(rc), (int)rc);
 }
 
 /* Sends {"result": raw JSON}. */
-void baton__srv_post_result(baton_server *srv, uint64_t client, const char *id_json, const char *raw) {
+void baton__srv_post_result(baton_server *srv, uint64_t client, const char *id_json,
+                            const char *raw) {
   if (!id_json)
     return;
   baton__sb sb;

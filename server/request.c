@@ -1,4 +1,4 @@
-/* request.c — one JSON-RPC request line: validated, then answered on the loop or queued for a helper. */
+/* request.c — one JSON-RPC request line: checked, then answered on the loop or queued. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,21 +25,23 @@ void baton__srv_handle_line(baton_server *srv, conn *c, const char *line, size_t
   cJSON *params = cJSON_GetObjectItemCaseSensitive(msg, "params");
   if (!cJSON_IsObject(msg)) {
     baton__srv_post_error(srv, c->id, NULL, -32600,
-               cJSON_IsArray(msg) ? "invalid request: batches are not supported"
-                                  : "invalid request: expected a JSON object",
-               0);
+                          cJSON_IsArray(msg) ? "invalid request: batches are not supported"
+                                             : "invalid request: expected a JSON object",
+                          0);
     goto out;
   }
   if (!cJSON_IsString(ver) || strcmp(ver->valuestring, "2.0") != 0 || !cJSON_IsString(method) ||
       (id && !id_json)) {
-    baton__srv_post_error(srv, c->id, id_json, -32600,
-               "invalid request: needs \"jsonrpc\":\"2.0\", a string \"method\" and an id that "
-               "is a string, number or null",
-               0);
+    baton__srv_post_error(
+        srv, c->id, id_json, -32600,
+        "invalid request: needs \"jsonrpc\":\"2.0\", a string \"method\" and an id that "
+        "is a string, number or null",
+        0);
     goto out;
   }
   if (params && !cJSON_IsObject(params) && !cJSON_IsNull(params)) {
-    baton__srv_post_error(srv, c->id, id_json, -32602, "invalid params: 'params' must be an object", 0);
+    baton__srv_post_error(srv, c->id, id_json, -32602, "invalid params: 'params' must be an object",
+                          0);
     goto out;
   }
   const char *m = method->valuestring;

@@ -1,4 +1,4 @@
-/* server.c — the daemon server's life: creating, reloading, stopping and freeing it, its contexts and settings. */
+/* server.c — the daemon server's life: create, reload, stop, free; its contexts and settings. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -132,15 +132,16 @@ baton_rc baton_server_new(const baton_server_options *opts, baton_server **out) 
   if (rc != BATON_OK)
     return rc;
   baton__srv_settings_from(&srv->set, &srv->cur->ctx->cfg);
-  srv->socket_path = baton__strdup(opts->socket_path ? opts->socket_path
-                                                     : srv->cur->ctx->cfg.socket_path);
+  srv->socket_path =
+      baton__strdup(opts->socket_path ? opts->socket_path : srv->cur->ctx->cfg.socket_path);
   if (!srv->socket_path)
     return baton__srv_fail(srv, BATON_NOMEM, "out of memory");
   if (opts->listen_fd > 0) {
     srv->listen_fd = opts->listen_fd;
     int fl = fcntl(srv->listen_fd, F_GETFL);
     if (fl < 0 || fcntl(srv->listen_fd, F_SETFL, fl | O_NONBLOCK) != 0)
-      return baton__srv_fail(srv, BATON_IO, "the listening socket given is unusable: %s", strerror(errno));
+      return baton__srv_fail(srv, BATON_IO, "the listening socket given is unusable: %s",
+                             strerror(errno));
   } else if ((rc = baton__srv_bind_socket(srv)) != BATON_OK) {
     return rc;
   }
@@ -184,7 +185,8 @@ const char *baton_server_errmsg(const baton_server *srv) { return srv ? srv->err
 void baton__srv_reload(baton_server *srv) {
   srv_ctx *fresh = NULL;
   if (open_ctx(srv, &fresh) != BATON_OK) {
-    baton__srv_log(srv, BATON_LOG_ERROR, "reload failed, keeping the old settings: %s", srv->errmsg);
+    baton__srv_log(srv, BATON_LOG_ERROR, "reload failed, keeping the old settings: %s",
+                   srv->errmsg);
     return;
   }
   baton__srv_settings_from(&srv->set, &fresh->ctx->cfg);

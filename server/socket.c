@@ -16,7 +16,7 @@ baton_rc baton__srv_bind_socket(baton_server *srv) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   if (strlen(path) >= sizeof sa.sun_path)
     return baton__srv_fail(srv, BATON_CONFIG, "the socket path %s is longer than %zu bytes", path,
-                 sizeof sa.sun_path - 1);
+                           sizeof sa.sun_path - 1);
   memcpy(sa.sun_path, path, strlen(path) + 1);
   char *dir = baton__strdup(path);
   if (!dir)
@@ -32,7 +32,8 @@ baton_rc baton__srv_bind_socket(baton_server *srv) {
   }
   struct stat st;
   if (stat(dir, &st) != 0 && baton__mkdirs(dir, 0700) != 0) {
-    baton_rc rc = baton__srv_fail(srv, BATON_IO, "cannot create the socket folder %s: %s", dir, strerror(errno));
+    baton_rc rc = baton__srv_fail(srv, BATON_IO, "cannot create the socket folder %s: %s", dir,
+                                  strerror(errno));
     free(dir);
     return rc;
   }
@@ -43,9 +44,9 @@ baton_rc baton__srv_bind_socket(baton_server *srv) {
   }
   if (st.st_uid != geteuid() || (st.st_mode & 0077)) {
     baton_rc rc = baton__srv_fail(srv, BATON_DENIED,
-                        "the socket folder %s must belong to this user with mode 0700 "
-                        "(it is %04o, owner uid %u)",
-                        dir, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+                                  "the socket folder %s must belong to this user with mode 0700 "
+                                  "(it is %04o, owner uid %u)",
+                                  dir, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
     free(dir);
     return rc;
   }
@@ -77,7 +78,8 @@ baton_rc baton__srv_bind_socket(baton_server *srv) {
       close(probe);
     baton__srv_log(srv, BATON_LOG_INFO, "replacing the stale socket %s", path);
     if (unlink(path) != 0 && errno != ENOENT)
-      return baton__srv_fail(srv, BATON_IO, "cannot remove the stale socket %s: %s", path, strerror(errno));
+      return baton__srv_fail(srv, BATON_IO, "cannot remove the stale socket %s: %s", path,
+                             strerror(errno));
   }
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0)

@@ -79,7 +79,8 @@ static void on_run_event(void *ud, const baton_event *ev) {
     if (ev->json)
       baton__srv_post_result(srv, sr->client, sr->id_json, ev->json);
     else
-      baton__srv_post_rc(srv, sr->client, sr->id_json, BATON_NOMEM, "the run finished but its result was lost");
+      baton__srv_post_rc(srv, sr->client, sr->id_json, BATON_NOMEM,
+                         "the run finished but its result was lost");
   }
   if (submitted) {
     job *j = calloc(1, sizeof *j);
@@ -148,7 +149,8 @@ out:
   cJSON_free(msgs_buf);
 }
 
-void baton__srv_cancel(baton_server *srv, uint64_t client, const char *id_json, const cJSON *params) {
+void baton__srv_cancel(baton_server *srv, uint64_t client, const char *id_json,
+                       const cJSON *params) {
   const cJSON *rid = cJSON_GetObjectItemCaseSensitive(params, "run_id");
   if (!cJSON_IsString(rid) || !rid->valuestring[0]) {
     baton__srv_post_error(srv, client, id_json, -32602, "'run_id' is required", 0);
