@@ -1,4 +1,4 @@
-/* conn.c — client connections: reading request lines, bounded output buffers and the out queue. */
+/* conn.c — client connections: their bounded output buffers, pausing, and the out queue. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +23,21 @@ void baton__srv_client_close(baton_server *srv, conn *c) {
   free(c->in);
   baton__sb_release(&c->out);
   free(c);
+  if (srv->listen_paused)
+    baton__srv_listen_resume(srv); /* a descriptor is free again */
 }
 
-/* Watches what the client's state needs: its requests unless its unsent
- * output is past the bound (backpressure: a client that does not read cannot
- * pile up more work), and writability while output waits. */
-static void arm(baton_server *srv, conn *c) {
-  c->paused = c->out.len - c->out_off > srv->set.max_out;
-  uint32_t want = (c->paused ? 0 : EPOLLIN | EPOLLRDHUP) | (c->want_out ? EPOLLOUT : 0);
+/* Watches what the client's state needs: its requests unless it is paused
+ * (back-pressure: a client that does not read its replies, or has too many
+ * requests in flight, cannot pile up more work) or still has request lines
+ * read but not handled; writability while output waits. */
+void baton__srv_arm(baton_server *srv, conn *c) {
+  bool was = c->paused;
+  c->paused = baton__srv_over_limits(srv, c);
+  if (was && !c->paused && c->lines)
+    baton__srv_ready_push(srv, c);
+  uint32_t want =
+      (c->paused || c->lines ? 0 : EPOLLIN | EPOLLRDHUP) | (c->want_out ? EPOLLOUT : 0);
   if (want == c->events)
     return;
   struct epoll_event ev = {.events = want, .data.fd = c->fd};
@@ -50,7 +57,7 @@ bool baton__srv_client_flush(baton_server *srv, conn *c) {
       continue;
     if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       c->want_out = true;
-      arm(srv, c);
+      baton__srv_arm(srv, c);
       return true;
     }
     baton__srv_client_close(srv, c);
@@ -60,7 +67,7 @@ bool baton__srv_client_flush(baton_server *srv, conn *c) {
   c->out_off = 0;
   c->dropping = false;
   c->want_out = false;
-  arm(srv, c);
+  baton__srv_arm(srv, c);
   return true;
 }
 
@@ -79,7 +86,8 @@ static void client_queue(baton_server *srv, conn *c, const out_msg *m) {
     return;
   }
   /* Replies are always kept: the client cannot ask for more while its output
-   * is past the bound (see arm()), so they stay few. */
+   * is past its backlog bound or its requests in flight are at theirs (see
+   * baton__srv_arm()), so they stay few. */
   if (c->out_off > 0 && c->out_off >= c->out.len / 2) {
     memmove(c->out.buf, c->out.buf + c->out_off, c->out.len - c->out_off);
     c->out.len -= c->out_off;
@@ -88,7 +96,7 @@ static void client_queue(baton_server *srv, conn *c, const out_msg *m) {
   }
   baton__sb_add(&c->out, m->line, m->len);
   if (c->want_out)
-    arm(srv, c); /* the flush that updates it waits for EPOLLOUT */
+    baton__srv_arm(srv, c); /* the flush that updates it waits for EPOLLOUT */
 }
 
 /* Moves queued lines to their clients and writes. */
@@ -105,7 +113,11 @@ void baton__srv_drain_queue(baton_server *srv) {
   while (m) {
     out_msg *next = m->next;
     conn *c = baton__srv_client_by_id(srv, m->client);
-    if (c) {
+    if (c && m->kind == OUT_DONE) {
+      if (c->inflight)
+        c->inflight--;
+      baton__srv_arm(srv, c);
+    } else if (c) {
       client_queue(srv, c, m);
       bool seen = false;
       for (size_t i = 0; i < n_touched; i++)
@@ -127,65 +139,5 @@ void baton__srv_drain_queue(baton_server *srv) {
     conn *c = baton__srv_client_by_id(srv, touched[i]);
     if (c && !c->want_out)
       baton__srv_client_flush(srv, c);
-  }
-}
-
-static void too_long(baton_server *srv, uint64_t client, size_t max) {
-  char txt[128];
-  baton__fmt(txt, sizeof txt, "invalid request: a message is larger than %zu bytes", max);
-  baton__srv_post_error(srv, client, NULL, -32600, txt, 0);
-}
-
-/* Reads what a client sent and handles complete lines. */
-void baton__srv_client_read(baton_server *srv, conn *c) {
-  uint64_t cid = c->id;
-  for (;;) {
-    if (c->in_cap - c->in_len < READ_CHUNK) {
-      size_t cap = c->in_len + READ_CHUNK + 1;
-      char *n = realloc(c->in, cap);
-      if (!n) {
-        baton__srv_client_close(srv, c);
-        return;
-      }
-      c->in = n;
-      c->in_cap = cap;
-    }
-    ssize_t r = recv(c->fd, c->in + c->in_len, READ_CHUNK, 0);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-      break;
-    if (r <= 0) {
-      baton__srv_client_close(srv, c);
-      return;
-    }
-    size_t start = 0, scan = c->in_len;
-    c->in_len += (size_t)r;
-    for (size_t i = scan; i < c->in_len; i++) {
-      if (c->in[i] != '\n')
-        continue;
-      if (c->skipping)
-        c->skipping = false;
-      else if (i - start > srv->set.max_msg)
-        too_long(srv, cid, srv->set.max_msg);
-      else
-        baton__srv_handle_line(srv, c, c->in + start, i - start);
-      start = i + 1;
-    }
-    memmove(c->in, c->in + start, c->in_len - start);
-    c->in_len -= start;
-    if (c->in_len > srv->set.max_msg) {
-      if (!c->skipping)
-        too_long(srv, cid, srv->set.max_msg);
-      c->skipping = true;
-      c->in_len = 0;
-    }
-    if (c->in_cap > 4 * READ_CHUNK && c->in_len < READ_CHUNK) {
-      char *n = realloc(c->in, READ_CHUNK + 1);
-      if (n) {
-        c->in = n;
-        c->in_cap = READ_CHUNK + 1;
-      }
-    }
   }
 }

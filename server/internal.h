@@ -17,6 +17,9 @@
 #define MAX_ALLOW_UIDS 64
 #define MAX_SUBMIT_INPUTS 256
 #define READ_CHUNK 65536
+#define MAX_INFLIGHT 32     /* requests of one client being answered at once */
+#define LINES_PER_TURN 64   /* requests of one client handled per loop turn */
+#define FD_MARGIN 128       /* descriptors kept for the library beside clients */
 #define ERR_BASE (-32000) /* project codes: ERR_BASE - baton_rc */
 
 /* ---- types ---------------------------------------------------------------- */
@@ -39,9 +42,13 @@ typedef struct srun {
   bool submitted, done, cancel_asked;
   int refs;
   struct srun *prev, *next;
+  struct job *waiting; /* the submit request while the run waits for a slot */
+  struct srun *wnext;  /* the queue of runs waiting for a slot */
 } srun;
 
-enum { OUT_NOTIFY, OUT_REPLY };
+/* OUT_DONE carries no line: one request of the client was answered (its
+ * in-flight count drops). */
+enum { OUT_NOTIFY, OUT_REPLY, OUT_DONE };
 
 /* A line for a client, queued by any thread, written by the loop. */
 typedef struct out_msg {
@@ -52,7 +59,7 @@ typedef struct out_msg {
   char line[];
 } out_msg;
 
-enum { JOB_CALL, JOB_FREE_RUN };
+enum { JOB_CALL, JOB_FREE_RUN, JOB_START_RUN };
 
 typedef struct job {
   struct job *next;
@@ -72,12 +79,17 @@ typedef struct conn {
   pid_t pid;
   char *in;
   size_t in_len, in_cap;
+  size_t scan;        /* in[0, scan) holds no newline */
+  bool lines;         /* in holds a complete request line not handled yet */
+  bool ready;         /* listed to be served on the next loop turn */
+  unsigned inflight;  /* requests handed to helpers or runs, not answered yet */
   bool skipping;      /* discarding the rest of an oversized line */
   baton__sb out;
   size_t out_off;
   bool dropping;      /* notifications dropped: the client reads too slowly */
   bool want_out;      /* output waits for the socket (EPOLLOUT wanted) */
-  bool paused;        /* not reading its requests until it reads its output */
+  bool paused;        /* not reading its requests until it reads its output
+                         or its requests in flight are answered */
   uint32_t events;    /* what epoll watches now */
 } conn;
 
@@ -88,7 +100,15 @@ typedef struct settings {
   int max_clients;
   size_t max_msg;
   size_t max_out;
+  size_t max_backlog;
+  int max_runs;
 } settings;
+
+/* A log line shown at most once a second; the rest are counted. */
+typedef struct ratelog {
+  int64_t last_ms;
+  unsigned long suppressed;
+} ratelog;
 
 struct baton_server {
   char *config_path;
@@ -120,6 +140,10 @@ struct baton_server {
   pthread_t helpers[N_HELPERS];
   int n_helpers;
   uint64_t runs_total;
+  size_t n_running;         /* runs holding a slot (at most set.max_runs) */
+  srun *wait_head, *wait_tail; /* runs waiting for a slot */
+  size_t n_waiting;
+  int max_runs;             /* set.max_runs, for the helpers */
 
   pthread_mutex_t qlock;    /* the out queue */
   out_msg *q_head, *q_tail;
@@ -130,6 +154,13 @@ struct baton_server {
   size_t n_clients;
   uint64_t next_client;
   int64_t started_ms;
+  uint64_t *ready;          /* clients with request lines left for the next turn */
+  size_t n_ready, cap_ready;
+  int reserve_fd;           /* spent to accept-and-refuse when descriptors run out */
+  bool listen_paused;       /* no descriptor even for that: accept nothing for now */
+  int64_t listen_paused_ms;
+  ratelog fd_log, full_log; /* out of descriptors; too many clients */
+  unsigned long refused_full;
 };
 
 /* server.c: lifecycle, contexts, settings, logging */
@@ -137,10 +168,12 @@ void baton__srv_log(baton_server *srv, baton_log_level level, const char *fmt, .
     __attribute__((format(printf, 3, 4)));
 baton_rc baton__srv_fail(baton_server *srv, baton_rc rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void baton__srv_settings_from(settings *s, const baton__config *cfg);
+void baton__srv_apply_settings(baton_server *srv, const baton__config *cfg);
 srv_ctx *baton__srv_ctx_get(baton_server *srv);
 void baton__srv_ctx_put(baton_server *srv, srv_ctx *sc);
 void baton__srv_reload(baton_server *srv);
+void baton__srv_log_limited(baton_server *srv, ratelog *rl, baton_log_level level,
+                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* reply.c: lines queued for clients by any thread */
 void baton__srv_json_str(baton__sb *sb, const char *s);
@@ -153,6 +186,7 @@ void baton__srv_post_rc(baton_server *srv, uint64_t client, const char *id_json,
                         const char *msg);
 void baton__srv_post_result(baton_server *srv, uint64_t client, const char *id_json,
                             const char *raw);
+void baton__srv_post_done(baton_server *srv, uint64_t client);
 
 /* peer.c: who may connect */
 void baton__srv_parse_allow(settings *s, const char *list);
@@ -163,16 +197,29 @@ bool baton__srv_peer_admit(baton_server *srv, int fd, struct ucred *cred);
 baton_rc baton__srv_bind_socket(baton_server *srv);
 void baton__srv_unlink_socket(baton_server *srv);
 
-/* loop.c: the event loop and accepting */
-void baton__srv_accept(baton_server *srv);
+/* loop.c: the event loop */
 void baton__srv_final_flush(baton_server *srv, int ms);
 
-/* conn.c: connections, their buffers and the out queue */
+/* accept.c: accepting clients */
+void baton__srv_accept(baton_server *srv);
+void baton__srv_listen_resume(baton_server *srv);
+
+/* conn.c: connections, their output and the out queue */
 conn *baton__srv_client_by_id(baton_server *srv, uint64_t id);
 void baton__srv_client_close(baton_server *srv, conn *c);
 bool baton__srv_client_flush(baton_server *srv, conn *c);
 void baton__srv_drain_queue(baton_server *srv);
-void baton__srv_client_read(baton_server *srv, conn *c);
+void baton__srv_arm(baton_server *srv, conn *c);
+
+/* input.c: reading request lines */
+void baton__srv_client_read(baton_server *srv, conn *c, uint32_t events);
+void baton__srv_ready_push(baton_server *srv, conn *c);
+void baton__srv_serve_ready(baton_server *srv);
+
+/* Whether a client is past its bounds: unsent output, or requests in flight. */
+static inline bool baton__srv_over_limits(const baton_server *srv, const conn *c) {
+  return c->out.len - c->out_off > srv->set.max_backlog || c->inflight >= MAX_INFLIGHT;
+}
 
 /* request.c: one JSON-RPC request line */
 void baton__srv_handle_line(baton_server *srv, conn *c, const char *line, size_t len);
@@ -193,14 +240,16 @@ bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *r
                                const char **inputs, char **plan_buf, char **msgs_buf);
 
 /* methods.c: the JSON-RPC methods */
-void baton__srv_call(baton_server *srv, job *j);
+bool baton__srv_call(baton_server *srv, job *j);
 bool baton__srv_job_method(const char *m);
 bool baton__srv_loop_method(baton_server *srv, uint64_t client, const char *m, const char *id_json,
                             const cJSON *params);
 
 /* stream.c: runs, their events and cancelling */
 void baton__srv_run_unref(baton_server *srv, srun *sr);
-void baton__srv_submit(baton_server *srv, const job *j, srv_ctx *sc);
+bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc);
+void baton__srv_start_waiting(baton_server *srv, srun *sr);
+void baton__srv_drop_waiting(baton_server *srv);
 void baton__srv_cancel(baton_server *srv, uint64_t client, const char *id_json,
                        const cJSON *params);
 void baton__srv_cancel_all(baton_server *srv);

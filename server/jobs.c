@@ -42,8 +42,10 @@ void *baton__srv_helper_main(void *arg) {
     pthread_mutex_unlock(&srv->lock);
     if (j->kind == JOB_FREE_RUN)
       baton__srv_run_unref(srv, j->sr);
-    else
-      baton__srv_call(srv, j);
+    else if (j->kind == JOB_START_RUN)
+      baton__srv_start_waiting(srv, j->sr);
+    else if (!baton__srv_call(srv, j))
+      baton__srv_post_done(srv, j->client); /* a run keeps it until it is done */
     baton__srv_job_free(j);
     pthread_mutex_lock(&srv->lock);
     srv->busy_helpers--;

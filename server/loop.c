@@ -1,4 +1,4 @@
-/* loop.c — the daemon's event loop: accepting clients, waking, stopping with grace. */
+/* loop.c — the daemon's event loop: events, waking, serving in turns, stopping with grace. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -8,59 +8,6 @@
 
 #include "server/internal.h"
 #include "core/banned.h"
-
-/* Accepts every waiting connection. */
-void baton__srv_accept(baton_server *srv) {
-  for (;;) {
-    int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED)
-        continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK)
-        baton__srv_log(srv, BATON_LOG_WARN, "accept: %s", strerror(errno));
-      return;
-    }
-    struct ucred cred;
-    if (!baton__srv_peer_admit(srv, fd, &cred))
-      continue;
-    if ((int)srv->n_clients >= srv->set.max_clients || fd > 0xffffff) {
-      baton__srv_refuse(fd, BATON_BUSY, "too many clients");
-      continue;
-    }
-    if ((size_t)fd >= srv->clients_cap) {
-      size_t cap = srv->clients_cap ? srv->clients_cap : 64;
-      while (cap <= (size_t)fd)
-        cap *= 2;
-      conn **nc = realloc(srv->clients, cap * sizeof *nc);
-      if (!nc) {
-        close(fd);
-        continue;
-      }
-      memset(nc + srv->clients_cap, 0, (cap - srv->clients_cap) * sizeof *nc);
-      srv->clients = nc;
-      srv->clients_cap = cap;
-    }
-    conn *c = calloc(1, sizeof *c);
-    if (!c) {
-      close(fd);
-      continue;
-    }
-    c->fd = fd;
-    c->id = (++srv->next_client << 24) | (uint64_t)fd;
-    c->uid = cred.uid;
-    c->pid = cred.pid;
-    baton__sb_init(&c->out);
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = fd};
-    c->events = ev.events;
-    if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-      close(fd);
-      free(c);
-      continue;
-    }
-    srv->clients[fd] = c;
-    srv->n_clients++;
-  }
-}
 
 /* Writes what is left for clients, for at most ms. */
 void baton__srv_final_flush(baton_server *srv, int ms) {
@@ -81,6 +28,59 @@ void baton__srv_final_flush(baton_server *srv, int ms) {
   }
 }
 
+/* Handles what epoll reported; true when a reload was asked for. */
+static bool handle_events(baton_server *srv, const struct epoll_event *evs, int n, bool stopping) {
+  bool reload = false;
+  for (int i = 0; i < n; i++) {
+    int fd = evs[i].data.fd;
+    if (fd == srv->wake[0]) {
+      char buf[256];
+      ssize_t r;
+      while ((r = read(fd, buf, sizeof buf)) > 0)
+        for (ssize_t k = 0; k < r; k++)
+          reload |= buf[k] == 'R';
+    } else if (fd == srv->listen_fd) {
+      if (!stopping)
+        baton__srv_accept(srv);
+    } else if ((size_t)fd < srv->clients_cap && srv->clients[fd]) {
+      conn *c = srv->clients[fd];
+      if ((evs[i].events & EPOLLOUT) && !baton__srv_client_flush(srv, c))
+        continue;
+      if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+        baton__srv_client_read(srv, c, evs[i].events);
+    }
+  }
+  return reload;
+}
+
+/* Stops accepting, drops the runs waiting for a slot; returns the deadline
+ * of the grace period. */
+static int64_t begin_stop(baton_server *srv, int grace) {
+  pthread_mutex_lock(&srv->lock);
+  srv->stopping = true;
+  pthread_mutex_unlock(&srv->lock);
+  baton__srv_drop_waiting(srv);
+  epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->listen_fd, NULL);
+  close(srv->listen_fd);
+  srv->listen_fd = -1;
+  srv->listen_paused = false;
+  baton__srv_unlink_socket(srv);
+  long g = grace < 0 ? srv->set.grace_ms : grace;
+  baton__srv_log(srv, BATON_LOG_INFO, "stopping: %zu run(s) in flight, %ld ms grace",
+                 srv->n_active, g);
+  return baton__now_ms() + g;
+}
+
+/* How long the loop may sleep: not at all with clients waiting for their
+ * turn; until the listener's pause ends; a little while stopping. */
+static int loop_timeout(const baton_server *srv, bool stopping) {
+  if (srv->n_ready)
+    return 0;
+  if (stopping)
+    return 50;
+  return srv->listen_paused ? 100 : -1;
+}
+
 baton_rc baton_server_run(baton_server *srv) {
   if (!srv || srv->epfd < 0)
     return BATON_INVALID;
@@ -88,50 +88,21 @@ baton_rc baton_server_run(baton_server *srv) {
   int64_t deadline = 0;
   struct epoll_event evs[128];
   for (;;) {
-    int n = epoll_wait(srv->epfd, evs, 128, stopping ? 50 : -1);
+    int n = epoll_wait(srv->epfd, evs, 128, loop_timeout(srv, stopping));
     if (n < 0 && errno != EINTR) {
       baton__srv_fail(srv, BATON_ERROR, "epoll_wait: %s", strerror(errno));
       return BATON_ERROR;
     }
-    bool reload = false;
-    for (int i = 0; i < n; i++) {
-      int fd = evs[i].data.fd;
-      if (fd == srv->wake[0]) {
-        char buf[256];
-        ssize_t r;
-        while ((r = read(fd, buf, sizeof buf)) > 0)
-          for (ssize_t k = 0; k < r; k++)
-            reload |= buf[k] == 'R';
-      } else if (fd == srv->listen_fd) {
-        if (!stopping)
-          baton__srv_accept(srv);
-      } else if ((size_t)fd < srv->clients_cap && srv->clients[fd]) {
-        conn *c = srv->clients[fd];
-        if (evs[i].events & EPOLLOUT) {
-          if (!baton__srv_client_flush(srv, c))
-            continue;
-        }
-        if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
-          baton__srv_client_read(srv, c);
-      }
-    }
-    if (reload)
+    if (handle_events(srv, evs, n < 0 ? 0 : n, stopping))
       baton__srv_reload(srv);
+    if (srv->listen_paused && !stopping)
+      baton__srv_accept(srv); /* resumes once the pause is over */
     baton__srv_drain_queue(srv);
+    baton__srv_serve_ready(srv);
     int grace = atomic_load(&srv->stop_grace);
     if (!stopping && grace != INT_MIN) {
       stopping = true;
-      pthread_mutex_lock(&srv->lock);
-      srv->stopping = true;
-      pthread_mutex_unlock(&srv->lock);
-      epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->listen_fd, NULL);
-      close(srv->listen_fd);
-      srv->listen_fd = -1;
-      baton__srv_unlink_socket(srv);
-      long g = grace < 0 ? srv->set.grace_ms : grace;
-      deadline = baton__now_ms() + g;
-      baton__srv_log(srv, BATON_LOG_INFO, "stopping: %zu run(s) in flight, %ld ms grace",
-                     srv->n_active, g);
+      deadline = begin_stop(srv, grace);
     }
     if (stopping) {
       if (baton__srv_idle(srv))

@@ -74,15 +74,18 @@ static void m_executors(baton_server *srv, const job *j, srv_ctx *sc) {
   reply_json(srv, j, sc, rc, json);
 }
 
-void baton__srv_call(baton_server *srv, job *j) {
+/* Answers a call on a helper thread. true when a run took over the request
+ * (it tells the loop when the request is answered). */
+bool baton__srv_call(baton_server *srv, job *j) {
   srv_ctx *sc = baton__srv_ctx_get(srv);
   if (!sc) {
     baton__srv_post_rc(srv, j->client, j->id_json, BATON_BUSY, "the daemon is shutting down");
-    return;
+    return false;
   }
   const char *m = j->method;
+  bool kept = false;
   if (!strcmp(m, "submit"))
-    baton__srv_submit(srv, j, sc);
+    kept = baton__srv_submit(srv, j, sc);
   else if (!strcmp(m, "plan"))
     m_plan(srv, j, sc);
   else if (!strcmp(m, "run.get"))
@@ -96,11 +99,12 @@ void baton__srv_call(baton_server *srv, job *j) {
   else if (!strcmp(m, "executors.list"))
     m_executors(srv, j, sc);
   baton__srv_ctx_put(srv, sc);
+  return kept;
 }
 
 static void health(baton_server *srv, uint64_t client, const char *id_json) {
   pthread_mutex_lock(&srv->lock);
-  size_t active = srv->n_active;
+  size_t waiting = srv->n_waiting, active = srv->n_active - waiting;
   uint64_t total = srv->runs_total;
   size_t queued = 0;
   for (job *j = srv->job_head; j; j = j->next)
@@ -110,10 +114,11 @@ static void health(baton_server *srv, uint64_t client, const char *id_json) {
   baton__sb_init(&sb);
   baton__sb_addf(&sb,
                  "{\"status\":\"ok\",\"version\":\"%s\",\"pid\":%ld,\"uptime_ms\":%lld,"
-                 "\"clients\":%zu,\"runs_active\":%zu,\"runs_total\":%llu,\"queued\":%zu,"
+                 "\"clients\":%zu,\"runs_active\":%zu,\"runs_waiting\":%zu,\"runs_total\":%llu,"
+                 "\"queued\":%zu,"
                  "\"socket\":",
                  baton_version(), (long)getpid(), (long long)(baton__now_ms() - srv->started_ms),
-                 srv->n_clients, active, (unsigned long long)total, queued);
+                 srv->n_clients, active, waiting, (unsigned long long)total, queued);
   baton__srv_json_str(&sb, srv->socket_path);
   baton__sb_addc(&sb, '}');
   if (baton__sb_ok(&sb))

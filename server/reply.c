@@ -42,7 +42,7 @@ void baton__srv_post(baton_server *srv, uint64_t client, int kind, const char *l
   memcpy(m->line, line, len);
   m->line[len] = '\n';
   m->line[len + 1] = '\0';
-  m->len = len + 1;
+  m->len = kind == OUT_DONE ? 0 : len + 1;
   pthread_mutex_lock(&srv->qlock);
   if (srv->q_tail)
     srv->q_tail->next = m;
@@ -96,4 +96,9 @@ void baton__srv_post_result(baton_server *srv, uint64_t client, const char *id_j
   baton__sb_init(&sb);
   baton__sb_addf(&sb, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}", id_json, raw);
   baton__srv_post_sb(srv, client, OUT_REPLY, &sb);
+}
+
+/* Tells the loop that one of a client's requests in flight was answered. */
+void baton__srv_post_done(baton_server *srv, uint64_t client) {
+  baton__srv_post(srv, client, OUT_DONE, "", 0);
 }

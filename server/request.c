@@ -70,6 +70,7 @@ void baton__srv_handle_line(baton_server *srv, conn *c, const char *line, size_t
   } else {
     j->params = cJSON_CreateObject();
   }
+  c->inflight++; /* until its answer: see baton__srv_post_done() */
   baton__srv_push_job(srv, j);
 out:
   cJSON_free(id_json);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,12 +37,60 @@ baton_rc baton__srv_fail(baton_server *srv, baton_rc rc, const char *fmt, ...) {
   return rc;
 }
 
-void baton__srv_settings_from(settings *s, const baton__config *cfg) {
+/* A log line at most once a second; the ones held back are counted in the
+ * next. Loop thread. */
+void baton__srv_log_limited(baton_server *srv, ratelog *rl, baton_log_level level,
+                            const char *fmt, ...) {
+  int64_t now = baton__now_ms();
+  if (rl->last_ms && now - rl->last_ms < 1000) {
+    rl->suppressed++;
+    return;
+  }
+  char buf[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (rl->suppressed)
+    baton__srv_log(srv, level, "%s (and %lu more like it)", buf, rl->suppressed);
+  else
+    baton__srv_log(srv, level, "%s", buf);
+  rl->last_ms = now;
+  rl->suppressed = 0;
+}
+
+/* The clients the descriptor limit leaves room for, with FD_MARGIN kept for
+ * the library (databases, worker pipes, the loop's own). */
+static int clients_within_fd_limit(int want) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+    return want;
+  long room = (long)rl.rlim_cur - FD_MARGIN;
+  if (room < 8)
+    room = rl.rlim_cur > 16 ? (long)rl.rlim_cur / 2 : 1;
+  return want > room ? (int)room : want;
+}
+
+/* Takes the daemon's settings from a configuration (new, or reloaded). */
+void baton__srv_apply_settings(baton_server *srv, const baton__config *cfg) {
+  settings *s = &srv->set;
   baton__srv_parse_allow(s, cfg->daemon_allow_uids);
   s->grace_ms = cfg->daemon_grace_ms;
-  s->max_clients = cfg->daemon_max_clients > 0 ? cfg->daemon_max_clients : 1024;
+  int want = cfg->daemon_max_clients > 0 ? cfg->daemon_max_clients : 1024;
+  s->max_clients = clients_within_fd_limit(want);
+  if (s->max_clients < want)
+    baton__srv_log(srv, BATON_LOG_WARN,
+                   "daemon.max_clients lowered from %d to %d: the open-file limit (ulimit -n) "
+                   "leaves room for no more",
+                   want, s->max_clients);
   s->max_msg = cfg->daemon_max_message_bytes ? cfg->daemon_max_message_bytes : 1u << 20;
   s->max_out = cfg->daemon_max_output_bytes ? cfg->daemon_max_output_bytes : 8u << 20;
+  s->max_backlog =
+      cfg->daemon_max_client_backlog_bytes ? cfg->daemon_max_client_backlog_bytes : 1u << 20;
+  s->max_runs = cfg->daemon_max_runs > 0 ? cfg->daemon_max_runs : 64;
+  pthread_mutex_lock(&srv->lock);
+  srv->max_runs = s->max_runs;
+  pthread_mutex_unlock(&srv->lock);
 }
 
 srv_ctx *baton__srv_ctx_get(baton_server *srv) {
@@ -115,7 +164,7 @@ baton_rc baton_server_new(const baton_server_options *opts, baton_server **out) 
     return BATON_NOMEM;
   *out = srv;
   srv->started_ms = baton__now_ms();
-  srv->listen_fd = srv->lock_fd = srv->epfd = srv->wake[0] = srv->wake[1] = -1;
+  srv->listen_fd = srv->lock_fd = srv->epfd = srv->wake[0] = srv->wake[1] = srv->reserve_fd = -1;
   pthread_mutex_init(&srv->lock, NULL);
   pthread_mutex_init(&srv->qlock, NULL);
   pthread_cond_init(&srv->job_cond, NULL);
@@ -131,7 +180,7 @@ baton_rc baton_server_new(const baton_server_options *opts, baton_server **out) 
   baton_rc rc = open_ctx(srv, &srv->cur);
   if (rc != BATON_OK)
     return rc;
-  baton__srv_settings_from(&srv->set, &srv->cur->ctx->cfg);
+  baton__srv_apply_settings(srv, &srv->cur->ctx->cfg);
   srv->socket_path =
       baton__strdup(opts->socket_path ? opts->socket_path : srv->cur->ctx->cfg.socket_path);
   if (!srv->socket_path)
@@ -145,6 +194,7 @@ baton_rc baton_server_new(const baton_server_options *opts, baton_server **out) 
   } else if ((rc = baton__srv_bind_socket(srv)) != BATON_OK) {
     return rc;
   }
+  srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* see accept.c */
   srv->epfd = epoll_create1(EPOLL_CLOEXEC);
   if (srv->epfd < 0)
     return baton__srv_fail(srv, BATON_IO, "epoll: %s", strerror(errno));
@@ -189,7 +239,7 @@ void baton__srv_reload(baton_server *srv) {
                    srv->errmsg);
     return;
   }
-  baton__srv_settings_from(&srv->set, &fresh->ctx->cfg);
+  baton__srv_apply_settings(srv, &fresh->ctx->cfg);
   pthread_mutex_lock(&srv->lock);
   srv_ctx *old = srv->cur;
   srv->cur = fresh;
@@ -206,6 +256,7 @@ void baton_server_free(baton_server *srv) {
     pthread_mutex_lock(&srv->lock);
     srv->stopping = true;
     pthread_mutex_unlock(&srv->lock);
+    baton__srv_drop_waiting(srv);
     baton__srv_cancel_all(srv);
     while (!baton__srv_idle(srv)) {
       struct timespec ts = {0, 5 * 1000 * 1000};
@@ -222,6 +273,9 @@ void baton_server_free(baton_server *srv) {
     if (srv->clients[fd])
       baton__srv_client_close(srv, srv->clients[fd]);
   free(srv->clients);
+  free(srv->ready);
+  if (srv->reserve_fd >= 0)
+    close(srv->reserve_fd);
   for (out_msg *m = srv->q_head, *next; m; m = next) {
     next = m->next;
     free(m);

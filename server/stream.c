@@ -29,6 +29,28 @@ void baton__srv_run_unref(baton_server *srv, srun *sr) {
   baton__srv_wake(srv, 'q'); /* a stopping loop waits for the active list to empty */
 }
 
+/* Gives a finished run's slot to the first run waiting, if any (srv->lock
+ * held). The waiting run's request becomes the job that starts it. */
+static void pass_slot(baton_server *srv) {
+  srv->n_running--;
+  srun *sr = srv->wait_head;
+  if (srv->stopping || !sr)
+    return;
+  srv->wait_head = sr->wnext;
+  if (!srv->wait_head)
+    srv->wait_tail = NULL;
+  srv->n_waiting--;
+  srv->n_running++;
+  job *j = sr->waiting;
+  j->next = NULL;
+  if (srv->job_tail)
+    srv->job_tail->next = j;
+  else
+    srv->job_head = j;
+  srv->job_tail = j;
+  pthread_cond_signal(&srv->job_cond);
+}
+
 /* The event callback: runs on library worker threads. It only formats and
  * queues; the loop writes. */
 static void on_run_event(void *ud, const baton_event *ev) {
@@ -74,6 +96,7 @@ static void on_run_event(void *ud, const baton_event *ev) {
   pthread_mutex_lock(&srv->lock);
   sr->done = true;
   bool submitted = sr->submitted;
+  pass_slot(srv);
   pthread_mutex_unlock(&srv->lock);
   if (sr->id_json) {
     if (ev->json)
@@ -82,6 +105,7 @@ static void on_run_event(void *ud, const baton_event *ev) {
       baton__srv_post_rc(srv, sr->client, sr->id_json, BATON_NOMEM,
                          "the run finished but its result was lost");
   }
+  baton__srv_post_done(srv, sr->client);
   if (submitted) {
     job *j = calloc(1, sizeof *j);
     if (j) {
@@ -92,17 +116,14 @@ static void on_run_event(void *ud, const baton_event *ev) {
   }
 }
 
-void baton__srv_submit(baton_server *srv, const job *j, srv_ctx *sc) {
-  baton_request req = {0};
-  const char *inputs[MAX_SUBMIT_INPUTS];
-  char *plan_buf = NULL, *msgs_buf = NULL;
-  if (!baton__srv_request_params(srv, j, &req, inputs, &plan_buf, &msgs_buf))
-    goto out;
+/* A new run of a client's request, listed as active, or NULL (the error
+ * sent). */
+static srun *new_run(baton_server *srv, const job *j, srv_ctx *sc) {
   srun *sr = calloc(1, sizeof *sr);
   if (!sr || (j->id_json && !(sr->id_json = baton__strdup(j->id_json)))) {
     free(sr);
     baton__srv_post_rc(srv, j->client, j->id_json, BATON_NOMEM, NULL);
-    goto out;
+    return NULL;
   }
   sr->srv = srv;
   sr->client = j->client;
@@ -113,7 +134,7 @@ void baton__srv_submit(baton_server *srv, const job *j, srv_ctx *sc) {
     free(sr->id_json);
     free(sr);
     baton__srv_post_rc(srv, j->client, j->id_json, BATON_BUSY, "the daemon is shutting down");
-    goto out;
+    return NULL;
   }
   sc->refs++;
   sr->sc = sc;
@@ -124,15 +145,23 @@ void baton__srv_submit(baton_server *srv, const job *j, srv_ctx *sc) {
   srv->n_active++;
   srv->runs_total++;
   pthread_mutex_unlock(&srv->lock);
+  return sr;
+}
 
+/* Starts a run that holds a slot. true when the run took the request over
+ * (on_run_event() answers it); false: the error is sent and the slot freed. */
+static bool start_run(baton_server *srv, srun *sr, const baton_request *req, const job *j) {
   baton_run *run = NULL;
-  baton_rc rc = baton_submit(sc->ctx, &req, on_run_event, sr, &run);
+  baton_rc rc = baton_submit(sr->sc->ctx, req, on_run_event, sr, &run);
   if (rc != BATON_OK) {
     char msg[1024];
-    baton__fmt(msg, sizeof msg, "%s", baton_errmsg(sc->ctx));
+    baton__fmt(msg, sizeof msg, "%s", baton_errmsg(sr->sc->ctx));
     baton__srv_post_rc(srv, j->client, j->id_json, rc, msg);
+    pthread_mutex_lock(&srv->lock);
+    pass_slot(srv);
+    pthread_mutex_unlock(&srv->lock);
     baton__srv_run_unref(srv, sr);
-    goto out;
+    return false;
   }
   pthread_mutex_lock(&srv->lock);
   sr->run = run;
@@ -144,9 +173,108 @@ void baton__srv_submit(baton_server *srv, const job *j, srv_ctx *sc) {
     baton_run_cancel(run);
   if (done)
     baton__srv_run_unref(srv, sr);
-out:
+  return true;
+}
+
+/* Tells a client its run waits for a slot, and its place in the queue. */
+static void post_queued(baton_server *srv, uint64_t client, size_t position) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb,
+                 "{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"run_id\":null,"
+                 "\"type\":\"queued\",\"position\":%zu,\"ts\":%.3f}}",
+                 position, baton__wall_s());
+  baton__srv_post_sb(srv, client, OUT_NOTIFY, &sb);
+}
+
+/* Queues a run for a slot, taking its request over from j. */
+static bool wait_for_slot(baton_server *srv, srun *sr, job *j) {
+  job *w = calloc(1, sizeof *w);
+  if (!w) {
+    baton__srv_post_rc(srv, j->client, j->id_json, BATON_NOMEM, NULL);
+    baton__srv_run_unref(srv, sr);
+    return false;
+  }
+  *w = *j;
+  w->next = NULL;
+  w->kind = JOB_START_RUN;
+  w->sr = sr;
+  j->method = j->id_json = NULL;
+  j->params = NULL;
+  sr->waiting = w;
+  pthread_mutex_lock(&srv->lock);
+  if (srv->wait_tail)
+    srv->wait_tail->wnext = sr;
+  else
+    srv->wait_head = sr;
+  srv->wait_tail = sr;
+  size_t position = ++srv->n_waiting;
+  pthread_mutex_unlock(&srv->lock);
+  post_queued(srv, w->client, position);
+  return true;
+}
+
+/* submit: starts the run when a slot is free (daemon.max_runs), else queues
+ * it with a "queued" event. true when the run took the request over. */
+bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
+  baton_request req = {0};
+  const char *inputs[MAX_SUBMIT_INPUTS];
+  char *plan_buf = NULL, *msgs_buf = NULL;
+  bool kept = false;
+  srun *sr = NULL;
+  if (baton__srv_request_params(srv, j, &req, inputs, &plan_buf, &msgs_buf) &&
+      (sr = new_run(srv, j, sc))) {
+    pthread_mutex_lock(&srv->lock);
+    bool slot = srv->n_running < (size_t)srv->max_runs && !srv->wait_head;
+    if (slot)
+      srv->n_running++;
+    pthread_mutex_unlock(&srv->lock);
+    kept = slot ? start_run(srv, sr, &req, j) : wait_for_slot(srv, sr, j);
+  }
   cJSON_free(plan_buf);
   cJSON_free(msgs_buf);
+  return kept;
+}
+
+/* Starts a run that waited, now that pass_slot() gave it a slot (helper
+ * thread; j is its request and is freed by the caller). */
+void baton__srv_start_waiting(baton_server *srv, srun *sr) {
+  job *j = sr->waiting;
+  sr->waiting = NULL;
+  baton_request req = {0};
+  const char *inputs[MAX_SUBMIT_INPUTS];
+  char *plan_buf = NULL, *msgs_buf = NULL;
+  bool kept = false;
+  if (baton__srv_request_params(srv, j, &req, inputs, &plan_buf, &msgs_buf)) {
+    kept = start_run(srv, sr, &req, j);
+  } else {
+    pthread_mutex_lock(&srv->lock);
+    pass_slot(srv);
+    pthread_mutex_unlock(&srv->lock);
+    baton__srv_run_unref(srv, sr);
+  }
+  if (!kept)
+    baton__srv_post_done(srv, j->client);
+  cJSON_free(plan_buf);
+  cJSON_free(msgs_buf);
+}
+
+/* Refuses the runs still waiting for a slot (the daemon is stopping). */
+void baton__srv_drop_waiting(baton_server *srv) {
+  pthread_mutex_lock(&srv->lock);
+  srun *sr = srv->wait_head;
+  srv->wait_head = srv->wait_tail = NULL;
+  srv->n_waiting = 0;
+  pthread_mutex_unlock(&srv->lock);
+  while (sr) {
+    srun *next = sr->wnext;
+    job *j = sr->waiting;
+    baton__srv_post_rc(srv, j->client, j->id_json, BATON_BUSY, "the daemon is shutting down");
+    baton__srv_post_done(srv, j->client);
+    baton__srv_job_free(j);
+    baton__srv_run_unref(srv, sr);
+    sr = next;
+  }
 }
 
 void baton__srv_cancel(baton_server *srv, uint64_t client, const char *id_json,
