@@ -190,7 +190,7 @@ const char *baton__hf_ext_for(const char *content_type, const void *data, size_t
 }
 
 /* The Content-Type to send for an input file: its signature, else its name. */
-static const char *input_mime(const unsigned char *b, size_t n, const char *path) {
+const char *baton__hf_input_mime(const unsigned char *b, size_t n, const char *path) {
   const char *mime, *ext;
   sniff(b, n, &mime, &ext);
   if (mime)
@@ -683,7 +683,7 @@ static int build_body(const char *task, const baton__values *in, baton__exec_env
       /* No parameters: the file itself, with its type. */
       cJSON_Delete(doc);
       cJSON_Delete(params);
-      r->content_type = input_mime((const unsigned char *)data, len, path);
+      r->content_type = baton__hf_input_mime((const unsigned char *)data, len, path);
       r->body = data;
       r->body_len = len;
       return 0;
