@@ -491,8 +491,7 @@ static baton__oai_outcome out_objects(baton__oai_call *c, const cJSON *j) {
 static baton__oai_outcome shape_answer(baton__oai_call *c, char *content) {
   if (!*content) {
     free(content);
-    baton__fmt(c->env->err, sizeof c->env->err, "endpoint %s returned an empty answer",
-               c->t->endpoint);
+    baton__fmt(c->env->err, sizeof c->env->err, "%s returned an empty answer", c->t->model);
     return BATON__OAI_FAILED;
   }
   if (c->task->reply == BATON__OAI_R_TEXT)

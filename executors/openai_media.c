@@ -217,7 +217,7 @@ static baton__oai_outcome image_out(baton__oai_call *c, const baton__http_respon
     unsigned char *img = baton__hf_b64_decode(b64->valuestring, strlen(b64->valuestring), &len);
     const char *ext = img ? baton__hf_ext_for(NULL, img, len) : NULL;
     if (!ext || strncmp(baton__hf_input_mime(img, len, NULL), "image/", 6) != 0)
-      o = baton__oai_bad_reply(c, "b64_json is not a picture", 0);
+      o = baton__oai_bad_reply(c, "b64_json is not a picture", 25);
     else
       o = baton__oai_out_file(c, "image", BATON__T_IMAGE, img, len, ext) == 0 ? BATON__OAI_DONE
                                                                             : BATON__OAI_FAILED;
@@ -236,7 +236,7 @@ static baton__oai_outcome image_out(baton__oai_call *c, const baton__http_respon
               : BATON__OAI_FAILED;
     else
       baton__fmt(c->env->err, sizeof c->env->err,
-                 "endpoint %s gave a picture URL that could not be fetched", c->t->endpoint);
+                 "the picture URL %.200s could not be fetched", url->valuestring);
     baton__http_response_release(&pic);
   } else {
     o = baton__oai_bad_reply(c, r->body, r->body_len);
@@ -306,9 +306,9 @@ static baton__oai_outcome image_edit(baton__oai_call *c, const char *prompt, cha
   baton__oai_outcome o = *url ? baton__oai_send(c, &req, resp) : BATON__OAI_FAILED;
   if (o == BATON__OAI_FAILED && resp->status == 404)
     baton__fmt(c->env->err, sizeof c->env->err,
-               "endpoint %s has no /images/edits (LocalAI edits through /images/inpainting "
-               "only); declare image-editing on a server that has it, such as "
-               "stable-diffusion.cpp", c->t->endpoint);
+               "this server has no /images/edits (LocalAI edits through /images/inpainting "
+               "only); declare image editing on a server that has it, such as "
+               "stable-diffusion.cpp");
   free(data);
   return o;
 }

@@ -62,7 +62,7 @@ baton__oai_outcome baton__oai_send(baton__oai_call *c, baton__http_request *req,
     return BATON__OAI_FAILED;
   }
   if (rc != BATON__HTTP_ESTATUS) {
-    baton__fmt(env->err, sizeof env->err, "endpoint %s: %s", c->t->endpoint,
+    baton__fmt(env->err, sizeof env->err, "%s",
                resp->err[0] ? resp->err : baton__http_rc_name(rc));
     return rc == BATON__HTTP_ETOOBIG || rc == BATON__HTTP_EINVAL || rc == BATON__HTTP_ENOMEM
                ? BATON__OAI_FAILED
@@ -70,8 +70,8 @@ baton__oai_outcome baton__oai_send(baton__oai_call *c, baton__http_request *req,
   }
   char msg[300];
   baton__http_error_text(resp->body, resp->body_len, msg, sizeof msg);
-  baton__fmt(env->err, sizeof env->err, "endpoint %s: HTTP %ld%s%s", c->t->endpoint,
-             resp->status, msg[0] ? ": " : "", msg);
+  baton__fmt(env->err, sizeof env->err, "HTTP %ld%s%s", resp->status, msg[0] ? ": " : "",
+             msg);
   if (resp->status == 429) {
     c->retry_after_ms = baton__http_retry_after_ms(resp);
     return BATON__OAI_BUSY;
@@ -116,7 +116,7 @@ int baton__oai_out_file(baton__oai_call *c, const char *name, unsigned type, con
 baton__oai_outcome baton__oai_bad_reply(baton__oai_call *c, const char *body, size_t len) {
   char snip[160];
   baton__http_error_text(body, len, snip, sizeof snip);
-  baton__fmt(c->env->err, sizeof c->env->err, "unexpected %s reply from endpoint %s: %s",
-             c->task->name, c->t->endpoint, snip[0] ? snip : "(empty)");
+  baton__fmt(c->env->err, sizeof c->env->err, "unexpected %s reply from %s: %s",
+             c->task->name, c->t->model, snip[0] ? snip : "(empty)");
   return BATON__OAI_FAILED;
 }

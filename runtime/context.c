@@ -147,6 +147,8 @@ static const char *executor_for(const char *endpoint) {
     return "hf-inference";
   if (strcmp(endpoint, "llm") == 0)
     return "llm";
+  if (strncmp(endpoint, "openai:", 7) == 0)
+    return "openai";
   return NULL;
 }
 
