@@ -314,9 +314,16 @@ static baton__oai_outcome image_edit(baton__oai_call *c, const char *prompt, cha
 }
 
 baton__oai_outcome baton__oai_image(baton__oai_call *c) {
+  /* The words: "text", else the "instruction" image-to-image takes (as
+   * the local executor does), else "prompt"; image-to-image alone asks for
+   * a variation. */
   const char *prompt = baton__oai_arg(c->in, "text");
-  if (!prompt && baton__oai_arg(c->in, "prompt"))
+  if (!prompt)
+    prompt = baton__oai_arg(c->in, "instruction");
+  if (!prompt)
     prompt = baton__oai_arg(c->in, "prompt");
+  if (!prompt && !strcmp(c->task->name, "image-to-image"))
+    prompt = "a variation of this picture";
   if (!prompt) {
     baton__fmt(c->env->err, sizeof c->env->err, "%s: a text saying what to draw or change is needed",
                c->task->name);

@@ -33,6 +33,8 @@ struct fake_models {
   char base[96];
   pthread_mutex_t mu;
   char *answer, *transcript;
+  char *markers[16], *marked[16];
+  int n_marked;
   bool no_json_schema, pcm_only;
   int delay_ms;
   fm_fail *fails, *fails_tail, *spent;
@@ -301,14 +303,21 @@ static void chat_route(fake_models *fm, const fake_http_request *req, fake_http_
     bad = "response_format type must be one of \"text\" or \"json_object\"";
   if (!bad && rft && fm->no_json_schema && cJSON_GetObjectItemCaseSensitive(rf, "value"))
     bad = "response_format: unknown field \"value\"";
-  cJSON_Delete(j);
   if (bad) {
+    cJSON_Delete(j);
     error_reply(fm, r, 400, bad);
     return;
   }
+  const char *sys = cJSON_GetStringValue(
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(msgs, 0), "content"));
   pthread_mutex_lock(&fm->mu);
-  char *content = dup_s(fm->answer);
+  const char *pick = fm->answer;
+  for (int i = fm->n_marked - 1; i >= 0; i--)
+    if (sys && strstr(sys, fm->markers[i]))
+      pick = fm->marked[i];
+  char *content = dup_s(pick);
   pthread_mutex_unlock(&fm->mu);
+  cJSON_Delete(j);
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "object", "chat.completion");
   cJSON *ch = cJSON_AddArrayToObject(o, "choices");
@@ -574,6 +583,10 @@ void fm_stop(fake_models *fm) {
   }
   free(fm->answer);
   free(fm->transcript);
+  for (int i = 0; i < fm->n_marked; i++) {
+    free(fm->markers[i]);
+    free(fm->marked[i]);
+  }
   pthread_mutex_destroy(&fm->mu);
   free(fm);
 }
@@ -589,6 +602,15 @@ static void set_str(fake_models *fm, char **slot, const char *v) {
 }
 
 void fm_set_answer(fake_models *fm, const char *content) { set_str(fm, &fm->answer, content); }
+void fm_set_answer_for(fake_models *fm, const char *marker, const char *content) {
+  pthread_mutex_lock(&fm->mu);
+  if (fm->n_marked < 16) {
+    fm->markers[fm->n_marked] = dup_s(marker);
+    fm->marked[fm->n_marked++] = dup_s(content);
+  }
+  pthread_mutex_unlock(&fm->mu);
+}
+
 void fm_set_transcript(fake_models *fm, const char *text) { set_str(fm, &fm->transcript, text); }
 void fm_no_json_schema(fake_models *fm) { fm->no_json_schema = true; }
 void fm_pcm_only(fake_models *fm) { fm->pcm_only = true; }

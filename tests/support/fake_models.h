@@ -66,6 +66,9 @@ const char *fm_base(const fake_models *fm);
 fake_http *fm_http(fake_models *fm);
 
 void fm_set_answer(fake_models *fm, const char *content);
+/* Answers content instead when the system message contains marker (the
+ * first marker set that matches wins; at most 16). */
+void fm_set_answer_for(fake_models *fm, const char *marker, const char *content);
 void fm_set_transcript(fake_models *fm, const char *text);
 void fm_no_json_schema(fake_models *fm);
 void fm_pcm_only(fake_models *fm);
