@@ -39,6 +39,9 @@ static const char usage_text[] =
     "  models import FILE [--format yaml|hugginggpt|hub]\n"
     "  models export [--format yaml|jsonl] [--task T] [--output FILE]\n"
     "  models sync --task T [--limit N]   from the Hub ($BATON_HUB_BASE_URL, HF_TOKEN)\n"
+    "  models sync --endpoint NAME        list a model server's models with suggested\n"
+    "                          tasks to declare (nothing is changed)\n"
+    "  endpoints [--json]      configured model servers: models, load, health, last error\n"
     "  executors [--json]      executors built in, whether each is available and why not\n"
     "  runs list [--limit N] [--json]\n"
     "  runs show ID [--json]   the stored runs (interrupted ones included)\n"
@@ -551,6 +554,8 @@ int main(int argc, char **argv) {
     return cmd_executors(&o);
   if (!strcmp(o.cmd, "runs"))
     return cmd_runs(&o);
+  if (!strcmp(o.cmd, "endpoints"))
+    return cmd_endpoints(&o);
   if (!strcmp(o.cmd, "help")) {
     fputs(usage_text, stdout);
     return 0;

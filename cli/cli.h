@@ -50,6 +50,10 @@ double cli_jnum(const cJSON *o, const char *k);
 
 /* `baton models ...` (baton_models.c). */
 int cmd_models(const opts *o);
+/* baton_endpoints.c: `baton endpoints`, and `models sync --endpoint NAME`
+ * (which closes ctx). */
+int cmd_endpoints(const opts *o);
+int cmd_sync_endpoint(const opts *o, baton *ctx);
 
 /* The daemon (baton_remote.c): a connection to batond when one answers on
  * the socket and neither --local nor BATON_NO_DAEMON=1 was given, else NULL.

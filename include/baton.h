@@ -381,6 +381,25 @@ BATON_API baton_rc baton_models_show(baton *ctx, const char *id, char **json_out
 BATON_API baton_rc baton_models_sync(baton *ctx, const char *task, int limit, char **json_out);
 
 /*
+ * The model servers configured under `endpoints:`, as a JSON array of
+ * {"name","base_url","max_inflight","key" (whether a key is set; never the
+ * key),"models":[{"id","tasks"}],"in_flight" (this process),"health"
+ * ("up", "down" or "unknown"; as last recorded by any process),"last_error"
+ * (or null),"recorded"?:{...}}. Free with baton_free(). Thread-safe.
+ */
+BATON_API baton_rc baton_endpoints(baton *ctx, char **json_out);
+
+/*
+ * Asks endpoint `name` for its models (GET {base_url}/models) and returns
+ * {"endpoint","models":[{"id","declared","declared_tasks","suggested_tasks"}],
+ * "config":"YAML lines to paste"}: tasks guessed from each id (whisper ->
+ * automatic-speech-recognition...), offered and never applied; the config
+ * is unchanged. BATON_NOTFOUND for an unknown name, BATON_IO when the server
+ * cannot say. Thread-safe.
+ */
+BATON_API baton_rc baton_endpoint_models(baton *ctx, const char *name, char **json_out);
+
+/*
  * Explains which model the registry would choose for a task and step text:
  * {"task","text","terms":[...],"chosen":id|null,"why":"...",
  *  "candidates":[{rank, id, endpoint, score, relevance, popularity, health,

@@ -147,6 +147,8 @@ static const char *executor_for(const char *endpoint) {
     return "hf-inference";
   if (strcmp(endpoint, "llm") == 0)
     return "llm";
+  if (strncmp(endpoint, "openai:", 7) == 0)
+    return "openai";
   return NULL;
 }
 
@@ -259,6 +261,8 @@ baton_rc baton_open(const char *config_path, baton **out) {
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   if (!(ctx->pool = baton__pool_new(&ctx->cfg, err, sizeof err)))
     return baton__fail(ctx, BATON_NOMEM, "%s", err);
+  if (baton__endpoints_open(ctx, err, sizeof err) != 0)
+    return baton__fail(ctx, BATON_DB, "%s", err);
   if (ctx->cfg.llm_base_url) {
     baton__llm_settings ls;
     baton__llm_settings_init(&ls);

@@ -74,6 +74,10 @@ baton__exec_slot *baton__slot(baton *ctx, const char *endpoint);
 int baton__slot_run(baton__exec_slot *s, const char *task, const baton__values *in,
                     baton__exec_env *env, baton__values *out);
 
+/* Puts the configured servers' models into the registry and has the pool
+ * keep each server's health there (endpoints_api.c). 0 or -1 with err. */
+int baton__endpoints_open(baton *ctx, char *err, size_t errlen);
+
 /* Starts a worker for the executor of an endpoint ahead of its first task. */
 void baton__prewarm(baton *ctx, const char *endpoint);
 

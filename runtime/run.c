@@ -32,6 +32,7 @@ typedef struct task_state {
   task_status status;
   int waiting;            /* dependencies not yet done */
   char *model;            /* the model that ran (or was tried last) */
+  char endpoint[64];      /* the configured model server that answered, or "" */
   char *error;
   baton__values out;
   int64_t ms;
@@ -203,8 +204,30 @@ static char *step_text(const baton__task *t, const char *request) {
   return baton__sb_detach(&sb);
 }
 
+/* Says why no model can do a step and how to add one (into out). */
+static void missing_model(baton *ctx, const char *task, const char *text, char *out,
+                          size_t cap) {
+  char why[256] = "no model is registered for it";
+  baton__model m[1];
+  size_t n = 0;
+  char err[256];
+  /* A model the filter rejected tells why. */
+  if (baton__registry_match(ctx->reg, task, text, NULL, NULL, m, 1, &n, err, sizeof err) == 0 &&
+      n) {
+    baton__endpoint_ok(ctx, m[0].endpoint, why, sizeof why);
+    baton__model_release(&m[0]);
+  }
+  const char *need = baton__capability_needed(task, text);
+  baton__fmt(out, cap,
+             "no available model can do %s%s%s (%s); add one: declare a model for it on a "
+             "model server in the config (endpoints: - {name: NAME, base_url: URL, models: "
+             "[{id: MODEL, tasks: [%s]}]}) or register one with `baton models add`",
+             task, need ? ": the step needs " : "", need ? need : "", why, task);
+}
+
 /* Picks a model and fallbacks for every task that has none. A task with no
- * available model keeps model NULL and fails when it runs, with the reason. */
+ * available model keeps model NULL and its choice says what is missing;
+ * the run then refuses to start (prepare). */
 static baton_rc assign_models(baton *ctx, baton__graph *g, const char *request) {
   for (size_t i = 0; i < g->n; i++) {
     baton__task *t = &g->tasks[i];
@@ -253,8 +276,37 @@ static baton_rc assign_models(baton *ctx, baton__graph *g, const char *request) 
         found[k].id = NULL;
       }
     }
+    if (!n) {
+      char miss[768];
+      char *st = step_text(t, request);
+      missing_model(ctx, t->task, st, miss, sizeof miss);
+      free(st);
+      cJSON *why = cJSON_CreateObject();
+      cJSON_AddStringToObject(why, "reason", miss);
+      cJSON_AddBoolToObject(why, "missing", true);
+      free(t->choice);
+      t->choice = cJSON_PrintUnformatted(why);
+      cJSON_Delete(why);
+    }
     for (size_t k = 0; k < n; k++)
       baton__model_release(&found[k]);
+  }
+  return BATON_OK;
+}
+
+/* Refuses a graph with a step no available model can do, before anything
+ * runs: the message names the step, the missing kind and how to add one. */
+static baton_rc check_models(baton *ctx, const baton__graph *g) {
+  for (size_t i = 0; i < g->n; i++) {
+    const baton__task *t = &g->tasks[i];
+    if (t->model)
+      continue;
+    cJSON *ch = t->choice ? cJSON_Parse(t->choice) : NULL;
+    const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ch, "reason"));
+    baton_rc rc = baton__fail(ctx, BATON_NOTFOUND, "nothing ran: step %d (%s): %s", t->id,
+                              t->task, why ? why : "no available model can do it");
+    cJSON_Delete(ch);
+    return rc;
   }
   return BATON_OK;
 }
@@ -401,6 +453,8 @@ static cJSON *task_json(const baton_run *run, size_t i) {
   else
     cJSON_AddNullToObject(o, "model");
   cJSON_AddStringToObject(o, "status", status_names[s->status]);
+  if (s->endpoint[0])
+    cJSON_AddStringToObject(o, "endpoint", s->endpoint);
   cJSON_AddItemToObject(o, "outputs", outputs_json(&s->out));
   if (s->error)
     cJSON_AddStringToObject(o, "error", s->error);
@@ -710,6 +764,7 @@ static void execute(baton_run *run, size_t idx) {
         baton__fmt(env.err, sizeof env.err, "%s", last);
       }
     }
+    baton__fmt(s->endpoint, sizeof s->endpoint, "%s", env.answered);
     /* Health feeds the next choice of model (debug executors have none). */
     if (strcmp(ep, "local:debug") != 0 && !atomic_load(&run->cancel))
       baton__registry_health_record(ctx->reg, model, ran == 0, (long)(baton__now_ms() - m0),
@@ -966,6 +1021,8 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
     goto fail;
   }
   if ((rc = make_graph(ctx, req, run->root, &run->g, &run->llm)) != BATON_OK)
+    goto fail;
+  if ((rc = check_models(ctx, &run->g)) != BATON_OK)
     goto fail;
   if ((rc = check_inputs(run)) != BATON_OK)
     goto fail;
