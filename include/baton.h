@@ -194,7 +194,10 @@ typedef struct baton_request {
 /*
  * Starts a run. The plan is made (or parsed) before this returns, so a bad
  * request or plan fails here with BATON_PLAN / BATON_INVALID and a message;
- * the tasks then execute on the context's worker threads.
+ * the tasks then execute on the context's task threads: one pool of
+ * `workers` threads (config), started as needed and shared by all the
+ * context's runs, which take turns on it in the order their tasks became
+ * ready. A run starts no threads of its own.
  *  on_event/userdata: optional event callback (NULL for none); userdata is
  *                     borrowed until the run is freed.
  *  out: receives the run; the caller frees it with baton_run_free().
