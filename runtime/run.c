@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "executors/hf.h"
 #include "planner/llm_planner.h"
@@ -1099,6 +1100,8 @@ baton_rc baton_submit(baton *ctx, const baton_request *req, baton_event_fn on_ev
     return baton__fail(ctx, BATON_INVALID, "no request");
   if (!req->text && !req->plan_json)
     return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
+  if (req->text && !baton__utf8_valid(req->text, strlen(req->text)))
+    return baton__fail(ctx, BATON_INVALID, "the request text is not valid UTF-8");
   baton_run *run = NULL;
   baton_rc rc = prepare(ctx, req, &run);
   if (rc != BATON_OK)
