@@ -175,6 +175,12 @@ baton *cli_open(const opts *o) {
   return ctx;
 }
 
+void cli_note_readonly(baton *ctx) {
+  const char *why = baton_history_readonly(ctx);
+  if (why)
+    fprintf(stderr, "baton: note: new runs cannot be recorded: %s\n", why);
+}
+
 int cli_fail(baton *ctx, baton_rc rc) {
   fprintf(stderr, "baton: %s\n", baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
   baton_close(ctx);
@@ -500,6 +506,7 @@ static int cmd_runs(const opts *o) {
                      : baton_runs_list(ctx, o->limit, &json);
   if (rc != BATON_OK)
     return cli_fail(ctx, rc);
+  cli_note_readonly(ctx);
   cJSON *j = cJSON_Parse(json);
   if (o->json) {
     cli_print_json(json);

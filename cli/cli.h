@@ -40,6 +40,8 @@ void cli_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), no
 int cli_exit_code(baton_rc rc);
 /* Opens the context or exits with the reason. */
 baton *cli_open(const opts *o);
+/* Tells stderr why new runs cannot be recorded, when they cannot. */
+void cli_note_readonly(baton *ctx);
 /* Reports the context's error, closes it, returns the exit status. */
 int cli_fail(baton *ctx, baton_rc rc);
 /* Prints JSON text indented. */

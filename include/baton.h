@@ -209,7 +209,9 @@ BATON_API baton_rc baton_submit(baton *ctx, const baton_request *req,
 
 /* Blocks until the run has finished (done, failed or cancelled). Returns
  * BATON_OK when every task succeeded, BATON_EXEC when some task failed,
- * BATON_CANCELLED when cancelled. Thread-safe. */
+ * BATON_CANCELLED when cancelled, BATON_DB when the run's end could not be
+ * stored in the run history (its result then says "failed" with an
+ * "error"). Thread-safe. */
 BATON_API baton_rc baton_run_wait(baton_run *run);
 
 /* Asks a run to stop: running tasks are told to stop, pending ones become
@@ -278,6 +280,12 @@ BATON_API baton_rc baton_models_search(baton *ctx, const char *text, const char 
  * (<= 0: 50). Runs left unfinished by a process that died are listed as
  * "interrupted". Free *json_out with baton_free(). Thread-safe. */
 BATON_API baton_rc baton_runs_list(baton *ctx, int limit, char **json_out);
+
+/* Why this context cannot record runs (the run history is damaged, or
+ * opened read-only because it cannot be written: full disk, read-only
+ * file), or NULL when it can. Reading commands still work when it is only
+ * read-only. Borrowed until baton_close(). */
+BATON_API const char *baton_history_readonly(baton *ctx);
 
 /* Resumes a stored run that did not finish (interrupted, failed or
  * cancelled): its finished tasks keep their outputs, the others run again,

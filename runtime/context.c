@@ -258,10 +258,11 @@ baton_rc baton_open(const char *config_path, baton **out) {
   char *runs = baton__path_join(ctx->cfg.home, "runs.db");
   if (!runs)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
-  rc = baton__runstore_open(runs, &ctx->runs, err, sizeof err);
+  /* A damaged run history fails history commands and new runs, not the
+   * registry's. */
+  if (baton__runstore_open(runs, &ctx->runs, err, sizeof err) != 0)
+    baton__fmt(ctx->runs_why, sizeof ctx->runs_why, "%s", err);
   free(runs);
-  if (rc != 0)
-    return baton__fail(ctx, BATON_DB, "%s", err);
   if (open_slots(ctx) != 0)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   if (!(ctx->pool = baton__pool_new(&ctx->cfg, err, sizeof err)))
@@ -404,8 +405,22 @@ baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
   return BATON_OK;
 }
 
+baton_rc baton__runs_usable(baton *ctx) {
+  if (ctx->runs)
+    return BATON_OK;
+  return baton__fail(ctx, BATON_DB, "%s", ctx->runs_why);
+}
+
+const char *baton_history_readonly(baton *ctx) {
+  if (!ctx)
+    return NULL;
+  return ctx->runs ? baton__runstore_write_error(ctx->runs) : ctx->runs_why;
+}
+
 baton_rc baton_runs_list(baton *ctx, int limit, char **json_out_p) {
   *json_out_p = NULL;
+  if (baton__runs_usable(ctx) != BATON_OK)
+    return BATON_DB;
   char err[512] = "";
   cJSON *arr = baton__runstore_list(ctx->runs, limit, err, sizeof err);
   if (!arr)
@@ -419,6 +434,8 @@ baton_rc baton_run_get(baton *ctx, const char *run_id, char **json_out_p) {
   *json_out_p = NULL;
   if (!run_id || !*run_id)
     return baton__fail(ctx, BATON_INVALID, "no run id given");
+  if (baton__runs_usable(ctx) != BATON_OK)
+    return BATON_DB;
   char err[512] = "";
   cJSON *o = baton__runstore_get(ctx->runs, run_id, err, sizeof err);
   if (!o)

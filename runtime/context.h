@@ -39,7 +39,8 @@ typedef struct baton__exec_slot {
 struct baton {
   baton__config cfg;
   baton__registry *reg;
-  baton__runstore *runs;       /* durable run history (runs.db) */
+  baton__runstore *runs;       /* durable run history (runs.db), or NULL: */
+  char runs_why[768];          /* why it could not be opened */
   char *worker_program;        /* baton-worker, or NULL: executors in-process */
   baton__llm *llm;             /* the LLM client; NULL when cfg.llm_base_url is NULL */
   baton__pool *pool;           /* replicas of the configured endpoints (cfg.endpoints) */
@@ -65,6 +66,9 @@ struct baton {
 /* Records the detail text for the failing call and returns rc. */
 baton_rc baton__fail(baton *ctx, baton_rc rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* BATON_OK when the run history is open, else BATON_DB with the reason
+ * recorded (for baton_errmsg()). */
+baton_rc baton__runs_usable(baton *ctx);
 /* Logs through the embedder's callback when the level is enabled. */
 void baton__log(baton *ctx, baton_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "executors/hf.h"
 #include "planner/llm_planner.h"
@@ -923,6 +924,26 @@ static char *make_summary(baton_run *run, const cJSON *tasks) {
   return s;
 }
 
+/* The run's end could not be stored: it ends failed, with the reason in
+ * its result ("error"), so the caller never hears `done` for a run the
+ * history does not hold. */
+static void unsaved(baton_run *run, cJSON *res, const char *why) {
+  baton__log(run->ctx, BATON_LOG_ERROR, "run %s: %s", run->id, why);
+  run->rc = BATON_DB;
+  if (!res)
+    return;
+  char msg[640];
+  baton__fmt(msg, sizeof msg, "the run's final state could not be stored: %s", why);
+  cJSON_ReplaceItemInObjectCaseSensitive(res, "status", cJSON_CreateString("failed"));
+  cJSON_DeleteItemFromObjectCaseSensitive(res, "error");
+  cJSON_AddStringToObject(res, "error", msg);
+  char *j = cJSON_PrintUnformatted(res);
+  if (j) {
+    free(run->result_json);
+    run->result_json = j;
+  }
+}
+
 static void finish(baton_run *run) {
   bool any_failed = false, any_cancelled = false;
   for (size_t i = 0; i < run->g.n; i++) {
@@ -964,7 +985,7 @@ static void finish(baton_run *run) {
   char err[512];
   if (baton__runstore_finish(run->ctx->runs, run->id, status, run->summary, run->result_json, err,
                              sizeof err) != 0)
-    baton__log(run->ctx, BATON_LOG_WARN, "run %s: %s", run->id, err);
+    unsaved(run, res, err);
   cJSON_Delete(res);
   emit(run, BATON_EVENT_DONE, -1, NULL, run->result_json);
 }
@@ -1072,6 +1093,10 @@ static baton_rc start(baton_run *run) {
   cJSON_Delete(plan);
   if (!pj)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  if (baton__runs_usable(ctx) != BATON_OK) {
+    free(pj);
+    return BATON_DB;
+  }
   char err[512];
   int src = run->mode == MODE_RESUME
                 ? baton__runstore_reopen(ctx->runs, run->id, err, sizeof err)
@@ -1124,6 +1149,8 @@ baton_rc baton_submit(baton *ctx, const baton_request *req, baton_event_fn on_ev
     return baton__fail(ctx, BATON_INVALID, "no request");
   if (!req->text && !req->plan_json)
     return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
+  if (req->text && !baton__utf8_valid(req->text, strlen(req->text)))
+    return baton__fail(ctx, BATON_INVALID, "the request text is not valid UTF-8");
   baton_run *run = NULL;
   baton_rc rc = prepare(ctx, req, &run);
   if (rc != BATON_OK)
@@ -1145,6 +1172,8 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
   *out = NULL;
   if (!id || !*id)
     return baton__fail(ctx, BATON_INVALID, "no run id given");
+  if (baton__runs_usable(ctx) != BATON_OK)
+    return BATON_DB;
   char err[768] = "";
   cJSON *stored = baton__runstore_get(ctx->runs, id, err, sizeof err);
   if (!stored)
