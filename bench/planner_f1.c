@@ -15,12 +15,15 @@
 #include "core/banned.h"
 
 /*
- * Usage: planner_f1 [DATA.jsonl] [-v] [-n N] | -r REQUEST
+ * Usage: planner_f1 [DATA.jsonl] [-v] [-n N] [--range A-B] | -r REQUEST
  *   DATA defaults to ../shared/data/taskbench/huggingface/data_part.jsonl
  *   relative to the source root. tool_desc.json next to it (when present)
  *   names the tools: predicted names that are not tools are ignored.
  *   -v prints every record whose plan differs from the gold one.
  *   -n N scores the first N records only.
+ *   --range A-B scores records A to B (0-based, inclusive) only: the
+ *   offline planner's weights and rules are written on the training split
+ *   0-279; 280-419 is the frozen split they are reported on.
  *   -r REQUEST plans one request and prints the task graph (JSON).
  *
  * Metric (TaskBench's): per record, node set = tool names, edge set =
@@ -103,9 +106,13 @@ static void fmt_f1(const counts *c, char *out, size_t cap) {
     baton__fmt(out, cap, "%.4f", f1(c));
 }
 
-enum { G_ALL, G_SINGLE, G_CHAIN, G_DAG, G_FIRST, G_SECOND, G_N };
+/* The fixed split: rules and weights are fitted on records before
+ * SPLIT_FROZEN, never on those from it on. */
+#define SPLIT_FROZEN 280
+
+enum { G_ALL, G_SINGLE, G_CHAIN, G_DAG, G_TRAIN, G_FROZEN, G_N };
 static const char *const group_names[G_N] = {"all", "single", "chain", "dag",
-                                             "first half", "second half"};
+                                             "train", "frozen"};
 
 typedef struct {
   counts node, edge, edge_args;
@@ -233,7 +240,7 @@ static void print_set(const char *label, const strset *s) {
 int main(int argc, char **argv) {
   const char *data_path = NULL;
   const char *one = NULL;
-  long limit = -1;
+  long limit = -1, from = 0, to = -1;
   bool verbose = false;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-v") == 0)
@@ -242,8 +249,16 @@ int main(int argc, char **argv) {
       one = argv[++i];
     else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
       limit = atol(argv[++i]);
-    else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      printf("usage: %s [DATA.jsonl] [-v] [-n N] | -r REQUEST\n", argv[0]);
+    else if (strcmp(argv[i], "--range") == 0 && i + 1 < argc) {
+      char *end = NULL;
+      from = strtol(argv[++i], &end, 10);
+      to = end && *end == '-' ? strtol(end + 1, &end, 10) : -1;
+      if (!end || *end || from < 0 || to < from) {
+        fprintf(stderr, "planner_f1: --range wants A-B with 0 <= A <= B\n");
+        return 2;
+      }
+    } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      printf("usage: %s [DATA.jsonl] [-v] [-n N] [--range A-B] | -r REQUEST\n", argv[0]);
       return 0;
     } else
       data_path = argv[i];
@@ -309,7 +324,7 @@ int main(int argc, char **argv) {
     remove_tree(tmpl);
     return 1;
   }
-  /* Count the records first to know where the second half starts. */
+  /* Count the records first (-n caps the count). */
   char *line = malloc(MAX_LINE);
   long total = 0;
   while (line && fgets(line, (int)MAX_LINE, f))
@@ -330,6 +345,10 @@ int main(int argc, char **argv) {
     if (!rec)
       continue;
     long rno = idx++;
+    if (rno < from || (to >= 0 && rno > to)) {
+      cJSON_Delete(rec);
+      continue;
+    }
     strset gnodes = {.n = 0}, gedges = {.n = 0}, gargs = {.n = 0};
     strset pnodes = {.n = 0}, pedges = {.n = 0};
     char names[MAX_SET][NAME_CAP];
@@ -374,7 +393,7 @@ int main(int argc, char **argv) {
         }
       }
     }
-    int which[3] = {G_ALL, G_ALL, rno < (total + 1) / 2 ? G_FIRST : G_SECOND};
+    int which[3] = {G_ALL, G_ALL, rno < SPLIT_FROZEN ? G_TRAIN : G_FROZEN};
     if (cJSON_IsString(type)) {
       if (strcmp(type->valuestring, "single") == 0)
         which[1] = G_SINGLE;
@@ -435,8 +454,10 @@ int main(int argc, char **argv) {
          groups[G_ALL].edge.tp, groups[G_ALL].edge.fp, groups[G_ALL].edge.fn,
          ratio(groups[G_ALL].edge.tp, groups[G_ALL].edge.tp + groups[G_ALL].edge.fp),
          ratio(groups[G_ALL].edge.tp, groups[G_ALL].edge.tp + groups[G_ALL].edge.fn));
-  printf("halves: first = records 0-%ld, second = records %ld-%ld\n", (total + 1) / 2 - 1,
-         (total + 1) / 2, total - 1);
+  printf("split: train = records 0-%d, frozen = records %d-%ld (never used for fitting)\n",
+         SPLIT_FROZEN - 1, SPLIT_FROZEN, total - 1);
+  if (from > 0 || to >= 0)
+    printf("scored: records %ld-%ld only\n", from, to >= 0 ? to : total - 1);
   printf("predicted tasks that are not TaskBench tools (ignored): %ld\n", nontool);
   if (no_gold)
     printf("records without ground truth (planned only, not scored): %ld\n", no_gold);
