@@ -60,7 +60,7 @@ typedef enum {
   F_OWN_READABLE, F_OWN_OTHER, F_AVAIL_MEDIA, F_AVAIL_INPUT, F_NO_PASSAGE, F_SAID_MEDIUM,
   F_SAID_OTHER_MEDIUM, F_MOVING_DRAWN, F_INTO_LANGUAGE, F_INTO_MEDIUM, F_NO_MODEL, F_N,
   K_PHRASE_WORD = F_N, K_MIN_KEYWORD, K_ACCEPT, K_ACCEPT_FALLBACK, K_VERB_KEYWORD,
-  K_SPLIT_PART, K_SPLIT_KEYWORD, K_SPLIT_GAIN, K_N
+  K_SPLIT_PART, K_SPLIT_KEYWORD, K_SPLIT_GAIN, K_CLEAR_KEYWORD, K_N
 } off_weight;
 
 typedef struct {
@@ -107,7 +107,7 @@ typedef struct {
   unsigned type;   /* one BATON__T_* bit */
   char *value;     /* path or literal text (owned) */
   bool is_file;
-  bool earlier;    /* from an earlier turn of the conversation */
+  int turn;        /* 0: the request's own; else the earlier turn it came from (1 = oldest) */
   bool used;       /* consumed by some task */
   bool claimed;    /* spoken for by a recognised step (before tasks are made) */
   int borrowed_by; /* graph index of a task that took it from outside its own step, or -1 */
@@ -157,6 +157,7 @@ typedef struct {
   step steps[OFF_MAX_STEPS];
   size_t n_steps;
   int image_kind; /* what the request's picture shows: IMG_* */
+  int last_turn;  /* the newest earlier turn that left a resource, 0 if none */
   const off_lexicon *lx;
   baton__graph *g;
   char *err;
@@ -203,6 +204,7 @@ bool off_has_cue(const planner *p, size_t a, size_t b);
 int off_split_steps(planner *p);
 bool off_is_context_clause(const planner *p, size_t a, size_t b);
 void off_mark_references(planner *p, size_t a, size_t b);
+unsigned off_earlier_types(const planner *p);
 void off_clear_references(planner *p, size_t a, size_t b);
 
 /* ---- score.c -------------------------------------------------------------- */

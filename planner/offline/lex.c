@@ -91,7 +91,7 @@ int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is
   r->type = type;
   r->value = copy;
   r->is_file = is_file;
-  r->earlier = false;
+  r->turn = 0;
   r->claimed = false;
   r->used = false;
   r->borrowed_by = -1;

@@ -41,7 +41,7 @@ static const char *const weight_names[K_N] = {
     "own_readable", "own_other", "avail_media", "avail_input", "no_passage", "said_medium",
     "said_other_medium", "moving_drawn", "into_language", "into_medium", "no_model",
     "phrase_word", "min_keyword", "accept", "accept_fallback", "verb_keyword", "split_part",
-    "split_keyword", "split_gain"};
+    "split_keyword", "split_gain", "clear_keyword"};
 
 static int fail(char *err, size_t errlen, int line, const char *what, const char *name) {
   baton__fmt(err, errlen, LEX_FILE ":%d: %s '%s'", line, what, name);

@@ -132,10 +132,10 @@ static int nearest_producer(const planner *p, unsigned type, const baton__tasksp
  * of earlier turns; -1 when none. */
 static int first_unused(const planner *p, unsigned type) {
   for (size_t i = 0; i < p->n_res; i++)
-    if (!p->res[i].used && !p->res[i].earlier && (p->res[i].type & type))
+    if (!p->res[i].used && !(p->res[i].turn > 0) && (p->res[i].type & type))
       return (int)i;
   for (size_t i = p->n_res; i-- > 0;)
-    if (!p->res[i].used && p->res[i].earlier && (p->res[i].type & type))
+    if (!p->res[i].used && (p->res[i].turn > 0) && (p->res[i].type & type))
       return (int)i;
   return -1;
 }

@@ -152,11 +152,10 @@ static int edit_twin(const planner *p, int a, int b) {
   bool xa = off_is_role(p, a, R_TRANSFORM) || (picture && off_is_role(p, a, R_DRAW));
   bool ya = off_is_role(p, b, R_TRANSFORM) || (picture && off_is_role(p, b, R_DRAW));
   bool xb = off_is_role(p, a, R_EDIT), yb = off_is_role(p, b, R_EDIT);
-  if (xa && yb)
-    return b;
-  if (xb && ya)
-    return a;
-  return -1;
+  int edit = xa && yb ? b : xb && ya ? a : -1, other = edit == a ? b : a;
+  if (edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable)
+    return other; /* what can run */
+  return edit;
 }
 
 /* "create a new image from this description": a picture of its own, not
@@ -287,6 +286,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
 static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   step *st = &p->steps[s];
   unsigned avail = produced | off_unclaimed_types(p);
+  any = any || off_earlier_types(p); /* a conversation is going on */
   if (any)
     off_mark_references(p, st->a, st->b);
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);

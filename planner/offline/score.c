@@ -32,10 +32,12 @@ unsigned off_all_types(const planner *p) {
   return t;
 }
 
+/* Types of the resources no step has spoken for yet (of earlier turns, the
+ * newest turn's only: "it" is what was just made). */
 unsigned off_unclaimed_types(const planner *p) {
   unsigned t = 0;
   for (size_t i = 0; i < p->n_res; i++)
-    if (!p->res[i].claimed)
+    if (!p->res[i].claimed && (!p->res[i].turn || p->res[i].turn == p->last_turn))
       t |= p->res[i].type;
   return t;
 }
@@ -198,7 +200,8 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
     f[F_INTO_LANGUAGE] = 1; /* "convert the labels into French": whatever the verb */
   else if (off_is_role(p, (int)t, R_TRANSLATE) && into_medium(p, a, b))
     f[F_INTO_MEDIUM] = 1; /* "translate quotes into images" is drawing them */
-  f[F_NO_MODEL] = !p->cues[t].runnable;
+  /* a kind nothing here can run, unless the step names it clearly */
+  f[F_NO_MODEL] = !p->cues[t].runnable && kw < p->lx->w[K_CLEAR_KEYWORD];
 }
 
 /* Score of task t for tokens [a,b): the weighted sum of its features, 0
@@ -217,21 +220,36 @@ double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size
 }
 
 /* Best task for tokens [a,b); -1 when none scores enough. */
-int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, double min,
-                         int exclude, double *score_out) {
+/* The highest of scores[] whose keywords say enough, -1 if none; less the
+ * no_model term when `lenient`. */
+static int highest(const planner *p, const double *scores, const double *kws, bool lenient,
+                   double *best_s) {
   int best = -1;
-  double best_s = 0;
-  double scores[OFF_MAX_TASKSPECS], kws[OFF_MAX_TASKSPECS];
+  *best_s = 0;
+  for (size_t t = 0; t < p->n_cues; t++) {
+    double s = scores[t];
+    if (lenient && !p->cues[t].runnable)
+      s -= p->lx->w[F_NO_MODEL] * (kws[t] < p->lx->w[K_CLEAR_KEYWORD]);
+    if (kws[t] >= p->lx->w[K_MIN_KEYWORD] && s > *best_s + 1e-9) {
+      *best_s = s;
+      best = (int)t;
+    }
+  }
+  return best;
+}
+
+int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, double min,
+                      int exclude, double *score_out) {
+  double best_s, scores[OFF_MAX_TASKSPECS], kws[OFF_MAX_TASKSPECS];
   *score_out = 0;
   for (size_t t = 0; t < p->n_cues; t++) {
     scores[t] = (int)t == exclude ? 0 : off_task_score(p, a, b, avail, t, &kws[t]);
     if ((int)t == exclude)
       kws[t] = 0;
-    if (kws[t] >= p->lx->w[K_MIN_KEYWORD] && scores[t] > best_s + 1e-9) {
-      best_s = scores[t];
-      best = (int)t;
-    }
   }
+  int best = highest(p, scores, kws, false, &best_s);
+  if (best < 0 || best_s < min)
+    best = highest(p, scores, kws, true, &best_s); /* nothing that can run fits: what fits */
   /* "Summarise X in Spanish": the language names a translation that rides
    * along (emit_step adds it); the verb decides the step. */
   if (off_is_role(p, best, R_TRANSLATE) && !off_has_prefix(p, a, b, "translat")) {

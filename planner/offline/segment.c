@@ -15,11 +15,23 @@
  * It reads the cues (off_has_cue) but chooses no task.
  */
 
+/* Types of earlier turns' resources the request names none of its own of. */
+unsigned off_earlier_types(const planner *p) {
+  unsigned earlier = 0, own = 0;
+  for (size_t i = 0; i < p->n_res; i++)
+    *((p->res[i].turn > 0) ? &earlier : &own) |= p->res[i].type;
+  return earlier & ~own;
+}
+
 /* Marks "the summary", "the translated text"... as references to earlier
- * output so they do not read as cues for a new task. */
+ * output so they do not read as cues for a new task; so is "the picture"
+ * when only an earlier turn has one. */
 void off_mark_references(planner *p, size_t a, size_t b) {
+  unsigned told = off_earlier_types(p);
   for (size_t i = a + 1; i < b; i++) {
-    if (!off_is(p, i, W_MADE_THING))
+    bool media = ((told & BATON__T_IMAGE) && off_is(p, i, W_PICTURE)) ||
+                 ((told & BATON__T_AUDIO) && off_is(p, i, W_RECORDING));
+    if (!media && !off_is(p, i, W_MADE_THING))
       continue;
     if (off_is(p, i - 1, W_DEFINITE))
       p->tok[i].skip = true;
