@@ -188,7 +188,8 @@ typedef struct baton_request {
                               naming what an earlier turn produced). The LLM
                               planner and summarizer see it, trimmed oldest
                               first to llm.history_chars; the offline planner
-                              ignores it. */
+                              resolves "it", "that", "the result" to the
+                              newest of those files and outputs. */
 } baton_request;
 
 /*

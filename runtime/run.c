@@ -17,6 +17,7 @@
 #include "planner/taskgraph.h"
 #include "runtime/context.h"
 #include "runtime/sched.h"
+#include "runtime/runnable.h"
 #include "core/banned.h"
 
 #define MAX_CANDIDATES 5
@@ -394,9 +395,18 @@ static baton_rc make_graph(baton *ctx, const baton_request *req, const char *roo
     }
     size_t n_tasks = 0;
     const baton__taskspec *tasks = baton__registry_tasks(ctx->reg, &n_tasks);
-    if (baton__plan_offline(req->text, req->inputs, req->n_inputs, tasks, n_tasks, g, err,
-                            sizeof err) != 0)
+    unsigned char *runnable = baton__runnable_kinds(ctx, tasks, n_tasks);
+    char note[256] = "";
+    baton__offline_req orq = {.request = req->text, .inputs = req->inputs,
+                              .n_inputs = req->n_inputs, .tasks = tasks, .n_tasks = n_tasks,
+                              .runnable = runnable, .messages_json = req->messages,
+                              .note = note, .notelen = sizeof note};
+    int orc = baton__plan_offline_req(&orq, g, err, sizeof err);
+    free(runnable);
+    if (orc != 0)
       return baton__fail(ctx, BATON_PLAN, "%s", err);
+    if (note[0])
+      baton__log(ctx, BATON_LOG_WARN, "%s", note);
   }
   (void)root;
   if (g->n == 0)
