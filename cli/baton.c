@@ -44,6 +44,7 @@ static const char usage_text[] =
     "  runs show ID [--json]   the stored runs (interrupted ones included)\n"
     "  runs resume ID          run the unfinished tasks of a stored run\n"
     "  runs replay ID          reproduce a stored run without calling any model\n"
+    "  mcp                     an MCP server on stdin/stdout for agents (see baton mcp --help)\n"
     "\n"
     "Options for every command:\n"
     "  --config FILE           YAML config (default $BATON_CONFIG, then\n"
@@ -98,7 +99,10 @@ static void parse_args(int argc, char **argv, opts *o) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(usage_text, stdout);
+      if (o->cmd && !strcmp(o->cmd, "mcp"))
+        cmd_mcp_help();
+      else
+        fputs(usage_text, stdout);
       exit(0);
     } else if (!strcmp(a, "--version")) {
       printf("baton %s\n", baton_version());
@@ -551,6 +555,8 @@ int main(int argc, char **argv) {
     return cmd_executors(&o);
   if (!strcmp(o.cmd, "runs"))
     return cmd_runs(&o);
+  if (!strcmp(o.cmd, "mcp"))
+    return cmd_mcp(&o);
   if (!strcmp(o.cmd, "help")) {
     fputs(usage_text, stdout);
     return 0;

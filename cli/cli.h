@@ -69,6 +69,10 @@ int remote_plan(struct baton__rpc_conn *d, const opts *o, char **json_out);
 /* The daemon's error reply as an exit status: bad input is 2, else 1. */
 int cli_remote_status(const cJSON *reply);
 
+/* `baton mcp`: the MCP server on stdin/stdout, and its --help (baton_mcp.c). */
+int cmd_mcp(const opts *o);
+void cmd_mcp_help(void);
+
 /* `baton chat`, and `baton` alone on a terminal: the REPL (baton_chat.c). */
 int cmd_chat(const opts *o);
 
