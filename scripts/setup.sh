@@ -33,6 +33,8 @@ if ((with_tests)); then
   # baton mcp's conformance test runs the MCP SDK client on node (Debian's,
   # unless a node with npm is already installed)
   command -v npm >/dev/null || packages+=(nodejs npm)
+  # the Python package's tests (bindings/python)
+  packages+=(python3)
 fi
 
 missing=()
