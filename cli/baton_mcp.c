@@ -34,9 +34,7 @@ static const char mcp_help[] =
     "in this process. The session ends when stdin closes; calls still running are\n"
     "cancelled. Logs go to stderr (-q: errors only).\n";
 
-void cmd_mcp_help(void) {
-  fputs(mcp_help, stdout);
-}
+void cmd_mcp_help(void) { fputs(mcp_help, stdout); }
 
 static void log_stderr(void *ud, baton_log_level level, const char *msg) {
   (void)ud;
@@ -48,8 +46,10 @@ int cmd_mcp(const opts *o) {
   if (o->positional)
     cli_die_usage("mcp takes no arguments (see baton mcp --help)");
   signal(SIGPIPE, SIG_IGN);
-  baton_mcp_options mo = {.config_path = o->config, .in_fd = STDIN_FILENO,
-                          .out_fd = STDOUT_FILENO, .use_daemon = !o->local,
+  baton_mcp_options mo = {.config_path = o->config,
+                          .in_fd = STDIN_FILENO,
+                          .out_fd = STDOUT_FILENO,
+                          .use_daemon = !o->local,
                           .log_fn = log_stderr,
                           .log_level = o->quiet ? BATON_LOG_ERROR : BATON_LOG_WARN};
   char *err = NULL;

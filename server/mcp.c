@@ -31,7 +31,7 @@ static int write_all(int fd, const char *p, size_t n) {
   return 0;
 }
 
-void mcp_send(mcp_server *s, const cJSON *msg) {
+void baton__mcp_send(mcp_server *s, const cJSON *msg) {
   char *text = cJSON_PrintUnformatted(msg);
   if (!text)
     return;
@@ -50,14 +50,14 @@ static cJSON *envelope(const cJSON *id) {
   return m;
 }
 
-void mcp_reply(mcp_server *s, const cJSON *id, cJSON *result) {
+void baton__mcp_reply(mcp_server *s, const cJSON *id, cJSON *result) {
   cJSON *m = envelope(id);
   cJSON_AddItemToObject(m, "result", result ? result : cJSON_CreateObject());
-  mcp_send(s, m);
+  baton__mcp_send(s, m);
   cJSON_Delete(m);
 }
 
-void mcp_reply_error(mcp_server *s, const cJSON *id, int code, const char *fmt, ...) {
+void baton__mcp_reply_error(mcp_server *s, const cJSON *id, int code, const char *fmt, ...) {
   char text[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -67,21 +67,21 @@ void mcp_reply_error(mcp_server *s, const cJSON *id, int code, const char *fmt, 
   cJSON *e = cJSON_AddObjectToObject(m, "error");
   cJSON_AddNumberToObject(e, "code", code);
   cJSON_AddStringToObject(e, "message", text);
-  mcp_send(s, m);
+  baton__mcp_send(s, m);
   cJSON_Delete(m);
 }
 
-void mcp_notify(mcp_server *s, const char *method, cJSON *params) {
+void baton__mcp_notify(mcp_server *s, const char *method, cJSON *params) {
   cJSON *m = cJSON_CreateObject();
   cJSON_AddStringToObject(m, "jsonrpc", "2.0");
   cJSON_AddStringToObject(m, "method", method);
   if (params)
     cJSON_AddItemToObject(m, "params", params);
-  mcp_send(s, m);
+  baton__mcp_send(s, m);
   cJSON_Delete(m);
 }
 
-void mcp_log(mcp_server *s, baton_log_level level, const char *fmt, ...) {
+void baton__mcp_log(mcp_server *s, baton_log_level level, const char *fmt, ...) {
   if (!s->opts.log_fn || level > s->opts.log_level)
     return;
   char text[1024];
@@ -97,7 +97,7 @@ void mcp_log(mcp_server *s, baton_log_level level, const char *fmt, ...) {
 static void on_initialize(mcp_server *s, const cJSON *id, const cJSON *params) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, "protocolVersion");
   if (!cJSON_IsString(v)) {
-    mcp_reply_error(s, id, MCP_INVALID_PARAMS, "initialize needs params.protocolVersion");
+    baton__mcp_reply_error(s, id, MCP_INVALID_PARAMS, "initialize needs params.protocolVersion");
     return;
   }
   const char *version = protocol_versions[0];
@@ -122,14 +122,14 @@ static void on_initialize(mcp_server *s, const cJSON *id, const cJSON *params) {
       "request, one task tool for a single step, `plan` to see the task graph first. File "
       "paths are relative to the server's working folder.");
   s->initialized = true;
-  mcp_reply(s, id, r);
+  baton__mcp_reply(s, id, r);
 }
 
 /* ---- calls --------------------------------------------------------------- */
 
 static void *call_main(void *arg) {
   mcp_call *c = arg;
-  mcp_tools_call(c);
+  baton__mcp_tools_call(c);
   pthread_mutex_lock(&c->srv->lock);
   c->finished = true;
   pthread_mutex_unlock(&c->srv->lock);
@@ -167,8 +167,9 @@ static void start_call(mcp_server *s, const cJSON *id, const cJSON *params) {
     c->used = true;
   pthread_mutex_unlock(&s->lock);
   if (!c) {
-    mcp_reply_error(s, id, MCP_INTERNAL_ERROR,
-                    "%d tool calls are already running; wait for one to finish", MCP_MAX_CALLS);
+    baton__mcp_reply_error(s, id, MCP_INTERNAL_ERROR,
+                           "%d tool calls are already running; wait for one to finish",
+                           MCP_MAX_CALLS);
     return;
   }
   c->srv = s;
@@ -181,7 +182,7 @@ static void start_call(mcp_server *s, const cJSON *id, const cJSON *params) {
   atomic_init(&c->cancelled, false);
   pthread_mutex_init(&c->lock, NULL);
   if (pthread_create(&c->thread, NULL, call_main, c) != 0) {
-    mcp_reply_error(s, id, MCP_INTERNAL_ERROR, "cannot start a thread for the call");
+    baton__mcp_reply_error(s, id, MCP_INTERNAL_ERROR, "cannot start a thread for the call");
     cJSON_Delete(c->id);
     cJSON_Delete(c->params);
     cJSON_Delete(c->token);
@@ -205,8 +206,8 @@ static void on_cancelled(mcp_server *s, const cJSON *params) {
   for (int i = 0; i < MCP_MAX_CALLS; i++) {
     mcp_call *c = &s->calls[i];
     if (c->used && !c->finished && same_id(c->id, rid)) {
-      mcp_log(s, BATON_LOG_INFO, "mcp: the client cancelled a tool call");
-      mcp_exec_cancel(c);
+      baton__mcp_log(s, BATON_LOG_INFO, "mcp: the client cancelled a tool call");
+      baton__mcp_exec_cancel(c);
     }
   }
   pthread_mutex_unlock(&s->lock);
@@ -217,7 +218,7 @@ static void stop_calls(mcp_server *s) {
   pthread_mutex_lock(&s->lock);
   for (int i = 0; i < MCP_MAX_CALLS; i++)
     if (s->calls[i].used && !s->calls[i].finished)
-      mcp_exec_cancel(&s->calls[i]);
+      baton__mcp_exec_cancel(&s->calls[i]);
   pthread_mutex_unlock(&s->lock);
   for (int i = 0; i < MCP_MAX_CALLS; i++)
     if (s->calls[i].used)
@@ -230,31 +231,32 @@ static void on_request(mcp_server *s, const char *method, const cJSON *id, const
   if (!strcmp(method, "initialize")) {
     on_initialize(s, id, params);
   } else if (!strcmp(method, "ping")) {
-    mcp_reply(s, id, cJSON_CreateObject());
+    baton__mcp_reply(s, id, cJSON_CreateObject());
   } else if (!s->initialized) {
-    mcp_reply_error(s, id, MCP_INVALID_REQUEST,
-                    "the session is not initialized: send initialize before %s", method);
+    baton__mcp_reply_error(s, id, MCP_INVALID_REQUEST,
+                           "the session is not initialized: send initialize before %s", method);
   } else if (!strcmp(method, "tools/list")) {
-    cJSON *r = mcp_tools_list(s);
+    cJSON *r = baton__mcp_tools_list(s);
     if (r)
-      mcp_reply(s, id, r);
+      baton__mcp_reply(s, id, r);
     else
-      mcp_reply_error(s, id, MCP_INTERNAL_ERROR, "cannot list the tools: %s", baton_errmsg(s->ctx));
+      baton__mcp_reply_error(s, id, MCP_INTERNAL_ERROR, "cannot list the tools: %s",
+                             baton_errmsg(s->ctx));
   } else if (!strcmp(method, "tools/call")) {
     if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(params, "name")))
-      mcp_reply_error(s, id, MCP_INVALID_PARAMS, "tools/call needs params.name");
+      baton__mcp_reply_error(s, id, MCP_INVALID_PARAMS, "tools/call needs params.name");
     else
       start_call(s, id, params);
   } else if (!strcmp(method, "resources/list")) {
-    mcp_reply(s, id, mcp_res_list(s));
+    baton__mcp_reply(s, id, baton__mcp_res_list(s));
   } else if (!strcmp(method, "resources/templates/list")) {
     cJSON *r = cJSON_CreateObject();
     cJSON_AddArrayToObject(r, "resourceTemplates");
-    mcp_reply(s, id, r);
+    baton__mcp_reply(s, id, r);
   } else if (!strcmp(method, "resources/read")) {
-    mcp_res_read(s, id, params);
+    baton__mcp_res_read(s, id, params);
   } else {
-    mcp_reply_error(s, id, MCP_METHOD_NOT_FOUND, "unknown method '%.200s'", method);
+    baton__mcp_reply_error(s, id, MCP_METHOD_NOT_FOUND, "unknown method '%.200s'", method);
   }
 }
 
@@ -262,7 +264,7 @@ static void on_request(mcp_server *s, const char *method, const cJSON *id, const
 static void on_message(mcp_server *s, const char *line, size_t len) {
   cJSON *m = cJSON_ParseWithLength(line, len);
   if (!m) {
-    mcp_reply_error(s, NULL, MCP_PARSE_ERROR, "parse error: the message is not JSON");
+    baton__mcp_reply_error(s, NULL, MCP_PARSE_ERROR, "parse error: the message is not JSON");
     return;
   }
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
@@ -272,12 +274,13 @@ static void on_message(mcp_server *s, const char *line, size_t len) {
   bool id_ok = cJSON_IsString(id) || cJSON_IsNumber(id);
   if (!cJSON_IsObject(m) || !cJSON_IsString(ver) || strcmp(ver->valuestring, "2.0") ||
       (id && !id_ok) || (params && !cJSON_IsObject(params))) {
-    mcp_reply_error(s, id_ok ? id : NULL, MCP_INVALID_REQUEST,
-                    "invalid request: expected a JSON-RPC 2.0 object with an object as params");
+    baton__mcp_reply_error(
+        s, id_ok ? id : NULL, MCP_INVALID_REQUEST,
+        "invalid request: expected a JSON-RPC 2.0 object with an object as params");
   } else if (!method) {
     /* a response to a request we never send: ignore */
   } else if (!cJSON_IsString(method)) {
-    mcp_reply_error(s, id, MCP_INVALID_REQUEST, "invalid request: method must be a string");
+    baton__mcp_reply_error(s, id, MCP_INVALID_REQUEST, "invalid request: method must be a string");
   } else if (id) {
     on_request(s, method->valuestring, id, params);
   } else if (!strcmp(method->valuestring, "notifications/cancelled")) {
@@ -312,8 +315,8 @@ static void drain_lines(mcp_server *s, line_reader *r) {
   r->len -= start;
   if (r->len > MCP_MAX_MESSAGE) {
     if (!r->skipping)
-      mcp_reply_error(s, NULL, MCP_INVALID_REQUEST,
-                      "message larger than %u bytes: dropped", MCP_MAX_MESSAGE);
+      baton__mcp_reply_error(s, NULL, MCP_INVALID_REQUEST, "message larger than %u bytes: dropped",
+                             MCP_MAX_MESSAGE);
     r->skipping = true;
     r->len = 0;
   }
@@ -374,9 +377,9 @@ baton_rc baton_mcp_serve(const baton_mcp_options *opts, char **errmsg_out) {
   pthread_mutex_init(&s->lock, NULL);
   atomic_init(&s->out_dead, false);
   read_loop(s);
-  mcp_log(s, BATON_LOG_INFO, "mcp: the client closed the session");
+  baton__mcp_log(s, BATON_LOG_INFO, "mcp: the client closed the session");
   stop_calls(s);
-  mcp_res_free(s);
+  baton__mcp_res_free(s);
   baton_close(s->ctx);
   pthread_mutex_destroy(&s->out_lock);
   pthread_mutex_destroy(&s->lock);

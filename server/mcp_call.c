@@ -32,14 +32,14 @@ static int bool_arg(const cJSON *args, const char *name) {
 static cJSON *run_job(mcp_call *c, const mcp_job *job, bool one_task) {
   char err[1024] = "";
   bool cancelled = false;
-  cJSON *res = mcp_exec(c, job, &cancelled, err, sizeof err);
+  cJSON *res = baton__mcp_exec(c, job, &cancelled, err, sizeof err);
   cJSON *r = NULL;
   if (cancelled)
     r = NULL;
   else if (!res)
-    r = mcp_error_result("%s", err);
+    r = baton__mcp_error_result("%s", err);
   else
-    r = one_task ? mcp_task_result(c->srv, res) : mcp_run_result(c->srv, res);
+    r = one_task ? baton__mcp_task_result(c->srv, res) : baton__mcp_run_result(c->srv, res);
   cJSON_Delete(res);
   return r;
 }
@@ -48,23 +48,25 @@ static cJSON *tool_run(mcp_call *c, const cJSON *args) {
   bool bad = false;
   const char *request = str_arg(args, "request", &bad);
   if (!request)
-    return mcp_error_result("run needs a request: a non-empty string of at most %u bytes saying "
-                            "what to do", MAX_REQUEST);
+    return baton__mcp_error_result(
+        "run needs a request: a non-empty string of at most %u bytes saying "
+        "what to do",
+        MAX_REQUEST);
   const cJSON *in = cJSON_GetObjectItemCaseSensitive(args, "inputs");
   const char *inputs[MAX_INPUTS];
   size_t n = 0;
   if (in && !cJSON_IsArray(in))
-    return mcp_error_result("inputs must be an array of file paths");
+    return baton__mcp_error_result("inputs must be an array of file paths");
   const cJSON *p;
   cJSON_ArrayForEach(p, in) {
     if (!cJSON_IsString(p) || !*p->valuestring)
-      return mcp_error_result("inputs must be an array of file paths");
+      return baton__mcp_error_result("inputs must be an array of file paths");
     if (n == MAX_INPUTS)
-      return mcp_error_result("at most %d inputs", MAX_INPUTS);
+      return baton__mcp_error_result("at most %d inputs", MAX_INPUTS);
     inputs[n++] = p->valuestring;
   }
-  mcp_job job = {.request = request, .inputs = inputs, .n_inputs = n,
-                 .offline = bool_arg(args, "offline")};
+  mcp_job job = {
+      .request = request, .inputs = inputs, .n_inputs = n, .offline = bool_arg(args, "offline")};
   return run_job(c, &job, false);
 }
 
@@ -72,22 +74,23 @@ static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
   bool bad = false;
   const char *request = str_arg(args, "request", &bad);
   if (!request)
-    return mcp_error_result("plan needs a request: a non-empty string of at most %u bytes",
-                            MAX_REQUEST);
+    return baton__mcp_error_result("plan needs a request: a non-empty string of at most %u bytes",
+                                   MAX_REQUEST);
   baton *ctx = c->srv->ctx;
   baton_request req = {.text = request, .offline = bool_arg(args, "offline")};
   char *json = NULL, *answer = NULL;
   baton_rc rc = baton_plan_answer(ctx, &req, &json, &answer);
   if (rc != BATON_OK)
-    return mcp_error_result("cannot plan: %s", *baton_errmsg(ctx) ? baton_errmsg(ctx) : baton_strerror(rc));
+    return baton__mcp_error_result("cannot plan: %s",
+                                   *baton_errmsg(ctx) ? baton_errmsg(ctx) : baton_strerror(rc));
   cJSON *plan = cJSON_Parse(json);
-  cJSON *r = mcp_tool_result();
+  cJSON *r = baton__mcp_tool_result();
   char *pretty = plan ? cJSON_Print(plan) : NULL;
   if (answer) {
-    mcp_add_text(r, "no tasks: the LLM answers directly:");
-    mcp_add_text(r, answer);
+    baton__mcp_add_text(r, "no tasks: the LLM answers directly:");
+    baton__mcp_add_text(r, answer);
   } else {
-    mcp_add_text(r, pretty ? pretty : json);
+    baton__mcp_add_text(r, pretty ? pretty : json);
   }
   cJSON *sc = cJSON_AddObjectToObject(r, "structuredContent");
   cJSON_AddItemToObject(sc, "plan", plan ? plan : cJSON_CreateArray());
@@ -105,10 +108,11 @@ static cJSON *tool_models_search(mcp_call *c, const cJSON *args) {
   const char *task = str_arg(args, "task", &bad);
   const cJSON *lim = cJSON_GetObjectItemCaseSensitive(args, "limit");
   if (!text || bad)
-    return mcp_error_result("models_search needs text (a non-empty string) and optionally task "
-                            "(a task kind such as image-to-text)");
+    return baton__mcp_error_result(
+        "models_search needs text (a non-empty string) and optionally task "
+        "(a task kind such as image-to-text)");
   if (lim && (!cJSON_IsNumber(lim) || lim->valuedouble < 1 || lim->valuedouble > MAX_SEARCH_LIMIT))
-    return mcp_error_result("limit must be a whole number from 1 to %d", MAX_SEARCH_LIMIT);
+    return baton__mcp_error_result("limit must be a whole number from 1 to %d", MAX_SEARCH_LIMIT);
   char tname[128];
   if (task) {
     snprintf(tname, sizeof tname, "%s", task);
@@ -120,11 +124,12 @@ static cJSON *tool_models_search(mcp_call *c, const cJSON *args) {
   char *json = NULL;
   baton_rc rc = baton_models_search(ctx, text, task ? tname : NULL, lim ? lim->valueint : 5, &json);
   if (rc != BATON_OK)
-    return mcp_error_result("%s", *baton_errmsg(ctx) ? baton_errmsg(ctx) : baton_strerror(rc));
+    return baton__mcp_error_result("%s",
+                                   *baton_errmsg(ctx) ? baton_errmsg(ctx) : baton_strerror(rc));
   cJSON *models = cJSON_Parse(json);
   char *pretty = models ? cJSON_Print(models) : NULL;
-  cJSON *r = mcp_tool_result();
-  mcp_add_text(r, pretty ? pretty : json);
+  cJSON *r = baton__mcp_tool_result();
+  baton__mcp_add_text(r, pretty ? pretty : json);
   cJSON_AddItemToObject(cJSON_AddObjectToObject(r, "structuredContent"), "models",
                         models ? models : cJSON_CreateArray());
   cJSON_free(pretty);
@@ -199,10 +204,10 @@ static cJSON *tool_task(mcp_call *c, const cJSON *task, const cJSON *args) {
   const char *model = NULL;
   cJSON *targs = task_args(args, &model, err, sizeof err);
   if (!targs)
-    return mcp_error_result("%s", err);
+    return baton__mcp_error_result("%s", err);
   if (!has_inputs(task, targs, err, sizeof err)) {
     cJSON_Delete(targs);
-    return mcp_error_result("%s", err);
+    return baton__mcp_error_result("%s", err);
   }
   cJSON *plan = cJSON_CreateArray();
   cJSON *t = cJSON_CreateObject();
@@ -216,14 +221,14 @@ static cJSON *tool_task(mcp_call *c, const cJSON *task, const cJSON *args) {
   char *pj = cJSON_PrintUnformatted(plan);
   cJSON_Delete(plan);
   if (!pj)
-    return mcp_error_result("out of memory");
+    return baton__mcp_error_result("out of memory");
   mcp_job job = {.plan_json = pj, .offline = 1};
   cJSON *r = run_job(c, &job, true);
   cJSON_free(pj);
   return r;
 }
 
-void mcp_tools_call(mcp_call *c) {
+void baton__mcp_tools_call(mcp_call *c) {
   mcp_server *s = c->srv;
   const char *name = cJSON_GetObjectItemCaseSensitive(c->params, "name")->valuestring;
   const cJSON *args = cJSON_GetObjectItemCaseSensitive(c->params, "arguments");
@@ -231,7 +236,7 @@ void mcp_tools_call(mcp_call *c) {
   if (!args)
     args = empty = cJSON_CreateObject();
   if (!cJSON_IsObject(args)) {
-    mcp_reply_error(s, c->id, MCP_INVALID_PARAMS, "tools/call arguments must be an object");
+    baton__mcp_reply_error(s, c->id, MCP_INVALID_PARAMS, "tools/call arguments must be an object");
     return;
   }
   cJSON *r = NULL, *task = NULL;
@@ -244,9 +249,10 @@ void mcp_tools_call(mcp_call *c) {
   else if ((task = find_task(s->ctx, name)))
     r = tool_task(c, task, args);
   else
-    mcp_reply_error(s, c->id, MCP_INVALID_PARAMS, "unknown tool '%.200s' (see tools/list)", name);
+    baton__mcp_reply_error(s, c->id, MCP_INVALID_PARAMS, "unknown tool '%.200s' (see tools/list)",
+                           name);
   if (r && !atomic_load(&c->cancelled))
-    mcp_reply(s, c->id, r);
+    baton__mcp_reply(s, c->id, r);
   else
     cJSON_Delete(r);
   cJSON_Delete(task);

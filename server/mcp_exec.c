@@ -45,14 +45,12 @@ static void progress(mcp_call *c, const baton_event *ev) {
   if (c->total >= c->progress)
     cJSON_AddNumberToObject(p, "total", c->total);
   cJSON_AddStringToObject(p, "message", msg);
-  mcp_notify(c->srv, "notifications/progress", p);
+  baton__mcp_notify(c->srv, "notifications/progress", p);
 }
 
-static void on_event(void *ud, const baton_event *ev) {
-  progress(ud, ev);
-}
+static void on_event(void *ud, const baton_event *ev) { progress(ud, ev); }
 
-void mcp_exec_cancel(mcp_call *c) {
+void baton__mcp_exec_cancel(mcp_call *c) {
   atomic_store(&c->cancelled, true);
   pthread_mutex_lock(&c->lock);
   if (c->run)
@@ -64,8 +62,11 @@ void mcp_exec_cancel(mcp_call *c) {
 
 static cJSON *exec_local(mcp_call *c, const mcp_job *job, char *err, size_t errlen) {
   baton *ctx = c->srv->ctx;
-  baton_request req = {.text = job->request, .plan_json = job->plan_json, .inputs = job->inputs,
-                       .n_inputs = job->n_inputs, .offline = job->offline};
+  baton_request req = {.text = job->request,
+                       .plan_json = job->plan_json,
+                       .inputs = job->inputs,
+                       .n_inputs = job->n_inputs,
+                       .offline = job->offline};
   baton_run *run = NULL;
   baton_rc rc = baton_submit(ctx, &req, on_event, c, &run);
   if (rc != BATON_OK) {
@@ -168,12 +169,12 @@ static cJSON *exec_daemon(mcp_call *c, baton__rpc_conn *d, const mcp_job *job, c
   return res;
 }
 
-cJSON *mcp_exec(mcp_call *c, const mcp_job *job, bool *cancelled, char *err, size_t errlen) {
-  baton__rpc_conn *d = c->srv->opts.use_daemon ? baton__rpc_connect_daemon(c->srv->opts.config_path)
-                                               : NULL;
+cJSON *baton__mcp_exec(mcp_call *c, const mcp_job *job, bool *cancelled, char *err, size_t errlen) {
+  baton__rpc_conn *d =
+      c->srv->opts.use_daemon ? baton__rpc_connect_daemon(c->srv->opts.config_path) : NULL;
   cJSON *res;
   if (d) {
-    mcp_log(c->srv, BATON_LOG_DEBUG, "mcp: running through batond");
+    baton__mcp_log(c->srv, BATON_LOG_DEBUG, "mcp: running through batond");
     res = exec_daemon(c, d, job, err, errlen);
     baton__rpc_close(d);
   } else {

@@ -13,15 +13,15 @@
 static const struct {
   const char *ext, *mime;
 } mime_types[] = {
-    {"png", "image/png"},   {"jpg", "image/jpeg"},      {"jpeg", "image/jpeg"},
-    {"gif", "image/gif"},   {"bmp", "image/bmp"},       {"webp", "image/webp"},
-    {"tif", "image/tiff"},  {"tiff", "image/tiff"},     {"wav", "audio/wav"},
-    {"mp3", "audio/mpeg"},  {"flac", "audio/flac"},     {"ogg", "audio/ogg"},
-    {"mp4", "video/mp4"},   {"webm", "video/webm"},     {"txt", "text/plain"},
+    {"png", "image/png"},         {"jpg", "image/jpeg"},  {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},         {"bmp", "image/bmp"},   {"webp", "image/webp"},
+    {"tif", "image/tiff"},        {"tiff", "image/tiff"}, {"wav", "audio/wav"},
+    {"mp3", "audio/mpeg"},        {"flac", "audio/flac"}, {"ogg", "audio/ogg"},
+    {"mp4", "video/mp4"},         {"webm", "video/webm"}, {"txt", "text/plain"},
     {"json", "application/json"},
 };
 
-const char *mcp_mime(const char *path) {
+const char *baton__mcp_mime(const char *path) {
   const char *dot = strrchr(path, '.');
   if (dot && !strchr(dot, '/'))
     for (size_t i = 0; i < sizeof mime_types / sizeof *mime_types; i++)
@@ -30,7 +30,7 @@ const char *mcp_mime(const char *path) {
   return "application/octet-stream";
 }
 
-char *mcp_read_file(const char *path, size_t max, size_t *len) {
+char *baton__mcp_read_file(const char *path, size_t max, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return NULL;
@@ -54,7 +54,7 @@ char *mcp_read_file(const char *path, size_t max, size_t *len) {
   return buf;
 }
 
-char *mcp_base64(const unsigned char *d, size_t len) {
+char *baton__mcp_base64(const unsigned char *d, size_t len) {
   static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   char *out = malloc((len + 2) / 3 * 4 + 1);
   if (!out)
@@ -82,7 +82,8 @@ static void res_clear(mcp_resource *r) {
   memset(r, 0, sizeof *r);
 }
 
-bool mcp_res_add(mcp_server *s, const char *run_id, const char *path, char *uri_out, size_t cap) {
+bool baton__mcp_res_add(mcp_server *s, const char *run_id, const char *path, char *uri_out,
+                        size_t cap) {
   const char *slash = strrchr(path, '/');
   const char *name = slash ? slash + 1 : path;
   pthread_mutex_lock(&s->lock);
@@ -105,7 +106,7 @@ bool mcp_res_add(mcp_server *s, const char *run_id, const char *path, char *uri_
   return ok;
 }
 
-cJSON *mcp_res_list(mcp_server *s) {
+cJSON *baton__mcp_res_list(mcp_server *s) {
   cJSON *r = cJSON_CreateObject();
   cJSON *arr = cJSON_AddArrayToObject(r, "resources");
   pthread_mutex_lock(&s->lock);
@@ -117,7 +118,7 @@ cJSON *mcp_res_list(mcp_server *s) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "uri", x->uri);
     cJSON_AddStringToObject(o, "name", x->name);
-    cJSON_AddStringToObject(o, "mimeType", mcp_mime(x->path));
+    cJSON_AddStringToObject(o, "mimeType", baton__mcp_mime(x->path));
     cJSON_AddNumberToObject(o, "size", (double)st.st_size);
     cJSON_AddItemToArray(arr, o);
   }
@@ -136,26 +137,27 @@ static char *res_path(mcp_server *s, const char *uri) {
   return path;
 }
 
-void mcp_res_read(mcp_server *s, const cJSON *id, const cJSON *params) {
+void baton__mcp_res_read(mcp_server *s, const cJSON *id, const cJSON *params) {
   const cJSON *uri = cJSON_GetObjectItemCaseSensitive(params, "uri");
   if (!cJSON_IsString(uri)) {
-    mcp_reply_error(s, id, MCP_INVALID_PARAMS, "resources/read needs params.uri");
+    baton__mcp_reply_error(s, id, MCP_INVALID_PARAMS, "resources/read needs params.uri");
     return;
   }
   char *path = res_path(s, uri->valuestring);
   size_t len = 0;
-  char *data = path ? mcp_read_file(path, MCP_MAX_MESSAGE / 2, &len) : NULL;
+  char *data = path ? baton__mcp_read_file(path, MCP_MAX_MESSAGE / 2, &len) : NULL;
   if (!data) {
     if (path && errno == EFBIG)
-      mcp_reply_error(s, id, MCP_INTERNAL_ERROR, "%s is larger than %u bytes: read it from %s",
-                      uri->valuestring, MCP_MAX_MESSAGE / 2, path);
+      baton__mcp_reply_error(s, id, MCP_INTERNAL_ERROR,
+                             "%s is larger than %u bytes: read it from %s", uri->valuestring,
+                             MCP_MAX_MESSAGE / 2, path);
     else
-      mcp_reply_error(s, id, MCP_RESOURCE_NOT_FOUND, "resource not found: %.300s",
-                      uri->valuestring);
+      baton__mcp_reply_error(s, id, MCP_RESOURCE_NOT_FOUND, "resource not found: %.300s",
+                             uri->valuestring);
     free(path);
     return;
   }
-  const char *mime = mcp_mime(path);
+  const char *mime = baton__mcp_mime(path);
   cJSON *r = cJSON_CreateObject();
   cJSON *item = cJSON_CreateObject();
   cJSON_AddItemToArray(cJSON_AddArrayToObject(r, "contents"), item);
@@ -165,16 +167,16 @@ void mcp_res_read(mcp_server *s, const cJSON *id, const cJSON *params) {
   if (text && strlen(data) == len) {
     cJSON_AddStringToObject(item, "text", data);
   } else {
-    char *b64 = mcp_base64((const unsigned char *)data, len);
+    char *b64 = baton__mcp_base64((const unsigned char *)data, len);
     cJSON_AddStringToObject(item, "blob", b64 ? b64 : "");
     free(b64);
   }
   free(data);
   free(path);
-  mcp_reply(s, id, r);
+  baton__mcp_reply(s, id, r);
 }
 
-void mcp_res_free(mcp_server *s) {
+void baton__mcp_res_free(mcp_server *s) {
   for (size_t i = 0; i < MCP_MAX_RESOURCES; i++)
     res_clear(&s->res[i]);
 }

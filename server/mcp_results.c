@@ -7,13 +7,13 @@
 #include "server/mcp.h"
 #include "core/banned.h"
 
-cJSON *mcp_tool_result(void) {
+cJSON *baton__mcp_tool_result(void) {
   cJSON *r = cJSON_CreateObject();
   cJSON_AddArrayToObject(r, "content");
   return r;
 }
 
-void mcp_add_text(cJSON *result, const char *text) {
+void baton__mcp_add_text(cJSON *result, const char *text) {
   cJSON *b = cJSON_CreateObject();
   cJSON_AddStringToObject(b, "type", "text");
   size_t n = strnlen(text, MCP_MAX_TEXT);
@@ -24,14 +24,14 @@ void mcp_add_text(cJSON *result, const char *text) {
 }
 
 /* A tool result that reports a failure in words. */
-cJSON *mcp_error_result(const char *fmt, ...) {
+cJSON *baton__mcp_error_result(const char *fmt, ...) {
   char text[2048];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
-  cJSON *r = mcp_tool_result();
-  mcp_add_text(r, text);
+  cJSON *r = baton__mcp_tool_result();
+  baton__mcp_add_text(r, text);
   cJSON_AddTrueToObject(r, "isError");
   return r;
 }
@@ -41,13 +41,15 @@ cJSON *mcp_error_result(const char *fmt, ...) {
 static void add_file(mcp_server *s, cJSON *result, const char *run_id, const char *path,
                      size_t *budget) {
   char uri[1024];
-  if (!mcp_res_add(s, run_id, path, uri, sizeof uri))
+  if (!baton__mcp_res_add(s, run_id, path, uri, sizeof uri))
     return;
-  const char *mime = mcp_mime(path);
-  const char *kind = !strncmp(mime, "image/", 6) ? "image" : !strncmp(mime, "audio/", 6) ? "audio" : NULL;
+  const char *mime = baton__mcp_mime(path);
+  const char *kind = !strncmp(mime, "image/", 6)   ? "image"
+                     : !strncmp(mime, "audio/", 6) ? "audio"
+                                                   : NULL;
   size_t len = 0;
-  char *data = kind ? mcp_read_file(path, MCP_MAX_INLINE_FILE, &len) : NULL;
-  char *b64 = data && len <= *budget ? mcp_base64((const unsigned char *)data, len) : NULL;
+  char *data = kind ? baton__mcp_read_file(path, MCP_MAX_INLINE_FILE, &len) : NULL;
+  char *b64 = data && len <= *budget ? baton__mcp_base64((const unsigned char *)data, len) : NULL;
   free(data);
   cJSON *b = cJSON_CreateObject();
   if (b64) {
@@ -77,7 +79,8 @@ static void add_task_files(mcp_server *s, cJSON *result, const char *run_id, con
       add_file(s, result, run_id, v->valuestring, budget);
     } else if (cJSON_IsArray(v)) {
       const cJSON *p;
-      cJSON_ArrayForEach(p, v) if (cJSON_IsString(p)) add_file(s, result, run_id, p->valuestring, budget);
+      cJSON_ArrayForEach(p, v) if (cJSON_IsString(p))
+          add_file(s, result, run_id, p->valuestring, budget);
     }
   }
 }
@@ -88,8 +91,8 @@ static const char *jstr(const cJSON *o, const char *k, const char *dflt) {
 }
 
 /* The result of the run tool: the answer, the failures, the files. */
-cJSON *mcp_run_result(mcp_server *s, cJSON *res) {
-  cJSON *r = mcp_tool_result();
+cJSON *baton__mcp_run_result(mcp_server *s, cJSON *res) {
+  cJSON *r = baton__mcp_tool_result();
   const char *status = jstr(res, "status", "failed");
   const char *run_id = jstr(res, "run_id", "run");
   const cJSON *t;
@@ -98,14 +101,16 @@ cJSON *mcp_run_result(mcp_server *s, cJSON *res) {
       continue;
     char line[1536];
     snprintf(line, sizeof line, "task %d %s failed: %s",
-             cJSON_GetObjectItemCaseSensitive(t, "id") ? cJSON_GetObjectItemCaseSensitive(t, "id")->valueint : -1,
+             cJSON_GetObjectItemCaseSensitive(t, "id")
+                 ? cJSON_GetObjectItemCaseSensitive(t, "id")->valueint
+                 : -1,
              jstr(t, "task", "?"), jstr(t, "error", "no reason given"));
-    mcp_add_text(r, line);
+    baton__mcp_add_text(r, line);
   }
-  mcp_add_text(r, jstr(res, "summary", "(no answer)"));
+  baton__mcp_add_text(r, jstr(res, "summary", "(no answer)"));
   size_t budget = MCP_MAX_INLINE_TOTAL;
   cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(res, "tasks"))
-    add_task_files(s, r, run_id, t, &budget);
+      add_task_files(s, r, run_id, t, &budget);
   if (strcmp(status, "done"))
     cJSON_AddTrueToObject(r, "isError");
   cJSON_AddItemToObject(r, "structuredContent", cJSON_Duplicate(res, 1));
@@ -113,23 +118,25 @@ cJSON *mcp_run_result(mcp_server *s, cJSON *res) {
 }
 
 /* The result of a task tool: its text and JSON outputs, then its files. */
-cJSON *mcp_task_result(mcp_server *s, cJSON *res) {
+cJSON *baton__mcp_task_result(mcp_server *s, cJSON *res) {
   const cJSON *task = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "tasks"), 0);
   if (!task)
-    return mcp_error_result("the task did not run (status %s)", jstr(res, "status", "unknown"));
+    return baton__mcp_error_result("the task did not run (status %s)",
+                                   jstr(res, "status", "unknown"));
   if (strcmp(jstr(task, "status", ""), "done"))
-    return mcp_error_result("%s failed%s%s: %s", jstr(task, "task", "the task"),
-                        cJSON_IsString(cJSON_GetObjectItemCaseSensitive(task, "model")) ? " on " : "",
-                        jstr(task, "model", ""), jstr(task, "error", "no reason given"));
-  cJSON *r = mcp_tool_result();
+    return baton__mcp_error_result(
+        "%s failed%s%s: %s", jstr(task, "task", "the task"),
+        cJSON_IsString(cJSON_GetObjectItemCaseSensitive(task, "model")) ? " on " : "",
+        jstr(task, "model", ""), jstr(task, "error", "no reason given"));
+  cJSON *r = baton__mcp_tool_result();
   const cJSON *outs = cJSON_GetObjectItemCaseSensitive(task, "outputs");
   const cJSON *text = cJSON_GetObjectItemCaseSensitive(outs, "text");
   if (cJSON_IsString(text))
-    mcp_add_text(r, text->valuestring);
+    baton__mcp_add_text(r, text->valuestring);
   const cJSON *json = cJSON_GetObjectItemCaseSensitive(outs, "json");
   if (json) {
     char *j = cJSON_PrintUnformatted(json);
-    mcp_add_text(r, j ? j : "null");
+    baton__mcp_add_text(r, j ? j : "null");
     cJSON_free(j);
   }
   size_t budget = MCP_MAX_INLINE_TOTAL;

@@ -60,8 +60,7 @@ static const struct {
     {"translation", "tgt_lang", "the language to translate into, e.g. es", 0},
     {"translation", "src_lang", "the language of the text when it is not detected", 0},
     {"zero-shot-classification", "labels", "the candidate labels, separated by commas", 1},
-    {"sentence-similarity", "sentences", "the sentences to compare the text with, separated "
-                                         "by commas", 1},
+    {"sentence-similarity", "sentences", "the sentences to compare it with, comma-separated", 1},
     {"debug-sleep", "text", "how long to sleep, in milliseconds", 1},
     {"debug-echo", "text", "the text to return", 1},
 };
@@ -133,14 +132,14 @@ static void add_task_tools(cJSON *tools, const cJSON *tasks) {
     cJSON_AddStringToObject(o, "name", tool);
     cJSON_AddStringToObject(o, "title", name->valuestring);
     cJSON_AddStringToObject(o, "description", text);
-    cJSON_AddItemToObject(o, "inputSchema",
-                          task_schema(name->valuestring,
-                                      cJSON_GetObjectItemCaseSensitive(t, "inputs")));
+    cJSON_AddItemToObject(
+        o, "inputSchema",
+        task_schema(name->valuestring, cJSON_GetObjectItemCaseSensitive(t, "inputs")));
     cJSON_AddItemToArray(tools, o);
   }
 }
 
-cJSON *mcp_tools_list(mcp_server *s) {
+cJSON *baton__mcp_tools_list(mcp_server *s) {
   char *json = NULL;
   if (baton_tasks_json(s->ctx, &json) != BATON_OK)
     return NULL;

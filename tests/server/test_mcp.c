@@ -16,8 +16,8 @@
 
 /* One MCP session: the server on a thread, the test as its client. */
 typedef struct session {
-  int fd;        /* the client's end */
-  int srv_fd;    /* the server's end */
+  int fd;     /* the client's end */
+  int srv_fd; /* the server's end */
   pthread_t th;
   baton_mcp_options o;
   baton_rc rc;
@@ -99,12 +99,14 @@ static cJSON *call(session *s, const char *line) {
 }
 
 static int error_code(const cJSON *m) {
-  const cJSON *c = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "error"), "code");
+  const cJSON *c =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "error"), "code");
   return cJSON_IsNumber(c) ? c->valueint : 0;
 }
 
 static const char *error_text(const cJSON *m) {
-  const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "error"), "message");
+  const cJSON *t =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "error"), "message");
   return cJSON_IsString(t) ? t->valuestring : "";
 }
 
@@ -161,7 +163,8 @@ Test(server_mcp, calls_before_initialize_are_refused_but_ping_answers) {
   cJSON_Delete(r);
   initialize(s);
   r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":\"c\",\"method\":\"tools/list\"}");
-  const cJSON *tools = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "result"), "tools");
+  const cJSON *tools =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "result"), "tools");
   cr_assert_geq(cJSON_GetArraySize(tools), 4);
   cJSON_Delete(r);
   finish(s);
@@ -202,7 +205,8 @@ Test(server_mcp, malformed_json_and_invalid_requests_get_their_errors) {
   cr_assert_eq(error_code(r), -32600);
   cJSON_Delete(r);
   initialize(s);
-  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"no_such_tool\"}}");
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/"
+              "call\",\"params\":{\"name\":\"no_such_tool\"}}");
   cr_assert_eq(error_code(r), -32602);
   cJSON_Delete(r);
   finish(s);
@@ -253,7 +257,8 @@ Test(server_mcp, a_client_that_goes_away_mid_run_cancels_the_run) {
                "\"_meta\":{\"progressToken\":\"t\"}}}");
   for (bool started = false; !started;) {
     cJSON *m = recv_msg(s);
-    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "params"), "message");
+    const cJSON *msg =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "params"), "message");
     started = cJSON_IsString(msg) && strstr(msg->valuestring, "started");
     cJSON_Delete(m);
   }
