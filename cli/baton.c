@@ -10,7 +10,7 @@
 
 #include "baton.h"
 #include "cli/cli.h"
-#include "cli/common/rpc.h"
+#include "server/rpc_client.h"
 #include "core/banned.h"
 
 #define PLAN_FILE_MAX (16u << 20)
@@ -47,6 +47,7 @@ static const char usage_text[] =
     "  runs show ID [--json]   the stored runs (interrupted ones included)\n"
     "  runs resume ID          run the unfinished tasks of a stored run\n"
     "  runs replay ID          reproduce a stored run without calling any model\n"
+    "  mcp                     an MCP server on stdin/stdout for agents (see baton mcp --help)\n"
     "\n"
     "Options for every command:\n"
     "  --config FILE           YAML config (default $BATON_CONFIG, then\n"
@@ -101,7 +102,10 @@ static void parse_args(int argc, char **argv, opts *o) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(usage_text, stdout);
+      if (o->cmd && !strcmp(o->cmd, "mcp"))
+        cmd_mcp_help();
+      else
+        fputs(usage_text, stdout);
       exit(0);
     } else if (!strcmp(a, "--version")) {
       printf("baton %s\n", baton_version());
@@ -300,7 +304,7 @@ static int cmd_run(const opts *o) {
     cli_die_usage("give either a request or --plan FILE, not both");
   char *plan = o->plan_file ? read_plan_file(o->plan_file) : NULL;
   progress rp = {.quiet = o->quiet};
-  struct rpc_conn *daemon = cli_daemon(o);
+  struct baton__rpc_conn *daemon = cli_daemon(o);
   if (daemon) {
     int st = remote_run(daemon, o, plan, on_event, &rp);
     free(plan);
@@ -325,7 +329,7 @@ static int cmd_plan(const opts *o) {
     cli_die_usage("plan needs a request in quotes");
   baton *ctx = NULL;
   char *json = NULL, *answer = NULL;
-  struct rpc_conn *daemon = cli_daemon(o);
+  struct baton__rpc_conn *daemon = cli_daemon(o);
   if (daemon) {
     int st = remote_plan(daemon, o, &json);
     if (st != 0)
@@ -563,6 +567,8 @@ int main(int argc, char **argv) {
     return cmd_runs(&o);
   if (!strcmp(o.cmd, "endpoints"))
     return cmd_endpoints(&o);
+  if (!strcmp(o.cmd, "mcp"))
+    return cmd_mcp(&o);
   if (!strcmp(o.cmd, "help")) {
     fputs(usage_text, stdout);
     return 0;

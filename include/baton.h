@@ -313,6 +313,14 @@ BATON_API baton_rc baton_run_get(baton *ctx, const char *run_id, char **json_out
  * {name, tasks, available, reason}. Free with baton_free(). Thread-safe. */
 BATON_API baton_rc baton_executors_json(baton *ctx, char **json_out);
 
+/* The task kinds the registry knows, as a JSON array of {name, description,
+ * inputs: [types], outputs: [types], model, available}: model is the id the
+ * registry would choose now for a step with no text (null when no model of
+ * the task can run here), available says whether one can. Types are
+ * "text", "image", "audio", "video", "json". Free *json_out with
+ * baton_free(). Thread-safe. */
+BATON_API baton_rc baton_tasks_json(baton *ctx, char **json_out);
+
 /* ---------------------------------------------------------------------- */
 /* Model registry: import, export, editing, Hub sync, explanations           */
 /* (owned by the registry work; see docs/benchmarks.md for its speed)        */
@@ -506,6 +514,40 @@ BATON_API const char *baton_server_errmsg(const baton_server *srv);
  * closing the context. Call after baton_server_run() returned, or instead of
  * it. NULL is a no-op. Not thread-safe. */
 BATON_API void baton_server_free(baton_server *srv);
+
+/* ---------------------------------------------------------------------- */
+/* MCP: the Model Context Protocol server behind `baton mcp`                 */
+
+/* MCP server settings. Zero-initialise, then set what applies. Pointers are
+ * borrowed for the duration of baton_mcp_serve(). */
+typedef struct baton_mcp_options {
+  const char *config_path;  /* as for baton_open() */
+  int in_fd;                /* newline-delimited JSON-RPC from the client */
+  int out_fd;               /* responses and notifications to the client */
+  int use_daemon;           /* 1: run tasks through batond when one answers
+                               on baton_socket_path() (as `baton run`), else
+                               in this process; 0: always in this process */
+  baton_log_fn log_fn;      /* log callback, or NULL; must be thread-safe */
+  void *log_userdata;
+  baton_log_level log_level;
+} baton_mcp_options;
+
+/*
+ * Serves one MCP client (protocol revision 2025-06-18) on in_fd/out_fd
+ * until in_fd reaches end of file: initialize, ping, tools/list,
+ * tools/call (tools run, plan, models_search and one per task kind that can
+ * run now), notifications/cancelled, resources/list and resources/read (the
+ * files the session's runs produced). Calls run on threads of their own, so
+ * a long run does not block pings or cancellation. When the input ends,
+ * calls still running are cancelled and waited for. Messages are bounded
+ * (4 MiB in; inline file content 1 MiB per file, 4 MiB per result). The
+ * caller should ignore SIGPIPE when out_fd is a pipe (sockets need not).
+ * Returns BATON_OK when the client closed its end, or what baton_open()
+ * returns (BATON_CONFIG, BATON_DB, ...) with the reason in *errmsg_out
+ * (free with baton_free(); errmsg_out may be NULL). Thread-safe (servers are
+ * independent); the fds stay open (the caller closes them).
+ */
+BATON_API baton_rc baton_mcp_serve(const baton_mcp_options *opts, char **errmsg_out);
 
 #ifdef __cplusplus
 }
