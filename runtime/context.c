@@ -239,11 +239,11 @@ baton_rc baton_open(const char *config_path, baton **out) {
   char err[768];
   if (baton__config_load(&ctx->cfg, config_path, err, sizeof err) != 0)
     return baton__fail(ctx, BATON_CONFIG, "%s", err);
-  if (baton__pool_init(&ctx->pool, (size_t)ctx->cfg.workers) != 0) {
-    baton__pool_release(&ctx->pool);
+  if (baton__taskpool_init(&ctx->tasks, (size_t)ctx->cfg.workers) != 0) {
+    baton__taskpool_release(&ctx->tasks);
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   }
-  ctx->pool_ready = true;
+  ctx->tasks_ready = true;
   if (baton__mkdirs(ctx->cfg.home, 0700) != 0)
     return baton__fail(ctx, BATON_IO, "cannot create the data folder %s: %s", ctx->cfg.home,
                        strerror(errno));
@@ -285,8 +285,8 @@ baton_rc baton_open(const char *config_path, baton **out) {
 void baton_close(baton *ctx) {
   if (!ctx)
     return;
-  if (ctx->pool_ready)
-    baton__pool_release(&ctx->pool);
+  if (ctx->tasks_ready)
+    baton__taskpool_release(&ctx->tasks);
   close_slots(ctx);
   baton__llm_free(ctx->llm);
   baton__pool_free(ctx->pool);

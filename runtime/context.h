@@ -13,7 +13,7 @@
 #include "executors/llm_client.h"
 #include "registry/registry.h"
 #include "registry/runstore.h"
-#include "runtime/pool.h"
+#include "runtime/taskpool.h"
 #include "runtime/worker.h"
 
 /* Per-context state of one executor: lazily initialised, lock-protected.
@@ -59,8 +59,8 @@ struct baton {
    * LLM calls watch. Lock-free, so async-signal-safe to touch. */
   atomic_int plan_used[BATON__PLAN_SLOTS];
   atomic_int plan_stop[BATON__PLAN_SLOTS];
-  baton__pool pool;            /* task threads (cfg.workers) shared by the runs */
-  bool pool_ready;
+  baton__taskpool tasks;       /* task threads (cfg.workers) shared by the runs */
+  bool tasks_ready;
 };
 
 /* Records the detail text for the failing call and returns rc. */

@@ -57,7 +57,7 @@ struct baton_run {
   pthread_mutex_t event_lock;
   baton__sched sched;     /* ids, dependents, text languages */
   struct run_item {       /* a task (or, last, the finishing) queued on the context's pool */
-    baton__pool_item item;
+    baton__taskpool_item item;
     struct baton_run *run;
     size_t idx;
   } *items;               /* g.n + 1 */
@@ -827,7 +827,7 @@ static void finish(baton_run *run);
 
 /* Queues a task (or, with idx == g.n, the finishing) on the context's pool. */
 static int queue_item(baton_run *run, size_t idx) {
-  return baton__pool_push(&run->ctx->pool, &run->items[idx].item);
+  return baton__taskpool_push(&run->ctx->tasks, &run->items[idx].item);
 }
 
 /* Runs one task, told to the pool's thread (done, failed, or cancelled); a
@@ -871,7 +871,7 @@ static void finish_and_signal(baton_run *run) {
 /* A pool item: one task, then the tasks it made ready are queued; the last
  * task of the run writes the answer. The finishing item alone (idx == g.n)
  * serves a run with nothing to execute. */
-static void run_item_main(baton__pool_item *item) {
+static void run_item_main(baton__taskpool_item *item) {
   struct run_item *it = (struct run_item *)item;
   baton_run *run = it->run;
   size_t idx = it->idx;
