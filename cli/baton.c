@@ -43,6 +43,7 @@ static const char usage_text[] =
     "                          tasks to declare (nothing is changed)\n"
     "  endpoints [--json]      configured model servers: models, load, health, last error\n"
     "  executors [--json]      executors built in, whether each is available and why not\n"
+    "  workers [--json]        live queue workers: what they serve, tasks in flight, last seen\n"
     "  runs list [--limit N] [--json]\n"
     "  runs show ID [--json]   the stored runs (interrupted ones included)\n"
     "  runs resume ID          run the unfinished tasks of a stored run\n"
@@ -234,6 +235,9 @@ static void on_event(void *ud, const baton_event *ev) {
   case BATON_EVENT_TASK_FAILED:
     fprintf(stderr, "        task %d %s: %s\n", ev->task_id, ev->task,
             ev->text ? ev->text : "failed");
+    break;
+  case BATON_EVENT_TASK_WAITING:
+    fprintf(stderr, "        task %d: %s\n", ev->task_id, ev->text ? ev->text : "waiting");
     break;
   default:
     break;
@@ -569,6 +573,8 @@ int main(int argc, char **argv) {
     return cmd_endpoints(&o);
   if (!strcmp(o.cmd, "mcp"))
     return cmd_mcp(&o);
+  if (!strcmp(o.cmd, "workers"))
+    return cmd_workers(&o);
   if (!strcmp(o.cmd, "help")) {
     fputs(usage_text, stdout);
     return 0;

@@ -159,6 +159,9 @@ bool baton__endpoint_ok(void *vctx, const char *endpoint, char *why, size_t whyl
     baton__fmt(why, whylen, "unknown endpoint '%s'", endpoint);
     return false;
   }
+  /* Queue workers elsewhere serve local executors this machine may lack. */
+  if (baton__queue_takes(ctx->queue, endpoint) && (strcmp(name, "debug") || ctx->cfg.debug_executors))
+    return true;
   baton__exec_slot *s = slot_for(ctx, name);
   if (!s) {
     if (!strcmp(name, "debug"))
@@ -269,6 +272,8 @@ baton_rc baton_open(const char *config_path, baton **out) {
     return baton__fail(ctx, BATON_NOMEM, "%s", err);
   if (baton__endpoints_open(ctx, err, sizeof err) != 0)
     return baton__fail(ctx, BATON_DB, "%s", err);
+  if (ctx->cfg.queue_url && baton__queue_open(&ctx->cfg, &ctx->queue, err, sizeof err) != 0)
+    return baton__fail(ctx, BATON_IO, "%s", err);
   if (ctx->cfg.llm_base_url) {
     baton__llm_settings ls;
     baton__llm_settings_init(&ls);
@@ -287,6 +292,7 @@ void baton_close(baton *ctx) {
     return;
   if (ctx->tasks_ready)
     baton__taskpool_release(&ctx->tasks);
+  baton__queue_close(ctx->queue);
   close_slots(ctx);
   baton__llm_free(ctx->llm);
   baton__pool_free(ctx->pool);
@@ -298,6 +304,8 @@ void baton_close(baton *ctx) {
 }
 
 void baton__prewarm(baton *ctx, const char *ep) {
+  if (baton__queue_takes(ctx->queue, ep))
+    return;
   const char *name = executor_for(ep);
   baton__exec_slot *s = name ? slot_for(ctx, name) : NULL;
   if (s && s->isolated && s->available)

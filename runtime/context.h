@@ -14,6 +14,7 @@
 #include "registry/registry.h"
 #include "registry/runstore.h"
 #include "runtime/taskpool.h"
+#include "runtime/queue.h"
 #include "runtime/worker.h"
 
 /* Per-context state of one executor: lazily initialised, lock-protected.
@@ -44,6 +45,7 @@ struct baton {
   char *worker_program;        /* baton-worker, or NULL: executors in-process */
   baton__llm *llm;             /* the LLM client; NULL when cfg.llm_base_url is NULL */
   baton__pool *pool;           /* replicas of the configured endpoints (cfg.endpoints) */
+  baton__queue *queue;         /* local tasks go here when queue.url is set, else NULL */
   baton__exec_slot *slots;     /* fixed capacity: slots never move */
   size_t n_slots, cap_slots;
   bool described;              /* the local executors were asked for (under lock) */
