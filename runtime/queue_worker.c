@@ -312,7 +312,8 @@ static void handle(qworker *w, baton__qconn *c, size_t slot, const char *consume
   const redisReply *f = entry->element[1];
   cJSON *job = NULL;
   for (size_t k = 0; f->type == REDIS_REPLY_ARRAY && k + 1 < f->elements; k += 2)
-    if (strcmp(f->element[k]->str, "job") == 0 && f->element[k + 1]->len <= BATON__QUEUE_MAX_JOB)
+    if (strcmp(f->element[k]->str, "job") == 0 &&
+        f->element[k + 1]->len <= w->cfg.queue_blob_max_bytes + BATON__QUEUE_JOB_SLACK)
       job = cJSON_Parse(f->element[k + 1]->str);
   pthread_mutex_lock(&w->lock);
   inflight *fl = &w->flight[slot];
