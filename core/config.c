@@ -81,6 +81,8 @@ static const key_spec daemon_keys[] = {
     {"max_clients", K_INT, OFF(daemon_max_clients), 1, 100000, NULL},
     {"max_message_bytes", K_SIZE, OFF(daemon_max_message_bytes), 1024, 64 << 20, NULL},
     {"max_output_bytes", K_SIZE, OFF(daemon_max_output_bytes), 4096, 1LL << 30, NULL},
+    {"max_client_backlog_bytes", K_SIZE, OFF(daemon_max_client_backlog_bytes), 4096, 1LL << 30, NULL},
+    {"max_runs", K_INT, OFF(daemon_max_runs), 1, 100000, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 static const key_spec top_keys[] = {
@@ -350,6 +352,8 @@ static int defaults(baton__config *cfg) {
   cfg->daemon_max_clients = 1024;
   cfg->daemon_max_message_bytes = 1024 * 1024;
   cfg->daemon_max_output_bytes = 8 * 1024 * 1024;
+  cfg->daemon_max_client_backlog_bytes = 1024 * 1024;
+  cfg->daemon_max_runs = 64;
   cfg->tesseract_lang = baton__strdup("eng");
   cfg->tts_voice = baton__strdup("en");
   cfg->tts_rate = 160;

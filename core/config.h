@@ -98,6 +98,8 @@ typedef struct baton__config {
   int daemon_max_clients;    /* connections served at once */
   size_t daemon_max_message_bytes; /* one JSON-RPC request line */
   size_t daemon_max_output_bytes;  /* unsent output queued per client */
+  size_t daemon_max_client_backlog_bytes; /* unsent replies past which a client is not read */
+  int daemon_max_runs;       /* runs at once; more wait in a queue */
 } baton__config;
 
 /* Fills cfg with defaults, then the YAML file (path, or the default lookup

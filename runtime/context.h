@@ -10,7 +10,7 @@
 #include "core/config.h"
 #include "executors/executor.h"
 #include "net/pool.h"
-#include "planner/llm.h"
+#include "executors/llm_client.h"
 #include "registry/registry.h"
 #include "registry/runstore.h"
 #include "runtime/worker.h"
