@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/template.h"
 #include "core/util.h"
@@ -126,20 +127,37 @@ static char *system_text(const baton__oai_call *c, const char *tmpl) {
 
 /* ---- media parts ------------------------------------------------------------ */
 
+/* A picture over the inline bound, halved (at most four times) by the
+ * runtime's local resizer into *path (in buf). 0, or -1 with env->err. */
+static int fit_picture(const baton__oai_call *c, const char **path, char *buf, size_t cap) {
+  baton__exec_env *env = c->env;
+  struct stat sb;
+  for (int i = 0; stat(*path, &sb) == 0 && (size_t)sb.st_size > OAI_MAX_MEDIA_BYTES; i++) {
+    char why[300] = "no resizer is offered here";
+    if (c->task->media != BATON__T_IMAGE || i == 4 || !env->shrink_image ||
+        env->shrink_image(env->shrink_ud, *path, buf, cap, why, sizeof why) != 0) {
+      baton__fmt(env->err, sizeof env->err,
+                 "%s is larger than %u MiB, the most a model server takes inline, and could "
+                 "not be made smaller: %s",
+                 *path, OAI_MAX_MEDIA_BYTES >> 20,
+                 c->task->media == BATON__T_IMAGE ? why : "recordings are not shrunk");
+      return -1;
+    }
+    *path = buf;
+  }
+  return 0;
+}
+
 /* The picture or recording as a content part. NULL with env->err. */
 static cJSON *media_part(const baton__oai_call *c) {
   baton__exec_env *env = c->env;
   const char *path = baton__oai_file(c->in, c->task->media);
+  char small[4096];
   char *data = NULL;
   size_t len = 0;
-  if (baton__oai_read(env, path, OAI_MAX_MEDIA_BYTES, &data, &len) != 0) {
-    if (strstr(env->err, "larger") || strstr(env->err, "too large") || strstr(env->err, "bytes"))
-      baton__fmt(env->err, sizeof env->err,
-                 "%s is larger than %u MiB, the most a model server takes inline; make it "
-                 "smaller first (e.g. \"resize it to half size\")",
-                 path, OAI_MAX_MEDIA_BYTES >> 20);
+  if (fit_picture(c, &path, small, sizeof small) != 0 ||
+      baton__oai_read(env, path, OAI_MAX_MEDIA_BYTES, &data, &len) != 0)
     return NULL;
-  }
   const char *mime = baton__hf_input_mime((const unsigned char *)data, len, path);
   bool image = c->task->media == BATON__T_IMAGE;
   /* Ollama takes jpeg, png and webp only; input_audio takes wav or mp3. */
