@@ -32,6 +32,8 @@ static int list_or_search(const opts *o, baton *ctx, bool search) {
     rc = baton_models_list(ctx, o->task_filter, o->limit, &json);
   if (rc != BATON_OK)
     return cli_fail(ctx, rc);
+  if (!search)
+    cli_note_readonly(ctx);
   if (o->json) {
     cli_print_json(json);
   } else if (explain_task) {

@@ -12,6 +12,7 @@
 
 #include "core/util.h"
 #include "registry/catalogue.h"
+#include "registry/dbfile.h"
 #include "registry/internal.h"
 #include "core/banned.h"
 
@@ -795,6 +796,8 @@ int baton__registry_open(const char *path, const char *catalogue, size_t len,
     return -1;
   }
   make_parent(path);
+  if (baton__dbfile_check(path, "the registry database", err, errlen) != 0)
+    goto fail;
   /* Every use of reg->db holds reg->lock, so SQLite's own mutexes would
    * only cost (they are a tenth of a bulk import's time). */
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
