@@ -674,6 +674,48 @@ static int run_endpoint(baton_run *run, const char *model, char *ep, size_t cap)
   return rc;
 }
 
+/* What a task's executor may ask of the runtime: pictures halved by the
+ * local image executor (baton__exec_env.shrink_image). */
+typedef struct shrink_ctx {
+  baton_run *run;
+  const char *prefix;
+  int n;
+} shrink_ctx;
+
+static int shrink_image(void *ud, const char *path, char *out, size_t cap, char *err,
+                        size_t errlen) {
+  shrink_ctx *sc = ud;
+  baton *ctx = sc->run->ctx;
+  char why[256] = "";
+  if (!baton__endpoint_ok(ctx, "local:vips", why, sizeof why)) {
+    baton__fmt(err, errlen, "no local image resizer to shrink it with (%s)", why);
+    return -1;
+  }
+  char prefix[64];
+  baton__fmt(prefix, sizeof prefix, "%s-small%d", sc->prefix, ++sc->n);
+  if (baton__mkdirs(sc->run->workspace, 0700) != 0) {
+    baton__fmt(err, errlen, "cannot create the run folder %s", sc->run->workspace);
+    return -1;
+  }
+  baton__values in = {0}, res = {0};
+  baton__values_add(&in, "image", BATON__T_IMAGE, path);
+  baton__values_add(&in, "instruction", 0, "half size");
+  baton__exec_env env = {.cfg = &ctx->cfg, .workspace = sc->run->workspace,
+                         .file_prefix = prefix, .cancel = &sc->run->cancel,
+                         .timeout_ms = ctx->cfg.task_timeout_ms, .model = "local/vips",
+                         .endpoint = "local:vips"};
+  int rc = baton__slot_run(baton__slot(ctx, "local:vips"), "image-to-image", &in, &env, &res);
+  const baton__value *img = baton__values_get_type(&res, BATON__T_IMAGE);
+  if (rc == 0 && img && img->data)
+    baton__fmt(out, cap, "%s", img->data);
+  else
+    baton__fmt(err, errlen, "shrinking it failed: %s", env.err[0] ? env.err : "no picture came back");
+  rc = rc == 0 && img && img->data ? 0 : -1;
+  baton__values_release(&in);
+  baton__values_release(&res);
+  return rc;
+}
+
 /* A task waiting for a queue worker says so as an event. */
 struct waiting_ud {
   baton_run *run;
@@ -737,6 +779,7 @@ static void execute(baton_run *run, size_t idx) {
   }
   char prefix[32];
   baton__fmt(prefix, sizeof prefix, "task%d", t->id);
+  shrink_ctx shrink = {.run = run, .prefix = prefix};
   for (size_t k = 0; k <= t->n_candidates; k++) {
     const char *model = k == 0 ? t->model : t->candidates[k - 1];
     if (atomic_load(&run->cancel))
@@ -763,7 +806,8 @@ static void execute(baton_run *run, size_t idx) {
     baton__exec_env env = {.cfg = &ctx->cfg, .pool = ctx->pool, .workspace = run->workspace,
                            .file_prefix = prefix,
                            .cancel = &run->cancel, .timeout_ms = ctx->cfg.task_timeout_ms,
-                           .model = model, .endpoint = ep};
+                           .model = model, .endpoint = ep, .shrink_image = shrink_image,
+                           .shrink_ud = &shrink};
     baton__values out = {0};
     int64_t m0 = baton__now_ms();
     int ran = run_once(run, idx, slot, ep, &in, &env, &out);
