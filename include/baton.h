@@ -118,10 +118,12 @@ BATON_API baton_rc baton_open(const char *config_path, baton **out);
  * with respect to other calls on the same context. */
 BATON_API void baton_close(baton *ctx);
 
-/* The detail text of the most recent failure on this context (any thread),
- * or "" when none. Borrowed: valid until the next call on the context, so
- * copy it if other threads share the context. Never NULL, even for a NULL
- * context. */
+/* The detail text of the most recent failed call made by the calling
+ * thread (on any context, or with none, such as baton_socket_path()), or ""
+ * when none failed yet. Thread-local, like errno: failures on other threads
+ * never change it, so reading it races with nothing. The text stays valid
+ * until this thread's next failed call; copy it to keep it longer. ctx is
+ * accepted for clarity and may be NULL. Never NULL. */
 BATON_API const char *baton_errmsg(const baton *ctx);
 
 /* Installs the log callback (NULL silences logging). level is the most
@@ -405,8 +407,9 @@ BATON_API baton_rc baton_models_explain(baton *ctx, const char *text, const char
  * config file's "socket", else $XDG_RUNTIME_DIR/baton.sock, else
  * /tmp/baton-$UID/baton.sock. config_path as for baton_open() (borrowed).
  * Reads only the configuration (no registry is opened), so it is cheap.
- * *path_out receives the path; free it with baton_free(). On BATON_CONFIG
- * *path_out receives the reason instead (free it too). Thread-safe.
+ * *path_out receives the path; free it with baton_free(). On failure
+ * (BATON_CONFIG: the config file is wrong; BATON_NOMEM) *path_out is NULL
+ * and baton_errmsg(NULL) tells why. Thread-safe.
  */
 BATON_API baton_rc baton_socket_path(const char *config_path, char **path_out);
 

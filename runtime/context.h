@@ -45,8 +45,7 @@ struct baton {
   size_t n_slots, cap_slots;
   bool described;              /* the local executors were asked for (under lock) */
   char local_why[512];         /* why they could not be, or "" */
-  pthread_mutex_t lock;        /* guards errmsg and the log settings */
-  char errmsg[1024];
+  pthread_mutex_t lock;        /* guards the log settings */
   baton_log_fn log_fn;
   void *log_ud;
   baton_log_level log_level;

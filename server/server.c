@@ -122,12 +122,11 @@ baton_rc baton_socket_path(const char *config_path, char **path_out) {
   char err[512];
   if (baton__config_load(&cfg, config_path, err, sizeof err) != 0) {
     baton__config_release(&cfg);
-    *path_out = baton__strdup(err);
-    return BATON_CONFIG;
+    return baton__fail(NULL, BATON_CONFIG, "%s", err);
   }
   *path_out = baton__strdup(cfg.socket_path);
   baton__config_release(&cfg);
-  return *path_out ? BATON_OK : BATON_NOMEM;
+  return *path_out ? BATON_OK : baton__fail(NULL, BATON_NOMEM, "out of memory");
 }
 
 static baton_rc open_ctx(baton_server *srv, srv_ctx **out) {
