@@ -74,7 +74,7 @@ static char *make_plan(const char *kind, int n, const char *task, const char *ar
 }
 
 static double run_plan(baton *ctx, const char *plan, recs *r) {
-  baton_request req = {.plan_json = plan};
+  baton_request req = {BATON_REQUEST_INIT,.plan_json = plan};
   baton_run *run = NULL;
   double t0 = now_s();
   if (baton_submit(ctx, &req, r ? on_event : NULL, r, &run) != BATON_OK) {

@@ -208,7 +208,7 @@ static cJSON *query(chat *ch, const char *method, cJSON *params) {
   baton_rc rc = BATON_INVALID;
   const char *text = cli_jstr(params, "text"), *req = cli_jstr(params, "request");
   if (!strcmp(method, "plan")) {
-    baton_request r = {.text = req, .offline = ch->o->offline};
+    baton_request r = {BATON_REQUEST_INIT,.text = req, .offline = ch->o->offline};
     interrupted = 0;
     planning_ctx = ctx;
     char *answer = NULL;
@@ -345,7 +345,7 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
 static void run_local(chat *ch, const char *request, const char *plan) {
   baton *ctx = ctx_of(ch);
   char *msgs = cJSON_GetArraySize(ch->history) > 0 ? cJSON_PrintUnformatted(ch->history) : NULL;
-  baton_request req = {.text = plan ? NULL : request, .plan_json = plan, .messages = msgs,
+  baton_request req = {BATON_REQUEST_INIT,.text = plan ? NULL : request, .plan_json = plan, .messages = msgs,
                        .offline = ch->o->offline};
   baton_run *run = NULL;
   planning_ctx = ctx;

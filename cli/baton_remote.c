@@ -30,6 +30,7 @@ bool cli_event_from_params(const cJSON *p, baton_event *ev, char **json_buf) {
                                       "task.failed",   "summary.delta", "done"};
   *json_buf = NULL;
   memset(ev, 0, sizeof *ev);
+  ev->size = sizeof *ev;
   const char *type = cli_jstr(p, "type");
   int t = -1;
   for (int i = 0; i < 6; i++)

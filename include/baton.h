@@ -154,8 +154,11 @@ typedef enum baton_event_type {
  * Static storage. Thread-safe. */
 BATON_API const char *baton_event_name(baton_event_type type);
 
-/* One event. Every pointer is borrowed for the duration of the callback. */
+/* One event. Every pointer is borrowed for the duration of the callback.
+ * size is sizeof(baton_event) of the library that sent it: a field added
+ * later exists when offsetof(baton_event, field) < ev->size. */
 typedef struct baton_event {
+  size_t size;
   baton_event_type type;
   const char *run_id;
   int task_id;        /* -1 when the event is not about one task */
@@ -171,9 +174,14 @@ typedef struct baton_event {
  * call baton_run_wait() or baton_run_free() on the run it is told about. */
 typedef void (*baton_event_fn)(void *userdata, const baton_event *ev);
 
-/* What to run. Zero-initialise it, then set what applies. All pointers are
- * borrowed for the duration of baton_submit(). */
+/* What to run. Start from BATON_REQUEST_INIT (it sets size), then set what
+ * applies: baton_request req = {BATON_REQUEST_INIT, .text = "..."};
+ * Functions taking a request refuse one whose size is 0 (not initialised)
+ * or larger than the library knows (BATON_INVALID); a smaller one, from a
+ * program built against an older header, has the later fields taken as
+ * zero. All pointers are borrowed for the duration of the call. */
 typedef struct baton_request {
+  size_t size;             /* sizeof(baton_request) */
   const char *text;        /* the request in plain language; NULL with plan_json */
   const char *plan_json;   /* a task graph to execute as is (skips the planner) */
   const char *const *inputs; /* extra input files the request refers to */
@@ -192,6 +200,8 @@ typedef struct baton_request {
                               first to llm.history_chars; the offline planner
                               ignores it. */
 } baton_request;
+
+#define BATON_REQUEST_INIT .size = sizeof(baton_request)
 
 /*
  * Starts a run. The plan is made (or parsed) before this returns, so a bad
@@ -421,9 +431,12 @@ BATON_API baton_rc baton_socket_path(const char *config_path, char **path_out);
  * context's workers. */
 typedef struct baton_server baton_server;
 
-/* Server settings. Zero-initialise, then set what applies. Pointers are
- * borrowed for the duration of baton_server_new(). */
+/* Server settings. Start from BATON_SERVER_OPTIONS_INIT (it sets size),
+ * then set what applies; the size is checked as for baton_request. NULL
+ * options mean all defaults. Pointers are borrowed for the duration of
+ * baton_server_new(). */
 typedef struct baton_server_options {
+  size_t size;              /* sizeof(baton_server_options) */
   const char *config_path;  /* as for baton_open(); also re-read on reload */
   const char *socket_path;  /* NULL: baton_socket_path() of the config */
   int listen_fd;            /* > 0: an already listening Unix socket to serve
@@ -434,6 +447,8 @@ typedef struct baton_server_options {
   void *log_userdata;
   baton_log_level log_level;
 } baton_server_options;
+
+#define BATON_SERVER_OPTIONS_INIT .size = sizeof(baton_server_options)
 
 /*
  * Opens a context and binds the socket: its folder is created with mode

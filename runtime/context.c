@@ -60,6 +60,22 @@ void baton__log(baton *ctx, baton_log_level level, const char *fmt, ...) {
   fn(ud, level, buf);
 }
 
+baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const char *what) {
+  size_t given;
+  memcpy(&given, in, sizeof given);
+  if (given < sizeof given || given > out_size)
+    return baton__fail(NULL, BATON_INVALID,
+                       "%s.size is %zu, not %zu: start it from %s (baton.h), and build against "
+                       "the header of this library",
+                       what, given, out_size,
+                       strcmp(what, "baton_request") == 0 ? "BATON_REQUEST_INIT"
+                                                           : "BATON_SERVER_OPTIONS_INIT");
+  memset(out, 0, out_size);
+  memcpy(out, in, given);
+  memcpy(out, &out_size, sizeof out_size);
+  return BATON_OK;
+}
+
 const char *baton_errmsg(const baton *ctx) {
   (void)ctx;
   return last_error;

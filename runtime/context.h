@@ -59,6 +59,12 @@ struct baton {
   bool pool_ready;
 };
 
+/* Copies a caller's struct whose first member is its size into *out (the
+ * library's size, zero-filled past what the caller knew), or fails with
+ * BATON_INVALID when the size is 0 or larger than out_size. what names the
+ * type ("baton_request", "baton_server_options"). */
+baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const char *what);
+
 /* Records the detail text for the failing call and returns rc. */
 baton_rc baton__fail(baton *ctx, baton_rc rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

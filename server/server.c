@@ -155,9 +155,10 @@ baton_rc baton_server_new(const baton_server_options *opts, baton_server **out) 
   if (!out)
     return BATON_INVALID;
   *out = NULL;
-  baton_server_options none = {0};
-  if (!opts)
-    opts = &none;
+  baton_server_options copy = {BATON_SERVER_OPTIONS_INIT};
+  if (opts && baton__sized_copy(&copy, sizeof copy, opts, "baton_server_options") != BATON_OK)
+    return BATON_INVALID;
+  opts = &copy;
   baton_server *srv = calloc(1, sizeof *srv);
   if (!srv)
     return BATON_NOMEM;

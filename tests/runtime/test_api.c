@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ static baton *ctx;
 static void setup(void) {
   home = bt_tmpdir();
   setenv("BATON_HOME", home, 1);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
   unsetenv("BATON_LLM_BASE_URL");
   unsetenv("OPENAI_BASE_URL");
   char path[600];
@@ -91,4 +93,54 @@ Test(runtime_api, socket_path_errors_come_through_errmsg_not_the_path) {
   cr_expect_null(path, "no error text through the path: %s", path ? path : "");
   cr_expect(strstr(baton_errmsg(NULL), "bad.yaml"), "the reason names the file: %s",
             baton_errmsg(NULL));
+}
+
+Test(runtime_api, a_request_without_its_size_is_refused_and_an_older_one_accepted) {
+  baton_request req = {.plan_json = "[]"}; /* no BATON_REQUEST_INIT */
+  baton_run *run = NULL;
+  cr_expect_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_INVALID);
+  cr_expect(strstr(baton_errmsg(ctx), "BATON_REQUEST_INIT"), "%s", baton_errmsg(ctx));
+  char *json = NULL;
+  cr_expect_eq(baton_plan(ctx, &req, &json), BATON_INVALID);
+  /* A program built when the request ended at plan_json: later fields are zero. */
+  struct {
+    baton_request r;
+    char junk[64];
+  } older;
+  memset(&older, 0x7f, sizeof older);
+  older.r.size = offsetof(baton_request, inputs);
+  older.r.text = NULL;
+  older.r.plan_json =
+      "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"a b c\"}}]";
+  cr_expect_eq(baton_plan(ctx, &older.r, &json), BATON_OK, "%s", baton_errmsg(ctx));
+  baton_free(json);
+  /* A larger size than the library knows is refused. */
+  req.size = sizeof req + 8;
+  cr_expect_eq(baton_plan(ctx, &req, &json), BATON_INVALID);
+}
+
+Test(runtime_api, server_options_without_their_size_are_refused) {
+  baton_server_options so = {.config_path = getenv("BATON_CONFIG")};
+  baton_server *srv = NULL;
+  cr_expect_eq(baton_server_new(&so, &srv), BATON_INVALID);
+  cr_expect(strstr(baton_errmsg(NULL), "BATON_SERVER_OPTIONS_INIT"), "%s", baton_errmsg(NULL));
+  baton_server_free(srv);
+}
+
+static void size_of_event(void *ud, const baton_event *ev) {
+  *(size_t *)ud = ev->size;
+}
+
+Test(runtime_api, events_carry_their_size) {
+  baton_request req = {BATON_REQUEST_INIT,
+                       .plan_json = "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+                                    "\"args\":{\"text\":\"a b c\"}}]",
+                       .input_root = home};
+  size_t seen = 0;
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, size_of_event, &seen, &run), BATON_OK, "%s",
+               baton_errmsg(ctx));
+  baton_run_wait(run);
+  baton_run_free(run);
+  cr_expect_eq(seen, sizeof(baton_event));
 }
