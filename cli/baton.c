@@ -10,7 +10,7 @@
 
 #include "baton.h"
 #include "cli/cli.h"
-#include "cli/common/rpc.h"
+#include "server/rpc_client.h"
 #include "core/banned.h"
 
 #define PLAN_FILE_MAX (16u << 20)
@@ -39,11 +39,15 @@ static const char usage_text[] =
     "  models import FILE [--format yaml|hugginggpt|hub]\n"
     "  models export [--format yaml|jsonl] [--task T] [--output FILE]\n"
     "  models sync --task T [--limit N]   from the Hub ($BATON_HUB_BASE_URL, HF_TOKEN)\n"
+    "  models sync --endpoint NAME        list a model server's models with suggested\n"
+    "                          tasks to declare (nothing is changed)\n"
+    "  endpoints [--json]      configured model servers: models, load, health, last error\n"
     "  executors [--json]      executors built in, whether each is available and why not\n"
     "  runs list [--limit N] [--json]\n"
     "  runs show ID [--json]   the stored runs (interrupted ones included)\n"
     "  runs resume ID          run the unfinished tasks of a stored run\n"
     "  runs replay ID          reproduce a stored run without calling any model\n"
+    "  mcp                     an MCP server on stdin/stdout for agents (see baton mcp --help)\n"
     "\n"
     "Options for every command:\n"
     "  --config FILE           YAML config (default $BATON_CONFIG, then\n"
@@ -98,7 +102,10 @@ static void parse_args(int argc, char **argv, opts *o) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(usage_text, stdout);
+      if (o->cmd && !strcmp(o->cmd, "mcp"))
+        cmd_mcp_help();
+      else
+        fputs(usage_text, stdout);
       exit(0);
     } else if (!strcmp(a, "--version")) {
       printf("baton %s\n", baton_version());
@@ -170,6 +177,12 @@ baton *cli_open(const opts *o) {
     exit(rc == BATON_CONFIG ? EXIT_USAGE : EXIT_TASK_FAILED);
   }
   return ctx;
+}
+
+void cli_note_readonly(baton *ctx) {
+  const char *why = baton_history_readonly(ctx);
+  if (why)
+    fprintf(stderr, "baton: note: new runs cannot be recorded: %s\n", why);
 }
 
 int cli_fail(baton *ctx, baton_rc rc) {
@@ -291,15 +304,15 @@ static int cmd_run(const opts *o) {
     cli_die_usage("give either a request or --plan FILE, not both");
   char *plan = o->plan_file ? read_plan_file(o->plan_file) : NULL;
   progress rp = {.quiet = o->quiet};
-  struct rpc_conn *daemon = cli_daemon(o);
+  struct baton__rpc_conn *daemon = cli_daemon(o);
   if (daemon) {
     int st = remote_run(daemon, o, plan, on_event, &rp);
     free(plan);
     return st;
   }
   baton *ctx = cli_open(o);
-  baton_request req = {BATON_REQUEST_INIT,.text = o->positional, .plan_json = plan, .inputs = o->inputs,
-                       .n_inputs = o->n_inputs, .offline = o->offline};
+  baton_request req = {BATON_REQUEST_INIT, .text = o->positional, .plan_json = plan,
+                       .inputs = o->inputs, .n_inputs = o->n_inputs, .offline = o->offline};
   progress p = {.quiet = o->quiet};
   baton_run *run = NULL;
   baton_rc rc = baton_submit(ctx, &req, on_event, &p, &run);
@@ -316,15 +329,15 @@ static int cmd_plan(const opts *o) {
     cli_die_usage("plan needs a request in quotes");
   baton *ctx = NULL;
   char *json = NULL, *answer = NULL;
-  struct rpc_conn *daemon = cli_daemon(o);
+  struct baton__rpc_conn *daemon = cli_daemon(o);
   if (daemon) {
     int st = remote_plan(daemon, o, &json);
     if (st != 0)
       return st;
   } else {
     ctx = cli_open(o);
-    baton_request req = {BATON_REQUEST_INIT,.text = o->positional, .inputs = o->inputs, .n_inputs = o->n_inputs,
-                         .offline = o->offline};
+    baton_request req = {BATON_REQUEST_INIT, .text = o->positional, .inputs = o->inputs,
+                         .n_inputs = o->n_inputs, .offline = o->offline};
     baton_rc rc = baton_plan_answer(ctx, &req, &json, &answer);
     if (rc != BATON_OK)
       return cli_fail(ctx, rc);
@@ -497,6 +510,7 @@ static int cmd_runs(const opts *o) {
                      : baton_runs_list(ctx, o->limit, &json);
   if (rc != BATON_OK)
     return cli_fail(ctx, rc);
+  cli_note_readonly(ctx);
   cJSON *j = cJSON_Parse(json);
   if (o->json) {
     cli_print_json(json);
@@ -551,6 +565,10 @@ int main(int argc, char **argv) {
     return cmd_executors(&o);
   if (!strcmp(o.cmd, "runs"))
     return cmd_runs(&o);
+  if (!strcmp(o.cmd, "endpoints"))
+    return cmd_endpoints(&o);
+  if (!strcmp(o.cmd, "mcp"))
+    return cmd_mcp(&o);
   if (!strcmp(o.cmd, "help")) {
     fputs(usage_text, stdout);
     return 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "core/banned.h"
 
@@ -532,6 +533,11 @@ int baton__graph_parse(const char *json, size_t len, int max_tasks, baton__graph
   g->n = 0;
   if (!json || len == 0) {
     baton__fmt(err, errlen, "the plan is empty");
+    return -1;
+  }
+  const char *bad = baton__json_text_problem(json, strnlen(json, len));
+  if (bad) {
+    baton__fmt(err, errlen, "the plan is refused: %s", bad);
     return -1;
   }
   const char *end = NULL;

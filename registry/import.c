@@ -1,5 +1,6 @@
 /* import.c — catalogue import (YAML, HuggingGPT JSONL, Hub JSON): model upserts, one transaction. */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "registry/catalogue.h"
 #include "registry/internal.h"
@@ -24,14 +26,66 @@
 /* ---------------------------------------------------------------------- */
 /* Upserts                                                                  */
 
+/* An executor name: lower-case letters, digits, '-' and '_' (never a path). */
+static bool executor_name_ok(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > 64)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+          s[i] == '_'))
+      return false;
+  return true;
+}
+
+/* A URL of printable ASCII after its scheme (no spaces, no control bytes). */
+static bool url_ok(const char *s) {
+  if (!*s)
+    return false;
+  for (; *s; s++)
+    if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+      return false;
+  return true;
+}
+
 bool baton__endpoint_valid(const char *e) {
   if (!e)
     return false;
   if (!strncmp(e, "local:", 6))
-    return e[6] != '\0';
+    return executor_name_ok(e + 6);
   if (!strcmp(e, "hf-inference") || !strcmp(e, "llm"))
     return true;
-  return (!strncmp(e, "http://", 7) && e[7]) || (!strncmp(e, "https://", 8) && e[8]);
+  return (!strncmp(e, "http://", 7) && url_ok(e + 7)) ||
+         (!strncmp(e, "https://", 8) && url_ok(e + 8));
+}
+
+/* One part of a Hub id: starts with a letter or digit, then letters,
+ * digits, '-', '_' or '.', with no "..". Its length, or 0. */
+static size_t hub_part(const char *s) {
+  size_t n = 0;
+  if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+        (s[0] >= '0' && s[0] <= '9')))
+    return 0;
+  for (; s[n] && s[n] != '/'; n++) {
+    char c = s[n];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok || (c == '.' && s[n + 1] == '.') || n >= 96)
+      return 0;
+  }
+  return n;
+}
+
+bool baton__model_id_valid(const char *id) {
+  if (!id)
+    return false;
+  size_t a = hub_part(id);
+  if (!a)
+    return false;
+  if (!id[a])
+    return true;
+  size_t b = hub_part(id + a + 1);
+  return b && !id[a + 1 + b];
 }
 
 int baton__upsert_init(baton__upsert *u, sqlite3 *db, baton__upsert_mode mode,
@@ -294,7 +348,8 @@ static int get_count(const cJSON *o, const char *k, long long *out, char *why, s
   *out = 0;
   if (!v || cJSON_IsNull(v))
     return 0;
-  if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 9.0e15) {
+  if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 ||
+      v->valuedouble > 9.0e15 || v->valuedouble != floor(v->valuedouble)) {
     baton__fmt(why, whylen, "'%s' must be a whole number >= 0", k);
     return -1;
   }
@@ -316,6 +371,11 @@ static int hugginggpt_record(job *j, const cJSON *o, char *why, size_t whylen) {
   const char *id = idv->valuestring;
   if (strlen(id) > MAX_ID) {
     baton__fmt(why, whylen, "id is longer than %d bytes", MAX_ID);
+    return -1;
+  }
+  if (!baton__model_id_valid(id)) {
+    baton__fmt(why, whylen,
+               "the id is not a Hub model id (owner/name of letters, digits, '-', '_', '.')");
     return -1;
   }
   const cJSON *tv = cJSON_GetObjectItemCaseSensitive(o, "task");
@@ -414,7 +474,7 @@ typedef int (*record_fn)(job *j, const cJSON *o, char *why, size_t whylen);
 
 /* Python's json module writes NaN, Infinity and -Infinity, which are not
  * JSON (HuggingGPT's file has them in model-index metrics). Returns a copy
- * of s..e with those tokens outside strings turned into null (caller
+ * of s..e with those tokens outside strings turned into strings (caller
  * frees), or NULL when there were none or memory ran out. */
 static char *python_json_fixed(const char *s, const char *e) {
   baton__sb sb;
@@ -440,7 +500,9 @@ static char *python_json_fixed(const char *s, const char *e) {
         break;
     }
     if (k < 3) {
-      baton__sb_adds(&sb, "null");
+      /* Kept as a string: where a number must be (a count) it is refused,
+       * elsewhere (card metadata) it is harmless text. */
+      baton__sb_addf(&sb, "\"%s\"", toks[k]);
       p += strlen(toks[k]) - 1;
       changed = true;
       continue;
@@ -509,8 +571,9 @@ int baton__hub_item(const cJSON *it, baton__model_row *row, baton__sb *desc, bat
   const cJSON *idv = cJSON_GetObjectItemCaseSensitive(it, "id");
   if (!cJSON_IsString(idv))
     idv = cJSON_GetObjectItemCaseSensitive(it, "modelId");
-  if (!cJSON_IsString(idv) || !*idv->valuestring || strlen(idv->valuestring) > MAX_ID) {
-    baton__fmt(why, whylen, "the item has no usable \"id\"");
+  if (!cJSON_IsString(idv) || !*idv->valuestring || strlen(idv->valuestring) > MAX_ID ||
+      !baton__model_id_valid(idv->valuestring)) {
+    baton__fmt(why, whylen, "the item has no usable \"id\" (a Hub model id)");
     return -1;
   }
   row->id = idv->valuestring;
@@ -677,6 +740,10 @@ int baton__registry_import_text(baton__registry *reg, const char *label, const c
     label = "(text)";
   if (!format || !*format)
     format = guess_format(label);
+  if (format && strcmp(format, "yaml") != 0 && baton__json_has_nul(text, len)) {
+    baton__fmt(err, errlen, "%s: a string holds a NUL character (\\u0000); refused", label);
+    return -1;
+  }
   if (!format) {
     baton__fmt(err, errlen,
                "%s: cannot tell the format from the name; give one of yaml, hugginggpt, hub",

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "executors/hf.h"
 #include "planner/llm_planner.h"
@@ -16,6 +17,7 @@
 #include "planner/taskgraph.h"
 #include "runtime/context.h"
 #include "runtime/sched.h"
+#include "runtime/runnable.h"
 #include "core/banned.h"
 
 #define MAX_CANDIDATES 5
@@ -33,6 +35,7 @@ typedef struct task_state {
   task_status status;
   int waiting;            /* dependencies not yet done */
   char *model;            /* the model that ran (or was tried last) */
+  char endpoint[64];      /* the configured model server that answered, or "" */
   char *error;
   baton__values out;
   int64_t ms;
@@ -54,7 +57,7 @@ struct baton_run {
   pthread_mutex_t event_lock;
   baton__sched sched;     /* ids, dependents, text languages */
   struct run_item {       /* a task (or, last, the finishing) queued on the context's pool */
-    baton__pool_item item;
+    baton__taskpool_item item;
     struct baton_run *run;
     size_t idx;
   } *items;               /* g.n + 1 */
@@ -99,8 +102,8 @@ static void emit(baton_run *run, baton_event_type type, int task_idx, const char
                  const char *json) {
   if (!run->on_event)
     return;
-  baton_event ev = {.size = sizeof ev, .type = type, .run_id = run->id, .task_id = -1, .text = text, .json = json,
-                    .ts = baton__wall_s()};
+  baton_event ev = {.size = sizeof ev, .type = type, .run_id = run->id, .task_id = -1,
+                    .text = text, .json = json, .ts = baton__wall_s()};
   if (task_idx >= 0) {
     ev.task_id = run->g.tasks[task_idx].id;
     ev.task = run->g.tasks[task_idx].task;
@@ -206,8 +209,30 @@ static char *step_text(const baton__task *t, const char *request) {
   return baton__sb_detach(&sb);
 }
 
+/* Says why no model can do a step and how to add one (into out). */
+static void missing_model(baton *ctx, const char *task, const char *text, char *out,
+                          size_t cap) {
+  char why[256] = "no model is registered for it";
+  baton__model m[1];
+  size_t n = 0;
+  char err[256];
+  /* A model the filter rejected tells why. */
+  if (baton__registry_match(ctx->reg, task, text, NULL, NULL, m, 1, &n, err, sizeof err) == 0 &&
+      n) {
+    baton__endpoint_ok(ctx, m[0].endpoint, why, sizeof why);
+    baton__model_release(&m[0]);
+  }
+  const char *need = baton__capability_needed(task, text);
+  baton__fmt(out, cap,
+             "no available model can do %s%s%s (%s); add one: declare a model for it on a "
+             "model server in the config (endpoints: - {name: NAME, base_url: URL, models: "
+             "[{id: MODEL, tasks: [%s]}]}) or register one with `baton models add`",
+             task, need ? ": the step needs " : "", need ? need : "", why, task);
+}
+
 /* Picks a model and fallbacks for every task that has none. A task with no
- * available model keeps model NULL and fails when it runs, with the reason. */
+ * available model keeps model NULL and its choice says what is missing;
+ * the run then refuses to start (prepare). */
 static baton_rc assign_models(baton *ctx, baton__graph *g, const char *request) {
   for (size_t i = 0; i < g->n; i++) {
     baton__task *t = &g->tasks[i];
@@ -256,8 +281,37 @@ static baton_rc assign_models(baton *ctx, baton__graph *g, const char *request) 
         found[k].id = NULL;
       }
     }
+    if (!n) {
+      char miss[768];
+      char *st = step_text(t, request);
+      missing_model(ctx, t->task, st, miss, sizeof miss);
+      free(st);
+      cJSON *why = cJSON_CreateObject();
+      cJSON_AddStringToObject(why, "reason", miss);
+      cJSON_AddBoolToObject(why, "missing", true);
+      free(t->choice);
+      t->choice = cJSON_PrintUnformatted(why);
+      cJSON_Delete(why);
+    }
     for (size_t k = 0; k < n; k++)
       baton__model_release(&found[k]);
+  }
+  return BATON_OK;
+}
+
+/* Refuses a graph with a step no available model can do, before anything
+ * runs: the message names the step, the missing kind and how to add one. */
+static baton_rc check_models(baton *ctx, const baton__graph *g) {
+  for (size_t i = 0; i < g->n; i++) {
+    const baton__task *t = &g->tasks[i];
+    if (t->model)
+      continue;
+    cJSON *ch = t->choice ? cJSON_Parse(t->choice) : NULL;
+    const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ch, "reason"));
+    baton_rc rc = baton__fail(ctx, BATON_NOTFOUND, "nothing ran: step %d (%s): %s", t->id,
+                              t->task, why ? why : "no available model can do it");
+    cJSON_Delete(ch);
+    return rc;
   }
   return BATON_OK;
 }
@@ -341,9 +395,18 @@ static baton_rc make_graph(baton *ctx, const baton_request *req, const char *roo
     }
     size_t n_tasks = 0;
     const baton__taskspec *tasks = baton__registry_tasks(ctx->reg, &n_tasks);
-    if (baton__plan_offline(req->text, req->inputs, req->n_inputs, tasks, n_tasks, g, err,
-                            sizeof err) != 0)
+    unsigned char *runnable = baton__runnable_kinds(ctx, tasks, n_tasks);
+    char note[256] = "";
+    baton__offline_req orq = {.request = req->text, .inputs = req->inputs,
+                              .n_inputs = req->n_inputs, .tasks = tasks, .n_tasks = n_tasks,
+                              .runnable = runnable, .messages_json = req->messages,
+                              .note = note, .notelen = sizeof note};
+    int orc = baton__plan_offline_req(&orq, g, err, sizeof err);
+    free(runnable);
+    if (orc != 0)
       return baton__fail(ctx, BATON_PLAN, "%s", err);
+    if (note[0])
+      baton__log(ctx, BATON_LOG_WARN, "%s", note);
   }
   (void)root;
   if (g->n == 0)
@@ -404,6 +467,8 @@ static cJSON *task_json(const baton_run *run, size_t i) {
   else
     cJSON_AddNullToObject(o, "model");
   cJSON_AddStringToObject(o, "status", status_names[s->status]);
+  if (s->endpoint[0])
+    cJSON_AddStringToObject(o, "endpoint", s->endpoint);
   cJSON_AddItemToObject(o, "outputs", outputs_json(&s->out));
   if (s->error)
     cJSON_AddStringToObject(o, "error", s->error);
@@ -666,7 +731,8 @@ static void execute(baton_run *run, size_t idx) {
       baton__fmt(err, sizeof err, "%s: %s", model, why);
       continue;
     }
-    baton__exec_env env = {.cfg = &ctx->cfg, .workspace = run->workspace, .file_prefix = prefix,
+    baton__exec_env env = {.cfg = &ctx->cfg, .pool = ctx->pool, .workspace = run->workspace,
+                           .file_prefix = prefix,
                            .cancel = &run->cancel, .timeout_ms = ctx->cfg.task_timeout_ms,
                            .model = model, .endpoint = ep};
     baton__values out = {0};
@@ -696,6 +762,7 @@ static void execute(baton_run *run, size_t idx) {
         baton__fmt(env.err, sizeof env.err, "%s", last);
       }
     }
+    baton__fmt(s->endpoint, sizeof s->endpoint, "%s", env.answered);
     /* Health feeds the next choice of model (debug executors have none). */
     if (strcmp(ep, "local:debug") != 0 && !atomic_load(&run->cancel))
       baton__registry_health_record(ctx->reg, model, ran == 0, (long)(baton__now_ms() - m0),
@@ -760,7 +827,7 @@ static void finish(baton_run *run);
 
 /* Queues a task (or, with idx == g.n, the finishing) on the context's pool. */
 static int queue_item(baton_run *run, size_t idx) {
-  return baton__pool_push(&run->ctx->pool, &run->items[idx].item);
+  return baton__taskpool_push(&run->ctx->tasks, &run->items[idx].item);
 }
 
 /* Runs one task, told to the pool's thread (done, failed, or cancelled); a
@@ -804,7 +871,7 @@ static void finish_and_signal(baton_run *run) {
 /* A pool item: one task, then the tasks it made ready are queued; the last
  * task of the run writes the answer. The finishing item alone (idx == g.n)
  * serves a run with nothing to execute. */
-static void run_item_main(baton__pool_item *item) {
+static void run_item_main(baton__taskpool_item *item) {
   struct run_item *it = (struct run_item *)item;
   baton_run *run = it->run;
   size_t idx = it->idx;
@@ -867,6 +934,26 @@ static char *make_summary(baton_run *run, const cJSON *tasks) {
   return s;
 }
 
+/* The run's end could not be stored: it ends failed, with the reason in
+ * its result ("error"), so the caller never hears `done` for a run the
+ * history does not hold. */
+static void unsaved(baton_run *run, cJSON *res, const char *why) {
+  baton__log(run->ctx, BATON_LOG_ERROR, "run %s: %s", run->id, why);
+  run->rc = BATON_DB;
+  if (!res)
+    return;
+  char msg[640];
+  baton__fmt(msg, sizeof msg, "the run's final state could not be stored: %s", why);
+  cJSON_ReplaceItemInObjectCaseSensitive(res, "status", cJSON_CreateString("failed"));
+  cJSON_DeleteItemFromObjectCaseSensitive(res, "error");
+  cJSON_AddStringToObject(res, "error", msg);
+  char *j = cJSON_PrintUnformatted(res);
+  if (j) {
+    free(run->result_json);
+    run->result_json = j;
+  }
+}
+
 static void finish(baton_run *run) {
   bool any_failed = false, any_cancelled = false;
   for (size_t i = 0; i < run->g.n; i++) {
@@ -908,7 +995,7 @@ static void finish(baton_run *run) {
   char err[512];
   if (baton__runstore_finish(run->ctx->runs, run->id, status, run->summary, run->result_json, err,
                              sizeof err) != 0)
-    baton__log(run->ctx, BATON_LOG_WARN, "run %s: %s", run->id, err);
+    unsaved(run, res, err);
   cJSON_Delete(res);
   emit(run, BATON_EVENT_DONE, -1, NULL, run->result_json);
 }
@@ -977,6 +1064,8 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
   }
   if ((rc = make_graph(ctx, req, run->root, &run->g, &run->llm)) != BATON_OK)
     goto fail;
+  if ((rc = check_models(ctx, &run->g)) != BATON_OK)
+    goto fail;
   if ((rc = check_inputs(run)) != BATON_OK)
     goto fail;
   run->ts = calloc(run->g.n ? run->g.n : 1, sizeof *run->ts);
@@ -1014,6 +1103,10 @@ static baton_rc start(baton_run *run) {
   cJSON_Delete(plan);
   if (!pj)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  if (baton__runs_usable(ctx) != BATON_OK) {
+    free(pj);
+    return BATON_DB;
+  }
   char err[512];
   int src = run->mode == MODE_RESUME
                 ? baton__runstore_reopen(ctx->runs, run->id, err, sizeof err)
@@ -1070,6 +1163,8 @@ baton_rc baton_submit(baton *ctx, const baton_request *given, baton_event_fn on_
     return BATON_INVALID;
   if (!req->text && !req->plan_json)
     return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
+  if (req->text && !baton__utf8_valid(req->text, strlen(req->text)))
+    return baton__fail(ctx, BATON_INVALID, "the request text is not valid UTF-8");
   baton_run *run = NULL;
   baton_rc rc = prepare(ctx, req, &run);
   if (rc != BATON_OK)
@@ -1091,6 +1186,8 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
   *out = NULL;
   if (!id || !*id)
     return baton__fail(ctx, BATON_INVALID, "no run id given");
+  if (baton__runs_usable(ctx) != BATON_OK)
+    return BATON_DB;
   char err[768] = "";
   cJSON *stored = baton__runstore_get(ctx->runs, id, err, sizeof err);
   if (!stored)
