@@ -315,8 +315,8 @@ static int cmd_run(const opts *o) {
     return st;
   }
   baton *ctx = cli_open(o);
-  baton_request req = {.text = o->positional, .plan_json = plan, .inputs = o->inputs,
-                       .n_inputs = o->n_inputs, .offline = o->offline};
+  baton_request req = {BATON_REQUEST_INIT, .text = o->positional, .plan_json = plan,
+                       .inputs = o->inputs, .n_inputs = o->n_inputs, .offline = o->offline};
   progress p = {.quiet = o->quiet};
   baton_run *run = NULL;
   baton_rc rc = baton_submit(ctx, &req, on_event, &p, &run);
@@ -340,8 +340,8 @@ static int cmd_plan(const opts *o) {
       return st;
   } else {
     ctx = cli_open(o);
-    baton_request req = {.text = o->positional, .inputs = o->inputs, .n_inputs = o->n_inputs,
-                         .offline = o->offline};
+    baton_request req = {BATON_REQUEST_INIT, .text = o->positional, .inputs = o->inputs,
+                         .n_inputs = o->n_inputs, .offline = o->offline};
     baton_rc rc = baton_plan_answer(ctx, &req, &json, &answer);
     if (rc != BATON_OK)
       return cli_fail(ctx, rc);

@@ -104,8 +104,8 @@ static void emit(baton_run *run, baton_event_type type, int task_idx, const char
                  const char *json) {
   if (!run->on_event)
     return;
-  baton_event ev = {.type = type, .run_id = run->id, .task_id = -1, .text = text, .json = json,
-                    .ts = baton__wall_s()};
+  baton_event ev = {.size = sizeof ev, .type = type, .run_id = run->id, .task_id = -1,
+                    .text = text, .json = json, .ts = baton__wall_s()};
   if (task_idx >= 0) {
     ev.task_id = run->g.tasks[task_idx].id;
     ev.task = run->g.tasks[task_idx].task;
@@ -1225,11 +1225,15 @@ static baton_rc start(baton_run *run) {
   return BATON_OK;
 }
 
-baton_rc baton_submit(baton *ctx, const baton_request *req, baton_event_fn on_event,
+baton_rc baton_submit(baton *ctx, const baton_request *given, baton_event_fn on_event,
                       void *userdata, baton_run **out) {
   *out = NULL;
-  if (!ctx || !req)
+  if (!ctx || !given)
     return baton__fail(ctx, BATON_INVALID, "no request");
+  baton_request copy;
+  const baton_request *req = &copy;
+  if (baton__sized_copy(&copy, sizeof copy, given, "baton_request") != BATON_OK)
+    return BATON_INVALID;
   if (!req->text && !req->plan_json)
     return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
   if (req->text && !baton__utf8_valid(req->text, strlen(req->text)))
@@ -1412,12 +1416,16 @@ baton_rc baton_plan(baton *ctx, const baton_request *req, char **json_out) {
   return baton_plan_answer(ctx, req, json_out, NULL);
 }
 
-baton_rc baton_plan_answer(baton *ctx, const baton_request *req, char **json_out,
+baton_rc baton_plan_answer(baton *ctx, const baton_request *given, char **json_out,
                            char **answer_out) {
   *json_out = NULL;
   if (answer_out)
     *answer_out = NULL;
-  if (!req || (!req->text && !req->plan_json))
+  baton_request copy;
+  const baton_request *req = &copy;
+  if (given && baton__sized_copy(&copy, sizeof copy, given, "baton_request") != BATON_OK)
+    return BATON_INVALID;
+  if (!given || (!req->text && !req->plan_json))
     return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
   baton__graph g = {0};
   struct llm_info li = {0};
@@ -1462,7 +1470,7 @@ baton_rc baton_task(baton *ctx, const char *task, const char *args_json, const c
   cJSON_Delete(plan);
   if (!pj)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
-  baton_request req = {.plan_json = pj, .input_root = input_root};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = pj, .input_root = input_root};
   baton_run *run = NULL;
   baton_rc rc = baton_submit(ctx, &req, NULL, NULL, &run);
   free(pj);

@@ -77,7 +77,7 @@ static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
     return baton__mcp_error_result("plan needs a request: a non-empty string of at most %u bytes",
                                    MAX_REQUEST);
   baton *ctx = c->srv->ctx;
-  baton_request req = {.text = request, .offline = bool_arg(args, "offline")};
+  baton_request req = {BATON_REQUEST_INIT, .text = request, .offline = bool_arg(args, "offline")};
   char *json = NULL, *answer = NULL;
   baton_rc rc = baton_plan_answer(ctx, &req, &json, &answer);
   if (rc != BATON_OK)

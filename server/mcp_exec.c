@@ -62,7 +62,7 @@ void baton__mcp_exec_cancel(mcp_call *c) {
 
 static cJSON *exec_local(mcp_call *c, const mcp_job *job, char *err, size_t errlen) {
   baton *ctx = c->srv->ctx;
-  baton_request req = {.text = job->request,
+  baton_request req = {BATON_REQUEST_INIT, .text = job->request,
                        .plan_json = job->plan_json,
                        .inputs = job->inputs,
                        .n_inputs = job->n_inputs,

@@ -18,7 +18,7 @@ static void reply_json(baton_server *srv, const job *j, srv_ctx *sc, baton_rc rc
 }
 
 static void m_plan(baton_server *srv, const job *j, srv_ctx *sc) {
-  baton_request req = {0};
+  baton_request req = {BATON_REQUEST_INIT};
   const char *inputs[MAX_SUBMIT_INPUTS];
   char *plan_buf = NULL, *msgs_buf = NULL;
   if (baton__srv_request_params(srv, j, &req, inputs, &plan_buf, &msgs_buf)) {

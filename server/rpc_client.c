@@ -181,6 +181,7 @@ static const char *jstr(const cJSON *o, const char *k) {
 bool baton__rpc_event_from_params(const cJSON *p, baton_event *ev, char **json_buf) {
   *json_buf = NULL;
   memset(ev, 0, sizeof *ev);
+  ev->size = sizeof *ev;
   const char *type = jstr(p, "type");
   int t = -1;
   for (int i = BATON_EVENT_PLAN; i <= BATON_EVENT_DONE; i++)

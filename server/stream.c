@@ -217,7 +217,7 @@ static bool wait_for_slot(baton_server *srv, srun *sr, job *j) {
 /* submit: starts the run when a slot is free (daemon.max_runs), else queues
  * it with a "queued" event. true when the run took the request over. */
 bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
-  baton_request req = {0};
+  baton_request req = {BATON_REQUEST_INIT};
   const char *inputs[MAX_SUBMIT_INPUTS];
   char *plan_buf = NULL, *msgs_buf = NULL;
   bool kept = false;
@@ -241,7 +241,7 @@ bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
 void baton__srv_start_waiting(baton_server *srv, srun *sr) {
   job *j = sr->waiting;
   sr->waiting = NULL;
-  baton_request req = {0};
+  baton_request req = {BATON_REQUEST_INIT};
   const char *inputs[MAX_SUBMIT_INPUTS];
   char *plan_buf = NULL, *msgs_buf = NULL;
   bool kept = false;
