@@ -30,6 +30,8 @@ packages=(
 )
 if ((with_tests)); then
   packages+=(opencv-doc imagemagick fonts-dejavu-core sqlite3)
+  # libFuzzer targets (tests/fuzz, run by scripts/test.sh): clang and its fuzzer runtime
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()
