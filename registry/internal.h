@@ -134,4 +134,9 @@ int baton__catalogue_import_ex(sqlite3 *db, const char *yaml, size_t len, const 
 int baton__hub_item(const cJSON *it, baton__model_row *row, baton__sb *desc, baton__sb *tags,
                     char *why, size_t whylen);
 
+/* Drops (and releases) the models that cannot do the step; returns how
+ * many are kept, in order, at the front of m. */
+size_t baton__capability_filter(baton__registry *reg, const char *task, const char *text,
+                                baton__model *m, size_t n);
+
 #endif
