@@ -202,6 +202,12 @@ typedef struct baton_request {
                               first to llm.history_chars; the offline planner
                               resolves "it", "that", "the result" to the
                               newest of those files and outputs. */
+  int as_caller;           /* 1: input files are opened with the rights of
+                              caller_uid/caller_gid (a daemon serving another
+                              user), and with input_root NULL only
+                              allowed_roots are open to it; the run is
+                              recorded as caller_uid's */
+  unsigned caller_uid, caller_gid;
 } baton_request;
 
 #define BATON_REQUEST_INIT .size = sizeof(baton_request)
@@ -295,6 +301,10 @@ BATON_API baton_rc baton_models_search(baton *ctx, const char *text, const char 
  * (<= 0: 50). Runs left unfinished by a process that died are listed as
  * "interrupted". Free *json_out with baton_free(). Thread-safe. */
 BATON_API baton_rc baton_runs_list(baton *ctx, int limit, char **json_out);
+/* The same, only the runs recorded as uid's (each item's "uid": the user a
+ * run belongs to; baton_request.caller_uid, else the process's). uid < 0:
+ * all. */
+BATON_API baton_rc baton_runs_list_of(baton *ctx, long uid, int limit, char **json_out);
 
 /* Why this context cannot record runs (the run history is damaged, or
  * opened read-only because it cannot be written: full disk, read-only

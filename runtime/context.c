@@ -444,11 +444,15 @@ const char *baton_history_readonly(baton *ctx) {
 }
 
 baton_rc baton_runs_list(baton *ctx, int limit, char **json_out_p) {
+  return baton_runs_list_of(ctx, -1, limit, json_out_p);
+}
+
+baton_rc baton_runs_list_of(baton *ctx, long uid, int limit, char **json_out_p) {
   *json_out_p = NULL;
   if (baton__runs_usable(ctx) != BATON_OK)
     return BATON_DB;
   char err[512] = "";
-  cJSON *arr = baton__runstore_list(ctx->runs, limit, err, sizeof err);
+  cJSON *arr = baton__runstore_list_of(ctx->runs, uid, limit, err, sizeof err);
   if (!arr)
     return baton__fail(ctx, BATON_DB, "%s", err);
   if (!(*json_out_p = json_out(arr)))

@@ -16,6 +16,7 @@
 #include "planner/summary.h"
 #include "planner/taskgraph.h"
 #include "runtime/context.h"
+#include "runtime/inputs.h"
 #include "runtime/sched.h"
 #include "runtime/runnable.h"
 #include "core/banned.h"
@@ -45,6 +46,7 @@ typedef struct task_state {
 struct baton_run {
   baton *ctx;
   char id[32];
+  long long uid;          /* who the run belongs to */
   char *request;
   char *root;             /* real path inputs are resolved against */
   char *workspace;
@@ -118,82 +120,88 @@ static void emit(baton_run *run, baton_event_type type, int task_idx, const char
 
 /* ---- inputs -------------------------------------------------------------- */
 
-static bool under(const char *path, const char *root) {
-  size_t n = strlen(root);
-  if (n == 1 && root[0] == '/')
-    return true;
-  return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0');
+/* The folders inputs may come from, as real paths: the caller's folder
+ * (run->root, when there is one) first, then allowed_roots. */
+static size_t input_roots(const baton_run *run, char **roots, size_t cap) {
+  size_t n = 0;
+  if (run->root && (roots[n] = baton__strdup(run->root)))
+    n++;
+  for (size_t i = 0; i < run->ctx->cfg.n_allowed_roots && n < cap; i++)
+    if ((roots[n] = realpath(run->ctx->cfg.allowed_roots[i], NULL)))
+      n++;
+  return n;
 }
 
-/* Resolves a file named in a plan to a real path inside an allowed root.
- * Returns a malloc'd path, or NULL with err set. */
-static char *resolve_input(baton *ctx, const char *root, const char *name, unsigned type,
-                           char *err, size_t errlen) {
-  char *joined = name[0] == '/' ? baton__strdup(name) : baton__path_join(root, name);
-  if (!joined) {
+/* Opens one file argument now (see inputs.h) and copies it into the run's
+ * workspace, so what runs reads the bytes checked here, never the path
+ * again (a folder swapped for a link later changes nothing). */
+static int take_input(baton_run *run, const baton__input_scope *scope, const baton__task *t,
+                      baton__arg *a, char *err, size_t errlen) {
+  int fd = baton__input_open(scope, a->value, err, errlen);
+  if (fd < 0)
+    return -1;
+  char *dir = baton__path_join(run->workspace, "inputs");
+  const char *base = strrchr(a->value, '/');
+  base = base ? base + 1 : a->value;
+  char name[300];
+  baton__fmt(name, sizeof name, "t%d-%s-%s", t->id, a->name, base);
+  char *dst = dir ? baton__path_join(dir, name) : NULL;
+  int rc = -1;
+  if (!dst)
     baton__fmt(err, errlen, "out of memory");
-    return NULL;
+  else if (baton__mkdirs(dir, 0700) != 0)
+    baton__fmt(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+  else
+    rc = baton__input_copy(fd, dst, err, errlen);
+  close(fd);
+  free(dir);
+  if (rc == 0) {
+    free(a->value);
+    a->value = dst;
+  } else {
+    free(dst);
   }
-  char *real = realpath(joined, NULL);
-  if (!real) {
-    baton__fmt(err, errlen, "input %s '%s': %s", baton__type_name(type), name,
-               errno == ENOENT ? "no such file" : strerror(errno));
-    free(joined);
-    return NULL;
-  }
-  free(joined);
-  bool ok = under(real, root);
-  for (size_t i = 0; !ok && i < ctx->cfg.n_allowed_roots; i++) {
-    char *r = realpath(ctx->cfg.allowed_roots[i], NULL);
-    ok = r && under(real, r);
-    free(r);
-  }
-  if (!ok) {
-    baton__fmt(err, errlen,
-               "input '%s' is outside the allowed folders (%s and allowed_roots in the config)",
-               name, root);
-    free(real);
-    return NULL;
-  }
-  struct stat st;
-  if (stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
-    baton__fmt(err, errlen, "input '%s' is not a regular file", name);
-    free(real);
-    return NULL;
-  }
-  if ((unsigned long long)st.st_size > ctx->cfg.max_input_bytes) {
-    baton__fmt(err, errlen, "input '%s' is %lld bytes; the limit is %zu", name,
-               (long long)st.st_size, ctx->cfg.max_input_bytes);
-    free(real);
-    return NULL;
-  }
-  return real;
+  return rc;
 }
 
 /* Checks every literal file argument now, so a missing file is a usage error
- * before anything runs; rewrites them to real paths. */
-static baton_rc check_inputs(baton_run *run) {
-  for (size_t i = 0; i < run->g.n; i++) {
+ * before anything runs, and takes a copy of each (take_input). */
+static baton_rc check_inputs(baton_run *run, const baton_request *req) {
+  size_t cap = run->ctx->cfg.n_allowed_roots + 1;
+  char **roots = calloc(cap, sizeof *roots);
+  if (!roots)
+    return baton__fail(run->ctx, BATON_NOMEM, "out of memory");
+  size_t n_roots = input_roots(run, roots, cap);
+  baton__input_scope scope = {.roots = (const char *const *)roots, .n_roots = n_roots,
+                              .as_caller = req->as_caller && req->caller_uid != geteuid(),
+                              .uid = req->caller_uid, .gid = req->caller_gid,
+                              .max_bytes = run->ctx->cfg.max_input_bytes};
+  baton_rc rc = BATON_OK;
+  for (size_t i = 0; rc == BATON_OK && i < run->g.n; i++) {
     baton__task *t = &run->g.tasks[i];
-    for (size_t j = 0; j < t->n_args; j++) {
+    for (size_t j = 0; rc == BATON_OK && j < t->n_args; j++) {
       baton__arg *a = &t->args[j];
       unsigned type = baton__type_from_name(a->name);
       if (a->ref >= 0)
         continue;
-      if (type == BATON__T_TEXT && strlen(a->value) > run->ctx->cfg.max_text_bytes)
-        return baton__fail(run->ctx, BATON_LIMIT, "task %d: the text argument is longer than %zu bytes",
-                           t->id, run->ctx->cfg.max_text_bytes);
+      if (type == BATON__T_TEXT && strlen(a->value) > run->ctx->cfg.max_text_bytes) {
+        rc = baton__fail(run->ctx, BATON_LIMIT,
+                         "task %d: the text argument is longer than %zu bytes", t->id,
+                         run->ctx->cfg.max_text_bytes);
+        break;
+      }
       if (!(type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)))
         continue;
-      char err[600];
-      char *real = resolve_input(run->ctx, run->root, a->value, type, err, sizeof err);
-      if (!real)
-        return baton__fail(run->ctx, BATON_INVALID, "task %d: %s", t->id, err);
-      free(a->value);
-      a->value = real;
+      char err[700];
+      if (take_input(run, &scope, t, a, err, sizeof err) != 0)
+        rc = baton__fail(run->ctx, strstr(err, "bytes; the limit") ? BATON_LIMIT : BATON_INVALID,
+                         "task %d: %s", t->id, err);
     }
   }
-  return BATON_OK;
+  for (size_t i = 0; i < n_roots; i++)
+    free(roots[i]);
+  free(roots);
+  return rc;
 }
 
 /* ---- model choice -------------------------------------------------------- */
@@ -1122,12 +1130,13 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
   pthread_cond_init(&run->cond, NULL);
   run->ctx = ctx;
   baton__new_run_id(run->id);
+  run->uid = req->as_caller ? (long long)req->caller_uid : (long long)geteuid();
   baton_rc rc = BATON_OK;
   if (req->text && !(run->request = baton__strdup(req->text))) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     goto fail;
   }
-  if (!(run->root = resolve_root(ctx, req))) {
+  if ((!req->as_caller || req->input_root) && !(run->root = resolve_root(ctx, req))) {
     rc = BATON_INVALID;
     goto fail;
   }
@@ -1139,13 +1148,16 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
     goto fail;
   if ((rc = check_models(ctx, &run->g)) != BATON_OK)
     goto fail;
-  if ((rc = check_inputs(run)) != BATON_OK)
-    goto fail;
-  run->ts = calloc(run->g.n ? run->g.n : 1, sizeof *run->ts);
   char rel[64];
   baton__fmt(rel, sizeof rel, "runs/%s", run->id);
-  run->workspace = baton__path_join(ctx->cfg.home, rel);
-  if (!run->ts || !run->workspace || make_tables(run) != 0) {
+  if (!(run->workspace = baton__path_join(ctx->cfg.home, rel))) {
+    rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
+    goto fail;
+  }
+  if ((rc = check_inputs(run, req)) != BATON_OK)
+    goto fail;
+  run->ts = calloc(run->g.n ? run->g.n : 1, sizeof *run->ts);
+  if (!run->ts || make_tables(run) != 0) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     goto fail;
   }
@@ -1183,8 +1195,8 @@ static baton_rc start(baton_run *run) {
   char err[512];
   int src = run->mode == MODE_RESUME
                 ? baton__runstore_reopen(ctx->runs, run->id, err, sizeof err)
-                : baton__runstore_begin(ctx->runs, run->id, run->request, pj, run->workspace, err,
-                                        sizeof err);
+                : baton__runstore_begin_as(ctx->runs, run->id, run->uid, run->request, pj,
+                                           run->workspace, err, sizeof err);
   if (src != 0) {
     free(pj);
     return baton__fail(ctx, BATON_DB, "%s", err);
@@ -1286,6 +1298,7 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
   pthread_cond_init(&run->cond, NULL);
   run->ctx = ctx;
   run->mode = mode;
+  run->uid = (long long)geteuid();
   baton_rc rc = BATON_OK;
   const cJSON *req = cJSON_GetObjectItemCaseSensitive(stored, "request");
   const cJSON *ws = cJSON_GetObjectItemCaseSensitive(stored, "workspace");
