@@ -33,29 +33,26 @@ STEPS = [0.4, 0.2, 0.1]
 WEIGHT_LINE = re.compile(r"^(  )([a-z_]+)(: *)(-?[0-9.]+)(.*)$")
 
 
-def read_weights(text):
-    """The weights section's values, by name."""
-    out, inside = {}, False
+def weight_lines(text):
+    """Each line of the lexicon with its match when it is a weight line."""
+    inside = False
     for line in text.splitlines():
         if line.startswith("weights:"):
             inside = True
         elif inside and line and not line.startswith(" "):
             inside = False
-        m = WEIGHT_LINE.match(line) if inside else None
-        if m:
-            out[m.group(2)] = float(m.group(4))
-    return out
+        yield line, WEIGHT_LINE.match(line) if inside else None
+
+
+def read_weights(text):
+    """The weights section's values, by name."""
+    return {m.group(2): float(m.group(4)) for _, m in weight_lines(text) if m}
 
 
 def with_weights(text, weights):
     """The lexicon text with the given weights written in."""
-    lines, inside = [], False
-    for line in text.splitlines():
-        if line.startswith("weights:"):
-            inside = True
-        elif inside and line and not line.startswith(" "):
-            inside = False
-        m = WEIGHT_LINE.match(line) if inside else None
+    lines = []
+    for line, m in weight_lines(text):
         if m and m.group(2) in weights:
             value = ("%.2f" % weights[m.group(2)]).rstrip("0").rstrip(".")
             if "." not in value:

@@ -12,6 +12,7 @@
 #include "planner/prompts.h"
 #include "registry/registry.h"
 #include "support/fake_http.h"
+#include "support/fake_llm.h"
 #include "support/support.h"
 
 /* ---- fixture: a fake LLM, a client, a registry, a config ------------------ */
@@ -64,27 +65,8 @@ static void fx_close(fx *f) {
   free(f->dir);
 }
 
-/* A chat completion whose message is `content`, with the usage given. */
-static char *completion(const char *content, int pt, int ct) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "object", "chat.completion");
-  cJSON *choices = cJSON_AddArrayToObject(o, "choices");
-  cJSON *c = cJSON_CreateObject();
-  cJSON_AddItemToArray(choices, c);
-  cJSON *m = cJSON_AddObjectToObject(c, "message");
-  cJSON_AddStringToObject(m, "role", "assistant");
-  cJSON_AddStringToObject(m, "content", content);
-  cJSON_AddStringToObject(c, "finish_reason", "stop");
-  cJSON *u = cJSON_AddObjectToObject(o, "usage");
-  cJSON_AddNumberToObject(u, "prompt_tokens", pt);
-  cJSON_AddNumberToObject(u, "completion_tokens", ct);
-  char *s = cJSON_PrintUnformatted(o);
-  cJSON_Delete(o);
-  return s;
-}
-
 static void push_reply(fx *f, const char *content) {
-  char *b = completion(content, 100, 20);
+  char *b = fake_llm_completion(content, 100, 20);
   fake_http_push_json(f->srv, 200, b);
   free(b);
 }

@@ -7,6 +7,7 @@
 
 #include "baton.h"
 #include "support/fake_http.h"
+#include "support/fake_llm.h"
 #include "support/support.h"
 
 #define REQUEST "read the text in sign.png, summarize it and read it aloud"
@@ -25,21 +26,6 @@ static const char *const SUMMARY_SSE[] = {
     "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":300,\"completion_tokens\":2}}\n\n",
     "data: [DONE]\n\n",
 };
-
-static char *completion(const char *content, int pt, int ct) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON *c = cJSON_CreateObject();
-  cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "choices"), c);
-  cJSON *m = cJSON_AddObjectToObject(c, "message");
-  cJSON_AddStringToObject(m, "role", "assistant");
-  cJSON_AddStringToObject(m, "content", content);
-  cJSON *u = cJSON_AddObjectToObject(o, "usage");
-  cJSON_AddNumberToObject(u, "prompt_tokens", pt);
-  cJSON_AddNumberToObject(u, "completion_tokens", ct);
-  char *s = cJSON_PrintUnformatted(o);
-  cJSON_Delete(o);
-  return s;
-}
 
 /* Characters of every message's content in request i (what the LLM reads). */
 static size_t prompt_chars(fake_http *srv, size_t i, cJSON **body_out) {
@@ -98,7 +84,7 @@ Test(runtime_llm_prompt_size, a_three_task_request_costs_two_calls_within_the_ch
      .timeout = 120) {
   env e;
   env_up(&e);
-  char *reply = completion(PLAN, 900, 80);
+  char *reply = fake_llm_completion(PLAN, 900, 80);
   fake_http_push_json(e.srv, 200, reply);
   free(reply);
   fake_http_push_sse(e.srv, SUMMARY_SSE, sizeof SUMMARY_SSE / sizeof *SUMMARY_SSE, 5);
@@ -147,7 +133,7 @@ Test(runtime_llm_prompt_size, debug_kinds_are_offered_when_the_debug_executors_a
   setenv("BATON_DEBUG_EXECUTORS", "1", 1);
   cr_assert_eq(baton_open(NULL, &e.ctx), BATON_OK, "open: %s", baton_errmsg(e.ctx));
   unsetenv("BATON_DEBUG_EXECUTORS");
-  char *reply = completion("{\"tasks\": [{\"task\": \"debug-echo\", \"id\": 0, \"dep\": [-1], "
+  char *reply = fake_llm_completion("{\"tasks\": [{\"task\": \"debug-echo\", \"id\": 0, \"dep\": [-1], "
                            "\"args\": {\"text\": \"hi\"}}]}",
                            10, 5);
   fake_http_push_json(e.srv, 200, reply);
