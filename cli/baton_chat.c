@@ -17,7 +17,7 @@
 
 #include "baton.h"
 #include "cli/cli.h"
-#include "cli/common/rpc.h"
+#include "server/rpc_client.h"
 #include "core/banned.h"
 
 #define MAX_LINES 64
@@ -35,7 +35,7 @@ typedef struct tline {
 
 typedef struct chat {
   const opts *o;
-  rpc_conn *d;        /* the daemon, or NULL */
+  baton__rpc_conn *d;        /* the daemon, or NULL */
   baton *ctx;         /* in-process, or NULL (opened on first use) */
   int tty;
   cJSON *history;     /* the conversation: [{role, content, files?, outputs?}] */
@@ -178,13 +178,13 @@ static baton *ctx_of(chat *ch) {
 /* Calls a daemon method; returns the result (caller deletes the reply via
  * *reply) or NULL after printing the error. */
 static const cJSON *call(chat *ch, const char *method, const cJSON *params, cJSON **reply) {
-  if (rpc_call(ch->d, method, params, NULL, NULL, reply) != 0) {
+  if (baton__rpc_call(ch->d, method, params, NULL, NULL, reply) != 0) {
     fputs("baton: the daemon closed the connection; continuing in-process\n", stderr);
-    rpc_close(ch->d);
+    baton__rpc_close(ch->d);
     ch->d = NULL;
     return NULL;
   }
-  const char *err = rpc_error_message(*reply);
+  const char *err = baton__rpc_error_message(*reply);
   if (err) {
     fprintf(stderr, "baton: %s\n", err);
     return NULL;
@@ -309,7 +309,7 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
   if (cwd)
     cJSON_AddStringToObject(p, "cwd", cwd);
   free(cwd);
-  int id = rpc_send(ch->d, "submit", p);
+  int id = baton__rpc_send(ch->d, "submit", p);
   cJSON_Delete(p);
   bool cancel_sent = false;
   cJSON *reply = NULL;
@@ -317,12 +317,12 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
     if (interrupted && !cancel_sent && ch->run_id[0]) {
       cJSON *cp = cJSON_CreateObject();
       cJSON_AddStringToObject(cp, "run_id", ch->run_id);
-      rpc_send(ch->d, "run.cancel", cp);
+      baton__rpc_send(ch->d, "run.cancel", cp);
       cJSON_Delete(cp);
       cancel_sent = true;
     }
     cJSON *m = NULL;
-    int r = rpc_read(ch->d, 200, &m);
+    int r = baton__rpc_read(ch->d, 200, &m);
     if (r < 0)
       break;
     if (r == 0) {
@@ -333,7 +333,7 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
     if (!strcmp(cli_jstr(m, "method"), "event")) {
       baton_event ev;
       char *buf = NULL;
-      if (cli_event_from_params(cJSON_GetObjectItemCaseSensitive(m, "params"), &ev, &buf)) {
+      if (baton__rpc_event_from_params(cJSON_GetObjectItemCaseSensitive(m, "params"), &ev, &buf)) {
         on_event(ch, &ev);
         redraw(ch);
       }
@@ -347,11 +347,11 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
   final_lines(ch);
   if (!reply) {
     fputs("baton: the daemon closed the connection\n", stderr);
-    rpc_close(ch->d);
+    baton__rpc_close(ch->d);
     ch->d = NULL;
     return;
   }
-  const char *err = rpc_error_message(reply);
+  const char *err = baton__rpc_error_message(reply);
   if (err)
     fprintf(stderr, "baton: %s\n", err);
   else
@@ -660,7 +660,7 @@ int cmd_chat(const opts *o) {
     putchar('\n');
   free(ch.hist_path);
   cJSON_Delete(ch.history);
-  rpc_close(ch.d);
+  baton__rpc_close(ch.d);
   baton_close(ch.ctx);
   pthread_mutex_destroy(&ch.lock);
   return 0;

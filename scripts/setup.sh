@@ -27,9 +27,16 @@ packages=(
   libvips-dev
   libopencv-dev libopencv-objdetect-dev libopencv-imgcodecs-dev libopencv-imgproc-dev
   opencv-data
+  # the task queue across machines: hiredis to build, redis-server to run it (and for the tests)
+  libhiredis-dev redis-server
 )
 if ((with_tests)); then
   packages+=(opencv-doc imagemagick fonts-dejavu-core sqlite3)
+  # baton mcp's conformance test runs the MCP SDK client on node (Debian's,
+  # unless a node with npm is already installed)
+  command -v npm >/dev/null || packages+=(nodejs npm)
+  # the Python package's tests (bindings/python)
+  packages+=(python3)
 fi
 
 missing=()
@@ -42,6 +49,11 @@ if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ((with_tests)); then
+  # the MCP SDK client of tests/mcp, pinned by its package-lock.json
+  (cd tests/mcp && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
