@@ -77,6 +77,8 @@ struct baton_run {
     bool used;            /* the plan came from the LLM */
     char *answer;         /* its direct answer when it made no plan, or NULL */
     baton__llm_usage usage;
+    baton__llm_call calls[BATON__LLM_PLAN_CALLS + 1]; /* each call: plan..., summary */
+    size_t n_calls;
   } llm;
   run_mode mode;
   char *replay_of;        /* replay: the id of the recorded run */
@@ -376,16 +378,23 @@ static baton_rc make_graph(baton *ctx, const baton_request *req, const char *roo
                          ctx->cfg.max_request_bytes);
     if (ctx->llm && !req->offline) {
       int slot = plan_slot_take(ctx);
+      size_t n_kinds = 0;
+      const baton__taskspec *kinds = baton__registry_tasks(ctx->reg, &n_kinds);
+      unsigned char *runnable = baton__runnable_kinds(ctx, kinds, n_kinds);
       baton__llm_plan_req pr = {.llm = ctx->llm, .cfg = &ctx->cfg, .reg = ctx->reg,
                                 .request = req->text, .messages_json = req->messages,
                                 .inputs = req->inputs, .n_inputs = req->n_inputs,
+                                .runnable = runnable,
                                 .cancel = slot >= 0 ? &ctx->plan_stop[slot] : NULL};
       baton__llm_plan_res res;
       baton_rc lrc = baton__llm_plan(&pr, &res, err, sizeof err);
       plan_slot_give(ctx, slot);
+      free(runnable);
       if (li) {
         li->used = true;
         li->usage = res.usage;
+        memcpy(li->calls, res.calls, res.n_calls * sizeof res.calls[0]);
+        li->n_calls = res.n_calls;
       }
       if (res.note[0])
         baton__log(ctx, BATON_LOG_WARN, "%s", res.note);
@@ -1001,7 +1010,11 @@ static char *make_summary(baton_run *run, const cJSON *tasks) {
                                  .plan = plan, .tasks = tasks, .on_delta = summary_delta,
                                  .delta_ud = run, .cancel = &run->cancel};
     char err[1024];
-    if (baton__llm_summarize(&sr, &s, &run->llm.usage, err, sizeof err) == BATON_OK) {
+    baton__llm_call call = {NULL, 0, 0, 0};
+    baton_rc src = baton__llm_summarize(&sr, &s, &run->llm.usage, &call, err, sizeof err);
+    if (call.what && run->llm.n_calls < BATON__LLM_PLAN_CALLS + 1)
+      run->llm.calls[run->llm.n_calls++] = call;
+    if (src == BATON_OK) {
       cJSON_Delete(plan);
       return s;
     }
@@ -1070,6 +1083,16 @@ static void finish(baton_run *run) {
     cJSON_AddNumberToObject(usage, "prompt_tokens", (double)run->llm.usage.prompt_tokens);
     cJSON_AddNumberToObject(usage, "completion_tokens",
                             (double)run->llm.usage.completion_tokens);
+    cJSON *calls = cJSON_AddArrayToObject(usage, "calls");
+    for (size_t i = 0; calls && i < run->llm.n_calls; i++) {
+      const baton__llm_call *c = &run->llm.calls[i];
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "call", c->what);
+      cJSON_AddNumberToObject(o, "prompt_tokens", (double)c->prompt_tokens);
+      cJSON_AddNumberToObject(o, "completion_tokens", (double)c->completion_tokens);
+      cJSON_AddNumberToObject(o, "prompt_chars", (double)c->prompt_chars);
+      cJSON_AddItemToArray(calls, o);
+    }
     run->result_json = cJSON_PrintUnformatted(res);
   }
   cJSON_Delete(tasks);
