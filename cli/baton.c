@@ -468,16 +468,8 @@ static int cmd_executors(const opts *o) {
     cJSON *arr = cJSON_Parse(json);
     const cJSON *e;
     cJSON_ArrayForEach(e, arr) {
-      const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(e, "tasks");
-      const cJSON *t;
-      char list[256] = "";
-      size_t used = 0;
-      cJSON_ArrayForEach(t, tasks) {
-        int n = snprintf(list + used, sizeof list - used, "%s%s", used ? "," : "", t->valuestring);
-        if (n < 0 || (size_t)n >= sizeof list - used)
-          break;
-        used += (size_t)n;
-      }
+      char list[256];
+      cli_join(cJSON_GetObjectItemCaseSensitive(e, "tasks"), list, sizeof list);
       int avail = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "available"));
       printf("%-14s %-32s %-16s %s%s%s\n", cli_jstr(e, "name"), list, cli_jstr(e, "isolation"),
              avail ? "available" : "unavailable", avail ? "" : ": ",

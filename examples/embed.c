@@ -26,6 +26,7 @@ static void on_event(void *userdata, const baton_event *ev) {
            ev->model ? ev->model : "?");
     break;
   case BATON_EVENT_TASK_FAILED:
+  case BATON_EVENT_TASK_WAITING:
     printf("[%s] task %d %s: %s\n", baton_event_name(ev->type), ev->task_id, ev->task,
            ev->text ? ev->text : "failed");
     break;

@@ -45,7 +45,8 @@ static void sleep_ms(long ms) {
   }
 }
 
-static int dbg_sleep(const baton__values *in, baton__exec_env *env, baton__values *out) {
+/* The milliseconds a task's text gives, or -1 with env->err. */
+static long dbg_ms(const baton__values *in, const char *task, baton__exec_env *env) {
   const char *text = dbg_text(in);
   char *end = NULL;
   errno = 0;
@@ -53,10 +54,17 @@ static int dbg_sleep(const baton__values *in, baton__exec_env *env, baton__value
   if (!text || end == text || errno != 0 || ms < 0 || ms > DBG_MAX_SLEEP_MS ||
       *baton__trim(end) != '\0') {
     baton__fmt(env->err, sizeof env->err,
-               "debug-sleep needs \"text\" = a whole number of milliseconds, 0..%ld",
+               "%s needs \"text\" = a whole number of milliseconds, 0..%ld", task,
                DBG_MAX_SLEEP_MS);
     return -1;
   }
+  return ms;
+}
+
+static int dbg_sleep(const baton__values *in, baton__exec_env *env, baton__values *out) {
+  long ms = dbg_ms(in, "debug-sleep", env);
+  if (ms < 0)
+    return -1;
   int64_t t0 = baton__now_ms();
   int64_t until = t0 + ms;
   int64_t deadline = env->timeout_ms > 0 ? t0 + env->timeout_ms : 0;
@@ -88,17 +96,9 @@ static int dbg_sleep(const baton__values *in, baton__exec_env *env, baton__value
 
 /* Burns the CPU for the milliseconds in its text (throughput tests). */
 static int dbg_spin(const baton__values *in, baton__exec_env *env, baton__values *out) {
-  const char *text = dbg_text(in);
-  char *end = NULL;
-  errno = 0;
-  long ms = text ? strtol(text, &end, 10) : -1;
-  if (!text || end == text || errno != 0 || ms < 0 || ms > DBG_MAX_SLEEP_MS ||
-      *baton__trim(end) != '\0') {
-    baton__fmt(env->err, sizeof env->err,
-               "debug-spin needs \"text\" = a whole number of milliseconds, 0..%ld",
-               DBG_MAX_SLEEP_MS);
+  long ms = dbg_ms(in, "debug-spin", env);
+  if (ms < 0)
     return -1;
-  }
   struct timespec t0, now;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
   volatile unsigned long x = 0;
