@@ -39,7 +39,11 @@ static const char usage_text[] =
     "  models import FILE [--format yaml|hugginggpt|hub]\n"
     "  models export [--format yaml|jsonl] [--task T] [--output FILE]\n"
     "  models sync --task T [--limit N]   from the Hub ($BATON_HUB_BASE_URL, HF_TOKEN)\n"
+    "  models sync --endpoint NAME        list a model server's models with suggested\n"
+    "                          tasks to declare (nothing is changed)\n"
+    "  endpoints [--json]      configured model servers: models, load, health, last error\n"
     "  executors [--json]      executors built in, whether each is available and why not\n"
+    "  workers [--json]        live queue workers: what they serve, tasks in flight, last seen\n"
     "  runs list [--limit N] [--json]\n"
     "  runs show ID [--json]   the stored runs (interrupted ones included)\n"
     "  runs resume ID          run the unfinished tasks of a stored run\n"
@@ -176,6 +180,12 @@ baton *cli_open(const opts *o) {
   return ctx;
 }
 
+void cli_note_readonly(baton *ctx) {
+  const char *why = baton_history_readonly(ctx);
+  if (why)
+    fprintf(stderr, "baton: note: new runs cannot be recorded: %s\n", why);
+}
+
 int cli_fail(baton *ctx, baton_rc rc) {
   fprintf(stderr, "baton: %s\n", baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
   baton_close(ctx);
@@ -225,6 +235,9 @@ static void on_event(void *ud, const baton_event *ev) {
   case BATON_EVENT_TASK_FAILED:
     fprintf(stderr, "        task %d %s: %s\n", ev->task_id, ev->task,
             ev->text ? ev->text : "failed");
+    break;
+  case BATON_EVENT_TASK_WAITING:
+    fprintf(stderr, "        task %d: %s\n", ev->task_id, ev->text ? ev->text : "waiting");
     break;
   default:
     break;
@@ -501,6 +514,7 @@ static int cmd_runs(const opts *o) {
                      : baton_runs_list(ctx, o->limit, &json);
   if (rc != BATON_OK)
     return cli_fail(ctx, rc);
+  cli_note_readonly(ctx);
   cJSON *j = cJSON_Parse(json);
   if (o->json) {
     cli_print_json(json);
@@ -555,8 +569,12 @@ int main(int argc, char **argv) {
     return cmd_executors(&o);
   if (!strcmp(o.cmd, "runs"))
     return cmd_runs(&o);
+  if (!strcmp(o.cmd, "endpoints"))
+    return cmd_endpoints(&o);
   if (!strcmp(o.cmd, "mcp"))
     return cmd_mcp(&o);
+  if (!strcmp(o.cmd, "workers"))
+    return cmd_workers(&o);
   if (!strcmp(o.cmd, "help")) {
     fputs(usage_text, stdout);
     return 0;

@@ -22,6 +22,7 @@
 
 #define MAX_LINES 64
 #define HISTORY_TURNS 40 /* messages kept in the context sent with a request */
+#define HISTORY_OUTPUT_CHARS 4096 /* of a text output kept in the context */
 
 /* One live progress line. */
 typedef struct tline {
@@ -37,7 +38,7 @@ typedef struct chat {
   baton__rpc_conn *d;        /* the daemon, or NULL */
   baton *ctx;         /* in-process, or NULL (opened on first use) */
   int tty;
-  cJSON *history;     /* the conversation: [{role, content, files?}] */
+  cJSON *history;     /* the conversation: [{role, content, files?, outputs?}] */
   char *hist_path;    /* libedit history file */
 
   pthread_mutex_t lock; /* the fields below: events come from worker threads */
@@ -208,12 +209,15 @@ static cJSON *query(chat *ch, const char *method, cJSON *params) {
   baton_rc rc = BATON_INVALID;
   const char *text = cli_jstr(params, "text"), *req = cli_jstr(params, "request");
   if (!strcmp(method, "plan")) {
-    baton_request r = {.text = req, .offline = ch->o->offline};
+    const cJSON *hist = cJSON_GetObjectItemCaseSensitive(params, "messages");
+    char *msgs = hist ? cJSON_PrintUnformatted(hist) : NULL;
+    baton_request r = {.text = req, .offline = ch->o->offline, .messages = msgs};
     interrupted = 0;
     planning_ctx = ctx;
     char *answer = NULL;
     rc = baton_plan_answer(ctx, &r, &json, &answer);
     planning_ctx = NULL;
+    cJSON_free(msgs);
     if (answer) /* no tasks: the LLM answered the request itself */
       printf("no tasks: the LLM answers directly:\n%s\n", answer);
     baton_free(answer);
@@ -245,13 +249,22 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
   if (*summary && summary[strlen(summary) - 1] != '\n')
     putchar('\n');
   cJSON *files = cJSON_CreateArray();
+  cJSON *outputs = cJSON_CreateObject(); /* the newest output of each type: "it" next turn */
   const cJSON *t;
   cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(res, "tasks")) {
     const cJSON *v;
     cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(t, "outputs")) {
-      if (cJSON_IsString(v) && v->string && strcmp(v->string, "text") != 0 &&
-          v->valuestring[0] == '/')
+      if (!cJSON_IsString(v) || !v->string)
+        continue;
+      bool text = strcmp(v->string, "text") == 0;
+      if (!text && v->valuestring[0] == '/')
         cJSON_AddItemToArray(files, cJSON_CreateString(v->valuestring));
+      if (text || v->valuestring[0] == '/') {
+        cJSON_DeleteItemFromObjectCaseSensitive(outputs, v->string);
+        char cut[HISTORY_OUTPUT_CHARS + 1];
+        snprintf(cut, sizeof cut, "%s", v->valuestring);
+        cJSON_AddStringToObject(outputs, v->string, cut);
+      }
     }
   }
   if (cJSON_GetArraySize(files) > 0) {
@@ -273,6 +286,10 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
     cJSON_AddItemToObject(a, "files", files);
   else
     cJSON_Delete(files);
+  if (cJSON_GetArraySize(outputs) > 0)
+    cJSON_AddItemToObject(a, "outputs", outputs);
+  else
+    cJSON_Delete(outputs);
   cJSON_AddItemToArray(ch->history, a);
   while (cJSON_GetArraySize(ch->history) > HISTORY_TURNS)
     cJSON_DeleteItemFromArray(ch->history, 0);
@@ -453,6 +470,8 @@ static int do_command(chat *ch, const char *line) {
       cJSON_AddStringToObject(p, "request", arg);
       if (ch->o->offline)
         cJSON_AddTrueToObject(p, "offline");
+      if (cJSON_GetArraySize(ch->history) > 0) /* a follow-up sees the earlier turns */
+        cJSON_AddItemToObject(p, "messages", cJSON_Duplicate(ch->history, 1));
       if ((res = query(ch, "plan", p)))
         print_plan(res);
     }

@@ -40,6 +40,8 @@ void cli_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), no
 int cli_exit_code(baton_rc rc);
 /* Opens the context or exits with the reason. */
 baton *cli_open(const opts *o);
+/* Tells stderr why new runs cannot be recorded, when they cannot. */
+void cli_note_readonly(baton *ctx);
 /* Reports the context's error, closes it, returns the exit status. */
 int cli_fail(baton *ctx, baton_rc rc);
 /* Prints JSON text indented. */
@@ -50,6 +52,12 @@ double cli_jnum(const cJSON *o, const char *k);
 
 /* `baton models ...` (baton_models.c). */
 int cmd_models(const opts *o);
+/* baton_endpoints.c: `baton endpoints`, and `models sync --endpoint NAME`
+ * (which closes ctx). */
+int cmd_endpoints(const opts *o);
+int cmd_sync_endpoint(const opts *o, baton *ctx);
+/* `baton workers [--json]`: the live queue workers (cli/baton_workers.c). */
+int cmd_workers(const opts *o);
 
 /* The daemon (baton_remote.c): a connection to batond when one answers on
  * the socket and neither --local nor BATON_NO_DAEMON=1 was given, else NULL.

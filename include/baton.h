@@ -145,7 +145,9 @@ typedef enum baton_event_type {
   BATON_EVENT_TASK_FINISHED = 2, /* task_id, task, model, json: the task object */
   BATON_EVENT_TASK_FAILED = 3,   /* task_id, task, model, text: the error */
   BATON_EVENT_SUMMARY_DELTA = 4, /* text: the next piece of the answer */
-  BATON_EVENT_DONE = 5           /* json: the whole result object */
+  BATON_EVENT_DONE = 5,          /* json: the whole result object */
+  BATON_EVENT_TASK_WAITING = 6   /* task_id, task, text: why it waits (no queue
+                                    worker serves it yet) */
 } baton_event_type;
 
 /* Name of an event type as used on the wire ("plan", "task.started", ...).
@@ -188,13 +190,17 @@ typedef struct baton_request {
                               naming what an earlier turn produced). The LLM
                               planner and summarizer see it, trimmed oldest
                               first to llm.history_chars; the offline planner
-                              ignores it. */
+                              resolves "it", "that", "the result" to the
+                              newest of those files and outputs. */
 } baton_request;
 
 /*
  * Starts a run. The plan is made (or parsed) before this returns, so a bad
  * request or plan fails here with BATON_PLAN / BATON_INVALID and a message;
- * the tasks then execute on the context's worker threads.
+ * the tasks then execute on the context's task threads: one pool of
+ * `workers` threads (config), started as needed and shared by all the
+ * context's runs, which take turns on it in the order their tasks became
+ * ready. A run starts no threads of its own.
  *  on_event/userdata: optional event callback (NULL for none); userdata is
  *                     borrowed until the run is freed.
  *  out: receives the run; the caller frees it with baton_run_free().
@@ -206,7 +212,9 @@ BATON_API baton_rc baton_submit(baton *ctx, const baton_request *req,
 
 /* Blocks until the run has finished (done, failed or cancelled). Returns
  * BATON_OK when every task succeeded, BATON_EXEC when some task failed,
- * BATON_CANCELLED when cancelled. Thread-safe. */
+ * BATON_CANCELLED when cancelled, BATON_DB when the run's end could not be
+ * stored in the run history (its result then says "failed" with an
+ * "error"). Thread-safe. */
 BATON_API baton_rc baton_run_wait(baton_run *run);
 
 /* Asks a run to stop: running tasks are told to stop, pending ones become
@@ -276,6 +284,12 @@ BATON_API baton_rc baton_models_search(baton *ctx, const char *text, const char 
  * "interrupted". Free *json_out with baton_free(). Thread-safe. */
 BATON_API baton_rc baton_runs_list(baton *ctx, int limit, char **json_out);
 
+/* Why this context cannot record runs (the run history is damaged, or
+ * opened read-only because it cannot be written: full disk, read-only
+ * file), or NULL when it can. Reading commands still work when it is only
+ * read-only. Borrowed until baton_close(). */
+BATON_API const char *baton_history_readonly(baton *ctx);
+
 /* Resumes a stored run that did not finish (interrupted, failed or
  * cancelled): its finished tasks keep their outputs, the others run again,
  * in the same run id and workspace. BATON_NOTFOUND for an unknown id,
@@ -308,6 +322,11 @@ BATON_API baton_rc baton_executors_json(baton *ctx, char **json_out);
  * "text", "image", "audio", "video", "json". Free *json_out with
  * baton_free(). Thread-safe. */
 BATON_API baton_rc baton_tasks_json(baton *ctx, char **json_out);
+/* The live workers of the configured task queue as a JSON array of
+ * {name, host, pid, tasks, executors, concurrency, in_flight, done, failed,
+ * started, last_seen} (times in Unix seconds). BATON_CONFIG when no queue is
+ * configured, BATON_IO when Redis does not answer. Free with baton_free(). */
+BATON_API baton_rc baton_workers_json(baton *ctx, char **json_out);
 
 /* ---------------------------------------------------------------------- */
 /* Model registry: import, export, editing, Hub sync, explanations           */
@@ -387,6 +406,25 @@ BATON_API baton_rc baton_models_show(baton *ctx, const char *id, char **json_out
  * Thread-safe.
  */
 BATON_API baton_rc baton_models_sync(baton *ctx, const char *task, int limit, char **json_out);
+
+/*
+ * The model servers configured under `endpoints:`, as a JSON array of
+ * {"name","base_url","max_inflight","key" (whether a key is set; never the
+ * key),"models":[{"id","tasks"}],"in_flight" (this process),"health"
+ * ("up", "down" or "unknown"; as last recorded by any process),"last_error"
+ * (or null),"recorded"?:{...}}. Free with baton_free(). Thread-safe.
+ */
+BATON_API baton_rc baton_endpoints(baton *ctx, char **json_out);
+
+/*
+ * Asks endpoint `name` for its models (GET {base_url}/models) and returns
+ * {"endpoint","models":[{"id","declared","declared_tasks","suggested_tasks"}],
+ * "config":"YAML lines to paste"}: tasks guessed from each id (whisper ->
+ * automatic-speech-recognition...), offered and never applied; the config
+ * is unchanged. BATON_NOTFOUND for an unknown name, BATON_IO when the server
+ * cannot say. Thread-safe.
+ */
+BATON_API baton_rc baton_endpoint_models(baton *ctx, const char *name, char **json_out);
 
 /*
  * Explains which model the registry would choose for a task and step text:

@@ -147,6 +147,8 @@ static const char *executor_for(const char *endpoint) {
     return "hf-inference";
   if (strcmp(endpoint, "llm") == 0)
     return "llm";
+  if (strncmp(endpoint, "openai:", 7) == 0)
+    return "openai";
   return NULL;
 }
 
@@ -157,6 +159,9 @@ bool baton__endpoint_ok(void *vctx, const char *endpoint, char *why, size_t whyl
     baton__fmt(why, whylen, "unknown endpoint '%s'", endpoint);
     return false;
   }
+  /* Queue workers elsewhere serve local executors this machine may lack. */
+  if (baton__queue_takes(ctx->queue, endpoint) && (strcmp(name, "debug") || ctx->cfg.debug_executors))
+    return true;
   baton__exec_slot *s = slot_for(ctx, name);
   if (!s) {
     if (!strcmp(name, "debug"))
@@ -237,6 +242,11 @@ baton_rc baton_open(const char *config_path, baton **out) {
   char err[768];
   if (baton__config_load(&ctx->cfg, config_path, err, sizeof err) != 0)
     return baton__fail(ctx, BATON_CONFIG, "%s", err);
+  if (baton__taskpool_init(&ctx->tasks, (size_t)ctx->cfg.workers) != 0) {
+    baton__taskpool_release(&ctx->tasks);
+    return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  }
+  ctx->tasks_ready = true;
   if (baton__mkdirs(ctx->cfg.home, 0700) != 0)
     return baton__fail(ctx, BATON_IO, "cannot create the data folder %s: %s", ctx->cfg.home,
                        strerror(errno));
@@ -251,14 +261,19 @@ baton_rc baton_open(const char *config_path, baton **out) {
   char *runs = baton__path_join(ctx->cfg.home, "runs.db");
   if (!runs)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
-  rc = baton__runstore_open(runs, &ctx->runs, err, sizeof err);
+  /* A damaged run history fails history commands and new runs, not the
+   * registry's. */
+  if (baton__runstore_open(runs, &ctx->runs, err, sizeof err) != 0)
+    baton__fmt(ctx->runs_why, sizeof ctx->runs_why, "%s", err);
   free(runs);
-  if (rc != 0)
-    return baton__fail(ctx, BATON_DB, "%s", err);
   if (open_slots(ctx) != 0)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   if (!(ctx->pool = baton__pool_new(&ctx->cfg, err, sizeof err)))
     return baton__fail(ctx, BATON_NOMEM, "%s", err);
+  if (baton__endpoints_open(ctx, err, sizeof err) != 0)
+    return baton__fail(ctx, BATON_DB, "%s", err);
+  if (ctx->cfg.queue_url && baton__queue_open(&ctx->cfg, &ctx->queue, err, sizeof err) != 0)
+    return baton__fail(ctx, BATON_IO, "%s", err);
   if (ctx->cfg.llm_base_url) {
     baton__llm_settings ls;
     baton__llm_settings_init(&ls);
@@ -275,6 +290,9 @@ baton_rc baton_open(const char *config_path, baton **out) {
 void baton_close(baton *ctx) {
   if (!ctx)
     return;
+  if (ctx->tasks_ready)
+    baton__taskpool_release(&ctx->tasks);
+  baton__queue_close(ctx->queue);
   close_slots(ctx);
   baton__llm_free(ctx->llm);
   baton__pool_free(ctx->pool);
@@ -286,6 +304,8 @@ void baton_close(baton *ctx) {
 }
 
 void baton__prewarm(baton *ctx, const char *ep) {
+  if (baton__queue_takes(ctx->queue, ep))
+    return;
   const char *name = executor_for(ep);
   baton__exec_slot *s = name ? slot_for(ctx, name) : NULL;
   if (s && s->isolated && s->available)
@@ -393,8 +413,22 @@ baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
   return BATON_OK;
 }
 
+baton_rc baton__runs_usable(baton *ctx) {
+  if (ctx->runs)
+    return BATON_OK;
+  return baton__fail(ctx, BATON_DB, "%s", ctx->runs_why);
+}
+
+const char *baton_history_readonly(baton *ctx) {
+  if (!ctx)
+    return NULL;
+  return ctx->runs ? baton__runstore_write_error(ctx->runs) : ctx->runs_why;
+}
+
 baton_rc baton_runs_list(baton *ctx, int limit, char **json_out_p) {
   *json_out_p = NULL;
+  if (baton__runs_usable(ctx) != BATON_OK)
+    return BATON_DB;
   char err[512] = "";
   cJSON *arr = baton__runstore_list(ctx->runs, limit, err, sizeof err);
   if (!arr)
@@ -408,6 +442,8 @@ baton_rc baton_run_get(baton *ctx, const char *run_id, char **json_out_p) {
   *json_out_p = NULL;
   if (!run_id || !*run_id)
     return baton__fail(ctx, BATON_INVALID, "no run id given");
+  if (baton__runs_usable(ctx) != BATON_OK)
+    return BATON_DB;
   char err[512] = "";
   cJSON *o = baton__runstore_get(ctx->runs, run_id, err, sizeof err);
   if (!o)
