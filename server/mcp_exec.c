@@ -36,6 +36,10 @@ static void progress(mcp_call *c, const baton_event *ev) {
     snprintf(msg, sizeof msg, "task %d %s failed: %.300s", ev->task_id, ev->task ? ev->task : "?",
              ev->text ? ev->text : "");
     break;
+  case BATON_EVENT_TASK_WAITING:
+    snprintf(msg, sizeof msg, "task %d %s waiting: %.300s", ev->task_id, ev->task ? ev->task : "?",
+             ev->text ? ev->text : "");
+    break;
   default:
     return; /* summary pieces and done: the result follows */
   }

@@ -188,7 +188,8 @@ bool baton__rpc_event_from_params(const cJSON *p, baton_event *ev, char **json_b
   memset(ev, 0, sizeof *ev);
   const char *type = jstr(p, "type");
   int t = -1;
-  for (int i = BATON_EVENT_PLAN; i <= BATON_EVENT_DONE; i++)
+  for (int i = BATON_EVENT_PLAN; t < 0 && strcmp(baton_event_name((baton_event_type)i), "unknown");
+       i++)
     if (!strcmp(type, baton_event_name((baton_event_type)i)))
       t = i;
   if (t < 0)
