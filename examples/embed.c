@@ -34,6 +34,9 @@ static void on_event(void *userdata, const baton_event *ev) {
   case BATON_EVENT_DONE:
     printf("[%s] run %s\n", baton_event_name(ev->type), ev->run_id);
     break;
+  default: /* newer libraries add event types: name them, skip the detail */
+    printf("[%s]\n", baton_event_name(ev->type));
+    break;
   }
   fflush(stdout);
 }
