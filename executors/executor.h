@@ -87,6 +87,11 @@ typedef struct baton__executor {
                                    executors are isolated in worker processes
                                    (network clients, debug executors) */
   bool (*available)(const baton__config *cfg, char *why, size_t whylen);
+  /* Optional: what is installed, for `baton executors` ("languages: eng,
+   * fra"), and the folder whose contents decide it (the describe cache is
+   * renewed when that folder changes). */
+  void (*inventory)(const baton__config *cfg, char *details, size_t detlen, char *watch,
+                    size_t watchlen);
   int (*init)(const baton__config *cfg, void **state, char *err, size_t errlen);
   int (*run)(void *state, const char *task, const baton__values *in, baton__exec_env *env,
              baton__values *out);
