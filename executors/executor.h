@@ -147,6 +147,10 @@ extern const baton__executor baton__executor_pocketsphinx; /* pocketsphinx.c */
 #endif
 #if defined(BATON_HAVE_TEXTCAT)
 extern const baton__executor baton__executor_textcat;   /* textcat.c */
+/* The likeliest languages of text, best first, as codes ("fr", "zh-CN")
+ * written to codes (at most max); 0 when libexttextcat cannot tell (too
+ * short, nothing close, its data missing). */
+size_t baton__textcat_guess(const char *text, char codes[][16], size_t max);
 #endif
 #if defined(BATON_HAVE_VIPS)
 extern const baton__executor baton__executor_vips;      /* vips.c */

@@ -15,6 +15,7 @@
 #include "planner/summary.h"
 #include "planner/taskgraph.h"
 #include "runtime/context.h"
+#include "runtime/preflight.h"
 #include "core/banned.h"
 
 #define MAX_CANDIDATES 5
@@ -967,6 +968,8 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
   if ((rc = make_graph(ctx, req, run->root, &run->g, &run->llm)) != BATON_OK)
     goto fail;
   if ((rc = check_inputs(run)) != BATON_OK)
+    goto fail;
+  if ((rc = baton__preflight(ctx, &run->g)) != BATON_OK)
     goto fail;
   run->ts = calloc(run->g.n ? run->g.n : 1, sizeof *run->ts);
   run->ready = calloc(run->g.n ? run->g.n : 1, sizeof *run->ready);
