@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "executors/languages.h"
+
 /* One installed direction, as ISO 639-1 codes where one exists ("en", "es"). */
 typedef struct baton__lang_pair {
   char src[8], tgt[8];
@@ -23,14 +25,6 @@ const char *baton__apertium_datadir(void);
  * en-es; variants such as eng-cat_valencia or en-eo-bytecode are left out),
  * sorted and without repeats. Returns how many were written to out. */
 size_t baton__apertium_pairs(baton__lang_pair *out, size_t max);
-
-/* A language code in its short (ISO 639-1) form when it has one ("eng" ->
- * "en", "en" -> "en", "ast" -> "ast"), or NULL for a code not in the table. */
-const char *baton__lang_short(const char *code);
-/* The other ISO form of a code ("en" <-> "eng"), or NULL. */
-const char *baton__lang_other(const char *code);
-/* The English name of a language ("fr" -> "French"), or the code itself. */
-const char *baton__lang_name(const char *code);
 
 /*
  * How to go from src to tgt over the pairs: directly (returns 1) or through
