@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/endpoints.h"
 #include "core/util.h"
 #include "core/ytree.h"
 #include "core/banned.h"
@@ -16,7 +17,7 @@
 
 /* ---- applying the tree to the config ---------------------------------- */
 
-typedef enum { K_STRING, K_INT, K_LONG, K_SIZE, K_BOOL, K_STRLIST, K_SECTION, K_ISOLATION } key_kind;
+typedef enum { K_STRING, K_INT, K_LONG, K_SIZE, K_BOOL, K_STRLIST, K_SECTION, K_ISOLATION, K_ENDPOINTS } key_kind;
 
 typedef struct key_spec {
   const char *name;
@@ -35,6 +36,7 @@ static const key_spec llm_keys[] = {
     {"timeout_ms", K_LONG, OFF(llm_timeout_ms), 100, 3600000, NULL},
     {"response_format", K_STRING, OFF(llm_response_format), 0, 0, NULL},
     {"history_chars", K_SIZE, OFF(llm_history_chars), 0, 1 << 20, NULL},
+    {"endpoint", K_STRING, OFF(llm_endpoint), 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 static const key_spec hf_keys[] = {
@@ -79,6 +81,8 @@ static const key_spec daemon_keys[] = {
     {"max_clients", K_INT, OFF(daemon_max_clients), 1, 100000, NULL},
     {"max_message_bytes", K_SIZE, OFF(daemon_max_message_bytes), 1024, 64 << 20, NULL},
     {"max_output_bytes", K_SIZE, OFF(daemon_max_output_bytes), 4096, 1LL << 30, NULL},
+    {"max_client_backlog_bytes", K_SIZE, OFF(daemon_max_client_backlog_bytes), 4096, 1LL << 30, NULL},
+    {"max_runs", K_INT, OFF(daemon_max_runs), 1, 100000, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 static const key_spec top_keys[] = {
@@ -96,6 +100,7 @@ static const key_spec top_keys[] = {
     {"limits", K_SECTION, 0, 0, 0, limit_keys},
     {"executors", K_SECTION, 0, 0, 0, executor_keys},
     {"daemon", K_SECTION, 0, 0, 0, daemon_keys},
+    {"endpoints", K_ENDPOINTS, 0, 0, 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -153,6 +158,11 @@ static int apply_map(baton__config *cfg, const baton__ynode *map, const key_spec
       char sub[128];
       baton__fmt(sub, sizeof sub, "%s.", full);
       if (apply_map(cfg, v, ks->sub, sub, file, err, errlen) != 0)
+        return -1;
+      continue;
+    }
+    if (ks->kind == K_ENDPOINTS) {
+      if (baton__config_read_endpoints(cfg, v, file, err, errlen) != 0)
         return -1;
       continue;
     }
@@ -247,6 +257,31 @@ oom:
   return -1;
 }
 
+/* llm.endpoint: the LLM talks to that endpoint with its URL and key. Set
+ * before the environment is read, so BATON_LLM_BASE_URL still wins. */
+static int use_llm_endpoint(baton__config *cfg, char *err, size_t errlen) {
+  if (!cfg->llm_endpoint)
+    return 0;
+  const baton__endpoint_cfg *ep = baton__config_endpoint(cfg, cfg->llm_endpoint);
+  if (!ep) {
+    baton__fmt(err, errlen, "%s: 'llm.endpoint' names '%s', which is not in 'endpoints'",
+               cfg->source ? cfg->source : "config", cfg->llm_endpoint);
+    return -1;
+  }
+  if (cfg->llm_base_url || cfg->llm_api_key) {
+    baton__fmt(err, errlen,
+               "%s: set either 'llm.endpoint' or 'llm.base_url'/'llm.api_key', not both",
+               cfg->source ? cfg->source : "config");
+    return -1;
+  }
+  cfg->llm_base_url = baton__strdup(ep->base_url);
+  if (!cfg->llm_base_url || (ep->api_key && !(cfg->llm_api_key = baton__strdup(ep->api_key)))) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
 /* ---- defaults and environment ----------------------------------------- */
 
 static char *default_home(void) {
@@ -317,6 +352,8 @@ static int defaults(baton__config *cfg) {
   cfg->daemon_max_clients = 1024;
   cfg->daemon_max_message_bytes = 1024 * 1024;
   cfg->daemon_max_output_bytes = 8 * 1024 * 1024;
+  cfg->daemon_max_client_backlog_bytes = 1024 * 1024;
+  cfg->daemon_max_runs = 64;
   cfg->tesseract_lang = baton__strdup("eng");
   cfg->tts_voice = baton__strdup("en");
   cfg->tts_rate = 160;
@@ -358,20 +395,31 @@ int baton__config_load(baton__config *cfg, const char *path, char *err, size_t e
     int rc = apply_map(cfg, root, top_keys, "", file, err, errlen);
     baton__ynode_free(root);
     cfg->source = file;
-    if (rc != 0)
+    if (rc != 0 || use_llm_endpoint(cfg, err, errlen) != 0)
       return -1;
   }
-  /* The environment overrides the file. */
+  /* The environment overrides the file. An LLM on a configured endpoint
+   * keeps that endpoint's key: no other key is sent to it unless
+   * BATON_LLM_BASE_URL moves the LLM elsewhere. */
   int rc = 0;
   rc |= env_string(&cfg->home, "BATON_HOME");
   rc |= env_string(&cfg->socket_path, "BATON_SOCKET");
+  const char *moved = getenv("BATON_LLM_BASE_URL");
+  bool own_llm = !cfg->llm_endpoint || (moved && *moved);
   if (!cfg->llm_base_url)
     rc |= env_string(&cfg->llm_base_url, "OPENAI_BASE_URL");
   rc |= env_string(&cfg->llm_base_url, "BATON_LLM_BASE_URL");
   rc |= env_string(&cfg->llm_model, "BATON_LLM_MODEL");
-  if (!cfg->llm_api_key)
+  if (own_llm && cfg->llm_endpoint) {
+    free(cfg->llm_api_key); /* the endpoint's key stays with the endpoint */
+    cfg->llm_api_key = NULL;
+    free(cfg->llm_endpoint);
+    cfg->llm_endpoint = NULL;
+  }
+  if (own_llm && !cfg->llm_api_key)
     rc |= env_string(&cfg->llm_api_key, "OPENAI_API_KEY");
-  rc |= env_string(&cfg->llm_api_key, "BATON_LLM_API_KEY");
+  if (own_llm)
+    rc |= env_string(&cfg->llm_api_key, "BATON_LLM_API_KEY");
   rc |= env_string(&cfg->hf_token, "HF_TOKEN");
   rc |= env_string(&cfg->hf_base_url, "BATON_HF_BASE_URL");
   rc |= env_string(&cfg->hub_base_url, "BATON_HUB_BASE_URL");
@@ -412,6 +460,8 @@ void baton__config_release(baton__config *cfg) {
   free(cfg->llm_model);
   free(cfg->llm_api_key);
   free(cfg->llm_response_format);
+  free(cfg->llm_endpoint);
+  baton__config_endpoints_release(cfg);
   free(cfg->hf_base_url);
   free(cfg->hf_token);
   free(cfg->hub_base_url);

@@ -7,6 +7,30 @@
 
 enum { BATON__ISOLATE_AUTO = 0, BATON__ISOLATE_ALWAYS = 1 };
 
+#define BATON__ENDPOINT_NAME_MAX 63      /* characters in an endpoint name */
+#define BATON__ENDPOINT_DEFAULT_INFLIGHT 4
+
+/* One model an endpoint serves, and the task kinds the user declared for it. */
+typedef struct baton__endpoint_model {
+  char *id;            /* sent as "model" */
+  char **tasks;        /* pipeline tags ("image-to-text"), n_tasks of them */
+  size_t n_tasks;
+} baton__endpoint_model;
+
+/* One OpenAI-compatible model server ("endpoints:" in the config). The same
+ * model id under several endpoints is one model with several replicas. */
+typedef struct baton__endpoint_cfg {
+  char *name;          /* unique: [A-Za-z0-9._-], at most 63 characters */
+  char *base_url;      /* http(s)://host[:port]/v1, no trailing '/' */
+  char *api_key_env;   /* or NULL: the variable that holds the bearer key */
+  char *api_key;       /* or NULL: read from api_key_env at load; never logged */
+  int max_inflight;    /* requests at once to this endpoint, 1..1024 (default 4) */
+  long timeout_ms;     /* per request, 0 = the task timeout */
+  baton__endpoint_model *models;
+  size_t n_models;
+  int line;            /* where it is declared in the config file */
+} baton__endpoint_cfg;
+
 /* Every string member is owned by the config (freed by baton__config_release)
  * and never NULL after baton__config_load() succeeded, except where marked
  * "or NULL". */
@@ -27,11 +51,18 @@ typedef struct baton__config {
                                 then tgi, json_object, none as the server refuses),
                                 "json_schema", "tgi", "json_object" or "none" */
   size_t llm_history_chars;  /* chat history kept in a prompt, newest first (chars) */
+  char *llm_endpoint;        /* or NULL: the endpoint whose base_url and key the LLM
+                                uses (llm.endpoint); llm_base_url/llm_api_key are
+                                then copies of that endpoint's */
 
   /* Hugging Face inference. */
   char *hf_base_url;
   char *hf_token;          /* or NULL: remote executors unavailable */
   char *hub_base_url;      /* the Hub API for `models sync` (BATON_HUB_BASE_URL) */
+
+  /* OpenAI-compatible model servers (endpoints:), in file order. */
+  baton__endpoint_cfg *endpoints;
+  size_t n_endpoints;
 
   bool debug_executors;
 
@@ -67,6 +98,8 @@ typedef struct baton__config {
   int daemon_max_clients;    /* connections served at once */
   size_t daemon_max_message_bytes; /* one JSON-RPC request line */
   size_t daemon_max_output_bytes;  /* unsent output queued per client */
+  size_t daemon_max_client_backlog_bytes; /* unsent replies past which a client is not read */
+  int daemon_max_runs;       /* runs at once; more wait in a queue */
 } baton__config;
 
 /* Fills cfg with defaults, then the YAML file (path, or the default lookup
@@ -74,5 +107,8 @@ typedef struct baton__config {
  * the file and line in err. cfg must be released even on failure. */
 int baton__config_load(baton__config *cfg, const char *path, char *err, size_t errlen);
 void baton__config_release(baton__config *cfg);
+
+/* The endpoint of that name, or NULL. */
+const baton__endpoint_cfg *baton__config_endpoint(const baton__config *cfg, const char *name);
 
 #endif

@@ -34,9 +34,14 @@ const baton__value *baton__values_get(const baton__values *vs, const char *name)
 const baton__value *baton__values_get_type(const baton__values *vs, unsigned type);
 void baton__values_release(baton__values *vs);
 
+struct baton__pool; /* net/pool.h */
+
 /* What a running task may use. */
 typedef struct baton__exec_env {
   const baton__config *cfg;   /* borrowed */
+  struct baton__pool *pool;   /* borrowed: the context's replica pool for the
+                                 configured endpoints (net/pool.h); NULL inside
+                                 a worker process */
   const char *workspace;      /* the run's folder; outputs go only here */
   const char *file_prefix;    /* e.g. "task0": name output files with it */
   const atomic_int *cancel;   /* non-zero: stop as soon as possible */

@@ -263,6 +263,8 @@ baton_rc baton_open(const char *config_path, baton **out) {
     return baton__fail(ctx, BATON_DB, "%s", err);
   if (open_slots(ctx) != 0)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  if (!(ctx->pool = baton__pool_new(&ctx->cfg, err, sizeof err)))
+    return baton__fail(ctx, BATON_NOMEM, "%s", err);
   if (ctx->cfg.llm_base_url) {
     baton__llm_settings ls;
     baton__llm_settings_init(&ls);
@@ -281,6 +283,7 @@ void baton_close(baton *ctx) {
     return;
   close_slots(ctx);
   baton__llm_free(ctx->llm);
+  baton__pool_free(ctx->pool);
   baton__runstore_close(ctx->runs);
   baton__registry_close(ctx->reg);
   baton__config_release(&ctx->cfg);

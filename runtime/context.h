@@ -9,6 +9,7 @@
 #include "baton.h"
 #include "core/config.h"
 #include "executors/executor.h"
+#include "net/pool.h"
 #include "planner/llm.h"
 #include "registry/registry.h"
 #include "registry/runstore.h"
@@ -41,6 +42,7 @@ struct baton {
   baton__runstore *runs;       /* durable run history (runs.db) */
   char *worker_program;        /* baton-worker, or NULL: executors in-process */
   baton__llm *llm;             /* the LLM client; NULL when cfg.llm_base_url is NULL */
+  baton__pool *pool;           /* replicas of the configured endpoints (cfg.endpoints) */
   baton__exec_slot *slots;     /* fixed capacity: slots never move */
   size_t n_slots, cap_slots;
   bool described;              /* the local executors were asked for (under lock) */

@@ -680,7 +680,8 @@ static void execute(baton_run *run, size_t idx) {
       baton__fmt(err, sizeof err, "%s: %s", model, why);
       continue;
     }
-    baton__exec_env env = {.cfg = &ctx->cfg, .workspace = run->workspace, .file_prefix = prefix,
+    baton__exec_env env = {.cfg = &ctx->cfg, .pool = ctx->pool, .workspace = run->workspace,
+                           .file_prefix = prefix,
                            .cancel = &run->cancel, .timeout_ms = ctx->cfg.task_timeout_ms,
                            .model = model, .endpoint = ep};
     baton__values out = {0};

@@ -207,3 +207,122 @@ Test(core_config, llm_response_format_and_history_budget_are_read_and_checked) {
   expect_error("llm:\n  response_format: xml\n",
                ":2: 'llm.response_format' must be auto, json_schema, tgi, json_object or none");
 }
+
+static const char endpoints_yaml[] =
+    "endpoints:\n"
+    "  - name: gpu1\n"
+    "    base_url: http://10.0.0.5:8000/v1/\n"
+    "    api_key_env: BT_GPU1_KEY\n"
+    "    max_inflight: 8\n"
+    "    timeout_ms: 120000\n"
+    "    models:\n"
+    "      - {id: Qwen2.5-VL-7B-Instruct, tasks: [image-to-text, visual-question-answering]}\n"
+    "      - {id: whisper-large-v3, tasks: [automatic-speech-recognition]}\n"
+    "  - name: gpu2\n"
+    "    base_url: https://gpu2.example/v1\n"
+    "    models:\n"
+    "      - {id: whisper-large-v3, tasks: [automatic-speech-recognition]}\n";
+
+Test(core_config, endpoints_are_read_with_their_models_and_key) {
+  clear_env();
+  setenv("BT_GPU1_KEY", "sk-gpu1-secret", 1);
+  char *dir = bt_tmpdir();
+  char *path = write_config(dir, endpoints_yaml);
+  baton__config cfg;
+  char err[512] = "";
+  cr_assert_eq(baton__config_load(&cfg, path, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(cfg.n_endpoints, 2);
+  const baton__endpoint_cfg *g1 = baton__config_endpoint(&cfg, "gpu1");
+  cr_assert_not_null(g1);
+  cr_assert_str_eq(g1->base_url, "http://10.0.0.5:8000/v1", "the trailing '/' goes");
+  cr_assert_str_eq(g1->api_key, "sk-gpu1-secret", "the key is read from api_key_env");
+  cr_assert_eq(g1->max_inflight, 8);
+  cr_assert_eq(g1->timeout_ms, 120000);
+  cr_assert_eq(g1->n_models, 2);
+  cr_assert_str_eq(g1->models[0].id, "Qwen2.5-VL-7B-Instruct");
+  cr_assert_eq(g1->models[0].n_tasks, 2);
+  cr_assert_str_eq(g1->models[0].tasks[1], "visual-question-answering");
+  const baton__endpoint_cfg *g2 = baton__config_endpoint(&cfg, "gpu2");
+  cr_assert_null(g2->api_key);
+  cr_assert_eq(g2->max_inflight, 4, "max_inflight defaults to 4");
+  cr_assert_eq(g2->timeout_ms, 0);
+  cr_assert_null(baton__config_endpoint(&cfg, "gpu3"));
+  baton__config_release(&cfg);
+  unsetenv("BT_GPU1_KEY");
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
+Test(core_config, endpoint_mistakes_are_named_with_their_line) {
+  expect_error("endpoints:\n  - name: a\n    base_url: http://h/v1\n  - name: a\n"
+               "    base_url: http://h2/v1\n",
+               ":4: endpoint name 'a' is used twice");
+  expect_error("endpoints:\n  - name: a\n    base_url: ftp://h\n",
+               ":3: endpoint 'a': 'base_url' must start with http:// or https://");
+  expect_error("endpoints:\n  - name: a\n", ":2: endpoint 'a': 'base_url' is missing");
+  expect_error("endpoints:\n  - base_url: http://h/v1\n", ":2: an endpoint needs a 'name'");
+  expect_error("endpoints:\n  - name: a\n    base_url: http://h/v1\n    max_inflight: 0\n",
+               ":4: endpoint 'a': must be a whole number from 1 to 1024");
+  expect_error("endpoints:\n  - name: a\n    base_url: http://h/v1\n    models:\n"
+               "      - {id: m}\n",
+               ":5: endpoint 'a': model 'm' needs 'tasks'");
+  expect_error("endpoints:\n  - name: a\n    base_url: http://h/v1\n    models:\n"
+               "      - {id: m, tasks: [Image To Text]}\n",
+               "'Image To Text' is not a task kind");
+  expect_error("endpoints:\n  - name: a\n    base_url: http://h/v1\n    api_key: sk-x\n",
+               ":4: endpoint 'a': put the key in an environment variable");
+  expect_error("endpoints:\n  - name: a\n    base_url: http://h/v1\n    colour: red\n",
+               ":4: endpoint 'a': unknown setting 'colour'");
+  expect_error("endpoints: {name: a}\n", "'endpoints' must be a list");
+}
+
+Test(core_config, llm_endpoint_uses_that_endpoints_url_and_key_only) {
+  clear_env();
+  setenv("BT_GPU1_KEY", "sk-gpu1-secret", 1);
+  setenv("OPENAI_API_KEY", "sk-openai-other", 1);
+  char *dir = bt_tmpdir();
+  char text[2048];
+  snprintf(text, sizeof text, "%sllm:\n  endpoint: gpu1\n  model: qwen\n", endpoints_yaml);
+  char *path = write_config(dir, text);
+  baton__config cfg;
+  char err[512] = "";
+  cr_assert_eq(baton__config_load(&cfg, path, err, sizeof err), 0, "%s", err);
+  cr_assert_str_eq(cfg.llm_endpoint, "gpu1");
+  cr_assert_str_eq(cfg.llm_base_url, "http://10.0.0.5:8000/v1");
+  cr_assert_str_eq(cfg.llm_api_key, "sk-gpu1-secret", "not OPENAI_API_KEY: keys stay with their server");
+  cr_assert_str_eq(cfg.llm_model, "qwen");
+  baton__config_release(&cfg);
+  snprintf(text, sizeof text, "%sllm:\n  endpoint: gpu2\n", endpoints_yaml);
+  bt_write(path, text);
+  cr_assert_eq(baton__config_load(&cfg, path, err, sizeof err), 0, "%s", err);
+  cr_assert_null(cfg.llm_api_key, "gpu2 has no key, and no other key is sent to it");
+  baton__config_release(&cfg);
+  unsetenv("BT_GPU1_KEY");
+  unsetenv("OPENAI_API_KEY");
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+  expect_error("endpoints:\n  - name: a\n    base_url: http://h/v1\nllm:\n  endpoint: b\n",
+               "'llm.endpoint' names 'b', which is not in 'endpoints'");
+  expect_error("endpoints:\n  - name: a\n    base_url: http://h/v1\nllm:\n  endpoint: a\n"
+               "  base_url: http://x/v1\n",
+               "either 'llm.endpoint' or 'llm.base_url'");
+}
+
+Test(core_config, a_key_never_appears_in_config_errors) {
+  clear_env();
+  setenv("BT_GPU1_KEY", "sk-gpu1-secret", 1);
+  char *dir = bt_tmpdir();
+  char *path = write_config(dir, "endpoints:\n  - name: a\n    base_url: http://h/v1\n"
+                                 "    api_key_env: BT_GPU1_KEY\n    max_inflight: lots\n");
+  baton__config cfg;
+  char err[512] = "";
+  cr_assert_neq(baton__config_load(&cfg, path, err, sizeof err), 0);
+  cr_assert_null(strstr(err, "sk-gpu1-secret"), "%s", err);
+  baton__config_release(&cfg);
+  unsetenv("BT_GPU1_KEY");
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}

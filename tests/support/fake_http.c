@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,7 @@ struct fake_http {
   fake_http_request *reqs;
   size_t n_reqs, cap_reqs;
   fh_conn *conns;
+  int in_flight, max_in_flight; /* requests read and not yet answered (guarded by mu) */
 };
 
 static char *xstrndup(const char *s, size_t n) {
@@ -568,6 +570,10 @@ static void serve(fake_http *srv, int fd) {
   req.body_len = have;
 have_body:
   record(srv, &req);
+  pthread_mutex_lock(&srv->mu);
+  if (++srv->in_flight > srv->max_in_flight)
+    srv->max_in_flight = srv->in_flight;
+  pthread_mutex_unlock(&srv->mu);
 
   /* Pick the response. */
   fh_item *it = NULL;
@@ -600,6 +606,9 @@ have_body:
              req.method, req.path);
     send_simple(srv, fd, 500, msg);
   }
+  pthread_mutex_lock(&srv->mu);
+  srv->in_flight--;
+  pthread_mutex_unlock(&srv->mu);
 out:
   req_release(&req);
   free(buf);
@@ -671,7 +680,9 @@ static void *accept_main(void *arg) {
 
 /* ---------- lifecycle ---------- */
 
-fake_http *fake_http_start(void) {
+fake_http *fake_http_start(void) { return fake_http_start_on(0); }
+
+fake_http *fake_http_start_on(int port) {
   fake_http *srv = calloc(1, sizeof *srv);
   if (!srv)
     return NULL;
@@ -682,7 +693,7 @@ fake_http *fake_http_start(void) {
   }
   int one = 1;
   setsockopt(srv->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t al = sizeof a;
   if (bind(srv->lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(srv->lfd, 64) != 0 ||
@@ -733,6 +744,20 @@ void fake_http_stop(fake_http *srv) {
 }
 
 int fake_http_port(const fake_http *srv) { return srv ? srv->port : 0; }
+
+int fake_http_in_flight(fake_http *srv) {
+  pthread_mutex_lock(&srv->mu);
+  int n = srv->in_flight;
+  pthread_mutex_unlock(&srv->mu);
+  return n;
+}
+
+int fake_http_max_in_flight(fake_http *srv) {
+  pthread_mutex_lock(&srv->mu);
+  int n = srv->max_in_flight;
+  pthread_mutex_unlock(&srv->mu);
+  return n;
+}
 const char *fake_http_url(const fake_http *srv) { return srv ? srv->url : ""; }
 
 void fake_http_push(fake_http *srv, const fake_http_response *resp) {

@@ -81,6 +81,9 @@ typedef void (*fake_http_handler)(const fake_http_request *req, fake_http_respon
 /* Starts a server on 127.0.0.1, port chosen by the kernel. Returns NULL on
  * failure (a test should then fail). */
 fake_http *fake_http_start(void);
+/* Starts a server on 127.0.0.1:port (0: any free port), e.g. to bring back
+ * a server that was stopped. NULL when the port cannot be bound. */
+fake_http *fake_http_start_on(int port);
 /* Stops promptly: wakes every connection thread (including hanging ones),
  * joins them, frees everything. NULL is a no-op. */
 void fake_http_stop(fake_http *srv);
@@ -113,6 +116,10 @@ fake_http_request *fake_http_request_get(fake_http *srv, size_t i);
 void fake_http_request_free(fake_http_request *req);
 /* Value of a header (case-insensitive name), borrowed from req, or NULL. */
 const char *fake_http_request_header(const fake_http_request *req, const char *name);
+/* Requests received and not answered yet, now and at most at once so far
+ * (from the request's end to the response's end). */
+int fake_http_in_flight(fake_http *srv);
+int fake_http_max_in_flight(fake_http *srv);
 /* Waits up to timeout_ms for at least n requests; true when reached. */
 bool fake_http_wait_requests(fake_http *srv, size_t n, int timeout_ms);
 

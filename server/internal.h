@@ -1,0 +1,257 @@
+/* internal.h — the daemon server's shared types and the functions its files call in one another. */
+#ifndef BATON_SERVER_INTERNAL_H
+#define BATON_SERVER_INTERNAL_H
+
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "core/util.h"
+#include "runtime/context.h"
+
+#define N_HELPERS 4
+#define MAX_ALLOW_UIDS 64
+#define MAX_SUBMIT_INPUTS 256
+#define READ_CHUNK 65536
+#define MAX_INFLIGHT 32     /* requests of one client being answered at once */
+#define LINES_PER_TURN 64   /* requests of one client handled per loop turn */
+#define FD_MARGIN 128       /* descriptors kept for the library beside clients */
+#define ERR_BASE (-32000) /* project codes: ERR_BASE - baton_rc */
+
+/* ---- types ---------------------------------------------------------------- */
+
+/* A context and the number of users (the server itself, calls, runs). */
+typedef struct srv_ctx {
+  baton *ctx;
+  int refs;
+} srv_ctx;
+
+/* One run submitted by a client. refs: the run's own life (1) plus loop-side
+ * users such as run.cancel. */
+typedef struct srun {
+  struct baton_server *srv;
+  srv_ctx *sc;
+  uint64_t client;
+  char *id_json;      /* the request id as JSON text, or NULL: no reply */
+  baton_run *run;     /* set once baton_submit() returned */
+  char run_id[40];
+  bool submitted, done, cancel_asked;
+  int refs;
+  struct srun *prev, *next;
+  struct job *waiting; /* the submit request while the run waits for a slot */
+  struct srun *wnext;  /* the queue of runs waiting for a slot */
+} srun;
+
+/* OUT_DONE carries no line: one request of the client was answered (its
+ * in-flight count drops). */
+enum { OUT_NOTIFY, OUT_REPLY, OUT_DONE };
+
+/* A line for a client, queued by any thread, written by the loop. */
+typedef struct out_msg {
+  struct out_msg *next;
+  uint64_t client;
+  int kind;
+  size_t len;
+  char line[];
+} out_msg;
+
+enum { JOB_CALL, JOB_FREE_RUN, JOB_START_RUN };
+
+typedef struct job {
+  struct job *next;
+  int kind;
+  uint64_t client;
+  uid_t uid;
+  char *method;
+  char *id_json;
+  cJSON *params;
+  srun *sr;
+} job;
+
+typedef struct conn {
+  int fd;
+  uint64_t id;
+  uid_t uid;
+  pid_t pid;
+  char *in;
+  size_t in_len, in_cap;
+  size_t scan;        /* in[0, scan) holds no newline */
+  bool lines;         /* in holds a complete request line not handled yet */
+  bool ready;         /* listed to be served on the next loop turn */
+  unsigned inflight;  /* requests handed to helpers or runs, not answered yet */
+  bool skipping;      /* discarding the rest of an oversized line */
+  baton__sb out;
+  size_t out_off;
+  bool dropping;      /* notifications dropped: the client reads too slowly */
+  bool want_out;      /* output waits for the socket (EPOLLOUT wanted) */
+  bool paused;        /* not reading its requests until it reads its output
+                         or its requests in flight are answered */
+  uint32_t events;    /* what epoll watches now */
+} conn;
+
+typedef struct settings {
+  uid_t allow[MAX_ALLOW_UIDS];
+  size_t n_allow;
+  long grace_ms;
+  int max_clients;
+  size_t max_msg;
+  size_t max_out;
+  size_t max_backlog;
+  int max_runs;
+} settings;
+
+/* A log line shown at most once a second; the rest are counted. */
+typedef struct ratelog {
+  int64_t last_ms;
+  unsigned long suppressed;
+} ratelog;
+
+struct baton_server {
+  char *config_path;
+  char *socket_path;
+  char *lock_path;
+  int lock_fd;
+  int listen_fd;
+  bool own_socket;
+  dev_t sock_dev;
+  ino_t sock_ino;
+  int epfd;
+  int wake[2];              /* self-pipe: 'q' queue, 'S' stop, 'R' reload */
+  atomic_int wake_pending;
+  atomic_int stop_grace;    /* grace asked by baton_server_stop(); INT_MIN: none */
+  baton_log_fn log_fn;
+  void *log_ud;
+  baton_log_level log_level;
+  char errmsg[512];
+
+  pthread_mutex_t lock;     /* contexts, runs, jobs, counters */
+  pthread_cond_t job_cond;
+  srv_ctx *cur;
+  srun *active;
+  size_t n_active;
+  job *job_head, *job_tail;
+  int busy_helpers;
+  bool helpers_quit;
+  bool stopping;
+  pthread_t helpers[N_HELPERS];
+  int n_helpers;
+  uint64_t runs_total;
+  size_t n_running;         /* runs holding a slot (at most set.max_runs) */
+  srun *wait_head, *wait_tail; /* runs waiting for a slot */
+  size_t n_waiting;
+  int max_runs;             /* set.max_runs, for the helpers */
+
+  pthread_mutex_t qlock;    /* the out queue */
+  out_msg *q_head, *q_tail;
+
+  settings set;             /* loop thread only (copied for helpers under lock) */
+  conn **clients;         /* by fd */
+  size_t clients_cap;
+  size_t n_clients;
+  uint64_t next_client;
+  int64_t started_ms;
+  uint64_t *ready;          /* clients with request lines left for the next turn */
+  size_t n_ready, cap_ready;
+  int reserve_fd;           /* spent to accept-and-refuse when descriptors run out */
+  bool listen_paused;       /* no descriptor even for that: accept nothing for now */
+  int64_t listen_paused_ms;
+  ratelog fd_log, full_log; /* out of descriptors; too many clients */
+  unsigned long refused_full;
+};
+
+/* server.c: lifecycle, contexts, settings, logging */
+void baton__srv_log(baton_server *srv, baton_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+baton_rc baton__srv_fail(baton_server *srv, baton_rc rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void baton__srv_apply_settings(baton_server *srv, const baton__config *cfg);
+srv_ctx *baton__srv_ctx_get(baton_server *srv);
+void baton__srv_ctx_put(baton_server *srv, srv_ctx *sc);
+void baton__srv_reload(baton_server *srv);
+void baton__srv_log_limited(baton_server *srv, ratelog *rl, baton_log_level level,
+                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* reply.c: lines queued for clients by any thread */
+void baton__srv_json_str(baton__sb *sb, const char *s);
+void baton__srv_wake(baton_server *srv, char c);
+void baton__srv_post(baton_server *srv, uint64_t client, int kind, const char *line, size_t len);
+void baton__srv_post_sb(baton_server *srv, uint64_t client, int kind, baton__sb *sb);
+void baton__srv_post_error(baton_server *srv, uint64_t client, const char *id_json, int code,
+                           const char *msg, int rc);
+void baton__srv_post_rc(baton_server *srv, uint64_t client, const char *id_json, baton_rc rc,
+                        const char *msg);
+void baton__srv_post_result(baton_server *srv, uint64_t client, const char *id_json,
+                            const char *raw);
+void baton__srv_post_done(baton_server *srv, uint64_t client);
+
+/* peer.c: who may connect */
+void baton__srv_parse_allow(settings *s, const char *list);
+void baton__srv_refuse(int fd, baton_rc rc, const char *why);
+bool baton__srv_peer_admit(baton_server *srv, int fd, struct ucred *cred);
+
+/* socket.c: the listening socket and its lock */
+baton_rc baton__srv_bind_socket(baton_server *srv);
+void baton__srv_unlink_socket(baton_server *srv);
+
+/* loop.c: the event loop */
+void baton__srv_final_flush(baton_server *srv, int ms);
+
+/* accept.c: accepting clients */
+void baton__srv_accept(baton_server *srv);
+void baton__srv_listen_resume(baton_server *srv);
+
+/* conn.c: connections, their output and the out queue */
+conn *baton__srv_client_by_id(baton_server *srv, uint64_t id);
+void baton__srv_client_close(baton_server *srv, conn *c);
+bool baton__srv_client_flush(baton_server *srv, conn *c);
+void baton__srv_drain_queue(baton_server *srv);
+void baton__srv_arm(baton_server *srv, conn *c);
+
+/* input.c: reading request lines */
+void baton__srv_client_read(baton_server *srv, conn *c, uint32_t events);
+void baton__srv_ready_push(baton_server *srv, conn *c);
+void baton__srv_serve_ready(baton_server *srv);
+
+/* Whether a client is past its bounds: unsent output, or requests in flight. */
+static inline bool baton__srv_over_limits(const baton_server *srv, const conn *c) {
+  return c->out.len - c->out_off > srv->set.max_backlog || c->inflight >= MAX_INFLIGHT;
+}
+
+/* request.c: one JSON-RPC request line */
+void baton__srv_handle_line(baton_server *srv, conn *c, const char *line, size_t len);
+
+/* jobs.c: helper threads */
+void baton__srv_push_job(baton_server *srv, job *j);
+void baton__srv_job_free(job *j);
+void *baton__srv_helper_main(void *arg);
+bool baton__srv_idle(baton_server *srv);
+
+/* params.c: method parameters */
+const cJSON *baton__srv_param(const cJSON *params, const char *name);
+bool baton__srv_opt_str(baton_server *srv, const job *j, const char *name, const char **out);
+bool baton__srv_opt_int(baton_server *srv, const job *j, const char *name, int lo, int hi,
+                        int *out);
+void baton__srv_bad_params(baton_server *srv, const job *j, const char *msg);
+bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *req,
+                               const char **inputs, char **plan_buf, char **msgs_buf);
+
+/* methods.c: the JSON-RPC methods */
+bool baton__srv_call(baton_server *srv, job *j);
+bool baton__srv_job_method(const char *m);
+bool baton__srv_loop_method(baton_server *srv, uint64_t client, const char *m, const char *id_json,
+                            const cJSON *params);
+
+/* stream.c: runs, their events and cancelling */
+void baton__srv_run_unref(baton_server *srv, srun *sr);
+bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc);
+void baton__srv_start_waiting(baton_server *srv, srun *sr);
+void baton__srv_drop_waiting(baton_server *srv);
+void baton__srv_cancel(baton_server *srv, uint64_t client, const char *id_json,
+                       const cJSON *params);
+void baton__srv_cancel_all(baton_server *srv);
+
+#endif

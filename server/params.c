@@ -1,0 +1,131 @@
+/* params.c — method parameters: typed optional members and a run request's parameters. */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "server/internal.h"
+#include "core/banned.h"
+
+const cJSON *baton__srv_param(const cJSON *params, const char *name) {
+  return cJSON_GetObjectItemCaseSensitive(params, name);
+}
+
+/* Reads an optional string parameter; false (and an error sent) when the
+ * member exists with another type. */
+bool baton__srv_opt_str(baton_server *srv, const job *j, const char *name, const char **out) {
+  const cJSON *v = baton__srv_param(j->params, name);
+  *out = NULL;
+  if (!v || cJSON_IsNull(v))
+    return true;
+  if (!cJSON_IsString(v)) {
+    char msg[128];
+    baton__fmt(msg, sizeof msg, "'%s' must be a string", name);
+    baton__srv_post_error(srv, j->client, j->id_json, -32602, msg, 0);
+    return false;
+  }
+  *out = v->valuestring;
+  return true;
+}
+
+bool baton__srv_opt_int(baton_server *srv, const job *j, const char *name, int lo, int hi,
+                        int *out) {
+  const cJSON *v = baton__srv_param(j->params, name);
+  if (!v || cJSON_IsNull(v))
+    return true;
+  if (!cJSON_IsNumber(v) || v->valuedouble < lo || v->valuedouble > hi ||
+      v->valuedouble != (double)(int)v->valuedouble) {
+    char msg[128];
+    baton__fmt(msg, sizeof msg, "'%s' must be a whole number from %d to %d", name, lo, hi);
+    baton__srv_post_error(srv, j->client, j->id_json, -32602, msg, 0);
+    return false;
+  }
+  *out = (int)v->valuedouble;
+  return true;
+}
+
+void baton__srv_bad_params(baton_server *srv, const job *j, const char *msg) {
+  baton__srv_post_error(srv, j->client, j->id_json, -32602, msg, 0);
+}
+
+/* Common request parameters of submit and plan. Fills req; *plan_buf and
+ * *msgs_buf receive text to free with cJSON_free(). false when a reply was
+ * sent already. */
+bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *req,
+                               const char **inputs, char **plan_buf, char **msgs_buf) {
+  const cJSON *p = j->params;
+  const char *text = NULL, *cwd = NULL;
+  if (!baton__srv_opt_str(srv, j, "request", &text) || !baton__srv_opt_str(srv, j, "cwd", &cwd))
+    return false;
+  req->text = text;
+  const cJSON *plan = baton__srv_param(p, "plan");
+  if (plan && !cJSON_IsNull(plan)) {
+    if (cJSON_IsString(plan)) {
+      req->plan_json = plan->valuestring;
+    } else if (cJSON_IsArray(plan) || cJSON_IsObject(plan)) {
+      *plan_buf = cJSON_PrintUnformatted(plan);
+      req->plan_json = *plan_buf;
+    } else {
+      baton__srv_bad_params(srv, j, "'plan' must be a task graph: a JSON array, or JSON text");
+      return false;
+    }
+  }
+  if (!req->text && !req->plan_json) {
+    baton__srv_bad_params(srv, j, "give 'request' (text) or 'plan' (a task graph)");
+    return false;
+  }
+  if (req->text && req->plan_json) {
+    baton__srv_bad_params(srv, j, "give either 'request' or 'plan', not both");
+    return false;
+  }
+  const cJSON *msgs = baton__srv_param(p, "messages");
+  if (msgs && !cJSON_IsNull(msgs)) {
+    if (!cJSON_IsArray(msgs)) {
+      baton__srv_bad_params(srv, j, "'messages' must be an array of {role, content} objects");
+      return false;
+    }
+    *msgs_buf = cJSON_PrintUnformatted(msgs);
+    req->messages = *msgs_buf;
+  }
+  const cJSON *off = baton__srv_param(p, "offline");
+  if (off && !cJSON_IsNull(off)) {
+    if (!cJSON_IsBool(off)) {
+      baton__srv_bad_params(srv, j, "'offline' must be true or false");
+      return false;
+    }
+    req->offline = cJSON_IsTrue(off);
+  }
+  const cJSON *ins = baton__srv_param(p, "inputs");
+  if (ins && !cJSON_IsNull(ins)) {
+    if (!cJSON_IsArray(ins) || cJSON_GetArraySize(ins) > MAX_SUBMIT_INPUTS) {
+      baton__srv_bad_params(srv, j, "'inputs' must be an array of at most 256 file paths");
+      return false;
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, ins) {
+      if (!cJSON_IsString(it) || !it->valuestring[0]) {
+        baton__srv_bad_params(srv, j, "'inputs' items must be file paths");
+        return false;
+      }
+      inputs[req->n_inputs++] = it->valuestring;
+    }
+    req->inputs = inputs;
+  }
+  if (cwd) {
+    struct stat st;
+    if (cwd[0] != '/' || stat(cwd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+      baton__srv_bad_params(srv, j, "'cwd' must be the absolute path of an existing folder");
+      return false;
+    }
+    /* Another user may only name a folder of its own. */
+    if (j->uid != geteuid() && st.st_uid != j->uid) {
+      baton__srv_post_rc(srv, j->client, j->id_json, BATON_DENIED,
+                         "'cwd' is not a folder of the caller");
+      return false;
+    }
+    req->input_root = cwd;
+  } else if (j->uid != geteuid() && req->n_inputs) {
+    baton__srv_post_rc(srv, j->client, j->id_json, BATON_DENIED,
+                       "inputs from another user need 'cwd'");
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,107 @@
+/* socket.c — the daemon's listening Unix socket: its folder, its lock and stale sockets. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "server/internal.h"
+#include "core/banned.h"
+
+baton_rc baton__srv_bind_socket(baton_server *srv) {
+  const char *path = srv->socket_path;
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof sa.sun_path)
+    return baton__srv_fail(srv, BATON_CONFIG, "the socket path %s is longer than %zu bytes", path,
+                           sizeof sa.sun_path - 1);
+  memcpy(sa.sun_path, path, strlen(path) + 1);
+  char *dir = baton__strdup(path);
+  if (!dir)
+    return baton__srv_fail(srv, BATON_NOMEM, "out of memory");
+  char *slash = strrchr(dir, '/');
+  if (slash && slash != dir) {
+    *slash = '\0';
+  } else {
+    free(dir);
+    dir = baton__strdup(slash ? "/" : ".");
+    if (!dir)
+      return baton__srv_fail(srv, BATON_NOMEM, "out of memory");
+  }
+  struct stat st;
+  if (stat(dir, &st) != 0 && baton__mkdirs(dir, 0700) != 0) {
+    baton_rc rc = baton__srv_fail(srv, BATON_IO, "cannot create the socket folder %s: %s", dir,
+                                  strerror(errno));
+    free(dir);
+    return rc;
+  }
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    baton_rc rc = baton__srv_fail(srv, BATON_IO, "the socket folder %s is not a folder", dir);
+    free(dir);
+    return rc;
+  }
+  if (st.st_uid != geteuid() || (st.st_mode & 0077)) {
+    baton_rc rc = baton__srv_fail(srv, BATON_DENIED,
+                                  "the socket folder %s must belong to this user with mode 0700 "
+                                  "(it is %04o, owner uid %u)",
+                                  dir, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+    free(dir);
+    return rc;
+  }
+  free(dir);
+
+  /* One daemon per socket: a lock held for the daemon's life. */
+  baton__sb lp;
+  baton__sb_init(&lp);
+  baton__sb_addf(&lp, "%s.lock", path);
+  srv->lock_path = baton__sb_detach(&lp);
+  if (!srv->lock_path)
+    return baton__srv_fail(srv, BATON_NOMEM, "out of memory");
+  srv->lock_fd = open(srv->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (srv->lock_fd < 0)
+    return baton__srv_fail(srv, BATON_IO, "cannot open %s: %s", srv->lock_path, strerror(errno));
+  if (flock(srv->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    return baton__srv_fail(srv, BATON_BUSY, "another batond is already serving %s", path);
+
+  struct stat ls;
+  if (lstat(path, &ls) == 0) {
+    if (!S_ISSOCK(ls.st_mode))
+      return baton__srv_fail(srv, BATON_IO, "%s exists and is not a socket", path);
+    int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0) {
+      close(probe);
+      return baton__srv_fail(srv, BATON_BUSY, "another daemon is answering on %s", path);
+    }
+    if (probe >= 0)
+      close(probe);
+    baton__srv_log(srv, BATON_LOG_INFO, "replacing the stale socket %s", path);
+    if (unlink(path) != 0 && errno != ENOENT)
+      return baton__srv_fail(srv, BATON_IO, "cannot remove the stale socket %s: %s", path,
+                             strerror(errno));
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return baton__srv_fail(srv, BATON_IO, "socket: %s", strerror(errno));
+  srv->listen_fd = fd;
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+    return baton__srv_fail(srv, BATON_IO, "cannot bind %s: %s", path, strerror(errno));
+  srv->own_socket = true;
+  if (chmod(path, 0600) != 0 || listen(fd, SOMAXCONN) != 0)
+    return baton__srv_fail(srv, BATON_IO, "cannot listen on %s: %s", path, strerror(errno));
+  if (stat(path, &ls) == 0) {
+    srv->sock_dev = ls.st_dev;
+    srv->sock_ino = ls.st_ino;
+  }
+  return BATON_OK;
+}
+
+void baton__srv_unlink_socket(baton_server *srv) {
+  if (!srv->own_socket)
+    return;
+  struct stat st;
+  if (stat(srv->socket_path, &st) == 0 && st.st_dev == srv->sock_dev && st.st_ino == srv->sock_ino)
+    unlink(srv->socket_path);
+  srv->own_socket = false;
+}

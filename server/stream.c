@@ -1,0 +1,352 @@
+/* stream.c — runs submitted by clients: their events streamed back, cancelling, freeing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/internal.h"
+#include "core/banned.h"
+
+/* Drops a reference to a run; the last one frees it. Not from the run's own
+ * event callback. */
+void baton__srv_run_unref(baton_server *srv, srun *sr) {
+  pthread_mutex_lock(&srv->lock);
+  bool last = --sr->refs == 0;
+  if (last) {
+    if (sr->prev)
+      sr->prev->next = sr->next;
+    else if (srv->active == sr)
+      srv->active = sr->next;
+    if (sr->next)
+      sr->next->prev = sr->prev;
+    srv->n_active--;
+  }
+  pthread_mutex_unlock(&srv->lock);
+  if (!last)
+    return;
+  baton_run_free(sr->run);
+  free(sr->id_json);
+  baton__srv_ctx_put(srv, sr->sc);
+  free(sr);
+  baton__srv_wake(srv, 'q'); /* a stopping loop waits for the active list to empty */
+}
+
+/* Gives a finished run's slot to the first run waiting, if any (srv->lock
+ * held). The waiting run's request becomes the job that starts it. */
+static void pass_slot(baton_server *srv) {
+  srv->n_running--;
+  srun *sr = srv->wait_head;
+  if (srv->stopping || !sr)
+    return;
+  srv->wait_head = sr->wnext;
+  if (!srv->wait_head)
+    srv->wait_tail = NULL;
+  srv->n_waiting--;
+  srv->n_running++;
+  job *j = sr->waiting;
+  j->next = NULL;
+  if (srv->job_tail)
+    srv->job_tail->next = j;
+  else
+    srv->job_head = j;
+  srv->job_tail = j;
+  pthread_cond_signal(&srv->job_cond);
+}
+
+/* The event callback: runs on library worker threads. It only formats and
+ * queues; the loop writes. */
+static void on_run_event(void *ud, const baton_event *ev) {
+  srun *sr = ud;
+  baton_server *srv = sr->srv;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_adds(&sb, "{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"run_id\":");
+  baton__srv_json_str(&sb, ev->run_id ? ev->run_id : "");
+  baton__sb_adds(&sb, ",\"type\":");
+  baton__srv_json_str(&sb, baton_event_name(ev->type));
+  if (ev->task_id >= 0)
+    baton__sb_addf(&sb, ",\"task_id\":%d", ev->task_id);
+  if (ev->task) {
+    baton__sb_adds(&sb, ",\"task\":");
+    baton__srv_json_str(&sb, ev->task);
+  }
+  if (ev->model) {
+    baton__sb_adds(&sb, ",\"model\":");
+    baton__srv_json_str(&sb, ev->model);
+  }
+  if (ev->text) {
+    baton__sb_adds(&sb, ",\"text\":");
+    baton__srv_json_str(&sb, ev->text);
+  }
+  if (ev->json && ev->type != BATON_EVENT_DONE) {
+    baton__sb_adds(&sb, ",\"data\":");
+    baton__sb_adds(&sb, ev->json);
+  }
+  baton__sb_addf(&sb, ",\"ts\":%.3f}}", ev->ts);
+  /* Known to run.cancel before the client can read the id. */
+  if (ev->type == BATON_EVENT_PLAN && ev->run_id) {
+    pthread_mutex_lock(&srv->lock);
+    baton__fmt(sr->run_id, sizeof sr->run_id, "%s", ev->run_id);
+    pthread_mutex_unlock(&srv->lock);
+  }
+  baton__srv_post_sb(srv, sr->client, OUT_NOTIFY, &sb);
+  if (ev->type != BATON_EVENT_DONE)
+    return;
+  /* Done before the client can see the result (run.cancel then says "not
+   * running"). sr stays valid: freeing it waits for this callback to return
+   * (baton_run_free() joins the run's threads). */
+  pthread_mutex_lock(&srv->lock);
+  sr->done = true;
+  bool submitted = sr->submitted;
+  pass_slot(srv);
+  pthread_mutex_unlock(&srv->lock);
+  if (sr->id_json) {
+    if (ev->json)
+      baton__srv_post_result(srv, sr->client, sr->id_json, ev->json);
+    else
+      baton__srv_post_rc(srv, sr->client, sr->id_json, BATON_NOMEM,
+                         "the run finished but its result was lost");
+  }
+  baton__srv_post_done(srv, sr->client);
+  if (submitted) {
+    job *j = calloc(1, sizeof *j);
+    if (j) {
+      j->kind = JOB_FREE_RUN;
+      j->sr = sr;
+      baton__srv_push_job(srv, j);
+    }
+  }
+}
+
+/* A new run of a client's request, listed as active, or NULL (the error
+ * sent). */
+static srun *new_run(baton_server *srv, const job *j, srv_ctx *sc) {
+  srun *sr = calloc(1, sizeof *sr);
+  if (!sr || (j->id_json && !(sr->id_json = baton__strdup(j->id_json)))) {
+    free(sr);
+    baton__srv_post_rc(srv, j->client, j->id_json, BATON_NOMEM, NULL);
+    return NULL;
+  }
+  sr->srv = srv;
+  sr->client = j->client;
+  sr->refs = 1;
+  pthread_mutex_lock(&srv->lock);
+  if (srv->stopping) {
+    pthread_mutex_unlock(&srv->lock);
+    free(sr->id_json);
+    free(sr);
+    baton__srv_post_rc(srv, j->client, j->id_json, BATON_BUSY, "the daemon is shutting down");
+    return NULL;
+  }
+  sc->refs++;
+  sr->sc = sc;
+  sr->next = srv->active;
+  if (srv->active)
+    srv->active->prev = sr;
+  srv->active = sr;
+  srv->n_active++;
+  srv->runs_total++;
+  pthread_mutex_unlock(&srv->lock);
+  return sr;
+}
+
+/* Starts a run that holds a slot. true when the run took the request over
+ * (on_run_event() answers it); false: the error is sent and the slot freed. */
+static bool start_run(baton_server *srv, srun *sr, const baton_request *req, const job *j) {
+  baton_run *run = NULL;
+  baton_rc rc = baton_submit(sr->sc->ctx, req, on_run_event, sr, &run);
+  if (rc != BATON_OK) {
+    char msg[1024];
+    baton__fmt(msg, sizeof msg, "%s", baton_errmsg(sr->sc->ctx));
+    baton__srv_post_rc(srv, j->client, j->id_json, rc, msg);
+    pthread_mutex_lock(&srv->lock);
+    pass_slot(srv);
+    pthread_mutex_unlock(&srv->lock);
+    baton__srv_run_unref(srv, sr);
+    return false;
+  }
+  pthread_mutex_lock(&srv->lock);
+  sr->run = run;
+  sr->submitted = true;
+  baton__fmt(sr->run_id, sizeof sr->run_id, "%s", baton_run_id(run));
+  bool done = sr->done, cancel = sr->cancel_asked;
+  pthread_mutex_unlock(&srv->lock);
+  if (cancel)
+    baton_run_cancel(run);
+  if (done)
+    baton__srv_run_unref(srv, sr);
+  return true;
+}
+
+/* Tells a client its run waits for a slot, and its place in the queue. */
+static void post_queued(baton_server *srv, uint64_t client, size_t position) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb,
+                 "{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"run_id\":null,"
+                 "\"type\":\"queued\",\"position\":%zu,\"ts\":%.3f}}",
+                 position, baton__wall_s());
+  baton__srv_post_sb(srv, client, OUT_NOTIFY, &sb);
+}
+
+/* Queues a run for a slot, taking its request over from j. */
+static bool wait_for_slot(baton_server *srv, srun *sr, job *j) {
+  job *w = calloc(1, sizeof *w);
+  if (!w) {
+    baton__srv_post_rc(srv, j->client, j->id_json, BATON_NOMEM, NULL);
+    baton__srv_run_unref(srv, sr);
+    return false;
+  }
+  *w = *j;
+  w->next = NULL;
+  w->kind = JOB_START_RUN;
+  w->sr = sr;
+  j->method = j->id_json = NULL;
+  j->params = NULL;
+  sr->waiting = w;
+  pthread_mutex_lock(&srv->lock);
+  if (srv->wait_tail)
+    srv->wait_tail->wnext = sr;
+  else
+    srv->wait_head = sr;
+  srv->wait_tail = sr;
+  size_t position = ++srv->n_waiting;
+  pthread_mutex_unlock(&srv->lock);
+  post_queued(srv, w->client, position);
+  return true;
+}
+
+/* submit: starts the run when a slot is free (daemon.max_runs), else queues
+ * it with a "queued" event. true when the run took the request over. */
+bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
+  baton_request req = {0};
+  const char *inputs[MAX_SUBMIT_INPUTS];
+  char *plan_buf = NULL, *msgs_buf = NULL;
+  bool kept = false;
+  srun *sr = NULL;
+  if (baton__srv_request_params(srv, j, &req, inputs, &plan_buf, &msgs_buf) &&
+      (sr = new_run(srv, j, sc))) {
+    pthread_mutex_lock(&srv->lock);
+    bool slot = srv->n_running < (size_t)srv->max_runs && !srv->wait_head;
+    if (slot)
+      srv->n_running++;
+    pthread_mutex_unlock(&srv->lock);
+    kept = slot ? start_run(srv, sr, &req, j) : wait_for_slot(srv, sr, j);
+  }
+  cJSON_free(plan_buf);
+  cJSON_free(msgs_buf);
+  return kept;
+}
+
+/* Starts a run that waited, now that pass_slot() gave it a slot (helper
+ * thread; j is its request and is freed by the caller). */
+void baton__srv_start_waiting(baton_server *srv, srun *sr) {
+  job *j = sr->waiting;
+  sr->waiting = NULL;
+  baton_request req = {0};
+  const char *inputs[MAX_SUBMIT_INPUTS];
+  char *plan_buf = NULL, *msgs_buf = NULL;
+  bool kept = false;
+  if (baton__srv_request_params(srv, j, &req, inputs, &plan_buf, &msgs_buf)) {
+    kept = start_run(srv, sr, &req, j);
+  } else {
+    pthread_mutex_lock(&srv->lock);
+    pass_slot(srv);
+    pthread_mutex_unlock(&srv->lock);
+    baton__srv_run_unref(srv, sr);
+  }
+  if (!kept)
+    baton__srv_post_done(srv, j->client);
+  cJSON_free(plan_buf);
+  cJSON_free(msgs_buf);
+}
+
+/* Refuses the runs still waiting for a slot (the daemon is stopping). */
+void baton__srv_drop_waiting(baton_server *srv) {
+  pthread_mutex_lock(&srv->lock);
+  srun *sr = srv->wait_head;
+  srv->wait_head = srv->wait_tail = NULL;
+  srv->n_waiting = 0;
+  pthread_mutex_unlock(&srv->lock);
+  while (sr) {
+    srun *next = sr->wnext;
+    job *j = sr->waiting;
+    baton__srv_post_rc(srv, j->client, j->id_json, BATON_BUSY, "the daemon is shutting down");
+    baton__srv_post_done(srv, j->client);
+    baton__srv_job_free(j);
+    baton__srv_run_unref(srv, sr);
+    sr = next;
+  }
+}
+
+void baton__srv_cancel(baton_server *srv, uint64_t client, const char *id_json,
+                       const cJSON *params) {
+  const cJSON *rid = cJSON_GetObjectItemCaseSensitive(params, "run_id");
+  if (!cJSON_IsString(rid) || !rid->valuestring[0]) {
+    baton__srv_post_error(srv, client, id_json, -32602, "'run_id' is required", 0);
+    return;
+  }
+  pthread_mutex_lock(&srv->lock);
+  srun *sr = srv->active;
+  while (sr && strcmp(sr->run_id, rid->valuestring) != 0)
+    sr = sr->next;
+  baton_run *run = NULL;
+  if (sr && sr->done)
+    sr = NULL; /* finished; only waiting to be freed */
+  if (sr) {
+    sr->cancel_asked = true;
+    if (sr->submitted) {
+      run = sr->run;
+      sr->refs++;
+    }
+  }
+  pthread_mutex_unlock(&srv->lock);
+  if (!sr) {
+    /* Finished or unknown: say which. */
+    srv_ctx *sc = baton__srv_ctx_get(srv);
+    char *json = NULL;
+    baton_rc rc = sc ? baton_run_get(sc->ctx, rid->valuestring, &json) : BATON_NOTFOUND;
+    baton_free(json);
+    baton__srv_ctx_put(srv, sc);
+    char msg[160];
+    if (rc == BATON_OK)
+      baton__fmt(msg, sizeof msg, "run %s is not running", rid->valuestring);
+    else
+      baton__fmt(msg, sizeof msg, "no run %s", rid->valuestring);
+    baton__srv_post_rc(srv, client, id_json, rc == BATON_OK ? BATON_INVALID : BATON_NOTFOUND, msg);
+    return;
+  }
+  if (run) {
+    baton_run_cancel(run);
+    baton__srv_run_unref(srv, sr);
+  }
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_adds(&sb, "{\"run_id\":");
+  baton__srv_json_str(&sb, rid->valuestring);
+  baton__sb_adds(&sb, ",\"cancelling\":true}");
+  if (baton__sb_ok(&sb))
+    baton__srv_post_result(srv, client, id_json, sb.buf);
+  baton__sb_release(&sb);
+}
+
+/* Cancels every active run (the end of the grace period). */
+void baton__srv_cancel_all(baton_server *srv) {
+  pthread_mutex_lock(&srv->lock);
+  size_t n = 0;
+  for (srun *sr = srv->active; sr; sr = sr->next)
+    n++;
+  srun **list = calloc(n ? n : 1, sizeof *list);
+  size_t k = 0;
+  for (srun *sr = srv->active; sr; sr = sr->next) {
+    sr->cancel_asked = true;
+    if (list && sr->submitted) {
+      sr->refs++;
+      list[k++] = sr;
+    }
+  }
+  pthread_mutex_unlock(&srv->lock);
+  for (size_t i = 0; i < k; i++)
+    baton_run_cancel(list[i]->run);
+  for (size_t i = 0; i < k; i++)
+    baton__srv_run_unref(srv, list[i]);
+  free(list);
+}
