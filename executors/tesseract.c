@@ -312,8 +312,10 @@ static const char *tess_text_lang(const tess_state *st, const char *text, char *
 }
 
 /* Settles the language: asked for ("lang" argument), configured, or
- * detected (the script, then textcat on a first pass with the configured
- * language, whose text is kept in *first). Writes how into why. 0, or -1. */
+ * detected: textcat on a first pass with the default language (whose text
+ * is kept in *first when it stays), and tesseract's script detection when
+ * that text is no language installed (Cyrillic read as English letters).
+ * Writes how into why. 0, or -1. */
 static int tess_choose(tess_state *st, const baton__values *in, PIX *pix, const char *path,
                        baton__exec_env *env, char **first, char *why, size_t whylen) {
   const baton__value *lv = baton__values_get(in, "lang");
@@ -334,23 +336,26 @@ static int tess_choose(tess_state *st, const baton__values *in, PIX *pix, const 
     baton__fmt(why, whylen, "%s (configured)", st->default_lang);
     return tess_use(st, st->default_lang, env);
   }
-  const char *script = tess_script_lang(st, pix);
-  if (script) {
-    baton__fmt(why, whylen, "%s (detected from the script)", script);
-    return tess_use(st, script, env);
-  }
   if (tess_use(st, st->default_lang, env) != 0 || !(*first = tess_read(st, pix, path, env)))
     return -1;
   char buf[64];
   const char *heard = tess_text_lang(st, *first, buf, sizeof buf);
-  if (!heard || !strcmp(heard, st->default_lang)) {
-    baton__fmt(why, whylen, "%s%s", st->default_lang, heard ? " (detected)" : "");
+  if (heard && !strcmp(heard, st->default_lang)) {
+    baton__fmt(why, whylen, "%s (detected)", heard);
+    return 0;
+  }
+  if (heard) {
+    baton__fmt(why, whylen, "%s (detected: a first pass read %s)", heard,
+               baton__lang_name(baton__lang_short(heard)));
+  } else if ((heard = tess_script_lang(st, pix)) != NULL) {
+    /* Not a language read in the default one's letters: the script says. */
+    baton__fmt(why, whylen, "%s (detected from the script)", heard);
+  } else {
+    baton__fmt(why, whylen, "%s", st->default_lang);
     return 0;
   }
   free(*first);
   *first = NULL;
-  baton__fmt(why, whylen, "%s (detected: a first pass read %s)", heard,
-             baton__lang_name(baton__lang_short(heard)));
   return tess_use(st, heard, env);
 }
 
