@@ -26,8 +26,11 @@ int bt_run(const char *cmd, char **out);
  * DejaVu Sans). Returns false when ImageMagick is missing. */
 bool bt_render_text_png(const char *text, const char *path);
 
+/* Skips when the reference data is absent; fails instead in CI (CI=true). */
 #define BT_SKIP_IF_NO_SHARED(ptr, what)                                           \
   do {                                                                           \
+    if (!(ptr) && getenv("CI") && strcmp(getenv("CI"), "true") == 0)             \
+      cr_assert_fail("reference data %s is absent in CI (../shared/data)", what); \
     if (!(ptr))                                                                  \
       cr_skip_test("reference data %s is absent (../shared/data not found)", what); \
   } while (0)
