@@ -5,12 +5,16 @@
 # OCR character accuracy on Article 1 of the Universal Declaration of Human
 # Rights rendered in six languages, and translation round trips through
 # apertium. Prints markdown tables for docs/benchmarks.md.
-# Usage: bench/accuracy.sh [BUILD_DIR]   (needs scripts/setup.sh --tests and
-#        pocketsphinx-testdata, pocketsphinx for the comparison)
+# Usage: bench/accuracy.sh [BUILD_DIR [PART...]]   PART: asr ocr translation
+#        (default all; needs scripts/setup.sh --tests, and pocketsphinx-testdata
+#        and pocketsphinx for the speech part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
 build=$(cd "${1:-build}" && pwd)
+parts=" ${*:2} "
+[ "$parts" != "  " ] || parts=" asr ocr translation "
+want() { [[ "$parts" == *" $1 "* ]]; }
 baton="$build/baton"
 dist="$build/edit_distance"
 for p in "$baton" "$dist"; do
@@ -34,7 +38,9 @@ rate() { awk '{ if ($2 > 0) printf "%.1f", 100 * $1 / $2; else print "n/a" }' <<
 # ---- speech recognition ----------------------------------------------------
 clips=/usr/share/pocketsphinx/test/data/librivox
 model=/usr/share/pocketsphinx/model/en-us
-if [ -d "$clips" ]; then
+if ! want asr; then
+  :
+elif [ -d "$clips" ]; then
   echo "| clip (LibriVox, Sense and Sensibility) | words | baton (pocketsphinx executor) WER % | pocketsphinx_continuous WER % |"
   echo "|---|---|---|---|"
   tot_b=0; tot_p=0; tot_n=0
@@ -70,7 +76,7 @@ declare -A udhr=(
   [ita]="Tutti gli esseri umani nascono liberi ed eguali in dignità e diritti. Essi sono dotati di ragione e di coscienza e devono agire gli uni verso gli altri in spirito di fratellanza."
   [por]="Todos os seres humanos nascem livres e iguais em dignidade e em direitos. Dotados de razão e de consciência, devem agir uns para com os outros em espírito de fraternidade."
 )
-if command -v convert >/dev/null; then
+if want ocr && command -v convert >/dev/null; then
   echo "| language | characters | read as English (eng) % correct | language detected % correct | language named % correct | detected as |"
   echo "|---|---|---|---|---|---|"
   for lang in eng fra deu spa ita por; do
@@ -98,6 +104,7 @@ sentences=(
   "${udhr[eng]}"
   "The library is open from Monday to Friday, and it stays closed on public holidays."
 )
+want translation || exit 0
 echo "| round trip (apertium) | route out | words | words changed (WER %) |"
 echo "|---|---|---|---|"
 for tgt in es fr pt it ca gl; do

@@ -300,8 +300,11 @@ static const char *tess_text_lang(const tess_state *st, const char *text, char *
 #if defined(BATON_HAVE_TEXTCAT)
   char codes[4][16];
   size_t n = strlen(text) >= 20 ? baton__textcat_guess(text, codes, 4) : 0;
-  if (n && baton__tess_code(codes[0], buf, cap) && baton__tess_has(st->datapath, buf))
-    return buf;
+  /* The likeliest one installed: textcat may rank a close neighbour first
+   * (Galician before Portuguese). */
+  for (size_t i = 0; i < n; i++)
+    if (baton__tess_code(codes[i], buf, cap) && baton__tess_has(st->datapath, buf))
+      return buf;
 #else
   (void)st;
   (void)text;
