@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/common/rpc.h"
+#include "server/rpc_client.h"
 #include "core/banned.h"
 
 static char sock[512];
@@ -48,7 +48,7 @@ static const char plan_text[] =
 
 static void *client_main(void *arg) {
   worker *w = arg;
-  rpc_conn *c = rpc_connect(sock);
+  baton__rpc_conn *c = baton__rpc_connect(sock);
   if (!c)
     return NULL;
   cJSON *params = cJSON_CreateObject();
@@ -56,7 +56,7 @@ static void *client_main(void *arg) {
   for (int i = 0; i < w->runs; i++) {
     double t0 = now_s();
     cJSON *reply = NULL;
-    if (rpc_call(c, "submit", params, NULL, NULL, &reply) != 0)
+    if (baton__rpc_call(c, "submit", params, NULL, NULL, &reply) != 0)
       break;
     const cJSON *res = cJSON_GetObjectItemCaseSensitive(reply, "result");
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(res, "status");
@@ -71,7 +71,7 @@ static void *client_main(void *arg) {
     cJSON_Delete(reply);
   }
   cJSON_Delete(params);
-  rpc_close(c);
+  baton__rpc_close(c);
   return NULL;
 }
 
@@ -149,8 +149,8 @@ int main(int argc, char **argv) {
       execl(batond, "batond", "--foreground", (char *)NULL);
       _exit(127);
     }
-    rpc_conn *c = NULL;
-    while (!(c = rpc_connect(sock))) {
+    baton__rpc_conn *c = NULL;
+    while (!(c = baton__rpc_connect(sock))) {
       if (now_s() - t0 > 20 || waitpid(pid, NULL, WNOHANG) != 0) {
         fprintf(stderr, "daemon_bench: %s did not start\n", batond);
         return 1;
@@ -159,7 +159,7 @@ int main(int argc, char **argv) {
       nanosleep(&ts, NULL);
     }
     ready_ms[round] = (now_s() - t0) * 1000;
-    rpc_close(c);
+    baton__rpc_close(c);
     if (round == 0) {
       kill(pid, SIGTERM);
       waitpid(pid, NULL, 0);

@@ -15,13 +15,20 @@
 #include "core/banned.h"
 
 /*
- * Usage: planner_f1 [DATA.jsonl] [-v] [-n N] | -r REQUEST
+ * Usage: planner_f1 [DATA.jsonl] [-v] [-n N] [--range A-B] [--lexicon FILE]
+ *                   | -r REQUEST [-m MESSAGES]
  *   DATA defaults to ../shared/data/taskbench/huggingface/data_part.jsonl
  *   relative to the source root. tool_desc.json next to it (when present)
  *   names the tools: predicted names that are not tools are ignored.
  *   -v prints every record whose plan differs from the gold one.
  *   -n N scores the first N records only.
- *   -r REQUEST plans one request and prints the task graph (JSON).
+ *   --range A-B scores records A to B (0-based, inclusive) only: the
+ *   offline planner's weights and rules are written on the training split
+ *   0-279; 280-419 is the frozen split they are reported on.
+ *   -r REQUEST plans one request and prints the task graph (JSON); -m
+ *   MESSAGES gives it earlier turns (a messages JSON array); -x KIND plans
+ *   as if no model could run that task kind (repeatable; with DATA too).
+ *   --lexicon FILE plans with another lexicon (bench/fit_weights.py).
  *
  * Metric (TaskBench's): per record, node set = tool names, edge set =
  * (source tool, target tool) pairs; counts are pooled over all records and
@@ -103,9 +110,13 @@ static void fmt_f1(const counts *c, char *out, size_t cap) {
     baton__fmt(out, cap, "%.4f", f1(c));
 }
 
-enum { G_ALL, G_SINGLE, G_CHAIN, G_DAG, G_FIRST, G_SECOND, G_N };
+/* The fixed split: rules and weights are fitted on records before
+ * SPLIT_FROZEN, never on those from it on. */
+#define SPLIT_FROZEN 280
+
+enum { G_ALL, G_SINGLE, G_CHAIN, G_DAG, G_TRAIN, G_FROZEN, G_N };
 static const char *const group_names[G_N] = {"all", "single", "chain", "dag",
-                                             "first half", "second half"};
+                                             "train", "frozen"};
 
 typedef struct {
   counts node, edge, edge_args;
@@ -232,18 +243,34 @@ static void print_set(const char *label, const strset *s) {
 
 int main(int argc, char **argv) {
   const char *data_path = NULL;
-  const char *one = NULL;
-  long limit = -1;
+  const char *one = NULL, *messages = NULL, *lexicon_path = NULL, *off[16];
+  size_t n_off = 0;
+  long limit = -1, from = 0, to = -1;
   bool verbose = false;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-v") == 0)
       verbose = true;
     else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
       one = argv[++i];
+    else if (strcmp(argv[i], "-x") == 0 && i + 1 < argc && n_off < 16)
+      off[n_off++] = argv[++i];
+    else if (strcmp(argv[i], "-m") == 0 && i + 1 < argc)
+      messages = argv[++i];
+    else if (strcmp(argv[i], "--lexicon") == 0 && i + 1 < argc)
+      lexicon_path = argv[++i];
     else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
       limit = atol(argv[++i]);
-    else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      printf("usage: %s [DATA.jsonl] [-v] [-n N] | -r REQUEST\n", argv[0]);
+    else if (strcmp(argv[i], "--range") == 0 && i + 1 < argc) {
+      char *end = NULL;
+      from = strtol(argv[++i], &end, 10);
+      to = end && *end == '-' ? strtol(end + 1, &end, 10) : -1;
+      if (!end || *end || from < 0 || to < from) {
+        fprintf(stderr, "planner_f1: --range wants A-B with 0 <= A <= B\n");
+        return 2;
+      }
+    } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      printf("usage: %s [DATA.jsonl] [-v] [-n N] [--range A-B] [--lexicon FILE] | -r REQUEST "
+             "[-m MESSAGES] [-x KIND]...\n", argv[0]);
       return 0;
     } else
       data_path = argv[i];
@@ -278,14 +305,35 @@ int main(int argc, char **argv) {
   }
   size_t n_tasks = 0;
   const baton__taskspec *tasks = baton__registry_tasks(reg, &n_tasks);
+  char *lexicon = NULL;
+  size_t lexicon_len = 0;
+  if (lexicon_path &&
+      baton__read_file(lexicon_path, 1u << 20, &lexicon, &lexicon_len, err, sizeof err) != 0) {
+    fprintf(stderr, "planner_f1: %s\n", err);
+    return 1;
+  }
+  unsigned char runnable[256];
+  for (size_t t = 0; t < n_tasks && t < sizeof runnable; t++) {
+    runnable[t] = 1;
+    for (size_t k = 0; k < n_off; k++)
+      runnable[t] &= strcmp(tasks[t].name, off[k]) != 0;
+  }
+  baton__offline_req req = {.tasks = tasks, .n_tasks = n_tasks, .lexicon_yaml = lexicon,
+                            .lexicon_len = lexicon_len,
+                            .runnable = n_off && n_tasks <= sizeof runnable ? runnable : NULL};
 
   if (one) {
     baton__graph g1 = {NULL, 0};
-    int rc = baton__plan_offline(one, NULL, 0, tasks, n_tasks, &g1, err, sizeof err);
+    char note[256] = "";
+    req.request = one;
+    req.messages_json = messages;
+    req.note = note;
+    req.notelen = sizeof note;
+    int rc = baton__plan_offline_req(&req, &g1, err, sizeof err);
     if (rc == 0) {
       cJSON *j = baton__graph_to_json(&g1);
       char *out = j ? cJSON_Print(j) : NULL;
-      printf("%s\n", out ? out : "(out of memory)");
+      printf("%s\n%s%s", out ? out : "(out of memory)", note, note[0] ? "\n" : "");
       free(out);
       cJSON_Delete(j);
     } else {
@@ -293,6 +341,7 @@ int main(int argc, char **argv) {
     }
     baton__graph_release(&g1);
     baton__registry_close(reg);
+    free(lexicon);
     free(db);
     remove_tree(tmpl);
     return rc == 0 ? 0 : 1;
@@ -309,7 +358,7 @@ int main(int argc, char **argv) {
     remove_tree(tmpl);
     return 1;
   }
-  /* Count the records first to know where the second half starts. */
+  /* Count the records first (-n caps the count). */
   char *line = malloc(MAX_LINE);
   long total = 0;
   while (line && fgets(line, (int)MAX_LINE, f))
@@ -330,6 +379,10 @@ int main(int argc, char **argv) {
     if (!rec)
       continue;
     long rno = idx++;
+    if (rno < from || (to >= 0 && rno > to)) {
+      cJSON_Delete(rec);
+      continue;
+    }
     strset gnodes = {.n = 0}, gedges = {.n = 0}, gargs = {.n = 0};
     strset pnodes = {.n = 0}, pedges = {.n = 0};
     char names[MAX_SET][NAME_CAP];
@@ -348,8 +401,8 @@ int main(int argc, char **argv) {
     bool ok = false;
     if (cJSON_IsString(ins)) {
       double t0 = now_s();
-      ok = baton__plan_offline(ins->valuestring, NULL, 0, tasks, n_tasks, &g, err, sizeof err) ==
-           0;
+      req.request = ins->valuestring;
+      ok = baton__plan_offline_req(&req, &g, err, sizeof err) == 0;
       plan_time += now_s() - t0;
       plans++;
     }
@@ -374,7 +427,7 @@ int main(int argc, char **argv) {
         }
       }
     }
-    int which[3] = {G_ALL, G_ALL, rno < (total + 1) / 2 ? G_FIRST : G_SECOND};
+    int which[3] = {G_ALL, G_ALL, rno < SPLIT_FROZEN ? G_TRAIN : G_FROZEN};
     if (cJSON_IsString(type)) {
       if (strcmp(type->valuestring, "single") == 0)
         which[1] = G_SINGLE;
@@ -435,8 +488,10 @@ int main(int argc, char **argv) {
          groups[G_ALL].edge.tp, groups[G_ALL].edge.fp, groups[G_ALL].edge.fn,
          ratio(groups[G_ALL].edge.tp, groups[G_ALL].edge.tp + groups[G_ALL].edge.fp),
          ratio(groups[G_ALL].edge.tp, groups[G_ALL].edge.tp + groups[G_ALL].edge.fn));
-  printf("halves: first = records 0-%ld, second = records %ld-%ld\n", (total + 1) / 2 - 1,
-         (total + 1) / 2, total - 1);
+  printf("split: train = records 0-%d, frozen = records %d-%ld (never used for fitting)\n",
+         SPLIT_FROZEN - 1, SPLIT_FROZEN, total - 1);
+  if (from > 0 || to >= 0)
+    printf("scored: records %ld-%ld only\n", from, to >= 0 ? to : total - 1);
   printf("predicted tasks that are not TaskBench tools (ignored): %ld\n", nontool);
   if (no_gold)
     printf("records without ground truth (planned only, not scored): %ld\n", no_gold);
@@ -445,6 +500,7 @@ int main(int argc, char **argv) {
          plans, plan_time);
 
   baton__registry_close(reg);
+  free(lexicon);
   free(db);
   remove_tree(tmpl);
   return 0;

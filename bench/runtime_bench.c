@@ -1,4 +1,5 @@
 /* runtime_bench.c — scheduler benchmarks on the debug executors: dispatch latency, overhead per task, parallel efficiency. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,16 +43,21 @@ static double pct(double *v, int n, double p) {
   return v[i];
 }
 
-/* A plan as JSON text: kind "chain", "wide" or "layers" (width x depth). */
+/* A plan as JSON text: kind "chain" (literal arguments), "chain-data" (each
+ * task takes the text of the one before, <GENERATED>), "wide" or "layers"
+ * (width x depth). */
 static char *make_plan(const char *kind, int n, const char *task, const char *arg, int width) {
   size_t cap = (size_t)n * 160 + 16;
   char *s = malloc(cap);
   size_t len = 0;
   len += (size_t)snprintf(s + len, cap - len, "[");
   for (int i = 0; i < n; i++) {
-    char dep[512] = "-1";
-    if (!strcmp(kind, "chain") && i > 0)
+    char dep[512] = "-1", text[64];
+    bool data = !strcmp(kind, "chain-data") && i > 0;
+    if (!strncmp(kind, "chain", 5) && i > 0)
       snprintf(dep, sizeof dep, "%d", i - 1);
+    if (data)
+      snprintf(text, sizeof text, "<GENERATED>-%d", i - 1);
     if (!strcmp(kind, "layers") && i >= width) {
       int layer = i / width;
       size_t dl = 0;
@@ -61,7 +67,7 @@ static char *make_plan(const char *kind, int n, const char *task, const char *ar
     }
     len += (size_t)snprintf(s + len, cap - len,
                             "%s{\"task\":\"%s\",\"id\":%d,\"dep\":[%s],\"args\":{\"text\":\"%s\"}}",
-                            i ? "," : "", task, i, dep, arg);
+                            i ? "," : "", task, i, dep, data ? text : arg);
   }
   snprintf(s + len, cap - len, "]");
   return s;
@@ -102,7 +108,7 @@ int main(int argc, char **argv) {
   char cfgpath[256];
   snprintf(cfgpath, sizeof cfgpath, "%s/config.yaml", home);
   FILE *f = fopen(cfgpath, "w");
-  fprintf(f, "workers: %d\nlimits: {tasks: 2000}\n", workers > 0 ? workers : 4);
+  fprintf(f, "workers: %d\nlimits: {tasks: 10000}\n", workers > 0 ? workers : 4);
   fclose(f);
   setenv("BATON_HOME", home, 1);
   setenv("BATON_DEBUG_EXECUTORS", "1", 1);
@@ -133,23 +139,32 @@ int main(int argc, char **argv) {
   printf("| dispatch latency, p99 | %.1f µs | ≤ 100 µs |\n", pct(lat, nl, 0.99));
   free(lat);
 
-  /* 2. Orchestration overhead per task (echo does no work). */
-  int sizes[] = {10, 100, 1000};
-  for (int k = 0; k < 3; k++) {
-    const char *kinds[] = {"chain", "wide"};
-    for (int j = 0; j < 2; j++) {
+  /* 2. Orchestration overhead per task (echo does no work), from 10 to
+   * 10,000 tasks: literal chains, chains passing text along, wide graphs. */
+  int sizes[] = {10, 100, 1000, 10000};
+  const char *kinds[] = {"chain", "chain-data", "wide"};
+  double per[4][3];
+  for (int k = 0; k < 4; k++) {
+    for (int j = 0; j < 3; j++) {
       plan = make_plan(kinds[j], sizes[k], "debug-echo", "x", 0);
       double best = 1e9;
-      for (int rep = 0; rep < 3; rep++) {
+      for (int rep = 0; rep < (sizes[k] >= 10000 ? 1 : 3); rep++) {
         double t = run_plan(ctx, plan, NULL);
         if (t < best)
           best = t;
       }
       free(plan);
+      per[k][j] = best / sizes[k] * 1e6;
       printf("| overhead per task, %d-task %s (whole run / tasks) | %.1f µs | ≤ 50 µs |\n",
-             sizes[k], kinds[j], best / sizes[k] * 1e6);
+             sizes[k], kinds[j], per[k][j]);
     }
   }
+  for (int j = 0; j < 3; j++)
+    printf("| per-task cost at 10,000 / at 100, %s | %.2fx | ≤ 1.5x |\n", kinds[j],
+           per[3][j] / per[1][j]);
+  for (int k = 1; k < 4; k++)
+    printf("| per-hop cost, text passed / literal, %d-task chain | %.2fx | ≤ 1.3x |\n", sizes[k],
+           per[k][1] / per[k][0]);
 
   /* 3. Parallel efficiency: critical path / wall time on layered DAGs of
    * debug-sleep tasks when workers suffice. */

@@ -10,7 +10,7 @@
 
 #include "baton.h"
 #include "cli/cli.h"
-#include "cli/common/rpc.h"
+#include "server/rpc_client.h"
 #include "core/banned.h"
 
 #define PLAN_FILE_MAX (16u << 20)
@@ -39,6 +39,9 @@ static const char usage_text[] =
     "  models import FILE [--format yaml|hugginggpt|hub]\n"
     "  models export [--format yaml|jsonl] [--task T] [--output FILE]\n"
     "  models sync --task T [--limit N]   from the Hub ($BATON_HUB_BASE_URL, HF_TOKEN)\n"
+    "  models sync --endpoint NAME        list a model server's models with suggested\n"
+    "                          tasks to declare (nothing is changed)\n"
+    "  endpoints [--json]      configured model servers: models, load, health, last error\n"
     "  executors [--refresh] [--json]\n"
     "                          executors built in, whether each is available and why\n"
     "                          not, what each has installed; --refresh asks baton-worker\n"
@@ -47,6 +50,7 @@ static const char usage_text[] =
     "  runs show ID [--json]   the stored runs (interrupted ones included)\n"
     "  runs resume ID          run the unfinished tasks of a stored run\n"
     "  runs replay ID          reproduce a stored run without calling any model\n"
+    "  mcp                     an MCP server on stdin/stdout for agents (see baton mcp --help)\n"
     "\n"
     "Options for every command:\n"
     "  --config FILE           YAML config (default $BATON_CONFIG, then\n"
@@ -101,7 +105,10 @@ static void parse_args(int argc, char **argv, opts *o) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(usage_text, stdout);
+      if (o->cmd && !strcmp(o->cmd, "mcp"))
+        cmd_mcp_help();
+      else
+        fputs(usage_text, stdout);
       exit(0);
     } else if (!strcmp(a, "--version")) {
       printf("baton %s\n", baton_version());
@@ -175,6 +182,12 @@ baton *cli_open(const opts *o) {
     exit(rc == BATON_CONFIG ? EXIT_USAGE : EXIT_TASK_FAILED);
   }
   return ctx;
+}
+
+void cli_note_readonly(baton *ctx) {
+  const char *why = baton_history_readonly(ctx);
+  if (why)
+    fprintf(stderr, "baton: note: new runs cannot be recorded: %s\n", why);
 }
 
 int cli_fail(baton *ctx, baton_rc rc) {
@@ -296,7 +309,7 @@ static int cmd_run(const opts *o) {
     cli_die_usage("give either a request or --plan FILE, not both");
   char *plan = o->plan_file ? read_plan_file(o->plan_file) : NULL;
   progress rp = {.quiet = o->quiet};
-  struct rpc_conn *daemon = cli_daemon(o);
+  struct baton__rpc_conn *daemon = cli_daemon(o);
   if (daemon) {
     int st = remote_run(daemon, o, plan, on_event, &rp);
     free(plan);
@@ -321,7 +334,7 @@ static int cmd_plan(const opts *o) {
     cli_die_usage("plan needs a request in quotes");
   baton *ctx = NULL;
   char *json = NULL, *answer = NULL;
-  struct rpc_conn *daemon = cli_daemon(o);
+  struct baton__rpc_conn *daemon = cli_daemon(o);
   if (daemon) {
     int st = remote_plan(daemon, o, &json);
     if (st != 0)
@@ -506,6 +519,7 @@ static int cmd_runs(const opts *o) {
                      : baton_runs_list(ctx, o->limit, &json);
   if (rc != BATON_OK)
     return cli_fail(ctx, rc);
+  cli_note_readonly(ctx);
   cJSON *j = cJSON_Parse(json);
   if (o->json) {
     cli_print_json(json);
@@ -560,6 +574,10 @@ int main(int argc, char **argv) {
     return cmd_executors(&o);
   if (!strcmp(o.cmd, "runs"))
     return cmd_runs(&o);
+  if (!strcmp(o.cmd, "endpoints"))
+    return cmd_endpoints(&o);
+  if (!strcmp(o.cmd, "mcp"))
+    return cmd_mcp(&o);
   if (!strcmp(o.cmd, "help")) {
     fputs(usage_text, stdout);
     return 0;

@@ -17,11 +17,12 @@
 
 #include "baton.h"
 #include "cli/cli.h"
-#include "cli/common/rpc.h"
+#include "server/rpc_client.h"
 #include "core/banned.h"
 
 #define MAX_LINES 64
 #define HISTORY_TURNS 40 /* messages kept in the context sent with a request */
+#define HISTORY_OUTPUT_CHARS 4096 /* of a text output kept in the context */
 
 /* One live progress line. */
 typedef struct tline {
@@ -34,10 +35,10 @@ typedef struct tline {
 
 typedef struct chat {
   const opts *o;
-  rpc_conn *d;        /* the daemon, or NULL */
+  baton__rpc_conn *d;        /* the daemon, or NULL */
   baton *ctx;         /* in-process, or NULL (opened on first use) */
   int tty;
-  cJSON *history;     /* the conversation: [{role, content, files?}] */
+  cJSON *history;     /* the conversation: [{role, content, files?, outputs?}] */
   char *hist_path;    /* libedit history file */
 
   pthread_mutex_t lock; /* the fields below: events come from worker threads */
@@ -177,13 +178,13 @@ static baton *ctx_of(chat *ch) {
 /* Calls a daemon method; returns the result (caller deletes the reply via
  * *reply) or NULL after printing the error. */
 static const cJSON *call(chat *ch, const char *method, const cJSON *params, cJSON **reply) {
-  if (rpc_call(ch->d, method, params, NULL, NULL, reply) != 0) {
+  if (baton__rpc_call(ch->d, method, params, NULL, NULL, reply) != 0) {
     fputs("baton: the daemon closed the connection; continuing in-process\n", stderr);
-    rpc_close(ch->d);
+    baton__rpc_close(ch->d);
     ch->d = NULL;
     return NULL;
   }
-  const char *err = rpc_error_message(*reply);
+  const char *err = baton__rpc_error_message(*reply);
   if (err) {
     fprintf(stderr, "baton: %s\n", err);
     return NULL;
@@ -208,12 +209,15 @@ static cJSON *query(chat *ch, const char *method, cJSON *params) {
   baton_rc rc = BATON_INVALID;
   const char *text = cli_jstr(params, "text"), *req = cli_jstr(params, "request");
   if (!strcmp(method, "plan")) {
-    baton_request r = {.text = req, .offline = ch->o->offline};
+    const cJSON *hist = cJSON_GetObjectItemCaseSensitive(params, "messages");
+    char *msgs = hist ? cJSON_PrintUnformatted(hist) : NULL;
+    baton_request r = {.text = req, .offline = ch->o->offline, .messages = msgs};
     interrupted = 0;
     planning_ctx = ctx;
     char *answer = NULL;
     rc = baton_plan_answer(ctx, &r, &json, &answer);
     planning_ctx = NULL;
+    cJSON_free(msgs);
     if (answer) /* no tasks: the LLM answered the request itself */
       printf("no tasks: the LLM answers directly:\n%s\n", answer);
     baton_free(answer);
@@ -245,13 +249,22 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
   if (*summary && summary[strlen(summary) - 1] != '\n')
     putchar('\n');
   cJSON *files = cJSON_CreateArray();
+  cJSON *outputs = cJSON_CreateObject(); /* the newest output of each type: "it" next turn */
   const cJSON *t;
   cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(res, "tasks")) {
     const cJSON *v;
     cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(t, "outputs")) {
-      if (cJSON_IsString(v) && v->string && strcmp(v->string, "text") != 0 &&
-          v->valuestring[0] == '/')
+      if (!cJSON_IsString(v) || !v->string)
+        continue;
+      bool text = strcmp(v->string, "text") == 0;
+      if (!text && v->valuestring[0] == '/')
         cJSON_AddItemToArray(files, cJSON_CreateString(v->valuestring));
+      if (text || v->valuestring[0] == '/') {
+        cJSON_DeleteItemFromObjectCaseSensitive(outputs, v->string);
+        char cut[HISTORY_OUTPUT_CHARS + 1];
+        snprintf(cut, sizeof cut, "%s", v->valuestring);
+        cJSON_AddStringToObject(outputs, v->string, cut);
+      }
     }
   }
   if (cJSON_GetArraySize(files) > 0) {
@@ -273,6 +286,10 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
     cJSON_AddItemToObject(a, "files", files);
   else
     cJSON_Delete(files);
+  if (cJSON_GetArraySize(outputs) > 0)
+    cJSON_AddItemToObject(a, "outputs", outputs);
+  else
+    cJSON_Delete(outputs);
   cJSON_AddItemToArray(ch->history, a);
   while (cJSON_GetArraySize(ch->history) > HISTORY_TURNS)
     cJSON_DeleteItemFromArray(ch->history, 0);
@@ -292,7 +309,7 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
   if (cwd)
     cJSON_AddStringToObject(p, "cwd", cwd);
   free(cwd);
-  int id = rpc_send(ch->d, "submit", p);
+  int id = baton__rpc_send(ch->d, "submit", p);
   cJSON_Delete(p);
   bool cancel_sent = false;
   cJSON *reply = NULL;
@@ -300,12 +317,12 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
     if (interrupted && !cancel_sent && ch->run_id[0]) {
       cJSON *cp = cJSON_CreateObject();
       cJSON_AddStringToObject(cp, "run_id", ch->run_id);
-      rpc_send(ch->d, "run.cancel", cp);
+      baton__rpc_send(ch->d, "run.cancel", cp);
       cJSON_Delete(cp);
       cancel_sent = true;
     }
     cJSON *m = NULL;
-    int r = rpc_read(ch->d, 200, &m);
+    int r = baton__rpc_read(ch->d, 200, &m);
     if (r < 0)
       break;
     if (r == 0) {
@@ -316,7 +333,7 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
     if (!strcmp(cli_jstr(m, "method"), "event")) {
       baton_event ev;
       char *buf = NULL;
-      if (cli_event_from_params(cJSON_GetObjectItemCaseSensitive(m, "params"), &ev, &buf)) {
+      if (baton__rpc_event_from_params(cJSON_GetObjectItemCaseSensitive(m, "params"), &ev, &buf)) {
         on_event(ch, &ev);
         redraw(ch);
       }
@@ -330,11 +347,11 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
   final_lines(ch);
   if (!reply) {
     fputs("baton: the daemon closed the connection\n", stderr);
-    rpc_close(ch->d);
+    baton__rpc_close(ch->d);
     ch->d = NULL;
     return;
   }
-  const char *err = rpc_error_message(reply);
+  const char *err = baton__rpc_error_message(reply);
   if (err)
     fprintf(stderr, "baton: %s\n", err);
   else
@@ -453,6 +470,8 @@ static int do_command(chat *ch, const char *line) {
       cJSON_AddStringToObject(p, "request", arg);
       if (ch->o->offline)
         cJSON_AddTrueToObject(p, "offline");
+      if (cJSON_GetArraySize(ch->history) > 0) /* a follow-up sees the earlier turns */
+        cJSON_AddItemToObject(p, "messages", cJSON_Duplicate(ch->history, 1));
       if ((res = query(ch, "plan", p)))
         print_plan(res);
     }
@@ -641,7 +660,7 @@ int cmd_chat(const opts *o) {
     putchar('\n');
   free(ch.hist_path);
   cJSON_Delete(ch.history);
-  rpc_close(ch.d);
+  baton__rpc_close(ch.d);
   baton_close(ch.ctx);
   pthread_mutex_destroy(&ch.lock);
   return 0;

@@ -32,6 +32,8 @@ static int list_or_search(const opts *o, baton *ctx, bool search) {
     rc = baton_models_list(ctx, o->task_filter, o->limit, &json);
   if (rc != BATON_OK)
     return cli_fail(ctx, rc);
+  if (!search)
+    cli_note_readonly(ctx);
   if (o->json) {
     cli_print_json(json);
   } else if (explain_task) {
@@ -116,6 +118,15 @@ static void print_show(const char *json) {
   fputs("  tags       ", stdout);
   cJSON_ArrayForEach(t, tags) printf(" %s", t->valuestring);
   printf("\n  description %s\n", cli_jstr(m, "description"));
+  const cJSON *list[2] = {cJSON_GetObjectItemCaseSensitive(m, "tasks"),
+                          cJSON_GetObjectItemCaseSensitive(m, "endpoints")};
+  for (int i = 0; i < 2; i++) {
+    if (!list[i])
+      continue;
+    fputs(i ? "  endpoints  " : "  tasks      ", stdout);
+    cJSON_ArrayForEach(t, list[i]) printf(" %s", t->valuestring);
+    fputc('\n', stdout);
+  }
   const cJSON *h = cJSON_GetObjectItemCaseSensitive(m, "health");
   printf("  health      %.0f ok, %.0f failed, failure rate %.2f, score part %.3f\n",
          cli_jnum(h, "successes"), cli_jnum(h, "failures"), cli_jnum(h, "fail_rate"),
@@ -213,9 +224,12 @@ int cmd_models(const opts *o) {
   if (no_arg && o->positional)
     cli_die_usage("models %s takes no argument '%s'%s", s, o->positional,
                   !strcmp(s, "list") ? "; use models search TEXT" : "");
-  if (!strcmp(s, "sync") && !o->task_filter)
-    cli_die_usage("models sync needs --task T (a pipeline tag such as object-detection)");
+  if (!strcmp(s, "sync") && !o->task_filter && !o->endpoint)
+    cli_die_usage("models sync needs --task T (a pipeline tag such as object-detection) or "
+                  "--endpoint NAME (a configured model server)");
   baton *ctx = cli_open(o);
+  if (!strcmp(s, "sync") && o->endpoint)
+    return cmd_sync_endpoint(o, ctx);
   if (!strcmp(s, "list") || !strcmp(s, "search"))
     return list_or_search(o, ctx, !strcmp(s, "search"));
   if (!strcmp(s, "add"))

@@ -8,55 +8,16 @@
 
 #include "baton.h"
 #include "cli/cli.h"
-#include "cli/common/rpc.h"
+#include "server/rpc_client.h"
 #include "core/banned.h"
 
-struct rpc_conn *cli_daemon(const opts *o) {
-  const char *off = getenv("BATON_NO_DAEMON");
-  if (o->local || (off && *off && strcmp(off, "0") != 0))
-    return NULL;
-  char *path = NULL;
-  if (baton_socket_path(o->config, &path) != BATON_OK) {
-    baton_free(path);
-    return NULL; /* the in-process path reports the config error */
-  }
-  rpc_conn *c = rpc_connect(path);
-  baton_free(path);
-  return c;
-}
-
-bool cli_event_from_params(const cJSON *p, baton_event *ev, char **json_buf) {
-  static const char *const names[] = {"plan",          "task.started", "task.finished",
-                                      "task.failed",   "summary.delta", "done"};
-  *json_buf = NULL;
-  memset(ev, 0, sizeof *ev);
-  const char *type = cli_jstr(p, "type");
-  int t = -1;
-  for (int i = 0; i < 6; i++)
-    if (!strcmp(type, names[i]))
-      t = i;
-  if (t < 0)
-    return false;
-  ev->type = (baton_event_type)t;
-  ev->run_id = cli_jstr(p, "run_id");
-  const cJSON *tid = cJSON_GetObjectItemCaseSensitive(p, "task_id");
-  ev->task_id = cJSON_IsNumber(tid) ? tid->valueint : -1;
-  const cJSON *v;
-  if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(p, "task")))
-    ev->task = v->valuestring;
-  if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(p, "model")))
-    ev->model = v->valuestring;
-  if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(p, "text")))
-    ev->text = v->valuestring;
-  if ((v = cJSON_GetObjectItemCaseSensitive(p, "data")))
-    ev->json = *json_buf = cJSON_PrintUnformatted(v);
-  ev->ts = cli_jnum(p, "ts");
-  return true;
+struct baton__rpc_conn *cli_daemon(const opts *o) {
+  return o->local ? NULL : baton__rpc_connect_daemon(o->config);
 }
 
 int cli_remote_status(const cJSON *reply) {
   /* Project codes are -32000 - baton_rc; JSON-RPC's own mean bad input. */
-  int code = rpc_error_code(reply);
+  int code = baton__rpc_error_code(reply);
   if (code <= -32600 && code >= -32700)
     return EXIT_USAGE;
   if (code < -32000 && code > -32100)
@@ -97,10 +58,10 @@ static cJSON *request_params(const opts *o, const char *plan) {
   return p;
 }
 
-int remote_run(struct rpc_conn *d, const opts *o, const char *plan, baton_event_fn on_event,
+int remote_run(struct baton__rpc_conn *d, const opts *o, const char *plan, baton_event_fn on_event,
                void *ud) {
   cJSON *params = request_params(o, plan);
-  int id = rpc_send(d, "submit", params);
+  int id = baton__rpc_send(d, "submit", params);
   cJSON_Delete(params);
   struct sigaction sa = {.sa_handler = on_sigint}, old;
   sigemptyset(&sa.sa_mask);
@@ -112,12 +73,12 @@ int remote_run(struct rpc_conn *d, const opts *o, const char *plan, baton_event_
     if (interrupted && !cancel_sent && run_id[0]) {
       cJSON *cp = cJSON_CreateObject();
       cJSON_AddStringToObject(cp, "run_id", run_id);
-      rpc_send(d, "run.cancel", cp);
+      baton__rpc_send(d, "run.cancel", cp);
       cJSON_Delete(cp);
       cancel_sent = true;
     }
     cJSON *m = NULL;
-    int r = rpc_read(d, 200, &m);
+    int r = baton__rpc_read(d, 200, &m);
     if (r < 0)
       break;
     if (r == 0)
@@ -127,7 +88,7 @@ int remote_run(struct rpc_conn *d, const opts *o, const char *plan, baton_event_
     if (cJSON_IsString(method) && !strcmp(method->valuestring, "event")) {
       baton_event ev;
       char *buf = NULL;
-      if (cli_event_from_params(cJSON_GetObjectItemCaseSensitive(m, "params"), &ev, &buf)) {
+      if (baton__rpc_event_from_params(cJSON_GetObjectItemCaseSensitive(m, "params"), &ev, &buf)) {
         if (ev.type == BATON_EVENT_PLAN)
           snprintf(run_id, sizeof run_id, "%s", ev.run_id);
         if (on_event)
@@ -141,12 +102,12 @@ int remote_run(struct rpc_conn *d, const opts *o, const char *plan, baton_event_
     cJSON_Delete(m);
   }
   sigaction(SIGINT, &old, NULL);
-  rpc_close(d);
+  baton__rpc_close(d);
   if (!reply) {
     fputs("baton: the daemon closed the connection before the run finished\n", stderr);
     return EXIT_TASK_FAILED;
   }
-  const char *err = rpc_error_message(reply);
+  const char *err = baton__rpc_error_message(reply);
   if (err) {
     fprintf(stderr, "baton: %s\n", err);
     int st = cli_remote_status(reply);
@@ -168,18 +129,18 @@ int remote_run(struct rpc_conn *d, const opts *o, const char *plan, baton_event_
   return st;
 }
 
-int remote_plan(struct rpc_conn *d, const opts *o, char **json_out) {
+int remote_plan(struct baton__rpc_conn *d, const opts *o, char **json_out) {
   *json_out = NULL;
   cJSON *params = request_params(o, NULL);
   cJSON *reply = NULL;
-  int r = rpc_call(d, "plan", params, NULL, NULL, &reply);
+  int r = baton__rpc_call(d, "plan", params, NULL, NULL, &reply);
   cJSON_Delete(params);
-  rpc_close(d);
+  baton__rpc_close(d);
   if (r != 0) {
     fputs("baton: the daemon closed the connection\n", stderr);
     return EXIT_TASK_FAILED;
   }
-  const char *err = rpc_error_message(reply);
+  const char *err = baton__rpc_error_message(reply);
   if (err) {
     fprintf(stderr, "baton: %s\n", err);
     int st = cli_remote_status(reply);

@@ -41,6 +41,8 @@ void cli_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), no
 int cli_exit_code(baton_rc rc);
 /* Opens the context or exits with the reason. */
 baton *cli_open(const opts *o);
+/* Tells stderr why new runs cannot be recorded, when they cannot. */
+void cli_note_readonly(baton *ctx);
 /* Reports the context's error, closes it, returns the exit status. */
 int cli_fail(baton *ctx, baton_rc rc);
 /* Prints JSON text indented. */
@@ -51,28 +53,32 @@ double cli_jnum(const cJSON *o, const char *k);
 
 /* `baton models ...` (baton_models.c). */
 int cmd_models(const opts *o);
+/* baton_endpoints.c: `baton endpoints`, and `models sync --endpoint NAME`
+ * (which closes ctx). */
+int cmd_endpoints(const opts *o);
+int cmd_sync_endpoint(const opts *o, baton *ctx);
 
 /* The daemon (baton_remote.c): a connection to batond when one answers on
  * the socket and neither --local nor BATON_NO_DAEMON=1 was given, else NULL.
  * The connection is freed by the remote_* call it is passed to. */
-struct rpc_conn;
-struct rpc_conn *cli_daemon(const opts *o);
+struct baton__rpc_conn;
+struct baton__rpc_conn *cli_daemon(const opts *o);
 /* `baton run` through the daemon: submits (request or plan text), passes
  * progress to on_event as the in-process run would, prints the answer or
  * the JSON, Ctrl-C cancels. Returns the exit status. */
-int remote_run(struct rpc_conn *d, const opts *o, const char *plan, baton_event_fn on_event,
+int remote_run(struct baton__rpc_conn *d, const opts *o, const char *plan, baton_event_fn on_event,
                void *ud);
 /* `baton plan` through the daemon: *json_out receives the plan (free()).
  * Returns the exit status (0: *json_out set; otherwise the reason was
  * printed). */
-int remote_plan(struct rpc_conn *d, const opts *o, char **json_out);
+int remote_plan(struct baton__rpc_conn *d, const opts *o, char **json_out);
 
-/* Turns the params of a daemon "event" notification into a baton_event
- * (pointers borrowed from params; *json_buf receives the "data" member as
- * text, free with cJSON_free()). false when params is not an event. */
-bool cli_event_from_params(const cJSON *params, baton_event *ev, char **json_buf);
 /* The daemon's error reply as an exit status: bad input is 2, else 1. */
 int cli_remote_status(const cJSON *reply);
+
+/* `baton mcp`: the MCP server on stdin/stdout, and its --help (baton_mcp.c). */
+int cmd_mcp(const opts *o);
+void cmd_mcp_help(void);
 
 /* `baton chat`, and `baton` alone on a terminal: the REPL (baton_chat.c). */
 int cmd_chat(const opts *o);

@@ -50,7 +50,7 @@ static const key_spec limit_keys[] = {
     {"plan_bytes", K_SIZE, OFF(max_plan_bytes), 64, 64 << 20, NULL},
     {"input_bytes", K_SIZE, OFF(max_input_bytes), 1024, 4LL << 30, NULL},
     {"text_bytes", K_SIZE, OFF(max_text_bytes), 1024, 256 << 20, NULL},
-    {"tasks", K_INT, OFF(max_tasks), 1, 10000, NULL},
+    {"tasks", K_INT, OFF(max_tasks), 1, BATON__MAX_TASKS_LIMIT, NULL},
     {"worker_memory_mb", K_SIZE, OFF(worker_memory_mb), 64, 1 << 20, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };

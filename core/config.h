@@ -30,6 +30,9 @@ typedef struct baton__endpoint_cfg {
   size_t n_models;
   int line;            /* where it is declared in the config file */
 } baton__endpoint_cfg;
+/* The most tasks one graph may have: limits.tasks accepts up to this, and
+ * the task-graph parser refuses more whatever it is asked. */
+#define BATON__MAX_TASKS_LIMIT 10000
 
 /* Every string member is owned by the config (freed by baton__config_release)
  * and never NULL after baton__config_load() succeeded, except where marked
@@ -38,7 +41,7 @@ typedef struct baton__config {
   char *source;            /* the file read, or NULL when none */
   char *home;              /* BATON_HOME */
   char *socket_path;       /* BATON_SOCKET */
-  int workers;             /* parallel tasks per run, 1..64 */
+  int workers;             /* task threads of a context, shared by its runs, 1..64 */
   long task_timeout_ms;    /* per task, 0 = none */
   int task_retries;        /* retries of a transient failure on one model */
 
@@ -71,7 +74,7 @@ typedef struct baton__config {
   size_t max_plan_bytes;     /* task-graph JSON */
   size_t max_input_bytes;    /* one input file */
   size_t max_text_bytes;     /* text passed between tasks */
-  int max_tasks;             /* tasks in one graph */
+  int max_tasks;             /* tasks in one graph, at most BATON__MAX_TASKS_LIMIT */
 
   char **allowed_roots;    /* extra folders inputs may come from, or NULL */
   size_t n_allowed_roots;

@@ -55,6 +55,8 @@ typedef struct baton__exec_env {
                                  pass (connection refused, 5xx, rate limit):
                                  the runtime then retries with backoff */
   long timeout_ms;            /* 0: none */
+  char answered[64];          /* the executor may write the name of the
+                                 configured endpoint that answered ("gpu1") */
   char err[512];              /* the executor writes its error here */
 } baton__exec_env;
 
@@ -168,5 +170,6 @@ extern const baton__executor baton__executor_sndfile;   /* sndfile.c */
 #endif
 extern const baton__executor baton__executor_debug;     /* debug.c: debug_only */
 extern const baton__executor baton__executor_llm;       /* llm.c */
+extern const baton__executor baton__executor_openai;    /* openai*.c: model servers */
 
 #endif

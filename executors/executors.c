@@ -13,6 +13,7 @@
 const baton__executor *const baton__executors[] = {
     &baton__executor_hf,
     &baton__executor_llm,
+    &baton__executor_openai,
     &baton__executor_debug,
     NULL,
 };

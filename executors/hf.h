@@ -77,4 +77,8 @@ unsigned char *baton__hf_b64_decode(const char *s, size_t len, size_t *out_len);
  * decides; NULL when neither does. Returns a static string. */
 const char *baton__hf_ext_for(const char *content_type, const void *data, size_t len);
 
+/* The media type of an input file: its bytes' signature, else its name's
+ * extension, else "application/octet-stream". Returns a static string. */
+const char *baton__hf_input_mime(const unsigned char *data, size_t len, const char *path);
+
 #endif

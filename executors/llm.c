@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "planner/llm.h"
+#include "executors/llm_client.h"
 #include "core/banned.h"
 
 /*

@@ -188,13 +188,17 @@ typedef struct baton_request {
                               naming what an earlier turn produced). The LLM
                               planner and summarizer see it, trimmed oldest
                               first to llm.history_chars; the offline planner
-                              ignores it. */
+                              resolves "it", "that", "the result" to the
+                              newest of those files and outputs. */
 } baton_request;
 
 /*
  * Starts a run. The plan is made (or parsed) before this returns, so a bad
  * request or plan fails here with BATON_PLAN / BATON_INVALID and a message;
- * the tasks then execute on the context's worker threads.
+ * the tasks then execute on the context's task threads: one pool of
+ * `workers` threads (config), started as needed and shared by all the
+ * context's runs, which take turns on it in the order their tasks became
+ * ready. A run starts no threads of its own.
  *  on_event/userdata: optional event callback (NULL for none); userdata is
  *                     borrowed until the run is freed.
  *  out: receives the run; the caller frees it with baton_run_free().
@@ -206,7 +210,9 @@ BATON_API baton_rc baton_submit(baton *ctx, const baton_request *req,
 
 /* Blocks until the run has finished (done, failed or cancelled). Returns
  * BATON_OK when every task succeeded, BATON_EXEC when some task failed,
- * BATON_CANCELLED when cancelled. Thread-safe. */
+ * BATON_CANCELLED when cancelled, BATON_DB when the run's end could not be
+ * stored in the run history (its result then says "failed" with an
+ * "error"). Thread-safe. */
 BATON_API baton_rc baton_run_wait(baton_run *run);
 
 /* Asks a run to stop: running tasks are told to stop, pending ones become
@@ -276,6 +282,12 @@ BATON_API baton_rc baton_models_search(baton *ctx, const char *text, const char 
  * "interrupted". Free *json_out with baton_free(). Thread-safe. */
 BATON_API baton_rc baton_runs_list(baton *ctx, int limit, char **json_out);
 
+/* Why this context cannot record runs (the run history is damaged, or
+ * opened read-only because it cannot be written: full disk, read-only
+ * file), or NULL when it can. Reading commands still work when it is only
+ * read-only. Borrowed until baton_close(). */
+BATON_API const char *baton_history_readonly(baton *ctx);
+
 /* Resumes a stored run that did not finish (interrupted, failed or
  * cancelled): its finished tasks keep their outputs, the others run again,
  * in the same run id and workspace. BATON_NOTFOUND for an unknown id,
@@ -308,6 +320,14 @@ BATON_API baton_rc baton_executors_json(baton *ctx, char **json_out);
  * A context that had already asked keeps its answer; contexts opened later
  * see the new one. Thread-safe. */
 BATON_API baton_rc baton_executors_refresh(baton *ctx);
+
+/* The task kinds the registry knows, as a JSON array of {name, description,
+ * inputs: [types], outputs: [types], model, available}: model is the id the
+ * registry would choose now for a step with no text (null when no model of
+ * the task can run here), available says whether one can. Types are
+ * "text", "image", "audio", "video", "json". Free *json_out with
+ * baton_free(). Thread-safe. */
+BATON_API baton_rc baton_tasks_json(baton *ctx, char **json_out);
 
 /* ---------------------------------------------------------------------- */
 /* Model registry: import, export, editing, Hub sync, explanations           */
@@ -387,6 +407,25 @@ BATON_API baton_rc baton_models_show(baton *ctx, const char *id, char **json_out
  * Thread-safe.
  */
 BATON_API baton_rc baton_models_sync(baton *ctx, const char *task, int limit, char **json_out);
+
+/*
+ * The model servers configured under `endpoints:`, as a JSON array of
+ * {"name","base_url","max_inflight","key" (whether a key is set; never the
+ * key),"models":[{"id","tasks"}],"in_flight" (this process),"health"
+ * ("up", "down" or "unknown"; as last recorded by any process),"last_error"
+ * (or null),"recorded"?:{...}}. Free with baton_free(). Thread-safe.
+ */
+BATON_API baton_rc baton_endpoints(baton *ctx, char **json_out);
+
+/*
+ * Asks endpoint `name` for its models (GET {base_url}/models) and returns
+ * {"endpoint","models":[{"id","declared","declared_tasks","suggested_tasks"}],
+ * "config":"YAML lines to paste"}: tasks guessed from each id (whisper ->
+ * automatic-speech-recognition...), offered and never applied; the config
+ * is unchanged. BATON_NOTFOUND for an unknown name, BATON_IO when the server
+ * cannot say. Thread-safe.
+ */
+BATON_API baton_rc baton_endpoint_models(baton *ctx, const char *name, char **json_out);
 
 /*
  * Explains which model the registry would choose for a task and step text:
@@ -483,6 +522,40 @@ BATON_API const char *baton_server_errmsg(const baton_server *srv);
  * closing the context. Call after baton_server_run() returned, or instead of
  * it. NULL is a no-op. Not thread-safe. */
 BATON_API void baton_server_free(baton_server *srv);
+
+/* ---------------------------------------------------------------------- */
+/* MCP: the Model Context Protocol server behind `baton mcp`                 */
+
+/* MCP server settings. Zero-initialise, then set what applies. Pointers are
+ * borrowed for the duration of baton_mcp_serve(). */
+typedef struct baton_mcp_options {
+  const char *config_path;  /* as for baton_open() */
+  int in_fd;                /* newline-delimited JSON-RPC from the client */
+  int out_fd;               /* responses and notifications to the client */
+  int use_daemon;           /* 1: run tasks through batond when one answers
+                               on baton_socket_path() (as `baton run`), else
+                               in this process; 0: always in this process */
+  baton_log_fn log_fn;      /* log callback, or NULL; must be thread-safe */
+  void *log_userdata;
+  baton_log_level log_level;
+} baton_mcp_options;
+
+/*
+ * Serves one MCP client (protocol revision 2025-06-18) on in_fd/out_fd
+ * until in_fd reaches end of file: initialize, ping, tools/list,
+ * tools/call (tools run, plan, models_search and one per task kind that can
+ * run now), notifications/cancelled, resources/list and resources/read (the
+ * files the session's runs produced). Calls run on threads of their own, so
+ * a long run does not block pings or cancellation. When the input ends,
+ * calls still running are cancelled and waited for. Messages are bounded
+ * (4 MiB in; inline file content 1 MiB per file, 4 MiB per result). The
+ * caller should ignore SIGPIPE when out_fd is a pipe (sockets need not).
+ * Returns BATON_OK when the client closed its end, or what baton_open()
+ * returns (BATON_CONFIG, BATON_DB, ...) with the reason in *errmsg_out
+ * (free with baton_free(); errmsg_out may be NULL). Thread-safe (servers are
+ * independent); the fds stay open (the caller closes them).
+ */
+BATON_API baton_rc baton_mcp_serve(const baton_mcp_options *opts, char **errmsg_out);
 
 #ifdef __cplusplus
 }

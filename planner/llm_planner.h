@@ -7,7 +7,7 @@
 
 #include "baton.h"
 #include "core/config.h"
-#include "planner/llm.h"
+#include "executors/llm_client.h"
 #include "planner/taskgraph.h"
 #include "registry/registry.h"
 

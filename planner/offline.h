@@ -7,17 +7,43 @@
 #include "planner/taskgraph.h"
 #include "registry/registry.h"
 
+/* What to plan offline. Every pointer is borrowed for the call. */
+typedef struct baton__offline_req {
+  const char *request;
+  const char *const *inputs;        /* extra input files */
+  size_t n_inputs;
+  const baton__taskspec *tasks;     /* the registry's task kinds */
+  size_t n_tasks;
+  const unsigned char *runnable;    /* per task: 1 when a model can run it here;
+                                       NULL: all can */
+  const char *messages_json;        /* earlier turns ([{role, content, files?,
+                                       outputs?}]), or NULL */
+  const char *lexicon_yaml;         /* another lexicon (bench/fit_weights.py), or
+                                       NULL: the embedded planner/offline/lexicon.yaml */
+  size_t lexicon_len;
+  char *note;                       /* receives a warning worth telling (a task kind
+                                       planned that nothing can run), or NULL */
+  size_t notelen;
+} baton__offline_req;
+
 /*
  * Turns a request into a task graph using only the task descriptions and
- * keywords (tasks/n_tasks, borrowed) and the resources the request names
- * (file paths and quoted text), plus extra input files (inputs/n_inputs).
+ * keywords, the resources the request names (file paths and quoted text),
+ * the extra input files and what earlier turns produced: "it", "that",
+ * "the result" in a step that names nothing of its own point at the latest
+ * earlier output (or input file) of the type the step needs.
  * Steps are split from the wording ("read ..., summarize ... and read it
  * aloud"); each step becomes one task; a step that names no resource of its
  * own consumes the output of the nearest earlier step that produces a type
- * it accepts.
+ * it accepts. Task kinds that cannot run here are avoided unless a step
+ * names them clearly (then r->note says so).
  * Returns 0 with g filled, or -1 with a readable message in err (e.g. when
  * no step could be recognised). g must be released by the caller.
  */
+int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *err,
+                            size_t errlen);
+
+/* baton__plan_offline_req() with only a request, inputs and task kinds. */
 int baton__plan_offline(const char *request, const char *const *inputs, size_t n_inputs,
                         const baton__taskspec *tasks, size_t n_tasks, baton__graph *g,
                         char *err, size_t errlen);

@@ -9,13 +9,6 @@
 #include "core/ytree.h"
 #include "core/banned.h"
 
-#ifndef BATON_PROMPTS_SOURCE_DIR
-#define BATON_PROMPTS_SOURCE_DIR ""
-#endif
-#ifndef BATON_PROMPTS_INSTALL_DIR
-#define BATON_PROMPTS_INSTALL_DIR ""
-#endif
-
 #define MAX_DEPTH 6
 #define MAX_DEMOS 32
 
@@ -197,29 +190,11 @@ static int load_summary(baton__prompts *p, const char *file, char *err, size_t e
 
 int baton__prompts_load(const char *dir, baton__prompts *p, char *err, size_t errlen) {
   memset(p, 0, sizeof *p);
-  const char *chosen = dir;
-  if (!chosen || !*chosen) {
-    static const char *const builtin[] = {BATON_PROMPTS_SOURCE_DIR, BATON_PROMPTS_INSTALL_DIR};
-    chosen = NULL;
-    for (size_t i = 0; !chosen && i < 2; i++) {
-      if (!builtin[i][0])
-        continue;
-      char *f = baton__path_join(builtin[i], "planner.yaml");
-      if (f && baton__file_exists(f))
-        chosen = builtin[i];
-      free(f);
-    }
-    if (!chosen) {
-      baton__fmt(err, errlen,
-                 "no prompt files found (looked in %s and %s); set prompts_dir in the config",
-                 BATON_PROMPTS_SOURCE_DIR, BATON_PROMPTS_INSTALL_DIR);
-      return -1;
-    }
-  }
-  if (!(p->dir = baton__strdup(chosen))) {
-    baton__fmt(err, errlen, "out of memory");
+  char *found = baton__prompts_find(dir, "planner.yaml", err, errlen);
+  if (!found)
     return -1;
-  }
+  p->dir = found;
+  const char *chosen = found;
   char *pf = baton__path_join(chosen, "planner.yaml");
   char *sf = baton__path_join(chosen, "summary.yaml");
   int rc = -1;
@@ -251,40 +226,6 @@ void baton__prompts_release(baton__prompts *p) {
   free(p->summary_system);
   free(p->summary_user);
   memset(p, 0, sizeof *p);
-}
-
-char *baton__prompt_render(const char *tmpl, const char *const *vars) {
-  baton__sb sb;
-  baton__sb_init(&sb);
-  const char *s = tmpl ? tmpl : "";
-  while (*s) {
-    const char *open = strstr(s, "{{");
-    if (!open) {
-      baton__sb_adds(&sb, s);
-      break;
-    }
-    baton__sb_add(&sb, s, (size_t)(open - s));
-    const char *close = strstr(open + 2, "}}");
-    if (!close) {
-      baton__sb_adds(&sb, open);
-      break;
-    }
-    size_t nlen = (size_t)(close - open - 2);
-    const char *val = NULL;
-    bool found = false;
-    for (size_t i = 0; vars && vars[i]; i += 2)
-      if (strlen(vars[i]) == nlen && memcmp(vars[i], open + 2, nlen) == 0) {
-        val = vars[i + 1];
-        found = true;
-        break;
-      }
-    if (found)
-      baton__sb_adds(&sb, val ? val : "");
-    else
-      baton__sb_add(&sb, open, (size_t)(close + 2 - open));
-    s = close + 2;
-  }
-  return baton__sb_detach(&sb);
 }
 
 char *baton__prompt_task_list(const baton__prompts *p, const baton__taskspec *tasks, size_t n) {

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "core/template.h"
 #include "registry/registry.h"
 
 /* Largest prompt file read. */
@@ -52,14 +53,6 @@ typedef struct baton__prompts {
  */
 int baton__prompts_load(const char *dir, baton__prompts *p, char *err, size_t errlen);
 void baton__prompts_release(baton__prompts *p);
-
-/*
- * Fills a template: each {{name}} is replaced by the value paired with it
- * in vars (name, value, name, value, ..., NULL; values borrowed, NULL
- * renders as ""). Unknown placeholders are left as written.
- * Returns malloc'd text (caller frees) or NULL on allocation failure.
- */
-char *baton__prompt_render(const char *tmpl, const char *const *vars);
 
 /* The task list for the planning prompt: one task_line per registry task,
  * in registry order. Caller frees; NULL on allocation failure. */

@@ -7,12 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "core/banned.h"
 
-/* Hard ceiling on the task count whatever the caller asks for: keeps the
- * cycle search and every quadratic check small. */
-#define GRAPH_HARD_MAX_TASKS 1024
 /* Used when the caller passes max_tasks <= 0. */
 #define GRAPH_DEFAULT_MAX_TASKS 64
 /* Longest task name we accept (pipeline tags are short). */
@@ -341,49 +339,61 @@ oom:
 
 /* ---- structure checks (shared by parse and validate) --------------------- */
 
-/* Depth-first search for a cycle; on finding one, writes its ids into err. */
-static bool find_cycle(const baton__graph *g, size_t i, unsigned char *state, size_t *path,
-                       size_t depth, char *err, size_t errlen) {
-  state[i] = 1; /* on the current path */
-  path[depth] = i;
-  const baton__task *t = &g->tasks[i];
-  for (size_t d = 0; d < t->n_deps; d++) {
-    int j = baton__graph_find(g, t->deps[d]);
-    if (j < 0)
+/* Writes the cycle that closes at task j into err: the tasks on the search
+ * path from j's place down to the last one, then back to j. */
+static void describe_cycle(const baton__graph *g, const size_t *path, size_t depth, size_t j,
+                           char *err, size_t errlen) {
+  size_t start = 0;
+  while (start < depth && path[start] != j)
+    start++;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_adds(&sb, "cycle in dependencies: ");
+  for (size_t k = start; k < depth; k++) {
+    int next = k + 1 < depth ? g->tasks[path[k + 1]].id : g->tasks[j].id;
+    baton__sb_addf(&sb, "%stask %d depends on task %d", k > start ? ", " : "",
+                   g->tasks[path[k]].id, next);
+  }
+  baton__fmt(err, errlen, "%s", baton__sb_ok(&sb) ? sb.buf : "cycle in dependencies");
+  baton__sb_release(&sb);
+}
+
+/* Depth-first search for a cycle from task `root`, with an explicit stack
+ * (path[] holds the tasks on the current path, next[] the dependency each
+ * is at), so a chain of any length needs no deep recursion. */
+static bool find_cycle(const baton__graph *g, const baton__graph_index *ix, size_t root,
+                       unsigned char *state, size_t *path, size_t *next, char *err,
+                       size_t errlen) {
+  size_t depth = 0;
+  path[depth] = root;
+  next[depth++] = 0;
+  state[root] = 1; /* on the current path */
+  while (depth) {
+    size_t i = path[depth - 1];
+    const baton__task *t = &g->tasks[i];
+    if (next[depth - 1] == t->n_deps) {
+      state[i] = 2; /* finished */
+      depth--;
+      continue;
+    }
+    int j = baton__graph_index_find(ix, t->deps[next[depth - 1]++]);
+    if (j < 0 || state[j] == 2)
       continue;
     if (state[j] == 1) {
-      /* The cycle runs from j's place on the path down to i, then back to j. */
-      size_t start = 0;
-      while (start <= depth && path[start] != (size_t)j)
-        start++;
-      baton__sb sb;
-      baton__sb_init(&sb);
-      baton__sb_adds(&sb, "cycle in dependencies: ");
-      for (size_t k = start; k <= depth; k++) {
-        int next = k < depth ? g->tasks[path[k + 1]].id : g->tasks[j].id;
-        baton__sb_addf(&sb, "%stask %d depends on task %d", k > start ? ", " : "",
-                       g->tasks[path[k]].id, next);
-      }
-      baton__fmt(err, errlen, "%s", baton__sb_ok(&sb) ? sb.buf : "cycle in dependencies");
-      baton__sb_release(&sb);
+      describe_cycle(g, path, depth, (size_t)j, err, errlen);
       return true;
     }
-    if (state[j] == 0 && find_cycle(g, (size_t)j, state, path, depth + 1, err, errlen))
-      return true;
+    state[j] = 1;
+    path[depth] = (size_t)j;
+    next[depth++] = 0;
   }
-  state[i] = 2; /* finished */
   return false;
 }
 
-static int check_structure(const baton__graph *g, char *err, size_t errlen) {
-  for (size_t i = 0; i < g->n; i++) {
-    const baton__task *t = &g->tasks[i];
-    for (size_t k = 0; k < i; k++)
-      if (g->tasks[k].id == t->id) {
-        baton__fmt(err, errlen, "duplicate task id %d (at index %zu and %zu)", t->id, k, i);
-        return -1;
-      }
-  }
+/* Every dependency and reference names a task of the plan (not the task
+ * itself), and each reference is also a dependency. */
+static int check_links(const baton__graph *g, const baton__graph_index *ix, char *err,
+                       size_t errlen) {
   for (size_t i = 0; i < g->n; i++) {
     const baton__task *t = &g->tasks[i];
     for (size_t d = 0; d < t->n_deps; d++) {
@@ -391,7 +401,7 @@ static int check_structure(const baton__graph *g, char *err, size_t errlen) {
         baton__fmt(err, errlen, "task %d depends on itself", t->id);
         return -1;
       }
-      if (baton__graph_find(g, t->deps[d]) < 0) {
+      if (baton__graph_index_find(ix, t->deps[d]) < 0) {
         baton__fmt(err, errlen, "task %d depends on task %d, which is not in the plan", t->id,
                    t->deps[d]);
         return -1;
@@ -406,7 +416,7 @@ static int check_structure(const baton__graph *g, char *err, size_t errlen) {
                    t->id, t->args[a].name, ref);
         return -1;
       }
-      if (baton__graph_find(g, ref) < 0) {
+      if (baton__graph_index_find(ix, ref) < 0) {
         baton__fmt(err, errlen,
                    "task %d arg '%s' uses <GENERATED>-%d, but there is no task %d in the plan",
                    t->id, t->args[a].name, ref, ref);
@@ -422,21 +432,48 @@ static int check_structure(const baton__graph *g, char *err, size_t errlen) {
       }
     }
   }
-  if (g->n == 0)
-    return 0;
+  return 0;
+}
+
+static int check_cycles(const baton__graph *g, const baton__graph_index *ix, char *err,
+                        size_t errlen) {
   unsigned char *state = calloc(g->n, 1);
-  size_t *path = calloc(g->n, sizeof *path);
+  size_t *path = calloc(g->n, sizeof *path), *next = calloc(g->n, sizeof *next);
   int rc = 0;
-  if (!state || !path) {
+  if (!state || !path || !next) {
     baton__fmt(err, errlen, "out of memory while checking the plan");
     rc = -1;
-  } else {
-    for (size_t i = 0; i < g->n && rc == 0; i++)
-      if (state[i] == 0 && find_cycle(g, i, state, path, 0, err, errlen))
-        rc = -1;
   }
+  for (size_t i = 0; i < g->n && rc == 0; i++)
+    if (state[i] == 0 && find_cycle(g, ix, i, state, path, next, err, errlen))
+      rc = -1;
   free(state);
   free(path);
+  free(next);
+  return rc;
+}
+
+/* Ids unique, links resolvable, no cycles: O(n log n) plus the links. */
+static int check_structure(const baton__graph *g, char *err, size_t errlen) {
+  if (g->n == 0)
+    return 0;
+  baton__graph_index ix;
+  if (baton__graph_index_build(g, &ix) != 0) {
+    baton__fmt(err, errlen, "out of memory while checking the plan");
+    return -1;
+  }
+  size_t first = 0, second = 0;
+  int rc = 0;
+  if (baton__graph_index_duplicate(&ix, &first, &second)) {
+    baton__fmt(err, errlen, "duplicate task id %d (at index %zu and %zu)", g->tasks[second].id,
+               first, second);
+    rc = -1;
+  }
+  if (rc == 0)
+    rc = check_links(g, &ix, err, errlen);
+  if (rc == 0)
+    rc = check_cycles(g, &ix, err, errlen);
+  baton__graph_index_release(&ix);
   return rc;
 }
 
@@ -458,12 +495,13 @@ int baton__graph_from_json(const cJSON *arr, int max_tasks, baton__graph *g, cha
   }
   if (max_tasks <= 0)
     max_tasks = GRAPH_DEFAULT_MAX_TASKS;
-  if (max_tasks > GRAPH_HARD_MAX_TASKS)
-    max_tasks = GRAPH_HARD_MAX_TASKS;
+  if (max_tasks > BATON__GRAPH_MAX_TASKS)
+    max_tasks = BATON__GRAPH_MAX_TASKS;
   int count = cJSON_GetArraySize(arr);
   if (count > max_tasks) {
-    baton__fmt(err, errlen, "the plan has %d tasks, more than the limit of %d", count,
-               max_tasks);
+    baton__fmt(err, errlen, "the plan has %d tasks, more than the limit of %d%s", count,
+               max_tasks,
+               max_tasks < BATON__GRAPH_MAX_TASKS ? " (limits.tasks in the config)" : "");
     return -1;
   }
   size_t index = 0;
@@ -495,6 +533,11 @@ int baton__graph_parse(const char *json, size_t len, int max_tasks, baton__graph
   g->n = 0;
   if (!json || len == 0) {
     baton__fmt(err, errlen, "the plan is empty");
+    return -1;
+  }
+  const char *bad = baton__json_text_problem(json, strnlen(json, len));
+  if (bad) {
+    baton__fmt(err, errlen, "the plan is refused: %s", bad);
     return -1;
   }
   const char *end = NULL;
@@ -577,7 +620,10 @@ int baton__graph_validate(const baton__graph *g, baton__task_lookup_fn lookup, v
     return 0;
 
   const baton__taskspec **specs = calloc(g->n, sizeof *specs);
-  if (!specs) {
+  baton__graph_index ix;
+  if (baton__graph_index_build(g, &ix) != 0 || !specs) {
+    free(specs);
+    baton__graph_index_release(&ix);
     baton__fmt(err, errlen, "out of memory while checking the plan");
     return -1;
   }
@@ -610,7 +656,7 @@ int baton__graph_validate(const baton__graph *g, baton__task_lookup_fn lookup, v
         continue;
       /* A parameter given by reference must be text. */
       unsigned need = want ? want : BATON__T_TEXT;
-      int j = baton__graph_find(g, arg->ref);
+      int j = baton__graph_index_find(&ix, arg->ref);
       const baton__taskspec *src = specs[j];
       if (!(src->outputs & need)) {
         char makes[64];
@@ -625,6 +671,7 @@ int baton__graph_validate(const baton__graph *g, baton__task_lookup_fn lookup, v
     }
   }
   free(specs);
+  baton__graph_index_release(&ix);
   return rc;
 }
 

@@ -2,8 +2,10 @@
 #ifndef BATON_PLANNER_TASKGRAPH_H
 #define BATON_PLANNER_TASKGRAPH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "core/config.h"
 #include "registry/registry.h"
 
 typedef struct cJSON cJSON;
@@ -59,8 +61,32 @@ int baton__graph_from_json(const cJSON *arr, int max_tasks, baton__graph *g,
 int baton__graph_validate(const baton__graph *g, baton__task_lookup_fn lookup, void *ud,
                           char *err, size_t errlen);
 
-/* Index of the task with that id, or -1. */
+/* The most tasks a graph may have, whatever the configuration asks
+ * (limits.tasks accepts up to this many). */
+#define BATON__GRAPH_MAX_TASKS BATON__MAX_TASKS_LIMIT
+
+/* Index of the task with that id, or -1 (a linear scan: for graphs being
+ * built; a finished graph is searched through a baton__graph_index). */
 int baton__graph_find(const baton__graph *g, int id);
+
+/* A graph's id -> index map, built once the graph no longer changes. */
+typedef struct baton__graph_slot {
+  int id;
+  size_t idx;
+} baton__graph_slot;
+typedef struct baton__graph_index {
+  baton__graph_slot *slots; /* sorted by id, then index */
+  size_t n;
+} baton__graph_index;
+/* Builds the map (0, or -1 when out of memory); release it even on failure. */
+int baton__graph_index_build(const baton__graph *g, baton__graph_index *ix);
+/* Index of the task with that id, or -1; O(log n). With duplicate ids, the
+ * first task. */
+int baton__graph_index_find(const baton__graph_index *ix, int id);
+/* Whether two tasks share an id; *first < *second are the indices of the
+ * pair whose second comes earliest. */
+bool baton__graph_index_duplicate(const baton__graph_index *ix, size_t *first, size_t *second);
+void baton__graph_index_release(baton__graph_index *ix);
 
 /* The graph as the HuggingGPT JSON array, with "model" when assigned.
  * Caller frees with cJSON_Delete. NULL on allocation failure. */

@@ -340,7 +340,9 @@ cJSON *baton__registry_show(baton__registry *reg, const char *id, bool *notfound
     baton__fmt(err, errlen, "no model id given");
     return NULL;
   }
-  cJSON *o = NULL;
+  cJSON *o = baton__registry_endpoint_show(reg, id);
+  if (o)
+    return o;
   pthread_mutex_lock(&reg->lock);
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(

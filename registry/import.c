@@ -1,5 +1,6 @@
-/* import.c — catalogue import (YAML, HuggingGPT JSONL, Hub JSON): model upserts, card-text cleaning, one transaction. */
+/* import.c — catalogue import (YAML, HuggingGPT JSONL, Hub JSON): model upserts, one transaction. */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "registry/catalogue.h"
 #include "registry/internal.h"
@@ -24,14 +26,66 @@
 /* ---------------------------------------------------------------------- */
 /* Upserts                                                                  */
 
+/* An executor name: lower-case letters, digits, '-' and '_' (never a path). */
+static bool executor_name_ok(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > 64)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+          s[i] == '_'))
+      return false;
+  return true;
+}
+
+/* A URL of printable ASCII after its scheme (no spaces, no control bytes). */
+static bool url_ok(const char *s) {
+  if (!*s)
+    return false;
+  for (; *s; s++)
+    if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+      return false;
+  return true;
+}
+
 bool baton__endpoint_valid(const char *e) {
   if (!e)
     return false;
   if (!strncmp(e, "local:", 6))
-    return e[6] != '\0';
+    return executor_name_ok(e + 6);
   if (!strcmp(e, "hf-inference") || !strcmp(e, "llm"))
     return true;
-  return (!strncmp(e, "http://", 7) && e[7]) || (!strncmp(e, "https://", 8) && e[8]);
+  return (!strncmp(e, "http://", 7) && url_ok(e + 7)) ||
+         (!strncmp(e, "https://", 8) && url_ok(e + 8));
+}
+
+/* One part of a Hub id: starts with a letter or digit, then letters,
+ * digits, '-', '_' or '.', with no "..". Its length, or 0. */
+static size_t hub_part(const char *s) {
+  size_t n = 0;
+  if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+        (s[0] >= '0' && s[0] <= '9')))
+    return 0;
+  for (; s[n] && s[n] != '/'; n++) {
+    char c = s[n];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok || (c == '.' && s[n + 1] == '.') || n >= 96)
+      return 0;
+  }
+  return n;
+}
+
+bool baton__model_id_valid(const char *id) {
+  if (!id)
+    return false;
+  size_t a = hub_part(id);
+  if (!a)
+    return false;
+  if (!id[a])
+    return true;
+  size_t b = hub_part(id + a + 1);
+  return b && !id[a + 1 + b];
 }
 
 int baton__upsert_init(baton__upsert *u, sqlite3 *db, baton__upsert_mode mode,
@@ -199,271 +253,6 @@ int baton__upsert_task(sqlite3 *db, const char *name, const char *description, c
 }
 
 /* ---------------------------------------------------------------------- */
-/* Cleaning model-card text                                                 */
-
-/*
- * Model cards are markdown with a YAML front matter, HTML, badges, tables
- * and code. What the matcher wants is the prose: the front matter, HTML
- * tags and comments, images, bare URLs, code fences and their content,
- * tables, link definitions, table-of-contents lists and emphasis marks go;
- * link text stays (without the URL); heading text stays as a sentence;
- * list and quote markers go; common entities are decoded; white space is
- * collapsed. At most max_out bytes are kept, cut at a word.
- */
-
-typedef struct cleaner {
-  baton__sb out;
-  bool in_fence, in_comment, in_tag;
-  size_t max_out;
-} cleaner;
-
-static void emit(cleaner *c, char ch) {
-  if (ch == '\n' || ch == '\t' || ch == '\r')
-    ch = ' ';
-  if (ch == ' ' && (c->out.len == 0 || c->out.buf[c->out.len - 1] == ' '))
-    return;
-  baton__sb_addc(&c->out, ch);
-}
-
-static bool is_alnum(char ch) {
-  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-}
-
-/* Position after the bracket that closes the one at s[0] ('[' or '('). */
-static const char *close_of(const char *s, const char *end, char open, char close) {
-  int depth = 0;
-  for (const char *p = s; p < end; p++) {
-    if (*p == open)
-      depth++;
-    else if (*p == close && --depth == 0)
-      return p + 1;
-  }
-  return NULL;
-}
-
-static void inline_text(cleaner *c, const char *p, const char *end);
-
-static void inline_text(cleaner *c, const char *p, const char *end) {
-  while (p < end) {
-    if (c->in_comment) {
-      const char *e = memmem(p, (size_t)(end - p), "-->", 3);
-      if (!e)
-        return;
-      c->in_comment = false;
-      p = e + 3;
-      continue;
-    }
-    if (c->in_tag) {
-      const char *e = memchr(p, '>', (size_t)(end - p));
-      if (!e)
-        return;
-      c->in_tag = false;
-      p = e + 1;
-      emit(c, ' ');
-      continue;
-    }
-    char ch = *p;
-    if (ch == '<' && p + 3 < end && !strncmp(p, "<!--", 4)) {
-      c->in_comment = true;
-      p += 4;
-    } else if (ch == '<' && p + 1 < end && (is_alnum(p[1]) || p[1] == '/' || p[1] == '!')) {
-      c->in_tag = true;
-      p++;
-    } else if (ch == '!' && p + 1 < end && p[1] == '[') {
-      const char *e = close_of(p + 1, end, '[', ']');
-      if (!e) {
-        p += 2;
-        continue;
-      }
-      p = e;
-      if (p < end && *p == '(') {
-        const char *e2 = close_of(p, end, '(', ')');
-        p = e2 ? e2 : end;
-      }
-    } else if (ch == '[') {
-      const char *e = close_of(p, end, '[', ']');
-      if (!e) {
-        p++;
-        continue;
-      }
-      const char *text_start = p + 1, *text_end = e - 1;
-      p = e;
-      if (p < end && *p == '(') {
-        const char *e2 = close_of(p, end, '(', ')');
-        p = e2 ? e2 : end;
-      } else if (p < end && *p == '[') {
-        const char *e2 = close_of(p, end, '[', ']');
-        p = e2 ? e2 : end;
-      }
-      inline_text(c, text_start, text_end);
-    } else if ((ch == 'h' && (end - p) > 8 &&
-                (!strncmp(p, "http://", 7) || !strncmp(p, "https://", 8))) ||
-               (ch == 'w' && (end - p) > 4 && !strncmp(p, "www.", 4))) {
-      while (p < end && *p != ' ' && *p != '\t' && *p != ')')
-        p++;
-    } else if (ch == '*' || ch == '`') {
-      p++;
-    } else if (ch == '_' && (p == end - 1 || !is_alnum(p[1]) || c->out.len == 0 ||
-                             !is_alnum(c->out.buf[c->out.len - 1]))) {
-      p++;
-    } else if (ch == '\\' && p + 1 < end) {
-      emit(c, p[1]);
-      p += 2;
-    } else if (ch == '&') {
-      static const struct {
-        const char *ent;
-        char ch;
-      } ents[] = {{"&amp;", '&'}, {"&lt;", '<'},   {"&gt;", '>'}, {"&quot;", '"'},
-                  {"&#39;", '\''}, {"&apos;", '\''}, {"&nbsp;", ' '}};
-      size_t i, n = sizeof ents / sizeof ents[0];
-      for (i = 0; i < n; i++) {
-        size_t l = strlen(ents[i].ent);
-        if ((size_t)(end - p) >= l && !strncmp(p, ents[i].ent, l)) {
-          emit(c, ents[i].ch);
-          p += l;
-          break;
-        }
-      }
-      if (i == n) {
-        emit(c, '&');
-        p++;
-      }
-    } else if ((unsigned char)ch < 0x20) {
-      emit(c, ' ');
-      p++;
-    } else {
-      emit(c, ch);
-      p++;
-    }
-  }
-}
-
-static bool line_is_rule(const char *s, const char *e) {
-  size_t marks = 0;
-  for (const char *p = s; p < e; p++) {
-    if (*p == '-' || *p == '=' || *p == '*' || *p == '_' || *p == ':' || *p == '|')
-      marks++;
-    else if (*p != ' ' && *p != '\t' && *p != '\r')
-      return false;
-  }
-  return marks >= 3;
-}
-
-char *baton__clean_description(const char *md, size_t max_out) {
-  cleaner c;
-  memset(&c, 0, sizeof c);
-  baton__sb_init(&c.out);
-  c.max_out = max_out;
-  const char *p = md ? md : "";
-  while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-    p++;
-  /* YAML front matter: "---" ... "---" (or "..."). */
-  if (!strncmp(p, "---", 3) && (p[3] == '\n' || p[3] == '\r')) {
-    const char *q = strchr(p + 3, '\n');
-    while (q) {
-      q++;
-      if ((!strncmp(q, "---", 3) || !strncmp(q, "...", 3)) &&
-          (q[3] == '\n' || q[3] == '\r' || q[3] == '\0')) {
-        p = q + 3;
-        break;
-      }
-      q = strchr(q, '\n');
-    }
-  }
-  while (*p && c.out.len < max_out + 64) {
-    const char *nl = strchr(p, '\n');
-    const char *e = nl ? nl : p + strlen(p);
-    const char *s = p;
-    p = nl ? nl + 1 : e;
-    while (s < e && (*s == ' ' || *s == '\t'))
-      s++;
-    if (!strncmp(s, "```", 3) || !strncmp(s, "~~~", 3)) {
-      c.in_fence = !c.in_fence;
-      continue;
-    }
-    if (c.in_fence)
-      continue;
-    if (!c.in_comment && !c.in_tag) {
-      if (s == e || *s == '|' || line_is_rule(s, e))
-        continue;
-      /* [ref]: http://... */
-      if (*s == '[') {
-        const char *rb = memchr(s, ']', (size_t)(e - s));
-        if (rb && rb + 1 < e && rb[1] == ':')
-          continue;
-      }
-      /* Lines that are table rows written without a leading pipe. */
-      size_t pipes = 0;
-      for (const char *q = s; q < e; q++)
-        pipes += *q == '|';
-      if (pipes >= 2)
-        continue;
-    }
-    bool heading = false;
-    if (!c.in_comment && !c.in_tag) {
-      if (*s == '#') {
-        while (s < e && *s == '#')
-          s++;
-        heading = true;
-      } else if (*s == '>') {
-        while (s < e && (*s == '>' || *s == ' '))
-          s++;
-      } else if ((*s == '-' || *s == '*' || *s == '+') && s + 1 < e && s[1] == ' ') {
-        s += 2;
-      } else {
-        const char *d = s;
-        while (d < e && *d >= '0' && *d <= '9')
-          d++;
-        if (d > s && d + 1 < e && (*d == '.' || *d == ')') && d[1] == ' ')
-          s = d + 2;
-      }
-      while (s < e && *s == ' ')
-        s++;
-      /* Table-of-contents entries: "- [Model Details](#model-details)". */
-      if (*s == '[' && memmem(s, (size_t)(e - s), "](#", 3))
-        continue;
-      /* The table of contents' own heading. */
-      if (heading && (e - s >= 8) &&
-          (!strncasecmp(s, "table of contents", 17) || !strncasecmp(s, "contents", 8)))
-        continue;
-    }
-    size_t before = c.out.len;
-    inline_text(&c, s, e);
-    if (heading && c.out.len > before) {
-      while (c.out.len && c.out.buf[c.out.len - 1] == ' ')
-        c.out.buf[--c.out.len] = '\0';
-      char last = c.out.len ? c.out.buf[c.out.len - 1] : '.';
-      if (last != '.' && last != ':' && last != '!' && last != '?')
-        baton__sb_addc(&c.out, '.');
-    }
-    emit(&c, ' ');
-  }
-  if (!baton__sb_ok(&c.out)) {
-    baton__sb_release(&c.out);
-    return NULL;
-  }
-  char *s = baton__sb_detach(&c.out);
-  if (!s)
-    return baton__strdup("");
-  size_t len = strlen(s);
-  if (len > max_out) {
-    size_t cut = max_out;
-    while (cut > max_out / 2 && s[cut] != ' ')
-      cut--;
-    if (s[cut] != ' ')
-      cut = max_out;
-    /* Do not split a UTF-8 sequence. */
-    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-      cut--;
-    s[cut] = '\0';
-    len = cut;
-  }
-  while (len && s[len - 1] == ' ')
-    s[--len] = '\0';
-  return s;
-}
-
-/* ---------------------------------------------------------------------- */
 /* The import                                                               */
 
 typedef struct job {
@@ -564,7 +353,8 @@ static int get_count(const cJSON *o, const char *k, long long *out, char *why, s
   *out = 0;
   if (!v || cJSON_IsNull(v))
     return 0;
-  if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 9.0e15) {
+  if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 ||
+      v->valuedouble > 9.0e15 || v->valuedouble != floor(v->valuedouble)) {
     baton__fmt(why, whylen, "'%s' must be a whole number >= 0", k);
     return -1;
   }
@@ -586,6 +376,11 @@ static int hugginggpt_record(job *j, const cJSON *o, char *why, size_t whylen) {
   const char *id = idv->valuestring;
   if (strlen(id) > MAX_ID) {
     baton__fmt(why, whylen, "id is longer than %d bytes", MAX_ID);
+    return -1;
+  }
+  if (!baton__model_id_valid(id)) {
+    baton__fmt(why, whylen,
+               "the id is not a Hub model id (owner/name of letters, digits, '-', '_', '.')");
     return -1;
   }
   const cJSON *tv = cJSON_GetObjectItemCaseSensitive(o, "task");
@@ -684,7 +479,7 @@ typedef int (*record_fn)(job *j, const cJSON *o, char *why, size_t whylen);
 
 /* Python's json module writes NaN, Infinity and -Infinity, which are not
  * JSON (HuggingGPT's file has them in model-index metrics). Returns a copy
- * of s..e with those tokens outside strings turned into null (caller
+ * of s..e with those tokens outside strings turned into strings (caller
  * frees), or NULL when there were none or memory ran out. */
 static char *python_json_fixed(const char *s, const char *e) {
   baton__sb sb;
@@ -710,7 +505,9 @@ static char *python_json_fixed(const char *s, const char *e) {
         break;
     }
     if (k < 3) {
-      baton__sb_adds(&sb, "null");
+      /* Kept as a string: where a number must be (a count) it is refused,
+       * elsewhere (card metadata) it is harmless text. */
+      baton__sb_addf(&sb, "\"%s\"", toks[k]);
       p += strlen(toks[k]) - 1;
       changed = true;
       continue;
@@ -779,8 +576,9 @@ int baton__hub_item(const cJSON *it, baton__model_row *row, baton__sb *desc, bat
   const cJSON *idv = cJSON_GetObjectItemCaseSensitive(it, "id");
   if (!cJSON_IsString(idv))
     idv = cJSON_GetObjectItemCaseSensitive(it, "modelId");
-  if (!cJSON_IsString(idv) || !*idv->valuestring || strlen(idv->valuestring) > MAX_ID) {
-    baton__fmt(why, whylen, "the item has no usable \"id\"");
+  if (!cJSON_IsString(idv) || !*idv->valuestring || strlen(idv->valuestring) > MAX_ID ||
+      !baton__model_id_valid(idv->valuestring)) {
+    baton__fmt(why, whylen, "the item has no usable \"id\" (a Hub model id)");
     return -1;
   }
   row->id = idv->valuestring;
@@ -947,6 +745,10 @@ int baton__registry_import_text(baton__registry *reg, const char *label, const c
     label = "(text)";
   if (!format || !*format)
     format = guess_format(label);
+  if (format && strcmp(format, "yaml") != 0 && baton__json_has_nul(text, len)) {
+    baton__fmt(err, errlen, "%s: a string holds a NUL character (\\u0000); refused", label);
+    return -1;
+  }
   if (!format) {
     baton__fmt(err, errlen,
                "%s: cannot tell the format from the name; give one of yaml, hugginggpt, hub",

@@ -113,6 +113,10 @@ int baton__upsert_task(sqlite3 *db, const char *name, const char *description, c
 
 /* true for "local:<name>", "hf-inference", "llm", http(s) URLs. */
 bool baton__endpoint_valid(const char *e);
+/* Whether a model id has the Hub's syntax: name or owner/name, each of
+ * letters, digits, '-', '_' and '.' (starting with a letter or digit, no
+ * ".."), so never a NUL, a path or bytes that are not UTF-8. */
+bool baton__model_id_valid(const char *id);
 
 /* Cleans model-card text into prose (see import.c). Caller frees. NULL on OOM. */
 char *baton__clean_description(const char *md, size_t max_out);
@@ -130,5 +134,10 @@ int baton__catalogue_import_ex(sqlite3 *db, const char *yaml, size_t len, const 
  * NULL: skip it), or -1 with why set. */
 int baton__hub_item(const cJSON *it, baton__model_row *row, baton__sb *desc, baton__sb *tags,
                     char *why, size_t whylen);
+
+/* Drops (and releases) the models that cannot do the step; returns how
+ * many are kept, in order, at the front of m. */
+size_t baton__capability_filter(baton__registry *reg, const char *task, const char *text,
+                                baton__model *m, size_t n);
 
 #endif

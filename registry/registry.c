@@ -12,6 +12,7 @@
 
 #include "core/util.h"
 #include "registry/catalogue.h"
+#include "registry/dbfile.h"
 #include "registry/internal.h"
 #include "core/banned.h"
 
@@ -166,7 +167,27 @@ static const char *const migrations[] = {
      * fingerprint of the shipped catalogue whose task kinds the tasks table
      * has, so that a newer baton refreshes them (see seed()). */
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-    /* version 5: the plain parameters a task takes besides its resources
+    /* version 5: models served by the configured model servers (rewritten
+     * from the config at every open; one row per model and task) and each
+     * server's health as the replica pool saw it last (registry/endpoints.c). */
+    "CREATE TABLE endpoint_models("
+    "  id TEXT NOT NULL,"
+    "  task TEXT NOT NULL,"
+    "  endpoints TEXT NOT NULL,"
+    "  PRIMARY KEY(id, task));"
+    "CREATE INDEX endpoint_models_task ON endpoint_models(task);"
+    "CREATE TABLE endpoint_health("
+    "  name TEXT PRIMARY KEY,"
+    "  up INTEGER NOT NULL DEFAULT 1,"
+    "  consecutive_failures INTEGER NOT NULL DEFAULT 0,"
+    "  requests INTEGER NOT NULL DEFAULT 0,"
+    "  failures INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT,"
+    "  last_error_at REAL,"
+    "  last_ok_at REAL,"
+    "  retry_at REAL,"
+    "  updated_at REAL);",
+    /* version 6: the plain parameters a task takes besides its resources
      * ("instruction"), named by errors about arguments it does not take. */
     "ALTER TABLE tasks ADD COLUMN params TEXT NOT NULL DEFAULT '';",
 };
@@ -780,6 +801,8 @@ int baton__registry_open(const char *path, const char *catalogue, size_t len,
     return -1;
   }
   make_parent(path);
+  if (baton__dbfile_check(path, "the registry database", err, errlen) != 0)
+    goto fail;
   /* Every use of reg->db holds reg->lock, so SQLite's own mutexes would
    * only cost (they are a tenth of a bulk import's time). */
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -1381,9 +1404,9 @@ static size_t pick(cands *c, baton__endpoint_ok_fn ok, void *ud, baton__model *o
   return got;
 }
 
-int baton__registry_match(baton__registry *reg, const char *task, const char *text,
-                          baton__endpoint_ok_fn ok, void *ud, baton__model *out, size_t max,
-                          size_t *n, char *err, size_t errlen) {
+static int match_catalogue(baton__registry *reg, const char *task, const char *text,
+                           baton__endpoint_ok_fn ok, void *ud, baton__model *out, size_t max,
+                           size_t *n, char *err, size_t errlen) {
   if (n)
     *n = 0;
   if (!reg || !task || !n || (max && !out)) {
@@ -1427,6 +1450,45 @@ int baton__registry_match(baton__registry *reg, const char *task, const char *te
       baton__model_release(&out[i]);
     L *= 8;
   }
+  return 0;
+}
+
+/* The models declared on configured servers first, then the catalogue's,
+ * without those the step's wording rules out (capability.c). */
+int baton__registry_match(baton__registry *reg, const char *task, const char *text,
+                          baton__endpoint_ok_fn ok, void *ud, baton__model *out, size_t max,
+                          size_t *n, char *err, size_t errlen) {
+  if (n)
+    *n = 0;
+  if (!reg || !task || !n || (max && !out)) {
+    baton__fmt(err, errlen, "bad arguments to match");
+    return -1;
+  }
+  size_t got = max ? baton__registry_endpoint_candidates(reg, task, ok, ud, out, max) : 0;
+  bool rule = baton__capability_needed(task, text) != NULL;
+  size_t want = max - got + (rule ? 8 : 0), more = 0;
+  baton__model *tmp = want ? calloc(want, sizeof *tmp) : NULL;
+  if (want && !tmp) {
+    for (size_t i = 0; i < got; i++)
+      baton__model_release(&out[i]);
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  if (want && match_catalogue(reg, task, text, ok, ud, tmp, want, &more, err, errlen) != 0) {
+    for (size_t i = 0; i < got; i++)
+      baton__model_release(&out[i]);
+    free(tmp);
+    return -1;
+  }
+  more = baton__capability_filter(reg, task, text, tmp, more);
+  for (size_t i = 0; i < more; i++) {
+    if (got < max)
+      out[got++] = tmp[i];
+    else
+      baton__model_release(&tmp[i]);
+  }
+  free(tmp);
+  *n = got;
   return 0;
 }
 
@@ -1583,6 +1645,8 @@ int baton__registry_endpoint(baton__registry *reg, const char *id, char *out, si
     out[0] = '\0';
   if (!reg || !id || !out || !cap)
     return -1;
+  if (baton__registry_endpoint_model(reg, id, out, cap) == 0)
+    return 0;
   int rc = -1;
   pthread_mutex_lock(&reg->lock);
   sqlite3_stmt *st = reg->st_endpoint;
@@ -1684,6 +1748,7 @@ cJSON *baton__registry_list(baton__registry *reg, const char *task, int limit, c
     cJSON_Delete(arr);
     return NULL;
   }
+  baton__registry_endpoint_list(reg, task, NULL, arr);
   return arr;
 }
 
@@ -1765,5 +1830,6 @@ cJSON *baton__registry_search(baton__registry *reg, const char *text, const char
     cJSON_Delete(arr);
     return NULL;
   }
+  baton__registry_endpoint_list(reg, task, text, arr);
   return arr;
 }

@@ -8,7 +8,7 @@
 typedef struct cJSON cJSON;
 
 /* Current schema version (PRAGMA user_version). */
-#define BATON__REGISTRY_SCHEMA 5
+#define BATON__REGISTRY_SCHEMA 6
 
 /* One task kind (a Hugging Face pipeline tag). */
 typedef struct baton__taskspec {
@@ -216,5 +216,59 @@ typedef struct baton__sync_opts {
  */
 int baton__registry_sync(baton__registry *reg, const baton__sync_opts *o, cJSON **report,
                          char *err, size_t errlen);
+
+/* ---------------------------------------------------------------------- */
+/* Model servers (schema 5): the models declared under `endpoints:` and     */
+/* each server's health, visible to every process using the registry.      */
+
+/* What a step needs beyond its task kind (capability.c): the need in words
+ * ("a captioning model (OCR only reads text)") when the step's text rules
+ * some models out (describing a picture rules out OCR), else NULL. */
+const char *baton__capability_needed(const char *task, const char *text);
+
+/* Score of a model declared on a configured model server: the user said it
+ * does the task, so it ranks ahead of catalogue models. */
+#define BATON__ENDPOINT_BONUS 2.0
+
+/*
+ * Replaces the endpoint models with models, a JSON array of
+ * {"id", "tasks":[...], "endpoints":"a,b"} (the endpoints serving the id,
+ * comma-joined). Their registry endpoint is "openai:a,b". 0 or -1 with err.
+ */
+int baton__registry_set_endpoint_models(baton__registry *reg, const cJSON *models, char *err,
+                                        size_t errlen);
+/* "openai:a,b" for an endpoint model id into out; -1 when id is none. */
+int baton__registry_endpoint_model(baton__registry *reg, const char *id, char *out, size_t cap);
+/* The endpoint models of task that ok() accepts, at most max, into out
+ * (free each with baton__model_release()); returns how many. */
+size_t baton__registry_endpoint_candidates(baton__registry *reg, const char *task,
+                                           baton__endpoint_ok_fn ok, void *ud, baton__model *out,
+                                           size_t max);
+/* Inserts at the front of `into` one listing item per endpoint model and
+ * task (of task, and whose id or task contains text, when given): {id,
+ * task, description, endpoint, downloads, likes, source:"endpoint", score}.
+ * Returns how many, or -1. */
+int baton__registry_endpoint_list(baton__registry *reg, const char *task, const char *text,
+                                  cJSON *into);
+/* An endpoint model as `models show` gives it, with "tasks" and
+ * "endpoints" arrays; NULL when id is not one. */
+cJSON *baton__registry_endpoint_show(baton__registry *reg, const char *id);
+
+/* One server's health as the replica pool last saw it (strings borrowed). */
+typedef struct baton__endpoint_state {
+  const char *name;
+  bool up;
+  int consecutive_failures;
+  long long requests, failures;
+  const char *last_error;      /* or NULL */
+  double last_error_at, last_ok_at, retry_at; /* wall-clock seconds, 0 = none */
+} baton__endpoint_state;
+
+/* Records a server's health (another process reads it with the next
+ * call). 0 or -1. */
+int baton__registry_endpoint_health_put(baton__registry *reg, const baton__endpoint_state *h);
+/* {up, consecutive_failures, requests, failures, last_error?, last_error_at?,
+ * last_ok_at?, retry_at?, updated_at} of a server, or NULL when never recorded. */
+cJSON *baton__registry_endpoint_health(baton__registry *reg, const char *name);
 
 #endif

@@ -8,15 +8,21 @@ typedef struct cJSON cJSON;
 typedef struct baton__runstore baton__runstore;
 
 /* Current schema version of runs.db (PRAGMA user_version). */
-#define BATON__RUNSTORE_SCHEMA 1
+#define BATON__RUNSTORE_SCHEMA 2
 
 /*
  * Opens (creating if needed) the run database at path (WAL). Runs left
- * "running" by a process that no longer exists are marked "interrupted".
- * Returns 0 or -1 with err. Calls on the handle are serialised (thread-safe).
+ * "running" by a process that no longer holds their lock (runlock.h) are
+ * marked "interrupted". A damaged file (unreadable pages, an empty file
+ * baton did not just create) is -1 with err naming the file and SQLite's
+ * message. A file that can be read but not written (full disk, read-only)
+ * opens read-only: see baton__runstore_write_error(). Calls on the handle
+ * are serialised (thread-safe).
  */
 int baton__runstore_open(const char *path, baton__runstore **out, char *err, size_t errlen);
 void baton__runstore_close(baton__runstore *rs);
+/* Why this handle cannot record runs (it opened read-only), or NULL. */
+const char *baton__runstore_write_error(const baton__runstore *rs);
 
 /* Records a new run as "running" with its request (may be NULL), plan JSON
  * and workspace; all copied. Queued like every write (see
@@ -29,24 +35,29 @@ int baton__runstore_begin(baton__runstore *rs, const char *id, const char *reque
  * (group commit), within milliseconds, so the database always holds a
  * consistent prefix of the run's history; a process killed at the wrong
  * instant loses at most that last batch, whose tasks run again on resume.
- * baton__runstore_flush() waits for the queue. Returns -1 only when out of
- * memory. */
+ * When a batch fails, each run's writes in it are retried on their own; a
+ * run whose writes still fail has that failure reported by its
+ * baton__runstore_finish(). Returns -1 when out of memory or when the
+ * history is read-only. */
 int baton__runstore_task(baton__runstore *rs, const char *run_id, int task_id, const char *task,
                          const char *model, const char *status, const char *outputs_json,
                          const char *error, long long ms, char *err, size_t errlen);
 /* Records the end of a run: its status, answer and whole result JSON, and
  * waits until it and every earlier write are committed. 0, or -1 with err
- * when this or an earlier queued write failed. */
+ * when this or an earlier write of this run could not be stored. */
 int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *status,
                            const char *summary, const char *result_json, char *err,
                            size_t errlen);
 
-/* Waits until every queued write is committed. 0, or -1 with the first
- * error a queued write met since the last flush. */
+/* Waits until every queued write is committed. 0, or -1 with a failure
+ * some run's writes met (kept for that run's finish). */
 int baton__runstore_flush(baton__runstore *rs, char *err, size_t errlen);
+/* Waits likewise; 0, or -1 with (and forgetting) the failure of run_id. */
+int baton__runstore_flush_run(baton__runstore *rs, const char *run_id, char *err,
+                              size_t errlen);
 
 /* Marks a stored run as running again in this process (for a resume).
- * Queued; -1 with err only when out of memory. */
+ * Queued; -1 with err when out of memory or read-only. */
 int baton__runstore_reopen(baton__runstore *rs, const char *run_id, char *err, size_t errlen);
 
 /* Newest first: [{run_id, status, request, created, updated, tasks}], at most

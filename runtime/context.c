@@ -153,6 +153,8 @@ static const char *executor_for(const char *endpoint) {
     return "hf-inference";
   if (strcmp(endpoint, "llm") == 0)
     return "llm";
+  if (strncmp(endpoint, "openai:", 7) == 0)
+    return "openai";
   return NULL;
 }
 
@@ -243,6 +245,11 @@ baton_rc baton_open(const char *config_path, baton **out) {
   char err[768];
   if (baton__config_load(&ctx->cfg, config_path, err, sizeof err) != 0)
     return baton__fail(ctx, BATON_CONFIG, "%s", err);
+  if (baton__pool_init(&ctx->pool, (size_t)ctx->cfg.workers) != 0) {
+    baton__pool_release(&ctx->pool);
+    return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  }
+  ctx->pool_ready = true;
   if (baton__mkdirs(ctx->cfg.home, 0700) != 0)
     return baton__fail(ctx, BATON_IO, "cannot create the data folder %s: %s", ctx->cfg.home,
                        strerror(errno));
@@ -257,14 +264,17 @@ baton_rc baton_open(const char *config_path, baton **out) {
   char *runs = baton__path_join(ctx->cfg.home, "runs.db");
   if (!runs)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
-  rc = baton__runstore_open(runs, &ctx->runs, err, sizeof err);
+  /* A damaged run history fails history commands and new runs, not the
+   * registry's. */
+  if (baton__runstore_open(runs, &ctx->runs, err, sizeof err) != 0)
+    baton__fmt(ctx->runs_why, sizeof ctx->runs_why, "%s", err);
   free(runs);
-  if (rc != 0)
-    return baton__fail(ctx, BATON_DB, "%s", err);
   if (open_slots(ctx) != 0)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   if (!(ctx->pool = baton__pool_new(&ctx->cfg, err, sizeof err)))
     return baton__fail(ctx, BATON_NOMEM, "%s", err);
+  if (baton__endpoints_open(ctx, err, sizeof err) != 0)
+    return baton__fail(ctx, BATON_DB, "%s", err);
   if (ctx->cfg.llm_base_url) {
     baton__llm_settings ls;
     baton__llm_settings_init(&ls);
@@ -281,6 +291,8 @@ baton_rc baton_open(const char *config_path, baton **out) {
 void baton_close(baton *ctx) {
   if (!ctx)
     return;
+  if (ctx->pool_ready)
+    baton__pool_release(&ctx->pool);
   close_slots(ctx);
   baton__llm_free(ctx->llm);
   baton__pool_free(ctx->pool);
@@ -418,8 +430,22 @@ baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
   return BATON_OK;
 }
 
+baton_rc baton__runs_usable(baton *ctx) {
+  if (ctx->runs)
+    return BATON_OK;
+  return baton__fail(ctx, BATON_DB, "%s", ctx->runs_why);
+}
+
+const char *baton_history_readonly(baton *ctx) {
+  if (!ctx)
+    return NULL;
+  return ctx->runs ? baton__runstore_write_error(ctx->runs) : ctx->runs_why;
+}
+
 baton_rc baton_runs_list(baton *ctx, int limit, char **json_out_p) {
   *json_out_p = NULL;
+  if (baton__runs_usable(ctx) != BATON_OK)
+    return BATON_DB;
   char err[512] = "";
   cJSON *arr = baton__runstore_list(ctx->runs, limit, err, sizeof err);
   if (!arr)
@@ -433,6 +459,8 @@ baton_rc baton_run_get(baton *ctx, const char *run_id, char **json_out_p) {
   *json_out_p = NULL;
   if (!run_id || !*run_id)
     return baton__fail(ctx, BATON_INVALID, "no run id given");
+  if (baton__runs_usable(ctx) != BATON_OK)
+    return BATON_DB;
   char err[512] = "";
   cJSON *o = baton__runstore_get(ctx->runs, run_id, err, sizeof err);
   if (!o)

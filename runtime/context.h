@@ -10,9 +10,10 @@
 #include "core/config.h"
 #include "executors/executor.h"
 #include "net/pool.h"
-#include "planner/llm.h"
+#include "executors/llm_client.h"
 #include "registry/registry.h"
 #include "registry/runstore.h"
+#include "runtime/pool.h"
 #include "runtime/worker.h"
 
 /* Per-context state of one executor: lazily initialised, lock-protected.
@@ -39,7 +40,8 @@ typedef struct baton__exec_slot {
 struct baton {
   baton__config cfg;
   baton__registry *reg;
-  baton__runstore *runs;       /* durable run history (runs.db) */
+  baton__runstore *runs;       /* durable run history (runs.db), or NULL: */
+  char runs_why[768];          /* why it could not be opened */
   char *worker_program;        /* baton-worker, or NULL: executors in-process */
   baton__llm *llm;             /* the LLM client; NULL when cfg.llm_base_url is NULL */
   baton__pool *pool;           /* replicas of the configured endpoints (cfg.endpoints) */
@@ -58,11 +60,16 @@ struct baton {
    * LLM calls watch. Lock-free, so async-signal-safe to touch. */
   atomic_int plan_used[BATON__PLAN_SLOTS];
   atomic_int plan_stop[BATON__PLAN_SLOTS];
+  baton__pool pool;            /* task threads (cfg.workers) shared by the runs */
+  bool pool_ready;
 };
 
 /* Records the detail text for the failing call and returns rc. */
 baton_rc baton__fail(baton *ctx, baton_rc rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* BATON_OK when the run history is open, else BATON_DB with the reason
+ * recorded (for baton_errmsg()). */
+baton_rc baton__runs_usable(baton *ctx);
 /* Logs through the embedder's callback when the level is enabled. */
 void baton__log(baton *ctx, baton_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -74,6 +81,10 @@ baton__exec_slot *baton__slot(baton *ctx, const char *endpoint);
  * its lock unless it is reentrant. 0, or -1 with env->err set. */
 int baton__slot_run(baton__exec_slot *s, const char *task, const baton__values *in,
                     baton__exec_env *env, baton__values *out);
+
+/* Puts the configured servers' models into the registry and has the pool
+ * keep each server's health there (endpoints_api.c). 0 or -1 with err. */
+int baton__endpoints_open(baton *ctx, char *err, size_t errlen);
 
 /* Starts a worker for the executor of an endpoint ahead of its first task. */
 void baton__prewarm(baton *ctx, const char *endpoint);

@@ -136,3 +136,52 @@ baton_rc baton_models_explain(baton *ctx, const char *text, const char *task, in
     return baton__fail(ctx, BATON_DB, "%s", err[0] ? err : "out of memory");
   return json_result(ctx, o, json_out);
 }
+
+/* The names of the type bits set in `types`, as a JSON array. */
+static cJSON *type_names(unsigned types) {
+  cJSON *a = cJSON_CreateArray();
+  for (unsigned bit = 1; a && bit <= BATON__T_JSON; bit <<= 1)
+    if (types & bit)
+      cJSON_AddItemToArray(a, cJSON_CreateString(baton__type_name(bit)));
+  return a;
+}
+
+/* One task kind with the model the registry would choose for it now. */
+static cJSON *task_entry(baton *ctx, const baton__taskspec *t) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return NULL;
+  cJSON_AddStringToObject(o, "name", t->name);
+  cJSON_AddStringToObject(o, "description", t->description ? t->description : "");
+  cJSON_AddItemToObject(o, "inputs", type_names(t->inputs));
+  cJSON_AddItemToObject(o, "outputs", type_names(t->outputs));
+  baton__model m;
+  size_t found = 0;
+  char err[256] = "";
+  if (baton__registry_match(ctx->reg, t->name, NULL, baton__endpoint_ok, ctx, &m, 1, &found, err,
+                            sizeof err) == 0 && found) {
+    cJSON_AddStringToObject(o, "model", m.id);
+    baton__model_release(&m);
+  } else {
+    cJSON_AddNullToObject(o, "model");
+  }
+  cJSON_AddBoolToObject(o, "available", found > 0);
+  return o;
+}
+
+baton_rc baton_tasks_json(baton *ctx, char **json_out) {
+  *json_out = NULL;
+  size_t n = 0;
+  const baton__taskspec *ts = baton__registry_tasks(ctx->reg, &n);
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; arr && i < n; i++) {
+    cJSON *o = task_entry(ctx, &ts[i]);
+    if (!o) {
+      cJSON_Delete(arr);
+      arr = NULL;
+    } else {
+      cJSON_AddItemToArray(arr, o);
+    }
+  }
+  return json_result(ctx, arr, json_out);
+}

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "executors/hf.h"
 #include "planner/llm_planner.h"
@@ -16,6 +17,8 @@
 #include "planner/taskgraph.h"
 #include "runtime/context.h"
 #include "runtime/preflight.h"
+#include "runtime/sched.h"
+#include "runtime/runnable.h"
 #include "core/banned.h"
 
 #define MAX_CANDIDATES 5
@@ -33,6 +36,7 @@ typedef struct task_state {
   task_status status;
   int waiting;            /* dependencies not yet done */
   char *model;            /* the model that ran (or was tried last) */
+  char endpoint[64];      /* the configured model server that answered, or "" */
   char *error;
   baton__values out;
   int64_t ms;
@@ -49,17 +53,19 @@ struct baton_run {
   baton_event_fn on_event;
   void *ud;
 
-  pthread_mutex_t lock;   /* guards ts, ready, remaining, finished */
+  pthread_mutex_t lock;   /* guards ts, remaining, finished */
   pthread_cond_t cond;
   pthread_mutex_t event_lock;
-  size_t *ready;          /* indices into g.tasks */
-  size_t n_ready;
+  baton__sched sched;     /* ids, dependents, text languages */
+  struct run_item {       /* a task (or, last, the finishing) queued on the context's pool */
+    baton__pool_item item;
+    struct baton_run *run;
+    size_t idx;
+  } *items;               /* g.n + 1 */
   size_t remaining;       /* tasks not yet in a final state */
+  bool started;           /* items were queued: freeing waits for the end */
   bool finished;
   atomic_int cancel;
-  pthread_t *threads;
-  size_t n_threads;
-  bool joined;
 
   baton_rc rc;
   char *result_json;
@@ -204,8 +210,30 @@ static char *step_text(const baton__task *t, const char *request) {
   return baton__sb_detach(&sb);
 }
 
+/* Says why no model can do a step and how to add one (into out). */
+static void missing_model(baton *ctx, const char *task, const char *text, char *out,
+                          size_t cap) {
+  char why[256] = "no model is registered for it";
+  baton__model m[1];
+  size_t n = 0;
+  char err[256];
+  /* A model the filter rejected tells why. */
+  if (baton__registry_match(ctx->reg, task, text, NULL, NULL, m, 1, &n, err, sizeof err) == 0 &&
+      n) {
+    baton__endpoint_ok(ctx, m[0].endpoint, why, sizeof why);
+    baton__model_release(&m[0]);
+  }
+  const char *need = baton__capability_needed(task, text);
+  baton__fmt(out, cap,
+             "no available model can do %s%s%s (%s); add one: declare a model for it on a "
+             "model server in the config (endpoints: - {name: NAME, base_url: URL, models: "
+             "[{id: MODEL, tasks: [%s]}]}) or register one with `baton models add`",
+             task, need ? ": the step needs " : "", need ? need : "", why, task);
+}
+
 /* Picks a model and fallbacks for every task that has none. A task with no
- * available model keeps model NULL and fails when it runs, with the reason. */
+ * available model keeps model NULL and its choice says what is missing;
+ * the run then refuses to start (prepare). */
 static baton_rc assign_models(baton *ctx, baton__graph *g, const char *request) {
   for (size_t i = 0; i < g->n; i++) {
     baton__task *t = &g->tasks[i];
@@ -254,8 +282,37 @@ static baton_rc assign_models(baton *ctx, baton__graph *g, const char *request) 
         found[k].id = NULL;
       }
     }
+    if (!n) {
+      char miss[768];
+      char *st = step_text(t, request);
+      missing_model(ctx, t->task, st, miss, sizeof miss);
+      free(st);
+      cJSON *why = cJSON_CreateObject();
+      cJSON_AddStringToObject(why, "reason", miss);
+      cJSON_AddBoolToObject(why, "missing", true);
+      free(t->choice);
+      t->choice = cJSON_PrintUnformatted(why);
+      cJSON_Delete(why);
+    }
     for (size_t k = 0; k < n; k++)
       baton__model_release(&found[k]);
+  }
+  return BATON_OK;
+}
+
+/* Refuses a graph with a step no available model can do, before anything
+ * runs: the message names the step, the missing kind and how to add one. */
+static baton_rc check_models(baton *ctx, const baton__graph *g) {
+  for (size_t i = 0; i < g->n; i++) {
+    const baton__task *t = &g->tasks[i];
+    if (t->model)
+      continue;
+    cJSON *ch = t->choice ? cJSON_Parse(t->choice) : NULL;
+    const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ch, "reason"));
+    baton_rc rc = baton__fail(ctx, BATON_NOTFOUND, "nothing ran: step %d (%s): %s", t->id,
+                              t->task, why ? why : "no available model can do it");
+    cJSON_Delete(ch);
+    return rc;
   }
   return BATON_OK;
 }
@@ -339,9 +396,18 @@ static baton_rc make_graph(baton *ctx, const baton_request *req, const char *roo
     }
     size_t n_tasks = 0;
     const baton__taskspec *tasks = baton__registry_tasks(ctx->reg, &n_tasks);
-    if (baton__plan_offline(req->text, req->inputs, req->n_inputs, tasks, n_tasks, g, err,
-                            sizeof err) != 0)
+    unsigned char *runnable = baton__runnable_kinds(ctx, tasks, n_tasks);
+    char note[256] = "";
+    baton__offline_req orq = {.request = req->text, .inputs = req->inputs,
+                              .n_inputs = req->n_inputs, .tasks = tasks, .n_tasks = n_tasks,
+                              .runnable = runnable, .messages_json = req->messages,
+                              .note = note, .notelen = sizeof note};
+    int orc = baton__plan_offline_req(&orq, g, err, sizeof err);
+    free(runnable);
+    if (orc != 0)
       return baton__fail(ctx, BATON_PLAN, "%s", err);
+    if (note[0])
+      baton__log(ctx, BATON_LOG_WARN, "%s", note);
   }
   (void)root;
   if (g->n == 0)
@@ -402,6 +468,8 @@ static cJSON *task_json(const baton_run *run, size_t i) {
   else
     cJSON_AddNullToObject(o, "model");
   cJSON_AddStringToObject(o, "status", status_names[s->status]);
+  if (s->endpoint[0])
+    cJSON_AddStringToObject(o, "endpoint", s->endpoint);
   cJSON_AddItemToObject(o, "outputs", outputs_json(&s->out));
   if (s->error)
     cJSON_AddStringToObject(o, "error", s->error);
@@ -439,22 +507,6 @@ static void persist_task(baton_run *run, size_t idx) {
 
 /* ---- execution -------------------------------------------------------------- */
 
-/* The language of the text task `idx` produces: the target of a translation,
- * kept through later text steps that take their text from it (a summary of
- * a Spanish text is Spanish). NULL when not known. */
-static const char *text_language(const baton_run *run, int idx, int depth) {
-  if (idx < 0 || depth > (int)run->g.n)
-    return NULL;
-  const baton__task *t = &run->g.tasks[idx];
-  for (size_t j = 0; j < t->n_args; j++)
-    if (t->args[j].ref < 0 && strcmp(t->args[j].name, "tgt_lang") == 0)
-      return t->args[j].value;
-  for (size_t j = 0; j < t->n_args; j++)
-    if (t->args[j].ref >= 0 && strcmp(t->args[j].name, "text") == 0)
-      return text_language(run, baton__graph_find(&run->g, t->args[j].ref), depth + 1);
-  return NULL;
-}
-
 /* Gathers a task's inputs: literals, and the outputs of the tasks it names. */
 static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *err, size_t errlen) {
   const baton__task *t = &run->g.tasks[idx];
@@ -468,7 +520,7 @@ static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *er
       }
       continue;
     }
-    int src = baton__graph_find(&run->g, a->ref);
+    int src = baton__graph_index_find(&run->sched.ix, a->ref);
     const baton__values *out = &run->ts[src].out;
     const baton__value *v = baton__values_get_type(out, type ? type : BATON__T_TEXT);
     if (!v) {
@@ -481,7 +533,7 @@ static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *er
       return -1;
     }
     /* Text from a translation carries its language along as "lang". */
-    const char *lang = type == BATON__T_TEXT ? text_language(run, src, 0) : NULL;
+    const char *lang = type == BATON__T_TEXT ? run->sched.lang[src] : NULL;
     if (lang && !baton__values_get(in, "lang") && baton__values_add(in, "lang", 0, lang) != 0) {
       baton__fmt(err, errlen, "too many arguments");
       return -1;
@@ -711,6 +763,7 @@ static void execute(baton_run *run, size_t idx) {
         baton__fmt(env.err, sizeof env.err, "%s", last);
       }
     }
+    baton__fmt(s->endpoint, sizeof s->endpoint, "%s", env.answered);
     /* Health feeds the next choice of model (debug executors have none). */
     if (strcmp(ep, "local:debug") != 0 && !atomic_load(&run->cancel))
       baton__registry_health_record(ctx->reg, model, ran == 0, (long)(baton__now_ms() - m0),
@@ -740,17 +793,19 @@ static void execute(baton_run *run, size_t idx) {
   }
 }
 
-/* Marks every task that depends (directly or not) on idx as skipped.
+/* Marks every task that depends (directly or not) on idx as skipped (each
+ * naming the task it waited for), through the dependents table.
  * Called with run->lock held. */
 static void skip_dependents(baton_run *run, size_t idx) {
-  int id = run->g.tasks[idx].id;
-  for (size_t i = 0; i < run->g.n; i++) {
-    baton__task *t = &run->g.tasks[i];
-    task_state *s = &run->ts[i];
-    if (s->status != TS_PENDING)
-      continue;
-    for (size_t d = 0; d < t->n_deps; d++) {
-      if (t->deps[d] != id)
+  const baton__sched *sc = &run->sched;
+  size_t *stack = sc->stack, depth = 0;
+  stack[depth++] = idx;
+  while (depth) {
+    size_t x = stack[--depth];
+    for (size_t e = sc->dep_start[x]; e < sc->dep_start[x + 1]; e++) {
+      size_t i = sc->dep_list[e];
+      task_state *s = &run->ts[i];
+      if (s->status != TS_PENDING)
         continue;
       bool cancelled = atomic_load(&run->cancel) != 0;
       s->status = cancelled ? TS_CANCELLED : TS_SKIPPED;
@@ -759,78 +814,90 @@ static void skip_dependents(baton_run *run, size_t idx) {
       if (cancelled)
         baton__sb_adds(&sb, "cancelled");
       else
-        baton__sb_addf(&sb, "skipped because task %d (%s) did not succeed", id,
-                       run->g.tasks[idx].task);
+        baton__sb_addf(&sb, "skipped because task %d (%s) did not succeed", run->g.tasks[x].id,
+                       run->g.tasks[x].task);
       s->error = baton__sb_detach(&sb);
       persist_task(run, i);
       run->remaining--;
-      skip_dependents(run, i);
-      break;
+      stack[depth++] = i;
     }
   }
 }
 
 static void finish(baton_run *run);
 
-static void *worker(void *arg) {
-  baton_run *run = arg;
-  pthread_mutex_lock(&run->lock);
-  for (;;) {
-    while (run->n_ready == 0 && run->remaining > 0)
-      pthread_cond_wait(&run->cond, &run->lock);
-    if (run->remaining == 0)
-      break;
-    size_t idx = run->ready[--run->n_ready];
-    task_state *s = &run->ts[idx];
-    if (atomic_load(&run->cancel)) {
-      s->status = TS_CANCELLED;
-      s->error = baton__strdup("cancelled");
-      persist_task(run, idx);
-    } else {
-      s->status = TS_RUNNING;
-      pthread_mutex_unlock(&run->lock);
-      persist_task(run, idx);
-      emit(run, BATON_EVENT_TASK_STARTED, (int)idx, NULL, NULL);
-      execute(run, idx);
-      persist_task(run, idx);
-      if (s->status == TS_DONE && run->on_event) {
-        cJSON *tj = task_json(run, idx);
-        char *js = tj ? cJSON_PrintUnformatted(tj) : NULL;
-        cJSON_Delete(tj);
-        emit(run, BATON_EVENT_TASK_FINISHED, (int)idx, NULL, js);
-        free(js);
-      } else if (s->status != TS_DONE) {
-        emit(run, BATON_EVENT_TASK_FAILED, (int)idx, s->error, NULL);
-      }
-      pthread_mutex_lock(&run->lock);
-    }
-    run->remaining--;
-    if (s->status == TS_DONE) {
-      int id = run->g.tasks[idx].id;
-      for (size_t i = 0; i < run->g.n; i++) {
-        baton__task *t = &run->g.tasks[i];
-        if (run->ts[i].status != TS_PENDING)
-          continue;
-        for (size_t d = 0; d < t->n_deps; d++)
-          if (t->deps[d] == id && --run->ts[i].waiting == 0)
-            run->ready[run->n_ready++] = i;
-      }
-    } else {
-      skip_dependents(run, idx);
-    }
-    if (run->remaining == 0) {
-      pthread_cond_broadcast(&run->cond);
-      pthread_mutex_unlock(&run->lock);
-      finish(run);
-      pthread_mutex_lock(&run->lock);
-      run->finished = true;
-      pthread_cond_broadcast(&run->cond);
-      break;
-    }
-    pthread_cond_broadcast(&run->cond);
+/* Queues a task (or, with idx == g.n, the finishing) on the context's pool. */
+static int queue_item(baton_run *run, size_t idx) {
+  return baton__pool_push(&run->ctx->pool, &run->items[idx].item);
+}
+
+/* Runs one task, told to the pool's thread (done, failed, or cancelled); a
+ * pool thread then picks what became ready, in any run of the context. */
+static void execute_ready(baton_run *run, size_t idx) {
+  task_state *s = &run->ts[idx];
+  if (atomic_load(&run->cancel)) {
+    s->status = TS_CANCELLED;
+    s->error = baton__strdup("cancelled");
+    persist_task(run, idx);
+    return;
   }
+  s->status = TS_RUNNING;
   pthread_mutex_unlock(&run->lock);
-  return NULL;
+  persist_task(run, idx);
+  emit(run, BATON_EVENT_TASK_STARTED, (int)idx, NULL, NULL);
+  execute(run, idx);
+  persist_task(run, idx);
+  if (s->status == TS_DONE && run->on_event) {
+    cJSON *tj = task_json(run, idx);
+    char *js = tj ? cJSON_PrintUnformatted(tj) : NULL;
+    cJSON_Delete(tj);
+    emit(run, BATON_EVENT_TASK_FINISHED, (int)idx, NULL, js);
+    free(js);
+  } else if (s->status != TS_DONE) {
+    emit(run, BATON_EVENT_TASK_FAILED, (int)idx, s->error, NULL);
+  }
+  pthread_mutex_lock(&run->lock);
+}
+
+/* Writes the answer, then lets baton_run_wait() return. Nothing touches the
+ * run after the unlock: it may be freed at once. */
+static void finish_and_signal(baton_run *run) {
+  finish(run);
+  pthread_mutex_lock(&run->lock);
+  run->finished = true;
+  pthread_cond_broadcast(&run->cond);
+  pthread_mutex_unlock(&run->lock);
+}
+
+/* A pool item: one task, then the tasks it made ready are queued; the last
+ * task of the run writes the answer. The finishing item alone (idx == g.n)
+ * serves a run with nothing to execute. */
+static void run_item_main(baton__pool_item *item) {
+  struct run_item *it = (struct run_item *)item;
+  baton_run *run = it->run;
+  size_t idx = it->idx;
+  if (idx == run->g.n) {
+    finish_and_signal(run);
+    return;
+  }
+  pthread_mutex_lock(&run->lock);
+  execute_ready(run, idx);
+  task_state *s = &run->ts[idx];
+  run->remaining--;
+  if (s->status == TS_DONE) {
+    const baton__sched *sc = &run->sched;
+    for (size_t e = sc->dep_start[idx]; e < sc->dep_start[idx + 1]; e++) {
+      size_t i = sc->dep_list[e];
+      if (run->ts[i].status == TS_PENDING && --run->ts[i].waiting == 0)
+        queue_item(run, i); /* cannot fail: this thread belongs to the pool */
+    }
+  } else {
+    skip_dependents(run, idx);
+  }
+  bool last = run->remaining == 0;
+  pthread_mutex_unlock(&run->lock);
+  if (last)
+    finish_and_signal(run);
 }
 
 /* Builds the result and the answer, stores them, and sends the last events. */
@@ -866,6 +933,26 @@ static char *make_summary(baton_run *run, const cJSON *tasks) {
   if (s)
     emit(run, BATON_EVENT_SUMMARY_DELTA, -1, s, NULL);
   return s;
+}
+
+/* The run's end could not be stored: it ends failed, with the reason in
+ * its result ("error"), so the caller never hears `done` for a run the
+ * history does not hold. */
+static void unsaved(baton_run *run, cJSON *res, const char *why) {
+  baton__log(run->ctx, BATON_LOG_ERROR, "run %s: %s", run->id, why);
+  run->rc = BATON_DB;
+  if (!res)
+    return;
+  char msg[640];
+  baton__fmt(msg, sizeof msg, "the run's final state could not be stored: %s", why);
+  cJSON_ReplaceItemInObjectCaseSensitive(res, "status", cJSON_CreateString("failed"));
+  cJSON_DeleteItemFromObjectCaseSensitive(res, "error");
+  cJSON_AddStringToObject(res, "error", msg);
+  char *j = cJSON_PrintUnformatted(res);
+  if (j) {
+    free(run->result_json);
+    run->result_json = j;
+  }
 }
 
 static void finish(baton_run *run) {
@@ -909,7 +996,7 @@ static void finish(baton_run *run) {
   char err[512];
   if (baton__runstore_finish(run->ctx->runs, run->id, status, run->summary, run->result_json, err,
                              sizeof err) != 0)
-    baton__log(run->ctx, BATON_LOG_WARN, "run %s: %s", run->id, err);
+    unsaved(run, res, err);
   cJSON_Delete(res);
   emit(run, BATON_EVENT_DONE, -1, NULL, run->result_json);
 }
@@ -924,8 +1011,8 @@ static void run_free_members(baton_run *run) {
   }
   free(run->ts);
   baton__graph_release(&run->g);
-  free(run->ready);
-  free(run->threads);
+  baton__sched_release(&run->sched);
+  free(run->items);
   free(run->request);
   free(run->root);
   free(run->workspace);
@@ -940,6 +1027,16 @@ static void run_free_members(baton_run *run) {
   pthread_mutex_destroy(&run->event_lock);
   pthread_cond_destroy(&run->cond);
   free(run);
+}
+
+/* The scheduling tables and the pool items of a run's graph. */
+static int make_tables(baton_run *run) {
+  run->items = calloc(run->g.n + 1, sizeof *run->items);
+  if (!run->items || baton__sched_build(&run->sched, &run->g) != 0)
+    return -1;
+  for (size_t i = 0; i <= run->g.n; i++)
+    run->items[i] = (struct run_item){.item.fn = run_item_main, .run = run, .idx = i};
+  return 0;
 }
 
 /* Prepares a run up to the point where it can start: plan, models, inputs,
@@ -968,16 +1065,17 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
   }
   if ((rc = make_graph(ctx, req, run->root, &run->g, &run->llm)) != BATON_OK)
     goto fail;
+  if ((rc = check_models(ctx, &run->g)) != BATON_OK)
+    goto fail;
   if ((rc = check_inputs(run)) != BATON_OK)
     goto fail;
   if ((rc = baton__preflight(ctx, &run->g)) != BATON_OK)
     goto fail;
   run->ts = calloc(run->g.n ? run->g.n : 1, sizeof *run->ts);
-  run->ready = calloc(run->g.n ? run->g.n : 1, sizeof *run->ready);
   char rel[64];
   baton__fmt(rel, sizeof rel, "runs/%s", run->id);
   run->workspace = baton__path_join(ctx->cfg.home, rel);
-  if (!run->ts || !run->ready || !run->workspace) {
+  if (!run->ts || !run->workspace || make_tables(run) != 0) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     goto fail;
   }
@@ -986,16 +1084,6 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
 fail:
   run_free_members(run);
   return rc;
-}
-
-static void *finish_only(void *arg) {
-  baton_run *run = arg;
-  finish(run);
-  pthread_mutex_lock(&run->lock);
-  run->finished = true;
-  pthread_cond_broadcast(&run->cond);
-  pthread_mutex_unlock(&run->lock);
-  return NULL;
 }
 
 static baton_rc start(baton_run *run) {
@@ -1008,24 +1096,20 @@ static baton_rc start(baton_run *run) {
     run->remaining++;
     run->ts[i].waiting = 0;
     for (size_t d = 0; d < run->g.tasks[i].n_deps; d++) {
-      int k = baton__graph_find(&run->g, run->g.tasks[i].deps[d]);
+      int k = baton__graph_index_find(&run->sched.ix, run->g.tasks[i].deps[d]);
       if (k >= 0 && run->ts[k].status != TS_DONE)
         run->ts[i].waiting++;
     }
-    if (run->ts[i].waiting == 0)
-      run->ready[run->n_ready++] = i;
-  }
-  /* Keep the lowest id first out of the ready stack. */
-  for (size_t a = 0, b = run->n_ready ? run->n_ready - 1 : 0; a < b; a++, b--) {
-    size_t x = run->ready[a];
-    run->ready[a] = run->ready[b];
-    run->ready[b] = x;
   }
   cJSON *plan = baton__graph_to_json(&run->g);
   char *pj = plan ? cJSON_PrintUnformatted(plan) : NULL;
   cJSON_Delete(plan);
   if (!pj)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  if (baton__runs_usable(ctx) != BATON_OK) {
+    free(pj);
+    return BATON_DB;
+  }
   char err[512];
   int src = run->mode == MODE_RESUME
                 ? baton__runstore_reopen(ctx->runs, run->id, err, sizeof err)
@@ -1052,23 +1136,22 @@ static baton_rc start(baton_run *run) {
         if (run->g.tasks[i].model &&
             run_endpoint(run, run->g.tasks[i].model, ep, sizeof ep) == 0)
           baton__prewarm(ctx, ep);
-  size_t n = (size_t)ctx->cfg.workers < run->g.n ? (size_t)ctx->cfg.workers : run->g.n;
-  /* A run with nothing left to execute (the LLM answered directly, or a
-   * resumed run that had finished) only writes its answer. */
-  void *(*fn)(void *) = run->remaining ? worker : finish_only;
+  /* The tasks ready now go to the context's pool in plan order (the pool
+   * may run them before this returns); a run with nothing left to execute
+   * (the LLM answered directly, or a resumed run that had finished) only
+   * writes its answer. The lock keeps the first tasks from finishing the
+   * run before the rest are queued. */
+  pthread_mutex_lock(&run->lock);
+  int qrc = 0;
   if (!run->remaining)
-    n = 1;
-  run->threads = calloc(n, sizeof *run->threads);
-  if (!run->threads)
-    return baton__fail(ctx, BATON_NOMEM, "out of memory");
-  for (size_t i = 0; i < n; i++) {
-    if (baton__thread_start(&run->threads[i], fn, run) != 0) {
-      if (i == 0)
-        return baton__fail(ctx, BATON_ERROR, "cannot start a worker thread");
-      break;
-    }
-    run->n_threads++;
-  }
+    qrc = queue_item(run, run->g.n);
+  for (size_t i = 0; i < run->g.n && qrc == 0; i++)
+    if (run->ts[i].status != TS_DONE && run->ts[i].waiting == 0)
+      qrc = queue_item(run, i);
+  run->started = qrc == 0;
+  pthread_mutex_unlock(&run->lock);
+  if (qrc != 0)
+    return baton__fail(ctx, BATON_ERROR, "cannot start a worker thread");
   return BATON_OK;
 }
 
@@ -1079,6 +1162,8 @@ baton_rc baton_submit(baton *ctx, const baton_request *req, baton_event_fn on_ev
     return baton__fail(ctx, BATON_INVALID, "no request");
   if (!req->text && !req->plan_json)
     return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
+  if (req->text && !baton__utf8_valid(req->text, strlen(req->text)))
+    return baton__fail(ctx, BATON_INVALID, "the request text is not valid UTF-8");
   baton_run *run = NULL;
   baton_rc rc = prepare(ctx, req, &run);
   if (rc != BATON_OK)
@@ -1100,6 +1185,8 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
   *out = NULL;
   if (!id || !*id)
     return baton__fail(ctx, BATON_INVALID, "no run id given");
+  if (baton__runs_usable(ctx) != BATON_OK)
+    return BATON_DB;
   char err[768] = "";
   cJSON *stored = baton__runstore_get(ctx->runs, id, err, sizeof err);
   if (!stored)
@@ -1136,8 +1223,7 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
     goto fail;
   }
   run->ts = calloc(run->g.n ? run->g.n : 1, sizeof *run->ts);
-  run->ready = calloc(run->g.n ? run->g.n : 1, sizeof *run->ready);
-  if (!run->ts || !run->ready) {
+  if (!run->ts || make_tables(run) != 0) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     goto fail;
   }
@@ -1150,7 +1236,7 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
     cJSON_ArrayForEach(t, tasks) {
       const cJSON *tid = cJSON_GetObjectItemCaseSensitive(t, "id");
       const cJSON *ts = cJSON_GetObjectItemCaseSensitive(t, "status");
-      int k = cJSON_IsNumber(tid) ? baton__graph_find(&run->g, tid->valueint) : -1;
+      int k = cJSON_IsNumber(tid) ? baton__graph_index_find(&run->sched.ix, tid->valueint) : -1;
       if (k < 0 || !cJSON_IsString(ts) || strcmp(ts->valuestring, "done") != 0)
         continue;
       const cJSON *model = cJSON_GetObjectItemCaseSensitive(t, "model");
@@ -1226,12 +1312,7 @@ baton_rc baton_run_wait(baton_run *run) {
   pthread_mutex_lock(&run->lock);
   while (!run->finished)
     pthread_cond_wait(&run->cond, &run->lock);
-  bool join = !run->joined;
-  run->joined = true;
   pthread_mutex_unlock(&run->lock);
-  if (join)
-    for (size_t i = 0; i < run->n_threads; i++)
-      pthread_join(run->threads[i], NULL);
   return run->rc;
 }
 
@@ -1249,7 +1330,7 @@ const char *baton_run_summary(const baton_run *run) { return run ? run->summary 
 void baton_run_free(baton_run *run) {
   if (!run)
     return;
-  if (run->n_threads)
+  if (run->started)
     baton_run_wait(run);
   run_free_members(run);
 }

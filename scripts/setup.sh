@@ -34,6 +34,11 @@ packages=(
 )
 if ((with_tests)); then
   packages+=(opencv-doc imagemagick fonts-dejavu-core sqlite3)
+  # baton mcp's conformance test runs the MCP SDK client on node (Debian's,
+  # unless a node with npm is already installed)
+  command -v npm >/dev/null || packages+=(nodejs npm)
+  # the Python package's tests (bindings/python)
+  packages+=(python3)
 fi
 
 missing=()
@@ -46,6 +51,11 @@ if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ((with_tests)); then
+  # the MCP SDK client of tests/mcp, pinned by its package-lock.json
+  (cd tests/mcp && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

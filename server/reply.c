@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "server/internal.h"
 #include "core/banned.h"
 
@@ -33,9 +34,16 @@ void baton__srv_wake(baton_server *srv, char c) {
 
 /* Queues a line (without the newline) for a client. Any thread. */
 void baton__srv_post(baton_server *srv, uint64_t client, int kind, const char *line, size_t len) {
+  /* Nothing leaves the daemon that is not valid UTF-8 (a file name, a
+   * model's output): bad bytes become U+FFFD. */
+  char *fixed = NULL;
+  if (!baton__utf8_valid(line, len) && (fixed = baton__utf8_repair(line, len, &len)))
+    line = fixed;
   out_msg *m = malloc(sizeof *m + len + 2);
-  if (!m)
+  if (!m) {
+    free(fixed);
     return;
+  }
   m->next = NULL;
   m->client = client;
   m->kind = kind;
@@ -43,6 +51,7 @@ void baton__srv_post(baton_server *srv, uint64_t client, int kind, const char *l
   m->line[len] = '\n';
   m->line[len + 1] = '\0';
   m->len = kind == OUT_DONE ? 0 : len + 1;
+  free(fixed);
   pthread_mutex_lock(&srv->qlock);
   if (srv->q_tail)
     srv->q_tail->next = m;

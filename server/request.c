@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "server/internal.h"
 #include "core/banned.h"
 
@@ -11,6 +12,13 @@ void baton__srv_handle_line(baton_server *srv, conn *c, const char *line, size_t
     len--;
   if (len == 0)
     return;
+  const char *bad = baton__json_text_problem(line, len);
+  if (bad) {
+    char txt[200];
+    baton__fmt(txt, sizeof txt, "parse error: the request is refused: %s", bad);
+    baton__srv_post_error(srv, c->id, NULL, -32700, txt, 0);
+    return;
+  }
   cJSON *msg = cJSON_ParseWithLength(line, len);
   if (!msg) {
     baton__srv_post_error(srv, c->id, NULL, -32700, "parse error: not valid JSON", 0);

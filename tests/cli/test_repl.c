@@ -344,3 +344,38 @@ static void two_turns(bool through_daemon) {
 Test(cli_repl, follow_ups_carry_the_conversation_in_process) { two_turns(false); }
 
 Test(cli_repl, follow_ups_carry_the_conversation_through_the_daemon) { two_turns(true); }
+
+/* ---- multi-turn context, offline ---------------------------------------------------- */
+
+Test(cli_repl, offline_follow_ups_resolve_it_to_the_earlier_file_or_output) {
+  setenv("BATON_NO_DAEMON", "1", 1);
+  char src[600], dst[600];
+  snprintf(src, sizeof src, "%s/examples/sign.png", BATON_TEST_SOURCE_DIR);
+  for (int i = 0; i < 2; i++) {
+    snprintf(dst, sizeof dst, "%s/%s", dir, i ? "sign.png" : "photo.jpg");
+    char cp[1400];
+    snprintf(cp, sizeof cp, "cp '%s' '%s'", src, dst);
+    cr_assert_eq(bt_run(cp, NULL), 0);
+  }
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && printf 'find the faces in photo.jpg\\n/plan now rotate it by 90 degrees\\n"
+           "read the text in sign.png\\n/plan translate that into Spanish\\n' | %s/baton chat",
+           dir, bin_dir());
+  char *out = NULL;
+  bt_run(cmd, &out); /* the runs may fail here for want of models; the plans may not */
+  cr_assert_not_null(out);
+  /* "it": the newest picture of the earlier turn: the detector's drawing
+   * when it made one, else the photo itself */
+  const char *rotate = strstr(out, "task 0: image-to-image");
+  const char *image = rotate ? strstr(rotate, "image: ") : NULL;
+  const char *runs = image ? strstr(image, "/runs/") : NULL;
+  cr_expect(image && (!strncmp(image, "image: photo.jpg", 16) ||
+                      (runs && !memchr(image, '\n', (size_t)(runs - image)))),
+            "'it' is the earlier photo or what was made of it: %s", out);
+  const char *translate = strstr(out, "translation on");
+  cr_expect(translate && strstr(translate, "tgt_lang: es"), "'that' is translated: %s", out);
+  cr_expect(!strstr(out, "text: translate that into Spanish"),
+            "'that' is the earlier text or sign.png read again, not the words: %s", out);
+  free(out);
+}

@@ -13,7 +13,7 @@
 #include <yaml.h>
 
 #include "core/util.h"
-#include "planner/llm.h"
+#include "executors/llm_client.h"
 #include "support/fake_http.h"
 #include "support/support.h"
 

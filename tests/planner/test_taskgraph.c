@@ -216,6 +216,57 @@ Test(planner_taskgraph, limits_the_task_count) {
   baton__sb_release(&sb);
 }
 
+/* A chain of n summarizations, each taking the text of the one before. */
+static void chain_json(baton__sb *sb, int n) {
+  baton__sb_init(sb);
+  baton__sb_adds(sb, "[{\"task\": \"summarization\", \"id\": 0, \"args\": {\"text\": \"a\"}}");
+  for (int i = 1; i < n; i++)
+    baton__sb_addf(sb,
+                   ",{\"task\": \"summarization\", \"id\": %d, \"dep\": [%d], "
+                   "\"args\": {\"text\": \"<GENERATED>-%d\"}}",
+                   i, i - 1, i - 1);
+  baton__sb_adds(sb, "]");
+}
+
+Test(planner_taskgraph, takes_10000_tasks_as_the_config_allows_and_names_the_limit_above) {
+  baton__sb sb;
+  chain_json(&sb, BATON__MAX_TASKS_LIMIT);
+  baton__graph g;
+  char err[256] = "";
+  cr_assert_eq(baton__graph_parse(sb.buf, sb.len, BATON__MAX_TASKS_LIMIT, &g, err, sizeof err), 0,
+               "%s", err);
+  cr_assert_eq(g.n, 10000);
+  cr_assert_eq(baton__graph_validate(&g, lookup, NULL, err, sizeof err), 0, "%s", err);
+  baton__graph_release(&g);
+  baton__sb_release(&sb);
+  /* Asking for more than the most a graph may have still stops there. */
+  chain_json(&sb, BATON__MAX_TASKS_LIMIT + 1);
+  cr_assert_eq(baton__graph_parse(sb.buf, sb.len, 50000, &g, err, sizeof err), -1);
+  cr_assert(strstr(err, "more than the limit of 10000"), "%s", err);
+  baton__graph_release(&g);
+  baton__sb_release(&sb);
+}
+
+Test(planner_taskgraph, finds_a_cycle_at_the_end_of_a_long_chain) {
+  baton__sb sb;
+  chain_json(&sb, 5000);
+  /* Task 0 also waits for the last one. */
+  char *p = strstr(sb.buf, "\"id\": 0,");
+  cr_assert(p);
+  baton__sb fixed;
+  baton__sb_init(&fixed);
+  baton__sb_add(&fixed, sb.buf, (size_t)(p - sb.buf));
+  baton__sb_adds(&fixed, "\"id\": 0, \"dep\": [4999],");
+  baton__sb_adds(&fixed, p + strlen("\"id\": 0,"));
+  baton__graph g;
+  char err[256] = "";
+  cr_assert_eq(baton__graph_parse(fixed.buf, fixed.len, 10000, &g, err, sizeof err), -1);
+  cr_assert(strstr(err, "cycle in dependencies"), "%s", err);
+  baton__graph_release(&g);
+  baton__sb_release(&sb);
+  baton__sb_release(&fixed);
+}
+
 Test(planner_taskgraph, never_crashes_on_odd_json) {
   const char *odd[] = {"null", "true", "\"x\"", "[]", "[[]]", "[{}]", "[null]", "{}",
                        "[{\"task\": null, \"id\": null, \"dep\": null, \"args\": null}]",

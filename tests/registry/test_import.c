@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/util.h"
 #include "registry/catalogue.h"
+#include "registry/internal.h"
 #include "registry/registry.h"
 #include "support/support.h"
 
@@ -645,4 +647,38 @@ Test(registry_import, readers_keep_working_while_an_import_runs) {
   cr_assert_eq(r.max_seen, before + N, "after the commit the reader sees everything");
   baton__registry_close(reg);
   free(path);
+}
+
+/* Seconds spent cleaning md. */
+static double clean_seconds(const char *md, char **out) {
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  *out = baton__clean_description(md, 1000);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+Test(registry_import, a_1_mb_description_of_brackets_is_cleaned_in_under_a_second) {
+  size_t n = 1u << 20;
+  char *md = malloc(n + 1);
+  cr_assert(md);
+  /* Unclosed brackets (each once scanned to the end of the line), then
+   * brackets nested half a megabyte deep, then link targets. */
+  const char *shapes[] = {"[", "[]", "]("};
+  for (int k = 0; k < 3; k++) {
+    for (size_t i = 0; i < n; i++)
+      md[i] = k == 1 ? (i < n / 2 ? '[' : ']') : shapes[k][i % strlen(shapes[k])];
+    md[n] = '\0';
+    char *out = NULL;
+    double s = clean_seconds(md, &out);
+    cr_assert_not_null(out);
+    cr_expect_lt(s, 1.0, "shape %d took %.2f s", k, s);
+    free(out);
+  }
+  /* The text inside nested links stays. */
+  char *out = NULL;
+  clean_seconds("See [the [nested] docs](http://x.org) and [more](y).", &out);
+  cr_expect_str_eq(out, "See the nested docs and more.");
+  free(out);
+  free(md);
 }

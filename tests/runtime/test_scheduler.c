@@ -409,3 +409,60 @@ Test(runtime_scheduler, a_transient_failure_is_retried_with_backoff_then_reporte
   cJSON_Delete(res);
   done_with(ctx);
 }
+
+/* Threads of this process. */
+static int threads_now(void) {
+  char *status = bt_slurp("/proc/self/status", NULL);
+  const char *t = strstr(status, "Threads:");
+  int n = t ? atoi(t + 8) : -1;
+  free(status);
+  return n;
+}
+
+Test(runtime_scheduler, runs_share_the_contexts_task_threads, .timeout = 60) {
+  baton *ctx = open_with("workers: 2\n");
+  static const char plan[] =
+      "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"300\"}}]";
+  int before = threads_now();
+  baton_run *runs[12];
+  for (int i = 0; i < 12; i++) {
+    baton_request req = {.plan_json = plan, .input_root = home};
+    cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &runs[i]), BATON_OK, "%s", baton_errmsg(ctx));
+  }
+  int during = threads_now();
+  for (int i = 0; i < 12; i++) {
+    cr_expect_eq(baton_run_wait(runs[i]), BATON_OK);
+    baton_run_free(runs[i]);
+  }
+  /* Twelve runs, two task threads: the runs wait for them, not threads of their own. */
+  cr_expect_leq(during - before, 2, "%d threads for 12 runs", during - before);
+  done_with(ctx);
+}
+
+Test(runtime_scheduler, a_chain_of_2000_tasks_passing_text_runs_in_linear_time, .timeout = 60) {
+  baton *ctx = open_with("workers: 2\nlimits:\n  tasks: 2000\n");
+  size_t cap = 2000 * 160 + 64, len = 0;
+  char *plan = malloc(cap);
+  len += (size_t)snprintf(plan + len, cap - len,
+                          "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"x\","
+                          "\"tgt_lang\":\"es\"}}");
+  for (int i = 1; i < 2000; i++)
+    len += (size_t)snprintf(plan + len, cap - len,
+                            ",{\"task\":\"debug-echo\",\"id\":%d,\"dep\":[%d],\"args\":{\"text\":"
+                            "\"<GENERATED>-%d\"}}",
+                            i, i - 1, i - 1);
+  snprintf(plan + len, cap - len, "]");
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  baton_rc rc;
+  cJSON *res = run_plan(ctx, plan, NULL, &rc);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  free(plan);
+  cr_expect_eq(rc, BATON_OK);
+  cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "tasks")), 2000);
+  cr_expect_str_eq(text_out(task_of(res, 1999)), "x");
+  double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  cr_expect_lt(s, 20.0, "2000 chained tasks took %.1f s", s);
+  cJSON_Delete(res);
+  done_with(ctx);
+}

@@ -1,6 +1,6 @@
-/* llm.h — the OpenAI-compatible chat-completions client (libcurl) used by the planner and summarizer. */
-#ifndef BATON_PLANNER_LLM_H
-#define BATON_PLANNER_LLM_H
+/* llm_client.h — the OpenAI-compatible chat-completions client (over net/http.h) used by the planner, the summarizer and the LLM executor. */
+#ifndef BATON_EXECUTORS_LLM_CLIENT_H
+#define BATON_EXECUTORS_LLM_CLIENT_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -9,8 +9,7 @@
 /*
  * One client per configured LLM server. Immutable after baton__llm_new():
  * baton__llm_chat() may be called from any number of threads at once on the
- * same client (each call uses its own curl easy handle). curl_global_init()
- * runs once per process (pthread_once) the first time a client is created.
+ * same client (each call is its own net/http.h request).
  */
 typedef struct baton__llm baton__llm;
 
@@ -120,15 +119,5 @@ baton__llm_status baton__llm_chat(baton__llm *c, const baton__llm_msg *msgs, siz
 
 /* A short name for a status ("timeout", "auth", ...). */
 const char *baton__llm_status_name(baton__llm_status st);
-
-/*
- * Exposed for tests and for other HTTP clients in the library:
- * one readable message from an error body in any of the shapes servers use
- * (OpenAI/llama.cpp {"error":{"message","type","code"}}, Ollama/HF
- * {"error":"..."} or {"error":["a","b"]}, TGI {"error","error_type"},
- * {"message":...}/{"detail":...}, or plain text, shortened and cleaned).
- * Writes into out (always terminated). Returns out.
- */
-char *baton__llm_error_text(const char *body, size_t len, char *out, size_t cap);
 
 #endif

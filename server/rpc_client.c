@@ -1,5 +1,5 @@
-/* rpc.c — a small JSON-RPC 2.0 line client for batond's socket (see rpc.h). */
-#include "cli/common/rpc.h"
+/* rpc_client.c — a small JSON-RPC 2.0 line client for batond's socket (see rpc_client.h). */
+#include "server/rpc_client.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -11,7 +11,7 @@
 
 #include "core/banned.h"
 
-rpc_conn *rpc_connect(const char *path) {
+baton__rpc_conn *baton__rpc_connect(const char *path) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   if (!path || strlen(path) >= sizeof sa.sun_path) {
     errno = ENAMETOOLONG;
@@ -27,7 +27,7 @@ rpc_conn *rpc_connect(const char *path) {
     errno = e;
     return NULL;
   }
-  rpc_conn *c = calloc(1, sizeof *c);
+  baton__rpc_conn *c = calloc(1, sizeof *c);
   if (!c) {
     close(fd);
     return NULL;
@@ -37,7 +37,7 @@ rpc_conn *rpc_connect(const char *path) {
   return c;
 }
 
-void rpc_close(rpc_conn *c) {
+void baton__rpc_close(baton__rpc_conn *c) {
   if (!c)
     return;
   close(c->fd);
@@ -58,7 +58,7 @@ static int write_all(int fd, const char *p, size_t n) {
   return 0;
 }
 
-int rpc_send(rpc_conn *c, const char *method, const cJSON *params) {
+int baton__rpc_send(baton__rpc_conn *c, const char *method, const cJSON *params) {
   cJSON *req = cJSON_CreateObject();
   int id = c->next_id++;
   cJSON_AddStringToObject(req, "jsonrpc", "2.0");
@@ -77,7 +77,7 @@ int rpc_send(rpc_conn *c, const char *method, const cJSON *params) {
 }
 
 /* Takes one complete line out of the buffer, if there is one. */
-static int take_line(rpc_conn *c, cJSON **msg) {
+static int take_line(baton__rpc_conn *c, cJSON **msg) {
   char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
   if (!nl)
     return 0;
@@ -88,13 +88,13 @@ static int take_line(rpc_conn *c, cJSON **msg) {
   return *msg ? 1 : -1;
 }
 
-int rpc_read(rpc_conn *c, int timeout_ms, cJSON **msg) {
+int baton__rpc_read(baton__rpc_conn *c, int timeout_ms, cJSON **msg) {
   *msg = NULL;
   for (;;) {
     int t = take_line(c, msg);
     if (t != 0)
       return t;
-    if (c->len >= RPC_MAX_LINE)
+    if (c->len >= BATON__RPC_MAX_LINE)
       return -1;
     struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
     int p = poll(&pfd, 1, timeout_ms);
@@ -121,15 +121,15 @@ int rpc_read(rpc_conn *c, int timeout_ms, cJSON **msg) {
   }
 }
 
-int rpc_call(rpc_conn *c, const char *method, const cJSON *params,
+int baton__rpc_call(baton__rpc_conn *c, const char *method, const cJSON *params,
              void (*on_msg)(void *ud, const cJSON *msg), void *ud, cJSON **reply) {
   *reply = NULL;
-  int id = rpc_send(c, method, params);
+  int id = baton__rpc_send(c, method, params);
   if (id < 0)
     return -1;
   for (;;) {
     cJSON *m = NULL;
-    int r = rpc_read(c, -1, &m);
+    int r = baton__rpc_read(c, -1, &m);
     if (r < 0)
       return -1;
     if (r == 0)
@@ -145,7 +145,7 @@ int rpc_call(rpc_conn *c, const char *method, const cJSON *params,
   }
 }
 
-const char *rpc_error_message(const cJSON *reply) {
+const char *baton__rpc_error_message(const cJSON *reply) {
   const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
   if (!e)
     return NULL;
@@ -153,8 +153,55 @@ const char *rpc_error_message(const cJSON *reply) {
   return cJSON_IsString(m) ? m->valuestring : "error";
 }
 
-int rpc_error_code(const cJSON *reply) {
+int baton__rpc_error_code(const cJSON *reply) {
   const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
   return cJSON_IsNumber(code) ? code->valueint : 0;
+}
+
+baton__rpc_conn *baton__rpc_connect_daemon(const char *config_path) {
+  const char *off = getenv("BATON_NO_DAEMON");
+  if (off && *off && strcmp(off, "0") != 0)
+    return NULL;
+  char *path = NULL;
+  if (baton_socket_path(config_path, &path) != BATON_OK) {
+    baton_free(path);
+    return NULL; /* the in-process path reports the config error */
+  }
+  baton__rpc_conn *c = baton__rpc_connect(path);
+  baton_free(path);
+  return c;
+}
+
+static const char *jstr(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+bool baton__rpc_event_from_params(const cJSON *p, baton_event *ev, char **json_buf) {
+  *json_buf = NULL;
+  memset(ev, 0, sizeof *ev);
+  const char *type = jstr(p, "type");
+  int t = -1;
+  for (int i = BATON_EVENT_PLAN; i <= BATON_EVENT_DONE; i++)
+    if (!strcmp(type, baton_event_name((baton_event_type)i)))
+      t = i;
+  if (t < 0)
+    return false;
+  ev->type = (baton_event_type)t;
+  ev->run_id = jstr(p, "run_id");
+  const cJSON *tid = cJSON_GetObjectItemCaseSensitive(p, "task_id");
+  ev->task_id = cJSON_IsNumber(tid) ? tid->valueint : -1;
+  const cJSON *v;
+  if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(p, "task")))
+    ev->task = v->valuestring;
+  if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(p, "model")))
+    ev->model = v->valuestring;
+  if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(p, "text")))
+    ev->text = v->valuestring;
+  if ((v = cJSON_GetObjectItemCaseSensitive(p, "data")))
+    ev->json = *json_buf = cJSON_PrintUnformatted(v);
+  v = cJSON_GetObjectItemCaseSensitive(p, "ts");
+  ev->ts = cJSON_IsNumber(v) ? v->valuedouble : 0;
+  return true;
 }

@@ -1,0 +1,141 @@
+"""Tests of the baton package on the real libbaton (BATON_LIBRARY) and local executors."""
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import baton  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+WORDS = "Harbour ferries leave every hour from the north pier until midnight"
+
+
+def render(text: str, path: str) -> None:
+    subprocess.run(["/usr/bin/convert", "-background", "white", "-fill", "black", "-font",
+                    "DejaVu-Sans", "-pointsize", "36", "-size", "1400x", f"caption:{text}",
+                    "-bordercolor", "white", "-border", "30", path], check=True)
+
+
+class BatonTest(unittest.TestCase):
+    """The package's calls on one context, in a fresh data folder and working folder."""
+
+    dir: str
+    b: baton.Baton
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.dir = tempfile.mkdtemp(prefix="baton-py-")
+        cls.old_cwd = os.getcwd()
+        cls.old_env = dict(os.environ)
+        os.environ.update(BATON_HOME=os.path.join(cls.dir, "home"), BATON_DEBUG_EXECUTORS="1",
+                          BATON_CONFIG=os.path.join(cls.dir, "config.yaml"), BATON_NO_DAEMON="1")
+        with open(os.environ["BATON_CONFIG"], "w") as f:
+            f.write("workers: 2\n")
+        os.chdir(cls.dir)
+        render(WORDS, "ferry.png")
+        cls.b = baton.Baton()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.b.close()
+        os.chdir(cls.old_cwd)
+        os.environ.clear()
+        os.environ.update(cls.old_env)
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_main_job_reads_the_image_and_reports_events(self) -> None:
+        events = []
+        result = self.b.run("read the text in ferry.png and summarize it", on_event=events.append)
+        self.assertEqual(result.status, "done", result.raw)
+        self.assertTrue(result.ok)
+        self.assertIn("ferries", result.summary.lower())
+        self.assertEqual([t["task"] for t in result.tasks][:1], ["image-to-text"])
+        kinds = [e.type for e in events]
+        self.assertEqual(kinds[0], "plan")
+        self.assertEqual(kinds[-1], "done")
+        self.assertIn("task.started", kinds)
+        started = next(e for e in events if e.type == "task.started")
+        self.assertEqual(started.task, "image-to-text")
+        self.assertTrue(started.run_id)
+
+    def test_empty_request_raises_invalid_error_with_the_reason(self) -> None:
+        with self.assertRaises(baton.InvalidError) as cm:
+            self.b.run("")
+        self.assertIsInstance(cm.exception, baton.BatonError)
+        self.assertEqual(cm.exception.code, 3)
+        self.assertIn("empty", str(cm.exception))
+
+    def test_task_runs_one_task_and_a_failure_raises_exec_error(self) -> None:
+        t = self.b.task("image_to_text", image="ferry.png")
+        self.assertEqual(t["status"], "done")
+        self.assertIn("midnight", t["outputs"]["text"].lower())
+        with self.assertRaises(baton.ExecError) as cm:
+            self.b.task("debug-fail", text="broken on purpose")
+        self.assertIn("broken on purpose", str(cm.exception))
+        self.assertEqual(cm.exception.task["status"], "failed")
+
+    def test_plan_and_models_search(self) -> None:
+        plan = self.b.plan("read the text in ferry.png")
+        self.assertEqual(plan[0]["task"], "image-to-text")
+        self.assertTrue(plan[0]["model"])
+        found = self.b.models.search("ocr", task="image_to_text", limit=2)
+        self.assertTrue(1 <= len(found) <= 2)
+        with self.assertRaises(baton.NotFoundError):
+            self.b.models.search("ocr", task="no-such-task")
+
+    def test_cancelling_the_awaiting_task_cancels_the_run(self) -> None:
+        plan = [{"task": "debug-sleep", "id": 0, "dep": [-1], "args": {"text": "20000"}}]
+
+        async def main() -> float:
+            started = asyncio.Event()
+            task = asyncio.ensure_future(self.b.arun(
+                plan=plan, on_event=lambda ev: ev.type == "task.started" and started.set()))
+            await asyncio.wait_for(started.wait(), 10)
+            t0 = time.monotonic()
+            task.cancel()
+            with self.assertRaises(asyncio.CancelledError):
+                await task
+            return time.monotonic() - t0
+
+        took = asyncio.run(main())
+        self.assertLess(took, 5.0)
+        done = self.b.run(plan=[{"task": "debug-echo", "id": 0, "dep": [-1], "args": {"text": "still here"}}])
+        self.assertEqual(done.tasks[0]["outputs"]["text"], "still here")
+
+    def test_arun_returns_the_result(self) -> None:
+        events = []
+
+        async def main() -> baton.Result:
+            return await self.b.arun("read the text in ferry.png", on_event=events.append)
+
+        result = asyncio.run(main())
+        self.assertTrue(result.ok, result.raw)
+        self.assertIn("ferries", result.tasks[0]["outputs"]["text"].lower())
+        self.assertIn("done", [e.type for e in events])
+
+    def test_example_agent_runs_the_main_job(self) -> None:
+        out = subprocess.run([sys.executable, os.path.join(REPO, "examples", "agent.py"), "ferry.png"],
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("ferries", out.stdout.lower())
+        self.assertIn("image-to-text", out.stderr)
+
+
+class LibraryTest(unittest.TestCase):
+    def test_a_missing_library_is_reported_by_name(self) -> None:
+        env = dict(os.environ, BATON_LIBRARY="/nonexistent/libbaton.so")
+        code = "import baton\ntry:\n    baton.Baton()\nexcept OSError as e:\n    print(e)\n"
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                             cwd=os.path.join(HERE, ".."))
+        self.assertIn("BATON_LIBRARY", out.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

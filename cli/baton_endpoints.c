@@ -1,0 +1,69 @@
+/* baton_endpoints.c — `baton endpoints`: the configured model servers, their models, load, health and last error; and `models sync --endpoint` suggestions. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cmd_endpoints(const opts *o) {
+  baton *ctx = cli_open(o);
+  char *json = NULL;
+  baton_rc rc = baton_endpoints(ctx, &json);
+  if (rc != BATON_OK)
+    return cli_fail(ctx, rc);
+  if (o->json) {
+    cli_print_json(json);
+  } else {
+    cJSON *arr = cJSON_Parse(json);
+    const cJSON *e, *m, *t;
+    if (cJSON_GetArraySize(arr) == 0)
+      fputs("no model servers configured (add them under endpoints: in the config)\n", stderr);
+    cJSON_ArrayForEach(e, arr) {
+      printf("%s  %s  health %s, %.0f in flight (of %.0f)%s\n", cli_jstr(e, "name"),
+             cli_jstr(e, "base_url"), cli_jstr(e, "health"), cli_jnum(e, "in_flight"),
+             cli_jnum(e, "max_inflight"),
+             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "key")) ? ", key set" : "");
+      cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(e, "models")) {
+        printf("  %-40s", cli_jstr(m, "id"));
+        bool first = true;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(m, "tasks")) {
+          printf("%s%s", first ? " " : ", ", t->valuestring);
+          first = false;
+        }
+        putchar('\n');
+      }
+      if (*cli_jstr(e, "last_error"))
+        printf("  last error: %s\n", cli_jstr(e, "last_error"));
+    }
+    cJSON_Delete(arr);
+  }
+  baton_free(json);
+  baton_close(ctx);
+  return 0;
+}
+
+int cmd_sync_endpoint(const opts *o, baton *ctx) {
+  char *json = NULL;
+  baton_rc rc = baton_endpoint_models(ctx, o->endpoint, &json);
+  if (rc != BATON_OK)
+    return cli_fail(ctx, rc);
+  if (o->json) {
+    cli_print_json(json);
+  } else {
+    cJSON *r = cJSON_Parse(json);
+    const cJSON *m;
+    printf("endpoint %s serves:\n", cli_jstr(r, "endpoint"));
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(r, "models"))
+      printf("  %-40s %s\n", cli_jstr(m, "id"),
+             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "declared")) ? "(declared)"
+                                                                           : "(not declared)");
+    printf("\nNothing was changed. Suggested tasks, guessed from each id (check them), to put "
+           "under this endpoint's models: in the config:\n%s",
+           cli_jstr(r, "config"));
+    cJSON_Delete(r);
+  }
+  baton_free(json);
+  baton_close(ctx);
+  return 0;
+}

@@ -1,0 +1,61 @@
+/* baton_mcp.c — `baton mcp`: serves the Model Context Protocol on stdin/stdout. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baton.h"
+#include "cli/cli.h"
+#include "core/banned.h"
+
+static const char mcp_help[] =
+    "usage: baton mcp [--config FILE] [--local] [-q]\n"
+    "\n"
+    "Serves the Model Context Protocol (revision 2025-06-18) on stdin/stdout:\n"
+    "newline-delimited JSON-RPC, as MCP clients (Claude Desktop, IDE agents,\n"
+    "smolagents, LangGraph) start it: command \"baton\", args [\"mcp\"].\n"
+    "\n"
+    "Tools:\n"
+    "  run {request, inputs?, offline?}  plan and run a request; the answer as text,\n"
+    "                          produced images and audio inline (base64, up to 1 MiB\n"
+    "                          each), larger files as resource links\n"
+    "  plan {request, offline?}  the task graph and the model chosen for each task\n"
+    "  models_search {text, task?, limit?}  search the model registry\n"
+    "  image_to_text, text_to_speech, ...  one tool per task kind a model can run\n"
+    "                          here now, with the task's arguments\n"
+    "Progress: notifications/progress for each task when the call has a\n"
+    "progressToken; notifications/cancelled stops the run. Resources: the files\n"
+    "this session's runs produced (resources/list, resources/read).\n"
+    "\n"
+    "File paths are relative to the working folder of this process and must lie\n"
+    "under it or under allowed_roots in the config. Runs go to batond when one\n"
+    "answers on $BATON_SOCKET (not with --local or BATON_NO_DAEMON=1), else run\n"
+    "in this process. The session ends when stdin closes; calls still running are\n"
+    "cancelled. Logs go to stderr (-q: errors only).\n";
+
+void cmd_mcp_help(void) { fputs(mcp_help, stdout); }
+
+static void log_stderr(void *ud, baton_log_level level, const char *msg) {
+  (void)ud;
+  static const char *const names[] = {"error", "warning", "info", "debug"};
+  fprintf(stderr, "baton mcp: %s: %s\n", names[level], msg);
+}
+
+int cmd_mcp(const opts *o) {
+  if (o->positional)
+    cli_die_usage("mcp takes no arguments (see baton mcp --help)");
+  signal(SIGPIPE, SIG_IGN);
+  baton_mcp_options mo = {.config_path = o->config,
+                          .in_fd = STDIN_FILENO,
+                          .out_fd = STDOUT_FILENO,
+                          .use_daemon = !o->local,
+                          .log_fn = log_stderr,
+                          .log_level = o->quiet ? BATON_LOG_ERROR : BATON_LOG_WARN};
+  char *err = NULL;
+  baton_rc rc = baton_mcp_serve(&mo, &err);
+  if (rc != BATON_OK)
+    fprintf(stderr, "baton mcp: %s\n", err ? err : baton_strerror(rc));
+  baton_free(err);
+  return cli_exit_code(rc);
+}

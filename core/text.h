@@ -1,0 +1,21 @@
+/* text.h — checks that outside text is valid: UTF-8, no NUL hidden in JSON strings. */
+#ifndef BATON_CORE_TEXT_H
+#define BATON_CORE_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Whether s[0..len) is valid UTF-8 (shortest forms, no surrogates, at most
+ * U+10FFFF). NUL bytes count as valid here; see baton__text_ok(). */
+bool baton__utf8_valid(const char *s, size_t len);
+/* Copies s[0..len) with every byte that is not part of valid UTF-8 replaced
+ * by U+FFFD. NULL when out of memory; *out_len receives the length. */
+char *baton__utf8_repair(const char *s, size_t len, size_t *out_len);
+/* Whether JSON text holds a string with a NUL character (the escape
+ * \u0000), which cJSON would silently cut the string at. */
+bool baton__json_has_nul(const char *json, size_t len);
+/* A JSON document from outside that baton accepts: valid UTF-8, no raw NUL
+ * byte, no \u0000 in a string. NULL when fine, else the reason. */
+const char *baton__json_text_problem(const char *json, size_t len);
+
+#endif

@@ -1,0 +1,178 @@
+/* openai_tasks.c — the "openai" executor's task table (wire kind, media, reply shape) and its chat prompts from prompts/tasks.yaml. */
+#include "executors/openai.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/template.h"
+#include "core/util.h"
+#include "core/ytree.h"
+#include "core/banned.h"
+
+#define T_IMG BATON__T_IMAGE
+#define T_AUD BATON__T_AUDIO
+
+static const baton__oai_task tasks[] = {
+    {"summarization", BATON__OAI_CHAT, 0, BATON__OAI_R_TEXT},
+    {"translation", BATON__OAI_CHAT, 0, BATON__OAI_R_TEXT},
+    {"text-generation", BATON__OAI_CHAT, 0, BATON__OAI_R_TEXT},
+    {"text2text-generation", BATON__OAI_CHAT, 0, BATON__OAI_R_TEXT},
+    {"conversational", BATON__OAI_CHAT, 0, BATON__OAI_R_TEXT},
+    {"question-answering", BATON__OAI_CHAT, 0, BATON__OAI_R_SPAN},
+    {"table-question-answering", BATON__OAI_CHAT, 0, BATON__OAI_R_TABLE},
+    {"text-classification", BATON__OAI_CHAT, 0, BATON__OAI_R_LABELS},
+    {"zero-shot-classification", BATON__OAI_CHAT, 0, BATON__OAI_R_LABELS},
+    {"token-classification", BATON__OAI_CHAT, 0, BATON__OAI_R_ENTITIES},
+    {"fill-mask", BATON__OAI_CHAT, 0, BATON__OAI_R_FILL},
+    {"image-to-text", BATON__OAI_CHAT, T_IMG, BATON__OAI_R_TEXT},
+    {"visual-question-answering", BATON__OAI_CHAT, T_IMG, BATON__OAI_R_ANSWER},
+    {"document-question-answering", BATON__OAI_CHAT, T_IMG, BATON__OAI_R_ANSWER},
+    {"image-classification", BATON__OAI_CHAT, T_IMG, BATON__OAI_R_LABELS},
+    {"zero-shot-image-classification", BATON__OAI_CHAT, T_IMG, BATON__OAI_R_LABELS},
+    {"tabular-classification", BATON__OAI_CHAT, T_IMG, BATON__OAI_R_LABELS},
+    {"object-detection", BATON__OAI_CHAT, T_IMG, BATON__OAI_R_OBJECTS},
+    {"audio-classification", BATON__OAI_CHAT, T_AUD, BATON__OAI_R_LABELS},
+    {"automatic-speech-recognition", BATON__OAI_TRANSCRIBE, T_AUD, BATON__OAI_R_NONE},
+    {"text-to-speech", BATON__OAI_SPEECH, 0, BATON__OAI_R_NONE},
+    {"text-to-image", BATON__OAI_IMAGE_GEN, 0, BATON__OAI_R_NONE},
+    {"image-to-image", BATON__OAI_IMAGE_EDIT, T_IMG, BATON__OAI_R_NONE},
+    {"image-editing", BATON__OAI_IMAGE_EDIT, T_IMG, BATON__OAI_R_NONE},
+    {"sentence-similarity", BATON__OAI_EMBED, 0, BATON__OAI_R_NONE},
+    {"feature-extraction", BATON__OAI_EMBED, 0, BATON__OAI_R_NONE},
+};
+
+#define N_TASKS (sizeof tasks / sizeof tasks[0])
+
+const char *const baton__oai_task_names[N_TASKS + 1] = {
+    "summarization", "translation", "text-generation", "text2text-generation",
+    "conversational", "question-answering", "table-question-answering",
+    "text-classification", "zero-shot-classification", "token-classification", "fill-mask",
+    "image-to-text", "visual-question-answering", "document-question-answering",
+    "image-classification", "zero-shot-image-classification", "tabular-classification",
+    "object-detection", "audio-classification", "automatic-speech-recognition",
+    "text-to-speech", "text-to-image", "image-to-image", "image-editing",
+    "sentence-similarity", "feature-extraction", NULL};
+
+const baton__oai_task *baton__oai_task_find(const char *name) {
+  for (size_t i = 0; name && i < N_TASKS; i++)
+    if (strcmp(tasks[i].name, name) == 0)
+      return &tasks[i];
+  return NULL;
+}
+
+/* ---- prompts ------------------------------------------------------------- */
+
+#define PROMPT_FILE "tasks.yaml"
+#define PROMPT_FILE_MAX (256u * 1024u)
+
+typedef struct oai_prompt {
+  char *task, *system, *user, *schema;
+} oai_prompt;
+
+struct baton__oai_prompts {
+  oai_prompt p[N_TASKS];
+  size_t n;
+};
+
+void baton__oai_prompts_free(baton__oai_prompts *p) {
+  if (!p)
+    return;
+  for (size_t i = 0; i < p->n; i++) {
+    free(p->p[i].task);
+    free(p->p[i].system);
+    free(p->p[i].user);
+    free(p->p[i].schema);
+  }
+  free(p);
+}
+
+static const char *scalar(const baton__ynode *map, const char *key) {
+  const baton__ynode *v = baton__ynode_get(map, key);
+  return v && v->kind == BATON__YN_SCALAR ? v->value : NULL;
+}
+
+/* Takes one task's entry; 0 or -1 with err naming the line. */
+static int take_task(baton__oai_prompts *p, const baton__ynode *name, const baton__ynode *e,
+                     const baton__ynode *schemas, const char *file, char *err, size_t errlen) {
+  const baton__oai_task *t = baton__oai_task_find(name->value);
+  if (!t || t->wire != BATON__OAI_CHAT || e->kind != BATON__YN_MAP) {
+    baton__fmt(err, errlen, "%s:%d: '%s' is not a chat task of the openai executor", file,
+               name->line, name->value);
+    return -1;
+  }
+  const char *sys = scalar(e, "system"), *user = scalar(e, "user"), *sn = scalar(e, "schema");
+  const char *schema = sn ? scalar(schemas, sn) : NULL;
+  if (!sys || !user || (sn && !schema)) {
+    baton__fmt(err, errlen, "%s:%d: '%s' needs system and user texts%s", file, e->line,
+               name->value, sn && !schema ? " and a schema named under schemas:" : "");
+    return -1;
+  }
+  if (p->n >= N_TASKS) {
+    baton__fmt(err, errlen, "%s:%d: '%s' is given twice", file, name->line, name->value);
+    return -1;
+  }
+  oai_prompt *o = &p->p[p->n++];
+  o->task = baton__strdup(name->value);
+  o->system = baton__strdup(sys);
+  o->user = baton__strdup(user);
+  o->schema = schema ? baton__strdup(schema) : NULL;
+  if (!o->task || !o->system || !o->user || (schema && !o->schema)) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+static int take_file(baton__oai_prompts *p, const baton__ynode *root, const char *file,
+                     char *err, size_t errlen) {
+  const baton__ynode *ts = baton__ynode_get(root, "tasks");
+  const baton__ynode *schemas = baton__ynode_get(root, "schemas");
+  if (!ts || ts->kind != BATON__YN_MAP) {
+    baton__fmt(err, errlen, "%s:%d: a `tasks:` mapping is needed", file, root->line);
+    return -1;
+  }
+  for (size_t i = 0; i + 1 < ts->n; i += 2)
+    if (take_task(p, ts->kids[i], ts->kids[i + 1], schemas, file, err, errlen) != 0)
+      return -1;
+  return 0;
+}
+
+baton__oai_prompts *baton__oai_prompts_load(const char *dir, char *err, size_t errlen) {
+  char *folder = baton__prompts_find(dir, PROMPT_FILE, err, errlen);
+  char *file = folder ? baton__path_join(folder, PROMPT_FILE) : NULL;
+  free(folder);
+  if (!file)
+    return NULL;
+  char *text = NULL, rerr[400];
+  size_t len = 0;
+  baton__oai_prompts *p = NULL;
+  if (baton__read_file(file, PROMPT_FILE_MAX, &text, &len, rerr, sizeof rerr) != 0) {
+    baton__fmt(err, errlen, "prompt file %s", rerr);
+  } else {
+    baton__ynode *root = baton__ytree_parse(text, len, file, 8, err, errlen);
+    p = root ? calloc(1, sizeof *p) : NULL;
+    if (root && !p)
+      baton__fmt(err, errlen, "out of memory");
+    if (p && take_file(p, root, file, err, errlen) != 0) {
+      baton__oai_prompts_free(p);
+      p = NULL;
+    }
+    baton__ynode_free(root);
+  }
+  free(text);
+  free(file);
+  return p;
+}
+
+bool baton__oai_prompt(const baton__oai_prompts *p, const char *task, const char **system,
+                       const char **user, const char **schema) {
+  for (size_t i = 0; p && i < p->n; i++) {
+    if (strcmp(p->p[i].task, task) == 0) {
+      *system = p->p[i].system;
+      *user = p->p[i].user;
+      *schema = p->p[i].schema;
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,248 @@
+/* internal.h — the offline planner's shared state and the contracts between its passes. */
+#ifndef BATON_PLANNER_OFFLINE_INTERNAL_H
+#define BATON_PLANNER_OFFLINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "planner/offline.h"
+
+/*
+ * The passes, in order (each file's header says what it takes and gives):
+ *   lexicon.c  the words, task roles and weights of lexicon.yaml
+ *   lex.c      request text -> tokens and resources (files, quotes)
+ *   history.c  earlier turns -> resources a reference can point at
+ *   cues.c     registry keywords -> weighted phrases; where they match
+ *   segment.c  tokens -> steps (clauses), scene-setting ones marked
+ *   score.c    (step, task) -> feature vector -> score; the best task
+ *   rewrite.c  what the request is about adjusts a chosen task
+ *   recognise.c steps -> one task each (split, merged, dropped)
+ *   link.c     recognised steps -> task graph with inputs wired
+ *   plan.c     the driver: baton__plan_offline_req()
+ */
+
+#define OFF_MAX_REQUEST 16384 /* bytes of request text we look at */
+#define OFF_MAX_TOKENS 4096
+#define OFF_MAX_RES 64        /* resources (files, quotes, inputs, earlier outputs) */
+#define OFF_MAX_STEPS 64
+#define OFF_MAX_TASKS 32      /* tasks in the resulting graph */
+#define OFF_MAX_WORD 32       /* longer words are truncated */
+#define OFF_MAX_PHRASE 8      /* words in one keyword phrase */
+#define OFF_MAX_PHRASES 128   /* phrases per task */
+#define OFF_MAX_DESC 48       /* description words per task */
+#define OFF_MAX_TASKSPECS 256
+
+/* ---- lexicon (lexicon.c) ---------------------------------------------- */
+
+/* Word classes of lexicon.yaml, in the order of off_class_names. */
+typedef enum {
+  W_DETERMINER, W_DEFINITE, W_INDEFINITE, W_OPEN_QUANTITY, W_DESTINATION, W_TARGET_PREP,
+  W_SOURCE_PREP, W_JOINER, W_HARD_BREAK, W_NEXT, W_AFTER, W_DEMONSTRATIVE, W_RELATIVE,
+  W_PREPOSITION, W_STOPWORD, W_REFERENCE, W_MADE_THING, W_HELD, W_NAMING, W_HYPHEN_IDIOM,
+  W_PICTURE, W_PICTURE_SCAN, W_RECORDING, W_MADE_AS, W_MEDIUM_MADE, W_MOVING, W_TABLE,
+  W_DOCUMENT, W_UNSURE, W_SUBJECT, W_SCENE_SUBJECT, W_ASKING, W_LEAD_IN, W_ASIDE,
+  W_SUPPOSING, W_LETS, W_LET, W_US, W_YOU, W_FILLER, W_CONDITION, W_ASK_VERB, W_WH, W_TELL,
+  W_KNOW, W_IS_ARE, W_THERE, W_SEVERAL, W_ONE_THING, W_TASK_NOUN, W_ALOUD, W_FRESH, W_GUIDED,
+  W_CONTENT_INTRO, W_TARGET_NOUN, W_N
+} off_class;
+
+/* Task kinds the rules speak of (lexicon.yaml `tasks`). */
+typedef enum {
+  R_TRANSLATE, R_DRAW, R_TRANSFORM, R_EDIT, R_CAPTION, R_TRANSCRIBE, R_READ_TABLE,
+  R_READ_DOCUMENT, R_ASK_PICTURE, R_ASK_TEXT, R_ASK_TABLE, R_COMPARE_TEXTS, R_DETECT, R_CLASSIFY_PICTURE,
+  R_CLASSIFY_TEXT, R_SPEAK, R_MAKE_VIDEO, R_N
+} off_role;
+
+/* Named weights (lexicon.yaml `weights`); the first F_N are the score
+ * terms, one per feature of score.c. */
+typedef enum {
+  F_KEYWORD, F_DESCRIPTION, F_SCENE, F_NO_MEDIA, F_MEDIA_ELSEWHERE, F_OWN_INPUT,
+  F_OWN_READABLE, F_OWN_OTHER, F_AVAIL_MEDIA, F_AVAIL_INPUT, F_NO_PASSAGE, F_SAID_MEDIUM,
+  F_SAID_OTHER_MEDIUM, F_MOVING_DRAWN, F_INTO_LANGUAGE, F_INTO_MEDIUM, F_NO_MODEL, F_N,
+  K_PHRASE_WORD = F_N, K_MIN_KEYWORD, K_ACCEPT, K_ACCEPT_FALLBACK, K_VERB_KEYWORD,
+  K_SPLIT_PART, K_SPLIT_KEYWORD, K_SPLIT_GAIN, K_CLEAR_KEYWORD, K_N
+} off_weight;
+
+typedef struct {
+  char (*words)[OFF_MAX_WORD]; /* as written */
+  char (*stems)[OFF_MAX_WORD]; /* stemmed (stem_word) */
+  size_t n;
+} off_words;
+
+typedef struct {
+  off_words cls[W_N];
+  off_words lang_names;        /* "spanish"... */
+  char (*lang_codes)[8];       /* parallel to lang_names */
+  char default_lang[8];
+  char *role_name[R_N];        /* task kind of each role */
+  double w[K_N];
+} off_lexicon;
+
+/* Parses a lexicon (text/len; NULL: the embedded one) and checks every task
+ * role against tasks/n_tasks. 0, or -1 with "lexicon.yaml:LINE: ..." in err. */
+int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton__taskspec *tasks,
+                     size_t n_tasks, char *err, size_t errlen);
+void off_lexicon_release(off_lexicon *lx);
+bool off_words_has(const off_words *l, const char *word);
+bool off_words_has_stem(const off_words *l, const char *stem);
+/* The language code of a language name ("french" -> "fr"), or NULL. */
+const char *off_language(const off_lexicon *lx, const char *word);
+
+/* ---- state -------------------------------------------------------------- */
+
+typedef enum { TK_WORD, TK_PUNCT, TK_RES } tk_kind;
+
+typedef struct {
+  tk_kind kind;
+  char stem[OFF_MAX_WORD]; /* TK_WORD: stemmed lower-case word; TK_PUNCT: the char */
+  char word[OFF_MAX_WORD]; /* TK_WORD: lower-case word as written */
+  int res;                 /* TK_RES: resource index */
+  size_t start, end;       /* byte span in the request */
+  bool skip;               /* not a cue (a reference such as "the summary") */
+  bool det;                /* a determiner ("the", "this", "an"...) */
+  bool naming;             /* names a file ("labeled as 'x.jpg'"): never a cue */
+} token;
+
+typedef struct {
+  unsigned type;   /* one BATON__T_* bit */
+  char *value;     /* path or literal text (owned) */
+  bool is_file;
+  int turn;        /* 0: the request's own; else the earlier turn it came from (1 = oldest) */
+  bool used;       /* consumed by some task */
+  bool claimed;    /* spoken for by a recognised step (before tasks are made) */
+  int borrowed_by; /* graph index of a task that took it from outside its own step, or -1 */
+} resource;
+
+typedef struct {
+  char stems[OFF_MAX_PHRASE][OFF_MAX_WORD];
+  size_t n;
+  double weight;  /* how much a match says about the task (see cues.c) */
+  unsigned det;   /* bit k: word k is a determiner */
+  unsigned comma; /* bit k: a comma may stand before word k ("people, places") */
+} phrase;
+
+typedef struct {
+  const baton__taskspec *spec;
+  phrase *phrases;
+  size_t n_phrases;
+  char (*desc)[OFF_MAX_WORD];
+  size_t n_desc;
+  bool runnable;  /* some model can run it here */
+} taskcue;
+
+typedef struct {
+  size_t a, b;      /* token range [a, b) */
+  int task;         /* index into cues, or -1 */
+  double score;
+  bool context;     /* part of a sentence that only sets the scene */
+  bool speak;       /* "read the sign in x.png aloud": speak the result too */
+  bool split_tail;  /* split off the end of the step before it */
+  bool relative;    /* that split-off end is a relative clause: it says what to make */
+  bool fed;         /* takes what the step after it makes (a relative clause) */
+} step;
+
+enum { IMG_PLAIN, IMG_TABLE, IMG_DOCUMENT };
+
+typedef struct {
+  const char *req;
+  size_t req_len;
+  token *tok;
+  size_t n_tok;
+  resource res[OFF_MAX_RES];
+  size_t n_res;
+  taskcue *cues;
+  double *scene; /* per task: its cues in the scene-setting sentences */
+  size_t n_cues;
+  int role[R_N]; /* cue index of each role, -1 when the registry lacks it */
+  step steps[OFF_MAX_STEPS];
+  size_t n_steps;
+  int image_kind; /* what the request's picture shows: IMG_* */
+  int last_turn;  /* the newest earlier turn that left a resource, 0 if none */
+  const off_lexicon *lx;
+  baton__graph *g;
+  char *err;
+  size_t errlen;
+} planner;
+
+/* ---- lex.c: tokens and resources ----------------------------------------- */
+
+bool off_is(const planner *p, size_t i, off_class c); /* token i is a word of class c */
+bool off_word_is(const planner *p, const char *w, off_class c);
+bool off_alnum(unsigned char c);
+void off_make_word(const char *src, size_t n, char *dst, char *st);
+size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max);
+unsigned off_file_type(const char *s, size_t n);
+/* -1 out of memory, -2 too many resources, else the index. */
+int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file);
+/* 0; -1 out of memory; -2 too many tokens. */
+int off_tokenize(planner *p);
+void off_mark_naming(planner *p);
+bool off_has_word(const planner *p, size_t a, size_t b, off_class c);
+bool off_has_prefix(const planner *p, size_t a, size_t b, const char *prefix);
+bool off_is_hard_punct(const token *t);
+char *off_span_text(const planner *p, size_t a, size_t b);
+/* Target ("into Spanish") and source ("from French") languages in [a,b). */
+void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src);
+
+/* ---- history.c ------------------------------------------------------------ */
+
+/* Adds the files and outputs of earlier turns (messages JSON, may be NULL)
+ * as resources, oldest first. 0, or -1 with err set. */
+int off_add_history(planner *p, const char *messages_json);
+
+/* ---- cues.c --------------------------------------------------------------- */
+
+int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
+                   const unsigned char *runnable);
+size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b);
+double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b);
+double off_description_score(const planner *p, const taskcue *c, size_t a, size_t b);
+bool off_has_cue(const planner *p, size_t a, size_t b);
+
+/* ---- segment.c ------------------------------------------------------------ */
+
+int off_split_steps(planner *p);
+bool off_is_context_clause(const planner *p, size_t a, size_t b);
+void off_mark_references(planner *p, size_t a, size_t b);
+unsigned off_earlier_types(const planner *p);
+void off_clear_references(planner *p, size_t a, size_t b);
+
+/* ---- score.c -------------------------------------------------------------- */
+
+unsigned off_own_types(const planner *p, size_t a, size_t b);
+unsigned off_all_types(const planner *p);
+unsigned off_unclaimed_types(const planner *p);
+unsigned off_said_media(const planner *p, size_t a, size_t b);
+bool off_takes_two_texts(const planner *p, const baton__taskspec *s);
+bool off_asks_question(const planner *p, size_t a, size_t b);
+bool off_is_passage(const resource *r);
+bool off_has_passage(const planner *p, unsigned produced);
+double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
+                      double *kw_out);
+int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, double min,
+                      int exclude, double *score_out);
+int off_best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out);
+bool off_is_role(const planner *p, int task, off_role r);
+
+/* ---- rewrite.c ------------------------------------------------------------ */
+
+int off_find_image_kind(const planner *p);
+/* The role reading this request's picture in place of task t, or -1. */
+int off_reader_task(const planner *p, int t);
+bool off_asks_about_picture(const planner *p, const step *st);
+/* The task to use instead of the step's, or -1 to keep it. */
+int off_rewrite(const planner *p, const step *st, unsigned produced);
+int off_edit_twin(const planner *p, int a, int b);
+
+/* ---- recognise.c ---------------------------------------------------------- */
+
+/* Gives each step its task; 0, or -1 (err set) when none has any. */
+int off_recognise(planner *p);
+
+/* ---- link.c --------------------------------------------------------------- */
+
+unsigned off_primary_type(const baton__taskspec *s);
+/* Emits the graph for the recognised steps; 0, or -1 with err set. */
+int off_link(planner *p);
+
+#endif

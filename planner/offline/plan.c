@@ -1,0 +1,162 @@
+/* plan.c — the offline planner's driver: runs the passes over one request and its conversation. */
+#include "planner/offline/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+/*
+ * Contract: baton__plan_offline_req() checks the request's bounds, loads
+ * the lexicon against the registry's task kinds, and runs lex -> history ->
+ * segment -> recognise -> link (internal.h lists them). Any failure leaves
+ * g empty with err set.
+ */
+
+static void planner_release(planner *p) {
+  for (size_t i = 0; i < p->n_res; i++)
+    free(p->res[i].value);
+  if (p->cues)
+    for (size_t i = 0; i < p->n_cues; i++) {
+      free(p->cues[i].phrases);
+      free(p->cues[i].desc);
+    }
+  free(p->cues);
+  free(p->scene);
+  free(p->tok);
+}
+
+static int add_inputs(planner *p, const baton__offline_req *r) {
+  for (size_t i = 0; r->inputs && i < r->n_inputs; i++) {
+    if (!r->inputs[i])
+      continue;
+    unsigned t = baton__type_of_path(r->inputs[i]);
+    if (!t) {
+      baton__fmt(p->err, p->errlen, "input '%.200s' has a file type baton does not know",
+                 r->inputs[i]);
+      return -1;
+    }
+    if (off_add_resource(p, t, r->inputs[i], strlen(r->inputs[i]), true) < 0) {
+      baton__fmt(p->err, p->errlen, "too many inputs (at most %d files and quotes)", OFF_MAX_RES);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* What the scene-setting sentences talk about ("an image of a table", "a
+ * scanned document") tips the choice between close tasks later. */
+static int score_scene(planner *p) {
+  p->scene = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->scene);
+  if (!p->scene)
+    return -1;
+  for (size_t s = 0; s < p->n_steps; s++)
+    if (p->steps[s].context)
+      for (size_t t = 0; t < p->n_cues; t++)
+        p->scene[t] += off_keyword_score(p, &p->cues[t], p->steps[s].a, p->steps[s].b);
+  return 0;
+}
+
+/* Names in r->note the planned task kinds nothing here can run. */
+static void note_missing(const planner *p, const baton__offline_req *r) {
+  if (!r->note || !r->notelen)
+    return;
+  r->note[0] = '\0';
+  for (size_t i = 0; i < p->g->n; i++)
+    for (size_t t = 0; t < p->n_cues; t++)
+      if (!p->cues[t].runnable && strcmp(p->cues[t].spec->name, p->g->tasks[i].task) == 0 &&
+          !strstr(r->note, p->g->tasks[i].task)) {
+        size_t n = strlen(r->note);
+        baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
+                   p->g->tasks[i].task);
+      }
+}
+
+static int run_passes(planner *p, const baton__offline_req *r) {
+  const char *oom = "out of memory while planning";
+  p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
+  if (!p->tok || off_build_cues(p, r->tasks, p->n_cues, r->runnable) != 0)
+    return baton__fmt(p->err, p->errlen, "%s", oom), -1;
+  for (int k = 0; k < R_N; k++)
+    for (size_t t = 0, found = 0; t < p->n_cues && !found; t++)
+      if ((found = strcmp(p->cues[t].spec->name, p->lx->role_name[k]) == 0))
+        p->role[k] = (int)t;
+  int trc = off_tokenize(p);
+  if (trc == -1)
+    return baton__fmt(p->err, p->errlen, "%s", oom), -1;
+  if (trc != 0) {
+    baton__fmt(p->err, p->errlen, "the request has too many words for the offline planner "
+               "(at most %d)", OFF_MAX_TOKENS);
+    return -1;
+  }
+  if (add_inputs(p, r) != 0 || off_add_history(p, r->messages_json) != 0)
+    return -1;
+  off_mark_naming(p);
+  p->image_kind = off_find_image_kind(p);
+  if (off_split_steps(p) != 0) {
+    baton__fmt(p->err, p->errlen, "the request has too many steps for the offline planner "
+               "(at most %d)", OFF_MAX_STEPS);
+    return -1;
+  }
+  if (score_scene(p) != 0)
+    return baton__fmt(p->err, p->errlen, "%s", oom), -1;
+  if (off_recognise(p) != 0 || off_link(p) != 0)
+    return -1;
+  note_missing(p, r);
+  return 0;
+}
+
+int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *err,
+                            size_t errlen) {
+  char dummy[1];
+  if (!err || errlen == 0) {
+    err = dummy;
+    errlen = sizeof dummy;
+  }
+  err[0] = '\0';
+  if (!g)
+    return baton__fmt(err, errlen, "no graph to fill"), -1;
+  g->tasks = NULL;
+  g->n = 0;
+  const char *request = r->request ? r->request : "";
+  if (!r->tasks || r->n_tasks == 0)
+    return baton__fmt(err, errlen, "no task kinds are known (is the registry empty?)"), -1;
+  size_t len = strlen(request);
+  if (len > OFF_MAX_REQUEST) {
+    baton__fmt(err, errlen, "the request is too long for the offline planner (%zu bytes, at "
+               "most %d)", len, OFF_MAX_REQUEST);
+    return -1;
+  }
+  off_lexicon lx;
+  size_t n_tasks = r->n_tasks > OFF_MAX_TASKSPECS ? OFF_MAX_TASKSPECS : r->n_tasks;
+  if (off_lexicon_load(&lx, r->lexicon_yaml, r->lexicon_len, r->tasks, n_tasks, err, errlen)) {
+    off_lexicon_release(&lx);
+    return -1;
+  }
+  planner *p = calloc(1, sizeof *p);
+  int rc = -1;
+  if (!p) {
+    baton__fmt(err, errlen, "out of memory while planning");
+  } else {
+    *p = (planner){.req = request, .req_len = len, .n_cues = n_tasks, .lx = &lx, .g = g,
+                   .err = err, .errlen = errlen};
+    for (int k = 0; k < R_N; k++)
+      p->role[k] = -1;
+    rc = run_passes(p, r);
+    planner_release(p);
+    free(p);
+  }
+  if (rc != 0)
+    baton__graph_release(g);
+  off_lexicon_release(&lx);
+  return rc;
+}
+
+int baton__plan_offline(const char *request, const char *const *inputs, size_t n_inputs,
+                        const baton__taskspec *tasks, size_t n_tasks, baton__graph *g,
+                        char *err, size_t errlen) {
+  baton__offline_req r = {.request = request, .inputs = inputs, .n_inputs = n_inputs,
+                          .tasks = tasks, .n_tasks = n_tasks};
+  return baton__plan_offline_req(&r, g, err, errlen);
+}

@@ -1,0 +1,358 @@
+/* recognise.c — steps to tasks: each step's best task, split, merged or dropped as the request reads. */
+#include "planner/offline/internal.h"
+
+#include <string.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+/*
+ * Contract: off_recognise() takes p->steps (from segment.c) and gives each
+ * step that asks for something its task (p->steps[i].task >= 0), in order:
+ * what earlier steps make guides later ones; a step naming two tasks is
+ * split, one repeating an earlier task with nothing new is dropped, a task
+ * is rewritten as rewrite.c says, "aloud" beside a text task speaks it too;
+ * if nothing matched, the one clearest cue anywhere is taken. It then keeps
+ * the recognised steps only, neighbouring steps on one task merged. 0, or
+ * -1 with err set when no step names any task.
+ */
+
+/* Records which resources a recognised step will take, so that later
+ * steps do not count on them ("read x.png ... read it aloud"). */
+static void claim_resources(planner *p, const step *st, const baton__taskspec *s,
+                            unsigned produced_before) {
+  bool own = false;
+  for (size_t i = st->a; i < st->b; i++)
+    if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & s->inputs)) {
+      p->res[p->tok[i].res].claimed = true;
+      own = true;
+    }
+  if (own)
+    return;
+  unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT;
+  unsigned need = media ? media : s->inputs;
+  if (produced_before & need)
+    return;
+  for (size_t i = 0; i < p->n_res; i++)
+    if (!p->res[i].claimed && (p->res[i].type & need)) {
+      p->res[i].claimed = true;
+      return;
+    }
+}
+
+/* Where to split a step that names two tasks: a token index, or 0 when
+ * it names one. Both halves must name different tasks, each clearly, and
+ * together score well above the whole. */
+static size_t best_split(const planner *p, const step *st, unsigned avail) {
+  double whole = st->score, best = 0;
+  size_t at = 0;
+  if (st->b - st->a < 4 || st->b - st->a > OFF_MAX_TOKENS)
+    return 0;
+  /* Candidate split points: where some task's cue phrase starts. */
+  bool starts[OFF_MAX_TOKENS];
+  memset(starts + st->a, 0, (st->b - st->a) * sizeof starts[0]);
+  for (size_t t = 0; t < p->n_cues; t++)
+    for (size_t f = 0; f < p->cues[t].n_phrases; f++)
+      for (size_t k = st->a + 2; k + 1 < st->b; k++)
+        if (!starts[k] && off_phrase_at(p, &p->cues[t].phrases[f], k, st->b))
+          starts[k] = true;
+  for (size_t k = st->a + 2; k + 1 < st->b; k++) {
+    if (!starts[k] || p->tok[k].kind != TK_WORD)
+      continue;
+    size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
+    bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
+                     (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) ||
+                      /* "a video | visualizing the result": a participle
+                       * saying what the thing just named shows */
+                      (wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0) ||
+                      /* "a segmented | image of the room": one image */
+                      (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
+    double s1, s2;
+    int t1 = off_best_task(p, st->a, k, avail, &s1);
+    if (t1 < 0 || s1 < p->lx->w[K_SPLIT_PART])
+      continue;
+    int t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
+    if (t2 < 0 || t2 == t1 || s2 < p->lx->w[K_SPLIT_PART])
+      continue;
+    unsigned made1 = p->cues[t1].spec->outputs, made2 = p->cues[t2].spec->outputs;
+    if (in_phrase && !(made1 & BATON__T_TEXT) && !(made2 & BATON__T_TEXT))
+      continue; /* "visualized in a | video", "a video | visualizing it": one
+                   medium to make, one step */
+    if (off_is_role(p, t2, R_TRANSLATE) && !off_has_prefix(p, k, st->b, "translat"))
+      continue; /* "convert the image category | into French": the language is
+                   where this step's result goes, not a step of its own */
+    /* each task's cues stay in its half: "answer this question with the
+     * visual question answering tool" names one task, not two */
+    if (off_keyword_score(p, &p->cues[t1], k, st->b) > 0 ||
+        off_keyword_score(p, &p->cues[t2], st->a, k) > 0 ||
+        off_keyword_score(p, &p->cues[t1], st->a, k) < p->lx->w[K_SPLIT_KEYWORD] ||
+        off_keyword_score(p, &p->cues[t2], k, st->b) < p->lx->w[K_SPLIT_KEYWORD])
+      continue;
+    if (s1 + s2 > best) {
+      best = s1 + s2;
+      at = k;
+    }
+  }
+  return best >= whole + p->lx->w[K_SPLIT_GAIN] ? at : 0;
+}
+
+/* Does step s ask for the same task as an earlier recognised step without
+ * naming a new resource of its own or another target language? Then it
+ * only says more about that task. */
+static bool repeats_earlier_step(const planner *p, size_t s) {
+  const step *st = &p->steps[s];
+  const baton__taskspec *spec = p->cues[st->task].spec;
+  unsigned ptype = off_primary_type(spec);
+  bool own_new = false;
+  for (size_t i = st->a; i < st->b && !own_new; i++)
+    if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & ptype)) {
+      own_new = true;
+      /* a resource some earlier step named already is not new */
+      for (size_t e = 0; e < s && own_new; e++)
+        for (size_t j = p->steps[e].a; j < p->steps[e].b; j++)
+          if (p->tok[j].kind == TK_RES &&
+              strcmp(p->res[p->tok[j].res].value, p->res[p->tok[i].res].value) == 0) {
+            own_new = false;
+            break;
+          }
+    }
+  if (own_new)
+    return false;
+  const char *t1, *s1;
+  off_find_languages(p, st->a, st->b, &t1, &s1);
+  for (size_t e = 0; e < s; e++) {
+    const step *es = &p->steps[e];
+    if (es->context || es->task != st->task)
+      continue;
+    const char *t2, *s2;
+    off_find_languages(p, es->a, es->b, &t2, &s2);
+    if (t1 && t2 && strcmp(t1, t2) != 0)
+      continue;
+    return true;
+  }
+  return false;
+}
+
+/* An explicit wish to hear the result ("aloud", "out loud", "narrate"). */
+static bool says_aloud(const planner *p, size_t a, size_t b) {
+  return off_has_word(p, a, b, W_ALOUD);
+}
+
+/* Two neighbouring steps, one transforming the picture (image-to-image)
+ * and one editing it (image-editing), describe one edit: returns the
+ * editing task's index, or -1. */
+static int edit_twin(const planner *p, int a, int b) {
+  if (a < 0 || b < 0 || a == b)
+    return -1;
+  /* drawing beside an edit of a picture the user has ("visualize what the
+   * car would look like if it were blue") is that edit too */
+  bool picture = false;
+  for (size_t i = 0; i < p->n_res && !picture; i++)
+    picture = p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);
+  bool xa = off_is_role(p, a, R_TRANSFORM) || (picture && off_is_role(p, a, R_DRAW));
+  bool ya = off_is_role(p, b, R_TRANSFORM) || (picture && off_is_role(p, b, R_DRAW));
+  bool xb = off_is_role(p, a, R_EDIT), yb = off_is_role(p, b, R_EDIT);
+  int edit = xa && yb ? b : xb && ya ? a : -1, other = edit == a ? b : a;
+  if (edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable)
+    return other; /* what can run */
+  return edit;
+}
+
+/* "create a new image from this description": a picture of its own, not
+ * the user's picture edited. */
+static bool says_new(const planner *p, const step *st) {
+  return off_is_role(p, st->task, R_DRAW) && off_has_word(p, st->a, st->b, W_FRESH);
+}
+
+/* Keeps the recognised steps only; two neighbouring ones on the same task
+ * where one names nothing of its own ("detect and count the objects in
+ * x.jpg") become one step. */
+static void merge_steps(planner *p) {
+  size_t w = 0;
+  int last = -1; /* the last recognised step kept */
+  for (size_t r = 0; r < p->n_steps; r++) {
+    step *s = &p->steps[r];
+    if (s->task < 0)
+      continue; /* unrecognised steps only carried resources */
+    step *l = last >= 0 ? &p->steps[last] : NULL;
+    bool chained = !off_own_types(p, s->a, s->b) && off_has_word(p, s->a, s->b, W_REFERENCE);
+    int twin = l && !says_new(p, l) && !says_new(p, s) ? edit_twin(p, l->task, s->task) : -1;
+    if (twin >= 0 && !off_own_types(p, s->a, s->b)) {
+      /* "modify the image by changing the background to blue": one edit */
+      l->task = twin;
+      l->b = s->b;
+      continue;
+    }
+    if (l && l->task == s->task && !chained &&
+        (!off_own_types(p, s->a, s->b) || !off_own_types(p, l->a, l->b))) {
+      const char *t1, *s1, *t2, *s2;
+      off_find_languages(p, l->a, l->b, &t1, &s1);
+      off_find_languages(p, s->a, s->b, &t2, &s2);
+      if (!(t1 && t2 && strcmp(t1, t2) != 0)) {
+        l->b = s->b;
+        continue;
+      }
+    }
+    p->steps[w] = *s;
+    last = (int)w++;
+  }
+  p->n_steps = w;
+}
+
+
+/* No task named, but a question put: about the picture ("I wonder 'What
+ * colour is the car in the edited image?'"), or with a passage at hand
+ * ("figure out who won the battle" after the account of it); rewrite.c
+ * makes the first a visual question. */
+static void question_step(planner *p, step *st, unsigned produced) {
+  if (!off_asks_question(p, st->a, st->b))
+    return;
+  bool picture =
+      ((produced | off_all_types(p)) & BATON__T_IMAGE) && off_asks_about_picture(p, st);
+  bool passage = !off_said_media(p, st->a, st->b) &&
+                 !(off_own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT) &&
+                 off_has_passage(p, produced);
+  if ((picture || passage) && p->role[R_ASK_TEXT] >= 0) {
+    st->task = p->role[R_ASK_TEXT];
+    st->score = p->lx->w[K_ACCEPT];
+  }
+}
+
+/* One clause, two tasks ("estimate the depth to segment the image"): split
+ * where both halves name a different task clearly. */
+static void split_step(planner *p, size_t s, unsigned avail) {
+  step *st = &p->steps[s];
+  size_t k = p->n_steps < OFF_MAX_STEPS ? best_split(p, st, avail) : 0;
+  if (!k)
+    return;
+  memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps - s - 1) * sizeof *st);
+  p->n_steps++;
+  step *tail = &p->steps[s + 1];
+  *tail = *st;
+  tail->a = k;
+  tail->task = -1;
+  tail->split_tail = true;
+  for (size_t r = k; r > st->a && r + 3 > k; r--)
+    if (off_is(p, r - 1, W_RELATIVE))
+      tail->relative = true;
+  st->b = k;
+  st->task = off_best_task(p, st->a, st->b, avail, &st->score);
+}
+
+/* Drops step s (its words go back to the step a split took them from). */
+static void drop_step(planner *p, size_t s, bool same_task_only) {
+  step *st = &p->steps[s];
+  if (st->split_tail && s > 0 && p->steps[s - 1].task >= 0 &&
+      (!same_task_only || p->steps[s - 1].task == st->task))
+    p->steps[s - 1].b = st->b;
+  st->task = -1;
+}
+
+/* Adjusts the step's task to what the request is about; false when it then
+ * repeats an earlier step ("decipher the table and categorize it"). */
+static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail) {
+  step *st = &p->steps[s];
+  int before = st->task;
+  /* not a picture made earlier ("generate an image ... and then classify
+   * it"): that one is no table */
+  bool made_picture = (produced & BATON__T_IMAGE) &&
+                      !(off_own_types(p, st->a, st->b) & BATON__T_IMAGE) &&
+                      off_has_word(p, st->a, st->b, W_REFERENCE);
+  int alt = !made_picture && !(off_own_types(p, st->a, st->b) & BATON__T_TEXT)
+                ? off_reader_task(p, st->task)
+                : -1;
+  if (alt >= 0)
+    st->task = alt; /* "decipher the table in t.jpg": read as a table */
+  alt = off_rewrite(p, st, produced);
+  if (alt >= 0)
+    st->task = alt;
+  if (st->task != before && repeats_earlier_step(p, s)) {
+    drop_step(p, s, true);
+    return false;
+  }
+  const baton__taskspec *spec = p->cues[st->task].spec;
+  int tts = p->role[R_SPEAK];
+  if (tts >= 0 && tts != st->task && (spec->outputs & BATON__T_TEXT) &&
+      !(spec->inputs & BATON__T_AUDIO) && says_aloud(p, st->a, st->b)) {
+    /* a spoken-output cue beside another task: its text is read out as
+     * well (scored as if it stood alone) */
+    double kw, sc = off_task_score(p, st->a, st->b, avail, (size_t)tts, &kw);
+    st->speak = kw >= p->lx->w[K_MIN_KEYWORD] && sc >= p->lx->w[K_ACCEPT];
+  }
+  return true;
+}
+
+/* Recognises step s; true when it names a task. */
+static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
+  step *st = &p->steps[s];
+  unsigned avail = produced | off_unclaimed_types(p);
+  any = any || off_earlier_types(p); /* a conversation is going on */
+  if (any)
+    off_mark_references(p, st->a, st->b);
+  st->task = off_best_task(p, st->a, st->b, avail, &st->score);
+  if (st->task < 0 && any) {
+    off_clear_references(p, st->a, st->b);
+    st->task = off_best_task(p, st->a, st->b, avail, &st->score);
+    if (st->task >= 0)
+      off_mark_references(p, st->a, st->b);
+  }
+  if (st->task < 0)
+    question_step(p, st, produced);
+  if (st->task >= 0)
+    split_step(p, s, avail);
+  if (st->task >= 0 && repeats_earlier_step(p, s)) {
+    /* "scan x.png and summarize what it says": the step is about what else
+     * it names; "the depth ... a depth map": one task, drop it */
+    st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task,
+                                 &st->score);
+    if (st->task < 0 || repeats_earlier_step(p, s)) {
+      drop_step(p, s, false);
+      return false;
+    }
+  }
+  return st->task >= 0 && settle_step(p, s, produced, avail);
+}
+
+/* Nothing stood out: take the one clearest cue anywhere in the request,
+ * scene-setting sentences included ("I have a table in t.jpg ... can you
+ * help?"), if it is at all plausible. */
+static bool clearest_cue(planner *p) {
+  double best_s = 0;
+  size_t best_step = 0;
+  int best_t = -1;
+  for (size_t s = 0; s < p->n_steps; s++) {
+    double sc;
+    int t = off_best_task_min(p, p->steps[s].a, p->steps[s].b, off_unclaimed_types(p),
+                              p->lx->w[K_ACCEPT_FALLBACK], -1, &sc);
+    if (t >= 0 && sc > best_s) {
+      best_s = sc;
+      best_t = t;
+      best_step = s;
+    }
+  }
+  if (best_t < 0)
+    return false;
+  p->steps[best_step].task = best_t;
+  p->steps[best_step].context = false;
+  p->steps[best_step].score = best_s;
+  return true;
+}
+
+int off_recognise(planner *p) {
+  unsigned produced = 0;
+  bool any = false;
+  for (size_t s = 0; s < p->n_steps; s++) {
+    step *st = &p->steps[s];
+    if (st->context || !recognise_step(p, s, produced, any))
+      continue;
+    any = true;
+    claim_resources(p, st, p->cues[st->task].spec, produced);
+    produced |= p->cues[st->task].spec->outputs;
+  }
+  if (!any && !clearest_cue(p)) {
+    baton__fmt(p->err, p->errlen, "could not find any task in the request");
+    return -1;
+  }
+  merge_steps(p);
+  return 0;
+}

@@ -1,0 +1,280 @@
+/* score.c — how well a task fits a step: an explicit feature vector weighed by the lexicon's weights. */
+#include "planner/offline/internal.h"
+
+#include <string.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+/*
+ * Contract: off_task_score() takes a step's tokens, what earlier steps and
+ * free resources provide, and a task; it gives sum_i w_i f_i over the
+ * features below (weights: lexicon.yaml, fitted by bench/fit_weights.py).
+ * off_best_task() picks the best task scoring at least `accept`. The
+ * questions about a span that the features ask (which media it speaks of,
+ * whether it asks a question, whether there is a passage) live here too.
+ */
+
+/* Types of the resources named in tokens [a,b). */
+unsigned off_own_types(const planner *p, size_t a, size_t b) {
+  unsigned t = 0;
+  for (size_t i = a; i < b; i++)
+    if (p->tok[i].kind == TK_RES)
+      t |= p->res[p->tok[i].res].type;
+  return t;
+}
+
+/* Types of every resource of the request. */
+unsigned off_all_types(const planner *p) {
+  unsigned t = 0;
+  for (size_t i = 0; i < p->n_res; i++)
+    t |= p->res[i].type;
+  return t;
+}
+
+/* Types of the resources no step has spoken for yet (of earlier turns, the
+ * newest turn's only: "it" is what was just made). */
+unsigned off_unclaimed_types(const planner *p) {
+  unsigned t = 0;
+  for (size_t i = 0; i < p->n_res; i++)
+    if (!p->res[i].claimed && (!p->res[i].turn || p->res[i].turn == p->last_turn))
+      t |= p->res[i].type;
+  return t;
+}
+
+/* Is cue t the task of role r? */
+bool off_is_role(const planner *p, int t, off_role r) { return t >= 0 && p->role[r] == t; }
+
+/* A task that takes two texts (a passage and a question, two sentences):
+ * inputs [text, text] collapse to one bit, so the roles tell them apart. */
+bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
+  int t = (int)(s - p->cues[0].spec);
+  return off_is_role(p, t, R_ASK_TEXT) || off_is_role(p, t, R_ASK_TABLE) ||
+         off_is_role(p, t, R_COMPARE_TEXTS);
+}
+
+/* Which media the words of [a,b) talk about working on ("the photo", "this
+ * recording"); a medium named as the result ("into an image", "as audio")
+ * does not count. */
+unsigned off_said_media(const planner *p, size_t a, size_t b) {
+  unsigned m = 0;
+  for (size_t i = a; i < b; i++) {
+    if (p->tok[i].kind != TK_WORD)
+      continue;
+    unsigned t = off_is(p, i, W_PICTURE)   ? BATON__T_IMAGE
+                 : off_is(p, i, W_RECORDING) ? BATON__T_AUDIO
+                                                        : 0;
+    if (!t)
+      continue;
+    bool result = false;
+    for (size_t k = i; k > a && k + 2 > i && !result; k--)
+      result = p->tok[k - 1].kind == TK_WORD && off_is(p, k - 1, W_MADE_AS);
+    if (!result)
+      m |= t;
+  }
+  return m;
+}
+
+/* Does [a,b) name a medium as a destination ("into images", "to speech")? */
+static bool into_medium(const planner *p, size_t a, size_t b) {
+  for (size_t i = a; i + 1 < b; i++) {
+    if (!off_is(p, i, W_DESTINATION))
+      continue;
+    for (size_t k = i + 1; k < b && k <= i + 3 && p->tok[k].kind == TK_WORD; k++)
+      if (off_is(p, k, W_MEDIUM_MADE))
+        return true;
+  }
+  return false;
+}
+
+/* Does [a,b) name a language as a destination ("into French", "to German")? */
+static bool into_language(const planner *p, size_t a, size_t b) {
+  for (size_t i = a + 1; i < b; i++)
+    if (p->tok[i].kind == TK_WORD && off_is(p, i - 1, W_DESTINATION) &&
+        off_language(p->lx, p->tok[i].word))
+      return true;
+  return false;
+}
+
+/* Does [a,b) ask a question of its own: an asking verb before a quoted
+ * question ("identify 'Who won?'") or before a question word ("figure out who won", "tell
+ * me which city is the largest", "find out when it happened")? */
+bool off_asks_question(const planner *p, size_t a, size_t b) {
+  for (size_t i = a; i < b; i++) {
+    if (p->tok[i].kind == TK_RES) {
+      const resource *r = &p->res[p->tok[i].res];
+      size_t n = strlen(r->value);
+        size_t v = i;
+      while (v > a && p->tok[v - 1].kind == TK_PUNCT && strchr(",:-", p->tok[v - 1].stem[0]))
+        v--;
+      if (!r->is_file && r->type == BATON__T_TEXT && n > 0 && r->value[n - 1] == '?' &&
+          v > a && p->tok[v - 1].kind == TK_WORD && off_is(p, v - 1, W_ASK_VERB))
+        return true; /* "identify 'Who is ...?'", "I'd like to know: 'Why ...?'" */
+      continue;
+    }
+    if (i > a && p->tok[i].kind == TK_WORD && off_is(p, i, W_WH) &&
+        p->tok[i - 1].kind == TK_WORD && off_is(p, i - 1, W_ASK_VERB))
+      return true;
+    /* "tell me the colour of the sofa", "let me know the date" */
+    if (p->tok[i].kind != TK_WORD)
+      continue;
+    /* "Is there a cat in pets.jpg?", "are there any cars ..." */
+    if (i + 1 < b && off_is(p, i, W_IS_ARE) && off_is(p, i + 1, W_THERE))
+      return true;
+    size_t obj = i + 1; /* "tell me | the ...", "know | the ..." */
+    bool tell = off_is(p, i, W_TELL);
+    if (tell && obj < b && off_is(p, obj, W_US))
+      obj++;
+    else if (!off_is(p, i, W_KNOW))
+      continue;
+    if (obj < b && obj > i + tell &&
+        p->tok[obj].kind == TK_WORD && p->tok[obj].det)
+      return true;
+  }
+  return false;
+}
+
+/* Is the resource a passage one could answer questions from: a text file,
+ * or a quote of some length that is not itself a question ("The car is
+ * blue." is a statement to compare with, not something to read)? */
+bool off_is_passage(const resource *r) {
+  if (!(r->type & BATON__T_TEXT))
+    return false;
+  if (r->is_file)
+    return true;
+  size_t n = strlen(r->value), words = 1;
+  for (size_t k = 0; k < n; k++)
+    words += r->value[k] == ' ';
+  return n > 0 && r->value[n - 1] != '?' && words >= 8;
+}
+
+/* Is there a passage to answer from, or text an earlier step makes? */
+bool off_has_passage(const planner *p, unsigned produced) {
+  if (produced & BATON__T_TEXT)
+    return true;
+  for (size_t i = 0; i < p->n_res; i++)
+    if (off_is_passage(&p->res[i]))
+      return true;
+  return false;
+}
+
+/* The features of task t for tokens [a,b) given what is available before
+ * it (avail: types earlier tasks or unclaimed resources provide), one per
+ * score term of the lexicon's weights. */
+static void features(const planner *p, size_t a, size_t b, unsigned avail, size_t t, double kw,
+                     double *f) {
+  const baton__taskspec *s = p->cues[t].spec;
+  for (int i = 0; i < F_N; i++)
+    f[i] = 0;
+  f[F_KEYWORD] = kw;
+  f[F_DESCRIPTION] = off_description_score(p, &p->cues[t], a, b);
+  if (p->scene)
+    f[F_SCENE] = p->scene[t] < 1.0 ? p->scene[t] : 1.0; /* "I have a document ..." */
+  /* A file of a type the task makes, not takes, names its output
+   * ("create a video example.mp4"). */
+  unsigned own = off_own_types(p, a, b) & ~(s->outputs & ~s->inputs);
+  unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
+  unsigned readable = BATON__T_IMAGE | BATON__T_AUDIO; /* can become text first */
+  if (media_in && !((own | avail | off_all_types(p)) & media_in))
+    f[F_NO_MEDIA] = 1;
+  else if (media_in && !((own | avail) & media_in))
+    f[F_MEDIA_ELSEWHERE] = 1;
+  if (own && (s->inputs & own))
+    f[F_OWN_INPUT] = 1;
+  else if (own && s->inputs == BATON__T_TEXT && (own & readable & ~s->outputs))
+    f[F_OWN_READABLE] = 1; /* (speaking a recording's transcript is no plan) */
+  else if (own)
+    f[F_OWN_OTHER] = 1;
+  else if (media_in && (avail & media_in))
+    f[F_AVAIL_MEDIA] = 1;
+  else if (avail & s->inputs)
+    f[F_AVAIL_INPUT] = 1;
+  if (off_takes_two_texts(p, s) && !((own | avail) & BATON__T_TEXT))
+    f[F_NO_PASSAGE] = 1;
+  unsigned said = off_said_media(p, a, b);
+  if (!own && media_in && (said == BATON__T_IMAGE || said == BATON__T_AUDIO))
+    f[(said & media_in) ? F_SAID_MEDIUM : F_SAID_OTHER_MEDIUM] = 1;
+  if (off_is_role(p, (int)t, R_DRAW) && off_has_word(p, a, b, W_MOVING))
+    f[F_MOVING_DRAWN] = 1; /* "visualize it in a video": the video is what to make */
+  if (off_is_role(p, (int)t, R_TRANSLATE) && into_language(p, a, b))
+    f[F_INTO_LANGUAGE] = 1; /* "convert the labels into French": whatever the verb */
+  else if (off_is_role(p, (int)t, R_TRANSLATE) && into_medium(p, a, b))
+    f[F_INTO_MEDIUM] = 1; /* "translate quotes into images" is drawing them */
+  /* a kind nothing here can run, unless the step names it clearly */
+  f[F_NO_MODEL] = !p->cues[t].runnable && kw < p->lx->w[K_CLEAR_KEYWORD];
+}
+
+/* Score of task t for tokens [a,b): the weighted sum of its features, 0
+ * when its keywords say too little; *kw_out receives the keyword part. */
+double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
+                      double *kw_out) {
+  double kw = off_keyword_score(p, &p->cues[t], a, b);
+  *kw_out = kw;
+  if (kw < p->lx->w[K_MIN_KEYWORD])
+    return 0;
+  double f[F_N], sc = 0;
+  features(p, a, b, avail, t, kw, f);
+  for (int i = 0; i < F_N; i++)
+    sc += p->lx->w[i] * f[i];
+  return sc;
+}
+
+/* Best task for tokens [a,b); -1 when none scores enough. */
+/* The highest of scores[] whose keywords say enough, -1 if none; less the
+ * no_model term when `lenient`. */
+static int highest(const planner *p, const double *scores, const double *kws, bool lenient,
+                   double *best_s) {
+  int best = -1;
+  *best_s = 0;
+  for (size_t t = 0; t < p->n_cues; t++) {
+    double s = scores[t];
+    if (lenient && !p->cues[t].runnable)
+      s -= p->lx->w[F_NO_MODEL] * (kws[t] < p->lx->w[K_CLEAR_KEYWORD]);
+    if (kws[t] >= p->lx->w[K_MIN_KEYWORD] && s > *best_s + 1e-9) {
+      *best_s = s;
+      best = (int)t;
+    }
+  }
+  return best;
+}
+
+int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, double min,
+                      int exclude, double *score_out) {
+  double best_s, scores[OFF_MAX_TASKSPECS], kws[OFF_MAX_TASKSPECS];
+  *score_out = 0;
+  for (size_t t = 0; t < p->n_cues; t++) {
+    scores[t] = (int)t == exclude ? 0 : off_task_score(p, a, b, avail, t, &kws[t]);
+    if ((int)t == exclude)
+      kws[t] = 0;
+  }
+  int best = highest(p, scores, kws, false, &best_s);
+  if (best < 0 || best_s < min)
+    best = highest(p, scores, kws, true, &best_s); /* nothing that can run fits: what fits */
+  /* "Summarise X in Spanish": the language names a translation that rides
+   * along (emit_step adds it); the verb decides the step. */
+  if (off_is_role(p, best, R_TRANSLATE) && !off_has_prefix(p, a, b, "translat")) {
+    int second = -1;
+    double second_s = 0;
+    for (size_t t = 0; t < p->n_cues; t++)
+      if ((int)t != best && scores[t] > second_s + 1e-9 && kws[t] >= p->lx->w[K_MIN_KEYWORD] &&
+          (p->cues[t].spec->inputs & BATON__T_TEXT)) {
+        /* only a task a translation can ride along with (text in): "convert
+         * the image category into French" is a translation, not a restyle */
+        second_s = scores[t];
+        second = (int)t;
+      }
+    if (second >= 0 && kws[second] >= p->lx->w[K_VERB_KEYWORD]) {
+      best = second;
+      best_s = second_s;
+    }
+  }
+  if (best >= 0 && best_s < min)
+    best = -1;
+  *score_out = best_s;
+  return best;
+}
+
+int off_best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out) {
+  return off_best_task_min(p, a, b, avail, p->lx->w[K_ACCEPT], -1, score_out);
+}
+

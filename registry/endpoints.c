@@ -1,0 +1,274 @@
+/* endpoints.c — models served by configured model servers (one row per model and task) and each server's health, kept in the registry (schema 5). */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "registry/internal.h"
+#include "core/banned.h"
+
+/* Serialised use of the handle's connection: one prepared statement per
+ * call (these calls are rare: once per open, per match, per listing). */
+static sqlite3_stmt *prep(baton__registry *reg, const char *sql, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(reg->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    baton__fmt(err, errlen, "registry: %s", sqlite3_errmsg(reg->db));
+    return NULL;
+  }
+  return st;
+}
+
+static const char *col(sqlite3_stmt *st, int i) {
+  const unsigned char *s = sqlite3_column_text(st, i);
+  return s ? (const char *)s : "";
+}
+
+int baton__registry_set_endpoint_models(baton__registry *reg, const cJSON *models, char *err,
+                                        size_t errlen) {
+  pthread_mutex_lock(&reg->lock);
+  int rc = sqlite3_exec(reg->db, "BEGIN IMMEDIATE; DELETE FROM endpoint_models;", NULL, NULL,
+                        NULL) == SQLITE_OK
+               ? 0
+               : -1;
+  sqlite3_stmt *st =
+      rc ? NULL
+         : prep(reg, "INSERT OR REPLACE INTO endpoint_models(id, task, endpoints) VALUES (?,?,?)",
+                err, errlen);
+  const cJSON *m, *t;
+  cJSON_ArrayForEach(m, models) {
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "id"));
+    const char *eps = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "endpoints"));
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(m, "tasks")) {
+      if (!st || !id || !eps || !cJSON_IsString(t))
+        continue;
+      sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 2, t->valuestring, -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 3, eps, -1, SQLITE_STATIC);
+      if (sqlite3_step(st) != SQLITE_DONE)
+        rc = -1;
+      sqlite3_reset(st);
+    }
+  }
+  if (!st)
+    rc = -1;
+  sqlite3_finalize(st);
+  if (rc == 0 && sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    rc = -1;
+  if (rc != 0) {
+    if (!err[0])
+      baton__fmt(err, errlen, "registry: cannot store the endpoint models: %s",
+                 sqlite3_errmsg(reg->db));
+    sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+  }
+  pthread_mutex_unlock(&reg->lock);
+  return rc;
+}
+
+/* "openai:a,b" for endpoints "a,b". Caller frees. */
+static char *endpoint_of(const char *eps) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb, "openai:%s", eps);
+  return baton__sb_detach(&sb);
+}
+
+int baton__registry_endpoint_model(baton__registry *reg, const char *id, char *out, size_t cap) {
+  char err[128] = "";
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st =
+      prep(reg, "SELECT endpoints FROM endpoint_models WHERE id = ? LIMIT 1", err, sizeof err);
+  int rc = -1;
+  if (st) {
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      baton__fmt(out, cap, "openai:%s", col(st, 0));
+      rc = 0;
+    }
+    sqlite3_finalize(st);
+  }
+  pthread_mutex_unlock(&reg->lock);
+  return rc;
+}
+
+size_t baton__registry_endpoint_candidates(baton__registry *reg, const char *task,
+                                           baton__endpoint_ok_fn ok, void *ud, baton__model *out,
+                                           size_t max) {
+  char err[128] = "";
+  cJSON *rows = cJSON_CreateArray();
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st = prep(reg, "SELECT id, endpoints FROM endpoint_models WHERE task = ? ORDER BY id",
+                          err, sizeof err);
+  if (st) {
+    sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      cJSON *r = cJSON_CreateArray();
+      cJSON_AddItemToArray(r, cJSON_CreateString(col(st, 0)));
+      cJSON_AddItemToArray(r, cJSON_CreateString(col(st, 1)));
+      cJSON_AddItemToArray(rows, r);
+    }
+    sqlite3_finalize(st);
+  }
+  pthread_mutex_unlock(&reg->lock);
+  size_t n = 0;
+  const cJSON *r;
+  cJSON_ArrayForEach(r, rows) {
+    if (n >= max)
+      break;
+    char *ep = endpoint_of(cJSON_GetArrayItem(r, 1)->valuestring);
+    char why[256];
+    if (!ep || (ok && !ok(ud, ep, why, sizeof why))) {
+      free(ep);
+      continue;
+    }
+    baton__model *m = &out[n++];
+    memset(m, 0, sizeof *m);
+    m->id = baton__strdup(cJSON_GetArrayItem(r, 0)->valuestring);
+    m->task = baton__strdup(task);
+    m->description = baton__strdup("a model declared on a configured model server");
+    m->endpoint = ep;
+    m->local_bonus = BATON__ENDPOINT_BONUS;
+    m->score = BATON__ENDPOINT_BONUS;
+  }
+  cJSON_Delete(rows);
+  return n;
+}
+
+/* One listing item per model and task. */
+static cJSON *item(const char *id, const char *task, const char *eps) {
+  cJSON *o = cJSON_CreateObject();
+  char *ep = endpoint_of(eps);
+  cJSON_AddStringToObject(o, "id", id);
+  cJSON_AddStringToObject(o, "task", task);
+  char desc[300];
+  baton__fmt(desc, sizeof desc, "served by the model server%s %s", strchr(eps, ',') ? "s" : "",
+             eps);
+  cJSON_AddStringToObject(o, "description", desc);
+  cJSON_AddStringToObject(o, "endpoint", ep ? ep : "");
+  cJSON_AddNumberToObject(o, "downloads", 0);
+  cJSON_AddNumberToObject(o, "likes", 0);
+  cJSON_AddStringToObject(o, "source", "endpoint");
+  cJSON_AddNumberToObject(o, "score", BATON__ENDPOINT_BONUS);
+  free(ep);
+  return o;
+}
+
+int baton__registry_endpoint_list(baton__registry *reg, const char *task, const char *text,
+                                  cJSON *into) {
+  char err[128] = "";
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st = prep(reg,
+                          "SELECT id, task, endpoints FROM endpoint_models"
+                          " WHERE (?1 IS NULL OR task = ?1)"
+                          "   AND (?2 IS NULL OR instr(lower(id || ' ' || task), lower(?2)) > 0)"
+                          " ORDER BY id, task",
+                          err, sizeof err);
+  int n = 0;
+  if (st) {
+    if (task)
+      sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+    if (text)
+      sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      cJSON_InsertItemInArray(into, n++, item(col(st, 0), col(st, 1), col(st, 2)));
+    }
+    sqlite3_finalize(st);
+  }
+  pthread_mutex_unlock(&reg->lock);
+  return st ? n : -1;
+}
+
+cJSON *baton__registry_endpoint_show(baton__registry *reg, const char *id) {
+  char err[128] = "";
+  cJSON *o = NULL;
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st = prep(reg, "SELECT task, endpoints FROM endpoint_models WHERE id = ? ORDER BY task",
+                          err, sizeof err);
+  if (st) {
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    cJSON *tasks = NULL;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      if (!o) {
+        o = item(id, col(st, 0), col(st, 1));
+        cJSON_AddBoolToObject(o, "enabled", true);
+        cJSON *eps = cJSON_AddArrayToObject(o, "endpoints");
+        char *copy = baton__strdup(col(st, 1));
+        for (char *save = NULL, *e = copy ? strtok_r(copy, ",", &save) : NULL; e;
+             e = strtok_r(NULL, ",", &save))
+          cJSON_AddItemToArray(eps, cJSON_CreateString(e));
+        free(copy);
+        tasks = cJSON_AddArrayToObject(o, "tasks");
+      }
+      cJSON_AddItemToArray(tasks, cJSON_CreateString(col(st, 0)));
+    }
+    sqlite3_finalize(st);
+  }
+  pthread_mutex_unlock(&reg->lock);
+  return o;
+}
+
+/* ---- health -------------------------------------------------------------------- */
+
+int baton__registry_endpoint_health_put(baton__registry *reg, const baton__endpoint_state *h) {
+  char err[128] = "";
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st = prep(
+      reg,
+      "INSERT INTO endpoint_health(name, up, consecutive_failures, requests, failures,"
+      "  last_error, last_error_at, last_ok_at, retry_at, updated_at)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, ''), nullif(?7, 0), nullif(?8, 0), nullif(?9, 0), ?10)"
+      " ON CONFLICT(name) DO UPDATE SET up = ?2, consecutive_failures = ?3,"
+      "  requests = max(requests, ?4), failures = max(failures, ?5),"
+      "  last_error = coalesce(nullif(?6, ''), last_error),"
+      "  last_error_at = coalesce(nullif(?7, 0), last_error_at),"
+      "  last_ok_at = coalesce(nullif(?8, 0), last_ok_at), retry_at = nullif(?9, 0),"
+      "  updated_at = ?10",
+      err, sizeof err);
+  int rc = -1;
+  if (st) {
+    sqlite3_bind_text(st, 1, h->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, h->up ? 1 : 0);
+    sqlite3_bind_int(st, 3, h->consecutive_failures);
+    sqlite3_bind_int64(st, 4, h->requests);
+    sqlite3_bind_int64(st, 5, h->failures);
+    sqlite3_bind_text(st, 6, h->last_error ? h->last_error : "", -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 7, h->last_error_at);
+    sqlite3_bind_double(st, 8, h->last_ok_at);
+    sqlite3_bind_double(st, 9, h->retry_at);
+    sqlite3_bind_double(st, 10, baton__wall_s());
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+  }
+  pthread_mutex_unlock(&reg->lock);
+  return rc;
+}
+
+cJSON *baton__registry_endpoint_health(baton__registry *reg, const char *name) {
+  char err[128] = "";
+  cJSON *o = NULL;
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st = prep(reg,
+                          "SELECT up, consecutive_failures, requests, failures, last_error,"
+                          " last_error_at, last_ok_at, retry_at, updated_at"
+                          " FROM endpoint_health WHERE name = ?",
+                          err, sizeof err);
+  if (st) {
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      o = cJSON_CreateObject();
+      cJSON_AddBoolToObject(o, "up", sqlite3_column_int(st, 0) != 0);
+      cJSON_AddNumberToObject(o, "consecutive_failures", sqlite3_column_int(st, 1));
+      cJSON_AddNumberToObject(o, "requests", (double)sqlite3_column_int64(st, 2));
+      cJSON_AddNumberToObject(o, "failures", (double)sqlite3_column_int64(st, 3));
+      if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+        cJSON_AddStringToObject(o, "last_error", col(st, 4));
+      static const char *const times[] = {"last_error_at", "last_ok_at", "retry_at",
+                                          "updated_at"};
+      for (int i = 0; i < 4; i++)
+        if (sqlite3_column_type(st, 5 + i) != SQLITE_NULL)
+          cJSON_AddNumberToObject(o, times[i], sqlite3_column_double(st, 5 + i));
+    }
+    sqlite3_finalize(st);
+  }
+  pthread_mutex_unlock(&reg->lock);
+  return o;
+}

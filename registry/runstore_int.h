@@ -1,0 +1,57 @@
+/* runstore_int.h — what the run history's source files share: the handle and its write queue. */
+#ifndef BATON_REGISTRY_RUNSTORE_INT_H
+#define BATON_REGISTRY_RUNSTORE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "registry/runlock.h"
+#include "registry/runstore.h"
+
+/* Task-state writes are queued and committed by one writer thread in
+ * batches (group commit), so a task's progress costs the scheduler a queue
+ * push, not a transaction. */
+typedef enum { OP_TASK, OP_FINISH, OP_BEGIN, OP_REOPEN } baton__rs_op_kind;
+
+typedef struct baton__rs_op {
+  struct baton__rs_op *next;
+  baton__rs_op_kind kind;
+  char *run_id, *task, *model, *status, *outputs, *error, *summary, *result;
+  char *request, *plan, *workspace; /* OP_BEGIN */
+  int task_id;
+  long long ms;
+  double ts;
+} baton__rs_op;
+
+/* A run whose writes could not be stored (reported at its finish). */
+typedef struct baton__rs_fail {
+  struct baton__rs_fail *next;
+  char *run_id;
+  char msg[384];
+} baton__rs_fail;
+
+struct baton__runstore {
+  sqlite3 *db;
+  char *path;
+  char write_why[384];    /* why this process cannot write (read-only), or "" */
+  baton__runlock owner;   /* this process's claim on the runs it records */
+  pthread_mutex_t lock;   /* guards the queue, stop, busy and fails */
+  pthread_cond_t wake;    /* work queued, or stop */
+  pthread_cond_t drained; /* the queue is empty and nothing is being written */
+  baton__rs_op *head, *tail;
+  bool stop, busy, started;
+  int waiters;            /* threads in a flush */
+  int queued;             /* writes queued since the writer last took them */
+  baton__rs_fail *fails;  /* runs with writes that failed even when retried alone */
+  size_t n_fails;
+  pthread_t writer;
+  sqlite3_stmt *st_task, *st_finish, *st_begin, *st_reopen;
+};
+
+/* The writer thread (runstore_write.c). */
+void *baton__runstore_writer(void *arg);
+/* Frees what is left of the failure records. */
+void baton__runstore_fails_free(baton__runstore *rs);
+
+#endif

@@ -1,0 +1,260 @@
+/* mcp_call.c — tools/call: checks a tool's arguments and runs it (run, plan, models_search, task tools). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/mcp.h"
+#include "core/banned.h"
+
+#define MAX_REQUEST (64u << 10)
+#define MAX_INPUTS 32
+#define MAX_SEARCH_LIMIT 50
+
+/* A string argument: its value, NULL when absent; *bad is set when it is
+ * present but not a string, empty or too long. */
+static const char *str_arg(const cJSON *args, const char *name, bool *bad) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
+  if (!v || cJSON_IsNull(v))
+    return NULL;
+  if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > MAX_REQUEST) {
+    *bad = true;
+    return NULL;
+  }
+  return v->valuestring;
+}
+
+static int bool_arg(const cJSON *args, const char *name) {
+  return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, name));
+}
+
+/* Runs a job and turns its result into the tool's (NULL when cancelled:
+ * then nothing is sent). */
+static cJSON *run_job(mcp_call *c, const mcp_job *job, bool one_task) {
+  char err[1024] = "";
+  bool cancelled = false;
+  cJSON *res = baton__mcp_exec(c, job, &cancelled, err, sizeof err);
+  cJSON *r = NULL;
+  if (cancelled)
+    r = NULL;
+  else if (!res)
+    r = baton__mcp_error_result("%s", err);
+  else
+    r = one_task ? baton__mcp_task_result(c->srv, res) : baton__mcp_run_result(c->srv, res);
+  cJSON_Delete(res);
+  return r;
+}
+
+static cJSON *tool_run(mcp_call *c, const cJSON *args) {
+  bool bad = false;
+  const char *request = str_arg(args, "request", &bad);
+  if (!request)
+    return baton__mcp_error_result(
+        "run needs a request: a non-empty string of at most %u bytes saying "
+        "what to do",
+        MAX_REQUEST);
+  const cJSON *in = cJSON_GetObjectItemCaseSensitive(args, "inputs");
+  const char *inputs[MAX_INPUTS];
+  size_t n = 0;
+  if (in && !cJSON_IsArray(in))
+    return baton__mcp_error_result("inputs must be an array of file paths");
+  const cJSON *p;
+  cJSON_ArrayForEach(p, in) {
+    if (!cJSON_IsString(p) || !*p->valuestring)
+      return baton__mcp_error_result("inputs must be an array of file paths");
+    if (n == MAX_INPUTS)
+      return baton__mcp_error_result("at most %d inputs", MAX_INPUTS);
+    inputs[n++] = p->valuestring;
+  }
+  mcp_job job = {
+      .request = request, .inputs = inputs, .n_inputs = n, .offline = bool_arg(args, "offline")};
+  return run_job(c, &job, false);
+}
+
+static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
+  bool bad = false;
+  const char *request = str_arg(args, "request", &bad);
+  if (!request)
+    return baton__mcp_error_result("plan needs a request: a non-empty string of at most %u bytes",
+                                   MAX_REQUEST);
+  baton *ctx = c->srv->ctx;
+  baton_request req = {.text = request, .offline = bool_arg(args, "offline")};
+  char *json = NULL, *answer = NULL;
+  baton_rc rc = baton_plan_answer(ctx, &req, &json, &answer);
+  if (rc != BATON_OK)
+    return baton__mcp_error_result("cannot plan: %s",
+                                   *baton_errmsg(ctx) ? baton_errmsg(ctx) : baton_strerror(rc));
+  cJSON *plan = cJSON_Parse(json);
+  cJSON *r = baton__mcp_tool_result();
+  char *pretty = plan ? cJSON_Print(plan) : NULL;
+  if (answer) {
+    baton__mcp_add_text(r, "no tasks: the LLM answers directly:");
+    baton__mcp_add_text(r, answer);
+  } else {
+    baton__mcp_add_text(r, pretty ? pretty : json);
+  }
+  cJSON *sc = cJSON_AddObjectToObject(r, "structuredContent");
+  cJSON_AddItemToObject(sc, "plan", plan ? plan : cJSON_CreateArray());
+  if (answer)
+    cJSON_AddStringToObject(sc, "answer", answer);
+  cJSON_free(pretty);
+  baton_free(json);
+  baton_free(answer);
+  return r;
+}
+
+static cJSON *tool_models_search(mcp_call *c, const cJSON *args) {
+  bool bad = false;
+  const char *text = str_arg(args, "text", &bad);
+  const char *task = str_arg(args, "task", &bad);
+  const cJSON *lim = cJSON_GetObjectItemCaseSensitive(args, "limit");
+  if (!text || bad)
+    return baton__mcp_error_result(
+        "models_search needs text (a non-empty string) and optionally task "
+        "(a task kind such as image-to-text)");
+  if (lim && (!cJSON_IsNumber(lim) || lim->valuedouble < 1 || lim->valuedouble > MAX_SEARCH_LIMIT))
+    return baton__mcp_error_result("limit must be a whole number from 1 to %d", MAX_SEARCH_LIMIT);
+  char tname[128];
+  if (task) {
+    snprintf(tname, sizeof tname, "%s", task);
+    for (char *p = tname; *p; p++)
+      if (*p == '_')
+        *p = '-';
+  }
+  baton *ctx = c->srv->ctx;
+  char *json = NULL;
+  baton_rc rc = baton_models_search(ctx, text, task ? tname : NULL, lim ? lim->valueint : 5, &json);
+  if (rc != BATON_OK)
+    return baton__mcp_error_result("%s",
+                                   *baton_errmsg(ctx) ? baton_errmsg(ctx) : baton_strerror(rc));
+  cJSON *models = cJSON_Parse(json);
+  char *pretty = models ? cJSON_Print(models) : NULL;
+  cJSON *r = baton__mcp_tool_result();
+  baton__mcp_add_text(r, pretty ? pretty : json);
+  cJSON_AddItemToObject(cJSON_AddObjectToObject(r, "structuredContent"), "models",
+                        models ? models : cJSON_CreateArray());
+  cJSON_free(pretty);
+  baton_free(json);
+  return r;
+}
+
+/* The task's arguments as strings (numbers and booleans written out). */
+static cJSON *task_args(const cJSON *args, const char **model, char *err, size_t errlen) {
+  cJSON *out = cJSON_CreateObject();
+  const cJSON *a;
+  cJSON_ArrayForEach(a, args) {
+    if (!strcmp(a->string, "model") && cJSON_IsString(a)) {
+      *model = a->valuestring;
+    } else if (cJSON_IsString(a)) {
+      cJSON_AddStringToObject(out, a->string, a->valuestring);
+    } else if (cJSON_IsNumber(a) || cJSON_IsBool(a)) {
+      char *t = cJSON_PrintUnformatted(a);
+      cJSON_AddStringToObject(out, a->string, t ? t : "");
+      cJSON_free(t);
+    } else {
+      snprintf(err, errlen, "argument '%.100s' must be a string", a->string);
+      cJSON_Delete(out);
+      return NULL;
+    }
+  }
+  return out;
+}
+
+/* The task kind behind a tool name, with its entry from baton_tasks_json(),
+ * or NULL for an unknown tool. */
+static cJSON *find_task(baton *ctx, const char *tool) {
+  char name[128];
+  snprintf(name, sizeof name, "%s", tool);
+  for (char *p = name; *p; p++)
+    if (*p == '_')
+      *p = '-';
+  char *json = NULL;
+  if (baton_tasks_json(ctx, &json) != BATON_OK)
+    return NULL;
+  cJSON *tasks = cJSON_Parse(json);
+  baton_free(json);
+  cJSON *found = NULL, *t;
+  cJSON_ArrayForEach(t, tasks) {
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(t, "name");
+    if (cJSON_IsString(n) && !strcmp(n->valuestring, name))
+      found = cJSON_DetachItemViaPointer(tasks, t);
+    if (found)
+      break;
+  }
+  cJSON_Delete(tasks);
+  return found;
+}
+
+/* Checks that the inputs the task needs are there. */
+static bool has_inputs(const cJSON *task, const cJSON *args, char *err, size_t errlen) {
+  const cJSON *in;
+  cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(task, "inputs")) {
+    if (!cJSON_IsString(in) || !strcmp(in->valuestring, "json"))
+      continue;
+    if (!cJSON_GetObjectItemCaseSensitive(args, in->valuestring)) {
+      snprintf(err, errlen, "%s needs the argument '%s'",
+               cJSON_GetObjectItemCaseSensitive(task, "name")->valuestring, in->valuestring);
+      return false;
+    }
+  }
+  return true;
+}
+
+static cJSON *tool_task(mcp_call *c, const cJSON *task, const cJSON *args) {
+  char err[512] = "";
+  const char *model = NULL;
+  cJSON *targs = task_args(args, &model, err, sizeof err);
+  if (!targs)
+    return baton__mcp_error_result("%s", err);
+  if (!has_inputs(task, targs, err, sizeof err)) {
+    cJSON_Delete(targs);
+    return baton__mcp_error_result("%s", err);
+  }
+  cJSON *plan = cJSON_CreateArray();
+  cJSON *t = cJSON_CreateObject();
+  cJSON_AddItemToArray(plan, t);
+  cJSON_AddStringToObject(t, "task", cJSON_GetObjectItemCaseSensitive(task, "name")->valuestring);
+  cJSON_AddNumberToObject(t, "id", 0);
+  cJSON_AddItemToArray(cJSON_AddArrayToObject(t, "dep"), cJSON_CreateNumber(-1));
+  cJSON_AddItemToObject(t, "args", targs);
+  if (model)
+    cJSON_AddStringToObject(t, "model", model);
+  char *pj = cJSON_PrintUnformatted(plan);
+  cJSON_Delete(plan);
+  if (!pj)
+    return baton__mcp_error_result("out of memory");
+  mcp_job job = {.plan_json = pj, .offline = 1};
+  cJSON *r = run_job(c, &job, true);
+  cJSON_free(pj);
+  return r;
+}
+
+void baton__mcp_tools_call(mcp_call *c) {
+  mcp_server *s = c->srv;
+  const char *name = cJSON_GetObjectItemCaseSensitive(c->params, "name")->valuestring;
+  const cJSON *args = cJSON_GetObjectItemCaseSensitive(c->params, "arguments");
+  cJSON *empty = NULL;
+  if (!args)
+    args = empty = cJSON_CreateObject();
+  if (!cJSON_IsObject(args)) {
+    baton__mcp_reply_error(s, c->id, MCP_INVALID_PARAMS, "tools/call arguments must be an object");
+    return;
+  }
+  cJSON *r = NULL, *task = NULL;
+  if (!strcmp(name, "run"))
+    r = tool_run(c, args);
+  else if (!strcmp(name, "plan"))
+    r = tool_plan(c, args);
+  else if (!strcmp(name, "models_search"))
+    r = tool_models_search(c, args);
+  else if ((task = find_task(s->ctx, name)))
+    r = tool_task(c, task, args);
+  else
+    baton__mcp_reply_error(s, c->id, MCP_INVALID_PARAMS, "unknown tool '%.200s' (see tools/list)",
+                           name);
+  if (r && !atomic_load(&c->cancelled))
+    baton__mcp_reply(s, c->id, r);
+  else
+    cJSON_Delete(r);
+  cJSON_Delete(task);
+  cJSON_Delete(empty);
+}

@@ -1,0 +1,185 @@
+/* mcp_exec.c — runs an MCP call's request or task graph through batond or in process, as progress notifications. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/mcp.h"
+#include "server/rpc_client.h"
+#include "core/banned.h"
+
+/* ---- progress ------------------------------------------------------------ */
+
+/* One event as a notifications/progress message, when the client asked. */
+static void progress(mcp_call *c, const baton_event *ev) {
+  if (!c->token || atomic_load(&c->cancelled))
+    return;
+  char msg[512];
+  switch (ev->type) {
+  case BATON_EVENT_PLAN: {
+    cJSON *plan = cJSON_Parse(ev->json ? ev->json : "[]");
+    int n = cJSON_GetArraySize(plan);
+    cJSON_Delete(plan);
+    c->total = 1 + 2 * n;
+    snprintf(msg, sizeof msg, "run %s: planned %d task%s", ev->run_id ? ev->run_id : "", n,
+             n == 1 ? "" : "s");
+    break;
+  }
+  case BATON_EVENT_TASK_STARTED:
+    snprintf(msg, sizeof msg, "task %d %s started on %s", ev->task_id, ev->task ? ev->task : "?",
+             ev->model ? ev->model : "(no model)");
+    break;
+  case BATON_EVENT_TASK_FINISHED:
+    snprintf(msg, sizeof msg, "task %d %s done", ev->task_id, ev->task ? ev->task : "?");
+    break;
+  case BATON_EVENT_TASK_FAILED:
+    snprintf(msg, sizeof msg, "task %d %s failed: %.300s", ev->task_id, ev->task ? ev->task : "?",
+             ev->text ? ev->text : "");
+    break;
+  default:
+    return; /* summary pieces and done: the result follows */
+  }
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddItemToObject(p, "progressToken", cJSON_Duplicate(c->token, 1));
+  cJSON_AddNumberToObject(p, "progress", ++c->progress);
+  if (c->total >= c->progress)
+    cJSON_AddNumberToObject(p, "total", c->total);
+  cJSON_AddStringToObject(p, "message", msg);
+  baton__mcp_notify(c->srv, "notifications/progress", p);
+}
+
+static void on_event(void *ud, const baton_event *ev) { progress(ud, ev); }
+
+void baton__mcp_exec_cancel(mcp_call *c) {
+  atomic_store(&c->cancelled, true);
+  pthread_mutex_lock(&c->lock);
+  if (c->run)
+    baton_run_cancel(c->run);
+  pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- in process ---------------------------------------------------------- */
+
+static cJSON *exec_local(mcp_call *c, const mcp_job *job, char *err, size_t errlen) {
+  baton *ctx = c->srv->ctx;
+  baton_request req = {.text = job->request,
+                       .plan_json = job->plan_json,
+                       .inputs = job->inputs,
+                       .n_inputs = job->n_inputs,
+                       .offline = job->offline};
+  baton_run *run = NULL;
+  baton_rc rc = baton_submit(ctx, &req, on_event, c, &run);
+  if (rc != BATON_OK) {
+    snprintf(err, errlen, "%s", *baton_errmsg(ctx) ? baton_errmsg(ctx) : baton_strerror(rc));
+    return NULL;
+  }
+  pthread_mutex_lock(&c->lock);
+  c->run = run;
+  if (atomic_load(&c->cancelled))
+    baton_run_cancel(run);
+  pthread_mutex_unlock(&c->lock);
+  baton_run_wait(run);
+  pthread_mutex_lock(&c->lock);
+  c->run = NULL;
+  pthread_mutex_unlock(&c->lock);
+  const char *json = baton_run_result_json(run);
+  cJSON *res = json ? cJSON_Parse(json) : NULL;
+  if (!res)
+    snprintf(err, errlen, "the run left no result");
+  baton_run_free(run);
+  return res;
+}
+
+/* ---- through batond ------------------------------------------------------ */
+
+static cJSON *submit_params(const mcp_job *job) {
+  cJSON *p = cJSON_CreateObject();
+  if (job->plan_json)
+    cJSON_AddItemToObject(p, "plan", cJSON_Parse(job->plan_json));
+  else
+    cJSON_AddStringToObject(p, "request", job->request);
+  if (job->offline)
+    cJSON_AddTrueToObject(p, "offline");
+  if (job->n_inputs) {
+    cJSON *in = cJSON_AddArrayToObject(p, "inputs");
+    for (size_t i = 0; i < job->n_inputs; i++)
+      cJSON_AddItemToArray(in, cJSON_CreateString(job->inputs[i]));
+  }
+  char *cwd = getcwd(NULL, 0);
+  if (cwd)
+    cJSON_AddStringToObject(p, "cwd", cwd);
+  free(cwd);
+  return p;
+}
+
+/* Passes one daemon notification on; remembers the run id from the plan. */
+static void daemon_event(mcp_call *c, const cJSON *m, char *run_id, size_t cap) {
+  baton_event ev;
+  char *buf = NULL;
+  if (baton__rpc_event_from_params(cJSON_GetObjectItemCaseSensitive(m, "params"), &ev, &buf)) {
+    if (ev.type == BATON_EVENT_PLAN && ev.run_id)
+      snprintf(run_id, cap, "%s", ev.run_id);
+    progress(c, &ev);
+  }
+  cJSON_free(buf);
+}
+
+static cJSON *exec_daemon(mcp_call *c, baton__rpc_conn *d, const mcp_job *job, char *err,
+                          size_t errlen) {
+  cJSON *params = submit_params(job);
+  int id = baton__rpc_send(d, "submit", params);
+  cJSON_Delete(params);
+  char run_id[64] = "";
+  bool cancel_sent = false;
+  cJSON *reply = NULL;
+  while (id >= 0) {
+    if (atomic_load(&c->cancelled) && !cancel_sent && run_id[0]) {
+      cJSON *cp = cJSON_CreateObject();
+      cJSON_AddStringToObject(cp, "run_id", run_id);
+      baton__rpc_send(d, "run.cancel", cp);
+      cJSON_Delete(cp);
+      cancel_sent = true;
+    }
+    cJSON *m = NULL;
+    int r = baton__rpc_read(d, 200, &m);
+    if (r < 0)
+      break;
+    if (r == 0)
+      continue;
+    const cJSON *mid = cJSON_GetObjectItemCaseSensitive(m, "id");
+    if (cJSON_HasObjectItem(m, "method")) {
+      daemon_event(c, m, run_id, sizeof run_id);
+    } else if (cJSON_IsNumber(mid) && mid->valueint == id) {
+      reply = m;
+      break;
+    }
+    cJSON_Delete(m);
+  }
+  if (!reply) {
+    snprintf(err, errlen, "batond closed the connection before the run finished");
+    return NULL;
+  }
+  const char *e = baton__rpc_error_message(reply);
+  cJSON *res = NULL;
+  if (e)
+    snprintf(err, errlen, "%s", e);
+  else
+    res = cJSON_DetachItemFromObjectCaseSensitive(reply, "result");
+  cJSON_Delete(reply);
+  return res;
+}
+
+cJSON *baton__mcp_exec(mcp_call *c, const mcp_job *job, bool *cancelled, char *err, size_t errlen) {
+  baton__rpc_conn *d =
+      c->srv->opts.use_daemon ? baton__rpc_connect_daemon(c->srv->opts.config_path) : NULL;
+  cJSON *res;
+  if (d) {
+    baton__mcp_log(c->srv, BATON_LOG_DEBUG, "mcp: running through batond");
+    res = exec_daemon(c, d, job, err, errlen);
+    baton__rpc_close(d);
+  } else {
+    res = exec_local(c, job, err, errlen);
+  }
+  *cancelled = atomic_load(&c->cancelled);
+  return res;
+}

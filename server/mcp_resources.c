@@ -1,0 +1,182 @@
+/* mcp_resources.c — the files an MCP session's runs produced: URIs, MIME types, resources/list and resources/read. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "server/mcp.h"
+#include "core/banned.h"
+
+/* MIME types by file extension. */
+static const struct {
+  const char *ext, *mime;
+} mime_types[] = {
+    {"png", "image/png"},         {"jpg", "image/jpeg"},  {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},         {"bmp", "image/bmp"},   {"webp", "image/webp"},
+    {"tif", "image/tiff"},        {"tiff", "image/tiff"}, {"wav", "audio/wav"},
+    {"mp3", "audio/mpeg"},        {"flac", "audio/flac"}, {"ogg", "audio/ogg"},
+    {"mp4", "video/mp4"},         {"webm", "video/webm"}, {"txt", "text/plain"},
+    {"json", "application/json"},
+};
+
+const char *baton__mcp_mime(const char *path) {
+  const char *dot = strrchr(path, '.');
+  if (dot && !strchr(dot, '/'))
+    for (size_t i = 0; i < sizeof mime_types / sizeof *mime_types; i++)
+      if (!strcasecmp(dot + 1, mime_types[i].ext))
+        return mime_types[i].mime;
+  return "application/octet-stream";
+}
+
+char *baton__mcp_read_file(const char *path, size_t max, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+    fclose(f);
+    errno = EFBIG;
+    return NULL;
+  }
+  size_t n = (size_t)st.st_size;
+  char *buf = malloc(n + 1);
+  if (buf && fread(buf, 1, n, f) != n) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  if (buf) {
+    buf[n] = '\0';
+    *len = n;
+  }
+  return buf;
+}
+
+char *baton__mcp_base64(const unsigned char *d, size_t len) {
+  static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char *out = malloc((len + 2) / 3 * 4 + 1);
+  if (!out)
+    return NULL;
+  char *o = out;
+  for (size_t i = 0; i < len; i += 3) {
+    unsigned v = (unsigned)d[i] << 16;
+    if (i + 1 < len)
+      v |= (unsigned)d[i + 1] << 8;
+    if (i + 2 < len)
+      v |= d[i + 2];
+    *o++ = tbl[(v >> 18) & 63];
+    *o++ = tbl[(v >> 12) & 63];
+    *o++ = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
+    *o++ = i + 2 < len ? tbl[v & 63] : '=';
+  }
+  *o = '\0';
+  return out;
+}
+
+static void res_clear(mcp_resource *r) {
+  free(r->uri);
+  free(r->path);
+  free(r->name);
+  memset(r, 0, sizeof *r);
+}
+
+bool baton__mcp_res_add(mcp_server *s, const char *run_id, const char *path, char *uri_out,
+                        size_t cap) {
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  pthread_mutex_lock(&s->lock);
+  mcp_resource *r = &s->res[s->next_res];
+  res_clear(r);
+  char uri[1024];
+  snprintf(uri, sizeof uri, "baton://runs/%s/%lu/%s", run_id ? run_id : "run", ++s->res_serial,
+           name);
+  r->uri = strdup(uri);
+  r->path = strdup(path);
+  r->name = strdup(name);
+  bool ok = r->uri && r->path && r->name;
+  if (!ok)
+    res_clear(r);
+  s->next_res = (s->next_res + 1) % MCP_MAX_RESOURCES;
+  if (s->n_res < MCP_MAX_RESOURCES)
+    s->n_res++;
+  pthread_mutex_unlock(&s->lock);
+  snprintf(uri_out, cap, "%s", ok ? uri : "");
+  return ok;
+}
+
+cJSON *baton__mcp_res_list(mcp_server *s) {
+  cJSON *r = cJSON_CreateObject();
+  cJSON *arr = cJSON_AddArrayToObject(r, "resources");
+  pthread_mutex_lock(&s->lock);
+  for (size_t i = 0; i < MCP_MAX_RESOURCES; i++) {
+    const mcp_resource *x = &s->res[i];
+    struct stat st;
+    if (!x->uri || stat(x->path, &st) != 0)
+      continue;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "uri", x->uri);
+    cJSON_AddStringToObject(o, "name", x->name);
+    cJSON_AddStringToObject(o, "mimeType", baton__mcp_mime(x->path));
+    cJSON_AddNumberToObject(o, "size", (double)st.st_size);
+    cJSON_AddItemToArray(arr, o);
+  }
+  pthread_mutex_unlock(&s->lock);
+  return r;
+}
+
+/* The path behind a URI this session handed out (malloc'd), or NULL. */
+static char *res_path(mcp_server *s, const char *uri) {
+  char *path = NULL;
+  pthread_mutex_lock(&s->lock);
+  for (size_t i = 0; !path && i < MCP_MAX_RESOURCES; i++)
+    if (s->res[i].uri && !strcmp(s->res[i].uri, uri))
+      path = strdup(s->res[i].path);
+  pthread_mutex_unlock(&s->lock);
+  return path;
+}
+
+void baton__mcp_res_read(mcp_server *s, const cJSON *id, const cJSON *params) {
+  const cJSON *uri = cJSON_GetObjectItemCaseSensitive(params, "uri");
+  if (!cJSON_IsString(uri)) {
+    baton__mcp_reply_error(s, id, MCP_INVALID_PARAMS, "resources/read needs params.uri");
+    return;
+  }
+  char *path = res_path(s, uri->valuestring);
+  size_t len = 0;
+  char *data = path ? baton__mcp_read_file(path, MCP_MAX_MESSAGE / 2, &len) : NULL;
+  if (!data) {
+    if (path && errno == EFBIG)
+      baton__mcp_reply_error(s, id, MCP_INTERNAL_ERROR,
+                             "%s is larger than %u bytes: read it from %s", uri->valuestring,
+                             MCP_MAX_MESSAGE / 2, path);
+    else
+      baton__mcp_reply_error(s, id, MCP_RESOURCE_NOT_FOUND, "resource not found: %.300s",
+                             uri->valuestring);
+    free(path);
+    return;
+  }
+  const char *mime = baton__mcp_mime(path);
+  cJSON *r = cJSON_CreateObject();
+  cJSON *item = cJSON_CreateObject();
+  cJSON_AddItemToArray(cJSON_AddArrayToObject(r, "contents"), item);
+  cJSON_AddStringToObject(item, "uri", uri->valuestring);
+  cJSON_AddStringToObject(item, "mimeType", mime);
+  bool text = !strncmp(mime, "text/", 5) || !strcmp(mime, "application/json");
+  if (text && strlen(data) == len) {
+    cJSON_AddStringToObject(item, "text", data);
+  } else {
+    char *b64 = baton__mcp_base64((const unsigned char *)data, len);
+    cJSON_AddStringToObject(item, "blob", b64 ? b64 : "");
+    free(b64);
+  }
+  free(data);
+  free(path);
+  baton__mcp_reply(s, id, r);
+}
+
+void baton__mcp_res_free(mcp_server *s) {
+  for (size_t i = 0; i < MCP_MAX_RESOURCES; i++)
+    res_clear(&s->res[i]);
+}

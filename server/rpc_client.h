@@ -1,0 +1,52 @@
+/* rpc_client.h — a small JSON-RPC 2.0 line client for batond's socket, used by baton, baton mcp and benchmarks. */
+#ifndef BATON_SERVER_RPC_CLIENT_H
+#define BATON_SERVER_RPC_CLIENT_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+#include "baton.h"
+
+/* One connection. The fields are private to rpc_client.c. */
+typedef struct baton__rpc_conn {
+  int fd;
+  char *buf;
+  size_t len, cap;
+  int next_id;
+} baton__rpc_conn;
+
+/* Largest message accepted from the daemon. */
+#define BATON__RPC_MAX_LINE (64u << 20)
+
+/* Connects to a daemon socket. NULL when nothing answers there (no socket,
+ * a stale one, or no permission); errno tells which. Free with baton__rpc_close(). */
+baton__rpc_conn *baton__rpc_connect(const char *path);
+/* Closes and frees; NULL is a no-op. */
+void baton__rpc_close(baton__rpc_conn *c);
+/* Sends {"jsonrpc":"2.0","id":N,"method":..,"params":..} (params borrowed,
+ * may be NULL). Returns the id N, or -1 when the write failed. */
+int baton__rpc_send(baton__rpc_conn *c, const char *method, const cJSON *params);
+/* Reads one message: 1 and *msg (free with cJSON_Delete), 0 after timeout_ms
+ * (< 0: wait as long as it takes) without a whole message, -1 when the
+ * connection closed, failed, or sent a line that is not JSON or too long. */
+int baton__rpc_read(baton__rpc_conn *c, int timeout_ms, cJSON **msg);
+/* Sends a request and waits for its response, passing notifications (and
+ * other responses) to on_msg when not NULL. *reply receives the response
+ * object (free with cJSON_Delete): check its "result" or "error". Returns 0,
+ * or -1 when the connection failed. */
+int baton__rpc_call(baton__rpc_conn *c, const char *method, const cJSON *params,
+             void (*on_msg)(void *ud, const cJSON *msg), void *ud, cJSON **reply);
+/* The "error" member's message of a response, or NULL when it succeeded. */
+const char *baton__rpc_error_message(const cJSON *reply);
+/* The "error" member's code, or 0. */
+int baton__rpc_error_code(const cJSON *reply);
+
+/* A connection to batond when one answers on baton_socket_path(config_path)
+ * (borrowed) and BATON_NO_DAEMON is unset or "0", else NULL. */
+baton__rpc_conn *baton__rpc_connect_daemon(const char *config_path);
+/* Turns the params of a daemon "event" notification into a baton_event
+ * (pointers borrowed from params; *json_buf receives the "data" member as
+ * text, free with cJSON_free()). false when params is not an event. */
+bool baton__rpc_event_from_params(const cJSON *params, baton_event *ev, char **json_buf);
+
+#endif

@@ -1,0 +1,636 @@
+/* test_openai.c — the "openai" executor against loopback fakes of real model servers: every task's wire shape, each server's quirks, failover, rate limits, max_inflight, keys. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/util.h"
+#include "executors/executor.h"
+#include "net/pool.h"
+#include "support/fake_models.h"
+#include "support/support.h"
+#include "core/banned.h"
+
+#define KEY_A "sk-endpoint-a-secret"
+#define KEY_B "sk-endpoint-b-secret"
+
+typedef struct fixture {
+  fake_models *fm[2];
+  baton__config cfg;
+  baton__pool *pool;
+  void *state;
+  char *dir;
+  atomic_int cancel;
+  baton__exec_env env;
+  baton__values in, out;
+} fixture;
+
+/* Endpoint "a" (and "b" when kind_b >= 0) serving model for task, from a
+ * real config file. */
+static void fx_open2(fixture *f, fm_kind kind_a, int kind_b, const char *model, const char *task,
+                     int max_inflight) {
+  memset(f, 0, sizeof *f);
+  f->dir = bt_tmpdir();
+  f->fm[0] = fm_start(kind_a);
+  cr_assert_not_null(f->fm[0]);
+  if (kind_b >= 0)
+    cr_assert_not_null(f->fm[1] = fm_start((fm_kind)kind_b));
+  setenv("BT_KEY_A", KEY_A, 1);
+  setenv("BT_KEY_B", KEY_B, 1);
+  baton__sb y;
+  baton__sb_init(&y);
+  baton__sb_addf(&y, "home: %s/home\nprompts_dir: %s/prompts\nendpoints:\n", f->dir,
+                 BATON_TEST_SOURCE_DIR);
+  for (int i = 0; i < 2 && f->fm[i]; i++)
+    baton__sb_addf(&y,
+                   "  - name: %s\n    base_url: %s\n    api_key_env: BT_KEY_%s\n"
+                   "    max_inflight: %d\n    timeout_ms: 10000\n    models:\n"
+                   "      - {id: %s, tasks: [%s]}\n",
+                   i ? "b" : "a", fm_base(f->fm[i]), i ? "B" : "A", max_inflight, model, task);
+  char *path = baton__path_join(f->dir, "config.yaml");
+  bt_write(path, y.buf);
+  baton__sb_release(&y);
+  char err[512] = "";
+  cr_assert_eq(baton__config_load(&f->cfg, path, err, sizeof err), 0, "%s", err);
+  free(path);
+  f->pool = baton__pool_new(&f->cfg, err, sizeof err);
+  cr_assert_not_null(f->pool, "%s", err);
+  cr_assert_eq(baton__executor_openai.init(&f->cfg, &f->state, err, sizeof err), 0, "%s", err);
+  atomic_init(&f->cancel, 0);
+  f->env = (baton__exec_env){.cfg = &f->cfg, .pool = f->pool, .workspace = f->dir,
+                             .file_prefix = "task1", .cancel = &f->cancel, .model = model,
+                             .endpoint = "openai:a", .timeout_ms = 10000};
+}
+
+static void fx_open(fixture *f, fm_kind kind, const char *model, const char *task) {
+  fx_open2(f, kind, -1, model, task, 4);
+}
+
+static void fx_close(fixture *f) {
+  baton__executor_openai.release(f->state);
+  baton__pool_free(f->pool);
+  baton__config_release(&f->cfg);
+  for (int i = 0; i < 2; i++)
+    fm_stop(f->fm[i]);
+  baton__values_release(&f->in);
+  baton__values_release(&f->out);
+  bt_rmtree(f->dir);
+  free(f->dir);
+}
+
+static int fx_run(fixture *f, const char *task) {
+  f->env.err[0] = '\0';
+  baton__values_release(&f->out);
+  return baton__executor_openai.run(f->state, task, &f->in, &f->env, &f->out);
+}
+
+static const char *out_of(fixture *f, const char *name) {
+  const baton__value *v = baton__values_get(&f->out, name);
+  return v ? v->data : NULL;
+}
+
+static void arg(fixture *f, const char *name, const char *value) {
+  unsigned t = baton__type_from_name(name);
+  cr_assert_eq(baton__values_add(&f->in, name, t == BATON__T_TEXT || t == BATON__T_IMAGE ||
+                                                       t == BATON__T_AUDIO
+                                                   ? t
+                                                   : 0,
+                                 value),
+               0);
+}
+
+/* A file in the test folder; returns its path (static buffer per call site). */
+static char *png_file(fixture *f) {
+  char *p = baton__path_join(f->dir, "photo.png");
+  FILE *fp = fopen(p, "wb");
+  cr_assert_not_null(fp);
+  fwrite(fm_png, 1, fm_png_len, fp);
+  fclose(fp);
+  return p;
+}
+
+static fake_http_request *last_req(fixture *f, int server) {
+  fake_http *h = fm_http(f->fm[server]);
+  size_t n = fake_http_request_count(h);
+  cr_assert_gt(n, 0);
+  return fake_http_request_get(h, n - 1);
+}
+
+static cJSON *req_json(const fake_http_request *r) {
+  cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
+  cr_assert_not_null(j, "request body is not JSON: %s", r->body);
+  return j;
+}
+
+/* ---- chat tasks ------------------------------------------------------------ */
+
+Test(executors_openai, summarization_sends_the_prompt_and_returns_the_summary) {
+  fixture f;
+  fx_open(&f, FM_LLAMACPP, "qwen", "summarization");
+  fm_set_answer(f.fm[0], "  A short summary.  ");
+  arg(&f, "text", "A very long text about many things.");
+  cr_assert_eq(fx_run(&f, "summarization"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "A short summary.");
+  cr_assert_str_eq(f.env.answered, "a");
+  fake_http_request *r = last_req(&f, 0);
+  cr_assert_str_eq(r->path, "/v1/chat/completions");
+  cJSON *j = req_json(r);
+  cr_assert_str_eq(cJSON_GetObjectItem(j, "model")->valuestring, "qwen");
+  cJSON *msgs = cJSON_GetObjectItem(j, "messages");
+  cr_assert(strstr(cJSON_GetArrayItem(msgs, 0)->child->next->valuestring, "Summarise"));
+  cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 1), "content")->valuestring,
+                   "A very long text about many things.");
+  cJSON_Delete(j);
+  fake_http_request_free(r);
+  fx_close(&f);
+}
+
+Test(executors_openai, translation_takes_any_language_pair_and_needs_a_target) {
+  fixture f;
+  fx_open(&f, FM_OLLAMA, "llama3", "translation");
+  fm_set_answer(f.fm[0], "Bonjour");
+  arg(&f, "text", "good morning");
+  cr_assert_neq(fx_run(&f, "translation"), 0);
+  cr_assert(strstr(f.env.err, "tgt_lang"), "%s", f.env.err);
+  arg(&f, "tgt_lang", "fr");
+  cr_assert_eq(fx_run(&f, "translation"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "Bonjour");
+  fake_http_request *r = last_req(&f, 0);
+  cr_assert(strstr(r->body, "into the language \\\"fr\\\""), "%s", r->body);
+  fake_http_request_free(r);
+  fx_close(&f);
+}
+
+Test(executors_openai, classification_asks_json_schema_and_falls_back_when_refused) {
+  fixture f;
+  fx_open(&f, FM_LLAMACPP, "qwen", "text-classification");
+  fm_no_json_schema(f.fm[0]);
+  fm_set_answer(f.fm[0], "```json\n{\"labels\":[{\"label\":\"NEGATIVE\",\"score\":0.1},"
+                         "{\"label\":\"POSITIVE\",\"score\":0.9}]}\n```");
+  arg(&f, "text", "I love it");
+  cr_assert_eq(fx_run(&f, "text-classification"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "POSITIVE (0.90)");
+  cr_assert_str_eq(out_of(&f, "json"),
+                   "[{\"label\":\"POSITIVE\",\"score\":0.9},{\"label\":\"NEGATIVE\",\"score\":0.1}]");
+  /* json_schema refused, TGI form refused, json_object accepted. */
+  fake_http *h = fm_http(f.fm[0]);
+  cr_assert_eq(fake_http_request_count(h), 3);
+  fake_http_request *r0 = fake_http_request_get(h, 0), *r2 = fake_http_request_get(h, 2);
+  cr_assert(strstr(r0->body, "\"type\":\"json_schema\""));
+  cr_assert(strstr(r2->body, "\"response_format\":{\"type\":\"json_object\"}"), "%s", r2->body);
+  fake_http_request_free(r0);
+  fake_http_request_free(r2);
+  fx_close(&f);
+}
+
+Test(executors_openai, zero_shot_classification_needs_labels_and_ranks_them) {
+  fixture f;
+  fx_open(&f, FM_VLLM, "m", "zero-shot-classification");
+  fm_set_answer(f.fm[0], "{\"labels\":[{\"label\":\"sport\",\"score\":0.2},"
+                         "{\"label\":\"politics\",\"score\":0.7}]}");
+  arg(&f, "text", "The vote is tomorrow");
+  cr_assert_neq(fx_run(&f, "zero-shot-classification"), 0);
+  cr_assert(strstr(f.env.err, "labels"), "%s", f.env.err);
+  arg(&f, "candidate_labels", "[\"sport\",\"politics\"]");
+  cr_assert_eq(fx_run(&f, "zero-shot-classification"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "politics (0.70)");
+  fake_http_request *r = last_req(&f, 0);
+  cr_assert(strstr(r->body, "Candidate labels: sport, politics"), "%s", r->body);
+  fake_http_request_free(r);
+  fx_close(&f);
+}
+
+Test(executors_openai, question_answering_gives_the_span_and_its_place) {
+  fixture f;
+  fx_open(&f, FM_OPENAI, "gpt", "question-answering");
+  fm_set_answer(f.fm[0], "{\"answer\":\"Paris\",\"score\":0.95}");
+  arg(&f, "question", "Where does Ana live?");
+  arg(&f, "context", "Ana lives in Paris with her cat.");
+  cr_assert_eq(fx_run(&f, "question-answering"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "Paris");
+  cr_assert_str_eq(out_of(&f, "json"), "{\"answer\":\"Paris\",\"score\":0.95,\"start\":13,\"end\":18}");
+  fx_close(&f);
+}
+
+Test(executors_openai, token_classification_finds_words_in_the_text) {
+  fixture f;
+  fx_open(&f, FM_OPENAI, "gpt", "token-classification");
+  fm_set_answer(f.fm[0], "{\"entities\":[{\"word\":\"Ana\",\"entity_group\":\"PER\",\"score\":0.99},"
+                         "{\"word\":\"Paris\",\"entity_group\":\"LOC\",\"score\":0.98}]}");
+  arg(&f, "text", "Ana lives in Paris.");
+  cr_assert_eq(fx_run(&f, "token-classification"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "Ana (PER), Paris (LOC)");
+  cr_assert(strstr(out_of(&f, "json"), "\"word\":\"Paris\",\"start\":13,\"end\":18"),
+            "%s", out_of(&f, "json"));
+  fx_close(&f);
+}
+
+Test(executors_openai, fill_mask_puts_the_best_word_in_the_mask) {
+  fixture f;
+  fx_open(&f, FM_OPENAI, "gpt", "fill-mask");
+  fm_set_answer(f.fm[0], "{\"candidates\":[{\"token_str\":\"capital\",\"score\":0.8},"
+                         "{\"token_str\":\"city\",\"score\":0.1}]}");
+  arg(&f, "text", "Paris is the [MASK] of France.");
+  cr_assert_eq(fx_run(&f, "fill-mask"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "Paris is the capital of France.");
+  fx_close(&f);
+}
+
+Test(executors_openai, table_question_answering_sends_the_table) {
+  fixture f;
+  fx_open(&f, FM_OPENAI, "gpt", "table-question-answering");
+  fm_set_answer(f.fm[0], "{\"answer\":\"36\",\"cells\":[\"36\"],\"score\":0.9}");
+  arg(&f, "query", "How many stars has Transformers?");
+  arg(&f, "table", "{\"Repository\":[\"Transformers\"],\"Stars\":[\"36\"]}");
+  cr_assert_eq(fx_run(&f, "table-question-answering"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "36");
+  cr_assert(strstr(out_of(&f, "json"), "\"cells\":[\"36\"]"));
+  fake_http_request *r = last_req(&f, 0);
+  cr_assert(strstr(r->body, "Transformers"));
+  fake_http_request_free(r);
+  fx_close(&f);
+}
+
+/* ---- chat with pictures and recordings --------------------------------------- */
+
+Test(executors_openai, caption_sends_the_picture_as_a_base64_data_url_to_ollama) {
+  fixture f;
+  fx_open(&f, FM_OLLAMA, "llava", "image-to-text");
+  fm_set_answer(f.fm[0], "A red fox in the snow.");
+  char *p = png_file(&f);
+  arg(&f, "image", p);
+  cr_assert_eq(fx_run(&f, "image-to-text"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "A red fox in the snow.");
+  fake_http_request *r = last_req(&f, 0);
+  cr_assert(strstr(r->body, "\"url\":\"data:image/png;base64,iVBORw0KGgo"), "%s", r->body);
+  cr_assert(strstr(r->body, "\"type\":\"image_url\""));
+  fake_http_request_free(r);
+  free(p);
+  fx_close(&f);
+}
+
+Test(executors_openai, a_picture_servers_cannot_take_is_refused_before_sending) {
+  fixture f;
+  fx_open(&f, FM_OLLAMA, "llava", "image-to-text");
+  char *p = baton__path_join(f.dir, "anim.gif");
+  bt_write(p, "GIF89a\x01\x00\x01\x00");
+  arg(&f, "image", p);
+  cr_assert_neq(fx_run(&f, "image-to-text"), 0);
+  cr_assert(strstr(f.env.err, "PNG, JPEG or WebP"), "%s", f.env.err);
+  cr_assert_eq(fake_http_request_count(fm_http(f.fm[0])), 0);
+  free(p);
+  fx_close(&f);
+}
+
+Test(executors_openai, visual_question_answering_returns_answer_and_score) {
+  fixture f;
+  fx_open(&f, FM_VLLM, "qwen-vl", "visual-question-answering");
+  fm_set_answer(f.fm[0], "{\"answer\":\"two\",\"score\":0.8}");
+  char *p = png_file(&f);
+  arg(&f, "image", p);
+  arg(&f, "question", "How many cats?");
+  cr_assert_eq(fx_run(&f, "visual-question-answering"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "two");
+  cr_assert_str_eq(out_of(&f, "json"), "{\"answer\":\"two\",\"score\":0.8}");
+  free(p);
+  fx_close(&f);
+}
+
+Test(executors_openai, object_detection_gives_boxes_like_the_hub) {
+  fixture f;
+  fx_open(&f, FM_OPENAI, "gpt-4o", "object-detection");
+  fm_set_answer(f.fm[0], "{\"objects\":[{\"label\":\"cat\",\"score\":0.9,\"box\":{\"xmin\":1,"
+                         "\"ymin\":2,\"xmax\":30,\"ymax\":40}}]}");
+  char *p = png_file(&f);
+  arg(&f, "image", p);
+  cr_assert_eq(fx_run(&f, "object-detection"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "1 object: cat (0.90)");
+  cr_assert(strstr(out_of(&f, "json"), "\"box\":{\"xmin\":1,\"ymin\":2,\"xmax\":30,\"ymax\":40}"));
+  free(p);
+  fx_close(&f);
+}
+
+Test(executors_openai, audio_classification_sends_wav_as_input_audio) {
+  fixture f;
+  fx_open(&f, FM_LLAMACPP, "qwen-omni", "audio-classification");
+  fm_set_answer(f.fm[0], "{\"labels\":[{\"label\":\"speech\",\"score\":0.7}]}");
+  char *p = baton__path_join(f.dir, "a.wav");
+  fm_write_wav(p);
+  arg(&f, "audio", p);
+  cr_assert_eq(fx_run(&f, "audio-classification"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "speech (0.70)");
+  fake_http_request *r = last_req(&f, 0);
+  cr_assert(strstr(r->body, "\"input_audio\":{\"data\":\"UklGR"), "%s", r->body);
+  cr_assert(strstr(r->body, "\"format\":\"wav\""));
+  fake_http_request_free(r);
+  free(p);
+  fx_close(&f);
+}
+
+/* ---- transcriptions ------------------------------------------------------------ */
+
+static void asr(fm_kind kind, const char *want_path) {
+  fixture f;
+  fx_open(&f, kind, "whisper-large-v3", "automatic-speech-recognition");
+  fm_set_transcript(f.fm[0], "good  morning\n");
+  char *p = baton__path_join(f.dir, "rec.wav");
+  fm_write_wav(p);
+  arg(&f, "audio", p);
+  cr_assert_eq(fx_run(&f, "automatic-speech-recognition"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "good morning");
+  fake_http_request *r = last_req(&f, 0);
+  cr_assert_str_eq(r->path, want_path);
+  size_t len = 0;
+  char *fname = NULL, *ctype = NULL;
+  char *file = fm_form_field(r, "file", &len, &fname, &ctype);
+  cr_assert_not_null(file);
+  cr_assert_eq(memcmp(file, "RIFF", 4), 0);
+  cr_assert_str_eq(fname, "audio.wav");
+  cr_assert_str_eq(ctype, "audio/wav");
+  char *model = fm_form_field(r, "model", NULL, NULL, NULL);
+  cr_assert_str_eq(model, "whisper-large-v3");
+  free(model);
+  free(file);
+  free(fname);
+  free(ctype);
+  fake_http_request_free(r);
+  free(p);
+  fx_close(&f);
+}
+
+Test(executors_openai, transcription_uploads_the_file_with_its_type_to_speaches) {
+  asr(FM_SPEACHES, "/v1/audio/transcriptions");
+}
+
+Test(executors_openai, transcription_on_whisper_cpp_goes_to_inference) {
+  asr(FM_WHISPERCPP, "/inference");
+}
+
+Test(executors_openai, transcription_on_localai_asks_json_not_text) { asr(FM_LOCALAI, "/v1/audio/transcriptions"); }
+
+Test(executors_openai, transcription_on_llama_cpp_reads_transcript_text_done) {
+  asr(FM_LLAMACPP, "/v1/audio/transcriptions");
+}
+
+Test(executors_openai, whisper_cpp_plain_text_errors_reach_the_user) {
+  fixture f;
+  fx_open(&f, FM_WHISPERCPP, "whisper", "automatic-speech-recognition");
+  char *p = baton__path_join(f.dir, "empty.wav");
+  bt_write(p, "");
+  arg(&f, "audio", p);
+  cr_assert_neq(fx_run(&f, "automatic-speech-recognition"), 0);
+  cr_assert(strstr(f.env.err, "HTTP 400: Invalid request"), "%s", f.env.err);
+  free(p);
+  fx_close(&f);
+}
+
+/* ---- speech ------------------------------------------------------------------------ */
+
+static uint32_t le32_at(const unsigned char *b) {
+  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+Test(executors_openai, speech_asks_wav_and_wraps_pcm_at_24khz) {
+  fixture f;
+  fx_open(&f, FM_KOKORO, "kokoro", "text-to-speech");
+  fm_pcm_only(f.fm[0]);
+  arg(&f, "text", "Hello there");
+  cr_assert_eq(fx_run(&f, "text-to-speech"), 0, "%s", f.env.err);
+  const char *path = out_of(&f, "audio");
+  cr_assert(path && baton__has_suffix_ci(path, "/task1.wav"), "%s", path ? path : "(none)");
+  size_t len = 0;
+  unsigned char *w = (unsigned char *)bt_slurp(path, &len);
+  cr_assert_eq(memcmp(w, "RIFF", 4), 0);
+  cr_assert_eq(le32_at(w + 24), 24000);
+  cr_assert_eq(le32_at(w + 40), len - 44);
+  cr_assert_eq(len, 44 + 4800);
+  free(w);
+  fake_http_request *r = last_req(&f, 0);
+  cr_assert(strstr(r->body, "\"response_format\":\"wav\""));
+  cr_assert(strstr(r->body, "\"input\":\"Hello there\""));
+  fake_http_request_free(r);
+  fx_close(&f);
+}
+
+Test(executors_openai, kokoro_refusal_detail_reaches_the_user) {
+  fixture f;
+  fx_open(&f, FM_KOKORO, "my-voice-model", "text-to-speech");
+  arg(&f, "text", "Hello");
+  cr_assert_neq(fx_run(&f, "text-to-speech"), 0);
+  cr_assert(strstr(f.env.err, "Unsupported model"), "%s", f.env.err);
+  cr_assert_not(f.env.transient);
+  fx_close(&f);
+}
+
+Test(executors_openai, speech_from_localai_is_saved_as_wav) {
+  fixture f;
+  fx_open(&f, FM_LOCALAI, "piper", "text-to-speech");
+  arg(&f, "text", "Hello");
+  cr_assert_eq(fx_run(&f, "text-to-speech"), 0, "%s", f.env.err);
+  size_t len = 0;
+  char *w = bt_slurp(out_of(&f, "audio"), &len);
+  cr_assert_eq(memcmp(w, "RIFF", 4), 0);
+  free(w);
+  fx_close(&f);
+}
+
+/* ---- images ------------------------------------------------------------------------- */
+
+static void check_png(fixture *f) {
+  const char *path = out_of(f, "image");
+  cr_assert(path && baton__has_suffix_ci(path, "/task1.png"), "%s", path ? path : "(none)");
+  size_t len = 0;
+  char *b = bt_slurp(path, &len);
+  cr_assert_eq(len, fm_png_len);
+  cr_assert_eq(memcmp(b, fm_png, len), 0);
+  free(b);
+}
+
+Test(executors_openai, text_to_image_on_stable_diffusion_cpp_decodes_b64_json) {
+  fixture f;
+  fx_open(&f, FM_SDCPP, "sd-cpp-local", "text-to-image");
+  arg(&f, "text", "a red fox");
+  cr_assert_eq(fx_run(&f, "text-to-image"), 0, "%s", f.env.err);
+  check_png(&f);
+  fx_close(&f);
+}
+
+Test(executors_openai, text_to_image_on_localai_asks_b64_json) {
+  fixture f;
+  fx_open(&f, FM_LOCALAI, "sd", "text-to-image");
+  arg(&f, "text", "a red fox");
+  cr_assert_eq(fx_run(&f, "text-to-image"), 0, "%s", f.env.err);
+  check_png(&f);
+  fake_http_request *r = last_req(&f, 0);
+  cr_assert(strstr(r->body, "\"response_format\":\"b64_json\""));
+  fake_http_request_free(r);
+  fx_close(&f);
+}
+
+Test(executors_openai, image_editing_uploads_the_picture_and_instruction) {
+  fixture f;
+  fx_open(&f, FM_SDCPP, "sd-cpp-local", "image-editing");
+  char *p = png_file(&f);
+  arg(&f, "image", p);
+  arg(&f, "text", "make the sky purple");
+  cr_assert_eq(fx_run(&f, "image-editing"), 0, "%s", f.env.err);
+  check_png(&f);
+  fake_http_request *r = last_req(&f, 0);
+  cr_assert_str_eq(r->path, "/v1/images/edits");
+  char *prompt = fm_form_field(r, "prompt", NULL, NULL, NULL);
+  cr_assert_str_eq(prompt, "make the sky purple");
+  free(prompt);
+  fake_http_request_free(r);
+  free(p);
+  fx_close(&f);
+}
+
+Test(executors_openai, image_editing_on_localai_says_it_has_no_edits_route) {
+  fixture f;
+  fx_open(&f, FM_LOCALAI, "sd", "image-to-image");
+  char *p = png_file(&f);
+  arg(&f, "image", p);
+  arg(&f, "text", "make it purple");
+  cr_assert_neq(fx_run(&f, "image-to-image"), 0);
+  cr_assert(strstr(f.env.err, "no /images/edits"), "%s", f.env.err);
+  free(p);
+  fx_close(&f);
+}
+
+/* ---- embeddings ----------------------------------------------------------------------- */
+
+Test(executors_openai, sentence_similarity_is_the_cosine_against_each_sentence) {
+  fixture f;
+  fx_open(&f, FM_TEI, "bge", "sentence-similarity");
+  arg(&f, "text", "abc");
+  arg(&f, "sentences", "[\"abc\",\"xyz\"]");
+  cr_assert_eq(fx_run(&f, "sentence-similarity"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "1.00, 0.00");
+  cr_assert_str_eq(out_of(&f, "json"), "[1,0]");
+  fx_close(&f);
+}
+
+Test(executors_openai, tei_batch_limit_is_respected_by_splitting) {
+  fixture f;
+  fx_open(&f, FM_TEI, "bge", "sentence-similarity");
+  arg(&f, "text", "abc");
+  baton__sb s;
+  baton__sb_init(&s);
+  for (int i = 0; i < 40; i++)
+    baton__sb_addf(&s, "sentence %d\n", i);
+  arg(&f, "sentences", s.buf);
+  baton__sb_release(&s);
+  cr_assert_eq(fx_run(&f, "sentence-similarity"), 0, "%s", f.env.err);
+  cr_assert_eq(fake_http_request_count(fm_http(f.fm[0])), 2);
+  cJSON *j = cJSON_Parse(out_of(&f, "json"));
+  cr_assert_eq(cJSON_GetArraySize(j), 40);
+  cJSON_Delete(j);
+  fx_close(&f);
+}
+
+Test(executors_openai, tei_flat_errors_reach_the_user) {
+  fixture f;
+  fx_open(&f, FM_TEI, "bge", "feature-extraction");
+  fm_push_failure(f.fm[0], 424, NULL,
+                  "{\"message\":\"inference failed: out of memory\",\"code\":424,\"type\":\"backend\"}");
+  arg(&f, "text", "abc");
+  cr_assert_neq(fx_run(&f, "feature-extraction"), 0);
+  cr_assert(strstr(f.env.err, "HTTP 424: inference failed: out of memory"), "%s", f.env.err);
+  cr_assert_eq(fx_run(&f, "feature-extraction"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "embedding of shape 1x26");
+  fx_close(&f);
+}
+
+/* ---- replicas, limits and keys ----------------------------------------------------------- */
+
+Test(executors_openai, a_replica_refusing_connections_fails_over_to_the_other) {
+  fixture f;
+  fx_open2(&f, FM_LLAMACPP, FM_VLLM, "qwen", "summarization", 4);
+  fm_set_answer(f.fm[1], "from b");
+  fm_stop(f.fm[0]); /* a: nothing listens any more */
+  f.fm[0] = NULL;
+  arg(&f, "text", "text");
+  for (int i = 0; i < 3; i++) {
+    cr_assert_eq(fx_run(&f, "summarization"), 0, "%s", f.env.err);
+    cr_assert_str_eq(out_of(&f, "text"), "from b");
+    cr_assert_str_eq(f.env.answered, "b");
+  }
+  fx_close(&f);
+}
+
+Test(executors_openai, rate_limit_retry_after_is_waited_then_served) {
+  fixture f;
+  fx_open(&f, FM_OPENAI, "gpt", "summarization");
+  fm_push_failure(f.fm[0], 429, "Retry-After: 1\r\n",
+                  "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}");
+  fm_set_answer(f.fm[0], "ok");
+  arg(&f, "text", "text");
+  int64_t t0 = baton__now_ms();
+  cr_assert_eq(fx_run(&f, "summarization"), 0, "%s", f.env.err);
+  cr_assert_geq(baton__now_ms() - t0, 900);
+  cr_assert_str_eq(out_of(&f, "text"), "ok");
+  fx_close(&f);
+}
+
+typedef struct par {
+  fixture *f;
+  int rc;
+  char err[512];
+} par;
+
+static void *one_task(void *arg) {
+  par *p = arg;
+  baton__exec_env env = p->f->env;
+  baton__values in = {0}, out = {0};
+  baton__values_add(&in, "text", BATON__T_TEXT, "text");
+  p->rc = baton__executor_openai.run(p->f->state, "summarization", &in, &env, &out);
+  baton__fmt(p->err, sizeof p->err, "%s", env.err);
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return NULL;
+}
+
+Test(executors_openai, max_inflight_holds_and_busy_tasks_wait_instead_of_failing) {
+  fixture f;
+  fx_open2(&f, FM_LLAMACPP, -1, "qwen", "summarization", 2);
+  fm_set_delay(f.fm[0], 80);
+  pthread_t th[6];
+  par p[6];
+  for (int i = 0; i < 6; i++) {
+    p[i] = (par){.f = &f};
+    cr_assert_eq(pthread_create(&th[i], NULL, one_task, &p[i]), 0);
+  }
+  for (int i = 0; i < 6; i++) {
+    pthread_join(th[i], NULL);
+    cr_assert_eq(p[i].rc, 0, "%s", p[i].err);
+  }
+  cr_assert_eq(fm_max_concurrent(f.fm[0]), 2);
+  cr_assert_eq(fm_served(f.fm[0]), 6);
+  fx_close(&f);
+}
+
+Test(executors_openai, each_key_goes_to_its_own_endpoint_only_and_never_into_errors) {
+  fixture f;
+  fx_open2(&f, FM_OPENAI, FM_OPENAI, "gpt", "summarization", 4);
+  fm_push_failure(f.fm[0], 401, NULL, "{\"error\":{\"message\":\"Incorrect API key provided: "
+                                      KEY_A "\",\"type\":\"invalid_request_error\"}}");
+  arg(&f, "text", "text");
+  fx_run(&f, "summarization");
+  cr_assert_null(strstr(f.env.err, KEY_A), "%s", f.env.err);
+  for (int i = 0; i < 4; i++)
+    fx_run(&f, "summarization");
+  for (int s = 0; s < 2; s++) {
+    fake_http *h = fm_http(f.fm[s]);
+    cr_assert_gt(fake_http_request_count(h), 0);
+    for (size_t k = 0; k < fake_http_request_count(h); k++) {
+      fake_http_request *r = fake_http_request_get(h, k);
+      const char *auth = fake_http_request_header(r, "Authorization");
+      cr_assert_str_eq(auth, s ? "Bearer " KEY_B : "Bearer " KEY_A);
+      fake_http_request_free(r);
+    }
+  }
+  fx_close(&f);
+}

@@ -1,0 +1,448 @@
+/* test_endpoints.c — model servers end to end through the public API: planned and single tasks on fake servers, the endpoint that answered, health seen by another context, models sync suggestions, keys never stored. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baton.h"
+#include "core/util.h"
+#include "support/fake_models.h"
+#include "support/support.h"
+#include "core/banned.h"
+
+#define KEY_VISION "sk-vision-secret-1234"
+#define KEY_TTS "sk-tts-secret-5678"
+#define KEY_TEXT "sk-text-secret-9012"
+
+/* The servers, one per kind of work, and what each declares. */
+enum { S_VISION, S_TTS, S_ASR, S_SD, S_EMBED, S_TEXT, N_SERVERS };
+
+static const struct {
+  const char *name;
+  fm_kind kind;
+  const char *model;
+  const char *tasks;
+  const char *key_env;
+} servers[N_SERVERS] = {
+    {"vision", FM_OLLAMA, "llava", "[image-to-text, visual-question-answering, "
+     "document-question-answering, image-classification, object-detection, "
+     "tabular-classification]", "BT_KEY_VISION"},
+    {"tts", FM_KOKORO, "kokoro", "[text-to-speech]", "BT_KEY_TTS"},
+    {"asr", FM_WHISPERCPP, "whisper-1", "[automatic-speech-recognition]", NULL},
+    {"sd", FM_SDCPP, "sd-cpp-local", "[text-to-image, image-to-image, image-editing]", NULL},
+    {"embed", FM_TEI, "bge-small", "[sentence-similarity, feature-extraction]", NULL},
+    {"text", FM_LLAMACPP, "qwen2.5", "[summarization, translation, question-answering, "
+     "text-classification, token-classification, zero-shot-classification, "
+     "text2text-generation, text-generation, conversational, fill-mask, "
+     "table-question-answering, audio-classification]", "BT_KEY_TEXT"},
+};
+
+typedef struct fixture {
+  char *dir, *home, *config;
+  fake_models *fm[N_SERVERS];
+  baton *ctx;
+} fixture;
+
+static void fx_config(fixture *f, bool with_servers) {
+  baton__sb y;
+  baton__sb_init(&y);
+  baton__sb_addf(&y, "home: %s\nprompts_dir: %s/prompts\n", f->home, BATON_TEST_SOURCE_DIR);
+  if (with_servers) {
+    baton__sb_adds(&y, "endpoints:\n");
+    for (int i = 0; i < N_SERVERS; i++) {
+      baton__sb_addf(&y, "  - name: %s\n    base_url: %s\n", servers[i].name,
+                     fm_base(f->fm[i]));
+      if (servers[i].key_env)
+        baton__sb_addf(&y, "    api_key_env: %s\n", servers[i].key_env);
+      baton__sb_addf(&y, "    models:\n      - {id: %s, tasks: %s}\n", servers[i].model,
+                     servers[i].tasks);
+    }
+  }
+  bt_write(f->config, y.buf);
+  baton__sb_release(&y);
+}
+
+static baton *fx_ctx(fixture *f) {
+  baton *ctx = NULL;
+  baton_rc rc = baton_open(f->config, &ctx);
+  cr_assert_eq(rc, BATON_OK, "%s", ctx ? baton_errmsg(ctx) : "");
+  return ctx;
+}
+
+static void fx_open(fixture *f, bool with_servers) {
+  memset(f, 0, sizeof *f);
+  f->dir = bt_tmpdir();
+  f->home = baton__path_join(f->dir, "home");
+  f->config = baton__path_join(f->dir, "config.yaml");
+  static const char *const unset[] = {"BATON_HOME", "BATON_LLM_BASE_URL", "OPENAI_BASE_URL",
+                                      "BATON_LLM_API_KEY", "OPENAI_API_KEY", "HF_TOKEN",
+                                      "BATON_CONFIG", "http_proxy", "HTTP_PROXY"};
+  for (size_t i = 0; i < sizeof unset / sizeof *unset; i++)
+    unsetenv(unset[i]);
+  setenv("BT_KEY_VISION", KEY_VISION, 1);
+  setenv("BT_KEY_TTS", KEY_TTS, 1);
+  setenv("BT_KEY_TEXT", KEY_TEXT, 1);
+  for (int i = 0; with_servers && i < N_SERVERS; i++)
+    cr_assert_not_null(f->fm[i] = fm_start(servers[i].kind));
+  fx_config(f, with_servers);
+  f->ctx = fx_ctx(f);
+}
+
+static void fx_close(fixture *f) {
+  baton_close(f->ctx);
+  for (int i = 0; i < N_SERVERS; i++)
+    fm_stop(f->fm[i]);
+  bt_rmtree(f->dir);
+  free(f->dir);
+  free(f->home);
+  free(f->config);
+}
+
+static char *photo(fixture *f) {
+  char *p = baton__path_join(f->dir, "photo.jpg");
+  FILE *fp = fopen(p, "wb");
+  cr_assert_not_null(fp);
+  fwrite(fm_png, 1, fm_png_len, fp); /* a PNG under a .jpg name, as people do */
+  fclose(fp);
+  return p;
+}
+
+static const cJSON *task_of(const cJSON *result, int i) {
+  return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(result, "tasks"), i);
+}
+
+static const char *jstr(const cJSON *o, const char *k) {
+  const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+  return s ? s : "";
+}
+
+Test(runtime_endpoints, describe_and_read_aloud_goes_to_the_vision_then_the_tts_server) {
+  fixture f;
+  fx_open(&f, true);
+  fm_set_answer(f.fm[S_VISION], "A red fox sitting in the snow.");
+  char *p = photo(&f);
+  baton_request req = {.text = "describe photo.jpg and read the description aloud",
+                       .input_root = f.dir, .offline = 1};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(f.ctx, &req, NULL, NULL, &run), BATON_OK, "%s",
+               baton_errmsg(f.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+  cJSON *r = cJSON_Parse(baton_run_result_json(run));
+  const cJSON *cap = task_of(r, 0), *tts = task_of(r, 1);
+  cr_assert_str_eq(jstr(cap, "task"), "image-to-text");
+  cr_assert_str_eq(jstr(cap, "model"), "llava");
+  cr_assert_str_eq(jstr(cap, "endpoint"), "vision");
+  cr_assert_str_eq(jstr(tts, "task"), "text-to-speech");
+  cr_assert_str_eq(jstr(tts, "model"), "kokoro");
+  cr_assert_str_eq(jstr(tts, "endpoint"), "tts");
+  /* The speech server was asked to say the caption. */
+  fake_http_request *sp = fake_http_request_get(fm_http(f.fm[S_TTS]), 0);
+  cr_assert_not_null(sp);
+  cr_assert(strstr(sp->body, "\"input\":\"A red fox sitting in the snow.\""), "%s", sp->body);
+  fake_http_request_free(sp);
+  const char *audio = jstr(cJSON_GetObjectItemCaseSensitive(tts, "outputs"), "audio");
+  size_t len = 0;
+  char *wav = bt_slurp(audio, &len);
+  cr_assert_eq(memcmp(wav, "RIFF", 4), 0);
+  free(wav);
+  cJSON_Delete(r);
+  baton_run_free(run);
+  free(p);
+  fx_close(&f);
+}
+
+Test(runtime_endpoints, describing_a_photo_with_only_ocr_stops_before_anything_runs) {
+  fixture f;
+  fx_open(&f, false);
+  char *p = photo(&f);
+  baton_request req = {.text = "describe photo.jpg and read the description aloud",
+                       .input_root = f.dir, .offline = 1};
+  char *plan = NULL;
+  cr_assert_eq(baton_plan(f.ctx, &req, &plan), BATON_OK);
+  cJSON *j = cJSON_Parse(plan);
+  const cJSON *t0 = cJSON_GetArrayItem(j, 0);
+  cr_assert_str_eq(jstr(t0, "task"), "image-to-text");
+  cr_assert_null(cJSON_GetObjectItemCaseSensitive(t0, "model"), "%s", plan);
+  const char *why = jstr(cJSON_GetObjectItemCaseSensitive(t0, "choice"), "reason");
+  cr_assert(strstr(why, "captioning") && strstr(why, "endpoints:"), "%s", why);
+  cJSON_Delete(j);
+  baton_free(plan);
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(f.ctx, &req, NULL, NULL, &run), BATON_NOTFOUND);
+  cr_assert(strstr(baton_errmsg(f.ctx), "nothing ran: step 0 (image-to-text)"), "%s",
+            baton_errmsg(f.ctx));
+  /* Reading the text of a sign may still use OCR. */
+  baton_request read = {.text = "read the text on photo.jpg", .input_root = f.dir, .offline = 1};
+  cr_assert_eq(baton_plan(f.ctx, &read, &plan), BATON_OK);
+  cr_assert(strstr(plan, "local/tesseract"), "%s", plan);
+  baton_free(plan);
+  free(p);
+  fx_close(&f);
+}
+
+/* One task's arguments for each kind the servers serve, and what the chat
+ * model answers when its system prompt holds the marker. */
+static const struct {
+  const char *task;
+  const char *args;
+  const char *marker;
+  const char *answer;
+} kinds[] = {
+    {"summarization", "{\"text\":\"A long text.\"}", "Summarise", "Short."},
+    {"translation", "{\"text\":\"good morning\",\"tgt_lang\":\"fr\"}", "You translate", "Bonjour"},
+    {"text-generation", "{\"text\":\"Once upon\"}", NULL, NULL},
+    {"text2text-generation", "{\"text\":\"fix: teh cat\"}", NULL, NULL},
+    {"conversational", "{\"text\":\"hi\"}", NULL, NULL},
+    {"question-answering", "{\"question\":\"who?\",\"context\":\"Ana did.\"}",
+     "from the context only", "{\"answer\":\"Ana\",\"score\":0.9}"},
+    {"text-classification", "{\"text\":\"great\"}", "Classify the user's text",
+     "{\"labels\":[{\"label\":\"POSITIVE\",\"score\":0.9}]}"},
+    {"token-classification", "{\"text\":\"Ana is here\"}", "named entities",
+     "{\"entities\":[{\"word\":\"Ana\",\"entity_group\":\"PER\",\"score\":0.9}]}"},
+    {"table-question-answering", "{\"query\":\"how many?\",\"table\":\"{\\\"n\\\":[\\\"3\\\"]}\"}",
+     "from the table only", "{\"answer\":\"3\",\"cells\":[\"3\"],\"score\":0.9}"},
+    {"sentence-similarity", "{\"text\":\"abc\",\"sentences\":\"[\\\"abd\\\"]\"}", NULL, NULL},
+    {"image-to-text", "{\"image\":\"photo.jpg\"}", NULL, NULL},
+    {"visual-question-answering", "{\"image\":\"photo.jpg\",\"question\":\"what?\"}",
+     "question about the picture", "{\"answer\":\"a fox\",\"score\":0.8}"},
+    {"document-question-answering", "{\"image\":\"photo.jpg\",\"question\":\"total?\"}",
+     "is a document", "{\"answer\":\"12\",\"score\":0.8}"},
+    {"image-classification", "{\"image\":\"photo.jpg\"}", "Classify the picture",
+     "{\"labels\":[{\"label\":\"fox\",\"score\":0.9}]}"},
+    {"object-detection", "{\"image\":\"photo.jpg\"}", "Find the objects",
+     "{\"objects\":[{\"label\":\"fox\",\"score\":0.9,\"box\":{\"xmin\":0,\"ymin\":0,\"xmax\":1,\"ymax\":1}}]}"},
+    {"tabular-classification", "{\"image\":\"photo.jpg\"}", "shows a table",
+     "{\"labels\":[{\"label\":\"yes\",\"score\":0.9}]}"},
+    {"text-to-image", "{\"text\":\"a red fox\"}", NULL, NULL},
+    {"image-to-image", "{\"image\":\"photo.jpg\",\"instruction\":\"make it blue\"}", NULL, NULL},
+    {"text-to-speech", "{\"text\":\"hello\"}", NULL, NULL},
+    {"automatic-speech-recognition", "{\"audio\":\"rec.wav\"}", NULL, NULL},
+    {"audio-classification", "{\"audio\":\"rec.wav\"}", "Classify the recording",
+     "{\"labels\":[{\"label\":\"speech\",\"score\":0.9}]}"},
+};
+#define N_KINDS (sizeof kinds / sizeof kinds[0])
+
+static fake_models *server_for(fixture *f, const char *task) {
+  for (int i = 0; i < N_SERVERS; i++)
+    if (strstr(servers[i].tasks, task) &&
+        (strstr(servers[i].tasks, task)[-1] == '[' || strstr(servers[i].tasks, task)[-1] == ' '))
+      return f->fm[i];
+  return NULL;
+}
+
+/* Gives each chat server its answers for every kind, and the inputs. */
+static void script(fixture *f) {
+  for (size_t i = 0; i < N_KINDS; i++)
+    if (kinds[i].marker)
+      fm_set_answer_for(server_for(f, kinds[i].task), kinds[i].marker, kinds[i].answer);
+  fm_set_answer(f->fm[S_VISION], "A fox.");
+  fm_set_answer(f->fm[S_TEXT], "Fine.");
+  char *p = photo(f), *w = baton__path_join(f->dir, "rec.wav");
+  fm_write_wav(w);
+  free(p);
+  free(w);
+}
+
+Test(runtime_endpoints, twenty_one_hugginggpt_task_kinds_run_through_baton_task) {
+  fixture f;
+  fx_open(&f, true);
+  script(&f);
+  for (size_t i = 0; i < N_KINDS; i++) {
+    char *json = NULL;
+    baton_rc rc = baton_task(f.ctx, kinds[i].task, kinds[i].args, NULL, f.dir, &json);
+    cr_assert_eq(rc, BATON_OK, "%s: %s", kinds[i].task, json ? json : baton_errmsg(f.ctx));
+    cJSON *t = cJSON_Parse(json);
+    cr_assert_str_eq(jstr(t, "status"), "done", "%s", json);
+    cr_assert_neq(jstr(t, "endpoint")[0], '\0', "%s", json);
+    cJSON_Delete(t);
+    baton_free(json);
+  }
+  fx_close(&f);
+}
+
+Test(runtime_endpoints, a_planned_graph_of_every_kind_picks_the_declared_models) {
+  fixture f;
+  fx_open(&f, true);
+  script(&f);
+  baton__sb plan;
+  baton__sb_init(&plan);
+  baton__sb_adds(&plan, "[");
+  int n = 0;
+  for (size_t i = 0; i < N_KINDS; i++) {
+    baton__sb_addf(&plan, "%s{\"task\":\"%s\",\"id\":%d,\"dep\":[-1],\"args\":%s}", n ? "," : "",
+                   kinds[i].task, n, kinds[i].args);
+    n++;
+  }
+  baton__sb_adds(&plan, "]");
+  baton_request req = {.plan_json = plan.buf, .input_root = f.dir, .offline = 1};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(f.ctx, &req, NULL, NULL, &run), BATON_OK, "%s",
+               baton_errmsg(f.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+  cJSON *r = cJSON_Parse(baton_run_result_json(run));
+  const cJSON *t;
+  int done = 0;
+  cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(r, "tasks")) {
+    cr_assert_str_eq(jstr(t, "status"), "done", "%s", cJSON_PrintUnformatted(t));
+    cr_assert_neq(jstr(t, "endpoint")[0], '\0');
+    done++;
+  }
+  cr_assert_eq(done, 21);
+  cJSON_Delete(r);
+  baton_run_free(run);
+  baton__sb_release(&plan);
+  fx_close(&f);
+}
+
+Test(runtime_endpoints, endpoints_show_models_and_health_seen_by_another_context) {
+  fixture f;
+  fx_open(&f, true);
+  char *json = NULL;
+  cr_assert_eq(baton_endpoints(f.ctx, &json), BATON_OK);
+  cJSON *arr = cJSON_Parse(json);
+  cr_assert_eq(cJSON_GetArraySize(arr), N_SERVERS);
+  const cJSON *v = cJSON_GetArrayItem(arr, S_VISION);
+  cr_assert_str_eq(jstr(v, "name"), "vision");
+  cr_assert_str_eq(jstr(v, "health"), "unknown");
+  cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "key")));
+  cr_assert_null(strstr(json, KEY_VISION));
+  cJSON_Delete(arr);
+  baton_free(json);
+  /* The speech server goes away: the task fails, the server is down. */
+  fm_stop(f.fm[S_TTS]);
+  f.fm[S_TTS] = NULL;
+  /* (The task itself may still succeed on a local voice.) */
+  baton_task(f.ctx, "text-to-speech", "{\"text\":\"hi\"}", NULL, f.dir, &json);
+  baton_free(json);
+  baton *other = fx_ctx(&f);
+  cr_assert_eq(baton_endpoints(other, &json), BATON_OK);
+  arr = cJSON_Parse(json);
+  const cJSON *tts = cJSON_GetArrayItem(arr, S_TTS);
+  cr_assert_str_eq(jstr(tts, "health"), "down", "%s", json);
+  cr_assert_neq(jstr(tts, "last_error")[0], '\0', "%s", json);
+  cJSON_Delete(arr);
+  baton_free(json);
+  baton_close(other);
+  fx_close(&f);
+}
+
+Test(runtime_endpoints, models_list_and_show_name_the_servers) {
+  fixture f;
+  fx_open(&f, true);
+  char *json = NULL;
+  cr_assert_eq(baton_models_list(f.ctx, "image-to-text", 0, &json), BATON_OK);
+  cr_assert(strstr(json, "\"id\":\"llava\"") && strstr(json, "\"endpoint\":\"openai:vision\""),
+            "%s", json);
+  baton_free(json);
+  cr_assert_eq(baton_models_show(f.ctx, "llava", &json), BATON_OK);
+  cJSON *m = cJSON_Parse(json);
+  cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m, "tasks")), 6);
+  cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(m, "endpoints"), 0)->valuestring,
+                   "vision");
+  cJSON_Delete(m);
+  baton_free(json);
+  cr_assert_eq(baton_models_search(f.ctx, "whisper", NULL, 10, &json), BATON_OK);
+  cr_assert(strstr(json, "whisper-1"), "%s", json);
+  baton_free(json);
+  fx_close(&f);
+}
+
+Test(runtime_endpoints, models_sync_offers_tasks_from_the_ids_and_changes_nothing) {
+  fixture f;
+  fx_open(&f, true);
+  char *json = NULL;
+  cr_assert_eq(baton_endpoint_models(f.ctx, "vision", &json), BATON_OK, "%s",
+               baton_errmsg(f.ctx));
+  cJSON *r = cJSON_Parse(json);
+  const cJSON *m;
+  int seen = 0;
+  cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(r, "models")) {
+    const char *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(m, "suggested_tasks"), 0)->valuestring;
+    const char *id = jstr(m, "id");
+    if (!strcmp(id, "whisper-large-v3"))
+      seen += !strcmp(first, "automatic-speech-recognition");
+    else if (!strcmp(id, "kokoro"))
+      seen += !strcmp(first, "text-to-speech");
+    else if (!strcmp(id, "Qwen2.5-VL-7B-Instruct"))
+      seen += !strcmp(first, "image-to-text");
+    else if (!strcmp(id, "nomic-embed-text"))
+      seen += !strcmp(first, "sentence-similarity");
+  }
+  cr_assert_eq(seen, 4, "%s", json);
+  cr_assert(strstr(jstr(r, "config"), "{id: whisper-large-v3, tasks: [automatic-speech-recognition]}"));
+  cJSON_Delete(r);
+  baton_free(json);
+  cr_assert_eq(baton_models_show(f.ctx, "whisper-large-v3", &json), BATON_NOTFOUND);
+  cr_assert_eq(baton_endpoint_models(f.ctx, "nope", &json), BATON_NOTFOUND);
+  fx_close(&f);
+}
+
+/* Whether the file holds needle anywhere (binary safe). */
+static bool file_has(const char *path, const char *needle) {
+  size_t len = 0;
+  char *b = bt_slurp(path, &len);
+  bool found = false;
+  for (size_t i = 0; !found && i + strlen(needle) <= len; i++)
+    found = memcmp(b + i, needle, strlen(needle)) == 0;
+  free(b);
+  return found;
+}
+
+typedef struct logbuf {
+  char text[16384];
+} logbuf;
+
+static void on_log(void *ud, baton_log_level level, const char *msg) {
+  (void)level;
+  logbuf *l = ud;
+  size_t have = strlen(l->text);
+  baton__fmt(l->text + have, sizeof l->text - have, "%s\n", msg);
+}
+
+Test(runtime_endpoints, keys_never_reach_logs_errors_the_run_store_or_json) {
+  fixture f;
+  fx_open(&f, true);
+  logbuf logs = {{0}};
+  baton_set_log(f.ctx, BATON_LOG_DEBUG, on_log, &logs);
+  /* A server that echoes the key back in its error. */
+  fm_push_failure(f.fm[S_TEXT], 401, NULL,
+                  "{\"error\":{\"message\":\"Incorrect API key provided: " KEY_TEXT "\"}}");
+  fm_set_answer(f.fm[S_VISION], "A fox.");
+  char *p = photo(&f);
+  char *json = NULL;
+  baton_rc rc = baton_task(f.ctx, "token-classification", "{\"text\":\"x\"}", NULL, f.dir, &json);
+  cr_assert_neq(rc, BATON_OK);
+  cr_assert_null(strstr(baton_errmsg(f.ctx), KEY_TEXT), "%s", baton_errmsg(f.ctx));
+  cr_assert_null(strstr(json, KEY_TEXT), "%s", json);
+  baton_free(json);
+  cr_assert_eq(baton_task(f.ctx, "image-to-text", "{\"image\":\"photo.jpg\"}", NULL, f.dir, &json),
+               BATON_OK);
+  baton_free(json);
+  cr_assert_eq(baton_endpoints(f.ctx, &json), BATON_OK);
+  const char *keys[] = {KEY_VISION, KEY_TTS, KEY_TEXT};
+  for (size_t k = 0; k < 3; k++) {
+    cr_assert_null(strstr(json, keys[k]));
+    cr_assert_null(strstr(logs.text, keys[k]), "%s", logs.text);
+  }
+  baton_free(json);
+  baton_close(f.ctx);
+  f.ctx = NULL;
+  static const char *const dbs[] = {"runs.db", "registry.db", "runs.db-wal", "registry.db-wal"};
+  for (size_t d = 0; d < 4; d++) {
+    char *path = baton__path_join(f.home, dbs[d]);
+    if (baton__file_exists(path))
+      for (size_t k = 0; k < 3; k++)
+        cr_assert_not(file_has(path, keys[k]), "%s holds a key", dbs[d]);
+    free(path);
+  }
+  /* Each key went to its own server only. */
+  fake_http *vh = fm_http(f.fm[S_VISION]);
+  fake_http_request *r = fake_http_request_get(vh, fake_http_request_count(vh) - 1);
+  cr_assert_str_eq(fake_http_request_header(r, "Authorization"), "Bearer " KEY_VISION);
+  fake_http_request_free(r);
+  fake_http *sh = fm_http(f.fm[S_SD]);
+  cr_assert_eq(fake_http_request_count(sh), 0);
+  free(p);
+  fx_close(&f);
+}

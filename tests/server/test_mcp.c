@@ -1,0 +1,275 @@
+/* test_mcp.c — baton_mcp_serve()'s protocol edges: lifecycle, bad input, oversized messages, tool errors, a client that goes away. */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "baton.h"
+#include "support/support.h"
+
+/* One MCP session: the server on a thread, the test as its client. */
+typedef struct session {
+  int fd;     /* the client's end */
+  int srv_fd; /* the server's end */
+  pthread_t th;
+  baton_mcp_options o;
+  baton_rc rc;
+  char *err;
+  char buf[1 << 20];
+  size_t len;
+  char *dir;
+} session;
+
+static void *serve_main(void *arg) {
+  session *s = arg;
+  s->rc = baton_mcp_serve(&s->o, &s->err);
+  return NULL;
+}
+
+static session *start(void) {
+  session *s = calloc(1, sizeof *s);
+  cr_assert_not_null(s);
+  s->dir = bt_tmpdir();
+  char path[1024];
+  snprintf(path, sizeof path, "%s/home", s->dir);
+  setenv("BATON_HOME", path, 1);
+  snprintf(path, sizeof path, "%s/config.yaml", s->dir);
+  bt_write(path, "workers: 2\n");
+  setenv("BATON_CONFIG", path, 1);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  int sv[2];
+  cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  s->fd = sv[0];
+  s->srv_fd = sv[1];
+  s->o = (baton_mcp_options){.in_fd = sv[1], .out_fd = sv[1], .use_daemon = 0};
+  cr_assert_eq(pthread_create(&s->th, NULL, serve_main, s), 0);
+  return s;
+}
+
+static void send_text(session *s, const char *text, size_t n) {
+  while (n) {
+    ssize_t w = send(s->fd, text, n, MSG_NOSIGNAL);
+    cr_assert(w > 0, "send: %s", strerror(errno));
+    text += w;
+    n -= (size_t)w;
+  }
+}
+
+static void send_line(session *s, const char *line) {
+  send_text(s, line, strlen(line));
+  send_text(s, "\n", 1);
+}
+
+/* The next message from the server, within 10 s. */
+static cJSON *recv_msg(session *s) {
+  for (;;) {
+    char *nl = memchr(s->buf, '\n', s->len);
+    if (nl) {
+      cJSON *m = cJSON_ParseWithLength(s->buf, (size_t)(nl - s->buf));
+      cr_assert_not_null(m, "the server sent a line that is not JSON: %.*s", (int)(nl - s->buf),
+                         s->buf);
+      s->len -= (size_t)(nl + 1 - s->buf);
+      memmove(s->buf, nl + 1, s->len);
+      return m;
+    }
+    struct pollfd p = {.fd = s->fd, .events = POLLIN};
+    cr_assert_eq(poll(&p, 1, 10000), 1, "no message from the server within 10 s");
+    ssize_t r = recv(s->fd, s->buf + s->len, sizeof s->buf - s->len, 0);
+    cr_assert(r > 0, "the server closed the session");
+    s->len += (size_t)r;
+  }
+}
+
+/* Sends a request and returns its response (notifications are skipped). */
+static cJSON *call(session *s, const char *line) {
+  send_line(s, line);
+  for (;;) {
+    cJSON *m = recv_msg(s);
+    if (!cJSON_HasObjectItem(m, "method"))
+      return m;
+    cJSON_Delete(m);
+  }
+}
+
+static int error_code(const cJSON *m) {
+  const cJSON *c =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "error"), "code");
+  return cJSON_IsNumber(c) ? c->valueint : 0;
+}
+
+static const char *error_text(const cJSON *m) {
+  const cJSON *t =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "error"), "message");
+  return cJSON_IsString(t) ? t->valuestring : "";
+}
+
+static void initialize(session *s) {
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
+                     "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+                     "\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}");
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "result"),
+                                                    "protocolVersion");
+  cr_assert(cJSON_IsString(v) && !strcmp(v->valuestring, "2025-06-18"));
+  cJSON_Delete(r);
+  send_line(s, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+}
+
+/* Closes the client's end and checks that the server ends the session. */
+static void stop(session *s) {
+  close(s->fd);
+  cr_assert_eq(pthread_join(s->th, NULL), 0);
+  cr_assert_eq(s->rc, BATON_OK, "baton_mcp_serve: %s", s->err ? s->err : "");
+  close(s->srv_fd);
+}
+
+static void cleanup(session *s) {
+  baton_free(s->err);
+  bt_rmtree(s->dir);
+  free(s->dir);
+  free(s);
+}
+
+static void finish(session *s) {
+  stop(s);
+  cleanup(s);
+}
+
+Test(server_mcp, unknown_method_gets_method_not_found) {
+  session *s = start();
+  initialize(s);
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/frobnicate\"}");
+  cr_assert_eq(error_code(r), -32601);
+  cr_assert(strstr(error_text(r), "tools/frobnicate"));
+  cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "id")->valueint, 7);
+  cJSON_Delete(r);
+  finish(s);
+}
+
+Test(server_mcp, calls_before_initialize_are_refused_but_ping_answers) {
+  session *s = start();
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"tools/list\"}");
+  cr_assert_eq(error_code(r), -32600);
+  cr_assert(strstr(error_text(r), "initialize"), "%s", error_text(r));
+  cJSON_Delete(r);
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":\"b\",\"method\":\"ping\"}");
+  cr_assert(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(r, "result")));
+  cJSON_Delete(r);
+  initialize(s);
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":\"c\",\"method\":\"tools/list\"}");
+  const cJSON *tools =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "result"), "tools");
+  cr_assert_geq(cJSON_GetArraySize(tools), 4);
+  cJSON_Delete(r);
+  finish(s);
+}
+
+Test(server_mcp, oversized_message_is_refused_and_the_session_goes_on) {
+  session *s = start();
+  initialize(s);
+  size_t n = (5u << 20);
+  char *big = malloc(n);
+  cr_assert_not_null(big);
+  memset(big, 'x', n);
+  memcpy(big, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\",\"params\":{\"pad\":\"", 56);
+  send_text(s, big, n);
+  free(big);
+  cJSON *r = recv_msg(s);
+  cr_assert_eq(error_code(r), -32600);
+  cr_assert(strstr(error_text(r), "larger than"), "%s", error_text(r));
+  cJSON_Delete(r);
+  send_text(s, "\"}}\n", 4); /* the rest of the big line: dropped */
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"ping\"}");
+  cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "id")->valueint, 10);
+  cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(r, "result"));
+  cJSON_Delete(r);
+  finish(s);
+}
+
+Test(server_mcp, malformed_json_and_invalid_requests_get_their_errors) {
+  session *s = start();
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":");
+  cr_assert_eq(error_code(r), -32700);
+  cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "id")));
+  cJSON_Delete(r);
+  r = call(s, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]");
+  cr_assert_eq(error_code(r), -32600);
+  cJSON_Delete(r);
+  r = call(s, "{\"jsonrpc\":\"1.0\",\"id\":2,\"method\":\"ping\"}");
+  cr_assert_eq(error_code(r), -32600);
+  cJSON_Delete(r);
+  initialize(s);
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/"
+              "call\",\"params\":{\"name\":\"no_such_tool\"}}");
+  cr_assert_eq(error_code(r), -32602);
+  cJSON_Delete(r);
+  finish(s);
+}
+
+Test(server_mcp, bad_arguments_and_failed_tasks_are_tool_errors) {
+  session *s = start();
+  initialize(s);
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
+                     "{\"name\":\"run\",\"arguments\":{\"request\":\"\"}}}");
+  const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
+  cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "isError")));
+  const cJSON *text = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "content"), 0), "text");
+  cr_assert(strstr(text->valuestring, "request"), "%s", text->valuestring);
+  cJSON_Delete(r);
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+              "{\"name\":\"debug_fail\",\"arguments\":{\"text\":\"out of ink\"}}}");
+  res = cJSON_GetObjectItemCaseSensitive(r, "result");
+  cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "isError")));
+  text = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "content"), 0), "text");
+  cr_assert(strstr(text->valuestring, "out of ink"), "%s", text->valuestring);
+  cJSON_Delete(r);
+  finish(s);
+}
+
+/* The newest stored run's status, read through a context of its own. */
+static char *newest_run_status(void) {
+  baton *ctx = NULL;
+  cr_assert_eq(baton_open(NULL, &ctx), BATON_OK);
+  char *json = NULL;
+  cr_assert_eq(baton_runs_list(ctx, 1, &json), BATON_OK);
+  cJSON *runs = cJSON_Parse(json);
+  const cJSON *st = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(runs, 0), "status");
+  char *out = strdup(cJSON_IsString(st) ? st->valuestring : "");
+  cJSON_Delete(runs);
+  baton_free(json);
+  baton_close(ctx);
+  return out;
+}
+
+Test(server_mcp, a_client_that_goes_away_mid_run_cancels_the_run) {
+  session *s = start();
+  initialize(s);
+  send_line(s, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{"
+               "\"name\":\"debug_sleep\",\"arguments\":{\"text\":\"30000\"},"
+               "\"_meta\":{\"progressToken\":\"t\"}}}");
+  for (bool started = false; !started;) {
+    cJSON *m = recv_msg(s);
+    const cJSON *msg =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "params"), "message");
+    started = cJSON_IsString(msg) && strstr(msg->valuestring, "started");
+    cJSON_Delete(m);
+  }
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  stop(s); /* closes the client's end, waits for the server to return */
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  cr_assert_lt(took, 10.0, "the server took %.1f s to stop the run", took);
+  char *status = newest_run_status();
+  cr_assert_str_eq(status, "cancelled");
+  free(status);
+  cleanup(s);
+}

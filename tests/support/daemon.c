@@ -1,0 +1,193 @@
+/* daemon.c — starting batond for a test, a raw JSON-RPC line client, and running code as another uid. */
+#include "support/daemon.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "support/support.h"
+
+static long mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+int bt_dial(const char *path) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  size_t n = strlen(path);
+  if (n >= sizeof sa.sun_path)
+    return -1;
+  memcpy(sa.sun_path, path, n + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+    return fd;
+  if (fd >= 0)
+    close(fd);
+  return -1;
+}
+
+void bt_daemon_start(bt_daemon *d, const char *config) {
+  d->dir = bt_tmpdir();
+  char p[600];
+  snprintf(p, sizeof p, "%s/home", d->dir);
+  setenv("BATON_HOME", p, 1);
+  snprintf(d->sock, sizeof d->sock, "%s/run/b.sock", d->dir);
+  setenv("BATON_SOCKET", d->sock, 1);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  unsetenv("BATON_LLM_BASE_URL");
+  unsetenv("OPENAI_BASE_URL");
+  snprintf(p, sizeof p, "%s/config.yaml", d->dir);
+  bt_write(p, config ? config : "workers: 2\n");
+  setenv("BATON_CONFIG", p, 1);
+  char err[600], bin[600];
+  snprintf(err, sizeof err, "%s/batond.err", d->dir);
+  const char *b = getenv("BATON_BIN_DIR");
+  snprintf(bin, sizeof bin, "%s/batond", b && *b ? b : BATON_TEST_BINARY_DIR);
+  d->pid = fork();
+  cr_assert(d->pid >= 0);
+  if (d->pid == 0) {
+    int fd = open(err, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0)
+      dup2(fd, 2);
+    execl(bin, "batond", "--foreground", (char *)NULL);
+    _exit(127);
+  }
+  long end = mono_ms() + 15000;
+  while (mono_ms() < end) {
+    int fd = bt_dial(d->sock);
+    if (fd >= 0) {
+      close(fd);
+      return;
+    }
+    int st;
+    cr_assert(waitpid(d->pid, &st, WNOHANG) == 0, "batond exited early (see %s)", err);
+    usleep(10000);
+  }
+  cr_assert_fail("batond did not start serving %s", d->sock);
+}
+
+int bt_daemon_stop(bt_daemon *d) {
+  int st = 0, rc = 0;
+  if (d->pid > 0) {
+    kill(d->pid, SIGTERM);
+    long end = mono_ms() + 20000;
+    while (waitpid(d->pid, &st, WNOHANG) == 0) {
+      if (mono_ms() > end) {
+        kill(d->pid, SIGKILL);
+        waitpid(d->pid, &st, 0);
+        rc = -1;
+        break;
+      }
+      usleep(10000);
+    }
+    if (rc == 0)
+      rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  }
+  d->pid = 0;
+  if (d->dir && rc == 0)
+    bt_rmtree(d->dir);
+  free(d->dir);
+  d->dir = NULL;
+  return rc;
+}
+
+void bt_send(int fd, const char *text, size_t len) {
+  while (len) {
+    ssize_t w = send(fd, text, len, MSG_NOSIGNAL);
+    if (w <= 0)
+      return;
+    text += w;
+    len -= (size_t)w;
+  }
+}
+
+char *bt_read_line(int fd, int timeout_ms) {
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  long end = mono_ms() + timeout_ms;
+  while (buf) {
+    long left = end - mono_ms();
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+      break;
+    char c;
+    if (recv(fd, &c, 1, 0) != 1)
+      break;
+    if (c == '\n') {
+      buf[len] = '\0';
+      return buf;
+    }
+    if (len + 2 >= cap) {
+      char *nb = realloc(buf, cap *= 2);
+      if (!nb)
+        break;
+      buf = nb;
+    }
+    buf[len++] = c;
+  }
+  free(buf);
+  return NULL;
+}
+
+char *bt_call(int fd, int id, const char *method, const char *params_json) {
+  size_t n = strlen(method) + (params_json ? strlen(params_json) : 0) + 128;
+  char *line = malloc(n);
+  snprintf(line, n, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"%s\"%s%s}\n", id, method,
+           params_json ? ",\"params\":" : "", params_json ? params_json : "");
+  bt_send(fd, line, strlen(line));
+  free(line);
+  char want[32];
+  snprintf(want, sizeof want, "\"id\":%d,", id);
+  for (;;) {
+    char *r = bt_read_line(fd, 20000);
+    if (!r || strstr(r, want))
+      return r;
+    free(r);
+  }
+}
+
+char *bt_as_user(uid_t uid, gid_t gid, void (*fn)(void *arg, char *out, size_t cap), void *arg) {
+  int fds[2];
+  cr_assert_eq(pipe(fds), 0);
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    close(fds[0]);
+    if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)
+      _exit(3);
+    static char out[1 << 16];
+    out[0] = '\0';
+    fn(arg, out, sizeof out);
+    size_t n = strlen(out);
+    ssize_t w = write(fds[1], out, n);
+    (void)w;
+    _exit(0);
+  }
+  close(fds[1]);
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap + 1);
+  ssize_t r;
+  while (buf && len < cap && (r = read(fds[0], buf + len, cap - len)) > 0)
+    len += (size_t)r;
+  close(fds[0]);
+  int st;
+  waitpid(pid, &st, 0);
+  if (!buf || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    free(buf);
+    return NULL;
+  }
+  buf[len] = '\0';
+  return buf;
+}
