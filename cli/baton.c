@@ -46,6 +46,7 @@ static const char usage_text[] =
     "                          executors built in, whether each is available and why\n"
     "                          not, what each has installed; --refresh asks baton-worker\n"
     "                          afresh instead of its answer kept in BATON_HOME\n"
+    "  workers [--json]        live queue workers: what they serve, tasks in flight, last seen\n"
     "  runs list [--limit N] [--json]\n"
     "  runs show ID [--json]   the stored runs (interrupted ones included)\n"
     "  runs resume ID          run the unfinished tasks of a stored run\n"
@@ -239,6 +240,9 @@ static void on_event(void *ud, const baton_event *ev) {
   case BATON_EVENT_TASK_FAILED:
     fprintf(stderr, "        task %d %s: %s\n", ev->task_id, ev->task,
             ev->text ? ev->text : "failed");
+    break;
+  case BATON_EVENT_TASK_WAITING:
+    fprintf(stderr, "        task %d: %s\n", ev->task_id, ev->text ? ev->text : "waiting");
     break;
   default:
     break;
@@ -578,6 +582,8 @@ int main(int argc, char **argv) {
     return cmd_endpoints(&o);
   if (!strcmp(o.cmd, "mcp"))
     return cmd_mcp(&o);
+  if (!strcmp(o.cmd, "workers"))
+    return cmd_workers(&o);
   if (!strcmp(o.cmd, "help")) {
     fputs(usage_text, stdout);
     return 0;

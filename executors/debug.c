@@ -1,4 +1,4 @@
-/* debug.c — the debug executors (echo, sleep, fail, crash) for testing the runtime; offered only when debug executors are enabled. */
+/* debug.c — the debug executors (echo, sleep, spin, fail, crash) for testing the runtime; offered only when debug executors are enabled. */
 #include "executors/executor.h"
 
 #include <errno.h>
@@ -86,6 +86,41 @@ static int dbg_sleep(const baton__values *in, baton__exec_env *env, baton__value
   return 0;
 }
 
+/* Burns the CPU for the milliseconds in its text (throughput tests). */
+static int dbg_spin(const baton__values *in, baton__exec_env *env, baton__values *out) {
+  const char *text = dbg_text(in);
+  char *end = NULL;
+  errno = 0;
+  long ms = text ? strtol(text, &end, 10) : -1;
+  if (!text || end == text || errno != 0 || ms < 0 || ms > DBG_MAX_SLEEP_MS ||
+      *baton__trim(end) != '\0') {
+    baton__fmt(env->err, sizeof env->err,
+               "debug-spin needs \"text\" = a whole number of milliseconds, 0..%ld",
+               DBG_MAX_SLEEP_MS);
+    return -1;
+  }
+  struct timespec t0, now;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+  volatile unsigned long x = 0;
+  for (long spent = 0; spent < ms;) {
+    if (baton__exec_cancelled(env)) {
+      baton__fmt(env->err, sizeof env->err, "cancelled");
+      return -1;
+    }
+    for (int i = 0; i < 100000; i++)
+      x = x * 2862933555777941757ul + 3037000493ul;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    spent = (now.tv_sec - t0.tv_sec) * 1000L + (now.tv_nsec - t0.tv_nsec) / 1000000L;
+  }
+  char msg[64];
+  baton__fmt(msg, sizeof msg, "spun %ld ms", ms);
+  if (baton__values_add(out, "text", BATON__T_TEXT, msg) != 0) {
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
 static int dbg_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
                    baton__values *out) {
   (void)state;
@@ -97,6 +132,8 @@ static int dbg_run(void *state, const char *task, const baton__values *in, baton
     return dbg_echo(in, env, out);
   if (strcmp(task, "debug-sleep") == 0)
     return dbg_sleep(in, env, out);
+  if (strcmp(task, "debug-spin") == 0)
+    return dbg_spin(in, env, out);
   if (strcmp(task, "debug-fail") == 0) {
     /* Text starting "transient:" fails as a passing fault would, so the
      * runtime's retries can be tested. */
@@ -129,7 +166,7 @@ static int dbg_init(const baton__config *cfg, void **state, char *err, size_t er
 static void dbg_release(void *state) { (void)state; }
 
 static const char *const dbg_tasks[] = {"debug-echo", "debug-sleep", "debug-fail", "debug-crash",
-                                        NULL};
+                                        "debug-spin", NULL};
 
 const baton__executor baton__executor_debug = {
     .name = "debug",

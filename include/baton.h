@@ -145,7 +145,9 @@ typedef enum baton_event_type {
   BATON_EVENT_TASK_FINISHED = 2, /* task_id, task, model, json: the task object */
   BATON_EVENT_TASK_FAILED = 3,   /* task_id, task, model, text: the error */
   BATON_EVENT_SUMMARY_DELTA = 4, /* text: the next piece of the answer */
-  BATON_EVENT_DONE = 5           /* json: the whole result object */
+  BATON_EVENT_DONE = 5,          /* json: the whole result object */
+  BATON_EVENT_TASK_WAITING = 6   /* task_id, task, text: why it waits (no queue
+                                    worker serves it yet) */
 } baton_event_type;
 
 /* Name of an event type as used on the wire ("plan", "task.started", ...).
@@ -328,6 +330,11 @@ BATON_API baton_rc baton_executors_refresh(baton *ctx);
  * "text", "image", "audio", "video", "json". Free *json_out with
  * baton_free(). Thread-safe. */
 BATON_API baton_rc baton_tasks_json(baton *ctx, char **json_out);
+/* The live workers of the configured task queue as a JSON array of
+ * {name, host, pid, tasks, executors, concurrency, in_flight, done, failed,
+ * started, last_seen} (times in Unix seconds). BATON_CONFIG when no queue is
+ * configured, BATON_IO when Redis does not answer. Free with baton_free(). */
+BATON_API baton_rc baton_workers_json(baton *ctx, char **json_out);
 
 /* ---------------------------------------------------------------------- */
 /* Model registry: import, export, editing, Hub sync, explanations           */

@@ -165,6 +165,9 @@ bool baton__endpoint_ok(void *vctx, const char *endpoint, char *why, size_t whyl
     baton__fmt(why, whylen, "unknown endpoint '%s'", endpoint);
     return false;
   }
+  /* Queue workers elsewhere serve local executors this machine may lack. */
+  if (baton__queue_takes(ctx->queue, endpoint) && (strcmp(name, "debug") || ctx->cfg.debug_executors))
+    return true;
   baton__exec_slot *s = slot_for(ctx, name);
   if (!s) {
     if (!strcmp(name, "debug"))
@@ -245,11 +248,11 @@ baton_rc baton_open(const char *config_path, baton **out) {
   char err[768];
   if (baton__config_load(&ctx->cfg, config_path, err, sizeof err) != 0)
     return baton__fail(ctx, BATON_CONFIG, "%s", err);
-  if (baton__pool_init(&ctx->pool, (size_t)ctx->cfg.workers) != 0) {
-    baton__pool_release(&ctx->pool);
+  if (baton__taskpool_init(&ctx->tasks, (size_t)ctx->cfg.workers) != 0) {
+    baton__taskpool_release(&ctx->tasks);
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   }
-  ctx->pool_ready = true;
+  ctx->tasks_ready = true;
   if (baton__mkdirs(ctx->cfg.home, 0700) != 0)
     return baton__fail(ctx, BATON_IO, "cannot create the data folder %s: %s", ctx->cfg.home,
                        strerror(errno));
@@ -275,6 +278,8 @@ baton_rc baton_open(const char *config_path, baton **out) {
     return baton__fail(ctx, BATON_NOMEM, "%s", err);
   if (baton__endpoints_open(ctx, err, sizeof err) != 0)
     return baton__fail(ctx, BATON_DB, "%s", err);
+  if (ctx->cfg.queue_url && baton__queue_open(&ctx->cfg, &ctx->queue, err, sizeof err) != 0)
+    return baton__fail(ctx, BATON_IO, "%s", err);
   if (ctx->cfg.llm_base_url) {
     baton__llm_settings ls;
     baton__llm_settings_init(&ls);
@@ -291,8 +296,9 @@ baton_rc baton_open(const char *config_path, baton **out) {
 void baton_close(baton *ctx) {
   if (!ctx)
     return;
-  if (ctx->pool_ready)
-    baton__pool_release(&ctx->pool);
+  if (ctx->tasks_ready)
+    baton__taskpool_release(&ctx->tasks);
+  baton__queue_close(ctx->queue);
   close_slots(ctx);
   baton__llm_free(ctx->llm);
   baton__pool_free(ctx->pool);
@@ -304,6 +310,8 @@ void baton_close(baton *ctx) {
 }
 
 void baton__prewarm(baton *ctx, const char *ep) {
+  if (baton__queue_takes(ctx->queue, ep))
+    return;
   const char *name = executor_for(ep);
   baton__exec_slot *s = name ? slot_for(ctx, name) : NULL;
   if (s && s->isolated && s->available)

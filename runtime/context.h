@@ -13,7 +13,8 @@
 #include "executors/llm_client.h"
 #include "registry/registry.h"
 #include "registry/runstore.h"
-#include "runtime/pool.h"
+#include "runtime/taskpool.h"
+#include "runtime/queue.h"
 #include "runtime/worker.h"
 
 /* Per-context state of one executor: lazily initialised, lock-protected.
@@ -45,6 +46,7 @@ struct baton {
   char *worker_program;        /* baton-worker, or NULL: executors in-process */
   baton__llm *llm;             /* the LLM client; NULL when cfg.llm_base_url is NULL */
   baton__pool *pool;           /* replicas of the configured endpoints (cfg.endpoints) */
+  baton__queue *queue;         /* local tasks go here when queue.url is set, else NULL */
   baton__exec_slot *slots;     /* fixed capacity: slots never move */
   size_t n_slots, cap_slots;
   bool described;              /* the local executors were asked for (under lock) */
@@ -60,8 +62,8 @@ struct baton {
    * LLM calls watch. Lock-free, so async-signal-safe to touch. */
   atomic_int plan_used[BATON__PLAN_SLOTS];
   atomic_int plan_stop[BATON__PLAN_SLOTS];
-  baton__pool pool;            /* task threads (cfg.workers) shared by the runs */
-  bool pool_ready;
+  baton__taskpool tasks;       /* task threads (cfg.workers) shared by the runs */
+  bool tasks_ready;
 };
 
 /* Records the detail text for the failing call and returns rc. */

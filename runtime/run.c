@@ -40,6 +40,7 @@ typedef struct task_state {
   char *error;
   baton__values out;
   int64_t ms;
+  char worker[128];       /* the queue worker that ran it ("HOST:NAME"), or "" */
 } task_state;
 
 struct baton_run {
@@ -58,7 +59,7 @@ struct baton_run {
   pthread_mutex_t event_lock;
   baton__sched sched;     /* ids, dependents, text languages */
   struct run_item {       /* a task (or, last, the finishing) queued on the context's pool */
-    baton__pool_item item;
+    baton__taskpool_item item;
     struct baton_run *run;
     size_t idx;
   } *items;               /* g.n + 1 */
@@ -91,7 +92,8 @@ struct baton_run {
 /* ---- events ------------------------------------------------------------ */
 
 static const char *const event_names[] = {"plan",   "task.started",  "task.finished",
-                                          "task.failed", "summary.delta", "done"};
+                                          "task.failed", "summary.delta", "done",
+                                          "task.waiting"};
 
 const char *baton_event_name(baton_event_type type) {
   if ((unsigned)type >= sizeof event_names / sizeof event_names[0])
@@ -476,6 +478,8 @@ static cJSON *task_json(const baton_run *run, size_t i) {
   else
     cJSON_AddNullToObject(o, "error");
   cJSON_AddNumberToObject(o, "ms", (double)s->ms);
+  if (s->worker[0])
+    cJSON_AddStringToObject(o, "worker", s->worker);
   return o;
 }
 
@@ -671,6 +675,31 @@ static int run_endpoint(baton_run *run, const char *model, char *ep, size_t cap)
   return rc;
 }
 
+/* A task waiting for a queue worker says so as an event. */
+struct waiting_ud {
+  baton_run *run;
+  size_t idx;
+};
+
+static void task_waiting(void *ud, const char *text) {
+  struct waiting_ud *w = ud;
+  emit(w->run, BATON_EVENT_TASK_WAITING, (int)w->idx, text, NULL);
+}
+
+/* Runs a task once on its executor: on a queue worker when the queue takes
+ * the endpoint, else here (in-process or in a local worker process). */
+static int run_once(baton_run *run, size_t idx, baton__exec_slot *slot, const char *ep,
+                    const baton__values *in, baton__exec_env *env, baton__values *out) {
+  baton__queue *q = run->ctx->queue;
+  if (!baton__queue_takes(q, ep))
+    return baton__slot_run(slot, run->g.tasks[idx].task, in, env, out);
+  struct waiting_ud wu = {run, idx};
+  baton__queue_job job = {.run = run->id, .task_id = run->g.tasks[idx].id, .executor = ep + 6,
+                          .task = run->g.tasks[idx].task, .waiting = task_waiting, .ud = &wu,
+                          .worker = run->ts[idx].worker, .worker_cap = sizeof run->ts[idx].worker};
+  return baton__queue_run(q, &job, in, env, out);
+}
+
 /* Runs one task on its model, then on each fallback until one succeeds. */
 static void execute(baton_run *run, size_t idx) {
   baton *ctx = run->ctx;
@@ -726,7 +755,7 @@ static void execute(baton_run *run, size_t idx) {
       baton__fmt(ep, sizeof ep, "hf-inference");
     }
     baton__exec_slot *slot = baton__slot(ctx, ep);
-    if (!slot) {
+    if (!slot && !baton__queue_takes(ctx->queue, ep)) {
       char why[256];
       baton__endpoint_ok(ctx, ep, why, sizeof why);
       baton__fmt(err, sizeof err, "%s: %s", model, why);
@@ -738,7 +767,7 @@ static void execute(baton_run *run, size_t idx) {
                            .model = model, .endpoint = ep};
     baton__values out = {0};
     int64_t m0 = baton__now_ms();
-    int ran = baton__slot_run(slot, t->task, &in, &env, &out);
+    int ran = run_once(run, idx, slot, ep, &in, &env, &out);
     /* A transient failure (connection, 5xx, rate limit) is retried on the
      * same model with exponential backoff and jitter before falling back. */
     for (int retry = 0; ran != 0 && env.transient && retry < ctx->cfg.task_retries; retry++) {
@@ -756,7 +785,7 @@ static void execute(baton_run *run, size_t idx) {
       baton__values_release(&out);
       env.err[0] = '\0';
       env.transient = false;
-      ran = baton__slot_run(slot, t->task, &in, &env, &out);
+      ran = run_once(run, idx, slot, ep, &in, &env, &out);
       if (ran != 0 && retry + 1 == ctx->cfg.task_retries) {
         char last[sizeof env.err];
         baton__fmt(last, sizeof last, "%s (after %d attempts)", env.err, retry + 2);
@@ -828,7 +857,7 @@ static void finish(baton_run *run);
 
 /* Queues a task (or, with idx == g.n, the finishing) on the context's pool. */
 static int queue_item(baton_run *run, size_t idx) {
-  return baton__pool_push(&run->ctx->pool, &run->items[idx].item);
+  return baton__taskpool_push(&run->ctx->tasks, &run->items[idx].item);
 }
 
 /* Runs one task, told to the pool's thread (done, failed, or cancelled); a
@@ -872,7 +901,7 @@ static void finish_and_signal(baton_run *run) {
 /* A pool item: one task, then the tasks it made ready are queued; the last
  * task of the run writes the answer. The finishing item alone (idx == g.n)
  * serves a run with nothing to execute. */
-static void run_item_main(baton__pool_item *item) {
+static void run_item_main(baton__taskpool_item *item) {
   struct run_item *it = (struct run_item *)item;
   baton_run *run = it->run;
   size_t idx = it->idx;
@@ -1249,6 +1278,9 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
       run->ts[k].status = TS_DONE;
       run->ts[k].model = cJSON_IsString(model) ? baton__strdup(model->valuestring) : NULL;
       run->ts[k].ms = cJSON_IsNumber(ms) ? (int64_t)ms->valuedouble : 0;
+      const cJSON *wk = cJSON_GetObjectItemCaseSensitive(t, "worker");
+      if (cJSON_IsString(wk))
+        baton__fmt(run->ts[k].worker, sizeof run->ts[k].worker, "%s", wk->valuestring);
     }
   } else {
     baton__new_run_id(run->id);

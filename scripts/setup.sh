@@ -31,6 +31,8 @@ packages=(
   libvips-dev
   libopencv-dev libopencv-objdetect-dev libopencv-imgcodecs-dev libopencv-imgproc-dev
   opencv-data
+  # the task queue across machines: hiredis to build, redis-server to run it (and for the tests)
+  libhiredis-dev redis-server
 )
 if ((with_tests)); then
   packages+=(opencv-doc imagemagick fonts-dejavu-core sqlite3)

@@ -1,11 +1,11 @@
-/* pool.c — a context's task threads, shared by all its runs: a FIFO of items and lazily started threads. */
+/* taskpool.c — a context's task threads, shared by all its runs: a FIFO of items and lazily started threads. */
 #include <stdlib.h>
 
 #include "core/util.h"
-#include "runtime/pool.h"
+#include "runtime/taskpool.h"
 #include "core/banned.h"
 
-int baton__pool_init(baton__pool *p, size_t max_threads) {
+int baton__taskpool_init(baton__taskpool *p, size_t max_threads) {
   p->head = p->tail = NULL;
   p->n_threads = p->idle = p->queued = 0;
   p->max_threads = max_threads ? max_threads : 1;
@@ -17,7 +17,7 @@ int baton__pool_init(baton__pool *p, size_t max_threads) {
 }
 
 static void *pool_main(void *arg) {
-  baton__pool *p = arg;
+  baton__taskpool *p = arg;
   pthread_mutex_lock(&p->lock);
   for (;;) {
     while (!p->head && !p->quit) {
@@ -25,7 +25,7 @@ static void *pool_main(void *arg) {
       pthread_cond_wait(&p->cond, &p->lock);
       p->idle--;
     }
-    baton__pool_item *it = p->head;
+    baton__taskpool_item *it = p->head;
     if (!it)
       break; /* quitting with nothing left */
     p->head = it->next;
@@ -40,7 +40,7 @@ static void *pool_main(void *arg) {
   return NULL;
 }
 
-int baton__pool_push(baton__pool *p, baton__pool_item *item) {
+int baton__taskpool_push(baton__taskpool *p, baton__taskpool_item *item) {
   item->next = NULL;
   pthread_mutex_lock(&p->lock);
   /* A thread more when the idle ones (some perhaps not awake yet) cannot
@@ -63,7 +63,7 @@ int baton__pool_push(baton__pool *p, baton__pool_item *item) {
   return 0;
 }
 
-void baton__pool_release(baton__pool *p) {
+void baton__taskpool_release(baton__taskpool *p) {
   pthread_mutex_lock(&p->lock);
   p->quit = true;
   pthread_cond_broadcast(&p->cond);
