@@ -334,8 +334,16 @@ BATON_API baton_rc baton_run_replay(baton *ctx, const char *run_id, baton_event_
 BATON_API baton_rc baton_run_get(baton *ctx, const char *run_id, char **json_out);
 
 /* The executors built into this library as a JSON array of
- * {name, tasks, available, reason}. Free with baton_free(). Thread-safe. */
+ * {name, tasks, available, reason, details (what is installed, when the
+ * executor says)}. Free with baton_free(). Thread-safe. */
 BATON_API baton_rc baton_executors_json(baton *ctx, char **json_out);
+
+/* Asks baton-worker afresh what the local executors are and rewrites the
+ * cache of its answer in BATON_HOME (otherwise renewed by itself when the
+ * worker program, the version, the config or an executor's data changes).
+ * A context that had already asked keeps its answer; contexts opened later
+ * see the new one. Thread-safe. */
+BATON_API baton_rc baton_executors_refresh(baton *ctx);
 
 /* The task kinds the registry knows, as a JSON array of {name, description,
  * inputs: [types], outputs: [types], model, available}: model is the id the

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "runtime/describe_cache.h"
 #include "core/banned.h"
 
 extern const unsigned char baton__catalogue_yaml[];
@@ -103,10 +104,11 @@ static baton__exec_slot *find_slot(baton *ctx, const char *name) {
   return NULL;
 }
 
-/* Learns the local executors from `baton-worker --describe`, once per
- * context and only when first needed, so commands that never run a local
- * executor never pay for loading their libraries. */
-static void describe_local(baton *ctx) {
+/* Learns the local executors from `baton-worker --describe` (or what it
+ * said last time, kept in BATON_HOME), once per context and only when first
+ * needed, so commands that never run a local executor never pay for loading
+ * their libraries. refresh: ask the worker even when the cache holds. */
+static void describe_local(baton *ctx, bool refresh) {
   pthread_mutex_lock(&ctx->lock);
   if (ctx->described) {
     pthread_mutex_unlock(&ctx->lock);
@@ -114,7 +116,8 @@ static void describe_local(baton *ctx) {
   }
   char err[512] = "";
   cJSON *arr = ctx->worker_program
-                   ? baton__worker_query(ctx->worker_program, ctx->cfg.source, err, sizeof err)
+                   ? baton__describe_cached(ctx->cfg.home, ctx->worker_program, ctx->cfg.source,
+                                            refresh, err, sizeof err)
                    : NULL;
   if (!ctx->worker_program)
     baton__fmt(err, sizeof err,
@@ -126,6 +129,7 @@ static void describe_local(baton *ctx) {
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(d, "model");
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(d, "tasks");
     const cJSON *reason = cJSON_GetObjectItemCaseSensitive(d, "reason");
+    const cJSON *details = cJSON_GetObjectItemCaseSensitive(d, "details");
     if (!cJSON_IsString(name) || !cJSON_IsString(model) || !cJSON_IsArray(tasks) ||
         ctx->n_slots >= ctx->cap_slots || find_slot(ctx, name->valuestring))
       continue;
@@ -137,6 +141,8 @@ static void describe_local(baton *ctx) {
     s->reentrant = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "reentrant"));
     s->available = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "available"));
     baton__fmt(s->why, sizeof s->why, "%s", cJSON_IsString(reason) ? reason->valuestring : "");
+    baton__fmt(s->details, sizeof s->details, "%s",
+               cJSON_IsString(details) ? details->valuestring : "");
     s->isolated = true;
     pthread_mutex_init(&s->lock, NULL);
     baton__worker_pool_init(&s->pool, s->name, &ctx->cfg, ctx->worker_program,
@@ -152,7 +158,7 @@ static baton__exec_slot *slot_for(baton *ctx, const char *name) {
   baton__exec_slot *s = find_slot(ctx, name);
   if (s || ctx->described)
     return s;
-  describe_local(ctx);
+  describe_local(ctx, false);
   return find_slot(ctx, name);
 }
 
@@ -399,9 +405,26 @@ baton_rc baton_models_search(baton *ctx, const char *text, const char *task, int
   return BATON_OK;
 }
 
+baton_rc baton_executors_refresh(baton *ctx) {
+  pthread_mutex_lock(&ctx->lock);
+  bool described = ctx->described;
+  pthread_mutex_unlock(&ctx->lock);
+  if (!described) {
+    describe_local(ctx, true);
+    return ctx->local_why[0] ? baton__fail(ctx, BATON_IO, "%s", ctx->local_why) : BATON_OK;
+  }
+  if (!ctx->worker_program)
+    return baton__fail(ctx, BATON_IO, "the baton-worker program was not found");
+  char err[512] = "";
+  cJSON *arr = baton__describe_cached(ctx->cfg.home, ctx->worker_program, ctx->cfg.source, true,
+                                      err, sizeof err);
+  cJSON_Delete(arr);
+  return arr ? BATON_OK : baton__fail(ctx, BATON_IO, "%s", err);
+}
+
 baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
   *json_out_p = NULL;
-  describe_local(ctx);
+  describe_local(ctx, false);
   cJSON *arr = cJSON_CreateArray();
   for (size_t i = 0; arr && i < ctx->n_slots; i++) {
     const baton__exec_slot *s = &ctx->slots[i];
@@ -421,6 +444,8 @@ baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
     cJSON_AddItemToObject(o, "tasks", tasks ? tasks : cJSON_CreateArray());
     cJSON_AddBoolToObject(o, "available", s->available);
     cJSON_AddStringToObject(o, "isolation", s->isolated ? "worker process" : "in-process");
+    if (s->details[0])
+      cJSON_AddStringToObject(o, "details", s->details);
     if (s->available)
       cJSON_AddNullToObject(o, "reason");
     else

@@ -31,6 +31,7 @@ typedef struct baton__exec_slot {
   void *state;
   bool available;              /* checked once at open */
   char why[256];               /* the reason when not available */
+  char details[1024];          /* what is installed ("languages: eng, fra"), or "" */
   bool isolated;               /* runs in worker processes (pool) */
   baton__worker_pool pool;
 } baton__exec_slot;

@@ -17,6 +17,7 @@
 #include "planner/taskgraph.h"
 #include "runtime/context.h"
 #include "runtime/inputs.h"
+#include "runtime/preflight.h"
 #include "runtime/sched.h"
 #include "runtime/runnable.h"
 #include "core/banned.h"
@@ -1170,6 +1171,8 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
   if ((rc = make_graph(ctx, req, run->root, &run->g, &run->llm)) != BATON_OK)
     goto fail;
   if ((rc = check_models(ctx, &run->g)) != BATON_OK)
+    goto fail;
+  if ((rc = baton__preflight(ctx, &run->g)) != BATON_OK)
     goto fail;
   char rel[64];
   baton__fmt(rel, sizeof rel, "runs/%s", run->id);

@@ -41,6 +41,7 @@ typedef struct srun {
   baton_run *run;     /* set once baton_submit() returned */
   char run_id[40];
   bool submitted, done, cancel_asked;
+  bool quiet;         /* submit's events: false - no notifications, only the result */
   int refs;
   struct srun *prev, *next;
   struct job *waiting; /* the submit request while the run waits for a slot */

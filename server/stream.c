@@ -51,11 +51,8 @@ static void pass_slot(baton_server *srv) {
   pthread_cond_signal(&srv->job_cond);
 }
 
-/* The event callback: runs on library worker threads. It only formats and
- * queues; the loop writes. */
-static void on_run_event(void *ud, const baton_event *ev) {
-  srun *sr = ud;
-  baton_server *srv = sr->srv;
+/* The event as a notification to the run's client. */
+static void post_event(baton_server *srv, const srun *sr, const baton_event *ev) {
   baton__sb sb;
   baton__sb_init(&sb);
   baton__sb_adds(&sb, "{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"run_id\":");
@@ -81,15 +78,11 @@ static void on_run_event(void *ud, const baton_event *ev) {
     baton__sb_adds(&sb, ev->json);
   }
   baton__sb_addf(&sb, ",\"ts\":%.3f}}", ev->ts);
-  /* Known to run.cancel before the client can read the id. */
-  if (ev->type == BATON_EVENT_PLAN && ev->run_id) {
-    pthread_mutex_lock(&srv->lock);
-    baton__fmt(sr->run_id, sizeof sr->run_id, "%s", ev->run_id);
-    pthread_mutex_unlock(&srv->lock);
-  }
   baton__srv_post_sb(srv, sr->client, OUT_NOTIFY, &sb);
-  if (ev->type != BATON_EVENT_DONE)
-    return;
+}
+
+/* The run finished: its slot passes on, the client gets the result. */
+static void run_done(baton_server *srv, srun *sr, const baton_event *ev) {
   /* Done before the client can see the result (run.cancel then says "not
    * running"). sr stays valid: freeing it waits for this callback to return
    * (baton_run_free() joins the run's threads). */
@@ -114,6 +107,24 @@ static void on_run_event(void *ud, const baton_event *ev) {
       baton__srv_push_job(srv, j);
     }
   }
+}
+
+/* The event callback: runs on library worker threads. It only formats and
+ * queues; the loop writes. */
+static void on_run_event(void *ud, const baton_event *ev) {
+  srun *sr = ud;
+  baton_server *srv = sr->srv;
+  /* Known to run.cancel before the client can read the id. */
+  if (ev->type == BATON_EVENT_PLAN && ev->run_id) {
+    pthread_mutex_lock(&srv->lock);
+    baton__fmt(sr->run_id, sizeof sr->run_id, "%s", ev->run_id);
+    pthread_mutex_unlock(&srv->lock);
+  }
+  if (!sr->quiet)
+    post_event(srv, sr, ev);
+  if (ev->type != BATON_EVENT_DONE)
+    return;
+  run_done(srv, sr, ev);
 }
 
 /* A new run of a client's request, listed as active, or NULL (the error
@@ -211,7 +222,8 @@ static bool wait_for_slot(baton_server *srv, srun *sr, job *j) {
   srv->wait_tail = sr;
   size_t position = ++srv->n_waiting;
   pthread_mutex_unlock(&srv->lock);
-  post_queued(srv, w->client, position);
+  if (!sr->quiet)
+    post_queued(srv, w->client, position);
   return true;
 }
 
@@ -223,8 +235,14 @@ bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
   char *plan_buf = NULL, *msgs_buf = NULL;
   bool kept = false;
   srun *sr = NULL;
+  const cJSON *events = baton__srv_param(j->params, "events");
+  if (events && !cJSON_IsNull(events) && !cJSON_IsBool(events)) {
+    baton__srv_bad_params(srv, j, "'events' must be true or false");
+    return false;
+  }
   if (baton__srv_request_params(srv, j, &req, inputs, &plan_buf, &msgs_buf) &&
       (sr = new_run(srv, j, sc))) {
+    sr->quiet = cJSON_IsFalse(events);
     pthread_mutex_lock(&srv->lock);
     bool slot = srv->n_running < (size_t)srv->max_runs && !srv->wait_head;
     if (slot)
