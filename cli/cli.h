@@ -31,6 +31,7 @@ typedef struct opts {
   size_t n_args;
   int limit;
   int json, offline, explain, quiet;
+  int refresh;              /* executors --refresh */
   int local;                /* --local: never use the daemon */
 } opts;
 

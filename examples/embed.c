@@ -69,7 +69,7 @@ static char *slurp(const char *path) {
 }
 
 int main(int argc, char **argv) {
-  baton_request req = {0};
+  baton_request req = {BATON_REQUEST_INIT};
   char *plan = NULL;
   if (argc == 3 && strcmp(argv[1], "--plan") == 0) {
     if (!(plan = slurp(argv[2]))) {

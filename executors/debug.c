@@ -1,4 +1,4 @@
-/* debug.c — the debug executors (echo, sleep, spin, fail, crash) for testing the runtime; offered only when debug executors are enabled. */
+/* debug.c — the debug executors (echo, sleep, spin, fail, crash, read) for testing the runtime; offered only when debug executors are enabled. */
 #include "executors/executor.h"
 
 #include <errno.h>
@@ -121,6 +121,26 @@ static int dbg_spin(const baton__values *in, baton__exec_env *env, baton__values
   return 0;
 }
 
+/* Returns the first bytes of the file given as "image" (what the runtime
+ * hands an executor is what it reads). */
+static int dbg_read(const baton__values *in, baton__exec_env *env, baton__values *out) {
+  const baton__value *v = baton__values_get(in, "image");
+  char *data = NULL;
+  size_t len = 0;
+  if (!v || baton__read_file(v->data, 1u << 20, &data, &len, env->err, sizeof env->err) != 0) {
+    if (!v)
+      baton__fmt(env->err, sizeof env->err, "debug-read needs an \"image\" file");
+    return -1;
+  }
+  if (len > 4096)
+    data[4096] = '\0';
+  int rc = baton__values_add(out, "text", BATON__T_TEXT, data);
+  free(data);
+  if (rc != 0)
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+  return rc;
+}
+
 static int dbg_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
                    baton__values *out) {
   (void)state;
@@ -134,6 +154,8 @@ static int dbg_run(void *state, const char *task, const baton__values *in, baton
     return dbg_sleep(in, env, out);
   if (strcmp(task, "debug-spin") == 0)
     return dbg_spin(in, env, out);
+  if (strcmp(task, "debug-read") == 0)
+    return dbg_read(in, env, out);
   if (strcmp(task, "debug-fail") == 0) {
     /* Text starting "transient:" fails as a passing fault would, so the
      * runtime's retries can be tested. */
@@ -166,7 +188,7 @@ static int dbg_init(const baton__config *cfg, void **state, char *err, size_t er
 static void dbg_release(void *state) { (void)state; }
 
 static const char *const dbg_tasks[] = {"debug-echo", "debug-sleep", "debug-fail", "debug-crash",
-                                        "debug-spin", NULL};
+                                        "debug-spin", "debug-read",  NULL};
 
 const baton__executor baton__executor_debug = {
     .name = "debug",
