@@ -32,14 +32,15 @@ static int run(const char *task, const char *text, baton__exec_env *env, char **
   return rc;
 }
 
-Test(executors_debug, is_debug_only_and_serves_the_five_tasks) {
+Test(executors_debug, is_debug_only_and_serves_the_six_tasks) {
   cr_assert(dbg()->debug_only);
   cr_assert(dbg()->reentrant);
   cr_assert_str_eq(dbg()->name, "debug");
-  const char *want[] = {"debug-echo", "debug-sleep", "debug-fail", "debug-crash", "debug-spin"};
-  for (size_t i = 0; i < 5; i++)
+  const char *want[] = {"debug-echo",  "debug-sleep", "debug-fail",
+                        "debug-crash", "debug-spin",  "debug-read"};
+  for (size_t i = 0; i < 6; i++)
     cr_assert_str_eq(dbg()->tasks[i], want[i]);
-  cr_assert_null(dbg()->tasks[5]);
+  cr_assert_null(dbg()->tasks[6]);
   cr_assert_eq(baton__executor_find("local:debug"), dbg());
 }
 
