@@ -85,6 +85,13 @@ static const key_spec daemon_keys[] = {
     {"max_runs", K_INT, OFF(daemon_max_runs), 1, 100000, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
+static const key_spec queue_keys[] = {
+    {"url", K_STRING, OFF(queue_url), 0, 0, NULL},
+    {"password_env", K_STRING, OFF(queue_password_env), 0, 0, NULL},
+    {"claim_after_ms", K_LONG, OFF(queue_claim_after_ms), 100, 86400000, NULL},
+    {"blob_max_bytes", K_SIZE, OFF(queue_blob_max_bytes), 1024, 512LL << 20, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
 static const key_spec top_keys[] = {
     {"home", K_STRING, OFF(home), 0, 0, NULL},
     {"socket", K_STRING, OFF(socket_path), 0, 0, NULL},
@@ -101,6 +108,7 @@ static const key_spec top_keys[] = {
     {"executors", K_SECTION, 0, 0, 0, executor_keys},
     {"daemon", K_SECTION, 0, 0, 0, daemon_keys},
     {"endpoints", K_ENDPOINTS, 0, 0, 0, NULL},
+    {"queue", K_SECTION, 0, 0, 0, queue_keys},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -202,6 +210,13 @@ static int apply_map(baton__config *cfg, const baton__ynode *map, const key_spec
         baton__fmt(err, errlen,
                    "%s:%d: '%s' must be auto, json_schema, tgi, json_object or none, not '%s'",
                    file, v->line, full, s);
+        return -1;
+      }
+      if (ks->offset == OFF(queue_url) && strncmp(s, "redis://", 8) != 0 &&
+          strncmp(s, "unix:///", 8) != 0) {
+        baton__fmt(err, errlen,
+                   "%s:%d: '%s' must be redis://HOST:PORT[/DB] or unix:///PATH, not '%s'", file,
+                   v->line, full, s);
         return -1;
       }
       if (set_string((char **)(base + ks->offset), s) != 0)
@@ -354,6 +369,8 @@ static int defaults(baton__config *cfg) {
   cfg->daemon_max_output_bytes = 8 * 1024 * 1024;
   cfg->daemon_max_client_backlog_bytes = 1024 * 1024;
   cfg->daemon_max_runs = 64;
+  cfg->queue_claim_after_ms = 30000;
+  cfg->queue_blob_max_bytes = 64 * 1024 * 1024;
   cfg->tesseract_lang = baton__strdup("eng");
   cfg->tts_voice = baton__strdup("en");
   cfg->tts_rate = 160;
@@ -474,5 +491,7 @@ void baton__config_release(baton__config *cfg) {
   free(cfg->summary_dictionary);
   free(cfg->prompts_dir);
   free(cfg->daemon_allow_uids);
+  free(cfg->queue_url);
+  free(cfg->queue_password_env);
   memset(cfg, 0, sizeof *cfg);
 }

@@ -103,6 +103,13 @@ typedef struct baton__config {
   size_t daemon_max_output_bytes;  /* unsent output queued per client */
   size_t daemon_max_client_backlog_bytes; /* unsent replies past which a client is not read */
   int daemon_max_runs;       /* runs at once; more wait in a queue */
+
+  /* The task queue (runtime/queue*.c): with a URL, local tasks go to
+   * baton-workers through Redis Streams instead of local worker processes. */
+  char *queue_url;           /* or NULL: redis://HOST:PORT[/DB] or unix:///PATH */
+  char *queue_password_env;  /* or NULL: the variable holding the AUTH password */
+  long queue_claim_after_ms; /* a task pending this long is claimed by another worker */
+  size_t queue_blob_max_bytes; /* one input or output file on the queue */
 } baton__config;
 
 /* Fills cfg with defaults, then the YAML file (path, or the default lookup

@@ -147,7 +147,9 @@ typedef enum baton_event_type {
   BATON_EVENT_TASK_FINISHED = 2, /* task_id, task, model, json: the task object */
   BATON_EVENT_TASK_FAILED = 3,   /* task_id, task, model, text: the error */
   BATON_EVENT_SUMMARY_DELTA = 4, /* text: the next piece of the answer */
-  BATON_EVENT_DONE = 5           /* json: the whole result object */
+  BATON_EVENT_DONE = 5,          /* json: the whole result object */
+  BATON_EVENT_TASK_WAITING = 6   /* task_id, task, text: why it waits (no queue
+                                    worker serves it yet) */
 } baton_event_type;
 
 /* Name of an event type as used on the wire ("plan", "task.started", ...).
@@ -200,6 +202,12 @@ typedef struct baton_request {
                               first to llm.history_chars; the offline planner
                               resolves "it", "that", "the result" to the
                               newest of those files and outputs. */
+  int as_caller;           /* 1: input files are opened with the rights of
+                              caller_uid/caller_gid (a daemon serving another
+                              user), and with input_root NULL only
+                              allowed_roots are open to it; the run is
+                              recorded as caller_uid's */
+  unsigned caller_uid, caller_gid;
 } baton_request;
 
 #define BATON_REQUEST_INIT .size = sizeof(baton_request)
@@ -293,6 +301,10 @@ BATON_API baton_rc baton_models_search(baton *ctx, const char *text, const char 
  * (<= 0: 50). Runs left unfinished by a process that died are listed as
  * "interrupted". Free *json_out with baton_free(). Thread-safe. */
 BATON_API baton_rc baton_runs_list(baton *ctx, int limit, char **json_out);
+/* The same, only the runs recorded as uid's (each item's "uid": the user a
+ * run belongs to; baton_request.caller_uid, else the process's). uid < 0:
+ * all. */
+BATON_API baton_rc baton_runs_list_of(baton *ctx, long uid, int limit, char **json_out);
 
 /* Why this context cannot record runs (the run history is damaged, or
  * opened read-only because it cannot be written: full disk, read-only
@@ -322,8 +334,16 @@ BATON_API baton_rc baton_run_replay(baton *ctx, const char *run_id, baton_event_
 BATON_API baton_rc baton_run_get(baton *ctx, const char *run_id, char **json_out);
 
 /* The executors built into this library as a JSON array of
- * {name, tasks, available, reason}. Free with baton_free(). Thread-safe. */
+ * {name, tasks, available, reason, details (what is installed, when the
+ * executor says)}. Free with baton_free(). Thread-safe. */
 BATON_API baton_rc baton_executors_json(baton *ctx, char **json_out);
+
+/* Asks baton-worker afresh what the local executors are and rewrites the
+ * cache of its answer in BATON_HOME (otherwise renewed by itself when the
+ * worker program, the version, the config or an executor's data changes).
+ * A context that had already asked keeps its answer; contexts opened later
+ * see the new one. Thread-safe. */
+BATON_API baton_rc baton_executors_refresh(baton *ctx);
 
 /* The task kinds the registry knows, as a JSON array of {name, description,
  * inputs: [types], outputs: [types], model, available}: model is the id the
@@ -332,6 +352,11 @@ BATON_API baton_rc baton_executors_json(baton *ctx, char **json_out);
  * "text", "image", "audio", "video", "json". Free *json_out with
  * baton_free(). Thread-safe. */
 BATON_API baton_rc baton_tasks_json(baton *ctx, char **json_out);
+/* The live workers of the configured task queue as a JSON array of
+ * {name, host, pid, tasks, executors, concurrency, in_flight, done, failed,
+ * started, last_seen} (times in Unix seconds). BATON_CONFIG when no queue is
+ * configured, BATON_IO when Redis does not answer. Free with baton_free(). */
+BATON_API baton_rc baton_workers_json(baton *ctx, char **json_out);
 
 /* ---------------------------------------------------------------------- */
 /* Model registry: import, export, editing, Hub sync, explanations           */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "runtime/describe_cache.h"
 #include "core/banned.h"
 
 extern const unsigned char baton__catalogue_yaml[];
@@ -103,10 +104,11 @@ static baton__exec_slot *find_slot(baton *ctx, const char *name) {
   return NULL;
 }
 
-/* Learns the local executors from `baton-worker --describe`, once per
- * context and only when first needed, so commands that never run a local
- * executor never pay for loading their libraries. */
-static void describe_local(baton *ctx) {
+/* Learns the local executors from `baton-worker --describe` (or what it
+ * said last time, kept in BATON_HOME), once per context and only when first
+ * needed, so commands that never run a local executor never pay for loading
+ * their libraries. refresh: ask the worker even when the cache holds. */
+static void describe_local(baton *ctx, bool refresh) {
   pthread_mutex_lock(&ctx->lock);
   if (ctx->described) {
     pthread_mutex_unlock(&ctx->lock);
@@ -114,7 +116,8 @@ static void describe_local(baton *ctx) {
   }
   char err[512] = "";
   cJSON *arr = ctx->worker_program
-                   ? baton__worker_query(ctx->worker_program, ctx->cfg.source, err, sizeof err)
+                   ? baton__describe_cached(ctx->cfg.home, ctx->worker_program, ctx->cfg.source,
+                                            refresh, err, sizeof err)
                    : NULL;
   if (!ctx->worker_program)
     baton__fmt(err, sizeof err,
@@ -126,6 +129,7 @@ static void describe_local(baton *ctx) {
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(d, "model");
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(d, "tasks");
     const cJSON *reason = cJSON_GetObjectItemCaseSensitive(d, "reason");
+    const cJSON *details = cJSON_GetObjectItemCaseSensitive(d, "details");
     if (!cJSON_IsString(name) || !cJSON_IsString(model) || !cJSON_IsArray(tasks) ||
         ctx->n_slots >= ctx->cap_slots || find_slot(ctx, name->valuestring))
       continue;
@@ -137,6 +141,8 @@ static void describe_local(baton *ctx) {
     s->reentrant = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "reentrant"));
     s->available = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "available"));
     baton__fmt(s->why, sizeof s->why, "%s", cJSON_IsString(reason) ? reason->valuestring : "");
+    baton__fmt(s->details, sizeof s->details, "%s",
+               cJSON_IsString(details) ? details->valuestring : "");
     s->isolated = true;
     pthread_mutex_init(&s->lock, NULL);
     baton__worker_pool_init(&s->pool, s->name, &ctx->cfg, ctx->worker_program,
@@ -152,7 +158,7 @@ static baton__exec_slot *slot_for(baton *ctx, const char *name) {
   baton__exec_slot *s = find_slot(ctx, name);
   if (s || ctx->described)
     return s;
-  describe_local(ctx);
+  describe_local(ctx, false);
   return find_slot(ctx, name);
 }
 
@@ -177,6 +183,9 @@ bool baton__endpoint_ok(void *vctx, const char *endpoint, char *why, size_t whyl
     baton__fmt(why, whylen, "unknown endpoint '%s'", endpoint);
     return false;
   }
+  /* Queue workers elsewhere serve local executors this machine may lack. */
+  if (baton__queue_takes(ctx->queue, endpoint) && (strcmp(name, "debug") || ctx->cfg.debug_executors))
+    return true;
   baton__exec_slot *s = slot_for(ctx, name);
   if (!s) {
     if (!strcmp(name, "debug"))
@@ -287,6 +296,8 @@ baton_rc baton_open(const char *config_path, baton **out) {
     return baton__fail(ctx, BATON_NOMEM, "%s", err);
   if (baton__endpoints_open(ctx, err, sizeof err) != 0)
     return baton__fail(ctx, BATON_DB, "%s", err);
+  if (ctx->cfg.queue_url && baton__queue_open(&ctx->cfg, &ctx->queue, err, sizeof err) != 0)
+    return baton__fail(ctx, BATON_IO, "%s", err);
   if (ctx->cfg.llm_base_url) {
     baton__llm_settings ls;
     baton__llm_settings_init(&ls);
@@ -305,6 +316,7 @@ void baton_close(baton *ctx) {
     return;
   if (ctx->tasks_ready)
     baton__taskpool_release(&ctx->tasks);
+  baton__queue_close(ctx->queue);
   close_slots(ctx);
   baton__llm_free(ctx->llm);
   baton__pool_free(ctx->pool);
@@ -316,6 +328,8 @@ void baton_close(baton *ctx) {
 }
 
 void baton__prewarm(baton *ctx, const char *ep) {
+  if (baton__queue_takes(ctx->queue, ep))
+    return;
   const char *name = executor_for(ep);
   baton__exec_slot *s = name ? slot_for(ctx, name) : NULL;
   if (s && s->isolated && s->available)
@@ -391,9 +405,26 @@ baton_rc baton_models_search(baton *ctx, const char *text, const char *task, int
   return BATON_OK;
 }
 
+baton_rc baton_executors_refresh(baton *ctx) {
+  pthread_mutex_lock(&ctx->lock);
+  bool described = ctx->described;
+  pthread_mutex_unlock(&ctx->lock);
+  if (!described) {
+    describe_local(ctx, true);
+    return ctx->local_why[0] ? baton__fail(ctx, BATON_IO, "%s", ctx->local_why) : BATON_OK;
+  }
+  if (!ctx->worker_program)
+    return baton__fail(ctx, BATON_IO, "the baton-worker program was not found");
+  char err[512] = "";
+  cJSON *arr = baton__describe_cached(ctx->cfg.home, ctx->worker_program, ctx->cfg.source, true,
+                                      err, sizeof err);
+  cJSON_Delete(arr);
+  return arr ? BATON_OK : baton__fail(ctx, BATON_IO, "%s", err);
+}
+
 baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
   *json_out_p = NULL;
-  describe_local(ctx);
+  describe_local(ctx, false);
   cJSON *arr = cJSON_CreateArray();
   for (size_t i = 0; arr && i < ctx->n_slots; i++) {
     const baton__exec_slot *s = &ctx->slots[i];
@@ -413,6 +444,8 @@ baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
     cJSON_AddItemToObject(o, "tasks", tasks ? tasks : cJSON_CreateArray());
     cJSON_AddBoolToObject(o, "available", s->available);
     cJSON_AddStringToObject(o, "isolation", s->isolated ? "worker process" : "in-process");
+    if (s->details[0])
+      cJSON_AddStringToObject(o, "details", s->details);
     if (s->available)
       cJSON_AddNullToObject(o, "reason");
     else
@@ -436,11 +469,15 @@ const char *baton_history_readonly(baton *ctx) {
 }
 
 baton_rc baton_runs_list(baton *ctx, int limit, char **json_out_p) {
+  return baton_runs_list_of(ctx, -1, limit, json_out_p);
+}
+
+baton_rc baton_runs_list_of(baton *ctx, long uid, int limit, char **json_out_p) {
   *json_out_p = NULL;
   if (baton__runs_usable(ctx) != BATON_OK)
     return BATON_DB;
   char err[512] = "";
-  cJSON *arr = baton__runstore_list(ctx->runs, limit, err, sizeof err);
+  cJSON *arr = baton__runstore_list_of(ctx->runs, uid, limit, err, sizeof err);
   if (!arr)
     return baton__fail(ctx, BATON_DB, "%s", err);
   if (!(*json_out_p = json_out(arr)))

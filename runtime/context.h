@@ -14,6 +14,7 @@
 #include "registry/registry.h"
 #include "registry/runstore.h"
 #include "runtime/taskpool.h"
+#include "runtime/queue.h"
 #include "runtime/worker.h"
 
 /* Per-context state of one executor: lazily initialised, lock-protected.
@@ -30,6 +31,7 @@ typedef struct baton__exec_slot {
   void *state;
   bool available;              /* checked once at open */
   char why[256];               /* the reason when not available */
+  char details[1024];          /* what is installed ("languages: eng, fra"), or "" */
   bool isolated;               /* runs in worker processes (pool) */
   baton__worker_pool pool;
 } baton__exec_slot;
@@ -44,6 +46,7 @@ struct baton {
   char *worker_program;        /* baton-worker, or NULL: executors in-process */
   baton__llm *llm;             /* the LLM client; NULL when cfg.llm_base_url is NULL */
   baton__pool *pool;           /* replicas of the configured endpoints (cfg.endpoints) */
+  baton__queue *queue;         /* local tasks go here when queue.url is set, else NULL */
   baton__exec_slot *slots;     /* fixed capacity: slots never move */
   size_t n_slots, cap_slots;
   bool described;              /* the local executors were asked for (under lock) */

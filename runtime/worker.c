@@ -276,8 +276,7 @@ static int spawn_worker(baton__worker_pool *p, baton__worker *w, char *err, size
   }
   w->pid = pid;
   w->fd = sv[0];
-  w->busy = false;
-  return 0;
+  return 0; /* busy stays as the caller set it: a task may be about to use it */
 }
 
 /* Takes an idle worker (or a free place for a new one). Returns its index. */
@@ -299,10 +298,12 @@ static size_t acquire(baton__worker_pool *p, const atomic_int *cancel, bool *fre
         pthread_mutex_unlock(&p->lock);
         return i;
       }
+    /* Room for max workers at once: the array never moves while other
+     * threads use their workers through pointers into it. */
+    if (p->n < p->max && !p->w)
+      p->w = calloc(p->max, sizeof *p->w);
     if (p->n < p->max) {
-      baton__worker *nw = realloc(p->w, (p->n + 1) * sizeof *nw);
-      if (nw) {
-        p->w = nw;
+      if (p->w) {
         p->w[p->n] = (baton__worker){.pid = -1, .fd = -1, .busy = true};
         *fresh = true;
         size_t i = p->n++;
@@ -346,7 +347,7 @@ static void describe_death(int status, const char *name, char *err, size_t errle
 void baton__worker_pool_prewarm(baton__worker_pool *p) {
   pthread_mutex_lock(&p->lock);
   if (p->n == 0 && p->max > 0) {
-    baton__worker *nw = malloc(sizeof *nw);
+    baton__worker *nw = p->w ? p->w : calloc(p->max, sizeof *nw);
     if (nw) {
       char err[256];
       *nw = (baton__worker){.pid = -1, .fd = -1, .busy = false};
@@ -497,6 +498,12 @@ int baton__worker_describe(int fd, const char *config_path, const baton__executo
     bool ok = ex->available ? ex->available(&cfg, why, sizeof why) : true;
     cJSON_AddBoolToObject(o, "available", ok);
     cJSON_AddStringToObject(o, "reason", ok ? "" : why);
+    if (ex->inventory) {
+      char details[1024] = "", watch[1024] = "";
+      ex->inventory(&cfg, details, sizeof details, watch, sizeof watch);
+      cJSON_AddStringToObject(o, "details", details);
+      cJSON_AddStringToObject(o, "watch", watch);
+    }
   }
   char *s = arr ? cJSON_PrintUnformatted(arr) : NULL;
   cJSON_Delete(arr);

@@ -240,6 +240,9 @@ void baton__srv_reload(baton_server *srv) {
     return;
   }
   baton__srv_apply_settings(srv, &fresh->ctx->cfg);
+  if (srv->own_socket && baton__srv_socket_modes(srv) != 0)
+    baton__srv_log(srv, BATON_LOG_WARN, "cannot set the modes of %s for daemon.allow_uids",
+                   srv->socket_path);
   pthread_mutex_lock(&srv->lock);
   srv_ctx *old = srv->cur;
   srv->cur = fresh;

@@ -32,15 +32,30 @@ static int run(const char *task, const char *text, baton__exec_env *env, char **
   return rc;
 }
 
-Test(executors_debug, is_debug_only_and_serves_the_four_tasks) {
+Test(executors_debug, is_debug_only_and_serves_the_five_tasks) {
   cr_assert(dbg()->debug_only);
   cr_assert(dbg()->reentrant);
   cr_assert_str_eq(dbg()->name, "debug");
-  const char *want[] = {"debug-echo", "debug-sleep", "debug-fail", "debug-crash"};
-  for (size_t i = 0; i < 4; i++)
+  const char *want[] = {"debug-echo", "debug-sleep", "debug-fail", "debug-crash", "debug-spin"};
+  for (size_t i = 0; i < 5; i++)
     cr_assert_str_eq(dbg()->tasks[i], want[i]);
-  cr_assert_null(dbg()->tasks[4]);
+  cr_assert_null(dbg()->tasks[5]);
   cr_assert_eq(baton__executor_find("local:debug"), dbg());
+}
+
+Test(executors_debug, spin_burns_the_cpu_time_asked) {
+  baton__exec_env env = {0};
+  char *t = NULL;
+  struct timespec a, b;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+  cr_assert_eq(run("debug-spin", "30", &env, &t), 0, "%s", env.err);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+  long ms = (b.tv_sec - a.tv_sec) * 1000L + (b.tv_nsec - a.tv_nsec) / 1000000L;
+  cr_assert_geq(ms, 30, "spun only %ld ms of CPU", ms);
+  cr_assert_str_eq(t, "spun 30 ms");
+  free(t);
+  cr_assert_neq(run("debug-spin", "soon", &env, NULL), 0);
+  cr_assert(strstr(env.err, "whole number of milliseconds"), "unclear error: %s", env.err);
 }
 
 Test(executors_debug, echo_returns_its_text) {

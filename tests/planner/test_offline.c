@@ -46,34 +46,6 @@ static const baton__taskspec *lookup(void *ud, const char *name) {
   return baton__registry_task(ud, name);
 }
 
-/* Renders a graph compactly: "image-to-text(image=sign.png) summarization(text=<0>)".
- * Dependencies that are not also references show as "[deps 0 1]". */
-static char *render(const baton__graph *g) {
-  baton__sb sb;
-  baton__sb_init(&sb);
-  for (size_t i = 0; i < g->n; i++) {
-    const baton__task *t = &g->tasks[i];
-    baton__sb_addf(&sb, "%s%s(", i ? " " : "", t->task);
-    size_t refs = 0;
-    for (size_t a = 0; a < t->n_args; a++) {
-      if (t->args[a].ref >= 0) {
-        baton__sb_addf(&sb, "%s%s=<%d>", a ? "," : "", t->args[a].name, t->args[a].ref);
-        refs++;
-      } else {
-        baton__sb_addf(&sb, "%s%s=%s", a ? "," : "", t->args[a].name, t->args[a].value);
-      }
-    }
-    baton__sb_adds(&sb, ")");
-    if (t->n_deps != refs) {
-      baton__sb_adds(&sb, "[deps");
-      for (size_t d = 0; d < t->n_deps; d++)
-        baton__sb_addf(&sb, " %d", t->deps[d]);
-      baton__sb_adds(&sb, "]");
-    }
-  }
-  return baton__sb_detach(&sb);
-}
-
 /* Plans a request (inputs: comma-separated files or NULL; messages: earlier
  * turns or NULL) with the catalogue's tasks, validates the graph, and
  * returns the rendering (caller frees), or NULL with err set. */
@@ -91,7 +63,7 @@ static char *plan_case(const char *request, char *inputs, const char *messages,
     return NULL;
   char *out = NULL;
   if (baton__graph_validate(&g, lookup, reg, err, errlen) == 0)
-    out = render(&g);
+    out = baton__graph_brief(&g);
   for (size_t i = 0; i < g.n; i++)
     cr_expect_eq(g.tasks[i].id, (int)i, "ids are 0..n-1 in order");
   baton__graph_release(&g);

@@ -378,6 +378,40 @@ Test(runtime_endpoints, models_sync_offers_tasks_from_the_ids_and_changes_nothin
   fx_close(&f);
 }
 
+Test(runtime_endpoints, a_large_picture_is_halved_by_the_local_resizer_before_sending) {
+  fixture f;
+  fx_open(&f, true);
+  char *why = NULL;
+  if (bt_run("command -v convert >/dev/null && echo yes", &why) != 0 || strncmp(why, "yes", 3)) {
+    free(why);
+    fx_close(&f);
+    cr_skip_test("ImageMagick is not installed");
+  }
+  free(why);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "convert -size 1750x1750 xc: +noise Random -depth 8 '%s/big.png'", f.dir);
+  cr_assert_eq(bt_run(cmd, NULL), 0);
+  fm_set_answer(f.fm[S_VISION], "Noise.");
+  char *json = NULL;
+  baton_rc rc = baton_task(f.ctx, "image-to-text", "{\"image\":\"big.png\"}", NULL, f.dir, &json);
+  cJSON *t = cJSON_Parse(json);
+  if (rc != BATON_OK && strstr(jstr(t, "error"), "no local image resizer")) {
+    cJSON_Delete(t);
+    baton_free(json);
+    fx_close(&f);
+    cr_skip_test("this build has no vips executor");
+  }
+  cr_assert_eq(rc, BATON_OK, "%s", json);
+  cr_assert_str_eq(jstr(t, "endpoint"), "vision", "%s", json);
+  fake_http_request *r = fake_http_request_get(fm_http(f.fm[S_VISION]), 0);
+  cr_assert_lt(r->body_len, (8u << 20) * 4 / 3, "the picture went unshrunk");
+  cr_assert(strstr(r->body, "data:image/png;base64,"));
+  fake_http_request_free(r);
+  cJSON_Delete(t);
+  baton_free(json);
+  fx_close(&f);
+}
+
 /* Whether the file holds needle anywhere (binary safe). */
 static bool file_has(const char *path, const char *needle) {
   size_t len = 0;

@@ -10,6 +10,7 @@
 
 #include "baton.h"
 #include "support/fake_http.h"
+#include "support/fake_llm.h"
 #include "support/support.h"
 
 #define SENTENCE "The train to Lyon leaves from platform four."
@@ -82,24 +83,8 @@ static baton *open_with_llm(const char *home, fake_http *srv) {
   return ctx;
 }
 
-static char *completion(const char *content, int pt, int ct) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON *choices = cJSON_AddArrayToObject(o, "choices");
-  cJSON *c = cJSON_CreateObject();
-  cJSON_AddItemToArray(choices, c);
-  cJSON *m = cJSON_AddObjectToObject(c, "message");
-  cJSON_AddStringToObject(m, "role", "assistant");
-  cJSON_AddStringToObject(m, "content", content);
-  cJSON *u = cJSON_AddObjectToObject(o, "usage");
-  cJSON_AddNumberToObject(u, "prompt_tokens", pt);
-  cJSON_AddNumberToObject(u, "completion_tokens", ct);
-  char *s = cJSON_PrintUnformatted(o);
-  cJSON_Delete(o);
-  return s;
-}
-
 static void push_reply(fake_http *srv, const char *content, int pt, int ct) {
-  char *b = completion(content, pt, ct);
+  char *b = fake_llm_completion(content, pt, ct);
   fake_http_push_json(srv, 200, b);
   free(b);
 }

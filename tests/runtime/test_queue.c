@@ -1,0 +1,515 @@
+/* test_queue.c — local tasks on baton-workers through a real redis-server: sharing, crashes, restarts, limits, resume. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <grp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "baton.h"
+#include "support/redis.h"
+#include "support/support.h"
+
+#define MAX_WORKERS 4
+
+static struct {
+  char *dir;
+  bt_redis redis;
+  char cfg[512];
+  pid_t workers[MAX_WORKERS];
+  int n_workers;
+} T;
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A redis-server and a config naming it. */
+static void start(long claim_ms, long blob_max, long task_timeout_ms) {
+  T.dir = bt_tmpdir();
+  cr_assert(bt_redis_start(&T.redis, T.dir), "redis-server did not start (is it installed?)");
+  snprintf(T.cfg, sizeof T.cfg, "%s/config.yaml", T.dir);
+  char text[2048];
+  snprintf(text, sizeof text,
+           "home: %s/home\ntask_timeout_ms: %ld\nqueue:\n  url: %s\n  claim_after_ms: %ld\n"
+           "  blob_max_bytes: %ld\n",
+           T.dir, task_timeout_ms, T.redis.url, claim_ms, blob_max);
+  bt_write(T.cfg, text);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  unsetenv("BATON_HOME");
+}
+
+static void stop_worker(int i, int sig) {
+  if (T.workers[i] <= 0)
+    return;
+  kill(T.workers[i], sig);
+  waitpid(T.workers[i], NULL, 0);
+  T.workers[i] = -1;
+}
+
+static void finish(void) {
+  for (int i = 0; i < T.n_workers; i++)
+    stop_worker(i, SIGTERM);
+  bt_redis_stop(&T.redis);
+  bt_rmtree(T.dir);
+  free(T.dir);
+  memset(&T, 0, sizeof T);
+}
+
+/* Starts baton-worker NAME serving TASKS; as_nobody runs it as another user in "/". */
+static int worker(const char *name, const char *tasks, int concurrency, bool as_nobody) {
+  const char *bin = getenv("BATON_BIN_DIR");
+  cr_assert_not_null(bin, "BATON_BIN_DIR is set by ctest");
+  char prog[512], conc[16], log[512];
+  snprintf(prog, sizeof prog, "%s/baton-worker", bin);
+  snprintf(conc, sizeof conc, "%d", concurrency);
+  snprintf(log, sizeof log, "%s/%s.log", T.dir, name);
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0);
+  if (pid == 0) {
+    FILE *f = freopen(log, "w", stderr);
+    (void)f;
+    if (as_nobody) {
+      if (chdir("/") != 0 || setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+        _exit(126);
+      setenv("HOME", "/", 1);
+    }
+    /* The config gives it claim_after_ms and blob_max_bytes. */
+    execl(prog, prog, "--queue", T.redis.url, "--name", name, "--concurrency", conc, "--tasks",
+          tasks, "--config", T.cfg, (char *)NULL);
+    _exit(127);
+  }
+  T.workers[T.n_workers] = pid;
+  return T.n_workers++;
+}
+
+static baton *open_ctx(void) {
+  baton *ctx = NULL;
+  baton_rc rc = baton_open(T.cfg, &ctx);
+  cr_assert_eq(rc, BATON_OK, "baton_open: %s", baton_errmsg(ctx));
+  return ctx;
+}
+
+/* The live workers; waits until there are at least n. */
+static cJSON *workers(baton *ctx, int n) {
+  for (int64_t until = now_ms() + 20000;; sleep_ms(20)) {
+    char *js = NULL;
+    cr_assert_eq(baton_workers_json(ctx, &js), BATON_OK, "%s", baton_errmsg(ctx));
+    cJSON *arr = cJSON_Parse(js);
+    baton_free(js);
+    if (cJSON_GetArraySize(arr) >= n)
+      return arr;
+    cJSON_Delete(arr);
+    cr_assert_lt(now_ms(), until, "only some of %d workers came up", n);
+  }
+}
+
+static double worker_num(baton *ctx, const char *name, const char *key) {
+  cJSON *arr = workers(ctx, 1);
+  double v = -1;
+  const cJSON *w;
+  char host[128], full[256];
+  gethostname(host, sizeof host);
+  snprintf(full, sizeof full, "%s:%s", host, name);
+  cJSON_ArrayForEach(w, arr) {
+    const cJSON *nm = cJSON_GetObjectItem(w, "name");
+    if (cJSON_IsString(nm) && strcmp(nm->valuestring, full) == 0)
+      v = cJSON_GetObjectItem(w, key)->valuedouble;
+  }
+  cJSON_Delete(arr);
+  return v;
+}
+
+/* Events of one run: task.finished per task id, and any waiting note. */
+typedef struct counts {
+  atomic_int finished[8];
+  atomic_int waiting;
+  char note[256];
+} counts;
+
+static void count(void *ud, const baton_event *ev) {
+  counts *c = ud;
+  if (ev->type == BATON_EVENT_TASK_FINISHED && ev->task_id >= 0 && ev->task_id < 8)
+    atomic_fetch_add(&c->finished[ev->task_id], 1);
+  if (ev->type == BATON_EVENT_TASK_WAITING && ev->text) {
+    atomic_fetch_add(&c->waiting, 1);
+    snprintf(c->note, sizeof c->note, "%s", ev->text);
+  }
+}
+
+/* A plan of n independent tasks of one kind with one text. */
+static char *plan(const char *task, int n, const char *text) {
+  cJSON *arr = cJSON_CreateArray();
+  for (int i = 0; i < n; i++) {
+    cJSON *t = cJSON_CreateObject();
+    cJSON_AddStringToObject(t, "task", task);
+    cJSON_AddNumberToObject(t, "id", i);
+    cJSON *dep = cJSON_AddArrayToObject(t, "dep");
+    cJSON_AddItemToArray(dep, cJSON_CreateNumber(-1));
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(t, "args"), "text", text);
+    cJSON_AddItemToArray(arr, t);
+  }
+  char *s = cJSON_PrintUnformatted(arr);
+  cJSON_Delete(arr);
+  return s;
+}
+
+static const cJSON *task_of(const cJSON *res, int i) {
+  return cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), i);
+}
+
+static const char *str(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItem(o, k);
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* Submits n runs of a plan, waits for all and checks that every task is
+ * done once, with the expected text. Returns how many tasks each worker ran
+ * (by name, in names[]); *n_names set. */
+static void run_all(baton *ctx, int n, const char *pj, int tasks, const char *want,
+                    char names[][128], int *counts_by, int *n_names) {
+  baton_run **runs = calloc((size_t)n, sizeof *runs);
+  counts *c = calloc((size_t)n, sizeof *c);
+  baton_request req = {.plan_json = pj};
+  for (int i = 0; i < n; i++)
+    cr_assert_eq(baton_submit(ctx, &req, count, &c[i], &runs[i]), BATON_OK, "%s",
+                 baton_errmsg(ctx));
+  for (int i = 0; i < n; i++) {
+    baton_rc rc = baton_run_wait(runs[i]);
+    cJSON *res = cJSON_Parse(baton_run_result_json(runs[i]));
+    cr_assert_eq(rc, BATON_OK, "run %d: %s", i, baton_run_result_json(runs[i]));
+    for (int k = 0; k < tasks; k++) {
+      const cJSON *t = task_of(res, k);
+      cr_assert_str_eq(str(t, "status"), "done");
+      cr_assert_str_eq(str(cJSON_GetObjectItem(t, "outputs"), "text"), want);
+      cr_assert_eq(atomic_load(&c[i].finished[k]), 1, "run %d task %d finished %d times", i, k,
+                   atomic_load(&c[i].finished[k]));
+      const char *w = str(t, "worker");
+      cr_assert(w[0], "task %d names no worker", k);
+      int j = 0;
+      while (j < *n_names && strcmp(names[j], w) != 0)
+        j++;
+      if (j == *n_names && j < MAX_WORKERS) {
+        snprintf(names[j], 128, "%s", w);
+        counts_by[j] = 0;
+        (*n_names)++;
+      }
+      if (j < MAX_WORKERS)
+        counts_by[j]++;
+    }
+    cJSON_Delete(res);
+    baton_run_free(runs[i]);
+  }
+  free(runs);
+  free(c);
+}
+
+Test(runtime_queue, three_workers_share_200_tasks_over_50_runs, .fini = finish, .timeout = 120) {
+  start(30000, 1 << 20, 20000);
+  for (int i = 0; i < 3; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "w%d", i);
+    worker(name, "debug-sleep,debug-echo", 1, false);
+  }
+  baton *ctx = open_ctx();
+  cJSON *live = workers(ctx, 3);
+  const cJSON *w;
+  cJSON_ArrayForEach(w, live) {
+    cJSON *t = cJSON_GetObjectItem(w, "tasks");
+    cr_assert_eq(cJSON_GetArraySize(t), 2, "each worker serves the two tasks it was given");
+  }
+  cJSON_Delete(live);
+  char *pj = plan("debug-sleep", 4, "10");
+  char names[MAX_WORKERS][128];
+  int by[MAX_WORKERS] = {0}, n = 0;
+  run_all(ctx, 50, pj, 4, "slept 10 ms", names, by, &n);
+  free(pj);
+  cr_assert_eq(n, 3, "all three workers took tasks (%d did)", n);
+  cr_assert_eq(by[0] + by[1] + by[2], 200);
+  baton_close(ctx);
+}
+
+Test(runtime_queue, a_worker_killed_mid_task_loses_nothing, .fini = finish, .timeout = 120) {
+  start(500, 1 << 20, 20000);
+  worker("doomed", "debug-sleep", 1, false);
+  worker("survivor", "debug-sleep", 1, false);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 2));
+  baton_run **runs = calloc(3, sizeof *runs);
+  counts c[3];
+  memset(c, 0, sizeof c);
+  char *pj = plan("debug-sleep", 2, "200");
+  baton_request req = {.plan_json = pj};
+  for (int i = 0; i < 3; i++)
+    cr_assert_eq(baton_submit(ctx, &req, count, &c[i], &runs[i]), BATON_OK);
+  for (int64_t until = now_ms() + 10000; worker_num(ctx, "doomed", "in_flight") < 1; sleep_ms(10))
+    cr_assert_lt(now_ms(), until, "the worker never took a task");
+  stop_worker(0, SIGKILL);
+  for (int i = 0; i < 3; i++) {
+    cr_assert_eq(baton_run_wait(runs[i]), BATON_OK, "%s", baton_run_result_json(runs[i]));
+    cJSON *res = cJSON_Parse(baton_run_result_json(runs[i]));
+    for (int k = 0; k < 2; k++) {
+      cr_assert_str_eq(str(cJSON_GetObjectItem(task_of(res, k), "outputs"), "text"), "slept 200 ms");
+      cr_assert_eq(atomic_load(&c[i].finished[k]), 1, "every task's result is used once");
+    }
+    cJSON_Delete(res);
+    baton_run_free(runs[i]);
+  }
+  free(runs);
+  free(pj);
+  baton_close(ctx);
+}
+
+/* The OCR text of examples/sign.png, by a worker named `who`. */
+static void ocr_on(baton *ctx, const char *root, const char *who) {
+  char *js = NULL;
+  baton_rc rc = baton_task(ctx, "image-to-text", "{\"image\":\"sign.png\"}", NULL, root, &js);
+  cr_assert_eq(rc, BATON_OK, "%s", baton_errmsg(ctx));
+  cJSON *t = cJSON_Parse(js);
+  baton_free(js);
+  cr_assert(strstr(str(cJSON_GetObjectItem(t, "outputs"), "text"), "Library"),
+            "OCR text: %s", str(cJSON_GetObjectItem(t, "outputs"), "text"));
+  char host[128], want[256];
+  gethostname(host, sizeof host);
+  snprintf(want, sizeof want, "%s:%s", host, who);
+  cr_assert_str_eq(str(t, "worker"), want);
+  cJSON_Delete(t);
+}
+
+Test(runtime_queue, a_worker_without_ocr_never_takes_ocr, .fini = finish, .timeout = 120) {
+  start(30000, 1 << 20, 60000);
+  worker("no-ocr", "debug-echo", 2, false);
+  worker("ocr", "image-to-text", 1, false);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 2));
+  cr_assert_eq(worker_num(ctx, "ocr", "concurrency"), 1);
+  char *examples = bt_source_path("examples");
+  for (int i = 0; i < 2; i++)
+    ocr_on(ctx, examples, "ocr");
+  free(examples);
+  char *pj = plan("debug-echo", 3, "hi");
+  char names[MAX_WORKERS][128];
+  int by[MAX_WORKERS] = {0}, n = 0;
+  run_all(ctx, 2, pj, 3, "hi", names, by, &n);
+  free(pj);
+  cr_assert_eq(n, 1);
+  cr_assert(strstr(names[0], ":no-ocr"), "echo ran on %s", names[0]);
+  baton_close(ctx);
+}
+
+Test(runtime_queue, redis_restarted_mid_run_the_runs_complete, .fini = finish, .timeout = 120) {
+  start(30000, 1 << 20, 20000);
+  worker("w", "debug-sleep", 2, false);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 1));
+  /* Each run is a chain of three, so tasks are sent while Redis is down. */
+  const char *pj = "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"150\"}},"
+                   "{\"task\":\"debug-sleep\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"150\"}},"
+                   "{\"task\":\"debug-sleep\",\"id\":2,\"dep\":[1],\"args\":{\"text\":\"150\"}}]";
+  baton_request req = {.plan_json = pj};
+  baton_run *runs[3];
+  counts c[3];
+  memset(c, 0, sizeof c);
+  for (int i = 0; i < 3; i++)
+    cr_assert_eq(baton_submit(ctx, &req, count, &c[i], &runs[i]), BATON_OK);
+  for (int64_t until = now_ms() + 10000; atomic_load(&c[0].finished[0]) == 0; sleep_ms(5))
+    cr_assert_lt(now_ms(), until, "no task finished before the restart");
+  bt_redis_stop(&T.redis);
+  sleep_ms(400);
+  cr_assert(bt_redis_start(&T.redis, T.dir), "redis-server did not come back");
+  for (int i = 0; i < 3; i++) {
+    cr_assert_eq(baton_run_wait(runs[i]), BATON_OK, "%s", baton_run_result_json(runs[i]));
+    for (int k = 0; k < 3; k++)
+      cr_assert_eq(atomic_load(&c[i].finished[k]), 1);
+    baton_run_free(runs[i]);
+  }
+  baton_close(ctx);
+}
+
+Test(runtime_queue, a_blob_over_the_limit_fails_clearly_and_sends_nothing, .fini = finish) {
+  start(30000, 1024, 20000);
+  baton *ctx = open_ctx();
+  char *examples = bt_source_path("examples");
+  char *js = NULL;
+  baton_rc rc = baton_task(ctx, "image-to-text", "{\"image\":\"sign.png\"}", NULL, examples, &js);
+  free(examples);
+  cr_assert_neq(rc, BATON_OK);
+  cJSON *t = cJSON_Parse(js);
+  baton_free(js);
+  const char *err = str(t, "error");
+  cr_assert(strstr(err, "sign.png") && strstr(err, "over the queue's blob_max_bytes (1024)"),
+            "unclear error: %s", err);
+  cJSON_Delete(t);
+  char *keys = bt_redis_cmd(&T.redis, "KEYS baton:blob:*");
+  cr_assert_str_eq(keys, "*0", "no blob was stored");
+  free(keys);
+  baton_close(ctx);
+}
+
+Test(runtime_queue, a_task_no_worker_serves_waits_then_fails_with_the_reason, .fini = finish) {
+  start(30000, 1 << 20, 500);
+  worker("echo-only", "debug-echo", 1, false);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 1));
+  char *pj = plan("debug-sleep", 1, "10");
+  baton_request req = {.plan_json = pj};
+  counts c;
+  memset(&c, 0, sizeof c);
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, count, &c, &run), BATON_OK);
+  cr_assert_neq(baton_run_wait(run), BATON_OK);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_str_eq(c.note, "waiting for a worker that serves debug-sleep");
+  cr_assert(strstr(str(task_of(res, 0), "error"), "no live worker serves debug-sleep"), "%s",
+            str(task_of(res, 0), "error"));
+  cJSON_Delete(res);
+  baton_run_free(run);
+  free(pj);
+  baton_close(ctx);
+}
+
+Test(runtime_queue, redis_unreachable_at_start_is_one_line_naming_the_url) {
+  char *dir = bt_tmpdir();
+  char cfg[512], text[1024];
+  snprintf(cfg, sizeof cfg, "%s/config.yaml", dir);
+  snprintf(text, sizeof text, "home: %s/home\nqueue:\n  url: unix://%s/none.sock\n", dir, dir);
+  bt_write(cfg, text);
+  baton *ctx = NULL;
+  cr_assert_neq(baton_open(cfg, &ctx), BATON_OK);
+  char want[600];
+  snprintf(want, sizeof want, "cannot reach the queue at unix://%s/none.sock", dir);
+  cr_assert(strstr(baton_errmsg(ctx), want), "%s", baton_errmsg(ctx));
+  cr_assert_null(strchr(baton_errmsg(ctx), '\n'));
+  baton_close(ctx);
+  bt_rmtree(dir);
+  free(dir);
+}
+
+Test(runtime_queue, a_killed_coordinator_resumes_with_results_finished_meanwhile, .fini = finish,
+     .timeout = 120) {
+  start(30000, 1 << 20, 20000);
+  worker("w", "debug-sleep", 3, false);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 1));
+  char *pj = plan("debug-sleep", 3, "400");
+  pid_t coord = fork();
+  cr_assert_geq(coord, 0);
+  if (coord == 0) { /* the coordinator, killed below */
+    baton *cc = NULL;
+    baton_request req = {.plan_json = pj};
+    baton_run *run = NULL;
+    if (baton_open(T.cfg, &cc) == BATON_OK && baton_submit(cc, &req, NULL, NULL, &run) == BATON_OK)
+      baton_run_wait(run);
+    _exit(3);
+  }
+  for (int64_t until = now_ms() + 10000; worker_num(ctx, "w", "in_flight") < 3; sleep_ms(10))
+    cr_assert_lt(now_ms(), until, "the worker never took the three tasks");
+  kill(coord, SIGKILL);
+  waitpid(coord, NULL, 0);
+  for (int64_t until = now_ms() + 10000; worker_num(ctx, "w", "done") < 3; sleep_ms(20))
+    cr_assert_lt(now_ms(), until, "the tasks did not finish on the worker");
+  baton_close(ctx);
+  ctx = open_ctx(); /* finds the coordinator gone: the run is interrupted */
+  char *list = NULL;
+  cr_assert_eq(baton_runs_list(ctx, 1, &list), BATON_OK);
+  cJSON *l = cJSON_Parse(list);
+  baton_free(list);
+  cr_assert_str_eq(str(cJSON_GetArrayItem(l, 0), "status"), "interrupted");
+  char id[64];
+  snprintf(id, sizeof id, "%s", str(cJSON_GetArrayItem(l, 0), "run_id"));
+  cJSON_Delete(l);
+  baton_run *run = NULL;
+  cr_assert_eq(baton_run_resume(ctx, id, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  for (int k = 0; k < 3; k++)
+    cr_assert_str_eq(str(cJSON_GetObjectItem(task_of(res, k), "outputs"), "text"), "slept 400 ms");
+  cJSON_Delete(res);
+  baton_run_free(run);
+  /* Had the resume run them again, it would have waited for them: a
+   * heartbeat later the worker still counts three tasks in all. */
+  sleep_ms(1100);
+  cr_assert_eq(worker_num(ctx, "w", "done"), 3, "resume ran finished tasks again");
+  free(pj);
+  baton_close(ctx);
+}
+
+Test(runtime_queue, a_worker_as_another_user_elsewhere_runs_ocr_on_our_image, .fini = finish,
+     .timeout = 120) {
+  if (geteuid() != 0)
+    cr_skip_test("needs root to start a worker as another user");
+  start(30000, 1 << 20, 60000);
+  /* The worker may reach the socket but not read our files. */
+  cr_assert_eq(chmod(T.dir, 0711), 0);
+  char priv[512], img[600];
+  snprintf(priv, sizeof priv, "%s/private", T.dir);
+  cr_assert_eq(mkdir(priv, 0700), 0);
+  snprintf(img, sizeof img, "%s/sign.png", priv);
+  char *src = bt_source_path("examples/sign.png");
+  char cmd[1400];
+  snprintf(cmd, sizeof cmd, "cp '%s' '%s'", src, img);
+  free(src);
+  cr_assert_eq(bt_run(cmd, NULL), 0);
+  worker("nobody", "image-to-text", 1, true);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 1));
+  ocr_on(ctx, priv, "nobody");
+  baton_close(ctx);
+}
+
+Test(runtime_queue, a_crashing_executor_loses_its_task_only, .fini = finish, .timeout = 120) {
+  start(30000, 1 << 20, 20000);
+  worker("w", "debug-crash,debug-echo", 1, false);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 1));
+  const char *pj = "[{\"task\":\"debug-crash\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"x\"}},"
+                   "{\"task\":\"debug-echo\",\"id\":1,\"dep\":[-1],\"args\":{\"text\":\"on\"}}]";
+  baton_request req = {.plan_json = pj};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK);
+  cr_assert_neq(baton_run_wait(run), BATON_OK);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert(strstr(str(task_of(res, 0), "error"), "crashed"), "%s", str(task_of(res, 0), "error"));
+  cr_assert_str_eq(str(cJSON_GetObjectItem(task_of(res, 1), "outputs"), "text"), "on");
+  cJSON_Delete(res);
+  baton_run_free(run);
+  /* The heartbeat (every second) counts the failure; the worker is still there. */
+  for (int64_t until = now_ms() + 5000;
+       worker_num(ctx, "w", "failed") < 1 || worker_num(ctx, "w", "done") < 1; sleep_ms(50))
+    cr_assert_lt(now_ms(), until, "the worker did not go on after the crash");
+  cr_assert_eq(worker_num(ctx, "w", "failed"), 1);
+  baton_close(ctx);
+}
+
+Test(runtime_queue, a_bad_queue_setting_names_the_file_and_line) {
+  char *dir = bt_tmpdir();
+  char cfg[512];
+  snprintf(cfg, sizeof cfg, "%s/config.yaml", dir);
+  bt_write(cfg, "workers: 2\nqueue:\n  url: http://example.org\n");
+  baton *ctx = NULL;
+  cr_assert_neq(baton_open(cfg, &ctx), BATON_OK);
+  cr_assert(strstr(baton_errmsg(ctx), "config.yaml:3: 'queue.url' must be redis://"), "%s",
+            baton_errmsg(ctx));
+  baton_close(ctx);
+  bt_write(cfg, "queue:\n  url: redis://127.0.0.1:1\n  blob_max_bytes: 12\n");
+  cr_assert_neq(baton_open(cfg, &ctx), BATON_OK);
+  cr_assert(strstr(baton_errmsg(ctx), "config.yaml:3: 'queue.blob_max_bytes' must be"), "%s",
+            baton_errmsg(ctx));
+  baton_close(ctx);
+  bt_rmtree(dir);
+  free(dir);
+}
