@@ -99,7 +99,7 @@ static double spin(baton *ctx) {
              "\"}}",
              k ? "," : "", k);
   strcat(plan, "]");
-  baton_request req = {.plan_json = plan};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan};
   baton_run *runs[SPIN_RUNS];
   double t0 = now_ms();
   for (int i = 0; i < SPIN_RUNS; i++)

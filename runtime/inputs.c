@@ -35,10 +35,10 @@ static int walk_nofollow(int dirfd, const char *rel) {
   if (!copy)
     return -1;
   int cur = dup(dirfd);
-  char *save = NULL;
-  char *part = strtok_r(copy, "/", &save);
+  char *rest = copy;
+  char *part = baton__token(&rest, "/");
   while (cur >= 0 && part) {
-    char *next = strtok_r(NULL, "/", &save);
+    char *next = baton__token(&rest, "/");
     if (strcmp(part, "..") == 0) {
       close(cur);
       cur = -1;

@@ -184,7 +184,7 @@ static void run_all(baton *ctx, int n, const char *pj, int tasks, const char *wa
                     char names[][128], int *counts_by, int *n_names) {
   baton_run **runs = calloc((size_t)n, sizeof *runs);
   counts *c = calloc((size_t)n, sizeof *c);
-  baton_request req = {.plan_json = pj};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = pj};
   for (int i = 0; i < n; i++)
     cr_assert_eq(baton_submit(ctx, &req, count, &c[i], &runs[i]), BATON_OK, "%s",
                  baton_errmsg(ctx));
@@ -253,7 +253,7 @@ Test(runtime_queue, a_worker_killed_mid_task_loses_nothing, .fini = finish, .tim
   counts c[3];
   memset(c, 0, sizeof c);
   char *pj = plan("debug-sleep", 2, "200");
-  baton_request req = {.plan_json = pj};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = pj};
   for (int i = 0; i < 3; i++)
     cr_assert_eq(baton_submit(ctx, &req, count, &c[i], &runs[i]), BATON_OK);
   for (int64_t until = now_ms() + 10000; worker_num(ctx, "doomed", "in_flight") < 1; sleep_ms(10))
@@ -320,7 +320,7 @@ Test(runtime_queue, redis_restarted_mid_run_the_runs_complete, .fini = finish, .
   const char *pj = "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"150\"}},"
                    "{\"task\":\"debug-sleep\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"150\"}},"
                    "{\"task\":\"debug-sleep\",\"id\":2,\"dep\":[1],\"args\":{\"text\":\"150\"}}]";
-  baton_request req = {.plan_json = pj};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = pj};
   baton_run *runs[3];
   counts c[3];
   memset(c, 0, sizeof c);
@@ -366,7 +366,7 @@ Test(runtime_queue, a_task_no_worker_serves_waits_then_fails_with_the_reason, .f
   baton *ctx = open_ctx();
   cJSON_Delete(workers(ctx, 1));
   char *pj = plan("debug-sleep", 1, "10");
-  baton_request req = {.plan_json = pj};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = pj};
   counts c;
   memset(&c, 0, sizeof c);
   baton_run *run = NULL;
@@ -410,7 +410,7 @@ Test(runtime_queue, a_killed_coordinator_resumes_with_results_finished_meanwhile
   cr_assert_geq(coord, 0);
   if (coord == 0) { /* the coordinator, killed below */
     baton *cc = NULL;
-    baton_request req = {.plan_json = pj};
+    baton_request req = {BATON_REQUEST_INIT, .plan_json = pj};
     baton_run *run = NULL;
     if (baton_open(T.cfg, &cc) == BATON_OK && baton_submit(cc, &req, NULL, NULL, &run) == BATON_OK)
       baton_run_wait(run);
@@ -478,7 +478,7 @@ Test(runtime_queue, a_crashing_executor_loses_its_task_only, .fini = finish, .ti
   cJSON_Delete(workers(ctx, 1));
   const char *pj = "[{\"task\":\"debug-crash\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"x\"}},"
                    "{\"task\":\"debug-echo\",\"id\":1,\"dep\":[-1],\"args\":{\"text\":\"on\"}}]";
-  baton_request req = {.plan_json = pj};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = pj};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK);
   cr_assert_neq(baton_run_wait(run), BATON_OK);
