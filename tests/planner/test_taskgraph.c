@@ -17,7 +17,7 @@ extern const size_t baton__catalogue_yaml_len;
 static const baton__taskspec specs[] = {
     {"image-to-text", "reads an image", BATON__T_IMAGE, BATON__T_TEXT, "", ""},
     {"summarization", "summarises text", BATON__T_TEXT, BATON__T_TEXT, "", ""},
-    {"translation", "translates text", BATON__T_TEXT, BATON__T_TEXT, "", "src_lang,tgt_lang"},
+    {"translation", "translates text", BATON__T_TEXT, BATON__T_TEXT, "", ""},
     {"text-to-speech", "speaks text", BATON__T_TEXT, BATON__T_AUDIO, "", ""},
     {"text-to-image", "draws text", BATON__T_TEXT, BATON__T_IMAGE, "", ""},
     {"object-detection", "finds objects", BATON__T_IMAGE, BATON__T_TEXT | BATON__T_IMAGE, "", ""},
