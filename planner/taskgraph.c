@@ -48,13 +48,25 @@ void baton__graph_release(baton__graph *g) {
   g->n = 0;
 }
 
+/* Room for n tasks as push() allocates it: powers of two from 4, so n
+ * pushes copy O(n) tasks in all. Only push() allocates g->tasks, and a
+ * graph that shrank has at least this much. */
+static size_t room_for(size_t n) {
+  size_t cap = 4;
+  while (cap < n)
+    cap *= 2;
+  return n ? cap : 0;
+}
+
 int baton__graph_push(baton__graph *g, baton__task *t) {
   if (!g || !t)
     return -1;
-  baton__task *nt = realloc(g->tasks, (g->n + 1) * sizeof *nt);
-  if (!nt)
-    return -1;
-  g->tasks = nt;
+  if (g->n + 1 > room_for(g->n)) {
+    baton__task *nt = realloc(g->tasks, room_for(g->n + 1) * sizeof *nt);
+    if (!nt)
+      return -1;
+    g->tasks = nt;
+  }
   g->tasks[g->n++] = *t;
   memset(t, 0, sizeof *t);
   return 0;
