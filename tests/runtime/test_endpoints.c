@@ -122,7 +122,7 @@ Test(runtime_endpoints, describe_and_read_aloud_goes_to_the_vision_then_the_tts_
   fx_open(&f, true);
   fm_set_answer(f.fm[S_VISION], "A red fox sitting in the snow.");
   char *p = photo(&f);
-  baton_request req = {.text = "describe photo.jpg and read the description aloud",
+  baton_request req = {BATON_REQUEST_INIT, .text = "describe photo.jpg and read the description aloud",
                        .input_root = f.dir, .offline = 1};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(f.ctx, &req, NULL, NULL, &run), BATON_OK, "%s",
@@ -156,7 +156,7 @@ Test(runtime_endpoints, describing_a_photo_with_only_ocr_stops_before_anything_r
   fixture f;
   fx_open(&f, false);
   char *p = photo(&f);
-  baton_request req = {.text = "describe photo.jpg and read the description aloud",
+  baton_request req = {BATON_REQUEST_INIT, .text = "describe photo.jpg and read the description aloud",
                        .input_root = f.dir, .offline = 1};
   char *plan = NULL;
   cr_assert_eq(baton_plan(f.ctx, &req, &plan), BATON_OK);
@@ -173,7 +173,7 @@ Test(runtime_endpoints, describing_a_photo_with_only_ocr_stops_before_anything_r
   cr_assert(strstr(baton_errmsg(f.ctx), "nothing ran: step 0 (image-to-text)"), "%s",
             baton_errmsg(f.ctx));
   /* Reading the text of a sign may still use OCR. */
-  baton_request read = {.text = "read the text on photo.jpg", .input_root = f.dir, .offline = 1};
+  baton_request read = {BATON_REQUEST_INIT, .text = "read the text on photo.jpg", .input_root = f.dir, .offline = 1};
   cr_assert_eq(baton_plan(f.ctx, &read, &plan), BATON_OK);
   cr_assert(strstr(plan, "local/tesseract"), "%s", plan);
   baton_free(plan);
@@ -275,7 +275,7 @@ Test(runtime_endpoints, a_planned_graph_of_every_kind_picks_the_declared_models)
     n++;
   }
   baton__sb_adds(&plan, "]");
-  baton_request req = {.plan_json = plan.buf, .input_root = f.dir, .offline = 1};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan.buf, .input_root = f.dir, .offline = 1};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(f.ctx, &req, NULL, NULL, &run), BATON_OK, "%s",
                baton_errmsg(f.ctx));
