@@ -159,8 +159,11 @@ static void score_cases(const char *path, baton__offline_req req, bool verbose) 
     printf("cases: %s\n", err);
     return;
   }
-  for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
-       line = strtok_r(NULL, "\n", &save)) {
+  for (char *line = text, *eol; line && *line; line = eol ? eol + 1 : NULL) {
+    if ((eol = strchr(line, '\n')) != NULL)
+      *eol = '\0';
+    if (!*line)
+      continue;
     char *f[4] = {line, NULL, NULL, NULL};
     for (int k = 1; k < 4 && f[k - 1]; k++)
       if ((f[k] = strchr(f[k - 1], '\t')) != NULL)

@@ -42,7 +42,10 @@ static const char usage_text[] =
     "  models sync --endpoint NAME        list a model server's models with suggested\n"
     "                          tasks to declare (nothing is changed)\n"
     "  endpoints [--json]      configured model servers: models, load, health, last error\n"
-    "  executors [--json]      executors built in, whether each is available and why not\n"
+    "  executors [--refresh] [--json]\n"
+    "                          executors built in, whether each is available and why\n"
+    "                          not, what each has installed; --refresh asks baton-worker\n"
+    "                          afresh instead of its answer kept in BATON_HOME\n"
     "  workers [--json]        live queue workers: what they serve, tasks in flight, last seen\n"
     "  runs list [--limit N] [--json]\n"
     "  runs show ID [--json]   the stored runs (interrupted ones included)\n"
@@ -117,6 +120,8 @@ static void parse_args(int argc, char **argv, opts *o) {
       o->local = 1;
     } else if (!strcmp(a, "--offline")) {
       o->offline = 1;
+    } else if (!strcmp(a, "--refresh")) {
+      o->refresh = 1;
     } else if (!strcmp(a, "--explain")) {
       o->explain = 1;
     } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -315,8 +320,8 @@ static int cmd_run(const opts *o) {
     return st;
   }
   baton *ctx = cli_open(o);
-  baton_request req = {.text = o->positional, .plan_json = plan, .inputs = o->inputs,
-                       .n_inputs = o->n_inputs, .offline = o->offline};
+  baton_request req = {BATON_REQUEST_INIT, .text = o->positional, .plan_json = plan,
+                       .inputs = o->inputs, .n_inputs = o->n_inputs, .offline = o->offline};
   progress p = {.quiet = o->quiet};
   baton_run *run = NULL;
   baton_rc rc = baton_submit(ctx, &req, on_event, &p, &run);
@@ -340,8 +345,8 @@ static int cmd_plan(const opts *o) {
       return st;
   } else {
     ctx = cli_open(o);
-    baton_request req = {.text = o->positional, .inputs = o->inputs, .n_inputs = o->n_inputs,
-                         .offline = o->offline};
+    baton_request req = {BATON_REQUEST_INIT, .text = o->positional, .inputs = o->inputs,
+                         .n_inputs = o->n_inputs, .offline = o->offline};
     baton_rc rc = baton_plan_answer(ctx, &req, &json, &answer);
     if (rc != BATON_OK)
       return cli_fail(ctx, rc);
@@ -459,7 +464,9 @@ double cli_jnum(const cJSON *o, const char *k) {
 static int cmd_executors(const opts *o) {
   baton *ctx = cli_open(o);
   char *json = NULL;
-  baton_rc rc = baton_executors_json(ctx, &json);
+  baton_rc rc = o->refresh ? baton_executors_refresh(ctx) : BATON_OK;
+  if (rc == BATON_OK)
+    rc = baton_executors_json(ctx, &json);
   if (rc != BATON_OK)
     return cli_fail(ctx, rc);
   if (o->json) {
@@ -468,20 +475,14 @@ static int cmd_executors(const opts *o) {
     cJSON *arr = cJSON_Parse(json);
     const cJSON *e;
     cJSON_ArrayForEach(e, arr) {
-      const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(e, "tasks");
-      const cJSON *t;
-      char list[256] = "";
-      size_t used = 0;
-      cJSON_ArrayForEach(t, tasks) {
-        int n = snprintf(list + used, sizeof list - used, "%s%s", used ? "," : "", t->valuestring);
-        if (n < 0 || (size_t)n >= sizeof list - used)
-          break;
-        used += (size_t)n;
-      }
+      char list[256];
+      cli_join(cJSON_GetObjectItemCaseSensitive(e, "tasks"), list, sizeof list);
       int avail = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "available"));
-      printf("%-14s %-32s %-16s %s%s%s\n", cli_jstr(e, "name"), list, cli_jstr(e, "isolation"),
-             avail ? "available" : "unavailable", avail ? "" : ": ",
-             avail ? "" : cli_jstr(e, "reason"));
+      const char *details = cli_jstr(e, "details");
+      printf("%-14s %-32s %-16s %s%s%s%s%s%s\n", cli_jstr(e, "name"), list,
+             cli_jstr(e, "isolation"), avail ? "available" : "unavailable", avail ? "" : ": ",
+             avail ? "" : cli_jstr(e, "reason"), details[0] ? " (" : "", details,
+             details[0] ? ")" : "");
     }
     cJSON_Delete(arr);
   }

@@ -26,6 +26,7 @@ static void on_event(void *userdata, const baton_event *ev) {
            ev->model ? ev->model : "?");
     break;
   case BATON_EVENT_TASK_FAILED:
+  case BATON_EVENT_TASK_WAITING:
     printf("[%s] task %d %s: %s\n", baton_event_name(ev->type), ev->task_id, ev->task,
            ev->text ? ev->text : "failed");
     break;
@@ -68,7 +69,7 @@ static char *slurp(const char *path) {
 }
 
 int main(int argc, char **argv) {
-  baton_request req = {0};
+  baton_request req = {BATON_REQUEST_INIT};
   char *plan = NULL;
   if (argc == 3 && strcmp(argv[1], "--plan") == 0) {
     if (!(plan = slurp(argv[2]))) {

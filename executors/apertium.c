@@ -17,54 +17,21 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "executors/apertium_pairs.h"
 #include "core/banned.h"
 
 extern char **environ;
 
 #define AP_PROGRAM "/usr/bin/apertium"
-#define AP_DEFAULT_DATADIR "/usr/share/apertium"
 #define AP_DEFAULT_TIMEOUT_MS 30000L
 #define AP_DEFAULT_MAX_TEXT (1024u * 1024u)
 #define AP_STDERR_MAX 2048u
 
-/* ISO 639-1 codes as users write them, and the ISO 639-3 codes Debian's
- * apertium language pairs use in their mode names (apertium-en-es installs
- * eng-spa.mode). */
-static const struct {
-  const char *two, *three;
-} ap_langs[] = {
-    {"af", "afr"}, {"an", "arg"}, {"ar", "ara"}, {"ast", "ast"}, {"be", "bel"}, {"bg", "bul"},
-    {"br", "bre"}, {"ca", "cat"}, {"cs", "ces"}, {"cy", "cym"}, {"da", "dan"}, {"de", "deu"},
-    {"el", "ell"}, {"en", "eng"}, {"eo", "epo"}, {"es", "spa"}, {"eu", "eus"}, {"fi", "fin"},
-    {"fr", "fra"}, {"ga", "gle"}, {"gd", "gla"}, {"gl", "glg"}, {"he", "heb"}, {"hi", "hin"},
-    {"id", "ind"}, {"is", "isl"}, {"it", "ita"}, {"kk", "kaz"}, {"mk", "mkd"}, {"ms", "msa"},
-    {"mt", "mlt"}, {"nb", "nob"}, {"nl", "nld"}, {"nn", "nno"}, {"oc", "oci"}, {"pl", "pol"},
-    {"pt", "por"}, {"ro", "ron"}, {"ru", "rus"}, {"sc", "srd"}, {"sk", "slk"}, {"sl", "slv"},
-    {"sq", "sqi"}, {"sv", "swe"}, {"tt", "tat"}, {"uk", "ukr"}, {"ur", "urd"},
-};
-
-static const char *ap_datadir(void) {
-  /* The apertium script honours the same variable. */
-  const char *d = getenv("APERTIUM_DATADIR");
-  return d && *d ? d : AP_DEFAULT_DATADIR;
-}
-
 static bool ap_mode_exists(const char *mode) {
   char path[4096];
-  baton__fmt(path, sizeof path, "%s/modes/%s.mode", ap_datadir(), mode);
+  baton__fmt(path, sizeof path, "%s/modes/%s.mode", baton__apertium_datadir(), mode);
   struct stat st;
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* A language code as given, or its other ISO form (en <-> eng). */
-static const char *ap_other_code(const char *code) {
-  for (size_t i = 0; i < sizeof ap_langs / sizeof ap_langs[0]; i++) {
-    if (baton__ieq(code, ap_langs[i].two))
-      return ap_langs[i].three;
-    if (baton__ieq(code, ap_langs[i].three))
-      return ap_langs[i].two;
-  }
-  return NULL;
 }
 
 static bool ap_code_ok(const char *code) {
@@ -82,8 +49,8 @@ static bool ap_code_ok(const char *code) {
 /* Finds the installed mode for src->tgt, trying both ISO forms of each
  * code. Writes it into mode and returns true, or false when none exists. */
 static bool ap_find_mode(const char *src, const char *tgt, char *mode, size_t modelen) {
-  const char *srcs[2] = {src, ap_other_code(src)};
-  const char *tgts[2] = {tgt, ap_other_code(tgt)};
+  const char *srcs[2] = {src, baton__lang_other(src)};
+  const char *tgts[2] = {tgt, baton__lang_other(tgt)};
   for (int i = 0; i < 2; i++) {
     for (int j = 0; j < 2; j++) {
       if (!srcs[i] || !tgts[j])
@@ -96,41 +63,18 @@ static bool ap_find_mode(const char *src, const char *tgt, char *mode, size_t mo
   return false;
 }
 
-/* The installed modes as "eng-spa, spa-eng", or "none". */
-static void ap_list_modes(char *out, size_t outlen) {
-  baton__sb sb;
-  baton__sb_init(&sb);
-  char dir[4096];
-  baton__fmt(dir, sizeof dir, "%s/modes", ap_datadir());
-  DIR *d = opendir(dir);
-  if (d) {
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-      size_t n = strlen(e->d_name);
-      if (n > 5 && strcmp(e->d_name + n - 5, ".mode") == 0) {
-        if (sb.len)
-          baton__sb_adds(&sb, ", ");
-        baton__sb_add(&sb, e->d_name, n - 5);
-      }
-    }
-    closedir(d);
-  }
-  baton__fmt(out, outlen, "%s", sb.len && baton__sb_ok(&sb) ? sb.buf : "none");
-  baton__sb_release(&sb);
-}
-
 static bool ap_available(const baton__config *cfg, char *why, size_t whylen) {
   (void)cfg;
   if (access(AP_PROGRAM, X_OK) != 0) {
     baton__fmt(why, whylen, "%s not found; install apertium and apertium-en-es", AP_PROGRAM);
     return false;
   }
-  char mode[64];
-  if (!ap_find_mode("en", "es", mode, sizeof mode)) {
+  baton__lang_pair pairs[BATON__MAX_LANG_PAIRS];
+  if (baton__apertium_pairs(pairs, BATON__MAX_LANG_PAIRS) == 0) {
     baton__fmt(why, whylen,
-               "apertium's English-Spanish data is missing (no %s/modes/eng-spa.mode); install "
-               "apertium and apertium-en-es",
-               ap_datadir());
+               "apertium has no language pair installed (no mode in %s/modes); install "
+               "apertium-en-es or another apertium pair",
+               baton__apertium_datadir());
     return false;
   }
   if (why && whylen)
@@ -351,67 +295,11 @@ static int ap_exchange(pid_t pid, int in_fd, int out_fd, int err_fd, const char 
   return 0;
 }
 
-static int ap_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
-                  baton__values *out) {
-  (void)state;
-  (void)task;
-  const char *text = ap_arg(in, "text");
-  if (!text) {
-    const baton__value *v = baton__values_get_type(in, BATON__T_TEXT);
-    text = v && v->data ? v->data : NULL;
-  }
-  if (!text) {
-    baton__fmt(env->err, sizeof env->err, "translation needs a \"text\" argument");
-    return -1;
-  }
-  const char *src = ap_arg(in, "src_lang");
-  const char *tgt = ap_arg(in, "tgt_lang");
-  if (!src)
-    src = "en";
-  if (!tgt) {
-    baton__fmt(env->err, sizeof env->err,
-               "translation needs \"tgt_lang\" (the target language, e.g. \"es\")");
-    return -1;
-  }
-  if (!ap_code_ok(src) || !ap_code_ok(tgt)) {
-    baton__fmt(env->err, sizeof env->err, "bad language code in \"%.40s\" -> \"%.40s\"", src,
-               tgt);
-    return -1;
-  }
-  size_t max = env->cfg && env->cfg->max_text_bytes ? env->cfg->max_text_bytes
-                                                     : AP_DEFAULT_MAX_TEXT;
-  size_t tlen = strlen(text);
-  if (tlen > max) {
-    baton__fmt(env->err, sizeof env->err,
-               "text to translate is %zu bytes, over the limit of %zu (max_text_bytes)", tlen,
-               max);
-    return -1;
-  }
-  char *norm = baton__text_normalize(text, tlen, true);
-  if (!norm) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  if (!*norm) {
-    free(norm);
-    baton__fmt(env->err, sizeof env->err, "translation needs non-empty text");
-    return -1;
-  }
-  char mode[64];
-  if (!ap_find_mode(src, tgt, mode, sizeof mode)) {
-    char pairs[1024];
-    ap_list_modes(pairs, sizeof pairs);
-    free(norm);
-    baton__fmt(env->err, sizeof env->err,
-               "apertium cannot translate %s -> %s here; installed pairs: %s", src, tgt, pairs);
-    return -1;
-  }
-  if (baton__exec_cancelled(env)) {
-    free(norm);
-    baton__fmt(env->err, sizeof env->err, "cancelled");
-    return -1;
-  }
-
+/* Runs text (normalised) through one apertium mode into *result. 0, or -1
+ * with env->err set. */
+static int ap_translate(const char *mode, const char *norm, size_t max, baton__exec_env *env,
+                        char **result) {
+  *result = NULL;
   /* A child that exits before reading all its input must not kill us with
    * SIGPIPE: block it in this thread for the exchange, then drop any that
    * became pending here. */
@@ -431,10 +319,9 @@ static int ap_run(void *state, const char *task, const baton__values *in, baton_
   int rc = ap_spawn(mode, &pid, &in_fd, &out_fd, &err_fd, env->err, sizeof env->err);
   if (rc == 0) {
     /* apertium reads lines; make sure the last one ends. */
-    size_t nlen = strlen(norm);
     baton__sb input;
     baton__sb_init(&input);
-    baton__sb_add(&input, norm, nlen);
+    baton__sb_adds(&input, norm);
     baton__sb_addc(&input, '\n');
     if (!baton__sb_ok(&input)) {
       baton__fmt(env->err, sizeof env->err, "out of memory");
@@ -459,33 +346,213 @@ static int ap_run(void *state, const char *task, const baton__values *in, baton_
     }
   }
   pthread_sigmask(SIG_SETMASK, &old_set, NULL);
-  free(norm);
-
-  if (rc != 0) {
-    baton__sb_release(&outb);
-    return -1;
-  }
-  if (!baton__sb_ok(&outb)) {
-    baton__sb_release(&outb);
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  char *result = baton__text_normalize(outb.buf, outb.len, true);
+  if (rc == 0 && baton__sb_ok(&outb))
+    *result = baton__text_normalize(outb.buf, outb.len, true);
   baton__sb_release(&outb);
-  if (!result) {
+  if (rc != 0)
+    return -1;
+  if (!*result) {
     baton__fmt(env->err, sizeof env->err, "out of memory");
     return -1;
   }
-  if (!*result) {
-    free(result);
+  if (!**result) {
+    free(*result);
+    *result = NULL;
     baton__fmt(env->err, sizeof env->err, "apertium returned no text");
     return -1;
   }
-  if (baton__values_add_own(out, "text", BATON__T_TEXT, result) != 0) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
+  return 0;
+}
+
+/* What a translation asks for, and how it will go. */
+typedef struct ap_plan {
+  char src[16], tgt[16], via[16];
+  int hops;
+  baton__sb note; /* how the languages were chosen, for the "route" output */
+} ap_plan;
+
+/* The source language when none was given: the likeliest one textcat sees
+ * that some installed pair translates from. */
+static void ap_detect_source(const char *text, const baton__lang_pair *pairs, size_t n,
+                             ap_plan *p) {
+#if defined(BATON_HAVE_TEXTCAT)
+  char codes[8][16];
+  size_t k = baton__textcat_guess(text, codes, 8);
+  for (size_t i = 0; i < k; i++) {
+    const char *tg[1];
+    if (baton__lang_targets(pairs, n, codes[i], tg, 1) == 1) {
+      baton__fmt(p->src, sizeof p->src, "%s", baton__lang_short(codes[i]));
+      baton__sb_addf(&p->note, "; the text was detected as %s", baton__lang_name(p->src));
+      return;
+    }
+  }
+#else
+  (void)text;
+  (void)pairs;
+  (void)n;
+#endif
+  baton__fmt(p->src, sizeof p->src, "en");
+  baton__sb_adds(&p->note, "; the source language could not be detected, so English was assumed");
+}
+
+/* With no target given: the only language the source translates into
+ * directly. 0, or -1 with env->err naming the choices. */
+static int ap_default_target(const baton__lang_pair *pairs, size_t n, ap_plan *p,
+                             baton__exec_env *env) {
+  const char *tg[BATON__MAX_LANG_PAIRS];
+  size_t k = baton__lang_targets(pairs, n, p->src, tg, BATON__MAX_LANG_PAIRS);
+  if (k == 1) {
+    baton__fmt(p->tgt, sizeof p->tgt, "%s", tg[0]);
+    baton__sb_addf(&p->note, "; no target language was given, and %s is the only one %s "
+                             "translates into here",
+                   baton__lang_name(p->tgt), baton__lang_name(p->src));
+    return 0;
+  }
+  baton__sb list;
+  baton__sb_init(&list);
+  for (size_t i = 0; i < k; i++)
+    baton__sb_addf(&list, "%s%s", i ? ", " : "", tg[i]);
+  baton__fmt(env->err, sizeof env->err,
+             "translation needs \"tgt_lang\" (the target language): %s translates into %s here",
+             baton__lang_name(p->src), k && baton__sb_ok(&list) ? list.buf : "nothing");
+  baton__sb_release(&list);
+  return -1;
+}
+
+/* Settles source, target and route. 0, or -1 with env->err set (an
+ * impossible pair is refused naming the pairs installed). */
+static int ap_plan_route(const baton__values *in, const char *text, ap_plan *p,
+                         baton__exec_env *env) {
+  baton__lang_pair pairs[BATON__MAX_LANG_PAIRS];
+  size_t n = baton__apertium_pairs(pairs, BATON__MAX_LANG_PAIRS);
+  const char *src = ap_arg(in, "src_lang"), *tgt = ap_arg(in, "tgt_lang");
+  if ((src && !ap_code_ok(src)) || (tgt && !ap_code_ok(tgt))) {
+    baton__fmt(env->err, sizeof env->err, "bad language code in \"%.40s\" -> \"%.40s\"",
+               src ? src : "", tgt ? tgt : "");
+    return -1;
+  }
+  if (src)
+    baton__fmt(p->src, sizeof p->src, "%s", baton__lang_short(src) ? baton__lang_short(src) : src);
+  else
+    ap_detect_source(text, pairs, n, p);
+  if (tgt)
+    baton__fmt(p->tgt, sizeof p->tgt, "%s", baton__lang_short(tgt) ? baton__lang_short(tgt) : tgt);
+  else if (ap_default_target(pairs, n, p, env) != 0)
+    return -1;
+  p->hops = baton__lang_route(pairs, n, p->src, p->tgt, p->via, sizeof p->via);
+  if (p->hops == 0) {
+    char list[1024];
+    baton__lang_pairs_list(pairs, n, list, sizeof list);
+    baton__fmt(env->err, sizeof env->err,
+               "apertium cannot translate %s -> %s here, directly or through another language; "
+               "installed pairs: %s",
+               p->src, p->tgt, list);
     return -1;
   }
   return 0;
+}
+
+/* The "route" output: the languages the text went through and why. */
+static char *ap_route_text(const ap_plan *p) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb, "%s -> ", baton__lang_name(p->src));
+  if (p->hops == 2)
+    baton__sb_addf(&sb, "%s -> ", baton__lang_name(p->via));
+  baton__sb_adds(&sb, baton__lang_name(p->tgt));
+  if (p->hops == 2)
+    baton__sb_addf(&sb, " (apertium has no direct %s-%s pair here, so through %s)", p->src,
+                   p->tgt, baton__lang_name(p->via));
+  if (p->note.len)
+    baton__sb_add(&sb, p->note.buf, p->note.len);
+  return baton__sb_detach(&sb);
+}
+
+/* One hop of the route, from one language to the next. */
+static int ap_hop(const char *from, const char *to, const char *text, size_t max,
+                  baton__exec_env *env, char **result) {
+  char mode[64];
+  if (!ap_find_mode(from, to, mode, sizeof mode)) {
+    baton__fmt(env->err, sizeof env->err, "apertium's %s-%s mode went missing", from, to);
+    return -1;
+  }
+  if (baton__exec_cancelled(env)) {
+    baton__fmt(env->err, sizeof env->err, "cancelled");
+    return -1;
+  }
+  return ap_translate(mode, text, max, env, result);
+}
+
+/* Checks and normalises the text to translate into *norm. 0, or -1. */
+static int ap_input_text(const baton__values *in, baton__exec_env *env, size_t max, char **norm) {
+  const char *text = ap_arg(in, "text");
+  if (!text) {
+    const baton__value *v = baton__values_get_type(in, BATON__T_TEXT);
+    text = v && v->data ? v->data : NULL;
+  }
+  if (!text) {
+    baton__fmt(env->err, sizeof env->err, "translation needs a \"text\" argument");
+    return -1;
+  }
+  size_t tlen = strlen(text);
+  if (tlen > max) {
+    baton__fmt(env->err, sizeof env->err,
+               "text to translate is %zu bytes, over the limit of %zu (max_text_bytes)", tlen,
+               max);
+    return -1;
+  }
+  if (!(*norm = baton__text_normalize(text, tlen, true))) {
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return -1;
+  }
+  if (!**norm) {
+    free(*norm);
+    *norm = NULL;
+    baton__fmt(env->err, sizeof env->err, "translation needs non-empty text");
+    return -1;
+  }
+  return 0;
+}
+
+static int ap_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
+                  baton__values *out) {
+  (void)state;
+  (void)task;
+  size_t max = env->cfg && env->cfg->max_text_bytes ? env->cfg->max_text_bytes
+                                                     : AP_DEFAULT_MAX_TEXT;
+  char *norm = NULL;
+  if (ap_input_text(in, env, max, &norm) != 0)
+    return -1;
+  ap_plan p;
+  memset(&p, 0, sizeof p);
+  baton__sb_init(&p.note);
+  char *mid = NULL, *result = NULL;
+  int rc = ap_plan_route(in, norm, &p, env);
+  if (rc == 0)
+    rc = ap_hop(p.src, p.hops == 2 ? p.via : p.tgt, norm, max, env, p.hops == 2 ? &mid : &result);
+  if (rc == 0 && p.hops == 2)
+    rc = ap_hop(p.via, p.tgt, mid, max, env, &result);
+  free(norm);
+  free(mid);
+  if (rc == 0) {
+    const baton__output outs[] = {{"text", BATON__T_TEXT, result, false},
+                                  {"route", 0, ap_route_text(&p), false}};
+    rc = baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
+  }
+  baton__sb_release(&p.note);
+  return rc;
+}
+
+/* The installed pairs, for `baton executors`; their folder decides them. */
+static void ap_inventory(const baton__config *cfg, char *details, size_t detlen, char *watch,
+                         size_t watchlen) {
+  (void)cfg;
+  baton__lang_pair pairs[BATON__MAX_LANG_PAIRS];
+  size_t n = baton__apertium_pairs(pairs, BATON__MAX_LANG_PAIRS);
+  char list[1024];
+  baton__lang_pairs_list(pairs, n, list, sizeof list);
+  baton__fmt(details, detlen, "pairs: %s", list);
+  baton__fmt(watch, watchlen, "%s/modes", baton__apertium_datadir());
 }
 
 static const char *const ap_tasks[] = {"translation", NULL};
@@ -496,6 +563,7 @@ const baton__executor baton__executor_apertium = {
     .tasks = ap_tasks,
     .reentrant = true,
     .available = ap_available,
+    .inventory = ap_inventory,
     .init = ap_init,
     .run = ap_run,
     .release = ap_release,

@@ -55,6 +55,12 @@ typedef struct baton__exec_env {
                                  pass (connection refused, 5xx, rate limit):
                                  the runtime then retries with backoff */
   long timeout_ms;            /* 0: none */
+  /* Halves a picture through a local executor (libvips lives in
+   * baton-worker, not in the library): writes the new file's path into out.
+   * 0, or -1 with err set (no resizer here). NULL: none offered. */
+  int (*shrink_image)(void *ud, const char *path, char *out, size_t cap, char *err,
+                      size_t errlen);
+  void *shrink_ud;
   char answered[64];          /* the executor may write the name of the
                                  configured endpoint that answered ("gpu1") */
   char err[512];              /* the executor writes its error here */
@@ -94,6 +100,11 @@ typedef struct baton__executor {
                                    executors are isolated in worker processes
                                    (network clients, debug executors) */
   bool (*available)(const baton__config *cfg, char *why, size_t whylen);
+  /* Optional: what is installed, for `baton executors` ("languages: eng,
+   * fra"), and the folder whose contents decide it (the describe cache is
+   * renewed when that folder changes). */
+  void (*inventory)(const baton__config *cfg, char *details, size_t detlen, char *watch,
+                    size_t watchlen);
   int (*init)(const baton__config *cfg, void **state, char *err, size_t errlen);
   int (*run)(void *state, const char *task, const baton__values *in, baton__exec_env *env,
              baton__values *out);
@@ -149,6 +160,10 @@ extern const baton__executor baton__executor_pocketsphinx; /* pocketsphinx.c */
 #endif
 #if defined(BATON_HAVE_TEXTCAT)
 extern const baton__executor baton__executor_textcat;   /* textcat.c */
+/* The likeliest languages of text, best first, as codes ("fr", "zh-CN")
+ * written to codes (at most max); 0 when libexttextcat cannot tell (too
+ * short, nothing close, its data missing). */
+size_t baton__textcat_guess(const char *text, char codes[][16], size_t max);
 #endif
 #if defined(BATON_HAVE_VIPS)
 extern const baton__executor baton__executor_vips;      /* vips.c */

@@ -19,7 +19,21 @@
  */
 
 static const char *const llm_tasks[] = {"conversational", "text-generation", "summarization",
-                                        "translation", NULL};
+                                        "translation", "text2text-generation", NULL};
+
+/* The system prompt of each task but translation (which names languages). */
+static const struct {
+  const char *task, *system;
+} llm_prompts[] = {
+    {"conversational", "You are a helpful assistant. Reply to the user's message briefly."},
+    {"text-generation", "Write the text the user asks for, or continue the text given. "
+                        "Reply with the text only."},
+    {"summarization", "Summarise the user's text in a few sentences, keeping its main "
+                      "points. Reply with the summary only."},
+    {"text2text-generation", "The user's text is an instruction with its input, such as "
+                             "'paraphrase: ...', 'answer the question: ...' or 'correct the "
+                             "grammar: ...'. Do what it says. Reply with the resulting text only."},
+};
 
 static bool llm_available(const baton__config *cfg, char *why, size_t whylen) {
   if (cfg->llm_base_url)
@@ -61,15 +75,10 @@ static int llm_run(void *state, const char *task, const baton__values *in, baton
   }
   baton__sb sys;
   baton__sb_init(&sys);
-  if (strcmp(task, "conversational") == 0) {
-    baton__sb_adds(&sys, "You are a helpful assistant. Reply to the user's message briefly.");
-  } else if (strcmp(task, "text-generation") == 0) {
-    baton__sb_adds(&sys, "Write the text the user asks for, or continue the text given. "
-                         "Reply with the text only.");
-  } else if (strcmp(task, "summarization") == 0) {
-    baton__sb_adds(&sys, "Summarise the user's text in a few sentences, keeping its main "
-                         "points. Reply with the summary only.");
-  } else if (strcmp(task, "translation") == 0) {
+  for (size_t i = 0; i < sizeof llm_prompts / sizeof llm_prompts[0] && !sys.len; i++)
+    if (strcmp(task, llm_prompts[i].task) == 0)
+      baton__sb_adds(&sys, llm_prompts[i].system);
+  if (!sys.len && strcmp(task, "translation") == 0) {
     const char *tgt = arg_of(in, "tgt_lang"), *src = arg_of(in, "src_lang");
     if (!tgt) {
       baton__sb_release(&sys);
@@ -80,7 +89,8 @@ static int llm_run(void *state, const char *task, const baton__values *in, baton
     baton__sb_addf(&sys, "Translate the user's text%s%.40s into the language \"%.40s\". "
                          "Reply with the translation only.",
                    src ? " from the language " : "", src ? src : "", tgt);
-  } else {
+  }
+  if (!sys.len) {
     baton__sb_release(&sys);
     baton__fmt(env->err, sizeof env->err, "the llm executor does not do %s", task);
     return -1;

@@ -12,6 +12,8 @@
 #include <tesseract/capi.h>
 
 #include "core/util.h"
+#include "executors/languages.h"
+#include "executors/tesseract_lang.h"
 #include "core/banned.h"
 
 /* Where Debian's tesseract-ocr-* packages put the language data. */
@@ -20,6 +22,12 @@
 
 typedef struct tess_state {
   TessBaseAPI *api;
+  char lang[64];          /* the language api is loaded with */
+  char datapath[4096];
+  TessBaseAPI *osd;       /* script detection, loaded when first needed */
+  bool osd_failed;
+  const char *default_lang; /* the configured language (borrowed from cfg) */
+  bool configured;        /* set in the config, not the default */
 } tess_state;
 
 static const char *tess_lang(const baton__config *cfg) {
@@ -98,6 +106,10 @@ static int tess_init(const baton__config *cfg, void **state, char *err, size_t e
   }
   TessBaseAPISetVariable(st->api, "debug_file", "/dev/null");
   TessBaseAPISetPageSegMode(st->api, PSM_AUTO);
+  baton__fmt(st->lang, sizeof st->lang, "%s", tess_lang(cfg));
+  baton__fmt(st->datapath, sizeof st->datapath, "%s", tess_datapath(cfg));
+  st->default_lang = tess_lang(cfg);
+  st->configured = strcmp(st->default_lang, "eng") != 0;
   *state = st;
   return 0;
 }
@@ -109,6 +121,10 @@ static void tess_release(void *state) {
   if (st->api) {
     TessBaseAPIEnd(st->api);
     TessBaseAPIDelete(st->api);
+  }
+  if (st->osd) {
+    TessBaseAPIEnd(st->osd);
+    TessBaseAPIDelete(st->osd);
   }
   free(st);
 }
@@ -159,6 +175,193 @@ static const char *format_name(l_int32 fmt) {
   }
 }
 
+/* Reads and decodes the image at path. NULL with env->err set. */
+static PIX *tess_load(const char *path, baton__exec_env *env) {
+  size_t max = env->cfg && env->cfg->max_input_bytes ? env->cfg->max_input_bytes
+                                                     : TESS_DEFAULT_MAX_INPUT;
+  char *data = NULL;
+  size_t len = 0;
+  char rerr[400];
+  if (baton__read_file(path, max, &data, &len, rerr, sizeof rerr) != 0) {
+    baton__fmt(env->err, sizeof env->err, "cannot read image: %s", rerr);
+    return NULL;
+  }
+  l_int32 fmt = IFF_UNKNOWN;
+  if (len < 12 || findFileFormatBuffer((const l_uint8 *)data, &fmt) != 0 || !format_name(fmt)) {
+    baton__fmt(env->err, sizeof env->err,
+               "%s is not an image tesseract can read (PNG, JPEG, TIFF, BMP, GIF, WebP or PNM)",
+               path);
+    free(data);
+    return NULL;
+  }
+  PIX *pix = pixReadMem((const l_uint8 *)data, len);
+  free(data);
+  if (!pix)
+    baton__fmt(env->err, sizeof env->err, "%s: cannot decode this %s image (damaged file?)", path,
+               format_name(fmt));
+  return pix;
+}
+
+/* Loads lang into the recogniser unless it is loaded already. 0, or -1. */
+static int tess_use(tess_state *st, const char *lang, baton__exec_env *env) {
+  if (!strcmp(st->lang, lang))
+    return 0;
+  if (TessBaseAPIInit3(st->api, st->datapath, lang) != 0) {
+    baton__fmt(env->err, sizeof env->err, "tesseract could not load language '%s' from %s", lang,
+               st->datapath);
+    st->lang[0] = '\0';
+    return -1;
+  }
+  TessBaseAPISetVariable(st->api, "debug_file", "/dev/null");
+  TessBaseAPISetPageSegMode(st->api, PSM_AUTO);
+  baton__fmt(st->lang, sizeof st->lang, "%s", lang);
+  return 0;
+}
+
+/* Recognises pix with the loaded language: the normalised text, or NULL
+ * with env->err set. */
+static char *tess_read(tess_state *st, PIX *pix, const char *path, baton__exec_env *env) {
+  ETEXT_DESC *monitor = TessMonitorCreate();
+  if (!monitor) {
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+    return NULL;
+  }
+  TessMonitorSetCancelFunc(monitor, tess_cancel_cb);
+  TessMonitorSetCancelThis(monitor, (void *)env->cancel);
+  if (env->timeout_ms > 0)
+    TessMonitorSetDeadlineMSecs(monitor, env->timeout_ms > 0x7fffffff ? 0x7fffffff
+                                                                      : (int)env->timeout_ms);
+  TessBaseAPISetImage2(st->api, pix);
+  /* Images without a resolution (most PNGs) make tesseract guess and warn;
+   * 300 dpi is the usual assumption for screen renders and scans. */
+  if (pixGetXRes(pix) < 70)
+    TessBaseAPISetSourceResolution(st->api, 300);
+  tess_single_thread();
+  int rc = TessBaseAPIRecognize(st->api, monitor);
+  TessMonitorDelete(monitor);
+  char *raw = NULL;
+  if (rc == 0 && !baton__exec_cancelled(env))
+    raw = TessBaseAPIGetUTF8Text(st->api);
+  TessBaseAPIClear(st->api);
+  if (baton__exec_cancelled(env)) {
+    if (raw)
+      TessDeleteText(raw);
+    baton__fmt(env->err, sizeof env->err, "cancelled");
+    return NULL;
+  }
+  if (rc != 0 || !raw) {
+    if (raw)
+      TessDeleteText(raw);
+    if (env->timeout_ms > 0)
+      baton__fmt(env->err, sizeof env->err, "tesseract failed or ran past %ld ms on %s",
+                 env->timeout_ms, path);
+    else
+      baton__fmt(env->err, sizeof env->err, "tesseract could not recognise %s", path);
+    return NULL;
+  }
+  char *text = baton__text_normalize(raw, strlen(raw), true);
+  TessDeleteText(raw);
+  if (!text)
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+  return text;
+}
+
+/* The language of the script tesseract sees in pix when it has a model
+ * for it (Cyrillic -> rus), else NULL. Needs osd.traineddata. */
+static const char *tess_script_lang(tess_state *st, PIX *pix) {
+  if (!st->osd && !st->osd_failed) {
+    st->osd_failed = !baton__tess_has(st->datapath, "osd") || !(st->osd = TessBaseAPICreate());
+    if (st->osd) {
+      TessBaseAPISetVariable(st->osd, "debug_file", "/dev/null");
+      if (TessBaseAPIInit3(st->osd, st->datapath, "osd") != 0) {
+        TessBaseAPIDelete(st->osd);
+        st->osd = NULL;
+        st->osd_failed = true;
+      }
+    }
+  }
+  if (!st->osd)
+    return NULL;
+  TessBaseAPISetImage2(st->osd, pix);
+  if (pixGetXRes(pix) < 70)
+    TessBaseAPISetSourceResolution(st->osd, 300);
+  int deg = 0;
+  float deg_conf = 0, script_conf = 0;
+  const char *script = NULL;
+  const char *lang = NULL;
+  if (TessBaseAPIDetectOrientationScript(st->osd, &deg, &deg_conf, &script, &script_conf))
+    lang = baton__tess_script_lang(script);
+  TessBaseAPIClear(st->osd);
+  return lang && baton__tess_has(st->datapath, lang) ? lang : NULL;
+}
+
+/* The installed language textcat hears in a first pass's text, or NULL. */
+static const char *tess_text_lang(const tess_state *st, const char *text, char *buf, size_t cap) {
+#if defined(BATON_HAVE_TEXTCAT)
+  char codes[4][16];
+  size_t n = strlen(text) >= 20 ? baton__textcat_guess(text, codes, 4) : 0;
+  /* The likeliest one installed: textcat may rank a close neighbour first
+   * (Galician before Portuguese). */
+  for (size_t i = 0; i < n; i++)
+    if (baton__tess_code(codes[i], buf, cap) && baton__tess_has(st->datapath, buf))
+      return buf;
+#else
+  (void)st;
+  (void)text;
+  (void)cap;
+#endif
+  (void)buf;
+  return NULL;
+}
+
+/* Settles the language: asked for ("lang" argument), configured, or
+ * detected: textcat on a first pass with the default language (whose text
+ * is kept in *first when it stays), and tesseract's script detection when
+ * that text is no language installed (Cyrillic read as English letters).
+ * Writes how into why. 0, or -1. */
+static int tess_choose(tess_state *st, const baton__values *in, PIX *pix, const char *path,
+                       baton__exec_env *env, char **first, char *why, size_t whylen) {
+  const baton__value *lv = baton__values_get(in, "lang");
+  char lang[64];
+  if (lv && lv->data && *lv->data) {
+    char have[1024];
+    if (!baton__tess_code(lv->data, lang, sizeof lang) || !baton__tess_has(st->datapath, lang)) {
+      baton__tess_inventory(st->datapath, have, sizeof have);
+      baton__fmt(env->err, sizeof env->err,
+                 "tesseract cannot read '%.40s' here (install tesseract-ocr-%s); %s", lv->data,
+                 lang, have);
+      return -1;
+    }
+    baton__fmt(why, whylen, "%s (asked for)", lang);
+    return tess_use(st, lang, env);
+  }
+  if (st->configured) {
+    baton__fmt(why, whylen, "%s (configured)", st->default_lang);
+    return tess_use(st, st->default_lang, env);
+  }
+  if (tess_use(st, st->default_lang, env) != 0 || !(*first = tess_read(st, pix, path, env)))
+    return -1;
+  char buf[64];
+  const char *heard = tess_text_lang(st, *first, buf, sizeof buf);
+  if (heard && !strcmp(heard, st->default_lang)) {
+    baton__fmt(why, whylen, "%s (detected)", heard);
+    return 0;
+  }
+  if (heard) {
+    baton__fmt(why, whylen, "%s (detected: a first pass read %s)", heard,
+               baton__lang_name(baton__lang_short(heard)));
+  } else if ((heard = tess_script_lang(st, pix)) != NULL) {
+    /* Not a language read in the default one's letters: the script says. */
+    baton__fmt(why, whylen, "%s (detected from the script)", heard);
+  } else {
+    baton__fmt(why, whylen, "%s", st->default_lang);
+    return 0;
+  }
+  free(*first);
+  *first = NULL;
+  return tess_use(st, heard, env);
+}
+
 static int tess_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
                     baton__values *out) {
   (void)task;
@@ -175,81 +378,19 @@ static int tess_run(void *state, const char *task, const baton__values *in, bato
     baton__fmt(env->err, sizeof env->err, "cancelled");
     return -1;
   }
-  size_t max = env->cfg && env->cfg->max_input_bytes ? env->cfg->max_input_bytes
-                                                     : TESS_DEFAULT_MAX_INPUT;
-  char *data = NULL;
-  size_t len = 0;
-  char rerr[400];
-  if (baton__read_file(path, max, &data, &len, rerr, sizeof rerr) != 0) {
-    baton__fmt(env->err, sizeof env->err, "cannot read image: %s", rerr);
+  PIX *pix = tess_load(path, env);
+  if (!pix)
     return -1;
-  }
-  l_int32 fmt = IFF_UNKNOWN;
-  if (len < 12 || findFileFormatBuffer((const l_uint8 *)data, &fmt) != 0 || !format_name(fmt)) {
-    baton__fmt(env->err, sizeof env->err,
-               "%s is not an image tesseract can read (PNG, JPEG, TIFF, BMP, GIF, WebP or PNM)",
-               path);
-    free(data);
-    return -1;
-  }
-  PIX *pix = pixReadMem((const l_uint8 *)data, len);
-  free(data);
-  if (!pix) {
-    baton__fmt(env->err, sizeof env->err, "%s: cannot decode this %s image (damaged file?)", path,
-               format_name(fmt));
-    return -1;
-  }
-
-  ETEXT_DESC *monitor = TessMonitorCreate();
-  if (!monitor) {
-    pixDestroy(&pix);
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  TessMonitorSetCancelFunc(monitor, tess_cancel_cb);
-  TessMonitorSetCancelThis(monitor, (void *)env->cancel);
-  if (env->timeout_ms > 0)
-    TessMonitorSetDeadlineMSecs(monitor, env->timeout_ms > 0x7fffffff ? 0x7fffffff
-                                                                      : (int)env->timeout_ms);
-
-  TessBaseAPISetImage2(st->api, pix);
-  /* Images without a resolution (most PNGs) make tesseract guess and warn;
-   * 300 dpi is the usual assumption for screen renders and scans. */
-  if (pixGetXRes(pix) < 70)
-    TessBaseAPISetSourceResolution(st->api, 300);
-  tess_single_thread();
-  int rc = TessBaseAPIRecognize(st->api, monitor);
-  TessMonitorDelete(monitor);
-  char *raw = NULL;
-  if (rc == 0 && !baton__exec_cancelled(env))
-    raw = TessBaseAPIGetUTF8Text(st->api);
-  TessBaseAPIClear(st->api);
+  char *text = NULL, why[160] = "";
+  int rc = tess_choose(st, in, pix, path, env, &text, why, sizeof why);
+  if (rc == 0 && !text && !(text = tess_read(st, pix, path, env)))
+    rc = -1;
   pixDestroy(&pix);
-
-  if (baton__exec_cancelled(env)) {
-    if (raw)
-      TessDeleteText(raw);
-    baton__fmt(env->err, sizeof env->err, "cancelled");
+  if (rc != 0) {
+    free(text);
     return -1;
   }
-  if (rc != 0 || !raw) {
-    if (raw)
-      TessDeleteText(raw);
-    if (env->timeout_ms > 0)
-      baton__fmt(env->err, sizeof env->err, "tesseract failed or ran past %ld ms on %s",
-                 env->timeout_ms, path);
-    else
-      baton__fmt(env->err, sizeof env->err, "tesseract could not recognise %s", path);
-    return -1;
-  }
-  size_t rawlen = strlen(raw);
   size_t maxtext = env->cfg && env->cfg->max_text_bytes ? env->cfg->max_text_bytes : 0;
-  char *text = baton__text_normalize(raw, rawlen, true);
-  TessDeleteText(raw);
-  if (!text) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
   if (maxtext && strlen(text) > maxtext) {
     baton__fmt(env->err, sizeof env->err,
                "the text recognised in %s is %zu bytes, over the limit of %zu", path,
@@ -257,11 +398,16 @@ static int tess_run(void *state, const char *task, const baton__values *in, bato
     free(text);
     return -1;
   }
-  if (baton__values_add_own(out, "text", BATON__T_TEXT, text) != 0) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  return 0;
+  const baton__output outs[] = {{"text", BATON__T_TEXT, text, false},
+                                {"language", 0, baton__strdup(why), false}};
+  return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
+}
+
+/* The installed languages, for `baton executors`; their folder decides them. */
+static void tess_inventory(const baton__config *cfg, char *details, size_t detlen, char *watch,
+                           size_t watchlen) {
+  baton__tess_inventory(tess_datapath(cfg), details, detlen);
+  baton__fmt(watch, watchlen, "%s", tess_datapath(cfg));
 }
 
 static const char *const tess_tasks[] = {"image-to-text", NULL};
@@ -272,6 +418,7 @@ const baton__executor baton__executor_tesseract = {
     .tasks = tess_tasks,
     .reentrant = false,
     .available = tess_available,
+    .inventory = tess_inventory,
     .init = tess_init,
     .run = tess_run,
     .release = tess_release,

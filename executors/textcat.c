@@ -210,6 +210,23 @@ static int tc_run(void *state, const char *task, const baton__values *in, baton_
   return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
 }
 
+size_t baton__textcat_guess(const char *text, char codes[][16], size_t max) {
+  void *st = NULL;
+  char err[256];
+  if (!text || tc_init(NULL, &st, err, sizeof err) != 0)
+    return 0;
+  tc_state *tc = st;
+  size_t n = 0;
+  char *sample = baton__text_normalize(text, utf8_prefix(text, strlen(text), TC_SAMPLE_BYTES),
+                                       false);
+  int found = sample ? textcat_ClassifyFull(tc->h, sample, strlen(sample), tc->cands) : 0;
+  for (int i = 0; i < found && n < max; i++)
+    tc_code(tc->cands[i].name ? tc->cands[i].name : "?", codes[n++], 16);
+  free(sample);
+  tc_release(st);
+  return n;
+}
+
 static const char *const tc_tasks[] = {"text-classification", NULL};
 
 const baton__executor baton__executor_textcat = {

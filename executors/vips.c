@@ -441,7 +441,6 @@ static void vp_release(void *state) { (void)state; }
 static int vp_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
                   baton__values *out) {
   (void)state;
-  (void)task;
   vp_watch watch = {.env = env,
                     .deadline = env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms : 0};
   const baton__value *iv = baton__values_get(in, "image");
@@ -452,8 +451,12 @@ static int vp_run(void *state, const char *task, const baton__values *in, baton_
     tv = baton__values_get(in, "text");
   if (!tv)
     tv = baton__values_get_type(in, BATON__T_TEXT);
+  /* canny-control (HuggingGPT's ControlNet condition) is the canny edge map. */
+  const baton__value canny = {.name = (char *)"instruction", .data = (char *)"canny edges"};
+  if (!strcmp(task, "canny-control"))
+    tv = &canny;
   if (!iv || !iv->data || !*iv->data) {
-    baton__fmt(env->err, sizeof env->err, "image-to-image needs an \"image\" to transform");
+    baton__fmt(env->err, sizeof env->err, "%s needs an \"image\" to transform", task);
     return -1;
   }
   if (!tv || !tv->data || !*tv->data) {
@@ -567,7 +570,7 @@ static int vp_run(void *state, const char *task, const baton__values *in, baton_
   return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
 }
 
-static const char *const vp_tasks[] = {"image-to-image", NULL};
+static const char *const vp_tasks[] = {"image-to-image", "canny-control", NULL};
 
 const baton__executor baton__executor_vips = {
     .name = "vips",

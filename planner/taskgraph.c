@@ -582,6 +582,23 @@ static unsigned resource_type_of_arg(const char *name) {
   return 0;
 }
 
+/* Every argument a task takes, "image, instruction": its resource types,
+ * then its plain parameters. */
+static void takes_list(const baton__taskspec *s, char *out, size_t cap) {
+  char types[64];
+  baton__types_format(s->inputs, types, sizeof types);
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_adds(&sb, types);
+  for (const char *p = s->params ? s->params : ""; *p;) {
+    size_t n = strcspn(p, ",");
+    baton__sb_addf(&sb, "%s%.*s", sb.len ? ", " : "", (int)n, p);
+    p += n + (p[n] == ',');
+  }
+  baton__fmt(out, cap, "%s", sb.len && baton__sb_ok(&sb) ? sb.buf : "no resources");
+  baton__sb_release(&sb);
+}
+
 int baton__graph_validate(const baton__graph *g, baton__task_lookup_fn lookup, void *ud,
                           char *err, size_t errlen) {
   if (!g) {
@@ -625,13 +642,13 @@ int baton__graph_validate(const baton__graph *g, baton__task_lookup_fn lookup, v
     for (size_t a = 0; a < t->n_args && rc == 0; a++) {
       const baton__arg *arg = &t->args[a];
       unsigned want = resource_type_of_arg(arg->name);
-      char takes[64];
-      baton__types_format(s->inputs, takes, sizeof takes);
       if (want && !(s->inputs & want)) {
+        char takes[320];
+        takes_list(s, takes, sizeof takes);
         baton__fmt(err, errlen,
                    "wrong argument type: task %d (%s) does not take an argument '%s' (it takes "
                    "%s)",
-                   t->id, t->task, arg->name, *takes ? takes : "no resources");
+                   t->id, t->task, arg->name, takes);
         rc = -1;
         break;
       }

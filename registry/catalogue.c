@@ -19,7 +19,8 @@
  *
  *   version: 1
  *   tasks:
- *     - {name, description, inputs: [types], outputs: [types], keywords: [phrases]}
+ *     - {name, description, inputs: [types], outputs: [types], keywords: [phrases],
+ *        params: [names of plain parameters]}
  *   models:
  *     - {id, task, endpoint, description?, tags?: [words], downloads?, likes?,
  *        license?, enabled?}
@@ -153,7 +154,7 @@ static int import_task(imp *im, yaml_node_t *map) {
   if (map->type != YAML_MAPPING_NODE)
     return fail_at(im, map, "each task must be a mapping (name, description, inputs, outputs)");
   const char *name = NULL, *desc = NULL;
-  yaml_node_t *in_n = NULL, *out_n = NULL, *kw_n = NULL;
+  yaml_node_t *in_n = NULL, *out_n = NULL, *kw_n = NULL, *par_n = NULL;
   for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
     yaml_node_t *k = yaml_document_get_node(im->doc, p->key);
     yaml_node_t *v = yaml_document_get_node(im->doc, p->value);
@@ -172,6 +173,8 @@ static int import_task(imp *im, yaml_node_t *map) {
       out_n = v;
     } else if (!strcmp(key, "keywords")) {
       kw_n = v;
+    } else if (!strcmp(key, "params")) {
+      par_n = v;
     } else {
       return fail_at(im, k, "unknown task key '%s'", key);
     }
@@ -184,13 +187,16 @@ static int import_task(imp *im, yaml_node_t *map) {
     return fail_at(im, map, "task '%s' needs both inputs and outputs", name);
 
   int rc = -1;
-  baton__sb ins, outs, kws;
+  baton__sb ins, outs, kws, pars;
   baton__sb_init(&ins);
   baton__sb_init(&outs);
   baton__sb_init(&kws);
+  baton__sb_init(&pars);
   if (get_list(im, in_n, "inputs", ',', &ins) || get_list(im, out_n, "outputs", ',', &outs))
     goto done;
   if (kw_n && get_list(im, kw_n, "keywords", '|', &kws))
+    goto done;
+  if (par_n && get_list(im, par_n, "params", ',', &pars))
     goto done;
   if (!baton__types_parse(ins.buf)) {
     fail_at(im, in_n, "task '%s' has an unknown input type in '%s' (known: text, image, audio, video, json)",
@@ -212,7 +218,8 @@ static int import_task(imp *im, yaml_node_t *map) {
     goto done;
   }
   char uerr[256] = "";
-  if (baton__upsert_task(im->db, name, desc, ins.buf, outs.buf, kws.buf, uerr, sizeof uerr)) {
+  if (baton__upsert_task(im->db, name, desc, ins.buf, outs.buf, kws.buf, pars.buf, uerr,
+                         sizeof uerr)) {
     fail_at(im, map, "cannot store task '%s': %s", name, uerr);
     goto done;
   }
@@ -222,6 +229,7 @@ done:
   baton__sb_release(&ins);
   baton__sb_release(&outs);
   baton__sb_release(&kws);
+  baton__sb_release(&pars);
   return rc;
 }
 

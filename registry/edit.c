@@ -460,7 +460,7 @@ static void ylist(baton__sb *sb, const char *s, char sep) {
 static int export_tasks(sqlite3 *db, const char *task, baton__sb *sb, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(db,
-                         "SELECT name, description, inputs, outputs, keywords FROM tasks"
+                         "SELECT name, description, inputs, outputs, keywords, params FROM tasks"
                          " WHERE (?1 IS NULL AND name IN (SELECT task FROM models)) OR name = ?1"
                          " ORDER BY rowid",
                          -1, &st, NULL) != SQLITE_OK)
@@ -480,6 +480,11 @@ static int export_tasks(sqlite3 *db, const char *task, baton__sb *sb, char *err,
     ylist(sb, (const char *)sqlite3_column_text(st, 3), ',');
     baton__sb_adds(sb, "\n    keywords: ");
     ylist(sb, (const char *)sqlite3_column_text(st, 4), '|');
+    const char *params = (const char *)sqlite3_column_text(st, 5);
+    if (params && *params) {
+      baton__sb_adds(sb, "\n    params: ");
+      ylist(sb, params, ',');
+    }
     baton__sb_addc(sb, '\n');
   }
   sqlite3_finalize(st);

@@ -223,13 +223,17 @@ int baton__upsert_model(baton__upsert *u, const baton__model_row *r, char *err, 
 }
 
 int baton__upsert_task(sqlite3 *db, const char *name, const char *description, const char *inputs,
-                       const char *outputs, const char *keywords, char *err, size_t errlen) {
+                       const char *outputs, const char *keywords, const char *params, char *err,
+                       size_t errlen) {
   const char *sql =
-      "INSERT INTO tasks(name, description, inputs, outputs, keywords) VALUES (?1,?2,?3,?4,?5)"
+      "INSERT INTO tasks(name, description, inputs, outputs, keywords, params)"
+      " VALUES (?1,?2,?3,?4,?5,?6)"
       " ON CONFLICT(name) DO UPDATE SET description = excluded.description,"
-      " inputs = excluded.inputs, outputs = excluded.outputs, keywords = excluded.keywords"
+      " inputs = excluded.inputs, outputs = excluded.outputs, keywords = excluded.keywords,"
+      " params = excluded.params"
       " WHERE description IS NOT excluded.description OR inputs IS NOT excluded.inputs"
-      " OR outputs IS NOT excluded.outputs OR keywords IS NOT excluded.keywords";
+      " OR outputs IS NOT excluded.outputs OR keywords IS NOT excluded.keywords"
+      " OR params IS NOT excluded.params";
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
     baton__fmt(err, errlen, "%s", sqlite3_errmsg(db));
@@ -240,6 +244,7 @@ int baton__upsert_task(sqlite3 *db, const char *name, const char *description, c
   sqlite3_bind_text(st, 3, inputs, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 4, outputs, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 5, keywords ? keywords : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 6, params ? params : "", -1, SQLITE_STATIC);
   int s = sqlite3_step(st);
   if (s != SQLITE_DONE)
     baton__fmt(err, errlen, "%s", sqlite3_errmsg(db));

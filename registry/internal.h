@@ -108,7 +108,8 @@ int baton__upsert_model(baton__upsert *u, const baton__model_row *r, char *err, 
 
 /* Inserts or updates one task (same "unchanged" rule). 0 or -1 with err. */
 int baton__upsert_task(sqlite3 *db, const char *name, const char *description, const char *inputs,
-                       const char *outputs, const char *keywords, char *err, size_t errlen);
+                       const char *outputs, const char *keywords, const char *params, char *err,
+                       size_t errlen);
 
 /* true for "local:<name>", "hf-inference", "llm", http(s) URLs. */
 bool baton__endpoint_valid(const char *e);

@@ -187,6 +187,9 @@ static const char *const migrations[] = {
     "  last_ok_at REAL,"
     "  retry_at REAL,"
     "  updated_at REAL);",
+    /* version 6: the plain parameters a task takes besides its resources
+     * ("instruction"), named by errors about arguments it does not take. */
+    "ALTER TABLE tasks ADD COLUMN params TEXT NOT NULL DEFAULT '';",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BATON__REGISTRY_SCHEMA + 1,
@@ -697,6 +700,7 @@ static void free_tasks(baton__taskspec *t, size_t n) {
     free(t[i].name);
     free(t[i].description);
     free(t[i].keywords);
+    free(t[i].params);
   }
   free(t);
 }
@@ -704,7 +708,7 @@ static void free_tasks(baton__taskspec *t, size_t n) {
 static int load_tasks(baton__registry *reg, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(reg->db,
-                         "SELECT name, description, inputs, outputs, keywords FROM tasks"
+                         "SELECT name, description, inputs, outputs, keywords, params FROM tasks"
                          " ORDER BY rowid",
                          -1, &st, NULL) != SQLITE_OK)
     return db_err(reg->db, err, errlen, "cannot read tasks");
@@ -728,7 +732,8 @@ static int load_tasks(baton__registry *reg, char *err, size_t errlen) {
     t->name = col_dup(st, 0);
     t->description = col_dup(st, 1);
     t->keywords = col_dup(st, 4);
-    if (!t->name || !t->description || !t->keywords) {
+    t->params = col_dup(st, 5);
+    if (!t->name || !t->description || !t->keywords || !t->params) {
       baton__fmt(err, errlen, "out of memory");
       sqlite3_finalize(st);
       return -1;

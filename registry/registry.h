@@ -8,7 +8,7 @@
 typedef struct cJSON cJSON;
 
 /* Current schema version (PRAGMA user_version). */
-#define BATON__REGISTRY_SCHEMA 5
+#define BATON__REGISTRY_SCHEMA 6
 
 /* One task kind (a Hugging Face pipeline tag). */
 typedef struct baton__taskspec {
@@ -19,6 +19,9 @@ typedef struct baton__taskspec {
   char *keywords;     /* cue phrases used by the offline planner, joined
                          with '|' ("read|text on|ocr"); a phrase may contain
                          spaces but never '|'; may be "" */
+  char *params;       /* the plain parameters it takes besides its resources,
+                         joined with ',' ("instruction", "src_lang,tgt_lang");
+                         may be "" */
 } baton__taskspec;
 
 /* One model as the matcher returns it. */

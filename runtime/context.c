@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "runtime/describe_cache.h"
 #include "core/banned.h"
 
 extern const unsigned char baton__catalogue_yaml[];
@@ -29,17 +30,16 @@ const char *baton_version(void) { return BATON_VERSION_STRING; }
 
 void baton_free(void *ptr) { free(ptr); }
 
+/* The last failure's text, per thread: a thread reads only what its own
+ * calls wrote, so baton_errmsg() needs no lock and races with nothing. */
+static _Thread_local char last_error[1024];
+
 baton_rc baton__fail(baton *ctx, baton_rc rc, const char *fmt, ...) {
-  if (!ctx)
-    return rc;
-  char buf[sizeof ctx->errmsg];
+  (void)ctx;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  vsnprintf(last_error, sizeof last_error, fmt, ap);
   va_end(ap);
-  pthread_mutex_lock(&ctx->lock);
-  memcpy(ctx->errmsg, buf, sizeof buf);
-  pthread_mutex_unlock(&ctx->lock);
   return rc;
 }
 
@@ -61,7 +61,26 @@ void baton__log(baton *ctx, baton_log_level level, const char *fmt, ...) {
   fn(ud, level, buf);
 }
 
-const char *baton_errmsg(const baton *ctx) { return ctx ? ctx->errmsg : ""; }
+baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const char *what) {
+  size_t given;
+  memcpy(&given, in, sizeof given);
+  if (given < sizeof given || given > out_size)
+    return baton__fail(NULL, BATON_INVALID,
+                       "%s.size is %zu, not %zu: start it from %s (baton.h), and build against "
+                       "the header of this library",
+                       what, given, out_size,
+                       strcmp(what, "baton_request") == 0 ? "BATON_REQUEST_INIT"
+                                                           : "BATON_SERVER_OPTIONS_INIT");
+  memset(out, 0, out_size);
+  memcpy(out, in, given);
+  memcpy(out, &out_size, sizeof out_size);
+  return BATON_OK;
+}
+
+const char *baton_errmsg(const baton *ctx) {
+  (void)ctx;
+  return last_error;
+}
 
 void baton_set_log(baton *ctx, baton_log_level level, baton_log_fn fn, void *userdata) {
   if (!ctx)
@@ -85,10 +104,11 @@ static baton__exec_slot *find_slot(baton *ctx, const char *name) {
   return NULL;
 }
 
-/* Learns the local executors from `baton-worker --describe`, once per
- * context and only when first needed, so commands that never run a local
- * executor never pay for loading their libraries. */
-static void describe_local(baton *ctx) {
+/* Learns the local executors from `baton-worker --describe` (or what it
+ * said last time, kept in BATON_HOME), once per context and only when first
+ * needed, so commands that never run a local executor never pay for loading
+ * their libraries. refresh: ask the worker even when the cache holds. */
+static void describe_local(baton *ctx, bool refresh) {
   pthread_mutex_lock(&ctx->lock);
   if (ctx->described) {
     pthread_mutex_unlock(&ctx->lock);
@@ -96,7 +116,8 @@ static void describe_local(baton *ctx) {
   }
   char err[512] = "";
   cJSON *arr = ctx->worker_program
-                   ? baton__worker_query(ctx->worker_program, ctx->cfg.source, err, sizeof err)
+                   ? baton__describe_cached(ctx->cfg.home, ctx->worker_program, ctx->cfg.source,
+                                            refresh, err, sizeof err)
                    : NULL;
   if (!ctx->worker_program)
     baton__fmt(err, sizeof err,
@@ -108,6 +129,7 @@ static void describe_local(baton *ctx) {
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(d, "model");
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(d, "tasks");
     const cJSON *reason = cJSON_GetObjectItemCaseSensitive(d, "reason");
+    const cJSON *details = cJSON_GetObjectItemCaseSensitive(d, "details");
     if (!cJSON_IsString(name) || !cJSON_IsString(model) || !cJSON_IsArray(tasks) ||
         ctx->n_slots >= ctx->cap_slots || find_slot(ctx, name->valuestring))
       continue;
@@ -119,6 +141,8 @@ static void describe_local(baton *ctx) {
     s->reentrant = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "reentrant"));
     s->available = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "available"));
     baton__fmt(s->why, sizeof s->why, "%s", cJSON_IsString(reason) ? reason->valuestring : "");
+    baton__fmt(s->details, sizeof s->details, "%s",
+               cJSON_IsString(details) ? details->valuestring : "");
     s->isolated = true;
     pthread_mutex_init(&s->lock, NULL);
     baton__worker_pool_init(&s->pool, s->name, &ctx->cfg, ctx->worker_program,
@@ -134,7 +158,7 @@ static baton__exec_slot *slot_for(baton *ctx, const char *name) {
   baton__exec_slot *s = find_slot(ctx, name);
   if (s || ctx->described)
     return s;
-  describe_local(ctx);
+  describe_local(ctx, false);
   return find_slot(ctx, name);
 }
 
@@ -381,9 +405,26 @@ baton_rc baton_models_search(baton *ctx, const char *text, const char *task, int
   return BATON_OK;
 }
 
+baton_rc baton_executors_refresh(baton *ctx) {
+  pthread_mutex_lock(&ctx->lock);
+  bool described = ctx->described;
+  pthread_mutex_unlock(&ctx->lock);
+  if (!described) {
+    describe_local(ctx, true);
+    return ctx->local_why[0] ? baton__fail(ctx, BATON_IO, "%s", ctx->local_why) : BATON_OK;
+  }
+  if (!ctx->worker_program)
+    return baton__fail(ctx, BATON_IO, "the baton-worker program was not found");
+  char err[512] = "";
+  cJSON *arr = baton__describe_cached(ctx->cfg.home, ctx->worker_program, ctx->cfg.source, true,
+                                      err, sizeof err);
+  cJSON_Delete(arr);
+  return arr ? BATON_OK : baton__fail(ctx, BATON_IO, "%s", err);
+}
+
 baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
   *json_out_p = NULL;
-  describe_local(ctx);
+  describe_local(ctx, false);
   cJSON *arr = cJSON_CreateArray();
   for (size_t i = 0; arr && i < ctx->n_slots; i++) {
     const baton__exec_slot *s = &ctx->slots[i];
@@ -403,6 +444,8 @@ baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
     cJSON_AddItemToObject(o, "tasks", tasks ? tasks : cJSON_CreateArray());
     cJSON_AddBoolToObject(o, "available", s->available);
     cJSON_AddStringToObject(o, "isolation", s->isolated ? "worker process" : "in-process");
+    if (s->details[0])
+      cJSON_AddStringToObject(o, "details", s->details);
     if (s->available)
       cJSON_AddNullToObject(o, "reason");
     else
@@ -426,11 +469,15 @@ const char *baton_history_readonly(baton *ctx) {
 }
 
 baton_rc baton_runs_list(baton *ctx, int limit, char **json_out_p) {
+  return baton_runs_list_of(ctx, -1, limit, json_out_p);
+}
+
+baton_rc baton_runs_list_of(baton *ctx, long uid, int limit, char **json_out_p) {
   *json_out_p = NULL;
   if (baton__runs_usable(ctx) != BATON_OK)
     return BATON_DB;
   char err[512] = "";
-  cJSON *arr = baton__runstore_list(ctx->runs, limit, err, sizeof err);
+  cJSON *arr = baton__runstore_list_of(ctx->runs, uid, limit, err, sizeof err);
   if (!arr)
     return baton__fail(ctx, BATON_DB, "%s", err);
   if (!(*json_out_p = json_out(arr)))

@@ -498,6 +498,12 @@ int baton__worker_describe(int fd, const char *config_path, const baton__executo
     bool ok = ex->available ? ex->available(&cfg, why, sizeof why) : true;
     cJSON_AddBoolToObject(o, "available", ok);
     cJSON_AddStringToObject(o, "reason", ok ? "" : why);
+    if (ex->inventory) {
+      char details[1024] = "", watch[1024] = "";
+      ex->inventory(&cfg, details, sizeof details, watch, sizeof watch);
+      cJSON_AddStringToObject(o, "details", details);
+      cJSON_AddStringToObject(o, "watch", watch);
+    }
   }
   char *s = arr ? cJSON_PrintUnformatted(arr) : NULL;
   cJSON_Delete(arr);

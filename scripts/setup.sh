@@ -22,6 +22,10 @@ packages=(
   libespeak-ng-dev espeak-ng-data
   libots-dev libglib2.0-dev
   apertium apertium-en-es
+  # More translation pairs, each direct or through Spanish (issue 17)
+  apertium-fr-es apertium-es-pt apertium-spa-ita apertium-es-ro apertium-spa-cat apertium-es-gl apertium-spa-ast apertium-eng-cat apertium-en-gl apertium-eo-en apertium-eu-en
+  # OCR in more languages, and tesseract's script detection (issue 17)
+  tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-por tesseract-ocr-osd
   libpocketsphinx-dev pocketsphinx-en-us libsndfile1-dev
   libexttextcat-dev libexttextcat-data
   libvips-dev
@@ -37,6 +41,8 @@ if ((with_tests)); then
   command -v npm >/dev/null || packages+=(nodejs npm)
   # the Python package's tests (bindings/python)
   packages+=(python3)
+  # libFuzzer targets (tests/fuzz, run by scripts/test.sh): clang and its fuzzer runtime
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

@@ -51,11 +51,8 @@ static void pass_slot(baton_server *srv) {
   pthread_cond_signal(&srv->job_cond);
 }
 
-/* The event callback: runs on library worker threads. It only formats and
- * queues; the loop writes. */
-static void on_run_event(void *ud, const baton_event *ev) {
-  srun *sr = ud;
-  baton_server *srv = sr->srv;
+/* The event as a notification to the run's client. */
+static void post_event(baton_server *srv, const srun *sr, const baton_event *ev) {
   baton__sb sb;
   baton__sb_init(&sb);
   baton__sb_adds(&sb, "{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"run_id\":");
@@ -81,15 +78,11 @@ static void on_run_event(void *ud, const baton_event *ev) {
     baton__sb_adds(&sb, ev->json);
   }
   baton__sb_addf(&sb, ",\"ts\":%.3f}}", ev->ts);
-  /* Known to run.cancel before the client can read the id. */
-  if (ev->type == BATON_EVENT_PLAN && ev->run_id) {
-    pthread_mutex_lock(&srv->lock);
-    baton__fmt(sr->run_id, sizeof sr->run_id, "%s", ev->run_id);
-    pthread_mutex_unlock(&srv->lock);
-  }
   baton__srv_post_sb(srv, sr->client, OUT_NOTIFY, &sb);
-  if (ev->type != BATON_EVENT_DONE)
-    return;
+}
+
+/* The run finished: its slot passes on, the client gets the result. */
+static void run_done(baton_server *srv, srun *sr, const baton_event *ev) {
   /* Done before the client can see the result (run.cancel then says "not
    * running"). sr stays valid: freeing it waits for this callback to return
    * (baton_run_free() joins the run's threads). */
@@ -116,6 +109,24 @@ static void on_run_event(void *ud, const baton_event *ev) {
   }
 }
 
+/* The event callback: runs on library worker threads. It only formats and
+ * queues; the loop writes. */
+static void on_run_event(void *ud, const baton_event *ev) {
+  srun *sr = ud;
+  baton_server *srv = sr->srv;
+  /* Known to run.cancel before the client can read the id. */
+  if (ev->type == BATON_EVENT_PLAN && ev->run_id) {
+    pthread_mutex_lock(&srv->lock);
+    baton__fmt(sr->run_id, sizeof sr->run_id, "%s", ev->run_id);
+    pthread_mutex_unlock(&srv->lock);
+  }
+  if (!sr->quiet)
+    post_event(srv, sr, ev);
+  if (ev->type != BATON_EVENT_DONE)
+    return;
+  run_done(srv, sr, ev);
+}
+
 /* A new run of a client's request, listed as active, or NULL (the error
  * sent). */
 static srun *new_run(baton_server *srv, const job *j, srv_ctx *sc) {
@@ -127,6 +138,7 @@ static srun *new_run(baton_server *srv, const job *j, srv_ctx *sc) {
   }
   sr->srv = srv;
   sr->client = j->client;
+  sr->uid = j->uid;
   sr->refs = 1;
   pthread_mutex_lock(&srv->lock);
   if (srv->stopping) {
@@ -210,20 +222,27 @@ static bool wait_for_slot(baton_server *srv, srun *sr, job *j) {
   srv->wait_tail = sr;
   size_t position = ++srv->n_waiting;
   pthread_mutex_unlock(&srv->lock);
-  post_queued(srv, w->client, position);
+  if (!sr->quiet)
+    post_queued(srv, w->client, position);
   return true;
 }
 
 /* submit: starts the run when a slot is free (daemon.max_runs), else queues
  * it with a "queued" event. true when the run took the request over. */
 bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
-  baton_request req = {0};
+  baton_request req = {BATON_REQUEST_INIT};
   const char *inputs[MAX_SUBMIT_INPUTS];
   char *plan_buf = NULL, *msgs_buf = NULL;
   bool kept = false;
   srun *sr = NULL;
+  const cJSON *events = baton__srv_param(j->params, "events");
+  if (events && !cJSON_IsNull(events) && !cJSON_IsBool(events)) {
+    baton__srv_bad_params(srv, j, "'events' must be true or false");
+    return false;
+  }
   if (baton__srv_request_params(srv, j, &req, inputs, &plan_buf, &msgs_buf) &&
       (sr = new_run(srv, j, sc))) {
+    sr->quiet = cJSON_IsFalse(events);
     pthread_mutex_lock(&srv->lock);
     bool slot = srv->n_running < (size_t)srv->max_runs && !srv->wait_head;
     if (slot)
@@ -241,7 +260,7 @@ bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
 void baton__srv_start_waiting(baton_server *srv, srun *sr) {
   job *j = sr->waiting;
   sr->waiting = NULL;
-  baton_request req = {0};
+  baton_request req = {BATON_REQUEST_INIT};
   const char *inputs[MAX_SUBMIT_INPUTS];
   char *plan_buf = NULL, *msgs_buf = NULL;
   bool kept = false;
@@ -277,7 +296,7 @@ void baton__srv_drop_waiting(baton_server *srv) {
   }
 }
 
-void baton__srv_cancel(baton_server *srv, uint64_t client, const char *id_json,
+void baton__srv_cancel(baton_server *srv, uint64_t client, uid_t uid, const char *id_json,
                        const cJSON *params) {
   const cJSON *rid = cJSON_GetObjectItemCaseSensitive(params, "run_id");
   if (!cJSON_IsString(rid) || !rid->valuestring[0]) {
@@ -289,8 +308,8 @@ void baton__srv_cancel(baton_server *srv, uint64_t client, const char *id_json,
   while (sr && strcmp(sr->run_id, rid->valuestring) != 0)
     sr = sr->next;
   baton_run *run = NULL;
-  if (sr && sr->done)
-    sr = NULL; /* finished; only waiting to be freed */
+  if (sr && (sr->done || (!baton__srv_sees_all(uid) && sr->uid != uid)))
+    sr = NULL; /* finished (only waiting to be freed), or another user's */
   if (sr) {
     sr->cancel_asked = true;
     if (sr->submitted) {
@@ -304,6 +323,8 @@ void baton__srv_cancel(baton_server *srv, uint64_t client, const char *id_json,
     srv_ctx *sc = baton__srv_ctx_get(srv);
     char *json = NULL;
     baton_rc rc = sc ? baton_run_get(sc->ctx, rid->valuestring, &json) : BATON_NOTFOUND;
+    if (rc == BATON_OK && !baton__srv_run_visible(uid, json))
+      rc = BATON_NOTFOUND; /* another user's run is not there for this one */
     baton_free(json);
     baton__srv_ctx_put(srv, sc);
     char msg[160];

@@ -207,6 +207,9 @@ bool off_is_hard_punct(const token *t);
 char *off_span_text(const planner *p, size_t a, size_t b);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src);
+/* The language the words to read are written in ("read the French text"):
+ * a language named before a noun, not after "into"/"from"; or NULL. */
+const char *off_written_language(const planner *p, size_t a, size_t b);
 
 /* ---- history.c ------------------------------------------------------------ */
 

@@ -392,6 +392,16 @@ bool off_has_prefix(const planner *p, size_t a, size_t b, const char *prefix) {
   return false;
 }
 
+const char *off_written_language(const planner *p, size_t a, size_t b) {
+  for (size_t i = a; i + 1 < b; i++) {
+    const char *code = p->tok[i].kind == TK_WORD ? off_language(p->lx, p->tok[i].word) : NULL;
+    if (code && !(i > a && (off_is(p, i - 1, W_TARGET_PREP) || off_is(p, i - 1, W_SOURCE_PREP))) &&
+        p->tok[i + 1].kind == TK_WORD && !off_is(p, i + 1, W_TARGET_NOUN))
+      return code;
+  }
+  return NULL;
+}
+
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt,
                            const char **src) {

@@ -148,6 +148,12 @@ static char *content_phrase(const planner *p, size_t a, size_t b) {
   return NULL;
 }
 
+/* "read the French text": an OCR task is told the language. 0, or -1. */
+static int add_written_language(const planner *p, const step *st, baton__task *t) {
+  const char *lang = off_written_language(p, st->a, st->b);
+  return lang ? task_add_arg(t, "lang", lang, -1) : 0;
+}
+
 /* Bridges a media resource or output to text (image-to-text, speech
  * recognition). Returns the new task id, -1 when impossible, -2 on error. */
 static int bridge_to_text(planner *p, const step *st, bool own_only, unsigned types,
@@ -199,6 +205,10 @@ static int bridge_to_text(planner *p, const step *st, bool own_only, unsigned ty
         return -2;
       source s = {r, -1, NULL};
       if (attach(p, &t, baton__type_name(bridges[k].type), &s) != 0) {
+        baton__task_release(&t);
+        return -2;
+      }
+      if (bridges[k].type == BATON__T_IMAGE && reader < 0 && add_written_language(p, st, &t)) {
         baton__task_release(&t);
         return -2;
       }
@@ -458,6 +468,9 @@ static int emit_step(planner *p, const step *st, const baton__taskspec **made) {
         rc = task_add_arg(&t, "instruction", words, -1);
       free(words);
     }
+    if (rc == 0 && ptype == BATON__T_IMAGE && spec->inputs == BATON__T_IMAGE &&
+        off_is_role(p, st->task, R_CAPTION))
+      rc = add_written_language(p, st, &t);
     if (rc == 0 && ptype != BATON__T_TEXT && (spec->inputs & BATON__T_TEXT)) {
       /* The question or instruction: a quote, else what an earlier step
        * wrote (a transcribed question), else the step's words. */

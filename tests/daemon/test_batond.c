@@ -428,6 +428,38 @@ Test(daemon_batond, submit_streams_events_in_order_then_the_result) {
   hang_up(c);
 }
 
+Test(daemon_batond, submit_with_events_false_answers_with_the_result_alone) {
+  conn *c = dial();
+  char line[2048];
+  snprintf(line, sizeof line,
+           "{\"jsonrpc\":\"2.0\",\"id\":\"q1\",\"method\":\"submit\",\"params\":{\"plan\":%s,"
+           "\"events\":false}}\n",
+           echo_plan);
+  send_raw(c, line);
+  /* A request/response client: the first line it reads is its answer. */
+  cJSON *reply = next_msg(c, 10000);
+  cr_assert(reply, "no answer");
+  cr_assert_str_eq(str(reply, "id"), "q1", "a notification came first: %s", str(reply, "method"));
+  const cJSON *res = result(reply);
+  cr_expect_str_eq(str(res, "status"), "done");
+  const cJSON *t1 = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 1);
+  cr_expect_str_eq(str(cJSON_GetObjectItem(t1, "outputs"), "text"), "hello");
+  cJSON_Delete(reply);
+  /* Nothing trails it: the next line is the answer to the next request. */
+  send_raw(c, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"health\"}\n");
+  cJSON *h = next_msg(c, 10000);
+  cr_assert(h, "no answer to health");
+  cr_expect(cJSON_IsNumber(cJSON_GetObjectItem(h, "id")), "stray notification after the result: %s",
+            str(h, "method"));
+  cJSON_Delete(h);
+  cJSON *bad = call(c, 3, "submit", "{\"request\":\"hi\",\"events\":\"no\"}");
+  const cJSON *err = cJSON_GetObjectItem(bad, "error");
+  cr_assert(err, "events must be a boolean");
+  cr_expect_eq(cJSON_GetObjectItem(err, "code")->valueint, -32602);
+  cJSON_Delete(bad);
+  hang_up(c);
+}
+
 Test(daemon_batond, plan_models_and_executors_answer) {
   conn *c = dial();
   cJSON *r = call(c, 1, "plan", "{\"request\":\"summarize this text: the cat sat on the mat\",\"offline\":true}");

@@ -1,5 +1,6 @@
-/* test_apertium.c — the apertium translation executor: en->es, pairs, limits, timeouts. */
+/* test_apertium.c — the apertium translation executor: direct pairs, routes through a pivot, detection, limits, timeouts. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,16 +30,54 @@ static void fx_setup(fixture *f) {
 
 /* Translates text (src may be NULL); returns the result (caller frees) or
  * NULL with env.err set. */
+static char *translate_route(fixture *f, const char *text, const char *src, const char *tgt,
+                             char **route);
+
 static char *translate(fixture *f, const char *text, const char *src, const char *tgt) {
-  baton__values in;
+  return translate_route(f, text, src, tgt, NULL);
+}
+
+/* As translate(), also taking the "route" output (when route is not NULL). */
+static char *translate_route(fixture *f, const char *text, const char *src, const char *tgt,
+                             char **route) {
+  baton__values in, out;
+  memset(&out, 0, sizeof out);
   memset(&in, 0, sizeof in);
   cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
   if (src)
     cr_assert_eq(baton__values_add(&in, "src_lang", 0, src), 0);
   if (tgt)
     cr_assert_eq(baton__values_add(&in, "tgt_lang", 0, tgt), 0);
-  return bt_exec_output(&baton__executor_apertium, NULL, "translation", &in, &f->env, "text",
-                        BATON__T_TEXT);
+  if (!route)
+    return bt_exec_output(&baton__executor_apertium, NULL, "translation", &in, &f->env, "text",
+                          BATON__T_TEXT);
+  f->env.err[0] = '\0';
+  int rc = baton__executor_apertium.run(NULL, "translation", &in, &f->env, &out);
+  baton__values_release(&in);
+  char *text_out = NULL;
+  *route = NULL;
+  if (rc == 0) {
+    const baton__value *t = baton__values_get(&out, "text"), *r = baton__values_get(&out, "route");
+    cr_assert(t && r, "the text or the route is missing");
+    text_out = baton__strdup(t->data);
+    *route = baton__strdup(r->data);
+  }
+  baton__values_release(&out);
+  return text_out;
+}
+
+/* Skips unless apertium has these directions installed (scripts/setup.sh
+ * installs them). */
+static void need_pairs(const char *const *modes) {
+  for (; *modes; modes++) {
+    char path[512];
+    snprintf(path, sizeof path, "/usr/share/apertium/modes/%s.mode", *modes);
+    const char *ci = getenv("CI");
+    if (!baton__file_exists(path) && ci && !strcmp(ci, "true"))
+      cr_assert_fail("apertium's %s is not installed (scripts/setup.sh installs it)", *modes);
+    if (!baton__file_exists(path))
+      cr_skip_test("apertium's %s is not installed (scripts/setup.sh installs it)", *modes);
+  }
 }
 
 Test(executors_apertium, is_available_with_the_english_spanish_pair) {
@@ -75,7 +114,7 @@ Test(executors_apertium, an_unknown_pair_lists_the_installed_ones) {
   fixture f;
   fx_setup(&f);
   cr_assert_null(translate(&f, "The cat is black.", "en", "ja"));
-  cr_assert(strstr(f.env.err, "en -> ja") && strstr(f.env.err, "eng-spa"),
+  cr_assert(strstr(f.env.err, "en -> ja") && strstr(f.env.err, "en-es"),
             "unclear error: %s", f.env.err);
 }
 
@@ -115,4 +154,65 @@ Test(executors_apertium, a_cancelled_task_does_not_run) {
   atomic_store(&f.cancel, 1);
   cr_assert_null(translate(&f, "The cat is black.", "en", "es"));
   cr_assert(strstr(f.env.err, "cancel"), "unclear error: %s", f.env.err);
+}
+
+Test(executors_apertium, translates_english_to_french_through_spanish_and_says_so) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"eng-spa", "es-fr", NULL});
+  char *route = NULL;
+  char *fr = translate_route(&f, "Good morning. The house is big.", "en", "fr", &route);
+  cr_assert_not_null(fr, "failed: %s", f.env.err);
+  cr_assert(strstr(fr, "maison") && strstr(fr, "grande"), "not French: %s", fr);
+  cr_assert_str_eq(route, "English -> Spanish -> French (apertium has no direct en-fr pair here, "
+                          "so through Spanish)");
+  free(fr);
+  free(route);
+}
+
+Test(executors_apertium, translates_french_to_english_detecting_the_source) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"fr-es", "spa-eng", NULL});
+  char *route = NULL;
+  char *en = translate_route(&f, "Le chat est noir et la maison est très grande.", NULL, "en",
+                             &route);
+  cr_assert_not_null(en, "failed: %s", f.env.err);
+  cr_assert(strstr(en, "cat") && strstr(en, "black") && strstr(en, "house"), "not English: %s",
+            en);
+  cr_assert(strstr(route, "French -> Spanish -> English") &&
+                strstr(route, "the text was detected as French"),
+            "route: %s", route);
+  free(en);
+  free(route);
+}
+
+Test(executors_apertium, translates_english_to_portuguese_through_spanish) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"eng-spa", "es-pt", NULL});
+  char *route = NULL;
+  char *pt = translate_route(&f, "The house is big and the garden is beautiful.", "en", "pt",
+                             &route);
+  cr_assert_not_null(pt, "failed: %s", f.env.err);
+  cr_assert(strstr(pt, "casa") && strstr(pt, "jardim"), "not Portuguese: %s", pt);
+  cr_assert(strstr(route, "through Spanish"), "route: %s", route);
+  free(pt);
+  free(route);
+}
+
+Test(executors_apertium, without_a_target_takes_the_only_direction_and_says_so) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"fr-es", NULL});
+  char *route = NULL;
+  char *es = translate_route(&f, "Le chat est noir et la maison est très grande.", NULL, NULL,
+                             &route);
+  cr_assert_not_null(es, "failed: %s", f.env.err);
+  cr_assert(strstr(es, "gato") && strstr(es, "casa"), "not Spanish: %s", es);
+  cr_assert(strstr(route, "no target language was given, and Spanish is the only one French "
+                          "translates into here"),
+            "route: %s", route);
+  free(es);
+  free(route);
 }

@@ -1,6 +1,7 @@
-/* test_tesseract.c — the tesseract image-to-text executor: availability, OCR of rendered text, bad inputs. */
+/* test_tesseract.c — the tesseract image-to-text executor: availability, OCR of rendered text in several languages, bad inputs. */
 #include <criterion/criterion.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,39 @@ static char *ocr(fixture *f, const char *path) {
   cr_assert_eq(baton__values_add(&in, "image", BATON__T_IMAGE, path), 0);
   return bt_exec_output(&baton__executor_tesseract, f->state, "image-to-text", &in, &f->env,
                         "text", BATON__T_TEXT);
+}
+
+/* Runs OCR on path with a "lang" argument (NULL: none); returns the text
+ * and the "language" output in *lang (both caller frees), or NULL. */
+static char *ocr_lang(fixture *f, const char *path, const char *want, char **lang) {
+  baton__values in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  cr_assert_eq(baton__values_add(&in, "image", BATON__T_IMAGE, path), 0);
+  if (want)
+    cr_assert_eq(baton__values_add(&in, "lang", 0, want), 0);
+  f->env.err[0] = '\0';
+  int rc = baton__executor_tesseract.run(f->state, "image-to-text", &in, &f->env, &out);
+  char *text = NULL;
+  *lang = NULL;
+  if (rc == 0) {
+    text = baton__strdup(baton__values_get(&out, "text")->data);
+    *lang = baton__strdup(baton__values_get(&out, "language")->data);
+  }
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return text;
+}
+
+/* Skips unless tesseract has lang's data (fails in CI: setup installs it). */
+static void need_lang(const char *lang) {
+  char path[256];
+  snprintf(path, sizeof path, "/usr/share/tesseract-ocr/5/tessdata/%s.traineddata", lang);
+  const char *ci = getenv("CI");
+  if (!baton__file_exists(path) && ci && !strcmp(ci, "true"))
+    cr_assert_fail("tesseract-ocr-%s is not installed (scripts/setup.sh installs it)", lang);
+  if (!baton__file_exists(path))
+    cr_skip_test("tesseract-ocr-%s is not installed", lang);
 }
 
 static char *render(fixture *f, const char *text, const char *name) {
@@ -205,6 +239,55 @@ Test(executors_tesseract, reads_the_example_sign) {
   cr_assert(strstr(text, "library") && strstr(text, "monday"), "unexpected text: %s", text);
   free(text);
   free(sign);
+  fx_teardown(&f);
+}
+
+#define FRENCH "Le garçon a mangé une crème brûlée très sucrée à côté de la forêt."
+
+Test(executors_tesseract, reads_french_accents_when_french_is_asked_for) {
+  fixture f;
+  fx_setup(&f);
+  need_lang("fra");
+  char *png = render(&f, FRENCH, "fr.png");
+  char *lang = NULL;
+  char *text = ocr_lang(&f, png, "French", &lang);
+  cr_assert_not_null(text, "OCR failed: %s", f.env.err);
+  cr_assert(strstr(text, "garçon") && strstr(text, "crème brûlée") && strstr(text, "côté") &&
+                strstr(text, "forêt"),
+            "accents misread: %s", text);
+  cr_assert_str_eq(lang, "fra (asked for)");
+  free(text);
+  free(lang);
+  free(png);
+  fx_teardown(&f);
+}
+
+Test(executors_tesseract, detects_french_from_a_first_pass_and_reads_it_again) {
+  fixture f;
+  fx_setup(&f);
+  need_lang("fra");
+  char *png = render(&f, FRENCH, "fr.png");
+  char *lang = NULL;
+  char *text = ocr_lang(&f, png, NULL, &lang);
+  cr_assert_not_null(text, "OCR failed: %s", f.env.err);
+  cr_assert(strstr(text, "crème brûlée") && strstr(text, "forêt"), "accents misread: %s", text);
+  cr_assert_str_eq(lang, "fra (detected: a first pass read French)");
+  free(text);
+  free(lang);
+  free(png);
+  fx_teardown(&f);
+}
+
+Test(executors_tesseract, a_language_not_installed_is_refused_naming_the_installed_ones) {
+  fixture f;
+  fx_setup(&f);
+  char *png = render(&f, "Hello", "hello.png");
+  char *lang = NULL;
+  cr_assert_null(ocr_lang(&f, png, "Klingon", &lang));
+  cr_assert(strstr(f.env.err, "cannot read 'Klingon'") && strstr(f.env.err, "languages: ") &&
+                strstr(f.env.err, "eng"),
+            "unclear error: %s", f.env.err);
+  free(png);
   fx_teardown(&f);
 }
 

@@ -298,6 +298,48 @@ Test(executors_vips, reads_the_example_sign, .init = setup, .fini = teardown) {
   free(sign);
 }
 
+/* The brightest pixel of band 0 in the box x0..x1, y0..y1. */
+static double box_max(VipsImage *im, int x0, int y0, int x1, int y1) {
+  double m = 0;
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x <= x1; x++)
+      if (px(im, x, y, 0) > m)
+        m = px(im, x, y, 0);
+  return m;
+}
+
+Test(executors_vips, canny_control_draws_the_edges_of_a_square, .init = setup, .fini = teardown) {
+  /* A white square on black: the edge map is bright on its border only. */
+  VipsImage *black = NULL, *square = NULL;
+  cr_assert_eq(vips_black(&black, 200, 200, NULL), 0);
+  cr_assert_eq(vips_copy(black, &square, NULL), 0);
+  double white = 255;
+  cr_assert_eq(vips_draw_rect(square, &white, 1, 50, 50, 100, 100, "fill", TRUE, NULL), 0);
+  char *src = baton__path_join(g_dir, "square.png");
+  cr_assert_eq(vips_pngsave(square, src, NULL), 0);
+  g_object_unref(black);
+  g_object_unref(square);
+
+  baton__values in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  cr_assert_eq(baton__values_add(&in, "image", BATON__T_IMAGE, src), 0);
+  baton__exec_env env = {.workspace = g_dir, .file_prefix = "task3", .cancel = &g_cancel};
+  cr_assert_eq(vp()->run(g_state, "canny-control", &in, &env, &out), 0, "%s", env.err);
+  const baton__value *v = baton__values_get(&out, "image");
+  cr_assert(v && v->type == BATON__T_IMAGE, "no edge image");
+  VipsImage *edges = open_png(v->data);
+  cr_assert_eq(vips_image_get_width(edges), 200);
+  cr_assert_gt(box_max(edges, 45, 95, 55, 105), 128, "no edge on the square's left side");
+  cr_assert_gt(box_max(edges, 145, 95, 155, 105), 128, "no edge on the square's right side");
+  cr_assert_lt(box_max(edges, 90, 90, 110, 110), 16, "the inside of the square is not dark");
+  cr_assert_lt(box_max(edges, 5, 5, 25, 25), 16, "the background is not dark");
+  g_object_unref(edges);
+  baton__values_release(&in);
+  baton__values_release(&out);
+  free(src);
+}
+
 #else
 Test(executors_vips, not_built) { cr_skip_test("built without libvips"); }
 #endif

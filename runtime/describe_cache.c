@@ -1,0 +1,137 @@
+/* describe_cache.c — keeps what `baton-worker --describe` said in BATON_HOME, keyed by what decides it. */
+#include "runtime/describe_cache.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "baton.h"
+#include "core/util.h"
+#include "runtime/worker.h"
+#include "core/banned.h"
+
+#define CACHE_FILE "executors.json"
+#define CACHE_MAX (1u << 20)
+
+/* Environment variables the local executors read outside the config. */
+static const char *const watched_env[] = {"TESSDATA_PREFIX", "APERTIUM_DATADIR", NULL};
+
+/* A file's identity as {"path","size","mtime"}; size -1 when it is missing. */
+static cJSON *file_identity(const char *path) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return NULL;
+  struct stat st;
+  bool ok = path && stat(path, &st) == 0;
+  char mtime[48] = "";
+  if (ok)
+    baton__fmt(mtime, sizeof mtime, "%lld.%09ld", (long long)st.st_mtim.tv_sec,
+               (long)st.st_mtim.tv_nsec);
+  cJSON_AddStringToObject(o, "path", path ? path : "");
+  cJSON_AddNumberToObject(o, "size", ok ? (double)st.st_size : -1.0);
+  cJSON_AddStringToObject(o, "mtime", mtime);
+  return o;
+}
+
+/* The key: the worker program, the library version, the config file and
+ * the environment the executors read. */
+static cJSON *cache_key(const char *program, const char *config_path) {
+  cJSON *k = cJSON_CreateObject();
+  cJSON *env = cJSON_CreateObject();
+  if (!k || !env) {
+    cJSON_Delete(k);
+    cJSON_Delete(env);
+    return NULL;
+  }
+  cJSON_AddItemToObject(k, "program", file_identity(program));
+  cJSON_AddStringToObject(k, "version", baton_version());
+  cJSON_AddItemToObject(k, "config", file_identity(config_path));
+  for (const char *const *e = watched_env; *e; e++) {
+    const char *v = getenv(*e);
+    cJSON_AddStringToObject(env, *e, v ? v : "");
+  }
+  cJSON_AddItemToObject(k, "env", env);
+  return k;
+}
+
+/* The identities of the folders the executors said decide what they offer
+ * (each description's "watch"), as an array. */
+static cJSON *watched_folders(const cJSON *executors) {
+  cJSON *arr = cJSON_CreateArray();
+  const cJSON *d;
+  cJSON_ArrayForEach(d, executors) {
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(d, "watch");
+    if (arr && cJSON_IsString(w) && w->valuestring[0])
+      cJSON_AddItemToArray(arr, file_identity(w->valuestring));
+  }
+  return arr;
+}
+
+/* Whether every watched folder is as it was. */
+static bool folders_unchanged(const cJSON *watched) {
+  const cJSON *w;
+  cJSON_ArrayForEach(w, watched) {
+    const cJSON *path = cJSON_GetObjectItemCaseSensitive(w, "path");
+    cJSON *now = file_identity(cJSON_IsString(path) ? path->valuestring : NULL);
+    bool same = now && cJSON_Compare(w, now, true);
+    cJSON_Delete(now);
+    if (!same)
+      return false;
+  }
+  return true;
+}
+
+/* The cached executors when the file exists, parses and matches key; else NULL. */
+static cJSON *cache_read(const char *file, const cJSON *key) {
+  char *text = NULL;
+  size_t len = 0;
+  char err[256];
+  if (baton__read_file(file, CACHE_MAX, &text, &len, err, sizeof err) != 0)
+    return NULL;
+  cJSON *doc = cJSON_ParseWithLength(text, len);
+  free(text);
+  const cJSON *k = cJSON_GetObjectItemCaseSensitive(doc, "key");
+  const cJSON *w = cJSON_GetObjectItemCaseSensitive(doc, "watch");
+  cJSON *ex = cJSON_DetachItemFromObjectCaseSensitive(doc, "executors");
+  bool fresh = k && cJSON_IsArray(w) && cJSON_IsArray(ex) && cJSON_Compare(k, key, true) &&
+               folders_unchanged(w);
+  cJSON_Delete(doc);
+  if (!fresh) {
+    cJSON_Delete(ex);
+    return NULL;
+  }
+  return ex;
+}
+
+/* Stores executors under key; a failure only costs the next start a describe. */
+static void cache_write(const char *file, const cJSON *key, const cJSON *executors) {
+  cJSON *doc = cJSON_CreateObject();
+  if (!doc)
+    return;
+  cJSON_AddItemToObject(doc, "key", cJSON_Duplicate(key, true));
+  cJSON_AddItemToObject(doc, "watch", watched_folders(executors));
+  cJSON_AddItemToObject(doc, "executors", cJSON_Duplicate(executors, true));
+  char *text = cJSON_PrintUnformatted(doc);
+  cJSON_Delete(doc);
+  char err[256];
+  if (text)
+    (void)baton__write_file(file, text, strlen(text), err, sizeof err);
+  free(text);
+}
+
+cJSON *baton__describe_cached(const char *home, const char *program, const char *config_path,
+                              bool refresh, char *err, size_t errlen) {
+  char *file = home ? baton__path_join(home, CACHE_FILE) : NULL;
+  cJSON *key = cache_key(program, config_path);
+  cJSON *arr = file && key && !refresh ? cache_read(file, key) : NULL;
+  if (!arr) {
+    arr = baton__worker_query(program, config_path, err, errlen);
+    if (arr && file && key)
+      cache_write(file, key, arr);
+  }
+  cJSON_Delete(key);
+  free(file);
+  return arr;
+}

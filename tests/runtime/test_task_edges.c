@@ -1,0 +1,94 @@
+/* test_task_edges.c — what a new user meets running single tasks: arguments a task does not take, translation defaults and refusals. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baton.h"
+#include "support/support.h"
+
+static char *home;
+static baton *ctx;
+
+static void setup(void) {
+  home = bt_tmpdir();
+  setenv("BATON_HOME", home, 1);
+  cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", ctx ? baton_errmsg(ctx) : "");
+}
+
+static void teardown(void) {
+  baton_close(ctx);
+  unsetenv("BATON_HOME");
+  bt_rmtree(home);
+  free(home);
+}
+
+TestSuite(runtime_task_edges, .init = setup, .fini = teardown);
+
+/* Skips unless apertium has the mode (fails in CI: setup installs it). */
+static void need_mode(const char *mode) {
+  char path[256];
+  snprintf(path, sizeof path, "/usr/share/apertium/modes/%s.mode", mode);
+  const char *ci = getenv("CI");
+  if (access(path, R_OK) != 0 && ci && !strcmp(ci, "true"))
+    cr_assert_fail("apertium's %s is not installed (scripts/setup.sh installs it)", mode);
+  if (access(path, R_OK) != 0)
+    cr_skip_test("apertium's %s is not installed", mode);
+}
+
+Test(runtime_task_edges, an_argument_a_task_does_not_take_is_refused_naming_all_it_takes) {
+  char *json = NULL;
+  baton_rc rc = baton_task(ctx, "image-to-image",
+                           "{\"image\":\"examples/sign.png\",\"text\":\"convert to grayscale\"}",
+                           NULL, BATON_TEST_SOURCE_DIR, &json);
+  cr_assert_neq(rc, BATON_OK);
+  cr_assert(strstr(baton_errmsg(ctx), "does not take an argument 'text' (it takes image, "
+                                      "instruction)"),
+            "unclear error: %s", baton_errmsg(ctx));
+  baton_free(json);
+  rc = baton_task(ctx, "translation", "{\"image\":\"examples/sign.png\"}", NULL,
+                  BATON_TEST_SOURCE_DIR, &json);
+  cr_assert_neq(rc, BATON_OK);
+  cr_assert(strstr(baton_errmsg(ctx), "(it takes text, src_lang, tgt_lang)"), "unclear error: %s",
+            baton_errmsg(ctx));
+  baton_free(json);
+}
+
+Test(runtime_task_edges, translation_without_a_target_takes_the_only_direction_and_says_so) {
+  need_mode("fr-es");
+  char *json = NULL;
+  baton_rc rc = baton_task(ctx, "translation",
+                           "{\"text\":\"Le chat est noir et la maison est très grande.\"}",
+                           "local/apertium", NULL, &json);
+  cr_assert_eq(rc, BATON_OK, "%s", baton_errmsg(ctx));
+  cJSON *t = cJSON_Parse(json);
+  const cJSON *outs = cJSON_GetObjectItem(t, "outputs");
+  const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(outs, "text"));
+  const char *route = cJSON_GetStringValue(cJSON_GetObjectItem(outs, "route"));
+  cr_assert(text && strstr(text, "gato"), "not Spanish: %s", json);
+  cr_assert(route && strstr(route, "no target language was given, and Spanish is the only one "
+                                   "French translates into here"),
+            "the result does not say why Spanish: %s", json);
+  cJSON_Delete(t);
+  baton_free(json);
+}
+
+Test(runtime_task_edges, an_impossible_pair_is_refused_before_anything_runs) {
+  char *json = NULL;
+  baton_rc rc = baton_task(ctx, "translation",
+                           "{\"text\":\"good morning\",\"src_lang\":\"en\",\"tgt_lang\":\"ja\"}",
+                           "local/apertium", NULL, &json);
+  cr_assert_eq(rc, BATON_INVALID, "%s", baton_errmsg(ctx));
+  cr_assert(strstr(baton_errmsg(ctx), "cannot translate en -> ja") &&
+                strstr(baton_errmsg(ctx), "installed pairs: ") &&
+                strstr(baton_errmsg(ctx), "en-es"),
+            "unclear refusal: %s", baton_errmsg(ctx));
+  baton_free(json);
+  /* Refused before running: no run was stored. */
+  char *runs = NULL;
+  cr_assert_eq(baton_runs_list(ctx, 10, &runs), BATON_OK);
+  cr_assert_str_eq(runs, "[]");
+  baton_free(runs);
+}
