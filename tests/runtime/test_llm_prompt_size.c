@@ -88,7 +88,7 @@ Test(runtime_llm_prompt_size, a_three_task_request_costs_two_calls_within_the_ch
   fake_http_push_json(e.srv, 200, reply);
   free(reply);
   fake_http_push_sse(e.srv, SUMMARY_SSE, sizeof SUMMARY_SSE / sizeof *SUMMARY_SSE, 5);
-  baton_request req = {.text = REQUEST, .input_root = e.home};
+  baton_request req = {BATON_REQUEST_INIT, .text = REQUEST, .input_root = e.home};
   baton_run *run = NULL;
   baton_rc rc = baton_submit(e.ctx, &req, NULL, NULL, &run);
   if (rc != BATON_OK && strstr(baton_errmsg(e.ctx), "no available model")) {
@@ -143,7 +143,7 @@ Test(runtime_llm_prompt_size, debug_kinds_are_offered_when_the_debug_executors_a
                            10, 5);
   fake_http_push_json(e.srv, 200, reply);
   free(reply);
-  baton_request req = {.text = "echo hi", .input_root = e.home};
+  baton_request req = {BATON_REQUEST_INIT, .text = "echo hi", .input_root = e.home};
   char *json = NULL;
   cr_assert_eq(baton_plan(e.ctx, &req, &json), BATON_OK, "%s", baton_errmsg(e.ctx));
   baton_free(json);
