@@ -9,7 +9,10 @@ tests/planner/offline_cases.tsv still plans exactly as written. The frozen
 records 280-419 are never looked at while fitting; they are scored once at
 the end, for the report only.
 
-Usage: bench/fit_weights.py [--build DIR] [--passes N] [--write]
+Usage: bench/fit_weights.py [--build DIR] [--passes N] [--fit A-B] [--valid A-B] [--write]
+  --fit    the records to fit on (default 0-279)
+  --valid  records inside 0-279 held out from --fit to judge the fit: with
+           --write the weights are written only if F1 there does not drop
   --write  puts the fitted weights into planner/offline/lexicon.yaml
 Python standard library only.
 """
@@ -84,8 +87,8 @@ def objective(result):
     return node + edge if matched == total else -1.0
 
 
-def fit(bench, text, weights, passes):
-    best = evaluate(bench, text, weights, TRAIN)
+def fit(bench, text, weights, passes, records):
+    best = evaluate(bench, text, weights, records)
     print("start: node %.4f edge %.4f cases %d/%d" % best, flush=True)
     for step in STEPS:
         for _ in range(passes):
@@ -94,7 +97,7 @@ def fit(bench, text, weights, passes):
                 for delta in (step, -step):
                     trial = dict(weights)
                     trial[name] = round(weights[name] + delta, 2)
-                    result = evaluate(bench, text, trial, TRAIN)
+                    result = evaluate(bench, text, trial, records)
                     if objective(result) > objective(best) + 1e-9:
                         weights, best, moved = trial, result, True
                         print("%-18s %+.2f -> %5.2f: node %.4f edge %.4f cases %d/%d"
@@ -109,6 +112,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--passes", type=int, default=2)
+    ap.add_argument("--fit", default=TRAIN)
+    ap.add_argument("--valid")
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     bench = os.path.join(args.build, "planner_f1")
@@ -118,7 +123,14 @@ def main():
     if missing:
         sys.exit("fit_weights: lexicon.yaml lacks the weights " + ", ".join(missing))
     before = evaluate(bench, text, start, TRAIN)
-    weights, after = fit(bench, text, start, args.passes)
+    weights, _ = fit(bench, text, start, args.passes, args.fit)
+    after = evaluate(bench, text, weights, TRAIN)
+    keep = True
+    if args.valid:
+        v0, v1 = evaluate(bench, text, start, args.valid), evaluate(bench, text, weights, args.valid)
+        keep = objective(v1) >= objective(v0)
+        print("held out %s: node %.4f edge %.4f before, %.4f %.4f fitted"
+              % (args.valid, v0[0], v0[1], v1[0], v1[1]))
     frozen_before = evaluate(bench, text, start, FROZEN)
     frozen_after = evaluate(bench, text, weights, FROZEN)
     print("\n| split | weights | node F1 | edge F1 |\n|---|---|---|---|")
@@ -129,7 +141,9 @@ def main():
     changed = {n: (start[n], weights[n]) for n in FITTED if weights[n] != start[n]}
     print("\nchanged: " + (", ".join("%s %g -> %g" % (n, a, b) for n, (a, b) in changed.items())
                            or "nothing"))
-    if args.write:
+    if args.write and not keep:
+        print("not written: the fit lowers F1 on the held-out records")
+    elif args.write:
         with open(LEXICON, "w") as f:
             f.write(with_weights(text, weights))
         print("wrote " + LEXICON)
