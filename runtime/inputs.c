@@ -31,29 +31,33 @@ static bool lexically_under(const char *path, const char *root, const char **rel
 /* Opens rel beneath dirfd, one component at a time, following no symbolic
  * link and no "..": the fallback where openat2 is missing. */
 static int walk_nofollow(int dirfd, const char *rel) {
-  char *copy = baton__strdup(rel);
-  if (!copy)
-    return -1;
   int cur = dup(dirfd);
-  char *save = NULL;
-  char *part = strtok_r(copy, "/", &save);
-  while (cur >= 0 && part) {
-    char *next = strtok_r(NULL, "/", &save);
-    if (strcmp(part, "..") == 0) {
+  const char *p = rel;
+  while (cur >= 0 && *p) {
+    const char *slash = strchr(p, '/');
+    size_t n = slash ? (size_t)(slash - p) : strlen(p);
+    const char *next = slash ? slash + 1 : p + n;
+    while (*next == '/')
+      next++;
+    char part[256];
+    if (n >= sizeof part || (n == 2 && p[0] == '.' && p[1] == '.')) {
       close(cur);
-      cur = -1;
-      errno = EXDEV;
-      break;
+      errno = n >= sizeof part ? ENAMETOOLONG : EXDEV;
+      return -1;
     }
-    if (strcmp(part, ".") != 0) {
-      int flags = O_NOFOLLOW | O_CLOEXEC | (next ? O_PATH | O_DIRECTORY : O_RDONLY | O_NOCTTY);
+    memcpy(part, p, n);
+    part[n] = '\0';
+    if (n && strcmp(part, ".") != 0) {
+      bool last = *next == '\0';
+      int flags = O_NOFOLLOW | O_CLOEXEC | (last ? O_RDONLY | O_NOCTTY : O_PATH | O_DIRECTORY);
       int fd = openat(cur, part, flags);
+      int e = errno;
       close(cur);
+      errno = e;
       cur = fd;
     }
-    part = next;
+    p = next;
   }
-  free(copy);
   return cur;
 }
 
