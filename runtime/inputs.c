@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <linux/openat2.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -34,38 +33,30 @@ static bool lexically_under(const char *path, const char *root, const char **rel
 static int walk_nofollow(int dirfd, const char *rel) {
   int cur = dup(dirfd);
   const char *p = rel;
-  while (cur >= 0) {
-    while (*p == '/')
-      p++;
-    if (!*p)
-      break;
-    size_t len = strcspn(p, "/");
-    const char *rest = p + len;
-    while (*rest == '/')
-      rest++;
-    bool last = *rest == '\0';
-    if (len == 2 && p[0] == '.' && p[1] == '.') {
+  while (cur >= 0 && *p) {
+    const char *slash = strchr(p, '/');
+    size_t n = slash ? (size_t)(slash - p) : strlen(p);
+    const char *next = slash ? slash + 1 : p + n;
+    while (*next == '/')
+      next++;
+    char part[256];
+    if (n >= sizeof part || (n == 2 && p[0] == '.' && p[1] == '.')) {
       close(cur);
-      cur = -1;
-      errno = EXDEV;
-      break;
+      errno = n >= sizeof part ? ENAMETOOLONG : EXDEV;
+      return -1;
     }
-    if (len >= NAME_MAX + 1) {
-      close(cur);
-      cur = -1;
-      errno = ENAMETOOLONG;
-      break;
-    }
-    if (!(len == 1 && p[0] == '.')) {
-      char part[NAME_MAX + 1];
-      memcpy(part, p, len);
-      part[len] = '\0';
+    memcpy(part, p, n);
+    part[n] = '\0';
+    if (n && strcmp(part, ".") != 0) {
+      bool last = *next == '\0';
       int flags = O_NOFOLLOW | O_CLOEXEC | (last ? O_RDONLY | O_NOCTTY : O_PATH | O_DIRECTORY);
       int fd = openat(cur, part, flags);
+      int e = errno;
       close(cur);
+      errno = e;
       cur = fd;
     }
-    p = rest;
+    p = next;
   }
   return cur;
 }
