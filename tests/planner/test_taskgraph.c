@@ -15,14 +15,14 @@ extern const size_t baton__catalogue_yaml_len;
 
 /* A few task kinds, as the registry would describe them. */
 static const baton__taskspec specs[] = {
-    {"image-to-text", "reads an image", BATON__T_IMAGE, BATON__T_TEXT, ""},
-    {"summarization", "summarises text", BATON__T_TEXT, BATON__T_TEXT, ""},
-    {"translation", "translates text", BATON__T_TEXT, BATON__T_TEXT, ""},
-    {"text-to-speech", "speaks text", BATON__T_TEXT, BATON__T_AUDIO, ""},
-    {"text-to-image", "draws text", BATON__T_TEXT, BATON__T_IMAGE, ""},
-    {"object-detection", "finds objects", BATON__T_IMAGE, BATON__T_TEXT | BATON__T_IMAGE, ""},
+    {"image-to-text", "reads an image", BATON__T_IMAGE, BATON__T_TEXT, "", ""},
+    {"summarization", "summarises text", BATON__T_TEXT, BATON__T_TEXT, "", ""},
+    {"translation", "translates text", BATON__T_TEXT, BATON__T_TEXT, "", ""},
+    {"text-to-speech", "speaks text", BATON__T_TEXT, BATON__T_AUDIO, "", ""},
+    {"text-to-image", "draws text", BATON__T_TEXT, BATON__T_IMAGE, "", ""},
+    {"object-detection", "finds objects", BATON__T_IMAGE, BATON__T_TEXT | BATON__T_IMAGE, "", ""},
     {"visual-question-answering", "answers about an image", BATON__T_IMAGE | BATON__T_TEXT,
-     BATON__T_TEXT, ""},
+     BATON__T_TEXT, "", ""},
 };
 
 static const baton__taskspec *lookup(void *ud, const char *name) {
