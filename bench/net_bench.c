@@ -38,7 +38,7 @@ typedef struct bench_cfg {
   baton__endpoint_cfg eps[MAX_REPLICAS];
   baton__endpoint_model model;
   char urls[MAX_REPLICAS][80];
-  char names[MAX_REPLICAS][8];
+  char names[MAX_REPLICAS][16];
 } bench_cfg;
 
 static char *task_names[] = {"summarization"};

@@ -29,6 +29,8 @@
  *   MESSAGES gives it earlier turns (a messages JSON array); -x KIND plans
  *   as if no model could run that task kind (repeatable; with DATA too).
  *   --lexicon FILE plans with another lexicon (bench/fit_weights.py).
+ *   --cases FILE also plans the wordings of a case table (tests/planner/
+ *   offline_cases.tsv) and prints how many come out exactly as written.
  *
  * Metric (TaskBench's): per record, node set = tool names, edge set =
  * (source tool, target tool) pairs; counts are pooled over all records and
@@ -146,6 +148,45 @@ static void remove_tree(const char *dir) {
   rmdir(dir);
 }
 
+/* ---- the case table ------------------------------------------------------ */
+
+/* Plans every case of a TSV table (request, inputs or -, messages or -,
+ * expected brief) and prints how many match; -v prints the others. */
+static void score_cases(const char *path, baton__offline_req req, bool verbose) {
+  char *text = NULL, err[512];
+  size_t len = 0, n = 0, ok = 0;
+  if (baton__read_file(path, 1u << 22, &text, &len, err, sizeof err) != 0) {
+    printf("cases: %s\n", err);
+    return;
+  }
+  for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+       line = strtok_r(NULL, "\n", &save)) {
+    char *f[4] = {line, NULL, NULL, NULL};
+    for (int k = 1; k < 4 && f[k - 1]; k++)
+      if ((f[k] = strchr(f[k - 1], '\t')) != NULL)
+        *f[k]++ = '\0';
+    if (line[0] == '#' || !f[3])
+      continue;
+    const char *inputs[1] = {f[1]};
+    req.request = f[0];
+    req.inputs = strcmp(f[1], "-") && !strchr(f[1], ',') ? inputs : NULL;
+    req.n_inputs = req.inputs ? 1 : 0;
+    req.messages_json = strcmp(f[2], "-") ? f[2] : NULL;
+    baton__graph g = {NULL, 0};
+    char *got = baton__plan_offline_req(&req, &g, err, sizeof err) == 0 ? baton__graph_brief(&g)
+                                                                          : NULL;
+    bool same = got && strcmp(got, f[3]) == 0;
+    ok += same;
+    n++;
+    if (verbose && !same)
+      printf("case: %s\n    want: %s\n    got:  %s\n", f[0], f[3], got ? got : err);
+    free(got);
+    baton__graph_release(&g);
+  }
+  printf("cases: %zu of %zu planned as written\n", ok, n);
+  free(text);
+}
+
 /* ---- reading the records ----------------------------------------------- */
 
 static void gold_nodes(const cJSON *rec, strset *nodes, char names[][NAME_CAP], size_t *n_names) {
@@ -243,7 +284,7 @@ static void print_set(const char *label, const strset *s) {
 
 int main(int argc, char **argv) {
   const char *data_path = NULL;
-  const char *one = NULL, *messages = NULL, *lexicon_path = NULL, *off[16];
+  const char *one = NULL, *messages = NULL, *lexicon_path = NULL, *off[16], *cases = NULL;
   size_t n_off = 0;
   long limit = -1, from = 0, to = -1;
   bool verbose = false;
@@ -256,6 +297,8 @@ int main(int argc, char **argv) {
       off[n_off++] = argv[++i];
     else if (strcmp(argv[i], "-m") == 0 && i + 1 < argc)
       messages = argv[++i];
+    else if (strcmp(argv[i], "--cases") == 0 && i + 1 < argc)
+      cases = argv[++i];
     else if (strcmp(argv[i], "--lexicon") == 0 && i + 1 < argc)
       lexicon_path = argv[++i];
     else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
@@ -269,7 +312,7 @@ int main(int argc, char **argv) {
         return 2;
       }
     } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      printf("usage: %s [DATA.jsonl] [-v] [-n N] [--range A-B] [--lexicon FILE] | -r REQUEST "
+      printf("usage: %s [DATA.jsonl] [-v] [-n N] [--range A-B] [--lexicon FILE] [--cases FILE] | -r REQUEST "
              "[-m MESSAGES] [-x KIND]...\n", argv[0]);
       return 0;
     } else
@@ -496,6 +539,8 @@ int main(int argc, char **argv) {
   if (no_gold)
     printf("records without ground truth (planned only, not scored): %ld\n", no_gold);
   printf("requests planned: %ld of %ld\n", planned, plans);
+  if (cases)
+    score_cases(cases, req, verbose);
   printf("plans/second: %.0f (%ld plans in %.3f s)\n", plan_time > 0 ? (double)plans / plan_time : 0.0,
          plans, plan_time);
 

@@ -74,7 +74,7 @@ static char *make_plan(const char *kind, int n, const char *task, const char *ar
 }
 
 static double run_plan(baton *ctx, const char *plan, recs *r) {
-  baton_request req = {.plan_json = plan};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan};
   baton_run *run = NULL;
   double t0 = now_s();
   if (baton_submit(ctx, &req, r ? on_event : NULL, r, &run) != BATON_OK) {
@@ -177,7 +177,8 @@ int main(int argc, char **argv) {
     double t = run_plan(ctx, plan, NULL);
     free(plan);
     double critical = depth * ms / 1000.0;
-    printf("| parallel efficiency, %dx%d DAG of %d ms sleeps (critical path / wall) | %.3f | ≥ 0.95 |\n",
+    printf("| parallel efficiency, %dx%d DAG of %d ms sleeps (critical path / wall) | %.3f "
+           "| ≥ 0.95 |\n",
            width, depth, ms, critical / t);
   }
   baton_close(ctx);

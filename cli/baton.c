@@ -320,8 +320,8 @@ static int cmd_run(const opts *o) {
     return st;
   }
   baton *ctx = cli_open(o);
-  baton_request req = {.text = o->positional, .plan_json = plan, .inputs = o->inputs,
-                       .n_inputs = o->n_inputs, .offline = o->offline};
+  baton_request req = {BATON_REQUEST_INIT, .text = o->positional, .plan_json = plan,
+                       .inputs = o->inputs, .n_inputs = o->n_inputs, .offline = o->offline};
   progress p = {.quiet = o->quiet};
   baton_run *run = NULL;
   baton_rc rc = baton_submit(ctx, &req, on_event, &p, &run);
@@ -345,8 +345,8 @@ static int cmd_plan(const opts *o) {
       return st;
   } else {
     ctx = cli_open(o);
-    baton_request req = {.text = o->positional, .inputs = o->inputs, .n_inputs = o->n_inputs,
-                         .offline = o->offline};
+    baton_request req = {BATON_REQUEST_INIT, .text = o->positional, .inputs = o->inputs,
+                         .n_inputs = o->n_inputs, .offline = o->offline};
     baton_rc rc = baton_plan_answer(ctx, &req, &json, &answer);
     if (rc != BATON_OK)
       return cli_fail(ctx, rc);
@@ -475,16 +475,8 @@ static int cmd_executors(const opts *o) {
     cJSON *arr = cJSON_Parse(json);
     const cJSON *e;
     cJSON_ArrayForEach(e, arr) {
-      const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(e, "tasks");
-      const cJSON *t;
-      char list[256] = "";
-      size_t used = 0;
-      cJSON_ArrayForEach(t, tasks) {
-        int n = snprintf(list + used, sizeof list - used, "%s%s", used ? "," : "", t->valuestring);
-        if (n < 0 || (size_t)n >= sizeof list - used)
-          break;
-        used += (size_t)n;
-      }
+      char list[256];
+      cli_join(cJSON_GetObjectItemCaseSensitive(e, "tasks"), list, sizeof list);
       int avail = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "available"));
       const char *details = cli_jstr(e, "details");
       printf("%-14s %-32s %-16s %s%s%s%s%s%s\n", cli_jstr(e, "name"), list,

@@ -211,7 +211,8 @@ static cJSON *query(chat *ch, const char *method, cJSON *params) {
   if (!strcmp(method, "plan")) {
     const cJSON *hist = cJSON_GetObjectItemCaseSensitive(params, "messages");
     char *msgs = hist ? cJSON_PrintUnformatted(hist) : NULL;
-    baton_request r = {.text = req, .offline = ch->o->offline, .messages = msgs};
+    baton_request r = {BATON_REQUEST_INIT, .text = req, .offline = ch->o->offline,
+                       .messages = msgs};
     interrupted = 0;
     planning_ctx = ctx;
     char *answer = NULL;
@@ -362,8 +363,8 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
 static void run_local(chat *ch, const char *request, const char *plan) {
   baton *ctx = ctx_of(ch);
   char *msgs = cJSON_GetArraySize(ch->history) > 0 ? cJSON_PrintUnformatted(ch->history) : NULL;
-  baton_request req = {.text = plan ? NULL : request, .plan_json = plan, .messages = msgs,
-                       .offline = ch->o->offline};
+  baton_request req = {BATON_REQUEST_INIT, .text = plan ? NULL : request, .plan_json = plan,
+                       .messages = msgs, .offline = ch->o->offline};
   baton_run *run = NULL;
   planning_ctx = ctx;
   baton_rc rc = interrupted ? BATON_CANCELLED : baton_submit(ctx, &req, on_event, ch, &run);

@@ -34,73 +34,23 @@ static void on_sigint(int sig) {
 
 /* The common request parameters. */
 static cJSON *request_params(const opts *o, const char *plan) {
-  cJSON *p = cJSON_CreateObject();
-  if (plan) {
-    cJSON *pj = cJSON_Parse(plan);
-    if (pj)
-      cJSON_AddItemToObject(p, "plan", pj);
-    else
-      cJSON_AddStringToObject(p, "plan", plan); /* the daemon explains what is wrong */
-  } else {
-    cJSON_AddStringToObject(p, "request", o->positional);
-  }
-  if (o->offline)
-    cJSON_AddTrueToObject(p, "offline");
-  if (o->n_inputs) {
-    cJSON *in = cJSON_AddArrayToObject(p, "inputs");
-    for (size_t i = 0; i < o->n_inputs; i++)
-      cJSON_AddItemToArray(in, cJSON_CreateString(o->inputs[i]));
-  }
-  char *cwd = getcwd(NULL, 0);
-  if (cwd)
-    cJSON_AddStringToObject(p, "cwd", cwd);
-  free(cwd);
-  return p;
+  return baton__rpc_submit_params(plan ? NULL : o->positional, plan, o->inputs, o->n_inputs,
+                                  o->offline);
+}
+
+static bool was_interrupted(void *ud) {
+  (void)ud;
+  return interrupted;
 }
 
 int remote_run(struct baton__rpc_conn *d, const opts *o, const char *plan, baton_event_fn on_event,
                void *ud) {
   cJSON *params = request_params(o, plan);
-  int id = baton__rpc_send(d, "submit", params);
-  cJSON_Delete(params);
   struct sigaction sa = {.sa_handler = on_sigint}, old;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old);
-  char run_id[64] = "";
-  bool cancel_sent = false;
-  cJSON *reply = NULL;
-  while (id >= 0) {
-    if (interrupted && !cancel_sent && run_id[0]) {
-      cJSON *cp = cJSON_CreateObject();
-      cJSON_AddStringToObject(cp, "run_id", run_id);
-      baton__rpc_send(d, "run.cancel", cp);
-      cJSON_Delete(cp);
-      cancel_sent = true;
-    }
-    cJSON *m = NULL;
-    int r = baton__rpc_read(d, 200, &m);
-    if (r < 0)
-      break;
-    if (r == 0)
-      continue;
-    const cJSON *mid = cJSON_GetObjectItemCaseSensitive(m, "id");
-    const cJSON *method = cJSON_GetObjectItemCaseSensitive(m, "method");
-    if (cJSON_IsString(method) && !strcmp(method->valuestring, "event")) {
-      baton_event ev;
-      char *buf = NULL;
-      if (baton__rpc_event_from_params(cJSON_GetObjectItemCaseSensitive(m, "params"), &ev, &buf)) {
-        if (ev.type == BATON_EVENT_PLAN)
-          snprintf(run_id, sizeof run_id, "%s", ev.run_id);
-        if (on_event)
-          on_event(ud, &ev);
-      }
-      cJSON_free(buf);
-    } else if (cJSON_IsNumber(mid) && mid->valueint == id) {
-      reply = m;
-      break;
-    }
-    cJSON_Delete(m);
-  }
+  cJSON *reply = baton__rpc_submit(d, params, on_event, was_interrupted, ud);
+  cJSON_Delete(params);
   sigaction(SIGINT, &old, NULL);
   baton__rpc_close(d);
   if (!reply) {

@@ -92,7 +92,8 @@ static int activated_fd(void) {
 }
 
 int main(int argc, char **argv) {
-  baton_server_options so = {.log_fn = on_log, .log_level = BATON_LOG_INFO};
+  baton_server_options so = {BATON_SERVER_OPTIONS_INIT, .log_fn = on_log,
+                             .log_level = BATON_LOG_INFO};
   int foreground = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];

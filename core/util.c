@@ -118,6 +118,22 @@ char *baton__strdup(const char *s) {
   return d;
 }
 
+char *baton__token(char **cursor, const char *seps) {
+  char *p = *cursor;
+  if (!p)
+    return NULL;
+  p += strspn(p, seps);
+  if (!*p) {
+    *cursor = p;
+    return NULL;
+  }
+  char *end = p + strcspn(p, seps);
+  if (*end)
+    *end++ = '\0';
+  *cursor = end;
+  return p;
+}
+
 char *baton__strndup(const char *s, size_t n) {
   if (!s)
     return NULL;

@@ -38,6 +38,11 @@ char *baton__sb_detach(baton__sb *sb);
 /* strdup that accepts NULL (returns NULL). */
 char *baton__strdup(const char *s);
 char *baton__strndup(const char *s, size_t n);
+/* The next token of *cursor, split at any byte of seps (empty tokens are
+ * skipped): terminated in place, *cursor moved past it; NULL at the end or
+ * when *cursor is NULL. The reentrant strtok_r() without its hidden pitfalls
+ * (banned.h). */
+char *baton__token(char **cursor, const char *seps);
 /* snprintf into a fixed buffer; never overflows, always terminates. */
 void baton__fmt(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Case-insensitive ASCII comparisons. */

@@ -26,6 +26,7 @@ static void on_event(void *userdata, const baton_event *ev) {
            ev->model ? ev->model : "?");
     break;
   case BATON_EVENT_TASK_FAILED:
+  case BATON_EVENT_TASK_WAITING:
     printf("[%s] task %d %s: %s\n", baton_event_name(ev->type), ev->task_id, ev->task,
            ev->text ? ev->text : "failed");
     break;
@@ -33,6 +34,9 @@ static void on_event(void *userdata, const baton_event *ev) {
     break; /* the whole answer is printed at the end */
   case BATON_EVENT_DONE:
     printf("[%s] run %s\n", baton_event_name(ev->type), ev->run_id);
+    break;
+  default: /* newer libraries add event types: name them, skip the detail */
+    printf("[%s]\n", baton_event_name(ev->type));
     break;
   }
   fflush(stdout);
@@ -65,7 +69,7 @@ static char *slurp(const char *path) {
 }
 
 int main(int argc, char **argv) {
-  baton_request req = {0};
+  baton_request req = {BATON_REQUEST_INIT};
   char *plan = NULL;
   if (argc == 3 && strcmp(argv[1], "--plan") == 0) {
     if (!(plan = slurp(argv[2]))) {

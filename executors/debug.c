@@ -1,4 +1,4 @@
-/* debug.c — the debug executors (echo, sleep, spin, fail, crash) for testing the runtime; offered only when debug executors are enabled. */
+/* debug.c — the debug executors (echo, sleep, spin, fail, crash, read) for testing the runtime; offered only when debug executors are enabled. */
 #include "executors/executor.h"
 
 #include <errno.h>
@@ -45,7 +45,8 @@ static void sleep_ms(long ms) {
   }
 }
 
-static int dbg_sleep(const baton__values *in, baton__exec_env *env, baton__values *out) {
+/* The milliseconds a task's text gives, or -1 with env->err. */
+static long dbg_ms(const baton__values *in, const char *task, baton__exec_env *env) {
   const char *text = dbg_text(in);
   char *end = NULL;
   errno = 0;
@@ -53,10 +54,17 @@ static int dbg_sleep(const baton__values *in, baton__exec_env *env, baton__value
   if (!text || end == text || errno != 0 || ms < 0 || ms > DBG_MAX_SLEEP_MS ||
       *baton__trim(end) != '\0') {
     baton__fmt(env->err, sizeof env->err,
-               "debug-sleep needs \"text\" = a whole number of milliseconds, 0..%ld",
+               "%s needs \"text\" = a whole number of milliseconds, 0..%ld", task,
                DBG_MAX_SLEEP_MS);
     return -1;
   }
+  return ms;
+}
+
+static int dbg_sleep(const baton__values *in, baton__exec_env *env, baton__values *out) {
+  long ms = dbg_ms(in, "debug-sleep", env);
+  if (ms < 0)
+    return -1;
   int64_t t0 = baton__now_ms();
   int64_t until = t0 + ms;
   int64_t deadline = env->timeout_ms > 0 ? t0 + env->timeout_ms : 0;
@@ -88,17 +96,9 @@ static int dbg_sleep(const baton__values *in, baton__exec_env *env, baton__value
 
 /* Burns the CPU for the milliseconds in its text (throughput tests). */
 static int dbg_spin(const baton__values *in, baton__exec_env *env, baton__values *out) {
-  const char *text = dbg_text(in);
-  char *end = NULL;
-  errno = 0;
-  long ms = text ? strtol(text, &end, 10) : -1;
-  if (!text || end == text || errno != 0 || ms < 0 || ms > DBG_MAX_SLEEP_MS ||
-      *baton__trim(end) != '\0') {
-    baton__fmt(env->err, sizeof env->err,
-               "debug-spin needs \"text\" = a whole number of milliseconds, 0..%ld",
-               DBG_MAX_SLEEP_MS);
+  long ms = dbg_ms(in, "debug-spin", env);
+  if (ms < 0)
     return -1;
-  }
   struct timespec t0, now;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
   volatile unsigned long x = 0;
@@ -121,6 +121,26 @@ static int dbg_spin(const baton__values *in, baton__exec_env *env, baton__values
   return 0;
 }
 
+/* Returns the first bytes of the file given as "image" (what the runtime
+ * hands an executor is what it reads). */
+static int dbg_read(const baton__values *in, baton__exec_env *env, baton__values *out) {
+  const baton__value *v = baton__values_get(in, "image");
+  char *data = NULL;
+  size_t len = 0;
+  if (!v || baton__read_file(v->data, 1u << 20, &data, &len, env->err, sizeof env->err) != 0) {
+    if (!v)
+      baton__fmt(env->err, sizeof env->err, "debug-read needs an \"image\" file");
+    return -1;
+  }
+  if (len > 4096)
+    data[4096] = '\0';
+  int rc = baton__values_add(out, "text", BATON__T_TEXT, data);
+  free(data);
+  if (rc != 0)
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+  return rc;
+}
+
 static int dbg_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
                    baton__values *out) {
   (void)state;
@@ -134,6 +154,8 @@ static int dbg_run(void *state, const char *task, const baton__values *in, baton
     return dbg_sleep(in, env, out);
   if (strcmp(task, "debug-spin") == 0)
     return dbg_spin(in, env, out);
+  if (strcmp(task, "debug-read") == 0)
+    return dbg_read(in, env, out);
   if (strcmp(task, "debug-fail") == 0) {
     /* Text starting "transient:" fails as a passing fault would, so the
      * runtime's retries can be tested. */
@@ -166,7 +188,7 @@ static int dbg_init(const baton__config *cfg, void **state, char *err, size_t er
 static void dbg_release(void *state) { (void)state; }
 
 static const char *const dbg_tasks[] = {"debug-echo", "debug-sleep", "debug-fail", "debug-crash",
-                                        "debug-spin", NULL};
+                                        "debug-spin", "debug-read",  NULL};
 
 const baton__executor baton__executor_debug = {
     .name = "debug",

@@ -55,6 +55,12 @@ typedef struct baton__exec_env {
                                  pass (connection refused, 5xx, rate limit):
                                  the runtime then retries with backoff */
   long timeout_ms;            /* 0: none */
+  /* Halves a picture through a local executor (libvips lives in
+   * baton-worker, not in the library): writes the new file's path into out.
+   * 0, or -1 with err set (no resizer here). NULL: none offered. */
+  int (*shrink_image)(void *ud, const char *path, char *out, size_t cap, char *err,
+                      size_t errlen);
+  void *shrink_ud;
   char answered[64];          /* the executor may write the name of the
                                  configured endpoint that answered ("gpu1") */
   char err[512];              /* the executor writes its error here */

@@ -341,7 +341,7 @@ static baton__http_rc run_attempt(attempt *a, const char *body, size_t body_len,
 
 /* ---------- request body ---------- */
 
-static baton__llm_format next_format(baton__llm_format f) {
+baton__llm_format baton__llm_next_format(baton__llm_format f) {
   switch (f) {
   case BATON__LLM_FMT_JSON_SCHEMA: return BATON__LLM_FMT_TGI_JSON;
   case BATON__LLM_FMT_TGI_JSON: return BATON__LLM_FMT_JSON_OBJECT;
@@ -374,28 +374,33 @@ static char *build_body(const baton__llm *c, const baton__llm_msg *msgs, size_t 
     if (so)
       cJSON_AddBoolToObject(so, "include_usage", 1);
   }
-  if (fmt != BATON__LLM_FMT_NONE) {
-    cJSON *rf = cJSON_AddObjectToObject(root, "response_format");
-    if (rf) {
-      if (fmt == BATON__LLM_FMT_JSON_SCHEMA) {
-        cJSON_AddStringToObject(rf, "type", "json_schema");
-        cJSON *js = cJSON_AddObjectToObject(rf, "json_schema");
-        if (js) {
-          cJSON_AddStringToObject(js, "name",
-                                  o->schema_name && *o->schema_name ? o->schema_name : "output");
-          cJSON_AddItemToObject(js, "schema", cJSON_Duplicate(schema, 1));
-        }
-      } else if (fmt == BATON__LLM_FMT_TGI_JSON) {
-        cJSON_AddStringToObject(rf, "type", "json_object");
-        cJSON_AddItemToObject(rf, "value", cJSON_Duplicate(schema, 1));
-      } else {
-        cJSON_AddStringToObject(rf, "type", "json_object");
-      }
-    }
-  }
+  baton__llm_add_format(root, fmt, schema, o->schema_name);
   char *s = cJSON_PrintUnformatted(root);
   cJSON_Delete(root);
   return s;
+}
+
+void baton__llm_add_format(cJSON *root, baton__llm_format fmt, const cJSON *schema,
+                           const char *name) {
+  cJSON_DeleteItemFromObjectCaseSensitive(root, "response_format");
+  if (fmt == BATON__LLM_FMT_NONE)
+    return;
+  cJSON *rf = cJSON_AddObjectToObject(root, "response_format");
+  if (!rf)
+    return;
+  if (fmt == BATON__LLM_FMT_JSON_SCHEMA) {
+    cJSON_AddStringToObject(rf, "type", "json_schema");
+    cJSON *js = cJSON_AddObjectToObject(rf, "json_schema");
+    if (js) {
+      cJSON_AddStringToObject(js, "name", name && *name ? name : "output");
+      cJSON_AddItemToObject(js, "schema", cJSON_Duplicate(schema, 1));
+    }
+  } else if (fmt == BATON__LLM_FMT_TGI_JSON) {
+    cJSON_AddStringToObject(rf, "type", "json_object");
+    cJSON_AddItemToObject(rf, "value", cJSON_Duplicate(schema, 1));
+  } else {
+    cJSON_AddStringToObject(rf, "type", "json_object");
+  }
 }
 
 /* ---------- deciding what a response means ---------- */
@@ -424,7 +429,7 @@ static bool is_quota_error(const char *body, size_t len) {
   return quota;
 }
 
-static bool is_format_rejection(long status, const char *msg) {
+bool baton__llm_format_rejected(long status, const char *msg) {
   if (status != 400 && status != 422 && status != 501)
     return false;
   return contains_ci(msg, "response_format") || contains_ci(msg, "json_schema") ||
@@ -627,7 +632,7 @@ static void judge_status(const baton__llm *c, const baton__llm_opts *o, baton__l
                "the LLM account's quota is used up (HTTP 429: %s); add credit or use another key in BATON_LLM_API_KEY",
                msg);
     v->st = BATON__LLM_EQUOTA;
-  } else if (fmt != BATON__LLM_FMT_NONE && is_format_rejection(s, msg)) {
+  } else if (fmt != BATON__LLM_FMT_NONE && baton__llm_format_rejected(s, msg)) {
     v->next_format = o->format_fallback;
     baton__fmt(err, errlen, "the LLM server does not accept this response_format (HTTP %ld: %s)", s,
                msg);
@@ -719,7 +724,7 @@ static baton__llm_status call_loop(const call *k, char **content, baton__llm_usa
     tries++;
     st = v.st;
     if (v.next_format) {
-      fmt = next_format(fmt);
+      fmt = baton__llm_next_format(fmt);
       free(body);
       body = NULL;
       tries = 0;

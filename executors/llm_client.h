@@ -120,4 +120,16 @@ baton__llm_status baton__llm_chat(baton__llm *c, const baton__llm_msg *msgs, siz
 /* A short name for a status ("timeout", "auth", ...). */
 const char *baton__llm_status_name(baton__llm_status st);
 
+/* The response_format chain, shared with other chat clients (the "openai"
+ * executor): the next mode to try after fmt was refused (json_schema ->
+ * tgi_json -> json_object -> none); whether an answer (status and its error
+ * text) refuses the response_format; and setting root's "response_format"
+ * for a mode (replacing any; NONE removes it; schema borrowed, name NULL
+ * means "output"). */
+baton__llm_format baton__llm_next_format(baton__llm_format f);
+bool baton__llm_format_rejected(long status, const char *msg);
+typedef struct cJSON cJSON;
+void baton__llm_add_format(cJSON *root, baton__llm_format fmt, const cJSON *schema,
+                           const char *name);
+
 #endif

@@ -4,10 +4,12 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/template.h"
 #include "core/util.h"
 #include "executors/hf.h"
+#include "executors/llm_client.h"
 #include "net/http.h"
 #include "core/banned.h"
 
@@ -18,9 +20,6 @@
 /* Largest chat answer read. */
 #define OAI_MAX_CHAT_BODY (4u * 1024u * 1024u)
 
-/* response_format modes, tried in this order as servers refuse them (the
- * order the planner's LLM client uses). */
-typedef enum { FMT_SCHEMA, FMT_TGI, FMT_OBJECT, FMT_NONE } fmt_mode;
 
 /* ---- the prompt ------------------------------------------------------------ */
 
@@ -128,20 +127,37 @@ static char *system_text(const baton__oai_call *c, const char *tmpl) {
 
 /* ---- media parts ------------------------------------------------------------ */
 
+/* A picture over the inline bound, halved (at most four times) by the
+ * runtime's local resizer into *path (in buf). 0, or -1 with env->err. */
+static int fit_picture(const baton__oai_call *c, const char **path, char *buf, size_t cap) {
+  baton__exec_env *env = c->env;
+  struct stat sb;
+  for (int i = 0; stat(*path, &sb) == 0 && (size_t)sb.st_size > OAI_MAX_MEDIA_BYTES; i++) {
+    char why[300] = "no resizer is offered here";
+    if (c->task->media != BATON__T_IMAGE || i == 4 || !env->shrink_image ||
+        env->shrink_image(env->shrink_ud, *path, buf, cap, why, sizeof why) != 0) {
+      baton__fmt(env->err, sizeof env->err,
+                 "%s is larger than %u MiB, the most a model server takes inline, and could "
+                 "not be made smaller: %s",
+                 *path, OAI_MAX_MEDIA_BYTES >> 20,
+                 c->task->media == BATON__T_IMAGE ? why : "recordings are not shrunk");
+      return -1;
+    }
+    *path = buf;
+  }
+  return 0;
+}
+
 /* The picture or recording as a content part. NULL with env->err. */
 static cJSON *media_part(const baton__oai_call *c) {
   baton__exec_env *env = c->env;
   const char *path = baton__oai_file(c->in, c->task->media);
+  char small[4096];
   char *data = NULL;
   size_t len = 0;
-  if (baton__oai_read(env, path, OAI_MAX_MEDIA_BYTES, &data, &len) != 0) {
-    if (strstr(env->err, "larger") || strstr(env->err, "too large") || strstr(env->err, "bytes"))
-      baton__fmt(env->err, sizeof env->err,
-                 "%s is larger than %u MiB, the most a model server takes inline; make it "
-                 "smaller first (e.g. \"resize it to half size\")",
-                 path, OAI_MAX_MEDIA_BYTES >> 20);
+  if (fit_picture(c, &path, small, sizeof small) != 0 ||
+      baton__oai_read(env, path, OAI_MAX_MEDIA_BYTES, &data, &len) != 0)
     return NULL;
-  }
   const char *mime = baton__hf_input_mime((const unsigned char *)data, len, path);
   bool image = c->task->media == BATON__T_IMAGE;
   /* Ollama takes jpeg, png and webp only; input_audio takes wav or mp3. */
@@ -185,26 +201,6 @@ static cJSON *media_part(const baton__oai_call *c) {
 
 /* ---- the request ------------------------------------------------------------ */
 
-static void add_format(cJSON *doc, fmt_mode m, const char *schema_text) {
-  if (m == FMT_NONE || !schema_text)
-    return;
-  cJSON *rf = cJSON_AddObjectToObject(doc, "response_format");
-  cJSON *schema = cJSON_Parse(schema_text);
-  if (m == FMT_SCHEMA) {
-    cJSON_AddStringToObject(rf, "type", "json_schema");
-    cJSON *js = cJSON_AddObjectToObject(rf, "json_schema");
-    cJSON_AddStringToObject(js, "name", "output");
-    cJSON_AddItemToObject(js, "schema", schema);
-    cJSON_AddBoolToObject(js, "strict", true);
-  } else if (m == FMT_TGI) {
-    cJSON_AddStringToObject(rf, "type", "json_object");
-    cJSON_AddItemToObject(rf, "value", schema);
-  } else {
-    cJSON_AddStringToObject(rf, "type", "json_object");
-    cJSON_Delete(schema);
-  }
-}
-
 /* The request body (without response_format); NULL with env->err. */
 static cJSON *chat_body(const baton__oai_call *c, const char *sys_t, const char *user_t) {
   char *sys = system_text(c, sys_t);
@@ -244,18 +240,6 @@ static cJSON *chat_body(const baton__oai_call *c, const char *sys_t, const char 
   return doc;
 }
 
-/* Whether a refusal names the response_format (so the next mode may pass). */
-static bool format_refused(const baton__http_response *r) {
-  if (r->status != 400 && r->status != 422 && r->status != 501)
-    return false;
-  static const char *const words[] = {"response_format", "json_schema", "json_object",
-                                      "grammar", "schema", NULL};
-  for (size_t i = 0; words[i]; i++)
-    if (r->body && strstr(r->body, words[i]))
-      return true;
-  return false;
-}
-
 /* POSTs the chat, walking the response_format chain; on DONE *content is
  * the assistant's text (caller frees). */
 static baton__oai_outcome post_chat(baton__oai_call *c, cJSON *doc, const char *schema,
@@ -264,9 +248,12 @@ static baton__oai_outcome post_chat(baton__oai_call *c, cJSON *doc, const char *
   baton__oai_outcome o = BATON__OAI_FAILED;
   baton__http_response resp;
   baton__http_response_init(&resp);
-  for (fmt_mode m = schema ? FMT_SCHEMA : FMT_NONE; url && m <= FMT_NONE; m++) {
-    cJSON_DeleteItemFromObject(doc, "response_format");
-    add_format(doc, m, schema);
+  cJSON *sj = schema ? cJSON_Parse(schema) : NULL;
+  /* The LLM client's chain: json_schema, the TGI form, json_object, none. */
+  baton__llm_format m = sj ? BATON__LLM_FMT_JSON_SCHEMA : BATON__LLM_FMT_NONE;
+  for (bool last = false; url && !last; m = baton__llm_next_format(m)) {
+    last = m == BATON__LLM_FMT_NONE;
+    baton__llm_add_format(doc, m, sj, "output");
     char *body = cJSON_PrintUnformatted(doc);
     if (!body)
       break;
@@ -275,9 +262,12 @@ static baton__oai_outcome post_chat(baton__oai_call *c, cJSON *doc, const char *
                                .max_body = OAI_MAX_CHAT_BODY};
     o = baton__oai_send(c, &req, &resp);
     free(body);
-    if (o != BATON__OAI_FAILED || !format_refused(&resp))
+    char msg[300];
+    baton__http_error_text(resp.body, resp.body_len, msg, sizeof msg);
+    if (o != BATON__OAI_FAILED || !baton__llm_format_rejected(resp.status, msg))
       break;
   }
+  cJSON_Delete(sj);
   if (!url)
     baton__fmt(c->env->err, sizeof c->env->err, "out of memory");
   free(url);

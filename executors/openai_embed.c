@@ -39,8 +39,7 @@ static cJSON *inputs_of(const baton__oai_call *c) {
         cJSON_AddItemToArray(arr, cJSON_CreateString(it->valuestring));
   } else if (s) {
     char *copy = baton__strdup(s);
-    for (char *save = NULL, *line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
-         line = strtok_r(NULL, "\n", &save))
+    for (char *cur = copy, *line; (line = baton__token(&cur, "\n"));)
       if (*baton__trim(line))
         cJSON_AddItemToArray(arr, cJSON_CreateString(line));
     free(copy);

@@ -118,10 +118,12 @@ BATON_API baton_rc baton_open(const char *config_path, baton **out);
  * with respect to other calls on the same context. */
 BATON_API void baton_close(baton *ctx);
 
-/* The detail text of the most recent failure on this context (any thread),
- * or "" when none. Borrowed: valid until the next call on the context, so
- * copy it if other threads share the context. Never NULL, even for a NULL
- * context. */
+/* The detail text of the most recent failed call made by the calling
+ * thread (on any context, or with none, such as baton_socket_path()), or ""
+ * when none failed yet. Thread-local, like errno: failures on other threads
+ * never change it, so reading it races with nothing. The text stays valid
+ * until this thread's next failed call; copy it to keep it longer. ctx is
+ * accepted for clarity and may be NULL. Never NULL. */
 BATON_API const char *baton_errmsg(const baton *ctx);
 
 /* Installs the log callback (NULL silences logging). level is the most
@@ -154,8 +156,11 @@ typedef enum baton_event_type {
  * Static storage. Thread-safe. */
 BATON_API const char *baton_event_name(baton_event_type type);
 
-/* One event. Every pointer is borrowed for the duration of the callback. */
+/* One event. Every pointer is borrowed for the duration of the callback.
+ * size is sizeof(baton_event) of the library that sent it: a field added
+ * later exists when offsetof(baton_event, field) < ev->size. */
 typedef struct baton_event {
+  size_t size;
   baton_event_type type;
   const char *run_id;
   int task_id;        /* -1 when the event is not about one task */
@@ -171,9 +176,14 @@ typedef struct baton_event {
  * call baton_run_wait() or baton_run_free() on the run it is told about. */
 typedef void (*baton_event_fn)(void *userdata, const baton_event *ev);
 
-/* What to run. Zero-initialise it, then set what applies. All pointers are
- * borrowed for the duration of baton_submit(). */
+/* What to run. Start from BATON_REQUEST_INIT (it sets size), then set what
+ * applies: baton_request req = {BATON_REQUEST_INIT, .text = "..."};
+ * Functions taking a request refuse one whose size is 0 (not initialised)
+ * or larger than the library knows (BATON_INVALID); a smaller one, from a
+ * program built against an older header, has the later fields taken as
+ * zero. All pointers are borrowed for the duration of the call. */
 typedef struct baton_request {
+  size_t size;             /* sizeof(baton_request) */
   const char *text;        /* the request in plain language; NULL with plan_json */
   const char *plan_json;   /* a task graph to execute as is (skips the planner) */
   const char *const *inputs; /* extra input files the request refers to */
@@ -192,7 +202,15 @@ typedef struct baton_request {
                               first to llm.history_chars; the offline planner
                               resolves "it", "that", "the result" to the
                               newest of those files and outputs. */
+  int as_caller;           /* 1: input files are opened with the rights of
+                              caller_uid/caller_gid (a daemon serving another
+                              user), and with input_root NULL only
+                              allowed_roots are open to it; the run is
+                              recorded as caller_uid's */
+  unsigned caller_uid, caller_gid;
 } baton_request;
+
+#define BATON_REQUEST_INIT .size = sizeof(baton_request)
 
 /*
  * Starts a run. The plan is made (or parsed) before this returns, so a bad
@@ -283,6 +301,10 @@ BATON_API baton_rc baton_models_search(baton *ctx, const char *text, const char 
  * (<= 0: 50). Runs left unfinished by a process that died are listed as
  * "interrupted". Free *json_out with baton_free(). Thread-safe. */
 BATON_API baton_rc baton_runs_list(baton *ctx, int limit, char **json_out);
+/* The same, only the runs recorded as uid's (each item's "uid": the user a
+ * run belongs to; baton_request.caller_uid, else the process's). uid < 0:
+ * all. */
+BATON_API baton_rc baton_runs_list_of(baton *ctx, long uid, int limit, char **json_out);
 
 /* Why this context cannot record runs (the run history is damaged, or
  * opened read-only because it cannot be written: full disk, read-only
@@ -456,8 +478,9 @@ BATON_API baton_rc baton_models_explain(baton *ctx, const char *text, const char
  * config file's "socket", else $XDG_RUNTIME_DIR/baton.sock, else
  * /tmp/baton-$UID/baton.sock. config_path as for baton_open() (borrowed).
  * Reads only the configuration (no registry is opened), so it is cheap.
- * *path_out receives the path; free it with baton_free(). On BATON_CONFIG
- * *path_out receives the reason instead (free it too). Thread-safe.
+ * *path_out receives the path; free it with baton_free(). On failure
+ * (BATON_CONFIG: the config file is wrong; BATON_NOMEM) *path_out is NULL
+ * and baton_errmsg(NULL) tells why. Thread-safe.
  */
 BATON_API baton_rc baton_socket_path(const char *config_path, char **path_out);
 
@@ -469,9 +492,12 @@ BATON_API baton_rc baton_socket_path(const char *config_path, char **path_out);
  * context's workers. */
 typedef struct baton_server baton_server;
 
-/* Server settings. Zero-initialise, then set what applies. Pointers are
- * borrowed for the duration of baton_server_new(). */
+/* Server settings. Start from BATON_SERVER_OPTIONS_INIT (it sets size),
+ * then set what applies; the size is checked as for baton_request. NULL
+ * options mean all defaults. Pointers are borrowed for the duration of
+ * baton_server_new(). */
 typedef struct baton_server_options {
+  size_t size;              /* sizeof(baton_server_options) */
   const char *config_path;  /* as for baton_open(); also re-read on reload */
   const char *socket_path;  /* NULL: baton_socket_path() of the config */
   int listen_fd;            /* > 0: an already listening Unix socket to serve
@@ -482,6 +508,8 @@ typedef struct baton_server_options {
   void *log_userdata;
   baton_log_level log_level;
 } baton_server_options;
+
+#define BATON_SERVER_OPTIONS_INIT .size = sizeof(baton_server_options)
 
 /*
  * Opens a context and binds the socket: its folder is created with mode

@@ -14,7 +14,6 @@
 #define MAX_HISTORY_MESSAGES 200
 #define MAX_RESOURCES 32
 #define RESOURCE_TEXT_CHARS 600
-#define PLAN_PROMPT_CHARS 8000
 #define ERROR_QUOTE_CHARS 400
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -631,156 +630,267 @@ void baton__llm_plan_res_release(baton__llm_plan_res *res) {
   memset(res, 0, sizeof *res);
 }
 
+/* Characters of the messages' contents: what the LLM reads. */
+static size_t msgs_chars(const baton__llm_msg *m, size_t n) {
+  size_t c = 0;
+  for (size_t i = 0; i < n; i++)
+    c += m[i].content ? strlen(m[i].content) : 0;
+  return c;
+}
+
+/* One chat call, its usage added to *total and recorded in *call (when the
+ * server answered at all). */
+static baton__llm_status chat_counted(baton__llm *llm, const baton__llm_msg *m, size_t n,
+                                      const baton__llm_opts *o, char **reply,
+                                      baton__llm_format *used, baton__llm_usage *total,
+                                      baton__llm_call *call, const char *what, char *cerr,
+                                      size_t cerrlen) {
+  baton__llm_usage u = {0};
+  baton__llm_status st = baton__llm_chat(llm, m, n, o, reply, &u, used, cerr, cerrlen);
+  total->llm_calls += u.llm_calls;
+  total->prompt_tokens += u.prompt_tokens;
+  total->completion_tokens += u.completion_tokens;
+  if (call)
+    *call = (baton__llm_call){what, u.prompt_tokens, u.completion_tokens, msgs_chars(m, n)};
+  return st;
+}
+
+/* Records a planning call in res (when there is room). */
+static baton__llm_status plan_call(const baton__llm_plan_req *r, baton__llm_plan_res *res,
+                                   const baton__llm_msg *m, size_t n, const baton__llm_opts *o,
+                                   char **reply, baton__llm_format *used, const char *what,
+                                   char *cerr, size_t cerrlen) {
+  baton__llm_call *c = res->n_calls < BATON__LLM_PLAN_CALLS ? &res->calls[res->n_calls] : NULL;
+  long before = res->usage.llm_calls;
+  baton__llm_status st =
+      chat_counted(r->llm, m, n, o, reply, used, &res->usage, c, what, cerr, cerrlen);
+  if (c && res->usage.llm_calls > before)
+    res->n_calls++;
+  return st;
+}
+
+/* The task kinds offered to the LLM: those that can run here, or all when
+ * none can (the run then says what is missing). Shallow copies; caller
+ * frees the array. */
+static baton__taskspec *offered_kinds(const baton__llm_plan_req *r, size_t *n) {
+  size_t all = 0;
+  const baton__taskspec *tasks = baton__registry_tasks(r->reg, &all);
+  baton__taskspec *out = calloc(all ? all : 1, sizeof *out);
+  *n = 0;
+  for (int pass = 0; out && pass < 2 && *n == 0; pass++)
+    for (size_t i = 0; i < all; i++)
+      if (pass || !r->runnable || r->runnable[i])
+        out[(*n)++] = tasks[i];
+  return out;
+}
+
+/* The earlier turns for the user template's {{context}}: "" when there are
+ * none, else the conversation and the files and texts it left. */
+static char *context_block(const char *history, const char *resources) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  if (strcmp(history, "(none)\n") != 0 || strcmp(resources, "(none)\n") != 0)
+    baton__sb_addf(&sb, "Earlier conversation (oldest first):\n%sFiles and texts from earlier "
+                        "turns:\n%s", history, resources);
+  return baton__sb_detach(&sb);
+}
+
+/* The user turn for a request (or a demo's). */
+static char *user_turn(const baton__prompts *p, const char *request, const char *history,
+                       const char *resources) {
+  char *context = context_block(history, resources);
+  const char *v[] = {"request", request,   "history", history, "resources",
+                     resources, "context", context,   NULL};
+  char *out = context ? baton__prompt_render(p->plan_user, v) : NULL;
+  free(context);
+  return out;
+}
+
+/* Everything a planning call sends, owned. */
+typedef struct plan_prompt {
+  char *history, *resources, *request, *system, *user, *schema;
+  char **demo_users;
+  size_t n_demo_users;
+  baton__llm_msg *msgs; /* system, demos, user; room for a repair's four */
+  size_t n_msgs;
+} plan_prompt;
+
+static void plan_prompt_release(plan_prompt *pp) {
+  for (size_t i = 0; i < pp->n_demo_users; i++)
+    free(pp->demo_users[i]);
+  free(pp->demo_users);
+  free(pp->history);
+  free(pp->resources);
+  free(pp->request);
+  free(pp->system);
+  free(pp->user);
+  free(pp->schema);
+  free(pp->msgs);
+}
+
+/* Builds the planning messages. 0; -1 bad history (err set); -2 no memory. */
+static int plan_prompt_build(const baton__llm_plan_req *r, const baton__prompts *p,
+                             plan_prompt *pp, char *err, size_t errlen) {
+  memset(pp, 0, sizeof *pp);
+  if (baton__chat_history_render(r->messages_json, r->cfg->llm_history_chars, &pp->history,
+                                 &pp->resources, err, errlen) != 0)
+    return -1;
+  baton__sb rq;
+  baton__sb_init(&rq);
+  baton__sb_adds(&rq, r->request ? r->request : "");
+  for (size_t i = 0; i < r->n_inputs; i++)
+    baton__sb_addf(&rq, "%s%s", i ? ", " : "\nAttached files: ", r->inputs[i]);
+  pp->request = baton__sb_detach(&rq);
+  size_t n_kinds = 0;
+  baton__taskspec *kinds = offered_kinds(r, &n_kinds);
+  char *list = kinds ? baton__prompt_task_list(p, kinds, n_kinds) : NULL;
+  const char *sv[] = {"tasks", list, NULL};
+  pp->system = list ? baton__prompt_render(p->plan_system, sv) : NULL;
+  pp->schema = kinds ? plan_schema(kinds, n_kinds) : NULL;
+  free(list);
+  free(kinds);
+  pp->user = pp->request ? user_turn(p, pp->request, pp->history, pp->resources) : NULL;
+  pp->msgs = calloc(2 * p->n_demos + 4, sizeof *pp->msgs);
+  pp->demo_users = calloc(p->n_demos + 1, sizeof *pp->demo_users);
+  for (size_t i = 0; pp->demo_users && i < p->n_demos; i++) {
+    const baton__prompt_demo *d = &p->demos[i];
+    if (!(pp->demo_users[i] = user_turn(p, d->user, d->history ? d->history : "(none)\n",
+                                        d->resources ? d->resources : "(none)\n")))
+      break;
+    pp->n_demo_users++;
+  }
+  if (!pp->system || !pp->user || !pp->schema || !pp->msgs || pp->n_demo_users != p->n_demos)
+    return -2;
+  pp->msgs[pp->n_msgs++] = (baton__llm_msg){"system", pp->system};
+  for (size_t i = 0; i < p->n_demos; i++) {
+    pp->msgs[pp->n_msgs++] = (baton__llm_msg){"user", pp->demo_users[i]};
+    pp->msgs[pp->n_msgs++] = (baton__llm_msg){"assistant", p->demos[i].assistant};
+  }
+  pp->msgs[pp->n_msgs++] = (baton__llm_msg){"user", pp->user};
+  return 0;
+}
+
+/* The repair round: the system prompt without demonstrations, the request,
+ * the broken answer and the validator's complaint; the format that worked
+ * is kept. 0 with res->g filled, 1 when still no plan (perr2 says why), or
+ * -1 on cancellation or no memory (err set, *rc too). */
+static int repair_round(const baton__llm_plan_req *r, const baton__prompts *p, plan_prompt *pp,
+                        baton__llm_opts *o, const char *reply, const char *perr,
+                        baton__llm_plan_res *res, char *perr2, size_t perr2len, baton_rc *rc,
+                        char *err, size_t errlen) {
+  char quoted[ERROR_QUOTE_CHARS + 8];
+  baton__fmt(quoted, sizeof quoted, "%s", perr);
+  const char *ev[] = {"error", quoted, NULL};
+  char *repair = baton__prompt_render(p->repair, ev);
+  if (!repair) {
+    baton__fmt(err, errlen, "out of memory");
+    *rc = BATON_NOMEM;
+    return -1;
+  }
+  baton__llm_msg m[4] = {{"system", pp->system},
+                         {"user", pp->user},
+                         {"assistant", reply},
+                         {"user", repair}};
+  char *reply2 = NULL, cerr[768] = "";
+  baton__llm_format used = o->format;
+  baton__llm_status st =
+      plan_call(r, res, m, 4, o, &reply2, &used, "repair", cerr, sizeof cerr);
+  free(repair);
+  if (st == BATON__LLM_ECANCELLED) {
+    *rc = llm_fail(st, "repairing the plan", cerr, err, errlen);
+    free(reply2);
+    return -1;
+  }
+  res->repairs = 1;
+  int out = 1;
+  if (st == BATON__LLM_OK && try_plan(r, reply2, &res->g, perr2, perr2len) == 0) {
+    baton__fmt(res->note, sizeof res->note, "the LLM's first plan was invalid (%s); its "
+               "corrected plan was used", perr);
+    out = 0;
+  } else if (st != BATON__LLM_OK) {
+    baton__fmt(perr2, perr2len, "the repair call failed: %s", cerr);
+  }
+  free(reply2);
+  return out;
+}
+
+/* Still no plan: the LLM answers the user directly. */
+static baton_rc answer_directly(const baton__llm_plan_req *r, const baton__prompts *p,
+                                const plan_prompt *pp, baton__llm_plan_res *res, char *err,
+                                size_t errlen) {
+  baton__sb cu;
+  baton__sb_init(&cu);
+  if (strcmp(pp->history, "(none)\n") != 0)
+    baton__sb_addf(&cu, "Earlier conversation:\n%s\n", pp->history);
+  baton__sb_adds(&cu, pp->request);
+  char *chat_user = baton__sb_detach(&cu);
+  if (!chat_user) {
+    baton__fmt(err, errlen, "out of memory");
+    return BATON_NOMEM;
+  }
+  baton__llm_msg chat[2] = {{"system", p->chat_system}, {"user", chat_user}};
+  baton__llm_opts co;
+  baton__llm_opts_init(&co);
+  co.cancel = r->cancel;
+  char cerr[768] = "";
+  baton__llm_status st =
+      plan_call(r, res, chat, 2, &co, &res->answer, NULL, "answer", cerr, sizeof cerr);
+  free(chat_user);
+  return st == BATON__LLM_OK ? BATON_OK : llm_fail(st, "answering without a plan", cerr, err, errlen);
+}
+
 baton_rc baton__llm_plan(const baton__llm_plan_req *r, baton__llm_plan_res *res, char *err,
                          size_t errlen) {
   memset(res, 0, sizeof *res);
   baton__prompts p;
-  char perr[768];
+  char perr[768], perr2[768] = "", cerr[768] = "";
   if (baton__prompts_load(r->cfg->prompts_dir, &p, perr, sizeof perr) != 0) {
     baton__prompts_release(&p);
     baton__fmt(err, errlen, "%s", perr);
     return BATON_CONFIG;
   }
   baton_rc rc = BATON_OK;
-  char *history = NULL, *resources = NULL, *tasks_text = NULL, *system = NULL, *user = NULL,
-       *schema = NULL, *reply = NULL, *repair = NULL, *request = NULL, *chat_user = NULL;
-  baton__llm_msg *msgs = NULL;
-  char **demo_users = NULL;
-  size_t n_demo_users = 0;
-  if (baton__chat_history_render(r->messages_json, r->cfg->llm_history_chars, &history,
-                                 &resources, err, errlen) != 0) {
-    rc = BATON_INVALID;
+  plan_prompt pp;
+  char *reply = NULL;
+  int brc = plan_prompt_build(r, &p, &pp, err, errlen);
+  if (brc != 0) {
+    if (brc == -2)
+      baton__fmt(err, errlen, "out of memory");
+    rc = brc == -1 ? BATON_INVALID : BATON_NOMEM;
     goto out;
   }
-  size_t n_tasks = 0;
-  const baton__taskspec *tasks = baton__registry_tasks(r->reg, &n_tasks);
-  baton__sb rq;
-  baton__sb_init(&rq);
-  baton__sb_adds(&rq, r->request ? r->request : "");
-  for (size_t i = 0; i < r->n_inputs; i++)
-    baton__sb_addf(&rq, "%s%s", i ? ", " : "\nAttached files: ", r->inputs[i]);
-  request = baton__sb_detach(&rq);
-  tasks_text = baton__prompt_task_list(&p, tasks, n_tasks);
-  const char *sv[] = {"tasks", tasks_text, NULL};
-  system = tasks_text ? baton__prompt_render(p.plan_system, sv) : NULL;
-  const char *uv[] = {"request", request, "history", history, "resources", resources, NULL};
-  user = request ? baton__prompt_render(p.plan_user, uv) : NULL;
-  schema = plan_schema(tasks, n_tasks);
-  msgs = calloc(2 * p.n_demos + 4, sizeof *msgs);
-  demo_users = calloc(p.n_demos + 1, sizeof *demo_users);
-  for (size_t i = 0; demo_users && i < p.n_demos; i++) {
-    const char *dv[] = {"request",   p.demos[i].user,
-                        "history",   p.demos[i].history ? p.demos[i].history : "(none)\n",
-                        "resources", p.demos[i].resources ? p.demos[i].resources : "(none)\n",
-                        NULL};
-    if (!(demo_users[i] = baton__prompt_render(p.plan_user, dv)))
-      break;
-    n_demo_users++;
-  }
-  if (!system || !user || !schema || !msgs || n_demo_users != p.n_demos) {
-    baton__fmt(err, errlen, "out of memory");
-    rc = BATON_NOMEM;
-    goto out;
-  }
-  size_t nm = 0;
-  msgs[nm++] = (baton__llm_msg){"system", system};
-  for (size_t i = 0; i < p.n_demos; i++) {
-    msgs[nm++] = (baton__llm_msg){"user", demo_users[i]};
-    msgs[nm++] = (baton__llm_msg){"assistant", p.demos[i].assistant};
-  }
-  msgs[nm++] = (baton__llm_msg){"user", user};
-
   baton__llm_opts o;
   baton__llm_opts_init(&o);
   o.temperature = 0;
   o.format = format_of(r->cfg->llm_response_format, &o.format_fallback);
-  o.schema_json = schema;
+  o.schema_json = pp.schema;
   o.schema_name = "task_plan";
   o.cancel = r->cancel;
-  char cerr[768] = "", perr2[768] = "";
   baton__llm_format used = o.format;
-  baton__llm_status st = baton__llm_chat(r->llm, msgs, nm, &o, &reply, &res->usage, &used, cerr,
-                                         sizeof cerr);
+  baton__llm_status st =
+      plan_call(r, res, pp.msgs, pp.n_msgs, &o, &reply, &used, "plan", cerr, sizeof cerr);
   if (st != BATON__LLM_OK) {
     rc = llm_fail(st, "planning", cerr, err, errlen);
     goto out;
   }
   if (try_plan(r, reply, &res->g, perr, sizeof perr) == 0)
     goto out;
-
-  /* One repair round, quoting the error; the format that worked is kept. */
-  char quoted[ERROR_QUOTE_CHARS + 8];
-  baton__fmt(quoted, sizeof quoted, "%s", perr);
-  const char *ev[] = {"error", quoted, NULL};
-  repair = baton__prompt_render(p.repair, ev);
-  if (!repair) {
-    baton__fmt(err, errlen, "out of memory");
-    rc = BATON_NOMEM;
-    goto out;
-  }
-  msgs[nm++] = (baton__llm_msg){"assistant", reply};
-  msgs[nm++] = (baton__llm_msg){"user", repair};
   o.format = used;
-  char *reply2 = NULL;
-  st = baton__llm_chat(r->llm, msgs, nm, &o, &reply2, &res->usage, &used, cerr, sizeof cerr);
-  if (st == BATON__LLM_ECANCELLED) {
-    rc = llm_fail(st, "repairing the plan", cerr, err, errlen);
+  int rr = repair_round(r, &p, &pp, &o, reply, perr, res, perr2, sizeof perr2, &rc, err, errlen);
+  if (rr != 1)
     goto out;
-  }
-  res->repairs = 1;
-  if (st == BATON__LLM_OK && try_plan(r, reply2, &res->g, perr2, sizeof perr2) == 0) {
-    free(reply2);
-    baton__fmt(res->note, sizeof res->note, "the LLM's first plan was invalid (%s); its "
-               "corrected plan was used", perr);
-    goto out;
-  }
-  free(reply2);
-  if (st != BATON__LLM_OK)
-    baton__fmt(perr2, sizeof perr2, "the repair call failed: %s", cerr);
-
-  /* Still no plan: answer the user directly. */
-  baton__sb cu;
-  baton__sb_init(&cu);
-  if (strcmp(history, "(none)\n") != 0)
-    baton__sb_addf(&cu, "Earlier conversation:\n%s\n", history);
-  baton__sb_adds(&cu, request);
-  chat_user = baton__sb_detach(&cu);
-  if (!chat_user) {
-    baton__fmt(err, errlen, "out of memory");
-    rc = BATON_NOMEM;
-    goto out;
-  }
-  baton__llm_msg chat[2] = {{"system", p.chat_system}, {"user", chat_user}};
-  baton__llm_opts co;
-  baton__llm_opts_init(&co);
-  co.cancel = r->cancel;
-  st = baton__llm_chat(r->llm, chat, 2, &co, &res->answer, &res->usage, NULL, cerr, sizeof cerr);
-  if (st != BATON__LLM_OK) {
-    rc = llm_fail(st, "answering without a plan", cerr, err, errlen);
-    goto out;
-  }
-  baton__fmt(res->note, sizeof res->note,
-             "the LLM gave no usable plan (%s; after one repair: %s); answered directly", perr,
-             perr2);
+  rc = answer_directly(r, &p, &pp, res, err, errlen);
+  if (rc == BATON_OK)
+    baton__fmt(res->note, sizeof res->note,
+               "the LLM gave no usable plan (%s; after one repair: %s); answered directly", perr,
+               perr2);
 out:
   if (rc != BATON_OK) {
     baton__graph_release(&res->g);
     memset(&res->g, 0, sizeof res->g);
   }
-  free(msgs);
-  for (size_t i = 0; i < n_demo_users; i++)
-    free(demo_users[i]);
-  free(demo_users);
-  free(history);
-  free(resources);
-  free(tasks_text);
-  free(system);
-  free(user);
-  free(schema);
   free(reply);
-  free(repair);
-  free(request);
-  free(chat_user);
+  plan_prompt_release(&pp);
   baton__prompts_release(&p);
   return rc;
 }
@@ -844,8 +954,32 @@ static void render_results(const cJSON *tasks, size_t text_max, baton__sb *res, 
     baton__sb_adds(failed, "none");
 }
 
+/* The plan as the summary needs it: each task's id, kind, inputs and
+ * model, one a line, without the ranking that chose the model. */
+static void render_plan(const cJSON *plan, baton__sb *sb) {
+  const cJSON *t;
+  size_t n = 0;
+  cJSON_ArrayForEach(t, plan) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(t, "id");
+    const char *task = str_item(t, "task"), *model = str_item(t, "model");
+    baton__sb_addf(sb, "- step %d: %s(", cJSON_IsNumber(id) ? id->valueint : (int)n,
+                   task ? task : "?");
+    const cJSON *a;
+    size_t k = 0;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(t, "args")) {
+      baton__sb_addf(sb, "%s%s=", k++ ? ", " : "", a->string ? a->string : "?");
+      add_cut(sb, cJSON_IsString(a) ? a->valuestring : "(value)", 200);
+    }
+    baton__sb_addf(sb, ") with %s\n", model ? model : "(no model)");
+    n++;
+  }
+  if (!n)
+    baton__sb_adds(sb, "(no steps)\n");
+}
+
 baton_rc baton__llm_summarize(const baton__llm_summary_req *r, char **answer,
-                              baton__llm_usage *usage, char *err, size_t errlen) {
+                              baton__llm_usage *usage, baton__llm_call *call, char *err,
+                              size_t errlen) {
   *answer = NULL;
   baton__prompts p;
   char perr[768];
@@ -865,9 +999,7 @@ baton_rc baton__llm_summarize(const baton__llm_summary_req *r, char **answer,
   baton__sb_init(&failed);
   baton__sb_init(&plan);
   render_results(r->tasks, p.result_chars, &results, &failed);
-  char *pj = r->plan ? cJSON_PrintUnformatted(r->plan) : NULL;
-  add_cut(&plan, pj ? pj : "[]", PLAN_PROMPT_CHARS);
-  free(pj);
+  render_plan(r->plan, &plan);
   char *res_s = baton__sb_detach(&results), *failed_s = baton__sb_detach(&failed),
        *plan_s = baton__sb_detach(&plan);
   const char *vars[] = {"request", r->request ? r->request : "(a plan given directly)",
@@ -891,13 +1023,8 @@ baton_rc baton__llm_summarize(const baton__llm_summary_req *r, char **answer,
     o.cancel = r->cancel;
     char cerr[768] = "";
     baton__llm_usage u = {0};
-    baton__llm_status st = baton__llm_chat(r->llm, msgs, 2, &o, answer, &u, NULL, cerr,
-                                           sizeof cerr);
-    if (usage) {
-      usage->llm_calls += u.llm_calls;
-      usage->prompt_tokens += u.prompt_tokens;
-      usage->completion_tokens += u.completion_tokens;
-    }
+    baton__llm_status st = chat_counted(r->llm, msgs, 2, &o, answer, NULL, usage ? usage : &u,
+                                        call, "summary", cerr, sizeof cerr);
     if (st != BATON__LLM_OK)
       rc = llm_fail(st, "summarising", cerr, err, errlen);
   }

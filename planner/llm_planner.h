@@ -14,6 +14,16 @@
 /* Largest chat history (messages JSON text) accepted. */
 #define BATON__HISTORY_MAX_BYTES (1024u * 1024u)
 
+/* One LLM call of a run, for the run JSON's usage.calls. */
+typedef struct baton__llm_call {
+  const char *what;            /* "plan", "repair", "answer" or "summary" (static) */
+  long prompt_tokens;
+  long completion_tokens;
+  size_t prompt_chars;         /* characters of the messages sent */
+} baton__llm_call;
+
+#define BATON__LLM_PLAN_CALLS 3 /* plan, repair, answer */
+
 /* What to plan. Every pointer is borrowed for the call. */
 typedef struct baton__llm_plan_req {
   baton__llm *llm;
@@ -24,6 +34,8 @@ typedef struct baton__llm_plan_req {
   const char *messages_json;   /* chat history: [{role, content, files?, outputs?}], or NULL */
   const char *const *inputs;   /* files attached to the request */
   size_t n_inputs;
+  const unsigned char *runnable; /* per registry task kind: 1 when it can run here;
+                                    NULL: all can. Only those are offered. */
   const atomic_int *cancel;    /* or NULL */
 } baton__llm_plan_req;
 
@@ -34,16 +46,21 @@ typedef struct baton__llm_plan_res {
                                   made (g then has no tasks), else NULL */
   int repairs;                 /* repair rounds used: 0 or 1 */
   baton__llm_usage usage;      /* the calls made, successful or not */
+  baton__llm_call calls[BATON__LLM_PLAN_CALLS]; /* each call made, in order */
+  size_t n_calls;
   char note[768];              /* a warning worth logging, or "" */
 } baton__llm_plan_res;
 
 /*
- * Plans a request with one chat call (response_format per
+ * Plans a request with one chat call: the system prompt lists the task
+ * kinds that can run (r->runnable), then the demonstrations and the
+ * request (response_format per
  * cfg->llm_response_format: "auto" asks for the task-graph JSON schema and
  * falls back json_schema -> tgi -> json_object -> none as the server
  * refuses). The reply goes through baton__plan_text_extract(),
  * baton__graph_parse(), baton__plan_unfold() and baton__graph_validate().
- * If the plan is still unusable, one repair call quotes the error back; if
+ * If the plan is still unusable, one repair call sends the system prompt
+ * (without demonstrations), the request, the broken answer and the error; if
  * that fails too, a plain chat call answers the user directly (res->answer,
  * no tasks). An empty plan ({"tasks": []}) is valid: the request needs no
  * model and the summarizer answers it.
@@ -96,14 +113,17 @@ typedef struct baton__llm_summary_req {
 } baton__llm_summary_req;
 
 /*
- * Writes the answer with one streamed chat call: the request, the plan,
- * each step's model and results (text quoted up to the prompt's
- * result_chars, files by path) and the steps that failed.
+ * Writes the answer with one streamed chat call: the request, each step's
+ * task, arguments, model and results (text quoted up to the prompt's
+ * result_chars, files by path; not the ranking of the models) and the steps
+ * that failed.
  * Returns BATON_OK with *answer malloc'd (caller frees), or another code
- * with *answer NULL and err set; usage (or NULL) is added to either way.
+ * with *answer NULL and err set; usage (or NULL) is added to either way, and
+ * call (or NULL) receives this call's own counts.
  * Thread-safe.
  */
 baton_rc baton__llm_summarize(const baton__llm_summary_req *r, char **answer,
-                              baton__llm_usage *usage, char *err, size_t errlen);
+                              baton__llm_usage *usage, baton__llm_call *call, char *err,
+                              size_t errlen);
 
 #endif

@@ -32,7 +32,7 @@ typedef struct baton__prompts {
   char *dir;
   char *plan_system;   /* {{tasks}} */
   char *task_line;     /* {{name}} {{description}} {{inputs}} {{outputs}} */
-  char *plan_user;     /* {{request}} {{history}} {{resources}} */
+  char *plan_user;     /* {{request}} {{context}} (or {{history}} {{resources}}) */
   char *repair;        /* {{error}} */
   char *chat_system;   /* system prompt of the direct-answer fallback */
   baton__prompt_demo *demos;

@@ -752,3 +752,29 @@ fail:
   cJSON_Delete(arr);
   return NULL;
 }
+
+char *baton__graph_brief(const baton__graph *g) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  for (size_t i = 0; i < g->n; i++) {
+    const baton__task *t = &g->tasks[i];
+    baton__sb_addf(&sb, "%s%s(", i ? " " : "", t->task);
+    size_t refs = 0;
+    for (size_t a = 0; a < t->n_args; a++) {
+      const baton__arg *x = &t->args[a];
+      if (x->ref >= 0)
+        baton__sb_addf(&sb, "%s%s=<%d>", a ? "," : "", x->name, x->ref);
+      else
+        baton__sb_addf(&sb, "%s%s=%s", a ? "," : "", x->name, x->value);
+      refs += x->ref >= 0;
+    }
+    baton__sb_adds(&sb, ")");
+    if (t->n_deps != refs) {
+      baton__sb_adds(&sb, "[deps");
+      for (size_t d = 0; d < t->n_deps; d++)
+        baton__sb_addf(&sb, " %d", t->deps[d]);
+      baton__sb_adds(&sb, "]");
+    }
+  }
+  return baton__sb_detach(&sb);
+}

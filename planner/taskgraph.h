@@ -91,6 +91,11 @@ void baton__graph_index_release(baton__graph_index *ix);
 /* The graph as the HuggingGPT JSON array, with "model" when assigned.
  * Caller frees with cJSON_Delete. NULL on allocation failure. */
 cJSON *baton__graph_to_json(const baton__graph *g);
+/* The graph in one line, as tests/planner/offline_cases.tsv writes plans:
+ * "image-to-text(image=sign.png) summarization(text=<0>)" (<k>: the output
+ * of task k; dependencies that are not references as "[deps 0 1]").
+ * Malloc'd; NULL on allocation failure. */
+char *baton__graph_brief(const baton__graph *g);
 
 void baton__graph_release(baton__graph *g);
 /* Appends a task (deep copies nothing: takes ownership of t's members). */

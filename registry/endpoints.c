@@ -192,8 +192,7 @@ cJSON *baton__registry_endpoint_show(baton__registry *reg, const char *id) {
         cJSON_AddBoolToObject(o, "enabled", true);
         cJSON *eps = cJSON_AddArrayToObject(o, "endpoints");
         char *copy = baton__strdup(col(st, 1));
-        for (char *save = NULL, *e = copy ? strtok_r(copy, ",", &save) : NULL; e;
-             e = strtok_r(NULL, ",", &save))
+        for (char *cur = copy, *e; (e = baton__token(&cur, ","));)
           cJSON_AddItemToArray(eps, cJSON_CreateString(e));
         free(copy);
         tasks = cJSON_AddArrayToObject(o, "tasks");

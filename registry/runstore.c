@@ -191,8 +191,8 @@ static const char sql_task[] =
 static const char sql_finish[] =
     "UPDATE runs SET status=?2, summary=?3, result=?4, updated=?5 WHERE id=?1";
 static const char sql_begin[] =
-    "INSERT INTO runs(id, created, updated, pid, status, request, plan, workspace, owner) "
-    "VALUES(?1, ?2, ?2, ?3, 'running', ?4, ?5, ?6, ?7)";
+    "INSERT INTO runs(id, created, updated, pid, status, request, plan, workspace, owner, uid) "
+    "VALUES(?1, ?2, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8)";
 static const char sql_reopen[] =
     "UPDATE runs SET status='running', pid=?2, updated=?3, owner=?4, summary=NULL, "
     "result=NULL WHERE id=?1";
@@ -332,19 +332,34 @@ static const char *status_of(const baton__runstore *rs, const char *status, cons
   return status ? status : "unknown";
 }
 
+/* "uid": who the run belongs to (null for runs stored before it was kept). */
+static void add_uid(cJSON *o, sqlite3_stmt *st, int i) {
+  if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    cJSON_AddNullToObject(o, "uid");
+  else
+    cJSON_AddNumberToObject(o, "uid", (double)sqlite3_column_int64(st, i));
+}
+
 cJSON *baton__runstore_list(baton__runstore *rs, int limit, char *err, size_t errlen) {
+  return baton__runstore_list_of(rs, -1, limit, err, errlen);
+}
+
+cJSON *baton__runstore_list_of(baton__runstore *rs, long long uid, int limit, char *err,
+                               size_t errlen) {
   sqlite3_stmt *st = NULL;
   char ferr[256];
   baton__runstore_flush(rs, ferr, sizeof ferr); /* our own writes first */
   if (sqlite3_prepare_v2(rs->db,
                          "SELECT r.id, r.status, r.request, r.created, r.updated, "
-                         "(SELECT count(*) FROM run_tasks t WHERE t.run_id=r.id), r.owner "
-                         "FROM runs r ORDER BY r.created DESC, r.id DESC LIMIT ?1",
+                         "(SELECT count(*) FROM run_tasks t WHERE t.run_id=r.id), r.owner, r.uid "
+                         "FROM runs r WHERE ?2 < 0 OR r.uid = ?2 "
+                         "ORDER BY r.created DESC, r.id DESC LIMIT ?1",
                          -1, &st, NULL) != SQLITE_OK) {
     db_fail(rs, err, errlen, "listing runs");
     return NULL;
   }
   sqlite3_bind_int(st, 1, limit > 0 ? limit : 50);
+  sqlite3_bind_int64(st, 2, uid);
   cJSON *arr = cJSON_CreateArray();
   int s = arr ? SQLITE_DONE : SQLITE_NOMEM;
   while (arr && (s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -360,6 +375,7 @@ cJSON *baton__runstore_list(baton__runstore *rs, int limit, char *err, size_t er
     cJSON_AddNumberToObject(o, "created", sqlite3_column_double(st, 3));
     cJSON_AddNumberToObject(o, "updated", sqlite3_column_double(st, 4));
     cJSON_AddNumberToObject(o, "tasks", sqlite3_column_int(st, 5));
+    add_uid(o, st, 7);
   }
   if (s != SQLITE_DONE) {
     if (s == SQLITE_NOMEM)
@@ -378,7 +394,7 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
   char ferr[256];
   baton__runstore_flush(rs, ferr, sizeof ferr); /* our own writes first */
   if (sqlite3_prepare_v2(rs->db,
-                         "SELECT status, request, plan, workspace, summary, result, owner FROM runs "
+                         "SELECT status, request, plan, workspace, summary, result, owner, uid FROM runs "
                          "WHERE id=?1",
                          -1, &st, NULL) != SQLITE_OK) {
     db_fail(rs, err, errlen, "reading the run");
@@ -400,6 +416,8 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
   if (o) {
     /* The stored result carries the final status, unless it was interrupted later. */
     cJSON_ReplaceItemInObjectCaseSensitive(o, "status", cJSON_CreateString(status));
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "uid");
+    add_uid(o, st, 7);
     sqlite3_finalize(st);
     return o;
   }
@@ -416,6 +434,7 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
   cJSON_AddItemToObject(o, "plan", plan ? plan : cJSON_CreateArray());
   cJSON_AddStringToObject(o, "workspace", col_text(st, 3));
   add_text_or_null(o, "summary", col_text(st, 4));
+  add_uid(o, st, 7);
   sqlite3_finalize(st);
   /* Every task of the plan, in plan order: its recorded state, or pending. */
   cJSON *rows = cJSON_CreateArray();

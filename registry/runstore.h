@@ -30,6 +30,10 @@ const char *baton__runstore_write_error(const baton__runstore *rs);
 int baton__runstore_begin(baton__runstore *rs, const char *id, const char *request,
                           const char *plan_json, const char *workspace, char *err,
                           size_t errlen);
+/* The same for a run that belongs to uid (begin: this process's euid). */
+int baton__runstore_begin_as(baton__runstore *rs, const char *id, long long uid,
+                             const char *request, const char *plan_json, const char *workspace,
+                             char *err, size_t errlen);
 /* Records one task's state (upsert). outputs_json and error may be NULL.
  * Queued: a writer thread commits queued writes in order, in batches
  * (group commit), within milliseconds, so the database always holds a
@@ -60,9 +64,12 @@ int baton__runstore_flush_run(baton__runstore *rs, const char *run_id, char *err
  * Queued; -1 with err when out of memory or read-only. */
 int baton__runstore_reopen(baton__runstore *rs, const char *run_id, char *err, size_t errlen);
 
-/* Newest first: [{run_id, status, request, created, updated, tasks}], at most
+/* Newest first: [{run_id, status, request, created, updated, tasks, uid}], at most
  * limit (<= 0: 50). Caller frees with cJSON_Delete; NULL with err. */
 cJSON *baton__runstore_list(baton__runstore *rs, int limit, char *err, size_t errlen);
+/* The same, only the runs of uid (uid < 0: all). Each item has "uid". */
+cJSON *baton__runstore_list_of(baton__runstore *rs, long long uid, int limit, char *err,
+                               size_t errlen);
 /* One run: the stored result JSON when finished, else a reconstruction of
  * {run_id, status, request, plan, tasks[...]} from the task rows. NULL with
  * err ("no run ...") when unknown. Caller frees with cJSON_Delete. */

@@ -20,6 +20,7 @@ typedef struct baton__rs_op {
   char *run_id, *task, *model, *status, *outputs, *error, *summary, *result;
   char *request, *plan, *workspace; /* OP_BEGIN */
   int task_id;
+  long long uid; /* OP_BEGIN: who the run belongs to */
   long long ms;
   double ts;
 } baton__rs_op;

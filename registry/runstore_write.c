@@ -53,6 +53,7 @@ static void bind_op(baton__runstore *rs, sqlite3_stmt *st, const op *o) {
     sqlite3_bind_text(st, 5, o->plan, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, o->workspace, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, rs->owner.instance, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, o->uid);
     break;
   case OP_REOPEN:
     sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
@@ -331,13 +332,23 @@ int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *
   return baton__runstore_flush_run(rs, run_id, err, errlen);
 }
 
-int baton__runstore_begin(baton__runstore *rs, const char *id, const char *request,
-                          const char *plan_json, const char *workspace, char *err,
-                          size_t errlen) {
+int baton__runstore_begin_as(baton__runstore *rs, const char *id, long long uid,
+                             const char *request, const char *plan_json, const char *workspace,
+                             char *err, size_t errlen) {
   static const size_t fields[] = {offsetof(op, run_id), offsetof(op, request), offsetof(op, plan),
                                   offsetof(op, workspace)};
   const char *src[] = {id, request, plan_json, workspace};
-  return push(rs, op_new(OP_BEGIN, src, fields, 4), err, errlen);
+  op *o = op_new(OP_BEGIN, src, fields, 4);
+  if (o)
+    o->uid = uid;
+  return push(rs, o, err, errlen);
+}
+
+int baton__runstore_begin(baton__runstore *rs, const char *id, const char *request,
+                          const char *plan_json, const char *workspace, char *err,
+                          size_t errlen) {
+  return baton__runstore_begin_as(rs, id, (long long)geteuid(), request, plan_json, workspace,
+                                  err, errlen);
 }
 
 int baton__runstore_reopen(baton__runstore *rs, const char *run_id, char *err, size_t errlen) {

@@ -30,17 +30,16 @@ const char *baton_version(void) { return BATON_VERSION_STRING; }
 
 void baton_free(void *ptr) { free(ptr); }
 
+/* The last failure's text, per thread: a thread reads only what its own
+ * calls wrote, so baton_errmsg() needs no lock and races with nothing. */
+static _Thread_local char last_error[1024];
+
 baton_rc baton__fail(baton *ctx, baton_rc rc, const char *fmt, ...) {
-  if (!ctx)
-    return rc;
-  char buf[sizeof ctx->errmsg];
+  (void)ctx;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  vsnprintf(last_error, sizeof last_error, fmt, ap);
   va_end(ap);
-  pthread_mutex_lock(&ctx->lock);
-  memcpy(ctx->errmsg, buf, sizeof buf);
-  pthread_mutex_unlock(&ctx->lock);
   return rc;
 }
 
@@ -62,7 +61,26 @@ void baton__log(baton *ctx, baton_log_level level, const char *fmt, ...) {
   fn(ud, level, buf);
 }
 
-const char *baton_errmsg(const baton *ctx) { return ctx ? ctx->errmsg : ""; }
+baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const char *what) {
+  size_t given;
+  memcpy(&given, in, sizeof given);
+  if (given < sizeof given || given > out_size)
+    return baton__fail(NULL, BATON_INVALID,
+                       "%s.size is %zu, not %zu: start it from %s (baton.h), and build against "
+                       "the header of this library",
+                       what, given, out_size,
+                       strcmp(what, "baton_request") == 0 ? "BATON_REQUEST_INIT"
+                                                           : "BATON_SERVER_OPTIONS_INIT");
+  memset(out, 0, out_size);
+  memcpy(out, in, given);
+  memcpy(out, &out_size, sizeof out_size);
+  return BATON_OK;
+}
+
+const char *baton_errmsg(const baton *ctx) {
+  (void)ctx;
+  return last_error;
+}
 
 void baton_set_log(baton *ctx, baton_log_level level, baton_log_fn fn, void *userdata) {
   if (!ctx)
@@ -451,11 +469,15 @@ const char *baton_history_readonly(baton *ctx) {
 }
 
 baton_rc baton_runs_list(baton *ctx, int limit, char **json_out_p) {
+  return baton_runs_list_of(ctx, -1, limit, json_out_p);
+}
+
+baton_rc baton_runs_list_of(baton *ctx, long uid, int limit, char **json_out_p) {
   *json_out_p = NULL;
   if (baton__runs_usable(ctx) != BATON_OK)
     return BATON_DB;
   char err[512] = "";
-  cJSON *arr = baton__runstore_list(ctx->runs, limit, err, sizeof err);
+  cJSON *arr = baton__runstore_list_of(ctx->runs, uid, limit, err, sizeof err);
   if (!arr)
     return baton__fail(ctx, BATON_DB, "%s", err);
   if (!(*json_out_p = json_out(arr)))

@@ -51,8 +51,7 @@ struct baton {
   size_t n_slots, cap_slots;
   bool described;              /* the local executors were asked for (under lock) */
   char local_why[512];         /* why they could not be, or "" */
-  pthread_mutex_t lock;        /* guards errmsg and the log settings */
-  char errmsg[1024];
+  pthread_mutex_t lock;        /* guards the log settings */
   baton_log_fn log_fn;
   void *log_ud;
   baton_log_level log_level;
@@ -65,6 +64,12 @@ struct baton {
   baton__taskpool tasks;       /* task threads (cfg.workers) shared by the runs */
   bool tasks_ready;
 };
+
+/* Copies a caller's struct whose first member is its size into *out (the
+ * library's size, zero-filled past what the caller knew), or fails with
+ * BATON_INVALID when the size is 0 or larger than out_size. what names the
+ * type ("baton_request", "baton_server_options"). */
+baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const char *what);
 
 /* Records the detail text for the failing call and returns rc. */
 baton_rc baton__fail(baton *ctx, baton_rc rc, const char *fmt, ...)

@@ -85,7 +85,7 @@ static void arrived(baton__queue *q, const char *key, const redisReply *data) {
   for (waiter *w = q->waiters; w; w = w->next)
     if (strcmp(w->key, key) == 0 && !w->arrived) {
       w->arrived = true;
-      if (data && data->len <= BATON__QUEUE_MAX_JOB)
+      if (data && data->len <= q->cfg->queue_blob_max_bytes + BATON__QUEUE_JOB_SLACK)
         w->data = baton__strndup(data->str, data->len);
     }
   pthread_cond_broadcast(&q->cond);

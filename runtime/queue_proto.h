@@ -20,7 +20,8 @@ struct cJSON;
  *   blob:RANDOM                one file's bytes
  *   worker:HOST:NAME           a live worker's heartbeat (JSON, with a TTL)
  *   workers                    set of worker names ever seen (pruned when stale)
- * Results, blobs and attempt counters expire after BATON__QUEUE_KEEP_S.
+ * Results, blobs, attempt counters and reply streams (after their last
+ * result) expire after BATON__QUEUE_KEEP_S.
  *
  * A job: {"run","task_id","attempt","executor","task","model","endpoint",
  * "prefix","timeout_ms","reply","result","inputs":[value...]}.
@@ -32,7 +33,9 @@ struct cJSON;
 #define BATON__QUEUE_KEEP_S_STR "86400"
 #define BATON__QUEUE_HEARTBEAT_MS 1000
 #define BATON__QUEUE_HEARTBEAT_TTL_MS 5000
-#define BATON__QUEUE_MAX_JOB (1u << 20) /* a job or result JSON, blobs aside */
+/* A job or result JSON holds its texts inline (each at most blob_max_bytes)
+ * besides this much of everything else. */
+#define BATON__QUEUE_JOB_SLACK (1u << 20)
 
 void baton__qkey_stream(char *out, size_t cap, const char *executor, const char *task);
 void baton__qkey_result(char *out, size_t cap, const char *run, int task_id, long attempt);

@@ -265,7 +265,7 @@ static cJSON *run_job(qworker *w, baton__qconn *c, const cJSON *job) {
 static const char publish_script[] =
     "local ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) "
     "if ok then redis.call('XADD', KEYS[2], 'MAXLEN', '~', '10000', '*', 'result', KEYS[1], "
-    "'data', ARGV[1]) end "
+    "'data', ARGV[1]) redis.call('EXPIRE', KEYS[2], ARGV[2]) end "
     "redis.call('XACK', KEYS[3], ARGV[3], ARGV[4]) "
     "if ok then return 1 else return 0 end";
 
@@ -312,7 +312,8 @@ static void handle(qworker *w, baton__qconn *c, size_t slot, const char *consume
   const redisReply *f = entry->element[1];
   cJSON *job = NULL;
   for (size_t k = 0; f->type == REDIS_REPLY_ARRAY && k + 1 < f->elements; k += 2)
-    if (strcmp(f->element[k]->str, "job") == 0 && f->element[k + 1]->len <= BATON__QUEUE_MAX_JOB)
+    if (strcmp(f->element[k]->str, "job") == 0 &&
+        f->element[k + 1]->len <= w->cfg.queue_blob_max_bytes + BATON__QUEUE_JOB_SLACK)
       job = cJSON_Parse(f->element[k + 1]->str);
   pthread_mutex_lock(&w->lock);
   inflight *fl = &w->flight[slot];

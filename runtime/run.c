@@ -16,6 +16,7 @@
 #include "planner/summary.h"
 #include "planner/taskgraph.h"
 #include "runtime/context.h"
+#include "runtime/inputs.h"
 #include "runtime/preflight.h"
 #include "runtime/sched.h"
 #include "runtime/runnable.h"
@@ -46,6 +47,7 @@ typedef struct task_state {
 struct baton_run {
   baton *ctx;
   char id[32];
+  long long uid;          /* who the run belongs to */
   char *request;
   char *root;             /* real path inputs are resolved against */
   char *workspace;
@@ -76,6 +78,8 @@ struct baton_run {
     bool used;            /* the plan came from the LLM */
     char *answer;         /* its direct answer when it made no plan, or NULL */
     baton__llm_usage usage;
+    baton__llm_call calls[BATON__LLM_PLAN_CALLS + 1]; /* each call: plan..., summary */
+    size_t n_calls;
   } llm;
   run_mode mode;
   char *replay_of;        /* replay: the id of the recorded run */
@@ -105,8 +109,8 @@ static void emit(baton_run *run, baton_event_type type, int task_idx, const char
                  const char *json) {
   if (!run->on_event)
     return;
-  baton_event ev = {.type = type, .run_id = run->id, .task_id = -1, .text = text, .json = json,
-                    .ts = baton__wall_s()};
+  baton_event ev = {.size = sizeof ev, .type = type, .run_id = run->id, .task_id = -1,
+                    .text = text, .json = json, .ts = baton__wall_s()};
   if (task_idx >= 0) {
     ev.task_id = run->g.tasks[task_idx].id;
     ev.task = run->g.tasks[task_idx].task;
@@ -119,82 +123,88 @@ static void emit(baton_run *run, baton_event_type type, int task_idx, const char
 
 /* ---- inputs -------------------------------------------------------------- */
 
-static bool under(const char *path, const char *root) {
-  size_t n = strlen(root);
-  if (n == 1 && root[0] == '/')
-    return true;
-  return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0');
+/* The folders inputs may come from, as real paths: the caller's folder
+ * (run->root, when there is one) first, then allowed_roots. */
+static size_t input_roots(const baton_run *run, char **roots, size_t cap) {
+  size_t n = 0;
+  if (run->root && (roots[n] = baton__strdup(run->root)))
+    n++;
+  for (size_t i = 0; i < run->ctx->cfg.n_allowed_roots && n < cap; i++)
+    if ((roots[n] = realpath(run->ctx->cfg.allowed_roots[i], NULL)))
+      n++;
+  return n;
 }
 
-/* Resolves a file named in a plan to a real path inside an allowed root.
- * Returns a malloc'd path, or NULL with err set. */
-static char *resolve_input(baton *ctx, const char *root, const char *name, unsigned type,
-                           char *err, size_t errlen) {
-  char *joined = name[0] == '/' ? baton__strdup(name) : baton__path_join(root, name);
-  if (!joined) {
+/* Opens one file argument now (see inputs.h) and copies it into the run's
+ * workspace, so what runs reads the bytes checked here, never the path
+ * again (a folder swapped for a link later changes nothing). */
+static int take_input(baton_run *run, const baton__input_scope *scope, const baton__task *t,
+                      baton__arg *a, char *err, size_t errlen) {
+  int fd = baton__input_open(scope, a->value, err, errlen);
+  if (fd < 0)
+    return -1;
+  char *dir = baton__path_join(run->workspace, "inputs");
+  const char *base = strrchr(a->value, '/');
+  base = base ? base + 1 : a->value;
+  char name[300];
+  baton__fmt(name, sizeof name, "t%d-%s-%s", t->id, a->name, base);
+  char *dst = dir ? baton__path_join(dir, name) : NULL;
+  int rc = -1;
+  if (!dst)
     baton__fmt(err, errlen, "out of memory");
-    return NULL;
+  else if (baton__mkdirs(dir, 0700) != 0)
+    baton__fmt(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+  else
+    rc = baton__input_copy(fd, dst, err, errlen);
+  close(fd);
+  free(dir);
+  if (rc == 0) {
+    free(a->value);
+    a->value = dst;
+  } else {
+    free(dst);
   }
-  char *real = realpath(joined, NULL);
-  if (!real) {
-    baton__fmt(err, errlen, "input %s '%s': %s", baton__type_name(type), name,
-               errno == ENOENT ? "no such file" : strerror(errno));
-    free(joined);
-    return NULL;
-  }
-  free(joined);
-  bool ok = under(real, root);
-  for (size_t i = 0; !ok && i < ctx->cfg.n_allowed_roots; i++) {
-    char *r = realpath(ctx->cfg.allowed_roots[i], NULL);
-    ok = r && under(real, r);
-    free(r);
-  }
-  if (!ok) {
-    baton__fmt(err, errlen,
-               "input '%s' is outside the allowed folders (%s and allowed_roots in the config)",
-               name, root);
-    free(real);
-    return NULL;
-  }
-  struct stat st;
-  if (stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
-    baton__fmt(err, errlen, "input '%s' is not a regular file", name);
-    free(real);
-    return NULL;
-  }
-  if ((unsigned long long)st.st_size > ctx->cfg.max_input_bytes) {
-    baton__fmt(err, errlen, "input '%s' is %lld bytes; the limit is %zu", name,
-               (long long)st.st_size, ctx->cfg.max_input_bytes);
-    free(real);
-    return NULL;
-  }
-  return real;
+  return rc;
 }
 
 /* Checks every literal file argument now, so a missing file is a usage error
- * before anything runs; rewrites them to real paths. */
-static baton_rc check_inputs(baton_run *run) {
-  for (size_t i = 0; i < run->g.n; i++) {
+ * before anything runs, and takes a copy of each (take_input). */
+static baton_rc check_inputs(baton_run *run, const baton_request *req) {
+  size_t cap = run->ctx->cfg.n_allowed_roots + 1;
+  char **roots = calloc(cap, sizeof *roots);
+  if (!roots)
+    return baton__fail(run->ctx, BATON_NOMEM, "out of memory");
+  size_t n_roots = input_roots(run, roots, cap);
+  baton__input_scope scope = {.roots = (const char *const *)roots, .n_roots = n_roots,
+                              .as_caller = req->as_caller && req->caller_uid != geteuid(),
+                              .uid = req->caller_uid, .gid = req->caller_gid,
+                              .max_bytes = run->ctx->cfg.max_input_bytes};
+  baton_rc rc = BATON_OK;
+  for (size_t i = 0; rc == BATON_OK && i < run->g.n; i++) {
     baton__task *t = &run->g.tasks[i];
-    for (size_t j = 0; j < t->n_args; j++) {
+    for (size_t j = 0; rc == BATON_OK && j < t->n_args; j++) {
       baton__arg *a = &t->args[j];
       unsigned type = baton__type_from_name(a->name);
       if (a->ref >= 0)
         continue;
-      if (type == BATON__T_TEXT && strlen(a->value) > run->ctx->cfg.max_text_bytes)
-        return baton__fail(run->ctx, BATON_LIMIT, "task %d: the text argument is longer than %zu bytes",
-                           t->id, run->ctx->cfg.max_text_bytes);
+      if (type == BATON__T_TEXT && strlen(a->value) > run->ctx->cfg.max_text_bytes) {
+        rc = baton__fail(run->ctx, BATON_LIMIT,
+                         "task %d: the text argument is longer than %zu bytes", t->id,
+                         run->ctx->cfg.max_text_bytes);
+        break;
+      }
       if (!(type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)))
         continue;
-      char err[600];
-      char *real = resolve_input(run->ctx, run->root, a->value, type, err, sizeof err);
-      if (!real)
-        return baton__fail(run->ctx, BATON_INVALID, "task %d: %s", t->id, err);
-      free(a->value);
-      a->value = real;
+      char err[700];
+      if (take_input(run, &scope, t, a, err, sizeof err) != 0)
+        rc = baton__fail(run->ctx, strstr(err, "bytes; the limit") ? BATON_LIMIT : BATON_INVALID,
+                         "task %d: %s", t->id, err);
     }
   }
-  return BATON_OK;
+  for (size_t i = 0; i < n_roots; i++)
+    free(roots[i]);
+  free(roots);
+  return rc;
 }
 
 /* ---- model choice -------------------------------------------------------- */
@@ -369,16 +379,23 @@ static baton_rc make_graph(baton *ctx, const baton_request *req, const char *roo
                          ctx->cfg.max_request_bytes);
     if (ctx->llm && !req->offline) {
       int slot = plan_slot_take(ctx);
+      size_t n_kinds = 0;
+      const baton__taskspec *kinds = baton__registry_tasks(ctx->reg, &n_kinds);
+      unsigned char *runnable = baton__runnable_kinds(ctx, kinds, n_kinds);
       baton__llm_plan_req pr = {.llm = ctx->llm, .cfg = &ctx->cfg, .reg = ctx->reg,
                                 .request = req->text, .messages_json = req->messages,
                                 .inputs = req->inputs, .n_inputs = req->n_inputs,
+                                .runnable = runnable,
                                 .cancel = slot >= 0 ? &ctx->plan_stop[slot] : NULL};
       baton__llm_plan_res res;
       baton_rc lrc = baton__llm_plan(&pr, &res, err, sizeof err);
       plan_slot_give(ctx, slot);
+      free(runnable);
       if (li) {
         li->used = true;
         li->usage = res.usage;
+        memcpy(li->calls, res.calls, res.n_calls * sizeof res.calls[0]);
+        li->n_calls = res.n_calls;
       }
       if (res.note[0])
         baton__log(ctx, BATON_LOG_WARN, "%s", res.note);
@@ -675,6 +692,48 @@ static int run_endpoint(baton_run *run, const char *model, char *ep, size_t cap)
   return rc;
 }
 
+/* What a task's executor may ask of the runtime: pictures halved by the
+ * local image executor (baton__exec_env.shrink_image). */
+typedef struct shrink_ctx {
+  baton_run *run;
+  const char *prefix;
+  int n;
+} shrink_ctx;
+
+static int shrink_image(void *ud, const char *path, char *out, size_t cap, char *err,
+                        size_t errlen) {
+  shrink_ctx *sc = ud;
+  baton *ctx = sc->run->ctx;
+  char why[256] = "";
+  if (!baton__endpoint_ok(ctx, "local:vips", why, sizeof why)) {
+    baton__fmt(err, errlen, "no local image resizer to shrink it with (%s)", why);
+    return -1;
+  }
+  char prefix[64];
+  baton__fmt(prefix, sizeof prefix, "%s-small%d", sc->prefix, ++sc->n);
+  if (baton__mkdirs(sc->run->workspace, 0700) != 0) {
+    baton__fmt(err, errlen, "cannot create the run folder %s", sc->run->workspace);
+    return -1;
+  }
+  baton__values in = {0}, res = {0};
+  baton__values_add(&in, "image", BATON__T_IMAGE, path);
+  baton__values_add(&in, "instruction", 0, "half size");
+  baton__exec_env env = {.cfg = &ctx->cfg, .workspace = sc->run->workspace,
+                         .file_prefix = prefix, .cancel = &sc->run->cancel,
+                         .timeout_ms = ctx->cfg.task_timeout_ms, .model = "local/vips",
+                         .endpoint = "local:vips"};
+  int rc = baton__slot_run(baton__slot(ctx, "local:vips"), "image-to-image", &in, &env, &res);
+  const baton__value *img = baton__values_get_type(&res, BATON__T_IMAGE);
+  if (rc == 0 && img && img->data)
+    baton__fmt(out, cap, "%s", img->data);
+  else
+    baton__fmt(err, errlen, "shrinking it failed: %s", env.err[0] ? env.err : "no picture came back");
+  rc = rc == 0 && img && img->data ? 0 : -1;
+  baton__values_release(&in);
+  baton__values_release(&res);
+  return rc;
+}
+
 /* A task waiting for a queue worker says so as an event. */
 struct waiting_ud {
   baton_run *run;
@@ -738,6 +797,7 @@ static void execute(baton_run *run, size_t idx) {
   }
   char prefix[32];
   baton__fmt(prefix, sizeof prefix, "task%d", t->id);
+  shrink_ctx shrink = {.run = run, .prefix = prefix};
   for (size_t k = 0; k <= t->n_candidates; k++) {
     const char *model = k == 0 ? t->model : t->candidates[k - 1];
     if (atomic_load(&run->cancel))
@@ -764,7 +824,8 @@ static void execute(baton_run *run, size_t idx) {
     baton__exec_env env = {.cfg = &ctx->cfg, .pool = ctx->pool, .workspace = run->workspace,
                            .file_prefix = prefix,
                            .cancel = &run->cancel, .timeout_ms = ctx->cfg.task_timeout_ms,
-                           .model = model, .endpoint = ep};
+                           .model = model, .endpoint = ep, .shrink_image = shrink_image,
+                           .shrink_ud = &shrink};
     baton__values out = {0};
     int64_t m0 = baton__now_ms();
     int ran = run_once(run, idx, slot, ep, &in, &env, &out);
@@ -950,7 +1011,11 @@ static char *make_summary(baton_run *run, const cJSON *tasks) {
                                  .plan = plan, .tasks = tasks, .on_delta = summary_delta,
                                  .delta_ud = run, .cancel = &run->cancel};
     char err[1024];
-    if (baton__llm_summarize(&sr, &s, &run->llm.usage, err, sizeof err) == BATON_OK) {
+    baton__llm_call call = {NULL, 0, 0, 0};
+    baton_rc src = baton__llm_summarize(&sr, &s, &run->llm.usage, &call, err, sizeof err);
+    if (call.what && run->llm.n_calls < BATON__LLM_PLAN_CALLS + 1)
+      run->llm.calls[run->llm.n_calls++] = call;
+    if (src == BATON_OK) {
       cJSON_Delete(plan);
       return s;
     }
@@ -1019,6 +1084,16 @@ static void finish(baton_run *run) {
     cJSON_AddNumberToObject(usage, "prompt_tokens", (double)run->llm.usage.prompt_tokens);
     cJSON_AddNumberToObject(usage, "completion_tokens",
                             (double)run->llm.usage.completion_tokens);
+    cJSON *calls = cJSON_AddArrayToObject(usage, "calls");
+    for (size_t i = 0; calls && i < run->llm.n_calls; i++) {
+      const baton__llm_call *c = &run->llm.calls[i];
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "call", c->what);
+      cJSON_AddNumberToObject(o, "prompt_tokens", (double)c->prompt_tokens);
+      cJSON_AddNumberToObject(o, "completion_tokens", (double)c->completion_tokens);
+      cJSON_AddNumberToObject(o, "prompt_chars", (double)c->prompt_chars);
+      cJSON_AddItemToArray(calls, o);
+    }
     run->result_json = cJSON_PrintUnformatted(res);
   }
   cJSON_Delete(tasks);
@@ -1079,12 +1154,13 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
   pthread_cond_init(&run->cond, NULL);
   run->ctx = ctx;
   baton__new_run_id(run->id);
+  run->uid = req->as_caller ? (long long)req->caller_uid : (long long)geteuid();
   baton_rc rc = BATON_OK;
   if (req->text && !(run->request = baton__strdup(req->text))) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     goto fail;
   }
-  if (!(run->root = resolve_root(ctx, req))) {
+  if ((!req->as_caller || req->input_root) && !(run->root = resolve_root(ctx, req))) {
     rc = BATON_INVALID;
     goto fail;
   }
@@ -1096,15 +1172,18 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
     goto fail;
   if ((rc = check_models(ctx, &run->g)) != BATON_OK)
     goto fail;
-  if ((rc = check_inputs(run)) != BATON_OK)
-    goto fail;
   if ((rc = baton__preflight(ctx, &run->g)) != BATON_OK)
     goto fail;
-  run->ts = calloc(run->g.n ? run->g.n : 1, sizeof *run->ts);
   char rel[64];
   baton__fmt(rel, sizeof rel, "runs/%s", run->id);
-  run->workspace = baton__path_join(ctx->cfg.home, rel);
-  if (!run->ts || !run->workspace || make_tables(run) != 0) {
+  if (!(run->workspace = baton__path_join(ctx->cfg.home, rel))) {
+    rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
+    goto fail;
+  }
+  if ((rc = check_inputs(run, req)) != BATON_OK)
+    goto fail;
+  run->ts = calloc(run->g.n ? run->g.n : 1, sizeof *run->ts);
+  if (!run->ts || make_tables(run) != 0) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     goto fail;
   }
@@ -1142,8 +1221,8 @@ static baton_rc start(baton_run *run) {
   char err[512];
   int src = run->mode == MODE_RESUME
                 ? baton__runstore_reopen(ctx->runs, run->id, err, sizeof err)
-                : baton__runstore_begin(ctx->runs, run->id, run->request, pj, run->workspace, err,
-                                        sizeof err);
+                : baton__runstore_begin_as(ctx->runs, run->id, run->uid, run->request, pj,
+                                           run->workspace, err, sizeof err);
   if (src != 0) {
     free(pj);
     return baton__fail(ctx, BATON_DB, "%s", err);
@@ -1184,11 +1263,15 @@ static baton_rc start(baton_run *run) {
   return BATON_OK;
 }
 
-baton_rc baton_submit(baton *ctx, const baton_request *req, baton_event_fn on_event,
+baton_rc baton_submit(baton *ctx, const baton_request *given, baton_event_fn on_event,
                       void *userdata, baton_run **out) {
   *out = NULL;
-  if (!ctx || !req)
+  if (!ctx || !given)
     return baton__fail(ctx, BATON_INVALID, "no request");
+  baton_request copy;
+  const baton_request *req = &copy;
+  if (baton__sized_copy(&copy, sizeof copy, given, "baton_request") != BATON_OK)
+    return BATON_INVALID;
   if (!req->text && !req->plan_json)
     return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
   if (req->text && !baton__utf8_valid(req->text, strlen(req->text)))
@@ -1241,6 +1324,7 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
   pthread_cond_init(&run->cond, NULL);
   run->ctx = ctx;
   run->mode = mode;
+  run->uid = (long long)geteuid();
   baton_rc rc = BATON_OK;
   const cJSON *req = cJSON_GetObjectItemCaseSensitive(stored, "request");
   const cJSON *ws = cJSON_GetObjectItemCaseSensitive(stored, "workspace");
@@ -1371,12 +1455,16 @@ baton_rc baton_plan(baton *ctx, const baton_request *req, char **json_out) {
   return baton_plan_answer(ctx, req, json_out, NULL);
 }
 
-baton_rc baton_plan_answer(baton *ctx, const baton_request *req, char **json_out,
+baton_rc baton_plan_answer(baton *ctx, const baton_request *given, char **json_out,
                            char **answer_out) {
   *json_out = NULL;
   if (answer_out)
     *answer_out = NULL;
-  if (!req || (!req->text && !req->plan_json))
+  baton_request copy;
+  const baton_request *req = &copy;
+  if (given && baton__sized_copy(&copy, sizeof copy, given, "baton_request") != BATON_OK)
+    return BATON_INVALID;
+  if (!given || (!req->text && !req->plan_json))
     return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
   baton__graph g = {0};
   struct llm_info li = {0};
@@ -1421,7 +1509,7 @@ baton_rc baton_task(baton *ctx, const char *task, const char *args_json, const c
   cJSON_Delete(plan);
   if (!pj)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
-  baton_request req = {.plan_json = pj, .input_root = input_root};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = pj, .input_root = input_root};
   baton_run *run = NULL;
   baton_rc rc = baton_submit(ctx, &req, NULL, NULL, &run);
   free(pj);

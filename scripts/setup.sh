@@ -41,6 +41,8 @@ if ((with_tests)); then
   command -v npm >/dev/null || packages+=(nodejs npm)
   # the Python package's tests (bindings/python)
   packages+=(python3)
+  # libFuzzer targets (tests/fuzz, run by scripts/test.sh): clang and its fuzzer runtime
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

@@ -42,6 +42,7 @@ static void add_client(baton_server *srv, int fd, const struct ucred *cred) {
   c->fd = fd;
   c->id = (++srv->next_client << 24) | (uint64_t)fd;
   c->uid = cred->uid;
+  c->gid = cred->gid;
   c->pid = cred->pid;
   baton__sb_init(&c->out);
   struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = fd};

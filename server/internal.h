@@ -36,6 +36,7 @@ typedef struct srun {
   struct baton_server *srv;
   srv_ctx *sc;
   uint64_t client;
+  uid_t uid;          /* who submitted it (run.cancel is theirs) */
   char *id_json;      /* the request id as JSON text, or NULL: no reply */
   baton_run *run;     /* set once baton_submit() returned */
   char run_id[40];
@@ -67,6 +68,7 @@ typedef struct job {
   int kind;
   uint64_t client;
   uid_t uid;
+  gid_t gid;
   char *method;
   char *id_json;
   cJSON *params;
@@ -77,6 +79,7 @@ typedef struct conn {
   int fd;
   uint64_t id;
   uid_t uid;
+  gid_t gid;
   pid_t pid;
   char *in;
   size_t in_len, in_cap;
@@ -193,6 +196,15 @@ void baton__srv_post_done(baton_server *srv, uint64_t client);
 void baton__srv_parse_allow(settings *s, const char *list);
 void baton__srv_refuse(int fd, baton_rc rc, const char *why);
 bool baton__srv_peer_admit(baton_server *srv, int fd, struct ucred *cred);
+/* Sets the socket's and its folder's modes for daemon.allow_uids (socket.c).
+ * 0 or -1 (errno). */
+int baton__srv_socket_modes(baton_server *srv);
+/* Whether a caller sees and touches every run: the daemon's own user and
+ * root. Others see only the runs they submitted. */
+bool baton__srv_sees_all(uid_t uid);
+/* Whether the run described by json (a run.get result, with "uid") is
+ * uid's to see. */
+bool baton__srv_run_visible(uid_t uid, const char *json);
 
 /* socket.c: the listening socket and its lock */
 baton_rc baton__srv_bind_socket(baton_server *srv);
@@ -223,6 +235,20 @@ static inline bool baton__srv_over_limits(const baton_server *srv, const conn *c
 }
 
 /* request.c: one JSON-RPC request line */
+/* One request line, checked: the parsed message (owned), its id as JSON
+ * text (or NULL), the method and params (borrowed from msg; params NULL
+ * when absent or null). */
+typedef struct baton__rpc_req {
+  cJSON *msg;
+  char *id_json;
+  const char *method;
+  cJSON *params;
+} baton__rpc_req;
+/* Parses and checks a request line (without its newline): 0, or the
+ * JSON-RPC error code with msg (*out still to release). */
+int baton__srv_parse_line(const char *line, size_t len, baton__rpc_req *out, char *msg,
+                          size_t cap);
+void baton__srv_rpc_req_release(baton__rpc_req *r);
 void baton__srv_handle_line(baton_server *srv, conn *c, const char *line, size_t len);
 
 /* jobs.c: helper threads */
@@ -243,15 +269,15 @@ bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *r
 /* methods.c: the JSON-RPC methods */
 bool baton__srv_call(baton_server *srv, job *j);
 bool baton__srv_job_method(const char *m);
-bool baton__srv_loop_method(baton_server *srv, uint64_t client, const char *m, const char *id_json,
-                            const cJSON *params);
+bool baton__srv_loop_method(baton_server *srv, uint64_t client, uid_t uid, const char *m,
+                            const char *id_json, const cJSON *params);
 
 /* stream.c: runs, their events and cancelling */
 void baton__srv_run_unref(baton_server *srv, srun *sr);
 bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc);
 void baton__srv_start_waiting(baton_server *srv, srun *sr);
 void baton__srv_drop_waiting(baton_server *srv);
-void baton__srv_cancel(baton_server *srv, uint64_t client, const char *id_json,
+void baton__srv_cancel(baton_server *srv, uint64_t client, uid_t uid, const char *id_json,
                        const cJSON *params);
 void baton__srv_cancel_all(baton_server *srv);
 

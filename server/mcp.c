@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "server/mcp.h"
+#include "server/rpc_client.h"
 #include "core/banned.h"
 
 /* Protocol revisions this server speaks, newest first. */
@@ -16,28 +17,13 @@ static const char *const protocol_versions[] = {"2025-06-18", "2025-03-26", "202
 
 /* ---- writing ------------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t n) {
-  while (n) {
-    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == ENOTSOCK)
-      w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return -1;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 void baton__mcp_send(mcp_server *s, const cJSON *msg) {
   char *text = cJSON_PrintUnformatted(msg);
   if (!text)
     return;
   pthread_mutex_lock(&s->out_lock);
-  if (!atomic_load(&s->out_dead) &&
-      (write_all(s->opts.out_fd, text, strlen(text)) || write_all(s->opts.out_fd, "\n", 1)))
+  if (!atomic_load(&s->out_dead) && (baton__rpc_write_all(s->opts.out_fd, text, strlen(text)) ||
+                                     baton__rpc_write_all(s->opts.out_fd, "\n", 1)))
     atomic_store(&s->out_dead, true);
   pthread_mutex_unlock(&s->out_lock);
   cJSON_free(text);

@@ -82,6 +82,8 @@ void baton__mcp_log(mcp_server *s, baton_log_level level, const char *fmt, ...)
 /* ---- mcp_tools.c: the tools ---- */
 /* The tools/list result. NULL when out of memory. */
 cJSON *baton__mcp_tools_list(mcp_server *s);
+/* Replaces every `from` in s by `to`: "image-to-text" <-> "image_to_text". */
+void baton__mcp_swap_chars(char *s, char from, char to);
 /* Runs a tools/call and sends its result (unless the call was cancelled).
  * Runs on the call's thread. */
 void baton__mcp_tools_call(mcp_call *c);

@@ -48,10 +48,8 @@ static cJSON *tool_run(mcp_call *c, const cJSON *args) {
   bool bad = false;
   const char *request = str_arg(args, "request", &bad);
   if (!request)
-    return baton__mcp_error_result(
-        "run needs a request: a non-empty string of at most %u bytes saying "
-        "what to do",
-        MAX_REQUEST);
+    return baton__mcp_error_result("run needs a request: a non-empty string of at most %u bytes",
+                                   MAX_REQUEST);
   const cJSON *in = cJSON_GetObjectItemCaseSensitive(args, "inputs");
   const char *inputs[MAX_INPUTS];
   size_t n = 0;
@@ -77,7 +75,7 @@ static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
     return baton__mcp_error_result("plan needs a request: a non-empty string of at most %u bytes",
                                    MAX_REQUEST);
   baton *ctx = c->srv->ctx;
-  baton_request req = {.text = request, .offline = bool_arg(args, "offline")};
+  baton_request req = {BATON_REQUEST_INIT, .text = request, .offline = bool_arg(args, "offline")};
   char *json = NULL, *answer = NULL;
   baton_rc rc = baton_plan_answer(ctx, &req, &json, &answer);
   if (rc != BATON_OK)
@@ -116,9 +114,7 @@ static cJSON *tool_models_search(mcp_call *c, const cJSON *args) {
   char tname[128];
   if (task) {
     snprintf(tname, sizeof tname, "%s", task);
-    for (char *p = tname; *p; p++)
-      if (*p == '_')
-        *p = '-';
+    baton__mcp_swap_chars(tname, '_', '-');
   }
   baton *ctx = c->srv->ctx;
   char *json = NULL;
@@ -164,9 +160,7 @@ static cJSON *task_args(const cJSON *args, const char **model, char *err, size_t
 static cJSON *find_task(baton *ctx, const char *tool) {
   char name[128];
   snprintf(name, sizeof name, "%s", tool);
-  for (char *p = name; *p; p++)
-    if (*p == '_')
-      *p = '-';
+  baton__mcp_swap_chars(name, '_', '-');
   char *json = NULL;
   if (baton_tasks_json(ctx, &json) != BATON_OK)
     return NULL;

@@ -36,6 +36,10 @@ static void progress(mcp_call *c, const baton_event *ev) {
     snprintf(msg, sizeof msg, "task %d %s failed: %.300s", ev->task_id, ev->task ? ev->task : "?",
              ev->text ? ev->text : "");
     break;
+  case BATON_EVENT_TASK_WAITING:
+    snprintf(msg, sizeof msg, "task %d %s waiting: %.300s", ev->task_id, ev->task ? ev->task : "?",
+             ev->text ? ev->text : "");
+    break;
   default:
     return; /* summary pieces and done: the result follows */
   }
@@ -62,7 +66,7 @@ void baton__mcp_exec_cancel(mcp_call *c) {
 
 static cJSON *exec_local(mcp_call *c, const mcp_job *job, char *err, size_t errlen) {
   baton *ctx = c->srv->ctx;
-  baton_request req = {.text = job->request,
+  baton_request req = {BATON_REQUEST_INIT, .text = job->request,
                        .plan_json = job->plan_json,
                        .inputs = job->inputs,
                        .n_inputs = job->n_inputs,
@@ -92,69 +96,17 @@ static cJSON *exec_local(mcp_call *c, const mcp_job *job, char *err, size_t errl
 
 /* ---- through batond ------------------------------------------------------ */
 
-static cJSON *submit_params(const mcp_job *job) {
-  cJSON *p = cJSON_CreateObject();
-  if (job->plan_json)
-    cJSON_AddItemToObject(p, "plan", cJSON_Parse(job->plan_json));
-  else
-    cJSON_AddStringToObject(p, "request", job->request);
-  if (job->offline)
-    cJSON_AddTrueToObject(p, "offline");
-  if (job->n_inputs) {
-    cJSON *in = cJSON_AddArrayToObject(p, "inputs");
-    for (size_t i = 0; i < job->n_inputs; i++)
-      cJSON_AddItemToArray(in, cJSON_CreateString(job->inputs[i]));
-  }
-  char *cwd = getcwd(NULL, 0);
-  if (cwd)
-    cJSON_AddStringToObject(p, "cwd", cwd);
-  free(cwd);
-  return p;
-}
-
-/* Passes one daemon notification on; remembers the run id from the plan. */
-static void daemon_event(mcp_call *c, const cJSON *m, char *run_id, size_t cap) {
-  baton_event ev;
-  char *buf = NULL;
-  if (baton__rpc_event_from_params(cJSON_GetObjectItemCaseSensitive(m, "params"), &ev, &buf)) {
-    if (ev.type == BATON_EVENT_PLAN && ev.run_id)
-      snprintf(run_id, cap, "%s", ev.run_id);
-    progress(c, &ev);
-  }
-  cJSON_free(buf);
+static bool call_cancelled(void *ud) {
+  mcp_call *c = ud;
+  return atomic_load(&c->cancelled);
 }
 
 static cJSON *exec_daemon(mcp_call *c, baton__rpc_conn *d, const mcp_job *job, char *err,
                           size_t errlen) {
-  cJSON *params = submit_params(job);
-  int id = baton__rpc_send(d, "submit", params);
+  cJSON *params = baton__rpc_submit_params(job->request, job->plan_json, job->inputs, job->n_inputs,
+                                           job->offline);
+  cJSON *reply = baton__rpc_submit(d, params, on_event, call_cancelled, c);
   cJSON_Delete(params);
-  char run_id[64] = "";
-  bool cancel_sent = false;
-  cJSON *reply = NULL;
-  while (id >= 0) {
-    if (atomic_load(&c->cancelled) && !cancel_sent && run_id[0]) {
-      cJSON *cp = cJSON_CreateObject();
-      cJSON_AddStringToObject(cp, "run_id", run_id);
-      baton__rpc_send(d, "run.cancel", cp);
-      cJSON_Delete(cp);
-      cancel_sent = true;
-    }
-    cJSON *m = NULL;
-    int r = baton__rpc_read(d, 200, &m);
-    if (r < 0)
-      break;
-    if (r == 0)
-      continue;
-    const cJSON *mid = cJSON_GetObjectItemCaseSensitive(m, "id");
-    if (cJSON_HasObjectItem(m, "method")) {
-      daemon_event(c, m, run_id, sizeof run_id);
-    } else if (cJSON_IsNumber(mid) && mid->valueint == id) {
-      reply = m;
-      break;
-    }
-    cJSON_Delete(m);
-  }
   if (!reply) {
     snprintf(err, errlen, "batond closed the connection before the run finished");
     return NULL;

@@ -85,6 +85,15 @@ static void add_task_files(mcp_server *s, cJSON *result, const char *run_id, con
   }
 }
 
+/* Adds obj as structuredContent when its JSON text is at most MCP_MAX_TEXT
+ * bytes (the text blocks carry the same within their own bound). */
+static void add_structured(cJSON *result, const cJSON *obj) {
+  char *text = cJSON_PrintUnformatted(obj);
+  if (text && strlen(text) <= MCP_MAX_TEXT)
+    cJSON_AddItemToObject(result, "structuredContent", cJSON_Duplicate(obj, 1));
+  cJSON_free(text);
+}
+
 static const char *jstr(const cJSON *o, const char *k, const char *dflt) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
   return cJSON_IsString(v) ? v->valuestring : dflt;
@@ -113,7 +122,7 @@ cJSON *baton__mcp_run_result(mcp_server *s, cJSON *res) {
       add_task_files(s, r, run_id, t, &budget);
   if (strcmp(status, "done"))
     cJSON_AddTrueToObject(r, "isError");
-  cJSON_AddItemToObject(r, "structuredContent", cJSON_Duplicate(res, 1));
+  add_structured(r, res);
   return r;
 }
 
@@ -141,6 +150,6 @@ cJSON *baton__mcp_task_result(mcp_server *s, cJSON *res) {
   }
   size_t budget = MCP_MAX_INLINE_TOTAL;
   add_task_files(s, r, jstr(res, "run_id", "run"), task, &budget);
-  cJSON_AddItemToObject(r, "structuredContent", cJSON_Duplicate(task, 1));
+  add_structured(r, task);
   return r;
 }

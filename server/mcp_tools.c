@@ -65,8 +65,7 @@ static const struct {
     {"debug-echo", "text", "the text to return", 1},
 };
 
-/* "image-to-text" <-> "image_to_text". */
-static void swap_chars(char *s, char from, char to) {
+void baton__mcp_swap_chars(char *s, char from, char to) {
   for (; *s; s++)
     if (*s == from)
       *s = to;
@@ -124,7 +123,7 @@ static void add_task_tools(cJSON *tools, const cJSON *tasks) {
       continue;
     char tool[128], text[1024];
     snprintf(tool, sizeof tool, "%s", name->valuestring);
-    swap_chars(tool, '-', '_');
+    baton__mcp_swap_chars(tool, '-', '_');
     snprintf(text, sizeof text, "%s Runs on %s unless model is given. Returns the task's outputs.",
              cJSON_IsString(desc) ? desc->valuestring : name->valuestring,
              cJSON_IsString(model) ? model->valuestring : "the registry's choice");

@@ -18,7 +18,7 @@ static void reply_json(baton_server *srv, const job *j, srv_ctx *sc, baton_rc rc
 }
 
 static void m_plan(baton_server *srv, const job *j, srv_ctx *sc) {
-  baton_request req = {0};
+  baton_request req = {BATON_REQUEST_INIT};
   const char *inputs[MAX_SUBMIT_INPUTS];
   char *plan_buf = NULL, *msgs_buf = NULL;
   if (baton__srv_request_params(srv, j, &req, inputs, &plan_buf, &msgs_buf)) {
@@ -40,6 +40,13 @@ static void m_run_get(baton_server *srv, const job *j, srv_ctx *sc) {
   }
   char *json = NULL;
   baton_rc rc = baton_run_get(sc->ctx, id, &json);
+  if (rc == BATON_OK && !baton__srv_run_visible(j->uid, json)) {
+    baton_free(json);
+    char msg[160];
+    baton__fmt(msg, sizeof msg, "no run '%.100s' (see `baton runs list`)", id);
+    baton__srv_post_rc(srv, j->client, j->id_json, BATON_NOTFOUND, msg);
+    return;
+  }
   reply_json(srv, j, sc, rc, json);
 }
 
@@ -48,7 +55,9 @@ static void m_runs_list(baton_server *srv, const job *j, srv_ctx *sc) {
   if (!baton__srv_opt_int(srv, j, "limit", 0, 100000, &limit))
     return;
   char *json = NULL;
-  baton_rc rc = baton_runs_list(sc->ctx, limit, &json);
+  baton_rc rc = baton__srv_sees_all(j->uid)
+                    ? baton_runs_list(sc->ctx, limit, &json)
+                    : baton_runs_list_of(sc->ctx, (long)j->uid, limit, &json);
   reply_json(srv, j, sc, rc, json);
 }
 
@@ -139,12 +148,12 @@ bool baton__srv_job_method(const char *m) {
 }
 
 /* Answers the methods handled on the loop thread; false when m is not one. */
-bool baton__srv_loop_method(baton_server *srv, uint64_t client, const char *m, const char *id_json,
-                            const cJSON *params) {
+bool baton__srv_loop_method(baton_server *srv, uint64_t client, uid_t uid, const char *m,
+                            const char *id_json, const cJSON *params) {
   if (!strcmp(m, "health"))
     health(srv, client, id_json);
   else if (!strcmp(m, "run.cancel"))
-    baton__srv_cancel(srv, client, id_json, params);
+    baton__srv_cancel(srv, client, uid, id_json, params);
   else
     return false;
   return true;

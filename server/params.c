@@ -127,5 +127,12 @@ bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *r
                        "inputs from another user need 'cwd'");
     return false;
   }
+  /* Another user's files are opened with that user's rights, only in its
+   * 'cwd' and allowed_roots; its runs are recorded as its own. */
+  if (j->uid != geteuid()) {
+    req->as_caller = 1;
+    req->caller_uid = j->uid;
+    req->caller_gid = j->gid;
+  }
   return true;
 }

@@ -6,81 +6,96 @@
 #include "server/internal.h"
 #include "core/banned.h"
 
+int baton__srv_parse_line(const char *line, size_t len, baton__rpc_req *out, char *msg,
+                          size_t cap) {
+  memset(out, 0, sizeof *out);
+  const char *bad = baton__json_text_problem(line, len);
+  if (bad) {
+    baton__fmt(msg, cap, "parse error: the request is refused: %s", bad);
+    return -32700;
+  }
+  cJSON *m = cJSON_ParseWithLength(line, len);
+  if (!m) {
+    baton__fmt(msg, cap, "parse error: not valid JSON");
+    return -32700;
+  }
+  out->msg = m;
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
+  if (cJSON_IsObject(m) && id && (cJSON_IsString(id) || cJSON_IsNumber(id) || cJSON_IsNull(id)))
+    out->id_json = cJSON_PrintUnformatted(id);
+  const cJSON *ver = cJSON_GetObjectItemCaseSensitive(m, "jsonrpc");
+  const cJSON *method = cJSON_GetObjectItemCaseSensitive(m, "method");
+  cJSON *params = cJSON_GetObjectItemCaseSensitive(m, "params");
+  if (!cJSON_IsObject(m)) {
+    baton__fmt(msg, cap, "%s",
+               cJSON_IsArray(m) ? "invalid request: batches are not supported"
+                                : "invalid request: expected a JSON object");
+    return -32600;
+  }
+  if (!cJSON_IsString(ver) || strcmp(ver->valuestring, "2.0") != 0 || !cJSON_IsString(method) ||
+      (id && !out->id_json)) {
+    baton__fmt(msg, cap,
+               "invalid request: needs \"jsonrpc\":\"2.0\", a string \"method\" and an id that "
+               "is a string, number or null");
+    return -32600;
+  }
+  if (params && !cJSON_IsObject(params) && !cJSON_IsNull(params)) {
+    baton__fmt(msg, cap, "invalid params: 'params' must be an object");
+    return -32602;
+  }
+  out->method = method->valuestring;
+  out->params = cJSON_IsObject(params) ? params : NULL;
+  return 0;
+}
+
+void baton__srv_rpc_req_release(baton__rpc_req *r) {
+  cJSON_free(r->id_json);
+  cJSON_Delete(r->msg);
+  memset(r, 0, sizeof *r);
+}
+
 /* Handles one request line. */
 void baton__srv_handle_line(baton_server *srv, conn *c, const char *line, size_t len) {
   while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
     len--;
   if (len == 0)
     return;
-  const char *bad = baton__json_text_problem(line, len);
-  if (bad) {
-    char txt[200];
-    baton__fmt(txt, sizeof txt, "parse error: the request is refused: %s", bad);
-    baton__srv_post_error(srv, c->id, NULL, -32700, txt, 0);
+  baton__rpc_req rq;
+  char txt[200];
+  int code = baton__srv_parse_line(line, len, &rq, txt, sizeof txt);
+  if (code) {
+    baton__srv_post_error(srv, c->id, code == -32700 ? NULL : rq.id_json, code, txt, 0);
+    baton__srv_rpc_req_release(&rq);
     return;
   }
-  cJSON *msg = cJSON_ParseWithLength(line, len);
-  if (!msg) {
-    baton__srv_post_error(srv, c->id, NULL, -32700, "parse error: not valid JSON", 0);
-    return;
-  }
-  char *id_json = NULL;
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
-  if (cJSON_IsObject(msg) && id && (cJSON_IsString(id) || cJSON_IsNumber(id) || cJSON_IsNull(id)))
-    id_json = cJSON_PrintUnformatted(id);
-  const cJSON *ver = cJSON_GetObjectItemCaseSensitive(msg, "jsonrpc");
-  const cJSON *method = cJSON_GetObjectItemCaseSensitive(msg, "method");
-  cJSON *params = cJSON_GetObjectItemCaseSensitive(msg, "params");
-  if (!cJSON_IsObject(msg)) {
-    baton__srv_post_error(srv, c->id, NULL, -32600,
-                          cJSON_IsArray(msg) ? "invalid request: batches are not supported"
-                                             : "invalid request: expected a JSON object",
-                          0);
-    goto out;
-  }
-  if (!cJSON_IsString(ver) || strcmp(ver->valuestring, "2.0") != 0 || !cJSON_IsString(method) ||
-      (id && !id_json)) {
-    baton__srv_post_error(
-        srv, c->id, id_json, -32600,
-        "invalid request: needs \"jsonrpc\":\"2.0\", a string \"method\" and an id that "
-        "is a string, number or null",
-        0);
-    goto out;
-  }
-  if (params && !cJSON_IsObject(params) && !cJSON_IsNull(params)) {
-    baton__srv_post_error(srv, c->id, id_json, -32602, "invalid params: 'params' must be an object",
-                          0);
-    goto out;
-  }
-  const char *m = method->valuestring;
-  if (baton__srv_loop_method(srv, c->id, m, id_json, params))
+  const char *m = rq.method;
+  if (baton__srv_loop_method(srv, c->id, c->uid, m, rq.id_json, rq.params))
     goto out;
   if (!baton__srv_job_method(m)) {
-    char txt[160];
     baton__fmt(txt, sizeof txt, "method not found: '%.100s'", m);
-    baton__srv_post_error(srv, c->id, id_json, -32601, txt, 0);
+    baton__srv_post_error(srv, c->id, rq.id_json, -32601, txt, 0);
     goto out;
   }
   job *j = calloc(1, sizeof *j);
   if (!j || !(j->method = baton__strdup(m))) {
     free(j);
-    baton__srv_post_rc(srv, c->id, id_json, BATON_NOMEM, NULL);
+    baton__srv_post_rc(srv, c->id, rq.id_json, BATON_NOMEM, NULL);
     goto out;
   }
   j->kind = JOB_CALL;
   j->client = c->id;
   j->uid = c->uid;
-  j->id_json = id_json;
-  id_json = NULL;
-  if (params && cJSON_IsObject(params)) {
-    cJSON_DetachItemViaPointer(msg, params);
-    j->params = params;
+  j->gid = c->gid;
+  j->id_json = rq.id_json;
+  rq.id_json = NULL;
+  if (rq.params) {
+    cJSON_DetachItemViaPointer(rq.msg, rq.params);
+    j->params = rq.params;
   } else {
     j->params = cJSON_CreateObject();
   }
   c->inflight++; /* until its answer: see baton__srv_post_done() */
   baton__srv_push_job(srv, j);
 out:
-  cJSON_free(id_json);
-  cJSON_Delete(msg);
+  baton__srv_rpc_req_release(&rq);
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,9 +46,11 @@ void baton__rpc_close(baton__rpc_conn *c) {
   free(c);
 }
 
-static int write_all(int fd, const char *p, size_t n) {
+int baton__rpc_write_all(int fd, const char *p, size_t n) {
   while (n) {
     ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == ENOTSOCK)
+      w = write(fd, p, n);
     if (w < 0 && errno == EINTR)
       continue;
     if (w <= 0)
@@ -71,7 +74,9 @@ int baton__rpc_send(baton__rpc_conn *c, const char *method, const cJSON *params)
   if (!text)
     return -1;
   size_t n = strlen(text);
-  int rc = write_all(c->fd, text, n) == 0 && write_all(c->fd, "\n", 1) == 0 ? id : -1;
+  int rc = baton__rpc_write_all(c->fd, text, n) == 0 && baton__rpc_write_all(c->fd, "\n", 1) == 0
+               ? id
+               : -1;
   cJSON_free(text);
   return rc;
 }
@@ -122,7 +127,7 @@ int baton__rpc_read(baton__rpc_conn *c, int timeout_ms, cJSON **msg) {
 }
 
 int baton__rpc_call(baton__rpc_conn *c, const char *method, const cJSON *params,
-             void (*on_msg)(void *ud, const cJSON *msg), void *ud, cJSON **reply) {
+                    void (*on_msg)(void *ud, const cJSON *msg), void *ud, cJSON **reply) {
   *reply = NULL;
   int id = baton__rpc_send(c, method, params);
   if (id < 0)
@@ -181,9 +186,11 @@ static const char *jstr(const cJSON *o, const char *k) {
 bool baton__rpc_event_from_params(const cJSON *p, baton_event *ev, char **json_buf) {
   *json_buf = NULL;
   memset(ev, 0, sizeof *ev);
+  ev->size = sizeof *ev;
   const char *type = jstr(p, "type");
   int t = -1;
-  for (int i = BATON_EVENT_PLAN; i <= BATON_EVENT_DONE; i++)
+  for (int i = BATON_EVENT_PLAN; t < 0 && strcmp(baton_event_name((baton_event_type)i), "unknown");
+       i++)
     if (!strcmp(type, baton_event_name((baton_event_type)i)))
       t = i;
   if (t < 0)
@@ -204,4 +211,79 @@ bool baton__rpc_event_from_params(const cJSON *p, baton_event *ev, char **json_b
   v = cJSON_GetObjectItemCaseSensitive(p, "ts");
   ev->ts = cJSON_IsNumber(v) ? v->valuedouble : 0;
   return true;
+}
+
+cJSON *baton__rpc_submit_params(const char *request, const char *plan, const char *const *inputs,
+                                size_t n_inputs, int offline) {
+  cJSON *p = cJSON_CreateObject();
+  if (plan) {
+    cJSON *pj = cJSON_Parse(plan);
+    if (pj)
+      cJSON_AddItemToObject(p, "plan", pj);
+    else
+      cJSON_AddStringToObject(p, "plan", plan); /* the daemon explains what is wrong */
+  } else {
+    cJSON_AddStringToObject(p, "request", request ? request : "");
+  }
+  if (offline)
+    cJSON_AddTrueToObject(p, "offline");
+  if (n_inputs) {
+    cJSON *in = cJSON_AddArrayToObject(p, "inputs");
+    for (size_t i = 0; i < n_inputs; i++)
+      cJSON_AddItemToArray(in, cJSON_CreateString(inputs[i]));
+  }
+  char *cwd = getcwd(NULL, 0);
+  if (cwd)
+    cJSON_AddStringToObject(p, "cwd", cwd);
+  free(cwd);
+  return p;
+}
+
+/* Asks the daemon to cancel run_id. */
+static void send_cancel(baton__rpc_conn *c, const char *run_id) {
+  cJSON *cp = cJSON_CreateObject();
+  cJSON_AddStringToObject(cp, "run_id", run_id);
+  baton__rpc_send(c, "run.cancel", cp);
+  cJSON_Delete(cp);
+}
+
+/* Passes one "event" notification on; remembers the run id from the plan. */
+static void pass_event(const cJSON *m, char *run_id, size_t cap, baton_event_fn on_event,
+                       void *ud) {
+  baton_event ev;
+  char *buf = NULL;
+  if (baton__rpc_event_from_params(cJSON_GetObjectItemCaseSensitive(m, "params"), &ev, &buf)) {
+    if (ev.type == BATON_EVENT_PLAN && ev.run_id)
+      snprintf(run_id, cap, "%s", ev.run_id);
+    if (on_event)
+      on_event(ud, &ev);
+  }
+  cJSON_free(buf);
+}
+
+cJSON *baton__rpc_submit(baton__rpc_conn *c, const cJSON *params, baton_event_fn on_event,
+                         bool (*cancelled)(void *ud), void *ud) {
+  int id = baton__rpc_send(c, "submit", params);
+  char run_id[64] = "";
+  bool cancel_sent = false;
+  while (id >= 0) {
+    if (!cancel_sent && run_id[0] && cancelled && cancelled(ud)) {
+      send_cancel(c, run_id);
+      cancel_sent = true;
+    }
+    cJSON *m = NULL;
+    int r = baton__rpc_read(c, 200, &m);
+    if (r < 0)
+      break;
+    if (r == 0)
+      continue;
+    const cJSON *mid = cJSON_GetObjectItemCaseSensitive(m, "id");
+    const cJSON *method = cJSON_GetObjectItemCaseSensitive(m, "method");
+    if (cJSON_IsString(method) && !strcmp(method->valuestring, "event"))
+      pass_event(m, run_id, sizeof run_id, on_event, ud);
+    else if (!method && cJSON_IsNumber(mid) && mid->valueint == id)
+      return m;
+    cJSON_Delete(m);
+  }
+  return NULL;
 }

@@ -48,5 +48,20 @@ baton__rpc_conn *baton__rpc_connect_daemon(const char *config_path);
  * (pointers borrowed from params; *json_buf receives the "data" member as
  * text, free with cJSON_free()). false when params is not an event. */
 bool baton__rpc_event_from_params(const cJSON *params, baton_event *ev, char **json_buf);
+/* Writes all of p to fd (a socket: without SIGPIPE; else write()).
+ * Returns 0, or -1 when the peer is gone or the write failed. */
+int baton__rpc_write_all(int fd, const char *p, size_t n);
+/* The params of a "submit" request: the request text, or the plan (task
+ * graph text, sent as JSON when it parses), inputs, offline and this
+ * process's working folder as "cwd". Free with cJSON_Delete(). */
+cJSON *baton__rpc_submit_params(const char *request, const char *plan,
+                                const char *const *inputs, size_t n_inputs, int offline);
+/* Submits a run and waits for its response, passing the daemon's events to
+ * on_event (may be NULL) and asking the daemon to cancel the run once
+ * cancelled(ud) returns true (polled every 200 ms; may be NULL). Returns
+ * the response (check "result" or "error"; free with cJSON_Delete()), or
+ * NULL when the connection closed first. */
+cJSON *baton__rpc_submit(baton__rpc_conn *c, const cJSON *params, baton_event_fn on_event,
+                         bool (*cancelled)(void *ud), void *ud);
 
 #endif

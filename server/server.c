@@ -122,12 +122,11 @@ baton_rc baton_socket_path(const char *config_path, char **path_out) {
   char err[512];
   if (baton__config_load(&cfg, config_path, err, sizeof err) != 0) {
     baton__config_release(&cfg);
-    *path_out = baton__strdup(err);
-    return BATON_CONFIG;
+    return baton__fail(NULL, BATON_CONFIG, "%s", err);
   }
   *path_out = baton__strdup(cfg.socket_path);
   baton__config_release(&cfg);
-  return *path_out ? BATON_OK : BATON_NOMEM;
+  return *path_out ? BATON_OK : baton__fail(NULL, BATON_NOMEM, "out of memory");
 }
 
 static baton_rc open_ctx(baton_server *srv, srv_ctx **out) {
@@ -156,9 +155,10 @@ baton_rc baton_server_new(const baton_server_options *opts, baton_server **out) 
   if (!out)
     return BATON_INVALID;
   *out = NULL;
-  baton_server_options none = {0};
-  if (!opts)
-    opts = &none;
+  baton_server_options copy = {BATON_SERVER_OPTIONS_INIT};
+  if (opts && baton__sized_copy(&copy, sizeof copy, opts, "baton_server_options") != BATON_OK)
+    return BATON_INVALID;
+  opts = &copy;
   baton_server *srv = calloc(1, sizeof *srv);
   if (!srv)
     return BATON_NOMEM;
@@ -240,6 +240,9 @@ void baton__srv_reload(baton_server *srv) {
     return;
   }
   baton__srv_apply_settings(srv, &fresh->ctx->cfg);
+  if (srv->own_socket && baton__srv_socket_modes(srv) != 0)
+    baton__srv_log(srv, BATON_LOG_WARN, "cannot set the modes of %s for daemon.allow_uids",
+                   srv->socket_path);
   pthread_mutex_lock(&srv->lock);
   srv_ctx *old = srv->cur;
   srv->cur = fresh;

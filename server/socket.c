@@ -42,10 +42,12 @@ baton_rc baton__srv_bind_socket(baton_server *srv) {
     free(dir);
     return rc;
   }
-  if (st.st_uid != geteuid() || (st.st_mode & 0077)) {
+  /* Ours, and nobody else may add or replace entries in it (the modes
+   * below are then set by baton__srv_socket_modes()). */
+  if (st.st_uid != geteuid() || (st.st_mode & 0022)) {
     baton_rc rc = baton__srv_fail(srv, BATON_DENIED,
-                                  "the socket folder %s must belong to this user with mode 0700 "
-                                  "(it is %04o, owner uid %u)",
+                                  "the socket folder %s must belong to this user and be writable "
+                                  "by it alone (it is %04o, owner uid %u)",
                                   dir, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
     free(dir);
     return rc;
@@ -88,13 +90,37 @@ baton_rc baton__srv_bind_socket(baton_server *srv) {
   if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
     return baton__srv_fail(srv, BATON_IO, "cannot bind %s: %s", path, strerror(errno));
   srv->own_socket = true;
-  if (chmod(path, 0600) != 0 || listen(fd, SOMAXCONN) != 0)
-    return baton__srv_fail(srv, BATON_IO, "cannot listen on %s: %s", path, strerror(errno));
   if (stat(path, &ls) == 0) {
     srv->sock_dev = ls.st_dev;
     srv->sock_ino = ls.st_ino;
   }
+  if (baton__srv_socket_modes(srv) != 0 || listen(fd, SOMAXCONN) != 0)
+    return baton__srv_fail(srv, BATON_IO, "cannot listen on %s: %s", path, strerror(errno));
   return BATON_OK;
+}
+
+/* The socket and its folder: private (0600, 0700) when only the daemon's
+ * user is served; with daemon.allow_uids, others may reach the socket
+ * (folder 0711: pass through, not list; socket 0666) and the peer check on
+ * each connection (peer.c) admits only the users allowed. */
+int baton__srv_socket_modes(baton_server *srv) {
+  bool open_up = srv->set.n_allow > 0;
+  char *dir = baton__strdup(srv->socket_path);
+  if (!dir)
+    return -1;
+  char *slash = strrchr(dir, '/');
+  int rc = 0;
+  struct stat st;
+  if (slash && slash != dir) {
+    *slash = '\0';
+    if (stat(dir, &st) == 0 && st.st_uid == geteuid())
+      rc = chmod(dir, open_up ? 0711 : 0700);
+  }
+  free(dir);
+  if (rc == 0 && lstat(srv->socket_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+      st.st_dev == srv->sock_dev && st.st_ino == srv->sock_ino)
+    rc = chmod(srv->socket_path, open_up ? 0666 : 0600);
+  return rc;
 }
 
 void baton__srv_unlink_socket(baton_server *srv) {

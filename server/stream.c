@@ -138,6 +138,7 @@ static srun *new_run(baton_server *srv, const job *j, srv_ctx *sc) {
   }
   sr->srv = srv;
   sr->client = j->client;
+  sr->uid = j->uid;
   sr->refs = 1;
   pthread_mutex_lock(&srv->lock);
   if (srv->stopping) {
@@ -229,7 +230,7 @@ static bool wait_for_slot(baton_server *srv, srun *sr, job *j) {
 /* submit: starts the run when a slot is free (daemon.max_runs), else queues
  * it with a "queued" event. true when the run took the request over. */
 bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
-  baton_request req = {0};
+  baton_request req = {BATON_REQUEST_INIT};
   const char *inputs[MAX_SUBMIT_INPUTS];
   char *plan_buf = NULL, *msgs_buf = NULL;
   bool kept = false;
@@ -259,7 +260,7 @@ bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
 void baton__srv_start_waiting(baton_server *srv, srun *sr) {
   job *j = sr->waiting;
   sr->waiting = NULL;
-  baton_request req = {0};
+  baton_request req = {BATON_REQUEST_INIT};
   const char *inputs[MAX_SUBMIT_INPUTS];
   char *plan_buf = NULL, *msgs_buf = NULL;
   bool kept = false;
@@ -295,7 +296,7 @@ void baton__srv_drop_waiting(baton_server *srv) {
   }
 }
 
-void baton__srv_cancel(baton_server *srv, uint64_t client, const char *id_json,
+void baton__srv_cancel(baton_server *srv, uint64_t client, uid_t uid, const char *id_json,
                        const cJSON *params) {
   const cJSON *rid = cJSON_GetObjectItemCaseSensitive(params, "run_id");
   if (!cJSON_IsString(rid) || !rid->valuestring[0]) {
@@ -307,8 +308,8 @@ void baton__srv_cancel(baton_server *srv, uint64_t client, const char *id_json,
   while (sr && strcmp(sr->run_id, rid->valuestring) != 0)
     sr = sr->next;
   baton_run *run = NULL;
-  if (sr && sr->done)
-    sr = NULL; /* finished; only waiting to be freed */
+  if (sr && (sr->done || (!baton__srv_sees_all(uid) && sr->uid != uid)))
+    sr = NULL; /* finished (only waiting to be freed), or another user's */
   if (sr) {
     sr->cancel_asked = true;
     if (sr->submitted) {
@@ -322,6 +323,8 @@ void baton__srv_cancel(baton_server *srv, uint64_t client, const char *id_json,
     srv_ctx *sc = baton__srv_ctx_get(srv);
     char *json = NULL;
     baton_rc rc = sc ? baton_run_get(sc->ctx, rid->valuestring, &json) : BATON_NOTFOUND;
+    if (rc == BATON_OK && !baton__srv_run_visible(uid, json))
+      rc = BATON_NOTFOUND; /* another user's run is not there for this one */
     baton_free(json);
     baton__srv_ctx_put(srv, sc);
     char msg[160];

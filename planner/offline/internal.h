@@ -35,33 +35,57 @@
 /* ---- lexicon (lexicon.c) ---------------------------------------------- */
 
 /* Word classes of lexicon.yaml, in the order of off_class_names. */
-typedef enum {
-  W_DETERMINER, W_DEFINITE, W_INDEFINITE, W_OPEN_QUANTITY, W_DESTINATION, W_TARGET_PREP,
-  W_SOURCE_PREP, W_JOINER, W_HARD_BREAK, W_NEXT, W_AFTER, W_DEMONSTRATIVE, W_RELATIVE,
-  W_PREPOSITION, W_STOPWORD, W_REFERENCE, W_MADE_THING, W_HELD, W_NAMING, W_HYPHEN_IDIOM,
-  W_PICTURE, W_PICTURE_SCAN, W_RECORDING, W_MADE_AS, W_MEDIUM_MADE, W_MOVING, W_TABLE,
-  W_DOCUMENT, W_UNSURE, W_SUBJECT, W_SCENE_SUBJECT, W_ASKING, W_LEAD_IN, W_ASIDE,
-  W_SUPPOSING, W_LETS, W_LET, W_US, W_YOU, W_FILLER, W_CONDITION, W_ASK_VERB, W_WH, W_TELL,
-  W_KNOW, W_IS_ARE, W_THERE, W_SEVERAL, W_ONE_THING, W_TASK_NOUN, W_ALOUD, W_FRESH, W_GUIDED,
-  W_CONTENT_INTRO, W_TARGET_NOUN, W_N
-} off_class;
+#define OFF_CLASSES(X) \
+   X(DETERMINER, determiner) X(DEFINITE, definite) X(INDEFINITE, indefinite) \
+   X(OPEN_QUANTITY, open_quantity) X(DESTINATION, destination) X(TARGET_PREP, target_prep) \
+   X(SOURCE_PREP, source_prep) X(JOINER, joiner) X(HARD_BREAK, hard_break) X(NEXT, next) \
+   X(AFTER, after) X(DEMONSTRATIVE, demonstrative) X(RELATIVE, relative) \
+   X(PREPOSITION, preposition) X(STOPWORD, stopword) X(REFERENCE, reference) \
+   X(MADE_THING, made_thing) X(HELD, held) X(NAMING, naming) X(HYPHEN_IDIOM, hyphen_idiom) \
+   X(PICTURE, picture) X(PICTURE_SCAN, picture_scan) X(RECORDING, recording) X(MADE_AS, made_as) \
+   X(MEDIUM_MADE, medium_made) X(MOVING, moving) X(TABLE, table) X(DOCUMENT, document) \
+   X(UNSURE, unsure) X(SUBJECT, subject) X(SCENE_SUBJECT, scene_subject) X(ASKING, asking) \
+   X(LEAD_IN, lead_in) X(ASIDE, aside) X(SUPPOSING, supposing) X(LETS, lets) X(LET, let) \
+   X(US, us) X(YOU, you) X(FILLER, filler) X(CONDITION, condition) X(ASK_VERB, ask_verb) \
+   X(WH, wh) X(TELL, tell) X(KNOW, know) X(IS_ARE, is_are) X(THERE, there) X(SEVERAL, several) \
+   X(ONE_THING, one_thing) X(TASK_NOUN, task_noun) X(ALOUD, aloud) X(FRESH, fresh) \
+   X(GUIDED, guided) X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun)
+#define OFF_ENUM(e, s) W_##e,
+typedef enum { OFF_CLASSES(OFF_ENUM) W_N } off_class;
+#undef OFF_ENUM
 
 /* Task kinds the rules speak of (lexicon.yaml `tasks`). */
-typedef enum {
-  R_TRANSLATE, R_DRAW, R_TRANSFORM, R_EDIT, R_CAPTION, R_TRANSCRIBE, R_READ_TABLE,
-  R_READ_DOCUMENT, R_ASK_PICTURE, R_ASK_TEXT, R_ASK_TABLE, R_COMPARE_TEXTS, R_DETECT, R_CLASSIFY_PICTURE,
-  R_CLASSIFY_TEXT, R_SPEAK, R_MAKE_VIDEO, R_N
-} off_role;
+#define OFF_ROLES(X) \
+   X(TRANSLATE, translate) X(DRAW, draw) X(TRANSFORM, transform) X(EDIT, edit) \
+   X(CAPTION, caption) X(TRANSCRIBE, transcribe) X(READ_TABLE, read_table) \
+   X(READ_DOCUMENT, read_document) X(ASK_PICTURE, ask_picture) X(ASK_TEXT, ask_text) \
+   X(ASK_TABLE, ask_table) X(COMPARE_TEXTS, compare_texts) X(DETECT, detect) \
+   X(CLASSIFY_PICTURE, classify_picture) X(CLASSIFY_TEXT, classify_text) X(SPEAK, speak) \
+   X(MAKE_VIDEO, make_video)
+#define OFF_ENUM(e, s) R_##e,
+typedef enum { OFF_ROLES(OFF_ENUM) R_N } off_role;
+#undef OFF_ENUM
 
 /* Named weights (lexicon.yaml `weights`); the first F_N are the score
  * terms, one per feature of score.c. */
+#define OFF_FEATURES(X) \
+   X(KEYWORD, keyword) X(DESCRIPTION, description) X(SCENE, scene) X(NO_MEDIA, no_media) \
+   X(MEDIA_ELSEWHERE, media_elsewhere) X(OWN_INPUT, own_input) X(OWN_READABLE, own_readable) \
+   X(OWN_OTHER, own_other) X(AVAIL_MEDIA, avail_media) X(AVAIL_INPUT, avail_input) \
+   X(NO_PASSAGE, no_passage) X(SAID_MEDIUM, said_medium) X(SAID_OTHER_MEDIUM, said_other_medium) \
+   X(MOVING_DRAWN, moving_drawn) X(INTO_LANGUAGE, into_language) X(INTO_MEDIUM, into_medium) \
+   X(NO_MODEL, no_model)
+#define OFF_THRESHOLDS(X) \
+   X(PHRASE_WORD, phrase_word) X(MIN_KEYWORD, min_keyword) X(ACCEPT, accept) \
+   X(ACCEPT_FALLBACK, accept_fallback) X(VERB_KEYWORD, verb_keyword) X(SPLIT_PART, split_part) \
+   X(SPLIT_KEYWORD, split_keyword) X(SPLIT_GAIN, split_gain) X(CLEAR_KEYWORD, clear_keyword)
+#define OFF_ENUM(e, s) F_##e,
+#define OFF_ENUM_K(e, s) K_##e,
 typedef enum {
-  F_KEYWORD, F_DESCRIPTION, F_SCENE, F_NO_MEDIA, F_MEDIA_ELSEWHERE, F_OWN_INPUT,
-  F_OWN_READABLE, F_OWN_OTHER, F_AVAIL_MEDIA, F_AVAIL_INPUT, F_NO_PASSAGE, F_SAID_MEDIUM,
-  F_SAID_OTHER_MEDIUM, F_MOVING_DRAWN, F_INTO_LANGUAGE, F_INTO_MEDIUM, F_NO_MODEL, F_N,
-  K_PHRASE_WORD = F_N, K_MIN_KEYWORD, K_ACCEPT, K_ACCEPT_FALLBACK, K_VERB_KEYWORD,
-  K_SPLIT_PART, K_SPLIT_KEYWORD, K_SPLIT_GAIN, K_CLEAR_KEYWORD, K_N
+  OFF_FEATURES(OFF_ENUM) F_N, K_BEFORE = F_N - 1, OFF_THRESHOLDS(OFF_ENUM_K) K_N
 } off_weight;
+#undef OFF_ENUM
+#undef OFF_ENUM_K
 
 typedef struct {
   char (*words)[OFF_MAX_WORD]; /* as written */

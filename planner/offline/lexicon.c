@@ -21,27 +21,11 @@ extern const size_t baton__lexicon_yaml_len;
 
 #define LEX_FILE "lexicon.yaml"
 
-static const char *const class_names[W_N] = {
-    "determiner", "definite", "indefinite", "open_quantity", "destination", "target_prep",
-    "source_prep", "joiner", "hard_break", "next", "after", "demonstrative", "relative",
-    "preposition", "stopword", "reference", "made_thing", "held", "naming", "hyphen_idiom",
-    "picture", "picture_scan", "recording", "made_as", "medium_made", "moving", "table",
-    "document", "unsure", "subject", "scene_subject", "asking", "lead_in", "aside",
-    "supposing", "lets", "let", "us", "you", "filler", "condition", "ask_verb", "wh", "tell",
-    "know", "is_are", "there", "several", "one_thing", "task_noun", "aloud", "fresh", "guided",
-    "content_intro", "target_noun"};
-
-static const char *const role_names[R_N] = {
-    "translate", "draw", "transform", "edit", "caption", "transcribe", "read_table",
-    "read_document", "ask_picture", "ask_text", "ask_table", "compare_texts", "detect", "classify_picture",
-    "classify_text", "speak", "make_video"};
-
-static const char *const weight_names[K_N] = {
-    "keyword", "description", "scene", "no_media", "media_elsewhere", "own_input",
-    "own_readable", "own_other", "avail_media", "avail_input", "no_passage", "said_medium",
-    "said_other_medium", "moving_drawn", "into_language", "into_medium", "no_model",
-    "phrase_word", "min_keyword", "accept", "accept_fallback", "verb_keyword", "split_part",
-    "split_keyword", "split_gain", "clear_keyword"};
+#define OFF_NAME(e, s) #s,
+static const char *const class_names[W_N] = {OFF_CLASSES(OFF_NAME)};
+static const char *const role_names[R_N] = {OFF_ROLES(OFF_NAME)};
+static const char *const weight_names[K_N] = {OFF_FEATURES(OFF_NAME) OFF_THRESHOLDS(OFF_NAME)};
+#undef OFF_NAME
 
 static int fail(char *err, size_t errlen, int line, const char *what, const char *name) {
   baton__fmt(err, errlen, LEX_FILE ":%d: %s '%s'", line, what, name);

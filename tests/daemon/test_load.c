@@ -315,7 +315,8 @@ Test(daemon_load, runs_past_max_runs_wait_in_a_queue_with_a_queued_event) {
 }
 
 Test(daemon_load, one_client_has_at_most_32_requests_in_flight) {
-  start("workers: 2\ndaemon:\n  max_runs: 100\n", 0);
+  /* Two task threads run 32 runs of 1.5 s slowly: the grace at the end is short. */
+  start("workers: 2\ndaemon:\n  max_runs: 100\n  grace_ms: 200\n", 0);
   int fd = dial();
   char line[512];
   for (int i = 0; i < 40; i++) {

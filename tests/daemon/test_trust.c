@@ -66,16 +66,206 @@ Test(daemon_trust, text_that_is_not_valid_utf8_or_hides_a_nul_is_refused) {
   close(fd);
 }
 
-Test(daemon_trust, replies_are_valid_utf8_even_when_outputs_are_not) {
+Test(daemon_trust, a_folder_swapped_for_a_link_mid_run_does_not_change_what_is_read) {
+  char *top = bt_tmpdir(), p[700], q[700];
+  snprintf(p, sizeof p, "%s/sub", top);
+  mkdir(p, 0700);
+  snprintf(p, sizeof p, "%s/sub/pic.png", top);
+  bt_write(p, "checked-bytes");
+  snprintf(p, sizeof p, "%s/outside", top);
+  char *outside = bt_tmpdir();
+  snprintf(q, sizeof q, "%s/pic.png", outside);
+  bt_write(q, "OUTSIDE-SECRET");
   int fd = bt_dial(d.sock);
   cr_assert(fd >= 0);
-  /* A file name that is not UTF-8, named by a valid-UTF-8 request: the
-   * error naming it must still be valid UTF-8. */
-  char *r = bt_call(fd, 1, "submit",
-                    "{\"plan\":[{\"task\":\"image-to-text\",\"id\":0,\"dep\":[-1],"
-                    "\"args\":{\"image\":\"/nonexistent/\\u00ff.png\"}}]}");
-  cr_assert(r);
-  assert_utf8(r);
+  char line[2000];
+  snprintf(line, sizeof line,
+           "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"submit\",\"params\":{\"cwd\":\"%s\","
+           "\"plan\":[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"800\"}},"
+           "{\"task\":\"debug-read\",\"id\":1,\"dep\":[0],\"args\":{\"image\":\"sub/pic.png\"}}]}}\n",
+           top);
+  bt_send(fd, line, strlen(line));
+  char *r = NULL;
+  while ((r = bt_read_line(fd, 10000)) && !strstr(r, "\"task.started\""))
+    free(r);
+  cr_assert(r, "the sleeping task did not start");
+  free(r);
+  /* While task 0 sleeps: the checked folder becomes a link to another. */
+  char old[700];
+  snprintf(p, sizeof p, "%s/sub", top);
+  snprintf(old, sizeof old, "%s/sub.old", top);
+  cr_assert_eq(rename(p, old), 0);
+  cr_assert_eq(symlink(outside, p), 0);
+  while ((r = bt_read_line(fd, 20000)) && !strstr(r, "\"id\":1,"))
+    free(r);
+  cr_assert(r, "no result");
+  cr_expect(!strstr(r, "OUTSIDE-SECRET"), "the run read the file behind the link: %s", r);
+  cr_expect(strstr(r, "checked-bytes") || code_of(r) != 0, "%s", r);
   free(r);
   close(fd);
+  bt_rmtree(top);
+  bt_rmtree(outside);
+  free(top);
+  free(outside);
+}
+
+/* ---- another user on the socket (root only) -------------------------------- */
+
+#define NOBODY 65534
+
+static char *base; /* the daemon's working folder: holds root's secret */
+static bt_daemon du;
+
+static void start_shared(void) {
+  if (geteuid() != 0)
+    return;
+  base = bt_tmpdir();
+  cr_assert_eq(chdir(base), 0);
+  bt_daemon_start(&du, "workers: 2\ndaemon:\n  allow_uids: \"65534\"\n");
+  /* The test's folders must let nobody pass to the socket; the daemon
+   * itself opens its socket folder and socket (checked below). */
+  chmod(du.dir, 0711);
+  chmod(base, 0711);
+  char p[700];
+  snprintf(p, sizeof p, "%s/secret.png", base);
+  bt_write(p, "ROOT-ONLY-SECRET");
+  chmod(p, 0600);
+  snprintf(p, sizeof p, "%s/mine", base);
+  mkdir(p, 0755);
+  cr_assert_eq(chown(p, NOBODY, NOBODY), 0);
+}
+
+static void stop_shared(void) {
+  if (geteuid() != 0)
+    return;
+  cr_assert_eq(chdir("/"), 0);
+  cr_expect_eq(bt_daemon_stop(&du), 0, "batond exited cleanly");
+  bt_rmtree(base);
+  free(base);
+}
+
+
+typedef struct ask {
+  const char *sock;
+  const char *method;
+  const char *params;
+} ask;
+
+/* In the child (as nobody): one call, its reply into out. */
+static void call_as(void *arg, char *out, size_t cap) {
+  const ask *a = arg;
+  int fd = bt_dial(a->sock);
+  if (fd < 0) {
+    snprintf(out, cap, "CONNECT-FAILED");
+    return;
+  }
+  char *r = bt_call(fd, 1, a->method, a->params);
+  snprintf(out, cap, "%s", r ? r : "NO-REPLY");
+  free(r);
+  close(fd);
+}
+
+static char *as_nobody(const char *method, const char *params) {
+  ask a = {du.sock, method, params};
+  char *r = bt_as_user(NOBODY, NOBODY, call_as, &a);
+  cr_assert(r, "the child running as nobody failed");
+  cr_assert(strcmp(r, "CONNECT-FAILED") != 0, "nobody cannot reach the socket");
+  return r;
+}
+
+static void socket_is_open_to_allowed_users(void) {
+  struct stat st;
+  cr_assert_eq(stat(du.sock, &st), 0);
+  cr_expect_eq(st.st_mode & 0777, 0666, "socket mode %o", st.st_mode & 0777);
+  char rd[700];
+  snprintf(rd, sizeof rd, "%s/run", du.dir);
+  cr_assert_eq(stat(rd, &st), 0);
+  cr_expect_eq(st.st_mode & 0777, 0711, "socket folder mode %o", st.st_mode & 0777);
+  char *r = as_nobody("health", NULL);
+  cr_expect_eq(code_of(r), 0, "an allowed user is served: %s", r);
+  free(r);
+}
+
+static void roots_files_are_not_read_for_another_user(void) {
+  char params[1600];
+  /* Through plan arguments: a path in the daemon's folder, no cwd. */
+  snprintf(params, sizeof params,
+           "{\"plan\":[{\"task\":\"debug-read\",\"id\":0,\"dep\":[-1],"
+           "\"args\":{\"image\":\"%s/secret.png\"}}]}",
+           base);
+  char *r = as_nobody("submit", params);
+  cr_expect_neq(code_of(r), 0, "refused: %s", r);
+  cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
+  free(r);
+  /* ...a relative one, in its own folder, to a file it may not read. */
+  char p[700];
+  snprintf(p, sizeof p, "%s/mine/secret.png", base);
+  bt_write(p, "ROOT-ONLY-SECRET");
+  chmod(p, 0600);
+  snprintf(params, sizeof params,
+           "{\"plan\":[{\"task\":\"debug-read\",\"id\":0,\"dep\":[-1],"
+           "\"args\":{\"image\":\"secret.png\"}}],\"cwd\":\"%s/mine\"}",
+           base);
+  r = as_nobody("submit", params);
+  cr_expect_neq(code_of(r), 0, "refused: %s", r);
+  cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
+  free(r);
+  /* Through the request text. */
+  snprintf(params, sizeof params,
+           "{\"request\":\"read the text in %s/secret.png\",\"offline\":true}", base);
+  r = as_nobody("submit", params);
+  cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
+  cr_expect(code_of(r) != 0 && (strstr(r, "outside") || strstr(r, "permission")),
+            "refused for the file: %s", r);
+  free(r);
+}
+
+static void another_user_sees_only_its_own_runs(void) {
+  int fd = bt_dial(du.sock);
+  cr_assert(fd >= 0);
+  char *r = bt_call(fd, 1, "submit",
+                    "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+                    "\"args\":{\"text\":\"root's run\"}}]}");
+  cr_assert(r && code_of(r) == 0, "%s", r ? r : "no reply");
+  cJSON *j = cJSON_Parse(r);
+  char *root_run = strdup(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "result"), "run_id")->valuestring);
+  cJSON_Delete(j);
+  free(r);
+  r = as_nobody("submit", "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+                          "\"args\":{\"text\":\"nobody's run\"}}]}");
+  cr_assert_eq(code_of(r), 0, "%s", r);
+  j = cJSON_Parse(r);
+  char *own_run = strdup(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "result"), "run_id")->valuestring);
+  cJSON_Delete(j);
+  free(r);
+  r = as_nobody("runs.list", NULL);
+  cr_expect_eq(code_of(r), 0, "%s", r);
+  cr_expect(!strstr(r, root_run), "nobody sees root's run: %s", r);
+  cr_expect(strstr(r, own_run), "nobody sees its own run: %s", r);
+  free(r);
+  char params[200];
+  snprintf(params, sizeof params, "{\"run_id\":\"%s\"}", root_run);
+  r = as_nobody("run.get", params);
+  cr_expect_neq(code_of(r), 0, "run.get of root's run: %s", r);
+  free(r);
+  r = as_nobody("run.cancel", params);
+  cr_expect_neq(code_of(r), 0, "run.cancel of root's run: %s", r);
+  free(r);
+  /* Root sees both. */
+  r = bt_call(fd, 2, "runs.list", NULL);
+  cr_expect(strstr(r, root_run) && strstr(r, own_run), "%s", r);
+  free(r);
+  free(root_run);
+  free(own_run);
+  close(fd);
+}
+
+/* One daemon for these (starting one seeds a registry: seconds). */
+Test(daemon_trust_users, another_user_reaches_the_socket_but_only_its_own_files_and_runs,
+     .init = start_shared, .fini = stop_shared, .timeout = 120) {
+  if (geteuid() != 0)
+    cr_skip_test("needs root to act as another user");
+  socket_is_open_to_allowed_users();
+  roots_files_are_not_read_for_another_user();
+  another_user_sees_only_its_own_runs();
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/util.h"
@@ -632,5 +633,23 @@ Test(executors_openai, each_key_goes_to_its_own_endpoint_only_and_never_into_err
       fake_http_request_free(r);
     }
   }
+  fx_close(&f);
+}
+
+Test(executors_openai, a_picture_over_the_inline_bound_needs_a_resizer) {
+  fixture f;
+  fx_open(&f, FM_OLLAMA, "llava", "image-to-text");
+  char *p = baton__path_join(f.dir, "big.png");
+  FILE *fp = fopen(p, "wb");
+  cr_assert_not_null(fp);
+  fwrite(fm_png, 1, fm_png_len, fp);
+  cr_assert_eq(ftruncate(fileno(fp), 9L << 20), 0);
+  fclose(fp);
+  arg(&f, "image", p);
+  cr_assert_neq(fx_run(&f, "image-to-text"), 0);
+  cr_assert(strstr(f.env.err, "larger than 8 MiB") && strstr(f.env.err, "no resizer"), "%s",
+            f.env.err);
+  cr_assert_eq(fake_http_request_count(fm_http(f.fm[0])), 0);
+  free(p);
   fx_close(&f);
 }

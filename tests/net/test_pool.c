@@ -18,7 +18,7 @@ typedef struct rig {
   baton__endpoint_cfg eps[MAX_EPS];
   baton__endpoint_model models[MAX_EPS][2];
   char urls[MAX_EPS][80];
-  char names[MAX_EPS][8];
+  char names[MAX_EPS][24];
   baton__pool *pool;
 } rig;
 

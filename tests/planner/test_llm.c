@@ -776,67 +776,6 @@ Test(planner_llm, replays_the_recorded_streamed_chat_completion) {
 
 /* ---------- the fake server itself ---------- */
 
-static void echo_handler(const fake_http_request *req, fake_http_response *resp, void *ud) {
-  (void)ud;
-  char *b = malloc(256);
-  snprintf(b, 256, "{\"path\":\"%s\",\"len\":%zu}", req->path, req->body_len);
-  resp->status = 201;
-  resp->body = b;
-  resp->free_body = true;
-}
-
-Test(planner_llm, fake_server_handler_and_unscripted_answers) {
-  fake_http *srv = start_server();
-  baton__llm *c = make_client(srv, NULL, 10000, 0);
-  char *out = NULL, err[512];
-  /* Empty queue: a clear 500. */
-  cr_assert_eq(baton__llm_chat(c, MSGS, 2, NULL, &out, NULL, NULL, err, sizeof err), BATON__LLM_EHTTP);
-  cr_assert(strstr(err, "no scripted response left"), "%s", err);
-  /* A handler answers instead of the queue. */
-  fake_http_set_handler(srv, echo_handler, NULL);
-  cr_assert_eq(baton__llm_chat(c, MSGS, 2, NULL, &out, NULL, NULL, err, sizeof err), BATON__LLM_EPROTO);
-  cr_assert(strstr(err, "/v1/chat/completions"), "%s", err);
-  cr_assert(fake_http_wait_requests(srv, 2, 1000));
-  baton__llm_free(c);
-  fake_http_stop(srv);
-}
-
-/* Sends raw bytes to the fake server and returns what it answered. */
-static char *raw_exchange(fake_http *srv, const char *req) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)fake_http_port(srv))};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-  cr_assert_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
-  baton__sb sb;
-  baton__sb_init(&sb);
-  char buf[1024];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0)
-    baton__sb_add(&sb, buf, (size_t)n);
-  close(fd);
-  return baton__sb_detach(&sb);
-}
-
-Test(planner_llm, fake_server_reads_chunked_bodies_and_records_headers) {
-  fake_http *srv = start_server();
-  fake_http_push_full(srv, 202, "X-Test: yes\r\n", "{\"ok\":true}");
-  char *resp = raw_exchange(srv, "POST /models/a/b?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                 "Transfer-Encoding: chunked\r\nX-Mine:  v1 \r\n\r\n"
-                                 "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\n\r\n");
-  cr_assert(strncmp(resp, "HTTP/1.1 202 ", 13) == 0, "%s", resp);
-  cr_assert(strstr(resp, "X-Test: yes\r\n"), "%s", resp);
-  cr_assert(strstr(resp, "\r\n\r\n{\"ok\":true}"), "%s", resp);
-  fake_http_request *r = fake_http_request_get(srv, 0);
-  cr_assert_str_eq(r->path, "/models/a/b?x=1");
-  cr_assert_str_eq(r->body, "hello, world");
-  cr_assert_eq(r->body_len, 12);
-  cr_assert_str_eq(fake_http_request_header(r, "x-mine"), "v1");
-  fake_http_request_free(r);
-  free(resp);
-  fake_http_stop(srv);
-}
-
 Test(planner_llm, retry_after_as_an_http_date_is_understood) {
   fake_http *srv = start_server();
   char hdr[128];

@@ -12,6 +12,7 @@
 #include "planner/prompts.h"
 #include "registry/registry.h"
 #include "support/fake_http.h"
+#include "support/fake_llm.h"
 #include "support/support.h"
 
 /* ---- fixture: a fake LLM, a client, a registry, a config ------------------ */
@@ -64,27 +65,8 @@ static void fx_close(fx *f) {
   free(f->dir);
 }
 
-/* A chat completion whose message is `content`, with the usage given. */
-static char *completion(const char *content, int pt, int ct) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "object", "chat.completion");
-  cJSON *choices = cJSON_AddArrayToObject(o, "choices");
-  cJSON *c = cJSON_CreateObject();
-  cJSON_AddItemToArray(choices, c);
-  cJSON *m = cJSON_AddObjectToObject(c, "message");
-  cJSON_AddStringToObject(m, "role", "assistant");
-  cJSON_AddStringToObject(m, "content", content);
-  cJSON_AddStringToObject(c, "finish_reason", "stop");
-  cJSON *u = cJSON_AddObjectToObject(o, "usage");
-  cJSON_AddNumberToObject(u, "prompt_tokens", pt);
-  cJSON_AddNumberToObject(u, "completion_tokens", ct);
-  char *s = cJSON_PrintUnformatted(o);
-  cJSON_Delete(o);
-  return s;
-}
-
 static void push_reply(fx *f, const char *content) {
-  char *b = completion(content, 100, 20);
+  char *b = fake_llm_completion(content, 100, 20);
   fake_http_push_json(f->srv, 200, b);
   free(b);
 }
@@ -165,14 +147,14 @@ Test(planner_llm_planner, a_fenced_json_plan_becomes_a_validated_graph_in_one_ca
   cr_assert(strstr(schema, "\"enum\":[\"image-to-text\",\"text-to-speech\""), "%s", schema);
   free(schema);
   const char *system = msg_content(j, 0);
-  cr_assert(strstr(system, "- text-to-speech: Speaks text aloud"), "%s", system);
-  cr_assert(strstr(system, "[text -> audio]"), "the task line shows the types: %s", system);
+  cr_assert(strstr(system, "- text-to-speech [text -> audio]: Speaks text aloud"),
+            "the task line shows the types: %s", system);
   const cJSON *msgs = cJSON_GetObjectItem(j, "messages");
   cr_assert_gt(cJSON_GetArraySize(msgs), 4, "the few-shot demos are sent");
   cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 2), "role")->valuestring,
                    "assistant");
   cr_assert(strstr(msg_content(j, 2), "\"tasks\""), "a demo answer is a plan");
-  cr_assert(strstr(msg_content(j, 1), "Request: What does the note"),
+  cr_assert(strstr(msg_content(j, 1), "Request: Here is a recording"),
             "a demo request goes through the user template: %s", msg_content(j, 1));
   cr_assert(strstr(msg_content(j, -1), "Request: Read sign.png aloud"), "%s", msg_content(j, -1));
   cJSON_Delete(j);
@@ -250,6 +232,16 @@ Test(planner_llm_planner, an_invalid_plan_gets_one_repair_round_quoting_the_erro
   cr_assert(strstr(last, "teleportation"), "the error is quoted: %s", last);
   cr_assert(strstr(last, "Reply with a corrected plan only."), "%s", last);
   cr_assert(strstr(msg_content(j, -2), "teleportation"), "the bad plan is shown back");
+  /* the repair round: the system prompt without the demos, the request, the
+   * broken answer and the complaint */
+  cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "messages")), 4);
+  cr_assert(strstr(msg_content(j, 0), "teleportation") == NULL);
+  cr_assert(strstr(msg_content(j, 1), "Request: beam me up"), "%s", msg_content(j, 1));
+  cr_assert_eq(res.n_calls, 2);
+  cr_assert_str_eq(res.calls[0].what, "plan");
+  cr_assert_str_eq(res.calls[1].what, "repair");
+  cr_assert_lt(res.calls[1].prompt_chars, res.calls[0].prompt_chars,
+               "the repair round resends no demos");
   cJSON_Delete(j);
   baton__llm_plan_res_release(&res);
   fx_close(&f);
@@ -544,7 +536,7 @@ Test(planner_llm_planner, shipped_prompts_load_with_our_demos) {
   baton__prompts p;
   char err[768] = "";
   cr_assert_eq(baton__prompts_load(NULL, &p, err, sizeof err), 0, "%s", err);
-  cr_assert_geq(p.n_demos, 3);
+  cr_assert_geq(p.n_demos, 2);
   for (size_t i = 0; i < p.n_demos; i++)
     cr_assert(strstr(p.demos[i].assistant, "\"tasks\""), "demo %zu answers with a plan", i);
   cr_assert_geq(p.result_chars, 50);
@@ -655,7 +647,7 @@ Test(planner_llm_planner, the_summary_streams_with_pings_and_states_failed_steps
                               .tasks = tasks, .on_delta = on_piece, .delta_ud = &p};
   char *answer = NULL, err[1024] = "";
   baton__llm_usage u = {0};
-  cr_assert_eq(baton__llm_summarize(&r, &answer, &u, err, sizeof err), BATON_OK, "%s", err);
+  cr_assert_eq(baton__llm_summarize(&r, &answer, &u, NULL, err, sizeof err), BATON_OK, "%s", err);
   cr_assert_str_eq(answer, "The sign says OPEN; the translation failed.");
   cr_assert_eq(p.n, 3, "one delta per streamed piece");
   cr_assert_str_eq(p.buf, answer);
@@ -685,7 +677,7 @@ Test(planner_llm_planner, a_failed_summary_call_is_an_error_the_caller_can_fall_
   baton__llm_summary_req r = {.llm = f.llm, .cfg = &f.cfg, .request = "hi", .tasks = tasks};
   char *answer = NULL, err[1024] = "";
   baton__llm_usage u = {0};
-  cr_assert_eq(baton__llm_summarize(&r, &answer, &u, err, sizeof err), BATON_LLM);
+  cr_assert_eq(baton__llm_summarize(&r, &answer, &u, NULL, err, sizeof err), BATON_LLM);
   cr_assert_null(answer);
   cr_assert(strstr(err, "summarising") && strstr(err, "bad key"), "%s", err);
   cr_assert_eq(u.llm_calls, 1);

@@ -268,17 +268,34 @@ Test(planner_plan_text, input_above_one_mebibyte_is_refused) {
   free(big);
 }
 
-Test(planner_plan_text, deeply_nested_or_binary_input_does_not_crash) {
+Test(planner_plan_text, deeply_nested_or_binary_input_gets_a_clear_refusal_quickly,
+     .timeout = 10) {
   size_t n = 100000;
   char *s = malloc(n);
+  cr_assert(s);
   for (size_t i = 0; i < n; i++)
     s[i] = (i % 3 == 0) ? '[' : (i % 3 == 1) ? '{' : '"';
-  char err[256];
+  char err[256] = "";
   char *out = baton__plan_text_extract(s, n, err, sizeof err);
+  /* Nothing there is a plan: no text back, and a reason. */
+  cr_expect_null(out, "a plan from nested brackets: %.80s", out ? out : "");
+  cr_expect(err[0] != '\0', "no reason given for nested brackets");
   free(out);
   for (size_t i = 0; i < n; i++)
     s[i] = (char)(i * 7919u);
+  err[0] = '\0';
   out = baton__plan_text_extract(s, n, err, sizeof err);
+  cr_expect_null(out, "a plan from binary noise: %.80s", out ? out : "");
+  cr_expect(err[0] != '\0', "no reason given for binary noise");
+  free(out);
+  /* A real plan after the noise is still found. */
+  static const char plan[] =
+      "[{\"task\": \"summarization\", \"id\": 0, \"dep\": [-1], \"args\": {\"text\": \"a\"}}]";
+  memset(s, '[', n / 2);
+  memcpy(s + n / 2, plan, sizeof plan);
+  out = baton__plan_text_extract(s, n / 2 + sizeof plan - 1, err, sizeof err);
+  cr_expect(out && strstr(out, "\"summarization\""), "the plan after the brackets: %s",
+            out ? out : err);
   free(out);
   free(s);
 }

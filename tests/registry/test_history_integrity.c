@@ -85,7 +85,7 @@ Test(registry_history_integrity, a_corrupted_page_fails_history_commands_not_the
                 strstr(baton_errmsg(ctx), "not a database"),
             "SQLite's message is given: %s", baton_errmsg(ctx));
   cr_assert_eq(baton_run_get(ctx, "r1", &json), BATON_DB);
-  baton_request req = {.plan_json = "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
                                     "\"args\":{\"text\":\"hi\"}}]"};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_DB,

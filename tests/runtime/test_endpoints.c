@@ -122,7 +122,7 @@ Test(runtime_endpoints, describe_and_read_aloud_goes_to_the_vision_then_the_tts_
   fx_open(&f, true);
   fm_set_answer(f.fm[S_VISION], "A red fox sitting in the snow.");
   char *p = photo(&f);
-  baton_request req = {.text = "describe photo.jpg and read the description aloud",
+  baton_request req = {BATON_REQUEST_INIT, .text = "describe photo.jpg and read the description aloud",
                        .input_root = f.dir, .offline = 1};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(f.ctx, &req, NULL, NULL, &run), BATON_OK, "%s",
@@ -156,7 +156,7 @@ Test(runtime_endpoints, describing_a_photo_with_only_ocr_stops_before_anything_r
   fixture f;
   fx_open(&f, false);
   char *p = photo(&f);
-  baton_request req = {.text = "describe photo.jpg and read the description aloud",
+  baton_request req = {BATON_REQUEST_INIT, .text = "describe photo.jpg and read the description aloud",
                        .input_root = f.dir, .offline = 1};
   char *plan = NULL;
   cr_assert_eq(baton_plan(f.ctx, &req, &plan), BATON_OK);
@@ -173,7 +173,7 @@ Test(runtime_endpoints, describing_a_photo_with_only_ocr_stops_before_anything_r
   cr_assert(strstr(baton_errmsg(f.ctx), "nothing ran: step 0 (image-to-text)"), "%s",
             baton_errmsg(f.ctx));
   /* Reading the text of a sign may still use OCR. */
-  baton_request read = {.text = "read the text on photo.jpg", .input_root = f.dir, .offline = 1};
+  baton_request read = {BATON_REQUEST_INIT, .text = "read the text on photo.jpg", .input_root = f.dir, .offline = 1};
   cr_assert_eq(baton_plan(f.ctx, &read, &plan), BATON_OK);
   cr_assert(strstr(plan, "local/tesseract"), "%s", plan);
   baton_free(plan);
@@ -275,7 +275,7 @@ Test(runtime_endpoints, a_planned_graph_of_every_kind_picks_the_declared_models)
     n++;
   }
   baton__sb_adds(&plan, "]");
-  baton_request req = {.plan_json = plan.buf, .input_root = f.dir, .offline = 1};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan.buf, .input_root = f.dir, .offline = 1};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(f.ctx, &req, NULL, NULL, &run), BATON_OK, "%s",
                baton_errmsg(f.ctx));
@@ -375,6 +375,40 @@ Test(runtime_endpoints, models_sync_offers_tasks_from_the_ids_and_changes_nothin
   baton_free(json);
   cr_assert_eq(baton_models_show(f.ctx, "whisper-large-v3", &json), BATON_NOTFOUND);
   cr_assert_eq(baton_endpoint_models(f.ctx, "nope", &json), BATON_NOTFOUND);
+  fx_close(&f);
+}
+
+Test(runtime_endpoints, a_large_picture_is_halved_by_the_local_resizer_before_sending) {
+  fixture f;
+  fx_open(&f, true);
+  char *why = NULL;
+  if (bt_run("command -v convert >/dev/null && echo yes", &why) != 0 || strncmp(why, "yes", 3)) {
+    free(why);
+    fx_close(&f);
+    cr_skip_test("ImageMagick is not installed");
+  }
+  free(why);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "convert -size 1750x1750 xc: +noise Random -depth 8 '%s/big.png'", f.dir);
+  cr_assert_eq(bt_run(cmd, NULL), 0);
+  fm_set_answer(f.fm[S_VISION], "Noise.");
+  char *json = NULL;
+  baton_rc rc = baton_task(f.ctx, "image-to-text", "{\"image\":\"big.png\"}", NULL, f.dir, &json);
+  cJSON *t = cJSON_Parse(json);
+  if (rc != BATON_OK && strstr(jstr(t, "error"), "no local image resizer")) {
+    cJSON_Delete(t);
+    baton_free(json);
+    fx_close(&f);
+    cr_skip_test("this build has no vips executor");
+  }
+  cr_assert_eq(rc, BATON_OK, "%s", json);
+  cr_assert_str_eq(jstr(t, "endpoint"), "vision", "%s", json);
+  fake_http_request *r = fake_http_request_get(fm_http(f.fm[S_VISION]), 0);
+  cr_assert_lt(r->body_len, (8u << 20) * 4 / 3, "the picture went unshrunk");
+  cr_assert(strstr(r->body, "data:image/png;base64,"));
+  fake_http_request_free(r);
+  cJSON_Delete(t);
+  baton_free(json);
   fx_close(&f);
 }
 

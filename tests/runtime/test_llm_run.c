@@ -10,6 +10,7 @@
 
 #include "baton.h"
 #include "support/fake_http.h"
+#include "support/fake_llm.h"
 #include "support/support.h"
 
 #define SENTENCE "The train to Lyon leaves from platform four."
@@ -82,24 +83,8 @@ static baton *open_with_llm(const char *home, fake_http *srv) {
   return ctx;
 }
 
-static char *completion(const char *content, int pt, int ct) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON *choices = cJSON_AddArrayToObject(o, "choices");
-  cJSON *c = cJSON_CreateObject();
-  cJSON_AddItemToArray(choices, c);
-  cJSON *m = cJSON_AddObjectToObject(c, "message");
-  cJSON_AddStringToObject(m, "role", "assistant");
-  cJSON_AddStringToObject(m, "content", content);
-  cJSON *u = cJSON_AddObjectToObject(o, "usage");
-  cJSON_AddNumberToObject(u, "prompt_tokens", pt);
-  cJSON_AddNumberToObject(u, "completion_tokens", ct);
-  char *s = cJSON_PrintUnformatted(o);
-  cJSON_Delete(o);
-  return s;
-}
-
 static void push_reply(fake_http *srv, const char *content, int pt, int ct) {
-  char *b = completion(content, pt, ct);
+  char *b = fake_llm_completion(content, pt, ct);
   fake_http_push_json(srv, 200, b);
   free(b);
 }
@@ -156,7 +141,7 @@ Test(runtime_llm_run, the_llm_plans_speech_and_streams_the_summary_with_real_usa
              1234, 56);
   fake_http_push_sse(srv, SUMMARY_SSE, sizeof SUMMARY_SSE / sizeof *SUMMARY_SSE, 5);
   events ev = {.lock = PTHREAD_MUTEX_INITIALIZER};
-  baton_request req = {.text = "Say \"" SENTENCE "\" out loud", .input_root = home};
+  baton_request req = {BATON_REQUEST_INIT, .text = "Say \"" SENTENCE "\" out loud", .input_root = home};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK);
@@ -264,7 +249,7 @@ Test(runtime_llm_run, no_usable_plan_gives_a_run_without_tasks_answered_by_chat,
   baton_set_log(ctx, BATON_LOG_WARN, on_log, &lg);
   push_no_plan(srv);
   events ev = {.lock = PTHREAD_MUTEX_INITIALIZER};
-  baton_request req = {.text = "hello there", .input_root = home};
+  baton_request req = {BATON_REQUEST_INIT, .text = "hello there", .input_root = home};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK);
@@ -297,7 +282,7 @@ Test(runtime_llm_run, an_empty_plan_is_answered_by_the_summary_call, .timeout = 
   fake_http_push_sse(srv, SUMMARY_SSE, sizeof SUMMARY_SSE / sizeof *SUMMARY_SSE, 5);
   const char *history = "[{\"role\":\"user\",\"content\":\"my name is Ada\"},"
                         "{\"role\":\"assistant\",\"content\":\"Nice to meet you, Ada.\"}]";
-  baton_request req = {.text = "what is my name?", .messages = history, .input_root = home};
+  baton_request req = {BATON_REQUEST_INIT, .text = "what is my name?", .messages = history, .input_root = home};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK);
@@ -340,7 +325,7 @@ Test(runtime_llm_run, a_failed_summary_call_falls_back_to_the_offline_summary, .
              50, 10);
   fake_http_push_json(srv, 401, "{\"error\":{\"message\":\"key revoked\",\"type\":\"auth\"}}");
   events ev = {.lock = PTHREAD_MUTEX_INITIALIZER};
-  baton_request req = {.text = "summarise: Cats sleep a lot. They sleep in the sun.",
+  baton_request req = {BATON_REQUEST_INIT, .text = "summarise: Cats sleep a lot. They sleep in the sun.",
                        .input_root = home};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(ctx));
@@ -367,7 +352,7 @@ Test(runtime_llm_run, a_refused_key_fails_the_submit_with_a_clear_message, .time
   baton *ctx = open_with_llm(home, srv);
   fake_http_push_json(srv, 401, "{\"error\":{\"message\":\"Incorrect API key provided.\","
                                 "\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}");
-  baton_request req = {.text = "say hello", .input_root = home};
+  baton_request req = {BATON_REQUEST_INIT, .text = "say hello", .input_root = home};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_LLM);
   cr_assert_null(run);
@@ -375,7 +360,7 @@ Test(runtime_llm_run, a_refused_key_fails_the_submit_with_a_clear_message, .time
   cr_assert(strstr(baton_errmsg(ctx), "BATON_LLM_API_KEY"), "%s", baton_errmsg(ctx));
 
   /* offline = 1 never calls the LLM. */
-  baton_request off = {.text = "say hello out loud", .offline = 1, .input_root = home};
+  baton_request off = {BATON_REQUEST_INIT, .text = "say hello out loud", .offline = 1, .input_root = home};
   char *plan = NULL;
   cr_assert_eq(baton_plan(ctx, &off, &plan), BATON_OK, "%s", baton_errmsg(ctx));
   cr_assert(strstr(plan, "text-to-speech"), "%s", plan);
@@ -403,15 +388,17 @@ typedef struct submit_call {
   const char *home;
   baton_rc rc;
   double seconds;
+  char err[512]; /* baton_errmsg() of the submitting thread */
 } submit_call;
 
 static void *submit_thread(void *arg) {
   submit_call *c = arg;
-  baton_request req = {.text = "say hello", .input_root = c->home};
+  baton_request req = {BATON_REQUEST_INIT, .text = "say hello", .input_root = c->home};
   baton_run *run = NULL;
   double t0 = now_s();
   c->rc = baton_submit(c->ctx, &req, NULL, NULL, &run);
   c->seconds = now_s() - t0;
+  snprintf(c->err, sizeof c->err, "%s", baton_errmsg(c->ctx));
   baton_run_free(run);
   return NULL;
 }
@@ -435,9 +422,8 @@ Test(runtime_llm_run, interrupt_stops_an_llm_still_planning, .timeout = 60) {
   baton_interrupt(e.ctx);
   pthread_join(t, NULL);
   double after = now_s() - t0;
-  cr_assert_eq(c.rc, BATON_CANCELLED, "submit gave %s: %s", baton_strerror(c.rc),
-               baton_errmsg(e.ctx));
-  cr_assert(strstr(baton_errmsg(e.ctx), "cancelled"), "%s", baton_errmsg(e.ctx));
+  cr_assert_eq(c.rc, BATON_CANCELLED, "submit gave %s: %s", baton_strerror(c.rc), c.err);
+  cr_assert(strstr(c.err, "cancelled"), "%s", c.err);
   cr_assert_lt(after, 2.0, "the interrupt took %.2f s to stop the planning call", after);
 
   /* The context plans again afterwards. */
@@ -445,7 +431,7 @@ Test(runtime_llm_run, interrupt_stops_an_llm_still_planning, .timeout = 60) {
   fake_http_push_json(e.srv, 200, "{\"choices\":[{\"message\":{\"role\":\"assistant\","
                                   "\"content\":\"Hello!\"}}]}");
   char *plan = NULL;
-  baton_request req = {.text = "say hello", .input_root = e.home};
+  baton_request req = {BATON_REQUEST_INIT, .text = "say hello", .input_root = e.home};
   cr_assert_eq(baton_plan(e.ctx, &req, &plan), BATON_OK, "%s", baton_errmsg(e.ctx));
   baton_free(plan);
   env_down(&e);
@@ -455,7 +441,7 @@ Test(runtime_llm_run, plan_answer_returns_the_llms_direct_answer, .timeout = 60)
   llm_env e;
   env_up(&e);
   push_no_plan(e.srv);
-  baton_request req = {.text = "hello there", .input_root = e.home};
+  baton_request req = {BATON_REQUEST_INIT, .text = "hello there", .input_root = e.home};
   char *plan = NULL, *answer = NULL;
   cr_assert_eq(baton_plan_answer(e.ctx, &req, &plan, &answer), BATON_OK, "%s",
                baton_errmsg(e.ctx));

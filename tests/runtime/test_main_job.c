@@ -69,7 +69,7 @@ Test(runtime_main_job, read_summarise_and_speak_an_unseen_image, .timeout = 120)
   cr_assert(bt_render_text_png(NOTICE, png), "ImageMagick is needed to render the test image");
   baton *ctx = open_in(dir);
   events ev = {0};
-  baton_request req = {
+  baton_request req = {BATON_REQUEST_INIT,
       .text = "Please read the words on notice.png, give me a short summary, then say it out loud",
       .input_root = dir};
   baton_run *run = NULL;
@@ -123,7 +123,7 @@ Test(runtime_main_job, a_failed_step_skips_its_dependents_and_is_reported, .time
   const char *plan = "[{\"task\":\"image-to-text\",\"id\":0,\"dep\":[-1],\"args\":{\"image\":\"broken.png\"}},"
                      "{\"task\":\"summarization\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"<GENERATED>-0\"}},"
                      "{\"task\":\"text-to-speech\",\"id\":2,\"dep\":[-1],\"args\":{\"text\":\"Independent work still runs.\"}}]";
-  baton_request req = {.plan_json = plan, .input_root = dir};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = dir};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
   cr_assert_eq(baton_run_wait(run), BATON_EXEC);
@@ -148,15 +148,15 @@ Test(runtime_main_job, missing_input_and_bad_plan_fail_before_running) {
   char *dir = bt_tmpdir();
   baton *ctx = open_in(dir);
   baton_run *run = NULL;
-  baton_request req = {.text = "read the text in nothere.png", .input_root = dir};
+  baton_request req = {BATON_REQUEST_INIT, .text = "read the text in nothere.png", .input_root = dir};
   cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_INVALID);
   cr_assert(strstr(baton_errmsg(ctx), "nothere.png"), "%s", baton_errmsg(ctx));
   cr_assert_null(run);
-  baton_request bad = {.plan_json = "[{\"task\":\"summarization\",\"id\":0,\"dep\":[3],\"args\":{\"text\":\"x\"}}]",
+  baton_request bad = {BATON_REQUEST_INIT, .plan_json = "[{\"task\":\"summarization\",\"id\":0,\"dep\":[3],\"args\":{\"text\":\"x\"}}]",
                        .input_root = dir};
   cr_assert_eq(baton_submit(ctx, &bad, NULL, NULL, &run), BATON_PLAN);
   cr_assert_null(run);
-  baton_request escape = {.text = "read the text in ../../etc/hostname.png", .input_root = dir};
+  baton_request escape = {BATON_REQUEST_INIT, .text = "read the text in ../../etc/hostname.png", .input_root = dir};
   cr_assert_neq(baton_submit(ctx, &escape, NULL, NULL, &run), BATON_OK);
   cr_assert_null(run);
   baton_close(ctx);
@@ -242,7 +242,7 @@ Test(runtime_main_job, a_translation_speaks_in_its_target_language, .timeout = 1
       "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"The cat is black.\","
       "\"src_lang\":\"en\",\"tgt_lang\":\"es\"}},"
       "{\"task\":\"text-to-speech\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"<GENERATED>-0\"}}]";
-  baton_request req = {.plan_json = plan, .input_root = dir};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = dir};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));

@@ -471,6 +471,30 @@ Test(runtime_queue, a_worker_as_another_user_elsewhere_runs_ocr_on_our_image, .f
   baton_close(ctx);
 }
 
+Test(runtime_queue, a_crashing_executor_loses_its_task_only, .fini = finish, .timeout = 120) {
+  start(30000, 1 << 20, 20000);
+  worker("w", "debug-crash,debug-echo", 1, false);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 1));
+  const char *pj = "[{\"task\":\"debug-crash\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"x\"}},"
+                   "{\"task\":\"debug-echo\",\"id\":1,\"dep\":[-1],\"args\":{\"text\":\"on\"}}]";
+  baton_request req = {.plan_json = pj};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK);
+  cr_assert_neq(baton_run_wait(run), BATON_OK);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert(strstr(str(task_of(res, 0), "error"), "crashed"), "%s", str(task_of(res, 0), "error"));
+  cr_assert_str_eq(str(cJSON_GetObjectItem(task_of(res, 1), "outputs"), "text"), "on");
+  cJSON_Delete(res);
+  baton_run_free(run);
+  /* The heartbeat (every second) counts the failure; the worker is still there. */
+  for (int64_t until = now_ms() + 5000;
+       worker_num(ctx, "w", "failed") < 1 || worker_num(ctx, "w", "done") < 1; sleep_ms(50))
+    cr_assert_lt(now_ms(), until, "the worker did not go on after the crash");
+  cr_assert_eq(worker_num(ctx, "w", "failed"), 1);
+  baton_close(ctx);
+}
+
 Test(runtime_queue, a_bad_queue_setting_names_the_file_and_line) {
   char *dir = bt_tmpdir();
   char cfg[512];

@@ -56,7 +56,7 @@ static void done_with(baton *ctx) {
 
 /* Runs a plan to the end; returns the parsed result and the wait code. */
 static cJSON *run_plan(baton *ctx, const char *plan, events *es, baton_rc *rc) {
-  baton_request req = {.plan_json = plan, .input_root = home};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = home};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(ctx, &req, es ? record : NULL, es, &run), BATON_OK, "%s",
                baton_errmsg(ctx));
@@ -182,7 +182,7 @@ Test(runtime_scheduler, cancel_stops_running_and_pending_tasks, .timeout = 60) {
   const char *plan =
       "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"20000\"}},"
       "{\"task\":\"debug-echo\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"never\"}}]";
-  baton_request req = {.plan_json = plan, .input_root = home};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = home};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
   usleep(300 * 1000);
@@ -258,7 +258,7 @@ Test(runtime_scheduler, sigkill_mid_run_then_resume_runs_only_unfinished_tasks, 
   cr_assert(pid >= 0);
   if (pid == 0) {
     baton *ctx = NULL;
-    baton_request req = {.plan_json = plan, .input_root = home};
+    baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = home};
     baton_run *run = NULL;
     if (baton_open(NULL, &ctx) != BATON_OK || baton_submit(ctx, &req, NULL, NULL, &run) != BATON_OK) {
       FILE *f = fopen(flag, "w");
@@ -352,7 +352,7 @@ static void expect_refused(baton *ctx, const char *name) {
   char plan[1024];
   snprintf(plan, sizeof plan,
            "[{\"task\":\"image-to-text\",\"id\":0,\"dep\":[-1],\"args\":{\"image\":\"%s\"}}]", name);
-  baton_request req = {.plan_json = plan, .input_root = home};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = home};
   baton_run *run = NULL;
   baton_rc rc = baton_submit(ctx, &req, NULL, NULL, &run);
   cr_assert_neq(rc, BATON_OK, "%s was accepted", name);
@@ -426,7 +426,7 @@ Test(runtime_scheduler, runs_share_the_contexts_task_threads, .timeout = 60) {
   int before = threads_now();
   baton_run *runs[12];
   for (int i = 0; i < 12; i++) {
-    baton_request req = {.plan_json = plan, .input_root = home};
+    baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = home};
     cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &runs[i]), BATON_OK, "%s", baton_errmsg(ctx));
   }
   int during = threads_now();

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "baton.h"
+#include "support/daemon.h"
 #include "support/support.h"
 
 /* One MCP session: the server on a thread, the test as its client. */
@@ -33,7 +34,7 @@ static void *serve_main(void *arg) {
   return NULL;
 }
 
-static session *start(void) {
+static session *start_with(int use_daemon) {
   session *s = calloc(1, sizeof *s);
   cr_assert_not_null(s);
   s->dir = bt_tmpdir();
@@ -48,10 +49,12 @@ static session *start(void) {
   cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
   s->fd = sv[0];
   s->srv_fd = sv[1];
-  s->o = (baton_mcp_options){.in_fd = sv[1], .out_fd = sv[1], .use_daemon = 0};
+  s->o = (baton_mcp_options){.in_fd = sv[1], .out_fd = sv[1], .use_daemon = use_daemon};
   cr_assert_eq(pthread_create(&s->th, NULL, serve_main, s), 0);
   return s;
 }
+
+static session *start(void) { return start_with(0); }
 
 static void send_text(session *s, const char *text, size_t n) {
   while (n) {
@@ -272,4 +275,34 @@ Test(server_mcp, a_client_that_goes_away_mid_run_cancels_the_run) {
   cr_assert_str_eq(status, "cancelled");
   free(status);
   cleanup(s);
+}
+
+Test(server_mcp, runs_go_through_batond_when_one_answers) {
+  bt_daemon d;
+  bt_daemon_start(&d, NULL);
+  setenv("BATON_SOCKET", d.sock, 1);
+  unsetenv("BATON_NO_DAEMON");
+  session *s = start_with(1);
+  initialize(s);
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
+                     "{\"name\":\"debug_echo\",\"arguments\":{\"text\":\"via the daemon\"}}}");
+  const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
+  cr_assert_not(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "isError")));
+  const cJSON *text = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "content"), 0), "text");
+  cr_assert_str_eq(text->valuestring, "via the daemon");
+  cJSON_Delete(r);
+  stop(s);
+  char *status = newest_run_status();
+  cr_assert_str_eq(status, "", "the run was recorded in the MCP server's own home: %s", status);
+  free(status);
+  int fd = bt_dial(d.sock);
+  cr_assert_geq(fd, 0);
+  char *runs = bt_call(fd, 1, "runs.list", "{}");
+  cr_assert_not_null(runs);
+  cr_assert(strstr(runs, "\"done\""), "batond has no finished run: %s", runs);
+  free(runs);
+  close(fd);
+  cleanup(s);
+  bt_daemon_stop(&d);
 }

@@ -140,3 +140,8 @@ bool bt_render_text_png(const char *text, const char *path) {
   }
   return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
+
+bool bt_in_ci(void) {
+  const char *ci = getenv("CI");
+  return ci && strcmp(ci, "true") == 0;
+}

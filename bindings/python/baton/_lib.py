@@ -14,8 +14,9 @@ c_int = ctypes.c_int
 
 
 class Request(ctypes.Structure):
-    """struct baton_request."""
+    """struct baton_request; size is set to the struct's size (BATON_REQUEST_INIT)."""
     _fields_ = [
+        ("size", ctypes.c_size_t),
         ("text", c_char_p),
         ("plan_json", c_char_p),
         ("inputs", ctypes.POINTER(c_char_p)),
@@ -25,10 +26,14 @@ class Request(ctypes.Structure):
         ("messages", c_char_p),
     ]
 
+    def __init__(self, **kw):
+        super().__init__(size=ctypes.sizeof(Request), **kw)
+
 
 class Event(ctypes.Structure):
     """struct baton_event."""
     _fields_ = [
+        ("size", ctypes.c_size_t),
         ("type", c_int),
         ("run_id", c_char_p),
         ("task_id", c_int),

@@ -1,0 +1,215 @@
+/* inputs.c — input files opened once: confined by the kernel (openat2 or an O_NOFOLLOW walk), with the caller's rights. */
+#include "runtime/inputs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+/* Whether path lies lexically under root ("/" holds everything); the part
+ * below it in *rel. */
+static bool lexically_under(const char *path, const char *root, const char **rel) {
+  size_t n = strlen(root);
+  if (n == 1 && root[0] == '/') {
+    *rel = path + 1;
+    return true;
+  }
+  if (strncmp(path, root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+    return false;
+  *rel = path[n] == '/' ? path + n + 1 : path + n;
+  return true;
+}
+
+/* Opens rel beneath dirfd, one component at a time, following no symbolic
+ * link and no "..": the fallback where openat2 is missing. */
+static int walk_nofollow(int dirfd, const char *rel) {
+  char *copy = baton__strdup(rel);
+  if (!copy)
+    return -1;
+  int cur = dup(dirfd);
+  char *save = NULL;
+  char *part = strtok_r(copy, "/", &save);
+  while (cur >= 0 && part) {
+    char *next = strtok_r(NULL, "/", &save);
+    if (strcmp(part, "..") == 0) {
+      close(cur);
+      cur = -1;
+      errno = EXDEV;
+      break;
+    }
+    if (strcmp(part, ".") != 0) {
+      int flags = O_NOFOLLOW | O_CLOEXEC | (next ? O_PATH | O_DIRECTORY : O_RDONLY | O_NOCTTY);
+      int fd = openat(cur, part, flags);
+      close(cur);
+      cur = fd;
+    }
+    part = next;
+  }
+  free(copy);
+  return cur;
+}
+
+static int open_beneath(const char *root, const char *rel) {
+  int dirfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return -1;
+  if (!*rel) {
+    close(dirfd);
+    errno = EISDIR;
+    return -1;
+  }
+  struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+  int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof how);
+  if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+    fd = walk_nofollow(dirfd, rel); /* no openat2 (old kernel, seccomp) */
+  int e = errno;
+  close(dirfd);
+  errno = e;
+  return fd;
+}
+
+typedef struct opener {
+  const baton__input_scope *scope;
+  const char *name;
+  int fd;
+  int err;            /* errno of the failure */
+  bool outside;       /* under none of the roots */
+  bool as_user;       /* the thread took on the caller's rights */
+} opener;
+
+static void open_in_roots(opener *o) {
+  const baton__input_scope *s = o->scope;
+  o->fd = -1;
+  o->outside = true;
+  for (size_t i = 0; i < s->n_roots && o->fd < 0; i++) {
+    const char *rel = o->name;
+    if (o->name[0] == '/' && !lexically_under(o->name, s->roots[i], &rel))
+      continue;
+    if (o->name[0] != '/' && i > 0)
+      break; /* relative names are relative to the first root only */
+    o->outside = false;
+    o->fd = open_beneath(s->roots[i], rel);
+    o->err = errno;
+  }
+}
+
+/* A thread that takes on the caller's file-system identity (fsuid, fsgid,
+ * no supplementary group but its own) with raw system calls, which change
+ * only this thread, opens, and ends. */
+static void *open_as_caller(void *arg) {
+  opener *o = arg;
+  gid_t g = o->scope->gid;
+  if (syscall(SYS_setgroups, 1, &g) == 0) {
+    syscall(SYS_setfsgid, o->scope->gid);
+    syscall(SYS_setfsuid, o->scope->uid);
+    o->as_user = syscall(SYS_setfsuid, (uid_t)-1) == (long)o->scope->uid &&
+                 syscall(SYS_setfsgid, (gid_t)-1) == (long)o->scope->gid;
+  }
+  open_in_roots(o);
+  return NULL;
+}
+
+/* Without the privilege to take on the caller's identity, the file's own
+ * permission bits must let the caller read it. */
+static bool caller_may_read(const baton__input_scope *s, const struct stat *st) {
+  if (st->st_uid == s->uid)
+    return st->st_mode & S_IRUSR;
+  if (st->st_gid == s->gid)
+    return st->st_mode & S_IRGRP;
+  return st->st_mode & S_IROTH;
+}
+
+static int checked(const baton__input_scope *s, opener *o, char *err, size_t errlen) {
+  struct stat st;
+  if (fstat(o->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    baton__fmt(err, errlen, "input '%s' is not a regular file", o->name);
+    goto fail;
+  }
+  if (s->as_caller && !o->as_user && !caller_may_read(s, &st)) {
+    baton__fmt(err, errlen, "input '%s': permission denied for uid %u", o->name,
+               (unsigned)s->uid);
+    goto fail;
+  }
+  if ((unsigned long long)st.st_size > s->max_bytes) {
+    baton__fmt(err, errlen, "input '%s' is %lld bytes; the limit is %llu", o->name,
+               (long long)st.st_size, s->max_bytes);
+    goto fail;
+  }
+  return o->fd;
+fail:
+  close(o->fd);
+  return -1;
+}
+
+int baton__input_open(const baton__input_scope *s, const char *name, char *err, size_t errlen) {
+  opener o = {.scope = s, .name = name, .fd = -1};
+  if (s->as_caller) {
+    pthread_t t;
+    if (baton__thread_start(&t, open_as_caller, &o) != 0) {
+      baton__fmt(err, errlen, "input '%s': cannot start a thread to open it", name);
+      return -1;
+    }
+    pthread_join(t, NULL);
+  } else {
+    open_in_roots(&o);
+  }
+  if (o.fd >= 0)
+    return checked(s, &o, err, errlen);
+  if (o.outside || o.err == EXDEV || o.err == ELOOP)
+    baton__fmt(err, errlen,
+               "input '%s' is outside the allowed folders (the caller's folder and "
+               "allowed_roots in the config), or reached through a link that leaves them",
+               name);
+  else
+    baton__fmt(err, errlen, "input '%s': %s", name,
+               o.err == ENOENT ? "no such file" : strerror(o.err));
+  return -1;
+}
+
+int baton__input_copy(int fd, const char *dst, char *err, size_t errlen) {
+  int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (out < 0) {
+    baton__fmt(err, errlen, "cannot create %s: %s", dst, strerror(errno));
+    return -1;
+  }
+  char buf[65536];
+  off_t off = 0;
+  ssize_t r;
+  int rc = 0;
+  while ((r = pread(fd, buf, sizeof buf, off)) > 0) {
+    for (ssize_t w = 0; w < r;) {
+      ssize_t n = write(out, buf + w, (size_t)(r - w));
+      if (n < 0) {
+        if (errno == EINTR)
+          continue;
+        rc = -1;
+        break;
+      }
+      w += n;
+    }
+    if (rc)
+      break;
+    off += r;
+  }
+  bool ok = r == 0 && rc == 0;
+  int e = errno;
+  if (close(out) != 0 && ok) {
+    ok = false;
+    e = errno;
+  }
+  if (!ok) {
+    baton__fmt(err, errlen, "cannot copy the input to %s: %s", dst, strerror(e));
+    unlink(dst);
+    return -1;
+  }
+  return 0;
+}

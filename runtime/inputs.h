@@ -1,0 +1,32 @@
+/* inputs.h — a run's input files: opened once with the kernel confining the path, then used by descriptor. */
+#ifndef BATON_RUNTIME_INPUTS_H
+#define BATON_RUNTIME_INPUTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Who opens, and where. roots[0..n) are real (resolved) folder paths. */
+typedef struct baton__input_scope {
+  const char *const *roots;
+  size_t n_roots;
+  bool as_caller;      /* open with the caller's rights, not the process's */
+  uid_t uid;
+  gid_t gid;
+  unsigned long long max_bytes;
+} baton__input_scope;
+
+/* Opens the file `name` (absolute, or relative to roots[0]) for reading:
+ * beneath one of the roots, with the kernel refusing any escape on the way
+ * (openat2 RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS; where that is missing, a
+ * walk with O_NOFOLLOW on every component), with the caller's rights when
+ * scope->as_caller. Must be a regular file of at most max_bytes. The open
+ * descriptor, or -1 with err. */
+int baton__input_open(const baton__input_scope *scope, const char *name, char *err,
+                      size_t errlen);
+
+/* Copies what fd holds (from its start) to a new file dst (mode 0600).
+ * 0, or -1 with err. */
+int baton__input_copy(int fd, const char *dst, char *err, size_t errlen);
+
+#endif
