@@ -35,10 +35,20 @@ static int walk_nofollow(int dirfd, const char *rel) {
   if (!copy)
     return -1;
   int cur = dup(dirfd);
-  char *save = NULL;
-  char *part = strtok_r(copy, "/", &save);
-  while (cur >= 0 && part) {
-    char *next = strtok_r(NULL, "/", &save);
+  char *part = copy;
+  while (*part == '/')
+    part++;
+  while (cur >= 0 && *part) {
+    char *slash = strchr(part, '/');
+    char *next = NULL;
+    if (slash) {
+      *slash = '\0';
+      next = slash + 1;
+      while (*next == '/')
+        next++;
+      if (!*next)
+        next = NULL;
+    }
     if (strcmp(part, "..") == 0) {
       close(cur);
       cur = -1;
@@ -51,6 +61,8 @@ static int walk_nofollow(int dirfd, const char *rel) {
       close(cur);
       cur = fd;
     }
+    if (!next)
+      break;
     part = next;
   }
   free(copy);
