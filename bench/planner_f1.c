@@ -159,8 +159,11 @@ static void score_cases(const char *path, baton__offline_req req, bool verbose) 
     printf("cases: %s\n", err);
     return;
   }
-  for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
-       line = strtok_r(NULL, "\n", &save)) {
+  for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+    if ((nl = strchr(line, '\n')) != NULL)
+      *nl = '\0';
+    if (!*line)
+      continue;
     char *f[4] = {line, NULL, NULL, NULL};
     for (int k = 1; k < 4 && f[k - 1]; k++)
       if ((f[k] = strchr(f[k - 1], '\t')) != NULL)
