@@ -159,9 +159,9 @@ static void score_cases(const char *path, baton__offline_req req, bool verbose) 
     printf("cases: %s\n", err);
     return;
   }
-  for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-    if ((nl = strchr(line, '\n')) != NULL)
-      *nl = '\0';
+  for (char *line = text, *eol; line && *line; line = eol ? eol + 1 : NULL) {
+    if ((eol = strchr(line, '\n')) != NULL)
+      *eol = '\0';
     if (!*line)
       continue;
     char *f[4] = {line, NULL, NULL, NULL};

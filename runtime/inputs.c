@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -31,41 +32,41 @@ static bool lexically_under(const char *path, const char *root, const char **rel
 /* Opens rel beneath dirfd, one component at a time, following no symbolic
  * link and no "..": the fallback where openat2 is missing. */
 static int walk_nofollow(int dirfd, const char *rel) {
-  char *copy = baton__strdup(rel);
-  if (!copy)
-    return -1;
   int cur = dup(dirfd);
-  char *part = copy;
-  while (*part == '/')
-    part++;
-  while (cur >= 0 && *part) {
-    char *slash = strchr(part, '/');
-    char *next = NULL;
-    if (slash) {
-      *slash = '\0';
-      next = slash + 1;
-      while (*next == '/')
-        next++;
-      if (!*next)
-        next = NULL;
-    }
-    if (strcmp(part, "..") == 0) {
+  const char *p = rel;
+  while (cur >= 0) {
+    while (*p == '/')
+      p++;
+    if (!*p)
+      break;
+    size_t len = strcspn(p, "/");
+    const char *rest = p + len;
+    while (*rest == '/')
+      rest++;
+    bool last = *rest == '\0';
+    if (len == 2 && p[0] == '.' && p[1] == '.') {
       close(cur);
       cur = -1;
       errno = EXDEV;
       break;
     }
-    if (strcmp(part, ".") != 0) {
-      int flags = O_NOFOLLOW | O_CLOEXEC | (next ? O_PATH | O_DIRECTORY : O_RDONLY | O_NOCTTY);
+    if (len >= NAME_MAX + 1) {
+      close(cur);
+      cur = -1;
+      errno = ENAMETOOLONG;
+      break;
+    }
+    if (!(len == 1 && p[0] == '.')) {
+      char part[NAME_MAX + 1];
+      memcpy(part, p, len);
+      part[len] = '\0';
+      int flags = O_NOFOLLOW | O_CLOEXEC | (last ? O_RDONLY | O_NOCTTY : O_PATH | O_DIRECTORY);
       int fd = openat(cur, part, flags);
       close(cur);
       cur = fd;
     }
-    if (!next)
-      break;
-    part = next;
+    p = rest;
   }
-  free(copy);
   return cur;
 }
 
