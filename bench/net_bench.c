@@ -12,25 +12,9 @@
 #include "net/http.h"
 #include "net/pool.h"
 #include "support/fake_http.h"
+#include "bench_stats.h"
 
 #define MAX_REPLICAS 4
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double pct(double *v, int n, double p) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  int i = (int)(p * (n - 1) + 0.5);
-  return v[i];
-}
 
 /* A config of n endpoints (the fakes) all serving model "m". */
 typedef struct bench_cfg {
@@ -89,11 +73,11 @@ static void bench_overhead(int n) {
   for (int i = 0; i < 50; i++) /* warm-up */
     post_kb(pool, &resp);
   for (int i = 0; i < n; i++) {
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     post_kb(pool, &resp);
-    t[i] = now_ms() - t0;
+    t[i] = bench_now_ms() - t0;
   }
-  double p50 = pct(t, n, 0.5), p99 = pct(t, n, 0.99);
+  double p50 = bench_percentile(t, n, 0.5), p99 = bench_percentile(t, n, 0.99);
   printf("overhead: %d requests (1 KB up, 1 KB down, pool + HTTP + new connection): "
          "p50 %.3f ms, p99 %.3f ms\n", n, p50, p99);
   free(t);
@@ -132,10 +116,10 @@ static void bench_upload(int runs) {
   baton__http_response resp;
   baton__http_response_init(&resp);
   for (int i = 0; i < runs; i++) {
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     if (baton__http_perform(&req, &resp) != BATON__HTTP_OK)
       fprintf(stderr, "upload failed: %s\n", resp.err);
-    ours[i] = now_ms() - t0;
+    ours[i] = bench_now_ms() - t0;
     FILE *p = popen(cmd, "r");
     double secs = -1;
     if (!p || fscanf(p, "%lf", &secs) != 1)
@@ -144,7 +128,7 @@ static void bench_upload(int runs) {
       pclose(p);
     theirs[i] = secs * 1e3;
   }
-  double a = pct(ours, runs, 0.5), c = pct(theirs, runs, 0.5);
+  double a = bench_percentile(ours, runs, 0.5), c = bench_percentile(theirs, runs, 0.5);
   printf("upload: 10 MB multipart file, median of %d: baton %.1f ms, curl CLI %.1f ms "
          "(its own time_total; baton/curl %.2f)\n", runs, a, c, a / c);
   baton__http_response_release(&resp);
@@ -184,7 +168,7 @@ static double throughput(int replicas, int requests, int delay) {
   atomic_int left = requests;
   load l[32];
   pthread_t th[32];
-  double t0 = now_ms();
+  double t0 = bench_now_ms();
   for (int i = 0; i < 32; i++) {
     l[i] = (load){.pool = pool, .left = &left};
     pthread_create(&th[i], NULL, load_main, &l[i]);
@@ -194,7 +178,7 @@ static double throughput(int replicas, int requests, int delay) {
     pthread_join(th[i], NULL);
     failures += l[i].failures;
   }
-  double secs = (now_ms() - t0) / 1e3;
+  double secs = (bench_now_ms() - t0) / 1e3;
   if (failures)
     fprintf(stderr, "%d requests failed\n", failures);
   baton__pool_free(pool);

@@ -9,28 +9,12 @@
 
 #include "baton.h"
 #include "support/redis.h"
+#include "bench_stats.h"
 
 #define N_LATENCY 200
 #define SPIN_MS "100"
 #define SPIN_RUNS 10
 #define SPIN_TASKS 4
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double pct(double *v, int n, double p) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  int i = (int)(p * (n - 1) + 0.5);
-  return v[i];
-}
 
 static baton *open_with(const char *cfg_path, const char *text) {
   FILE *f = fopen(cfg_path, "w");
@@ -51,17 +35,17 @@ static void latency(baton *ctx, double *p50, double *p95) {
   double v[N_LATENCY];
   for (int i = -10; i < N_LATENCY; i++) { /* ten to warm up */
     char *js = NULL;
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     if (baton_task(ctx, "debug-echo", "{\"text\":\"ping\"}", NULL, NULL, &js) != BATON_OK) {
       fprintf(stderr, "queue_bench: %s\n", baton_errmsg(ctx));
       exit(1);
     }
     if (i >= 0)
-      v[i] = now_ms() - t0;
+      v[i] = bench_now_ms() - t0;
     baton_free(js);
   }
-  *p50 = pct(v, N_LATENCY, 0.5);
-  *p95 = pct(v, N_LATENCY, 0.95);
+  *p50 = bench_percentile(v, N_LATENCY, 0.5);
+  *p95 = bench_percentile(v, N_LATENCY, 0.95);
 }
 
 static pid_t worker(const char *prog, const char *url, const char *name, const char *cfg) {
@@ -101,7 +85,7 @@ static double spin(baton *ctx) {
   strcat(plan, "]");
   baton_request req = {BATON_REQUEST_INIT, .plan_json = plan};
   baton_run *runs[SPIN_RUNS];
-  double t0 = now_ms();
+  double t0 = bench_now_ms();
   for (int i = 0; i < SPIN_RUNS; i++)
     if (baton_submit(ctx, &req, NULL, NULL, &runs[i]) != BATON_OK) {
       fprintf(stderr, "queue_bench: %s\n", baton_errmsg(ctx));
@@ -112,7 +96,7 @@ static double spin(baton *ctx) {
       fprintf(stderr, "queue_bench: a spin run failed: %s\n", baton_run_result_json(runs[i]));
     baton_run_free(runs[i]);
   }
-  return (now_ms() - t0) / 1e3;
+  return (bench_now_ms() - t0) / 1e3;
 }
 
 int main(int argc, char **argv) {

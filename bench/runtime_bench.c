@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "baton.h"
+#include "bench_stats.h"
 
 #define MAX_EVENTS 8192
 
@@ -30,17 +31,6 @@ static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double pct(double *v, int n, double p) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  int i = (int)(p * (n - 1) + 0.5);
-  return v[i];
 }
 
 /* A plan as JSON text: kind "chain" (literal arguments), "chain-data" (each
@@ -135,8 +125,8 @@ int main(int argc, char **argv) {
       lat[nl++] = (b - a) * 1e6;
   }
   printf("| measure | value | goal |\n|---|---|---|\n");
-  printf("| dispatch latency, median (1000-task chain) | %.1f µs | |\n", pct(lat, nl, 0.5));
-  printf("| dispatch latency, p99 | %.1f µs | ≤ 100 µs |\n", pct(lat, nl, 0.99));
+  printf("| dispatch latency, median (1000-task chain) | %.1f µs | |\n", bench_percentile(lat, nl, 0.5));
+  printf("| dispatch latency, p99 | %.1f µs | ≤ 100 µs |\n", bench_percentile(lat, nl, 0.99));
   free(lat);
 
   /* 2. Orchestration overhead per task (echo does no work), from 10 to
