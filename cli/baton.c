@@ -205,6 +205,20 @@ void cli_print_json(const char *json) {
   cJSON_Delete(j);
 }
 
+void cli_join(const cJSON *arr, const char *sep, char *out, size_t cap) {
+  size_t used = 0;
+  out[0] = '\0';
+  const cJSON *t;
+  cJSON_ArrayForEach(t, arr) {
+    if (!cJSON_IsString(t))
+      continue;
+    int n = snprintf(out + used, cap - used, "%s%s", used ? sep : "", t->valuestring);
+    if (n < 0 || (size_t)n >= cap - used)
+      break;
+    used += (size_t)n;
+  }
+}
+
 /* ---- run ------------------------------------------------------------- */
 
 typedef struct progress {
@@ -476,7 +490,7 @@ static int cmd_executors(const opts *o) {
     const cJSON *e;
     cJSON_ArrayForEach(e, arr) {
       char list[256];
-      cli_join(cJSON_GetObjectItemCaseSensitive(e, "tasks"), list, sizeof list);
+      cli_join(cJSON_GetObjectItemCaseSensitive(e, "tasks"), ",", list, sizeof list);
       int avail = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "available"));
       const char *details = cli_jstr(e, "details");
       printf("%-14s %-32s %-16s %s%s%s%s%s%s\n", cli_jstr(e, "name"), list,

@@ -16,7 +16,7 @@ int cmd_endpoints(const opts *o) {
     cli_print_json(json);
   } else {
     cJSON *arr = cJSON_Parse(json);
-    const cJSON *e, *m, *t;
+    const cJSON *e, *m;
     if (cJSON_GetArraySize(arr) == 0)
       fputs("no model servers configured (add them under endpoints: in the config)\n", stderr);
     cJSON_ArrayForEach(e, arr) {
@@ -25,13 +25,9 @@ int cmd_endpoints(const opts *o) {
              cli_jnum(e, "max_inflight"),
              cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "key")) ? ", key set" : "");
       cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(e, "models")) {
-        printf("  %-40s", cli_jstr(m, "id"));
-        bool first = true;
-        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(m, "tasks")) {
-          printf("%s%s", first ? " " : ", ", t->valuestring);
-          first = false;
-        }
-        putchar('\n');
+        char tasks[1024];
+        cli_join(cJSON_GetObjectItemCaseSensitive(m, "tasks"), ", ", tasks, sizeof tasks);
+        printf("  %-40s%s%s\n", cli_jstr(m, "id"), tasks[0] ? " " : "", tasks);
       }
       if (*cli_jstr(e, "last_error"))
         printf("  last error: %s\n", cli_jstr(e, "last_error"));

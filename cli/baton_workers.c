@@ -8,20 +8,6 @@
 #include "cli/cli.h"
 #include "core/banned.h"
 
-void cli_join(const cJSON *arr, char *out, size_t cap) {
-  size_t used = 0;
-  out[0] = '\0';
-  const cJSON *t;
-  cJSON_ArrayForEach(t, arr) {
-    if (!cJSON_IsString(t))
-      continue;
-    int n = snprintf(out + used, cap - used, "%s%s", used ? "," : "", t->valuestring);
-    if (n < 0 || (size_t)n >= cap - used)
-      break;
-    used += (size_t)n;
-  }
-}
-
 int cmd_workers(const opts *o) {
   baton *ctx = cli_open(o);
   char *json = NULL;
@@ -39,7 +25,7 @@ int cmd_workers(const opts *o) {
     const cJSON *w;
     cJSON_ArrayForEach(w, arr) {
       char tasks[512];
-      cli_join(cJSON_GetObjectItemCaseSensitive(w, "tasks"), tasks, sizeof tasks);
+      cli_join(cJSON_GetObjectItemCaseSensitive(w, "tasks"), ",", tasks, sizeof tasks);
       double ago = (double)now.tv_sec + now.tv_usec / 1e6 - cli_jnum(w, "last_seen");
       printf("%-28s in flight %d/%d  done %d  seen %.1f s ago  serves %s\n", cli_jstr(w, "name"),
              (int)cli_jnum(w, "in_flight"), (int)cli_jnum(w, "concurrency"),

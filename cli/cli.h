@@ -59,8 +59,9 @@ int cmd_endpoints(const opts *o);
 int cmd_sync_endpoint(const opts *o, baton *ctx);
 /* `baton workers [--json]`: the live queue workers (cli/baton_workers.c). */
 int cmd_workers(const opts *o);
-/* Joins a JSON array of strings with commas into out (cut at cap). */
-void cli_join(const cJSON *arr, char *out, size_t cap);
+/* Joins the strings of a JSON array with sep into out (cut at cap; "" when
+ * there are none). */
+void cli_join(const cJSON *arr, const char *sep, char *out, size_t cap);
 
 /* The daemon (baton_remote.c): a connection to batond when one answers on
  * the socket and neither --local nor BATON_NO_DAEMON=1 was given, else NULL.
