@@ -192,35 +192,37 @@ Test(registry_history_integrity, a_run_whose_pid_was_reused_is_interrupted_and_r
 
 Test(registry_history_integrity, a_run_is_running_only_while_its_owner_holds_the_lock) {
   char *home = bt_tmpdir(), *path = join(home, "runs.db");
-  int go[2];
+  int go[2], ready[2];
   cr_assert_eq(pipe(go), 0);
+  cr_assert_eq(pipe(ready), 0);
   pid_t pid = fork();
   cr_assert(pid >= 0);
   if (pid == 0) {
     close(go[1]);
+    close(ready[0]);
     baton__runstore *rs = NULL;
-    char err[512], c;
+    char err[512], c = 'r';
     if (baton__runstore_open(path, &rs, err, sizeof err) != 0 ||
         baton__runstore_begin(rs, "r7", "job", "[]", "/w", err, sizeof err) != 0 ||
         baton__runstore_flush(rs, err, sizeof err) != 0)
       _exit(3);
+    (void)!write(ready[1], &c, 1);
     (void)!read(go[0], &c, 1); /* holds the history open until told */
     _exit(0);
   }
   close(go[0]);
+  close(ready[1]);
+  char c;
+  int cst = 0;
+  /* The child says when its run is stored (or dies trying: end of file). */
+  cr_assert_eq(read(ready[0], &c, 1), 1, "the child could not store its run (status %d)",
+               waitpid(pid, &cst, 0) == pid ? cst : -1);
+  close(ready[0]);
   baton__runstore *rs = NULL;
   char err[512] = "";
-  cJSON *run = NULL;
-  for (int i = 0; i < 500 && !run; i++) { /* wait for the child's run to appear */
-    cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
-    run = baton__runstore_get(rs, "r7", err, sizeof err);
-    if (!run) {
-      baton__runstore_close(rs);
-      usleep(10000);
-    }
-  }
-  int cst = 0;
-  cr_assert_not_null(run, "%s (child %d)", err, waitpid(pid, &cst, WNOHANG) == pid ? cst : -1);
+  cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
+  cJSON *run = baton__runstore_get(rs, "r7", err, sizeof err);
+  cr_assert_not_null(run, "%s", err);
   cr_assert_str_eq(str(run, "status"), "running", "its owner is alive");
   cJSON_Delete(run);
   close(go[1]);
