@@ -49,7 +49,8 @@
    X(US, us) X(YOU, you) X(FILLER, filler) X(CONDITION, condition) X(ASK_VERB, ask_verb) \
    X(WH, wh) X(TELL, tell) X(KNOW, know) X(IS_ARE, is_are) X(THERE, there) X(SEVERAL, several) \
    X(ONE_THING, one_thing) X(TASK_NOUN, task_noun) X(ALOUD, aloud) X(FRESH, fresh) \
-   X(GUIDED, guided) X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun)
+   X(GUIDED, guided) X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun) \
+   X(TRANSLATING, translating)
 #define OFF_ENUM(e, s) W_##e,
 typedef enum { OFF_CLASSES(OFF_ENUM) W_N } off_class;
 #undef OFF_ENUM
@@ -191,7 +192,6 @@ typedef struct {
 /* ---- lex.c: tokens and resources ----------------------------------------- */
 
 bool off_is(const planner *p, size_t i, off_class c); /* token i is a word of class c */
-bool off_word_is(const planner *p, const char *w, off_class c);
 bool off_alnum(unsigned char c);
 void off_make_word(const char *src, size_t n, char *dst, char *st);
 size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max);
@@ -202,7 +202,7 @@ int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is
 int off_tokenize(planner *p);
 void off_mark_naming(planner *p);
 bool off_has_word(const planner *p, size_t a, size_t b, off_class c);
-bool off_has_prefix(const planner *p, size_t a, size_t b, const char *prefix);
+bool off_has_stem(const planner *p, size_t a, size_t b, off_class c);
 bool off_is_hard_punct(const token *t);
 char *off_span_text(const planner *p, size_t a, size_t b);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */

@@ -19,32 +19,26 @@ bool off_alnum(unsigned char c) {
          c >= 0x80;
 }
 
-static bool is_space_byte(unsigned char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+static bool is_space_byte(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 static bool ends_with(const char *s, size_t n, const char *suf) {
   size_t k = strlen(suf);
   return n >= k && memcmp(s + n - k, suf, k) == 0;
 }
 
-/* A light stemmer so that "summarizing", "summarized" and "summarize" meet,
- * and "images"/"image", "voices"/"voice". Works in place on a lower-case
- * word. */
+/* A light stemmer, in place on a lower-case word: "summarizing",
+ * "summarized" and "summarize" meet, so do "images"/"image". */
 static void stem_word(char *w) {
   size_t n = strlen(w);
   if (n > 4 && ends_with(w, n, "ies")) {
-    w[n - 3] = 'y';
-    w[n - 2] = '\0';
+    memcpy(w + n - 3, "y", 2);
     return;
   }
   if (n > 5 && ends_with(w, n, "ing"))
     n -= 3;
-  else if (n > 4 && ends_with(w, n, "ed"))
+  else if (n > 4 && (ends_with(w, n, "ed") || ends_with(w, n, "es")))
     n -= 2;
-  else if (n > 4 && ends_with(w, n, "es"))
-    n -= 2;
-  else if (n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u' && w[n - 2] != 'i')
+  else if (n > 3 && w[n - 1] == 's' && !strchr("sui", w[n - 2]))
     n -= 1;
   if (n > 4 && w[n - 1] == 'e')
     n -= 1;
@@ -55,17 +49,11 @@ static void stem_word(char *w) {
 void off_make_word(const char *src, size_t n, char *dst, char *st) {
   if (n >= OFF_MAX_WORD)
     n = OFF_MAX_WORD - 1;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)src[i];
-    dst[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : (char)c;
-  }
+  for (size_t i = 0; i < n; i++)
+    dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] - 'A' + 'a') : src[i];
   dst[n] = '\0';
   memcpy(st, dst, n + 1);
   stem_word(st);
-}
-
-bool off_word_is(const planner *p, const char *w, off_class c) {
-  return off_words_has(&p->lx->cls[c], w);
 }
 
 bool off_is(const planner *p, size_t i, off_class c) {
@@ -79,88 +67,48 @@ bool off_has_word(const planner *p, size_t a, size_t b, off_class c) {
   return false;
 }
 
-/* ---- resources and tokens ---------------------------------------------- */
-
 int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file) {
-  if (p->n_res >= OFF_MAX_RES)
-    return -2;
-  char *copy = baton__strndup(v, n);
+  char *copy = p->n_res < OFF_MAX_RES ? baton__strndup(v, n) : NULL;
   if (!copy)
-    return -1;
-  resource *r = &p->res[p->n_res];
-  r->type = type;
-  r->value = copy;
-  r->is_file = is_file;
-  r->turn = 0;
-  r->claimed = false;
-  r->used = false;
-  r->borrowed_by = -1;
+    return p->n_res < OFF_MAX_RES ? -1 : -2;
+  p->res[p->n_res] = (resource){.type = type, .value = copy, .is_file = is_file, .borrowed_by = -1};
   return (int)p->n_res++;
 }
 
-static int push_token(planner *p, const token *t) {
-  if (p->n_tok >= OFF_MAX_TOKENS)
-    return -1;
-  p->tok[p->n_tok++] = *t;
-  return 0;
-}
-
-/* Length of a UTF-8 curly quote at s ("“”‘’"), 0 if none; *open tells which. */
+/* Length of a UTF-8 curly quote at s ("“”‘’"), 0 if none; *open and *dbl tell which. */
 static size_t curly_quote(const char *s, size_t left, bool *open, bool *dbl) {
-  if (left < 3 || (unsigned char)s[0] != 0xE2 || (unsigned char)s[1] != 0x80)
+  unsigned char c = left >= 3 && (unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80
+                        ? (unsigned char)s[2] : 0;
+  if (c != 0x9C && c != 0x9D && c != 0x98 && c != 0x99)
     return 0;
-  unsigned char c = (unsigned char)s[2];
-  if (c == 0x9C || c == 0x9D) {
-    *open = c == 0x9C;
-    *dbl = true;
-    return 3;
-  }
-  if (c == 0x98 || c == 0x99) {
-    *open = c == 0x98;
-    *dbl = false;
-    return 3;
-  }
-  return 0;
+  *open = c == 0x9C || c == 0x98;
+  *dbl = c >= 0x9C;
+  return 3;
 }
 
-/* At position i, is there an opening quote? Returns its byte length and the
- * span of the content [*cs, *ce) and the end of the closing quote *qe. */
+/* At position i, is there an opening quote? Returns its byte length, the
+ * content's span [*cs, *ce) and the end of the closing quote *qe; 0 if none. */
 static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *ce, size_t *qe) {
-  unsigned char c = (unsigned char)s[i];
-  bool prev_alnum = i > 0 && off_alnum((unsigned char)s[i - 1]);
   bool open = false, dbl = false;
-  size_t ql = 0;
-  if (c == '"') {
-    ql = 1;
+  if (s[i] == '"' || (s[i] == '\'' && !(i > 0 && off_alnum((unsigned char)s[i - 1])))) {
     for (size_t j = i + 1; j < n; j++)
-      if (s[j] == '"') {
-        *cs = i + 1, *ce = j, *qe = j + 1;
-        return ql;
-      }
-    return 0;
-  }
-  if (c == '\'' && !prev_alnum) {
-    for (size_t j = i + 1; j < n; j++)
-      if (s[j] == '\'' && j > i + 1 && !is_space_byte((unsigned char)s[j - 1]) &&
-          (j + 1 >= n || !off_alnum((unsigned char)s[j + 1]))) {
+      if (s[j] == s[i] && (s[i] == '"' || (j > i + 1 && !is_space_byte((unsigned char)s[j - 1]) &&
+                                           (j + 1 >= n || !off_alnum((unsigned char)s[j + 1]))))) {
         *cs = i + 1, *ce = j, *qe = j + 1;
         return 1;
       }
     return 0;
   }
-  ql = curly_quote(s + i, n - i, &open, &dbl);
-  if (ql && open) {
-    for (size_t j = i + ql; j + 2 < n; j++) {
-      bool o2, d2;
-      size_t l2 = curly_quote(s + j, n - j, &o2, &d2);
-      if (l2 && !o2 && d2 == dbl) {
-        /* ’ also serves as an apostrophe: only close before a non-letter. */
-        if (!dbl && j + l2 < n && off_alnum((unsigned char)s[j + l2]) &&
-            (unsigned char)s[j + l2] < 0x80)
-          continue;
-        *cs = i + ql, *ce = j, *qe = j + l2;
-        return ql;
-      }
+  size_t ql = curly_quote(s + i, n - i, &open, &dbl);
+  for (size_t j = i + ql; ql && open && j + 2 < n; j++) {
+    bool o2, d2;
+    size_t l2 = curly_quote(s + j, n - j, &o2, &d2);
+    /* ’ also serves as an apostrophe: it closes only before a non-letter */
+    if (l2 && !o2 && d2 == dbl &&
+        (dbl || j + l2 >= n || !off_alnum((unsigned char)s[j + l2]) ||
+         (unsigned char)s[j + l2] >= 0x80)) {
+      *cs = i + ql, *ce = j, *qe = j + l2;
+      return ql;
     }
   }
   return 0;
@@ -175,19 +123,35 @@ unsigned off_file_type(const char *s, size_t n) {
   memcpy(buf, s, n);
   buf[n] = '\0';
   unsigned t = baton__type_of_path(buf);
-  if (!t)
-    return 0;
   const char *dot = strrchr(buf, '.');
-  if (!dot || dot == buf || dot[-1] == '/' || dot[-1] == ' ')
+  if (!t || !dot || dot == buf || dot[-1] == '/' || dot[-1] == ' ' || strpbrk(buf, "\n\t"))
     return 0;
   int spaces = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (buf[i] == ' ')
-      spaces++;
-    if (buf[i] == '\n' || buf[i] == '\t')
-      return 0;
-  }
+  for (size_t i = 0; i < n; i++)
+    spaces += buf[i] == ' ';
   return spaces <= 2 ? t : 0;
+}
+
+/* Appends a token; NULL when there are too many. */
+static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
+  if (p->n_tok >= OFF_MAX_TOKENS)
+    return NULL;
+  token *t = &p->tok[p->n_tok++];
+  memset(t, 0, sizeof *t);
+  t->kind = kind;
+  t->start = start;
+  t->end = end;
+  return t;
+}
+
+/* A resource [a,b) of the request and its token over [ts,te): 0, -1 out of
+ * memory, -2 too many tokens (too many resources: no token). */
+static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t ts, size_t te) {
+  int r = off_add_resource(p, type ? type : BATON__T_TEXT, p->req + a, b - a, type != 0);
+  token *t = r >= 0 ? push_token(p, TK_RES, ts, te) : NULL;
+  if (t)
+    t->res = r;
+  return r == -1 ? -1 : r >= 0 && !t ? -2 : 0;
 }
 
 /* Splits a run of non-space bytes (no quotes in it) into tokens. */
@@ -201,225 +165,161 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
     fe--;
   unsigned ft = fe > fs ? off_file_type(q + fs, fe - fs) : 0;
   if (ft) {
-    int r = off_add_resource(p, ft, q + fs, fe - fs, true);
-    if (r == -1)
-      return -1;
-    if (r >= 0) {
-      token t;
-      memset(&t, 0, sizeof t);
-      t.kind = TK_RES;
-      t.res = r;
-      t.start = fs;
-      t.end = fe;
-      if (push_token(p, &t) != 0)
-        return -2;
-    }
+    int rc = push_resource(p, ft, fs, fe, fs, fe);
+    if (rc != 0)
+      return rc;
     s = fe; /* what follows: trailing punctuation */
   }
-  size_t i = s;
-  while (i < e) {
-    unsigned char c = (unsigned char)q[i];
-    if (off_alnum(c)) {
+  for (size_t i = s; i < e; i++) {
+    if (off_alnum((unsigned char)q[i])) {
       size_t j = i;
       while (j < e && (off_alnum((unsigned char)q[j]) ||
                        ((q[j] == '\'' || q[j] == '.') && j + 1 < e &&
                         off_alnum((unsigned char)q[j + 1]) && j > i)))
         j++;
-      token t;
-      memset(&t, 0, sizeof t);
-      t.kind = TK_WORD;
-      t.start = i;
-      t.end = j;
-      off_make_word(q + i, j - i, t.word, t.stem);
-      t.det = off_words_has_stem(&p->lx->cls[W_DETERMINER], t.stem);
-      if (push_token(p, &t) != 0)
+      token *t = push_token(p, TK_WORD, i, j);
+      if (!t)
         return -2;
-      i = j;
-      continue;
-    }
-    if (strchr(".!?;,:", (char)c)) {
-      token t;
-      memset(&t, 0, sizeof t);
-      t.kind = TK_PUNCT;
-      t.stem[0] = (char)c;
-      t.word[0] = (char)c;
-      t.start = i;
-      t.end = i + 1;
-      if (push_token(p, &t) != 0)
+      off_make_word(q + i, j - i, t->word, t->stem);
+      t->det = off_words_has_stem(&p->lx->cls[W_DETERMINER], t->stem);
+      i = j - 1;
+    } else if (strchr(".!?;,:", q[i])) {
+      token *t = push_token(p, TK_PUNCT, i, i + 1);
+      if (!t)
         return -2;
+      t->stem[0] = t->word[0] = q[i];
     }
-    i++;
   }
+  return 0;
+}
+
+/* The quote at i (content [cs,ce), closing quote ending at qe) as a
+ * resource: a file name if it is one ('example.jpg,'), else a text. */
+static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe) {
+  const char *q = p->req;
+  size_t a = cs, b = ce, fb;
+  while (a < b && is_space_byte((unsigned char)q[a]))
+    a++;
+  while (b > a && is_space_byte((unsigned char)q[b - 1]))
+    b--;
+  for (fb = b; fb > a && strchr(",.;:", q[fb - 1]);)
+    fb--;
+  if (b <= a)
+    return 0;
+  unsigned ft = fb > a ? off_file_type(q + a, fb - a) : 0;
+  size_t before = p->n_tok;
+  int rc = push_resource(p, ft, a, ft ? fb : b, i, qe);
+  if (rc != 0 || p->n_tok == before)
+    return rc;
+  /* 'It ends here.' Could you...: the quote closed a sentence */
+  size_t k = qe;
+  while (k < p->req_len && is_space_byte((unsigned char)q[k]))
+    k++;
+  token *t = NULL;
+  if (strchr(".!?", q[(ft ? fb : b) - 1]) && k > qe && k < p->req_len && q[k] >= 'A' &&
+      q[k] <= 'Z' && !(t = push_token(p, TK_PUNCT, qe, qe)))
+    return -2;
+  if (t)
+    t->stem[0] = t->word[0] = '.';
   return 0;
 }
 
 int off_tokenize(planner *p) {
   const char *q = p->req;
-  size_t n = p->req_len, i = 0;
+  size_t n = p->req_len, i = 0, cs, ce, qe;
   while (i < n) {
     if (is_space_byte((unsigned char)q[i])) {
       i++;
-      continue;
-    }
-    size_t cs, ce, qe;
-    if (find_quote(q, n, i, &cs, &ce, &qe)) {
-      size_t a = cs, b = ce;
-      while (a < b && is_space_byte((unsigned char)q[a]))
-        a++;
-      while (b > a && is_space_byte((unsigned char)q[b - 1]))
-        b--;
-      size_t fb = b; /* 'example.jpg,' names the file example.jpg */
-      while (fb > a && strchr(",.;:", q[fb - 1]))
-        fb--;
-      if (b > a) {
-        unsigned ft = fb > a ? off_file_type(q + a, fb - a) : 0;
-        if (ft)
-          b = fb;
-        int r = off_add_resource(p, ft ? ft : BATON__T_TEXT, q + a, b - a, ft != 0);
-        if (r == -1)
-          return -1;
-        if (r >= 0) {
-          token t;
-          memset(&t, 0, sizeof t);
-          t.kind = TK_RES;
-          t.res = r;
-          t.start = i;
-          t.end = qe;
-          if (push_token(p, &t) != 0)
-            return -2;
-          /* 'It ends here.' Could you... : the quote closed a sentence. */
-          size_t k = qe;
-          while (k < n && is_space_byte((unsigned char)q[k]))
-            k++;
-          if (strchr(".!?", q[b - 1]) && k > qe && k < n && q[k] >= 'A' && q[k] <= 'Z') {
-            token e;
-            memset(&e, 0, sizeof e);
-            e.kind = TK_PUNCT;
-            e.stem[0] = e.word[0] = '.';
-            e.start = e.end = qe;
-            if (push_token(p, &e) != 0)
-              return -2;
-          }
-        }
-      }
+    } else if (find_quote(q, n, i, &cs, &ce, &qe)) {
+      int rc = tokenize_quote(p, i, cs, ce, qe);
+      if (rc != 0)
+        return rc;
       i = qe;
-      continue;
+    } else {
+      /* a chunk runs to the next space or opening quote */
+      size_t j = i + 1;
+      while (j < n && !is_space_byte((unsigned char)q[j]) &&
+             !((q[j] == '"' || (unsigned char)q[j] == 0xE2 ||
+                (q[j] == '\'' && !off_alnum((unsigned char)q[j - 1]))) &&
+               find_quote(q, n, j, &cs, &ce, &qe)))
+        j++;
+      int rc = tokenize_chunk(p, i, j);
+      if (rc != 0)
+        return rc;
+      i = j;
     }
-    /* A chunk runs to the next space or opening quote. */
-    size_t j = i + 1;
-    while (j < n && !is_space_byte((unsigned char)q[j])) {
-      size_t c2, e2, x2;
-      if (q[j] == '"' || (unsigned char)q[j] == 0xE2 ||
-          (q[j] == '\'' && !off_alnum((unsigned char)q[j - 1])))
-        if (find_quote(q, n, j, &c2, &e2, &x2))
-          break;
-      j++;
-    }
-    int rc = tokenize_chunk(p, i, j);
-    if (rc != 0)
-      return rc;
-    i = j;
   }
   return 0;
 }
 
-/* "a photo labeled as 'x.jpg'", "a file called y.wav": the words that name
- * a file are no cue ("labeled" is not a request to label anything). */
+/* Words that are no cue: those that name a file ("a photo labeled as
+ * 'x.jpg'", "a file called y.wav"), what a recording holds ("transcribe the
+ * conversation" is no request to chat), idioms ("in-depth"). */
 void off_mark_naming(planner *p) {
-  /* "transcribe the conversation", "a summary of this dialogue": what a
-   * recording holds, not a request to chat */
-  for (size_t i = 1; i < p->n_tok; i++)
-    if (p->tok[i].kind == TK_WORD && off_is(p, i, W_HELD) &&
-        p->tok[i - 1].kind == TK_WORD && off_is(p, i - 1, W_DEFINITE))
-      p->tok[i].naming = true;
-  /* "in-depth", "in-house": an idiom, not the word after the hyphen */
-  for (size_t i = 1; i < p->n_tok; i++)
-    if (p->tok[i].kind == TK_WORD && p->tok[i - 1].kind == TK_WORD &&
-        p->tok[i].start == p->tok[i - 1].end + 1 && p->req[p->tok[i - 1].end] == '-' &&
-        off_is(p, i - 1, W_HYPHEN_IDIOM))
-      p->tok[i].naming = true;
   for (size_t i = 1; i < p->n_tok; i++) {
-    if (p->tok[i].kind != TK_RES)
-      continue;
-    for (size_t k = i; k > 0 && k + 2 > i; k--) {
-      token *t = &p->tok[k - 1];
-      if (!off_is(p, k - 1, W_NAMING))
-        break;
+    token *t = &p->tok[i], *prev = t - 1;
+    if ((off_is(p, i, W_HELD) && off_is(p, i - 1, W_DEFINITE)) ||
+        (t->kind == TK_WORD && off_is(p, i - 1, W_HYPHEN_IDIOM) &&
+         t->start == prev->end + 1 && p->req[prev->end] == '-'))
       t->naming = true;
-    }
+    for (size_t k = i; t->kind == TK_RES && k > 0 && k + 2 > i && off_is(p, k - 1, W_NAMING); k--)
+      p->tok[k - 1].naming = true;
   }
 }
 
 /* Splits text into stemmed words; returns how many (at most max). */
 size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max) {
-  size_t k = 0, i = 0;
-  while (i < n && k < max) {
-    if (!off_alnum((unsigned char)s[i])) {
-      i++;
-      continue;
-    }
-    size_t j = i;
-    while (j < n && (off_alnum((unsigned char)s[j]) ||
-                     (s[j] == '\'' && j + 1 < n && off_alnum((unsigned char)s[j + 1]))))
+  size_t k = 0;
+  for (size_t i = 0, j; i < n && k < max; i = j + (j == i)) {
+    for (j = i; j < n && (off_alnum((unsigned char)s[j]) ||
+                          (j > i && s[j] == '\'' && j + 1 < n && off_alnum((unsigned char)s[j + 1])));)
       j++;
     char low[OFF_MAX_WORD];
-    off_make_word(s + i, j - i, low, out[k]);
-    k++;
-    i = j;
+    if (j > i)
+      off_make_word(s + i, j - i, low, out[k++]);
   }
   return k;
 }
 
-/* Text of tokens [a,b) as written in the request (malloc'd). */
+/* Text of tokens [a,b) as written in the request, trailing ",;:" left out
+ * (malloc'd; NULL when empty). */
 char *off_span_text(const planner *p, size_t a, size_t b) {
-  if (a >= b)
-    return NULL;
-  size_t s = p->tok[a].start, e = p->tok[b - 1].end;
-  while (b > a && p->tok[b - 1].kind == TK_PUNCT && strchr(",;:", p->tok[b - 1].stem[0])) {
+  while (b > a && p->tok[b - 1].kind == TK_PUNCT && strchr(",;:", p->tok[b - 1].stem[0]))
     b--;
-    e = b > a ? p->tok[b - 1].end : s;
-  }
-  if (e <= s)
-    return NULL;
-  return baton__strndup(p->req + s, e - s);
+  size_t s = b > a ? p->tok[a].start : 0, e = b > a ? p->tok[b - 1].end : 0;
+  return e > s ? baton__strndup(p->req + s, e - s) : NULL;
 }
 
-bool off_has_prefix(const planner *p, size_t a, size_t b, const char *prefix) {
-  size_t n = strlen(prefix);
+/* Does [a,b) hold a word whose stem is one of class c's stems? */
+bool off_has_stem(const planner *p, size_t a, size_t b, off_class c) {
   for (size_t i = a; i < b; i++)
-    if (p->tok[i].kind == TK_WORD && strncmp(p->tok[i].word, prefix, n) == 0)
+    if (p->tok[i].kind == TK_WORD && off_words_has_stem(&p->lx->cls[c], p->tok[i].stem))
       return true;
   return false;
 }
 
+/* The language of token i, or NULL. */
+static const char *language_at(const planner *p, size_t i) {
+  return p->tok[i].kind == TK_WORD ? off_language(p->lx, p->tok[i].word) : NULL;
+}
+
 const char *off_written_language(const planner *p, size_t a, size_t b) {
-  for (size_t i = a; i + 1 < b; i++) {
-    const char *code = p->tok[i].kind == TK_WORD ? off_language(p->lx, p->tok[i].word) : NULL;
-    if (code && !(i > a && (off_is(p, i - 1, W_TARGET_PREP) || off_is(p, i - 1, W_SOURCE_PREP))) &&
+  for (size_t i = a; i + 1 < b; i++)
+    if (language_at(p, i) &&
+        !(i > a && (off_is(p, i - 1, W_TARGET_PREP) || off_is(p, i - 1, W_SOURCE_PREP))) &&
         p->tok[i + 1].kind == TK_WORD && !off_is(p, i + 1, W_TARGET_NOUN))
-      return code;
-  }
+      return language_at(p, i);
   return NULL;
 }
 
-/* Target ("into Spanish") and source ("from French") languages in [a,b). */
-void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt,
-                           const char **src) {
-  *tgt = NULL;
-  *src = NULL;
+void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src) {
+  *tgt = *src = NULL;
   for (size_t i = a; i < b; i++) {
-    if (p->tok[i].kind != TK_WORD)
-      continue;
-    const char *code = off_language(p->lx, p->tok[i].word);
-    if (!code)
-      continue;
-    if (i > a && off_is(p, i - 1, W_SOURCE_PREP)) {
-      if (!*src)
-        *src = code;
-    } else if (!*tgt && ((i > a && off_is(p, i - 1, W_TARGET_PREP)) || i + 1 >= b ||
-                         off_is(p, i + 1, W_TARGET_NOUN))) {
+    const char *code = language_at(p, i);
+    if (code && i > a && off_is(p, i - 1, W_SOURCE_PREP))
+      *src = *src ? *src : code;
+    else if (code && !*tgt &&
+             ((i > a && off_is(p, i - 1, W_TARGET_PREP)) || i + 1 >= b || off_is(p, i + 1, W_TARGET_NOUN)))
       *tgt = code;
-    }
   }
 }
-

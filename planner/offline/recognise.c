@@ -78,7 +78,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     if (in_phrase && !(made1 & BATON__T_TEXT) && !(made2 & BATON__T_TEXT))
       continue; /* "visualized in a | video", "a video | visualizing it": one
                    medium to make, one step */
-    if (off_is_role(p, t2, R_TRANSLATE) && !off_has_prefix(p, k, st->b, "translat"))
+    if (off_is_role(p, t2, R_TRANSLATE) && !off_has_stem(p, k, st->b, W_TRANSLATING))
       continue; /* "convert the image category | into French": the language is
                    where this step's result goes, not a step of its own */
     /* each task's cues stay in its half: "answer this question with the

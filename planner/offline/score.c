@@ -252,7 +252,7 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
     best = highest(p, scores, kws, true, &best_s); /* nothing that can run fits: what fits */
   /* "Summarise X in Spanish": the language names a translation that rides
    * along (emit_step adds it); the verb decides the step. */
-  if (off_is_role(p, best, R_TRANSLATE) && !off_has_prefix(p, a, b, "translat")) {
+  if (off_is_role(p, best, R_TRANSLATE) && !off_has_stem(p, a, b, W_TRANSLATING)) {
     int second = -1;
     double second_s = 0;
     for (size_t t = 0; t < p->n_cues; t++)
