@@ -172,7 +172,7 @@ static int parse_reference(const char *v, int *ref) {
 
 /* ---- parsing ------------------------------------------------------------ */
 
-static int add_dep(baton__task *t, int d) {
+int baton__task_add_dep(baton__task *t, int d) {
   for (size_t i = 0; i < t->n_deps; i++)
     if (t->deps[i] == d)
       return 0;
@@ -252,7 +252,7 @@ static int parse_task(const cJSON *obj, size_t index, baton__task *t, char *err,
         baton__fmt(err, errlen, "%s: \"dep\" holds %d, which is not a task id", who, v);
         return -1;
       }
-      if (add_dep(t, v) != 0)
+      if (baton__task_add_dep(t, v) != 0)
         goto oom;
     }
   }

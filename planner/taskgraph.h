@@ -101,5 +101,7 @@ void baton__graph_release(baton__graph *g);
 /* Appends a task (deep copies nothing: takes ownership of t's members). */
 int baton__graph_push(baton__graph *g, baton__task *t);
 void baton__task_release(baton__task *t);
+/* Adds dependency d to t unless it is there already; 0, or -1 out of memory. */
+int baton__task_add_dep(baton__task *t, int d);
 
 #endif

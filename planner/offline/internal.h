@@ -203,6 +203,8 @@ int off_tokenize(planner *p);
 void off_mark_naming(planner *p);
 bool off_has_word(const planner *p, size_t a, size_t b, off_class c);
 bool off_has_stem(const planner *p, size_t a, size_t b, off_class c);
+int off_res_at(const planner *p, size_t i, unsigned types);
+int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
 bool off_is_hard_punct(const token *t);
 char *off_span_text(const planner *p, size_t a, size_t b);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */

@@ -290,6 +290,19 @@ char *off_span_text(const planner *p, size_t a, size_t b) {
   return e > s ? baton__strndup(p->req + s, e - s) : NULL;
 }
 
+/* The resource of token i if it is one of a type in `types`, else -1. */
+int off_res_at(const planner *p, size_t i, unsigned types) {
+  return p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & types) ? p->tok[i].res : -1;
+}
+
+/* The first resource of a type in `types` named in [a,b), or -1. */
+int off_own_res(const planner *p, size_t a, size_t b, unsigned types) {
+  for (size_t i = a; i < b; i++)
+    if (off_res_at(p, i, types) >= 0)
+      return p->tok[i].res;
+  return -1;
+}
+
 /* Does [a,b) hold a word whose stem is one of class c's stems? */
 bool off_has_stem(const planner *p, size_t a, size_t b, off_class c) {
   for (size_t i = a; i < b; i++)
