@@ -34,7 +34,8 @@
 
 /* ---- lexicon (lexicon.c) ---------------------------------------------- */
 
-/* Word classes of lexicon.yaml, in the order of off_class_names. */
+/* Word classes of lexicon.yaml (W_*), task kinds its rules name (R_*), its
+ * weights: the score terms of score.c (F_*, one per feature) and thresholds (K_*). */
 #define OFF_CLASSES(X) \
    X(DETERMINER, determiner) X(DEFINITE, definite) X(INDEFINITE, indefinite) \
    X(OPEN_QUANTITY, open_quantity) X(DESTINATION, destination) X(TARGET_PREP, target_prep) \
@@ -51,11 +52,6 @@
    X(ONE_THING, one_thing) X(TASK_NOUN, task_noun) X(ALOUD, aloud) X(FRESH, fresh) \
    X(GUIDED, guided) X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun) \
    X(TRANSLATING, translating)
-#define OFF_ENUM(e, s) W_##e,
-typedef enum { OFF_CLASSES(OFF_ENUM) W_N } off_class;
-#undef OFF_ENUM
-
-/* Task kinds the rules speak of (lexicon.yaml `tasks`). */
 #define OFF_ROLES(X) \
    X(TRANSLATE, translate) X(DRAW, draw) X(TRANSFORM, transform) X(EDIT, edit) \
    X(CAPTION, caption) X(TRANSCRIBE, transcribe) X(READ_TABLE, read_table) \
@@ -63,12 +59,6 @@ typedef enum { OFF_CLASSES(OFF_ENUM) W_N } off_class;
    X(ASK_TABLE, ask_table) X(COMPARE_TEXTS, compare_texts) X(DETECT, detect) \
    X(CLASSIFY_PICTURE, classify_picture) X(CLASSIFY_TEXT, classify_text) X(SPEAK, speak) \
    X(MAKE_VIDEO, make_video)
-#define OFF_ENUM(e, s) R_##e,
-typedef enum { OFF_ROLES(OFF_ENUM) R_N } off_role;
-#undef OFF_ENUM
-
-/* Named weights (lexicon.yaml `weights`); the first F_N are the score
- * terms, one per feature of score.c. */
 #define OFF_FEATURES(X) \
    X(KEYWORD, keyword) X(DESCRIPTION, description) X(SCENE, scene) X(NO_MEDIA, no_media) \
    X(MEDIA_ELSEWHERE, media_elsewhere) X(OWN_INPUT, own_input) X(OWN_READABLE, own_readable) \
@@ -80,11 +70,15 @@ typedef enum { OFF_ROLES(OFF_ENUM) R_N } off_role;
    X(PHRASE_WORD, phrase_word) X(MIN_KEYWORD, min_keyword) X(ACCEPT, accept) \
    X(ACCEPT_FALLBACK, accept_fallback) X(VERB_KEYWORD, verb_keyword) X(SPLIT_PART, split_part) \
    X(SPLIT_KEYWORD, split_keyword) X(SPLIT_GAIN, split_gain) X(CLEAR_KEYWORD, clear_keyword)
+#define OFF_ENUM(e, s) W_##e,
+typedef enum { OFF_CLASSES(OFF_ENUM) W_N } off_class;
+#undef OFF_ENUM
+#define OFF_ENUM(e, s) R_##e,
+typedef enum { OFF_ROLES(OFF_ENUM) R_N } off_role;
+#undef OFF_ENUM
 #define OFF_ENUM(e, s) F_##e,
 #define OFF_ENUM_K(e, s) K_##e,
-typedef enum {
-  OFF_FEATURES(OFF_ENUM) F_N, K_BEFORE = F_N - 1, OFF_THRESHOLDS(OFF_ENUM_K) K_N
-} off_weight;
+typedef enum { OFF_FEATURES(OFF_ENUM) F_N, K_BEFORE = F_N - 1, OFF_THRESHOLDS(OFF_ENUM_K) K_N } off_weight;
 #undef OFF_ENUM
 #undef OFF_ENUM_K
 
@@ -113,8 +107,7 @@ bool off_words_has_stem(const off_words *l, const char *stem);
 /* The language code of a language name ("french" -> "fr"), or NULL. */
 const char *off_language(const off_lexicon *lx, const char *word);
 
-/* ---- state -------------------------------------------------------------- */
-
+/* ---- state */
 typedef enum { TK_WORD, TK_PUNCT, TK_RES } tk_kind;
 
 typedef struct {
@@ -189,8 +182,7 @@ typedef struct {
   size_t errlen;
 } planner;
 
-/* ---- lex.c: tokens and resources ----------------------------------------- */
-
+/* ---- lex.c: tokens and resources */
 bool off_is(const planner *p, size_t i, off_class c); /* token i is a word of class c */
 bool off_alnum(unsigned char c);
 void off_make_word(const char *src, size_t n, char *dst, char *st);
@@ -213,14 +205,12 @@ void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, 
  * a language named before a noun, not after "into"/"from"; or NULL. */
 const char *off_written_language(const planner *p, size_t a, size_t b);
 
-/* ---- history.c ------------------------------------------------------------ */
-
+/* ---- history.c */
 /* Adds the files and outputs of earlier turns (messages JSON, may be NULL)
  * as resources, oldest first. 0, or -1 with err set. */
 int off_add_history(planner *p, const char *messages_json);
 
-/* ---- cues.c --------------------------------------------------------------- */
-
+/* ---- cues.c */
 int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
                    const unsigned char *runnable);
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b);
@@ -228,16 +218,13 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
 double off_description_score(const planner *p, const taskcue *c, size_t a, size_t b);
 bool off_has_cue(const planner *p, size_t a, size_t b);
 
-/* ---- segment.c ------------------------------------------------------------ */
-
+/* ---- segment.c */
 int off_split_steps(planner *p);
-bool off_is_context_clause(const planner *p, size_t a, size_t b);
 void off_mark_references(planner *p, size_t a, size_t b);
 unsigned off_earlier_types(const planner *p);
 void off_clear_references(planner *p, size_t a, size_t b);
 
-/* ---- score.c -------------------------------------------------------------- */
-
+/* ---- score.c */
 unsigned off_own_types(const planner *p, size_t a, size_t b);
 unsigned off_all_types(const planner *p);
 unsigned off_unclaimed_types(const planner *p);
@@ -253,23 +240,19 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
 int off_best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out);
 bool off_is_role(const planner *p, int task, off_role r);
 
-/* ---- rewrite.c ------------------------------------------------------------ */
-
+/* ---- rewrite.c */
 int off_find_image_kind(const planner *p);
 /* The role reading this request's picture in place of task t, or -1. */
 int off_reader_task(const planner *p, int t);
 bool off_asks_about_picture(const planner *p, const step *st);
 /* The task to use instead of the step's, or -1 to keep it. */
 int off_rewrite(const planner *p, const step *st, unsigned produced);
-int off_edit_twin(const planner *p, int a, int b);
 
-/* ---- recognise.c ---------------------------------------------------------- */
-
+/* ---- recognise.c */
 /* Gives each step its task; 0, or -1 (err set) when none has any. */
 int off_recognise(planner *p);
 
-/* ---- link.c --------------------------------------------------------------- */
-
+/* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);
 /* Emits the graph for the recognised steps; 0, or -1 with err set. */
 int off_link(planner *p);

@@ -59,7 +59,7 @@ static bool scene_subject(const planner *p, size_t i) {
 /* "I have a photo 'x.jpg' of my kitchen", "I'm making a chatbot": a
  * statement in the first person that asks for nothing sets the scene; its
  * resources count, its words are no task. */
-bool off_is_context_clause(const planner *p, size_t a, size_t b) {
+static bool is_context_clause(const planner *p, size_t a, size_t b) {
   size_t i = a;
   while (i < b && p->tok[i].kind != TK_WORD)
     i++;
@@ -155,7 +155,7 @@ static bool piece_context(planner *p, size_t a, size_t b, bool sentence, bool la
   while (k < b && (is_soft(p, k) || p->tok[k].kind == TK_PUNCT))
     k++;
   if (k < b && is_subject(p, k))
-    return off_is_context_clause(p, k, b);
+    return is_context_clause(p, k, b);
   /* "Once we get an answer, | could we ...": a condition split off the
    * clause that asks sets the scene, unless it names an action of its own
    * ("After editing the table, | I'd like ..."); its words that refer to
@@ -185,7 +185,7 @@ int off_split_steps(planner *p) {
      * or starts a clause of its own ("..., and I'm curious about ..."). A
      * piece that is a first-person statement asking for nothing only sets
      * the scene ("I have a photo x.jpg of a table | and I wonder ..."). */
-    bool context = off_is_context_clause(p, seg, i);
+    bool context = is_context_clause(p, seg, i);
     size_t from = seg;
     for (size_t k = seg; k < i; k++) {
       if (!is_soft(p, k) || k == from)
