@@ -17,10 +17,6 @@
  * reference) or naming (a file's name) are never cues.
  */
 
-static bool is_det_stem(const planner *p, const char *stem) {
-  return off_words_has_stem(&p->lx->cls[W_DETERMINER], stem);
-}
-
 /* Phrases that match the same wordings (determiners are interchangeable). */
 static bool same_phrase(const phrase *x, const phrase *y) {
   if (x->n != y->n || x->det != y->det)
@@ -31,104 +27,105 @@ static bool same_phrase(const phrase *x, const phrase *y) {
   return true;
 }
 
+/* One keyword phrase s[0..len): its stems, which are determiners, where a
+ * comma may stand ("people, places"). */
+static void read_phrase(const planner *p, const char *s, size_t len, phrase *ph) {
+  ph->n = off_split_words(s, len, ph->stems, OFF_MAX_PHRASE);
+  for (size_t k = 0; k < ph->n; k++)
+    ph->det |= off_words_has_stem(&p->lx->cls[W_DETERMINER], ph->stems[k]) ? 1u << k : 0u;
+  for (size_t k = 0, words = 0; k < len; k++) {
+    if (off_alnum((unsigned char)s[k]) && (k == 0 || (!off_alnum((unsigned char)s[k - 1]) &&
+                                                      s[k - 1] != '\'')))
+      words++;
+    else if (s[k] == ',' && words < OFF_MAX_PHRASE)
+      ph->comma |= 1u << words;
+  }
+}
+
+/* The task's keyword phrases ("a|b|c"), each once ("answer the question" =
+ * "answer a question"), longest first (stable), the order keyword_score
+ * counts overlapping phrases in. */
+static int read_phrases(const planner *p, taskcue *c, const char *kw) {
+  size_t cap = 1;
+  for (const char *s = kw; *s; s++)
+    cap += *s == '|';
+  cap = cap > OFF_MAX_PHRASES ? OFF_MAX_PHRASES : cap;
+  if (!(c->phrases = calloc(cap, sizeof *c->phrases)))
+    return -1;
+  for (const char *s = kw, *bar = kw; bar && c->n_phrases < cap; s = bar + 1) {
+    bar = strchr(s, '|');
+    phrase *ph = &c->phrases[c->n_phrases];
+    read_phrase(p, s, bar ? (size_t)(bar - s) : strlen(s), ph);
+    bool dup = ph->n == 0;
+    for (size_t k = 0; k < c->n_phrases && !dup; k++)
+      dup = same_phrase(&c->phrases[k], ph);
+    if (dup)
+      memset(ph, 0, sizeof *ph);
+    else
+      c->n_phrases++;
+  }
+  for (size_t i = 1; i < c->n_phrases; i++) {
+    phrase ph = c->phrases[i];
+    size_t j = i;
+    for (; j > 0 && c->phrases[j - 1].n < ph.n; j--)
+      c->phrases[j] = c->phrases[j - 1];
+    c->phrases[j] = ph;
+  }
+  return 0;
+}
+
+/* The task's description words: stems of 3 letters or more, no stopwords, each once. */
+static int read_description(const planner *p, taskcue *c, const char *d) {
+  char words[OFF_MAX_DESC][OFF_MAX_WORD];
+  size_t nw = off_split_words(d, strlen(d), words, OFF_MAX_DESC);
+  if (!(c->desc = calloc(OFF_MAX_DESC, sizeof *c->desc)))
+    return -1;
+  for (size_t w = 0; w < nw; w++) {
+    bool skip = strlen(words[w]) < 3 || off_words_has(&p->lx->cls[W_STOPWORD], words[w]);
+    for (size_t k = 0; k < c->n_desc && !skip; k++)
+      skip = strcmp(c->desc[k], words[w]) == 0;
+    if (!skip)
+      memcpy(c->desc[c->n_desc++], words[w], OFF_MAX_WORD);
+  }
+  return 0;
+}
+
+/* A phrase of n words weighs 1 + phrase_word (n-1), divided by the square
+ * root of how many tasks share it (in their keywords, or for one word in
+ * their descriptions): "depth" says more than "objects" or "classify". A
+ * determiner at the end says nothing: "make the" weighs as "make". */
+static double phrase_weight(const planner *p, size_t t, const phrase *ph) {
+  size_t df = 1, words = ph->n;
+  for (size_t u = 0; u < p->n_cues; u++) {
+    const taskcue *o = &p->cues[u];
+    bool shared = false;
+    for (size_t m = 0; u != t && m < o->n_phrases && !shared; m++)
+      shared = same_phrase(&o->phrases[m], ph);
+    for (size_t m = 0; u != t && ph->n == 1 && m < o->n_desc && !shared; m++)
+      shared = strcmp(o->desc[m], ph->stems[0]) == 0;
+    df += shared;
+  }
+  while (words > 1 && ((ph->det >> (words - 1)) & 1u))
+    words--;
+  return (1.0 + p->lx->w[K_PHRASE_WORD] * (double)(words - 1)) / sqrt((double)df);
+}
+
 int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
                    const unsigned char *runnable) {
-  p->cues = calloc(n_tasks ? n_tasks : 1, sizeof *p->cues);
-  if (!p->cues)
+  if (!(p->cues = calloc(n_tasks ? n_tasks : 1, sizeof *p->cues)))
     return -1;
   p->n_cues = n_tasks;
   for (size_t t = 0; t < n_tasks; t++) {
     taskcue *c = &p->cues[t];
     c->spec = &tasks[t];
     c->runnable = !runnable || runnable[t];
-    const char *kw = tasks[t].keywords ? tasks[t].keywords : "";
-    size_t cap = 1;
-    for (const char *s = kw; *s; s++)
-      cap += *s == '|';
-    if (cap > OFF_MAX_PHRASES)
-      cap = OFF_MAX_PHRASES;
-    c->phrases = calloc(cap, sizeof *c->phrases);
-    if (!c->phrases)
+    if (read_phrases(p, c, tasks[t].keywords ? tasks[t].keywords : "") != 0 ||
+        read_description(p, c, tasks[t].description ? tasks[t].description : "") != 0)
       return -1;
-    const char *s = kw;
-    while (*s && c->n_phrases < cap) {
-      const char *bar = strchr(s, '|');
-      size_t len = bar ? (size_t)(bar - s) : strlen(s);
-      phrase *ph = &c->phrases[c->n_phrases];
-      ph->n = off_split_words(s, len, ph->stems, OFF_MAX_PHRASE);
-      ph->det = 0;
-      for (size_t k = 0; k < ph->n; k++)
-        ph->det |= is_det_stem(p, ph->stems[k]) ? 1u << k : 0u;
-      ph->comma = 0;
-      size_t words = 0;
-      for (size_t k = 0; k < len; k++) {
-        if (off_alnum((unsigned char)s[k]) &&
-            (k == 0 || !off_alnum((unsigned char)s[k - 1])) && (k == 0 || s[k - 1] != '\''))
-          words++;
-        else if (s[k] == ',' && words < OFF_MAX_PHRASE)
-          ph->comma |= 1u << words;
-      }
-      bool dup = false; /* "answer the question" = "answer a question": count once */
-      for (size_t k = 0; k < c->n_phrases && !dup && ph->n > 0; k++)
-        dup = same_phrase(&c->phrases[k], ph);
-      if (ph->n > 0 && !dup)
-        c->n_phrases++;
-      if (!bar)
-        break;
-      s = bar + 1;
-    }
-    /* longest first (stable: equal lengths keep the catalogue's order), the
-     * order keyword_score counts overlapping phrases in */
-    for (size_t i = 1; i < c->n_phrases; i++) {
-      phrase ph = c->phrases[i];
-      size_t j = i;
-      for (; j > 0 && c->phrases[j - 1].n < ph.n; j--)
-        c->phrases[j] = c->phrases[j - 1];
-      c->phrases[j] = ph;
-    }
-    c->desc = calloc(OFF_MAX_DESC, sizeof *c->desc);
-    if (!c->desc)
-      return -1;
-    char words[OFF_MAX_DESC][OFF_MAX_WORD];
-    const char *d = tasks[t].description ? tasks[t].description : "";
-    size_t nw = off_split_words(d, strlen(d), words, OFF_MAX_DESC);
-    for (size_t w = 0; w < nw; w++) {
-      if (strlen(words[w]) < 3 || off_words_has(&p->lx->cls[W_STOPWORD], words[w]))
-        continue;
-      bool dup = false;
-      for (size_t k = 0; k < c->n_desc && !dup; k++)
-        dup = strcmp(c->desc[k], words[w]) == 0;
-      if (!dup)
-        memcpy(c->desc[c->n_desc++], words[w], OFF_MAX_WORD);
-    }
   }
-  /* Weights, computed from the registry at plan time: a phrase of n words
-   * weighs 1 + phrase_word (n-1), divided by the square root of
-   * how many tasks share it (in their keywords, or for one word in their
-   * descriptions): "depth" says more than "objects" or "classify". */
-  for (size_t t = 0; t < n_tasks; t++) {
-    taskcue *c = &p->cues[t];
-    for (size_t k = 0; k < c->n_phrases; k++) {
-      phrase *ph = &c->phrases[k];
-      size_t df = 1;
-      for (size_t u = 0; u < n_tasks; u++) {
-        if (u == t)
-          continue;
-        const taskcue *o = &p->cues[u];
-        bool shared = false;
-        for (size_t m = 0; m < o->n_phrases && !shared; m++)
-          shared = same_phrase(&o->phrases[m], ph);
-        for (size_t m = 0; m < o->n_desc && !shared && ph->n == 1; m++)
-          shared = strcmp(o->desc[m], ph->stems[0]) == 0;
-        df += shared;
-      }
-      /* a determiner at the end says nothing: "make the" weighs as "make" */
-      size_t words = ph->n;
-      while (words > 1 && ((ph->det >> (words - 1)) & 1u))
-        words--;
-      ph->weight = (1.0 + p->lx->w[K_PHRASE_WORD] * (double)(words - 1)) / sqrt((double)df);
-    }
-  }
+  for (size_t t = 0; t < n_tasks; t++)
+    for (size_t k = 0; k < p->cues[t].n_phrases; k++)
+      p->cues[t].phrases[k].weight = phrase_weight(p, t, &p->cues[t].phrases[k]);
   return 0;
 }
 
