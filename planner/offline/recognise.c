@@ -23,21 +23,12 @@ static void claim_resources(planner *p, const step *st, const baton__taskspec *s
                             unsigned produced_before) {
   bool own = false;
   for (size_t i = st->a; i < st->b; i++)
-    if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & s->inputs)) {
-      p->res[p->tok[i].res].claimed = true;
-      own = true;
-    }
-  if (own)
-    return;
-  unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT;
-  unsigned need = media ? media : s->inputs;
-  if (produced_before & need)
-    return;
-  for (size_t i = 0; i < p->n_res; i++)
-    if (!p->res[i].claimed && (p->res[i].type & need)) {
-      p->res[i].claimed = true;
-      return;
-    }
+    if (off_res_at(p, i, s->inputs) >= 0)
+      own = p->res[p->tok[i].res].claimed = true;
+  unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
+  for (size_t i = 0; !own && !(produced_before & need) && i < p->n_res; i++)
+    if (!p->res[i].claimed && (p->res[i].type & need))
+      own = p->res[i].claimed = true;
 }
 
 /* Where to split a step that names two tasks: a token index, or 0 when
@@ -96,66 +87,50 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
   return best >= whole + p->lx->w[K_SPLIT_GAIN] ? at : 0;
 }
 
+/* Do two spans name different target languages? */
+static bool other_languages(const planner *p, const step *x, const step *y) {
+  const char *t1, *s1, *t2, *s2;
+  off_find_languages(p, x->a, x->b, &t1, &s1);
+  off_find_languages(p, y->a, y->b, &t2, &s2);
+  return t1 && t2 && strcmp(t1, t2) != 0;
+}
+
 /* Does step s ask for the same task as an earlier recognised step without
- * naming a new resource of its own or another target language? Then it
- * only says more about that task. */
+ * naming a new resource of its own (one no earlier step named) or another
+ * target language? Then it only says more about that task. */
 static bool repeats_earlier_step(const planner *p, size_t s) {
   const step *st = &p->steps[s];
-  const baton__taskspec *spec = p->cues[st->task].spec;
-  unsigned ptype = off_primary_type(spec);
-  bool own_new = false;
-  for (size_t i = st->a; i < st->b && !own_new; i++)
-    if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & ptype)) {
-      own_new = true;
-      /* a resource some earlier step named already is not new */
-      for (size_t e = 0; e < s && own_new; e++)
-        for (size_t j = p->steps[e].a; j < p->steps[e].b; j++)
-          if (p->tok[j].kind == TK_RES &&
-              strcmp(p->res[p->tok[j].res].value, p->res[p->tok[i].res].value) == 0) {
-            own_new = false;
-            break;
-          }
-    }
-  if (own_new)
-    return false;
-  const char *t1, *s1;
-  off_find_languages(p, st->a, st->b, &t1, &s1);
-  for (size_t e = 0; e < s; e++) {
-    const step *es = &p->steps[e];
-    if (es->context || es->task != st->task)
-      continue;
-    const char *t2, *s2;
-    off_find_languages(p, es->a, es->b, &t2, &s2);
-    if (t1 && t2 && strcmp(t1, t2) != 0)
-      continue;
-    return true;
+  unsigned ptype = off_primary_type(p->cues[st->task].spec);
+  for (size_t i = st->a; i < st->b; i++) {
+    bool named = off_res_at(p, i, ptype) < 0;
+    for (size_t e = 0; e < s && !named; e++)
+      for (size_t j = p->steps[e].a; j < p->steps[e].b && !named; j++)
+        named = p->tok[j].kind == TK_RES &&
+                strcmp(p->res[p->tok[j].res].value, p->res[p->tok[i].res].value) == 0;
+    if (!named)
+      return false;
   }
+  for (size_t e = 0; e < s; e++)
+    if (!p->steps[e].context && p->steps[e].task == st->task && !other_languages(p, st, &p->steps[e]))
+      return true;
   return false;
 }
 
-/* An explicit wish to hear the result ("aloud", "out loud", "narrate"). */
-static bool says_aloud(const planner *p, size_t a, size_t b) {
-  return off_has_word(p, a, b, W_ALOUD);
-}
-
-/* Two neighbouring steps, one transforming the picture (image-to-image)
- * and one editing it (image-editing), describe one edit: returns the
- * editing task's index, or -1. */
+/* Two neighbouring steps, one transforming the picture (image-to-image, or
+ * drawing beside a picture the user has: "visualize what the car would look
+ * like if it were blue") and one editing it, describe one edit: returns the
+ * editing task's index (the other when only it can run), or -1. */
 static int edit_twin(const planner *p, int a, int b) {
   if (a < 0 || b < 0 || a == b)
     return -1;
-  /* drawing beside an edit of a picture the user has ("visualize what the
-   * car would look like if it were blue") is that edit too */
   bool picture = false;
   for (size_t i = 0; i < p->n_res && !picture; i++)
     picture = p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);
   bool xa = off_is_role(p, a, R_TRANSFORM) || (picture && off_is_role(p, a, R_DRAW));
   bool ya = off_is_role(p, b, R_TRANSFORM) || (picture && off_is_role(p, b, R_DRAW));
-  bool xb = off_is_role(p, a, R_EDIT), yb = off_is_role(p, b, R_EDIT);
-  int edit = xa && yb ? b : xb && ya ? a : -1, other = edit == a ? b : a;
-  if (edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable)
-    return other; /* what can run */
-  return edit;
+  int edit = xa && off_is_role(p, b, R_EDIT) ? b : ya && off_is_role(p, a, R_EDIT) ? a : -1;
+  int other = edit == a ? b : a;
+  return edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable ? other : edit;
 }
 
 /* "create a new image from this description": a picture of its own, not
@@ -166,39 +141,30 @@ static bool says_new(const planner *p, const step *st) {
 
 /* Keeps the recognised steps only; two neighbouring ones on the same task
  * where one names nothing of its own ("detect and count the objects in
- * x.jpg") become one step. */
+ * x.jpg"), or a transform and an edit ("modify the image by changing the
+ * background to blue"), become one step. */
 static void merge_steps(planner *p) {
   size_t w = 0;
-  int last = -1; /* the last recognised step kept */
+  step *l = NULL; /* the last recognised step kept */
   for (size_t r = 0; r < p->n_steps; r++) {
     step *s = &p->steps[r];
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
-    step *l = last >= 0 ? &p->steps[last] : NULL;
-    bool chained = !off_own_types(p, s->a, s->b) && off_has_word(p, s->a, s->b, W_REFERENCE);
+    bool own = off_own_types(p, s->a, s->b) != 0;
+    bool chained = !own && off_has_word(p, s->a, s->b, W_REFERENCE);
     int twin = l && !says_new(p, l) && !says_new(p, s) ? edit_twin(p, l->task, s->task) : -1;
-    if (twin >= 0 && !off_own_types(p, s->a, s->b)) {
-      /* "modify the image by changing the background to blue": one edit */
-      l->task = twin;
+    if ((twin >= 0 && !own) ||
+        (l && l->task == s->task && !chained && (!own || !off_own_types(p, l->a, l->b)) &&
+         !other_languages(p, l, s))) {
+      l->task = twin >= 0 && !own ? twin : l->task;
       l->b = s->b;
       continue;
     }
-    if (l && l->task == s->task && !chained &&
-        (!off_own_types(p, s->a, s->b) || !off_own_types(p, l->a, l->b))) {
-      const char *t1, *s1, *t2, *s2;
-      off_find_languages(p, l->a, l->b, &t1, &s1);
-      off_find_languages(p, s->a, s->b, &t2, &s2);
-      if (!(t1 && t2 && strcmp(t1, t2) != 0)) {
-        l->b = s->b;
-        continue;
-      }
-    }
     p->steps[w] = *s;
-    last = (int)w++;
+    l = &p->steps[w++];
   }
   p->n_steps = w;
 }
-
 
 /* No task named, but a question put: about the picture ("I wonder 'What
  * colour is the car in the edited image?'"), or with a passage at hand
@@ -273,7 +239,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   const baton__taskspec *spec = p->cues[st->task].spec;
   int tts = p->role[R_SPEAK];
   if (tts >= 0 && tts != st->task && (spec->outputs & BATON__T_TEXT) &&
-      !(spec->inputs & BATON__T_AUDIO) && says_aloud(p, st->a, st->b)) {
+      !(spec->inputs & BATON__T_AUDIO) && off_has_word(p, st->a, st->b, W_ALOUD)) {
     /* a spoken-output cue beside another task: its text is read out as
      * well (scored as if it stood alone) */
     double kw, sc = off_task_score(p, st->a, st->b, avail, (size_t)tts, &kw);
