@@ -179,6 +179,13 @@ static void score_cases(const char *path, baton__offline_req req, bool verbose) 
     char *got = baton__plan_offline_req(&req, &g, err, sizeof err) == 0 ? baton__graph_brief(&g)
                                                                           : NULL;
     bool same = got && strcmp(got, f[3]) == 0;
+    if (getenv("P2_DUMP")) {
+      cJSON *dj = got ? baton__graph_to_json(&g) : NULL;
+      char *ds = dj ? cJSON_PrintUnformatted(dj) : NULL;
+      printf("DUMPC %s\n", ds ? ds : err);
+      free(ds);
+      cJSON_Delete(dj);
+    }
     ok += same;
     n++;
     if (verbose && !same)
@@ -451,6 +458,13 @@ int main(int argc, char **argv) {
       ok = baton__plan_offline_req(&req, &g, err, sizeof err) == 0;
       plan_time += now_s() - t0;
       plans++;
+      if (getenv("P2_DUMP")) {
+        cJSON *dj = ok ? baton__graph_to_json(&g) : NULL;
+        char *ds = dj ? cJSON_PrintUnformatted(dj) : NULL;
+        printf("DUMP %s\n", ds ? ds : err);
+        free(ds);
+        cJSON_Delete(dj);
+      }
     }
     if (ok) {
       for (size_t i = 0; i < g.n; i++) {

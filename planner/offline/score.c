@@ -19,28 +19,23 @@
 unsigned off_own_types(const planner *p, size_t a, size_t b) {
   unsigned t = 0;
   for (size_t i = a; i < b; i++)
-    if (p->tok[i].kind == TK_RES)
-      t |= p->res[p->tok[i].res].type;
+    t |= p->tok[i].kind == TK_RES ? p->res[p->tok[i].res].type : 0;
   return t;
 }
 
-/* Types of every resource of the request. */
-unsigned off_all_types(const planner *p) {
+/* Types of every resource (all), or of those no step has spoken for yet
+ * (of earlier turns, the newest turn's only: "it" is what was just made). */
+static unsigned resource_types(const planner *p, bool unclaimed) {
   unsigned t = 0;
   for (size_t i = 0; i < p->n_res; i++)
-    t |= p->res[i].type;
-  return t;
-}
-
-/* Types of the resources no step has spoken for yet (of earlier turns, the
- * newest turn's only: "it" is what was just made). */
-unsigned off_unclaimed_types(const planner *p) {
-  unsigned t = 0;
-  for (size_t i = 0; i < p->n_res; i++)
-    if (!p->res[i].claimed && (!p->res[i].turn || p->res[i].turn == p->last_turn))
+    if (!unclaimed || (!p->res[i].claimed && (!p->res[i].turn || p->res[i].turn == p->last_turn)))
       t |= p->res[i].type;
   return t;
 }
+
+unsigned off_all_types(const planner *p) { return resource_types(p, false); }
+
+unsigned off_unclaimed_types(const planner *p) { return resource_types(p, true); }
 
 /* Is cue t the task of role r? */
 bool off_is_role(const planner *p, int t, off_role r) { return t >= 0 && p->role[r] == t; }
@@ -53,82 +48,50 @@ bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
          off_is_role(p, t, R_COMPARE_TEXTS);
 }
 
-/* Which media the words of [a,b) talk about working on ("the photo", "this
- * recording"); a medium named as the result ("into an image", "as audio")
- * does not count. */
+/* Which media the words of [a,b) talk about working on ("the photo"); a
+ * medium named as the result ("into an image", "as audio") does not count. */
 unsigned off_said_media(const planner *p, size_t a, size_t b) {
   unsigned m = 0;
   for (size_t i = a; i < b; i++) {
-    if (p->tok[i].kind != TK_WORD)
-      continue;
-    unsigned t = off_is(p, i, W_PICTURE)   ? BATON__T_IMAGE
-                 : off_is(p, i, W_RECORDING) ? BATON__T_AUDIO
-                                                        : 0;
-    if (!t)
-      continue;
+    unsigned t = off_is(p, i, W_PICTURE) ? BATON__T_IMAGE : off_is(p, i, W_RECORDING) ? BATON__T_AUDIO : 0;
     bool result = false;
-    for (size_t k = i; k > a && k + 2 > i && !result; k--)
-      result = p->tok[k - 1].kind == TK_WORD && off_is(p, k - 1, W_MADE_AS);
-    if (!result)
-      m |= t;
+    for (size_t k = i; t && k > a && k + 2 > i && !result; k--)
+      result = off_is(p, k - 1, W_MADE_AS);
+    m |= result ? 0 : t;
   }
   return m;
 }
 
-/* Does [a,b) name a medium as a destination ("into images", "to speech")? */
-static bool into_medium(const planner *p, size_t a, size_t b) {
-  for (size_t i = a; i + 1 < b; i++) {
-    if (!off_is(p, i, W_DESTINATION))
-      continue;
-    for (size_t k = i + 1; k < b && k <= i + 3 && p->tok[k].kind == TK_WORD; k++)
-      if (off_is(p, k, W_MEDIUM_MADE))
+/* Does [a,b) name a medium ("into images", "to speech") or a language
+ * ("into French") as a destination? */
+static bool into(const planner *p, size_t a, size_t b, bool language) {
+  for (size_t i = a; i + 1 < b; i++)
+    for (size_t k = i + 1; off_is(p, i, W_DESTINATION) && k < b && k <= i + 3 && p->tok[k].kind == TK_WORD; k++)
+      if (language ? k == i + 1 && off_language(p->lx, p->tok[k].word) : off_is(p, k, W_MEDIUM_MADE))
         return true;
-  }
-  return false;
-}
-
-/* Does [a,b) name a language as a destination ("into French", "to German")? */
-static bool into_language(const planner *p, size_t a, size_t b) {
-  for (size_t i = a + 1; i < b; i++)
-    if (p->tok[i].kind == TK_WORD && off_is(p, i - 1, W_DESTINATION) &&
-        off_language(p->lx, p->tok[i].word))
-      return true;
   return false;
 }
 
 /* Does [a,b) ask a question of its own: an asking verb before a quoted
- * question ("identify 'Who won?'") or before a question word ("figure out who won", "tell
- * me which city is the largest", "find out when it happened")? */
+ * question ("identify 'Who won?'", "I'd like to know: 'Why ...?'") or a
+ * question word ("figure out who won"), "tell me the ...", "let me know
+ * the ...", "is there a cat in pets.jpg?"? */
 bool off_asks_question(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i < b; i++) {
-    if (p->tok[i].kind == TK_RES) {
-      const resource *r = &p->res[p->tok[i].res];
-      size_t n = strlen(r->value);
-        size_t v = i;
-      while (v > a && p->tok[v - 1].kind == TK_PUNCT && strchr(",:-", p->tok[v - 1].stem[0]))
-        v--;
-      if (!r->is_file && r->type == BATON__T_TEXT && n > 0 && r->value[n - 1] == '?' &&
-          v > a && p->tok[v - 1].kind == TK_WORD && off_is(p, v - 1, W_ASK_VERB))
-        return true; /* "identify 'Who is ...?'", "I'd like to know: 'Why ...?'" */
-      continue;
-    }
-    if (i > a && p->tok[i].kind == TK_WORD && off_is(p, i, W_WH) &&
-        p->tok[i - 1].kind == TK_WORD && off_is(p, i - 1, W_ASK_VERB))
+    const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
+    size_t v = i, n = r ? strlen(r->value) : 0;
+    while (r && v > a && p->tok[v - 1].kind == TK_PUNCT && strchr(",:-", p->tok[v - 1].stem[0]))
+      v--;
+    if (r && !r->is_file && r->type == BATON__T_TEXT && n > 0 && r->value[n - 1] == '?' && v > a &&
+        off_is(p, v - 1, W_ASK_VERB))
       return true;
-    /* "tell me the colour of the sofa", "let me know the date" */
-    if (p->tok[i].kind != TK_WORD)
-      continue;
-    /* "Is there a cat in pets.jpg?", "are there any cars ..." */
-    if (i + 1 < b && off_is(p, i, W_IS_ARE) && off_is(p, i + 1, W_THERE))
+    if ((i > a && off_is(p, i, W_WH) && off_is(p, i - 1, W_ASK_VERB)) ||
+        (i + 1 < b && off_is(p, i, W_IS_ARE) && off_is(p, i + 1, W_THERE)))
       return true;
-    size_t obj = i + 1; /* "tell me | the ...", "know | the ..." */
     bool tell = off_is(p, i, W_TELL);
-    if (tell && obj < b && off_is(p, obj, W_US))
-      obj++;
-    else if (!off_is(p, i, W_KNOW))
-      continue;
-    if (obj < b && obj > i + tell &&
-        p->tok[obj].kind == TK_WORD && p->tok[obj].det)
+    size_t obj = i + 1 + (tell && i + 1 < b && off_is(p, i + 1, W_US)); /* "tell me | the ..." */
+    if ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell && p->tok[obj].kind == TK_WORD &&
+        p->tok[obj].det)
       return true;
   }
   return false;
@@ -196,9 +159,9 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
     f[(said & media_in) ? F_SAID_MEDIUM : F_SAID_OTHER_MEDIUM] = 1;
   if (off_is_role(p, (int)t, R_DRAW) && off_has_word(p, a, b, W_MOVING))
     f[F_MOVING_DRAWN] = 1; /* "visualize it in a video": the video is what to make */
-  if (off_is_role(p, (int)t, R_TRANSLATE) && into_language(p, a, b))
+  if (off_is_role(p, (int)t, R_TRANSLATE) && into(p, a, b, true))
     f[F_INTO_LANGUAGE] = 1; /* "convert the labels into French": whatever the verb */
-  else if (off_is_role(p, (int)t, R_TRANSLATE) && into_medium(p, a, b))
+  else if (off_is_role(p, (int)t, R_TRANSLATE) && into(p, a, b, false))
     f[F_INTO_MEDIUM] = 1; /* "translate quotes into images" is drawing them */
   /* a kind nothing here can run, unless the step names it clearly */
   f[F_NO_MODEL] = !p->cues[t].runnable && kw < p->lx->w[K_CLEAR_KEYWORD];
