@@ -182,18 +182,18 @@ double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size
   return sc;
 }
 
-/* Best task for tokens [a,b); -1 when none scores enough. */
 /* The highest of scores[] whose keywords say enough, -1 if none; less the
- * no_model term when `lenient`. */
+ * no_model term when `lenient`; not task `skip`, only tasks taking `needs`. */
 static int highest(const planner *p, const double *scores, const double *kws, bool lenient,
-                   double *best_s) {
+                   int skip, unsigned needs, double *best_s) {
   int best = -1;
   *best_s = 0;
   for (size_t t = 0; t < p->n_cues; t++) {
     double s = scores[t];
     if (lenient && !p->cues[t].runnable)
       s -= p->lx->w[F_NO_MODEL] * (kws[t] < p->lx->w[K_CLEAR_KEYWORD]);
-    if (kws[t] >= p->lx->w[K_MIN_KEYWORD] && s > *best_s + 1e-9) {
+    if ((int)t != skip && (p->cues[t].spec->inputs & needs) == needs &&
+        kws[t] >= p->lx->w[K_MIN_KEYWORD] && s > *best_s + 1e-9) {
       *best_s = s;
       best = (int)t;
     }
@@ -203,38 +203,24 @@ static int highest(const planner *p, const double *scores, const double *kws, bo
 
 int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, double min,
                       int exclude, double *score_out) {
-  double best_s, scores[OFF_MAX_TASKSPECS], kws[OFF_MAX_TASKSPECS];
-  *score_out = 0;
-  for (size_t t = 0; t < p->n_cues; t++) {
-    scores[t] = (int)t == exclude ? 0 : off_task_score(p, a, b, avail, t, &kws[t]);
-    if ((int)t == exclude)
-      kws[t] = 0;
-  }
-  int best = highest(p, scores, kws, false, &best_s);
-  if (best < 0 || best_s < min)
-    best = highest(p, scores, kws, true, &best_s); /* nothing that can run fits: what fits */
+  double best_s, second_s, scores[OFF_MAX_TASKSPECS], kws[OFF_MAX_TASKSPECS];
+  for (size_t t = 0; t < p->n_cues; t++)
+    scores[t] = (int)t == exclude ? (kws[t] = 0) : off_task_score(p, a, b, avail, t, &kws[t]);
+  int best = highest(p, scores, kws, false, -1, 0, &best_s);
+  if (best < 0 || best_s < min) /* nothing that can run fits: what fits */
+    best = highest(p, scores, kws, true, -1, 0, &best_s);
   /* "Summarise X in Spanish": the language names a translation that rides
-   * along (emit_step adds it); the verb decides the step. */
-  if (off_is_role(p, best, R_TRANSLATE) && !off_has_stem(p, a, b, W_TRANSLATING)) {
-    int second = -1;
-    double second_s = 0;
-    for (size_t t = 0; t < p->n_cues; t++)
-      if ((int)t != best && scores[t] > second_s + 1e-9 && kws[t] >= p->lx->w[K_MIN_KEYWORD] &&
-          (p->cues[t].spec->inputs & BATON__T_TEXT)) {
-        /* only a task a translation can ride along with (text in): "convert
-         * the image category into French" is a translation, not a restyle */
-        second_s = scores[t];
-        second = (int)t;
-      }
-    if (second >= 0 && kws[second] >= p->lx->w[K_VERB_KEYWORD]) {
-      best = second;
-      best_s = second_s;
-    }
+   * along (emit_step adds it); the verb decides the step, if a translation
+   * can ride along with it (text in: "convert the image category into
+   * French" is a translation, not a restyle). */
+  int second = off_is_role(p, best, R_TRANSLATE) && !off_has_stem(p, a, b, W_TRANSLATING)
+                   ? highest(p, scores, kws, false, best, BATON__T_TEXT, &second_s) : -1;
+  if (second >= 0 && kws[second] >= p->lx->w[K_VERB_KEYWORD]) {
+    best = second;
+    best_s = second_s;
   }
-  if (best >= 0 && best_s < min)
-    best = -1;
   *score_out = best_s;
-  return best;
+  return best >= 0 && best_s < min ? -1 : best;
 }
 
 int off_best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out) {
