@@ -175,6 +175,7 @@ typedef struct {
   step steps[OFF_MAX_STEPS];
   size_t n_steps;
   int image_kind; /* what the request's picture shows: IMG_* */
+  size_t pictures; /* picture files of the request and earlier turns */
   int last_turn;  /* the newest earlier turn that left a resource, 0 if none */
   const off_lexicon *lx;
   baton__graph *g;

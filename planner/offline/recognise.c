@@ -123,9 +123,7 @@ static bool repeats_earlier_step(const planner *p, size_t s) {
 static int edit_twin(const planner *p, int a, int b) {
   if (a < 0 || b < 0 || a == b)
     return -1;
-  bool picture = false;
-  for (size_t i = 0; i < p->n_res && !picture; i++)
-    picture = p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);
+  bool picture = p->pictures > 0;
   bool xa = off_is_role(p, a, R_TRANSFORM) || (picture && off_is_role(p, a, R_DRAW));
   bool ya = off_is_role(p, b, R_TRANSFORM) || (picture && off_is_role(p, b, R_DRAW));
   int edit = xa && off_is_role(p, b, R_EDIT) ? b : ya && off_is_role(p, a, R_EDIT) ? a : -1;
