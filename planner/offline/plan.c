@@ -17,30 +17,28 @@
 static void planner_release(planner *p) {
   for (size_t i = 0; i < p->n_res; i++)
     free(p->res[i].value);
-  if (p->cues)
-    for (size_t i = 0; i < p->n_cues; i++) {
-      free(p->cues[i].phrases);
-      free(p->cues[i].desc);
-    }
+  for (size_t i = 0; p->cues && i < p->n_cues; i++) {
+    free(p->cues[i].phrases);
+    free(p->cues[i].desc);
+  }
   free(p->cues);
   free(p->scene);
   free(p->tok);
 }
 
+/* Sets err to the message; -1. */
+static int fail(planner *p, const char *msg, const char *what, int limit) {
+  baton__fmt(p->err, p->errlen, msg, what, limit);
+  return -1;
+}
+
 static int add_inputs(planner *p, const baton__offline_req *r) {
   for (size_t i = 0; r->inputs && i < r->n_inputs; i++) {
-    if (!r->inputs[i])
-      continue;
-    unsigned t = baton__type_of_path(r->inputs[i]);
-    if (!t) {
-      baton__fmt(p->err, p->errlen, "input '%.200s' has a file type baton does not know",
-                 r->inputs[i]);
-      return -1;
-    }
-    if (off_add_resource(p, t, r->inputs[i], strlen(r->inputs[i]), true) < 0) {
-      baton__fmt(p->err, p->errlen, "too many inputs (at most %d files and quotes)", OFF_MAX_RES);
-      return -1;
-    }
+    unsigned t = r->inputs[i] ? baton__type_of_path(r->inputs[i]) : 0;
+    if (r->inputs[i] && !t)
+      return fail(p, "input '%.200s' has a file type baton does not know", r->inputs[i], 0);
+    if (t && off_add_resource(p, t, r->inputs[i], strlen(r->inputs[i]), true) < 0)
+      return fail(p, "too many inputs%s (at most %d files and quotes)", "", OFF_MAX_RES);
   }
   return 0;
 }
@@ -48,13 +46,11 @@ static int add_inputs(planner *p, const baton__offline_req *r) {
 /* What the scene-setting sentences talk about ("an image of a table", "a
  * scanned document") tips the choice between close tasks later. */
 static int score_scene(planner *p) {
-  p->scene = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->scene);
-  if (!p->scene)
+  if (!(p->scene = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->scene)))
     return -1;
   for (size_t s = 0; s < p->n_steps; s++)
-    if (p->steps[s].context)
-      for (size_t t = 0; t < p->n_cues; t++)
-        p->scene[t] += off_keyword_score(p, &p->cues[t], p->steps[s].a, p->steps[s].b);
+    for (size_t t = 0; p->steps[s].context && t < p->n_cues; t++)
+      p->scene[t] += off_keyword_score(p, &p->cues[t], p->steps[s].a, p->steps[s].b);
   return 0;
 }
 
@@ -74,35 +70,27 @@ static void note_missing(const planner *p, const baton__offline_req *r) {
 }
 
 static int run_passes(planner *p, const baton__offline_req *r) {
-  const char *oom = "out of memory while planning";
+  const char *oom = "out of memory while planning%s";
+  const char *many = "the request has too many %s for the offline planner (at most %d)";
   p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
   if (!p->tok || off_build_cues(p, r->tasks, p->n_cues, r->runnable) != 0)
-    return baton__fmt(p->err, p->errlen, "%s", oom), -1;
+    return fail(p, oom, "", 0);
   for (int k = 0; k < R_N; k++)
-    for (size_t t = 0, found = 0; t < p->n_cues && !found; t++)
-      if ((found = strcmp(p->cues[t].spec->name, p->lx->role_name[k]) == 0))
-        p->role[k] = (int)t;
+    for (size_t t = 0; t < p->n_cues && p->role[k] < 0; t++)
+      p->role[k] = strcmp(p->cues[t].spec->name, p->lx->role_name[k]) == 0 ? (int)t : -1;
   int trc = off_tokenize(p);
-  if (trc == -1)
-    return baton__fmt(p->err, p->errlen, "%s", oom), -1;
-  if (trc != 0) {
-    baton__fmt(p->err, p->errlen, "the request has too many words for the offline planner "
-               "(at most %d)", OFF_MAX_TOKENS);
-    return -1;
-  }
+  if (trc != 0)
+    return trc == -1 ? fail(p, oom, "", 0) : fail(p, many, "words", OFF_MAX_TOKENS);
   if (add_inputs(p, r) != 0 || off_add_history(p, r->messages_json) != 0)
     return -1;
   off_mark_naming(p);
   for (size_t i = 0; i < p->n_res; i++)
     p->pictures += p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);
   p->image_kind = off_find_image_kind(p);
-  if (off_split_steps(p) != 0) {
-    baton__fmt(p->err, p->errlen, "the request has too many steps for the offline planner "
-               "(at most %d)", OFF_MAX_STEPS);
-    return -1;
-  }
+  if (off_split_steps(p) != 0)
+    return fail(p, many, "steps", OFF_MAX_STEPS);
   if (score_scene(p) != 0)
-    return baton__fmt(p->err, p->errlen, "%s", oom), -1;
+    return fail(p, oom, "", 0);
   if (off_recognise(p) != 0 || off_link(p) != 0)
     return -1;
   note_missing(p, r);
@@ -119,36 +107,28 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
   err[0] = '\0';
   if (!g)
     return baton__fmt(err, errlen, "no graph to fill"), -1;
-  g->tasks = NULL;
-  g->n = 0;
+  *g = (baton__graph){NULL, 0};
   const char *request = r->request ? r->request : "";
+  size_t len = strlen(request), n_tasks = r->n_tasks > OFF_MAX_TASKSPECS ? OFF_MAX_TASKSPECS
+                                                                         : r->n_tasks;
   if (!r->tasks || r->n_tasks == 0)
     return baton__fmt(err, errlen, "no task kinds are known (is the registry empty?)"), -1;
-  size_t len = strlen(request);
-  if (len > OFF_MAX_REQUEST) {
-    baton__fmt(err, errlen, "the request is too long for the offline planner (%zu bytes, at "
-               "most %d)", len, OFF_MAX_REQUEST);
-    return -1;
-  }
+  if (len > OFF_MAX_REQUEST)
+    return baton__fmt(err, errlen, "the request is too long for the offline planner (%zu bytes, "
+                      "at most %d)", len, OFF_MAX_REQUEST), -1;
   off_lexicon lx;
-  size_t n_tasks = r->n_tasks > OFF_MAX_TASKSPECS ? OFF_MAX_TASKSPECS : r->n_tasks;
-  if (off_lexicon_load(&lx, r->lexicon_yaml, r->lexicon_len, r->tasks, n_tasks, err, errlen)) {
-    off_lexicon_release(&lx);
-    return -1;
-  }
-  planner *p = calloc(1, sizeof *p);
-  int rc = -1;
-  if (!p) {
-    baton__fmt(err, errlen, "out of memory while planning");
-  } else {
+  planner *p = NULL;
+  int rc = off_lexicon_load(&lx, r->lexicon_yaml, r->lexicon_len, r->tasks, n_tasks, err, errlen);
+  if (rc == 0 && !(p = calloc(1, sizeof *p)))
+    rc = -1, baton__fmt(err, errlen, "out of memory while planning");
+  if (rc == 0) {
     *p = (planner){.req = request, .req_len = len, .n_cues = n_tasks, .lx = &lx, .g = g,
                    .err = err, .errlen = errlen};
-    for (int k = 0; k < R_N; k++)
-      p->role[k] = -1;
+    memset(p->role, -1, sizeof p->role);
     rc = run_passes(p, r);
     planner_release(p);
-    free(p);
   }
+  free(p);
   if (rc != 0)
     baton__graph_release(g);
   off_lexicon_release(&lx);
