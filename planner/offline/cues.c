@@ -9,12 +9,11 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_build_cues() takes the registry's task kinds and gives
- * p->cues: per task its keyword phrases (stemmed, weighted by length and
- * by how many tasks share them), its description words and whether some
- * model can run it. off_keyword_score() and off_description_score() tell
- * how much of a task's cues a token span holds; tokens marked skip (a
- * reference) or naming (a file's name) are never cues.
+ * Contract: off_build_cues() takes the registry's task kinds and gives p->cues: per task its
+ * keyword phrases (stemmed, weighted by length and by how many tasks share them), its description
+ * words and whether some model can run it. off_keyword_score() and off_description_score() tell how
+ * much of a task's cues a token span holds; tokens marked skip (a reference) or naming (a file's
+ * name) are never cues.
  */
 
 /* Phrases that match the same wordings (determiners are interchangeable). */
@@ -27,8 +26,8 @@ static bool same_phrase(const phrase *x, const phrase *y) {
   return true;
 }
 
-/* One keyword phrase s[0..len): its stems, which are determiners, where a
- * comma may stand ("people, places"). */
+/* One keyword phrase s[0..len): its stems, which are determiners, where a comma may stand ("people,
+ * places"). */
 static void read_phrase(const planner *p, const char *s, size_t len, phrase *ph) {
   ph->n = off_split_words(s, len, ph->stems, OFF_MAX_PHRASE);
   for (size_t k = 0; k < ph->n; k++)
@@ -42,9 +41,8 @@ static void read_phrase(const planner *p, const char *s, size_t len, phrase *ph)
   }
 }
 
-/* The task's keyword phrases ("a|b|c"), each once ("answer the question" =
- * "answer a question"), longest first (stable), the order keyword_score
- * counts overlapping phrases in. */
+/* The task's keyword phrases ("a|b|c"), each once ("answer the question" = "answer a question"),
+ * longest first (stable), the order keyword_score counts overlapping phrases in. */
 static int read_phrases(const planner *p, taskcue *c, const char *kw) {
   size_t cap = 1;
   for (const char *s = kw; *s; s++)
@@ -90,10 +88,9 @@ static int read_description(const planner *p, taskcue *c, const char *d) {
   return 0;
 }
 
-/* A phrase of n words weighs 1 + phrase_word (n-1), divided by the square
- * root of how many tasks share it (in their keywords, or for one word in
- * their descriptions): "depth" says more than "objects" or "classify". A
- * determiner at the end says nothing: "make the" weighs as "make". */
+/* A phrase of n words weighs 1 + phrase_word (n-1), divided by the square root of how many tasks
+ * share it (in their keywords, or for one word in their descriptions): "depth" says more than
+ * "objects" or "classify". A determiner at the end says nothing: "make the" weighs as "make". */
 static double phrase_weight(const planner *p, size_t t, const phrase *ph) {
   size_t df = 1, words = ph->n;
   for (size_t u = 0; u < p->n_cues; u++) {
@@ -129,10 +126,9 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
   return 0;
 }
 
-/* Does the phrase occur at token i (within [i,b))? Returns the number of
- * tokens it spans, 0 if not. Determiners are loose: "generate an image"
- * also matches "generate this image" and "generate image", and "to speech"
- * matches "to a speech". */
+/* Does the phrase occur at token i (within [i,b))? Returns the number of tokens it spans, 0 if not.
+ * Determiners are loose: "generate an image" also matches "generate this image" and "generate
+ * image", and "to speech" matches "to a speech". */
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   size_t k = 0, j = i, skipped = 0;
   while (k < ph->n && j < b) {
@@ -145,9 +141,8 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
       break;
     const char *w = p->tok[j].stem;
     bool wdet = p->tok[j].det, pdet = (ph->det >> k) & 1u;
-    /* "convert it to an audio" makes a new one; "listen to the audio"
-     * means one that exists: after a preposition, a phrase's "a"/"an" does
-     * not stand for a definite determiner */
+    /* "convert it to an audio" makes a new one; "listen to the audio" means one that exists: after
+     * a preposition, a phrase's "a"/"an" does not stand for a definite determiner */
     const off_words *cls = p->lx->cls;
     if (pdet && wdet && k > 0 && off_words_has_stem(&cls[W_INDEFINITE], ph->stems[k]) &&
         !off_words_has_stem(&cls[W_INDEFINITE], w) &&
@@ -171,9 +166,8 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   return k == ph->n ? j - i : 0;
 }
 
-/* Is the match [i, i+n) inside a longer phrase of another task that also
- * matches here ("part of speech" hides "speech", "visual question
- * answering" hides "question answering")? */
+/* Is the match [i, i+n) inside a longer phrase of another task that also matches here ("part of
+ * speech" hides "speech", "visual question answering" hides "question answering")? */
 static bool covered_by_longer(const planner *p, size_t task, size_t i, size_t n, size_t words,
                               size_t a, size_t b) {
   for (size_t t = 0; t < p->n_cues; t++) {
@@ -195,9 +189,8 @@ static bool covered_by_longer(const planner *p, size_t task, size_t i, size_t n,
   return false;
 }
 
-/* Where the phrase of task `task` first occurs in tokens [a,b), not hidden
- * inside a longer phrase of another task: its token span in [*at, *at +
- * *len), or false. */
+/* Where the phrase of task `task` first occurs in tokens [a,b), not hidden inside a longer phrase
+ * of another task: its token span in [*at, *at + *len), or false. */
 static bool phrase_in(const planner *p, size_t task, const phrase *ph, size_t a, size_t b,
                       size_t *at, size_t *len) {
   for (size_t i = a; i < b; i++) {
@@ -211,17 +204,15 @@ static bool phrase_in(const planner *p, size_t task, const phrase *ph, size_t a,
   return false;
 }
 
-/* Keyword score: the weights of the task's phrases found in [a,b). A
- * phrase overlapping a longer phrase of the same task already counted adds
- * nothing: "modify the image" is one cue, not that plus "modify", and "the
- * image based on" is not also "an image based" (determiners are loose). */
+/* Keyword score: the weights of the task's phrases found in [a,b). A phrase overlapping a longer
+ * phrase of the same task already counted adds nothing: "modify the image" is one cue, not that
+ * plus "modify", and "the image based on" is not also "an image based" (determiners are loose). */
 double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b) {
   enum { MAX_SPANS = 16 };
   size_t span_at[MAX_SPANS], span_len[MAX_SPANS], n_spans = 0;
   double s = 0;
   size_t task = (size_t)(c - p->cues);
-  /* the phrases are longest first (build_cues), so the parts come after
-   * the whole */
+  /* the phrases are longest first (build_cues), so the parts come after the whole */
   for (size_t i = 0; i < c->n_phrases; i++) {
     const phrase *ph = &c->phrases[i];
     size_t at, len;

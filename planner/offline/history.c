@@ -9,15 +9,13 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_add_history() takes the messages JSON (an array of {role,
- * content, files?, outputs?}, oldest first; NULL or "" for none) and adds
- * the newest HISTORY_KEEP things they name as resources with their turn,
- * oldest first: file names written in a user's message, each message's
- * "files", and each value of its "outputs" ({"text": "...", "image":
- * "/path"}). Nothing else of the conversation is read. A reference in a
- * step that names nothing of its own then resolves (link.c) to the newest
- * one of the type the step needs; only the newest turn's count as at hand
- * when choosing the step's task (score.c).
+ * Contract: off_add_history() takes the messages JSON (an array of {role, content, files?,
+ * outputs?}, oldest first; NULL or "" for none) and adds the newest HISTORY_KEEP things they name
+ * as resources with their turn, oldest first: file names written in a user's message, each
+ * message's "files", and each value of its "outputs" ({"text": "...", "image": "/path"}). Nothing
+ * else of the conversation is read. A reference in a step that names nothing of its own then
+ * resolves (link.c) to the newest one of the type the step needs; only the newest turn's count as
+ * at hand when choosing the step's task (score.c).
  */
 
 #define HISTORY_MAX_BYTES (1024u * 1024u)

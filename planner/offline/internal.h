@@ -34,8 +34,8 @@
 
 /* ---- lexicon (lexicon.c) ---------------------------------------------- */
 
-/* Word classes of lexicon.yaml (W_*), task kinds its rules name (R_*), its
- * weights: the score terms of score.c (F_*, one per feature) and thresholds (K_*). */
+/* Word classes of lexicon.yaml (W_*), task kinds its rules name (R_*), its weights: the score terms
+ * of score.c (F_*, one per feature) and thresholds (K_*). */
 #define OFF_CLASSES(X) \
    X(DETERMINER, determiner) X(DEFINITE, definite) X(INDEFINITE, indefinite) \
    X(OPEN_QUANTITY, open_quantity) X(DESTINATION, destination) X(TARGET_PREP, target_prep) \
@@ -97,8 +97,8 @@ typedef struct {
   double w[K_N];
 } off_lexicon;
 
-/* Parses a lexicon (text/len; NULL: the embedded one) and checks every task
- * role against tasks/n_tasks. 0, or -1 with "lexicon.yaml:LINE: ..." in err. */
+/* Parses a lexicon (text/len; NULL: the embedded one) and checks every task role against
+ * tasks/n_tasks. 0, or -1 with "lexicon.yaml:LINE: ..." in err. */
 int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton__taskspec *tasks,
                      size_t n_tasks, char *err, size_t errlen);
 void off_lexicon_release(off_lexicon *lx);
@@ -202,13 +202,13 @@ bool off_is_hard_punct(const token *t);
 char *off_span_text(const planner *p, size_t a, size_t b);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src);
-/* The language the words to read are written in ("read the French text"):
- * a language named before a noun, not after "into"/"from"; or NULL. */
+/* The language the words to read are written in ("read the French text"): a language named before a
+ * noun, not after "into"/"from"; or NULL. */
 const char *off_written_language(const planner *p, size_t a, size_t b);
 
 /* ---- history.c */
-/* Adds the files and outputs of earlier turns (messages JSON, may be NULL)
- * as resources, oldest first. 0, or -1 with err set. */
+/* Adds the files and outputs of earlier turns (messages JSON, may be NULL) as resources, oldest
+ * first. 0, or -1 with err set. */
 int off_add_history(planner *p, const char *messages_json);
 
 /* ---- cues.c */

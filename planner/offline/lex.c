@@ -8,10 +8,9 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_tokenize() takes p->req and gives p->tok (lower-cased,
- * lightly stemmed words, punctuation, one token per resource) and p->res
- * (quoted texts and file names, typed by extension). Nothing here knows any
- * task; the word classes come from the lexicon (p->lx).
+ * Contract: off_tokenize() takes p->req and gives p->tok (lower-cased, lightly stemmed words,
+ * punctuation, one token per resource) and p->res (quoted texts and file names, typed by
+ * extension). Nothing here knows any task; the word classes come from the lexicon (p->lx).
  */
 
 bool off_alnum(unsigned char c) {
@@ -26,8 +25,8 @@ static bool ends_with(const char *s, size_t n, const char *suf) {
   return n >= k && memcmp(s + n - k, suf, k) == 0;
 }
 
-/* A light stemmer, in place on a lower-case word: "summarizing",
- * "summarized" and "summarize" meet, so do "images"/"image". */
+/* A light stemmer, in place on a lower-case word: "summarizing", "summarized" and "summarize" meet,
+ * so do "images"/"image". */
 static void stem_word(char *w) {
   size_t n = strlen(w);
   if (n > 4 && ends_with(w, n, "ies")) {
@@ -86,8 +85,8 @@ static size_t curly_quote(const char *s, size_t left, bool *open, bool *dbl) {
   return 3;
 }
 
-/* At position i, is there an opening quote? Returns its byte length, the
- * content's span [*cs, *ce) and the end of the closing quote *qe; 0 if none. */
+/* At position i, is there an opening quote? Returns its byte length, the content's span [*cs, *ce)
+ * and the end of the closing quote *qe; 0 if none. */
 static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *ce, size_t *qe) {
   bool open = false, dbl = false;
   if (s[i] == '"' || (s[i] == '\'' && !(i > 0 && off_alnum((unsigned char)s[i - 1])))) {
@@ -114,8 +113,8 @@ static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *
   return 0;
 }
 
-/* A quoted span or a bare word that names a file: known extension, a name
- * before it, short, at most two spaces. */
+/* A quoted span or a bare word that names a file: known extension, a name before it, short, at most
+ * two spaces. */
 unsigned off_file_type(const char *s, size_t n) {
   if (n < 3 || n > 255)
     return 0;
@@ -144,8 +143,8 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   return t;
 }
 
-/* A resource [a,b) of the request and its token over [ts,te): 0, -1 out of
- * memory, -2 too many tokens (too many resources: no token). */
+/* A resource [a,b) of the request and its token over [ts,te): 0, -1 out of memory, -2 too many
+ * tokens (too many resources: no token). */
 static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t ts, size_t te) {
   int r = off_add_resource(p, type ? type : BATON__T_TEXT, p->req + a, b - a, type != 0);
   token *t = r >= 0 ? push_token(p, TK_RES, ts, te) : NULL;
@@ -193,8 +192,8 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
   return 0;
 }
 
-/* The quote at i (content [cs,ce), closing quote ending at qe) as a
- * resource: a file name if it is one ('example.jpg,'), else a text. */
+/* The quote at i (content [cs,ce), closing quote ending at qe) as a resource: a file name if it is
+ * one ('example.jpg,'), else a text. */
 static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe) {
   const char *q = p->req;
   size_t a = cs, b = ce, fb;
@@ -252,9 +251,9 @@ int off_tokenize(planner *p) {
   return 0;
 }
 
-/* Words that are no cue: those that name a file ("a photo labeled as
- * 'x.jpg'", "a file called y.wav"), what a recording holds ("transcribe the
- * conversation" is no request to chat), idioms ("in-depth"). */
+/* Words that are no cue: those that name a file ("a photo labeled as 'x.jpg'", "a file called
+ * y.wav"), what a recording holds ("transcribe the conversation" is no request to chat), idioms
+ * ("in-depth"). */
 void off_mark_naming(planner *p) {
   for (size_t i = 1; i < p->n_tok; i++) {
     token *t = &p->tok[i], *prev = t - 1;
@@ -281,8 +280,8 @@ size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_
   return k;
 }
 
-/* Text of tokens [a,b) as written in the request, trailing ",;:" left out
- * (malloc'd; NULL when empty). */
+/* Text of tokens [a,b) as written in the request, trailing ",;:" left out (malloc'd; NULL when
+ * empty). */
 char *off_span_text(const planner *p, size_t a, size_t b) {
   while (b > a && p->tok[b - 1].kind == TK_PUNCT && strchr(",;:", p->tok[b - 1].stem[0]))
     b--;

@@ -9,11 +9,10 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_lexicon_load() takes lexicon.yaml's text and gives every
- * class of off_class filled (words and their stems), the languages, each
- * role's task kind (which must be one of the registry's) and every weight of
- * off_weight. A missing, repeated or unknown name is an error naming the
- * line: the lexicon and this file's name tables change together.
+ * Contract: off_lexicon_load() takes lexicon.yaml's text and gives every class of off_class filled
+ * (words and their stems), the languages, each role's task kind (which must be one of the
+ * registry's) and every weight of off_weight. A missing, repeated or unknown name is an error
+ * naming the line: the lexicon and this file's name tables change together.
  */
 
 extern const unsigned char baton__lexicon_yaml[];
@@ -41,8 +40,8 @@ static int fail(loader *l, const baton__ynode *at, const char *what, const char 
 /* One pair of a section: the index of its name in the section's names. */
 typedef int (*take_fn)(loader *l, int i, const baton__ynode *key, const baton__ynode *value);
 
-/* Reads mapping `section` of root: each key one of names[0..n) (or any,
- * when names is NULL), each named once and, when `all`, every name. */
+/* Reads mapping `section` of root: each key one of names[0..n) (or any, when names is NULL), each
+ * named once and, when `all`, every name. */
 static int take_section(loader *l, const baton__ynode *root, const char *section,
                         const char *const *names, int n, take_fn take) {
   const baton__ynode *m = baton__ynode_get(root, section);

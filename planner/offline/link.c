@@ -8,14 +8,12 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_link() takes the recognised steps (p->steps with task >= 0)
- * and gives p->g: one task per step (one per named file of its type), each
- * input from the step's own resource, else the nearest earlier task making
- * that type, else an unused resource (the request's first, then earlier
- * turns' newest first), bridging a picture or recording to text when a
- * text is needed; a translation rides along where a step names a target
- * language, a speaking task where it says "aloud". A step with nothing to
- * work on is dropped; if every step is, err says what was needed.
+ * Contract: off_link() takes the recognised steps (p->steps with task >= 0) and gives p->g: one
+ * task per step (one per named file of its type), each input from the step's own resource, else the
+ * nearest earlier task making that type, else an unused resource (the request's first, then earlier
+ * turns' newest first), bridging a picture or recording to text when a text is needed; a
+ * translation rides along where a step names a target language, a speaking task where it says
+ * "aloud". A step with nothing to work on is dropped; if every step is, err says what was needed.
  */
 
 #define OOM "out of memory while planning"
@@ -40,8 +38,8 @@ static const baton__taskspec *spec_of(const planner *p, size_t k) {
   return NULL;
 }
 
-/* Adds argument `name` (a literal value, or the output of task ref >= 0)
- * unless t has it already; 0, or -1 out of memory. */
+/* Adds argument `name` (a literal value, or the output of task ref >= 0) unless t has it already;
+ * 0, or -1 out of memory. */
 static int add_arg(baton__task *t, const char *name, const char *value, int ref) {
   for (size_t i = 0; i < t->n_args; i++)
     if (strcmp(t->args[i].name, name) == 0)
@@ -79,8 +77,7 @@ static int new_task(planner *p, const baton__taskspec *spec, baton__task *t) {
   return t->id;
 }
 
-/* Adds t to the graph when building it went well (rc 0); its id, or -1
- * with err set. */
+/* Adds t to the graph when building it went well (rc 0); its id, or -1 with err set. */
 static int commit_task(planner *p, baton__task *t, int rc) {
   int id = t->id;
   if (rc != 0 || baton__graph_push(p->g, t) != 0) {
@@ -96,9 +93,8 @@ static int add_task(planner *p, const baton__taskspec *spec, const char *name, c
   return new_task(p, spec, &t) < 0 ? -1 : commit_task(p, &t, attach(p, &t, name, in));
 }
 
-/* Nearest earlier task producing `type`, or -1. A task that answers in
- * text and draws on its input picture (object detection's boxes) is no
- * source of pictures. */
+/* Nearest earlier task producing `type`, or -1. A task that answers in text and draws on its input
+ * picture (object detection's boxes) is no source of pictures. */
 static int nearest_producer(const planner *p, unsigned type) {
   for (size_t k = p->g->n; k-- > 0;) {
     const baton__taskspec *s = spec_of(p, k);
@@ -110,8 +106,8 @@ static int nearest_producer(const planner *p, unsigned type) {
   return -1;
 }
 
-/* An unused resource of that type: the request's first, then the newest
- * of earlier turns; -1 when none. */
+/* An unused resource of that type: the request's first, then the newest of earlier turns; -1 when
+ * none. */
 static int first_unused(const planner *p, unsigned type) {
   for (size_t i = 0; i < p->n_res; i++)
     if (!p->res[i].used && !p->res[i].turn && (p->res[i].type & type))
@@ -136,9 +132,8 @@ static int add_written_language(const planner *p, const step *st, baton__task *t
   return lang ? add_arg(t, "lang", lang, -1) : 0;
 }
 
-/* Reads resource r of `type` into text with a task of kind spec (a
- * document reader also takes the step's words as its question); its id,
- * or -1 with err set. */
+/* Reads resource r of `type` into text with a task of kind spec (a document reader also takes the
+ * step's words as its question); its id, or -1 with err set. */
 static int read_resource(planner *p, const step *st, const baton__taskspec *spec, int r,
                          unsigned type, bool lang) {
   baton__task t;
@@ -155,19 +150,18 @@ static int read_resource(planner *p, const step *st, const baton__taskspec *spec
   return commit_task(p, &t, rc);
 }
 
-/* The resource of `type` a reading task takes for step st: the step's own
- * (pass 0), else `near` or the first unused one (pass 1). */
+/* The resource of `type` a reading task takes for step st: the step's own (pass 0), else `near` or
+ * the first unused one (pass 1). */
 static int bridge_source(const planner *p, const step *st, unsigned type, int pass, int near) {
   if (pass == 0)
     return off_own_res(p, st->a, st->b, type);
   return near < 0 ? first_unused(p, type) : (p->res[near].type & type) ? near : -1;
 }
 
-/* Bridges a picture or recording (types) to text (image-to-text, speech
- * recognition, a table or document reader). Outside the step it reads the
- * one named nearest before it ("distill the essence of it" after "a
- * recording x.wav"), else the first after it, else the caller's inputs.
- * Returns the new task's id, -1 when there is none to read, -2 on error. */
+/* Bridges a picture or recording (types) to text (image-to-text, speech recognition, a table or
+ * document reader). Outside the step it reads the one named nearest before it ("distill the essence
+ * of it" after "a recording x.wav"), else the first after it, else the caller's inputs. Returns the
+ * new task's id, -1 when there is none to read, -2 on error. */
 static int bridge_to_text(planner *p, const step *st, bool own_only, unsigned types) {
   static const struct {
     unsigned type;
@@ -194,17 +188,16 @@ static int bridge_to_text(planner *p, const step *st, bool own_only, unsigned ty
   return -1;
 }
 
-/* bridge_to_text() into src->ref: 1 when it made a reader, 0 when there was
- * nothing to read, -1 on error. */
+/* bridge_to_text() into src->ref: 1 when it made a reader, 0 when there was nothing to read, -1 on
+ * error. */
 static int bridged(planner *p, const step *st, bool own_only, unsigned types, source *src) {
   int id = bridge_to_text(p, st, own_only, types);
   src->ref = id >= 0 ? id : src->ref;
   return id == -2 ? -1 : id >= 0;
 }
 
-/* Finds where the task's main input of `type` comes from, for step st.
- * Returns 0 with *src set (all of it unset when nothing fits), or -1 on
- * error. */
+/* Finds where the task's main input of `type` comes from, for step st. Returns 0 with *src set (all
+ * of it unset when nothing fits), or -1 on error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, bool has_ref,
                          source *src) {
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
@@ -224,9 +217,9 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 2. "it", "the result": the nearest earlier output */
   if (has_ref && prev >= 0)
     return src->ref = prev, 0;
-  /* 2b. "summarize the lecture" with lecture.wav named earlier and nothing
-   * read yet: read it first; 2c. "draw the scene my narration in n.wav
-   * describes": what a recording nobody listened to says is what to make */
+  /* 2b. "summarize the lecture" with lecture.wav named earlier and nothing read yet: read it first;
+   * 2c. "draw the scene my narration in n.wav describes": what a recording nobody listened to says
+   * is what to make */
   bool unread = text && prev < 0 && first_unused(p, BATON__T_TEXT) < 0;
   if (unread && (outputs & BATON__T_TEXT) && first_unused(p, media) >= 0 &&
       (b = bridged(p, st, false, media, src)))
@@ -287,9 +280,9 @@ static int add_translation(planner *p, const source *in, const char *tgt, const 
   return commit_task(p, &t, rc);
 }
 
-/* The second text of a task: beside a picture or recording the question or
- * instruction (a quote, else what an earlier step wrote, else the step's
- * words); beside a text the question or the sentence to compare with. */
+/* The second text of a task: beside a picture or recording the question or instruction (a quote,
+ * else what an earlier step wrote, else the step's words); beside a text the question or the
+ * sentence to compare with. */
 static int add_second_text(planner *p, const step *st, const baton__taskspec *spec,
                            baton__task *t, int in_ref, int prev_text) {
   unsigned ptype = off_primary_type(spec);
@@ -298,8 +291,8 @@ static int add_second_text(planner *p, const step *st, const baton__taskspec *sp
   const char *name = "text";
   if (ptype != BATON__T_TEXT && (spec->inputs & BATON__T_TEXT)) {
     own_texts(p, st, &q);
-    /* an edit "based on" an earlier result takes that text as its
-     * instruction ("alter the image to reflect the detected emotion") */
+    /* an edit "based on" an earlier result takes that text as its instruction ("alter the image to
+     * reflect the detected emotion") */
     bool edits = (spec->outputs & BATON__T_IMAGE) != 0;
     bool guided = edits && off_has_word(p, st->a, st->b, W_GUIDED);
     int from = q < 0 && (!edits || guided) && prev_text != in_ref ? prev_text : -1;
@@ -321,8 +314,7 @@ static int add_second_text(planner *p, const step *st, const baton__taskspec *sp
   return rc;
 }
 
-/* The step's own task, taking `in` (owned; released here); its id, or -1
- * with err set. */
+/* The step's own task, taking `in` (owned; released here); its id, or -1 with err set. */
 static int emit_task(planner *p, const step *st, source *in, int prev_text, const char *tgt,
                      const char *src_lang) {
   const baton__taskspec *spec = p->cues[st->task].spec;
@@ -354,8 +346,8 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
   return commit_task(p, &t, rc);
 }
 
-/* Where copy c of step st's task gets its main input; 0, 1 when nothing
- * fits (err says what it needs), -1 on error. */
+/* Where copy c of step st's task gets its main input; 0, 1 when nothing fits (err says what it
+ * needs), -1 on error. */
 static int choose_input(planner *p, const step *st, const int *own, size_t n_own, size_t c,
                         int prev_text, source *in) {
   const baton__taskspec *spec = p->cues[st->task].spec;
@@ -380,16 +372,15 @@ static int choose_input(planner *p, const step *st, const int *own, size_t n_own
   return 1;
 }
 
-/* Emits the task(s) for one recognised step: one per own resource of its
- * primary type ("detect objects in a.jpg and b.jpg"), with what rides
- * along. 0; 1 when it has nothing to work on (err says what it needs);
- * -1 on error (err set). */
+/* Emits the task(s) for one recognised step: one per own resource of its primary type ("detect
+ * objects in a.jpg and b.jpg"), with what rides along. 0; 1 when it has nothing to work on (err
+ * says what it needs); -1 on error (err set). */
 static int emit_step(planner *p, const step *st) {
   const baton__taskspec *spec = p->cues[st->task].spec, *tts = role_spec(p, R_SPEAK);
   const char *tgt = NULL, *src_lang = NULL;
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
-  /* "summarise X in Spanish": a translation rides along (not for English,
-   * too often just the language of the answer) */
+  /* "summarise X in Spanish": a translation rides along (not for English, too often just the
+   * language of the answer) */
   bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt &&
                strcmp(tgt, p->lx->default_lang) != 0 && role_spec(p, R_TRANSLATE);
   unsigned ptype = off_primary_type(spec);
@@ -431,8 +422,8 @@ static int emit_step(planner *p, const step *st) {
   return 0;
 }
 
-/* "make an audio clip | that describes the objects": describe first, then
- * make the clip from the description. */
+/* "make an audio clip | that describes the objects": describe first, then make the clip from the
+ * description. */
 static void relative_first(planner *p, size_t s) {
   step *st = &p->steps[s], *next = s + 1 < p->n_steps ? &p->steps[s + 1] : NULL;
   if (next && next->relative && next->task >= 0 &&

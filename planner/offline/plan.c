@@ -8,10 +8,9 @@
 #include "core/banned.h"
 
 /*
- * Contract: baton__plan_offline_req() checks the request's bounds, loads
- * the lexicon against the registry's task kinds, and runs lex -> history ->
- * segment -> recognise -> link (internal.h lists them). Any failure leaves
- * g empty with err set.
+ * Contract: baton__plan_offline_req() checks the request's bounds, loads the lexicon against the
+ * registry's task kinds, and runs lex -> history -> segment -> recognise -> link (internal.h lists
+ * them). Any failure leaves g empty with err set.
  */
 
 static void planner_release(planner *p) {
@@ -43,8 +42,8 @@ static int add_inputs(planner *p, const baton__offline_req *r) {
   return 0;
 }
 
-/* What the scene-setting sentences talk about ("an image of a table", "a
- * scanned document") tips the choice between close tasks later. */
+/* What the scene-setting sentences talk about ("an image of a table", "a scanned document") tips
+ * the choice between close tasks later. */
 static int score_scene(planner *p) {
   if (!(p->scene = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->scene)))
     return -1;

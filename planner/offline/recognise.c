@@ -7,18 +7,17 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_recognise() takes p->steps (from segment.c) and gives each
- * step that asks for something its task (p->steps[i].task >= 0), in order:
- * what earlier steps make guides later ones; a step naming two tasks is
- * split, one repeating an earlier task with nothing new is dropped, a task
- * is rewritten as rewrite.c says, "aloud" beside a text task speaks it too;
- * if nothing matched, the one clearest cue anywhere is taken. It then keeps
- * the recognised steps only, neighbouring steps on one task merged. 0, or
+ * Contract: off_recognise() takes p->steps (from segment.c) and gives each step that asks for
+ * something its task (p->steps[i].task >= 0), in order: what earlier steps make guides later ones;
+ * a step naming two tasks is split, one repeating an earlier task with nothing new is dropped, a
+ * task is rewritten as rewrite.c says, "aloud" beside a text task speaks it too; if nothing
+ * matched, the one clearest cue anywhere is taken. It then keeps the recognised steps only,
+ * neighbouring steps on one task merged. 0, or
  * -1 with err set when no step names any task.
  */
 
-/* Records which resources a recognised step will take, so that later
- * steps do not count on them ("read x.png ... read it aloud"). */
+/* Records which resources a recognised step will take, so that later steps do not count on them
+ * ("read x.png ... read it aloud"). */
 static void claim_resources(planner *p, const step *st, const baton__taskspec *s,
                             unsigned produced_before) {
   bool own = false;
@@ -31,9 +30,8 @@ static void claim_resources(planner *p, const step *st, const baton__taskspec *s
       own = p->res[i].claimed = true;
 }
 
-/* Where to split a step that names two tasks: a token index, or 0 when
- * it names one. Both halves must name different tasks, each clearly, and
- * together score well above the whole. */
+/* Where to split a step that names two tasks: a token index, or 0 when it names one. Both halves
+ * must name different tasks, each clearly, and together score well above the whole. */
 static size_t best_split(const planner *p, const step *st, unsigned avail) {
   double whole = st->score, best = 0;
   size_t at = 0;
@@ -53,8 +51,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
     bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
                      (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) ||
-                      /* "a video | visualizing the result": a participle
-                       * saying what the thing just named shows */
+                      /* "a video | visualizing the result": a participle saying what the thing just
+                       * named shows */
                       (wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0) ||
                       /* "a segmented | image of the room": one image */
                       (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
@@ -72,8 +70,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     if (off_is_role(p, t2, R_TRANSLATE) && !off_has_stem(p, k, st->b, W_TRANSLATING))
       continue; /* "convert the image category | into French": the language is
                    where this step's result goes, not a step of its own */
-    /* each task's cues stay in its half: "answer this question with the
-     * visual question answering tool" names one task, not two */
+    /* each task's cues stay in its half: "answer this question with the visual question answering
+     * tool" names one task, not two */
     if (off_keyword_score(p, &p->cues[t1], k, st->b) > 0 ||
         off_keyword_score(p, &p->cues[t2], st->a, k) > 0 ||
         off_keyword_score(p, &p->cues[t1], st->a, k) < p->lx->w[K_SPLIT_KEYWORD] ||
@@ -95,9 +93,9 @@ static bool other_languages(const planner *p, const step *x, const step *y) {
   return t1 && t2 && strcmp(t1, t2) != 0;
 }
 
-/* Does step s ask for the same task as an earlier recognised step without
- * naming a new resource of its own (one no earlier step named) or another
- * target language? Then it only says more about that task. */
+/* Does step s ask for the same task as an earlier recognised step without naming a new resource of
+ * its own (one no earlier step named) or another target language? Then it only says more about that
+ * task. */
 static bool repeats_earlier_step(const planner *p, size_t s) {
   const step *st = &p->steps[s];
   unsigned ptype = off_primary_type(p->cues[st->task].spec);
@@ -116,10 +114,9 @@ static bool repeats_earlier_step(const planner *p, size_t s) {
   return false;
 }
 
-/* Two neighbouring steps, one transforming the picture (image-to-image, or
- * drawing beside a picture the user has: "visualize what the car would look
- * like if it were blue") and one editing it, describe one edit: returns the
- * editing task's index (the other when only it can run), or -1. */
+/* Two neighbouring steps, one transforming the picture (image-to-image, or drawing beside a picture
+ * the user has: "visualize what the car would look like if it were blue") and one editing it,
+ * describe one edit: returns the editing task's index (the other when only it can run), or -1. */
 static int edit_twin(const planner *p, int a, int b) {
   if (a < 0 || b < 0 || a == b)
     return -1;
@@ -131,16 +128,15 @@ static int edit_twin(const planner *p, int a, int b) {
   return edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable ? other : edit;
 }
 
-/* "create a new image from this description": a picture of its own, not
- * the user's picture edited. */
+/* "create a new image from this description": a picture of its own, not the user's picture
+ * edited. */
 static bool says_new(const planner *p, const step *st) {
   return off_is_role(p, st->task, R_DRAW) && off_has_word(p, st->a, st->b, W_FRESH);
 }
 
-/* Keeps the recognised steps only; two neighbouring ones on the same task
- * where one names nothing of its own ("detect and count the objects in
- * x.jpg"), or a transform and an edit ("modify the image by changing the
- * background to blue"), become one step. */
+/* Keeps the recognised steps only; two neighbouring ones on the same task where one names nothing
+ * of its own ("detect and count the objects in x.jpg"), or a transform and an edit ("modify the
+ * image by changing the background to blue"), become one step. */
 static void merge_steps(planner *p) {
   size_t w = 0;
   step *l = NULL; /* the last recognised step kept */
@@ -164,10 +160,9 @@ static void merge_steps(planner *p) {
   p->n_steps = w;
 }
 
-/* No task named, but a question put: about the picture ("I wonder 'What
- * colour is the car in the edited image?'"), or with a passage at hand
- * ("figure out who won the battle" after the account of it); rewrite.c
- * makes the first a visual question. */
+/* No task named, but a question put: about the picture ("I wonder 'What colour is the car in the
+ * edited image?'"), or with a passage at hand ("figure out who won the battle" after the account of
+ * it); rewrite.c makes the first a visual question. */
 static void question_step(planner *p, step *st, unsigned produced) {
   if (!off_asks_question(p, st->a, st->b))
     return;
@@ -182,8 +177,8 @@ static void question_step(planner *p, step *st, unsigned produced) {
   }
 }
 
-/* One clause, two tasks ("estimate the depth to segment the image"): split
- * where both halves name a different task clearly. */
+/* One clause, two tasks ("estimate the depth to segment the image"): split where both halves name a
+ * different task clearly. */
 static void split_step(planner *p, size_t s, unsigned avail) {
   step *st = &p->steps[s];
   size_t k = p->n_steps < OFF_MAX_STEPS ? best_split(p, st, avail) : 0;
@@ -212,13 +207,13 @@ static void drop_step(planner *p, size_t s, bool same_task_only) {
   st->task = -1;
 }
 
-/* Adjusts the step's task to what the request is about; false when it then
- * repeats an earlier step ("decipher the table and categorize it"). */
+/* Adjusts the step's task to what the request is about; false when it then repeats an earlier step
+ * ("decipher the table and categorize it"). */
 static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail) {
   step *st = &p->steps[s];
   int before = st->task;
-  /* not a picture made earlier ("generate an image ... and then classify
-   * it"): that one is no table */
+  /* not a picture made earlier ("generate an image ... and then classify it"): that one is no
+   * table */
   bool made_picture = (produced & BATON__T_IMAGE) &&
                       !(off_own_types(p, st->a, st->b) & BATON__T_IMAGE) &&
                       off_has_word(p, st->a, st->b, W_REFERENCE);
@@ -238,8 +233,8 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   int tts = p->role[R_SPEAK];
   if (tts >= 0 && tts != st->task && (spec->outputs & BATON__T_TEXT) &&
       !(spec->inputs & BATON__T_AUDIO) && off_has_word(p, st->a, st->b, W_ALOUD)) {
-    /* a spoken-output cue beside another task: its text is read out as
-     * well (scored as if it stood alone) */
+    /* a spoken-output cue beside another task: its text is read out as well (scored as if it stood
+     * alone) */
     double kw, sc = off_task_score(p, st->a, st->b, avail, (size_t)tts, &kw);
     st->speak = kw >= p->lx->w[K_MIN_KEYWORD] && sc >= p->lx->w[K_ACCEPT];
   }
@@ -265,8 +260,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   if (st->task >= 0)
     split_step(p, s, avail);
   if (st->task >= 0 && repeats_earlier_step(p, s)) {
-    /* "scan x.png and summarize what it says": the step is about what else
-     * it names; "the depth ... a depth map": one task, drop it */
+    /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
+     * a depth map": one task, drop it */
     st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task,
                                  &st->score);
     if (st->task < 0 || repeats_earlier_step(p, s)) {
@@ -277,9 +272,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   return st->task >= 0 && settle_step(p, s, produced, avail);
 }
 
-/* Nothing stood out: take the one clearest cue anywhere in the request,
- * scene-setting sentences included ("I have a table in t.jpg ... can you
- * help?"), if it is at all plausible. */
+/* Nothing stood out: take the one clearest cue anywhere in the request, scene-setting sentences
+ * included ("I have a table in t.jpg ... can you help?"), if it is at all plausible. */
 static bool clearest_cue(planner *p) {
   double best_s = 0;
   size_t best_step = 0;

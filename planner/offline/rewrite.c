@@ -7,19 +7,16 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_find_image_kind() tells what the request's picture shows
- * (plain, a table, a document); off_rewrite() takes a recognised step and
- * gives the task to use instead, or -1: a picture of a table or document is
- * read as one, a question with no passage but a picture is a visual
- * question, a translation naming no language of a picture is reading it,
- * one object is classified rather than detected. Tasks are named by their
- * lexicon roles.
+ * Contract: off_find_image_kind() tells what the request's picture shows (plain, a table, a
+ * document); off_rewrite() takes a recognised step and gives the task to use instead, or -1: a
+ * picture of a table or document is read as one, a question with no passage but a picture is a
+ * visual question, a translation naming no language of a picture is reading it, one object is
+ * classified rather than detected. Tasks are named by their lexicon roles.
  */
 
-/* A sentence that names a picture ("a photo of a table in t.jpg", "a
- * scanned invoice x.png") and calls it a table or a document, unless unsure
- * ("if there is a table in the new image"): reading it is table
- * classification or document question answering rather than captioning. */
+/* A sentence that names a picture ("a photo of a table in t.jpg", "a scanned invoice x.png") and
+ * calls it a table or a document, unless unsure ("if there is a table in the new image"): reading
+ * it is table classification or document question answering rather than captioning. */
 int off_find_image_kind(const planner *p) {
   int kind = IMG_PLAIN;
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
@@ -37,9 +34,8 @@ int off_find_image_kind(const planner *p) {
   return kind;
 }
 
-/* The task that reads this request's picture into text in place of task t
- * ("decipher the table and categorize it"), or -1 to keep it. With several
- * pictures, which one is the table is unclear. */
+/* The task that reads this request's picture into text in place of task t ("decipher the table and
+ * categorize it"), or -1 to keep it. With several pictures, which one is the table is unclear. */
 int off_reader_task(const planner *p, int t) {
   bool caption = off_is_role(p, t, R_CAPTION), one = p->pictures == 1;
   if (p->image_kind == IMG_TABLE && (caption || off_is_role(p, t, R_CLASSIFY_PICTURE) ||
@@ -50,8 +46,8 @@ int off_reader_task(const planner *p, int t) {
   return -1;
 }
 
-/* Does the step's question speak of a picture: its words ("the colour of
- * the car in the image") or its quoted question ("... in this photo?")? */
+/* Does the step's question speak of a picture: its words ("the colour of the car in the image") or
+ * its quoted question ("... in this photo?")? */
 bool off_asks_about_picture(const planner *p, const step *st) {
   if ((off_said_media(p, st->a, st->b) | off_own_types(p, st->a, st->b)) & BATON__T_IMAGE)
     return true;
@@ -67,10 +63,9 @@ bool off_asks_about_picture(const planner *p, const step *st) {
   return false;
 }
 
-/* "Answer 'Which object is the main one?'" with a picture and no passage
- * to read, or a question about the picture whatever else there is to
- * read: visual (or document) question answering instead of
- * question-answering, or -1. */
+/* "Answer 'Which object is the main one?'" with a picture and no passage to read, or a question
+ * about the picture whatever else there is to read: visual (or document) question answering instead
+ * of question-answering, or -1. */
 static int question_on_picture(const planner *p, const step *st, unsigned produced) {
   if (!off_is_role(p, st->task, R_ASK_TEXT) || !((produced | off_all_types(p)) & BATON__T_IMAGE))
     return -1;
@@ -87,10 +82,9 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
   return p->role[p->image_kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
 }
 
-/* "Translate what is in those regions into written words": a translation
- * naming no language, with no text to work on but a picture or recording
- * made or named before (pictures named later count), is reading that
- * picture (or transcribing that recording); the reading task, or -1. */
+/* "Translate what is in those regions into written words": a translation naming no language, with
+ * no text to work on but a picture or recording made or named before (pictures named later count),
+ * is reading that picture (or transcribing that recording); the reading task, or -1. */
 static int translation_of_media(const planner *p, const step *st, unsigned produced) {
   if (!off_is_role(p, st->task, R_TRANSLATE) || (produced & BATON__T_TEXT) ||
       (off_own_types(p, st->a, st->b) & BATON__T_TEXT))
@@ -111,11 +105,10 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
   return media & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
 }
 
-/* "Identify the main object in x.jpg", "what object it depicts": one
- * object, the one the picture shows, is told by classifying the picture;
- * detection finds several ("the objects", "which object is the largest")
- * and "an object detection model" names the task. Returns the task to use
- * instead of object-detection, or -1. */
+/* "Identify the main object in x.jpg", "what object it depicts": one object, the one the picture
+ * shows, is told by classifying the picture; detection finds several ("the objects", "which object
+ * is the largest") and "an object detection model" names the task. Returns the task to use instead
+ * of object-detection, or -1. */
 static int one_object(const planner *p, const step *st) {
   if (!off_is_role(p, st->task, R_DETECT) || off_has_word(p, st->a, st->b, W_SEVERAL))
     return -1;

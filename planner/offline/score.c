@@ -7,12 +7,11 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_task_score() takes a step's tokens, what earlier steps and
- * free resources provide, and a task; it gives sum_i w_i f_i over the
- * features below (weights: lexicon.yaml, fitted by bench/fit_weights.py).
- * off_best_task() picks the best task scoring at least `accept`. The
- * questions about a span that the features ask (which media it speaks of,
- * whether it asks a question, whether there is a passage) live here too.
+ * Contract: off_task_score() takes a step's tokens, what earlier steps and free resources provide,
+ * and a task; it gives sum_i w_i f_i over the features below (weights: lexicon.yaml, fitted by
+ * bench/fit_weights.py). off_best_task() picks the best task scoring at least `accept`. The
+ * questions about a span that the features ask (which media it speaks of, whether it asks a
+ * question, whether there is a passage) live here too.
  */
 
 /* Types of the resources named in tokens [a,b). */
@@ -23,8 +22,8 @@ unsigned off_own_types(const planner *p, size_t a, size_t b) {
   return t;
 }
 
-/* Types of every resource (all), or of those no step has spoken for yet
- * (of earlier turns, the newest turn's only: "it" is what was just made). */
+/* Types of every resource (all), or of those no step has spoken for yet (of earlier turns, the
+ * newest turn's only: "it" is what was just made). */
 static unsigned resource_types(const planner *p, bool unclaimed) {
   unsigned t = 0;
   for (size_t i = 0; i < p->n_res; i++)
@@ -40,16 +39,16 @@ unsigned off_unclaimed_types(const planner *p) { return resource_types(p, true);
 /* Is cue t the task of role r? */
 bool off_is_role(const planner *p, int t, off_role r) { return t >= 0 && p->role[r] == t; }
 
-/* A task that takes two texts (a passage and a question, two sentences):
- * inputs [text, text] collapse to one bit, so the roles tell them apart. */
+/* A task that takes two texts (a passage and a question, two sentences): inputs [text, text]
+ * collapse to one bit, so the roles tell them apart. */
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
   int t = (int)(s - p->cues[0].spec);
   return off_is_role(p, t, R_ASK_TEXT) || off_is_role(p, t, R_ASK_TABLE) ||
          off_is_role(p, t, R_COMPARE_TEXTS);
 }
 
-/* Which media the words of [a,b) talk about working on ("the photo"); a
- * medium named as the result ("into an image", "as audio") does not count. */
+/* Which media the words of [a,b) talk about working on ("the photo"); a medium named as the result
+ * ("into an image", "as audio") does not count. */
 unsigned off_said_media(const planner *p, size_t a, size_t b) {
   unsigned m = 0;
   for (size_t i = a; i < b; i++) {
@@ -62,8 +61,8 @@ unsigned off_said_media(const planner *p, size_t a, size_t b) {
   return m;
 }
 
-/* Does [a,b) name a medium ("into images", "to speech") or a language
- * ("into French") as a destination? */
+/* Does [a,b) name a medium ("into images", "to speech") or a language ("into French") as a
+ * destination? */
 static bool into(const planner *p, size_t a, size_t b, bool language) {
   for (size_t i = a; i + 1 < b; i++)
     for (size_t k = i + 1; off_is(p, i, W_DESTINATION) && k < b && k <= i + 3 && p->tok[k].kind == TK_WORD; k++)
@@ -72,10 +71,9 @@ static bool into(const planner *p, size_t a, size_t b, bool language) {
   return false;
 }
 
-/* Does [a,b) ask a question of its own: an asking verb before a quoted
- * question ("identify 'Who won?'", "I'd like to know: 'Why ...?'") or a
- * question word ("figure out who won"), "tell me the ...", "let me know
- * the ...", "is there a cat in pets.jpg?"? */
+/* Does [a,b) ask a question of its own: an asking verb before a quoted question ("identify 'Who
+ * won?'", "I'd like to know: 'Why ...?'") or a question word ("figure out who won"), "tell me the
+ * ...", "let me know the ...", "is there a cat in pets.jpg?"? */
 bool off_asks_question(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i < b; i++) {
     const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
@@ -97,9 +95,9 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
   return false;
 }
 
-/* Is the resource a passage one could answer questions from: a text file,
- * or a quote of some length that is not itself a question ("The car is
- * blue." is a statement to compare with, not something to read)? */
+/* Is the resource a passage one could answer questions from: a text file, or a quote of some length
+ * that is not itself a question ("The car is blue." is a statement to compare with, not something
+ * to read)? */
 bool off_is_passage(const resource *r) {
   if (!(r->type & BATON__T_TEXT))
     return false;
@@ -121,9 +119,8 @@ bool off_has_passage(const planner *p, unsigned produced) {
   return false;
 }
 
-/* The features of task t for tokens [a,b) given what is available before
- * it (avail: types earlier tasks or unclaimed resources provide), one per
- * score term of the lexicon's weights. */
+/* The features of task t for tokens [a,b) given what is available before it (avail: types earlier
+ * tasks or unclaimed resources provide), one per score term of the lexicon's weights. */
 static void features(const planner *p, size_t a, size_t b, unsigned avail, size_t t, double kw,
                      double *f) {
   const baton__taskspec *s = p->cues[t].spec;
@@ -133,8 +130,7 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
   f[F_DESCRIPTION] = off_description_score(p, &p->cues[t], a, b);
   if (p->scene)
     f[F_SCENE] = p->scene[t] < 1.0 ? p->scene[t] : 1.0; /* "I have a document ..." */
-  /* A file of a type the task makes, not takes, names its output
-   * ("create a video example.mp4"). */
+  /* A file of a type the task makes, not takes, names its output ("create a video example.mp4"). */
   unsigned own = off_own_types(p, a, b) & ~(s->outputs & ~s->inputs);
   unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
   unsigned readable = BATON__T_IMAGE | BATON__T_AUDIO; /* can become text first */
@@ -167,8 +163,8 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
   f[F_NO_MODEL] = !p->cues[t].runnable && kw < p->lx->w[K_CLEAR_KEYWORD];
 }
 
-/* Score of task t for tokens [a,b): the weighted sum of its features, 0
- * when its keywords say too little; *kw_out receives the keyword part. */
+/* Score of task t for tokens [a,b): the weighted sum of its features, 0 when its keywords say too
+ * little; *kw_out receives the keyword part. */
 double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
                       double *kw_out) {
   double kw = off_keyword_score(p, &p->cues[t], a, b);
@@ -182,8 +178,8 @@ double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size
   return sc;
 }
 
-/* The highest of scores[] whose keywords say enough, -1 if none; less the
- * no_model term when `lenient`; not task `skip`, only tasks taking `needs`. */
+/* The highest of scores[] whose keywords say enough, -1 if none; less the no_model term when
+ * `lenient`; not task `skip`, only tasks taking `needs`. */
 static int highest(const planner *p, const double *scores, const double *kws, bool lenient,
                    int skip, unsigned needs, double *best_s) {
   int best = -1;
@@ -209,10 +205,9 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
   int best = highest(p, scores, kws, false, -1, 0, &best_s);
   if (best < 0 || best_s < min) /* nothing that can run fits: what fits */
     best = highest(p, scores, kws, true, -1, 0, &best_s);
-  /* "Summarise X in Spanish": the language names a translation that rides
-   * along (emit_step adds it); the verb decides the step, if a translation
-   * can ride along with it (text in: "convert the image category into
-   * French" is a translation, not a restyle). */
+  /* "Summarise X in Spanish": the language names a translation that rides along (emit_step adds
+   * it); the verb decides the step, if a translation can ride along with it (text in: "convert the
+   * image category into French" is a translation, not a restyle). */
   int second = off_is_role(p, best, R_TRANSLATE) && !off_has_stem(p, a, b, W_TRANSLATING)
                    ? highest(p, scores, kws, false, best, BATON__T_TEXT, &second_s) : -1;
   if (second >= 0 && kws[second] >= p->lx->w[K_VERB_KEYWORD]) {

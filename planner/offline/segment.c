@@ -7,12 +7,11 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_split_steps() takes p->tok and gives p->steps: token
- * ranges split at sentence ends and hard breaks ("then", "finally"), and at
- * ',' and "and" only when what follows names a task or starts a clause of
- * its own; first-person statements that ask for nothing are marked context
- * (they set the scene: their resources count, their words name no task).
- * It reads the cues (off_has_cue) but chooses no task.
+ * Contract: off_split_steps() takes p->tok and gives p->steps: token ranges split at sentence ends
+ * and hard breaks ("then", "finally"), and at ',' and "and" only when what follows names a task or
+ * starts a clause of its own; first-person statements that ask for nothing are marked context (they
+ * set the scene: their resources count, their words name no task). It reads the cues (off_has_cue)
+ * but chooses no task.
  */
 
 /* Types of earlier turns' resources the request names none of its own of. */
@@ -23,9 +22,9 @@ unsigned off_earlier_types(const planner *p) {
   return earlier & ~own;
 }
 
-/* Marks "the summary", "the classification result" (one word between) as
- * references to earlier output so they do not read as cues for a new task;
- * so is "the picture" when only an earlier turn has one. */
+/* Marks "the summary", "the classification result" (one word between) as references to earlier
+ * output so they do not read as cues for a new task; so is "the picture" when only an earlier turn
+ * has one. */
 void off_mark_references(planner *p, size_t a, size_t b) {
   unsigned told = off_earlier_types(p);
   for (size_t i = a + 1; i < b; i++) {
@@ -52,17 +51,16 @@ static size_t next_word(const planner *p, size_t i, size_t b) {
   return i;
 }
 
-/* The subject of a scene-setting statement: a first-person one ("I",
- * "we've"), or "my ...", "our ...", "there is ...". */
+/* The subject of a scene-setting statement: a first-person one ("I", "we've"), or "my ...", "our
+ * ...", "there is ...". */
 static bool scene_subject(const planner *p, size_t i) {
   return off_is(p, i, W_SUBJECT) || off_is(p, i, W_SCENE_SUBJECT);
 }
 
-/* "I have a photo 'x.jpg' of my kitchen", "I'm making a chatbot": a
- * statement in the first person that asks for nothing sets the scene; its
- * resources count, its words are no task. Lead-ins before the subject do
- * not count: "Let's consider that ...", "While browsing, ...", "You
- * know, ...", "Imagine ...", "Recently, ...". */
+/* "I have a photo 'x.jpg' of my kitchen", "I'm making a chatbot": a statement in the first person
+ * that asks for nothing sets the scene; its resources count, its words are no task. Lead-ins before
+ * the subject do not count: "Let's consider that ...", "While browsing, ...", "You know, ...",
+ * "Imagine ...", "Recently, ...". */
 static bool is_context_clause(const planner *p, size_t a, size_t b) {
   size_t i = next_word(p, a, b), lead = i;
   if (lead + 1 < b && off_is(p, lead, W_LET) && off_is(p, lead + 1, W_LETS))
@@ -118,12 +116,11 @@ static int add_step(planner *p, size_t a, size_t b, bool context) {
   return 0;
 }
 
-/* Whether the piece [a, b) of a sentence only sets the scene: a piece with
- * a first-person subject of its own is judged alone; a condition split off
- * before the rest of its sentence (not `last`: "Once we get an answer, |
- * could we ...") sets the scene unless it names an action of its own
- * ("After editing the table, | I'd like ...": its words that refer to a
- * result, "the summary", name none); other pieces go with their sentence. */
+/* Whether the piece [a, b) of a sentence only sets the scene: a piece with a first-person subject
+ * of its own is judged alone; a condition split off before the rest of its sentence (not `last`:
+ * "Once we get an answer, | could we ...") sets the scene unless it names an action of its own
+ * ("After editing the table, | I'd like ...": its words that refer to a result, "the summary", name
+ * none); other pieces go with their sentence. */
 static bool piece_context(planner *p, size_t a, size_t b, bool sentence, bool last) {
   size_t k = skip_soft(p, a, b);
   if (k < b && off_is(p, k, W_SUBJECT))
@@ -145,8 +142,8 @@ int off_split_steps(planner *p) {
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_is_hard_punct(&p->tok[i]) && !is_hard_word(p, i))
       continue;
-    /* Within a sentence [seg, i), a ',' or "and" splits when what follows
-     * names a task or starts a clause of its own ("..., and I'm curious"). */
+    /* Within a sentence [seg, i), a ',' or "and" splits when what follows names a task or starts a
+     * clause of its own ("..., and I'm curious"). */
     bool context = is_context_clause(p, seg, i);
     size_t from = seg;
     for (size_t k = seg; k < i; k++) {
