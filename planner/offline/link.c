@@ -150,19 +150,12 @@ static int read_resource(planner *p, const step *st, const baton__taskspec *spec
   return commit_task(p, &t, rc);
 }
 
-/* The resource of `type` a reading task takes for step st: the step's own (pass 0), else `near` or
- * the first unused one (pass 1). */
-static int bridge_source(const planner *p, const step *st, unsigned type, int pass, int near) {
-  if (pass == 0)
-    return off_own_res(p, st->a, st->b, type);
-  return near < 0 ? first_unused(p, type) : (p->res[near].type & type) ? near : -1;
-}
-
 /* Bridges a picture or recording (types) to text (image-to-text, speech recognition, a table or
- * document reader). Outside the step it reads the one named nearest before it ("distill the essence
- * of it" after "a recording x.wav"), else the first after it, else the caller's inputs. Returns the
- * new task's id, -1 when there is none to read, -2 on error. */
-static int bridge_to_text(planner *p, const step *st, bool own_only, unsigned types) {
+ * document reader) into src->ref. It reads the step's own, else (not own_only) the one named
+ * nearest before the step ("distill the essence of it" after "a recording x.wav"), else the first
+ * after it, else the caller's inputs. 1 when it made a reader, 0 when there is nothing to read, -1
+ * on error. */
+static int bridge(planner *p, const step *st, bool own_only, unsigned types, source *src) {
   static const struct {
     unsigned type;
     off_role role;
@@ -178,22 +171,15 @@ static int bridge_to_text(planner *p, const step *st, bool own_only, unsigned ty
       int task = p->role[bridges[k].role];
       int reader = type == BATON__T_IMAGE ? off_reader_task(p, task) : -1;
       task = reader >= 0 ? reader : task; /* a table or a document is read so */
-      int r = (type & types) && task >= 0 ? bridge_source(p, st, type, pass, near) : -1;
-      if (r >= 0) {
-        int id = read_resource(p, st, p->cues[task].spec, r, type,
-                               type == BATON__T_IMAGE && reader < 0);
-        return id < 0 ? -2 : id;
-      }
+      int r = !(type & types) || task < 0 ? -1
+              : pass == 0                 ? off_own_res(p, st->a, st->b, type)
+              : near < 0                  ? first_unused(p, type)
+              : (p->res[near].type & type) ? near : -1;
+      if (r >= 0)
+        return (src->ref = read_resource(p, st, p->cues[task].spec, r, type,
+                                         type == BATON__T_IMAGE && reader < 0)) < 0 ? -1 : 1;
     }
-  return -1;
-}
-
-/* bridge_to_text() into src->ref: 1 when it made a reader, 0 when there was nothing to read, -1 on
- * error. */
-static int bridged(planner *p, const step *st, bool own_only, unsigned types, source *src) {
-  int id = bridge_to_text(p, st, own_only, types);
-  src->ref = id >= 0 ? id : src->ref;
-  return id == -2 ? -1 : id >= 0;
+  return 0;
 }
 
 /* Finds where the task's main input of `type` comes from, for step st. Returns 0 with *src set (all
@@ -211,7 +197,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (r >= 0)
     return src->res = r, p->res[r].used = true, 0;
   /* 1b. text from the step's own image or recording ("translate sign.png") */
-  if (text && (b = bridged(p, st, true, media, src)))
+  if (text && (b = bridge(p, st, true, media, src)))
     return b > 0 ? 0 : -1;
   int prev = nearest_producer(p, type);
   /* 2. "it", "the result": the nearest earlier output */
@@ -222,10 +208,10 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
    * is what to make */
   bool unread = text && prev < 0 && first_unused(p, BATON__T_TEXT) < 0;
   if (unread && (outputs & BATON__T_TEXT) && first_unused(p, media) >= 0 &&
-      (b = bridged(p, st, false, media, src)))
+      (b = bridge(p, st, false, media, src)))
     return b > 0 ? 0 : -1;
   if (unread && !(outputs & BATON__T_TEXT) && first_unused(p, BATON__T_AUDIO) >= 0 &&
-      (b = bridged(p, st, false, BATON__T_AUDIO, src)))
+      (b = bridge(p, st, false, BATON__T_AUDIO, src)))
     return b > 0 ? 0 : -1;
   /* 3. what to make: "an image of a cat playing piano" */
   if (text && !has_ref && (prev < 0 || !(outputs & BATON__T_TEXT)) &&
@@ -237,7 +223,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if ((r = first_unused(p, type)) >= 0)
     return src->res = r, p->res[r].used = true, p->res[r].borrowed_by = -2, 0;
   /* 6. "translate it": read an earlier-named image or recording first */
-  if (text && has_ref && (b = bridged(p, st, false, media, src)))
+  if (text && has_ref && (b = bridge(p, st, false, media, src)))
     return b > 0 ? 0 : -1;
   /* 7. the step's own words, 8. any resource of that type, even a used one */
   if (text)
