@@ -14,8 +14,7 @@
  */
 
 bool off_alnum(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c >= 0x80;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
 static bool is_space_byte(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
@@ -135,12 +134,8 @@ unsigned off_file_type(const char *s, size_t n) {
 static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   if (p->n_tok >= OFF_MAX_TOKENS)
     return NULL;
-  token *t = &p->tok[p->n_tok++];
-  memset(t, 0, sizeof *t);
-  t->kind = kind;
-  t->start = start;
-  t->end = end;
-  return t;
+  p->tok[p->n_tok] = (token){.kind = kind, .start = start, .end = end};
+  return &p->tok[p->n_tok++];
 }
 
 /* A resource [a,b) of the request and its token over [ts,te): 0, -1 out of memory, -2 too many

@@ -262,8 +262,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   if (st->task >= 0 && repeats_earlier_step(p, s)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
      * a depth map": one task, drop it */
-    st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task,
-                                 &st->score);
+    st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
     if (st->task < 0 || repeats_earlier_step(p, s)) {
       drop_step(p, s, false);
       return false;
