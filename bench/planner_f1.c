@@ -15,12 +15,13 @@
 #include "core/banned.h"
 
 /*
- * Usage: planner_f1 [DATA.jsonl] [-v] [-n N] [--range A-B] [--lexicon FILE]
+ * Usage: planner_f1 [DATA.jsonl] [-v] [--plans] [-n N] [--range A-B] [--lexicon FILE]
  *                   | -r REQUEST [-m MESSAGES]
  *   DATA defaults to ../shared/data/taskbench/huggingface/data_part.jsonl
  *   relative to the source root. tool_desc.json next to it (when present)
  *   names the tools: predicted names that are not tools are ignored.
- *   -v prints every record whose plan differs from the gold one.
+ *   -v prints every record whose plan differs from the gold one; --plans prints every plan
+ *   (records', then cases') as one JSON line, to diff two versions of the planner.
  *   -n N scores the first N records only.
  *   --range A-B scores records A to B (0-based, inclusive) only: the
  *   offline planner's weights and rules are written on the training split
@@ -148,11 +149,21 @@ static void remove_tree(const char *dir) {
   rmdir(dir);
 }
 
+/* --plans: each plan on one line ("plan: JSON", or "plan: not planned: why"), to compare the
+ * plans of two versions of the planner line by line. */
+static void print_plan(const baton__graph *g, bool ok, const char *err) {
+  cJSON *j = ok ? baton__graph_to_json(g) : NULL;
+  char *text = j ? cJSON_PrintUnformatted(j) : NULL;
+  printf("plan: %s%s\n", text ? "" : "not planned: ", text ? text : err);
+  free(text);
+  cJSON_Delete(j);
+}
+
 /* ---- the case table ------------------------------------------------------ */
 
 /* Plans every case of a TSV table (request, inputs or -, messages or -,
  * expected brief) and prints how many match; -v prints the others. */
-static void score_cases(const char *path, baton__offline_req req, bool verbose) {
+static void score_cases(const char *path, baton__offline_req req, bool verbose, bool plans) {
   char *text = NULL, err[512];
   size_t len = 0, n = 0, ok = 0;
   if (baton__read_file(path, 1u << 22, &text, &len, err, sizeof err) != 0) {
@@ -179,13 +190,8 @@ static void score_cases(const char *path, baton__offline_req req, bool verbose) 
     char *got = baton__plan_offline_req(&req, &g, err, sizeof err) == 0 ? baton__graph_brief(&g)
                                                                           : NULL;
     bool same = got && strcmp(got, f[3]) == 0;
-    if (getenv("P2_DUMP")) {
-      cJSON *dj = got ? baton__graph_to_json(&g) : NULL;
-      char *ds = dj ? cJSON_PrintUnformatted(dj) : NULL;
-      printf("DUMPC %s\n", ds ? ds : err);
-      free(ds);
-      cJSON_Delete(dj);
-    }
+    if (plans)
+      print_plan(&g, got != NULL, err);
     ok += same;
     n++;
     if (verbose && !same)
@@ -297,10 +303,12 @@ int main(int argc, char **argv) {
   const char *one = NULL, *messages = NULL, *lexicon_path = NULL, *off[16], *cases = NULL;
   size_t n_off = 0;
   long limit = -1, from = 0, to = -1;
-  bool verbose = false;
+  bool verbose = false, print_plans = false;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-v") == 0)
       verbose = true;
+    else if (strcmp(argv[i], "--plans") == 0)
+      print_plans = true;
     else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
       one = argv[++i];
     else if (strcmp(argv[i], "-x") == 0 && i + 1 < argc && n_off < 16)
@@ -322,7 +330,7 @@ int main(int argc, char **argv) {
         return 2;
       }
     } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      printf("usage: %s [DATA.jsonl] [-v] [-n N] [--range A-B] [--lexicon FILE] [--cases FILE] | -r REQUEST "
+      printf("usage: %s [DATA.jsonl] [-v] [--plans] [-n N] [--range A-B] [--lexicon FILE] [--cases FILE] | -r REQUEST "
              "[-m MESSAGES] [-x KIND]...\n", argv[0]);
       return 0;
     } else
@@ -458,13 +466,8 @@ int main(int argc, char **argv) {
       ok = baton__plan_offline_req(&req, &g, err, sizeof err) == 0;
       plan_time += now_s() - t0;
       plans++;
-      if (getenv("P2_DUMP")) {
-        cJSON *dj = ok ? baton__graph_to_json(&g) : NULL;
-        char *ds = dj ? cJSON_PrintUnformatted(dj) : NULL;
-        printf("DUMP %s\n", ds ? ds : err);
-        free(ds);
-        cJSON_Delete(dj);
-      }
+      if (print_plans)
+        print_plan(&g, ok, err);
     }
     if (ok) {
       for (size_t i = 0; i < g.n; i++) {
@@ -557,7 +560,7 @@ int main(int argc, char **argv) {
     printf("records without ground truth (planned only, not scored): %ld\n", no_gold);
   printf("requests planned: %ld of %ld\n", planned, plans);
   if (cases)
-    score_cases(cases, req, verbose);
+    score_cases(cases, req, verbose, print_plans);
   printf("plans/second: %.0f (%ld plans in %.3f s)\n", plan_time > 0 ? (double)plans / plan_time : 0.0,
          plans, plan_time);
 
