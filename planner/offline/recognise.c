@@ -12,8 +12,7 @@
  * a step naming two tasks is split, one repeating an earlier task with nothing new is dropped, a
  * task is rewritten as rewrite.c says, "aloud" beside a text task speaks it too; if nothing
  * matched, the one clearest cue anywhere is taken. It then keeps the recognised steps only,
- * neighbouring steps on one task merged. 0, or
- * -1 with err set when no step names any task.
+ * neighbouring steps on one task merged. 0, or -1 with err set when no step names any task.
  */
 
 /* Records which resources a recognised step will take, so that later steps do not count on them
