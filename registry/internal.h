@@ -19,7 +19,11 @@ struct baton__registry {
   sqlite3_stmt *st_term_task; /* rowids of one glued word (models_mfts) */
   sqlite3_stmt *st_tasks_all; /* every task name in the database */
   sqlite3_stmt *st_begin, *st_commit; /* a read transaction around a match */
-  sqlite3_stmt *st_task_bases; /* rowid and base of a task's models (index only) */
+  sqlite3_stmt *st_task_bases; /* rowid, base, endpoint of a task's models (index only) */
+  sqlite3_stmt *st_task_count; /* a task's models (task_counts) */
+  sqlite3_stmt *st_row_base;   /* base, endpoint, task, enabled of one rowid */
+  sqlite3_stmt *st_endpoint_next; /* a task's next enabled endpoint (index skip) */
+  sqlite3_stmt *st_match_base_ep; /* a task's models of one endpoint by base */
   sqlite3_stmt *st_count_all;
   sqlite3_stmt *st_row;       /* one model by rowid, with its health part */
   sqlite3_stmt *st_json;      /* one model by id, as list/search show it */
