@@ -189,13 +189,13 @@ static int open_connection(baton__registry *reg, const char *path, char *err, si
     baton__db_err(reg->db, err, errlen, "cannot register SQL functions");
     return -1;
   }
-  sqlite3_busy_timeout(reg->db, 5000);
+  sqlite3_busy_timeout(reg->db, BATON__BUSY_MS);
   char what[1024];
   baton__fmt(what, sizeof what, "cannot use %s as the registry database", path);
   if (baton__exec_sql(reg->db,
                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
                " PRAGMA recursive_triggers = ON; PRAGMA synchronous = NORMAL;"
-               " PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;",
+               " PRAGMA cache_size = -32768; PRAGMA mmap_size = 0;",
                err, errlen, what))
     return -1;
   return 0;
@@ -248,6 +248,7 @@ fail:
 void baton__registry_close(baton__registry *reg) {
   if (!reg)
     return;
+  baton__health_flush(reg);
   for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
     sqlite3_finalize(*stmt_at(reg, i));
   sqlite3_finalize(reg->st_health_get);

@@ -115,6 +115,12 @@ static void topk_push(topk *t, double x) {
   }
 }
 
+/* fill_bases() scans the task's index entries rather than look up each
+ * hit when the task has at most this many models per hit: an index entry
+ * costs about a thirtieth of a row lookup (a page of ~60 entries against a
+ * page per row). */
+#define SCAN_RATIO 32ull
+
 /* One ranking in progress (see baton__rank_terms). */
 typedef struct ranker {
   baton__registry *reg;
@@ -262,7 +268,7 @@ static void settle(ranker *r, hit *x, double base, const char *endpoint) {
  * row lookup per hit, so the work follows the smaller of the two. */
 static int fill_bases(ranker *r) {
   int s;
-  if ((unsigned long long)r->N <= 8ull * r->h.n) {
+  if ((unsigned long long)r->N <= SCAN_RATIO * r->h.n) {
     sqlite3_stmt *st = r->reg->st_task_bases;
     sqlite3_bind_text(st, 1, r->task, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, r->enabled_only ? 1 : 0);
