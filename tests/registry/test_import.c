@@ -13,6 +13,7 @@
 #include "registry/catalogue.h"
 #include "registry/internal.h"
 #include "registry/registry.h"
+#include "support/seeded.h"
 #include "support/support.h"
 
 static char *g_dir;
@@ -31,14 +32,7 @@ static void teardown(void) {
 
 TestSuite(registry_import, .init = setup, .fini = teardown);
 
-static baton__registry *open_db(const char *path) {
-  char err[512] = "";
-  baton__registry *reg = NULL;
-  int rc = baton__registry_open(path, (const char *)baton__catalogue_yaml,
-                                baton__catalogue_yaml_len, &reg, err, sizeof err);
-  cr_assert_eq(rc, 0, "open failed: %s", err);
-  return reg;
-}
+static baton__registry *open_db(const char *path) { return bt_registry_seeded(path); }
 
 static long long db_int(const char *path, const char *sql) {
   sqlite3 *db = NULL;

@@ -10,6 +10,7 @@
 #include "core/util.h"
 #include "registry/catalogue.h"
 #include "registry/registry.h"
+#include "support/seeded.h"
 #include "support/support.h"
 
 /* ---------------------------------------------------------------------- */
@@ -29,15 +30,7 @@ static void teardown(void) {
   free(g_db);
 }
 
-static baton__registry *open_shipped(void) {
-  char err[512] = "";
-  baton__registry *reg = NULL;
-  int rc = baton__registry_open(g_db, (const char *)baton__catalogue_yaml,
-                                baton__catalogue_yaml_len, &reg, err, sizeof err);
-  cr_assert_eq(rc, 0, "open failed: %s", err);
-  cr_assert_not_null(reg);
-  return reg;
-}
+static baton__registry *open_shipped(void) { return bt_registry_seeded(g_db); }
 
 /* Runs a query returning one integer against the database file directly. */
 static long long db_int(const char *sql) {
