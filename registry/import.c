@@ -141,7 +141,9 @@ static bool col_eq(sqlite3_stmt *st, int i, const char *v) {
   return !strcmp(c, v);
 }
 
-static void bind_row(sqlite3_stmt *st, const baton__model_row *r, const char *source, double now) {
+/* Binds the row's fields to ?1..?9 (id, task, description, tags,
+ * downloads, likes, license, endpoint, enabled). */
+static void bind_fields(sqlite3_stmt *st, const baton__model_row *r) {
   sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, r->task, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, r->description ? r->description : "", -1, SQLITE_STATIC);
@@ -154,6 +156,10 @@ static void bind_row(sqlite3_stmt *st, const baton__model_row *r, const char *so
     sqlite3_bind_null(st, 7);
   sqlite3_bind_text(st, 8, r->endpoint, -1, SQLITE_STATIC);
   sqlite3_bind_int(st, 9, r->enabled ? 1 : 0);
+}
+
+static void bind_row(sqlite3_stmt *st, const baton__model_row *r, const char *source, double now) {
+  bind_fields(st, r);
   sqlite3_bind_text(st, 10, source, -1, SQLITE_STATIC);
   sqlite3_bind_double(st, 11, now);
 }
@@ -222,18 +228,7 @@ static int upsert_write(baton__upsert *u, const baton__model_row *r, char *err, 
 /* Keeps one row in the staging table (temp.import_stage). */
 static int stage_write(baton__upsert *u, const baton__model_row *r, char *err, size_t errlen) {
   sqlite3_stmt *st = u->stage;
-  sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, r->task, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, r->description ? r->description : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, r->tags ? r->tags : "", -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 5, r->downloads);
-  sqlite3_bind_int64(st, 6, r->likes);
-  if (r->license)
-    sqlite3_bind_text(st, 7, r->license, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null(st, 7);
-  sqlite3_bind_text(st, 8, r->endpoint, -1, SQLITE_STATIC);
-  sqlite3_bind_int(st, 9, r->enabled ? 1 : 0);
+  bind_fields(st, r);
   int s = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
