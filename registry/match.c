@@ -200,8 +200,10 @@ static int match_catalogue(baton__registry *reg, const char *task, const char *t
   int filter = ok ? baton__epset_accepted(reg, task, ok, ud, &eps, err, errlen) : 0;
   if (filter < 0)
     return -1;
-  if (filter && !eps.n)
+  if (filter && !eps.n) {
+    baton__epset_release(&eps);
     return 0; /* no endpoint of this task can run here */
+  }
   /* Collect a few more than wanted; when the endpoint check rejects many
    * of them, or the floors show something better may be left out, widen. */
   size_t L = max * 4 < 16 ? 16 : max * 4;
