@@ -39,6 +39,8 @@ static void rec_release(baton__health_rec *h) {
 /* Writes the kept outcomes in order while the lock is free. SQLITE_DONE
  * when none is left. */
 static int flush(baton__registry *reg) {
+  if (!reg->n_pending)
+    return SQLITE_DONE;
   size_t done = 0;
   int s = SQLITE_DONE;
   while (done < reg->n_pending && (s = put(reg, &reg->pending[done])) != SQLITE_BUSY)
