@@ -164,9 +164,8 @@ static void bind_row(sqlite3_stmt *st, const baton__model_row *r, const char *so
   sqlite3_bind_double(st, 11, now);
 }
 
-static int run_write(baton__upsert *u, sqlite3_stmt *st, const baton__model_row *r, char *err,
-                     size_t errlen) {
-  bind_row(st, r, u->source, u->now);
+/* Runs a bound write and clears it. 0, or -1 with err. */
+static int step_write(baton__upsert *u, sqlite3_stmt *st, char *err, size_t errlen) {
   int s = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
@@ -175,6 +174,12 @@ static int run_write(baton__upsert *u, sqlite3_stmt *st, const baton__model_row 
     return -1;
   }
   return 0;
+}
+
+static int run_write(baton__upsert *u, sqlite3_stmt *st, const baton__model_row *r, char *err,
+                     size_t errlen) {
+  bind_row(st, r, u->source, u->now);
+  return step_write(u, st, err, errlen);
 }
 
 /* Writes one row into the models table (see baton__upsert_model). */
@@ -227,16 +232,8 @@ static int upsert_write(baton__upsert *u, const baton__model_row *r, char *err, 
 
 /* Keeps one row in the staging table (temp.import_stage). */
 static int stage_write(baton__upsert *u, const baton__model_row *r, char *err, size_t errlen) {
-  sqlite3_stmt *st = u->stage;
-  bind_fields(st, r);
-  int s = sqlite3_step(st);
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
-  if (s != SQLITE_DONE) {
-    baton__fmt(err, errlen, "%s", sqlite3_errmsg(u->db));
-    return -1;
-  }
-  return 0;
+  bind_fields(u->stage, r);
+  return step_write(u, u->stage, err, errlen);
 }
 
 int baton__upsert_model(baton__upsert *u, const baton__model_row *r, char *err, size_t errlen) {
