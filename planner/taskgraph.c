@@ -739,7 +739,8 @@ cJSON *baton__graph_to_json(const baton__graph *g) {
     if (t->model && !cJSON_AddStringToObject(o, "model", t->model))
       goto fail;
     if (t->choice) {
-      cJSON *ch = cJSON_Parse(t->choice);
+      /* JSON text the runtime printed: copied as it is, not parsed again. */
+      cJSON *ch = cJSON_CreateRaw(t->choice);
       if (ch && !cJSON_AddItemToObject(o, "choice", ch)) {
         cJSON_Delete(ch);
         goto fail;
