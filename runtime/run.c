@@ -114,9 +114,7 @@ static void count_waiting(baton_run *run) {
 /* Records the run's start in the history and sends the plan event. */
 static baton_rc record_start(baton_run *run) {
   baton *ctx = run->ctx;
-  cJSON *plan = baton__graph_to_json(&run->g);
-  char *pj = plan ? baton__run_print_sized(plan, baton__run_plan_estimate(&run->g)) : NULL;
-  cJSON_Delete(plan);
+  char *pj = baton__graph_print(&run->g);
   if (!pj)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   if (baton__runs_usable(ctx) != BATON_OK) {

@@ -2,7 +2,6 @@
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/util.h"
 #include "runtime/context.h"
@@ -104,18 +103,4 @@ int baton__run_values_from_outputs(const cJSON *outs, baton__values *vs) {
 
 char *baton__run_print_sized(const cJSON *tree, size_t estimate) {
   return cJSON_PrintBuffered(tree, estimate > INT_MAX ? INT_MAX : (int)estimate, false);
-}
-
-size_t baton__run_plan_estimate(const baton__graph *g) {
-  size_t n = 64;
-  for (size_t i = 0; i < g->n; i++) {
-    const baton__task *t = &g->tasks[i];
-    n += 64 + strlen(t->task) + 8 * t->n_deps + (t->model ? strlen(t->model) : 0) +
-         (t->choice ? strlen(t->choice) : 0);
-    for (size_t k = 0; k < t->n_args; k++)
-      n += 8 + strlen(t->args[k].name) + (t->args[k].value ? strlen(t->args[k].value) : 24);
-    for (size_t k = 0; k < t->n_candidates; k++)
-      n += 4 + strlen(t->candidates[k]);
-  }
-  return n;
 }
