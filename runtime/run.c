@@ -24,6 +24,7 @@ void baton__run_free_members(baton_run *run) {
   free(run->request);
   free(run->root);
   free(run->workspace);
+  free(run->plan_json);
   free(run->result_json);
   free(run->summary);
   free(run->messages);
@@ -113,9 +114,7 @@ static void count_waiting(baton_run *run) {
 /* Records the run's start in the history and sends the plan event. */
 static baton_rc record_start(baton_run *run) {
   baton *ctx = run->ctx;
-  cJSON *plan = baton__graph_to_json(&run->g);
-  char *pj = plan ? cJSON_PrintUnformatted(plan) : NULL;
-  cJSON_Delete(plan);
+  char *pj = baton__graph_print(&run->g);
   if (!pj)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   if (baton__runs_usable(ctx) != BATON_OK) {
@@ -138,7 +137,7 @@ static baton_rc record_start(baton_run *run) {
       if (run->ts[i].status != TS_DONE)
         baton__run_persist_task(run, i);
   baton__run_emit(run, BATON_EVENT_PLAN, -1, NULL, pj);
-  free(pj);
+  run->plan_json = pj; /* the result repeats it */
   return BATON_OK;
 }
 

@@ -70,6 +70,7 @@ struct baton_run {
   atomic_int cancel;
 
   baton_rc rc;
+  char *plan_json;        /* the plan as JSON text, made once when the run starts */
   char *result_json;
   char *summary;
   char *messages;         /* chat history given with the request, or NULL */
@@ -126,6 +127,10 @@ cJSON *baton__run_task_json(const baton_run *run, size_t i);
 cJSON *baton__run_tasks_json(const baton_run *run);
 /* Writes a task's current state to the run history (failures are logged). */
 void baton__run_persist_task(baton_run *run, size_t idx);
+/* JSON text of a big tree (a run's result reaches megabytes),
+ * printed unformatted into one buffer of about `estimate` bytes rather than
+ * one grown by doubling, which copies it over and over. Caller frees. */
+char *baton__run_print_sized(const cJSON *tree, size_t estimate);
 /* Values from a stored "outputs" object. 0, or -1 when out of memory. */
 int baton__run_values_from_outputs(const cJSON *outs, baton__values *vs);
 

@@ -1,5 +1,6 @@
 /* run_record.c — a run's tasks as JSON, and each task's state written to the run history. */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdlib.h>
 
 #include "core/util.h"
@@ -98,4 +99,8 @@ int baton__run_values_from_outputs(const cJSON *outs, baton__values *vs) {
       return -1;
   }
   return 0;
+}
+
+char *baton__run_print_sized(const cJSON *tree, size_t estimate) {
+  return cJSON_PrintBuffered(tree, estimate > INT_MAX ? INT_MAX : (int)estimate, false);
 }
