@@ -561,9 +561,11 @@ BATON_API void baton_server_free(baton_server *srv);
 /* ---------------------------------------------------------------------- */
 /* MCP: the Model Context Protocol server behind `baton mcp`                 */
 
-/* MCP server settings. Zero-initialise, then set what applies. Pointers are
- * borrowed for the duration of baton_mcp_serve(). */
+/* MCP server settings. Start from BATON_MCP_OPTIONS_INIT (it sets size),
+ * then set what applies; the size is checked as for baton_request. Pointers
+ * are borrowed for the duration of baton_mcp_serve(). */
 typedef struct baton_mcp_options {
+  size_t size;              /* sizeof(baton_mcp_options) */
   const char *config_path;  /* as for baton_open() */
   int in_fd;                /* newline-delimited JSON-RPC from the client */
   int out_fd;               /* responses and notifications to the client */
@@ -575,6 +577,8 @@ typedef struct baton_mcp_options {
   baton_log_level log_level;
 } baton_mcp_options;
 
+#define BATON_MCP_OPTIONS_INIT .size = sizeof(baton_mcp_options)
+
 /*
  * Serves one MCP client (protocol revision 2025-06-18) on in_fd/out_fd
  * until in_fd reaches end of file: initialize, ping, tools/list,
@@ -585,9 +589,10 @@ typedef struct baton_mcp_options {
  * calls still running are cancelled and waited for. Messages are bounded
  * (4 MiB in; inline file content 1 MiB per file, 4 MiB per result). The
  * caller should ignore SIGPIPE when out_fd is a pipe (sockets need not).
- * Returns BATON_OK when the client closed its end, or what baton_open()
- * returns (BATON_CONFIG, BATON_DB, ...) with the reason in *errmsg_out
- * (free with baton_free(); errmsg_out may be NULL). Thread-safe (servers are
+ * Returns BATON_OK when the client closed its end, BATON_INVALID for NULL
+ * or unsized options, or what baton_open() returns (BATON_CONFIG, BATON_DB,
+ * ...), with the reason in *errmsg_out (free with baton_free(); errmsg_out
+ * may be NULL) and in baton_errmsg(NULL). Thread-safe (servers are
  * independent); the fds stay open (the caller closes them).
  */
 BATON_API baton_rc baton_mcp_serve(const baton_mcp_options *opts, char **errmsg_out);
