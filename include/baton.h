@@ -559,6 +559,72 @@ BATON_API const char *baton_server_errmsg(const baton_server *srv);
 BATON_API void baton_server_free(baton_server *srv);
 
 /* ---------------------------------------------------------------------- */
+/* Client: a program talking to a running batond                            */
+
+/* A connection to batond (its protocol is in INTERFACE.md). Errors come
+ * through baton_errmsg(NULL), as everywhere. One thread uses a client at a
+ * time, except for baton_client_cancel(); clients are independent of each
+ * other and of contexts. */
+typedef struct baton_client baton_client;
+
+/*
+ * Connects to the daemon on baton_socket_path(config_path) (config_path
+ * borrowed, as for baton_open()). Returns BATON_OK with *out set, or
+ * BATON_NOTFOUND when no daemon answers there (no socket, a stale one) or
+ * $BATON_NO_DAEMON is set to anything but "0"; BATON_DENIED when the socket
+ * refuses this user; BATON_CONFIG or BATON_NOMEM as baton_socket_path().
+ * On failure *out is NULL. Thread-safe.
+ */
+BATON_API baton_rc baton_client_connect(const char *config_path, baton_client **out);
+
+/* Closes the connection and frees the client. NULL is a no-op. */
+BATON_API void baton_client_close(baton_client *c);
+
+/*
+ * Calls a daemon method (runs.list, run.get, models.search, executors.list,
+ * health, ...) with params_json, a JSON object as text (borrowed; NULL for
+ * none), and waits for its answer. *result_json receives the answer's
+ * "result" as JSON text (free with baton_free()). An error answer returns
+ * the code it carries (BATON_NOTFOUND, BATON_PLAN, ...; BATON_INVALID for
+ * parameters the daemon refused) with its message in baton_errmsg(NULL),
+ * and *result_json NULL. BATON_IO when the connection failed or closed: the
+ * client is then of no further use. Notifications arriving meanwhile are
+ * dropped.
+ */
+BATON_API baton_rc baton_client_call(baton_client *c, const char *method, const char *params_json,
+                                     char **result_json);
+
+/*
+ * baton_plan() on the daemon: req as for baton_submit() (its size checked
+ * the same way; text, plan_json, inputs, n_inputs, offline, messages and
+ * input_root are sent, input_root NULL meaning this process's working
+ * folder; the daemon learns the caller from the socket, so as_caller and
+ * the uids are not sent). Errors as for baton_client_call().
+ */
+BATON_API baton_rc baton_client_plan(baton_client *c, const baton_request *req, char **json_out);
+
+/*
+ * baton_submit() and baton_run_wait() on the daemon: runs req (as for
+ * baton_client_plan()) and waits for the run's end. Events go to on_event
+ * (may be NULL) on the calling thread, in order, as a baton_event whose
+ * pointers are borrowed for the call. *result_json receives the result
+ * object (as baton_run_result_json()) whenever the run ended; free it with
+ * baton_free(). Returns BATON_OK (every task succeeded), BATON_EXEC (some
+ * failed), BATON_CANCELLED, or an error as for baton_client_call() with
+ * *result_json NULL.
+ */
+BATON_API baton_rc baton_client_submit(baton_client *c, const baton_request *req,
+                                       baton_event_fn on_event, void *userdata,
+                                       char **result_json);
+
+/* Asks the daemon to cancel the run that baton_client_submit() on c is
+ * waiting for: within about a fifth of a second once its plan event has
+ * arrived, else as soon as it does. A cancel asked while no submit waits is
+ * forgotten when the next one starts. Returns at once. Thread-safe and
+ * async-signal-safe: a SIGINT handler may call it. */
+BATON_API void baton_client_cancel(baton_client *c);
+
+/* ---------------------------------------------------------------------- */
 /* MCP: the Model Context Protocol server behind `baton mcp`                 */
 
 /* MCP server settings. Start from BATON_MCP_OPTIONS_INIT (it sets size),
