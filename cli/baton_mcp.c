@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "baton.h"
-#include "cli/cli.h"
+#include "cli.h"
 #include "core/banned.h"
 
 static const char mcp_help[] =
