@@ -6,8 +6,15 @@
  * executors) and one answer cites every result (summarizer).
  *
  * Conventions used throughout this header:
- *  - Functions return a baton_rc; BATON_OK is 0. Detail text for the most
- *    recent failure on a context is available from baton_errmsg().
+ *  - Functions return a baton_rc; BATON_OK is 0. Detail text for the
+ *    calling thread's most recent failure is available from baton_errmsg()
+ *    (thread-local, like errno).
+ *  - Structs the caller fills (baton_request, baton_server_options,
+ *    baton_mcp_options) start with a size member: initialise them from
+ *    their BATON_..._INIT macro. The library refuses a size of 0 or one
+ *    larger than it knows (BATON_INVALID) and takes fields past a smaller
+ *    one as zero. baton_event, filled by the library, carries its size too.
+ *  - Each declaration says whether it is thread-safe.
  *  - Out-parameters come last. Strings the library hands out are freed with
  *    baton_free(); strings passed in are copied unless a comment says
  *    "borrowed".
