@@ -172,18 +172,16 @@ static void relay_event(void *ud, const baton_event *ev) {
 
 static bool relay_cancelled(void *ud) { return atomic_load(&((relay *)ud)->c->cancel) != 0; }
 
-/* How a run ended, from its result's "status". */
-static baton_rc status_rc(const char *result_json) {
-  cJSON *res = cJSON_Parse(result_json);
+/* How a run ended, from the "status" of the response's result. */
+static baton_rc status_rc(const cJSON *reply) {
+  const cJSON *res = cJSON_GetObjectItemCaseSensitive(reply, "result");
   const cJSON *st = cJSON_GetObjectItemCaseSensitive(res, "status");
-  baton_rc rc = !cJSON_IsString(st)                        ? BATON_EXEC
-                : !strcmp(st->valuestring, "done")         ? BATON_OK
-                : !strcmp(st->valuestring, "cancelled")    ? BATON_CANCELLED
-                                                           : BATON_EXEC;
-  cJSON_Delete(res);
-  if (rc != BATON_OK)
-    baton__fail(NULL, rc, "the run ended %s", rc == BATON_CANCELLED ? "cancelled" : "with failed tasks");
-  return rc;
+  const char *s = cJSON_IsString(st) ? st->valuestring : "";
+  if (!strcmp(s, "done"))
+    return BATON_OK;
+  bool cancelled = !strcmp(s, "cancelled");
+  return baton__fail(NULL, cancelled ? BATON_CANCELLED : BATON_EXEC, "the run ended %s",
+                     cancelled ? "cancelled" : "with failed tasks");
 }
 
 baton_rc baton_client_submit(baton_client *c, const baton_request *req, baton_event_fn on_event,
@@ -198,6 +196,7 @@ baton_rc baton_client_submit(baton_client *c, const baton_request *req, baton_ev
   relay r = {.c = c, .fn = on_event, .ud = userdata};
   cJSON *reply = baton__rpc_submit(c->conn, params, relay_event, relay_cancelled, &r);
   cJSON_Delete(params);
+  baton_rc ended = reply && !baton__rpc_error_message(reply) ? status_rc(reply) : BATON_OK;
   baton_rc rc = take_reply(reply, result_json);
-  return rc == BATON_OK ? status_rc(*result_json) : rc;
+  return rc == BATON_OK ? ended : rc;
 }
