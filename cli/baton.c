@@ -9,8 +9,7 @@
 #include <unistd.h>
 
 #include "baton.h"
-#include "cli/cli.h"
-#include "server/rpc_client.h"
+#include "cli.h"
 #include "core/banned.h"
 
 #define PLAN_FILE_MAX (16u << 20)
@@ -327,7 +326,7 @@ static int cmd_run(const opts *o) {
     cli_die_usage("give either a request or --plan FILE, not both");
   char *plan = o->plan_file ? read_plan_file(o->plan_file) : NULL;
   progress rp = {.quiet = o->quiet};
-  struct baton__rpc_conn *daemon = cli_daemon(o);
+  baton_client *daemon = cli_daemon(o);
   if (daemon) {
     int st = remote_run(daemon, o, plan, on_event, &rp);
     free(plan);
@@ -352,7 +351,7 @@ static int cmd_plan(const opts *o) {
     cli_die_usage("plan needs a request in quotes");
   baton *ctx = NULL;
   char *json = NULL, *answer = NULL;
-  struct baton__rpc_conn *daemon = cli_daemon(o);
+  baton_client *daemon = cli_daemon(o);
   if (daemon) {
     int st = remote_plan(daemon, o, &json);
     if (st != 0)

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
+#include "core/banned.h"
 
 int cmd_endpoints(const opts *o) {
   baton *ctx = cli_open(o);

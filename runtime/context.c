@@ -2,6 +2,7 @@
 #include "runtime/context.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,13 +65,17 @@ void baton__log(baton *ctx, baton_log_level level, const char *fmt, ...) {
 baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const char *what) {
   size_t given;
   memcpy(&given, in, sizeof given);
-  if (given < sizeof given || given > out_size)
+  if (given < sizeof given || given > out_size) {
+    char init[64]; /* baton_request -> BATON_REQUEST_INIT */
+    size_t n = 0;
+    for (; what[n] && n + sizeof "_INIT" < sizeof init; n++)
+      init[n] = (char)toupper((unsigned char)what[n]);
+    memcpy(init + n, "_INIT", sizeof "_INIT");
     return baton__fail(NULL, BATON_INVALID,
                        "%s.size is %zu, not %zu: start it from %s (baton.h), and build against "
                        "the header of this library",
-                       what, given, out_size,
-                       strcmp(what, "baton_request") == 0 ? "BATON_REQUEST_INIT"
-                                                           : "BATON_SERVER_OPTIONS_INIT");
+                       what, given, out_size, init);
+  }
   memset(out, 0, out_size);
   memcpy(out, in, given);
   memcpy(out, &out_size, sizeof out_size);

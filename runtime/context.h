@@ -68,7 +68,8 @@ struct baton {
 /* Copies a caller's struct whose first member is its size into *out (the
  * library's size, zero-filled past what the caller knew), or fails with
  * BATON_INVALID when the size is 0 or larger than out_size. what names the
- * type ("baton_request", "baton_server_options"). */
+ * type ("baton_request", "baton_server_options"); the hint names the
+ * init macro made of it in capitals ("BATON_REQUEST_INIT"). */
 baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const char *what);
 
 /* Records the detail text for the failing call and returns rc. */

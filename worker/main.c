@@ -1,4 +1,4 @@
-/* worker.c — baton-worker: runs one local executor in its own process for libbaton, describes them, or serves a task queue. */
+/* main.c — baton-worker: runs one local executor in its own process for libbaton, describes them, or serves a task queue. */
 #include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
