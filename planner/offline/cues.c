@@ -2,6 +2,7 @@
 #include "planner/offline/internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,121 @@ static bool same_phrase(const phrase *x, const phrase *y) {
     if (!((x->det >> k) & 1u) && strcmp(x->stems[k], y->stems[k]) != 0)
       return false;
   return true;
+}
+
+/* ---- how many tasks share a cue ------------------------------------------
+ * Every phrase and description word of every task, sorted by a hash of what
+ * same_phrase() (or strcmp) compares, so that a phrase finds the tasks
+ * sharing it among the few entries of equal hash instead of comparing
+ * itself with every phrase of every task (a million comparisons, most of a
+ * `baton plan --offline` before this). */
+
+typedef struct {
+  uint64_t h;
+  size_t task;
+  const char *word;  /* a description word, or NULL */
+  const phrase *ph;  /* a keyword phrase, or NULL */
+} cue_entry;
+
+static uint64_t hash_bytes(uint64_t h, const char *s) {
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211u; /* FNV-1a */
+  return (h ^ 0xffu) * 1099511628211u;
+}
+
+/* Equal for phrases same_phrase() calls the same: its determiners' words
+ * are left out. */
+static uint64_t hash_phrase(const phrase *ph) {
+  uint64_t h = 14695981039346656037u ^ (ph->n * 31u + ph->det);
+  for (size_t k = 0; k < ph->n; k++)
+    h = (ph->det >> k) & 1u ? h * 1099511628211u : hash_bytes(h, ph->stems[k]);
+  return h;
+}
+
+static uint64_t hash_word(const char *w) { return hash_bytes(14695981039346656037u, w); }
+
+static int entry_cmp(const void *a, const void *b) {
+  const cue_entry *x = a, *y = b;
+  return x->h < y->h ? -1 : x->h > y->h;
+}
+
+/* The first entry of hash h in the sorted es[0..n), or n. */
+static size_t first_of(const cue_entry *es, size_t n, uint64_t h) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (es[mid].h < h)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+typedef struct {
+  cue_entry *phrases, *words;
+  size_t n_phrases, n_words;
+  unsigned *seen; /* per task: the stamp of the last phrase that counted it */
+  unsigned stamp;
+} cue_index;
+
+static void cue_index_release(cue_index *ix) {
+  free(ix->phrases);
+  free(ix->words);
+  free(ix->seen);
+}
+
+static int cue_index_build(cue_index *ix, const planner *p) {
+  memset(ix, 0, sizeof *ix);
+  size_t np = 0, nw = 0;
+  for (size_t t = 0; t < p->n_cues; t++) {
+    np += p->cues[t].n_phrases;
+    nw += p->cues[t].n_desc;
+  }
+  ix->phrases = calloc(np ? np : 1, sizeof *ix->phrases);
+  ix->words = calloc(nw ? nw : 1, sizeof *ix->words);
+  ix->seen = calloc(p->n_cues ? p->n_cues : 1, sizeof *ix->seen);
+  if (!ix->phrases || !ix->words || !ix->seen)
+    return -1;
+  for (size_t t = 0; t < p->n_cues; t++) {
+    const taskcue *c = &p->cues[t];
+    for (size_t k = 0; k < c->n_phrases; k++)
+      ix->phrases[ix->n_phrases++] =
+          (cue_entry){hash_phrase(&c->phrases[k]), t, NULL, &c->phrases[k]};
+    for (size_t k = 0; k < c->n_desc; k++)
+      ix->words[ix->n_words++] = (cue_entry){hash_word(c->desc[k]), t, c->desc[k], NULL};
+  }
+  qsort(ix->phrases, ix->n_phrases, sizeof *ix->phrases, entry_cmp);
+  qsort(ix->words, ix->n_words, sizeof *ix->words, entry_cmp);
+  return 0;
+}
+
+/* 1 + how many tasks other than t share ph: in their keywords, or for one
+ * word in their descriptions. */
+static size_t sharing_tasks(cue_index *ix, size_t t, const phrase *ph) {
+  size_t df = 1;
+  unsigned stamp = ++ix->stamp;
+  uint64_t h = hash_phrase(ph);
+  for (size_t i = first_of(ix->phrases, ix->n_phrases, h);
+       i < ix->n_phrases && ix->phrases[i].h == h; i++) {
+    const cue_entry *e = &ix->phrases[i];
+    if (e->task != t && ix->seen[e->task] != stamp && same_phrase(e->ph, ph)) {
+      ix->seen[e->task] = stamp;
+      df++;
+    }
+  }
+  if (ph->n != 1)
+    return df;
+  h = hash_word(ph->stems[0]);
+  for (size_t i = first_of(ix->words, ix->n_words, h); i < ix->n_words && ix->words[i].h == h;
+       i++) {
+    const cue_entry *e = &ix->words[i];
+    if (e->task != t && ix->seen[e->task] != stamp && strcmp(e->word, ph->stems[0]) == 0) {
+      ix->seen[e->task] = stamp;
+      df++;
+    }
+  }
+  return df;
 }
 
 int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
@@ -106,22 +222,16 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
    * weighs 1 + phrase_word (n-1), divided by the square root of
    * how many tasks share it (in their keywords, or for one word in their
    * descriptions): "depth" says more than "objects" or "classify". */
+  cue_index ix;
+  if (cue_index_build(&ix, p) != 0) {
+    cue_index_release(&ix);
+    return -1;
+  }
   for (size_t t = 0; t < n_tasks; t++) {
     taskcue *c = &p->cues[t];
     for (size_t k = 0; k < c->n_phrases; k++) {
       phrase *ph = &c->phrases[k];
-      size_t df = 1;
-      for (size_t u = 0; u < n_tasks; u++) {
-        if (u == t)
-          continue;
-        const taskcue *o = &p->cues[u];
-        bool shared = false;
-        for (size_t m = 0; m < o->n_phrases && !shared; m++)
-          shared = same_phrase(&o->phrases[m], ph);
-        for (size_t m = 0; m < o->n_desc && !shared && ph->n == 1; m++)
-          shared = strcmp(o->desc[m], ph->stems[0]) == 0;
-        df += shared;
-      }
+      size_t df = sharing_tasks(&ix, t, ph);
       /* a determiner at the end says nothing: "make the" weighs as "make" */
       size_t words = ph->n;
       while (words > 1 && ((ph->det >> (words - 1)) & 1u))
@@ -129,6 +239,7 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
       ph->weight = (1.0 + p->lx->w[K_PHRASE_WORD] * (double)(words - 1)) / sqrt((double)df);
     }
   }
+  cue_index_release(&ix);
   return 0;
 }
 
