@@ -33,18 +33,20 @@ static bool same_phrase(const phrase *x, const phrase *y) {
 }
 
 /* ---- how many tasks share a cue ------------------------------------------
- * Every phrase and description word of every task, sorted by a hash of what
- * same_phrase() (or strcmp) compares, so that a phrase finds the tasks
- * sharing it among the few entries of equal hash instead of comparing
+ * Every phrase and description word of every task in a hash table keyed by
+ * what same_phrase() (or strcmp) compares, so that a phrase finds the tasks
+ * sharing it among the few entries of its bucket instead of comparing
  * itself with every phrase of every task (a million comparisons, most of a
  * `baton plan --offline` before this). */
 
 typedef struct {
-  uint64_t h;
   size_t task;
+  size_t next;       /* the next entry of the bucket, or NO_ENTRY */
   const char *word;  /* a description word, or NULL */
   const phrase *ph;  /* a keyword phrase, or NULL */
 } cue_entry;
+
+#define NO_ENTRY ((size_t)-1)
 
 static uint64_t hash_bytes(uint64_t h, const char *s) {
   for (; *s; s++)
@@ -63,59 +65,50 @@ static uint64_t hash_phrase(const phrase *ph) {
 
 static uint64_t hash_word(const char *w) { return hash_bytes(14695981039346656037u, w); }
 
-static int entry_cmp(const void *a, const void *b) {
-  const cue_entry *x = a, *y = b;
-  return x->h < y->h ? -1 : x->h > y->h;
-}
-
-/* The first entry of hash h in the sorted es[0..n), or n. */
-static size_t first_of(const cue_entry *es, size_t n, uint64_t h) {
-  size_t lo = 0, hi = n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (es[mid].h < h)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo;
-}
-
 typedef struct {
-  cue_entry *phrases, *words;
-  size_t n_phrases, n_words;
+  cue_entry *es;
+  size_t n;
+  size_t *head;   /* per bucket: its first entry, or NO_ENTRY */
+  size_t mask;    /* buckets - 1 (a power of two) */
   unsigned *seen; /* per task: the stamp of the last phrase that counted it */
   unsigned stamp;
 } cue_index;
 
 static void cue_index_release(cue_index *ix) {
-  free(ix->phrases);
-  free(ix->words);
+  free(ix->es);
+  free(ix->head);
   free(ix->seen);
+}
+
+static void cue_index_add(cue_index *ix, uint64_t h, cue_entry e) {
+  size_t b = (size_t)h & ix->mask;
+  e.next = ix->head[b];
+  ix->head[b] = ix->n;
+  ix->es[ix->n++] = e;
 }
 
 static int cue_index_build(cue_index *ix, const planner *p) {
   memset(ix, 0, sizeof *ix);
-  size_t np = 0, nw = 0;
-  for (size_t t = 0; t < p->n_cues; t++) {
-    np += p->cues[t].n_phrases;
-    nw += p->cues[t].n_desc;
-  }
-  ix->phrases = calloc(np ? np : 1, sizeof *ix->phrases);
-  ix->words = calloc(nw ? nw : 1, sizeof *ix->words);
+  size_t total = 0, buckets = 64;
+  for (size_t t = 0; t < p->n_cues; t++)
+    total += p->cues[t].n_phrases + p->cues[t].n_desc;
+  while (buckets < 2 * total)
+    buckets *= 2;
+  ix->mask = buckets - 1;
+  ix->es = calloc(total ? total : 1, sizeof *ix->es);
+  ix->head = malloc(buckets * sizeof *ix->head);
   ix->seen = calloc(p->n_cues ? p->n_cues : 1, sizeof *ix->seen);
-  if (!ix->phrases || !ix->words || !ix->seen)
+  if (!ix->es || !ix->head || !ix->seen)
     return -1;
+  memset(ix->head, 0xff, buckets * sizeof *ix->head); /* all NO_ENTRY */
   for (size_t t = 0; t < p->n_cues; t++) {
     const taskcue *c = &p->cues[t];
     for (size_t k = 0; k < c->n_phrases; k++)
-      ix->phrases[ix->n_phrases++] =
-          (cue_entry){hash_phrase(&c->phrases[k]), t, NULL, &c->phrases[k]};
+      cue_index_add(ix, hash_phrase(&c->phrases[k]),
+                    (cue_entry){.task = t, .ph = &c->phrases[k]});
     for (size_t k = 0; k < c->n_desc; k++)
-      ix->words[ix->n_words++] = (cue_entry){hash_word(c->desc[k]), t, c->desc[k], NULL};
+      cue_index_add(ix, hash_word(c->desc[k]), (cue_entry){.task = t, .word = c->desc[k]});
   }
-  qsort(ix->phrases, ix->n_phrases, sizeof *ix->phrases, entry_cmp);
-  qsort(ix->words, ix->n_words, sizeof *ix->words, entry_cmp);
   return 0;
 }
 
@@ -124,22 +117,20 @@ static int cue_index_build(cue_index *ix, const planner *p) {
 static size_t sharing_tasks(cue_index *ix, size_t t, const phrase *ph) {
   size_t df = 1;
   unsigned stamp = ++ix->stamp;
-  uint64_t h = hash_phrase(ph);
-  for (size_t i = first_of(ix->phrases, ix->n_phrases, h);
-       i < ix->n_phrases && ix->phrases[i].h == h; i++) {
-    const cue_entry *e = &ix->phrases[i];
-    if (e->task != t && ix->seen[e->task] != stamp && same_phrase(e->ph, ph)) {
+  for (size_t i = ix->head[hash_phrase(ph) & ix->mask]; i != NO_ENTRY; i = ix->es[i].next) {
+    const cue_entry *e = &ix->es[i];
+    if (e->ph && e->task != t && ix->seen[e->task] != stamp && same_phrase(e->ph, ph)) {
       ix->seen[e->task] = stamp;
       df++;
     }
   }
   if (ph->n != 1)
     return df;
-  h = hash_word(ph->stems[0]);
-  for (size_t i = first_of(ix->words, ix->n_words, h); i < ix->n_words && ix->words[i].h == h;
-       i++) {
-    const cue_entry *e = &ix->words[i];
-    if (e->task != t && ix->seen[e->task] != stamp && strcmp(e->word, ph->stems[0]) == 0) {
+  for (size_t i = ix->head[hash_word(ph->stems[0]) & ix->mask]; i != NO_ENTRY;
+       i = ix->es[i].next) {
+    const cue_entry *e = &ix->es[i];
+    if (e->word && e->task != t && ix->seen[e->task] != stamp &&
+        strcmp(e->word, ph->stems[0]) == 0) {
       ix->seen[e->task] = stamp;
       df++;
     }
