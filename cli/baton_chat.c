@@ -11,9 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef BATON_HAVE_LIBEDIT
-#include <editline/readline.h>
-#endif
+#include "lineedit.h"
 
 #include "baton.h"
 #include "cli.h"
@@ -565,7 +563,8 @@ static char *history_file(void) {
 /* Reads one line; NULL at the end of input. Caller frees. */
 static char *read_line(chat *ch) {
 #ifdef BATON_HAVE_LIBEDIT
-  if (ch->tty) {
+  const cli_lineedit *le = ch->tty ? cli_lineedit_get() : NULL;
+  if (le) {
     /* Ctrl-C at the prompt jumps back here (libedit has already put the
      * terminal back in cooked mode before passing the signal on), dropping
      * the line being typed, as a shell does. */
@@ -574,7 +573,7 @@ static char *read_line(chat *ch) {
       return NULL;
     }
     at_prompt = 1;
-    char *line = readline("baton> ");
+    char *line = le->readline("baton> ");
     at_prompt = 0;
     return line;
   }
@@ -612,10 +611,12 @@ int cmd_chat(const opts *o) {
     printf("baton %s — %s. /help for commands, /quit to leave.\n", baton_version(),
            ch.d ? "connected to batond" : "running in-process");
 #ifdef BATON_HAVE_LIBEDIT
-    ch.hist_path = history_file();
-    stifle_history(1000);
+    const cli_lineedit *le = cli_lineedit_get();
+    ch.hist_path = le ? history_file() : NULL;
+    if (le)
+      le->stifle_history(1000);
     if (ch.hist_path)
-      read_history(ch.hist_path);
+      le->read_history(ch.hist_path);
 #endif
   }
   for (;;) {
@@ -638,10 +639,11 @@ int cmd_chat(const opts *o) {
       continue;
     }
 #ifdef BATON_HAVE_LIBEDIT
-    if (ch.tty) {
-      add_history(s);
+    const cli_lineedit *le = ch.tty ? cli_lineedit_get() : NULL;
+    if (le) {
+      le->add_history(s);
       if (ch.hist_path)
-        write_history(ch.hist_path);
+        le->write_history(ch.hist_path);
     }
 #endif
     int quit = s[0] == '/' ? do_command(&ch, s) : (do_request(&ch, s, NULL), 0);

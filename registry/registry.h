@@ -242,7 +242,8 @@ const char *baton__capability_needed(const char *task, const char *text);
 /*
  * Replaces the endpoint models with models, a JSON array of
  * {"id", "tasks":[...], "endpoints":"a,b"} (the endpoints serving the id,
- * comma-joined). Their registry endpoint is "openai:a,b". 0 or -1 with err.
+ * comma-joined). Their registry endpoint is "openai:a,b". Writes nothing
+ * when the table already holds exactly these. 0 or -1 with err.
  */
 int baton__registry_set_endpoint_models(baton__registry *reg, const cJSON *models, char *err,
                                         size_t errlen);

@@ -266,6 +266,7 @@ baton_rc baton_open(const char *config_path, baton **out) {
   if (!ctx)
     return BATON_NOMEM;
   pthread_mutex_init(&ctx->lock, NULL);
+  pthread_mutex_init(&ctx->runs_lock, NULL);
   ctx->log_level = BATON_LOG_INFO;
   *out = ctx;
   char err[768];
@@ -287,14 +288,6 @@ baton_rc baton_open(const char *config_path, baton **out) {
   free(db);
   if (rc != 0)
     return baton__fail(ctx, BATON_DB, "registry: %s", err);
-  char *runs = baton__path_join(ctx->cfg.home, "runs.db");
-  if (!runs)
-    return baton__fail(ctx, BATON_NOMEM, "out of memory");
-  /* A damaged run history fails history commands and new runs, not the
-   * registry's. */
-  if (baton__runstore_open(runs, &ctx->runs, err, sizeof err) != 0)
-    baton__fmt(ctx->runs_why, sizeof ctx->runs_why, "%s", err);
-  free(runs);
   if (open_slots(ctx) != 0)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   if (!(ctx->pool = baton__pool_new(&ctx->cfg, err, sizeof err)))
@@ -328,6 +321,7 @@ void baton_close(baton *ctx) {
   baton__runstore_close(ctx->runs);
   baton__registry_close(ctx->reg);
   baton__config_release(&ctx->cfg);
+  pthread_mutex_destroy(&ctx->runs_lock);
   pthread_mutex_destroy(&ctx->lock);
   free(ctx);
 }
@@ -461,7 +455,27 @@ baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
   return BATON_OK;
 }
 
+/* Opens runs.db once, when first needed: it starts a writer thread and
+ * takes a lock file, which commands that only plan or search need not pay.
+ * A damaged run history fails history commands and new runs, not the
+ * registry's. */
+static void open_runs(baton *ctx) {
+  pthread_mutex_lock(&ctx->runs_lock);
+  if (!ctx->runs_tried) {
+    ctx->runs_tried = true;
+    char err[768];
+    char *path = baton__path_join(ctx->cfg.home, "runs.db");
+    if (!path)
+      baton__fmt(ctx->runs_why, sizeof ctx->runs_why, "out of memory");
+    else if (baton__runstore_open(path, &ctx->runs, err, sizeof err) != 0)
+      baton__fmt(ctx->runs_why, sizeof ctx->runs_why, "%s", err);
+    free(path);
+  }
+  pthread_mutex_unlock(&ctx->runs_lock);
+}
+
 baton_rc baton__runs_usable(baton *ctx) {
+  open_runs(ctx);
   if (ctx->runs)
     return BATON_OK;
   return baton__fail(ctx, BATON_DB, "%s", ctx->runs_why);
@@ -470,6 +484,7 @@ baton_rc baton__runs_usable(baton *ctx) {
 const char *baton_history_readonly(baton *ctx) {
   if (!ctx)
     return NULL;
+  open_runs(ctx);
   return ctx->runs ? baton__runstore_write_error(ctx->runs) : ctx->runs_why;
 }
 

@@ -41,8 +41,11 @@ typedef struct baton__exec_slot {
 struct baton {
   baton__config cfg;
   baton__registry *reg;
-  baton__runstore *runs;       /* durable run history (runs.db), or NULL: */
+  baton__runstore *runs;       /* durable run history (runs.db), opened at first
+                                  use (baton__runs_usable), or NULL: */
   char runs_why[768];          /* why it could not be opened */
+  pthread_mutex_t runs_lock;   /* guards opening it */
+  bool runs_tried;             /* it was opened, or tried (under runs_lock) */
   char *worker_program;        /* baton-worker, or NULL: executors in-process */
   baton__llm *llm;             /* the LLM client; NULL when cfg.llm_base_url is NULL */
   baton__pool *pool;           /* replicas of the configured endpoints (cfg.endpoints) */
@@ -75,8 +78,9 @@ baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const cha
 /* Records the detail text for the failing call and returns rc. */
 baton_rc baton__fail(baton *ctx, baton_rc rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* BATON_OK when the run history is open, else BATON_DB with the reason
- * recorded (for baton_errmsg()). */
+/* Opens the run history on the first call (commands that neither run nor
+ * read runs never open it), then: BATON_OK when it is open, else BATON_DB
+ * with the reason recorded (for baton_errmsg()). Thread-safe. */
 baton_rc baton__runs_usable(baton *ctx);
 /* Logs through the embedder's callback when the level is enabled. */
 void baton__log(baton *ctx, baton_log_level level, const char *fmt, ...)
