@@ -192,7 +192,7 @@ static void *keeper_main(void *arg) {
     beat(k->w, k->c);
     for (int64_t until = baton__now_ms() + every;
          baton__now_ms() < until && !atomic_load(k->w->o->stop);)
-      usleep(20 * 1000);
+      usleep(100 * 1000);
   }
   return NULL;
 }
@@ -222,8 +222,6 @@ static cJSON *run_job(qworker *w, baton__qconn *c, const cJSON *job) {
                                                to->valuedouble < 86400000
                                            ? (long)to->valuedouble
                                            : 0};
-  atomic_int never = 0;
-  env.cancel = &never;
   char dir[] = "/tmp/baton-worker-XXXXXX";
   baton__values in = {0}, out = {0};
   int rc = -1;
@@ -304,17 +302,31 @@ static bool already_done(qworker *w, baton__qconn *c, const cJSON *job) {
   return yes;
 }
 
+/* The job of an entry's fields ("job", and its "result" key), or NULL. */
+static cJSON *parse_entry(const qworker *w, const redisReply *f) {
+  cJSON *job = NULL;
+  const char *result = NULL;
+  for (size_t k = 0; f->type == REDIS_REPLY_ARRAY && k + 1 < f->elements; k += 2) {
+    const redisReply *name = f->element[k], *v = f->element[k + 1];
+    if (name->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+      continue;
+    if (strcmp(name->str, "job") == 0 && !job &&
+        v->len <= w->cfg.queue_blob_max_bytes + BATON__QUEUE_JOB_SLACK)
+      job = cJSON_Parse(v->str);
+    else if (strcmp(name->str, "result") == 0)
+      result = v->str;
+  }
+  if (job && result && !cJSON_GetObjectItemCaseSensitive(job, "result"))
+    cJSON_AddStringToObject(job, "result", result);
+  return job;
+}
+
 /* Runs one entry. A claimed one (its first worker stopped answering) may
  * have a stored result already; a new one cannot. */
 static void handle(qworker *w, baton__qconn *c, size_t slot, const char *consumer,
                    const char *stream, const redisReply *entry, bool claimed) {
   const char *id = entry->element[0]->str;
-  const redisReply *f = entry->element[1];
-  cJSON *job = NULL;
-  for (size_t k = 0; f->type == REDIS_REPLY_ARRAY && k + 1 < f->elements; k += 2)
-    if (strcmp(f->element[k]->str, "job") == 0 &&
-        f->element[k + 1]->len <= w->cfg.queue_blob_max_bytes + BATON__QUEUE_JOB_SLACK)
-      job = cJSON_Parse(f->element[k + 1]->str);
+  cJSON *job = parse_entry(w, entry->element[1]);
   pthread_mutex_lock(&w->lock);
   inflight *fl = &w->flight[slot];
   baton__fmt(fl->stream, sizeof fl->stream, "%s", stream);
@@ -487,6 +499,9 @@ static int serve_all(qworker *w) {
       baton__qconn_close(&kc);
       return 1;
     }
+  /* Each executor's process starts now, not on the first task. */
+  for (size_t i = 0; i < w->n_pools; i++)
+    baton__worker_pool_prewarm(&w->pools[i]);
   beat(w, &kc);
   keeper_arg ka = {w, &kc};
   pthread_t keeper;
