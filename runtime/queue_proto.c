@@ -19,8 +19,14 @@ void baton__qkey_stream(char *out, size_t cap, const char *executor, const char 
   baton__fmt(out, cap, "baton:tasks:%s:%s", executor, task);
 }
 
+void baton__qkey_result_prefix(char *out, size_t cap, const char *run, int task_id) {
+  baton__fmt(out, cap, "baton:result:%s:%d:", run, task_id);
+}
+
 void baton__qkey_result(char *out, size_t cap, const char *run, int task_id, long attempt) {
-  baton__fmt(out, cap, "baton:result:%s:%d:%ld", run, task_id, attempt);
+  char prefix[160];
+  baton__qkey_result_prefix(prefix, sizeof prefix, run, task_id);
+  baton__fmt(out, cap, "%s%ld", prefix, attempt);
 }
 
 void baton__qrandom_hex(char *out, size_t n) {

@@ -23,8 +23,9 @@ struct cJSON;
  * Results, blobs, attempt counters and reply streams (after their last
  * result) expire after BATON__QUEUE_KEEP_S.
  *
- * A job: {"run","task_id","attempt","executor","task","model","endpoint",
- * "prefix","timeout_ms","reply","result","inputs":[value...]}.
+ * A job entry: fields "job" {"run","task_id","executor","task","model",
+ * "endpoint","prefix","timeout_ms","reply","inputs":[value...]}, "attempt"
+ * and "result" (its result key).
  * A result: {"ok","error","transient","worker","outputs":[value...]}.
  * A value: {"name","type","data"} or, for a file, {"name","type","blob","file"}.
  */
@@ -39,6 +40,8 @@ struct cJSON;
 
 void baton__qkey_stream(char *out, size_t cap, const char *executor, const char *task);
 void baton__qkey_result(char *out, size_t cap, const char *run, int task_id, long attempt);
+/* The result keys of every attempt of a task start with this. */
+void baton__qkey_result_prefix(char *out, size_t cap, const char *run, int task_id);
 /* Random lower-case hex, n characters (n+1 bytes written). */
 void baton__qrandom_hex(char *out, size_t n);
 
