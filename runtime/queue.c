@@ -389,9 +389,10 @@ static cJSON *earlier_result(baton__qconn *c, const baton__queue_job *job, long 
   return NULL;
 }
 
-static bool has_blob(const cJSON *values) {
+/* Whether values hold a file (inline or a blob). */
+static bool has_file(const cJSON *values) {
   const cJSON *o;
-  cJSON_ArrayForEach(o, values) if (baton__qjstr(o, "blob")) return true;
+  cJSON_ArrayForEach(o, values) if (baton__qjstr(o, "file")) return true;
   return false;
 }
 
@@ -407,7 +408,7 @@ static int use_result(baton__queue *q, baton__qconn *c, const cJSON *res,
     const char *e = baton__qjstr(res, "error");
     baton__fmt(env->err, sizeof env->err, "%s", e ? e : "the executor failed");
     env->transient = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "transient"));
-  } else if (has_blob(outs) && baton__mkdirs(env->workspace, 0700) != 0) {
+  } else if (has_file(outs) && baton__mkdirs(env->workspace, 0700) != 0) {
     baton__fmt(env->err, sizeof env->err, "cannot create the run folder %s: %s", env->workspace,
                strerror(errno));
   } else if (baton__qvalues_get(c, outs, env->workspace, q->cfg->queue_blob_max_bytes, env->cancel,
@@ -674,7 +675,7 @@ int baton__queue_run(baton__queue *q, const baton__queue_job *job, const baton__
   /* Inputs first: one over the limit fails at once, with nothing sent. */
   cJSON *inputs = baton__qvalues_put(c, in, q->cfg->queue_blob_max_bytes, env->cancel, env->err,
                                      sizeof env->err);
-  cJSON *sent = inputs && has_blob(inputs) ? cJSON_Duplicate(inputs, 1) : NULL;
+  cJSON *sent = inputs && has_file(inputs) ? cJSON_Duplicate(inputs, 1) : NULL;
   char *js = inputs ? job_text(q, job, env, inputs) : NULL;
   cJSON *res = NULL;
   if (inputs && !js)
