@@ -361,6 +361,41 @@ Test(runtime_queue, a_blob_over_the_limit_fails_clearly_and_sends_nothing, .fini
   baton_close(ctx);
 }
 
+/* debug-read's text for a file of `size` bytes (its first 4096) read on a worker. */
+static void read_on_worker(baton *ctx, const char *name, size_t size) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/%s", T.dir, name);
+  char *data = malloc(size + 1);
+  memset(data, 'x', size);
+  memcpy(data, name, strlen(name));
+  data[size] = '\0';
+  bt_write(path, data);
+  char args[128], *js = NULL;
+  snprintf(args, sizeof args, "{\"image\":\"%s\"}", name);
+  cr_assert_eq(baton_task(ctx, "debug-read", args, NULL, T.dir, &js), BATON_OK, "%s",
+               baton_errmsg(ctx));
+  cJSON *t = cJSON_Parse(js);
+  baton_free(js);
+  data[4096] = '\0';
+  cr_assert_str_eq(str(cJSON_GetObjectItem(t, "outputs"), "text"), data, "%s came changed", name);
+  cJSON_Delete(t);
+  free(data);
+}
+
+Test(runtime_queue, small_and_large_files_arrive_whole_and_leave_no_blob, .fini = finish,
+     .timeout = 120) {
+  start(30000, 1 << 20, 20000);
+  worker("reader", "debug-read", 1, false);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 1));
+  read_on_worker(ctx, "small.png", 5000);  /* inside the job */
+  read_on_worker(ctx, "large.png", 600000); /* over the inline budget: a blob */
+  char *keys = bt_redis_cmd(&T.redis, "KEYS baton:blob:*");
+  cr_assert_str_eq(keys, "*0", "no blob is left once the task is done");
+  free(keys);
+  baton_close(ctx);
+}
+
 Test(runtime_queue, a_task_no_worker_serves_waits_then_fails_with_the_reason, .fini = finish) {
   start(30000, 1 << 20, 500);
   worker("echo-only", "debug-echo", 1, false);
