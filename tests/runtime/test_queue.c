@@ -70,6 +70,7 @@ static int worker(const char *name, const char *tasks, int concurrency, bool as_
   pid_t pid = fork();
   cr_assert_geq(pid, 0);
   if (pid == 0) {
+    setpgid(0, 0); /* its executor processes too can be killed at once */
     FILE *f = freopen(log, "w", stderr);
     (void)f;
     if (as_nobody) {
@@ -525,12 +526,12 @@ static void await_shown(const char *id, int k, const char *status, const char *w
 
 Test(runtime_queue, runs_show_names_the_worker_of_tasks_finished_and_running, .fini = finish,
      .timeout = 120) {
-  start(30000, 1 << 20, 60000);
+  start(30000, 1 << 20, 200000);
   worker("shown", "debug-sleep", 1, false);
   baton *ctx = open_ctx();
   cJSON_Delete(workers(ctx, 1));
   const char *pj = "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"10\"}},"
-                   "{\"task\":\"debug-sleep\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"8000\"}}]";
+                   "{\"task\":\"debug-sleep\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"100000\"}}]";
   baton_request req = {BATON_REQUEST_INIT, .plan_json = pj};
   baton_run *run = NULL;
   cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
@@ -542,7 +543,8 @@ Test(runtime_queue, runs_show_names_the_worker_of_tasks_finished_and_running, .f
   baton_run_cancel(run);
   baton_run_wait(run);
   baton_run_free(run);
-  stop_worker(0, SIGKILL); /* not waiting for the sleep in hand */
+  kill(-T.workers[0], SIGKILL); /* the worker and its executor, not waiting for the sleep */
+  stop_worker(0, SIGKILL);
   baton_close(ctx);
 }
 
