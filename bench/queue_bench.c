@@ -95,18 +95,7 @@ static void print_per_task(const cmdstats *a, const cmdstats *b, int tasks) {
 
 /* CPU milliseconds a process has used (its own, not its children's). */
 static double proc_cpu_ms(pid_t pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-  FILE *f = fopen(path, "r");
-  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-  if (f)
-    fclose(f);
-  buf[n] = '\0';
-  const char *p = strrchr(buf, ')');
-  unsigned long ut = 0, st = 0;
-  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-    return 0;
-  return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+  return (double)bench_cpu_ticks(pid) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
 static double self_cpu_ms(void) {
