@@ -538,9 +538,10 @@ static int cmd_runs(const opts *o) {
       printf("request: %s\n", cli_jstr(j, "request"));
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(j, "tasks")) {
-      printf("  task %d %-28s %-10s %-24s %6.0f ms%s%s\n", (int)cli_jnum(t, "id"), cli_jstr(t, "task"),
-             cli_jstr(t, "status"), cli_jstr(t, "model"), cli_jnum(t, "ms"), *cli_jstr(t, "error") ? "  " : "",
-             cli_jstr(t, "error"));
+      printf("  task %d %-28s %-10s %-24s %6.0f ms%s%s%s%s\n", (int)cli_jnum(t, "id"), cli_jstr(t, "task"),
+             cli_jstr(t, "status"), cli_jstr(t, "model"), cli_jnum(t, "ms"),
+             *cli_jstr(t, "worker") ? "  on " : "", cli_jstr(t, "worker"),
+             *cli_jstr(t, "error") ? "  " : "", cli_jstr(t, "error"));
     }
     if (*cli_jstr(j, "summary"))
       printf("\n%s", cli_jstr(j, "summary"));

@@ -46,6 +46,12 @@ int baton__runstore_begin_as(baton__runstore *rs, const char *id, long long uid,
 int baton__runstore_task(baton__runstore *rs, const char *run_id, int task_id, const char *task,
                          const char *model, const char *status, const char *outputs_json,
                          const char *error, long long ms, char *err, size_t errlen);
+/* The same, naming the queue worker ("HOST:NAME") that has or ran the task
+ * (NULL: none). */
+int baton__runstore_task_on(baton__runstore *rs, const char *run_id, int task_id,
+                            const char *task, const char *model, const char *status,
+                            const char *outputs_json, const char *error, long long ms,
+                            const char *worker, char *err, size_t errlen);
 /* Records the end of a run: its status, answer and whole result JSON, and
  * waits until it and every earlier write are committed. 0, or -1 with err
  * when this or an earlier write of this run could not be stored. */

@@ -17,7 +17,7 @@ typedef enum { OP_TASK, OP_FINISH, OP_BEGIN, OP_REOPEN } baton__rs_op_kind;
 typedef struct baton__rs_op {
   struct baton__rs_op *next;
   baton__rs_op_kind kind;
-  char *run_id, *task, *model, *status, *outputs, *error, *summary, *result;
+  char *run_id, *task, *model, *status, *outputs, *error, *summary, *result, *worker;
   char *request, *plan, *workspace; /* OP_BEGIN */
   int task_id;
   long long uid; /* OP_BEGIN: who the run belongs to */
