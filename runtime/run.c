@@ -520,8 +520,8 @@ static void persist_task(baton_run *run, size_t idx) {
   }
   char err[512];
   if (baton__runstore_task(run->ctx->runs, run->id, t->id, t->task, s->model ? s->model : t->model,
-                           status_names[s->status], outs, s->error, (long long)s->ms, err,
-                           sizeof err) != 0)
+                           s->endpoint[0] ? s->endpoint : NULL, status_names[s->status], outs,
+                           s->error, (long long)s->ms, err, sizeof err) != 0)
     baton__log(run->ctx, BATON_LOG_WARN, "run %s: %s", run->id, err);
   free(outs);
 }
@@ -1365,6 +1365,9 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
       const cJSON *wk = cJSON_GetObjectItemCaseSensitive(t, "worker");
       if (cJSON_IsString(wk))
         baton__fmt(run->ts[k].worker, sizeof run->ts[k].worker, "%s", wk->valuestring);
+      const cJSON *ep = cJSON_GetObjectItemCaseSensitive(t, "endpoint");
+      if (cJSON_IsString(ep))
+        baton__fmt(run->ts[k].endpoint, sizeof run->ts[k].endpoint, "%s", ep->valuestring);
     }
   } else {
     baton__new_run_id(run->id);
