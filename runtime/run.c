@@ -18,6 +18,7 @@
 #include "runtime/context.h"
 #include "runtime/inputs.h"
 #include "runtime/preflight.h"
+#include "runtime/run_owner.h"
 #include "runtime/sched.h"
 #include "runtime/runnable.h"
 #include "core/banned.h"
@@ -1304,6 +1305,10 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
   if (!stored)
     return baton__fail(ctx, strncmp(err, "no run", 6) == 0 ? BATON_NOTFOUND : BATON_DB, "%s",
                        err);
+  if (baton__run_owner_check(ctx, stored, id) != BATON_OK) {
+    cJSON_Delete(stored);
+    return BATON_DENIED;
+  }
   const cJSON *status = cJSON_GetObjectItemCaseSensitive(stored, "status");
   const char *st = cJSON_IsString(status) ? status->valuestring : "";
   if (mode == MODE_RESUME && (strcmp(st, "done") == 0 || strcmp(st, "running") == 0)) {
