@@ -51,6 +51,7 @@ struct baton_run {
   long long uid;          /* who the run belongs to */
   char *request;
   char *root;             /* real path inputs are resolved against */
+  int root_fd;            /* that folder, opened once (while root is set), or -1 */
   char *workspace;
   baton__graph g;
   task_state *ts;
@@ -173,10 +174,18 @@ static int take_input(baton_run *run, const baton__input_scope *scope, const bat
 static baton_rc check_inputs(baton_run *run, const baton_request *req) {
   size_t cap = run->ctx->cfg.n_allowed_roots + 1;
   char **roots = calloc(cap, sizeof *roots);
-  if (!roots)
+  int *root_fds = malloc(cap * sizeof *root_fds);
+  if (!roots || !root_fds) {
+    free(roots);
+    free(root_fds);
     return baton__fail(run->ctx, BATON_NOMEM, "out of memory");
+  }
   size_t n_roots = input_roots(run, roots, cap);
-  baton__input_scope scope = {.roots = (const char *const *)roots, .n_roots = n_roots,
+  bool own = n_roots && run->root && !strcmp(roots[0], run->root);
+  for (size_t i = 0; i < cap; i++) /* the caller's folder as opened; allowed_roots by path */
+    root_fds[i] = i == 0 && own ? run->root_fd : -1;
+  baton__input_scope scope = {.roots = (const char *const *)roots, .root_fds = root_fds,
+                              .n_roots = n_roots,
                               .as_caller = req->as_caller && req->caller_uid != geteuid(),
                               .uid = req->caller_uid, .gid = req->caller_gid,
                               .max_bytes = run->ctx->cfg.max_input_bytes};
@@ -205,6 +214,7 @@ static baton_rc check_inputs(baton_run *run, const baton_request *req) {
   for (size_t i = 0; i < n_roots; i++)
     free(roots[i]);
   free(roots);
+  free(root_fds);
   return rc;
 }
 
@@ -437,7 +447,7 @@ static baton_rc make_graph(baton *ctx, const baton_request *req, const char *roo
   return assign_models(ctx, g, req->text);
 }
 
-static char *resolve_root(baton *ctx, const baton_request *req) {
+static char *resolve_root(baton *ctx, const baton_request *req, int *fd) {
   char cwd[PATH_MAX];
   const char *r = req->input_root;
   if (!r) {
@@ -447,8 +457,9 @@ static char *resolve_root(baton *ctx, const baton_request *req) {
     }
     r = cwd;
   }
-  char *real = realpath(r, NULL);
-  if (!real)
+  char *real = NULL;
+  *fd = baton__input_root_open(r, &real);
+  if (*fd < 0)
     baton__fail(ctx, BATON_INVALID, "input folder %s: %s", r, strerror(errno));
   return real;
 }
@@ -1119,6 +1130,8 @@ static void run_free_members(baton_run *run) {
   baton__sched_release(&run->sched);
   free(run->items);
   free(run->request);
+  if (run->root && run->root_fd >= 0)
+    close(run->root_fd);
   free(run->root);
   free(run->workspace);
   free(run->result_json);
@@ -1161,7 +1174,8 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     goto fail;
   }
-  if ((!req->as_caller || req->input_root) && !(run->root = resolve_root(ctx, req))) {
+  if ((!req->as_caller || req->input_root) &&
+      !(run->root = resolve_root(ctx, req, &run->root_fd))) {
     rc = BATON_INVALID;
     goto fail;
   }
