@@ -57,6 +57,10 @@ typedef struct baton__oai_task {
 
 /* The task kind of that name, or NULL. */
 const baton__oai_task *baton__oai_task_find(const char *name);
+/* Whether no model server can run task through this executor; then why
+ * (which answer no OpenAI-compatible endpoint gives, what to use instead)
+ * in why. */
+bool baton__oai_unserved(const char *task, char *why, size_t cap);
 /* The names, NULL-terminated (the executor's task list). */
 extern const char *const baton__oai_task_names[];
 

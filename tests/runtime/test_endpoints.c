@@ -181,6 +181,60 @@ Test(runtime_endpoints, describing_a_photo_with_only_ocr_stops_before_anything_r
   fx_close(&f);
 }
 
+Test(runtime_endpoints, kinds_no_model_server_serves_are_said_before_anything_runs) {
+  fixture f;
+  fx_open(&f, false);
+  f.fm[0] = fm_start(FM_OLLAMA);
+  char y[1200];
+  snprintf(y, sizeof y,
+           "home: %s\nprompts_dir: %s/prompts\nendpoints:\n  - name: vision\n    base_url: %s\n"
+           "    models:\n      - {id: llava, tasks: [image-to-text, depth-estimation, "
+           "image-segmentation, text-to-video]}\n",
+           f.home, BATON_TEST_SOURCE_DIR, fm_base(f.fm[0]));
+  bt_write(f.config, y);
+  baton_close(f.ctx);
+  f.ctx = fx_ctx(&f);
+  char *json = NULL;
+  cr_assert_eq(baton_endpoints(f.ctx, &json), BATON_OK);
+  cJSON *eps = cJSON_Parse(json);
+  const cJSON *m0 = cJSON_GetArrayItem(
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(eps, 0), "models"), 0);
+  const cJSON *un = cJSON_GetObjectItemCaseSensitive(m0, "unserved");
+  cr_assert_eq(cJSON_GetArraySize(un), 3, "%s", json);
+  cr_assert_str_eq(jstr(cJSON_GetArrayItem(un, 0), "task"), "depth-estimation");
+  cr_assert(strstr(jstr(cJSON_GetArrayItem(un, 0), "why"), "no OpenAI-compatible endpoint"),
+            "%s", json);
+  cJSON_Delete(eps);
+  baton_free(json);
+  /* Planned: the step has no model, and the reason names the declaration. */
+  char *p = photo(&f);
+  baton_request req = {BATON_REQUEST_INIT, .input_root = f.dir, .offline = 1,
+                       .plan_json = "[{\"task\":\"depth-estimation\",\"id\":0,\"dep\":[-1],"
+                                    "\"args\":{\"image\":\"photo.jpg\"}}]"};
+  char *plan = NULL;
+  cr_assert_eq(baton_plan(f.ctx, &req, &plan), BATON_OK, "%s", baton_errmsg(f.ctx));
+  cJSON *j = cJSON_Parse(plan);
+  const cJSON *t0 = cJSON_GetArrayItem(j, 0);
+  cr_assert_null(cJSON_GetObjectItemCaseSensitive(t0, "model"), "%s", plan);
+  const char *why = jstr(cJSON_GetObjectItemCaseSensitive(t0, "choice"), "reason");
+  cr_assert(strstr(why, "llava on endpoint vision declares it, but no OpenAI-compatible "
+                        "endpoint returns depth maps"),
+            "%s", why);
+  cJSON_Delete(j);
+  baton_free(plan);
+  baton_run *run = NULL;
+  cr_assert_neq(baton_submit(f.ctx, &req, NULL, NULL, &run), BATON_OK);
+  cr_assert_eq(fake_http_request_count(fm_http(f.fm[0])), 0, "nothing was sent");
+  /* Asked for by model: the executor says why. */
+  baton_rc rc = baton_task(f.ctx, "text-to-video", "{\"text\":\"a fox\"}", "llava", f.dir, &json);
+  cr_assert_neq(rc, BATON_OK);
+  const char *msg = json ? json : baton_errmsg(f.ctx);
+  cr_assert(strstr(msg, "no OpenAI-compatible endpoint returns video"), "%s", msg);
+  baton_free(json);
+  free(p);
+  fx_close(&f);
+}
+
 /* One task's arguments for each kind the servers serve, and what the chat
  * model answers when its system prompt holds the marker. */
 static const struct {
