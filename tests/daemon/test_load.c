@@ -4,77 +4,28 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "support/daemon.h"
 #include "support/support.h"
 
-static char *dir;
-static char sock[256];
-static char errfile[512];
-static pid_t daemon_pid;
-
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void nap(int ms) {
-  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
-
-static int dial(void) {
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  memcpy(sa.sun_path, sock, strlen(sock) + 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
-    return fd;
-  if (fd >= 0)
-    close(fd);
-  return -1;
-}
-
-/* Reads one line (without the newline) within timeout_ms, or NULL. */
-static char *read_line(int fd, int timeout_ms) {
-  static char buf[1 << 16];
-  size_t len = 0;
-  long end = now_ms() + timeout_ms;
-  while (len < sizeof buf - 1) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    long left = end - now_ms();
-    if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-      return NULL;
-    ssize_t r = recv(fd, buf + len, 1, 0);
-    if (r <= 0)
-      return NULL;
-    if (buf[len] == '\n') {
-      buf[len] = '\0';
-      return buf;
-    }
-    len++;
-  }
-  return NULL;
-}
+static bt_daemon d;
 
 static void send_line(int fd, const char *line) {
   size_t n = strlen(line);
   cr_assert_eq(send(fd, line, n, MSG_NOSIGNAL), (ssize_t)n);
 }
 
-/* The next message that is not an event of another type than want (NULL: any). */
-static cJSON *next_json(int fd, int timeout_ms) {
-  char *line = read_line(fd, timeout_ms);
-  return line ? cJSON_Parse(line) : NULL;
+/* The next message, or NULL when none came within BT_WAIT_MS. */
+static cJSON *next_json(int fd) {
+  char *line = bt_read_line(fd, BT_WAIT_MS);
+  cJSON *m = line ? cJSON_Parse(line) : NULL;
+  free(line);
+  return m;
 }
 
 static const char *str(const cJSON *o, const char *k) {
@@ -84,12 +35,13 @@ static const char *str(const cJSON *o, const char *k) {
 
 /* health's result from a fresh connection. */
 static cJSON *health(void) {
-  int fd = dial();
+  int fd = bt_dial(d.sock);
   cr_assert(fd >= 0, "cannot connect");
-  send_line(fd, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"health\"}\n");
-  cJSON *m = next_json(fd, 5000);
+  char *line = bt_call(fd, 1, "health", NULL);
   close(fd);
-  cr_assert(m, "no health reply");
+  cr_assert(line, "no health reply");
+  cJSON *m = cJSON_Parse(line);
+  free(line);
   cJSON *r = cJSON_DetachItemFromObject(m, "result");
   cJSON_Delete(m);
   cr_assert(r);
@@ -103,70 +55,12 @@ static double health_num(const char *key) {
   return v;
 }
 
-/* Starts batond with a config and, when nofile > 0, that open-file limit. */
-static void start(const char *config, rlim_t nofile) {
-  dir = bt_tmpdir();
-  char p[512];
-  snprintf(p, sizeof p, "%s/home", dir);
-  setenv("BATON_HOME", p, 1);
-  snprintf(sock, sizeof sock, "%s/run/b.sock", dir);
-  setenv("BATON_SOCKET", sock, 1);
-  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
-  unsetenv("BATON_LLM_BASE_URL");
-  unsetenv("OPENAI_BASE_URL");
-  snprintf(p, sizeof p, "%s/config.yaml", dir);
-  bt_write(p, config);
-  setenv("BATON_CONFIG", p, 1);
-  snprintf(errfile, sizeof errfile, "%s/batond.err", dir);
-  const char *bin = getenv("BATON_BIN_DIR");
-  char path[512];
-  snprintf(path, sizeof path, "%s/batond", bin && *bin ? bin : BATON_TEST_BINARY_DIR);
-  daemon_pid = fork();
-  cr_assert(daemon_pid >= 0);
-  if (daemon_pid == 0) {
-    int fd = open(errfile, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (fd >= 0)
-      dup2(fd, 2);
-    if (nofile) {
-      struct rlimit rl = {nofile, nofile};
-      setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    execl(path, "batond", "--foreground", (char *)NULL);
-    _exit(127);
-  }
-  long end = now_ms() + 15000;
-  int fd;
-  while ((fd = dial()) < 0) {
-    int st;
-    cr_assert(waitpid(daemon_pid, &st, WNOHANG) == 0, "batond exited early (see %s)", errfile);
-    cr_assert(now_ms() < end, "batond did not start");
-    nap(10);
-  }
-  close(fd);
-}
-
 static void finish(void) {
-  if (daemon_pid > 0) {
-    kill(daemon_pid, SIGTERM);
-    int st = 0;
-    long end = now_ms() + 20000;
-    while (waitpid(daemon_pid, &st, WNOHANG) == 0 && now_ms() < end)
-      nap(10);
-    if (now_ms() >= end) {
-      kill(daemon_pid, SIGKILL);
-      waitpid(daemon_pid, &st, 0);
-    }
-    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "batond did not exit cleanly (see %s)",
-              errfile);
-    daemon_pid = 0;
-  }
-  if (dir && !getenv("BATON_TEST_KEEP"))
-    bt_rmtree(dir);
-  free(dir);
-  dir = NULL;
+  int st = bt_daemon_stop(&d);
+  cr_expect_eq(st, 0, "batond did not exit cleanly (see its stderr in %s)", d.err);
 }
 
-TestSuite(daemon_load, .fini = finish, .timeout = 60);
+TestSuite(daemon_load, .fini = finish, .timeout = 120);
 
 /* A number from /proc/PID/status (kB) or /proc/PID/stat (ticks). */
 static long rss_kb(pid_t pid) {
@@ -191,27 +85,18 @@ static long cpu_ticks(pid_t pid) {
   return (long)(ut + st);
 }
 
-static int count_lines(const char *path, const char *needle) {
-  char *s = bt_slurp(path, NULL);
-  int n = 0;
-  for (char *p = s; (p = strstr(p, needle)); p++)
-    n++;
-  free(s);
-  return n;
-}
-
 Test(daemon_load, a_client_that_never_reads_keeps_the_daemon_under_64_mb) {
-  start("workers: 2\n", 0);
-  long base_kb = rss_kb(daemon_pid);
-  int fd = dial();
+  bt_daemon_start(&d, "workers: 2\n");
+  long base_kb = rss_kb(d.pid);
+  int fd = bt_dial(d.sock);
   cr_assert(fd >= 0);
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   /* Each reply lists every model (tens of kB); the client never reads one. */
   static const char req[] = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"models.list\"}\n";
-  long end = now_ms() + 8000;
+  long end = bt_now_ms() + 8000;
   int sent = 0;
   size_t off = 0;
-  while (sent < 20000 && now_ms() < end) {
+  while (sent < 20000 && bt_now_ms() < end) {
     ssize_t w = send(fd, req + off, sizeof req - 1 - off, MSG_NOSIGNAL);
     if (w > 0) {
       off += (size_t)w;
@@ -227,8 +112,8 @@ Test(daemon_load, a_client_that_never_reads_keeps_the_daemon_under_64_mb) {
       break; /* the daemon stopped reading this client */
   }
   cr_expect_lt(sent, 20000, "the daemon read all %d requests of a client that reads nothing", sent);
-  nap(500);
-  long kb = rss_kb(daemon_pid);
+  bt_nap_ms(500);
+  long kb = rss_kb(d.pid);
 #if defined(__SANITIZE_ADDRESS__)
   /* AddressSanitizer's shadow memory and quarantine inflate the daemon's
    * size: bound what the unread replies add instead (unbounded, they add
@@ -238,43 +123,49 @@ Test(daemon_load, a_client_that_never_reads_keeps_the_daemon_under_64_mb) {
   (void)base_kb;
   cr_expect_lt(kb, 64 * 1024, "the daemon grew to %ld kB", kb);
 #endif
-  /* Others are still served at once. */
-  long t0 = now_ms();
+  /* Others are still served at once. A daemon blocked on the client that
+   * does not read would not answer at all; a loaded machine under ASan may
+   * take a second or two. */
+  long t0 = bt_now_ms();
   double clients = health_num("clients");
   cr_expect_eq(clients, 2, "%g clients", clients);
-  cr_expect_lt(now_ms() - t0, 1000);
+  cr_expect_lt(bt_now_ms() - t0, 5000);
   close(fd);
 }
 
 Test(daemon_load, more_clients_than_descriptors_cost_no_cpu_and_few_log_lines) {
   /* max_clients (1024 by default) is above what 64 descriptors allow. */
-  start("workers: 2\n", 64);
-  cr_expect_eq(count_lines(errfile, "daemon.max_clients lowered"), 1,
+  bt_daemon_start_limited(&d, "workers: 2\n", 64);
+  cr_expect_eq(bt_count_in_file(d.err, "daemon.max_clients lowered"), 1,
                "the daemon says it lowered max_clients");
   int fds[100];
   int n = 0;
   for (; n < 100; n++) {
-    fds[n] = dial();
+    fds[n] = bt_dial(d.sock);
     cr_assert(fds[n] >= 0, "connect %d: %s", n, strerror(errno));
   }
   /* The connections past the limit are told so and closed. */
-  char *line = read_line(fds[99], 10000);
+  char *line = bt_read_line(fds[99], BT_WAIT_MS);
   cr_assert(line, "a client past the limit gets an error line");
   cr_expect(strstr(line, "too many clients") || strstr(line, "file descriptors"), "%s", line);
-  int before_lines = count_lines(errfile, "\n");
-  long t0 = cpu_ticks(daemon_pid);
-  nap(1500);
-  long used = cpu_ticks(daemon_pid) - t0;
+  free(line);
+  /* Full, it idles: a loop spinning on the listener burns the whole 1.5 s
+   * (a core); 30% leaves room for a loaded machine under ASan. Each kind of
+   * refusal is logged at most once a second. */
+  int before_lines = bt_count_in_file(d.err, "\n");
+  long t0 = cpu_ticks(d.pid);
+  bt_nap_ms(1500);
+  long used = cpu_ticks(d.pid) - t0;
   long hz = sysconf(_SC_CLK_TCK);
-  cr_expect_lt(used * 1000 / hz, 150, "the daemon used %ld ms of CPU in 1.5 s while full",
+  cr_expect_lt(used * 1000 / hz, 450, "the daemon used %ld ms of CPU in 1.5 s while full",
                used * 1000 / hz);
-  int logged = count_lines(errfile, "\n") - before_lines;
-  cr_expect_leq(logged, 3, "%d log lines in 1.5 s", logged);
+  int logged = bt_count_in_file(d.err, "\n") - before_lines;
+  cr_expect_leq(logged, 4, "%d log lines in 1.5 s", logged);
   /* Once clients leave, new ones are served. */
   for (int i = 0; i < n; i++)
     close(fds[i]);
-  for (long end = now_ms() + 3000; health_num("clients") != 1 && now_ms() < end;)
-    nap(20);
+  for (long end = bt_now_ms() + BT_WAIT_MS; health_num("clients") != 1 && bt_now_ms() < end;)
+    bt_nap_ms(20);
   double left = health_num("clients");
   cr_expect_eq(left, 1, "%g clients", left);
 }
@@ -284,19 +175,21 @@ static const char sleep_req[] =
     "\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"%d\"}}]}}\n";
 
 Test(daemon_load, runs_past_max_runs_wait_in_a_queue_with_a_queued_event) {
-  start("workers: 2\ndaemon:\n  max_runs: 1\n", 0);
-  int a = dial(), b = dial();
+  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
+  int a = bt_dial(d.sock), b = bt_dial(d.sock);
   char line[512];
-  snprintf(line, sizeof line, sleep_req, 1, 400);
+  /* a's run lasts long enough for b's to be queued and health to be asked
+   * while it runs, even on a slow machine. */
+  snprintf(line, sizeof line, sleep_req, 1, 3000);
   send_line(a, line);
   /* a's run holds the slot (its plan event says so) before b asks. */
-  cJSON *m = next_json(a, 5000);
+  cJSON *m = next_json(a);
   cr_assert(m);
   cr_assert_str_eq(str(cJSON_GetObjectItem(m, "params"), "type"), "plan");
   cJSON_Delete(m);
   snprintf(line, sizeof line, sleep_req, 2, 10);
   send_line(b, line);
-  m = next_json(b, 5000);
+  m = next_json(b);
   cr_assert(m);
   const cJSON *p = cJSON_GetObjectItem(m, "params");
   cr_expect_str_eq(str(p, "type"), "queued");
@@ -307,7 +200,7 @@ Test(daemon_load, runs_past_max_runs_wait_in_a_queue_with_a_queued_event) {
   /* b's run starts once a's is done, and both finish. */
   int done = 0;
   for (int fd = a; fd != -1; fd = fd == a ? b : -1) {
-    while ((m = next_json(fd, 10000))) {
+    while ((m = next_json(fd))) {
       const cJSON *r = cJSON_GetObjectItem(m, "result");
       if (r) {
         cr_expect_str_eq(str(r, "status"), "done");
@@ -324,20 +217,24 @@ Test(daemon_load, runs_past_max_runs_wait_in_a_queue_with_a_queued_event) {
 }
 
 Test(daemon_load, one_client_has_at_most_32_requests_in_flight) {
-  /* Two task threads run 32 runs of 1.5 s slowly: the grace at the end is short. */
-  start("workers: 2\ndaemon:\n  max_runs: 100\n  grace_ms: 200\n", 0);
-  int fd = dial();
+  /* The runs outlast the test (none ends and lets another in); the grace at
+   * the end is short, so stopping cancels them at once. */
+  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 100\n  grace_ms: 200\n");
+  int fd = bt_dial(d.sock);
   char line[512];
   for (int i = 0; i < 40; i++) {
-    snprintf(line, sizeof line, sleep_req, i + 1, 1500);
+    snprintf(line, sizeof line, sleep_req, i + 1, 600000);
     send_line(fd, line);
   }
-  long end = now_ms() + 1000;
+  /* Until 32 are active (however slow the machine), then a while longer:
+   * without the limit all 40 would be. */
   double most = 0;
-  while (now_ms() < end) {
+  long end = bt_now_ms() + BT_WAIT_MS;
+  for (long settle = 0; bt_now_ms() < (settle ? settle : end); bt_nap_ms(50)) {
     double active = health_num("runs_active");
     most = active > most ? active : most;
-    nap(50);
+    if (most >= 32 && !settle)
+      settle = bt_now_ms() + 500;
   }
   cr_expect_eq(most, 32, "%g runs of one client ran at once", most);
   close(fd);

@@ -52,7 +52,7 @@ Test(daemon_trust, text_that_is_not_valid_utf8_or_hides_a_nul_is_refused) {
   };
   for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++) {
     bt_send(fd, frames[i], strlen(frames[i]));
-    char *r = bt_read_line(fd, 10000);
+    char *r = bt_read_line(fd, BT_WAIT_MS);
     cr_assert(r, "no reply to frame %zu", i);
     assert_utf8(r);
     cr_expect_eq(code_of(r), -32700, "frame %zu is refused as unparsable: %s", i, r);
@@ -86,7 +86,7 @@ Test(daemon_trust, a_folder_swapped_for_a_link_mid_run_does_not_change_what_is_r
            top);
   bt_send(fd, line, strlen(line));
   char *r = NULL;
-  while ((r = bt_read_line(fd, 10000)) && !strstr(r, "\"task.started\""))
+  while ((r = bt_read_line(fd, BT_WAIT_MS)) && !strstr(r, "\"task.started\""))
     free(r);
   cr_assert(r, "the sleeping task did not start");
   free(r);
@@ -96,7 +96,7 @@ Test(daemon_trust, a_folder_swapped_for_a_link_mid_run_does_not_change_what_is_r
   snprintf(old, sizeof old, "%s/sub.old", top);
   cr_assert_eq(rename(p, old), 0);
   cr_assert_eq(symlink(outside, p), 0);
-  while ((r = bt_read_line(fd, 20000)) && !strstr(r, "\"id\":1,"))
+  while ((r = bt_read_line(fd, BT_WAIT_MS)) && !strstr(r, "\"id\":1,"))
     free(r);
   cr_assert(r, "no result");
   cr_expect(!strstr(r, "OUTSIDE-SECRET"), "the run read the file behind the link: %s", r);

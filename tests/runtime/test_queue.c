@@ -27,17 +27,6 @@ static struct {
   int n_workers;
 } T;
 
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
-
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A redis-server and a config naming it. */
 static void start(long claim_ms, long blob_max, long task_timeout_ms) {
   T.dir = bt_tmpdir();
@@ -106,7 +95,7 @@ static baton *open_ctx(void) {
 
 /* The live workers; waits until there are at least n. */
 static cJSON *workers(baton *ctx, int n) {
-  for (int64_t until = now_ms() + 20000;; sleep_ms(20)) {
+  for (long until = bt_now_ms() + BT_WAIT_MS;; bt_nap_ms(20)) {
     char *js = NULL;
     cr_assert_eq(baton_workers_json(ctx, &js), BATON_OK, "%s", baton_errmsg(ctx));
     cJSON *arr = cJSON_Parse(js);
@@ -114,13 +103,12 @@ static cJSON *workers(baton *ctx, int n) {
     if (cJSON_GetArraySize(arr) >= n)
       return arr;
     cJSON_Delete(arr);
-    cr_assert_lt(now_ms(), until, "only some of %d workers came up", n);
+    cr_assert_lt(bt_now_ms(), until, "only some of %d workers came up", n);
   }
 }
 
-static double worker_num(baton *ctx, const char *name, const char *key) {
-  cJSON *arr = workers(ctx, 1);
-  double v = -1;
+/* Worker `name`'s last heartbeat in the list, or NULL. */
+static const cJSON *find_worker(const cJSON *arr, const char *name) {
   const cJSON *w;
   char host[128], full[256];
   gethostname(host, sizeof host);
@@ -128,10 +116,40 @@ static double worker_num(baton *ctx, const char *name, const char *key) {
   cJSON_ArrayForEach(w, arr) {
     const cJSON *nm = cJSON_GetObjectItem(w, "name");
     if (cJSON_IsString(nm) && strcmp(nm->valuestring, full) == 0)
-      v = cJSON_GetObjectItem(w, key)->valuedouble;
+      return w;
   }
+  return NULL;
+}
+
+static double worker_num(baton *ctx, const char *name, const char *key) {
+  cJSON *arr = workers(ctx, 1);
+  const cJSON *w = find_worker(arr, name);
+  double v = w ? cJSON_GetObjectItem(w, key)->valuedouble : -1;
   cJSON_Delete(arr);
   return v;
+}
+
+/* The "done" count of worker `name` in its first heartbeat sent after the
+ * wall-clock time `after` that shows it idle: by then it has counted every
+ * task it finished before `after`. */
+static double done_when_idle_after(baton *ctx, const char *name, double after) {
+  for (long until = bt_now_ms() + BT_WAIT_MS;; bt_nap_ms(50)) {
+    cJSON *arr = workers(ctx, 1);
+    const cJSON *w = find_worker(arr, name);
+    double seen = w ? cJSON_GetObjectItem(w, "last_seen")->valuedouble : 0;
+    double busy = w ? cJSON_GetObjectItem(w, "in_flight")->valuedouble : 1;
+    double done = w ? cJSON_GetObjectItem(w, "done")->valuedouble : -1;
+    cJSON_Delete(arr);
+    if (seen > after && busy == 0)
+      return done;
+    cr_assert_lt(bt_now_ms(), until, "no heartbeat of an idle %s", name);
+  }
+}
+
+static double wall_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Events of one run: task.finished per task id, and any waiting note. */
@@ -256,8 +274,9 @@ Test(runtime_queue, a_worker_killed_mid_task_loses_nothing, .fini = finish, .tim
   baton_request req = {BATON_REQUEST_INIT, .plan_json = pj};
   for (int i = 0; i < 3; i++)
     cr_assert_eq(baton_submit(ctx, &req, count, &c[i], &runs[i]), BATON_OK);
-  for (int64_t until = now_ms() + 10000; worker_num(ctx, "doomed", "in_flight") < 1; sleep_ms(10))
-    cr_assert_lt(now_ms(), until, "the worker never took a task");
+  for (long until = bt_now_ms() + BT_WAIT_MS; worker_num(ctx, "doomed", "in_flight") < 1;
+       bt_nap_ms(10))
+    cr_assert_lt(bt_now_ms(), until, "the worker never took a task");
   stop_worker(0, SIGKILL);
   for (int i = 0; i < 3; i++) {
     cr_assert_eq(baton_run_wait(runs[i]), BATON_OK, "%s", baton_run_result_json(runs[i]));
@@ -327,10 +346,10 @@ Test(runtime_queue, redis_restarted_mid_run_the_runs_complete, .fini = finish, .
   memset(c, 0, sizeof c);
   for (int i = 0; i < 3; i++)
     cr_assert_eq(baton_submit(ctx, &req, count, &c[i], &runs[i]), BATON_OK);
-  for (int64_t until = now_ms() + 10000; atomic_load(&c[0].finished[0]) == 0; sleep_ms(5))
-    cr_assert_lt(now_ms(), until, "no task finished before the restart");
+  for (long until = bt_now_ms() + BT_WAIT_MS; atomic_load(&c[0].finished[0]) == 0; bt_nap_ms(5))
+    cr_assert_lt(bt_now_ms(), until, "no task finished before the restart");
   bt_redis_stop(&T.redis);
-  sleep_ms(400);
+  bt_nap_ms(400); /* Redis stays down a while: tasks are sent meanwhile */
   cr_assert(bt_redis_start(&T.redis, T.dir), "redis-server did not come back");
   for (int i = 0; i < 3; i++) {
     cr_assert_eq(baton_run_wait(runs[i]), BATON_OK, "%s", baton_run_result_json(runs[i]));
@@ -406,7 +425,8 @@ Test(runtime_queue, a_killed_coordinator_resumes_with_results_finished_meanwhile
   worker("w", "debug-sleep", 3, false);
   baton *ctx = open_ctx();
   cJSON_Delete(workers(ctx, 1));
-  char *pj = plan("debug-sleep", 3, "400");
+  /* The tasks outlast two heartbeats, so one shows all three in flight. */
+  char *pj = plan("debug-sleep", 3, "2500");
   pid_t coord = fork();
   cr_assert_geq(coord, 0);
   if (coord == 0) { /* the coordinator, killed below */
@@ -417,12 +437,13 @@ Test(runtime_queue, a_killed_coordinator_resumes_with_results_finished_meanwhile
       baton_run_wait(run);
     _exit(3);
   }
-  for (int64_t until = now_ms() + 10000; worker_num(ctx, "w", "in_flight") < 3; sleep_ms(10))
-    cr_assert_lt(now_ms(), until, "the worker never took the three tasks");
+  for (long until = bt_now_ms() + BT_WAIT_MS; worker_num(ctx, "w", "in_flight") < 3;
+       bt_nap_ms(10))
+    cr_assert_lt(bt_now_ms(), until, "the worker never took the three tasks");
   kill(coord, SIGKILL);
   waitpid(coord, NULL, 0);
-  for (int64_t until = now_ms() + 10000; worker_num(ctx, "w", "done") < 3; sleep_ms(20))
-    cr_assert_lt(now_ms(), until, "the tasks did not finish on the worker");
+  for (long until = bt_now_ms() + BT_WAIT_MS; worker_num(ctx, "w", "done") < 3; bt_nap_ms(20))
+    cr_assert_lt(bt_now_ms(), until, "the tasks did not finish on the worker");
   baton_close(ctx);
   ctx = open_ctx(); /* finds the coordinator gone: the run is interrupted */
   char *list = NULL;
@@ -438,13 +459,12 @@ Test(runtime_queue, a_killed_coordinator_resumes_with_results_finished_meanwhile
   cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
   cJSON *res = cJSON_Parse(baton_run_result_json(run));
   for (int k = 0; k < 3; k++)
-    cr_assert_str_eq(str(cJSON_GetObjectItem(task_of(res, k), "outputs"), "text"), "slept 400 ms");
+    cr_assert_str_eq(str(cJSON_GetObjectItem(task_of(res, k), "outputs"), "text"), "slept 2500 ms");
   cJSON_Delete(res);
   baton_run_free(run);
-  /* Had the resume run them again, it would have waited for them: a
-   * heartbeat later the worker still counts three tasks in all. */
-  sleep_ms(1100);
-  cr_assert_eq(worker_num(ctx, "w", "done"), 3, "resume ran finished tasks again");
+  /* Had the resume run them again, it would have waited for them: the
+   * worker's next idle heartbeat still counts three tasks in all. */
+  cr_assert_eq(done_when_idle_after(ctx, "w", wall_s()), 3, "resume ran finished tasks again");
   free(pj);
   baton_close(ctx);
 }
@@ -489,9 +509,9 @@ Test(runtime_queue, a_crashing_executor_loses_its_task_only, .fini = finish, .ti
   cJSON_Delete(res);
   baton_run_free(run);
   /* The heartbeat (every second) counts the failure; the worker is still there. */
-  for (int64_t until = now_ms() + 5000;
-       worker_num(ctx, "w", "failed") < 1 || worker_num(ctx, "w", "done") < 1; sleep_ms(50))
-    cr_assert_lt(now_ms(), until, "the worker did not go on after the crash");
+  for (long until = bt_now_ms() + BT_WAIT_MS;
+       worker_num(ctx, "w", "failed") < 1 || worker_num(ctx, "w", "done") < 1; bt_nap_ms(50))
+    cr_assert_lt(bt_now_ms(), until, "the worker did not go on after the crash");
   cr_assert_eq(worker_num(ctx, "w", "failed"), 1);
   baton_close(ctx);
 }

@@ -10,19 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "support/support.h"
-
-static long mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 int bt_dial(const char *path) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -38,7 +32,40 @@ int bt_dial(const char *path) {
   return -1;
 }
 
-void bt_daemon_start(bt_daemon *d, const char *config) {
+pid_t bt_daemon_spawn(const char *errfile, long max_files) {
+  char bin[600];
+  const char *b = getenv("BATON_BIN_DIR");
+  snprintf(bin, sizeof bin, "%s/batond", b && *b ? b : BATON_TEST_BINARY_DIR);
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    int fd = open(errfile, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0)
+      dup2(fd, 2);
+    if (max_files > 0) {
+      struct rlimit rl = {(rlim_t)max_files, (rlim_t)max_files};
+      setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    execl(bin, "batond", "--foreground", (char *)NULL);
+    _exit(127);
+  }
+  return pid;
+}
+
+void bt_daemon_wait_ready(const bt_daemon *d, pid_t pid) {
+  for (long end = bt_now_ms() + BT_WAIT_MS; bt_now_ms() < end; bt_nap_ms(10)) {
+    int fd = bt_dial(d->sock);
+    if (fd >= 0) {
+      close(fd);
+      return;
+    }
+    int st;
+    cr_assert(waitpid(pid, &st, WNOHANG) == 0, "batond exited early (see %s)", d->err);
+  }
+  cr_assert_fail("batond did not start serving %s (see %s)", d->sock, d->err);
+}
+
+void bt_daemon_start_limited(bt_daemon *d, const char *config, long max_files) {
   d->dir = bt_tmpdir();
   char p[600];
   snprintf(p, sizeof p, "%s/home", d->dir);
@@ -51,56 +78,41 @@ void bt_daemon_start(bt_daemon *d, const char *config) {
   snprintf(p, sizeof p, "%s/config.yaml", d->dir);
   bt_write(p, config ? config : "workers: 2\n");
   setenv("BATON_CONFIG", p, 1);
-  char err[600], bin[600];
-  snprintf(err, sizeof err, "%s/batond.err", d->dir);
-  const char *b = getenv("BATON_BIN_DIR");
-  snprintf(bin, sizeof bin, "%s/batond", b && *b ? b : BATON_TEST_BINARY_DIR);
-  d->pid = fork();
-  cr_assert(d->pid >= 0);
-  if (d->pid == 0) {
-    int fd = open(err, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (fd >= 0)
-      dup2(fd, 2);
-    execl(bin, "batond", "--foreground", (char *)NULL);
-    _exit(127);
-  }
-  long end = mono_ms() + 15000;
-  while (mono_ms() < end) {
-    int fd = bt_dial(d->sock);
-    if (fd >= 0) {
-      close(fd);
-      return;
+  snprintf(d->err, sizeof d->err, "%s/batond.err", d->dir);
+  d->pid = bt_daemon_spawn(d->err, max_files);
+  bt_daemon_wait_ready(d, d->pid);
+}
+
+void bt_daemon_start(bt_daemon *d, const char *config) { bt_daemon_start_limited(d, config, 0); }
+
+int bt_wait_exit(pid_t pid, long timeout_ms) {
+  int st = 0;
+  for (long end = bt_now_ms() + timeout_ms; waitpid(pid, &st, WNOHANG) == 0; bt_nap_ms(10)) {
+    if (bt_now_ms() > end) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      return -1;
     }
-    int st;
-    cr_assert(waitpid(d->pid, &st, WNOHANG) == 0, "batond exited early (see %s)", err);
-    usleep(10000);
   }
-  cr_assert_fail("batond did not start serving %s", d->sock);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 int bt_daemon_stop(bt_daemon *d) {
-  int st = 0, rc = 0;
+  int rc = 0;
   if (d->pid > 0) {
     kill(d->pid, SIGTERM);
-    long end = mono_ms() + 20000;
-    while (waitpid(d->pid, &st, WNOHANG) == 0) {
-      if (mono_ms() > end) {
-        kill(d->pid, SIGKILL);
-        waitpid(d->pid, &st, 0);
-        rc = -1;
-        break;
-      }
-      usleep(10000);
-    }
-    if (rc == 0)
-      rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    rc = bt_wait_exit(d->pid, BT_WAIT_MS);
   }
   d->pid = 0;
-  if (d->dir && rc == 0)
+  if (d->dir && rc == 0 && !getenv("BATON_TEST_KEEP"))
     bt_rmtree(d->dir);
   free(d->dir);
   d->dir = NULL;
   return rc;
+}
+
+bool bt_daemon_wait_log(const bt_daemon *d, const char *needle, int count) {
+  return bt_wait_for_text(d->err, needle, count, BT_WAIT_MS);
 }
 
 void bt_send(int fd, const char *text, size_t len) {
@@ -116,9 +128,9 @@ void bt_send(int fd, const char *text, size_t len) {
 char *bt_read_line(int fd, int timeout_ms) {
   size_t cap = 1 << 16, len = 0;
   char *buf = malloc(cap);
-  long end = mono_ms() + timeout_ms;
+  long end = bt_now_ms() + timeout_ms;
   while (buf) {
-    long left = end - mono_ms();
+    long left = end - bt_now_ms();
     struct pollfd p = {.fd = fd, .events = POLLIN};
     if (left <= 0 || poll(&p, 1, (int)left) <= 0)
       break;
@@ -151,7 +163,7 @@ char *bt_call(int fd, int id, const char *method, const char *params_json) {
   char want[32];
   snprintf(want, sizeof want, "\"id\":%d,", id);
   for (;;) {
-    char *r = bt_read_line(fd, 20000);
+    char *r = bt_read_line(fd, BT_WAIT_MS);
     if (!r || strstr(r, want))
       return r;
     free(r);

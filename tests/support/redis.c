@@ -9,8 +9,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "support/support.h"
 
 char *bt_redis_cmd(const bt_redis *r, const char *line) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -64,7 +65,7 @@ bool bt_redis_start(bt_redis *r, const char *dir) {
   }
   if (r->pid < 0)
     return false;
-  for (int i = 0; i < 500; i++) { /* up to 5 s */
+  for (long end = bt_now_ms() + BT_WAIT_MS; bt_now_ms() < end;) {
     if (answers(r))
       return true;
     int st;
@@ -72,8 +73,7 @@ bool bt_redis_start(bt_redis *r, const char *dir) {
       r->pid = -1;
       return false;
     }
-    struct timespec ts = {0, 10 * 1000000L};
-    nanosleep(&ts, NULL);
+    bt_nap_ms(10);
   }
   return false;
 }

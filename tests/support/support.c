@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 char *bt_tmpdir(void) {
@@ -144,4 +145,36 @@ bool bt_render_text_png(const char *text, const char *path) {
 bool bt_in_ci(void) {
   const char *ci = getenv("CI");
   return ci && strcmp(ci, "true") == 0;
+}
+
+long bt_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+void bt_nap_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+int bt_count_in_file(const char *path, const char *needle) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return 0;
+  fclose(f);
+  char *s = bt_slurp(path, NULL);
+  int n = 0;
+  for (char *p = s; (p = strstr(p, needle)); p++)
+    n++;
+  free(s);
+  return n;
+}
+
+bool bt_wait_for_text(const char *path, const char *needle, int count, long timeout_ms) {
+  for (long end = bt_now_ms() + timeout_ms; bt_count_in_file(path, needle) < count; bt_nap_ms(10))
+    if (bt_now_ms() > end)
+      return false;
+  return true;
 }

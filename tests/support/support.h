@@ -26,6 +26,22 @@ int bt_run(const char *cmd, char **out);
  * DejaVu Sans). Returns false when ImageMagick is missing. */
 bool bt_render_text_png(const char *text, const char *path);
 
+/* How long a test waits for something that should happen soon before it
+ * fails: long, because a loaded 2-core machine under ASan is many times
+ * slower than a quiet one. Every wait returns as soon as the thing happens,
+ * so this bound costs nothing when the code works. */
+#define BT_WAIT_MS 60000
+
+/* CLOCK_MONOTONIC in milliseconds. */
+long bt_now_ms(void);
+/* Sleeps ms milliseconds (a poll interval, never a wait for an event). */
+void bt_nap_ms(long ms);
+/* How often needle occurs in the file at path (0 when it cannot be read). */
+int bt_count_in_file(const char *path, const char *needle);
+/* Waits up to timeout_ms until the file at path holds needle at least
+ * count times; true when it does. */
+bool bt_wait_for_text(const char *path, const char *needle, int count, long timeout_ms);
+
 /* In CI (CI=true) the reference data must be there: its absence fails the
  * test instead of skipping it. */
 bool bt_in_ci(void);
