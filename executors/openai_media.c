@@ -53,8 +53,8 @@ static bool is_html_page(const baton__http_response *r) {
     i++;
   const char *s = r->body + i;
   size_t n = r->body_len - i;
-  return ctype_is(r, "text/html") &&
-         ((n >= 9 && strncasecmp(s, "<!doctype", 9) == 0) || (n >= 5 && strncasecmp(s, "<html", 5) == 0));
+  return ctype_is(r, "text/html") && ((n >= 9 && strncasecmp(s, "<!doctype", 9) == 0) ||
+                                      (n >= 5 && strncasecmp(s, "<html", 5) == 0));
 }
 
 /* The transcript from any answer: JSON {"text"} (OpenAI, vLLM, LocalAI,

@@ -441,8 +441,8 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
   /* Every task of the plan, in plan order: its recorded state, or pending. */
   cJSON *rows = cJSON_CreateArray();
   if (sqlite3_prepare_v2(rs->db,
-                         "SELECT task_id, task, model, status, outputs, error, ms, endpoint FROM run_tasks "
-                         "WHERE run_id=?1 ORDER BY task_id",
+                         "SELECT task_id, task, model, status, outputs, error, ms, endpoint "
+                         "FROM run_tasks WHERE run_id=?1 ORDER BY task_id",
                          -1, &st, NULL) != SQLITE_OK) {
     cJSON_Delete(rows);
     cJSON_Delete(o);
