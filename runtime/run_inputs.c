@@ -102,6 +102,10 @@ baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
     free(roots[i]);
   free(roots);
   free(root_fds);
+  if (run->root && run->root_fd >= 0) { /* every input is copied: the folder is done with */
+    close(run->root_fd);
+    run->root_fd = -1;
+  }
   return rc;
 }
 
