@@ -448,8 +448,10 @@ static int cmd_task(const opts *o) {
           cJSON_free(s);
         }
       }
+      const char *ep = cli_jstr(t, "endpoint");
       if (!o->quiet && cJSON_IsString(model))
-        fprintf(stderr, "baton: ran on %s\n", model->valuestring);
+        fprintf(stderr, "baton: ran on %s%s%s%s\n", model->valuestring, *ep ? " (endpoint " : "",
+                ep, *ep ? ")" : "");
     } else {
       fprintf(stderr, "baton: %s %s: %s\n", o->positional,
               cJSON_IsString(status) ? status->valuestring : "failed",
@@ -538,10 +540,11 @@ static int cmd_runs(const opts *o) {
       printf("request: %s\n", cli_jstr(j, "request"));
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(j, "tasks")) {
-      printf("  task %d %-28s %-10s %-24s %6.0f ms%s%s%s%s\n", (int)cli_jnum(t, "id"), cli_jstr(t, "task"),
-             cli_jstr(t, "status"), cli_jstr(t, "model"), cli_jnum(t, "ms"),
-             *cli_jstr(t, "worker") ? "  on " : "", cli_jstr(t, "worker"),
-             *cli_jstr(t, "error") ? "  " : "", cli_jstr(t, "error"));
+      /* A task ran on a model server (endpoint) or on a queue worker, never both. */
+      const char *on = *cli_jstr(t, "endpoint") ? cli_jstr(t, "endpoint") : cli_jstr(t, "worker");
+      printf("  task %d %-28s %-10s %-24s %6.0f ms%s%s%s%s\n", (int)cli_jnum(t, "id"),
+             cli_jstr(t, "task"), cli_jstr(t, "status"), cli_jstr(t, "model"), cli_jnum(t, "ms"),
+             *on ? "  on " : "", on, *cli_jstr(t, "error") ? "  " : "", cli_jstr(t, "error"));
     }
     if (*cli_jstr(j, "summary"))
       printf("\n%s", cli_jstr(j, "summary"));

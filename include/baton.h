@@ -322,16 +322,17 @@ BATON_API const char *baton_history_readonly(baton *ctx);
 /* Resumes a stored run that did not finish (interrupted, failed or
  * cancelled): its finished tasks keep their outputs, the others run again,
  * in the same run id and workspace. BATON_NOTFOUND for an unknown id,
- * BATON_INVALID for a run that finished or is running elsewhere. Otherwise as
- * baton_submit(). Thread-safe. */
+ * BATON_INVALID for a run that finished or is running elsewhere,
+ * BATON_DENIED for a run of another user (unless the caller is root or owns
+ * the run history). Otherwise as baton_submit(). Thread-safe. */
 BATON_API baton_rc baton_run_resume(baton *ctx, const char *run_id, baton_event_fn on_event,
                                     void *userdata, baton_run **out);
 
 /* Replays a stored run as a new run without calling any model or LLM: the
  * recorded plan, each task's recorded outputs (text as recorded, files copied
  * byte for byte into the new workspace) and recorded failures. The result
- * JSON names the source in "replay_of". Otherwise as baton_submit().
- * Thread-safe. */
+ * JSON names the source in "replay_of". BATON_DENIED as for
+ * baton_run_resume(). Otherwise as baton_submit(). Thread-safe. */
 BATON_API baton_rc baton_run_replay(baton *ctx, const char *run_id, baton_event_fn on_event,
                                     void *userdata, baton_run **out);
 

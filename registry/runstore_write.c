@@ -28,6 +28,7 @@ static void op_free(op *o) {
   free(o->request);
   free(o->plan);
   free(o->workspace);
+  free(o->endpoint);
   free(o);
 }
 
@@ -71,6 +72,7 @@ static void bind_op(baton__runstore *rs, sqlite3_stmt *st, const op *o) {
     sqlite3_bind_int64(st, 8, o->ms);
     sqlite3_bind_double(st, 9, o->ts);
     bind_opt(st, 10, o->worker);
+    bind_opt(st, 11, o->endpoint);
     break;
   }
 }
@@ -308,15 +310,15 @@ static int push(baton__runstore *rs, op *o, char *err, size_t errlen) {
 }
 
 int baton__runstore_task_on(baton__runstore *rs, const char *run_id, int task_id,
-                            const char *task, const char *model, const char *status,
-                            const char *outputs_json, const char *error, long long ms,
-                            const char *worker, char *err, size_t errlen) {
-  static const size_t fields[] = {offsetof(op, run_id), offsetof(op, task),
-                                  offsetof(op, model),  offsetof(op, status),
-                                  offsetof(op, outputs), offsetof(op, error),
-                                  offsetof(op, worker)};
-  const char *src[] = {run_id, task, model, status, outputs_json, error, worker};
-  op *o = op_new(OP_TASK, src, fields, 7);
+                            const char *task, const char *model, const char *endpoint,
+                            const char *status, const char *outputs_json, const char *error,
+                            long long ms, const char *worker, char *err, size_t errlen) {
+  static const size_t fields[] = {offsetof(op, run_id),  offsetof(op, task),
+                                  offsetof(op, model),   offsetof(op, endpoint),
+                                  offsetof(op, status),  offsetof(op, outputs),
+                                  offsetof(op, error),   offsetof(op, worker)};
+  const char *src[] = {run_id, task, model, endpoint, status, outputs_json, error, worker};
+  op *o = op_new(OP_TASK, src, fields, 8);
   if (o) {
     o->task_id = task_id;
     o->ms = ms;
@@ -325,10 +327,11 @@ int baton__runstore_task_on(baton__runstore *rs, const char *run_id, int task_id
 }
 
 int baton__runstore_task(baton__runstore *rs, const char *run_id, int task_id, const char *task,
-                         const char *model, const char *status, const char *outputs_json,
-                         const char *error, long long ms, char *err, size_t errlen) {
-  return baton__runstore_task_on(rs, run_id, task_id, task, model, status, outputs_json, error,
-                                 ms, NULL, err, errlen);
+                         const char *model, const char *endpoint, const char *status,
+                         const char *outputs_json, const char *error, long long ms, char *err,
+                         size_t errlen) {
+  return baton__runstore_task_on(rs, run_id, task_id, task, model, endpoint, status, outputs_json,
+                                 error, ms, NULL, err, errlen);
 }
 
 int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *status,

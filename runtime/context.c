@@ -260,6 +260,18 @@ static int open_slots(baton *ctx) {
   return 0;
 }
 
+/* Whether the LLM's calls go through the replica pool: llm.endpoint names an
+ * endpoint that declares llm.model (replicas: every endpoint declaring it). */
+static bool llm_on_replicas(const baton__config *cfg) {
+  const baton__endpoint_cfg *ep =
+      cfg->llm_endpoint && cfg->llm_model ? baton__config_endpoint(cfg, cfg->llm_endpoint) : NULL;
+  for (size_t m = 0; ep && m < ep->n_models; m++)
+    if (strcmp(ep->models[m].id, cfg->llm_model) == 0)
+      return true;
+  return false;
+}
+
+
 baton_rc baton_open(const char *config_path, baton **out) {
   *out = NULL;
   baton *ctx = calloc(1, sizeof *ctx);
@@ -303,6 +315,7 @@ baton_rc baton_open(const char *config_path, baton **out) {
     ls.api_key = ctx->cfg.llm_api_key;
     ls.model = ctx->cfg.llm_model;
     ls.timeout_ms = ctx->cfg.llm_timeout_ms;
+    ls.pool = llm_on_replicas(&ctx->cfg) ? ctx->pool : NULL;
     if (!(ctx->llm = baton__llm_new(&ls, err, sizeof err)))
       return baton__fail(ctx, BATON_CONFIG, "LLM: %s", err);
   }

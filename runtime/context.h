@@ -97,6 +97,10 @@ int baton__slot_run(baton__exec_slot *s, const char *task, const baton__values *
 /* Puts the configured servers' models into the registry and has the pool
  * keep each server's health there (endpoints_api.c). 0 or -1 with err. */
 int baton__endpoints_open(baton *ctx, char *err, size_t errlen);
+/* Whether a configured endpoint model declares task although no model
+ * server can run it (baton__oai_unserved: those declarations are not put
+ * into the registry); then who declares it and why, in why. */
+bool baton__endpoints_unserved(const baton *ctx, const char *task, char *why, size_t cap);
 
 /* Starts a worker for the executor of an endpoint ahead of its first task. */
 void baton__prewarm(baton *ctx, const char *endpoint);

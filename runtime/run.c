@@ -22,6 +22,8 @@ void baton__run_free_members(baton_run *run) {
   baton__sched_release(&run->sched);
   free(run->items);
   free(run->request);
+  if (run->root && run->root_fd >= 0)
+    close(run->root_fd);
   free(run->root);
   free(run->workspace);
   free(run->plan_json);
@@ -62,7 +64,8 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     goto fail;
   }
-  if ((!req->as_caller || req->input_root) && !(run->root = baton__run_resolve_root(ctx, req))) {
+  if ((!req->as_caller || req->input_root) &&
+      !(run->root = baton__run_resolve_root(ctx, req, &run->root_fd))) {
     rc = BATON_INVALID;
     goto fail;
   }

@@ -49,6 +49,7 @@ struct baton_run {
   long long uid;          /* who the run belongs to */
   char *request;
   char *root;             /* real path inputs are resolved against */
+  int root_fd;            /* that folder, opened once (while root is set), or -1 */
   char *workspace;
   baton__graph g;
   task_state *ts;
@@ -103,9 +104,10 @@ void baton__run_emit(baton_run *run, baton_event_type type, int task_idx, const 
                      const char *json);
 
 /* ---- run_inputs.c ---- */
-/* The folder inputs are resolved against (real path; caller frees), or NULL
- * with the error set on ctx. */
-char *baton__run_resolve_root(baton *ctx, const baton_request *req);
+/* The folder inputs are resolved against (real path; caller frees), opened
+ * once into *fd (inputs are opened beneath that descriptor), or NULL with
+ * the error set on ctx. */
+char *baton__run_resolve_root(baton *ctx, const baton_request *req, int *fd);
 /* Checks every literal argument and copies each input file into the run's
  * workspace, before anything runs. */
 baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req);

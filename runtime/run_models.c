@@ -27,7 +27,7 @@ static char *step_text(const baton__task *t, const char *request) {
 /* Says why no model can do a step and how to add one (into out). */
 static void missing_model(baton *ctx, const char *task, const char *text, char *out,
                           size_t cap) {
-  char why[256] = "no model is registered for it";
+  char why[512] = "no model is registered for it";
   baton__model m[1];
   size_t n = 0;
   char err[256];
@@ -37,6 +37,10 @@ static void missing_model(baton *ctx, const char *task, const char *text, char *
     baton__endpoint_ok(ctx, m[0].endpoint, why, sizeof why);
     baton__model_release(&m[0]);
   }
+  char un[400];
+  size_t l = strlen(why);
+  if (baton__endpoints_unserved(ctx, task, un, sizeof un))
+    baton__fmt(why + l, sizeof why - l, "; %s", un);
   const char *need = baton__capability_needed(task, text);
   baton__fmt(out, cap,
              "no available model can do %s%s%s (%s); add one: declare a model for it on a "

@@ -77,9 +77,9 @@ void baton__run_persist_task(baton_run *run, size_t idx) {
   }
   char err[512];
   if (baton__runstore_task_on(run->ctx->runs, run->id, t->id, t->task,
-                              s->model ? s->model : t->model, status_names[s->status], outs,
-                              s->error, (long long)s->ms, s->worker[0] ? s->worker : NULL, err,
-                              sizeof err) != 0)
+                              s->model ? s->model : t->model, s->endpoint[0] ? s->endpoint : NULL,
+                              status_names[s->status], outs, s->error, (long long)s->ms,
+                              s->worker[0] ? s->worker : NULL, err, sizeof err) != 0)
     baton__log(run->ctx, BATON_LOG_WARN, "run %s: %s", run->id, err);
   free(outs);
 }

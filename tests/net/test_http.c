@@ -268,7 +268,11 @@ Test(net_http, error_bodies_of_every_server_shape_read_as_one_sentence) {
        "bad model (type invalid_request_error, code 400)"},
       {"{\"error\":\"Model x is currently loading\"}", "Model x is currently loading"},
       {"{\"error\":[\"a\",\"b\"]}", "a; b"},
-      {"{\"message\":\"batch too large\",\"code\":413,\"type\":\"validation\"}", "batch too large"},
+      {"{\"message\":\"batch too large\",\"code\":413,\"type\":\"validation\"}",
+       "batch too large (type validation, code 413)"},
+      {"{\"object\":\"error\",\"message\":\"max_tokens is too large\",\"type\":\"BadRequestError\","
+       "\"param\":null,\"code\":400}",
+       "max_tokens is too large (type BadRequestError, code 400)"},
       {"{\"detail\":\"Not Found\"}", "Not Found"},
       {"{\"detail\":{\"error\":\"x\",\"message\":\"voice unknown\",\"type\":\"v\"}}",
        "voice unknown (type v)"},
