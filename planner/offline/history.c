@@ -96,7 +96,8 @@ int off_add_history(planner *p, const char *messages_json) {
       scan_message(&r, m, ++turn);
   }
   for (size_t i = 0; i < r.n && rc == 0; i++) {
-    int k = off_add_resource(p, r.items[i].type, r.items[i].value, r.items[i].len, r.items[i].is_file);
+    int k = off_add_resource(p, r.items[i].type, r.items[i].value, r.items[i].len,
+                             r.items[i].is_file);
     if (k == -1)
       rc = -1, baton__fmt(p->err, p->errlen, "out of memory while planning");
     else if (k >= 0)

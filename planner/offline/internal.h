@@ -78,7 +78,9 @@ typedef enum { OFF_ROLES(OFF_ENUM) R_N } off_role;
 #undef OFF_ENUM
 #define OFF_ENUM(e, s) F_##e,
 #define OFF_ENUM_K(e, s) K_##e,
-typedef enum { OFF_FEATURES(OFF_ENUM) F_N, K_BEFORE = F_N - 1, OFF_THRESHOLDS(OFF_ENUM_K) K_N } off_weight;
+typedef enum {
+  OFF_FEATURES(OFF_ENUM) F_N, K_BEFORE = F_N - 1, OFF_THRESHOLDS(OFF_ENUM_K) K_N
+} off_weight;
 #undef OFF_ENUM
 #undef OFF_ENUM_K
 

@@ -266,7 +266,8 @@ size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_
   size_t k = 0;
   for (size_t i = 0, j; i < n && k < max; i = j + (j == i)) {
     for (j = i; j < n && (off_alnum((unsigned char)s[j]) ||
-                          (j > i && s[j] == '\'' && j + 1 < n && off_alnum((unsigned char)s[j + 1])));)
+                          (j > i && s[j] == '\'' && j + 1 < n &&
+                           off_alnum((unsigned char)s[j + 1])));)
       j++;
     char low[OFF_MAX_WORD];
     if (j > i)
@@ -326,7 +327,8 @@ void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, 
     if (code && i > a && off_is(p, i - 1, W_SOURCE_PREP))
       *src = *src ? *src : code;
     else if (code && !*tgt &&
-             ((i > a && off_is(p, i - 1, W_TARGET_PREP)) || i + 1 >= b || off_is(p, i + 1, W_TARGET_NOUN)))
+             ((i > a && off_is(p, i - 1, W_TARGET_PREP)) || i + 1 >= b ||
+              off_is(p, i + 1, W_TARGET_NOUN)))
       *tgt = code;
   }
 }

@@ -53,7 +53,8 @@ static int take_section(loader *l, const baton__ynode *root, const char *section
     for (int j = 0; names && j < n && i < 0; j++)
       i = strcmp(names[j], m->kids[k]->value) == 0 ? j : -1;
     char what[64];
-    baton__fmt(what, sizeof what, "%s %s:", i < 0 ? "unknown entry of" : "listed twice in", section);
+    baton__fmt(what, sizeof what, "%s %s:", i < 0 ? "unknown entry of" : "listed twice in",
+               section);
     if (names && (i < 0 || seen[i]))
       return fail(l, m->kids[k], what, m->kids[k]->value);
     seen[names ? i : 0] = true;

@@ -70,7 +70,8 @@ static int attach(const planner *p, baton__task *t, const char *name, const sour
 static int new_task(planner *p, const baton__taskspec *spec, baton__task *t) {
   memset(t, 0, sizeof *t);
   if (p->g->n >= OFF_MAX_TASKS)
-    return baton__fmt(p->err, p->errlen, "the request asks for more than %d tasks", OFF_MAX_TASKS), -1;
+    return baton__fmt(p->err, p->errlen, "the request asks for more than %d tasks",
+                      OFF_MAX_TASKS), -1;
   t->id = (int)p->g->n;
   if (!(t->task = baton__strdup(spec->name)))
     return baton__fmt(p->err, p->errlen, OOM), -1;

@@ -108,7 +108,8 @@ static bool repeats_earlier_step(const planner *p, size_t s) {
       return false;
   }
   for (size_t e = 0; e < s; e++)
-    if (!p->steps[e].context && p->steps[e].task == st->task && !other_languages(p, st, &p->steps[e]))
+    if (!p->steps[e].context && p->steps[e].task == st->task &&
+        !other_languages(p, st, &p->steps[e]))
       return true;
   return false;
 }

@@ -52,7 +52,8 @@ bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
 unsigned off_said_media(const planner *p, size_t a, size_t b) {
   unsigned m = 0;
   for (size_t i = a; i < b; i++) {
-    unsigned t = off_is(p, i, W_PICTURE) ? BATON__T_IMAGE : off_is(p, i, W_RECORDING) ? BATON__T_AUDIO : 0;
+    unsigned t = off_is(p, i, W_PICTURE)     ? BATON__T_IMAGE
+                 : off_is(p, i, W_RECORDING) ? BATON__T_AUDIO : 0;
     bool result = false;
     for (size_t k = i; t && k > a && k + 2 > i && !result; k--)
       result = off_is(p, k - 1, W_MADE_AS);
@@ -65,8 +66,10 @@ unsigned off_said_media(const planner *p, size_t a, size_t b) {
  * destination? */
 static bool into(const planner *p, size_t a, size_t b, bool language) {
   for (size_t i = a; i + 1 < b; i++)
-    for (size_t k = i + 1; off_is(p, i, W_DESTINATION) && k < b && k <= i + 3 && p->tok[k].kind == TK_WORD; k++)
-      if (language ? k == i + 1 && off_language(p->lx, p->tok[k].word) : off_is(p, k, W_MEDIUM_MADE))
+    for (size_t k = i + 1; off_is(p, i, W_DESTINATION) && k < b && k <= i + 3 &&
+                           p->tok[k].kind == TK_WORD; k++)
+      if (language ? k == i + 1 && off_language(p->lx, p->tok[k].word)
+                   : off_is(p, k, W_MEDIUM_MADE))
         return true;
   return false;
 }
@@ -88,7 +91,8 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
       return true;
     bool tell = off_is(p, i, W_TELL);
     size_t obj = i + 1 + (tell && i + 1 < b && off_is(p, i + 1, W_US)); /* "tell me | the ..." */
-    if ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell && p->tok[obj].kind == TK_WORD &&
+    if ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell &&
+        p->tok[obj].kind == TK_WORD &&
         p->tok[obj].det)
       return true;
   }
