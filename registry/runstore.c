@@ -44,6 +44,7 @@ static const char *const migrations[] = {
     "ALTER TABLE run_tasks ADD COLUMN endpoint TEXT;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+_Static_assert(N_MIGRATIONS == BATON__RUNSTORE_SCHEMA, "runstore.h names the schema the migrations reach");
 
 static int db_fail(baton__runstore *rs, char *err, size_t errlen, const char *what) {
   baton__fmt(err, errlen, "run history %s: %s: %s", rs->path, what,

@@ -8,7 +8,7 @@ typedef struct cJSON cJSON;
 typedef struct baton__runstore baton__runstore;
 
 /* Current schema version of runs.db (PRAGMA user_version). */
-#define BATON__RUNSTORE_SCHEMA 3
+#define BATON__RUNSTORE_SCHEMA 4
 
 /*
  * Opens (creating if needed) the run database at path (WAL). Runs left
