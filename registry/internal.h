@@ -32,7 +32,7 @@ struct baton__registry {
   size_t n_tasks;
 };
 
-/* Score weights (documented in registry.c above relevance_of()). */
+/* Score weights (documented in score.c). */
 #define BATON__LOCAL_BONUS 0.1
 /* The health part in SQL, for a query that LEFT JOINs health AS h and binds
  * the current time (seconds) to ?3: -1.5 * fail_rate / (1 + age / 3600). */
@@ -44,6 +44,20 @@ struct baton__registry {
 double baton__base_score(long long downloads, long long likes, const char *endpoint);
 double baton__popularity(long long downloads, long long likes);
 double baton__local_bonus(const char *endpoint);
+
+/* Sets err to "what: <the connection's error>"; returns -1. */
+int baton__db_err(sqlite3 *db, char *err, size_t errlen, const char *what);
+/* Runs SQL; on failure sets err to "what: <reason>" and returns -1. */
+int baton__exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen, const char *what);
+/* A malloc'd copy of column i ("" for NULL); NULL when out of memory. */
+char *baton__col_dup(sqlite3_stmt *st, int i);
+
+/* Brings the schema up to BATON__REGISTRY_SCHEMA, one step per
+ * transaction (schema.c). 0 or -1 with err. */
+int baton__schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);
+/* Seeds tasks and models from the catalogue when the database has no tasks,
+ * and refreshes the task kinds of an older catalogue. 0 or -1 with err. */
+int baton__schema_seed(sqlite3 *db, const char *catalogue, size_t len, char *err, size_t errlen);
 
 /* Registers baton's SQL functions (baton_base(downloads, likes, endpoint))
  * on a connection. 0 or an SQLite code. */

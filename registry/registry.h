@@ -66,7 +66,7 @@ const baton__taskspec *baton__registry_task(const baton__registry *reg, const ch
  * and returns at most max of them, best first, skipping disabled models and
  * those whose endpoint ok() rejects (ok may be NULL: accept all); ok() is
  * never called with the registry locked. The ranking is exact: score =
- * relevance + popularity + local_bonus + health (registry.c documents each
+ * relevance + popularity + local_bonus + health (score.c documents each
  * part; the words of the task's own name are not searched). The models
  * after the first are the runtime's fallbacks. *n receives the count.
  * out[i] members are malloc'd: free with baton__model_release().
@@ -90,7 +90,7 @@ cJSON *baton__registry_list(baton__registry *reg, const char *task, int limit,
  * task is NULL), best first, at most limit (<= 0: all); disabled models are
  * included (see "enabled"). Each item also carries score, relevance,
  * popularity, health and local_bonus (the parts of the match score, see
- * registry.c). NULL on error with err set. */
+ * score.c). NULL on error with err set. */
 cJSON *baton__registry_search(baton__registry *reg, const char *text, const char *task,
                               int limit, char *err, size_t errlen);
 

@@ -493,7 +493,7 @@ Test(registry_import, add_edit_show_and_remove_a_model) {
 /* ---------------------------------------------------------------------- */
 /* Migration from schema 1                                                  */
 
-/* The version-1 schema as it shipped (registry.c, migrations[1]). */
+/* The version-1 schema as it shipped (schema.c, migrations[1]). */
 static const char v1_schema[] =
     "CREATE TABLE tasks(name TEXT PRIMARY KEY, description TEXT NOT NULL, inputs TEXT NOT NULL,"
     "  outputs TEXT NOT NULL, keywords TEXT NOT NULL DEFAULT '');"

@@ -1,0 +1,198 @@
+/* listing.c — reading models back: one endpoint, the list of models, full-text search. */
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "registry/rank.h"
+#include "core/banned.h"
+
+int baton__registry_endpoint(baton__registry *reg, const char *id, char *out, size_t cap) {
+  if (cap)
+    out[0] = '\0';
+  if (!reg || !id || !out || !cap)
+    return -1;
+  if (baton__registry_endpoint_model(reg, id, out, cap) == 0)
+    return 0;
+  int rc = -1;
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st = reg->st_endpoint;
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    const char *ep = (const char *)sqlite3_column_text(st, 0);
+    /* An endpoint that does not fit is refused rather than cut. */
+    if (ep && strlen(ep) < cap) {
+      baton__fmt(out, cap, "%s", ep);
+      rc = 0;
+    }
+  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  pthread_mutex_unlock(&reg->lock);
+  return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Listing and searching                                                    */
+
+/* Adds {id, task, description, endpoint, downloads, likes, tags, license,
+ * enabled} from a list/search row. NULL on allocation failure. */
+static cJSON *row_to_json(sqlite3_stmt *st) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return NULL;
+  const char *names[] = {"id", "task", "description", "endpoint"};
+  for (int i = 0; i < 4; i++) {
+    const unsigned char *s = sqlite3_column_text(st, i);
+    if (!cJSON_AddStringToObject(o, names[i], s ? (const char *)s : ""))
+      goto oom;
+  }
+  if (!cJSON_AddNumberToObject(o, "downloads", (double)sqlite3_column_int64(st, 4)) ||
+      !cJSON_AddNumberToObject(o, "likes", (double)sqlite3_column_int64(st, 5)))
+    goto oom;
+  cJSON *tags = cJSON_AddArrayToObject(o, "tags");
+  if (!tags)
+    goto oom;
+  const char *t = (const char *)sqlite3_column_text(st, 6);
+  while (t && *t) {
+    const char *comma = strchr(t, ',');
+    size_t len = comma ? (size_t)(comma - t) : strlen(t);
+    char *one = baton__strndup(t, len);
+    cJSON *item = one ? cJSON_CreateString(one) : NULL;
+    free(one);
+    if (!item)
+      goto oom;
+    cJSON_AddItemToArray(tags, item);
+    t = comma ? comma + 1 : NULL;
+  }
+  const unsigned char *lic = sqlite3_column_text(st, 7);
+  if (!(lic ? cJSON_AddStringToObject(o, "license", (const char *)lic)
+            : cJSON_AddNullToObject(o, "license")))
+    goto oom;
+  if (!cJSON_AddBoolToObject(o, "enabled", sqlite3_column_int(st, 8) != 0))
+    goto oom;
+  return o;
+oom:
+  cJSON_Delete(o);
+  return NULL;
+}
+
+cJSON *baton__registry_list(baton__registry *reg, const char *task, int limit, char *err,
+                            size_t errlen) {
+  if (!reg) {
+    baton__fmt(err, errlen, "not open");
+    return NULL;
+  }
+  cJSON *arr = cJSON_CreateArray();
+  if (!arr) {
+    baton__fmt(err, errlen, "out of memory");
+    return NULL;
+  }
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st = reg->st_list;
+  if (task)
+    sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, 1);
+  sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
+  int s;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    cJSON *o = row_to_json(st);
+    if (!o) {
+      s = SQLITE_NOMEM;
+      break;
+    }
+    cJSON_AddItemToArray(arr, o);
+  }
+  if (s == SQLITE_NOMEM)
+    baton__fmt(err, errlen, "out of memory");
+  else if (s != SQLITE_DONE)
+    baton__db_err(reg->db, err, errlen, "listing models failed");
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  pthread_mutex_unlock(&reg->lock);
+  if (s != SQLITE_DONE) {
+    cJSON_Delete(arr);
+    return NULL;
+  }
+  baton__registry_endpoint_list(reg, task, NULL, arr);
+  return arr;
+}
+
+
+cJSON *baton__registry_search(baton__registry *reg, const char *text, const char *task,
+                              int limit, char *err, size_t errlen) {
+  if (!reg) {
+    baton__fmt(err, errlen, "not open");
+    return NULL;
+  }
+  if (!text || !*text) {
+    baton__fmt(err, errlen, "search needs some text to look for");
+    return NULL;
+  }
+  qterms tw;
+  /* Words of the task's name are left out as in a match, unless they are
+   * all there is ("object detection" within object-detection). */
+  if (!baton__query_terms(text, task, &tw) && (!task || !baton__query_terms(text, NULL, &tw))) {
+    baton__fmt(err, errlen,
+               "nothing to search for in \"%.64s\" (only letters and digits count, "
+               "and common words are ignored)",
+               text);
+    return NULL;
+  }
+  cJSON *arr = cJSON_CreateArray();
+  if (!arr) {
+    baton__fmt(err, errlen, "out of memory");
+    return NULL;
+  }
+  cands c;
+  memset(&c, 0, sizeof c);
+  size_t L = limit > 0 ? (size_t)limit : ((size_t)1 << 30);
+  int rc = 0;
+  pthread_mutex_lock(&reg->lock);
+  bool txn = sqlite3_get_autocommit(reg->db) && sqlite3_step(reg->st_begin) == SQLITE_DONE;
+  sqlite3_reset(reg->st_begin);
+  if (baton__rank_terms(reg, task, &tw, L, baton__wall_s(), false, &c, err, errlen)) {
+    rc = -1;
+  } else {
+    if (c.n > 1)
+      qsort(c.v, c.n, sizeof *c.v, baton__cmp_model);
+    sqlite3_stmt *st = reg->st_json;
+    for (size_t i = 0; i < c.n && i < L && !rc; i++) {
+      const baton__model *m = &c.v[i];
+      sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+      int s = sqlite3_step(st);
+      cJSON *o = s == SQLITE_ROW ? row_to_json(st) : NULL;
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+      if (s != SQLITE_ROW) {
+        baton__db_err(reg->db, err, errlen, "model search failed");
+        rc = -1;
+      } else if (!o || !cJSON_AddNumberToObject(o, "score", m->score) ||
+                 !cJSON_AddNumberToObject(o, "relevance", m->relevance) ||
+                 !cJSON_AddNumberToObject(o, "popularity", m->popularity) ||
+                 !cJSON_AddNumberToObject(o, "health", m->health) ||
+                 !cJSON_AddNumberToObject(o, "local_bonus", m->local_bonus)) {
+        cJSON_Delete(o);
+        baton__fmt(err, errlen, "out of memory");
+        rc = -1;
+      } else {
+        cJSON_AddItemToArray(arr, o);
+      }
+    }
+  }
+  if (txn) {
+    sqlite3_step(reg->st_commit);
+    sqlite3_reset(reg->st_commit);
+  }
+  pthread_mutex_unlock(&reg->lock);
+  baton__cands_release(&c);
+  if (rc) {
+    cJSON_Delete(arr);
+    return NULL;
+  }
+  baton__registry_endpoint_list(reg, task, text, arr);
+  return arr;
+}

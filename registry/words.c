@@ -1,0 +1,126 @@
+/* words.c — the words of a step text that are searched, and the glued words the matching index holds. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "registry/rank.h"
+#include "core/banned.h"
+
+static const char *const stop_words[] = {
+    "a",     "about", "after", "all",   "also",   "am",    "an",    "and",   "any",   "are",
+    "as",    "at",    "be",    "been",  "but",    "by",    "can",   "could", "did",   "do",
+    "does",  "each",  "for",   "from",  "get",    "give",  "had",   "has",   "have",  "he",
+    "her",   "him",   "his",   "how",   "i",      "if",    "in",    "into",  "is",    "it",
+    "its",   "just",  "let",   "me",    "my",     "near",  "no",    "not",   "now",   "of",
+    "on",    "one",   "or",    "our",   "out",    "please", "she",  "so",    "some",  "than",
+    "that",  "the",   "their", "them",  "then",   "there", "these", "they",  "this",  "those",
+    "to",    "up",    "us",    "use",   "using",  "want",  "was",   "we",    "were",  "what",
+    "when",  "where", "which", "while", "who",    "will",  "with",  "would", "you",   "your",
+};
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool is_stop_word(const char *w) {
+  return bsearch(&w, stop_words, sizeof stop_words / sizeof stop_words[0], sizeof stop_words[0],
+                 cmp_str) != NULL;
+}
+
+static bool is_alnum_ascii(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+void baton__glue_words(baton__sb *sb, const char *key, const char *text) {
+  const unsigned char *p = (const unsigned char *)(text ? text : "");
+  size_t klen = strlen(key);
+  char word[160 + MAX_TERM_LEN + 2];
+  if (klen > 160)
+    klen = 160;
+  memcpy(word, key, klen);
+  word[klen] = 'x';
+  while (*p) {
+    while (*p && !is_alnum_ascii(*p))
+      p++;
+    if (!*p)
+      break;
+    size_t n = klen + 1;
+    while (*p && is_alnum_ascii(*p)) {
+      if (n < klen + 1 + MAX_TERM_LEN) {
+        unsigned char c = *p;
+        word[n++] = (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+      }
+      p++;
+    }
+    word[n++] = ' ';
+    baton__sb_add(sb, word, n);
+  }
+}
+
+
+
+/*
+ * The words of free text that are searched: the lower-case ASCII
+ * alphanumeric runs, minus stop words, words of the task's own name (when
+ * task is given) and repeats, at most MAX_QUERY_TERMS, each cut at
+ * MAX_TERM_LEN. Raw text never reaches MATCH: each word is later
+ * double-quoted, so FTS5 operators such as NEAR, AND, * or - are plain
+ * words. Returns the number of words (0: nothing to search for).
+ */
+int baton__query_terms(const char *text, const char *task, qterms *tw) {
+  tw->n = 0;
+  /* Words of the task's own name ("detect" for object-detection) are in
+   * nearly every description of the task: they tell its models apart no
+   * better than chance. */
+  char task_words[160] = "";
+  if (task) {
+    baton__fmt(task_words, sizeof task_words, "%s", task);
+    for (char *t = task_words; *t; t++)
+      if (*t == '-')
+        *t = ' ';
+  }
+  const unsigned char *p = (const unsigned char *)(text ? text : "");
+  while (*p && tw->n < MAX_QUERY_TERMS) {
+    while (*p && !is_alnum_ascii(*p))
+      p++;
+    if (!*p)
+      break;
+    char word[MAX_TERM_LEN + 1];
+    size_t n = 0;
+    while (*p && is_alnum_ascii(*p)) {
+      if (n < MAX_TERM_LEN) {
+        unsigned char c = *p;
+        word[n++] = (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+      }
+      p++;
+    }
+    word[n] = '\0';
+    if (is_stop_word(word) || (task_words[0] && baton__mentions(task_words, word)))
+      continue;
+    bool dup = false;
+    for (int i = 0; i < tw->n && !dup; i++)
+      dup = !strcmp(tw->w[i], word);
+    if (dup)
+      continue;
+    memcpy(tw->w[tw->n++], word, n + 1);
+  }
+  return tw->n;
+}
+
+/* Whether the text (any case) has a word starting like term (the term
+ * less up to three letters of ending, at least four kept): "tables" finds
+ * "table", "documents" finds "document". For explanations only. */
+bool baton__mentions(const char *text, const char *term) {
+  size_t len = strlen(term);
+  size_t want = len <= 4 ? len : (len - 3 < 4 ? 4 : len - 3);
+  for (const char *p = text; p && *p; p++) {
+    if (p != text && is_alnum_ascii((unsigned char)p[-1]))
+      continue;
+    size_t i = 0;
+    while (i < want && p[i] && (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] - 'A' + 'a' : p[i]) == term[i])
+      i++;
+    if (i == want)
+      return true;
+  }
+  return false;
+}

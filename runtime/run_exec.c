@@ -1,0 +1,305 @@
+/* run_exec.c — one task executed: its inputs gathered, its model's endpoint found, run with retries and fallbacks. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "executors/hf.h"
+#include "runtime/context.h"
+#include "runtime/run_int.h"
+#include "core/banned.h"
+
+/* Gathers a task's inputs: literals, and the outputs of the tasks it names. */
+static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *err, size_t errlen) {
+  const baton__task *t = &run->g.tasks[idx];
+  for (size_t j = 0; j < t->n_args; j++) {
+    const baton__arg *a = &t->args[j];
+    unsigned type = baton__type_from_name(a->name);
+    if (a->ref < 0) {
+      if (baton__values_add(in, a->name, type, a->value) != 0) {
+        baton__fmt(err, errlen, "too many arguments");
+        return -1;
+      }
+      continue;
+    }
+    int src = baton__graph_index_find(&run->sched.ix, a->ref);
+    const baton__values *out = &run->ts[src].out;
+    const baton__value *v = baton__values_get_type(out, type ? type : BATON__T_TEXT);
+    if (!v) {
+      baton__fmt(err, errlen, "task %d produced no %s for task %d", a->ref,
+                 baton__type_name(type ? type : BATON__T_TEXT), t->id);
+      return -1;
+    }
+    if (baton__values_add(in, a->name, type, v->data) != 0) {
+      baton__fmt(err, errlen, "too many arguments");
+      return -1;
+    }
+    /* Text from a translation carries its language along as "lang". */
+    const char *lang = type == BATON__T_TEXT ? run->sched.lang[src] : NULL;
+    if (lang && !baton__values_get(in, "lang") && baton__values_add(in, "lang", 0, lang) != 0) {
+      baton__fmt(err, errlen, "too many arguments");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Creates the run's workspace folder the first time a task may write a file
+ * (text-only runs never touch the disk). 0, or -1 with err. */
+int baton__run_ensure_workspace(baton_run *run, const baton__task *t, char *err, size_t errlen) {
+  if (atomic_load(&run->ws_ready))
+    return 0;
+  const baton__taskspec *spec = baton__registry_task(run->ctx->reg, t->task);
+  if (spec && !(spec->outputs & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)))
+    return 0;
+  if (baton__mkdirs(run->workspace, 0700) != 0) {
+    baton__fmt(err, errlen, "cannot create the run folder %s: %s", run->workspace,
+               strerror(errno));
+    return -1;
+  }
+  atomic_store(&run->ws_ready, 1);
+  return 0;
+}
+
+/* A model's endpoint, asked of the registry once per run and model.
+ * 0, or -1 when the registry does not know the model. */
+int baton__run_endpoint(baton_run *run, const char *model, char *ep, size_t cap) {
+  pthread_mutex_lock(&run->lock);
+  for (size_t i = 0; i < run->n_epc; i++)
+    if (strcmp(run->epc[i].model, model) == 0) {
+      int rc = run->epc[i].found ? 0 : -1;
+      baton__fmt(ep, cap, "%s", run->epc[i].ep);
+      pthread_mutex_unlock(&run->lock);
+      return rc;
+    }
+  pthread_mutex_unlock(&run->lock);
+  int rc = baton__registry_endpoint(run->ctx->reg, model, ep, cap);
+  pthread_mutex_lock(&run->lock);
+  if (run->n_epc == run->cap_epc) {
+    size_t ncap = run->cap_epc ? run->cap_epc * 2 : 8;
+    void *n = realloc(run->epc, ncap * sizeof *run->epc);
+    if (n) {
+      run->epc = n;
+      run->cap_epc = ncap;
+    }
+  }
+  if (run->n_epc < run->cap_epc) {
+    baton__fmt(run->epc[run->n_epc].model, sizeof run->epc[0].model, "%s", model);
+    baton__fmt(run->epc[run->n_epc].ep, sizeof run->epc[0].ep, "%s", rc == 0 ? ep : "");
+    run->epc[run->n_epc].found = rc == 0;
+    run->n_epc++;
+  }
+  pthread_mutex_unlock(&run->lock);
+  return rc;
+}
+
+/* What a task's executor may ask of the runtime: pictures halved by the
+ * local image executor (baton__exec_env.shrink_image). */
+typedef struct shrink_ctx {
+  baton_run *run;
+  const char *prefix;
+  int n;
+} shrink_ctx;
+
+static int shrink_image(void *ud, const char *path, char *out, size_t cap, char *err,
+                        size_t errlen) {
+  shrink_ctx *sc = ud;
+  baton *ctx = sc->run->ctx;
+  char why[256] = "";
+  if (!baton__endpoint_ok(ctx, "local:vips", why, sizeof why)) {
+    baton__fmt(err, errlen, "no local image resizer to shrink it with (%s)", why);
+    return -1;
+  }
+  char prefix[64];
+  baton__fmt(prefix, sizeof prefix, "%s-small%d", sc->prefix, ++sc->n);
+  if (baton__mkdirs(sc->run->workspace, 0700) != 0) {
+    baton__fmt(err, errlen, "cannot create the run folder %s", sc->run->workspace);
+    return -1;
+  }
+  baton__values in = {0}, res = {0};
+  baton__values_add(&in, "image", BATON__T_IMAGE, path);
+  baton__values_add(&in, "instruction", 0, "half size");
+  baton__exec_env env = {.cfg = &ctx->cfg, .workspace = sc->run->workspace,
+                         .file_prefix = prefix, .cancel = &sc->run->cancel,
+                         .timeout_ms = ctx->cfg.task_timeout_ms, .model = "local/vips",
+                         .endpoint = "local:vips"};
+  int rc = baton__slot_run(baton__slot(ctx, "local:vips"), "image-to-image", &in, &env, &res);
+  const baton__value *img = baton__values_get_type(&res, BATON__T_IMAGE);
+  if (rc == 0 && img && img->data)
+    baton__fmt(out, cap, "%s", img->data);
+  else
+    baton__fmt(err, errlen, "shrinking it failed: %s", env.err[0] ? env.err : "no picture came back");
+  rc = rc == 0 && img && img->data ? 0 : -1;
+  baton__values_release(&in);
+  baton__values_release(&res);
+  return rc;
+}
+
+/* A task waiting for a queue worker says so as an event. */
+struct waiting_ud {
+  baton_run *run;
+  size_t idx;
+};
+
+static void task_waiting(void *ud, const char *text) {
+  struct waiting_ud *w = ud;
+  baton__run_emit(w->run, BATON_EVENT_TASK_WAITING, (int)w->idx, text, NULL);
+}
+
+/* Runs a task once on its executor: on a queue worker when the queue takes
+ * the endpoint, else here (in-process or in a local worker process). */
+static int run_once(baton_run *run, size_t idx, baton__exec_slot *slot, const char *ep,
+                    const baton__values *in, baton__exec_env *env, baton__values *out) {
+  baton__queue *q = run->ctx->queue;
+  if (!baton__queue_takes(q, ep))
+    return baton__slot_run(slot, run->g.tasks[idx].task, in, env, out);
+  struct waiting_ud wu = {run, idx};
+  baton__queue_job job = {.run = run->id, .task_id = run->g.tasks[idx].id, .executor = ep + 6,
+                          .task = run->g.tasks[idx].task, .waiting = task_waiting, .ud = &wu,
+                          .worker = run->ts[idx].worker, .worker_cap = sizeof run->ts[idx].worker};
+  return baton__queue_run(q, &job, in, env, out);
+}
+
+/* Why a task has no model: a model the filter rejected tells why (into err). */
+static void no_model_error(baton *ctx, const baton__task *t, char *err, size_t errlen) {
+  char why[256] = "no model is registered for it";
+  baton__model m[1];
+  size_t n = 0;
+  if (baton__registry_match(ctx->reg, t->task, NULL, NULL, NULL, m, 1, &n, err, errlen) == 0 &&
+      n) {
+    baton__endpoint_ok(ctx, m[0].endpoint, why, sizeof why);
+    baton__model_release(&m[0]);
+  }
+  baton__fmt(err, errlen, "no model available for %s: %s", t->task, why);
+}
+
+/* Runs a task on one model, retrying a transient failure (connection, 5xx,
+ * rate limit) on the same model with exponential backoff and jitter. */
+static int run_retrying(baton_run *run, size_t idx, baton__exec_slot *slot, const char *ep,
+                        const baton__values *in, baton__exec_env *env, baton__values *out) {
+  baton *ctx = run->ctx;
+  int ran = run_once(run, idx, slot, ep, in, env, out);
+  for (int retry = 0; ran != 0 && env->transient && retry < ctx->cfg.task_retries; retry++) {
+    int64_t wait = (int64_t)200 << retry;
+    if (wait > 4000)
+      wait = 4000;
+    wait += (int64_t)(baton__now_ms() % 97) * wait / 200; /* jitter, up to ~half */
+    baton__log(ctx, BATON_LOG_INFO, "run %s task %d on %s: %s; retrying in %lld ms", run->id,
+               run->g.tasks[idx].id, env->model, env->err, (long long)wait);
+    for (int64_t until = baton__now_ms() + wait;
+         baton__now_ms() < until && !atomic_load(&run->cancel);)
+      usleep(10 * 1000);
+    if (atomic_load(&run->cancel))
+      break;
+    baton__values_release(out);
+    env->err[0] = '\0';
+    env->transient = false;
+    ran = run_once(run, idx, slot, ep, in, env, out);
+    if (ran != 0 && retry + 1 == ctx->cfg.task_retries) {
+      char last[sizeof env->err];
+      baton__fmt(last, sizeof last, "%s (after %d attempts)", env->err, retry + 2);
+      baton__fmt(env->err, sizeof env->err, "%s", last);
+    }
+  }
+  return ran;
+}
+
+/* Tries a task on one model: 0 with s->out set (done), or -1 with err. */
+static int try_model(baton_run *run, size_t idx, const char *model, const baton__values *in,
+                     shrink_ctx *shrink, char *err, size_t errlen) {
+  baton *ctx = run->ctx;
+  task_state *s = &run->ts[idx];
+  char ep[256] = "";
+  /* The registry knows each model's endpoint; an unregistered id that looks
+   * like a Hub id ("ORG/NAME") goes to the remote inference API. */
+  if (baton__run_endpoint(run, model, ep, sizeof ep) != 0) {
+    if (!baton__hf_is_hub_id(model)) {
+      baton__fmt(err, errlen, "model '%s' is not in the registry", model);
+      return -1;
+    }
+    baton__fmt(ep, sizeof ep, "hf-inference");
+  }
+  baton__exec_slot *slot = baton__slot(ctx, ep);
+  if (!slot && !baton__queue_takes(ctx->queue, ep)) {
+    char why[256];
+    baton__endpoint_ok(ctx, ep, why, sizeof why);
+    baton__fmt(err, errlen, "%s: %s", model, why);
+    return -1;
+  }
+  baton__exec_env env = {.cfg = &ctx->cfg, .pool = ctx->pool, .workspace = run->workspace,
+                         .file_prefix = shrink->prefix,
+                         .cancel = &run->cancel, .timeout_ms = ctx->cfg.task_timeout_ms,
+                         .model = model, .endpoint = ep, .shrink_image = shrink_image,
+                         .shrink_ud = shrink};
+  baton__values out = {0};
+  int64_t m0 = baton__now_ms();
+  int ran = run_retrying(run, idx, slot, ep, in, &env, &out);
+  baton__fmt(s->endpoint, sizeof s->endpoint, "%s", env.answered);
+  /* Health feeds the next choice of model (debug executors have none). */
+  if (strcmp(ep, "local:debug") != 0 && !atomic_load(&run->cancel))
+    baton__registry_health_record(ctx->reg, model, ran == 0, (long)(baton__now_ms() - m0),
+                                  ran == 0 ? NULL : env.err);
+  if (ran == 0) {
+    baton__values_release(&s->out);
+    s->out = out;
+    return 0;
+  }
+  baton__values_release(&out);
+  baton__fmt(err, errlen, "%s", env.err[0] ? env.err : "the executor failed");
+  baton__log(ctx, BATON_LOG_WARN, "run %s task %d on %s failed: %s", run->id,
+             run->g.tasks[idx].id, model, err);
+  return -1;
+}
+
+/* Runs one task on its model, then on each fallback until one succeeds. */
+void baton__run_execute(baton_run *run, size_t idx) {
+  baton__task *t = &run->g.tasks[idx];
+  task_state *s = &run->ts[idx];
+  if (run->mode == MODE_REPLAY) {
+    baton__run_replay_task(run, idx);
+    return;
+  }
+  int64_t t0 = baton__now_ms();
+  baton__values in = {0};
+  char err[600] = "";
+  bool failed = baton__run_ensure_workspace(run, t, err, sizeof err) != 0 ||
+                gather_inputs(run, idx, &in, err, sizeof err) != 0;
+  if (!failed && !t->model) {
+    no_model_error(run->ctx, t, err, sizeof err);
+    failed = true;
+  }
+  if (failed) {
+    s->error = baton__strdup(err);
+    s->status = TS_FAILED;
+    baton__values_release(&in);
+    return;
+  }
+  char prefix[32];
+  baton__fmt(prefix, sizeof prefix, "task%d", t->id);
+  shrink_ctx shrink = {.run = run, .prefix = prefix};
+  for (size_t k = 0; k <= t->n_candidates; k++) {
+    const char *model = k == 0 ? t->model : t->candidates[k - 1];
+    if (atomic_load(&run->cancel))
+      break;
+    free(s->model);
+    s->model = baton__strdup(model);
+    if (try_model(run, idx, model, &in, &shrink, err, sizeof err) == 0) {
+      s->status = TS_DONE;
+      free(s->error);
+      s->error = NULL;
+      s->ms = baton__now_ms() - t0;
+      baton__values_release(&in);
+      return;
+    }
+  }
+  baton__values_release(&in);
+  s->ms = baton__now_ms() - t0;
+  if (atomic_load(&run->cancel)) {
+    s->status = TS_CANCELLED;
+    s->error = baton__strdup("cancelled");
+  } else {
+    s->status = TS_FAILED;
+    s->error = baton__strdup(err[0] ? err : "failed");
+  }
+}

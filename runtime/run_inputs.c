@@ -1,0 +1,113 @@
+/* run_inputs.c — a run's inputs: the folder they come from, literal arguments checked and input files copied before anything runs. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/text.h"
+#include "core/util.h"
+#include "runtime/context.h"
+#include "runtime/inputs.h"
+#include "runtime/run_int.h"
+#include "core/banned.h"
+
+/* The folders inputs may come from, as real paths: the caller's folder
+ * (run->root, when there is one) first, then allowed_roots. */
+static size_t input_roots(const baton_run *run, char **roots, size_t cap) {
+  size_t n = 0;
+  if (run->root && (roots[n] = baton__strdup(run->root)))
+    n++;
+  for (size_t i = 0; i < run->ctx->cfg.n_allowed_roots && n < cap; i++)
+    if ((roots[n] = realpath(run->ctx->cfg.allowed_roots[i], NULL)))
+      n++;
+  return n;
+}
+
+/* Opens one file argument now (see inputs.h) and copies it into the run's
+ * workspace, so what runs reads the bytes checked here, never the path
+ * again (a folder swapped for a link later changes nothing). */
+static int take_input(baton_run *run, const baton__input_scope *scope, const baton__task *t,
+                      baton__arg *a, char *err, size_t errlen) {
+  int fd = baton__input_open(scope, a->value, err, errlen);
+  if (fd < 0)
+    return -1;
+  char *dir = baton__path_join(run->workspace, "inputs");
+  const char *base = strrchr(a->value, '/');
+  base = base ? base + 1 : a->value;
+  char name[300];
+  baton__fmt(name, sizeof name, "t%d-%s-%s", t->id, a->name, base);
+  char *dst = dir ? baton__path_join(dir, name) : NULL;
+  int rc = -1;
+  if (!dst)
+    baton__fmt(err, errlen, "out of memory");
+  else if (baton__mkdirs(dir, 0700) != 0)
+    baton__fmt(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+  else
+    rc = baton__input_copy(fd, dst, err, errlen);
+  close(fd);
+  free(dir);
+  if (rc == 0) {
+    free(a->value);
+    a->value = dst;
+  } else {
+    free(dst);
+  }
+  return rc;
+}
+
+/* Checks every literal file argument now, so a missing file is a usage error
+ * before anything runs, and takes a copy of each (take_input). */
+baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
+  size_t cap = run->ctx->cfg.n_allowed_roots + 1;
+  char **roots = calloc(cap, sizeof *roots);
+  if (!roots)
+    return baton__fail(run->ctx, BATON_NOMEM, "out of memory");
+  size_t n_roots = input_roots(run, roots, cap);
+  baton__input_scope scope = {.roots = (const char *const *)roots, .n_roots = n_roots,
+                              .as_caller = req->as_caller && req->caller_uid != geteuid(),
+                              .uid = req->caller_uid, .gid = req->caller_gid,
+                              .max_bytes = run->ctx->cfg.max_input_bytes};
+  baton_rc rc = BATON_OK;
+  for (size_t i = 0; rc == BATON_OK && i < run->g.n; i++) {
+    baton__task *t = &run->g.tasks[i];
+    for (size_t j = 0; rc == BATON_OK && j < t->n_args; j++) {
+      baton__arg *a = &t->args[j];
+      unsigned type = baton__type_from_name(a->name);
+      if (a->ref >= 0)
+        continue;
+      if (type == BATON__T_TEXT && strlen(a->value) > run->ctx->cfg.max_text_bytes) {
+        rc = baton__fail(run->ctx, BATON_LIMIT,
+                         "task %d: the text argument is longer than %zu bytes", t->id,
+                         run->ctx->cfg.max_text_bytes);
+        break;
+      }
+      if (!(type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)))
+        continue;
+      char err[700];
+      if (take_input(run, &scope, t, a, err, sizeof err) != 0)
+        rc = baton__fail(run->ctx, strstr(err, "bytes; the limit") ? BATON_LIMIT : BATON_INVALID,
+                         "task %d: %s", t->id, err);
+    }
+  }
+  for (size_t i = 0; i < n_roots; i++)
+    free(roots[i]);
+  free(roots);
+  return rc;
+}
+
+char *baton__run_resolve_root(baton *ctx, const baton_request *req) {
+  char cwd[PATH_MAX];
+  const char *r = req->input_root;
+  if (!r) {
+    if (!getcwd(cwd, sizeof cwd)) {
+      baton__fail(ctx, BATON_IO, "cannot read the current folder: %s", strerror(errno));
+      return NULL;
+    }
+    r = cwd;
+  }
+  char *real = realpath(r, NULL);
+  if (!real)
+    baton__fail(ctx, BATON_INVALID, "input folder %s: %s", r, strerror(errno));
+  return real;
+}

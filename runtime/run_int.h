@@ -1,0 +1,155 @@
+/* run_int.h — the inside of a run, shared by the files that plan, dispatch, execute, record and finish it. */
+#ifndef BATON_RUNTIME_RUN_INT_H
+#define BATON_RUNTIME_RUN_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "baton.h"
+#include "executors/executor.h"
+#include "planner/llm_planner.h"
+#include "planner/taskgraph.h"
+#include "runtime/sched.h"
+#include "runtime/taskpool.h"
+
+typedef struct cJSON cJSON;
+
+typedef enum { TS_PENDING, TS_RUNNING, TS_DONE, TS_FAILED, TS_SKIPPED, TS_CANCELLED } task_status;
+
+/* How a run came to be: planned now, resumed from the history (its finished
+ * tasks kept), or replayed from a recorded run without calling any model. */
+typedef enum { MODE_NEW, MODE_RESUME, MODE_REPLAY } run_mode;
+
+typedef struct task_state {
+  task_status status;
+  int waiting;            /* dependencies not yet done */
+  char *model;            /* the model that ran (or was tried last) */
+  char endpoint[64];      /* the configured model server that answered, or "" */
+  char *error;
+  baton__values out;
+  int64_t ms;
+  char worker[128];       /* the queue worker that ran it ("HOST:NAME"), or "" */
+} task_state;
+
+/* What LLM planning left for the rest of the run. */
+typedef struct baton__run_llm {
+  bool used;              /* the plan came from the LLM */
+  char *answer;           /* its direct answer when it made no plan, or NULL */
+  baton__llm_usage usage;
+  baton__llm_call calls[BATON__LLM_PLAN_CALLS + 1]; /* each call: plan..., summary */
+  size_t n_calls;
+} baton__run_llm;
+
+struct baton_run {
+  baton *ctx;
+  char id[32];
+  long long uid;          /* who the run belongs to */
+  char *request;
+  char *root;             /* real path inputs are resolved against */
+  char *workspace;
+  baton__graph g;
+  task_state *ts;
+  baton_event_fn on_event;
+  void *ud;
+
+  pthread_mutex_t lock;   /* guards ts, remaining, finished */
+  pthread_cond_t cond;
+  pthread_mutex_t event_lock;
+  baton__sched sched;     /* ids, dependents, text languages */
+  struct run_item {       /* a task (or, last, the finishing) queued on the context's pool */
+    baton__taskpool_item item;
+    struct baton_run *run;
+    size_t idx;
+  } *items;               /* g.n + 1 */
+  size_t remaining;       /* tasks not yet in a final state */
+  bool started;           /* items were queued: freeing waits for the end */
+  bool finished;
+  atomic_int cancel;
+
+  baton_rc rc;
+  char *result_json;
+  char *summary;
+  char *messages;         /* chat history given with the request, or NULL */
+  baton__run_llm llm;
+  run_mode mode;
+  char *replay_of;        /* replay: the id of the recorded run */
+  atomic_int ws_ready;    /* the workspace folder exists */
+  struct ep_cache {       /* model -> endpoint, looked up once per run */
+    char model[192];
+    char ep[256];
+    bool found;
+  } *epc;
+  size_t n_epc, cap_epc;
+  cJSON *recorded;        /* replay: the recorded run's "tasks" array */
+};
+
+/* ---- run.c: the life of a run ---- */
+/* A new run of ctx with its locks ready (mode, id and the rest unset), or NULL. */
+baton_run *baton__run_new(baton *ctx);
+/* Frees everything a run holds, and the run (it must not be running). */
+void baton__run_free_members(baton_run *run);
+/* Starts a prepared run with its event callback: *out on success; on
+ * failure the run is freed. */
+baton_rc baton__run_launch(baton_run *run, baton_event_fn on_event, void *userdata,
+                           baton_run **out);
+
+/* ---- run_events.c ---- */
+/* Sends an event to the run's callback (task_idx -1: no task), one at a time. */
+void baton__run_emit(baton_run *run, baton_event_type type, int task_idx, const char *text,
+                     const char *json);
+
+/* ---- run_inputs.c ---- */
+/* The folder inputs are resolved against (real path; caller frees), or NULL
+ * with the error set on ctx. */
+char *baton__run_resolve_root(baton *ctx, const baton_request *req);
+/* Checks every literal argument and copies each input file into the run's
+ * workspace, before anything runs. */
+baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req);
+
+/* ---- run_models.c ---- */
+/* Picks a model and fallbacks for every task that has none. */
+baton_rc baton__run_assign_models(baton *ctx, baton__graph *g, const char *request);
+/* Refuses a graph with a step no available model can do. */
+baton_rc baton__run_check_models(baton *ctx, const baton__graph *g);
+
+/* ---- run_plan.c ---- */
+/* The graph for a request: the plan given, or the planner's (li, when not
+ * NULL, takes what LLM planning left). */
+baton_rc baton__run_make_graph(baton *ctx, const baton_request *req, baton__graph *g,
+                               baton__run_llm *li);
+
+/* ---- run_record.c: JSON views and the history ---- */
+cJSON *baton__run_task_json(const baton_run *run, size_t i);
+cJSON *baton__run_tasks_json(const baton_run *run);
+/* Writes a task's current state to the run history (failures are logged). */
+void baton__run_persist_task(baton_run *run, size_t idx);
+/* Values from a stored "outputs" object. 0, or -1 when out of memory. */
+int baton__run_values_from_outputs(const cJSON *outs, baton__values *vs);
+
+/* ---- run_exec.c ---- */
+/* Runs one task on its model, then on each fallback until one succeeds. */
+void baton__run_execute(baton_run *run, size_t idx);
+/* A model's endpoint, asked of the registry once per run and model.
+ * 0, or -1 when the registry does not know the model. */
+int baton__run_endpoint(baton_run *run, const char *model, char *ep, size_t cap);
+/* Creates the run's workspace the first time a task may write a file. */
+int baton__run_ensure_workspace(baton_run *run, const baton__task *t, char *err, size_t errlen);
+
+/* ---- run_replay.c ---- */
+/* Replays one task from the recorded run (no model is called). */
+void baton__run_replay_task(baton_run *run, size_t idx);
+
+/* ---- run_dispatch.c ---- */
+/* The scheduling tables and the pool items of the run's graph. 0, or -1. */
+int baton__run_tables(baton_run *run);
+/* Queues a task (or, with idx == g.n, the finishing) on the context's pool. */
+int baton__run_queue_item(baton_run *run, size_t idx);
+
+/* ---- run_finish.c ---- */
+/* Builds the result and the answer, stores them, and sends the last events. */
+void baton__run_finish(baton_run *run);
+
+#endif

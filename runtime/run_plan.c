@@ -1,0 +1,177 @@
+/* run_plan.c — a run's task graph: the plan given or the planner's (LLM or offline), interruptible; baton_plan. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "planner/offline.h"
+#include "runtime/context.h"
+#include "runtime/run_int.h"
+#include "runtime/runnable.h"
+#include "core/banned.h"
+
+static const baton__taskspec *lookup_task(void *ud, const char *name) {
+  return baton__registry_task(((baton *)ud)->reg, name);
+}
+
+/* Takes a planning slot for baton_interrupt(): its index, or -1 when all
+ * are taken (the call then cannot be interrupted). */
+static int plan_slot_take(baton *ctx) {
+  for (int i = 0; i < BATON__PLAN_SLOTS; i++) {
+    int free_ = 0;
+    if (atomic_compare_exchange_strong(&ctx->plan_used[i], &free_, 1)) {
+      atomic_store(&ctx->plan_stop[i], 0);
+      return i;
+    }
+  }
+  return -1;
+}
+
+static void plan_slot_give(baton *ctx, int i) {
+  if (i >= 0)
+    atomic_store(&ctx->plan_used[i], 0);
+}
+
+void baton_interrupt(baton *ctx) {
+  if (!ctx)
+    return;
+  for (int i = 0; i < BATON__PLAN_SLOTS; i++)
+    if (atomic_load(&ctx->plan_used[i]))
+      atomic_store(&ctx->plan_stop[i], 1);
+}
+
+/* The plan given with the request, parsed within the limits. */
+static baton_rc given_plan(baton *ctx, const char *plan_json, baton__graph *g) {
+  char err[768] = "";
+  size_t len = strlen(plan_json);
+  if (len > ctx->cfg.max_plan_bytes)
+    return baton__fail(ctx, BATON_LIMIT, "the plan is %zu bytes; the limit is %zu", len,
+                       ctx->cfg.max_plan_bytes);
+  if (baton__graph_parse(plan_json, len, ctx->cfg.max_tasks, g, err, sizeof err) != 0)
+    return baton__fail(ctx, BATON_PLAN, "%s", err);
+  return BATON_OK;
+}
+
+/* The LLM's plan (or its direct answer, with no tasks), interruptible by
+ * baton_interrupt(); what the calls cost goes to li. */
+static baton_rc llm_plan(baton *ctx, const baton_request *req, baton__graph *g,
+                         baton__run_llm *li) {
+  char err[768] = "";
+  int slot = plan_slot_take(ctx);
+  size_t n_kinds = 0;
+  const baton__taskspec *kinds = baton__registry_tasks(ctx->reg, &n_kinds);
+  unsigned char *runnable = baton__runnable_kinds(ctx, kinds, n_kinds);
+  baton__llm_plan_req pr = {.llm = ctx->llm, .cfg = &ctx->cfg, .reg = ctx->reg,
+                            .request = req->text, .messages_json = req->messages,
+                            .inputs = req->inputs, .n_inputs = req->n_inputs,
+                            .runnable = runnable,
+                            .cancel = slot >= 0 ? &ctx->plan_stop[slot] : NULL};
+  baton__llm_plan_res res;
+  baton_rc lrc = baton__llm_plan(&pr, &res, err, sizeof err);
+  plan_slot_give(ctx, slot);
+  free(runnable);
+  if (li) {
+    li->used = true;
+    li->usage = res.usage;
+    memcpy(li->calls, res.calls, res.n_calls * sizeof res.calls[0]);
+    li->n_calls = res.n_calls;
+  }
+  if (res.note[0])
+    baton__log(ctx, BATON_LOG_WARN, "%s", res.note);
+  if (lrc != BATON_OK) {
+    baton__llm_plan_res_release(&res);
+    return baton__fail(ctx, lrc, "%s", err);
+  }
+  *g = res.g;
+  memset(&res.g, 0, sizeof res.g);
+  if (li) {
+    li->answer = res.answer;
+    res.answer = NULL;
+  }
+  baton__llm_plan_res_release(&res);
+  return BATON_OK;
+}
+
+/* The offline planner's plan. */
+static baton_rc offline_plan(baton *ctx, const baton_request *req, baton__graph *g) {
+  char err[768] = "";
+  size_t n_tasks = 0;
+  const baton__taskspec *tasks = baton__registry_tasks(ctx->reg, &n_tasks);
+  unsigned char *runnable = baton__runnable_kinds(ctx, tasks, n_tasks);
+  char note[256] = "";
+  baton__offline_req orq = {.request = req->text, .inputs = req->inputs,
+                            .n_inputs = req->n_inputs, .tasks = tasks, .n_tasks = n_tasks,
+                            .runnable = runnable, .messages_json = req->messages,
+                            .note = note, .notelen = sizeof note};
+  int orc = baton__plan_offline_req(&orq, g, err, sizeof err);
+  free(runnable);
+  if (orc != 0)
+    return baton__fail(ctx, BATON_PLAN, "%s", err);
+  if (note[0])
+    baton__log(ctx, BATON_LOG_WARN, "%s", note);
+  return BATON_OK;
+}
+
+baton_rc baton__run_make_graph(baton *ctx, const baton_request *req, baton__graph *g,
+                               baton__run_llm *li) {
+  baton_rc rc;
+  if (req->plan_json) {
+    rc = given_plan(ctx, req->plan_json, g);
+  } else {
+    if (!req->text || !*req->text)
+      return baton__fail(ctx, BATON_INVALID, "the request is empty");
+    size_t len = strlen(req->text);
+    if (len > ctx->cfg.max_request_bytes)
+      return baton__fail(ctx, BATON_LIMIT, "the request is %zu bytes; the limit is %zu", len,
+                         ctx->cfg.max_request_bytes);
+    if (ctx->llm && !req->offline) {
+      if ((rc = llm_plan(ctx, req, g, li)) != BATON_OK)
+        return rc;
+      /* No tasks: the request needs no model; the answer comes from the LLM. */
+      return g->n ? baton__run_assign_models(ctx, g, req->text) : BATON_OK;
+    }
+    rc = offline_plan(ctx, req, g);
+  }
+  if (rc != BATON_OK)
+    return rc;
+  char err[768] = "";
+  if (g->n == 0)
+    return baton__fail(ctx, BATON_PLAN, "the plan has no tasks");
+  if (baton__graph_validate(g, lookup_task, ctx, err, sizeof err) != 0)
+    return baton__fail(ctx, BATON_PLAN, "%s", err);
+  return baton__run_assign_models(ctx, g, req->text);
+}
+
+baton_rc baton_plan(baton *ctx, const baton_request *req, char **json_out) {
+  return baton_plan_answer(ctx, req, json_out, NULL);
+}
+
+baton_rc baton_plan_answer(baton *ctx, const baton_request *given, char **json_out,
+                           char **answer_out) {
+  *json_out = NULL;
+  if (answer_out)
+    *answer_out = NULL;
+  baton_request copy;
+  const baton_request *req = &copy;
+  if (given && baton__sized_copy(&copy, sizeof copy, given, "baton_request") != BATON_OK)
+    return BATON_INVALID;
+  if (!given || (!req->text && !req->plan_json))
+    return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
+  baton__graph g = {0};
+  baton__run_llm li = {0};
+  baton_rc rc = baton__run_make_graph(ctx, req, &g, &li);
+  if (rc == BATON_OK) {
+    cJSON *j = baton__graph_to_json(&g);
+    *json_out = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    if (!*json_out) {
+      rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
+    } else if (answer_out && li.answer) {
+      *answer_out = li.answer;
+      li.answer = NULL;
+    }
+  }
+  free(li.answer);
+  baton__graph_release(&g);
+  return rc;
+}
