@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_stats.h"
 #include "core/banned.h"
 
 static char sock[512], errlog[512];
@@ -40,21 +41,6 @@ static long rss_kb(pid_t pid) {
   if (f)
     fclose(f);
   return kb;
-}
-
-static long cpu_ticks(pid_t pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-  FILE *f = fopen(path, "r");
-  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-  if (f)
-    fclose(f);
-  buf[n] = '\0';
-  char *c = strrchr(buf, ')');
-  unsigned long ut = 0, st = 0;
-  if (c)
-    sscanf(c + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
-  return (long)(ut + st);
 }
 
 static long count_lines(const char *path) {
@@ -174,11 +160,11 @@ static void over_the_limit(const char *batond, const char *home, int n, rlim_t n
   for (int i = 0; i < n; i++)
     open_ok += (fds[i] = dial()) >= 0;
   nap_ms(500);
-  long lines0 = count_lines(errlog), t0 = cpu_ticks(pid);
+  long lines0 = count_lines(errlog), t0 = bench_cpu_ticks(pid);
   double s0 = now_s();
   nap_ms(secs * 1000);
   double wall = now_s() - s0;
-  long ticks = cpu_ticks(pid) - t0, lines = count_lines(errlog) - lines0;
+  long ticks = bench_cpu_ticks(pid) - t0, lines = count_lines(errlog) - lines0;
   double cpu = (double)ticks / (double)sysconf(_SC_CLK_TCK) / wall * 100.0;
   printf("%d connections, %ld descriptors: %d connected, daemon CPU %.1f%% over %.1f s, "
          "%ld log lines (%.2f/s), RSS %.1f MB\n",

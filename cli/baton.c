@@ -9,8 +9,7 @@
 #include <unistd.h>
 
 #include "baton.h"
-#include "cli/cli.h"
-#include "server/rpc_client.h"
+#include "cli.h"
 #include "core/banned.h"
 
 #define PLAN_FILE_MAX (16u << 20)
@@ -327,7 +326,7 @@ static int cmd_run(const opts *o) {
     cli_die_usage("give either a request or --plan FILE, not both");
   char *plan = o->plan_file ? read_plan_file(o->plan_file) : NULL;
   progress rp = {.quiet = o->quiet};
-  struct baton__rpc_conn *daemon = cli_daemon(o);
+  baton_client *daemon = cli_daemon(o);
   if (daemon) {
     int st = remote_run(daemon, o, plan, on_event, &rp);
     free(plan);
@@ -352,7 +351,7 @@ static int cmd_plan(const opts *o) {
     cli_die_usage("plan needs a request in quotes");
   baton *ctx = NULL;
   char *json = NULL, *answer = NULL;
-  struct baton__rpc_conn *daemon = cli_daemon(o);
+  baton_client *daemon = cli_daemon(o);
   if (daemon) {
     int st = remote_plan(daemon, o, &json);
     if (st != 0)
@@ -449,8 +448,10 @@ static int cmd_task(const opts *o) {
           cJSON_free(s);
         }
       }
+      const char *ep = cli_jstr(t, "endpoint");
       if (!o->quiet && cJSON_IsString(model))
-        fprintf(stderr, "baton: ran on %s\n", model->valuestring);
+        fprintf(stderr, "baton: ran on %s%s%s%s\n", model->valuestring, *ep ? " (endpoint " : "",
+                ep, *ep ? ")" : "");
     } else {
       fprintf(stderr, "baton: %s %s: %s\n", o->positional,
               cJSON_IsString(status) ? status->valuestring : "failed",
@@ -539,9 +540,11 @@ static int cmd_runs(const opts *o) {
       printf("request: %s\n", cli_jstr(j, "request"));
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(j, "tasks")) {
-      printf("  task %d %-28s %-10s %-24s %6.0f ms%s%s\n", (int)cli_jnum(t, "id"), cli_jstr(t, "task"),
-             cli_jstr(t, "status"), cli_jstr(t, "model"), cli_jnum(t, "ms"), *cli_jstr(t, "error") ? "  " : "",
-             cli_jstr(t, "error"));
+      /* A task ran on a model server (endpoint) or on a queue worker, never both. */
+      const char *on = *cli_jstr(t, "endpoint") ? cli_jstr(t, "endpoint") : cli_jstr(t, "worker");
+      printf("  task %d %-28s %-10s %-24s %6.0f ms%s%s%s%s\n", (int)cli_jnum(t, "id"),
+             cli_jstr(t, "task"), cli_jstr(t, "status"), cli_jstr(t, "model"), cli_jnum(t, "ms"),
+             *on ? "  on " : "", on, *cli_jstr(t, "error") ? "  " : "", cli_jstr(t, "error"));
     }
     if (*cli_jstr(j, "summary"))
       printf("\n%s", cli_jstr(j, "summary"));

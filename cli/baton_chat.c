@@ -11,13 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef BATON_HAVE_LIBEDIT
-#include <editline/readline.h>
-#endif
+#include "lineedit.h"
 
 #include "baton.h"
-#include "cli/cli.h"
-#include "server/rpc_client.h"
+#include "cli.h"
 #include "core/banned.h"
 
 #define MAX_LINES 64
@@ -35,7 +32,7 @@ typedef struct tline {
 
 typedef struct chat {
   const opts *o;
-  baton__rpc_conn *d;        /* the daemon, or NULL */
+  baton_client *d;    /* the daemon, or NULL */
   baton *ctx;         /* in-process, or NULL (opened on first use) */
   int tty;
   cJSON *history;     /* the conversation: [{role, content, files?, outputs?}] */
@@ -175,21 +172,26 @@ static baton *ctx_of(chat *ch) {
   return ch->ctx;
 }
 
-/* Calls a daemon method; returns the result (caller deletes the reply via
- * *reply) or NULL after printing the error. */
-static const cJSON *call(chat *ch, const char *method, const cJSON *params, cJSON **reply) {
-  if (baton__rpc_call(ch->d, method, params, NULL, NULL, reply) != 0) {
+/* Calls a daemon method; returns the result (caller deletes) or NULL after
+ * printing the error (and dropping the daemon when it went away). */
+static cJSON *call(chat *ch, const char *method, const cJSON *params) {
+  char *text = params ? cJSON_PrintUnformatted(params) : NULL;
+  char *result = NULL;
+  baton_rc rc = baton_client_call(ch->d, method, text, &result);
+  cJSON_free(text);
+  if (rc == BATON_IO) {
     fputs("baton: the daemon closed the connection; continuing in-process\n", stderr);
-    baton__rpc_close(ch->d);
+    baton_client_close(ch->d);
     ch->d = NULL;
     return NULL;
   }
-  const char *err = baton__rpc_error_message(*reply);
-  if (err) {
-    fprintf(stderr, "baton: %s\n", err);
+  if (rc != BATON_OK) {
+    fprintf(stderr, "baton: %s\n", baton_errmsg(NULL));
     return NULL;
   }
-  return cJSON_GetObjectItemCaseSensitive(*reply, "result");
+  cJSON *out = cJSON_Parse(result);
+  baton_free(result);
+  return out;
 }
 
 /* Runs a JSON-returning library call or daemon method and gives the result
@@ -197,10 +199,7 @@ static const cJSON *call(chat *ch, const char *method, const cJSON *params, cJSO
 static cJSON *query(chat *ch, const char *method, cJSON *params) {
   cJSON *out = NULL;
   if (ch->d) {
-    cJSON *reply = NULL;
-    const cJSON *res = call(ch, method, params, &reply);
-    out = res ? cJSON_Duplicate(res, 1) : NULL;
-    cJSON_Delete(reply);
+    out = call(ch, method, params);
     if (out || ch->d)
       return out;
   }
@@ -296,69 +295,69 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
     cJSON_DeleteItemFromArray(ch->history, 0);
 }
 
-static void run_daemon(chat *ch, const char *request, const char *plan) {
-  cJSON *p = cJSON_CreateObject();
-  if (plan)
-    cJSON_AddStringToObject(p, "plan", plan);
-  else
-    cJSON_AddStringToObject(p, "request", request);
-  if (cJSON_GetArraySize(ch->history) > 0)
-    cJSON_AddItemToObject(p, "messages", cJSON_Duplicate(ch->history, 1));
-  if (ch->o->offline)
-    cJSON_AddTrueToObject(p, "offline");
-  char *cwd = getcwd(NULL, 0);
-  if (cwd)
-    cJSON_AddStringToObject(p, "cwd", cwd);
-  free(cwd);
-  int id = baton__rpc_send(ch->d, "submit", p);
-  cJSON_Delete(p);
-  bool cancel_sent = false;
-  cJSON *reply = NULL;
-  while (id >= 0) {
-    if (interrupted && !cancel_sent && ch->run_id[0]) {
-      cJSON *cp = cJSON_CreateObject();
-      cJSON_AddStringToObject(cp, "run_id", ch->run_id);
-      baton__rpc_send(ch->d, "run.cancel", cp);
-      cJSON_Delete(cp);
-      cancel_sent = true;
+/* Redraws until the run is done; a Ctrl-C cancels it (once). */
+static void watch(chat *ch, void (*cancel)(void *), void *what) {
+  bool cancelled = false;
+  while (!atomic_load(&ch->done)) {
+    if (interrupted && !cancelled) {
+      cancel(what);
+      cancelled = true;
     }
-    cJSON *m = NULL;
-    int r = baton__rpc_read(ch->d, 200, &m);
-    if (r < 0)
-      break;
-    if (r == 0) {
-      redraw(ch);
-      continue;
-    }
-    const cJSON *mid = cJSON_GetObjectItemCaseSensitive(m, "id");
-    if (!strcmp(cli_jstr(m, "method"), "event")) {
-      baton_event ev;
-      char *buf = NULL;
-      if (baton__rpc_event_from_params(cJSON_GetObjectItemCaseSensitive(m, "params"), &ev, &buf)) {
-        on_event(ch, &ev);
-        redraw(ch);
-      }
-      cJSON_free(buf);
-    } else if (cJSON_IsNumber(mid) && mid->valueint == id) {
-      reply = m;
-      break;
-    }
-    cJSON_Delete(m);
+    redraw(ch);
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
   }
-  final_lines(ch);
-  if (!reply) {
-    fputs("baton: the daemon closed the connection\n", stderr);
-    baton__rpc_close(ch->d);
-    ch->d = NULL;
-    return;
-  }
-  const char *err = baton__rpc_error_message(reply);
-  if (err)
-    fprintf(stderr, "baton: %s\n", err);
-  else
-    show_result(ch, request, cJSON_GetObjectItemCaseSensitive(reply, "result"));
-  cJSON_Delete(reply);
 }
+
+/* A run on the daemon, waited for on a thread of its own so that the
+ * screen keeps redrawing. */
+typedef struct daemon_run {
+  chat *ch;
+  baton_request req;
+  char *result;
+  baton_rc rc;
+  char err[512]; /* baton_errmsg() is per thread: the reason, copied */
+} daemon_run;
+
+static void *daemon_run_main(void *arg) {
+  daemon_run *r = arg;
+  r->rc = baton_client_submit(r->ch->d, &r->req, on_event, r->ch, &r->result);
+  snprintf(r->err, sizeof r->err, "%s", baton_errmsg(NULL));
+  atomic_store(&r->ch->done, 1);
+  return NULL;
+}
+
+static void cancel_daemon_run(void *d) { baton_client_cancel(d); }
+
+static void run_daemon(chat *ch, const char *request, const char *plan) {
+  char *msgs = cJSON_GetArraySize(ch->history) > 0 ? cJSON_PrintUnformatted(ch->history) : NULL;
+  daemon_run r = {.ch = ch,
+                  .req = {BATON_REQUEST_INIT, .text = plan ? NULL : request, .plan_json = plan,
+                          .messages = msgs, .offline = ch->o->offline}};
+  pthread_t th;
+  if (pthread_create(&th, NULL, daemon_run_main, &r) != 0) {
+    daemon_run_main(&r);
+  } else {
+    watch(ch, cancel_daemon_run, ch->d);
+    pthread_join(th, NULL);
+  }
+  cJSON_free(msgs);
+  final_lines(ch);
+  if (r.rc == BATON_IO) {
+    fputs("baton: the daemon closed the connection\n", stderr);
+    baton_client_close(ch->d);
+    ch->d = NULL;
+  } else if (!r.result) {
+    fprintf(stderr, "baton: %s\n", r.err);
+  } else {
+    cJSON *res = cJSON_Parse(r.result);
+    show_result(ch, request, res);
+    cJSON_Delete(res);
+  }
+  baton_free(r.result);
+}
+
+static void cancel_local_run(void *run) { baton_run_cancel(run); }
 
 static void run_local(chat *ch, const char *request, const char *plan) {
   baton *ctx = ctx_of(ch);
@@ -378,16 +377,7 @@ static void run_local(chat *ch, const char *request, const char *plan) {
     fprintf(stderr, "baton: %s\n", baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
     return;
   }
-  bool cancelled = false;
-  while (!atomic_load(&ch->done)) {
-    if (interrupted && !cancelled) {
-      baton_run_cancel(run);
-      cancelled = true;
-    }
-    redraw(ch);
-    struct timespec ts = {0, 100 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
+  watch(ch, cancel_local_run, run);
   baton_run_wait(run);
   final_lines(ch);
   cJSON *res = cJSON_Parse(baton_run_result_json(run) ? baton_run_result_json(run) : "{}");
@@ -573,7 +563,8 @@ static char *history_file(void) {
 /* Reads one line; NULL at the end of input. Caller frees. */
 static char *read_line(chat *ch) {
 #ifdef BATON_HAVE_LIBEDIT
-  if (ch->tty) {
+  const cli_lineedit *le = ch->tty ? cli_lineedit_get() : NULL;
+  if (le) {
     /* Ctrl-C at the prompt jumps back here (libedit has already put the
      * terminal back in cooked mode before passing the signal on), dropping
      * the line being typed, as a shell does. */
@@ -582,7 +573,7 @@ static char *read_line(chat *ch) {
       return NULL;
     }
     at_prompt = 1;
-    char *line = readline("baton> ");
+    char *line = le->readline("baton> ");
     at_prompt = 0;
     return line;
   }
@@ -620,10 +611,12 @@ int cmd_chat(const opts *o) {
     printf("baton %s — %s. /help for commands, /quit to leave.\n", baton_version(),
            ch.d ? "connected to batond" : "running in-process");
 #ifdef BATON_HAVE_LIBEDIT
-    ch.hist_path = history_file();
-    stifle_history(1000);
+    const cli_lineedit *le = cli_lineedit_get();
+    ch.hist_path = le ? history_file() : NULL;
+    if (le)
+      le->stifle_history(1000);
     if (ch.hist_path)
-      read_history(ch.hist_path);
+      le->read_history(ch.hist_path);
 #endif
   }
   for (;;) {
@@ -646,10 +639,11 @@ int cmd_chat(const opts *o) {
       continue;
     }
 #ifdef BATON_HAVE_LIBEDIT
-    if (ch.tty) {
-      add_history(s);
+    const cli_lineedit *le = ch.tty ? cli_lineedit_get() : NULL;
+    if (le) {
+      le->add_history(s);
       if (ch.hist_path)
-        write_history(ch.hist_path);
+        le->write_history(ch.hist_path);
     }
 #endif
     int quit = s[0] == '/' ? do_command(&ch, s) : (do_request(&ch, s, NULL), 0);
@@ -661,7 +655,7 @@ int cmd_chat(const opts *o) {
     putchar('\n');
   free(ch.hist_path);
   cJSON_Delete(ch.history);
-  baton__rpc_close(ch.d);
+  baton_client_close(ch.d);
   baton_close(ch.ctx);
   pthread_mutex_destroy(&ch.lock);
   return 0;

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
+#include "core/banned.h"
 
 int cmd_endpoints(const opts *o) {
   baton *ctx = cli_open(o);
@@ -28,6 +29,9 @@ int cmd_endpoints(const opts *o) {
         char tasks[1024];
         cli_join(cJSON_GetObjectItemCaseSensitive(m, "tasks"), ", ", tasks, sizeof tasks);
         printf("  %-40s%s%s\n", cli_jstr(m, "id"), tasks[0] ? " " : "", tasks);
+        const cJSON *u;
+        cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(m, "unserved"))
+          printf("    not served: %s: %s\n", cli_jstr(u, "task"), cli_jstr(u, "why"));
       }
       if (*cli_jstr(e, "last_error"))
         printf("  last error: %s\n", cli_jstr(e, "last_error"));

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "baton.h"
-#include "cli/cli.h"
+#include "cli.h"
 #include "core/banned.h"
 
 static const char mcp_help[] =
@@ -46,7 +46,8 @@ int cmd_mcp(const opts *o) {
   if (o->positional)
     cli_die_usage("mcp takes no arguments (see baton mcp --help)");
   signal(SIGPIPE, SIG_IGN);
-  baton_mcp_options mo = {.config_path = o->config,
+  baton_mcp_options mo = {BATON_MCP_OPTIONS_INIT,
+                          .config_path = o->config,
                           .in_fd = STDIN_FILENO,
                           .out_fd = STDOUT_FILENO,
                           .use_daemon = !o->local,

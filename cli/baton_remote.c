@@ -1,103 +1,71 @@
 /* baton_remote.c — `baton run` and `baton plan` through batond when a daemon answers on the socket. */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "baton.h"
-#include "cli/cli.h"
-#include "server/rpc_client.h"
+#include "cli.h"
 #include "core/banned.h"
 
-struct baton__rpc_conn *cli_daemon(const opts *o) {
-  return o->local ? NULL : baton__rpc_connect_daemon(o->config);
+baton_client *cli_daemon(const opts *o) {
+  baton_client *c = NULL;
+  if (!o->local)
+    baton_client_connect(o->config, &c); /* none: the in-process path runs (and reports) */
+  return c;
 }
 
-int cli_remote_status(const cJSON *reply) {
-  /* Project codes are -32000 - baton_rc; JSON-RPC's own mean bad input. */
-  int code = baton__rpc_error_code(reply);
-  if (code <= -32600 && code >= -32700)
-    return EXIT_USAGE;
-  if (code < -32000 && code > -32100)
-    return cli_exit_code((baton_rc)(-32000 - code));
-  return EXIT_TASK_FAILED;
-}
-
-static volatile sig_atomic_t interrupted;
+/* The client a Ctrl-C cancels the run of. */
+static baton_client *volatile running;
 
 static void on_sigint(int sig) {
   (void)sig;
-  interrupted = 1;
+  baton_client_cancel(running);
 }
 
-/* The common request parameters. */
-static cJSON *request_params(const opts *o, const char *plan) {
-  return baton__rpc_submit_params(plan ? NULL : o->positional, plan, o->inputs, o->n_inputs,
-                                  o->offline);
+/* The request of `baton run` and `baton plan`. */
+static baton_request request_of(const opts *o, const char *plan) {
+  return (baton_request){BATON_REQUEST_INIT, .text = plan ? NULL : o->positional,
+                         .plan_json = plan, .inputs = o->inputs, .n_inputs = o->n_inputs,
+                         .offline = o->offline};
 }
 
-static bool was_interrupted(void *ud) {
-  (void)ud;
-  return interrupted;
+/* Says why a daemon call failed; returns the exit status. */
+static int remote_failed(baton_rc rc) {
+  fprintf(stderr, "baton: %s\n", rc == BATON_IO ? "the daemon closed the connection"
+                                                : baton_errmsg(NULL));
+  return cli_exit_code(rc);
 }
 
-int remote_run(struct baton__rpc_conn *d, const opts *o, const char *plan, baton_event_fn on_event,
+int remote_run(baton_client *d, const opts *o, const char *plan, baton_event_fn on_event,
                void *ud) {
-  cJSON *params = request_params(o, plan);
+  baton_request req = request_of(o, plan);
   struct sigaction sa = {.sa_handler = on_sigint}, old;
   sigemptyset(&sa.sa_mask);
+  running = d;
   sigaction(SIGINT, &sa, &old);
-  cJSON *reply = baton__rpc_submit(d, params, on_event, was_interrupted, ud);
-  cJSON_Delete(params);
+  char *result = NULL;
+  baton_rc rc = baton_client_submit(d, &req, on_event, ud, &result);
   sigaction(SIGINT, &old, NULL);
-  baton__rpc_close(d);
-  if (!reply) {
-    fputs("baton: the daemon closed the connection before the run finished\n", stderr);
-    return EXIT_TASK_FAILED;
-  }
-  const char *err = baton__rpc_error_message(reply);
-  if (err) {
-    fprintf(stderr, "baton: %s\n", err);
-    int st = cli_remote_status(reply);
-    cJSON_Delete(reply);
-    return st;
-  }
-  const cJSON *res = cJSON_GetObjectItemCaseSensitive(reply, "result");
-  const char *status = cli_jstr(res, "status");
+  running = NULL;
+  baton_client_close(d);
+  if (!result)
+    return remote_failed(rc);
   if (o->json) {
-    char *text = cJSON_Print(res);
-    puts(text ? text : "{}");
-    cJSON_free(text);
+    cli_print_json(result);
   } else {
+    cJSON *res = cJSON_Parse(result);
     const char *summary = cli_jstr(res, "summary");
     fputs(*summary ? summary : "(no answer)\n", stdout);
+    cJSON_Delete(res);
   }
-  int st = strcmp(status, "done") == 0 ? 0 : EXIT_TASK_FAILED;
-  cJSON_Delete(reply);
-  return st;
+  baton_free(result);
+  return rc == BATON_OK ? 0 : EXIT_TASK_FAILED;
 }
 
-int remote_plan(struct baton__rpc_conn *d, const opts *o, char **json_out) {
-  *json_out = NULL;
-  cJSON *params = request_params(o, NULL);
-  cJSON *reply = NULL;
-  int r = baton__rpc_call(d, "plan", params, NULL, NULL, &reply);
-  cJSON_Delete(params);
-  baton__rpc_close(d);
-  if (r != 0) {
-    fputs("baton: the daemon closed the connection\n", stderr);
-    return EXIT_TASK_FAILED;
-  }
-  const char *err = baton__rpc_error_message(reply);
-  if (err) {
-    fprintf(stderr, "baton: %s\n", err);
-    int st = cli_remote_status(reply);
-    cJSON_Delete(reply);
-    return st;
-  }
-  *json_out = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(reply, "result"));
-  cJSON_Delete(reply);
-  return *json_out ? 0 : EXIT_TASK_FAILED;
+int remote_plan(baton_client *d, const opts *o, char **json_out) {
+  baton_request req = request_of(o, NULL);
+  baton_rc rc = baton_client_plan(d, &req, json_out);
+  baton_client_close(d);
+  return rc == BATON_OK ? 0 : remote_failed(rc);
 }

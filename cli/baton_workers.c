@@ -5,7 +5,7 @@
 #include <sys/time.h>
 
 #include "baton.h"
-#include "cli/cli.h"
+#include "cli.h"
 #include "core/banned.h"
 
 int cmd_workers(const opts *o) {

@@ -65,21 +65,17 @@ void cli_join(const cJSON *arr, const char *sep, char *out, size_t cap);
 
 /* The daemon (baton_remote.c): a connection to batond when one answers on
  * the socket and neither --local nor BATON_NO_DAEMON=1 was given, else NULL.
- * The connection is freed by the remote_* call it is passed to. */
-struct baton__rpc_conn;
-struct baton__rpc_conn *cli_daemon(const opts *o);
+ * The connection is closed by the remote_* call it is passed to. */
+baton_client *cli_daemon(const opts *o);
 /* `baton run` through the daemon: submits (request or plan text), passes
  * progress to on_event as the in-process run would, prints the answer or
  * the JSON, Ctrl-C cancels. Returns the exit status. */
-int remote_run(struct baton__rpc_conn *d, const opts *o, const char *plan, baton_event_fn on_event,
+int remote_run(baton_client *d, const opts *o, const char *plan, baton_event_fn on_event,
                void *ud);
-/* `baton plan` through the daemon: *json_out receives the plan (free()).
- * Returns the exit status (0: *json_out set; otherwise the reason was
- * printed). */
-int remote_plan(struct baton__rpc_conn *d, const opts *o, char **json_out);
-
-/* The daemon's error reply as an exit status: bad input is 2, else 1. */
-int cli_remote_status(const cJSON *reply);
+/* `baton plan` through the daemon: *json_out receives the plan (free with
+ * baton_free()). Returns the exit status (0: *json_out set; otherwise the
+ * reason was printed). */
+int remote_plan(baton_client *d, const opts *o, char **json_out);
 
 /* `baton mcp`: the MCP server on stdin/stdout, and its --help (baton_mcp.c). */
 int cmd_mcp(const opts *o);

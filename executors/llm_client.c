@@ -11,6 +11,7 @@
 
 #include "core/util.h"
 #include "net/http.h"
+#include "net/pool.h"
 #include "core/banned.h"
 
 #define LLM_DEFAULT_CONNECT_MS 5000L
@@ -31,6 +32,7 @@ struct baton__llm {
   int max_retries;
   long backoff_cap_ms;
   size_t max_response;
+  baton__pool *pool;  /* or NULL: each attempt on a replica of model it grants */
 };
 
 void baton__llm_settings_init(baton__llm_settings *s) {
@@ -98,6 +100,7 @@ baton__llm *baton__llm_new(const baton__llm_settings *s, char *err, size_t errle
   c->max_retries = s->max_retries >= 0 ? s->max_retries : 0;
   c->backoff_cap_ms = s->backoff_cap_ms > 0 ? s->backoff_cap_ms : LLM_DEFAULT_BACKOFF_CAP_MS;
   c->max_response = s->max_response_bytes > 0 ? s->max_response_bytes : LLM_DEFAULT_MAX_RESPONSE;
+  c->pool = s->pool;
   if (!c->base_url || !c->url || !c->model || (s->api_key && *s->api_key && !c->api_key)) {
     baton__llm_free(c);
     baton__fmt(err, errlen, "out of memory");
@@ -315,14 +318,15 @@ static int on_stream(void *ud, const baton__http_response *resp, const char *buf
 
 static bool is_cancelled(const baton__llm_opts *o) { return o->cancel && atomic_load(o->cancel) != 0; }
 
-/* Sends one request; the answer lands in a. */
-static baton__http_rc run_attempt(attempt *a, const char *body, size_t body_len, long timeout_ms) {
+/* Sends one request to url with key; the answer lands in a. */
+static baton__http_rc send_to(attempt *a, const char *url, const char *key, const char *body,
+                              size_t body_len, long timeout_ms) {
   const baton__llm *c = a->c;
   const char *headers[] = {a->o->stream ? "Accept: text/event-stream, application/json"
                                         : "Accept: application/json",
                            NULL};
   baton__http_request req = {
-      .url = c->url, .headers = headers, .bearer = c->api_key, .body = body,
+      .url = url, .headers = headers, .bearer = key, .body = body,
       .body_len = body_len, .connect_timeout_ms = c->connect_timeout_ms,
       .timeout_ms = timeout_ms > 0 ? timeout_ms : 1, .cancel = a->o->cancel,
       .max_body = c->max_response, .on_data = a->o->stream ? on_stream : NULL, .ud = a};
@@ -337,6 +341,50 @@ static baton__http_rc run_attempt(attempt *a, const char *body, size_t body_len,
     }
   }
   return rc;
+}
+
+/* One request on the replica the pool grants (its URL and key), its outcome
+ * recorded there, so planning shares max_inflight, health and failover with
+ * the tasks on that model's endpoints. */
+static baton__http_rc send_on_replica(attempt *a, const char *body, size_t body_len,
+                                      long timeout_ms) {
+  const baton__llm *c = a->c;
+  baton__lease lease;
+  baton__pool_status ps = baton__pool_acquire(c->pool, c->model, a->o->cancel, timeout_ms,
+                                              &lease, a->resp.err, sizeof a->resp.err);
+  if (ps != BATON__POOL_OK)
+    return ps == BATON__POOL_CANCELLED ? BATON__HTTP_ECANCELLED
+           : ps == BATON__POOL_TIMEOUT ? BATON__HTTP_ETIMEOUT
+                                       : BATON__HTTP_EREFUSED;
+  baton__sb url;
+  baton__sb_init(&url);
+  baton__sb_adds(&url, lease.ep->base_url);
+  while (url.len && url.buf[url.len - 1] == '/')
+    url.buf[--url.len] = '\0';
+  baton__sb_adds(&url, "/chat/completions");
+  baton__http_rc rc = BATON__HTTP_ENOMEM;
+  if (baton__sb_ok(&url))
+    rc = send_to(a, url.buf, lease.ep->api_key, body, body_len,
+                 lease.timeout_ms > 0 && lease.timeout_ms < timeout_ms ? lease.timeout_ms
+                                                                       : timeout_ms);
+  baton__sb_release(&url);
+  long retry_after = -1;
+  baton__pool_status out = baton__pool_outcome(rc, &a->resp, &retry_after);
+  char why[160] = "";
+  if (out != BATON__POOL_OK)
+    baton__fmt(why, sizeof why, "LLM: %s",
+               a->resp.err[0] ? a->resp.err
+               : rc == BATON__HTTP_ESTATUS ? "an error status"
+                                           : baton__http_rc_name(rc));
+  baton__pool_release(c->pool, &lease, out, retry_after, why);
+  return rc;
+}
+
+/* Sends one request (to the configured URL, or a replica); the answer lands in a. */
+static baton__http_rc run_attempt(attempt *a, const char *body, size_t body_len, long timeout_ms) {
+  if (a->c->pool)
+    return send_on_replica(a, body, body_len, timeout_ms);
+  return send_to(a, a->c->url, a->c->api_key, body, body_len, timeout_ms);
 }
 
 /* ---------- request body ---------- */

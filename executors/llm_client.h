@@ -24,6 +24,9 @@ typedef struct baton__llm_settings {
   int max_retries;           /* further attempts after the first; default 2 */
   long backoff_cap_ms;       /* cap on computed backoff; default 8000 */
   size_t max_response_bytes; /* cap on one response body; default 8 MiB */
+  struct baton__pool *pool;  /* or NULL; else each attempt goes to a replica of model
+                                the pool grants (its base_url and key), and its outcome
+                                counts there (llm.endpoint naming a declared model) */
 } baton__llm_settings;
 
 void baton__llm_settings_init(baton__llm_settings *s);

@@ -62,7 +62,10 @@ static int oai_run(void *state, const char *task, const baton__values *in, baton
                    baton__values *out) {
   const baton__oai_task *t = baton__oai_task_find(task);
   if (!t) {
-    baton__fmt(env->err, sizeof env->err, "the openai executor does not do %s", task);
+    char why[400];
+    baton__oai_unserved(task, why, sizeof why);
+    baton__fmt(env->err, sizeof env->err, "%s cannot run on a model server: %s",
+               env->model ? env->model : task, why);
     return -1;
   }
   if (!env->pool || !env->model) {

@@ -57,6 +57,10 @@ typedef struct baton__oai_task {
 
 /* The task kind of that name, or NULL. */
 const baton__oai_task *baton__oai_task_find(const char *name);
+/* Whether no model server can run task through this executor; then why
+ * (which answer no OpenAI-compatible endpoint gives, what to use instead)
+ * in why. */
+bool baton__oai_unserved(const char *task, char *why, size_t cap);
 /* The names, NULL-terminated (the executor's task list). */
 extern const char *const baton__oai_task_names[];
 
@@ -137,6 +141,12 @@ int baton__oai_out_json(baton__oai_call *c, const cJSON *j);
  * output (name, type). 0 or -1 with env->err. */
 int baton__oai_out_file(baton__oai_call *c, const char *name, unsigned type, const void *data,
                         size_t len, const char *ext);
+/* Whether an answer is subtitles (SubRip, WebVTT: by content type, or by
+ * its first lines), and their words as one text (malloc'd; NULL when out
+ * of memory) (openai_subtitles.c). */
+bool baton__oai_is_subtitles(const char *ctype, const char *body, size_t len);
+char *baton__oai_subtitle_text(const char *body, size_t len);
+
 /* "unexpected TASK reply from ENDPOINT: <start of body>"; returns FAILED. */
 baton__oai_outcome baton__oai_bad_reply(baton__oai_call *c, const char *body, size_t len);
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/util.h"
 #include "executors/hf.h"
@@ -43,23 +44,46 @@ static char *whisper_url(const char *base) {
   return u;
 }
 
+/* A web page (whisper.cpp labels its plain-text transcripts text/html;
+ * a page with markup is some other server's). */
+static bool is_html_page(const baton__http_response *r) {
+  size_t i = 0;
+  while (i < r->body_len && (r->body[i] == ' ' || r->body[i] == '\n' || r->body[i] == '\r' ||
+                             r->body[i] == '\t'))
+    i++;
+  const char *s = r->body + i;
+  size_t n = r->body_len - i;
+  return ctype_is(r, "text/html") && ((n >= 9 && strncasecmp(s, "<!doctype", 9) == 0) ||
+                                      (n >= 5 && strncasecmp(s, "<html", 5) == 0));
+}
+
 /* The transcript from any answer: JSON {"text"} (OpenAI, vLLM, LocalAI,
- * llama.cpp's transcript.text.done, whisper.cpp), or plain text
- * (whisper.cpp answers text/html for text, others text/plain). */
+ * llama.cpp's transcript.text.done, whisper.cpp, verbose_json too),
+ * subtitles (SubRip, WebVTT: their words), or plain text (whisper.cpp
+ * answers text/html for text, others text/plain). */
 static baton__oai_outcome transcript_out(baton__oai_call *c, const baton__http_response *r) {
   cJSON *j = ctype_is(r, "application/json") || (r->body_len && r->body[0] == '{')
                  ? cJSON_ParseWithLength(r->body, r->body_len)
                  : NULL;
   char *text = NULL;
-  if (j) {
+  if (!j && baton__oai_is_subtitles(r->content_type, r->body, r->body_len)) {
+    char *words = baton__oai_subtitle_text(r->body, r->body_len);
+    text = words ? baton__text_normalize(words, strlen(words), true) : NULL;
+    free(words);
+  } else if (j) {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "text");
     text = cJSON_IsString(t) ? baton__text_normalize(t->valuestring, strlen(t->valuestring), true)
                              : NULL;
     cJSON_Delete(j);
     if (!text)
       return baton__oai_bad_reply(c, r->body, r->body_len);
-  } else if (ctype_is(r, "text/")) {
+  } else if (ctype_is(r, "text/") && !is_html_page(r)) {
     text = baton__text_normalize(r->body, r->body_len, true);
+  } else if (ctype_is(r, "text/")) {
+    baton__fmt(c->env->err, sizeof c->env->err,
+               "%s answered an HTML page, not a transcript: is its base_url the model server's?",
+               c->t->endpoint);
+    return BATON__OAI_FAILED;
   } else {
     return baton__oai_bad_reply(c, r->body, r->body_len);
   }
@@ -203,6 +227,62 @@ baton__oai_outcome baton__oai_speech(baton__oai_call *c) {
 
 /* ---- images ------------------------------------------------------------------ */
 
+/* Why a fetched picture URL gave no picture, into env->err. */
+static void picture_fetch_error(baton__oai_call *c, const char *url, baton__http_rc rc,
+                                const baton__http_response *pic) {
+  char *e = c->env->err;
+  size_t n = sizeof c->env->err;
+  if (rc == BATON__HTTP_OK)
+    baton__fmt(e, n, "the picture URL %.200s gave no picture (%s)", url,
+               pic->content_type[0] ? pic->content_type : "no content type");
+  else if (rc == BATON__HTTP_ETOOBIG)
+    baton__fmt(e, n, "the picture at %.200s is larger than %u MB", url,
+               OAI_MAX_MEDIA_BODY / (1024u * 1024u));
+  else if (rc == BATON__HTTP_ESTATUS)
+    baton__fmt(e, n, "fetching the picture URL %.200s: HTTP %ld", url, pic->status);
+  else
+    baton__fmt(e, n, "fetching the picture URL %.200s: %s", url,
+               pic->err[0] ? pic->err : baton__http_rc_name(rc));
+}
+
+/* A picture the server answered as a URL (LocalAI when it does not honour
+ * b64_json, OpenAI's dall-e default): fetched over http(s) only, without
+ * the endpoint's key (the file may live on another host), bounded in size
+ * and time; it must be a picture. */
+static baton__oai_outcome fetch_picture(baton__oai_call *c, const char *url) {
+  if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+    baton__fmt(c->env->err, sizeof c->env->err,
+               "%s answered a picture URL that is not http(s) (%.120s); baton fetches only "
+               "http and https URLs",
+               c->t->endpoint, url);
+    return BATON__OAI_FAILED;
+  }
+  long timeout = c->t->timeout_ms;
+  if (c->env->timeout_ms > 0 && (!timeout || c->env->timeout_ms < timeout))
+    timeout = c->env->timeout_ms;
+  baton__http_response pic;
+  baton__http_response_init(&pic);
+  baton__http_request req = {.url = url, .method = "GET", .timeout_ms = timeout,
+                             .cancel = c->env->cancel, .max_body = OAI_MAX_MEDIA_BODY};
+  baton__http_rc rc = baton__http_perform(&req, &pic);
+  const unsigned char *b = (const unsigned char *)pic.body;
+  const char *ext = rc == BATON__HTTP_OK && pic.body_len &&
+                            !strncmp(baton__hf_input_mime(b, pic.body_len, NULL), "image/", 6)
+                        ? baton__hf_ext_for(pic.content_type, pic.body, pic.body_len)
+                        : NULL;
+  baton__oai_outcome o = BATON__OAI_FAILED;
+  if (ext)
+    o = baton__oai_out_file(c, "image", BATON__T_IMAGE, pic.body, pic.body_len, ext) == 0
+            ? BATON__OAI_DONE
+            : BATON__OAI_FAILED;
+  else if (rc == BATON__HTTP_ECANCELLED)
+    baton__fmt(c->env->err, sizeof c->env->err, "cancelled");
+  else
+    picture_fetch_error(c, url, rc, &pic);
+  baton__http_response_release(&pic);
+  return o;
+}
+
 /* The picture of an images answer: data[0].b64_json (asked for, and all
  * stable-diffusion.cpp ever sends), else data[0].url fetched without the
  * key (the file may live on another host). */
@@ -223,21 +303,7 @@ static baton__oai_outcome image_out(baton__oai_call *c, const baton__http_respon
                                                                             : BATON__OAI_FAILED;
     free(img);
   } else if (cJSON_IsString(url)) {
-    baton__http_response pic;
-    baton__http_response_init(&pic);
-    baton__http_request req = {.url = url->valuestring, .method = "GET",
-                               .timeout_ms = c->t->timeout_ms, .cancel = c->env->cancel,
-                               .max_body = OAI_MAX_MEDIA_BODY};
-    const char *ext = NULL;
-    if (baton__http_perform(&req, &pic) == BATON__HTTP_OK &&
-        (ext = baton__hf_ext_for(pic.content_type, pic.body, pic.body_len)))
-      o = baton__oai_out_file(c, "image", BATON__T_IMAGE, pic.body, pic.body_len, ext) == 0
-              ? BATON__OAI_DONE
-              : BATON__OAI_FAILED;
-    else
-      baton__fmt(c->env->err, sizeof c->env->err,
-                 "the picture URL %.200s could not be fetched", url->valuestring);
-    baton__http_response_release(&pic);
+    o = fetch_picture(c, url->valuestring);
   } else {
     o = baton__oai_bad_reply(c, r->body, r->body_len);
   }

@@ -60,6 +60,38 @@ const baton__oai_task *baton__oai_task_find(const char *name) {
   return NULL;
 }
 
+/* HuggingGPT task kinds no OpenAI-compatible endpoint serves (none of the
+ * servers in MODEL-SERVERS.md has a route that returns these). */
+static const struct {
+  const char *task, *returns;
+} unserved[] = {
+    {"image-segmentation", "segment masks"},
+    {"depth-estimation", "depth maps"},
+    {"text-to-video", "video"},
+    {"audio-to-audio", "processed audio (servers transcribe and speak; none transforms audio)"},
+};
+
+bool baton__oai_unserved(const char *task, char *why, size_t cap) {
+  if (baton__oai_task_find(task))
+    return false;
+  const char *returns = NULL;
+  for (size_t i = 0; i < sizeof unserved / sizeof unserved[0]; i++)
+    if (!strcmp(unserved[i].task, task))
+      returns = unserved[i].returns;
+  if (returns)
+    baton__fmt(why, cap,
+               "no OpenAI-compatible endpoint returns %s: model servers answer chat, "
+               "transcriptions, speech, image generations and edits, and embeddings; run %s "
+               "with a local executor or the Hugging Face executor (HF_TOKEN)",
+               returns, task);
+  else
+    baton__fmt(why, cap,
+               "the openai executor does not do %s (model servers answer chat, transcriptions, "
+               "speech, image generations and edits, and embeddings)",
+               task);
+  return true;
+}
+
 /* ---- prompts ------------------------------------------------------------- */
 
 #define PROMPT_FILE "tasks.yaml"

@@ -6,8 +6,15 @@
  * executors) and one answer cites every result (summarizer).
  *
  * Conventions used throughout this header:
- *  - Functions return a baton_rc; BATON_OK is 0. Detail text for the most
- *    recent failure on a context is available from baton_errmsg().
+ *  - Functions return a baton_rc; BATON_OK is 0. Detail text for the
+ *    calling thread's most recent failure is available from baton_errmsg()
+ *    (thread-local, like errno).
+ *  - Structs the caller fills (baton_request, baton_server_options,
+ *    baton_mcp_options) start with a size member: initialise them from
+ *    their BATON_..._INIT macro. The library refuses a size of 0 or one
+ *    larger than it knows (BATON_INVALID) and takes fields past a smaller
+ *    one as zero. baton_event, filled by the library, carries its size too.
+ *  - Each declaration says whether it is thread-safe.
  *  - Out-parameters come last. Strings the library hands out are freed with
  *    baton_free(); strings passed in are copied unless a comment says
  *    "borrowed".
@@ -315,16 +322,17 @@ BATON_API const char *baton_history_readonly(baton *ctx);
 /* Resumes a stored run that did not finish (interrupted, failed or
  * cancelled): its finished tasks keep their outputs, the others run again,
  * in the same run id and workspace. BATON_NOTFOUND for an unknown id,
- * BATON_INVALID for a run that finished or is running elsewhere. Otherwise as
- * baton_submit(). Thread-safe. */
+ * BATON_INVALID for a run that finished or is running elsewhere,
+ * BATON_DENIED for a run of another user (unless the caller is root or owns
+ * the run history). Otherwise as baton_submit(). Thread-safe. */
 BATON_API baton_rc baton_run_resume(baton *ctx, const char *run_id, baton_event_fn on_event,
                                     void *userdata, baton_run **out);
 
 /* Replays a stored run as a new run without calling any model or LLM: the
  * recorded plan, each task's recorded outputs (text as recorded, files copied
  * byte for byte into the new workspace) and recorded failures. The result
- * JSON names the source in "replay_of". Otherwise as baton_submit().
- * Thread-safe. */
+ * JSON names the source in "replay_of". BATON_DENIED as for
+ * baton_run_resume(). Otherwise as baton_submit(). Thread-safe. */
 BATON_API baton_rc baton_run_replay(baton *ctx, const char *run_id, baton_event_fn on_event,
                                     void *userdata, baton_run **out);
 
@@ -559,11 +567,79 @@ BATON_API const char *baton_server_errmsg(const baton_server *srv);
 BATON_API void baton_server_free(baton_server *srv);
 
 /* ---------------------------------------------------------------------- */
+/* Client: a program talking to a running batond                            */
+
+/* A connection to batond (its protocol is in INTERFACE.md). Errors come
+ * through baton_errmsg(NULL), as everywhere. One thread uses a client at a
+ * time, except for baton_client_cancel(); clients are independent of each
+ * other and of contexts. */
+typedef struct baton_client baton_client;
+
+/*
+ * Connects to the daemon on baton_socket_path(config_path) (config_path
+ * borrowed, as for baton_open()). Returns BATON_OK with *out set, or
+ * BATON_NOTFOUND when no daemon answers there (no socket, a stale one) or
+ * $BATON_NO_DAEMON is set to anything but "0"; BATON_DENIED when the socket
+ * refuses this user; BATON_CONFIG or BATON_NOMEM as baton_socket_path().
+ * On failure *out is NULL. Thread-safe.
+ */
+BATON_API baton_rc baton_client_connect(const char *config_path, baton_client **out);
+
+/* Closes the connection and frees the client. NULL is a no-op. */
+BATON_API void baton_client_close(baton_client *c);
+
+/*
+ * Calls a daemon method (runs.list, run.get, models.search, executors.list,
+ * health, ...) with params_json, a JSON object as text (borrowed; NULL for
+ * none), and waits for its answer. *result_json receives the answer's
+ * "result" as JSON text (free with baton_free()). An error answer returns
+ * the code it carries (BATON_NOTFOUND, BATON_PLAN, ...; BATON_INVALID for
+ * parameters the daemon refused) with its message in baton_errmsg(NULL),
+ * and *result_json NULL. BATON_IO when the connection failed or closed: the
+ * client is then of no further use. Notifications arriving meanwhile are
+ * dropped.
+ */
+BATON_API baton_rc baton_client_call(baton_client *c, const char *method, const char *params_json,
+                                     char **result_json);
+
+/*
+ * baton_plan() on the daemon: req as for baton_submit() (its size checked
+ * the same way; text, plan_json, inputs, n_inputs, offline, messages and
+ * input_root are sent, input_root NULL meaning this process's working
+ * folder; the daemon learns the caller from the socket, so as_caller and
+ * the uids are not sent). Errors as for baton_client_call().
+ */
+BATON_API baton_rc baton_client_plan(baton_client *c, const baton_request *req, char **json_out);
+
+/*
+ * baton_submit() and baton_run_wait() on the daemon: runs req (as for
+ * baton_client_plan()) and waits for the run's end. Events go to on_event
+ * (may be NULL) on the calling thread, in order, as a baton_event whose
+ * pointers are borrowed for the call. *result_json receives the result
+ * object (as baton_run_result_json()) whenever the run ended; free it with
+ * baton_free(). Returns BATON_OK (every task succeeded), BATON_EXEC (some
+ * failed), BATON_CANCELLED, or an error as for baton_client_call() with
+ * *result_json NULL.
+ */
+BATON_API baton_rc baton_client_submit(baton_client *c, const baton_request *req,
+                                       baton_event_fn on_event, void *userdata,
+                                       char **result_json);
+
+/* Asks the daemon to cancel the run that baton_client_submit() on c is
+ * waiting for: within about a fifth of a second once its plan event has
+ * arrived, else as soon as it does. A cancel asked while no submit waits is
+ * forgotten when the next one starts. Returns at once. Thread-safe and
+ * async-signal-safe: a SIGINT handler may call it. */
+BATON_API void baton_client_cancel(baton_client *c);
+
+/* ---------------------------------------------------------------------- */
 /* MCP: the Model Context Protocol server behind `baton mcp`                 */
 
-/* MCP server settings. Zero-initialise, then set what applies. Pointers are
- * borrowed for the duration of baton_mcp_serve(). */
+/* MCP server settings. Start from BATON_MCP_OPTIONS_INIT (it sets size),
+ * then set what applies; the size is checked as for baton_request. Pointers
+ * are borrowed for the duration of baton_mcp_serve(). */
 typedef struct baton_mcp_options {
+  size_t size;              /* sizeof(baton_mcp_options) */
   const char *config_path;  /* as for baton_open() */
   int in_fd;                /* newline-delimited JSON-RPC from the client */
   int out_fd;               /* responses and notifications to the client */
@@ -575,6 +651,8 @@ typedef struct baton_mcp_options {
   baton_log_level log_level;
 } baton_mcp_options;
 
+#define BATON_MCP_OPTIONS_INIT .size = sizeof(baton_mcp_options)
+
 /*
  * Serves one MCP client (protocol revision 2025-06-18) on in_fd/out_fd
  * until in_fd reaches end of file: initialize, ping, tools/list,
@@ -585,9 +663,10 @@ typedef struct baton_mcp_options {
  * calls still running are cancelled and waited for. Messages are bounded
  * (4 MiB in; inline file content 1 MiB per file, 4 MiB per result). The
  * caller should ignore SIGPIPE when out_fd is a pipe (sockets need not).
- * Returns BATON_OK when the client closed its end, or what baton_open()
- * returns (BATON_CONFIG, BATON_DB, ...) with the reason in *errmsg_out
- * (free with baton_free(); errmsg_out may be NULL). Thread-safe (servers are
+ * Returns BATON_OK when the client closed its end, BATON_INVALID for NULL
+ * or unsized options, or what baton_open() returns (BATON_CONFIG, BATON_DB,
+ * ...), with the reason in *errmsg_out (free with baton_free(); errmsg_out
+ * may be NULL) and in baton_errmsg(NULL). Thread-safe (servers are
  * independent); the fds stay open (the caller closes them).
  */
 BATON_API baton_rc baton_mcp_serve(const baton_mcp_options *opts, char **errmsg_out);

@@ -122,6 +122,12 @@ static void add_json_error(baton__sb *sb, const cJSON *j) {
     return;
   }
   const cJSON *m = member(j, "message");
+  if (cJSON_IsString(m)) {
+    /* Flat: TEI {"message","code","type"}, vLLM < 0.10.1
+     * {"object":"error","message","type","param","code"}. */
+    add_error_object(sb, j);
+    return;
+  }
   if (!m || cJSON_IsNull(m))
     m = member(j, "detail");
   if (cJSON_IsObject(m) && (member(m, "message") || member(m, "error")))

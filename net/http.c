@@ -1,13 +1,13 @@
 /* http.c — one HTTP request over libcurl: the transfer, bounded body, headers, multipart and cancellation. */
 #include "net/http.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/util.h"
+#include "net/curl_lib.h"
 #include "core/banned.h"
 
 #ifndef BATON_VERSION_STRING
@@ -20,10 +20,17 @@
 #define HTTP_MAX_HEADER_BYTES 8192
 #define HTTP_POLL_MS 20
 
-/* curl_global_init() is process-wide and not thread-safe: once, here only. */
+/* Loading libcurl and curl_global_init() are process-wide, and the latter
+ * is not thread-safe: once, here only, at the first request. */
 static pthread_once_t http_once = PTHREAD_ONCE_INIT;
-static CURLcode http_init_rc = CURLE_OK;
-static void http_global_init(void) { http_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
+static const baton__curl_lib *http_lib;
+static CURLcode http_init_rc = CURLE_FAILED_INIT;
+static char http_init_why[256];
+static void http_global_init(void) {
+  http_lib = baton__curl_lib_get(http_init_why, sizeof http_init_why);
+  if (http_lib)
+    http_init_rc = http_lib->global_init(CURL_GLOBAL_DEFAULT);
+}
 
 static const char *const rc_names[] = {
     [BATON__HTTP_OK] = "ok",           [BATON__HTTP_ESTATUS] = "status",
@@ -170,35 +177,36 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 }
 
 /* Builds the multipart form. NULL with err set when a part is unusable. */
-static curl_mime *build_mime(CURL *h, const baton__http_request *req, char *err, size_t errlen) {
-  curl_mime *mime = curl_mime_init(h);
+static curl_mime *build_mime(const baton__curl_lib *cu, CURL *h, const baton__http_request *req,
+                             char *err, size_t errlen) {
+  curl_mime *mime = cu->mime_init(h);
   if (!mime) {
     baton__fmt(err, errlen, "out of memory");
     return NULL;
   }
   for (size_t i = 0; i < req->n_parts; i++) {
     const baton__http_part *p = &req->parts[i];
-    curl_mimepart *part = curl_mime_addpart(mime);
-    CURLcode c = part ? curl_mime_name(part, p->name ? p->name : "") : CURLE_OUT_OF_MEMORY;
+    curl_mimepart *part = cu->mime_addpart(mime);
+    CURLcode c = part ? cu->mime_name(part, p->name ? p->name : "") : CURLE_OUT_OF_MEMORY;
     if (c == CURLE_OK && p->value)
-      c = curl_mime_data(part, p->value, CURL_ZERO_TERMINATED);
+      c = cu->mime_data(part, p->value, CURL_ZERO_TERMINATED);
     else if (c == CURLE_OK && p->data)
-      c = curl_mime_data(part, p->data, p->len);
+      c = cu->mime_data(part, p->data, p->len);
     else if (c == CURLE_OK && p->path)
-      c = curl_mime_filedata(part, p->path);
+      c = cu->mime_filedata(part, p->path);
     else if (c == CURLE_OK)
-      c = curl_mime_data(part, "", 0);
+      c = cu->mime_data(part, "", 0);
     if (c == CURLE_OK && !p->value && (p->filename || p->data))
-      c = curl_mime_filename(part, p->filename ? p->filename : "file");
+      c = cu->mime_filename(part, p->filename ? p->filename : "file");
     if (c == CURLE_OK && !p->value && p->content_type)
-      c = curl_mime_type(part, p->content_type);
+      c = cu->mime_type(part, p->content_type);
     if (c != CURLE_OK) {
       if (p->path && !p->data && !p->value)
         baton__fmt(err, errlen, "cannot read the file to upload (%s)", p->path);
       else
         baton__fmt(err, errlen, "cannot build the form part '%s': %s", p->name ? p->name : "",
-                   curl_easy_strerror(c));
-      curl_mime_free(mime);
+                   cu->easy_strerror(c));
+      cu->mime_free(mime);
       return NULL;
     }
   }
@@ -207,108 +215,109 @@ static curl_mime *build_mime(CURL *h, const baton__http_request *req, char *err,
 
 /* The request's header lines; NULL on allocation failure. auth (caller's
  * buffer) receives the Authorization line, wiped by the caller afterwards. */
-static struct curl_slist *build_headers(const baton__http_request *req, baton__sb *auth) {
+static struct curl_slist *build_headers(const baton__curl_lib *cu, const baton__http_request *req,
+                                        baton__sb *auth) {
   struct curl_slist *hd = NULL, *t;
   char line[160];
   if (req->body && !req->n_parts) {
     baton__fmt(line, sizeof line, "Content-Type: %s",
                req->content_type ? req->content_type : "application/json");
-    if (!(t = curl_slist_append(hd, line)))
+    if (!(t = cu->slist_append(hd, line)))
       goto fail;
     hd = t;
   }
   if (req->bearer && *req->bearer) {
     baton__sb_addf(auth, "Authorization: Bearer %s", req->bearer);
-    if (!baton__sb_ok(auth) || !(t = curl_slist_append(hd, auth->buf)))
+    if (!baton__sb_ok(auth) || !(t = cu->slist_append(hd, auth->buf)))
       goto fail;
     hd = t;
   }
   for (const char *const *h = req->headers; h && *h; h++) {
-    if (!(t = curl_slist_append(hd, *h)))
+    if (!(t = cu->slist_append(hd, *h)))
       goto fail;
     hd = t;
   }
-  if (!(t = curl_slist_append(hd, "Expect:"))) /* no 100-continue round trip */
+  if (!(t = cu->slist_append(hd, "Expect:"))) /* no 100-continue round trip */
     goto fail;
   return t;
 fail:
-  curl_slist_free_all(hd);
+  cu->slist_free_all(hd);
   return NULL;
 }
 
-static void set_method(CURL *h, const baton__http_request *req) {
+static void set_method(const baton__curl_lib *cu, CURL *h, const baton__http_request *req) {
   bool sends = req->body || req->n_parts;
   const char *m = req->method ? req->method : (sends ? "POST" : "GET");
   if (strcmp(m, "GET") == 0 && !sends)
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    cu->easy_setopt(h, CURLOPT_HTTPGET, 1L);
   else if (strcmp(m, "HEAD") == 0)
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    cu->easy_setopt(h, CURLOPT_NOBODY, 1L);
   else if (strcmp(m, "POST") != 0 || !sends)
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+    cu->easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
   if (req->body && !req->n_parts) {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+    cu->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    cu->easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
   }
 }
 
-static void set_options(CURL *h, const baton__http_request *req, xfer *x,
+static void set_options(const baton__curl_lib *cu, CURL *h, const baton__http_request *req, xfer *x,
                         struct curl_slist *hd, char *cerr) {
-  curl_easy_setopt(h, CURLOPT_URL, req->url);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1"); /* loopback stays local */
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "baton/" BATON_VERSION_STRING);
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+  cu->easy_setopt(h, CURLOPT_URL, req->url);
+  cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  cu->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  cu->easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1"); /* loopback stays local */
+  cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  cu->easy_setopt(h, CURLOPT_USERAGENT, "baton/" BATON_VERSION_STRING);
+  cu->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  cu->easy_setopt(h, CURLOPT_HTTPHEADER, hd);
   if (req->follow_redirects) {
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
-    curl_easy_setopt(h, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
+    cu->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    cu->easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
+    cu->easy_setopt(h, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
   }
   long connect = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : HTTP_DEFAULT_CONNECT_MS;
   if (req->timeout_ms > 0) {
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
     if (connect > req->timeout_ms)
       connect = req->timeout_ms;
   }
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+  cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect);
+  cu->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  cu->easy_setopt(h, CURLOPT_HEADERDATA, x);
+  cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+  cu->easy_setopt(h, CURLOPT_WRITEDATA, x);
   if (req->cancel) {
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+    cu->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    cu->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    cu->easy_setopt(h, CURLOPT_XFERINFODATA, x);
   }
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
-  set_method(h, req);
+  cu->easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+  set_method(cu, h, req);
 }
 
 /* Runs the transfer, watching *cancel between short polls so that a stop is
  * noticed even while the server sends nothing. */
-static CURLcode run_transfer(CURL *h, const atomic_int *cancel) {
+static CURLcode run_transfer(const baton__curl_lib *cu, CURL *h, const atomic_int *cancel) {
   if (!cancel)
-    return curl_easy_perform(h);
-  CURLM *m = curl_multi_init();
+    return cu->easy_perform(h);
+  CURLM *m = cu->multi_init();
   if (!m)
     return CURLE_OUT_OF_MEMORY;
   CURLcode res = CURLE_OK;
-  if (curl_multi_add_handle(m, h) != CURLM_OK) {
-    curl_multi_cleanup(m);
+  if (cu->multi_add_handle(m, h) != CURLM_OK) {
+    cu->multi_cleanup(m);
     return CURLE_FAILED_INIT;
   }
   int running = 1;
   for (;;) {
-    if (curl_multi_perform(m, &running) != CURLM_OK) {
+    if (cu->multi_perform(m, &running) != CURLM_OK) {
       res = CURLE_FAILED_INIT;
       break;
     }
     if (!running) {
       int q;
       CURLMsg *msg;
-      while ((msg = curl_multi_info_read(m, &q)))
+      while ((msg = cu->multi_info_read(m, &q)))
         if (msg->msg == CURLMSG_DONE)
           res = msg->data.result;
       break;
@@ -317,17 +326,17 @@ static CURLcode run_transfer(CURL *h, const atomic_int *cancel) {
       res = CURLE_ABORTED_BY_CALLBACK;
       break;
     }
-    curl_multi_poll(m, NULL, 0, HTTP_POLL_MS, NULL);
+    cu->multi_poll(m, NULL, 0, HTTP_POLL_MS, NULL);
   }
-  curl_multi_remove_handle(m, h);
-  curl_multi_cleanup(m);
+  cu->multi_remove_handle(m, h);
+  cu->multi_cleanup(m);
   return res;
 }
 
 /* Maps a failed transfer to its class and message. */
-static baton__http_rc classify(CURLcode c, const xfer *x, const char *cerr, char *err,
-                               size_t errlen) {
-  const char *why = cerr[0] ? cerr : curl_easy_strerror(c);
+static baton__http_rc classify(const baton__curl_lib *cu, CURLcode c, const xfer *x,
+                               const char *cerr, char *err, size_t errlen) {
+  const char *why = cerr[0] ? cerr : cu->easy_strerror(c);
   if (x->too_big) {
     baton__fmt(err, errlen, "the answer is larger than the %zu-byte limit", x->max_body);
     return BATON__HTTP_ETOOBIG;
@@ -401,9 +410,11 @@ baton__http_rc baton__http_perform(const baton__http_request *req, baton__http_r
     return BATON__HTTP_ECANCELLED;
   }
   pthread_once(&http_once, http_global_init);
-  CURL *h = http_init_rc == CURLE_OK ? curl_easy_init() : NULL;
+  const baton__curl_lib *cu = http_lib;
+  CURL *h = cu && http_init_rc == CURLE_OK ? cu->easy_init() : NULL;
   if (!h) {
-    baton__fmt(resp->err, sizeof resp->err, "cannot start an HTTP request (libcurl)");
+    baton__fmt(resp->err, sizeof resp->err, "cannot start an HTTP request: %s",
+               cu ? "libcurl failed to start" : http_init_why);
     return BATON__HTTP_ENOMEM;
   }
   xfer x = {.req = req, .resp = resp,
@@ -414,33 +425,33 @@ baton__http_rc baton__http_perform(const baton__http_request *req, baton__http_r
   char cerr[CURL_ERROR_SIZE] = "";
   baton__http_rc rc = BATON__HTTP_ENOMEM;
   curl_mime *mime = NULL;
-  struct curl_slist *hd = build_headers(req, &auth);
+  struct curl_slist *hd = build_headers(cu, req, &auth);
   if (!hd) {
     baton__fmt(resp->err, sizeof resp->err, "out of memory");
     goto done;
   }
   if (req->n_parts) {
-    if (!(mime = build_mime(h, req, resp->err, sizeof resp->err))) {
+    if (!(mime = build_mime(cu, h, req, resp->err, sizeof resp->err))) {
       rc = BATON__HTTP_EINVAL;
       goto done;
     }
-    curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
+    cu->easy_setopt(h, CURLOPT_MIMEPOST, mime);
   }
-  set_options(h, req, &x, hd, cerr);
-  CURLcode c = run_transfer(h, req->cancel);
+  set_options(cu, h, req, &x, hd, cerr);
+  CURLcode c = run_transfer(cu, h, req->cancel);
   if (c == CURLE_OK && !x.oom)
     rc = finish_body(&x);
   else
-    rc = classify(c, &x, cerr, resp->err, sizeof resp->err);
+    rc = classify(cu, c, &x, cerr, resp->err, sizeof resp->err);
   if (rc != BATON__HTTP_OK && rc != BATON__HTTP_ESTATUS && rc != BATON__HTTP_ESTOPPED &&
       rc != BATON__HTTP_ETOOBIG) {
     resp->status = 0;
     clear_headers(resp);
   }
 done:
-  curl_easy_cleanup(h);
-  curl_mime_free(mime);
-  curl_slist_free_all(hd);
+  cu->easy_cleanup(h);
+  cu->mime_free(mime);
+  cu->slist_free_all(hd);
   if (auth.cap)
     memset(auth.buf, 0, auth.cap); /* no key left in freed memory */
   baton__sb_release(&auth);

@@ -1,7 +1,6 @@
 /* retry.c — when to try an HTTP request again: Retry-After forms, back-off with jitter, a cancellable sleep. */
 #include "net/http.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "net/curl_lib.h"
 #include "core/banned.h"
 
 #define RETRY_MAX_MS (7L * 24 * 3600 * 1000) /* a longer wait is clamped to a week */
@@ -36,7 +36,9 @@ long baton__http_parse_retry_after(const char *value, time_t now) {
     if (*end == '\0')
       return s < 0 ? -1 : clamp_ms(s * 1000.0);
   }
-  time_t when = curl_getdate(value, &now);
+  char why[256];
+  const baton__curl_lib *cu = baton__curl_lib_get(why, sizeof why);
+  time_t when = cu ? cu->getdate(value, &now) : (time_t)-1; /* an HTTP date */
   if (when == (time_t)-1)
     return -1;
   return clamp_ms(difftime(when, now) * 1000.0);

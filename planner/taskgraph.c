@@ -689,80 +689,92 @@ int baton__graph_validate(const baton__graph *g, baton__task_lookup_fn lookup, v
 
 /* ---- JSON output --------------------------------------------------------- */
 
-cJSON *baton__graph_to_json(const baton__graph *g) {
-  cJSON *arr = cJSON_CreateArray();
-  if (!arr || !g)
-    return arr;
-  for (size_t i = 0; i < g->n; i++) {
-    const baton__task *t = &g->tasks[i];
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-      goto fail;
-    if (!cJSON_AddItemToArray(arr, o)) {
-      cJSON_Delete(o);
-      goto fail;
-    }
-    if (!cJSON_AddStringToObject(o, "task", t->task ? t->task : "") ||
-        !cJSON_AddNumberToObject(o, "id", t->id))
-      goto fail;
-    cJSON *dep = cJSON_AddArrayToObject(o, "dep");
-    if (!dep)
-      goto fail;
-    if (t->n_deps == 0) {
-      cJSON *none = cJSON_CreateNumber(-1);
-      if (!none || !cJSON_AddItemToArray(dep, none)) {
-        cJSON_Delete(none);
-        goto fail;
-      }
-    }
-    for (size_t d = 0; d < t->n_deps; d++) {
-      cJSON *num = cJSON_CreateNumber(t->deps[d]);
-      if (!num || !cJSON_AddItemToArray(dep, num)) {
-        cJSON_Delete(num);
-        goto fail;
-      }
-    }
-    cJSON *args = cJSON_AddObjectToObject(o, "args");
-    if (!args)
-      goto fail;
-    for (size_t a = 0; a < t->n_args; a++) {
-      const baton__arg *arg = &t->args[a];
-      char refbuf[48];
-      const char *v = arg->value ? arg->value : "";
-      if (arg->ref >= 0) {
-        baton__fmt(refbuf, sizeof refbuf, GEN_PREFIX "%d", arg->ref);
-        v = refbuf;
-      }
-      if (!cJSON_AddStringToObject(args, arg->name ? arg->name : "", v))
-        goto fail;
-    }
-    if (t->model && !cJSON_AddStringToObject(o, "model", t->model))
-      goto fail;
-    if (t->choice) {
-      cJSON *ch = cJSON_Parse(t->choice);
-      if (ch && !cJSON_AddItemToObject(o, "choice", ch)) {
-        cJSON_Delete(ch);
-        goto fail;
-      }
-    }
-    if (t->n_candidates > 0) {
-      cJSON *c = cJSON_AddArrayToObject(o, "candidates");
-      if (!c)
-        goto fail;
-      for (size_t k = 0; k < t->n_candidates; k++) {
-        cJSON *s = cJSON_CreateString(t->candidates[k] ? t->candidates[k] : "");
-        if (!s || !cJSON_AddItemToArray(c, s)) {
-          cJSON_Delete(s);
-          goto fail;
-        }
-      }
+/* Appends s as a JSON string, escaped as cJSON prints it. */
+static void add_json_str(baton__sb *sb, const char *s) {
+  baton__sb_addc(sb, '"');
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *run = p;
+    while (*p >= 0x20 && *p != '"' && *p != '\\')
+      p++;
+    baton__sb_add(sb, run, (size_t)(p - run));
+    if (!*p)
+      break;
+    switch (*p) {
+    case '"': baton__sb_adds(sb, "\\\""); break;
+    case '\\': baton__sb_adds(sb, "\\\\"); break;
+    case '\b': baton__sb_adds(sb, "\\b"); break;
+    case '\f': baton__sb_adds(sb, "\\f"); break;
+    case '\n': baton__sb_adds(sb, "\\n"); break;
+    case '\r': baton__sb_adds(sb, "\\r"); break;
+    case '\t': baton__sb_adds(sb, "\\t"); break;
+    default: baton__sb_addf(sb, "\\u%04x", *p); break;
     }
   }
-  return arr;
+  baton__sb_addc(sb, '"');
+}
 
-fail:
-  cJSON_Delete(arr);
-  return NULL;
+/* One task as a JSON object. */
+static void add_task_json(baton__sb *sb, const baton__task *t) {
+  baton__sb_adds(sb, "{\"task\":");
+  add_json_str(sb, t->task ? t->task : "");
+  baton__sb_addf(sb, ",\"id\":%d,\"dep\":[", t->id);
+  if (t->n_deps == 0)
+    baton__sb_adds(sb, "-1");
+  for (size_t d = 0; d < t->n_deps; d++)
+    baton__sb_addf(sb, "%s%d", d ? "," : "", t->deps[d]);
+  baton__sb_adds(sb, "],\"args\":{");
+  for (size_t a = 0; a < t->n_args; a++) {
+    const baton__arg *arg = &t->args[a];
+    if (a)
+      baton__sb_addc(sb, ',');
+    add_json_str(sb, arg->name ? arg->name : "");
+    baton__sb_addc(sb, ':');
+    if (arg->ref >= 0)
+      baton__sb_addf(sb, "\"" GEN_PREFIX "%d\"", arg->ref);
+    else
+      add_json_str(sb, arg->value ? arg->value : "");
+  }
+  baton__sb_addc(sb, '}');
+  if (t->model) {
+    baton__sb_adds(sb, ",\"model\":");
+    add_json_str(sb, t->model);
+  }
+  if (t->choice) /* JSON text the runtime printed: copied as it is */
+    baton__sb_addf(sb, ",\"choice\":%s", t->choice);
+  if (t->n_candidates > 0) {
+    baton__sb_adds(sb, ",\"candidates\":[");
+    for (size_t k = 0; k < t->n_candidates; k++) {
+      if (k)
+        baton__sb_addc(sb, ',');
+      add_json_str(sb, t->candidates[k] ? t->candidates[k] : "");
+    }
+    baton__sb_addc(sb, ']');
+  }
+  baton__sb_addc(sb, '}');
+}
+
+char *baton__graph_print(const baton__graph *g) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addc(&sb, '[');
+  for (size_t i = 0; g && i < g->n; i++) {
+    if (i)
+      baton__sb_addc(&sb, ',');
+    add_task_json(&sb, &g->tasks[i]);
+  }
+  baton__sb_addc(&sb, ']');
+  if (!baton__sb_ok(&sb)) {
+    baton__sb_release(&sb);
+    return NULL;
+  }
+  return baton__sb_detach(&sb);
+}
+
+cJSON *baton__graph_to_json(const baton__graph *g) {
+  char *text = baton__graph_print(g);
+  cJSON *j = text ? cJSON_Parse(text) : NULL;
+  free(text);
+  return j;
 }
 
 char *baton__graph_brief(const baton__graph *g) {

@@ -88,8 +88,13 @@ int baton__graph_index_find(const baton__graph_index *ix, int id);
 bool baton__graph_index_duplicate(const baton__graph_index *ix, size_t *first, size_t *second);
 void baton__graph_index_release(baton__graph_index *ix);
 
-/* The graph as the HuggingGPT JSON array, with "model" when assigned.
- * Caller frees with cJSON_Delete. NULL on allocation failure. */
+/* The graph as the HuggingGPT JSON array, with "model" when assigned (and
+ * "choice", "candidates" when known), as unformatted JSON text written
+ * directly, with no tree between (a 10,000-task plan is megabytes). Caller
+ * frees. NULL on allocation failure. */
+char *baton__graph_print(const baton__graph *g);
+/* The same, parsed. Caller frees with cJSON_Delete. NULL on allocation
+ * failure. */
 cJSON *baton__graph_to_json(const baton__graph *g);
 /* The graph in one line, as tests/planner/offline_cases.tsv writes plans:
  * "image-to-text(image=sign.png) summarization(text=<0>)" (<k>: the output

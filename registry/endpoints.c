@@ -23,9 +23,47 @@ static const char *col(sqlite3_stmt *st, int i) {
   return s ? (const char *)s : "";
 }
 
+/* One row of models' rows (model id, task, endpoints) is stored as given. */
+static bool row_stored(sqlite3_stmt *st, const char *id, const char *task, const char *eps) {
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, task, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, eps, -1, SQLITE_STATIC);
+  bool found = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_reset(st);
+  return found;
+}
+
+/* Whether the table already holds exactly models' rows (as it does at every
+ * open with an unchanged config, or none configured): then nothing is
+ * written, so opening a context makes no write transaction. Under reg->lock. */
+static bool models_stored(baton__registry *reg, const cJSON *models) {
+  char err[128];
+  sqlite3_stmt *count = prep(reg, "SELECT count(*) FROM endpoint_models", err, sizeof err);
+  sqlite3_stmt *one = prep(reg, "SELECT 1 FROM endpoint_models WHERE id = ? AND task = ? AND "
+                                "endpoints = ?", err, sizeof err);
+  bool same = count && one && sqlite3_step(count) == SQLITE_ROW;
+  sqlite3_int64 rows = same ? sqlite3_column_int64(count, 0) : 0, given = 0;
+  const cJSON *m, *t;
+  cJSON_ArrayForEach(m, models) {
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "id"));
+    const char *eps = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "endpoints"));
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(m, "tasks")) {
+      given++;
+      same = same && id && eps && cJSON_IsString(t) && row_stored(one, id, t->valuestring, eps);
+    }
+  }
+  sqlite3_finalize(count);
+  sqlite3_finalize(one);
+  return same && rows == given;
+}
+
 int baton__registry_set_endpoint_models(baton__registry *reg, const cJSON *models, char *err,
                                         size_t errlen) {
   pthread_mutex_lock(&reg->lock);
+  if (models_stored(reg, models)) {
+    pthread_mutex_unlock(&reg->lock);
+    return 0;
+  }
   int rc = sqlite3_exec(reg->db, "BEGIN IMMEDIATE; DELETE FROM endpoint_models;", NULL, NULL,
                         NULL) == SQLITE_OK
                ? 0
@@ -234,7 +272,11 @@ int baton__registry_endpoint_health_put(baton__registry *reg, const baton__endpo
     sqlite3_bind_double(st, 8, h->last_ok_at);
     sqlite3_bind_double(st, 9, h->retry_at);
     sqlite3_bind_double(st, 10, baton__wall_s());
+    /* Called from a run: never wait for an import's write lock (the next
+     * change of this server records it again). */
+    sqlite3_busy_timeout(reg->db, 0);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_busy_timeout(reg->db, BATON__BUSY_MS);
     sqlite3_finalize(st);
   }
   pthread_mutex_unlock(&reg->lock);

@@ -1,5 +1,6 @@
 /* handle.c — the registry handle: opening a database (schema, seeding, tasks, statements), writer connections, closing. */
 #include <pthread.h>
+#include <stddef.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,16 @@
 static const char sql_term_task[] = "SELECT rowid FROM models_mfts WHERE models_mfts MATCH ?1";
 static const char sql_tasks_all[] = "SELECT name FROM tasks ORDER BY name";
 static const char sql_task_bases[] =
-    "SELECT rowid, base FROM models WHERE task = ?1 AND enabled >= ?2";
+    "SELECT rowid, base, endpoint FROM models INDEXED BY models_task_endpoint"
+    " WHERE task = ?1 AND enabled >= ?2";
+static const char sql_task_count[] =
+    "SELECT CASE WHEN ?2 THEN enabled ELSE models END FROM task_counts WHERE task = ?1";
+static const char sql_row_base[] = "SELECT base, endpoint, task, enabled FROM models WHERE rowid = ?1";
+/* One step of a skip scan: the next endpoint after ?2 among a task's
+ * enabled models, read from the index in O(log n). */
+static const char sql_endpoint_next[] =
+    "SELECT endpoint FROM models INDEXED BY models_task_endpoint"
+    " WHERE task = ?1 AND enabled = 1 AND endpoint > ?2 ORDER BY endpoint LIMIT 1";
 static const char sql_count_all[] = "SELECT coalesce(max(rowid), 0) FROM models";
 static const char sql_row[] =
     "SELECT m.id, m.task, m.description, m.endpoint, m.downloads, m.likes, NULL, m.base, "
@@ -27,6 +37,11 @@ static const char sql_match_base[] =
     BATON__HEALTH_SQL " AS hp"
     " FROM models m LEFT JOIN health h ON h.model_id = m.id"
     " WHERE m.task = ?1 AND m.enabled = 1 ORDER BY m.base DESC, m.id";
+static const char sql_match_base_ep[] =
+    "SELECT m.id, m.task, m.description, m.endpoint, m.downloads, m.likes, NULL, m.base, "
+    BATON__HEALTH_SQL " AS hp"
+    " FROM models m INDEXED BY models_task_endpoint LEFT JOIN health h ON h.model_id = m.id"
+    " WHERE m.task = ?1 AND m.enabled = 1 AND m.endpoint = ?2 ORDER BY m.base DESC, m.id";
 
 static const char sql_list[] =
     "SELECT id, task, description, endpoint, downloads, likes, tags, license, enabled"
@@ -51,6 +66,33 @@ static const char sql_health_put[] =
     "  last_error_at = CASE WHEN excluded.failures > 0 THEN excluded.updated_at"
     "    ELSE last_error_at END,"
     "  updated_at = excluded.updated_at";
+
+/* The statements a handle keeps prepared, and where. */
+static const struct {
+  const char *sql;
+  size_t at;
+} statements[] = {
+    {sql_term_task, offsetof(baton__registry, st_term_task)},
+    {sql_tasks_all, offsetof(baton__registry, st_tasks_all)},
+    {"BEGIN", offsetof(baton__registry, st_begin)},
+    {"COMMIT", offsetof(baton__registry, st_commit)},
+    {sql_task_bases, offsetof(baton__registry, st_task_bases)},
+    {sql_task_count, offsetof(baton__registry, st_task_count)},
+    {sql_row_base, offsetof(baton__registry, st_row_base)},
+    {sql_endpoint_next, offsetof(baton__registry, st_endpoint_next)},
+    {sql_count_all, offsetof(baton__registry, st_count_all)},
+    {sql_row, offsetof(baton__registry, st_row)},
+    {sql_json, offsetof(baton__registry, st_json)},
+    {sql_match_base, offsetof(baton__registry, st_match_base)},
+    {sql_match_base_ep, offsetof(baton__registry, st_match_base_ep)},
+    {sql_health_put, offsetof(baton__registry, st_health_put)},
+    {sql_list, offsetof(baton__registry, st_list)},
+    {sql_endpoint, offsetof(baton__registry, st_endpoint)},
+};
+
+static sqlite3_stmt **stmt_at(baton__registry *reg, size_t i) {
+  return (sqlite3_stmt **)(void *)((char *)reg + statements[i].at);
+}
 
 
 static void free_tasks(baton__taskspec *t, size_t n) {
@@ -132,6 +174,33 @@ static void make_parent(const char *path) {
   }
 }
 
+/* Opens reg->db on path (WAL, baton's SQL functions and pragmas). */
+static int open_connection(baton__registry *reg, const char *path, char *err, size_t errlen) {
+  /* Every use of reg->db holds reg->lock, so SQLite's own mutexes would
+   * only cost (they are a tenth of a bulk import's time). */
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path, &reg->db, flags, NULL) != SQLITE_OK) {
+    baton__fmt(err, errlen, "cannot open %s: %s", path,
+               reg->db ? sqlite3_errmsg(reg->db) : "out of memory");
+    return -1;
+  }
+  sqlite3_extended_result_codes(reg->db, 1);
+  if (baton__sql_functions(reg->db) != SQLITE_OK) {
+    baton__db_err(reg->db, err, errlen, "cannot register SQL functions");
+    return -1;
+  }
+  sqlite3_busy_timeout(reg->db, BATON__BUSY_MS);
+  char what[1024];
+  baton__fmt(what, sizeof what, "cannot use %s as the registry database", path);
+  if (baton__exec_sql(reg->db,
+               "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+               " PRAGMA recursive_triggers = ON; PRAGMA synchronous = NORMAL;"
+               " PRAGMA cache_size = -32768; PRAGMA mmap_size = 0;",
+               err, errlen, what))
+    return -1;
+  return 0;
+}
+
 int baton__registry_open(const char *path, const char *catalogue, size_t len,
                          baton__registry **out, char *err, size_t errlen) {
   if (!path || !*path || !out) {
@@ -161,44 +230,14 @@ int baton__registry_open(const char *path, const char *catalogue, size_t len,
   make_parent(path);
   if (baton__dbfile_check(path, "the registry database", err, errlen) != 0)
     goto fail;
-  /* Every use of reg->db holds reg->lock, so SQLite's own mutexes would
-   * only cost (they are a tenth of a bulk import's time). */
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path, &reg->db, flags, NULL) != SQLITE_OK) {
-    baton__fmt(err, errlen, "cannot open %s: %s", path,
-               reg->db ? sqlite3_errmsg(reg->db) : "out of memory");
+  if (open_connection(reg, path, err, errlen))
     goto fail;
-  }
-  sqlite3_extended_result_codes(reg->db, 1);
-  if (baton__sql_functions(reg->db) != SQLITE_OK) {
-    baton__db_err(reg->db, err, errlen, "cannot register SQL functions");
+  if (baton__schema_migrate(reg->db, path, err, errlen) ||
+      baton__schema_seed(reg->db, catalogue, len, err, errlen) || load_tasks(reg, err, errlen))
     goto fail;
-  }
-  sqlite3_busy_timeout(reg->db, 5000);
-  char what[1024];
-  baton__fmt(what, sizeof what, "cannot use %s as the registry database", path);
-  if (baton__exec_sql(reg->db,
-               "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-               " PRAGMA recursive_triggers = ON; PRAGMA synchronous = NORMAL;"
-               " PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;",
-               err, errlen, what))
-    goto fail;
-  if (baton__schema_migrate(reg->db, path, err, errlen) || baton__schema_seed(reg->db, catalogue, len, err, errlen) ||
-      load_tasks(reg, err, errlen))
-    goto fail;
-  if (prepare(reg, sql_term_task, &reg->st_term_task, err, errlen) ||
-      prepare(reg, sql_tasks_all, &reg->st_tasks_all, err, errlen) ||
-      prepare(reg, "BEGIN", &reg->st_begin, err, errlen) ||
-      prepare(reg, "COMMIT", &reg->st_commit, err, errlen) ||
-      prepare(reg, sql_task_bases, &reg->st_task_bases, err, errlen) ||
-      prepare(reg, sql_count_all, &reg->st_count_all, err, errlen) ||
-      prepare(reg, sql_row, &reg->st_row, err, errlen) ||
-      prepare(reg, sql_json, &reg->st_json, err, errlen) ||
-      prepare(reg, sql_match_base, &reg->st_match_base, err, errlen) ||
-      prepare(reg, sql_health_put, &reg->st_health_put, err, errlen) ||
-      prepare(reg, sql_list, &reg->st_list, err, errlen) ||
-      prepare(reg, sql_endpoint, &reg->st_endpoint, err, errlen))
-    goto fail;
+  for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
+    if (prepare(reg, statements[i].sql, stmt_at(reg, i), err, errlen))
+      goto fail;
   *out = reg;
   return 0;
 fail:
@@ -209,19 +248,10 @@ fail:
 void baton__registry_close(baton__registry *reg) {
   if (!reg)
     return;
-  sqlite3_finalize(reg->st_term_task);
-  sqlite3_finalize(reg->st_tasks_all);
-  sqlite3_finalize(reg->st_begin);
-  sqlite3_finalize(reg->st_commit);
-  sqlite3_finalize(reg->st_task_bases);
-  sqlite3_finalize(reg->st_count_all);
-  sqlite3_finalize(reg->st_row);
-  sqlite3_finalize(reg->st_json);
-  sqlite3_finalize(reg->st_match_base);
-  sqlite3_finalize(reg->st_health_put);
+  baton__health_flush(reg);
+  for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
+    sqlite3_finalize(*stmt_at(reg, i));
   sqlite3_finalize(reg->st_health_get);
-  sqlite3_finalize(reg->st_list);
-  sqlite3_finalize(reg->st_endpoint);
   sqlite3_close_v2(reg->db);
   free_tasks(reg->tasks, reg->n_tasks);
   free(reg->path);

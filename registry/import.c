@@ -22,6 +22,8 @@
 #define MAX_LINE (1u << 20) /* one JSONL record: card text can be 42 kB, allow far more */
 #define DESC_MAX 1000       /* cleaned description kept, in bytes */
 #define IMPORT_MAX_BYTES (1024u * 1024u * 1024u)
+/* A chunk of an import holds the registry's write lock about this long. */
+#define IMPORT_CHUNK_MS 50.0
 
 /* ---------------------------------------------------------------------- */
 /* Upserts                                                                  */
@@ -127,8 +129,9 @@ void baton__upsert_release(baton__upsert *u) {
   sqlite3_finalize(u->ins);
   sqlite3_finalize(u->upd);
   sqlite3_finalize(u->upd_counts);
+  sqlite3_finalize(u->stage);
   baton__strset_release(&u->seen);
-  u->get = u->ins = u->upd = u->upd_counts = NULL;
+  u->get = u->ins = u->upd = u->upd_counts = u->stage = NULL;
 }
 
 static bool col_eq(sqlite3_stmt *st, int i, const char *v) {
@@ -138,7 +141,9 @@ static bool col_eq(sqlite3_stmt *st, int i, const char *v) {
   return !strcmp(c, v);
 }
 
-static void bind_row(sqlite3_stmt *st, const baton__model_row *r, const char *source, double now) {
+/* Binds the row's fields to ?1..?9 (id, task, description, tags,
+ * downloads, likes, license, endpoint, enabled). */
+static void bind_fields(sqlite3_stmt *st, const baton__model_row *r) {
   sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, r->task, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, r->description ? r->description : "", -1, SQLITE_STATIC);
@@ -151,13 +156,16 @@ static void bind_row(sqlite3_stmt *st, const baton__model_row *r, const char *so
     sqlite3_bind_null(st, 7);
   sqlite3_bind_text(st, 8, r->endpoint, -1, SQLITE_STATIC);
   sqlite3_bind_int(st, 9, r->enabled ? 1 : 0);
+}
+
+static void bind_row(sqlite3_stmt *st, const baton__model_row *r, const char *source, double now) {
+  bind_fields(st, r);
   sqlite3_bind_text(st, 10, source, -1, SQLITE_STATIC);
   sqlite3_bind_double(st, 11, now);
 }
 
-static int run_write(baton__upsert *u, sqlite3_stmt *st, const baton__model_row *r, char *err,
-                     size_t errlen) {
-  bind_row(st, r, u->source, u->now);
+/* Runs a bound write and clears it. 0, or -1 with err. */
+static int step_write(baton__upsert *u, sqlite3_stmt *st, char *err, size_t errlen) {
   int s = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
@@ -168,14 +176,14 @@ static int run_write(baton__upsert *u, sqlite3_stmt *st, const baton__model_row 
   return 0;
 }
 
-int baton__upsert_model(baton__upsert *u, const baton__model_row *r, char *err, size_t errlen) {
-  int added = baton__strset_add(&u->seen, r->id);
-  if (added < 0) {
-    baton__fmt(err, errlen, "out of memory");
-    return -1;
-  }
-  if (added == 0)
-    return 1;
+static int run_write(baton__upsert *u, sqlite3_stmt *st, const baton__model_row *r, char *err,
+                     size_t errlen) {
+  bind_row(st, r, u->source, u->now);
+  return step_write(u, st, err, errlen);
+}
+
+/* Writes one row into the models table (see baton__upsert_model). */
+static int upsert_write(baton__upsert *u, const baton__model_row *r, char *err, size_t errlen) {
   sqlite3_stmt *g = u->get;
   sqlite3_bind_text(g, 1, r->id, -1, SQLITE_STATIC);
   int s = sqlite3_step(g);
@@ -220,6 +228,100 @@ int baton__upsert_model(baton__upsert *u, const baton__model_row *r, char *err, 
     return -1;
   u->updated++;
   return 0;
+}
+
+/* Keeps one row in the staging table (temp.import_stage). */
+static int stage_write(baton__upsert *u, const baton__model_row *r, char *err, size_t errlen) {
+  bind_fields(u->stage, r);
+  return step_write(u, u->stage, err, errlen);
+}
+
+int baton__upsert_model(baton__upsert *u, const baton__model_row *r, char *err, size_t errlen) {
+  int added = baton__strset_add(&u->seen, r->id);
+  if (added < 0) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  if (added == 0)
+    return 1;
+  return u->stage ? stage_write(u, r, err, errlen) : upsert_write(u, r, err, errlen);
+}
+
+int baton__upsert_stage(baton__upsert *u, char *err, size_t errlen) {
+  if (sqlite3_exec(u->db,
+                   "CREATE TEMP TABLE IF NOT EXISTS import_stage("
+                   "  id TEXT NOT NULL, task TEXT NOT NULL, description TEXT NOT NULL,"
+                   "  tags TEXT NOT NULL, downloads INTEGER NOT NULL, likes INTEGER NOT NULL,"
+                   "  license TEXT, endpoint TEXT NOT NULL, enabled INTEGER NOT NULL);"
+                   "DELETE FROM temp.import_stage;",
+                   NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v3(u->db, "INSERT INTO temp.import_stage VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                         -1, SQLITE_PREPARE_PERSISTENT, &u->stage, NULL) != SQLITE_OK) {
+    baton__fmt(err, errlen, "cannot stage the import: %s", sqlite3_errmsg(u->db));
+    return -1;
+  }
+  return 0;
+}
+
+/* Reads the staged row st is on into r (pointers into st). */
+static void staged_row(sqlite3_stmt *st, baton__model_row *r) {
+  r->id = (const char *)sqlite3_column_text(st, 0);
+  r->task = (const char *)sqlite3_column_text(st, 1);
+  r->description = (const char *)sqlite3_column_text(st, 2);
+  r->tags = (const char *)sqlite3_column_text(st, 3);
+  r->downloads = sqlite3_column_int64(st, 4);
+  r->likes = sqlite3_column_int64(st, 5);
+  r->license = (const char *)sqlite3_column_text(st, 6);
+  r->endpoint = (const char *)sqlite3_column_text(st, 7);
+  r->enabled = sqlite3_column_int(st, 8);
+}
+
+/* Commits the chunk in progress and starts the next one. */
+static int next_chunk(sqlite3 *db, bool last, char *err, size_t errlen) {
+  if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    baton__fmt(err, errlen, "cannot commit the import: %s", sqlite3_errmsg(db));
+    return -1;
+  }
+  if (!last && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    baton__fmt(err, errlen, "cannot go on with the import: %s", sqlite3_errmsg(db));
+    return -1;
+  }
+  return 0;
+}
+
+int baton__upsert_merge(baton__upsert *u, double chunk_ms, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(u->db, "SELECT * FROM temp.import_stage ORDER BY rowid", -1, &st,
+                         NULL) != SQLITE_OK) {
+    baton__fmt(err, errlen, "cannot read the staged import: %s", sqlite3_errmsg(u->db));
+    return -1;
+  }
+  if (sqlite3_exec(u->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    baton__fmt(err, errlen, "cannot start the import: %s", sqlite3_errmsg(u->db));
+    sqlite3_finalize(st);
+    return -1;
+  }
+  int rc = 0, s;
+  double t0 = baton__now_ms();
+  while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
+    baton__model_row r;
+    staged_row(st, &r);
+    rc = upsert_write(u, &r, err, errlen);
+    if (!rc && baton__now_ms() - t0 >= chunk_ms) {
+      rc = next_chunk(u->db, false, err, errlen);
+      t0 = baton__now_ms();
+    }
+  }
+  if (!rc && s != SQLITE_DONE) {
+    baton__fmt(err, errlen, "cannot read the staged import: %s", sqlite3_errmsg(u->db));
+    rc = -1;
+  }
+  sqlite3_finalize(st);
+  if (!rc)
+    rc = next_chunk(u->db, true, err, errlen);
+  if (rc)
+    sqlite3_exec(u->db, "ROLLBACK", NULL, NULL, NULL);
+  return rc;
 }
 
 int baton__upsert_task(sqlite3 *db, const char *name, const char *description, const char *inputs,
@@ -732,6 +834,82 @@ static const char *guess_format(const char *label) {
   return NULL;
 }
 
+/* The import format by name ("yaml" 0, "hugginggpt" 1, "hub" 2), with its
+ * canonical name in *name; -1 when unknown. */
+static int format_kind(const char *format, const char **name) {
+  static const struct {
+    const char *alias, *name;
+    int kind;
+  } formats[] = {{"yaml", "yaml", 0},       {"yml", "yaml", 0}, {"hugginggpt", "hugginggpt", 1},
+                 {"jsonl", "hugginggpt", 1}, {"hub", "hub", 2},  {"json", "hub", 2}};
+  for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+    if (!strcmp(format, formats[i].alias)) {
+      *name = formats[i].name;
+      return formats[i].kind;
+    }
+  return -1;
+}
+
+/* A YAML catalogue: tasks and models in one transaction (catalogues are
+ * written by hand; their tasks must exist before their models). */
+static int import_yaml(job *j, const char *text, size_t len) {
+  if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    baton__fmt(j->err, j->errlen, "cannot start the import: %s", sqlite3_errmsg(j->db));
+    return -1;
+  }
+  if (load_task_names(j) || baton__catalogue_import_ex(j->db, text, len, j->label, &j->u,
+                                                       &j->tasks_stored, j->err, j->errlen) ||
+      sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (!j->err[0])
+      baton__fmt(j->err, j->errlen, "cannot commit the import: %s", sqlite3_errmsg(j->db));
+    sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+  }
+  j->models = j->u.inserted + j->u.updated + j->u.unchanged;
+  return 0;
+}
+
+/* HuggingGPT or Hub records: every record is read, checked and staged
+ * first (nothing written, no lock held: a bad one anywhere fails the
+ * import with nothing written), then written in short transactions. */
+static int import_staged(job *j, int kind, const char *text, size_t len) {
+  if (baton__upsert_stage(&j->u, j->err, j->errlen))
+    return -1;
+  if (sqlite3_exec(j->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+    baton__fmt(j->err, j->errlen, "cannot start the import: %s", sqlite3_errmsg(j->db));
+    return -1;
+  }
+  int rc = load_task_names(j);
+  if (!rc)
+    rc = kind == 1 ? import_lines(j, text, len, hugginggpt_record) : import_hub(j, text, len);
+  if (!rc && sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    baton__fmt(j->err, j->errlen, "cannot stage the import: %s", sqlite3_errmsg(j->db));
+    rc = -1;
+  }
+  if (rc) {
+    sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+  }
+  return baton__upsert_merge(&j->u, IMPORT_CHUNK_MS, j->err, j->errlen);
+}
+
+static cJSON *import_report(job *j, const char *format) {
+  cJSON *r = cJSON_CreateObject();
+  if (!r)
+    return NULL;
+  cJSON_AddStringToObject(r, "file", j->label);
+  cJSON_AddStringToObject(r, "format", format);
+  cJSON_AddNumberToObject(r, "models", (double)j->models);
+  cJSON_AddNumberToObject(r, "inserted", (double)j->u.inserted);
+  cJSON_AddNumberToObject(r, "updated", (double)j->u.updated);
+  cJSON_AddNumberToObject(r, "unchanged", (double)j->u.unchanged);
+  cJSON_AddNumberToObject(r, "skipped", (double)j->skipped);
+  cJSON_AddItemToObject(r, "skipped_tasks", j->skipped_tasks);
+  j->skipped_tasks = NULL;
+  cJSON_AddNumberToObject(r, "tasks", (double)j->tasks_stored);
+  return r;
+}
+
 int baton__registry_import_text(baton__registry *reg, const char *label, const char *text,
                                 size_t len, const char *format, cJSON **report, char *err,
                                 size_t errlen) {
@@ -755,76 +933,32 @@ int baton__registry_import_text(baton__registry *reg, const char *label, const c
                label);
     return -1;
   }
-  int kind;
-  if (!strcmp(format, "yaml") || !strcmp(format, "yml"))
-    kind = 0, format = "yaml";
-  else if (!strcmp(format, "hugginggpt") || !strcmp(format, "jsonl"))
-    kind = 1, format = "hugginggpt";
-  else if (!strcmp(format, "hub") || !strcmp(format, "json"))
-    kind = 2, format = "hub";
-  else {
+  int kind = format_kind(format, &format);
+  if (kind < 0) {
     baton__fmt(err, errlen, "unknown import format '%s' (yaml, hugginggpt, hub)", format);
     return -1;
   }
-  job j;
-  memset(&j, 0, sizeof j);
-  j.label = label;
-  j.err = err;
-  j.errlen = errlen;
+  job j = {.label = label, .err = err, .errlen = errlen};
+  if (errlen)
+    err[0] = '\0';
   baton__strset_init(&j.tasks);
+  int rc = -1;
+  bool upsert = false;
   if (!(j.skipped_tasks = cJSON_CreateObject())) {
     baton__fmt(err, errlen, "out of memory");
-    return -1;
-  }
-  int rc = -1;
-  bool began = false, upsert = false;
-  if (baton__registry_writer(reg, &j.db, err, errlen))
-    goto out;
-  if (sqlite3_exec(j.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-    baton__fmt(err, errlen, "cannot start the import: %s", sqlite3_errmsg(j.db));
     goto out;
   }
-  began = true;
-  if (baton__upsert_init(&j.u, j.db, BATON__UPSERT_REPLACE, "import", err, errlen))
+  if (baton__registry_writer(reg, &j.db, err, errlen) ||
+      baton__upsert_init(&j.u, j.db, BATON__UPSERT_REPLACE, "import", err, errlen))
     goto out;
   upsert = true;
-  if (load_task_names(&j))
+  if (kind == 0 ? import_yaml(&j, text, len) : import_staged(&j, kind, text, len))
     goto out;
-  if (kind == 0) {
-    if (baton__catalogue_import_ex(j.db, text, len, label, &j.u, &j.tasks_stored, err, errlen))
-      goto out;
-    j.models = j.u.inserted + j.u.updated + j.u.unchanged;
-  } else if (kind == 1) {
-    if (import_lines(&j, text, len, hugginggpt_record))
-      goto out;
-  } else if (import_hub(&j, text, len)) {
-    goto out;
-  }
-  if (sqlite3_exec(j.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-    baton__fmt(err, errlen, "cannot commit the import: %s", sqlite3_errmsg(j.db));
-    goto out;
-  }
-  began = false;
-  cJSON *r = cJSON_CreateObject();
-  if (!r) {
+  if (!(*report = import_report(&j, format)))
     baton__fmt(err, errlen, "out of memory");
-    goto out;
-  }
-  cJSON_AddStringToObject(r, "file", label);
-  cJSON_AddStringToObject(r, "format", format);
-  cJSON_AddNumberToObject(r, "models", (double)j.models);
-  cJSON_AddNumberToObject(r, "inserted", (double)j.u.inserted);
-  cJSON_AddNumberToObject(r, "updated", (double)j.u.updated);
-  cJSON_AddNumberToObject(r, "unchanged", (double)j.u.unchanged);
-  cJSON_AddNumberToObject(r, "skipped", (double)j.skipped);
-  cJSON_AddItemToObject(r, "skipped_tasks", j.skipped_tasks);
-  j.skipped_tasks = NULL;
-  cJSON_AddNumberToObject(r, "tasks", (double)j.tasks_stored);
-  *report = r;
-  rc = 0;
+  else
+    rc = 0;
 out:
-  if (began)
-    sqlite3_exec(j.db, "ROLLBACK", NULL, NULL, NULL);
   if (upsert)
     baton__upsert_release(&j.u);
   sqlite3_close_v2(j.db);

@@ -12,6 +12,18 @@
 
 /* Only registry/ includes this header (it pulls in sqlite3.h). */
 
+/* Milliseconds a handle's writes wait for the write lock (open, edits). */
+#define BATON__BUSY_MS 5000
+
+/* One task outcome waiting to be written (health.c). */
+typedef struct baton__health_rec {
+  char *model_id;
+  bool ok;
+  long latency_ms;
+  char *error; /* or NULL */
+  double at;   /* wall-clock seconds */
+} baton__health_rec;
+
 struct baton__registry {
   sqlite3 *db;
   char *path;           /* the database file; writers open their own connection */
@@ -19,7 +31,11 @@ struct baton__registry {
   sqlite3_stmt *st_term_task; /* rowids of one glued word (models_mfts) */
   sqlite3_stmt *st_tasks_all; /* every task name in the database */
   sqlite3_stmt *st_begin, *st_commit; /* a read transaction around a match */
-  sqlite3_stmt *st_task_bases; /* rowid and base of a task's models (index only) */
+  sqlite3_stmt *st_task_bases; /* rowid, base, endpoint of a task's models (index only) */
+  sqlite3_stmt *st_task_count; /* a task's models (task_counts) */
+  sqlite3_stmt *st_row_base;   /* base, endpoint, task, enabled of one rowid */
+  sqlite3_stmt *st_endpoint_next; /* a task's next enabled endpoint (index skip) */
+  sqlite3_stmt *st_match_base_ep; /* a task's models of one endpoint by base */
   sqlite3_stmt *st_count_all;
   sqlite3_stmt *st_row;       /* one model by rowid, with its health part */
   sqlite3_stmt *st_json;      /* one model by id, as list/search show it */
@@ -28,6 +44,8 @@ struct baton__registry {
   sqlite3_stmt *st_endpoint;
   sqlite3_stmt *st_health_get;
   sqlite3_stmt *st_health_put;
+  baton__health_rec *pending; /* outcomes kept while the write lock was taken */
+  size_t n_pending;
   baton__taskspec *tasks; /* loaded at open, read-only afterwards */
   size_t n_tasks;
 };
@@ -58,6 +76,10 @@ int baton__schema_migrate(sqlite3 *db, const char *path, char *err, size_t errle
 /* Seeds tasks and models from the catalogue when the database has no tasks,
  * and refreshes the task kinds of an older catalogue. 0 or -1 with err. */
 int baton__schema_seed(sqlite3 *db, const char *catalogue, size_t len, char *err, size_t errlen);
+
+/* Writes the kept task outcomes, waiting for the lock (at close), and
+ * frees them. */
+void baton__health_flush(baton__registry *reg);
 
 /* Registers baton's SQL functions (baton_base(downloads, likes, endpoint))
  * on a connection. 0 or an SQLite code. */
@@ -107,6 +129,7 @@ typedef enum { BATON__UPSERT_REPLACE = 0, BATON__UPSERT_HUB = 1 } baton__upsert_
 typedef struct baton__upsert {
   sqlite3 *db;
   sqlite3_stmt *get, *ins, *upd, *upd_counts;
+  sqlite3_stmt *stage; /* set by baton__upsert_stage(): rows go to temp.import_stage */
   baton__upsert_mode mode;
   const char *source; /* models.source for new/replaced rows: "catalogue", "import", "hub", "user" */
   double now;
@@ -119,6 +142,15 @@ int baton__upsert_init(baton__upsert *u, sqlite3 *db, baton__upsert_mode mode,
 void baton__upsert_release(baton__upsert *u);
 /* 0 done, 1 the id came twice in this import (nothing written), -1 with err. */
 int baton__upsert_model(baton__upsert *u, const baton__model_row *r, char *err, size_t errlen);
+
+/* Makes baton__upsert_model() keep rows in a staging table on the
+ * connection's temp database (no lock on the registry) after its checks,
+ * for baton__upsert_merge() to write later. 0 or -1 with err. */
+int baton__upsert_stage(baton__upsert *u, char *err, size_t errlen);
+/* Writes the staged rows into models in transactions of about chunk_ms
+ * each (outside any transaction of the caller's), so that other writers
+ * wait at most one chunk. 0, or -1 with err: the chunks before stay. */
+int baton__upsert_merge(baton__upsert *u, double chunk_ms, char *err, size_t errlen);
 
 /* Inserts or updates one task (same "unchanged" rule). 0 or -1 with err. */
 int baton__upsert_task(sqlite3 *db, const char *name, const char *description, const char *inputs,

@@ -154,7 +154,7 @@ cJSON *baton__registry_search(baton__registry *reg, const char *text, const char
   pthread_mutex_lock(&reg->lock);
   bool txn = sqlite3_get_autocommit(reg->db) && sqlite3_step(reg->st_begin) == SQLITE_DONE;
   sqlite3_reset(reg->st_begin);
-  if (baton__rank_terms(reg, task, &tw, L, baton__wall_s(), false, &c, err, errlen)) {
+  if (baton__rank_terms(reg, task, &tw, L, baton__wall_s(), false, NULL, &c, err, errlen)) {
     rc = -1;
   } else {
     if (c.n > 1)

@@ -83,37 +83,57 @@ int baton__cands_add(cands *c, sqlite3_stmt *st, bool *added) {
 }
 
 
-/*
- * Collects candidates for one task with the registry locked: the full-text
- * part (rank_terms), then the task's models in order of base score
- * (popularity + local bonus, through an index) until L of them had no
- * health penalty. Anything not collected scores at most fts_floor (when
- * fts_trunc) or base_floor (when base_trunc), so a result whose last
- * accepted score is at least the floors is exact.
- */
-static int collect(baton__registry *reg, const char *task, const qterms *tw, size_t L, double now,
-                   cands *c, char *err, size_t errlen) {
-  if (baton__rank_terms(reg, task, tw, L, now, true, c, err, errlen))
-    return -1;
-  int s;
-  sqlite3_stmt *st = reg->st_match_base;
-  sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
-  sqlite3_bind_double(st, 3, now);
+/* Reads the rows of st (a task's models by base, best first) into the
+ * candidates until L of them had no health penalty; *trunc tells whether
+ * rows were left, *floor bounds their base. SQLITE_DONE or an error. */
+static int by_base(sqlite3_stmt *st, size_t L, cands *c, bool *trunc, double *floor) {
   size_t healthy = 0;
-  c->base_trunc = false;
+  int s;
+  *trunc = false;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
     bool added;
     if ((s = baton__cands_add(c, st, &added)) != SQLITE_ROW)
       break;
     if (sqlite3_column_double(st, 8) >= 0.0 && ++healthy >= L) {
-      c->base_trunc = true;
-      c->base_floor = sqlite3_column_double(st, 7);
+      *trunc = true;
+      *floor = sqlite3_column_double(st, 7);
       s = SQLITE_DONE;
       break;
     }
   }
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
+  return s;
+}
+
+/*
+ * Collects candidates for one task with the registry locked: the full-text
+ * part (rank_terms), then the task's models in order of base score
+ * (popularity + local bonus, through an index) until L of them had no
+ * health penalty - with a filter eps, L of each accepted endpoint, so
+ * models that cannot run are never read. Anything not collected scores at
+ * most fts_floor (when fts_trunc) or base_floor (when base_trunc), so a
+ * result whose last accepted score is at least the floors is exact.
+ */
+static int collect(baton__registry *reg, const char *task, const qterms *tw, size_t L, double now,
+                   const baton__epset *eps, cands *c, char *err, size_t errlen) {
+  if (baton__rank_terms(reg, task, tw, L, now, true, eps, c, err, errlen))
+    return -1;
+  int s = SQLITE_DONE;
+  c->base_trunc = false;
+  for (size_t i = 0; s == SQLITE_DONE && i < (eps ? eps->n : 1); i++) {
+    sqlite3_stmt *st = eps ? reg->st_match_base_ep : reg->st_match_base;
+    sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+    if (eps)
+      sqlite3_bind_text(st, 2, eps->v[i], -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 3, now);
+    bool trunc;
+    double floor = 0;
+    s = by_base(st, L, c, &trunc, &floor);
+    if (trunc && (!c->base_trunc || floor > c->base_floor))
+      c->base_floor = floor;
+    c->base_trunc = c->base_trunc || trunc;
+  }
   if (s == SQLITE_DONE)
     return 0;
   if (s == SQLITE_NOMEM)
@@ -121,6 +141,23 @@ static int collect(baton__registry *reg, const char *task, const qterms *tw, siz
   else
     baton__db_err(reg->db, err, errlen, "model match failed");
   return -1;
+}
+
+/* collect() in one read transaction: one snapshot for all the statements,
+ * one lock. */
+static int collect_locked(baton__registry *reg, const char *task, const qterms *tw, size_t L,
+                          double now, const baton__epset *eps, cands *c, char *err,
+                          size_t errlen) {
+  pthread_mutex_lock(&reg->lock);
+  bool txn = sqlite3_get_autocommit(reg->db) && sqlite3_step(reg->st_begin) == SQLITE_DONE;
+  sqlite3_reset(reg->st_begin);
+  int rc = collect(reg, task, tw, L, now, eps, c, err, errlen);
+  if (txn) {
+    sqlite3_step(reg->st_commit);
+    sqlite3_reset(reg->st_commit);
+  }
+  pthread_mutex_unlock(&reg->lock);
+  return rc;
 }
 
 /* Ranks; then picks up to max accepted by ok (NULL accepts all) into out.
@@ -147,40 +184,37 @@ static size_t pick(cands *c, baton__endpoint_ok_fn ok, void *ud, baton__model *o
   return got;
 }
 
+/* Ranks the catalogue's models of task for text: the endpoints ok()
+ * accepts are settled first (one check per distinct endpoint), so that
+ * only models that can run are read. */
 static int match_catalogue(baton__registry *reg, const char *task, const char *text,
                            baton__endpoint_ok_fn ok, void *ud, baton__model *out, size_t max,
                            size_t *n, char *err, size_t errlen) {
-  if (n)
-    *n = 0;
-  if (!reg || !task || !n || (max && !out)) {
-    baton__fmt(err, errlen, "bad arguments to match");
-    return -1;
-  }
+  *n = 0;
   if (!max)
     return 0;
   qterms tw;
   baton__query_terms(text, task, &tw);
   double now = baton__wall_s();
+  baton__epset eps;
+  int filter = ok ? baton__epset_accepted(reg, task, ok, ud, &eps, err, errlen) : 0;
+  if (filter < 0)
+    return -1;
+  if (filter && !eps.n) {
+    baton__epset_release(&eps);
+    return 0; /* no endpoint of this task can run here */
+  }
   /* Collect a few more than wanted; when the endpoint check rejects many
    * of them, or the floors show something better may be left out, widen. */
   size_t L = max * 4 < 16 ? 16 : max * 4;
+  int rc = 0;
   for (;;) {
     cands c;
     memset(&c, 0, sizeof c);
-    /* The ok() callback never runs with the registry locked. One read
-     * transaction: one snapshot for all the statements, one lock. */
-    pthread_mutex_lock(&reg->lock);
-    bool txn = sqlite3_get_autocommit(reg->db) && sqlite3_step(reg->st_begin) == SQLITE_DONE;
-    sqlite3_reset(reg->st_begin);
-    int rc = collect(reg, task, &tw, L, now, &c, err, errlen);
-    if (txn) {
-      sqlite3_step(reg->st_commit);
-      sqlite3_reset(reg->st_commit);
-    }
-    pthread_mutex_unlock(&reg->lock);
-    if (rc) {
+    /* The ok() callback never runs with the registry locked. */
+    if ((rc = collect_locked(reg, task, &tw, L, now, filter ? &eps : NULL, &c, err, errlen))) {
       baton__cands_release(&c);
-      return -1;
+      break;
     }
     bool exact = true;
     size_t got = pick(&c, ok, ud, out, max, &exact);
@@ -193,7 +227,9 @@ static int match_catalogue(baton__registry *reg, const char *task, const char *t
       baton__model_release(&out[i]);
     L *= 8;
   }
-  return 0;
+  if (filter)
+    baton__epset_release(&eps);
+  return rc;
 }
 
 /* The models declared on configured servers first, then the catalogue's,

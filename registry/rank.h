@@ -47,9 +47,22 @@ int baton__cands_add(cands *c, sqlite3_stmt *st, bool *added);
 /* qsort order: best score first, ties by id. */
 int baton__cmp_model(const void *a, const void *b);
 
+/* The endpoints a match may use (those ok() accepted), sorted. */
+typedef struct baton__epset {
+  char **v;
+  size_t n;
+} baton__epset;
+bool baton__epset_has(const baton__epset *e, const char *endpoint);
+void baton__epset_release(baton__epset *e);
+/* The endpoints of task's enabled models that ok() accepts (epset.c):
+ * 1 when *e is the filter to apply, 0 when none is needed, -1 with err. */
+int baton__epset_accepted(baton__registry *reg, const char *task, baton__endpoint_ok_fn ok,
+                          void *ud, baton__epset *e, char *err, size_t errlen);
+
 /* The full-text part of a match or search, with the registry locked
- * (rank.c). */
+ * (rank.c); rows whose endpoint eps (NULL: any) does not hold are left. */
 int baton__rank_terms(baton__registry *reg, const char *task, const qterms *tw, size_t L,
-                      double now, bool enabled_only, cands *c, char *err, size_t errlen);
+                      double now, bool enabled_only, const baton__epset *eps, cands *c,
+                      char *err, size_t errlen);
 
 #endif

@@ -8,7 +8,7 @@
 typedef struct cJSON cJSON;
 
 /* Current schema version (PRAGMA user_version). */
-#define BATON__REGISTRY_SCHEMA 6
+#define BATON__REGISTRY_SCHEMA 7
 
 /* One task kind (a Hugging Face pipeline tag). */
 typedef struct baton__taskspec {
@@ -105,6 +105,9 @@ cJSON *baton__registry_search(baton__registry *reg, const char *text, const char
  *   -1.5 * fail_rate / (1 + seconds_since_last_attempt / 3600)
  * so recent failures push a model down and the push fades within hours.
  * Unknown model ids are recorded too (a model may come from --model).
+ * Never waits for the write lock: while another connection (an import)
+ * holds it, the outcome is kept in memory (at most 1,024) and written, in
+ * order, by a later call or at close.
  * Returns 0, or -1 when the database could not be written (the caller may
  * ignore it: health is advisory). Thread-safe.
  */
@@ -117,9 +120,15 @@ int baton__registry_health_record(baton__registry *reg, const char *model_id, bo
  * line; also reads baton's own JSONL export; "jsonl" is an alias) or "hub"
  * (a JSON array of Hub /api/models items, or one item a line). NULL: guessed
  * from the extension (.yaml/.yml, .jsonl, .json).
- * All or nothing: one transaction on a separate connection, so readers of
- * the handle keep working; a bad entry fails the whole import with
- * "FILE:LINE: reason" in err and nothing written. Idempotent: importing the
+ * On a separate connection, so readers of the handle keep working. Every
+ * entry is read and checked before anything is written: a bad entry fails
+ * the whole import with "FILE:LINE: reason" in err and nothing written.
+ * YAML is then written in one transaction; "hugginggpt" and "hub" records
+ * are staged (in the connection's temp database, no lock held) and written
+ * in transactions of about 50 ms each, so other writers wait at most one
+ * chunk and readers see the import grow chunk by chunk (each match reads
+ * one snapshot). Should writing fail midway (disk full), the chunks written
+ * stay; importing the file again completes it. Idempotent: importing the
  * same file again changes nothing. Models of a task the registry does not
  * know are skipped (hugginggpt, hub) and counted; in YAML they are an error.
  * Tasks added by an import are seen by baton__registry_tasks() only after
@@ -233,7 +242,8 @@ const char *baton__capability_needed(const char *task, const char *text);
 /*
  * Replaces the endpoint models with models, a JSON array of
  * {"id", "tasks":[...], "endpoints":"a,b"} (the endpoints serving the id,
- * comma-joined). Their registry endpoint is "openai:a,b". 0 or -1 with err.
+ * comma-joined). Their registry endpoint is "openai:a,b". Writes nothing
+ * when the table already holds exactly these. 0 or -1 with err.
  */
 int baton__registry_set_endpoint_models(baton__registry *reg, const cJSON *models, char *err,
                                         size_t errlen);
@@ -265,7 +275,8 @@ typedef struct baton__endpoint_state {
 } baton__endpoint_state;
 
 /* Records a server's health (another process reads it with the next
- * call). 0 or -1. */
+ * call). Never waits for the write lock: while an import holds it, this
+ * state is not recorded. 0 or -1. */
 int baton__registry_endpoint_health_put(baton__registry *reg, const baton__endpoint_state *h);
 /* {up, consecutive_failures, requests, failures, last_error?, last_error_at?,
  * last_ok_at?, retry_at?, updated_at} of a server, or NULL when never recorded. */

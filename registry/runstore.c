@@ -38,6 +38,10 @@ static const char *const migrations[] = {
     /* v2: the instance (runlock.h) that owns a running run; the uid that asked for it. */
     "ALTER TABLE runs ADD COLUMN owner TEXT;"
     "ALTER TABLE runs ADD COLUMN uid INTEGER;",
+    /* v3: the queue worker ("HOST:NAME") that has or ran a task. */
+    "ALTER TABLE run_tasks ADD COLUMN worker TEXT;",
+    /* v4: the configured model server (endpoint) that answered a task. */
+    "ALTER TABLE run_tasks ADD COLUMN endpoint TEXT;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -184,10 +188,11 @@ static int mark_interrupted(baton__runstore *rs, char *err, size_t errlen) {
 
 static const char sql_task[] =
     "INSERT INTO run_tasks(run_id, task_id, task, model, status, outputs, "
-    "error, ms, updated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) "
+    "error, ms, updated, worker, endpoint) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) "
     "ON CONFLICT(run_id, task_id) DO UPDATE SET model=excluded.model, "
     "status=excluded.status, outputs=excluded.outputs, error=excluded.error, "
-    "ms=excluded.ms, updated=excluded.updated";
+    "ms=excluded.ms, updated=excluded.updated, worker=excluded.worker, "
+    "endpoint=excluded.endpoint";
 static const char sql_finish[] =
     "UPDATE runs SET status=?2, summary=?3, result=?4, updated=?5 WHERE id=?1";
 static const char sql_begin[] =
@@ -439,8 +444,8 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
   /* Every task of the plan, in plan order: its recorded state, or pending. */
   cJSON *rows = cJSON_CreateArray();
   if (sqlite3_prepare_v2(rs->db,
-                         "SELECT task_id, task, model, status, outputs, error, ms FROM run_tasks "
-                         "WHERE run_id=?1 ORDER BY task_id",
+                         "SELECT task_id, task, model, status, outputs, error, ms, worker, "
+                         "endpoint FROM run_tasks WHERE run_id=?1 ORDER BY task_id",
                          -1, &st, NULL) != SQLITE_OK) {
     cJSON_Delete(rows);
     cJSON_Delete(o);
@@ -460,10 +465,14 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
     cJSON_AddStringToObject(t, "task", col_text(st, 1));
     add_text_or_null(t, "model", col_text(st, 2));
     cJSON_AddStringToObject(t, "status", col_text(st, 3));
+    if (col_text(st, 8))
+      cJSON_AddStringToObject(t, "endpoint", col_text(st, 8));
     cJSON *outs = col_text(st, 4) ? cJSON_Parse(col_text(st, 4)) : NULL;
     cJSON_AddItemToObject(t, "outputs", outs ? outs : cJSON_CreateObject());
     add_text_or_null(t, "error", col_text(st, 5));
     cJSON_AddNumberToObject(t, "ms", (double)sqlite3_column_int64(st, 6));
+    if (col_text(st, 7))
+      cJSON_AddStringToObject(t, "worker", col_text(st, 7));
   }
   if (s != SQLITE_DONE) {
     if (s == SQLITE_NOMEM)

@@ -8,7 +8,7 @@ typedef struct cJSON cJSON;
 typedef struct baton__runstore baton__runstore;
 
 /* Current schema version of runs.db (PRAGMA user_version). */
-#define BATON__RUNSTORE_SCHEMA 2
+#define BATON__RUNSTORE_SCHEMA 3
 
 /*
  * Opens (creating if needed) the run database at path (WAL). Runs left
@@ -34,7 +34,9 @@ int baton__runstore_begin(baton__runstore *rs, const char *id, const char *reque
 int baton__runstore_begin_as(baton__runstore *rs, const char *id, long long uid,
                              const char *request, const char *plan_json, const char *workspace,
                              char *err, size_t errlen);
-/* Records one task's state (upsert). outputs_json and error may be NULL.
+/* Records one task's state (upsert): the model and the configured model
+ * server (endpoint) that answered it; endpoint, outputs_json and error may
+ * be NULL.
  * Queued: a writer thread commits queued writes in order, in batches
  * (group commit), within milliseconds, so the database always holds a
  * consistent prefix of the run's history; a process killed at the wrong
@@ -44,8 +46,15 @@ int baton__runstore_begin_as(baton__runstore *rs, const char *id, long long uid,
  * baton__runstore_finish(). Returns -1 when out of memory or when the
  * history is read-only. */
 int baton__runstore_task(baton__runstore *rs, const char *run_id, int task_id, const char *task,
-                         const char *model, const char *status, const char *outputs_json,
-                         const char *error, long long ms, char *err, size_t errlen);
+                         const char *model, const char *endpoint, const char *status,
+                         const char *outputs_json, const char *error, long long ms, char *err,
+                         size_t errlen);
+/* The same, naming the queue worker ("HOST:NAME") that has or ran the task
+ * (NULL: none). */
+int baton__runstore_task_on(baton__runstore *rs, const char *run_id, int task_id,
+                            const char *task, const char *model, const char *endpoint,
+                            const char *status, const char *outputs_json, const char *error,
+                            long long ms, const char *worker, char *err, size_t errlen);
 /* Records the end of a run: its status, answer and whole result JSON, and
  * waits until it and every earlier write are committed. 0, or -1 with err
  * when this or an earlier write of this run could not be stored. */

@@ -18,6 +18,8 @@ typedef struct baton__rs_op {
   struct baton__rs_op *next;
   baton__rs_op_kind kind;
   char *run_id, *task, *model, *status, *outputs, *error, *summary, *result;
+  char *worker;   /* OP_TASK: the queue worker ("HOST:NAME") that has or ran it */
+  char *endpoint; /* OP_TASK: the model server that answered */
   char *request, *plan, *workspace; /* OP_BEGIN */
   int task_id;
   long long uid; /* OP_BEGIN: who the run belongs to */

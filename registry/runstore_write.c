@@ -22,11 +22,13 @@ static void op_free(op *o) {
   free(o->status);
   free(o->outputs);
   free(o->error);
+  free(o->worker);
   free(o->summary);
   free(o->result);
   free(o->request);
   free(o->plan);
   free(o->workspace);
+  free(o->endpoint);
   free(o);
 }
 
@@ -69,6 +71,8 @@ static void bind_op(baton__runstore *rs, sqlite3_stmt *st, const op *o) {
     bind_opt(st, 7, o->error);
     sqlite3_bind_int64(st, 8, o->ms);
     sqlite3_bind_double(st, 9, o->ts);
+    bind_opt(st, 10, o->worker);
+    bind_opt(st, 11, o->endpoint);
     break;
   }
 }
@@ -305,19 +309,29 @@ static int push(baton__runstore *rs, op *o, char *err, size_t errlen) {
   return 0;
 }
 
-int baton__runstore_task(baton__runstore *rs, const char *run_id, int task_id, const char *task,
-                         const char *model, const char *status, const char *outputs_json,
-                         const char *error, long long ms, char *err, size_t errlen) {
-  static const size_t fields[] = {offsetof(op, run_id), offsetof(op, task), offsetof(op, model),
-                                  offsetof(op, status), offsetof(op, outputs),
-                                  offsetof(op, error)};
-  const char *src[] = {run_id, task, model, status, outputs_json, error};
-  op *o = op_new(OP_TASK, src, fields, 6);
+int baton__runstore_task_on(baton__runstore *rs, const char *run_id, int task_id,
+                            const char *task, const char *model, const char *endpoint,
+                            const char *status, const char *outputs_json, const char *error,
+                            long long ms, const char *worker, char *err, size_t errlen) {
+  static const size_t fields[] = {offsetof(op, run_id),  offsetof(op, task),
+                                  offsetof(op, model),   offsetof(op, endpoint),
+                                  offsetof(op, status),  offsetof(op, outputs),
+                                  offsetof(op, error),   offsetof(op, worker)};
+  const char *src[] = {run_id, task, model, endpoint, status, outputs_json, error, worker};
+  op *o = op_new(OP_TASK, src, fields, 8);
   if (o) {
     o->task_id = task_id;
     o->ms = ms;
   }
   return push(rs, o, err, errlen);
+}
+
+int baton__runstore_task(baton__runstore *rs, const char *run_id, int task_id, const char *task,
+                         const char *model, const char *endpoint, const char *status,
+                         const char *outputs_json, const char *error, long long ms, char *err,
+                         size_t errlen) {
+  return baton__runstore_task_on(rs, run_id, task_id, task, model, endpoint, status, outputs_json,
+                                 error, ms, NULL, err, errlen);
 }
 
 int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *status,

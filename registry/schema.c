@@ -179,6 +179,35 @@ static const char *const migrations[] = {
     /* version 6: the plain parameters a task takes besides its resources
      * ("instruction"), named by errors about arguments it does not take. */
     "ALTER TABLE tasks ADD COLUMN params TEXT NOT NULL DEFAULT '';",
+    /* version 7: what lets a match read only what it returns. task_counts
+     * holds each task's models (all, and enabled ones), kept by triggers, so
+     * idf's N is one row; models_task_endpoint lists a task's endpoints in
+     * O(log n) each (a skip scan) and its models of one endpoint by base,
+     * and gives the full-text ranking base and endpoint without the row. */
+    "CREATE TABLE task_counts("
+    "  task TEXT PRIMARY KEY,"
+    "  models INTEGER NOT NULL DEFAULT 0,"
+    "  enabled INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO task_counts(task, models, enabled)"
+    "  SELECT task, count(*), sum(enabled >= 1) FROM models GROUP BY task;"
+    "CREATE TRIGGER models_counts_ai AFTER INSERT ON models BEGIN"
+    "  INSERT INTO task_counts(task, models, enabled) VALUES (new.task, 1, new.enabled >= 1)"
+    "    ON CONFLICT(task) DO UPDATE SET models = models + 1,"
+    "      enabled = enabled + (new.enabled >= 1);"
+    "END;"
+    "CREATE TRIGGER models_counts_ad AFTER DELETE ON models BEGIN"
+    "  UPDATE task_counts SET models = models - 1, enabled = enabled - (old.enabled >= 1)"
+    "    WHERE task = old.task;"
+    "END;"
+    "CREATE TRIGGER models_counts_au AFTER UPDATE OF task, enabled ON models"
+    "  WHEN old.task IS NOT new.task OR (old.enabled >= 1) IS NOT (new.enabled >= 1) BEGIN"
+    "  UPDATE task_counts SET models = models - 1, enabled = enabled - (old.enabled >= 1)"
+    "    WHERE task = old.task;"
+    "  INSERT INTO task_counts(task, models, enabled) VALUES (new.task, 1, new.enabled >= 1)"
+    "    ON CONFLICT(task) DO UPDATE SET models = models + 1,"
+    "      enabled = enabled + (new.enabled >= 1);"
+    "END;"
+    "CREATE INDEX models_task_endpoint ON models(task, enabled, endpoint, base DESC, id);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BATON__REGISTRY_SCHEMA + 1,

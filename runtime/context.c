@@ -2,6 +2,7 @@
 #include "runtime/context.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,13 +65,17 @@ void baton__log(baton *ctx, baton_log_level level, const char *fmt, ...) {
 baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const char *what) {
   size_t given;
   memcpy(&given, in, sizeof given);
-  if (given < sizeof given || given > out_size)
+  if (given < sizeof given || given > out_size) {
+    char init[64]; /* baton_request -> BATON_REQUEST_INIT */
+    size_t n = 0;
+    for (; what[n] && n + sizeof "_INIT" < sizeof init; n++)
+      init[n] = (char)toupper((unsigned char)what[n]);
+    memcpy(init + n, "_INIT", sizeof "_INIT");
     return baton__fail(NULL, BATON_INVALID,
                        "%s.size is %zu, not %zu: start it from %s (baton.h), and build against "
                        "the header of this library",
-                       what, given, out_size,
-                       strcmp(what, "baton_request") == 0 ? "BATON_REQUEST_INIT"
-                                                           : "BATON_SERVER_OPTIONS_INIT");
+                       what, given, out_size, init);
+  }
   memset(out, 0, out_size);
   memcpy(out, in, given);
   memcpy(out, &out_size, sizeof out_size);
@@ -255,12 +260,25 @@ static int open_slots(baton *ctx) {
   return 0;
 }
 
+/* Whether the LLM's calls go through the replica pool: llm.endpoint names an
+ * endpoint that declares llm.model (replicas: every endpoint declaring it). */
+static bool llm_on_replicas(const baton__config *cfg) {
+  const baton__endpoint_cfg *ep =
+      cfg->llm_endpoint && cfg->llm_model ? baton__config_endpoint(cfg, cfg->llm_endpoint) : NULL;
+  for (size_t m = 0; ep && m < ep->n_models; m++)
+    if (strcmp(ep->models[m].id, cfg->llm_model) == 0)
+      return true;
+  return false;
+}
+
+
 baton_rc baton_open(const char *config_path, baton **out) {
   *out = NULL;
   baton *ctx = calloc(1, sizeof *ctx);
   if (!ctx)
     return BATON_NOMEM;
   pthread_mutex_init(&ctx->lock, NULL);
+  pthread_mutex_init(&ctx->runs_lock, NULL);
   ctx->log_level = BATON_LOG_INFO;
   *out = ctx;
   char err[768];
@@ -282,14 +300,6 @@ baton_rc baton_open(const char *config_path, baton **out) {
   free(db);
   if (rc != 0)
     return baton__fail(ctx, BATON_DB, "registry: %s", err);
-  char *runs = baton__path_join(ctx->cfg.home, "runs.db");
-  if (!runs)
-    return baton__fail(ctx, BATON_NOMEM, "out of memory");
-  /* A damaged run history fails history commands and new runs, not the
-   * registry's. */
-  if (baton__runstore_open(runs, &ctx->runs, err, sizeof err) != 0)
-    baton__fmt(ctx->runs_why, sizeof ctx->runs_why, "%s", err);
-  free(runs);
   if (open_slots(ctx) != 0)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   if (!(ctx->pool = baton__pool_new(&ctx->cfg, err, sizeof err)))
@@ -305,6 +315,7 @@ baton_rc baton_open(const char *config_path, baton **out) {
     ls.api_key = ctx->cfg.llm_api_key;
     ls.model = ctx->cfg.llm_model;
     ls.timeout_ms = ctx->cfg.llm_timeout_ms;
+    ls.pool = llm_on_replicas(&ctx->cfg) ? ctx->pool : NULL;
     if (!(ctx->llm = baton__llm_new(&ls, err, sizeof err)))
       return baton__fail(ctx, BATON_CONFIG, "LLM: %s", err);
   }
@@ -323,6 +334,7 @@ void baton_close(baton *ctx) {
   baton__runstore_close(ctx->runs);
   baton__registry_close(ctx->reg);
   baton__config_release(&ctx->cfg);
+  pthread_mutex_destroy(&ctx->runs_lock);
   pthread_mutex_destroy(&ctx->lock);
   free(ctx);
 }
@@ -456,7 +468,27 @@ baton_rc baton_executors_json(baton *ctx, char **json_out_p) {
   return BATON_OK;
 }
 
+/* Opens runs.db once, when first needed: it starts a writer thread and
+ * takes a lock file, which commands that only plan or search need not pay.
+ * A damaged run history fails history commands and new runs, not the
+ * registry's. */
+static void open_runs(baton *ctx) {
+  pthread_mutex_lock(&ctx->runs_lock);
+  if (!ctx->runs_tried) {
+    ctx->runs_tried = true;
+    char err[768];
+    char *path = baton__path_join(ctx->cfg.home, "runs.db");
+    if (!path)
+      baton__fmt(ctx->runs_why, sizeof ctx->runs_why, "out of memory");
+    else if (baton__runstore_open(path, &ctx->runs, err, sizeof err) != 0)
+      baton__fmt(ctx->runs_why, sizeof ctx->runs_why, "%s", err);
+    free(path);
+  }
+  pthread_mutex_unlock(&ctx->runs_lock);
+}
+
 baton_rc baton__runs_usable(baton *ctx) {
+  open_runs(ctx);
   if (ctx->runs)
     return BATON_OK;
   return baton__fail(ctx, BATON_DB, "%s", ctx->runs_why);
@@ -465,6 +497,7 @@ baton_rc baton__runs_usable(baton *ctx) {
 const char *baton_history_readonly(baton *ctx) {
   if (!ctx)
     return NULL;
+  open_runs(ctx);
   return ctx->runs ? baton__runstore_write_error(ctx->runs) : ctx->runs_why;
 }
 

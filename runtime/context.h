@@ -41,8 +41,11 @@ typedef struct baton__exec_slot {
 struct baton {
   baton__config cfg;
   baton__registry *reg;
-  baton__runstore *runs;       /* durable run history (runs.db), or NULL: */
+  baton__runstore *runs;       /* durable run history (runs.db), opened at first
+                                  use (baton__runs_usable), or NULL: */
   char runs_why[768];          /* why it could not be opened */
+  pthread_mutex_t runs_lock;   /* guards opening it */
+  bool runs_tried;             /* it was opened, or tried (under runs_lock) */
   char *worker_program;        /* baton-worker, or NULL: executors in-process */
   baton__llm *llm;             /* the LLM client; NULL when cfg.llm_base_url is NULL */
   baton__pool *pool;           /* replicas of the configured endpoints (cfg.endpoints) */
@@ -68,14 +71,16 @@ struct baton {
 /* Copies a caller's struct whose first member is its size into *out (the
  * library's size, zero-filled past what the caller knew), or fails with
  * BATON_INVALID when the size is 0 or larger than out_size. what names the
- * type ("baton_request", "baton_server_options"). */
+ * type ("baton_request", "baton_server_options"); the hint names the
+ * init macro made of it in capitals ("BATON_REQUEST_INIT"). */
 baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const char *what);
 
 /* Records the detail text for the failing call and returns rc. */
 baton_rc baton__fail(baton *ctx, baton_rc rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* BATON_OK when the run history is open, else BATON_DB with the reason
- * recorded (for baton_errmsg()). */
+/* Opens the run history on the first call (commands that neither run nor
+ * read runs never open it), then: BATON_OK when it is open, else BATON_DB
+ * with the reason recorded (for baton_errmsg()). Thread-safe. */
 baton_rc baton__runs_usable(baton *ctx);
 /* Logs through the embedder's callback when the level is enabled. */
 void baton__log(baton *ctx, baton_log_level level, const char *fmt, ...)
@@ -92,6 +97,10 @@ int baton__slot_run(baton__exec_slot *s, const char *task, const baton__values *
 /* Puts the configured servers' models into the registry and has the pool
  * keep each server's health there (endpoints_api.c). 0 or -1 with err. */
 int baton__endpoints_open(baton *ctx, char *err, size_t errlen);
+/* Whether a configured endpoint model declares task although no model
+ * server can run it (baton__oai_unserved: those declarations are not put
+ * into the registry); then who declares it and why, in why. */
+bool baton__endpoints_unserved(const baton *ctx, const char *task, char *why, size_t cap);
 
 /* Starts a worker for the executor of an endpoint ahead of its first task. */
 void baton__prewarm(baton *ctx, const char *endpoint);

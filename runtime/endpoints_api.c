@@ -6,6 +6,7 @@
 
 #include "runtime/context.h"
 #include "core/util.h"
+#include "executors/openai.h"
 #include "net/http.h"
 #include "core/banned.h"
 
@@ -35,6 +36,9 @@ static cJSON *declared_models(const baton__config *cfg) {
       }
       cJSON *tasks = cJSON_GetObjectItem(o, "tasks");
       for (size_t t = 0; t < md->n_tasks; t++) {
+        char why[8];
+        if (baton__oai_unserved(md->tasks[t], why, sizeof why))
+          continue; /* not offered to the planner: see baton__endpoints_unserved() */
         bool dup = false;
         cJSON_ArrayForEach(it, tasks) dup = dup || !strcmp(it->valuestring, md->tasks[t]);
         if (!dup)
@@ -43,6 +47,23 @@ static cJSON *declared_models(const baton__config *cfg) {
     }
   }
   return arr;
+}
+
+bool baton__endpoints_unserved(const baton *ctx, const char *task, char *why, size_t cap) {
+  for (size_t e = 0; e < ctx->cfg.n_endpoints; e++) {
+    const baton__endpoint_cfg *ep = &ctx->cfg.endpoints[e];
+    for (size_t m = 0; m < ep->n_models; m++)
+      for (size_t t = 0; t < ep->models[m].n_tasks; t++) {
+        char reason[400];
+        if (strcmp(ep->models[m].tasks[t], task) != 0 ||
+            !baton__oai_unserved(task, reason, sizeof reason))
+          continue;
+        baton__fmt(why, cap, "%s on endpoint %s declares it, but %s", ep->models[m].id,
+                   ep->name, reason);
+        return true;
+      }
+  }
+  return false;
 }
 
 /* The pool saw an endpoint change: keep it in the registry for every
@@ -90,8 +111,19 @@ static cJSON *endpoint_json(baton *ctx, const baton__endpoint_health *h) {
     cJSON *mo = cJSON_CreateObject();
     cJSON_AddStringToObject(mo, "id", ep->models[m].id);
     cJSON *ts = cJSON_AddArrayToObject(mo, "tasks");
-    for (size_t t = 0; t < ep->models[m].n_tasks; t++)
-      cJSON_AddItemToArray(ts, cJSON_CreateString(ep->models[m].tasks[t]));
+    cJSON *un = NULL;
+    for (size_t t = 0; t < ep->models[m].n_tasks; t++) {
+      const char *task = ep->models[m].tasks[t];
+      cJSON_AddItemToArray(ts, cJSON_CreateString(task));
+      char why[400];
+      if (!baton__oai_unserved(task, why, sizeof why))
+        continue;
+      /* Declared, but no model server can do it: said, never offered. */
+      cJSON *u = cJSON_CreateObject();
+      cJSON_AddStringToObject(u, "task", task);
+      cJSON_AddStringToObject(u, "why", why);
+      cJSON_AddItemToArray(un ? un : (un = cJSON_AddArrayToObject(mo, "unserved")), u);
+    }
     cJSON_AddItemToArray(models, mo);
   }
   cJSON_AddNumberToObject(o, "in_flight", h->in_flight);

@@ -61,23 +61,44 @@ static int walk_nofollow(int dirfd, const char *rel) {
   return cur;
 }
 
-static int open_beneath(const char *root, const char *rel) {
-  int dirfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+/* Opens rel beneath the folder root_fd (when >= 0, else root opened now). */
+static int open_beneath(const char *root, int root_fd, const char *rel) {
+  int dirfd = root_fd >= 0 ? root_fd : open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     return -1;
+  int fd = -1;
   if (!*rel) {
-    close(dirfd);
     errno = EISDIR;
+  } else {
+    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+    fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof how);
+    if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+      fd = walk_nofollow(dirfd, rel); /* no openat2 (old kernel, seccomp) */
+  }
+  int e = errno;
+  if (dirfd != root_fd)
+    close(dirfd);
+  errno = e;
+  return fd;
+}
+
+int baton__input_root_open(const char *path, char **real) {
+  *real = NULL;
+  int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  char self[40];
+  baton__fmt(self, sizeof self, "/proc/self/fd/%d", fd);
+  *real = realpath(self, NULL);
+  if (!*real)
+    *real = realpath(path, NULL); /* no /proc: the path as it resolves now */
+  if (!*real) {
+    int e = errno;
+    close(fd);
+    errno = e;
     return -1;
   }
-  struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
-                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-  int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof how);
-  if (fd < 0 && (errno == ENOSYS || errno == EPERM))
-    fd = walk_nofollow(dirfd, rel); /* no openat2 (old kernel, seccomp) */
-  int e = errno;
-  close(dirfd);
-  errno = e;
   return fd;
 }
 
@@ -101,7 +122,7 @@ static void open_in_roots(opener *o) {
     if (o->name[0] != '/' && i > 0)
       break; /* relative names are relative to the first root only */
     o->outside = false;
-    o->fd = open_beneath(s->roots[i], rel);
+    o->fd = open_beneath(s->roots[i], s->root_fds ? s->root_fds[i] : -1, rel);
     o->err = errno;
   }
 }

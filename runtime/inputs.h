@@ -6,9 +6,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Who opens, and where. roots[0..n) are real (resolved) folder paths. */
+/* Who opens, and where. roots[0..n) are real (resolved) folder paths;
+ * root_fds (when not NULL) the folders themselves, opened once (-1: open
+ * roots[i] by its path). */
 typedef struct baton__input_scope {
   const char *const *roots;
+  const int *root_fds;
   size_t n_roots;
   bool as_caller;      /* open with the caller's rights, not the process's */
   uid_t uid;
@@ -24,6 +27,13 @@ typedef struct baton__input_scope {
  * descriptor, or -1 with err. */
 int baton__input_open(const baton__input_scope *scope, const char *name, char *err,
                       size_t errlen);
+
+/* Opens the folder `path` once (O_PATH): the descriptor to open inputs
+ * beneath, so that a folder swapped for a link later changes nothing; its
+ * real path (malloc'd) in *real, to match absolute names against. A name
+ * such as /proc/self/fd/N (a folder a daemon checked and holds open) stays
+ * that very folder. -1 with errno. */
+int baton__input_root_open(const char *path, char **real);
 
 /* Copies what fd holds (from its start) to a new file dst (mode 0600).
  * 0, or -1 with err. */

@@ -19,8 +19,9 @@ struct cJSON;
  */
 typedef struct baton__queue baton__queue;
 
-/* Connects (one-line error naming the URL when Redis is unreachable) and
- * starts the reply reader. cfg is borrowed for the queue's life. */
+/* Checks the URL; Redis is reached (the password read, the reply reader
+ * started) on the first task or worker listing, whose error is then one line
+ * naming the URL. cfg is borrowed for the queue's life. */
 int baton__queue_open(const baton__config *cfg, baton__queue **out, char *err, size_t errlen);
 void baton__queue_close(baton__queue *q);
 
@@ -35,16 +36,21 @@ typedef struct baton__queue_job {
   const char *task;         /* "image-to-text" */
   /* Told once when no live worker serves the task yet (may be NULL). */
   void (*waiting)(void *ud, const char *text);
+  /* Told when a worker took the task, and again if another claimed it;
+   * job->worker names it then (may be NULL). */
+  void (*taken)(void *ud);
   void *ud;
-  char *worker;             /* receives "HOST:NAME" of the worker that ran it */
+  char *worker;             /* receives "HOST:NAME" of the worker that has or ran it */
   size_t worker_cap;
 } baton__queue_job;
 
 /*
- * Runs one task on a worker: reuses a result an earlier attempt of the same
- * run and task left (a resumed run), else waits for a live worker serving the
- * task (up to env->timeout_ms), sends the inputs as blobs, waits for the
- * result and writes its files into env->workspace. 0 with out filled, or -1
+ * Runs one task on a worker: sends the inputs (files as blobs, the rest
+ * inline), numbers the attempt and, when a live worker serves the task, sends
+ * the job in the same round trip. A later attempt first reuses a result an
+ * earlier one left (a resumed run); without a live worker it waits for one
+ * (up to env->timeout_ms). Then it waits for the result and writes its files
+ * into env->workspace. 0 with out filled, or -1
  * with env->err (and env->transient).
  */
 int baton__queue_run(baton__queue *q, const baton__queue_job *job, const baton__values *in,

@@ -15,12 +15,68 @@
 
 #define FILE_TYPES (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)
 
+static const char b64_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Base64 of n bytes (caller frees), or NULL when out of memory. */
+static char *b64_encode(const unsigned char *in, size_t n) {
+  char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+  for (size_t i = 0; out && i < n; i += 3) {
+    unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
+                 (i + 2 < n ? in[i + 2] : 0);
+    *o++ = b64_chars[v >> 18 & 63];
+    *o++ = b64_chars[v >> 12 & 63];
+    *o++ = i + 1 < n ? b64_chars[v >> 6 & 63] : '=';
+    *o++ = i + 2 < n ? b64_chars[v & 63] : '=';
+  }
+  if (out)
+    *o = '\0';
+  return out;
+}
+
+/* Decodes base64 into a new buffer (caller frees). 0, or -1 when malformed. */
+static int b64_decode(const char *in, unsigned char **out, size_t *len) {
+  size_t n = strlen(in);
+  *out = NULL;
+  if (n % 4)
+    return -1;
+  unsigned char *buf = malloc(n / 4 * 3 + 1);
+  size_t k = 0;
+  for (size_t i = 0; buf && i < n; i += 4) {
+    unsigned v = 0;
+    int pad = 0;
+    for (int j = 0; j < 4; j++) {
+      const char *c = in[i + j] == '=' ? NULL : strchr(b64_chars, in[i + j]);
+      if ((!c && (in[i + j] != '=' || i + 4 < n || j < 2)) || (c && pad) || !in[i + j]) {
+        free(buf);
+        return -1;
+      }
+      pad += !c;
+      v = v << 6 | (c ? (unsigned)(c - b64_chars) : 0);
+    }
+    buf[k++] = (unsigned char)(v >> 16);
+    if (pad < 2)
+      buf[k++] = (unsigned char)(v >> 8);
+    if (pad < 1)
+      buf[k++] = (unsigned char)v;
+  }
+  *out = buf;
+  *len = k;
+  return buf ? 0 : -1;
+}
+
 void baton__qkey_stream(char *out, size_t cap, const char *executor, const char *task) {
   baton__fmt(out, cap, "baton:tasks:%s:%s", executor, task);
 }
 
+void baton__qkey_result_prefix(char *out, size_t cap, const char *run, int task_id) {
+  baton__fmt(out, cap, "baton:result:%s:%d:", run, task_id);
+}
+
 void baton__qkey_result(char *out, size_t cap, const char *run, int task_id, long attempt) {
-  baton__fmt(out, cap, "baton:result:%s:%d:%ld", run, task_id, attempt);
+  char prefix[160];
+  baton__qkey_result_prefix(prefix, sizeof prefix, run, task_id);
+  baton__fmt(out, cap, "%s%ld", prefix, attempt);
 }
 
 void baton__qrandom_hex(char *out, size_t n) {
@@ -109,10 +165,34 @@ static int put_blob(baton__qconn *c, const char *path, size_t max, const atomic_
   return rc;
 }
 
+/* Adds a small file's bytes to o (as base64) when they fit the budget.
+ * 1 when added, 0 when it should go as a blob, -1 with err. */
+static int put_inline(cJSON *o, const char *path, size_t max, size_t *budget, char *err,
+                      size_t errlen) {
+  struct stat st;
+  if (stat(path, &st) != 0 || (size_t)st.st_size > *budget || (size_t)st.st_size > max)
+    return 0;
+  char *data = NULL;
+  size_t len = 0;
+  if (baton__read_file(path, max, &data, &len, err, errlen) != 0)
+    return -1;
+  char *b = b64_encode((const unsigned char *)data, len);
+  free(data);
+  if (!b || !cJSON_AddStringToObject(o, "bytes", b)) {
+    free(b);
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  free(b);
+  *budget -= len;
+  return 1;
+}
+
 cJSON *baton__qvalues_put(baton__qconn *c, const baton__values *vs, size_t max,
                           const atomic_int *stop, char *err, size_t errlen) {
   if (check_sizes(vs, max, err, errlen) != 0)
     return NULL;
+  size_t budget = BATON__QUEUE_INLINE_MAX;
   cJSON *arr = cJSON_CreateArray();
   for (size_t i = 0; arr && i < vs->n; i++) {
     const baton__value *v = &vs->v[i];
@@ -136,13 +216,15 @@ cJSON *baton__qvalues_put(baton__qconn *c, const baton__values *vs, size_t max,
       continue;
     }
     char key[64];
-    if (put_blob(c, v->data, max, stop, key, err, errlen) != 0) {
+    int in = put_inline(o, v->data, max, &budget, err, errlen);
+    if (in < 0 || (in == 0 && put_blob(c, v->data, max, stop, key, err, errlen) != 0)) {
       baton__qvalues_drop(c, arr, stop);
       cJSON_Delete(arr);
       return NULL;
     }
     const char *base = strrchr(v->data, '/');
-    cJSON_AddStringToObject(o, "blob", key);
+    if (in == 0)
+      cJSON_AddStringToObject(o, "blob", key);
     cJSON_AddStringToObject(o, "file", base ? base + 1 : v->data);
   }
   if (!arr || cJSON_GetArraySize(arr) != (int)vs->n) {
@@ -163,6 +245,27 @@ static void safe_name(const char *file, const char *fallback, char *out, size_t 
   baton__fmt(out, cap, "%s", base && *base ? base : fallback);
 }
 
+/* Writes a file's bytes into dir under its (safe) name; returns the new
+ * file's path (caller frees) or NULL with err. */
+static char *write_into(const char *dir, const char *file, const void *data, size_t len,
+                        size_t max, char *err, size_t errlen) {
+  if (len > max) {
+    baton__fmt(err, errlen, "the file '%s' is %zu bytes, over the queue's blob_max_bytes (%zu)",
+               file ? file : "?", len, max);
+    return NULL;
+  }
+  char name[256];
+  safe_name(file, "file", name, sizeof name);
+  char *path = baton__path_join(dir, name);
+  if (!path)
+    baton__fmt(err, errlen, "out of memory");
+  else if (baton__write_file(path, data, len, err, errlen) != 0) {
+    free(path);
+    path = NULL;
+  }
+  return path;
+}
+
 /* Fetches one blob into dir; returns the new file's path (caller frees) or NULL with err. */
 static char *get_blob(baton__qconn *c, const char *key, const char *file, const char *dir,
                       size_t max, const atomic_int *stop, char *err, size_t errlen) {
@@ -170,24 +273,26 @@ static char *get_blob(baton__qconn *c, const char *key, const char *file, const 
   if (!r)
     return NULL;
   char *path = NULL;
-  if (r->type != REDIS_REPLY_STRING) {
+  if (r->type != REDIS_REPLY_STRING)
     baton__fmt(err, errlen, "queue: the file '%s' is no longer in the queue (blob %s expired?)",
                file ? file : "?", key);
-  } else if (r->len > max) {
-    baton__fmt(err, errlen, "the file '%s' is %zu bytes, over the queue's blob_max_bytes (%zu)",
-               file ? file : "?", (size_t)r->len, max);
-  } else {
-    char name[256];
-    safe_name(file, "file", name, sizeof name);
-    path = baton__path_join(dir, name);
-    if (!path)
-      baton__fmt(err, errlen, "out of memory");
-    else if (baton__write_file(path, r->str, r->len, err, errlen) != 0) {
-      free(path);
-      path = NULL;
-    }
-  }
+  else
+    path = write_into(dir, file, r->str, r->len, max, err, errlen);
   freeReplyObject(r);
+  return path;
+}
+
+/* Writes a file sent inline (base64) into dir; its path (caller frees) or NULL with err. */
+static char *get_inline(const char *b64, const char *file, const char *dir, size_t max,
+                        char *err, size_t errlen) {
+  unsigned char *data = NULL;
+  size_t len = 0;
+  if (b64_decode(b64, &data, &len) != 0) {
+    baton__fmt(err, errlen, "queue: the file '%s' came malformed", file ? file : "?");
+    return NULL;
+  }
+  char *path = write_into(dir, file, data, len, max, err, errlen);
+  free(data);
   return path;
 }
 
@@ -196,19 +301,22 @@ int baton__qvalues_get(baton__qconn *c, const cJSON *arr, const char *dir, size_
   const cJSON *o;
   cJSON_ArrayForEach(o, arr) {
     const char *name = baton__qjstr(o, "name"), *blob = baton__qjstr(o, "blob");
+    const char *bytes = baton__qjstr(o, "bytes");
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(o, "type");
     if (!name || !cJSON_IsNumber(type) || type->valuedouble < 0 || type->valuedouble > 255) {
       baton__fmt(err, errlen, "queue: a malformed value");
       return -1;
     }
-    if (!blob) {
+    if (!blob && !bytes) {
       if (baton__values_add(vs, name, (unsigned)type->valuedouble, baton__qjstr(o, "data")) != 0) {
         baton__fmt(err, errlen, "too many values");
         return -1;
       }
       continue;
     }
-    char *path = get_blob(c, blob, baton__qjstr(o, "file"), dir, max, stop, err, errlen);
+    const char *file = baton__qjstr(o, "file");
+    char *path = bytes ? get_inline(bytes, file, dir, max, err, errlen)
+                       : get_blob(c, blob, file, dir, max, stop, err, errlen);
     if (!path)
       return -1;
     if (baton__values_add_own(vs, name, (unsigned)type->valuedouble, path) != 0) {
@@ -220,13 +328,16 @@ int baton__qvalues_get(baton__qconn *c, const cJSON *arr, const char *dir, size_
 }
 
 void baton__qvalues_drop(baton__qconn *c, const cJSON *arr, const atomic_int *stop) {
+  const char *argv[1 + BATON__QUEUE_MAX_VALUES] = {"DEL"};
+  int argc = 1;
   const cJSON *o;
-  char err[256];
   cJSON_ArrayForEach(o, arr) {
     const char *blob = baton__qjstr(o, "blob");
-    if (blob)
-      baton__qreply_free(
-          baton__qconn_cmdl(c, stop, baton__now_ms() + 2000, err, sizeof err, "DEL", blob,
-                            (char *)NULL));
+    if (blob && argc < 1 + BATON__QUEUE_MAX_VALUES)
+      argv[argc++] = blob;
   }
+  char err[256];
+  if (argc > 1) /* one command for them all */
+    baton__qreply_free(
+        baton__qconn_cmd(c, argc, argv, NULL, stop, baton__now_ms() + 2000, err, sizeof err));
 }

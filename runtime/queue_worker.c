@@ -192,7 +192,7 @@ static void *keeper_main(void *arg) {
     beat(k->w, k->c);
     for (int64_t until = baton__now_ms() + every;
          baton__now_ms() < until && !atomic_load(k->w->o->stop);)
-      usleep(20 * 1000);
+      usleep(100 * 1000);
   }
   return NULL;
 }
@@ -202,13 +202,20 @@ static void *keeper_main(void *arg) {
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
   (void)st;
   (void)flag;
-  (void)ftw;
-  remove(path);
+  if (ftw->level > 0) /* the folder itself stays, for the next task */
+    remove(path);
   return 0;
 }
 
-/* Runs a job in a private folder; returns the result JSON (caller deletes). */
-static cJSON *run_job(qworker *w, baton__qconn *c, const cJSON *job) {
+/* Removes what a task left in the taker's folder. */
+static void empty_dir(const char *dir) {
+  if (dir[0])
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Runs a job in the taker's private folder (empty); returns the result JSON
+ * (caller deletes). The caller empties the folder once the result is out. */
+static cJSON *run_job(qworker *w, baton__qconn *c, const cJSON *job, const char *dir) {
   cJSON *res = cJSON_CreateObject();
   cJSON_AddStringToObject(res, "worker", w->name);
   const char *ex = baton__qjstr(job, "executor"), *task = baton__qjstr(job, "task");
@@ -222,15 +229,12 @@ static cJSON *run_job(qworker *w, baton__qconn *c, const cJSON *job) {
                                                to->valuedouble < 86400000
                                            ? (long)to->valuedouble
                                            : 0};
-  atomic_int never = 0;
-  env.cancel = &never;
-  char dir[] = "/tmp/baton-worker-XXXXXX";
   baton__values in = {0}, out = {0};
   int rc = -1;
   if (!pool || !task) {
     baton__fmt(env.err, sizeof env.err, "this worker does not serve the executor '%s'",
                ex ? ex : "?");
-  } else if (!mkdtemp(dir)) {
+  } else if (!dir[0]) {
     baton__fmt(env.err, sizeof env.err, "the worker cannot create a temporary folder");
   } else {
     env.workspace = dir;
@@ -254,8 +258,6 @@ static cJSON *run_job(qworker *w, baton__qconn *c, const cJSON *job) {
   }
   baton__values_release(&in);
   baton__values_release(&out);
-  if (env.workspace)
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
   return res;
 }
 
@@ -304,22 +306,47 @@ static bool already_done(qworker *w, baton__qconn *c, const cJSON *job) {
   return yes;
 }
 
+/* One taking thread: its connection, consumer name and private folder. */
+typedef struct taker {
+  qworker *w;
+  size_t slot;
+  baton__qconn c;
+  char consumer[192];
+  char dir[64];               /* where its tasks' files go, or "" when it could not be made */
+  pthread_t th;
+} taker;
+
+/* The job of an entry's fields ("job", and its "result" key), or NULL. */
+static cJSON *parse_entry(const qworker *w, const redisReply *f) {
+  cJSON *job = NULL;
+  const char *result = NULL;
+  for (size_t k = 0; f->type == REDIS_REPLY_ARRAY && k + 1 < f->elements; k += 2) {
+    const redisReply *name = f->element[k], *v = f->element[k + 1];
+    if (name->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+      continue;
+    if (strcmp(name->str, "job") == 0 && !job &&
+        v->len <= w->cfg.queue_blob_max_bytes + BATON__QUEUE_JOB_SLACK)
+      job = cJSON_Parse(v->str);
+    else if (strcmp(name->str, "result") == 0)
+      result = v->str;
+  }
+  if (job && result && !cJSON_GetObjectItemCaseSensitive(job, "result"))
+    cJSON_AddStringToObject(job, "result", result);
+  return job;
+}
+
 /* Runs one entry. A claimed one (its first worker stopped answering) may
  * have a stored result already; a new one cannot. */
-static void handle(qworker *w, baton__qconn *c, size_t slot, const char *consumer,
-                   const char *stream, const redisReply *entry, bool claimed) {
+static void handle(taker *t, const char *stream, const redisReply *entry, bool claimed) {
+  qworker *w = t->w;
+  baton__qconn *c = &t->c;
   const char *id = entry->element[0]->str;
-  const redisReply *f = entry->element[1];
-  cJSON *job = NULL;
-  for (size_t k = 0; f->type == REDIS_REPLY_ARRAY && k + 1 < f->elements; k += 2)
-    if (strcmp(f->element[k]->str, "job") == 0 &&
-        f->element[k + 1]->len <= w->cfg.queue_blob_max_bytes + BATON__QUEUE_JOB_SLACK)
-      job = cJSON_Parse(f->element[k + 1]->str);
+  cJSON *job = parse_entry(w, entry->element[1]);
   pthread_mutex_lock(&w->lock);
-  inflight *fl = &w->flight[slot];
+  inflight *fl = &w->flight[t->slot];
   baton__fmt(fl->stream, sizeof fl->stream, "%s", stream);
   baton__fmt(fl->id, sizeof fl->id, "%s", id);
-  baton__fmt(fl->consumer, sizeof fl->consumer, "%s", consumer);
+  baton__fmt(fl->consumer, sizeof fl->consumer, "%s", t->consumer);
   fl->used = true;
   pthread_mutex_unlock(&w->lock);
   if (!job) {
@@ -328,10 +355,11 @@ static void handle(qworker *w, baton__qconn *c, size_t slot, const char *consume
   } else if (claimed && already_done(w, c, job)) {
     publish(w, c, stream, id, NULL, NULL);
   } else {
-    cJSON *res = run_job(w, c, job);
+    cJSON *res = run_job(w, c, job, t->dir);
     bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "ok"));
-    publish(w, c, stream, id, job, res);
+    publish(w, c, stream, id, job, res); /* the answer first, the tidying after */
     cJSON_Delete(res);
+    empty_dir(t->dir);
     pthread_mutex_lock(&w->lock);
     *(ok ? &w->done : &w->failed) += 1;
     pthread_mutex_unlock(&w->lock);
@@ -344,13 +372,6 @@ static void handle(qworker *w, baton__qconn *c, size_t slot, const char *consume
 
 /* ---- taking tasks ------------------------------------------------------------------------ */
 
-typedef struct taker {
-  qworker *w;
-  size_t slot;
-  baton__qconn c;
-  char consumer[192];
-  pthread_t th;
-} taker;
 
 /* Claims one entry idle past claim_after_ms from any stream. true when one was handled. */
 static bool claim_one(taker *t) {
@@ -368,7 +389,7 @@ static bool claim_one(taker *t) {
     if (got) {
       say(w, "claimed %s from %s (its worker stopped answering)",
           r->element[1]->element[0]->element[0]->str, w->streams[i]);
-      handle(w, &t->c, t->slot, t->consumer, w->streams[i], r->element[1]->element[0], true);
+      handle(t, w->streams[i], r->element[1]->element[0], true);
     }
     baton__qreply_free(r);
     if (got)
@@ -404,14 +425,16 @@ static void read_one(taker *t) {
   } else if (r && r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
     const redisReply *s = r->element[0];
     if (s->elements >= 2 && s->element[1]->elements > 0)
-      handle(w, &t->c, t->slot, t->consumer, s->element[0]->str, s->element[1]->element[0],
-             false);
+      handle(t, s->element[0]->str, s->element[1]->element[0], false);
   }
   baton__qreply_free(r);
 }
 
 static void *taker_main(void *arg) {
   taker *t = arg;
+  baton__fmt(t->dir, sizeof t->dir, "/tmp/baton-worker-XXXXXX");
+  if (!mkdtemp(t->dir))
+    t->dir[0] = '\0';
   long every = t->w->cfg.queue_claim_after_ms / 4;
   if (every < 100)
     every = 100;
@@ -424,6 +447,9 @@ static void *taker_main(void *arg) {
     }
     read_one(t);
   }
+  empty_dir(t->dir);
+  if (t->dir[0])
+    rmdir(t->dir);
   return NULL;
 }
 
@@ -487,6 +513,9 @@ static int serve_all(qworker *w) {
       baton__qconn_close(&kc);
       return 1;
     }
+  /* Each executor's process starts now, not on the first task. */
+  for (size_t i = 0; i < w->n_pools; i++)
+    baton__worker_pool_prewarm(&w->pools[i]);
   beat(w, &kc);
   keeper_arg ka = {w, &kc};
   pthread_t keeper;

@@ -22,8 +22,11 @@ void baton__run_free_members(baton_run *run) {
   baton__sched_release(&run->sched);
   free(run->items);
   free(run->request);
+  if (run->root && run->root_fd >= 0)
+    close(run->root_fd);
   free(run->root);
   free(run->workspace);
+  free(run->plan_json);
   free(run->result_json);
   free(run->summary);
   free(run->messages);
@@ -61,7 +64,8 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     goto fail;
   }
-  if ((!req->as_caller || req->input_root) && !(run->root = baton__run_resolve_root(ctx, req))) {
+  if ((!req->as_caller || req->input_root) &&
+      !(run->root = baton__run_resolve_root(ctx, req, &run->root_fd))) {
     rc = BATON_INVALID;
     goto fail;
   }
@@ -113,9 +117,7 @@ static void count_waiting(baton_run *run) {
 /* Records the run's start in the history and sends the plan event. */
 static baton_rc record_start(baton_run *run) {
   baton *ctx = run->ctx;
-  cJSON *plan = baton__graph_to_json(&run->g);
-  char *pj = plan ? cJSON_PrintUnformatted(plan) : NULL;
-  cJSON_Delete(plan);
+  char *pj = baton__graph_print(&run->g);
   if (!pj)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   if (baton__runs_usable(ctx) != BATON_OK) {
@@ -138,7 +140,7 @@ static baton_rc record_start(baton_run *run) {
       if (run->ts[i].status != TS_DONE)
         baton__run_persist_task(run, i);
   baton__run_emit(run, BATON_EVENT_PLAN, -1, NULL, pj);
-  free(pj);
+  run->plan_json = pj; /* the result repeats it */
   return BATON_OK;
 }
 

@@ -147,16 +147,24 @@ static void task_waiting(void *ud, const char *text) {
   baton__run_emit(w->run, BATON_EVENT_TASK_WAITING, (int)w->idx, text, NULL);
 }
 
+/* A queue worker took the task (ts[idx].worker names it): the history says so. */
+static void task_taken(void *ud) {
+  struct waiting_ud *w = ud;
+  baton__run_persist_task(w->run, w->idx);
+}
+
 /* Runs a task once on its executor: on a queue worker when the queue takes
  * the endpoint, else here (in-process or in a local worker process). */
 static int run_once(baton_run *run, size_t idx, baton__exec_slot *slot, const char *ep,
                     const baton__values *in, baton__exec_env *env, baton__values *out) {
   baton__queue *q = run->ctx->queue;
+  run->ts[idx].worker[0] = '\0'; /* named again by the worker that takes this attempt */
   if (!baton__queue_takes(q, ep))
     return baton__slot_run(slot, run->g.tasks[idx].task, in, env, out);
   struct waiting_ud wu = {run, idx};
   baton__queue_job job = {.run = run->id, .task_id = run->g.tasks[idx].id, .executor = ep + 6,
-                          .task = run->g.tasks[idx].task, .waiting = task_waiting, .ud = &wu,
+                          .task = run->g.tasks[idx].task, .waiting = task_waiting,
+                          .taken = task_taken, .ud = &wu,
                           .worker = run->ts[idx].worker, .worker_cap = sizeof run->ts[idx].worker};
   return baton__queue_run(q, &job, in, env, out);
 }

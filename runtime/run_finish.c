@@ -1,6 +1,7 @@
 /* run_finish.c — a run's end: the answer (LLM or offline summary), the result JSON stored, the last events. */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/util.h"
 #include "planner/summary.h"
@@ -104,6 +105,32 @@ static void add_usage(const baton_run *run, cJSON *res) {
   }
 }
 
+/* The plan as the run's start recorded it (the graph has not changed):
+ * its text, referenced rather than copied or parsed again. */
+static cJSON *plan_item(const baton_run *run) {
+  if (!run->plan_json)
+    return baton__graph_to_json(&run->g);
+  cJSON *raw = cJSON_CreateRaw("");
+  if (!raw)
+    return NULL;
+  cJSON_free(raw->valuestring);
+  raw->valuestring = run->plan_json;
+  raw->type |= cJSON_IsReference; /* cJSON_Delete leaves the text to the run */
+  return raw;
+}
+
+/* About how long the result's text is: the plan, and each task's fields. */
+static size_t result_estimate(const baton_run *run) {
+  size_t n = 1024 + (run->plan_json ? strlen(run->plan_json) : 0) +
+             (run->request ? strlen(run->request) : 0);
+  for (size_t i = 0; i < run->g.n; i++) {
+    n += 160 + strlen(run->g.tasks[i].task);
+    for (size_t k = 0; k < run->ts[i].out.n; k++)
+      n += 16 + (run->ts[i].out.v[k].data ? strlen(run->ts[i].out.v[k].data) : 0);
+  }
+  return n;
+}
+
 /* The result object: the run, its plan and tasks (taken), answer and usage. */
 static void fill_result(baton_run *run, cJSON *res, const char *status, cJSON *tasks) {
   cJSON_AddStringToObject(res, "run_id", run->id);
@@ -112,7 +139,7 @@ static void fill_result(baton_run *run, cJSON *res, const char *status, cJSON *t
     cJSON_AddStringToObject(res, "request", run->request);
   if (run->replay_of)
     cJSON_AddStringToObject(res, "replay_of", run->replay_of);
-  cJSON_AddItemToObject(res, "plan", baton__graph_to_json(&run->g));
+  cJSON_AddItemToObject(res, "plan", plan_item(run));
   cJSON_AddItemToObject(res, "tasks", tasks);
   cJSON_AddStringToObject(res, "summary", run->summary ? run->summary : "");
   cJSON_AddStringToObject(res, "workspace", run->workspace);
@@ -127,7 +154,7 @@ void baton__run_finish(baton_run *run) {
   if (res && tasks) {
     fill_result(run, res, status, tasks);
     tasks = NULL;
-    run->result_json = cJSON_PrintUnformatted(res);
+    run->result_json = baton__run_print_sized(res, result_estimate(run));
   }
   cJSON_Delete(tasks);
   char err[512];

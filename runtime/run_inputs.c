@@ -61,10 +61,18 @@ static int take_input(baton_run *run, const baton__input_scope *scope, const bat
 baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
   size_t cap = run->ctx->cfg.n_allowed_roots + 1;
   char **roots = calloc(cap, sizeof *roots);
-  if (!roots)
+  int *root_fds = malloc(cap * sizeof *root_fds);
+  if (!roots || !root_fds) {
+    free(roots);
+    free(root_fds);
     return baton__fail(run->ctx, BATON_NOMEM, "out of memory");
+  }
   size_t n_roots = input_roots(run, roots, cap);
-  baton__input_scope scope = {.roots = (const char *const *)roots, .n_roots = n_roots,
+  bool own = n_roots && run->root && !strcmp(roots[0], run->root);
+  for (size_t i = 0; i < cap; i++) /* the caller's folder as opened; allowed_roots by path */
+    root_fds[i] = i == 0 && own ? run->root_fd : -1;
+  baton__input_scope scope = {.roots = (const char *const *)roots, .root_fds = root_fds,
+                              .n_roots = n_roots,
                               .as_caller = req->as_caller && req->caller_uid != geteuid(),
                               .uid = req->caller_uid, .gid = req->caller_gid,
                               .max_bytes = run->ctx->cfg.max_input_bytes};
@@ -93,10 +101,15 @@ baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
   for (size_t i = 0; i < n_roots; i++)
     free(roots[i]);
   free(roots);
+  free(root_fds);
+  if (run->root && run->root_fd >= 0) { /* every input is copied: the folder is done with */
+    close(run->root_fd);
+    run->root_fd = -1;
+  }
   return rc;
 }
 
-char *baton__run_resolve_root(baton *ctx, const baton_request *req) {
+char *baton__run_resolve_root(baton *ctx, const baton_request *req, int *fd) {
   char cwd[PATH_MAX];
   const char *r = req->input_root;
   if (!r) {
@@ -106,8 +119,9 @@ char *baton__run_resolve_root(baton *ctx, const baton_request *req) {
     }
     r = cwd;
   }
-  char *real = realpath(r, NULL);
-  if (!real)
+  char *real = NULL;
+  *fd = baton__input_root_open(r, &real);
+  if (*fd < 0)
     baton__fail(ctx, BATON_INVALID, "input folder %s: %s", r, strerror(errno));
   return real;
 }

@@ -49,6 +49,7 @@ struct baton_run {
   long long uid;          /* who the run belongs to */
   char *request;
   char *root;             /* real path inputs are resolved against */
+  int root_fd;            /* that folder, opened once (while root is set), or -1 */
   char *workspace;
   baton__graph g;
   task_state *ts;
@@ -70,6 +71,7 @@ struct baton_run {
   atomic_int cancel;
 
   baton_rc rc;
+  char *plan_json;        /* the plan as JSON text, made once when the run starts */
   char *result_json;
   char *summary;
   char *messages;         /* chat history given with the request, or NULL */
@@ -102,9 +104,10 @@ void baton__run_emit(baton_run *run, baton_event_type type, int task_idx, const 
                      const char *json);
 
 /* ---- run_inputs.c ---- */
-/* The folder inputs are resolved against (real path; caller frees), or NULL
- * with the error set on ctx. */
-char *baton__run_resolve_root(baton *ctx, const baton_request *req);
+/* The folder inputs are resolved against (real path; caller frees), opened
+ * once into *fd (inputs are opened beneath that descriptor), or NULL with
+ * the error set on ctx. */
+char *baton__run_resolve_root(baton *ctx, const baton_request *req, int *fd);
 /* Checks every literal argument and copies each input file into the run's
  * workspace, before anything runs. */
 baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req);
@@ -126,6 +129,10 @@ cJSON *baton__run_task_json(const baton_run *run, size_t i);
 cJSON *baton__run_tasks_json(const baton_run *run);
 /* Writes a task's current state to the run history (failures are logged). */
 void baton__run_persist_task(baton_run *run, size_t idx);
+/* JSON text of a big tree (a run's result reaches megabytes),
+ * printed unformatted into one buffer of about `estimate` bytes rather than
+ * one grown by doubling, which copies it over and over. Caller frees. */
+char *baton__run_print_sized(const cJSON *tree, size_t estimate);
 /* Values from a stored "outputs" object. 0, or -1 when out of memory. */
 int baton__run_values_from_outputs(const cJSON *outs, baton__values *vs);
 

@@ -27,7 +27,7 @@ static char *step_text(const baton__task *t, const char *request) {
 /* Says why no model can do a step and how to add one (into out). */
 static void missing_model(baton *ctx, const char *task, const char *text, char *out,
                           size_t cap) {
-  char why[256] = "no model is registered for it";
+  char why[512] = "no model is registered for it";
   baton__model m[1];
   size_t n = 0;
   char err[256];
@@ -37,6 +37,10 @@ static void missing_model(baton *ctx, const char *task, const char *text, char *
     baton__endpoint_ok(ctx, m[0].endpoint, why, sizeof why);
     baton__model_release(&m[0]);
   }
+  char un[400];
+  size_t l = strlen(why);
+  if (baton__endpoints_unserved(ctx, task, un, sizeof un))
+    baton__fmt(why + l, sizeof why - l, "; %s", un);
   const char *need = baton__capability_needed(task, text);
   baton__fmt(out, cap,
              "no available model can do %s%s%s (%s); add one: declare a model for it on a "
@@ -89,42 +93,131 @@ static char *missing_json(baton *ctx, const baton__task *t, const char *request)
   return out;
 }
 
-/* Picks a model and fallbacks for every task that has none. A task with no
+/* The next literal text argument of a task from *j on (advancing *j), or NULL. */
+static const char *next_text(const baton__task *t, size_t *j) {
+  for (; *j < t->n_args; (*j)++)
+    if (t->args[*j].ref < 0 && baton__type_from_name(t->args[*j].name) == BATON__T_TEXT)
+      return t->args[(*j)++].value;
+  return NULL;
+}
+
+/* Compares what two tasks' model choice depends on: the kind, then the
+ * literal texts as step_text reads them (the request is the same for all). */
+static int choice_key_cmp(const baton__task *a, const baton__task *b) {
+  int c = strcmp(a->task, b->task);
+  for (size_t i = 0, j = 0; c == 0;) {
+    const char *x = next_text(a, &i), *y = next_text(b, &j);
+    if (!x || !y)
+      return x ? 1 : y ? -1 : 0;
+    c = strncmp(x, y, 2000);
+  }
+  return c;
+}
+
+/* By choice key, then by place in the plan. */
+static int by_choice_key(const void *pa, const void *pb) {
+  const baton__task *a = *(const baton__task *const *)pa, *b = *(const baton__task *const *)pb;
+  int c = choice_key_cmp(a, b);
+  return c ? c : (a > b) - (a < b);
+}
+
+/* For each task that needs a model, the first task of the plan whose choice
+ * is the same (itself when none is before it), so that the registry is asked
+ * once per distinct kind and text rather than once per step: leader[i] <= i,
+ * or -1 for a task that has its model. NULL when out of memory. */
+static ptrdiff_t *choice_leaders(const baton__graph *g) {
+  size_t cap = g->n ? g->n : 1;
+  ptrdiff_t *leader = malloc(cap * sizeof *leader);
+  const baton__task **order = malloc(cap * sizeof *order);
+  if (!leader || !order) {
+    free(leader);
+    free(order);
+    return NULL;
+  }
+  size_t m = 0;
+  for (size_t i = 0; i < g->n; i++) {
+    leader[i] = -1;
+    if (!g->tasks[i].model)
+      order[m++] = &g->tasks[i];
+  }
+  qsort(order, m, sizeof *order, by_choice_key);
+  for (size_t k = 0, first = 0; k < m; k++) {
+    if (k > 0 && choice_key_cmp(order[k - 1], order[k]) != 0)
+      first = k;
+    leader[order[k] - g->tasks] = order[first] - g->tasks;
+  }
+  free(order);
+  return leader;
+}
+
+/* Gives task t the choice made for task `from` (an earlier task with the
+ * same kind and text). 0, or -1 when out of memory. */
+static int copy_choice(baton__task *t, const baton__task *from) {
+  free(t->choice);
+  t->choice = from->choice ? baton__strdup(from->choice) : NULL;
+  t->model = from->model ? baton__strdup(from->model) : NULL;
+  if ((from->choice && !t->choice) || (from->model && !t->model))
+    return -1;
+  if (!from->model)
+    return 0;
+  t->candidates = calloc(from->n_candidates + 1, sizeof *t->candidates);
+  if (!t->candidates)
+    return -1;
+  for (size_t k = 0; k < from->n_candidates; k++)
+    if ((t->candidates[t->n_candidates] = baton__strdup(from->candidates[k])))
+      t->n_candidates++;
+  return t->n_candidates == from->n_candidates ? 0 : -1;
+}
+
+/* Asks the registry for task t's model and fallbacks. A task with no
+ * available model keeps model NULL and its choice says what is missing. */
+static baton_rc choose_model(baton *ctx, baton__task *t, const char *request) {
+  baton__model found[MAX_CANDIDATES];
+  size_t n = 0;
+  char err[512] = "";
+  char *text = step_text(t, request);
+  int rc = baton__registry_match(ctx->reg, t->task, text, baton__endpoint_ok, ctx, found,
+                                 MAX_CANDIDATES, &n, err, sizeof err);
+  free(text);
+  if (rc != 0)
+    return baton__fail(ctx, BATON_DB, "choosing a model for task %d: %s", t->id, err);
+  free(t->choice);
+  if (n) {
+    t->choice = choice_json(found, n, t->task);
+    t->model = found[0].id;
+    found[0].id = NULL;
+    t->candidates = calloc(n, sizeof *t->candidates);
+    for (size_t k = 1; t->candidates && k < n; k++) {
+      t->candidates[t->n_candidates++] = found[k].id;
+      found[k].id = NULL;
+    }
+  } else {
+    t->choice = missing_json(ctx, t, request);
+  }
+  for (size_t k = 0; k < n; k++)
+    baton__model_release(&found[k]);
+  return BATON_OK;
+}
+
+/* Picks a model and fallbacks for every task that has none, asking the
+ * registry once per distinct kind and text (choice_leaders). A task with no
  * available model keeps model NULL and its choice says what is missing;
  * the run then refuses to start (prepare). */
 baton_rc baton__run_assign_models(baton *ctx, baton__graph *g, const char *request) {
-  for (size_t i = 0; i < g->n; i++) {
-    baton__task *t = &g->tasks[i];
-    if (t->model)
+  ptrdiff_t *leader = choice_leaders(g);
+  if (!leader)
+    return baton__fail(ctx, BATON_NOMEM, "out of memory");
+  baton_rc rc = BATON_OK;
+  for (size_t i = 0; rc == BATON_OK && i < g->n; i++) {
+    if (leader[i] < 0)
       continue;
-    baton__model found[MAX_CANDIDATES];
-    size_t n = 0;
-    char err[512] = "";
-    char *text = step_text(t, request);
-    int rc = baton__registry_match(ctx->reg, t->task, text, baton__endpoint_ok, ctx, found,
-                                   MAX_CANDIDATES, &n, err, sizeof err);
-    free(text);
-    if (rc != 0)
-      return baton__fail(ctx, BATON_DB, "choosing a model for task %d: %s", t->id, err);
-    if (n) {
-      free(t->choice);
-      t->choice = choice_json(found, n, t->task);
-      t->model = found[0].id;
-      found[0].id = NULL;
-      t->candidates = calloc(n, sizeof *t->candidates);
-      for (size_t k = 1; t->candidates && k < n; k++) {
-        t->candidates[t->n_candidates++] = found[k].id;
-        found[k].id = NULL;
-      }
-    }
-    if (!n) {
-      free(t->choice);
-      t->choice = missing_json(ctx, t, request);
-    }
-    for (size_t k = 0; k < n; k++)
-      baton__model_release(&found[k]);
+    if ((size_t)leader[i] == i)
+      rc = choose_model(ctx, &g->tasks[i], request);
+    else if (copy_choice(&g->tasks[i], &g->tasks[leader[i]]) != 0)
+      rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
   }
-  return BATON_OK;
+  free(leader);
+  return rc;
 }
 
 /* Refuses a graph with a step no available model can do, before anything

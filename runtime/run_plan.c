@@ -1,5 +1,4 @@
 /* run_plan.c — a run's task graph: the plan given or the planner's (LLM or offline), interruptible; baton_plan. */
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,9 +160,7 @@ baton_rc baton_plan_answer(baton *ctx, const baton_request *given, char **json_o
   baton__run_llm li = {0};
   baton_rc rc = baton__run_make_graph(ctx, req, &g, &li);
   if (rc == BATON_OK) {
-    cJSON *j = baton__graph_to_json(&g);
-    *json_out = j ? cJSON_PrintUnformatted(j) : NULL;
-    cJSON_Delete(j);
+    *json_out = baton__graph_print(&g);
     if (!*json_out) {
       rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     } else if (answer_out && li.answer) {

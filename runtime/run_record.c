@@ -1,5 +1,6 @@
 /* run_record.c — a run's tasks as JSON, and each task's state written to the run history. */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdlib.h>
 
 #include "core/util.h"
@@ -75,9 +76,10 @@ void baton__run_persist_task(baton_run *run, size_t idx) {
     cJSON_Delete(o);
   }
   char err[512];
-  if (baton__runstore_task(run->ctx->runs, run->id, t->id, t->task, s->model ? s->model : t->model,
-                           status_names[s->status], outs, s->error, (long long)s->ms, err,
-                           sizeof err) != 0)
+  if (baton__runstore_task_on(run->ctx->runs, run->id, t->id, t->task,
+                              s->model ? s->model : t->model, s->endpoint[0] ? s->endpoint : NULL,
+                              status_names[s->status], outs, s->error, (long long)s->ms,
+                              s->worker[0] ? s->worker : NULL, err, sizeof err) != 0)
     baton__log(run->ctx, BATON_LOG_WARN, "run %s: %s", run->id, err);
   free(outs);
 }
@@ -98,4 +100,8 @@ int baton__run_values_from_outputs(const cJSON *outs, baton__values *vs) {
       return -1;
   }
   return 0;
+}
+
+char *baton__run_print_sized(const cJSON *tree, size_t estimate) {
+  return cJSON_PrintBuffered(tree, estimate > INT_MAX ? INT_MAX : (int)estimate, false);
 }

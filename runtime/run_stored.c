@@ -7,6 +7,7 @@
 #include "core/util.h"
 #include "runtime/context.h"
 #include "runtime/run_int.h"
+#include "runtime/run_owner.h"
 #include "core/banned.h"
 
 /* The stored run id (caller frees with cJSON_Delete), refused when it
@@ -22,6 +23,10 @@ static baton_rc load_stored(baton *ctx, const char *id, run_mode mode, cJSON **o
   if (!stored)
     return baton__fail(ctx, strncmp(err, "no run", 6) == 0 ? BATON_NOTFOUND : BATON_DB, "%s",
                        err);
+  if (baton__run_owner_check(ctx, stored, id) != BATON_OK) {
+    cJSON_Delete(stored);
+    return BATON_DENIED;
+  }
   const cJSON *status = cJSON_GetObjectItemCaseSensitive(stored, "status");
   const char *st = cJSON_IsString(status) ? status->valuestring : "";
   if (mode == MODE_RESUME && (strcmp(st, "done") == 0 || strcmp(st, "running") == 0)) {
@@ -57,6 +62,9 @@ static baton_rc keep_done_tasks(baton_run *run, const cJSON *tasks) {
     const cJSON *wk = cJSON_GetObjectItemCaseSensitive(t, "worker");
     if (cJSON_IsString(wk))
       baton__fmt(run->ts[k].worker, sizeof run->ts[k].worker, "%s", wk->valuestring);
+    const cJSON *ep = cJSON_GetObjectItemCaseSensitive(t, "endpoint");
+    if (cJSON_IsString(ep))
+      baton__fmt(run->ts[k].endpoint, sizeof run->ts[k].endpoint, "%s", ep->valuestring);
   }
   return BATON_OK;
 }

@@ -68,24 +68,22 @@ static int write_all_plain(int fd, const void *buf, size_t len) {
 /* Why a read stopped. */
 typedef enum { RD_OK, RD_EOF, RD_ERROR, RD_TIMEOUT, RD_CANCELLED, RD_TOO_BIG } rd_status;
 
-/* Reads exactly len bytes, waiting in short slices so that cancel and the
- * deadline (monotonic ms, 0 = none) are noticed. */
+/* Reads exactly len bytes, waiting in short slices when there is a cancel
+ * flag to notice, and never past the deadline (monotonic ms, 0 = none). */
 static rd_status read_exact(int fd, void *buf, size_t len, int64_t deadline,
                             const atomic_int *cancel) {
   char *p = buf;
   while (len) {
     if (cancel && atomic_load(cancel))
       return RD_CANCELLED;
-    int wait_ms = 50;
+    int wait_ms = cancel ? 50 : -1; /* nothing to notice but the deadline: no slices */
     if (deadline) {
       int64_t left = deadline - baton__now_ms();
       if (left <= 0)
         return RD_TIMEOUT;
-      if (left < wait_ms)
-        wait_ms = (int)left;
+      if (wait_ms < 0 || left < wait_ms)
+        wait_ms = left > 60000 ? 60000 : (int)left;
     }
-    if (!cancel && !deadline)
-      wait_ms = -1;
     struct pollfd pfd = {.fd = fd, .events = POLLIN};
     int r = poll(&pfd, 1, wait_ms);
     if (r < 0) {

@@ -263,8 +263,17 @@ bool baton__srv_opt_str(baton_server *srv, const job *j, const char *name, const
 bool baton__srv_opt_int(baton_server *srv, const job *j, const char *name, int lo, int hi,
                         int *out);
 void baton__srv_bad_params(baton_server *srv, const job *j, const char *msg);
-bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *req,
-                               const char **inputs, char **plan_buf, char **msgs_buf);
+/* What a run request's parameters hold until the call that uses them returns. */
+typedef struct req_hold {
+  const char *inputs[MAX_SUBMIT_INPUTS];
+  char *plan_buf, *msgs_buf; /* cJSON_free() */
+  int cwd_fd;                /* the caller's folder, opened once when checked, or -1 */
+  char cwd_path[40];         /* /proc/self/fd/N: that very folder, for the library */
+} req_hold;
+/* Fills req from j's parameters (its buffers and descriptor in *h: release
+ * them with baton__srv_request_release()). false when a reply was sent. */
+bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *req, req_hold *h);
+void baton__srv_request_release(req_hold *h);
 
 /* methods.c: the JSON-RPC methods */
 bool baton__srv_call(baton_server *srv, job *j);

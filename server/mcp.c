@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "runtime/context.h"
 #include "server/mcp.h"
 #include "server/rpc_client.h"
 #include "core/banned.h"
@@ -343,13 +344,19 @@ static void read_loop(mcp_server *s) {
 baton_rc baton_mcp_serve(const baton_mcp_options *opts, char **errmsg_out) {
   if (errmsg_out)
     *errmsg_out = NULL;
-  if (!opts)
-    return BATON_INVALID;
+  baton_mcp_options o;
+  baton_rc rc = opts ? baton__sized_copy(&o, sizeof o, opts, "baton_mcp_options")
+                     : baton__fail(NULL, BATON_INVALID, "baton_mcp_serve: no options");
+  if (rc != BATON_OK) {
+    if (errmsg_out)
+      *errmsg_out = strdup(baton_errmsg(NULL));
+    return rc;
+  }
   mcp_server *s = calloc(1, sizeof *s);
   if (!s)
     return BATON_NOMEM;
-  s->opts = *opts; /* config_path stays borrowed until this returns */
-  baton_rc rc = baton_open(opts->config_path, &s->ctx);
+  s->opts = o; /* config_path stays borrowed until this returns */
+  rc = baton_open(o.config_path, &s->ctx);
   if (rc != BATON_OK) {
     if (errmsg_out)
       *errmsg_out = strdup(s->ctx ? baton_errmsg(s->ctx) : baton_strerror(rc));
@@ -357,8 +364,8 @@ baton_rc baton_mcp_serve(const baton_mcp_options *opts, char **errmsg_out) {
     free(s);
     return rc;
   }
-  if (opts->log_fn)
-    baton_set_log(s->ctx, opts->log_level, opts->log_fn, opts->log_userdata);
+  if (o.log_fn)
+    baton_set_log(s->ctx, o.log_level, o.log_fn, o.log_userdata);
   pthread_mutex_init(&s->out_lock, NULL);
   pthread_mutex_init(&s->lock, NULL);
   atomic_init(&s->out_dead, false);

@@ -19,15 +19,13 @@ static void reply_json(baton_server *srv, const job *j, srv_ctx *sc, baton_rc rc
 
 static void m_plan(baton_server *srv, const job *j, srv_ctx *sc) {
   baton_request req = {BATON_REQUEST_INIT};
-  const char *inputs[MAX_SUBMIT_INPUTS];
-  char *plan_buf = NULL, *msgs_buf = NULL;
-  if (baton__srv_request_params(srv, j, &req, inputs, &plan_buf, &msgs_buf)) {
+  req_hold h;
+  if (baton__srv_request_params(srv, j, &req, &h)) {
     char *json = NULL;
     baton_rc rc = baton_plan(sc->ctx, &req, &json);
     reply_json(srv, j, sc, rc, json);
   }
-  cJSON_free(plan_buf);
-  cJSON_free(msgs_buf);
+  baton__srv_request_release(&h);
 }
 
 static void m_run_get(baton_server *srv, const job *j, srv_ctx *sc) {

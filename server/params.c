@@ -1,4 +1,5 @@
 /* params.c — method parameters: typed optional members and a run request's parameters. */
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,11 +47,47 @@ void baton__srv_bad_params(baton_server *srv, const job *j, const char *msg) {
   baton__srv_post_error(srv, j->client, j->id_json, -32602, msg, 0);
 }
 
-/* Common request parameters of submit and plan. Fills req; *plan_buf and
- * *msgs_buf receive text to free with cJSON_free(). false when a reply was
- * sent already. */
-bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *req,
-                               const char **inputs, char **plan_buf, char **msgs_buf) {
+void baton__srv_request_release(req_hold *h) {
+  cJSON_free(h->plan_buf);
+  cJSON_free(h->msgs_buf);
+  if (h->cwd_fd >= 0)
+    close(h->cwd_fd);
+  h->plan_buf = h->msgs_buf = NULL;
+  h->cwd_fd = -1;
+}
+
+/* Opens the caller's folder once (no link as its last part) and checks the
+ * descriptor, so a folder swapped for a link after the check changes
+ * nothing: the library is given /proc/self/fd/N, that very folder. */
+static bool take_cwd(baton_server *srv, const job *j, const char *cwd, baton_request *req,
+                     req_hold *h) {
+  struct stat st;
+  int fd = cwd[0] == '/' ? open(cwd, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    if (fd >= 0)
+      close(fd);
+    baton__srv_bad_params(srv, j,
+                          "'cwd' must be the absolute path of an existing folder (not a link)");
+    return false;
+  }
+  h->cwd_fd = fd;
+  /* Another user may only name a folder of its own. */
+  if (j->uid != geteuid() && st.st_uid != j->uid) {
+    baton__srv_post_rc(srv, j->client, j->id_json, BATON_DENIED,
+                       "'cwd' is not a folder of the caller");
+    return false;
+  }
+  baton__fmt(h->cwd_path, sizeof h->cwd_path, "/proc/self/fd/%d", fd);
+  req->input_root = h->cwd_path;
+  return true;
+}
+
+/* Common request parameters of submit and plan. */
+bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *req, req_hold *h) {
+  const char **inputs = h->inputs;
+  char **plan_buf = &h->plan_buf, **msgs_buf = &h->msgs_buf;
+  h->plan_buf = h->msgs_buf = NULL;
+  h->cwd_fd = -1;
   const cJSON *p = j->params;
   const char *text = NULL, *cwd = NULL;
   if (!baton__srv_opt_str(srv, j, "request", &text) || !baton__srv_opt_str(srv, j, "cwd", &cwd))
@@ -110,18 +147,8 @@ bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *r
     req->inputs = inputs;
   }
   if (cwd) {
-    struct stat st;
-    if (cwd[0] != '/' || stat(cwd, &st) != 0 || !S_ISDIR(st.st_mode)) {
-      baton__srv_bad_params(srv, j, "'cwd' must be the absolute path of an existing folder");
+    if (!take_cwd(srv, j, cwd, req, h))
       return false;
-    }
-    /* Another user may only name a folder of its own. */
-    if (j->uid != geteuid() && st.st_uid != j->uid) {
-      baton__srv_post_rc(srv, j->client, j->id_json, BATON_DENIED,
-                         "'cwd' is not a folder of the caller");
-      return false;
-    }
-    req->input_root = cwd;
   } else if (j->uid != geteuid() && req->n_inputs) {
     baton__srv_post_rc(srv, j->client, j->id_json, BATON_DENIED,
                        "inputs from another user need 'cwd'");

@@ -231,8 +231,7 @@ static bool wait_for_slot(baton_server *srv, srun *sr, job *j) {
  * it with a "queued" event. true when the run took the request over. */
 bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
   baton_request req = {BATON_REQUEST_INIT};
-  const char *inputs[MAX_SUBMIT_INPUTS];
-  char *plan_buf = NULL, *msgs_buf = NULL;
+  req_hold h;
   bool kept = false;
   srun *sr = NULL;
   const cJSON *events = baton__srv_param(j->params, "events");
@@ -240,8 +239,7 @@ bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
     baton__srv_bad_params(srv, j, "'events' must be true or false");
     return false;
   }
-  if (baton__srv_request_params(srv, j, &req, inputs, &plan_buf, &msgs_buf) &&
-      (sr = new_run(srv, j, sc))) {
+  if (baton__srv_request_params(srv, j, &req, &h) && (sr = new_run(srv, j, sc))) {
     sr->quiet = cJSON_IsFalse(events);
     pthread_mutex_lock(&srv->lock);
     bool slot = srv->n_running < (size_t)srv->max_runs && !srv->wait_head;
@@ -250,8 +248,7 @@ bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
     pthread_mutex_unlock(&srv->lock);
     kept = slot ? start_run(srv, sr, &req, j) : wait_for_slot(srv, sr, j);
   }
-  cJSON_free(plan_buf);
-  cJSON_free(msgs_buf);
+  baton__srv_request_release(&h);
   return kept;
 }
 
@@ -261,10 +258,9 @@ void baton__srv_start_waiting(baton_server *srv, srun *sr) {
   job *j = sr->waiting;
   sr->waiting = NULL;
   baton_request req = {BATON_REQUEST_INIT};
-  const char *inputs[MAX_SUBMIT_INPUTS];
-  char *plan_buf = NULL, *msgs_buf = NULL;
+  req_hold h;
   bool kept = false;
-  if (baton__srv_request_params(srv, j, &req, inputs, &plan_buf, &msgs_buf)) {
+  if (baton__srv_request_params(srv, j, &req, &h)) {
     kept = start_run(srv, sr, &req, j);
   } else {
     pthread_mutex_lock(&srv->lock);
@@ -274,8 +270,7 @@ void baton__srv_start_waiting(baton_server *srv, srun *sr) {
   }
   if (!kept)
     baton__srv_post_done(srv, j->client);
-  cJSON_free(plan_buf);
-  cJSON_free(msgs_buf);
+  baton__srv_request_release(&h);
 }
 
 /* Refuses the runs still waiting for a slot (the daemon is stopping). */

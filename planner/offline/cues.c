@@ -2,6 +2,7 @@
 #include "planner/offline/internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,112 @@ static bool same_phrase(const phrase *x, const phrase *y) {
     if (!((x->det >> k) & 1u) && strcmp(x->stems[k], y->stems[k]) != 0)
       return false;
   return true;
+}
+
+/* ---- how many tasks share a cue ------------------------------------------
+ * Every phrase and description word of every task in a hash table keyed by
+ * what same_phrase() (or strcmp) compares, so that a phrase finds the tasks
+ * sharing it among the few entries of its bucket instead of comparing
+ * itself with every phrase of every task (a million comparisons, most of a
+ * `baton plan --offline` before this). */
+
+typedef struct {
+  size_t task;
+  size_t next;       /* the next entry of the bucket, or NO_ENTRY */
+  const char *word;  /* a description word, or NULL */
+  const phrase *ph;  /* a keyword phrase, or NULL */
+} cue_entry;
+
+#define NO_ENTRY ((size_t)-1)
+
+static uint64_t hash_bytes(uint64_t h, const char *s) {
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211u; /* FNV-1a */
+  return (h ^ 0xffu) * 1099511628211u;
+}
+
+/* Equal for phrases same_phrase() calls the same: its determiners' words
+ * are left out. */
+static uint64_t hash_phrase(const phrase *ph) {
+  uint64_t h = 14695981039346656037u ^ (ph->n * 31u + ph->det);
+  for (size_t k = 0; k < ph->n; k++)
+    h = (ph->det >> k) & 1u ? h * 1099511628211u : hash_bytes(h, ph->stems[k]);
+  return h;
+}
+
+static uint64_t hash_word(const char *w) { return hash_bytes(14695981039346656037u, w); }
+
+typedef struct {
+  cue_entry *es;
+  size_t n;
+  size_t *head;   /* per bucket: its first entry, or NO_ENTRY */
+  size_t mask;    /* buckets - 1 (a power of two) */
+  unsigned *seen; /* per task: the stamp of the last phrase that counted it */
+  unsigned stamp;
+} cue_index;
+
+static void cue_index_release(cue_index *ix) {
+  free(ix->es);
+  free(ix->head);
+  free(ix->seen);
+}
+
+static void cue_index_add(cue_index *ix, uint64_t h, cue_entry e) {
+  size_t b = (size_t)h & ix->mask;
+  e.next = ix->head[b];
+  ix->head[b] = ix->n;
+  ix->es[ix->n++] = e;
+}
+
+static int cue_index_build(cue_index *ix, const planner *p) {
+  memset(ix, 0, sizeof *ix);
+  size_t total = 0, buckets = 64;
+  for (size_t t = 0; t < p->n_cues; t++)
+    total += p->cues[t].n_phrases + p->cues[t].n_desc;
+  while (buckets < 2 * total)
+    buckets *= 2;
+  ix->mask = buckets - 1;
+  ix->es = calloc(total ? total : 1, sizeof *ix->es);
+  ix->head = malloc(buckets * sizeof *ix->head);
+  ix->seen = calloc(p->n_cues ? p->n_cues : 1, sizeof *ix->seen);
+  if (!ix->es || !ix->head || !ix->seen)
+    return -1;
+  memset(ix->head, 0xff, buckets * sizeof *ix->head); /* all NO_ENTRY */
+  for (size_t t = 0; t < p->n_cues; t++) {
+    const taskcue *c = &p->cues[t];
+    for (size_t k = 0; k < c->n_phrases; k++)
+      cue_index_add(ix, hash_phrase(&c->phrases[k]),
+                    (cue_entry){.task = t, .ph = &c->phrases[k]});
+    for (size_t k = 0; k < c->n_desc; k++)
+      cue_index_add(ix, hash_word(c->desc[k]), (cue_entry){.task = t, .word = c->desc[k]});
+  }
+  return 0;
+}
+
+/* 1 + how many tasks other than t share ph: in their keywords, or for one
+ * word in their descriptions. */
+static size_t sharing_tasks(cue_index *ix, size_t t, const phrase *ph) {
+  size_t df = 1;
+  unsigned stamp = ++ix->stamp;
+  for (size_t i = ix->head[hash_phrase(ph) & ix->mask]; i != NO_ENTRY; i = ix->es[i].next) {
+    const cue_entry *e = &ix->es[i];
+    if (e->ph && e->task != t && ix->seen[e->task] != stamp && same_phrase(e->ph, ph)) {
+      ix->seen[e->task] = stamp;
+      df++;
+    }
+  }
+  if (ph->n != 1)
+    return df;
+  for (size_t i = ix->head[hash_word(ph->stems[0]) & ix->mask]; i != NO_ENTRY;
+       i = ix->es[i].next) {
+    const cue_entry *e = &ix->es[i];
+    if (e->word && e->task != t && ix->seen[e->task] != stamp &&
+        strcmp(e->word, ph->stems[0]) == 0) {
+      ix->seen[e->task] = stamp;
+      df++;
+    }
+  }
+  return df;
 }
 
 int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
@@ -106,22 +213,16 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
    * weighs 1 + phrase_word (n-1), divided by the square root of
    * how many tasks share it (in their keywords, or for one word in their
    * descriptions): "depth" says more than "objects" or "classify". */
+  cue_index ix;
+  if (cue_index_build(&ix, p) != 0) {
+    cue_index_release(&ix);
+    return -1;
+  }
   for (size_t t = 0; t < n_tasks; t++) {
     taskcue *c = &p->cues[t];
     for (size_t k = 0; k < c->n_phrases; k++) {
       phrase *ph = &c->phrases[k];
-      size_t df = 1;
-      for (size_t u = 0; u < n_tasks; u++) {
-        if (u == t)
-          continue;
-        const taskcue *o = &p->cues[u];
-        bool shared = false;
-        for (size_t m = 0; m < o->n_phrases && !shared; m++)
-          shared = same_phrase(&o->phrases[m], ph);
-        for (size_t m = 0; m < o->n_desc && !shared && ph->n == 1; m++)
-          shared = strcmp(o->desc[m], ph->stems[0]) == 0;
-        df += shared;
-      }
+      size_t df = sharing_tasks(&ix, t, ph);
       /* a determiner at the end says nothing: "make the" weighs as "make" */
       size_t words = ph->n;
       while (words > 1 && ((ph->det >> (words - 1)) & 1u))
@@ -129,6 +230,7 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
       ph->weight = (1.0 + p->lx->w[K_PHRASE_WORD] * (double)(words - 1)) / sqrt((double)df);
     }
   }
+  cue_index_release(&ix);
   return 0;
 }
 

@@ -388,6 +388,41 @@ Test(executors_openai, whisper_cpp_plain_text_errors_reach_the_user) {
   fx_close(&f);
 }
 
+/* A transcript in a server's own format (whatever was asked) reads as words. */
+static void asr_format(fm_kind kind, const char *fmt, const char *want) {
+  fixture f;
+  fx_open(&f, kind, "whisper", "automatic-speech-recognition");
+  fm_set_transcript(f.fm[0], "good  morning");
+  fm_transcript_format(f.fm[0], fmt);
+  char *p = baton__path_join(f.dir, "rec.wav");
+  fm_write_wav(p);
+  arg(&f, "audio", p);
+  cr_assert_eq(fx_run(&f, "automatic-speech-recognition"), 0, "%s: %s", fmt, f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), want, "%s", fmt);
+  free(p);
+  fx_close(&f);
+}
+
+Test(executors_openai, transcripts_in_each_servers_own_format_read_as_words) {
+  asr_format(FM_WHISPERCPP, "text", "good morning"); /* text/html */
+  asr_format(FM_WHISPERCPP, "srt", "good morning and goodbye");
+  asr_format(FM_WHISPERCPP, "vtt", "good morning and goodbye");
+  asr_format(FM_SPEACHES, "srt", "good morning and goodbye"); /* text/plain */
+  asr_format(FM_WHISPERCPP, "verbose_json", "good morning");
+  /* An HTML page (some web UI at that address) is no transcript. */
+  fixture f;
+  fx_open(&f, FM_SPEACHES, "whisper", "automatic-speech-recognition");
+  fm_transcript_format(f.fm[0], "page");
+  char *p = baton__path_join(f.dir, "rec.wav");
+  fm_write_wav(p);
+  arg(&f, "audio", p);
+  cr_assert_neq(fx_run(&f, "automatic-speech-recognition"), 0);
+  cr_assert(strstr(f.env.err, "HTML page, not a transcript"), "%s", f.env.err);
+  cr_assert_null(out_of(&f, "text"));
+  free(p);
+  fx_close(&f);
+}
+
 /* ---- speech ------------------------------------------------------------------------ */
 
 static uint32_t le32_at(const unsigned char *b) {
@@ -471,6 +506,36 @@ Test(executors_openai, text_to_image_on_localai_asks_b64_json) {
   fx_close(&f);
 }
 
+Test(executors_openai, a_picture_answered_as_a_url_is_fetched_over_http_only) {
+  fixture f;
+  fx_open(&f, FM_LOCALAI, "sd", "text-to-image");
+  fm_image_url(f.fm[0], ""); /* LocalAI's <base>/generated-images/<file>.png */
+  arg(&f, "text", "a red fox");
+  cr_assert_eq(fx_run(&f, "text-to-image"), 0, "%s", f.env.err);
+  check_png(&f);
+  fake_http_request *r = last_req(&f, 0);
+  cr_assert_str_eq(r->method, "GET");
+  cr_assert_str_eq(r->path, "/generated-images/b64.png");
+  cr_assert_null(fake_http_request_header(r, "Authorization"), "the key went with the URL");
+  fake_http_request_free(r);
+  /* Refused clearly: a URL that is not http(s), one that gives no picture,
+   * one that is gone. */
+  fm_image_url(f.fm[0], "file:///etc/passwd");
+  cr_assert_neq(fx_run(&f, "text-to-image"), 0);
+  cr_assert(strstr(f.env.err, "not http(s)"), "%s", f.env.err);
+  char url[200];
+  snprintf(url, sizeof url, "%s/models", fm_base(f.fm[0]));
+  fm_image_url(f.fm[0], url);
+  cr_assert_neq(fx_run(&f, "text-to-image"), 0);
+  cr_assert(strstr(f.env.err, "gave no picture (application/json)"), "%s", f.env.err);
+  snprintf(url, sizeof url, "%s/generated-images/gone.png", fm_base(f.fm[0]));
+  fm_image_url(f.fm[0], url);
+  cr_assert_neq(fx_run(&f, "text-to-image"), 0);
+  cr_assert(strstr(f.env.err, "HTTP 404"), "%s", f.env.err);
+  cr_assert_null(out_of(&f, "image"));
+  fx_close(&f);
+}
+
 Test(executors_openai, image_editing_uploads_the_picture_and_instruction) {
   fixture f;
   fx_open(&f, FM_SDCPP, "sd-cpp-local", "image-editing");
@@ -542,6 +607,21 @@ Test(executors_openai, tei_flat_errors_reach_the_user) {
   cr_assert(strstr(f.env.err, "HTTP 424: inference failed: out of memory"), "%s", f.env.err);
   cr_assert_eq(fx_run(&f, "feature-extraction"), 0, "%s", f.env.err);
   cr_assert_str_eq(out_of(&f, "text"), "embedding of shape 1x26");
+  fx_close(&f);
+}
+
+Test(executors_openai, vllm_flat_errors_reach_the_user) {
+  fixture f;
+  fx_open(&f, FM_VLLM, "qwen", "summarization");
+  fm_push_failure(f.fm[0], 400, NULL,
+                  "{\"object\":\"error\",\"message\":\"This model's maximum context length is "
+                  "4096 tokens\",\"type\":\"BadRequestError\",\"param\":null,\"code\":400}");
+  arg(&f, "text", "a long text");
+  cr_assert_neq(fx_run(&f, "summarization"), 0);
+  cr_assert(strstr(f.env.err, "HTTP 400: This model's maximum context length is 4096 tokens "
+                              "(type BadRequestError, code 400)"),
+            "%s", f.env.err);
+  cr_assert_not(f.env.transient, "a refused request is not retried elsewhere");
   fx_close(&f);
 }
 

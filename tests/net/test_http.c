@@ -162,6 +162,12 @@ static void *cancel_later(void *arg) {
  * to its 10 s timeout. */
 Test(net_http, cancelling_stops_a_waiting_request_within_a_second) {
   fake_http *srv = fake_http_start();
+  /* libcurl loads at the first request: have it loaded before the clock runs. */
+  fake_http_push_json(srv, 200, "{}");
+  baton__http_response first;
+  baton__http_response_init(&first);
+  cr_assert_eq(get(fake_http_url(srv), 0, &first), BATON__HTTP_OK, "%s", first.err);
+  baton__http_response_release(&first);
   fake_http_push_hang(srv);
   atomic_int stop = 0;
   canceller c = {.flag = &stop, .after_ms = 150};
@@ -265,7 +271,11 @@ Test(net_http, error_bodies_of_every_server_shape_read_as_one_sentence) {
        "bad model (type invalid_request_error, code 400)"},
       {"{\"error\":\"Model x is currently loading\"}", "Model x is currently loading"},
       {"{\"error\":[\"a\",\"b\"]}", "a; b"},
-      {"{\"message\":\"batch too large\",\"code\":413,\"type\":\"validation\"}", "batch too large"},
+      {"{\"message\":\"batch too large\",\"code\":413,\"type\":\"validation\"}",
+       "batch too large (type validation, code 413)"},
+      {"{\"object\":\"error\",\"message\":\"max_tokens is too large\",\"type\":\"BadRequestError\","
+       "\"param\":null,\"code\":400}",
+       "max_tokens is too large (type BadRequestError, code 400)"},
       {"{\"detail\":\"Not Found\"}", "Not Found"},
       {"{\"detail\":{\"error\":\"x\",\"message\":\"voice unknown\",\"type\":\"v\"}}",
        "voice unknown (type v)"},

@@ -9,11 +9,10 @@
 #include "planner/offline.h"
 #include "planner/taskgraph.h"
 #include "registry/registry.h"
+#include "support/seeded.h"
 #include "support/support.h"
 #include "core/banned.h"
 
-extern const unsigned char baton__catalogue_yaml[];
-extern const size_t baton__catalogue_yaml_len;
 
 /* The shipped catalogue's tasks, through the registry. */
 static char *tmp_dir;
@@ -24,10 +23,7 @@ static size_t n_tasks;
 static void open_registry(void) {
   tmp_dir = bt_tmpdir();
   char *db = baton__path_join(tmp_dir, "registry.db");
-  char err[512] = "";
-  cr_assert_eq(baton__registry_open(db, (const char *)baton__catalogue_yaml,
-                                    baton__catalogue_yaml_len, &reg, err, sizeof err),
-               0, "%s", err);
+  reg = bt_registry_seeded(db);
   free(db);
   tasks = baton__registry_tasks(reg, &n_tasks);
   cr_assert_gt(n_tasks, 10);

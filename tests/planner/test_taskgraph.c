@@ -7,11 +7,10 @@
 #include "core/util.h"
 #include "planner/taskgraph.h"
 #include "registry/registry.h"
+#include "support/seeded.h"
 #include "support/support.h"
 #include "core/banned.h"
 
-extern const unsigned char baton__catalogue_yaml[];
-extern const size_t baton__catalogue_yaml_len;
 
 /* A few task kinds, as the registry would describe them. */
 static const baton__taskspec specs[] = {
@@ -356,11 +355,8 @@ Test(planner_taskgraph, handles_the_hugginggpt_demo_plans) {
 
   char *dir = bt_tmpdir();
   char *db = baton__path_join(dir, "registry.db");
-  baton__registry *reg = NULL;
+  baton__registry *reg = bt_registry_seeded(db);
   char err[512] = "";
-  cr_assert_eq(baton__registry_open(db, (const char *)baton__catalogue_yaml,
-                                    baton__catalogue_yaml_len, &reg, err, sizeof err),
-               0, "%s", err);
 
   int valid = 0, malformed = 0, unknown = 0;
   const cJSON *turn;
@@ -404,4 +400,36 @@ Test(planner_taskgraph, handles_the_hugginggpt_demo_plans) {
   free(dir);
   free(text);
   free(path);
+}
+
+Test(planner_taskgraph, prints_its_json_as_cjson_would_with_every_escape_and_the_choice) {
+  const char *json =
+      "[{\"task\":\"summarization\",\"id\":1,\"dep\":[-1],\"args\":{\"text\":\"q\\\" b\\\\ \\b\\f\\n\\r\\t"
+      "\\u0001 \\u00e9\\u4e2d \\ud83d\\ude00 / end\"}},"
+      " {\"task\":\"translation\",\"id\":2,\"dep\":[1],\"args\":{\"text\":\"<GENERATED>-1\","
+      "   \"tgt_lang\":\"fr\"},\"model\":\"local/x\",\"candidates\":[\"hf/y\"]}]";
+  baton__graph g;
+  char err[256] = "";
+  cr_assert_eq(baton__graph_parse(json, strlen(json), 8, &g, err, sizeof err), 0, "%s", err);
+  g.tasks[1].choice = baton__strdup("{\"ranked\":[{\"model\":\"local/x\",\"score\":0.5}],\"reason\":\"r\"}");
+  char *text = baton__graph_print(&g);
+  cr_assert_not_null(text);
+  /* The same bytes cJSON prints for it, so results and the run history
+   * read as before. */
+  cJSON *j = cJSON_Parse(text);
+  cr_assert_not_null(j, "not JSON: %s", text);
+  char *again = cJSON_PrintUnformatted(j);
+  cr_expect_str_eq(text, again);
+  const cJSON *t0 = cJSON_GetArrayItem(j, 0);
+  cr_expect_str_eq(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t0, "args"),
+                                                    "text")->valuestring,
+                   g.tasks[0].args[0].value);
+  const cJSON *t1 = cJSON_GetArrayItem(j, 1);
+  cr_expect(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(t1, "choice")));
+  cr_expect(strstr(text, "\"dep\":[1],\"args\":{\"text\":\"<GENERATED>-1\",\"tgt_lang\":\"fr\"},"
+                         "\"model\":\"local/x\",\"choice\":{") != NULL, "%s", text);
+  free(again);
+  free(text);
+  cJSON_Delete(j);
+  baton__graph_release(&g);
 }

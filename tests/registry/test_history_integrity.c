@@ -125,9 +125,9 @@ Test(registry_history_integrity, one_runs_failed_write_does_not_drop_another_run
    * start was never stored (the write fails). */
   cr_assert_eq(baton__runstore_begin(rs, "r1", "keep me", "[{\"task\":\"t\",\"id\":0}]", "/w",
                                      err, sizeof err), 0);
-  cr_assert_eq(baton__runstore_task(rs, "ghost", 0, "t", NULL, "done", NULL, NULL, 1, err,
+  cr_assert_eq(baton__runstore_task(rs, "ghost", 0, "t", NULL, NULL, "done", NULL, NULL, 1, err,
                                     sizeof err), 0);
-  cr_assert_eq(baton__runstore_task(rs, "r1", 0, "t", NULL, "done", "{\"text\":\"x\"}", NULL, 1,
+  cr_assert_eq(baton__runstore_task(rs, "r1", 0, "t", NULL, NULL, "done", "{\"text\":\"x\"}", NULL, 1,
                                     err, sizeof err), 0);
   cr_assert_eq(baton__runstore_finish(rs, "r1", "done", "ok", NULL, err, sizeof err), 0, "%s",
                err);
@@ -274,7 +274,7 @@ Test(registry_history_integrity, with_the_disk_full_every_run_is_stored_or_repor
     char ferr[512];
     baton__runstore_flush(rs, ferr, sizeof ferr); /* as a reader's call would */
     if (stored[i])
-      baton__runstore_task(rs, id, 0, "t", NULL, "done", NULL, NULL, 1, err, sizeof err);
+      baton__runstore_task(rs, id, 0, "t", NULL, NULL, "done", NULL, NULL, 1, err, sizeof err);
     if (stored[i])
       stored[i] = baton__runstore_finish(rs, id, "done", big, NULL, err, sizeof err) == 0;
   }

@@ -8,6 +8,7 @@
 #include "core/util.h"
 #include "registry/catalogue.h"
 #include "registry/registry.h"
+#include "support/seeded.h"
 #include "support/support.h"
 
 static char *dir;
@@ -16,10 +17,7 @@ static baton__registry *reg;
 static void setup(void) {
   dir = bt_tmpdir();
   char *db = baton__path_join(dir, "registry.db");
-  char err[512] = "";
-  cr_assert_eq(baton__registry_open(db, (const char *)baton__catalogue_yaml,
-                                    baton__catalogue_yaml_len, &reg, err, sizeof err),
-               0, "%s", err);
+  reg = bt_registry_seeded(db);
   free(db);
 }
 

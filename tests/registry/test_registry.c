@@ -10,6 +10,7 @@
 #include "core/util.h"
 #include "registry/catalogue.h"
 #include "registry/registry.h"
+#include "support/seeded.h"
 #include "support/support.h"
 
 /* ---------------------------------------------------------------------- */
@@ -29,15 +30,7 @@ static void teardown(void) {
   free(g_db);
 }
 
-static baton__registry *open_shipped(void) {
-  char err[512] = "";
-  baton__registry *reg = NULL;
-  int rc = baton__registry_open(g_db, (const char *)baton__catalogue_yaml,
-                                baton__catalogue_yaml_len, &reg, err, sizeof err);
-  cr_assert_eq(rc, 0, "open failed: %s", err);
-  cr_assert_not_null(reg);
-  return reg;
-}
+static baton__registry *open_shipped(void) { return bt_registry_seeded(g_db); }
 
 /* Runs a query returning one integer against the database file directly. */
 static long long db_int(const char *sql) {
@@ -830,5 +823,111 @@ Test(registry_registry, search_with_only_the_task_name_still_finds_that_task) {
   cJSON_Delete(r);
   cr_assert_null(baton__registry_search(reg, "the and of", NULL, 5, err, sizeof err));
   cr_assert_not_null(strstr(err, "nothing to search for"), "%s", err);
+  baton__registry_close(reg);
+}
+
+/* ---------------------------------------------------------------------- */
+/* At scale: a match reads what it returns                                  */
+
+static int g_ok_calls;
+
+static bool count_local_only(void *ud, const char *endpoint, char *why, size_t whylen) {
+  (void)ud;
+  g_ok_calls++;
+  if (strncmp(endpoint, "local:", 6) != 0) {
+    baton__fmt(why, whylen, "no token");
+    return false;
+  }
+  return true;
+}
+
+/* n summarization models "bulk/s<i>" on hf-inference, through an import. */
+static void import_summarizers(baton__registry *reg, int n, const char *words) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  for (int i = 0; i < n; i++)
+    baton__sb_addf(&sb,
+                   "{\"id\": \"bulk/s%d\", \"task\": \"summarization\", \"downloads\": %d,"
+                   " \"description\": \"Summarises %s number %d\"}\n",
+                   i, 100000 + i, words, i);
+  cr_assert(baton__sb_ok(&sb));
+  char err[512] = "";
+  cJSON *rep = NULL;
+  cr_assert_eq(baton__registry_import_text(reg, "bulk.jsonl", sb.buf, sb.len, "hugginggpt", &rep,
+                                           err, sizeof err),
+               0, "%s", err);
+  cJSON_Delete(rep);
+  baton__sb_release(&sb);
+}
+
+Test(registry_registry, models_that_cannot_run_are_never_checked_one_by_one) {
+  baton__registry *reg = open_shipped();
+  /* 3,000 popular, relevant models this machine cannot run (no token). */
+  import_summarizers(reg, 3000, "legal reports");
+  baton__model m[3];
+  size_t n = 0;
+  char err[512] = "";
+  g_ok_calls = 0;
+  cr_assert_eq(baton__registry_match(reg, "summarization", "summarize legal reports",
+                                     count_local_only, NULL, m, 3, &n, err, sizeof err),
+               0, "%s", err);
+  cr_assert_gt(n, 0, "the local summariser is found");
+  for (size_t i = 0; i < n; i++)
+    cr_assert(!strncmp(m[i].endpoint, "local:", 6), "%s cannot run here", m[i].id);
+  /* Once per endpoint and per model returned; before, once per model
+   * read, through every one of the 3,000. */
+  cr_assert_leq(g_ok_calls, 20, "ok() was asked %d times", g_ok_calls);
+  release_all(m, n);
+  baton__registry_close(reg);
+}
+
+Test(registry_registry, a_rare_word_finds_its_model_among_thousands_of_the_task) {
+  baton__registry *reg = open_shipped();
+  import_summarizers(reg, 2000, "news articles");
+  char err[512] = "";
+  cJSON *o = cJSON_Parse("{\"id\": \"bulk/zebra\", \"task\": \"summarization\", \"endpoint\":"
+                         " \"hf-inference\", \"description\": \"Summarises zebra field notes\"}");
+  cr_assert_eq(baton__registry_add(reg, o, NULL, err, sizeof err), 0, "%s", err);
+  cJSON_Delete(o);
+  baton__model m[3];
+  size_t n = 0;
+  cr_assert_eq(baton__registry_match(reg, "summarization", "summarize my zebra notes", NULL, NULL,
+                                     m, 3, &n, err, sizeof err),
+               0, "%s", err);
+  cr_assert_eq(n, 3);
+  cr_assert_str_eq(m[0].id, "bulk/zebra", "the one model that mentions zebras wins");
+  cr_assert_gt(m[0].relevance, 0.9);
+  release_all(m, n);
+  baton__registry_close(reg);
+}
+
+/* The enabled models of a task, as task_counts says and as counted. */
+static void expect_counts_right(const char *task) {
+  char q[256];
+  baton__fmt(q, sizeof q, "SELECT enabled - (SELECT count(*) FROM models WHERE task = '%s'"
+                          " AND enabled = 1) FROM task_counts WHERE task = '%s'", task, task);
+  cr_assert_eq(db_int(q), 0, "enabled count of %s", task);
+  baton__fmt(q, sizeof q, "SELECT models - (SELECT count(*) FROM models WHERE task = '%s')"
+                          " FROM task_counts WHERE task = '%s'", task, task);
+  cr_assert_eq(db_int(q), 0, "model count of %s", task);
+}
+
+Test(registry_registry, task_counts_follow_imports_edits_and_removals) {
+  baton__registry *reg = open_shipped();
+  import_summarizers(reg, 50, "reports");
+  char err[512] = "";
+  const char *edits[] = {"{\"id\": \"bulk/s1\", \"enabled\": false}",
+                         "{\"id\": \"bulk/s2\", \"task\": \"translation\"}",
+                         "{\"id\": \"bulk/s3\", \"enabled\": false}",
+                         "{\"id\": \"bulk/s3\", \"enabled\": true}"};
+  for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+    cJSON *o = cJSON_Parse(edits[i]);
+    cr_assert_eq(baton__registry_add(reg, o, NULL, err, sizeof err), 0, "%s", err);
+    cJSON_Delete(o);
+  }
+  cr_assert_eq(baton__registry_remove(reg, "bulk/s4", err, sizeof err), 0, "%s", err);
+  import_summarizers(reg, 60, "reports"); /* s2 comes back, s1 enabled, 10 more */
+  expect_counts_right("summarization");
+  expect_counts_right("translation");
   baton__registry_close(reg);
 }

@@ -29,7 +29,7 @@ Test(registry_runstore, a_finished_run_reads_back_as_stored) {
   char err[512] = "";
   cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
   cr_assert_eq(baton__runstore_begin(rs, "r1", "say hello", "[]", "/tmp/ws", err, sizeof err), 0, "%s", err);
-  cr_assert_eq(baton__runstore_task(rs, "r1", 0, "text-to-speech", "local/espeak-ng", "done",
+  cr_assert_eq(baton__runstore_task(rs, "r1", 0, "text-to-speech", "local/espeak-ng", NULL, "done",
                                     "{\"audio\":\"/tmp/ws/task0.wav\"}", NULL, 12, err, sizeof err), 0);
   cr_assert_eq(baton__runstore_finish(rs, "r1", "done", "Done.",
                                       "{\"run_id\":\"r1\",\"status\":\"done\",\"summary\":\"Done.\"}", err,
@@ -68,9 +68,9 @@ Test(registry_runstore, a_run_whose_process_died_is_interrupted) {
                               "{\"task\":\"text-to-speech\",\"id\":2}]",
                               "/tmp/ws", err,
                               sizeof err) != 0 ||
-        baton__runstore_task(rs, "r2", 0, "summarization", "local/ots", "done", "{\"text\":\"t\"}",
-                             NULL, 5, err, sizeof err) != 0 ||
-        baton__runstore_task(rs, "r2", 1, "text-to-speech", NULL, "running", NULL, NULL, 0, err,
+        baton__runstore_task(rs, "r2", 0, "summarization", "Qwen2.5", "gpu1", "done",
+                             "{\"text\":\"t\"}", NULL, 5, err, sizeof err) != 0 ||
+        baton__runstore_task(rs, "r2", 1, "text-to-speech", NULL, NULL, "running", NULL, NULL, 0, err,
                              sizeof err) != 0 ||
         baton__runstore_flush(rs, err, sizeof err) != 0)
       _exit(3);
@@ -88,6 +88,9 @@ Test(registry_runstore, a_run_whose_process_died_is_interrupted) {
   cJSON *tasks = cJSON_GetObjectItemCaseSensitive(run, "tasks");
   cr_assert_eq(cJSON_GetArraySize(tasks), 3, "every task of the plan is listed");
   cr_assert_str_eq(str(cJSON_GetArrayItem(tasks, 0), "status"), "done", "finished work is kept");
+  cr_assert_str_eq(str(cJSON_GetArrayItem(tasks, 0), "endpoint"), "gpu1",
+                   "the model server that answered is kept");
+  cr_assert_null(str(cJSON_GetArrayItem(tasks, 1), "endpoint"), "no server answered it yet");
   cr_assert_str_eq(str(cJSON_GetArrayItem(tasks, 1), "status"), "interrupted");
   cr_assert_str_eq(str(cJSON_GetArrayItem(tasks, 2), "status"), "pending", "never started");
   cJSON_Delete(run);
@@ -107,6 +110,59 @@ Test(registry_runstore, a_newer_schema_is_refused) {
   char err[512] = "";
   cr_assert_neq(baton__runstore_open(path, &rs, err, sizeof err), 0);
   cr_assert(strstr(err, "newer"), "%s", err);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
+/* A runs.db written by the previous schema (v2: no endpoint per task). */
+static const char v2_schema[] =
+    "CREATE TABLE runs(id TEXT PRIMARY KEY, created REAL NOT NULL, updated REAL NOT NULL,"
+    " pid INTEGER NOT NULL, status TEXT NOT NULL, request TEXT, plan TEXT NOT NULL,"
+    " workspace TEXT NOT NULL, summary TEXT, result TEXT, owner TEXT, uid INTEGER);"
+    "CREATE INDEX runs_created ON runs(created);"
+    "CREATE TABLE run_tasks(run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " task_id INTEGER NOT NULL, task TEXT NOT NULL, model TEXT, status TEXT NOT NULL,"
+    " outputs TEXT, error TEXT, ms INTEGER NOT NULL DEFAULT 0, updated REAL NOT NULL,"
+    " PRIMARY KEY(run_id, task_id));"
+    "INSERT INTO runs VALUES('old', 1, 1, 1, 'failed', 'caption it',"
+    " '[{\"task\":\"image-to-text\",\"id\":0}]', '/tmp/ws', NULL, NULL, NULL, 0);"
+    "INSERT INTO run_tasks VALUES('old', 0, 'image-to-text', 'm', 'failed', NULL, 'boom', 3, 1);"
+    "PRAGMA user_version=2;";
+
+Test(registry_runstore, an_older_history_gains_the_endpoint_of_each_task) {
+  char *dir = bt_tmpdir(), *path = db_path(dir);
+  char sqlf[1024], cmd[2048];
+  snprintf(sqlf, sizeof sqlf, "%s/v2.sql", dir);
+  FILE *f = fopen(sqlf, "w");
+  cr_assert_not_null(f);
+  fputs(v2_schema, f);
+  fclose(f);
+  snprintf(cmd, sizeof cmd, "sqlite3 '%s' < '%s' 2>&1", path, sqlf);
+  if (bt_run(cmd, NULL) != 0)
+    cr_skip_test("the sqlite3 program is not installed");
+  baton__runstore *rs = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
+  cJSON *run = baton__runstore_get(rs, "old", err, sizeof err);
+  cr_assert_not_null(run, "%s", err);
+  const cJSON *t0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(run, "tasks"), 0);
+  cr_assert_str_eq(str(t0, "error"), "boom", "the stored task is kept");
+  cr_assert_null(str(t0, "endpoint"));
+  cJSON_Delete(run);
+  cr_assert_eq(baton__runstore_task(rs, "old", 0, "image-to-text", "m", "vision-2", "done",
+                                    "{\"text\":\"a fox\"}", NULL, 4, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(baton__runstore_flush(rs, err, sizeof err), 0, "%s", err);
+  run = baton__runstore_get(rs, "old", err, sizeof err);
+  t0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(run, "tasks"), 0);
+  cr_assert_str_eq(str(t0, "endpoint"), "vision-2");
+  cJSON_Delete(run);
+  baton__runstore_close(rs);
+  snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'PRAGMA user_version' 2>&1", path);
+  char *out = NULL;
+  cr_assert_eq(bt_run(cmd, &out), 0);
+  cr_assert_eq(atoi(out), BATON__RUNSTORE_SCHEMA, "%s", out);
+  free(out);
   bt_rmtree(dir);
   free(path);
   free(dir);

@@ -14,6 +14,7 @@
 #include "registry/catalogue.h"
 #include "registry/registry.h"
 #include "support/fake_http.h"
+#include "support/seeded.h"
 #include "support/support.h"
 
 static char *g_dir;
@@ -36,14 +37,7 @@ static void teardown(void) {
 
 TestSuite(registry_sync, .init = setup, .fini = teardown);
 
-static baton__registry *open_db(void) {
-  char err[512] = "";
-  baton__registry *reg = NULL;
-  cr_assert_eq(baton__registry_open(g_db, (const char *)baton__catalogue_yaml,
-                                    baton__catalogue_yaml_len, &reg, err, sizeof err),
-               0, "%s", err);
-  return reg;
-}
+static baton__registry *open_db(void) { return bt_registry_seeded(g_db); }
 
 static long long db_int(const char *sql) {
   sqlite3 *db = NULL;

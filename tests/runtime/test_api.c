@@ -1,4 +1,4 @@
-/* test_api.c — the public API's contracts: per-thread error text, errors of baton_socket_path(). */
+/* test_api.c — the public API's contracts: per-thread error text, errors of baton_socket_path(), sized structs. */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -125,6 +125,16 @@ Test(runtime_api, server_options_without_their_size_are_refused) {
   cr_expect_eq(baton_server_new(&so, &srv), BATON_INVALID);
   cr_expect(strstr(baton_errmsg(NULL), "BATON_SERVER_OPTIONS_INIT"), "%s", baton_errmsg(NULL));
   baton_server_free(srv);
+}
+
+Test(runtime_api, mcp_options_without_their_size_are_refused) {
+  baton_mcp_options mo = {.config_path = getenv("BATON_CONFIG"), .in_fd = -1, .out_fd = -1};
+  char *err = NULL;
+  cr_expect_eq(baton_mcp_serve(&mo, &err), BATON_INVALID);
+  cr_expect(err && strstr(err, "BATON_MCP_OPTIONS_INIT"), "%s", err ? err : "(none)");
+  cr_expect(strstr(baton_errmsg(NULL), "BATON_MCP_OPTIONS_INIT"), "%s", baton_errmsg(NULL));
+  baton_free(err);
+  cr_expect_eq(baton_mcp_serve(NULL, NULL), BATON_INVALID);
 }
 
 static void size_of_event(void *ud, const baton_event *ev) {

@@ -7,6 +7,7 @@
 
 #include "baton.h"
 #include "core/util.h"
+#include "support/fake_llm.h"
 #include "support/fake_models.h"
 #include "support/support.h"
 #include "core/banned.h"
@@ -179,6 +180,120 @@ Test(runtime_endpoints, describing_a_photo_with_only_ocr_stops_before_anything_r
   baton_free(plan);
   free(p);
   fx_close(&f);
+}
+
+Test(runtime_endpoints, kinds_no_model_server_serves_are_said_before_anything_runs) {
+  fixture f;
+  fx_open(&f, false);
+  f.fm[0] = fm_start(FM_OLLAMA);
+  char y[1200];
+  snprintf(y, sizeof y,
+           "home: %s\nprompts_dir: %s/prompts\nendpoints:\n  - name: vision\n    base_url: %s\n"
+           "    models:\n      - {id: llava, tasks: [image-to-text, depth-estimation, "
+           "image-segmentation, text-to-video]}\n",
+           f.home, BATON_TEST_SOURCE_DIR, fm_base(f.fm[0]));
+  bt_write(f.config, y);
+  baton_close(f.ctx);
+  f.ctx = fx_ctx(&f);
+  char *json = NULL;
+  cr_assert_eq(baton_endpoints(f.ctx, &json), BATON_OK);
+  cJSON *eps = cJSON_Parse(json);
+  const cJSON *m0 = cJSON_GetArrayItem(
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(eps, 0), "models"), 0);
+  const cJSON *un = cJSON_GetObjectItemCaseSensitive(m0, "unserved");
+  cr_assert_eq(cJSON_GetArraySize(un), 3, "%s", json);
+  cr_assert_str_eq(jstr(cJSON_GetArrayItem(un, 0), "task"), "depth-estimation");
+  cr_assert(strstr(jstr(cJSON_GetArrayItem(un, 0), "why"), "no OpenAI-compatible endpoint"),
+            "%s", json);
+  cJSON_Delete(eps);
+  baton_free(json);
+  /* Planned: the step has no model, and the reason names the declaration. */
+  char *p = photo(&f);
+  baton_request req = {BATON_REQUEST_INIT, .input_root = f.dir, .offline = 1,
+                       .plan_json = "[{\"task\":\"depth-estimation\",\"id\":0,\"dep\":[-1],"
+                                    "\"args\":{\"image\":\"photo.jpg\"}}]"};
+  char *plan = NULL;
+  cr_assert_eq(baton_plan(f.ctx, &req, &plan), BATON_OK, "%s", baton_errmsg(f.ctx));
+  cJSON *j = cJSON_Parse(plan);
+  const cJSON *t0 = cJSON_GetArrayItem(j, 0);
+  cr_assert_null(cJSON_GetObjectItemCaseSensitive(t0, "model"), "%s", plan);
+  const char *why = jstr(cJSON_GetObjectItemCaseSensitive(t0, "choice"), "reason");
+  cr_assert(strstr(why, "llava on endpoint vision declares it, but no OpenAI-compatible "
+                        "endpoint returns depth maps"),
+            "%s", why);
+  cJSON_Delete(j);
+  baton_free(plan);
+  baton_run *run = NULL;
+  cr_assert_neq(baton_submit(f.ctx, &req, NULL, NULL, &run), BATON_OK);
+  cr_assert_eq(fake_http_request_count(fm_http(f.fm[0])), 0, "nothing was sent");
+  /* Asked for by model: the executor says why. */
+  baton_rc rc = baton_task(f.ctx, "text-to-video", "{\"text\":\"a fox\"}", "llava", f.dir, &json);
+  cr_assert_neq(rc, BATON_OK);
+  const char *msg = json ? json : baton_errmsg(f.ctx);
+  cr_assert(strstr(msg, "no OpenAI-compatible endpoint returns video"), "%s", msg);
+  baton_free(json);
+  free(p);
+  fx_close(&f);
+}
+
+/* The planner's fake LLM: the plan first, then a summary. */
+static void plan_then_summary(const fake_http_request *req, fake_http_response *resp, void *ud) {
+  int *calls = ud;
+  (void)req;
+  const char *content = __atomic_fetch_add(calls, 1, __ATOMIC_SEQ_CST) == 0
+                            ? "[{\"task\": \"debug-echo\", \"id\": 0, \"dep\": [-1], "
+                              "\"args\": {\"text\": \"planned on b\"}}]"
+                            : "Done.";
+  resp->body = fake_llm_completion(content, 5, 5);
+  resp->free_body = true;
+}
+
+Test(runtime_endpoints, the_planner_llm_on_an_endpoint_fails_over_to_a_replica) {
+  fixture f;
+  fx_open(&f, false);
+  fake_http *gone = fake_http_start(), *b = fake_http_start();
+  cr_assert(gone && b);
+  char dead[128];
+  snprintf(dead, sizeof dead, "%s/v1", fake_http_url(gone));
+  fake_http_stop(gone); /* a: nothing listens there any more */
+  int calls = 0;
+  fake_http_set_handler(b, plan_then_summary, &calls);
+  char y[1500];
+  snprintf(y, sizeof y,
+           "home: %s\nprompts_dir: %s/prompts\nendpoints:\n"
+           "  - name: a\n    base_url: %s\n    api_key_env: BT_KEY_TEXT\n"
+           "    models:\n      - {id: planner-llm, tasks: [summarization]}\n"
+           "  - name: b\n    base_url: %s/v1\n    api_key_env: BT_KEY_TTS\n"
+           "    models:\n      - {id: planner-llm, tasks: [summarization]}\n"
+           "llm:\n  endpoint: a\n  model: planner-llm\n",
+           f.home, BATON_TEST_SOURCE_DIR, dead, fake_http_url(b));
+  bt_write(f.config, y);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  baton_close(f.ctx);
+  f.ctx = fx_ctx(&f);
+  baton_request req = {BATON_REQUEST_INIT, .text = "echo something", .input_root = f.dir};
+  char *plan = NULL;
+  cr_assert_eq(baton_plan(f.ctx, &req, &plan), BATON_OK, "%s", baton_errmsg(f.ctx));
+  cr_assert(strstr(plan, "planned on b"), "%s", plan);
+  baton_free(plan);
+  fake_http_request *r = fake_http_request_get(b, 0);
+  cr_assert_not_null(r);
+  cr_assert_str_eq(r->path, "/v1/chat/completions");
+  char bearer[64];
+  snprintf(bearer, sizeof bearer, "Bearer %s", KEY_TTS);
+  cr_assert_str_eq(fake_http_request_header(r, "Authorization"), bearer,
+                   "b is sent its own key, not a's");
+  fake_http_request_free(r);
+  /* The refused replica is down in `baton endpoints`. */
+  char *json = NULL;
+  cr_assert_eq(baton_endpoints(f.ctx, &json), BATON_OK);
+  cJSON *eps = cJSON_Parse(json);
+  cr_assert_str_eq(jstr(cJSON_GetArrayItem(eps, 0), "health"), "down", "%s", json);
+  cJSON_Delete(eps);
+  baton_free(json);
+  unsetenv("BATON_DEBUG_EXECUTORS");
+  fx_close(&f);
+  fake_http_stop(b);
 }
 
 /* One task's arguments for each kind the servers serve, and what the chat

@@ -70,6 +70,7 @@ static int worker(const char *name, const char *tasks, int concurrency, bool as_
   pid_t pid = fork();
   cr_assert_geq(pid, 0);
   if (pid == 0) {
+    setpgid(0, 0); /* its executor processes too can be killed at once */
     FILE *f = freopen(log, "w", stderr);
     (void)f;
     if (as_nobody) {
@@ -380,6 +381,41 @@ Test(runtime_queue, a_blob_over_the_limit_fails_clearly_and_sends_nothing, .fini
   baton_close(ctx);
 }
 
+/* debug-read's text for a file of `size` bytes (its first 4096) read on a worker. */
+static void read_on_worker(baton *ctx, const char *name, size_t size) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/%s", T.dir, name);
+  char *data = malloc(size + 1);
+  memset(data, 'x', size);
+  memcpy(data, name, strlen(name));
+  data[size] = '\0';
+  bt_write(path, data);
+  char args[128], *js = NULL;
+  snprintf(args, sizeof args, "{\"image\":\"%s\"}", name);
+  cr_assert_eq(baton_task(ctx, "debug-read", args, NULL, T.dir, &js), BATON_OK, "%s",
+               baton_errmsg(ctx));
+  cJSON *t = cJSON_Parse(js);
+  baton_free(js);
+  data[4096] = '\0';
+  cr_assert_str_eq(str(cJSON_GetObjectItem(t, "outputs"), "text"), data, "%s came changed", name);
+  cJSON_Delete(t);
+  free(data);
+}
+
+Test(runtime_queue, small_and_large_files_arrive_whole_and_leave_no_blob, .fini = finish,
+     .timeout = 120) {
+  start(30000, 1 << 20, 20000);
+  worker("reader", "debug-read", 1, false);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 1));
+  read_on_worker(ctx, "small.png", 5000);  /* inside the job */
+  read_on_worker(ctx, "large.png", 600000); /* over the inline budget: a blob */
+  char *keys = bt_redis_cmd(&T.redis, "KEYS baton:blob:*");
+  cr_assert_str_eq(keys, "*0", "no blob is left once the task is done");
+  free(keys);
+  baton_close(ctx);
+}
+
 Test(runtime_queue, a_task_no_worker_serves_waits_then_fails_with_the_reason, .fini = finish) {
   start(30000, 1 << 20, 500);
   worker("echo-only", "debug-echo", 1, false);
@@ -402,21 +438,114 @@ Test(runtime_queue, a_task_no_worker_serves_waits_then_fails_with_the_reason, .f
   baton_close(ctx);
 }
 
-Test(runtime_queue, redis_unreachable_at_start_is_one_line_naming_the_url) {
+/* A config whose queue URL points at nothing. */
+static char *nowhere_config(char *cfg, size_t cap, char *url, size_t urlcap) {
   char *dir = bt_tmpdir();
-  char cfg[512], text[1024];
-  snprintf(cfg, sizeof cfg, "%s/config.yaml", dir);
-  snprintf(text, sizeof text, "home: %s/home\nqueue:\n  url: unix://%s/none.sock\n", dir, dir);
+  snprintf(cfg, cap, "%s/config.yaml", dir);
+  snprintf(url, urlcap, "unix://%s/none.sock", dir);
+  char text[1024];
+  snprintf(text, sizeof text, "home: %s/home\nqueue:\n  url: %s\n", dir, url);
   bt_write(cfg, text);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  unsetenv("BATON_HOME");
+  return dir;
+}
+
+Test(runtime_queue, redis_unreachable_fails_a_local_task_with_one_line_naming_the_url) {
+  char cfg[512], url[600];
+  char *dir = nowhere_config(cfg, sizeof cfg, url, sizeof url);
   baton *ctx = NULL;
-  cr_assert_neq(baton_open(cfg, &ctx), BATON_OK);
-  char want[600];
-  snprintf(want, sizeof want, "cannot reach the queue at unix://%s/none.sock", dir);
+  cr_assert_eq(baton_open(cfg, &ctx), BATON_OK, "opening needs no Redis: %s", baton_errmsg(ctx));
+  char want[700];
+  snprintf(want, sizeof want, "cannot reach the queue at %s", url);
+  char *js = NULL;
+  cr_assert_neq(baton_task(ctx, "debug-echo", "{\"text\":\"hi\"}", NULL, NULL, &js), BATON_OK);
+  cJSON *t = cJSON_Parse(js);
+  baton_free(js);
+  cr_assert(strstr(str(t, "error"), want), "%s", str(t, "error"));
+  cr_assert_null(strchr(str(t, "error"), '\n'));
+  cJSON_Delete(t);
+  cr_assert_neq(baton_workers_json(ctx, &js), BATON_OK);
   cr_assert(strstr(baton_errmsg(ctx), want), "%s", baton_errmsg(ctx));
   cr_assert_null(strchr(baton_errmsg(ctx), '\n'));
   baton_close(ctx);
   bt_rmtree(dir);
   free(dir);
+}
+
+/* Runs the baton CLI with cfg; returns its exit status, *out its stdout. */
+static int cli(const char *cfg, const char *args, char **out) {
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "'%s/baton' --config '%s' %s 2>&1", getenv("BATON_BIN_DIR"), cfg,
+           args);
+  return bt_run(cmd, out);
+}
+
+Test(runtime_queue, commands_that_send_no_task_work_without_redis, .timeout = 60) {
+  char cfg[512], url[600];
+  char *dir = nowhere_config(cfg, sizeof cfg, url, sizeof url);
+  const char *cmds[] = {"models search 'read the text in a photo'",
+                        "plan --offline 'read the text in sign.png' --json", "runs list"};
+  for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+    char *out = NULL;
+    int rc = cli(cfg, cmds[i], &out);
+    cr_assert_eq(rc, 0, "baton %s: %s", cmds[i], out ? out : "");
+    cr_assert_null(strstr(out ? out : "", "queue"), "baton %s: %s", cmds[i], out);
+    free(out);
+  }
+  bt_rmtree(dir);
+  free(dir);
+}
+
+/* The stored task k of run id as `baton runs show --json` prints it. */
+static cJSON *shown_task(const char *id, int k) {
+  char args[128], *out = NULL;
+  snprintf(args, sizeof args, "runs show %s --json", id);
+  cr_assert_eq(cli(T.cfg, args, &out), 0, "%s", out ? out : "");
+  cJSON *run = cJSON_Parse(out);
+  free(out);
+  cJSON *t = cJSON_Duplicate(task_of(run, k), 1);
+  cJSON_Delete(run);
+  return t;
+}
+
+/* Waits until `baton runs show` has task k in status `status`, naming worker `want`. */
+static void await_shown(const char *id, int k, const char *status, const char *want) {
+  for (long until = bt_now_ms() + BT_WAIT_MS;; bt_nap_ms(100)) {
+    cJSON *t = shown_task(id, k);
+    bool ok = strcmp(str(t, "status"), status) == 0 && strcmp(str(t, "worker"), want) == 0;
+    char seen[256];
+    snprintf(seen, sizeof seen, "%s on '%s'", str(t, "status"), str(t, "worker"));
+    cJSON_Delete(t);
+    if (ok)
+      return;
+    cr_assert_lt(bt_now_ms(), until, "task %d: want %s on %s, runs show says %s", k, status, want,
+                 seen);
+  }
+}
+
+Test(runtime_queue, runs_show_names_the_worker_of_tasks_finished_and_running, .fini = finish,
+     .timeout = 120) {
+  start(30000, 1 << 20, 200000);
+  worker("shown", "debug-sleep", 1, false);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 1));
+  const char *pj = "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"10\"}},"
+                   "{\"task\":\"debug-sleep\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"100000\"}}]";
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = pj};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  char host[128], want[256];
+  gethostname(host, sizeof host);
+  snprintf(want, sizeof want, "%s:shown", host);
+  await_shown(baton_run_id(run), 0, "done", want);
+  await_shown(baton_run_id(run), 1, "running", want);
+  baton_run_cancel(run);
+  baton_run_wait(run);
+  baton_run_free(run);
+  kill(-T.workers[0], SIGKILL); /* the worker and its executor, not waiting for the sleep */
+  stop_worker(0, SIGKILL);
+  baton_close(ctx);
 }
 
 Test(runtime_queue, a_killed_coordinator_resumes_with_results_finished_meanwhile, .fini = finish,

@@ -445,6 +445,9 @@ Test(runtime_scheduler, runs_share_the_contexts_task_threads, .timeout = 60) {
   baton *ctx = open_with("workers: 2\n");
   static const char plan[] =
       "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"300\"}}]";
+  /* The run history (and its writer thread) opens at first use: count from
+   * after it, as it is one thread per context, not per run. */
+  cr_assert_null(baton_history_readonly(ctx));
   int before = threads_now();
   baton_run *runs[12];
   for (int i = 0; i < 12; i++) {
@@ -493,6 +496,48 @@ Test(runtime_scheduler, a_chain_of_2000_tasks_passing_text_runs_in_linear_time, 
    * machine is busy; the wall-clock bound is only for a run that waits. */
   cr_expect_lt(cpu, 10.0, "2000 chained tasks took %.1f s of CPU", cpu);
   cr_expect_lt(s, 60.0, "2000 chained tasks took %.1f s", s);
+  cJSON_Delete(res);
+  done_with(ctx);
+}
+
+Test(runtime_scheduler, each_step_of_a_long_mixed_plan_gets_the_choice_made_for_its_own_kind,
+     .timeout = 60) {
+  baton *ctx = open_with("workers: 2\nlimits:\n  tasks: 600\n");
+  /* Kinds and texts interleaved (each text used by both kinds), and one
+   * step naming its own model: the registry is asked once per kind and
+   * text, and every step must still carry the choice made for its own kind. */
+  size_t cap = 600 * 200 + 64, len = 0;
+  char *plan = malloc(cap);
+  len += (size_t)snprintf(plan + len, cap - len, "[");
+  for (int i = 0; i < 600; i++)
+    len += (size_t)snprintf(
+        plan + len, cap - len, "%s{\"task\":\"%s\",\"id\":%d,\"dep\":[-1],\"args\":{\"text\":\"%s\"}%s}",
+        i ? "," : "", i % 3 == 1 ? "debug-sleep" : "debug-echo", i, i % 2 ? "1" : "0",
+        i == 299 ? ",\"model\":\"local/debug-echo\"" : "");
+  snprintf(plan + len, cap - len, "]");
+  baton_rc rc;
+  cJSON *res = run_plan(ctx, plan, NULL, &rc);
+  free(plan);
+  cr_expect_eq(rc, BATON_OK);
+  const cJSON *steps = cJSON_GetObjectItemCaseSensitive(res, "plan");
+  cr_assert_eq(cJSON_GetArraySize(steps), 600);
+  for (int i = 0; i < 600; i++) {
+    const cJSON *s = cJSON_GetArrayItem(steps, i);
+    const char *kind = field(s, "task");
+    cr_assert_str_eq(kind, i % 3 == 1 ? "debug-sleep" : "debug-echo", "step %d", i);
+    const cJSON *choice = cJSON_GetObjectItemCaseSensitive(s, "choice");
+    if (i == 299) {
+      cr_expect_null(choice, "step 299 named its model: nothing was chosen for it");
+      continue;
+    }
+    const char *why = field(choice, "reason");
+    char tail[64];
+    snprintf(tail, sizeof tail, " for %s", kind);
+    size_t wl = strlen(why), tl = strlen(tail);
+    cr_assert(wl > tl && strcmp(why + wl - tl, tail) == 0, "step %d (%s): %s", i, kind, why);
+    cr_assert(field(s, "model")[0], "step %d has no model", i);
+    cr_assert_str_eq(field(task_of(res, i), "status"), "done", "step %d", i);
+  }
   cJSON_Delete(res);
   done_with(ctx);
 }

@@ -49,7 +49,8 @@ static session *start_with(int use_daemon) {
   cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
   s->fd = sv[0];
   s->srv_fd = sv[1];
-  s->o = (baton_mcp_options){.in_fd = sv[1], .out_fd = sv[1], .use_daemon = use_daemon};
+  s->o = (baton_mcp_options){
+      BATON_MCP_OPTIONS_INIT, .in_fd = sv[1], .out_fd = sv[1], .use_daemon = use_daemon};
   cr_assert_eq(pthread_create(&s->th, NULL, serve_main, s), 0);
   return s;
 }

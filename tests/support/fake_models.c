@@ -33,6 +33,8 @@ struct fake_models {
   char base[96];
   pthread_mutex_t mu;
   char *answer, *transcript;
+  char *trx_format;  /* transcriptions answer in this format whatever is asked, or NULL */
+  char *image_url;   /* images answer this url whatever is asked ("" = our own file), or NULL */
   char *markers[16], *marked[16];
   int n_marked;
   bool no_json_schema, pcm_only;
@@ -331,6 +333,36 @@ static void chat_route(fake_models *fm, const fake_http_request *req, fake_http_
   json_reply(r, 200, o);
 }
 
+/* A transcript in one of the servers' own formats (whisper.cpp's content
+ * types; the others send srt as text/plain). */
+static void transcript_as(const fake_models *fm, const char *fmt, const char *text,
+                          fake_http_response *r) {
+  bool w = fm->kind == FM_WHISPERCPP;
+  char buf[1200];
+  if (!strcmp(fmt, "srt")) {
+    snprintf(buf, sizeof buf, "1\r\n00:00:00,000 --> 00:00:01,500\r\n%s\r\n\r\n"
+             "2\r\n00:00:01,500 --> 00:00:03,000\r\nand goodbye\r\n\r\n", text);
+    set_body(r, 200, w ? "application/x-subrip" : "text/plain", dup_s(buf), 0);
+  } else if (!strcmp(fmt, "vtt")) {
+    snprintf(buf, sizeof buf, "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\n<v Speaker 1>%s\n\n"
+             "00:00:01.500 --> 00:00:03.000\nand goodbye\n", text);
+    set_body(r, 200, "text/vtt", dup_s(buf), 0);
+  } else if (!strcmp(fmt, "verbose_json")) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "task", "transcribe");
+    cJSON_AddStringToObject(o, "language", "english");
+    cJSON_AddNumberToObject(o, "duration", 3.0);
+    cJSON_AddStringToObject(o, "text", text);
+    cJSON_AddArrayToObject(o, "segments");
+    json_reply(r, 200, o);
+  } else if (!strcmp(fmt, "page")) {
+    set_body(r, 200, "text/html",
+             dup_s("<!DOCTYPE html>\n<html><head><title>Web UI</title></head></html>"), 0);
+  } else { /* text */
+    set_body(r, 200, w ? "text/html; charset=utf-8" : "text/plain", dup_s(text), 0);
+  }
+}
+
 static void transcribe_route(fake_models *fm, const fake_http_request *req,
                              fake_http_response *r) {
   size_t flen = 0;
@@ -342,8 +374,14 @@ static void transcribe_route(fake_models *fm, const fake_http_request *req,
     bad = "model is required";
   pthread_mutex_lock(&fm->mu);
   char *text = dup_s(fm->transcript);
+  if (fm->trx_format) {
+    free(fmt);
+    fmt = dup_s(fm->trx_format);
+  }
   pthread_mutex_unlock(&fm->mu);
-  if (bad) {
+  if (!bad && fm->trx_format) {
+    transcript_as(fm, fmt, text, r);
+  } else if (bad) {
     error_reply(fm, r, 400, bad);
   } else if (fm->kind == FM_LOCALAI && fmt && !strcmp(fmt, "text")) {
     error_reply(fm, r, 500, "invalid response_format");
@@ -405,6 +443,20 @@ static void image_answer(fake_models *fm, fake_http_response *r, bool b64) {
   json_reply(r, 200, o);
 }
 
+/* {"data":[{"url"}]}: url, or ("") this server's own generated file. */
+static void url_answer(fake_models *fm, fake_http_response *r, const char *url) {
+  if (!*url) {
+    image_answer(fm, r, false);
+    return;
+  }
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddNumberToObject(o, "created", 1);
+  cJSON *d0 = cJSON_CreateObject();
+  cJSON_AddStringToObject(d0, "url", url);
+  cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "data"), d0);
+  json_reply(r, 200, o);
+}
+
 static void images_route(fake_models *fm, const fake_http_request *req, fake_http_response *r,
                          bool edit) {
   if (edit) {
@@ -424,10 +476,16 @@ static void images_route(fake_models *fm, const fake_http_request *req, fake_htt
   cJSON *j = cJSON_ParseWithLength(req->body, req->body_len);
   const char *prompt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "prompt"));
   const char *rf = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "response_format"));
+  pthread_mutex_lock(&fm->mu);
+  char *forced = fm->image_url ? dup_s(fm->image_url) : NULL;
+  pthread_mutex_unlock(&fm->mu);
   if (!prompt || !*prompt)
     error_reply(fm, r, 400, "prompt required");
+  else if (forced) /* a server that answers a URL whatever is asked */
+    url_answer(fm, r, forced);
   else /* stable-diffusion.cpp ignores response_format: always b64_json */
     image_answer(fm, r, fm->kind != FM_LOCALAI || (rf && !strcmp(rf, "b64_json")));
+  free(forced);
   cJSON_Delete(j);
 }
 
@@ -583,6 +641,8 @@ void fm_stop(fake_models *fm) {
   }
   free(fm->answer);
   free(fm->transcript);
+  free(fm->trx_format);
+  free(fm->image_url);
   for (int i = 0; i < fm->n_marked; i++) {
     free(fm->markers[i]);
     free(fm->marked[i]);
@@ -612,6 +672,8 @@ void fm_set_answer_for(fake_models *fm, const char *marker, const char *content)
 }
 
 void fm_set_transcript(fake_models *fm, const char *text) { set_str(fm, &fm->transcript, text); }
+void fm_transcript_format(fake_models *fm, const char *fmt) { set_str(fm, &fm->trx_format, fmt); }
+void fm_image_url(fake_models *fm, const char *url) { set_str(fm, &fm->image_url, url); }
 void fm_no_json_schema(fake_models *fm) { fm->no_json_schema = true; }
 void fm_pcm_only(fake_models *fm) { fm->pcm_only = true; }
 void fm_set_delay(fake_models *fm, int ms) { fm->delay_ms = ms; }

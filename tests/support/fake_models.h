@@ -70,6 +70,15 @@ void fm_set_answer(fake_models *fm, const char *content);
  * first marker set that matches wins; at most 16). */
 void fm_set_answer_for(fake_models *fm, const char *marker, const char *content);
 void fm_set_transcript(fake_models *fm, const char *text);
+/* Transcriptions answer in this format whatever response_format asks:
+ * "text" (whisper.cpp: text/html; others text/plain), "srt" (whisper.cpp:
+ * application/x-subrip; others text/plain), "vtt" (text/vtt),
+ * "verbose_json", or "page" (an HTML page, as a web UI at that address
+ * would answer). */
+void fm_transcript_format(fake_models *fm, const char *fmt);
+/* images/generations answer {"data":[{"url": url}]} whatever is asked; ""
+ * is this server's own /generated-images/b64.png (LocalAI's shape). */
+void fm_image_url(fake_models *fm, const char *url);
 void fm_no_json_schema(fake_models *fm);
 void fm_pcm_only(fake_models *fm);
 /* Every answer waits this long (ms) first. */

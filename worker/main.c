@@ -1,4 +1,4 @@
-/* worker.c — baton-worker: runs one local executor in its own process for libbaton, describes them, or serves a task queue. */
+/* main.c — baton-worker: runs one local executor in its own process for libbaton, describes them, or serves a task queue. */
 #include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -32,7 +32,8 @@ static const char usage[] =
     "  --queue URL          redis://HOST:PORT[/DB] or unix:///PATH (default: queue.url\n"
     "                       in the config)\n"
     "  --name NAME          this worker's name; it is known as HOST:NAME (default: pid)\n"
-    "  --concurrency N      tasks at once, each in its own process (default 1, max 64)\n"
+    "  --concurrency N      tasks at once, each in its own process (default: the number\n"
+    "                       of CPUs here, max 64)\n"
     "  --tasks LIST         serve only these task kinds (e.g. image-to-text,\n"
     "                       object-detection); default: every one it has an executor for\n"
     "  --password-env VAR   the variable holding the Redis password (default:\n"
@@ -85,7 +86,7 @@ int main(int argc, char **argv) {
   int fd = -1, describe = 0, queue = 0;
   long memory_mb = 0;
   const char *config = NULL;
-  baton__qworker_opts qo = {.concurrency = 1};
+  baton__qworker_opts qo = {.concurrency = -1}; /* -1: not given */
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       fputs(usage, stdout);
@@ -118,6 +119,10 @@ int main(int argc, char **argv) {
   }
   if (queue) {
     qo.config_path = config;
+    if (qo.concurrency == -1) { /* one task per CPU keeps the machine busy */
+      long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+      qo.concurrency = cpus < 1 ? 1 : cpus > 64 ? 64 : (int)cpus;
+    }
     return queue_main(&qo);
   }
   if (describe)

@@ -1,0 +1,100 @@
+/* epset.c — the endpoints a match may use: a task's endpoints read by a skip scan of an index, each checked once with ok(). */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "registry/rank.h"
+#include "core/banned.h"
+
+/* More distinct endpoints than this in one task (a URL each, say): the
+ * match checks candidates one by one instead, as it reads them. */
+#define MAX_ENDPOINTS 64
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+bool baton__epset_has(const baton__epset *e, const char *endpoint) {
+  if (!endpoint)
+    return false;
+  return e->n && bsearch(&endpoint, e->v, e->n, sizeof *e->v, cmp_str) != NULL;
+}
+
+void baton__epset_release(baton__epset *e) {
+  for (size_t i = 0; i < e->n; i++)
+    free(e->v[i]);
+  free(e->v);
+  memset(e, 0, sizeof *e);
+}
+
+/* The distinct endpoints of task's enabled models, in order, with the
+ * registry locked: one index seek each. 1 when there are more than
+ * MAX_ENDPOINTS (e is then incomplete), 0, or -1 with err. */
+static int list_endpoints(baton__registry *reg, const char *task, baton__epset *e, char *err,
+                          size_t errlen) {
+  sqlite3_stmt *st = reg->st_endpoint_next;
+  if (!(e->v = calloc(MAX_ENDPOINTS, sizeof *e->v))) {
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  int s, more = 0;
+  do {
+    sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, e->n ? e->v[e->n - 1] : "", -1, SQLITE_STATIC);
+    s = sqlite3_step(st);
+    if (s == SQLITE_ROW && e->n == MAX_ENDPOINTS) {
+      more = 1;
+      s = SQLITE_DONE;
+    } else if (s == SQLITE_ROW) {
+      const char *ep = (const char *)sqlite3_column_text(st, 0);
+      if ((e->v[e->n] = baton__strdup(ep ? ep : "")))
+        e->n++;
+      else
+        s = SQLITE_NOMEM;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+  } while (s == SQLITE_ROW);
+  if (s == SQLITE_DONE)
+    return more;
+  if (s == SQLITE_NOMEM)
+    baton__fmt(err, errlen, "out of memory");
+  else
+    baton__db_err(reg->db, err, errlen, "model match failed");
+  return -1;
+}
+
+/*
+ * The endpoints of task's enabled models that ok() accepts, into *e
+ * (sorted). ok() runs once per endpoint, with the registry unlocked.
+ * Returns 1 when *e is what a match may use, 0 when no filter is needed
+ * (every endpoint accepted, or too many endpoints to list: *e is empty),
+ * or -1 with err.
+ */
+int baton__epset_accepted(baton__registry *reg, const char *task, baton__endpoint_ok_fn ok,
+                          void *ud, baton__epset *e, char *err, size_t errlen) {
+  memset(e, 0, sizeof *e);
+  pthread_mutex_lock(&reg->lock);
+  int r = list_endpoints(reg, task, e, err, errlen);
+  pthread_mutex_unlock(&reg->lock);
+  if (r != 0) {
+    baton__epset_release(e);
+    return r > 0 ? 0 : -1;
+  }
+  size_t kept = 0, all = e->n;
+  for (size_t i = 0; i < all; i++) {
+    char why[256] = "";
+    if (ok(ud, e->v[i], why, sizeof why))
+      e->v[kept++] = e->v[i];
+    else
+      free(e->v[i]);
+  }
+  e->n = kept;
+  if (kept == all) {
+    baton__epset_release(e);
+    return 0;
+  }
+  return 1;
+}

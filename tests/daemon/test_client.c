@@ -1,0 +1,147 @@
+/* test_client.c — the public daemon client (baton_client_*) against a real batond: calls, plans, runs with their events, cancellation, error codes. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baton.h"
+#include "support/daemon.h"
+#include "support/support.h"
+
+static bt_daemon d;
+static baton_client *c;
+
+static void start(void) {
+  bt_daemon_start(&d, NULL);
+  unsetenv("BATON_NO_DAEMON"); /* ctest sets it for the in-process tests */
+  cr_assert_eq(baton_client_connect(NULL, &c), BATON_OK, "%s", baton_errmsg(NULL));
+}
+
+static void stop(void) {
+  baton_client_close(c);
+  c = NULL;
+  int st = bt_daemon_stop(&d);
+  cr_expect_eq(st, 0, "batond exited with %d", st);
+}
+
+TestSuite(daemon_client, .init = start, .fini = stop, .timeout = 60);
+
+static const char echo_plan[] =
+    "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"hello\"}},"
+    "{\"task\":\"debug-echo\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"<GENERATED>-0\"}}]";
+
+Test(daemon_client, calls_answer_and_errors_carry_their_code_and_message) {
+  char *json = NULL;
+  cr_assert_eq(baton_client_call(c, "health", NULL, &json), BATON_OK, "%s", baton_errmsg(NULL));
+  cr_expect(strstr(json, d.sock), "health names the socket: %s", json);
+  baton_free(json);
+  cr_expect_eq(baton_client_call(c, "run.get", "{\"run_id\":\"no-such-run\"}", &json),
+               BATON_NOTFOUND);
+  cr_expect_null(json);
+  cr_expect(strstr(baton_errmsg(NULL), "no-such-run"), "%s", baton_errmsg(NULL));
+  cr_expect_eq(baton_client_call(c, "no.such.method", NULL, &json), BATON_INVALID);
+  cr_expect_eq(baton_client_call(c, "runs.list", "[1,2]", &json), BATON_INVALID);
+  cr_expect(strstr(baton_errmsg(NULL), "not a JSON object"), "%s", baton_errmsg(NULL));
+  /* Errors leave the connection usable. */
+  cr_expect_eq(baton_client_call(c, "runs.list", "{\"limit\":1}", &json), BATON_OK, "%s",
+               baton_errmsg(NULL));
+  baton_free(json);
+}
+
+Test(daemon_client, plan_answers_with_the_task_graph) {
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = echo_plan};
+  char *json = NULL;
+  cr_assert_eq(baton_client_plan(c, &req, &json), BATON_OK, "%s", baton_errmsg(NULL));
+  cr_expect(json[0] == '[' && strstr(json, "debug-echo"), "%s", json);
+  baton_free(json);
+  baton_request bad = {BATON_REQUEST_INIT, .plan_json = "[{\"task\":\"no-such-task\"}]"};
+  cr_expect_neq(baton_client_plan(c, &bad, &json), BATON_OK);
+  cr_expect_null(json);
+  cr_expect(baton_errmsg(NULL)[0], "a failed plan says why");
+}
+
+typedef struct seen {
+  int types[32];
+  int n;
+  int wrong_size;
+  baton_client *cancel_on_start;
+} seen;
+
+static void record(void *ud, const baton_event *ev) {
+  seen *s = ud;
+  if (s->n < 32)
+    s->types[s->n++] = ev->type;
+  if (ev->size != sizeof(baton_event))
+    s->wrong_size++;
+  if (s->cancel_on_start && ev->type == BATON_EVENT_TASK_STARTED)
+    baton_client_cancel(s->cancel_on_start);
+}
+
+Test(daemon_client, submit_streams_events_in_order_then_the_result) {
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = echo_plan};
+  seen s = {0};
+  char *result = NULL;
+  cr_assert_eq(baton_client_submit(c, &req, record, &s, &result), BATON_OK, "%s",
+               baton_errmsg(NULL));
+  cr_expect(strstr(result, "\"status\":\"done\""), "%s", result);
+  baton_free(result);
+  cr_assert_geq(s.n, 6, "plan, 2 x (started, finished), done: %d events", s.n);
+  cr_expect_eq(s.types[0], BATON_EVENT_PLAN);
+  cr_expect_eq(s.types[s.n - 1], BATON_EVENT_DONE);
+  cr_expect_eq(s.wrong_size, 0);
+  /* A failed task: the result still comes, with BATON_EXEC. */
+  baton_request fail = {BATON_REQUEST_INIT,
+                        .plan_json = "[{\"task\":\"debug-fail\",\"id\":0,\"dep\":[-1],"
+                                     "\"args\":{\"text\":\"boom\"}}]"};
+  cr_expect_eq(baton_client_submit(c, &fail, NULL, NULL, &result), BATON_EXEC, "%s",
+               baton_errmsg(NULL));
+  cr_expect(result && strstr(result, "boom"), "%s", result ? result : "(none)");
+  baton_free(result);
+}
+
+Test(daemon_client, cancel_stops_the_run_being_waited_for) {
+  baton_request req = {BATON_REQUEST_INIT,
+                       .plan_json = "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],"
+                                    "\"args\":{\"text\":\"20000\"}}]"};
+  seen s = {.cancel_on_start = c};
+  char *result = NULL;
+  cr_assert_eq(baton_client_submit(c, &req, record, &s, &result), BATON_CANCELLED, "%s",
+               baton_errmsg(NULL));
+  cr_expect(strstr(result, "\"status\":\"cancelled\""), "%s", result);
+  baton_free(result);
+  /* The cancel was for that run: the next one runs. */
+  baton_request echo = {BATON_REQUEST_INIT, .plan_json = echo_plan};
+  cr_expect_eq(baton_client_submit(c, &echo, NULL, NULL, &result), BATON_OK, "%s",
+               baton_errmsg(NULL));
+  baton_free(result);
+}
+
+Test(daemon_client, requests_are_checked_before_anything_is_sent) {
+  baton_request unsized = {.plan_json = echo_plan};
+  char *out = (char *)"untouched";
+  cr_expect_eq(baton_client_submit(c, &unsized, NULL, NULL, &out), BATON_INVALID);
+  cr_expect_null(out);
+  cr_expect(strstr(baton_errmsg(NULL), "BATON_REQUEST_INIT"), "%s", baton_errmsg(NULL));
+  baton_request both = {BATON_REQUEST_INIT, .text = "hi", .plan_json = echo_plan};
+  cr_expect_eq(baton_client_plan(c, &both, &out), BATON_INVALID);
+  baton_request bad_msgs = {BATON_REQUEST_INIT, .text = "hi", .messages = "{}"};
+  cr_expect_eq(baton_client_plan(c, &bad_msgs, &out), BATON_INVALID);
+  cr_expect(strstr(baton_errmsg(NULL), "messages"), "%s", baton_errmsg(NULL));
+}
+
+Test(daemon_client, connect_says_when_no_daemon_answers) {
+  baton_client *none = (baton_client *)c;
+  char gone[700];
+  snprintf(gone, sizeof gone, "%s/nobody.sock", d.dir);
+  setenv("BATON_SOCKET", gone, 1);
+  cr_expect_eq(baton_client_connect(NULL, &none), BATON_NOTFOUND);
+  cr_expect_null(none);
+  cr_expect(strstr(baton_errmsg(NULL), "nobody.sock"), "%s", baton_errmsg(NULL));
+  setenv("BATON_SOCKET", d.sock, 1);
+  setenv("BATON_NO_DAEMON", "1", 1);
+  cr_expect_eq(baton_client_connect(NULL, &none), BATON_NOTFOUND);
+  cr_expect(strstr(baton_errmsg(NULL), "BATON_NO_DAEMON"), "%s", baton_errmsg(NULL));
+  unsetenv("BATON_NO_DAEMON");
+  cr_expect_eq(baton_client_connect(NULL, &none), BATON_OK, "%s", baton_errmsg(NULL));
+  baton_client_close(none);
+}
