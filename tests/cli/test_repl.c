@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "support/daemon.h"
 #include "support/fake_http.h"
 #include "support/support.h"
 
@@ -110,7 +111,7 @@ static void type(term *t, const char *keys) {
 
 /* Waits for the REPL to exit; returns its status. */
 static int reap(term *t) {
-  long end = now_ms() + 10000;
+  long end = now_ms() + BT_WAIT_MS;
   int st = 0;
   char sink[4096];
   while (waitpid(t->pid, &st, WNOHANG) == 0) {
@@ -142,21 +143,21 @@ static char *write_plan(const char *name, int sleep_ms) {
 
 Test(cli_repl, history_is_kept_across_sessions) {
   term *t = spawn(NULL);
-  cr_assert(expect(t, "baton> ", 15000), "no prompt: %s", t->out);
+  cr_assert(expect(t, "baton> ", BT_WAIT_MS), "no prompt: %s", t->out);
   type(t, "/help\r");
-  cr_assert(expect(t, "/executors", 5000), "no help text: %s", t->out);
-  cr_assert(expect(t, "baton> ", 5000));
+  cr_assert(expect(t, "/executors", BT_WAIT_MS), "no help text: %s", t->out);
+  cr_assert(expect(t, "baton> ", BT_WAIT_MS));
   type(t, "/quit\r");
   cr_expect_eq(reap(t), 0);
 
   t = spawn(NULL);
-  cr_assert(expect(t, "baton> ", 15000));
+  cr_assert(expect(t, "baton> ", BT_WAIT_MS));
   type(t, "\033[A\033[A"); /* up twice: /quit, then /help */
   /* libedit redraws only what changes: "/quit", then "help" over "quit". */
-  cr_expect(expect(t, "/quit", 5000), "the previous session's lines are recalled: %s", t->out + t->mark);
-  cr_expect(expect(t, "help", 5000), "newest first: %s", t->out + t->mark);
+  cr_expect(expect(t, "/quit", BT_WAIT_MS), "the previous session's lines are recalled: %s", t->out + t->mark);
+  cr_expect(expect(t, "help", BT_WAIT_MS), "newest first: %s", t->out + t->mark);
   type(t, "\r");
-  cr_expect(expect(t, "/executors", 5000), "the recalled line runs");
+  cr_expect(expect(t, "/executors", BT_WAIT_MS), "the recalled line runs");
   type(t, "/quit\r");
   cr_expect_eq(reap(t), 0);
   char p[600];
@@ -167,31 +168,31 @@ Test(cli_repl, history_is_kept_across_sessions) {
 }
 
 Test(cli_repl, live_lines_show_each_task_then_the_answer) {
-  char *plan = write_plan("plan.json", 1200);
+  char *plan = write_plan("plan.json", 3000);
   term *t = spawn(NULL);
-  cr_assert(expect(t, "baton> ", 15000));
+  cr_assert(expect(t, "baton> ", BT_WAIT_MS));
   char line[700];
   snprintf(line, sizeof line, "/run %s\r", plan);
   type(t, line);
-  cr_expect(expect(t, "running  task 0 debug-sleep", 10000), "a live line for the running task: %s",
+  cr_expect(expect(t, "running  task 0 debug-sleep", BT_WAIT_MS), "a live line for the running task: %s",
             t->out + t->mark);
-  cr_expect(expect(t, "local/debug-sleep", 2000), "with its model");
-  cr_expect(expect(t, "pending  task 1 debug-echo", 2000), "and one for the waiting task");
+  cr_expect(expect(t, "local/debug-sleep", BT_WAIT_MS), "with its model");
+  cr_expect(expect(t, "pending  task 1 debug-echo", BT_WAIT_MS), "and one for the waiting task");
   /* The elapsed time moves while it runs: some reading between 0.2 s and
-   * 1.1 s shows up (which ones depends on how busy the machine is). */
+   * 2.8 s shows up (which ones depends on how busy the machine is). */
   bool ticked = false;
-  for (long end = now_ms() + 5000; !ticked && now_ms() < end;) {
+  for (long end = now_ms() + BT_WAIT_MS; !ticked && now_ms() < end;) {
     expect(t, "\x01never\x01", 100); /* reads what arrived, moves nothing */
-    for (int tenth = 2; tenth <= 11 && !ticked; tenth++) {
+    for (int tenth = 2; tenth <= 28 && !ticked; tenth++) {
       char want[16];
       snprintf(want, sizeof want, "%d.%ds", tenth / 10, tenth % 10);
       ticked = strstr(t->out + t->mark, want) != NULL;
     }
   }
   cr_expect(ticked, "the elapsed time ticks: %s", t->out + t->mark);
-  cr_expect(expect(t, "done     task 1 debug-echo", 10000), "the lines end as done");
-  cr_expect(expect(t, "all good", 5000), "then the answer");
-  cr_expect(expect(t, "baton> ", 5000));
+  cr_expect(expect(t, "done     task 1 debug-echo", BT_WAIT_MS), "the lines end as done");
+  cr_expect(expect(t, "all good", BT_WAIT_MS), "then the answer");
+  cr_expect(expect(t, "baton> ", BT_WAIT_MS));
   type(t, "/quit\r");
   cr_expect_eq(reap(t), 0);
   free(plan);
@@ -200,23 +201,23 @@ Test(cli_repl, live_lines_show_each_task_then_the_answer) {
 Test(cli_repl, ctrl_c_cancels_the_run_not_the_repl) {
   char *plan = write_plan("long.json", 30000);
   term *t = spawn(NULL);
-  cr_assert(expect(t, "baton> ", 15000));
+  cr_assert(expect(t, "baton> ", BT_WAIT_MS));
   char line[700];
   snprintf(line, sizeof line, "/run %s\r", plan);
   type(t, line);
-  cr_assert(expect(t, "running  task 0", 10000), "the run did not start: %s", t->out);
+  cr_assert(expect(t, "running  task 0", BT_WAIT_MS), "the run did not start: %s", t->out);
   long t0 = now_ms();
   type(t, "\003");
-  cr_expect(expect(t, "cancelled", 5000), "Ctrl-C cancels the run: %s", t->out + t->mark);
-  cr_expect_lt(now_ms() - t0, 5000);
-  cr_expect(expect(t, "baton> ", 5000), "and the REPL is still there");
+  cr_expect(expect(t, "cancelled", BT_WAIT_MS), "Ctrl-C cancels the run: %s", t->out + t->mark);
+  cr_expect_lt(now_ms() - t0, 20000, "the 30 s task was not stopped");
+  cr_expect(expect(t, "baton> ", BT_WAIT_MS), "and the REPL is still there");
   /* At the prompt, Ctrl-C drops the line being typed, not the REPL. */
   type(t, "half a line");
-  cr_expect(expect(t, "half a line", 5000));
+  cr_expect(expect(t, "half a line", BT_WAIT_MS));
   type(t, "\003");
-  cr_expect(expect(t, "baton> ", 5000), "a fresh prompt after Ctrl-C: %s", t->out + t->mark);
+  cr_expect(expect(t, "baton> ", BT_WAIT_MS), "a fresh prompt after Ctrl-C: %s", t->out + t->mark);
   type(t, "/new\r");
-  cr_expect(expect(t, "new conversation", 5000), "and still answers: %s", t->out);
+  cr_expect(expect(t, "new conversation", BT_WAIT_MS), "and still answers: %s", t->out);
   type(t, "/quit\r");
   cr_expect_eq(reap(t), 0);
   free(plan);
@@ -237,38 +238,34 @@ Test(cli_repl, without_a_terminal_it_reads_one_request_per_line) {
   free(plan);
 }
 
+/* Starts batond on the test's socket (stderr in batond.err) and waits until
+ * it answers. */
+static pid_t start_batond(void) {
+  bt_daemon d = {.dir = dir};
+  snprintf(d.sock, sizeof d.sock, "%s/run/b.sock", dir);
+  snprintf(d.err, sizeof d.err, "%s/batond.err", dir);
+  pid_t pid = bt_daemon_spawn(d.err, 0);
+  bt_daemon_wait_ready(&d, pid);
+  return pid;
+}
+
 Test(cli_repl, uses_the_daemon_when_one_answers) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/batond", bin_dir());
-  pid_t d = fork();
-  if (d == 0) {
-    int fd = open("/dev/null", O_WRONLY);
-    dup2(fd, 2);
-    execl(path, "batond", "--foreground", (char *)NULL);
-    _exit(127);
-  }
+  pid_t d = start_batond();
   char *plan = write_plan("d.json", 300);
-  char sock[600];
-  snprintf(sock, sizeof sock, "%s/run/b.sock", dir);
-  struct stat st;
-  for (int i = 0; i < 1500 && stat(sock, &st) != 0; i++)
-    usleep(10000);
   term *t = spawn(NULL);
-  cr_expect(expect(t, "connected to batond", 15000), "banner: %s", t->out);
-  cr_assert(expect(t, "baton> ", 5000));
+  cr_expect(expect(t, "connected to batond", BT_WAIT_MS), "banner: %s", t->out);
+  cr_assert(expect(t, "baton> ", BT_WAIT_MS));
   char line[700];
   snprintf(line, sizeof line, "/run %s\r", plan);
   type(t, line);
-  cr_expect(expect(t, "running  task 0 debug-sleep", 10000), "live lines through the daemon");
-  cr_expect(expect(t, "all good", 10000), "the answer through the daemon");
+  cr_expect(expect(t, "running  task 0 debug-sleep", BT_WAIT_MS), "live lines through the daemon");
+  cr_expect(expect(t, "all good", BT_WAIT_MS), "the answer through the daemon");
   type(t, "/runs\r");
-  cr_expect(expect(t, "done", 5000), "/runs lists the run");
+  cr_expect(expect(t, "done", BT_WAIT_MS), "/runs lists the run");
   type(t, "/quit\r");
   cr_expect_eq(reap(t), 0);
   kill(d, SIGTERM);
-  int s;
-  waitpid(d, &s, 0);
-  cr_expect(WIFEXITED(s) && WEXITSTATUS(s) == 0);
+  cr_expect_eq(bt_wait_exit(d, BT_WAIT_MS), 0);
   free(plan);
 }
 
@@ -303,20 +300,7 @@ static void two_turns(bool through_daemon) {
   }
   pid_t d = 0;
   if (through_daemon) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/batond", bin_dir());
-    d = fork();
-    if (d == 0) {
-      int fd = open("/dev/null", O_WRONLY);
-      dup2(fd, 2);
-      execl(path, "batond", "--foreground", (char *)NULL);
-      _exit(127);
-    }
-    char sock[600];
-    snprintf(sock, sizeof sock, "%s/run/b.sock", dir);
-    struct stat st;
-    for (int i = 0; i < 1500 && stat(sock, &st) != 0; i++)
-      usleep(10000);
+    d = start_batond();
   } else {
     setenv("BATON_NO_DAEMON", "1", 1);
   }
@@ -336,7 +320,7 @@ static void two_turns(bool through_daemon) {
   free(out);
   if (d > 0) {
     kill(d, SIGTERM);
-    waitpid(d, NULL, 0);
+    bt_wait_exit(d, BT_WAIT_MS);
   }
   fake_http_stop(llm);
 }

@@ -83,9 +83,11 @@ Test(executors_debug, sleep_waits_about_as_long_as_asked) {
 Test(executors_debug, sleep_stops_at_the_timeout) {
   baton__exec_env env = {.timeout_ms = 100};
   int64_t t0 = baton__now_ms();
-  cr_assert_neq(run("debug-sleep", "5000", &env, NULL), 0);
+  cr_assert_neq(run("debug-sleep", "30000", &env, NULL), 0);
   int64_t took = baton__now_ms() - t0;
-  cr_assert(took >= 100 && took < 1000, "stopped after %lld ms", (long long)took);
+  /* Soon after 100 ms: a loaded machine under ASan may add seconds, an
+   * ignored timeout would add 30. */
+  cr_assert(took >= 100 && took < 5000, "stopped after %lld ms", (long long)took);
   cr_assert(strstr(env.err, "100 ms"), "unclear error: %s", env.err);
 }
 
@@ -110,11 +112,11 @@ Test(executors_debug, sleep_stops_soon_after_cancel) {
   pthread_t th;
   pthread_create(&th, NULL, cancel_later, &c);
   int64_t t0 = baton__now_ms();
-  int rc = run("debug-sleep", "10000", &env, NULL);
+  int rc = run("debug-sleep", "30000", &env, NULL);
   int64_t took = baton__now_ms() - t0;
   pthread_join(th, NULL);
   cr_assert_neq(rc, 0);
-  cr_assert(took >= 90 && took < 600, "stopped after %lld ms", (long long)took);
+  cr_assert(took >= 90 && took < 5000, "stopped after %lld ms", (long long)took);
   cr_assert_str_eq(env.err, "cancelled");
 }
 

@@ -108,7 +108,7 @@ Test(executors_hf, waits_for_a_loading_model_then_retries) {
   cr_assert_eq(fx_run(&f, "summarization"), 0, "%s", f.env.err);
   int64_t ms = baton__now_ms() - t0;
   cr_assert_geq(ms, 950, "retried after %lld ms, before the estimated time", (long long)ms);
-  cr_assert_lt(ms, 5000);
+  cr_assert_lt(ms, 10000);
   cr_assert_str_eq(out_text(&f), "It is short.");
   cr_assert_eq(fake_http_request_count(f.srv), 2);
   fake_http_request *r = req(&f, 1);
@@ -127,7 +127,7 @@ Test(executors_hf, gives_up_on_a_loading_model_when_the_timeout_is_shorter) {
   cr_assert_eq(baton__values_add(&f.in, "text", BATON__T_TEXT, "A long text."), 0);
   int64_t t0 = baton__now_ms();
   cr_assert_neq(fx_run(&f, "summarization"), 0);
-  cr_assert_lt(baton__now_ms() - t0, 3000);
+  cr_assert_lt(baton__now_ms() - t0, 10000, "it waited for the 20 s estimate");
   cr_assert(strstr(f.env.err, "timed out after 800 ms"), "%s", f.env.err);
   cr_assert(strstr(f.env.err, "currently loading"), "%s", f.env.err);
   fx_close(&f);
@@ -166,7 +166,7 @@ Test(executors_hf, does_not_wait_minutes_for_a_429) {
   cr_assert_eq(baton__values_add(&f.in, "text", BATON__T_TEXT, "A long text."), 0);
   int64_t t0 = baton__now_ms();
   cr_assert_neq(fx_run(&f, "summarization"), 0);
-  cr_assert_lt(baton__now_ms() - t0, 2000);
+  cr_assert_lt(baton__now_ms() - t0, 10000, "it waited for the Retry-After");
   cr_assert(strstr(f.env.err, "429") && strstr(f.env.err, "600") &&
                 strstr(f.env.err, "Quota exceeded"),
             "%s", f.env.err);
@@ -257,7 +257,7 @@ Test(executors_hf, times_out_on_a_server_that_never_answers) {
   cr_assert_neq(fx_run(&f, "summarization"), 0);
   int64_t ms = baton__now_ms() - t0;
   cr_assert_geq(ms, 450);
-  cr_assert_lt(ms, 3000);
+  cr_assert_lt(ms, 10000); /* the server never answers: only the timeout ends it */
   cr_assert_str_eq(f.env.err, "timed out after 500 ms");
   fx_close(&f);
 }
@@ -280,7 +280,7 @@ Test(executors_hf, stops_promptly_when_cancelled) {
   cr_assert_neq(fx_run(&f, "summarization"), 0);
   int64_t ms = baton__now_ms() - t0;
   pthread_join(th, NULL);
-  cr_assert_lt(ms, 3000, "took %lld ms to notice the cancel", (long long)ms);
+  cr_assert_lt(ms, 10000, "took %lld ms to notice the cancel", (long long)ms);
   cr_assert_str_eq(f.env.err, "cancelled");
   fx_close(&f);
 }
@@ -295,7 +295,7 @@ Test(executors_hf, stops_waiting_for_a_loading_model_when_cancelled) {
   cr_assert_eq(pthread_create(&th, NULL, cancel_later, &f.cancel), 0);
   cr_assert_neq(fx_run(&f, "summarization"), 0);
   pthread_join(th, NULL);
-  cr_assert_lt(baton__now_ms() - t0, 2000);
+  cr_assert_lt(baton__now_ms() - t0, 6000, "it waited out the 10 s estimate");
   cr_assert_str_eq(f.env.err, "cancelled");
   fx_close(&f);
 }

@@ -276,7 +276,9 @@ Test(executors_vips, a_slow_pipeline_stops_at_the_timeout, .init = setup, .fini 
   int64_t took = baton__now_ms() - t0;
   cr_assert_neq(rc, 0, "the blur finished within 50 ms (%lld ms)", (long long)took);
   cr_assert(strstr(env.err, "ran past 50 ms"), "unclear error: %s", env.err);
-  cr_assert_lt(took, 3000, "stopping took %lld ms", (long long)took);
+  /* The whole blur takes 20-30 s here; stopping takes a fraction of a second,
+   * seconds under ASan on a loaded machine. */
+  cr_assert_lt(took, 10000, "stopping took %lld ms", (long long)took);
   char *png = baton__path_join(g_dir, "slow.png");
   cr_assert_not(baton__file_exists(png), "a partial file was left behind");
   free(png);

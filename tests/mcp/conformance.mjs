@@ -99,17 +99,18 @@ try {
   // Cancel a long run once it has started; the run must end cancelled.
   const ac = new AbortController();
   const t0 = Date.now();
-  const long = client.callTool({ name: 'debug_sleep', arguments: { text: '20000' } }, CallToolResultSchema,
+  const long = client.callTool({ name: 'debug_sleep', arguments: { text: '120000' } }, CallToolResultSchema,
     { signal: ac.signal, onprogress: (p) => { if (/started/.test(p.message ?? '')) ac.abort('enough'); } });
   await assert.rejects(long);
+  // Polled for up to a minute: `baton runs list` is slow to start under ASan on a busy machine.
   let status = '';
-  for (let i = 0; i < 100 && status !== 'cancelled'; i++) {
+  for (const end = Date.now() + 60000; Date.now() < end && status !== 'cancelled';) {
     const runs = JSON.parse(execFileSync(baton, ['runs', 'list', '--json', '--local'], { env }).toString());
     status = runs[0]?.status ?? '';
     if (status !== 'cancelled') await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(status, 'cancelled');
-  assert.ok(Date.now() - t0 < 15000, 'cancelled well before the sleep ended');
+  assert.ok(Date.now() - t0 < 60000, 'cancelled well before the sleep ended');
   await client.ping();
   ok(`cancelled a long run in ${Date.now() - t0} ms; the server still answers`);
 } finally {

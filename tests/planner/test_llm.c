@@ -523,7 +523,9 @@ static void check_cancel(fake_http *srv) {
   pthread_join(th, NULL);
   cr_assert_eq(st, BATON__LLM_ECANCELLED, "status %d: %s", st, err);
   cr_assert(strstr(err, "cancelled"), "%s", err);
-  cr_assert_lt(el, 1000, "cancel took %lld ms", (long long)el);
+  /* The call would last 20-30 s: a few seconds leaves room for a loaded
+   * machine under ASan. */
+  cr_assert_lt(el, 10000, "cancel took %lld ms", (long long)el);
   cr_assert_null(out);
   baton__llm_free(c);
 }

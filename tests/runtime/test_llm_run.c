@@ -415,8 +415,9 @@ Test(runtime_llm_run, interrupt_stops_an_llm_still_planning, .timeout = 60) {
   submit_call c = {.ctx = e.ctx, .home = e.home, .rc = BATON_OK};
   pthread_t t;
   cr_assert_eq(pthread_create(&t, NULL, submit_thread, &c), 0);
-  while (fake_http_request_count(e.srv) < 1)
-    sleep_ms(10);
+  for (double until = now_s() + BT_WAIT_MS / 1000.0; fake_http_request_count(e.srv) < 1;
+       sleep_ms(10))
+    cr_assert_lt(now_s(), until, "the planning call never reached the LLM");
   sleep_ms(100);
   double t0 = now_s();
   baton_interrupt(e.ctx);
@@ -424,7 +425,7 @@ Test(runtime_llm_run, interrupt_stops_an_llm_still_planning, .timeout = 60) {
   double after = now_s() - t0;
   cr_assert_eq(c.rc, BATON_CANCELLED, "submit gave %s: %s", baton_strerror(c.rc), c.err);
   cr_assert(strstr(c.err, "cancelled"), "%s", c.err);
-  cr_assert_lt(after, 2.0, "the interrupt took %.2f s to stop the planning call", after);
+  cr_assert_lt(after, 10.0, "the interrupt took %.2f s to stop the planning call", after);
 
   /* The context plans again afterwards. */
   push_reply(e.srv, "[]", 10, 1);

@@ -71,7 +71,7 @@ static void send_line(session *s, const char *line) {
   send_text(s, "\n", 1);
 }
 
-/* The next message from the server, within 10 s. */
+/* The next message from the server, within BT_WAIT_MS. */
 static cJSON *recv_msg(session *s) {
   for (;;) {
     char *nl = memchr(s->buf, '\n', s->len);
@@ -84,7 +84,8 @@ static cJSON *recv_msg(session *s) {
       return m;
     }
     struct pollfd p = {.fd = s->fd, .events = POLLIN};
-    cr_assert_eq(poll(&p, 1, 10000), 1, "no message from the server within 10 s");
+    cr_assert_eq(poll(&p, 1, BT_WAIT_MS), 1, "no message from the server within %d s",
+                 BT_WAIT_MS / 1000);
     ssize_t r = recv(s->fd, s->buf + s->len, sizeof s->buf - s->len, 0);
     cr_assert(r > 0, "the server closed the session");
     s->len += (size_t)r;
@@ -257,7 +258,7 @@ Test(server_mcp, a_client_that_goes_away_mid_run_cancels_the_run) {
   session *s = start();
   initialize(s);
   send_line(s, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{"
-               "\"name\":\"debug_sleep\",\"arguments\":{\"text\":\"30000\"},"
+               "\"name\":\"debug_sleep\",\"arguments\":{\"text\":\"120000\"},"
                "\"_meta\":{\"progressToken\":\"t\"}}}");
   for (bool started = false; !started;) {
     cJSON *m = recv_msg(s);
@@ -271,7 +272,7 @@ Test(server_mcp, a_client_that_goes_away_mid_run_cancels_the_run) {
   stop(s); /* closes the client's end, waits for the server to return */
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-  cr_assert_lt(took, 10.0, "the server took %.1f s to stop the run", took);
+  cr_assert_lt(took, 30.0, "the server took %.1f s to stop the run", took);
   char *status = newest_run_status();
   cr_assert_str_eq(status, "cancelled");
   free(status);

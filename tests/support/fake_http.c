@@ -266,7 +266,19 @@ static void add_extra_headers(char **buf, size_t *len, size_t *cap, const char *
   }
 }
 
-static void send_item(fake_http *srv, int fd, const fh_item *it) {
+/* The request stops counting as in flight (open: NULL when it was never
+ * counted) just before the write that completes its response: the client may read it, and send its next request,
+ * before this thread runs again. */
+static void answered(fake_http *srv, bool *open) {
+  if (!open || !*open)
+    return;
+  pthread_mutex_lock(&srv->mu);
+  srv->in_flight--;
+  pthread_mutex_unlock(&srv->mu);
+  *open = false;
+}
+
+static void send_item(fake_http *srv, int fd, const fh_item *it, bool *open) {
   if (it->delay_ms > 0 && wait_stop(srv, it->delay_ms))
     return;
   if (it->hang) {
@@ -301,11 +313,14 @@ static void send_item(fake_http *srv, int fd, const fh_item *it) {
   buf_adds(&h, &hl, &hc, "Connection: close\r\n");
   add_extra_headers(&h, &hl, &hc, it->headers);
   buf_adds(&h, &hl, &hc, "\r\n");
+  if (!stream && !it->body_len)
+    answered(srv, open);
   bool ok = send_all(srv, fd, h, hl);
   free(h);
   if (!ok)
     return;
   if (!stream) {
+    answered(srv, open);
     if (it->body_len)
       send_all(srv, fd, it->body, it->body_len);
     return;
@@ -313,15 +328,17 @@ static void send_item(fake_http *srv, int fd, const fh_item *it) {
   for (size_t i = 0; i < it->n_chunks; i++) {
     if (i > 0 && wait_stop(srv, it->chunk_delay_ms))
       return;
+    if (i + 1 == it->n_chunks)
+      answered(srv, open);
     if (!send_all(srv, fd, it->chunks[i], strlen(it->chunks[i])))
       return;
   }
 }
 
-static void send_simple(fake_http *srv, int fd, int status, const char *body) {
+static void send_simple(fake_http *srv, int fd, int status, const char *body, bool *open) {
   fake_http_response r = {.status = status, .body = body};
   fh_item *it = item_from(&r);
-  send_item(srv, fd, it);
+  send_item(srv, fd, it, open);
   item_free(it);
 }
 
@@ -449,7 +466,7 @@ static void serve(fake_http *srv, int fd) {
   const char *end = NULL;
   while (!(end = find_head_end(buf, len))) {
     if (len >= FH_MAX_HEAD) {
-      send_simple(srv, fd, 431, "{\"error\":\"fake_http: request head too large\"}");
+      send_simple(srv, fd, 431, "{\"error\":\"fake_http: request head too large\"}", NULL);
       free(buf);
       return;
     }
@@ -472,14 +489,14 @@ static void serve(fake_http *srv, int fd) {
   const char *p = buf;
   const char *eol = strstr(p, "\r\n");
   if (!eol || eol > end) {
-    send_simple(srv, fd, 400, "{\"error\":\"fake_http: bad request line\"}");
+    send_simple(srv, fd, 400, "{\"error\":\"fake_http: bad request line\"}", NULL);
     free(buf);
     return;
   }
   const char *sp1 = memchr(p, ' ', (size_t)(eol - p));
   const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
   if (!sp1 || !sp2) {
-    send_simple(srv, fd, 400, "{\"error\":\"fake_http: bad request line\"}");
+    send_simple(srv, fd, 400, "{\"error\":\"fake_http: bad request line\"}", NULL);
     free(buf);
     return;
   }
@@ -532,17 +549,17 @@ static void serve(fake_http *srv, int fd) {
     }
     int rc = read_chunked(srv, fd, buf + head_len, len - head_len, &req.body, &req.body_len);
     if (rc == -2) {
-      send_simple(srv, fd, 413, "{\"error\":\"fake_http: request body too large\"}");
+      send_simple(srv, fd, 413, "{\"error\":\"fake_http: request body too large\"}", NULL);
       goto out;
     }
     if (rc != 0) {
-      send_simple(srv, fd, 400, "{\"error\":\"fake_http: malformed chunked body\"}");
+      send_simple(srv, fd, 400, "{\"error\":\"fake_http: malformed chunked body\"}", NULL);
       goto out;
     }
     goto have_body;
   }
   if (clen < 0 || (unsigned long long)clen > FH_MAX_BODY) {
-    send_simple(srv, fd, 413, "{\"error\":\"fake_http: request body too large\"}");
+    send_simple(srv, fd, 413, "{\"error\":\"fake_http: request body too large\"}", NULL);
     goto out;
   }
   /* Body. */
@@ -574,6 +591,7 @@ have_body:
   if (++srv->in_flight > srv->max_in_flight)
     srv->max_in_flight = srv->in_flight;
   pthread_mutex_unlock(&srv->mu);
+  bool open = true;
 
   /* Pick the response. */
   fh_item *it = NULL;
@@ -596,7 +614,7 @@ have_body:
       free((void *)r.body);
   }
   if (it) {
-    send_item(srv, fd, it);
+    send_item(srv, fd, it, &open);
     item_free(it);
   } else {
     char msg[512];
@@ -604,11 +622,9 @@ have_body:
              "{\"error\":{\"message\":\"fake_http: no scripted response left for %.100s "
              "%.300s\",\"type\":\"fake_http_unscripted\"}}",
              req.method, req.path);
-    send_simple(srv, fd, 500, msg);
+    send_simple(srv, fd, 500, msg, &open);
   }
-  pthread_mutex_lock(&srv->mu);
-  srv->in_flight--;
-  pthread_mutex_unlock(&srv->mu);
+  answered(srv, &open);
 out:
   req_release(&req);
   free(buf);

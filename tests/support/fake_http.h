@@ -117,7 +117,8 @@ void fake_http_request_free(fake_http_request *req);
 /* Value of a header (case-insensitive name), borrowed from req, or NULL. */
 const char *fake_http_request_header(const fake_http_request *req, const char *name);
 /* Requests received and not answered yet, now and at most at once so far
- * (from the request's end to the response's end). */
+ * (from the request's end to the last write of its response, which the
+ * client may read before the server thread runs again). */
 int fake_http_in_flight(fake_http *srv);
 int fake_http_max_in_flight(fake_http *srv);
 /* Waits up to timeout_ms for at least n requests; true when reached. */

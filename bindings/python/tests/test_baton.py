@@ -91,13 +91,13 @@ class BatonTest(unittest.TestCase):
             self.b.models.search("ocr", task="no-such-task")
 
     def test_cancelling_the_awaiting_task_cancels_the_run(self) -> None:
-        plan = [{"task": "debug-sleep", "id": 0, "dep": [-1], "args": {"text": "20000"}}]
+        plan = [{"task": "debug-sleep", "id": 0, "dep": [-1], "args": {"text": "120000"}}]
 
         async def main() -> float:
             started = asyncio.Event()
             task = asyncio.ensure_future(self.b.arun(
                 plan=plan, on_event=lambda ev: ev.type == "task.started" and started.set()))
-            await asyncio.wait_for(started.wait(), 10)
+            await asyncio.wait_for(started.wait(), 60)
             t0 = time.monotonic()
             task.cancel()
             with self.assertRaises(asyncio.CancelledError):
@@ -105,7 +105,7 @@ class BatonTest(unittest.TestCase):
             return time.monotonic() - t0
 
         took = asyncio.run(main())
-        self.assertLess(took, 5.0)
+        self.assertLess(took, 30.0)  # of a 2-minute sleep; seconds on a busy machine
         done = self.b.run(plan=[{"task": "debug-echo", "id": 0, "dep": [-1], "args": {"text": "still here"}}])
         self.assertEqual(done.tasks[0]["outputs"]["text"], "still here")
 
@@ -122,7 +122,7 @@ class BatonTest(unittest.TestCase):
 
     def test_example_agent_runs_the_main_job(self) -> None:
         out = subprocess.run([sys.executable, os.path.join(REPO, "examples", "agent.py"), "ferry.png"],
-                             capture_output=True, text=True, timeout=60)
+                             capture_output=True, text=True, timeout=240)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("ferries", out.stdout.lower())
         self.assertIn("image-to-text", out.stderr)
