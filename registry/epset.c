@@ -57,13 +57,7 @@ static int list_endpoints(baton__registry *reg, const char *task, baton__epset *
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
   } while (s == SQLITE_ROW);
-  if (s == SQLITE_DONE)
-    return more;
-  if (s == SQLITE_NOMEM)
-    baton__fmt(err, errlen, "out of memory");
-  else
-    baton__db_err(reg->db, err, errlen, "model match failed");
-  return -1;
+  return baton__step_end(reg->db, s, err, errlen, "model match failed") == 0 ? more : -1;
 }
 
 /*

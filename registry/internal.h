@@ -65,6 +65,9 @@ double baton__local_bonus(const char *endpoint);
 
 /* Sets err to "what: <the connection's error>"; returns -1. */
 int baton__db_err(sqlite3 *db, char *err, size_t errlen, const char *what);
+/* How a run of sqlite3_step() ended: 0 at SQLITE_DONE, else -1 with err
+ * ("out of memory", or what failed and SQLite's message). */
+int baton__step_end(sqlite3 *db, int s, char *err, size_t errlen, const char *what);
 /* Runs SQL; on failure sets err to "what: <reason>" and returns -1. */
 int baton__exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen, const char *what);
 /* A malloc'd copy of column i ("" for NULL); NULL when out of memory. */

@@ -134,13 +134,7 @@ static int collect(baton__registry *reg, const char *task, const qterms *tw, siz
       c->base_floor = floor;
     c->base_trunc = c->base_trunc || trunc;
   }
-  if (s == SQLITE_DONE)
-    return 0;
-  if (s == SQLITE_NOMEM)
-    baton__fmt(err, errlen, "out of memory");
-  else
-    baton__db_err(reg->db, err, errlen, "model match failed");
-  return -1;
+  return baton__step_end(reg->db, s, err, errlen, "model match failed");
 }
 
 /* collect() in one read transaction: one snapshot for all the statements,

@@ -402,11 +402,5 @@ int baton__rank_terms(baton__registry *reg, const char *task, const qterms *tw, 
   if (s == SQLITE_DONE && r.nr)
     s = read_best(&r, L, now, c);
   ranker_release(&r);
-  if (s == SQLITE_DONE)
-    return 0;
-  if (s == SQLITE_NOMEM)
-    baton__fmt(err, errlen, "out of memory");
-  else
-    baton__db_err(reg->db, err, errlen, "model match failed");
-  return -1;
+  return baton__step_end(reg->db, s, err, errlen, "model match failed");
 }

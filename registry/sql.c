@@ -12,6 +12,16 @@ int baton__db_err(sqlite3 *db, char *err, size_t errlen, const char *what) {
   return -1;
 }
 
+int baton__step_end(sqlite3 *db, int s, char *err, size_t errlen, const char *what) {
+  if (s == SQLITE_DONE)
+    return 0;
+  if (s == SQLITE_NOMEM)
+    baton__fmt(err, errlen, "out of memory");
+  else
+    baton__db_err(db, err, errlen, what);
+  return -1;
+}
+
 int baton__exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen, const char *what) {
   char *msg = NULL;
   if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {

@@ -14,11 +14,7 @@ static char *home;
 static baton *ctx;
 
 static void setup(void) {
-  home = bt_tmpdir();
-  setenv("BATON_HOME", home, 1);
-  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
-  unsetenv("BATON_LLM_BASE_URL");
-  unsetenv("OPENAI_BASE_URL");
+  home = bt_offline_home();
   char path[600];
   snprintf(path, sizeof path, "%s/config.yaml", home);
   bt_write(path, "workers: 2\n");

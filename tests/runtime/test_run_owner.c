@@ -15,12 +15,7 @@
 static char *home, cfg[700];
 
 static void setup(void) {
-  home = bt_tmpdir();
-  setenv("BATON_HOME", home, 1);
-  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
-  unsetenv("BATON_LLM_BASE_URL");
-  unsetenv("OPENAI_BASE_URL");
-  unsetenv("HF_TOKEN");
+  home = bt_offline_home();
   snprintf(cfg, sizeof cfg, "%s/config.yaml", home);
   bt_write(cfg, "workers: 2\n");
 }

@@ -35,12 +35,7 @@ static void record(void *ud, const baton_event *e) {
 static char *home;
 
 static baton *open_with(const char *config_text) {
-  home = bt_tmpdir();
-  setenv("BATON_HOME", home, 1);
-  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
-  unsetenv("BATON_LLM_BASE_URL");
-  unsetenv("OPENAI_BASE_URL");
-  unsetenv("HF_TOKEN");
+  home = bt_offline_home();
   char path[600];
   snprintf(path, sizeof path, "%s/config.yaml", home);
   bt_write(path, config_text ? config_text : "workers: 4\n");

@@ -24,6 +24,16 @@ char *bt_tmpdir(void) {
   return p;
 }
 
+char *bt_offline_home(void) {
+  char *home = bt_tmpdir();
+  setenv("BATON_HOME", home, 1);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  unsetenv("BATON_LLM_BASE_URL");
+  unsetenv("OPENAI_BASE_URL");
+  unsetenv("HF_TOKEN");
+  return home;
+}
+
 void bt_rmtree(const char *path) {
   if (!path || !*path || strcmp(path, "/") == 0)
     return;

@@ -8,6 +8,10 @@
 /* Creates a fresh temporary folder (under $TMPDIR or /tmp) and returns its
  * path (malloc'd). Aborts the test on failure. */
 char *bt_tmpdir(void);
+/* A fresh temporary BATON_HOME (returned, malloc'd) for an offline test:
+ * the debug executors on, no LLM (BATON_LLM_BASE_URL, OPENAI_BASE_URL) and
+ * no Hugging Face token in the environment. */
+char *bt_offline_home(void);
 /* Removes a folder tree (best effort). */
 void bt_rmtree(const char *path);
 /* Path of a file under ../shared/data (malloc'd), or NULL when the shared
