@@ -395,6 +395,98 @@ cJSON *baton__runstore_list_of(baton__runstore *rs, long long uid, int limit, ch
   return arr;
 }
 
+/* One stored task row as JSON (columns of task_rows' SELECT). */
+static cJSON *task_row(sqlite3_stmt *st) {
+  cJSON *t = cJSON_CreateObject();
+  if (!t)
+    return NULL;
+  cJSON_AddNumberToObject(t, "id", sqlite3_column_int(st, 0));
+  cJSON_AddStringToObject(t, "task", col_text(st, 1));
+  add_text_or_null(t, "model", col_text(st, 2));
+  cJSON_AddStringToObject(t, "status", col_text(st, 3));
+  if (col_text(st, 8))
+    cJSON_AddStringToObject(t, "endpoint", col_text(st, 8));
+  cJSON *outs = col_text(st, 4) ? cJSON_Parse(col_text(st, 4)) : NULL;
+  cJSON_AddItemToObject(t, "outputs", outs ? outs : cJSON_CreateObject());
+  add_text_or_null(t, "error", col_text(st, 5));
+  cJSON_AddNumberToObject(t, "ms", (double)sqlite3_column_int64(st, 6));
+  if (col_text(st, 7))
+    cJSON_AddStringToObject(t, "worker", col_text(st, 7));
+  return t;
+}
+
+/* The recorded tasks of run id, by task id; NULL with err on failure. */
+static cJSON *task_rows(baton__runstore *rs, const char *id, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(rs->db,
+                         "SELECT task_id, task, model, status, outputs, error, ms, worker, "
+                         "endpoint FROM run_tasks WHERE run_id=?1 ORDER BY task_id",
+                         -1, &st, NULL) != SQLITE_OK) {
+    db_fail(rs, err, errlen, "reading the run's tasks");
+    return NULL;
+  }
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  cJSON *rows = cJSON_CreateArray();
+  int s = rows ? SQLITE_DONE : SQLITE_NOMEM;
+  while (rows && (s = sqlite3_step(st)) == SQLITE_ROW) {
+    cJSON *t = task_row(st);
+    if (!t) {
+      s = SQLITE_NOMEM;
+      break;
+    }
+    cJSON_AddItemToArray(rows, t);
+  }
+  if (s != SQLITE_DONE) {
+    if (s == SQLITE_NOMEM)
+      baton__fmt(err, errlen, "out of memory");
+    else
+      db_fail(rs, err, errlen, "reading the run's tasks");
+    cJSON_Delete(rows);
+    rows = NULL;
+  }
+  sqlite3_finalize(st);
+  return rows;
+}
+
+/* Gives run o its "tasks": every task of its plan, in plan order, as
+ * recorded in rows or else pending; then any row the plan does not name (it
+ * should name them all). Consumes rows. */
+static void order_tasks(cJSON *o, cJSON *rows) {
+  cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
+  const cJSON *pt;
+  cJSON_ArrayForEach(pt, cJSON_GetObjectItemCaseSensitive(o, "plan")) {
+    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(pt, "id");
+    const cJSON *ptask = cJSON_GetObjectItemCaseSensitive(pt, "task");
+    if (!cJSON_IsNumber(pid))
+      continue;
+    cJSON *found = NULL, *r;
+    cJSON_ArrayForEach(r, rows) {
+      if (cJSON_GetObjectItemCaseSensitive(r, "id")->valueint == pid->valueint) {
+        found = r;
+        break;
+      }
+    }
+    if (found) {
+      cJSON_AddItemToArray(tasks, cJSON_DetachItemViaPointer(rows, found));
+      continue;
+    }
+    cJSON *t = cJSON_CreateObject();
+    if (!t)
+      break;
+    cJSON_AddItemToArray(tasks, t);
+    cJSON_AddNumberToObject(t, "id", pid->valueint);
+    cJSON_AddStringToObject(t, "task", cJSON_IsString(ptask) ? ptask->valuestring : "");
+    cJSON_AddNullToObject(t, "model");
+    cJSON_AddStringToObject(t, "status", "pending");
+    cJSON_AddItemToObject(t, "outputs", cJSON_CreateObject());
+    cJSON_AddNullToObject(t, "error");
+    cJSON_AddNumberToObject(t, "ms", 0);
+  }
+  while (cJSON_GetArraySize(rows) > 0)
+    cJSON_AddItemToArray(tasks, cJSON_DetachItemFromArray(rows, 0));
+  cJSON_Delete(rows);
+}
+
 cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
   char ferr[256];
@@ -442,83 +534,11 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
   add_text_or_null(o, "summary", col_text(st, 4));
   add_uid(o, st, 7);
   sqlite3_finalize(st);
-  /* Every task of the plan, in plan order: its recorded state, or pending. */
-  cJSON *rows = cJSON_CreateArray();
-  if (sqlite3_prepare_v2(rs->db,
-                         "SELECT task_id, task, model, status, outputs, error, ms, worker, "
-                         "endpoint FROM run_tasks WHERE run_id=?1 ORDER BY task_id",
-                         -1, &st, NULL) != SQLITE_OK) {
-    cJSON_Delete(rows);
-    cJSON_Delete(o);
-    db_fail(rs, err, errlen, "reading the run's tasks");
-    return NULL;
-  }
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  s = rows ? SQLITE_DONE : SQLITE_NOMEM;
-  while (rows && (s = sqlite3_step(st)) == SQLITE_ROW) {
-    cJSON *t = cJSON_CreateObject();
-    if (!t) {
-      s = SQLITE_NOMEM;
-      break;
-    }
-    cJSON_AddItemToArray(rows, t);
-    cJSON_AddNumberToObject(t, "id", sqlite3_column_int(st, 0));
-    cJSON_AddStringToObject(t, "task", col_text(st, 1));
-    add_text_or_null(t, "model", col_text(st, 2));
-    cJSON_AddStringToObject(t, "status", col_text(st, 3));
-    if (col_text(st, 8))
-      cJSON_AddStringToObject(t, "endpoint", col_text(st, 8));
-    cJSON *outs = col_text(st, 4) ? cJSON_Parse(col_text(st, 4)) : NULL;
-    cJSON_AddItemToObject(t, "outputs", outs ? outs : cJSON_CreateObject());
-    add_text_or_null(t, "error", col_text(st, 5));
-    cJSON_AddNumberToObject(t, "ms", (double)sqlite3_column_int64(st, 6));
-    if (col_text(st, 7))
-      cJSON_AddStringToObject(t, "worker", col_text(st, 7));
-  }
-  if (s != SQLITE_DONE) {
-    if (s == SQLITE_NOMEM)
-      baton__fmt(err, errlen, "out of memory");
-    else
-      db_fail(rs, err, errlen, "reading the run's tasks");
-    sqlite3_finalize(st);
-    cJSON_Delete(rows);
+  cJSON *rows = task_rows(rs, id, err, errlen);
+  if (!rows) {
     cJSON_Delete(o);
     return NULL;
   }
-  sqlite3_finalize(st);
-  cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
-  const cJSON *pt;
-  cJSON_ArrayForEach(pt, cJSON_GetObjectItemCaseSensitive(o, "plan")) {
-    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(pt, "id");
-    const cJSON *ptask = cJSON_GetObjectItemCaseSensitive(pt, "task");
-    if (!cJSON_IsNumber(pid))
-      continue;
-    cJSON *found = NULL, *r;
-    cJSON_ArrayForEach(r, rows) {
-      if (cJSON_GetObjectItemCaseSensitive(r, "id")->valueint == pid->valueint) {
-        found = r;
-        break;
-      }
-    }
-    if (found) {
-      cJSON_AddItemToArray(tasks, cJSON_DetachItemViaPointer(rows, found));
-      continue;
-    }
-    cJSON *t = cJSON_CreateObject();
-    if (!t)
-      break;
-    cJSON_AddItemToArray(tasks, t);
-    cJSON_AddNumberToObject(t, "id", pid->valueint);
-    cJSON_AddStringToObject(t, "task", cJSON_IsString(ptask) ? ptask->valuestring : "");
-    cJSON_AddNullToObject(t, "model");
-    cJSON_AddStringToObject(t, "status", "pending");
-    cJSON_AddItemToObject(t, "outputs", cJSON_CreateObject());
-    cJSON_AddNullToObject(t, "error");
-    cJSON_AddNumberToObject(t, "ms", 0);
-  }
-  /* Rows the plan does not name (it should name them all) are kept too. */
-  while (cJSON_GetArraySize(rows) > 0)
-    cJSON_AddItemToArray(tasks, cJSON_DetachItemFromArray(rows, 0));
-  cJSON_Delete(rows);
+  order_tasks(o, rows);
   return o;
 }
