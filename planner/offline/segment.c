@@ -30,7 +30,8 @@ void off_mark_references(planner *p, size_t a, size_t b) {
   for (size_t i = a + 1; i < b; i++) {
     bool media = ((told & BATON__T_IMAGE) && off_is(p, i, W_PICTURE)) ||
                  ((told & BATON__T_AUDIO) && off_is(p, i, W_RECORDING));
-    if (!media && !off_is(p, i, W_MADE_THING))
+    /* "the transcription of the audio" names what to make, not an earlier result */
+    if (!media && (!off_is(p, i, W_MADE_THING) || (i + 1 < b && off_is(p, i + 1, W_CONTENT_INTRO))))
       continue;
     if (off_is(p, i - 1, W_DEFINITE))
       p->tok[i].skip = true;
