@@ -165,9 +165,17 @@ static bool vp_pixels_ok(double w, double h) {
   return w >= 1 && h >= 1 && w * h <= VP_MAX_PIXELS;
 }
 
+/* What an operation reads besides the image, and where it reports. */
+typedef struct vp_step {
+  vp_words ws;     /* its words */
+  baton__sb *desc; /* it describes itself here */
+  char *err;       /* why its words do not say enough (VP_EXPLAINED) */
+  size_t errlen;
+} vp_step;
+
 /* What an operation returns besides 0 (done, *out set) and -1 (libvips
  * failed; its error buffer says why): the instruction did not say enough,
- * and err says so. */
+ * and the step's err says so. */
 #define VP_EXPLAINED (-2)
 
 /* The words that qualify an operation. */
@@ -181,12 +189,8 @@ static const char *const vp_leftward_words[] = {"left", "anticlockwise", "counte
 static const char *const vp_vertical_words[] = {"vertically", "vertical", "upside", "top",
                                                 "updown", NULL};
 
-static int vp_gray(VipsImage *in, const vp_words *ws, VipsImage **out, baton__sb *sb, char *err,
-                   size_t errlen) {
-  (void)ws;
-  (void)err;
-  (void)errlen;
-  baton__sb_adds(sb, "grayscale");
+static int vp_gray(VipsImage *in, VipsImage **out, const vp_step *st) {
+  baton__sb_adds(st->desc, "grayscale");
   return vips_colourspace(in, out, VIPS_INTERPRETATION_B_W, NULL);
 }
 
@@ -218,23 +222,23 @@ static bool vp_resize_scale(const vp_words *ws, int w, int h, double *sx, double
   return true;
 }
 
-static int vp_resize(VipsImage *in, const vp_words *ws, VipsImage **out, baton__sb *sb,
-                     char *err, size_t errlen) {
+static int vp_resize(VipsImage *in, VipsImage **out, const vp_step *st) {
   int w = vips_image_get_width(in), h = vips_image_get_height(in);
   double sx = 0, sy = 0;
-  if (!vp_resize_scale(ws, w, h, &sx, &sy)) {
-    baton__fmt(err, errlen,
+  if (!vp_resize_scale(&st->ws, w, h, &sx, &sy)) {
+    baton__fmt(st->err, st->errlen,
                "say how to resize: \"resize to 200x100\", \"half size\", \"50%%\" or "
                "\"scale by 2\"");
     return VP_EXPLAINED;
   }
   double nw = round(w * sx), nh = round(h * sy);
   if (!vp_pixels_ok(nw, nh)) {
-    baton__fmt(err, errlen, "resizing %dx%d to %.0fx%.0f is out of range (1 pixel to %.0f "
-               "megapixels)", w, h, nw, nh, VP_MAX_PIXELS / 1e6);
+    baton__fmt(st->err, st->errlen,
+               "resizing %dx%d to %.0fx%.0f is out of range (1 pixel to %.0f megapixels)", w, h,
+               nw, nh, VP_MAX_PIXELS / 1e6);
     return VP_EXPLAINED;
   }
-  baton__sb_addf(sb, "resize to %.0fx%.0f", nw, nh);
+  baton__sb_addf(st->desc, "resize to %.0fx%.0f", nw, nh);
   /* vips_resize rounds the size; aim at the pixel centre to land exactly. */
   return vips_resize(in, out, (nw + 0.1) / w, "vscale", (nh + 0.1) / h, NULL);
 }
@@ -256,12 +260,9 @@ static double vp_rotate_angle(const vp_words *ws) {
   return angle;
 }
 
-static int vp_rotate(VipsImage *in, const vp_words *ws, VipsImage **out, baton__sb *sb,
-                     char *err, size_t errlen) {
-  (void)err;
-  (void)errlen;
-  double angle = vp_rotate_angle(ws);
-  baton__sb_addf(sb, "rotate %g degrees clockwise", angle);
+static int vp_rotate(VipsImage *in, VipsImage **out, const vp_step *st) {
+  double angle = vp_rotate_angle(&st->ws);
+  baton__sb_addf(st->desc, "rotate %g degrees clockwise", angle);
   if (angle == 0)
     return vips_copy(in, out, NULL);
   if (angle == 90)
@@ -273,52 +274,42 @@ static int vp_rotate(VipsImage *in, const vp_words *ws, VipsImage **out, baton__
   return vips_rotate(in, out, angle, NULL);
 }
 
-static int vp_flip(VipsImage *in, const vp_words *ws, VipsImage **out, baton__sb *sb, char *err,
-                   size_t errlen) {
-  (void)err;
-  (void)errlen;
-  bool vert = vp_has_any(ws, vp_vertical_words);
-  baton__sb_adds(sb, vert ? "flip vertically" : "flip horizontally");
+static int vp_flip(VipsImage *in, VipsImage **out, const vp_step *st) {
+  bool vert = vp_has_any(&st->ws, vp_vertical_words);
+  baton__sb_adds(st->desc, vert ? "flip vertically" : "flip horizontally");
   return vips_flip(in, out, vert ? VIPS_DIRECTION_VERTICAL : VIPS_DIRECTION_HORIZONTAL, NULL);
 }
 
-static int vp_crop(VipsImage *in, const vp_words *ws, VipsImage **out, baton__sb *sb, char *err,
-                   size_t errlen) {
+static int vp_crop(VipsImage *in, VipsImage **out, const vp_step *st) {
   int w = vips_image_get_width(in), h = vips_image_get_height(in);
   int tw = 0, th = 0;
-  if (!vp_dims(ws, &tw, &th)) {
-    baton__fmt(err, errlen, "say the size to crop to, e.g. \"crop to 100x100\" (centred)");
+  if (!vp_dims(&st->ws, &tw, &th)) {
+    baton__fmt(st->err, st->errlen,
+               "say the size to crop to, e.g. \"crop to 100x100\" (centred)");
     return VP_EXPLAINED;
   }
   if (tw > w)
     tw = w;
   if (th > h)
     th = h;
-  baton__sb_addf(sb, "crop to %dx%d (centred)", tw, th);
+  baton__sb_addf(st->desc, "crop to %dx%d (centred)", tw, th);
   return vips_crop(in, out, (w - tw) / 2, (h - th) / 2, tw, th, NULL);
 }
 
-static int vp_blur(VipsImage *in, const vp_words *ws, VipsImage **out, baton__sb *sb, char *err,
-                   size_t errlen) {
-  (void)err;
-  (void)errlen;
+static int vp_blur(VipsImage *in, VipsImage **out, const vp_step *st) {
   double v = 0;
   bool pct = false;
   double sigma = 2.0;
-  if (vp_number(ws, &v, &pct) && v > 0)
+  if (vp_number(&st->ws, &v, &pct) && v > 0)
     sigma = v;
   if (sigma > 100)
     sigma = 100;
-  baton__sb_addf(sb, "gaussian blur (sigma %g)", sigma);
+  baton__sb_addf(st->desc, "gaussian blur (sigma %g)", sigma);
   return vips_gaussblur(in, out, sigma, NULL);
 }
 
-static int vp_sharpen(VipsImage *in, const vp_words *ws, VipsImage **out, baton__sb *sb,
-                      char *err, size_t errlen) {
-  (void)ws;
-  (void)err;
-  (void)errlen;
-  baton__sb_adds(sb, "sharpen");
+static int vp_sharpen(VipsImage *in, VipsImage **out, const vp_step *st) {
+  baton__sb_adds(st->desc, "sharpen");
   return vips_sharpen(in, out, NULL);
 }
 
@@ -343,25 +334,19 @@ static int vp_canny_map(VipsImage *gray, VipsImage **out) {
     rc = vips_linear1(f, &s, 4.0, 0.0, NULL);
   if (rc == 0)
     rc = vips_cast_uchar(s, out, NULL);
-  if (f)
-    g_object_unref(f);
-  if (s)
-    g_object_unref(s);
+  VIPS_UNREF(f);
+  VIPS_UNREF(s);
   return rc;
 }
 
-static int vp_edges(VipsImage *in, const vp_words *ws, VipsImage **out, baton__sb *sb,
-                    char *err, size_t errlen) {
-  (void)err;
-  (void)errlen;
-  bool canny = vp_has(ws, "canny");
+static int vp_edges(VipsImage *in, VipsImage **out, const vp_step *st) {
+  bool canny = vp_has(&st->ws, "canny");
   VipsImage *gray = NULL;
   int rc = vp_brightness(in, &gray);
   if (rc == 0)
     rc = canny ? vp_canny_map(gray, out) : vips_sobel(gray, out, NULL);
-  if (gray)
-    g_object_unref(gray);
-  baton__sb_adds(sb, canny ? "edges (canny)" : "edges (sobel)");
+  VIPS_UNREF(gray);
+  baton__sb_adds(st->desc, canny ? "edges (canny)" : "edges (sobel)");
   return rc;
 }
 
@@ -376,31 +361,23 @@ static int vp_invert_keep_alpha(VipsImage *in, VipsImage **out) {
     rc = vips_invert(col, &inv, NULL);
   if (rc == 0)
     rc = vips_bandjoin2(inv, alpha, out, NULL);
-  if (col)
-    g_object_unref(col);
-  if (alpha)
-    g_object_unref(alpha);
-  if (inv)
-    g_object_unref(inv);
+  VIPS_UNREF(col);
+  VIPS_UNREF(alpha);
+  VIPS_UNREF(inv);
   return rc;
 }
 
-static int vp_invert(VipsImage *in, const vp_words *ws, VipsImage **out, baton__sb *sb,
-                     char *err, size_t errlen) {
-  (void)ws;
-  (void)err;
-  (void)errlen;
-  baton__sb_adds(sb, "invert");
+static int vp_invert(VipsImage *in, VipsImage **out, const vp_step *st) {
+  baton__sb_adds(st->desc, "invert");
   return vips_image_hasalpha(in) ? vp_invert_keep_alpha(in, out) : vips_invert(in, out, NULL);
 }
 
 /* One operation: the phrases that ask for it (space-separated words), and
- * what it does. `apply` reads in (borrowed), writes *out and describes
- * itself into sb; 0, -1 (libvips failed) or VP_EXPLAINED (err set). */
+ * what it does. `apply` reads in (borrowed) and writes *out; 0, -1 (libvips
+ * failed) or VP_EXPLAINED. */
 typedef struct vp_rule {
   const char *const cues[14];
-  int (*apply)(VipsImage *in, const vp_words *ws, VipsImage **out, baton__sb *sb, char *err,
-               size_t errlen);
+  int (*apply)(VipsImage *in, VipsImage **out, const vp_step *st);
 } vp_rule;
 
 enum vp_kind { OP_GRAY, OP_RESIZE, OP_ROTATE, OP_FLIP, OP_CROP, OP_BLUR, OP_SHARPEN, OP_EDGES,
@@ -466,16 +443,15 @@ static size_t vp_find_ops(const vp_tokens *tk, vp_op *ops) {
  * with err set. */
 static int vp_apply(const vp_op *op, const vp_tokens *tk, VipsImage **img, baton__sb *sb,
                     char *err, size_t errlen) {
-  const vp_words ws = {tk, op->at, op->end};
+  const vp_step st = {{tk, op->at, op->end}, sb, err, errlen};
   VipsImage *out = NULL;
-  int rc = vp_rules[op->kind].apply(*img, &ws, &out, sb, err, errlen);
+  int rc = vp_rules[op->kind].apply(*img, &out, &st);
   if (rc == VP_EXPLAINED)
     return -1;
   if (rc != 0 || !out) {
     const char *ve = vips_error_buffer();
     baton__fmt(err, errlen, "libvips failed: %s", ve && *ve ? ve : "unknown error");
-    if (out)
-      g_object_unref(out);
+    VIPS_UNREF(out);
     return -1;
   }
   g_object_unref(*img);
