@@ -147,7 +147,7 @@ static baton__cv_cascade *cv_cascade(cv_state *st, size_t k, baton__exec_env *en
 }
 
 /* Finds the kind's objects in the image at path into boxes (*n of them)
- * and draws them on it, bounded in bytes, pixels and time. The image, or
+ * and draws them on it, bounded in pixels and time. The image, or
  * NULL with env->err set. */
 static baton__cv_image *cv_detect(baton__cv_cascade *cascade, const cv_kind *kind,
                                   const char *path, baton__cv_box *boxes, size_t *n,
