@@ -18,6 +18,7 @@
 
 #include "core/util.h"
 #include "executors/apertium_pairs.h"
+#include "executors/run_common.h"
 #include "core/banned.h"
 
 extern char **environ;
@@ -103,9 +104,32 @@ static void ap_kill(pid_t pid) {
   }
 }
 
-/* Starts apertium with the given mode; fills the parent's pipe ends. */
-static int ap_spawn(const char *mode, pid_t *pid, int *in_fd, int *out_fd, int *err_fd,
-                    char *err, size_t errlen) {
+/* One exchange with a running apertium: the parent's pipe ends (-1 once
+ * closed), the text going in and what comes back. */
+typedef struct ap_io {
+  int in_fd, out_fd, err_fd;
+  const char *text;
+  size_t tlen, sent;
+  size_t max_out;  /* bound on outb */
+  baton__sb *outb; /* its standard output */
+  char *errtext;   /* the start of its standard error, NUL-terminated */
+  size_t errcap, errlen;
+} ap_io;
+
+static void ap_close(int *fd) {
+  if (*fd >= 0)
+    close(*fd);
+  *fd = -1;
+}
+
+static void ap_close_all(ap_io *io) {
+  ap_close(&io->in_fd);
+  ap_close(&io->out_fd);
+  ap_close(&io->err_fd);
+}
+
+/* Starts apertium with the given mode; fills the parent's pipe ends in io. */
+static int ap_spawn(const char *mode, pid_t *pid, ap_io *io, char *err, size_t errlen) {
   int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
   if (pipe2(pin, O_CLOEXEC) != 0 || pipe2(pout, O_CLOEXEC) != 0 || pipe2(perr, O_CLOEXEC) != 0) {
     baton__fmt(err, errlen, "cannot create pipes: %s", strerror(errno));
@@ -141,158 +165,220 @@ static int ap_spawn(const char *mode, pid_t *pid, int *in_fd, int *out_fd, int *
   close(pin[0]);
   close(pout[1]);
   close(perr[1]);
-  *in_fd = pin[1];
-  *out_fd = pout[0];
-  *err_fd = perr[0];
-  fcntl(*in_fd, F_SETFL, fcntl(*in_fd, F_GETFL) | O_NONBLOCK);
-  fcntl(*out_fd, F_SETFL, fcntl(*out_fd, F_GETFL) | O_NONBLOCK);
-  fcntl(*err_fd, F_SETFL, fcntl(*err_fd, F_GETFL) | O_NONBLOCK);
+  io->in_fd = pin[1];
+  io->out_fd = pout[0];
+  io->err_fd = perr[0];
+  fcntl(io->in_fd, F_SETFL, fcntl(io->in_fd, F_GETFL) | O_NONBLOCK);
+  fcntl(io->out_fd, F_SETFL, fcntl(io->out_fd, F_GETFL) | O_NONBLOCK);
+  fcntl(io->err_fd, F_SETFL, fcntl(io->err_fd, F_GETFL) | O_NONBLOCK);
   return 0;
 fail:
   for (int i = 0; i < 2; i++) {
-    if (pin[i] >= 0)
-      close(pin[i]);
-    if (pout[i] >= 0)
-      close(pout[i]);
-    if (perr[i] >= 0)
-      close(perr[i]);
+    ap_close(&pin[i]);
+    ap_close(&pout[i]);
+    ap_close(&perr[i]);
   }
   return -1;
 }
 
-/* Feeds text to the child and collects its output until both output pipes
- * close. Returns 0, or -1 with env->err set after killing the child. */
-static int ap_exchange(pid_t pid, int in_fd, int out_fd, int err_fd, const char *text,
-                       size_t tlen, size_t max_out, baton__exec_env *env, baton__sb *outb,
-                       char *errtext, size_t errcap) {
-  long timeout = env->timeout_ms > 0 ? env->timeout_ms : AP_DEFAULT_TIMEOUT_MS;
-  int64_t deadline = baton__now_ms() + timeout;
-  size_t sent = 0, errlen = 0;
-  int rc = 0;
+/* Writes what the child's stdin takes; closes it when all is sent or the
+ * child stopped reading (EPIPE: its exit status and stderr will tell). */
+static void ap_feed(ap_io *io, short revents) {
+  ssize_t w = (revents & POLLOUT) ? write(io->in_fd, io->text + io->sent, io->tlen - io->sent)
+                                  : -1;
+  if (w > 0)
+    io->sent += (size_t)w;
+  if (w < 0 && (errno == EAGAIN || errno == EINTR))
+    w = 0;
+  if (w < 0 || io->sent == io->tlen)
+    ap_close(&io->in_fd);
+}
+
+/* Reads the child's stdout into outb; closes it at the end. 0, or -1 with
+ * env->err set when the output grows past max_out. */
+static int ap_read_out(ap_io *io, baton__exec_env *env) {
   char buf[8192];
-  if (tlen == 0) {
-    close(in_fd);
-    in_fd = -1;
+  ssize_t n = read(io->out_fd, buf, sizeof buf);
+  if (n > 0) {
+    if (io->outb->len + (size_t)n > io->max_out)
+      return baton__run_fail(env,
+                             "apertium's output is over the limit of %zu bytes (max_text_bytes)",
+                             io->max_out);
+    baton__sb_add(io->outb, buf, (size_t)n);
+  } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+    ap_close(&io->out_fd);
   }
-  while (out_fd >= 0 || err_fd >= 0) {
-    if (baton__exec_cancelled(env)) {
-      baton__fmt(env->err, sizeof env->err, "cancelled");
-      rc = -1;
-      break;
-    }
+  return 0;
+}
+
+/* Keeps the start of the child's stderr (what fits errtext); closes it at
+ * the end. */
+static void ap_read_err(ap_io *io) {
+  char buf[8192];
+  ssize_t n = read(io->err_fd, buf, sizeof buf);
+  if (n > 0) {
+    size_t room = io->errcap - 1 - io->errlen;
+    size_t take = (size_t)n < room ? (size_t)n : room;
+    memcpy(io->errtext + io->errlen, buf, take);
+    io->errlen += take;
+    io->errtext[io->errlen] = '\0';
+  } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+    ap_close(&io->err_fd);
+  }
+}
+
+/* Feeds and reads the child until both its output pipes close. 0, or -1
+ * with env->err set (cancelled, past the deadline, output too long). */
+static int ap_pump(ap_io *io, int64_t deadline, long timeout, baton__exec_env *env) {
+  while (io->out_fd >= 0 || io->err_fd >= 0) {
+    if (baton__run_must_stop(env, 0, "apertium"))
+      return -1;
     int64_t left = deadline - baton__now_ms();
-    if (left <= 0) {
-      baton__fmt(env->err, sizeof env->err, "apertium ran past %ld ms; stopped it", timeout);
-      rc = -1;
-      break;
-    }
+    if (left <= 0)
+      return baton__run_fail(env, "apertium ran past %ld ms; stopped it", timeout);
     struct pollfd p[3];
     int np = 0, iin = -1, iout = -1, ierr = -1;
-    if (in_fd >= 0) {
-      p[np] = (struct pollfd){.fd = in_fd, .events = POLLOUT};
+    if (io->in_fd >= 0) {
+      p[np] = (struct pollfd){.fd = io->in_fd, .events = POLLOUT};
       iin = np++;
     }
-    if (out_fd >= 0) {
-      p[np] = (struct pollfd){.fd = out_fd, .events = POLLIN};
+    if (io->out_fd >= 0) {
+      p[np] = (struct pollfd){.fd = io->out_fd, .events = POLLIN};
       iout = np++;
     }
-    if (err_fd >= 0) {
-      p[np] = (struct pollfd){.fd = err_fd, .events = POLLIN};
+    if (io->err_fd >= 0) {
+      p[np] = (struct pollfd){.fd = io->err_fd, .events = POLLIN};
       ierr = np++;
     }
-    int r = poll(p, (nfds_t)np, left < 100 ? (int)left : 100);
-    if (r < 0) {
+    if (poll(p, (nfds_t)np, left < 100 ? (int)left : 100) < 0) {
       if (errno == EINTR)
         continue;
-      baton__fmt(env->err, sizeof env->err, "poll failed: %s", strerror(errno));
-      rc = -1;
-      break;
+      return baton__run_fail(env, "poll failed: %s", strerror(errno));
     }
-    if (iin >= 0 && p[iin].revents) {
-      ssize_t w = (p[iin].revents & POLLOUT) ? write(in_fd, text + sent, tlen - sent) : -1;
-      if (w > 0)
-        sent += (size_t)w;
-      if (w < 0 && (errno == EAGAIN || errno == EINTR))
-        w = 0;
-      if (w < 0 || sent == tlen) {
-        /* Done, or the child stopped reading (EPIPE): its exit status and
-         * stderr will tell. */
-        close(in_fd);
-        in_fd = -1;
-      }
-    }
-    if (iout >= 0 && p[iout].revents) {
-      ssize_t n = read(out_fd, buf, sizeof buf);
-      if (n > 0) {
-        if (outb->len + (size_t)n > max_out) {
-          baton__fmt(env->err, sizeof env->err,
-                     "apertium's output is over the limit of %zu bytes (max_text_bytes)",
-                     max_out);
-          rc = -1;
-          break;
-        }
-        baton__sb_add(outb, buf, (size_t)n);
-      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        close(out_fd);
-        out_fd = -1;
-      }
-    }
-    if (ierr >= 0 && p[ierr].revents) {
-      ssize_t n = read(err_fd, buf, sizeof buf);
-      if (n > 0) {
-        size_t room = errcap - 1 - errlen;
-        size_t take = (size_t)n < room ? (size_t)n : room;
-        memcpy(errtext + errlen, buf, take);
-        errlen += take;
-        errtext[errlen] = '\0';
-      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        close(err_fd);
-        err_fd = -1;
-      }
-    }
-  }
-  if (in_fd >= 0)
-    close(in_fd);
-  if (out_fd >= 0)
-    close(out_fd);
-  if (err_fd >= 0)
-    close(err_fd);
-  if (rc != 0) {
-    ap_kill(pid);
-    return -1;
-  }
-  /* Both pipes closed: the script is exiting. Reap it, still bounded. */
-  int status = 0;
-  for (;;) {
-    pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid)
-      break;
-    if (w < 0 && errno != EINTR) {
-      baton__fmt(env->err, sizeof env->err, "waitpid failed: %s", strerror(errno));
+    if (iin >= 0 && p[iin].revents)
+      ap_feed(io, p[iin].revents);
+    if (iout >= 0 && p[iout].revents && ap_read_out(io, env) != 0)
       return -1;
-    }
+    if (ierr >= 0 && p[ierr].revents)
+      ap_read_err(io);
+  }
+  return 0;
+}
+
+/* Both pipes closed: the script is exiting. Reaps it into *status, still
+ * bounded by the deadline. 0, or -1 with env->err set (the child killed). */
+static int ap_reap(pid_t pid, int64_t deadline, baton__exec_env *env, int *status) {
+  for (;;) {
+    pid_t w = waitpid(pid, status, WNOHANG);
+    if (w == pid)
+      return 0;
+    if (w < 0 && errno != EINTR)
+      return baton__run_fail(env, "waitpid failed: %s", strerror(errno));
     if (baton__now_ms() > deadline || baton__exec_cancelled(env)) {
       ap_kill(pid);
-      baton__fmt(env->err, sizeof env->err, "apertium did not exit in time; stopped it");
-      return -1;
+      return baton__run_fail(env, "apertium did not exit in time; stopped it");
     }
     struct timespec ts = {0, 5 * 1000 * 1000};
     nanosleep(&ts, NULL);
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    baton__trim(errtext);
-    char *nl = strchr(errtext, '\n');
-    if (nl)
-      *nl = '\0';
-    if (WIFEXITED(status))
-      baton__fmt(env->err, sizeof env->err, "apertium failed (exit %d)%s%s",
-                 WEXITSTATUS(status), errtext[0] ? ": " : "", errtext);
-    else
-      baton__fmt(env->err, sizeof env->err, "apertium was killed by signal %d",
-                 WTERMSIG(status));
+}
+
+/* 0 when apertium exited with 0; else -1 with env->err saying how it ended
+ * and the first line of its stderr (errtext, trimmed in place). */
+static int ap_exit_ok(int status, char *errtext, baton__exec_env *env) {
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return 0;
+  baton__trim(errtext);
+  char *nl = strchr(errtext, '\n');
+  if (nl)
+    *nl = '\0';
+  if (WIFEXITED(status))
+    return baton__run_fail(env, "apertium failed (exit %d)%s%s", WEXITSTATUS(status),
+                           errtext[0] ? ": " : "", errtext);
+  return baton__run_fail(env, "apertium was killed by signal %d", WTERMSIG(status));
+}
+
+/* Feeds io's text to the child and collects its output until both output
+ * pipes close, then reaps it; every pipe is closed on return. Returns 0, or
+ * -1 with env->err set after killing the child. */
+static int ap_exchange(pid_t pid, ap_io *io, baton__exec_env *env) {
+  long timeout = env->timeout_ms > 0 ? env->timeout_ms : AP_DEFAULT_TIMEOUT_MS;
+  int64_t deadline = baton__now_ms() + timeout;
+  if (io->tlen == 0)
+    ap_close(&io->in_fd);
+  int rc = ap_pump(io, deadline, timeout, env);
+  ap_close_all(io);
+  if (rc != 0) {
+    ap_kill(pid);
     return -1;
   }
-  return 0;
+  int status = 0;
+  if (ap_reap(pid, deadline, env, &status) != 0)
+    return -1;
+  return ap_exit_ok(status, io->errtext, env);
+}
+
+/* SIGPIPE blocked in this thread for an exchange, and whether one was
+ * pending before. */
+typedef struct ap_sigpipe {
+  sigset_t set, old;
+  bool was_pending;
+} ap_sigpipe;
+
+/* A child that exits before reading all its input must not kill us with
+ * SIGPIPE: block it in this thread for the exchange. */
+static void ap_sigpipe_block(ap_sigpipe *sp) {
+  sigemptyset(&sp->set);
+  sigaddset(&sp->set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &sp->set, &sp->old);
+  sigset_t pending;
+  sigpending(&pending);
+  sp->was_pending = sigismember(&pending, SIGPIPE);
+}
+
+/* Drops a SIGPIPE that became pending during the exchange, then restores
+ * the thread's mask. */
+static void ap_sigpipe_restore(const ap_sigpipe *sp) {
+  if (!sp->was_pending) {
+    sigset_t now;
+    sigpending(&now);
+    if (sigismember(&now, SIGPIPE)) {
+      struct timespec zero = {0, 0};
+      while (sigtimedwait(&sp->set, NULL, &zero) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &sp->old, NULL);
+}
+
+/* Runs one line of text through a spawned apertium into outb (bounded by
+ * max). 0, or -1 with env->err set. */
+static int ap_run_child(const char *mode, const char *norm, size_t max, baton__sb *outb,
+                        baton__exec_env *env) {
+  char errtext[AP_STDERR_MAX];
+  errtext[0] = '\0';
+  ap_io io = {.in_fd = -1, .out_fd = -1, .err_fd = -1, .max_out = max, .outb = outb,
+              .errtext = errtext, .errcap = sizeof errtext};
+  pid_t pid = -1;
+  if (ap_spawn(mode, &pid, &io, env->err, sizeof env->err) != 0)
+    return -1;
+  /* apertium reads lines; make sure the last one ends. */
+  baton__sb input;
+  baton__sb_init(&input);
+  baton__sb_adds(&input, norm);
+  baton__sb_addc(&input, '\n');
+  int rc;
+  if (!baton__sb_ok(&input)) {
+    ap_close_all(&io);
+    ap_kill(pid);
+    rc = baton__run_fail(env, "out of memory");
+  } else {
+    io.text = input.buf;
+    io.tlen = input.len;
+    rc = ap_exchange(pid, &io, env);
+  }
+  baton__sb_release(&input);
+  return rc;
 }
 
 /* Runs text (normalised) through one apertium mode into *result. 0, or -1
@@ -300,66 +386,23 @@ static int ap_exchange(pid_t pid, int in_fd, int out_fd, int err_fd, const char 
 static int ap_translate(const char *mode, const char *norm, size_t max, baton__exec_env *env,
                         char **result) {
   *result = NULL;
-  /* A child that exits before reading all its input must not kill us with
-   * SIGPIPE: block it in this thread for the exchange, then drop any that
-   * became pending here. */
-  sigset_t pipe_set, old_set;
-  sigemptyset(&pipe_set);
-  sigaddset(&pipe_set, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-  sigset_t pending_before;
-  sigpending(&pending_before);
-
-  pid_t pid = -1;
-  int in_fd = -1, out_fd = -1, err_fd = -1;
+  ap_sigpipe sp;
+  ap_sigpipe_block(&sp);
   baton__sb outb;
   baton__sb_init(&outb);
-  char errtext[AP_STDERR_MAX];
-  errtext[0] = '\0';
-  int rc = ap_spawn(mode, &pid, &in_fd, &out_fd, &err_fd, env->err, sizeof env->err);
-  if (rc == 0) {
-    /* apertium reads lines; make sure the last one ends. */
-    baton__sb input;
-    baton__sb_init(&input);
-    baton__sb_adds(&input, norm);
-    baton__sb_addc(&input, '\n');
-    if (!baton__sb_ok(&input)) {
-      baton__fmt(env->err, sizeof env->err, "out of memory");
-      close(in_fd);
-      close(out_fd);
-      close(err_fd);
-      ap_kill(pid);
-      rc = -1;
-    } else {
-      rc = ap_exchange(pid, in_fd, out_fd, err_fd, input.buf, input.len, max, env, &outb,
-                       errtext, sizeof errtext);
-    }
-    baton__sb_release(&input);
-  }
-  if (!sigismember(&pending_before, SIGPIPE)) {
-    sigset_t now;
-    sigpending(&now);
-    if (sigismember(&now, SIGPIPE)) {
-      struct timespec zero = {0, 0};
-      while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR) {
-      }
-    }
-  }
-  pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+  int rc = ap_run_child(mode, norm, max, &outb, env);
+  ap_sigpipe_restore(&sp);
   if (rc == 0 && baton__sb_ok(&outb))
     *result = baton__text_normalize(outb.buf, outb.len, true);
   baton__sb_release(&outb);
   if (rc != 0)
     return -1;
-  if (!*result) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
+  if (!*result)
+    return baton__run_fail(env, "out of memory");
   if (!**result) {
     free(*result);
     *result = NULL;
-    baton__fmt(env->err, sizeof env->err, "apertium returned no text");
-    return -1;
+    return baton__run_fail(env, "apertium returned no text");
   }
   return 0;
 }
@@ -476,10 +519,8 @@ static int ap_hop(const char *from, const char *to, const char *text, size_t max
     baton__fmt(env->err, sizeof env->err, "apertium's %s-%s mode went missing", from, to);
     return -1;
   }
-  if (baton__exec_cancelled(env)) {
-    baton__fmt(env->err, sizeof env->err, "cancelled");
+  if (baton__run_must_stop(env, 0, "apertium"))
     return -1;
-  }
   return ap_translate(mode, text, max, env, result);
 }
 
@@ -490,26 +531,17 @@ static int ap_input_text(const baton__values *in, baton__exec_env *env, size_t m
     const baton__value *v = baton__values_get_type(in, BATON__T_TEXT);
     text = v && v->data ? v->data : NULL;
   }
-  if (!text) {
-    baton__fmt(env->err, sizeof env->err, "translation needs a \"text\" argument");
+  if (!text)
+    return baton__run_fail(env, "translation needs a \"text\" argument");
+  size_t tlen = 0;
+  if (!baton__run_text_fits(env, text, max, "translate", &tlen))
     return -1;
-  }
-  size_t tlen = strlen(text);
-  if (tlen > max) {
-    baton__fmt(env->err, sizeof env->err,
-               "text to translate is %zu bytes, over the limit of %zu (max_text_bytes)", tlen,
-               max);
-    return -1;
-  }
-  if (!(*norm = baton__text_normalize(text, tlen, true))) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
+  if (!(*norm = baton__text_normalize(text, tlen, true)))
+    return baton__run_fail(env, "out of memory");
   if (!**norm) {
     free(*norm);
     *norm = NULL;
-    baton__fmt(env->err, sizeof env->err, "translation needs non-empty text");
-    return -1;
+    return baton__run_fail(env, "translation needs non-empty text");
   }
   return 0;
 }
@@ -518,8 +550,7 @@ static int ap_run(void *state, const char *task, const baton__values *in, baton_
                   baton__values *out) {
   (void)state;
   (void)task;
-  size_t max = env->cfg && env->cfg->max_text_bytes ? env->cfg->max_text_bytes
-                                                     : AP_DEFAULT_MAX_TEXT;
+  size_t max = baton__run_max_text(env, AP_DEFAULT_MAX_TEXT);
   char *norm = NULL;
   if (ap_input_text(in, env, max, &norm) != 0)
     return -1;

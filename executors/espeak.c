@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "core/util.h"
+#include "executors/run_common.h"
 #include "core/banned.h"
 
 #define ES_DEFAULT_VOICE "en"
@@ -208,48 +209,10 @@ static bool only_space(const char *s) {
   return true;
 }
 
-static int es_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
-                  baton__values *out) {
-  (void)task;
-  es_state *st = state;
-  const baton__value *tv = baton__values_get(in, "text");
-  if (!tv)
-    tv = baton__values_get_type(in, BATON__T_TEXT);
-  if (!tv || !tv->data || only_space(tv->data)) {
-    baton__fmt(env->err, sizeof env->err, "text-to-speech needs non-empty \"text\" to speak");
-    return -1;
-  }
-  size_t max = env->cfg && env->cfg->max_text_bytes ? env->cfg->max_text_bytes
-                                                     : ES_DEFAULT_MAX_TEXT;
-  size_t tlen = strlen(tv->data);
-  if (tlen > max) {
-    baton__fmt(env->err, sizeof env->err,
-               "text to speak is %zu bytes, over the limit of %zu (max_text_bytes)", tlen, max);
-    return -1;
-  }
-  if (!env->workspace || !env->file_prefix) {
-    baton__fmt(env->err, sizeof env->err, "no workspace to write the audio into");
-    return -1;
-  }
-  if (baton__exec_cancelled(env)) {
-    baton__fmt(env->err, sizeof env->err, "cancelled");
-    return -1;
-  }
-
-  es_job job;
-  memset(&job, 0, sizeof job);
-  baton__sb_init(&job.pcm);
-  job.cancel = env->cancel;
-  job.deadline_ms = env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms : 0;
-  unsigned char zero[WAV_HEADER_BYTES] = {0};
-  baton__sb_add(&job.pcm, zero, sizeof zero);
-
-  pthread_mutex_lock(&es_lock);
-  int rate_hz = es_rate_hz;
-  job.max_bytes = (size_t)(rate_hz > 0 ? rate_hz : 22050) * 2u * ES_MAX_AUDIO_SECONDS;
-  espeak_SetSynthCallback(es_synth_cb);
-  /* A "lang" parameter (the runtime passes a translation's target language
-   * along) picks that language's voice; an unknown one keeps the default. */
+/* Sets the voice for a "lang" parameter (the runtime passes a translation's
+ * target language along) when espeak-ng has one, else the configured voice,
+ * and the rate. Needs es_lock held. */
+static espeak_ng_STATUS es_voice(const es_state *st, const baton__values *in) {
   const baton__value *lv = baton__values_get(in, "lang");
   espeak_ng_STATUS s = ENS_VOICE_NOT_FOUND;
   if (lv && lv->data && strlen(lv->data) < 16 &&
@@ -259,58 +222,87 @@ static int es_run(void *state, const char *task, const baton__values *in, baton_
     s = espeak_ng_SetVoiceByName(st->voice);
   if (s == ENS_OK)
     s = espeak_ng_SetParameter(espeakRATE, st->rate_wpm, 0);
-  if (s == ENS_OK)
-    s = espeak_ng_Synthesize(tv->data, tlen + 1, 0, POS_CHARACTER, 0,
-                             espeakCHARS_UTF8 | espeakENDPAUSE, NULL, &job);
-  pthread_mutex_unlock(&es_lock);
+  return s;
+}
 
-  int rc = -1;
-  if (job.cancelled || baton__exec_cancelled(env)) {
-    baton__fmt(env->err, sizeof env->err, "cancelled");
-  } else if (job.timed_out) {
-    baton__fmt(env->err, sizeof env->err, "speech synthesis ran past %ld ms", env->timeout_ms);
-  } else if (job.too_long) {
-    baton__fmt(env->err, sizeof env->err, "speech would be longer than %u seconds",
-               ES_MAX_AUDIO_SECONDS);
-  } else if (!baton__sb_ok(&job.pcm)) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-  } else if (s != ENS_OK) {
+/* Speaks text[0..tlen) into job->pcm (after room for the WAV header),
+ * holding es_lock. Writes the sample rate into *rate_hz; espeak-ng's
+ * status, with job's flags saying why it stopped early. */
+static espeak_ng_STATUS es_synthesize(const es_state *st, const baton__values *in,
+                                      const char *text, size_t tlen, es_job *job, int *rate_hz) {
+  unsigned char zero[WAV_HEADER_BYTES] = {0};
+  baton__sb_add(&job->pcm, zero, sizeof zero);
+  pthread_mutex_lock(&es_lock);
+  *rate_hz = es_rate_hz;
+  job->max_bytes = (size_t)(*rate_hz > 0 ? *rate_hz : 22050) * 2u * ES_MAX_AUDIO_SECONDS;
+  espeak_SetSynthCallback(es_synth_cb);
+  espeak_ng_STATUS s = es_voice(st, in);
+  if (s == ENS_OK)
+    s = espeak_ng_Synthesize(text, tlen + 1, 0, POS_CHARACTER, 0,
+                             espeakCHARS_UTF8 | espeakENDPAUSE, NULL, job);
+  pthread_mutex_unlock(&es_lock);
+  return s;
+}
+
+/* 0 when the synthesis produced audio; else -1 with env->err saying why. */
+static int es_outcome(const es_job *job, espeak_ng_STATUS s, baton__exec_env *env) {
+  bool cancelled = job->cancelled || baton__exec_cancelled(env);
+  if (cancelled || job->timed_out)
+    return baton__run_fail_stopped(env, cancelled, "speech synthesis");
+  if (job->too_long)
+    return baton__run_fail(env, "speech would be longer than %u seconds", ES_MAX_AUDIO_SECONDS);
+  if (!baton__sb_ok(&job->pcm))
+    return baton__run_fail(env, "out of memory");
+  if (s != ENS_OK) {
     char msg[256];
     es_status_text(s, msg, sizeof msg);
-    baton__fmt(env->err, sizeof env->err, "espeak-ng failed: %s", msg);
-  } else if (job.pcm.len <= WAV_HEADER_BYTES) {
-    baton__fmt(env->err, sizeof env->err, "espeak-ng produced no audio for this text");
-  } else {
-    rc = 0;
+    return baton__run_fail(env, "espeak-ng failed: %s", msg);
   }
-  if (rc != 0) {
-    baton__sb_release(&job.pcm);
-    return -1;
-  }
+  if (job->pcm.len <= WAV_HEADER_BYTES)
+    return baton__run_fail(env, "espeak-ng produced no audio for this text");
+  return 0;
+}
 
-  size_t data_bytes = job.pcm.len - WAV_HEADER_BYTES;
-  wav_header((unsigned char *)job.pcm.buf, (uint32_t)rate_hz, (uint32_t)data_bytes);
-  char name[300];
-  baton__fmt(name, sizeof name, "%s.wav", env->file_prefix);
-  char *path = baton__path_join(env->workspace, name);
+/* Writes the job's audio as the run's WAV. Its absolute path (caller
+ * frees), or NULL with env->err set. */
+static char *es_save(es_job *job, int rate_hz, baton__exec_env *env) {
+  size_t data_bytes = job->pcm.len - WAV_HEADER_BYTES;
+  wav_header((unsigned char *)job->pcm.buf, (uint32_t)rate_hz, (uint32_t)data_bytes);
+  char *path = baton__run_out_path(env, "wav");
   char werr[400];
-  if (!path) {
-    baton__sb_release(&job.pcm);
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  if (baton__write_file(path, job.pcm.buf, job.pcm.len, werr, sizeof werr) != 0) {
-    baton__sb_release(&job.pcm);
+  if (path && baton__write_file(path, job->pcm.buf, job->pcm.len, werr, sizeof werr) != 0) {
     free(path);
-    baton__fmt(env->err, sizeof env->err, "%s", werr);
-    return -1;
+    path = NULL;
+    baton__run_fail(env, "%s", werr);
   }
+  return baton__path_absolute(path); /* outputs name files by absolute path */
+}
+
+static int es_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
+                  baton__values *out) {
+  (void)task;
+  es_state *st = state;
+  const char *text = baton__run_arg(in, "text", BATON__T_TEXT);
+  if (!text || only_space(text))
+    return baton__run_fail(env, "text-to-speech needs non-empty \"text\" to speak");
+  size_t tlen = 0;
+  if (!baton__run_text_fits(env, text, baton__run_max_text(env, ES_DEFAULT_MAX_TEXT), "speak",
+                            &tlen) ||
+      !baton__run_has_workspace(env, "audio") || baton__run_must_stop(env, 0, "speech synthesis"))
+    return -1;
+  es_job job;
+  memset(&job, 0, sizeof job);
+  baton__sb_init(&job.pcm);
+  job.cancel = env->cancel;
+  job.deadline_ms = baton__run_deadline(env);
+  int rate_hz = 0;
+  espeak_ng_STATUS s = es_synthesize(st, in, text, tlen, &job, &rate_hz);
+  char *path = es_outcome(&job, s, env) == 0 ? es_save(&job, rate_hz, env) : NULL;
   baton__sb_release(&job.pcm);
-  path = baton__path_absolute(path); /* outputs name files by absolute path */
-  if (baton__values_add_own(out, "audio", BATON__T_AUDIO, path) != 0) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
+  if (!path)
     return -1;
-  }
+  if (baton__values_add_own(out, "audio", BATON__T_AUDIO, path) != 0)
+    return baton__run_fail(env, "out of memory");
   return 0;
 }
 

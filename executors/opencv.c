@@ -7,10 +7,10 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/util.h"
 #include "executors/opencv_detect.h"
+#include "executors/run_common.h"
 #include "core/banned.h"
 
 /* Debian's opencv-data package. */
@@ -136,82 +136,50 @@ static const char *cv_words(const baton__values *in) {
   return v ? v->data : NULL;
 }
 
-static int cv_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
-                  baton__values *out) {
-  (void)task;
-  cv_state *st = state;
-  int64_t deadline = env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms : 0;
-  const baton__value *iv = baton__values_get(in, "image");
-  if (!iv)
-    iv = baton__values_get_type(in, BATON__T_IMAGE);
-  if (!iv || !iv->data || !*iv->data) {
-    baton__fmt(env->err, sizeof env->err, "object-detection needs an \"image\" to search");
-    return -1;
-  }
-  if (!env->workspace || !env->file_prefix) {
-    baton__fmt(env->err, sizeof env->err, "no workspace to write the annotated image into");
-    return -1;
-  }
-  size_t max = env->cfg && env->cfg->max_input_bytes ? env->cfg->max_input_bytes
-                                                     : CV_DEFAULT_MAX_INPUT;
-  struct stat sb;
-  if (stat(iv->data, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-    baton__fmt(env->err, sizeof env->err, "cannot read the image %s", iv->data);
-    return -1;
-  }
-  if ((unsigned long long)sb.st_size > (unsigned long long)max) {
-    baton__fmt(env->err, sizeof env->err, "the image %s is %lld bytes, over the limit of %zu",
-               iv->data, (long long)sb.st_size, max);
-    return -1;
-  }
-  size_t k = cv_pick(cv_words(in));
+/* The cascade for kind k, loaded on first use. NULL with env->err set. */
+static baton__cv_cascade *cv_cascade(cv_state *st, size_t k, baton__exec_env *env) {
   if (!st->cascades[k]) {
     char path[512];
     cv_cascade_path(k, path, sizeof path);
-    if (!(st->cascades[k] = baton__cv_cascade_load(path, env->err, sizeof env->err)))
-      return -1;
+    st->cascades[k] = baton__cv_cascade_load(path, env->err, sizeof env->err);
   }
-  if (baton__exec_cancelled(env)) {
-    baton__fmt(env->err, sizeof env->err, "cancelled");
-    return -1;
-  }
-  baton__cv_image *img = baton__cv_image_load(iv->data, CV_MAX_PIXELS, env->err, sizeof env->err);
-  if (!img)
-    return -1;
-  baton__cv_box boxes[CV_MAX_BOXES];
-  size_t n = 0;
-  if (baton__cv_detect(st->cascades[k], img, CV_MAX_SIDE, boxes, CV_MAX_BOXES, &n, env->err,
-                       sizeof env->err) != 0) {
-    baton__cv_image_free(img);
-    return -1;
-  }
-  /* Detection itself cannot be interrupted: its time is bounded by CV_MAX_SIDE. */
-  if (baton__exec_cancelled(env) || (deadline && baton__now_ms() > deadline)) {
-    baton__cv_image_free(img);
-    if (baton__exec_cancelled(env))
-      baton__fmt(env->err, sizeof env->err, "cancelled");
-    else
-      baton__fmt(env->err, sizeof env->err, "object detection ran past %ld ms", env->timeout_ms);
-    return -1;
-  }
-  const cv_kind *kind = &cv_kinds[k];
-  baton__cv_draw(img, boxes, n, kind->label);
-  char name[300];
-  baton__fmt(name, sizeof name, "%s.png", env->file_prefix);
-  char *path = baton__path_join(env->workspace, name);
-  if (!path) {
-    baton__cv_image_free(img);
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  int rc = baton__cv_image_save(img, path, env->err, sizeof env->err);
-  baton__cv_image_free(img);
-  if (rc != 0) {
-    free(path);
-    return -1;
-  }
-  path = baton__path_absolute(path);
+  return st->cascades[k];
+}
 
+/* Finds the kind's objects in the image at path into boxes (*n of them)
+ * and draws them on it, bounded in pixels and time. The image, or
+ * NULL with env->err set. */
+static baton__cv_image *cv_detect(baton__cv_cascade *cascade, const cv_kind *kind,
+                                  const char *path, baton__cv_box *boxes, size_t *n,
+                                  int64_t deadline, baton__exec_env *env) {
+  baton__cv_image *img = baton__cv_image_load(path, CV_MAX_PIXELS, env->err, sizeof env->err);
+  if (!img)
+    return NULL;
+  /* Detection itself cannot be interrupted: its time is bounded by CV_MAX_SIDE. */
+  if (baton__cv_detect(cascade, img, CV_MAX_SIDE, boxes, CV_MAX_BOXES, n, env->err,
+                       sizeof env->err) != 0 ||
+      baton__run_must_stop(env, deadline, "object detection")) {
+    baton__cv_image_free(img);
+    return NULL;
+  }
+  baton__cv_draw(img, boxes, *n, kind->label);
+  return img;
+}
+
+/* Saves the annotated image as the run's PNG. Its absolute path (caller
+ * frees), or NULL with env->err set. */
+static char *cv_save(baton__cv_image *img, baton__exec_env *env) {
+  char *path = baton__run_out_path(env, "png");
+  if (path && baton__cv_image_save(img, path, env->err, sizeof env->err) != 0) {
+    free(path);
+    path = NULL;
+  }
+  return baton__path_absolute(path);
+}
+
+/* The boxes as JSON: [{"label", "score", "box": {xmin, ymin, xmax, ymax}}].
+ * malloc'd (caller frees), or NULL when out of memory. */
+static char *cv_boxes_json(const baton__cv_box *boxes, size_t n, const char *label) {
   cJSON *arr = cJSON_CreateArray();
   for (size_t i = 0; arr && i < n; i++) {
     cJSON *o = cJSON_CreateObject();
@@ -221,7 +189,7 @@ static int cv_run(void *state, const char *task, const baton__values *in, baton_
       cJSON_Delete(box);
       break;
     }
-    cJSON_AddStringToObject(o, "label", kind->label);
+    cJSON_AddStringToObject(o, "label", label);
     cJSON_AddNumberToObject(o, "score", (double)(int)(boxes[i].score * 1000 + 0.5) / 1000.0);
     cJSON_AddNumberToObject(box, "xmin", boxes[i].xmin);
     cJSON_AddNumberToObject(box, "ymin", boxes[i].ymin);
@@ -232,15 +200,48 @@ static int cv_run(void *state, const char *task, const baton__values *in, baton_
   }
   char *js = arr ? cJSON_PrintUnformatted(arr) : NULL;
   cJSON_Delete(arr);
+  return js;
+}
+
+/* "found 2 faces", "found no cat faces". malloc'd, or NULL. */
+static char *cv_summary(size_t n, const cv_kind *kind) {
   baton__sb sum;
   baton__sb_init(&sum);
   if (n == 0)
     baton__sb_addf(&sum, "found no %s", kind->plural);
   else
     baton__sb_addf(&sum, "found %zu %s", n, n == 1 ? kind->label : kind->plural);
-  const baton__output outs[] = {{"text", BATON__T_TEXT, baton__sb_detach(&sum), false},
+  return baton__sb_detach(&sum);
+}
+
+static int cv_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
+                  baton__values *out) {
+  (void)task;
+  cv_state *st = state;
+  int64_t deadline = baton__run_deadline(env);
+  const char *image = baton__run_arg(in, "image", BATON__T_IMAGE);
+  if (!image || !*image)
+    return baton__run_fail(env, "object-detection needs an \"image\" to search");
+  if (!baton__run_has_workspace(env, "annotated image") ||
+      !baton__run_file_fits(env, image, baton__run_max_input(env, CV_DEFAULT_MAX_INPUT), "image"))
+    return -1;
+  size_t k = cv_pick(cv_words(in));
+  baton__cv_cascade *cascade = cv_cascade(st, k, env);
+  if (!cascade || baton__run_must_stop(env, 0, "object detection"))
+    return -1;
+  baton__cv_box boxes[CV_MAX_BOXES];
+  size_t n = 0;
+  baton__cv_image *img = cv_detect(cascade, &cv_kinds[k], image, boxes, &n, deadline, env);
+  if (!img)
+    return -1;
+  char *path = cv_save(img, env);
+  baton__cv_image_free(img);
+  if (!path)
+    return -1;
+  const baton__output outs[] = {{"text", BATON__T_TEXT, cv_summary(n, &cv_kinds[k]), false},
                                 {"image", BATON__T_IMAGE, path, false},
-                                {"json", BATON__T_JSON, js, false}};
+                                {"json", BATON__T_JSON, cv_boxes_json(boxes, n, cv_kinds[k].label),
+                                 false}};
   return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
 }
 

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "core/util.h"
+#include "executors/run_common.h"
 #include "core/banned.h"
 
 /* Where Debian's libots0 package installs its stemming/stop-word dictionaries. */
@@ -110,56 +111,84 @@ static int count_sentences(const OtsArticle *art) {
   return n;
 }
 
-static int ots_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
-                   baton__values *out) {
-  (void)task;
-  ots_state *st = state;
-  const baton__value *tv = baton__values_get(in, "text");
-  if (!tv)
-    tv = baton__values_get_type(in, BATON__T_TEXT);
-  if (!tv || !tv->data) {
-    baton__fmt(env->err, sizeof env->err, "summarization needs a \"text\" argument");
-    return -1;
+/* The text to summarise, bounded and normalised (caller frees), or NULL
+ * with env->err set. */
+static char *ots_input(const baton__values *in, baton__exec_env *env) {
+  const char *text = baton__run_arg(in, "text", BATON__T_TEXT);
+  if (!text) {
+    baton__run_fail(env, "summarization needs a \"text\" argument");
+    return NULL;
   }
-  size_t max = env->cfg && env->cfg->max_text_bytes ? env->cfg->max_text_bytes
-                                                     : OTS_DEFAULT_MAX_TEXT;
-  size_t len = strlen(tv->data);
-  if (len > max) {
-    baton__fmt(env->err, sizeof env->err,
-               "text to summarise is %zu bytes, over the limit of %zu (max_text_bytes)", len, max);
-    return -1;
-  }
-  char *whole = baton__text_normalize(tv->data, len, false);
+  size_t len = 0;
+  if (!baton__run_text_fits(env, text, baton__run_max_text(env, OTS_DEFAULT_MAX_TEXT),
+                            "summarise", &len))
+    return NULL;
+  char *whole = baton__text_normalize(text, len, false);
   if (!whole) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
+    baton__run_fail(env, "out of memory");
+    return NULL;
   }
   if (!*whole) {
     free(whole);
-    baton__fmt(env->err, sizeof env->err, "summarization needs non-empty text");
-    return -1;
+    baton__run_fail(env, "summarization needs non-empty text");
+    return NULL;
   }
-  if (baton__exec_cancelled(env)) {
+  if (baton__run_must_stop(env, 0, "summarization")) {
     free(whole);
-    baton__fmt(env->err, sizeof env->err, "cancelled");
-    return -1;
+    return NULL;
   }
+  return whole;
+}
 
+/* A new article with the configured dictionary loaded (caller frees with
+ * ots_free_article), or NULL with env->err set. */
+static OtsArticle *ots_article(const ots_state *st, baton__exec_env *env) {
   OtsArticle *art = ots_new_article();
   if (!art) {
-    free(whole);
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
+    baton__run_fail(env, "out of memory");
+    return NULL;
   }
   pthread_mutex_lock(&ots_xml_lock);
   gboolean loaded = ots_load_xml_dictionary(art, (const unsigned char *)st->dict_name);
   pthread_mutex_unlock(&ots_xml_lock);
   if (!loaded) {
     ots_free_article(art);
+    baton__run_fail(env, "libots could not load its dictionary %s/%s.xml", OTS_DICT_DIR,
+                    st->dict_name);
+    return NULL;
+  }
+  return art;
+}
+
+/* The sentences libots ranks highest (summary_percent of n, at least one),
+ * normalised. *summary is NULL when it selected nothing. 0, or -1 when out
+ * of memory. */
+static int ots_pick(OtsArticle *art, int n, const baton__exec_env *env, char **summary) {
+  int percent = env->cfg && env->cfg->summary_percent > 0 ? env->cfg->summary_percent
+                                                          : OTS_DEFAULT_PERCENT;
+  if (percent > 100)
+    percent = 100;
+  int keep = (n * percent + 99) / 100;
+  if (keep < 1)
+    keep = 1;
+  ots_highlight_doc_lines(art, keep);
+  size_t olen = 0;
+  unsigned char *sel = ots_get_doc_text(art, &olen);
+  *summary = NULL;
+  if (!sel)
+    return 0;
+  *summary = baton__text_normalize((const char *)sel, strnlen((const char *)sel, olen), false);
+  g_free(sel);
+  return *summary ? 0 : -1;
+}
+
+/* Summarises whole (taken: freed or returned). The summary (caller frees),
+ * or NULL with env->err set. */
+static char *ots_summarise(const ots_state *st, char *whole, baton__exec_env *env) {
+  OtsArticle *art = ots_article(st, env);
+  if (!art) {
     free(whole);
-    baton__fmt(env->err, sizeof env->err, "libots could not load its dictionary %s/%s.xml",
-               OTS_DICT_DIR, st->dict_name);
-    return -1;
+    return NULL;
   }
   /* Parse the normalised text so that line breaks inside sentences (OCR
    * output) do not split them. */
@@ -167,49 +196,36 @@ static int ots_run(void *state, const char *task, const baton__values *in, baton
   ots_grade_doc(art);
   int n = count_sentences(art);
   char *result = NULL;
-  if (n <= 1) {
-    /* Nothing to choose between: a one-sentence text is its own summary. */
-    result = whole;
-    whole = NULL;
-  } else {
-    int percent = env->cfg && env->cfg->summary_percent > 0 ? env->cfg->summary_percent
-                                                            : OTS_DEFAULT_PERCENT;
-    if (percent > 100)
-      percent = 100;
-    int keep = (n * percent + 99) / 100;
-    if (keep < 1)
-      keep = 1;
-    ots_highlight_doc_lines(art, keep);
-    size_t olen = 0;
-    unsigned char *sel = ots_get_doc_text(art, &olen);
-    if (sel) {
-      result = baton__text_normalize((const char *)sel, strnlen((const char *)sel, olen), false);
-      g_free(sel);
-      if (!result) {
-        ots_free_article(art);
-        free(whole);
-        baton__fmt(env->err, sizeof env->err, "out of memory");
-        return -1;
-      }
-    }
-    if (!result || !*result) {
-      /* libots selected nothing (e.g. no scoring words): keep the text whole. */
-      free(result);
-      result = whole;
-      whole = NULL;
-    }
-  }
+  /* A one-sentence text is its own summary: nothing to choose between. */
+  int rc = n <= 1 ? 0 : ots_pick(art, n, env, &result);
   ots_free_article(art);
-  free(whole);
-  if (baton__exec_cancelled(env)) {
+  if (rc != 0) {
+    free(whole);
+    baton__run_fail(env, "out of memory");
+    return NULL;
+  }
+  if (!result || !*result) {
+    /* libots selected nothing (e.g. no scoring words): keep the text whole. */
     free(result);
-    baton__fmt(env->err, sizeof env->err, "cancelled");
+    return whole;
+  }
+  free(whole);
+  return result;
+}
+
+static int ots_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
+                   baton__values *out) {
+  (void)task;
+  char *whole = ots_input(in, env);
+  char *result = whole ? ots_summarise(state, whole, env) : NULL;
+  if (!result)
+    return -1;
+  if (baton__run_must_stop(env, 0, "summarization")) {
+    free(result);
     return -1;
   }
-  if (baton__values_add_own(out, "text", BATON__T_TEXT, result) != 0) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
+  if (baton__values_add_own(out, "text", BATON__T_TEXT, result) != 0)
+    return baton__run_fail(env, "out of memory");
   return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/util.h"
 #include "executors/audio_io.h"
+#include "executors/run_common.h"
 #include "core/banned.h"
 
 /* Debian's pocketsphinx-en-us package. */
@@ -115,42 +116,51 @@ static void ps_exec_release(void *state) {
   free(st);
 }
 
-static int ps_exec_run(void *state, const char *task, const baton__values *in,
-                       baton__exec_env *env, baton__values *out) {
-  (void)task;
-  ps_state *st = state;
-  int64_t deadline = env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms : 0;
-  const baton__value *av = baton__values_get(in, "audio");
-  if (!av)
-    av = baton__values_get_type(in, BATON__T_AUDIO);
-  if (!av || !av->data || !*av->data) {
-    baton__fmt(env->err, sizeof env->err,
-               "automatic-speech-recognition needs an \"audio\" file to transcribe");
-    return -1;
-  }
-  size_t max = env->cfg && env->cfg->max_input_bytes ? env->cfg->max_input_bytes
-                                                     : PS_DEFAULT_MAX_INPUT;
+/* The audio file at path as 16 kHz mono 16-bit samples (*n of them;
+ * caller frees), or NULL with env->err set. */
+static int16_t *ps_samples(const char *path, size_t *n, baton__exec_env *env) {
   baton__pcm pcm;
-  if (baton__pcm_load(av->data, max, &pcm, env->err, sizeof env->err) != 0)
-    return -1;
+  if (baton__pcm_load(path, baton__run_max_input(env, PS_DEFAULT_MAX_INPUT), &pcm, env->err,
+                      sizeof env->err) != 0)
+    return NULL;
   if (baton__pcm_to_mono(&pcm) != 0 || baton__pcm_resample(&pcm, PS_RATE) != 0) {
     baton__pcm_release(&pcm);
-    baton__fmt(env->err, sizeof env->err, "out of memory converting the audio to 16 kHz");
-    return -1;
+    baton__run_fail(env, "out of memory converting the audio to 16 kHz");
+    return NULL;
   }
   int16_t *raw = malloc(pcm.frames * sizeof *raw);
   if (!raw) {
     baton__pcm_release(&pcm);
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
+    baton__run_fail(env, "out of memory");
+    return NULL;
   }
   for (size_t i = 0; i < pcm.frames; i++) {
     float v = pcm.s[i] * 32767.0f;
     raw[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : (int)v);
   }
-  size_t n = pcm.frames;
+  *n = pcm.frames;
   baton__pcm_release(&pcm);
+  return raw;
+}
 
+/* Feeds raw[0..end) to the open utterance a block at a time, checking for
+ * cancel and timeout between blocks. 0, or -1 with env->err set. */
+static int ps_feed(ps_decoder_t *ps, const int16_t *raw, size_t end, int64_t deadline,
+                   baton__exec_env *env) {
+  for (size_t off = 0; off < end; off += PS_BLOCK) {
+    if (baton__run_must_stop(env, deadline, "speech recognition"))
+      return -1;
+    size_t len = end - off < PS_BLOCK ? end - off : PS_BLOCK;
+    if (ps_process_raw(ps, raw + off, len, FALSE, FALSE) < 0)
+      return baton__run_fail(env, "PocketSphinx failed to decode the audio");
+  }
+  return 0;
+}
+
+/* Decodes raw[0..n) as one utterance, its hypothesis left in the decoder.
+ * 0, or -1 with env->err set. */
+static int ps_decode(ps_state *st, const int16_t *raw, size_t n, int64_t deadline,
+                     baton__exec_env *env) {
   /* The decoder normalises the cepstrum with a running mean carried over from
    * earlier utterances, and the first words of a recording suffer until it
    * adapts. So the mean is reset to its initial value (results do not depend
@@ -159,52 +169,42 @@ static int ps_exec_run(void *state, const char *task, const baton__values *in,
   cmn_t *cmn = ps_cmn(st->ps);
   if (cmn && st->cmn0)
     cmn_live_set(cmn, st->cmn0);
-  const char *stop = NULL;
   size_t prime = n < PS_PRIME ? n : PS_PRIME;
-  for (int pass = 0; pass < 2 && !stop; pass++) {
-    size_t end = pass == 0 ? prime : n;
-    if (ps_start_utt(st->ps) < 0) {
-      stop = "start";
-      break;
-    }
-    for (size_t off = 0; off < end && !stop; off += PS_BLOCK) {
-      if (baton__exec_cancelled(env))
-        stop = "cancelled";
-      else if (deadline && baton__now_ms() > deadline)
-        stop = "timeout";
-      else {
-        size_t len = end - off < PS_BLOCK ? end - off : PS_BLOCK;
-        if (ps_process_raw(st->ps, raw + off, len, FALSE, FALSE) < 0)
-          stop = "decode";
-      }
-    }
-    if (pass == 0 || stop)
-      ps_end_utt(st->ps);
-  }
-  free(raw);
-  if (!stop)
+  for (int pass = 0; pass < 2; pass++) {
+    if (ps_start_utt(st->ps) < 0)
+      return baton__run_fail(env, "PocketSphinx failed to decode the audio");
+    int rc = ps_feed(st->ps, raw, pass == 0 ? prime : n, deadline, env);
     ps_end_utt(st->ps);
-  if (stop) {
-    if (strcmp(stop, "timeout") == 0)
-      baton__fmt(env->err, sizeof env->err, "speech recognition ran past %ld ms",
-                 env->timeout_ms);
-    else if (strcmp(stop, "cancelled") == 0)
-      baton__fmt(env->err, sizeof env->err, "cancelled");
-    else
-      baton__fmt(env->err, sizeof env->err, "PocketSphinx failed to decode the audio");
-    return -1;
+    if (rc != 0)
+      return -1;
   }
+  return 0;
+}
+
+static int ps_exec_run(void *state, const char *task, const baton__values *in,
+                       baton__exec_env *env, baton__values *out) {
+  (void)task;
+  ps_state *st = state;
+  int64_t deadline = baton__run_deadline(env);
+  const char *audio = baton__run_arg(in, "audio", BATON__T_AUDIO);
+  if (!audio || !*audio)
+    return baton__run_fail(env,
+                           "automatic-speech-recognition needs an \"audio\" file to transcribe");
+  size_t n = 0;
+  int16_t *raw = ps_samples(audio, &n, env);
+  if (!raw)
+    return -1;
+  int rc = ps_decode(st, raw, n, deadline, env);
+  free(raw);
+  if (rc != 0)
+    return -1;
   int32 score = 0;
   const char *hyp = ps_get_hyp(st->ps, &score);
-  if (!hyp || !*hyp) {
-    baton__fmt(env->err, sizeof env->err, "no speech was recognised in %s", av->data);
-    return -1;
-  }
+  if (!hyp || !*hyp)
+    return baton__run_fail(env, "no speech was recognised in %s", audio);
   char *text = baton__strdup(hyp);
-  if (!text || baton__values_add_own(out, "text", BATON__T_TEXT, text) != 0) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
+  if (!text || baton__values_add_own(out, "text", BATON__T_TEXT, text) != 0)
+    return baton__run_fail(env, "out of memory");
   return 0;
 }
 

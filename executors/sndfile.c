@@ -11,6 +11,7 @@
 
 #include "core/util.h"
 #include "executors/audio_io.h"
+#include "executors/run_common.h"
 #include "core/banned.h"
 
 #define SF_DEFAULT_MAX_INPUT (256u * 1024u * 1024u)
@@ -91,124 +92,136 @@ static float peak_of(const baton__pcm *p) {
   return peak;
 }
 
-static int sf_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
-                  baton__values *out) {
-  (void)state;
-  (void)task;
-  int64_t deadline = env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms : 0;
-  const baton__value *av = baton__values_get(in, "audio");
-  if (!av)
-    av = baton__values_get_type(in, BATON__T_AUDIO);
-  if (!av || !av->data || !*av->data) {
-    baton__fmt(env->err, sizeof env->err, "audio-to-audio needs an \"audio\" file to process");
-    return -1;
-  }
-  const baton__value *tv = baton__values_get(in, "instruction");
-  if (!tv)
-    tv = baton__values_get(in, "text");
-  if (!tv)
-    tv = baton__values_get_type(in, BATON__T_TEXT);
-  const char *instr = tv && tv->data ? tv->data : "";
-  if (strlen(instr) > SF_MAX_INSTRUCTION) {
-    baton__fmt(env->err, sizeof env->err, "the instruction is over %d bytes", SF_MAX_INSTRUCTION);
-    return -1;
-  }
-  if (!env->workspace || !env->file_prefix) {
-    baton__fmt(env->err, sizeof env->err, "no workspace to write the audio into");
-    return -1;
-  }
+/* The words (at a word start in the lower-cased instruction) that ask for
+ * each operation. A sample rate named anywhere asks for SF_RESAMPLE too. */
+static const struct {
+  unsigned op;
+  const char *const words[8];
+} sf_cues[] = {
+    {SF_TRIM, {"trim", "silence", "silent", "strip", NULL}},
+    {SF_MONO, {"mono", "downmix", "single channel", "one channel", NULL}},
+    {SF_RESAMPLE, {"resampl", "sample rate", "samplerate", "sampling rate", NULL}},
+    {SF_NORMALISE,
+     {"normali", "louder", "loudness", "volume", "level", "amplif", "gain", NULL}},
+};
+
+/* What an instruction asks for. */
+typedef struct sf_plan {
+  unsigned ops;   /* SF_* bits */
+  int rate;       /* Hz, with SF_RESAMPLE */
+  bool defaulted; /* it named nothing known, so SF_NORMALISE */
+} sf_plan;
+
+static sf_plan sf_parse(const char *instr) {
   char low[SF_MAX_INSTRUCTION + 1];
   baton__fmt(low, sizeof low, "%s", instr);
   for (char *p = low; *p; p++)
     *p = (char)tolower((unsigned char)*p);
-  unsigned ops = 0;
-  if (word_at_start(low, "trim") || word_at_start(low, "silence") ||
-      word_at_start(low, "silent") || word_at_start(low, "strip"))
-    ops |= SF_TRIM;
-  if (word_at_start(low, "mono") || word_at_start(low, "downmix") ||
-      word_at_start(low, "single channel") || word_at_start(low, "one channel"))
-    ops |= SF_MONO;
-  int rate = find_rate(low);
-  if (word_at_start(low, "resampl") || word_at_start(low, "sample rate") ||
-      word_at_start(low, "samplerate") || word_at_start(low, "sampling rate") || rate)
-    ops |= SF_RESAMPLE;
-  if (word_at_start(low, "normali") || word_at_start(low, "louder") ||
-      word_at_start(low, "loudness") || word_at_start(low, "volume") ||
-      word_at_start(low, "level") || word_at_start(low, "amplif") || word_at_start(low, "gain"))
-    ops |= SF_NORMALISE;
-  bool defaulted = ops == 0;
-  if (defaulted)
-    ops = SF_NORMALISE;
-  if (ops & SF_RESAMPLE && !rate)
-    rate = SF_DEFAULT_RATE;
+  sf_plan plan = {.ops = 0, .rate = find_rate(low)};
+  for (size_t i = 0; i < sizeof sf_cues / sizeof sf_cues[0]; i++)
+    for (size_t w = 0; sf_cues[i].words[w]; w++)
+      if (word_at_start(low, sf_cues[i].words[w]))
+        plan.ops |= sf_cues[i].op;
+  if (plan.rate)
+    plan.ops |= SF_RESAMPLE;
+  plan.defaulted = plan.ops == 0;
+  if (plan.defaulted)
+    plan.ops = SF_NORMALISE;
+  if (plan.ops & SF_RESAMPLE && !plan.rate)
+    plan.rate = SF_DEFAULT_RATE;
+  return plan;
+}
 
-  size_t max = env->cfg && env->cfg->max_input_bytes ? env->cfg->max_input_bytes
-                                                     : SF_DEFAULT_MAX_INPUT;
+/* Scales the samples so that the peak is at SF_PEAK_TARGET. */
+static void sf_normalise(baton__pcm *pcm, baton__sb *desc) {
+  float peak = peak_of(pcm);
+  if (peak <= 0) {
+    baton__sb_adds(desc, "silent: nothing to normalise; ");
+    return;
+  }
+  float g = (float)SF_PEAK_TARGET / peak;
+  for (size_t i = 0; i < pcm->frames * (size_t)pcm->channels; i++)
+    pcm->s[i] *= g;
+  baton__sb_addf(desc, "normalised the peak to -1 dBFS (gain %+.1f dB); ",
+                 20.0 * log10((double)g));
+}
+
+/* Applies the plan's operations in a fixed order, describing each into
+ * desc. NULL, or why it stopped ("out of memory", "cancelled"). */
+static const char *sf_process(baton__pcm *pcm, const sf_plan *plan, baton__sb *desc,
+                              const baton__exec_env *env) {
+  int in_rate = pcm->rate, in_ch = pcm->channels;
+  if (plan->ops & SF_TRIM) {
+    double cut = 0;
+    trim_silence(pcm, &cut);
+    baton__sb_addf(desc, "trimmed %.2f s of silence; ", cut);
+  }
+  if (plan->ops & SF_MONO) {
+    if (baton__pcm_to_mono(pcm) != 0)
+      return "out of memory";
+    baton__sb_addf(desc, "mixed %d channel(s) to mono; ", in_ch);
+  }
+  if (baton__exec_cancelled(env))
+    return "cancelled";
+  if (plan->ops & SF_RESAMPLE) {
+    if (baton__pcm_resample(pcm, plan->rate) != 0)
+      return "out of memory resampling";
+    baton__sb_addf(desc, "resampled %d Hz to %d Hz; ", in_rate, plan->rate);
+  }
+  if (plan->ops & SF_NORMALISE)
+    sf_normalise(pcm, desc);
+  return NULL;
+}
+
+/* Writes pcm as the run's WAV and finishes its description. The path
+ * (caller frees), or NULL with env->err set. */
+static char *sf_save(const baton__pcm *pcm, const sf_plan *plan, const char *instr,
+                     baton__sb *desc, baton__exec_env *env) {
+  char *path = baton__run_out_path(env, "wav");
+  if (!path)
+    return NULL;
+  if (baton__pcm_write_wav(path, pcm, env->err, sizeof env->err) != 0) {
+    free(path);
+    return NULL;
+  }
+  baton__sb_addf(desc, "%.2f s, %d Hz, %d channel(s), 16-bit WAV",
+                 (double)pcm->frames / pcm->rate, pcm->rate, pcm->channels);
+  if (plan->defaulted && *instr)
+    baton__sb_adds(desc, " (the instruction named no known operation, so it was normalised; "
+                         "this executor can: " SF_CAN_DO ")");
+  return path;
+}
+
+static int sf_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
+                  baton__values *out) {
+  (void)state;
+  (void)task;
+  int64_t deadline = baton__run_deadline(env);
+  const char *audio = baton__run_arg(in, "audio", BATON__T_AUDIO);
+  if (!audio || !*audio)
+    return baton__run_fail(env, "audio-to-audio needs an \"audio\" file to process");
+  const char *instr = baton__run_instruction(in);
+  if (!instr)
+    instr = "";
+  if (strlen(instr) > SF_MAX_INSTRUCTION)
+    return baton__run_fail(env, "the instruction is over %d bytes", SF_MAX_INSTRUCTION);
+  if (!baton__run_has_workspace(env, "audio"))
+    return -1;
+  sf_plan plan = sf_parse(instr);
   baton__pcm pcm;
-  if (baton__pcm_load(av->data, max, &pcm, env->err, sizeof env->err) != 0)
+  if (baton__pcm_load(audio, baton__run_max_input(env, SF_DEFAULT_MAX_INPUT), &pcm, env->err,
+                      sizeof env->err) != 0)
     return -1;
   baton__sb desc;
   baton__sb_init(&desc);
-  int in_rate = pcm.rate, in_ch = pcm.channels;
-  const char *fail = NULL;
-  if (ops & SF_TRIM) {
-    double cut = 0;
-    trim_silence(&pcm, &cut);
-    baton__sb_addf(&desc, "trimmed %.2f s of silence; ", cut);
-  }
-  if (ops & SF_MONO) {
-    if (baton__pcm_to_mono(&pcm) != 0)
-      fail = "out of memory";
-    baton__sb_addf(&desc, "mixed %d channel(s) to mono; ", in_ch);
-  }
-  if (!fail && baton__exec_cancelled(env))
-    fail = "cancelled";
-  if (!fail && ops & SF_RESAMPLE) {
-    if (baton__pcm_resample(&pcm, rate) != 0)
-      fail = "out of memory resampling";
-    baton__sb_addf(&desc, "resampled %d Hz to %d Hz; ", in_rate, rate);
-  }
-  if (!fail && ops & SF_NORMALISE) {
-    float peak = peak_of(&pcm);
-    if (peak > 0) {
-      float g = (float)SF_PEAK_TARGET / peak;
-      for (size_t i = 0; i < pcm.frames * (size_t)pcm.channels; i++)
-        pcm.s[i] *= g;
-      baton__sb_addf(&desc, "normalised the peak to -1 dBFS (gain %+.1f dB); ",
-                     20.0 * log10((double)g));
-    } else {
-      baton__sb_adds(&desc, "silent: nothing to normalise; ");
-    }
-  }
-  if (!fail && baton__exec_cancelled(env))
-    fail = "cancelled";
-  if (!fail && deadline && baton__now_ms() > deadline)
-    fail = "timeout";
+  const char *fail = sf_process(&pcm, &plan, &desc, env);
   char *path = NULL;
-  if (!fail) {
-    char name[300];
-    baton__fmt(name, sizeof name, "%s.wav", env->file_prefix);
-    if (!(path = baton__path_join(env->workspace, name)))
-      fail = "out of memory";
-  }
-  if (fail) {
-    baton__pcm_release(&pcm);
-    baton__sb_release(&desc);
-    if (strcmp(fail, "timeout") == 0)
-      baton__fmt(env->err, sizeof env->err, "audio processing ran past %ld ms", env->timeout_ms);
-    else
-      baton__fmt(env->err, sizeof env->err, "%s", fail);
-    return -1;
-  }
-  int rc = baton__pcm_write_wav(path, &pcm, env->err, sizeof env->err);
-  baton__sb_addf(&desc, "%.2f s, %d Hz, %d channel(s), 16-bit WAV",
-                 (double)pcm.frames / pcm.rate, pcm.rate, pcm.channels);
-  if (defaulted && *instr)
-    baton__sb_adds(&desc, " (the instruction named no known operation, so it was normalised; "
-                          "this executor can: " SF_CAN_DO ")");
+  if (fail)
+    baton__run_fail(env, "%s", fail);
+  else if (!baton__run_must_stop(env, deadline, "audio processing"))
+    path = sf_save(&pcm, &plan, instr, &desc, env);
   baton__pcm_release(&pcm);
-  if (rc != 0) {
-    free(path);
+  if (!path) {
     baton__sb_release(&desc);
     return -1;
   }

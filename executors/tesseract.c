@@ -13,6 +13,7 @@
 
 #include "core/util.h"
 #include "executors/languages.h"
+#include "executors/run_common.h"
 #include "executors/tesseract_lang.h"
 #include "core/banned.h"
 
@@ -177,8 +178,7 @@ static const char *format_name(l_int32 fmt) {
 
 /* Reads and decodes the image at path. NULL with env->err set. */
 static PIX *tess_load(const char *path, baton__exec_env *env) {
-  size_t max = env->cfg && env->cfg->max_input_bytes ? env->cfg->max_input_bytes
-                                                     : TESS_DEFAULT_MAX_INPUT;
+  size_t max = baton__run_max_input(env, TESS_DEFAULT_MAX_INPUT);
   char *data = NULL;
   size_t len = 0;
   char rerr[400];
@@ -366,18 +366,11 @@ static int tess_run(void *state, const char *task, const baton__values *in, bato
                     baton__values *out) {
   (void)task;
   tess_state *st = state;
-  const baton__value *img = baton__values_get(in, "image");
-  if (!img)
-    img = baton__values_get_type(in, BATON__T_IMAGE);
-  if (!img || !img->data || !*img->data) {
-    baton__fmt(env->err, sizeof env->err, "image-to-text needs an \"image\" argument (a file path)");
+  const char *path = baton__run_arg(in, "image", BATON__T_IMAGE);
+  if (!path || !*path)
+    return baton__run_fail(env, "image-to-text needs an \"image\" argument (a file path)");
+  if (baton__run_must_stop(env, 0, "image-to-text"))
     return -1;
-  }
-  const char *path = img->data;
-  if (baton__exec_cancelled(env)) {
-    baton__fmt(env->err, sizeof env->err, "cancelled");
-    return -1;
-  }
   PIX *pix = tess_load(path, env);
   if (!pix)
     return -1;
@@ -390,7 +383,7 @@ static int tess_run(void *state, const char *task, const baton__values *in, bato
     free(text);
     return -1;
   }
-  size_t maxtext = env->cfg && env->cfg->max_text_bytes ? env->cfg->max_text_bytes : 0;
+  size_t maxtext = baton__run_max_text(env, 0);
   if (maxtext && strlen(text) > maxtext) {
     baton__fmt(env->err, sizeof env->err,
                "the text recognised in %s is %zu bytes, over the limit of %zu", path,

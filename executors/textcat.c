@@ -9,6 +9,7 @@
 #include <textcat.h>
 
 #include "core/util.h"
+#include "executors/run_common.h"
 #include "core/banned.h"
 
 /* Debian's libexttextcat-data package. */
@@ -123,63 +124,40 @@ static size_t utf8_prefix(const char *s, size_t len, size_t max) {
   return n;
 }
 
-static int tc_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
-                  baton__values *out) {
-  (void)task;
-  tc_state *st = state;
-  const baton__value *tv = baton__values_get(in, "text");
-  if (!tv)
-    tv = baton__values_get_type(in, BATON__T_TEXT);
-  if (!tv || !tv->data) {
-    baton__fmt(env->err, sizeof env->err, "text-classification needs the \"text\" to classify");
-    return -1;
-  }
-  size_t max = env->cfg && env->cfg->max_text_bytes ? env->cfg->max_text_bytes
-                                                     : TC_DEFAULT_MAX_TEXT;
-  size_t tlen = strlen(tv->data);
-  if (tlen > max) {
-    baton__fmt(env->err, sizeof env->err,
-               "text to classify is %zu bytes, over the limit of %zu (max_text_bytes)", tlen, max);
-    return -1;
-  }
-  if (baton__exec_cancelled(env)) {
-    baton__fmt(env->err, sizeof env->err, "cancelled");
-    return -1;
-  }
-  char *sample = baton__text_normalize(tv->data, utf8_prefix(tv->data, tlen, TC_SAMPLE_BYTES),
-                                       false);
-  if (!sample) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
+/* Classifies the start of text into st->cands, their number (at most
+ * TC_MAX_CANDIDATES) in *n. 0, or -1 with env->err set. */
+static int tc_classify(tc_state *st, const char *text, size_t tlen, baton__exec_env *env, int *n) {
+  char *sample = baton__text_normalize(text, utf8_prefix(text, tlen, TC_SAMPLE_BYTES), false);
+  if (!sample)
+    return baton__run_fail(env, "out of memory");
   if (!*sample) {
     free(sample);
-    baton__fmt(env->err, sizeof env->err, "there is no text to identify the language of");
-    return -1;
+    return baton__run_fail(env, "there is no text to identify the language of");
   }
-  int n = textcat_ClassifyFull(st->h, sample, strlen(sample), st->cands);
+  *n = textcat_ClassifyFull(st->h, sample, strlen(sample), st->cands);
   free(sample);
-  if (n == TEXTCAT_RESULT_SHORT) {
-    baton__fmt(env->err, sizeof env->err,
-               "the text is too short to identify its language (give a sentence or more)");
-    return -1;
-  }
-  if (n <= 0) {
-    baton__fmt(env->err, sizeof env->err,
-               "the language of the text could not be identified (no fingerprint is close)");
-    return -1;
-  }
-  if (n > TC_MAX_CANDIDATES)
-    n = TC_MAX_CANDIDATES;
+  if (*n == TEXTCAT_RESULT_SHORT)
+    return baton__run_fail(env, "the text is too short to identify its language (give a "
+                                "sentence or more)");
+  if (*n <= 0)
+    return baton__run_fail(env, "the language of the text could not be identified (no "
+                                "fingerprint is close)");
+  if (*n > TC_MAX_CANDIDATES)
+    *n = TC_MAX_CANDIDATES;
+  return 0;
+}
+
+/* The candidates as JSON: [{"label", "language", "score", "distance"}],
+ * best first, with the best one's code in best. malloc'd, or NULL. */
+static char *tc_candidates_json(const tc_state *st, int n, char *best, size_t bestcap) {
   cJSON *arr = cJSON_CreateArray();
-  char best[64] = "";
   double best_dist = st->cands[0].score > 0 ? st->cands[0].score : 1;
   for (int i = 0; arr && i < n; i++) {
     char code[64];
     tc_code(st->cands[i].name ? st->cands[i].name : "?", code, sizeof code);
     const char *name = tc_lang_name(code);
     if (i == 0)
-      baton__fmt(best, sizeof best, "%s", code);
+      baton__fmt(best, bestcap, "%s", code);
     cJSON *o = cJSON_CreateObject();
     if (!o)
       break;
@@ -196,16 +174,39 @@ static int tc_run(void *state, const char *task, const baton__values *in, baton_
   }
   char *js = arr ? cJSON_PrintUnformatted(arr) : NULL;
   cJSON_Delete(arr);
-  const char *bname = tc_lang_name(best);
-  char *label = NULL;
+  return js;
+}
+
+/* "French (fr)", or the bare code when it has no name here. malloc'd, or NULL. */
+static char *tc_label(const char *code) {
+  const char *name = tc_lang_name(code);
   baton__sb sb;
   baton__sb_init(&sb);
-  if (bname)
-    baton__sb_addf(&sb, "%s (%s)", bname, best);
+  if (name)
+    baton__sb_addf(&sb, "%s (%s)", name, code);
   else
-    baton__sb_adds(&sb, best);
-  label = baton__sb_detach(&sb);
-  const baton__output outs[] = {{"text", BATON__T_TEXT, label, false},
+    baton__sb_adds(&sb, code);
+  return baton__sb_detach(&sb);
+}
+
+static int tc_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
+                  baton__values *out) {
+  (void)task;
+  tc_state *st = state;
+  const char *text = baton__run_arg(in, "text", BATON__T_TEXT);
+  if (!text)
+    return baton__run_fail(env, "text-classification needs the \"text\" to classify");
+  size_t tlen = 0;
+  if (!baton__run_text_fits(env, text, baton__run_max_text(env, TC_DEFAULT_MAX_TEXT), "classify",
+                            &tlen) ||
+      baton__run_must_stop(env, 0, "text-classification"))
+    return -1;
+  int n = 0;
+  if (tc_classify(st, text, tlen, env, &n) != 0)
+    return -1;
+  char best[64] = "";
+  char *js = tc_candidates_json(st, n, best, sizeof best);
+  const baton__output outs[] = {{"text", BATON__T_TEXT, tc_label(best), false},
                                 {"json", BATON__T_JSON, js, false}};
   return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
 }

@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <vips/vips.h>
 
 #include "core/util.h"
+#include "executors/run_common.h"
 #include "core/banned.h"
 
 #define VP_MAX_PIXELS (100.0 * 1000.0 * 1000.0) /* in and out: 100 megapixels */
@@ -47,24 +47,6 @@ static void vp_init_once(void) {
                     G_LOG_LEVEL_DEBUG, vp_quiet, NULL);
   vp_init_rc = 0;
 }
-
-enum vp_kind { OP_GRAY, OP_RESIZE, OP_ROTATE, OP_FLIP, OP_CROP, OP_BLUR, OP_SHARPEN, OP_EDGES,
-               OP_INVERT, OP_N };
-
-/* Cue phrases (space-separated words) for each operation. */
-static const char *const vp_cues[OP_N][14] = {
-    [OP_GRAY] = {"grayscale", "greyscale", "gray", "grey", "black and white", "black-and-white",
-                 "monochrome", "b&w", "desaturate", NULL},
-    [OP_RESIZE] = {"resize", "scale", "rescale", "shrink", "enlarge", "upscale", "downscale",
-                   "thumbnail", "smaller", "bigger", "larger", "half", "double", NULL},
-    [OP_ROTATE] = {"rotate", "rotation", "upside down", NULL},
-    [OP_FLIP] = {"flip", "mirror", "mirrored", NULL},
-    [OP_CROP] = {"crop", "cut", NULL},
-    [OP_BLUR] = {"blur", "blurry", "blurred", "soften", "smooth", NULL},
-    [OP_SHARPEN] = {"sharpen", "sharper", "crisper", NULL},
-    [OP_EDGES] = {"edge", "edges", "sobel", "canny", "outline", "outlines", NULL},
-    [OP_INVERT] = {"invert", "inverted", "negative", "inverse", NULL},
-};
 
 #define VP_CAN_DO                                                                          \
   "grayscale / black and white, resize (\"resize to 200x100\", \"half size\", \"50%%\"), "  \
@@ -117,56 +99,36 @@ static size_t vp_phrase_at(const vp_tokens *tk, size_t i, const char *phrase) {
   return k - i;
 }
 
-typedef struct vp_op {
-  enum vp_kind kind;
-  size_t at, end; /* its tokens: [at, end) up to the next operation */
-} vp_op;
+/* The words of one operation: tokens [at, end) up to the next operation. */
+typedef struct vp_words {
+  const vp_tokens *tk;
+  size_t at, end;
+} vp_words;
 
-/* Finds the operations in the order they are asked for. */
-static size_t vp_find_ops(const vp_tokens *tk, vp_op *ops) {
-  size_t n = 0;
-  bool seen[OP_N] = {false};
-  for (size_t i = 0; i < tk->n && n < VP_MAX_OPS;) {
-    size_t span = 0;
-    int kind = -1;
-    for (int k = 0; k < OP_N && !span; k++)
-      for (size_t c = 0; vp_cues[k][c] && !span; c++)
-        if ((span = vp_phrase_at(tk, i, vp_cues[k][c])))
-          kind = k;
-    /* "50%" alone asks for a resize. */
-    if (!span && strchr(tk->t[i], '%')) {
-      span = 1;
-      kind = OP_RESIZE;
-    }
-    if (span && !seen[kind]) {
-      seen[kind] = true;
-      ops[n].kind = (enum vp_kind)kind;
-      ops[n].at = i;
-      if (n > 0)
-        ops[n - 1].end = i;
-      n++;
-    }
-    i += span ? span : 1;
-  }
-  if (n > 0)
-    ops[n - 1].end = tk->n;
-  return n;
-}
-
-static bool vp_has(const vp_tokens *tk, size_t a, size_t b, const char *word) {
-  for (size_t i = a; i < b; i++)
-    if (vp_phrase_at(tk, i, word))
+/* Whether the words hold the phrase. */
+static bool vp_has(const vp_words *w, const char *phrase) {
+  for (size_t i = w->at; i < w->end; i++)
+    if (vp_phrase_at(w->tk, i, phrase))
       return true;
   return false;
 }
 
-/* "200x100", "200 x 100", "200 by 100" in tokens [a,b). */
-static bool vp_dims(const vp_tokens *tk, size_t a, size_t b, int *w, int *h) {
-  for (size_t i = a; i < b; i++) {
+/* Whether the words hold any of the phrases (NULL-terminated). */
+static bool vp_has_any(const vp_words *w, const char *const *phrases) {
+  for (size_t i = 0; phrases[i]; i++)
+    if (vp_has(w, phrases[i]))
+      return true;
+  return false;
+}
+
+/* "200x100", "200 x 100", "200 by 100" in the words. */
+static bool vp_dims(const vp_words *ws, int *w, int *h) {
+  const vp_tokens *tk = ws->tk;
+  for (size_t i = ws->at; i < ws->end; i++) {
     char tail;
     if (sscanf(tk->t[i], "%dx%d%c", w, h, &tail) == 2 && *w > 0 && *h > 0)
       return true;
-    if (i + 2 < b && (strcmp(tk->t[i + 1], "x") == 0 || strcmp(tk->t[i + 1], "by") == 0) &&
+    if (i + 2 < ws->end && (strcmp(tk->t[i + 1], "x") == 0 || strcmp(tk->t[i + 1], "by") == 0) &&
         sscanf(tk->t[i], "%d%c", w, &tail) == 1 && sscanf(tk->t[i + 2], "%d%c", h, &tail) == 1 &&
         *w > 0 && *h > 0)
       return true;
@@ -174,10 +136,11 @@ static bool vp_dims(const vp_tokens *tk, size_t a, size_t b, int *w, int *h) {
   return false;
 }
 
-/* The first plain number in tokens [a,b) (an optional sign, decimals, a
+/* The first plain number in the words (an optional sign, decimals, a
  * trailing '%' or "px"/"deg" unit noted). */
-static bool vp_number(const vp_tokens *tk, size_t a, size_t b, double *v, bool *percent) {
-  for (size_t i = a; i < b; i++) {
+static bool vp_number(const vp_words *ws, double *v, bool *percent) {
+  const vp_tokens *tk = ws->tk;
+  for (size_t i = ws->at; i < ws->end; i++) {
     char *end = NULL;
     double d = strtod(tk->t[i], &end);
     if (end == tk->t[i])
@@ -190,8 +153,8 @@ static bool vp_number(const vp_tokens *tk, size_t a, size_t b, double *v, bool *
     if (*end == '\0' || strcmp(end, "px") == 0 || strcmp(end, "deg") == 0 ||
         strcmp(end, "degrees") == 0) {
       *v = d;
-      *percent = i + 1 < b && (strcmp(tk->t[i + 1], "percent") == 0 ||
-                               strcmp(tk->t[i + 1], "%") == 0);
+      *percent = i + 1 < ws->end && (strcmp(tk->t[i + 1], "percent") == 0 ||
+                                     strcmp(tk->t[i + 1], "%") == 0);
       return true;
     }
   }
@@ -202,198 +165,296 @@ static bool vp_pixels_ok(double w, double h) {
   return w >= 1 && h >= 1 && w * h <= VP_MAX_PIXELS;
 }
 
+/* What an operation reads besides the image, and where it reports. */
+typedef struct vp_step {
+  vp_words ws;     /* its words */
+  baton__sb *desc; /* it describes itself here */
+  char *err;       /* why its words do not say enough (VP_EXPLAINED) */
+  size_t errlen;
+} vp_step;
+
+/* What an operation returns besides 0 (done, *out set) and -1 (libvips
+ * failed; its error buffer says why): the instruction did not say enough,
+ * and the step's err says so. */
+#define VP_EXPLAINED (-2)
+
+/* The words that qualify an operation. */
+static const char *const vp_shrink_words[] = {"half", "smaller", "shrink", "downscale", NULL};
+static const char *const vp_grow_words[] = {"double",  "twice",   "bigger", "larger",
+                                            "enlarge", "upscale", NULL};
+static const char *const vp_pixel_words[] = {"px", "pixels", "wide", NULL};
+static const char *const vp_half_turn_words[] = {"upside down", "around", NULL};
+static const char *const vp_leftward_words[] = {"left", "anticlockwise", "counterclockwise",
+                                                "counter-clockwise", "anti-clockwise", NULL};
+static const char *const vp_vertical_words[] = {"vertically", "vertical", "upside", "top",
+                                                "updown", NULL};
+
+static int vp_gray(VipsImage *in, VipsImage **out, const vp_step *st) {
+  baton__sb_adds(st->desc, "grayscale");
+  return vips_colourspace(in, out, VIPS_INTERPRETATION_B_W, NULL);
+}
+
+/* The scale factors a resize asks for on a w x h image. false when the
+ * words say no size. */
+static bool vp_resize_scale(const vp_words *ws, int w, int h, double *sx, double *sy) {
+  int tw = 0, th = 0;
+  double v = 0;
+  bool pct = false;
+  if (vp_dims(ws, &tw, &th)) {
+    *sx = (double)tw / w;
+    *sy = (double)th / h;
+  } else if (vp_number(ws, &v, &pct) && v > 0) {
+    if (pct)
+      *sx = *sy = v / 100.0;
+    else if (v <= 10 && !vp_has_any(ws, vp_pixel_words))
+      *sx = *sy = v; /* "scale by 2", "resize 0.5" */
+    else
+      *sx = *sy = v / w; /* "resize to 300 pixels wide" */
+  } else if (vp_has_any(ws, vp_shrink_words)) {
+    *sx = *sy = vp_has(ws, "quarter") ? 0.25 : 0.5;
+  } else if (vp_has_any(ws, vp_grow_words)) {
+    *sx = *sy = 2.0;
+  } else if (vp_has(ws, "thumbnail")) {
+    *sx = *sy = 128.0 / (w > h ? w : h);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+static int vp_resize(VipsImage *in, VipsImage **out, const vp_step *st) {
+  int w = vips_image_get_width(in), h = vips_image_get_height(in);
+  double sx = 0, sy = 0;
+  if (!vp_resize_scale(&st->ws, w, h, &sx, &sy)) {
+    baton__fmt(st->err, st->errlen,
+               "say how to resize: \"resize to 200x100\", \"half size\", \"50%%\" or "
+               "\"scale by 2\"");
+    return VP_EXPLAINED;
+  }
+  double nw = round(w * sx), nh = round(h * sy);
+  if (!vp_pixels_ok(nw, nh)) {
+    baton__fmt(st->err, st->errlen,
+               "resizing %dx%d to %.0fx%.0f is out of range (1 pixel to %.0f megapixels)", w, h,
+               nw, nh, VP_MAX_PIXELS / 1e6);
+    return VP_EXPLAINED;
+  }
+  baton__sb_addf(st->desc, "resize to %.0fx%.0f", nw, nh);
+  /* vips_resize rounds the size; aim at the pixel centre to land exactly. */
+  return vips_resize(in, out, (nw + 0.1) / w, "vscale", (nh + 0.1) / h, NULL);
+}
+
+/* The clockwise angle a rotation asks for, in [0, 360). */
+static double vp_rotate_angle(const vp_words *ws) {
+  double v = 0;
+  bool pct = false;
+  double angle = 90;
+  if (vp_number(ws, &v, &pct))
+    angle = v;
+  else if (vp_has_any(ws, vp_half_turn_words))
+    angle = 180;
+  if (vp_has_any(ws, vp_leftward_words))
+    angle = -angle;
+  angle = fmod(angle, 360.0);
+  if (angle < 0)
+    angle += 360.0;
+  return angle;
+}
+
+static int vp_rotate(VipsImage *in, VipsImage **out, const vp_step *st) {
+  double angle = vp_rotate_angle(&st->ws);
+  baton__sb_addf(st->desc, "rotate %g degrees clockwise", angle);
+  if (angle == 0)
+    return vips_copy(in, out, NULL);
+  if (angle == 90)
+    return vips_rot(in, out, VIPS_ANGLE_D90, NULL);
+  if (angle == 180)
+    return vips_rot(in, out, VIPS_ANGLE_D180, NULL);
+  if (angle == 270)
+    return vips_rot(in, out, VIPS_ANGLE_D270, NULL);
+  return vips_rotate(in, out, angle, NULL);
+}
+
+static int vp_flip(VipsImage *in, VipsImage **out, const vp_step *st) {
+  bool vert = vp_has_any(&st->ws, vp_vertical_words);
+  baton__sb_adds(st->desc, vert ? "flip vertically" : "flip horizontally");
+  return vips_flip(in, out, vert ? VIPS_DIRECTION_VERTICAL : VIPS_DIRECTION_HORIZONTAL, NULL);
+}
+
+static int vp_crop(VipsImage *in, VipsImage **out, const vp_step *st) {
+  int w = vips_image_get_width(in), h = vips_image_get_height(in);
+  int tw = 0, th = 0;
+  if (!vp_dims(&st->ws, &tw, &th)) {
+    baton__fmt(st->err, st->errlen,
+               "say the size to crop to, e.g. \"crop to 100x100\" (centred)");
+    return VP_EXPLAINED;
+  }
+  if (tw > w)
+    tw = w;
+  if (th > h)
+    th = h;
+  baton__sb_addf(st->desc, "crop to %dx%d (centred)", tw, th);
+  return vips_crop(in, out, (w - tw) / 2, (h - th) / 2, tw, th, NULL);
+}
+
+static int vp_blur(VipsImage *in, VipsImage **out, const vp_step *st) {
+  double v = 0;
+  bool pct = false;
+  double sigma = 2.0;
+  if (vp_number(&st->ws, &v, &pct) && v > 0)
+    sigma = v;
+  if (sigma > 100)
+    sigma = 100;
+  baton__sb_addf(st->desc, "gaussian blur (sigma %g)", sigma);
+  return vips_gaussblur(in, out, sigma, NULL);
+}
+
+static int vp_sharpen(VipsImage *in, VipsImage **out, const vp_step *st) {
+  baton__sb_adds(st->desc, "sharpen");
+  return vips_sharpen(in, out, NULL);
+}
+
+/* The brightness of in as one band (alpha dropped) into *gray. 0, or -1. */
+static int vp_brightness(VipsImage *in, VipsImage **gray) {
+  int rc = vips_colourspace(in, gray, VIPS_INTERPRETATION_B_W, NULL);
+  if (rc == 0 && vips_image_get_bands(*gray) > 1) {
+    VipsImage *one = NULL;
+    rc = vips_extract_band(*gray, &one, 0, NULL);
+    g_object_unref(*gray);
+    *gray = one;
+  }
+  return rc;
+}
+
+/* Canny edges of a one-band image as 8-bit magnitudes. 0, or -1. */
+static int vp_canny_map(VipsImage *gray, VipsImage **out) {
+  VipsImage *f = NULL, *s = NULL;
+  int rc = vips_canny(gray, &f, NULL);
+  /* canny gives float magnitudes: stretch to 0..255. */
+  if (rc == 0)
+    rc = vips_linear1(f, &s, 4.0, 0.0, NULL);
+  if (rc == 0)
+    rc = vips_cast_uchar(s, out, NULL);
+  VIPS_UNREF(f);
+  VIPS_UNREF(s);
+  return rc;
+}
+
+static int vp_edges(VipsImage *in, VipsImage **out, const vp_step *st) {
+  bool canny = vp_has(&st->ws, "canny");
+  VipsImage *gray = NULL;
+  int rc = vp_brightness(in, &gray);
+  if (rc == 0)
+    rc = canny ? vp_canny_map(gray, out) : vips_sobel(gray, out, NULL);
+  VIPS_UNREF(gray);
+  baton__sb_adds(st->desc, canny ? "edges (canny)" : "edges (sobel)");
+  return rc;
+}
+
+/* Inverts the colour bands of in, keeping its alpha band as it is. */
+static int vp_invert_keep_alpha(VipsImage *in, VipsImage **out) {
+  VipsImage *col = NULL, *alpha = NULL, *inv = NULL;
+  int bands = vips_image_get_bands(in);
+  int rc = vips_extract_band(in, &col, 0, "n", bands - 1, NULL);
+  if (rc == 0)
+    rc = vips_extract_band(in, &alpha, bands - 1, NULL);
+  if (rc == 0)
+    rc = vips_invert(col, &inv, NULL);
+  if (rc == 0)
+    rc = vips_bandjoin2(inv, alpha, out, NULL);
+  VIPS_UNREF(col);
+  VIPS_UNREF(alpha);
+  VIPS_UNREF(inv);
+  return rc;
+}
+
+static int vp_invert(VipsImage *in, VipsImage **out, const vp_step *st) {
+  baton__sb_adds(st->desc, "invert");
+  return vips_image_hasalpha(in) ? vp_invert_keep_alpha(in, out) : vips_invert(in, out, NULL);
+}
+
+/* One operation: the phrases that ask for it (space-separated words), and
+ * what it does. `apply` reads in (borrowed) and writes *out; 0, -1 (libvips
+ * failed) or VP_EXPLAINED. */
+typedef struct vp_rule {
+  const char *const cues[14];
+  int (*apply)(VipsImage *in, VipsImage **out, const vp_step *st);
+} vp_rule;
+
+enum vp_kind { OP_GRAY, OP_RESIZE, OP_ROTATE, OP_FLIP, OP_CROP, OP_BLUR, OP_SHARPEN, OP_EDGES,
+               OP_INVERT, OP_N };
+
+/* Where an instruction's words could name two, the earlier kind wins. */
+static const vp_rule vp_rules[OP_N] = {
+    [OP_GRAY] = {{"grayscale", "greyscale", "gray", "grey", "black and white", "black-and-white",
+                  "monochrome", "b&w", "desaturate", NULL},
+                 vp_gray},
+    [OP_RESIZE] = {{"resize", "scale", "rescale", "shrink", "enlarge", "upscale", "downscale",
+                    "thumbnail", "smaller", "bigger", "larger", "half", "double", NULL},
+                   vp_resize},
+    [OP_ROTATE] = {{"rotate", "rotation", "upside down", NULL}, vp_rotate},
+    [OP_FLIP] = {{"flip", "mirror", "mirrored", NULL}, vp_flip},
+    [OP_CROP] = {{"crop", "cut", NULL}, vp_crop},
+    [OP_BLUR] = {{"blur", "blurry", "blurred", "soften", "smooth", NULL}, vp_blur},
+    [OP_SHARPEN] = {{"sharpen", "sharper", "crisper", NULL}, vp_sharpen},
+    [OP_EDGES] = {{"edge", "edges", "sobel", "canny", "outline", "outlines", NULL}, vp_edges},
+    [OP_INVERT] = {{"invert", "inverted", "negative", "inverse", NULL}, vp_invert},
+};
+
+typedef struct vp_op {
+  enum vp_kind kind;
+  size_t at, end; /* its tokens: [at, end) up to the next operation */
+} vp_op;
+
+/* The operation whose cue starts at token i, with the cue's length in
+ * *span; *span 0 when none does. */
+static enum vp_kind vp_kind_at(const vp_tokens *tk, size_t i, size_t *span) {
+  for (int k = 0; k < OP_N; k++)
+    for (size_t c = 0; vp_rules[k].cues[c]; c++)
+      if ((*span = vp_phrase_at(tk, i, vp_rules[k].cues[c])))
+        return (enum vp_kind)k;
+  /* "50%" alone asks for a resize. */
+  *span = strchr(tk->t[i], '%') ? 1 : 0;
+  return OP_RESIZE;
+}
+
+/* Finds the operations in the order they are asked for, each once. */
+static size_t vp_find_ops(const vp_tokens *tk, vp_op *ops) {
+  size_t n = 0;
+  bool seen[OP_N] = {false};
+  for (size_t i = 0; i < tk->n && n < VP_MAX_OPS;) {
+    size_t span = 0;
+    enum vp_kind kind = vp_kind_at(tk, i, &span);
+    if (span && !seen[kind]) {
+      seen[kind] = true;
+      ops[n].kind = kind;
+      ops[n].at = i;
+      if (n > 0)
+        ops[n - 1].end = i;
+      n++;
+    }
+    i += span ? span : 1;
+  }
+  if (n > 0)
+    ops[n - 1].end = tk->n;
+  return n;
+}
+
 /* One operation on *img (replaced on success). Describes it into sb. 0, or -1
  * with err set. */
 static int vp_apply(const vp_op *op, const vp_tokens *tk, VipsImage **img, baton__sb *sb,
                     char *err, size_t errlen) {
-  VipsImage *in = *img, *out = NULL;
-  int w = vips_image_get_width(in), h = vips_image_get_height(in);
-  int rc = -1;
-  switch (op->kind) {
-  case OP_GRAY:
-    rc = vips_colourspace(in, &out, VIPS_INTERPRETATION_B_W, NULL);
-    baton__sb_adds(sb, "grayscale");
-    break;
-  case OP_RESIZE: {
-    int tw = 0, th = 0;
-    double v = 0;
-    bool pct = false;
-    double sx = 0, sy = 0;
-    if (vp_dims(tk, op->at, op->end, &tw, &th)) {
-      sx = (double)tw / w;
-      sy = (double)th / h;
-    } else if (vp_number(tk, op->at, op->end, &v, &pct) && v > 0) {
-      if (pct)
-        sx = sy = v / 100.0;
-      else if (v <= 10 && !vp_has(tk, op->at, op->end, "px") &&
-               !vp_has(tk, op->at, op->end, "pixels") && !vp_has(tk, op->at, op->end, "wide"))
-        sx = sy = v; /* "scale by 2", "resize 0.5" */
-      else
-        sx = sy = v / w; /* "resize to 300 pixels wide" */
-    } else if (vp_has(tk, op->at, op->end, "half") || vp_has(tk, op->at, op->end, "smaller") ||
-               vp_has(tk, op->at, op->end, "shrink") ||
-               vp_has(tk, op->at, op->end, "downscale")) {
-      sx = sy = vp_has(tk, op->at, op->end, "quarter") ? 0.25 : 0.5;
-    } else if (vp_has(tk, op->at, op->end, "double") || vp_has(tk, op->at, op->end, "twice") ||
-               vp_has(tk, op->at, op->end, "bigger") || vp_has(tk, op->at, op->end, "larger") ||
-               vp_has(tk, op->at, op->end, "enlarge") ||
-               vp_has(tk, op->at, op->end, "upscale")) {
-      sx = sy = 2.0;
-    } else if (vp_has(tk, op->at, op->end, "thumbnail")) {
-      sx = sy = 128.0 / (w > h ? w : h);
-    } else {
-      baton__fmt(err, errlen,
-                 "say how to resize: \"resize to 200x100\", \"half size\", \"50%%\" or "
-                 "\"scale by 2\"");
-      return -1;
-    }
-    double nw = round(w * sx), nh = round(h * sy);
-    if (!vp_pixels_ok(nw, nh)) {
-      baton__fmt(err, errlen, "resizing %dx%d to %.0fx%.0f is out of range (1 pixel to %.0f "
-                 "megapixels)", w, h, nw, nh, VP_MAX_PIXELS / 1e6);
-      return -1;
-    }
-    /* vips_resize rounds the size; aim at the pixel centre to land exactly. */
-    rc = vips_resize(in, &out, (nw + 0.1) / w, "vscale", (nh + 0.1) / h, NULL);
-    baton__sb_addf(sb, "resize to %.0fx%.0f", nw, nh);
-    break;
-  }
-  case OP_ROTATE: {
-    double v = 0;
-    bool pct = false;
-    double angle = 90;
-    if (vp_number(tk, op->at, op->end, &v, &pct))
-      angle = v;
-    else if (vp_has(tk, op->at, op->end, "upside down") ||
-             vp_has(tk, op->at, op->end, "around"))
-      angle = 180;
-    if (vp_has(tk, op->at, op->end, "left") || vp_has(tk, op->at, op->end, "anticlockwise") ||
-        vp_has(tk, op->at, op->end, "counterclockwise") ||
-        vp_has(tk, op->at, op->end, "counter-clockwise") ||
-        vp_has(tk, op->at, op->end, "anti-clockwise"))
-      angle = -angle;
-    angle = fmod(angle, 360.0);
-    if (angle < 0)
-      angle += 360.0;
-    if (angle == 0)
-      rc = vips_copy(in, &out, NULL);
-    else if (angle == 90)
-      rc = vips_rot(in, &out, VIPS_ANGLE_D90, NULL);
-    else if (angle == 180)
-      rc = vips_rot(in, &out, VIPS_ANGLE_D180, NULL);
-    else if (angle == 270)
-      rc = vips_rot(in, &out, VIPS_ANGLE_D270, NULL);
-    else
-      rc = vips_rotate(in, &out, angle, NULL);
-    baton__sb_addf(sb, "rotate %g degrees clockwise", angle);
-    break;
-  }
-  case OP_FLIP: {
-    bool vert = vp_has(tk, op->at, op->end, "vertically") ||
-                vp_has(tk, op->at, op->end, "vertical") ||
-                vp_has(tk, op->at, op->end, "upside") ||
-                vp_has(tk, op->at, op->end, "top") ||
-                vp_has(tk, op->at, op->end, "updown");
-    rc = vips_flip(in, &out, vert ? VIPS_DIRECTION_VERTICAL : VIPS_DIRECTION_HORIZONTAL, NULL);
-    baton__sb_adds(sb, vert ? "flip vertically" : "flip horizontally");
-    break;
-  }
-  case OP_CROP: {
-    int tw = 0, th = 0;
-    if (!vp_dims(tk, op->at, op->end, &tw, &th)) {
-      baton__fmt(err, errlen, "say the size to crop to, e.g. \"crop to 100x100\" (centred)");
-      return -1;
-    }
-    if (tw > w)
-      tw = w;
-    if (th > h)
-      th = h;
-    rc = vips_crop(in, &out, (w - tw) / 2, (h - th) / 2, tw, th, NULL);
-    baton__sb_addf(sb, "crop to %dx%d (centred)", tw, th);
-    break;
-  }
-  case OP_BLUR: {
-    double v = 0;
-    bool pct = false;
-    double sigma = 2.0;
-    if (vp_number(tk, op->at, op->end, &v, &pct) && v > 0)
-      sigma = v;
-    if (sigma > 100)
-      sigma = 100;
-    rc = vips_gaussblur(in, &out, sigma, NULL);
-    baton__sb_addf(sb, "gaussian blur (sigma %g)", sigma);
-    break;
-  }
-  case OP_SHARPEN:
-    rc = vips_sharpen(in, &out, NULL);
-    baton__sb_adds(sb, "sharpen");
-    break;
-  case OP_EDGES: {
-    bool canny = vp_has(tk, op->at, op->end, "canny");
-    VipsImage *gray = NULL;
-    /* Edges of the brightness; alpha dropped. */
-    rc = vips_colourspace(in, &gray, VIPS_INTERPRETATION_B_W, NULL);
-    if (rc == 0 && vips_image_get_bands(gray) > 1) {
-      VipsImage *one = NULL;
-      rc = vips_extract_band(gray, &one, 0, NULL);
-      g_object_unref(gray);
-      gray = one;
-    }
-    if (rc == 0) {
-      if (canny) {
-        VipsImage *f = NULL, *s = NULL;
-        rc = vips_canny(gray, &f, NULL);
-        /* canny gives float magnitudes: stretch to 0..255. */
-        if (rc == 0)
-          rc = vips_linear1(f, &s, 4.0, 0.0, NULL);
-        if (rc == 0)
-          rc = vips_cast_uchar(s, &out, NULL);
-        if (f)
-          g_object_unref(f);
-        if (s)
-          g_object_unref(s);
-      } else {
-        rc = vips_sobel(gray, &out, NULL);
-      }
-    }
-    if (gray)
-      g_object_unref(gray);
-    baton__sb_adds(sb, canny ? "edges (canny)" : "edges (sobel)");
-    break;
-  }
-  case OP_INVERT:
-    if (vips_image_hasalpha(in)) {
-      VipsImage *col = NULL, *alpha = NULL, *inv = NULL;
-      int bands = vips_image_get_bands(in);
-      rc = vips_extract_band(in, &col, 0, "n", bands - 1, NULL);
-      if (rc == 0)
-        rc = vips_extract_band(in, &alpha, bands - 1, NULL);
-      if (rc == 0)
-        rc = vips_invert(col, &inv, NULL);
-      if (rc == 0)
-        rc = vips_bandjoin2(inv, alpha, &out, NULL);
-      if (col)
-        g_object_unref(col);
-      if (alpha)
-        g_object_unref(alpha);
-      if (inv)
-        g_object_unref(inv);
-    } else {
-      rc = vips_invert(in, &out, NULL);
-    }
-    baton__sb_adds(sb, "invert");
-    break;
-  case OP_N:
-    break;
-  }
+  const vp_step st = {{tk, op->at, op->end}, sb, err, errlen};
+  VipsImage *out = NULL;
+  int rc = vp_rules[op->kind].apply(*img, &out, &st);
+  if (rc == VP_EXPLAINED)
+    return -1;
   if (rc != 0 || !out) {
     const char *ve = vips_error_buffer();
     baton__fmt(err, errlen, "libvips failed: %s", ve && *ve ? ve : "unknown error");
-    if (out)
-      g_object_unref(out);
+    VIPS_UNREF(out);
     return -1;
   }
-  g_object_unref(in);
+  g_object_unref(*img);
   *img = out;
   return 0;
 }
@@ -438,133 +499,128 @@ static int vp_init(const baton__config *cfg, void **state, char *err, size_t err
 
 static void vp_release(void *state) { (void)state; }
 
+/* The instruction to follow: canny-control (HuggingGPT's ControlNet
+ * condition) is the canny edge map; image-to-image says it. */
+static const char *vp_instruction(const char *task, const baton__values *in) {
+  if (!strcmp(task, "canny-control"))
+    return "canny edges";
+  return baton__run_instruction(in);
+}
+
+/* Checks what the run was given. 0, or -1 with env->err set. */
+static int vp_check_args(const char *task, const char *image, const char *instr,
+                         baton__exec_env *env) {
+  if (!image || !*image)
+    return baton__run_fail(env, "%s needs an \"image\" to transform", task);
+  if (!instr || !*instr)
+    return baton__run_fail(env, "image-to-image needs an \"instruction\" saying what to do; it "
+                                "can do: " VP_CAN_DO);
+  if (strlen(instr) > VP_MAX_INSTRUCTION)
+    return baton__run_fail(env, "the instruction is over %d bytes", VP_MAX_INSTRUCTION);
+  if (!baton__run_has_workspace(env, "image") || baton__run_must_stop(env, 0, task))
+    return -1;
+  return 0;
+}
+
+/* The instruction's words (*tk, caller frees) and operations. The number of
+ * operations, or 0 with env->err set. */
+static size_t vp_parse(const char *instr, vp_tokens **tk, vp_op *ops, baton__exec_env *env) {
+  if (!(*tk = malloc(sizeof **tk))) {
+    baton__run_fail(env, "out of memory");
+    return 0;
+  }
+  vp_tokenize(instr, *tk);
+  size_t nops = vp_find_ops(*tk, ops);
+  if (nops == 0)
+    baton__run_fail(env, "the instruction names no image operation this executor knows; it can "
+                         "do: " VP_CAN_DO);
+  return nops;
+}
+
+/* Opens the image at path, bounded in bytes and pixels. NULL with env->err. */
+static VipsImage *vp_load(const char *path, baton__exec_env *env) {
+  if (!baton__run_file_fits(env, path, baton__run_max_input(env, VP_DEFAULT_MAX_INPUT), "image"))
+    return NULL;
+  VipsImage *img = vips_image_new_from_file(path, NULL);
+  if (!img) {
+    baton__run_fail(env, "cannot decode %s as an image", path);
+    return NULL;
+  }
+  int w = vips_image_get_width(img), h = vips_image_get_height(img);
+  if (!vp_pixels_ok(w, h)) {
+    baton__run_fail(env, "the image is %dx%d, over %.0f megapixels", w, h, VP_MAX_PIXELS / 1e6);
+    g_object_unref(img);
+    return NULL;
+  }
+  return img;
+}
+
+/* Runs the pipeline into a PNG at path, watching it for cancel and timeout
+ * (libvips evaluates lazily: the work happens here). 0, or -1 with env->err
+ * set and nothing left at path. */
+static int vp_save(VipsImage *img, const char *path, int64_t deadline, baton__exec_env *env) {
+  vp_watch watch = {.env = env, .deadline = deadline};
+  int rc = 0;
+  vips_image_set_progress(img, TRUE);
+  g_signal_connect(img, "eval", G_CALLBACK(vp_eval_cb), &watch);
+  if (vips_pngsave(img, path, NULL) != 0 || watch.cancelled || watch.timed_out) {
+    if (watch.cancelled || watch.timed_out)
+      baton__run_fail_stopped(env, watch.cancelled, "image-to-image");
+    else
+      baton__run_fail(env, "cannot write %s: %s", path, vips_error_buffer());
+    remove(path);
+    rc = -1;
+  }
+  g_signal_handlers_disconnect_by_data(img, &watch);
+  return rc;
+}
+
+/* Applies the operations to *img in order and saves the result as the
+ * run's PNG, described into desc. The path (caller frees), or NULL with
+ * env->err set. */
+static char *vp_transform(VipsImage **img, const vp_tokens *tk, const vp_op *ops, size_t nops,
+                          int64_t deadline, baton__sb *desc, baton__exec_env *env) {
+  for (size_t i = 0; i < nops; i++) {
+    if (i)
+      baton__sb_adds(desc, ", then ");
+    if (vp_apply(&ops[i], tk, img, desc, env->err, sizeof env->err) != 0)
+      return NULL;
+  }
+  char *path = baton__run_out_path(env, "png");
+  if (path && vp_save(*img, path, deadline, env) != 0) {
+    free(path);
+    return NULL;
+  }
+  baton__sb_addf(desc, " -> %dx%d PNG", vips_image_get_width(*img),
+                 vips_image_get_height(*img));
+  return path;
+}
+
 static int vp_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
                   baton__values *out) {
   (void)state;
-  vp_watch watch = {.env = env,
-                    .deadline = env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms : 0};
-  const baton__value *iv = baton__values_get(in, "image");
-  if (!iv)
-    iv = baton__values_get_type(in, BATON__T_IMAGE);
-  const baton__value *tv = baton__values_get(in, "instruction");
-  if (!tv)
-    tv = baton__values_get(in, "text");
-  if (!tv)
-    tv = baton__values_get_type(in, BATON__T_TEXT);
-  /* canny-control (HuggingGPT's ControlNet condition) is the canny edge map. */
-  const baton__value canny = {.name = (char *)"instruction", .data = (char *)"canny edges"};
-  if (!strcmp(task, "canny-control"))
-    tv = &canny;
-  if (!iv || !iv->data || !*iv->data) {
-    baton__fmt(env->err, sizeof env->err, "%s needs an \"image\" to transform", task);
+  int64_t deadline = baton__run_deadline(env);
+  const char *image = baton__run_arg(in, "image", BATON__T_IMAGE);
+  const char *instr = vp_instruction(task, in);
+  if (vp_check_args(task, image, instr, env) != 0)
     return -1;
-  }
-  if (!tv || !tv->data || !*tv->data) {
-    baton__fmt(env->err, sizeof env->err,
-               "image-to-image needs an \"instruction\" saying what to do; it can do: " VP_CAN_DO);
-    return -1;
-  }
-  if (strlen(tv->data) > VP_MAX_INSTRUCTION) {
-    baton__fmt(env->err, sizeof env->err, "the instruction is over %d bytes", VP_MAX_INSTRUCTION);
-    return -1;
-  }
-  if (!env->workspace || !env->file_prefix) {
-    baton__fmt(env->err, sizeof env->err, "no workspace to write the image into");
-    return -1;
-  }
-  if (baton__exec_cancelled(env)) {
-    baton__fmt(env->err, sizeof env->err, "cancelled");
-    return -1;
-  }
-  vp_tokens *tk = malloc(sizeof *tk);
-  if (!tk) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    return -1;
-  }
-  vp_tokenize(tv->data, tk);
+  vp_tokens *tk = NULL;
   vp_op ops[VP_MAX_OPS];
-  size_t nops = vp_find_ops(tk, ops);
-  if (nops == 0) {
-    free(tk);
-    baton__fmt(env->err, sizeof env->err,
-               "the instruction names no image operation this executor knows; it can do: "
-               VP_CAN_DO);
-    return -1;
-  }
-
-  size_t max = env->cfg && env->cfg->max_input_bytes ? env->cfg->max_input_bytes
-                                                     : VP_DEFAULT_MAX_INPUT;
-  struct stat st;
-  if (stat(iv->data, &st) != 0 || !S_ISREG(st.st_mode)) {
-    free(tk);
-    baton__fmt(env->err, sizeof env->err, "cannot read the image %s", iv->data);
-    return -1;
-  }
-  if ((unsigned long long)st.st_size > (unsigned long long)max) {
-    free(tk);
-    baton__fmt(env->err, sizeof env->err, "the image %s is %lld bytes, over the limit of %zu",
-               iv->data, (long long)st.st_size, max);
-    return -1;
-  }
-  VipsImage *img = vips_image_new_from_file(iv->data, NULL);
+  size_t nops = vp_parse(instr, &tk, ops, env);
+  VipsImage *img = nops ? vp_load(image, env) : NULL;
   if (!img) {
-    free(tk);
-    baton__fmt(env->err, sizeof env->err, "cannot decode %s as an image", iv->data);
-    return -1;
-  }
-  if (!vp_pixels_ok(vips_image_get_width(img), vips_image_get_height(img))) {
-    baton__fmt(env->err, sizeof env->err, "the image is %dx%d, over %.0f megapixels",
-               vips_image_get_width(img), vips_image_get_height(img), VP_MAX_PIXELS / 1e6);
-    g_object_unref(img);
     free(tk);
     return -1;
   }
   baton__sb desc;
   baton__sb_init(&desc);
-  int rc = 0;
-  for (size_t i = 0; i < nops && rc == 0; i++) {
-    if (i)
-      baton__sb_adds(&desc, ", then ");
-    rc = vp_apply(&ops[i], tk, &img, &desc, env->err, sizeof env->err);
-  }
+  char *path = vp_transform(&img, tk, ops, nops, deadline, &desc, env);
   free(tk);
-  char *path = NULL;
-  if (rc == 0) {
-    char name[300];
-    baton__fmt(name, sizeof name, "%s.png", env->file_prefix);
-    path = baton__path_join(env->workspace, name);
-    if (!path) {
-      baton__fmt(env->err, sizeof env->err, "out of memory");
-      rc = -1;
-    }
-  }
-  if (rc == 0) {
-    /* The pipeline runs here, lazily: watch it for cancel and timeout. */
-    vips_image_set_progress(img, TRUE);
-    g_signal_connect(img, "eval", G_CALLBACK(vp_eval_cb), &watch);
-    if (vips_pngsave(img, path, NULL) != 0 || watch.cancelled || watch.timed_out) {
-      if (watch.cancelled)
-        baton__fmt(env->err, sizeof env->err, "cancelled");
-      else if (watch.timed_out)
-        baton__fmt(env->err, sizeof env->err, "image-to-image ran past %ld ms", env->timeout_ms);
-      else
-        baton__fmt(env->err, sizeof env->err, "cannot write %s: %s", path, vips_error_buffer());
-      remove(path);
-      rc = -1;
-    }
-    g_signal_handlers_disconnect_by_data(img, &watch);
-  }
-  char dims[64] = "";
-  if (rc == 0)
-    baton__fmt(dims, sizeof dims, " -> %dx%d PNG", vips_image_get_width(img),
-               vips_image_get_height(img));
   g_object_unref(img);
-  if (rc != 0) {
-    free(path);
+  if (!path) {
     baton__sb_release(&desc);
     return -1;
   }
-  baton__sb_adds(&desc, dims);
   const baton__output outs[] = {{"image", BATON__T_IMAGE, baton__path_absolute(path), false},
                                 {"text", BATON__T_TEXT, baton__sb_detach(&desc), true}};
   return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);

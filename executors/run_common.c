@@ -1,0 +1,100 @@
+/* run_common.c — what the local executors' run functions share: finding an input, bounding it, stopping on cancel or timeout, naming the output file, reporting an error. */
+#include "executors/run_common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+int baton__run_fail(baton__exec_env *env, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(env->err, sizeof env->err, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+const char *baton__run_arg(const baton__values *in, const char *name, unsigned type) {
+  const baton__value *v = baton__values_get(in, name);
+  if (!v)
+    v = baton__values_get_type(in, type);
+  return v ? v->data : NULL;
+}
+
+const char *baton__run_instruction(const baton__values *in) {
+  const baton__value *v = baton__values_get(in, "instruction");
+  if (!v)
+    v = baton__values_get(in, "text");
+  if (!v)
+    v = baton__values_get_type(in, BATON__T_TEXT);
+  return v ? v->data : NULL;
+}
+
+size_t baton__run_max_input(const baton__exec_env *env, size_t dflt) {
+  return env->cfg && env->cfg->max_input_bytes ? env->cfg->max_input_bytes : dflt;
+}
+
+size_t baton__run_max_text(const baton__exec_env *env, size_t dflt) {
+  return env->cfg && env->cfg->max_text_bytes ? env->cfg->max_text_bytes : dflt;
+}
+
+bool baton__run_text_fits(baton__exec_env *env, const char *text, size_t max, const char *verb,
+                          size_t *len) {
+  *len = strlen(text);
+  if (*len <= max)
+    return true;
+  baton__run_fail(env, "text to %s is %zu bytes, over the limit of %zu (max_text_bytes)", verb,
+                  *len, max);
+  return false;
+}
+
+bool baton__run_file_fits(baton__exec_env *env, const char *path, size_t max, const char *what) {
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+    baton__run_fail(env, "cannot read the %s %s", what, path);
+    return false;
+  }
+  if ((unsigned long long)st.st_size > (unsigned long long)max) {
+    baton__run_fail(env, "the %s %s is %lld bytes, over the limit of %zu", what, path,
+                    (long long)st.st_size, max);
+    return false;
+  }
+  return true;
+}
+
+bool baton__run_has_workspace(baton__exec_env *env, const char *what) {
+  if (env->workspace && env->file_prefix)
+    return true;
+  baton__run_fail(env, "no workspace to write the %s into", what);
+  return false;
+}
+
+char *baton__run_out_path(baton__exec_env *env, const char *ext) {
+  char name[300];
+  baton__fmt(name, sizeof name, "%s.%s", env->file_prefix, ext);
+  char *path = baton__path_join(env->workspace, name);
+  if (!path)
+    baton__run_fail(env, "out of memory");
+  return path;
+}
+
+int64_t baton__run_deadline(const baton__exec_env *env) {
+  return env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms : 0;
+}
+
+int baton__run_fail_stopped(baton__exec_env *env, bool cancelled, const char *what) {
+  if (cancelled)
+    return baton__run_fail(env, "cancelled");
+  return baton__run_fail(env, "%s ran past %ld ms", what, env->timeout_ms);
+}
+
+bool baton__run_must_stop(baton__exec_env *env, int64_t deadline, const char *what) {
+  bool cancelled = baton__exec_cancelled(env);
+  if (!cancelled && !(deadline && baton__now_ms() > deadline))
+    return false;
+  baton__run_fail_stopped(env, cancelled, what);
+  return true;
+}

@@ -1,0 +1,58 @@
+/* run_common.h — what the local executors' run functions share: finding an input, bounding it, stopping on cancel or timeout, naming the output file, reporting an error. */
+#ifndef BATON_EXECUTORS_RUN_COMMON_H
+#define BATON_EXECUTORS_RUN_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "executors/executor.h"
+
+/* Writes the printf-style message into env->err (truncated to fit) and
+ * returns -1, so that a failing step reads `return baton__run_fail(env, ...)`.
+ * No argument may point into env->err. */
+int baton__run_fail(baton__exec_env *env, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The data of the input named `name`, else of the first input of `type`;
+ * NULL when there is neither (or its data is NULL). Borrowed from in. */
+const char *baton__run_arg(const baton__values *in, const char *name, unsigned type);
+
+/* The instruction of an instruction-driven task: the input "instruction",
+ * else "text", else the first text input; NULL when none. Borrowed from in. */
+const char *baton__run_instruction(const baton__values *in);
+
+/* The configured max_input_bytes (files read), or dflt when it is 0. */
+size_t baton__run_max_input(const baton__exec_env *env, size_t dflt);
+/* The configured max_text_bytes (text in and out), or dflt when it is 0. */
+size_t baton__run_max_text(const baton__exec_env *env, size_t dflt);
+
+/* Whether text (its length written to *len) is at most max bytes; if not,
+ * env->err says "text to <verb> is N bytes, over the limit of max". */
+bool baton__run_text_fits(baton__exec_env *env, const char *text, size_t max, const char *verb,
+                          size_t *len);
+
+/* Whether path is a regular file of at most max bytes; if not, env->err
+ * names the `what` ("image") that cannot be read or is too large. */
+bool baton__run_file_fits(baton__exec_env *env, const char *path, size_t max, const char *what);
+
+/* Whether the run has a workspace and file prefix to write its output in;
+ * if not, env->err says "no workspace to write the <what> into". */
+bool baton__run_has_workspace(baton__exec_env *env, const char *what);
+
+/* workspace/<file_prefix>.<ext>, malloc'd (caller frees); NULL with
+ * env->err "out of memory". Needs baton__run_has_workspace first. */
+char *baton__run_out_path(baton__exec_env *env, const char *ext);
+
+/* When the run's timeout ends (baton__now_ms() clock), or 0 for none. */
+int64_t baton__run_deadline(const baton__exec_env *env);
+
+/* Sets env->err for a stopped run ("cancelled", or "<what> ran past N ms"
+ * when not cancelled) and returns -1. */
+int baton__run_fail_stopped(baton__exec_env *env, bool cancelled, const char *what);
+
+/* Whether the run must stop now: cancelled, or past deadline (0: none);
+ * then env->err is set as by baton__run_fail_stopped. */
+bool baton__run_must_stop(baton__exec_env *env, int64_t deadline, const char *what);
+
+#endif
