@@ -92,19 +92,17 @@ static int build_apart(const char *home, size_t n) {
              : -1;
 }
 
-/* Peak and current resident set of this process, in MB (from /proc). */
-static void rss_mb(double *peak, double *now) {
-  *peak = *now = 0;
+/* Peak resident set of this process, in MB (from /proc). */
+static double peak_rss_mb(void) {
+  double peak = 0;
   FILE *f = fopen("/proc/self/status", "r");
   char line[256];
-  while (f && fgets(line, sizeof line, f)) {
+  while (f && fgets(line, sizeof line, f))
     if (!strncmp(line, "VmHWM:", 6))
-      *peak = strtod(line + 6, NULL) / 1024.0;
-    else if (!strncmp(line, "VmRSS:", 6))
-      *now = strtod(line + 6, NULL) / 1024.0;
-  }
+      peak = strtod(line + 6, NULL) / 1024.0;
   if (f)
     fclose(f);
+  return peak;
 }
 
 /* CPU time of this process (all its threads), in ms: what a loaded machine
@@ -116,7 +114,7 @@ static double cpu_ms(void) {
 }
 
 typedef struct result {
-  double open_ms, first_ms, first_cpu_ms, median_ms, cpu_ms, rss_open, rss_peak;
+  double open_ms, first_ms, first_cpu_ms, median_ms, cpu_ms, rss_peak;
   int ok;
 } result;
 
@@ -171,8 +169,6 @@ static void measure_child(const char *home, int reps, int fd) {
     _exit(1);
   }
   res.open_ms = (bench_now_ms() / 1e3 - t0) * 1e3;
-  double peak;
-  rss_mb(&peak, &res.rss_open);
   double *v = calloc((size_t)reps, sizeof *v), *cpu = calloc((size_t)reps, sizeof *cpu);
   baton_request req = {BATON_REQUEST_INIT, .text = request, .offline = 1};
   for (int i = 0; i < reps; i++) {
@@ -194,7 +190,7 @@ static void measure_child(const char *home, int reps, int fd) {
   int later = reps > 1 ? 1 : 0;
   res.median_ms = bench_percentile(v + later, reps - later, 0.5);
   res.cpu_ms = bench_percentile(cpu + later, reps - later, 0.5);
-  rss_mb(&res.rss_peak, &peak);
+  res.rss_peak = peak_rss_mb();
   res.ok = 1;
   baton_close(ctx);
   free(v);
