@@ -17,6 +17,15 @@ static const char sql_task_bases[] =
     " WHERE task = ?1 AND enabled >= ?2";
 static const char sql_task_count[] =
     "SELECT CASE WHEN ?2 THEN enabled ELSE models END FROM task_counts WHERE task = ?1";
+/* A task's enabled models best base first, from the index alone (all, or
+ * those of endpoint ?2): how far a match must read is bounded by where
+ * the base falls, not by the task's size. */
+static const char sql_base_order[] =
+    "SELECT rowid, base FROM models INDEXED BY models_task_enabled_base"
+    " WHERE task = ?1 AND enabled = 1 ORDER BY base DESC, id";
+static const char sql_base_order_ep[] =
+    "SELECT rowid, base FROM models INDEXED BY models_task_endpoint"
+    " WHERE task = ?1 AND enabled = 1 AND endpoint = ?2 ORDER BY base DESC, id";
 static const char sql_row_base[] = "SELECT base, endpoint, task, enabled FROM models WHERE rowid = ?1";
 /* One step of a skip scan: the next endpoint after ?2 among a task's
  * enabled models, read from the index in O(log n). */
@@ -79,6 +88,8 @@ static const struct {
     {sql_task_bases, offsetof(baton__registry, st_task_bases)},
     {sql_task_count, offsetof(baton__registry, st_task_count)},
     {sql_row_base, offsetof(baton__registry, st_row_base)},
+    {sql_base_order, offsetof(baton__registry, st_base_order)},
+    {sql_base_order_ep, offsetof(baton__registry, st_base_order_ep)},
     {sql_endpoint_next, offsetof(baton__registry, st_endpoint_next)},
     {sql_count_all, offsetof(baton__registry, st_count_all)},
     {sql_row, offsetof(baton__registry, st_row)},

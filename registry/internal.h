@@ -34,6 +34,8 @@ struct baton__registry {
   sqlite3_stmt *st_task_bases; /* rowid, base, endpoint of a task's models (index only) */
   sqlite3_stmt *st_task_count; /* a task's models (task_counts) */
   sqlite3_stmt *st_row_base;   /* base, endpoint, task, enabled of one rowid */
+  sqlite3_stmt *st_base_order; /* rowid, base of a task's enabled models by base (index only) */
+  sqlite3_stmt *st_base_order_ep; /* the same for one endpoint */
   sqlite3_stmt *st_endpoint_next; /* a task's next enabled endpoint (index skip) */
   sqlite3_stmt *st_match_base_ep; /* a task's models of one endpoint by base */
   sqlite3_stmt *st_count_all;

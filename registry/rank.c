@@ -15,6 +15,8 @@ typedef struct hit {
   double base; /* popularity + local bonus (stored), or the most it can be */
   double w;    /* weight of the query words the row contains */
   double ub;   /* upper bound of its score: relevance + base */
+  bool known;  /* base, valid and ok below are settled (else base is at most
+                  the ranker's unknown_base) */
   bool valid;  /* a model of the task (enabled when asked): counts for w_best */
   bool ok;     /* and its endpoint is one of those accepted: may be read */
 } hit;
@@ -115,11 +117,11 @@ static void topk_push(topk *t, double x) {
   }
 }
 
-/* fill_bases() scans the task's index entries rather than look up each
- * hit when the task has at most this many models per hit: an index entry
- * costs about a thirtieth of a row lookup (a page of ~60 entries against a
- * page per row). */
-#define SCAN_RATIO 32ull
+/* What a row lookup costs in index entries read in order (a page of ~60
+ * entries against a page per row): fill_bases() reads the task's index
+ * rather than look up each hit when it expects to read fewer entries than
+ * this many times the hits. */
+#define SCAN_RATIO 32.0
 
 /* One ranking in progress (see baton__rank_terms). */
 typedef struct ranker {
@@ -135,6 +137,8 @@ typedef struct ranker {
   long long N;              /* models ranked (idf's N) */
   double idf[MAX_QUERY_TERMS], w_all, w_best;
   hits h;
+  bool unknown_left;        /* hits not known may be readable models... */
+  double unknown_base;      /* ...whose base is at most this */
   hit *rows;                /* a max-heap of readable rows on ub */
   size_t nr;
 } ranker;
@@ -249,7 +253,7 @@ static int weigh(ranker *r) {
     r->w_all += r->idf[t];
     for (size_t i = r->tstart[t]; i < r->tstart[t + 1]; i++) {
       hit *x = hits_get(&r->h, r->ps[i], true, 0.5 + BATON__LOCAL_BONUS);
-      x->valid = x->ok = !r->task;
+      x->known = x->valid = x->ok = !r->task;
       x->w += r->idf[t];
     }
   }
@@ -258,66 +262,160 @@ static int weigh(ranker *r) {
 
 /* Marks a hit as a model of the task, with its base and endpoint check. */
 static void settle(ranker *r, hit *x, double base, const char *endpoint) {
-  x->valid = true;
+  x->known = x->valid = true;
   x->base = base;
   x->ok = !r->eps || baton__epset_has(r->eps, endpoint);
 }
 
-/* Base, validity and endpoint of each hit of a match: from one scan of the
- * task's index entries when the hits are a good part of the task, else one
- * row lookup per hit, so the work follows the smaller of the two. */
-static int fill_bases(ranker *r) {
-  int s;
-  if ((unsigned long long)r->N <= SCAN_RATIO * r->h.n) {
-    sqlite3_stmt *st = r->reg->st_task_bases;
-    sqlite3_bind_text(st, 1, r->task, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, r->enabled_only ? 1 : 0);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-      hit *x = hits_get(&r->h, sqlite3_column_int64(st, 0), false, 0);
-      if (x)
-        settle(r, x, sqlite3_column_double(st, 1), (const char *)sqlite3_column_text(st, 2));
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return s;
-  }
+/* Settles one hit from its row. */
+static int lookup_hit(ranker *r, hit *x) {
   sqlite3_stmt *st = r->reg->st_row_base;
-  s = SQLITE_DONE;
-  for (size_t i = 0; i < r->h.cap && s == SQLITE_DONE; i++) {
-    hit *x = &r->h.v[i];
-    if (x->rowid == NO_ROW)
-      continue;
-    sqlite3_bind_int64(st, 1, x->rowid);
-    s = sqlite3_step(st);
-    if (s == SQLITE_ROW && sqlite3_column_int(st, 3) >= (r->enabled_only ? 1 : 0) &&
-        !strcmp((const char *)sqlite3_column_text(st, 2), r->task))
-      settle(r, x, sqlite3_column_double(st, 0), (const char *)sqlite3_column_text(st, 1));
-    sqlite3_reset(st);
-    if (s == SQLITE_ROW)
-      s = SQLITE_DONE;
+  sqlite3_bind_int64(st, 1, x->rowid);
+  int s = sqlite3_step(st);
+  x->known = true;
+  if (s == SQLITE_ROW && sqlite3_column_int(st, 3) >= (r->enabled_only ? 1 : 0) &&
+      !strcmp((const char *)sqlite3_column_text(st, 2), r->task))
+    settle(r, x, sqlite3_column_double(st, 0), (const char *)sqlite3_column_text(st, 1));
+  sqlite3_reset(st);
+  return s == SQLITE_ROW || s == SQLITE_DONE ? SQLITE_DONE : s;
+}
+
+/* Every hit settled by a lookup of its row. */
+static int lookup_all(ranker *r) {
+  int s = SQLITE_DONE;
+  for (size_t i = 0; i < r->h.cap && s == SQLITE_DONE; i++)
+    if (r->h.v[i].rowid != NO_ROW)
+      s = lookup_hit(r, &r->h.v[i]);
+  return s;
+}
+
+/* Every hit settled by one scan of the task's index entries: those it does
+ * not meet are no model of the task. */
+static int scan_all(ranker *r) {
+  sqlite3_stmt *st = r->reg->st_task_bases;
+  sqlite3_bind_text(st, 1, r->task, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 2, r->enabled_only ? 1 : 0);
+  int s;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    hit *x = hits_get(&r->h, sqlite3_column_int64(st, 0), false, 0);
+    if (x)
+      settle(r, x, sqlite3_column_double(st, 1), (const char *)sqlite3_column_text(st, 2));
   }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  for (size_t i = 0; i < r->h.cap; i++)
+    r->h.v[i].known = true;
+  return s;
+}
+
+/* Reads st (rowid, base of models of endpoint, best base first) until L
+ * hits are settled; *more tells whether entries were left, whose base is
+ * then at most *bound. */
+static int stream_hits(ranker *r, sqlite3_stmt *st, const char *endpoint, size_t L, bool *more,
+                       double *bound) {
+  size_t found = 0;
+  int s;
+  *more = false;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    hit *x = hits_get(&r->h, sqlite3_column_int64(st, 0), false, 0);
+    if (!x || x->known)
+      continue;
+    settle(r, x, sqlite3_column_double(st, 1), endpoint);
+    if (++found >= L) {
+      *more = true;
+      *bound = x->base;
+      s = SQLITE_DONE;
+      break;
+    }
+  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return s;
+}
+
+/* The hits among the first of the task's enabled models by base (of each
+ * accepted endpoint) settled, until L hits each: every readable hit left
+ * has a base of at most unknown_base. */
+static int stream_bases(ranker *r, size_t L) {
+  int s = SQLITE_DONE;
+  r->unknown_left = false;
+  for (size_t i = 0; s == SQLITE_DONE && i < (r->eps ? r->eps->n : 1); i++) {
+    sqlite3_stmt *st = r->eps ? r->reg->st_base_order_ep : r->reg->st_base_order;
+    sqlite3_bind_text(st, 1, r->task, -1, SQLITE_STATIC);
+    if (r->eps)
+      sqlite3_bind_text(st, 2, r->eps->v[i], -1, SQLITE_STATIC);
+    bool more;
+    double bound = 0;
+    s = stream_hits(r, st, r->eps ? r->eps->v[i] : "", L, &more, &bound);
+    if (more && (!r->unknown_left || bound > r->unknown_base))
+      r->unknown_base = bound;
+    r->unknown_left = r->unknown_left || more;
+  }
+  return s;
+}
+
+/* Base, validity and endpoint of the hits of a match, by what should read
+ * least: a lookup per hit when they are few; else the task's index - for a
+ * match best base first, only until L hits of each accepted endpoint are
+ * met (about L * N / hits entries), so the work follows the hits and L,
+ * not the task's size; for a listing all of it. */
+static int fill_bases(ranker *r, size_t L) {
+  double hn = (double)r->h.n, n = (double)r->N;
+  bool dense = n <= SCAN_RATIO * hn;
+  if (r->enabled_only && (dense || (double)L * n <= SCAN_RATIO * hn * hn))
+    return stream_bases(r, L);
+  return dense ? scan_all(r) : lookup_all(r);
+}
+
+/* w_best: the largest weight of a model of the task, readable or not.
+ * Hits not known are looked up heaviest first until the heaviest is known:
+ * usually none or one. */
+static int best_weight(ranker *r) {
+  hit *v = malloc((r->h.n ? r->h.n : 1) * sizeof *v);
+  if (!v)
+    return SQLITE_NOMEM;
+  size_t n = 0;
+  for (size_t i = 0; i < r->h.cap; i++) {
+    const hit *x = &r->h.v[i];
+    if (x->rowid != NO_ROW && x->w > 0 && (!x->known || x->valid)) {
+      v[n] = *x;
+      v[n++].ub = x->w;
+    }
+  }
+  for (size_t i = n / 2; i-- > 0;)
+    hit_sift(v, n, i);
+  int s = SQLITE_DONE;
+  r->w_best = 0;
+  while (n && s == SQLITE_DONE) {
+    hit *x = hits_get(&r->h, v[0].rowid, false, 0);
+    if (!x->known)
+      s = lookup_hit(r, x);
+    if (x->valid) {
+      r->w_best = x->w;
+      break;
+    }
+    v[0] = v[--n];
+    hit_sift(v, n, 0);
+  }
+  free(v);
   return s;
 }
 
 /* The readable rows in a max-heap on their score bound
  * relevance + base, relevance = 0.75 * w / w_best + 0.25 * w / w_all
- * (w_best over every row of the task, readable or not). */
+ * (base: the row's, or unknown_base for a hit not known). */
 static int order_rows(ranker *r) {
   if (!(r->rows = malloc((r->h.n ? r->h.n : 1) * sizeof *r->rows)))
     return SQLITE_NOMEM;
-  r->w_best = 0;
-  for (size_t i = 0; i < r->h.cap; i++) {
+  for (size_t i = 0; i < r->h.cap && r->w_best > 0; i++) {
     const hit *x = &r->h.v[i];
-    if (x->rowid == NO_ROW || !x->valid || x->w <= 0)
+    if (x->rowid == NO_ROW || x->w <= 0 || !(x->known ? x->valid && x->ok : r->unknown_left))
       continue;
-    if (x->w > r->w_best)
-      r->w_best = x->w;
-    if (x->ok)
-      r->rows[r->nr++] = *x;
+    hit *y = &r->rows[r->nr++];
+    *y = *x;
+    y->ub = (x->known ? x->base : r->unknown_base) + 0.75 * x->w / r->w_best +
+            0.25 * x->w / r->w_all;
   }
-  for (size_t i = 0; i < r->nr; i++)
-    r->rows[i].ub = r->rows[i].base + 0.75 * r->rows[i].w / r->w_best +
-                    0.25 * r->rows[i].w / r->w_all;
   for (size_t i = r->nr / 2; i-- > 0;)
     hit_sift(r->rows, r->nr, i);
   return SQLITE_DONE;
@@ -330,7 +428,8 @@ static int read_row(ranker *r, const hit *x, double now, cands *c, topk *best) {
   sqlite3_bind_double(row, 3, now);
   int s = sqlite3_step(row);
   if (s == SQLITE_ROW && (!r->enabled_only || sqlite3_column_int(row, 9)) &&
-      (!r->task || !strcmp((const char *)sqlite3_column_text(row, 1), r->task))) {
+      (!r->task || !strcmp((const char *)sqlite3_column_text(row, 1), r->task)) &&
+      (!r->eps || baton__epset_has(r->eps, (const char *)sqlite3_column_text(row, 3)))) {
     bool added;
     s = baton__cands_add(c, row, &added);
     if (added) {
@@ -372,14 +471,17 @@ static int read_best(ranker *r, size_t L, double now, cands *c) {
  * the rowids of each word glued to the task key (so only that task's
  * postings; for a search without task, each task's in turn), weighs the
  * words by idf (N from task_counts) and sums the weights per row. For one
- * task the base and endpoint of each row found come from the index (or the
- * row), so every row has a score bound (relevance + base; health only
- * lowers it) without being read; for a search the bound uses the largest
- * base there can be. Rows whose endpoint eps does not hold are never read.
- * Rows are then read best bound first, until no row left could beat the
- * L-th best score read. c->fts_trunc tells whether rows were left and
- * c->fts_floor bounds their score. enabled_only skips disabled models.
- * Work and memory follow the postings of the words, not the registry.
+ * task the base and endpoint of the rows found come from the index (or the
+ * row): for a match, from the task's models best base first, only until L
+ * rows found of each accepted endpoint were met; the rows not met then have
+ * a base of at most where that stopped. So every row has a score bound
+ * (relevance + base; health only lowers it) without being read; for a
+ * search the bound uses the largest base there can be. Rows whose endpoint
+ * eps does not hold are never read. Rows are then read best bound first,
+ * until no row left could beat the L-th best score read. c->fts_trunc
+ * tells whether rows were left and c->fts_floor bounds their score.
+ * enabled_only skips disabled models. Work and memory follow the postings
+ * of the words and L, not the registry.
  */
 int baton__rank_terms(baton__registry *reg, const char *task, const qterms *tw, size_t L,
                       double now, bool enabled_only, const baton__epset *eps, cands *c,
@@ -396,7 +498,9 @@ int baton__rank_terms(baton__registry *reg, const char *task, const qterms *tw, 
   if (s == SQLITE_DONE && r.np)
     s = weigh(&r);
   if (s == SQLITE_DONE && r.np && task)
-    s = fill_bases(&r);
+    s = fill_bases(&r, L);
+  if (s == SQLITE_DONE && r.np)
+    s = best_weight(&r);
   if (s == SQLITE_DONE && r.np)
     s = order_rows(&r);
   if (s == SQLITE_DONE && r.nr)

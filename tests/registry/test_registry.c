@@ -9,6 +9,7 @@
 
 #include "core/util.h"
 #include "registry/catalogue.h"
+#include "registry/internal.h"
 #include "registry/registry.h"
 #include "support/seeded.h"
 #include "support/support.h"
@@ -841,13 +842,13 @@ static bool count_local_only(void *ud, const char *endpoint, char *why, size_t w
   return true;
 }
 
-/* n summarization models "bulk/s<i>" on hf-inference, through an import. */
-static void import_summarizers(baton__registry *reg, int n, const char *words) {
+/* n summarization models "bulk/s<i>" (i from first) on hf-inference, through an import. */
+static void import_summarizers(baton__registry *reg, int first, int n, const char *words) {
   baton__sb sb;
   baton__sb_init(&sb);
-  for (int i = 0; i < n; i++)
+  for (int i = first; i < first + n; i++)
     baton__sb_addf(&sb,
-                   "{\"id\": \"bulk/s%d\", \"task\": \"summarization\", \"downloads\": %d,"
+                   "{\"id\": \"bulk/s%d\", \"task\": \"summarization\", \"endpoint\": \"hf-inference\", \"downloads\": %d,"
                    " \"description\": \"Summarises %s number %d\"}\n",
                    i, 100000 + i, words, i);
   cr_assert(baton__sb_ok(&sb));
@@ -863,7 +864,7 @@ static void import_summarizers(baton__registry *reg, int n, const char *words) {
 Test(registry_registry, models_that_cannot_run_are_never_checked_one_by_one) {
   baton__registry *reg = open_shipped();
   /* 3,000 popular, relevant models this machine cannot run (no token). */
-  import_summarizers(reg, 3000, "legal reports");
+  import_summarizers(reg, 0, 3000, "legal reports");
   baton__model m[3];
   size_t n = 0;
   char err[512] = "";
@@ -883,7 +884,7 @@ Test(registry_registry, models_that_cannot_run_are_never_checked_one_by_one) {
 
 Test(registry_registry, a_rare_word_finds_its_model_among_thousands_of_the_task) {
   baton__registry *reg = open_shipped();
-  import_summarizers(reg, 2000, "news articles");
+  import_summarizers(reg, 0, 2000, "news articles");
   char err[512] = "";
   cJSON *o = cJSON_Parse("{\"id\": \"bulk/zebra\", \"task\": \"summarization\", \"endpoint\":"
                          " \"hf-inference\", \"description\": \"Summarises zebra field notes\"}");
@@ -901,6 +902,67 @@ Test(registry_registry, a_rare_word_finds_its_model_among_thousands_of_the_task)
   baton__registry_close(reg);
 }
 
+/* Pages a match fetched from the registry connection's cache (or the file). */
+static int pages_fetched(baton__registry *reg, bool reset) {
+  int hit = 0, miss = 0, hw = 0;
+  sqlite3_db_status(reg->db, SQLITE_DBSTATUS_CACHE_HIT, &hit, &hw, reset);
+  sqlite3_db_status(reg->db, SQLITE_DBSTATUS_CACHE_MISS, &miss, &hw, reset);
+  return hit + miss;
+}
+
+/* A match of the summarization task for step text that has two words in
+ * every bulk model and one in three unpopular ones (bulk/zebra1-3): those
+ * three first, then the task's most popular. Returns the pages it fetched. */
+static int match_zebras(baton__registry *reg) {
+  baton__model m[5];
+  size_t n = 0;
+  char err[512] = "";
+  pages_fetched(reg, true);
+  cr_assert_eq(baton__registry_match(reg, "summarization", "summarize legal reports on zebra okapi",
+                                     NULL, NULL, m, 5, &n, err, sizeof err),
+               0, "%s", err);
+  int pages = pages_fetched(reg, true);
+  cr_assert_eq(n, 5);
+  for (size_t i = 0; i < 3; i++) {
+    cr_assert(!strncmp(m[i].id, "bulk/zebra", 10), "rank %zu: %s", i, m[i].id);
+    cr_assert_gt(m[i].relevance, 0.8, "%s: %f", m[i].id, m[i].relevance);
+  }
+  cr_assert_str_eq(m[0].id, "bulk/zebra3", "the most popular of equals first");
+  /* The common words weigh next to nothing. */
+  cr_assert_gt(m[3].popularity, m[0].popularity);
+  cr_assert_geq(m[3].score, m[4].score);
+  release_all(m, n);
+  return pages;
+}
+
+Test(registry_registry, common_words_read_the_task_only_as_far_as_the_best_ones) {
+  baton__registry *reg = open_shipped();
+  import_summarizers(reg, 0, 2000, "legal reports");
+  char err[512] = "";
+  /* The heaviest model for the words (okapi too) is disabled: it must not
+   * set the scale of relevance for the others. */
+  const char *rare[] = {"herds", "crossings", "stripes", "and okapi"};
+  for (int i = 0; i < 4; i++) {
+    char json[512];
+    baton__fmt(json, sizeof json,
+               "{\"id\": \"bulk/%s%d\", \"task\": \"summarization\", \"endpoint\":"
+               " \"hf-inference\", \"downloads\": %d, \"enabled\": %s, \"description\":"
+               " \"Summarises legal reports about zebra %s\"}",
+               i < 3 ? "zebra" : "okapi", i + 1, i + 1, i < 3 ? "true" : "false", rare[i]);
+    cJSON *o = cJSON_Parse(json);
+    cr_assert_eq(baton__registry_add(reg, o, NULL, err, sizeof err), 0, "%s", err);
+    cJSON_Delete(o);
+  }
+  int small = match_zebras(reg);
+  /* Three times the models with the common words: before, the match read
+   * every index entry of the task (about 50 pages more). */
+  import_summarizers(reg, 2000, 4000, "legal reports");
+  int large = match_zebras(reg);
+  cr_log_info("%d pages with 2,000 models, %d with 6,000", small, large);
+  cr_assert_lt(large, small + 20, "%d pages with 2,000 models, %d with 6,000", small, large);
+  baton__registry_close(reg);
+}
+
 /* The enabled models of a task, as task_counts says and as counted. */
 static void expect_counts_right(const char *task) {
   char q[256];
@@ -914,7 +976,7 @@ static void expect_counts_right(const char *task) {
 
 Test(registry_registry, task_counts_follow_imports_edits_and_removals) {
   baton__registry *reg = open_shipped();
-  import_summarizers(reg, 50, "reports");
+  import_summarizers(reg, 0, 50, "reports");
   char err[512] = "";
   const char *edits[] = {"{\"id\": \"bulk/s1\", \"enabled\": false}",
                          "{\"id\": \"bulk/s2\", \"task\": \"translation\"}",
@@ -926,7 +988,7 @@ Test(registry_registry, task_counts_follow_imports_edits_and_removals) {
     cJSON_Delete(o);
   }
   cr_assert_eq(baton__registry_remove(reg, "bulk/s4", err, sizeof err), 0, "%s", err);
-  import_summarizers(reg, 60, "reports"); /* s2 comes back, s1 enabled, 10 more */
+  import_summarizers(reg, 0, 60, "reports"); /* s2 comes back, s1 enabled, 10 more */
   expect_counts_right("summarization");
   expect_counts_right("translation");
   baton__registry_close(reg);
