@@ -225,18 +225,10 @@ static int store_model(baton__registry *reg, const char *id, const mrow *r, char
           " edited = 1, updated_at = excluded.updated_at, base = excluded.base",
           -1, &st, NULL) != SQLITE_OK)
     return fail_db(reg->db, err, errlen, "cannot store the model");
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, r->task, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, r->description ? r->description : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, r->tags ? r->tags : "", -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 5, r->downloads);
-  sqlite3_bind_int64(st, 6, r->likes);
-  if (r->license)
-    sqlite3_bind_text(st, 7, r->license, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null(st, 7);
-  sqlite3_bind_text(st, 8, r->endpoint, -1, SQLITE_STATIC);
-  sqlite3_bind_int(st, 9, r->enabled);
+  baton__model_row row = {.id = id, .task = r->task, .description = r->description,
+                          .tags = r->tags, .license = r->license, .endpoint = r->endpoint,
+                          .downloads = r->downloads, .likes = r->likes, .enabled = r->enabled};
+  baton__model_row_bind(st, &row);
   sqlite3_bind_double(st, 10, baton__wall_s());
   int rc = 0;
   if (sqlite3_step(st) != SQLITE_DONE)
@@ -527,27 +519,8 @@ static int export_tasks(sqlite3 *db, const char *task, baton__sb *sb, char *err,
   return 0;
 }
 
-/* One row of the export query. */
-typedef struct export_row {
-  const char *id, *task, *description, *tags, *license, *endpoint;
-  long long downloads, likes;
-  int enabled;
-} export_row;
-
-static void read_export_row(sqlite3_stmt *st, export_row *r) {
-  r->id = (const char *)sqlite3_column_text(st, 0);
-  r->task = (const char *)sqlite3_column_text(st, 1);
-  r->description = (const char *)sqlite3_column_text(st, 2);
-  r->tags = (const char *)sqlite3_column_text(st, 3);
-  r->downloads = sqlite3_column_int64(st, 4);
-  r->likes = sqlite3_column_int64(st, 5);
-  r->license = (const char *)sqlite3_column_text(st, 6);
-  r->endpoint = (const char *)sqlite3_column_text(st, 7);
-  r->enabled = sqlite3_column_int(st, 8);
-}
-
 /* Appends r as an item of the YAML models list. */
-static void export_yaml_model(baton__sb *sb, const export_row *r) {
+static void export_yaml_model(baton__sb *sb, const baton__model_row *r) {
   baton__sb_adds(sb, "  - id: ");
   yq(sb, r->id);
   baton__sb_adds(sb, "\n    task: ");
@@ -571,7 +544,7 @@ static void export_yaml_model(baton__sb *sb, const export_row *r) {
 }
 
 /* Appends r as one JSON line. 0, or -1 when out of memory. */
-static int export_json_model(baton__sb *sb, const export_row *r) {
+static int export_json_model(baton__sb *sb, const baton__model_row *r) {
   cJSON *o = cJSON_CreateObject();
   if (!o)
     return -1;
@@ -610,8 +583,8 @@ static int export_models(sqlite3 *db, const char *task, bool yaml, baton__sb *sb
     sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
   int s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    export_row r;
-    read_export_row(st, &r);
+    baton__model_row r;
+    baton__model_row_read(st, &r);
     if (yaml) {
       export_yaml_model(sb, &r);
     } else if (export_json_model(sb, &r) != 0) {
