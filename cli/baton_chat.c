@@ -436,6 +436,131 @@ static void print_plan(const cJSON *plan) {
 }
 
 /* Returns 1 to leave the REPL. */
+/* /new: forgets the conversation. */
+static void slash_new(chat *ch, const char *arg) {
+  (void)arg;
+  cJSON_Delete(ch->history);
+  ch->history = cJSON_CreateArray();
+  puts("(new conversation)");
+}
+
+/* /help. */
+static void slash_help(chat *ch, const char *arg) {
+  (void)ch;
+  (void)arg;
+  fputs(help_text, stdout);
+}
+
+/* /plan TEXT: plans without running; a follow-up sees the earlier turns. */
+static void slash_plan(chat *ch, const char *arg) {
+  if (!*arg) {
+    puts("usage: /plan TEXT");
+    return;
+  }
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "request", arg);
+  if (ch->o->offline)
+    cJSON_AddTrueToObject(p, "offline");
+  if (cJSON_GetArraySize(ch->history) > 0)
+    cJSON_AddItemToObject(p, "messages", cJSON_Duplicate(ch->history, 1));
+  cJSON *res = query(ch, "plan", p);
+  if (res)
+    print_plan(res);
+  cJSON_Delete(res);
+  cJSON_Delete(p);
+}
+
+/* /run FILE: runs the task graph in FILE (up to 16 MiB read). */
+static void slash_run(chat *ch, const char *arg) {
+  FILE *f = *arg ? fopen(arg, "rb") : NULL;
+  if (!*arg) {
+    puts("usage: /run FILE");
+    return;
+  }
+  if (!f) {
+    printf("cannot open %s: %s\n", arg, strerror(errno));
+    return;
+  }
+  char *text = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&text, &len);
+  char buf[8192];
+  size_t r;
+  while (mem && (r = fread(buf, 1, sizeof buf, f)) > 0 && len < (16u << 20))
+    fwrite(buf, 1, r, mem);
+  if (mem)
+    fclose(mem);
+  fclose(f);
+  char label[512];
+  snprintf(label, sizeof label, "(task graph %s)", arg);
+  if (text)
+    do_request(ch, label, text);
+  free(text);
+}
+
+/* /runs: the last ten runs. */
+static void slash_runs(chat *ch, const char *arg) {
+  (void)arg;
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddNumberToObject(p, "limit", 10);
+  cJSON *res = query(ch, "runs.list", p);
+  if (res && cJSON_GetArraySize(res) == 0)
+    puts("no runs yet");
+  const cJSON *r;
+  cJSON_ArrayForEach(r, res) {
+    printf("%-24s %-12s %.60s\n", cli_jstr(r, "run_id"), cli_jstr(r, "status"),
+           *cli_jstr(r, "request") ? cli_jstr(r, "request") : "(plan)");
+  }
+  cJSON_Delete(res);
+  cJSON_Delete(p);
+}
+
+/* /models [TEXT]: 20 models, or those that match TEXT. */
+static void slash_models(chat *ch, const char *arg) {
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddNumberToObject(p, "limit", 20);
+  if (*arg)
+    cJSON_AddStringToObject(p, "text", arg);
+  cJSON *res = query(ch, *arg ? "models.search" : "models.list", p);
+  const cJSON *m;
+  cJSON_ArrayForEach(m, res) {
+    printf("%-40s %-28s %s\n", cli_jstr(m, "id"), cli_jstr(m, "task"), cli_jstr(m, "endpoint"));
+  }
+  cJSON_Delete(res);
+  cJSON_Delete(p);
+}
+
+/* /executors: which executors are available. */
+static void slash_executors(chat *ch, const char *arg) {
+  (void)arg;
+  cJSON *p = cJSON_CreateObject();
+  cJSON *res = query(ch, "executors.list", p);
+  const cJSON *e;
+  cJSON_ArrayForEach(e, res) {
+    int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "available"));
+    printf("%-14s %s%s%s\n", cli_jstr(e, "name"), ok ? "available" : "unavailable",
+           ok ? "" : ": ", ok ? "" : cli_jstr(e, "reason"));
+  }
+  cJSON_Delete(res);
+  cJSON_Delete(p);
+}
+
+/* The slash commands: up to three names each; run NULL quits. */
+static const struct chat_command {
+  const char *names[3];
+  void (*run)(chat *ch, const char *arg);
+} chat_commands[] = {
+    {{"/quit", "/exit", "/q"}, NULL},
+    {{"/help", "/?", NULL}, slash_help},
+    {{"/new", NULL, NULL}, slash_new},
+    {{"/plan", NULL, NULL}, slash_plan},
+    {{"/run", NULL, NULL}, slash_run},
+    {{"/runs", NULL, NULL}, slash_runs},
+    {{"/models", NULL, NULL}, slash_models},
+    {{"/executors", NULL, NULL}, slash_executors},
+};
+
+/* Runs the slash command line. Returns 1 to quit, else 0. */
 static int do_command(chat *ch, const char *line) {
   char cmd[32];
   size_t n = strcspn(line, " \t");
@@ -443,87 +568,19 @@ static int do_command(chat *ch, const char *line) {
   const char *arg = line + n;
   while (*arg == ' ' || *arg == '\t')
     arg++;
-  cJSON *p = cJSON_CreateObject();
-  cJSON *res = NULL;
-  if (!strcmp(cmd, "/quit") || !strcmp(cmd, "/exit") || !strcmp(cmd, "/q")) {
-    cJSON_Delete(p);
-    return 1;
-  } else if (!strcmp(cmd, "/help") || !strcmp(cmd, "/?")) {
-    fputs(help_text, stdout);
-  } else if (!strcmp(cmd, "/new")) {
-    cJSON_Delete(ch->history);
-    ch->history = cJSON_CreateArray();
-    puts("(new conversation)");
-  } else if (!strcmp(cmd, "/plan")) {
-    if (!*arg) {
-      puts("usage: /plan TEXT");
-    } else {
-      cJSON_AddStringToObject(p, "request", arg);
-      if (ch->o->offline)
-        cJSON_AddTrueToObject(p, "offline");
-      if (cJSON_GetArraySize(ch->history) > 0) /* a follow-up sees the earlier turns */
-        cJSON_AddItemToObject(p, "messages", cJSON_Duplicate(ch->history, 1));
-      if ((res = query(ch, "plan", p)))
-        print_plan(res);
+  for (size_t i = 0; i < sizeof chat_commands / sizeof chat_commands[0]; i++) {
+    const struct chat_command *c = &chat_commands[i];
+    for (size_t k = 0; k < 3 && c->names[k]; k++) {
+      if (strcmp(cmd, c->names[k]) != 0)
+        continue;
+      if (!c->run)
+        return 1;
+      c->run(ch, arg);
+      fflush(stdout);
+      return 0;
     }
-  } else if (!strcmp(cmd, "/run")) {
-    char *text = NULL;
-    FILE *f = *arg ? fopen(arg, "rb") : NULL;
-    if (!*arg) {
-      puts("usage: /run FILE");
-    } else if (!f) {
-      printf("cannot open %s: %s\n", arg, strerror(errno));
-    } else {
-      size_t len = 0;
-      FILE *mem = open_memstream(&text, &len);
-      char buf[8192];
-      size_t r;
-      while (mem && (r = fread(buf, 1, sizeof buf, f)) > 0 && len < (16u << 20))
-        fwrite(buf, 1, r, mem);
-      if (mem)
-        fclose(mem);
-      fclose(f);
-      char label[512];
-      snprintf(label, sizeof label, "(task graph %s)", arg);
-      if (text)
-        do_request(ch, label, text);
-      free(text);
-    }
-  } else if (!strcmp(cmd, "/runs")) {
-    cJSON_AddNumberToObject(p, "limit", 10);
-    if ((res = query(ch, "runs.list", p))) {
-      const cJSON *r;
-      if (cJSON_GetArraySize(res) == 0)
-        puts("no runs yet");
-      cJSON_ArrayForEach(r, res) {
-        printf("%-24s %-12s %.60s\n", cli_jstr(r, "run_id"), cli_jstr(r, "status"),
-               *cli_jstr(r, "request") ? cli_jstr(r, "request") : "(plan)");
-      }
-    }
-  } else if (!strcmp(cmd, "/models")) {
-    cJSON_AddNumberToObject(p, "limit", 20);
-    if (*arg)
-      cJSON_AddStringToObject(p, "text", arg);
-    if ((res = query(ch, *arg ? "models.search" : "models.list", p))) {
-      const cJSON *m;
-      cJSON_ArrayForEach(m, res) {
-        printf("%-40s %-28s %s\n", cli_jstr(m, "id"), cli_jstr(m, "task"), cli_jstr(m, "endpoint"));
-      }
-    }
-  } else if (!strcmp(cmd, "/executors")) {
-    if ((res = query(ch, "executors.list", p))) {
-      const cJSON *e;
-      cJSON_ArrayForEach(e, res) {
-        int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "available"));
-        printf("%-14s %s%s%s\n", cli_jstr(e, "name"), ok ? "available" : "unavailable",
-               ok ? "" : ": ", ok ? "" : cli_jstr(e, "reason"));
-      }
-    }
-  } else {
-    printf("unknown command %s (try /help)\n", cmd);
   }
-  cJSON_Delete(res);
-  cJSON_Delete(p);
+  printf("unknown command %s (try /help)\n", cmd);
   fflush(stdout);
   return 0;
 }

@@ -91,10 +91,9 @@ static int activated_fd(void) {
   return 3;
 }
 
-int main(int argc, char **argv) {
-  baton_server_options so = {BATON_SERVER_OPTIONS_INIT, .log_fn = on_log,
-                             .log_level = BATON_LOG_INFO};
-  int foreground = 0;
+/* Reads the command line into so and *foreground. Returns -1 to go on, or
+ * the exit status (after --help, --version or a wrong argument). */
+static int parse_args(int argc, char **argv, baton_server_options *so, int *foreground) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -104,14 +103,14 @@ int main(int argc, char **argv) {
       printf("batond %s\n", baton_version());
       return 0;
     } else if (!strcmp(a, "--foreground") || !strcmp(a, "-f")) {
-      foreground = 1;
+      *foreground = 1;
     } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-      so.log_level = BATON_LOG_DEBUG;
+      so->log_level = BATON_LOG_DEBUG;
     } else if ((!strcmp(a, "--socket") || !strcmp(a, "--config")) && i + 1 < argc) {
       if (!strcmp(a, "--socket"))
-        so.socket_path = argv[++i];
+        so->socket_path = argv[++i];
       else
-        so.config_path = argv[++i];
+        so->config_path = argv[++i];
     } else {
       fprintf(stderr, "batond: %s '%s'\n(see batond --help)\n",
               a[0] == '-' && (!strcmp(a, "--socket") || !strcmp(a, "--config"))
@@ -120,32 +119,68 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
+  return -1;
+}
+
+/* Detaches before any thread exists; the parent waits until the child
+ * serves (it writes a 0 to ready[1]), so `batond && baton ...` works.
+ * Returns -1 in the child, or the parent's exit status. */
+static int detach(int ready[2]) {
+  if (pipe(ready) != 0) {
+    perror("batond: pipe");
+    return 1;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("batond: fork");
+    return 1;
+  }
+  if (pid > 0) {
+    close(ready[1]);
+    char c = 1;
+    ssize_t r = read(ready[0], &c, 1);
+    return r == 1 && c == 0 ? 0 : 1;
+  }
+  close(ready[0]);
+  setsid();
+  return -1;
+}
+
+/* Sends SIGTERM, SIGINT and SIGHUP to on_signal(). */
+static void handle_signals(void) {
+  struct sigaction sa = {.sa_handler = on_signal};
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Tells whoever waits that the daemon serves: systemd, and the parent of
+ * a detached daemon through ready_fd (-1 for none). */
+static void tell_ready(int ready_fd) {
+  notify_ready();
+  if (ready_fd >= 0) {
+    char ok = 0;
+    ssize_t w = write(ready_fd, &ok, 1);
+    (void)w;
+    close(ready_fd);
+  }
+}
+
+int main(int argc, char **argv) {
+  baton_server_options so = {BATON_SERVER_OPTIONS_INIT, .log_fn = on_log,
+                             .log_level = BATON_LOG_INFO};
+  int foreground = 0;
+  int status = parse_args(argc, argv, &so, &foreground);
+  if (status >= 0)
+    return status;
   so.listen_fd = activated_fd();
   if (so.listen_fd)
     foreground = 1;
-
-  /* Detach before any thread exists; the parent waits until the child
-   * serves, so `batond && baton ...` works. */
   int ready[2] = {-1, -1};
-  if (!foreground) {
-    if (pipe(ready) != 0) {
-      perror("batond: pipe");
-      return 1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-      perror("batond: fork");
-      return 1;
-    }
-    if (pid > 0) {
-      close(ready[1]);
-      char c = 1;
-      ssize_t r = read(ready[0], &c, 1);
-      return r == 1 && c == 0 ? 0 : 1;
-    }
-    close(ready[0]);
-    setsid();
-  }
+  if (!foreground && (status = detach(ready)) >= 0)
+    return status;
 
   signal(SIGPIPE, SIG_IGN);
   /* Signals wait until the handlers can reach the server; the server's
@@ -166,20 +201,9 @@ int main(int argc, char **argv) {
     return 1;
   }
   the_server = srv;
-  struct sigaction sa = {.sa_handler = on_signal};
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART;
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
+  handle_signals();
   pthread_sigmask(SIG_SETMASK, &old, NULL);
-  notify_ready();
-  if (ready[1] >= 0) {
-    char ok = 0;
-    ssize_t w = write(ready[1], &ok, 1);
-    (void)w;
-    close(ready[1]);
-  }
+  tell_ready(ready[1]);
   rc = baton_server_run(srv);
   if (rc != BATON_OK)
     fprintf(stderr, "batond: %s\n", baton_server_errmsg(srv));

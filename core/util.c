@@ -108,6 +108,29 @@ char *baton__sb_detach(baton__sb *sb) {
   return s;
 }
 
+void baton__sb_add_json_str(baton__sb *sb, const char *s) {
+  baton__sb_addc(sb, '"');
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *run = p;
+    while (*p >= 0x20 && *p != '"' && *p != '\\')
+      p++;
+    baton__sb_add(sb, run, (size_t)(p - run));
+    if (!*p)
+      break;
+    switch (*p) {
+    case '"': baton__sb_adds(sb, "\\\""); break;
+    case '\\': baton__sb_adds(sb, "\\\\"); break;
+    case '\b': baton__sb_adds(sb, "\\b"); break;
+    case '\f': baton__sb_adds(sb, "\\f"); break;
+    case '\n': baton__sb_adds(sb, "\\n"); break;
+    case '\r': baton__sb_adds(sb, "\\r"); break;
+    case '\t': baton__sb_adds(sb, "\\t"); break;
+    default: baton__sb_addf(sb, "\\u%04x", *p); break;
+    }
+  }
+  baton__sb_addc(sb, '"');
+}
+
 char *baton__strdup(const char *s) {
   if (!s)
     return NULL;

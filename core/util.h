@@ -34,6 +34,10 @@ bool baton__sb_ok(const baton__sb *sb);
 /* Hands the string to the caller (free with free()), leaving sb empty.
  * Returns NULL if an allocation failed along the way. */
 char *baton__sb_detach(baton__sb *sb);
+/* Appends s (NUL-terminated) as a JSON string literal, quoted and escaped
+ * as cJSON prints it: \" \\ \b \f \n \r \t, other control bytes as \u00XX,
+ * everything else (UTF-8 included) as is. */
+void baton__sb_add_json_str(baton__sb *sb, const char *s);
 
 /* strdup that accepts NULL (returns NULL). */
 char *baton__strdup(const char *s);

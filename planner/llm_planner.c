@@ -104,45 +104,54 @@ static size_t message_resources(baton__sb *sb, size_t n, const cJSON *m) {
   return n;
 }
 
-int baton__chat_history_render(const char *messages_json, size_t budget, char **history,
-                               char **resources, char *err, size_t errlen) {
-  *history = NULL;
-  if (resources)
-    *resources = NULL;
-  cJSON *arr = NULL;
+/* Parses the chat history messages_json (NULL or "" for none) into *arr
+ * (NULL when empty; caller frees) and checks every message. 0, or -1 with
+ * err. */
+static int parse_history(const char *messages_json, cJSON **arr, int *count, char *err,
+                         size_t errlen) {
+  *arr = NULL;
+  *count = 0;
   size_t len = messages_json ? strlen(messages_json) : 0;
   if (len > BATON__HISTORY_MAX_BYTES) {
     baton__fmt(err, errlen, "the chat history is %zu bytes; the limit is %u", len,
                BATON__HISTORY_MAX_BYTES);
     return -1;
   }
-  if (len) {
-    arr = cJSON_ParseWithLength(messages_json, len);
-    if (!cJSON_IsArray(arr)) {
-      cJSON_Delete(arr);
-      baton__fmt(err, errlen, "the chat history (messages) must be a JSON array of "
-                              "{\"role\", \"content\"} objects");
-      return -1;
-    }
+  if (!len)
+    return 0;
+  cJSON *a = cJSON_ParseWithLength(messages_json, len);
+  if (!cJSON_IsArray(a)) {
+    cJSON_Delete(a);
+    baton__fmt(err, errlen, "the chat history (messages) must be a JSON array of "
+                            "{\"role\", \"content\"} objects");
+    return -1;
   }
-  int count = arr ? cJSON_GetArraySize(arr) : 0;
-  if (count > MAX_HISTORY_MESSAGES) {
-    cJSON_Delete(arr);
-    baton__fmt(err, errlen, "the chat history has %d messages; the limit is %d", count,
+  int n = cJSON_GetArraySize(a);
+  if (n > MAX_HISTORY_MESSAGES) {
+    cJSON_Delete(a);
+    baton__fmt(err, errlen, "the chat history has %d messages; the limit is %d", n,
                MAX_HISTORY_MESSAGES);
     return -1;
   }
-  for (int i = 0; i < count; i++) {
-    const cJSON *m = cJSON_GetArrayItem(arr, i);
-    const char *role = str_item(m, "role");
-    if (!cJSON_IsObject(m) || !role || !str_item(m, "content")) {
-      cJSON_Delete(arr);
+  for (int i = 0; i < n; i++) {
+    const cJSON *m = cJSON_GetArrayItem(a, i);
+    if (!cJSON_IsObject(m) || !str_item(m, "role") || !str_item(m, "content")) {
+      cJSON_Delete(a);
       baton__fmt(err, errlen, "chat history message %d must be an object with string "
                               "\"role\" and \"content\"", i);
       return -1;
     }
   }
-  /* Newest first until the budget is spent, then render oldest first. */
+  *arr = a;
+  *count = n;
+  return 0;
+}
+
+/* The user and assistant turns of arr as "role: content" lines within
+ * budget: newest first until the budget is spent, then rendered oldest
+ * first; "(none)\n" when there are none. Malloc'd, or NULL when out of
+ * memory. */
+static char *render_turns(const cJSON *arr, int count, size_t budget) {
   int first = count;
   size_t used = 0;
   char **lines = calloc((size_t)count + 1, sizeof *lines);
@@ -179,24 +188,45 @@ int baton__chat_history_render(const char *messages_json, size_t budget, char **
   for (int i = 0; lines && i < count; i++)
     free(lines[i]);
   free(lines);
-  *history = baton__sb_detach(&h);
-
-  if (resources) {
-    baton__sb r;
-    baton__sb_init(&r);
-    size_t n = 0;
-    for (int i = count - 1; i >= 0; i--) {
-      const cJSON *m = cJSON_GetArrayItem(arr, i);
-      n = message_resources(&r, n, m);
-      if (strcmp(str_item(m, "role"), "assistant") == 0)
-        n = scan_paths(&r, n, str_item(m, "content"));
-    }
-    if (!r.len)
-      baton__sb_adds(&r, "(none)\n");
-    *resources = baton__sb_detach(&r);
+  char *out = baton__sb_detach(&h);
+  if (oom) {
+    free(out);
+    return NULL;
   }
+  return out;
+}
+
+/* The resources the messages of arr name, newest first; "(none)\n" when
+ * none. Malloc'd, or NULL when out of memory. */
+static char *render_resources(const cJSON *arr, int count) {
+  baton__sb r;
+  baton__sb_init(&r);
+  size_t n = 0;
+  for (int i = count - 1; i >= 0; i--) {
+    const cJSON *m = cJSON_GetArrayItem(arr, i);
+    n = message_resources(&r, n, m);
+    if (strcmp(str_item(m, "role"), "assistant") == 0)
+      n = scan_paths(&r, n, str_item(m, "content"));
+  }
+  if (!r.len)
+    baton__sb_adds(&r, "(none)\n");
+  return baton__sb_detach(&r);
+}
+
+int baton__chat_history_render(const char *messages_json, size_t budget, char **history,
+                               char **resources, char *err, size_t errlen) {
+  *history = NULL;
+  if (resources)
+    *resources = NULL;
+  cJSON *arr = NULL;
+  int count = 0;
+  if (parse_history(messages_json, &arr, &count, err, errlen))
+    return -1;
+  *history = render_turns(arr, count, budget);
+  if (resources)
+    *resources = render_resources(arr, count);
   cJSON_Delete(arr);
-  if (oom || !*history || (resources && !*resources)) {
+  if (!*history || (resources && !*resources)) {
     free(*history);
     *history = NULL;
     if (resources) {

@@ -103,107 +103,129 @@ static void scan_string(const char *s, size_t n, size_t *i, baton__sb *o) {
  * goes, into o. With virtual_array the value is read as the elements of an
  * array whose "[" is missing. Returns false when it gives up.
  */
-static bool scan_value(const char *s, size_t n, size_t start, bool virtual_array, baton__sb *o) {
+/* The brackets open while scan_value() copies a value to o. */
+typedef struct scanner {
   char stack[PT_MAX_DEPTH];
-  int depth = 0;
+  int depth;
+  baton__sb *o;
+} scanner;
+
+static char top_of(const scanner *sc) { return sc->depth ? sc->stack[sc->depth - 1] : 0; }
+
+/* Closes the innermost open bracket, dropping a trailing comma first. */
+static void close_top(scanner *sc) {
+  strip_trailing_comma(sc->o);
+  baton__sb_addc(sc->o, sc->stack[sc->depth - 1] == '{' ? '}' : ']');
+  sc->depth--;
+}
+
+/* Copies the string quoted at s[*i] (or skips a stray apostrophe),
+ * putting in a missing comma before it; moves *i past it. */
+static void scan_quoted(scanner *sc, const char *s, size_t n, size_t *i) {
+  char c = s[*i], top = top_of(sc), ls = last_sig(sc->o);
+  if (c == '\'' && !(ls == '{' || ls == '[' || ls == ',' || ls == ':')) {
+    (*i)++; /* a stray apostrophe in a structural place */
+    return;
+  }
+  if ((ls == '"' || ls == '}' || ls == ']') && (top == '[' || top == '{'))
+    baton__sb_addc(sc->o, ','); /* missing comma */
+  scan_string(s, n, i, sc->o);
+}
+
+/* Opens bracket c, with a missing comma before it in a list. False when
+ * nested too deep. */
+static bool open_bracket(scanner *sc, char c) {
+  if (sc->depth >= PT_MAX_DEPTH)
+    return false;
+  char ls = last_sig(sc->o);
+  if ((ls == '}' || ls == ']' || ls == '"') && top_of(sc) == '[')
+    baton__sb_addc(sc->o, ',');
+  sc->stack[sc->depth++] = c;
+  baton__sb_addc(sc->o, c);
+  return true;
+}
+
+/* Closes up to the innermost bracket that closer c matches, closing the
+ * ones inside it too; a stray closer is dropped. True when that closed the
+ * outermost bracket. */
+static bool close_bracket(scanner *sc, char c) {
+  char want = c == '}' ? '{' : '[';
+  int at = -1;
+  for (int d = sc->depth - 1; d >= 0; d--)
+    if (sc->stack[d] == want) {
+      at = d;
+      break;
+    }
+  if (at < 0)
+    return false;
+  while (sc->depth > at)
+    close_top(sc);
+  return sc->depth == 0;
+}
+
+/* Copies the bare word at s[i]: Python's True/False/None as JSON, an
+ * unquoted key quoted. Returns the index past it. */
+static size_t scan_word(scanner *sc, const char *s, size_t n, size_t i) {
+  size_t k = i;
+  while (k < n && is_ident((unsigned char)s[k]))
+    k++;
+  size_t wl = k - i;
+  const char *w = s + i;
+  char ls = last_sig(sc->o);
+  if (wl == 4 && memcmp(w, "True", 4) == 0)
+    baton__sb_adds(sc->o, "true");
+  else if (wl == 5 && memcmp(w, "False", 5) == 0)
+    baton__sb_adds(sc->o, "false");
+  else if (wl == 4 && memcmp(w, "None", 4) == 0)
+    baton__sb_adds(sc->o, "null");
+  else if (top_of(sc) == '{' && (ls == '{' || ls == ',') && next_sig(s, n, k) == ':') {
+    baton__sb_addc(sc->o, '"'); /* an unquoted key */
+    baton__sb_add(sc->o, w, wl);
+    baton__sb_addc(sc->o, '"');
+  } else {
+    baton__sb_add(sc->o, w, wl);
+  }
+  return k;
+}
+
+static bool scan_value(const char *s, size_t n, size_t start, bool virtual_array, baton__sb *o) {
+  scanner sc = {.depth = 0, .o = o};
   if (virtual_array) {
-    stack[depth++] = '[';
+    sc.stack[sc.depth++] = '[';
     baton__sb_addc(o, '[');
   }
   size_t i = start;
   while (i < n) {
     char c = s[i];
-    char top = depth ? stack[depth - 1] : 0;
-    if (virtual_array && depth == 1) {
-      /* Between the elements of the supplied array only objects belong. */
-      if (!(isspace((unsigned char)c) || c == ',' || c == '{' || c == ']' || c == '}'))
-        break;
-    }
+    /* Between the elements of the supplied array only objects belong. */
+    if (virtual_array && sc.depth == 1 &&
+        !(isspace((unsigned char)c) || c == ',' || c == '{' || c == ']' || c == '}'))
+      break;
     if (c == '"' || c == '\'') {
-      char ls = last_sig(o);
-      if (c == '\'' && !(ls == '{' || ls == '[' || ls == ',' || ls == ':')) {
-        i++; /* a stray apostrophe in a structural place */
-        continue;
-      }
-      if ((ls == '"' || ls == '}' || ls == ']') && (top == '[' || top == '{'))
-        baton__sb_addc(o, ','); /* missing comma */
-      scan_string(s, n, &i, o);
-      continue;
-    }
-    if (c == '{' || c == '[') {
-      if (depth >= PT_MAX_DEPTH)
+      scan_quoted(&sc, s, n, &i);
+    } else if (c == '{' || c == '[') {
+      if (!open_bracket(&sc, c))
         return false;
-      char ls = last_sig(o);
-      if ((ls == '}' || ls == ']' || ls == '"') && (top == '['))
-        baton__sb_addc(o, ',');
-      stack[depth++] = c;
-      baton__sb_addc(o, c);
       i++;
-      continue;
-    }
-    if (c == '}' || c == ']') {
-      char want = c == '}' ? '{' : '[';
-      int at = -1;
-      for (int d = depth - 1; d >= 0; d--)
-        if (stack[d] == want) {
-          at = d;
-          break;
-        }
+    } else if (c == '}' || c == ']') {
       i++;
-      if (at < 0)
-        continue; /* stray closer: drop it */
-      while (depth - 1 > at) {
-        strip_trailing_comma(o);
-        baton__sb_addc(o, stack[depth - 1] == '{' ? '}' : ']');
-        depth--;
-      }
-      strip_trailing_comma(o);
-      baton__sb_addc(o, c);
-      depth--;
-      if (depth == 0)
+      if (close_bracket(&sc, c))
         return true;
-      continue;
-    }
-    if (isalpha((unsigned char)c) || c == '_') {
-      size_t k = i;
-      while (k < n && is_ident((unsigned char)s[k]))
-        k++;
-      size_t wl = k - i;
-      const char *w = s + i;
-      char ls = last_sig(o);
-      if (wl == 4 && memcmp(w, "True", 4) == 0)
-        baton__sb_adds(o, "true");
-      else if (wl == 5 && memcmp(w, "False", 5) == 0)
-        baton__sb_adds(o, "false");
-      else if (wl == 4 && memcmp(w, "None", 4) == 0)
-        baton__sb_adds(o, "null");
-      else if (top == '{' && (ls == '{' || ls == ',') && next_sig(s, n, k) == ':') {
-        baton__sb_addc(o, '"'); /* an unquoted key */
-        baton__sb_add(o, w, wl);
-        baton__sb_addc(o, '"');
-      } else {
-        baton__sb_add(o, w, wl);
-      }
-      i = k;
-      continue;
-    }
-    if (c == '/' && i + 1 < n && s[i + 1] == '/') {
-      /* A // comment to the end of the line. */
+    } else if (isalpha((unsigned char)c) || c == '_') {
+      i = scan_word(&sc, s, n, i);
+    } else if (c == '/' && i + 1 < n && s[i + 1] == '/') {
       while (i < n && s[i] != '\n')
-        i++;
-      continue;
+        i++; /* a // comment to the end of the line */
+    } else {
+      baton__sb_addc(o, c);
+      i++;
     }
-    baton__sb_addc(o, c);
-    i++;
   }
   /* Ran out of text (or hit prose): close what is open. */
-  if (depth == 0)
+  if (sc.depth == 0)
     return false;
-  while (depth > 0) {
-    strip_trailing_comma(o);
-    baton__sb_addc(o, stack[depth - 1] == '{' ? '}' : ']');
-    depth--;
-  }
+  while (sc.depth > 0)
+    close_top(&sc);
   return true;
 }
 
@@ -499,6 +521,81 @@ static const cJSON *task_name_item(const cJSON *o) {
 }
 
 /* Builds the canonical task for node i. */
+/* Adds one item of an args list to args: {"name", "value"}, a one-key
+ * object {"image": "a.jpg"}, or a bare value named by its type. */
+static void canon_list_arg(const ctx *c, const cJSON *it, cJSON *args) {
+  const cJSON *nm = cJSON_IsObject(it) ? cJSON_GetObjectItemCaseSensitive(it, "name") : NULL;
+  const cJSON *val = cJSON_IsObject(it) ? cJSON_GetObjectItemCaseSensitive(it, "value") : NULL;
+  char *v;
+  if (cJSON_IsString(nm) && nm->valuestring && val) {
+    v = arg_string(c, val); /* {"name": "image", "value": "a.jpg"} */
+    if (v)
+      add_arg(args, nm->valuestring, v);
+  } else if (cJSON_IsObject(it) && cJSON_GetArraySize(it) == 1 &&
+             !cJSON_GetObjectItem(it, "from")) {
+    const cJSON *only = it->child; /* [{"image": "a.jpg"}] */
+    v = arg_string(c, only);
+    if (v && only->string)
+      add_arg(args, only->string, v);
+  } else {
+    v = arg_string(c, it);
+    if (v)
+      add_arg(args, list_arg_type(c, v), v);
+  }
+  free(v);
+}
+
+/* Adds the task object o's arguments ("args" or "arguments": an object, a
+ * list, or one string) to args. */
+static void canon_args(const ctx *c, const cJSON *o, cJSON *args) {
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "args");
+  if (!a || cJSON_IsNull(a))
+    a = cJSON_GetObjectItemCaseSensitive(o, "arguments");
+  const cJSON *it;
+  if (cJSON_IsObject(a)) {
+    cJSON_ArrayForEach(it, a) {
+      char *v = arg_string(c, it);
+      if (v && it->string)
+        add_arg(args, it->string, v);
+      free(v);
+    }
+  } else if (cJSON_IsArray(a)) {
+    cJSON_ArrayForEach(it, a)
+      canon_list_arg(c, it, args);
+  } else if (cJSON_IsString(a) && a->valuestring) {
+    char *v = fix_tags(a->valuestring);
+    if (v)
+      add_arg(args, list_arg_type(c, v), v);
+    free(v);
+  }
+}
+
+/* Fills dep: what o declared (not for TaskBench, whose ids we renumbered),
+ * plus every reference in args, else [-1]. */
+static void canon_deps(const ctx *c, const cJSON *o, const cJSON *args, cJSON *dep) {
+  const cJSON *it;
+  if (!c->taskbench) {
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "dep");
+    if (!d)
+      d = cJSON_GetObjectItemCaseSensitive(o, "deps");
+    int v;
+    if (cJSON_IsArray(d)) {
+      cJSON_ArrayForEach(it, d)
+        if (parse_int_item(it, &v) && v >= 0)
+          add_dep(dep, v);
+    } else if (parse_int_item(d, &v) && v >= 0) {
+      add_dep(dep, v);
+    }
+  }
+  cJSON_ArrayForEach(it, args) {
+    int r = cJSON_IsString(it) ? ref_of(it->valuestring) : -1;
+    if (r >= 0)
+      add_dep(dep, r);
+  }
+  if (cJSON_GetArraySize(dep) == 0)
+    cJSON_AddItemToArray(dep, cJSON_CreateNumber(-1));
+}
+
 static cJSON *canon_task(const ctx *c, size_t i) {
   const node_info *ni = &c->nodes[i];
   const cJSON *o = ni->obj;
@@ -510,74 +607,8 @@ static cJSON *canon_task(const ctx *c, size_t i) {
   cJSON_AddNumberToObject(t, "id", ni->id);
   cJSON *dep = cJSON_AddArrayToObject(t, "dep");
   cJSON *args = cJSON_CreateObject();
-
-  const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "args");
-  if (!a || cJSON_IsNull(a))
-    a = cJSON_GetObjectItemCaseSensitive(o, "arguments");
-  if (cJSON_IsObject(a)) {
-    const cJSON *it;
-    cJSON_ArrayForEach(it, a) {
-      char *v = arg_string(c, it);
-      if (v && it->string)
-        add_arg(args, it->string, v);
-      free(v);
-    }
-  } else if (cJSON_IsArray(a)) {
-    const cJSON *it;
-    cJSON_ArrayForEach(it, a) {
-      const cJSON *nm = cJSON_IsObject(it) ? cJSON_GetObjectItemCaseSensitive(it, "name") : NULL;
-      const cJSON *val = cJSON_IsObject(it) ? cJSON_GetObjectItemCaseSensitive(it, "value") : NULL;
-      if (cJSON_IsString(nm) && nm->valuestring && val) {
-        char *v = arg_string(c, val); /* {"name": "image", "value": "a.jpg"} */
-        if (v)
-          add_arg(args, nm->valuestring, v);
-        free(v);
-        continue;
-      }
-      if (cJSON_IsObject(it) && cJSON_GetArraySize(it) == 1 && !cJSON_GetObjectItem(it, "from")) {
-        const cJSON *only = it->child; /* [{"image": "a.jpg"}] */
-        char *v = arg_string(c, only);
-        if (v && only->string)
-          add_arg(args, only->string, v);
-        free(v);
-        continue;
-      }
-      char *v = arg_string(c, it);
-      if (v)
-        add_arg(args, list_arg_type(c, v), v);
-      free(v);
-    }
-  } else if (cJSON_IsString(a) && a->valuestring) {
-    char *v = fix_tags(a->valuestring);
-    if (v)
-      add_arg(args, list_arg_type(c, v), v);
-    free(v);
-  }
-
-  /* dep: what was declared (not for TaskBench, whose ids we renumbered),
-   * plus every reference, else [-1]. */
-  if (!c->taskbench) {
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "dep");
-    if (!d)
-      d = cJSON_GetObjectItemCaseSensitive(o, "deps");
-    int v;
-    if (cJSON_IsArray(d)) {
-      const cJSON *it;
-      cJSON_ArrayForEach(it, d)
-        if (parse_int_item(it, &v) && v >= 0)
-          add_dep(dep, v);
-    } else if (parse_int_item(d, &v) && v >= 0) {
-      add_dep(dep, v);
-    }
-  }
-  const cJSON *it;
-  cJSON_ArrayForEach(it, args) {
-    int r = cJSON_IsString(it) ? ref_of(it->valuestring) : -1;
-    if (r >= 0)
-      add_dep(dep, r);
-  }
-  if (cJSON_GetArraySize(dep) == 0)
-    cJSON_AddItemToArray(dep, cJSON_CreateNumber(-1));
+  canon_args(c, o, args);
+  canon_deps(c, o, args, dep);
   cJSON_AddItemToObject(t, "args", args);
   const cJSON *model = cJSON_GetObjectItemCaseSensitive(o, "model");
   if (cJSON_IsString(model) && model->valuestring && *model->valuestring)

@@ -184,16 +184,15 @@ int baton__task_add_dep(baton__task *t, int d) {
   return 0;
 }
 
-/* Parses one array element into t. Returns 0 or -1 with err set. */
-static int parse_task(const cJSON *obj, size_t index, baton__task *t, char *err,
-                      size_t errlen) {
-  char who[64];
-  task_label(who, sizeof who, index, false, 0);
-  if (!cJSON_IsObject(obj)) {
-    baton__fmt(err, errlen, "%s is %s, not a task object", who, json_kind(obj));
-    return -1;
-  }
+/* Says in err that memory ran out while reading who; returns -1. */
+static int out_of_memory(const char *who, char *err, size_t errlen) {
+  baton__fmt(err, errlen, "out of memory while reading %s", who);
+  return -1;
+}
 
+/* Reads "id" into t->id. 0, or -1 with err. */
+static int parse_id(const cJSON *obj, const char *who, baton__task *t, char *err,
+                    size_t errlen) {
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(obj, "id");
   if (!id) {
     baton__fmt(err, errlen, "%s has no \"id\"", who);
@@ -207,8 +206,12 @@ static int parse_task(const cJSON *obj, size_t index, baton__task *t, char *err,
     baton__fmt(err, errlen, "%s: \"id\" must be 0 or more, got %d", who, t->id);
     return -1;
   }
-  task_label(who, sizeof who, index, true, t->id);
+  return 0;
+}
 
+/* Reads "task" into t->task, normalised. 0, or -1 with err. */
+static int parse_name(const cJSON *obj, const char *who, baton__task *t, char *err,
+                      size_t errlen) {
   const cJSON *name = cJSON_GetObjectItemCaseSensitive(obj, "task");
   if (!name) {
     baton__fmt(err, errlen, "%s has no \"task\" name", who);
@@ -225,128 +228,174 @@ static int parse_task(const cJSON *obj, size_t index, baton__task *t, char *err,
   }
   t->task = normalise_task_name(name->valuestring);
   if (!t->task)
-    goto oom;
+    return out_of_memory(who, err, errlen);
   if (!*t->task) {
     baton__fmt(err, errlen, "%s: \"task\" is empty", who);
     return -1;
   }
+  return 0;
+}
 
+/* Reads "dep" (absent, null, or ids with -1 for none) into t->deps. 0, or
+ * -1 with err. */
+static int parse_deps(const cJSON *obj, const char *who, baton__task *t, char *err,
+                      size_t errlen) {
   const cJSON *dep = cJSON_GetObjectItemCaseSensitive(obj, "dep");
-  if (dep && !cJSON_IsNull(dep)) {
-    if (!cJSON_IsArray(dep)) {
-      baton__fmt(err, errlen, "%s: \"dep\" must be an array of task ids, got %s", who,
-                 json_kind(dep));
-      return -1;
-    }
-    const cJSON *d;
-    cJSON_ArrayForEach(d, dep) {
-      int v;
-      if (!json_int(d, &v)) {
-        baton__fmt(err, errlen, "%s: \"dep\" must be an array of integer task ids, found %s",
-                   who, json_kind(d));
-        return -1;
-      }
-      if (v == -1)
-        continue;
-      if (v < 0) {
-        baton__fmt(err, errlen, "%s: \"dep\" holds %d, which is not a task id", who, v);
-        return -1;
-      }
-      if (baton__task_add_dep(t, v) != 0)
-        goto oom;
-    }
+  if (!dep || cJSON_IsNull(dep))
+    return 0;
+  if (!cJSON_IsArray(dep)) {
+    baton__fmt(err, errlen, "%s: \"dep\" must be an array of task ids, got %s", who,
+               json_kind(dep));
+    return -1;
   }
-
-  const cJSON *args = cJSON_GetObjectItemCaseSensitive(obj, "args");
-  if (args && !cJSON_IsNull(args)) {
-    if (!cJSON_IsObject(args)) {
-      baton__fmt(err, errlen, "%s: \"args\" must be an object, got %s", who, json_kind(args));
+  const cJSON *d;
+  cJSON_ArrayForEach(d, dep) {
+    int v;
+    if (!json_int(d, &v)) {
+      baton__fmt(err, errlen, "%s: \"dep\" must be an array of integer task ids, found %s",
+                 who, json_kind(d));
       return -1;
     }
-    size_t n = (size_t)cJSON_GetArraySize(args);
-    if (n > 0) {
-      t->args = calloc(n, sizeof *t->args);
-      if (!t->args)
-        goto oom;
-    }
-    const cJSON *a;
-    cJSON_ArrayForEach(a, args) {
-      const char *an = a->string ? a->string : "";
-      if (!cJSON_IsString(a) || !a->valuestring) {
-        baton__fmt(err, errlen, "wrong argument type: %s arg '%s' must be a string, got %s",
-                   who, an, json_kind(a));
-        return -1;
-      }
-      for (size_t j = 0; j < t->n_args; j++)
-        if (strcmp(t->args[j].name, an) == 0) {
-          baton__fmt(err, errlen, "%s: argument '%s' is given twice", who, an);
-          return -1;
-        }
-      baton__arg *slot = &t->args[t->n_args];
-      slot->ref = -1;
-      int ref = -1;
-      int kind = parse_reference(a->valuestring, &ref);
-      if (kind < 0) {
-        baton__fmt(err, errlen,
-                   "%s arg '%s': malformed reference '%.40s' (write <GENERATED>-k for the "
-                   "output of task k)",
-                   who, an, a->valuestring);
-        return -1;
-      }
-      slot->name = baton__strdup(an);
-      if (!slot->name)
-        goto oom;
-      t->n_args++;
-      if (kind == 1) {
-        slot->ref = ref;
-      } else {
-        slot->value = baton__strdup(a->valuestring);
-        if (!slot->value)
-          goto oom;
-      }
-    }
-  }
-
-  const cJSON *model = cJSON_GetObjectItemCaseSensitive(obj, "model");
-  if (model && !cJSON_IsNull(model)) {
-    if (!cJSON_IsString(model) || !model->valuestring) {
-      baton__fmt(err, errlen, "%s: \"model\" must be a string, got %s", who, json_kind(model));
+    if (v == -1)
+      continue;
+    if (v < 0) {
+      baton__fmt(err, errlen, "%s: \"dep\" holds %d, which is not a task id", who, v);
       return -1;
     }
-    t->model = baton__strdup(model->valuestring);
-    if (!t->model)
-      goto oom;
-  }
-  const cJSON *cands = cJSON_GetObjectItemCaseSensitive(obj, "candidates");
-  if (cands && !cJSON_IsNull(cands)) {
-    if (!cJSON_IsArray(cands)) {
-      baton__fmt(err, errlen, "%s: \"candidates\" must be an array of model ids", who);
-      return -1;
-    }
-    size_t n = (size_t)cJSON_GetArraySize(cands);
-    if (n > 0) {
-      t->candidates = calloc(n, sizeof *t->candidates);
-      if (!t->candidates)
-        goto oom;
-    }
-    const cJSON *c;
-    cJSON_ArrayForEach(c, cands) {
-      if (!cJSON_IsString(c) || !c->valuestring) {
-        baton__fmt(err, errlen, "%s: \"candidates\" must hold model ids (strings), found %s",
-                   who, json_kind(c));
-        return -1;
-      }
-      t->candidates[t->n_candidates] = baton__strdup(c->valuestring);
-      if (!t->candidates[t->n_candidates])
-        goto oom;
-      t->n_candidates++;
-    }
+    if (baton__task_add_dep(t, v) != 0)
+      return out_of_memory(who, err, errlen);
   }
   return 0;
+}
 
-oom:
-  baton__fmt(err, errlen, "out of memory while reading %s", who);
-  return -1;
+/* Appends argument a (a member of "args") to t->args, which has room for
+ * it. 0, or -1 with err. */
+static int parse_arg(const cJSON *a, const char *who, baton__task *t, char *err,
+                     size_t errlen) {
+  const char *an = a->string ? a->string : "";
+  if (!cJSON_IsString(a) || !a->valuestring) {
+    baton__fmt(err, errlen, "wrong argument type: %s arg '%s' must be a string, got %s", who,
+               an, json_kind(a));
+    return -1;
+  }
+  for (size_t j = 0; j < t->n_args; j++)
+    if (strcmp(t->args[j].name, an) == 0) {
+      baton__fmt(err, errlen, "%s: argument '%s' is given twice", who, an);
+      return -1;
+    }
+  baton__arg *slot = &t->args[t->n_args];
+  slot->ref = -1;
+  int ref = -1;
+  int kind = parse_reference(a->valuestring, &ref);
+  if (kind < 0) {
+    baton__fmt(err, errlen,
+               "%s arg '%s': malformed reference '%.40s' (write <GENERATED>-k for the "
+               "output of task k)",
+               who, an, a->valuestring);
+    return -1;
+  }
+  slot->name = baton__strdup(an);
+  if (!slot->name)
+    return out_of_memory(who, err, errlen);
+  t->n_args++;
+  if (kind == 1) {
+    slot->ref = ref;
+  } else {
+    slot->value = baton__strdup(a->valuestring);
+    if (!slot->value)
+      return out_of_memory(who, err, errlen);
+  }
+  return 0;
+}
+
+/* Reads "args" (absent, null, or an object of strings) into t->args. 0, or
+ * -1 with err. */
+static int parse_args(const cJSON *obj, const char *who, baton__task *t, char *err,
+                      size_t errlen) {
+  const cJSON *args = cJSON_GetObjectItemCaseSensitive(obj, "args");
+  if (!args || cJSON_IsNull(args))
+    return 0;
+  if (!cJSON_IsObject(args)) {
+    baton__fmt(err, errlen, "%s: \"args\" must be an object, got %s", who, json_kind(args));
+    return -1;
+  }
+  size_t n = (size_t)cJSON_GetArraySize(args);
+  if (n > 0) {
+    t->args = calloc(n, sizeof *t->args);
+    if (!t->args)
+      return out_of_memory(who, err, errlen);
+  }
+  const cJSON *a;
+  cJSON_ArrayForEach(a, args) {
+    if (parse_arg(a, who, t, err, errlen))
+      return -1;
+  }
+  return 0;
+}
+
+/* Reads "model" (absent, null or a string) into t->model. 0, or -1 with err. */
+static int parse_model(const cJSON *obj, const char *who, baton__task *t, char *err,
+                       size_t errlen) {
+  const cJSON *model = cJSON_GetObjectItemCaseSensitive(obj, "model");
+  if (!model || cJSON_IsNull(model))
+    return 0;
+  if (!cJSON_IsString(model) || !model->valuestring) {
+    baton__fmt(err, errlen, "%s: \"model\" must be a string, got %s", who, json_kind(model));
+    return -1;
+  }
+  t->model = baton__strdup(model->valuestring);
+  return t->model ? 0 : out_of_memory(who, err, errlen);
+}
+
+/* Reads "candidates" (absent, null or model ids) into t->candidates. 0, or
+ * -1 with err. */
+static int parse_candidates(const cJSON *obj, const char *who, baton__task *t, char *err,
+                            size_t errlen) {
+  const cJSON *cands = cJSON_GetObjectItemCaseSensitive(obj, "candidates");
+  if (!cands || cJSON_IsNull(cands))
+    return 0;
+  if (!cJSON_IsArray(cands)) {
+    baton__fmt(err, errlen, "%s: \"candidates\" must be an array of model ids", who);
+    return -1;
+  }
+  size_t n = (size_t)cJSON_GetArraySize(cands);
+  if (n > 0) {
+    t->candidates = calloc(n, sizeof *t->candidates);
+    if (!t->candidates)
+      return out_of_memory(who, err, errlen);
+  }
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cands) {
+    if (!cJSON_IsString(c) || !c->valuestring) {
+      baton__fmt(err, errlen, "%s: \"candidates\" must hold model ids (strings), found %s",
+                 who, json_kind(c));
+      return -1;
+    }
+    t->candidates[t->n_candidates] = baton__strdup(c->valuestring);
+    if (!t->candidates[t->n_candidates])
+      return out_of_memory(who, err, errlen);
+    t->n_candidates++;
+  }
+  return 0;
+}
+
+/* Parses one array element into t. Returns 0 or -1 with err set. */
+static int parse_task(const cJSON *obj, size_t index, baton__task *t, char *err,
+                      size_t errlen) {
+  char who[64];
+  task_label(who, sizeof who, index, false, 0);
+  if (!cJSON_IsObject(obj)) {
+    baton__fmt(err, errlen, "%s is %s, not a task object", who, json_kind(obj));
+    return -1;
+  }
+  if (parse_id(obj, who, t, err, errlen))
+    return -1;
+  task_label(who, sizeof who, index, true, t->id);
+  if (parse_name(obj, who, t, err, errlen) || parse_deps(obj, who, t, err, errlen) ||
+      parse_args(obj, who, t, err, errlen) || parse_model(obj, who, t, err, errlen) ||
+      parse_candidates(obj, who, t, err, errlen))
+    return -1;
+  return 0;
 }
 
 /* ---- structure checks (shared by parse and validate) --------------------- */
@@ -689,34 +738,10 @@ int baton__graph_validate(const baton__graph *g, baton__task_lookup_fn lookup, v
 
 /* ---- JSON output --------------------------------------------------------- */
 
-/* Appends s as a JSON string, escaped as cJSON prints it. */
-static void add_json_str(baton__sb *sb, const char *s) {
-  baton__sb_addc(sb, '"');
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    const unsigned char *run = p;
-    while (*p >= 0x20 && *p != '"' && *p != '\\')
-      p++;
-    baton__sb_add(sb, run, (size_t)(p - run));
-    if (!*p)
-      break;
-    switch (*p) {
-    case '"': baton__sb_adds(sb, "\\\""); break;
-    case '\\': baton__sb_adds(sb, "\\\\"); break;
-    case '\b': baton__sb_adds(sb, "\\b"); break;
-    case '\f': baton__sb_adds(sb, "\\f"); break;
-    case '\n': baton__sb_adds(sb, "\\n"); break;
-    case '\r': baton__sb_adds(sb, "\\r"); break;
-    case '\t': baton__sb_adds(sb, "\\t"); break;
-    default: baton__sb_addf(sb, "\\u%04x", *p); break;
-    }
-  }
-  baton__sb_addc(sb, '"');
-}
-
 /* One task as a JSON object. */
 static void add_task_json(baton__sb *sb, const baton__task *t) {
   baton__sb_adds(sb, "{\"task\":");
-  add_json_str(sb, t->task ? t->task : "");
+  baton__sb_add_json_str(sb, t->task ? t->task : "");
   baton__sb_addf(sb, ",\"id\":%d,\"dep\":[", t->id);
   if (t->n_deps == 0)
     baton__sb_adds(sb, "-1");
@@ -727,17 +752,17 @@ static void add_task_json(baton__sb *sb, const baton__task *t) {
     const baton__arg *arg = &t->args[a];
     if (a)
       baton__sb_addc(sb, ',');
-    add_json_str(sb, arg->name ? arg->name : "");
+    baton__sb_add_json_str(sb, arg->name ? arg->name : "");
     baton__sb_addc(sb, ':');
     if (arg->ref >= 0)
       baton__sb_addf(sb, "\"" GEN_PREFIX "%d\"", arg->ref);
     else
-      add_json_str(sb, arg->value ? arg->value : "");
+      baton__sb_add_json_str(sb, arg->value ? arg->value : "");
   }
   baton__sb_addc(sb, '}');
   if (t->model) {
     baton__sb_adds(sb, ",\"model\":");
-    add_json_str(sb, t->model);
+    baton__sb_add_json_str(sb, t->model);
   }
   if (t->choice) /* JSON text the runtime printed: copied as it is */
     baton__sb_addf(sb, ",\"choice\":%s", t->choice);
@@ -746,7 +771,7 @@ static void add_task_json(baton__sb *sb, const baton__task *t) {
     for (size_t k = 0; k < t->n_candidates; k++) {
       if (k)
         baton__sb_addc(sb, ',');
-      add_json_str(sb, t->candidates[k] ? t->candidates[k] : "");
+      baton__sb_add_json_str(sb, t->candidates[k] ? t->candidates[k] : "");
     }
     baton__sb_addc(sb, ']');
   }

@@ -235,105 +235,108 @@ static bool line_is_rule(const char *s, const char *e) {
   return marks >= 3;
 }
 
-char *baton__clean_description(const char *md, size_t max_out) {
-  cleaner c;
-  memset(&c, 0, sizeof c);
-  baton__sb_init(&c.out);
-  c.max_out = max_out;
-  const char *p = md ? md : "";
-  while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-    p++;
-  /* YAML front matter: "---" ... "---" (or "..."). */
-  if (!strncmp(p, "---", 3) && (p[3] == '\n' || p[3] == '\r')) {
-    const char *q = strchr(p + 3, '\n');
-    while (q) {
-      q++;
-      if ((!strncmp(q, "---", 3) || !strncmp(q, "...", 3)) &&
-          (q[3] == '\n' || q[3] == '\r' || q[3] == '\0')) {
-        p = q + 3;
-        break;
-      }
-      q = strchr(q, '\n');
-    }
+/* Past YAML front matter at p: "---" ... "---" (or "..."); p if none. */
+static const char *skip_front_matter(const char *p) {
+  if (strncmp(p, "---", 3) != 0 || (p[3] != '\n' && p[3] != '\r'))
+    return p;
+  for (const char *q = strchr(p + 3, '\n'); q; q = strchr(q, '\n')) {
+    q++;
+    if ((!strncmp(q, "---", 3) || !strncmp(q, "...", 3)) &&
+        (q[3] == '\n' || q[3] == '\r' || q[3] == '\0'))
+      return q + 3;
   }
-  while (*p && c.out.len < max_out + 64) {
-    const char *nl = strchr(p, '\n');
-    const char *e = nl ? nl : p + strlen(p);
-    const char *s = p;
-    p = nl ? nl + 1 : e;
-    while (s < e && (*s == ' ' || *s == '\t'))
+  return p;
+}
+
+/* Whether the line s..e (indent skipped) says nothing in prose: blank,
+ * a rule, a table row, a reference-link definition "[ref]: http://...". */
+static bool line_is_layout(const char *s, size_t n) {
+  const char *e = s + n;
+  if (n == 0 || *s == '|' || line_is_rule(s, e))
+    return true;
+  if (*s == '[') {
+    const char *rb = memchr(s, ']', n);
+    if (rb && rb + 1 < e && rb[1] == ':')
+      return true;
+  }
+  /* Lines that are table rows written without a leading pipe. */
+  size_t pipes = 0;
+  for (const char *q = s; q < e; q++)
+    pipes += *q == '|';
+  return pipes >= 2;
+}
+
+/* Past the block marker of the line s..e (heading '#'s, quote '>', list
+ * bullet or number) and the spaces after it; *heading says whether it was
+ * a heading. */
+static const char *skip_block_marker(const char *s, const char *e, bool *heading) {
+  *heading = false;
+  if (*s == '#') {
+    while (s < e && *s == '#')
       s++;
-    if (!strncmp(s, "```", 3) || !strncmp(s, "~~~", 3)) {
-      c.in_fence = !c.in_fence;
-      continue;
-    }
-    if (c.in_fence)
-      continue;
-    if (!c.in_comment && !c.in_tag) {
-      if (s == e || *s == '|' || line_is_rule(s, e))
-        continue;
-      /* [ref]: http://... */
-      if (*s == '[') {
-        const char *rb = memchr(s, ']', (size_t)(e - s));
-        if (rb && rb + 1 < e && rb[1] == ':')
-          continue;
-      }
-      /* Lines that are table rows written without a leading pipe. */
-      size_t pipes = 0;
-      for (const char *q = s; q < e; q++)
-        pipes += *q == '|';
-      if (pipes >= 2)
-        continue;
-    }
-    bool heading = false;
-    if (!c.in_comment && !c.in_tag) {
-      if (*s == '#') {
-        while (s < e && *s == '#')
-          s++;
-        heading = true;
-      } else if (*s == '>') {
-        while (s < e && (*s == '>' || *s == ' '))
-          s++;
-      } else if ((*s == '-' || *s == '*' || *s == '+') && s + 1 < e && s[1] == ' ') {
-        s += 2;
-      } else {
-        const char *d = s;
-        while (d < e && *d >= '0' && *d <= '9')
-          d++;
-        if (d > s && d + 1 < e && (*d == '.' || *d == ')') && d[1] == ' ')
-          s = d + 2;
-      }
-      while (s < e && *s == ' ')
-        s++;
-      /* Table-of-contents entries: "- [Model Details](#model-details)". */
-      if (*s == '[' && memmem(s, (size_t)(e - s), "](#", 3))
-        continue;
-      /* The table of contents' own heading. */
-      if (heading && (e - s >= 8) &&
-          (!strncasecmp(s, "table of contents", 17) || !strncasecmp(s, "contents", 8)))
-        continue;
-    }
-    size_t before = c.out.len;
-    inline_text(&c, s, e);
-    if (heading && c.out.len > before) {
-      while (c.out.len && c.out.buf[c.out.len - 1] == ' ')
-        c.out.buf[--c.out.len] = '\0';
-      char last = c.out.len ? c.out.buf[c.out.len - 1] : '.';
-      if (last != '.' && last != ':' && last != '!' && last != '?')
-        baton__sb_addc(&c.out, '.');
-    }
-    emit(&c, ' ');
+    *heading = true;
+  } else if (*s == '>') {
+    while (s < e && (*s == '>' || *s == ' '))
+      s++;
+  } else if ((*s == '-' || *s == '*' || *s == '+') && s + 1 < e && s[1] == ' ') {
+    s += 2;
+  } else {
+    const char *d = s;
+    while (d < e && *d >= '0' && *d <= '9')
+      d++;
+    if (d > s && d + 1 < e && (*d == '.' || *d == ')') && d[1] == ' ')
+      s = d + 2;
   }
-  free(c.close);
-  free(c.stack);
-  free(c.jumps);
-  if (!baton__sb_ok(&c.out)) {
-    baton__sb_release(&c.out);
-    return NULL;
+  while (s < e && *s == ' ')
+    s++;
+  return s;
+}
+
+/* Whether the text s..e (after its marker) belongs to a table of contents:
+ * an entry "- [Model Details](#model-details)" or the heading itself. */
+static bool is_contents(const char *s, const char *e, bool heading) {
+  if (*s == '[' && memmem(s, (size_t)(e - s), "](#", 3))
+    return true;
+  return heading && (e - s >= 8) &&
+         (!strncasecmp(s, "table of contents", 17) || !strncasecmp(s, "contents", 8));
+}
+
+/* Ends the heading just written with a full stop unless it has one. */
+static void end_heading(cleaner *c) {
+  while (c->out.len && c->out.buf[c->out.len - 1] == ' ')
+    c->out.buf[--c->out.len] = '\0';
+  char last = c->out.len ? c->out.buf[c->out.len - 1] : '.';
+  if (last != '.' && last != ':' && last != '!' && last != '?')
+    baton__sb_addc(&c->out, '.');
+}
+
+/* Writes the prose of the line s..e (indent skipped) to c. */
+static void clean_line(cleaner *c, const char *s, const char *e) {
+  if (!strncmp(s, "```", 3) || !strncmp(s, "~~~", 3)) {
+    c->in_fence = !c->in_fence;
+    return;
   }
-  char *s = baton__sb_detach(&c.out);
-  if (!s)
-    return baton__strdup("");
+  if (c->in_fence)
+    return;
+  bool heading = false;
+  if (!c->in_comment && !c->in_tag) {
+    if (line_is_layout(s, (size_t)(e - s)))
+      return;
+    s = skip_block_marker(s, e, &heading);
+    if (is_contents(s, e, heading))
+      return;
+  }
+  size_t before = c->out.len;
+  inline_text(c, s, e);
+  if (heading && c->out.len > before)
+    end_heading(c);
+  emit(c, ' ');
+}
+
+/* Cuts s (malloc'd) to at most max_out bytes, at a space in the second
+ * half when there is one and never inside a UTF-8 sequence, and trims
+ * trailing spaces; returns s. */
+static char *cut_to(char *s, size_t max_out) {
   size_t len = strlen(s);
   if (len > max_out) {
     size_t cut = max_out;
@@ -350,4 +353,33 @@ char *baton__clean_description(const char *md, size_t max_out) {
   while (len && s[len - 1] == ' ')
     s[--len] = '\0';
   return s;
+}
+
+char *baton__clean_description(const char *md, size_t max_out) {
+  cleaner c;
+  memset(&c, 0, sizeof c);
+  baton__sb_init(&c.out);
+  c.max_out = max_out;
+  const char *p = md ? md : "";
+  while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+    p++;
+  p = skip_front_matter(p);
+  while (*p && c.out.len < max_out + 64) {
+    const char *nl = strchr(p, '\n');
+    const char *e = nl ? nl : p + strlen(p);
+    const char *s = p;
+    p = nl ? nl + 1 : e;
+    while (s < e && (*s == ' ' || *s == '\t'))
+      s++;
+    clean_line(&c, s, e);
+  }
+  free(c.close);
+  free(c.stack);
+  free(c.jumps);
+  if (!baton__sb_ok(&c.out)) {
+    baton__sb_release(&c.out);
+    return NULL;
+  }
+  char *s = baton__sb_detach(&c.out);
+  return s ? cut_to(s, max_out) : baton__strdup("");
 }

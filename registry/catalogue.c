@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,77 +151,144 @@ static int db_fail(imp *im, const yaml_node_t *n, const char *what) {
   return fail_at(im, n, "%s: %s", what, sqlite3_errmsg(im->db));
 }
 
-static int import_task(imp *im, yaml_node_t *map) {
-  if (map->type != YAML_MAPPING_NODE)
-    return fail_at(im, map, "each task must be a mapping (name, description, inputs, outputs)");
-  const char *name = NULL, *desc = NULL;
-  yaml_node_t *in_n = NULL, *out_n = NULL, *kw_n = NULL, *par_n = NULL;
+/* How a key of a task or model mapping is read into its record: F_STR a
+ * string of at most max bytes, F_NODE the node itself (read later),
+ * F_COUNT a whole number >= 0, F_BOOL true or false. */
+typedef enum { F_STR, F_NODE, F_COUNT, F_BOOL } field_kind;
+
+#define NO_NODE ((size_t)-1)
+
+typedef struct field_spec {
+  const char *key;
+  field_kind kind;
+  const char *what; /* for messages */
+  size_t max;       /* F_STR */
+  size_t value;     /* offset of the value in the record */
+  size_t node;      /* offset where the node is kept too, or NO_NODE */
+} field_spec;
+
+/* A task as read from its mapping. */
+typedef struct task_rec {
+  const char *name, *desc;
+  yaml_node_t *in_n, *out_n, *kw_n, *par_n;
+} task_rec;
+
+static const field_spec task_fields[] = {
+    {"name", F_STR, "task name", MAX_NAME, offsetof(task_rec, name), NO_NODE},
+    {"description", F_STR, "task description", MAX_FIELD, offsetof(task_rec, desc), NO_NODE},
+    {"inputs", F_NODE, "inputs", 0, offsetof(task_rec, in_n), NO_NODE},
+    {"outputs", F_NODE, "outputs", 0, offsetof(task_rec, out_n), NO_NODE},
+    {"keywords", F_NODE, "keywords", 0, offsetof(task_rec, kw_n), NO_NODE},
+    {"params", F_NODE, "params", 0, offsetof(task_rec, par_n), NO_NODE},
+    {NULL, F_NODE, NULL, 0, 0, NO_NODE},
+};
+
+/* A model as read from its mapping. */
+typedef struct model_rec {
+  const char *id, *task, *desc, *endpoint, *license;
+  yaml_node_t *task_n, *ep_n, *tags_n;
+  long long downloads, likes;
+  int enabled;
+} model_rec;
+
+static const field_spec model_fields[] = {
+    {"id", F_STR, "model id", MAX_ID, offsetof(model_rec, id), NO_NODE},
+    {"task", F_STR, "model task", MAX_NAME, offsetof(model_rec, task),
+     offsetof(model_rec, task_n)},
+    {"description", F_STR, "model description", MAX_FIELD, offsetof(model_rec, desc), NO_NODE},
+    {"endpoint", F_STR, "endpoint", MAX_FIELD, offsetof(model_rec, endpoint),
+     offsetof(model_rec, ep_n)},
+    {"license", F_STR, "license", MAX_FIELD, offsetof(model_rec, license), NO_NODE},
+    {"tags", F_NODE, "tags", 0, offsetof(model_rec, tags_n), NO_NODE},
+    {"downloads", F_COUNT, "downloads", 0, offsetof(model_rec, downloads), NO_NODE},
+    {"likes", F_COUNT, "likes", 0, offsetof(model_rec, likes), NO_NODE},
+    {"enabled", F_BOOL, "enabled", 0, offsetof(model_rec, enabled), NO_NODE},
+    {NULL, F_NODE, NULL, 0, 0, NO_NODE},
+};
+
+/* Reads the value v of field f into the record rec. 0, or -1 with the
+ * error in im. */
+static int read_field(imp *im, const field_spec *f, yaml_node_t *v, char *rec) {
+  if (f->node != NO_NODE)
+    *(yaml_node_t **)(rec + f->node) = v;
+  switch (f->kind) {
+  case F_STR: {
+    const char *s = get_str(im, v, f->what, f->max);
+    if (!s)
+      return -1;
+    *(const char **)(rec + f->value) = s;
+    return 0;
+  }
+  case F_NODE:
+    *(yaml_node_t **)(rec + f->value) = v;
+    return 0;
+  case F_COUNT:
+    return get_count(im, v, f->what, (long long *)(rec + f->value)) ? -1 : 0;
+  case F_BOOL:
+    return get_bool(im, v, f->what, (int *)(rec + f->value)) ? -1 : 0;
+  }
+  return -1;
+}
+
+/* Reads the keys of map into rec as fields says; kind ("task", "model")
+ * names the mapping in messages. 0, or -1 with the error in im. */
+static int read_fields(imp *im, yaml_node_t *map, const field_spec *fields, const char *kind,
+                       void *rec) {
   for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
     yaml_node_t *k = yaml_document_get_node(im->doc, p->key);
     yaml_node_t *v = yaml_document_get_node(im->doc, p->value);
     const char *key = scalar(k);
     if (!key)
-      return fail_at(im, k, "task keys must be plain words");
-    if (!strcmp(key, "name")) {
-      if (!(name = get_str(im, v, "task name", MAX_NAME)))
-        return -1;
-    } else if (!strcmp(key, "description")) {
-      if (!(desc = get_str(im, v, "task description", MAX_FIELD)))
-        return -1;
-    } else if (!strcmp(key, "inputs")) {
-      in_n = v;
-    } else if (!strcmp(key, "outputs")) {
-      out_n = v;
-    } else if (!strcmp(key, "keywords")) {
-      kw_n = v;
-    } else if (!strcmp(key, "params")) {
-      par_n = v;
-    } else {
-      return fail_at(im, k, "unknown task key '%s'", key);
-    }
+      return fail_at(im, k, "%s keys must be plain words", kind);
+    const field_spec *f = fields;
+    while (f->key && strcmp(f->key, key) != 0)
+      f++;
+    if (!f->key)
+      return fail_at(im, k, "unknown %s key '%s'", kind, key);
+    if (read_field(im, f, v, rec))
+      return -1;
   }
-  if (!name || !*name)
-    return fail_at(im, map, "task has no name");
-  if (!desc || !*desc)
-    return fail_at(im, map, "task '%s' has no description", name);
-  if (!in_n || !out_n)
-    return fail_at(im, map, "task '%s' needs both inputs and outputs", name);
+  return 0;
+}
 
+/* Joins and checks the type lists and keywords of task t and stores it
+ * (once per text). 0, or -1 with the error in im. */
+static int store_task(imp *im, yaml_node_t *map, const task_rec *t) {
   int rc = -1;
   baton__sb ins, outs, kws, pars;
   baton__sb_init(&ins);
   baton__sb_init(&outs);
   baton__sb_init(&kws);
   baton__sb_init(&pars);
-  if (get_list(im, in_n, "inputs", ',', &ins) || get_list(im, out_n, "outputs", ',', &outs))
+  if (get_list(im, t->in_n, "inputs", ',', &ins) || get_list(im, t->out_n, "outputs", ',', &outs))
     goto done;
-  if (kw_n && get_list(im, kw_n, "keywords", '|', &kws))
+  if (t->kw_n && get_list(im, t->kw_n, "keywords", '|', &kws))
     goto done;
-  if (par_n && get_list(im, par_n, "params", ',', &pars))
+  if (t->par_n && get_list(im, t->par_n, "params", ',', &pars))
     goto done;
   if (!baton__types_parse(ins.buf)) {
-    fail_at(im, in_n, "task '%s' has an unknown input type in '%s' (known: text, image, audio, video, json)",
-            name, ins.buf);
+    fail_at(im, t->in_n, "task '%s' has an unknown input type in '%s' (known: text, image, audio, video, json)",
+            t->name, ins.buf);
     goto done;
   }
   if (!baton__types_parse(outs.buf)) {
-    fail_at(im, out_n, "task '%s' has an unknown output type in '%s' (known: text, image, audio, video, json)",
-            name, outs.buf);
+    fail_at(im, t->out_n, "task '%s' has an unknown output type in '%s' (known: text, image, audio, video, json)",
+            t->name, outs.buf);
     goto done;
   }
-  int added = baton__strset_add(&im->task_names, name);
+  int added = baton__strset_add(&im->task_names, t->name);
   if (added < 0) {
     fail_at(im, map, "out of memory");
     goto done;
   }
   if (added == 0) {
-    fail_at(im, map, "task '%s' is defined twice", name);
+    fail_at(im, map, "task '%s' is defined twice", t->name);
     goto done;
   }
   char uerr[256] = "";
-  if (baton__upsert_task(im->db, name, desc, ins.buf, outs.buf, kws.buf, pars.buf, uerr,
+  if (baton__upsert_task(im->db, t->name, t->desc, ins.buf, outs.buf, kws.buf, pars.buf, uerr,
                          sizeof uerr)) {
-    fail_at(im, map, "cannot store task '%s': %s", name, uerr);
+    fail_at(im, map, "cannot store task '%s': %s", t->name, uerr);
     goto done;
   }
   im->tasks_added++;
@@ -233,90 +301,78 @@ done:
   return rc;
 }
 
-static int import_model(imp *im, yaml_node_t *map) {
+static int import_task(imp *im, yaml_node_t *map) {
   if (map->type != YAML_MAPPING_NODE)
-    return fail_at(im, map, "each model must be a mapping (id, task, endpoint, ...)");
-  const char *id = NULL, *task = NULL, *desc = "", *endpoint = NULL, *license = NULL;
-  yaml_node_t *task_n = NULL, *ep_n = NULL, *tags_n = NULL;
-  long long downloads = 0, likes = 0;
-  int enabled = 1;
-  for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-    yaml_node_t *k = yaml_document_get_node(im->doc, p->key);
-    yaml_node_t *v = yaml_document_get_node(im->doc, p->value);
-    const char *key = scalar(k);
-    if (!key)
-      return fail_at(im, k, "model keys must be plain words");
-    if (!strcmp(key, "id")) {
-      if (!(id = get_str(im, v, "model id", MAX_ID)))
-        return -1;
-    } else if (!strcmp(key, "task")) {
-      task_n = v;
-      if (!(task = get_str(im, v, "model task", MAX_NAME)))
-        return -1;
-    } else if (!strcmp(key, "description")) {
-      if (!(desc = get_str(im, v, "model description", MAX_FIELD)))
-        return -1;
-    } else if (!strcmp(key, "endpoint")) {
-      ep_n = v;
-      if (!(endpoint = get_str(im, v, "endpoint", MAX_FIELD)))
-        return -1;
-    } else if (!strcmp(key, "license")) {
-      if (!(license = get_str(im, v, "license", MAX_FIELD)))
-        return -1;
-    } else if (!strcmp(key, "tags")) {
-      tags_n = v;
-    } else if (!strcmp(key, "downloads")) {
-      if (get_count(im, v, "downloads", &downloads))
-        return -1;
-    } else if (!strcmp(key, "likes")) {
-      if (get_count(im, v, "likes", &likes))
-        return -1;
-    } else if (!strcmp(key, "enabled")) {
-      if (get_bool(im, v, "enabled", &enabled))
-        return -1;
-    } else {
-      return fail_at(im, k, "unknown model key '%s'", key);
-    }
-  }
-  if (!id || !*id)
-    return fail_at(im, map, "model has no id");
-  if (!task || !*task)
-    return fail_at(im, map, "model '%s' has no task", id);
-  if (!endpoint || !*endpoint)
-    return fail_at(im, map, "model '%s' has no endpoint", id);
-  if (!baton__endpoint_valid(endpoint))
-    return fail_at(im, ep_n, "model '%s' has endpoint '%s'; expected local:<executor>, hf-inference, llm or an http(s) URL",
-                   id, endpoint);
+    return fail_at(im, map, "each task must be a mapping (name, description, inputs, outputs)");
+  task_rec t = {0};
+  if (read_fields(im, map, task_fields, "task", &t))
+    return -1;
+  if (!t.name || !*t.name)
+    return fail_at(im, map, "task has no name");
+  if (!t.desc || !*t.desc)
+    return fail_at(im, map, "task '%s' has no description", t.name);
+  if (!t.in_n || !t.out_n)
+    return fail_at(im, map, "task '%s' needs both inputs and outputs", t.name);
+  return store_task(im, map, &t);
+}
 
+/* Checks that model m names a task the registry has. 0, or -1 with the
+ * error in im. */
+static int check_model_task(imp *im, const model_rec *m) {
   sqlite3_stmt *q = im->has_task;
   sqlite3_reset(q);
-  sqlite3_bind_text(q, 1, task, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 1, m->task, -1, SQLITE_STATIC);
   int s = sqlite3_step(q);
   sqlite3_reset(q);
   sqlite3_clear_bindings(q);
   if (s == SQLITE_DONE)
-    return fail_at(im, task_n, "model '%s' names unknown task '%s'", id, task);
+    return fail_at(im, m->task_n, "model '%s' names unknown task '%s'", m->id, m->task);
   if (s != SQLITE_ROW)
-    return db_fail(im, task_n, "cannot look up task");
+    return db_fail(im, m->task_n, "cannot look up task");
+  return 0;
+}
 
+/* Joins model m's tags and stores it (once per text). 0, or -1 with the
+ * error in im. */
+static int store_model(imp *im, yaml_node_t *map, const model_rec *m) {
   baton__sb tags;
   baton__sb_init(&tags);
-  if (tags_n && get_list(im, tags_n, "tags", ',', &tags)) {
+  if (m->tags_n && get_list(im, m->tags_n, "tags", ',', &tags)) {
     baton__sb_release(&tags);
     return -1;
   }
-  baton__model_row row = {.id = id, .task = task, .description = desc, .tags = tags.buf,
-                          .license = license, .endpoint = endpoint, .downloads = downloads,
-                          .likes = likes, .enabled = enabled};
+  baton__model_row row = {.id = m->id, .task = m->task, .description = m->desc,
+                          .tags = tags.buf, .license = m->license, .endpoint = m->endpoint,
+                          .downloads = m->downloads, .likes = m->likes, .enabled = m->enabled};
   char uerr[256] = "";
   int r = baton__upsert_model(im->u, &row, uerr, sizeof uerr);
   int rc = 0;
   if (r == 1)
-    rc = fail_at(im, map, "model '%s' is defined twice", id);
+    rc = fail_at(im, map, "model '%s' is defined twice", m->id);
   else if (r < 0)
-    rc = fail_at(im, map, "cannot store model '%s': %s", id, uerr);
+    rc = fail_at(im, map, "cannot store model '%s': %s", m->id, uerr);
   baton__sb_release(&tags);
   return rc;
+}
+
+static int import_model(imp *im, yaml_node_t *map) {
+  if (map->type != YAML_MAPPING_NODE)
+    return fail_at(im, map, "each model must be a mapping (id, task, endpoint, ...)");
+  model_rec m = {.desc = "", .enabled = 1};
+  if (read_fields(im, map, model_fields, "model", &m))
+    return -1;
+  if (!m.id || !*m.id)
+    return fail_at(im, map, "model has no id");
+  if (!m.task || !*m.task)
+    return fail_at(im, map, "model '%s' has no task", m.id);
+  if (!m.endpoint || !*m.endpoint)
+    return fail_at(im, map, "model '%s' has no endpoint", m.id);
+  if (!baton__endpoint_valid(m.endpoint))
+    return fail_at(im, m.ep_n, "model '%s' has endpoint '%s'; expected local:<executor>, hf-inference, llm or an http(s) URL",
+                   m.id, m.endpoint);
+  if (check_model_task(im, &m))
+    return -1;
+  return store_model(im, map, &m);
 }
 
 static int import_seq(imp *im, yaml_node_t *seq, const char *what,

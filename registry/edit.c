@@ -122,6 +122,121 @@ static int take_tags(const cJSON *o, char **dst, char *why, size_t whylen) {
   return 0;
 }
 
+/* Reads model id's stored row into r, if there is one (*exists). Under
+ * reg->lock. 0, or -1 with err. */
+static int read_model(baton__registry *reg, const char *id, mrow *r, bool *exists, char *err,
+                      size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(reg->db,
+                         "SELECT task, description, tags, license, endpoint, downloads, likes,"
+                         " enabled FROM models WHERE id = ?1",
+                         -1, &st, NULL) != SQLITE_OK)
+    return fail_db(reg->db, err, errlen, "cannot read the model");
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  int s = sqlite3_step(st);
+  if (s == SQLITE_ROW) {
+    *exists = true;
+    r->task = dup_col(st, 0);
+    r->description = dup_col(st, 1);
+    r->tags = dup_col(st, 2);
+    r->license = dup_col(st, 3);
+    r->endpoint = dup_col(st, 4);
+    r->downloads = sqlite3_column_int64(st, 5);
+    r->likes = sqlite3_column_int64(st, 6);
+    r->enabled = sqlite3_column_int(st, 7);
+  } else if (s != SQLITE_DONE) {
+    fail_db(reg->db, err, errlen, "cannot read the model");
+    sqlite3_finalize(st);
+    return -1;
+  }
+  sqlite3_finalize(st);
+  return 0;
+}
+
+/* Sets the fields model gives over r and checks that the result is a
+ * whole model. 0, or -1 with err. */
+static int take_fields(const cJSON *model, const char *id, mrow *r, char *err, size_t errlen) {
+  char why[256] = "";
+  if (take_str(model, "task", 128, &r->task, why, sizeof why) ||
+      take_str(model, "description", MAX_FIELD, &r->description, why, sizeof why) ||
+      take_str(model, "license", 256, &r->license, why, sizeof why) ||
+      take_str(model, "endpoint", MAX_FIELD, &r->endpoint, why, sizeof why) ||
+      take_tags(model, &r->tags, why, sizeof why) ||
+      take_count(model, "downloads", &r->downloads, why, sizeof why) ||
+      take_count(model, "likes", &r->likes, why, sizeof why)) {
+    baton__fmt(err, errlen, "model '%s': %s", id, why);
+    return -1;
+  }
+  const cJSON *en = cJSON_GetObjectItemCaseSensitive(model, "enabled");
+  if (en) {
+    if (!cJSON_IsBool(en)) {
+      baton__fmt(err, errlen, "model '%s': \"enabled\" must be true or false", id);
+      return -1;
+    }
+    r->enabled = cJSON_IsTrue(en);
+  }
+  if (!r->task || !*r->task) {
+    baton__fmt(err, errlen, "model '%s' needs a task", id);
+    return -1;
+  }
+  if (!r->endpoint || !baton__endpoint_valid(r->endpoint)) {
+    baton__fmt(err, errlen,
+               "model '%s' needs an endpoint: local:<executor>, hf-inference, llm or an "
+               "http(s) URL",
+               id);
+    return -1;
+  }
+  return 0;
+}
+
+/* Whether r's task is in the registry (else err says so). Under reg->lock. */
+static bool task_known(baton__registry *reg, const char *id, const mrow *r, char *err,
+                       size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(reg->db, "SELECT 1 FROM tasks WHERE name = ?1", -1, &st, NULL) !=
+      SQLITE_OK) {
+    fail_db(reg->db, err, errlen, "cannot read tasks");
+    return false;
+  }
+  sqlite3_bind_text(st, 1, r->task, -1, SQLITE_STATIC);
+  int s = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (s != SQLITE_ROW) {
+    baton__fmt(err, errlen, "model '%s' names unknown task '%s' (see `baton models list`)", id,
+               r->task);
+    return false;
+  }
+  return true;
+}
+
+/* Inserts or replaces model id as r, marked as the user's edit. Under
+ * reg->lock. 0, or -1 with err. */
+static int store_model(baton__registry *reg, const char *id, const mrow *r, char *err,
+                       size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(
+          reg->db,
+          "INSERT INTO models(id, task, description, tags, downloads, likes, license, endpoint,"
+          " enabled, source, edited, updated_at, base)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'user', 1, ?10, baton_base(?5, ?6, ?8))"
+          " ON CONFLICT(id) DO UPDATE SET task = excluded.task, description = excluded.description,"
+          " tags = excluded.tags, downloads = excluded.downloads, likes = excluded.likes,"
+          " license = excluded.license, endpoint = excluded.endpoint, enabled = excluded.enabled,"
+          " edited = 1, updated_at = excluded.updated_at, base = excluded.base",
+          -1, &st, NULL) != SQLITE_OK)
+    return fail_db(reg->db, err, errlen, "cannot store the model");
+  baton__model_row row = {.id = id, .task = r->task, .description = r->description,
+                          .tags = r->tags, .license = r->license, .endpoint = r->endpoint,
+                          .downloads = r->downloads, .likes = r->likes, .enabled = r->enabled};
+  baton__model_row_bind(st, &row);
+  sqlite3_bind_double(st, 10, baton__wall_s());
+  int rc = 0;
+  if (sqlite3_step(st) != SQLITE_DONE)
+    rc = fail_db(reg->db, err, errlen, "cannot store the model");
+  sqlite3_finalize(st);
+  return rc;
+}
+
 int baton__registry_add(baton__registry *reg, const cJSON *model, bool *created, char *err,
                         size_t errlen) {
   if (created)
@@ -142,111 +257,13 @@ int baton__registry_add(baton__registry *reg, const cJSON *model, bool *created,
   int rc = -1;
   bool exists = false;
   pthread_mutex_lock(&reg->lock);
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(reg->db,
-                         "SELECT task, description, tags, license, endpoint, downloads, likes,"
-                         " enabled FROM models WHERE id = ?1",
-                         -1, &st, NULL) != SQLITE_OK) {
-    fail_db(reg->db, err, errlen, "cannot read the model");
-    goto out;
+  if (read_model(reg, id, &r, &exists, err, errlen) == 0 &&
+      take_fields(model, id, &r, err, errlen) == 0 && task_known(reg, id, &r, err, errlen) &&
+      store_model(reg, id, &r, err, errlen) == 0) {
+    if (created)
+      *created = !exists;
+    rc = 0;
   }
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  int s = sqlite3_step(st);
-  if (s == SQLITE_ROW) {
-    exists = true;
-    r.task = dup_col(st, 0);
-    r.description = dup_col(st, 1);
-    r.tags = dup_col(st, 2);
-    r.license = dup_col(st, 3);
-    r.endpoint = dup_col(st, 4);
-    r.downloads = sqlite3_column_int64(st, 5);
-    r.likes = sqlite3_column_int64(st, 6);
-    r.enabled = sqlite3_column_int(st, 7);
-  } else if (s != SQLITE_DONE) {
-    fail_db(reg->db, err, errlen, "cannot read the model");
-    goto out;
-  }
-  sqlite3_finalize(st);
-  st = NULL;
-  char why[256] = "";
-  if (take_str(model, "task", 128, &r.task, why, sizeof why) ||
-      take_str(model, "description", MAX_FIELD, &r.description, why, sizeof why) ||
-      take_str(model, "license", 256, &r.license, why, sizeof why) ||
-      take_str(model, "endpoint", MAX_FIELD, &r.endpoint, why, sizeof why) ||
-      take_tags(model, &r.tags, why, sizeof why) ||
-      take_count(model, "downloads", &r.downloads, why, sizeof why) ||
-      take_count(model, "likes", &r.likes, why, sizeof why)) {
-    baton__fmt(err, errlen, "model '%s': %s", id, why);
-    goto out;
-  }
-  const cJSON *en = cJSON_GetObjectItemCaseSensitive(model, "enabled");
-  if (en) {
-    if (!cJSON_IsBool(en)) {
-      baton__fmt(err, errlen, "model '%s': \"enabled\" must be true or false", id);
-      goto out;
-    }
-    r.enabled = cJSON_IsTrue(en);
-  }
-  if (!r.task || !*r.task) {
-    baton__fmt(err, errlen, "model '%s' needs a task", id);
-    goto out;
-  }
-  if (!r.endpoint || !baton__endpoint_valid(r.endpoint)) {
-    baton__fmt(err, errlen,
-               "model '%s' needs an endpoint: local:<executor>, hf-inference, llm or an "
-               "http(s) URL",
-               id);
-    goto out;
-  }
-  if (sqlite3_prepare_v2(reg->db, "SELECT 1 FROM tasks WHERE name = ?1", -1, &st, NULL) !=
-      SQLITE_OK) {
-    fail_db(reg->db, err, errlen, "cannot read tasks");
-    goto out;
-  }
-  sqlite3_bind_text(st, 1, r.task, -1, SQLITE_STATIC);
-  s = sqlite3_step(st);
-  sqlite3_finalize(st);
-  st = NULL;
-  if (s != SQLITE_ROW) {
-    baton__fmt(err, errlen, "model '%s' names unknown task '%s' (see `baton models list`)", id,
-               r.task);
-    goto out;
-  }
-  if (sqlite3_prepare_v2(
-          reg->db,
-          "INSERT INTO models(id, task, description, tags, downloads, likes, license, endpoint,"
-          " enabled, source, edited, updated_at, base)"
-          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'user', 1, ?10, baton_base(?5, ?6, ?8))"
-          " ON CONFLICT(id) DO UPDATE SET task = excluded.task, description = excluded.description,"
-          " tags = excluded.tags, downloads = excluded.downloads, likes = excluded.likes,"
-          " license = excluded.license, endpoint = excluded.endpoint, enabled = excluded.enabled,"
-          " edited = 1, updated_at = excluded.updated_at, base = excluded.base",
-          -1, &st, NULL) != SQLITE_OK) {
-    fail_db(reg->db, err, errlen, "cannot store the model");
-    goto out;
-  }
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, r.task, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, r.description ? r.description : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, r.tags ? r.tags : "", -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 5, r.downloads);
-  sqlite3_bind_int64(st, 6, r.likes);
-  if (r.license)
-    sqlite3_bind_text(st, 7, r.license, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null(st, 7);
-  sqlite3_bind_text(st, 8, r.endpoint, -1, SQLITE_STATIC);
-  sqlite3_bind_int(st, 9, r.enabled);
-  sqlite3_bind_double(st, 10, baton__wall_s());
-  if (sqlite3_step(st) != SQLITE_DONE) {
-    fail_db(reg->db, err, errlen, "cannot store the model");
-    goto out;
-  }
-  if (created)
-    *created = !exists;
-  rc = 0;
-out:
-  sqlite3_finalize(st);
   pthread_mutex_unlock(&reg->lock);
   mrow_release(&r);
   return rc;
@@ -332,6 +349,54 @@ static void add_num_or_null(cJSON *o, const char *k, sqlite3_stmt *st, int i) {
     cJSON_AddNumberToObject(o, k, sqlite3_column_double(st, i));
 }
 
+/* Adds the "health" object of the show query's row at st to o. */
+static void add_health(cJSON *o, sqlite3_stmt *st) {
+  cJSON *h = cJSON_AddObjectToObject(o, "health");
+  if (!h)
+    return;
+  bool any = sqlite3_column_type(st, 12) != SQLITE_NULL;
+  long long ok = any ? sqlite3_column_int64(st, 12) : 0;
+  long long bad = any ? sqlite3_column_int64(st, 13) : 0;
+  cJSON_AddNumberToObject(h, "successes", (double)ok);
+  cJSON_AddNumberToObject(h, "failures", (double)bad);
+  cJSON_AddNumberToObject(h, "fail_rate", any ? sqlite3_column_double(st, 14) : 0.0);
+  add_num_or_null(h, "last_latency_ms", st, 15);
+  add_num_or_null(h, "latency_ewma_ms", st, 16);
+  if (ok + bad > 0)
+    cJSON_AddNumberToObject(h, "avg_latency_ms",
+                            (double)sqlite3_column_int64(st, 17) / (double)(ok + bad));
+  else
+    cJSON_AddNullToObject(h, "avg_latency_ms");
+  add_text_or_null(h, "last_error", st, 18);
+  add_num_or_null(h, "last_error_at", st, 19);
+  add_num_or_null(h, "updated_at", st, 20);
+  cJSON_AddNumberToObject(h, "score_part", sqlite3_column_double(st, 21));
+}
+
+/* The show query's row at st as a JSON object (caller frees), or NULL. */
+static cJSON *shown_model(sqlite3_stmt *st) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return NULL;
+  const char *names[] = {"id", "task", "description", "endpoint"};
+  for (int i = 0; i < 4; i++)
+    add_text_or_null(o, names[i], st, i);
+  long long downloads = sqlite3_column_int64(st, 4), likes = sqlite3_column_int64(st, 5);
+  cJSON_AddNumberToObject(o, "downloads", (double)downloads);
+  cJSON_AddNumberToObject(o, "likes", (double)likes);
+  add_tags_array(o, (const char *)sqlite3_column_text(st, 6));
+  add_text_or_null(o, "license", st, 7);
+  cJSON_AddBoolToObject(o, "enabled", sqlite3_column_int(st, 8) != 0);
+  add_text_or_null(o, "source", st, 9);
+  cJSON_AddBoolToObject(o, "edited", sqlite3_column_int(st, 10) != 0);
+  add_num_or_null(o, "updated_at", st, 11);
+  const char *endpoint = (const char *)sqlite3_column_text(st, 3);
+  cJSON_AddNumberToObject(o, "popularity", baton__popularity(downloads, likes));
+  cJSON_AddNumberToObject(o, "local_bonus", baton__local_bonus(endpoint));
+  add_health(o, st);
+  return o;
+}
+
 cJSON *baton__registry_show(baton__registry *reg, const char *id, bool *notfound, char *err,
                             size_t errlen) {
   if (notfound)
@@ -360,53 +425,14 @@ cJSON *baton__registry_show(baton__registry *reg, const char *id, bool *notfound
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
   sqlite3_bind_double(st, 3, baton__wall_s());
   int s = sqlite3_step(st);
-  if (s == SQLITE_DONE) {
+  if (s == SQLITE_ROW) {
+    o = shown_model(st);
+  } else if (s == SQLITE_DONE) {
     if (notfound)
       *notfound = true;
     baton__fmt(err, errlen, "no model '%s' in the registry", id);
-    goto out;
-  }
-  if (s != SQLITE_ROW) {
+  } else {
     fail_db(reg->db, err, errlen, "cannot read the model");
-    goto out;
-  }
-  o = cJSON_CreateObject();
-  if (!o)
-    goto out;
-  const char *names[] = {"id", "task", "description", "endpoint"};
-  for (int i = 0; i < 4; i++)
-    add_text_or_null(o, names[i], st, i);
-  long long downloads = sqlite3_column_int64(st, 4), likes = sqlite3_column_int64(st, 5);
-  cJSON_AddNumberToObject(o, "downloads", (double)downloads);
-  cJSON_AddNumberToObject(o, "likes", (double)likes);
-  add_tags_array(o, (const char *)sqlite3_column_text(st, 6));
-  add_text_or_null(o, "license", st, 7);
-  cJSON_AddBoolToObject(o, "enabled", sqlite3_column_int(st, 8) != 0);
-  add_text_or_null(o, "source", st, 9);
-  cJSON_AddBoolToObject(o, "edited", sqlite3_column_int(st, 10) != 0);
-  add_num_or_null(o, "updated_at", st, 11);
-  const char *endpoint = (const char *)sqlite3_column_text(st, 3);
-  cJSON_AddNumberToObject(o, "popularity", baton__popularity(downloads, likes));
-  cJSON_AddNumberToObject(o, "local_bonus", baton__local_bonus(endpoint));
-  cJSON *h = cJSON_AddObjectToObject(o, "health");
-  if (h) {
-    bool any = sqlite3_column_type(st, 12) != SQLITE_NULL;
-    long long ok = any ? sqlite3_column_int64(st, 12) : 0;
-    long long bad = any ? sqlite3_column_int64(st, 13) : 0;
-    cJSON_AddNumberToObject(h, "successes", (double)ok);
-    cJSON_AddNumberToObject(h, "failures", (double)bad);
-    cJSON_AddNumberToObject(h, "fail_rate", any ? sqlite3_column_double(st, 14) : 0.0);
-    add_num_or_null(h, "last_latency_ms", st, 15);
-    add_num_or_null(h, "latency_ewma_ms", st, 16);
-    if (ok + bad > 0)
-      cJSON_AddNumberToObject(h, "avg_latency_ms",
-                              (double)sqlite3_column_int64(st, 17) / (double)(ok + bad));
-    else
-      cJSON_AddNullToObject(h, "avg_latency_ms");
-    add_text_or_null(h, "last_error", st, 18);
-    add_num_or_null(h, "last_error_at", st, 19);
-    add_num_or_null(h, "updated_at", st, 20);
-    cJSON_AddNumberToObject(h, "score_part", sqlite3_column_double(st, 21));
   }
 out:
   sqlite3_finalize(st);
@@ -493,6 +519,88 @@ static int export_tasks(sqlite3 *db, const char *task, baton__sb *sb, char *err,
   return 0;
 }
 
+/* Appends r as an item of the YAML models list. */
+static void export_yaml_model(baton__sb *sb, const baton__model_row *r) {
+  baton__sb_adds(sb, "  - id: ");
+  yq(sb, r->id);
+  baton__sb_adds(sb, "\n    task: ");
+  yq(sb, r->task);
+  baton__sb_adds(sb, "\n    endpoint: ");
+  yq(sb, r->endpoint);
+  baton__sb_adds(sb, "\n    description: ");
+  yq(sb, r->description);
+  if (r->tags && *r->tags) {
+    baton__sb_adds(sb, "\n    tags: ");
+    ylist(sb, r->tags, ',');
+  }
+  baton__sb_addf(sb, "\n    downloads: %lld\n    likes: %lld", r->downloads, r->likes);
+  if (r->license) {
+    baton__sb_adds(sb, "\n    license: ");
+    yq(sb, r->license);
+  }
+  if (!r->enabled)
+    baton__sb_adds(sb, "\n    enabled: false");
+  baton__sb_addc(sb, '\n');
+}
+
+/* Appends r as one JSON line. 0, or -1 when out of memory. */
+static int export_json_model(baton__sb *sb, const baton__model_row *r) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return -1;
+  cJSON_AddStringToObject(o, "id", r->id ? r->id : "");
+  cJSON_AddStringToObject(o, "task", r->task ? r->task : "");
+  cJSON_AddStringToObject(o, "endpoint", r->endpoint ? r->endpoint : "");
+  cJSON_AddStringToObject(o, "description", r->description ? r->description : "");
+  add_tags_array(o, r->tags);
+  cJSON_AddNumberToObject(o, "downloads", (double)r->downloads);
+  cJSON_AddNumberToObject(o, "likes", (double)r->likes);
+  if (r->license)
+    cJSON_AddStringToObject(o, "license", r->license);
+  cJSON_AddBoolToObject(o, "enabled", r->enabled != 0);
+  char *line = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  if (!line)
+    return -1;
+  baton__sb_adds(sb, line);
+  baton__sb_addc(sb, '\n');
+  cJSON_free(line);
+  return 0;
+}
+
+/* Appends the models of task (all when NULL) as YAML or JSON lines. 0, or
+ * -1 with err. */
+static int export_models(sqlite3 *db, const char *task, bool yaml, baton__sb *sb, char *err,
+                         size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT id, task, description, tags, downloads, likes, license, endpoint,"
+                         " enabled FROM models WHERE ?1 IS NULL OR task = ?1"
+                         " ORDER BY task, downloads DESC, id",
+                         -1, &st, NULL) != SQLITE_OK)
+    return fail_db(db, err, errlen, "cannot read models");
+  if (task)
+    sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+  int s;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    baton__model_row r;
+    baton__model_row_read(st, &r);
+    if (yaml) {
+      export_yaml_model(sb, &r);
+    } else if (export_json_model(sb, &r) != 0) {
+      s = SQLITE_NOMEM;
+      break;
+    }
+  }
+  int rc = s == SQLITE_DONE ? 0 : -1;
+  if (s == SQLITE_NOMEM)
+    baton__fmt(err, errlen, "out of memory");
+  else if (s != SQLITE_DONE)
+    fail_db(db, err, errlen, "cannot read models");
+  sqlite3_finalize(st);
+  return rc;
+}
+
 char *baton__registry_export(baton__registry *reg, const char *format, const char *task,
                              char *err, size_t errlen) {
   if (!reg) {
@@ -508,95 +616,23 @@ char *baton__registry_export(baton__registry *reg, const char *format, const cha
   }
   baton__sb sb;
   baton__sb_init(&sb);
-  sqlite3_stmt *st = NULL;
-  int s = SQLITE_ERROR;
+  int rc = 0;
   pthread_mutex_lock(&reg->lock);
   /* One read transaction, so tasks and models agree. */
   sqlite3_exec(reg->db, "BEGIN", NULL, NULL, NULL);
   if (yaml) {
     baton__sb_adds(&sb, "# baton model catalogue (baton models export); import with\n"
                         "# baton models import FILE --format yaml\nversion: 1\n");
-    if (export_tasks(reg->db, task, &sb, err, errlen))
-      goto out;
-    baton__sb_adds(&sb, "models:\n");
+    rc = export_tasks(reg->db, task, &sb, err, errlen);
+    if (rc == 0)
+      baton__sb_adds(&sb, "models:\n");
   }
-  if (sqlite3_prepare_v2(reg->db,
-                         "SELECT id, task, description, tags, downloads, likes, license, endpoint,"
-                         " enabled FROM models WHERE ?1 IS NULL OR task = ?1"
-                         " ORDER BY task, downloads DESC, id",
-                         -1, &st, NULL) != SQLITE_OK) {
-    fail_db(reg->db, err, errlen, "cannot read models");
-    goto out;
-  }
-  if (task)
-    sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
-  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *id = (const char *)sqlite3_column_text(st, 0);
-    const char *t = (const char *)sqlite3_column_text(st, 1);
-    const char *d = (const char *)sqlite3_column_text(st, 2);
-    const char *tags = (const char *)sqlite3_column_text(st, 3);
-    long long dl = sqlite3_column_int64(st, 4), lk = sqlite3_column_int64(st, 5);
-    const char *lic = (const char *)sqlite3_column_text(st, 6);
-    const char *ep = (const char *)sqlite3_column_text(st, 7);
-    int en = sqlite3_column_int(st, 8);
-    if (yaml) {
-      baton__sb_adds(&sb, "  - id: ");
-      yq(&sb, id);
-      baton__sb_adds(&sb, "\n    task: ");
-      yq(&sb, t);
-      baton__sb_adds(&sb, "\n    endpoint: ");
-      yq(&sb, ep);
-      baton__sb_adds(&sb, "\n    description: ");
-      yq(&sb, d);
-      if (tags && *tags) {
-        baton__sb_adds(&sb, "\n    tags: ");
-        ylist(&sb, tags, ',');
-      }
-      baton__sb_addf(&sb, "\n    downloads: %lld\n    likes: %lld", dl, lk);
-      if (lic) {
-        baton__sb_adds(&sb, "\n    license: ");
-        yq(&sb, lic);
-      }
-      if (!en)
-        baton__sb_adds(&sb, "\n    enabled: false");
-      baton__sb_addc(&sb, '\n');
-    } else {
-      cJSON *o = cJSON_CreateObject();
-      if (!o) {
-        s = SQLITE_NOMEM;
-        break;
-      }
-      cJSON_AddStringToObject(o, "id", id ? id : "");
-      cJSON_AddStringToObject(o, "task", t ? t : "");
-      cJSON_AddStringToObject(o, "endpoint", ep ? ep : "");
-      cJSON_AddStringToObject(o, "description", d ? d : "");
-      add_tags_array(o, tags);
-      cJSON_AddNumberToObject(o, "downloads", (double)dl);
-      cJSON_AddNumberToObject(o, "likes", (double)lk);
-      if (lic)
-        cJSON_AddStringToObject(o, "license", lic);
-      cJSON_AddBoolToObject(o, "enabled", en != 0);
-      char *line = cJSON_PrintUnformatted(o);
-      cJSON_Delete(o);
-      if (!line) {
-        s = SQLITE_NOMEM;
-        break;
-      }
-      baton__sb_adds(&sb, line);
-      baton__sb_addc(&sb, '\n');
-      cJSON_free(line);
-    }
-  }
-  if (s == SQLITE_NOMEM)
-    baton__fmt(err, errlen, "out of memory");
-  else if (s != SQLITE_DONE)
-    fail_db(reg->db, err, errlen, "cannot read models");
-out:
-  sqlite3_finalize(st);
+  if (rc == 0)
+    rc = export_models(reg->db, task, yaml, &sb, err, errlen);
   sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL);
   pthread_mutex_unlock(&reg->lock);
-  if (s != SQLITE_DONE || !baton__sb_ok(&sb)) {
-    if (s == SQLITE_DONE)
+  if (rc != 0 || !baton__sb_ok(&sb)) {
+    if (rc == 0)
       baton__fmt(err, errlen, "out of memory");
     baton__sb_release(&sb);
     return NULL;

@@ -141,9 +141,7 @@ static bool col_eq(sqlite3_stmt *st, int i, const char *v) {
   return !strcmp(c, v);
 }
 
-/* Binds the row's fields to ?1..?9 (id, task, description, tags,
- * downloads, likes, license, endpoint, enabled). */
-static void bind_fields(sqlite3_stmt *st, const baton__model_row *r) {
+void baton__model_row_bind(sqlite3_stmt *st, const baton__model_row *r) {
   sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, r->task, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, r->description ? r->description : "", -1, SQLITE_STATIC);
@@ -159,7 +157,7 @@ static void bind_fields(sqlite3_stmt *st, const baton__model_row *r) {
 }
 
 static void bind_row(sqlite3_stmt *st, const baton__model_row *r, const char *source, double now) {
-  bind_fields(st, r);
+  baton__model_row_bind(st, r);
   sqlite3_bind_text(st, 10, source, -1, SQLITE_STATIC);
   sqlite3_bind_double(st, 11, now);
 }
@@ -232,7 +230,7 @@ static int upsert_write(baton__upsert *u, const baton__model_row *r, char *err, 
 
 /* Keeps one row in the staging table (temp.import_stage). */
 static int stage_write(baton__upsert *u, const baton__model_row *r, char *err, size_t errlen) {
-  bind_fields(u->stage, r);
+  baton__model_row_bind(u->stage, r);
   return step_write(u, u->stage, err, errlen);
 }
 
@@ -263,8 +261,7 @@ int baton__upsert_stage(baton__upsert *u, char *err, size_t errlen) {
   return 0;
 }
 
-/* Reads the staged row st is on into r (pointers into st). */
-static void staged_row(sqlite3_stmt *st, baton__model_row *r) {
+void baton__model_row_read(sqlite3_stmt *st, baton__model_row *r) {
   r->id = (const char *)sqlite3_column_text(st, 0);
   r->task = (const char *)sqlite3_column_text(st, 1);
   r->description = (const char *)sqlite3_column_text(st, 2);
@@ -305,7 +302,7 @@ int baton__upsert_merge(baton__upsert *u, double chunk_ms, char *err, size_t err
   double t0 = baton__now_ms();
   while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
     baton__model_row r;
-    staged_row(st, &r);
+    baton__model_row_read(st, &r);
     rc = upsert_write(u, &r, err, errlen);
     if (!rc && baton__now_ms() - t0 >= chunk_ms) {
       rc = next_chunk(u->db, false, err, errlen);
@@ -465,26 +462,56 @@ static int get_count(const cJSON *o, const char *k, long long *out, char *why, s
 }
 
 /* One HuggingGPT (or baton JSONL) record. 0, or -1 with why set. */
-static int hugginggpt_record(job *j, const cJSON *o, char *why, size_t whylen) {
-  if (!cJSON_IsObject(o)) {
-    baton__fmt(why, whylen, "expected a JSON object");
+/* Stores row (its license cut to MAX_LICENSE bytes) in the import. 0, or
+ * -1 with why: the model came twice, or the write failed. */
+static int store_record(job *j, baton__model_row *row, char *why, size_t whylen) {
+  char lic[MAX_LICENSE + 1];
+  if (row->license) {
+    baton__fmt(lic, sizeof lic, "%s", row->license);
+    row->license = lic;
+  }
+  char uerr[256] = "";
+  int r = baton__upsert_model(&j->u, row, uerr, sizeof uerr);
+  if (r == 1) {
+    baton__fmt(why, whylen, "model '%s' is listed twice", row->id);
     return -1;
   }
+  if (r < 0) {
+    baton__fmt(why, whylen, "cannot store model '%s': %s", row->id, uerr);
+    return -1;
+  }
+  return 0;
+}
+
+/* The record's "id" when it is a Hub model id (borrowed from o), else NULL
+ * with why. */
+static const char *record_id(const cJSON *o, char *why, size_t whylen) {
   const cJSON *idv = cJSON_GetObjectItemCaseSensitive(o, "id");
   if (!cJSON_IsString(idv) || !*idv->valuestring) {
     baton__fmt(why, whylen, "the record has no \"id\" string");
-    return -1;
+    return NULL;
   }
   const char *id = idv->valuestring;
   if (strlen(id) > MAX_ID) {
     baton__fmt(why, whylen, "id is longer than %d bytes", MAX_ID);
-    return -1;
+    return NULL;
   }
   if (!baton__model_id_valid(id)) {
     baton__fmt(why, whylen,
                "the id is not a Hub model id (owner/name of letters, digits, '-', '_', '.')");
-    return -1;
+    return NULL;
   }
+  return id;
+}
+
+/* Reads a HuggingGPT record's id, task, counts, endpoint and enabled into
+ * row (pointing into o) and its description value into *dv. 0, or -1 with
+ * why. */
+static int record_fields(const cJSON *o, baton__model_row *row, const cJSON **dv, char *why,
+                         size_t whylen) {
+  const char *id = row->id = record_id(o, why, whylen);
+  if (!id)
+    return -1;
   const cJSON *tv = cJSON_GetObjectItemCaseSensitive(o, "task");
   if (!cJSON_IsString(tv))
     tv = cJSON_GetObjectItemCaseSensitive(o, "pipeline_tag");
@@ -492,18 +519,17 @@ static int hugginggpt_record(job *j, const cJSON *o, char *why, size_t whylen) {
     baton__fmt(why, whylen, "model '%s' has no \"task\" string", id);
     return -1;
   }
-  const char *task = tv->valuestring;
-  long long downloads, likes;
-  if (get_count(o, "downloads", &downloads, why, whylen) ||
-      get_count(o, "likes", &likes, why, whylen))
+  row->task = tv->valuestring;
+  if (get_count(o, "downloads", &row->downloads, why, whylen) ||
+      get_count(o, "likes", &row->likes, why, whylen))
     return -1;
-  const cJSON *dv = cJSON_GetObjectItemCaseSensitive(o, "description");
-  if (dv && !cJSON_IsString(dv) && !cJSON_IsNull(dv)) {
+  *dv = cJSON_GetObjectItemCaseSensitive(o, "description");
+  if (*dv && !cJSON_IsString(*dv) && !cJSON_IsNull(*dv)) {
     baton__fmt(why, whylen, "model '%s': \"description\" must be a string", id);
     return -1;
   }
   const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "endpoint");
-  const char *endpoint = "hf-inference";
+  row->endpoint = "hf-inference";
   if (ev) {
     if (!cJSON_IsString(ev) || !baton__endpoint_valid(ev->valuestring)) {
       baton__fmt(why, whylen,
@@ -512,57 +538,62 @@ static int hugginggpt_record(job *j, const cJSON *o, char *why, size_t whylen) {
                  id);
       return -1;
     }
-    endpoint = ev->valuestring;
+    row->endpoint = ev->valuestring;
   }
-  int enabled = 1;
+  row->enabled = 1;
   const cJSON *en = cJSON_GetObjectItemCaseSensitive(o, "enabled");
   if (en) {
     if (!cJSON_IsBool(en)) {
       baton__fmt(why, whylen, "model '%s': \"enabled\" must be true or false", id);
       return -1;
     }
-    enabled = cJSON_IsTrue(en);
+    row->enabled = cJSON_IsTrue(en);
   }
-  j->models++;
-  if (!baton__strset_has(&j->tasks, task)) {
-    skip_task(j, task);
-    return 0;
-  }
+  return 0;
+}
+
+/* Adds the tags of a HuggingGPT record (its own and meta's tags, languages
+ * and data sets) to tags; returns its license (borrowed from o) or NULL. */
+static const char *record_tags(const cJSON *o, baton__sb *tags) {
   const cJSON *meta = cJSON_GetObjectItemCaseSensitive(o, "meta");
-  baton__sb tags;
-  baton__sb_init(&tags);
-  add_tags_of(&tags, cJSON_GetObjectItemCaseSensitive(o, "tags"));
+  add_tags_of(tags, cJSON_GetObjectItemCaseSensitive(o, "tags"));
   const char *license = first_str(cJSON_GetObjectItemCaseSensitive(o, "license"));
   if (cJSON_IsObject(meta)) {
-    add_tags_of(&tags, cJSON_GetObjectItemCaseSensitive(meta, "tags"));
-    add_tags_of(&tags, cJSON_GetObjectItemCaseSensitive(meta, "language"));
-    add_tags_of(&tags, cJSON_GetObjectItemCaseSensitive(meta, "datasets"));
+    add_tags_of(tags, cJSON_GetObjectItemCaseSensitive(meta, "tags"));
+    add_tags_of(tags, cJSON_GetObjectItemCaseSensitive(meta, "language"));
+    add_tags_of(tags, cJSON_GetObjectItemCaseSensitive(meta, "datasets"));
     if (!license)
       license = first_str(cJSON_GetObjectItemCaseSensitive(meta, "license"));
   }
-  char lic[MAX_LICENSE + 1];
-  if (license) {
-    baton__fmt(lic, sizeof lic, "%s", license);
-    license = lic;
+  return license;
+}
+
+static int hugginggpt_record(job *j, const cJSON *o, char *why, size_t whylen) {
+  if (!cJSON_IsObject(o)) {
+    baton__fmt(why, whylen, "expected a JSON object");
+    return -1;
   }
+  baton__model_row row;
+  memset(&row, 0, sizeof row);
+  const cJSON *dv = NULL;
+  if (record_fields(o, &row, &dv, why, whylen))
+    return -1;
+  j->models++;
+  if (!baton__strset_has(&j->tasks, row.task)) {
+    skip_task(j, row.task);
+    return 0;
+  }
+  baton__sb tags;
+  baton__sb_init(&tags);
+  row.license = record_tags(o, &tags);
   char *desc = baton__clean_description(cJSON_IsString(dv) ? dv->valuestring : "", DESC_MAX);
-  int rc = 0;
+  int rc = -1;
   if (!desc || !baton__sb_ok(&tags)) {
     baton__fmt(why, whylen, "out of memory");
-    rc = -1;
   } else {
-    baton__model_row row = {.id = id, .task = task, .description = desc, .tags = tags.buf,
-                            .license = license, .endpoint = endpoint, .downloads = downloads,
-                            .likes = likes, .enabled = enabled};
-    char uerr[256] = "";
-    int r = baton__upsert_model(&j->u, &row, uerr, sizeof uerr);
-    if (r == 1) {
-      baton__fmt(why, whylen, "model '%s' is listed twice", id);
-      rc = -1;
-    } else if (r < 0) {
-      baton__fmt(why, whylen, "cannot store model '%s': %s", id, uerr);
-      rc = -1;
-    }
+    row.description = desc;
+    row.tags = tags.buf;
+    rc = store_record(j, &row, why, whylen);
   }
   free(desc);
   baton__sb_release(&tags);
@@ -668,6 +699,87 @@ static int import_lines(job *j, const char *text, size_t len, record_fn one) {
   return 0;
 }
 
+/* Adds the Hub tags of list tl to tags, leaving out noise ("region:",
+ * "arxiv:"...) and the "dataset:" prefix; returns the first "license:"
+ * tag's value (borrowed) or NULL. */
+static const char *hub_tags(const cJSON *tl, baton__sb *tags) {
+  static const char *const noise[] = {"region:", "arxiv:", "license:", "endpoints_compatible",
+                                      "autotrain_compatible", "text-generation-inference",
+                                      "deploy:", "doi:", "base_model:", "has_space", "co2_eq"};
+  const char *license = NULL;
+  const cJSON *t;
+  cJSON_ArrayForEach(t, tl) {
+    if (!cJSON_IsString(t))
+      continue;
+    const char *s = t->valuestring;
+    if (!strncmp(s, "license:", 8) && !license)
+      license = s + 8;
+    bool skip = false;
+    for (size_t k = 0; k < sizeof noise / sizeof noise[0] && !skip; k++)
+      skip = !strncmp(s, noise[k], strlen(noise[k]));
+    if (!skip)
+      add_tag(tags, !strncmp(s, "dataset:", 8) ? s + 8 : s);
+  }
+  return license;
+}
+
+/* A description made of what is known of a Hub item without one: "name by
+ * owner: task model (library), trained on D, language L." */
+static void describe_item(baton__sb *desc, const baton__model_row *row, const cJSON *it,
+                          const cJSON *card) {
+  const char *slash = strchr(row->id, '/');
+  const char *name = slash ? slash + 1 : row->id;
+  for (const char *p = name; *p; p++)
+    baton__sb_addc(desc, (*p == '-' || *p == '_') ? ' ' : *p);
+  if (slash)
+    baton__sb_addf(desc, " by %.*s", (int)(slash - row->id), row->id);
+  if (row->task) {
+    baton__sb_adds(desc, ": ");
+    for (const char *p = row->task; *p; p++)
+      baton__sb_addc(desc, *p == '-' ? ' ' : *p);
+    baton__sb_adds(desc, " model");
+  }
+  const cJSON *lib = cJSON_GetObjectItemCaseSensitive(it, "library_name");
+  if (cJSON_IsString(lib))
+    baton__sb_addf(desc, " (%s)", lib->valuestring);
+  if (cJSON_IsObject(card)) {
+    const char *d0 = first_str(cJSON_GetObjectItemCaseSensitive(card, "datasets"));
+    if (d0)
+      baton__sb_addf(desc, ", trained on %s", d0);
+    const char *lang = first_str(cJSON_GetObjectItemCaseSensitive(card, "language"));
+    if (lang)
+      baton__sb_addf(desc, ", language %s", lang);
+  }
+  baton__sb_addc(desc, '.');
+}
+
+/* Sets row's license and tags (into tags) and description (into desc) from
+ * the Hub item it and its cardData card. */
+static void hub_item_text(const cJSON *it, const cJSON *card, baton__model_row *row,
+                          baton__sb *desc, baton__sb *tags) {
+  const char *license = hub_tags(cJSON_GetObjectItemCaseSensitive(it, "tags"), tags);
+  const char *card_desc = NULL;
+  if (cJSON_IsObject(card)) {
+    const char *l = first_str(cJSON_GetObjectItemCaseSensitive(card, "license"));
+    if (l)
+      license = l;
+    add_tags_of(tags, cJSON_GetObjectItemCaseSensitive(card, "tags"));
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(card, "description");
+    if (cJSON_IsString(d) && *d->valuestring)
+      card_desc = d->valuestring;
+  }
+  row->license = license;
+  /* The Hub has no description field: cardData.description when there is
+   * one, else a sentence made of what is known. */
+  if (card_desc) {
+    char *c = baton__clean_description(card_desc, DESC_MAX);
+    baton__sb_adds(desc, c ? c : "");
+    free(c);
+  } else {
+    describe_item(desc, row, it, card);
+  }
+}
+
 int baton__hub_item(const cJSON *it, baton__model_row *row, baton__sb *desc, baton__sb *tags,
                     char *why, size_t whylen) {
   memset(row, 0, sizeof *row);
@@ -694,67 +806,7 @@ int baton__hub_item(const cJSON *it, baton__model_row *row, baton__sb *desc, bat
   row->task = cJSON_IsString(pt) ? pt->valuestring : NULL;
   row->endpoint = "hf-inference";
   row->enabled = 1;
-  const cJSON *t, *tl = cJSON_GetObjectItemCaseSensitive(it, "tags");
-  static const char *const noise[] = {"region:", "arxiv:", "license:", "endpoints_compatible",
-                                      "autotrain_compatible", "text-generation-inference",
-                                      "deploy:", "doi:", "base_model:", "has_space", "co2_eq"};
-  const char *license = NULL;
-  cJSON_ArrayForEach(t, tl) {
-    if (!cJSON_IsString(t))
-      continue;
-    const char *s = t->valuestring;
-    if (!strncmp(s, "license:", 8) && !license)
-      license = s + 8;
-    bool skip = false;
-    for (size_t k = 0; k < sizeof noise / sizeof noise[0] && !skip; k++)
-      skip = !strncmp(s, noise[k], strlen(noise[k]));
-    if (!skip)
-      add_tag(tags, !strncmp(s, "dataset:", 8) ? s + 8 : s);
-  }
-  const char *card_desc = NULL;
-  if (cJSON_IsObject(card)) {
-    const char *l = first_str(cJSON_GetObjectItemCaseSensitive(card, "license"));
-    if (l)
-      license = l;
-    add_tags_of(tags, cJSON_GetObjectItemCaseSensitive(card, "tags"));
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(card, "description");
-    if (cJSON_IsString(d) && *d->valuestring)
-      card_desc = d->valuestring;
-  }
-  row->license = license;
-  /* The Hub has no description field: cardData.description when there is
-   * one, else a sentence made of what is known. */
-  if (card_desc) {
-    char *c = baton__clean_description(card_desc, DESC_MAX);
-    baton__sb_adds(desc, c ? c : "");
-    free(c);
-  } else {
-    const char *slash = strchr(row->id, '/');
-    const char *name = slash ? slash + 1 : row->id;
-    for (const char *p = name; *p; p++)
-      baton__sb_addc(desc, (*p == '-' || *p == '_') ? ' ' : *p);
-    if (slash)
-      baton__sb_addf(desc, " by %.*s", (int)(slash - row->id), row->id);
-    if (row->task) {
-      baton__sb_adds(desc, ": ");
-      for (const char *p = row->task; *p; p++)
-        baton__sb_addc(desc, *p == '-' ? ' ' : *p);
-      baton__sb_adds(desc, " model");
-    }
-    const cJSON *lib = cJSON_GetObjectItemCaseSensitive(it, "library_name");
-    if (cJSON_IsString(lib))
-      baton__sb_addf(desc, " (%s)", lib->valuestring);
-    if (cJSON_IsObject(card)) {
-      const cJSON *ds = cJSON_GetObjectItemCaseSensitive(card, "datasets");
-      const char *d0 = first_str(ds);
-      if (d0)
-        baton__sb_addf(desc, ", trained on %s", d0);
-      const char *lang = first_str(cJSON_GetObjectItemCaseSensitive(card, "language"));
-      if (lang)
-        baton__sb_addf(desc, ", language %s", lang);
-    }
-    baton__sb_addc(desc, '.');
-  }
+  hub_item_text(it, card, row, desc, tags);
   if (!baton__sb_ok(desc) || !baton__sb_ok(tags)) {
     baton__fmt(why, whylen, "out of memory");
     return -1;
@@ -776,20 +828,7 @@ static int hub_record(job *j, const cJSON *o, char *why, size_t whylen) {
     skip_task(j, rc == 1 ? NULL : row.task);
     rc = 0;
   } else if (rc == 0) {
-    char lic[MAX_LICENSE + 1];
-    if (row.license) {
-      baton__fmt(lic, sizeof lic, "%s", row.license);
-      row.license = lic;
-    }
-    char uerr[256] = "";
-    int r = baton__upsert_model(&j->u, &row, uerr, sizeof uerr);
-    if (r == 1) {
-      baton__fmt(why, whylen, "model '%s' is listed twice", row.id);
-      rc = -1;
-    } else if (r < 0) {
-      baton__fmt(why, whylen, "cannot store model '%s': %s", row.id, uerr);
-      rc = -1;
-    }
+    rc = store_record(j, &row, why, whylen);
   }
   baton__sb_release(&desc);
   baton__sb_release(&tags);

@@ -119,6 +119,14 @@ typedef struct baton__model_row {
   long long likes;
   int enabled;
 } baton__model_row;
+/* Reads the row st is on into r (pointers into st, valid until the next
+ * step), its columns in the order id, task, description, tags, downloads,
+ * likes, license, endpoint, enabled. */
+void baton__model_row_read(sqlite3_stmt *st, baton__model_row *r);
+/* Binds r's fields to ?1..?9 in that order (a NULL description or tags as
+ * "", a NULL license as NULL, enabled as 0 or 1); r stays borrowed until
+ * the statement is reset. */
+void baton__model_row_bind(sqlite3_stmt *st, const baton__model_row *r);
 
 /*
  * Inserts or updates models inside the caller's transaction.

@@ -180,7 +180,6 @@ void baton__srv_log_limited(baton_server *srv, ratelog *rl, baton_log_level leve
                             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* reply.c: lines queued for clients by any thread */
-void baton__srv_json_str(baton__sb *sb, const char *s);
 void baton__srv_wake(baton_server *srv, char c);
 void baton__srv_post(baton_server *srv, uint64_t client, int kind, const char *line, size_t len);
 void baton__srv_post_sb(baton_server *srv, uint64_t client, int kind, baton__sb *sb);

@@ -126,7 +126,7 @@ static void health(baton_server *srv, uint64_t client, const char *id_json) {
                  "\"socket\":",
                  baton_version(), (long)getpid(), (long long)(baton__now_ms() - srv->started_ms),
                  srv->n_clients, active, waiting, (unsigned long long)total, queued);
-  baton__srv_json_str(&sb, srv->socket_path);
+  baton__sb_add_json_str(&sb, srv->socket_path);
   baton__sb_addc(&sb, '}');
   if (baton__sb_ok(&sb))
     baton__srv_post_result(srv, client, id_json, sb.buf);

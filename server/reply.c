@@ -7,26 +7,6 @@
 #include "server/internal.h"
 #include "core/banned.h"
 
-/* Appends s as a JSON string literal. */
-void baton__srv_json_str(baton__sb *sb, const char *s) {
-  baton__sb_addc(sb, '"');
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    switch (*p) {
-    case '"': baton__sb_adds(sb, "\\\""); break;
-    case '\\': baton__sb_adds(sb, "\\\\"); break;
-    case '\n': baton__sb_adds(sb, "\\n"); break;
-    case '\r': baton__sb_adds(sb, "\\r"); break;
-    case '\t': baton__sb_adds(sb, "\\t"); break;
-    default:
-      if (*p < 0x20)
-        baton__sb_addf(sb, "\\u%04x", *p);
-      else
-        baton__sb_addc(sb, (char)*p);
-    }
-  }
-  baton__sb_addc(sb, '"');
-}
-
 void baton__srv_wake(baton_server *srv, char c) {
   ssize_t w = write(srv->wake[1], &c, 1);
   (void)w; /* a full pipe already wakes the loop */
@@ -80,10 +60,10 @@ void baton__srv_post_error(baton_server *srv, uint64_t client, const char *id_js
   baton__sb_init(&sb);
   baton__sb_addf(&sb, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"error\":{\"code\":%d,\"message\":",
                  id_json ? id_json : "null", code);
-  baton__srv_json_str(&sb, msg && *msg ? msg : "error");
+  baton__sb_add_json_str(&sb, msg && *msg ? msg : "error");
   if (rc > 0) {
     baton__sb_addf(&sb, ",\"data\":{\"rc\":%d,\"reason\":", rc);
-    baton__srv_json_str(&sb, baton_strerror(rc));
+    baton__sb_add_json_str(&sb, baton_strerror(rc));
     baton__sb_addc(&sb, '}');
   }
   baton__sb_adds(&sb, "}}");

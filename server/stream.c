@@ -56,22 +56,22 @@ static void post_event(baton_server *srv, const srun *sr, const baton_event *ev)
   baton__sb sb;
   baton__sb_init(&sb);
   baton__sb_adds(&sb, "{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"run_id\":");
-  baton__srv_json_str(&sb, ev->run_id ? ev->run_id : "");
+  baton__sb_add_json_str(&sb, ev->run_id ? ev->run_id : "");
   baton__sb_adds(&sb, ",\"type\":");
-  baton__srv_json_str(&sb, baton_event_name(ev->type));
+  baton__sb_add_json_str(&sb, baton_event_name(ev->type));
   if (ev->task_id >= 0)
     baton__sb_addf(&sb, ",\"task_id\":%d", ev->task_id);
   if (ev->task) {
     baton__sb_adds(&sb, ",\"task\":");
-    baton__srv_json_str(&sb, ev->task);
+    baton__sb_add_json_str(&sb, ev->task);
   }
   if (ev->model) {
     baton__sb_adds(&sb, ",\"model\":");
-    baton__srv_json_str(&sb, ev->model);
+    baton__sb_add_json_str(&sb, ev->model);
   }
   if (ev->text) {
     baton__sb_adds(&sb, ",\"text\":");
-    baton__srv_json_str(&sb, ev->text);
+    baton__sb_add_json_str(&sb, ev->text);
   }
   if (ev->json && ev->type != BATON_EVENT_DONE) {
     baton__sb_adds(&sb, ",\"data\":");
@@ -337,7 +337,7 @@ void baton__srv_cancel(baton_server *srv, uint64_t client, uid_t uid, const char
   baton__sb sb;
   baton__sb_init(&sb);
   baton__sb_adds(&sb, "{\"run_id\":");
-  baton__srv_json_str(&sb, rid->valuestring);
+  baton__sb_add_json_str(&sb, rid->valuestring);
   baton__sb_adds(&sb, ",\"cancelling\":true}");
   if (baton__sb_ok(&sb))
     baton__srv_post_result(srv, client, id_json, sb.buf);
