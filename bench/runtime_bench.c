@@ -1,4 +1,7 @@
 /* runtime_bench.c — scheduler benchmarks on the debug executors: dispatch latency, overhead per task, parallel efficiency. */
+/* Usage: runtime_bench [WORKERS]             every measure
+ *        runtime_bench WORKERS KIND TASKS RUNS  only RUNS runs of one plan
+ *        (KIND: chain, chain-data, wide), for a profiler or perf stat */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,8 +101,22 @@ static double event_ts(const recs *r, int type, int task) {
   return -1;
 }
 
+/* `runtime_bench WORKERS KIND TASKS RUNS`: only RUNS runs of one plan (for
+ * a profiler: the same tasks as one big run or as many small ones). */
+static void one_case(baton *ctx, const char *kind, int n, int runs) {
+  char *plan = make_plan(kind, n, "debug-echo", "x", 0);
+  double wall = 0, c0 = cpu_s();
+  for (int rep = 0; rep < runs; rep++)
+    wall += run_plan(ctx, plan, NULL);
+  double cpu = cpu_s() - c0;
+  free(plan);
+  printf("%d runs of a %d-task %s: per task %.1f µs wall, CPU %.1f µs\n", runs, n, kind,
+         wall / runs / n * 1e6, cpu / runs / n * 1e6);
+}
+
 int main(int argc, char **argv) {
   int workers = argc > 1 ? atoi(argv[1]) : 4;
+  bool single = argc > 4;
   char home[] = "/tmp/baton-bench-XXXXXX";
   if (!mkdtemp(home)) {
     perror("mkdtemp");
@@ -118,6 +135,10 @@ int main(int argc, char **argv) {
     return 1;
   }
   printf("runtime benchmark: workers=%d, debug executors, %s\n\n", workers, home);
+  if (single) {
+    one_case(ctx, argv[2], atoi(argv[3]), atoi(argv[4]));
+    goto done;
+  }
 
   /* 1. Dispatch latency along a chain: finished(i-1) -> started(i). */
   static recs r;
@@ -190,6 +211,7 @@ int main(int argc, char **argv) {
            "| ≥ 0.95 |\n",
            width, depth, ms, critical / t);
   }
+done:
   baton_close(ctx);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
