@@ -35,48 +35,41 @@ static void add_uid(cJSON *o, sqlite3_stmt *st, int i) {
     cJSON_AddNumberToObject(o, "uid", (double)sqlite3_column_int64(st, i));
 }
 
-cJSON *baton__runstore_list(baton__runstore *rs, int limit, char *err, size_t errlen) {
-  return baton__runstore_list_of(rs, -1, limit, err, errlen);
+/* A prepared read of the history, or NULL with err ("... WHAT: SQLite's
+ * message"). With `ours_first`, this process's queued writes are committed
+ * before (it reads what it wrote). */
+static sqlite3_stmt *read_stmt(baton__runstore *rs, bool ours_first, const char *sql,
+                               const char *what, char *err, size_t errlen) {
+  char ferr[256];
+  if (ours_first)
+    baton__runstore_flush(rs, ferr, sizeof ferr);
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(rs->db, sql, -1, &st, NULL) == SQLITE_OK)
+    return st;
+  baton__runstore_db_fail(rs, err, errlen, what);
+  return NULL;
 }
 
-cJSON *baton__runstore_list_of(baton__runstore *rs, long long uid, int limit, char *err,
-                               size_t errlen) {
-  sqlite3_stmt *st = NULL;
-  char ferr[256];
-  baton__runstore_flush(rs, ferr, sizeof ferr); /* our own writes first */
-  if (sqlite3_prepare_v2(rs->db,
-                         "SELECT r.id, r.status, r.request, r.created, r.updated, "
-                         "(SELECT count(*) FROM run_tasks t WHERE t.run_id=r.id), r.owner, r.uid "
-                         "FROM runs r WHERE ?2 < 0 OR r.uid = ?2 "
-                         "ORDER BY r.created DESC, r.id DESC LIMIT ?1",
-                         -1, &st, NULL) != SQLITE_OK) {
-    baton__runstore_db_fail(rs, err, errlen, "listing runs");
-    return NULL;
-  }
-  sqlite3_bind_int(st, 1, limit > 0 ? limit : 50);
-  sqlite3_bind_int64(st, 2, uid);
+/* Every row st gives, as JSON (made by row), in an array; st is
+ * finalized. NULL with err ("... WHAT: ..." or out of memory). */
+static cJSON *read_rows(baton__runstore *rs, sqlite3_stmt *st,
+                        cJSON *(*row)(const baton__runstore *, sqlite3_stmt *), const char *what,
+                        char *err, size_t errlen) {
   cJSON *arr = cJSON_CreateArray();
   int s = arr ? SQLITE_DONE : SQLITE_NOMEM;
   while (arr && (s = sqlite3_step(st)) == SQLITE_ROW) {
-    cJSON *o = cJSON_CreateObject();
+    cJSON *o = row(rs, st);
     if (!o) {
       s = SQLITE_NOMEM;
       break;
     }
     cJSON_AddItemToArray(arr, o);
-    cJSON_AddStringToObject(o, "run_id", col_text(st, 0));
-    cJSON_AddStringToObject(o, "status", status_of(rs, col_text(st, 1), col_text(st, 6)));
-    add_text_or_null(o, "request", col_text(st, 2));
-    cJSON_AddNumberToObject(o, "created", sqlite3_column_double(st, 3));
-    cJSON_AddNumberToObject(o, "updated", sqlite3_column_double(st, 4));
-    cJSON_AddNumberToObject(o, "tasks", sqlite3_column_int(st, 5));
-    add_uid(o, st, 7);
   }
   if (s != SQLITE_DONE) {
     if (s == SQLITE_NOMEM)
       baton__fmt(err, errlen, "out of memory");
     else
-      baton__runstore_db_fail(rs, err, errlen, "listing runs");
+      baton__runstore_db_fail(rs, err, errlen, what);
     cJSON_Delete(arr);
     arr = NULL;
   }
@@ -84,8 +77,43 @@ cJSON *baton__runstore_list_of(baton__runstore *rs, long long uid, int limit, ch
   return arr;
 }
 
+/* One run of the list (columns of baton__runstore_list_of's SELECT). */
+static cJSON *list_row(const baton__runstore *rs, sqlite3_stmt *st) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return NULL;
+  cJSON_AddStringToObject(o, "run_id", col_text(st, 0));
+  cJSON_AddStringToObject(o, "status", status_of(rs, col_text(st, 1), col_text(st, 6)));
+  add_text_or_null(o, "request", col_text(st, 2));
+  cJSON_AddNumberToObject(o, "created", sqlite3_column_double(st, 3));
+  cJSON_AddNumberToObject(o, "updated", sqlite3_column_double(st, 4));
+  cJSON_AddNumberToObject(o, "tasks", sqlite3_column_int(st, 5));
+  add_uid(o, st, 7);
+  return o;
+}
+
+cJSON *baton__runstore_list(baton__runstore *rs, int limit, char *err, size_t errlen) {
+  return baton__runstore_list_of(rs, -1, limit, err, errlen);
+}
+
+cJSON *baton__runstore_list_of(baton__runstore *rs, long long uid, int limit, char *err,
+                               size_t errlen) {
+  sqlite3_stmt *st = read_stmt(rs, true,
+                               "SELECT r.id, r.status, r.request, r.created, r.updated, "
+                               "(SELECT count(*) FROM run_tasks t WHERE t.run_id=r.id), r.owner, "
+                               "r.uid FROM runs r WHERE ?2 < 0 OR r.uid = ?2 "
+                               "ORDER BY r.created DESC, r.id DESC LIMIT ?1",
+                               "listing runs", err, errlen);
+  if (!st)
+    return NULL;
+  sqlite3_bind_int(st, 1, limit > 0 ? limit : 50);
+  sqlite3_bind_int64(st, 2, uid);
+  return read_rows(rs, st, list_row, "listing runs", err, errlen);
+}
+
 /* One stored task row as JSON (columns of task_rows' SELECT). */
-static cJSON *task_row(sqlite3_stmt *st) {
+static cJSON *task_row(const baton__runstore *rs, sqlite3_stmt *st) {
+  (void)rs;
   cJSON *t = cJSON_CreateObject();
   if (!t)
     return NULL;
@@ -106,35 +134,15 @@ static cJSON *task_row(sqlite3_stmt *st) {
 
 /* The recorded tasks of run id, by task id; NULL with err on failure. */
 static cJSON *task_rows(baton__runstore *rs, const char *id, char *err, size_t errlen) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(rs->db,
-                         "SELECT task_id, task, model, status, outputs, error, ms, worker, "
-                         "endpoint FROM run_tasks WHERE run_id=?1 ORDER BY task_id",
-                         -1, &st, NULL) != SQLITE_OK) {
-    baton__runstore_db_fail(rs, err, errlen, "reading the run's tasks");
+  const char *what = "reading the run's tasks";
+  sqlite3_stmt *st = read_stmt(rs, false,
+                               "SELECT task_id, task, model, status, outputs, error, ms, worker, "
+                               "endpoint FROM run_tasks WHERE run_id=?1 ORDER BY task_id",
+                               what, err, errlen);
+  if (!st)
     return NULL;
-  }
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  cJSON *rows = cJSON_CreateArray();
-  int s = rows ? SQLITE_DONE : SQLITE_NOMEM;
-  while (rows && (s = sqlite3_step(st)) == SQLITE_ROW) {
-    cJSON *t = task_row(st);
-    if (!t) {
-      s = SQLITE_NOMEM;
-      break;
-    }
-    cJSON_AddItemToArray(rows, t);
-  }
-  if (s != SQLITE_DONE) {
-    if (s == SQLITE_NOMEM)
-      baton__fmt(err, errlen, "out of memory");
-    else
-      baton__runstore_db_fail(rs, err, errlen, "reading the run's tasks");
-    cJSON_Delete(rows);
-    rows = NULL;
-  }
-  sqlite3_finalize(st);
-  return rows;
+  return read_rows(rs, st, task_row, what, err, errlen);
 }
 
 /* A task of the plan that has no row yet: pending. */
@@ -275,17 +283,13 @@ static cJSON *run_object(const baton__runstore *rs, sqlite3_stmt *st, const char
 }
 
 cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_t errlen) {
-  sqlite3_stmt *st = NULL;
-  char ferr[256];
-  baton__runstore_flush(rs, ferr, sizeof ferr); /* our own writes first */
-  if (sqlite3_prepare_v2(rs->db,
-                         "SELECT r.status, r.request, coalesce((SELECT p.plan FROM run_plans p "
-                         "WHERE p.run_id=r.id), r.plan), r.workspace, r.summary, r.result, "
-                         "r.owner, r.uid FROM runs r WHERE r.id=?1",
-                         -1, &st, NULL) != SQLITE_OK) {
-    baton__runstore_db_fail(rs, err, errlen, "reading the run");
+  sqlite3_stmt *st = read_stmt(rs, true,
+                               "SELECT r.status, r.request, coalesce((SELECT p.plan FROM "
+                               "run_plans p WHERE p.run_id=r.id), r.plan), r.workspace, "
+                               "r.summary, r.result, r.owner, r.uid FROM runs r WHERE r.id=?1",
+                               "reading the run", err, errlen);
+  if (!st)
     return NULL;
-  }
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
   int s = sqlite3_step(st);
   cJSON *o = s == SQLITE_ROW ? run_object(rs, st, id) : NULL;
