@@ -41,6 +41,8 @@ int baton__runstore_begin_as(baton__runstore *rs, const char *id, long long uid,
  * (group commit), within milliseconds, so the database always holds a
  * consistent prefix of the run's history; a process killed at the wrong
  * instant loses at most that last batch, whose tasks run again on resume.
+ * A state queued while an earlier one of the same run and task still waits
+ * takes its place (one write: the batch holding it is committed whole).
  * When a batch fails, each run's writes in it are retried on their own; a
  * run whose writes still fail has that failure reported by its
  * baton__runstore_finish(). Returns -1 when out of memory or when the
