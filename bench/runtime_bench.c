@@ -1,4 +1,7 @@
 /* runtime_bench.c — scheduler benchmarks on the debug executors: dispatch latency, overhead per task, parallel efficiency. */
+/* Usage: runtime_bench [WORKERS]             every measure
+ *        runtime_bench WORKERS KIND TASKS RUNS  only RUNS runs of one plan
+ *        (KIND: chain, chain-data, wide), for a profiler or perf stat */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,28 +101,21 @@ static double event_ts(const recs *r, int type, int task) {
   return -1;
 }
 
-int main(int argc, char **argv) {
-  int workers = argc > 1 ? atoi(argv[1]) : 4;
-  char home[] = "/tmp/baton-bench-XXXXXX";
-  if (!mkdtemp(home)) {
-    perror("mkdtemp");
-    return 1;
-  }
-  char cfgpath[256];
-  snprintf(cfgpath, sizeof cfgpath, "%s/config.yaml", home);
-  FILE *f = fopen(cfgpath, "w");
-  fprintf(f, "workers: %d\nlimits: {tasks: 10000}\n", workers > 0 ? workers : 4);
-  fclose(f);
-  setenv("BATON_HOME", home, 1);
-  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
-  baton *ctx = NULL;
-  if (baton_open(cfgpath, &ctx) != BATON_OK) {
-    fprintf(stderr, "runtime_bench: %s\n", baton_errmsg(ctx));
-    return 1;
-  }
-  printf("runtime benchmark: workers=%d, debug executors, %s\n\n", workers, home);
+/* `runtime_bench WORKERS KIND TASKS RUNS`: only RUNS runs of one plan (for
+ * a profiler: the same tasks as one big run or as many small ones). */
+static void one_case(baton *ctx, const char *kind, int n, int runs) {
+  char *plan = make_plan(kind, n, "debug-echo", "x", 0);
+  double wall = 0, c0 = cpu_s();
+  for (int rep = 0; rep < runs; rep++)
+    wall += run_plan(ctx, plan, NULL);
+  double cpu = cpu_s() - c0;
+  free(plan);
+  printf("%d runs of a %d-task %s: per task %.1f µs wall, CPU %.1f µs\n", runs, n, kind,
+         wall / runs / n * 1e6, cpu / runs / n * 1e6);
+}
 
-  /* 1. Dispatch latency along a chain: finished(i-1) -> started(i). */
+/* 1. Dispatch latency along a chain: finished(i-1) -> started(i). */
+static void dispatch_latency(baton *ctx) {
   static recs r;
   r.n = 0;
   int chain = 1000;
@@ -138,18 +134,20 @@ int main(int argc, char **argv) {
   printf("| dispatch latency, median (1000-task chain) | %.1f µs | |\n", bench_percentile(lat, nl, 0.5));
   printf("| dispatch latency, p99 | %.1f µs | ≤ 100 µs |\n", bench_percentile(lat, nl, 0.99));
   free(lat);
+}
 
-  /* 2. Orchestration overhead per task (echo does no work), from 10 to
-   * 10,000 tasks: literal chains, chains passing text along (as users'
-   * plans do), wide graphs. Each size gets the same 3 runs, best kept, so
-   * no size is judged on a single (cold) run; CPU is the process's, all
-   * threads, per task, of the best run. */
+/* 2. Orchestration overhead per task (echo does no work), from 10 to
+ * 10,000 tasks: literal chains, chains passing text along (as users'
+ * plans do), wide graphs. Each size gets the same 3 runs, best kept, so
+ * no size is judged on a single (cold) run; CPU is the process's, all
+ * threads, per task, of the best run. */
+static void overhead_per_task(baton *ctx) {
   int sizes[] = {10, 100, 1000, 10000};
   const char *kinds[] = {"chain", "chain-data", "wide"};
   double per[4][3], cpu[4][3];
   for (int k = 0; k < 4; k++) {
     for (int j = 0; j < 3; j++) {
-      plan = make_plan(kinds[j], sizes[k], "debug-echo", "x", 0);
+      char *plan = make_plan(kinds[j], sizes[k], "debug-echo", "x", 0);
       double best = 1e9, best_cpu = 0;
       for (int rep = 0; rep < 3; rep++) {
         double c0 = cpu_s();
@@ -174,21 +172,52 @@ int main(int argc, char **argv) {
     printf("| per-hop cost, text passed / literal, %d-task chain (wall; CPU) | %.2fx; CPU %.2fx "
            "| ≤ 1.3x |\n",
            sizes[k], per[k][1] / per[k][0], cpu[k][1] / cpu[k][0]);
+}
 
-  /* 3. Parallel efficiency: critical path / wall time on layered DAGs of
-   * debug-sleep tasks when workers suffice. */
+/* 3. Parallel efficiency: critical path / wall time on layered DAGs of
+ * debug-sleep tasks when workers suffice. */
+static void parallel_efficiency(baton *ctx, int workers) {
   int widths[] = {2, 4};
   for (int k = 0; k < 2; k++) {
     int width = widths[k] <= workers ? widths[k] : workers, depth = 5, ms = 100;
     char arg[16];
     snprintf(arg, sizeof arg, "%d", ms);
-    plan = make_plan("layers", width * depth, "debug-sleep", arg, width);
+    char *plan = make_plan("layers", width * depth, "debug-sleep", arg, width);
     double t = run_plan(ctx, plan, NULL);
     free(plan);
     double critical = depth * ms / 1000.0;
     printf("| parallel efficiency, %dx%d DAG of %d ms sleeps (critical path / wall) | %.3f "
            "| ≥ 0.95 |\n",
            width, depth, ms, critical / t);
+  }
+}
+
+int main(int argc, char **argv) {
+  int workers = argc > 1 ? atoi(argv[1]) : 4;
+  char home[] = "/tmp/baton-bench-XXXXXX";
+  if (!mkdtemp(home)) {
+    perror("mkdtemp");
+    return 1;
+  }
+  char cfgpath[256];
+  snprintf(cfgpath, sizeof cfgpath, "%s/config.yaml", home);
+  FILE *f = fopen(cfgpath, "w");
+  fprintf(f, "workers: %d\nlimits: {tasks: 10000}\n", workers > 0 ? workers : 4);
+  fclose(f);
+  setenv("BATON_HOME", home, 1);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  baton *ctx = NULL;
+  if (baton_open(cfgpath, &ctx) != BATON_OK) {
+    fprintf(stderr, "runtime_bench: %s\n", baton_errmsg(ctx));
+    return 1;
+  }
+  printf("runtime benchmark: workers=%d, debug executors, %s\n\n", workers, home);
+  if (argc > 4) {
+    one_case(ctx, argv[2], atoi(argv[3]), atoi(argv[4]));
+  } else {
+    dispatch_latency(ctx);
+    overhead_per_task(ctx);
+    parallel_efficiency(ctx, workers);
   }
   baton_close(ctx);
   char cmd[300];

@@ -1,7 +1,6 @@
-/* runstore.c — durable run history in SQLite (runs.db): opening it, and reading runs back. */
+/* runstore.c — durable run history in SQLite (runs.db): opening it (schema, runs left running), closing it. */
 #include "registry/runstore.h"
 
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,11 +41,16 @@ static const char *const migrations[] = {
     "ALTER TABLE run_tasks ADD COLUMN worker TEXT;",
     /* v4: the configured model server (endpoint) that answered a task. */
     "ALTER TABLE run_tasks ADD COLUMN endpoint TEXT;",
+    /* v5: a run's plan in a row of its own (runs.plan stays '' for new
+     * runs): updating a run (its end, a resume) then never rewrites it. */
+    "CREATE TABLE run_plans("
+    "  run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+    "  plan TEXT NOT NULL);",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == BATON__RUNSTORE_SCHEMA, "runstore.h names the schema the migrations reach");
 
-static int db_fail(baton__runstore *rs, char *err, size_t errlen, const char *what) {
+int baton__runstore_db_fail(baton__runstore *rs, char *err, size_t errlen, const char *what) {
   baton__fmt(err, errlen, "run history %s: %s: %s", rs->path, what,
              rs->db ? sqlite3_errmsg(rs->db) : "no database");
   return -1;
@@ -61,12 +65,12 @@ static bool is_damage(int rc) {
 static int read_version(baton__runstore *rs, int *v, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(rs->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-    return db_fail(rs, err, errlen, "reading the schema version");
+    return baton__runstore_db_fail(rs, err, errlen, "reading the schema version");
   int rc = sqlite3_step(st);
   if (rc == SQLITE_ROW)
     *v = sqlite3_column_int(st, 0);
   else
-    db_fail(rs, err, errlen, "reading the schema version");
+    baton__runstore_db_fail(rs, err, errlen, "reading the schema version");
   sqlite3_finalize(st);
   if (rc == SQLITE_ROW && *v > (int)N_MIGRATIONS) {
     baton__fmt(err, errlen,
@@ -87,17 +91,17 @@ static int migrate(baton__runstore *rs, char *err, size_t errlen) {
   if (v == (int)N_MIGRATIONS)
     return 0;
   if (sqlite3_exec(rs->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-    return db_fail(rs, err, errlen, "starting the migration");
+    return baton__runstore_db_fail(rs, err, errlen, "starting the migration");
   int rc = read_version(rs, &v, err, errlen);
   for (; rc == 0 && v < (int)N_MIGRATIONS; v++) {
     char pragma[64];
     baton__fmt(pragma, sizeof pragma, "PRAGMA user_version=%d", v + 1);
     if (sqlite3_exec(rs->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(rs->db, pragma, NULL, NULL, NULL) != SQLITE_OK)
-      rc = db_fail(rs, err, errlen, "migrating the schema");
+      rc = baton__runstore_db_fail(rs, err, errlen, "migrating the schema");
   }
   if (rc == 0 && sqlite3_exec(rs->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-    rc = db_fail(rs, err, errlen, "committing the migration");
+    rc = baton__runstore_db_fail(rs, err, errlen, "committing the migration");
   if (rc != 0 && !sqlite3_get_autocommit(rs->db))
     sqlite3_exec(rs->db, "ROLLBACK", NULL, NULL, NULL);
   return rc;
@@ -109,7 +113,7 @@ static char **dead_runs(baton__runstore *rs, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(rs->db, "SELECT id, owner FROM runs WHERE status='running'", -1, &st,
                          NULL) != SQLITE_OK) {
-    db_fail(rs, err, errlen, "finding unfinished runs");
+    baton__runstore_db_fail(rs, err, errlen, "finding unfinished runs");
     return NULL;
   }
   char **dead = calloc(1, sizeof *dead);
@@ -134,7 +138,7 @@ static char **dead_runs(baton__runstore *rs, char *err, size_t errlen) {
     if (s == SQLITE_NOMEM)
       baton__fmt(err, errlen, "out of memory");
     else
-      db_fail(rs, err, errlen, "finding unfinished runs");
+      baton__runstore_db_fail(rs, err, errlen, "finding unfinished runs");
     for (size_t i = 0; dead && i < n; i++)
       free(dead[i]);
     free(dead);
@@ -160,14 +164,14 @@ static int mark_interrupted(baton__runstore *rs, char *err, size_t errlen) {
     for (int k = 0; k < 2 && !why[0]; k++) {
       sqlite3_stmt *s = NULL;
       if (sqlite3_prepare_v2(rs->db, sql[k], -1, &s, NULL) != SQLITE_OK) {
-        db_fail(rs, why, sizeof why, "marking interrupted runs");
+        baton__runstore_db_fail(rs, why, sizeof why, "marking interrupted runs");
         break;
       }
       sqlite3_bind_text(s, 1, dead[i], -1, SQLITE_STATIC);
       sqlite3_bind_double(s, 2, baton__wall_s());
       int rc = sqlite3_step(s);
       if (rc != SQLITE_DONE)
-        db_fail(rs, why, sizeof why, "marking interrupted runs");
+        baton__runstore_db_fail(rs, why, sizeof why, "marking interrupted runs");
       sqlite3_finalize(s);
       if (rc != SQLITE_DONE && is_damage(rc)) {
         baton__fmt(err, errlen, "%s", why);
@@ -198,7 +202,8 @@ static const char sql_finish[] =
     "UPDATE runs SET status=?2, summary=?3, result=?4, updated=?5 WHERE id=?1";
 static const char sql_begin[] =
     "INSERT INTO runs(id, created, updated, pid, status, request, plan, workspace, owner, uid) "
-    "VALUES(?1, ?2, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8)";
+    "VALUES(?1, ?2, ?2, ?3, 'running', ?4, '', ?5, ?6, ?7)";
+static const char sql_plan[] = "INSERT INTO run_plans(run_id, plan) VALUES(?1, ?2)";
 static const char sql_reopen[] =
     "UPDATE runs SET status='running', pid=?2, updated=?3, owner=?4, summary=NULL, "
     "result=NULL WHERE id=?1";
@@ -208,8 +213,9 @@ static int prepare_writes(baton__runstore *rs, char *err, size_t errlen) {
   if (sqlite3_prepare_v3(rs->db, sql_task, -1, f, &rs->st_task, NULL) != SQLITE_OK ||
       sqlite3_prepare_v3(rs->db, sql_finish, -1, f, &rs->st_finish, NULL) != SQLITE_OK ||
       sqlite3_prepare_v3(rs->db, sql_begin, -1, f, &rs->st_begin, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v3(rs->db, sql_reopen, -1, f, &rs->st_reopen, NULL) != SQLITE_OK)
-    return db_fail(rs, err, errlen, "preparing statements");
+      sqlite3_prepare_v3(rs->db, sql_reopen, -1, f, &rs->st_reopen, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v3(rs->db, sql_plan, -1, f, &rs->st_plan, NULL) != SQLITE_OK)
+    return baton__runstore_db_fail(rs, err, errlen, "preparing statements");
   return 0;
 }
 
@@ -255,6 +261,7 @@ static void close_db(baton__runstore *rs) {
   sqlite3_finalize(rs->st_finish);
   sqlite3_finalize(rs->st_begin);
   sqlite3_finalize(rs->st_reopen);
+  sqlite3_finalize(rs->st_plan);
   sqlite3_close(rs->db);
   baton__runlock_drop(&rs->owner);
   free(rs->path);
@@ -314,231 +321,7 @@ void baton__runstore_close(baton__runstore *rs) {
     pthread_cond_destroy(&rs->drained);
   }
   baton__runstore_fails_free(rs);
+  baton__rs_pending_free(&rs->pending);
   close_db(rs);
   free(rs);
-}
-
-static const char *col_text(sqlite3_stmt *st, int i) {
-  const unsigned char *t = sqlite3_column_text(st, i);
-  return t ? (const char *)t : NULL;
-}
-
-static void add_text_or_null(cJSON *o, const char *key, const char *v) {
-  if (v)
-    cJSON_AddStringToObject(o, key, v);
-  else
-    cJSON_AddNullToObject(o, key);
-}
-
-/* The status to show: a run stored as running whose owner no longer holds
- * its lock was interrupted (its process died since). */
-static const char *status_of(const baton__runstore *rs, const char *status, const char *owner) {
-  if (status && strcmp(status, "running") == 0 && !baton__runlock_alive(&rs->owner, owner))
-    return "interrupted";
-  return status ? status : "unknown";
-}
-
-/* "uid": who the run belongs to (null for runs stored before it was kept). */
-static void add_uid(cJSON *o, sqlite3_stmt *st, int i) {
-  if (sqlite3_column_type(st, i) == SQLITE_NULL)
-    cJSON_AddNullToObject(o, "uid");
-  else
-    cJSON_AddNumberToObject(o, "uid", (double)sqlite3_column_int64(st, i));
-}
-
-cJSON *baton__runstore_list(baton__runstore *rs, int limit, char *err, size_t errlen) {
-  return baton__runstore_list_of(rs, -1, limit, err, errlen);
-}
-
-cJSON *baton__runstore_list_of(baton__runstore *rs, long long uid, int limit, char *err,
-                               size_t errlen) {
-  sqlite3_stmt *st = NULL;
-  char ferr[256];
-  baton__runstore_flush(rs, ferr, sizeof ferr); /* our own writes first */
-  if (sqlite3_prepare_v2(rs->db,
-                         "SELECT r.id, r.status, r.request, r.created, r.updated, "
-                         "(SELECT count(*) FROM run_tasks t WHERE t.run_id=r.id), r.owner, r.uid "
-                         "FROM runs r WHERE ?2 < 0 OR r.uid = ?2 "
-                         "ORDER BY r.created DESC, r.id DESC LIMIT ?1",
-                         -1, &st, NULL) != SQLITE_OK) {
-    db_fail(rs, err, errlen, "listing runs");
-    return NULL;
-  }
-  sqlite3_bind_int(st, 1, limit > 0 ? limit : 50);
-  sqlite3_bind_int64(st, 2, uid);
-  cJSON *arr = cJSON_CreateArray();
-  int s = arr ? SQLITE_DONE : SQLITE_NOMEM;
-  while (arr && (s = sqlite3_step(st)) == SQLITE_ROW) {
-    cJSON *o = cJSON_CreateObject();
-    if (!o) {
-      s = SQLITE_NOMEM;
-      break;
-    }
-    cJSON_AddItemToArray(arr, o);
-    cJSON_AddStringToObject(o, "run_id", col_text(st, 0));
-    cJSON_AddStringToObject(o, "status", status_of(rs, col_text(st, 1), col_text(st, 6)));
-    add_text_or_null(o, "request", col_text(st, 2));
-    cJSON_AddNumberToObject(o, "created", sqlite3_column_double(st, 3));
-    cJSON_AddNumberToObject(o, "updated", sqlite3_column_double(st, 4));
-    cJSON_AddNumberToObject(o, "tasks", sqlite3_column_int(st, 5));
-    add_uid(o, st, 7);
-  }
-  if (s != SQLITE_DONE) {
-    if (s == SQLITE_NOMEM)
-      baton__fmt(err, errlen, "out of memory");
-    else
-      db_fail(rs, err, errlen, "listing runs");
-    cJSON_Delete(arr);
-    arr = NULL;
-  }
-  sqlite3_finalize(st);
-  return arr;
-}
-
-/* One stored task row as JSON (columns of task_rows' SELECT). */
-static cJSON *task_row(sqlite3_stmt *st) {
-  cJSON *t = cJSON_CreateObject();
-  if (!t)
-    return NULL;
-  cJSON_AddNumberToObject(t, "id", sqlite3_column_int(st, 0));
-  cJSON_AddStringToObject(t, "task", col_text(st, 1));
-  add_text_or_null(t, "model", col_text(st, 2));
-  cJSON_AddStringToObject(t, "status", col_text(st, 3));
-  if (col_text(st, 8))
-    cJSON_AddStringToObject(t, "endpoint", col_text(st, 8));
-  cJSON *outs = col_text(st, 4) ? cJSON_Parse(col_text(st, 4)) : NULL;
-  cJSON_AddItemToObject(t, "outputs", outs ? outs : cJSON_CreateObject());
-  add_text_or_null(t, "error", col_text(st, 5));
-  cJSON_AddNumberToObject(t, "ms", (double)sqlite3_column_int64(st, 6));
-  if (col_text(st, 7))
-    cJSON_AddStringToObject(t, "worker", col_text(st, 7));
-  return t;
-}
-
-/* The recorded tasks of run id, by task id; NULL with err on failure. */
-static cJSON *task_rows(baton__runstore *rs, const char *id, char *err, size_t errlen) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(rs->db,
-                         "SELECT task_id, task, model, status, outputs, error, ms, worker, "
-                         "endpoint FROM run_tasks WHERE run_id=?1 ORDER BY task_id",
-                         -1, &st, NULL) != SQLITE_OK) {
-    db_fail(rs, err, errlen, "reading the run's tasks");
-    return NULL;
-  }
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  cJSON *rows = cJSON_CreateArray();
-  int s = rows ? SQLITE_DONE : SQLITE_NOMEM;
-  while (rows && (s = sqlite3_step(st)) == SQLITE_ROW) {
-    cJSON *t = task_row(st);
-    if (!t) {
-      s = SQLITE_NOMEM;
-      break;
-    }
-    cJSON_AddItemToArray(rows, t);
-  }
-  if (s != SQLITE_DONE) {
-    if (s == SQLITE_NOMEM)
-      baton__fmt(err, errlen, "out of memory");
-    else
-      db_fail(rs, err, errlen, "reading the run's tasks");
-    cJSON_Delete(rows);
-    rows = NULL;
-  }
-  sqlite3_finalize(st);
-  return rows;
-}
-
-/* Gives run o its "tasks": every task of its plan, in plan order, as
- * recorded in rows or else pending; then any row the plan does not name (it
- * should name them all). Consumes rows. */
-static void order_tasks(cJSON *o, cJSON *rows) {
-  cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
-  const cJSON *pt;
-  cJSON_ArrayForEach(pt, cJSON_GetObjectItemCaseSensitive(o, "plan")) {
-    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(pt, "id");
-    const cJSON *ptask = cJSON_GetObjectItemCaseSensitive(pt, "task");
-    if (!cJSON_IsNumber(pid))
-      continue;
-    cJSON *found = NULL, *r;
-    cJSON_ArrayForEach(r, rows) {
-      if (cJSON_GetObjectItemCaseSensitive(r, "id")->valueint == pid->valueint) {
-        found = r;
-        break;
-      }
-    }
-    if (found) {
-      cJSON_AddItemToArray(tasks, cJSON_DetachItemViaPointer(rows, found));
-      continue;
-    }
-    cJSON *t = cJSON_CreateObject();
-    if (!t)
-      break;
-    cJSON_AddItemToArray(tasks, t);
-    cJSON_AddNumberToObject(t, "id", pid->valueint);
-    cJSON_AddStringToObject(t, "task", cJSON_IsString(ptask) ? ptask->valuestring : "");
-    cJSON_AddNullToObject(t, "model");
-    cJSON_AddStringToObject(t, "status", "pending");
-    cJSON_AddItemToObject(t, "outputs", cJSON_CreateObject());
-    cJSON_AddNullToObject(t, "error");
-    cJSON_AddNumberToObject(t, "ms", 0);
-  }
-  while (cJSON_GetArraySize(rows) > 0)
-    cJSON_AddItemToArray(tasks, cJSON_DetachItemFromArray(rows, 0));
-  cJSON_Delete(rows);
-}
-
-cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_t errlen) {
-  sqlite3_stmt *st = NULL;
-  char ferr[256];
-  baton__runstore_flush(rs, ferr, sizeof ferr); /* our own writes first */
-  if (sqlite3_prepare_v2(rs->db,
-                         "SELECT status, request, plan, workspace, summary, result, owner, uid FROM runs "
-                         "WHERE id=?1",
-                         -1, &st, NULL) != SQLITE_OK) {
-    db_fail(rs, err, errlen, "reading the run");
-    return NULL;
-  }
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  int s = sqlite3_step(st);
-  if (s != SQLITE_ROW) {
-    if (s == SQLITE_DONE)
-      baton__fmt(err, errlen, "no run '%s' (see `baton runs list`)", id);
-    else
-      db_fail(rs, err, errlen, "reading the run");
-    sqlite3_finalize(st);
-    return NULL;
-  }
-  const char *status = status_of(rs, col_text(st, 0), col_text(st, 6));
-  const char *result = col_text(st, 5);
-  cJSON *o = result ? cJSON_Parse(result) : NULL;
-  if (o) {
-    /* The stored result carries the final status, unless it was interrupted later. */
-    cJSON_ReplaceItemInObjectCaseSensitive(o, "status", cJSON_CreateString(status));
-    cJSON_DeleteItemFromObjectCaseSensitive(o, "uid");
-    add_uid(o, st, 7);
-    sqlite3_finalize(st);
-    return o;
-  }
-  o = cJSON_CreateObject();
-  if (!o) {
-    sqlite3_finalize(st);
-    baton__fmt(err, errlen, "out of memory");
-    return NULL;
-  }
-  cJSON_AddStringToObject(o, "run_id", id);
-  cJSON_AddStringToObject(o, "status", status);
-  add_text_or_null(o, "request", col_text(st, 1));
-  cJSON *plan = cJSON_Parse(col_text(st, 2));
-  cJSON_AddItemToObject(o, "plan", plan ? plan : cJSON_CreateArray());
-  cJSON_AddStringToObject(o, "workspace", col_text(st, 3));
-  add_text_or_null(o, "summary", col_text(st, 4));
-  add_uid(o, st, 7);
-  sqlite3_finalize(st);
-  cJSON *rows = task_rows(rs, id, err, errlen);
-  if (!rows) {
-    cJSON_Delete(o);
-    return NULL;
-  }
-  order_tasks(o, rows);
-  return o;
 }

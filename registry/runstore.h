@@ -8,7 +8,7 @@ typedef struct cJSON cJSON;
 typedef struct baton__runstore baton__runstore;
 
 /* Current schema version of runs.db (PRAGMA user_version). */
-#define BATON__RUNSTORE_SCHEMA 4
+#define BATON__RUNSTORE_SCHEMA 5
 
 /*
  * Opens (creating if needed) the run database at path (WAL). Runs left
@@ -41,6 +41,8 @@ int baton__runstore_begin_as(baton__runstore *rs, const char *id, long long uid,
  * (group commit), within milliseconds, so the database always holds a
  * consistent prefix of the run's history; a process killed at the wrong
  * instant loses at most that last batch, whose tasks run again on resume.
+ * A state queued while an earlier one of the same run and task still waits
+ * takes its place (one write: the batch holding it is committed whole).
  * When a batch fails, each run's writes in it are retried on their own; a
  * run whose writes still fail has that failure reported by its
  * baton__runstore_finish(). Returns -1 when out of memory or when the
@@ -55,8 +57,11 @@ int baton__runstore_task_on(baton__runstore *rs, const char *run_id, int task_id
                             const char *task, const char *model, const char *endpoint,
                             const char *status, const char *outputs_json, const char *error,
                             long long ms, const char *worker, char *err, size_t errlen);
-/* Records the end of a run: its status, answer and whole result JSON, and
- * waits until it and every earlier write are committed. 0, or -1 with err
+/* Records the end of a run: its status, answer and result JSON, and waits
+ * until it and every earlier write are committed. The result is stored
+ * without its "plan" and "tasks" (the run's start stored the plan, and
+ * baton__runstore_task each task's final state: a big run's tasks are not
+ * written twice); baton__runstore_get puts them back. 0, or -1 with err
  * when this or an earlier write of this run could not be stored. */
 int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *status,
                            const char *summary, const char *result_json, char *err,
@@ -79,9 +84,15 @@ cJSON *baton__runstore_list(baton__runstore *rs, int limit, char *err, size_t er
 /* The same, only the runs of uid (uid < 0: all). Each item has "uid". */
 cJSON *baton__runstore_list_of(baton__runstore *rs, long long uid, int limit, char *err,
                                size_t errlen);
-/* One run: the stored result JSON when finished, else a reconstruction of
- * {run_id, status, request, plan, tasks[...]} from the task rows. NULL with
- * err ("no run ...") when unknown. Caller frees with cJSON_Delete. */
+/* One run: the stored result JSON when finished, else {run_id, status,
+ * request, workspace, summary, uid}; either way with the stored "plan" and
+ * "tasks" (every task of the plan, in plan order, from the task rows, or
+ * pending) put back before "summary", unless the stored result has them
+ * (runs stored before results left them out). NULL with err ("no run ...")
+ * when unknown. Caller frees with cJSON_Delete. */
 cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_t errlen);
+/* Gives a run's result (an object) its "plan" and "tasks", both taken,
+ * where a run's result has them: just before its "summary". */
+void baton__runstore_result_put(cJSON *result, cJSON *plan, cJSON *tasks);
 
 #endif

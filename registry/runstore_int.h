@@ -12,7 +12,7 @@
 /* Task-state writes are queued and committed by one writer thread in
  * batches (group commit), so a task's progress costs the scheduler a queue
  * push, not a transaction. */
-typedef enum { OP_TASK, OP_FINISH, OP_BEGIN, OP_REOPEN } baton__rs_op_kind;
+typedef enum { OP_TASK, OP_FINISH, OP_BEGIN, OP_REOPEN, OP_PLAN } baton__rs_op_kind;
 
 typedef struct baton__rs_op {
   struct baton__rs_op *next;
@@ -20,12 +20,31 @@ typedef struct baton__rs_op {
   char *run_id, *task, *model, *status, *outputs, *error, *summary, *result;
   char *worker;   /* OP_TASK: the queue worker ("HOST:NAME") that has or ran it */
   char *endpoint; /* OP_TASK: the model server that answered */
-  char *request, *plan, *workspace; /* OP_BEGIN */
+  char *request, *plan, *workspace; /* OP_BEGIN (whose plan is written as OP_PLAN) */
   int task_id;
   long long uid; /* OP_BEGIN: who the run belongs to */
   long long ms;
   double ts;
 } baton__rs_op;
+
+/* The task writes queued and not yet taken by the writer, by run and task
+ * (open addressing; slots of another generation are free, so the writer
+ * forgets them all at once when it takes the queue). */
+typedef struct baton__rs_pending {
+  struct baton__rs_slot {
+    baton__rs_op *op;
+    unsigned gen;
+  } *slot;
+  size_t cap, n; /* cap: 0 or a power of two */
+  unsigned gen;  /* 0 never marks a slot in use */
+} baton__rs_pending;
+
+/* The queued write of o's run and task (OP_TASK) when there is one (the
+ * caller puts o's state in its place), else NULL with o indexed. */
+baton__rs_op *baton__rs_pending_put(baton__rs_pending *p, baton__rs_op *o);
+/* Forgets every entry: the writer took the queue. */
+void baton__rs_pending_clear(baton__rs_pending *p);
+void baton__rs_pending_free(baton__rs_pending *p);
 
 /* A run whose writes could not be stored (reported at its finish). */
 typedef struct baton__rs_fail {
@@ -43,14 +62,18 @@ struct baton__runstore {
   pthread_cond_t wake;    /* work queued, or stop */
   pthread_cond_t drained; /* the queue is empty and nothing is being written */
   baton__rs_op *head, *tail;
+  baton__rs_pending pending; /* the queued task writes, by run and task */
   bool stop, busy, started;
   int waiters;            /* threads in a flush */
   int queued;             /* writes queued since the writer last took them */
   baton__rs_fail *fails;  /* runs with writes that failed even when retried alone */
   size_t n_fails;
   pthread_t writer;
-  sqlite3_stmt *st_task, *st_finish, *st_begin, *st_reopen;
+  sqlite3_stmt *st_task, *st_finish, *st_begin, *st_reopen, *st_plan;
 };
+
+/* err = "run history PATH: WHAT: SQLite's message"; returns -1. */
+int baton__runstore_db_fail(baton__runstore *rs, char *err, size_t errlen, const char *what);
 
 /* The writer thread (runstore_write.c). */
 void *baton__runstore_writer(void *arg);

@@ -15,7 +15,7 @@ typedef baton__rs_op op;
  * finished in this process, or nobody asked). */
 #define MAX_FAILS 256
 
-static void op_free(op *o) {
+static void op_fields_free(op *o) {
   free(o->run_id);
   free(o->task);
   free(o->model);
@@ -29,6 +29,10 @@ static void op_free(op *o) {
   free(o->plan);
   free(o->workspace);
   free(o->endpoint);
+}
+
+static void op_free(op *o) {
+  op_fields_free(o);
   free(o);
 }
 
@@ -52,10 +56,12 @@ static void bind_op(baton__runstore *rs, sqlite3_stmt *st, const op *o) {
     sqlite3_bind_double(st, 2, o->ts);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)getpid());
     bind_opt(st, 4, o->request);
-    sqlite3_bind_text(st, 5, o->plan, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, o->workspace, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, rs->owner.instance, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, o->uid);
+    sqlite3_bind_text(st, 5, o->workspace, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, rs->owner.instance, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, o->uid);
+    break;
+  case OP_PLAN:
+    sqlite3_bind_text(st, 2, o->plan, -1, SQLITE_STATIC);
     break;
   case OP_REOPEN:
     sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
@@ -77,15 +83,20 @@ static void bind_op(baton__runstore *rs, sqlite3_stmt *st, const op *o) {
   }
 }
 
-/* Writes one queued operation. 0, or -1 with msg. */
-static int apply_op(baton__runstore *rs, const op *o, char *msg, size_t cap) {
-  sqlite3_stmt *st = o->kind == OP_FINISH   ? rs->st_finish
-                     : o->kind == OP_BEGIN  ? rs->st_begin
-                     : o->kind == OP_REOPEN ? rs->st_reopen
-                                            : rs->st_task;
+/* Runs the statement of one operation of kind `as` (o's own kind, or
+ * OP_PLAN for the plan of a run's start). 0, or -1 with msg. */
+static int step_op(baton__runstore *rs, const op *o, baton__rs_op_kind as, char *msg,
+                   size_t cap) {
+  sqlite3_stmt *st = as == OP_FINISH   ? rs->st_finish
+                     : as == OP_BEGIN  ? rs->st_begin
+                     : as == OP_REOPEN ? rs->st_reopen
+                     : as == OP_PLAN   ? rs->st_plan
+                                       : rs->st_task;
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
-  bind_op(rs, st, o);
+  op view = *o;
+  view.kind = as;
+  bind_op(rs, st, &view);
   int rc = sqlite3_step(st);
   int changed = sqlite3_changes(rs->db);
   if (rc != SQLITE_DONE)
@@ -94,12 +105,21 @@ static int apply_op(baton__runstore *rs, const op *o, char *msg, size_t cap) {
   sqlite3_reset(st);
   if (rc != SQLITE_DONE)
     return -1;
-  if ((o->kind == OP_FINISH || o->kind == OP_REOPEN) && changed != 1) {
+  if ((as == OP_FINISH || as == OP_REOPEN) && changed != 1) {
     baton__fmt(msg, cap, "run history %s: run %s is not stored (its start could not be written)",
                rs->path, o->run_id);
     return -1;
   }
   return 0;
+}
+
+/* Writes one queued operation (a run's start: its row, then its plan's).
+ * 0, or -1 with msg. */
+static int apply_op(baton__runstore *rs, const op *o, char *msg, size_t cap) {
+  int rc = step_op(rs, o, o->kind, msg, cap);
+  if (rc == 0 && o->kind == OP_BEGIN)
+    rc = step_op(rs, o, OP_PLAN, msg, cap);
+  return rc;
 }
 
 /* Writes the operations of `batch` (only those of run `only` unless NULL)
@@ -194,6 +214,7 @@ void *baton__runstore_writer(void *arg) {
     rs->queued = 0;
     op *batch = rs->head;
     rs->head = rs->tail = NULL;
+    baton__rs_pending_clear(&rs->pending);
     rs->busy = true;
     pthread_mutex_unlock(&rs->lock);
     write_batch(rs, batch);
@@ -223,9 +244,23 @@ void baton__runstore_fails_free(baton__runstore *rs) {
   rs->n_fails = 0;
 }
 
+/* Queues o. A task whose earlier state is still queued (a task started
+ * and finished before the writer took the queue) gets o's state in that
+ * place: one write, not two; what the writer commits of the queue, it
+ * commits in one transaction, so nothing between them is lost. */
 static void enqueue(baton__runstore *rs, op *o) {
   o->ts = baton__wall_s();
   pthread_mutex_lock(&rs->lock);
+  op *queued = o->kind == OP_TASK ? baton__rs_pending_put(&rs->pending, o) : NULL;
+  if (queued) {
+    op *next = queued->next;
+    op_fields_free(queued);
+    *queued = *o;
+    queued->next = next;
+    free(o);
+    pthread_mutex_unlock(&rs->lock);
+    return;
+  }
   if (rs->tail)
     rs->tail->next = o;
   else

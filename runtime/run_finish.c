@@ -131,16 +131,15 @@ static size_t result_estimate(const baton_run *run) {
   return n;
 }
 
-/* The result object: the run, its plan and tasks (taken), answer and usage. */
-static void fill_result(baton_run *run, cJSON *res, const char *status, cJSON *tasks) {
+/* The result object's own members: the run, its answer and usage (its plan
+ * and tasks go in later, before "summary"). */
+static void fill_result(baton_run *run, cJSON *res, const char *status) {
   cJSON_AddStringToObject(res, "run_id", run->id);
   cJSON_AddStringToObject(res, "status", status);
   if (run->request)
     cJSON_AddStringToObject(res, "request", run->request);
   if (run->replay_of)
     cJSON_AddStringToObject(res, "replay_of", run->replay_of);
-  cJSON_AddItemToObject(res, "plan", plan_item(run));
-  cJSON_AddItemToObject(res, "tasks", tasks);
   cJSON_AddStringToObject(res, "summary", run->summary ? run->summary : "");
   cJSON_AddStringToObject(res, "workspace", run->workspace);
   add_usage(run, res);
@@ -151,16 +150,20 @@ void baton__run_finish(baton_run *run) {
   cJSON *res = cJSON_CreateObject();
   cJSON *tasks = baton__run_tasks_json(run);
   run->summary = make_summary(run, tasks);
+  char *stored = NULL; /* the history keeps the plan and tasks already */
   if (res && tasks) {
-    fill_result(run, res, status, tasks);
+    fill_result(run, res, status);
+    stored = cJSON_PrintUnformatted(res);
+    baton__runstore_result_put(res, plan_item(run), tasks);
     tasks = NULL;
     run->result_json = baton__run_print_sized(res, result_estimate(run));
   }
   cJSON_Delete(tasks);
   char err[512];
-  if (baton__runstore_finish(run->ctx->runs, run->id, status, run->summary, run->result_json, err,
+  if (baton__runstore_finish(run->ctx->runs, run->id, status, run->summary, stored, err,
                              sizeof err) != 0)
     unsaved(run, res, err);
+  free(stored);
   cJSON_Delete(res);
   baton__run_emit(run, BATON_EVENT_DONE, -1, NULL, run->result_json);
 }

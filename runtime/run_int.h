@@ -125,6 +125,9 @@ baton_rc baton__run_make_graph(baton *ctx, const baton_request *req, baton__grap
                                baton__run_llm *li);
 
 /* ---- run_record.c: JSON views and the history ---- */
+/* A task's state (all tasks': an array) as JSON: a view whose keys and
+ * strings are the run's own, not copies; delete it before the state it
+ * shows changes or the run is freed. */
 cJSON *baton__run_task_json(const baton_run *run, size_t i);
 cJSON *baton__run_tasks_json(const baton_run *run);
 /* Writes a task's current state to the run history (failures are logged). */

@@ -11,21 +11,32 @@
 static const char *const status_names[] = {"pending", "running", "done",
                                            "failed",  "skipped", "cancelled"};
 
+/* The trees below are views of the run: their keys are constants or names
+ * the run holds, their strings the run's own (referenced, not copied; a
+ * big run's result has tens of thousands of them). A view must be deleted
+ * before what it shows changes or is freed. */
+
+/* s under key k (a constant or a string that outlives the tree), or null. */
+static void add_ref(cJSON *o, const char *k, const char *s) {
+  cJSON_AddItemToObjectCS(o, k, s ? cJSON_CreateStringReference(s) : cJSON_CreateNull());
+}
+
 static cJSON *outputs_json(const baton__values *vs) {
   cJSON *o = cJSON_CreateObject();
   for (size_t i = 0; o && i < vs->n; i++) {
     const baton__value *v = &vs->v[i];
+    if (!v->data)
+      continue;
     const char *key = v->type ? baton__type_name(v->type) : v->name;
     if (cJSON_GetObjectItemCaseSensitive(o, key))
       key = v->name; /* a second value of one type keeps its own name */
     if (cJSON_GetObjectItemCaseSensitive(o, key))
       continue;
-    if (v->type == BATON__T_JSON) {
-      cJSON *j = cJSON_Parse(v->data);
-      cJSON_AddItemToObject(o, key, j ? j : cJSON_CreateString(v->data));
-    } else {
-      cJSON_AddStringToObject(o, key, v->data);
-    }
+    cJSON *j = v->type == BATON__T_JSON ? cJSON_Parse(v->data) : NULL;
+    if (j)
+      cJSON_AddItemToObjectCS(o, key, j);
+    else
+      add_ref(o, key, v->data);
   }
   return o;
 }
@@ -36,24 +47,17 @@ cJSON *baton__run_task_json(const baton_run *run, size_t i) {
   cJSON *o = cJSON_CreateObject();
   if (!o)
     return NULL;
-  cJSON_AddNumberToObject(o, "id", t->id);
-  cJSON_AddStringToObject(o, "task", t->task);
-  const char *model = s->model ? s->model : t->model;
-  if (model)
-    cJSON_AddStringToObject(o, "model", model);
-  else
-    cJSON_AddNullToObject(o, "model");
-  cJSON_AddStringToObject(o, "status", status_names[s->status]);
+  cJSON_AddItemToObjectCS(o, "id", cJSON_CreateNumber(t->id));
+  add_ref(o, "task", t->task);
+  add_ref(o, "model", s->model ? s->model : t->model);
+  add_ref(o, "status", status_names[s->status]);
   if (s->endpoint[0])
-    cJSON_AddStringToObject(o, "endpoint", s->endpoint);
-  cJSON_AddItemToObject(o, "outputs", outputs_json(&s->out));
-  if (s->error)
-    cJSON_AddStringToObject(o, "error", s->error);
-  else
-    cJSON_AddNullToObject(o, "error");
-  cJSON_AddNumberToObject(o, "ms", (double)s->ms);
+    add_ref(o, "endpoint", s->endpoint);
+  cJSON_AddItemToObjectCS(o, "outputs", outputs_json(&s->out));
+  add_ref(o, "error", s->error);
+  cJSON_AddItemToObjectCS(o, "ms", cJSON_CreateNumber((double)s->ms));
   if (s->worker[0])
-    cJSON_AddStringToObject(o, "worker", s->worker);
+    add_ref(o, "worker", s->worker);
   return o;
 }
 

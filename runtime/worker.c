@@ -358,19 +358,9 @@ void baton__worker_pool_prewarm(baton__worker_pool *p) {
   pthread_mutex_unlock(&p->lock);
 }
 
-int baton__worker_run(baton__worker_pool *p, const char *task, const baton__values *in,
-                      baton__exec_env *env, baton__values *out) {
-  bool fresh = false;
-  size_t i = acquire(p, env->cancel, &fresh);
-  if (i == SIZE_MAX) {
-    baton__fmt(env->err, sizeof env->err, "cancelled");
-    return -1;
-  }
-  baton__worker *w = &p->w[i];
-  if (fresh && spawn_worker(p, w, env->err, sizeof env->err) != 0) {
-    release(p, i);
-    return -1;
-  }
+/* The request for one task, as the message to send; NULL when out of memory. */
+static char *task_request(const baton__worker_pool *p, const char *task, const baton__values *in,
+                          const baton__exec_env *env) {
   cJSON *req = cJSON_CreateObject();
   cJSON_AddStringToObject(req, "executor", p->name);
   cJSON_AddStringToObject(req, "task", task);
@@ -384,43 +374,45 @@ int baton__worker_run(baton__worker_pool *p, const char *task, const baton__valu
   cJSON_AddItemToObject(req, "inputs", values_to_json(in));
   char *msg = cJSON_PrintUnformatted(req);
   cJSON_Delete(req);
-  int rc = -1;
-  if (!msg) {
-    baton__fmt(env->err, sizeof env->err, "out of memory");
-    release(p, i);
-    return -1;
-  }
+  return msg;
+}
+
+/* Sends msg to worker w and waits for its reply (*reply, caller frees). A
+ * worker that cannot be written, dies, times out or is cancelled is killed
+ * and reaped: -1 with env->err saying which. */
+static int exchange(const baton__worker_pool *p, baton__worker *w, const char *task,
+                    const char *msg, baton__exec_env *env, char **reply) {
+  int status = 0;
   if (send_msg(w->fd, msg) != 0) {
-    int status = 0;
     kill_worker(w, &status);
     describe_death(status, p->name, env->err, sizeof env->err);
-    free(msg);
-    release(p, i);
     return -1;
   }
-  free(msg);
   /* The executor gets the timeout too; the grace second lets it answer first. */
   int64_t deadline = env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms + 1000 : 0;
-  char *reply = NULL;
-  rd_status st = recv_msg(w->fd, &reply, deadline, env->cancel);
-  if (st != RD_OK) {
-    int status = 0;
-    kill_worker(w, &status);
-    if (st == RD_CANCELLED)
-      baton__fmt(env->err, sizeof env->err, "cancelled");
-    else if (st == RD_TIMEOUT)
-      baton__fmt(env->err, sizeof env->err, "%s timed out after %ld ms; its worker was stopped",
-                 task, env->timeout_ms);
-    else if (st == RD_TOO_BIG)
-      baton__fmt(env->err, sizeof env->err, "the %s worker sent a reply over %u bytes",
-                 p->name, BATON__WORKER_MAX_MSG);
-    else
-      describe_death(status, p->name, env->err, sizeof env->err);
-    release(p, i);
-    return -1;
-  }
+  rd_status st = recv_msg(w->fd, reply, deadline, env->cancel);
+  if (st == RD_OK)
+    return 0;
+  kill_worker(w, &status);
+  if (st == RD_CANCELLED)
+    baton__fmt(env->err, sizeof env->err, "cancelled");
+  else if (st == RD_TIMEOUT)
+    baton__fmt(env->err, sizeof env->err, "%s timed out after %ld ms; its worker was stopped",
+               task, env->timeout_ms);
+  else if (st == RD_TOO_BIG)
+    baton__fmt(env->err, sizeof env->err, "the %s worker sent a reply over %u bytes", p->name,
+               BATON__WORKER_MAX_MSG);
+  else
+    describe_death(status, p->name, env->err, sizeof env->err);
+  return -1;
+}
+
+/* A worker's reply: 0 with out filled, or -1 with env->err (and
+ * env->transient as the worker said). */
+static int read_reply(const baton__worker_pool *p, const char *reply, baton__exec_env *env,
+                      baton__values *out) {
+  int rc = -1;
   cJSON *r = cJSON_Parse(reply);
-  free(reply);
   const cJSON *ok = cJSON_GetObjectItemCaseSensitive(r, "ok");
   if (!r) {
     baton__fmt(env->err, sizeof env->err, "the %s worker sent an unreadable reply", p->name);
@@ -436,6 +428,31 @@ int baton__worker_run(baton__worker_pool *p, const char *task, const baton__valu
     env->transient = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "transient"));
   }
   cJSON_Delete(r);
+  return rc;
+}
+
+int baton__worker_run(baton__worker_pool *p, const char *task, const baton__values *in,
+                      baton__exec_env *env, baton__values *out) {
+  bool fresh = false;
+  size_t i = acquire(p, env->cancel, &fresh);
+  if (i == SIZE_MAX) {
+    baton__fmt(env->err, sizeof env->err, "cancelled");
+    return -1;
+  }
+  baton__worker *w = &p->w[i];
+  if (fresh && spawn_worker(p, w, env->err, sizeof env->err) != 0) {
+    release(p, i);
+    return -1;
+  }
+  char *msg = task_request(p, task, in, env);
+  char *reply = NULL;
+  int rc = -1;
+  if (!msg)
+    baton__fmt(env->err, sizeof env->err, "out of memory");
+  else if (exchange(p, w, task, msg, env, &reply) == 0)
+    rc = read_reply(p, reply, env, out);
+  free(msg);
+  free(reply);
   release(p, i);
   return rc;
 }
@@ -576,87 +593,105 @@ cJSON *baton__worker_query(const char *program, const char *config_path, char *e
   return arr;
 }
 
-int baton__worker_main(int fd, const char *config_path, const baton__executor *const *local) {
+/* The child's state: its config, and the one executor it serves once the
+ * first request named it (initialised once). */
+typedef struct child {
   baton__config cfg;
+  const baton__executor *const *local;
+  const baton__executor *ex;
+  void *state;
+  bool ready;
+} child;
+
+/* Makes sure the child serves executor `name`, initialised: 0, or -1 after
+ * replying why not (no such executor, another one, a failed init). */
+static int child_executor(child *c, int fd, const char *name) {
+  if (!c->ex) {
+    const baton__executor *ex = find_executor(c->local, name);
+    if (!ex || (ex->debug_only && !c->cfg.debug_executors)) {
+      reply_error(fd, "this worker has no such executor", false);
+      return -1;
+    }
+    c->ex = ex;
+  } else if (strcmp(c->ex->name, name) != 0) {
+    reply_error(fd, "a worker serves one executor only", false);
+    return -1;
+  }
+  if (c->ready)
+    return 0;
+  char err[768] = "";
+  if (c->ex->init && c->ex->init(&c->cfg, &c->state, err, sizeof err) != 0) {
+    char msg[900];
+    baton__fmt(msg, sizeof msg, "%s: %s", c->ex->name, err[0] ? err : "init failed");
+    reply_error(fd, msg, false);
+    return -1;
+  }
+  c->ready = true;
+  return 0;
+}
+
+/* Runs the task of one well-formed request and sends the reply. 0, or 1
+ * when the reply could not be sent (the worker then exits). */
+static int child_serve(child *c, int fd, const cJSON *req, const char *task) {
+  baton__values in = {0}, out = {0};
+  atomic_int never = 0;
+  const cJSON *to = cJSON_GetObjectItemCaseSensitive(req, "timeout_ms");
+  baton__exec_env env = {.cfg = &c->cfg, .workspace = jstr(req, "workspace"),
+                         .file_prefix = jstr(req, "prefix"), .cancel = &never,
+                         .model = jstr(req, "model"), .endpoint = jstr(req, "endpoint"),
+                         .isolated = true,
+                         .timeout_ms = cJSON_IsNumber(to) ? (long)to->valuedouble : 0};
+  int status = 0;
+  if (values_from_json(cJSON_GetObjectItemCaseSensitive(req, "inputs"), &in) != 0) {
+    reply_error(fd, "malformed inputs", false);
+  } else if (c->ex->run(c->state, task, &in, &env, &out) != 0) {
+    reply_error(fd, env.err[0] ? env.err : "the executor failed", env.transient);
+  } else {
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddTrueToObject(r, "ok");
+    cJSON_AddItemToObject(r, "outputs", values_to_json(&out));
+    char *s = cJSON_PrintUnformatted(r);
+    cJSON_Delete(r);
+    if (!s || send_msg(fd, s) != 0)
+      status = 1;
+    free(s);
+  }
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return status;
+}
+
+/* Answers one request message: 0, or 1 when the worker must exit. */
+static int child_request(child *c, int fd, const char *msg) {
+  cJSON *req = cJSON_Parse(msg);
+  const char *name = jstr(req, "executor"), *task = jstr(req, "task");
+  int status = 0;
+  if (!req || !name || !task || !jstr(req, "workspace") || !jstr(req, "prefix"))
+    reply_error(fd, "malformed request to the worker", false);
+  else if (child_executor(c, fd, name) == 0)
+    status = child_serve(c, fd, req, task);
+  cJSON_Delete(req);
+  return status;
+}
+
+int baton__worker_main(int fd, const char *config_path, const baton__executor *const *local) {
+  child c = {.local = local};
   char err[768];
-  if (baton__config_load(&cfg, config_path, err, sizeof err) != 0) {
-    baton__config_release(&cfg);
+  if (baton__config_load(&c.cfg, config_path, err, sizeof err) != 0) {
+    baton__config_release(&c.cfg);
     return 2;
   }
-  const baton__executor *ex = NULL;
-  void *state = NULL;
-  bool ready = false;
   int status = 0;
-  for (;;) {
+  while (status == 0) {
     char *msg = NULL;
     rd_status st = recv_msg(fd, &msg, 0, NULL);
     if (st == RD_EOF)
       break;
-    if (st != RD_OK) {
-      status = 1;
-      break;
-    }
-    cJSON *req = cJSON_Parse(msg);
+    status = st == RD_OK ? child_request(&c, fd, msg) : 1;
     free(msg);
-    const char *name = jstr(req, "executor"), *task = jstr(req, "task");
-    const char *ws = jstr(req, "workspace"), *prefix = jstr(req, "prefix");
-    if (!req || !name || !task || !ws || !prefix) {
-      reply_error(fd, "malformed request to the worker", false);
-      cJSON_Delete(req);
-      continue;
-    }
-    if (!ex) {
-      ex = find_executor(local, name);
-      if (!ex || (ex->debug_only && !cfg.debug_executors)) {
-        reply_error(fd, "this worker has no such executor", false);
-        cJSON_Delete(req);
-        ex = NULL;
-        continue;
-      }
-    } else if (strcmp(ex->name, name) != 0) {
-      reply_error(fd, "a worker serves one executor only", false);
-      cJSON_Delete(req);
-      continue;
-    }
-    if (!ready) {
-      if (ex->init && ex->init(&cfg, &state, err, sizeof err) != 0) {
-        char msg2[900];
-        baton__fmt(msg2, sizeof msg2, "%s: %s", ex->name, err[0] ? err : "init failed");
-        reply_error(fd, msg2, false);
-        cJSON_Delete(req);
-        continue;
-      }
-      ready = true;
-    }
-    baton__values in = {0}, out = {0};
-    atomic_int never = 0;
-    const cJSON *to = cJSON_GetObjectItemCaseSensitive(req, "timeout_ms");
-    baton__exec_env env = {.cfg = &cfg, .workspace = ws, .file_prefix = prefix,
-                           .cancel = &never, .model = jstr(req, "model"),
-                           .endpoint = jstr(req, "endpoint"), .isolated = true,
-                           .timeout_ms = cJSON_IsNumber(to) ? (long)to->valuedouble : 0};
-    if (values_from_json(cJSON_GetObjectItemCaseSensitive(req, "inputs"), &in) != 0) {
-      reply_error(fd, "malformed inputs", false);
-    } else if (ex->run(state, task, &in, &env, &out) != 0) {
-      reply_error(fd, env.err[0] ? env.err : "the executor failed", env.transient);
-    } else {
-      cJSON *r = cJSON_CreateObject();
-      cJSON_AddTrueToObject(r, "ok");
-      cJSON_AddItemToObject(r, "outputs", values_to_json(&out));
-      char *s = cJSON_PrintUnformatted(r);
-      cJSON_Delete(r);
-      if (!s || send_msg(fd, s) != 0)
-        status = 1;
-      free(s);
-    }
-    baton__values_release(&in);
-    baton__values_release(&out);
-    cJSON_Delete(req);
-    if (status)
-      break;
   }
-  if (ready && ex->release)
-    ex->release(state);
-  baton__config_release(&cfg);
+  if (c.ready && c.ex->release)
+    c.ex->release(c.state);
+  baton__config_release(&c.cfg);
   return status;
 }

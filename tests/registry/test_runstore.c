@@ -54,6 +54,134 @@ Test(registry_runstore, a_finished_run_reads_back_as_stored) {
   free(dir);
 }
 
+/* The key of member i of object o ("" past its end). */
+static const char *key_at(const cJSON *o, int i) {
+  const cJSON *c = cJSON_GetArrayItem(o, i);
+  return c && c->string ? c->string : "";
+}
+
+Test(registry_runstore, a_finished_runs_plan_and_tasks_come_back_from_their_rows_in_plan_order) {
+  char *dir = bt_tmpdir(), *path = db_path(dir);
+  baton__runstore *rs = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
+  const char *plan = "[{\"task\":\"c\",\"id\":3},{\"task\":\"a\",\"id\":1},"
+                     "{\"task\":\"b\",\"id\":2},{\"task\":\"z\",\"id\":0}]";
+  cr_assert_eq(baton__runstore_begin(rs, "r1", "abc", plan, "/tmp/ws", err, sizeof err), 0);
+  for (int id = 0; id < 4; id++)
+    if (id != 2)
+      cr_assert_eq(baton__runstore_task(rs, "r1", id, "t", "m", NULL, "done", "{\"text\":\"x\"}",
+                                        NULL, id, err, sizeof err), 0);
+  /* The result as a run stores it: no plan, no tasks. */
+  cr_assert_eq(baton__runstore_finish(rs, "r1", "done", "S",
+                                      "{\"run_id\":\"r1\",\"status\":\"done\",\"summary\":\"S\","
+                                      "\"workspace\":\"/tmp/ws\"}",
+                                      err, sizeof err), 0, "%s", err);
+  cJSON *run = baton__runstore_get(rs, "r1", err, sizeof err);
+  cr_assert_not_null(run, "%s", err);
+  cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(run, "plan")), 4);
+  const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(run, "tasks");
+  cr_assert_eq(cJSON_GetArraySize(tasks), 4, "every task of the plan");
+  const int order[] = {3, 1, 2, 0};
+  for (int i = 0; i < 4; i++)
+    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(tasks, i), "id")->valueint,
+                 order[i], "plan order at %d", i);
+  cr_assert_str_eq(str(cJSON_GetArrayItem(tasks, 0), "status"), "done");
+  cr_assert_str_eq(str(cJSON_GetArrayItem(tasks, 2), "status"), "pending", "no row: pending");
+  cr_assert_str_eq(str(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(tasks, 3), "outputs"),
+                       "text"), "x");
+  /* Where a run's result has them: after the status, before the summary. */
+  cr_assert_str_eq(key_at(run, 2), "plan");
+  cr_assert_str_eq(key_at(run, 3), "tasks");
+  cr_assert_str_eq(key_at(run, 4), "summary");
+  cr_assert_str_eq(str(run, "workspace"), "/tmp/ws");
+  cJSON_Delete(run);
+  baton__runstore_close(rs);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
+Test(registry_runstore, a_plan_in_reverse_id_order_reads_back_whole) {
+  enum { N = 5000 };
+  char *dir = bt_tmpdir(), *path = db_path(dir);
+  baton__runstore *rs = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
+  size_t cap = (size_t)N * 40 + 8, len = 0;
+  char *plan = malloc(cap);
+  len += (size_t)snprintf(plan, cap, "[");
+  for (int i = 0; i < N; i++)
+    len += (size_t)snprintf(plan + len, cap - len, "%s{\"task\":\"t\",\"id\":%d}", i ? "," : "",
+                            N - 1 - i);
+  snprintf(plan + len, cap - len, "]");
+  cr_assert_eq(baton__runstore_begin(rs, "big", NULL, plan, "/tmp/ws", err, sizeof err), 0);
+  for (int id = 0; id < N; id += 2) /* odd ids never ran */
+    cr_assert_eq(baton__runstore_task(rs, "big", id, "t", NULL, NULL, "done", NULL, NULL, 0, err,
+                                      sizeof err), 0);
+  cJSON *run = baton__runstore_get(rs, "big", err, sizeof err);
+  cr_assert_not_null(run, "%s", err);
+  const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(run, "tasks");
+  cr_assert_eq(cJSON_GetArraySize(tasks), N);
+  int i = 0;
+  const cJSON *t;
+  cJSON_ArrayForEach(t, tasks) {
+    int id = cJSON_GetObjectItemCaseSensitive(t, "id")->valueint;
+    cr_assert_eq(id, N - 1 - i, "plan order at %d", i);
+    cr_assert_str_eq(str(t, "status"), id % 2 ? "pending" : "done", "task %d", id);
+    i++;
+  }
+  cJSON_Delete(run);
+  free(plan);
+  baton__runstore_close(rs);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
+Test(registry_runstore, a_tasks_states_queued_together_store_its_last_one_per_run) {
+  char *dir = bt_tmpdir(), *path = db_path(dir);
+  baton__runstore *rs = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
+  const char *plan = "[{\"task\":\"t\",\"id\":0},{\"task\":\"t\",\"id\":1}]";
+  cr_assert_eq(baton__runstore_begin(rs, "a", NULL, plan, "/tmp/ws", err, sizeof err), 0);
+  cr_assert_eq(baton__runstore_begin(rs, "b", NULL, plan, "/tmp/ws", err, sizeof err), 0);
+  /* Many states in a burst (queued faster than they are written): each
+   * run's task 0 ends done in a, still running in b, task 1 failed in a. */
+  for (int k = 0; k < 200; k++) {
+    char out[32];
+    snprintf(out, sizeof out, "{\"text\":\"%d\"}", k);
+    cr_assert_eq(baton__runstore_task_on(rs, "a", 0, "t", "m", NULL, "running", NULL, NULL, 0,
+                                         "w1", err, sizeof err), 0);
+    cr_assert_eq(baton__runstore_task(rs, "b", 0, "t", "m", NULL, "running", NULL, NULL, 0, err,
+                                      sizeof err), 0);
+    cr_assert_eq(baton__runstore_task(rs, "a", 0, "t", "m", "ep", "done", out, NULL, k, err,
+                                      sizeof err), 0);
+    cr_assert_eq(baton__runstore_task(rs, "a", 1, "t", "m", NULL, "failed", NULL, "boom", k, err,
+                                      sizeof err), 0);
+  }
+  cJSON *a = baton__runstore_get(rs, "a", err, sizeof err);
+  cJSON *b = baton__runstore_get(rs, "b", err, sizeof err);
+  cr_assert(a && b, "%s", err);
+  const cJSON *a0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(a, "tasks"), 0);
+  const cJSON *a1 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(a, "tasks"), 1);
+  const cJSON *b0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(b, "tasks"), 0);
+  cr_assert_str_eq(str(a0, "status"), "done");
+  cr_assert_str_eq(str(cJSON_GetObjectItemCaseSensitive(a0, "outputs"), "text"), "199");
+  cr_assert_str_eq(str(a0, "endpoint"), "ep");
+  cr_assert_null(str(a0, "worker"), "the last state names no worker");
+  cr_assert_eq(cJSON_GetObjectItemCaseSensitive(a0, "ms")->valueint, 199);
+  cr_assert_str_eq(str(a1, "error"), "boom");
+  cr_assert_str_eq(str(b0, "status"), "running", "another run's task of the same id is its own");
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  baton__runstore_close(rs);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
 Test(registry_runstore, a_run_whose_process_died_is_interrupted) {
   char *dir = bt_tmpdir(), *path = db_path(dir);
   pid_t pid = fork();
