@@ -88,7 +88,6 @@ Test(executors_textcat, is_available_here) {
   cr_assert(tc()->available(NULL, why, sizeof why), "unavailable: %s", why);
   cr_assert_str_eq(why, "");
   cr_assert_str_eq(tc()->tasks[0], "text-classification");
-  cr_assert_eq(baton__executor_find("local:textcat"), tc());
 }
 
 Test(executors_textcat, identifies_french, .init = setup, .fini = teardown) {

@@ -458,58 +458,74 @@ static int read_chunked(fake_http *srv, int fd, const char *have, size_t n_have,
   return 0;
 }
 
-static void serve(fake_http *srv, int fd) {
+/* Reads until the end of the request head into a new buffer (NUL-terminated,
+ * *len bytes, the head *head_len of them). NULL when the connection was lost
+ * or the head was too large (answered 431). */
+static char *read_head(fake_http *srv, int fd, size_t *len, size_t *head_len) {
   char *buf = malloc(FH_MAX_HEAD + 1);
   if (!buf)
-    return;
-  size_t len = 0;
+    return NULL;
+  size_t n_buf = 0;
   const char *end = NULL;
-  while (!(end = find_head_end(buf, len))) {
-    if (len >= FH_MAX_HEAD) {
+  while (!(end = find_head_end(buf, n_buf))) {
+    if (n_buf >= FH_MAX_HEAD) {
       send_simple(srv, fd, 431, "{\"error\":\"fake_http: request head too large\"}", NULL);
       free(buf);
-      return;
+      return NULL;
     }
-    if (wait_fd(srv, fd, POLLIN, FH_IDLE_MS) != 1) {
-      free(buf);
-      return;
-    }
-    ssize_t n = recv(fd, buf + len, FH_MAX_HEAD - len, 0);
+    ssize_t n = -1;
+    if (wait_fd(srv, fd, POLLIN, FH_IDLE_MS) == 1)
+      n = recv(fd, buf + n_buf, FH_MAX_HEAD - n_buf, 0);
     if (n <= 0) {
       free(buf);
-      return;
+      return NULL;
     }
-    len += (size_t)n;
+    n_buf += (size_t)n;
   }
-  buf[len] = '\0';
-  size_t head_len = (size_t)(end - buf) + 4;
+  buf[n_buf] = '\0';
+  *len = n_buf;
+  *head_len = (size_t)(end - buf) + 4;
+  return buf;
+}
 
-  fake_http_request req = {0};
-  /* Request line. */
-  const char *p = buf;
-  const char *eol = strstr(p, "\r\n");
-  if (!eol || eol > end) {
-    send_simple(srv, fd, 400, "{\"error\":\"fake_http: bad request line\"}", NULL);
-    free(buf);
-    return;
-  }
-  const char *sp1 = memchr(p, ' ', (size_t)(eol - p));
+/* "METHOD TARGET VERSION\r\n" at buf into req; the first header line, or
+ * NULL when the line is malformed. */
+static const char *parse_request_line(const char *buf, const char *end, fake_http_request *req) {
+  const char *eol = strstr(buf, "\r\n");
+  if (!eol || eol > end)
+    return NULL;
+  const char *sp1 = memchr(buf, ' ', (size_t)(eol - buf));
   const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
-  if (!sp1 || !sp2) {
-    send_simple(srv, fd, 400, "{\"error\":\"fake_http: bad request line\"}", NULL);
-    free(buf);
-    return;
+  if (!sp1 || !sp2)
+    return NULL;
+  req->method = xstrndup(buf, (size_t)(sp1 - buf));
+  req->path = xstrndup(sp1 + 1, (size_t)(sp2 - sp1 - 1));
+  return eol + 2;
+}
+
+/* How the request's body comes, from its headers. */
+typedef struct fh_framing {
+  long long clen;
+  bool chunked, expect;
+} fh_framing;
+
+static fake_http_header *add_header(fake_http_request *req, size_t *cap) {
+  if (req->n_headers == *cap) {
+    *cap = *cap ? *cap * 2 : 16;
+    fake_http_header *nh = realloc(req->headers, *cap * sizeof *nh);
+    if (!nh)
+      abort();
+    req->headers = nh;
   }
-  req.method = xstrndup(p, (size_t)(sp1 - p));
-  req.path = xstrndup(sp1 + 1, (size_t)(sp2 - sp1 - 1));
-  /* Headers. */
-  size_t cap_h = 16;
-  req.headers = calloc(cap_h, sizeof *req.headers);
-  if (!req.headers)
+  return &req->headers[req->n_headers++];
+}
+
+/* The header lines from p to end into req, and what they say of the body. */
+static void parse_headers(const char *p, const char *end, fake_http_request *req, fh_framing *fr) {
+  size_t cap = 16;
+  req->headers = calloc(cap, sizeof *req->headers);
+  if (!req->headers)
     abort();
-  long long clen = 0;
-  bool chunked = false, expect = false;
-  p = eol + 2;
   while (p < end) {
     const char *le = strstr(p, "\r\n");
     if (!le || le > end)
@@ -522,78 +538,71 @@ static void serve(fake_http *srv, int fd) {
       const char *ve = le;
       while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
         ve--;
-      if (req.n_headers == cap_h) {
-        cap_h *= 2;
-        fake_http_header *nh = realloc(req.headers, cap_h * sizeof *nh);
-        if (!nh)
-          abort();
-        req.headers = nh;
-      }
-      fake_http_header *hd = &req.headers[req.n_headers++];
+      fake_http_header *hd = add_header(req, &cap);
       hd->name = xstrndup(p, (size_t)(colon - p));
       hd->value = xstrndup(v, (size_t)(ve - v));
       if (strcasecmp(hd->name, "Content-Length") == 0)
-        clen = strtoll(hd->value, NULL, 10);
+        fr->clen = strtoll(hd->value, NULL, 10);
       else if (strcasecmp(hd->name, "Transfer-Encoding") == 0 && strcasestr(hd->value, "chunked"))
-        chunked = true;
+        fr->chunked = true;
       else if (strcasecmp(hd->name, "Expect") == 0 && strcasestr(hd->value, "100-continue"))
-        expect = true;
+        fr->expect = true;
     }
     p = le + 2;
   }
-  if (chunked) {
-    if (expect) {
-      const char *cont = "HTTP/1.1 100 Continue\r\n\r\n";
-      if (!send_all(srv, fd, cont, strlen(cont)))
-        goto out;
-    }
-    int rc = read_chunked(srv, fd, buf + head_len, len - head_len, &req.body, &req.body_len);
-    if (rc == -2) {
-      send_simple(srv, fd, 413, "{\"error\":\"fake_http: request body too large\"}", NULL);
-      goto out;
-    }
-    if (rc != 0) {
-      send_simple(srv, fd, 400, "{\"error\":\"fake_http: malformed chunked body\"}", NULL);
-      goto out;
-    }
-    goto have_body;
-  }
-  if (clen < 0 || (unsigned long long)clen > FH_MAX_BODY) {
+}
+
+static bool send_continue(fake_http *srv, int fd) {
+  const char *cont = "HTTP/1.1 100 Continue\r\n\r\n";
+  return send_all(srv, fd, cont, strlen(cont));
+}
+
+/* A Content-Length body, `have` of whose bytes came with the head. False
+ * when it was refused (answered) or the connection was lost. */
+static bool read_length_body(fake_http *srv, int fd, const char *have_bytes, size_t n_have,
+                             const fh_framing *fr, fake_http_request *req) {
+  if (fr->clen < 0 || (unsigned long long)fr->clen > FH_MAX_BODY) {
     send_simple(srv, fd, 413, "{\"error\":\"fake_http: request body too large\"}", NULL);
-    goto out;
+    return false;
   }
-  /* Body. */
-  req.body = malloc((size_t)clen + 1);
-  if (!req.body)
+  size_t clen = (size_t)fr->clen;
+  req->body = malloc(clen + 1);
+  if (!req->body)
     abort();
-  size_t have = len - head_len;
-  if (have > (size_t)clen)
-    have = (size_t)clen;
-  memcpy(req.body, buf + head_len, have);
-  if (expect && have < (size_t)clen) {
-    const char *cont = "HTTP/1.1 100 Continue\r\n\r\n";
-    if (!send_all(srv, fd, cont, strlen(cont)))
-      goto out;
-  }
-  while (have < (size_t)clen) {
+  size_t have = n_have > clen ? clen : n_have;
+  memcpy(req->body, have_bytes, have);
+  if (fr->expect && have < clen && !send_continue(srv, fd))
+    return false;
+  while (have < clen) {
     if (wait_fd(srv, fd, POLLIN, FH_IDLE_MS) != 1)
-      goto out;
-    ssize_t n = recv(fd, req.body + have, (size_t)clen - have, 0);
+      return false;
+    ssize_t n = recv(fd, req->body + have, clen - have, 0);
     if (n <= 0)
-      goto out;
+      return false;
     have += (size_t)n;
   }
-  req.body[have] = '\0';
-  req.body_len = have;
-have_body:
-  record(srv, &req);
-  pthread_mutex_lock(&srv->mu);
-  if (++srv->in_flight > srv->max_in_flight)
-    srv->max_in_flight = srv->in_flight;
-  pthread_mutex_unlock(&srv->mu);
-  bool open = true;
+  req->body[have] = '\0';
+  req->body_len = have;
+  return true;
+}
 
-  /* Pick the response. */
+/* The body, chunked or with a length; false as read_length_body. */
+static bool read_body(fake_http *srv, int fd, const char *have, size_t n_have,
+                      const fh_framing *fr, fake_http_request *req) {
+  if (!fr->chunked)
+    return read_length_body(srv, fd, have, n_have, fr, req);
+  if (fr->expect && !send_continue(srv, fd))
+    return false;
+  int rc = read_chunked(srv, fd, have, n_have, &req->body, &req->body_len);
+  if (rc == -2)
+    send_simple(srv, fd, 413, "{\"error\":\"fake_http: request body too large\"}", NULL);
+  else if (rc != 0)
+    send_simple(srv, fd, 400, "{\"error\":\"fake_http: malformed chunked body\"}", NULL);
+  return rc == 0;
+}
+
+/* The response for req: the handler's, else the next scripted one, else NULL. */
+static fh_item *next_item(fake_http *srv, const fake_http_request *req) {
   fh_item *it = NULL;
   pthread_mutex_lock(&srv->mu);
   fake_http_handler fn = srv->fn;
@@ -608,11 +617,23 @@ have_body:
   pthread_mutex_unlock(&srv->mu);
   if (fn) {
     fake_http_response r = {0};
-    fn(&req, &r, ud);
+    fn(req, &r, ud);
     it = item_from(&r);
     if (r.free_body)
       free((void *)r.body);
   }
+  return it;
+}
+
+/* Records req, counts it in flight, and answers it. */
+static void respond(fake_http *srv, int fd, const fake_http_request *req) {
+  record(srv, req);
+  pthread_mutex_lock(&srv->mu);
+  if (++srv->in_flight > srv->max_in_flight)
+    srv->max_in_flight = srv->in_flight;
+  pthread_mutex_unlock(&srv->mu);
+  bool open = true;
+  fh_item *it = next_item(srv, req);
   if (it) {
     send_item(srv, fd, it, &open);
     item_free(it);
@@ -621,11 +642,27 @@ have_body:
     snprintf(msg, sizeof msg,
              "{\"error\":{\"message\":\"fake_http: no scripted response left for %.100s "
              "%.300s\",\"type\":\"fake_http_unscripted\"}}",
-             req.method, req.path);
+             req->method, req->path);
     send_simple(srv, fd, 500, msg, &open);
   }
   answered(srv, &open);
-out:
+}
+
+static void serve(fake_http *srv, int fd) {
+  size_t len = 0, head_len = 0;
+  char *buf = read_head(srv, fd, &len, &head_len);
+  if (!buf)
+    return;
+  fake_http_request req = {0};
+  fh_framing fr = {0};
+  const char *headers = parse_request_line(buf, buf + head_len - 4, &req);
+  if (!headers) {
+    send_simple(srv, fd, 400, "{\"error\":\"fake_http: bad request line\"}", NULL);
+  } else {
+    parse_headers(headers, buf + head_len - 4, &req, &fr);
+    if (read_body(srv, fd, buf + head_len, len - head_len, &fr, &req))
+      respond(srv, fd, &req);
+  }
   req_release(&req);
   free(buf);
 }
