@@ -25,6 +25,13 @@
 #define MERGE_PAGES 16
 /* Merging starts when the index has more segments than this. */
 #define MERGE_ABOVE_SEGMENTS 4
+/* A transaction of merge steps holds the write lock about this long, and
+ * the next one starts this much later: a writer that found the lock taken
+ * retries (SQLite's busy handler) at most 25 ms apart in its first 100 ms
+ * of waiting, so it gets the lock in the pause instead of waiting for the
+ * whole merge. */
+#define MERGE_CHUNK_MS 25
+#define MERGE_PAUSE_MS 30
 
 int baton__fts_segments(sqlite3 *db) {
   sqlite3_stmt *st = NULL;
@@ -49,10 +56,9 @@ static int merge_step(sqlite3 *db, sqlite3_stmt *st, int pages) {
   return sqlite3_total_changes(db) - before >= 2 ? 1 : 0;
 }
 
-/* One transaction of merge steps, about chunk_ms long. 1 when there is
+/* One transaction of merge steps, about MERGE_CHUNK_MS long. 1 when there is
  * more to merge, 0 when done, -1 with err. */
-static int merge_chunk(sqlite3 *db, sqlite3_stmt *st, bool *first, double chunk_ms, char *err,
-                       size_t errlen) {
+static int merge_chunk(sqlite3 *db, sqlite3_stmt *st, bool *first, char *err, size_t errlen) {
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
     baton__fmt(err, errlen, "cannot merge the full-text index: %s", sqlite3_errmsg(db));
     return -1;
@@ -62,7 +68,7 @@ static int merge_chunk(sqlite3 *db, sqlite3_stmt *st, bool *first, double chunk_
   do {
     more = merge_step(db, st, *first ? -MERGE_PAGES : MERGE_PAGES);
     *first = false;
-  } while (more == 1 && baton__now_ms() - t0 < chunk_ms);
+  } while (more == 1 && baton__now_ms() - t0 < MERGE_CHUNK_MS);
   if (more < 0 || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
     baton__fmt(err, errlen, "cannot merge the full-text index: %s", sqlite3_errmsg(db));
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -71,7 +77,7 @@ static int merge_chunk(sqlite3 *db, sqlite3_stmt *st, bool *first, double chunk_
   return more;
 }
 
-int baton__fts_merge(sqlite3 *db, double chunk_ms, char *err, size_t errlen) {
+int baton__fts_merge(sqlite3 *db, char *err, size_t errlen) {
   int segments = baton__fts_segments(db);
   if (segments < 0) {
     baton__fmt(err, errlen, "cannot read the full-text index: %s", sqlite3_errmsg(db));
@@ -87,8 +93,8 @@ int baton__fts_merge(sqlite3 *db, double chunk_ms, char *err, size_t errlen) {
   }
   bool first = true;
   int more;
-  while ((more = merge_chunk(db, st, &first, chunk_ms, err, errlen)) == 1)
-    ;
+  while ((more = merge_chunk(db, st, &first, err, errlen)) == 1)
+    sqlite3_sleep(MERGE_PAUSE_MS);
   sqlite3_finalize(st);
   return more < 0 ? -1 : 0;
 }

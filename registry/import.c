@@ -22,6 +22,8 @@
 #define MAX_LINE (1u << 20) /* one JSONL record: card text can be 42 kB, allow far more */
 #define DESC_MAX 1000       /* cleaned description kept, in bytes */
 #define IMPORT_MAX_BYTES (1024u * 1024u * 1024u)
+/* A chunk of an import holds the registry's write lock about this long. */
+#define IMPORT_CHUNK_MS 50.0
 
 /* ---------------------------------------------------------------------- */
 /* Upserts                                                                  */
@@ -927,7 +929,7 @@ static int import_staged(job *j, int kind, const char *text, size_t len) {
     sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
     return -1;
   }
-  return baton__upsert_merge(&j->u, BATON__WRITE_CHUNK_MS, j->err, j->errlen);
+  return baton__upsert_merge(&j->u, IMPORT_CHUNK_MS, j->err, j->errlen);
 }
 
 static cJSON *import_report(job *j, const char *format) {
@@ -990,7 +992,7 @@ int baton__registry_import_text(baton__registry *reg, const char *label, const c
     goto out;
   upsert = true;
   if ((kind == 0 ? import_yaml(&j, text, len) : import_staged(&j, kind, text, len)) ||
-      baton__fts_merge(j.db, BATON__WRITE_CHUNK_MS, err, errlen))
+      baton__fts_merge(j.db, err, errlen))
     goto out;
   if (!(*report = import_report(&j, format)))
     baton__fmt(err, errlen, "out of memory");
