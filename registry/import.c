@@ -991,7 +991,8 @@ int baton__registry_import_text(baton__registry *reg, const char *label, const c
       baton__upsert_init(&j.u, j.db, BATON__UPSERT_REPLACE, "import", err, errlen))
     goto out;
   upsert = true;
-  if (kind == 0 ? import_yaml(&j, text, len) : import_staged(&j, kind, text, len))
+  if ((kind == 0 ? import_yaml(&j, text, len) : import_staged(&j, kind, text, len)) ||
+      baton__fts_merge(j.db, err, errlen))
     goto out;
   if (!(*report = import_report(&j, format)))
     baton__fmt(err, errlen, "out of memory");

@@ -165,6 +165,14 @@ int baton__upsert_stage(baton__upsert *u, char *err, size_t errlen);
  * wait at most one chunk. 0, or -1 with err: the chunks before stay. */
 int baton__upsert_merge(baton__upsert *u, double chunk_ms, char *err, size_t errlen);
 
+/* Segments (b-trees) in the full-text index models_mfts, or -1. */
+int baton__fts_segments(sqlite3 *db);
+/* When the full-text index has more than a few segments (each commit that
+ * adds models makes one), merges them into one in short transactions with
+ * pauses between them for other writers (registry/ftsmerge.c). 0, or -1
+ * with err. */
+int baton__fts_merge(sqlite3 *db, char *err, size_t errlen);
+
 /* Inserts or updates one task (same "unchanged" rule). 0 or -1 with err. */
 int baton__upsert_task(sqlite3 *db, const char *name, const char *description, const char *inputs,
                        const char *outputs, const char *keywords, const char *params, char *err,

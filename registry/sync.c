@@ -314,6 +314,8 @@ static int write_items(baton__registry *reg, const sync_run *s, cJSON **report, 
     baton__fmt(err, errlen, "cannot commit the sync: %s", sqlite3_errmsg(db));
     goto fail;
   }
+  if (baton__fts_merge(db, err, errlen))
+    goto out;
   *report = sync_report(s, &u, skipped);
   if (*report)
     rc = 0;

@@ -751,3 +751,47 @@ Test(registry_import, a_1_mb_description_of_brackets_is_cleaned_in_under_a_secon
   free(out);
   free(md);
 }
+
+/* ---------------------------------------------------------------------- */
+/* The full-text index after imports                                        */
+
+static void db_exec(const char *path, const char *sql) {
+  sqlite3 *db = NULL;
+  cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+  cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s: %s", sql,
+               sqlite3_errmsg(db));
+  sqlite3_close(db);
+}
+
+/* Imports batch b: 20 new summarization models "seg/b<b>-<i>". */
+static void import_batch(baton__registry *reg, int b) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  for (int i = 0; i < 20; i++)
+    baton__sb_addf(&sb,
+                   "{\"id\": \"seg/b%d-%d\", \"task\": \"summarization\", \"downloads\": %d,"
+                   " \"description\": \"Summarises %s records of batch %d\"}\n",
+                   b, i, i, b == 9 && i == 0 ? "zeppelin" : "archive", b);
+  cr_assert(baton__sb_ok(&sb));
+  char *path = write_tmp("segments.jsonl", sb.buf);
+  baton__sb_release(&sb);
+  cJSON *rep = import_ok(reg, path, "hugginggpt");
+  cr_assert_eq(num(rep, "inserted"), 20);
+  cJSON_Delete(rep);
+  free(path);
+}
+
+Test(registry_import, imports_leave_the_full_text_index_in_few_segments) {
+  baton__registry *reg = open_db(g_db);
+  /* With FTS5's automerge off every commit that adds models leaves one
+   * more segment (b-tree) that each word is looked up in, as large
+   * chunked imports leave them at every level. */
+  db_exec(g_db, "INSERT INTO models_mfts(models_mfts, rank) VALUES('automerge', 0)");
+  for (int b = 0; b < 10; b++)
+    import_batch(reg, b);
+  long long segments = db_int(g_db, "SELECT count(DISTINCT segid) FROM models_mfts_idx");
+  cr_assert_leq(segments, 4, "the import merges the index's segments (%lld left)", segments);
+  db_exec(g_db, "INSERT INTO models_mfts(models_mfts) VALUES('integrity-check')");
+  cr_assert(top_is(reg, "summarization", "summarize the zeppelin records", "seg/b9-0"));
+  baton__registry_close(reg);
+}
