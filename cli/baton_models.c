@@ -102,6 +102,10 @@ static void print_report(const char *json, const char *const *keys) {
     cJSON_ArrayForEach(t, sk) printf(" %s %.0f", t->string, t->valuedouble);
     fputc('\n', stdout);
   }
+  const char *merge = cli_jstr(r, "index_merge");
+  if (*merge)
+    fprintf(stderr, "baton: the models are stored, but the search index was not compacted (%s); "
+                    "searches stay correct and the next import tries again\n", merge);
   cJSON_Delete(r);
 }
 

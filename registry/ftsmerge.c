@@ -1,4 +1,5 @@
 /* ftsmerge.c — merges the full-text index's segments after an import, a short transaction at a time. */
+#include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -97,4 +98,10 @@ int baton__fts_merge(sqlite3 *db, char *err, size_t errlen) {
     sqlite3_sleep(MERGE_PAUSE_MS);
   sqlite3_finalize(st);
   return more < 0 ? -1 : 0;
+}
+
+void baton__fts_merge_into_report(sqlite3 *db, cJSON *report) {
+  char err[256] = "";
+  if (baton__fts_merge(db, err, sizeof err) && report)
+    cJSON_AddStringToObject(report, "index_merge", err[0] ? err : "failed");
 }

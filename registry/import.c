@@ -991,13 +991,14 @@ int baton__registry_import_text(baton__registry *reg, const char *label, const c
       baton__upsert_init(&j.u, j.db, BATON__UPSERT_REPLACE, "import", err, errlen))
     goto out;
   upsert = true;
-  if ((kind == 0 ? import_yaml(&j, text, len) : import_staged(&j, kind, text, len)) ||
-      baton__fts_merge(j.db, err, errlen))
+  if (kind == 0 ? import_yaml(&j, text, len) : import_staged(&j, kind, text, len))
     goto out;
-  if (!(*report = import_report(&j, format)))
+  if (!(*report = import_report(&j, format))) {
     baton__fmt(err, errlen, "out of memory");
-  else
-    rc = 0;
+    goto out;
+  }
+  baton__fts_merge_into_report(j.db, *report);
+  rc = 0;
 out:
   if (upsert)
     baton__upsert_release(&j.u);

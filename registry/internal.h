@@ -172,6 +172,10 @@ int baton__fts_segments(sqlite3 *db);
  * pauses between them for other writers (registry/ftsmerge.c). 0, or -1
  * with err. */
 int baton__fts_merge(sqlite3 *db, char *err, size_t errlen);
+/* baton__fts_merge() after an import or sync that has committed: the rows
+ * are stored whatever happens, so a failed merge is not a failed import but
+ * the report's "index_merge" (the error); reads stay correct, only slower. */
+void baton__fts_merge_into_report(sqlite3 *db, cJSON *report);
 
 /* Inserts or updates one task (same "unchanged" rule). 0 or -1 with err. */
 int baton__upsert_task(sqlite3 *db, const char *name, const char *description, const char *inputs,

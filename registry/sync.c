@@ -314,11 +314,11 @@ static int write_items(baton__registry *reg, const sync_run *s, cJSON **report, 
     baton__fmt(err, errlen, "cannot commit the sync: %s", sqlite3_errmsg(db));
     goto fail;
   }
-  if (baton__fts_merge(db, err, errlen))
-    goto out;
   *report = sync_report(s, &u, skipped);
-  if (*report)
+  if (*report) {
+    baton__fts_merge_into_report(db, *report);
     rc = 0;
+  }
   else
     baton__fmt(err, errlen, "out of memory");
   goto out;
