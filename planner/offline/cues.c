@@ -179,7 +179,6 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
     const off_words *cls = p->lx->cls;
     if (pdet && wdet && k > 0 && off_words_has_stem(&cls[W_INDEFINITE], ph->stems[k]) &&
         !off_words_has_stem(&cls[W_INDEFINITE], w) &&
-        !off_words_has_stem(&cls[W_OPEN_QUANTITY], w) &&
         off_words_has_stem(&cls[W_DESTINATION], ph->stems[k - 1]))
       return 0;
     if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {

@@ -145,10 +145,9 @@ static void merge_steps(planner *p) {
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
     bool own = off_own_types(p, s->a, s->b) != 0;
-    bool chained = !own && off_has_word(p, s->a, s->b, W_REFERENCE);
     int twin = l && !says_new(p, l) && !says_new(p, s) ? edit_twin(p, l->task, s->task) : -1;
     if ((twin >= 0 && !own) ||
-        (l && l->task == s->task && !chained && (!own || !off_own_types(p, l->a, l->b)) &&
+        (l && l->task == s->task && (!own || !off_own_types(p, l->a, l->b)) &&
          !other_languages(p, l, s))) {
       l->task = twin >= 0 && !own ? twin : l->task;
       l->b = s->b;

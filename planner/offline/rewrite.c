@@ -22,8 +22,7 @@ int off_find_image_kind(const planner *p) {
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_is_hard_punct(&p->tok[i]))
       continue;
-    bool img = off_own_res(p, seg, i, BATON__T_IMAGE) >= 0 || off_has_word(p, seg, i, W_PICTURE) ||
-               off_has_word(p, seg, i, W_PICTURE_SCAN);
+    bool img = off_own_res(p, seg, i, BATON__T_IMAGE) >= 0 || off_has_word(p, seg, i, W_PICTURE);
     img = img && !off_has_word(p, seg, i, W_UNSURE);
     if (img && off_has_word(p, seg, i, W_TABLE))
       return IMG_TABLE;

@@ -62,18 +62,6 @@ unsigned off_said_media(const planner *p, size_t a, size_t b) {
   return m;
 }
 
-/* Does [a,b) name a medium ("into images", "to speech") or a language ("into French") as a
- * destination? */
-static bool into(const planner *p, size_t a, size_t b, bool language) {
-  for (size_t i = a; i + 1 < b; i++)
-    for (size_t k = i + 1; off_is(p, i, W_DESTINATION) && k < b && k <= i + 3 &&
-                           p->tok[k].kind == TK_WORD; k++)
-      if (language ? k == i + 1 && off_language(p->lx, p->tok[k].word)
-                   : off_is(p, k, W_MEDIUM_MADE))
-        return true;
-  return false;
-}
-
 /* Does [a,b) ask a question of its own: an asking verb before a quoted question ("identify 'Who
  * won?'", "I'd like to know: 'Why ...?'") or a question word ("figure out who won"), "tell me the
  * ...", "let me know the ...", "is there a cat in pets.jpg?"? */
@@ -159,10 +147,6 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
     f[(said & media_in) ? F_SAID_MEDIUM : F_SAID_OTHER_MEDIUM] = 1;
   if (off_is_role(p, (int)t, R_DRAW) && off_has_word(p, a, b, W_MOVING))
     f[F_MOVING_DRAWN] = 1; /* "visualize it in a video": the video is what to make */
-  if (off_is_role(p, (int)t, R_TRANSLATE) && into(p, a, b, true))
-    f[F_INTO_LANGUAGE] = 1; /* "convert the labels into French": whatever the verb */
-  else if (off_is_role(p, (int)t, R_TRANSLATE) && into(p, a, b, false))
-    f[F_INTO_MEDIUM] = 1; /* "translate quotes into images" is drawing them */
   /* a kind nothing here can run, unless the step names it clearly */
   f[F_NO_MODEL] = !p->cues[t].runnable && kw < p->lx->w[K_CLEAR_KEYWORD];
 }
