@@ -58,7 +58,7 @@
    X(CLASSIFY_PICTURE, classify_picture) X(CLASSIFY_TEXT, classify_text) X(SPEAK, speak) \
    X(MAKE_VIDEO, make_video)
 #define OFF_FEATURES(X) \
-   X(KEYWORD, keyword) X(DESCRIPTION, description) X(SCENE, scene) X(NO_MEDIA, no_media) \
+   X(KEYWORD, keyword) X(DESCRIPTION, description) X(NO_MEDIA, no_media) \
    X(MEDIA_ELSEWHERE, media_elsewhere) X(OWN_INPUT, own_input) X(OWN_READABLE, own_readable) \
    X(OWN_OTHER, own_other) X(AVAIL_MEDIA, avail_media) X(AVAIL_INPUT, avail_input) \
    X(NO_PASSAGE, no_passage) X(SAID_MEDIUM, said_medium) X(SAID_OTHER_MEDIUM, said_other_medium) \
@@ -127,7 +127,6 @@ typedef struct {
   int turn;        /* 0: the request's own; else the earlier turn it came from (1 = oldest) */
   bool used;       /* consumed by some task */
   bool claimed;    /* spoken for by a recognised step (before tasks are made) */
-  int borrowed_by; /* graph index of a task that took it from outside its own step, or -1 */
 } resource;
 
 typedef struct {
@@ -168,7 +167,6 @@ typedef struct {
   resource res[OFF_MAX_RES];
   size_t n_res;
   taskcue *cues;
-  double *scene; /* per task: its cues in the scene-setting sentences */
   size_t n_cues;
   int role[R_N]; /* cue index of each role, -1 when the registry lacks it */
   step steps[OFF_MAX_STEPS];

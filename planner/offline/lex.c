@@ -69,7 +69,7 @@ int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is
   char *copy = p->n_res < OFF_MAX_RES ? baton__strndup(v, n) : NULL;
   if (!copy)
     return p->n_res < OFF_MAX_RES ? -1 : -2;
-  p->res[p->n_res] = (resource){.type = type, .value = copy, .is_file = is_file, .borrowed_by = -1};
+  p->res[p->n_res] = (resource){.type = type, .value = copy, .is_file = is_file};
   return (int)p->n_res++;
 }
 

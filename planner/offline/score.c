@@ -120,8 +120,6 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
     f[i] = 0;
   f[F_KEYWORD] = kw;
   f[F_DESCRIPTION] = off_description_score(p, &p->cues[t], a, b);
-  if (p->scene)
-    f[F_SCENE] = p->scene[t] < 1.0 ? p->scene[t] : 1.0; /* "I have a document ..." */
   /* A file of a type the task makes, not takes, names its output ("create a video example.mp4"). */
   unsigned own = off_own_types(p, a, b) & ~(s->outputs & ~s->inputs);
   unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
