@@ -224,8 +224,8 @@ void off_clear_references(planner *p, size_t a, size_t b);
 
 /* ---- score.c */
 unsigned off_own_types(const planner *p, size_t a, size_t b);
-unsigned off_all_types(const planner *p);
-unsigned off_unclaimed_types(const planner *p);
+/* Types of every resource, or (unclaimed) of those no step has spoken for yet. */
+unsigned off_res_types(const planner *p, bool unclaimed);
 unsigned off_said_media(const planner *p, size_t a, size_t b);
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s);
 bool off_asks_question(const planner *p, size_t a, size_t b);

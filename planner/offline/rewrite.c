@@ -66,7 +66,8 @@ bool off_asks_about_picture(const planner *p, const step *st) {
  * about the picture whatever else there is to read: visual (or document) question answering instead
  * of question-answering, or -1. */
 static int question_on_picture(const planner *p, const step *st, unsigned produced) {
-  if (!off_is_role(p, st->task, R_ASK_TEXT) || !((produced | off_all_types(p)) & BATON__T_IMAGE))
+  unsigned types = produced | off_res_types(p, false);
+  if (!off_is_role(p, st->task, R_ASK_TEXT) || !(types & BATON__T_IMAGE))
     return -1;
   bool about = off_asks_about_picture(p, st);
   if (!about && (produced & BATON__T_TEXT))

@@ -24,17 +24,13 @@ unsigned off_own_types(const planner *p, size_t a, size_t b) {
 
 /* Types of every resource (all), or of those no step has spoken for yet (of earlier turns, the
  * newest turn's only: "it" is what was just made). */
-static unsigned resource_types(const planner *p, bool unclaimed) {
+unsigned off_res_types(const planner *p, bool unclaimed) {
   unsigned t = 0;
   for (size_t i = 0; i < p->n_res; i++)
     if (!unclaimed || (!p->res[i].claimed && (!p->res[i].turn || p->res[i].turn == p->last_turn)))
       t |= p->res[i].type;
   return t;
 }
-
-unsigned off_all_types(const planner *p) { return resource_types(p, false); }
-
-unsigned off_unclaimed_types(const planner *p) { return resource_types(p, true); }
 
 /* Is cue t the task of role r? */
 bool off_is_role(const planner *p, int t, off_role r) { return t >= 0 && p->role[r] == t; }
@@ -123,7 +119,7 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
   unsigned own = off_own_types(p, a, b) & ~(s->outputs & ~s->inputs);
   unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
   unsigned readable = BATON__T_IMAGE | BATON__T_AUDIO; /* can become text first */
-  if (media_in && !((own | avail | off_all_types(p)) & media_in))
+  if (media_in && !((own | avail | off_res_types(p, false)) & media_in))
     f[F_NO_MEDIA] = 1;
   else if (media_in && !((own | avail) & media_in))
     f[F_MEDIA_ELSEWHERE] = 1;
