@@ -28,10 +28,9 @@ LEXICON = os.path.join(ROOT, "planner", "offline", "lexicon.yaml")
 CASES = os.path.join(ROOT, "tests", "planner", "offline_cases.tsv")
 TRAIN, FROZEN = "0-279", "280-419"
 # The score terms and the two thresholds that shape them; the others stay.
-FITTED = ["keyword", "description", "scene", "no_media", "media_elsewhere", "own_input",
+FITTED = ["keyword", "description", "no_media", "media_elsewhere", "own_input",
           "own_readable", "own_other", "avail_media", "avail_input", "no_passage",
-          "said_medium", "said_other_medium", "moving_drawn", "into_language", "into_medium",
-          "phrase_word", "accept"]
+          "said_medium", "said_other_medium", "moving_drawn", "phrase_word", "accept"]
 STEPS = [0.4, 0.2, 0.1]
 WEIGHT_LINE = re.compile(r"^(  )([a-z_]+)(: *)(-?[0-9.]+)(.*)$")
 

@@ -298,275 +298,319 @@ static void print_set(const char *label, const strset *s) {
   printf("\n");
 }
 
-int main(int argc, char **argv) {
-  const char *data_path = NULL;
-  const char *one = NULL, *messages = NULL, *lexicon_path = NULL, *off[16], *cases = NULL;
-  size_t n_off = 0;
-  long limit = -1, from = 0, to = -1;
-  bool verbose = false, print_plans = false;
+typedef struct {
+  const char *data_path, *one, *messages, *lexicon_path, *cases, *off[16];
+  size_t n_off;
+  long limit, from, to;
+  bool verbose, print_plans;
+} options;
+
+/* Reads the command line into o; -1 to go on, else the exit status (help, a bad --range). */
+static int parse_args(int argc, char **argv, options *o) {
+  *o = (options){.limit = -1, .to = -1};
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "-v") == 0)
-      verbose = true;
-    else if (strcmp(argv[i], "--plans") == 0)
-      print_plans = true;
-    else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
-      one = argv[++i];
-    else if (strcmp(argv[i], "-x") == 0 && i + 1 < argc && n_off < 16)
-      off[n_off++] = argv[++i];
-    else if (strcmp(argv[i], "-m") == 0 && i + 1 < argc)
-      messages = argv[++i];
-    else if (strcmp(argv[i], "--cases") == 0 && i + 1 < argc)
-      cases = argv[++i];
-    else if (strcmp(argv[i], "--lexicon") == 0 && i + 1 < argc)
-      lexicon_path = argv[++i];
-    else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
-      limit = atol(argv[++i]);
-    else if (strcmp(argv[i], "--range") == 0 && i + 1 < argc) {
+    const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "-v") == 0)
+      o->verbose = true;
+    else if (strcmp(a, "--plans") == 0)
+      o->print_plans = true;
+    else if (strcmp(a, "-r") == 0 && next)
+      o->one = argv[++i];
+    else if (strcmp(a, "-x") == 0 && next && o->n_off < 16)
+      o->off[o->n_off++] = argv[++i];
+    else if (strcmp(a, "-m") == 0 && next)
+      o->messages = argv[++i];
+    else if (strcmp(a, "--cases") == 0 && next)
+      o->cases = argv[++i];
+    else if (strcmp(a, "--lexicon") == 0 && next)
+      o->lexicon_path = argv[++i];
+    else if (strcmp(a, "-n") == 0 && next)
+      o->limit = atol(argv[++i]);
+    else if (strcmp(a, "--range") == 0 && next) {
       char *end = NULL;
-      from = strtol(argv[++i], &end, 10);
-      to = end && *end == '-' ? strtol(end + 1, &end, 10) : -1;
-      if (!end || *end || from < 0 || to < from) {
+      o->from = strtol(argv[++i], &end, 10);
+      o->to = end && *end == '-' ? strtol(end + 1, &end, 10) : -1;
+      if (!end || *end || o->from < 0 || o->to < o->from) {
         fprintf(stderr, "planner_f1: --range wants A-B with 0 <= A <= B\n");
         return 2;
       }
-    } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      printf("usage: %s [DATA.jsonl] [-v] [--plans] [-n N] [--range A-B] [--lexicon FILE] [--cases FILE] | -r REQUEST "
-             "[-m MESSAGES] [-x KIND]...\n", argv[0]);
+    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      printf("usage: %s [DATA.jsonl] [-v] [--plans] [-n N] [--range A-B] [--lexicon FILE] "
+             "[--cases FILE] | -r REQUEST [-m MESSAGES] [-x KIND]...\n", argv[0]);
       return 0;
     } else
-      data_path = argv[i];
+      o->data_path = a;
   }
-  char default_path[4096];
-  if (!data_path) {
-    baton__fmt(default_path, sizeof default_path,
-               "%s/../shared/data/taskbench/huggingface/data_part.jsonl", BATON_SOURCE_DIR);
-    data_path = default_path;
-  }
-  if (!one && access(data_path, R_OK) != 0) {
-    printf("planner_f1: %s is absent; nothing to measure (the TaskBench data lives in "
-           "../shared/data, see its README)\n",
-           data_path);
-    return 0;
-  }
+  return -1;
+}
 
-  char tmpl[] = "/tmp/planner_f1.XXXXXX";
-  if (!mkdtemp(tmpl)) {
-    perror("planner_f1: mkdtemp");
-    return 1;
-  }
-  char *db = baton__path_join(tmpl, "registry.db");
-  char err[512] = "";
-  baton__registry *reg = NULL;
-  if (!db || baton__registry_open(db, (const char *)baton__catalogue_yaml,
-                                  baton__catalogue_yaml_len, &reg, err, sizeof err) != 0) {
-    fprintf(stderr, "planner_f1: cannot open a registry: %s\n", err);
-    free(db);
-    remove_tree(tmpl);
-    return 1;
-  }
-  size_t n_tasks = 0;
-  const baton__taskspec *tasks = baton__registry_tasks(reg, &n_tasks);
-  char *lexicon = NULL;
-  size_t lexicon_len = 0;
-  if (lexicon_path &&
-      baton__read_file(lexicon_path, 1u << 20, &lexicon, &lexicon_len, err, sizeof err) != 0) {
-    fprintf(stderr, "planner_f1: %s\n", err);
-    return 1;
-  }
+/* What every plan needs: a temporary registry of the shipped catalogue, the lexicon, the kinds
+ * that can run (all but -x's). */
+typedef struct {
+  char dir[32];
+  char *db;
+  baton__registry *reg;
+  char *lexicon;
   unsigned char runnable[256];
-  for (size_t t = 0; t < n_tasks && t < sizeof runnable; t++) {
-    runnable[t] = 1;
-    for (size_t k = 0; k < n_off; k++)
-      runnable[t] &= strcmp(tasks[t].name, off[k]) != 0;
+  baton__offline_req req;
+} bench_env;
+
+static void env_close(bench_env *e) {
+  baton__registry_close(e->reg);
+  free(e->lexicon);
+  free(e->db);
+  remove_tree(e->dir);
+}
+
+/* 0, or -1 with the reason on stderr. */
+static int env_open(bench_env *e, const options *o) {
+  char err[512] = "";
+  memset(e, 0, sizeof *e);
+  baton__fmt(e->dir, sizeof e->dir, "/tmp/planner_f1.XXXXXX");
+  if (!mkdtemp(e->dir)) {
+    perror("planner_f1: mkdtemp");
+    return -1;
   }
-  baton__offline_req req = {.tasks = tasks, .n_tasks = n_tasks, .lexicon_yaml = lexicon,
-                            .lexicon_len = lexicon_len,
-                            .runnable = n_off && n_tasks <= sizeof runnable ? runnable : NULL};
-
-  if (one) {
-    baton__graph g1 = {NULL, 0};
-    char note[256] = "";
-    req.request = one;
-    req.messages_json = messages;
-    req.note = note;
-    req.notelen = sizeof note;
-    int rc = baton__plan_offline_req(&req, &g1, err, sizeof err);
-    if (rc == 0) {
-      cJSON *j = baton__graph_to_json(&g1);
-      char *out = j ? cJSON_Print(j) : NULL;
-      printf("%s\n%s%s", out ? out : "(out of memory)", note, note[0] ? "\n" : "");
-      free(out);
-      cJSON_Delete(j);
-    } else {
-      printf("not planned: %s\n", err);
-    }
-    baton__graph_release(&g1);
-    baton__registry_close(reg);
-    free(lexicon);
-    free(db);
-    remove_tree(tmpl);
-    return rc == 0 ? 0 : 1;
+  e->db = baton__path_join(e->dir, "registry.db");
+  if (!e->db || baton__registry_open(e->db, (const char *)baton__catalogue_yaml,
+                                     baton__catalogue_yaml_len, &e->reg, err, sizeof err) != 0) {
+    fprintf(stderr, "planner_f1: cannot open a registry: %s\n", err);
+    return env_close(e), -1;
   }
-
-  strset tools;
-  load_tools(data_path, &tools);
-
-  FILE *f = fopen(data_path, "r");
-  if (!f) {
-    perror("planner_f1: open");
-    baton__registry_close(reg);
-    free(db);
-    remove_tree(tmpl);
-    return 1;
+  size_t n_tasks = 0, len = 0;
+  const baton__taskspec *tasks = baton__registry_tasks(e->reg, &n_tasks);
+  if (o->lexicon_path &&
+      baton__read_file(o->lexicon_path, 1u << 20, &e->lexicon, &len, err, sizeof err) != 0) {
+    fprintf(stderr, "planner_f1: %s\n", err);
+    return env_close(e), -1;
   }
-  /* Count the records first (-n caps the count). */
-  char *line = malloc(MAX_LINE);
-  long total = 0;
-  while (line && fgets(line, (int)MAX_LINE, f))
-    if (line[0] == '{')
-      total++;
-  rewind(f);
-  if (limit >= 0 && limit < total)
-    total = limit;
+  for (size_t t = 0; t < n_tasks && t < sizeof e->runnable; t++) {
+    e->runnable[t] = 1;
+    for (size_t k = 0; k < o->n_off; k++)
+      e->runnable[t] &= strcmp(tasks[t].name, o->off[k]) != 0;
+  }
+  e->req = (baton__offline_req){.tasks = tasks, .n_tasks = n_tasks, .lexicon_yaml = e->lexicon,
+                                .lexicon_len = len,
+                                .runnable = o->n_off && n_tasks <= sizeof e->runnable
+                                                ? e->runnable : NULL};
+  return 0;
+}
 
+/* -r: plans one request and prints its graph (JSON) and what cannot run; the exit status. */
+static int plan_one(baton__offline_req req, const options *o) {
+  baton__graph g = {NULL, 0};
+  char note[256] = "", err[512] = "";
+  req.request = o->one;
+  req.messages_json = o->messages;
+  req.note = note;
+  req.notelen = sizeof note;
+  int rc = baton__plan_offline_req(&req, &g, err, sizeof err);
+  if (rc == 0) {
+    cJSON *j = baton__graph_to_json(&g);
+    char *out = j ? cJSON_Print(j) : NULL;
+    printf("%s\n%s%s", out ? out : "(out of memory)", note, note[0] ? "\n" : "");
+    free(out);
+    cJSON_Delete(j);
+  } else {
+    printf("not planned: %s\n", err);
+  }
+  baton__graph_release(&g);
+  return rc == 0 ? 0 : 1;
+}
+
+/* The totals of a run over the records. */
+typedef struct {
   group groups[G_N];
-  memset(groups, 0, sizeof groups);
-  double plan_time = 0;
-  long plans = 0, planned = 0, no_gold = 0, nontool = 0, idx = 0;
-  while (line && idx < total && fgets(line, (int)MAX_LINE, f)) {
-    if (line[0] != '{')
-      continue;
-    cJSON *rec = cJSON_Parse(line);
-    if (!rec)
-      continue;
-    long rno = idx++;
-    if (rno < from || (to >= 0 && rno > to)) {
-      cJSON_Delete(rec);
-      continue;
-    }
-    strset gnodes = {.n = 0}, gedges = {.n = 0}, gargs = {.n = 0};
-    strset pnodes = {.n = 0}, pedges = {.n = 0};
-    char names[MAX_SET][NAME_CAP];
-    size_t n_names = 0;
-    gold_nodes(rec, &gnodes, names, &n_names);
-    gold_links(rec, &gedges);
-    gold_arg_edges(rec, names, n_names, &gargs);
+  strset tools;
+  double plan_time;
+  long total, plans, planned, no_gold, nontool;
+} tally;
 
-    const cJSON *ins = cJSON_GetObjectItemCaseSensitive(rec, "instruction");
-    if (!cJSON_IsString(ins)) /* user_requests.json: requests without ground truth */
-      ins = cJSON_GetObjectItemCaseSensitive(rec, "user_request");
-    bool has_gold = cJSON_GetObjectItemCaseSensitive(rec, "task_nodes") != NULL;
-    no_gold += !has_gold;
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
-    baton__graph g = {NULL, 0};
-    bool ok = false;
-    if (cJSON_IsString(ins)) {
-      double t0 = now_s();
-      req.request = ins->valuestring;
-      ok = baton__plan_offline_req(&req, &g, err, sizeof err) == 0;
-      plan_time += now_s() - t0;
-      plans++;
-      if (print_plans)
-        print_plan(&g, ok, err);
+/* The plan's tool names and (source, target) tool pairs; names that are not tools are counted
+ * in t->nontool and left out. */
+static void predicted_sets(const baton__graph *g, tally *t, strset *nodes, strset *edges) {
+  const strset *tools = &t->tools;
+  for (size_t i = 0; i < g->n; i++) {
+    char nm[NAME_CAP];
+    norm_name(g->tasks[i].task, nm, sizeof nm);
+    if (tools->n && !set_has(tools, nm)) {
+      t->nontool++;
+      continue; /* not a tool: ignored */
     }
-    if (ok) {
-      for (size_t i = 0; i < g.n; i++) {
-        char nm[NAME_CAP];
-        norm_name(g.tasks[i].task, nm, sizeof nm);
-        if (tools.n && !set_has(&tools, nm)) {
-          nontool++;
-          continue; /* not a tool: ignored */
-        }
-        set_add(&pnodes, nm);
-        for (size_t d = 0; d < g.tasks[i].n_deps; d++) {
-          int k = baton__graph_find(&g, g.tasks[i].deps[d]);
-          if (k < 0)
-            continue;
-          char src[NAME_CAP];
-          norm_name(g.tasks[k].task, src, sizeof src);
-          if (tools.n && !set_has(&tools, src))
-            continue;
-          set_add_edge(&pedges, src, nm);
-        }
-      }
-    }
-    int which[3] = {G_ALL, G_ALL, rno < SPLIT_FROZEN ? G_TRAIN : G_FROZEN};
-    if (cJSON_IsString(type)) {
-      if (strcmp(type->valuestring, "single") == 0)
-        which[1] = G_SINGLE;
-      else if (strcmp(type->valuestring, "chain") == 0)
-        which[1] = G_CHAIN;
-      else if (strcmp(type->valuestring, "dag") == 0)
-        which[1] = G_DAG;
-    }
-    if (ok)
-      planned++;
-    for (int w = 0; w < 3 && has_gold; w++) {
-      if (w == 1 && which[1] == G_ALL)
+    set_add(nodes, nm);
+    for (size_t d = 0; d < g->tasks[i].n_deps; d++) {
+      int k = baton__graph_find(g, g->tasks[i].deps[d]);
+      if (k < 0)
         continue;
-      group *gr = &groups[which[w]];
-      score_sets(&pnodes, &gnodes, &gr->node);
-      score_sets(&pedges, &gedges, &gr->edge);
-      score_sets(&pedges, &gargs, &gr->edge_args);
-      gr->records++;
-      gr->failed += !ok;
+      char src[NAME_CAP];
+      norm_name(g->tasks[k].task, src, sizeof src);
+      if (!tools->n || set_has(tools, src))
+        set_add_edge(edges, src, nm);
     }
-    if (verbose) {
-      counts nc = {0, 0, 0}, ec = {0, 0, 0};
-      score_sets(&pnodes, &gnodes, &nc);
-      score_sets(&pedges, &gedges, &ec);
-      if (has_gold && (nc.fp || nc.fn || ec.fp || ec.fn)) {
-        printf("#%ld [%s] %s\n", rno, cJSON_IsString(type) ? type->valuestring : "?",
-               cJSON_IsString(ins) ? ins->valuestring : "");
-        if (!ok)
-          printf("    planner: %s\n", err);
-        print_set("gold nodes", &gnodes);
-        print_set("pred nodes", &pnodes);
-        print_set("gold edges", &gedges);
-        print_set("pred edges", &pedges);
-      }
-    }
-    baton__graph_release(&g);
+  }
+}
+
+/* The groups a record counts in: all, its type (or none), its half of the split. */
+static void record_groups(const cJSON *type, long rno, int which[3]) {
+  static const char *const types[] = {"single", "chain", "dag"};
+  which[0] = which[1] = G_ALL;
+  which[2] = rno < SPLIT_FROZEN ? G_TRAIN : G_FROZEN;
+  for (int k = 0; k < 3 && cJSON_IsString(type); k++)
+    if (strcmp(type->valuestring, types[k]) == 0)
+      which[1] = G_SINGLE + k;
+}
+
+/* -v: a record whose plan differs from the gold one, with both. */
+static void print_miss(long rno, const cJSON *type, const cJSON *ins, const char *err,
+                       const strset *sets[4]) {
+  static const char *const labels[4] = {"gold nodes", "pred nodes", "gold edges", "pred edges"};
+  counts nc = {0, 0, 0}, ec = {0, 0, 0};
+  score_sets(sets[1], sets[0], &nc);
+  score_sets(sets[3], sets[2], &ec);
+  if (!nc.fp && !nc.fn && !ec.fp && !ec.fn)
+    return;
+  printf("#%ld [%s] %s\n", rno, cJSON_IsString(type) ? type->valuestring : "?",
+         cJSON_IsString(ins) ? ins->valuestring : "");
+  if (err)
+    printf("    planner: %s\n", err);
+  for (int k = 0; k < 4; k++)
+    print_set(labels[k], sets[k]);
+}
+
+/* Plans record rno and counts its plan against its gold one (if it has one). */
+static void score_record(const cJSON *rec, long rno, baton__offline_req *req, const options *o,
+                         tally *t) {
+  strset gnodes = {.n = 0}, gedges = {.n = 0}, gargs = {.n = 0};
+  strset pnodes = {.n = 0}, pedges = {.n = 0};
+  char names[MAX_SET][NAME_CAP], err[512] = "";
+  size_t n_names = 0;
+  gold_nodes(rec, &gnodes, names, &n_names);
+  gold_links(rec, &gedges);
+  gold_arg_edges(rec, names, n_names, &gargs);
+  const cJSON *ins = cJSON_GetObjectItemCaseSensitive(rec, "instruction");
+  if (!cJSON_IsString(ins)) /* user_requests.json: requests without ground truth */
+    ins = cJSON_GetObjectItemCaseSensitive(rec, "user_request");
+  bool has_gold = cJSON_GetObjectItemCaseSensitive(rec, "task_nodes") != NULL, ok = false;
+  t->no_gold += !has_gold;
+  baton__graph g = {NULL, 0};
+  if (cJSON_IsString(ins)) {
+    double t0 = now_s();
+    req->request = ins->valuestring;
+    ok = baton__plan_offline_req(req, &g, err, sizeof err) == 0;
+    t->plan_time += now_s() - t0;
+    t->plans++;
+    if (o->print_plans)
+      print_plan(&g, ok, err);
+  }
+  if (ok)
+    predicted_sets(&g, t, &pnodes, &pedges);
+  baton__graph_release(&g);
+  t->planned += ok;
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
+  int which[3];
+  record_groups(type, rno, which);
+  for (int w = 0; w < 3 && has_gold; w++) {
+    if (w == 1 && which[1] == G_ALL)
+      continue;
+    group *gr = &t->groups[which[w]];
+    score_sets(&pnodes, &gnodes, &gr->node);
+    score_sets(&pedges, &gedges, &gr->edge);
+    score_sets(&pedges, &gargs, &gr->edge_args);
+    gr->records++;
+    gr->failed += !ok;
+  }
+  const strset *sets[4] = {&gnodes, &pnodes, &gedges, &pedges};
+  if (o->verbose && has_gold)
+    print_miss(rno, type, ins, ok ? NULL : err, sets);
+}
+
+/* Plans and scores the records of f in o's range; the lines are counted first (-n caps them). */
+static void score_records(FILE *f, baton__offline_req *req, const options *o, tally *t) {
+  char *line = malloc(MAX_LINE);
+  while (line && fgets(line, (int)MAX_LINE, f))
+    t->total += line[0] == '{';
+  rewind(f);
+  if (o->limit >= 0 && o->limit < t->total)
+    t->total = o->limit;
+  for (long idx = 0; line && idx < t->total && fgets(line, (int)MAX_LINE, f);) {
+    cJSON *rec = line[0] == '{' ? cJSON_Parse(line) : NULL;
+    long rno = rec ? idx++ : -1;
+    if (rec && rno >= o->from && (o->to < 0 || rno <= o->to))
+      score_record(rec, rno, req, o, t);
     cJSON_Delete(rec);
   }
-  fclose(f);
   free(line);
+}
 
-  printf("Offline planner on %s\n", data_path);
+static void print_table(const tally *t, const options *o) {
+  const group *all = &t->groups[G_ALL];
+  printf("Offline planner on %s\n", o->data_path);
   printf("%-12s %8s %8s %8s %11s %8s\n", "records", "n", "node F1", "edge F1", "edge(args)",
          "refused");
   for (int i = 0; i < G_N; i++) {
     char e1[16], e2[16];
-    fmt_f1(&groups[i].edge, e1, sizeof e1);
-    fmt_f1(&groups[i].edge_args, e2, sizeof e2);
-    printf("%-12s %8ld %8.4f %8s %11s %8ld\n", group_names[i], groups[i].records,
-           f1(&groups[i].node), e1, e2, groups[i].failed);
+    fmt_f1(&t->groups[i].edge, e1, sizeof e1);
+    fmt_f1(&t->groups[i].edge_args, e2, sizeof e2);
+    printf("%-12s %8ld %8.4f %8s %11s %8ld\n", group_names[i], t->groups[i].records,
+           f1(&t->groups[i].node), e1, e2, t->groups[i].failed);
   }
   printf("('-': no edges in the gold plans nor in the predicted ones)\n");
   printf("pooled counts (all): nodes tp %ld fp %ld fn %ld (P %.3f R %.3f); "
          "edges tp %ld fp %ld fn %ld (P %.3f R %.3f)\n",
-         groups[G_ALL].node.tp, groups[G_ALL].node.fp, groups[G_ALL].node.fn,
-         ratio(groups[G_ALL].node.tp, groups[G_ALL].node.tp + groups[G_ALL].node.fp),
-         ratio(groups[G_ALL].node.tp, groups[G_ALL].node.tp + groups[G_ALL].node.fn),
-         groups[G_ALL].edge.tp, groups[G_ALL].edge.fp, groups[G_ALL].edge.fn,
-         ratio(groups[G_ALL].edge.tp, groups[G_ALL].edge.tp + groups[G_ALL].edge.fp),
-         ratio(groups[G_ALL].edge.tp, groups[G_ALL].edge.tp + groups[G_ALL].edge.fn));
+         all->node.tp, all->node.fp, all->node.fn, ratio(all->node.tp, all->node.tp + all->node.fp),
+         ratio(all->node.tp, all->node.tp + all->node.fn), all->edge.tp, all->edge.fp,
+         all->edge.fn, ratio(all->edge.tp, all->edge.tp + all->edge.fp),
+         ratio(all->edge.tp, all->edge.tp + all->edge.fn));
   printf("split: train = records 0-%d, frozen = records %d-%ld (never used for fitting)\n",
-         SPLIT_FROZEN - 1, SPLIT_FROZEN, total - 1);
-  if (from > 0 || to >= 0)
-    printf("scored: records %ld-%ld only\n", from, to >= 0 ? to : total - 1);
-  printf("predicted tasks that are not TaskBench tools (ignored): %ld\n", nontool);
-  if (no_gold)
-    printf("records without ground truth (planned only, not scored): %ld\n", no_gold);
-  printf("requests planned: %ld of %ld\n", planned, plans);
-  if (cases)
-    score_cases(cases, req, verbose, print_plans);
-  printf("plans/second: %.0f (%ld plans in %.3f s)\n", plan_time > 0 ? (double)plans / plan_time : 0.0,
-         plans, plan_time);
+         SPLIT_FROZEN - 1, SPLIT_FROZEN, t->total - 1);
+  if (o->from > 0 || o->to >= 0)
+    printf("scored: records %ld-%ld only\n", o->from, o->to >= 0 ? o->to : t->total - 1);
+  printf("predicted tasks that are not TaskBench tools (ignored): %ld\n", t->nontool);
+  if (t->no_gold)
+    printf("records without ground truth (planned only, not scored): %ld\n", t->no_gold);
+  printf("requests planned: %ld of %ld\n", t->planned, t->plans);
+}
 
-  baton__registry_close(reg);
-  free(lexicon);
-  free(db);
-  remove_tree(tmpl);
+int main(int argc, char **argv) {
+  options o;
+  int rc = parse_args(argc, argv, &o);
+  if (rc >= 0)
+    return rc;
+  char default_path[4096];
+  if (!o.data_path) {
+    baton__fmt(default_path, sizeof default_path,
+               "%s/../shared/data/taskbench/huggingface/data_part.jsonl", BATON_SOURCE_DIR);
+    o.data_path = default_path;
+  }
+  if (!o.one && access(o.data_path, R_OK) != 0) {
+    printf("planner_f1: %s is absent; nothing to measure (the TaskBench data lives in "
+           "../shared/data, see its README)\n",
+           o.data_path);
+    return 0;
+  }
+  bench_env e;
+  if (env_open(&e, &o) != 0)
+    return 1;
+  if (o.one) {
+    rc = plan_one(e.req, &o);
+    env_close(&e);
+    return rc;
+  }
+  FILE *f = fopen(o.data_path, "r");
+  if (!f) {
+    perror("planner_f1: open");
+    env_close(&e);
+    return 1;
+  }
+  static tally t;
+  load_tools(o.data_path, &t.tools);
+  score_records(f, &e.req, &o, &t);
+  fclose(f);
+  print_table(&t, &o);
+  if (o.cases)
+    score_cases(o.cases, e.req, o.verbose, o.print_plans);
+  printf("plans/second: %.0f (%ld plans in %.3f s)\n",
+         t.plan_time > 0 ? (double)t.plans / t.plan_time : 0.0, t.plans, t.plan_time);
+  env_close(&e);
   return 0;
 }

@@ -2,7 +2,6 @@
 #include "planner/offline/internal.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,15 +16,32 @@
  * name) are never cues.
  */
 
-/* Phrases that match the same wordings (determiners are interchangeable). */
-static bool same_phrase(const phrase *x, const phrase *y) {
-  if (x->n != y->n || x->det != y->det)
-    return false;
-  for (size_t k = 0; k < x->n; k++)
-    if (!((x->det >> k) & 1u) && strcmp(x->stems[k], y->stems[k]) != 0)
-      return false;
-  return true;
+/* A cue as compared: its stemmed words, which of them are determiners (interchangeable), its task,
+ * and where its weight goes (NULL: a description word). */
+typedef struct {
+  char (*stems)[OFF_MAX_WORD];
+  size_t n, task;
+  unsigned det;
+  double *weight;
+} cue_key;
+
+static cue_key key_of(phrase *ph, size_t task) {
+  return (cue_key){ph->stems, ph->n, task, ph->det, &ph->weight};
 }
+
+/* 0 for cues that match the same wordings (and, by_task, of the same task); else their order. */
+static int compare_cues(const cue_key *x, const cue_key *y, bool by_task) {
+  if (x->n != y->n || x->det != y->det)
+    return x->n != y->n ? (x->n < y->n ? -1 : 1) : (x->det < y->det ? -1 : 1);
+  for (size_t k = 0; k < x->n; k++) {
+    int c = (x->det >> k) & 1u ? 0 : strcmp(x->stems[k], y->stems[k]);
+    if (c)
+      return c;
+  }
+  return by_task ? (x->task > y->task) - (x->task < y->task) : 0;
+}
+
+static int by_cue_and_task(const void *x, const void *y) { return compare_cues(x, y, true); }
 
 /* One keyword phrase s[0..len): its stems, which are determiners, where a comma may stand ("people,
  * places"). */
@@ -56,8 +72,10 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
     phrase *ph = &c->phrases[c->n_phrases];
     read_phrase(p, s, bar ? (size_t)(bar - s) : strlen(s), ph);
     bool dup = ph->n == 0;
-    for (size_t k = 0; k < c->n_phrases && !dup; k++)
-      dup = same_phrase(&c->phrases[k], ph);
+    for (size_t k = 0; k < c->n_phrases && !dup; k++) {
+      cue_key x = key_of(&c->phrases[k], 0), y = key_of(ph, 0);
+      dup = compare_cues(&x, &y, false) == 0;
+    }
     if (dup)
       memset(ph, 0, sizeof *ph);
     else
@@ -89,118 +107,40 @@ static int read_description(const planner *p, taskcue *c, const char *d) {
   return 0;
 }
 
-/* ---- how many tasks share a cue: every phrase and description word of every task in a hash table
- * keyed by what same_phrase() (or strcmp) compares, so that a phrase finds the tasks sharing it
- * among the few entries of its bucket instead of comparing itself with every phrase of every task
- * (a million comparisons, most of a `baton plan --offline` before this). */
-
-typedef struct {
-  size_t task;
-  size_t next;       /* the next entry of the bucket, or NO_ENTRY */
-  const char *word;  /* a description word, or NULL */
-  const phrase *ph;  /* a keyword phrase, or NULL */
-} cue_entry;
-
-#define NO_ENTRY ((size_t)-1)
-
-static uint64_t hash_bytes(uint64_t h, const char *s) {
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 1099511628211u; /* FNV-1a */
-  return (h ^ 0xffu) * 1099511628211u;
-}
-
-/* Equal for phrases same_phrase() calls the same: its determiners' words are left out. */
-static uint64_t hash_phrase(const phrase *ph) {
-  uint64_t h = 14695981039346656037u ^ (ph->n * 31u + ph->det);
-  for (size_t k = 0; k < ph->n; k++)
-    h = (ph->det >> k) & 1u ? h * 1099511628211u : hash_bytes(h, ph->stems[k]);
-  return h;
-}
-
-static uint64_t hash_word(const char *w) { return hash_bytes(14695981039346656037u, w); }
-
-typedef struct {
-  cue_entry *es;
-  size_t n;
-  size_t *head;   /* per bucket: its first entry, or NO_ENTRY */
-  size_t mask;    /* buckets - 1 (a power of two) */
-  unsigned *seen; /* per task: the stamp of the last phrase that counted it */
-  unsigned stamp;
-} cue_index;
-
-static void cue_index_release(cue_index *ix) {
-  free(ix->es);
-  free(ix->head);
-  free(ix->seen);
-}
-
-static void cue_index_add(cue_index *ix, uint64_t h, cue_entry e) {
-  size_t b = (size_t)h & ix->mask;
-  e.next = ix->head[b];
-  ix->head[b] = ix->n;
-  ix->es[ix->n++] = e;
-}
-
-static int cue_index_build(cue_index *ix, const planner *p) {
-  memset(ix, 0, sizeof *ix);
-  size_t total = 0, buckets = 64;
+/* Weighs the keyword phrases: one of n words weighs 1 + phrase_word (n-1), divided by the square
+ * root of how many tasks share it (in their keywords, or for one word in their descriptions):
+ * "depth" says more than "objects" or "classify". A determiner at the end says nothing: "make the"
+ * weighs as "make". Every cue of every task is sorted so that the tasks sharing one stand
+ * together. */
+static int weigh_phrases(planner *p) {
+  size_t n = 0, total = 0;
   for (size_t t = 0; t < p->n_cues; t++)
     total += p->cues[t].n_phrases + p->cues[t].n_desc;
-  while (buckets < 2 * total)
-    buckets *= 2;
-  ix->mask = buckets - 1;
-  ix->es = calloc(total ? total : 1, sizeof *ix->es);
-  ix->head = malloc(buckets * sizeof *ix->head);
-  ix->seen = calloc(p->n_cues ? p->n_cues : 1, sizeof *ix->seen);
-  if (!ix->es || !ix->head || !ix->seen)
+  cue_key *keys = malloc((total ? total : 1) * sizeof *keys);
+  if (!keys)
     return -1;
-  memset(ix->head, 0xff, buckets * sizeof *ix->head); /* all NO_ENTRY */
   for (size_t t = 0; t < p->n_cues; t++) {
-    const taskcue *c = &p->cues[t];
+    taskcue *c = &p->cues[t];
     for (size_t k = 0; k < c->n_phrases; k++)
-      cue_index_add(ix, hash_phrase(&c->phrases[k]),
-                    (cue_entry){.task = t, .ph = &c->phrases[k]});
+      keys[n++] = key_of(&c->phrases[k], t);
     for (size_t k = 0; k < c->n_desc; k++)
-      cue_index_add(ix, hash_word(c->desc[k]), (cue_entry){.task = t, .word = c->desc[k]});
+      keys[n++] = (cue_key){&c->desc[k], 1, t, 0, NULL};
   }
+  qsort(keys, n, sizeof *keys, by_cue_and_task);
+  for (size_t i = 0, j; i < n; i = j) {
+    size_t tasks = 1;
+    for (j = i + 1; j < n && compare_cues(&keys[i], &keys[j], false) == 0; j++)
+      tasks += keys[j].task != keys[j - 1].task;
+    for (size_t k = i; k < j; k++) {
+      size_t words = keys[k].n;
+      while (words > 1 && ((keys[k].det >> (words - 1)) & 1u))
+        words--;
+      if (keys[k].weight)
+        *keys[k].weight = (1.0 + p->lx->w[K_PHRASE_WORD] * (double)(words - 1)) / sqrt(tasks);
+    }
+  }
+  free(keys);
   return 0;
-}
-
-/* 1 + how many tasks other than t share ph: in their keywords, or for one word in their
- * descriptions. */
-static size_t sharing_tasks(cue_index *ix, size_t t, const phrase *ph) {
-  size_t df = 1;
-  unsigned stamp = ++ix->stamp;
-  for (size_t i = ix->head[hash_phrase(ph) & ix->mask]; i != NO_ENTRY; i = ix->es[i].next) {
-    const cue_entry *e = &ix->es[i];
-    if (e->ph && e->task != t && ix->seen[e->task] != stamp && same_phrase(e->ph, ph)) {
-      ix->seen[e->task] = stamp;
-      df++;
-    }
-  }
-  if (ph->n != 1)
-    return df;
-  for (size_t i = ix->head[hash_word(ph->stems[0]) & ix->mask]; i != NO_ENTRY;
-       i = ix->es[i].next) {
-    const cue_entry *e = &ix->es[i];
-    if (e->word && e->task != t && ix->seen[e->task] != stamp &&
-        strcmp(e->word, ph->stems[0]) == 0) {
-      ix->seen[e->task] = stamp;
-      df++;
-    }
-  }
-  return df;
-}
-
-/* A phrase of n words weighs 1 + phrase_word (n-1), divided by the square root of how many tasks
- * share it (sharing_tasks): "depth" says more than "objects" or "classify". A determiner at the end
- * says nothing: "make the" weighs as "make". */
-static double phrase_weight(const planner *p, cue_index *ix, size_t t, const phrase *ph) {
-  size_t words = ph->n;
-  while (words > 1 && ((ph->det >> (words - 1)) & 1u))
-    words--;
-  return (1.0 + p->lx->w[K_PHRASE_WORD] * (double)(words - 1)) /
-         sqrt((double)sharing_tasks(ix, t, ph));
 }
 
 int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
@@ -216,13 +156,7 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
         read_description(p, c, tasks[t].description ? tasks[t].description : "") != 0)
       return -1;
   }
-  cue_index ix;
-  int rc = cue_index_build(&ix, p);
-  for (size_t t = 0; rc == 0 && t < n_tasks; t++)
-    for (size_t k = 0; k < p->cues[t].n_phrases; k++)
-      p->cues[t].phrases[k].weight = phrase_weight(p, &ix, t, &p->cues[t].phrases[k]);
-  cue_index_release(&ix);
-  return rc;
+  return weigh_phrases(p);
 }
 
 /* Does the phrase occur at token i (within [i,b))? Returns the number of tokens it spans, 0 if not.
@@ -245,7 +179,6 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
     const off_words *cls = p->lx->cls;
     if (pdet && wdet && k > 0 && off_words_has_stem(&cls[W_INDEFINITE], ph->stems[k]) &&
         !off_words_has_stem(&cls[W_INDEFINITE], w) &&
-        !off_words_has_stem(&cls[W_OPEN_QUANTITY], w) &&
         off_words_has_stem(&cls[W_DESTINATION], ph->stems[k - 1]))
       return 0;
     if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {
@@ -343,7 +276,6 @@ double off_description_score(const planner *p, const taskcue *c, size_t a, size_
       }
   return s;
 }
-
 
 /* Does some task have a keyword in tokens [a,b)? */
 bool off_has_cue(const planner *p, size_t a, size_t b) {

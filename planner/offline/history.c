@@ -22,13 +22,15 @@
 #define HISTORY_KEEP 16
 
 typedef struct {
-  struct {
-    const char *value; /* borrowed from the JSON */
-    size_t len;
-    unsigned type;
-    bool is_file;
-    int turn;
-  } items[HISTORY_KEEP]; /* the newest HISTORY_KEEP, oldest first */
+  const char *value; /* borrowed from the JSON */
+  size_t len;
+  unsigned type;
+  bool is_file;
+  int turn;
+} mention;
+
+typedef struct {
+  mention items[HISTORY_KEEP]; /* the newest HISTORY_KEEP, oldest first */
   size_t n;
 } seen;
 
@@ -37,11 +39,7 @@ static void remember(seen *r, const char *v, size_t len, unsigned type, bool is_
     return;
   if (r->n == HISTORY_KEEP)
     memmove(r->items, r->items + 1, --r->n * sizeof r->items[0]);
-  r->items[r->n].value = v;
-  r->items[r->n].len = len;
-  r->items[r->n].type = type;
-  r->items[r->n].is_file = is_file;
-  r->items[r->n++].turn = turn;
+  r->items[r->n++] = (mention){v, len, type, is_file, turn};
 }
 
 /* File names written in a message ("find the faces in photo.jpg"). */

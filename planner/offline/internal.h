@@ -38,17 +38,15 @@
  * of score.c (F_*, one per feature) and thresholds (K_*). */
 #define OFF_CLASSES(X) \
    X(DETERMINER, determiner) X(DEFINITE, definite) X(INDEFINITE, indefinite) \
-   X(OPEN_QUANTITY, open_quantity) X(DESTINATION, destination) X(TARGET_PREP, target_prep) \
-   X(SOURCE_PREP, source_prep) X(JOINER, joiner) X(HARD_BREAK, hard_break) X(NEXT, next) \
-   X(AFTER, after) X(DEMONSTRATIVE, demonstrative) X(RELATIVE, relative) \
-   X(PREPOSITION, preposition) X(STOPWORD, stopword) X(REFERENCE, reference) \
-   X(MADE_THING, made_thing) X(HELD, held) X(NAMING, naming) X(HYPHEN_IDIOM, hyphen_idiom) \
-   X(PICTURE, picture) X(PICTURE_SCAN, picture_scan) X(RECORDING, recording) X(MADE_AS, made_as) \
-   X(MEDIUM_MADE, medium_made) X(MOVING, moving) X(TABLE, table) X(DOCUMENT, document) \
-   X(UNSURE, unsure) X(SUBJECT, subject) X(SCENE_SUBJECT, scene_subject) X(ASKING, asking) \
-   X(LEAD_IN, lead_in) X(ASIDE, aside) X(SUPPOSING, supposing) X(LETS, lets) X(LET, let) \
-   X(US, us) X(YOU, you) X(FILLER, filler) X(CONDITION, condition) X(ASK_VERB, ask_verb) \
-   X(WH, wh) X(TELL, tell) X(KNOW, know) X(IS_ARE, is_are) X(THERE, there) X(SEVERAL, several) \
+   X(DESTINATION, destination) X(TARGET_PREP, target_prep) X(SOURCE_PREP, source_prep) \
+   X(JOINER, joiner) X(HARD_BREAK, hard_break) X(DEMONSTRATIVE, demonstrative) \
+   X(RELATIVE, relative) X(PREPOSITION, preposition) X(STOPWORD, stopword) X(REFERENCE, reference) \
+   X(MADE_THING, made_thing) X(HELD, held) X(NAMING, naming) X(PICTURE, picture) \
+   X(RECORDING, recording) X(MADE_AS, made_as) X(MOVING, moving) X(TABLE, table) \
+   X(DOCUMENT, document) X(UNSURE, unsure) X(SUBJECT, subject) X(SCENE_SUBJECT, scene_subject) \
+   X(ASKING, asking) X(LEAD_IN, lead_in) X(ASIDE, aside) X(SUPPOSING, supposing) X(LETS, lets) \
+   X(US, us) X(YOU, you) X(FILLER, filler) X(CONDITION, condition) X(ASK_VERB, ask_verb) X(WH, wh) \
+   X(TELL, tell) X(KNOW, know) X(IS_ARE, is_are) X(THERE, there) X(SEVERAL, several) \
    X(ONE_THING, one_thing) X(TASK_NOUN, task_noun) X(ALOUD, aloud) X(FRESH, fresh) \
    X(GUIDED, guided) X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun) \
    X(TRANSLATING, translating)
@@ -60,12 +58,11 @@
    X(CLASSIFY_PICTURE, classify_picture) X(CLASSIFY_TEXT, classify_text) X(SPEAK, speak) \
    X(MAKE_VIDEO, make_video)
 #define OFF_FEATURES(X) \
-   X(KEYWORD, keyword) X(DESCRIPTION, description) X(SCENE, scene) X(NO_MEDIA, no_media) \
+   X(KEYWORD, keyword) X(DESCRIPTION, description) X(NO_MEDIA, no_media) \
    X(MEDIA_ELSEWHERE, media_elsewhere) X(OWN_INPUT, own_input) X(OWN_READABLE, own_readable) \
    X(OWN_OTHER, own_other) X(AVAIL_MEDIA, avail_media) X(AVAIL_INPUT, avail_input) \
    X(NO_PASSAGE, no_passage) X(SAID_MEDIUM, said_medium) X(SAID_OTHER_MEDIUM, said_other_medium) \
-   X(MOVING_DRAWN, moving_drawn) X(INTO_LANGUAGE, into_language) X(INTO_MEDIUM, into_medium) \
-   X(NO_MODEL, no_model)
+   X(MOVING_DRAWN, moving_drawn) X(NO_MODEL, no_model)
 #define OFF_THRESHOLDS(X) \
    X(PHRASE_WORD, phrase_word) X(MIN_KEYWORD, min_keyword) X(ACCEPT, accept) \
    X(ACCEPT_FALLBACK, accept_fallback) X(VERB_KEYWORD, verb_keyword) X(SPLIT_PART, split_part) \
@@ -130,7 +127,6 @@ typedef struct {
   int turn;        /* 0: the request's own; else the earlier turn it came from (1 = oldest) */
   bool used;       /* consumed by some task */
   bool claimed;    /* spoken for by a recognised step (before tasks are made) */
-  int borrowed_by; /* graph index of a task that took it from outside its own step, or -1 */
 } resource;
 
 typedef struct {
@@ -171,7 +167,6 @@ typedef struct {
   resource res[OFF_MAX_RES];
   size_t n_res;
   taskcue *cues;
-  double *scene; /* per task: its cues in the scene-setting sentences */
   size_t n_cues;
   int role[R_N]; /* cue index of each role, -1 when the registry lacks it */
   step steps[OFF_MAX_STEPS];
@@ -229,8 +224,8 @@ void off_clear_references(planner *p, size_t a, size_t b);
 
 /* ---- score.c */
 unsigned off_own_types(const planner *p, size_t a, size_t b);
-unsigned off_all_types(const planner *p);
-unsigned off_unclaimed_types(const planner *p);
+/* Types of every resource, or (unclaimed) of those no step has spoken for yet. */
+unsigned off_res_types(const planner *p, bool unclaimed);
 unsigned off_said_media(const planner *p, size_t a, size_t b);
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s);
 bool off_asks_question(const planner *p, size_t a, size_t b);

@@ -69,7 +69,7 @@ int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is
   char *copy = p->n_res < OFF_MAX_RES ? baton__strndup(v, n) : NULL;
   if (!copy)
     return p->n_res < OFF_MAX_RES ? -1 : -2;
-  p->res[p->n_res] = (resource){.type = type, .value = copy, .is_file = is_file, .borrowed_by = -1};
+  p->res[p->n_res] = (resource){.type = type, .value = copy, .is_file = is_file};
   return (int)p->n_res++;
 }
 
@@ -247,14 +247,11 @@ int off_tokenize(planner *p) {
 }
 
 /* Words that are no cue: those that name a file ("a photo labeled as 'x.jpg'", "a file called
- * y.wav"), what a recording holds ("transcribe the conversation" is no request to chat), idioms
- * ("in-depth"). */
+ * y.wav"), what a recording holds ("transcribe the conversation" is no request to chat). */
 void off_mark_naming(planner *p) {
   for (size_t i = 1; i < p->n_tok; i++) {
-    token *t = &p->tok[i], *prev = t - 1;
-    if ((off_is(p, i, W_HELD) && off_is(p, i - 1, W_DEFINITE)) ||
-        (t->kind == TK_WORD && off_is(p, i - 1, W_HYPHEN_IDIOM) &&
-         t->start == prev->end + 1 && p->req[prev->end] == '-'))
+    token *t = &p->tok[i];
+    if (off_is(p, i, W_HELD) && off_is(p, i - 1, W_DEFINITE))
       t->naming = true;
     for (size_t k = i; t->kind == TK_RES && k > 0 && k + 2 > i && off_is(p, k - 1, W_NAMING); k--)
       p->tok[k - 1].naming = true;

@@ -189,12 +189,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
                          source *src) {
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
   int r = off_own_res(p, st->a, st->b, type), b;
-  const baton__taskspec *lender = r >= 0 && p->res[r].borrowed_by >= 0
-                                      ? spec_of(p, (size_t)p->res[r].borrowed_by) : NULL;
   *src = (source){-1, -1, NULL};
-  /* 1. the step's own resource; "summarize and translate X": X went to the earlier task */
-  if (lender && (lender->outputs & type))
-    return src->ref = p->res[r].borrowed_by, 0;
+  /* 1. the step's own resource */
   if (r >= 0)
     return src->res = r, p->res[r].used = true, 0;
   /* 1b. text from the step's own image or recording ("translate sign.png") */
@@ -218,11 +214,11 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (text && !has_ref && (prev < 0 || !(outputs & BATON__T_TEXT)) &&
       (src->literal = content_phrase(p, st->a, st->b)))
     return 0;
-  /* 4. an earlier output, 5. an unused resource (its borrower is set once the task exists) */
+  /* 4. an earlier output, 5. an unused resource */
   if (prev >= 0)
     return src->ref = prev, 0;
   if ((r = first_unused(p, type)) >= 0)
-    return src->res = r, p->res[r].used = true, p->res[r].borrowed_by = -2, 0;
+    return src->res = r, p->res[r].used = true, 0;
   /* 6. "translate it": read an earlier-named image or recording first */
   if (text && has_ref && (b = bridge(p, st, false, media, src)))
     return b > 0 ? 0 : -1;
@@ -382,9 +378,6 @@ static int emit_step(planner *p, const step *st) {
     int rc = choose_input(p, st, own, n_own, c, prev_text, &in);
     if (rc != 0)
       return rc;
-    int borrowed = in.res >= 0 && p->res[in.res].borrowed_by == -2 ? in.res : -1;
-    if (borrowed >= 0)
-      p->res[borrowed].borrowed_by = -1;
     if (extra && ptype == BATON__T_TEXT && !(spec->outputs & BATON__T_TEXT)) {
       /* text going into a speaking or drawing task is translated first */
       int id = add_translation(p, &in, tgt, src_lang);
@@ -397,8 +390,6 @@ static int emit_step(planner *p, const step *st) {
     int last = emit_task(p, st, &in, prev_text, tgt, src_lang);
     if (last < 0)
       return -1;
-    if (borrowed >= 0)
-      p->res[borrowed].borrowed_by = last;
     source out = {-1, last, NULL};
     if (extra && (spec->outputs & BATON__T_TEXT) &&
         (out.ref = add_translation(p, &out, tgt, src_lang)) < 0)

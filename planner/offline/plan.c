@@ -21,7 +21,6 @@ static void planner_release(planner *p) {
     free(p->cues[i].desc);
   }
   free(p->cues);
-  free(p->scene);
   free(p->tok);
 }
 
@@ -39,17 +38,6 @@ static int add_inputs(planner *p, const baton__offline_req *r) {
     if (t && off_add_resource(p, t, r->inputs[i], strlen(r->inputs[i]), true) < 0)
       return fail(p, "too many inputs%s (at most %d files and quotes)", "", OFF_MAX_RES);
   }
-  return 0;
-}
-
-/* What the scene-setting sentences talk about ("an image of a table", "a scanned document") tips
- * the choice between close tasks later. */
-static int score_scene(planner *p) {
-  if (!(p->scene = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->scene)))
-    return -1;
-  for (size_t s = 0; s < p->n_steps; s++)
-    for (size_t t = 0; p->steps[s].context && t < p->n_cues; t++)
-      p->scene[t] += off_keyword_score(p, &p->cues[t], p->steps[s].a, p->steps[s].b);
   return 0;
 }
 
@@ -88,8 +76,6 @@ static int run_passes(planner *p, const baton__offline_req *r) {
   p->image_kind = off_find_image_kind(p);
   if (off_split_steps(p) != 0)
     return fail(p, many, "steps", OFF_MAX_STEPS);
-  if (score_scene(p) != 0)
-    return fail(p, oom, "", 0);
   if (off_recognise(p) != 0 || off_link(p) != 0)
     return -1;
   note_missing(p, r);

@@ -145,10 +145,9 @@ static void merge_steps(planner *p) {
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
     bool own = off_own_types(p, s->a, s->b) != 0;
-    bool chained = !own && off_has_word(p, s->a, s->b, W_REFERENCE);
     int twin = l && !says_new(p, l) && !says_new(p, s) ? edit_twin(p, l->task, s->task) : -1;
     if ((twin >= 0 && !own) ||
-        (l && l->task == s->task && !chained && (!own || !off_own_types(p, l->a, l->b)) &&
+        (l && l->task == s->task && (!own || !off_own_types(p, l->a, l->b)) &&
          !other_languages(p, l, s))) {
       l->task = twin >= 0 && !own ? twin : l->task;
       l->b = s->b;
@@ -167,7 +166,7 @@ static void question_step(planner *p, step *st, unsigned produced) {
   if (!off_asks_question(p, st->a, st->b))
     return;
   bool picture =
-      ((produced | off_all_types(p)) & BATON__T_IMAGE) && off_asks_about_picture(p, st);
+      ((produced | off_res_types(p, false)) & BATON__T_IMAGE) && off_asks_about_picture(p, st);
   bool passage = !off_said_media(p, st->a, st->b) &&
                  !(off_own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT) &&
                  off_has_passage(p, produced);
@@ -244,7 +243,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
 /* Recognises step s; true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   step *st = &p->steps[s];
-  unsigned avail = produced | off_unclaimed_types(p);
+  unsigned avail = produced | off_res_types(p, true);
   any = any || off_earlier_types(p); /* a conversation is going on */
   if (any)
     off_mark_references(p, st->a, st->b);
@@ -279,7 +278,7 @@ static bool clearest_cue(planner *p) {
   int best_t = -1;
   for (size_t s = 0; s < p->n_steps; s++) {
     double sc;
-    int t = off_best_task_min(p, p->steps[s].a, p->steps[s].b, off_unclaimed_types(p),
+    int t = off_best_task_min(p, p->steps[s].a, p->steps[s].b, off_res_types(p, true),
                               p->lx->w[K_ACCEPT_FALLBACK], -1, &sc);
     if (t >= 0 && sc > best_s) {
       best_s = sc;

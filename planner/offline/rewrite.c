@@ -22,8 +22,7 @@ int off_find_image_kind(const planner *p) {
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_is_hard_punct(&p->tok[i]))
       continue;
-    bool img = off_own_res(p, seg, i, BATON__T_IMAGE) >= 0 || off_has_word(p, seg, i, W_PICTURE) ||
-               off_has_word(p, seg, i, W_PICTURE_SCAN);
+    bool img = off_own_res(p, seg, i, BATON__T_IMAGE) >= 0 || off_has_word(p, seg, i, W_PICTURE);
     img = img && !off_has_word(p, seg, i, W_UNSURE);
     if (img && off_has_word(p, seg, i, W_TABLE))
       return IMG_TABLE;
@@ -67,7 +66,8 @@ bool off_asks_about_picture(const planner *p, const step *st) {
  * about the picture whatever else there is to read: visual (or document) question answering instead
  * of question-answering, or -1. */
 static int question_on_picture(const planner *p, const step *st, unsigned produced) {
-  if (!off_is_role(p, st->task, R_ASK_TEXT) || !((produced | off_all_types(p)) & BATON__T_IMAGE))
+  unsigned types = produced | off_res_types(p, false);
+  if (!off_is_role(p, st->task, R_ASK_TEXT) || !(types & BATON__T_IMAGE))
     return -1;
   bool about = off_asks_about_picture(p, st);
   if (!about && (produced & BATON__T_TEXT))

@@ -24,17 +24,13 @@ unsigned off_own_types(const planner *p, size_t a, size_t b) {
 
 /* Types of every resource (all), or of those no step has spoken for yet (of earlier turns, the
  * newest turn's only: "it" is what was just made). */
-static unsigned resource_types(const planner *p, bool unclaimed) {
+unsigned off_res_types(const planner *p, bool unclaimed) {
   unsigned t = 0;
   for (size_t i = 0; i < p->n_res; i++)
     if (!unclaimed || (!p->res[i].claimed && (!p->res[i].turn || p->res[i].turn == p->last_turn)))
       t |= p->res[i].type;
   return t;
 }
-
-unsigned off_all_types(const planner *p) { return resource_types(p, false); }
-
-unsigned off_unclaimed_types(const planner *p) { return resource_types(p, true); }
 
 /* Is cue t the task of role r? */
 bool off_is_role(const planner *p, int t, off_role r) { return t >= 0 && p->role[r] == t; }
@@ -62,18 +58,6 @@ unsigned off_said_media(const planner *p, size_t a, size_t b) {
   return m;
 }
 
-/* Does [a,b) name a medium ("into images", "to speech") or a language ("into French") as a
- * destination? */
-static bool into(const planner *p, size_t a, size_t b, bool language) {
-  for (size_t i = a; i + 1 < b; i++)
-    for (size_t k = i + 1; off_is(p, i, W_DESTINATION) && k < b && k <= i + 3 &&
-                           p->tok[k].kind == TK_WORD; k++)
-      if (language ? k == i + 1 && off_language(p->lx, p->tok[k].word)
-                   : off_is(p, k, W_MEDIUM_MADE))
-        return true;
-  return false;
-}
-
 /* Does [a,b) ask a question of its own: an asking verb before a quoted question ("identify 'Who
  * won?'", "I'd like to know: 'Why ...?'") or a question word ("figure out who won"), "tell me the
  * ...", "let me know the ...", "is there a cat in pets.jpg?"? */
@@ -92,8 +76,7 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
     bool tell = off_is(p, i, W_TELL);
     size_t obj = i + 1 + (tell && i + 1 < b && off_is(p, i + 1, W_US)); /* "tell me | the ..." */
     if ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell &&
-        p->tok[obj].kind == TK_WORD &&
-        p->tok[obj].det)
+        p->tok[obj].kind == TK_WORD && p->tok[obj].det)
       return true;
   }
   return false;
@@ -132,13 +115,11 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
     f[i] = 0;
   f[F_KEYWORD] = kw;
   f[F_DESCRIPTION] = off_description_score(p, &p->cues[t], a, b);
-  if (p->scene)
-    f[F_SCENE] = p->scene[t] < 1.0 ? p->scene[t] : 1.0; /* "I have a document ..." */
   /* A file of a type the task makes, not takes, names its output ("create a video example.mp4"). */
   unsigned own = off_own_types(p, a, b) & ~(s->outputs & ~s->inputs);
   unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
   unsigned readable = BATON__T_IMAGE | BATON__T_AUDIO; /* can become text first */
-  if (media_in && !((own | avail | off_all_types(p)) & media_in))
+  if (media_in && !((own | avail | off_res_types(p, false)) & media_in))
     f[F_NO_MEDIA] = 1;
   else if (media_in && !((own | avail) & media_in))
     f[F_MEDIA_ELSEWHERE] = 1;
@@ -159,10 +140,6 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
     f[(said & media_in) ? F_SAID_MEDIUM : F_SAID_OTHER_MEDIUM] = 1;
   if (off_is_role(p, (int)t, R_DRAW) && off_has_word(p, a, b, W_MOVING))
     f[F_MOVING_DRAWN] = 1; /* "visualize it in a video": the video is what to make */
-  if (off_is_role(p, (int)t, R_TRANSLATE) && into(p, a, b, true))
-    f[F_INTO_LANGUAGE] = 1; /* "convert the labels into French": whatever the verb */
-  else if (off_is_role(p, (int)t, R_TRANSLATE) && into(p, a, b, false))
-    f[F_INTO_MEDIUM] = 1; /* "translate quotes into images" is drawing them */
   /* a kind nothing here can run, unless the step names it clearly */
   f[F_NO_MODEL] = !p->cues[t].runnable && kw < p->lx->w[K_CLEAR_KEYWORD];
 }

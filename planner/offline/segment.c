@@ -64,8 +64,6 @@ static bool scene_subject(const planner *p, size_t i) {
  * "Imagine ...", "Recently, ...". */
 static bool is_context_clause(const planner *p, size_t a, size_t b) {
   size_t i = next_word(p, a, b), lead = i;
-  if (lead + 1 < b && off_is(p, lead, W_LET) && off_is(p, lead + 1, W_LETS))
-    lead++;
   if (lead + 1 < b && off_is(p, lead, W_LETS) && off_is(p, lead + 1, W_SUPPOSING)) {
     i = lead + 2;
     i += i < b && off_is(p, i, W_DEMONSTRATIVE);
@@ -82,12 +80,6 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
   for (i = next_word(p, i, b); i + 1 < b && off_is(p, i, W_LEAD_IN) && !scene_subject(p, i);)
     i = next_word(p, i + 1, b);
   return i < b && scene_subject(p, i) && !off_has_word(p, a, b, W_ASKING);
-}
-
-static bool is_hard_word(const planner *p, size_t i) {
-  bool after_break = i == 0 || p->tok[i - 1].kind == TK_PUNCT || off_is(p, i - 1, W_JOINER);
-  return off_is(p, i, W_HARD_BREAK) || (off_is(p, i, W_NEXT) && after_break) ||
-         (off_is(p, i, W_AFTER) && i + 1 < p->n_tok && off_is(p, i + 1, W_DEMONSTRATIVE));
 }
 
 bool off_is_hard_punct(const token *t) {
@@ -107,8 +99,8 @@ static size_t skip_soft(const planner *p, size_t k, size_t e) {
 
 /* Adds [a,b), boundary words at its start trimmed; -1 when there are too many steps. */
 static int add_step(planner *p, size_t a, size_t b, bool context) {
-  while (a < b && (is_soft(p, a) || is_hard_word(p, a) || p->tok[a].kind == TK_PUNCT))
-    a += off_is(p, a, W_AFTER) ? 2 : 1;
+  while (a < b && (is_soft(p, a) || off_is(p, a, W_HARD_BREAK) || p->tok[a].kind == TK_PUNCT))
+    a++;
   if (a >= b)
     return 0;
   if (p->n_steps >= OFF_MAX_STEPS)
@@ -141,7 +133,7 @@ static bool piece_context(planner *p, size_t a, size_t b, bool sentence, bool la
 
 int off_split_steps(planner *p) {
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
-    if (i < p->n_tok && !off_is_hard_punct(&p->tok[i]) && !is_hard_word(p, i))
+    if (i < p->n_tok && !off_is_hard_punct(&p->tok[i]) && !off_is(p, i, W_HARD_BREAK))
       continue;
     /* Within a sentence [seg, i), a ',' or "and" splits when what follows names a task or starts a
      * clause of its own ("..., and I'm curious"). */
