@@ -1,4 +1,5 @@
 /* run_start_bench.c — run start (planning and model matching) with 1,000 and 1,000,000 models in the registry (docs/benchmarks.md, "Load and scale"). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -119,12 +120,12 @@ typedef struct result {
 } result;
 
 /* How a fresh process finds its home: what a user's first `baton run`
- * meets (no executors.json: baton-worker --describe runs), and what every
- * later one meets (the description read from executors.json). */
+ * meets (no cached description: baton-worker --describe runs), and what
+ * every later one meets (the description read from the cache). */
 enum { FIRST_RUN, LATER_RUN };
 
 /* home/config.yaml, rewritten only when it says something else: its
- * identity keys the executors' description cache, as a user's does. */
+ * content keys the executors' description cache, as a user's does. */
 static char *write_config(const char *home) {
   static const char text[] = "workers: 2\n";
   char *cfg = baton__path_join(home, "config.yaml"), *old = NULL, err[256];
@@ -159,6 +160,9 @@ static void evict(const char *home) {
 static void measure_child(const char *home, int reps, int fd) {
   result res = {0};
   setenv("BATON_HOME", home, 1);
+  char *cache = baton__path_join(home, "cache");
+  setenv("XDG_CACHE_HOME", cache, 1);
+  free(cache);
   unsetenv("HF_TOKEN");
   unsetenv("BATON_DEBUG_EXECUTORS");
   char *cfg = write_config(home);
@@ -201,13 +205,26 @@ static void measure_child(const char *home, int reps, int fd) {
   _exit(0);
 }
 
+/* Empties home/cache/baton, the executors' description cache of the
+ * processes measure_child() starts. */
+static void forget_descriptions(const char *home) {
+  char *dir = baton__path_join(home, "cache/baton");
+  DIR *d = dir ? opendir(dir) : NULL;
+  for (struct dirent *e; d && (e = readdir(d));) {
+    char *file = e->d_name[0] != '.' ? baton__path_join(dir, e->d_name) : NULL;
+    if (file)
+      remove(file);
+    free(file);
+  }
+  if (d)
+    closedir(d);
+  free(dir);
+}
+
 /* One fresh process on home, as `how` says; *out is what it measured. */
 static int measure(const char *home, int reps, int how, bool cold, result *out) {
-  if (how == FIRST_RUN) {
-    char *cache = baton__path_join(home, "executors.json");
-    remove(cache);
-    free(cache);
-  }
+  if (how == FIRST_RUN)
+    forget_descriptions(home);
   if (cold)
     evict(home);
   int p[2];

@@ -13,6 +13,7 @@ baton="$build/baton"
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 export BATON_HOME="$home" BATON_NO_DAEMON=1 BATON_DEBUG_EXECUTORS=1
+export XDG_CACHE_HOME="$home/cache"   # the executor description cache
 plan1="$home/one-task.json"
 echo '[{"task": "debug-echo", "id": 0, "dep": [-1], "args": {"text": "hello"}}]' >"$plan1"
 
@@ -43,7 +44,7 @@ echo "|---|---|---|---|"
 measure '`baton plan "read the text in sign.png and summarize it" --offline --json`' \
   "$baton" plan "read the text in sign.png and summarize it" --offline --json
 measure 'the same, its executor description cache removed first (as before the cache)' \
-  sh -c 'rm -f "$BATON_HOME/executors.json"; exec "$0" "$@"' \
+  sh -c 'rm -f "$XDG_CACHE_HOME"/baton/executors-*.json; exec "$0" "$@"' \
   "$baton" plan "read the text in sign.png and summarize it" --offline --json
 measure '`baton run --plan` (one debug-echo task)' "$baton" run -q --plan "$plan1"
 measure '`baton models search "read the text on a photo"`' "$baton" models search "read the text on a photo"

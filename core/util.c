@@ -272,15 +272,23 @@ fail:
   return -1;
 }
 
+uint64_t baton__fnv1a64(uint64_t h, const void *data, size_t len) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
+
 int baton__write_file(const char *path, const void *data, size_t len, char *err,
                       size_t errlen) {
   size_t pl = strlen(path);
-  char *tmp = malloc(pl + 16);
+  static _Atomic unsigned seq;
+  char *tmp = malloc(pl + 40);
   if (!tmp) {
     baton__fmt(err, errlen, "out of memory");
     return -1;
   }
-  snprintf(tmp, pl + 16, "%s.tmp%ld", path, (long)getpid());
+  snprintf(tmp, pl + 40, "%s.tmp%ld.%u", path, (long)getpid(), seq++);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     baton__fmt(err, errlen, "cannot create %s: %s", tmp, strerror(errno));

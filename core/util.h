@@ -55,12 +55,18 @@ bool baton__has_suffix_ci(const char *s, const char *suffix);
 /* Trims ASCII white space in place; returns s. */
 char *baton__trim(char *s);
 
+/* FNV-1a, 64 bits: h (BATON_FNV1A64_INIT to start) advanced over len bytes
+ * of data. A fingerprint, not a defence against chosen collisions. */
+#define BATON_FNV1A64_INIT 14695981039346656037ull
+uint64_t baton__fnv1a64(uint64_t h, const void *data, size_t len);
+
 /* Reads a whole file, refusing files larger than max bytes.
  * Returns 0 and a malloc'd NUL-terminated buffer (caller frees), or -1 with
  * a message in err. */
 int baton__read_file(const char *path, size_t max, char **out, size_t *len,
                      char *err, size_t errlen);
-/* Writes a file atomically (temp file + rename). 0 or -1 with err. */
+/* Writes a file atomically (temp file + rename; the temp file is this
+ * process's and thread's own). 0 or -1 with err. */
 int baton__write_file(const char *path, const void *data, size_t len,
                       char *err, size_t errlen);
 /* Copies a file (streaming; creates or truncates dst). 0, or -1 with err. */

@@ -277,12 +277,8 @@ fail:
 
 /* A fingerprint of a catalogue text (FNV-1a, 64 bits, as hex). */
 static void catalogue_fingerprint(const char *text, size_t len, char out[17]) {
-  uint64_t h = 14695981039346656037ull;
-  for (size_t i = 0; i < len; i++) {
-    h ^= (unsigned char)text[i];
-    h *= 1099511628211ull;
-  }
-  baton__fmt(out, 17, "%016llx", (unsigned long long)h);
+  baton__fmt(out, 17, "%016llx",
+             (unsigned long long)baton__fnv1a64(BATON_FNV1A64_INIT, text, len));
 }
 
 /* The meta value for key, copied into out ("" when there is none). */

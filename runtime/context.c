@@ -110,9 +110,9 @@ static baton__exec_slot *find_slot(baton *ctx, const char *name) {
 }
 
 /* Learns the local executors from `baton-worker --describe` (or what it
- * said last time, kept in BATON_HOME), once per context and only when first
- * needed, so commands that never run a local executor never pay for loading
- * their libraries. refresh: ask the worker even when the cache holds. */
+ * said last time, kept in the user's cache folder), once per context and
+ * only when first needed, so commands that never run a local executor never
+ * pay for loading their libraries. refresh: ask the worker even when the cache holds. */
 static void describe_local(baton *ctx, bool refresh) {
   pthread_mutex_lock(&ctx->lock);
   if (ctx->described) {
@@ -121,8 +121,8 @@ static void describe_local(baton *ctx, bool refresh) {
   }
   char err[512] = "";
   cJSON *arr = ctx->worker_program
-                   ? baton__describe_cached(ctx->cfg.home, ctx->worker_program, ctx->cfg.source,
-                                            refresh, err, sizeof err)
+                   ? baton__describe_cached(ctx->worker_program, ctx->cfg.source, refresh, err,
+                                            sizeof err)
                    : NULL;
   if (!ctx->worker_program)
     baton__fmt(err, sizeof err,
@@ -428,8 +428,8 @@ baton_rc baton_executors_refresh(baton *ctx) {
   if (!ctx->worker_program)
     return baton__fail(ctx, BATON_IO, "the baton-worker program was not found");
   char err[512] = "";
-  cJSON *arr = baton__describe_cached(ctx->cfg.home, ctx->worker_program, ctx->cfg.source, true,
-                                      err, sizeof err);
+  cJSON *arr = baton__describe_cached(ctx->worker_program, ctx->cfg.source, true, err,
+                                      sizeof err);
   cJSON_Delete(arr);
   return arr ? BATON_OK : baton__fail(ctx, BATON_IO, "%s", err);
 }

@@ -1,4 +1,4 @@
-/* describe_cache.c — keeps what `baton-worker --describe` said in BATON_HOME, keyed by what decides it. */
+/* describe_cache.c — keeps what `baton-worker --describe` said in the user's cache folder, keyed by what decides it. */
 #include "runtime/describe_cache.h"
 
 #include <cjson/cJSON.h>
@@ -12,8 +12,9 @@
 #include "runtime/worker.h"
 #include "core/banned.h"
 
-#define CACHE_FILE "executors.json"
 #define CACHE_MAX (1u << 20)
+/* As core/config.c reads it: a larger config fails before any describe. */
+#define CONFIG_MAX (256u * 1024u)
 
 /* Environment variables the local executors read outside the config. */
 static const char *const watched_env[] = {"TESSDATA_PREFIX", "APERTIUM_DATADIR", NULL};
@@ -35,25 +36,71 @@ static cJSON *file_identity(const char *path) {
   return o;
 }
 
-/* The key: the worker program, the library version, the config file and
- * the environment the executors read. */
+/* The config file's content as {"size","fnv1a"} ("none" when there is no
+ * config file); NULL when it cannot be read, so nothing is cached. */
+static cJSON *config_identity(const char *path) {
+  if (!path)
+    return cJSON_CreateString("none");
+  char *text = NULL, err[256], hash[17];
+  size_t len = 0;
+  if (baton__read_file(path, CONFIG_MAX, &text, &len, err, sizeof err) != 0)
+    return NULL;
+  baton__fmt(hash, sizeof hash, "%016llx",
+             (unsigned long long)baton__fnv1a64(BATON_FNV1A64_INIT, text, len));
+  free(text);
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddNumberToObject(o, "size", (double)len);
+  cJSON_AddStringToObject(o, "fnv1a", hash);
+  return o;
+}
+
+/* The key: the worker program, the library version, the config file's
+ * content and the environment the executors read; NULL when the config
+ * cannot be read. */
 static cJSON *cache_key(const char *program, const char *config_path) {
+  cJSON *config = config_identity(config_path);
   cJSON *k = cJSON_CreateObject();
   cJSON *env = cJSON_CreateObject();
-  if (!k || !env) {
+  if (!config || !k || !env) {
+    cJSON_Delete(config);
     cJSON_Delete(k);
     cJSON_Delete(env);
     return NULL;
   }
   cJSON_AddItemToObject(k, "program", file_identity(program));
   cJSON_AddStringToObject(k, "version", baton_version());
-  cJSON_AddItemToObject(k, "config", file_identity(config_path));
+  cJSON_AddItemToObject(k, "config", config);
   for (const char *const *e = watched_env; *e; e++) {
     const char *v = getenv(*e);
     cJSON_AddStringToObject(env, *e, v ? v : "");
   }
   cJSON_AddItemToObject(k, "env", env);
   return k;
+}
+
+/* $XDG_CACHE_HOME/baton (when absolute), else $HOME/.cache/baton; NULL
+ * when neither is set. Caller frees. */
+static char *cache_dir(void) {
+  const char *xdg = getenv("XDG_CACHE_HOME");
+  if (xdg && xdg[0] == '/')
+    return baton__path_join(xdg, "baton");
+  const char *home = getenv("HOME");
+  return home && *home ? baton__path_join(home, ".cache/baton") : NULL;
+}
+
+/* The cache file of key, dir/executors-<FNV-1a of the key, 16 hex>.json,
+ * with dir created; NULL when there is no cache folder. Caller frees. */
+static char *cache_file(const cJSON *key) {
+  char *dir = cache_dir();
+  char *text = key ? cJSON_PrintUnformatted(key) : NULL;
+  char name[48];
+  if (text)
+    baton__fmt(name, sizeof name, "executors-%016llx.json",
+               (unsigned long long)baton__fnv1a64(BATON_FNV1A64_INIT, text, strlen(text)));
+  char *file = dir && text && baton__mkdirs(dir, 0700) == 0 ? baton__path_join(dir, name) : NULL;
+  free(text);
+  free(dir);
+  return file;
 }
 
 /* The identities of the folders the executors said decide what they offer
@@ -121,14 +168,14 @@ static void cache_write(const char *file, const cJSON *key, const cJSON *executo
   free(text);
 }
 
-cJSON *baton__describe_cached(const char *home, const char *program, const char *config_path,
-                              bool refresh, char *err, size_t errlen) {
-  char *file = home ? baton__path_join(home, CACHE_FILE) : NULL;
+cJSON *baton__describe_cached(const char *program, const char *config_path, bool refresh,
+                              char *err, size_t errlen) {
   cJSON *key = cache_key(program, config_path);
-  cJSON *arr = file && key && !refresh ? cache_read(file, key) : NULL;
+  char *file = cache_file(key);
+  cJSON *arr = file && !refresh ? cache_read(file, key) : NULL;
   if (!arr) {
     arr = baton__worker_query(program, config_path, err, errlen);
-    if (arr && file && key)
+    if (arr && file)
       cache_write(file, key, arr);
   }
   cJSON_Delete(key);

@@ -1,4 +1,4 @@
-/* describe_cache.h — the executor description cache in BATON_HOME. */
+/* describe_cache.h — the executor description cache in $XDG_CACHE_HOME/baton. */
 #ifndef BATON_RUNTIME_DESCRIBE_CACHE_H
 #define BATON_RUNTIME_DESCRIBE_CACHE_H
 
@@ -9,16 +9,19 @@ struct cJSON;
 
 /*
  * What `program --describe` says (see baton__worker_query), kept in
- * home/executors.json so that later commands need not start the worker and
- * load every executor's library. The cache holds while the worker program
- * (path, size, mtime), the library version, the config file, the
- * environment the executors read and the folders they watch (their data:
- * tesseract's languages, apertium's pairs) are unchanged. A missing, stale
- * or unreadable cache, or refresh, asks the worker once and rewrites it.
- * Returns the JSON array (caller cJSON_Deletes), or NULL with err.
+ * $XDG_CACHE_HOME/baton (else $HOME/.cache/baton), one file per key,
+ * executors-<16 hex>.json, so that later commands need not start the worker
+ * and load every executor's library. The key is what decides the answer:
+ * the worker program (path, size, mtime), the library version, the config
+ * file's content (not its path or time), the environment the executors
+ * read; the file also records the folders they watch (their data:
+ * tesseract's languages, apertium's pairs), which must be unchanged too. A
+ * missing, stale or unreadable entry, or refresh, asks the worker once and
+ * rewrites it (atomically: processes sharing the folder never read half a
+ * file); a folder that cannot be written only costs the next start a
+ * describe. Returns the JSON array (caller cJSON_Deletes), or NULL with err.
  */
-struct cJSON *baton__describe_cached(const char *home, const char *program,
-                                     const char *config_path, bool refresh, char *err,
-                                     size_t errlen);
+struct cJSON *baton__describe_cached(const char *program, const char *config_path, bool refresh,
+                                     char *err, size_t errlen);
 
 #endif

@@ -1,23 +1,28 @@
-/* test_describe_cache.c — commands learn the local executors from BATON_HOME's cache, starting baton-worker only when it is stale. */
+/* test_describe_cache.c — commands learn the local executors from the user's cache folder, starting baton-worker only when the entry is stale. */
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "baton.h"
 #include "support/support.h"
 
 static char *dir;
-static char counter[512], wrapper[512], home[512];
+static char counter[512], wrapper[512], home[512], cache[512];
 
-/* A worker program that counts how often it is started, then is the real one. */
+/* A worker program that counts how often it is started, then is the real
+ * one; a cache folder of the test's own, so no other test's entries count. */
 static void setup(void) {
   dir = bt_tmpdir();
   snprintf(counter, sizeof counter, "%s/starts", dir);
   snprintf(wrapper, sizeof wrapper, "%s/worker.sh", dir);
   snprintf(home, sizeof home, "%s/home", dir);
+  snprintf(cache, sizeof cache, "%s/cache", dir);
   char script[2048];
   snprintf(script, sizeof script, "#!/bin/sh\necho start >> '%s'\nexec '%s/baton-worker' \"$@\"\n",
            counter, BATON_TEST_BINARY_DIR);
@@ -25,11 +30,13 @@ static void setup(void) {
   cr_assert_eq(chmod(wrapper, 0755), 0);
   setenv("BATON_WORKER", wrapper, 1);
   setenv("BATON_HOME", home, 1);
+  setenv("XDG_CACHE_HOME", cache, 1);
 }
 
 static void teardown(void) {
   unsetenv("BATON_WORKER");
   unsetenv("BATON_HOME");
+  unsetenv("XDG_CACHE_HOME");
   bt_rmtree(dir);
   free(dir);
 }
@@ -46,10 +53,11 @@ static int starts(void) {
   return n;
 }
 
-/* Opens a context, lists the executors as `baton executors` does, closes. */
-static char *list_executors(bool refresh) {
+/* Opens a context on config (NULL: the default), lists the executors as
+ * `baton executors` does, closes. */
+static char *list_with(const char *config, bool refresh) {
   baton *ctx = NULL;
-  cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", ctx ? baton_errmsg(ctx) : "");
+  cr_assert_eq(baton_open(config, &ctx), BATON_OK, "%s", ctx ? baton_errmsg(ctx) : "");
   if (refresh)
     cr_assert_eq(baton_executors_refresh(ctx), BATON_OK, "%s", baton_errmsg(ctx));
   char *json = NULL;
@@ -57,6 +65,22 @@ static char *list_executors(bool refresh) {
   baton_close(ctx);
   cr_assert_not_null(strstr(json, "\"apertium\""), "the local executors are missing: %s", json);
   return json;
+}
+
+static char *list_executors(bool refresh) { return list_with(NULL, refresh); }
+
+/* The one entry in the test's cache folder, copied into out. */
+static void the_entry(char *out, size_t cap) {
+  char folder[600];
+  snprintf(folder, sizeof folder, "%s/baton", cache);
+  DIR *d = opendir(folder);
+  cr_assert_not_null(d, "no cache folder %s", folder);
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d));)
+    if (strncmp(e->d_name, "executors-", 10) == 0 && ++n)
+      snprintf(out, cap, "%s/%s", folder, e->d_name);
+  closedir(d);
+  cr_assert_eq(n, 1, "expected one cache entry in %s, found %d", folder, n);
 }
 
 TestSuite(runtime_describe_cache, .init = setup, .fini = teardown);
@@ -86,13 +110,53 @@ Test(runtime_describe_cache, a_changed_worker_program_is_asked_again) {
 
 Test(runtime_describe_cache, a_corrupt_cache_is_replaced_by_asking_once) {
   baton_free(list_executors(false));
-  char file[600];
-  snprintf(file, sizeof file, "%s/executors.json", home);
+  char file[1200];
+  the_entry(file, sizeof file);
   bt_write(file, "{\"key\": [1, 2, tru");
   baton_free(list_executors(false));
   cr_assert_eq(starts(), 2);
   baton_free(list_executors(false));
   cr_assert_eq(starts(), 2, "the rewritten cache was not used");
+}
+
+/* A config file with text, at dir/name; returns its path (static). */
+static const char *config_at(const char *name, const char *text) {
+  static char path[600];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  bt_write(path, text);
+  return path;
+}
+
+Test(runtime_describe_cache, the_same_config_copied_or_touched_is_not_asked_again) {
+  char a[600];
+  snprintf(a, sizeof a, "%s", config_at("a.yaml", "workers: 2\n"));
+  baton_free(list_with(a, false));
+  cr_assert_eq(starts(), 1);
+  /* A fresh copy elsewhere (a new test's, a user's second checkout). */
+  baton_free(list_with(config_at("b.yaml", "workers: 2\n"), false));
+  cr_assert_eq(starts(), 1, "the same config at a new path started baton-worker again");
+  /* The same file with another time, as `touch` or an editor's save gives it. */
+  struct timespec times[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+  cr_assert_eq(utimensat(AT_FDCWD, a, times, 0), 0);
+  baton_free(list_with(a, false));
+  cr_assert_eq(starts(), 1, "a touched config started baton-worker again");
+}
+
+Test(runtime_describe_cache, a_changed_config_is_asked_again) {
+  baton_free(list_with(config_at("a.yaml", "workers: 2\n"), false));
+  /* Same size, same path, other text. */
+  baton_free(list_with(config_at("a.yaml", "workers: 3\n"), false));
+  cr_assert_eq(starts(), 2);
+  baton_free(list_with(config_at("a.yaml", "workers: 3\n"), false));
+  cr_assert_eq(starts(), 2);
+}
+
+Test(runtime_describe_cache, a_cache_folder_that_cannot_be_written_only_costs_a_describe) {
+  /* XDG_CACHE_HOME is a file, so no folder can be made under it. */
+  bt_write(cache, "not a folder");
+  baton_free(list_executors(false));
+  baton_free(list_executors(false));
+  cr_assert_eq(starts(), 2);
 }
 
 Test(runtime_describe_cache, refresh_asks_the_worker_even_when_the_cache_holds) {
