@@ -57,10 +57,9 @@ static size_t next_word(const planner *p, size_t i, size_t b) {
  * the subject do not count: "Let's consider that ...", "While browsing, ...", "You know, ...",
  * "Imagine ...", "Recently, ...". */
 static bool is_context_clause(const planner *p, size_t a, size_t b) {
-  size_t i = next_word(p, a, b), lead = i;
-  if (lead + 1 < b && off_is(p, lead, W_LETS) && off_is(p, lead + 1, W_SUPPOSING)) {
-    i = lead + 2;
-    i += i < b && off_is(p, i, W_DEMONSTRATIVE);
+  size_t i = next_word(p, a, b);
+  if (i + 1 < b && off_is(p, i, W_LETS) && off_is(p, i + 1, W_SUPPOSING)) {
+    i += 2 + (i + 2 < b && off_is(p, i + 2, W_DEMONSTRATIVE));
     a = i; /* the lead-in's "let's" asks for nothing */
   }
   if (i < b && off_is(p, i, W_ASIDE)) {
