@@ -48,7 +48,7 @@ static int by_cue_and_task(const void *x, const void *y) { return compare_cues(x
 static void read_phrase(const planner *p, const char *s, size_t len, phrase *ph) {
   ph->n = off_split_words(s, len, ph->stems, OFF_MAX_PHRASE);
   for (size_t k = 0; k < ph->n; k++)
-    ph->det |= off_words_has_stem(&p->lx->cls[W_DETERMINER], ph->stems[k]) ? 1u << k : 0u;
+    ph->det |= off_words_has(&p->lx->cls[W_DETERMINER], ph->stems[k], true) ? 1u << k : 0u;
   for (size_t k = 0, words = 0; k < len; k++) {
     if (off_alnum((unsigned char)s[k]) && (k == 0 || (!off_alnum((unsigned char)s[k - 1]) &&
                                                       s[k - 1] != '\'')))
@@ -98,7 +98,8 @@ static int read_description(const planner *p, taskcue *c, const char *d) {
   if (!(c->desc = calloc(OFF_MAX_DESC, sizeof *c->desc)))
     return -1;
   for (size_t w = 0; w < nw; w++) {
-    bool skip = strlen(words[w]) < 3 || off_words_has(&p->lx->cls[W_STOPWORD], words[w]);
+    bool skip =
+        strlen(words[w]) < 3 || off_words_has(&p->lx->cls[W_STOPWORD], words[w], false);
     for (size_t k = 0; k < c->n_desc && !skip; k++)
       skip = strcmp(c->desc[k], words[w]) == 0;
     if (!skip)
@@ -165,8 +166,7 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   size_t k = 0, j = i, skipped = 0;
   while (k < ph->n && j < b) {
-    if (k > 0 && ((ph->comma >> k) & 1u) && p->tok[j].kind == TK_PUNCT &&
-        p->tok[j].stem[0] == ',') {
+    if (k > 0 && ((ph->comma >> k) & 1u) && off_punct(p, j, ",")) {
       j++; /* "people, places" written with its comma */
       continue;
     }
@@ -177,9 +177,9 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
     /* "convert it to an audio" makes a new one; "listen to the audio" means one that exists: after
      * a preposition, a phrase's "a"/"an" does not stand for a definite determiner */
     const off_words *cls = p->lx->cls;
-    if (pdet && wdet && k > 0 && off_words_has_stem(&cls[W_INDEFINITE], ph->stems[k]) &&
-        !off_words_has_stem(&cls[W_INDEFINITE], w) &&
-        off_words_has_stem(&cls[W_DESTINATION], ph->stems[k - 1]))
+    if (pdet && wdet && k > 0 && off_words_has(&cls[W_INDEFINITE], ph->stems[k], true) &&
+        !off_words_has(&cls[W_INDEFINITE], w, true) &&
+        off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true))
       return 0;
     if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {
       k++, j++;

@@ -67,19 +67,13 @@
    X(PHRASE_WORD, phrase_word) X(MIN_KEYWORD, min_keyword) X(ACCEPT, accept) \
    X(ACCEPT_FALLBACK, accept_fallback) X(VERB_KEYWORD, verb_keyword) X(SPLIT_PART, split_part) \
    X(SPLIT_KEYWORD, split_keyword) X(SPLIT_GAIN, split_gain) X(CLEAR_KEYWORD, clear_keyword)
-#define OFF_ENUM(e, s) W_##e,
-typedef enum { OFF_CLASSES(OFF_ENUM) W_N } off_class;
-#undef OFF_ENUM
-#define OFF_ENUM(e, s) R_##e,
-typedef enum { OFF_ROLES(OFF_ENUM) R_N } off_role;
-#undef OFF_ENUM
-#define OFF_ENUM(e, s) F_##e,
-#define OFF_ENUM_K(e, s) K_##e,
-typedef enum {
-  OFF_FEATURES(OFF_ENUM) F_N, K_BEFORE = F_N - 1, OFF_THRESHOLDS(OFF_ENUM_K) K_N
-} off_weight;
-#undef OFF_ENUM
-#undef OFF_ENUM_K
+#define OFF_W(e, s) W_##e,
+#define OFF_R(e, s) R_##e,
+#define OFF_F(e, s) F_##e,
+#define OFF_K(e, s) K_##e,
+typedef enum { OFF_CLASSES(OFF_W) W_N } off_class;
+typedef enum { OFF_ROLES(OFF_R) R_N } off_role;
+typedef enum { OFF_FEATURES(OFF_F) F_N, K_BEFORE = F_N - 1, OFF_THRESHOLDS(OFF_K) K_N } off_weight;
 
 typedef struct {
   char (*words)[OFF_MAX_WORD]; /* as written */
@@ -101,8 +95,7 @@ typedef struct {
 int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton__taskspec *tasks,
                      size_t n_tasks, char *err, size_t errlen);
 void off_lexicon_release(off_lexicon *lx);
-bool off_words_has(const off_words *l, const char *word);
-bool off_words_has_stem(const off_words *l, const char *stem);
+bool off_words_has(const off_words *l, const char *word, bool by_stem);
 /* The language code of a language name ("french" -> "fr"), or NULL. */
 const char *off_language(const off_lexicon *lx, const char *word);
 
@@ -182,6 +175,7 @@ typedef struct {
 
 /* ---- lex.c: tokens and resources */
 bool off_is(const planner *p, size_t i, off_class c); /* token i is a word of class c */
+bool off_punct(const planner *p, size_t i, const char *chars); /* token i is a mark in chars */
 bool off_alnum(unsigned char c);
 void off_make_word(const char *src, size_t n, char *dst, char *st);
 size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max);
@@ -195,7 +189,6 @@ bool off_has_word(const planner *p, size_t a, size_t b, off_class c);
 bool off_has_stem(const planner *p, size_t a, size_t b, off_class c);
 int off_res_at(const planner *p, size_t i, unsigned types);
 int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
-bool off_is_hard_punct(const token *t);
 char *off_span_text(const planner *p, size_t a, size_t b);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src);

@@ -55,7 +55,11 @@ void off_make_word(const char *src, size_t n, char *dst, char *st) {
 }
 
 bool off_is(const planner *p, size_t i, off_class c) {
-  return p->tok[i].kind == TK_WORD && off_words_has(&p->lx->cls[c], p->tok[i].word);
+  return p->tok[i].kind == TK_WORD && off_words_has(&p->lx->cls[c], p->tok[i].word, false);
+}
+
+bool off_punct(const planner *p, size_t i, const char *chars) {
+  return p->tok[i].kind == TK_PUNCT && strchr(chars, p->tok[i].stem[0]) != NULL;
 }
 
 bool off_has_word(const planner *p, size_t a, size_t b, off_class c) {
@@ -175,7 +179,7 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
       if (!t)
         return -2;
       off_make_word(q + i, j - i, t->word, t->stem);
-      t->det = off_words_has_stem(&p->lx->cls[W_DETERMINER], t->stem);
+      t->det = off_words_has(&p->lx->cls[W_DETERMINER], t->stem, true);
       i = j - 1;
     } else if (strchr(".!?;,:", q[i])) {
       token *t = push_token(p, TK_PUNCT, i, i + 1);
@@ -276,7 +280,7 @@ size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_
 /* Text of tokens [a,b) as written in the request, trailing ",;:" left out (malloc'd; NULL when
  * empty). */
 char *off_span_text(const planner *p, size_t a, size_t b) {
-  while (b > a && p->tok[b - 1].kind == TK_PUNCT && strchr(",;:", p->tok[b - 1].stem[0]))
+  while (b > a && off_punct(p, b - 1, ",;:"))
     b--;
   size_t s = b > a ? p->tok[a].start : 0, e = b > a ? p->tok[b - 1].end : 0;
   return e > s ? baton__strndup(p->req + s, e - s) : NULL;
@@ -298,7 +302,7 @@ int off_own_res(const planner *p, size_t a, size_t b, unsigned types) {
 /* Does [a,b) hold a word whose stem is one of class c's stems? */
 bool off_has_stem(const planner *p, size_t a, size_t b, off_class c) {
   for (size_t i = a; i < b; i++)
-    if (p->tok[i].kind == TK_WORD && off_words_has_stem(&p->lx->cls[c], p->tok[i].stem))
+    if (p->tok[i].kind == TK_WORD && off_words_has(&p->lx->cls[c], p->tok[i].stem, true))
       return true;
   return false;
 }

@@ -161,12 +161,11 @@ int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton_
 }
 
 void off_lexicon_release(off_lexicon *lx) {
-  for (int c = 0; c < W_N; c++) {
-    free(lx->cls[c].words);
-    free(lx->cls[c].stems);
+  for (int c = 0; c <= W_N; c++) { /* the classes, then the language names */
+    off_words *w = c < W_N ? &lx->cls[c] : &lx->lang_names;
+    free(w->words);
+    free(w->stems);
   }
-  free(lx->lang_names.words);
-  free(lx->lang_names.stems);
   free(lx->lang_codes);
   for (int r = 0; r < R_N; r++)
     free(lx->role_name[r]);
@@ -174,16 +173,12 @@ void off_lexicon_release(off_lexicon *lx) {
 }
 
 /* Is word (as written; by_stem: a stem) in the list? */
-static bool words_has(const off_words *l, const char *word, bool by_stem) {
+bool off_words_has(const off_words *l, const char *word, bool by_stem) {
   for (size_t i = 0; i < l->n; i++)
     if (strcmp(by_stem ? l->stems[i] : l->words[i], word) == 0)
       return true;
   return false;
 }
-
-bool off_words_has(const off_words *l, const char *word) { return words_has(l, word, false); }
-
-bool off_words_has_stem(const off_words *l, const char *stem) { return words_has(l, stem, true); }
 
 const char *off_language(const off_lexicon *lx, const char *word) {
   for (size_t i = 0; i < lx->lang_names.n; i++)

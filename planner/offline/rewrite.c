@@ -20,7 +20,7 @@
 int off_find_image_kind(const planner *p) {
   int kind = IMG_PLAIN;
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
-    if (i < p->n_tok && !off_is_hard_punct(&p->tok[i]))
+    if (i < p->n_tok && !off_punct(p, i, ".!?;"))
       continue;
     bool img = off_own_res(p, seg, i, BATON__T_IMAGE) >= 0 || off_has_word(p, seg, i, W_PICTURE);
     img = img && !off_has_word(p, seg, i, W_UNSURE);
@@ -56,7 +56,7 @@ bool off_asks_about_picture(const planner *p, const step *st) {
     size_t n = r && r->type == BATON__T_TEXT && !r->is_file
                    ? off_split_words(r->value, strlen(r->value), stems, 64) : 0;
     for (size_t i = 0; i < n; i++)
-      if (off_words_has_stem(&p->lx->cls[W_PICTURE], stems[i]))
+      if (off_words_has(&p->lx->cls[W_PICTURE], stems[i], true))
         return true;
   }
   return false;

@@ -65,7 +65,7 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i < b; i++) {
     const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
     size_t v = i, n = r ? strlen(r->value) : 0;
-    while (r && v > a && p->tok[v - 1].kind == TK_PUNCT && strchr(",:-", p->tok[v - 1].stem[0]))
+    while (r && v > a && off_punct(p, v - 1, ",:-"))
       v--;
     if (r && !r->is_file && r->type == BATON__T_TEXT && n > 0 && r->value[n - 1] == '?' && v > a &&
         off_is(p, v - 1, W_ASK_VERB))

@@ -52,42 +52,31 @@ static size_t next_word(const planner *p, size_t i, size_t b) {
   return i;
 }
 
-/* The subject of a scene-setting statement: a first-person one ("I", "we've"), or "my ...", "our
- * ...", "there is ...". */
-static bool scene_subject(const planner *p, size_t i) {
-  return off_is(p, i, W_SUBJECT) || off_is(p, i, W_SCENE_SUBJECT);
-}
-
 /* "I have a photo 'x.jpg' of my kitchen", "I'm making a chatbot": a statement in the first person
  * that asks for nothing sets the scene; its resources count, its words are no task. Lead-ins before
  * the subject do not count: "Let's consider that ...", "While browsing, ...", "You know, ...",
  * "Imagine ...", "Recently, ...". */
 static bool is_context_clause(const planner *p, size_t a, size_t b) {
-  size_t i = next_word(p, a, b), lead = i;
-  if (lead + 1 < b && off_is(p, lead, W_LETS) && off_is(p, lead + 1, W_SUPPOSING)) {
-    i = lead + 2;
-    i += i < b && off_is(p, i, W_DEMONSTRATIVE);
+  size_t i = next_word(p, a, b);
+  if (i + 1 < b && off_is(p, i, W_LETS) && off_is(p, i + 1, W_SUPPOSING)) {
+    i += 2 + (i + 2 < b && off_is(p, i + 2, W_DEMONSTRATIVE));
     a = i; /* the lead-in's "let's" asks for nothing */
   }
   if (i < b && off_is(p, i, W_ASIDE)) {
     size_t k = i;
-    while (k < b && !(p->tok[k].kind == TK_PUNCT && p->tok[k].stem[0] == ','))
+    while (k < b && !off_punct(p, k, ","))
       k++;
     i = k < b ? k + 1 : i;
   }
   if (i + 1 < b && off_is(p, i, W_YOU) && off_is(p, i + 1, W_FILLER))
     i += 2;
-  for (i = next_word(p, i, b); i + 1 < b && off_is(p, i, W_LEAD_IN) && !scene_subject(p, i);)
+  for (i = next_word(p, i, b); i + 1 < b && off_is(p, i, W_LEAD_IN);)
     i = next_word(p, i + 1, b);
-  return i < b && scene_subject(p, i) && !off_has_word(p, a, b, W_ASKING);
-}
-
-bool off_is_hard_punct(const token *t) {
-  return t->kind == TK_PUNCT && strchr(".!?;", t->stem[0]) != NULL;
+  return i < b && off_is(p, i, W_SCENE_SUBJECT) && !off_has_word(p, a, b, W_ASKING);
 }
 
 static bool is_soft(const planner *p, size_t i) {
-  return (p->tok[i].kind == TK_PUNCT && p->tok[i].stem[0] == ',') || off_is(p, i, W_JOINER);
+  return off_punct(p, i, ",") || off_is(p, i, W_JOINER);
 }
 
 /* The first token of [k, e) that is no boundary. */
@@ -133,7 +122,7 @@ static bool piece_context(planner *p, size_t a, size_t b, bool sentence, bool la
 
 int off_split_steps(planner *p) {
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
-    if (i < p->n_tok && !off_is_hard_punct(&p->tok[i]) && !off_is(p, i, W_HARD_BREAK))
+    if (i < p->n_tok && !off_punct(p, i, ".!?;") && !off_is(p, i, W_HARD_BREAK))
       continue;
     /* Within a sentence [seg, i), a ',' or "and" splits when what follows names a task or starts a
      * clause of its own ("..., and I'm curious"). */
