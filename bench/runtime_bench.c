@@ -202,6 +202,10 @@ int main(int argc, char **argv) {
   char cfgpath[256];
   snprintf(cfgpath, sizeof cfgpath, "%s/config.yaml", home);
   FILE *f = fopen(cfgpath, "w");
+  if (!f) {
+    perror(cfgpath);
+    return 1;
+  }
   fprintf(f, "workers: %d\nlimits: {tasks: 10000}\n", workers > 0 ? workers : 4);
   fclose(f);
   setenv("BATON_HOME", home, 1);

@@ -3,14 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "registry/runstore_int.h"
 #include "core/banned.h"
 
 static size_t key_hash(const char *run_id, int task_id) {
-  uint64_t h = 1469598103934665603ull; /* FNV-1a */
-  for (const unsigned char *c = (const unsigned char *)run_id; *c; c++)
-    h = (h ^ *c) * 1099511628211ull;
-  h = (h ^ (uint32_t)task_id) * 1099511628211ull;
+  uint32_t id = (uint32_t)task_id;
+  uint64_t h = baton__fnv1a64(BATON_FNV1A64_INIT, run_id, strlen(run_id));
+  h = baton__fnv1a64(h, &id, sizeof id);
   return (size_t)(h ^ (h >> 29));
 }
 

@@ -8,10 +8,7 @@
 #include "core/banned.h"
 
 static uint64_t hash_str(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
+  return baton__fnv1a64(BATON_FNV1A64_INIT, s, strlen(s));
 }
 
 void baton__strset_init(baton__strset *s) { memset(s, 0, sizeof *s); }

@@ -25,9 +25,8 @@ static baton__registry *open_shipped(const char *path) {
 /* The template's path: the schema version and the catalogue's FNV-1a hash
  * in its name, so a changed catalogue or schema seeds a new one. */
 static char *template_path(void) {
-  uint64_t h = 14695981039346656037ull;
-  for (size_t i = 0; i < baton__catalogue_yaml_len; i++)
-    h = (h ^ baton__catalogue_yaml[i]) * 1099511628211ull;
+  uint64_t h =
+      baton__fnv1a64(BATON_FNV1A64_INIT, baton__catalogue_yaml, baton__catalogue_yaml_len);
   char name[128];
   snprintf(name, sizeof name, "seeded-registry-v%d-%016llx.db", BATON__REGISTRY_SCHEMA,
            (unsigned long long)h);
