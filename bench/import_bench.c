@@ -1,6 +1,7 @@
 /* import_bench.c — importing a 1 MB model description, and a large import while another handle writes (docs/benchmarks.md, "Registry import"). */
 #include <cjson/cJSON.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "bench_stats.h"
 #include "core/util.h"
 #include "registry/catalogue.h"
+#include "registry/internal.h"
 #include "registry/registry.h"
 #include "synth_models.h"
 #include "core/banned.h"
@@ -84,10 +86,12 @@ static int big_descriptions(const char *dir) {
   return rc;
 }
 
-/* Another handle (as `baton models add` or a second daemon): stores one
- * model every WRITE_EVERY_MS, timing each write (its wait for the lock). */
+/* Another connection (as a second daemon's flushing its runs' health
+ * records, or `baton models add`, would have) that writes a row every
+ * WRITE_EVERY_MS, with the registry's busy timeout, timing how long each
+ * write waits for the lock (its BEGIN IMMEDIATE). */
 typedef struct writer {
-  baton__registry *reg;
+  sqlite3 *db;
   atomic_int stop;
   double *waits; /* ms, one per write */
   int n, cap, failed;
@@ -95,33 +99,65 @@ typedef struct writer {
 
 static void *write_loop(void *ud) {
   writer *w = ud;
-  cJSON *m = cJSON_Parse("{\"id\": \"bench/writer\", \"task\": \"summarization\","
-                         " \"endpoint\": \"hf-inference\", \"downloads\": 0}");
-  cJSON *downloads = cJSON_GetObjectItemCaseSensitive(m, "downloads");
+  sqlite3_busy_timeout(w->db, BATON__BUSY_MS);
   while (!atomic_load(&w->stop) && w->n < w->cap) {
-    cJSON_SetNumberValue(downloads, w->n);
-    char err[256] = "";
     double t0 = bench_now_ms();
-    if (baton__registry_add(w->reg, m, NULL, err, sizeof err) != 0 && !w->failed++)
-      fprintf(stderr, "the other writer failed: %s\n", err);
+    int s = sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     w->waits[w->n++] = bench_now_ms() - t0;
+    if (s == SQLITE_OK)
+      s = sqlite3_exec(w->db,
+                       "INSERT INTO health(model_id, successes, updated_at)"
+                       " VALUES ('bench/writer', 1, 0) ON CONFLICT(model_id)"
+                       " DO UPDATE SET successes = successes + 1; COMMIT",
+                       NULL, NULL, NULL);
+    if (s != SQLITE_OK && !w->failed++)
+      fprintf(stderr, "the other writer failed: %s\n", sqlite3_errmsg(w->db));
+    if (s != SQLITE_OK)
+      sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
     struct timespec ts = {0, WRITE_EVERY_MS * 1000000L};
     nanosleep(&ts, NULL);
   }
-  cJSON_Delete(m);
   return NULL;
+}
+
+/* The import's transactions, as its pauses (the handle's hook) tell them. */
+typedef struct holds {
+  double longest; /* ms from BEGIN IMMEDIATE done to COMMIT done */
+  long commits;
+} holds;
+
+static void on_pause(void *ud, const baton__pace *p) {
+  holds *h = ud;
+  double held = (double)(baton__now_ms() - p->t0);
+  if (held > h->longest)
+    h->longest = held;
+  h->commits = p->commits;
+}
+
+static void print_waits(writer *w) {
+  int over = 0;
+  for (int i = 0; i < w->n; i++)
+    over += w->waits[i] > 100.0;
+  double p99 = w->n ? bench_percentile(w->waits, w->n, 0.99) : 0;
+  double max = w->n ? w->waits[w->n - 1] : 0;
+  printf("  the other writer (one write every %d ms): %d writes, %d failed; its wait for the"
+         " lock: longest %.1f ms, p99 %.1f ms, %d over 100 ms\n",
+         WRITE_EVERY_MS, w->n, w->failed, max, p99, over);
 }
 
 /* Imports file into a fresh registry at db, with the other writer at work
  * when contended; prints the import's time and the writer's waits. */
 static int import_models(const char *db, const char *file, size_t n, bool contended) {
   baton__registry *reg = open_registry(db);
-  writer w = {.reg = contended ? open_registry(db) : NULL, .cap = 1 << 20};
-  if (!reg || (contended && !w.reg))
+  writer w = {.cap = 1 << 20};
+  holds h = {0};
+  if (!reg || (contended && (sqlite3_open(db, &w.db) != SQLITE_OK ||
+                             !(w.waits = malloc((size_t)w.cap * sizeof *w.waits)))))
     return 1;
+  reg->import_paused = on_pause;
+  reg->import_paused_ud = &h;
   pthread_t th;
-  if (contended && (!(w.waits = malloc((size_t)w.cap * sizeof *w.waits)) ||
-                    pthread_create(&th, NULL, write_loop, &w) != 0))
+  if (contended && pthread_create(&th, NULL, write_loop, &w) != 0)
     return 1;
   cJSON *rep = NULL;
   char err[512] = "";
@@ -129,23 +165,18 @@ static int import_models(const char *db, const char *file, size_t n, bool conten
   int r = baton__registry_import(reg, file, "hugginggpt", &rep, err, sizeof err);
   double t = (bench_now_ms() - t0) / 1e3, c = cpu_s() - c0;
   cJSON_Delete(rep);
-  printf("import of %zu models%s: %.2f s (CPU %.2f s)%s%s\n", n,
-         contended ? " while another handle writes" : "", t, c, r ? ", failed: " : "",
-         r ? err : "");
+  printf("import of %zu models%s: %.2f s (CPU %.2f s); %ld transactions, the longest but the"
+         " last held the lock %.0f ms%s%s\n",
+         n, contended ? " while another connection writes" : "", t, c, h.commits + 1,
+         h.longest, r ? ", failed: " : "", r ? err : "");
   if (contended) {
     atomic_store(&w.stop, 1);
     pthread_join(th, NULL);
-    int over = 0;
-    for (int i = 0; i < w.n; i++)
-      over += w.waits[i] > 100.0;
-    double p99 = w.n ? bench_percentile(w.waits, w.n, 0.99) : 0, max = w.n ? w.waits[w.n - 1] : 0;
-    printf("  the other writer (one write every %d ms): %d writes, %d failed, longest %.1f ms,"
-           " p99 %.1f ms, %d over 100 ms\n",
-           WRITE_EVERY_MS, w.n, w.failed, max, p99, over);
+    print_waits(&w);
     r |= w.failed;
-    baton__registry_close(w.reg);
-    free(w.waits);
   }
+  sqlite3_close(w.db);
+  free(w.waits);
   baton__registry_close(reg);
   return r != 0;
 }

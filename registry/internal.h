@@ -20,21 +20,25 @@
  * A long write as short transactions with pauses between them (pace.c): an
  * import's rows, the full-text index's merge steps. Each transaction holds
  * the write lock about chunk_ms; after each commit the lock stays free for
- * a pause (30 ms) in which a writer waiting on it (SQLite's busy handler)
- * gets it, then the next transaction starts, after that writer's if one
- * came. One thread at a time.
+ * a pause in which a writer waiting on it (SQLite's busy handler) gets
+ * it, then the next transaction starts, after that writer's if one came.
+ * One thread at a time.
  */
-typedef struct baton__pace {
-  double chunk_ms; /* set by the caller */
-  /* Called in each pause, after commit number commits, with the lock free;
-   * NULL in normal use (tests wait there to order what they check). */
-  void (*paused)(void *ud, long commits);
+#define BATON__PACE_PAUSE_MS 30
+typedef struct baton__pace baton__pace;
+/* Called in each pause with the lock free, p's commits and t0 those of the
+ * transaction just committed; NULL in normal use (tests wait there to
+ * order what they check, the import bench times the transactions). */
+typedef void (*baton__pace_hook)(void *ud, const baton__pace *p);
+struct baton__pace {
+  double chunk_ms; /* set by the caller, with paused and ud */
+  baton__pace_hook paused;
   void *ud;
   sqlite3 *db;      /* the rest is set by baton__pace_begin */
   const char *what; /* "the import": what error messages name */
-  int64_t t0;       /* when the transaction in progress began (ms) */
-  long commits;
-} baton__pace;
+  int64_t t0;       /* when the transaction in progress began (ms, baton__now_ms) */
+  long commits;     /* transactions committed */
+};
 /* Starts the first transaction on db (BEGIN IMMEDIATE, waiting with db's
  * busy timeout). what is borrowed until the last call. 0, or -1 with err. */
 int baton__pace_begin(baton__pace *p, sqlite3 *db, const char *what, char *err, size_t errlen);
@@ -86,7 +90,7 @@ struct baton__registry {
   size_t n_tasks;
   /* An import through this handle calls this in each pause between its
    * transactions (baton__pace's paused); NULL unless a test sets it. */
-  void (*import_paused)(void *ud, long commits);
+  baton__pace_hook import_paused;
   void *import_paused_ud;
 };
 

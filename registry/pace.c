@@ -14,9 +14,8 @@
  * a writer almost never meets: it waits for the whole job, or gives up.
  * A pause longer than the writer's tries are apart in its first 100 ms of
  * waiting makes it meet one: with transactions of at most 50 ms it gets
- * the lock within about 80 ms.
+ * the lock within about 80 ms. BATON__PACE_PAUSE_MS (internal.h) is 30 ms.
  */
-#define PAUSE_MS 30
 
 int baton__pace_begin(baton__pace *p, sqlite3 *db, const char *what, char *err, size_t errlen) {
   p->db = db;
@@ -47,8 +46,8 @@ int baton__pace_next(baton__pace *p, char *err, size_t errlen) {
   if (baton__pace_commit(p, err, errlen))
     return -1;
   if (p->paused)
-    p->paused(p->ud, p->commits);
-  sqlite3_sleep(PAUSE_MS);
+    p->paused(p->ud, p);
+  sqlite3_sleep(BATON__PACE_PAUSE_MS);
   if (sqlite3_exec(p->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
     baton__fmt(err, errlen, "cannot go on with %s: %s", p->what, sqlite3_errmsg(p->db));
     return -1;

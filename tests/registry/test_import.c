@@ -661,10 +661,10 @@ typedef struct pauses {
   bool hold, done;
 } pauses;
 
-static void on_pause(void *ud, long commits) {
+static void on_pause(void *ud, const baton__pace *pace) {
   pauses *p = ud;
   pthread_mutex_lock(&p->mu);
-  p->commits = commits;
+  p->commits = pace->commits;
   pthread_cond_broadcast(&p->cv);
   while (p->hold)
     pthread_cond_wait(&p->cv, &p->mu);
