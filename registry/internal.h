@@ -1,4 +1,4 @@
-/* internal.h — what the registry's source files share: the handle, writer connections, model upserts. */
+/* internal.h — what the registry's source files share: the handle, writer connections, paced writes, model upserts. */
 #ifndef BATON_REGISTRY_INTERNAL_H
 #define BATON_REGISTRY_INTERNAL_H
 
