@@ -154,8 +154,8 @@ static int import_models(const char *db, const char *file, size_t n, bool conten
   if (!reg || (contended && (sqlite3_open(db, &w.db) != SQLITE_OK ||
                              !(w.waits = malloc((size_t)w.cap * sizeof *w.waits)))))
     return 1;
-  reg->import_paused = on_pause;
-  reg->import_paused_ud = &h;
+  reg->write_paused = on_pause;
+  reg->write_paused_ud = &h;
   pthread_t th;
   if (contended && pthread_create(&th, NULL, write_loop, &w) != 0)
     return 1;

@@ -22,9 +22,6 @@
 #define MAX_LINE (1u << 20) /* one JSONL record: card text can be 42 kB, allow far more */
 #define DESC_MAX 1000       /* cleaned description kept, in bytes */
 #define IMPORT_MAX_BYTES (1024u * 1024u * 1024u)
-/* A transaction of an import holds the registry's write lock about this
- * long, with a pause after it for other writers (registry/pace.c). */
-#define IMPORT_CHUNK_MS 50.0
 
 /* ---------------------------------------------------------------------- */
 /* Upserts                                                                  */
@@ -975,8 +972,8 @@ int baton__registry_import_text(baton__registry *reg, const char *label, const c
   job j = {.label = label,
            .err = err,
            .errlen = errlen,
-           .pace = {.chunk_ms = IMPORT_CHUNK_MS, .paused = reg->import_paused,
-                    .ud = reg->import_paused_ud}};
+           .pace = {.chunk_ms = BATON__WRITE_CHUNK_MS, .paused = reg->write_paused,
+                    .ud = reg->write_paused_ud}};
   if (errlen)
     err[0] = '\0';
   baton__strset_init(&j.tasks);

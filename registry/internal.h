@@ -25,6 +25,8 @@
  * One thread at a time.
  */
 #define BATON__PACE_PAUSE_MS 30
+/* The chunk_ms of an import's or a sync's model writes. */
+#define BATON__WRITE_CHUNK_MS 50.0
 typedef struct baton__pace baton__pace;
 /* Called in each pause with the lock free, p's commits and t0 those of the
  * transaction just committed; NULL in normal use (tests wait there to
@@ -88,10 +90,11 @@ struct baton__registry {
   size_t n_pending;
   baton__taskspec *tasks; /* loaded at open, read-only afterwards */
   size_t n_tasks;
-  /* An import through this handle calls this in each pause between its
-   * transactions (baton__pace's paused); NULL unless a test sets it. */
-  baton__pace_hook import_paused;
-  void *import_paused_ud;
+  /* An import or a sync through this handle calls this in each pause
+   * between its transactions (baton__pace's paused); NULL unless a test or
+   * bench sets it. */
+  baton__pace_hook write_paused;
+  void *write_paused_ud;
 };
 
 /* Score weights (documented in score.c). */

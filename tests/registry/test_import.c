@@ -13,6 +13,7 @@
 #include "registry/catalogue.h"
 #include "registry/internal.h"
 #include "registry/registry.h"
+#include "support/pauses.h"
 #include "support/seeded.h"
 #include "support/support.h"
 
@@ -651,55 +652,10 @@ Test(registry_import, readers_keep_working_and_see_the_import_grow_while_it_runs
   free(path);
 }
 
-/* What an import has done, as its pauses between transactions tell it
- * (the handle's import_paused hook); with hold set, the import waits in
- * its first pause until the test lets it go on. */
-typedef struct pauses {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  long commits; /* transactions committed when it last paused */
-  bool hold, done;
-} pauses;
-
-static void on_pause(void *ud, const baton__pace *pace) {
-  pauses *p = ud;
-  pthread_mutex_lock(&p->mu);
-  p->commits = pace->commits;
-  pthread_cond_broadcast(&p->cv);
-  while (p->hold)
-    pthread_cond_wait(&p->cv, &p->mu);
-  pthread_mutex_unlock(&p->mu);
-}
-
-static long pauses_commits(pauses *p, bool *done) {
-  pthread_mutex_lock(&p->mu);
-  long c = p->commits;
-  if (done)
-    *done = p->done;
-  pthread_mutex_unlock(&p->mu);
-  return c;
-}
-
-/* Waits until the import has paused once or ended; whether it paused. */
-static bool pauses_wait_first(pauses *p) {
-  bool done = false;
-  for (long end = bt_now_ms() + BT_WAIT_MS; pauses_commits(p, &done) == 0 && !done;
-       bt_nap_ms(2))
-    cr_assert_lt(bt_now_ms(), end, "the import neither paused nor ended");
-  return pauses_commits(p, NULL) > 0;
-}
-
-static void pauses_release(pauses *p) {
-  pthread_mutex_lock(&p->mu);
-  p->hold = false;
-  pthread_cond_broadcast(&p->cv);
-  pthread_mutex_unlock(&p->mu);
-}
-
 typedef struct importer {
   baton__registry *reg;
   const char *path;
-  pauses p;
+  bt_pauses p;
   int rc;
 } importer;
 
@@ -709,9 +665,7 @@ static void *import_main(void *ud) {
   cJSON *rep = NULL;
   im->rc = baton__registry_import(im->reg, im->path, "hugginggpt", &rep, err, sizeof err);
   cJSON_Delete(rep);
-  pthread_mutex_lock(&im->p.mu);
-  im->p.done = true;
-  pthread_mutex_unlock(&im->p.mu);
+  bt_pauses_done(&im->p);
   return NULL;
 }
 
@@ -719,11 +673,7 @@ static void *import_main(void *ud) {
  * process would), its pauses told to im->p. */
 static void import_start(importer *im, pthread_t *th, const char *path, bool hold) {
   *im = (importer){.reg = open_db(g_db), .path = path};
-  pthread_mutex_init(&im->p.mu, NULL);
-  pthread_cond_init(&im->p.cv, NULL);
-  im->p.hold = hold;
-  im->reg->import_paused = on_pause;
-  im->reg->import_paused_ud = &im->p;
+  bt_pauses_attach(&im->p, im->reg, hold);
   cr_assert_eq(pthread_create(th, NULL, import_main, im), 0);
 }
 
@@ -745,7 +695,7 @@ Test(registry_import, a_run_matches_and_records_health_between_two_transactions_
   /* The import waits in its first pause: what a run does there is ordered
    * after the first transaction and before the rest, whatever the load. */
   import_start(&im, &th, path, true);
-  cr_assert(pauses_wait_first(&im.p), "the import paused before it ended");
+  cr_assert(bt_pauses_wait_first(&im.p), "the import paused before it ended");
   cr_assert(visible(run, "bulk/sum-0"), "the import's first transaction is visible");
   cr_assert(!visible(run, "bulk/sum-11999"), "the last model is not (yet)");
   /* What a run does per task: choose a model, record how it went. Before,
@@ -765,7 +715,7 @@ Test(registry_import, a_run_matches_and_records_health_between_two_transactions_
   /* Written now, not kept for later: the import left the lock free. */
   cr_assert_eq(db_int(g_db, "SELECT successes FROM health WHERE model_id = 'local/ots'"), 5,
                "the health records were written between the import's transactions");
-  pauses_release(&im.p);
+  bt_pauses_release(&im.p);
   pthread_join(th, NULL);
   cr_assert_eq(im.rc, 0, "the import succeeds");
   cr_assert_gt(im.p.commits, 1, "the import went on after the pause");
@@ -804,19 +754,19 @@ Test(registry_import, a_writer_that_finds_an_import_writing_gets_the_lock_before
   /* Wait until the import holds the lock, in its second transaction or a
    * later one. */
   bool done = false;
-  pauses_wait_first(&im.p);
+  bt_pauses_wait_first(&im.p);
   int s = SQLITE_OK;
-  for (pauses_commits(&im.p, &done); !done && (s = lock_now(w)) == SQLITE_OK;
-       pauses_commits(&im.p, &done))
+  for (bt_pauses_commits(&im.p, &done); !done && (s = lock_now(w)) == SQLITE_OK;
+       bt_pauses_commits(&im.p, &done))
     bt_nap_ms(1);
   cr_assert_eq(s, SQLITE_BUSY, "the import ended before the writer found it writing");
-  long waited_from = pauses_commits(&im.p, NULL);
+  long waited_from = bt_pauses_commits(&im.p, NULL);
   /* SQLite's busy handler retries now and then: only a pause long enough
    * between two transactions lets it in before the import ends. */
   sqlite3_busy_timeout(w, BATON__BUSY_MS);
   cr_assert_eq(sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK, "%s",
                sqlite3_errmsg(w));
-  long got_at = pauses_commits(&im.p, &done);
+  long got_at = bt_pauses_commits(&im.p, &done);
   cr_assert_eq(sqlite3_exec(w,
                             "INSERT INTO health(model_id, successes) VALUES ('other/writer', 1);"
                             " COMMIT",
