@@ -217,7 +217,7 @@ Test(registry_sync, a_large_sync_leaves_the_lock_free_between_its_transactions) 
   cr_assert_eq(pthread_create(&th, NULL, sync_main, &sy), 0);
   /* Held in its first pause: what follows is ordered after the sync's
    * first transaction and before its last, whatever the load. */
-  cr_assert(bt_pauses_wait_first(&sy.p), "the sync paused before it returned: %s", sy.err);
+  cr_assert(bt_pauses_wait_first(&sy.p), "the sync paused before it returned");
   cr_assert_eq(db_int("SELECT count(*) FROM models WHERE id = 'org0/model-0'"), 1,
                "the first transaction is visible");
   cr_assert_eq(db_int("SELECT count(*) FROM models WHERE id = 'org4999/model-4999'"), 0);
