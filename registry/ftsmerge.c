@@ -1,8 +1,6 @@
 /* ftsmerge.c — merges the full-text index's segments after an import, a short transaction at a time. */
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
-#include <stdbool.h>
-#include <stdint.h>
 
 #include "core/util.h"
 #include "registry/internal.h"
@@ -26,13 +24,9 @@
 #define MERGE_PAGES 16
 /* Merging starts when the index has more segments than this. */
 #define MERGE_ABOVE_SEGMENTS 4
-/* A transaction of merge steps holds the write lock about this long, and
- * the next one starts this much later: a writer that found the lock taken
- * retries (SQLite's busy handler) at most 25 ms apart in its first 100 ms
- * of waiting, so it gets the lock in the pause instead of waiting for the
- * whole merge. */
+/* A transaction of merge steps holds the write lock about this long, with
+ * a pause after it for other writers (registry/pace.c). */
 #define MERGE_CHUNK_MS 25
-#define MERGE_PAUSE_MS 30
 
 int baton__fts_segments(sqlite3 *db) {
   sqlite3_stmt *st = NULL;
@@ -57,25 +51,27 @@ static int merge_step(sqlite3 *db, sqlite3_stmt *st, int pages) {
   return sqlite3_total_changes(db) - before >= 2 ? 1 : 0;
 }
 
-/* One transaction of merge steps, about MERGE_CHUNK_MS long. 1 when there is
- * more to merge, 0 when done, -1 with err. */
-static int merge_chunk(sqlite3 *db, sqlite3_stmt *st, bool *first, char *err, size_t errlen) {
-  if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+/* Merge steps in paced transactions until one finds nothing left to do.
+ * 0, or -1 with err. */
+static int merge_paced(sqlite3 *db, sqlite3_stmt *st, char *err, size_t errlen) {
+  baton__pace pace = {.chunk_ms = MERGE_CHUNK_MS};
+  if (baton__pace_begin(&pace, db, "the full-text index merge", err, errlen))
+    return -1;
+  int more = merge_step(db, st, -MERGE_PAGES);
+  while (more == 1) {
+    if (baton__pace_due(&pace) && baton__pace_next(&pace, err, errlen)) {
+      baton__pace_rollback(&pace);
+      return -1;
+    }
+    more = merge_step(db, st, MERGE_PAGES);
+  }
+  if (more < 0)
     baton__fmt(err, errlen, "cannot merge the full-text index: %s", sqlite3_errmsg(db));
+  if (more < 0 || baton__pace_commit(&pace, err, errlen)) {
+    baton__pace_rollback(&pace);
     return -1;
   }
-  int64_t t0 = baton__now_ms();
-  int more;
-  do {
-    more = merge_step(db, st, *first ? -MERGE_PAGES : MERGE_PAGES);
-    *first = false;
-  } while (more == 1 && baton__now_ms() - t0 < MERGE_CHUNK_MS);
-  if (more < 0 || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-    baton__fmt(err, errlen, "cannot merge the full-text index: %s", sqlite3_errmsg(db));
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
-  }
-  return more;
+  return 0;
 }
 
 int baton__fts_merge(sqlite3 *db, char *err, size_t errlen) {
@@ -92,12 +88,9 @@ int baton__fts_merge(sqlite3 *db, char *err, size_t errlen) {
     baton__fmt(err, errlen, "cannot merge the full-text index: %s", sqlite3_errmsg(db));
     return -1;
   }
-  bool first = true;
-  int more;
-  while ((more = merge_chunk(db, st, &first, err, errlen)) == 1)
-    sqlite3_sleep(MERGE_PAUSE_MS);
+  int rc = merge_paced(db, st, err, errlen);
   sqlite3_finalize(st);
-  return more < 0 ? -1 : 0;
+  return rc;
 }
 
 void baton__fts_merge_into_report(sqlite3 *db, cJSON *report) {

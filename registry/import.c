@@ -1,4 +1,4 @@
-/* import.c — catalogue import (YAML, HuggingGPT JSONL, Hub JSON): model upserts, one transaction. */
+/* import.c — catalogue import (YAML, HuggingGPT JSONL, Hub JSON): model upserts, checked and staged, then written in paced transactions. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -22,8 +22,6 @@
 #define MAX_LINE (1u << 20) /* one JSONL record: card text can be 42 kB, allow far more */
 #define DESC_MAX 1000       /* cleaned description kept, in bytes */
 #define IMPORT_MAX_BYTES (1024u * 1024u * 1024u)
-/* A chunk of an import holds the registry's write lock about this long. */
-#define IMPORT_CHUNK_MS 50.0
 
 /* ---------------------------------------------------------------------- */
 /* Upserts                                                                  */
@@ -273,40 +271,33 @@ void baton__model_row_read(sqlite3_stmt *st, baton__model_row *r) {
   r->enabled = sqlite3_column_int(st, 8);
 }
 
-/* Commits the chunk in progress and starts the next one. */
-static int next_chunk(sqlite3 *db, bool last, char *err, size_t errlen) {
-  if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-    baton__fmt(err, errlen, "cannot commit the import: %s", sqlite3_errmsg(db));
-    return -1;
-  }
-  if (!last && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-    baton__fmt(err, errlen, "cannot go on with the import: %s", sqlite3_errmsg(db));
-    return -1;
-  }
-  return 0;
-}
-
-int baton__upsert_merge(baton__upsert *u, double chunk_ms, char *err, size_t errlen) {
+int baton__upsert_merge(baton__upsert *u, baton__pace *pace, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(u->db, "SELECT * FROM temp.import_stage ORDER BY rowid", -1, &st,
-                         NULL) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(u->db,
+                         "SELECT *, rowid FROM temp.import_stage WHERE rowid > ?1 ORDER BY rowid",
+                         -1, &st, NULL) != SQLITE_OK) {
     baton__fmt(err, errlen, "cannot read the staged import: %s", sqlite3_errmsg(u->db));
     return -1;
   }
-  if (sqlite3_exec(u->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-    baton__fmt(err, errlen, "cannot start the import: %s", sqlite3_errmsg(u->db));
+  if (baton__pace_begin(pace, u->db, "the import", err, errlen)) {
     sqlite3_finalize(st);
     return -1;
   }
   int rc = 0, s;
-  double t0 = baton__now_ms();
+  sqlite3_bind_int64(st, 1, 0);
   while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
     baton__model_row r;
     baton__model_row_read(st, &r);
+    sqlite3_int64 last = sqlite3_column_int64(st, 9);
     rc = upsert_write(u, &r, err, errlen);
-    if (!rc && baton__now_ms() - t0 >= chunk_ms) {
-      rc = next_chunk(u->db, false, err, errlen);
-      t0 = baton__now_ms();
+    if (!rc && baton__pace_due(pace)) {
+      /* A statement still reading at the commit would keep this
+       * connection's snapshot of the registry, and once another writer
+       * had committed in the pause the next transaction could not start
+       * (SQLITE_BUSY_SNAPSHOT, returned without waiting). */
+      sqlite3_reset(st);
+      rc = baton__pace_next(pace, err, errlen);
+      sqlite3_bind_int64(st, 1, last);
     }
   }
   if (!rc && s != SQLITE_DONE) {
@@ -315,9 +306,9 @@ int baton__upsert_merge(baton__upsert *u, double chunk_ms, char *err, size_t err
   }
   sqlite3_finalize(st);
   if (!rc)
-    rc = next_chunk(u->db, true, err, errlen);
+    rc = baton__pace_commit(pace, err, errlen);
   if (rc)
-    sqlite3_exec(u->db, "ROLLBACK", NULL, NULL, NULL);
+    baton__pace_rollback(pace);
   return rc;
 }
 
@@ -363,6 +354,7 @@ typedef struct job {
   long skipped;
   long models;
   long tasks_stored;
+  baton__pace pace; /* how the staged rows are written */
   char *err;
   size_t errlen;
 } job;
@@ -929,7 +921,7 @@ static int import_staged(job *j, int kind, const char *text, size_t len) {
     sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
     return -1;
   }
-  return baton__upsert_merge(&j->u, IMPORT_CHUNK_MS, j->err, j->errlen);
+  return baton__upsert_merge(&j->u, &j->pace, j->err, j->errlen);
 }
 
 static cJSON *import_report(job *j, const char *format) {
@@ -977,7 +969,11 @@ int baton__registry_import_text(baton__registry *reg, const char *label, const c
     baton__fmt(err, errlen, "unknown import format '%s' (yaml, hugginggpt, hub)", format);
     return -1;
   }
-  job j = {.label = label, .err = err, .errlen = errlen};
+  job j = {.label = label,
+           .err = err,
+           .errlen = errlen,
+           .pace = {.chunk_ms = BATON__WRITE_CHUNK_MS, .paused = reg->write_paused,
+                    .ud = reg->write_paused_ud}};
   if (errlen)
     err[0] = '\0';
   baton__strset_init(&j.tasks);

@@ -1,4 +1,4 @@
-/* internal.h — what the registry's source files share: the handle, writer connections, model upserts. */
+/* internal.h — what the registry's source files share: the handle, writer connections, paced writes, model upserts. */
 #ifndef BATON_REGISTRY_INTERNAL_H
 #define BATON_REGISTRY_INTERNAL_H
 
@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/util.h"
 #include "registry/registry.h"
@@ -14,6 +15,45 @@
 
 /* Milliseconds a handle's writes wait for the write lock (open, edits). */
 #define BATON__BUSY_MS 5000
+
+/*
+ * A long write as short transactions with pauses between them (pace.c): an
+ * import's rows, the full-text index's merge steps. Each transaction holds
+ * the write lock about chunk_ms; after each commit the lock stays free for
+ * a pause in which a writer waiting on it (SQLite's busy handler) gets
+ * it, then the next transaction starts, after that writer's if one came.
+ * One thread at a time.
+ */
+#define BATON__PACE_PAUSE_MS 30
+/* The chunk_ms of an import's or a sync's model writes. */
+#define BATON__WRITE_CHUNK_MS 50.0
+typedef struct baton__pace baton__pace;
+/* Called in each pause with the lock free, p's commits and t0 those of the
+ * transaction just committed; NULL in normal use (tests wait there to
+ * order what they check, the import bench times the transactions). */
+typedef void (*baton__pace_hook)(void *ud, const baton__pace *p);
+struct baton__pace {
+  double chunk_ms; /* set by the caller, with paused and ud */
+  baton__pace_hook paused;
+  void *ud;
+  sqlite3 *db;      /* the rest is set by baton__pace_begin */
+  const char *what; /* "the import": what error messages name */
+  int64_t t0;       /* when the transaction in progress began (ms, baton__now_ms) */
+  long commits;     /* transactions committed */
+};
+/* Starts the first transaction on db (BEGIN IMMEDIATE, waiting with db's
+ * busy timeout). what is borrowed until the last call. 0, or -1 with err. */
+int baton__pace_begin(baton__pace *p, sqlite3 *db, const char *what, char *err, size_t errlen);
+/* Whether the transaction in progress has held the lock chunk_ms. */
+bool baton__pace_due(const baton__pace *p);
+/* Commits, calls paused, pauses, starts the next transaction. 0, or -1
+ * with err (then either no transaction is open or the commit failed:
+ * baton__pace_rollback()). */
+int baton__pace_next(baton__pace *p, char *err, size_t errlen);
+/* Commits the last transaction. 0, or -1 with err. */
+int baton__pace_commit(baton__pace *p, char *err, size_t errlen);
+/* Rolls back the transaction in progress, if one is. */
+void baton__pace_rollback(baton__pace *p);
 
 /* One task outcome waiting to be written (health.c). */
 typedef struct baton__health_rec {
@@ -50,6 +90,11 @@ struct baton__registry {
   size_t n_pending;
   baton__taskspec *tasks; /* loaded at open, read-only afterwards */
   size_t n_tasks;
+  /* An import or a sync through this handle calls this in each pause
+   * between its transactions (baton__pace's paused); NULL unless a test or
+   * bench sets it. */
+  baton__pace_hook write_paused;
+  void *write_paused_ud;
 };
 
 /* Score weights (documented in score.c). */
@@ -160,10 +205,11 @@ int baton__upsert_model(baton__upsert *u, const baton__model_row *r, char *err, 
  * connection's temp database (no lock on the registry) after its checks,
  * for baton__upsert_merge() to write later. 0 or -1 with err. */
 int baton__upsert_stage(baton__upsert *u, char *err, size_t errlen);
-/* Writes the staged rows into models in transactions of about chunk_ms
- * each (outside any transaction of the caller's), so that other writers
- * wait at most one chunk. 0, or -1 with err: the chunks before stay. */
-int baton__upsert_merge(baton__upsert *u, double chunk_ms, char *err, size_t errlen);
+/* Writes the staged rows into models in paced transactions (pace's
+ * chunk_ms and hook; outside any transaction of the caller's), so that
+ * other writers wait at most about one of them. 0, or -1 with err: the
+ * transactions before stay. */
+int baton__upsert_merge(baton__upsert *u, baton__pace *pace, char *err, size_t errlen);
 
 /* Segments (b-trees) in the full-text index models_mfts, or -1. */
 int baton__fts_segments(sqlite3 *db);

@@ -125,10 +125,11 @@ int baton__registry_health_record(baton__registry *reg, const char *model_id, bo
  * the whole import with "FILE:LINE: reason" in err and nothing written.
  * YAML is then written in one transaction; "hugginggpt" and "hub" records
  * are staged (in the connection's temp database, no lock held) and written
- * in transactions of about 50 ms each, so other writers wait at most one
- * chunk and readers see the import grow chunk by chunk (each match reads
- * one snapshot). Should writing fail midway (disk full), the chunks written
- * stay; importing the file again completes it. Idempotent: importing the
+ * in transactions of about 50 ms each with a 30 ms pause after each, so
+ * other writers wait at most about one of them and readers see the import
+ * grow transaction by transaction (each match reads one snapshot). Should
+ * writing fail midway (disk full), the transactions written stay;
+ * importing the file again completes it. Idempotent: importing the
  * same file again changes nothing. Models of a task the registry does not
  * know are skipped (hugginggpt, hub) and counted; in YAML they are an error.
  * Tasks added by an import are seen by baton__registry_tasks() only after
@@ -218,10 +219,12 @@ typedef struct baton__sync_opts {
  * &limit=min(N,100)&expand[]=... following Link rel="next" until N models,
  * retrying 429 (waiting Retry-After or the RateLimit t=, capped) and 5xx
  * (backoff 1, 2, 4... s, capped) up to max_retries times per page; then
- * upserts everything in one transaction, keeping local edits (see
- * BATON__UPSERT_HUB). *report receives {"task","fetched","inserted",
- * "updated","unchanged","kept_local","skipped","pages","retries"}.
- * 0 or -1 with err (nothing written then). Thread-safe.
+ * upserts everything, keeping local edits (see BATON__UPSERT_HUB), in
+ * transactions of about 50 ms with pauses for other writers, as an import.
+ * *report receives {"task","fetched","inserted","updated","unchanged",
+ * "kept_local","skipped","pages","retries"}. 0, or -1 with err: nothing
+ * written when the Hub failed; the transactions before when writing
+ * failed midway. Thread-safe.
  */
 int baton__registry_sync(baton__registry *reg, const baton__sync_opts *o, cJSON **report,
                          char *err, size_t errlen);

@@ -239,12 +239,14 @@ static int fetch_all(sync_run *s, char *url, char *err, size_t errlen) {
   return 0;
 }
 
-/* Upserts the fetched models of task into u, counting the ones left out in
- * *skipped. 0, or -1 with err. */
-static int store_items(baton__upsert *u, const cJSON *items, const char *task, long *skipped,
-                       char *err, size_t errlen) {
+/* Upserts the fetched models of task into u in pace's transactions,
+ * counting the ones left out in *skipped. 0, or -1 with err. */
+static int store_items(baton__upsert *u, baton__pace *pace, const cJSON *items, const char *task,
+                       long *skipped, char *err, size_t errlen) {
   const cJSON *it;
   cJSON_ArrayForEach(it, items) {
+    if (baton__pace_due(pace) && baton__pace_next(pace, err, errlen))
+      return -1;
     baton__model_row row;
     baton__sb desc, tags;
     baton__sb_init(&desc);
@@ -290,43 +292,39 @@ static cJSON *sync_report(const sync_run *s, const baton__upsert *u, long skippe
   return r;
 }
 
-/* Writes everything fetched in one transaction and sets *report. 0, or -1
- * with err. */
+/* Writes everything fetched in paced transactions (other writers get the
+ * lock between them; a failure midway leaves the ones before) and sets
+ * *report. 0, or -1 with err. */
 static int write_items(baton__registry *reg, const sync_run *s, cJSON **report, char *err,
                        size_t errlen) {
   sqlite3 *db = NULL;
   baton__upsert u;
-  bool have_u = false;
+  baton__pace pace = {.chunk_ms = BATON__WRITE_CHUNK_MS, .paused = reg->write_paused,
+                      .ud = reg->write_paused_ud};
   long skipped = 0;
   int rc = -1;
   if (baton__registry_writer(reg, &db, err, errlen))
     return -1;
-  if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-    baton__fmt(err, errlen, "cannot start writing: %s", sqlite3_errmsg(db));
-    goto out;
+  if (baton__upsert_init(&u, db, BATON__UPSERT_HUB, "hub", err, errlen)) {
+    sqlite3_close_v2(db);
+    return -1;
   }
-  if (baton__upsert_init(&u, db, BATON__UPSERT_HUB, "hub", err, errlen))
-    goto fail;
-  have_u = true;
-  if (store_items(&u, s->items, s->o->task, &skipped, err, errlen))
-    goto fail;
-  if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-    baton__fmt(err, errlen, "cannot commit the sync: %s", sqlite3_errmsg(db));
-    goto fail;
+  if (baton__pace_begin(&pace, db, "the sync", err, errlen))
+    goto out;
+  if (store_items(&u, &pace, s->items, s->o->task, &skipped, err, errlen) ||
+      baton__pace_commit(&pace, err, errlen)) {
+    baton__pace_rollback(&pace);
+    goto out;
   }
   *report = sync_report(s, &u, skipped);
   if (*report) {
     baton__fts_merge_into_report(db, *report);
     rc = 0;
-  }
-  else
+  } else {
     baton__fmt(err, errlen, "out of memory");
-  goto out;
-fail:
-  sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  }
 out:
-  if (have_u)
-    baton__upsert_release(&u);
+  baton__upsert_release(&u);
   sqlite3_close_v2(db);
   return rc;
 }

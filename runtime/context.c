@@ -121,8 +121,8 @@ static void describe_local(baton *ctx, bool refresh) {
   }
   char err[512] = "";
   cJSON *arr = ctx->worker_program
-                   ? baton__describe_cached(ctx->worker_program, ctx->cfg.source, refresh, err,
-                                            sizeof err)
+                   ? baton__describe_cached(ctx->cfg.home, ctx->worker_program, ctx->cfg.source,
+                                            refresh, err, sizeof err)
                    : NULL;
   if (!ctx->worker_program)
     baton__fmt(err, sizeof err,
@@ -428,8 +428,8 @@ baton_rc baton_executors_refresh(baton *ctx) {
   if (!ctx->worker_program)
     return baton__fail(ctx, BATON_IO, "the baton-worker program was not found");
   char err[512] = "";
-  cJSON *arr = baton__describe_cached(ctx->worker_program, ctx->cfg.source, true, err,
-                                      sizeof err);
+  cJSON *arr = baton__describe_cached(ctx->cfg.home, ctx->worker_program, ctx->cfg.source, true,
+                                      err, sizeof err);
   cJSON_Delete(arr);
   return arr ? BATON_OK : baton__fail(ctx, BATON_IO, "%s", err);
 }

@@ -2,10 +2,13 @@
 #include "runtime/describe_cache.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "baton.h"
 #include "core/util.h"
@@ -13,6 +16,16 @@
 #include "core/banned.h"
 
 #define CACHE_MAX (1u << 20)
+/* Entries the cache folder keeps (the newest, by mtime): one per config,
+ * worker and environment met lately. Older ones go when one is written. */
+#define CACHE_KEEP 16
+/* Entries one prune looks at; more (never met) are left to the next. */
+#define PRUNE_SCAN_MAX 1024
+#define ENTRY_PREFIX "executors-"
+#define ENTRY_SUFFIX ".json"
+#define ENTRY_HEX 16
+/* Where baton kept one description before the cache folder. */
+#define LEGACY_FILE "executors.json"
 /* As core/config.c reads it: a larger config fails before any describe. */
 #define CONFIG_MAX (256u * 1024u)
 
@@ -95,7 +108,7 @@ static char *cache_file(const cJSON *key) {
   char *text = key ? cJSON_PrintUnformatted(key) : NULL;
   char name[48];
   if (text)
-    baton__fmt(name, sizeof name, "executors-%016llx.json",
+    baton__fmt(name, sizeof name, ENTRY_PREFIX "%016llx" ENTRY_SUFFIX,
                (unsigned long long)baton__fnv1a64(BATON_FNV1A64_INIT, text, strlen(text)));
   char *file = dir && text && baton__mkdirs(dir, 0700) == 0 ? baton__path_join(dir, name) : NULL;
   free(text);
@@ -152,8 +165,80 @@ static cJSON *cache_read(const char *file, const cJSON *key) {
   return ex;
 }
 
-/* Stores executors under key; a failure only costs the next start a describe. */
-static void cache_write(const char *file, const cJSON *key, const cJSON *executors) {
+/* Whether name is a cache entry's: ENTRY_PREFIX, ENTRY_HEX lower-case hex
+ * digits, ENTRY_SUFFIX (not a temporary file of baton__write_file's). */
+static bool entry_name(const char *name) {
+  size_t pre = strlen(ENTRY_PREFIX);
+  if (strlen(name) != pre + ENTRY_HEX + strlen(ENTRY_SUFFIX) || strncmp(name, ENTRY_PREFIX, pre))
+    return false;
+  for (size_t i = pre; i < pre + ENTRY_HEX; i++)
+    if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+      return false;
+  return strcmp(name + pre + ENTRY_HEX, ENTRY_SUFFIX) == 0;
+}
+
+typedef struct entry {
+  char name[48];
+  struct timespec mtime;
+} entry;
+
+static int newest_first(const void *a, const void *b) {
+  const struct timespec *x = &((const entry *)a)->mtime, *y = &((const entry *)b)->mtime;
+  if (x->tv_sec != y->tv_sec)
+    return x->tv_sec < y->tv_sec ? 1 : -1;
+  return x->tv_nsec < y->tv_nsec ? 1 : x->tv_nsec > y->tv_nsec ? -1 : 0;
+}
+
+/* The regular files of folder d named as entries (at most PRUNE_SCAN_MAX),
+ * into e; their number. */
+static size_t list_entries(DIR *d, entry *e) {
+  size_t n = 0;
+  for (struct dirent *de; n < PRUNE_SCAN_MAX && (de = readdir(d));) {
+    struct stat st;
+    if (!entry_name(de->d_name) ||
+        fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+      continue;
+    baton__fmt(e[n].name, sizeof e[n].name, "%s", de->d_name);
+    e[n++].mtime = st.st_mtim;
+  }
+  return n;
+}
+
+/* Removes the entries of file's folder but the newest CACHE_KEEP, file
+ * (just written) among those kept whatever its time. Other processes may
+ * prune at once: a file already gone is no error. */
+static void prune(const char *file) {
+  const char *slash = strrchr(file, '/');
+  char *dir = slash ? baton__strndup(file, (size_t)(slash - file)) : NULL;
+  DIR *d = dir ? opendir(dir) : NULL;
+  entry *e = d ? malloc(PRUNE_SCAN_MAX * sizeof *e) : NULL;
+  if (e) {
+    size_t n = list_entries(d, e), kept = 1;
+    qsort(e, n, sizeof *e, newest_first);
+    for (size_t i = 0; i < n; i++)
+      if (strcmp(e[i].name, slash + 1) != 0 && kept++ >= CACHE_KEEP)
+        (void)unlinkat(dirfd(d), e[i].name, 0);
+  }
+  free(e);
+  if (d)
+    closedir(d);
+  free(dir);
+}
+
+/* Removes home/executors.json when it is a regular file. */
+static void remove_legacy(const char *home) {
+  char *legacy = home ? baton__path_join(home, LEGACY_FILE) : NULL;
+  struct stat st;
+  if (legacy && lstat(legacy, &st) == 0 && S_ISREG(st.st_mode))
+    (void)unlink(legacy);
+  free(legacy);
+}
+
+/* Stores executors under key, then prunes the folder and removes the
+ * legacy file of home (may be NULL); a failure only costs the next start a
+ * describe. */
+static void cache_write(const char *file, const char *home, const cJSON *key,
+                        const cJSON *executors) {
   cJSON *doc = cJSON_CreateObject();
   if (!doc)
     return;
@@ -163,20 +248,23 @@ static void cache_write(const char *file, const cJSON *key, const cJSON *executo
   char *text = cJSON_PrintUnformatted(doc);
   cJSON_Delete(doc);
   char err[256];
-  if (text)
-    (void)baton__write_file(file, text, strlen(text), err, sizeof err);
+  bool written = text && baton__write_file(file, text, strlen(text), err, sizeof err) == 0;
   free(text);
+  if (written) {
+    prune(file);
+    remove_legacy(home);
+  }
 }
 
-cJSON *baton__describe_cached(const char *program, const char *config_path, bool refresh,
-                              char *err, size_t errlen) {
+cJSON *baton__describe_cached(const char *home, const char *program, const char *config_path,
+                              bool refresh, char *err, size_t errlen) {
   cJSON *key = cache_key(program, config_path);
   char *file = cache_file(key);
   cJSON *arr = file && !refresh ? cache_read(file, key) : NULL;
   if (!arr) {
     arr = baton__worker_query(program, config_path, err, errlen);
     if (arr && file)
-      cache_write(file, key, arr);
+      cache_write(file, home, key, arr);
   }
   cJSON_Delete(key);
   free(file);

@@ -19,9 +19,14 @@ struct cJSON;
  * missing, stale or unreadable entry, or refresh, asks the worker once and
  * rewrites it (atomically: processes sharing the folder never read half a
  * file); a folder that cannot be written only costs the next start a
- * describe. Returns the JSON array (caller cJSON_Deletes), or NULL with err.
+ * describe. Writing an entry prunes the folder to the newest 16 entries
+ * (files named executors-<16 hex>.json; nothing else is touched) and
+ * removes home/executors.json (home: BATON_HOME, borrowed, may be NULL),
+ * where baton kept one description before. Returns the JSON array (caller
+ * cJSON_Deletes), or NULL with err.
  */
-struct cJSON *baton__describe_cached(const char *program, const char *config_path, bool refresh,
-                                     char *err, size_t errlen);
+struct cJSON *baton__describe_cached(const char *home, const char *program,
+                                     const char *config_path, bool refresh, char *err,
+                                     size_t errlen);
 
 #endif

@@ -13,6 +13,7 @@
 #include "registry/catalogue.h"
 #include "registry/internal.h"
 #include "registry/registry.h"
+#include "support/pauses.h"
 #include "support/seeded.h"
 #include "support/support.h"
 
@@ -654,7 +655,7 @@ Test(registry_import, readers_keep_working_and_see_the_import_grow_while_it_runs
 typedef struct importer {
   baton__registry *reg;
   const char *path;
-  atomic_int done;
+  bt_pauses p;
   int rc;
 } importer;
 
@@ -664,8 +665,16 @@ static void *import_main(void *ud) {
   cJSON *rep = NULL;
   im->rc = baton__registry_import(im->reg, im->path, "hugginggpt", &rep, err, sizeof err);
   cJSON_Delete(rep);
-  atomic_store(&im->done, 1);
+  bt_pauses_done(&im->p);
   return NULL;
+}
+
+/* Starts importing path through a second handle on g_db (as another
+ * process would), its pauses told to im->p. */
+static void import_start(importer *im, pthread_t *th, const char *path, bool hold) {
+  *im = (importer){.reg = open_db(g_db), .path = path};
+  bt_pauses_attach(&im->p, im->reg, hold);
+  cr_assert_eq(pthread_create(th, NULL, import_main, im), 0);
 }
 
 /* Whether the model is in the registry (as another process sees it). */
@@ -677,20 +686,18 @@ static bool visible(baton__registry *reg, const char *id) {
   return o != NULL;
 }
 
-Test(registry_import, a_run_matches_and_records_health_while_a_large_import_writes) {
+Test(registry_import, a_run_matches_and_records_health_between_two_transactions_of_an_import) {
   const int N = 12000;
   char *path = bulk_file(N);
   baton__registry *run = open_db(g_db);
-  importer im = {.reg = open_db(g_db), .path = path};
+  importer im;
   pthread_t th;
-  cr_assert_eq(pthread_create(&th, NULL, import_main, &im), 0);
-  /* Wait (on the database: there is nothing else to wait on) for the
-   * import's first chunk; before, an import showed nothing until its end. */
-  while (!visible(run, "bulk/sum-0") && !atomic_load(&im.done)) {
-    struct timespec ts = {0, 2000000};
-    nanosleep(&ts, NULL);
-  }
-  bool first_chunk_early = !atomic_load(&im.done);
+  /* The import waits in its first pause: what a run does there is ordered
+   * after the first transaction and before the rest, whatever the load. */
+  import_start(&im, &th, path, true);
+  cr_assert(bt_pauses_wait_first(&im.p), "the import paused before it ended");
+  cr_assert(visible(run, "bulk/sum-0"), "the import's first transaction is visible");
+  cr_assert(!visible(run, "bulk/sum-11999"), "the last model is not (yet)");
   /* What a run does per task: choose a model, record how it went. Before,
    * each health record waited for the import's write lock (5 s). */
   for (int i = 0; i < 5; i++) {
@@ -705,15 +712,79 @@ Test(registry_import, a_run_matches_and_records_health_while_a_large_import_writ
       baton__model_release(&m[k]);
     cr_assert_eq(baton__registry_health_record(run, "local/ots", true, 10, NULL), 0);
   }
-  bool runs_done_early = !atomic_load(&im.done);
+  /* Written now, not kept for later: the import left the lock free. */
+  cr_assert_eq(db_int(g_db, "SELECT successes FROM health WHERE model_id = 'local/ots'"), 5,
+               "the health records were written between the import's transactions");
+  bt_pauses_release(&im.p);
   pthread_join(th, NULL);
   cr_assert_eq(im.rc, 0, "the import succeeds");
-  cr_assert(first_chunk_early, "the import's first chunk is visible before the import ends");
-  cr_assert(runs_done_early, "five matches and health records finish before the import ends");
+  cr_assert_gt(im.p.commits, 1, "the import went on after the pause");
   baton__registry_close(im.reg);
-  baton__registry_close(run); /* writes what the import kept waiting */
-  cr_assert_eq(db_int(g_db, "SELECT successes FROM health WHERE model_id = 'local/ots'"), 5,
-               "no health record is lost");
+  baton__registry_close(run);
+  cr_assert_eq(db_int(g_db, "SELECT successes FROM health WHERE model_id = 'local/ots'"), 5);
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models WHERE id LIKE 'bulk/%'"), N);
+  free(path);
+}
+
+/* A connection of the writer's own, as `baton models add` or a second
+ * daemon has, waiting with the registry's busy timeout. */
+static sqlite3 *other_writer(void) {
+  sqlite3 *db = NULL;
+  cr_assert_eq(sqlite3_open_v2(g_db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  return db;
+}
+
+/* Tries to take the write lock without waiting; SQLITE_OK (then released)
+ * or SQLITE_BUSY. */
+static int lock_now(sqlite3 *db) {
+  sqlite3_busy_timeout(db, 0);
+  int s = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  if (s == SQLITE_OK)
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  return s & 0xff;
+}
+
+Test(registry_import, a_writer_that_finds_an_import_writing_gets_the_lock_before_it_ends) {
+  const int N = 12000;
+  char *path = bulk_file(N);
+  importer im;
+  pthread_t th;
+  import_start(&im, &th, path, false);
+  sqlite3 *w = other_writer();
+  /* Wait until the import holds the lock, in its second transaction or a
+   * later one. */
+  bool done = false;
+  bt_pauses_wait_first(&im.p);
+  int s = SQLITE_OK;
+  for (bt_pauses_commits(&im.p, &done); !done && (s = lock_now(w)) == SQLITE_OK;
+       bt_pauses_commits(&im.p, &done))
+    bt_nap_ms(1);
+  cr_assert_eq(s, SQLITE_BUSY, "the import ended before the writer found it writing");
+  long waited_from = bt_pauses_commits(&im.p, NULL);
+  /* SQLite's busy handler retries now and then: only a pause long enough
+   * between two transactions lets it in before the import ends. */
+  sqlite3_busy_timeout(w, BATON__BUSY_MS);
+  cr_assert_eq(sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK, "%s",
+               sqlite3_errmsg(w));
+  long got_at = bt_pauses_commits(&im.p, &done);
+  cr_assert_eq(sqlite3_exec(w,
+                            "INSERT INTO health(model_id, successes) VALUES ('other/writer', 1);"
+                            " COMMIT",
+                            NULL, NULL, NULL),
+               SQLITE_OK, "%s", sqlite3_errmsg(w));
+  sqlite3_close(w);
+  pthread_join(th, NULL);
+  cr_assert(!done, "the writer waited for the whole import (from its transaction %ld)",
+            waited_from + 1);
+  /* It found transaction waited_from + 1 writing and gets the lock in the
+   * pause after it; one missed pause is allowed (a loaded machine may not
+   * run it in time). Without pauses it waits ten transactions or more. */
+  cr_assert_leq(got_at, waited_from + 2,
+                "the writer found transaction %ld writing and waited until %ld had committed",
+                waited_from + 1, got_at);
+  cr_assert_eq(im.rc, 0, "the import goes on after the other writer's transaction");
+  cr_assert_gt(im.p.commits, got_at, "the import wrote on after the writer");
+  baton__registry_close(im.reg);
   cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models WHERE id LIKE 'bulk/%'"), N);
   free(path);
 }

@@ -2,6 +2,7 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "registry/catalogue.h"
 #include "registry/registry.h"
 #include "support/fake_http.h"
+#include "support/pauses.h"
 #include "support/seeded.h"
 #include "support/support.h"
 
@@ -186,6 +188,49 @@ Test(registry_sync, pages_are_followed_and_models_upserted) {
   cr_assert_null(fake_http_request_header(q, "Authorization"), "no token, no header");
   fake_http_request_free(q);
   baton__registry_close(reg);
+}
+
+/* A sync through its own handle, in a thread. */
+typedef struct syncer {
+  baton__registry *reg;
+  hub *h;
+  bt_pauses p;
+  int rc;
+  char err[512];
+} syncer;
+
+static void *sync_main(void *ud) {
+  syncer *sy = ud;
+  cJSON *r = NULL;
+  sy->rc = sync_with(sy->reg, sy->h, NULL, sy->h->total, 0, &r, sy->err, sizeof sy->err);
+  cJSON_Delete(r);
+  bt_pauses_done(&sy->p);
+  return NULL;
+}
+
+Test(registry_sync, a_large_sync_leaves_the_lock_free_between_its_transactions) {
+  baton__registry *run = open_db();
+  hub h = {.per_page = 100, .total = 5000, .task = "summarization"};
+  syncer sy = {.reg = open_db(), .h = &h};
+  bt_pauses_attach(&sy.p, sy.reg, true);
+  pthread_t th;
+  cr_assert_eq(pthread_create(&th, NULL, sync_main, &sy), 0);
+  /* Held in its first pause: what follows is ordered after the sync's
+   * first transaction and before its last, whatever the load. */
+  cr_assert(bt_pauses_wait_first(&sy.p), "the sync paused before it returned");
+  cr_assert_eq(db_int("SELECT count(*) FROM models WHERE id = 'org0/model-0'"), 1,
+               "the first transaction is visible");
+  cr_assert_eq(db_int("SELECT count(*) FROM models WHERE id = 'org4999/model-4999'"), 0);
+  /* A run's health record (it never waits for the lock) is written now. */
+  cr_assert_eq(baton__registry_health_record(run, "org0/model-0", true, 10, NULL), 0);
+  cr_assert_eq(db_int("SELECT count(*) FROM health WHERE model_id = 'org0/model-0'"), 1,
+               "the health record was written between the sync's transactions");
+  bt_pauses_release(&sy.p);
+  pthread_join(th, NULL);
+  cr_assert_eq(sy.rc, 0, "%s", sy.err);
+  cr_assert_eq(db_int("SELECT count(*) FROM models WHERE source = 'hub'"), 5000);
+  baton__registry_close(sy.reg);
+  baton__registry_close(run);
 }
 
 Test(registry_sync, limit_stops_the_paging) {

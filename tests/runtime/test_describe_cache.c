@@ -179,3 +179,102 @@ Test(runtime_describe_cache, a_run_still_starts_a_worker_when_a_local_task_needs
   cr_assert_eq(starts(), 2, "the task's worker should be the only new start");
   baton_free(json);
 }
+
+/* The entries' folder. */
+static void entry_folder(char *out, size_t cap) { snprintf(out, cap, "%s/baton", cache); }
+
+/* Writes folder/name with its mtime age seconds ago (seconds since the
+ * epoch when age is negative: -t). */
+static void file_aged(const char *folder, const char *name, long age) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s", folder, name);
+  bt_write(path, "{}");
+  struct timespec t = {.tv_sec = age < 0 ? -age : time(NULL) - age};
+  struct timespec times[2] = {t, t};
+  cr_assert_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+static bool exists(const char *folder, const char *name) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s", folder, name);
+  struct stat st;
+  return lstat(path, &st) == 0;
+}
+
+/* Names in folder of an entry's form, executors-<16 lower-case hex>.json. */
+static int count_entries(const char *folder) {
+  DIR *d = opendir(folder);
+  cr_assert_not_null(d);
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d));) {
+    const char *s = e->d_name;
+    bool ok = strlen(s) == 31 && strncmp(s, "executors-", 10) == 0 && !strcmp(s + 26, ".json");
+    for (int i = 10; ok && i < 26; i++)
+      ok = strchr("0123456789abcdef", s[i]) != NULL;
+    n += ok;
+  }
+  closedir(d);
+  return n;
+}
+
+Test(runtime_describe_cache, writing_an_entry_keeps_the_newest_16_and_nothing_else_is_touched) {
+  char folder[600];
+  entry_folder(folder, sizeof folder);
+  cr_assert_eq(mkdir(cache, 0700), 0);
+  cr_assert_eq(mkdir(folder, 0700), 0);
+  /* 20 entries of other configs, an hour to 20 hours old. */
+  for (int i = 0; i < 20; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "executors-%016x.json", 0xa0 + i);
+    file_aged(folder, name, 3600L * (i + 1));
+  }
+  /* Older still, but not entries: left alone. */
+  static const char *const others[] = {"executors-abc.json", "executors-00000000000000a0.json.tmp7.0",
+                                       "executors-00000000000000A0.json", "notes.json",
+                                       "executors-00000000000000g0.json"};
+  for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+    file_aged(folder, others[i], -1000000000L);
+  char link[1200], dirname[1200];
+  snprintf(link, sizeof link, "%s/executors-00000000000000ff.json", folder);
+  cr_assert_eq(symlink("notes.json", link), 0);
+  snprintf(dirname, sizeof dirname, "%s/executors-00000000000000fe.json", folder);
+  cr_assert_eq(mkdir(dirname, 0700), 0);
+  baton_free(list_executors(false));
+  /* The new entry and the 15 newest others are left, besides the link and
+   * the folder that have an entry's name. */
+  cr_assert_eq(count_entries(folder), 16 + 2, "expected 16 entries, a link and a folder");
+  for (int i = 0; i < 20; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "executors-%016x.json", 0xa0 + i);
+    cr_assert_eq(exists(folder, name), i < 15, "%s (%d hours old) %s", name, i + 1,
+                 i < 15 ? "was removed" : "was kept");
+  }
+  for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+    cr_assert(exists(folder, others[i]), "%s was removed", others[i]);
+  cr_assert(exists(folder, "executors-00000000000000ff.json"), "the link was removed");
+  cr_assert(exists(folder, "executors-00000000000000fe.json"), "the folder was removed");
+  /* The new entry is used. */
+  baton_free(list_executors(false));
+  cr_assert_eq(starts(), 1);
+}
+
+Test(runtime_describe_cache, writing_an_entry_removes_the_old_executors_json_of_baton_home) {
+  char legacy[600];
+  snprintf(legacy, sizeof legacy, "%s/executors.json", home);
+  cr_assert_eq(mkdir(home, 0700), 0);
+  bt_write(legacy, "{\"key\": {}, \"executors\": []}");
+  baton_free(list_executors(false));
+  struct stat st;
+  cr_assert_neq(stat(legacy, &st), 0, "%s is still there", legacy);
+}
+
+Test(runtime_describe_cache, the_old_executors_json_stays_when_no_entry_could_be_written) {
+  char legacy[600];
+  snprintf(legacy, sizeof legacy, "%s/executors.json", home);
+  cr_assert_eq(mkdir(home, 0700), 0);
+  bt_write(legacy, "{}");
+  bt_write(cache, "not a folder");
+  baton_free(list_executors(false));
+  struct stat st;
+  cr_assert_eq(stat(legacy, &st), 0, "%s was removed though nothing replaced it", legacy);
+}
