@@ -99,7 +99,7 @@ typedef struct writer {
 
 static void *write_loop(void *ud) {
   writer *w = ud;
-  sqlite3_busy_timeout(w->db, BATON__BUSY_MS);
+  baton__busy_wait(w->db, BATON__BUSY_MS);
   while (!atomic_load(&w->stop) && w->n < w->cap) {
     double t0 = bench_now_ms();
     int s = sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);

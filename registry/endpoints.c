@@ -274,9 +274,9 @@ int baton__registry_endpoint_health_put(baton__registry *reg, const baton__endpo
     sqlite3_bind_double(st, 10, baton__wall_s());
     /* Called from a run: never wait for an import's write lock (the next
      * change of this server records it again). */
-    sqlite3_busy_timeout(reg->db, 0);
+    baton__busy_wait(reg->db, 0);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    sqlite3_busy_timeout(reg->db, BATON__BUSY_MS);
+    baton__busy_wait(reg->db, BATON__BUSY_MS);
     sqlite3_finalize(st);
   }
   pthread_mutex_unlock(&reg->lock);

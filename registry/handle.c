@@ -200,7 +200,7 @@ static int open_connection(baton__registry *reg, const char *path, char *err, si
     baton__db_err(reg->db, err, errlen, "cannot register SQL functions");
     return -1;
   }
-  sqlite3_busy_timeout(reg->db, BATON__BUSY_MS);
+  baton__busy_wait(reg->db, BATON__BUSY_MS);
   char what[1024];
   baton__fmt(what, sizeof what, "cannot use %s as the registry database", path);
   if (baton__exec_sql(reg->db,
@@ -302,7 +302,7 @@ int baton__registry_writer(baton__registry *reg, sqlite3 **out, char *err, size_
     return -1;
   }
   sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, 10000);
+  baton__busy_wait(db, 10000);
   if (baton__sql_functions(db) != SQLITE_OK ||
       baton__exec_sql(db,
                "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON;"

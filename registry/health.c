@@ -84,7 +84,7 @@ int baton__registry_health_record(baton__registry *reg, const char *model_id, bo
   baton__health_rec h = {.model_id = (char *)model_id, .ok = ok, .latency_ms = latency_ms,
                          .error = msg, .at = baton__wall_s()};
   pthread_mutex_lock(&reg->lock);
-  sqlite3_busy_timeout(reg->db, 0);
+  baton__busy_wait(reg->db, 0);
   int s = flush(reg);
   if (s == SQLITE_DONE)
     s = put(reg, &h);
@@ -93,7 +93,7 @@ int baton__registry_health_record(baton__registry *reg, const char *model_id, bo
     rc = keep(reg, &h);
   else if (s != SQLITE_DONE)
     rc = -1;
-  sqlite3_busy_timeout(reg->db, BATON__BUSY_MS);
+  baton__busy_wait(reg->db, BATON__BUSY_MS);
   pthread_mutex_unlock(&reg->lock);
   return rc;
 }

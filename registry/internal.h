@@ -15,16 +15,21 @@
 
 /* Milliseconds a handle's writes wait for the write lock (open, edits). */
 #define BATON__BUSY_MS 5000
+/* How often a waiting write tries the lock again (baton__busy_wait). */
+#define BATON__BUSY_POLL_MS 2
+/* Makes db's statements wait up to ms for a lock, trying it again every
+ * BATON__BUSY_POLL_MS (pace.c says why); 0 or less: they do not wait. */
+void baton__busy_wait(sqlite3 *db, int ms);
 
 /*
  * A long write as short transactions with pauses between them (pace.c): an
  * import's rows, the full-text index's merge steps. Each transaction holds
  * the write lock about chunk_ms; after each commit the lock stays free for
- * a pause in which a writer waiting on it (SQLite's busy handler) gets
+ * a pause in which a writer waiting on it (baton__busy_wait) gets
  * it, then the next transaction starts, after that writer's if one came.
  * One thread at a time.
  */
-#define BATON__PACE_PAUSE_MS 30
+#define BATON__PACE_PAUSE_MS 10
 /* The chunk_ms of an import's or a sync's model writes. */
 #define BATON__WRITE_CHUNK_MS 50.0
 typedef struct baton__pace baton__pace;

@@ -6,6 +6,7 @@
 
 #include "core/util.h"
 #include "registry/dbfile.h"
+#include "registry/internal.h"
 #include "registry/runstore_int.h"
 #include "core/banned.h"
 
@@ -236,7 +237,7 @@ static int open_db(baton__runstore *rs, char *err, size_t errlen) {
     }
   }
   sqlite3_extended_result_codes(rs->db, 1);
-  sqlite3_busy_timeout(rs->db, 5000);
+  baton__busy_wait(rs->db, 5000);
   char *msg = NULL;
   int rc = sqlite3_exec(rs->db,
                         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
