@@ -12,6 +12,7 @@
 
 #include "baton.h"
 #include "core/util.h"
+#include "core/ytree.h"
 #include "runtime/worker.h"
 #include "core/banned.h"
 
@@ -26,8 +27,9 @@
 #define ENTRY_HEX 16
 /* Where baton kept one description before the cache folder. */
 #define LEGACY_FILE "executors.json"
-/* As core/config.c reads it: a larger config fails before any describe. */
+/* As core/config.c reads it: a larger or deeper config fails before any describe. */
 #define CONFIG_MAX (256u * 1024u)
+#define CONFIG_MAX_DEPTH 8
 
 /* Environment variables the local executors read outside the config. */
 static const char *const watched_env[] = {"TESSDATA_PREFIX", "APERTIUM_DATADIR", NULL};
@@ -49,8 +51,41 @@ static cJSON *file_identity(const char *path) {
   return o;
 }
 
-/* The config file's content as {"size","fnv1a"} ("none" when there is no
- * config file); NULL when it cannot be read, so nothing is cached. */
+/* Top-level config sections the local executors never read (where baton
+ * keeps its data and socket, remote servers, the queue, the daemon): a
+ * config that differs from another only there describes the same. A local
+ * executor that comes to read one must take it off this list. */
+static const char *const not_local[] = {"home",  "socket", "endpoints", "queue",
+                                        "daemon", "llm",    "hf",        NULL};
+
+static bool is_not_local(const char *key) {
+  for (const char *const *k = not_local; *k; k++)
+    if (strcmp(*k, key) == 0)
+      return true;
+  return false;
+}
+
+/* FNV-1a of a YAML tree's kinds and text, in order; at the top level,
+ * leaving out the not_local sections. */
+static uint64_t tree_hash(uint64_t h, const baton__ynode *n, bool top) {
+  const char kind = (char)('0' + (int)n->kind);
+  h = baton__fnv1a64(h, &kind, 1);
+  if (n->kind == BATON__YN_SCALAR)
+    return baton__fnv1a64(h, n->value, strlen(n->value) + 1);
+  for (size_t i = 0; i < n->n; i++) {
+    bool pair = n->kind == BATON__YN_MAP && i + 1 < n->n;
+    if (pair && top && n->kids[i]->kind == BATON__YN_SCALAR && is_not_local(n->kids[i]->value)) {
+      i++;
+      continue;
+    }
+    h = tree_hash(h, n->kids[i], false);
+  }
+  return baton__fnv1a64(h, "]", 1);
+}
+
+/* What of the config file can decide the description, as {"fnv1a"} (the
+ * string "none" when there is no config file); NULL when it cannot be read
+ * or parsed, so nothing is cached. */
 static cJSON *config_identity(const char *path) {
   if (!path)
     return cJSON_CreateString("none");
@@ -58,18 +93,21 @@ static cJSON *config_identity(const char *path) {
   size_t len = 0;
   if (baton__read_file(path, CONFIG_MAX, &text, &len, err, sizeof err) != 0)
     return NULL;
-  baton__fmt(hash, sizeof hash, "%016llx",
-             (unsigned long long)baton__fnv1a64(BATON_FNV1A64_INIT, text, len));
+  baton__ynode *root = baton__ytree_parse(text, len, path, CONFIG_MAX_DEPTH, err, sizeof err);
   free(text);
+  if (!root)
+    return NULL;
+  baton__fmt(hash, sizeof hash, "%016llx",
+             (unsigned long long)tree_hash(BATON_FNV1A64_INIT, root, true));
+  baton__ynode_free(root);
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddNumberToObject(o, "size", (double)len);
   cJSON_AddStringToObject(o, "fnv1a", hash);
   return o;
 }
 
 /* The key: the worker program, the library version, the config file's
- * content and the environment the executors read; NULL when the config
- * cannot be read. */
+ * content but its not_local sections, and the environment the executors
+ * read; NULL when the config cannot be read. */
 static cJSON *cache_key(const char *program, const char *config_path) {
   cJSON *config = config_identity(config_path);
   cJSON *k = cJSON_CreateObject();

@@ -13,8 +13,9 @@ struct cJSON;
  * executors-<16 hex>.json, so that later commands need not start the worker
  * and load every executor's library. The key is what decides the answer:
  * the worker program (path, size, mtime), the library version, the config
- * file's content (not its path or time), the environment the executors
- * read; the file also records the folders they watch (their data:
+ * file's content (not its path or time, nor the sections no local
+ * executor reads: home, socket, endpoints, queue, daemon, llm, hf), the
+ * environment the executors read; the file also records the folders they watch (their data:
  * tesseract's languages, apertium's pairs), which must be unchanged too. A
  * missing, stale or unreadable entry, or refresh, asks the worker once and
  * rewrites it (atomically: processes sharing the folder never read half a

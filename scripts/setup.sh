@@ -36,6 +36,9 @@ packages=(
 )
 if ((with_tests)); then
   packages+=(opencv-doc imagemagick fonts-dejavu-core sqlite3)
+  # Criterion's protobuf runtime, so the tests can link the static Criterion
+  # (tests/CMakeLists.txt: every test starts without libgit2 and its libraries)
+  packages+=(libnanopb-dev)
   # baton mcp's conformance test runs the MCP SDK client on node (Debian's,
   # unless a node with npm is already installed)
   command -v npm >/dev/null || packages+=(nodejs npm)

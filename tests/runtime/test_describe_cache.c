@@ -151,6 +151,27 @@ Test(runtime_describe_cache, a_changed_config_is_asked_again) {
   cr_assert_eq(starts(), 2);
 }
 
+/* A config naming a home, a queue and an endpoint of its own, and an espeak-ng voice. */
+static const char *config_of(const char *name, int port, const char *voice) {
+  char text[1024];
+  snprintf(text, sizeof text,
+           "workers: 2\nhome: %s/home-%d\nqueue:\n  url: redis://127.0.0.1:%d\n"
+           "endpoints:\n  - name: e%d\n    base_url: http://127.0.0.1:%d\n"
+           "executors:\n  espeak-ng:\n    voice: %s\n",
+           dir, port, port, port, port, voice);
+  return config_at(name, text);
+}
+
+Test(runtime_describe_cache, a_config_changed_only_where_no_local_executor_looks_is_not_asked_again) {
+  baton_free(list_with(config_of("a.yaml", 1001, "en"), false));
+  /* Another test's or user's home, queue and servers: the same executors. */
+  baton_free(list_with(config_of("b.yaml", 1002, "en"), false));
+  cr_assert_eq(starts(), 1, "a new home, queue or endpoint started baton-worker again");
+  /* A setting of a local executor does decide what it says. */
+  baton_free(list_with(config_of("b.yaml", 1002, "es"), false));
+  cr_assert_eq(starts(), 2, "a changed executor setting used the old description");
+}
+
 Test(runtime_describe_cache, a_cache_folder_that_cannot_be_written_only_costs_a_describe) {
   /* XDG_CACHE_HOME is a file, so no folder can be made under it. */
   bt_write(cache, "not a folder");

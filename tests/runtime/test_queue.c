@@ -51,6 +51,10 @@ static void stop_worker(int i, int sig) {
 }
 
 static void finish(void) {
+  /* All are told at once: each takes up to its queue read's second to leave. */
+  for (int i = 0; i < T.n_workers; i++)
+    if (T.workers[i] > 0)
+      kill(T.workers[i], SIGTERM);
   for (int i = 0; i < T.n_workers; i++)
     stop_worker(i, SIGTERM);
   bt_redis_stop(&T.redis);
