@@ -25,10 +25,6 @@ typedef struct {
   double *weight;
 } cue_key;
 
-static cue_key key_of(phrase *ph, size_t task) {
-  return (cue_key){ph->stems, ph->n, task, ph->det, &ph->weight};
-}
-
 /* 0 for cues that match the same wordings (and, by_task, of the same task); else their order. */
 static int compare_cues(const cue_key *x, const cue_key *y, bool by_task) {
   if (x->n != y->n || x->det != y->det)
@@ -58,8 +54,8 @@ static void read_phrase(const planner *p, const char *s, size_t len, phrase *ph)
   }
 }
 
-/* The task's keyword phrases ("a|b|c"), each once ("answer the question" = "answer a question"),
- * longest first (stable), the order keyword_score counts overlapping phrases in. */
+/* The task's keyword phrases ("a|b|c"), longest first (stable), the order keyword_score counts
+ * overlapping phrases in (one written twice counts once: its two matches overlap). */
 static int read_phrases(const planner *p, taskcue *c, const char *kw) {
   size_t cap = 1;
   for (const char *s = kw; *s; s++)
@@ -71,15 +67,10 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
     bar = strchr(s, '|');
     phrase *ph = &c->phrases[c->n_phrases];
     read_phrase(p, s, bar ? (size_t)(bar - s) : strlen(s), ph);
-    bool dup = ph->n == 0;
-    for (size_t k = 0; k < c->n_phrases && !dup; k++) {
-      cue_key x = key_of(&c->phrases[k], 0), y = key_of(ph, 0);
-      dup = compare_cues(&x, &y, false) == 0;
-    }
-    if (dup)
-      memset(ph, 0, sizeof *ph);
-    else
+    if (ph->n)
       c->n_phrases++;
+    else
+      memset(ph, 0, sizeof *ph);
   }
   for (size_t i = 1; i < c->n_phrases; i++) {
     phrase ph = c->phrases[i];
@@ -122,8 +113,8 @@ static int weigh_phrases(planner *p) {
     return -1;
   for (size_t t = 0; t < p->n_cues; t++) {
     taskcue *c = &p->cues[t];
-    for (size_t k = 0; k < c->n_phrases; k++)
-      keys[n++] = key_of(&c->phrases[k], t);
+    for (phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
+      keys[n++] = (cue_key){ph->stems, ph->n, t, ph->det, &ph->weight};
     for (size_t k = 0; k < c->n_desc; k++)
       keys[n++] = (cue_key){&c->desc[k], 1, t, 0, NULL};
   }

@@ -86,7 +86,7 @@ typedef struct {
   off_words lang_names;        /* "spanish"... */
   char (*lang_codes)[8];       /* parallel to lang_names */
   char default_lang[8];
-  char *role_name[R_N];        /* task kind of each role */
+  int role[R_N];               /* index of each role's task kind in the registry's */
   double w[K_N];
 } off_lexicon;
 
@@ -161,12 +161,13 @@ typedef struct {
   size_t n_res;
   taskcue *cues;
   size_t n_cues;
-  int role[R_N]; /* cue index of each role, -1 when the registry lacks it */
+  const int *role; /* cue index of each role (the lexicon's) */
   step steps[OFF_MAX_STEPS];
   size_t n_steps;
   int image_kind; /* what the request's picture shows: IMG_* */
   size_t pictures; /* picture files of the request and earlier turns */
   int last_turn;  /* the newest earlier turn that left a resource, 0 if none */
+  const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   const off_lexicon *lx;
   baton__graph *g;
   char *err;
@@ -213,7 +214,6 @@ bool off_has_cue(const planner *p, size_t a, size_t b);
 int off_split_steps(planner *p);
 void off_mark_references(planner *p, size_t a, size_t b);
 unsigned off_earlier_types(const planner *p);
-void off_clear_references(planner *p, size_t a, size_t b);
 
 /* ---- score.c */
 unsigned off_own_types(const planner *p, size_t a, size_t b);

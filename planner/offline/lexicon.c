@@ -102,15 +102,13 @@ static int take_language(loader *l, int i, const baton__ynode *key, const baton_
 }
 
 static int take_role(loader *l, int r, const baton__ynode *key, const baton__ynode *v) {
-  bool known = false;
-  for (size_t t = 0; v->kind == BATON__YN_SCALAR && t < l->n_tasks && !known; t++)
-    known = l->tasks[t].name && strcmp(l->tasks[t].name, v->value) == 0;
-  if (!known)
-    return fail(l, v, "not a task kind of the registry:",
-                v->kind == BATON__YN_SCALAR ? v->value : "(not text)");
-  if (!(l->lx->role_name[r] = baton__strdup(v->value)))
-    return fail(l, v, "out of memory reading", key->value);
-  return 0;
+  (void)key;
+  l->lx->role[r] = -1;
+  for (size_t t = 0; v->kind == BATON__YN_SCALAR && t < l->n_tasks && l->lx->role[r] < 0; t++)
+    l->lx->role[r] = l->tasks[t].name && strcmp(l->tasks[t].name, v->value) == 0 ? (int)t : -1;
+  return l->lx->role[r] < 0 ? fail(l, v, "not a task kind of the registry:",
+                                   v->kind == BATON__YN_SCALAR ? v->value : "(not text)")
+                            : 0;
 }
 
 static int take_weight(loader *l, int w, const baton__ynode *key, const baton__ynode *v) {
@@ -167,8 +165,6 @@ void off_lexicon_release(off_lexicon *lx) {
     free(w->stems);
   }
   free(lx->lang_codes);
-  for (int r = 0; r < R_N; r++)
-    free(lx->role_name[r]);
   memset(lx, 0, sizeof *lx);
 }
 

@@ -30,20 +30,9 @@ static const baton__taskspec *role_spec(const planner *p, off_role r) {
   return p->role[r] >= 0 ? p->cues[p->role[r]].spec : NULL;
 }
 
-/* The kind of the graph's task k (ids are indexes here). */
-static const baton__taskspec *spec_of(const planner *p, size_t k) {
-  for (size_t t = 0; t < p->n_cues; t++)
-    if (strcmp(p->cues[t].spec->name, p->g->tasks[k].task) == 0)
-      return p->cues[t].spec;
-  return NULL;
-}
-
 /* Adds argument `name` (a literal value, or the output of task ref >= 0) unless t has it already;
  * 0, or -1 out of memory. */
 static int add_arg(baton__task *t, const char *name, const char *value, int ref) {
-  for (size_t i = 0; i < t->n_args; i++)
-    if (strcmp(t->args[i].name, name) == 0)
-      return 0; /* the first one wins */
   baton__arg *na = realloc(t->args, (t->n_args + 1) * sizeof *na);
   if (!na)
     return -1;
@@ -73,6 +62,7 @@ static int new_task(planner *p, const baton__taskspec *spec, baton__task *t) {
     return baton__fmt(p->err, p->errlen, "the request asks for more than %d tasks",
                       OFF_MAX_TASKS), -1;
   t->id = (int)p->g->n;
+  p->made[t->id] = spec;
   if (!(t->task = baton__strdup(spec->name)))
     return baton__fmt(p->err, p->errlen, OOM), -1;
   return t->id;
@@ -88,20 +78,13 @@ static int commit_task(planner *p, baton__task *t, int rc) {
   return id;
 }
 
-/* A task of kind spec taking `in` as `name`; its id, or -1 with err set. */
-static int add_task(planner *p, const baton__taskspec *spec, const char *name, const source *in) {
-  baton__task t;
-  return new_task(p, spec, &t) < 0 ? -1 : commit_task(p, &t, attach(p, &t, name, in));
-}
-
 /* Nearest earlier task producing `type`, or -1. A task that answers in text and draws on its input
  * picture (object detection's boxes) is no source of pictures. */
 static int nearest_producer(const planner *p, unsigned type) {
   for (size_t k = p->g->n; k-- > 0;) {
-    const baton__taskspec *s = spec_of(p, k);
-    unsigned out = s ? s->outputs : 0;
-    if ((out & type) && !(type == BATON__T_IMAGE && (out & BATON__T_TEXT) &&
-                          (s->inputs & BATON__T_IMAGE)))
+    const baton__taskspec *s = p->made[k];
+    if ((s->outputs & type) && !(type == BATON__T_IMAGE && (s->outputs & BATON__T_TEXT) &&
+                                 (s->inputs & BATON__T_IMAGE)))
       return (int)k;
   }
   return -1;
@@ -230,12 +213,14 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   return 0;
 }
 
-/* How many quoted literals (and text files) the step names; *first gets the first, or -1. */
-static size_t own_texts(const planner *p, const step *st, int *first) {
+/* How many quoted literals (and text files) the step names, leaving out any reading `except`;
+ * *first gets the first, or -1. */
+static size_t own_texts(const planner *p, const step *st, const char *except, int *first) {
   size_t n = 0;
   *first = -1;
   for (size_t i = st->a; i < st->b; i++)
-    if (p->tok[i].kind == TK_RES && p->res[p->tok[i].res].type == BATON__T_TEXT && n++ == 0)
+    if (off_res_at(p, i, BATON__T_TEXT) >= 0 &&
+        !(except && strcmp(p->res[p->tok[i].res].value, except) == 0) && n++ == 0)
       *first = p->tok[i].res;
   return n;
 }
@@ -250,16 +235,26 @@ unsigned off_primary_type(const baton__taskspec *s) {
   return BATON__T_TEXT;
 }
 
-/* A translation of `in` into tgt; its id, or -1 with err set. */
-static int add_translation(planner *p, const source *in, const char *tgt, const char *src_lang) {
+/* A translation's languages: from src_lang, else the default; into tgt, else (from another
+ * language) the default, else the model's choice. */
+static int add_languages(const planner *p, baton__task *t, const char *tgt, const char *src_lang) {
+  const char *from = src_lang ? src_lang : p->lx->default_lang;
+  int rc = add_arg(t, "src_lang", from, -1);
+  return rc == 0 && (tgt || strcmp(from, p->lx->default_lang) != 0)
+             ? add_arg(t, "tgt_lang", tgt ? tgt : p->lx->default_lang, -1)
+             : rc;
+}
+
+/* A task of kind spec taking `in` as its text (a translation into tgt); its id, or -1 with err
+ * set. */
+static int add_text_task(planner *p, const baton__taskspec *spec, const source *in,
+                         const char *tgt, const char *src_lang) {
   baton__task t;
-  if (new_task(p, role_spec(p, R_TRANSLATE), &t) < 0)
+  if (new_task(p, spec, &t) < 0)
     return -1;
   int rc = attach(p, &t, "text", in);
-  if (rc == 0)
-    rc = add_arg(&t, "src_lang", src_lang ? src_lang : p->lx->default_lang, -1);
-  if (rc == 0 && tgt)
-    rc = add_arg(&t, "tgt_lang", tgt, -1);
+  if (rc == 0 && spec == role_spec(p, R_TRANSLATE))
+    rc = add_languages(p, &t, tgt, src_lang);
   return commit_task(p, &t, rc);
 }
 
@@ -268,25 +263,20 @@ static int add_translation(planner *p, const source *in, const char *tgt, const 
  * sentence to compare with. */
 static int add_second_text(planner *p, const step *st, const baton__taskspec *spec,
                            baton__task *t, int in_ref, int prev_text) {
-  unsigned ptype = off_primary_type(spec);
-  int q = -1;
-  source qs = {-1, -1, NULL};
+  int q;
+  own_texts(p, st, t->args[0].value, &q); /* not the text the task takes already */
+  source qs = {q, -1, NULL};
   const char *name = "text";
-  if (ptype != BATON__T_TEXT && (spec->inputs & BATON__T_TEXT)) {
-    own_texts(p, st, &q);
+  if (off_primary_type(spec) != BATON__T_TEXT && (spec->inputs & BATON__T_TEXT)) {
     /* an edit "based on" an earlier result takes that text as its instruction ("alter the image to
      * reflect the detected emotion") */
     bool edits = (spec->outputs & BATON__T_IMAGE) != 0;
     bool guided = edits && off_has_word(p, st->a, st->b, W_GUIDED);
-    int from = q < 0 && (!edits || guided) && prev_text != in_ref ? prev_text : -1;
-    qs = (source){q, from, q < 0 && from < 0 ? off_span_text(p, st->a, st->b) : NULL};
+    qs.ref = q < 0 && (!edits || guided) && prev_text != in_ref ? prev_text : -1;
+    qs.literal = q < 0 && qs.ref < 0 ? off_span_text(p, st->a, st->b) : NULL;
   } else if (off_takes_two_texts(p, spec)) {
-    for (size_t i = st->a; i < st->b && q < 0; i++)
-      if (p->tok[i].kind == TK_RES && p->res[p->tok[i].res].type == BATON__T_TEXT &&
-          !(t->args[0].value && strcmp(t->args[0].value, p->res[p->tok[i].res].value) == 0))
-        q = p->tok[i].res;
     name = off_is_role(p, st->task, R_COMPARE_TEXTS) ? "text2" : "question";
-    qs = (source){q, -1, q < 0 && name[0] == 'q' ? off_span_text(p, st->a, st->b) : NULL};
+    qs.literal = q < 0 && name[0] == 'q' ? off_span_text(p, st->a, st->b) : NULL;
   } else {
     return 0;
   }
@@ -319,13 +309,8 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
     rc = add_written_language(p, st, &t);
   if (rc == 0)
     rc = add_second_text(p, st, spec, &t, in->ref, prev_text);
-  if (rc == 0 && off_is_role(p, st->task, R_TRANSLATE)) {
-    /* no target named: into English from another language, else the model's choice */
-    const char *from = src_lang ? src_lang : p->lx->default_lang;
-    rc = add_arg(&t, "src_lang", from, -1);
-    if (rc == 0 && (tgt || strcmp(from, p->lx->default_lang) != 0))
-      rc = add_arg(&t, "tgt_lang", tgt ? tgt : p->lx->default_lang, -1);
-  }
+  if (rc == 0 && off_is_role(p, st->task, R_TRANSLATE))
+    rc = add_languages(p, &t, tgt, src_lang);
   return commit_task(p, &t, rc);
 }
 
@@ -342,7 +327,7 @@ static int choose_input(planner *p, const step *st, const int *own, size_t n_own
   *in = (source){-1, -1, NULL};
   if (n_own > 1)
     p->res[in->res = own[c]].used = true;
-  else if (off_takes_two_texts(p, spec) && own_texts(p, st, &quote) == 1 && prev_text >= 0)
+  else if (off_takes_two_texts(p, spec) && own_texts(p, st, NULL, &quote) == 1 && prev_text >= 0)
     in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
   else if (resolve_input(p, st, ptype, spec->outputs, has_ref, in) != 0)
     return -1;
@@ -380,7 +365,7 @@ static int emit_step(planner *p, const step *st) {
       return rc;
     if (extra && ptype == BATON__T_TEXT && !(spec->outputs & BATON__T_TEXT)) {
       /* text going into a speaking or drawing task is translated first */
-      int id = add_translation(p, &in, tgt, src_lang);
+      int id = add_text_task(p, role_spec(p, R_TRANSLATE), &in, tgt, src_lang);
       free(in.literal);
       in = (source){-1, id, NULL};
       extra = false;
@@ -392,9 +377,9 @@ static int emit_step(planner *p, const step *st) {
       return -1;
     source out = {-1, last, NULL};
     if (extra && (spec->outputs & BATON__T_TEXT) &&
-        (out.ref = add_translation(p, &out, tgt, src_lang)) < 0)
+        (out.ref = add_text_task(p, role_spec(p, R_TRANSLATE), &out, tgt, src_lang)) < 0)
       return -1;
-    if (st->speak && tts && add_task(p, tts, "text", &out) < 0)
+    if (st->speak && tts && add_text_task(p, tts, &out, NULL, NULL) < 0)
       return -1;
   }
   return 0;

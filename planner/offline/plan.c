@@ -62,9 +62,6 @@ static int run_passes(planner *p, const baton__offline_req *r) {
   p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
   if (!p->tok || off_build_cues(p, r->tasks, p->n_cues, r->runnable) != 0)
     return fail(p, oom, "", 0);
-  for (int k = 0; k < R_N; k++)
-    for (size_t t = 0; t < p->n_cues && p->role[k] < 0; t++)
-      p->role[k] = strcmp(p->cues[t].spec->name, p->lx->role_name[k]) == 0 ? (int)t : -1;
   int trc = off_tokenize(p);
   if (trc != 0)
     return trc == -1 ? fail(p, oom, "", 0) : fail(p, many, "words", OFF_MAX_TOKENS);
@@ -108,8 +105,7 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
     rc = -1, baton__fmt(err, errlen, "out of memory while planning");
   if (rc == 0) {
     *p = (planner){.req = request, .req_len = len, .n_cues = n_tasks, .lx = &lx, .g = g,
-                   .err = err, .errlen = errlen};
-    memset(p->role, -1, sizeof p->role);
+                   .err = err, .errlen = errlen, .role = lx.role};
     rc = run_passes(p, r);
     planner_release(p);
   }

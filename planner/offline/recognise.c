@@ -29,23 +29,22 @@ static void claim_resources(planner *p, const step *st, const baton__taskspec *s
       own = p->res[i].claimed = true;
 }
 
-/* Where to split a step that names two tasks: a token index, or 0 when it names one. Both halves
- * must name different tasks, each clearly, and together score well above the whole. */
+/* Does some task's cue phrase start at token k (within [k,b))? */
+static bool cue_starts(const planner *p, size_t k, size_t b) {
+  for (size_t t = 0; t < p->n_cues; t++)
+    for (size_t f = 0; f < p->cues[t].n_phrases; f++)
+      if (off_phrase_at(p, &p->cues[t].phrases[f], k, b))
+        return true;
+  return false;
+}
+
+/* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
+ * halves must name different tasks, each clearly, and together score well above the whole. */
 static size_t best_split(const planner *p, const step *st, unsigned avail) {
   double whole = st->score, best = 0;
   size_t at = 0;
-  if (st->b - st->a < 4 || st->b - st->a > OFF_MAX_TOKENS)
-    return 0;
-  /* Candidate split points: where some task's cue phrase starts. */
-  bool starts[OFF_MAX_TOKENS];
-  memset(starts + st->a, 0, (st->b - st->a) * sizeof starts[0]);
-  for (size_t t = 0; t < p->n_cues; t++)
-    for (size_t f = 0; f < p->cues[t].n_phrases; f++)
-      for (size_t k = st->a + 2; k + 1 < st->b; k++)
-        if (!starts[k] && off_phrase_at(p, &p->cues[t].phrases[f], k, st->b))
-          starts[k] = true;
   for (size_t k = st->a + 2; k + 1 < st->b; k++) {
-    if (!starts[k] || p->tok[k].kind != TK_WORD)
+    if (p->tok[k].kind != TK_WORD || !cue_starts(p, k, st->b))
       continue;
     size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
     bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
@@ -249,7 +248,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
     off_mark_references(p, st->a, st->b);
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
   if (st->task < 0 && any) {
-    off_clear_references(p, st->a, st->b);
+    for (size_t i = st->a; i < st->b; i++)
+      p->tok[i].skip = false;
     st->task = off_best_task(p, st->a, st->b, avail, &st->score);
     if (st->task >= 0)
       off_mark_references(p, st->a, st->b);

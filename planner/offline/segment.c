@@ -40,11 +40,6 @@ void off_mark_references(planner *p, size_t a, size_t b) {
   }
 }
 
-void off_clear_references(planner *p, size_t a, size_t b) {
-  for (size_t i = a; i < b; i++)
-    p->tok[i].skip = false;
-}
-
 /* The first word at or after i (before b). */
 static size_t next_word(const planner *p, size_t i, size_t b) {
   while (i < b && p->tok[i].kind != TK_WORD)
@@ -86,11 +81,10 @@ static size_t skip_soft(const planner *p, size_t k, size_t e) {
   return k;
 }
 
-/* Adds [a,b), boundary words at its start trimmed; -1 when there are too many steps. */
+/* Adds [a,b), boundary words at its start trimmed (a hard break only ends a sentence); -1 when
+ * there are too many steps. */
 static int add_step(planner *p, size_t a, size_t b, bool context) {
-  while (a < b && (is_soft(p, a) || off_is(p, a, W_HARD_BREAK) || p->tok[a].kind == TK_PUNCT))
-    a++;
-  if (a >= b)
+  if ((a = skip_soft(p, a, b)) >= b)
     return 0;
   if (p->n_steps >= OFF_MAX_STEPS)
     return -1;
