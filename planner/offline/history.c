@@ -15,7 +15,7 @@
  * message's "files", and each value of its "outputs" ({"text": "...", "image": "/path"}). Nothing
  * else of the conversation is read. A reference in a step that names nothing of its own then
  * resolves (link.c) to the newest one of the type the step needs; only the newest turn's count as
- * at hand when choosing the step's task (score.c).
+ * at hand when choosing the step's task (score.c). 0, or -1 with err set.
  */
 
 #define HISTORY_MAX_BYTES (1024u * 1024u)

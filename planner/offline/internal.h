@@ -181,11 +181,8 @@ bool off_alnum(unsigned char c);
 void off_make_word(const char *src, size_t n, char *dst, char *st);
 size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max);
 unsigned off_file_type(const char *s, size_t n);
-/* -1 out of memory, -2 too many resources, else the index. */
 int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file);
-/* 0; -1 out of memory; -2 too many tokens. */
 int off_tokenize(planner *p);
-void off_mark_naming(planner *p);
 bool off_has_word(const planner *p, size_t a, size_t b, off_class c);
 bool off_has_stem(const planner *p, size_t a, size_t b, off_class c);
 int off_res_at(const planner *p, size_t i, unsigned types);
@@ -198,8 +195,6 @@ void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, 
 const char *off_written_language(const planner *p, size_t a, size_t b);
 
 /* ---- history.c */
-/* Adds the files and outputs of earlier turns (messages JSON, may be NULL) as resources, oldest
- * first. 0, or -1 with err set. */
 int off_add_history(planner *p, const char *messages_json);
 
 /* ---- cues.c */
@@ -217,7 +212,6 @@ unsigned off_earlier_types(const planner *p);
 
 /* ---- score.c */
 unsigned off_own_types(const planner *p, size_t a, size_t b);
-/* Types of every resource, or (unclaimed) of those no step has spoken for yet. */
 unsigned off_res_types(const planner *p, bool unclaimed);
 unsigned off_said_media(const planner *p, size_t a, size_t b);
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s);
@@ -233,19 +227,15 @@ bool off_is_role(const planner *p, int task, off_role r);
 
 /* ---- rewrite.c */
 int off_find_image_kind(const planner *p);
-/* The role reading this request's picture in place of task t, or -1. */
 int off_reader_task(const planner *p, int t);
 bool off_asks_about_picture(const planner *p, const step *st);
-/* The task to use instead of the step's, or -1 to keep it. */
 int off_rewrite(const planner *p, const step *st, unsigned produced);
 
 /* ---- recognise.c */
-/* Gives each step its task; 0, or -1 (err set) when none has any. */
 int off_recognise(planner *p);
 
 /* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);
-/* Emits the graph for the recognised steps; 0, or -1 with err set. */
 int off_link(planner *p);
 
 #endif

@@ -9,8 +9,9 @@
 
 /*
  * Contract: off_tokenize() takes p->req and gives p->tok (lower-cased, lightly stemmed words,
- * punctuation, one token per resource) and p->res (quoted texts and file names, typed by
- * extension). Nothing here knows any task; the word classes come from the lexicon (p->lx).
+ * punctuation, one token per resource; words naming a file marked) and p->res (quoted texts and
+ * file names, typed by extension): 0, -1 out of memory, -2 too many tokens (off_add_resource: -2
+ * too many resources). Nothing here knows any task; the word classes come from the lexicon.
  */
 
 bool off_alnum(unsigned char c) {
@@ -77,41 +78,29 @@ int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is
   return (int)p->n_res++;
 }
 
-/* Length of a UTF-8 curly quote at s ("“”‘’"), 0 if none; *open and *dbl tell which. */
-static size_t curly_quote(const char *s, size_t left, bool *open, bool *dbl) {
-  unsigned char c = left >= 3 && (unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80
-                        ? (unsigned char)s[2] : 0;
-  if (c != 0x9C && c != 0x9D && c != 0x98 && c != 0x99)
-    return 0;
-  *open = c == 0x9C || c == 0x98;
-  *dbl = c >= 0x9C;
-  return 3;
-}
+/* Quote marks, opening and closing ("", “”, '', ‘’). A single one also serves as an apostrophe: it
+ * opens only after a non-letter, and closes only after a non-space and before a non-letter. */
+static const char *const quote_marks[][2] = {
+    {"\"", "\""}, {"\xE2\x80\x9C", "\xE2\x80\x9D"}, {"'", "'"}, {"\xE2\x80\x98", "\xE2\x80\x99"}};
 
 /* At position i, is there an opening quote? Returns its byte length, the content's span [*cs, *ce)
  * and the end of the closing quote *qe; 0 if none. */
 static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *ce, size_t *qe) {
-  bool open = false, dbl = false;
-  if (s[i] == '"' || (s[i] == '\'' && !(i > 0 && off_alnum((unsigned char)s[i - 1])))) {
-    for (size_t j = i + 1; j < n; j++)
-      if (s[j] == s[i] && (s[i] == '"' || (j > i + 1 && !is_space_byte((unsigned char)s[j - 1]) &&
-                                           (j + 1 >= n || !off_alnum((unsigned char)s[j + 1]))))) {
-        *cs = i + 1, *ce = j, *qe = j + 1;
-        return 1;
+  for (size_t m = 0; m < 4; m++) {
+    const char *o = quote_marks[m][0], *c = quote_marks[m][1];
+    size_t ol = strlen(o), cl = strlen(c);
+    bool single = m >= 2;
+    if (n - i < ol || memcmp(s + i, o, ol) != 0 ||
+        (single && i > 0 && off_alnum((unsigned char)s[i - 1])))
+      continue;
+    for (size_t j = i + ol; j + cl <= n; j++)
+      if (memcmp(s + j, c, cl) == 0 &&
+          (!single || (j > i + ol && !is_space_byte((unsigned char)s[j - 1]) &&
+                       (j + cl >= n || !off_alnum((unsigned char)s[j + cl]))))) {
+        *cs = i + ol, *ce = j, *qe = j + cl;
+        return ol;
       }
     return 0;
-  }
-  size_t ql = curly_quote(s + i, n - i, &open, &dbl);
-  for (size_t j = i + ql; ql && open && j + 2 < n; j++) {
-    bool o2, d2;
-    size_t l2 = curly_quote(s + j, n - j, &o2, &d2);
-    /* ’ also serves as an apostrophe: it closes only before a non-letter */
-    if (l2 && !o2 && d2 == dbl &&
-        (dbl || j + l2 >= n || !off_alnum((unsigned char)s[j + l2]) ||
-         (unsigned char)s[j + l2] >= 0x80)) {
-      *cs = i + ql, *ce = j, *qe = j + l2;
-      return ql;
-    }
   }
   return 0;
 }
@@ -222,37 +211,9 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
   return 0;
 }
 
-int off_tokenize(planner *p) {
-  const char *q = p->req;
-  size_t n = p->req_len, i = 0, cs, ce, qe;
-  while (i < n) {
-    if (is_space_byte((unsigned char)q[i])) {
-      i++;
-    } else if (find_quote(q, n, i, &cs, &ce, &qe)) {
-      int rc = tokenize_quote(p, i, cs, ce, qe);
-      if (rc != 0)
-        return rc;
-      i = qe;
-    } else {
-      /* a chunk runs to the next space or opening quote */
-      size_t j = i + 1;
-      while (j < n && !is_space_byte((unsigned char)q[j]) &&
-             !((q[j] == '"' || (unsigned char)q[j] == 0xE2 ||
-                (q[j] == '\'' && !off_alnum((unsigned char)q[j - 1]))) &&
-               find_quote(q, n, j, &cs, &ce, &qe)))
-        j++;
-      int rc = tokenize_chunk(p, i, j);
-      if (rc != 0)
-        return rc;
-      i = j;
-    }
-  }
-  return 0;
-}
-
 /* Words that are no cue: those that name a file ("a photo labeled as 'x.jpg'", "a file called
  * y.wav"), what a recording holds ("transcribe the conversation" is no request to chat). */
-void off_mark_naming(planner *p) {
+static void mark_naming(planner *p) {
   for (size_t i = 1; i < p->n_tok; i++) {
     token *t = &p->tok[i];
     if (off_is(p, i, W_HELD) && off_is(p, i - 1, W_DEFINITE))
@@ -260,6 +221,29 @@ void off_mark_naming(planner *p) {
     for (size_t k = i; t->kind == TK_RES && k > 0 && k + 2 > i && off_is(p, k - 1, W_NAMING); k--)
       p->tok[k - 1].naming = true;
   }
+}
+
+int off_tokenize(planner *p) {
+  const char *q = p->req;
+  size_t n = p->req_len, cs, ce, qe;
+  for (size_t i = 0, j; i < n; i = j) {
+    int rc = 0;
+    if (is_space_byte((unsigned char)q[i])) {
+      j = i + 1;
+    } else if (find_quote(q, n, i, &cs, &ce, &qe)) {
+      rc = tokenize_quote(p, i, cs, ce, qe);
+      j = qe;
+    } else { /* a chunk runs to the next space or opening quote */
+      for (j = i + 1; j < n && !is_space_byte((unsigned char)q[j]) &&
+                      !find_quote(q, n, j, &cs, &ce, &qe);)
+        j++;
+      rc = tokenize_chunk(p, i, j);
+    }
+    if (rc != 0)
+      return rc;
+  }
+  mark_naming(p);
+  return 0;
 }
 
 /* Splits text into stemmed words; returns how many (at most max). */

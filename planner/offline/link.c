@@ -13,7 +13,8 @@
  * nearest earlier task making that type, else an unused resource (the request's first, then earlier
  * turns' newest first), bridging a picture or recording to text when a text is needed; a
  * translation rides along where a step names a target language, a speaking task where it says
- * "aloud". A step with nothing to work on is dropped; if every step is, err says what was needed.
+ * "aloud". A step with nothing to work on is dropped; if every step is, -1 with err saying what
+ * was needed.
  */
 
 #define OOM "out of memory while planning"

@@ -67,7 +67,6 @@ static int run_passes(planner *p, const baton__offline_req *r) {
     return trc == -1 ? fail(p, oom, "", 0) : fail(p, many, "words", OFF_MAX_TOKENS);
   if (add_inputs(p, r) != 0 || off_add_history(p, r->messages_json) != 0)
     return -1;
-  off_mark_naming(p);
   for (size_t i = 0; i < p->n_res; i++)
     p->pictures += p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);
   p->image_kind = off_find_image_kind(p);
