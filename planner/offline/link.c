@@ -26,9 +26,9 @@ typedef struct {
   char *literal; /* owned, or NULL */
 } source;
 
-/* The task of role r, or NULL when the registry lacks it. */
+/* The task of role r (the lexicon makes sure the registry has it). */
 static const baton__taskspec *role_spec(const planner *p, off_role r) {
-  return p->role[r] >= 0 ? p->cues[p->role[r]].spec : NULL;
+  return p->cues[p->role[r]].spec;
 }
 
 /* Adds argument `name` (a literal value, or the output of task ref >= 0) unless t has it already;
@@ -141,24 +141,19 @@ static int read_resource(planner *p, const step *st, const baton__taskspec *spec
  * after it, else the caller's inputs. 1 when it made a reader, 0 when there is nothing to read, -1
  * on error. */
 static int bridge(planner *p, const step *st, bool own_only, unsigned types, source *src) {
-  static const struct {
-    unsigned type;
-    off_role role;
-  } bridges[] = {{BATON__T_IMAGE, R_CAPTION}, {BATON__T_AUDIO, R_TRANSCRIBE}};
   int near = -1;
   for (size_t i = st->a; !own_only && i-- > 0 && near < 0;)
     near = off_res_at(p, i, types) >= 0 && !p->res[p->tok[i].res].used ? p->tok[i].res : -1;
   for (size_t i = st->b; !own_only && i < p->n_tok && near < 0; i++)
     near = off_res_at(p, i, types) >= 0 && !p->res[p->tok[i].res].used ? p->tok[i].res : -1;
   for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
-    for (size_t k = 0; k < 2; k++) {
-      unsigned type = bridges[k].type;
-      int task = p->role[bridges[k].role];
-      int reader = type == BATON__T_IMAGE ? off_reader_task(p, task) : -1;
-      task = reader >= 0 ? reader : task; /* a table or a document is read so */
-      int r = !(type & types) || task < 0 ? -1
-              : pass == 0                 ? off_own_res(p, st->a, st->b, type)
-              : near < 0                  ? first_unused(p, type)
+    for (size_t k = 0; k < 2; k++) { /* a picture, then a recording */
+      unsigned type = k ? BATON__T_AUDIO : BATON__T_IMAGE;
+      int reader = k ? -1 : off_reader_task(p, p->role[R_CAPTION]); /* a table or a document */
+      int task = reader >= 0 ? reader : p->role[k ? R_TRANSCRIBE : R_CAPTION];
+      int r = !(type & types)              ? -1
+              : pass == 0                  ? off_own_res(p, st->a, st->b, type)
+              : near < 0                   ? first_unused(p, type)
               : (p->res[near].type & type) ? near : -1;
       if (r >= 0)
         return (src->ref = read_resource(p, st, p->cues[task].spec, r, type,
@@ -350,8 +345,7 @@ static int emit_step(planner *p, const step *st) {
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
   /* "summarise X in Spanish": a translation rides along (not for English, too often just the
    * language of the answer) */
-  bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt &&
-               strcmp(tgt, p->lx->default_lang) != 0 && role_spec(p, R_TRANSLATE);
+  bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt && strcmp(tgt, p->lx->default_lang);
   unsigned ptype = off_primary_type(spec);
   int own[OFF_MAX_RES];
   size_t n_own = 0;
@@ -380,7 +374,7 @@ static int emit_step(planner *p, const step *st) {
     if (extra && (spec->outputs & BATON__T_TEXT) &&
         (out.ref = add_text_task(p, role_spec(p, R_TRANSLATE), &out, tgt, src_lang)) < 0)
       return -1;
-    if (st->speak && tts && add_text_task(p, tts, &out, NULL, NULL) < 0)
+    if (st->speak && add_text_task(p, tts, &out, NULL, NULL) < 0)
       return -1;
   }
   return 0;

@@ -46,14 +46,12 @@ static void note_missing(const planner *p, const baton__offline_req *r) {
   if (!r->note || !r->notelen)
     return;
   r->note[0] = '\0';
-  for (size_t i = 0; i < p->g->n; i++)
-    for (size_t t = 0; t < p->n_cues; t++)
-      if (!p->cues[t].runnable && strcmp(p->cues[t].spec->name, p->g->tasks[i].task) == 0 &&
-          !strstr(r->note, p->g->tasks[i].task)) {
-        size_t n = strlen(r->note);
-        baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
-                   p->g->tasks[i].task);
-      }
+  for (size_t i = 0, n; i < p->g->n; i++)
+    if (!p->cues[p->made[i] - p->cues[0].spec].runnable && !strstr(r->note, p->made[i]->name)) {
+      n = strlen(r->note);
+      baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
+                 p->made[i]->name);
+    }
 }
 
 static int run_passes(planner *p, const baton__offline_req *r) {

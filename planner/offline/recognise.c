@@ -169,7 +169,7 @@ static void question_step(planner *p, step *st, unsigned produced) {
   bool passage = !off_said_media(p, st->a, st->b) &&
                  !(off_own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT) &&
                  off_has_passage(p, produced);
-  if ((picture || passage) && p->role[R_ASK_TEXT] >= 0) {
+  if (picture || passage) {
     st->task = p->role[R_ASK_TEXT];
     st->score = p->lx->w[K_ACCEPT];
   }
@@ -229,7 +229,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   }
   const baton__taskspec *spec = p->cues[st->task].spec;
   int tts = p->role[R_SPEAK];
-  if (tts >= 0 && tts != st->task && (spec->outputs & BATON__T_TEXT) &&
+  if (tts != st->task && (spec->outputs & BATON__T_TEXT) &&
       !(spec->inputs & BATON__T_AUDIO) && off_has_word(p, st->a, st->b, W_ALOUD)) {
     /* a spoken-output cue beside another task: its text is read out as well (scored as if it stood
      * alone) */
