@@ -26,11 +26,6 @@ typedef struct {
   char *literal; /* owned, or NULL */
 } source;
 
-/* The task of role r (the lexicon makes sure the registry has it). */
-static const baton__taskspec *role_spec(const planner *p, off_role r) {
-  return p->cues[p->role[r]].spec;
-}
-
 /* Adds argument `name` (a literal value, or the output of task ref >= 0) unless t has it already;
  * 0, or -1 out of memory. */
 static int add_arg(baton__task *t, const char *name, const char *value, int ref) {
@@ -111,28 +106,99 @@ static char *content_phrase(const planner *p, size_t a, size_t b) {
   return NULL;
 }
 
-/* "read the French text": an OCR task is told the language. */
-static int add_written_language(const planner *p, const step *st, baton__task *t) {
-  const char *lang = off_written_language(p, st->a, st->b);
-  return lang ? add_arg(t, "lang", lang, -1) : 0;
+/* How many quoted literals (and text files) the step names, leaving out any reading `except`;
+ * *first gets the first, or -1. */
+static size_t own_texts(const planner *p, const step *st, const char *except, int *first) {
+  size_t n = 0;
+  *first = -1;
+  for (size_t i = st->a; i < st->b; i++)
+    if (off_res_at(p, i, BATON__T_TEXT) >= 0 &&
+        !(except && strcmp(p->res[p->tok[i].res].value, except) == 0) && n++ == 0)
+      *first = p->tok[i].res;
+  return n;
 }
 
-/* Reads resource r of `type` into text with a task of kind spec (a document reader also takes the
- * step's words as its question); its id, or -1 with err set. */
-static int read_resource(planner *p, const step *st, const baton__taskspec *spec, int r,
-                         unsigned type, bool lang) {
+/* The primary input type of a task: its media type if any, else text. */
+unsigned off_primary_type(const baton__taskspec *s) {
+  static const unsigned order[] = {BATON__T_IMAGE, BATON__T_AUDIO, BATON__T_VIDEO, BATON__T_TEXT,
+                                   BATON__T_JSON};
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    if (s->inputs & order[i])
+      return order[i];
+  return BATON__T_TEXT;
+}
+
+/* The second text of a task: beside a picture or recording the question or instruction (a quote,
+ * else what an earlier step wrote, else the step's words); beside a text the question or the
+ * sentence to compare with. */
+static int add_second_text(planner *p, const step *st, const baton__taskspec *spec,
+                           baton__task *t, int in_ref, int prev_text) {
+  int q;
+  own_texts(p, st, t->args[0].value, &q); /* not the text the task takes already */
+  source qs = {q, -1, NULL};
+  const char *name = "text";
+  if (off_primary_type(spec) != BATON__T_TEXT && (spec->inputs & BATON__T_TEXT)) {
+    /* an edit "based on" an earlier result takes that text as its instruction ("alter the image to
+     * reflect the detected emotion") */
+    bool edits = (spec->outputs & BATON__T_IMAGE) != 0;
+    bool guided = edits && off_has_word(p, st->a, st->b, W_GUIDED);
+    qs.ref = q < 0 && (!edits || guided) && prev_text != in_ref ? prev_text : -1;
+    qs.literal = q < 0 && qs.ref < 0 ? off_span_text(p, st->a, st->b) : NULL;
+  } else if (off_takes_two_texts(p, spec)) {
+    name = off_is_role(p, st->task, R_COMPARE_TEXTS) ? "text2" : "question";
+    qs.literal = q < 0 && name[0] == 'q' ? off_span_text(p, st->a, st->b) : NULL;
+  } else {
+    return 0;
+  }
+  if (q >= 0)
+    p->res[q].used = true;
+  int rc = attach(p, t, name, &qs);
+  free(qs.literal);
+  return rc;
+}
+
+/* The step's own task, taking `in` (owned; released here); its id, or -1 with err set. */
+static int emit_task(planner *p, const step *st, source *in, int prev_text, const char *tgt,
+                     const char *src_lang) {
+  const baton__taskspec *spec = p->cues[st->task].spec;
+  unsigned ptype = off_primary_type(spec);
   baton__task t;
   if (new_task(p, spec, &t) < 0)
-    return -1;
-  source s = {r, -1, (spec->inputs & BATON__T_TEXT) ? off_span_text(p, st->a, st->b) : NULL};
-  int rc = add_arg(&t, baton__type_name(type), p->res[r].value, -1);
-  if (rc == 0 && lang)
-    rc = add_written_language(p, st, &t);
-  if (rc == 0 && s.literal)
-    rc = add_arg(&t, "text", s.literal, -1);
-  free(s.literal);
-  p->res[r].used = true;
+    return free(in->literal), -1;
+  int rc = attach(p, &t, baton__type_name(ptype), in);
+  free(in->literal);
+  bool image_only = ptype == BATON__T_IMAGE && spec->inputs == BATON__T_IMAGE;
+  if (rc == 0 && image_only && spec->outputs == BATON__T_IMAGE &&
+      off_is_role(p, st->task, R_TRANSFORM)) {
+    /* "make it black and white": the executor reads the wish from "instruction" */
+    char *words = off_span_text(p, st->a, st->b);
+    rc = words ? add_arg(&t, "instruction", words, -1) : 0;
+    free(words);
+  }
+  const char *lang = image_only && off_is_role(p, st->task, R_CAPTION)
+                         ? off_written_language(p, st->a, st->b) : NULL;
+  if (rc == 0 && lang) /* "read the French text": an OCR task is told the language */
+    rc = add_arg(&t, "lang", lang, -1);
+  if (rc == 0)
+    rc = add_second_text(p, st, spec, &t, in->ref, prev_text);
+  if (rc == 0 && off_is_role(p, st->task, R_TRANSLATE)) {
+    /* from src_lang, else the default; into tgt, else (from another language) the default, else
+     * the model's choice */
+    const char *from = src_lang ? src_lang : p->lx->default_lang;
+    rc = add_arg(&t, "src_lang", from, -1);
+    if (rc == 0 && (tgt || strcmp(from, p->lx->default_lang) != 0))
+      rc = add_arg(&t, "tgt_lang", tgt ? tgt : p->lx->default_lang, -1);
+  }
   return commit_task(p, &t, rc);
+}
+
+/* Task `task` (a cue index) taking `in` for step st: a reader, a translation or speech riding
+ * along; its id, or -1 with err set. */
+static int emit_as(planner *p, const step *st, int task, source *in, const char *tgt,
+                   const char *src_lang) {
+  step as = *st;
+  as.task = task;
+  return emit_task(p, &as, in, -1, tgt, src_lang);
 }
 
 /* Bridges a picture or recording (types) to text (image-to-text, speech recognition, a table or
@@ -155,9 +221,11 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
               : pass == 0                  ? off_own_res(p, st->a, st->b, type)
               : near < 0                   ? first_unused(p, type)
               : (p->res[near].type & type) ? near : -1;
-      if (r >= 0)
-        return (src->ref = read_resource(p, st, p->cues[task].spec, r, type,
-                                         type == BATON__T_IMAGE && reader < 0)) < 0 ? -1 : 1;
+      if (r < 0)
+        continue;
+      source in = {r, -1, NULL}; /* a document reader also takes the step's words as its question */
+      p->res[r].used = true;
+      return (src->ref = emit_as(p, st, task, &in, NULL, NULL)) < 0 ? -1 : 1;
     }
   return 0;
 }
@@ -209,107 +277,6 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   return 0;
 }
 
-/* How many quoted literals (and text files) the step names, leaving out any reading `except`;
- * *first gets the first, or -1. */
-static size_t own_texts(const planner *p, const step *st, const char *except, int *first) {
-  size_t n = 0;
-  *first = -1;
-  for (size_t i = st->a; i < st->b; i++)
-    if (off_res_at(p, i, BATON__T_TEXT) >= 0 &&
-        !(except && strcmp(p->res[p->tok[i].res].value, except) == 0) && n++ == 0)
-      *first = p->tok[i].res;
-  return n;
-}
-
-/* The primary input type of a task: its media type if any, else text. */
-unsigned off_primary_type(const baton__taskspec *s) {
-  static const unsigned order[] = {BATON__T_IMAGE, BATON__T_AUDIO, BATON__T_VIDEO, BATON__T_TEXT,
-                                   BATON__T_JSON};
-  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-    if (s->inputs & order[i])
-      return order[i];
-  return BATON__T_TEXT;
-}
-
-/* A translation's languages: from src_lang, else the default; into tgt, else (from another
- * language) the default, else the model's choice. */
-static int add_languages(const planner *p, baton__task *t, const char *tgt, const char *src_lang) {
-  const char *from = src_lang ? src_lang : p->lx->default_lang;
-  int rc = add_arg(t, "src_lang", from, -1);
-  return rc == 0 && (tgt || strcmp(from, p->lx->default_lang) != 0)
-             ? add_arg(t, "tgt_lang", tgt ? tgt : p->lx->default_lang, -1)
-             : rc;
-}
-
-/* A task of kind spec taking `in` as its text (a translation into tgt); its id, or -1 with err
- * set. */
-static int add_text_task(planner *p, const baton__taskspec *spec, const source *in,
-                         const char *tgt, const char *src_lang) {
-  baton__task t;
-  if (new_task(p, spec, &t) < 0)
-    return -1;
-  int rc = attach(p, &t, "text", in);
-  if (rc == 0 && spec == role_spec(p, R_TRANSLATE))
-    rc = add_languages(p, &t, tgt, src_lang);
-  return commit_task(p, &t, rc);
-}
-
-/* The second text of a task: beside a picture or recording the question or instruction (a quote,
- * else what an earlier step wrote, else the step's words); beside a text the question or the
- * sentence to compare with. */
-static int add_second_text(planner *p, const step *st, const baton__taskspec *spec,
-                           baton__task *t, int in_ref, int prev_text) {
-  int q;
-  own_texts(p, st, t->args[0].value, &q); /* not the text the task takes already */
-  source qs = {q, -1, NULL};
-  const char *name = "text";
-  if (off_primary_type(spec) != BATON__T_TEXT && (spec->inputs & BATON__T_TEXT)) {
-    /* an edit "based on" an earlier result takes that text as its instruction ("alter the image to
-     * reflect the detected emotion") */
-    bool edits = (spec->outputs & BATON__T_IMAGE) != 0;
-    bool guided = edits && off_has_word(p, st->a, st->b, W_GUIDED);
-    qs.ref = q < 0 && (!edits || guided) && prev_text != in_ref ? prev_text : -1;
-    qs.literal = q < 0 && qs.ref < 0 ? off_span_text(p, st->a, st->b) : NULL;
-  } else if (off_takes_two_texts(p, spec)) {
-    name = off_is_role(p, st->task, R_COMPARE_TEXTS) ? "text2" : "question";
-    qs.literal = q < 0 && name[0] == 'q' ? off_span_text(p, st->a, st->b) : NULL;
-  } else {
-    return 0;
-  }
-  if (q >= 0)
-    p->res[q].used = true;
-  int rc = attach(p, t, name, &qs);
-  free(qs.literal);
-  return rc;
-}
-
-/* The step's own task, taking `in` (owned; released here); its id, or -1 with err set. */
-static int emit_task(planner *p, const step *st, source *in, int prev_text, const char *tgt,
-                     const char *src_lang) {
-  const baton__taskspec *spec = p->cues[st->task].spec;
-  unsigned ptype = off_primary_type(spec);
-  baton__task t;
-  if (new_task(p, spec, &t) < 0)
-    return free(in->literal), -1;
-  int rc = attach(p, &t, baton__type_name(ptype), in);
-  free(in->literal);
-  bool image_only = ptype == BATON__T_IMAGE && spec->inputs == BATON__T_IMAGE;
-  if (rc == 0 && image_only && spec->outputs == BATON__T_IMAGE &&
-      off_is_role(p, st->task, R_TRANSFORM)) {
-    /* "make it black and white": the executor reads the wish from "instruction" */
-    char *words = off_span_text(p, st->a, st->b);
-    rc = words ? add_arg(&t, "instruction", words, -1) : 0;
-    free(words);
-  }
-  if (rc == 0 && image_only && off_is_role(p, st->task, R_CAPTION))
-    rc = add_written_language(p, st, &t);
-  if (rc == 0)
-    rc = add_second_text(p, st, spec, &t, in->ref, prev_text);
-  if (rc == 0 && off_is_role(p, st->task, R_TRANSLATE))
-    rc = add_languages(p, &t, tgt, src_lang);
-  return commit_task(p, &t, rc);
-}
-
 /* Where copy c of step st's task gets its main input; 0, 1 when nothing fits (err says what it
  * needs), -1 on error. */
 static int choose_input(planner *p, const step *st, const int *own, size_t n_own, size_t c,
@@ -340,7 +307,7 @@ static int choose_input(planner *p, const step *st, const int *own, size_t n_own
  * objects in a.jpg and b.jpg"), with what rides along. 0; 1 when it has nothing to work on (err
  * says what it needs); -1 on error (err set). */
 static int emit_step(planner *p, const step *st) {
-  const baton__taskspec *spec = p->cues[st->task].spec, *tts = role_spec(p, R_SPEAK);
+  const baton__taskspec *spec = p->cues[st->task].spec;
   const char *tgt = NULL, *src_lang = NULL;
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
   /* "summarise X in Spanish": a translation rides along (not for English, too often just the
@@ -360,8 +327,7 @@ static int emit_step(planner *p, const step *st) {
       return rc;
     if (extra && ptype == BATON__T_TEXT && !(spec->outputs & BATON__T_TEXT)) {
       /* text going into a speaking or drawing task is translated first */
-      int id = add_text_task(p, role_spec(p, R_TRANSLATE), &in, tgt, src_lang);
-      free(in.literal);
+      int id = emit_as(p, st, p->role[R_TRANSLATE], &in, tgt, src_lang);
       in = (source){-1, id, NULL};
       extra = false;
       if (id < 0)
@@ -372,9 +338,9 @@ static int emit_step(planner *p, const step *st) {
       return -1;
     source out = {-1, last, NULL};
     if (extra && (spec->outputs & BATON__T_TEXT) &&
-        (out.ref = add_text_task(p, role_spec(p, R_TRANSLATE), &out, tgt, src_lang)) < 0)
+        (out.ref = emit_as(p, st, p->role[R_TRANSLATE], &out, tgt, src_lang)) < 0)
       return -1;
-    if (st->speak && add_text_task(p, tts, &out, NULL, NULL) < 0)
+    if (st->speak && emit_as(p, st, p->role[R_SPEAK], &out, NULL, NULL) < 0)
       return -1;
   }
   return 0;
