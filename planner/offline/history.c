@@ -22,24 +22,23 @@
 #define HISTORY_KEEP 16
 
 typedef struct {
-  const char *value; /* borrowed from the JSON */
-  size_t len;
-  unsigned type;
-  bool is_file;
-  int turn;
-} mention;
-
-typedef struct {
-  mention items[HISTORY_KEEP]; /* the newest HISTORY_KEEP, oldest first */
-  size_t n;
+  planner *p;
+  size_t first; /* p->res[first..]: the newest HISTORY_KEEP things, oldest first */
+  int rc;       /* -1 once out of memory */
 } seen;
 
 static void remember(seen *r, const char *v, size_t len, unsigned type, bool is_file, int turn) {
-  if (!len || !type)
+  planner *p = r->p;
+  if (!len || !type || r->first >= OFF_MAX_RES)
     return;
-  if (r->n == HISTORY_KEEP)
-    memmove(r->items, r->items + 1, --r->n * sizeof r->items[0]);
-  r->items[r->n++] = (mention){v, len, type, is_file, turn};
+  if (p->n_res - r->first == HISTORY_KEEP || p->n_res == OFF_MAX_RES) {
+    free(p->res[r->first].value);
+    memmove(&p->res[r->first], &p->res[r->first + 1], (--p->n_res - r->first) * sizeof p->res[0]);
+  }
+  int k = off_add_resource(p, type, v, len, is_file);
+  if (k >= 0)
+    p->last_turn = p->res[k].turn = turn;
+  r->rc = k == -1 ? -1 : r->rc;
 }
 
 /* File names written in a message ("find the faces in photo.jpg"). */
@@ -87,20 +86,14 @@ int off_add_history(planner *p, const char *messages_json) {
     baton__fmt(p->err, p->errlen, "'messages' must be a JSON array of {role, content} objects");
     return -1;
   }
-  seen r = {.n = 0};
-  int turn = 0, rc = 0;
+  seen r = {p, p->n_res, 0};
+  int turn = 0;
   cJSON_ArrayForEach(m, msgs) {
     if (cJSON_IsObject(m))
       scan_message(&r, m, ++turn);
   }
-  for (size_t i = 0; i < r.n && rc == 0; i++) {
-    int k = off_add_resource(p, r.items[i].type, r.items[i].value, r.items[i].len,
-                             r.items[i].is_file);
-    if (k == -1)
-      rc = -1, baton__fmt(p->err, p->errlen, "out of memory while planning");
-    else if (k >= 0)
-      p->last_turn = p->res[k].turn = r.items[i].turn;
-  }
   cJSON_Delete(msgs);
-  return rc;
+  if (r.rc)
+    baton__fmt(p->err, p->errlen, "out of memory while planning");
+  return r.rc;
 }

@@ -8,7 +8,7 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_link() takes the recognised steps (p->steps with task >= 0) and gives p->g: one
+ * Contract: off_link() takes the recognised steps (p->steps, each with its task) and gives p->g: one
  * task per step (one per named file of its type), each input from the step's own resource, else the
  * nearest earlier task making that type, else an unused resource (the request's first, then earlier
  * turns' newest first), bridging a picture or recording to text when a text is needed; a
@@ -296,10 +296,9 @@ static int choose_input(planner *p, const step *st, const int *own, size_t n_own
     return -1;
   if (in->res >= 0 || in->ref >= 0 || in->literal)
     return 0;
-  if (!p->err[0]) /* e.g. "detect objects" with no image */
-    baton__fmt(p->err, p->errlen, "%s needs %s %s: name a file in the request or pass one as input",
-               spec->name, (ptype & (BATON__T_IMAGE | BATON__T_AUDIO)) ? "an" : "a",
-               baton__type_name(ptype));
+  baton__fmt(p->err, p->errlen, "%s needs %s %s: name a file in the request or pass one as input",
+             spec->name, (ptype & (BATON__T_IMAGE | BATON__T_AUDIO)) ? "an" : "a",
+             baton__type_name(ptype)); /* e.g. "detect objects" with no image */
   return 1;
 }
 
@@ -350,7 +349,7 @@ static int emit_step(planner *p, const step *st) {
  * description. */
 static void relative_first(planner *p, size_t s) {
   step *st = &p->steps[s], *next = s + 1 < p->n_steps ? &p->steps[s + 1] : NULL;
-  if (next && next->relative && next->task >= 0 &&
+  if (next && next->relative &&
       (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
       off_primary_type(p->cues[st->task].spec) == BATON__T_TEXT &&
       !(p->cues[st->task].spec->outputs & BATON__T_TEXT)) {
@@ -365,8 +364,6 @@ static void relative_first(planner *p, size_t s) {
 int off_link(planner *p) {
   char need[256] = "";
   for (size_t s = 0; s < p->n_steps; s++) {
-    if (p->steps[s].task < 0)
-      continue;
     relative_first(p, s);
     int rc = emit_step(p, &p->steps[s]);
     if (rc < 0)
