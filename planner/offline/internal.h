@@ -184,7 +184,6 @@ unsigned off_file_type(const char *s, size_t n);
 int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file);
 int off_tokenize(planner *p);
 bool off_has_word(const planner *p, size_t a, size_t b, off_class c);
-bool off_has_stem(const planner *p, size_t a, size_t b, off_class c);
 int off_res_at(const planner *p, size_t i, unsigned types);
 int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
 char *off_span_text(const planner *p, size_t a, size_t b);

@@ -123,12 +123,19 @@ unsigned off_file_type(const char *s, size_t n) {
   return spaces <= 2 ? t : 0;
 }
 
-/* Appends a token; NULL when there are too many. */
+/* Appends a token over [start, end) (a word lower-cased and stemmed, a mark its first character);
+ * NULL when there are too many. */
 static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   if (p->n_tok >= OFF_MAX_TOKENS)
     return NULL;
-  p->tok[p->n_tok] = (token){.kind = kind, .start = start, .end = end};
-  return &p->tok[p->n_tok++];
+  token *t = &p->tok[p->n_tok++];
+  *t = (token){.kind = kind, .start = start, .end = end};
+  if (kind == TK_WORD)
+    off_make_word(p->req + start, end - start, t->word, t->stem);
+  else if (kind == TK_PUNCT)
+    t->stem[0] = t->word[0] = p->req[start];
+  t->det = kind == TK_WORD && off_words_has(&p->lx->cls[W_DETERMINER], t->stem, true);
+  return t;
 }
 
 /* A resource [a,b) of the request and its token over [ts,te): 0, -1 out of memory, -2 too many
@@ -164,17 +171,11 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
                        ((q[j] == '\'' || q[j] == '.') && j + 1 < e &&
                         off_alnum((unsigned char)q[j + 1]) && j > i)))
         j++;
-      token *t = push_token(p, TK_WORD, i, j);
-      if (!t)
+      if (!push_token(p, TK_WORD, i, j))
         return -2;
-      off_make_word(q + i, j - i, t->word, t->stem);
-      t->det = off_words_has(&p->lx->cls[W_DETERMINER], t->stem, true);
       i = j - 1;
-    } else if (strchr(".!?;,:", q[i])) {
-      token *t = push_token(p, TK_PUNCT, i, i + 1);
-      if (!t)
-        return -2;
-      t->stem[0] = t->word[0] = q[i];
+    } else if (strchr(".!?;,:", q[i]) && !push_token(p, TK_PUNCT, i, i + 1)) {
+      return -2;
     }
   }
   return 0;
@@ -198,17 +199,14 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
   int rc = push_resource(p, ft, a, ft ? fb : b, i, qe);
   if (rc != 0 || p->n_tok == before)
     return rc;
-  /* 'It ends here.' Could you...: the quote closed a sentence */
-  size_t k = qe;
+  /* 'It ends here.' Could you...: the quote closed a sentence (its mark ends the quote's span) */
+  size_t k = qe, end = (ft ? fb : b) - 1;
   while (k < p->req_len && is_space_byte((unsigned char)q[k]))
     k++;
-  token *t = NULL;
-  if (strchr(".!?", q[(ft ? fb : b) - 1]) && k > qe && k < p->req_len && q[k] >= 'A' &&
-      q[k] <= 'Z' && !(t = push_token(p, TK_PUNCT, qe, qe)))
-    return -2;
-  if (t)
-    t->stem[0] = t->word[0] = '.';
-  return 0;
+  return strchr(".!?", q[end]) && k > qe && k < p->req_len && q[k] >= 'A' && q[k] <= 'Z' &&
+                 !push_token(p, TK_PUNCT, end, qe)
+             ? -2
+             : 0;
 }
 
 /* Words that are no cue: those that name a file ("a photo labeled as 'x.jpg'", "a file called
@@ -281,14 +279,6 @@ int off_own_res(const planner *p, size_t a, size_t b, unsigned types) {
     if (off_res_at(p, i, types) >= 0)
       return p->tok[i].res;
   return -1;
-}
-
-/* Does [a,b) hold a word whose stem is one of class c's stems? */
-bool off_has_stem(const planner *p, size_t a, size_t b, off_class c) {
-  for (size_t i = a; i < b; i++)
-    if (p->tok[i].kind == TK_WORD && off_words_has(&p->lx->cls[c], p->tok[i].stem, true))
-      return true;
-  return false;
 }
 
 /* The language of token i, or NULL. */

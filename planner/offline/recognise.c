@@ -65,7 +65,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     if (in_phrase && !(made1 & BATON__T_TEXT) && !(made2 & BATON__T_TEXT))
       continue; /* "visualized in a | video", "a video | visualizing it": one
                    medium to make, one step */
-    if (off_is_role(p, t2, R_TRANSLATE) && !off_has_stem(p, k, st->b, W_TRANSLATING))
+    if (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING))
       continue; /* "convert the image category | into French": the language is
                    where this step's result goes, not a step of its own */
     /* each task's cues stay in its half: "answer this question with the visual question answering
@@ -92,17 +92,16 @@ static bool other_languages(const planner *p, const step *x, const step *y) {
 }
 
 /* Does step s ask for the same task as an earlier recognised step without naming a new resource of
- * its own (one no earlier step named) or another target language? Then it only says more about that
- * task. */
+ * its own (one not named before it, where only earlier steps are) or another target language? Then
+ * it only says more about that task. */
 static bool repeats_earlier_step(const planner *p, size_t s) {
   const step *st = &p->steps[s];
   unsigned ptype = off_primary_type(p->cues[st->task].spec);
   for (size_t i = st->a; i < st->b; i++) {
     bool named = off_res_at(p, i, ptype) < 0;
-    for (size_t e = 0; e < s && !named; e++)
-      for (size_t j = p->steps[e].a; j < p->steps[e].b && !named; j++)
-        named = p->tok[j].kind == TK_RES &&
-                strcmp(p->res[p->tok[j].res].value, p->res[p->tok[i].res].value) == 0;
+    for (size_t j = 0; j < st->a && !named; j++)
+      named = p->tok[j].kind == TK_RES &&
+              strcmp(p->res[p->tok[j].res].value, p->res[p->tok[i].res].value) == 0;
     if (!named)
       return false;
   }
@@ -117,8 +116,6 @@ static bool repeats_earlier_step(const planner *p, size_t s) {
  * the user has: "visualize what the car would look like if it were blue") and one editing it,
  * describe one edit: returns the editing task's index (the other when only it can run), or -1. */
 static int edit_twin(const planner *p, int a, int b) {
-  if (a < 0 || b < 0 || a == b)
-    return -1;
   bool picture = p->pictures > 0;
   bool xa = off_is_role(p, a, R_TRANSFORM) || (picture && off_is_role(p, a, R_DRAW));
   bool ya = off_is_role(p, b, R_TRANSFORM) || (picture && off_is_role(p, b, R_DRAW));
