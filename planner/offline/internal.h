@@ -85,7 +85,7 @@ typedef struct {
   off_words cls[W_N];
   off_words lang_names;        /* "spanish"... */
   char (*lang_codes)[8];       /* parallel to lang_names */
-  char default_lang[8];
+  const char *default_lang;    /* the first language's code: a text's unless the request says */
   int role[R_N];               /* index of each role's task kind in the registry's */
   double w[K_N];
 } off_lexicon;

@@ -120,14 +120,16 @@ static int take_weight(loader *l, int w, const baton__ynode *key, const baton__y
   return 0;
 }
 
-/* The languages: a mapping of any names to codes. */
+/* The languages: a mapping of any names to codes, the first the default. */
 static int take_languages(loader *l, const baton__ynode *root) {
   const baton__ynode *m = baton__ynode_get(root, "languages");
   size_t n = m && m->kind == BATON__YN_MAP ? m->n / 2 : 0;
   l->lx->lang_codes = calloc(n ? n : 1, sizeof *l->lx->lang_codes);
   if (!l->lx->lang_codes || words_alloc(&l->lx->lang_names, n) != 0)
     return fail(l, root, "out of memory reading", "languages");
-  return take_section(l, root, "languages", NULL, (int)n, take_language);
+  l->lx->default_lang = l->lx->lang_codes[0];
+  return n ? take_section(l, root, "languages", NULL, (int)n, take_language)
+           : fail(l, m ? m : root, "expected a mapping of names to codes for", "languages");
 }
 
 int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton__taskspec *tasks,
@@ -141,19 +143,14 @@ int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton_
   if (!root)
     return -1;
   loader l = {lx, tasks, n_tasks, err, errlen};
-  const baton__ynode *dl = baton__ynode_get(root, "default_language");
   int rc = -1;
   if (root->kind != BATON__YN_MAP)
     fail(&l, root, "expected a mapping at", "the top");
-  else if (!dl || dl->kind != BATON__YN_SCALAR || strlen(dl->value) >= sizeof lx->default_lang)
-    fail(&l, root, "expected a language code for", "default_language");
   else if (take_section(&l, root, "classes", class_names, W_N, take_class) == 0 &&
            take_languages(&l, root) == 0 &&
            take_section(&l, root, "tasks", role_names, R_N, take_role) == 0 &&
            take_section(&l, root, "weights", weight_names, K_N, take_weight) == 0)
     rc = 0;
-  if (rc == 0)
-    baton__fmt(lx->default_lang, sizeof lx->default_lang, "%s", dl->value);
   baton__ynode_free(root);
   return rc;
 }
