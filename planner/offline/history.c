@@ -58,17 +58,13 @@ static void scan_message(seen *r, const cJSON *m, int turn) {
   const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content"), *f;
   if (cJSON_IsString(role) && strcmp(role->valuestring, "user") == 0 && cJSON_IsString(content))
     scan_files(r, content->valuestring, turn);
-  cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, "files")) {
-    if (cJSON_IsString(f))
-      remember(r, f->valuestring, strlen(f->valuestring), baton__type_of_path(f->valuestring),
-               true, turn);
-  }
-  cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, "outputs")) {
-    bool text = f->string && baton__type_from_name(f->string) == BATON__T_TEXT;
-    if (cJSON_IsString(f) && f->string)
-      remember(r, f->valuestring, strlen(f->valuestring),
-               text ? BATON__T_TEXT : baton__type_of_path(f->valuestring), !text, turn);
-  }
+  for (int out = 0; out < 2; out++) /* "files": paths; "outputs": type name -> text or path */
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, out ? "outputs" : "files")) {
+      bool text = out && f->string && baton__type_from_name(f->string) == BATON__T_TEXT;
+      if (cJSON_IsString(f) && (!out || f->string))
+        remember(r, f->valuestring, strlen(f->valuestring),
+                 text ? BATON__T_TEXT : baton__type_of_path(f->valuestring), !text, turn);
+    }
 }
 
 int off_add_history(planner *p, const char *messages_json) {

@@ -96,8 +96,6 @@ int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton_
                      size_t n_tasks, char *err, size_t errlen);
 void off_lexicon_release(off_lexicon *lx);
 bool off_words_has(const off_words *l, const char *word, bool by_stem);
-/* The language code of a language name ("french" -> "fr"), or NULL. */
-const char *off_language(const off_lexicon *lx, const char *word);
 
 /* ---- state */
 typedef enum { TK_WORD, TK_PUNCT, TK_RES } tk_kind;
@@ -187,6 +185,7 @@ bool off_has_word(const planner *p, size_t a, size_t b, off_class c);
 int off_res_at(const planner *p, size_t i, unsigned types);
 int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
 char *off_span_text(const planner *p, size_t a, size_t b);
+const char *off_language_at(const planner *p, size_t i);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src);
 /* The language the words to read are written in ("read the French text"): a language named before a

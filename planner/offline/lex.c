@@ -281,24 +281,28 @@ int off_own_res(const planner *p, size_t a, size_t b, unsigned types) {
   return -1;
 }
 
-/* The language of token i, or NULL. */
-static const char *language_at(const planner *p, size_t i) {
-  return p->tok[i].kind == TK_WORD ? off_language(p->lx, p->tok[i].word) : NULL;
+/* The language code of token i if it names one ("french" -> "fr"), or NULL. */
+const char *off_language_at(const planner *p, size_t i) {
+  const off_lexicon *lx = p->lx;
+  for (size_t k = 0; p->tok[i].kind == TK_WORD && k < lx->lang_names.n; k++)
+    if (strcmp(lx->lang_names.words[k], p->tok[i].word) == 0)
+      return lx->lang_codes[k];
+  return NULL;
 }
 
 const char *off_written_language(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i + 1 < b; i++)
-    if (language_at(p, i) &&
+    if (off_language_at(p, i) &&
         !(i > a && (off_is(p, i - 1, W_TARGET_PREP) || off_is(p, i - 1, W_SOURCE_PREP))) &&
         p->tok[i + 1].kind == TK_WORD && !off_is(p, i + 1, W_TARGET_NOUN))
-      return language_at(p, i);
+      return off_language_at(p, i);
   return NULL;
 }
 
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src) {
   *tgt = *src = NULL;
   for (size_t i = a; i < b; i++) {
-    const char *code = language_at(p, i);
+    const char *code = off_language_at(p, i);
     if (code && i > a && off_is(p, i - 1, W_SOURCE_PREP))
       *src = *src ? *src : code;
     else if (code && !*tgt &&

@@ -172,10 +172,3 @@ bool off_words_has(const off_words *l, const char *word, bool by_stem) {
       return true;
   return false;
 }
-
-const char *off_language(const off_lexicon *lx, const char *word) {
-  for (size_t i = 0; i < lx->lang_names.n; i++)
-    if (strcmp(lx->lang_names.words[i], word) == 0)
-      return lx->lang_codes[i];
-  return NULL;
-}

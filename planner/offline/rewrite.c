@@ -90,7 +90,7 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
       (off_own_types(p, st->a, st->b) & BATON__T_TEXT))
     return -1;
   for (size_t i = st->a; i < st->b; i++)
-    if (p->tok[i].kind == TK_WORD && off_language(p->lx, p->tok[i].word))
+    if (off_language_at(p, i))
       return -1; /* "their French names" */
   unsigned media = produced | off_own_types(p, 0, st->a);
   for (size_t i = 0; i < p->n_res; i++)

@@ -103,14 +103,11 @@ static bool piece_context(planner *p, size_t a, size_t b, bool sentence, bool la
     return is_context_clause(p, k, b);
   if (last || k >= b || !off_is(p, k, W_CONDITION))
     return sentence;
-  bool was[OFF_MAX_TOKENS];
-  for (size_t i = k; i < b; i++) {
-    was[i] = p->tok[i].skip;
-    p->tok[i].skip = was[i] || off_is(p, i, W_MADE_THING);
-  }
+  for (size_t i = k; i < b; i++) /* (no reference is marked before recognise.c) */
+    p->tok[i].skip = off_is(p, i, W_MADE_THING);
   bool action = off_has_cue(p, k, b);
   for (size_t i = k; i < b; i++)
-    p->tok[i].skip = was[i];
+    p->tok[i].skip = false;
   return !action;
 }
 
