@@ -42,16 +42,9 @@ static int by_cue_and_task(const void *x, const void *y) { return compare_cues(x
 /* One keyword phrase s[0..len): its stems, which are determiners, where a comma may stand ("people,
  * places"). */
 static void read_phrase(const planner *p, const char *s, size_t len, phrase *ph) {
-  ph->n = off_split_words(s, len, ph->stems, OFF_MAX_PHRASE);
+  ph->n = off_split_words(s, len, ph->stems, OFF_MAX_PHRASE, &ph->comma);
   for (size_t k = 0; k < ph->n; k++)
     ph->det |= off_words_has(&p->lx->cls[W_DETERMINER], ph->stems[k], true) ? 1u << k : 0u;
-  for (size_t k = 0, words = 0; k < len; k++) {
-    if (off_alnum((unsigned char)s[k]) && (k == 0 || (!off_alnum((unsigned char)s[k - 1]) &&
-                                                      s[k - 1] != '\'')))
-      words++;
-    else if (s[k] == ',' && words < OFF_MAX_PHRASE)
-      ph->comma |= 1u << words;
-  }
 }
 
 /* The task's keyword phrases ("a|b|c"), longest first (stable), the order keyword_score counts
@@ -85,7 +78,7 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
 /* The task's description words: stems of 3 letters or more, no stopwords, each once. */
 static int read_description(const planner *p, taskcue *c, const char *d) {
   char words[OFF_MAX_DESC][OFF_MAX_WORD];
-  size_t nw = off_split_words(d, strlen(d), words, OFF_MAX_DESC);
+  size_t nw = off_split_words(d, strlen(d), words, OFF_MAX_DESC, NULL);
   if (!(c->desc = calloc(OFF_MAX_DESC, sizeof *c->desc)))
     return -1;
   for (size_t w = 0; w < nw; w++) {

@@ -175,9 +175,9 @@ typedef struct {
 /* ---- lex.c: tokens and resources */
 bool off_is(const planner *p, size_t i, off_class c); /* token i is a word of class c */
 bool off_punct(const planner *p, size_t i, const char *chars); /* token i is a mark in chars */
-bool off_alnum(unsigned char c);
 void off_make_word(const char *src, size_t n, char *dst, char *st);
-size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max);
+size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max,
+                       unsigned *comma);
 unsigned off_file_type(const char *s, size_t n);
 int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file);
 int off_tokenize(planner *p);

@@ -14,7 +14,7 @@
  * too many resources). Nothing here knows any task; the word classes come from the lexicon.
  */
 
-bool off_alnum(unsigned char c) {
+static bool is_alnum_byte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
@@ -91,12 +91,12 @@ static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *
     size_t ol = strlen(o), cl = strlen(c);
     bool single = m >= 2;
     if (n - i < ol || memcmp(s + i, o, ol) != 0 ||
-        (single && i > 0 && off_alnum((unsigned char)s[i - 1])))
+        (single && i > 0 && is_alnum_byte((unsigned char)s[i - 1])))
       continue;
     for (size_t j = i + ol; j + cl <= n; j++)
       if (memcmp(s + j, c, cl) == 0 &&
           (!single || (j > i + ol && !is_space_byte((unsigned char)s[j - 1]) &&
-                       (j + cl >= n || !off_alnum((unsigned char)s[j + cl]))))) {
+                       (j + cl >= n || !is_alnum_byte((unsigned char)s[j + cl]))))) {
         *cs = i + ol, *ce = j, *qe = j + cl;
         return ol;
       }
@@ -165,11 +165,11 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
     s = fe; /* what follows: trailing punctuation */
   }
   for (size_t i = s; i < e; i++) {
-    if (off_alnum((unsigned char)q[i])) {
+    if (is_alnum_byte((unsigned char)q[i])) {
       size_t j = i;
-      while (j < e && (off_alnum((unsigned char)q[j]) ||
+      while (j < e && (is_alnum_byte((unsigned char)q[j]) ||
                        ((q[j] == '\'' || q[j] == '.') && j + 1 < e &&
-                        off_alnum((unsigned char)q[j + 1]) && j > i)))
+                        is_alnum_byte((unsigned char)q[j + 1]) && j > i)))
         j++;
       if (!push_token(p, TK_WORD, i, j))
         return -2;
@@ -244,17 +244,21 @@ int off_tokenize(planner *p) {
   return 0;
 }
 
-/* Splits text into stemmed words; returns how many (at most max). */
-size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max) {
+/* Splits text into stemmed words; returns how many (at most max). comma (or NULL) gets bit k set
+ * where a ',' stands before word k. */
+size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max,
+                       unsigned *comma) {
   size_t k = 0;
   for (size_t i = 0, j; i < n && k < max; i = j + (j == i)) {
-    for (j = i; j < n && (off_alnum((unsigned char)s[j]) ||
+    for (j = i; j < n && (is_alnum_byte((unsigned char)s[j]) ||
                           (j > i && s[j] == '\'' && j + 1 < n &&
-                           off_alnum((unsigned char)s[j + 1])));)
+                           is_alnum_byte((unsigned char)s[j + 1])));)
       j++;
     char low[OFF_MAX_WORD];
     if (j > i)
       off_make_word(s + i, j - i, low, out[k++]);
+    else if (comma && s[i] == ',' && k < 32)
+      *comma |= 1u << k;
   }
   return k;
 }

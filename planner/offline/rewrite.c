@@ -54,7 +54,7 @@ bool off_asks_about_picture(const planner *p, const step *st) {
     const resource *r = p->tok[k].kind == TK_RES ? &p->res[p->tok[k].res] : NULL;
     char stems[64][OFF_MAX_WORD];
     size_t n = r && r->type == BATON__T_TEXT && !r->is_file
-                   ? off_split_words(r->value, strlen(r->value), stems, 64) : 0;
+                   ? off_split_words(r->value, strlen(r->value), stems, 64, NULL) : 0;
     for (size_t i = 0; i < n; i++)
       if (off_words_has(&p->lx->cls[W_PICTURE], stems[i], true))
         return true;
