@@ -97,14 +97,6 @@ static int first_unused(const planner *p, unsigned type) {
   return -1;
 }
 
-/* The content of a generative request: what follows "of", "about"... */
-static char *content_phrase(const planner *p, size_t a, size_t b) {
-  for (size_t i = a; i + 1 < b; i++)
-    if (off_is(p, i, W_CONTENT_INTRO))
-      return off_span_text(p, i + 1, b);
-  return NULL;
-}
-
 /* How many quoted literals (and text files) the step names, leaving out any reading `except`;
  * *first gets the first, or -1. */
 static size_t own_texts(const planner *p, const step *st, const char *except, int *first) {
@@ -256,9 +248,11 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (unread && !(outputs & BATON__T_TEXT) && first_unused(p, BATON__T_AUDIO) >= 0 &&
       (b = bridge(p, st, false, BATON__T_AUDIO, src)))
     return b > 0 ? 0 : -1;
-  /* 3. what to make: "an image of a cat playing piano" */
-  if (text && !has_ref && (prev < 0 || !(outputs & BATON__T_TEXT)) &&
-      (src->literal = content_phrase(p, st->a, st->b)))
+  /* 3. what to make, what follows "of", "about"...: "an image of a cat playing piano" */
+  bool make = text && !has_ref && (prev < 0 || !(outputs & BATON__T_TEXT));
+  for (size_t i = st->a; make && i + 1 < st->b && !src->literal; i++)
+    src->literal = off_is(p, i, W_CONTENT_INTRO) ? off_span_text(p, i + 1, st->b) : NULL;
+  if (src->literal)
     return 0;
   /* 4. an earlier output, 5. an unused resource */
   if (prev >= 0)

@@ -112,22 +112,21 @@ static bool repeats_earlier_step(const planner *p, size_t s) {
   return false;
 }
 
-/* Two neighbouring steps, one transforming the picture (image-to-image, or drawing beside a picture
- * the user has: "visualize what the car would look like if it were blue") and one editing it,
- * describe one edit: returns the editing task's index (the other when only it can run), or -1. */
-static int edit_twin(const planner *p, int a, int b) {
-  bool picture = p->pictures > 0;
-  bool xa = off_is_role(p, a, R_TRANSFORM) || (picture && off_is_role(p, a, R_DRAW));
-  bool ya = off_is_role(p, b, R_TRANSFORM) || (picture && off_is_role(p, b, R_DRAW));
+/* Does the step transform the picture: image-to-image, or drawing beside a picture the user has
+ * ("visualize what the car would look like if it were blue"), unless it is "a new image"? */
+static bool transforms(const planner *p, const step *st) {
+  return off_is_role(p, st->task, R_TRANSFORM) ||
+         (p->pictures && off_is_role(p, st->task, R_DRAW) && !off_has_word(p, st->a, st->b, W_FRESH));
+}
+
+/* Two neighbouring steps, one transforming the picture and one editing it, describe one edit:
+ * returns the editing task's index (the other when only it can run), or -1. */
+static int edit_twin(const planner *p, const step *x, const step *y) {
+  int a = x->task, b = y->task;
+  bool xa = transforms(p, x), ya = transforms(p, y);
   int edit = xa && off_is_role(p, b, R_EDIT) ? b : ya && off_is_role(p, a, R_EDIT) ? a : -1;
   int other = edit == a ? b : a;
   return edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable ? other : edit;
-}
-
-/* "create a new image from this description": a picture of its own, not the user's picture
- * edited. */
-static bool says_new(const planner *p, const step *st) {
-  return off_is_role(p, st->task, R_DRAW) && off_has_word(p, st->a, st->b, W_FRESH);
 }
 
 /* Keeps the recognised steps only; two neighbouring ones on the same task where one names nothing
@@ -141,7 +140,7 @@ static void merge_steps(planner *p) {
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
     bool own = off_own_types(p, s->a, s->b) != 0;
-    int twin = l && !says_new(p, l) && !says_new(p, s) ? edit_twin(p, l->task, s->task) : -1;
+    int twin = l ? edit_twin(p, l, s) : -1;
     if ((twin >= 0 && !own) ||
         (l && l->task == s->task && (!own || !off_own_types(p, l->a, l->b)) &&
          !other_languages(p, l, s))) {
