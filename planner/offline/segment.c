@@ -67,7 +67,8 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
     i += 2;
   for (i = next_word(p, i, b); i + 1 < b && off_is(p, i, W_LEAD_IN);)
     i = next_word(p, i + 1, b);
-  return i < b && off_is(p, i, W_SCENE_SUBJECT) && !off_has_word(p, a, b, W_ASKING);
+  return i < b && (off_is(p, i, W_SUBJECT) || off_is(p, i, W_SCENE_SUBJECT)) &&
+         !off_has_word(p, a, b, W_ASKING);
 }
 
 static bool is_soft(const planner *p, size_t i) {
