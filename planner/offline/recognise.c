@@ -206,14 +206,12 @@ static void drop_step(planner *p, size_t s, bool same_task_only) {
 static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail) {
   step *st = &p->steps[s];
   int before = st->task;
+  unsigned own = off_own_types(p, st->a, st->b);
   /* not a picture made earlier ("generate an image ... and then classify it"): that one is no
    * table */
-  bool made_picture = (produced & BATON__T_IMAGE) &&
-                      !(off_own_types(p, st->a, st->b) & BATON__T_IMAGE) &&
+  bool made_picture = (produced & BATON__T_IMAGE) && !(own & BATON__T_IMAGE) &&
                       off_has_word(p, st->a, st->b, W_REFERENCE);
-  int alt = !made_picture && !(off_own_types(p, st->a, st->b) & BATON__T_TEXT)
-                ? off_reader_task(p, st->task)
-                : -1;
+  int alt = !made_picture && !(own & BATON__T_TEXT) ? off_reader_task(p, st->task) : -1;
   if (alt >= 0)
     st->task = alt; /* "decipher the table in t.jpg": read as a table */
   alt = off_rewrite(p, st, produced);
