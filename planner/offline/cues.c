@@ -39,16 +39,9 @@ static int compare_cues(const cue_key *x, const cue_key *y, bool by_task) {
 
 static int by_cue_and_task(const void *x, const void *y) { return compare_cues(x, y, true); }
 
-/* One keyword phrase s[0..len): its stems, which are determiners, where a comma may stand ("people,
- * places"). */
-static void read_phrase(const planner *p, const char *s, size_t len, phrase *ph) {
-  ph->n = off_split_words(s, len, ph->stems, OFF_MAX_PHRASE, &ph->comma);
-  for (size_t k = 0; k < ph->n; k++)
-    ph->det |= off_words_has(&p->lx->cls[W_DETERMINER], ph->stems[k], true) ? 1u << k : 0u;
-}
-
-/* The task's keyword phrases ("a|b|c"), longest first (stable), the order keyword_score counts
- * overlapping phrases in (one written twice counts once: its two matches overlap). */
+/* The task's keyword phrases ("a|b|c"): their stems, where a comma may stand ("people, places"),
+ * which are determiners; longest first (stable), the order keyword_score counts overlapping phrases
+ * in (one written twice counts once: its two matches overlap). */
 static int read_phrases(const planner *p, taskcue *c, const char *kw) {
   size_t cap = 1;
   for (const char *s = kw; *s; s++)
@@ -59,11 +52,12 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
   for (const char *s = kw, *bar = kw; bar && c->n_phrases < cap; s = bar + 1) {
     bar = strchr(s, '|');
     phrase *ph = &c->phrases[c->n_phrases];
-    read_phrase(p, s, bar ? (size_t)(bar - s) : strlen(s), ph);
-    if (ph->n)
-      c->n_phrases++;
-    else
-      memset(ph, 0, sizeof *ph);
+    memset(ph, 0, sizeof *ph); /* (after an empty one) */
+    ph->n = off_split_words(s, bar ? (size_t)(bar - s) : strlen(s), ph->stems, OFF_MAX_PHRASE,
+                            &ph->comma);
+    for (size_t k = 0; k < ph->n; k++)
+      ph->det |= off_words_has(&p->lx->cls[W_DETERMINER], ph->stems[k], true) ? 1u << k : 0u;
+    c->n_phrases += ph->n > 0;
   }
   for (size_t i = 1; i < c->n_phrases; i++) {
     phrase ph = c->phrases[i];

@@ -221,13 +221,12 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
   return 0;
 }
 
-/* Finds where the task's main input of `type` comes from, for step st. Returns 0 with *src set (all
- * of it unset when nothing fits), or -1 on error. */
+/* Finds where the task's main input of `type` comes from, for step st. Returns 0 with *src (unset on
+ * entry) set, or left unset when nothing fits; -1 on error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, bool has_ref,
                          source *src) {
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
   int r = off_own_res(p, st->a, st->b, type), b;
-  *src = (source){-1, -1, NULL};
   /* 1. the step's own resource */
   if (r >= 0)
     return src->res = r, p->res[r].used = true, 0;

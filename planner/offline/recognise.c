@@ -267,25 +267,21 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
 /* Nothing stood out: take the one clearest cue anywhere in the request, scene-setting sentences
  * included ("I have a table in t.jpg ... can you help?"), if it is at all plausible. */
 static bool clearest_cue(planner *p) {
-  double best_s = 0;
-  size_t best_step = 0;
-  int best_t = -1;
+  step best = {.task = -1};
+  size_t at = 0;
   for (size_t s = 0; s < p->n_steps; s++) {
-    double sc;
-    int t = off_best_task_min(p, p->steps[s].a, p->steps[s].b, off_res_types(p, true),
-                              p->lx->w[K_ACCEPT_FALLBACK], -1, &sc);
-    if (t >= 0 && sc > best_s) {
-      best_s = sc;
-      best_t = t;
-      best_step = s;
+    step c = p->steps[s];
+    c.task = off_best_task_min(p, c.a, c.b, off_res_types(p, true), p->lx->w[K_ACCEPT_FALLBACK],
+                               -1, &c.score);
+    if (c.task >= 0 && c.score > best.score) {
+      best = c;
+      at = s;
     }
   }
-  if (best_t < 0)
-    return false;
-  p->steps[best_step].task = best_t;
-  p->steps[best_step].context = false;
-  p->steps[best_step].score = best_s;
-  return true;
+  best.context = false;
+  if (best.task >= 0)
+    p->steps[at] = best;
+  return best.task >= 0;
 }
 
 int off_recognise(planner *p) {
