@@ -221,8 +221,8 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
   return 0;
 }
 
-/* Finds where the task's main input of `type` comes from, for step st. Returns 0 with *src (unset on
- * entry) set, or left unset when nothing fits; -1 on error. */
+/* Finds where the task's main input of `type` comes from, for step st. Returns 0 with *src (unset
+ * on entry) set, or left unset when nothing fits; -1 on error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, bool has_ref,
                          source *src) {
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;

@@ -115,8 +115,9 @@ static bool repeats_earlier_step(const planner *p, size_t s) {
 /* Does the step transform the picture: image-to-image, or drawing beside a picture the user has
  * ("visualize what the car would look like if it were blue"), unless it is "a new image"? */
 static bool transforms(const planner *p, const step *st) {
+  bool draws = p->pictures && off_is_role(p, st->task, R_DRAW);
   return off_is_role(p, st->task, R_TRANSFORM) ||
-         (p->pictures && off_is_role(p, st->task, R_DRAW) && !off_has_word(p, st->a, st->b, W_FRESH));
+         (draws && !off_has_word(p, st->a, st->b, W_FRESH));
 }
 
 /* Two neighbouring steps, one transforming the picture and one editing it, describe one edit:
