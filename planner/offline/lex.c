@@ -135,6 +135,12 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   else if (kind == TK_PUNCT)
     t->stem[0] = t->word[0] = p->req[start];
   t->det = kind == TK_WORD && off_words_has(&p->lx->cls[W_DETERMINER], t->stem, true);
+  /* words that are no cue: what a recording holds ("transcribe the conversation" is no request to
+   * chat), those that name a file ("a photo labeled as 'x.jpg'", "a file called y.wav") */
+  size_t i = p->n_tok - 1;
+  t->naming = i > 0 && off_is(p, i, W_HELD) && off_is(p, i - 1, W_DEFINITE);
+  for (size_t k = i; kind == TK_RES && k > 0 && k + 2 > i && off_is(p, k - 1, W_NAMING); k--)
+    p->tok[k - 1].naming = true;
   return t;
 }
 
@@ -209,18 +215,6 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
              : 0;
 }
 
-/* Words that are no cue: those that name a file ("a photo labeled as 'x.jpg'", "a file called
- * y.wav"), what a recording holds ("transcribe the conversation" is no request to chat). */
-static void mark_naming(planner *p) {
-  for (size_t i = 1; i < p->n_tok; i++) {
-    token *t = &p->tok[i];
-    if (off_is(p, i, W_HELD) && off_is(p, i - 1, W_DEFINITE))
-      t->naming = true;
-    for (size_t k = i; t->kind == TK_RES && k > 0 && k + 2 > i && off_is(p, k - 1, W_NAMING); k--)
-      p->tok[k - 1].naming = true;
-  }
-}
-
 int off_tokenize(planner *p) {
   const char *q = p->req;
   size_t n = p->req_len, cs, ce, qe;
@@ -240,7 +234,6 @@ int off_tokenize(planner *p) {
     if (rc != 0)
       return rc;
   }
-  mark_naming(p);
   return 0;
 }
 
