@@ -25,10 +25,6 @@ typedef struct {
   double *weight;
 } cue_key;
 
-static cue_key key_of(phrase *ph, size_t task) {
-  return (cue_key){ph->stems, ph->n, task, ph->det, &ph->weight};
-}
-
 /* 0 for cues that match the same wordings (and, by_task, of the same task); else their order. */
 static int compare_cues(const cue_key *x, const cue_key *y, bool by_task) {
   if (x->n != y->n || x->det != y->det)
@@ -43,23 +39,9 @@ static int compare_cues(const cue_key *x, const cue_key *y, bool by_task) {
 
 static int by_cue_and_task(const void *x, const void *y) { return compare_cues(x, y, true); }
 
-/* One keyword phrase s[0..len): its stems, which are determiners, where a comma may stand ("people,
- * places"). */
-static void read_phrase(const planner *p, const char *s, size_t len, phrase *ph) {
-  ph->n = off_split_words(s, len, ph->stems, OFF_MAX_PHRASE);
-  for (size_t k = 0; k < ph->n; k++)
-    ph->det |= off_words_has(&p->lx->cls[W_DETERMINER], ph->stems[k], true) ? 1u << k : 0u;
-  for (size_t k = 0, words = 0; k < len; k++) {
-    if (off_alnum((unsigned char)s[k]) && (k == 0 || (!off_alnum((unsigned char)s[k - 1]) &&
-                                                      s[k - 1] != '\'')))
-      words++;
-    else if (s[k] == ',' && words < OFF_MAX_PHRASE)
-      ph->comma |= 1u << words;
-  }
-}
-
-/* The task's keyword phrases ("a|b|c"), each once ("answer the question" = "answer a question"),
- * longest first (stable), the order keyword_score counts overlapping phrases in. */
+/* The task's keyword phrases ("a|b|c"): their stems, where a comma may stand ("people, places"),
+ * which are determiners; longest first (stable), the order keyword_score counts overlapping phrases
+ * in (one written twice counts once: its two matches overlap). */
 static int read_phrases(const planner *p, taskcue *c, const char *kw) {
   size_t cap = 1;
   for (const char *s = kw; *s; s++)
@@ -70,16 +52,12 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
   for (const char *s = kw, *bar = kw; bar && c->n_phrases < cap; s = bar + 1) {
     bar = strchr(s, '|');
     phrase *ph = &c->phrases[c->n_phrases];
-    read_phrase(p, s, bar ? (size_t)(bar - s) : strlen(s), ph);
-    bool dup = ph->n == 0;
-    for (size_t k = 0; k < c->n_phrases && !dup; k++) {
-      cue_key x = key_of(&c->phrases[k], 0), y = key_of(ph, 0);
-      dup = compare_cues(&x, &y, false) == 0;
-    }
-    if (dup)
-      memset(ph, 0, sizeof *ph);
-    else
-      c->n_phrases++;
+    memset(ph, 0, sizeof *ph); /* (after an empty one) */
+    ph->n = off_split_words(s, bar ? (size_t)(bar - s) : strlen(s), ph->stems, OFF_MAX_PHRASE,
+                            &ph->comma);
+    for (size_t k = 0; k < ph->n; k++)
+      ph->det |= off_words_has(&p->lx->cls[W_DETERMINER], ph->stems[k], true) ? 1u << k : 0u;
+    c->n_phrases += ph->n > 0;
   }
   for (size_t i = 1; i < c->n_phrases; i++) {
     phrase ph = c->phrases[i];
@@ -94,7 +72,7 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
 /* The task's description words: stems of 3 letters or more, no stopwords, each once. */
 static int read_description(const planner *p, taskcue *c, const char *d) {
   char words[OFF_MAX_DESC][OFF_MAX_WORD];
-  size_t nw = off_split_words(d, strlen(d), words, OFF_MAX_DESC);
+  size_t nw = off_split_words(d, strlen(d), words, OFF_MAX_DESC, NULL);
   if (!(c->desc = calloc(OFF_MAX_DESC, sizeof *c->desc)))
     return -1;
   for (size_t w = 0; w < nw; w++) {
@@ -122,8 +100,8 @@ static int weigh_phrases(planner *p) {
     return -1;
   for (size_t t = 0; t < p->n_cues; t++) {
     taskcue *c = &p->cues[t];
-    for (size_t k = 0; k < c->n_phrases; k++)
-      keys[n++] = key_of(&c->phrases[k], t);
+    for (phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
+      keys[n++] = (cue_key){ph->stems, ph->n, t, ph->det, &ph->weight};
     for (size_t k = 0; k < c->n_desc; k++)
       keys[n++] = (cue_key){&c->desc[k], 1, t, 0, NULL};
   }

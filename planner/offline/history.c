@@ -15,31 +15,30 @@
  * message's "files", and each value of its "outputs" ({"text": "...", "image": "/path"}). Nothing
  * else of the conversation is read. A reference in a step that names nothing of its own then
  * resolves (link.c) to the newest one of the type the step needs; only the newest turn's count as
- * at hand when choosing the step's task (score.c).
+ * at hand when choosing the step's task (score.c). 0, or -1 with err set.
  */
 
 #define HISTORY_MAX_BYTES (1024u * 1024u)
 #define HISTORY_KEEP 16
 
 typedef struct {
-  const char *value; /* borrowed from the JSON */
-  size_t len;
-  unsigned type;
-  bool is_file;
-  int turn;
-} mention;
-
-typedef struct {
-  mention items[HISTORY_KEEP]; /* the newest HISTORY_KEEP, oldest first */
-  size_t n;
+  planner *p;
+  size_t first; /* p->res[first..]: the newest HISTORY_KEEP things, oldest first */
+  int rc;       /* -1 once out of memory */
 } seen;
 
 static void remember(seen *r, const char *v, size_t len, unsigned type, bool is_file, int turn) {
-  if (!len || !type)
+  planner *p = r->p;
+  if (!len || !type || r->first >= OFF_MAX_RES)
     return;
-  if (r->n == HISTORY_KEEP)
-    memmove(r->items, r->items + 1, --r->n * sizeof r->items[0]);
-  r->items[r->n++] = (mention){v, len, type, is_file, turn};
+  if (p->n_res - r->first == HISTORY_KEEP || p->n_res == OFF_MAX_RES) {
+    free(p->res[r->first].value);
+    memmove(&p->res[r->first], &p->res[r->first + 1], (--p->n_res - r->first) * sizeof p->res[0]);
+  }
+  int k = off_add_resource(p, type, v, len, is_file);
+  if (k >= 0)
+    p->last_turn = p->res[k].turn = turn;
+  r->rc = k == -1 ? -1 : r->rc;
 }
 
 /* File names written in a message ("find the faces in photo.jpg"). */
@@ -59,17 +58,13 @@ static void scan_message(seen *r, const cJSON *m, int turn) {
   const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content"), *f;
   if (cJSON_IsString(role) && strcmp(role->valuestring, "user") == 0 && cJSON_IsString(content))
     scan_files(r, content->valuestring, turn);
-  cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, "files")) {
-    if (cJSON_IsString(f))
-      remember(r, f->valuestring, strlen(f->valuestring), baton__type_of_path(f->valuestring),
-               true, turn);
-  }
-  cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, "outputs")) {
-    bool text = f->string && baton__type_from_name(f->string) == BATON__T_TEXT;
-    if (cJSON_IsString(f) && f->string)
-      remember(r, f->valuestring, strlen(f->valuestring),
-               text ? BATON__T_TEXT : baton__type_of_path(f->valuestring), !text, turn);
-  }
+  for (int out = 0; out < 2; out++) /* "files": paths; "outputs": type name -> text or path */
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, out ? "outputs" : "files")) {
+      bool text = out && f->string && baton__type_from_name(f->string) == BATON__T_TEXT;
+      if (cJSON_IsString(f) && (!out || f->string))
+        remember(r, f->valuestring, strlen(f->valuestring),
+                 text ? BATON__T_TEXT : baton__type_of_path(f->valuestring), !text, turn);
+    }
 }
 
 int off_add_history(planner *p, const char *messages_json) {
@@ -87,20 +82,14 @@ int off_add_history(planner *p, const char *messages_json) {
     baton__fmt(p->err, p->errlen, "'messages' must be a JSON array of {role, content} objects");
     return -1;
   }
-  seen r = {.n = 0};
-  int turn = 0, rc = 0;
+  seen r = {p, p->n_res, 0};
+  int turn = 0;
   cJSON_ArrayForEach(m, msgs) {
     if (cJSON_IsObject(m))
       scan_message(&r, m, ++turn);
   }
-  for (size_t i = 0; i < r.n && rc == 0; i++) {
-    int k = off_add_resource(p, r.items[i].type, r.items[i].value, r.items[i].len,
-                             r.items[i].is_file);
-    if (k == -1)
-      rc = -1, baton__fmt(p->err, p->errlen, "out of memory while planning");
-    else if (k >= 0)
-      p->last_turn = p->res[k].turn = r.items[i].turn;
-  }
   cJSON_Delete(msgs);
-  return rc;
+  if (r.rc)
+    baton__fmt(p->err, p->errlen, "out of memory while planning");
+  return r.rc;
 }

@@ -85,8 +85,8 @@ typedef struct {
   off_words cls[W_N];
   off_words lang_names;        /* "spanish"... */
   char (*lang_codes)[8];       /* parallel to lang_names */
-  char default_lang[8];
-  char *role_name[R_N];        /* task kind of each role */
+  const char *default_lang;    /* the first language's code: a text's unless the request says */
+  int role[R_N];               /* index of each role's task kind in the registry's */
   double w[K_N];
 } off_lexicon;
 
@@ -96,8 +96,6 @@ int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton_
                      size_t n_tasks, char *err, size_t errlen);
 void off_lexicon_release(off_lexicon *lx);
 bool off_words_has(const off_words *l, const char *word, bool by_stem);
-/* The language code of a language name ("french" -> "fr"), or NULL. */
-const char *off_language(const off_lexicon *lx, const char *word);
 
 /* ---- state */
 typedef enum { TK_WORD, TK_PUNCT, TK_RES } tk_kind;
@@ -161,12 +159,13 @@ typedef struct {
   size_t n_res;
   taskcue *cues;
   size_t n_cues;
-  int role[R_N]; /* cue index of each role, -1 when the registry lacks it */
+  const int *role; /* cue index of each role (the lexicon's) */
   step steps[OFF_MAX_STEPS];
   size_t n_steps;
   int image_kind; /* what the request's picture shows: IMG_* */
   size_t pictures; /* picture files of the request and earlier turns */
   int last_turn;  /* the newest earlier turn that left a resource, 0 if none */
+  const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   const off_lexicon *lx;
   baton__graph *g;
   char *err;
@@ -176,20 +175,17 @@ typedef struct {
 /* ---- lex.c: tokens and resources */
 bool off_is(const planner *p, size_t i, off_class c); /* token i is a word of class c */
 bool off_punct(const planner *p, size_t i, const char *chars); /* token i is a mark in chars */
-bool off_alnum(unsigned char c);
 void off_make_word(const char *src, size_t n, char *dst, char *st);
-size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max);
+size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max,
+                       unsigned *comma);
 unsigned off_file_type(const char *s, size_t n);
-/* -1 out of memory, -2 too many resources, else the index. */
 int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file);
-/* 0; -1 out of memory; -2 too many tokens. */
 int off_tokenize(planner *p);
-void off_mark_naming(planner *p);
 bool off_has_word(const planner *p, size_t a, size_t b, off_class c);
-bool off_has_stem(const planner *p, size_t a, size_t b, off_class c);
 int off_res_at(const planner *p, size_t i, unsigned types);
 int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
 char *off_span_text(const planner *p, size_t a, size_t b);
+const char *off_language_at(const planner *p, size_t i);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src);
 /* The language the words to read are written in ("read the French text"): a language named before a
@@ -197,8 +193,6 @@ void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, 
 const char *off_written_language(const planner *p, size_t a, size_t b);
 
 /* ---- history.c */
-/* Adds the files and outputs of earlier turns (messages JSON, may be NULL) as resources, oldest
- * first. 0, or -1 with err set. */
 int off_add_history(planner *p, const char *messages_json);
 
 /* ---- cues.c */
@@ -213,11 +207,9 @@ bool off_has_cue(const planner *p, size_t a, size_t b);
 int off_split_steps(planner *p);
 void off_mark_references(planner *p, size_t a, size_t b);
 unsigned off_earlier_types(const planner *p);
-void off_clear_references(planner *p, size_t a, size_t b);
 
 /* ---- score.c */
 unsigned off_own_types(const planner *p, size_t a, size_t b);
-/* Types of every resource, or (unclaimed) of those no step has spoken for yet. */
 unsigned off_res_types(const planner *p, bool unclaimed);
 unsigned off_said_media(const planner *p, size_t a, size_t b);
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s);
@@ -233,19 +225,15 @@ bool off_is_role(const planner *p, int task, off_role r);
 
 /* ---- rewrite.c */
 int off_find_image_kind(const planner *p);
-/* The role reading this request's picture in place of task t, or -1. */
 int off_reader_task(const planner *p, int t);
 bool off_asks_about_picture(const planner *p, const step *st);
-/* The task to use instead of the step's, or -1 to keep it. */
 int off_rewrite(const planner *p, const step *st, unsigned produced);
 
 /* ---- recognise.c */
-/* Gives each step its task; 0, or -1 (err set) when none has any. */
 int off_recognise(planner *p);
 
 /* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);
-/* Emits the graph for the recognised steps; 0, or -1 with err set. */
 int off_link(planner *p);
 
 #endif

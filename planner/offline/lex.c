@@ -9,11 +9,12 @@
 
 /*
  * Contract: off_tokenize() takes p->req and gives p->tok (lower-cased, lightly stemmed words,
- * punctuation, one token per resource) and p->res (quoted texts and file names, typed by
- * extension). Nothing here knows any task; the word classes come from the lexicon (p->lx).
+ * punctuation, one token per resource; words naming a file marked) and p->res (quoted texts and
+ * file names, typed by extension): 0, -1 out of memory, -2 too many tokens (off_add_resource: -2
+ * too many resources). Nothing here knows any task; the word classes come from the lexicon.
  */
 
-bool off_alnum(unsigned char c) {
+static bool is_alnum_byte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
@@ -77,41 +78,29 @@ int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is
   return (int)p->n_res++;
 }
 
-/* Length of a UTF-8 curly quote at s ("“”‘’"), 0 if none; *open and *dbl tell which. */
-static size_t curly_quote(const char *s, size_t left, bool *open, bool *dbl) {
-  unsigned char c = left >= 3 && (unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80
-                        ? (unsigned char)s[2] : 0;
-  if (c != 0x9C && c != 0x9D && c != 0x98 && c != 0x99)
-    return 0;
-  *open = c == 0x9C || c == 0x98;
-  *dbl = c >= 0x9C;
-  return 3;
-}
+/* Quote marks, opening and closing ("", “”, '', ‘’). A single one also serves as an apostrophe: it
+ * opens only after a non-letter, and closes only after a non-space and before a non-letter. */
+static const char *const quote_marks[][2] = {
+    {"\"", "\""}, {"\xE2\x80\x9C", "\xE2\x80\x9D"}, {"'", "'"}, {"\xE2\x80\x98", "\xE2\x80\x99"}};
 
 /* At position i, is there an opening quote? Returns its byte length, the content's span [*cs, *ce)
  * and the end of the closing quote *qe; 0 if none. */
 static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *ce, size_t *qe) {
-  bool open = false, dbl = false;
-  if (s[i] == '"' || (s[i] == '\'' && !(i > 0 && off_alnum((unsigned char)s[i - 1])))) {
-    for (size_t j = i + 1; j < n; j++)
-      if (s[j] == s[i] && (s[i] == '"' || (j > i + 1 && !is_space_byte((unsigned char)s[j - 1]) &&
-                                           (j + 1 >= n || !off_alnum((unsigned char)s[j + 1]))))) {
-        *cs = i + 1, *ce = j, *qe = j + 1;
-        return 1;
+  for (size_t m = 0; m < 4; m++) {
+    const char *o = quote_marks[m][0], *c = quote_marks[m][1];
+    size_t ol = strlen(o), cl = strlen(c);
+    bool single = m >= 2;
+    if (n - i < ol || memcmp(s + i, o, ol) != 0 ||
+        (single && i > 0 && is_alnum_byte((unsigned char)s[i - 1])))
+      continue;
+    for (size_t j = i + ol; j + cl <= n; j++)
+      if (memcmp(s + j, c, cl) == 0 &&
+          (!single || (j > i + ol && !is_space_byte((unsigned char)s[j - 1]) &&
+                       (j + cl >= n || !is_alnum_byte((unsigned char)s[j + cl]))))) {
+        *cs = i + ol, *ce = j, *qe = j + cl;
+        return ol;
       }
     return 0;
-  }
-  size_t ql = curly_quote(s + i, n - i, &open, &dbl);
-  for (size_t j = i + ql; ql && open && j + 2 < n; j++) {
-    bool o2, d2;
-    size_t l2 = curly_quote(s + j, n - j, &o2, &d2);
-    /* ’ also serves as an apostrophe: it closes only before a non-letter */
-    if (l2 && !o2 && d2 == dbl &&
-        (dbl || j + l2 >= n || !off_alnum((unsigned char)s[j + l2]) ||
-         (unsigned char)s[j + l2] >= 0x80)) {
-      *cs = i + ql, *ce = j, *qe = j + l2;
-      return ql;
-    }
   }
   return 0;
 }
@@ -134,12 +123,25 @@ unsigned off_file_type(const char *s, size_t n) {
   return spaces <= 2 ? t : 0;
 }
 
-/* Appends a token; NULL when there are too many. */
+/* Appends a token over [start, end) (a word lower-cased and stemmed, a mark its first character);
+ * NULL when there are too many. */
 static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   if (p->n_tok >= OFF_MAX_TOKENS)
     return NULL;
-  p->tok[p->n_tok] = (token){.kind = kind, .start = start, .end = end};
-  return &p->tok[p->n_tok++];
+  token *t = &p->tok[p->n_tok++];
+  *t = (token){.kind = kind, .start = start, .end = end};
+  if (kind == TK_WORD)
+    off_make_word(p->req + start, end - start, t->word, t->stem);
+  else if (kind == TK_PUNCT)
+    t->stem[0] = t->word[0] = p->req[start];
+  t->det = kind == TK_WORD && off_words_has(&p->lx->cls[W_DETERMINER], t->stem, true);
+  /* words that are no cue: what a recording holds ("transcribe the conversation" is no request to
+   * chat), those that name a file ("a photo labeled as 'x.jpg'", "a file called y.wav") */
+  size_t i = p->n_tok - 1;
+  t->naming = i > 0 && off_is(p, i, W_HELD) && off_is(p, i - 1, W_DEFINITE);
+  for (size_t k = i; kind == TK_RES && k > 0 && k + 2 > i && off_is(p, k - 1, W_NAMING); k--)
+    p->tok[k - 1].naming = true;
+  return t;
 }
 
 /* A resource [a,b) of the request and its token over [ts,te): 0, -1 out of memory, -2 too many
@@ -169,23 +171,17 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
     s = fe; /* what follows: trailing punctuation */
   }
   for (size_t i = s; i < e; i++) {
-    if (off_alnum((unsigned char)q[i])) {
+    if (is_alnum_byte((unsigned char)q[i])) {
       size_t j = i;
-      while (j < e && (off_alnum((unsigned char)q[j]) ||
+      while (j < e && (is_alnum_byte((unsigned char)q[j]) ||
                        ((q[j] == '\'' || q[j] == '.') && j + 1 < e &&
-                        off_alnum((unsigned char)q[j + 1]) && j > i)))
+                        is_alnum_byte((unsigned char)q[j + 1]) && j > i)))
         j++;
-      token *t = push_token(p, TK_WORD, i, j);
-      if (!t)
+      if (!push_token(p, TK_WORD, i, j))
         return -2;
-      off_make_word(q + i, j - i, t->word, t->stem);
-      t->det = off_words_has(&p->lx->cls[W_DETERMINER], t->stem, true);
       i = j - 1;
-    } else if (strchr(".!?;,:", q[i])) {
-      token *t = push_token(p, TK_PUNCT, i, i + 1);
-      if (!t)
-        return -2;
-      t->stem[0] = t->word[0] = q[i];
+    } else if (strchr(".!?;,:", q[i]) && !push_token(p, TK_PUNCT, i, i + 1)) {
+      return -2;
     }
   }
   return 0;
@@ -209,70 +205,53 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
   int rc = push_resource(p, ft, a, ft ? fb : b, i, qe);
   if (rc != 0 || p->n_tok == before)
     return rc;
-  /* 'It ends here.' Could you...: the quote closed a sentence */
-  size_t k = qe;
+  /* 'It ends here.' Could you...: the quote closed a sentence (its mark ends the quote's span) */
+  size_t k = qe, end = (ft ? fb : b) - 1;
   while (k < p->req_len && is_space_byte((unsigned char)q[k]))
     k++;
-  token *t = NULL;
-  if (strchr(".!?", q[(ft ? fb : b) - 1]) && k > qe && k < p->req_len && q[k] >= 'A' &&
-      q[k] <= 'Z' && !(t = push_token(p, TK_PUNCT, qe, qe)))
-    return -2;
-  if (t)
-    t->stem[0] = t->word[0] = '.';
-  return 0;
+  return strchr(".!?", q[end]) && k > qe && k < p->req_len && q[k] >= 'A' && q[k] <= 'Z' &&
+                 !push_token(p, TK_PUNCT, end, qe)
+             ? -2
+             : 0;
 }
 
 int off_tokenize(planner *p) {
   const char *q = p->req;
-  size_t n = p->req_len, i = 0, cs, ce, qe;
-  while (i < n) {
+  size_t n = p->req_len, cs, ce, qe;
+  for (size_t i = 0, j; i < n; i = j) {
+    int rc = 0;
     if (is_space_byte((unsigned char)q[i])) {
-      i++;
+      j = i + 1;
     } else if (find_quote(q, n, i, &cs, &ce, &qe)) {
-      int rc = tokenize_quote(p, i, cs, ce, qe);
-      if (rc != 0)
-        return rc;
-      i = qe;
-    } else {
-      /* a chunk runs to the next space or opening quote */
-      size_t j = i + 1;
-      while (j < n && !is_space_byte((unsigned char)q[j]) &&
-             !((q[j] == '"' || (unsigned char)q[j] == 0xE2 ||
-                (q[j] == '\'' && !off_alnum((unsigned char)q[j - 1]))) &&
-               find_quote(q, n, j, &cs, &ce, &qe)))
+      rc = tokenize_quote(p, i, cs, ce, qe);
+      j = qe;
+    } else { /* a chunk runs to the next space or opening quote */
+      for (j = i + 1; j < n && !is_space_byte((unsigned char)q[j]) &&
+                      !find_quote(q, n, j, &cs, &ce, &qe);)
         j++;
-      int rc = tokenize_chunk(p, i, j);
-      if (rc != 0)
-        return rc;
-      i = j;
+      rc = tokenize_chunk(p, i, j);
     }
+    if (rc != 0)
+      return rc;
   }
   return 0;
 }
 
-/* Words that are no cue: those that name a file ("a photo labeled as 'x.jpg'", "a file called
- * y.wav"), what a recording holds ("transcribe the conversation" is no request to chat). */
-void off_mark_naming(planner *p) {
-  for (size_t i = 1; i < p->n_tok; i++) {
-    token *t = &p->tok[i];
-    if (off_is(p, i, W_HELD) && off_is(p, i - 1, W_DEFINITE))
-      t->naming = true;
-    for (size_t k = i; t->kind == TK_RES && k > 0 && k + 2 > i && off_is(p, k - 1, W_NAMING); k--)
-      p->tok[k - 1].naming = true;
-  }
-}
-
-/* Splits text into stemmed words; returns how many (at most max). */
-size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max) {
+/* Splits text into stemmed words; returns how many (at most max). comma (or NULL) gets bit k set
+ * where a ',' stands before word k. */
+size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max,
+                       unsigned *comma) {
   size_t k = 0;
   for (size_t i = 0, j; i < n && k < max; i = j + (j == i)) {
-    for (j = i; j < n && (off_alnum((unsigned char)s[j]) ||
+    for (j = i; j < n && (is_alnum_byte((unsigned char)s[j]) ||
                           (j > i && s[j] == '\'' && j + 1 < n &&
-                           off_alnum((unsigned char)s[j + 1])));)
+                           is_alnum_byte((unsigned char)s[j + 1])));)
       j++;
     char low[OFF_MAX_WORD];
     if (j > i)
       off_make_word(s + i, j - i, low, out[k++]);
+    else if (comma && s[i] == ',' && k < 32)
+      *comma |= 1u << k;
   }
   return k;
 }
@@ -299,32 +278,28 @@ int off_own_res(const planner *p, size_t a, size_t b, unsigned types) {
   return -1;
 }
 
-/* Does [a,b) hold a word whose stem is one of class c's stems? */
-bool off_has_stem(const planner *p, size_t a, size_t b, off_class c) {
-  for (size_t i = a; i < b; i++)
-    if (p->tok[i].kind == TK_WORD && off_words_has(&p->lx->cls[c], p->tok[i].stem, true))
-      return true;
-  return false;
-}
-
-/* The language of token i, or NULL. */
-static const char *language_at(const planner *p, size_t i) {
-  return p->tok[i].kind == TK_WORD ? off_language(p->lx, p->tok[i].word) : NULL;
+/* The language code of token i if it names one ("french" -> "fr"), or NULL. */
+const char *off_language_at(const planner *p, size_t i) {
+  const off_lexicon *lx = p->lx;
+  for (size_t k = 0; p->tok[i].kind == TK_WORD && k < lx->lang_names.n; k++)
+    if (strcmp(lx->lang_names.words[k], p->tok[i].word) == 0)
+      return lx->lang_codes[k];
+  return NULL;
 }
 
 const char *off_written_language(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i + 1 < b; i++)
-    if (language_at(p, i) &&
+    if (off_language_at(p, i) &&
         !(i > a && (off_is(p, i - 1, W_TARGET_PREP) || off_is(p, i - 1, W_SOURCE_PREP))) &&
         p->tok[i + 1].kind == TK_WORD && !off_is(p, i + 1, W_TARGET_NOUN))
-      return language_at(p, i);
+      return off_language_at(p, i);
   return NULL;
 }
 
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src) {
   *tgt = *src = NULL;
   for (size_t i = a; i < b; i++) {
-    const char *code = language_at(p, i);
+    const char *code = off_language_at(p, i);
     if (code && i > a && off_is(p, i - 1, W_SOURCE_PREP))
       *src = *src ? *src : code;
     else if (code && !*tgt &&

@@ -102,15 +102,13 @@ static int take_language(loader *l, int i, const baton__ynode *key, const baton_
 }
 
 static int take_role(loader *l, int r, const baton__ynode *key, const baton__ynode *v) {
-  bool known = false;
-  for (size_t t = 0; v->kind == BATON__YN_SCALAR && t < l->n_tasks && !known; t++)
-    known = l->tasks[t].name && strcmp(l->tasks[t].name, v->value) == 0;
-  if (!known)
-    return fail(l, v, "not a task kind of the registry:",
-                v->kind == BATON__YN_SCALAR ? v->value : "(not text)");
-  if (!(l->lx->role_name[r] = baton__strdup(v->value)))
-    return fail(l, v, "out of memory reading", key->value);
-  return 0;
+  (void)key;
+  l->lx->role[r] = -1;
+  for (size_t t = 0; v->kind == BATON__YN_SCALAR && t < l->n_tasks && l->lx->role[r] < 0; t++)
+    l->lx->role[r] = l->tasks[t].name && strcmp(l->tasks[t].name, v->value) == 0 ? (int)t : -1;
+  return l->lx->role[r] < 0 ? fail(l, v, "not a task kind of the registry:",
+                                   v->kind == BATON__YN_SCALAR ? v->value : "(not text)")
+                            : 0;
 }
 
 static int take_weight(loader *l, int w, const baton__ynode *key, const baton__ynode *v) {
@@ -122,14 +120,16 @@ static int take_weight(loader *l, int w, const baton__ynode *key, const baton__y
   return 0;
 }
 
-/* The languages: a mapping of any names to codes. */
+/* The languages: a mapping of any names to codes, the first the default. */
 static int take_languages(loader *l, const baton__ynode *root) {
   const baton__ynode *m = baton__ynode_get(root, "languages");
   size_t n = m && m->kind == BATON__YN_MAP ? m->n / 2 : 0;
   l->lx->lang_codes = calloc(n ? n : 1, sizeof *l->lx->lang_codes);
   if (!l->lx->lang_codes || words_alloc(&l->lx->lang_names, n) != 0)
     return fail(l, root, "out of memory reading", "languages");
-  return take_section(l, root, "languages", NULL, (int)n, take_language);
+  l->lx->default_lang = l->lx->lang_codes[0];
+  return n ? take_section(l, root, "languages", NULL, (int)n, take_language)
+           : fail(l, m ? m : root, "expected a mapping of names to codes for", "languages");
 }
 
 int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton__taskspec *tasks,
@@ -143,19 +143,14 @@ int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton_
   if (!root)
     return -1;
   loader l = {lx, tasks, n_tasks, err, errlen};
-  const baton__ynode *dl = baton__ynode_get(root, "default_language");
   int rc = -1;
   if (root->kind != BATON__YN_MAP)
     fail(&l, root, "expected a mapping at", "the top");
-  else if (!dl || dl->kind != BATON__YN_SCALAR || strlen(dl->value) >= sizeof lx->default_lang)
-    fail(&l, root, "expected a language code for", "default_language");
   else if (take_section(&l, root, "classes", class_names, W_N, take_class) == 0 &&
            take_languages(&l, root) == 0 &&
            take_section(&l, root, "tasks", role_names, R_N, take_role) == 0 &&
            take_section(&l, root, "weights", weight_names, K_N, take_weight) == 0)
     rc = 0;
-  if (rc == 0)
-    baton__fmt(lx->default_lang, sizeof lx->default_lang, "%s", dl->value);
   baton__ynode_free(root);
   return rc;
 }
@@ -167,8 +162,6 @@ void off_lexicon_release(off_lexicon *lx) {
     free(w->stems);
   }
   free(lx->lang_codes);
-  for (int r = 0; r < R_N; r++)
-    free(lx->role_name[r]);
   memset(lx, 0, sizeof *lx);
 }
 
@@ -178,11 +171,4 @@ bool off_words_has(const off_words *l, const char *word, bool by_stem) {
     if (strcmp(by_stem ? l->stems[i] : l->words[i], word) == 0)
       return true;
   return false;
-}
-
-const char *off_language(const off_lexicon *lx, const char *word) {
-  for (size_t i = 0; i < lx->lang_names.n; i++)
-    if (strcmp(lx->lang_names.words[i], word) == 0)
-      return lx->lang_codes[i];
-  return NULL;
 }

@@ -8,12 +8,12 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_link() takes the recognised steps (p->steps with task >= 0) and gives p->g: one
- * task per step (one per named file of its type), each input from the step's own resource, else the
- * nearest earlier task making that type, else an unused resource (the request's first, then earlier
- * turns' newest first), bridging a picture or recording to text when a text is needed; a
+ * Contract: off_link() takes the recognised steps (p->steps, each with its task) and gives p->g:
+ * one task per step (one per named file of its type), each input from the step's own resource, else
+ * the nearest earlier task making that type, else an unused resource (the request's first, then
+ * earlier turns' newest first), bridging a picture or recording to text when a text is needed; a
  * translation rides along where a step names a target language, a speaking task where it says
- * "aloud". A step with nothing to work on is dropped; if every step is, err says what was needed.
+ * "aloud". A step with nothing to work on is dropped; if all are, -1 (err says what is needed).
  */
 
 #define OOM "out of memory while planning"
@@ -25,25 +25,9 @@ typedef struct {
   char *literal; /* owned, or NULL */
 } source;
 
-/* The task of role r, or NULL when the registry lacks it. */
-static const baton__taskspec *role_spec(const planner *p, off_role r) {
-  return p->role[r] >= 0 ? p->cues[p->role[r]].spec : NULL;
-}
-
-/* The kind of the graph's task k (ids are indexes here). */
-static const baton__taskspec *spec_of(const planner *p, size_t k) {
-  for (size_t t = 0; t < p->n_cues; t++)
-    if (strcmp(p->cues[t].spec->name, p->g->tasks[k].task) == 0)
-      return p->cues[t].spec;
-  return NULL;
-}
-
 /* Adds argument `name` (a literal value, or the output of task ref >= 0) unless t has it already;
  * 0, or -1 out of memory. */
 static int add_arg(baton__task *t, const char *name, const char *value, int ref) {
-  for (size_t i = 0; i < t->n_args; i++)
-    if (strcmp(t->args[i].name, name) == 0)
-      return 0; /* the first one wins */
   baton__arg *na = realloc(t->args, (t->n_args + 1) * sizeof *na);
   if (!na)
     return -1;
@@ -73,6 +57,7 @@ static int new_task(planner *p, const baton__taskspec *spec, baton__task *t) {
     return baton__fmt(p->err, p->errlen, "the request asks for more than %d tasks",
                       OFF_MAX_TASKS), -1;
   t->id = (int)p->g->n;
+  p->made[t->id] = spec;
   if (!(t->task = baton__strdup(spec->name)))
     return baton__fmt(p->err, p->errlen, OOM), -1;
   return t->id;
@@ -88,20 +73,13 @@ static int commit_task(planner *p, baton__task *t, int rc) {
   return id;
 }
 
-/* A task of kind spec taking `in` as `name`; its id, or -1 with err set. */
-static int add_task(planner *p, const baton__taskspec *spec, const char *name, const source *in) {
-  baton__task t;
-  return new_task(p, spec, &t) < 0 ? -1 : commit_task(p, &t, attach(p, &t, name, in));
-}
-
 /* Nearest earlier task producing `type`, or -1. A task that answers in text and draws on its input
  * picture (object detection's boxes) is no source of pictures. */
 static int nearest_producer(const planner *p, unsigned type) {
   for (size_t k = p->g->n; k-- > 0;) {
-    const baton__taskspec *s = spec_of(p, k);
-    unsigned out = s ? s->outputs : 0;
-    if ((out & type) && !(type == BATON__T_IMAGE && (out & BATON__T_TEXT) &&
-                          (s->inputs & BATON__T_IMAGE)))
+    const baton__taskspec *s = p->made[k];
+    if ((s->outputs & type) && !(type == BATON__T_IMAGE && (s->outputs & BATON__T_TEXT) &&
+                                 (s->inputs & BATON__T_IMAGE)))
       return (int)k;
   }
   return -1;
@@ -119,123 +97,14 @@ static int first_unused(const planner *p, unsigned type) {
   return -1;
 }
 
-/* The content of a generative request: what follows "of", "about"... */
-static char *content_phrase(const planner *p, size_t a, size_t b) {
-  for (size_t i = a; i + 1 < b; i++)
-    if (off_is(p, i, W_CONTENT_INTRO))
-      return off_span_text(p, i + 1, b);
-  return NULL;
-}
-
-/* "read the French text": an OCR task is told the language. */
-static int add_written_language(const planner *p, const step *st, baton__task *t) {
-  const char *lang = off_written_language(p, st->a, st->b);
-  return lang ? add_arg(t, "lang", lang, -1) : 0;
-}
-
-/* Reads resource r of `type` into text with a task of kind spec (a document reader also takes the
- * step's words as its question); its id, or -1 with err set. */
-static int read_resource(planner *p, const step *st, const baton__taskspec *spec, int r,
-                         unsigned type, bool lang) {
-  baton__task t;
-  if (new_task(p, spec, &t) < 0)
-    return -1;
-  source s = {r, -1, (spec->inputs & BATON__T_TEXT) ? off_span_text(p, st->a, st->b) : NULL};
-  int rc = add_arg(&t, baton__type_name(type), p->res[r].value, -1);
-  if (rc == 0 && lang)
-    rc = add_written_language(p, st, &t);
-  if (rc == 0 && s.literal)
-    rc = add_arg(&t, "text", s.literal, -1);
-  free(s.literal);
-  p->res[r].used = true;
-  return commit_task(p, &t, rc);
-}
-
-/* Bridges a picture or recording (types) to text (image-to-text, speech recognition, a table or
- * document reader) into src->ref. It reads the step's own, else (not own_only) the one named
- * nearest before the step ("distill the essence of it" after "a recording x.wav"), else the first
- * after it, else the caller's inputs. 1 when it made a reader, 0 when there is nothing to read, -1
- * on error. */
-static int bridge(planner *p, const step *st, bool own_only, unsigned types, source *src) {
-  static const struct {
-    unsigned type;
-    off_role role;
-  } bridges[] = {{BATON__T_IMAGE, R_CAPTION}, {BATON__T_AUDIO, R_TRANSCRIBE}};
-  int near = -1;
-  for (size_t i = st->a; !own_only && i-- > 0 && near < 0;)
-    near = off_res_at(p, i, types) >= 0 && !p->res[p->tok[i].res].used ? p->tok[i].res : -1;
-  for (size_t i = st->b; !own_only && i < p->n_tok && near < 0; i++)
-    near = off_res_at(p, i, types) >= 0 && !p->res[p->tok[i].res].used ? p->tok[i].res : -1;
-  for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
-    for (size_t k = 0; k < 2; k++) {
-      unsigned type = bridges[k].type;
-      int task = p->role[bridges[k].role];
-      int reader = type == BATON__T_IMAGE ? off_reader_task(p, task) : -1;
-      task = reader >= 0 ? reader : task; /* a table or a document is read so */
-      int r = !(type & types) || task < 0 ? -1
-              : pass == 0                 ? off_own_res(p, st->a, st->b, type)
-              : near < 0                  ? first_unused(p, type)
-              : (p->res[near].type & type) ? near : -1;
-      if (r >= 0)
-        return (src->ref = read_resource(p, st, p->cues[task].spec, r, type,
-                                         type == BATON__T_IMAGE && reader < 0)) < 0 ? -1 : 1;
-    }
-  return 0;
-}
-
-/* Finds where the task's main input of `type` comes from, for step st. Returns 0 with *src set (all
- * of it unset when nothing fits), or -1 on error. */
-static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, bool has_ref,
-                         source *src) {
-  const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
-  int r = off_own_res(p, st->a, st->b, type), b;
-  *src = (source){-1, -1, NULL};
-  /* 1. the step's own resource */
-  if (r >= 0)
-    return src->res = r, p->res[r].used = true, 0;
-  /* 1b. text from the step's own image or recording ("translate sign.png") */
-  if (text && (b = bridge(p, st, true, media, src)))
-    return b > 0 ? 0 : -1;
-  int prev = nearest_producer(p, type);
-  /* 2. "it", "the result": the nearest earlier output */
-  if (has_ref && prev >= 0)
-    return src->ref = prev, 0;
-  /* 2b. "summarize the lecture" with lecture.wav named earlier and nothing read yet: read it first;
-   * 2c. "draw the scene my narration in n.wav describes": what a recording nobody listened to says
-   * is what to make */
-  bool unread = text && prev < 0 && first_unused(p, BATON__T_TEXT) < 0;
-  if (unread && (outputs & BATON__T_TEXT) && first_unused(p, media) >= 0 &&
-      (b = bridge(p, st, false, media, src)))
-    return b > 0 ? 0 : -1;
-  if (unread && !(outputs & BATON__T_TEXT) && first_unused(p, BATON__T_AUDIO) >= 0 &&
-      (b = bridge(p, st, false, BATON__T_AUDIO, src)))
-    return b > 0 ? 0 : -1;
-  /* 3. what to make: "an image of a cat playing piano" */
-  if (text && !has_ref && (prev < 0 || !(outputs & BATON__T_TEXT)) &&
-      (src->literal = content_phrase(p, st->a, st->b)))
-    return 0;
-  /* 4. an earlier output, 5. an unused resource */
-  if (prev >= 0)
-    return src->ref = prev, 0;
-  if ((r = first_unused(p, type)) >= 0)
-    return src->res = r, p->res[r].used = true, 0;
-  /* 6. "translate it": read an earlier-named image or recording first */
-  if (text && has_ref && (b = bridge(p, st, false, media, src)))
-    return b > 0 ? 0 : -1;
-  /* 7. the step's own words, 8. any resource of that type, even a used one */
-  if (text)
-    return src->literal = off_span_text(p, st->a, st->b), 0;
-  for (size_t i = 0; i < p->n_res && src->res < 0; i++)
-    src->res = (p->res[i].type & type) ? (int)i : -1;
-  return 0;
-}
-
-/* How many quoted literals (and text files) the step names; *first gets the first, or -1. */
-static size_t own_texts(const planner *p, const step *st, int *first) {
+/* How many quoted literals (and text files) the step names, leaving out any reading `except`;
+ * *first gets the first, or -1. */
+static size_t own_texts(const planner *p, const step *st, const char *except, int *first) {
   size_t n = 0;
   *first = -1;
   for (size_t i = st->a; i < st->b; i++)
-    if (p->tok[i].kind == TK_RES && p->res[p->tok[i].res].type == BATON__T_TEXT && n++ == 0)
+    if (off_res_at(p, i, BATON__T_TEXT) >= 0 &&
+        !(except && strcmp(p->res[p->tok[i].res].value, except) == 0) && n++ == 0)
       *first = p->tok[i].res;
   return n;
 }
@@ -250,43 +119,25 @@ unsigned off_primary_type(const baton__taskspec *s) {
   return BATON__T_TEXT;
 }
 
-/* A translation of `in` into tgt; its id, or -1 with err set. */
-static int add_translation(planner *p, const source *in, const char *tgt, const char *src_lang) {
-  baton__task t;
-  if (new_task(p, role_spec(p, R_TRANSLATE), &t) < 0)
-    return -1;
-  int rc = attach(p, &t, "text", in);
-  if (rc == 0)
-    rc = add_arg(&t, "src_lang", src_lang ? src_lang : p->lx->default_lang, -1);
-  if (rc == 0 && tgt)
-    rc = add_arg(&t, "tgt_lang", tgt, -1);
-  return commit_task(p, &t, rc);
-}
-
 /* The second text of a task: beside a picture or recording the question or instruction (a quote,
  * else what an earlier step wrote, else the step's words); beside a text the question or the
  * sentence to compare with. */
 static int add_second_text(planner *p, const step *st, const baton__taskspec *spec,
                            baton__task *t, int in_ref, int prev_text) {
-  unsigned ptype = off_primary_type(spec);
-  int q = -1;
-  source qs = {-1, -1, NULL};
+  int q;
+  own_texts(p, st, t->args[0].value, &q); /* not the text the task takes already */
+  source qs = {q, -1, NULL};
   const char *name = "text";
-  if (ptype != BATON__T_TEXT && (spec->inputs & BATON__T_TEXT)) {
-    own_texts(p, st, &q);
+  if (off_primary_type(spec) != BATON__T_TEXT && (spec->inputs & BATON__T_TEXT)) {
     /* an edit "based on" an earlier result takes that text as its instruction ("alter the image to
      * reflect the detected emotion") */
     bool edits = (spec->outputs & BATON__T_IMAGE) != 0;
     bool guided = edits && off_has_word(p, st->a, st->b, W_GUIDED);
-    int from = q < 0 && (!edits || guided) && prev_text != in_ref ? prev_text : -1;
-    qs = (source){q, from, q < 0 && from < 0 ? off_span_text(p, st->a, st->b) : NULL};
+    qs.ref = q < 0 && (!edits || guided) && prev_text != in_ref ? prev_text : -1;
+    qs.literal = q < 0 && qs.ref < 0 ? off_span_text(p, st->a, st->b) : NULL;
   } else if (off_takes_two_texts(p, spec)) {
-    for (size_t i = st->a; i < st->b && q < 0; i++)
-      if (p->tok[i].kind == TK_RES && p->res[p->tok[i].res].type == BATON__T_TEXT &&
-          !(t->args[0].value && strcmp(t->args[0].value, p->res[p->tok[i].res].value) == 0))
-        q = p->tok[i].res;
     name = off_is_role(p, st->task, R_COMPARE_TEXTS) ? "text2" : "question";
-    qs = (source){q, -1, q < 0 && name[0] == 'q' ? off_span_text(p, st->a, st->b) : NULL};
+    qs.literal = q < 0 && name[0] == 'q' ? off_span_text(p, st->a, st->b) : NULL;
   } else {
     return 0;
   }
@@ -315,18 +166,107 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
     rc = words ? add_arg(&t, "instruction", words, -1) : 0;
     free(words);
   }
-  if (rc == 0 && image_only && off_is_role(p, st->task, R_CAPTION))
-    rc = add_written_language(p, st, &t);
+  const char *lang = image_only && off_is_role(p, st->task, R_CAPTION)
+                         ? off_written_language(p, st->a, st->b) : NULL;
+  if (rc == 0 && lang) /* "read the French text": an OCR task is told the language */
+    rc = add_arg(&t, "lang", lang, -1);
   if (rc == 0)
     rc = add_second_text(p, st, spec, &t, in->ref, prev_text);
   if (rc == 0 && off_is_role(p, st->task, R_TRANSLATE)) {
-    /* no target named: into English from another language, else the model's choice */
+    /* from src_lang, else the default; into tgt, else (from another language) the default, else
+     * the model's choice */
     const char *from = src_lang ? src_lang : p->lx->default_lang;
     rc = add_arg(&t, "src_lang", from, -1);
     if (rc == 0 && (tgt || strcmp(from, p->lx->default_lang) != 0))
       rc = add_arg(&t, "tgt_lang", tgt ? tgt : p->lx->default_lang, -1);
   }
   return commit_task(p, &t, rc);
+}
+
+/* Task `task` (a cue index) taking `in` for step st: a reader, a translation or speech riding
+ * along; its id, or -1 with err set. */
+static int emit_as(planner *p, const step *st, int task, source *in, const char *tgt,
+                   const char *src_lang) {
+  step as = *st;
+  as.task = task;
+  return emit_task(p, &as, in, -1, tgt, src_lang);
+}
+
+/* Bridges a picture or recording (types) to text (image-to-text, speech recognition, a table or
+ * document reader) into src->ref. It reads the step's own, else (not own_only) the one named
+ * nearest before the step ("distill the essence of it" after "a recording x.wav"), else the first
+ * after it, else the caller's inputs. 1 when it made a reader, 0 when there is nothing to read, -1
+ * on error. */
+static int bridge(planner *p, const step *st, bool own_only, unsigned types, source *src) {
+  int near = -1;
+  for (size_t i = st->a; !own_only && i-- > 0 && near < 0;)
+    near = off_res_at(p, i, types) >= 0 && !p->res[p->tok[i].res].used ? p->tok[i].res : -1;
+  for (size_t i = st->b; !own_only && i < p->n_tok && near < 0; i++)
+    near = off_res_at(p, i, types) >= 0 && !p->res[p->tok[i].res].used ? p->tok[i].res : -1;
+  for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
+    for (size_t k = 0; k < 2; k++) { /* a picture, then a recording */
+      unsigned type = k ? BATON__T_AUDIO : BATON__T_IMAGE;
+      int reader = k ? -1 : off_reader_task(p, p->role[R_CAPTION]); /* a table or a document */
+      int task = reader >= 0 ? reader : p->role[k ? R_TRANSCRIBE : R_CAPTION];
+      int r = !(type & types)              ? -1
+              : pass == 0                  ? off_own_res(p, st->a, st->b, type)
+              : near < 0                   ? first_unused(p, type)
+              : (p->res[near].type & type) ? near : -1;
+      if (r < 0)
+        continue;
+      source in = {r, -1, NULL}; /* a document reader also takes the step's words as its question */
+      p->res[r].used = true;
+      return (src->ref = emit_as(p, st, task, &in, NULL, NULL)) < 0 ? -1 : 1;
+    }
+  return 0;
+}
+
+/* Finds where the task's main input of `type` comes from, for step st. Returns 0 with *src (unset
+ * on entry) set, or left unset when nothing fits; -1 on error. */
+static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, bool has_ref,
+                         source *src) {
+  const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
+  int r = off_own_res(p, st->a, st->b, type), b;
+  /* 1. the step's own resource */
+  if (r >= 0)
+    return src->res = r, p->res[r].used = true, 0;
+  /* 1b. text from the step's own image or recording ("translate sign.png") */
+  if (text && (b = bridge(p, st, true, media, src)))
+    return b > 0 ? 0 : -1;
+  int prev = nearest_producer(p, type);
+  /* 2. "it", "the result": the nearest earlier output */
+  if (has_ref && prev >= 0)
+    return src->ref = prev, 0;
+  /* 2b. "summarize the lecture" with lecture.wav named earlier and nothing read yet: read it first;
+   * 2c. "draw the scene my narration in n.wav describes": what a recording nobody listened to says
+   * is what to make */
+  bool unread = text && prev < 0 && first_unused(p, BATON__T_TEXT) < 0;
+  if (unread && (outputs & BATON__T_TEXT) && first_unused(p, media) >= 0 &&
+      (b = bridge(p, st, false, media, src)))
+    return b > 0 ? 0 : -1;
+  if (unread && !(outputs & BATON__T_TEXT) && first_unused(p, BATON__T_AUDIO) >= 0 &&
+      (b = bridge(p, st, false, BATON__T_AUDIO, src)))
+    return b > 0 ? 0 : -1;
+  /* 3. what to make, what follows "of", "about"...: "an image of a cat playing piano" */
+  bool make = text && !has_ref && (prev < 0 || !(outputs & BATON__T_TEXT));
+  for (size_t i = st->a; make && i + 1 < st->b && !src->literal; i++)
+    src->literal = off_is(p, i, W_CONTENT_INTRO) ? off_span_text(p, i + 1, st->b) : NULL;
+  if (src->literal)
+    return 0;
+  /* 4. an earlier output, 5. an unused resource */
+  if (prev >= 0)
+    return src->ref = prev, 0;
+  if ((r = first_unused(p, type)) >= 0)
+    return src->res = r, p->res[r].used = true, 0;
+  /* 6. "translate it": read an earlier-named image or recording first */
+  if (text && has_ref && (b = bridge(p, st, false, media, src)))
+    return b > 0 ? 0 : -1;
+  /* 7. the step's own words, 8. any resource of that type, even a used one */
+  if (text)
+    return src->literal = off_span_text(p, st->a, st->b), 0;
+  for (size_t i = 0; i < p->n_res && src->res < 0; i++)
+    src->res = (p->res[i].type & type) ? (int)i : -1;
+  return 0;
 }
 
 /* Where copy c of step st's task gets its main input; 0, 1 when nothing fits (err says what it
@@ -342,16 +282,15 @@ static int choose_input(planner *p, const step *st, const int *own, size_t n_own
   *in = (source){-1, -1, NULL};
   if (n_own > 1)
     p->res[in->res = own[c]].used = true;
-  else if (off_takes_two_texts(p, spec) && own_texts(p, st, &quote) == 1 && prev_text >= 0)
+  else if (off_takes_two_texts(p, spec) && own_texts(p, st, NULL, &quote) == 1 && prev_text >= 0)
     in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
   else if (resolve_input(p, st, ptype, spec->outputs, has_ref, in) != 0)
     return -1;
   if (in->res >= 0 || in->ref >= 0 || in->literal)
     return 0;
-  if (!p->err[0]) /* e.g. "detect objects" with no image */
-    baton__fmt(p->err, p->errlen, "%s needs %s %s: name a file in the request or pass one as input",
-               spec->name, (ptype & (BATON__T_IMAGE | BATON__T_AUDIO)) ? "an" : "a",
-               baton__type_name(ptype));
+  baton__fmt(p->err, p->errlen, "%s needs %s %s: name a file in the request or pass one as input",
+             spec->name, (ptype & (BATON__T_IMAGE | BATON__T_AUDIO)) ? "an" : "a",
+             baton__type_name(ptype)); /* e.g. "detect objects" with no image */
   return 1;
 }
 
@@ -359,13 +298,12 @@ static int choose_input(planner *p, const step *st, const int *own, size_t n_own
  * objects in a.jpg and b.jpg"), with what rides along. 0; 1 when it has nothing to work on (err
  * says what it needs); -1 on error (err set). */
 static int emit_step(planner *p, const step *st) {
-  const baton__taskspec *spec = p->cues[st->task].spec, *tts = role_spec(p, R_SPEAK);
+  const baton__taskspec *spec = p->cues[st->task].spec;
   const char *tgt = NULL, *src_lang = NULL;
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
   /* "summarise X in Spanish": a translation rides along (not for English, too often just the
    * language of the answer) */
-  bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt &&
-               strcmp(tgt, p->lx->default_lang) != 0 && role_spec(p, R_TRANSLATE);
+  bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt && strcmp(tgt, p->lx->default_lang);
   unsigned ptype = off_primary_type(spec);
   int own[OFF_MAX_RES];
   size_t n_own = 0;
@@ -380,8 +318,7 @@ static int emit_step(planner *p, const step *st) {
       return rc;
     if (extra && ptype == BATON__T_TEXT && !(spec->outputs & BATON__T_TEXT)) {
       /* text going into a speaking or drawing task is translated first */
-      int id = add_translation(p, &in, tgt, src_lang);
-      free(in.literal);
+      int id = emit_as(p, st, p->role[R_TRANSLATE], &in, tgt, src_lang);
       in = (source){-1, id, NULL};
       extra = false;
       if (id < 0)
@@ -392,9 +329,9 @@ static int emit_step(planner *p, const step *st) {
       return -1;
     source out = {-1, last, NULL};
     if (extra && (spec->outputs & BATON__T_TEXT) &&
-        (out.ref = add_translation(p, &out, tgt, src_lang)) < 0)
+        (out.ref = emit_as(p, st, p->role[R_TRANSLATE], &out, tgt, src_lang)) < 0)
       return -1;
-    if (st->speak && tts && add_task(p, tts, "text", &out) < 0)
+    if (st->speak && emit_as(p, st, p->role[R_SPEAK], &out, NULL, NULL) < 0)
       return -1;
   }
   return 0;
@@ -404,7 +341,7 @@ static int emit_step(planner *p, const step *st) {
  * description. */
 static void relative_first(planner *p, size_t s) {
   step *st = &p->steps[s], *next = s + 1 < p->n_steps ? &p->steps[s + 1] : NULL;
-  if (next && next->relative && next->task >= 0 &&
+  if (next && next->relative &&
       (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
       off_primary_type(p->cues[st->task].spec) == BATON__T_TEXT &&
       !(p->cues[st->task].spec->outputs & BATON__T_TEXT)) {
@@ -419,8 +356,6 @@ static void relative_first(planner *p, size_t s) {
 int off_link(planner *p) {
   char need[256] = "";
   for (size_t s = 0; s < p->n_steps; s++) {
-    if (p->steps[s].task < 0)
-      continue;
     relative_first(p, s);
     int rc = emit_step(p, &p->steps[s]);
     if (rc < 0)

@@ -46,14 +46,12 @@ static void note_missing(const planner *p, const baton__offline_req *r) {
   if (!r->note || !r->notelen)
     return;
   r->note[0] = '\0';
-  for (size_t i = 0; i < p->g->n; i++)
-    for (size_t t = 0; t < p->n_cues; t++)
-      if (!p->cues[t].runnable && strcmp(p->cues[t].spec->name, p->g->tasks[i].task) == 0 &&
-          !strstr(r->note, p->g->tasks[i].task)) {
-        size_t n = strlen(r->note);
-        baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
-                   p->g->tasks[i].task);
-      }
+  for (size_t i = 0, n; i < p->g->n; i++)
+    if (!p->cues[p->made[i] - p->cues[0].spec].runnable && !strstr(r->note, p->made[i]->name)) {
+      n = strlen(r->note);
+      baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
+                 p->made[i]->name);
+    }
 }
 
 static int run_passes(planner *p, const baton__offline_req *r) {
@@ -62,15 +60,11 @@ static int run_passes(planner *p, const baton__offline_req *r) {
   p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
   if (!p->tok || off_build_cues(p, r->tasks, p->n_cues, r->runnable) != 0)
     return fail(p, oom, "", 0);
-  for (int k = 0; k < R_N; k++)
-    for (size_t t = 0; t < p->n_cues && p->role[k] < 0; t++)
-      p->role[k] = strcmp(p->cues[t].spec->name, p->lx->role_name[k]) == 0 ? (int)t : -1;
   int trc = off_tokenize(p);
   if (trc != 0)
     return trc == -1 ? fail(p, oom, "", 0) : fail(p, many, "words", OFF_MAX_TOKENS);
   if (add_inputs(p, r) != 0 || off_add_history(p, r->messages_json) != 0)
     return -1;
-  off_mark_naming(p);
   for (size_t i = 0; i < p->n_res; i++)
     p->pictures += p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);
   p->image_kind = off_find_image_kind(p);
@@ -108,8 +102,7 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
     rc = -1, baton__fmt(err, errlen, "out of memory while planning");
   if (rc == 0) {
     *p = (planner){.req = request, .req_len = len, .n_cues = n_tasks, .lx = &lx, .g = g,
-                   .err = err, .errlen = errlen};
-    memset(p->role, -1, sizeof p->role);
+                   .err = err, .errlen = errlen, .role = lx.role};
     rc = run_passes(p, r);
     planner_release(p);
   }

@@ -29,23 +29,22 @@ static void claim_resources(planner *p, const step *st, const baton__taskspec *s
       own = p->res[i].claimed = true;
 }
 
-/* Where to split a step that names two tasks: a token index, or 0 when it names one. Both halves
- * must name different tasks, each clearly, and together score well above the whole. */
+/* Does some task's cue phrase start at token k (within [k,b))? */
+static bool cue_starts(const planner *p, size_t k, size_t b) {
+  for (size_t t = 0; t < p->n_cues; t++)
+    for (size_t f = 0; f < p->cues[t].n_phrases; f++)
+      if (off_phrase_at(p, &p->cues[t].phrases[f], k, b))
+        return true;
+  return false;
+}
+
+/* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
+ * halves must name different tasks, each clearly, and together score well above the whole. */
 static size_t best_split(const planner *p, const step *st, unsigned avail) {
   double whole = st->score, best = 0;
   size_t at = 0;
-  if (st->b - st->a < 4 || st->b - st->a > OFF_MAX_TOKENS)
-    return 0;
-  /* Candidate split points: where some task's cue phrase starts. */
-  bool starts[OFF_MAX_TOKENS];
-  memset(starts + st->a, 0, (st->b - st->a) * sizeof starts[0]);
-  for (size_t t = 0; t < p->n_cues; t++)
-    for (size_t f = 0; f < p->cues[t].n_phrases; f++)
-      for (size_t k = st->a + 2; k + 1 < st->b; k++)
-        if (!starts[k] && off_phrase_at(p, &p->cues[t].phrases[f], k, st->b))
-          starts[k] = true;
   for (size_t k = st->a + 2; k + 1 < st->b; k++) {
-    if (!starts[k] || p->tok[k].kind != TK_WORD)
+    if (p->tok[k].kind != TK_WORD || !cue_starts(p, k, st->b))
       continue;
     size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
     bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
@@ -66,7 +65,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     if (in_phrase && !(made1 & BATON__T_TEXT) && !(made2 & BATON__T_TEXT))
       continue; /* "visualized in a | video", "a video | visualizing it": one
                    medium to make, one step */
-    if (off_is_role(p, t2, R_TRANSLATE) && !off_has_stem(p, k, st->b, W_TRANSLATING))
+    if (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING))
       continue; /* "convert the image category | into French": the language is
                    where this step's result goes, not a step of its own */
     /* each task's cues stay in its half: "answer this question with the visual question answering
@@ -93,17 +92,16 @@ static bool other_languages(const planner *p, const step *x, const step *y) {
 }
 
 /* Does step s ask for the same task as an earlier recognised step without naming a new resource of
- * its own (one no earlier step named) or another target language? Then it only says more about that
- * task. */
+ * its own (one not named before it, where only earlier steps are) or another target language? Then
+ * it only says more about that task. */
 static bool repeats_earlier_step(const planner *p, size_t s) {
   const step *st = &p->steps[s];
   unsigned ptype = off_primary_type(p->cues[st->task].spec);
   for (size_t i = st->a; i < st->b; i++) {
     bool named = off_res_at(p, i, ptype) < 0;
-    for (size_t e = 0; e < s && !named; e++)
-      for (size_t j = p->steps[e].a; j < p->steps[e].b && !named; j++)
-        named = p->tok[j].kind == TK_RES &&
-                strcmp(p->res[p->tok[j].res].value, p->res[p->tok[i].res].value) == 0;
+    for (size_t j = 0; j < st->a && !named; j++)
+      named = p->tok[j].kind == TK_RES &&
+              strcmp(p->res[p->tok[j].res].value, p->res[p->tok[i].res].value) == 0;
     if (!named)
       return false;
   }
@@ -114,24 +112,22 @@ static bool repeats_earlier_step(const planner *p, size_t s) {
   return false;
 }
 
-/* Two neighbouring steps, one transforming the picture (image-to-image, or drawing beside a picture
- * the user has: "visualize what the car would look like if it were blue") and one editing it,
- * describe one edit: returns the editing task's index (the other when only it can run), or -1. */
-static int edit_twin(const planner *p, int a, int b) {
-  if (a < 0 || b < 0 || a == b)
-    return -1;
-  bool picture = p->pictures > 0;
-  bool xa = off_is_role(p, a, R_TRANSFORM) || (picture && off_is_role(p, a, R_DRAW));
-  bool ya = off_is_role(p, b, R_TRANSFORM) || (picture && off_is_role(p, b, R_DRAW));
+/* Does the step transform the picture: image-to-image, or drawing beside a picture the user has
+ * ("visualize what the car would look like if it were blue"), unless it is "a new image"? */
+static bool transforms(const planner *p, const step *st) {
+  bool draws = p->pictures && off_is_role(p, st->task, R_DRAW);
+  return off_is_role(p, st->task, R_TRANSFORM) ||
+         (draws && !off_has_word(p, st->a, st->b, W_FRESH));
+}
+
+/* Two neighbouring steps, one transforming the picture and one editing it, describe one edit:
+ * returns the editing task's index (the other when only it can run), or -1. */
+static int edit_twin(const planner *p, const step *x, const step *y) {
+  int a = x->task, b = y->task;
+  bool xa = transforms(p, x), ya = transforms(p, y);
   int edit = xa && off_is_role(p, b, R_EDIT) ? b : ya && off_is_role(p, a, R_EDIT) ? a : -1;
   int other = edit == a ? b : a;
   return edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable ? other : edit;
-}
-
-/* "create a new image from this description": a picture of its own, not the user's picture
- * edited. */
-static bool says_new(const planner *p, const step *st) {
-  return off_is_role(p, st->task, R_DRAW) && off_has_word(p, st->a, st->b, W_FRESH);
 }
 
 /* Keeps the recognised steps only; two neighbouring ones on the same task where one names nothing
@@ -145,7 +141,7 @@ static void merge_steps(planner *p) {
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
     bool own = off_own_types(p, s->a, s->b) != 0;
-    int twin = l && !says_new(p, l) && !says_new(p, s) ? edit_twin(p, l->task, s->task) : -1;
+    int twin = l ? edit_twin(p, l, s) : -1;
     if ((twin >= 0 && !own) ||
         (l && l->task == s->task && (!own || !off_own_types(p, l->a, l->b)) &&
          !other_languages(p, l, s))) {
@@ -170,7 +166,7 @@ static void question_step(planner *p, step *st, unsigned produced) {
   bool passage = !off_said_media(p, st->a, st->b) &&
                  !(off_own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT) &&
                  off_has_passage(p, produced);
-  if ((picture || passage) && p->role[R_ASK_TEXT] >= 0) {
+  if (picture || passage) {
     st->task = p->role[R_ASK_TEXT];
     st->score = p->lx->w[K_ACCEPT];
   }
@@ -211,14 +207,12 @@ static void drop_step(planner *p, size_t s, bool same_task_only) {
 static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail) {
   step *st = &p->steps[s];
   int before = st->task;
+  unsigned own = off_own_types(p, st->a, st->b);
   /* not a picture made earlier ("generate an image ... and then classify it"): that one is no
    * table */
-  bool made_picture = (produced & BATON__T_IMAGE) &&
-                      !(off_own_types(p, st->a, st->b) & BATON__T_IMAGE) &&
+  bool made_picture = (produced & BATON__T_IMAGE) && !(own & BATON__T_IMAGE) &&
                       off_has_word(p, st->a, st->b, W_REFERENCE);
-  int alt = !made_picture && !(off_own_types(p, st->a, st->b) & BATON__T_TEXT)
-                ? off_reader_task(p, st->task)
-                : -1;
+  int alt = !made_picture && !(own & BATON__T_TEXT) ? off_reader_task(p, st->task) : -1;
   if (alt >= 0)
     st->task = alt; /* "decipher the table in t.jpg": read as a table */
   alt = off_rewrite(p, st, produced);
@@ -230,7 +224,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   }
   const baton__taskspec *spec = p->cues[st->task].spec;
   int tts = p->role[R_SPEAK];
-  if (tts >= 0 && tts != st->task && (spec->outputs & BATON__T_TEXT) &&
+  if (tts != st->task && (spec->outputs & BATON__T_TEXT) &&
       !(spec->inputs & BATON__T_AUDIO) && off_has_word(p, st->a, st->b, W_ALOUD)) {
     /* a spoken-output cue beside another task: its text is read out as well (scored as if it stood
      * alone) */
@@ -249,7 +243,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
     off_mark_references(p, st->a, st->b);
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
   if (st->task < 0 && any) {
-    off_clear_references(p, st->a, st->b);
+    for (size_t i = st->a; i < st->b; i++)
+      p->tok[i].skip = false;
     st->task = off_best_task(p, st->a, st->b, avail, &st->score);
     if (st->task >= 0)
       off_mark_references(p, st->a, st->b);
@@ -273,25 +268,21 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
 /* Nothing stood out: take the one clearest cue anywhere in the request, scene-setting sentences
  * included ("I have a table in t.jpg ... can you help?"), if it is at all plausible. */
 static bool clearest_cue(planner *p) {
-  double best_s = 0;
-  size_t best_step = 0;
-  int best_t = -1;
+  step best = {.task = -1};
+  size_t at = 0;
   for (size_t s = 0; s < p->n_steps; s++) {
-    double sc;
-    int t = off_best_task_min(p, p->steps[s].a, p->steps[s].b, off_res_types(p, true),
-                              p->lx->w[K_ACCEPT_FALLBACK], -1, &sc);
-    if (t >= 0 && sc > best_s) {
-      best_s = sc;
-      best_t = t;
-      best_step = s;
+    step c = p->steps[s];
+    c.task = off_best_task_min(p, c.a, c.b, off_res_types(p, true), p->lx->w[K_ACCEPT_FALLBACK],
+                               -1, &c.score);
+    if (c.task >= 0 && c.score > best.score) {
+      best = c;
+      at = s;
     }
   }
-  if (best_t < 0)
-    return false;
-  p->steps[best_step].task = best_t;
-  p->steps[best_step].context = false;
-  p->steps[best_step].score = best_s;
-  return true;
+  best.context = false;
+  if (best.task >= 0)
+    p->steps[at] = best;
+  return best.task >= 0;
 }
 
 int off_recognise(planner *p) {

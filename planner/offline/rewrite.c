@@ -54,7 +54,7 @@ bool off_asks_about_picture(const planner *p, const step *st) {
     const resource *r = p->tok[k].kind == TK_RES ? &p->res[p->tok[k].res] : NULL;
     char stems[64][OFF_MAX_WORD];
     size_t n = r && r->type == BATON__T_TEXT && !r->is_file
-                   ? off_split_words(r->value, strlen(r->value), stems, 64) : 0;
+                   ? off_split_words(r->value, strlen(r->value), stems, 64, NULL) : 0;
     for (size_t i = 0; i < n; i++)
       if (off_words_has(&p->lx->cls[W_PICTURE], stems[i], true))
         return true;
@@ -70,15 +70,13 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
   if (!off_is_role(p, st->task, R_ASK_TEXT) || !(types & BATON__T_IMAGE))
     return -1;
   bool about = off_asks_about_picture(p, st);
-  if (!about && (produced & BATON__T_TEXT))
+  int passages = 0; /* passages to answer from, but the step's own */
+  for (size_t i = 0; !about && i < p->n_res; i++)
+    passages += off_is_passage(&p->res[i]);
+  for (size_t k = st->a; !about && k < st->b; k++)
+    passages -= p->tok[k].kind == TK_RES && off_is_passage(&p->res[p->tok[k].res]);
+  if (!about && ((produced & BATON__T_TEXT) || passages > 0))
     return -1;
-  for (size_t i = 0; !about && i < p->n_res; i++) {
-    bool own = false;
-    for (size_t k = st->a; k < st->b && !own; k++)
-      own = p->tok[k].kind == TK_RES && p->tok[k].res == (int)i;
-    if (!own && off_is_passage(&p->res[i]))
-      return -1; /* a passage to answer from */
-  }
   return p->role[p->image_kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
 }
 
@@ -90,7 +88,7 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
       (off_own_types(p, st->a, st->b) & BATON__T_TEXT))
     return -1;
   for (size_t i = st->a; i < st->b; i++)
-    if (p->tok[i].kind == TK_WORD && off_language(p->lx, p->tok[i].word))
+    if (off_language_at(p, i))
       return -1; /* "their French names" */
   unsigned media = produced | off_own_types(p, 0, st->a);
   for (size_t i = 0; i < p->n_res; i++)

@@ -189,7 +189,7 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
   /* "Summarise X in Spanish": the language names a translation that rides along (emit_step adds
    * it); the verb decides the step, if a translation can ride along with it (text in: "convert the
    * image category into French" is a translation, not a restyle). */
-  int second = off_is_role(p, best, R_TRANSLATE) && !off_has_stem(p, a, b, W_TRANSLATING)
+  int second = off_is_role(p, best, R_TRANSLATE) && !off_has_word(p, a, b, W_TRANSLATING)
                    ? highest(p, scores, kws, false, best, BATON__T_TEXT, &second_s) : -1;
   if (second >= 0 && kws[second] >= p->lx->w[K_VERB_KEYWORD]) {
     best = second;

@@ -40,11 +40,6 @@ void off_mark_references(planner *p, size_t a, size_t b) {
   }
 }
 
-void off_clear_references(planner *p, size_t a, size_t b) {
-  for (size_t i = a; i < b; i++)
-    p->tok[i].skip = false;
-}
-
 /* The first word at or after i (before b). */
 static size_t next_word(const planner *p, size_t i, size_t b) {
   while (i < b && p->tok[i].kind != TK_WORD)
@@ -72,7 +67,8 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
     i += 2;
   for (i = next_word(p, i, b); i + 1 < b && off_is(p, i, W_LEAD_IN);)
     i = next_word(p, i + 1, b);
-  return i < b && off_is(p, i, W_SCENE_SUBJECT) && !off_has_word(p, a, b, W_ASKING);
+  return i < b && (off_is(p, i, W_SUBJECT) || off_is(p, i, W_SCENE_SUBJECT)) &&
+         !off_has_word(p, a, b, W_ASKING);
 }
 
 static bool is_soft(const planner *p, size_t i) {
@@ -86,11 +82,10 @@ static size_t skip_soft(const planner *p, size_t k, size_t e) {
   return k;
 }
 
-/* Adds [a,b), boundary words at its start trimmed; -1 when there are too many steps. */
+/* Adds [a,b), boundary words at its start trimmed (a hard break only ends a sentence); -1 when
+ * there are too many steps. */
 static int add_step(planner *p, size_t a, size_t b, bool context) {
-  while (a < b && (is_soft(p, a) || off_is(p, a, W_HARD_BREAK) || p->tok[a].kind == TK_PUNCT))
-    a++;
-  if (a >= b)
+  if ((a = skip_soft(p, a, b)) >= b)
     return 0;
   if (p->n_steps >= OFF_MAX_STEPS)
     return -1;
@@ -109,14 +104,11 @@ static bool piece_context(planner *p, size_t a, size_t b, bool sentence, bool la
     return is_context_clause(p, k, b);
   if (last || k >= b || !off_is(p, k, W_CONDITION))
     return sentence;
-  bool was[OFF_MAX_TOKENS];
-  for (size_t i = k; i < b; i++) {
-    was[i] = p->tok[i].skip;
-    p->tok[i].skip = was[i] || off_is(p, i, W_MADE_THING);
-  }
+  for (size_t i = k; i < b; i++) /* (no reference is marked before recognise.c) */
+    p->tok[i].skip = off_is(p, i, W_MADE_THING);
   bool action = off_has_cue(p, k, b);
   for (size_t i = k; i < b; i++)
-    p->tok[i].skip = was[i];
+    p->tok[i].skip = false;
   return !action;
 }
 
