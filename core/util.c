@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,6 +352,26 @@ int baton__mkdirs(const char *path, unsigned mode) {
     return -1;
   }
   return 0;
+}
+
+/* nftw callbacks for baton__rm_tree: all, or all but the top folder. */
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static int rm_below(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  return ftw->level > 0 ? rm_entry(path, st, flag, ftw) : 0;
+}
+
+int baton__rm_tree(const char *path, bool keep_top) {
+  if (!path || !*path) {
+    errno = EINVAL;
+    return -1;
+  }
+  return nftw(path, keep_top ? rm_below : rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
 
 char *baton__path_absolute(char *path) {

@@ -73,6 +73,9 @@ int baton__write_file(const char *path, const void *data, size_t len,
 int baton__copy_file(const char *src, const char *dst, char *err, size_t errlen);
 /* mkdir -p with the given mode for the folders it creates. 0 or -1 (errno). */
 int baton__mkdirs(const char *path, unsigned mode);
+/* Removes what is in the folder path, without following links, and the
+ * folder itself unless keep_top. 0, or -1 when something stayed (errno). */
+int baton__rm_tree(const char *path, bool keep_top);
 /* Joins two path parts with exactly one '/'. Caller frees. */
 char *baton__path_join(const char *a, const char *b);
 /* An existing file's path made absolute, taking ownership of path: returns

@@ -2,7 +2,6 @@
 #include "runtime/queue_worker.h"
 
 #include <cjson/cJSON.h>
-#include <ftw.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -199,18 +198,10 @@ static void *keeper_main(void *arg) {
 
 /* ---- one task ---------------------------------------------------------------------- */
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st;
-  (void)flag;
-  if (ftw->level > 0) /* the folder itself stays, for the next task */
-    remove(path);
-  return 0;
-}
-
 /* Removes what a task left in the taker's folder. */
 static void empty_dir(const char *dir) {
   if (dir[0])
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    (void)baton__rm_tree(dir, true); /* the folder stays, for the next task */
 }
 
 /* Runs a job in the taker's private folder (empty); returns the result JSON

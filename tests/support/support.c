@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+
+#include "core/util.h"
 #include <unistd.h>
 
 char *bt_tmpdir(void) {
@@ -35,17 +37,8 @@ char *bt_offline_home(void) {
 }
 
 void bt_rmtree(const char *path) {
-  if (!path || !*path || strcmp(path, "/") == 0)
-    return;
-  char *cmd = NULL;
-  size_t n = strlen(path) + 32;
-  cmd = malloc(n);
-  if (!cmd)
-    return;
-  snprintf(cmd, n, "rm -rf '%s'", path);
-  int rc = system(cmd);
-  (void)rc;
-  free(cmd);
+  if (path && *path && strcmp(path, "/") != 0)
+    (void)baton__rm_tree(path, false);
 }
 
 static char *join2(const char *a, const char *b) {
