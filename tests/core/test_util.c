@@ -38,36 +38,44 @@ static void fill(const char *dir, const char *outside) {
   free(ab);
 }
 
+/* A folder to remove (dir) and one beside it (keep) holding the file that
+ * dir's link points to. */
+typedef struct trees {
+  char *keep, *dir, *target;
+} trees;
+
+static trees make_trees(void) {
+  trees t = {bt_tmpdir(), bt_tmpdir(), NULL};
+  touch(t.keep, "precious.txt");
+  t.target = baton__path_join(t.keep, "precious.txt");
+  fill(t.dir, t.target);
+  return t;
+}
+
+static void drop_trees(trees *t) {
+  cr_assert(exists(t->keep, "precious.txt"), "a link's target outside stays");
+  bt_rmtree(t->keep);
+  bt_rmtree(t->dir);
+  free(t->target);
+  free(t->keep);
+  free(t->dir);
+}
+
 Test(core_util, rm_tree_removes_a_folder_and_not_what_its_links_point_to) {
-  char *keep = bt_tmpdir(), *dir = bt_tmpdir();
-  touch(keep, "precious.txt");
-  char *target = baton__path_join(keep, "precious.txt");
-  fill(dir, target);
-  cr_assert_eq(baton__rm_tree(dir, false), 0, "%s", strerror(errno));
+  trees t = make_trees();
+  cr_assert_eq(baton__rm_tree(t.dir, false), 0, "%s", strerror(errno));
   struct stat st;
-  cr_assert_neq(lstat(dir, &st), 0, "the folder is gone");
-  cr_assert(exists(keep, "precious.txt"), "a link's target outside stays");
-  free(target);
-  bt_rmtree(keep);
-  free(keep);
-  free(dir);
+  cr_assert_neq(lstat(t.dir, &st), 0, "the folder is gone");
+  drop_trees(&t);
 }
 
 Test(core_util, rm_tree_can_keep_the_folder_itself) {
-  char *keep = bt_tmpdir(), *dir = bt_tmpdir();
-  touch(keep, "precious.txt");
-  char *target = baton__path_join(keep, "precious.txt");
-  fill(dir, target);
-  cr_assert_eq(baton__rm_tree(dir, true), 0, "%s", strerror(errno));
-  cr_assert(exists(dir, "."), "the folder stays");
-  cr_assert(!exists(dir, "a") && !exists(dir, "top.txt") && !exists(dir, "out"),
+  trees t = make_trees();
+  cr_assert_eq(baton__rm_tree(t.dir, true), 0, "%s", strerror(errno));
+  cr_assert(exists(t.dir, "."), "the folder stays");
+  cr_assert(!exists(t.dir, "a") && !exists(t.dir, "top.txt") && !exists(t.dir, "out"),
             "what it held is gone");
-  cr_assert(exists(keep, "precious.txt"));
-  free(target);
-  bt_rmtree(keep);
-  bt_rmtree(dir);
-  free(keep);
-  free(dir);
+  drop_trees(&t);
 }
 
 Test(core_util, rm_tree_says_when_there_is_nothing_to_remove) {
