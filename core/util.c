@@ -193,6 +193,18 @@ bool baton__has_suffix_ci(const char *s, const char *suffix) {
   return ls >= lx && baton__ieq(s + ls - lx, suffix);
 }
 
+bool baton__csv_has(const char *list, const char *item) {
+  size_t n = strlen(item);
+  for (const char *p = list; p && *p;) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (len == n && strncmp(p, item, n) == 0)
+      return true;
+    p = e ? e + 1 : p + len;
+  }
+  return false;
+}
+
 char *baton__trim(char *s) {
   char *p = s;
   while (*p && isspace((unsigned char)*p))

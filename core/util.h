@@ -52,6 +52,9 @@ void baton__fmt(char *dst, size_t cap, const char *fmt, ...) __attribute__((form
 /* Case-insensitive ASCII comparisons. */
 bool baton__ieq(const char *a, const char *b);
 bool baton__has_suffix_ci(const char *s, const char *suffix);
+/* Whether item is one of the entries of a comma-separated list (exactly;
+ * a NULL or empty list has none). */
+bool baton__csv_has(const char *list, const char *item);
 /* Trims ASCII white space in place; returns s. */
 char *baton__trim(char *s);
 

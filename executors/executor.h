@@ -115,13 +115,25 @@ typedef struct baton__executor {
  * Two tables. The library itself holds only the executors that need no heavy
  * library (the Hugging Face and LLM clients, the debug executors), so that
  * every program linking libbaton starts fast and small. The local executors
- * on Debian's C libraries (OCR, speech, images...) are compiled into the
- * baton-worker program only (`baton__local_executors`, executors/local.c);
- * the library learns what they are from `baton-worker --describe` and runs
- * them in worker processes.
+ * on Debian's C libraries (OCR, speech, images...) are built as one module
+ * each (executors/module.c), which baton-worker loads: a worker only the
+ * module of the executor it serves (worker/modules.c). The library learns
+ * what they are from `baton-worker --describe` and runs them in worker
+ * processes. The tests that run local executors in their own process link
+ * them all, and the table of them, executors/local.c.
  */
 extern const baton__executor *const baton__executors[];       /* the library's */
-extern const baton__executor *const baton__local_executors[]; /* baton-worker's */
+extern const baton__executor *const baton__local_executors[]; /* executors/local.c */
+
+/* What a module and the program loading it must agree on: the layout of
+ * the structures they pass each other. */
+#define BATON__MODULE_ABI                                                                  \
+  ((sizeof(baton__executor) << 24) ^ (sizeof(baton__exec_env) << 16) ^                     \
+   (sizeof(baton__config) << 8) ^ sizeof(baton__values))
+/* Each module's one exported symbol: its executor, or NULL when the module
+ * was built from another version of baton (version) or another layout (abi). */
+#define BATON__MODULE_ENTRY "baton__executor_module"
+const baton__executor *baton__executor_module(const char *version, size_t abi);
 
 /* The executor with that name (or "local:name" endpoint): the library's, or
  * a local one where the program links executors/local.c; else NULL. */

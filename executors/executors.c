@@ -18,8 +18,8 @@ const baton__executor *const baton__executors[] = {
     NULL,
 };
 
-/* Defined in executors/local.c, which only baton-worker and the tests link:
- * in every other program this weak reference is NULL. */
+/* Defined in executors/local.c, which only the tests that run local
+ * executors in their own process link: elsewhere this weak reference is NULL. */
 extern const baton__executor *const baton__local_executors[] __attribute__((weak));
 
 const baton__executor *baton__executor_find(const char *name) {

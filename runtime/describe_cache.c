@@ -51,22 +51,57 @@ static cJSON *file_identity(const char *path) {
   return o;
 }
 
-/* Top-level config sections the local executors never read (where baton
- * keeps its data and socket, remote servers, the queue, the daemon): a
- * config that differs from another only there describes the same. A local
- * executor that comes to read one must take it off this list. */
-static const char *const not_local[] = {"home",  "socket", "endpoints", "queue",
-                                        "daemon", "llm",    "hf",        NULL};
+/* Modules of a worker program's folder that count (more are not built). */
+#define MODULES_MAX 64
 
-static bool is_not_local(const char *key) {
-  for (const char *const *k = not_local; *k; k++)
+static int is_module(const struct dirent *de) {
+  size_t n = strlen(de->d_name);
+  return n > 3 && strcmp(de->d_name + n - 3, ".so") == 0;
+}
+
+/* The executor modules beside the worker program (executors/<name>.so in
+ * its folder, as baton-worker finds them), each as file_identity, by name:
+ * a module rebuilt or reinstalled alone is described anew. */
+static cJSON *modules_identity(const char *program) {
+  cJSON *arr = cJSON_CreateArray();
+  char *real = program ? realpath(program, NULL) : NULL;
+  char *slash = real ? strrchr(real, '/') : NULL;
+  if (!arr || !slash) {
+    free(real);
+    return arr;
+  }
+  *slash = '\0';
+  char dir[4200], path[4400];
+  baton__fmt(dir, sizeof dir, "%s/executors", real);
+  free(real);
+  struct dirent **list = NULL;
+  int n = scandir(dir, &list, is_module, alphasort);
+  for (int i = 0; i < n; i++) {
+    baton__fmt(path, sizeof path, "%s/%s", dir, list[i]->d_name);
+    if (i < MODULES_MAX)
+      cJSON_AddItemToArray(arr, file_identity(path));
+    free(list[i]);
+  }
+  free(list);
+  return arr;
+}
+
+/* The top-level config sections a description reads: the local executors'
+ * own settings (core/config.c's executor_keys). Configs that differ only
+ * elsewhere (home, workers, limits, servers, queue, daemon) describe the
+ * same. An executor whose available() or inventory() comes to read another
+ * section must add it here. */
+static const char *const described[] = {"executors", NULL};
+
+static bool is_described(const char *key) {
+  for (const char *const *k = described; *k; k++)
     if (strcmp(*k, key) == 0)
       return true;
   return false;
 }
 
-/* FNV-1a of a YAML tree's kinds and text, in order; at the top level,
- * leaving out the not_local sections. */
+/* FNV-1a of a YAML tree's kinds and text, in order; at the top level, only
+ * the described sections. */
 static uint64_t tree_hash(uint64_t h, const baton__ynode *n, bool top) {
   const char kind = (char)('0' + (int)n->kind);
   h = baton__fnv1a64(h, &kind, 1);
@@ -74,7 +109,7 @@ static uint64_t tree_hash(uint64_t h, const baton__ynode *n, bool top) {
     return baton__fnv1a64(h, n->value, strlen(n->value) + 1);
   for (size_t i = 0; i < n->n; i++) {
     bool pair = n->kind == BATON__YN_MAP && i + 1 < n->n;
-    if (pair && top && n->kids[i]->kind == BATON__YN_SCALAR && is_not_local(n->kids[i]->value)) {
+    if (pair && top && !(n->kids[i]->kind == BATON__YN_SCALAR && is_described(n->kids[i]->value))) {
       i++;
       continue;
     }
@@ -105,8 +140,8 @@ static cJSON *config_identity(const char *path) {
   return o;
 }
 
-/* The key: the worker program, the library version, the config file's
- * content but its not_local sections, and the environment the executors
+/* The key: the worker program and its modules, the library version, the
+ * config file's described sections, and the environment the executors
  * read; NULL when the config cannot be read. */
 static cJSON *cache_key(const char *program, const char *config_path) {
   cJSON *config = config_identity(config_path);
@@ -119,6 +154,7 @@ static cJSON *cache_key(const char *program, const char *config_path) {
     return NULL;
   }
   cJSON_AddItemToObject(k, "program", file_identity(program));
+  cJSON_AddItemToObject(k, "modules", modules_identity(program));
   cJSON_AddStringToObject(k, "version", baton_version());
   cJSON_AddItemToObject(k, "config", config);
   for (const char *const *e = watched_env; *e; e++) {

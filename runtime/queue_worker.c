@@ -57,18 +57,9 @@ static void say(const qworker *w, const char *fmt, ...) {
 
 /* ---- what this worker serves ------------------------------------------------ */
 
+/* Whether --tasks (none: every task) lets this worker take task. */
 static bool task_allowed(const char *list, const char *task) {
-  if (!list || !*list)
-    return true;
-  size_t n = strlen(task);
-  for (const char *p = list; *p;) {
-    const char *e = strchr(p, ',');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    if (len == n && strncmp(p, task, n) == 0)
-      return true;
-    p += len + (e ? 1 : 0);
-  }
-  return false;
+  return !list || !*list || baton__csv_has(list, task);
 }
 
 /* Adds an executor's streams (and a pool) when it can run here. */

@@ -261,8 +261,9 @@ static int spawn_worker(baton__worker_pool *p, baton__worker *w, char *err, size
   posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
   char mem[32];
   baton__fmt(mem, sizeof mem, "%zu", p->cfg->worker_memory_mb);
-  char *argv[] = {(char *)p->program, (char *)"--fd", (char *)"3", (char *)"--memory-mb", mem,
-                  p->cfg->source ? (char *)"--config" : NULL, p->cfg->source, NULL};
+  char *argv[] = {(char *)p->program, (char *)"--fd", (char *)"3", (char *)"--executor", p->name,
+                  (char *)"--memory-mb", mem, p->cfg->source ? (char *)"--config" : NULL,
+                  p->cfg->source, NULL};
   pid_t pid;
   int rc = posix_spawn(&pid, p->program, &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
@@ -598,6 +599,7 @@ cJSON *baton__worker_query(const char *program, const char *config_path, char *e
 typedef struct child {
   baton__config cfg;
   const baton__executor *const *local;
+  const char *unloaded; /* why the executor asked for is not in local, or NULL */
   const baton__executor *ex;
   void *state;
   bool ready;
@@ -609,7 +611,8 @@ static int child_executor(child *c, int fd, const char *name) {
   if (!c->ex) {
     const baton__executor *ex = find_executor(c->local, name);
     if (!ex || (ex->debug_only && !c->cfg.debug_executors)) {
-      reply_error(fd, "this worker has no such executor", false);
+      reply_error(fd, !ex && c->unloaded ? c->unloaded : "this worker has no such executor",
+                  false);
       return -1;
     }
     c->ex = ex;
@@ -674,8 +677,9 @@ static int child_request(child *c, int fd, const char *msg) {
   return status;
 }
 
-int baton__worker_main(int fd, const char *config_path, const baton__executor *const *local) {
-  child c = {.local = local};
+int baton__worker_main(int fd, const char *config_path, const baton__executor *const *local,
+                       const char *unloaded) {
+  child c = {.local = local, .unloaded = unloaded};
   char err[768];
   if (baton__config_load(&c.cfg, config_path, err, sizeof err) != 0) {
     baton__config_release(&c.cfg);

@@ -67,10 +67,12 @@ int baton__worker_run(baton__worker_pool *p, const char *task, const baton__valu
                       baton__exec_env *env, baton__values *out);
 
 /* The child side: serves requests on fd until it closes. `local` is the
- * table of executors compiled into the worker program only (the heavy local
- * ones); the library's own table is searched too. Returns the exit status
- * for the worker program. */
-int baton__worker_main(int fd, const char *config_path, const baton__executor *const *local);
+ * table of local executors the worker program loaded (the one it serves);
+ * the library's own table is searched too. `unloaded`, when not NULL, says
+ * why the executor asked for could not be loaded, and answers requests for
+ * it. Returns the exit status for the worker program. */
+int baton__worker_main(int fd, const char *config_path, const baton__executor *const *local,
+                       const char *unloaded);
 
 /* The child side of `baton-worker --describe`: writes to fd a JSON array
  * describing the `local` executors ({name, model, tasks, reentrant,

@@ -40,7 +40,8 @@ fi
 
 # ---- Install check (daemon work): `cmake --install` gives a library, header
 # and pkg-config file that an embedder can build against; examples/embed.c is
-# built from the installed copy and runs a debug-executor plan.
+# built from the installed copy and runs a debug-executor plan; the installed
+# baton-worker finds its executor modules.
 echo "== install check (cmake --install, pkg-config, examples/embed.c)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -52,3 +53,5 @@ printf "workers: 2\n" >"$tmp/config.yaml"
 LD_LIBRARY_PATH="$(dirname "$pcdir")" BATON_HOME="$tmp/home" BATON_DEBUG_EXECUTORS=1 \
   BATON_CONFIG="$tmp/config.yaml" "$tmp/embed" --plan "$tmp/plan.json" | tee "$tmp/embed.out"
 grep -q "installed ok" "$tmp/embed.out"
+"$(find "$tmp/prefix" -name baton-worker -type f | head -n1)" --describe >"$tmp/describe.json"
+grep -q '"name":"apertium"' "$tmp/describe.json"

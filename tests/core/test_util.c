@@ -89,3 +89,13 @@ Test(core_util, rm_tree_says_when_there_is_nothing_to_remove) {
   bt_rmtree(dir);
   free(dir);
 }
+
+Test(core_util, csv_has_matches_whole_entries_only) {
+  cr_assert(baton__csv_has("image-to-text,translation", "translation"));
+  cr_assert(baton__csv_has("image-to-text,translation", "image-to-text"));
+  cr_assert_not(baton__csv_has("image-to-text,translation", "image"));
+  cr_assert_not(baton__csv_has("image-to-text,translation", "text,translation"));
+  cr_assert_not(baton__csv_has("", "translation"));
+  cr_assert_not(baton__csv_has(NULL, "translation"));
+  cr_assert(baton__csv_has("a,,b", "b"));
+}

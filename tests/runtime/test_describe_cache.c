@@ -108,6 +108,51 @@ Test(runtime_describe_cache, a_changed_worker_program_is_asked_again) {
   cr_assert_eq(starts(), 2);
 }
 
+/* How many entries the test's cache folder holds. */
+static int entries(void) {
+  char folder[600];
+  snprintf(folder, sizeof folder, "%s/baton", cache);
+  DIR *d = opendir(folder);
+  int n = 0;
+  for (struct dirent *e; d && (e = readdir(d));)
+    n += strncmp(e->d_name, "executors-", 10) == 0;
+  if (d)
+    closedir(d);
+  return n;
+}
+
+Test(runtime_describe_cache, a_rebuilt_executor_module_is_asked_again) {
+  /* A worker in a folder of the test's own, its modules the build's. */
+  char bin[600], program[700], mods[700], from[1200], to[1200];
+  snprintf(bin, sizeof bin, "%s/bin", dir);
+  snprintf(program, sizeof program, "%s/baton-worker", bin);
+  snprintf(mods, sizeof mods, "%s/executors", bin);
+  cr_assert_eq(mkdir(bin, 0755), 0);
+  cr_assert_eq(mkdir(mods, 0755), 0);
+  bt_copy(BATON_TEST_BINARY_DIR "/baton-worker", program, 0755);
+  DIR *d = opendir(BATON_TEST_BINARY_DIR "/executors");
+  cr_assert_not_null(d);
+  for (struct dirent *e; (e = readdir(d));) {
+    snprintf(from, sizeof from, "%s/executors/%s", BATON_TEST_BINARY_DIR, e->d_name);
+    snprintf(to, sizeof to, "%s/%s", mods, e->d_name);
+    if (e->d_name[0] != '.')
+      cr_assert_eq(symlink(from, to), 0, "%s", to);
+  }
+  closedir(d);
+  setenv("BATON_WORKER", program, 1);
+  baton_free(list_executors(false));
+  cr_assert_eq(entries(), 1);
+  /* textcat.so rebuilt alone: the worker program stays the same. */
+  snprintf(from, sizeof from, "%s/executors/textcat.so", BATON_TEST_BINARY_DIR);
+  snprintf(to, sizeof to, "%s/textcat.so", mods);
+  cr_assert_eq(unlink(to), 0);
+  bt_copy(from, to, 0755);
+  baton_free(list_executors(false));
+  cr_assert_eq(entries(), 2, "the description of the old module was used");
+  baton_free(list_executors(false));
+  cr_assert_eq(entries(), 2);
+}
+
 Test(runtime_describe_cache, a_corrupt_cache_is_replaced_by_asking_once) {
   baton_free(list_executors(false));
   char file[1200];
@@ -143,11 +188,11 @@ Test(runtime_describe_cache, the_same_config_copied_or_touched_is_not_asked_agai
 }
 
 Test(runtime_describe_cache, a_changed_config_is_asked_again) {
-  baton_free(list_with(config_at("a.yaml", "workers: 2\n"), false));
+  baton_free(list_with(config_at("a.yaml", "executors:\n  ots:\n    percent: 20\n"), false));
   /* Same size, same path, other text. */
-  baton_free(list_with(config_at("a.yaml", "workers: 3\n"), false));
+  baton_free(list_with(config_at("a.yaml", "executors:\n  ots:\n    percent: 30\n"), false));
   cr_assert_eq(starts(), 2);
-  baton_free(list_with(config_at("a.yaml", "workers: 3\n"), false));
+  baton_free(list_with(config_at("a.yaml", "executors:\n  ots:\n    percent: 30\n"), false));
   cr_assert_eq(starts(), 2);
 }
 
@@ -155,18 +200,19 @@ Test(runtime_describe_cache, a_changed_config_is_asked_again) {
 static const char *config_of(const char *name, int port, const char *voice) {
   char text[1024];
   snprintf(text, sizeof text,
-           "workers: 2\nhome: %s/home-%d\nqueue:\n  url: redis://127.0.0.1:%d\n"
+           "workers: %d\nhome: %s/home-%d\nqueue:\n  url: redis://127.0.0.1:%d\n"
            "endpoints:\n  - name: e%d\n    base_url: http://127.0.0.1:%d\n"
-           "executors:\n  espeak-ng:\n    voice: %s\n",
-           dir, port, port, port, port, voice);
+           "limits:\n  tasks: %d\nexecutors:\n  espeak-ng:\n    voice: %s\n",
+           port % 8 + 1, dir, port, port, port, port, port, voice);
   return config_at(name, text);
 }
 
 Test(runtime_describe_cache, a_config_changed_only_where_no_local_executor_looks_is_not_asked_again) {
   baton_free(list_with(config_of("a.yaml", 1001, "en"), false));
-  /* Another test's or user's home, queue and servers: the same executors. */
+  /* Another test's or user's home, workers, limits, queue and servers: the
+   * same executors. */
   baton_free(list_with(config_of("b.yaml", 1002, "en"), false));
-  cr_assert_eq(starts(), 1, "a new home, queue or endpoint started baton-worker again");
+  cr_assert_eq(starts(), 1, "a config changed outside its executors section started baton-worker again");
   /* A setting of a local executor does decide what it says. */
   baton_free(list_with(config_of("b.yaml", 1002, "es"), false));
   cr_assert_eq(starts(), 2, "a changed executor setting used the old description");

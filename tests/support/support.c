@@ -86,11 +86,24 @@ char *bt_slurp(const char *path, size_t *len) {
   return buf;
 }
 
-void bt_write(const char *path, const char *data) {
+/* Writes len bytes of data to a new file at path. */
+static void write_bytes(const char *path, const char *data, size_t len) {
   FILE *f = fopen(path, "wb");
   cr_assert_not_null(f, "cannot create %s: %s", path, strerror(errno));
-  cr_assert_eq(fwrite(data, 1, strlen(data), f), strlen(data));
+  cr_assert_eq(fwrite(data, 1, len, f), len);
   cr_assert_eq(fclose(f), 0);
+}
+
+void bt_write(const char *path, const char *data) {
+  write_bytes(path, data, strlen(data));
+}
+
+void bt_copy(const char *from, const char *to, unsigned mode) {
+  size_t len = 0;
+  char *data = bt_slurp(from, &len);
+  write_bytes(to, data, len);
+  free(data);
+  cr_assert_eq(chmod(to, (mode_t)mode), 0, "chmod %s: %s", to, strerror(errno));
 }
 
 int bt_run(const char *cmd, char **out) {

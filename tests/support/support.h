@@ -23,6 +23,8 @@ char *bt_source_path(const char *rel);
 char *bt_slurp(const char *path, size_t *len);
 /* Writes a file; aborts on error. */
 void bt_write(const char *path, const char *data);
+/* Copies the file at from to a new file at to with permissions mode; aborts on error. */
+void bt_copy(const char *from, const char *to, unsigned mode);
 /* Runs a shell command, capturing stdout (malloc'd) when out is non-NULL.
  * Returns the exit status (or -1). */
 int bt_run(const char *cmd, char **out);
