@@ -11,76 +11,56 @@
 # their own process.
 
 file(GLOB BATON_LOCAL_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/executors/*.c)
-list(REMOVE_ITEM BATON_LOCAL_SOURCES
-     ${CMAKE_SOURCE_DIR}/executors/executors.c
-     ${CMAKE_SOURCE_DIR}/executors/module.c
-     ${CMAKE_SOURCE_DIR}/executors/hf.c
-     ${CMAKE_SOURCE_DIR}/executors/hf_request.c
-     ${CMAKE_SOURCE_DIR}/executors/hf_reply.c
-     ${CMAKE_SOURCE_DIR}/executors/llm.c
-     ${CMAKE_SOURCE_DIR}/executors/debug.c
-     ${CMAKE_SOURCE_DIR}/executors/hub_http.c
-     ${CMAKE_SOURCE_DIR}/executors/llm_client.c
-     ${CMAKE_SOURCE_DIR}/executors/apertium_pairs.c
-     ${CMAKE_SOURCE_DIR}/executors/languages.c
-     ${BATON_OPENAI_SOURCES})
+list(REMOVE_ITEM BATON_LOCAL_SOURCES ${BATON_LIB_EXECUTOR_SOURCES}
+     ${CMAKE_SOURCE_DIR}/executors/module.c)
 add_library(baton_local STATIC ${BATON_LOCAL_SOURCES})
 target_include_directories(baton_local PRIVATE ${BATON_GEN_DIR})
 
 # Which executors this build has: BATON_LOCAL_<symbol> is set where the
-# libraries of baton__executor_<symbol> were found. apertium runs Debian's
-# apertium programs and needs no library.
+# libraries of baton__executor_<symbol> were found (baton_local_found), and
+# BATON_HAVE_<...> tells the code. apertium runs Debian's apertium programs
+# and needs no library.
 set(BATON_LOCAL_apertium ON)
 set(BATON_LOCAL_DEPS)
+macro(baton_local_found symbol define)
+  set(BATON_LOCAL_${symbol} ON)
+  target_compile_definitions(baton_local PUBLIC ${define}=1)
+  list(APPEND BATON_LOCAL_DEPS ${ARGN})
+endmacro()
 if(TESSERACT_FOUND)
-  set(BATON_LOCAL_tesseract ON)
-  target_compile_definitions(baton_local PUBLIC BATON_HAVE_TESSERACT=1)
-  list(APPEND BATON_LOCAL_DEPS PkgConfig::TESSERACT)
+  baton_local_found(tesseract BATON_HAVE_TESSERACT PkgConfig::TESSERACT)
 endif()
 if(ESPEAK_FOUND)
-  set(BATON_LOCAL_espeak ON)
-  target_compile_definitions(baton_local PUBLIC BATON_HAVE_ESPEAK=1)
-  list(APPEND BATON_LOCAL_DEPS PkgConfig::ESPEAK)
+  baton_local_found(espeak BATON_HAVE_ESPEAK PkgConfig::ESPEAK)
 endif()
 if(OTS_FOUND)
-  set(BATON_LOCAL_ots ON)
-  target_compile_definitions(baton_local PUBLIC BATON_HAVE_OTS=1)
-  list(APPEND BATON_LOCAL_DEPS PkgConfig::OTS)
+  baton_local_found(ots BATON_HAVE_OTS PkgConfig::OTS)
 endif()
 if(SNDFILE_FOUND)
-  set(BATON_LOCAL_sndfile ON)
-  target_compile_definitions(baton_local PUBLIC BATON_HAVE_SNDFILE=1)
-  list(APPEND BATON_LOCAL_DEPS PkgConfig::SNDFILE)
+  baton_local_found(sndfile BATON_HAVE_SNDFILE PkgConfig::SNDFILE)
 endif()
 if(POCKETSPHINX_FOUND AND SNDFILE_FOUND)
-  set(BATON_LOCAL_pocketsphinx ON)
+  baton_local_found(pocketsphinx BATON_HAVE_POCKETSPHINX ${POCKETSPHINX_LINK_LIBRARIES})
   # Debian's pocketsphinx.pc names /usr/include/sphinxbase, which does not exist.
   foreach(dir ${POCKETSPHINX_INCLUDE_DIRS})
     if(EXISTS ${dir})
       target_include_directories(baton_local PRIVATE ${dir})
     endif()
   endforeach()
-  target_compile_definitions(baton_local PUBLIC BATON_HAVE_POCKETSPHINX=1)
-  list(APPEND BATON_LOCAL_DEPS ${POCKETSPHINX_LINK_LIBRARIES})
 endif()
 if(TEXTCAT_FOUND)
-  set(BATON_LOCAL_textcat ON)
-  target_compile_definitions(baton_local PUBLIC BATON_HAVE_TEXTCAT=1)
-  list(APPEND BATON_LOCAL_DEPS PkgConfig::TEXTCAT)
+  baton_local_found(textcat BATON_HAVE_TEXTCAT PkgConfig::TEXTCAT)
 endif()
 if(VIPS_FOUND)
-  set(BATON_LOCAL_vips ON)
-  target_compile_definitions(baton_local PUBLIC BATON_HAVE_VIPS=1)
-  list(APPEND BATON_LOCAL_DEPS PkgConfig::VIPS)
+  baton_local_found(vips BATON_HAVE_VIPS PkgConfig::VIPS)
 endif()
 if(OpenCV_FOUND)
-  set(BATON_LOCAL_opencv ON)
+  baton_local_found(opencv BATON_HAVE_OPENCV
+                    opencv_core opencv_imgproc opencv_imgcodecs opencv_objdetect)
   # OpenCV 4 has only a C++ API: one C++ file wraps it behind a C function.
   enable_language(CXX)
   set(CMAKE_CXX_STANDARD 17)
   target_sources(baton_local PRIVATE ${CMAKE_SOURCE_DIR}/executors/opencv_detect.cpp)
-  target_compile_definitions(baton_local PUBLIC BATON_HAVE_OPENCV=1)
-  list(APPEND BATON_LOCAL_DEPS opencv_core opencv_imgproc opencv_imgcodecs opencv_objdetect)
 endif()
 target_link_libraries(baton_local PUBLIC baton_internal ${BATON_LOCAL_DEPS})
 
