@@ -1,4 +1,4 @@
-/* modules.c — the local executors' modules beside baton-worker: finding them and loading one or all. */
+/* modules.c — the local executors' modules beside baton-worker: finding them, loading one, or those serving given task kinds. */
 #include "worker/modules.h"
 
 #include <dlfcn.h>

@@ -1,4 +1,4 @@
-/* modules.h — the local executors' modules beside baton-worker: finding them and loading one or all. */
+/* modules.h — the local executors' modules beside baton-worker: finding them, loading one, or those serving given task kinds. */
 #ifndef BATON_WORKER_MODULES_H
 #define BATON_WORKER_MODULES_H
 
