@@ -98,7 +98,8 @@ foreach(entry ${BATON_LOCAL_ORDER})
   # The executor's objects and their libraries, nothing else (--as-needed);
   # the module exports its entry point only (--exclude-libs hides the copy
   # of libbaton's insides it carries).
-  target_link_options(${module} PRIVATE "LINKER:--as-needed" "LINKER:--exclude-libs,ALL")
+  target_link_options(${module} PRIVATE "LINKER:--as-needed" "LINKER:--exclude-libs,ALL"
+                      "LINKER:--gc-sections")
   target_link_libraries(${module} PRIVATE baton_local baton_internal)
   set_target_properties(${module} PROPERTIES PREFIX "" OUTPUT_NAME ${name}
     LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/executors C_VISIBILITY_PRESET hidden)
