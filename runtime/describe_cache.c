@@ -55,8 +55,7 @@ static cJSON *file_identity(const char *path) {
 #define MODULES_MAX 64
 
 static int is_module(const struct dirent *de) {
-  size_t n = strlen(de->d_name);
-  return n > 3 && strcmp(de->d_name + n - 3, ".so") == 0;
+  return strlen(de->d_name) > 3 && baton__has_suffix_ci(de->d_name, ".so");
 }
 
 /* The executor modules beside the worker program (executors/<name>.so in

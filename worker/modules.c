@@ -29,16 +29,16 @@ bool baton__module_known(const char *name) {
   return info_of(name) != NULL;
 }
 
-/* Whether ex serves exactly the task kinds the build listed (info->tasks). */
+/* Whether ex serves exactly the task kinds the build listed (info->tasks):
+ * each of its kinds is listed, and the list has no more. */
 static bool tasks_match(const baton__executor *ex, const module_info *info) {
-  const char *p = info->tasks;
-  for (const char *const *t = ex->tasks; *t; t++) {
-    size_t n = strlen(*t);
-    if (strncmp(p, *t, n) != 0 || (p[n] != ',' && p[n] != '\0'))
+  size_t mine = 0, listed = 1;
+  for (const char *const *t = ex->tasks; *t; t++, mine++)
+    if (!baton__csv_has(info->tasks, *t))
       return false;
-    p += n + (p[n] == ',');
-  }
-  return *p == '\0';
+  for (const char *p = info->tasks; *p; p++)
+    listed += *p == ',';
+  return mine == listed;
 }
 
 int baton__modules_dir(char *dir, size_t cap, char *err, size_t errlen) {
