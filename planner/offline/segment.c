@@ -126,7 +126,8 @@ int off_split_steps(planner *p) {
       size_t next = k + 1, c = skip_soft(p, k + 1, i);
       while (next < i && !is_soft(p, next))
         next++;
-      if (off_has_cue(p, k + 1, next) || (c < i && off_is(p, c, W_SUBJECT))) {
+      if (off_has_cue(p, k + 1, next) || (c < i && off_is(p, c, W_SUBJECT)) ||
+          off_asks_question(p, k + 1, next)) {
         if (add_step(p, from, k, piece_context(p, from, k, context, false)) != 0)
           return -1;
         from = k;
