@@ -234,6 +234,23 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   return true;
 }
 
+/* "Find the objects in x.jpg and draw a box around each (of them)": a step that would draw or edit a
+ * picture, or do again what the step before it did, but speaks of marking what that step found
+ * (a task that tells what it found and shows it on a picture) describes that step's result. */
+static bool shows_earlier_result(const planner *p, size_t s) {
+  const step *st = &p->steps[s], *e = NULL;
+  for (size_t i = s; i-- > 0 && !e;)
+    e = !p->steps[i].context && p->steps[i].task >= 0 ? &p->steps[i] : NULL;
+  unsigned finds = BATON__T_TEXT | BATON__T_IMAGE;
+  return e &&
+         (off_is_role(p, st->task, R_DRAW) || off_is_role(p, st->task, R_EDIT) ||
+          st->task == e->task) &&
+         (p->cues[e->task].spec->outputs & finds) == finds && !off_own_types(p, st->a, st->b) &&
+         off_has_word(p, st->a, st->b, W_MARKING) &&
+         (off_has_word(p, st->a, st->b, W_REFERENCE) ||
+          off_keyword_score(p, &p->cues[e->task], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD]);
+}
+
 /* Recognises step s; true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   step *st = &p->steps[s];
@@ -251,6 +268,10 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   }
   if (st->task < 0)
     question_step(p, st, produced);
+  if (st->task >= 0 && shows_earlier_result(p, s)) {
+    drop_step(p, s, false);
+    return false;
+  }
   if (st->task >= 0)
     split_step(p, s, avail);
   if (st->task >= 0 && repeats_earlier_step(p, s)) {
