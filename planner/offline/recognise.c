@@ -234,8 +234,8 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   return true;
 }
 
-/* "Find the objects in x.jpg and draw a box around each (of them)": a step that would draw or edit a
- * picture, or do again what the step before it did, but speaks of marking what that step found
+/* "Find the objects in x.jpg and draw a box around each (of them)": a step that would draw or edit
+ * a picture, or do again what the step before it did, but speaks of marking what that step found
  * (a task that tells what it found and shows it on a picture) describes that step's result. */
 static bool shows_earlier_result(const planner *p, size_t s) {
   const step *st = &p->steps[s], *e = NULL;
