@@ -155,12 +155,27 @@ static void merge_steps(planner *p) {
   p->n_steps = w;
 }
 
-/* No task named, but a question put: about the picture ("I wonder 'What colour is the car in the
- * edited image?'"), or with a passage at hand ("figure out who won the battle" after the account of
- * it); rewrite.c makes the first a visual question. */
-static void question_step(planner *p, step *st, unsigned produced) {
+/* Does the step's task answer a question it is asked (of a picture, a document, a passage) and
+ * its words put none? */
+static bool awaits_question(const planner *p, const step *st) {
+  const baton__taskspec *s = p->cues[st->task].spec;
+  bool asked = (s->inputs & BATON__T_TEXT) && !(s->outputs & BATON__T_IMAGE) &&
+               (off_primary_type(s) != BATON__T_TEXT || off_takes_two_texts(p, s));
+  return asked && !off_is_role(p, st->task, R_COMPARE_TEXTS) && !off_asks_question(p, st->a, st->b);
+}
+
+/* No task named, but a question put: of the step just before when it awaits one ("I have a
+ * document scan.png, and I'd like to know its date"), else about the picture ("I wonder 'What
+ * colour is the car in the edited image?'"), or with a passage at hand ("figure out who won the
+ * battle" after the account of it); rewrite.c makes the second a visual question. */
+static void question_step(planner *p, size_t s, unsigned produced) {
+  step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   if (!off_asks_question(p, st->a, st->b))
     return;
+  if (e && !e->context && e->task >= 0 && awaits_question(p, e)) {
+    e->b = st->b;
+    return;
+  }
   bool picture =
       ((produced | off_res_types(p, false)) & BATON__T_IMAGE) && off_asks_about_picture(p, st);
   bool passage = !off_said_media(p, st->a, st->b) &&
@@ -267,7 +282,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
       off_mark_references(p, st->a, st->b);
   }
   if (st->task < 0)
-    question_step(p, st, produced);
+    question_step(p, s, produced);
   if (st->task >= 0 && shows_earlier_result(p, s)) {
     drop_step(p, s, false);
     return false;

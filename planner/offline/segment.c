@@ -119,8 +119,9 @@ int off_split_steps(planner *p) {
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_punct(p, i, ".!?;") && !off_is(p, i, W_HARD_BREAK))
       continue;
-    /* Within a sentence [seg, i), a ',' or "and" splits when what follows names a task or starts a
-     * clause of its own ("..., and I'm curious"). */
+    /* Within a sentence [seg, i), a ',' or "and" splits when what follows names a task, starts a
+     * clause of its own ("..., and I'm curious") or puts a question after a piece that names a task
+     * ("transcribe x.wav and tell me who won"). */
     bool context = is_context_clause(p, seg, i);
     size_t from = seg;
     for (size_t k = seg; k < i; k++) {
@@ -130,7 +131,7 @@ int off_split_steps(planner *p) {
       while (next < i && !is_soft(p, next))
         next++;
       if (off_has_cue(p, k + 1, next) || (c < i && off_is(p, c, W_SUBJECT)) ||
-          off_asks_question(p, k + 1, next)) {
+          (off_asks_question(p, k + 1, next) && off_has_cue(p, from, k))) {
         if (add_step(p, from, k, piece_context(p, from, k, context, false)) != 0)
           return -1;
         from = k;
