@@ -133,7 +133,8 @@ static int add_second_text(planner *p, const step *st, const baton__taskspec *sp
      * reflect the detected emotion") */
     bool edits = (spec->outputs & BATON__T_IMAGE) != 0;
     bool guided = edits && off_has_word(p, st->a, st->b, W_GUIDED);
-    qs.ref = q < 0 && (!edits || guided) && prev_text != in_ref ? prev_text : -1;
+    bool asks = !edits && off_asks_question(p, st->a, st->b); /* "I'd like to know what ..." */
+    qs.ref = q < 0 && (!edits || guided) && !asks && prev_text != in_ref ? prev_text : -1;
     qs.literal = q < 0 && qs.ref < 0 ? off_span_text(p, st->a, st->b) : NULL;
   } else if (off_takes_two_texts(p, spec)) {
     name = off_is_role(p, st->task, R_COMPARE_TEXTS) ? "text2" : "question";
