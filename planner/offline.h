@@ -43,9 +43,4 @@ typedef struct baton__offline_req {
 int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *err,
                             size_t errlen);
 
-/* baton__plan_offline_req() with only a request, inputs and task kinds. */
-int baton__plan_offline(const char *request, const char *const *inputs, size_t n_inputs,
-                        const baton__taskspec *tasks, size_t n_tasks, baton__graph *g,
-                        char *err, size_t errlen);
-
 #endif

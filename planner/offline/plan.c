@@ -112,11 +112,3 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
   off_lexicon_release(&lx);
   return rc;
 }
-
-int baton__plan_offline(const char *request, const char *const *inputs, size_t n_inputs,
-                        const baton__taskspec *tasks, size_t n_tasks, baton__graph *g,
-                        char *err, size_t errlen) {
-  baton__offline_req r = {.request = request, .inputs = inputs, .n_inputs = n_inputs,
-                          .tasks = tasks, .n_tasks = n_tasks};
-  return baton__plan_offline_req(&r, g, err, errlen);
-}

@@ -45,6 +45,12 @@ static const baton__taskspec *lookup(void *ud, const char *name) {
 /* Plans a request (inputs: comma-separated files or NULL; messages: earlier
  * turns or NULL) with the catalogue's tasks, validates the graph, and
  * returns the rendering (caller frees), or NULL with err set. */
+/* Plans a request alone (no inputs, no earlier turns) against the registry's task kinds. */
+static int plan_alone(const char *request, baton__graph *g, char *err, size_t errlen) {
+  baton__offline_req r = {.request = request, .tasks = tasks, .n_tasks = n_tasks};
+  return baton__plan_offline_req(&r, g, err, errlen);
+}
+
 static char *plan_case(const char *request, char *inputs, const char *messages,
                        const unsigned char *runnable, char *note, char *err, size_t errlen) {
   const char *files[16];
@@ -118,9 +124,7 @@ Test(planner_offline, plans_every_wording_of_the_case_table_as_written) {
 Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
   baton__graph g;
   char err[256] = "";
-  cr_assert_eq(baton__plan_offline("Describe this image", NULL, 0, tasks, n_tasks, &g, err,
-                                   sizeof err),
-               -1);
+  cr_assert_eq(plan_alone("Describe this image", &g, err, sizeof err), -1);
   cr_assert(strstr(err, "needs an image") != NULL, "%s", err);
   cr_assert_eq(g.n, 0);
 }
@@ -210,7 +214,7 @@ Test(planner_offline, reports_requests_with_no_task) {
   for (size_t i = 0; i < 4; i++) {
     baton__graph g;
     char err[256] = "";
-    cr_assert_eq(baton__plan_offline(none[i], NULL, 0, tasks, n_tasks, &g, err, sizeof err), -1,
+    cr_assert_eq(plan_alone(none[i], &g, err, sizeof err), -1,
                  "'%s' was planned", none[i]);
     cr_assert(strstr(err, "could not find any task in the request") != NULL, "%s", err);
     cr_assert_eq(g.n, 0);
@@ -242,7 +246,7 @@ Test(planner_offline, survives_odd_and_oversized_requests) {
   for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
     baton__graph g;
     char err[256] = "";
-    int rc = baton__plan_offline(odd[i], NULL, 0, tasks, n_tasks, &g, err, sizeof err);
+    int rc = plan_alone(odd[i], &g, err, sizeof err);
     if (rc == 0)
       cr_assert_eq(baton__graph_validate(&g, lookup, reg, err, sizeof err), 0, "%s", err);
     else
@@ -257,11 +261,11 @@ Test(planner_offline, survives_odd_and_oversized_requests) {
   big[n] = '\0';
   baton__graph g;
   char err[256] = "";
-  cr_assert_eq(baton__plan_offline(big, NULL, 0, tasks, n_tasks, &g, err, sizeof err), -1);
+  cr_assert_eq(plan_alone(big, &g, err, sizeof err), -1);
   cr_assert(strstr(err, "too long") != NULL, "%s", err);
   /* Many steps within the size limit: bounded, not a crash. */
   big[8000] = '\0';
-  int rc = baton__plan_offline(big, NULL, 0, tasks, n_tasks, &g, err, sizeof err);
+  int rc = plan_alone(big, &g, err, sizeof err);
   cr_assert(rc == 0 || strstr(err, "more than") != NULL || strstr(err, "too many") != NULL,
             "%s", err);
   baton__graph_release(&g);
@@ -366,7 +370,7 @@ static void planned_sets(const char *request, const nameset *tools, nameset *nod
                          nameset *edges) {
   baton__graph g;
   char err[256];
-  if (baton__plan_offline(request, NULL, 0, tasks, n_tasks, &g, err, sizeof err) != 0)
+  if (plan_alone(request, &g, err, sizeof err) != 0)
     return;
   for (size_t i = 0; i < g.n; i++) {
     char nm[96], src[96];
