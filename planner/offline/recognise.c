@@ -155,24 +155,19 @@ static void merge_steps(planner *p) {
   p->n_steps = w;
 }
 
-/* Does the step's task answer a question it is asked (of a picture, a document, a passage) and
- * its words put none? */
-static bool awaits_question(const planner *p, const step *st) {
-  const baton__taskspec *s = p->cues[st->task].spec;
-  bool asked = (s->inputs & BATON__T_TEXT) && !(s->outputs & BATON__T_IMAGE) &&
-               (off_primary_type(s) != BATON__T_TEXT || off_takes_two_texts(p, s));
-  return asked && !off_is_role(p, st->task, R_COMPARE_TEXTS) && !off_asks_question(p, st->a, st->b);
-}
-
-/* No task named, but a question put: of the step just before when it awaits one ("I have a
- * document scan.png, and I'd like to know its date"), else about the picture ("I wonder 'What
- * colour is the car in the edited image?'"), or with a passage at hand ("figure out who won the
- * battle" after the account of it); rewrite.c makes the second a visual question. */
+/* No task named, but a question put: of the step just before when that one answers questions (of
+ * a picture, a document, a passage) and puts none ("I have a document scan.png, and I'd like to
+ * know its date"), else about the picture ("I wonder 'What colour is the car in the edited
+ * image?'"), or with a passage at hand ("figure out who won the battle" after the account of it);
+ * rewrite.c makes the second a visual question. */
 static void question_step(planner *p, size_t s, unsigned produced) {
-  step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
+  step *st = &p->steps[s], *e = s > 0 && !p->steps[s - 1].context ? &p->steps[s - 1] : NULL;
   if (!off_asks_question(p, st->a, st->b))
     return;
-  if (e && !e->context && e->task >= 0 && awaits_question(p, e)) {
+  int t = e ? e->task : -1;
+  if ((off_is_role(p, t, R_ASK_PICTURE) || off_is_role(p, t, R_READ_DOCUMENT) ||
+       off_is_role(p, t, R_ASK_TEXT) || off_is_role(p, t, R_ASK_TABLE)) &&
+      !off_asks_question(p, e->a, e->b)) {
     e->b = st->b;
     return;
   }
@@ -249,19 +244,15 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   return true;
 }
 
-/* "Find the objects in x.jpg and draw a box around each (of them)": a step that would draw or edit
- * a picture, or do again what the step before it did, but speaks of marking what that step found
- * (a task that tells what it found and shows it on a picture) describes that step's result. */
+/* "Find the objects in x.jpg and draw a box around each (of them)": a step after detection that
+ * would draw or edit a picture, or detect again, but speaks of marking what was found describes
+ * detection's result (its picture shows the boxes). */
 static bool shows_earlier_result(const planner *p, size_t s) {
-  const step *st = &p->steps[s], *e = NULL;
-  for (size_t i = s; i-- > 0 && !e;)
-    e = !p->steps[i].context && p->steps[i].task >= 0 ? &p->steps[i] : NULL;
-  unsigned finds = BATON__T_TEXT | BATON__T_IMAGE;
-  return e &&
+  const step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
+  return e && !e->context && off_is_role(p, e->task, R_DETECT) &&
          (off_is_role(p, st->task, R_DRAW) || off_is_role(p, st->task, R_EDIT) ||
           st->task == e->task) &&
-         (p->cues[e->task].spec->outputs & finds) == finds && !off_own_types(p, st->a, st->b) &&
-         off_has_word(p, st->a, st->b, W_MARKING) &&
+         !off_own_types(p, st->a, st->b) && off_has_word(p, st->a, st->b, W_MARKING) &&
          (off_has_word(p, st->a, st->b, W_REFERENCE) ||
           off_keyword_score(p, &p->cues[e->task], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD]);
 }
