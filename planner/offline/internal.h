@@ -40,24 +40,22 @@
    X(DETERMINER, determiner) X(DEFINITE, definite) X(INDEFINITE, indefinite) \
    X(DESTINATION, destination) X(TARGET_PREP, target_prep) X(SOURCE_PREP, source_prep) \
    X(JOINER, joiner) X(HARD_BREAK, hard_break) X(DEMONSTRATIVE, demonstrative) \
-   X(RELATIVE, relative) X(PREPOSITION, preposition) X(STOPWORD, stopword) \
-   X(REFERENCE, reference) X(MADE_THING, made_thing) X(HELD, held) X(NAMING, naming) \
+   X(RELATIVE, relative) X(PREPOSITION, preposition) X(STOPWORD, stopword) X(REFERENCE, reference) \
+   X(ORIGINAL, original) X(MADE_THING, made_thing) X(HELD, held) X(NAMING, naming) \
    X(PICTURE, picture) X(RECORDING, recording) X(MADE_AS, made_as) X(MOVING, moving) \
    X(TABLE, table) X(DOCUMENT, document) X(UNSURE, unsure) X(SUBJECT, subject) \
    X(SCENE_SUBJECT, scene_subject) X(THIRD_PERSON, third_person) X(ASKING, asking) \
-   X(LEAD_IN, lead_in) X(ASIDE, aside) X(SUPPOSING, supposing) X(LETS, lets) X(US, us) \
-   X(YOU, you) X(FILLER, filler) X(CONDITION, condition) X(ASK_VERB, ask_verb) X(WH, wh) \
-   X(TELL, tell) X(KNOW, know) X(IS_ARE, is_are) X(THERE, there) X(SEVERAL, several) \
-   X(ONE_THING, one_thing) X(MARKING, marking) X(TASK_NOUN, task_noun) X(ALOUD, aloud) \
-   X(FRESH, fresh) X(GUIDED, guided) X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun) \
-   X(TRANSLATING, translating)
+   X(LEAD_IN, lead_in) X(ASIDE, aside) X(SUPPOSING, supposing) X(LETS, lets) X(US, us) X(YOU, you) \
+   X(FILLER, filler) X(CONDITION, condition) X(ASK_VERB, ask_verb) X(WH, wh) X(TELL, tell) \
+   X(KNOW, know) X(IS_ARE, is_are) X(THERE, there) X(SEVERAL, several) X(ONE_THING, one_thing) \
+   X(MARKING, marking) X(TASK_NOUN, task_noun) X(ALOUD, aloud) X(FRESH, fresh) X(GUIDED, guided) \
+   X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun) X(TRANSLATING, translating)
 #define OFF_ROLES(X) \
-   X(TRANSLATE, translate) X(DRAW, draw) X(TRANSFORM, transform) X(EDIT, edit) \
-   X(CAPTION, caption) X(TRANSCRIBE, transcribe) X(READ_TABLE, read_table) \
-   X(READ_DOCUMENT, read_document) X(ASK_PICTURE, ask_picture) X(ASK_TEXT, ask_text) \
-   X(ASK_TABLE, ask_table) X(COMPARE_TEXTS, compare_texts) X(DETECT, detect) \
-   X(CLASSIFY_PICTURE, classify_picture) X(CLASSIFY_TEXT, classify_text) X(SPEAK, speak) \
-   X(MAKE_VIDEO, make_video)
+   X(TRANSLATE, translate) X(DRAW, draw) X(TRANSFORM, transform) X(EDIT, edit) X(CAPTION, caption) \
+   X(TRANSCRIBE, transcribe) X(READ_TABLE, read_table) X(READ_DOCUMENT, read_document) \
+   X(ASK_PICTURE, ask_picture) X(ASK_TEXT, ask_text) X(ASK_TABLE, ask_table) \
+   X(COMPARE_TEXTS, compare_texts) X(DETECT, detect) X(CLASSIFY_PICTURE, classify_picture) \
+   X(CLASSIFY_TEXT, classify_text) X(SPEAK, speak) X(MAKE_VIDEO, make_video)
 #define OFF_FEATURES(X) \
    X(KEYWORD, keyword) X(DESCRIPTION, description) X(NO_MEDIA, no_media) \
    X(MEDIA_ELSEWHERE, media_elsewhere) X(OWN_INPUT, own_input) X(OWN_READABLE, own_readable) \

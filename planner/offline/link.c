@@ -85,15 +85,18 @@ static int nearest_producer(const planner *p, unsigned type) {
   return -1;
 }
 
-/* An unused resource of that type: the request's first, then the newest of earlier turns; -1 when
- * none. */
-static int first_unused(const planner *p, unsigned type) {
+/* An unused resource of the type: the request's first, else of earlier turns the newest (the
+ * oldest when step st says "the original ..."); -1 when none. */
+static int first_unused(const planner *p, const step *st, unsigned type) {
+  bool oldest = off_has_word(p, st->a, st->b, W_ORIGINAL);
   for (size_t i = 0; i < p->n_res; i++)
     if (!p->res[i].used && !p->res[i].turn && (p->res[i].type & type))
       return (int)i;
-  for (size_t i = p->n_res; i-- > 0;)
+  for (size_t k = 0; k < p->n_res; k++) {
+    size_t i = oldest ? k : p->n_res - 1 - k;
     if (!p->res[i].used && p->res[i].turn && (p->res[i].type & type))
       return (int)i;
+  }
   return -1;
 }
 
@@ -211,7 +214,7 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
       int task = reader >= 0 ? reader : p->role[k ? R_TRANSCRIBE : R_CAPTION];
       int r = !(type & types)              ? -1
               : pass == 0                  ? off_own_res(p, st->a, st->b, type)
-              : near < 0                   ? first_unused(p, type)
+              : near < 0                   ? first_unused(p, st, type)
               : (p->res[near].type & type) ? near : -1;
       if (r < 0)
         continue;
@@ -241,11 +244,11 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 2b. "summarize the lecture" with lecture.wav named earlier and nothing read yet: read it first;
    * 2c. "draw the scene my narration in n.wav describes": what a recording nobody listened to says
    * is what to make */
-  bool unread = text && prev < 0 && first_unused(p, BATON__T_TEXT) < 0;
-  if (unread && (outputs & BATON__T_TEXT) && first_unused(p, media) >= 0 &&
+  bool unread = text && prev < 0 && first_unused(p, st, BATON__T_TEXT) < 0;
+  if (unread && (outputs & BATON__T_TEXT) && first_unused(p, st, media) >= 0 &&
       (b = bridge(p, st, false, media, src)))
     return b > 0 ? 0 : -1;
-  if (unread && !(outputs & BATON__T_TEXT) && first_unused(p, BATON__T_AUDIO) >= 0 &&
+  if (unread && !(outputs & BATON__T_TEXT) && first_unused(p, st, BATON__T_AUDIO) >= 0 &&
       (b = bridge(p, st, false, BATON__T_AUDIO, src)))
     return b > 0 ? 0 : -1;
   /* 3. what to make, what follows "of", "about"...: "an image of a cat playing piano" */
@@ -257,7 +260,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 4. an earlier output, 5. an unused resource */
   if (prev >= 0)
     return src->ref = prev, 0;
-  if ((r = first_unused(p, type)) >= 0)
+  if ((r = first_unused(p, st, type)) >= 0)
     return src->res = r, p->res[r].used = true, 0;
   /* 6. "translate it": read an earlier-named image or recording first */
   if (text && has_ref && (b = bridge(p, st, false, media, src)))
