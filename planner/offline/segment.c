@@ -48,10 +48,9 @@ static size_t next_word(const planner *p, size_t i, size_t b) {
 }
 
 /* "I have a photo 'x.jpg' of my kitchen", "I'm making a chatbot", "The sky in it is grey": a
- * statement in the first person, or one opening on a thing ("the", "it"), that asks for nothing
- * sets the scene; its resources count, its words are no task. Lead-ins before a first-person
- * subject do not count: "Let's consider that ...", "While browsing, ...", "You know, ...",
- * "Imagine ...", "Recently, ..."; "say the summary aloud" opens on a verb, not on "the". */
+ * statement in the first person, or opening on a thing, that asks for nothing sets the scene (its
+ * resources count, its words are no task). Lead-ins before a first-person subject do not count
+ * ("Let's consider that", "While browsing,", "You know,", "Imagine", "Recently,"). */
 static bool is_context_clause(const planner *p, size_t a, size_t b) {
   size_t i = next_word(p, a, b);
   if (i < b && off_is(p, i, W_THIRD_PERSON))
