@@ -71,11 +71,9 @@ int off_add_history(planner *p, const char *messages_json) {
   size_t len = messages_json ? strlen(messages_json) : 0;
   if (!len)
     return 0;
-  if (len > HISTORY_MAX_BYTES) {
-    baton__fmt(p->err, p->errlen, "the conversation is %zu bytes; the limit is %u", len,
-               HISTORY_MAX_BYTES);
-    return -1;
-  }
+  if (len > HISTORY_MAX_BYTES)
+    return baton__fmt(p->err, p->errlen, "the conversation is %zu bytes; the limit is %u", len,
+                      HISTORY_MAX_BYTES), -1;
   cJSON *msgs = cJSON_ParseWithLength(messages_json, len), *m;
   if (!cJSON_IsArray(msgs)) {
     cJSON_Delete(msgs);
@@ -84,10 +82,9 @@ int off_add_history(planner *p, const char *messages_json) {
   }
   seen r = {p, p->n_res, 0};
   int turn = 0;
-  cJSON_ArrayForEach(m, msgs) {
+  cJSON_ArrayForEach(m, msgs)
     if (cJSON_IsObject(m))
       scan_message(&r, m, ++turn);
-  }
   cJSON_Delete(msgs);
   if (r.rc)
     baton__fmt(p->err, p->errlen, "out of memory while planning");

@@ -323,10 +323,8 @@ int off_recognise(planner *p) {
     claim_resources(p, st, p->cues[st->task].spec, produced);
     produced |= p->cues[st->task].spec->outputs;
   }
-  if (!any && !clearest_cue(p)) {
-    baton__fmt(p->err, p->errlen, "could not find any task in the request");
-    return -1;
-  }
+  if (!any && !clearest_cue(p))
+    return baton__fmt(p->err, p->errlen, "could not find any task in the request"), -1;
   merge_steps(p);
   return 0;
 }
