@@ -214,7 +214,6 @@ unsigned off_said_media(const planner *p, size_t a, size_t b);
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s);
 bool off_asks_question(const planner *p, size_t a, size_t b);
 bool off_is_passage(const resource *r);
-bool off_has_passage(const planner *p, unsigned produced);
 double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
                       double *kw_out);
 int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, double min,

@@ -155,14 +155,16 @@ static void merge_steps(planner *p) {
   p->n_steps = w;
 }
 
-/* No task named, but a question put: of the step just before when that one answers questions (of
- * a picture, a document, a passage) and puts none ("I have a document scan.png, and I'd like to
- * know its date"), else about the picture ("I wonder 'What colour is the car in the edited
- * image?'"), or with a passage at hand ("figure out who won the battle" after the account of it);
- * rewrite.c makes the second a visual question. */
+/* No task named, but a question put ("what did they agree on?", "figure out who won"): of the step
+ * just before when that one answers questions (of a picture, a document, a passage) and puts none
+ * ("I have a document scan.png, and I'd like to know its date"), else about the picture ("I wonder
+ * 'What colour is the car in the edited image?'"), or with a passage at hand; rewrite.c makes the
+ * second a visual question. */
 static void question_step(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 && !p->steps[s - 1].context ? &p->steps[s - 1] : NULL;
-  if (!off_asks_question(p, st->a, st->b))
+  bool direct = p->last_turn && !off_own_types(p, st->a, st->b) && off_is(p, st->a, W_WH) &&
+                st->b < p->n_tok && off_punct(p, st->b, "?"); /* in a chat, of what it made */
+  if (!direct && !off_asks_question(p, st->a, st->b))
     return;
   int t = e ? e->task : -1;
   if ((off_is_role(p, t, R_ASK_PICTURE) || off_is_role(p, t, R_READ_DOCUMENT) ||
@@ -173,9 +175,11 @@ static void question_step(planner *p, size_t s, unsigned produced) {
   }
   bool picture =
       ((produced | off_res_types(p, false)) & BATON__T_IMAGE) && off_asks_about_picture(p, st);
-  bool passage = !off_said_media(p, st->a, st->b) &&
-                 !(off_own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT) &&
-                 off_has_passage(p, produced);
+  bool passage = produced & BATON__T_TEXT; /* a text made earlier, or a passage to answer from */
+  for (size_t i = 0; i < p->n_res && !passage; i++)
+    passage = off_is_passage(&p->res[i]);
+  passage = passage && !off_said_media(p, st->a, st->b) &&
+            !(off_own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT);
   if (picture || passage) {
     st->task = p->role[R_ASK_TEXT];
     st->score = p->lx->w[K_ACCEPT];

@@ -82,28 +82,18 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
   return false;
 }
 
-/* Is the resource a passage one could answer questions from: a text file, or a quote of some length
- * that is not itself a question ("The car is blue." is a statement to compare with, not something
- * to read)? */
+/* Is the resource a passage one could answer questions from: a text file, an earlier turn's text,
+ * or a quote of some length that is not itself a question ("The car is blue." is a statement to
+ * compare with, not something to read)? */
 bool off_is_passage(const resource *r) {
   if (!(r->type & BATON__T_TEXT))
     return false;
-  if (r->is_file)
+  if (r->is_file || r->turn)
     return true;
   size_t n = strlen(r->value), words = 1;
   for (size_t k = 0; k < n; k++)
     words += r->value[k] == ' ';
   return n > 0 && r->value[n - 1] != '?' && words >= 8;
-}
-
-/* Is there a passage to answer from, or text an earlier step makes? */
-bool off_has_passage(const planner *p, unsigned produced) {
-  if (produced & BATON__T_TEXT)
-    return true;
-  for (size_t i = 0; i < p->n_res; i++)
-    if (off_is_passage(&p->res[i]))
-      return true;
-  return false;
 }
 
 /* The features of task t for tokens [a,b) given what is available before it (avail: types earlier
