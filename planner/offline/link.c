@@ -244,12 +244,12 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 2. "it", "the result": the nearest earlier output */
   if (has_ref && prev >= 0)
     return src->ref = prev, 0;
-  /* 2b. "summarize the lecture" with lecture.wav named earlier and nothing read yet: read it first;
-   * 2c. "draw the scene my narration in n.wav describes": what a recording nobody listened to says
-   * is what to make */
-  bool unread = text && prev < 0 && first_unused(p, st, BATON__T_TEXT) < 0;
-  if (unread && (outputs & BATON__T_TEXT) && first_unused(p, st, media) >= 0 &&
-      (b = bridge(p, st, false, media, src)))
+  /* 2b. "summarize the lecture" with lecture.wav named earlier and nothing read yet (an earlier
+   * turn's text is not what this request's own picture says): read it first; 2c. "draw the scene
+   * my narration in n.wav describes": what a recording nobody listened to says is what to make */
+  int t = first_unused(p, st, BATON__T_TEXT), m = first_unused(p, st, media);
+  bool unread = text && prev < 0 && (t < 0 || (p->res[t].turn && m >= 0 && !p->res[m].turn));
+  if (unread && (outputs & BATON__T_TEXT) && m >= 0 && (b = bridge(p, st, false, media, src)))
     return b > 0 ? 0 : -1;
   if (unread && !(outputs & BATON__T_TEXT) && first_unused(p, st, BATON__T_AUDIO) >= 0 &&
       (b = bridge(p, st, false, BATON__T_AUDIO, src)))
