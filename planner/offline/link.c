@@ -11,9 +11,10 @@
  * Contract: off_link() takes the recognised steps (p->steps, each with its task) and gives p->g:
  * one task per step (one per named file of its type), each input from the step's own resource, else
  * the nearest earlier task making that type, else an unused resource (the request's first, then
- * earlier turns' newest first), bridging a picture or recording to text when a text is needed; a
- * translation rides along where a step names a target language, a speaking task where it says
- * "aloud". A step with nothing to work on is dropped; if all are, -1 (err says what is needed).
+ * earlier turns' newest, or oldest for "the original"), bridging a picture or recording to text
+ * when a text is needed; a translation rides along where a step names a target language, a speaking
+ * task where it says "aloud". A step with nothing to work on is dropped; if all are, -1, err says
+ * what is needed.
  */
 
 #define OOM "out of memory while planning"
