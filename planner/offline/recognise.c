@@ -222,8 +222,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   step *st = &p->steps[s];
   int before = st->task;
   unsigned own = off_own_types(p, st->a, st->b);
-  /* not a picture made earlier ("generate an image ... and then classify it"): that one is no
-   * table */
+  /* a picture made earlier ("generate an image ... and then classify it") is no table */
   bool made_picture = (produced & BATON__T_IMAGE) && !(own & BATON__T_IMAGE) &&
                       off_has_word(p, st->a, st->b, W_REFERENCE);
   int alt = !made_picture && !(own & BATON__T_TEXT) ? off_reader_task(p, st->task) : -1;
@@ -288,9 +287,16 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
     split_step(p, s, avail);
   if (st->task >= 0 && repeats_earlier_step(p, s)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
-     * a depth map": one task, drop it */
+     * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before it says more */
+    int again = st->task;
+    size_t e = s;
+    while (e > 0 && p->steps[e - 1].task < 0)
+      e--;
     st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
     if (st->task < 0 || repeats_earlier_step(p, s)) {
+      if (e > 0 && p->steps[e - 1].task == again &&
+          (off_is_role(p, again, R_TRANSFORM) || off_is_role(p, again, R_EDIT)))
+        p->steps[e - 1].b = st->b;
       drop_step(p, s, false);
       return false;
     }
