@@ -44,10 +44,10 @@
    X(ORIGINAL, original) X(MADE_THING, made_thing) X(HELD, held) X(NAMING, naming) \
    X(PICTURE, picture) X(RECORDING, recording) X(MADE_AS, made_as) X(MOVING, moving) \
    X(TABLE, table) X(DOCUMENT, document) X(UNSURE, unsure) X(SUBJECT, subject) \
-   X(SCENE_SUBJECT, scene_subject) X(THIRD_PERSON, third_person) X(ASKING, asking) \
-   X(LEAD_IN, lead_in) X(ASIDE, aside) X(SUPPOSING, supposing) X(LETS, lets) X(US, us) X(YOU, you) \
-   X(FILLER, filler) X(CONDITION, condition) X(ASK_VERB, ask_verb) X(WH, wh) X(TELL, tell) \
-   X(KNOW, know) X(IS_ARE, is_are) X(THERE, there) X(SEVERAL, several) X(ONE_THING, one_thing) \
+   X(SCENE_SUBJECT, scene_subject) X(ASKING, asking) X(LEAD_IN, lead_in) X(ASIDE, aside) \
+   X(SUPPOSING, supposing) X(LETS, lets) X(US, us) X(YOU, you) X(FILLER, filler) \
+   X(CONDITION, condition) X(ASK_VERB, ask_verb) X(WH, wh) X(TELL, tell) X(KNOW, know) \
+   X(IS_ARE, is_are) X(THERE, there) X(SEVERAL, several) X(ONE_THING, one_thing) \
    X(MARKING, marking) X(TASK_NOUN, task_noun) X(ALOUD, aloud) X(FRESH, fresh) X(GUIDED, guided) \
    X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun) X(TRANSLATING, translating)
 #define OFF_ROLES(X) \

@@ -155,15 +155,17 @@ static void merge_steps(planner *p) {
   p->n_steps = w;
 }
 
-/* No task named, but a question put ("what did they agree on?", "figure out who won"): of the step
- * just before when that one answers questions (of a picture, a document, a passage) and puts none
- * ("I have a document scan.png, and I'd like to know its date"), else about the picture ("I wonder
- * 'What colour is the car in the edited image?'"), or with a passage at hand; rewrite.c makes the
- * second a visual question. */
+/* No task named, but a question put ("what did they agree on?", "is it red?"): of the step just
+ * before when that one answers questions (of a picture, a document, a passage) and puts none ("I
+ * have a document scan.png, and I'd like to know its date"), else about the picture ("I wonder
+ * 'What colour is the car in the edited image?'", in a chat the picture made last), or with a
+ * passage at hand; rewrite.c makes the second a visual question. */
 static void question_step(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 && !p->steps[s - 1].context ? &p->steps[s - 1] : NULL;
-  bool direct = p->last_turn && !off_own_types(p, st->a, st->b) && off_is(p, st->a, W_WH) &&
-                st->b < p->n_tok && off_punct(p, st->b, "?"); /* in a chat, of what it made */
+  bool direct = p->last_turn && !off_own_types(p, st->a, st->b) && st->b < p->n_tok &&
+                (off_is(p, st->a, W_WH) || off_is(p, st->a, W_IS_ARE)) && off_punct(p, st->b, "?");
+  unsigned newest = off_res_types(p, true); /* in a chat, of the picture it made last */
+  bool seen = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
   if (!direct && !off_asks_question(p, st->a, st->b))
     return;
   int t = e ? e->task : -1;
@@ -180,8 +182,8 @@ static void question_step(planner *p, size_t s, unsigned produced) {
     passage = off_is_passage(&p->res[i]);
   passage = passage && !off_said_media(p, st->a, st->b) &&
             !(off_own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT);
-  if (picture || passage) {
-    st->task = p->role[R_ASK_TEXT];
+  if (picture || passage || seen) {
+    st->task = p->role[seen ? R_ASK_PICTURE : R_ASK_TEXT];
     st->score = p->lx->w[K_ACCEPT];
   }
 }

@@ -47,14 +47,12 @@ static size_t next_word(const planner *p, size_t i, size_t b) {
   return i;
 }
 
-/* "I have a photo 'x.jpg' of my kitchen", "I'm making a chatbot", "The sky in it is grey": a
- * statement in the first person, or opening on a thing, that asks for nothing sets the scene (its
- * resources count, its words are no task). Lead-ins before a first-person subject do not count
- * ("Let's consider that", "While browsing,", "You know,", "Imagine", "Recently,"). */
+/* "I have a photo 'x.jpg' of my kitchen", "I'm making a chatbot": a statement in the first person
+ * that asks for nothing sets the scene (its resources count, its words are no task); not one about
+ * a thing ("The audio is noisy" asks for a fix). Lead-ins before the subject do not count ("Let's
+ * consider that", "While browsing,", "You know,", "Imagine", "Recently,"). */
 static bool is_context_clause(const planner *p, size_t a, size_t b) {
   size_t i = next_word(p, a, b);
-  if (i < b && off_is(p, i, W_THIRD_PERSON))
-    return !off_has_word(p, a, b, W_ASKING);
   if (i + 1 < b && off_is(p, i, W_LETS) && off_is(p, i + 1, W_SUPPOSING)) {
     i += 2 + (i + 2 < b && off_is(p, i + 2, W_DEMONSTRATIVE));
     a = i; /* the lead-in's "let's" asks for nothing */
