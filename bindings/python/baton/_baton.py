@@ -15,6 +15,7 @@ from ._errors import BatonError, CancelledError, error_for
 
 EventHandler = Callable[["Event"], None]
 _FILE_OUTPUTS = ("image", "audio", "video")
+_TURN_OUTPUT_CHARS = 4096  # of a text output kept in a turn, as the REPL keeps it
 
 
 @dataclass
@@ -58,6 +59,25 @@ class Result:
     def ok(self) -> bool:
         """True when every task succeeded."""
         return self.status == "done"
+
+    def turn(self, request: str) -> List[Dict[str, Any]]:
+        """The two messages this run adds to a conversation, for the next call's messages=.
+
+        The user's request, then the answer with the files the tasks produced
+        and the newest output of each type ("it", "the result" next turn),
+        as the REPL keeps them.
+        """
+        outputs: Dict[str, str] = {}
+        for t in self.tasks:
+            for kind, v in (t.get("outputs") or {}).items():
+                if isinstance(v, str) and (kind == "text" or v.startswith("/")):
+                    outputs[kind] = v[:_TURN_OUTPUT_CHARS]
+        answer: Dict[str, Any] = {"role": "assistant", "content": self.summary}
+        if self.files:
+            answer["files"] = list(self.files)
+        if outputs:
+            answer["outputs"] = outputs
+        return [{"role": "user", "content": request}, answer]
 
     @classmethod
     def from_json(cls, raw: str) -> "Result":
@@ -162,22 +182,29 @@ class Baton:
 
     @staticmethod
     def _request(request: Optional[str], inputs: Optional[Sequence[str]], offline: Optional[bool],
-                 plan: Optional[Sequence[Dict[str, Any]]] = None) -> Tuple[_lib.Request, Any]:
+                 plan: Optional[Sequence[Dict[str, Any]]] = None,
+                 messages: Optional[Sequence[Dict[str, Any]]] = None) -> Tuple[_lib.Request, Any]:
+        if messages is not None and (isinstance(messages, (str, bytes, dict)) or
+                                     not all(isinstance(m, dict) for m in messages)):
+            raise TypeError("messages must be a list of dicts such as "
+                            "{'role': 'user', 'content': '...'} (see Result.turn)")
         ins = [os.fsencode(p) for p in inputs or []]
         arr = (ctypes.c_char_p * max(len(ins), 1))(*ins)
         req = _lib.Request(text=_b(request), plan_json=_b(None if plan is None else json.dumps(plan)),
                            inputs=arr if ins else None, n_inputs=len(ins),
-                           offline=1 if offline else 0)
+                           offline=1 if offline else 0,
+                           messages=_b(None if messages is None else json.dumps(list(messages))))
         return req, arr
 
     def _submit(self, request: Optional[str], inputs: Optional[Sequence[str]],
                 offline: Optional[bool], handler: Optional[EventHandler],
-                plan: Optional[Sequence[Dict[str, Any]]] = None) -> _Submission:
+                plan: Optional[Sequence[Dict[str, Any]]] = None,
+                messages: Optional[Sequence[Dict[str, Any]]] = None) -> _Submission:
         if (request is None) == (plan is None):
             raise TypeError("give a request (a str) or a plan (a list of tasks), not both")
         if request is not None and not isinstance(request, str):
             raise TypeError("request must be a str")
-        req, keep = self._request(request, inputs, offline, plan)
+        req, keep = self._request(request, inputs, offline, plan, messages)
         sub = _Submission(0, None)
         if handler is not None:
             def trampoline(_ud: Any, evp: Any) -> None:
@@ -228,7 +255,8 @@ class Baton:
 
     def run(self, request: Optional[str] = None, inputs: Optional[Sequence[str]] = None,
             offline: Optional[bool] = None, on_event: Optional[EventHandler] = None, *,
-            plan: Optional[Sequence[Dict[str, Any]]] = None) -> Result:
+            plan: Optional[Sequence[Dict[str, Any]]] = None,
+            messages: Optional[Sequence[Dict[str, Any]]] = None) -> Result:
         """Plans a request, runs every task and returns the Result.
 
         inputs are extra files the request refers to; offline=True plans and
@@ -237,15 +265,19 @@ class Baton:
         raises is raised here after the run. A failed task does not raise:
         check Result.status. Raises InvalidError/PlanError for a request that
         cannot be planned. plan, instead of a request, is a task graph to run
-        as is (HuggingGPT format: [{"task", "id", "dep", "args"}]).
+        as is (HuggingGPT format: [{"task", "id", "dep", "args"}]). messages
+        are the conversation so far, oldest first (each run's Result.turn()
+        adds its two): "it", "that", "the original ..." then refer to what
+        earlier turns produced.
         """
-        sub = self._submit(request, inputs, offline, on_event, plan)
+        sub = self._submit(request, inputs, offline, on_event, plan, messages)
         self._wait(sub)
         return self._finish(sub)
 
     async def arun(self, request: Optional[str] = None, inputs: Optional[Sequence[str]] = None,
                    offline: Optional[bool] = None, on_event: Optional[EventHandler] = None, *,
-                   plan: Optional[Sequence[Dict[str, Any]]] = None) -> Result:
+                   plan: Optional[Sequence[Dict[str, Any]]] = None,
+                   messages: Optional[Sequence[Dict[str, Any]]] = None) -> Result:
         """run() for asyncio: on_event is called on the event loop's thread.
 
         Cancelling the awaiting task cancels the run (and any planning under
@@ -258,7 +290,7 @@ class Baton:
             def handler(ev: Event) -> None:
                 loop.call_soon_threadsafe(on_event, ev)
         submitting = loop.run_in_executor(None, self._submit, request, inputs, offline, handler,
-                                          plan)
+                                          plan, messages)
         try:
             sub = await asyncio.shield(submitting)
         except asyncio.CancelledError:
@@ -281,9 +313,13 @@ class Baton:
             raise
         return self._finish(sub)
 
-    def plan(self, request: str, offline: Optional[bool] = None) -> Plan:
-        """The task graph a request would run as, each task with its model and candidates."""
-        req, keep = self._request(request, None, offline)
+    def plan(self, request: str, offline: Optional[bool] = None,
+             messages: Optional[Sequence[Dict[str, Any]]] = None) -> Plan:
+        """The task graph a request would run as, each task with its model and candidates.
+
+        messages: the conversation so far, as for run().
+        """
+        req, keep = self._request(request, None, offline, None, messages)
         out, answer = ctypes.c_void_p(), ctypes.c_void_p()
         rc = self._lib.baton_plan_answer(self._handle(), ctypes.byref(req), ctypes.byref(out),
                                          ctypes.byref(answer))

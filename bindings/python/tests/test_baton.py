@@ -65,6 +65,22 @@ class BatonTest(unittest.TestCase):
         self.assertEqual(started.task, "image-to-text")
         self.assertTrue(started.run_id)
 
+    def test_messages_carry_a_conversation_across_runs(self) -> None:
+        first = self.b.run("read the text in ferry.png", offline=True)
+        self.assertEqual(first.status, "done", first.raw)
+        talk = first.turn("read the text in ferry.png")
+        self.assertEqual([m["role"] for m in talk], ["user", "assistant"])
+        self.assertIn("midnight", talk[1]["outputs"]["text"].lower())
+        second = self.b.run("translate that into Spanish", offline=True, messages=talk)
+        self.assertEqual(second.status, "done", second.raw)
+        self.assertEqual([t["task"] for t in second.tasks], ["translation"])
+        talk += second.turn("translate that into Spanish")
+        plan = self.b.plan("summarize the original text", offline=True, messages=talk)
+        self.assertEqual([t["task"] for t in plan], ["summarization"])
+        self.assertIn("midnight", plan[0]["args"]["text"].lower())  # not the Spanish
+        with self.assertRaises(TypeError):
+            self.b.plan("summarize it", offline=True, messages="not a list")  # type: ignore
+
     def test_empty_request_raises_invalid_error_with_the_reason(self) -> None:
         with self.assertRaises(baton.InvalidError) as cm:
             self.b.run("")
