@@ -108,6 +108,7 @@ typedef struct mcp_job {
   const char *const *inputs;
   size_t n_inputs;
   int offline;
+  const char *messages;  /* the conversation so far (a JSON array), or NULL */
 } mcp_job;
 /* Runs the job through batond when one answers (and use_daemon), else in
  * process, sending progress notifications when the call has a token. Returns

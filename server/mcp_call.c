@@ -27,6 +27,27 @@ static int bool_arg(const cJSON *args, const char *name) {
   return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, name));
 }
 
+/* The "messages" argument as JSON text in *out (cJSON_free it; NULL when absent): an array of
+ * {role, content, files?, outputs?} objects, oldest first. false when it is anything else. */
+static bool messages_arg(const cJSON *args, char **out) {
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(args, "messages"), *it;
+  *out = NULL;
+  if (!m || cJSON_IsNull(m))
+    return true;
+  if (!cJSON_IsArray(m))
+    return false;
+  cJSON_ArrayForEach(it, m) {
+    if (!cJSON_IsObject(it) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "role")) ||
+        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "content")))
+      return false;
+  }
+  return (*out = cJSON_PrintUnformatted(m)) != NULL;
+}
+
+#define BAD_MESSAGES                                                                         \
+  "messages must be an array of {\"role\": \"user\"|\"assistant\", \"content\": \"...\"} " \
+  "objects, oldest first"
+
 /* Runs a job and turns its result into the tool's (NULL when cancelled:
  * then nothing is sent). */
 static cJSON *run_job(mcp_call *c, const mcp_job *job, bool one_task) {
@@ -63,9 +84,14 @@ static cJSON *tool_run(mcp_call *c, const cJSON *args) {
       return baton__mcp_error_result("at most %d inputs", MAX_INPUTS);
     inputs[n++] = p->valuestring;
   }
-  mcp_job job = {
-      .request = request, .inputs = inputs, .n_inputs = n, .offline = bool_arg(args, "offline")};
-  return run_job(c, &job, false);
+  char *msgs;
+  if (!messages_arg(args, &msgs))
+    return baton__mcp_error_result(BAD_MESSAGES);
+  mcp_job job = {.request = request, .inputs = inputs, .n_inputs = n,
+                 .offline = bool_arg(args, "offline"), .messages = msgs};
+  cJSON *r = run_job(c, &job, false);
+  cJSON_free(msgs);
+  return r;
 }
 
 static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
@@ -74,10 +100,15 @@ static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
   if (!request)
     return baton__mcp_error_result("plan needs a request: a non-empty string of at most %u bytes",
                                    MAX_REQUEST);
+  char *msgs;
+  if (!messages_arg(args, &msgs))
+    return baton__mcp_error_result(BAD_MESSAGES);
   baton *ctx = c->srv->ctx;
-  baton_request req = {BATON_REQUEST_INIT, .text = request, .offline = bool_arg(args, "offline")};
+  baton_request req = {BATON_REQUEST_INIT, .text = request, .offline = bool_arg(args, "offline"),
+                       .messages = msgs};
   char *json = NULL, *answer = NULL;
   baton_rc rc = baton_plan_answer(ctx, &req, &json, &answer);
+  cJSON_free(msgs);
   if (rc != BATON_OK)
     return baton__mcp_error_result("cannot plan: %s",
                                    *baton_errmsg(ctx) ? baton_errmsg(ctx) : baton_strerror(rc));

@@ -70,7 +70,8 @@ static cJSON *exec_local(mcp_call *c, const mcp_job *job, char *err, size_t errl
                        .plan_json = job->plan_json,
                        .inputs = job->inputs,
                        .n_inputs = job->n_inputs,
-                       .offline = job->offline};
+                       .offline = job->offline,
+                       .messages = job->messages};
   baton_run *run = NULL;
   baton_rc rc = baton_submit(ctx, &req, on_event, c, &run);
   if (rc != BATON_OK) {
@@ -105,6 +106,8 @@ static cJSON *exec_daemon(mcp_call *c, baton__rpc_conn *d, const mcp_job *job, c
                           size_t errlen) {
   cJSON *params = baton__rpc_submit_params(job->request, job->plan_json, job->inputs, job->n_inputs,
                                            job->offline);
+  if (job->messages) /* checked by the tool: a JSON array */
+    cJSON_AddItemToObject(params, "messages", cJSON_Parse(job->messages));
   cJSON *reply = baton__rpc_submit(d, params, on_event, call_cancelled, c);
   cJSON_Delete(params);
   if (!reply) {

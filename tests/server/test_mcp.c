@@ -239,6 +239,46 @@ Test(server_mcp, bad_arguments_and_failed_tasks_are_tool_errors) {
   finish(s);
 }
 
+/* Two earlier turns: a text read, then its translation. */
+#define TWO_TURNS                                                                                  \
+  "[{\"role\":\"user\",\"content\":\"read the text in note.png\"},"                               \
+  "{\"role\":\"assistant\",\"content\":\"It says the ferry leaves at noon.\","                  \
+  "\"outputs\":{\"text\":\"The ferry leaves at noon from the north pier.\"}},"                     \
+  "{\"role\":\"user\",\"content\":\"translate that into Spanish\"},"                             \
+  "{\"role\":\"assistant\",\"content\":\"Done.\",\"outputs\":{\"text\":\"El ferry sale a "      \
+  "mediodia.\"}}]"
+
+/* The first task of a plan tool's result. */
+static const cJSON *first_planned(const cJSON *r) {
+  const cJSON *sc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "result"),
+                                                     "structuredContent");
+  return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(sc, "plan"), 0);
+}
+
+Test(server_mcp, plan_follows_the_conversation_it_is_given_and_refuses_a_bad_one) {
+  session *s = start();
+  initialize(s);
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
+                     "{\"name\":\"plan\",\"arguments\":{\"request\":\"summarize the original "
+                     "text\",\"offline\":true,\"messages\":" TWO_TURNS "}}}");
+  const cJSON *t = first_planned(r);
+  const cJSON *text = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t, "args"),
+                                                       "text");
+  cr_assert(cJSON_IsString(text), "no plan: %s", cJSON_PrintUnformatted(r));
+  cr_assert_str_eq(text->valuestring, "The ferry leaves at noon from the north pier.");
+  cJSON_Delete(r);
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+              "{\"name\":\"run\",\"arguments\":{\"request\":\"summarize it\","
+              "\"messages\":[{\"role\":\"user\"}]}}}");
+  const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
+  cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "isError")));
+  const cJSON *why = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "content"), 0), "text");
+  cr_assert(strstr(why->valuestring, "messages must be"), "%s", why->valuestring);
+  cJSON_Delete(r);
+  finish(s);
+}
+
 /* The newest stored run's status, read through a context of its own. */
 static char *newest_run_status(void) {
   baton *ctx = NULL;
@@ -293,6 +333,16 @@ Test(server_mcp, runs_go_through_batond_when_one_answers) {
   const cJSON *text = cJSON_GetObjectItemCaseSensitive(
       cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "content"), 0), "text");
   cr_assert_str_eq(text->valuestring, "via the daemon");
+  cJSON_Delete(r);
+  /* the conversation goes to batond too: "the original text" is the first turn's */
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+              "{\"name\":\"run\",\"arguments\":{\"request\":\"summarize the original text\","
+              "\"offline\":true,\"messages\":" TWO_TURNS "}}}");
+  const cJSON *sc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "result"),
+                                                     "structuredContent");
+  char *got = cJSON_PrintUnformatted(sc);
+  cr_assert(got && strstr(got, "north pier") && !strstr(got, "mediodia"), "%s", got);
+  free(got);
   cJSON_Delete(r);
   stop(s);
   char *status = newest_run_status();
