@@ -217,25 +217,26 @@ Test(server_mcp, malformed_json_and_invalid_requests_get_their_errors) {
   finish(s);
 }
 
-Test(server_mcp, bad_arguments_and_failed_tasks_are_tool_errors) {
-  session *s = start();
-  initialize(s);
-  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
-                     "{\"name\":\"run\",\"arguments\":{\"request\":\"\"}}}");
+/* Checks that a tools/call response is a tool error whose text holds `needle`; frees it. */
+static void expect_tool_error(cJSON *r, const char *needle) {
   const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
   cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "isError")));
   const cJSON *text = cJSON_GetObjectItemCaseSensitive(
       cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "content"), 0), "text");
-  cr_assert(strstr(text->valuestring, "request"), "%s", text->valuestring);
+  cr_assert(cJSON_IsString(text) && strstr(text->valuestring, needle), "want '%s' in: %s", needle,
+            cJSON_IsString(text) ? text->valuestring : "(no text)");
   cJSON_Delete(r);
-  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
-              "{\"name\":\"debug_fail\",\"arguments\":{\"text\":\"out of ink\"}}}");
-  res = cJSON_GetObjectItemCaseSensitive(r, "result");
-  cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "isError")));
-  text = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "content"), 0), "text");
-  cr_assert(strstr(text->valuestring, "out of ink"), "%s", text->valuestring);
-  cJSON_Delete(r);
+}
+
+Test(server_mcp, bad_arguments_and_failed_tasks_are_tool_errors) {
+  session *s = start();
+  initialize(s);
+  expect_tool_error(call(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
+                            "{\"name\":\"run\",\"arguments\":{\"request\":\"\"}}}"),
+                    "request");
+  expect_tool_error(call(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+                            "{\"name\":\"debug_fail\",\"arguments\":{\"text\":\"out of ink\"}}}"),
+                    "out of ink");
   finish(s);
 }
 
@@ -267,15 +268,10 @@ Test(server_mcp, plan_follows_the_conversation_it_is_given_and_refuses_a_bad_one
   cr_assert(cJSON_IsString(text), "no plan: %s", cJSON_PrintUnformatted(r));
   cr_assert_str_eq(text->valuestring, "The ferry leaves at noon from the north pier.");
   cJSON_Delete(r);
-  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
-              "{\"name\":\"run\",\"arguments\":{\"request\":\"summarize it\","
-              "\"messages\":[{\"role\":\"user\"}]}}}");
-  const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
-  cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "isError")));
-  const cJSON *why = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "content"), 0), "text");
-  cr_assert(strstr(why->valuestring, "messages must be"), "%s", why->valuestring);
-  cJSON_Delete(r);
+  expect_tool_error(call(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+                            "{\"name\":\"run\",\"arguments\":{\"request\":\"summarize it\","
+                            "\"messages\":[{\"role\":\"user\"}]}}}"),
+                    "messages must be");
   finish(s);
 }
 
