@@ -165,7 +165,7 @@ static void question_step(planner *p, size_t s, unsigned produced) {
   bool direct = p->last_turn && !off_own_types(p, st->a, st->b) && st->b < p->n_tok &&
                 (off_is(p, st->a, W_WH) || off_is(p, st->a, W_IS_ARE)) && off_punct(p, st->b, "?");
   unsigned newest = off_res_types(p, true); /* in a chat, of the picture it made last */
-  bool seen = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
+  bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
   if (!direct && !off_asks_question(p, st->a, st->b))
     return;
   int t = e ? e->task : -1;
@@ -182,8 +182,8 @@ static void question_step(planner *p, size_t s, unsigned produced) {
     passage = off_is_passage(&p->res[i]);
   passage = passage && !off_said_media(p, st->a, st->b) &&
             !(off_own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT);
-  if (picture || passage || seen) {
-    st->task = p->role[seen ? R_ASK_PICTURE : R_ASK_TEXT];
+  if (picture || passage || last_picture) {
+    st->task = p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT];
     st->score = p->lx->w[K_ACCEPT];
   }
 }
