@@ -289,7 +289,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
     split_step(p, s, avail);
   if (st->task >= 0 && repeats_earlier_step(p, s)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
-     * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before it says more */
+     * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
     int again = st->task;
     size_t e = s;
     while (e > 0 && p->steps[e - 1].task < 0)
