@@ -7,13 +7,14 @@
 #include "core/banned.h"
 
 /* The conversation so far, which run and plan take. */
-#define MESSAGES_SCHEMA                                                                           \
-  "\"messages\":{\"type\":\"array\",\"description\":\"the conversation so far, oldest first, "   \
-  "so that 'it', 'that' and 'the original ...' refer to what earlier turns produced: the request " \
-  "as {role: user, content}, the answer as {role: assistant, content, files?: [paths], outputs?: " \
-  "{text|image|audio: value}}\",\"items\":{\"type\":\"object\",\"properties\":{"                \
-  "\"role\":{\"type\":\"string\",\"enum\":[\"user\",\"assistant\"]},"                             \
-  "\"content\":{\"type\":\"string\"},\"files\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"  \
+#define MESSAGES_SCHEMA                                                                       \
+  "\"messages\":{\"type\":\"array\",\"description\":\"the conversation so far, oldest first, " \
+  "so that 'it', 'that' and 'the original ...' refer to what earlier turns produced: the "   \
+  "request as {role: user, content}, the answer as {role: assistant, content, files?: "      \
+  "[paths], outputs?: {text|image|audio: value}}\",\"items\":{\"type\":\"object\","         \
+  "\"properties\":{\"role\":{\"type\":\"string\",\"enum\":[\"user\",\"assistant\"]},"        \
+  "\"content\":{\"type\":\"string\"},"                                                      \
+  "\"files\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"                         \
   "\"outputs\":{\"type\":\"object\"}},\"required\":[\"role\",\"content\"]}}"
 
 /* The tools that are always there. */
@@ -36,8 +37,8 @@ static const struct {
      "why, without running anything.",
      "{\"type\":\"object\",\"properties\":{"
      "\"request\":{\"type\":\"string\",\"description\":\"what to do, in plain language\"},"
-     "\"offline\":{\"type\":\"boolean\",\"description\":\"use the offline planner\"}," MESSAGES_SCHEMA
-     "},\"required\":[\"request\"]}"},
+     "\"offline\":{\"type\":\"boolean\",\"description\":\"use the offline planner\"},"
+     MESSAGES_SCHEMA "},\"required\":[\"request\"]}"},
     {"models_search", "Search models",
      "Searches the model registry's descriptions, best match first.",
      "{\"type\":\"object\",\"properties\":{"
