@@ -155,16 +155,17 @@ static void merge_steps(planner *p) {
   p->n_steps = w;
 }
 
-/* No task named, but a question put ("what did they agree on?", "is it red?"): of the step just
- * before when that one answers questions (of a picture, a document, a passage) and puts none ("I
- * have a document scan.png, and I'd like to know its date"), else about the picture ("I wonder
- * 'What colour is the car in the edited image?'", in a chat the picture made last), or with a
- * passage at hand; rewrite.c makes the second a visual question. */
+/* No task named, but a question put ("is there a dog in x.jpg?", "what did they agree on?"): of
+ * the step just before when that one answers questions and puts none ("I have a document scan.png,
+ * and I'd like to know its date"), else of a picture (one its words speak of, or when the request
+ * is one question or a chat's naming nothing, the one named or made last), or of a passage at
+ * hand; rewrite.c makes a question of a picture a visual one. */
 static void question_step(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 && !p->steps[s - 1].context ? &p->steps[s - 1] : NULL;
-  bool direct = p->last_turn && !off_own_types(p, st->a, st->b) && st->b < p->n_tok &&
-                (off_is(p, st->a, W_WH) || off_is(p, st->a, W_IS_ARE)) && off_punct(p, st->b, "?");
-  unsigned newest = off_res_types(p, true); /* in a chat, of the picture it made last */
+  bool direct = (p->n_steps == 1 || (p->last_turn && !off_own_types(p, st->a, st->b))) &&
+                (off_is(p, st->a, W_WH) || off_is(p, st->a, W_IS_ARE)) && st->b < p->n_tok &&
+                off_punct(p, st->b, "?");
+  unsigned newest = off_res_types(p, true); /* the picture named or made last */
   bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
   if (!direct && !off_asks_question(p, st->a, st->b))
     return;
