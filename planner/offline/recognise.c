@@ -165,10 +165,10 @@ static void question_step(planner *p, size_t s, unsigned produced) {
   bool direct = (p->n_steps == 1 || (p->last_turn && !off_own_types(p, st->a, st->b))) &&
                 (off_is(p, st->a, W_WH) || off_is(p, st->a, W_IS_ARE)) && st->b < p->n_tok &&
                 off_punct(p, st->b, "?");
-  unsigned newest = off_res_types(p, true); /* the picture named or made last */
-  bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
   if (!direct && !off_asks_question(p, st->a, st->b))
     return;
+  unsigned newest = off_res_types(p, true); /* the picture named or made last */
+  bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
   int t = e ? e->task : -1;
   if ((off_is_role(p, t, R_ASK_PICTURE) || off_is_role(p, t, R_READ_DOCUMENT) ||
        off_is_role(p, t, R_ASK_TEXT) || off_is_role(p, t, R_ASK_TABLE)) &&
