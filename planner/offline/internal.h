@@ -117,6 +117,7 @@ typedef struct {
   int turn;        /* 0: the request's own; else the earlier turn it came from (1 = oldest) */
   bool used;       /* consumed by some task */
   bool claimed;    /* spoken for by a recognised step (before tasks are made) */
+  int kind;        /* a picture file: what its sentence calls it (IMG_*) */
 } resource;
 
 typedef struct {
@@ -222,8 +223,8 @@ int off_best_task(const planner *p, size_t a, size_t b, unsigned avail, double *
 bool off_is_role(const planner *p, int task, off_role r);
 
 /* ---- rewrite.c */
-int off_find_image_kind(const planner *p);
-int off_reader_task(const planner *p, int t);
+void off_find_image_kinds(planner *p);
+int off_reader_task(const planner *p, int t, int r);
 bool off_asks_about_picture(const planner *p, const step *st);
 int off_rewrite(const planner *p, const step *st, unsigned produced);
 

@@ -137,7 +137,8 @@ static int add_second_text(planner *p, const step *st, const baton__taskspec *sp
      * reflect the detected emotion") */
     bool edits = (spec->outputs & BATON__T_IMAGE) != 0;
     bool guided = edits && off_has_word(p, st->a, st->b, W_GUIDED);
-    bool asks = !edits && off_asks_question(p, st->a, st->b); /* "I'd like to know what ..." */
+    bool direct = off_is(p, st->a, W_WH) && st->b < p->n_tok && off_punct(p, st->b, "?");
+    bool asks = !edits && (direct || off_asks_question(p, st->a, st->b)); /* "know what ..." */
     qs.ref = q < 0 && (!edits || guided) && !asks && prev_text != in_ref ? prev_text : -1;
     qs.literal = q < 0 && qs.ref < 0 ? off_span_text(p, st->a, st->b) : NULL;
   } else if (off_takes_two_texts(p, spec)) {
@@ -215,14 +216,14 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
   for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
     for (size_t k = 0; k < 2; k++) { /* a picture, then a recording */
       unsigned type = k ? BATON__T_AUDIO : BATON__T_IMAGE;
-      int reader = k ? -1 : off_reader_task(p, p->role[R_CAPTION]); /* a table or a document */
-      int task = reader >= 0 ? reader : p->role[k ? R_TRANSCRIBE : R_CAPTION];
       int r = !(type & types)              ? -1
               : pass == 0                  ? off_own_res(p, st->a, st->b, type)
               : near < 0                   ? first_unused(p, st, type)
               : (p->res[near].type & type) ? near : -1;
       if (r < 0)
         continue;
+      int reader = k ? -1 : off_reader_task(p, p->role[R_CAPTION], r); /* a table, a document */
+      int task = reader >= 0 ? reader : p->role[k ? R_TRANSCRIBE : R_CAPTION];
       source in = {r, -1, NULL}; /* a document reader also takes the step's words as its question */
       p->res[r].used = true;
       return (src->ref = emit_as(p, st, task, &in, NULL, NULL)) < 0 ? -1 : 1;
@@ -242,6 +243,10 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 1b. text from the step's own image or recording ("translate sign.png") */
   if (text && (b = bridge(p, st, true, media, src)))
     return b > 0 ? 0 : -1;
+  /* 1c. "the original image": the request's first (else the oldest earlier turn's), used or not */
+  for (size_t i = 0; !text && off_has_word(p, st->a, st->b, W_ORIGINAL) && i < p->n_res; i++)
+    if (p->res[i].type & type)
+      return src->res = (int)i, p->res[i].used = true, 0;
   int prev = nearest_producer(p, type);
   /* 2. "it", "the result": the nearest earlier output */
   if (has_ref && prev >= 0)
@@ -256,8 +261,10 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (unread && !(outputs & BATON__T_TEXT) && first_unused(p, st, BATON__T_AUDIO) >= 0 &&
       (b = bridge(p, st, false, BATON__T_AUDIO, src)))
     return b > 0 ? 0 : -1;
-  /* 3. what to make, what follows "of", "about"...: "an image of a cat playing piano" */
-  bool make = text && !has_ref && (prev < 0 || !(outputs & BATON__T_TEXT));
+  /* 3. what to make, what follows "of", "about"...: "an image of a cat playing piano" (not "an
+   * image that reflects the content of the lecture": what was made from it) */
+  bool make = text && !has_ref && (prev < 0 || (!(outputs & BATON__T_TEXT) &&
+                                                !off_has_word(p, st->a, st->b, W_GUIDED)));
   for (size_t i = st->a; make && i + 1 < st->b && !src->literal; i++)
     src->literal = off_is(p, i, W_CONTENT_INTRO) ? off_span_text(p, i + 1, st->b) : NULL;
   if (src->literal)

@@ -67,7 +67,7 @@ static int run_passes(planner *p, const baton__offline_req *r) {
     return -1;
   for (size_t i = 0; i < p->n_res; i++)
     p->pictures += p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);
-  p->image_kind = off_find_image_kind(p);
+  off_find_image_kinds(p);
   if (off_split_steps(p) != 0)
     return fail(p, many, "steps", OFF_MAX_STEPS);
   if (off_recognise(p) != 0 || off_link(p) != 0)

@@ -61,6 +61,9 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     int t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
     if (t2 < 0 || t2 == t1 || s2 < p->lx->w[K_SPLIT_PART])
       continue;
+    size_t d = k - 1 - p->tok[k - 1].det; /* "what is the title of | the document?" */
+    if (off_is(p, st->a, W_WH) && off_is(p, d, W_PREPOSITION))
+      continue;
     unsigned made1 = p->cues[t1].spec->outputs, made2 = p->cues[t2].spec->outputs;
     if (in_phrase && !(made1 & BATON__T_TEXT) && !(made2 & BATON__T_TEXT))
       continue; /* "visualized in a | video", "a video | visualizing it": one
@@ -228,7 +231,8 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   /* a picture made earlier ("generate an image ... and then classify it") is no table */
   bool made_picture = (produced & BATON__T_IMAGE) && !(own & BATON__T_IMAGE) &&
                       off_has_word(p, st->a, st->b, W_REFERENCE);
-  int alt = !made_picture && !(own & BATON__T_TEXT) ? off_reader_task(p, st->task) : -1;
+  int pic = off_own_res(p, st->a, st->b, BATON__T_IMAGE);
+  int alt = !made_picture && !(own & BATON__T_TEXT) ? off_reader_task(p, st->task, pic) : -1;
   if (alt >= 0)
     st->task = alt; /* "decipher the table in t.jpg": read as a table */
   alt = off_rewrite(p, st, produced);
@@ -265,6 +269,20 @@ static bool shows_earlier_result(const planner *p, size_t s) {
           off_keyword_score(p, &p->cues[e->task], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD]);
 }
 
+/* "I'm curious about the speaker's emotion ... Could you clean the audio, then find the emotion?":
+ * a task a first-person statement named is done where a later step asks for it again after another
+ * task; true when the statement's step gave it up. */
+static bool stated_before(planner *p, size_t s) {
+  step *st = &p->steps[s];
+  for (size_t e = 0; e + 1 < s && !off_is(p, st->a, W_SUBJECT); e++) {
+    bool stated = p->steps[e].task == st->task && off_is(p, p->steps[e].a, W_SUBJECT);
+    for (size_t m = e + 1; stated && m < s; m++)
+      if (p->steps[m].task >= 0)
+        return p->steps[e].task = -1, true;
+  }
+  return false;
+}
+
 /* Recognises step s; true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   step *st = &p->steps[s];
@@ -288,7 +306,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   }
   if (st->task >= 0)
     split_step(p, s, avail);
-  if (st->task >= 0 && repeats_earlier_step(p, s)) {
+  if (st->task >= 0 && repeats_earlier_step(p, s) && !stated_before(p, s)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
      * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
     int again = st->task;
@@ -298,7 +316,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
     st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
     if (st->task < 0 || repeats_earlier_step(p, s)) {
       if (e > 0 && p->steps[e - 1].task == again &&
-          (off_is_role(p, again, R_TRANSFORM) || off_is_role(p, again, R_EDIT)))
+          (off_is_role(p, again, R_TRANSFORM) || off_is_role(p, again, R_EDIT) ||
+           off_asks_question(p, st->a, st->b)))
         p->steps[e - 1].b = st->b;
       drop_step(p, s, false);
       return false;

@@ -16,31 +16,40 @@
 
 /* A sentence that names a picture ("a photo of a table in t.jpg", "a scanned invoice x.png") and
  * calls it a table or a document, unless unsure ("if there is a table in the new image"): reading
- * it is table classification or document question answering rather than captioning. */
-int off_find_image_kind(const planner *p) {
-  int kind = IMG_PLAIN;
+ * it is table classification or document question answering rather than captioning. Sets each
+ * picture file's kind (its sentence's) and p->image_kind (a table anywhere, else a document). */
+void off_find_image_kinds(planner *p) {
+  p->image_kind = IMG_PLAIN;
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_punct(p, i, ".!?;"))
       continue;
     bool img = off_own_res(p, seg, i, BATON__T_IMAGE) >= 0 || off_has_word(p, seg, i, W_PICTURE);
     img = img && !off_has_word(p, seg, i, W_UNSURE);
-    if (img && off_has_word(p, seg, i, W_TABLE))
-      return IMG_TABLE;
-    if (img && off_has_word(p, seg, i, W_DOCUMENT))
-      kind = IMG_DOCUMENT;
+    int kind = !img ? IMG_PLAIN : off_has_word(p, seg, i, W_TABLE) ? IMG_TABLE
+             : off_has_word(p, seg, i, W_DOCUMENT) ? IMG_DOCUMENT : IMG_PLAIN;
+    for (size_t k = seg; k < i; k++)
+      if (off_res_at(p, k, BATON__T_IMAGE) >= 0)
+        p->res[p->tok[k].res].kind = kind;
+    p->image_kind = kind && p->image_kind != IMG_TABLE ? kind : p->image_kind;
     seg = i + 1;
   }
-  return kind;
 }
 
-/* The task that reads this request's picture into text in place of task t ("decipher the table and
- * categorize it"), or -1 to keep it. With several pictures, which one is the table is unclear. */
-int off_reader_task(const planner *p, int t) {
+/* What picture r shows: with several, what its sentence calls it; else (or r -1) the request's. */
+static int kind_of(const planner *p, int r) {
+  return r >= 0 && p->pictures > 1 ? p->res[r].kind : p->image_kind;
+}
+
+/* The task that reads picture r (-1: the request's) into text in place of task t ("decipher the
+ * table and categorize it"), or -1 to keep it. */
+
+int off_reader_task(const planner *p, int t, int r) {
+  int kind = kind_of(p, r);
   bool caption = off_is_role(p, t, R_CAPTION), one = p->pictures == 1;
-  if (p->image_kind == IMG_TABLE && (caption || off_is_role(p, t, R_CLASSIFY_PICTURE) ||
-                                     (one && off_is_role(p, t, R_CLASSIFY_TEXT))))
+  if (kind == IMG_TABLE && (caption || off_is_role(p, t, R_CLASSIFY_PICTURE) ||
+                            (one && off_is_role(p, t, R_CLASSIFY_TEXT))))
     return p->role[R_READ_TABLE];
-  if (p->image_kind == IMG_DOCUMENT && (caption || (one && off_is_role(p, t, R_ASK_PICTURE))))
+  if (kind == IMG_DOCUMENT && (caption || (one && off_is_role(p, t, R_ASK_PICTURE))))
     return p->role[R_READ_DOCUMENT];
   return -1;
 }
@@ -77,7 +86,8 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
     passages -= p->tok[k].kind == TK_RES && off_is_passage(&p->res[p->tok[k].res]);
   if (!about && ((produced & BATON__T_TEXT) || passages > 0))
     return -1;
-  return p->role[p->image_kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
+  int kind = kind_of(p, off_own_res(p, st->a, st->b, BATON__T_IMAGE));
+  return p->role[kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
 }
 
 /* "Translate what is in those regions into written words": a translation naming no language, with
@@ -97,7 +107,7 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
   if (media & BATON__T_TEXT)
     return -1; /* a passage named before */
   if (media & BATON__T_IMAGE) {
-    int r = off_reader_task(p, p->role[R_CAPTION]);
+    int r = off_reader_task(p, p->role[R_CAPTION], -1);
     return r >= 0 ? r : p->role[R_CAPTION];
   }
   return media & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
