@@ -49,7 +49,8 @@
    X(CONDITION, condition) X(ASK_VERB, ask_verb) X(WH, wh) X(TELL, tell) X(KNOW, know) \
    X(IS_ARE, is_are) X(THERE, there) X(SEVERAL, several) X(ONE_THING, one_thing) \
    X(MARKING, marking) X(TASK_NOUN, task_noun) X(ALOUD, aloud) X(FRESH, fresh) X(GUIDED, guided) \
-   X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun) X(TRANSLATING, translating)
+   X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun) X(TRANSLATING, translating) \
+   X(IN_A_STATE, in_a_state)
 #define OFF_ROLES(X) \
    X(TRANSLATE, translate) X(DRAW, draw) X(TRANSFORM, transform) X(EDIT, edit) X(CAPTION, caption) \
    X(TRANSCRIBE, transcribe) X(READ_TABLE, read_table) X(READ_DOCUMENT, read_document) \

@@ -270,12 +270,14 @@ static bool shows_earlier_result(const planner *p, size_t s) {
 }
 
 /* "I'm curious about the speaker's emotion ... Could you clean the audio, then find the emotion?":
- * a task a first-person statement named is done where a later step asks for it again after another
- * task; true when the statement's step gave it up. */
+ * a task named where the user tells how they are is done where a later step asks for it again after
+ * another task; true when the telling step gave it up. */
 static bool stated_before(planner *p, size_t s) {
   step *st = &p->steps[s];
   for (size_t e = 0; e + 1 < s && !off_is(p, st->a, W_SUBJECT); e++) {
-    bool stated = p->steps[e].task == st->task && off_is(p, p->steps[e].a, W_SUBJECT);
+    const step *t = &p->steps[e]; /* "I'm curious to know ...", not "I'm writing ..." */
+    bool stated = t->task == st->task && off_is(p, t->a, W_IN_A_STATE) &&
+                  off_has_word(p, t->a, t->b, W_ASK_VERB);
     for (size_t m = e + 1; stated && m < s; m++)
       if (p->steps[m].task >= 0)
         return p->steps[e].task = -1, true;
