@@ -262,9 +262,11 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
       (b = bridge(p, st, false, BATON__T_AUDIO, src)))
     return b > 0 ? 0 : -1;
   /* 3. what to make, what follows "of", "about"...: "an image of a cat playing piano" (not "an
-   * image that reflects the content of the lecture": what was made from it) */
-  bool make = text && !has_ref && (prev < 0 || (!(outputs & BATON__T_TEXT) &&
-                                                !off_has_word(p, st->a, st->b, W_GUIDED)));
+   * image that reflects the content of the lecture": what was made from it; not "the key points of"
+   * a passage the request gave) */
+  bool passage = t >= 0 && !p->res[t].turn && (outputs & BATON__T_TEXT);
+  bool make = text && !has_ref && (prev < 0 ? !passage : !(outputs & BATON__T_TEXT) &&
+                                                         !off_has_word(p, st->a, st->b, W_GUIDED));
   for (size_t i = st->a; make && i + 1 < st->b && !src->literal; i++)
     src->literal = off_is(p, i, W_CONTENT_INTRO) ? off_span_text(p, i + 1, st->b) : NULL;
   if (src->literal)
