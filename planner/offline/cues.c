@@ -76,8 +76,7 @@ static int read_description(const planner *p, taskcue *c, const char *d) {
   if (!(c->desc = calloc(OFF_MAX_DESC, sizeof *c->desc)))
     return -1;
   for (size_t w = 0; w < nw; w++) {
-    bool skip =
-        strlen(words[w]) < 3 || off_words_has(&p->lx->cls[W_STOPWORD], words[w], false);
+    bool skip = strlen(words[w]) < 3 || off_words_has(&p->lx->cls[W_STOPWORD], words[w], false);
     for (size_t k = 0; k < c->n_desc && !skip; k++)
       skip = strcmp(c->desc[k], words[w]) == 0;
     if (!skip)
@@ -89,8 +88,7 @@ static int read_description(const planner *p, taskcue *c, const char *d) {
 /* Weighs the keyword phrases: one of n words weighs 1 + phrase_word (n-1), divided by the square
  * root of how many tasks share it (in their keywords, or for one word in their descriptions):
  * "depth" says more than "objects" or "classify". A determiner at the end says nothing: "make the"
- * weighs as "make". Every cue of every task is sorted so that the tasks sharing one stand
- * together. */
+ * weighs as "make". Every task's cues are sorted so that the tasks sharing one stand together. */
 static int weigh_phrases(planner *p) {
   size_t n = 0, total = 0;
   for (size_t t = 0; t < p->n_cues; t++)
@@ -163,8 +161,7 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
       k++, j++;
     } else if (k > 0 && k + 1 == ph->n && ((ph->det >> (k - 1)) & 1u) && skipped < 2 &&
                p->tok[j - 1].det) {
-      j++, skipped++; /* "create an appealing thumbnail image": adjectives after
-                         the phrase's determiner before its last word */
+      j++, skipped++; /* "create an appealing thumbnail image": adjectives after its determiner */
     } else if (pdet && k > 0 && k + 1 < ph->n) {
       k++; /* the phrase's determiner is absent here */
     } else if (wdet && k > 0 && skipped == 0) {
@@ -199,24 +196,10 @@ static bool covered_by_longer(const planner *p, size_t task, size_t i, size_t n,
   return false;
 }
 
-/* Where the phrase of task `task` first occurs in tokens [a,b), not hidden inside a longer phrase
- * of another task: its token span in [*at, *at + *len), or false. */
-static bool phrase_in(const planner *p, size_t task, const phrase *ph, size_t a, size_t b,
-                      size_t *at, size_t *len) {
-  for (size_t i = a; i < b; i++) {
-    size_t n = off_phrase_at(p, ph, i, b);
-    if (n && !covered_by_longer(p, task, i, n, ph->n, a, b)) {
-      *at = i;
-      *len = n;
-      return true;
-    }
-  }
-  return false;
-}
-
-/* Keyword score: the weights of the task's phrases found in [a,b). A phrase overlapping a longer
- * phrase of the same task already counted adds nothing: "modify the image" is one cue, not that
- * plus "modify", and "the image based on" is not also "an image based" (determiners are loose). */
+/* Keyword score: the weights of the task's phrases found in [a,b), each where it first occurs not
+ * hidden inside a longer phrase of another task. A phrase overlapping a longer phrase of the same
+ * task already counted adds nothing: "modify the image" is one cue, not that plus "modify", and
+ * "the image based on" is not also "an image based" (determiners are loose). */
 double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b) {
   enum { MAX_SPANS = 16 };
   size_t span_at[MAX_SPANS], span_len[MAX_SPANS], n_spans = 0;
@@ -225,8 +208,11 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
   /* the phrases are longest first (build_cues), so the parts come after the whole */
   for (size_t i = 0; i < c->n_phrases; i++) {
     const phrase *ph = &c->phrases[i];
-    size_t at, len;
-    if (!phrase_in(p, task, ph, a, b, &at, &len))
+    size_t at = a, len = 0;
+    for (; at < b; at++)
+      if ((len = off_phrase_at(p, ph, at, b)) && !covered_by_longer(p, task, at, len, ph->n, a, b))
+        break;
+    if (at >= b)
       continue;
     bool inside = false;
     for (size_t k = 0; k < n_spans && !inside; k++)

@@ -209,10 +209,8 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
   size_t k = qe, end = (ft ? fb : b) - 1;
   while (k < p->req_len && is_space_byte((unsigned char)q[k]))
     k++;
-  return strchr(".!?", q[end]) && k > qe && k < p->req_len && q[k] >= 'A' && q[k] <= 'Z' &&
-                 !push_token(p, TK_PUNCT, end, qe)
-             ? -2
-             : 0;
+  bool ends = strchr(".!?", q[end]) && k > qe && k < p->req_len && q[k] >= 'A' && q[k] <= 'Z';
+  return ends && !push_token(p, TK_PUNCT, end, qe) ? -2 : 0;
 }
 
 int off_tokenize(planner *p) {
@@ -256,8 +254,7 @@ size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_
   return k;
 }
 
-/* Text of tokens [a,b) as written in the request, trailing ",;:" and "and" left out (malloc'd;
- * NULL when empty). */
+/* Text of tokens [a,b) as written, trailing ",;:" and "and" left out (malloc'd; NULL when empty). */
 char *off_span_text(const planner *p, size_t a, size_t b) {
   while (b > a && (off_punct(p, b - 1, ",;:") || off_is(p, b - 1, W_JOINER)))
     b--;
@@ -302,9 +299,8 @@ void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, 
     const char *code = off_language_at(p, i);
     if (code && i > a && off_is(p, i - 1, W_SOURCE_PREP))
       *src = *src ? *src : code;
-    else if (code && !*tgt &&
-             ((i > a && off_is(p, i - 1, W_TARGET_PREP)) || i + 1 >= b ||
-              off_is(p, i + 1, W_TARGET_NOUN)))
+    else if (code && !*tgt && ((i > a && off_is(p, i - 1, W_TARGET_PREP)) || i + 1 >= b ||
+                               off_is(p, i + 1, W_TARGET_NOUN)))
       *tgt = code;
   }
 }

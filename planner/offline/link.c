@@ -26,8 +26,7 @@ typedef struct {
   char *literal; /* owned, or NULL */
 } source;
 
-/* Adds argument `name` (a literal value, or the output of task ref >= 0) unless t has it already;
- * 0, or -1 out of memory. */
+/* Adds argument `name`: a literal value, or the output of task ref >= 0; 0, or -1 out of memory. */
 static int add_arg(baton__task *t, const char *name, const char *value, int ref) {
   baton__arg *na = realloc(t->args, (t->n_args + 1) * sizeof *na);
   if (!na)
@@ -62,16 +61,6 @@ static int new_task(planner *p, const baton__taskspec *spec, baton__task *t) {
   if (!(t->task = baton__strdup(spec->name)))
     return baton__fmt(p->err, p->errlen, OOM), -1;
   return t->id;
-}
-
-/* Adds t to the graph when building it went well (rc 0); its id, or -1 with err set. */
-static int commit_task(planner *p, baton__task *t, int rc) {
-  int id = t->id;
-  if (rc != 0 || baton__graph_push(p->g, t) != 0) {
-    baton__task_release(t);
-    return baton__fmt(p->err, p->errlen, OOM), -1;
-  }
-  return id;
 }
 
 /* Nearest earlier task producing `type`, or -1. A task that answers in text and draws on its input
@@ -160,7 +149,8 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec);
   baton__task t;
-  if (new_task(p, spec, &t) < 0)
+  int id = new_task(p, spec, &t);
+  if (id < 0)
     return free(in->literal), -1;
   int rc = attach(p, &t, baton__type_name(ptype), in), in_ref = in->ref;
   bool earlier = in->res >= 0 && p->res[in->res].turn; /* a text an earlier turn made */
@@ -190,7 +180,11 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
     if (rc == 0 && (tgt || (from && strcmp(from, p->lx->default_lang) != 0)))
       rc = add_arg(&t, "tgt_lang", tgt ? tgt : p->lx->default_lang, -1);
   }
-  return commit_task(p, &t, rc);
+  if (rc != 0 || baton__graph_push(p->g, &t) != 0) {
+    baton__task_release(&t);
+    return baton__fmt(p->err, p->errlen, OOM), -1;
+  }
+  return id;
 }
 
 /* Task `task` (a cue index) taking `in` for step st: a reader, a translation or speech riding
@@ -258,8 +252,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   bool unread = text && prev < 0 && (t < 0 || (p->res[t].turn && m >= 0 && !p->res[m].turn));
   if (unread && (outputs & BATON__T_TEXT) && m >= 0 && (b = bridge(p, st, false, media, src)))
     return b > 0 ? 0 : -1;
-  if (unread && !(outputs & BATON__T_TEXT) && first_unused(p, st, BATON__T_AUDIO) >= 0 &&
-      (b = bridge(p, st, false, BATON__T_AUDIO, src)))
+  if (unread && !(outputs & BATON__T_TEXT) && (b = bridge(p, st, false, BATON__T_AUDIO, src)))
     return b > 0 ? 0 : -1;
   /* 3. what to make, what follows "of", "about"...: "an image of a cat playing piano" (not "an
    * image that reflects the content of the lecture": what was made from it; not "the key points of"
@@ -342,10 +335,9 @@ static int emit_step(planner *p, const step *st) {
       if (id < 0)
         return -1;
     }
-    int last = emit_task(p, st, &in, prev_text, tgt, src_lang);
-    if (last < 0)
+    source out = {-1, emit_task(p, st, &in, prev_text, tgt, src_lang), NULL};
+    if (out.ref < 0)
       return -1;
-    source out = {-1, last, NULL};
     if (extra && (spec->outputs & BATON__T_TEXT) &&
         (out.ref = emit_as(p, st, p->role[R_TRANSLATE], &out, tgt, src_lang)) < 0)
       return -1;
@@ -355,12 +347,10 @@ static int emit_step(planner *p, const step *st) {
   return 0;
 }
 
-/* "make an audio clip | that describes the objects": describe first, then make the clip from the
- * description. */
+/* "make an audio clip | that describes the objects": describe first, make the clip from that. */
 static void relative_first(planner *p, size_t s) {
   step *st = &p->steps[s], *next = s + 1 < p->n_steps ? &p->steps[s + 1] : NULL;
-  if (next && next->relative &&
-      (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
+  if (next && next->relative && (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
       off_primary_type(p->cues[st->task].spec) == BATON__T_TEXT &&
       !(p->cues[st->task].spec->outputs & BATON__T_TEXT)) {
     step head = *st;

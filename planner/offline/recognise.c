@@ -66,11 +66,9 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
       continue;
     unsigned made1 = p->cues[t1].spec->outputs, made2 = p->cues[t2].spec->outputs;
     if (in_phrase && !(made1 & BATON__T_TEXT) && !(made2 & BATON__T_TEXT))
-      continue; /* "visualized in a | video", "a video | visualizing it": one
-                   medium to make, one step */
+      continue; /* "visualized in a | video", "a video | visualizing it": one medium, one step */
     if (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING))
-      continue; /* "convert the image category | into French": the language is
-                   where this step's result goes, not a step of its own */
+      continue; /* "convert the image category | into French": says where the result goes */
     /* each task's cues stay in its half: "answer this question with the visual question answering
      * tool" names one task, not two */
     if (off_keyword_score(p, &p->cues[t1], k, st->b) > 0 ||
@@ -206,20 +204,20 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   tail->a = k;
   tail->task = -1;
   tail->split_tail = true;
-  for (size_t r = k; r > st->a && r + 3 > k; r--)
-    if (off_is(p, r - 1, W_RELATIVE))
-      tail->relative = true;
+  if (off_has_word(p, k > st->a + 3 ? k - 3 : st->a, k, W_RELATIVE)) /* "a clip | that shows" */
+    tail->relative = true;
   st->b = k;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
 }
 
-/* Drops step s (its words go back to the step a split took them from). */
-static void drop_step(planner *p, size_t s, bool same_task_only) {
+/* Drops step s (its words go back to the step a split took them from); false: it names no task. */
+static bool drop_step(planner *p, size_t s, bool same_task_only) {
   step *st = &p->steps[s];
   if (st->split_tail && s > 0 && p->steps[s - 1].task >= 0 &&
       (!same_task_only || p->steps[s - 1].task == st->task))
     p->steps[s - 1].b = st->b;
   st->task = -1;
+  return false;
 }
 
 /* Adjusts the step's task to what the request is about; false when it then repeats an earlier step
@@ -238,10 +236,8 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   alt = off_rewrite(p, st, produced);
   if (alt >= 0)
     st->task = alt;
-  if (st->task != before && repeats_earlier_step(p, s)) {
-    drop_step(p, s, true);
-    return false;
-  }
+  if (st->task != before && repeats_earlier_step(p, s))
+    return drop_step(p, s, true);
   const baton__taskspec *spec = p->cues[st->task].spec;
   int tts = p->role[R_SPEAK];
   if (tts != st->task && (spec->outputs & BATON__T_TEXT) &&
@@ -302,10 +298,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   }
   if (st->task < 0)
     question_step(p, s, produced);
-  if (st->task >= 0 && shows_earlier_result(p, s)) {
-    drop_step(p, s, false);
-    return false;
-  }
+  if (st->task >= 0 && shows_earlier_result(p, s))
+    return drop_step(p, s, false);
   if (st->task >= 0)
     split_step(p, s, avail);
   if (st->task >= 0 && repeats_earlier_step(p, s) && !stated_before(p, s)) {
@@ -321,8 +315,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
           (off_is_role(p, again, R_TRANSFORM) || off_is_role(p, again, R_EDIT) ||
            off_asks_question(p, st->a, st->b)))
         p->steps[e - 1].b = st->b;
-      drop_step(p, s, false);
-      return false;
+      return drop_step(p, s, false);
     }
   }
   return st->task >= 0 && settle_step(p, s, produced, avail);

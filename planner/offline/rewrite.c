@@ -7,7 +7,7 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_find_image_kind() tells what the request's picture shows (plain, a table, a
+ * Contract: off_find_image_kinds() tells what the request's picture shows (plain, a table, a
  * document); off_rewrite() takes a recognised step and gives the task to use instead, or -1: a
  * picture of a table or document is read as one, a question with no passage but a picture is a
  * visual question, a translation naming no language of a picture is reading it, one object is
@@ -42,7 +42,6 @@ static int kind_of(const planner *p, int r) {
 
 /* The task that reads picture r (-1: the request's) into text in place of task t ("decipher the
  * table and categorize it"), or -1 to keep it. */
-
 int off_reader_task(const planner *p, int t, int r) {
   int kind = kind_of(p, r);
   bool caption = off_is_role(p, t, R_CAPTION), one = p->pictures == 1;
@@ -102,8 +101,7 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
       return -1; /* "their French names" */
   unsigned media = produced | off_own_types(p, 0, st->a);
   for (size_t i = 0; i < p->n_res; i++)
-    if (!p->res[i].is_file || !(p->res[i].type & BATON__T_TEXT))
-      media |= p->res[i].type & ~(unsigned)BATON__T_TEXT;
+    media |= p->res[i].type & ~(unsigned)BATON__T_TEXT;
   if (media & BATON__T_TEXT)
     return -1; /* a passage named before */
   if (media & BATON__T_IMAGE) {
@@ -115,8 +113,7 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
 
 /* "Identify the main object in x.jpg", "what object it depicts": one object, the one the picture
  * shows, is told by classifying the picture; detection finds several ("the objects", "which object
- * is the largest") and "an object detection model" names the task. Returns the task to use instead
- * of object-detection, or -1. */
+ * is the largest") and "an object detection model" names the task. The task instead, or -1. */
 static int one_object(const planner *p, const step *st) {
   if (!off_is_role(p, st->task, R_DETECT) || off_has_word(p, st->a, st->b, W_SEVERAL))
     return -1;

@@ -101,8 +101,7 @@ bool off_is_passage(const resource *r) {
 static void features(const planner *p, size_t a, size_t b, unsigned avail, size_t t, double kw,
                      double *f) {
   const baton__taskspec *s = p->cues[t].spec;
-  for (int i = 0; i < F_N; i++)
-    f[i] = 0;
+  memset(f, 0, F_N * sizeof *f);
   f[F_KEYWORD] = kw;
   f[F_DESCRIPTION] = off_description_score(p, &p->cues[t], a, b);
   /* A file of a type the task makes, not takes, names its output ("create a video example.mp4"). */
@@ -192,4 +191,3 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
 int off_best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out) {
   return off_best_task_min(p, a, b, avail, p->lx->w[K_ACCEPT], -1, score_out);
 }
-
