@@ -254,7 +254,7 @@ size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_
   return k;
 }
 
-/* Text of tokens [a,b) as written, trailing ",;:" and "and" left out (malloc'd; NULL when empty). */
+/* Text of tokens [a,b) as written, trailing ",;:" and "and" left out (malloc'd; NULL if empty). */
 char *off_span_text(const planner *p, size_t a, size_t b) {
   while (b > a && (off_punct(p, b - 1, ",;:") || off_is(p, b - 1, W_JOINER)))
     b--;

@@ -135,10 +135,8 @@ static int take_languages(loader *l, const baton__ynode *root) {
 int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton__taskspec *tasks,
                      size_t n_tasks, char *err, size_t errlen) {
   memset(lx, 0, sizeof *lx);
-  if (!text) {
-    text = (const char *)baton__lexicon_yaml;
-    len = baton__lexicon_yaml_len;
-  }
+  if (!text) /* the embedded one */
+    text = (const char *)baton__lexicon_yaml, len = baton__lexicon_yaml_len;
   baton__ynode *root = baton__ytree_parse(text, len, "lexicon.yaml", 6, err, errlen);
   if (!root)
     return -1;

@@ -79,10 +79,8 @@ static int run_passes(planner *p, const baton__offline_req *r) {
 int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *err,
                             size_t errlen) {
   char dummy[1];
-  if (!err || errlen == 0) {
-    err = dummy;
-    errlen = sizeof dummy;
-  }
+  if (!err || errlen == 0)
+    err = dummy, errlen = sizeof dummy;
   err[0] = '\0';
   if (!g)
     return baton__fmt(err, errlen, "no graph to fill"), -1;
