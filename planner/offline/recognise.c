@@ -177,8 +177,8 @@ static void question_step(planner *p, size_t s, unsigned produced) {
     e->b = st->b;
     return;
   }
-  bool picture =
-      ((produced | off_res_types(p, false)) & BATON__T_IMAGE) && off_asks_about_picture(p, st);
+  bool picture = ((produced | off_res_types(p, false)) & BATON__T_IMAGE) &&
+                 (off_asks_about_picture(p, st) || p->image_kind == IMG_DOCUMENT);
   bool passage = produced & BATON__T_TEXT; /* a text made earlier, or a passage to answer from */
   for (size_t i = 0; i < p->n_res && !passage; i++)
     passage = off_is_passage(&p->res[i]);
