@@ -242,6 +242,20 @@ static cJSON *query(chat *ch, const char *method, cJSON *params) {
 
 /* ---- one request ------------------------------------------------------------------ */
 
+/* The language task `t` wrote its text in, as its plan entry says (a translation's tgt_lang), or
+ * NULL: the next turn then knows what "translate it" translates from. */
+static const char *written_lang(const cJSON *res, const cJSON *t) {
+  const cJSON *p, *id = cJSON_GetObjectItemCaseSensitive(t, "id");
+  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(res, "plan")) {
+    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(p, "id");
+    if (cJSON_IsNumber(id) && cJSON_IsNumber(pid) && pid->valueint == id->valueint) {
+      const char *lang = cli_jstr(cJSON_GetObjectItemCaseSensitive(p, "args"), "tgt_lang");
+      return *lang ? lang : NULL;
+    }
+  }
+  return NULL;
+}
+
 /* Prints the answer and the files produced, and records the turn. */
 static void show_result(chat *ch, const char *request, const cJSON *res) {
   const char *summary = cli_jstr(res, "summary");
@@ -251,6 +265,7 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
   cJSON *files = cJSON_CreateArray();
   cJSON *outputs = cJSON_CreateObject(); /* the newest output of each type: "it" next turn */
   const cJSON *t;
+  const char *lang = NULL; /* the language of outputs.text, when known */
   cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(res, "tasks")) {
     const cJSON *v;
     cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(t, "outputs")) {
@@ -264,6 +279,7 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
         char cut[HISTORY_OUTPUT_CHARS + 1];
         snprintf(cut, sizeof cut, "%s", v->valuestring);
         cJSON_AddStringToObject(outputs, v->string, cut);
+        lang = text ? written_lang(res, t) : lang;
       }
     }
   }
@@ -286,6 +302,8 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
     cJSON_AddItemToObject(a, "files", files);
   else
     cJSON_Delete(files);
+  if (lang && cJSON_GetObjectItemCaseSensitive(outputs, "text"))
+    cJSON_AddStringToObject(a, "lang", lang);
   if (cJSON_GetArraySize(outputs) > 0)
     cJSON_AddItemToObject(a, "outputs", outputs);
   else

@@ -11,11 +11,13 @@
   "\"messages\":{\"type\":\"array\",\"description\":\"the conversation so far, oldest first, " \
   "so that 'it', 'that' and 'the original ...' refer to what earlier turns produced: the "   \
   "request as {role: user, content}, the answer as {role: assistant, content, files?: "      \
-  "[paths], outputs?: {text|image|audio: value}}\",\"items\":{\"type\":\"object\","         \
+  "[paths], outputs?: {text|image|audio: value}, lang?: the language code outputs.text is "    \
+  "in}\",\"items\":{\"type\":\"object\","                                                    \
   "\"properties\":{\"role\":{\"type\":\"string\",\"enum\":[\"user\",\"assistant\"]},"        \
   "\"content\":{\"type\":\"string\"},"                                                      \
   "\"files\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"                         \
-  "\"outputs\":{\"type\":\"object\"}},\"required\":[\"role\",\"content\"]}}"
+  "\"outputs\":{\"type\":\"object\"},\"lang\":{\"type\":\"string\"}},"                     \
+  "\"required\":[\"role\",\"content\"]}}"
 
 /* The tools that are always there. */
 static const struct {

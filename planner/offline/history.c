@@ -10,12 +10,13 @@
 
 /*
  * Contract: off_add_history() takes the messages JSON (an array of {role, content, files?,
- * outputs?}, oldest first; NULL or "" for none) and adds the newest HISTORY_KEEP things they name
- * as resources with their turn, oldest first: file names written in a user's message, each
- * message's "files", and each value of its "outputs" ({"text": "...", "image": "/path"}). Nothing
- * else of the conversation is read. A reference in a step that names nothing of its own then
- * resolves (link.c) to the newest one of the type the step needs; only the newest turn's count as
- * at hand when choosing the step's task (score.c). 0, or -1 with err set.
+ * outputs?, lang?}, oldest first; NULL or "" for none) and adds the newest HISTORY_KEEP things they
+ * name as resources with their turn, oldest first: file names written in a user's message, each
+ * message's "files", and each value of its "outputs" ({"text": "...", "image": "/path"}), its text
+ * in "lang" when that is a language code of the lexicon. Nothing else is read. A reference in a
+ * step that names nothing of its own then resolves (link.c) to the newest one of the type the step
+ * needs; only the newest turn's count as at hand when choosing the step's task (score.c). 0, or -1
+ * with err set.
  */
 
 #define HISTORY_MAX_BYTES (1024u * 1024u)
@@ -27,7 +28,8 @@ typedef struct {
   int rc;       /* -1 once out of memory */
 } seen;
 
-static void remember(seen *r, const char *v, size_t len, unsigned type, bool is_file, int turn) {
+static void remember(seen *r, const char *v, size_t len, unsigned type, bool is_file, int turn,
+                     const char *lang) {
   planner *p = r->p;
   if (!len || !type || r->first >= OFF_MAX_RES)
     return;
@@ -37,7 +39,7 @@ static void remember(seen *r, const char *v, size_t len, unsigned type, bool is_
   }
   int k = off_add_resource(p, type, v, len, is_file);
   if (k >= 0)
-    p->last_turn = p->res[k].turn = turn;
+    p->last_turn = p->res[k].turn = turn, p->res[k].lang = lang;
   r->rc = k == -1 ? -1 : r->rc;
 }
 
@@ -48,7 +50,7 @@ static void scan_files(seen *r, const char *s, int turn) {
     size_t e = strcspn(s, " \t\r\n\"'`)]}>"), n = e;
     while (n > 0 && strchr(",.;:!?", s[n - 1]))
       n--;
-    remember(r, s, n, off_file_type(s, n), true, turn);
+    remember(r, s, n, off_file_type(s, n), true, turn, NULL);
     s += e ? e : 1; /* a closing bracket on its own */
   }
 }
@@ -58,12 +60,17 @@ static void scan_message(seen *r, const cJSON *m, int turn) {
   const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content"), *f;
   if (cJSON_IsString(role) && strcmp(role->valuestring, "user") == 0 && cJSON_IsString(content))
     scan_files(r, content->valuestring, turn);
+  const cJSON *said = cJSON_GetObjectItemCaseSensitive(m, "lang"); /* its text's language */
+  const char *lang = NULL, (*codes)[8] = r->p->lx->lang_codes;
+  for (size_t k = 0; cJSON_IsString(said) && !lang && k < r->p->lx->lang_names.n; k++)
+    lang = strcmp(codes[k], said->valuestring) ? NULL : codes[k];
   for (int out = 0; out < 2; out++) /* "files": paths; "outputs": type name -> text or path */
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, out ? "outputs" : "files")) {
       bool text = out && f->string && baton__type_from_name(f->string) == BATON__T_TEXT;
       if (cJSON_IsString(f) && (!out || f->string))
         remember(r, f->valuestring, strlen(f->valuestring),
-                 text ? BATON__T_TEXT : baton__type_of_path(f->valuestring), !text, turn);
+                 text ? BATON__T_TEXT : baton__type_of_path(f->valuestring), !text, turn,
+                 text ? lang : NULL);
     }
 }
 

@@ -119,6 +119,7 @@ typedef struct {
   bool used;       /* consumed by some task */
   bool claimed;    /* spoken for by a recognised step (before tasks are made) */
   int kind;        /* a picture file: what its sentence calls it (IMG_*) */
+  const char *lang; /* an earlier turn's text: its language, when the turn said (a lexicon code) */
 } resource;
 
 typedef struct {

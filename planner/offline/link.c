@@ -153,7 +153,7 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
   if (id < 0)
     return free(in->literal), -1;
   int rc = attach(p, &t, baton__type_name(ptype), in), in_ref = in->ref;
-  bool earlier = in->res >= 0 && p->res[in->res].turn; /* a text an earlier turn made */
+  const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   free(in->literal);
   bool image_only = ptype == BATON__T_IMAGE && spec->inputs == BATON__T_IMAGE;
   if (rc == 0 && image_only && spec->outputs == BATON__T_IMAGE &&
@@ -171,8 +171,9 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
     rc = add_second_text(p, st, spec, &t, in_ref, prev_text);
   if (rc == 0 && off_is_role(p, st->task, R_TRANSLATE)) {
     /* from src_lang, else what a translation feeding it wrote, else the default (an earlier turn's
-     * text: the executor detects it); into tgt, else (from another language) the default */
-    const char *from = src_lang ? src_lang : earlier ? NULL : p->lx->default_lang;
+     * text: the language that turn gave, else the executor detects it); into tgt, else (from
+     * another language) the default */
+    const char *from = src_lang ? src_lang : earlier ? earlier->lang : p->lx->default_lang;
     for (size_t i = 0; !src_lang && in_ref >= 0 && i < p->g->tasks[in_ref].n_args; i++)
       if (p->made[in_ref] == spec && !strcmp(p->g->tasks[in_ref].args[i].name, "tgt_lang"))
         from = p->g->tasks[in_ref].args[i].value;
@@ -180,10 +181,8 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
     if (rc == 0 && (tgt || (from && strcmp(from, p->lx->default_lang) != 0)))
       rc = add_arg(&t, "tgt_lang", tgt ? tgt : p->lx->default_lang, -1);
   }
-  if (rc != 0 || baton__graph_push(p->g, &t) != 0) {
-    baton__task_release(&t);
-    return baton__fmt(p->err, p->errlen, OOM), -1;
-  }
+  if (rc != 0 || baton__graph_push(p->g, &t) != 0)
+    return baton__task_release(&t), baton__fmt(p->err, p->errlen, OOM), -1;
   return id;
 }
 

@@ -76,10 +76,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
         off_keyword_score(p, &p->cues[t1], st->a, k) < p->lx->w[K_SPLIT_KEYWORD] ||
         off_keyword_score(p, &p->cues[t2], k, st->b) < p->lx->w[K_SPLIT_KEYWORD])
       continue;
-    if (s1 + s2 > best) {
-      best = s1 + s2;
-      at = k;
-    }
+    if (s1 + s2 > best)
+      best = s1 + s2, at = k;
   }
   return best >= whole + p->lx->w[K_SPLIT_GAIN] ? at : 0;
 }
@@ -184,10 +182,8 @@ static void question_step(planner *p, size_t s, unsigned produced) {
     passage = off_is_passage(&p->res[i]);
   passage = passage && !off_said_media(p, st->a, st->b) &&
             !(off_own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT);
-  if (picture || passage || last_picture) {
-    st->task = p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT];
-    st->score = p->lx->w[K_ACCEPT];
-  }
+  if (picture || passage || last_picture)
+    st->task = p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT], st->score = p->lx->w[K_ACCEPT];
 }
 
 /* One clause, two tasks ("estimate the depth to segment the image"): split where both halves name a
@@ -330,10 +326,8 @@ static bool clearest_cue(planner *p) {
     step c = p->steps[s];
     c.task = off_best_task_min(p, c.a, c.b, off_res_types(p, true), p->lx->w[K_ACCEPT_FALLBACK],
                                -1, &c.score);
-    if (c.task >= 0 && c.score > best.score) {
-      best = c;
-      at = s;
-    }
+    if (c.task >= 0 && c.score > best.score)
+      best = c, at = s;
   }
   best.context = false;
   if (best.task >= 0)

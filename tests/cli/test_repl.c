@@ -363,3 +363,23 @@ Test(cli_repl, offline_follow_ups_resolve_it_to_the_earlier_file_or_output) {
             "'that' is the earlier text or sign.png read again, not the words: %s", out);
   free(out);
 }
+
+/* A translation's language rides with its turn: "now into French" translates from Spanish, not
+ * from whatever a detector guesses the Spanish to be. */
+Test(cli_repl, a_follow_up_translation_starts_from_the_language_the_last_one_wrote) {
+  setenv("BATON_NO_DAEMON", "1", 1);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && printf \"translate 'good morning, my friends' into Spanish\\n"
+           "/plan now into French\\n\" | %s/baton chat",
+           dir, bin_dir());
+  char *out = NULL;
+  cr_expect_eq(bt_run(cmd, &out), 0);
+  cr_assert_not_null(out);
+  const char *first = strstr(out, "buenos d");
+  cr_assert(first, "apertium translated the first turn: %s", out);
+  const char *plan = strstr(first, "translation on");
+  cr_expect(plan && strstr(plan, "src_lang: es") && strstr(plan, "tgt_lang: fr"),
+            "the second turn translates es -> fr: %s", out);
+  free(out);
+}

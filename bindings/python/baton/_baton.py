@@ -63,20 +63,27 @@ class Result:
     def turn(self, request: str) -> List[Dict[str, Any]]:
         """The two messages this run adds to a conversation, for the next call's messages=.
 
-        The user's request, then the answer with the files the tasks produced
-        and the newest output of each type ("it", "the result" next turn),
-        as the REPL keeps them.
+        The user's request, then the answer with the files the tasks produced,
+        the newest output of each type ("it", "the result" next turn) and,
+        when a translation wrote that text, its language ("lang"), as the
+        REPL keeps them.
         """
         outputs: Dict[str, str] = {}
+        lang: Optional[str] = None  # the language of outputs["text"], when a translation wrote it
+        plan = {p.get("id"): p for p in self.json.get("plan") or [] if isinstance(p, dict)}
         for t in self.tasks:
             for kind, v in (t.get("outputs") or {}).items():
                 if isinstance(v, str) and (kind == "text" or v.startswith("/")):
                     outputs[kind] = v[:_TURN_OUTPUT_CHARS]
+                    if kind == "text":
+                        lang = (plan.get(t.get("id"), {}).get("args") or {}).get("tgt_lang")
         answer: Dict[str, Any] = {"role": "assistant", "content": self.summary}
         if self.files:
             answer["files"] = list(self.files)
         if outputs:
             answer["outputs"] = outputs
+        if lang and "text" in outputs:
+            answer["lang"] = lang
         return [{"role": "user", "content": request}, answer]
 
     @classmethod

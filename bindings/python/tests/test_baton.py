@@ -75,6 +75,10 @@ class BatonTest(unittest.TestCase):
         self.assertEqual(second.status, "done", second.raw)
         self.assertEqual([t["task"] for t in second.tasks], ["translation"])
         talk += second.turn("translate that into Spanish")
+        self.assertEqual(talk[-1]["lang"], "es")  # what the translation wrote in
+        self.assertNotIn("lang", talk[1])  # an OCR's text says nothing of its language
+        again = self.b.plan("now into French", offline=True, messages=talk)
+        self.assertEqual((again[0]["args"]["src_lang"], again[0]["args"]["tgt_lang"]), ("es", "fr"))
         plan = self.b.plan("summarize the original text", offline=True, messages=talk)
         self.assertEqual([t["task"] for t in plan], ["summarization"])
         self.assertIn("midnight", plan[0]["args"]["text"].lower())  # not the Spanish
