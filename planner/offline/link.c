@@ -170,9 +170,8 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
   if (rc == 0)
     rc = add_second_text(p, st, spec, &t, in_ref, prev_text);
   if (rc == 0 && off_is_role(p, st->task, R_TRANSLATE)) {
-    /* from src_lang, else what a translation feeding it wrote, else the default (an earlier turn's
-     * text: the language that turn gave, else the executor detects it); into tgt, else (from
-     * another language) the default */
+    /* from src_lang, else what a feeding translation wrote, else an earlier turn's text's
+     * language (none: the executor detects it), else the default; into tgt, else the default */
     const char *from = src_lang ? src_lang : earlier ? earlier->lang : p->lx->default_lang;
     for (size_t i = 0; !src_lang && in_ref >= 0 && i < p->g->tasks[in_ref].n_args; i++)
       if (p->made[in_ref] == spec && !strcmp(p->g->tasks[in_ref].args[i].name, "tgt_lang"))
@@ -309,11 +308,13 @@ static int choose_input(planner *p, const step *st, const int *own, size_t n_own
  * says what it needs); -1 on error (err set). */
 static int emit_step(planner *p, const step *st) {
   const baton__taskspec *spec = p->cues[st->task].spec;
-  const char *tgt = NULL, *src_lang = NULL;
+  const char *tgt = NULL, *src_lang = NULL, *dl = p->lx->default_lang;
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
-  /* "summarise X in Spanish": a translation rides along (not for English, too often just the
-   * language of the answer) */
-  bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt && strcmp(tgt, p->lx->default_lang);
+  src_lang = src_lang ? src_lang : off_written_language(p, st->a, st->b); /* "the German text" */
+  /* "summarise X in Spanish", "the German text in s.png in English": a translation rides along
+   * (not from English into English: too often just the language of the answer) */
+  bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt &&
+               (strcmp(tgt, dl) || (src_lang && strcmp(src_lang, dl)));
   unsigned ptype = off_primary_type(spec);
   int own[OFF_MAX_RES];
   size_t n_own = 0;
@@ -328,10 +329,9 @@ static int emit_step(planner *p, const step *st) {
       return rc;
     if (extra && ptype == BATON__T_TEXT && !(spec->outputs & BATON__T_TEXT)) {
       /* text going into a speaking or drawing task is translated first */
-      int id = emit_as(p, st, p->role[R_TRANSLATE], &in, tgt, src_lang);
-      in = (source){-1, id, NULL};
+      in = (source){-1, emit_as(p, st, p->role[R_TRANSLATE], &in, tgt, src_lang), NULL};
       extra = false;
-      if (id < 0)
+      if (in.ref < 0)
         return -1;
     }
     source out = {-1, emit_task(p, st, &in, prev_text, tgt, src_lang), NULL};
