@@ -1,4 +1,4 @@
-/* vips.c — the "image-to-image" executor: libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert) chosen from an instruction's words. */
+/* vips.c — the "image-to-image" executor: libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness) chosen from an instruction's words. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_VIPS)
@@ -52,7 +52,7 @@ static void vp_init_once(void) {
   "grayscale / black and white, resize (\"resize to 200x100\", \"half size\", \"50%%\"), "  \
   "rotate (90, 180, 270, \"rotate left\"), flip / mirror (\"flip vertically\"), crop "     \
   "(\"crop to 100x100\", centred), blur (\"blur 4\"), sharpen, edge detection (sobel or "  \
-  "canny), invert"
+  "canny), invert, brighter / darker (\"20%% brighter\")"
 
 typedef struct vp_tokens {
   char t[VP_MAX_TOKENS][VP_TOKLEN];
@@ -372,6 +372,30 @@ static int vp_invert(VipsImage *in, VipsImage **out, const vp_step *st) {
   return vips_image_hasalpha(in) ? vp_invert_keep_alpha(in, out) : vips_invert(in, out, NULL);
 }
 
+/* Brighter or darker: the colour bands scaled (by N% when the words give one), alpha and the pixel
+ * format kept (values clip at the format's range). */
+static int vp_light(VipsImage *in, VipsImage **out, const vp_step *st) {
+  static const char *const darker[] = {"darker", "darken", "dim", "dimmer", NULL};
+  bool dark = vp_has_any(&st->ws, darker), pct = false;
+  double v = 0, f = dark ? 0.75 : 1.3, a[16], b[16] = {0};
+  vp_words near = st->ws; /* "50% brighter": the percentage may come first */
+  near.at = near.at > 2 ? near.at - 2 : 0;
+  if (vp_number(&near, &v, &pct) && pct && v > 0 && v <= 100)
+    f = dark ? 1 - v / 100 : 1 + v / 100;
+  int bands = vips_image_get_bands(in);
+  if (bands < 1 || bands > 16)
+    return -1;
+  for (int i = 0; i < bands; i++)
+    a[i] = vips_image_hasalpha(in) && i == bands - 1 ? 1 : f;
+  VipsImage *t = NULL;
+  int rc = vips_linear(in, &t, a, b, bands, NULL);
+  if (rc == 0)
+    rc = vips_cast(t, out, vips_image_get_format(in), NULL);
+  VIPS_UNREF(t);
+  baton__sb_addf(st->desc, "%s (x%.2f)", dark ? "darker" : "brighter", f);
+  return rc;
+}
+
 /* One operation: the phrases that ask for it (space-separated words), and
  * what it does. `apply` reads in (borrowed) and writes *out; 0, -1 (libvips
  * failed) or VP_EXPLAINED. */
@@ -381,7 +405,7 @@ typedef struct vp_rule {
 } vp_rule;
 
 enum vp_kind { OP_GRAY, OP_RESIZE, OP_ROTATE, OP_FLIP, OP_CROP, OP_BLUR, OP_SHARPEN, OP_EDGES,
-               OP_INVERT, OP_N };
+               OP_INVERT, OP_LIGHT, OP_N };
 
 /* Where an instruction's words could name two, the earlier kind wins. */
 static const vp_rule vp_rules[OP_N] = {
@@ -398,12 +422,24 @@ static const vp_rule vp_rules[OP_N] = {
     [OP_SHARPEN] = {{"sharpen", "sharper", "crisper", NULL}, vp_sharpen},
     [OP_EDGES] = {{"edge", "edges", "sobel", "canny", "outline", "outlines", NULL}, vp_edges},
     [OP_INVERT] = {{"invert", "inverted", "negative", "inverse", NULL}, vp_invert},
+    [OP_LIGHT] = {{"brighter", "brighten", "lighter", "lighten", "darker", "darken", "dim",
+                   "dimmer", NULL},
+                  vp_light},
 };
 
 typedef struct vp_op {
   enum vp_kind kind;
   size_t at, end; /* its tokens: [at, end) up to the next operation */
 } vp_op;
+
+/* "50% brighter", "darker by 20%": a percentage beside a brightness cue is the brightness's. */
+static bool vp_light_percent(const vp_tokens *tk, size_t i) {
+  for (size_t k = i > 2 ? i - 2 : 0; k <= i + 1 && k < tk->n; k++)
+    for (size_t c = 0; k != i && vp_rules[OP_LIGHT].cues[c]; c++)
+      if (vp_phrase_at(tk, k, vp_rules[OP_LIGHT].cues[c]))
+        return true;
+  return false;
+}
 
 /* The operation whose cue starts at token i, with the cue's length in
  * *span; *span 0 when none does. */
@@ -413,7 +449,7 @@ static enum vp_kind vp_kind_at(const vp_tokens *tk, size_t i, size_t *span) {
       if ((*span = vp_phrase_at(tk, i, vp_rules[k].cues[c])))
         return (enum vp_kind)k;
   /* "50%" alone asks for a resize. */
-  *span = strchr(tk->t[i], '%') ? 1 : 0;
+  *span = strchr(tk->t[i], '%') && !vp_light_percent(tk, i) ? 1 : 0;
   return OP_RESIZE;
 }
 

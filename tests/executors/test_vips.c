@@ -1,4 +1,4 @@
-/* test_vips.c — the libvips image-to-image executor: grayscale, resize, rotate, flip, crop, invert, chains, errors. */
+/* test_vips.c — the libvips image-to-image executor: grayscale, resize, rotate, flip, crop, invert, brightness, chains, errors. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +204,27 @@ Test(executors_vips, crop_blur_sharpen_and_edges_keep_sensible_sizes, .init = se
     im = open_png(out);
     cr_assert_eq(vips_image_get_width(im), 300, "'%s'", asks[i]);
     cr_assert_eq(vips_image_get_height(im), 200, "'%s'", asks[i]);
+    g_object_unref(im);
+    free(out);
+  }
+}
+
+Test(executors_vips, brighter_and_darker_scale_the_colours_and_clip, .init = setup,
+     .fini = teardown) {
+  static const struct {
+    const char *ask;
+    double blue, red_right; /* blue is 128 everywhere; red 255 at the right edge */
+  } cases[] = {{"make it brighter", 166, 255}, {"50% brighter please", 192, 255},
+               {"darken the photo", 96, 191}, {"make it 10% darker", 115, 230}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512];
+    char *out = transform(g_src, cases[i].ask, err, sizeof err);
+    cr_assert_not_null(out, "'%s': %s", cases[i].ask, err);
+    VipsImage *im = open_png(out);
+    cr_expect_eq(vips_image_get_bands(im), 3, "'%s'", cases[i].ask);
+    cr_expect_eq(vips_image_get_format(im), VIPS_FORMAT_UCHAR, "'%s'", cases[i].ask);
+    cr_expect_float_eq(px(im, 0, 0, 2), cases[i].blue, 1.0, "'%s': blue", cases[i].ask);
+    cr_expect_float_eq(px(im, 299, 0, 0), cases[i].red_right, 1.0, "'%s': red", cases[i].ask);
     g_object_unref(im);
     free(out);
   }
