@@ -170,15 +170,16 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
   if (rc == 0)
     rc = add_second_text(p, st, spec, &t, in_ref, prev_text);
   if (rc == 0 && off_is_role(p, st->task, R_TRANSLATE)) {
-    /* from src_lang, else what a feeding translation wrote, else an earlier turn's text's
-     * language (none: the executor detects it), else the default; into tgt, else the default */
-    const char *from = src_lang ? src_lang : earlier ? earlier->lang : p->lx->default_lang;
+    /* from src_lang, else a feeding translation's target, an earlier turn's text's language or,
+     * but into it, the default (none: the executor detects it); into tgt, else the default */
+    const char *dl = p->lx->default_lang, *from = src_lang ? src_lang : earlier ? earlier->lang
+                                                   : tgt && !strcmp(tgt, dl) ? NULL : dl;
     for (size_t i = 0; !src_lang && in_ref >= 0 && i < p->g->tasks[in_ref].n_args; i++)
       if (p->made[in_ref] == spec && !strcmp(p->g->tasks[in_ref].args[i].name, "tgt_lang"))
         from = p->g->tasks[in_ref].args[i].value;
     rc = from ? add_arg(&t, "src_lang", from, -1) : 0;
-    if (rc == 0 && (tgt || (from && strcmp(from, p->lx->default_lang) != 0)))
-      rc = add_arg(&t, "tgt_lang", tgt ? tgt : p->lx->default_lang, -1);
+    if (rc == 0 && (tgt || (from && strcmp(from, dl) != 0)))
+      rc = add_arg(&t, "tgt_lang", tgt ? tgt : dl, -1);
   }
   if (rc != 0 || baton__graph_push(p->g, &t) != 0)
     return baton__task_release(&t), baton__fmt(p->err, p->errlen, OOM), -1;

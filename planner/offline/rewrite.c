@@ -43,12 +43,11 @@ static int kind_of(const planner *p, int r) {
 /* The task that reads picture r (-1: the request's) into text in place of task t ("decipher the
  * table and categorize it"), or -1 to keep it. */
 int off_reader_task(const planner *p, int t, int r) {
-  int kind = kind_of(p, r);
   bool caption = off_is_role(p, t, R_CAPTION), one = p->pictures == 1;
-  if (kind == IMG_TABLE && (caption || off_is_role(p, t, R_CLASSIFY_PICTURE) ||
-                            (one && off_is_role(p, t, R_CLASSIFY_TEXT))))
+  if (kind_of(p, r) == IMG_TABLE && (caption || off_is_role(p, t, R_CLASSIFY_PICTURE) ||
+                                     (one && off_is_role(p, t, R_CLASSIFY_TEXT))))
     return p->role[R_READ_TABLE];
-  if (kind == IMG_DOCUMENT && (caption || (one && off_is_role(p, t, R_ASK_PICTURE))))
+  if (kind_of(p, r) == IMG_DOCUMENT && (caption || (one && off_is_role(p, t, R_ASK_PICTURE))))
     return p->role[R_READ_DOCUMENT];
   return -1;
 }
