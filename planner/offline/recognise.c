@@ -182,7 +182,8 @@ static void question_step(planner *p, size_t s, unsigned produced) {
     passage = off_is_passage(&p->res[i]);
   passage = passage && !off_said_media(p, st->a, st->b) &&
             !(off_own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT);
-  if (picture || passage || last_picture)
+  bool heard = off_own_types(p, st->a, st->b) & BATON__T_AUDIO; /* its transcript answers */
+  if (picture || passage || heard || last_picture)
     st->task = p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT], st->score = p->lx->w[K_ACCEPT];
 }
 

@@ -159,10 +159,8 @@ static int highest(const planner *p, const double *scores, const double *kws, bo
     if (lenient && !p->cues[t].runnable)
       s -= p->lx->w[F_NO_MODEL] * (kws[t] < p->lx->w[K_CLEAR_KEYWORD]);
     if ((int)t != skip && (p->cues[t].spec->inputs & needs) == needs &&
-        kws[t] >= p->lx->w[K_MIN_KEYWORD] && s > *best_s + 1e-9) {
-      *best_s = s;
-      best = (int)t;
-    }
+        kws[t] >= p->lx->w[K_MIN_KEYWORD] && s > *best_s + 1e-9)
+      *best_s = s, best = (int)t;
   }
   return best;
 }
@@ -180,10 +178,8 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
    * image category into French" is a translation, not a restyle). */
   int second = off_is_role(p, best, R_TRANSLATE) && !off_has_word(p, a, b, W_TRANSLATING)
                    ? highest(p, scores, kws, false, best, BATON__T_TEXT, &second_s) : -1;
-  if (second >= 0 && kws[second] >= p->lx->w[K_VERB_KEYWORD]) {
-    best = second;
-    best_s = second_s;
-  }
+  if (second >= 0 && kws[second] >= p->lx->w[K_VERB_KEYWORD])
+    best = second, best_s = second_s;
   *score_out = best_s;
   return best >= 0 && best_s < min ? -1 : best;
 }
