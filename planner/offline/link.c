@@ -213,7 +213,7 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
               : pass == 0                  ? off_own_res(p, st->a, st->b, type)
               : near < 0                   ? first_unused(p, st, type)
               : (p->res[near].type & type) ? near : -1;
-      if (r < 0)
+      if (r < 0 || (pass == 0 && p->res[r].used)) /* read already: its text is at hand */
         continue;
       int reader = k ? -1 : off_reader_task(p, p->role[R_CAPTION], r); /* a table, a document */
       int task = reader >= 0 ? reader : p->role[k ? R_TRANSCRIBE : R_CAPTION];
