@@ -288,13 +288,17 @@ static int choose_input(planner *p, const step *st, const int *own, size_t n_own
   bool has_ref = st->fed || off_has_word(p, st->a, st->b, W_REFERENCE);
   for (size_t i = st->a; i < st->b; i++)
     has_ref = has_ref || p->tok[i].skip;
-  int quote;
+  int quote, texts = off_takes_two_texts(p, spec) ? (int)own_texts(p, st, NULL, &quote) : 0;
   *in = (source){-1, -1, NULL};
+  /* "answer 'Who won?' from notes.txt": of two texts, a passage is the passage */
+  for (size_t i = st->a; texts > 1 && !off_is_role(p, st->task, R_COMPARE_TEXTS) && i < st->b; i++)
+    if ((quote = off_res_at(p, i, BATON__T_TEXT)) >= 0 && off_is_passage(&p->res[quote]))
+      texts = 0, p->res[in->res = quote].used = true;
   if (n_own > 1)
     p->res[in->res = own[c]].used = true;
-  else if (off_takes_two_texts(p, spec) && own_texts(p, st, NULL, &quote) == 1 && prev_text >= 0)
+  else if (texts == 1 && prev_text >= 0)
     in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
-  else if (resolve_input(p, st, ptype, spec->outputs, has_ref, in) != 0)
+  else if (in->res < 0 && resolve_input(p, st, ptype, spec->outputs, has_ref, in) != 0)
     return -1;
   if (in->res >= 0 || in->ref >= 0 || in->literal)
     return 0;

@@ -263,9 +263,8 @@ static bool shows_earlier_result(const planner *p, size_t s) {
           off_keyword_score(p, &p->cues[e->task], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD]);
 }
 
-/* "I'm curious about the speaker's emotion ... Could you clean the audio, then find the emotion?":
- * a task named where the user tells how they are is done where a later step asks for it again after
- * another task; true when the telling step gave it up. */
+/* "I'm curious about the emotion ... Could you clean the audio, then find the emotion?": a task the
+ * user wonders about is done where a later step asks for it again; true when it moved there. */
 static bool stated_before(planner *p, size_t s) {
   step *st = &p->steps[s];
   for (size_t e = 0; e + 1 < s && !off_is(p, st->a, W_SUBJECT); e++) {

@@ -14,10 +14,9 @@
  * classified rather than detected. Tasks are named by their lexicon roles.
  */
 
-/* A sentence that names a picture ("a photo of a table in t.jpg", "a scanned invoice x.png") and
- * calls it a table or a document, unless unsure ("if there is a table in the new image"): reading
- * it is table classification or document question answering rather than captioning. Sets each
- * picture file's kind (its sentence's) and p->image_kind (a table anywhere, else a document). */
+/* A sentence naming a picture and calling it a table or a document ("a scanned invoice x.png"),
+ * unless unsure ("if there is a table in it"), sets the kind of its picture files (reading one is
+ * then table classification or document questions) and p->image_kind (a table wins). */
 void off_find_image_kinds(planner *p) {
   p->image_kind = IMG_PLAIN;
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
