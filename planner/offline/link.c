@@ -321,10 +321,11 @@ static int emit_step(planner *p, const step *st) {
   bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt &&
                (strcmp(tgt, dl) || (src_lang && strcmp(src_lang, dl)));
   unsigned ptype = off_primary_type(spec);
-  int own[OFF_MAX_RES];
+  int own[OFF_MAX_RES]; /* one task each: "summarize a.txt and b.txt" (files, not quotes) */
   size_t n_own = 0;
-  for (size_t i = st->a; ptype != BATON__T_TEXT && i < st->b && n_own < OFF_MAX_RES; i++)
-    if (off_res_at(p, i, ptype) >= 0)
+  bool text = ptype == BATON__T_TEXT, two = off_takes_two_texts(p, spec);
+  for (size_t i = st->a; !(text && two) && i < st->b && n_own < OFF_MAX_RES; i++)
+    if (off_res_at(p, i, ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file))
       own[n_own++] = p->tok[i].res;
   for (size_t c = 0; c < (n_own > 1 ? n_own : 1); c++) {
     source in;

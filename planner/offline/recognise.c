@@ -129,9 +129,9 @@ static int edit_twin(const planner *p, const step *x, const step *y) {
   return edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable ? other : edit;
 }
 
-/* Keeps the recognised steps only; two neighbouring ones on the same task where one names nothing
- * of its own ("detect and count the objects in x.jpg"), or a transform and an edit ("modify the
- * image by changing the background to blue"), become one step. */
+/* Keeps the recognised steps only; neighbours on one task where one names nothing of its own
+ * ("detect and count the objects in x.jpg") or both translate ("a.txt and b.txt into German"), or a
+ * transform and an edit ("modify the image by changing the background to blue"), become one. */
 static void merge_steps(planner *p) {
   size_t w = 0;
   step *l = NULL; /* the last recognised step kept */
@@ -142,8 +142,8 @@ static void merge_steps(planner *p) {
     bool own = off_own_types(p, s->a, s->b) != 0;
     int twin = l ? edit_twin(p, l, s) : -1;
     if ((twin >= 0 && !own) ||
-        (l && l->task == s->task && (!own || !off_own_types(p, l->a, l->b)) &&
-         !other_languages(p, l, s))) {
+        (l && l->task == s->task && !other_languages(p, l, s) &&
+         (!own || !off_own_types(p, l->a, l->b) || off_is_role(p, s->task, R_TRANSLATE)))) {
       l->task = twin >= 0 && !own ? twin : l->task;
       l->b = s->b;
       continue;

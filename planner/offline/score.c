@@ -86,10 +86,8 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
  * or a quote of some length that is not itself a question ("The car is blue." is a statement to
  * compare with, not something to read)? */
 bool off_is_passage(const resource *r) {
-  if (!(r->type & BATON__T_TEXT))
-    return false;
-  if (r->is_file || r->turn)
-    return true;
+  if (!(r->type & BATON__T_TEXT) || r->is_file || r->turn)
+    return (r->type & BATON__T_TEXT) != 0; /* a text file, an earlier turn's text */
   size_t n = strlen(r->value), words = 1;
   for (size_t k = 0; k < n; k++)
     words += r->value[k] == ' ';
