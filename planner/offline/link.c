@@ -302,10 +302,14 @@ static int choose_input(planner *p, const step *st, const int *own, size_t n_own
     return -1;
   if (in->res >= 0 || in->ref >= 0 || in->literal)
     return 0;
+  return off_needs_input(p, spec), 1; /* e.g. "detect objects" with no image */
+}
+
+void off_needs_input(planner *p, const baton__taskspec *spec) {
+  unsigned ptype = off_primary_type(spec);
   baton__fmt(p->err, p->errlen, "%s needs %s %s: name a file in the request or pass one as input",
              spec->name, (ptype & (BATON__T_IMAGE | BATON__T_AUDIO)) ? "an" : "a",
-             baton__type_name(ptype)); /* e.g. "detect objects" with no image */
-  return 1;
+             baton__type_name(ptype));
 }
 
 /* Emits the task(s) for one recognised step: one per own resource of its primary type ("detect

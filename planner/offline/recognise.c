@@ -336,6 +336,21 @@ static bool clearest_cue(planner *p) {
   return best.task >= 0;
 }
 
+/* Why nothing was planned: a task a step names for a medium it speaks of but there is none of
+ * ("transcribe the recording" with no recording), else that no task was named. */
+static void nothing_planned(planner *p) {
+  double sc;
+  for (size_t s = 0; s < p->n_steps; s++) {
+    const step *st = &p->steps[s];
+    int t = off_best_task(p, st->a, st->b, ~0u, &sc);
+    if (t >= 0 && (off_said_media(p, st->a, st->b) & off_primary_type(p->cues[t].spec))) {
+      off_needs_input(p, p->cues[t].spec);
+      return;
+    }
+  }
+  baton__fmt(p->err, p->errlen, "could not find any task in the request");
+}
+
 int off_recognise(planner *p) {
   unsigned produced = 0;
   bool any = false;
@@ -348,7 +363,7 @@ int off_recognise(planner *p) {
     produced |= p->cues[st->task].spec->outputs;
   }
   if (!any && !clearest_cue(p))
-    return baton__fmt(p->err, p->errlen, "could not find any task in the request"), -1;
+    return nothing_planned(p), -1;
   merge_steps(p);
   return 0;
 }

@@ -122,11 +122,18 @@ Test(planner_offline, plans_every_wording_of_the_case_table_as_written) {
 }
 
 Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
-  baton__graph g;
-  char err[256] = "";
-  cr_assert_eq(plan_alone("Describe this image", &g, err, sizeof err), -1);
-  cr_assert(strstr(err, "needs an image") != NULL, "%s", err);
-  cr_assert_eq(g.n, 0);
+  static const char *const asks[][2] = {
+      {"Describe this image", "image-to-text needs an image"},
+      {"Transcribe the recording", "automatic-speech-recognition needs an audio"},
+      {"Detect the objects in the photo", "object-detection needs an image"}};
+  for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
+    baton__graph g;
+    char err[256] = "";
+    cr_assert_eq(plan_alone(asks[i][0], &g, err, sizeof err), -1, "'%s' was planned", asks[i][0]);
+    cr_expect(strstr(err, asks[i][1]) && strstr(err, "pass one as input"), "%s: %s", asks[i][0],
+              err);
+    cr_assert_eq(g.n, 0);
+  }
 }
 
 Test(planner_offline, follows_a_conversation_of_several_turns) {
