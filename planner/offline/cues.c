@@ -178,10 +178,8 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
 static bool covered_by_longer(const planner *p, size_t task, size_t i, size_t n, size_t words,
                               size_t a, size_t b) {
   for (size_t t = 0; t < p->n_cues; t++) {
-    if (t == task)
-      continue;
     const taskcue *c = &p->cues[t];
-    for (size_t k = 0; k < c->n_phrases; k++) {
+    for (size_t k = 0; t != task && k < c->n_phrases; k++) {
       size_t m = c->phrases[k].n;
       if (m <= words)
         continue;
@@ -212,18 +210,14 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
     for (; at < b; at++)
       if ((len = off_phrase_at(p, ph, at, b)) && !covered_by_longer(p, task, at, len, ph->n, a, b))
         break;
-    if (at >= b)
-      continue;
-    bool inside = false;
+    bool inside = at >= b; /* not found: nothing to add either */
     for (size_t k = 0; k < n_spans && !inside; k++)
       inside = at < span_at[k] + span_len[k] && span_at[k] < at + len;
     if (inside)
       continue;
     s += ph->weight;
-    if (n_spans < MAX_SPANS) {
-      span_at[n_spans] = at;
-      span_len[n_spans++] = len;
-    }
+    if (n_spans < MAX_SPANS)
+      span_at[n_spans] = at, span_len[n_spans++] = len;
   }
   return s;
 }

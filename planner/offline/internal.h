@@ -56,7 +56,7 @@
    X(TRANSCRIBE, transcribe) X(READ_TABLE, read_table) X(READ_DOCUMENT, read_document) \
    X(ASK_PICTURE, ask_picture) X(ASK_TEXT, ask_text) X(ASK_TABLE, ask_table) \
    X(COMPARE_TEXTS, compare_texts) X(DETECT, detect) X(CLASSIFY_PICTURE, classify_picture) \
-   X(CLASSIFY_TEXT, classify_text) X(SPEAK, speak) X(MAKE_VIDEO, make_video)
+   X(CLASSIFY_TEXT, classify_text) X(SPEAK, speak)
 #define OFF_FEATURES(X) \
    X(KEYWORD, keyword) X(DESCRIPTION, description) X(NO_MEDIA, no_media) \
    X(MEDIA_ELSEWHERE, media_elsewhere) X(OWN_INPUT, own_input) X(OWN_READABLE, own_readable) \
@@ -236,7 +236,7 @@ int off_recognise(planner *p);
 /* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);
 int off_link(planner *p);
-/* Sets err: the task needs an input of its type ("image-to-text needs an image: name a file ..."). */
+/* Sets err: the task needs an input of its type ("image-to-text needs an image: name a ..."). */
 void off_needs_input(planner *p, const baton__taskspec *spec);
 
 #endif

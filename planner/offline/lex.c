@@ -46,8 +46,7 @@ static void stem_word(char *w) {
 
 /* Lower-cases src[0..n) into dst (bounded) and stems a copy into st. */
 void off_make_word(const char *src, size_t n, char *dst, char *st) {
-  if (n >= OFF_MAX_WORD)
-    n = OFF_MAX_WORD - 1;
+  n = n < OFF_MAX_WORD ? n : OFF_MAX_WORD - 1;
   for (size_t i = 0; i < n; i++)
     dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] - 'A' + 'a') : src[i];
   dst[n] = '\0';
@@ -100,7 +99,6 @@ static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *
         *cs = i + ol, *ce = j, *qe = j + cl;
         return ol;
       }
-    return 0;
   }
   return 0;
 }

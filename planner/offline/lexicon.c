@@ -107,8 +107,7 @@ static int take_role(loader *l, int r, const baton__ynode *key, const baton__yno
   for (size_t t = 0; v->kind == BATON__YN_SCALAR && t < l->n_tasks && l->lx->role[r] < 0; t++)
     l->lx->role[r] = l->tasks[t].name && strcmp(l->tasks[t].name, v->value) == 0 ? (int)t : -1;
   return l->lx->role[r] < 0 ? fail(l, v, "not a task kind of the registry:",
-                                   v->kind == BATON__YN_SCALAR ? v->value : "(not text)")
-                            : 0;
+                                   v->kind == BATON__YN_SCALAR ? v->value : "(not text)") : 0;
 }
 
 static int take_weight(loader *l, int w, const baton__ynode *key, const baton__ynode *v) {

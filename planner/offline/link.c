@@ -46,8 +46,7 @@ static int add_arg(baton__task *t, const char *name, const char *value, int ref)
 static int attach(const planner *p, baton__task *t, const char *name, const source *s) {
   return s->ref >= 0  ? add_arg(t, name, NULL, s->ref)
          : s->res >= 0 ? add_arg(t, name, p->res[s->res].value, -1)
-         : s->literal  ? add_arg(t, name, s->literal, -1)
-                       : 0;
+         : s->literal  ? add_arg(t, name, s->literal, -1) : 0;
 }
 
 /* Starts task t of kind spec; its id, or -1 with err set. */

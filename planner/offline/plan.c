@@ -24,7 +24,6 @@ static void planner_release(planner *p) {
   free(p->tok);
 }
 
-/* Sets err to the message; -1. */
 static int fail(planner *p, const char *msg, const char *what, int limit) {
   baton__fmt(p->err, p->errlen, msg, what, limit);
   return -1;

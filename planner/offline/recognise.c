@@ -197,10 +197,7 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps - s - 1) * sizeof *st);
   p->n_steps++;
   step *tail = &p->steps[s + 1];
-  *tail = *st;
-  tail->a = k;
-  tail->task = -1;
-  tail->split_tail = true;
+  *tail = (step){.a = k, .b = st->b, .task = -1, .split_tail = true}; /* st is no context step */
   /* "a clip | that shows", "read out the | summary of x.txt": the tail says what the head takes */
   tail->relative = off_has_word(p, k > st->a + 3 ? k - 3 : st->a, k, W_RELATIVE) ||
                    (p->tok[k - 1].det && off_is(p, k, W_MADE_THING));
@@ -229,11 +226,9 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
                       off_has_word(p, st->a, st->b, W_REFERENCE);
   int pic = off_own_res(p, st->a, st->b, BATON__T_IMAGE);
   int alt = !made_picture && !(own & BATON__T_TEXT) ? off_reader_task(p, st->task, pic) : -1;
-  if (alt >= 0)
-    st->task = alt; /* "decipher the table in t.jpg": read as a table */
+  st->task = alt >= 0 ? alt : st->task; /* "decipher the table in t.jpg": read as a table */
   alt = off_rewrite(p, st, produced);
-  if (alt >= 0)
-    st->task = alt;
+  st->task = alt >= 0 ? alt : st->task;
   if (st->task != before && repeats_earlier_step(p, s))
     return drop_step(p, s, true);
   const baton__taskspec *spec = p->cues[st->task].spec;
@@ -337,18 +332,16 @@ static bool clearest_cue(planner *p) {
 }
 
 /* Why nothing was planned: a task a step names for a medium it speaks of but there is none of
- * ("transcribe the recording" with no recording), else that no task was named. */
-static void nothing_planned(planner *p) {
+ * ("transcribe the recording" with no recording), else that no task was named; -1. */
+static int nothing_planned(planner *p) {
   double sc;
   for (size_t s = 0; s < p->n_steps; s++) {
     const step *st = &p->steps[s];
     int t = off_best_task(p, st->a, st->b, ~0u, &sc);
-    if (t >= 0 && (off_said_media(p, st->a, st->b) & off_primary_type(p->cues[t].spec))) {
-      off_needs_input(p, p->cues[t].spec);
-      return;
-    }
+    if (t >= 0 && (off_said_media(p, st->a, st->b) & off_primary_type(p->cues[t].spec)))
+      return off_needs_input(p, p->cues[t].spec), -1;
   }
-  baton__fmt(p->err, p->errlen, "could not find any task in the request");
+  return baton__fmt(p->err, p->errlen, "could not find any task in the request"), -1;
 }
 
 int off_recognise(planner *p) {
@@ -363,7 +356,7 @@ int off_recognise(planner *p) {
     produced |= p->cues[st->task].spec->outputs;
   }
   if (!any && !clearest_cue(p))
-    return nothing_planned(p), -1;
+    return nothing_planned(p);
   merge_steps(p);
   return 0;
 }

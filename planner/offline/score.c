@@ -32,7 +32,6 @@ unsigned off_res_types(const planner *p, bool unclaimed) {
   return t;
 }
 
-/* Is cue t the task of role r? */
 bool off_is_role(const planner *p, int t, off_role r) { return t >= 0 && p->role[r] == t; }
 
 /* A task that takes two texts (a passage and a question, two sentences): inputs [text, text]
@@ -106,10 +105,8 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
   unsigned own = off_own_types(p, a, b) & ~(s->outputs & ~s->inputs);
   unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
   unsigned readable = BATON__T_IMAGE | BATON__T_AUDIO; /* can become text first */
-  if (media_in && !((own | avail | off_res_types(p, false)) & media_in))
-    f[F_NO_MEDIA] = 1;
-  else if (media_in && !((own | avail) & media_in))
-    f[F_MEDIA_ELSEWHERE] = 1;
+  if (media_in && !((own | avail) & media_in))
+    f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
   if (own && (s->inputs & own))
     f[F_OWN_INPUT] = 1;
   else if (own && s->inputs == BATON__T_TEXT && (own & readable & ~s->outputs))
@@ -120,8 +117,7 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
     f[F_AVAIL_MEDIA] = 1;
   else if (avail & s->inputs)
     f[F_AVAIL_INPUT] = 1;
-  if (off_takes_two_texts(p, s) && !((own | avail) & BATON__T_TEXT))
-    f[F_NO_PASSAGE] = 1;
+  f[F_NO_PASSAGE] = off_takes_two_texts(p, s) && !((own | avail) & BATON__T_TEXT);
   unsigned said = off_said_media(p, a, b);
   if (!own && media_in && (said == BATON__T_IMAGE || said == BATON__T_AUDIO))
     f[(said & media_in) ? F_SAID_MEDIUM : F_SAID_OTHER_MEDIUM] = 1;
@@ -135,8 +131,7 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
  * little; *kw_out receives the keyword part. */
 double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
                       double *kw_out) {
-  double kw = off_keyword_score(p, &p->cues[t], a, b);
-  *kw_out = kw;
+  double kw = *kw_out = off_keyword_score(p, &p->cues[t], a, b);
   if (kw < p->lx->w[K_MIN_KEYWORD])
     return 0;
   double f[F_N], sc = 0;

@@ -40,7 +40,6 @@ void off_mark_references(planner *p, size_t a, size_t b) {
   }
 }
 
-/* The first word at or after i (before b). */
 static size_t next_word(const planner *p, size_t i, size_t b) {
   while (i < b && p->tok[i].kind != TK_WORD)
     i++;
