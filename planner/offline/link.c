@@ -125,8 +125,7 @@ static int add_second_text(planner *p, const step *st, const baton__taskspec *sp
      * reflect the detected emotion") */
     bool edits = (spec->outputs & BATON__T_IMAGE) != 0;
     bool guided = edits && off_has_word(p, st->a, st->b, W_GUIDED);
-    bool direct = off_is(p, st->a, W_WH) && st->b < p->n_tok && off_punct(p, st->b, "?");
-    bool asks = !edits && (direct || off_asks_question(p, st->a, st->b)); /* "know what ..." */
+    bool asks = !edits && (off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b));
     qs.ref = q < 0 && (!edits || guided) && !asks && prev_text != in_ref ? prev_text : -1;
     qs.literal = q < 0 && qs.ref < 0 ? off_span_text(p, st->a, st->b) : NULL;
   } else if (off_takes_two_texts(p, spec)) {

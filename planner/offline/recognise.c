@@ -162,8 +162,7 @@ static void merge_steps(planner *p) {
 static void question_step(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 && !p->steps[s - 1].context ? &p->steps[s - 1] : NULL;
   bool direct = (p->n_steps == 1 || (p->last_turn && !off_own_types(p, st->a, st->b))) &&
-                (off_is(p, st->a, W_WH) || off_is(p, st->a, W_IS_ARE)) && st->b < p->n_tok &&
-                off_punct(p, st->b, "?");
+                off_is_question(p, st->a, st->b);
   if (!direct && !off_asks_question(p, st->a, st->b))
     return;
   unsigned newest = off_res_types(p, true); /* the picture named or made last */

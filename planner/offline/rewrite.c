@@ -7,10 +7,10 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_find_image_kinds() tells what the request's picture shows (plain, a table, a
- * document); off_rewrite() takes a recognised step and gives the task to use instead, or -1: a
- * picture of a table or document is read as one, a question with no passage but a picture is a
- * visual question, a translation naming no language of a picture is reading it, one object is
+ * Contract: off_find_image_kinds() sets what each picture and the request's picture show (plain,
+ * a table, a document); off_rewrite() takes a recognised step and gives the task to use instead,
+ * or -1: a picture of a table or document is read as one, a question with no passage but a picture
+ * is a visual question, a translation naming no language of a picture is reading it, one object is
  * classified rather than detected. Tasks are named by their lexicon roles.
  */
 

@@ -57,6 +57,11 @@ unsigned off_said_media(const planner *p, size_t a, size_t b) {
   return m;
 }
 
+/* Is [a,b) a question as written: a question word first, '?' right after ("what is in it?")? */
+bool off_is_question(const planner *p, size_t a, size_t b) {
+  return (off_is(p, a, W_WH) || off_is(p, a, W_IS_ARE)) && b < p->n_tok && off_punct(p, b, "?");
+}
+
 /* Does [a,b) ask a question of its own: an asking verb before a quoted question ("identify 'Who
  * won?'", "I'd like to know: 'Why ...?'") or a question word ("figure out who won"), "tell me the
  * ...", "let me know the ...", "is there a cat in pets.jpg?"? */
