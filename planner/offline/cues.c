@@ -157,6 +157,9 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
         !off_words_has(&cls[W_INDEFINITE], w, true) &&
         off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true))
       return 0;
+    if (pdet && p->pictures && off_words_has(&cls[W_INDEFINITE], ph->stems[k], true) &&
+        off_is(p, j, W_DEMONSTRATIVE))
+      return 0; /* with a picture at hand, "make this picture" speaks of that one */
     if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {
       k++, j++;
     } else if (k > 0 && k + 1 == ph->n && ((ph->det >> (k - 1)) & 1u) && skipped < 2 &&

@@ -67,6 +67,9 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     unsigned made1 = p->cues[t1].spec->outputs, made2 = p->cues[t2].spec->outputs;
     if (in_phrase && !(made1 & BATON__T_TEXT) && !(made2 & BATON__T_TEXT))
       continue; /* "visualized in a | video", "a video | visualizing it": one medium, one step */
+    if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_is(p, k - 1, W_PICTURE) ||
+        off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_REFERENCE)))
+      continue; /* "make this picture | brighter": what it should become */
     if (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING))
       continue; /* "convert the image category | into French": says where the result goes */
     /* each task's cues stay in its half: "answer this question with the visual question answering
