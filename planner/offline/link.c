@@ -292,6 +292,13 @@ static int choose_input(planner *p, const step *st, const int *own, size_t n_own
   for (size_t i = st->a; texts > 1 && !off_is_role(p, st->task, R_COMPARE_TEXTS) && i < st->b; i++)
     if ((quote = off_res_at(p, i, BATON__T_TEXT)) >= 0 && off_is_passage(&p->res[quote]))
       texts = 0, p->res[in->res = quote].used = true;
+  /* "using notes.txt, answer 'Who wrote it?'": the question is its own, the passage elsewhere */
+  bool asks = texts == 1 && prev_text < 0 && !off_is_passage(&p->res[quote]);
+  for (size_t i = 0; asks && in->res < 0 && i < st->a; i++) {
+    int r = off_res_at(p, i, BATON__T_TEXT);
+    if (r >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
+      p->res[in->res = r].used = true;
+  }
   if (n_own > 1)
     p->res[in->res = own[c]].used = true;
   else if (texts == 1 && prev_text >= 0)
