@@ -216,7 +216,7 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
       int reader = k ? -1 : off_reader_task(p, p->role[R_CAPTION], r); /* a table, a document */
       int task = reader >= 0 ? reader : p->role[k ? R_TRANSCRIBE : R_CAPTION];
       source in = {r, -1, NULL}; /* a document reader also takes the step's words as its question */
-      p->res[r].used = true;
+      p->res[r].used = true, p->res[r].reader = task + 1;
       return (src->ref = emit_as(p, st, task, &in, NULL, NULL)) < 0 ? -1 : 1;
     }
   return 0;
@@ -330,6 +330,9 @@ static int emit_step(planner *p, const step *st) {
   bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt &&
                (strcmp(tgt, dl) || (src_lang && strcmp(src_lang, dl)));
   unsigned ptype = off_primary_type(spec);
+  int r = off_own_res(p, st->a, st->b, ptype);
+  if (r >= 0 && p->res[r].reader == st->task + 1 && spec->inputs == ptype)
+    return 0; /* "summarize the | text in x.png": read for the summary already */
   int own[OFF_MAX_RES]; /* one task each: "summarize a.txt and b.txt" (files, not quotes) */
   size_t n_own = 0;
   bool text = ptype == BATON__T_TEXT, two = off_takes_two_texts(p, spec);
