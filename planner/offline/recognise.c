@@ -202,7 +202,7 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   *tail = (step){.a = k, .b = st->b, .task = -1, .split_tail = true}; /* st is no context step */
   /* "a clip | that shows", "read out the | summary of x.txt": the tail says what the head takes */
   tail->relative = off_has_word(p, k > st->a + 3 ? k - 3 : st->a, k, W_RELATIVE) ||
-                   (p->tok[k - 1].det && off_is(p, k, W_MADE_THING));
+                   p->tok[k - 1].det;
   st->b = k;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
 }
