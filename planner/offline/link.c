@@ -299,6 +299,14 @@ static int choose_input(planner *p, const step *st, const int *own, size_t n_own
     if (r >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
       p->res[in->res = r].used = true;
   }
+  if (n_own > 1 && !(p->res[own[c]].type & ptype)) { /* "translate a.png and b.png": each read */
+    step one = *st;
+    while (p->tok[one.a].kind != TK_RES || p->tok[one.a].res != own[c])
+      one.a++;
+    one.b = one.a + 1;
+    int b = bridge(p, &one, true, p->res[own[c]].type, in);
+    return b ? (b < 0 ? -1 : 0) : (off_needs_input(p, spec), 1);
+  }
   if (n_own > 1)
     p->res[in->res = own[c]].used = true;
   else if (texts == 1 && prev_text >= 0)
@@ -336,8 +344,9 @@ static int emit_step(planner *p, const step *st) {
   int own[OFF_MAX_RES]; /* one task each: "summarize a.txt and b.txt" (files, not quotes) */
   size_t n_own = 0;
   bool text = ptype == BATON__T_TEXT, two = off_takes_two_texts(p, spec);
+  unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */
   for (size_t i = st->a; !(text && two) && i < st->b && n_own < OFF_MAX_RES; i++)
-    if (off_res_at(p, i, ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file))
+    if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file))
       own[n_own++] = p->tok[i].res;
   for (size_t c = 0; c < (n_own > 1 ? n_own : 1); c++) {
     source in;

@@ -94,9 +94,9 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
   if (!off_is_role(p, st->task, R_TRANSLATE) || (produced & BATON__T_TEXT) ||
       (off_own_types(p, st->a, st->b) & BATON__T_TEXT))
     return -1;
-  for (size_t i = st->a; i < st->b; i++)
+  for (size_t i = st->a; i < p->n_tok && (i < st->b || !off_punct(p, i, ".!?;")); i++)
     if (off_language_at(p, i))
-      return -1; /* "their French names" */
+      return -1; /* "their French names", "translate a.png and b.png into French" */
   unsigned media = produced | off_own_types(p, 0, st->a);
   for (size_t i = 0; i < p->n_res; i++)
     media |= p->res[i].type & ~(unsigned)BATON__T_TEXT;
