@@ -297,12 +297,16 @@ const char *off_written_language(const planner *p, size_t a, size_t b) {
 
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src) {
   *tgt = *src = NULL;
+  bool weak = false; /* "a text in French ... into English": "in" gives way, names the source */
   for (size_t i = a; i < b; i++) {
     const char *code = off_language_at(p, i);
+    bool prep = code && i > a && off_is(p, i - 1, W_TARGET_PREP);
+    bool into = prep && off_is(p, i - 1, W_DESTINATION);
     if (code && i > a && off_is(p, i - 1, W_SOURCE_PREP))
       *src = *src ? *src : code;
-    else if (code && !*tgt && ((i > a && off_is(p, i - 1, W_TARGET_PREP)) || i + 1 >= b ||
-                               off_is(p, i + 1, W_TARGET_NOUN)))
-      *tgt = code;
+    else if (*tgt && weak && into)
+      *src = *src ? *src : *tgt, *tgt = code, weak = false;
+    else if (code && !*tgt && (prep || i + 1 >= b || off_is(p, i + 1, W_TARGET_NOUN)))
+      *tgt = code, weak = prep && !into;
   }
 }
