@@ -149,9 +149,12 @@ static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t t
   token *t = r >= 0 ? push_token(p, TK_RES, ts, te) : NULL;
   if (t)
     t->res = r;
-  size_t k = p->n_tok - 1; /* a quote's label names it: "the text description: '...'" */
+  /* a quote's label names it ("the text description: '...'"), unless it says what to make ("into
+   * speech: '...'") */
+  size_t k = p->n_tok - 1;
   k -= k > 1 && off_punct(p, k - 1, ":");
-  if (t && !type && k > 0 && off_is(p, k - 1, W_MADE_THING))
+  if (t && !type && k > 0 && off_is(p, k - 1, W_MADE_THING) &&
+      (k < 2 || !off_is(p, k - 2, W_DESTINATION)))
     p->tok[k - 1].naming = true;
   return r == -1 ? -1 : r >= 0 && !t ? -2 : 0;
 }
