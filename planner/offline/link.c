@@ -193,6 +193,27 @@ static int emit_as(planner *p, const step *st, int task, source *in, const char 
   return emit_task(p, &as, in, -1, tgt, src_lang);
 }
 
+/* "into Spanish and French": `in` translated into each language listed after the target one too;
+ * 0, or -1 on error. */
+static int more_languages(planner *p, const step *st, const source *in, const char *src_lang) {
+  bool listed = false;
+  for (size_t i = st->a; i < st->b; i++) {
+    const char *code = off_language_at(p, i);
+    if (!listed) {
+      listed = code && i > st->a && off_is(p, i - 1, W_TARGET_PREP);
+      continue;
+    }
+    if (off_punct(p, i, ",") || off_is(p, i, W_JOINER))
+      continue;
+    source again = {in->res, in->ref, baton__strdup(in->literal)};
+    if (!code || (in->literal && !again.literal))
+      return code ? baton__fmt(p->err, p->errlen, "out of memory while planning"), -1 : 0;
+    if (emit_as(p, st, p->role[R_TRANSLATE], &again, code, src_lang) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 /* Bridges a picture or recording (types) to text (image-to-text, speech recognition, a table or
  * document reader) into src->ref. It reads the step's own, else (not own_only) the one named
  * nearest before the step ("distill the essence of it" after "a recording x.wav"), else the first
@@ -361,11 +382,17 @@ static int emit_step(planner *p, const step *st) {
       if (in.ref < 0)
         return -1;
     }
-    source out = {-1, emit_task(p, st, &in, prev_text, tgt, src_lang), NULL};
-    if (out.ref < 0)
+    bool tr = off_is_role(p, st->task, R_TRANSLATE);
+    source same = {in.res, in.ref, tr ? baton__strdup(in.literal) : NULL}, out = {-1, -1, NULL};
+    out.ref = emit_task(p, st, &in, prev_text, tgt, src_lang);
+    int more = out.ref >= 0 && tr ? more_languages(p, st, &same, src_lang) : 0;
+    free(same.literal);
+    if (out.ref < 0 || more < 0)
       return -1;
+    same = out; /* "summarize it in Spanish and French" */
     if (extra && (spec->outputs & BATON__T_TEXT) &&
-        (out.ref = emit_as(p, st, p->role[R_TRANSLATE], &out, tgt, src_lang)) < 0)
+        ((out.ref = emit_as(p, st, p->role[R_TRANSLATE], &out, tgt, src_lang)) < 0 ||
+         more_languages(p, st, &same, src_lang) < 0))
       return -1;
     if (st->speak && emit_as(p, st, p->role[R_SPEAK], &out, NULL, NULL) < 0)
       return -1;
