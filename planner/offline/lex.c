@@ -39,7 +39,9 @@ static void stem_word(char *w) {
     n -= 2;
   else if (n > 3 && w[n - 1] == 's' && !strchr("sui", w[n - 2]))
     n -= 1;
-  if (n > 4 && w[n - 1] == 'e')
+  if (n + 2 <= strlen(w) && w[n - 1] == w[n - 2] && !strchr("aeiouylnsz", w[n - 1]))
+    n -= 1; /* "flipped", "cropping" */
+  else if (n > 4 && w[n - 1] == 'e')
     n -= 1;
   w[n] = '\0';
 }
