@@ -25,33 +25,27 @@ static bool ends_with(const char *s, size_t n, const char *suf) {
   return n >= k && memcmp(s + n - k, suf, k) == 0;
 }
 
-/* A light stemmer, in place on a lower-case word: "summarizing", "summarized" and "summarize" meet,
- * so do "images"/"image". */
-static void stem_word(char *w) {
-  size_t n = strlen(w);
-  if (n > 4 && ends_with(w, n, "ies")) {
-    memcpy(w + n - 3, "y", 2);
-    return;
-  }
-  if (n > 5 && ends_with(w, n, "ing"))
-    n -= 3;
-  else if (n > 4 && (ends_with(w, n, "ed") || ends_with(w, n, "es")))
-    n -= 2;
-  else if (n > 3 && w[n - 1] == 's' && !strchr("sui", w[n - 2]))
-    n -= 1;
-  if (n > 4 && w[n - 1] == 'e')
-    n -= 1;
-  w[n] = '\0';
-}
-
-/* Lower-cases src[0..n) into dst (bounded) and stems a copy into st. */
+/* Lower-cases src[0..n) into dst (bounded) and stems a copy into st, lightly: "summarizing",
+ * "summarized" and "summarize" meet, so do "images"/"image". */
 void off_make_word(const char *src, size_t n, char *dst, char *st) {
   n = n < OFF_MAX_WORD ? n : OFF_MAX_WORD - 1;
   for (size_t i = 0; i < n; i++)
     dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] - 'A' + 'a') : src[i];
   dst[n] = '\0';
   memcpy(st, dst, n + 1);
-  stem_word(st);
+  if (n > 4 && ends_with(st, n, "ies")) {
+    memcpy(st + n - 3, "y", 2);
+    return;
+  }
+  if (n > 5 && ends_with(st, n, "ing"))
+    n -= 3;
+  else if (n > 4 && (ends_with(st, n, "ed") || ends_with(st, n, "es")))
+    n -= 2;
+  else if (n > 3 && st[n - 1] == 's' && !strchr("sui", st[n - 2]))
+    n -= 1;
+  if (n > 4 && st[n - 1] == 'e')
+    n -= 1;
+  st[n] = '\0';
 }
 
 bool off_is(const planner *p, size_t i, off_class c) {
