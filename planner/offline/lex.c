@@ -97,8 +97,7 @@ static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *
   return 0;
 }
 
-/* A quoted span or a bare word that names a file: known extension, a name before it, short, at most
- * two spaces. */
+/* The type of the file s[0..n) names (known extension after a name, short, <= 2 spaces), or 0. */
 unsigned off_file_type(const char *s, size_t n) {
   if (n < 3 || n > 255)
     return 0;
@@ -115,8 +114,7 @@ unsigned off_file_type(const char *s, size_t n) {
   return spaces <= 2 ? t : 0;
 }
 
-/* Appends a token over [start, end) (a word lower-cased and stemmed, a mark its first character);
- * NULL when there are too many. */
+/* Appends a token over [start,end) (a word is lower-cased and stemmed); NULL when too many. */
 static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   if (p->n_tok >= OFF_MAX_TOKENS)
     return NULL;
@@ -136,8 +134,7 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   return t;
 }
 
-/* A resource [a,b) of the request and its token over [ts,te): 0, -1 out of memory, -2 too many
- * tokens (too many resources: no token). */
+/* Resource [a,b) and token [ts,te): 0 (none past OFF_MAX_RES), -1 no memory, -2 too many tokens. */
 static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t ts, size_t te) {
   int r = off_add_resource(p, type ? type : BATON__T_TEXT, p->req + a, b - a, type != 0);
   token *t = r >= 0 ? push_token(p, TK_RES, ts, te) : NULL;
@@ -183,8 +180,7 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
   return 0;
 }
 
-/* The quote at i (content [cs,ce), closing quote ending at qe) as a resource: a file name if it is
- * one ('example.jpg,'), else a text. */
+/* The quote at i (content [cs,ce), ending at qe) as a resource: a file name ('x.jpg,') or text. */
 static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe) {
   const char *q = p->req;
   size_t a = cs, b = ce, fb;
@@ -231,8 +227,7 @@ int off_tokenize(planner *p) {
   return 0;
 }
 
-/* Splits text into stemmed words; returns how many (at most max). comma (or NULL) gets bit k set
- * where a ',' stands before word k. */
+/* Up to max stemmed words of s (how many); *comma (if not NULL): bit k for a ',' before word k. */
 size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max,
                        unsigned *comma) {
   size_t k = 0;
