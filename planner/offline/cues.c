@@ -16,13 +16,12 @@
  * name) are never cues.
  */
 
-/* A cue as compared: its stemmed words, which of them are determiners (interchangeable), its task,
- * and where its weight goes (NULL: a description word). */
+/* A cue as compared; its determiners (bit k of det: word k) are interchangeable. */
 typedef struct {
   char (*stems)[OFF_MAX_WORD];
   size_t n, task;
   unsigned det;
-  double *weight;
+  double *weight; /* where its weight goes; NULL: a description word */
 } cue_key;
 
 /* 0 for cues that match the same wordings (and, by_task, of the same task); else their order. */
@@ -39,9 +38,8 @@ static int compare_cues(const cue_key *x, const cue_key *y, bool by_task) {
 
 static int by_cue_and_task(const void *x, const void *y) { return compare_cues(x, y, true); }
 
-/* The task's keyword phrases ("a|b|c"): their stems, where a comma may stand ("people, places"),
- * which are determiners; longest first (stable), the order keyword_score counts overlapping phrases
- * in (one written twice counts once: its two matches overlap). */
+/* The task's keyword phrases ("a|b|c") as stems, commas ("people, places") and determiners marked;
+ * stably longest first, as off_keyword_score counts them (a phrase written twice counts once). */
 static int read_phrases(const planner *p, taskcue *c, const char *kw) {
   size_t cap = 1;
   for (const char *s = kw; *s; s++)
@@ -85,10 +83,9 @@ static int read_description(const planner *p, taskcue *c, const char *d) {
   return 0;
 }
 
-/* Weighs the keyword phrases: one of n words weighs 1 + phrase_word (n-1), divided by the square
- * root of how many tasks share it (in their keywords, or for one word in their descriptions):
- * "depth" says more than "objects" or "classify". A determiner at the end says nothing: "make the"
- * weighs as "make". Every task's cues are sorted so that the tasks sharing one stand together. */
+/* A keyword phrase of n words weighs (1 + phrase_word (n-1)) / sqrt(tasks sharing it, in keywords
+ * or, for one word, descriptions): "depth" says more than "objects" or "classify". A determiner at
+ * the end says nothing: "make the" weighs as "make". */
 static int weigh_phrases(planner *p) {
   size_t n = 0, total = 0;
   for (size_t t = 0; t < p->n_cues; t++)
@@ -136,9 +133,8 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
   return weigh_phrases(p);
 }
 
-/* Does the phrase occur at token i (within [i,b))? Returns the number of tokens it spans, 0 if not.
- * Determiners are loose: "generate an image" also matches "generate this image" and "generate
- * image", and "to speech" matches "to a speech". */
+/* The tokens the phrase spans at i (within [i,b)), or 0. Determiners are loose: "generate an image"
+ * matches "generate this image" and "generate image", "to speech" matches "to a speech". */
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   size_t k = 0, j = i, skipped = 0;
   while (k < ph->n && j < b) {
@@ -197,10 +193,9 @@ static bool covered_by_longer(const planner *p, size_t task, size_t i, size_t n,
   return false;
 }
 
-/* Keyword score: the weights of the task's phrases found in [a,b), each where it first occurs not
- * hidden inside a longer phrase of another task. A phrase overlapping a longer phrase of the same
- * task already counted adds nothing: "modify the image" is one cue, not that plus "modify", and
- * "the image based on" is not also "an image based" (determiners are loose). */
+/* The weights of the task's phrases in [a,b), each where it first occurs not hidden in a longer
+ * phrase of another task; one overlapping a longer one of the same task adds nothing: "modify the
+ * image" is not also "modify", "the image based on" not also "an image based" (loose "a"/"the"). */
 double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b) {
   enum { MAX_SPANS = 16 };
   size_t span_at[MAX_SPANS], span_len[MAX_SPANS], n_spans = 0;

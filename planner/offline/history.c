@@ -11,12 +11,11 @@
 /*
  * Contract: off_add_history() takes the messages JSON (an array of {role, content, files?,
  * outputs?, lang?}, oldest first; NULL or "" for none) and adds the newest HISTORY_KEEP things they
- * name as resources with their turn, oldest first: file names written in a user's message, each
- * message's "files", and each value of its "outputs" ({"text": "...", "image": "/path"}), its text
- * in "lang" when that is a language code of the lexicon. Nothing else is read. A reference in a
- * step that names nothing of its own then resolves (link.c) to the newest one of the type the step
- * needs; only the newest turn's count as at hand when choosing the step's task (score.c). 0, or -1
- * with err set.
+ * name as resources with their turn, oldest first: file names in a user's message, each message's
+ * "files" and each value of its "outputs" ({"text": "...", "image": "/path"}), its text in "lang"
+ * if that is a lexicon language code. Nothing else is read. A reference in a step naming nothing of
+ * its own then resolves (link.c) to the newest of the type the step needs; only the newest turn's
+ * count as at hand when choosing the step's task (score.c). 0, or -1 with err set.
  */
 
 #define HISTORY_MAX_BYTES (1024u * 1024u)

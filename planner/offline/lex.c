@@ -25,35 +25,29 @@ static bool ends_with(const char *s, size_t n, const char *suf) {
   return n >= k && memcmp(s + n - k, suf, k) == 0;
 }
 
-/* A light stemmer, in place on a lower-case word: "summarizing", "summarized" and "summarize" meet,
- * so do "images"/"image". */
-static void stem_word(char *w) {
-  size_t n = strlen(w);
-  if (n > 4 && ends_with(w, n, "ies")) {
-    memcpy(w + n - 3, "y", 2);
-    return;
-  }
-  if (n > 5 && ends_with(w, n, "ing"))
-    n -= 3;
-  else if (n > 4 && (ends_with(w, n, "ed") || ends_with(w, n, "es")))
-    n -= 2;
-  else if (n > 3 && w[n - 1] == 's' && !strchr("sui", w[n - 2]))
-    n -= 1;
-  if (n + 2 <= strlen(w) && w[n - 1] == w[n - 2] && !strchr("aeiouylnsz", w[n - 1]))
-    n -= 1; /* "flipped", "cropping" */
-  else if (n > 4 && w[n - 1] == 'e')
-    n -= 1;
-  w[n] = '\0';
-}
-
-/* Lower-cases src[0..n) into dst (bounded) and stems a copy into st. */
+/* Lower-cases src[0..n) into dst (bounded) and stems a copy into st, lightly: "summarizing",
+ * "summarized" and "summarize" meet, so do "images"/"image". */
 void off_make_word(const char *src, size_t n, char *dst, char *st) {
   n = n < OFF_MAX_WORD ? n : OFF_MAX_WORD - 1;
   for (size_t i = 0; i < n; i++)
     dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] - 'A' + 'a') : src[i];
   dst[n] = '\0';
   memcpy(st, dst, n + 1);
-  stem_word(st);
+  if (n > 4 && ends_with(st, n, "ies")) {
+    memcpy(st + n - 3, "y", 2);
+    return;
+  }
+  if (n > 5 && ends_with(st, n, "ing"))
+    n -= 3;
+  else if (n > 4 && (ends_with(st, n, "ed") || ends_with(st, n, "es")))
+    n -= 2;
+  else if (n > 3 && st[n - 1] == 's' && !strchr("sui", st[n - 2]))
+    n -= 1;
+  if (n + 2 <= strlen(dst) && st[n - 1] == st[n - 2] && !strchr("aeiouylnsz", st[n - 1]))
+    n -= 1; /* "flipped", "cropping" */
+  else if (n > 4 && st[n - 1] == 'e')
+    n -= 1;
+  st[n] = '\0';
 }
 
 bool off_is(const planner *p, size_t i, off_class c) {
@@ -105,8 +99,7 @@ static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *
   return 0;
 }
 
-/* A quoted span or a bare word that names a file: known extension, a name before it, short, at most
- * two spaces. */
+/* The type of the file s[0..n) names (known extension after a name, short, <= 2 spaces), or 0. */
 unsigned off_file_type(const char *s, size_t n) {
   if (n < 3 || n > 255)
     return 0;
@@ -123,8 +116,7 @@ unsigned off_file_type(const char *s, size_t n) {
   return spaces <= 2 ? t : 0;
 }
 
-/* Appends a token over [start, end) (a word lower-cased and stemmed, a mark its first character);
- * NULL when there are too many. */
+/* Appends a token over [start,end) (a word is lower-cased and stemmed); NULL when too many. */
 static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   if (p->n_tok >= OFF_MAX_TOKENS)
     return NULL;
@@ -144,21 +136,21 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   return t;
 }
 
-/* A resource [a,b) of the request and its token over [ts,te): 0, -1 out of memory, -2 too many
- * tokens (too many resources: no token). */
+/* Resource [a,b) and token [ts,te): 0 (none past OFF_MAX_RES), -1 no memory, -2 too many tokens. */
 static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t ts, size_t te) {
   int r = off_add_resource(p, type ? type : BATON__T_TEXT, p->req + a, b - a, type != 0);
   token *t = r >= 0 ? push_token(p, TK_RES, ts, te) : NULL;
-  if (t)
-    t->res = r;
+  if (!t)
+    return r == -1 ? -1 : r >= 0 ? -2 : 0;
+  t->res = r;
   /* a quote's label names it ("the text description: '...'"), unless it says what to make ("into
    * speech: '...'") */
   size_t k = p->n_tok - 1;
   k -= k > 1 && off_punct(p, k - 1, ":");
-  if (t && !type && k > 0 && off_is(p, k - 1, W_MADE_THING) &&
+  if (!type && k > 0 && off_is(p, k - 1, W_MADE_THING) &&
       (k < 2 || !off_is(p, k - 2, W_DESTINATION)))
     p->tok[k - 1].naming = true;
-  return r == -1 ? -1 : r >= 0 && !t ? -2 : 0;
+  return 0;
 }
 
 /* Splits a run of non-space bytes (no quotes in it) into tokens. */
@@ -194,8 +186,7 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
   return 0;
 }
 
-/* The quote at i (content [cs,ce), closing quote ending at qe) as a resource: a file name if it is
- * one ('example.jpg,'), else a text. */
+/* The quote at i (content [cs,ce), ending at qe) as a resource: a file name ('x.jpg,') or text. */
 static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe) {
   const char *q = p->req;
   size_t a = cs, b = ce, fb;
@@ -242,8 +233,7 @@ int off_tokenize(planner *p) {
   return 0;
 }
 
-/* Splits text into stemmed words; returns how many (at most max). comma (or NULL) gets bit k set
- * where a ',' stands before word k. */
+/* Up to max stemmed words of s (how many); *comma (if not NULL): bit k for a ',' before word k. */
 size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max,
                        unsigned *comma) {
   size_t k = 0;

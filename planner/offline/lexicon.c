@@ -40,8 +40,7 @@ static int fail(loader *l, const baton__ynode *at, const char *what, const char 
 /* One pair of a section: the index of its name in the section's names. */
 typedef int (*take_fn)(loader *l, int i, const baton__ynode *key, const baton__ynode *value);
 
-/* Reads mapping `section` of root: each key one of names[0..n) (or any, when names is NULL), each
- * named once and, when `all`, every name. */
+/* Reads mapping `section` of root: its keys are names[0..n), each once (names NULL: any keys). */
 static int take_section(loader *l, const baton__ynode *root, const char *section,
                         const char *const *names, int n, take_fn take) {
   const baton__ynode *m = baton__ynode_get(root, section);

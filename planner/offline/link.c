@@ -89,8 +89,7 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
   return -1;
 }
 
-/* How many quoted literals (and text files) the step names, leaving out any reading `except`;
- * *first gets the first, or -1. */
+/* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
 static size_t own_texts(const planner *p, const step *st, const char *except, int *first) {
   size_t n = 0;
   *first = -1;
@@ -111,9 +110,8 @@ unsigned off_primary_type(const baton__taskspec *s) {
   return BATON__T_TEXT;
 }
 
-/* The second text of a task: beside a picture or recording the question or instruction (a quote,
- * else what an earlier step wrote, else the step's words); beside a text the question or the
- * sentence to compare with. */
+/* A task's second text: beside a picture or recording the question or instruction (a quote, else an
+ * earlier step's text, else the step's words), beside a text the question or text to compare. */
 static int add_second_text(planner *p, const step *st, const baton__taskspec *spec,
                            baton__task *t, int in_ref, int prev_text) {
   int q;
@@ -184,8 +182,7 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
   return id;
 }
 
-/* Task `task` (a cue index) taking `in` for step st: a reader, a translation or speech riding
- * along; its id, or -1 with err set. */
+/* Task `task` (a reader, or what rides along) taking `in` for step st; its id, or -1 (err set). */
 static int emit_as(planner *p, const step *st, int task, source *in, const char *tgt,
                    const char *src_lang) {
   step as = *st;
@@ -214,11 +211,10 @@ static int more_languages(planner *p, const step *st, const source *in, const ch
   return 0;
 }
 
-/* Bridges a picture or recording (types) to text (image-to-text, speech recognition, a table or
- * document reader) into src->ref. It reads the step's own, else (not own_only) the one named
- * nearest before the step ("distill the essence of it" after "a recording x.wav"), else the first
- * after it, else the caller's inputs. 1 when it made a reader, 0 when there is nothing to read, -1
- * on error. */
+/* Bridges a picture or recording (types) to text (a caption, transcript, table or document reader)
+ * into src->ref, reading the step's own, else (not own_only) the one named nearest before the step
+ * ("distill the essence of it" after "a recording x.wav"), else the first after it, else the
+ * caller's inputs. 1 when it made a reader, 0 when there is nothing to read, -1 on error. */
 static int bridge(planner *p, const step *st, bool own_only, unsigned types, source *src) {
   int near = -1;
   for (size_t i = st->a; !own_only && i-- > 0 && near < 0;)
@@ -272,9 +268,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     return b > 0 ? 0 : -1;
   if (unread && !(outputs & BATON__T_TEXT) && (b = bridge(p, st, false, BATON__T_AUDIO, src)))
     return b > 0 ? 0 : -1;
-  /* 3. what to make, what follows "of", "about"...: "an image of a cat playing piano" (not "an
-   * image that reflects the content of the lecture": what was made from it; not "the key points of"
-   * a passage the request gave) */
+  /* 3. what to make follows "of", "about"...: "an image of a cat playing piano" (not "an image that
+   * reflects the content of the lecture": made from it; not "the key points of" a given passage) */
   bool passage = t >= 0 && !p->res[t].turn && (outputs & BATON__T_TEXT);
   bool make = text && !has_ref && (prev < 0 ? !passage : !(outputs & BATON__T_TEXT) &&
                                                          !off_has_word(p, st->a, st->b, W_GUIDED));
@@ -298,8 +293,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   return 0;
 }
 
-/* Where copy c of step st's task gets its main input; 0, 1 when nothing fits (err says what it
- * needs), -1 on error. */
+/* Where copy c of st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
 static int choose_input(planner *p, const step *st, const int *own, size_t n_own, size_t c,
                         int prev_text, source *in) {
   const baton__taskspec *spec = p->cues[st->task].spec;
@@ -346,9 +340,8 @@ void off_needs_input(planner *p, const baton__taskspec *spec) {
              baton__type_name(ptype));
 }
 
-/* Emits the task(s) for one recognised step: one per own resource of its primary type ("detect
- * objects in a.jpg and b.jpg"), with what rides along. 0; 1 when it has nothing to work on (err
- * says what it needs); -1 on error (err set). */
+/* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
+ * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   const char *tgt = NULL, *src_lang = NULL, *dl = p->lx->default_lang;

@@ -15,8 +15,7 @@
  * neighbouring steps on one task merged. 0, or -1 with err set when no step names any task.
  */
 
-/* Records which resources a recognised step will take, so that later steps do not count on them
- * ("read x.png ... read it aloud"). */
+/* Claims what a recognised step takes: later steps do not count on it ("read x.png ... aloud"). */
 static void claim_resources(planner *p, const step *st, const baton__taskspec *s,
                             unsigned produced_before) {
   bool own = false;
@@ -49,8 +48,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
     bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
                      (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) ||
-                      /* "a video | visualizing the result": a participle saying what the thing just
-                       * named shows */
+                      /* "a video | visualizing it": a participle says what the video shows */
                       (wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0) ||
                       /* "a segmented | image of the room": one image */
                       (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
@@ -93,9 +91,8 @@ static bool other_languages(const planner *p, const step *x, const step *y) {
   return t1 && t2 && strcmp(t1, t2) != 0;
 }
 
-/* Does step s ask for the same task as an earlier recognised step without naming a new resource of
- * its own (one not named before it, where only earlier steps are) or another target language? Then
- * it only says more about that task. */
+/* Does step s ask for an earlier recognised step's task, naming no new resource (none named before
+ * it) nor another target language? Then it only says more about that task. */
 static bool repeats_earlier_step(const planner *p, size_t s) {
   const step *st = &p->steps[s];
   unsigned ptype = off_primary_type(p->cues[st->task].spec);
@@ -157,11 +154,10 @@ static void merge_steps(planner *p) {
   p->n_steps = w;
 }
 
-/* No task named, but a question put ("is there a dog in x.jpg?", "what did they agree on?"): of
- * the step just before when that one answers questions and puts none ("I have a document scan.png,
- * and I'd like to know its date"), else of a picture (one its words speak of, or when the request
- * is one question or a chat's naming nothing, the one named or made last), or of a passage at
- * hand; rewrite.c makes a question of a picture a visual one. */
+/* No task named, but a question put ("is there a dog in x.jpg?", "what did they agree on?"): of the
+ * step before if it answers questions and puts none ("I have a document scan.png, and I'd like to
+ * know its date"), else of a picture (one its words speak of; with one question or a chat naming
+ * nothing, the last named or made) or a passage at hand; rewrite.c may make it visual. */
 static void question_step(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 && !p->steps[s - 1].context ? &p->steps[s - 1] : NULL;
   bool direct = (p->n_steps == 1 || (p->last_turn && !off_own_types(p, st->a, st->b))) &&
@@ -189,8 +185,7 @@ static void question_step(planner *p, size_t s, unsigned produced) {
     st->task = p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT], st->score = p->lx->w[K_ACCEPT];
 }
 
-/* One clause, two tasks ("estimate the depth to segment the image"): split where both halves name a
- * different task clearly. */
+/* One clause, two tasks ("estimate the depth to segment the image"): split it between them. */
 static void split_step(planner *p, size_t s, unsigned avail) {
   step *st = &p->steps[s];
   size_t k = p->n_steps < OFF_MAX_STEPS ? best_split(p, st, avail) : 0;
@@ -247,9 +242,8 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   return true;
 }
 
-/* "Find the objects in x.jpg and draw a box around each (of them)": a step after detection that
- * would draw or edit a picture, or detect again, but speaks of marking what was found describes
- * detection's result (its picture shows the boxes). */
+/* "Find the objects in x.jpg and draw a box around each": after detection, a step that would draw,
+ * edit or detect again but speaks of marking what was found describes its result (boxes drawn). */
 static bool shows_earlier_result(const planner *p, size_t s) {
   const step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   return e && !e->context && off_is_role(p, e->task, R_DETECT) &&

@@ -68,9 +68,8 @@ bool off_asks_about_picture(const planner *p, const step *st) {
   return false;
 }
 
-/* "Answer 'Which object is the main one?'" with a picture and no passage to read, or a question
- * about the picture whatever else there is to read: visual (or document) question answering instead
- * of question-answering, or -1. */
+/* "Answer 'Which object is the main one?'" with a picture and no passage, or a question about the
+ * picture whatever else there is: visual (or document) question answering, or -1. */
 static int question_on_picture(const planner *p, const step *st, unsigned produced) {
   unsigned types = produced | off_res_types(p, false);
   if (!off_is_role(p, st->task, R_ASK_TEXT) || !(types & BATON__T_IMAGE))

@@ -42,8 +42,7 @@ bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
          off_is_role(p, t, R_COMPARE_TEXTS);
 }
 
-/* Which media the words of [a,b) talk about working on ("the photo"); a medium named as the result
- * ("into an image", "as audio") does not count. */
+/* Media the words of [a,b) speak of working on ("the photo"), not making ("into an image"). */
 unsigned off_said_media(const planner *p, size_t a, size_t b) {
   unsigned m = 0;
   for (size_t i = a; i < b; i++) {
@@ -86,9 +85,8 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
   return false;
 }
 
-/* Is the resource a passage one could answer questions from: a text file, an earlier turn's text,
- * or a quote of some length that is not itself a question ("The car is blue." is a statement to
- * compare with, not something to read)? */
+/* Is the resource a passage to answer questions from: a text file, an earlier turn's text, or a
+ * quote of eight words or more that is no question ("The car is blue." is one to compare)? */
 bool off_is_passage(const resource *r) {
   if (!(r->type & BATON__T_TEXT) || r->is_file || r->turn)
     return (r->type & BATON__T_TEXT) != 0; /* a text file, an earlier turn's text */
@@ -132,8 +130,7 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
   f[F_NO_MODEL] = !p->cues[t].runnable && kw < p->lx->w[K_CLEAR_KEYWORD];
 }
 
-/* Score of task t for tokens [a,b): the weighted sum of its features, 0 when its keywords say too
- * little; *kw_out receives the keyword part. */
+/* Task t's weighted feature sum for [a,b), 0 if keywords say too little (*kw_out: their score). */
 double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
                       double *kw_out) {
   double kw = *kw_out = off_keyword_score(p, &p->cues[t], a, b);
@@ -171,9 +168,8 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
   int best = highest(p, scores, kws, false, -1, 0, &best_s);
   if (best < 0 || best_s < min) /* nothing that can run fits: what fits */
     best = highest(p, scores, kws, true, -1, 0, &best_s);
-  /* "Summarise X in Spanish": the language names a translation that rides along (emit_step adds
-   * it); the verb decides the step, if a translation can ride along with it (text in: "convert the
-   * image category into French" is a translation, not a restyle). */
+  /* "Summarise X in Spanish": a translation rides along (emit_step adds it) and the verb, if its
+   * task takes text, decides the step ("convert the image category into French" is no restyle). */
   int second = off_is_role(p, best, R_TRANSLATE) && !off_has_word(p, a, b, W_TRANSLATING)
                    ? highest(p, scores, kws, false, best, BATON__T_TEXT, &second_s) : -1;
   if (second >= 0 && kws[second] >= p->lx->w[K_VERB_KEYWORD])

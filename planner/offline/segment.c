@@ -23,8 +23,7 @@ unsigned off_earlier_types(const planner *p) {
 }
 
 /* Marks "the summary", "the classification result" (one word between) as references to earlier
- * output so they do not read as cues for a new task; so is "the picture" when only an earlier turn
- * has one. */
+ * output, no cues for a new task; so is "the picture" when only an earlier turn has one. */
 void off_mark_references(planner *p, size_t a, size_t b) {
   unsigned told = off_earlier_types(p);
   for (size_t i = a + 1; i < b; i++) {
@@ -81,8 +80,7 @@ static size_t skip_soft(const planner *p, size_t k, size_t e) {
   return k;
 }
 
-/* Adds [a,b), boundary words at its start trimmed (a hard break only ends a sentence); -1 when
- * there are too many steps. */
+/* Adds [a,b) less boundary words at its start (a hard break only ends a sentence); -1: too many. */
 static int add_step(planner *p, size_t a, size_t b, bool context) {
   if ((a = skip_soft(p, a, b)) >= b)
     return 0;
@@ -92,11 +90,10 @@ static int add_step(planner *p, size_t a, size_t b, bool context) {
   return 0;
 }
 
-/* Whether the piece [a, b) of a sentence only sets the scene: a piece with a first-person subject
- * of its own is judged alone; a condition split off before the rest of its sentence (not `last`:
- * "Once we get an answer, | could we ...") sets the scene unless it names an action of its own
- * ("After editing the table, | I'd like ...": its words that refer to a result, "the summary", name
- * none); other pieces go with their sentence. */
+/* Whether the piece [a, b) of a sentence only sets the scene: one starting with a first-person
+ * subject is judged alone; a condition split off before the rest (not `last`: "Once we get an
+ * answer, | could we ...") does unless it names an action of its own ("After editing the table, |
+ * I'd like ...": words for a result, "the summary", name none); any other as its sentence. */
 static bool piece_context(planner *p, size_t a, size_t b, bool sentence, bool last) {
   size_t k = skip_soft(p, a, b);
   if (k < b && off_is(p, k, W_SUBJECT))
