@@ -49,19 +49,6 @@ static int attach(const planner *p, baton__task *t, const char *name, const sour
          : s->literal  ? add_arg(t, name, s->literal, -1) : 0;
 }
 
-/* Starts task t of kind spec; its id, or -1 with err set. */
-static int new_task(planner *p, const baton__taskspec *spec, baton__task *t) {
-  memset(t, 0, sizeof *t);
-  if (p->g->n >= OFF_MAX_TASKS)
-    return baton__fmt(p->err, p->errlen, "the request asks for more than %d tasks",
-                      OFF_MAX_TASKS), -1;
-  t->id = (int)p->g->n;
-  p->made[t->id] = spec;
-  if (!(t->task = baton__strdup(spec->name)))
-    return baton__fmt(p->err, p->errlen, OOM), -1;
-  return t->id;
-}
-
 /* Nearest earlier task producing `type`, or -1. A task that answers in text and draws on its input
  * picture (object detection's boxes) is no source of pictures. */
 static int nearest_producer(const planner *p, unsigned type) {
@@ -144,10 +131,13 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
                      const char *src_lang) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec);
-  baton__task t;
-  int id = new_task(p, spec, &t);
-  if (id < 0)
-    return free(in->literal), -1;
+  if (p->g->n >= OFF_MAX_TASKS)
+    return free(in->literal), baton__fmt(p->err, p->errlen, "the request asks for more than %d "
+                                         "tasks", OFF_MAX_TASKS), -1;
+  baton__task t = {.id = (int)p->g->n, .task = baton__strdup(spec->name)};
+  if (!t.task)
+    return free(in->literal), baton__fmt(p->err, p->errlen, OOM), -1;
+  p->made[t.id] = spec;
   int rc = attach(p, &t, baton__type_name(ptype), in), in_ref = in->ref;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   free(in->literal);
@@ -179,7 +169,7 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
   }
   if (rc != 0 || baton__graph_push(p->g, &t) != 0)
     return baton__task_release(&t), baton__fmt(p->err, p->errlen, OOM), -1;
-  return id;
+  return (int)p->g->n - 1;
 }
 
 /* Task `task` (a reader, or what rides along) taking `in` for step st; its id, or -1 (err set). */
