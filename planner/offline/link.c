@@ -126,21 +126,20 @@ static int add_second_text(planner *p, const step *st, const baton__taskspec *sp
   return rc;
 }
 
-/* The step's own task, taking `in` (owned; released here); its id, or -1 with err set. */
-static int emit_task(planner *p, const step *st, source *in, int prev_text, const char *tgt,
+/* The step's own task, taking `in`; its id, or -1 with err set. */
+static int emit_task(planner *p, const step *st, const source *in, int prev_text, const char *tgt,
                      const char *src_lang) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec);
   if (p->g->n >= OFF_MAX_TASKS)
-    return free(in->literal), baton__fmt(p->err, p->errlen, "the request asks for more than %d "
-                                         "tasks", OFF_MAX_TASKS), -1;
+    return baton__fmt(p->err, p->errlen, "the request asks for more than %d tasks",
+                      OFF_MAX_TASKS), -1;
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(spec->name)};
   if (!t.task)
-    return free(in->literal), baton__fmt(p->err, p->errlen, OOM), -1;
+    return baton__fmt(p->err, p->errlen, OOM), -1;
   p->made[t.id] = spec;
   int rc = attach(p, &t, baton__type_name(ptype), in), in_ref = in->ref;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
-  free(in->literal);
   bool image_only = ptype == BATON__T_IMAGE && spec->inputs == BATON__T_IMAGE;
   if (rc == 0 && image_only && spec->outputs == BATON__T_IMAGE &&
       off_is_role(p, st->task, R_TRANSFORM)) {
@@ -173,7 +172,7 @@ static int emit_task(planner *p, const step *st, source *in, int prev_text, cons
 }
 
 /* Task `task` (a reader, or what rides along) taking `in` for step st; its id, or -1 (err set). */
-static int emit_as(planner *p, const step *st, int task, source *in, const char *tgt,
+static int emit_as(planner *p, const step *st, int task, const source *in, const char *tgt,
                    const char *src_lang) {
   step as = *st;
   as.task = task;
@@ -186,16 +185,11 @@ static int more_languages(planner *p, const step *st, const source *in, const ch
   bool listed = false;
   for (size_t i = st->a; i < st->b; i++) {
     const char *code = off_language_at(p, i);
-    if (!listed) {
+    if (!listed)
       listed = code && i > st->a && off_is(p, i - 1, W_TARGET_PREP);
-      continue;
-    }
-    if (off_punct(p, i, ",") || off_is(p, i, W_JOINER))
-      continue;
-    source again = {in->res, in->ref, baton__strdup(in->literal)};
-    if (!code || (in->literal && !again.literal))
-      return code ? baton__fmt(p->err, p->errlen, "out of memory while planning"), -1 : 0;
-    if (emit_as(p, st, p->role[R_TRANSLATE], &again, code, src_lang) < 0)
+    else if (!code && !off_punct(p, i, ",") && !off_is(p, i, W_JOINER))
+      return 0; /* the list ends */
+    else if (code && emit_as(p, st, p->role[R_TRANSLATE], in, code, src_lang) < 0)
       return -1;
   }
   return 0;
@@ -353,29 +347,29 @@ static int emit_step(planner *p, const step *st) {
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file))
       own[n_own++] = p->tok[i].res;
   for (size_t c = 0; c < (n_own > 1 ? n_own : 1); c++) {
-    source in;
+    source in, out = {-1, -1, NULL};
     int prev_text = nearest_producer(p, BATON__T_TEXT);
     int rc = choose_input(p, st, own, n_own, c, prev_text, &in);
     if (rc != 0)
       return rc;
     if (extra && ptype == BATON__T_TEXT && !(spec->outputs & BATON__T_TEXT)) {
       /* text going into a speaking or drawing task is translated first */
-      in = (source){-1, emit_as(p, st, p->role[R_TRANSLATE], &in, tgt, src_lang), NULL};
-      extra = false;
+      out.ref = emit_as(p, st, p->role[R_TRANSLATE], &in, tgt, src_lang);
+      free(in.literal);
+      in = out, extra = false;
       if (in.ref < 0)
         return -1;
     }
-    bool tr = off_is_role(p, st->task, R_TRANSLATE);
-    source same = {in.res, in.ref, tr ? baton__strdup(in.literal) : NULL}, out = {-1, -1, NULL};
     out.ref = emit_task(p, st, &in, prev_text, tgt, src_lang);
-    int more = out.ref >= 0 && tr ? more_languages(p, st, &same, src_lang) : 0;
-    free(same.literal);
-    if (out.ref < 0 || more < 0)
+    if (out.ref >= 0 && off_is_role(p, st->task, R_TRANSLATE))
+      rc = more_languages(p, st, &in, src_lang);
+    free(in.literal);
+    if (out.ref < 0 || rc < 0)
       return -1;
-    same = out; /* "summarize it in Spanish and French" */
+    in = out; /* "summarize it in Spanish and French" */
     if (extra && (spec->outputs & BATON__T_TEXT) &&
-        ((out.ref = emit_as(p, st, p->role[R_TRANSLATE], &out, tgt, src_lang)) < 0 ||
-         more_languages(p, st, &same, src_lang) < 0))
+        ((out.ref = emit_as(p, st, p->role[R_TRANSLATE], &in, tgt, src_lang)) < 0 ||
+         more_languages(p, st, &in, src_lang) < 0))
       return -1;
     if (st->speak && emit_as(p, st, p->role[R_SPEAK], &out, NULL, NULL) < 0)
       return -1;
