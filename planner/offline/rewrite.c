@@ -96,9 +96,8 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
   for (size_t i = st->a; i < p->n_tok && (i < st->b || !off_punct(p, i, ".!?;")); i++)
     if (off_language_at(p, i))
       return -1; /* "their French names", "translate a.png and b.png into French" */
-  unsigned media = produced | off_own_types(p, 0, st->a);
-  for (size_t i = 0; i < p->n_res; i++)
-    media |= p->res[i].type & ~(unsigned)BATON__T_TEXT;
+  unsigned media = produced | off_own_types(p, 0, st->a) |
+                   (off_res_types(p, false) & ~(unsigned)BATON__T_TEXT);
   if (media & BATON__T_TEXT)
     return -1; /* a passage named before */
   if (media & BATON__T_IMAGE) {
@@ -114,13 +113,10 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
 static int one_object(const planner *p, const step *st) {
   if (!off_is_role(p, st->task, R_DETECT) || off_has_word(p, st->a, st->b, W_SEVERAL))
     return -1;
-  bool one = false;
-  for (size_t i = st->a; i < st->b; i++) {
-    if (off_is(p, i, W_ONE_THING) && i + 1 < st->b && off_is(p, i + 1, W_TASK_NOUN))
+  for (size_t i = st->a; i + 1 < st->b; i++)
+    if (off_is(p, i, W_ONE_THING) && off_is(p, i + 1, W_TASK_NOUN))
       return -1;
-    one = one || off_is(p, i, W_ONE_THING);
-  }
-  return one ? p->role[R_CLASSIFY_PICTURE] : -1;
+  return off_has_word(p, st->a, st->b, W_ONE_THING) ? p->role[R_CLASSIFY_PICTURE] : -1;
 }
 
 int off_rewrite(const planner *p, const step *st, unsigned produced) {

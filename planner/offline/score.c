@@ -48,10 +48,7 @@ unsigned off_said_media(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i < b; i++) {
     unsigned t = off_is(p, i, W_PICTURE)     ? BATON__T_IMAGE
                  : off_is(p, i, W_RECORDING) ? BATON__T_AUDIO : 0;
-    bool result = false;
-    for (size_t k = i; t && k > a && k + 2 > i && !result; k--)
-      result = off_is(p, k - 1, W_MADE_AS);
-    m |= result ? 0 : t;
+    m |= t && !off_has_word(p, i >= a + 2 ? i - 2 : a, i, W_MADE_AS) ? t : 0;
   }
   return m;
 }
