@@ -177,17 +177,12 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
 static bool covered_by_longer(const planner *p, size_t task, size_t i, size_t n, size_t words,
                               size_t a, size_t b) {
   for (size_t t = 0; t < p->n_cues; t++) {
-    const taskcue *c = &p->cues[t];
-    for (size_t k = 0; t != task && k < c->n_phrases; k++) {
+    const taskcue *c = &p->cues[t]; /* its phrases longest first */
+    for (size_t k = 0; t != task && k < c->n_phrases && c->phrases[k].n > words; k++) {
       size_t m = c->phrases[k].n;
-      if (m <= words)
-        continue;
-      size_t lo = i > a + m + 2 ? i - m - 2 : a; /* determiners may lengthen a match */
-      for (size_t j = lo; j <= i; j++) {
-        size_t len = off_phrase_at(p, &c->phrases[k], j, b);
-        if (len && j + len >= i + n)
+      for (size_t j = i > a + m + 2 ? i - m - 2 : a; j <= i; j++) /* determiners lengthen a match */
+        if (off_phrase_at(p, &c->phrases[k], j, b) >= i + n - j) /* it covers [i, i+n) */
           return true;
-      }
     }
   }
   return false;
