@@ -62,18 +62,15 @@ static int nearest_producer(const planner *p, unsigned type) {
 }
 
 /* An unused resource of the type: the request's first, else of earlier turns the newest (the
- * oldest when step st says "the original ..."); -1 when none. */
+ * oldest when step st says "the original ..."); -1 when none. (p->res holds the request's first,
+ * then earlier turns' oldest first.) */
 static int first_unused(const planner *p, const step *st, unsigned type) {
-  bool oldest = off_has_word(p, st->a, st->b, W_ORIGINAL);
+  bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL);
+  int r = -1;
   for (size_t i = 0; i < p->n_res; i++)
-    if (!p->res[i].used && !p->res[i].turn && (p->res[i].type & type))
-      return (int)i;
-  for (size_t k = 0; k < p->n_res; k++) {
-    size_t i = oldest ? k : p->n_res - 1 - k;
-    if (!p->res[i].used && p->res[i].turn && (p->res[i].type & type))
-      return (int)i;
-  }
-  return -1;
+    if (!p->res[i].used && (p->res[i].type & type) && (r < 0 || (newest && p->res[r].turn)))
+      r = (int)i;
+  return r;
 }
 
 /* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
