@@ -275,7 +275,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
 }
 
 /* Where copy c of st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
-static int choose_input(planner *p, const step *st, const int *own, size_t n_own, size_t c,
+static int choose_input(planner *p, const step *st, const size_t *own, size_t n_own, size_t c,
                         int prev_text, source *in) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec);
@@ -295,16 +295,16 @@ static int choose_input(planner *p, const step *st, const int *own, size_t n_own
     if (r >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
       p->res[in->res = r].used = true;
   }
-  if (n_own > 1 && !(p->res[own[c]].type & ptype)) { /* "translate a.png and b.png": each read */
+  int r = n_own > 1 ? p->tok[own[c]].res : -1; /* the copy's own resource */
+  if (r >= 0 && !(p->res[r].type & ptype)) { /* "translate a.png and b.png": each read */
     step one = *st;
-    while (p->tok[one.a].kind != TK_RES || p->tok[one.a].res != own[c])
-      one.a++;
-    one.b = one.a + 1;
-    int b = bridge(p, &one, true, p->res[own[c]].type, in);
+    one.a = own[c];
+    one.b = own[c] + 1;
+    int b = bridge(p, &one, true, p->res[r].type, in);
     return b ? (b < 0 ? -1 : 0) : (off_needs_input(p, spec), 1);
   }
-  if (n_own > 1)
-    p->res[in->res = own[c]].used = true;
+  if (r >= 0)
+    p->res[in->res = r].used = true;
   else if (texts == 1 && prev_text >= 0)
     in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
   else if (in->res < 0 && resolve_input(p, st, ptype, spec->outputs, has_ref, in) != 0)
@@ -336,13 +336,13 @@ static int emit_step(planner *p, const step *st) {
   int r = off_own_res(p, st->a, st->b, ptype);
   if (r >= 0 && p->res[r].reader == st->task + 1 && spec->inputs == ptype)
     return 0; /* "summarize the | text in x.png": read for the summary already */
-  int own[OFF_MAX_RES]; /* one task each: "summarize a.txt and b.txt" (files, not quotes) */
+  size_t own[OFF_MAX_RES]; /* tokens of files: one task each ("summarize a.txt and b.txt") */
   size_t n_own = 0;
   bool text = ptype == BATON__T_TEXT, two = off_takes_two_texts(p, spec);
   unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */
   for (size_t i = st->a; !(text && two) && i < st->b && n_own < OFF_MAX_RES; i++)
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file))
-      own[n_own++] = p->tok[i].res;
+      own[n_own++] = i;
   for (size_t c = 0; c < (n_own > 1 ? n_own : 1); c++) {
     source in, out = {-1, -1, NULL};
     int prev_text = nearest_producer(p, BATON__T_TEXT);
