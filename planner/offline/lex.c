@@ -14,11 +14,21 @@
  * too many resources). Nothing here knows any task; the word classes come from the lexicon.
  */
 
-static bool is_alnum_byte(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+static bool is_alnum_byte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         (unsigned char)c >= 0x80;
 }
 
-static bool is_space_byte(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+static bool is_space_byte(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+/* The end of the word at s[i] (i if none): letters and digits, `inner` marks between them. */
+static size_t word_end(const char *s, size_t i, size_t n, const char *inner) {
+  size_t j = i;
+  while (j < n && (is_alnum_byte(s[j]) || (j > i && j + 1 < n && s[j] && strchr(inner, s[j]) &&
+                                           is_alnum_byte(s[j + 1]))))
+    j++;
+  return j;
+}
 
 static bool ends_with(const char *s, size_t n, const char *suf) {
   size_t k = strlen(suf);
@@ -85,13 +95,12 @@ static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *
     const char *o = quote_marks[m][0], *c = quote_marks[m][1];
     size_t ol = strlen(o), cl = strlen(c);
     bool single = m >= 2;
-    if (n - i < ol || memcmp(s + i, o, ol) != 0 ||
-        (single && i > 0 && is_alnum_byte((unsigned char)s[i - 1])))
+    if (n - i < ol || memcmp(s + i, o, ol) != 0 || (single && i > 0 && is_alnum_byte(s[i - 1])))
       continue;
     for (size_t j = i + ol; j + cl <= n; j++)
       if (memcmp(s + j, c, cl) == 0 &&
-          (!single || (j > i + ol && !is_space_byte((unsigned char)s[j - 1]) &&
-                       (j + cl >= n || !is_alnum_byte((unsigned char)s[j + cl]))))) {
+          (!single || (j > i + ol && !is_space_byte(s[j - 1]) &&
+                       (j + cl >= n || !is_alnum_byte(s[j + cl]))))) {
         *cs = i + ol, *ce = j, *qe = j + cl;
         return ol;
       }
@@ -169,19 +178,11 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
       return rc;
     s = fe; /* what follows: trailing punctuation */
   }
-  for (size_t i = s; i < e; i++) {
-    if (is_alnum_byte((unsigned char)q[i])) {
-      size_t j = i;
-      while (j < e && (is_alnum_byte((unsigned char)q[j]) ||
-                       ((q[j] == '\'' || q[j] == '.') && j + 1 < e &&
-                        is_alnum_byte((unsigned char)q[j + 1]) && j > i)))
-        j++;
-      if (!push_token(p, TK_WORD, i, j))
-        return -2;
-      i = j - 1;
-    } else if (strchr(".!?;,:", q[i]) && !push_token(p, TK_PUNCT, i, i + 1)) {
+  for (size_t i = s, j; i < e; i = j + (j == i)) {
+    j = word_end(q, i, e, "'.");
+    if (j > i ? !push_token(p, TK_WORD, i, j)
+              : strchr(".!?;,:", q[i]) && !push_token(p, TK_PUNCT, i, i + 1))
       return -2;
-    }
   }
   return 0;
 }
@@ -190,9 +191,9 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
 static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe) {
   const char *q = p->req;
   size_t a = cs, b = ce, fb;
-  while (a < b && is_space_byte((unsigned char)q[a]))
+  while (a < b && is_space_byte(q[a]))
     a++;
-  while (b > a && is_space_byte((unsigned char)q[b - 1]))
+  while (b > a && is_space_byte(q[b - 1]))
     b--;
   for (fb = b; fb > a && strchr(",.;:", q[fb - 1]);)
     fb--;
@@ -205,7 +206,7 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
     return rc;
   /* 'It ends here.' Could you...: the quote closed a sentence (its mark ends the quote's span) */
   size_t k = qe, end = (ft ? fb : b) - 1;
-  while (k < p->req_len && is_space_byte((unsigned char)q[k]))
+  while (k < p->req_len && is_space_byte(q[k]))
     k++;
   bool ends = strchr(".!?", q[end]) && k > qe && k < p->req_len && q[k] >= 'A' && q[k] <= 'Z';
   return ends && !push_token(p, TK_PUNCT, end, qe) ? -2 : 0;
@@ -216,14 +217,13 @@ int off_tokenize(planner *p) {
   size_t n = p->req_len, cs, ce, qe;
   for (size_t i = 0, j; i < n; i = j) {
     int rc = 0;
-    if (is_space_byte((unsigned char)q[i])) {
+    if (is_space_byte(q[i])) {
       j = i + 1;
     } else if (find_quote(q, n, i, &cs, &ce, &qe)) {
       rc = tokenize_quote(p, i, cs, ce, qe);
       j = qe;
     } else { /* a chunk runs to the next space or opening quote */
-      for (j = i + 1; j < n && !is_space_byte((unsigned char)q[j]) &&
-                      !find_quote(q, n, j, &cs, &ce, &qe);)
+      for (j = i + 1; j < n && !is_space_byte(q[j]) && !find_quote(q, n, j, &cs, &ce, &qe);)
         j++;
       rc = tokenize_chunk(p, i, j);
     }
@@ -238,10 +238,7 @@ size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_
                        unsigned *comma) {
   size_t k = 0;
   for (size_t i = 0, j; i < n && k < max; i = j + (j == i)) {
-    for (j = i; j < n && (is_alnum_byte((unsigned char)s[j]) ||
-                          (j > i && s[j] == '\'' && j + 1 < n &&
-                           is_alnum_byte((unsigned char)s[j + 1])));)
-      j++;
+    j = word_end(s, i, n, "'");
     char low[OFF_MAX_WORD];
     if (j > i)
       off_make_word(s + i, j - i, low, out[k++]);
