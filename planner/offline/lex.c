@@ -171,14 +171,11 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
     fs++;
   while (fe > fs && strchr(",.;:!?)]}>", q[fe - 1]))
     fe--;
-  unsigned ft = fe > fs ? off_file_type(q + fs, fe - fs) : 0;
-  if (ft) {
-    int rc = push_resource(p, ft, fs, fe, fs, fe);
-    if (rc != 0)
-      return rc;
-    s = fe; /* what follows: trailing punctuation */
-  }
-  for (size_t i = s, j; i < e; i = j + (j == i)) {
+  unsigned ft = off_file_type(q + fs, fe - fs);
+  int rc = ft ? push_resource(p, ft, fs, fe, fs, fe) : 0;
+  if (rc != 0)
+    return rc;
+  for (size_t i = ft ? fe : s, j; i < e; i = j + (j == i)) { /* (after a file name, what follows) */
     j = word_end(q, i, e, "'.");
     if (j > i ? !push_token(p, TK_WORD, i, j)
               : strchr(".!?;,:", q[i]) && !push_token(p, TK_PUNCT, i, i + 1))
@@ -199,7 +196,7 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
     fb--;
   if (b <= a)
     return 0;
-  unsigned ft = fb > a ? off_file_type(q + a, fb - a) : 0;
+  unsigned ft = off_file_type(q + a, fb - a);
   size_t before = p->n_tok;
   int rc = push_resource(p, ft, a, ft ? fb : b, i, qe);
   if (rc != 0 || p->n_tok == before)
