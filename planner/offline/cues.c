@@ -57,10 +57,9 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
       ph->det |= off_words_has(&p->lx->cls[W_DETERMINER], ph->stems[k], true) ? 1u << k : 0u;
     c->n_phrases += ph->n > 0;
   }
-  for (size_t i = 1; i < c->n_phrases; i++) {
+  for (size_t i = 1, j; i < c->n_phrases; i++) {
     phrase ph = c->phrases[i];
-    size_t j = i;
-    for (; j > 0 && c->phrases[j - 1].n < ph.n; j--)
+    for (j = i; j > 0 && c->phrases[j - 1].n < ph.n; j--)
       c->phrases[j] = c->phrases[j - 1];
     c->phrases[j] = ph;
   }

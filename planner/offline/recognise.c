@@ -62,8 +62,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     size_t d = k - 1 - p->tok[k - 1].det; /* "what is the title of | the document?" */
     if (off_is(p, st->a, W_WH) && off_is(p, d, W_PREPOSITION))
       continue;
-    unsigned made1 = p->cues[t1].spec->outputs, made2 = p->cues[t2].spec->outputs;
-    if (in_phrase && !(made1 & BATON__T_TEXT) && !(made2 & BATON__T_TEXT))
+    if (in_phrase && !((p->cues[t1].spec->outputs | p->cues[t2].spec->outputs) & BATON__T_TEXT))
       continue; /* "visualized in a | video", "a video | visualizing it": one medium, one step */
     if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_is(p, k - 1, W_PICTURE) ||
         off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_REFERENCE)))
