@@ -96,8 +96,9 @@ unsigned off_primary_type(const baton__taskspec *s) {
 
 /* A task's second text: beside a picture or recording the question or instruction (a quote, else an
  * earlier step's text, else the step's words), beside a text the question or text to compare. */
-static int add_second_text(planner *p, const step *st, const baton__taskspec *spec,
-                           baton__task *t, int in_ref, int prev_text) {
+static int add_second_text(planner *p, const step *st, int task, baton__task *t, int in_ref,
+                           int prev_text) {
+  const baton__taskspec *spec = p->cues[task].spec;
   int q;
   own_texts(p, st, t->args[0].value, &q); /* not the text the task takes already */
   source qs = {q, -1, NULL};
@@ -111,7 +112,7 @@ static int add_second_text(planner *p, const step *st, const baton__taskspec *sp
     qs.ref = q < 0 && (!edits || guided) && !asks && prev_text != in_ref ? prev_text : -1;
     qs.literal = q < 0 && qs.ref < 0 ? off_span_text(p, st->a, st->b) : NULL;
   } else if (off_takes_two_texts(p, spec)) {
-    name = off_is_role(p, st->task, R_COMPARE_TEXTS) ? "text2" : "question";
+    name = off_is_role(p, task, R_COMPARE_TEXTS) ? "text2" : "question";
     qs.literal = q < 0 && name[0] == 'q' ? off_span_text(p, st->a, st->b) : NULL;
   } else {
     return 0;
@@ -123,10 +124,10 @@ static int add_second_text(planner *p, const step *st, const baton__taskspec *sp
   return rc;
 }
 
-/* The step's own task, taking `in`; its id, or -1 with err set. */
-static int emit_task(planner *p, const step *st, const source *in, int prev_text, const char *tgt,
-                     const char *src_lang) {
-  const baton__taskspec *spec = p->cues[st->task].spec;
+/* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set). */
+static int emit_task(planner *p, const step *st, int task, const source *in, int prev_text,
+                     const char *tgt, const char *src_lang) {
+  const baton__taskspec *spec = p->cues[task].spec;
   unsigned ptype = off_primary_type(spec);
   if (p->g->n >= OFF_MAX_TASKS)
     return baton__fmt(p->err, p->errlen, "the request asks for more than %d tasks",
@@ -139,19 +140,19 @@ static int emit_task(planner *p, const step *st, const source *in, int prev_text
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   bool image_only = ptype == BATON__T_IMAGE && spec->inputs == BATON__T_IMAGE;
   if (rc == 0 && image_only && spec->outputs == BATON__T_IMAGE &&
-      off_is_role(p, st->task, R_TRANSFORM)) {
+      off_is_role(p, task, R_TRANSFORM)) {
     /* "make it black and white": the executor reads the wish from "instruction" */
     char *words = off_span_text(p, st->a, st->b);
     rc = words ? add_arg(&t, "instruction", words, -1) : 0;
     free(words);
   }
-  const char *lang = image_only && off_is_role(p, st->task, R_CAPTION)
+  const char *lang = image_only && off_is_role(p, task, R_CAPTION)
                          ? off_written_language(p, st->a, st->b) : NULL;
   if (rc == 0 && lang) /* "read the French text": an OCR task is told the language */
     rc = add_arg(&t, "lang", lang, -1);
   if (rc == 0)
-    rc = add_second_text(p, st, spec, &t, in_ref, prev_text);
-  if (rc == 0 && off_is_role(p, st->task, R_TRANSLATE)) {
+    rc = add_second_text(p, st, task, &t, in_ref, prev_text);
+  if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
     /* from src_lang, else a feeding translation's target, an earlier turn's text's language or,
      * but into it, the default (none: the executor detects it); into tgt, else the default */
     const char *dl = p->lx->default_lang, *from = src_lang ? src_lang : earlier ? earlier->lang
@@ -168,14 +169,6 @@ static int emit_task(planner *p, const step *st, const source *in, int prev_text
   return (int)p->g->n - 1;
 }
 
-/* Task `task` (a reader, or what rides along) taking `in` for step st; its id, or -1 (err set). */
-static int emit_as(planner *p, const step *st, int task, const source *in, const char *tgt,
-                   const char *src_lang) {
-  step as = *st;
-  as.task = task;
-  return emit_task(p, &as, in, -1, tgt, src_lang);
-}
-
 /* "into Spanish and French": `in` translated into each language listed after the target one too;
  * 0, or -1 on error. */
 static int more_languages(planner *p, const step *st, const source *in, const char *src_lang) {
@@ -186,7 +179,7 @@ static int more_languages(planner *p, const step *st, const source *in, const ch
       listed = code && i > st->a && off_is(p, i - 1, W_TARGET_PREP);
     else if (!code && !off_punct(p, i, ",") && !off_is(p, i, W_JOINER))
       return 0; /* the list ends */
-    else if (code && emit_as(p, st, p->role[R_TRANSLATE], in, code, src_lang) < 0)
+    else if (code && emit_task(p, st, p->role[R_TRANSLATE], in, -1, code, src_lang) < 0)
       return -1;
   }
   return 0;
@@ -215,7 +208,7 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
       int task = reader >= 0 ? reader : p->role[k ? R_TRANSCRIBE : R_CAPTION];
       source in = {r, -1, NULL}; /* a document reader also takes the step's words as its question */
       p->res[r].used = true, p->res[r].reader = task + 1;
-      return (src->ref = emit_as(p, st, task, &in, NULL, NULL)) < 0 ? -1 : 1;
+      return (src->ref = emit_task(p, st, task, &in, -1, NULL, NULL)) < 0 ? -1 : 1;
     }
   return 0;
 }
@@ -351,13 +344,13 @@ static int emit_step(planner *p, const step *st) {
       return rc;
     if (extra && ptype == BATON__T_TEXT && !(spec->outputs & BATON__T_TEXT)) {
       /* text going into a speaking or drawing task is translated first */
-      out.ref = emit_as(p, st, p->role[R_TRANSLATE], &in, tgt, src_lang);
+      out.ref = emit_task(p, st, p->role[R_TRANSLATE], &in, -1, tgt, src_lang);
       free(in.literal);
       in = out, extra = false;
       if (in.ref < 0)
         return -1;
     }
-    out.ref = emit_task(p, st, &in, prev_text, tgt, src_lang);
+    out.ref = emit_task(p, st, st->task, &in, prev_text, tgt, src_lang);
     if (out.ref >= 0 && off_is_role(p, st->task, R_TRANSLATE))
       rc = more_languages(p, st, &in, src_lang);
     free(in.literal);
@@ -365,10 +358,10 @@ static int emit_step(planner *p, const step *st) {
       return -1;
     in = out; /* "summarize it in Spanish and French" */
     if (extra && (spec->outputs & BATON__T_TEXT) &&
-        ((out.ref = emit_as(p, st, p->role[R_TRANSLATE], &in, tgt, src_lang)) < 0 ||
+        ((out.ref = emit_task(p, st, p->role[R_TRANSLATE], &in, -1, tgt, src_lang)) < 0 ||
          more_languages(p, st, &in, src_lang) < 0))
       return -1;
-    if (st->speak && emit_as(p, st, p->role[R_SPEAK], &out, NULL, NULL) < 0)
+    if (st->speak && emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0)
       return -1;
   }
   return 0;
