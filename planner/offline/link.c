@@ -61,9 +61,8 @@ static int nearest_producer(const planner *p, unsigned type) {
   return -1;
 }
 
-/* An unused resource of the type: the request's first, else of earlier turns the newest (the
- * oldest when step st says "the original ..."); -1 when none. (p->res holds the request's first,
- * then earlier turns' oldest first.) */
+/* An unused resource of the type: the request's first, else earlier turns' newest (oldest when st
+ * says "the original ..."), p->res holding them in that order, turns oldest first; -1 if none. */
 static int first_unused(const planner *p, const step *st, unsigned type) {
   bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL);
   int r = -1;
@@ -169,8 +168,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   return (int)p->g->n - 1;
 }
 
-/* "into Spanish and French": `in` translated into each language listed after the target one too;
- * 0, or -1 on error. */
+/* "into Spanish and French": `in` translated into each language after the target one; 0 or -1. */
 static int more_languages(planner *p, const step *st, const source *in, const char *src_lang) {
   bool listed = false;
   for (size_t i = st->a; i < st->b; i++) {

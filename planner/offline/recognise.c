@@ -69,8 +69,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
       continue; /* "make this picture | brighter": what it should become */
     if (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING))
       continue; /* "convert the image category | into French": says where the result goes */
-    /* each task's cues stay in its half: "answer this question with the visual question answering
-     * tool" names one task, not two */
+    /* each task's cues in its half: "answer it with the visual question answering tool" is one */
     if (off_keyword_score(p, &p->cues[t1], k, st->b) > 0 ||
         off_keyword_score(p, &p->cues[t2], st->a, k) > 0 ||
         off_keyword_score(p, &p->cues[t1], st->a, k) < p->lx->w[K_SPLIT_KEYWORD] ||
