@@ -391,6 +391,6 @@ int off_link(planner *p) {
     p->err[0] = '\0';
   }
   if (p->g->n == 0)
-    baton__fmt(p->err, p->errlen, "%s", need[0] ? need : "could not find any task in the request");
+    baton__fmt(p->err, p->errlen, "%s", need[0] ? need : OFF_NO_TASK);
   return p->g->n ? 0 : -1;
 }

@@ -335,7 +335,7 @@ static int nothing_planned(planner *p) {
     if (t >= 0 && (off_said_media(p, st->a, st->b) & off_primary_type(p->cues[t].spec)))
       return off_needs_input(p, p->cues[t].spec), -1;
   }
-  return baton__fmt(p->err, p->errlen, "could not find any task in the request"), -1;
+  return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
 }
 
 int off_recognise(planner *p) {
