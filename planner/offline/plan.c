@@ -53,6 +53,22 @@ static void note_missing(const planner *p, const baton__offline_req *r) {
     }
 }
 
+/* A file the request names that baton cannot read ("summarize report.pdf"): err says so, -1. */
+static int unreadable_file(planner *p) {
+  for (size_t i = 0; i < p->n_tok; i++) {
+    const char *dot = p->tok[i].kind == TK_WORD ? strrchr(p->tok[i].word, '.') : NULL;
+    if (!dot || !off_words_has(&p->lx->cls[W_UNREADABLE], dot + 1, false))
+      continue;
+    size_t a = p->tok[i].start; /* the whole name: "Q3_report.pdf" */
+    while (a > 0 && !strchr(" \t\n'\"(", p->req[a - 1]))
+      a--;
+    return baton__fmt(p->err, p->errlen, "%.*s: baton cannot read .%s files; save the text as "
+                      "a .txt file (or a page as a picture) and name that",
+                      (int)(p->tok[i].end - a), p->req + a, dot + 1), -1;
+  }
+  return 0;
+}
+
 static int run_passes(planner *p, const baton__offline_req *r) {
   const char *oom = "out of memory while planning%s";
   const char *many = "the request has too many %s for the offline planner (at most %d)";
@@ -62,7 +78,8 @@ static int run_passes(planner *p, const baton__offline_req *r) {
   int trc = off_tokenize(p);
   if (trc != 0)
     return trc == -1 ? fail(p, oom, "", 0) : fail(p, many, "words", OFF_MAX_TOKENS);
-  if (add_inputs(p, r) != 0 || off_add_history(p, r->messages_json) != 0)
+  if (unreadable_file(p) != 0 || add_inputs(p, r) != 0 ||
+      off_add_history(p, r->messages_json) != 0)
     return -1;
   for (size_t i = 0; i < p->n_res; i++)
     p->pictures += p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);

@@ -224,8 +224,27 @@ Test(planner_offline, reports_requests_with_no_task) {
     cr_assert_eq(plan_alone(none[i], &g, err, sizeof err), -1,
                  "'%s' was planned", none[i]);
     cr_assert(strstr(err, "could not find any task in the request") != NULL, "%s", err);
+    cr_assert(strstr(err, "\"summarize notes.txt\"") != NULL, "no example of how to ask: %s", err);
     cr_assert_eq(g.n, 0);
   }
+}
+
+Test(planner_offline, a_file_no_executor_reads_is_named_in_the_error) {
+  /* not a summary of the words "Summarize Q3_report.pdf" */
+  const char *asks[][2] = {{"Summarize Q3_report.pdf", "Q3_report.pdf: baton cannot read .pdf"},
+                           {"read data.CSV and classify it", "data.CSV: baton cannot read .csv"}};
+  for (size_t i = 0; i < 2; i++) {
+    baton__graph g;
+    char err[256] = "";
+    cr_assert_eq(plan_alone(asks[i][0], &g, err, sizeof err), -1, "'%s' was planned", asks[i][0]);
+    cr_assert(strstr(err, asks[i][1]) && strstr(err, ".txt"), "%s: %s", asks[i][0], err);
+    cr_assert_eq(g.n, 0);
+  }
+  baton__graph g;
+  char err[256] = "";
+  cr_assert_eq(plan_alone("Summarize the article at example.com/a.html", &g, err, sizeof err), 0,
+               "%s", err); /* a web page is not refused: only the listed document kinds */
+  baton__graph_release(&g);
 }
 
 Test(planner_offline, gives_the_same_plan_every_time) {
