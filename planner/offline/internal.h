@@ -32,8 +32,7 @@
 #define OFF_MAX_DESC 48       /* description words per task */
 #define OFF_MAX_TASKSPECS 256
 #define OFF_NO_TASK "could not find any task in the request: say what to do with what, for " \
-                    "example \"summarize notes.txt\", \"describe photo.jpg\" or \"translate 'hello' " \
-                    "into French\""
+                    "example \"summarize notes.txt\" or \"translate 'hello' into French\""
 
 /* ---- lexicon (lexicon.c) ---------------------------------------------- */
 
