@@ -33,7 +33,7 @@ static int add_arg(baton__task *t, const char *name, const char *value, int ref)
     return -1;
   t->args = na;
   baton__arg *a = &t->args[t->n_args];
-  *a = (baton__arg){baton__strdup(name), ref >= 0 ? NULL : baton__strdup(value ? value : ""), ref};
+  *a = (baton__arg){baton__strdup(name), ref >= 0 ? NULL : baton__strdup(value), ref};
   if (!a->name || (ref < 0 && !a->value)) {
     free(a->name);
     free(a->value);
@@ -327,11 +327,10 @@ static int emit_step(planner *p, const step *st) {
   int r = off_own_res(p, st->a, st->b, ptype);
   if (r >= 0 && p->res[r].reader == st->task + 1 && spec->inputs == ptype)
     return 0; /* "summarize the | text in x.png": read for the summary already */
-  size_t own[OFF_MAX_RES]; /* tokens of files: one task each ("summarize a.txt and b.txt") */
-  size_t n_own = 0;
+  size_t own[OFF_MAX_RES], n_own = 0; /* files' tokens (one resource each): one task each */
   bool text = ptype == BATON__T_TEXT, two = off_takes_two_texts(p, spec);
   unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */
-  for (size_t i = st->a; !(text && two) && i < st->b && n_own < OFF_MAX_RES; i++)
+  for (size_t i = st->a; !(text && two) && i < st->b; i++)
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file))
       own[n_own++] = i;
   for (size_t c = 0; c < (n_own > 1 ? n_own : 1); c++) {
