@@ -226,11 +226,3 @@ double off_description_score(const planner *p, const taskcue *c, size_t a, size_
       }
   return s;
 }
-
-/* Does some task have a keyword in tokens [a,b)? */
-bool off_has_cue(const planner *p, size_t a, size_t b) {
-  for (size_t t = 0; t < p->n_cues; t++)
-    if (off_keyword_score(p, &p->cues[t], a, b) >= p->lx->w[K_MIN_KEYWORD])
-      return true;
-  return false;
-}

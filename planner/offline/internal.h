@@ -189,7 +189,6 @@ int off_tokenize(planner *p);
 bool off_has_word(const planner *p, size_t a, size_t b, off_class c);
 int off_res_at(const planner *p, size_t i, unsigned types);
 int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
-char *off_span_text(const planner *p, size_t a, size_t b);
 const char *off_language_at(const planner *p, size_t i);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src);
@@ -206,12 +205,9 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b);
 double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b);
 double off_description_score(const planner *p, const taskcue *c, size_t a, size_t b);
-bool off_has_cue(const planner *p, size_t a, size_t b);
 
 /* ---- segment.c */
 int off_split_steps(planner *p);
-void off_mark_references(planner *p, size_t a, size_t b);
-unsigned off_earlier_types(const planner *p);
 
 /* ---- score.c */
 unsigned off_own_types(const planner *p, size_t a, size_t b);

@@ -244,14 +244,6 @@ size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_
   return k;
 }
 
-/* Text of tokens [a,b) as written, trailing ",;:" and "and" left out (malloc'd; NULL if empty). */
-char *off_span_text(const planner *p, size_t a, size_t b) {
-  while (b > a && (off_punct(p, b - 1, ",;:") || off_is(p, b - 1, W_JOINER)))
-    b--;
-  size_t s = b > a ? p->tok[a].start : 0, e = b > a ? p->tok[b - 1].end : 0;
-  return e > s ? baton__strndup(p->req + s, e - s) : NULL;
-}
-
 /* The resource of token i if it is one of a type in `types`, else -1. */
 int off_res_at(const planner *p, size_t i, unsigned types) {
   return p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & types) ? p->tok[i].res : -1;

@@ -49,6 +49,14 @@ static int attach(const planner *p, baton__task *t, const char *name, const sour
          : s->literal  ? add_arg(t, name, s->literal, -1) : 0;
 }
 
+/* Text of tokens [a,b) as written, trailing ",;:" and "and" left out (malloc'd; NULL if empty). */
+static char *span_text(const planner *p, size_t a, size_t b) {
+  while (b > a && (off_punct(p, b - 1, ",;:") || off_is(p, b - 1, W_JOINER)))
+    b--;
+  size_t s = b > a ? p->tok[a].start : 0, e = b > a ? p->tok[b - 1].end : 0;
+  return e > s ? baton__strndup(p->req + s, e - s) : NULL;
+}
+
 /* Nearest earlier task producing `type`, or -1. A task that answers in text and draws on its input
  * picture (object detection's boxes) is no source of pictures. */
 static int nearest_producer(const planner *p, unsigned type) {
@@ -109,10 +117,10 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
     bool guided = edits && off_has_word(p, st->a, st->b, W_GUIDED);
     bool asks = !edits && (off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b));
     qs.ref = q < 0 && (!edits || guided) && !asks && prev_text != in_ref ? prev_text : -1;
-    qs.literal = q < 0 && qs.ref < 0 ? off_span_text(p, st->a, st->b) : NULL;
+    qs.literal = q < 0 && qs.ref < 0 ? span_text(p, st->a, st->b) : NULL;
   } else if (off_takes_two_texts(p, spec)) {
     name = off_is_role(p, task, R_COMPARE_TEXTS) ? "text2" : "question";
-    qs.literal = q < 0 && name[0] == 'q' ? off_span_text(p, st->a, st->b) : NULL;
+    qs.literal = q < 0 && name[0] == 'q' ? span_text(p, st->a, st->b) : NULL;
   } else {
     return 0;
   }
@@ -141,7 +149,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   if (rc == 0 && image_only && spec->outputs == BATON__T_IMAGE &&
       off_is_role(p, task, R_TRANSFORM)) {
     /* "make it black and white": the executor reads the wish from "instruction" */
-    char *words = off_span_text(p, st->a, st->b);
+    char *words = span_text(p, st->a, st->b);
     rc = words ? add_arg(&t, "instruction", words, -1) : 0;
     free(words);
   }
@@ -246,7 +254,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   bool make = text && !has_ref && (prev < 0 ? !passage : !(outputs & BATON__T_TEXT) &&
                                                          !off_has_word(p, st->a, st->b, W_GUIDED));
   for (size_t i = st->a; make && i + 1 < st->b && !src->literal; i++)
-    src->literal = off_is(p, i, W_CONTENT_INTRO) ? off_span_text(p, i + 1, st->b) : NULL;
+    src->literal = off_is(p, i, W_CONTENT_INTRO) ? span_text(p, i + 1, st->b) : NULL;
   if (src->literal)
     return 0;
   /* 4. an earlier output, 5. an unused resource */
@@ -259,7 +267,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     return b > 0 ? 0 : -1;
   /* 7. the step's own words, 8. any resource of that type, even a used one */
   if (text)
-    return src->literal = off_span_text(p, st->a, st->b), 0;
+    return src->literal = span_text(p, st->a, st->b), 0;
   for (size_t i = 0; i < p->n_res && src->res < 0; i++)
     src->res = (p->res[i].type & type) ? (int)i : -1;
   return 0;

@@ -28,6 +28,31 @@ static void claim_resources(planner *p, const step *st, const baton__taskspec *s
       own = p->res[i].claimed = true;
 }
 
+/* Types of earlier turns' resources the request names none of its own of. */
+static unsigned earlier_types(const planner *p) {
+  unsigned earlier = 0, own = 0;
+  for (size_t i = 0; i < p->n_res; i++)
+    *(p->res[i].turn > 0 ? &earlier : &own) |= p->res[i].type;
+  return earlier & ~own;
+}
+
+/* Marks "the summary", "the classification result" (one word between) as references to earlier
+ * output, no cues for a new task; so is "the picture" when only an earlier turn has one. */
+static void mark_references(planner *p, size_t a, size_t b) {
+  unsigned told = earlier_types(p);
+  for (size_t i = a + 1; i < b; i++) {
+    bool media = ((told & BATON__T_IMAGE) && off_is(p, i, W_PICTURE)) ||
+                 ((told & BATON__T_AUDIO) && off_is(p, i, W_RECORDING));
+    /* "the transcription of the audio" names what to make, not an earlier result */
+    if (!media && (!off_is(p, i, W_MADE_THING) || (i + 1 < b && off_is(p, i + 1, W_CONTENT_INTRO))))
+      continue;
+    if (off_is(p, i - 1, W_DEFINITE))
+      p->tok[i].skip = true;
+    else if (i >= a + 2 && p->tok[i - 1].kind == TK_WORD && off_is(p, i - 2, W_DEFINITE))
+      p->tok[i].skip = p->tok[i - 1].skip = true;
+  }
+}
+
 /* Does some task's cue phrase start at token k (within [k,b))? */
 static bool cue_starts(const planner *p, size_t k, size_t b) {
   for (size_t t = 0; t < p->n_cues; t++)
@@ -271,16 +296,16 @@ static bool stated_before(planner *p, size_t s) {
 static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   step *st = &p->steps[s];
   unsigned avail = produced | off_res_types(p, true);
-  any = any || off_earlier_types(p); /* a conversation is going on */
+  any = any || earlier_types(p); /* a conversation is going on */
   if (any)
-    off_mark_references(p, st->a, st->b);
+    mark_references(p, st->a, st->b);
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
   if (st->task < 0 && any) {
     for (size_t i = st->a; i < st->b; i++)
       p->tok[i].skip = false;
     st->task = off_best_task(p, st->a, st->b, avail, &st->score);
     if (st->task >= 0)
-      off_mark_references(p, st->a, st->b);
+      mark_references(p, st->a, st->b);
   }
   if (st->task < 0)
     question_step(p, s, produced);

@@ -10,33 +10,16 @@
  * Contract: off_split_steps() takes p->tok and gives p->steps: token ranges split at sentence ends
  * and hard breaks ("then", "finally"), and at ',' and "and" only when what follows names a task or
  * starts a clause of its own; first-person statements that ask for nothing are marked context (they
- * set the scene: their resources count, their words name no task). It reads the cues (off_has_cue)
- * but chooses no task.
+ * set the scene: their resources count, their words name no task). It reads the cues
+ * (off_keyword_score) but chooses no task.
  */
 
-/* Types of earlier turns' resources the request names none of its own of. */
-unsigned off_earlier_types(const planner *p) {
-  unsigned earlier = 0, own = 0;
-  for (size_t i = 0; i < p->n_res; i++)
-    *(p->res[i].turn > 0 ? &earlier : &own) |= p->res[i].type;
-  return earlier & ~own;
-}
-
-/* Marks "the summary", "the classification result" (one word between) as references to earlier
- * output, no cues for a new task; so is "the picture" when only an earlier turn has one. */
-void off_mark_references(planner *p, size_t a, size_t b) {
-  unsigned told = off_earlier_types(p);
-  for (size_t i = a + 1; i < b; i++) {
-    bool media = ((told & BATON__T_IMAGE) && off_is(p, i, W_PICTURE)) ||
-                 ((told & BATON__T_AUDIO) && off_is(p, i, W_RECORDING));
-    /* "the transcription of the audio" names what to make, not an earlier result */
-    if (!media && (!off_is(p, i, W_MADE_THING) || (i + 1 < b && off_is(p, i + 1, W_CONTENT_INTRO))))
-      continue;
-    if (off_is(p, i - 1, W_DEFINITE))
-      p->tok[i].skip = true;
-    else if (i >= a + 2 && p->tok[i - 1].kind == TK_WORD && off_is(p, i - 2, W_DEFINITE))
-      p->tok[i].skip = p->tok[i - 1].skip = true;
-  }
+/* Does some task have a keyword in tokens [a,b)? */
+static bool has_cue(const planner *p, size_t a, size_t b) {
+  for (size_t t = 0; t < p->n_cues; t++)
+    if (off_keyword_score(p, &p->cues[t], a, b) >= p->lx->w[K_MIN_KEYWORD])
+      return true;
+  return false;
 }
 
 static size_t next_word(const planner *p, size_t i, size_t b) {
@@ -102,7 +85,7 @@ static bool piece_context(planner *p, size_t a, size_t b, bool sentence, bool la
     return sentence;
   for (size_t i = k; i < b; i++) /* (no reference is marked before recognise.c) */
     p->tok[i].skip = off_is(p, i, W_MADE_THING);
-  bool action = off_has_cue(p, k, b);
+  bool action = has_cue(p, k, b);
   for (size_t i = k; i < b; i++)
     p->tok[i].skip = false;
   return !action;
@@ -123,8 +106,8 @@ int off_split_steps(planner *p) {
       size_t next = k + 1, c = skip_soft(p, k + 1, i);
       while (next < i && !is_soft(p, next))
         next++;
-      if (off_has_cue(p, k + 1, next) || (c < i && off_is(p, c, W_SUBJECT)) ||
-          (off_asks_question(p, k + 1, next) && off_has_cue(p, from, k))) {
+      if (has_cue(p, k + 1, next) || (c < i && off_is(p, c, W_SUBJECT)) ||
+          (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) {
         if (add_step(p, from, k, piece_context(p, from, k, context, false)) != 0)
           return -1;
         from = k;
