@@ -93,12 +93,15 @@ bool off_is_passage(const resource *r) {
   return n > 0 && r->value[n - 1] != '?' && words >= 8;
 }
 
-/* The features of task t for tokens [a,b) given what is available before it (avail: types earlier
- * tasks or unclaimed resources provide), one per score term of the lexicon's weights. */
-static void features(const planner *p, size_t a, size_t b, unsigned avail, size_t t, double kw,
-                     double *f) {
+/* Task t's weighted feature sum for tokens [a,b) given what is available before it (avail: types
+ * earlier tasks or unclaimed resources provide), 0 if keywords say too little (*kw_out: their
+ * score); one feature per score term of the lexicon's weights. */
+double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
+                      double *kw_out) {
+  double kw = *kw_out = off_keyword_score(p, &p->cues[t], a, b), f[F_N] = {0}, sc = 0;
+  if (kw < p->lx->w[K_MIN_KEYWORD])
+    return 0;
   const baton__taskspec *s = p->cues[t].spec;
-  memset(f, 0, F_N * sizeof *f);
   f[F_KEYWORD] = kw;
   f[F_DESCRIPTION] = off_description_score(p, &p->cues[t], a, b);
   /* A file of a type the task makes, not takes, names its output ("create a video example.mp4"). */
@@ -125,16 +128,6 @@ static void features(const planner *p, size_t a, size_t b, unsigned avail, size_
     f[F_MOVING_DRAWN] = 1; /* "visualize it in a video": the video is what to make */
   /* a kind nothing here can run, unless the step names it clearly */
   f[F_NO_MODEL] = !p->cues[t].runnable && kw < p->lx->w[K_CLEAR_KEYWORD];
-}
-
-/* Task t's weighted feature sum for [a,b), 0 if keywords say too little (*kw_out: their score). */
-double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
-                      double *kw_out) {
-  double kw = *kw_out = off_keyword_score(p, &p->cues[t], a, b);
-  if (kw < p->lx->w[K_MIN_KEYWORD])
-    return 0;
-  double f[F_N], sc = 0;
-  features(p, a, b, avail, t, kw, f);
   for (int i = 0; i < F_N; i++)
     sc += p->lx->w[i] * f[i];
   return sc;
