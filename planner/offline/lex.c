@@ -30,11 +30,6 @@ static size_t word_end(const char *s, size_t i, size_t n, const char *inner) {
   return j;
 }
 
-static bool ends_with(const char *s, size_t n, const char *suf) {
-  size_t k = strlen(suf);
-  return n >= k && memcmp(s + n - k, suf, k) == 0;
-}
-
 /* Lower-cases src[0..n) into dst (bounded) and stems a copy into st, lightly: "summarizing",
  * "summarized" and "summarize" meet, so do "images"/"image". */
 void off_make_word(const char *src, size_t n, char *dst, char *st) {
@@ -43,13 +38,13 @@ void off_make_word(const char *src, size_t n, char *dst, char *st) {
     dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] - 'A' + 'a') : src[i];
   dst[n] = '\0';
   memcpy(st, dst, n + 1);
-  if (n > 4 && ends_with(st, n, "ies")) {
+  if (n > 4 && baton__has_suffix_ci(st, "ies")) {
     memcpy(st + n - 3, "y", 2);
     return;
   }
-  if (n > 5 && ends_with(st, n, "ing"))
+  if (n > 5 && baton__has_suffix_ci(st, "ing"))
     n -= 3;
-  else if (n > 4 && (ends_with(st, n, "ed") || ends_with(st, n, "es")))
+  else if (n > 4 && (baton__has_suffix_ci(st, "ed") || baton__has_suffix_ci(st, "es")))
     n -= 2;
   else if (n > 3 && st[n - 1] == 's' && !strchr("sui", st[n - 2]))
     n -= 1;
@@ -113,8 +108,7 @@ unsigned off_file_type(const char *s, size_t n) {
   if (n < 3 || n > 255)
     return 0;
   char buf[256];
-  memcpy(buf, s, n);
-  buf[n] = '\0';
+  baton__fmt(buf, sizeof buf, "%.*s", (int)n, s);
   unsigned t = baton__type_of_path(buf);
   const char *dot = strrchr(buf, '.');
   if (!t || !dot || dot == buf || dot[-1] == '/' || dot[-1] == ' ' || strpbrk(buf, "\n\t"))
