@@ -244,9 +244,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
    * my narration in n.wav describes": what a recording nobody listened to says is what to make */
   int t = first_unused(p, st, BATON__T_TEXT), m = first_unused(p, st, media);
   bool unread = text && prev < 0 && (t < 0 || (p->res[t].turn && m >= 0 && !p->res[m].turn));
-  if (unread && (outputs & BATON__T_TEXT) && m >= 0 && (b = bridge(p, st, false, media, src)))
-    return b > 0 ? 0 : -1;
-  if (unread && !(outputs & BATON__T_TEXT) && (b = bridge(p, st, false, BATON__T_AUDIO, src)))
+  unsigned reads = (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO; /* 2b, else 2c */
+  if (unread && (b = bridge(p, st, false, reads, src)))
     return b > 0 ? 0 : -1;
   /* 3. what to make follows "of", "about"...: "an image of a cat playing piano" (not "an image that
    * reflects the content of the lecture": made from it; not "the key points of" a given passage) */
@@ -296,9 +295,7 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
   }
   int r = n_own > 1 ? p->tok[own[c]].res : -1; /* the copy's own resource */
   if (r >= 0 && !(p->res[r].type & ptype)) { /* "translate a.png and b.png": each read */
-    step one = *st;
-    one.a = own[c];
-    one.b = own[c] + 1;
+    step one = {.a = own[c], .b = own[c] + 1}; /* bridge() reads a step's span only */
     int b = bridge(p, &one, true, p->res[r].type, in);
     return b ? (b < 0 ? -1 : 0) : (off_needs_input(p, spec), 1);
   }

@@ -25,8 +25,7 @@ static void planner_release(planner *p) {
 }
 
 static int fail(planner *p, const char *msg, const char *what, int limit) {
-  baton__fmt(p->err, p->errlen, msg, what, limit);
-  return -1;
+  return baton__fmt(p->err, p->errlen, msg, what, limit), -1;
 }
 
 static int add_inputs(planner *p, const baton__offline_req *r) {
