@@ -153,9 +153,13 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
     rc = words ? add_arg(&t, "instruction", words, -1) : 0;
     free(words);
   }
-  const char *lang = image_only && off_is_role(p, task, R_CAPTION)
+  /* "read the French text": OCR, or speech, is told the language; so is speech reading an earlier
+   * turn's text in a language it said */
+  bool speak = off_is_role(p, task, R_SPEAK);
+  const char *lang = speak && earlier ? earlier->lang
+                     : (image_only && off_is_role(p, task, R_CAPTION)) || speak
                          ? off_written_language(p, st->a, st->b) : NULL;
-  if (rc == 0 && lang) /* "read the French text": an OCR task is told the language */
+  if (rc == 0 && lang)
     rc = add_arg(&t, "lang", lang, -1);
   if (rc == 0)
     rc = add_second_text(p, st, task, &t, in_ref, prev_text);
