@@ -258,7 +258,8 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     /* a spoken-output cue beside another task: its text is read out too (scored as if it stood
      * alone); "read it aloud" with a text at hand and no picture of its own speaks that text */
     double kw, sc = off_task_score(p, st->a, st->b, avail, (size_t)tts, &kw);
-    st->speak = kw >= p->lx->w[K_MIN_KEYWORD] && sc >= p->lx->w[K_ACCEPT];
+    st->speak = (kw >= p->lx->w[K_MIN_KEYWORD] && sc >= p->lx->w[K_ACCEPT]) ||
+                off_is(p, st->a, W_ALOUD); /* "say 'good morning' in French" */
     if (st->speak && (avail & BATON__T_TEXT) && (spec->inputs & ~own & BATON__T_IMAGE))
       st->task = tts, st->speak = false;
   }
@@ -309,6 +310,9 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   }
   if (st->task < 0)
     question_step(p, s, produced);
+  if (st->task < 0 && off_has_word(p, st->a, st->b, W_ALOUD) &&
+      (off_own_types(p, st->a, st->b) & BATON__T_TEXT)) /* "speak 'hello'" */
+    st->task = p->role[R_SPEAK], st->score = p->lx->w[K_ACCEPT];
   if (st->task >= 0 && shows_earlier_result(p, s))
     return drop_step(p, s, false);
   if (st->task >= 0)
