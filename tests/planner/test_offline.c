@@ -230,7 +230,7 @@ Test(planner_offline, reports_requests_with_no_task) {
 }
 
 Test(planner_offline, a_file_no_executor_reads_is_named_in_the_error) {
-  /* not a summary of the words "Summarize Q3_report.pdf" */
+  /* not a summary of the words "Summarize Q3_report.pdf"; a video is named too */
   const char *asks[][2] = {{"Summarize Q3_report.pdf", "Q3_report.pdf: baton cannot read .pdf"},
                            {"read data.CSV and classify it", "data.CSV: baton cannot read .csv"}};
   for (size_t i = 0; i < 2; i++) {
@@ -242,6 +242,9 @@ Test(planner_offline, a_file_no_executor_reads_is_named_in_the_error) {
   }
   baton__graph g;
   char err[256] = "";
+  cr_assert_eq(plan_alone("Transcribe meeting.mp4", &g, err, sizeof err), -1);
+  cr_assert(strstr(err, "automatic-speech-recognition cannot work on meeting.mp4") &&
+            strstr(err, "does not read video"), "%s", err);
   cr_assert_eq(plan_alone("Summarize the article at example.com/a.html", &g, err, sizeof err), 0,
                "%s", err); /* a web page is not refused: only the listed document kinds */
   baton__graph_release(&g);
