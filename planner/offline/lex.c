@@ -260,12 +260,19 @@ const char *off_language_at(const planner *p, size_t i) {
   return NULL;
 }
 
+/* Do the words after language i say what to make in it: "the French version", "a Spanish voiceover",
+ * "a German audio version"? */
+static bool names_made(const planner *p, size_t i) {
+  i += i + 2 < p->n_tok && off_is(p, i + 1, W_RECORDING);
+  return i + 1 < p->n_tok && (off_is(p, i + 1, W_TARGET_NOUN) || off_is(p, i + 1, W_ALOUD));
+}
+
 const char *off_written_language(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i + 1 < b; i++)
     if (off_language_at(p, i) &&
         !(i > a && (off_is(p, i - 1, W_TARGET_PREP) || off_is(p, i - 1, W_SOURCE_PREP) ||
                     off_is(p, i - 1, W_JOINER) || off_punct(p, i - 1, ","))) &&
-        p->tok[i + 1].kind == TK_WORD && !off_is(p, i + 1, W_TARGET_NOUN) &&
+        p->tok[i + 1].kind == TK_WORD && !names_made(p, i) &&
         !off_is(p, i + 1, W_JOINER)) /* not "into Spanish, French and German" */
       return off_language_at(p, i);
   return NULL;
@@ -282,7 +289,7 @@ void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, 
       *src = *src ? *src : code;
     else if (*tgt && weak && into)
       *src = *src ? *src : *tgt, *tgt = code, weak = false;
-    else if (code && !*tgt && (prep || i + 1 >= b || off_is(p, i + 1, W_TARGET_NOUN)))
+    else if (code && !*tgt && (prep || i + 1 >= b || names_made(p, i)))
       *tgt = code, weak = prep && !into;
   }
 }
