@@ -134,6 +134,13 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
 
 /* The tokens the phrase spans at i (within [i,b)), or 0. Determiners are loose: "generate an image"
  * matches "generate this image" and "generate image", "to speech" matches "to a speech". */
+/* Is token i a picture or recording word with a file of that medium at hand? */
+static bool at_hand(const planner *p, size_t i) {
+  unsigned have = off_res_types(p, false);
+  return i < p->n_tok && ((off_is(p, i, W_PICTURE) && (have & BATON__T_IMAGE)) ||
+                          (off_is(p, i, W_RECORDING) && (have & BATON__T_AUDIO)));
+}
+
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   size_t k = 0, j = i, skipped = 0;
   while (k < ph->n && j < b) {
@@ -152,8 +159,8 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
         !off_words_has(&cls[W_INDEFINITE], w, true) &&
         off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true))
       return 0;
-    if (pdet && p->pictures && off_words_has(&cls[W_INDEFINITE], ph->stems[k], true) &&
-        off_is(p, j, W_DEMONSTRATIVE))
+    if (pdet && wdet && off_is(p, j, W_DEFINITE) && at_hand(p, j + 1) &&
+        off_words_has(&cls[W_INDEFINITE], ph->stems[k], true))
       return 0; /* with a picture at hand, "make this picture" speaks of that one */
     if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {
       k++, j++;
