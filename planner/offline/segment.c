@@ -1,9 +1,6 @@
 /* segment.c — tokens to steps: clause boundaries, and which clauses only set the scene. */
 #include "planner/offline/internal.h"
 
-#include <string.h>
-
-#include "core/util.h"
 #include "core/banned.h"
 
 /*
