@@ -192,6 +192,9 @@ int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
 const char *off_language_at(const planner *p, size_t i);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src);
+/* The language the words to read are written in ("read the French text"): a language named before a
+ * noun, not after "into"/"from"; or NULL. */
+const char *off_written_language(const planner *p, size_t a, size_t b);
 
 /* ---- history.c */
 int off_add_history(planner *p, const char *messages_json);

@@ -259,6 +259,17 @@ const char *off_language_at(const planner *p, size_t i) {
   return NULL;
 }
 
+const char *off_written_language(const planner *p, size_t a, size_t b) {
+  for (size_t i = a; i + 1 < b; i++)
+    if (off_language_at(p, i) &&
+        !(i > a && (off_is(p, i - 1, W_TARGET_PREP) || off_is(p, i - 1, W_SOURCE_PREP) ||
+                    off_is(p, i - 1, W_JOINER) || off_punct(p, i - 1, ","))) &&
+        p->tok[i + 1].kind == TK_WORD && !off_is(p, i + 1, W_TARGET_NOUN) &&
+        !off_is(p, i + 1, W_JOINER)) /* not "into Spanish, French and German" */
+      return off_language_at(p, i);
+  return NULL;
+}
+
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src) {
   *tgt = *src = NULL;
   bool weak = false; /* "a text in French ... into English": "in" gives way, names the source */

@@ -57,19 +57,6 @@ static char *span_text(const planner *p, size_t a, size_t b) {
   return e > s ? baton__strndup(p->req + s, e - s) : NULL;
 }
 
-/* The language the words to read are written in ("read the French text"): a language named before a
- * noun, not after "into"/"from"; or NULL. */
-static const char *written_language(const planner *p, size_t a, size_t b) {
-  for (size_t i = a; i + 1 < b; i++)
-    if (off_language_at(p, i) &&
-        !(i > a && (off_is(p, i - 1, W_TARGET_PREP) || off_is(p, i - 1, W_SOURCE_PREP) ||
-                    off_is(p, i - 1, W_JOINER) || off_punct(p, i - 1, ","))) &&
-        p->tok[i + 1].kind == TK_WORD && !off_is(p, i + 1, W_TARGET_NOUN) &&
-        !off_is(p, i + 1, W_JOINER)) /* not "into Spanish, French and German" */
-      return off_language_at(p, i);
-  return NULL;
-}
-
 /* Nearest earlier task producing `type`, or -1. A task that answers in text and draws on its input
  * picture (object detection's boxes) is no source of pictures. */
 static int nearest_producer(const planner *p, unsigned type) {
@@ -171,7 +158,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   bool speak = off_is_role(p, task, R_SPEAK);
   const char *lang = speak && earlier ? earlier->lang
                      : (image_only && off_is_role(p, task, R_CAPTION)) || speak
-                         ? written_language(p, st->a, st->b) : NULL;
+                         ? off_written_language(p, st->a, st->b) : NULL;
   if (rc == 0 && lang)
     rc = add_arg(&t, "lang", lang, -1);
   if (rc == 0)
@@ -338,7 +325,7 @@ static int emit_step(planner *p, const step *st) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   const char *tgt = NULL, *src_lang = NULL, *dl = p->lx->default_lang;
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
-  src_lang = src_lang ? src_lang : written_language(p, st->a, st->b); /* "the German text" */
+  src_lang = src_lang ? src_lang : off_written_language(p, st->a, st->b); /* "the German text" */
   /* "summarise X in Spanish", "the German text in s.png in English": a translation rides along
    * (not from English into English: too often just the language of the answer) */
   bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt &&
