@@ -81,11 +81,9 @@ int off_add_history(planner *p, const char *messages_json) {
     return baton__fmt(p->err, p->errlen, "the conversation is %zu bytes; the limit is %u", len,
                       HISTORY_MAX_BYTES), -1;
   cJSON *msgs = cJSON_ParseWithLength(messages_json, len), *m;
-  if (!cJSON_IsArray(msgs)) {
-    cJSON_Delete(msgs);
-    baton__fmt(p->err, p->errlen, "'messages' must be a JSON array of {role, content} objects");
-    return -1;
-  }
+  if (!cJSON_IsArray(msgs))
+    return cJSON_Delete(msgs), baton__fmt(p->err, p->errlen, "'messages' must be a JSON array of "
+                                          "{role, content} objects"), -1;
   seen r = {p, p->n_res, 0};
   int turn = 0;
   cJSON_ArrayForEach(m, msgs)

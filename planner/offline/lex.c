@@ -1,7 +1,6 @@
 /* lex.c — request text to tokens and resources: words, quotes, file names; word classes of the lexicon. */
 #include "planner/offline/internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"

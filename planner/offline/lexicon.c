@@ -33,8 +33,7 @@ typedef struct {
 } loader;
 
 static int fail(loader *l, const baton__ynode *at, const char *what, const char *name) {
-  baton__fmt(l->err, l->errlen, "lexicon.yaml:%d: %s '%s'", at ? at->line : 0, what, name);
-  return -1;
+  return baton__fmt(l->err, l->errlen, "lexicon.yaml:%d: %s '%s'", at->line, what, name), -1;
 }
 
 /* One pair of a section: the index of its name in the section's names. */

@@ -284,7 +284,7 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
   bool has_ref = st->fed || off_has_word(p, st->a, st->b, W_REFERENCE);
   for (size_t i = st->a; i < st->b; i++)
     has_ref = has_ref || p->tok[i].skip;
-  int quote, texts = off_takes_two_texts(p, spec) ? (int)own_texts(p, st, NULL, &quote) : 0;
+  int quote, r, texts = off_takes_two_texts(p, spec) ? (int)own_texts(p, st, NULL, &quote) : 0;
   *in = (source){-1, -1, NULL};
   /* "answer 'Who won?' from notes.txt": of two texts, a passage is the passage */
   for (size_t i = st->a; texts > 1 && !off_is_role(p, st->task, R_COMPARE_TEXTS) && i < st->b; i++)
@@ -292,12 +292,10 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
       texts = 0, p->res[in->res = quote].used = true;
   /* "using notes.txt, answer 'Who wrote it?'": the question is its own, the passage elsewhere */
   bool asks = texts == 1 && prev_text < 0 && !off_is_passage(&p->res[quote]);
-  for (size_t i = 0; asks && in->res < 0 && i < st->a; i++) {
-    int r = off_res_at(p, i, BATON__T_TEXT);
-    if (r >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
+  for (size_t i = 0; asks && in->res < 0 && i < st->a; i++)
+    if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
       p->res[in->res = r].used = true;
-  }
-  int r = n_own > 1 ? p->tok[own[c]].res : -1; /* the copy's own resource */
+  r = n_own > 1 ? p->tok[own[c]].res : -1; /* the copy's own resource */
   if (r >= 0 && !(p->res[r].type & ptype)) { /* "translate a.png and b.png": each read */
     step one = {.a = own[c], .b = own[c] + 1}; /* bridge() reads a step's span only */
     int b = bridge(p, &one, true, p->res[r].type, in);

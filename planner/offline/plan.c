@@ -77,8 +77,7 @@ static int run_passes(planner *p, const baton__offline_req *r) {
   int trc = off_tokenize(p);
   if (trc != 0)
     return trc == -1 ? fail(p, oom, "", 0) : fail(p, many, "words", OFF_MAX_TOKENS);
-  if (unreadable_file(p) != 0 || add_inputs(p, r) != 0 ||
-      off_add_history(p, r->messages_json) != 0)
+  if (unreadable_file(p) != 0 || add_inputs(p, r) != 0 || off_add_history(p, r->messages_json) != 0)
     return -1;
   for (size_t i = 0; i < p->n_res; i++)
     p->pictures += p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);

@@ -184,8 +184,8 @@ static void merge_steps(planner *p) {
  * nothing, the last named or made) or a passage at hand; rewrite.c may make it visual. */
 static void question_step(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 && !p->steps[s - 1].context ? &p->steps[s - 1] : NULL;
-  bool direct = (p->n_steps == 1 || (p->last_turn && !off_own_types(p, st->a, st->b))) &&
-                off_is_question(p, st->a, st->b);
+  unsigned own = off_own_types(p, st->a, st->b);
+  bool direct = (p->n_steps == 1 || (p->last_turn && !own)) && off_is_question(p, st->a, st->b);
   if (!direct && !off_asks_question(p, st->a, st->b))
     return;
   unsigned newest = off_res_types(p, true); /* the picture named or made last */
@@ -202,9 +202,8 @@ static void question_step(planner *p, size_t s, unsigned produced) {
   bool passage = produced & BATON__T_TEXT; /* a text made earlier, or a passage to answer from */
   for (size_t i = 0; i < p->n_res && !passage; i++)
     passage = off_is_passage(&p->res[i]);
-  passage = passage && !off_said_media(p, st->a, st->b) &&
-            !(off_own_types(p, st->a, st->b) & ~(unsigned)BATON__T_TEXT);
-  bool heard = off_own_types(p, st->a, st->b) & BATON__T_AUDIO; /* its transcript answers */
+  passage = passage && !off_said_media(p, st->a, st->b) && !(own & ~(unsigned)BATON__T_TEXT);
+  bool heard = own & BATON__T_AUDIO; /* its transcript answers */
   if (picture || passage || heard || last_picture)
     st->task = p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT], st->score = p->lx->w[K_ACCEPT];
 }
@@ -365,12 +364,11 @@ static int nothing_planned(planner *p) {
     if (v >= 0) /* which task the step wants of a video's sound or frames */
       p->res[v].type = BATON__T_AUDIO | BATON__T_IMAGE;
     int t = off_best_task(p, st->a, st->b, ~0u, &sc);
-    unsigned ptype = t >= 0 ? off_primary_type(p->cues[t].spec) : 0;
     if (v >= 0 && t >= 0) /* "transcribe talk.mp4" */
       return baton__fmt(p->err, p->errlen, "%s cannot work on %s: baton does not read video; save "
                         "its sound (as .wav) or a frame (as .png) and name that file",
                         p->cues[t].spec->name, p->res[v].value), -1;
-    if (off_said_media(p, st->a, st->b) & ptype)
+    if (t >= 0 && (off_said_media(p, st->a, st->b) & off_primary_type(p->cues[t].spec)))
       return off_needs_input(p, p->cues[t].spec), -1;
   }
   return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;

@@ -1,9 +1,6 @@
 /* segment.c — tokens to steps: clause boundaries, and which clauses only set the scene. */
 #include "planner/offline/internal.h"
 
-#include <string.h>
-
-#include "core/util.h"
 #include "core/banned.h"
 
 /*
@@ -38,12 +35,10 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
     i += 2 + (i + 2 < b && off_is(p, i + 2, W_DEMONSTRATIVE));
     a = i; /* the lead-in's "let's" asks for nothing */
   }
-  if (i < b && off_is(p, i, W_ASIDE)) {
-    size_t k = i;
-    while (k < b && !off_punct(p, k, ","))
-      k++;
-    i = k < b ? k + 1 : i;
-  }
+  size_t comma = i; /* an aside runs to its comma */
+  while (comma < b && !off_punct(p, comma, ","))
+    comma++;
+  i = comma < b && off_is(p, i, W_ASIDE) ? comma + 1 : i;
   if (i + 1 < b && off_is(p, i, W_YOU) && off_is(p, i + 1, W_FILLER))
     i += 2;
   for (i = next_word(p, i, b); i + 1 < b && off_is(p, i, W_LEAD_IN);)
