@@ -159,8 +159,8 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
         !off_words_has(&cls[W_INDEFINITE], w, true) &&
         off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true))
       return 0;
-    if (pdet && wdet && off_is(p, j, W_DEFINITE) && at_hand(p, j + 1) &&
-        off_words_has(&cls[W_INDEFINITE], ph->stems[k], true))
+    if (pdet && wdet && off_words_has(&cls[W_INDEFINITE], ph->stems[k], true) &&
+        off_is(p, j, W_DEFINITE) && at_hand(p, j + 1))
       return 0; /* with a picture at hand, "make this picture" speaks of that one */
     if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {
       k++, j++;

@@ -68,8 +68,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
   double whole = st->score, best = 0;
   size_t at = 0;
   for (size_t k = st->a + 1; k + 1 < st->b; k++) {
-    if (p->tok[k].kind != TK_WORD || !cue_starts(p, k, st->b) ||
-        (k == st->a + 1 && !off_is(p, k, W_WH))) /* "summarize | what is said in x.wav" */
+    if (p->tok[k].kind != TK_WORD || (k == st->a + 1 && !off_is(p, k, W_WH)) ||
+        !cue_starts(p, k, st->b)) /* a word alone before a wh-clause: "summarize | what is said" */
       continue;
     size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
     bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
