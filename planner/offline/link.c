@@ -49,11 +49,14 @@ static int attach(const planner *p, baton__task *t, const char *name, const sour
          : s->literal  ? add_arg(t, name, s->literal, -1) : 0;
 }
 
-/* Text of tokens [a,b) as written, trailing ",;:" and "and" left out (malloc'd; NULL if empty). */
+/* Text of tokens [a,b) as written, with marks no token holds after the last ("50%"), trailing
+ * ",;:" and "and" left out (malloc'd; NULL if empty). */
 static char *span_text(const planner *p, size_t a, size_t b) {
   while (b > a && (off_punct(p, b - 1, ",;:") || off_is(p, b - 1, W_JOINER)))
     b--;
   size_t s = b > a ? p->tok[a].start : 0, e = b > a ? p->tok[b - 1].end : 0;
+  while (e > s && e < p->req_len && !strchr(" \t\r\n.!?;,:'\"", p->req[e]))
+    e++;
   return e > s ? baton__strndup(p->req + s, e - s) : NULL;
 }
 
@@ -146,9 +149,9 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   int rc = attach(p, &t, baton__type_name(ptype), in), in_ref = in->ref;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   bool image_only = ptype == BATON__T_IMAGE && spec->inputs == BATON__T_IMAGE;
-  if (rc == 0 && image_only && spec->outputs == BATON__T_IMAGE &&
-      off_is_role(p, task, R_TRANSFORM)) {
-    /* "make it black and white": the executor reads the wish from "instruction" */
+  if (rc == 0 && ptype != BATON__T_TEXT && baton__csv_has(spec->params, "instruction")) {
+    /* "make it black and white", "resample it to 16 kHz", "find the number plates": the executor
+     * reads the wish from "instruction" */
     char *words = span_text(p, st->a, st->b);
     rc = words ? add_arg(&t, "instruction", words, -1) : 0;
     free(words);
