@@ -178,13 +178,31 @@ static void merge_steps(planner *p) {
   p->n_steps = w;
 }
 
+/* "(Tell me) what sign.png says", "what is photo.jpg about?": the question asks for the words of
+ * the step's own picture or recording; the task reading or transcribing it, or -1. */
+static int words_asked(const planner *p, const step *st, unsigned own) {
+  size_t last = st->b - 1, w = st->a;
+  while (w < last && !(off_is(p, w, W_WH) && (w == st->a || off_is(p, w - 1, W_ASK_VERB))))
+    w++;
+  if (w == last || !(off_is(p, last, W_ALOUD) || off_is(p, last, W_CONTENT_INTRO)))
+    return -1;
+  return own & BATON__T_IMAGE ? p->role[R_CAPTION]
+         : own & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
+}
+
 /* No task named, but a question put ("is there a dog in x.jpg?", "what did they agree on?"): of the
  * step before if it answers questions and puts none ("I have a document scan.png, and I'd like to
  * know its date"), else of a picture (one its words speak of; with one question or a chat naming
- * nothing, the last named or made) or a passage at hand; rewrite.c may make it visual. */
+ * nothing, the last named or made) or a passage at hand; rewrite.c may make it visual. A question
+ * for the words of its picture or recording reads or transcribes it. */
 static void question_step(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 && !p->steps[s - 1].context ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b);
+  st->task = words_asked(p, st, own);
+  if (st->task >= 0) {
+    st->score = p->lx->w[K_ACCEPT];
+    return;
+  }
   bool direct = (p->n_steps == 1 || (p->last_turn && !own)) && off_is_question(p, st->a, st->b);
   if (!direct && !off_asks_question(p, st->a, st->b))
     return;
