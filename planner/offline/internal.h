@@ -43,6 +43,7 @@
    X(DESTINATION, destination) X(TARGET_PREP, target_prep) X(SOURCE_PREP, source_prep) \
    X(JOINER, joiner) X(HARD_BREAK, hard_break) X(DEMONSTRATIVE, demonstrative) \
    X(RELATIVE, relative) X(PREPOSITION, preposition) X(STOPWORD, stopword) X(REFERENCE, reference) \
+   X(PLURAL, plural) \
    X(ORIGINAL, original) X(MADE_THING, made_thing) X(HELD, held) X(NAMING, naming) \
    X(PICTURE, picture) X(RECORDING, recording) X(MADE_AS, made_as) X(MOVING, moving) \
    X(TABLE, table) X(DOCUMENT, document) X(UNSURE, unsure) X(SUBJECT, subject) \

@@ -322,6 +322,18 @@ void off_needs_input(planner *p, const baton__taskspec *spec) {
              baton__type_name(ptype));
 }
 
+/* "Translate it into Spanish and French and read them aloud": how many tasks of one kind making
+ * `type`, side by side (none takes another's output), the graph ends with when the step speaks of
+ * them, else 1. */
+static size_t made_together(const planner *p, const step *st, unsigned type) {
+  size_t n = p->g->n, k = n;
+  if (!n || !off_has_word(p, st->a, st->b, W_PLURAL) || !(p->made[n - 1]->outputs & type))
+    return 1;
+  while (k > 1 && p->made[k - 2] == p->made[n - 1] && p->g->tasks[k - 1].args[0].ref != (int)k - 2)
+    k--;
+  return n - k + 1;
+}
+
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
@@ -343,10 +355,12 @@ static int emit_step(planner *p, const step *st) {
   for (size_t i = st->a; !(text && two) && i < st->b; i++)
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file))
       own[n_own++] = i;
-  for (size_t c = 0; c < (n_own > 1 ? n_own : 1); c++) {
-    source in, out = {-1, -1, NULL};
+  size_t copies = n_own > 1 ? n_own : made_together(p, st, ptype);
+  int first = (int)(p->g->n - copies); /* of the tasks "them" points at, with no own files */
+  for (size_t c = 0; c < copies; c++) {
+    source in = {-1, first + (int)c, NULL}, out = {-1, -1, NULL};
     int prev_text = nearest_producer(p, BATON__T_TEXT);
-    int rc = choose_input(p, st, own, n_own, c, prev_text, &in);
+    int rc = n_own > 1 || copies == 1 ? choose_input(p, st, own, n_own, c, prev_text, &in) : 0;
     if (rc != 0)
       return rc;
     if (extra && ptype == BATON__T_TEXT && !(spec->outputs & BATON__T_TEXT)) {
