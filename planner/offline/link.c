@@ -367,7 +367,7 @@ static int emit_step(planner *p, const step *st) {
       /* text going into a speaking or drawing task is translated first */
       out.ref = emit_task(p, st, p->role[R_TRANSLATE], &in, -1, tgt, src_lang);
       free(in.literal);
-      in = out, extra = false;
+      in = out;
       if (in.ref < 0)
         return -1;
     }

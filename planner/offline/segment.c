@@ -101,6 +101,9 @@ int off_split_steps(planner *p) {
       size_t next = k + 1, c = skip_soft(p, k + 1, i);
       while (next < i && !is_soft(p, next))
         next++;
+      if (c < i && p->tok[c].kind == TK_RES && p->tok[k - 1].kind == TK_RES &&
+          p->res[p->tok[c].res].type == p->res[p->tok[k - 1].res].type)
+        continue; /* "read a.txt and b.txt aloud": a list of what the step takes */
       if (has_cue(p, k + 1, next) || (c < i && off_is(p, c, W_SUBJECT)) ||
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) {
         if (add_step(p, from, k, piece_context(p, from, k, context, false)) != 0)
