@@ -15,7 +15,8 @@
  * "files" and each value of its "outputs" ({"text": "...", "image": "/path"}), its text in "lang"
  * if that is a lexicon language code. Nothing else is read. A reference in a step naming nothing of
  * its own then resolves (link.c) to the newest of the type the step needs; only the newest turn's
- * count as at hand when choosing the step's task (score.c). 0, or -1 with err set.
+ * count as at hand when choosing the step's task (score.c). 0, or -1 with err set. The newest
+ * user message is kept: off_asked_again() gives it back for "do the same for b.png".
  */
 
 #define HISTORY_MAX_BYTES (1024u * 1024u)
@@ -42,23 +43,29 @@ static void remember(seen *r, const char *v, size_t len, unsigned type, bool is_
   r->rc = k == -1 ? -1 : r->rc;
 }
 
-/* File names written in a message ("find the faces in photo.jpg"). */
-static void scan_files(seen *r, const char *s, int turn) {
-  while (*s) {
-    s += strspn(s, " \t\r\n\"'`([{<");
-    size_t e = strcspn(s, " \t\r\n\"'`)]}>"), n = e;
-    while (n > 0 && strchr(",.;:!?", s[n - 1]))
-      n--;
-    remember(r, s, n, off_file_type(s, n), true, turn, NULL);
-    s += e ? e : 1; /* a closing bracket on its own */
-  }
+/* The next word of a message at *at that may name a file, *n bytes long (trailing ",.;:!?" left
+ * out); *at moves past it. NULL at the end. */
+static const char *next_name(const char **at, size_t *n) {
+  const char *s = *at + strspn(*at, " \t\r\n\"'`([{<");
+  size_t e = strcspn(s, " \t\r\n\"'`)]}>");
+  for (*n = e; *n > 0 && strchr(",.;:!?", s[*n - 1]);)
+    (*n)--;
+  *at = s + (e ? e : 1); /* a closing bracket on its own */
+  return *s ? s : NULL;
 }
 
 static void scan_message(seen *r, const cJSON *m, int turn) {
   const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
   const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content"), *f;
-  if (cJSON_IsString(role) && strcmp(role->valuestring, "user") == 0 && cJSON_IsString(content))
-    scan_files(r, content->valuestring, turn);
+  size_t n; /* file names written in a user's message ("find the faces in photo.jpg") */
+  const char *at = cJSON_IsString(content) ? content->valuestring : NULL, *w;
+  bool user = cJSON_IsString(role) && strcmp(role->valuestring, "user") == 0 && at;
+  while (user && (w = next_name(&at, &n)))
+    remember(r, w, n, off_file_type(w, n), true, turn, NULL);
+  if (user && r->rc == 0) {
+    free(r->p->asked);
+    r->rc = (r->p->asked = baton__strdup(content->valuestring)) ? 0 : -1;
+  }
   const cJSON *said = cJSON_GetObjectItemCaseSensitive(m, "lang"); /* its text's language */
   const char *lang = NULL, (*codes)[8] = r->p->lx->lang_codes;
   for (size_t k = 0; cJSON_IsString(said) && !lang && k < r->p->lx->lang_names.n; k++)
@@ -71,6 +78,39 @@ static void scan_message(seen *r, const cJSON *m, int turn) {
                  text ? BATON__T_TEXT : baton__type_of_path(f->valuestring), !text, turn,
                  text ? lang : NULL);
     }
+}
+
+/* The first of the request's own files of a type in `type` not taken yet, or -1. */
+static int own_file(const planner *p, unsigned type, const bool *taken) {
+  for (size_t r = 0; type && r < p->n_res; r++)
+    if (!taken[r] && p->res[r].is_file && !p->res[r].turn && (p->res[r].type & type))
+      return (int)r;
+  return -1;
+}
+
+char *off_asked_again(const planner *p) {
+  if (!p->asked || !off_has_word(p, 0, p->n_tok, W_AGAIN))
+    return NULL;
+  bool taken[OFF_MAX_RES] = {false}, own = false; /* the request names something of its own */
+  for (size_t r = 0; r < p->n_res; r++)
+    own = own || !p->res[r].turn;
+  size_t n, swapped = 0;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  const char *at = p->asked, *done = at, *w;
+  while ((w = next_name(&at, &n))) {
+    int r = own_file(p, off_file_type(w, n), taken);
+    if (r < 0)
+      continue;
+    baton__sb_add(&sb, done, (size_t)(w - done)); /* up to the name, then the request's file */
+    baton__sb_adds(&sb, p->res[r].value);
+    done = w + n, taken[r] = true, swapped++;
+  }
+  baton__sb_adds(&sb, done);
+  /* none of what the request names fits the last request: it is no repeat of it */
+  char *text = own && !swapped ? NULL : baton__sb_detach(&sb);
+  baton__sb_release(&sb);
+  return text;
 }
 
 int off_add_history(planner *p, const char *messages_json) {

@@ -43,7 +43,7 @@
    X(DESTINATION, destination) X(TARGET_PREP, target_prep) X(SOURCE_PREP, source_prep) \
    X(JOINER, joiner) X(HARD_BREAK, hard_break) X(DEMONSTRATIVE, demonstrative) \
    X(RELATIVE, relative) X(PREPOSITION, preposition) X(STOPWORD, stopword) X(REFERENCE, reference) \
-   X(PLURAL, plural) \
+   X(PLURAL, plural) X(AGAIN, again) \
    X(ORIGINAL, original) X(MADE_THING, made_thing) X(HELD, held) X(NAMING, naming) \
    X(PICTURE, picture) X(RECORDING, recording) X(MADE_AS, made_as) X(MOVING, moving) \
    X(TABLE, table) X(DOCUMENT, document) X(UNSURE, unsure) X(SUBJECT, subject) \
@@ -171,6 +171,7 @@ typedef struct {
   int image_kind; /* what the request's picture shows: IMG_* */
   size_t pictures; /* picture files of the request and earlier turns */
   int last_turn;  /* the newest earlier turn that left a resource, 0 if none */
+  char *asked;    /* the newest earlier user message (history.c), owned */
   const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   const off_lexicon *lx;
   baton__graph *g;
@@ -199,6 +200,10 @@ const char *off_written_language(const planner *p, size_t a, size_t b);
 
 /* ---- history.c */
 int off_add_history(planner *p, const char *messages_json);
+/* "Do the same for b.png", "again": the newest earlier user message with its file names swapped
+ * for the request's own files of their types (malloc'd), or NULL when the request says no such
+ * thing, there is none, or memory ran out. */
+char *off_asked_again(const planner *p);
 
 /* ---- cues.c */
 int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,

@@ -22,6 +22,7 @@ static void planner_release(planner *p) {
   }
   free(p->cues);
   free(p->tok);
+  free(p->asked);
 }
 
 static int fail(planner *p, const char *msg, const char *what, int limit) {
@@ -112,12 +113,17 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
   int rc = off_lexicon_load(&lx, r->lexicon_yaml, r->lexicon_len, r->tasks, n_tasks, err, errlen);
   if (rc == 0 && !(p = calloc(1, sizeof *p)))
     rc = -1, baton__fmt(err, errlen, "out of memory while planning");
-  if (rc == 0) {
-    *p = (planner){.req = request, .req_len = len, .n_cues = n_tasks, .lx = &lx, .g = g,
-                   .err = err, .errlen = errlen, .role = lx.role};
-    rc = run_passes(p, r);
+  char *again = NULL; /* "do the same for b.png": when nothing else is asked, the last request */
+  for (int pass = 0; rc == 0 && pass < 2 && (pass == 0 || again); pass++) {
+    *p = (planner){.req = pass ? again : request, .req_len = pass ? strlen(again) : len,
+                   .n_cues = n_tasks, .lx = &lx, .g = g, .err = err, .errlen = errlen,
+                   .role = lx.role};
+    int prc = run_passes(p, r);
+    again = pass == 0 && prc != 0 && g->n == 0 ? off_asked_again(p) : again;
     planner_release(p);
+    rc = prc != 0 && (pass || !again) ? -1 : 0;
   }
+  free(again);
   free(p);
   if (rc != 0)
     baton__graph_release(g);
