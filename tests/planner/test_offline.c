@@ -154,6 +154,13 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   got = plan_case("describe b.jpg", NULL, turns, NULL, NULL, err, sizeof err);
   cr_assert_str_eq(got, "image-to-text(image=b.jpg)", "%s", err);
   free(got);
+  /* "again" repeats the last request; on new files only when they fit it (offline_cases.tsv) */
+  got = plan_case("do it again", NULL, turns, NULL, NULL, err, sizeof err);
+  cr_assert_str_eq(got, "translation(text=eine Katze,tgt_lang=de)", "%s", err);
+  free(got);
+  cr_assert_null(plan_case("do the same for c.txt", NULL, turns, NULL, NULL, err, sizeof err));
+  cr_assert(strstr(err, "could not find any task") != NULL, "%s", err);
+  cr_assert_null(plan_case("do the same", NULL, NULL, NULL, NULL, err, sizeof err));
   /* without the conversation there is nothing to rotate */
   cr_assert_null(plan_case("rotate it by 90 degrees", NULL, NULL, NULL, NULL, err, sizeof err));
   /* a conversation that is not a list of messages is refused clearly */
