@@ -91,8 +91,9 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     if (in_phrase && !((p->cues[t1].spec->outputs | p->cues[t2].spec->outputs) & BATON__T_TEXT))
       continue; /* "visualized in a | video", "a video | visualizing it": one medium, one step */
     if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_is(p, k - 1, W_PICTURE) ||
-        off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_REFERENCE)))
-      continue; /* "make this picture | brighter": what it should become */
+        off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_REFERENCE) ||
+        off_is(p, k - 1, W_ORIGINAL)))
+      continue; /* "make this picture | brighter", "the original": what it should become */
     if (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING))
       continue; /* "convert the image category | into French": says where the result goes */
     /* each task's cues in its half: "answer it with the visual question answering tool" is one */
