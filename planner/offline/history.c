@@ -99,12 +99,18 @@ char *off_asked_again(const planner *p) {
   baton__sb_init(&sb);
   const char *at = p->asked, *done = at, *w;
   while ((w = next_name(&at, &n))) {
-    int r = own_file(p, off_file_type(w, n), taken);
+    unsigned type = off_file_type(w, n);
+    int r = own_file(p, type, taken);
     if (r < 0)
       continue;
     baton__sb_add(&sb, done, (size_t)(w - done)); /* up to the name, then the request's file */
-    baton__sb_adds(&sb, p->res[r].value);
-    done = w + n, taken[r] = true, swapped++;
+    bool last = true; /* of its type: the request's others of that type go here too */
+    size_t m;
+    for (const char *rest = at, *v; last && (v = next_name(&rest, &m));)
+      last = !(off_file_type(v, m) & type);
+    for (const char *sep = ""; r >= 0; r = last ? own_file(p, type, taken) : -1, sep = " and ")
+      baton__sb_addf(&sb, "%s%s", sep, p->res[r].value), taken[r] = true, swapped++;
+    done = w + n;
   }
   baton__sb_adds(&sb, done);
   /* none of what the request names fits the last request: it is no repeat of it */
