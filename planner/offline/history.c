@@ -114,7 +114,7 @@ char *off_asked_again(const planner *p) {
   }
   baton__sb_adds(&sb, done);
   /* none of what the request names fits the last request: it is no repeat of it */
-  char *text = own && !swapped ? NULL : baton__sb_detach(&sb);
+  char *text = (own && !swapped) || sb.len > OFF_MAX_REQUEST ? NULL : baton__sb_detach(&sb);
   baton__sb_release(&sb);
   return text;
 }

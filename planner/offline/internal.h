@@ -202,7 +202,7 @@ const char *off_written_language(const planner *p, size_t a, size_t b);
 int off_add_history(planner *p, const char *messages_json);
 /* "Do the same for b.png", "again": the newest earlier user message with its file names swapped
  * for the request's own files of their types (malloc'd), or NULL when the request says no such
- * thing, there is none, or memory ran out. */
+ * thing, there is none, it would be over OFF_MAX_REQUEST bytes, or memory ran out. */
 char *off_asked_again(const planner *p);
 
 /* ---- cues.c */

@@ -161,6 +161,12 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   cr_assert_null(plan_case("do the same for c.txt", NULL, turns, NULL, NULL, err, sizeof err));
   cr_assert(strstr(err, "could not find any task") != NULL, "%s", err);
   cr_assert_null(plan_case("do the same", NULL, NULL, NULL, NULL, err, sizeof err));
+  /* an earlier message too long to plan is not planned again */
+  char *big = malloc(20000), *long_turns = malloc(20100);
+  memset(big, 'x', 19999), big[19999] = '\0';
+  snprintf(long_turns, 20100, "[{\"role\":\"user\",\"content\":\"summarize %s\"}]", big);
+  cr_assert_null(plan_case("again", NULL, long_turns, NULL, NULL, err, sizeof err));
+  free(big), free(long_turns);
   /* without the conversation there is nothing to rotate */
   cr_assert_null(plan_case("rotate it by 90 degrees", NULL, NULL, NULL, NULL, err, sizeof err));
   /* a conversation that is not a list of messages is refused clearly */
