@@ -52,7 +52,7 @@ static void vp_init_once(void) {
   "grayscale / black and white, resize (\"resize to 200x100\", \"half size\", \"50%%\"), "  \
   "rotate (90, 180, 270, \"rotate left\"), flip / mirror (\"flip vertically\"), crop "     \
   "(\"crop to 100x100\", centred), blur (\"blur 4\"), sharpen, edge detection (sobel or "  \
-  "canny), invert, brighter / darker (\"20%% brighter\")"
+  "canny), invert, brighter / darker (\"20%% brighter\", \"lower the brightness\")"
 
 typedef struct vp_tokens {
   char t[VP_MAX_TOKENS][VP_TOKLEN];
@@ -375,11 +375,12 @@ static int vp_invert(VipsImage *in, VipsImage **out, const vp_step *st) {
 /* Brighter or darker: the colour bands scaled (by N% when the words give one), alpha and the pixel
  * format kept (values clip at the format's range). */
 static int vp_light(VipsImage *in, VipsImage **out, const vp_step *st) {
-  static const char *const darker[] = {"darker", "darken", "dim", "dimmer", NULL};
-  bool dark = vp_has_any(&st->ws, darker), pct = false;
-  double v = 0, f = dark ? 0.75 : 1.3, a[16], b[16] = {0};
-  vp_words near = st->ws; /* "50% brighter": the percentage may come first */
+  static const char *const darker[] = {"darker",   "darken", "dim",   "dimmer", "decrease",
+                                       "decreased", "reduce", "lower", "less",   NULL};
+  vp_words near = st->ws; /* "50% brighter", "lower the brightness": words may come first */
   near.at = near.at > 2 ? near.at - 2 : 0;
+  bool dark = vp_has_any(&near, darker), pct = false;
+  double v = 0, f = dark ? 0.75 : 1.3, a[16], b[16] = {0};
   if (vp_number(&near, &v, &pct) && pct && v > 0 && v <= 100)
     f = dark ? 1 - v / 100 : 1 + v / 100;
   int bands = vips_image_get_bands(in);
@@ -423,7 +424,7 @@ static const vp_rule vp_rules[OP_N] = {
     [OP_EDGES] = {{"edge", "edges", "sobel", "canny", "outline", "outlines", NULL}, vp_edges},
     [OP_INVERT] = {{"invert", "inverted", "negative", "inverse", NULL}, vp_invert},
     [OP_LIGHT] = {{"brighter", "brighten", "lighter", "lighten", "darker", "darken", "dim",
-                   "dimmer", NULL},
+                   "dimmer", "brightness", NULL},
                   vp_light},
 };
 
