@@ -461,6 +461,8 @@ static size_t vp_find_ops(const vp_tokens *tk, vp_op *ops) {
   for (size_t i = 0; i < tk->n && n < VP_MAX_OPS;) {
     size_t span = 0;
     enum vp_kind kind = vp_kind_at(tk, i, &span);
+    if (span && kind == OP_RESIZE && strchr(tk->t[i], '%') && n > 0 && ops[n - 1].kind == OP_LIGHT)
+      span = 0; /* "lower the brightness of x.png by 20%": the percentage is the brightness's */
     if (span && !seen[kind]) {
       seen[kind] = true;
       ops[n].kind = kind;

@@ -217,7 +217,8 @@ Test(executors_vips, brighter_and_darker_scale_the_colours_and_clip, .init = set
   } cases[] = {{"make it brighter", 166, 255}, {"50% brighter please", 192, 255},
                {"darken the photo", 96, 191}, {"make it 10% darker", 115, 230},
                {"increase the brightness by 20%", 154, 255},
-               {"lower the brightness", 96, 191}};
+               {"lower the brightness", 96, 191},
+               {"lower the brightness of sign.png by 10%", 115, 230}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512];
     char *out = transform(g_src, cases[i].ask, err, sizeof err);
