@@ -346,8 +346,9 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
     st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
     if (st->task < 0 || repeats_earlier_step(p, s)) {
       if (e > 0 && p->steps[e - 1].task == again &&
-          (off_is_role(p, again, R_TRANSFORM) || off_is_role(p, again, R_EDIT) ||
-           off_is_role(p, again, R_TRANSLATE) || off_asks_question(p, st->a, st->b)))
+          (baton__csv_has(p->cues[again].spec->params, "instruction") ||
+           off_is_role(p, again, R_EDIT) || off_is_role(p, again, R_TRANSLATE) ||
+           off_asks_question(p, st->a, st->b)))
         p->steps[e - 1].b = st->b;
       return drop_step(p, s, false);
     }
