@@ -116,12 +116,10 @@ static int weigh_phrases(planner *p) {
   return 0;
 }
 
-int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
-                   const unsigned char *runnable) {
-  if (!(p->cues = calloc(n_tasks ? n_tasks : 1, sizeof *p->cues)))
+int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable) {
+  if (!(p->cues = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->cues)))
     return -1;
-  p->n_cues = n_tasks;
-  for (size_t t = 0; t < n_tasks; t++) {
+  for (size_t t = 0; t < p->n_cues; t++) {
     taskcue *c = &p->cues[t];
     c->spec = &tasks[t];
     c->runnable = !runnable || runnable[t];

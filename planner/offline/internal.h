@@ -200,8 +200,7 @@ const char *off_written_language(const planner *p, size_t a, size_t b);
 int off_add_history(planner *p, const char *messages_json);
 
 /* ---- cues.c */
-int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
-                   const unsigned char *runnable);
+int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable);
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b);
 double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b);
 double off_description_score(const planner *p, const taskcue *c, size_t a, size_t b);

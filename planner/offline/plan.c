@@ -72,7 +72,7 @@ static int run_passes(planner *p, const baton__offline_req *r) {
   const char *oom = "out of memory while planning%s";
   const char *many = "the request has too many %s for the offline planner (at most %d)";
   p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
-  if (!p->tok || off_build_cues(p, r->tasks, p->n_cues, r->runnable) != 0)
+  if (!p->tok || off_build_cues(p, r->tasks, r->runnable) != 0)
     return fail(p, oom, "", 0);
   int trc = off_tokenize(p);
   if (trc != 0)
