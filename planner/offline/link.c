@@ -148,7 +148,6 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   p->made[t.id] = spec;
   int rc = attach(p, &t, baton__type_name(ptype), in), in_ref = in->ref;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
-  bool image_only = ptype == BATON__T_IMAGE && spec->inputs == BATON__T_IMAGE;
   if (rc == 0 && ptype != BATON__T_TEXT && baton__csv_has(spec->params, "instruction")) {
     /* "make it black and white", "resample it to 16 kHz", "find the number plates": the executor
      * reads the wish from "instruction" */
@@ -160,7 +159,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
    * turn's text in a language it said */
   bool speak = off_is_role(p, task, R_SPEAK);
   const char *lang = speak && earlier ? earlier->lang
-                     : (image_only && off_is_role(p, task, R_CAPTION)) || speak
+                     : (spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION)) || speak
                          ? off_written_language(p, st->a, st->b) : NULL;
   if (rc == 0 && lang)
     rc = add_arg(&t, "lang", lang, -1);
