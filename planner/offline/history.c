@@ -91,6 +91,6 @@ int off_add_history(planner *p, const char *messages_json) {
       scan_message(&r, m, ++turn);
   cJSON_Delete(msgs);
   if (r.rc)
-    baton__fmt(p->err, p->errlen, "out of memory while planning");
+    baton__fmt(p->err, p->errlen, OFF_OOM);
   return r.rc;
 }

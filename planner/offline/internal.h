@@ -33,6 +33,7 @@
 #define OFF_MAX_TASKSPECS 256
 #define OFF_NO_TASK "could not find any task in the request: say what to do with what, for " \
                     "example \"summarize notes.txt\" or \"translate 'hello' into French\""
+#define OFF_OOM "out of memory while planning"
 
 /* ---- lexicon (lexicon.c) ---------------------------------------------- */
 

@@ -17,8 +17,6 @@
  * what is needed.
  */
 
-#define OOM "out of memory while planning"
-
 /* Where an input comes from: a resource, an earlier task, or literal text. */
 typedef struct {
   int res;       /* resource index or -1 */
@@ -144,7 +142,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
                       OFF_MAX_TASKS), -1;
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(spec->name)};
   if (!t.task)
-    return baton__fmt(p->err, p->errlen, OOM), -1;
+    return baton__fmt(p->err, p->errlen, OFF_OOM), -1;
   p->made[t.id] = spec;
   int rc = attach(p, &t, baton__type_name(ptype), in), in_ref = in->ref;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
@@ -178,7 +176,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
       rc = add_arg(&t, "tgt_lang", tgt ? tgt : dl, -1);
   }
   if (rc != 0 || baton__graph_push(p->g, &t) != 0)
-    return baton__task_release(&t), baton__fmt(p->err, p->errlen, OOM), -1;
+    return baton__task_release(&t), baton__fmt(p->err, p->errlen, OFF_OOM), -1;
   return (int)p->g->n - 1;
 }
 

@@ -69,7 +69,7 @@ static int unreadable_file(planner *p) {
 }
 
 static int run_passes(planner *p, const baton__offline_req *r) {
-  const char *oom = "out of memory while planning%s";
+  const char *oom = OFF_OOM "%s";
   const char *many = "the request has too many %s for the offline planner (at most %d)";
   p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
   if (!p->tok || off_build_cues(p, r->tasks, r->runnable) != 0)
@@ -111,7 +111,7 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
   planner *p = NULL;
   int rc = off_lexicon_load(&lx, r->lexicon_yaml, r->lexicon_len, r->tasks, n_tasks, err, errlen);
   if (rc == 0 && !(p = calloc(1, sizeof *p)))
-    rc = -1, baton__fmt(err, errlen, "out of memory while planning");
+    rc = -1, baton__fmt(err, errlen, OFF_OOM);
   if (rc == 0) {
     *p = (planner){.req = request, .req_len = len, .n_cues = n_tasks, .lx = &lx, .g = g,
                    .err = err, .errlen = errlen, .role = lx.role};
