@@ -178,17 +178,15 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
 
 /* Is the match [i, i+n) inside a longer phrase of another task that also matches here ("part of
  * speech" hides "speech", "visual question answering" hides "question answering")? */
-static bool covered_by_longer(const planner *p, size_t task, size_t i, size_t n, size_t words,
-                              size_t a, size_t b) {
-  for (size_t t = 0; t < p->n_cues; t++) {
-    const taskcue *c = &p->cues[t]; /* its phrases longest first */
-    for (size_t k = 0; t != task && k < c->n_phrases && c->phrases[k].n > words; k++) {
+static bool covered_by_longer(const planner *p, const taskcue *own, size_t i, size_t n,
+                              size_t words, size_t a, size_t b) {
+  for (const taskcue *c = p->cues; c < p->cues + p->n_cues; c++) /* phrases longest first */
+    for (size_t k = 0; c != own && k < c->n_phrases && c->phrases[k].n > words; k++) {
       size_t m = c->phrases[k].n;
       for (size_t j = i > a + m + 2 ? i - m - 2 : a; j <= i; j++) /* determiners lengthen a match */
         if (off_phrase_at(p, &c->phrases[k], j, b) >= i + n - j) /* it covers [i, i+n) */
           return true;
     }
-  }
   return false;
 }
 
@@ -199,13 +197,12 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
   enum { MAX_SPANS = 16 };
   size_t span_at[MAX_SPANS], span_len[MAX_SPANS], n_spans = 0;
   double s = 0;
-  size_t task = (size_t)(c - p->cues);
   /* the phrases are longest first (build_cues), so the parts come after the whole */
   for (size_t i = 0; i < c->n_phrases; i++) {
     const phrase *ph = &c->phrases[i];
     size_t at = a, len = 0;
     for (; at < b; at++)
-      if ((len = off_phrase_at(p, ph, at, b)) && !covered_by_longer(p, task, at, len, ph->n, a, b))
+      if ((len = off_phrase_at(p, ph, at, b)) && !covered_by_longer(p, c, at, len, ph->n, a, b))
         break;
     bool inside = at >= b; /* not found: nothing to add either */
     for (size_t k = 0; k < n_spans && !inside; k++)
