@@ -130,8 +130,6 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char
   return weigh_phrases(p);
 }
 
-/* The tokens the phrase spans at i (within [i,b)), or 0. Determiners are loose: "generate an image"
- * matches "generate this image" and "generate image", "to speech" matches "to a speech". */
 /* Is token i a picture or recording word with a file of that medium at hand? */
 static bool at_hand(const planner *p, size_t i) {
   unsigned have = off_res_types(p, false);
@@ -139,6 +137,8 @@ static bool at_hand(const planner *p, size_t i) {
                           (off_is(p, i, W_RECORDING) && (have & BATON__T_AUDIO)));
 }
 
+/* The tokens the phrase spans at i (within [i,b)), or 0. Determiners are loose: "generate an image"
+ * matches "generate this image" and "generate image", "to speech" matches "to a speech". */
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   size_t k = 0, j = i, skipped = 0;
   while (k < ph->n && j < b) {
