@@ -396,7 +396,5 @@ int off_link(planner *p) {
       baton__fmt(need, sizeof need, "%s", p->err);
     p->err[0] = '\0';
   }
-  if (p->g->n == 0)
-    baton__fmt(p->err, p->errlen, "%s", need[0] ? need : OFF_NO_TASK);
-  return p->g->n ? 0 : -1;
+  return p->g->n ? 0 : (baton__fmt(p->err, p->errlen, "%s", need[0] ? need : OFF_NO_TASK), -1);
 }
