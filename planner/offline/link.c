@@ -104,8 +104,7 @@ unsigned off_primary_type(const baton__taskspec *s) {
 
 /* A task's second text: beside a picture or recording the question or instruction (a quote, else an
  * earlier step's text, else the step's words), beside a text the question or text to compare. */
-static int add_second_text(planner *p, const step *st, int task, baton__task *t, int in_ref,
-                           int prev_text) {
+static int add_second_text(planner *p, const step *st, int task, baton__task *t, int prev_text) {
   const baton__taskspec *spec = p->cues[task].spec;
   int q;
   own_texts(p, st, t->args[0].value, &q); /* not the text the task takes already */
@@ -117,7 +116,7 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
     bool edits = (spec->outputs & BATON__T_IMAGE) != 0;
     bool guided = edits && off_has_word(p, st->a, st->b, W_GUIDED);
     bool asks = !edits && (off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b));
-    qs.ref = q < 0 && (!edits || guided) && !asks && prev_text != in_ref ? prev_text : -1;
+    qs.ref = q < 0 && (!edits || guided) && !asks && prev_text != t->args[0].ref ? prev_text : -1;
     qs.literal = q < 0 && qs.ref < 0 ? span_text(p, st->a, st->b) : NULL;
   } else if (off_takes_two_texts(p, spec)) {
     name = off_is_role(p, task, R_COMPARE_TEXTS) ? "text2" : "question";
@@ -162,7 +161,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   if (rc == 0 && lang)
     rc = add_arg(&t, "lang", lang, -1);
   if (rc == 0)
-    rc = add_second_text(p, st, task, &t, in_ref, prev_text);
+    rc = add_second_text(p, st, task, &t, prev_text);
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
     /* from src_lang, else a feeding translation's target, an earlier turn's text's language or,
      * but into it, the default (none: the executor detects it); into tgt, else the default */
