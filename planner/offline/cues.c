@@ -120,11 +120,9 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char
   if (!(p->cues = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->cues)))
     return -1;
   for (size_t t = 0; t < p->n_cues; t++) {
-    taskcue *c = &p->cues[t];
-    c->spec = &tasks[t];
-    c->runnable = !runnable || runnable[t];
-    if (read_phrases(p, c, tasks[t].keywords ? tasks[t].keywords : "") != 0 ||
-        read_description(p, c, tasks[t].description ? tasks[t].description : "") != 0)
+    p->cues[t] = (taskcue){.spec = &tasks[t], .runnable = !runnable || runnable[t]};
+    if (read_phrases(p, &p->cues[t], tasks[t].keywords ? tasks[t].keywords : "") != 0 ||
+        read_description(p, &p->cues[t], tasks[t].description ? tasks[t].description : "") != 0)
       return -1;
   }
   return weigh_phrases(p);
