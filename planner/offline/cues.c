@@ -116,24 +116,18 @@ static int weigh_phrases(planner *p) {
   return 0;
 }
 
-int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
-                   const unsigned char *runnable) {
-  if (!(p->cues = calloc(n_tasks ? n_tasks : 1, sizeof *p->cues)))
+int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable) {
+  if (!(p->cues = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->cues)))
     return -1;
-  p->n_cues = n_tasks;
-  for (size_t t = 0; t < n_tasks; t++) {
-    taskcue *c = &p->cues[t];
-    c->spec = &tasks[t];
-    c->runnable = !runnable || runnable[t];
-    if (read_phrases(p, c, tasks[t].keywords ? tasks[t].keywords : "") != 0 ||
-        read_description(p, c, tasks[t].description ? tasks[t].description : "") != 0)
+  for (size_t t = 0; t < p->n_cues; t++) {
+    p->cues[t] = (taskcue){.spec = &tasks[t], .runnable = !runnable || runnable[t]};
+    if (read_phrases(p, &p->cues[t], tasks[t].keywords ? tasks[t].keywords : "") != 0 ||
+        read_description(p, &p->cues[t], tasks[t].description ? tasks[t].description : "") != 0)
       return -1;
   }
   return weigh_phrases(p);
 }
 
-/* The tokens the phrase spans at i (within [i,b)), or 0. Determiners are loose: "generate an image"
- * matches "generate this image" and "generate image", "to speech" matches "to a speech". */
 /* Is token i a picture or recording word with a file of that medium at hand? */
 static bool at_hand(const planner *p, size_t i) {
   unsigned have = off_res_types(p, false);
@@ -141,6 +135,8 @@ static bool at_hand(const planner *p, size_t i) {
                           (off_is(p, i, W_RECORDING) && (have & BATON__T_AUDIO)));
 }
 
+/* The tokens the phrase spans at i (within [i,b)), or 0. Determiners are loose: "generate an image"
+ * matches "generate this image" and "generate image", "to speech" matches "to a speech". */
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   size_t k = 0, j = i, skipped = 0;
   while (k < ph->n && j < b) {
@@ -180,17 +176,15 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
 
 /* Is the match [i, i+n) inside a longer phrase of another task that also matches here ("part of
  * speech" hides "speech", "visual question answering" hides "question answering")? */
-static bool covered_by_longer(const planner *p, size_t task, size_t i, size_t n, size_t words,
-                              size_t a, size_t b) {
-  for (size_t t = 0; t < p->n_cues; t++) {
-    const taskcue *c = &p->cues[t]; /* its phrases longest first */
-    for (size_t k = 0; t != task && k < c->n_phrases && c->phrases[k].n > words; k++) {
+static bool covered_by_longer(const planner *p, const taskcue *own, size_t i, size_t n,
+                              size_t words, size_t a, size_t b) {
+  for (const taskcue *c = p->cues; c < p->cues + p->n_cues; c++) /* phrases longest first */
+    for (size_t k = 0; c != own && k < c->n_phrases && c->phrases[k].n > words; k++) {
       size_t m = c->phrases[k].n;
       for (size_t j = i > a + m + 2 ? i - m - 2 : a; j <= i; j++) /* determiners lengthen a match */
         if (off_phrase_at(p, &c->phrases[k], j, b) >= i + n - j) /* it covers [i, i+n) */
           return true;
     }
-  }
   return false;
 }
 
@@ -201,13 +195,12 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
   enum { MAX_SPANS = 16 };
   size_t span_at[MAX_SPANS], span_len[MAX_SPANS], n_spans = 0;
   double s = 0;
-  size_t task = (size_t)(c - p->cues);
   /* the phrases are longest first (build_cues), so the parts come after the whole */
   for (size_t i = 0; i < c->n_phrases; i++) {
     const phrase *ph = &c->phrases[i];
     size_t at = a, len = 0;
     for (; at < b; at++)
-      if ((len = off_phrase_at(p, ph, at, b)) && !covered_by_longer(p, task, at, len, ph->n, a, b))
+      if ((len = off_phrase_at(p, ph, at, b)) && !covered_by_longer(p, c, at, len, ph->n, a, b))
         break;
     bool inside = at >= b; /* not found: nothing to add either */
     for (size_t k = 0; k < n_spans && !inside; k++)

@@ -136,7 +136,5 @@ int off_add_history(planner *p, const char *messages_json) {
     if (cJSON_IsObject(m))
       scan_message(&r, m, ++turn);
   cJSON_Delete(msgs);
-  if (r.rc)
-    baton__fmt(p->err, p->errlen, "out of memory while planning");
-  return r.rc;
+  return r.rc ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
 }

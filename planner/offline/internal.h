@@ -33,6 +33,7 @@
 #define OFF_MAX_TASKSPECS 256
 #define OFF_NO_TASK "could not find any task in the request: say what to do with what, for " \
                     "example \"summarize notes.txt\" or \"translate 'hello' into French\""
+#define OFF_OOM "out of memory while planning"
 
 /* ---- lexicon (lexicon.c) ---------------------------------------------- */
 
@@ -206,8 +207,7 @@ int off_add_history(planner *p, const char *messages_json);
 char *off_asked_again(const planner *p);
 
 /* ---- cues.c */
-int off_build_cues(planner *p, const baton__taskspec *tasks, size_t n_tasks,
-                   const unsigned char *runnable);
+int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable);
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b);
 double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b);
 double off_description_score(const planner *p, const taskcue *c, size_t a, size_t b);

@@ -138,14 +138,12 @@ int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton_
   if (!root)
     return -1;
   loader l = {lx, tasks, n_tasks, err, errlen};
-  int rc = -1;
-  if (root->kind != BATON__YN_MAP)
-    fail(&l, root, "expected a mapping at", "the top");
-  else if (take_section(&l, root, "classes", class_names, W_N, take_class) == 0 &&
-           take_languages(&l, root) == 0 &&
-           take_section(&l, root, "tasks", role_names, R_N, take_role) == 0 &&
-           take_section(&l, root, "weights", weight_names, K_N, take_weight) == 0)
-    rc = 0;
+  int rc = root->kind == BATON__YN_MAP ? 0 : fail(&l, root, "expected a mapping at", "the top");
+  if (rc == 0 && (take_section(&l, root, "classes", class_names, W_N, take_class) != 0 ||
+                  take_languages(&l, root) != 0 ||
+                  take_section(&l, root, "tasks", role_names, R_N, take_role) != 0 ||
+                  take_section(&l, root, "weights", weight_names, K_N, take_weight) != 0))
+    rc = -1;
   baton__ynode_free(root);
   return rc;
 }

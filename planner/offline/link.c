@@ -17,8 +17,6 @@
  * what is needed.
  */
 
-#define OOM "out of memory while planning"
-
 /* Where an input comes from: a resource, an earlier task, or literal text. */
 typedef struct {
   int res;       /* resource index or -1 */
@@ -106,8 +104,7 @@ unsigned off_primary_type(const baton__taskspec *s) {
 
 /* A task's second text: beside a picture or recording the question or instruction (a quote, else an
  * earlier step's text, else the step's words), beside a text the question or text to compare. */
-static int add_second_text(planner *p, const step *st, int task, baton__task *t, int in_ref,
-                           int prev_text) {
+static int add_second_text(planner *p, const step *st, int task, baton__task *t, int prev_text) {
   const baton__taskspec *spec = p->cues[task].spec;
   int q;
   own_texts(p, st, t->args[0].value, &q); /* not the text the task takes already */
@@ -119,7 +116,7 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
     bool edits = (spec->outputs & BATON__T_IMAGE) != 0;
     bool guided = edits && off_has_word(p, st->a, st->b, W_GUIDED);
     bool asks = !edits && (off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b));
-    qs.ref = q < 0 && (!edits || guided) && !asks && prev_text != in_ref ? prev_text : -1;
+    qs.ref = q < 0 && (!edits || guided) && !asks && prev_text != t->args[0].ref ? prev_text : -1;
     qs.literal = q < 0 && qs.ref < 0 ? span_text(p, st->a, st->b) : NULL;
   } else if (off_takes_two_texts(p, spec)) {
     name = off_is_role(p, task, R_COMPARE_TEXTS) ? "text2" : "question";
@@ -144,11 +141,10 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
                       OFF_MAX_TASKS), -1;
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(spec->name)};
   if (!t.task)
-    return baton__fmt(p->err, p->errlen, OOM), -1;
+    return baton__fmt(p->err, p->errlen, OFF_OOM), -1;
   p->made[t.id] = spec;
   int rc = attach(p, &t, baton__type_name(ptype), in), in_ref = in->ref;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
-  bool image_only = ptype == BATON__T_IMAGE && spec->inputs == BATON__T_IMAGE;
   if (rc == 0 && ptype != BATON__T_TEXT && baton__csv_has(spec->params, "instruction")) {
     /* "make it black and white", "resample it to 16 kHz", "find the number plates": the executor
      * reads the wish from "instruction" */
@@ -160,12 +156,12 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
    * turn's text in a language it said */
   bool speak = off_is_role(p, task, R_SPEAK);
   const char *lang = speak && earlier ? earlier->lang
-                     : (image_only && off_is_role(p, task, R_CAPTION)) || speak
+                     : (spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION)) || speak
                          ? off_written_language(p, st->a, st->b) : NULL;
   if (rc == 0 && lang)
     rc = add_arg(&t, "lang", lang, -1);
   if (rc == 0)
-    rc = add_second_text(p, st, task, &t, in_ref, prev_text);
+    rc = add_second_text(p, st, task, &t, prev_text);
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
     /* from src_lang, else a feeding translation's target, an earlier turn's text's language or,
      * but into it, the default (none: the executor detects it); into tgt, else the default */
@@ -179,7 +175,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
       rc = add_arg(&t, "tgt_lang", tgt ? tgt : dl, -1);
   }
   if (rc != 0 || baton__graph_push(p->g, &t) != 0)
-    return baton__task_release(&t), baton__fmt(p->err, p->errlen, OOM), -1;
+    return baton__task_release(&t), baton__fmt(p->err, p->errlen, OFF_OOM), -1;
   return (int)p->g->n - 1;
 }
 
@@ -413,7 +409,5 @@ int off_link(planner *p) {
       baton__fmt(need, sizeof need, "%s", p->err);
     p->err[0] = '\0';
   }
-  if (p->g->n == 0)
-    baton__fmt(p->err, p->errlen, "%s", need[0] ? need : OFF_NO_TASK);
-  return p->g->n ? 0 : -1;
+  return p->g->n ? 0 : (baton__fmt(p->err, p->errlen, "%s", need[0] ? need : OFF_NO_TASK), -1);
 }

@@ -70,14 +70,13 @@ static int unreadable_file(planner *p) {
 }
 
 static int run_passes(planner *p, const baton__offline_req *r) {
-  const char *oom = "out of memory while planning%s";
   const char *many = "the request has too many %s for the offline planner (at most %d)";
   p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
-  if (!p->tok || off_build_cues(p, r->tasks, p->n_cues, r->runnable) != 0)
-    return fail(p, oom, "", 0);
+  if (!p->tok || off_build_cues(p, r->tasks, r->runnable) != 0)
+    return fail(p, "%s", OFF_OOM, 0);
   int trc = off_tokenize(p);
   if (trc != 0)
-    return trc == -1 ? fail(p, oom, "", 0) : fail(p, many, "words", OFF_MAX_TOKENS);
+    return trc == -1 ? fail(p, "%s", OFF_OOM, 0) : fail(p, many, "words", OFF_MAX_TOKENS);
   if (unreadable_file(p) != 0 || add_inputs(p, r) != 0 || off_add_history(p, r->messages_json) != 0)
     return -1;
   for (size_t i = 0; i < p->n_res; i++)
@@ -112,7 +111,7 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
   planner *p = NULL;
   int rc = off_lexicon_load(&lx, r->lexicon_yaml, r->lexicon_len, r->tasks, n_tasks, err, errlen);
   if (rc == 0 && !(p = calloc(1, sizeof *p)))
-    rc = -1, baton__fmt(err, errlen, "out of memory while planning");
+    rc = -1, baton__fmt(err, errlen, OFF_OOM);
   char *again = NULL; /* "do the same for b.png": when nothing else is asked, the last request */
   for (int pass = 0; rc == 0 && pass < 2 && (pass == 0 || again); pass++) {
     *p = (planner){.req = pass ? again : request, .req_len = pass ? strlen(again) : len,

@@ -235,11 +235,10 @@ static void split_step(planner *p, size_t s, unsigned avail) {
     return;
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps - s - 1) * sizeof *st);
   p->n_steps++;
-  step *tail = &p->steps[s + 1];
-  *tail = (step){.a = k, .b = st->b, .task = -1, .split_tail = true}; /* st is no context step */
   /* "a clip | that shows", "read out the | summary of x.txt": the tail says what the head takes */
-  tail->relative = off_has_word(p, k > st->a + 3 ? k - 3 : st->a, k, W_RELATIVE) ||
-                   p->tok[k - 1].det;
+  bool rel = off_has_word(p, k > st->a + 3 ? k - 3 : st->a, k, W_RELATIVE) || p->tok[k - 1].det;
+  /* the tail: st is no context step, so neither is it */
+  p->steps[s + 1] = (step){.a = k, .b = st->b, .task = -1, .split_tail = true, .relative = rel};
   st->b = k;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
 }

@@ -113,8 +113,7 @@ double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size
   if (own && (s->inputs & own))
     f[F_OWN_INPUT] = 1;
   else if (own && s->inputs == BATON__T_TEXT && (own & readable & ~s->outputs))
-    f[F_OWN_READABLE] = !(s->outputs & BATON__T_TEXT); /* (speaking a recording's transcript is no
-                                                         * plan; summarizing it is) */
+    f[F_OWN_READABLE] = !(s->outputs & BATON__T_TEXT); /* a transcript is summarized, not spoken */
   else if (own)
     f[F_OWN_OTHER] = 1;
   else if (media_in && (avail & media_in))
