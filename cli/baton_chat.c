@@ -420,7 +420,8 @@ static void do_request(chat *ch, const char *request, const char *plan) {
 /* ---- slash commands ------------------------------------------------------------------ */
 
 static const char help_text[] =
-    "Type a request in plain language; follow-ups see the earlier turns.\n"
+    "Type a request in plain language; follow-ups see the earlier turns\n"
+    "(\"now translate it into Spanish\", \"do the same for b.png\").\n"
     "  /plan TEXT      show the task graph for TEXT without running it\n"
     "  /run FILE       run a task graph from a JSON file (HuggingGPT format)\n"
     "  /runs           the latest runs\n"
