@@ -160,15 +160,40 @@ static OtsArticle *ots_article(const ots_state *st, baton__exec_env *env) {
   return art;
 }
 
-/* The sentences libots ranks highest (summary_percent of n, at least one),
- * normalised. *summary is NULL when it selected nothing. 0, or -1 when out
- * of memory. */
-static int ots_pick(OtsArticle *art, int n, const baton__exec_env *env, char **summary) {
+/* How many sentences an instruction asks the summary for ("in two sentences", "a 3-sentence
+ * summary", "in a single sentence"), or 0 when it says no number. */
+static int ots_wanted(const char *instr) {
+  static const char *const numbers[] = {"a", "one", "two", "three", "four", "five", "six",
+                                        "seven", "eight", "nine", "ten", NULL}; /* "a" is one */
+  char word[16] = "", prev[16] = "";
+  for (const char *s = instr ? instr : ""; *s; s++) {
+    size_t n = strcspn(s, " \t\r\n-,.;:!?()'\"");
+    if (n == 0)
+      continue;
+    memcpy(prev, word, sizeof word);
+    for (size_t i = 0; i < sizeof word; i++) /* a word too long for `word` is none we know */
+      word[i] = i < n && n < sizeof word ? (char)tolower((unsigned char)s[i]) : '\0';
+    s += n - 1;
+    if (strncmp(word, "sentence", 8) != 0)
+      continue;
+    long v = isdigit((unsigned char)prev[0]) ? strtol(prev, NULL, 10)
+             : strcmp(prev, "single") == 0 ? 1 : 0;
+    for (int k = 0; !v && numbers[k]; k++)
+      v = strcmp(prev, numbers[k]) == 0 ? (k ? k : 1) : 0;
+    return v > 0 && v <= 100 ? (int)v : 0;
+  }
+  return 0;
+}
+
+/* The sentences libots ranks highest (`wanted` of them, else summary_percent of n; at least
+ * one), normalised. *summary is NULL when it selected nothing. 0, or -1 when out of memory. */
+static int ots_pick(OtsArticle *art, int n, int wanted, const baton__exec_env *env,
+                    char **summary) {
   int percent = env->cfg && env->cfg->summary_percent > 0 ? env->cfg->summary_percent
                                                           : OTS_DEFAULT_PERCENT;
   if (percent > 100)
     percent = 100;
-  int keep = (n * percent + 99) / 100;
+  int keep = wanted > 0 ? (wanted < n ? wanted : n) : (n * percent + 99) / 100;
   if (keep < 1)
     keep = 1;
   ots_highlight_doc_lines(art, keep);
@@ -182,9 +207,9 @@ static int ots_pick(OtsArticle *art, int n, const baton__exec_env *env, char **s
   return *summary ? 0 : -1;
 }
 
-/* Summarises whole (taken: freed or returned). The summary (caller frees),
- * or NULL with env->err set. */
-static char *ots_summarise(const ots_state *st, char *whole, baton__exec_env *env) {
+/* Summarises whole (taken: freed or returned) into `wanted` sentences (0: the configured share).
+ * The summary (caller frees), or NULL with env->err set. */
+static char *ots_summarise(const ots_state *st, char *whole, int wanted, baton__exec_env *env) {
   OtsArticle *art = ots_article(st, env);
   if (!art) {
     free(whole);
@@ -197,7 +222,7 @@ static char *ots_summarise(const ots_state *st, char *whole, baton__exec_env *en
   int n = count_sentences(art);
   char *result = NULL;
   /* A one-sentence text is its own summary: nothing to choose between. */
-  int rc = n <= 1 ? 0 : ots_pick(art, n, env, &result);
+  int rc = n <= 1 ? 0 : ots_pick(art, n, wanted, env, &result);
   ots_free_article(art);
   if (rc != 0) {
     free(whole);
@@ -217,7 +242,9 @@ static int ots_run(void *state, const char *task, const baton__values *in, baton
                    baton__values *out) {
   (void)task;
   char *whole = ots_input(in, env);
-  char *result = whole ? ots_summarise(state, whole, env) : NULL;
+  const baton__value *instr = baton__values_get(in, "instruction");
+  char *result = whole ? ots_summarise(state, whole, ots_wanted(instr ? instr->data : NULL), env)
+                       : NULL;
   if (!result)
     return -1;
   if (baton__run_must_stop(env, 0, "summarization")) {

@@ -42,13 +42,17 @@ static void fx_setup(fixture *f) {
                "init failed: %s", err);
 }
 
-static char *summarise(fixture *f, const char *text) {
+static char *summarise_as(fixture *f, const char *text, const char *instruction) {
   baton__values in;
   memset(&in, 0, sizeof in);
   cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
+  if (instruction)
+    cr_assert_eq(baton__values_add(&in, "instruction", BATON__T_TEXT, instruction), 0);
   return bt_exec_output(&baton__executor_ots, f->state, "summarization", &in, &f->env, "text",
                         BATON__T_TEXT);
 }
+
+static char *summarise(fixture *f, const char *text) { return summarise_as(f, text, NULL); }
 
 /* Splits s at ". " and checks every sentence occurs in the input; returns
  * the number of sentences. */
@@ -119,6 +123,25 @@ Test(executors_ots, a_higher_percentage_keeps_more) {
   sentences_from_input(big, paragraph);
   free(small);
   free(big);
+  baton__executor_ots.release(f.state);
+}
+
+Test(executors_ots, the_instruction_sets_how_many_sentences) {
+  fixture f;
+  fx_setup(&f);
+  static const struct {
+    const char *ask;
+    int n;
+  } cases[] = {{"Summarize notes.txt in one sentence", 1}, {"a 3-sentence summary, please", 3},
+               {"sum it up in two sentences", 2}, {"in a single sentence", 1},
+               {"keep 5 sentences", 5}, {"in 40 sentences", 8} /* all there are */,
+               {"summarize it briefly", 3} /* no number: 30% of 8, rounded up */};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *sum = summarise_as(&f, paragraph, cases[i].ask);
+    cr_assert_not_null(sum, "'%s' failed: %s", cases[i].ask, f.env.err);
+    cr_expect_eq(sentences_from_input(sum, paragraph), cases[i].n, "'%s': %s", cases[i].ask, sum);
+    free(sum);
+  }
   baton__executor_ots.release(f.state);
 }
 
