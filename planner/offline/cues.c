@@ -26,14 +26,10 @@ typedef struct {
 
 /* 0 for cues that match the same wordings (and, by_task, of the same task); else their order. */
 static int compare_cues(const cue_key *x, const cue_key *y, bool by_task) {
-  if (x->n != y->n || x->det != y->det)
-    return x->n != y->n ? (x->n < y->n ? -1 : 1) : (x->det < y->det ? -1 : 1);
-  for (size_t k = 0; k < x->n; k++) {
-    int c = (x->det >> k) & 1u ? 0 : strcmp(x->stems[k], y->stems[k]);
-    if (c)
-      return c;
-  }
-  return by_task ? (x->task > y->task) - (x->task < y->task) : 0;
+  int c = x->n != y->n ? (x->n > y->n) - (x->n < y->n) : (x->det > y->det) - (x->det < y->det);
+  for (size_t k = 0; !c && k < x->n; k++)
+    c = (x->det >> k) & 1u ? 0 : strcmp(x->stems[k], y->stems[k]);
+  return c || !by_task ? c : (x->task > y->task) - (x->task < y->task);
 }
 
 static int by_cue_and_task(const void *x, const void *y) { return compare_cues(x, y, true); }
