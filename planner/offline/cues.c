@@ -45,19 +45,16 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
     return -1;
   for (const char *s = kw, *bar = kw; bar && c->n_phrases < cap; s = bar + 1) {
     bar = strchr(s, '|');
-    phrase *ph = &c->phrases[c->n_phrases];
-    memset(ph, 0, sizeof *ph); /* (after an empty one) */
-    ph->n = off_split_words(s, bar ? (size_t)(bar - s) : strlen(s), ph->stems, OFF_MAX_PHRASE,
-                            &ph->comma);
-    for (size_t k = 0; k < ph->n; k++)
-      ph->det |= off_words_has(&p->lx->cls[W_DETERMINER], ph->stems[k], true) ? 1u << k : 0u;
-    c->n_phrases += ph->n > 0;
-  }
-  for (size_t i = 1, j; i < c->n_phrases; i++) {
-    phrase ph = c->phrases[i];
-    for (j = i; j > 0 && c->phrases[j - 1].n < ph.n; j--)
+    phrase ph = {0};
+    ph.n = off_split_words(s, bar ? (size_t)(bar - s) : strlen(s), ph.stems, OFF_MAX_PHRASE,
+                           &ph.comma);
+    for (size_t k = 0; k < ph.n; k++)
+      ph.det |= off_words_has(&p->lx->cls[W_DETERMINER], ph.stems[k], true) ? 1u << k : 0u;
+    size_t j = c->n_phrases;
+    for (; j > 0 && c->phrases[j - 1].n < ph.n; j--)
       c->phrases[j] = c->phrases[j - 1];
     c->phrases[j] = ph;
+    c->n_phrases += ph.n > 0;
   }
   return 0;
 }
