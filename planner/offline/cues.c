@@ -93,17 +93,15 @@ static int weigh_phrases(planner *p) {
       keys[n++] = (cue_key){&c->desc[k], 1, t, 0, NULL};
   }
   qsort(keys, n, sizeof *keys, by_cue_and_task);
-  for (size_t i = 0, j; i < n; i = j) {
-    size_t tasks = 1;
+  for (size_t i = 0, j; i < n; i = j) { /* a run of equal keys: same words and determiners */
+    size_t tasks = 1, words = keys[i].n;
     for (j = i + 1; j < n && compare_cues(&keys[i], &keys[j], false) == 0; j++)
       tasks += keys[j].task != keys[j - 1].task;
-    for (size_t k = i; k < j; k++) {
-      size_t words = keys[k].n;
-      while (words > 1 && ((keys[k].det >> (words - 1)) & 1u))
-        words--;
+    while (words > 1 && ((keys[i].det >> (words - 1)) & 1u))
+      words--;
+    for (size_t k = i; k < j; k++)
       if (keys[k].weight)
         *keys[k].weight = (1.0 + p->lx->w[K_PHRASE_WORD] * (double)(words - 1)) / sqrt(tasks);
-    }
   }
   free(keys);
   return 0;
