@@ -154,12 +154,12 @@ static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t t
   return 0;
 }
 
-/* Splits a run of non-space bytes (no quotes in it) into tokens. */
+/* Splits a run of non-space bytes (no quotes in it, maybe a space first) into tokens. */
 static int tokenize_chunk(planner *p, size_t s, size_t e) {
   const char *q = p->req;
   /* Peel leading and trailing punctuation off for the file-name test. */
   size_t fs = s, fe = e;
-  while (fs < fe && strchr("([{<", q[fs]))
+  while (fs < fe && (is_space_byte(q[fs]) || strchr("([{<", q[fs])))
     fs++;
   while (fe > fs && strchr(",.;:!?)]}>", q[fe - 1]))
     fe--;
@@ -205,10 +205,8 @@ int off_tokenize(planner *p) {
   const char *q = p->req;
   size_t n = p->req_len, cs, ce, qe;
   for (size_t i = 0, j; i < n; i = j) {
-    int rc = 0;
-    if (is_space_byte(q[i])) {
-      j = i + 1;
-    } else if (find_quote(q, n, i, &cs, &ce, &qe)) {
+    int rc;
+    if (find_quote(q, n, i, &cs, &ce, &qe)) {
       rc = tokenize_quote(p, i, cs, ce, qe);
       j = qe;
     } else { /* a chunk runs to the next space or opening quote */
