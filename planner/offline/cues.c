@@ -61,16 +61,15 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
 
 /* The task's description words: stems of 3 letters or more, no stopwords, each once. */
 static int read_description(const planner *p, taskcue *c, const char *d) {
-  char words[OFF_MAX_DESC][OFF_MAX_WORD];
-  size_t nw = off_split_words(d, strlen(d), words, OFF_MAX_DESC, NULL);
   if (!(c->desc = calloc(OFF_MAX_DESC, sizeof *c->desc)))
     return -1;
-  for (size_t w = 0; w < nw; w++) {
-    bool skip = strlen(words[w]) < 3 || off_words_has(&p->lx->cls[W_STOPWORD], words[w], false);
+  size_t nw = off_split_words(d, strlen(d), c->desc, OFF_MAX_DESC, NULL);
+  for (size_t w = 0; w < nw; w++) { /* kept ones move to the front */
+    bool skip = strlen(c->desc[w]) < 3 || off_words_has(&p->lx->cls[W_STOPWORD], c->desc[w], false);
     for (size_t k = 0; k < c->n_desc && !skip; k++)
-      skip = strcmp(c->desc[k], words[w]) == 0;
+      skip = strcmp(c->desc[k], c->desc[w]) == 0;
     if (!skip)
-      memcpy(c->desc[c->n_desc++], words[w], OFF_MAX_WORD);
+      memmove(c->desc[c->n_desc++], c->desc[w], OFF_MAX_WORD);
   }
   return 0;
 }
