@@ -75,8 +75,7 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
       return true;
     bool tell = off_is(p, i, W_TELL);
     size_t obj = i + 1 + (tell && i + 1 < b && off_is(p, i + 1, W_US)); /* "tell me | the ..." */
-    if ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell &&
-        p->tok[obj].kind == TK_WORD && p->tok[obj].det)
+    if ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell && p->tok[obj].det)
       return true;
   }
   return false;
