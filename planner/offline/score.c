@@ -92,9 +92,8 @@ bool off_is_passage(const resource *r) {
   return n > 0 && r->value[n - 1] != '?' && words >= 8;
 }
 
-/* Task t's weighted feature sum for tokens [a,b) given what is available before it (avail: types
- * earlier tasks or unclaimed resources provide), 0 if keywords say too little (*kw_out: their
- * score); one feature per score term of the lexicon's weights. */
+/* Task t's weighted feature sum for tokens [a,b) given avail (types earlier tasks or unclaimed
+ * resources provide), 0 if the keywords (their score: *kw_out) say too little. */
 double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
                       double *kw_out) {
   double kw = *kw_out = off_keyword_score(p, &p->cues[t], a, b), f[F_N] = {0}, sc = 0;
