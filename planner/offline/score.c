@@ -105,12 +105,11 @@ double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size
   /* A file of a type the task makes, not takes, names its output ("create a video example.mp4"). */
   unsigned own = off_own_types(p, a, b) & ~(s->outputs & ~s->inputs);
   unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
-  unsigned readable = BATON__T_IMAGE | BATON__T_AUDIO; /* can become text first */
   if (media_in && !((own | avail) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
   if (own && (s->inputs & own))
     f[F_OWN_INPUT] = 1;
-  else if (own && s->inputs == BATON__T_TEXT && (own & readable & ~s->outputs))
+  else if (s->inputs == BATON__T_TEXT && (own & ~s->outputs & (BATON__T_IMAGE | BATON__T_AUDIO)))
     f[F_OWN_READABLE] = !(s->outputs & BATON__T_TEXT); /* a transcript is summarized, not spoken */
   else if (own)
     f[F_OWN_OTHER] = 1;
