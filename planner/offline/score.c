@@ -45,11 +45,10 @@ bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
 /* Media the words of [a,b) speak of working on ("the photo"), not making ("into an image"). */
 unsigned off_said_media(const planner *p, size_t a, size_t b) {
   unsigned m = 0;
-  for (size_t i = a; i < b; i++) {
-    unsigned t = off_is(p, i, W_PICTURE)     ? BATON__T_IMAGE
-                 : off_is(p, i, W_RECORDING) ? BATON__T_AUDIO : 0;
-    m |= t && !off_has_word(p, i >= a + 2 ? i - 2 : a, i, W_MADE_AS) ? t : 0;
-  }
+  for (size_t i = a; i < b; i++)
+    if (!off_has_word(p, i >= a + 2 ? i - 2 : a, i, W_MADE_AS))
+      m |= off_is(p, i, W_PICTURE)     ? BATON__T_IMAGE
+           : off_is(p, i, W_RECORDING) ? BATON__T_AUDIO : 0;
   return m;
 }
 
