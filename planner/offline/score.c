@@ -136,9 +136,8 @@ static int highest(const planner *p, const double *scores, const double *kws, bo
   int best = -1;
   *best_s = 0;
   for (size_t t = 0; t < p->n_cues; t++) {
-    double s = scores[t];
-    if (lenient && !p->cues[t].runnable)
-      s -= p->lx->w[F_NO_MODEL] * (kws[t] < p->lx->w[K_CLEAR_KEYWORD]);
+    bool no_model = lenient && !p->cues[t].runnable && kws[t] < p->lx->w[K_CLEAR_KEYWORD];
+    double s = scores[t] - (no_model ? p->lx->w[F_NO_MODEL] : 0);
     if ((int)t != skip && (p->cues[t].spec->inputs & needs) == needs &&
         kws[t] >= p->lx->w[K_MIN_KEYWORD] && s > *best_s + 1e-9)
       *best_s = s, best = (int)t;
