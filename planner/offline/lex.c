@@ -80,9 +80,9 @@ int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is
 static const char *const quote_marks[][2] = {
     {"\"", "\""}, {"\xE2\x80\x9C", "\xE2\x80\x9D"}, {"'", "'"}, {"\xE2\x80\x98", "\xE2\x80\x99"}};
 
-/* At position i, is there an opening quote? Returns its byte length, the content's span [*cs, *ce)
- * and the end of the closing quote *qe; 0 if none. */
-static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *ce, size_t *qe) {
+/* At position i, is there an opening quote? Returns the end of its closing quote and the content's
+ * span [*cs, *ce); 0 if none. */
+static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *ce) {
   for (size_t m = 0; m < 4; m++) {
     const char *o = quote_marks[m][0], *c = quote_marks[m][1];
     size_t ol = strlen(o), cl = strlen(c);
@@ -93,8 +93,8 @@ static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *
       if (memcmp(s + j, c, cl) == 0 &&
           (!single || (j > i + ol && !is_space_byte(s[j - 1]) &&
                        (j + cl >= n || !is_alnum_byte(s[j + cl]))))) {
-        *cs = i + ol, *ce = j, *qe = j + cl;
-        return ol;
+        *cs = i + ol, *ce = j;
+        return j + cl;
       }
   }
   return 0;
@@ -201,14 +201,13 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
 
 int off_tokenize(planner *p) {
   const char *q = p->req;
-  size_t n = p->req_len, cs, ce, qe;
+  size_t n = p->req_len, cs, ce;
   for (size_t i = 0, j; i < n; i = j) {
     int rc;
-    if (find_quote(q, n, i, &cs, &ce, &qe)) {
-      rc = tokenize_quote(p, i, cs, ce, qe);
-      j = qe;
+    if ((j = find_quote(q, n, i, &cs, &ce)) != 0) {
+      rc = tokenize_quote(p, i, cs, ce, j);
     } else { /* a chunk runs to the next space or opening quote */
-      for (j = i + 1; j < n && !is_space_byte(q[j]) && !find_quote(q, n, j, &cs, &ce, &qe);)
+      for (j = i + 1; j < n && !is_space_byte(q[j]) && !find_quote(q, n, j, &cs, &ce);)
         j++;
       rc = tokenize_chunk(p, i, j);
     }
