@@ -50,11 +50,10 @@ static int take_section(loader *l, const baton__ynode *root, const char *section
     int i = names ? -1 : (int)(k / 2);
     for (int j = 0; names && j < n && i < 0; j++)
       i = strcmp(names[j], m->kids[k]->value) == 0 ? j : -1;
-    char what[64];
-    baton__fmt(what, sizeof what, "%s %s:", i < 0 ? "unknown entry of" : "listed twice in",
-               section);
+    char msg[64];
+    baton__fmt(msg, sizeof msg, "%s %s:", i < 0 ? "unknown entry of" : "listed twice in", section);
     if (names && (i < 0 || seen[i]))
-      return fail(l, m->kids[k], what, m->kids[k]->value);
+      return fail(l, m->kids[k], msg, m->kids[k]->value);
     seen[names ? i : 0] = true;
     if (take(l, i, m->kids[k], m->kids[k + 1]) != 0)
       return -1;
