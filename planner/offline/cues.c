@@ -138,16 +138,15 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
       break;
     const char *w = p->tok[j].stem;
     bool wdet = p->tok[j].det, pdet = (ph->det >> k) & 1u;
-    /* "convert it to an audio" makes a new one; "listen to the audio" means one that exists: after
-     * a preposition, a phrase's "a"/"an" does not stand for a definite determiner */
     const off_words *cls = p->lx->cls;
-    if (pdet && wdet && k > 0 && off_words_has(&cls[W_INDEFINITE], ph->stems[k], true) &&
-        !off_words_has(&cls[W_INDEFINITE], w, true) &&
-        off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true))
-      return 0;
+    /* A phrase's "a"/"an" does not stand for a definite determiner after a preposition ("convert
+     * it to an audio" makes a new one, "listen to the audio" means one that exists) nor before a
+     * picture at hand ("make this picture" speaks of that one). */
     if (pdet && wdet && off_words_has(&cls[W_INDEFINITE], ph->stems[k], true) &&
-        off_is(p, j, W_DEFINITE) && at_hand(p, j + 1))
-      return 0; /* with a picture at hand, "make this picture" speaks of that one */
+        ((k > 0 && !off_words_has(&cls[W_INDEFINITE], w, true) &&
+          off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true)) ||
+         (off_is(p, j, W_DEFINITE) && at_hand(p, j + 1))))
+      return 0;
     if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {
       k++, j++;
     } else if (k > 0 && k + 1 == ph->n && ((ph->det >> (k - 1)) & 1u) && skipped < 2 &&
