@@ -9,9 +9,8 @@
 /*
  * Contract: off_task_score() takes a step's tokens, what earlier steps and free resources provide,
  * and a task; it gives sum_i w_i f_i over the features below (weights: lexicon.yaml, fitted by
- * bench/fit_weights.py). off_best_task() picks the best task scoring at least `accept`. The
- * questions about a span that the features ask (which media it speaks of, whether it asks a
- * question, whether there is a passage) live here too.
+ * bench/fit_weights.py). off_best_task() picks the best task scoring at least `accept`. What the
+ * features ask of a span (the media it speaks of, a question it asks, a passage) lives here too.
  */
 
 /* Types of the resources named in tokens [a,b). */
