@@ -22,7 +22,6 @@ extern const size_t baton__lexicon_yaml_len;
 static const char *const class_names[W_N] = {OFF_CLASSES(OFF_NAME)};
 static const char *const role_names[R_N] = {OFF_ROLES(OFF_NAME)};
 static const char *const weight_names[K_N] = {OFF_FEATURES(OFF_NAME) OFF_THRESHOLDS(OFF_NAME)};
-#undef OFF_NAME
 
 typedef struct {
   off_lexicon *lx;
