@@ -11,9 +11,8 @@
 /*
  * Contract: off_build_cues() takes the registry's task kinds and gives p->cues: per task its
  * keyword phrases (stemmed, weighted by length and by how many tasks share them), its description
- * words and whether some model can run it. off_keyword_score() and off_description_score() tell how
- * much of a task's cues a token span holds; tokens marked skip (a reference) or naming (a file's
- * name) are never cues.
+ * words and whether some model can run it. off_keyword_score() and off_description_score() tell
+ * how much of a task's cues a token span holds; tokens marked skip or naming are never cues.
  */
 
 /* A cue as compared; its determiners (bit k of det: word k) are interchangeable. */
@@ -26,14 +25,10 @@ typedef struct {
 
 /* 0 for cues that match the same wordings (and, by_task, of the same task); else their order. */
 static int compare_cues(const cue_key *x, const cue_key *y, bool by_task) {
-  if (x->n != y->n || x->det != y->det)
-    return x->n != y->n ? (x->n < y->n ? -1 : 1) : (x->det < y->det ? -1 : 1);
-  for (size_t k = 0; k < x->n; k++) {
-    int c = (x->det >> k) & 1u ? 0 : strcmp(x->stems[k], y->stems[k]);
-    if (c)
-      return c;
-  }
-  return by_task ? (x->task > y->task) - (x->task < y->task) : 0;
+  int c = x->n != y->n ? (x->n > y->n) - (x->n < y->n) : (x->det > y->det) - (x->det < y->det);
+  for (size_t k = 0; !c && k < x->n; k++)
+    c = (x->det >> k) & 1u ? 0 : strcmp(x->stems[k], y->stems[k]);
+  return c || !by_task ? c : (x->task > y->task) - (x->task < y->task);
 }
 
 static int by_cue_and_task(const void *x, const void *y) { return compare_cues(x, y, true); }
@@ -49,35 +44,31 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
     return -1;
   for (const char *s = kw, *bar = kw; bar && c->n_phrases < cap; s = bar + 1) {
     bar = strchr(s, '|');
-    phrase *ph = &c->phrases[c->n_phrases];
-    memset(ph, 0, sizeof *ph); /* (after an empty one) */
-    ph->n = off_split_words(s, bar ? (size_t)(bar - s) : strlen(s), ph->stems, OFF_MAX_PHRASE,
-                            &ph->comma);
-    for (size_t k = 0; k < ph->n; k++)
-      ph->det |= off_words_has(&p->lx->cls[W_DETERMINER], ph->stems[k], true) ? 1u << k : 0u;
-    c->n_phrases += ph->n > 0;
-  }
-  for (size_t i = 1, j; i < c->n_phrases; i++) {
-    phrase ph = c->phrases[i];
-    for (j = i; j > 0 && c->phrases[j - 1].n < ph.n; j--)
+    phrase ph = {0};
+    ph.n = off_split_words(s, bar ? (size_t)(bar - s) : strlen(s), ph.stems, OFF_MAX_PHRASE,
+                           &ph.comma);
+    for (size_t k = 0; k < ph.n; k++)
+      ph.det |= off_words_has(&p->lx->cls[W_DETERMINER], ph.stems[k], true) ? 1u << k : 0u;
+    size_t j = c->n_phrases;
+    for (; j > 0 && c->phrases[j - 1].n < ph.n; j--)
       c->phrases[j] = c->phrases[j - 1];
     c->phrases[j] = ph;
+    c->n_phrases += ph.n > 0;
   }
   return 0;
 }
 
 /* The task's description words: stems of 3 letters or more, no stopwords, each once. */
 static int read_description(const planner *p, taskcue *c, const char *d) {
-  char words[OFF_MAX_DESC][OFF_MAX_WORD];
-  size_t nw = off_split_words(d, strlen(d), words, OFF_MAX_DESC, NULL);
   if (!(c->desc = calloc(OFF_MAX_DESC, sizeof *c->desc)))
     return -1;
-  for (size_t w = 0; w < nw; w++) {
-    bool skip = strlen(words[w]) < 3 || off_words_has(&p->lx->cls[W_STOPWORD], words[w], false);
+  size_t nw = off_split_words(d, strlen(d), c->desc, OFF_MAX_DESC, NULL);
+  for (size_t w = 0; w < nw; w++) { /* kept ones move to the front */
+    bool skip = strlen(c->desc[w]) < 3 || off_words_has(&p->lx->cls[W_STOPWORD], c->desc[w], false);
     for (size_t k = 0; k < c->n_desc && !skip; k++)
-      skip = strcmp(c->desc[k], words[w]) == 0;
+      skip = strcmp(c->desc[k], c->desc[w]) == 0;
     if (!skip)
-      memcpy(c->desc[c->n_desc++], words[w], OFF_MAX_WORD);
+      memmove(c->desc[c->n_desc++], c->desc[w], OFF_MAX_WORD);
   }
   return 0;
 }
@@ -100,17 +91,15 @@ static int weigh_phrases(planner *p) {
       keys[n++] = (cue_key){&c->desc[k], 1, t, 0, NULL};
   }
   qsort(keys, n, sizeof *keys, by_cue_and_task);
-  for (size_t i = 0, j; i < n; i = j) {
-    size_t tasks = 1;
+  for (size_t i = 0, j; i < n; i = j) { /* a run of equal keys: same words and determiners */
+    size_t tasks = 1, words = keys[i].n;
     for (j = i + 1; j < n && compare_cues(&keys[i], &keys[j], false) == 0; j++)
       tasks += keys[j].task != keys[j - 1].task;
-    for (size_t k = i; k < j; k++) {
-      size_t words = keys[k].n;
-      while (words > 1 && ((keys[k].det >> (words - 1)) & 1u))
-        words--;
+    while (words > 1 && ((keys[i].det >> (words - 1)) & 1u))
+      words--;
+    for (size_t k = i; k < j; k++)
       if (keys[k].weight)
         *keys[k].weight = (1.0 + p->lx->w[K_PHRASE_WORD] * (double)(words - 1)) / sqrt(tasks);
-    }
   }
   free(keys);
   return 0;
@@ -148,16 +137,15 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
       break;
     const char *w = p->tok[j].stem;
     bool wdet = p->tok[j].det, pdet = (ph->det >> k) & 1u;
-    /* "convert it to an audio" makes a new one; "listen to the audio" means one that exists: after
-     * a preposition, a phrase's "a"/"an" does not stand for a definite determiner */
     const off_words *cls = p->lx->cls;
-    if (pdet && wdet && k > 0 && off_words_has(&cls[W_INDEFINITE], ph->stems[k], true) &&
-        !off_words_has(&cls[W_INDEFINITE], w, true) &&
-        off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true))
-      return 0;
+    /* A phrase's "a"/"an" does not stand for a definite determiner after a preposition ("convert
+     * it to an audio" makes a new one, "listen to the audio" means one that exists) nor before a
+     * picture at hand ("make this picture" speaks of that one). */
     if (pdet && wdet && off_words_has(&cls[W_INDEFINITE], ph->stems[k], true) &&
-        off_is(p, j, W_DEFINITE) && at_hand(p, j + 1))
-      return 0; /* with a picture at hand, "make this picture" speaks of that one */
+        ((k > 0 && !off_words_has(&cls[W_INDEFINITE], w, true) &&
+          off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true)) ||
+         (off_is(p, j, W_DEFINITE) && at_hand(p, j + 1))))
+      return 0;
     if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {
       k++, j++;
     } else if (k > 0 && k + 1 == ph->n && ((ph->det >> (k - 1)) & 1u) && skipped < 2 &&
@@ -217,12 +205,12 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
 /* How many of the task's description words [a,b) holds. */
 double off_description_score(const planner *p, const taskcue *c, size_t a, size_t b) {
   double s = 0;
-  for (size_t k = 0; k < c->n_desc; k++)
-    for (size_t i = a; i < b; i++)
-      if (p->tok[i].kind == TK_WORD && !p->tok[i].skip && !p->tok[i].naming &&
-          strcmp(p->tok[i].stem, c->desc[k]) == 0) {
-        s += 1.0;
-        break;
-      }
+  for (size_t k = 0; k < c->n_desc; k++) {
+    bool found = false;
+    for (size_t i = a; i < b && !found; i++)
+      found = p->tok[i].kind == TK_WORD && !p->tok[i].skip && !p->tok[i].naming &&
+              strcmp(p->tok[i].stem, c->desc[k]) == 0;
+    s += found;
+  }
   return s;
 }

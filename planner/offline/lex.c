@@ -37,11 +37,9 @@ void off_make_word(const char *src, size_t n, char *dst, char *st) {
     dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] - 'A' + 'a') : src[i];
   dst[n] = '\0';
   memcpy(st, dst, n + 1);
-  if (n > 4 && baton__has_suffix_ci(st, "ies")) {
-    memcpy(st + n - 3, "y", 2);
-    return;
-  }
-  if (n > 5 && baton__has_suffix_ci(st, "ing"))
+  if (n > 4 && baton__has_suffix_ci(st, "ies"))
+    st[(n -= 2) - 1] = 'y'; /* "stories": "story", which nothing below changes */
+  else if (n > 5 && baton__has_suffix_ci(st, "ing"))
     n -= 3;
   else if (n > 4 && (baton__has_suffix_ci(st, "ed") || baton__has_suffix_ci(st, "es")))
     n -= 2;
@@ -82,9 +80,9 @@ int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is
 static const char *const quote_marks[][2] = {
     {"\"", "\""}, {"\xE2\x80\x9C", "\xE2\x80\x9D"}, {"'", "'"}, {"\xE2\x80\x98", "\xE2\x80\x99"}};
 
-/* At position i, is there an opening quote? Returns its byte length, the content's span [*cs, *ce)
- * and the end of the closing quote *qe; 0 if none. */
-static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *ce, size_t *qe) {
+/* At position i, is there an opening quote? Returns the end of its closing quote and the content's
+ * span [*cs, *ce); 0 if none. */
+static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *ce) {
   for (size_t m = 0; m < 4; m++) {
     const char *o = quote_marks[m][0], *c = quote_marks[m][1];
     size_t ol = strlen(o), cl = strlen(c);
@@ -95,8 +93,8 @@ static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *
       if (memcmp(s + j, c, cl) == 0 &&
           (!single || (j > i + ol && !is_space_byte(s[j - 1]) &&
                        (j + cl >= n || !is_alnum_byte(s[j + cl]))))) {
-        *cs = i + ol, *ce = j, *qe = j + cl;
-        return ol;
+        *cs = i + ol, *ce = j;
+        return j + cl;
       }
   }
   return 0;
@@ -154,12 +152,12 @@ static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t t
   return 0;
 }
 
-/* Splits a run of non-space bytes (no quotes in it) into tokens. */
+/* Splits a run of non-space bytes (no quotes in it, maybe a space first) into tokens. */
 static int tokenize_chunk(planner *p, size_t s, size_t e) {
   const char *q = p->req;
   /* Peel leading and trailing punctuation off for the file-name test. */
   size_t fs = s, fe = e;
-  while (fs < fe && strchr("([{<", q[fs]))
+  while (fs < fe && (is_space_byte(q[fs]) || strchr("([{<", q[fs])))
     fs++;
   while (fe > fs && strchr(",.;:!?)]}>", q[fe - 1]))
     fe--;
@@ -203,16 +201,13 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
 
 int off_tokenize(planner *p) {
   const char *q = p->req;
-  size_t n = p->req_len, cs, ce, qe;
+  size_t n = p->req_len, cs, ce;
   for (size_t i = 0, j; i < n; i = j) {
-    int rc = 0;
-    if (is_space_byte(q[i])) {
-      j = i + 1;
-    } else if (find_quote(q, n, i, &cs, &ce, &qe)) {
-      rc = tokenize_quote(p, i, cs, ce, qe);
-      j = qe;
+    int rc;
+    if ((j = find_quote(q, n, i, &cs, &ce)) != 0) {
+      rc = tokenize_quote(p, i, cs, ce, j);
     } else { /* a chunk runs to the next space or opening quote */
-      for (j = i + 1; j < n && !is_space_byte(q[j]) && !find_quote(q, n, j, &cs, &ce, &qe);)
+      for (j = i + 1; j < n && !is_space_byte(q[j]) && !find_quote(q, n, j, &cs, &ce);)
         j++;
       rc = tokenize_chunk(p, i, j);
     }

@@ -22,7 +22,6 @@ extern const size_t baton__lexicon_yaml_len;
 static const char *const class_names[W_N] = {OFF_CLASSES(OFF_NAME)};
 static const char *const role_names[R_N] = {OFF_ROLES(OFF_NAME)};
 static const char *const weight_names[K_N] = {OFF_FEATURES(OFF_NAME) OFF_THRESHOLDS(OFF_NAME)};
-#undef OFF_NAME
 
 typedef struct {
   off_lexicon *lx;
@@ -50,11 +49,10 @@ static int take_section(loader *l, const baton__ynode *root, const char *section
     int i = names ? -1 : (int)(k / 2);
     for (int j = 0; names && j < n && i < 0; j++)
       i = strcmp(names[j], m->kids[k]->value) == 0 ? j : -1;
-    char what[64];
-    baton__fmt(what, sizeof what, "%s %s:", i < 0 ? "unknown entry of" : "listed twice in",
-               section);
+    char msg[64];
+    baton__fmt(msg, sizeof msg, "%s %s:", i < 0 ? "unknown entry of" : "listed twice in", section);
     if (names && (i < 0 || seen[i]))
-      return fail(l, m->kids[k], what, m->kids[k]->value);
+      return fail(l, m->kids[k], msg, m->kids[k]->value);
     seen[names ? i : 0] = true;
     if (take(l, i, m->kids[k], m->kids[k + 1]) != 0)
       return -1;

@@ -9,9 +9,8 @@
 /*
  * Contract: off_task_score() takes a step's tokens, what earlier steps and free resources provide,
  * and a task; it gives sum_i w_i f_i over the features below (weights: lexicon.yaml, fitted by
- * bench/fit_weights.py). off_best_task() picks the best task scoring at least `accept`. The
- * questions about a span that the features ask (which media it speaks of, whether it asks a
- * question, whether there is a passage) live here too.
+ * bench/fit_weights.py). off_best_task() picks the best task scoring at least `accept`. What the
+ * features ask of a span (the media it speaks of, a question it asks, a passage) lives here too.
  */
 
 /* Types of the resources named in tokens [a,b). */
@@ -45,11 +44,10 @@ bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
 /* Media the words of [a,b) speak of working on ("the photo"), not making ("into an image"). */
 unsigned off_said_media(const planner *p, size_t a, size_t b) {
   unsigned m = 0;
-  for (size_t i = a; i < b; i++) {
-    unsigned t = off_is(p, i, W_PICTURE)     ? BATON__T_IMAGE
-                 : off_is(p, i, W_RECORDING) ? BATON__T_AUDIO : 0;
-    m |= t && !off_has_word(p, i >= a + 2 ? i - 2 : a, i, W_MADE_AS) ? t : 0;
-  }
+  for (size_t i = a; i < b; i++)
+    if (!off_has_word(p, i >= a + 2 ? i - 2 : a, i, W_MADE_AS))
+      m |= off_is(p, i, W_PICTURE)     ? BATON__T_IMAGE
+           : off_is(p, i, W_RECORDING) ? BATON__T_AUDIO : 0;
   return m;
 }
 
@@ -75,8 +73,7 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
       return true;
     bool tell = off_is(p, i, W_TELL);
     size_t obj = i + 1 + (tell && i + 1 < b && off_is(p, i + 1, W_US)); /* "tell me | the ..." */
-    if ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell &&
-        p->tok[obj].kind == TK_WORD && p->tok[obj].det)
+    if ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell && p->tok[obj].det)
       return true;
   }
   return false;
@@ -93,9 +90,8 @@ bool off_is_passage(const resource *r) {
   return n > 0 && r->value[n - 1] != '?' && words >= 8;
 }
 
-/* Task t's weighted feature sum for tokens [a,b) given what is available before it (avail: types
- * earlier tasks or unclaimed resources provide), 0 if keywords say too little (*kw_out: their
- * score); one feature per score term of the lexicon's weights. */
+/* Task t's weighted feature sum for tokens [a,b) given avail (types earlier tasks or unclaimed
+ * resources provide), 0 if the keywords (their score: *kw_out) say too little. */
 double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
                       double *kw_out) {
   double kw = *kw_out = off_keyword_score(p, &p->cues[t], a, b), f[F_N] = {0}, sc = 0;
@@ -107,12 +103,11 @@ double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size
   /* A file of a type the task makes, not takes, names its output ("create a video example.mp4"). */
   unsigned own = off_own_types(p, a, b) & ~(s->outputs & ~s->inputs);
   unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
-  unsigned readable = BATON__T_IMAGE | BATON__T_AUDIO; /* can become text first */
   if (media_in && !((own | avail) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
   if (own && (s->inputs & own))
     f[F_OWN_INPUT] = 1;
-  else if (own && s->inputs == BATON__T_TEXT && (own & readable & ~s->outputs))
+  else if (s->inputs == BATON__T_TEXT && (own & ~s->outputs & (BATON__T_IMAGE | BATON__T_AUDIO)))
     f[F_OWN_READABLE] = !(s->outputs & BATON__T_TEXT); /* a transcript is summarized, not spoken */
   else if (own)
     f[F_OWN_OTHER] = 1;
@@ -140,9 +135,8 @@ static int highest(const planner *p, const double *scores, const double *kws, bo
   int best = -1;
   *best_s = 0;
   for (size_t t = 0; t < p->n_cues; t++) {
-    double s = scores[t];
-    if (lenient && !p->cues[t].runnable)
-      s -= p->lx->w[F_NO_MODEL] * (kws[t] < p->lx->w[K_CLEAR_KEYWORD]);
+    bool no_model = lenient && !p->cues[t].runnable && kws[t] < p->lx->w[K_CLEAR_KEYWORD];
+    double s = scores[t] - (no_model ? p->lx->w[F_NO_MODEL] : 0);
     if ((int)t != skip && (p->cues[t].spec->inputs & needs) == needs &&
         kws[t] >= p->lx->w[K_MIN_KEYWORD] && s > *best_s + 1e-9)
       *best_s = s, best = (int)t;
