@@ -90,20 +90,16 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
  * no text to work on but a picture or recording made or named before (pictures named later count),
  * is reading that picture (or transcribing that recording); the reading task, or -1. */
 static int translation_of_media(const planner *p, const step *st, unsigned produced) {
-  if (!off_is_role(p, st->task, R_TRANSLATE) || (produced & BATON__T_TEXT) ||
-      (off_own_types(p, st->a, st->b) & BATON__T_TEXT))
+  if (!off_is_role(p, st->task, R_TRANSLATE) ||
+      ((produced | off_own_types(p, 0, st->b)) & BATON__T_TEXT)) /* a text made or named so far */
     return -1;
   for (size_t i = st->a; i < p->n_tok && (i < st->b || !off_punct(p, i, ".!?;")); i++)
     if (off_language_at(p, i))
       return -1; /* "their French names", "translate a.png and b.png into French" */
-  unsigned media = produced | off_own_types(p, 0, st->a) |
-                   (off_res_types(p, false) & ~(unsigned)BATON__T_TEXT);
-  if (media & BATON__T_TEXT)
-    return -1; /* a passage named before */
-  if (media & BATON__T_IMAGE) {
-    int r = off_reader_task(p, p->role[R_CAPTION], -1);
-    return r >= 0 ? r : p->role[R_CAPTION];
-  }
+  unsigned media = produced | off_res_types(p, false);
+  int reader = off_reader_task(p, p->role[R_CAPTION], -1); /* a table, a document */
+  if (media & BATON__T_IMAGE)
+    return reader >= 0 ? reader : p->role[R_CAPTION];
   return media & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
 }
 
