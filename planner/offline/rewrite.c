@@ -74,13 +74,12 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
   unsigned types = produced | off_res_types(p, false);
   if (!off_is_role(p, st->task, R_ASK_TEXT) || !(types & BATON__T_IMAGE))
     return -1;
-  bool about = off_asks_about_picture(p, st);
   int passages = 0; /* passages to answer from, but the step's own */
-  for (size_t i = 0; !about && i < p->n_res; i++)
+  for (size_t i = 0; i < p->n_res; i++)
     passages += off_is_passage(&p->res[i]);
-  for (size_t k = st->a; !about && k < st->b; k++)
+  for (size_t k = st->a; k < st->b; k++)
     passages -= p->tok[k].kind == TK_RES && off_is_passage(&p->res[p->tok[k].res]);
-  if (!about && ((produced & BATON__T_TEXT) || passages > 0))
+  if (!off_asks_about_picture(p, st) && ((produced & BATON__T_TEXT) || passages > 0))
     return -1;
   int kind = kind_of(p, off_own_res(p, st->a, st->b, BATON__T_IMAGE));
   return p->role[kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
