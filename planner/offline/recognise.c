@@ -130,9 +130,8 @@ static bool repeats_earlier_step(const planner *p, size_t s) {
       return false;
   }
   for (size_t e = 0; e < s; e++)
-    if (!p->steps[e].context && p->steps[e].task == st->task &&
-        !other_languages(p, st, &p->steps[e]))
-      return true;
+    if (p->steps[e].task == st->task && !other_languages(p, st, &p->steps[e]))
+      return true; /* (a context step has no task) */
   return false;
 }
 
@@ -197,7 +196,7 @@ static int words_asked(const planner *p, const step *st, unsigned own) {
  * nothing, the last named or made) or a passage at hand; rewrite.c may make it visual. A question
  * for the words of its picture or recording reads or transcribes it. */
 static void question_step(planner *p, size_t s, unsigned produced) {
-  step *st = &p->steps[s], *e = s > 0 && !p->steps[s - 1].context ? &p->steps[s - 1] : NULL;
+  step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b);
   st->task = words_asked(p, st, own);
   if (st->task >= 0) {
@@ -288,7 +287,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
  * edit or detect again but speaks of marking what was found describes its result (boxes drawn). */
 static bool shows_earlier_result(const planner *p, size_t s) {
   const step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
-  return e && !e->context && off_is_role(p, e->task, R_DETECT) &&
+  return e && off_is_role(p, e->task, R_DETECT) &&
          (off_is_role(p, st->task, R_DRAW) || off_is_role(p, st->task, R_EDIT) ||
           st->task == e->task) &&
          !off_own_types(p, st->a, st->b) && off_has_word(p, st->a, st->b, W_MARKING) &&
