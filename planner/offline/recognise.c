@@ -194,27 +194,21 @@ static int words_asked(const planner *p, const step *st, unsigned own) {
  * step before if it answers questions and puts none ("I have a document scan.png, and I'd like to
  * know its date"), else of a picture (one its words speak of; with one question or a chat naming
  * nothing, the last named or made) or a passage at hand; rewrite.c may make it visual. A question
- * for the words of its picture or recording reads or transcribes it. */
-static void question_step(planner *p, size_t s, unsigned produced) {
+ * for the words of its picture or recording reads or transcribes it. Its task, or -1. */
+static int question_task(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b);
-  st->task = words_asked(p, st, own);
-  if (st->task >= 0) {
-    st->score = p->lx->w[K_ACCEPT];
-    return;
-  }
+  int asked = words_asked(p, st, own);
   bool direct = (p->n_steps == 1 || (p->last_turn && !own)) && off_is_question(p, st->a, st->b);
-  if (!direct && !off_asks_question(p, st->a, st->b))
-    return;
+  if (asked >= 0 || (!direct && !off_asks_question(p, st->a, st->b)))
+    return asked;
   unsigned newest = off_res_types(p, true); /* the picture named or made last */
   bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
   int t = e ? e->task : -1;
   if ((off_is_role(p, t, R_ASK_PICTURE) || off_is_role(p, t, R_READ_DOCUMENT) ||
        off_is_role(p, t, R_ASK_TEXT) || off_is_role(p, t, R_ASK_TABLE)) &&
-      !off_asks_question(p, e->a, e->b)) {
-    e->b = st->b;
-    return;
-  }
+      !off_asks_question(p, e->a, e->b))
+    return e->b = st->b, -1; /* the step before takes it */
   bool picture = ((produced | off_res_types(p, false)) & BATON__T_IMAGE) &&
                  (off_asks_about_picture(p, st) || p->image_kind == IMG_DOCUMENT);
   bool passage = produced & BATON__T_TEXT; /* a text made earlier, or a passage to answer from */
@@ -222,8 +216,8 @@ static void question_step(planner *p, size_t s, unsigned produced) {
     passage = off_is_passage(&p->res[i]);
   passage = passage && !off_said_media(p, st->a, st->b) && !(own & ~(unsigned)BATON__T_TEXT);
   bool heard = own & BATON__T_AUDIO; /* its transcript answers */
-  if (picture || passage || heard || last_picture)
-    st->task = p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT], st->score = p->lx->w[K_ACCEPT];
+  return picture || passage || heard || last_picture
+             ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1;
 }
 
 /* One clause, two tasks ("estimate the depth to segment the image"): split it between them. */
@@ -325,11 +319,13 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
     if (st->task >= 0)
       mark_references(p, st->a, st->b);
   }
-  if (st->task < 0)
-    question_step(p, s, produced);
+  if (st->task < 0) { /* a question put, words to say: taken as if named clearly */
+    st->task = question_task(p, s, produced);
+    st->score = p->lx->w[K_ACCEPT];
+  }
   if (st->task < 0 && off_has_word(p, st->a, st->b, W_ALOUD) &&
       (off_own_types(p, st->a, st->b) & BATON__T_TEXT)) /* "speak 'hello'" */
-    st->task = p->role[R_SPEAK], st->score = p->lx->w[K_ACCEPT];
+    st->task = p->role[R_SPEAK];
   if (st->task >= 0 && shows_earlier_result(p, s))
     return drop_step(p, s, false);
   if (st->task >= 0)
