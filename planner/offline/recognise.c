@@ -68,9 +68,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
   double whole = st->score, best = 0;
   size_t at = 0;
   for (size_t k = st->a + 1; k + 1 < st->b; k++) {
-    if (p->tok[k].kind != TK_WORD || (k == st->a + 1 && !off_is(p, k, W_WH)) ||
-        !cue_starts(p, k, st->b)) /* a word alone before a wh-clause: "summarize | what is said" */
-      continue;
+    if ((k == st->a + 1 && !off_is(p, k, W_WH)) || !cue_starts(p, k, st->b))
+      continue; /* a word alone before a wh-clause: "summarize | what is said" */
     size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
     bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
                      (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) ||
