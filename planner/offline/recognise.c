@@ -314,8 +314,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   if (st->task < 0 && any) {
     for (size_t i = st->a; i < st->b; i++)
       p->tok[i].skip = false;
-    st->task = off_best_task(p, st->a, st->b, avail, &st->score);
-    if (st->task >= 0)
+    if ((st->task = off_best_task(p, st->a, st->b, avail, &st->score)) >= 0)
       mark_references(p, st->a, st->b);
   }
   if (st->task < 0) { /* a question put, words to say: taken as if named clearly */
