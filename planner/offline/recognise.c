@@ -222,7 +222,7 @@ static int question_task(planner *p, size_t s, unsigned produced) {
 /* One clause, two tasks ("estimate the depth to segment the image"): split it between them. */
 static void split_step(planner *p, size_t s, unsigned avail) {
   step *st = &p->steps[s];
-  size_t k = p->n_steps < OFF_MAX_STEPS ? best_split(p, st, avail) : 0;
+  size_t k = st->task >= 0 && p->n_steps < OFF_MAX_STEPS ? best_split(p, st, avail) : 0;
   if (!k)
     return;
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps - s - 1) * sizeof *st);
@@ -324,10 +324,9 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
   if (st->task < 0 && off_has_word(p, st->a, st->b, W_ALOUD) &&
       (off_own_types(p, st->a, st->b) & BATON__T_TEXT)) /* "speak 'hello'" */
     st->task = p->role[R_SPEAK];
-  if (st->task >= 0 && shows_earlier_result(p, s))
+  if (shows_earlier_result(p, s))
     return drop_step(p, s, false);
-  if (st->task >= 0)
-    split_step(p, s, avail);
+  split_step(p, s, avail);
   if (st->task >= 0 && repeats_earlier_step(p, s) && !stated_before(p, s)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
      * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
