@@ -303,11 +303,11 @@ static bool stated_before(planner *p, size_t s) {
   return false;
 }
 
-/* Recognises step s; true when it names a task. */
-static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
+/* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
+static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
   unsigned avail = produced | off_res_types(p, true);
-  any = any || earlier_types(p); /* a conversation is going on */
+  bool any = last >= 0 || earlier_types(p); /* a conversation is going on */
   if (any)
     mark_references(p, st->a, st->b);
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
@@ -331,16 +331,13 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
      * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
     int again = st->task;
-    size_t e = s;
-    while (e > 0 && p->steps[e - 1].task < 0)
-      e--;
     st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
     if (st->task < 0 || repeats_earlier_step(p, s)) {
-      if (e > 0 && p->steps[e - 1].task == again &&
+      if (last >= 0 && p->steps[last].task == again &&
           (baton__csv_has(p->cues[again].spec->params, "instruction") ||
            off_is_role(p, again, R_EDIT) || off_is_role(p, again, R_TRANSLATE) ||
            off_asks_question(p, st->a, st->b)))
-        p->steps[e - 1].b = st->b;
+        p->steps[last].b = st->b;
       return drop_step(p, s, false);
     }
   }
@@ -387,16 +384,16 @@ static int nothing_planned(planner *p) {
 
 int off_recognise(planner *p) {
   unsigned produced = 0;
-  bool any = false;
+  int last = -1;
   for (size_t s = 0; s < p->n_steps; s++) {
     step *st = &p->steps[s];
-    if (st->context || !recognise_step(p, s, produced, any))
+    if (st->context || !recognise_step(p, s, produced, last))
       continue;
-    any = true;
+    last = (int)s;
     claim_resources(p, st, p->cues[st->task].spec, produced);
     produced |= p->cues[st->task].spec->outputs;
   }
-  if (!any && !clearest_cue(p))
+  if (last < 0 && !clearest_cue(p))
     return nothing_planned(p);
   merge_steps(p);
   return 0;
