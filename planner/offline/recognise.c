@@ -163,11 +163,10 @@ static void merge_steps(planner *p) {
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
     bool own = off_own_types(p, s->a, s->b) != 0;
-    int twin = l ? edit_twin(p, l, s) : -1;
-    if ((twin >= 0 && !own) ||
-        (l && l->task == s->task && !other_languages(p, l, s) &&
-         (!own || !off_own_types(p, l->a, l->b) || off_is_role(p, s->task, R_TRANSLATE)))) {
-      l->task = twin >= 0 && !own ? twin : l->task;
+    int twin = l && !own ? edit_twin(p, l, s) : -1;
+    if (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
+        (!own || !off_own_types(p, l->a, l->b) || off_is_role(p, s->task, R_TRANSLATE)))) {
+      l->task = twin >= 0 ? twin : l->task;
       l->b = s->b;
       continue;
     }
