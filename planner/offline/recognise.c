@@ -70,13 +70,6 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
   for (size_t k = st->a + 1; k + 1 < st->b; k++) {
     if ((k == st->a + 1 && !off_is(p, k, W_WH)) || !cue_starts(p, k, st->b))
       continue; /* a word alone before a wh-clause: "summarize | what is said" */
-    size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
-    bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
-                     (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) ||
-                      /* "a video | visualizing it": a participle says what the video shows */
-                      (wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0) ||
-                      /* "a segmented | image of the room": one image */
-                      (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
     double s1, s2;
     int t1 = off_best_task(p, st->a, k, avail, &s1);
     if (t1 < 0 || s1 < p->lx->w[K_SPLIT_PART])
@@ -84,11 +77,17 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     int t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
     if (t2 < 0 || t2 == t1 || s2 < p->lx->w[K_SPLIT_PART])
       continue;
-    size_t d = k - 1 - p->tok[k - 1].det; /* "what is the title of | the document?" */
-    if (off_is(p, st->a, W_WH) && off_is(p, d, W_PREPOSITION))
-      continue;
+    if (off_is(p, st->a, W_WH) && off_is(p, k - 1 - p->tok[k - 1].det, W_PREPOSITION))
+      continue; /* "what is the title of | the document?" */
+    /* one medium, one step: "visualized in a | video", "a video | visualizing it" (a participle
+     * says what the video shows), "a segmented | image of the room" (one image) */
+    size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
+    bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
+                     (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) ||
+                      (wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0) ||
+                      (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
     if (in_phrase && !((p->cues[t1].spec->outputs | p->cues[t2].spec->outputs) & BATON__T_TEXT))
-      continue; /* "visualized in a | video", "a video | visualizing it": one medium, one step */
+      continue;
     if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_is(p, k - 1, W_PICTURE) ||
         off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_REFERENCE) ||
         off_is(p, k - 1, W_ORIGINAL)))
