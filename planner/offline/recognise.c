@@ -16,13 +16,12 @@
  */
 
 /* Claims what a recognised step takes: later steps do not count on it ("read x.png ... aloud"). */
-static void claim_resources(planner *p, const step *st, const baton__taskspec *s,
-                            unsigned produced_before) {
+static void claim_resources(planner *p, const step *st, unsigned inputs, unsigned produced_before) {
   bool own = false;
   for (size_t i = st->a; i < st->b; i++)
-    if (off_res_at(p, i, s->inputs) >= 0)
+    if (off_res_at(p, i, inputs) >= 0)
       own = p->res[p->tok[i].res].claimed = true;
-  unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
+  unsigned media = inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : inputs;
   for (size_t i = 0; !own && !(produced_before & need) && i < p->n_res; i++)
     if (!p->res[i].claimed && (p->res[i].type & need))
       own = p->res[i].claimed = true;
@@ -386,7 +385,7 @@ int off_recognise(planner *p) {
     if (st->context || !recognise_step(p, s, produced, last))
       continue;
     last = (int)s;
-    claim_resources(p, st, p->cues[st->task].spec, produced);
+    claim_resources(p, st, p->cues[st->task].spec->inputs, produced);
     produced |= p->cues[st->task].spec->outputs;
   }
   if (last < 0 && !clearest_cue(p))
