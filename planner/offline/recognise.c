@@ -180,9 +180,8 @@ static int words_asked(const planner *p, const step *st, unsigned own) {
   size_t last = st->b - 1, w = st->a;
   while (w < last && !(off_is(p, w, W_WH) && (w == st->a || off_is(p, w - 1, W_ASK_VERB))))
     w++;
-  if (w == last || !(off_is(p, last, W_ALOUD) || off_is(p, last, W_CONTENT_INTRO)))
-    return -1;
-  return own & BATON__T_IMAGE ? p->role[R_CAPTION]
+  bool asked = w < last && (off_is(p, last, W_ALOUD) || off_is(p, last, W_CONTENT_INTRO));
+  return !asked ? -1 : own & BATON__T_IMAGE ? p->role[R_CAPTION]
          : own & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
 }
 
