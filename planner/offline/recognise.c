@@ -16,13 +16,12 @@
  */
 
 /* Claims what a recognised step takes: later steps do not count on it ("read x.png ... aloud"). */
-static void claim_resources(planner *p, const step *st, const baton__taskspec *s,
-                            unsigned produced_before) {
+static void claim_resources(planner *p, const step *st, unsigned inputs, unsigned produced_before) {
   bool own = false;
   for (size_t i = st->a; i < st->b; i++)
-    if (off_res_at(p, i, s->inputs) >= 0)
+    if (off_res_at(p, i, inputs) >= 0)
       own = p->res[p->tok[i].res].claimed = true;
-  unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
+  unsigned media = inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : inputs;
   for (size_t i = 0; !own && !(produced_before & need) && i < p->n_res; i++)
     if (!p->res[i].claimed && (p->res[i].type & need))
       own = p->res[i].claimed = true;
@@ -68,16 +67,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
   double whole = st->score, best = 0;
   size_t at = 0;
   for (size_t k = st->a + 1; k + 1 < st->b; k++) {
-    if (p->tok[k].kind != TK_WORD || (k == st->a + 1 && !off_is(p, k, W_WH)) ||
-        !cue_starts(p, k, st->b)) /* a word alone before a wh-clause: "summarize | what is said" */
-      continue;
-    size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
-    bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
-                     (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) ||
-                      /* "a video | visualizing it": a participle says what the video shows */
-                      (wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0) ||
-                      /* "a segmented | image of the room": one image */
-                      (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
+    if ((k == st->a + 1 && !off_is(p, k, W_WH)) || !cue_starts(p, k, st->b))
+      continue; /* a word alone before a wh-clause: "summarize | what is said" */
     double s1, s2;
     int t1 = off_best_task(p, st->a, k, avail, &s1);
     if (t1 < 0 || s1 < p->lx->w[K_SPLIT_PART])
@@ -85,11 +76,17 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     int t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
     if (t2 < 0 || t2 == t1 || s2 < p->lx->w[K_SPLIT_PART])
       continue;
-    size_t d = k - 1 - p->tok[k - 1].det; /* "what is the title of | the document?" */
-    if (off_is(p, st->a, W_WH) && off_is(p, d, W_PREPOSITION))
-      continue;
+    if (off_is(p, st->a, W_WH) && off_is(p, k - 1 - p->tok[k - 1].det, W_PREPOSITION))
+      continue; /* "what is the title of | the document?" */
+    /* one medium, one step: "visualized in a | video", "a video | visualizing it" (a participle
+     * says what the video shows), "a segmented | image of the room" (one image) */
+    size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
+    bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
+                     (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) ||
+                      (wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0) ||
+                      (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
     if (in_phrase && !((p->cues[t1].spec->outputs | p->cues[t2].spec->outputs) & BATON__T_TEXT))
-      continue; /* "visualized in a | video", "a video | visualizing it": one medium, one step */
+      continue;
     if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_is(p, k - 1, W_PICTURE) ||
         off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_REFERENCE) ||
         off_is(p, k - 1, W_ORIGINAL)))
@@ -130,9 +127,8 @@ static bool repeats_earlier_step(const planner *p, size_t s) {
       return false;
   }
   for (size_t e = 0; e < s; e++)
-    if (!p->steps[e].context && p->steps[e].task == st->task &&
-        !other_languages(p, st, &p->steps[e]))
-      return true;
+    if (p->steps[e].task == st->task && !other_languages(p, st, &p->steps[e]))
+      return true; /* (a context step has no task) */
   return false;
 }
 
@@ -165,11 +161,10 @@ static void merge_steps(planner *p) {
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
     bool own = off_own_types(p, s->a, s->b) != 0;
-    int twin = l ? edit_twin(p, l, s) : -1;
-    if ((twin >= 0 && !own) ||
-        (l && l->task == s->task && !other_languages(p, l, s) &&
-         (!own || !off_own_types(p, l->a, l->b) || off_is_role(p, s->task, R_TRANSLATE)))) {
-      l->task = twin >= 0 && !own ? twin : l->task;
+    int twin = l && !own ? edit_twin(p, l, s) : -1;
+    if (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
+        (!own || !off_own_types(p, l->a, l->b) || off_is_role(p, s->task, R_TRANSLATE)))) {
+      l->task = twin >= 0 ? twin : l->task;
       l->b = s->b;
       continue;
     }
@@ -185,9 +180,8 @@ static int words_asked(const planner *p, const step *st, unsigned own) {
   size_t last = st->b - 1, w = st->a;
   while (w < last && !(off_is(p, w, W_WH) && (w == st->a || off_is(p, w - 1, W_ASK_VERB))))
     w++;
-  if (w == last || !(off_is(p, last, W_ALOUD) || off_is(p, last, W_CONTENT_INTRO)))
-    return -1;
-  return own & BATON__T_IMAGE ? p->role[R_CAPTION]
+  bool asked = w < last && (off_is(p, last, W_ALOUD) || off_is(p, last, W_CONTENT_INTRO));
+  return !asked ? -1 : own & BATON__T_IMAGE ? p->role[R_CAPTION]
          : own & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
 }
 
@@ -195,27 +189,21 @@ static int words_asked(const planner *p, const step *st, unsigned own) {
  * step before if it answers questions and puts none ("I have a document scan.png, and I'd like to
  * know its date"), else of a picture (one its words speak of; with one question or a chat naming
  * nothing, the last named or made) or a passage at hand; rewrite.c may make it visual. A question
- * for the words of its picture or recording reads or transcribes it. */
-static void question_step(planner *p, size_t s, unsigned produced) {
-  step *st = &p->steps[s], *e = s > 0 && !p->steps[s - 1].context ? &p->steps[s - 1] : NULL;
+ * for the words of its picture or recording reads or transcribes it. Its task, or -1. */
+static int question_task(planner *p, size_t s, unsigned produced) {
+  step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b);
-  st->task = words_asked(p, st, own);
-  if (st->task >= 0) {
-    st->score = p->lx->w[K_ACCEPT];
-    return;
-  }
+  int asked = words_asked(p, st, own);
   bool direct = (p->n_steps == 1 || (p->last_turn && !own)) && off_is_question(p, st->a, st->b);
-  if (!direct && !off_asks_question(p, st->a, st->b))
-    return;
+  if (asked >= 0 || (!direct && !off_asks_question(p, st->a, st->b)))
+    return asked;
   unsigned newest = off_res_types(p, true); /* the picture named or made last */
   bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
   int t = e ? e->task : -1;
   if ((off_is_role(p, t, R_ASK_PICTURE) || off_is_role(p, t, R_READ_DOCUMENT) ||
        off_is_role(p, t, R_ASK_TEXT) || off_is_role(p, t, R_ASK_TABLE)) &&
-      !off_asks_question(p, e->a, e->b)) {
-    e->b = st->b;
-    return;
-  }
+      !off_asks_question(p, e->a, e->b))
+    return e->b = st->b, -1; /* the step before takes it */
   bool picture = ((produced | off_res_types(p, false)) & BATON__T_IMAGE) &&
                  (off_asks_about_picture(p, st) || p->image_kind == IMG_DOCUMENT);
   bool passage = produced & BATON__T_TEXT; /* a text made earlier, or a passage to answer from */
@@ -223,14 +211,14 @@ static void question_step(planner *p, size_t s, unsigned produced) {
     passage = off_is_passage(&p->res[i]);
   passage = passage && !off_said_media(p, st->a, st->b) && !(own & ~(unsigned)BATON__T_TEXT);
   bool heard = own & BATON__T_AUDIO; /* its transcript answers */
-  if (picture || passage || heard || last_picture)
-    st->task = p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT], st->score = p->lx->w[K_ACCEPT];
+  return picture || passage || heard || last_picture
+             ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1;
 }
 
 /* One clause, two tasks ("estimate the depth to segment the image"): split it between them. */
 static void split_step(planner *p, size_t s, unsigned avail) {
   step *st = &p->steps[s];
-  size_t k = p->n_steps < OFF_MAX_STEPS ? best_split(p, st, avail) : 0;
+  size_t k = st->task >= 0 && p->n_steps < OFF_MAX_STEPS ? best_split(p, st, avail) : 0;
   if (!k)
     return;
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps - s - 1) * sizeof *st);
@@ -288,7 +276,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
  * edit or detect again but speaks of marking what was found describes its result (boxes drawn). */
 static bool shows_earlier_result(const planner *p, size_t s) {
   const step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
-  return e && !e->context && off_is_role(p, e->task, R_DETECT) &&
+  return e && off_is_role(p, e->task, R_DETECT) &&
          (off_is_role(p, st->task, R_DRAW) || off_is_role(p, st->task, R_EDIT) ||
           st->task == e->task) &&
          !off_own_types(p, st->a, st->b) && off_has_word(p, st->a, st->b, W_MARKING) &&
@@ -298,57 +286,52 @@ static bool shows_earlier_result(const planner *p, size_t s) {
 
 /* "I'm curious about the emotion ... Could you clean the audio, then find the emotion?": a task the
  * user wonders about is done where a later step asks for it again; true when it moved there. */
-static bool stated_before(planner *p, size_t s) {
-  step *st = &p->steps[s];
-  for (size_t e = 0; e + 1 < s && !off_is(p, st->a, W_SUBJECT); e++) {
-    const step *t = &p->steps[e]; /* "I'm curious to know ...", not "I'm writing ..." */
-    bool stated = t->task == st->task && off_is(p, t->a, W_IN_A_STATE) &&
-                  off_has_word(p, t->a, t->b, W_ASK_VERB);
-    for (size_t m = e + 1; stated && m < s; m++)
-      if (p->steps[m].task >= 0)
-        return p->steps[e].task = -1, true;
+static bool stated_before(planner *p, size_t s, int last) {
+  const step *st = &p->steps[s];
+  for (int e = 0; e < last && !off_is(p, st->a, W_SUBJECT); e++) { /* one recognised since */
+    step *t = &p->steps[e]; /* "I'm curious to know ...", not "I'm writing ..." */
+    if (t->task == st->task && off_is(p, t->a, W_IN_A_STATE) &&
+        off_has_word(p, t->a, t->b, W_ASK_VERB))
+      return t->task = -1, true;
   }
   return false;
 }
 
-/* Recognises step s; true when it names a task. */
-static bool recognise_step(planner *p, size_t s, unsigned produced, bool any) {
+/* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
+static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
   unsigned avail = produced | off_res_types(p, true);
-  any = any || earlier_types(p); /* a conversation is going on */
+  bool any = last >= 0 || earlier_types(p); /* a conversation is going on */
   if (any)
     mark_references(p, st->a, st->b);
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
   if (st->task < 0 && any) {
     for (size_t i = st->a; i < st->b; i++)
       p->tok[i].skip = false;
-    st->task = off_best_task(p, st->a, st->b, avail, &st->score);
-    if (st->task >= 0)
+    if ((st->task = off_best_task(p, st->a, st->b, avail, &st->score)) >= 0)
       mark_references(p, st->a, st->b);
   }
-  if (st->task < 0)
-    question_step(p, s, produced);
+  if (st->task < 0) { /* a question put, words to say: taken as if named clearly */
+    st->task = question_task(p, s, produced);
+    st->score = p->lx->w[K_ACCEPT];
+  }
   if (st->task < 0 && off_has_word(p, st->a, st->b, W_ALOUD) &&
       (off_own_types(p, st->a, st->b) & BATON__T_TEXT)) /* "speak 'hello'" */
-    st->task = p->role[R_SPEAK], st->score = p->lx->w[K_ACCEPT];
-  if (st->task >= 0 && shows_earlier_result(p, s))
+    st->task = p->role[R_SPEAK];
+  if (shows_earlier_result(p, s))
     return drop_step(p, s, false);
-  if (st->task >= 0)
-    split_step(p, s, avail);
-  if (st->task >= 0 && repeats_earlier_step(p, s) && !stated_before(p, s)) {
+  split_step(p, s, avail);
+  if (st->task >= 0 && repeats_earlier_step(p, s) && !stated_before(p, s, last)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
      * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
     int again = st->task;
-    size_t e = s;
-    while (e > 0 && p->steps[e - 1].task < 0)
-      e--;
     st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
     if (st->task < 0 || repeats_earlier_step(p, s)) {
-      if (e > 0 && p->steps[e - 1].task == again &&
+      if (last >= 0 && p->steps[last].task == again &&
           (baton__csv_has(p->cues[again].spec->params, "instruction") ||
            off_is_role(p, again, R_EDIT) || off_is_role(p, again, R_TRANSLATE) ||
            off_asks_question(p, st->a, st->b)))
-        p->steps[e - 1].b = st->b;
+        p->steps[last].b = st->b;
       return drop_step(p, s, false);
     }
   }
@@ -395,16 +378,16 @@ static int nothing_planned(planner *p) {
 
 int off_recognise(planner *p) {
   unsigned produced = 0;
-  bool any = false;
+  int last = -1;
   for (size_t s = 0; s < p->n_steps; s++) {
     step *st = &p->steps[s];
-    if (st->context || !recognise_step(p, s, produced, any))
+    if (st->context || !recognise_step(p, s, produced, last))
       continue;
-    any = true;
-    claim_resources(p, st, p->cues[st->task].spec, produced);
+    last = (int)s;
+    claim_resources(p, st, p->cues[st->task].spec->inputs, produced);
     produced |= p->cues[st->task].spec->outputs;
   }
-  if (!any && !clearest_cue(p))
+  if (last < 0 && !clearest_cue(p))
     return nothing_planned(p);
   merge_steps(p);
   return 0;

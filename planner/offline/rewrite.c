@@ -74,13 +74,12 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
   unsigned types = produced | off_res_types(p, false);
   if (!off_is_role(p, st->task, R_ASK_TEXT) || !(types & BATON__T_IMAGE))
     return -1;
-  bool about = off_asks_about_picture(p, st);
   int passages = 0; /* passages to answer from, but the step's own */
-  for (size_t i = 0; !about && i < p->n_res; i++)
+  for (size_t i = 0; i < p->n_res; i++)
     passages += off_is_passage(&p->res[i]);
-  for (size_t k = st->a; !about && k < st->b; k++)
+  for (size_t k = st->a; k < st->b; k++)
     passages -= p->tok[k].kind == TK_RES && off_is_passage(&p->res[p->tok[k].res]);
-  if (!about && ((produced & BATON__T_TEXT) || passages > 0))
+  if (!off_asks_about_picture(p, st) && ((produced & BATON__T_TEXT) || passages > 0))
     return -1;
   int kind = kind_of(p, off_own_res(p, st->a, st->b, BATON__T_IMAGE));
   return p->role[kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
@@ -90,20 +89,16 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
  * no text to work on but a picture or recording made or named before (pictures named later count),
  * is reading that picture (or transcribing that recording); the reading task, or -1. */
 static int translation_of_media(const planner *p, const step *st, unsigned produced) {
-  if (!off_is_role(p, st->task, R_TRANSLATE) || (produced & BATON__T_TEXT) ||
-      (off_own_types(p, st->a, st->b) & BATON__T_TEXT))
+  if (!off_is_role(p, st->task, R_TRANSLATE) ||
+      ((produced | off_own_types(p, 0, st->b)) & BATON__T_TEXT)) /* a text made or named so far */
     return -1;
   for (size_t i = st->a; i < p->n_tok && (i < st->b || !off_punct(p, i, ".!?;")); i++)
     if (off_language_at(p, i))
       return -1; /* "their French names", "translate a.png and b.png into French" */
-  unsigned media = produced | off_own_types(p, 0, st->a) |
-                   (off_res_types(p, false) & ~(unsigned)BATON__T_TEXT);
-  if (media & BATON__T_TEXT)
-    return -1; /* a passage named before */
-  if (media & BATON__T_IMAGE) {
-    int r = off_reader_task(p, p->role[R_CAPTION], -1);
-    return r >= 0 ? r : p->role[R_CAPTION];
-  }
+  unsigned media = produced | off_res_types(p, false);
+  int reader = off_reader_task(p, p->role[R_CAPTION], -1); /* a table, a document */
+  if (media & BATON__T_IMAGE)
+    return reader >= 0 ? reader : p->role[R_CAPTION];
   return media & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
 }
 

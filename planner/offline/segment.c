@@ -94,9 +94,8 @@ int off_split_steps(planner *p) {
      * clause of its own ("..., and I'm curious") or puts a question after a piece that names a task
      * ("transcribe x.wav and tell me who won"). */
     bool context = is_context_clause(p, seg, i);
-    size_t from = seg;
-    for (size_t k = seg; k < i; k++) {
-      if (!is_soft(p, k) || k == from)
+    for (size_t k = seg + 1, from = seg; k <= i; k++) { /* i ends the last piece */
+      if (k < i && !is_soft(p, k))
         continue;
       size_t next = k + 1, c = skip_soft(p, k + 1, i);
       while (next < i && !is_soft(p, next))
@@ -104,15 +103,13 @@ int off_split_steps(planner *p) {
       if (c < i && p->tok[c].kind == TK_RES && p->tok[k - 1].kind == TK_RES &&
           p->res[p->tok[c].res].type == p->res[p->tok[k - 1].res].type)
         continue; /* "read a.txt and b.txt aloud": a list of what the step takes */
-      if (has_cue(p, k + 1, next) || (c < i && off_is(p, c, W_SUBJECT)) ||
+      if (k == i || has_cue(p, k + 1, next) || (c < i && off_is(p, c, W_SUBJECT)) ||
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) {
-        if (add_step(p, from, k, piece_context(p, from, k, context, false)) != 0)
+        if (add_step(p, from, k, piece_context(p, from, k, context, k == i)) != 0)
           return -1;
         from = k;
       }
     }
-    if (add_step(p, from, i, piece_context(p, from, i, context, true)) != 0)
-      return -1;
     seg = i + 1;
   }
   return 0;
