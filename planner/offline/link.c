@@ -24,20 +24,17 @@ typedef struct {
   char *literal; /* owned, or NULL */
 } source;
 
-/* Adds argument `name`: a literal value, or the output of task ref >= 0; 0, or -1 out of memory. */
+/* Adds argument `name`: a literal value, or the output of task ref >= 0; 0, or -1 out of memory
+ * (the argument counted even so: baton__task_release() frees it). */
 static int add_arg(baton__task *t, const char *name, const char *value, int ref) {
-  baton__arg *na = realloc(t->args, (t->n_args + 1) * sizeof *na);
-  if (!na)
+  baton__arg *a = realloc(t->args, (t->n_args + 1) * sizeof *a);
+  if (!a)
     return -1;
-  t->args = na;
-  baton__arg *a = &t->args[t->n_args];
+  t->args = a;
+  a = &t->args[t->n_args++];
   *a = (baton__arg){baton__strdup(name), ref >= 0 ? NULL : baton__strdup(value), ref};
-  if (!a->name || (ref < 0 && !a->value)) {
-    free(a->name);
-    free(a->value);
+  if (!a->name || (ref < 0 && !a->value))
     return -1;
-  }
-  t->n_args++;
   return ref >= 0 ? baton__task_add_dep(t, ref) : 0;
 }
 
@@ -140,10 +137,8 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
     return baton__fmt(p->err, p->errlen, "the request asks for more than %d tasks",
                       OFF_MAX_TASKS), -1;
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(spec->name)};
-  if (!t.task)
-    return baton__fmt(p->err, p->errlen, OFF_OOM), -1;
   p->made[t.id] = spec;
-  int rc = attach(p, &t, baton__type_name(ptype), in), in_ref = in->ref;
+  int rc = t.task ? attach(p, &t, baton__type_name(ptype), in) : -1;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   if (rc == 0 && ptype != BATON__T_TEXT && baton__csv_has(spec->params, "instruction")) {
     /* "make it black and white", "resample it to 16 kHz", "find the number plates": the executor
@@ -167,9 +162,9 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
      * but into it, the default (none: the executor detects it); into tgt, else the default */
     const char *dl = p->lx->default_lang, *from = src_lang ? src_lang : earlier ? earlier->lang
                                                    : tgt && !strcmp(tgt, dl) ? NULL : dl;
-    for (size_t i = 0; !src_lang && in_ref >= 0 && i < p->g->tasks[in_ref].n_args; i++)
-      if (p->made[in_ref] == spec && !strcmp(p->g->tasks[in_ref].args[i].name, "tgt_lang"))
-        from = p->g->tasks[in_ref].args[i].value;
+    for (size_t i = 0; !src_lang && in->ref >= 0 && i < p->g->tasks[in->ref].n_args; i++)
+      if (p->made[in->ref] == spec && !strcmp(p->g->tasks[in->ref].args[i].name, "tgt_lang"))
+        from = p->g->tasks[in->ref].args[i].value;
     rc = from ? add_arg(&t, "src_lang", from, -1) : 0;
     if (rc == 0 && (tgt || (from && strcmp(from, dl) != 0)))
       rc = add_arg(&t, "tgt_lang", tgt ? tgt : dl, -1);
