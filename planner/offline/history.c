@@ -91,9 +91,8 @@ static int own_file(const planner *p, unsigned type, const bool *taken) {
 char *off_asked_again(const planner *p) {
   if (!p->asked || !off_has_word(p, 0, p->n_tok, W_AGAIN))
     return NULL;
-  bool taken[OFF_MAX_RES] = {false}, own = false; /* the request names something of its own */
-  for (size_t r = 0; r < p->n_res; r++)
-    own = own || !p->res[r].turn;
+  /* own: the request names something of its own (its resources come before earlier turns') */
+  bool taken[OFF_MAX_RES] = {false}, own = p->n_res && !p->res[0].turn;
   size_t n, swapped = 0;
   baton__sb sb;
   baton__sb_init(&sb);
@@ -104,13 +103,12 @@ char *off_asked_again(const planner *p) {
     if (r < 0)
       continue;
     baton__sb_add(&sb, done, (size_t)(w - done)); /* up to the name, then the request's file */
+    done = w + n;
     bool last = true; /* of its type: the request's others of that type go here too */
-    size_t m;
-    for (const char *rest = at, *v; last && (v = next_name(&rest, &m));)
-      last = !(off_file_type(v, m) & type);
+    for (const char *rest = at, *v; last && (v = next_name(&rest, &n));)
+      last = !(off_file_type(v, n) & type);
     for (const char *sep = ""; r >= 0; r = last ? own_file(p, type, taken) : -1, sep = " and ")
       baton__sb_addf(&sb, "%s%s", sep, p->res[r].value), taken[r] = true, swapped++;
-    done = w + n;
   }
   baton__sb_adds(&sb, done);
   /* none of what the request names fits the last request: it is no repeat of it */
