@@ -219,8 +219,10 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
 
 /* Finds where the task's main input of `type` comes from, for step st. Returns 0 with *src (unset
  * on entry) set, or left unset when nothing fits; -1 on error. */
-static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, bool has_ref,
-                         source *src) {
+static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
+  bool has_ref = st->fed || off_has_word(p, st->a, st->b, W_REFERENCE);
+  for (size_t i = st->a; i < st->b; i++)
+    has_ref = has_ref || p->tok[i].skip;
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
   int r = off_own_res(p, st->a, st->b, type), b;
   /* 1. the step's own resource */
@@ -275,9 +277,6 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
                         int prev_text, source *in) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec);
-  bool has_ref = st->fed || off_has_word(p, st->a, st->b, W_REFERENCE);
-  for (size_t i = st->a; i < st->b; i++)
-    has_ref = has_ref || p->tok[i].skip;
   int quote, r, texts = off_takes_two_texts(p, spec) ? (int)own_texts(p, st, NULL, &quote) : 0;
   *in = (source){-1, -1, NULL};
   /* "answer 'Who won?' from notes.txt": of two texts, a passage is the passage */
@@ -299,7 +298,7 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
     p->res[in->res = r].used = true;
   else if (texts == 1 && prev_text >= 0)
     in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
-  else if (in->res < 0 && resolve_input(p, st, ptype, spec->outputs, has_ref, in) != 0)
+  else if (in->res < 0 && resolve_input(p, st, ptype, spec->outputs, in) != 0)
     return -1;
   if (in->res >= 0 || in->ref >= 0 || in->literal)
     return 0;
@@ -329,6 +328,7 @@ static size_t made_together(const planner *p, const step *st, unsigned type) {
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
   const baton__taskspec *spec = p->cues[st->task].spec;
+  unsigned ptype = off_primary_type(spec), text = ptype == BATON__T_TEXT;
   const char *tgt = NULL, *src_lang = NULL, *dl = p->lx->default_lang;
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
   src_lang = src_lang ? src_lang : off_written_language(p, st->a, st->b); /* "the German text" */
@@ -336,14 +336,12 @@ static int emit_step(planner *p, const step *st) {
    * (not from English into English: too often just the language of the answer) */
   bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt &&
                (strcmp(tgt, dl) || (src_lang && strcmp(src_lang, dl)));
-  unsigned ptype = off_primary_type(spec);
   int r = off_own_res(p, st->a, st->b, ptype);
   if (r >= 0 && p->res[r].reader == st->task + 1 && spec->inputs == ptype)
     return 0; /* "summarize the | text in x.png": read for the summary already */
   size_t own[OFF_MAX_RES], n_own = 0; /* files' tokens (one resource each): one task each */
-  bool text = ptype == BATON__T_TEXT, two = off_takes_two_texts(p, spec);
   unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */
-  for (size_t i = st->a; !(text && two) && i < st->b; i++)
+  for (size_t i = st->a; !(text && off_takes_two_texts(p, spec)) && i < st->b; i++)
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file))
       own[n_own++] = i;
   size_t copies = n_own > 1 ? n_own : made_together(p, st, ptype);
@@ -354,7 +352,7 @@ static int emit_step(planner *p, const step *st) {
     int rc = n_own > 1 || copies == 1 ? choose_input(p, st, own, n_own, c, prev_text, &in) : 0;
     if (rc != 0)
       return rc;
-    if (extra && ptype == BATON__T_TEXT && !(spec->outputs & BATON__T_TEXT)) {
+    if (extra && text && !(spec->outputs & BATON__T_TEXT)) {
       /* text going into a speaking or drawing task is translated first */
       out.ref = emit_task(p, st, p->role[R_TRANSLATE], &in, -1, tgt, src_lang);
       free(in.literal);
