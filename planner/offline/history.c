@@ -55,18 +55,17 @@ static const char *next_name(const char **at, size_t *n) {
 }
 
 static void scan_message(seen *r, const cJSON *m, int turn) {
-  const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
-  const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content"), *f;
-  size_t n; /* file names written in a user's message ("find the faces in photo.jpg") */
-  const char *at = cJSON_IsString(content) ? content->valuestring : NULL, *w;
-  bool user = cJSON_IsString(role) && strcmp(role->valuestring, "user") == 0 && at;
-  while (user && (w = next_name(&at, &n)))
-    remember(r, w, n, off_file_type(w, n), true, turn, NULL);
+  const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
+  const char *at = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "content")), *w;
+  bool user = role && strcmp(role, "user") == 0 && at;
   if (user && r->rc == 0) {
     free(r->p->asked);
-    r->rc = (r->p->asked = baton__strdup(content->valuestring)) ? 0 : -1;
+    r->rc = (r->p->asked = baton__strdup(at)) ? 0 : -1;
   }
-  const cJSON *said = cJSON_GetObjectItemCaseSensitive(m, "lang"); /* its text's language */
+  size_t n; /* file names written in a user's message ("find the faces in photo.jpg") */
+  while (user && (w = next_name(&at, &n)))
+    remember(r, w, n, off_file_type(w, n), true, turn, NULL);
+  const cJSON *said = cJSON_GetObjectItemCaseSensitive(m, "lang"), *f; /* its text's language */
   const char *lang = NULL, (*codes)[8] = r->p->lx->lang_codes;
   for (size_t k = 0; cJSON_IsString(said) && !lang && k < r->p->lx->lang_names.n; k++)
     lang = strcmp(codes[k], said->valuestring) ? NULL : codes[k];
