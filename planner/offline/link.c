@@ -385,7 +385,6 @@ static void relative_first(planner *p, size_t s) {
       !(p->cues[st->task].spec->outputs & BATON__T_TEXT)) {
     step head = *st;
     *st = *next;
-    st->relative = false;
     *next = head;
     next->fed = true;
   }
