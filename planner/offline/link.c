@@ -91,12 +91,9 @@ static size_t own_texts(const planner *p, const step *st, const char *except, in
 
 /* The primary input type of a task: its media type if any, else text. */
 unsigned off_primary_type(const baton__taskspec *s) {
-  static const unsigned order[] = {BATON__T_IMAGE, BATON__T_AUDIO, BATON__T_VIDEO, BATON__T_TEXT,
-                                   BATON__T_JSON};
-  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-    if (s->inputs & order[i])
-      return order[i];
-  return BATON__T_TEXT;
+  unsigned media = s->inputs & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO);
+  unsigned t = media ? media : s->inputs & (BATON__T_TEXT | BATON__T_JSON);
+  return t ? t & -t : BATON__T_TEXT; /* the lowest bit: image, audio, video; text, JSON */
 }
 
 /* A task's second text: beside a picture or recording the question or instruction (a quote, else an
@@ -306,10 +303,9 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
 }
 
 void off_needs_input(planner *p, const baton__taskspec *spec) {
-  unsigned ptype = off_primary_type(spec);
+  const char *type = baton__type_name(off_primary_type(spec));
   baton__fmt(p->err, p->errlen, "%s needs %s %s: name a file in the request or pass one as input",
-             spec->name, (ptype & (BATON__T_IMAGE | BATON__T_AUDIO)) ? "an" : "a",
-             baton__type_name(ptype));
+             spec->name, strchr("aeiou", type[0]) ? "an" : "a", type);
 }
 
 /* "Translate it into Spanish and French and read them aloud": how many tasks of one kind making
