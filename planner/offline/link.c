@@ -233,15 +233,12 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     if (p->res[i].type & type)
       return src->res = (int)i, p->res[i].used = true, 0;
   int prev = nearest_producer(p, type);
-  /* 2. "it", "the result": the nearest earlier output */
-  if (has_ref && prev >= 0)
-    return src->ref = prev, 0;
-  /* 2b. "summarize the lecture" with lecture.wav named earlier and nothing read yet (an earlier
-   * turn's text is not what this request's own picture says): read it first; 2c. "draw the scene
+  /* 2. "summarize the lecture" with lecture.wav named earlier and nothing read yet (an earlier
+   * turn's text is not what this request's own picture says): read it first; 2b. "draw the scene
    * my narration in n.wav describes": what a recording nobody listened to says is what to make */
   int t = first_unused(p, st, BATON__T_TEXT), m = first_unused(p, st, media);
   bool unread = text && prev < 0 && (t < 0 || (p->res[t].turn && m >= 0 && !p->res[m].turn));
-  unsigned reads = (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO; /* 2b, else 2c */
+  unsigned reads = (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO; /* 2, else 2b */
   if (unread && (b = bridge(p, st, false, reads, src)))
     return b > 0 ? 0 : -1;
   /* 3. what to make follows "of", "about"...: "an image of a cat playing piano" (not "an image that
@@ -253,7 +250,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     src->literal = off_is(p, i, W_CONTENT_INTRO) ? span_text(p, i + 1, st->b) : NULL;
   if (src->literal)
     return 0;
-  /* 4. an earlier output, 5. an unused resource */
+  /* 4. an earlier output ("it", "the result" come here), 5. an unused resource */
   if (prev >= 0)
     return src->ref = prev, 0;
   if ((r = first_unused(p, st, type)) >= 0)
