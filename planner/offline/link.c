@@ -39,9 +39,8 @@ static int add_arg(baton__task *t, const char *name, const char *value, int ref)
 }
 
 static int attach(const planner *p, baton__task *t, const char *name, const source *s) {
-  return s->ref >= 0  ? add_arg(t, name, NULL, s->ref)
-         : s->res >= 0 ? add_arg(t, name, p->res[s->res].value, -1)
-         : s->literal  ? add_arg(t, name, s->literal, -1) : 0;
+  const char *value = s->res >= 0 ? p->res[s->res].value : s->literal; /* unread beside a ref */
+  return s->ref >= 0 || value ? add_arg(t, name, value, s->ref) : 0;
 }
 
 /* Text of tokens [a,b) as written, with marks no token holds after the last ("50%"), trailing
