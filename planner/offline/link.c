@@ -348,8 +348,7 @@ static int emit_step(planner *p, const step *st) {
       /* text going into a speaking or drawing task is translated first */
       out.ref = emit_task(p, st, p->role[R_TRANSLATE], &in, -1, tgt, src_lang);
       free(in.literal);
-      in = out;
-      if (in.ref < 0)
+      if ((in = out).ref < 0)
         return -1;
     }
     out.ref = emit_task(p, st, st->task, &in, prev_text, tgt, src_lang);
