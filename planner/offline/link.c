@@ -33,9 +33,7 @@ static int add_arg(baton__task *t, const char *name, const char *value, int ref)
   t->args = a;
   a = &t->args[t->n_args++];
   *a = (baton__arg){baton__strdup(name), ref >= 0 ? NULL : baton__strdup(value), ref};
-  if (!a->name || (ref < 0 && !a->value))
-    return -1;
-  return ref >= 0 ? baton__task_add_dep(t, ref) : 0;
+  return !a->name || (ref < 0 && !a->value) ? -1 : ref >= 0 ? baton__task_add_dep(t, ref) : 0;
 }
 
 static int attach(const planner *p, baton__task *t, const char *name, const source *s) {
