@@ -22,25 +22,23 @@
 #define HISTORY_MAX_BYTES (1024u * 1024u)
 #define HISTORY_KEEP 16
 
-typedef struct {
-  planner *p;
-  size_t first; /* p->res[first..]: the newest HISTORY_KEEP things, oldest first */
-  int rc;       /* -1 once out of memory */
-} seen;
-
-static void remember(seen *r, const char *v, size_t len, unsigned type, bool is_file, int turn,
-                     const char *lang) {
-  planner *p = r->p;
-  if (!len || !type || r->first >= OFF_MAX_RES)
-    return;
-  if (p->n_res - r->first == HISTORY_KEEP || p->n_res == OFF_MAX_RES) {
-    free(p->res[r->first].value);
-    memmove(&p->res[r->first], &p->res[r->first + 1], (--p->n_res - r->first) * sizeof p->res[0]);
+/* Adds a thing an earlier turn names, keeping p->res[first..] (after the request's own) the newest
+ * HISTORY_KEEP, oldest first; 0, or -1 out of memory. */
+static int remember(planner *p, const char *v, size_t len, unsigned type, bool is_file, int turn,
+                    const char *lang) {
+  size_t first = p->n_res;
+  while (first > 0 && p->res[first - 1].turn)
+    first--;
+  if (!len || !type || first >= OFF_MAX_RES)
+    return 0;
+  if (p->n_res - first == HISTORY_KEEP || p->n_res == OFF_MAX_RES) {
+    free(p->res[first].value);
+    memmove(&p->res[first], &p->res[first + 1], (--p->n_res - first) * sizeof p->res[0]);
   }
   int k = off_add_resource(p, type, v, len, is_file);
   if (k >= 0)
     p->last_turn = p->res[k].turn = turn, p->res[k].lang = lang;
-  r->rc = k == -1 ? -1 : r->rc;
+  return k < 0 ? -1 : 0;
 }
 
 /* The next word of a message at *at that may name a file, *n bytes long (trailing ",.;:!?" left
@@ -54,30 +52,30 @@ static const char *next_name(const char **at, size_t *n) {
   return *s ? s : NULL;
 }
 
-static void scan_message(seen *r, const cJSON *m, int turn) {
-  const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
-  const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content"), *f;
+/* Remembers what message m names; 0, or -1 out of memory. */
+static int scan_message(planner *p, const cJSON *m, int turn) {
+  const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
+  const char *at = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "content")), *w;
+  bool user = role && strcmp(role, "user") == 0 && at;
+  if (user) /* kept for off_asked_again() */
+    free(p->asked);
+  int rc = user && !(p->asked = baton__strdup(at)) ? -1 : 0;
   size_t n; /* file names written in a user's message ("find the faces in photo.jpg") */
-  const char *at = cJSON_IsString(content) ? content->valuestring : NULL, *w;
-  bool user = cJSON_IsString(role) && strcmp(role->valuestring, "user") == 0 && at;
   while (user && (w = next_name(&at, &n)))
-    remember(r, w, n, off_file_type(w, n), true, turn, NULL);
-  if (user && r->rc == 0) {
-    free(r->p->asked);
-    r->rc = (r->p->asked = baton__strdup(content->valuestring)) ? 0 : -1;
-  }
-  const cJSON *said = cJSON_GetObjectItemCaseSensitive(m, "lang"); /* its text's language */
-  const char *lang = NULL, (*codes)[8] = r->p->lx->lang_codes;
-  for (size_t k = 0; cJSON_IsString(said) && !lang && k < r->p->lx->lang_names.n; k++)
+    rc |= remember(p, w, n, off_file_type(w, n), true, turn, NULL);
+  const cJSON *said = cJSON_GetObjectItemCaseSensitive(m, "lang"), *f; /* its text's language */
+  const char *lang = NULL, (*codes)[8] = p->lx->lang_codes;
+  for (size_t k = 0; cJSON_IsString(said) && !lang && k < p->lx->lang_names.n; k++)
     lang = strcmp(codes[k], said->valuestring) ? NULL : codes[k];
   for (int out = 0; out < 2; out++) /* "files": paths; "outputs": type name -> text or path */
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, out ? "outputs" : "files")) {
       bool text = out && f->string && baton__type_from_name(f->string) == BATON__T_TEXT;
       if (cJSON_IsString(f) && (!out || f->string))
-        remember(r, f->valuestring, strlen(f->valuestring),
-                 text ? BATON__T_TEXT : baton__type_of_path(f->valuestring), !text, turn,
-                 text ? lang : NULL);
+        rc |= remember(p, f->valuestring, strlen(f->valuestring),
+                       text ? BATON__T_TEXT : baton__type_of_path(f->valuestring), !text, turn,
+                       text ? lang : NULL);
     }
+  return rc;
 }
 
 /* The first of the request's own files of a type in `type` not taken yet, or -1. */
@@ -91,9 +89,8 @@ static int own_file(const planner *p, unsigned type, const bool *taken) {
 char *off_asked_again(const planner *p) {
   if (!p->asked || !off_has_word(p, 0, p->n_tok, W_AGAIN))
     return NULL;
-  bool taken[OFF_MAX_RES] = {false}, own = false; /* the request names something of its own */
-  for (size_t r = 0; r < p->n_res; r++)
-    own = own || !p->res[r].turn;
+  /* own: the request names something of its own (its resources come before earlier turns') */
+  bool taken[OFF_MAX_RES] = {false}, own = p->n_res && !p->res[0].turn;
   size_t n, swapped = 0;
   baton__sb sb;
   baton__sb_init(&sb);
@@ -104,13 +101,12 @@ char *off_asked_again(const planner *p) {
     if (r < 0)
       continue;
     baton__sb_add(&sb, done, (size_t)(w - done)); /* up to the name, then the request's file */
+    done = w + n;
     bool last = true; /* of its type: the request's others of that type go here too */
-    size_t m;
-    for (const char *rest = at, *v; last && (v = next_name(&rest, &m));)
-      last = !(off_file_type(v, m) & type);
+    for (const char *rest = at, *v; last && (v = next_name(&rest, &n));)
+      last = !(off_file_type(v, n) & type);
     for (const char *sep = ""; r >= 0; r = last ? own_file(p, type, taken) : -1, sep = " and ")
       baton__sb_addf(&sb, "%s%s", sep, p->res[r].value), taken[r] = true, swapped++;
-    done = w + n;
   }
   baton__sb_adds(&sb, done);
   /* none of what the request names fits the last request: it is no repeat of it */
@@ -130,11 +126,10 @@ int off_add_history(planner *p, const char *messages_json) {
   if (!cJSON_IsArray(msgs))
     return cJSON_Delete(msgs), baton__fmt(p->err, p->errlen, "'messages' must be a JSON array of "
                                           "{role, content} objects"), -1;
-  seen r = {p, p->n_res, 0};
-  int turn = 0;
+  int turn = 0, rc = 0;
   cJSON_ArrayForEach(m, msgs)
     if (cJSON_IsObject(m))
-      scan_message(&r, m, ++turn);
+      rc |= scan_message(p, m, ++turn);
   cJSON_Delete(msgs);
-  return r.rc ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
+  return rc ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
 }

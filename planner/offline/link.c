@@ -24,27 +24,21 @@ typedef struct {
   char *literal; /* owned, or NULL */
 } source;
 
-/* Adds argument `name`: a literal value, or the output of task ref >= 0; 0, or -1 out of memory. */
+/* Adds argument `name`: a literal value, or the output of task ref >= 0; 0, or -1 out of memory
+ * (the argument counted even so: baton__task_release() frees it). */
 static int add_arg(baton__task *t, const char *name, const char *value, int ref) {
-  baton__arg *na = realloc(t->args, (t->n_args + 1) * sizeof *na);
-  if (!na)
+  baton__arg *a = realloc(t->args, (t->n_args + 1) * sizeof *a);
+  if (!a)
     return -1;
-  t->args = na;
-  baton__arg *a = &t->args[t->n_args];
+  t->args = a;
+  a = &t->args[t->n_args++];
   *a = (baton__arg){baton__strdup(name), ref >= 0 ? NULL : baton__strdup(value), ref};
-  if (!a->name || (ref < 0 && !a->value)) {
-    free(a->name);
-    free(a->value);
-    return -1;
-  }
-  t->n_args++;
-  return ref >= 0 ? baton__task_add_dep(t, ref) : 0;
+  return !a->name || (ref < 0 && !a->value) ? -1 : ref >= 0 ? baton__task_add_dep(t, ref) : 0;
 }
 
 static int attach(const planner *p, baton__task *t, const char *name, const source *s) {
-  return s->ref >= 0  ? add_arg(t, name, NULL, s->ref)
-         : s->res >= 0 ? add_arg(t, name, p->res[s->res].value, -1)
-         : s->literal  ? add_arg(t, name, s->literal, -1) : 0;
+  const char *value = s->res >= 0 ? p->res[s->res].value : s->literal; /* unread beside a ref */
+  return s->ref >= 0 || value ? add_arg(t, name, value, s->ref) : 0;
 }
 
 /* Text of tokens [a,b) as written, with marks no token holds after the last ("50%"), trailing
@@ -94,12 +88,9 @@ static size_t own_texts(const planner *p, const step *st, const char *except, in
 
 /* The primary input type of a task: its media type if any, else text. */
 unsigned off_primary_type(const baton__taskspec *s) {
-  static const unsigned order[] = {BATON__T_IMAGE, BATON__T_AUDIO, BATON__T_VIDEO, BATON__T_TEXT,
-                                   BATON__T_JSON};
-  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-    if (s->inputs & order[i])
-      return order[i];
-  return BATON__T_TEXT;
+  unsigned media = s->inputs & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO);
+  unsigned t = media ? media : s->inputs & (BATON__T_TEXT | BATON__T_JSON);
+  return t ? t & -t : BATON__T_TEXT; /* the lowest bit: image, audio, video; text, JSON */
 }
 
 /* A task's second text: beside a picture or recording the question or instruction (a quote, else an
@@ -140,10 +131,8 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
     return baton__fmt(p->err, p->errlen, "the request asks for more than %d tasks",
                       OFF_MAX_TASKS), -1;
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(spec->name)};
-  if (!t.task)
-    return baton__fmt(p->err, p->errlen, OFF_OOM), -1;
   p->made[t.id] = spec;
-  int rc = attach(p, &t, baton__type_name(ptype), in), in_ref = in->ref;
+  int rc = t.task ? attach(p, &t, baton__type_name(ptype), in) : -1;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   if (rc == 0 && ptype != BATON__T_TEXT && baton__csv_has(spec->params, "instruction")) {
     /* "make it black and white", "resample it to 16 kHz", "find the number plates": the executor
@@ -167,9 +156,9 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
      * but into it, the default (none: the executor detects it); into tgt, else the default */
     const char *dl = p->lx->default_lang, *from = src_lang ? src_lang : earlier ? earlier->lang
                                                    : tgt && !strcmp(tgt, dl) ? NULL : dl;
-    for (size_t i = 0; !src_lang && in_ref >= 0 && i < p->g->tasks[in_ref].n_args; i++)
-      if (p->made[in_ref] == spec && !strcmp(p->g->tasks[in_ref].args[i].name, "tgt_lang"))
-        from = p->g->tasks[in_ref].args[i].value;
+    for (size_t i = 0; !src_lang && in->ref >= 0 && i < p->g->tasks[in->ref].n_args; i++)
+      if (p->made[in->ref] == spec && !strcmp(p->g->tasks[in->ref].args[i].name, "tgt_lang"))
+        from = p->g->tasks[in->ref].args[i].value;
     rc = from ? add_arg(&t, "src_lang", from, -1) : 0;
     if (rc == 0 && (tgt || (from && strcmp(from, dl) != 0)))
       rc = add_arg(&t, "tgt_lang", tgt ? tgt : dl, -1);
@@ -224,8 +213,10 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
 
 /* Finds where the task's main input of `type` comes from, for step st. Returns 0 with *src (unset
  * on entry) set, or left unset when nothing fits; -1 on error. */
-static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, bool has_ref,
-                         source *src) {
+static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
+  bool has_ref = st->fed || off_has_word(p, st->a, st->b, W_REFERENCE);
+  for (size_t i = st->a; i < st->b; i++)
+    has_ref = has_ref || p->tok[i].skip;
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
   int r = off_own_res(p, st->a, st->b, type), b;
   /* 1. the step's own resource */
@@ -239,15 +230,12 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     if (p->res[i].type & type)
       return src->res = (int)i, p->res[i].used = true, 0;
   int prev = nearest_producer(p, type);
-  /* 2. "it", "the result": the nearest earlier output */
-  if (has_ref && prev >= 0)
-    return src->ref = prev, 0;
-  /* 2b. "summarize the lecture" with lecture.wav named earlier and nothing read yet (an earlier
-   * turn's text is not what this request's own picture says): read it first; 2c. "draw the scene
+  /* 2. "summarize the lecture" with lecture.wav named earlier and nothing read yet (an earlier
+   * turn's text is not what this request's own picture says): read it first; 2b. "draw the scene
    * my narration in n.wav describes": what a recording nobody listened to says is what to make */
   int t = first_unused(p, st, BATON__T_TEXT), m = first_unused(p, st, media);
   bool unread = text && prev < 0 && (t < 0 || (p->res[t].turn && m >= 0 && !p->res[m].turn));
-  unsigned reads = (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO; /* 2b, else 2c */
+  unsigned reads = (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO; /* 2, else 2b */
   if (unread && (b = bridge(p, st, false, reads, src)))
     return b > 0 ? 0 : -1;
   /* 3. what to make follows "of", "about"...: "an image of a cat playing piano" (not "an image that
@@ -259,7 +247,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     src->literal = off_is(p, i, W_CONTENT_INTRO) ? span_text(p, i + 1, st->b) : NULL;
   if (src->literal)
     return 0;
-  /* 4. an earlier output, 5. an unused resource */
+  /* 4. an earlier output ("it", "the result" come here), 5. an unused resource */
   if (prev >= 0)
     return src->ref = prev, 0;
   if ((r = first_unused(p, st, type)) >= 0)
@@ -280,9 +268,6 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
                         int prev_text, source *in) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec);
-  bool has_ref = st->fed || off_has_word(p, st->a, st->b, W_REFERENCE);
-  for (size_t i = st->a; i < st->b; i++)
-    has_ref = has_ref || p->tok[i].skip;
   int quote, r, texts = off_takes_two_texts(p, spec) ? (int)own_texts(p, st, NULL, &quote) : 0;
   *in = (source){-1, -1, NULL};
   /* "answer 'Who won?' from notes.txt": of two texts, a passage is the passage */
@@ -304,7 +289,7 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
     p->res[in->res = r].used = true;
   else if (texts == 1 && prev_text >= 0)
     in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
-  else if (in->res < 0 && resolve_input(p, st, ptype, spec->outputs, has_ref, in) != 0)
+  else if (in->res < 0 && resolve_input(p, st, ptype, spec->outputs, in) != 0)
     return -1;
   if (in->res >= 0 || in->ref >= 0 || in->literal)
     return 0;
@@ -312,10 +297,9 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
 }
 
 void off_needs_input(planner *p, const baton__taskspec *spec) {
-  unsigned ptype = off_primary_type(spec);
+  const char *type = baton__type_name(off_primary_type(spec));
   baton__fmt(p->err, p->errlen, "%s needs %s %s: name a file in the request or pass one as input",
-             spec->name, (ptype & (BATON__T_IMAGE | BATON__T_AUDIO)) ? "an" : "a",
-             baton__type_name(ptype));
+             spec->name, strchr("aeiou", type[0]) ? "an" : "a", type);
 }
 
 /* "Translate it into Spanish and French and read them aloud": how many tasks of one kind making
@@ -334,6 +318,7 @@ static size_t made_together(const planner *p, const step *st, unsigned type) {
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
   const baton__taskspec *spec = p->cues[st->task].spec;
+  unsigned ptype = off_primary_type(spec), text = ptype == BATON__T_TEXT;
   const char *tgt = NULL, *src_lang = NULL, *dl = p->lx->default_lang;
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
   src_lang = src_lang ? src_lang : off_written_language(p, st->a, st->b); /* "the German text" */
@@ -341,14 +326,12 @@ static int emit_step(planner *p, const step *st) {
    * (not from English into English: too often just the language of the answer) */
   bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt &&
                (strcmp(tgt, dl) || (src_lang && strcmp(src_lang, dl)));
-  unsigned ptype = off_primary_type(spec);
   int r = off_own_res(p, st->a, st->b, ptype);
   if (r >= 0 && p->res[r].reader == st->task + 1 && spec->inputs == ptype)
     return 0; /* "summarize the | text in x.png": read for the summary already */
   size_t own[OFF_MAX_RES], n_own = 0; /* files' tokens (one resource each): one task each */
-  bool text = ptype == BATON__T_TEXT, two = off_takes_two_texts(p, spec);
   unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */
-  for (size_t i = st->a; !(text && two) && i < st->b; i++)
+  for (size_t i = st->a; !(text && off_takes_two_texts(p, spec)) && i < st->b; i++)
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file))
       own[n_own++] = i;
   size_t copies = n_own > 1 ? n_own : made_together(p, st, ptype);
@@ -359,12 +342,11 @@ static int emit_step(planner *p, const step *st) {
     int rc = n_own > 1 || copies == 1 ? choose_input(p, st, own, n_own, c, prev_text, &in) : 0;
     if (rc != 0)
       return rc;
-    if (extra && ptype == BATON__T_TEXT && !(spec->outputs & BATON__T_TEXT)) {
+    if (extra && text && !(spec->outputs & BATON__T_TEXT)) {
       /* text going into a speaking or drawing task is translated first */
       out.ref = emit_task(p, st, p->role[R_TRANSLATE], &in, -1, tgt, src_lang);
       free(in.literal);
-      in = out;
-      if (in.ref < 0)
+      if ((in = out).ref < 0)
         return -1;
     }
     out.ref = emit_task(p, st, st->task, &in, prev_text, tgt, src_lang);
@@ -392,7 +374,6 @@ static void relative_first(planner *p, size_t s) {
       !(p->cues[st->task].spec->outputs & BATON__T_TEXT)) {
     step head = *st;
     *st = *next;
-    st->relative = false;
     *next = head;
     next->fed = true;
   }

@@ -72,11 +72,9 @@ static int unreadable_file(planner *p) {
 static int run_passes(planner *p, const baton__offline_req *r) {
   const char *many = "the request has too many %s for the offline planner (at most %d)";
   p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
-  if (!p->tok || off_build_cues(p, r->tasks, r->runnable) != 0)
-    return fail(p, "%s", OFF_OOM, 0);
-  int trc = off_tokenize(p);
-  if (trc != 0)
-    return trc == -1 ? fail(p, "%s", OFF_OOM, 0) : fail(p, many, "words", OFF_MAX_TOKENS);
+  int rc = !p->tok || off_build_cues(p, r->tasks, r->runnable) != 0 ? -1 : off_tokenize(p);
+  if (rc != 0)
+    return rc == -1 ? fail(p, "%s", OFF_OOM, 0) : fail(p, many, "words", OFF_MAX_TOKENS);
   if (unreadable_file(p) != 0 || add_inputs(p, r) != 0 || off_add_history(p, r->messages_json) != 0)
     return -1;
   for (size_t i = 0; i < p->n_res; i++)
