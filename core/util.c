@@ -227,6 +227,14 @@ int baton__read_file(const char *path, size_t max, char **out, size_t *len, char
     baton__fmt(err, errlen, "cannot open %s: %s", path, strerror(errno));
     return -1;
   }
+  return baton__read_fd(fd, path, max, out, len, err, errlen);
+}
+
+int baton__read_fd(int fd, const char *path, size_t max, char **out, size_t *len, char *err,
+                   size_t errlen) {
+  *out = NULL;
+  if (len)
+    *len = 0;
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     baton__fmt(err, errlen, "%s is not a regular file", path);

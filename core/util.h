@@ -68,6 +68,9 @@ uint64_t baton__fnv1a64(uint64_t h, const void *data, size_t len);
  * a message in err. */
 int baton__read_file(const char *path, size_t max, char **out, size_t *len,
                      char *err, size_t errlen);
+/* The same for an open descriptor fd (closed on return), named path in errors. */
+int baton__read_fd(int fd, const char *path, size_t max, char **out, size_t *len, char *err,
+                   size_t errlen);
 /* Writes a file atomically (temp file + rename; the temp file is this
  * process's and thread's own). 0 or -1 with err. */
 int baton__write_file(const char *path, const void *data, size_t len,

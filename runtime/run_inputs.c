@@ -56,8 +56,41 @@ static int take_input(baton_run *run, const baton__input_scope *scope, const bat
   return rc;
 }
 
+/* Does a literal argument name a text file ("notes.txt": one word ending in .txt or .md)? */
+static bool names_text_file(const baton__arg *a) {
+  return a->ref < 0 && a->value && baton__type_of_path(a->value) == BATON__T_TEXT &&
+         !a->value[strcspn(a->value, " \t\r\n")];
+}
+
+/* Reads the text file a literal argument names, opened as input files are (see inputs.h), into
+ * the argument: what runs gets its words, never its name. At most max bytes of UTF-8 text. 0,
+ * -1 with err, or -2 with err when the file is longer than max. */
+static int take_text_file(const baton__input_scope *scope, baton__arg *a, size_t max, char *err,
+                          size_t errlen) {
+  int fd = baton__input_open(scope, a->value, err, errlen);
+  char *text = NULL;
+  size_t len = 0;
+  if (fd < 0)
+    return -1;
+  if (baton__read_fd(fd, a->value, max, &text, &len, err, errlen) != 0) {
+    if (!strstr(err, "too large"))
+      return -1;
+    baton__fmt(err, errlen, "%s is longer than limits.text_bytes (%zu bytes)", a->value, max);
+    return -2;
+  }
+  if (memchr(text, '\0', len) || !baton__utf8_valid(text, len)) {
+    baton__fmt(err, errlen, "%s is not UTF-8 text", a->value);
+    free(text);
+    return -1;
+  }
+  free(a->value);
+  a->value = text;
+  return 0;
+}
+
 /* Checks every literal file argument now, so a missing file is a usage error
- * before anything runs, and takes a copy of each (take_input). */
+ * before anything runs, and takes a copy of each (take_input), or the words of
+ * a text file (take_text_file). */
 baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
   size_t cap = run->ctx->cfg.n_allowed_roots + 1;
   char **roots = calloc(cap, sizeof *roots);
@@ -84,17 +117,20 @@ baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
       unsigned type = baton__type_from_name(a->name);
       if (a->ref >= 0)
         continue;
-      if (type == BATON__T_TEXT && strlen(a->value) > run->ctx->cfg.max_text_bytes) {
+      char err[700];
+      bool text_file = names_text_file(a);
+      if (!text_file && type == BATON__T_TEXT && strlen(a->value) > run->ctx->cfg.max_text_bytes) {
         rc = baton__fail(run->ctx, BATON_LIMIT,
                          "task %d: the text argument is longer than %zu bytes", t->id,
                          run->ctx->cfg.max_text_bytes);
         break;
       }
-      if (!(type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)))
-        continue;
-      char err[700];
-      if (take_input(run, &scope, t, a, err, sizeof err) != 0)
-        rc = baton__fail(run->ctx, strstr(err, "bytes; the limit") ? BATON_LIMIT : BATON_INVALID,
+      bool media = type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO);
+      int got = text_file ? take_text_file(&scope, a, run->ctx->cfg.max_text_bytes, err, sizeof err)
+                : media   ? take_input(run, &scope, t, a, err, sizeof err) : 0;
+      if (got != 0)
+        rc = baton__fail(run->ctx, got == -2 || strstr(err, "bytes; the limit") ? BATON_LIMIT
+                                                                                 : BATON_INVALID,
                          "task %d: %s", t->id, err);
     }
   }

@@ -403,6 +403,58 @@ Test(runtime_scheduler, inputs_outside_the_allowed_folders_are_refused) {
   done_with(ctx);
 }
 
+/* Runs debug-echo on the literal text; the run's error (NULL when it ran) or its echo in *echo. */
+static const char *echo_text(baton *ctx, const char *text, char *echo, size_t cap) {
+  char plan[1024];
+  snprintf(plan, sizeof plan,
+           "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"%s\"}}]", text);
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = home};
+  baton_run *run = NULL;
+  if (baton_submit(ctx, &req, NULL, NULL, &run) != BATON_OK)
+    return baton_errmsg(ctx);
+  baton_run_wait(run);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  snprintf(echo, cap, "%s", text_out(task_of(res, 0)));
+  cJSON_Delete(res);
+  baton_run_free(run);
+  return NULL;
+}
+
+Test(runtime_scheduler, a_text_file_argument_is_read_under_the_input_rules) {
+  baton *ctx = open_with("workers: 2\nlimits: {text_bytes: 1024}\n");
+  char path[700], echo[2048], big[1500];
+  snprintf(path, sizeof path, "%s/notes.txt", home);
+  bt_write(path, "The library opens at nine.\n");
+  const char *err = echo_text(ctx, "notes.txt", echo, sizeof echo);
+  cr_assert_null(err, "%s", err);
+  cr_assert_str_eq(echo, "The library opens at nine.\n", "the file's words, not its name");
+  cr_assert_null(echo_text(ctx, "see notes.txt", echo, sizeof echo)); /* words, no file name */
+  cr_assert_str_eq(echo, "see notes.txt");
+  err = echo_text(ctx, "missing.txt", echo, sizeof echo);
+  cr_assert(err && strstr(err, "missing.txt") && strstr(err, "no such file"), "%s", err);
+  snprintf(path, sizeof path, "%s/bad.md", home);
+  bt_write(path, "caf\xe9 latin-1");
+  err = echo_text(ctx, "bad.md", echo, sizeof echo);
+  cr_assert(err && strstr(err, "not UTF-8 text"), "%s", err);
+  memset(big, 'a', sizeof big - 1), big[sizeof big - 1] = '\0';
+  snprintf(path, sizeof path, "%s/big.txt", home);
+  bt_write(path, big);
+  err = echo_text(ctx, "big.txt", echo, sizeof echo);
+  cr_assert(err && strstr(err, "limits.text_bytes"), "%s", err);
+  char *outside = bt_tmpdir(), secret[700], link[700];
+  snprintf(secret, sizeof secret, "%s/secret.txt", outside);
+  bt_write(secret, "not for you");
+  snprintf(link, sizeof link, "%s/escape.txt", home);
+  cr_assert_eq(symlink(secret, link), 0);
+  err = echo_text(ctx, "escape.txt", echo, sizeof echo);
+  cr_assert(err && !strstr(err, "not for you"), "a link out of the folder was read: %s", echo);
+  err = echo_text(ctx, secret, echo, sizeof echo);
+  cr_assert(err && strstr(err, "outside the allowed folders"), "%s", err);
+  bt_rmtree(outside);
+  free(outside);
+  done_with(ctx);
+}
+
 Test(runtime_scheduler, a_transient_failure_is_retried_with_backoff_then_reported, .timeout = 60) {
   baton *ctx = open_with("task_retries: 2\n");
   const char *plan =
