@@ -134,9 +134,9 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   p->made[t.id] = spec;
   int rc = t.task ? attach(p, &t, baton__type_name(ptype), in) : -1;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
-  if (rc == 0 && ptype != BATON__T_TEXT && baton__csv_has(spec->params, "instruction")) {
-    /* "make it black and white", "resample it to 16 kHz", "find the number plates": the executor
-     * reads the wish from "instruction" */
+  if (rc == 0 && !in->literal && baton__csv_has(spec->params, "instruction")) {
+    /* "make it black and white", "resample it to 16 kHz", "summarize it in two sentences": the
+     * executor reads the wish from "instruction" (unless the words are what it takes) */
     char *words = span_text(p, st->a, st->b);
     rc = words ? add_arg(&t, "instruction", words, -1) : 0;
     free(words);
