@@ -210,6 +210,18 @@ static void roots_files_are_not_read_for_another_user(void) {
   cr_expect_neq(code_of(r), 0, "refused: %s", r);
   cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
   free(r);
+  /* ...a text file it may not read, as a text argument's words. */
+  snprintf(p, sizeof p, "%s/mine/secret.txt", base);
+  bt_write(p, "ROOT-ONLY-SECRET");
+  chmod(p, 0600);
+  snprintf(params, sizeof params,
+           "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+           "\"args\":{\"text\":\"secret.txt\"}}],\"cwd\":\"%s/mine\"}",
+           base);
+  r = as_nobody("submit", params);
+  cr_expect_neq(code_of(r), 0, "refused: %s", r);
+  cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
+  free(r);
   /* Through the request text. */
   snprintf(params, sizeof params,
            "{\"request\":\"read the text in %s/secret.png\",\"offline\":true}", base);
