@@ -16,7 +16,7 @@
  * if that is a lexicon language code. Nothing else is read. A reference in a step naming nothing of
  * its own then resolves (link.c) to the newest of the type the step needs; only the newest turn's
  * count as at hand when choosing the step's task (score.c). 0, or -1 with err set. The newest
- * user message is kept: off_asked_again() gives it back for "do the same for b.png".
+ * user message that asks for something new is kept for off_asked_again() ("do the same for b.png").
  */
 
 #define HISTORY_MAX_BYTES (1024u * 1024u)
@@ -52,14 +52,24 @@ static const char *next_name(const char **at, size_t *n) {
   return *s ? s : NULL;
 }
 
+/* Is s a short message asking for the last request again ("do the same for a.png")? */
+static bool asks_again(const planner *p, const char *s) {
+  char words[12][OFF_MAX_WORD];
+  size_t n = off_split_words(s, strlen(s), words, 12, NULL);
+  for (size_t i = 0; n < 12 && i < n; i++)
+    if (off_words_has(&p->lx->cls[W_AGAIN], words[i], true))
+      return true;
+  return false;
+}
+
 /* Remembers what message m names; 0, or -1 out of memory. */
 static int scan_message(planner *p, const cJSON *m, int turn) {
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
   const char *at = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "content")), *w;
-  bool user = role && strcmp(role, "user") == 0 && at;
-  if (user) /* kept for off_asked_again() */
+  bool user = role && strcmp(role, "user") == 0 && at, ask = user && !asks_again(p, at);
+  if (ask) /* kept for off_asked_again(); a repeat asked what the message before it asked */
     free(p->asked);
-  int rc = user && !(p->asked = baton__strdup(at)) ? -1 : 0;
+  int rc = ask && !(p->asked = baton__strdup(at)) ? -1 : 0;
   size_t n; /* file names written in a user's message ("find the faces in photo.jpg") */
   while (user && (w = next_name(&at, &n)))
     rc |= remember(p, w, n, off_file_type(w, n), true, turn, NULL);
