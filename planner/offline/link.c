@@ -124,13 +124,12 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
 static int emit_task(planner *p, const step *st, int task, const source *in, int prev_text,
                      const char *tgt, const char *src_lang) {
   const baton__taskspec *spec = p->cues[task].spec;
-  unsigned ptype = off_primary_type(spec);
   if (p->g->n >= OFF_MAX_TASKS)
     return baton__fmt(p->err, p->errlen, "the request asks for more than %d tasks",
                       OFF_MAX_TASKS), -1;
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(spec->name)};
   p->made[t.id] = spec;
-  int rc = t.task ? attach(p, &t, baton__type_name(ptype), in) : -1;
+  int rc = t.task ? attach(p, &t, baton__type_name(off_primary_type(spec)), in) : -1;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   if (rc == 0 && !in->literal && baton__csv_has(spec->params, "instruction")) {
     /* "make it black and white", "resample it to 16 kHz", "summarize it in two sentences": the
