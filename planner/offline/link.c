@@ -97,26 +97,24 @@ unsigned off_primary_type(const baton__taskspec *s) {
  * earlier step's text, else the step's words), beside a text the question or text to compare. */
 static int add_second_text(planner *p, const step *st, int task, baton__task *t, int prev_text) {
   const baton__taskspec *spec = p->cues[task].spec;
-  int q;
-  own_texts(p, st, t->args[0].value, &q); /* not the text the task takes already */
-  source qs = {q, -1, NULL};
+  source qs = {-1, -1, NULL};
+  own_texts(p, st, t->args[0].value, &qs.res); /* not the text the task takes already */
   const char *name = "text";
   if (off_primary_type(spec) != BATON__T_TEXT && (spec->inputs & BATON__T_TEXT)) {
-    /* an edit "based on" an earlier result takes that text as its instruction ("alter the image to
-     * reflect the detected emotion") */
-    bool edits = (spec->outputs & BATON__T_IMAGE) != 0;
-    bool guided = edits && off_has_word(p, st->a, st->b, W_GUIDED);
-    bool asks = !edits && (off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b));
-    qs.ref = q < 0 && (!edits || guided) && !asks && prev_text != t->args[0].ref ? prev_text : -1;
-    qs.literal = q < 0 && qs.ref < 0 ? span_text(p, st->a, st->b) : NULL;
+    /* an edit takes an earlier text as its instruction only "based on" it ("alter the image to
+     * reflect the detected emotion"), any other task unless the step asks a question of its own */
+    bool takes_prev = (spec->outputs & BATON__T_IMAGE) ? off_has_word(p, st->a, st->b, W_GUIDED)
+                      : !off_is_question(p, st->a, st->b) && !off_asks_question(p, st->a, st->b);
+    qs.ref = qs.res < 0 && takes_prev && prev_text != t->args[0].ref ? prev_text : -1;
+    qs.literal = qs.res < 0 && qs.ref < 0 ? span_text(p, st->a, st->b) : NULL;
   } else if (off_takes_two_texts(p, spec)) {
     name = off_is_role(p, task, R_COMPARE_TEXTS) ? "text2" : "question";
-    qs.literal = q < 0 && name[0] == 'q' ? span_text(p, st->a, st->b) : NULL;
+    qs.literal = qs.res < 0 && name[0] == 'q' ? span_text(p, st->a, st->b) : NULL;
   } else {
     return 0;
   }
-  if (q >= 0)
-    p->res[q].used = true;
+  if (qs.res >= 0)
+    p->res[qs.res].used = true;
   int rc = attach(p, t, name, &qs);
   free(qs.literal);
   return rc;
@@ -126,13 +124,12 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
 static int emit_task(planner *p, const step *st, int task, const source *in, int prev_text,
                      const char *tgt, const char *src_lang) {
   const baton__taskspec *spec = p->cues[task].spec;
-  unsigned ptype = off_primary_type(spec);
   if (p->g->n >= OFF_MAX_TASKS)
     return baton__fmt(p->err, p->errlen, "the request asks for more than %d tasks",
                       OFF_MAX_TASKS), -1;
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(spec->name)};
   p->made[t.id] = spec;
-  int rc = t.task ? attach(p, &t, baton__type_name(ptype), in) : -1;
+  int rc = t.task ? attach(p, &t, baton__type_name(off_primary_type(spec)), in) : -1;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   if (rc == 0 && !in->literal && baton__csv_has(spec->params, "instruction")) {
     /* "make it black and white", "resample it to 16 kHz", "summarize it in two sentences": the

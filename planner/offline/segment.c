@@ -58,32 +58,26 @@ static size_t skip_soft(const planner *p, size_t k, size_t e) {
   return k;
 }
 
-/* Adds [a,b) less boundary words at its start (a hard break only ends a sentence); -1: too many. */
-static int add_step(planner *p, size_t a, size_t b, bool context) {
+/* Adds the piece [a, b) of a sentence less boundary words at its start (a hard break only ends a
+ * sentence); -1: too many. Whether it only sets the scene: one starting with a first-person subject
+ * is judged alone; a condition split off before the rest (not `last`: "Once we get an answer, |
+ * could we ...") does unless it names an action of its own ("After editing the table, | I'd like
+ * ...": words for a result, "the summary", name none); any other as its sentence. */
+static int add_step(planner *p, size_t a, size_t b, bool sentence, bool last) {
   if ((a = skip_soft(p, a, b)) >= b)
     return 0;
   if (p->n_steps >= OFF_MAX_STEPS)
     return -1;
+  bool subject = off_is(p, a, W_SUBJECT), context = subject ? is_context_clause(p, a, b) : sentence;
+  if (!subject && !last && off_is(p, a, W_CONDITION)) {
+    for (size_t i = a; i < b; i++) /* (no reference is marked before recognise.c) */
+      p->tok[i].skip = off_is(p, i, W_MADE_THING);
+    context = !has_cue(p, a, b);
+    for (size_t i = a; i < b; i++)
+      p->tok[i].skip = false;
+  }
   p->steps[p->n_steps++] = (step){.a = a, .b = b, .task = -1, .context = context};
   return 0;
-}
-
-/* Whether the piece [a, b) of a sentence only sets the scene: one starting with a first-person
- * subject is judged alone; a condition split off before the rest (not `last`: "Once we get an
- * answer, | could we ...") does unless it names an action of its own ("After editing the table, |
- * I'd like ...": words for a result, "the summary", name none); any other as its sentence. */
-static bool piece_context(planner *p, size_t a, size_t b, bool sentence, bool last) {
-  size_t k = skip_soft(p, a, b);
-  if (k < b && off_is(p, k, W_SUBJECT))
-    return is_context_clause(p, k, b);
-  if (last || k >= b || !off_is(p, k, W_CONDITION))
-    return sentence;
-  for (size_t i = k; i < b; i++) /* (no reference is marked before recognise.c) */
-    p->tok[i].skip = off_is(p, i, W_MADE_THING);
-  bool action = has_cue(p, k, b);
-  for (size_t i = k; i < b; i++)
-    p->tok[i].skip = false;
-  return !action;
 }
 
 int off_split_steps(planner *p) {
@@ -105,7 +99,7 @@ int off_split_steps(planner *p) {
         continue; /* "read a.txt and b.txt aloud": a list of what the step takes */
       if (k == i || has_cue(p, k + 1, next) || (c < i && off_is(p, c, W_SUBJECT)) ||
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) {
-        if (add_step(p, from, k, piece_context(p, from, k, context, k == i)) != 0)
+        if (add_step(p, from, k, context, k == i) != 0)
           return -1;
         from = k;
       }
