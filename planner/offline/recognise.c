@@ -350,7 +350,6 @@ static bool clearest_cue(planner *p) {
     if (c.task >= 0 && c.score > best.score)
       best = c, at = s;
   }
-  best.context = false;
   if (best.task >= 0)
     p->steps[at] = best;
   return best.task >= 0;
