@@ -155,9 +155,8 @@ static int edit_twin(const planner *p, const step *x, const step *y) {
  * transform and an edit ("modify the image by changing the background to blue"), become one. */
 static void merge_steps(planner *p) {
   size_t w = 0;
-  step *l = NULL; /* the last recognised step kept */
   for (size_t r = 0; r < p->n_steps; r++) {
-    step *s = &p->steps[r];
+    step *s = &p->steps[r], *l = w ? &p->steps[w - 1] : NULL; /* l: the last recognised step kept */
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
     bool own = off_own_types(p, s->a, s->b) != 0;
@@ -168,8 +167,7 @@ static void merge_steps(planner *p) {
       l->b = s->b;
       continue;
     }
-    p->steps[w] = *s;
-    l = &p->steps[w++];
+    p->steps[w++] = *s;
   }
   p->n_steps = w;
 }
