@@ -40,8 +40,7 @@ static unsigned earlier_types(const planner *p) {
 static void mark_references(planner *p, size_t a, size_t b) {
   unsigned told = earlier_types(p);
   for (size_t i = a + 1; i < b; i++) {
-    bool media = ((told & BATON__T_IMAGE) && off_is(p, i, W_PICTURE)) ||
-                 ((told & BATON__T_AUDIO) && off_is(p, i, W_RECORDING));
+    bool media = off_said_media(p, i, i + 1) & told;
     /* "the transcription of the audio" names what to make, not an earlier result */
     if (!media && (!off_is(p, i, W_MADE_THING) || (i + 1 < b && off_is(p, i + 1, W_CONTENT_INTRO))))
       continue;
