@@ -119,9 +119,7 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char
 
 /* Is token i a picture or recording word with a file of that medium at hand? */
 static bool at_hand(const planner *p, size_t i) {
-  unsigned have = off_res_types(p, false);
-  return i < p->n_tok && ((off_is(p, i, W_PICTURE) && (have & BATON__T_IMAGE)) ||
-                          (off_is(p, i, W_RECORDING) && (have & BATON__T_AUDIO)));
+  return i < p->n_tok && (off_said_media(p, i, i + 1) & off_res_types(p, false));
 }
 
 /* The tokens the phrase spans at i (within [i,b)), or 0. Determiners are loose: "generate an image"

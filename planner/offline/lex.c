@@ -80,8 +80,7 @@ int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is
 static const char *const quote_marks[][2] = {
     {"\"", "\""}, {"\xE2\x80\x9C", "\xE2\x80\x9D"}, {"'", "'"}, {"\xE2\x80\x98", "\xE2\x80\x99"}};
 
-/* At position i, is there an opening quote? Returns the end of its closing quote and the content's
- * span [*cs, *ce); 0 if none. */
+/* The end of the quote opening at i (its content: [*cs, *ce)), or 0 if none opens there. */
 static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *ce) {
   for (size_t m = 0; m < 4; m++) {
     const char *o = quote_marks[m][0], *c = quote_marks[m][1];
@@ -203,14 +202,11 @@ int off_tokenize(planner *p) {
   const char *q = p->req;
   size_t n = p->req_len, cs, ce;
   for (size_t i = 0, j; i < n; i = j) {
-    int rc;
-    if ((j = find_quote(q, n, i, &cs, &ce)) != 0) {
-      rc = tokenize_quote(p, i, cs, ce, j);
-    } else { /* a chunk runs to the next space or opening quote */
-      for (j = i + 1; j < n && !is_space_byte(q[j]) && !find_quote(q, n, j, &cs, &ce);)
-        j++;
-      rc = tokenize_chunk(p, i, j);
-    }
+    size_t qe = find_quote(q, n, i, &cs, &ce);
+    j = qe ? qe : i + 1; /* a chunk runs to the next space or opening quote */
+    while (!qe && j < n && !is_space_byte(q[j]) && !find_quote(q, n, j, &cs, &ce))
+      j++;
+    int rc = qe ? tokenize_quote(p, i, cs, ce, qe) : tokenize_chunk(p, i, j);
     if (rc != 0)
       return rc;
   }

@@ -40,8 +40,7 @@ static unsigned earlier_types(const planner *p) {
 static void mark_references(planner *p, size_t a, size_t b) {
   unsigned told = earlier_types(p);
   for (size_t i = a + 1; i < b; i++) {
-    bool media = ((told & BATON__T_IMAGE) && off_is(p, i, W_PICTURE)) ||
-                 ((told & BATON__T_AUDIO) && off_is(p, i, W_RECORDING));
+    bool media = off_said_media(p, i, i + 1) & told;
     /* "the transcription of the audio" names what to make, not an earlier result */
     if (!media && (!off_is(p, i, W_MADE_THING) || (i + 1 < b && off_is(p, i + 1, W_CONTENT_INTRO))))
       continue;
@@ -155,9 +154,8 @@ static int edit_twin(const planner *p, const step *x, const step *y) {
  * transform and an edit ("modify the image by changing the background to blue"), become one. */
 static void merge_steps(planner *p) {
   size_t w = 0;
-  step *l = NULL; /* the last recognised step kept */
   for (size_t r = 0; r < p->n_steps; r++) {
-    step *s = &p->steps[r];
+    step *s = &p->steps[r], *l = w ? &p->steps[w - 1] : NULL; /* l: the last recognised step kept */
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
     bool own = off_own_types(p, s->a, s->b) != 0;
@@ -168,8 +166,7 @@ static void merge_steps(planner *p) {
       l->b = s->b;
       continue;
     }
-    p->steps[w] = *s;
-    l = &p->steps[w++];
+    p->steps[w++] = *s;
   }
   p->n_steps = w;
 }
@@ -350,7 +347,6 @@ static bool clearest_cue(planner *p) {
     if (c.task >= 0 && c.score > best.score)
       best = c, at = s;
   }
-  best.context = false;
   if (best.task >= 0)
     p->steps[at] = best;
   return best.task >= 0;
