@@ -110,6 +110,10 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   } else if (off_takes_two_texts(p, spec)) {
     name = off_is_role(p, task, R_COMPARE_TEXTS) ? "text2" : "question";
     qs.literal = qs.res < 0 && name[0] == 'q' ? span_text(p, st->a, st->b) : NULL;
+    /* "caption a.jpg and b.jpg and compare them": the text made just before the first one by the
+     * same kind of task */
+    int k = t->args[0].ref;
+    qs.ref = qs.res < 0 && name[0] == 't' && k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
   } else {
     return 0;
   }
@@ -299,13 +303,16 @@ void off_needs_input(planner *p, const baton__taskspec *spec) {
              spec->name, strchr("aeiou", type[0]) ? "an" : "a", type);
 }
 
-/* "Translate it into Spanish and French and read them aloud": how many tasks of one kind making
- * `type`, side by side (none takes another's output), the graph ends with when the step speaks of
- * them, else 1. */
+/* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
+ * summarize it": how many tasks of one kind making `type`, side by side (none takes another's
+ * output), the graph ends with when the step refers to what came before ("them", "it", "both"),
+ * else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
-  size_t n = p->g->n, k = n;
-  if (!n || !off_has_word(p, st->a, st->b, W_PLURAL) || !(p->made[n - 1]->outputs & type))
-    return 1;
+  size_t n = p->g->n, k = n, a = st->a, b = st->b;
+  bool refers = off_has_word(p, a, b, W_PLURAL) || off_has_word(p, a, b, W_REFERENCE);
+  if (!n || !refers || nearest_producer(p, type) != (int)n - 1 ||
+      off_takes_two_texts(p, p->cues[st->task].spec))
+    return 1; /* "caption a.jpg and b.jpg and compare them": one comparison of both */
   while (k > 1 && p->made[k - 2] == p->made[n - 1] && p->g->tasks[k - 1].args[0].ref != (int)k - 2)
     k--;
   return n - k + 1;
