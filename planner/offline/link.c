@@ -310,7 +310,7 @@ void off_needs_input(planner *p, const baton__taskspec *spec) {
 static size_t made_together(const planner *p, const step *st, unsigned type) {
   size_t n = p->g->n, k = n, a = st->a, b = st->b;
   bool refers = off_has_word(p, a, b, W_PLURAL) || off_has_word(p, a, b, W_REFERENCE);
-  if (!n || !refers || nearest_producer(p, type) != (int)n - 1 ||
+  if (!n || !refers || nearest_producer(p, type) != (int)n - 1 || off_own_res(p, a, b, type) >= 0 ||
       off_takes_two_texts(p, p->cues[st->task].spec))
     return 1; /* "caption a.jpg and b.jpg and compare them": one comparison of both */
   while (k > 1 && p->made[k - 2] == p->made[n - 1] && p->g->tasks[k - 1].args[0].ref != (int)k - 2)
