@@ -305,8 +305,8 @@ void off_needs_input(planner *p, const baton__taskspec *spec) {
 
 /* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
  * summarize it": how many tasks of one kind making `type`, side by side (none takes another's
- * output), the graph ends with when the step refers to what came before ("them", "it", "both"),
- * else 1. */
+ * output), the graph ends with when the step refers back ("them", "it", "both") and names no file
+ * of that type itself, else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
   size_t n = p->g->n, k = n, a = st->a, b = st->b;
   bool refers = off_has_word(p, a, b, W_PLURAL) || off_has_word(p, a, b, W_REFERENCE);
