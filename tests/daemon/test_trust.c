@@ -186,6 +186,23 @@ static void socket_is_open_to_allowed_users(void) {
   free(r);
 }
 
+/* A root-only file in nobody's own folder, named by nobody's plan as task's argument arg: the run is
+ * refused and none of it leaks. */
+static void refused_in_own_folder(const char *name, const char *task, const char *arg) {
+  char p[700], params[1600];
+  snprintf(p, sizeof p, "%s/mine/%s", base, name);
+  bt_write(p, "ROOT-ONLY-SECRET");
+  chmod(p, 0600);
+  snprintf(params, sizeof params,
+           "{\"plan\":[{\"task\":\"%s\",\"id\":0,\"dep\":[-1],"
+           "\"args\":{\"%s\":\"%s\"}}],\"cwd\":\"%s/mine\"}",
+           task, arg, name, base);
+  char *r = as_nobody("submit", params);
+  cr_expect_neq(code_of(r), 0, "%s refused: %s", name, r);
+  cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
+  free(r);
+}
+
 static void roots_files_are_not_read_for_another_user(void) {
   char params[1600];
   /* Through plan arguments: a path in the daemon's folder, no cwd. */
@@ -197,31 +214,10 @@ static void roots_files_are_not_read_for_another_user(void) {
   cr_expect_neq(code_of(r), 0, "refused: %s", r);
   cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
   free(r);
-  /* ...a relative one, in its own folder, to a file it may not read. */
-  char p[700];
-  snprintf(p, sizeof p, "%s/mine/secret.png", base);
-  bt_write(p, "ROOT-ONLY-SECRET");
-  chmod(p, 0600);
-  snprintf(params, sizeof params,
-           "{\"plan\":[{\"task\":\"debug-read\",\"id\":0,\"dep\":[-1],"
-           "\"args\":{\"image\":\"secret.png\"}}],\"cwd\":\"%s/mine\"}",
-           base);
-  r = as_nobody("submit", params);
-  cr_expect_neq(code_of(r), 0, "refused: %s", r);
-  cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
-  free(r);
-  /* ...a text file it may not read, as a text argument's words. */
-  snprintf(p, sizeof p, "%s/mine/secret.txt", base);
-  bt_write(p, "ROOT-ONLY-SECRET");
-  chmod(p, 0600);
-  snprintf(params, sizeof params,
-           "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
-           "\"args\":{\"text\":\"secret.txt\"}}],\"cwd\":\"%s/mine\"}",
-           base);
-  r = as_nobody("submit", params);
-  cr_expect_neq(code_of(r), 0, "refused: %s", r);
-  cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
-  free(r);
+  /* ...a relative one, in its own folder, to a file it may not read: a picture, and a text file
+   * as a text argument's words. */
+  refused_in_own_folder("secret.png", "debug-read", "image");
+  refused_in_own_folder("secret.txt", "debug-echo", "text");
   /* Through the request text. */
   snprintf(params, sizeof params,
            "{\"request\":\"read the text in %s/secret.png\",\"offline\":true}", base);
