@@ -186,8 +186,8 @@ static void socket_is_open_to_allowed_users(void) {
   free(r);
 }
 
-/* A root-only file in nobody's own folder, named by nobody's plan as task's argument arg: the run is
- * refused and none of it leaks. */
+/* A root-only file in nobody's own folder, named by nobody's plan as task's argument arg: the run
+ * is refused and none of it leaks. */
 static void refused_in_own_folder(const char *name, const char *task, const char *arg) {
   char p[700], params[1600];
   snprintf(p, sizeof p, "%s/mine/%s", base, name);
