@@ -245,9 +245,10 @@ int baton__read_fd(int fd, const char *path, size_t max, char **out, size_t *len
     baton__fmt(err, errlen, "%s is too large (%lld bytes; the limit is %zu)", path,
                (long long)st.st_size, max);
     close(fd);
-    return -1;
+    return -2;
   }
   size_t cap = (size_t)st.st_size + 1, n = 0;
+  int rc = -1;
   char *buf = malloc(cap);
   if (!buf) {
     baton__fmt(err, errlen, "out of memory reading %s", path);
@@ -259,6 +260,7 @@ int baton__read_fd(int fd, const char *path, size_t max, char **out, size_t *len
       /* The file grew while we read it: allow up to max. */
       if (cap > max) {
         baton__fmt(err, errlen, "%s is too large (the limit is %zu bytes)", path, max);
+        rc = -2;
         goto fail;
       }
       size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
@@ -290,7 +292,7 @@ int baton__read_fd(int fd, const char *path, size_t max, char **out, size_t *len
 fail:
   free(buf);
   close(fd);
-  return -1;
+  return rc;
 }
 
 uint64_t baton__fnv1a64(uint64_t h, const void *data, size_t len) {

@@ -65,7 +65,7 @@ uint64_t baton__fnv1a64(uint64_t h, const void *data, size_t len);
 
 /* Reads a whole file, refusing files larger than max bytes.
  * Returns 0 and a malloc'd NUL-terminated buffer (caller frees), or -1 with
- * a message in err. */
+ * a message in err (-2 when the file is larger than max). */
 int baton__read_file(const char *path, size_t max, char **out, size_t *len,
                      char *err, size_t errlen);
 /* The same for an open descriptor fd (closed on return), named path in errors. */

@@ -67,16 +67,15 @@ static bool names_text_file(const baton__arg *a) {
  * -1 with err, or -2 with err when the file is longer than max. */
 static int take_text_file(const baton__input_scope *scope, baton__arg *a, size_t max, char *err,
                           size_t errlen) {
-  int fd = baton__input_open(scope, a->value, err, errlen);
+  int fd = baton__input_open(scope, a->value, err, errlen), rc;
   char *text = NULL;
   size_t len = 0;
   if (fd < 0)
     return -1;
-  if (baton__read_fd(fd, a->value, max, &text, &len, err, errlen) != 0) {
-    if (!strstr(err, "too large"))
-      return -1;
-    baton__fmt(err, errlen, "%s is longer than limits.text_bytes (%zu bytes)", a->value, max);
-    return -2;
+  if ((rc = baton__read_fd(fd, a->value, max, &text, &len, err, errlen)) != 0) {
+    if (rc == -2)
+      baton__fmt(err, errlen, "%s is longer than limits.text_bytes (%zu bytes)", a->value, max);
+    return rc;
   }
   if (memchr(text, '\0', len) || !baton__utf8_valid(text, len)) {
     baton__fmt(err, errlen, "%s is not UTF-8 text", a->value);
