@@ -534,7 +534,7 @@ unsigned baton__type_of_path(const char *path) {
       {".m4a", BATON__T_AUDIO}, {".opus", BATON__T_AUDIO}, {".mp4", BATON__T_VIDEO},
       {".mkv", BATON__T_VIDEO}, {".avi", BATON__T_VIDEO},  {".mov", BATON__T_VIDEO},
       {".webm", BATON__T_VIDEO}, {".txt", BATON__T_TEXT},  {".md", BATON__T_TEXT},
-      {".json", BATON__T_JSON},
+      {".aiff", BATON__T_AUDIO}, {".aif", BATON__T_AUDIO}, {".json", BATON__T_JSON},
   };
   for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
     if (baton__has_suffix_ci(path, exts[i].ext))

@@ -1,4 +1,4 @@
-/* audio_io.c — audio files in and out for the local audio executors: libsndfile decoding, mono mixdown, resampling, WAV writing. */
+/* audio_io.c — audio files in and out for the local audio executors: libsndfile decoding, mono mixdown, resampling, writing WAV, FLAC, Ogg, Opus, MP3 or AIFF. */
 #include "executors/audio_io.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -179,15 +179,60 @@ int baton__pcm_resample(baton__pcm *p, int rate) {
   return 0;
 }
 
-int baton__pcm_write_wav(const char *path, const baton__pcm *p, char *err, size_t errlen) {
+/* The containers baton writes, by file extension. A rate list (ending in 0)
+ * holds the only sample rates the codec takes; NULL takes any. */
+static const int mp3_rates[] = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 0};
+static const int opus_rates[] = {8000, 12000, 16000, 24000, 48000, 0};
+static const struct {
+  const char *ext;
+  int format;
+  const int *rates;
+} pcm_formats[] = {
+    {"wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, NULL},
+    {"flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, NULL},
+    {"ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, NULL},
+    {"opus", SF_FORMAT_OGG | SF_FORMAT_OPUS, opus_rates},
+    {"mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, mp3_rates},
+    {"aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16, NULL},
+};
+
+static int pcm_format_index(const char *ext) {
+  for (size_t i = 0; i < sizeof pcm_formats / sizeof pcm_formats[0]; i++)
+    if (strcmp(pcm_formats[i].ext, ext) == 0)
+      return (int)i;
+  return -1;
+}
+
+const char *baton__pcm_format_name(size_t i) {
+  return i < sizeof pcm_formats / sizeof pcm_formats[0] ? pcm_formats[i].ext : NULL;
+}
+
+int baton__pcm_format_rate(const char *ext, int rate) {
+  int i = pcm_format_index(ext);
+  const int *r = i >= 0 ? pcm_formats[i].rates : NULL;
+  if (!r)
+    return rate;
+  while (r[1] && r[0] < rate)
+    r++;
+  return r[0];
+}
+
+int baton__pcm_write(const char *path, const char *ext, const baton__pcm *p, char *err,
+                     size_t errlen) {
+  int fi = pcm_format_index(ext);
+  if (fi < 0 || baton__pcm_format_rate(ext, p->rate) != p->rate) {
+    baton__fmt(err, errlen, "cannot write %d Hz audio as %s", p->rate, ext);
+    return -1;
+  }
   SF_INFO info;
   memset(&info, 0, sizeof info);
   info.samplerate = p->rate;
   info.channels = p->channels;
-  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+  info.format = pcm_formats[fi].format;
   SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
   if (!sf) {
-    baton__fmt(err, errlen, "cannot write %s: %s", path, sf_strerror(NULL));
+    baton__fmt(err, errlen, "cannot write %s (%d channels, %d Hz, %s): %s", path, p->channels,
+               p->rate, ext, sf_strerror(NULL));
     return -1;
   }
   sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);

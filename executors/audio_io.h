@@ -1,4 +1,4 @@
-/* audio_io.h — audio files in and out for the local audio executors: libsndfile decoding, mono mixdown, resampling, WAV writing. */
+/* audio_io.h — audio files in and out for the local audio executors: libsndfile decoding, mono mixdown, resampling, writing WAV, FLAC, Ogg, Opus, MP3 or AIFF. */
 #ifndef BATON_EXECUTORS_AUDIO_IO_H
 #define BATON_EXECUTORS_AUDIO_IO_H
 
@@ -31,8 +31,19 @@ int baton__pcm_to_mono(baton__pcm *p);
  * memory. */
 int baton__pcm_resample(baton__pcm *p, int rate);
 
-/* Writes 16-bit PCM WAV (samples clipped to [-1, 1]). 0, or -1 with err. */
-int baton__pcm_write_wav(const char *path, const baton__pcm *p, char *err, size_t errlen);
+/* The i-th file extension baton__pcm_write takes ("wav", "flac", "ogg",
+ * "opus", "mp3", "aiff"), or NULL past the last. */
+const char *baton__pcm_format_name(size_t i);
+
+/* The sample rate the format of extension ext stores nearest above `rate`
+ * (MP3 and Opus take a few rates only), or `rate` when it takes any. */
+int baton__pcm_format_rate(const char *ext, int rate);
+
+/* Writes p as the format of extension ext (16-bit PCM for WAV, FLAC, AIFF;
+ * samples clipped to [-1, 1]); the rate must be one the format takes. 0, or
+ * -1 with err. */
+int baton__pcm_write(const char *path, const char *ext, const baton__pcm *p, char *err,
+                     size_t errlen);
 
 /* Frees the samples and empties p; NULL or empty is a no-op. */
 void baton__pcm_release(baton__pcm *p);

@@ -1,4 +1,4 @@
-/* sndfile.c — the "audio-to-audio" executor: trim silence, mix to mono, resample and normalise recordings with libsndfile, writing WAV. */
+/* sndfile.c — the "audio-to-audio" executor: trim silence, mix to mono, resample, normalise and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -23,9 +23,9 @@
 
 #define SF_CAN_DO                                                                           \
   "normalise (the default), trim silence, resample (\"resample to 16 kHz\", \"to 44100 "     \
-  "Hz\"), convert to mono"
+  "Hz\"), convert to mono, convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise)"
 
-enum { SF_TRIM = 1, SF_MONO = 2, SF_RESAMPLE = 4, SF_NORMALISE = 8 };
+enum { SF_TRIM = 1, SF_MONO = 2, SF_RESAMPLE = 4, SF_NORMALISE = 8, SF_CONVERT = 16 };
 
 /* Whether the lower-cased text holds w at a word start. */
 static bool word_at_start(const char *text, const char *w) {
@@ -50,6 +50,23 @@ static int find_rate(const char *low) {
       return (int)(v + 0.5);
   }
   return 0;
+}
+
+/* The last output format named in the text as a word of its own ("to mp3",
+ * "as FLAC"), not a file's extension ("talk.wav"). NULL if none. */
+static const char *find_format(const char *low) {
+  const char *best = NULL, *best_at = NULL;
+  for (size_t i = 0; baton__pcm_format_name(i); i++) {
+    const char *ext = baton__pcm_format_name(i);
+    size_t n = strlen(ext);
+    for (const char *p = low; (p = strstr(p, ext)); p++)
+      if ((p == low || (!isalnum((unsigned char)p[-1]) && p[-1] != '.')) &&
+          !isalnum((unsigned char)p[n]) && (!best_at || p > best_at)) {
+        best = ext;
+        best_at = p;
+      }
+  }
+  return best;
 }
 
 static bool sf_available(const baton__config *cfg, char *why, size_t whylen) {
@@ -107,8 +124,9 @@ static const struct {
 
 /* What an instruction asks for. */
 typedef struct sf_plan {
-  unsigned ops;   /* SF_* bits */
-  int rate;       /* Hz, with SF_RESAMPLE */
+  unsigned ops;    /* SF_* bits */
+  int rate;        /* Hz, with SF_RESAMPLE */
+  const char *ext; /* the file format to write */
   bool defaulted; /* it named nothing known, so SF_NORMALISE */
 } sf_plan;
 
@@ -124,6 +142,11 @@ static sf_plan sf_parse(const char *instr) {
         plan.ops |= sf_cues[i].op;
   if (plan.rate)
     plan.ops |= SF_RESAMPLE;
+  plan.ext = find_format(low);
+  if (plan.ext)
+    plan.ops |= SF_CONVERT;
+  else
+    plan.ext = "wav";
   plan.defaulted = plan.ops == 0;
   if (plan.defaulted)
     plan.ops = SF_NORMALISE;
@@ -163,29 +186,38 @@ static const char *sf_process(baton__pcm *pcm, const sf_plan *plan, baton__sb *d
   }
   if (baton__exec_cancelled(env))
     return "cancelled";
-  if (plan->ops & SF_RESAMPLE) {
-    if (baton__pcm_resample(pcm, plan->rate) != 0)
+  int rate = baton__pcm_format_rate(plan->ext, plan->ops & SF_RESAMPLE ? plan->rate : in_rate);
+  if (rate != in_rate) {
+    if (baton__pcm_resample(pcm, rate) != 0)
       return "out of memory resampling";
-    baton__sb_addf(desc, "resampled %d Hz to %d Hz; ", in_rate, plan->rate);
+    baton__sb_addf(desc, "resampled %d Hz to %d Hz%s; ", in_rate, rate,
+                   plan->ops & SF_RESAMPLE && rate == plan->rate ? "" : " (the format's nearest)");
+  } else if (plan->ops & SF_RESAMPLE) {
+    baton__sb_addf(desc, "already at %d Hz; ", rate);
   }
   if (plan->ops & SF_NORMALISE)
     sf_normalise(pcm, desc);
   return NULL;
 }
 
-/* Writes pcm as the run's WAV and finishes its description. The path
+/* Writes pcm as the run's file in the plan's format and finishes its description. The path
  * (caller frees), or NULL with env->err set. */
 static char *sf_save(const baton__pcm *pcm, const sf_plan *plan, const char *instr,
                      baton__sb *desc, baton__exec_env *env) {
-  char *path = baton__run_out_path(env, "wav");
+  char *path = baton__run_out_path(env, plan->ext);
   if (!path)
     return NULL;
-  if (baton__pcm_write_wav(path, pcm, env->err, sizeof env->err) != 0) {
+  if (baton__pcm_write(path, plan->ext, pcm, env->err, sizeof env->err) != 0) {
     free(path);
     return NULL;
   }
-  baton__sb_addf(desc, "%.2f s, %d Hz, %d channel(s), 16-bit WAV",
-                 (double)pcm->frames / pcm->rate, pcm->rate, pcm->channels);
+  char kind[8];
+  size_t k = 0;
+  for (; plan->ext[k] && k + 1 < sizeof kind; k++)
+    kind[k] = (char)toupper((unsigned char)plan->ext[k]);
+  kind[k] = '\0';
+  baton__sb_addf(desc, "%.2f s, %d Hz, %d channel(s), %s%s", (double)pcm->frames / pcm->rate,
+                 pcm->rate, pcm->channels, strcmp(kind, "WAV") ? "" : "16-bit ", kind);
   if (plan->defaulted && *instr)
     baton__sb_adds(desc, " (the instruction named no known operation, so it was normalised; "
                          "this executor can: " SF_CAN_DO ")");

@@ -18,6 +18,7 @@ static const struct {
     {"tif", "image/tiff"},        {"tiff", "image/tiff"}, {"wav", "audio/wav"},
     {"mp3", "audio/mpeg"},        {"flac", "audio/flac"}, {"ogg", "audio/ogg"},
     {"mp4", "video/mp4"},         {"webm", "video/webm"}, {"txt", "text/plain"},
+    {"opus", "audio/ogg"},        {"aiff", "audio/aiff"}, {"aif", "audio/aiff"},
     {"json", "application/json"},
 };
 

@@ -1,4 +1,4 @@
-/* test_sndfile.c — the libsndfile audio-to-audio executor: normalise, trim silence, resample, mono, FLAC input, errors. */
+/* test_sndfile.c — the libsndfile audio-to-audio executor: normalise, trim silence, resample, mono, FLAC input, format conversion, errors. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -47,12 +47,15 @@ typedef struct audio {
   int crossings; /* sign changes of channel 0 */
 } audio;
 
-static audio inspect(const char *path) {
+/* Reads a file of container `type` (SF_FORMAT_WAV: also 16-bit PCM). */
+static audio inspect_as(const char *path, int type) {
   SF_INFO info = {0};
   SNDFILE *f = sf_open(path, SFM_READ, &info);
   cr_assert_not_null(f, "cannot read %s", path);
-  cr_assert_eq(info.format & SF_FORMAT_TYPEMASK, SF_FORMAT_WAV, "not a WAV file");
-  cr_assert_eq(info.format & SF_FORMAT_SUBMASK, SF_FORMAT_PCM_16, "not 16-bit PCM");
+  cr_assert_eq(info.format & SF_FORMAT_TYPEMASK, type, "%s: container %#x", path,
+               info.format & SF_FORMAT_TYPEMASK);
+  if (type == SF_FORMAT_WAV)
+    cr_assert_eq(info.format & SF_FORMAT_SUBMASK, SF_FORMAT_PCM_16, "not 16-bit PCM");
   audio a = {.rate = info.samplerate, .channels = info.channels, .frames = (size_t)info.frames};
   float *s = calloc(a.frames * (size_t)a.channels + 1, sizeof *s);
   cr_assert_eq(sf_readf_float(f, s, info.frames), info.frames);
@@ -68,6 +71,8 @@ static audio inspect(const char *path) {
   free(s);
   return a;
 }
+
+static audio inspect(const char *path) { return inspect_as(path, SF_FORMAT_WAV); }
 
 /* Runs the executor; returns the output path (caller frees) or NULL with err. */
 static char *process(const char *audio_path, const char *instruction, char *err, size_t errlen,
@@ -159,6 +164,43 @@ Test(executors_sndfile, reads_flac_and_mixes_to_mono, .init = setup, .fini = tea
   cr_assert_eq(a.rate, 22050);
   cr_assert_float_eq(a.peak, 0.891, 0.01);
   free(out);
+  free(in);
+}
+
+Test(executors_sndfile, converts_to_the_format_asked_for, .init = setup, .fini = teardown) {
+  char *in = make_audio("talk.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 0.0, 1.0, 0.5);
+  static const struct {
+    const char *instruction, *suffix;
+    int type, rate;
+  } cases[] = {
+      /* "talk.wav" is the input's name, not the format asked for */
+      {"Convert talk.wav to mp3", "task5.mp3", SF_FORMAT_MPEG, 44100},
+      {"save it as a FLAC file", "task5.flac", SF_FORMAT_FLAC, 44100},
+      {"turn it into ogg", "task5.ogg", SF_FORMAT_OGG, 44100},
+      /* Opus has no 44.1 kHz: the nearest rate above */
+      {"encode talk.wav as Opus", "task5.opus", SF_FORMAT_OGG, 48000},
+      {"resample to 16 kHz and convert to MP3", "task5.mp3", SF_FORMAT_MPEG, 16000},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512], *text = NULL;
+    char *out = process(in, cases[i].instruction, err, sizeof err, &text);
+    cr_assert_not_null(out, "%s: %s", cases[i].instruction, err);
+    cr_assert(baton__has_suffix_ci(out, cases[i].suffix), "%s: wrote %s", cases[i].instruction,
+              out);
+    audio a = inspect_as(out, cases[i].type);
+    cr_assert_eq(a.rate, cases[i].rate, "%s: %d Hz", cases[i].instruction, a.rate);
+    cr_assert_eq(a.channels, 2);
+    /* one second of 440 Hz survives the lossy codecs: length and pitch */
+    double secs = (double)a.frames / a.rate;
+    cr_assert(secs > 0.95 && secs < 1.2, "%s: %.3f s", cases[i].instruction, secs);
+    cr_assert(abs(a.crossings - (int)(880 * secs)) < 40, "%s: %d sign changes in %.3f s",
+              cases[i].instruction, a.crossings, secs);
+    cr_assert(text && !strstr(text, "normalised"), "%s: only converting changed the level: %s",
+              cases[i].instruction, text ? text : "(none)");
+    free(text);
+    remove(out);
+    free(out);
+  }
   free(in);
 }
 
