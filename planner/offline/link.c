@@ -137,8 +137,10 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   if (rc == 0 && !in->literal && baton__csv_has(spec->params, "instruction")) {
     /* "make it black and white", "resample it to 16 kHz", "summarize it in two sentences": the
-     * executor reads the wish from "instruction" (unless the words are what it takes) */
-    char *words = span_text(p, st->a, st->b);
+     * executor reads the wish from "instruction" (unless the words are what it takes), through
+     * a relative tail split off it ("summarize the | text in x.png in one sentence") */
+    bool tail = st + 1 < p->steps + p->n_steps && st[1].split_tail && st[1].relative;
+    char *words = span_text(p, st->a, tail ? st[1].b : st->b);
     rc = words ? add_arg(&t, "instruction", words, -1) : 0;
     free(words);
   }
