@@ -340,6 +340,13 @@ static int emit_step(planner *p, const step *st) {
   for (size_t i = st->a; !(text && off_takes_two_texts(p, spec)) && i < st->b; i++)
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file))
       own[n_own++] = i;
+  /* "detect the faces in a.jpg and b.jpg and blur them": with nothing made of its type, "them"
+   * are the files of that type the step before took */
+  bool them = !n_own && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL) &&
+              nearest_producer(p, ptype) < 0;
+  for (size_t i = them ? st[-1].a : 0; them && i < st[-1].b; i++)
+    if (off_res_at(p, i, ptype) >= 0)
+      own[n_own++] = i;
   size_t copies = n_own > 1 ? n_own : made_together(p, st, ptype);
   int first = (int)(p->g->n - copies); /* of the tasks "them" points at, with no own files */
   for (size_t c = 0; c < copies; c++) {
