@@ -379,24 +379,20 @@ static int emit_step(planner *p, const step *st) {
   return 0;
 }
 
-/* "make an audio clip | that describes the objects": describe first, make the clip from that. */
-static void relative_first(planner *p, size_t s) {
-  step *st = &p->steps[s], *next = s + 1 < p->n_steps ? &p->steps[s + 1] : NULL;
-  if (next && next->relative && (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
-      off_primary_type(p->cues[st->task].spec) == BATON__T_TEXT &&
-      !(p->cues[st->task].spec->outputs & BATON__T_TEXT)) {
-    step head = *st;
-    *st = *next;
-    *next = head;
-    next->fed = true;
-  }
-}
-
 int off_link(planner *p) {
   char need[256] = "";
   for (size_t s = 0; s < p->n_steps; s++) {
-    relative_first(p, s);
-    int rc = emit_step(p, &p->steps[s]);
+    /* "make an audio clip | that describes the objects": describe first, make the clip from that */
+    step *st = &p->steps[s], *next = s + 1 < p->n_steps ? st + 1 : NULL;
+    if (next && next->relative && (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
+        off_primary_type(p->cues[st->task].spec) == BATON__T_TEXT &&
+        !(p->cues[st->task].spec->outputs & BATON__T_TEXT)) {
+      step head = *st;
+      *st = *next;
+      *next = head;
+      next->fed = true;
+    }
+    int rc = emit_step(p, st);
     if (rc < 0)
       return -1;
     if (rc == 1 && !need[0]) /* a step that cannot get its input is dropped; remember why */
