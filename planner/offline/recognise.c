@@ -63,7 +63,7 @@ static bool cue_starts(const planner *p, size_t k, size_t b) {
 /* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
  * halves must name different tasks, each clearly, and together score well above the whole. */
 static size_t best_split(const planner *p, const step *st, unsigned avail) {
-  double whole = st->score, best = 0;
+  double best = 0;
   size_t at = 0;
   for (size_t k = st->a + 1; k + 1 < st->b; k++) {
     if ((k == st->a + 1 && !off_is(p, k, W_WH)) || !cue_starts(p, k, st->b))
@@ -103,7 +103,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     if (s1 + s2 > best)
       best = s1 + s2, at = k;
   }
-  return best >= whole + p->lx->w[K_SPLIT_GAIN] ? at : 0;
+  return best >= st->score + p->lx->w[K_SPLIT_GAIN] ? at : 0;
 }
 
 /* Do two spans name different target languages? */
@@ -340,18 +340,17 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
 /* Nothing stood out: take the one clearest cue anywhere in the request, scene-setting sentences
  * included ("I have a table in t.jpg ... can you help?"), if it is at all plausible. */
 static bool clearest_cue(planner *p) {
-  step best = {.task = -1};
-  size_t at = 0;
+  step best = {.task = -1}, *at = NULL;
   for (size_t s = 0; s < p->n_steps; s++) {
     step c = p->steps[s];
     c.task = off_best_task_min(p, c.a, c.b, off_res_types(p, true), p->lx->w[K_ACCEPT_FALLBACK],
                                -1, &c.score);
     if (c.task >= 0 && c.score > best.score)
-      best = c, at = s;
+      best = c, at = &p->steps[s];
   }
-  if (best.task >= 0)
-    p->steps[at] = best;
-  return best.task >= 0;
+  if (at)
+    *at = best;
+  return at != NULL;
 }
 
 /* Why nothing was planned: a task a step names for a medium it speaks of but there is none of
