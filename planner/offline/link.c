@@ -171,19 +171,22 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   return (int)p->g->n - 1;
 }
 
-/* "into Spanish and French": `in` translated into each language after the target one; 0 or -1. */
-static int more_languages(planner *p, const step *st, const source *in, const char *src_lang) {
+/* `in` translated into tgt, then into each language listed after the target one ("into Spanish and
+ * French"); the first translation's id, or -1. */
+static int translate(planner *p, const step *st, const source *in, const char *tgt,
+                     const char *src_lang) {
+  int id = emit_task(p, st, p->role[R_TRANSLATE], in, -1, tgt, src_lang);
   bool listed = false;
-  for (size_t i = st->a; i < st->b; i++) {
+  for (size_t i = st->a; id >= 0 && i < st->b; i++) {
     const char *code = off_language_at(p, i);
     if (!listed)
       listed = code && i > st->a && off_is(p, i - 1, W_TARGET_PREP);
     else if (!code && !off_punct(p, i, ",") && !off_is(p, i, W_JOINER))
-      return 0; /* the list ends */
+      break; /* the list ends */
     else if (code && emit_task(p, st, p->role[R_TRANSLATE], in, -1, code, src_lang) < 0)
       return -1;
   }
-  return 0;
+  return id;
 }
 
 /* Bridges a picture or recording (types) to text (a caption, transcript, table or document reader)
@@ -362,16 +365,11 @@ static int emit_step(planner *p, const step *st) {
       if ((in = out).ref < 0)
         return -1;
     }
-    out.ref = emit_task(p, st, st->task, &in, prev_text, tgt, src_lang);
-    if (out.ref >= 0 && off_is_role(p, st->task, R_TRANSLATE))
-      rc = more_languages(p, st, &in, src_lang);
+    out.ref = off_is_role(p, st->task, R_TRANSLATE) ? translate(p, st, &in, tgt, src_lang)
+              : emit_task(p, st, st->task, &in, prev_text, tgt, src_lang);
     free(in.literal);
-    if (out.ref < 0 || rc < 0)
-      return -1;
-    in = out; /* "summarize it in Spanish and French" */
-    if (extra && (spec->outputs & BATON__T_TEXT) &&
-        ((out.ref = emit_task(p, st, p->role[R_TRANSLATE], &in, -1, tgt, src_lang)) < 0 ||
-         more_languages(p, st, &in, src_lang) < 0))
+    if (out.ref < 0 || (extra && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */
+                        (out.ref = translate(p, st, &out, tgt, src_lang)) < 0))
       return -1;
     if (st->speak && emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0)
       return -1;
