@@ -63,15 +63,12 @@ static int take_section(loader *l, const baton__ynode *root, const char *section
   return 0;
 }
 
+/* Room for n words, each filled in by its index. */
 static int words_alloc(off_words *w, size_t n) {
   w->words = calloc(n ? n : 1, sizeof *w->words);
   w->stems = calloc(n ? n : 1, sizeof *w->stems);
+  w->n = n;
   return w->words && w->stems ? 0 : -1;
-}
-
-static void words_add(off_words *w, const char *word) {
-  off_make_word(word, strlen(word), w->words[w->n], w->stems[w->n]);
-  w->n++;
 }
 
 static int take_class(loader *l, int c, const baton__ynode *key, const baton__ynode *seq) {
@@ -82,7 +79,7 @@ static int take_class(loader *l, int c, const baton__ynode *key, const baton__yn
     const baton__ynode *k = seq->kids[i];
     if (k->kind != BATON__YN_SCALAR || !k->value[0] || strlen(k->value) >= OFF_MAX_WORD)
       return fail(l, k, "expected a short word in", key->value);
-    words_add(w, k->value);
+    off_make_word(k->value, strlen(k->value), w->words[i], w->stems[i]);
   }
   return 0;
 }
@@ -92,7 +89,7 @@ static int take_language(loader *l, int i, const baton__ynode *key, const baton_
   if (v->kind != BATON__YN_SCALAR || strlen(key->value) >= OFF_MAX_WORD || !v->value[0] ||
       strlen(v->value) >= sizeof lx->lang_codes[0])
     return fail(l, key, "expected 'name: code' for language", key->value);
-  words_add(&lx->lang_names, key->value);
+  off_make_word(key->value, strlen(key->value), lx->lang_names.words[i], lx->lang_names.stems[i]);
   baton__fmt(lx->lang_codes[i], sizeof lx->lang_codes[i], "%s", v->value);
   return 0;
 }
