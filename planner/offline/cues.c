@@ -117,45 +117,37 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char
   return weigh_phrases(p);
 }
 
-/* Is token i a picture or recording word with a file of that medium at hand? */
-static bool at_hand(const planner *p, size_t i) {
-  return i < p->n_tok && (off_said_media(p, i, i + 1) & off_res_types(p, false));
-}
-
 /* The tokens the phrase spans at i (within [i,b)), or 0. Determiners are loose: "generate an image"
  * matches "generate this image" and "generate image", "to speech" matches "to a speech". */
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
+  const off_words *cls = p->lx->cls;
   size_t k = 0, j = i, skipped = 0;
   while (k < ph->n && j < b) {
-    if (k > 0 && ((ph->comma >> k) & 1u) && off_punct(p, j, ",")) {
-      j++; /* "people, places" written with its comma */
-      continue;
-    }
-    if (p->tok[j].kind != TK_WORD || p->tok[j].skip || p->tok[j].naming)
-      break;
     const char *w = p->tok[j].stem;
     bool wdet = p->tok[j].det, pdet = (ph->det >> k) & 1u;
-    const off_words *cls = p->lx->cls;
     /* A phrase's "a"/"an" does not stand for a definite determiner after a preposition ("convert
      * it to an audio" makes a new one, "listen to the audio" means one that exists) nor before a
      * picture at hand ("make this picture" speaks of that one). */
-    if (pdet && wdet && off_words_has(&cls[W_INDEFINITE], ph->stems[k], true) &&
-        ((k > 0 && !off_words_has(&cls[W_INDEFINITE], w, true) &&
-          off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true)) ||
-         (off_is(p, j, W_DEFINITE) && at_hand(p, j + 1))))
+    bool existing = pdet && wdet && off_words_has(&cls[W_INDEFINITE], ph->stems[k], true) &&
+                    ((k > 0 && !off_words_has(&cls[W_INDEFINITE], w, true) &&
+                      off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true)) ||
+                     (off_is(p, j, W_DEFINITE) && j + 1 < p->n_tok &&
+                      (off_said_media(p, j + 1, j + 2) & off_res_types(p, false))));
+    if (k > 0 && ((ph->comma >> k) & 1u) && off_punct(p, j, ","))
+      j++; /* "people, places" written with its comma */
+    else if (p->tok[j].kind != TK_WORD || p->tok[j].skip || p->tok[j].naming || existing)
       return 0;
-    if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0)) {
+    else if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0))
       k++, j++;
-    } else if (k > 0 && k + 1 == ph->n && ((ph->det >> (k - 1)) & 1u) && skipped < 2 &&
-               p->tok[j - 1].det) {
+    else if (k > 0 && k + 1 == ph->n && ((ph->det >> (k - 1)) & 1u) && skipped < 2 &&
+             p->tok[j - 1].det)
       j++, skipped++; /* "create an appealing thumbnail image": adjectives after its determiner */
-    } else if (pdet && k > 0 && k + 1 < ph->n) {
+    else if (pdet && k > 0 && k + 1 < ph->n)
       k++; /* the phrase's determiner is absent here */
-    } else if (wdet && k > 0 && skipped == 0) {
+    else if (wdet && k > 0 && skipped == 0)
       j++; /* a determiner the phrase does not have */
-    } else {
+    else
       return 0;
-    }
   }
   return k == ph->n ? j - i : 0;
 }
