@@ -174,8 +174,7 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
   size_t span_at[MAX_SPANS], span_len[MAX_SPANS], n_spans = 0;
   double s = 0;
   /* the phrases are longest first (build_cues), so the parts come after the whole */
-  for (size_t i = 0; i < c->n_phrases; i++) {
-    const phrase *ph = &c->phrases[i];
+  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++) {
     size_t at = a, len = 0;
     for (; at < b; at++)
       if ((len = off_phrase_at(p, ph, at, b)) && !covered_by_longer(p, c, at, len, ph->n, a, b))
