@@ -65,15 +65,13 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
     size_t v = i, n = r ? strlen(r->value) : 0;
     while (r && v > a && off_punct(p, v - 1, ",:-"))
       v--;
-    if (r && !r->is_file && r->type == BATON__T_TEXT && n > 0 && r->value[n - 1] == '?' && v > a &&
-        off_is(p, v - 1, W_ASK_VERB))
-      return true;
-    if ((i > a && off_is(p, i, W_WH) && off_is(p, i - 1, W_ASK_VERB)) ||
-        (i + 1 < b && off_is(p, i, W_IS_ARE) && off_is(p, i + 1, W_THERE)))
-      return true;
     bool tell = off_is(p, i, W_TELL);
     size_t obj = i + 1 + (tell && i + 1 < b && off_is(p, i + 1, W_US)); /* "tell me | the ..." */
-    if ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell && p->tok[obj].det)
+    if ((n > 0 && r->value[n - 1] == '?' && !r->is_file && r->type == BATON__T_TEXT && v > a &&
+         off_is(p, v - 1, W_ASK_VERB)) ||
+        (i > a && off_is(p, i, W_WH) && off_is(p, i - 1, W_ASK_VERB)) ||
+        (i + 1 < b && off_is(p, i, W_IS_ARE) && off_is(p, i + 1, W_THERE)) ||
+        ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell && p->tok[obj].det))
       return true;
   }
   return false;
