@@ -92,12 +92,11 @@ bool off_is_passage(const resource *r) {
  * resources provide), 0 if the keywords (their score: *kw_out) say too little. */
 double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
                       double *kw_out) {
-  double kw = *kw_out = off_keyword_score(p, &p->cues[t], a, b), f[F_N] = {0}, sc = 0;
+  double kw = *kw_out = off_keyword_score(p, &p->cues[t], a, b), sc = 0;
   if (kw < p->lx->w[K_MIN_KEYWORD])
     return 0;
   const baton__taskspec *s = p->cues[t].spec;
-  f[F_KEYWORD] = kw;
-  f[F_DESCRIPTION] = off_description_score(p, &p->cues[t], a, b);
+  double f[F_N] = {[F_KEYWORD] = kw, [F_DESCRIPTION] = off_description_score(p, &p->cues[t], a, b)};
   /* A file of a type the task makes, not takes, names its output ("create a video example.mp4"). */
   unsigned own = off_own_types(p, a, b) & ~(s->outputs & ~s->inputs);
   unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
