@@ -69,6 +69,7 @@ static int scan_message(planner *p, const cJSON *m, int turn) {
   bool user = role && strcmp(role, "user") == 0 && at, ask = user && !asks_again(p, at);
   if (ask) /* kept for off_asked_again(); a repeat asked what the message before it asked */
     free(p->asked);
+  p->again_turn = user ? (ask ? 0 : turn) : p->again_turn;
   int rc = ask && !(p->asked = baton__strdup(at)) ? -1 : 0;
   size_t n; /* file names written in a user's message ("find the faces in photo.jpg") */
   while (user && (w = next_name(&at, &n)))
@@ -88,10 +89,10 @@ static int scan_message(planner *p, const cJSON *m, int turn) {
   return rc;
 }
 
-/* The first of the request's own files of a type in `type` not taken yet, or -1. */
-static int own_file(const planner *p, unsigned type, const bool *taken) {
+/* The first file of turn `turn` (0: the request's own) of a type in `type` not taken yet, or -1. */
+static int own_file(const planner *p, int turn, unsigned type, const bool *taken) {
   for (size_t r = 0; type && r < p->n_res; r++)
-    if (!taken[r] && p->res[r].is_file && !p->res[r].turn && (p->res[r].type & type))
+    if (!taken[r] && p->res[r].is_file && p->res[r].turn == turn && (p->res[r].type & type))
       return (int)r;
   return -1;
 }
@@ -102,12 +103,13 @@ char *off_asked_again(const planner *p) {
   /* own: the request names something of its own (its resources come before earlier turns') */
   bool taken[OFF_MAX_RES] = {false}, own = p->n_res && !p->res[0].turn;
   size_t n, swapped = 0;
+  int turn = own ? 0 : p->again_turn; /* "again" after "do the same for b.png": on b.png */
   baton__sb sb;
   baton__sb_init(&sb);
   const char *at = p->asked, *done = at, *w;
   while ((w = next_name(&at, &n))) {
     unsigned type = off_file_type(w, n);
-    int r = own_file(p, type, taken);
+    int r = own_file(p, turn, type, taken);
     if (r < 0)
       continue;
     baton__sb_add(&sb, done, (size_t)(w - done)); /* up to the name, then the request's file */
@@ -115,7 +117,7 @@ char *off_asked_again(const planner *p) {
     bool last = true; /* of its type: the request's others of that type go here too */
     for (const char *rest = at, *v; last && (v = next_name(&rest, &n));)
       last = !(off_file_type(v, n) & type);
-    for (const char *sep = ""; r >= 0; r = last ? own_file(p, type, taken) : -1, sep = " and ")
+    for (const char *sep = ""; r >= 0; sep = " and ", r = own_file(p, turn, last ? type : 0, taken))
       baton__sb_addf(&sb, "%s%s", sep, p->res[r].value), taken[r] = true, swapped++;
   }
   baton__sb_adds(&sb, done);

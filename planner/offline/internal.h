@@ -173,6 +173,7 @@ typedef struct {
   size_t pictures; /* picture files of the request and earlier turns */
   int last_turn;  /* the newest earlier turn that left a resource, 0 if none */
   char *asked;    /* the newest earlier user message (history.c), owned */
+  int again_turn; /* the turn of a repeat after it ("do the same for b.png"), 0 if none */
   const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   const off_lexicon *lx;
   baton__graph *g;
