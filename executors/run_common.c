@@ -1,6 +1,7 @@
 /* run_common.c — what the local executors' run functions share: finding an input, bounding it, stopping on cancel or timeout, naming the output file, reporting an error. */
 #include "executors/run_common.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -79,6 +80,15 @@ char *baton__run_out_path(baton__exec_env *env, const char *ext) {
   if (!path)
     baton__run_fail(env, "out of memory");
   return path;
+}
+
+const char *baton__run_format_name(const char *ext, char *buf, size_t len) {
+  size_t k = 0;
+  for (; len && ext[k] && k + 1 < len; k++)
+    buf[k] = (char)toupper((unsigned char)ext[k]);
+  if (len)
+    buf[k] = '\0';
+  return buf;
 }
 
 int64_t baton__run_deadline(const baton__exec_env *env) {

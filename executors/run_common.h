@@ -44,6 +44,9 @@ bool baton__run_has_workspace(baton__exec_env *env, const char *what);
  * env->err "out of memory". Needs baton__run_has_workspace first. */
 char *baton__run_out_path(baton__exec_env *env, const char *ext);
 
+/* A file extension as a description names the format ("mp3" -> "MP3"), into buf. Returns buf. */
+const char *baton__run_format_name(const char *ext, char *buf, size_t len);
+
 /* When the run's timeout ends (baton__now_ms() clock), or 0 for none. */
 int64_t baton__run_deadline(const baton__exec_env *env);
 

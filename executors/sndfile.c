@@ -212,12 +212,9 @@ static char *sf_save(const baton__pcm *pcm, const sf_plan *plan, const char *ins
     return NULL;
   }
   char kind[8];
-  size_t k = 0;
-  for (; plan->ext[k] && k + 1 < sizeof kind; k++)
-    kind[k] = (char)toupper((unsigned char)plan->ext[k]);
-  kind[k] = '\0';
   baton__sb_addf(desc, "%.2f s, %d Hz, %d channel(s), %s%s", (double)pcm->frames / pcm->rate,
-                 pcm->rate, pcm->channels, strcmp(kind, "WAV") ? "" : "16-bit ", kind);
+                 pcm->rate, pcm->channels, strcmp(plan->ext, "wav") ? "" : "16-bit ",
+                 baton__run_format_name(plan->ext, kind, sizeof kind));
   if (plan->defaulted && *instr)
     baton__sb_adds(desc, " (the instruction named no known operation, so it was normalised; "
                          "this executor can: " SF_CAN_DO ")");

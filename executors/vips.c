@@ -1,4 +1,4 @@
-/* vips.c — the "image-to-image" executor: libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness) chosen from an instruction's words. */
+/* vips.c — the "image-to-image" executor: libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness) chosen from an instruction's words, saved as PNG, JPG, WebP, TIFF or GIF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_VIPS)
@@ -52,7 +52,8 @@ static void vp_init_once(void) {
   "grayscale / black and white, resize (\"resize to 200x100\", \"half size\", \"50%%\"), "  \
   "rotate (90, 180, 270, \"rotate left\"), flip / mirror (\"flip vertically\"), crop "     \
   "(\"crop to 100x100\", centred), blur (\"blur 4\"), sharpen, edge detection (sobel or "  \
-  "canny), invert, brighter / darker (\"20%% brighter\", \"lower the brightness\")"
+  "canny), invert, brighter / darker (\"20%% brighter\", \"lower the brightness\"); "      \
+  "saves PNG unless asked for JPG, WebP, TIFF or GIF (\"convert it to jpg\")"
 
 typedef struct vp_tokens {
   char t[VP_MAX_TOKENS][VP_TOKLEN];
@@ -561,19 +562,34 @@ static int vp_check_args(const char *task, const char *image, const char *instr,
   return 0;
 }
 
-/* The instruction's words (*tk, caller frees) and operations. The number of
- * operations, or 0 with env->err set. */
-static size_t vp_parse(const char *instr, vp_tokens **tk, vp_op *ops, baton__exec_env *env) {
-  if (!(*tk = malloc(sizeof **tk))) {
-    baton__run_fail(env, "out of memory");
-    return 0;
-  }
+/* Output formats by the word that names one ("to jpg", "as WebP"), and the file extension libvips
+ * saves them by. A file's name ("photo.jpg") is one token, so no format asked for. */
+static const char *const vp_formats[][2] = {{"png", "png"},   {"jpg", "jpg"}, {"jpeg", "jpg"},
+                                            {"webp", "webp"}, {"tif", "tif"}, {"tiff", "tif"},
+                                            {"gif", "gif"}};
+
+/* The last format the words name, or NULL. */
+static const char *vp_format(const vp_tokens *tk) {
+  const char *ext = NULL;
+  for (size_t i = 0; i < tk->n; i++)
+    for (size_t f = 0; f < sizeof vp_formats / sizeof vp_formats[0]; f++)
+      ext = strcmp(tk->t[i], vp_formats[f][0]) ? ext : vp_formats[f][1];
+  return ext;
+}
+
+/* The instruction's words (*tk, caller frees), operations (*nops) and the format to save (*ext,
+ * NULL: PNG). 0, or -1 with env->err set when it asks for nothing this executor does. */
+static int vp_parse(const char *instr, vp_tokens **tk, vp_op *ops, size_t *nops, const char **ext,
+                    baton__exec_env *env) {
+  if (!(*tk = malloc(sizeof **tk)))
+    return baton__run_fail(env, "out of memory");
   vp_tokenize(instr, *tk);
-  size_t nops = vp_find_ops(*tk, ops);
-  if (nops == 0)
-    baton__run_fail(env, "the instruction names no image operation this executor knows; it can "
-                         "do: " VP_CAN_DO);
-  return nops;
+  *nops = vp_find_ops(*tk, ops);
+  *ext = vp_format(*tk);
+  if (*nops == 0 && !*ext)
+    return baton__run_fail(env, "the instruction names no image operation this executor knows; "
+                                "it can do: " VP_CAN_DO);
+  return 0;
 }
 
 /* Opens the image at path, bounded in bytes and pixels. NULL with env->err. */
@@ -594,7 +610,7 @@ static VipsImage *vp_load(const char *path, baton__exec_env *env) {
   return img;
 }
 
-/* Runs the pipeline into a PNG at path, watching it for cancel and timeout
+/* Runs the pipeline into the file at path (its extension says the format), watching it for cancel and timeout
  * (libvips evaluates lazily: the work happens here). 0, or -1 with env->err
  * set and nothing left at path. */
 static int vp_save(VipsImage *img, const char *path, int64_t deadline, baton__exec_env *env) {
@@ -602,7 +618,7 @@ static int vp_save(VipsImage *img, const char *path, int64_t deadline, baton__ex
   int rc = 0;
   vips_image_set_progress(img, TRUE);
   g_signal_connect(img, "eval", G_CALLBACK(vp_eval_cb), &watch);
-  if (vips_pngsave(img, path, NULL) != 0 || watch.cancelled || watch.timed_out) {
+  if (vips_image_write_to_file(img, path, NULL) != 0 || watch.cancelled || watch.timed_out) {
     if (watch.cancelled || watch.timed_out)
       baton__run_fail_stopped(env, watch.cancelled, "image-to-image");
     else
@@ -614,24 +630,42 @@ static int vp_save(VipsImage *img, const char *path, int64_t deadline, baton__ex
   return rc;
 }
 
-/* Applies the operations to *img in order and saves the result as the
- * run's PNG, described into desc. The path (caller frees), or NULL with
- * env->err set. */
+/* A JPEG has no alpha: a transparent picture goes onto white, not libvips' black. 0, or -1. */
+static int vp_flatten(VipsImage **img) {
+  VipsImage *out = NULL;
+  VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
+  int rc = vips_flatten(*img, &out, "background", white, NULL);
+  vips_area_unref(VIPS_AREA(white));
+  if (rc != 0)
+    return -1;
+  g_object_unref(*img);
+  *img = out;
+  return 0;
+}
+
+/* Applies the operations to *img in order and saves the result as the run's file of extension
+ * ext, described into desc. The path (caller frees), or NULL with env->err set. */
 static char *vp_transform(VipsImage **img, const vp_tokens *tk, const vp_op *ops, size_t nops,
-                          int64_t deadline, baton__sb *desc, baton__exec_env *env) {
+                          const char *ext, int64_t deadline, baton__sb *desc,
+                          baton__exec_env *env) {
   for (size_t i = 0; i < nops; i++) {
     if (i)
       baton__sb_adds(desc, ", then ");
     if (vp_apply(&ops[i], tk, img, desc, env->err, sizeof env->err) != 0)
       return NULL;
   }
-  char *path = baton__run_out_path(env, "png");
+  if (!strcmp(ext, "jpg") && vips_image_hasalpha(*img) && vp_flatten(img) != 0) {
+    baton__run_fail(env, "libvips failed: %s", vips_error_buffer());
+    return NULL;
+  }
+  char *path = baton__run_out_path(env, ext);
   if (path && vp_save(*img, path, deadline, env) != 0) {
     free(path);
     return NULL;
   }
-  baton__sb_addf(desc, " -> %dx%d PNG", vips_image_get_width(*img),
-                 vips_image_get_height(*img));
+  char kind[8];
+  baton__sb_addf(desc, "%s%dx%d %s", nops ? " -> " : "", vips_image_get_width(*img),
+                 vips_image_get_height(*img), baton__run_format_name(ext, kind, sizeof kind));
   return path;
 }
 
@@ -645,15 +679,16 @@ static int vp_run(void *state, const char *task, const baton__values *in, baton_
     return -1;
   vp_tokens *tk = NULL;
   vp_op ops[VP_MAX_OPS];
-  size_t nops = vp_parse(instr, &tk, ops, env);
-  VipsImage *img = nops ? vp_load(image, env) : NULL;
+  size_t nops = 0;
+  const char *ext = NULL;
+  VipsImage *img = vp_parse(instr, &tk, ops, &nops, &ext, env) == 0 ? vp_load(image, env) : NULL;
   if (!img) {
     free(tk);
     return -1;
   }
   baton__sb desc;
   baton__sb_init(&desc);
-  char *path = vp_transform(&img, tk, ops, nops, deadline, &desc, env);
+  char *path = vp_transform(&img, tk, ops, nops, ext ? ext : "png", deadline, &desc, env);
   free(tk);
   g_object_unref(img);
   if (!path) {

@@ -52,9 +52,10 @@ static void teardown(void) {
   free(g_src);
 }
 
-/* Runs an instruction on the image; returns the output PNG path (caller
- * frees) or NULL with err filled. */
-static char *transform(const char *image, const char *instruction, char *err, size_t errlen) {
+/* Runs an instruction on the image; returns the output path, which ends in
+ * `suffix` (caller frees), or NULL with err filled. */
+static char *transform_as(const char *image, const char *instruction, const char *suffix,
+                          char *err, size_t errlen) {
   baton__values in, out;
   memset(&in, 0, sizeof in);
   memset(&out, 0, sizeof out);
@@ -67,7 +68,7 @@ static char *transform(const char *image, const char *instruction, char *err, si
     const baton__value *v = baton__values_get(&out, "image");
     cr_assert_not_null(v, "no image output");
     cr_assert_eq(v->type, BATON__T_IMAGE);
-    cr_assert(baton__has_suffix_ci(v->data, ".png"));
+    cr_assert(baton__has_suffix_ci(v->data, suffix), "%s: wrote %s", instruction, v->data);
     path = baton__strdup(v->data);
     const baton__value *t = baton__values_get(&out, "text");
     cr_assert(t && t->data[0], "no description of what was done");
@@ -78,6 +79,10 @@ static char *transform(const char *image, const char *instruction, char *err, si
   baton__values_release(&in);
   baton__values_release(&out);
   return path;
+}
+
+static char *transform(const char *image, const char *instruction, char *err, size_t errlen) {
+  return transform_as(image, instruction, ".png", err, errlen);
 }
 
 static VipsImage *open_png(const char *path) {
@@ -244,6 +249,56 @@ Test(executors_vips, operations_chain_in_the_order_asked, .init = setup, .fini =
   cr_assert_eq(vips_image_get_height(im), 75);
   g_object_unref(im);
   free(out);
+}
+
+Test(executors_vips, saves_in_the_format_asked_for, .init = setup, .fini = teardown) {
+  static const struct {
+    const char *instruction, *suffix, *loader;
+    int bands;
+  } cases[] = {
+      /* "gradient.png" names the input, not the format */
+      {"convert gradient.png to jpg", ".jpg", "jpegload", 3},
+      {"save it as a JPEG", ".jpg", "jpegload", 3},
+      {"turn it into webp", ".webp", "webpload", 3},
+      {"make it black and white and save it as TIFF", ".tif", "tiffload", 1},
+      {"convert to gif", ".gif", "gifload", 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512];
+    char *out = transform_as(g_src, cases[i].instruction, cases[i].suffix, err, sizeof err);
+    cr_assert_not_null(out, "%s: %s", cases[i].instruction, err);
+    VipsImage *im = open_png(out);
+    const char *loader = NULL;
+    cr_assert_eq(vips_image_get_string(im, "vips-loader", &loader), 0);
+    cr_assert_str_eq(loader, cases[i].loader, "%s", cases[i].instruction);
+    cr_assert_eq(vips_image_get_width(im), 300);
+    cr_assert_eq(vips_image_get_height(im), 200);
+    if (cases[i].bands)
+      cr_assert_eq(vips_image_get_bands(im), cases[i].bands, "%s", cases[i].instruction);
+    g_object_unref(im);
+    remove(out);
+    free(out);
+  }
+}
+
+Test(executors_vips, a_transparent_picture_goes_onto_white_in_a_jpeg, .init = setup,
+     .fini = teardown) {
+  VipsImage *clear = NULL, *rgba = NULL;
+  cr_assert_eq(vips_black(&clear, 40, 30, "bands", 4, NULL), 0); /* alpha 0 everywhere */
+  cr_assert_eq(vips_copy(clear, &rgba, "interpretation", VIPS_INTERPRETATION_sRGB, NULL), 0);
+  char *src = baton__path_join(g_dir, "clear.png");
+  cr_assert_eq(vips_pngsave(rgba, src, NULL), 0);
+  g_object_unref(rgba);
+  g_object_unref(clear);
+  char err[512];
+  char *out = transform_as(src, "convert clear.png to jpg", ".jpg", err, sizeof err);
+  cr_assert_not_null(out, "%s", err);
+  VipsImage *im = open_png(out);
+  cr_assert_eq(vips_image_get_bands(im), 3);
+  cr_assert_gt(px(im, 20, 15, 0), 250, "transparent went to %g, not white", px(im, 20, 15, 0));
+  g_object_unref(im);
+  free(out);
+  free(src);
 }
 
 Test(executors_vips, an_unknown_instruction_lists_what_it_can_do, .init = setup,
