@@ -97,7 +97,11 @@ int off_split_steps(planner *p) {
       if (c < i && p->tok[c].kind == TK_RES && p->tok[k - 1].kind == TK_RES &&
           p->res[p->tok[c].res].type == p->res[p->tok[k - 1].res].type)
         continue; /* "read a.txt and b.txt aloud": a list of what the step takes */
-      if (k == i || has_cue(p, k + 1, next) || (c < i && off_is(p, c, W_SUBJECT)) ||
+      size_t pair = next + 1; /* a cue may hold "and": "make them | black and white" */
+      while (pair < i && off_is(p, next, W_JOINER) && !is_soft(p, pair))
+        pair++;
+      if (k == i || has_cue(p, k + 1, next) ||
+          (has_cue(p, k + 1, pair) && !has_cue(p, next + 1, pair)) || (c < i && off_is(p, c, W_SUBJECT)) ||
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) {
         if (add_step(p, from, k, context, k == i) != 0)
           return -1;
