@@ -77,8 +77,9 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
       t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
     if (t2 < 0 || t2 == t1 || s2 < p->lx->w[K_SPLIT_PART])
       continue;
-    if (off_is(p, st->a, W_WH) && off_is(p, k - 1 - p->tok[k - 1].det, W_PREPOSITION))
-      continue; /* "what is the title of | the document?" */
+    bool reads = p->cues[t1].spec->inputs & p->cues[t2].spec->outputs & BATON__T_TEXT;
+    if (off_is(p, st->a, W_WH) && off_is(p, k - 1 - p->tok[k - 1].det, W_PREPOSITION) && !reads)
+      continue; /* "what is the title of | the document?", not "the mood of | the text in x.png" */
     /* one medium, one step: "visualized in a | video", "a video | visualizing it" (a participle
      * says what the video shows), "a segmented | image of the room" (one image) */
     size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
@@ -303,6 +304,11 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   bool any = last >= 0 || earlier_types(p); /* a conversation is going on */
   if (any)
     mark_references(p, st->a, st->b);
+  /* "what is the | depth of x.jpg?": the frame of a question about a thing names no task */
+  size_t frame = st->a + 2 < st->b && off_is(p, st->a, W_WH) && off_is(p, st->a + 1, W_IS_ARE) &&
+                 p->tok[st->a + 2].det ? st->a + 3 : st->a;
+  for (size_t i = st->a; i < frame; i++)
+    p->tok[i].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
   if (st->task < 0 && any) {
     for (size_t i = st->a; i < st->b; i++)
