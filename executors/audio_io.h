@@ -1,4 +1,4 @@
-/* audio_io.h — audio files in and out for the local audio executors: libsndfile decoding, mono mixdown, resampling, writing WAV, FLAC, Ogg, Opus, MP3 or AIFF. */
+/* audio_io.h — audio files in and out for the local audio executors: libsndfile decoding, mono mixdown, resampling, tempo, writing WAV, FLAC, Ogg, Opus, MP3 or AIFF. */
 #ifndef BATON_EXECUTORS_AUDIO_IO_H
 #define BATON_EXECUTORS_AUDIO_IO_H
 
@@ -30,6 +30,14 @@ int baton__pcm_to_mono(baton__pcm *p);
  * low-passes when going down. 0, or -1 on a bad rate (8..384000 Hz) or out of
  * memory. */
 int baton__pcm_resample(baton__pcm *p, int rate);
+
+/* The speeds baton__pcm_tempo takes. */
+#define BATON__PCM_MIN_SPEED 0.25
+#define BATON__PCM_MAX_SPEED 4.0
+
+/* Plays the recording `speed` times as fast (0.5: half speed) at the same
+ * pitch (audio_tempo.c). 0, or -1 on a speed out of range or out of memory. */
+int baton__pcm_tempo(baton__pcm *p, double speed);
 
 /* The i-th file extension baton__pcm_write takes ("wav", "flac", "ogg",
  * "opus", "mp3", "aiff"), or NULL past the last. */

@@ -1,4 +1,4 @@
-/* sndfile.c — the "audio-to-audio" executor: trim silence, mix to mono, resample, normalise and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
+/* sndfile.c — the "audio-to-audio" executor: trim silence, mix to mono, change the speed, resample, normalise and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -23,9 +23,17 @@
 
 #define SF_CAN_DO                                                                           \
   "normalise (the default), trim silence, resample (\"resample to 16 kHz\", \"to 44100 "     \
-  "Hz\"), convert to mono, convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise)"
+  "Hz\"), convert to mono, speed up / slow down at the same pitch (\"1.5x\", \"20% slower\"), "   \
+  "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise)"
 
-enum { SF_TRIM = 1, SF_MONO = 2, SF_RESAMPLE = 4, SF_NORMALISE = 8, SF_CONVERT = 16 };
+enum {
+  SF_TRIM = 1,
+  SF_MONO = 2,
+  SF_RESAMPLE = 4,
+  SF_NORMALISE = 8,
+  SF_CONVERT = 16,
+  SF_TEMPO = 32,
+};
 
 /* Whether the lower-cased text holds w at a word start. */
 static bool word_at_start(const char *text, const char *w) {
@@ -50,6 +58,43 @@ static int find_rate(const char *low) {
       return (int)(v + 0.5);
   }
   return 0;
+}
+
+static const char *const sf_faster[] = {"speed up", "speed it up", "sped up", "faster", "quicker",
+                                        NULL};
+static const char *const sf_slower[] = {"slow", NULL}; /* slow down, slower, slowed */
+static const char *const sf_double[] = {"twice as fast", "double speed", "double the speed", NULL};
+static const char *const sf_half[] = {"half speed", "half the speed", "half as fast", NULL};
+
+static bool any_at_start(const char *low, const char *const *words) {
+  for (size_t i = 0; words[i]; i++)
+    if (word_at_start(low, words[i]))
+      return true;
+  return false;
+}
+
+/* The speed asked for: a factor ("1.5x", "2 times"), a percentage ("20% faster"), "half speed",
+ * "twice as fast", or no number: "speed up" 1.5, "slow down" 0.75. 0 when none is asked for. */
+static double find_speed(const char *low) {
+  bool up = any_at_start(low, sf_faster), down = any_at_start(low, sf_slower);
+  if (any_at_start(low, sf_half) || any_at_start(low, sf_double))
+    return any_at_start(low, sf_half) ? 0.5 : 2.0;
+  if (!up && !down && !word_at_start(low, "speed") && !word_at_start(low, "tempo") &&
+      !word_at_start(low, "play"))
+    return 0; /* a factor then: "play it at 2x", "playback speed 0.8x", "tempo x1.2" */
+  for (const char *p = low; *p; p++) {
+    if (!isdigit((unsigned char)*p) || (p > low && (isalnum((unsigned char)p[-1]) || p[-1] == '.')))
+      continue;
+    char *end = NULL;
+    double v = strtod(p, &end);
+    while (*end == ' ')
+      end++;
+    if (*end == '%' && (up || down))
+      return up ? 1.0 + v / 100.0 : 1.0 - v / 100.0;
+    if ((*end == 'x' && !isalnum((unsigned char)end[1])) || strncmp(end, "times", 5) == 0)
+      return down && v > 1.0 ? 1.0 / v : v; /* "slow it down 2x" */
+  }
+  return up ? 1.5 : down ? 0.75 : 0;
 }
 
 /* The last output format named in the text as a word of its own ("to mp3",
@@ -126,6 +171,7 @@ static const struct {
 typedef struct sf_plan {
   unsigned ops;    /* SF_* bits */
   int rate;        /* Hz, with SF_RESAMPLE */
+  double speed;    /* with SF_TEMPO: 2 plays twice as fast */
   const char *ext; /* the file format to write */
   bool defaulted; /* it named nothing known, so SF_NORMALISE */
 } sf_plan;
@@ -142,6 +188,9 @@ static sf_plan sf_parse(const char *instr) {
         plan.ops |= sf_cues[i].op;
   if (plan.rate)
     plan.ops |= SF_RESAMPLE;
+  plan.speed = find_speed(low);
+  if (plan.speed > 0 && plan.speed != 1.0)
+    plan.ops |= SF_TEMPO;
   plan.ext = find_format(low);
   if (plan.ext)
     plan.ops |= SF_CONVERT;
@@ -186,6 +235,13 @@ static const char *sf_process(baton__pcm *pcm, const sf_plan *plan, baton__sb *d
   }
   if (baton__exec_cancelled(env))
     return "cancelled";
+  if (plan->ops & SF_TEMPO) {
+    if (baton__pcm_tempo(pcm, plan->speed) != 0)
+      return "out of memory changing the speed";
+    baton__sb_addf(desc, "played %.2fx as fast, at the same pitch; ", plan->speed);
+    if (baton__exec_cancelled(env))
+      return "cancelled";
+  }
   int rate = baton__pcm_format_rate(plan->ext, plan->ops & SF_RESAMPLE ? plan->rate : in_rate);
   if (rate != in_rate) {
     if (baton__pcm_resample(pcm, rate) != 0)
@@ -234,9 +290,13 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
     instr = "";
   if (strlen(instr) > SF_MAX_INSTRUCTION)
     return baton__run_fail(env, "the instruction is over %d bytes", SF_MAX_INSTRUCTION);
+  sf_plan plan = sf_parse(instr);
+  if (plan.ops & SF_TEMPO && !(plan.speed >= BATON__PCM_MIN_SPEED &&
+                               plan.speed <= BATON__PCM_MAX_SPEED))
+    return baton__run_fail(env, "a speed of %gx is out of range: from %gx to %gx", plan.speed,
+                           BATON__PCM_MIN_SPEED, BATON__PCM_MAX_SPEED);
   if (!baton__run_has_workspace(env, "audio"))
     return -1;
-  sf_plan plan = sf_parse(instr);
   baton__pcm pcm;
   if (baton__pcm_load(audio, baton__run_max_input(env, SF_DEFAULT_MAX_INPUT), &pcm, env->err,
                       sizeof env->err) != 0)

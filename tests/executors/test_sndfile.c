@@ -1,4 +1,4 @@
-/* test_sndfile.c — the libsndfile audio-to-audio executor: normalise, trim silence, resample, mono, FLAC input, format conversion, errors. */
+/* test_sndfile.c — the libsndfile audio-to-audio executor: normalise, trim silence, resample, mono, FLAC input, speed, format conversion, errors. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -201,6 +201,62 @@ Test(executors_sndfile, converts_to_the_format_asked_for, .init = setup, .fini =
     remove(out);
     free(out);
   }
+  free(in);
+}
+
+/* The lowest and highest RMS of 20 ms windows of channel 0 between 10% and 90% of the file: a
+ * steady tone keeps them close unless joins fall out of phase. */
+static void rms_range(const char *path, double *lo, double *hi) {
+  SF_INFO info = {0};
+  SNDFILE *f = sf_open(path, SFM_READ, &info);
+  cr_assert_not_null(f);
+  float *s = calloc((size_t)(info.frames * info.channels), sizeof *s);
+  cr_assert_eq(sf_readf_float(f, s, info.frames), info.frames);
+  sf_close(f);
+  size_t win = (size_t)info.samplerate / 50, a = (size_t)info.frames / 10;
+  *lo = 1e9, *hi = 0;
+  for (size_t w = a; w + win < (size_t)info.frames - a; w += win) {
+    double e = 0;
+    for (size_t i = w; i < w + win; i++)
+      e += (double)s[i * (size_t)info.channels] * s[i * (size_t)info.channels];
+    e = sqrt(e / (double)win);
+    *lo = e < *lo ? e : *lo;
+    *hi = e > *hi ? e : *hi;
+  }
+  free(s);
+}
+
+Test(executors_sndfile, changes_the_speed_keeping_the_pitch, .init = setup, .fini = teardown) {
+  char *in = make_audio("tone.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 0.0, 2.0, 0.5);
+  static const struct {
+    const char *instruction;
+    double seconds;
+  } cases[] = {
+      {"speed it up", 2.0 / 1.5},   {"play it at 2x", 1.0},
+      {"slow it down by 20%", 2.5}, {"half speed", 4.0},
+      {"make it 25% faster", 1.6},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512], *text = NULL;
+    char *out = process(in, cases[i].instruction, err, sizeof err, &text);
+    cr_assert_not_null(out, "%s: %s", cases[i].instruction, err);
+    audio a = inspect(out);
+    double secs = (double)a.frames / a.rate;
+    cr_assert_float_eq(secs, cases[i].seconds, 0.01, "%s: %.3f s", cases[i].instruction, secs);
+    /* 440 Hz still: 880 sign changes a second, whatever the length */
+    cr_assert(fabs(a.crossings / secs - 880.0) < 15.0, "%s: %.1f sign changes a second",
+              cases[i].instruction, a.crossings / secs);
+    double lo, hi;
+    rms_range(out, &lo, &hi);
+    cr_assert(lo > 0.9 * hi, "%s: the level wavers %.3f..%.3f", cases[i].instruction, lo, hi);
+    cr_assert(text && strstr(text, "same pitch"), "%s: %s", cases[i].instruction, text);
+    free(text);
+    remove(out);
+    free(out);
+  }
+  char err[512];
+  cr_assert_null(process(in, "make it 10x faster", err, sizeof err, NULL));
+  cr_assert(strstr(err, "out of range"), "unclear error: %s", err);
   free(in);
 }
 
