@@ -18,7 +18,6 @@
  * unless unsure ("if there is a table in it"), sets the kind of its picture files (reading one is
  * then table classification or document questions) and p->image_kind (a table wins). */
 void off_find_image_kinds(planner *p) {
-  p->image_kind = IMG_PLAIN;
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_punct(p, i, ".!?;"))
       continue;
