@@ -56,11 +56,10 @@ bool off_asks_about_picture(const planner *p, const step *st) {
   if ((off_said_media(p, st->a, st->b) | off_own_types(p, st->a, st->b)) & BATON__T_IMAGE)
     return true;
   for (size_t k = st->a; k < st->b; k++) {
-    const resource *r = p->tok[k].kind == TK_RES ? &p->res[p->tok[k].res] : NULL;
+    int r = off_res_at(p, k, BATON__T_TEXT);
+    const char *quote = r >= 0 && !p->res[r].is_file ? p->res[r].value : "";
     char stems[64][OFF_MAX_WORD];
-    size_t n = r && r->type == BATON__T_TEXT && !r->is_file
-                   ? off_split_words(r->value, strlen(r->value), stems, 64, NULL) : 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0, n = off_split_words(quote, strlen(quote), stems, 64, NULL); i < n; i++)
       if (off_words_has(&p->lx->cls[W_PICTURE], stems[i], true))
         return true;
   }
