@@ -95,9 +95,8 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
       return -1; /* "their French names", "translate a.png and b.png into French" */
   unsigned media = produced | off_res_types(p, false);
   int reader = off_reader_task(p, p->role[R_CAPTION], -1); /* a table, a document */
-  if (media & BATON__T_IMAGE)
-    return reader >= 0 ? reader : p->role[R_CAPTION];
-  return media & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
+  return media & BATON__T_IMAGE ? (reader >= 0 ? reader : p->role[R_CAPTION])
+         : media & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
 }
 
 /* "Identify the main object in x.jpg", "what object it depicts": one object, the one the picture
