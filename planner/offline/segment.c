@@ -31,10 +31,8 @@ static size_t next_word(const planner *p, size_t i, size_t b) {
  * consider that", "While browsing,", "You know,", "Imagine", "Recently,"). */
 static bool is_context_clause(const planner *p, size_t a, size_t b) {
   size_t i = next_word(p, a, b);
-  if (i + 1 < b && off_is(p, i, W_LETS) && off_is(p, i + 1, W_SUPPOSING)) {
-    i += 2 + (i + 2 < b && off_is(p, i + 2, W_DEMONSTRATIVE));
-    a = i; /* the lead-in's "let's" asks for nothing */
-  }
+  if (i + 1 < b && off_is(p, i, W_LETS) && off_is(p, i + 1, W_SUPPOSING))
+    a = i += 2 + (i + 2 < b && off_is(p, i + 2, W_DEMONSTRATIVE)); /* "let's" asks for nothing */
   size_t comma = i; /* an aside runs to its comma */
   while (comma < b && !off_punct(p, comma, ","))
     comma++;
