@@ -37,8 +37,7 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
   while (comma < b && !off_punct(p, comma, ","))
     comma++;
   i = comma < b && off_is(p, i, W_ASIDE) ? comma + 1 : i;
-  if (i + 1 < b && off_is(p, i, W_YOU) && off_is(p, i + 1, W_FILLER))
-    i += 2;
+  i += 2 * (i + 1 < b && off_is(p, i, W_YOU) && off_is(p, i + 1, W_FILLER)); /* "you know," */
   for (i = next_word(p, i, b); i + 1 < b && off_is(p, i, W_LEAD_IN);)
     i = next_word(p, i + 1, b);
   return i < b && (off_is(p, i, W_SUBJECT) || off_is(p, i, W_SCENE_SUBJECT)) &&
