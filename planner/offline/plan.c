@@ -111,14 +111,13 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
   if (rc == 0 && !(p = calloc(1, sizeof *p)))
     rc = -1, baton__fmt(err, errlen, OFF_OOM);
   char *again = NULL; /* "do the same for b.png": when nothing else is asked, the last request */
-  for (int pass = 0; rc == 0 && pass < 2 && (pass == 0 || again); pass++) {
-    *p = (planner){.req = pass ? again : request, .req_len = pass ? strlen(again) : len,
-                   .n_cues = n_tasks, .lx = &lx, .g = g, .err = err, .errlen = errlen,
-                   .role = lx.role};
-    int prc = run_passes(p, r);
-    again = pass == 0 && prc != 0 && g->n == 0 ? off_asked_again(p) : again;
+  for (const char *req = request; rc == 0 && req; req = req == request ? again : NULL) {
+    *p = (planner){.req = req, .req_len = strlen(req), .n_cues = n_tasks, .lx = &lx, .g = g,
+                   .err = err, .errlen = errlen, .role = lx.role};
+    rc = run_passes(p, r);
+    if (rc != 0 && req == request && g->n == 0 && (again = off_asked_again(p)))
+      rc = 0;
     planner_release(p);
-    rc = prc != 0 && (pass || !again) ? -1 : 0;
   }
   free(again);
   free(p);
