@@ -45,12 +45,10 @@ static void note_missing(const planner *p, const baton__offline_req *r) {
   if (!r->note || !r->notelen)
     return;
   r->note[0] = '\0';
-  for (size_t i = 0, n; i < p->g->n; i++)
-    if (!p->cues[p->made[i] - p->cues[0].spec].runnable && !strstr(r->note, p->made[i]->name)) {
-      n = strlen(r->note);
+  for (size_t i = 0, n = 0; i < p->g->n; i++, n = strlen(r->note)) /* n: the note's length */
+    if (!p->cues[p->made[i] - p->cues[0].spec].runnable && !strstr(r->note, p->made[i]->name))
       baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
                  p->made[i]->name);
-    }
 }
 
 /* A file the request names that baton cannot read ("summarize report.pdf"): err says so, -1. */
