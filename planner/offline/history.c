@@ -22,9 +22,9 @@
 #define HISTORY_MAX_BYTES (1024u * 1024u)
 #define HISTORY_KEEP 16
 
-/* Adds a thing an earlier turn names, keeping p->res[first..] (after the request's own) the newest
- * HISTORY_KEEP, oldest first; 0, or -1 out of memory. */
-static int remember(planner *p, const char *v, size_t len, unsigned type, bool is_file, int turn,
+/* Adds a file or (in language lang) a text an earlier turn names, keeping p->res[first..] (after
+ * the request's own) the newest HISTORY_KEEP, oldest first; 0, or -1 out of memory. */
+static int remember(planner *p, int turn, bool is_file, const char *v, size_t len, unsigned type,
                     const char *lang) {
   size_t first = p->n_res;
   while (first > 0 && p->res[first - 1].turn)
@@ -37,7 +37,7 @@ static int remember(planner *p, const char *v, size_t len, unsigned type, bool i
   }
   int k = off_add_resource(p, type, v, len, is_file);
   if (k >= 0)
-    p->last_turn = p->res[k].turn = turn, p->res[k].lang = lang;
+    p->last_turn = p->res[k].turn = turn, p->res[k].lang = is_file ? NULL : lang;
   return k < 0 ? -1 : 0;
 }
 
@@ -73,7 +73,7 @@ static int scan_message(planner *p, const cJSON *m, int turn) {
   int rc = ask && !(p->asked = baton__strdup(at)) ? -1 : 0;
   size_t n; /* file names written in a user's message ("find the faces in photo.jpg") */
   while (user && (w = next_name(&at, &n)))
-    rc |= remember(p, w, n, off_file_type(w, n), true, turn, NULL);
+    rc |= remember(p, turn, true, w, n, off_file_type(w, n), NULL);
   const cJSON *said = cJSON_GetObjectItemCaseSensitive(m, "lang"), *f; /* its text's language */
   const char *lang = NULL, (*codes)[8] = p->lx->lang_codes;
   for (size_t k = 0; cJSON_IsString(said) && !lang && k < p->lx->lang_names.n; k++)
@@ -82,9 +82,8 @@ static int scan_message(planner *p, const cJSON *m, int turn) {
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, out ? "outputs" : "files")) {
       bool text = out && f->string && baton__type_from_name(f->string) == BATON__T_TEXT;
       if (cJSON_IsString(f) && (!out || f->string))
-        rc |= remember(p, f->valuestring, strlen(f->valuestring),
-                       text ? BATON__T_TEXT : baton__type_of_path(f->valuestring), !text, turn,
-                       text ? lang : NULL);
+        rc |= remember(p, turn, !text, f->valuestring, strlen(f->valuestring),
+                       text ? BATON__T_TEXT : baton__type_of_path(f->valuestring), lang);
     }
   return rc;
 }
