@@ -25,10 +25,9 @@ static size_t next_word(const planner *p, size_t i, size_t b) {
   return i;
 }
 
-/* "I have a photo 'x.jpg' of my kitchen", "I'm making a chatbot": a statement in the first person
- * that asks for nothing sets the scene (its resources count, its words are no task); not one about
- * a thing ("The audio is noisy" asks for a fix). Lead-ins before the subject do not count ("Let's
- * consider that", "While browsing,", "You know,", "Imagine", "Recently,"). */
+/* "I have a photo 'x.jpg' of my kitchen", "I'm making a chatbot": a first-person statement asking
+ * for nothing sets the scene, not one about a thing ("The audio is noisy" asks for a fix). Lead-ins
+ * ("Let's consider that", "While browsing,", "You know,", "Imagine", "Recently,") do not count. */
 static bool is_context_clause(const planner *p, size_t a, size_t b) {
   size_t i = next_word(p, a, b);
   if (i + 1 < b && off_is(p, i, W_LETS) && off_is(p, i + 1, W_SUPPOSING))
@@ -81,9 +80,8 @@ int off_split_steps(planner *p) {
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_punct(p, i, ".!?;") && !off_is(p, i, W_HARD_BREAK))
       continue;
-    /* Within a sentence [seg, i), a ',' or "and" splits when what follows names a task, starts a
-     * clause of its own ("..., and I'm curious") or puts a question after a piece that names a task
-     * ("transcribe x.wav and tell me who won"). */
+    /* A ',' or "and" splits before words naming a task, a new clause ("..., and I'm curious") or a
+     * question after a piece naming a task ("transcribe x.wav and tell me who won"). */
     bool context = is_context_clause(p, seg, i);
     for (size_t k = seg + 1, from = seg; k <= i; k++) { /* i ends the last piece */
       if (k < i && !is_soft(p, k))
