@@ -39,15 +39,17 @@ static int kind_of(const planner *p, int r) {
 }
 
 /* The task that reads picture r (-1: the request's) into text in place of task t ("decipher the
- * table and categorize it"), or -1 to keep it. */
+ * table and categorize it"), or -1 to keep it; not one nothing here runs where t runs ("read the
+ * scanned letter": OCR). */
 int off_reader_task(const planner *p, int t, int r) {
   bool caption = off_is_role(p, t, R_CAPTION), one = p->pictures == 1;
+  int reader = -1;
   if (kind_of(p, r) == IMG_TABLE && (caption || off_is_role(p, t, R_CLASSIFY_PICTURE) ||
                                      (one && off_is_role(p, t, R_CLASSIFY_TEXT))))
-    return p->role[R_READ_TABLE];
-  if (kind_of(p, r) == IMG_DOCUMENT && (caption || (one && off_is_role(p, t, R_ASK_PICTURE))))
-    return p->role[R_READ_DOCUMENT];
-  return -1;
+    reader = p->role[R_READ_TABLE];
+  else if (kind_of(p, r) == IMG_DOCUMENT && (caption || (one && off_is_role(p, t, R_ASK_PICTURE))))
+    reader = p->role[R_READ_DOCUMENT];
+  return reader >= 0 && !p->cues[reader].runnable && p->cues[t].runnable ? -1 : reader;
 }
 
 /* Does the step's question speak of a picture: its words ("the colour of the car in the image") or

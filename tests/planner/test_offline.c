@@ -210,6 +210,19 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
   cr_expect_str_eq(note, "no model can run text-to-speech");
   free(got);
   free(run);
+  /* a scanned letter is read by a document reader where one can run, else by OCR */
+  req = "I have a scanned letter letter.png. Please read it and summarize it.";
+  got = plan_case(req, NULL, NULL, NULL, note, err, sizeof err);
+  cr_assert(got && strncmp(got, "document-question-answering(", 28) == 0, "%s", got ? got : err);
+  free(got);
+  const char *no_documents[] = {"document-question-answering", NULL};
+  run = runnable_except(no_documents);
+  got = plan_case(req, NULL, NULL, run, note, err, sizeof err);
+  cr_assert_str_eq(got, "image-to-text(image=letter.png) summarization(text=<0>,"
+                        "instruction=summarize it)", "%s", err);
+  cr_expect_str_eq(note, "");
+  free(got);
+  free(run);
 }
 
 Test(planner_offline, refuses_a_lexicon_naming_a_task_kind_the_registry_lacks) {
