@@ -124,6 +124,16 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   return rc;
 }
 
+/* The language the task feeding `in` makes text in ("into German", "the German text in x.png"), or
+ * NULL. */
+static const char *fed_language(const planner *p, const source *in) {
+  const baton__task *t = in->ref >= 0 ? &p->g->tasks[in->ref] : NULL;
+  for (size_t i = 0; t && i < t->n_args; i++)
+    if (!strcmp(t->args[i].name, "tgt_lang") || !strcmp(t->args[i].name, "lang"))
+      return t->args[i].value;
+  return NULL;
+}
+
 /* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set). */
 static int emit_task(planner *p, const step *st, int task, const source *in, int prev_text,
                      const char *tgt, const char *src_lang) {
@@ -157,11 +167,9 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
     /* from src_lang, else a feeding translation's target, an earlier turn's text's language or,
      * but into it, the default (none: the executor detects it); into tgt, else the default */
-    const char *dl = p->lx->default_lang, *from = src_lang ? src_lang : earlier ? earlier->lang
-                                                   : tgt && !strcmp(tgt, dl) ? NULL : dl;
-    for (size_t i = 0; !src_lang && in->ref >= 0 && i < p->g->tasks[in->ref].n_args; i++)
-      if (p->made[in->ref] == spec && !strcmp(p->g->tasks[in->ref].args[i].name, "tgt_lang"))
-        from = p->g->tasks[in->ref].args[i].value;
+    const char *dl = p->lx->default_lang, *fed = fed_language(p, in);
+    const char *from = src_lang ? src_lang : fed ? fed : earlier ? earlier->lang
+                       : tgt && !strcmp(tgt, dl) ? NULL : dl;
     rc = from ? add_arg(&t, "src_lang", from, -1) : 0;
     if (rc == 0 && (tgt || (from && strcmp(from, dl) != 0)))
       rc = add_arg(&t, "tgt_lang", tgt ? tgt : dl, -1);
@@ -358,7 +366,8 @@ static int emit_step(planner *p, const step *st) {
     int rc = n_own > 1 || copies == 1 ? choose_input(p, st, own, n_own, c, prev_text, &in) : 0;
     if (rc != 0)
       return rc;
-    if (extra && text && !(spec->outputs & BATON__T_TEXT)) {
+    const char *lang = fed_language(p, &in);
+    if (extra && text && !(spec->outputs & BATON__T_TEXT) && !(lang && !strcmp(lang, tgt))) {
       /* text going into a speaking or drawing task is translated first */
       out.ref = emit_task(p, st, p->role[R_TRANSLATE], &in, -1, tgt, src_lang);
       free(in.literal);
