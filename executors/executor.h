@@ -155,7 +155,8 @@ char *baton__text_normalize(const char *s, size_t len, bool keep_paragraphs);
 
 /* The executors built into this library. Each local one is defined only when
  * its library was found at build time (the same macro guards its table
- * entry); apertium has no library and checks for its program at run time. */
+ * entry); apertium has no library and checks for its program at run time,
+ * and passage needs none. */
 #if defined(BATON_HAVE_TESSERACT)
 extern const baton__executor baton__executor_tesseract; /* tesseract.c */
 #endif
@@ -166,6 +167,7 @@ extern const baton__executor baton__executor_espeak;    /* espeak.c */
 extern const baton__executor baton__executor_ots;       /* ots.c */
 #endif
 extern const baton__executor baton__executor_apertium;  /* apertium.c */
+extern const baton__executor baton__executor_passage;   /* passage.c */
 extern const baton__executor baton__executor_hf;        /* hf.c */
 #if defined(BATON_HAVE_POCKETSPHINX) && defined(BATON_HAVE_SNDFILE)
 extern const baton__executor baton__executor_pocketsphinx; /* pocketsphinx.c */

@@ -20,6 +20,7 @@ static const struct {
     {"ots", &baton__executor_ots},
 #endif
     {"apertium", &baton__executor_apertium},
+    {"passage", &baton__executor_passage},
 #if defined(BATON_HAVE_POCKETSPHINX) && defined(BATON_HAVE_SNDFILE)
     {"pocketsphinx", &baton__executor_pocketsphinx},
 #endif

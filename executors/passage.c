@@ -1,0 +1,237 @@
+/* passage.c — the "question-answering" executor without a model: the passage's sentence that best answers the question, by the question's words (the rarer in the passage, the more they count) and the kind of answer its question word asks for. */
+#include "executors/executor.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "executors/run_common.h"
+#include "core/banned.h"
+
+#define PA_DEFAULT_MAX_TEXT (1024u * 1024u)
+#define PA_MAX_QUESTION 2048
+#define PA_MAX_TERMS 64
+#define PA_WORD 32
+#define PA_PREFIX 4      /* words this long match longer ones they start ("close", "closes") */
+#define PA_KIND_BONUS 1.0 /* a sentence holding what the question word asks for ("when": a day) */
+
+/* Words that do not tell one sentence from another. */
+static const char *const pa_stopwords[] = {
+    "a",    "an",    "the",   "is",    "are",   "was",  "were", "be",    "been",  "do",
+    "does", "did",   "of",    "to",    "in",    "on",   "at",   "for",   "and",   "or",
+    "it",   "its",   "this",  "that",  "these", "what", "which", "who",  "whom",  "whose",
+    "when", "where", "why",   "how",   "i",     "you",  "we",   "they",  "he",    "she",
+    "my",   "your",  "our",   "their", "there", "can",  "could", "would", "should", "will",
+    "with", "from",  "by",    "as",    "about", "me",   "tell", "please", "many", "much",
+    "text", "passage", "say", "says",  "said",  "any",  "if",   "not",   "no",    "yes",
+    NULL};
+
+/* What a question word asks for: words an answering sentence holds ("#": a digit). */
+static const struct {
+  const char *wh;
+  const char *const hints[24];
+} pa_kinds[] = {
+    {"when", {"#", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+              "morning", "afternoon", "evening", "night", "noon", "midnight", "am", "pm",
+              "today", "tomorrow", "until", "daily", "year", "week", "month", NULL}},
+    {"how many", {"#", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                  "ten", "twelve", "twenty", "hundred", "thousand", "dozen", "several", NULL}},
+    {"how much", {"#", "free", "cost", "costs", "price", "euros", "dollars", "pounds", NULL}},
+    {"where", {"in", "at", "near", "beside", "behind", "inside", "outside", "street", "road",
+               "floor", "entrance", "corner", NULL}},
+};
+
+/* The next word at *at (before end), lower-cased into w: letters, digits, apostrophes and any
+ * byte of a multi-byte character. false at the end. */
+static bool next_word(const char **at, const char *end, char w[PA_WORD]) {
+  const char *s = *at;
+  while (s < end && !isalnum((unsigned char)*s) && (unsigned char)*s < 0x80)
+    s++;
+  size_t n = 0;
+  for (; s < end && (isalnum((unsigned char)*s) || *s == '\'' || (unsigned char)*s >= 0x80); s++)
+    if (n + 1 < PA_WORD)
+      w[n++] = (char)tolower((unsigned char)*s);
+  while (n > 0 && w[n - 1] == '\'')
+    n--;
+  w[n] = '\0';
+  *at = s;
+  return n > 0 || s < end;
+}
+
+static bool in_list(const char *const *list, const char *w) {
+  for (size_t i = 0; list[i]; i++)
+    if (strcmp(list[i], w) == 0)
+      return true;
+  return false;
+}
+
+/* Do two words match: equal, or the shorter (at least PA_PREFIX long) starts the longer. */
+static bool same_word(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+  return la == lb ? strcmp(a, b) == 0 : n >= PA_PREFIX && strncmp(a, b, n) == 0;
+}
+
+/* A question's words worth matching, and what its question word asks for. */
+typedef struct pa_question {
+  char terms[PA_MAX_TERMS][PA_WORD];
+  size_t n;
+  int kind; /* index into pa_kinds, or -1 */
+} pa_question;
+
+static void read_question(const char *q, pa_question *out) {
+  out->n = 0;
+  out->kind = -1;
+  char low[PA_MAX_QUESTION + 1], w[PA_WORD];
+  baton__fmt(low, sizeof low, "%s", q);
+  for (char *c = low; *c; c++)
+    *c = (char)tolower((unsigned char)*c);
+  for (size_t k = 0; k < sizeof pa_kinds / sizeof pa_kinds[0] && out->kind < 0; k++)
+    for (const char *p = low; out->kind < 0 && (p = strstr(p, pa_kinds[k].wh)); p++)
+      out->kind = (p == low || !isalnum((unsigned char)p[-1])) ? (int)k : -1;
+  for (const char *p = q, *end = q + strlen(q); next_word(&p, end, w) && out->n < PA_MAX_TERMS;) {
+    bool seen = !*w || in_list(pa_stopwords, w);
+    for (size_t i = 0; i < out->n && !seen; i++)
+      seen = same_word(out->terms[i], w);
+    if (!seen)
+      baton__fmt(out->terms[out->n++], PA_WORD, "%s", w);
+  }
+}
+
+/* Which of the question's terms the text [s, e) holds (bit i: term i), and whether it holds what
+ * the question word asks for. */
+static unsigned long long sentence_terms(const pa_question *q, const char *s, const char *e,
+                                         bool *kind) {
+  unsigned long long has = 0;
+  char w[PA_WORD];
+  *kind = false;
+  for (const char *p = s; next_word(&p, e, w);) {
+    for (size_t i = 0; i < q->n; i++)
+      has |= same_word(q->terms[i], w) ? 1ull << i : 0;
+    if (q->kind >= 0 && *w)
+      *kind = *kind || in_list(pa_kinds[q->kind].hints, w) ||
+              (isdigit((unsigned char)*w) && in_list(pa_kinds[q->kind].hints, "#"));
+  }
+  return has;
+}
+
+/* Where the next sentence starts after the one at s: past ".", "!" or "?" and a space, or a line
+ * break, and the space after. */
+static const char *sentence_end(const char *s, const char *end) {
+  const char *p = s;
+  while (p < end && *p != '\n' &&
+         !(strchr(".!?", *p) && (p + 1 == end || isspace((unsigned char)p[1]))))
+    p++;
+  while (p < end && (isspace((unsigned char)*p) || strchr(".!?", *p)))
+    p++;
+  return p;
+}
+
+/* The best sentence of text [0, len) for q: its span in *start, *end, its score (the share of the
+ * question's weight it holds) in *score. false when no sentence holds a term. */
+static bool best_sentence(const pa_question *q, const char *text, size_t len, size_t *start,
+                          size_t *end, double *score) {
+  const char *e = text + len;
+  size_t df[PA_MAX_TERMS] = {0}, n_sent = 0;
+  bool kind;
+  for (const char *s = text; s < e; s = sentence_end(s, e), n_sent++)
+    for (unsigned long long has = sentence_terms(q, s, sentence_end(s, e), &kind); has;
+         has &= has - 1)
+      df[__builtin_ctzll(has)]++;
+  double idf[PA_MAX_TERMS], total = 0, best = 0;
+  for (size_t i = 0; i < q->n; i++)
+    total += idf[i] = log(1.0 + (double)n_sent / (double)(df[i] ? df[i] : 1));
+  for (const char *s = text; s < e; s = sentence_end(s, e)) {
+    const char *se = sentence_end(s, e);
+    double sc = 0;
+    for (unsigned long long has = sentence_terms(q, s, se, &kind); has; has &= has - 1)
+      sc += idf[__builtin_ctzll(has)];
+    if (sc > 0 && sc + (kind ? PA_KIND_BONUS : 0) > best) {
+      best = sc + (kind ? PA_KIND_BONUS : 0);
+      *score = sc / total;
+      *start = (size_t)(s - text);
+      *end = (size_t)(se - text);
+    }
+  }
+  return best > 0;
+}
+
+/* The answer as the Hugging Face question-answering reply: {"answer", "score", "start", "end"}. */
+static char *answer_json(const char *answer, double score, size_t start, size_t end) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "answer", answer);
+  cJSON_AddNumberToObject(o, "score", (double)(int)(score * 1000.0 + 0.5) / 1000.0);
+  cJSON_AddNumberToObject(o, "start", (double)start);
+  cJSON_AddNumberToObject(o, "end", (double)end);
+  char *js = o ? cJSON_PrintUnformatted(o) : NULL;
+  cJSON_Delete(o);
+  return js;
+}
+
+static int pa_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
+                  baton__values *out) {
+  (void)state;
+  (void)task;
+  const baton__value *qv = baton__values_get(in, "question");
+  const baton__value *tv = baton__values_get(in, "context"); /* by name: both are texts */
+  tv = tv ? tv : baton__values_get(in, "text");
+  const char *question = qv ? qv->data : NULL, *text = tv ? tv->data : NULL;
+  if (!question || !*question || !text)
+    return baton__run_fail(env, "question-answering needs a \"question\" and the \"text\" that "
+                                "answers it");
+  size_t len = 0;
+  if (strlen(question) > PA_MAX_QUESTION)
+    return baton__run_fail(env, "the question is over %d bytes", PA_MAX_QUESTION);
+  if (!baton__run_text_fits(env, text, baton__run_max_text(env, PA_DEFAULT_MAX_TEXT),
+                            "answer from", &len) ||
+      baton__run_must_stop(env, 0, "question-answering"))
+    return -1;
+  pa_question q;
+  read_question(question, &q);
+  size_t start = 0, end = 0;
+  double score = 0;
+  if (q.n == 0 || !best_sentence(&q, text, len, &start, &end, &score))
+    return baton__run_fail(env, "no sentence of the text shares a word with the question "
+                                "\"%.200s\"", question);
+  while (start < end && isspace((unsigned char)text[start]))
+    start++;
+  while (end > start && isspace((unsigned char)text[end - 1]))
+    end--;
+  char *answer = baton__strndup(text + start, end - start);
+  const baton__output outs[] = {{"text", BATON__T_TEXT, answer, false},
+                                {"json", BATON__T_JSON,
+                                 answer ? answer_json(answer, score, start, end) : NULL, false}};
+  return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
+}
+
+static bool pa_available(const baton__config *cfg, char *why, size_t whylen) {
+  (void)cfg;
+  if (why && whylen)
+    why[0] = '\0';
+  return true;
+}
+
+static int pa_init(const baton__config *cfg, void **state, char *err, size_t errlen) {
+  (void)cfg;
+  (void)err;
+  (void)errlen;
+  *state = NULL; /* nothing to set up */
+  return 0;
+}
+
+static void pa_release(void *state) { (void)state; }
+
+static const char *const pa_tasks[] = {"question-answering", NULL};
+
+const baton__executor baton__executor_passage = {
+    .name = "passage",
+    .model_id = "local/passage",
+    .tasks = pa_tasks,
+    .reentrant = true,
+    .available = pa_available,
+    .init = pa_init,
+    .run = pa_run,
+    .release = pa_release,
+};

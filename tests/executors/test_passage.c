@@ -1,0 +1,117 @@
+/* test_passage.c — the model-free question-answering executor: the answering sentence, what the question word asks for, its reply, errors. */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/util.h"
+#include "executors/executor.h"
+#include "support/support.h"
+
+static const char *const sign =
+    "Riverside Public Library is open from Monday to Friday, nine in the morning until eight in "
+    "the evening. On Saturdays the library closes early at five, and it stays closed on Sundays "
+    "and public holidays. Borrowed books can be returned at any time through the slot beside the "
+    "main entrance. Please keep food and drinks out of the reading rooms.";
+
+typedef struct answer {
+  int rc;
+  char *text;
+  cJSON *json;
+  char err[512];
+} answer;
+
+static answer ask(const char *text, const char *question, size_t max_text) {
+  answer a = {0};
+  baton__values in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  if (text)
+    cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
+  if (question)
+    cr_assert_eq(baton__values_add(&in, "question", BATON__T_TEXT, question), 0);
+  baton__config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.max_text_bytes = max_text;
+  baton__exec_env env = {.cfg = &cfg};
+  a.rc = baton__executor_passage.run(NULL, "question-answering", &in, &env, &out);
+  if (a.rc == 0) {
+    const baton__value *t = baton__values_get(&out, "text"), *j = baton__values_get(&out, "json");
+    cr_assert(t && t->type == BATON__T_TEXT && j && j->type == BATON__T_JSON);
+    a.text = baton__strdup(t->data);
+    cr_assert_not_null(a.json = cJSON_Parse(j->data), "the reply does not parse: %s", j->data);
+  } else {
+    cr_assert_neq(env.err[0], '\0', "a failure without a message");
+  }
+  baton__fmt(a.err, sizeof a.err, "%s", env.err);
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return a;
+}
+
+static void answer_release(answer *a) {
+  free(a->text);
+  cJSON_Delete(a->json);
+}
+
+Test(executors_passage, answers_with_the_sentence_that_holds_the_question_words) {
+  static const struct {
+    const char *question, *starts;
+  } cases[] = {
+      {"When does it close on Saturdays?", "On Saturdays the library closes early"},
+      {"Where can I return borrowed books?", "Borrowed books can be returned"},
+      {"Can I bring food into the reading rooms?", "Please keep food and drinks"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    answer a = ask(sign, cases[i].question, 0);
+    cr_assert_eq(a.rc, 0, "%s: %s", cases[i].question, a.err);
+    cr_assert(strncmp(a.text, cases[i].starts, strlen(cases[i].starts)) == 0, "%s: %s",
+              cases[i].question, a.text);
+    /* the reply says where the answer is, as Hugging Face's does */
+    const cJSON *start = cJSON_GetObjectItem(a.json, "start");
+    const cJSON *end = cJSON_GetObjectItem(a.json, "end");
+    cr_assert(cJSON_IsNumber(start) && cJSON_IsNumber(end));
+    cr_assert(strncmp(sign + start->valueint, a.text, (size_t)(end->valueint - start->valueint)) ==
+              0, "start/end do not point at the answer");
+    cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(a.json, "answer")), a.text);
+    double score = cJSON_GetNumberValue(cJSON_GetObjectItem(a.json, "score"));
+    cr_assert(score > 0 && score <= 1, "score %g", score);
+    answer_release(&a);
+  }
+}
+
+Test(executors_passage, a_question_word_prefers_the_sentence_with_what_it_asks_for) {
+  /* the first three sentences hold the same question words: the kind of answer decides */
+  const char *text = "The reading room is open to members.\n"
+                     "The reading room is open on Sunday afternoons.\n"
+                     "The reading room is on the second floor.\n"
+                     "Two volunteers will staff the front desk.";
+  answer a = ask(text, "When is the reading room open?", 0);
+  cr_assert_eq(a.rc, 0, "%s", a.err);
+  cr_assert_str_eq(a.text, "The reading room is open on Sunday afternoons.");
+  answer_release(&a);
+  a = ask(text, "Where is the reading room?", 0);
+  cr_assert_eq(a.rc, 0, "%s", a.err);
+  cr_assert_str_eq(a.text, "The reading room is on the second floor.");
+  answer_release(&a);
+  a = ask(text, "How many volunteers will staff the desk?", 0);
+  cr_assert_eq(a.rc, 0, "%s", a.err);
+  cr_assert_str_eq(a.text, "Two volunteers will staff the front desk.");
+  answer_release(&a);
+}
+
+Test(executors_passage, says_clearly_what_it_cannot_answer) {
+  answer a = ask(sign, "Who painted the Mona Lisa?", 0);
+  cr_assert_neq(a.rc, 0, "answered %s", a.text ? a.text : "");
+  cr_assert(strstr(a.err, "no sentence") && strstr(a.err, "Mona Lisa"), "%s", a.err);
+  a = ask(sign, NULL, 0);
+  cr_assert_neq(a.rc, 0);
+  cr_assert(strstr(a.err, "question"), "%s", a.err);
+  a = ask(NULL, "When does it open?", 0);
+  cr_assert_neq(a.rc, 0);
+  cr_assert(strstr(a.err, "text"), "%s", a.err);
+  a = ask(sign, "When does it close on Saturdays?", 64);
+  cr_assert_neq(a.rc, 0);
+  cr_assert(strstr(a.err, "over the limit"), "%s", a.err);
+}
