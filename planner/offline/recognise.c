@@ -194,7 +194,12 @@ static int question_task(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b);
   int asked = words_asked(p, st, own);
-  bool direct = (p->n_steps == 1 || (p->last_turn && !own)) && off_is_question(p, st->a, st->b);
+  /* "read x.png. When does it close?": a wh-question after a text was made asks it, not "is that
+   * feasible?" or "how about 'Hello'?" */
+  bool asked_of_text = (produced & BATON__T_TEXT) && off_is(p, st->a, W_WH) &&
+                       !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
+  bool direct = (p->n_steps == 1 || (p->last_turn && !own) || asked_of_text) &&
+                off_is_question(p, st->a, st->b);
   if (asked >= 0 || (!direct && !off_asks_question(p, st->a, st->b)))
     return asked;
   unsigned newest = off_res_types(p, true); /* the picture named or made last */
