@@ -18,7 +18,8 @@ static bool is_alnum_byte(char c) {
          (unsigned char)c >= 0x80;
 }
 
-static bool is_space_byte(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+#define SPACES " \t\n\v\f\r"
+static bool is_space_byte(char c) { return c && strchr(SPACES, c); }
 
 /* The end of the word at s[i] (i if none): letters and digits, `inner` marks between them. */
 static size_t word_end(const char *s, size_t i, size_t n, const char *inner) {
@@ -135,7 +136,7 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   return t;
 }
 
-/* Resource [a,b) and token [ts,te): 0 (none past OFF_MAX_RES), -1 no memory, -2 too many tokens. */
+/* Resource [a,b), token [ts,te): 1, 0 if past OFF_MAX_RES, -1 no memory, -2 too many tokens. */
 static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t ts, size_t te) {
   int r = off_add_resource(p, type ? type : BATON__T_TEXT, p->req + a, b - a, type != 0);
   token *t = r >= 0 ? push_token(p, TK_RES, ts, te) : NULL;
@@ -148,7 +149,7 @@ static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t t
   if (!type && k > 0 && off_is(p, k - 1, W_MADE_THING) &&
       (k < 2 || !off_is(p, k - 2, W_DESTINATION)))
     p->tok[k - 1].naming = true;
-  return 0;
+  return 1;
 }
 
 /* Splits a run of non-space bytes (no quotes in it, maybe a space first) into tokens. */
@@ -162,7 +163,7 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
     fe--;
   unsigned ft = off_file_type(q + fs, fe - fs);
   int rc = ft ? push_resource(p, ft, fs, fe, fs, fe) : 0;
-  if (rc != 0)
+  if (rc < 0)
     return rc;
   for (size_t i = ft ? fe : s, j; i < e; i = j + (j == i)) { /* (after a file name, what follows) */
     j = word_end(q, i, e, "'.");
@@ -176,9 +177,7 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
 /* The quote at i (content [cs,ce), ending at qe) as a resource: a file name ('x.jpg,') or text. */
 static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe) {
   const char *q = p->req;
-  size_t a = cs, b = ce, fb;
-  while (a < b && is_space_byte(q[a]))
-    a++;
+  size_t a = cs + strspn(q + cs, SPACES), b = ce, fb; /* (the closing mark is no space) */
   while (b > a && is_space_byte(q[b - 1]))
     b--;
   for (fb = b; fb > a && strchr(",.;:", q[fb - 1]);)
@@ -186,15 +185,12 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
   if (b <= a)
     return 0;
   unsigned ft = off_file_type(q + a, fb - a);
-  size_t before = p->n_tok;
   int rc = push_resource(p, ft, a, ft ? fb : b, i, qe);
-  if (rc != 0 || p->n_tok == before)
+  if (rc <= 0)
     return rc;
   /* 'It ends here.' Could you...: the quote closed a sentence (its mark ends the quote's span) */
-  size_t k = qe, end = (ft ? fb : b) - 1;
-  while (k < p->req_len && is_space_byte(q[k]))
-    k++;
-  bool ends = strchr(".!?", q[end]) && k > qe && k < p->req_len && q[k] >= 'A' && q[k] <= 'Z';
+  size_t k = qe + strspn(q + qe, SPACES), end = (ft ? fb : b) - 1;
+  bool ends = strchr(".!?", q[end]) && k > qe && q[k] >= 'A' && q[k] <= 'Z';
   return ends && !push_token(p, TK_PUNCT, end, qe) ? -2 : 0;
 }
 
