@@ -24,11 +24,8 @@
 
 /* Adds a file or (in language lang) a text an earlier turn names, keeping p->res[first..] (after
  * the request's own) the newest HISTORY_KEEP, oldest first; 0, or -1 out of memory. */
-static int remember(planner *p, int turn, bool is_file, const char *v, size_t len, unsigned type,
-                    const char *lang) {
-  size_t first = p->n_res;
-  while (first > 0 && p->res[first - 1].turn)
-    first--;
+static int remember(planner *p, size_t first, int turn, bool is_file, const char *v, size_t len,
+                    unsigned type, const char *lang) {
   if (!len || !type || first >= OFF_MAX_RES)
     return 0;
   if (p->n_res - first == HISTORY_KEEP || p->n_res == OFF_MAX_RES) {
@@ -62,8 +59,8 @@ static bool asks_again(const planner *p, const char *s) {
   return false;
 }
 
-/* Remembers what message m names; 0, or -1 out of memory. */
-static int scan_message(planner *p, const cJSON *m, int turn) {
+/* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
+static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
   const char *at = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "content")), *w;
   bool user = role && strcmp(role, "user") == 0 && at, ask = user && !asks_again(p, at);
@@ -73,7 +70,7 @@ static int scan_message(planner *p, const cJSON *m, int turn) {
   int rc = ask && !(p->asked = baton__strdup(at)) ? -1 : 0;
   size_t n; /* file names written in a user's message ("find the faces in photo.jpg") */
   while (user && (w = next_name(&at, &n)))
-    rc |= remember(p, turn, true, w, n, off_file_type(w, n), NULL);
+    rc |= remember(p, first, turn, true, w, n, off_file_type(w, n), NULL);
   const cJSON *said = cJSON_GetObjectItemCaseSensitive(m, "lang"), *f; /* its text's language */
   const char *lang = NULL, (*codes)[8] = p->lx->lang_codes;
   for (size_t k = 0; cJSON_IsString(said) && !lang && k < p->lx->lang_names.n; k++)
@@ -82,7 +79,7 @@ static int scan_message(planner *p, const cJSON *m, int turn) {
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, out ? "outputs" : "files")) {
       bool text = out && f->string && baton__type_from_name(f->string) == BATON__T_TEXT;
       if (cJSON_IsString(f) && (!out || f->string))
-        rc |= remember(p, turn, !text, f->valuestring, strlen(f->valuestring),
+        rc |= remember(p, first, turn, !text, f->valuestring, strlen(f->valuestring),
                        text ? BATON__T_TEXT : baton__type_of_path(f->valuestring), lang);
     }
   return rc;
@@ -127,7 +124,7 @@ char *off_asked_again(const planner *p) {
 }
 
 int off_add_history(planner *p, const char *messages_json) {
-  size_t len = messages_json ? strlen(messages_json) : 0;
+  size_t len = messages_json ? strlen(messages_json) : 0, first = p->n_res;
   if (!len)
     return 0;
   if (len > HISTORY_MAX_BYTES)
@@ -140,7 +137,7 @@ int off_add_history(planner *p, const char *messages_json) {
   int turn = 0, rc = 0;
   cJSON_ArrayForEach(m, msgs)
     if (cJSON_IsObject(m))
-      rc |= scan_message(p, m, ++turn);
+      rc |= scan_message(p, m, ++turn, first);
   cJSON_Delete(msgs);
   return rc ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
 }
