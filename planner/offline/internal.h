@@ -81,7 +81,7 @@ typedef enum { OFF_FEATURES(OFF_F) F_N, K_BEFORE = F_N - 1, OFF_THRESHOLDS(OFF_K
 
 typedef struct {
   char (*words)[OFF_MAX_WORD]; /* as written */
-  char (*stems)[OFF_MAX_WORD]; /* stemmed (off_make_word) */
+  char (*stems)[OFF_MAX_WORD]; /* stemmed (off_make_word); words' allocation holds them */
   size_t n;
 } off_words;
 

@@ -63,12 +63,12 @@ static int take_section(loader *l, const baton__ynode *root, const char *section
   return 0;
 }
 
-/* Room for n words, each filled in by its index. */
+/* Room for n words, each filled in by its index, and their stems (in the same block). */
 static int words_alloc(off_words *w, size_t n) {
-  w->words = calloc(n ? n : 1, sizeof *w->words);
-  w->stems = calloc(n ? n : 1, sizeof *w->stems);
+  w->words = calloc(2 * n + 1, sizeof *w->words);
+  w->stems = w->words ? w->words + n : NULL;
   w->n = n;
-  return w->words && w->stems ? 0 : -1;
+  return w->words ? 0 : -1;
 }
 
 static int take_class(loader *l, int c, const baton__ynode *key, const baton__ynode *seq) {
@@ -144,11 +144,8 @@ int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton_
 }
 
 void off_lexicon_release(off_lexicon *lx) {
-  for (int c = 0; c <= W_N; c++) { /* the classes, then the language names */
-    off_words *w = c < W_N ? &lx->cls[c] : &lx->lang_names;
-    free(w->words);
-    free(w->stems);
-  }
+  for (int c = 0; c <= W_N; c++) /* the classes, then the language names (stems: in words) */
+    free(c < W_N ? lx->cls[c].words : lx->lang_names.words);
   free(lx->lang_codes);
   memset(lx, 0, sizeof *lx);
 }
