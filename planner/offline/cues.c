@@ -45,8 +45,7 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
   for (const char *s = kw, *bar = kw; bar && c->n_phrases < cap; s = bar + 1) {
     bar = strchr(s, '|');
     phrase ph = {0};
-    ph.n = off_split_words(s, bar ? (size_t)(bar - s) : strlen(s), ph.stems, OFF_MAX_PHRASE,
-                           &ph.comma);
+    ph.n = off_split_words(s, strcspn(s, "|"), ph.stems, OFF_MAX_PHRASE, &ph.comma);
     for (size_t k = 0; k < ph.n; k++)
       ph.det |= off_words_has(&p->lx->cls[W_DETERMINER], ph.stems[k], true) ? 1u << k : 0u;
     size_t j = c->n_phrases;
