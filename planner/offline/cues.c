@@ -181,10 +181,8 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
     bool inside = at >= b; /* not found: nothing to add either */
     for (size_t k = 0; k < n_spans && !inside; k++)
       inside = at < span_at[k] + span_len[k] && span_at[k] < at + len;
-    if (inside)
-      continue;
-    s += ph->weight;
-    if (n_spans < MAX_SPANS)
+    s += inside ? 0 : ph->weight;
+    if (!inside && n_spans < MAX_SPANS)
       span_at[n_spans] = at, span_len[n_spans++] = len;
   }
   return s;
