@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/stopwords.h"
 #include "core/util.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
@@ -18,16 +19,10 @@
 #define PA_PREFIX 4      /* words this long match longer ones they start ("close", "closes") */
 #define PA_KIND_BONUS 1.0 /* a sentence holding what the question word asks for ("when": a day) */
 
-/* Words that do not tell one sentence from another. */
-static const char *const pa_stopwords[] = {
-    "a",    "an",    "the",   "is",    "are",   "was",  "were", "be",    "been",  "do",
-    "does", "did",   "of",    "to",    "in",    "on",   "at",   "for",   "and",   "or",
-    "it",   "its",   "this",  "that",  "these", "what", "which", "who",  "whom",  "whose",
-    "when", "where", "why",   "how",   "i",     "you",  "we",   "they",  "he",    "she",
-    "my",   "your",  "our",   "their", "there", "can",  "could", "would", "should", "will",
-    "with", "from",  "by",    "as",    "about", "me",   "tell", "please", "many", "much",
-    "text", "passage", "say", "says",  "said",  "any",  "if",   "not",   "no",    "yes",
-    NULL};
+/* Words of a question that do not tell one sentence from another, besides the stop words. */
+static const char *const pa_stopwords[] = {"whom", "whose", "why",  "should", "tell", "many",
+                                           "much", "text",  "passage", "say", "says", "said",
+                                           "yes",  NULL};
 
 /* What a question word asks for: words an answering sentence holds ("#": a digit). */
 static const struct {
@@ -92,7 +87,7 @@ static void read_question(const char *q, pa_question *out) {
     for (const char *p = low; out->kind < 0 && (p = strstr(p, pa_kinds[k].wh)); p++)
       out->kind = (p == low || !isalnum((unsigned char)p[-1])) ? (int)k : -1;
   for (const char *p = q, *end = q + strlen(q); next_word(&p, end, w) && out->n < PA_MAX_TERMS;) {
-    bool seen = !*w || in_list(pa_stopwords, w);
+    bool seen = !*w || baton__is_stop_word(w) || in_list(pa_stopwords, w);
     for (size_t i = 0; i < out->n && !seen; i++)
       seen = same_word(out->terms[i], w);
     if (!seen)

@@ -43,15 +43,26 @@ static bool word_at_start(const char *text, const char *w) {
   return false;
 }
 
-/* A sample rate named in the text: "16000", "16 kHz", "44.1khz", "22050 hz". 0 if none. */
-static int find_rate(const char *low) {
-  for (const char *p = low; *p; p++) {
-    if (!isdigit((unsigned char)*p) || (p > low && (isalnum((unsigned char)p[-1]) || p[-1] == '.')))
+/* The next number at or after *p that starts a word of low ("16", "44.1" in "44.1khz"): its value
+ * in *v, what follows it (past spaces) in *after, *p moved past it. false when none is left. */
+static bool next_number(const char *low, const char **p, double *v, const char **after) {
+  for (; **p; (*p)++) {
+    const char *s = *p;
+    if (!isdigit((unsigned char)*s) || (s > low && (isalnum((unsigned char)s[-1]) || s[-1] == '.')))
       continue;
     char *end = NULL;
-    double v = strtod(p, &end);
-    while (*end == ' ')
-      end++;
+    *v = strtod(s, &end);
+    *after = end + strspn(end, " ");
+    *p = end;
+    return true;
+  }
+  return false;
+}
+
+/* A sample rate named in the text: "16000", "16 kHz", "44.1khz", "22050 hz". 0 if none. */
+static int find_rate(const char *low) {
+  double v;
+  for (const char *p = low, *end; next_number(low, &p, &v, &end);) {
     if (strncmp(end, "khz", 3) == 0 || strncmp(end, "k ", 2) == 0 || strcmp(end, "k") == 0)
       v *= 1000.0;
     if (v >= 8000 && v <= 384000)
@@ -81,14 +92,9 @@ static double find_speed(const char *low) {
     return any_at_start(low, sf_half) ? 0.5 : 2.0;
   if (!up && !down && !word_at_start(low, "speed") && !word_at_start(low, "tempo") &&
       !word_at_start(low, "play"))
-    return 0; /* a factor then: "play it at 2x", "playback speed 0.8x", "tempo x1.2" */
-  for (const char *p = low; *p; p++) {
-    if (!isdigit((unsigned char)*p) || (p > low && (isalnum((unsigned char)p[-1]) || p[-1] == '.')))
-      continue;
-    char *end = NULL;
-    double v = strtod(p, &end);
-    while (*end == ' ')
-      end++;
+    return 0; /* a factor then: "play it at 2x", "playback speed 0.8x", "tempo 1.2x" */
+  double v;
+  for (const char *p = low, *end; next_number(low, &p, &v, &end);) {
     if (*end == '%' && (up || down))
       return up ? 1.0 + v / 100.0 : 1.0 - v / 100.0;
     if ((*end == 'x' && !isalnum((unsigned char)end[1])) || strncmp(end, "times", 5) == 0)

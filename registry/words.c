@@ -2,30 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/stopwords.h"
 #include "core/util.h"
 #include "registry/rank.h"
 #include "core/banned.h"
-
-static const char *const stop_words[] = {
-    "a",     "about", "after", "all",   "also",   "am",    "an",    "and",   "any",   "are",
-    "as",    "at",    "be",    "been",  "but",    "by",    "can",   "could", "did",   "do",
-    "does",  "each",  "for",   "from",  "get",    "give",  "had",   "has",   "have",  "he",
-    "her",   "him",   "his",   "how",   "i",      "if",    "in",    "into",  "is",    "it",
-    "its",   "just",  "let",   "me",    "my",     "near",  "no",    "not",   "now",   "of",
-    "on",    "one",   "or",    "our",   "out",    "please", "she",  "so",    "some",  "than",
-    "that",  "the",   "their", "them",  "then",   "there", "these", "they",  "this",  "those",
-    "to",    "up",    "us",    "use",   "using",  "want",  "was",   "we",    "were",  "what",
-    "when",  "where", "which", "while", "who",    "will",  "with",  "would", "you",   "your",
-};
-
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static bool is_stop_word(const char *w) {
-  return bsearch(&w, stop_words, sizeof stop_words / sizeof stop_words[0], sizeof stop_words[0],
-                 cmp_str) != NULL;
-}
 
 static bool is_alnum_ascii(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -95,7 +75,7 @@ int baton__query_terms(const char *text, const char *task, qterms *tw) {
       p++;
     }
     word[n] = '\0';
-    if (is_stop_word(word) || (task_words[0] && baton__mentions(task_words, word)))
+    if (baton__is_stop_word(word) || (task_words[0] && baton__mentions(task_words, word)))
       continue;
     bool dup = false;
     for (int i = 0; i < tw->n && !dup; i++)
