@@ -278,15 +278,18 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
 }
 
 /* "Find the objects in x.jpg and draw a box around each": after detection, a step that would draw,
- * edit or detect again but speaks of marking what was found describes its result (boxes drawn). */
+ * edit or detect again but speaks of marking what was found describes its result (boxes drawn);
+ * so does a question in detection's words ("... and tell me how many there are": its count). */
 static bool shows_earlier_result(const planner *p, size_t s) {
   const step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
-  return e && off_is_role(p, e->task, R_DETECT) &&
-         (off_is_role(p, st->task, R_DRAW) || off_is_role(p, st->task, R_EDIT) ||
-          st->task == e->task) &&
-         !off_own_types(p, st->a, st->b) && off_has_word(p, st->a, st->b, W_MARKING) &&
-         (off_has_word(p, st->a, st->b, W_REFERENCE) ||
-          off_keyword_score(p, &p->cues[e->task], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD]);
+  if (!e || !off_is_role(p, e->task, R_DETECT) || off_own_types(p, st->a, st->b))
+    return false;
+  bool named = off_keyword_score(p, &p->cues[e->task], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD];
+  return (named && off_asks_question(p, st->a, st->b)) ||
+         ((off_is_role(p, st->task, R_DRAW) || off_is_role(p, st->task, R_EDIT) ||
+           st->task == e->task) &&
+          off_has_word(p, st->a, st->b, W_MARKING) &&
+          (off_has_word(p, st->a, st->b, W_REFERENCE) || named));
 }
 
 /* "I'm curious about the emotion ... Could you clean the audio, then find the emotion?": a task the
