@@ -183,6 +183,9 @@ static int pa_run(void *state, const char *task, const baton__values *in, baton_
                             "answer from", &len) ||
       baton__run_must_stop(env, 0, "question-answering"))
     return -1;
+  if (strspn(text, " \t\r\n") == len)
+    return baton__run_fail(env, "the text to answer from is empty (a picture with no words "
+                                "in it?)");
   pa_question q;
   read_question(question, &q);
   size_t start = 0, end = 0;

@@ -610,9 +610,9 @@ static VipsImage *vp_load(const char *path, baton__exec_env *env) {
   return img;
 }
 
-/* Runs the pipeline into the file at path (its extension says the format), watching it for cancel and timeout
- * (libvips evaluates lazily: the work happens here). 0, or -1 with env->err
- * set and nothing left at path. */
+/* Runs the pipeline into the file at path (its extension says the format),
+ * watching it for cancel and timeout (libvips evaluates lazily: the work
+ * happens here). 0, or -1 with env->err set and nothing left at path. */
 static int vp_save(VipsImage *img, const char *path, int64_t deadline, baton__exec_env *env) {
   vp_watch watch = {.env = env, .deadline = deadline};
   int rc = 0;

@@ -389,11 +389,13 @@ static int emit_step(planner *p, const step *st) {
 int off_link(planner *p) {
   char need[256] = "";
   for (size_t s = 0; s < p->n_steps; s++) {
-    /* "make an audio clip | that describes the objects": describe first, make the clip from that */
+    /* "make an audio clip | that describes the objects": describe first, make the clip from that;
+     * "answer 'Q?' using the | text in x.png": read first, answer from that */
     step *st = &p->steps[s], *next = s + 1 < p->n_steps ? st + 1 : NULL;
+    const baton__taskspec *spec = p->cues[st->task].spec;
     if (next && next->relative && (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
-        off_primary_type(p->cues[st->task].spec) == BATON__T_TEXT &&
-        !(p->cues[st->task].spec->outputs & BATON__T_TEXT)) {
+        off_primary_type(spec) == BATON__T_TEXT &&
+        (!(spec->outputs & BATON__T_TEXT) || off_takes_two_texts(p, spec))) {
       step head = *st;
       *st = *next;
       *next = head;

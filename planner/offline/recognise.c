@@ -260,6 +260,10 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   st->task = alt >= 0 ? alt : st->task; /* "decipher the table in t.jpg": read as a table */
   alt = off_rewrite(p, st, produced);
   st->task = alt >= 0 ? alt : st->task;
+  int ask = p->role[R_ASK_TEXT]; /* a visual question nothing runs: the picture's text is asked, */
+  st->task = off_is_role(p, st->task, R_ASK_PICTURE) && !p->cues[st->task].runnable &&
+             p->cues[ask].runnable && ((own & BATON__T_IMAGE) || !(produced & BATON__T_IMAGE))
+                 ? ask : st->task; /* not a made one's ("... and tell me what colour they are") */
   if (st->task != before && repeats_earlier_step(p, s))
     return drop_step(p, s, true);
   const baton__taskspec *spec = p->cues[st->task].spec;

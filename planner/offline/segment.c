@@ -96,7 +96,8 @@ int off_split_steps(planner *p) {
       while (pair < i && off_is(p, next, W_JOINER) && !is_soft(p, pair))
         pair++;
       if (k == i || has_cue(p, k + 1, next) ||
-          (has_cue(p, k + 1, pair) && !has_cue(p, next + 1, pair)) || (c < i && off_is(p, c, W_SUBJECT)) ||
+          (has_cue(p, k + 1, pair) && !has_cue(p, next + 1, pair)) ||
+          (c < i && off_is(p, c, W_SUBJECT)) ||
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) {
         if (add_step(p, from, k, context, k == i) != 0)
           return -1;

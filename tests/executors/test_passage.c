@@ -105,6 +105,9 @@ Test(executors_passage, says_clearly_what_it_cannot_answer) {
   answer a = ask(sign, "Who painted the Mona Lisa?", 0);
   cr_assert_neq(a.rc, 0, "answered %s", a.text ? a.text : "");
   cr_assert(strstr(a.err, "no sentence") && strstr(a.err, "Mona Lisa"), "%s", a.err);
+  a = ask(" \n", "Is there a dog in the picture?", 0);
+  cr_assert_neq(a.rc, 0);
+  cr_assert(strstr(a.err, "empty"), "%s", a.err);
   a = ask(sign, NULL, 0);
   cr_assert_neq(a.rc, 0);
   cr_assert(strstr(a.err, "question"), "%s", a.err);

@@ -210,6 +210,22 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
   cr_expect_str_eq(note, "no model can run text-to-speech");
   free(got);
   free(run);
+  /* a question about a picture is asked of its text where nothing answers visual questions */
+  const char *no_vqa[] = {"visual-question-answering", NULL};
+  run = runnable_except(no_vqa);
+  static const char *const visual[] = {
+      "What are the opening hours on sign.png?",
+      "Answer the question 'When does it open?' using the text in sign.png"};
+  for (size_t i = 0; i < 2; i++) {
+    got = plan_case(visual[i], NULL, NULL, NULL, note, err, sizeof err);
+    cr_assert(got && strstr(got, "visual-question-answering("), "%s", got ? got : err);
+    free(got);
+    got = plan_case(visual[i], NULL, NULL, run, note, err, sizeof err);
+    const char *want = "image-to-text(image=sign.png) question-answering(text=<0>,";
+    cr_assert(got && strncmp(got, want, strlen(want)) == 0, "%s: %s", visual[i], got ? got : err);
+    free(got);
+  }
+  free(run);
   /* a scanned letter is read by a document reader where one can run, else by OCR */
   req = "I have a scanned letter letter.png. Please read it and summarize it.";
   got = plan_case(req, NULL, NULL, NULL, note, err, sizeof err);
