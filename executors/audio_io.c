@@ -17,6 +17,7 @@
 #define PCM_CHUNK_FRAMES 16384
 #define PCM_MAX_CHANNELS 64
 #define RS_ZERO_CROSSINGS 12 /* sinc lobes each side of the kernel centre */
+#define RS_TABLE_STEPS 512   /* kernel values per input sample, interpolated between */
 
 void baton__pcm_release(baton__pcm *p) {
   if (!p)
@@ -139,17 +140,23 @@ int baton__pcm_resample(baton__pcm *p, int rate) {
   size_t nout = (size_t)floor((double)p->frames * ratio);
   if (nout == 0)
     nout = 1;
-  size_t ch = (size_t)p->channels;
-  float *o = calloc(nout * ch, sizeof *o);
-  double *acc = calloc(ch, sizeof *acc);
-  if (!o || !acc) {
-    free(o);
-    free(acc);
-    return -1;
-  }
   /* Cut-off at the lower of the two Nyquist frequencies, relative to the input's. */
   double fc = ratio < 1.0 ? ratio : 1.0;
   double half = RS_ZERO_CROSSINGS / fc; /* kernel half-width in input samples */
+  size_t ch = (size_t)p->channels, nk = (size_t)(half * RS_TABLE_STEPS) + 2;
+  float *o = calloc(nout * ch, sizeof *o);
+  double *acc = calloc(ch, sizeof *acc), *kernel = malloc(nk * sizeof *kernel);
+  if (!o || !acc || !kernel) {
+    free(o);
+    free(acc);
+    free(kernel);
+    return -1;
+  }
+  for (size_t i = 0; i < nk; i++) { /* the kernel at distances 0, 1/RS_TABLE_STEPS ... */
+    double x = (double)i / RS_TABLE_STEPS, u = x / half;
+    double blackman = 0.42 + 0.5 * cos(M_PI * u) + 0.08 * cos(2.0 * M_PI * u);
+    kernel[i] = u > 1.0 ? 0.0 : fc * sinc(fc * x) * blackman;
+  }
   long last = (long)p->frames - 1;
   for (size_t i = 0; i < nout; i++) {
     double t = (double)i / ratio;
@@ -160,10 +167,9 @@ int baton__pcm_resample(baton__pcm *p, int rate) {
       hi = last;
     memset(acc, 0, ch * sizeof *acc);
     for (long k = lo; k <= hi; k++) {
-      double x = t - (double)k;
-      double u = x / half; /* -1..1 */
-      double w = 0.42 + 0.5 * cos(M_PI * u) + 0.08 * cos(2.0 * M_PI * u);
-      double h = fc * sinc(fc * x) * w;
+      double at = fabs(t - (double)k) * RS_TABLE_STEPS, f = at - floor(at);
+      size_t j = (size_t)at;
+      double h = j + 1 < nk ? kernel[j] + f * (kernel[j + 1] - kernel[j]) : 0.0;
       const float *src = p->s + (size_t)k * ch;
       for (size_t c = 0; c < ch; c++)
         acc[c] += h * src[c];
@@ -172,6 +178,7 @@ int baton__pcm_resample(baton__pcm *p, int rate) {
       o[i * ch + c] = (float)acc[c];
   }
   free(acc);
+  free(kernel);
   free(p->s);
   p->s = o;
   p->frames = nout;
