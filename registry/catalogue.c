@@ -45,6 +45,10 @@ typedef struct imp {
   baton__strset task_names; /* tasks defined in this text */
   long tasks_added;
   bool tasks_only; /* skip the models */
+  bool new_only;   /* only models new to the registry (baton__catalogue_import_new) */
+  const char *seen; /* with new_only: "\n"-separated ids seen before, or NULL */
+  sqlite3_stmt *has_model;
+  baton__sb ids;   /* the models' ids, "\n"-separated */
   char *err;
   size_t errlen;
 } imp;
@@ -355,6 +359,20 @@ static int store_model(imp *im, yaml_node_t *map, const model_rec *m) {
   return rc;
 }
 
+/* With new_only: is model m new, i.e. not in the database, and not among the ids seen before (no
+ * list: a registry of an older baton, where only a local executor's model counts as new)? */
+static bool is_new(imp *im, const model_rec *m) {
+  char line[512];
+  baton__fmt(line, sizeof line, "\n%s\n", m->id);
+  if (im->seen ? strstr(im->seen, line) != NULL : strncmp(m->endpoint, "local:", 6) != 0)
+    return false;
+  sqlite3_reset(im->has_model);
+  sqlite3_bind_text(im->has_model, 1, m->id, -1, SQLITE_STATIC);
+  bool absent = sqlite3_step(im->has_model) == SQLITE_DONE;
+  sqlite3_reset(im->has_model);
+  return absent;
+}
+
 static int import_model(imp *im, yaml_node_t *map) {
   if (map->type != YAML_MAPPING_NODE)
     return fail_at(im, map, "each model must be a mapping (id, task, endpoint, ...)");
@@ -372,7 +390,10 @@ static int import_model(imp *im, yaml_node_t *map) {
                    m.id, m.endpoint);
   if (check_model_task(im, &m))
     return -1;
-  return store_model(im, map, &m);
+  if (!im->new_only)
+    return store_model(im, map, &m);
+  baton__sb_addf(&im->ids, "%s\n", m.id);
+  return is_new(im, &m) ? store_model(im, map, &m) : 0;
 }
 
 static int import_seq(imp *im, yaml_node_t *seq, const char *what,
@@ -428,23 +449,45 @@ static int import_doc(imp *im) {
   return 0;
 }
 
-static int import_text(sqlite3 *db, const char *yaml, size_t len, const char *label,
-                       baton__upsert *u, bool tasks_only, long *tasks_added, char *err,
-                       size_t errlen);
+static int import_text(imp *im, const char *yaml, size_t len, long *tasks_added);
 
 int baton__catalogue_import_ex(sqlite3 *db, const char *yaml, size_t len, const char *label,
                                baton__upsert *u, long *tasks_added, char *err, size_t errlen) {
-  return import_text(db, yaml, len, label, u, false, tasks_added, err, errlen);
+  imp im = {.db = db, .err = err, .errlen = errlen, .label = label, .u = u};
+  return import_text(&im, yaml, len, tasks_added);
 }
 
 int baton__catalogue_import_tasks(struct sqlite3 *db, const char *yaml, size_t len, char *err,
                                   size_t errlen) {
-  return import_text(db, yaml, len, NULL, NULL, true, NULL, err, errlen);
+  imp im = {.db = db, .err = err, .errlen = errlen, .tasks_only = true};
+  return import_text(&im, yaml, len, NULL);
 }
 
-static int import_text(sqlite3 *db, const char *yaml, size_t len, const char *label,
-                       baton__upsert *u, bool tasks_only, long *tasks_added, char *err,
-                       size_t errlen) {
+int baton__catalogue_import_new(struct sqlite3 *db, const char *yaml, size_t len,
+                                const char *seen, char **ids, char *err, size_t errlen) {
+  baton__upsert u;
+  if (baton__upsert_init(&u, db, BATON__UPSERT_REPLACE, "catalogue", err, errlen))
+    return -1;
+  imp im = {.db = db, .err = err, .errlen = errlen, .u = &u, .new_only = true, .seen = seen};
+  baton__sb_init(&im.ids);
+  baton__sb_addc(&im.ids, '\n'); /* every id between two '\n' */
+  int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM models WHERE id = ?1", -1, &im.has_model,
+                              NULL) == SQLITE_OK ? 0 : -1;
+  if (rc != 0)
+    baton__fmt(err, errlen, "catalogue: cannot prepare statements: %s", sqlite3_errmsg(db));
+  rc = rc ? rc : import_text(&im, yaml, len, NULL);
+  *ids = rc ? NULL : baton__sb_detach(&im.ids);
+  baton__sb_release(&im.ids);
+  sqlite3_finalize(im.has_model);
+  baton__upsert_release(&u);
+  return rc;
+}
+
+static int import_text(imp *im, const char *yaml, size_t len, long *tasks_added) {
+  const char *label = im->label;
+  char *err = im->err;
+  size_t errlen = im->errlen;
+  sqlite3 *db = im->db;
   if (tasks_added)
     *tasks_added = 0;
   if (!yaml) {
@@ -456,12 +499,10 @@ static int import_text(sqlite3 *db, const char *yaml, size_t len, const char *la
                label ? label : "catalogue", len, BATON__CATALOGUE_MAX_BYTES);
     return -1;
   }
-  imp im = {.db = db, .err = err, .errlen = errlen, .label = label, .u = u,
-            .tasks_only = tasks_only};
-  baton__strset_init(&im.task_names);
+  baton__strset_init(&im->task_names);
   int rc = -1;
   const char *sql_has = "SELECT 1 FROM tasks WHERE name = ?1";
-  if (sqlite3_prepare_v2(db, sql_has, -1, &im.has_task, NULL) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, sql_has, -1, &im->has_task, NULL) != SQLITE_OK) {
     baton__fmt(err, errlen, "catalogue: cannot prepare statements: %s", sqlite3_errmsg(db));
     goto out;
   }
@@ -486,15 +527,15 @@ static int import_text(sqlite3 *db, const char *yaml, size_t len, const char *la
     yaml_parser_delete(&parser);
     goto out;
   }
-  im.doc = &doc;
-  rc = import_doc(&im);
+  im->doc = &doc;
+  rc = import_doc(im);
   yaml_document_delete(&doc);
   yaml_parser_delete(&parser);
 out:
-  sqlite3_finalize(im.has_task);
-  baton__strset_release(&im.task_names);
+  sqlite3_finalize(im->has_task);
+  baton__strset_release(&im->task_names);
   if (tasks_added)
-    *tasks_added = im.tasks_added;
+    *tasks_added = im->tasks_added;
   return rc;
 }
 

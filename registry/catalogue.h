@@ -35,4 +35,15 @@ int baton__catalogue_import(struct sqlite3 *db, const char *yaml, size_t len, ch
 int baton__catalogue_import_tasks(struct sqlite3 *db, const char *yaml, size_t len, char *err,
                                   size_t errlen);
 
+/* Inserts the catalogue's models that are new to db: not among `seen` (the
+ * "\n"-separated ids this returned when the registry was last seeded or
+ * refreshed; NULL for a registry of an older baton, which kept none: then only
+ * local executors' models count as new) and not in db. A model the user
+ * removed is no longer in db but is among `seen`, so it stays removed; one
+ * they edited keeps their edits. *ids: the catalogue's ids to keep for the
+ * next call, "\n"-separated with a leading "\n" (malloc'd; NULL on failure).
+ * 0, or -1 with err. */
+int baton__catalogue_import_new(struct sqlite3 *db, const char *yaml, size_t len,
+                                const char *seen, char **ids, char *err, size_t errlen);
+
 #endif

@@ -1,6 +1,7 @@
 /* schema.c — the registry schema: migration steps, bringing a database up to date, seeding it from the catalogue. */
 #include <sqlite3.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -310,12 +311,40 @@ static int meta_set(sqlite3 *db, const char *key, const char *value) {
   return s == SQLITE_DONE ? 0 : -1;
 }
 
+/* The meta value for key, malloc'd (NULL when there is none or out of memory). */
+static char *meta_dup(sqlite3 *db, const char *key) {
+  sqlite3_stmt *st = NULL;
+  char *v = NULL;
+  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
+    return NULL;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    v = baton__strdup((const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return v;
+}
+
+/* A catalogue other than the one seen last: its task kinds, and its models new to the registry
+ * (baton__catalogue_import_new); "catalogue_models" keeps its ids for next time. 0 or -1. */
+static int refresh_catalogue(sqlite3 *db, const char *catalogue, size_t len, bool tasks,
+                             char *err, size_t errlen) {
+  if (tasks && baton__catalogue_import_tasks(db, catalogue, len, err, errlen))
+    return -1;
+  char *seen = meta_dup(db, "catalogue_models"), *ids = NULL;
+  int rc = baton__catalogue_import_new(db, catalogue, len, seen, &ids, err, errlen);
+  if (rc == 0 && meta_set(db, "catalogue_models", ids) != 0)
+    rc = -1, baton__db_err(db, err, errlen, "cannot record the catalogue's models");
+  free(seen);
+  free(ids);
+  return rc;
+}
+
 /* Seeds tasks and models from the catalogue when the tasks table is empty,
  * all in one transaction. A database seeded from another catalogue (an
  * older baton's) gets this catalogue's task kinds - descriptions, types and
- * the keywords the offline planner reads - but not its models: models the
- * user imported, edited, disabled or removed stay as they are (`baton models
- * import registry/catalogue.yaml` brings the shipped models too). */
+ * the keywords the offline planner reads - and the models new in it; models
+ * the user imported, edited, disabled or removed stay as they are (`baton
+ * models import registry/catalogue.yaml` restores the shipped ones too). */
 int baton__schema_seed(sqlite3 *db, const char *catalogue, size_t len, char *err, size_t errlen) {
   if (baton__exec_sql(db, "BEGIN IMMEDIATE", err, errlen, "cannot start seeding"))
     return -1;
@@ -345,7 +374,7 @@ int baton__schema_seed(sqlite3 *db, const char *catalogue, size_t len, char *err
       goto fail;
     }
     if (strcmp(want, have) != 0) {
-      if (count > 0 && baton__catalogue_import_tasks(db, catalogue, len, err, errlen))
+      if (refresh_catalogue(db, catalogue, len, count > 0, err, errlen))
         goto fail;
       if (meta_set(db, "catalogue_tasks", want) != 0) {
         baton__db_err(db, err, errlen, "cannot record the catalogue fingerprint");

@@ -156,7 +156,7 @@ Test(registry_registry, seeding_from_shipped_catalogue_creates_all_tasks_and_loc
   cr_assert_eq(db_int("SELECT count(*) FROM models"), (long long)count_lines("  - id: "));
 }
 
-Test(registry_registry, reopening_refreshes_task_kinds_only) {
+Test(registry_registry, reopening_refreshes_task_kinds_and_adds_only_new_models) {
   baton__registry *reg = open_shipped();
   baton__registry_close(reg);
   long long models = db_int("SELECT count(*) FROM models");
@@ -170,20 +170,31 @@ Test(registry_registry, reopening_refreshes_task_kinds_only) {
   cr_assert_eq(db_int("SELECT count(*) FROM tasks"), tasks);
   cr_assert_eq(db_int("SELECT likes FROM models WHERE id = 'gpt2'"), 4242);
 
-  /* Another catalogue (a newer baton's) brings its task kinds, and only
-   * those: no model of it, and the user's edit stays. */
-  const char *other = "tasks:\n  - {name: smelling, description: x, inputs: [text], outputs: [text]}\n"
-                      "models:\n  - {id: nose/one, task: smelling, endpoint: hf-inference}\n";
+  /* Another catalogue (a newer baton's) brings its task kinds and the models
+   * new in it; the user's edit stays, and a model they removed stays gone. */
   char err[512] = "";
+  reg = open_shipped();
+  cr_assert_eq(baton__registry_remove(reg, "local/passage", err, sizeof err), 0, "%s", err);
+  baton__registry_close(reg);
+  const char *other =
+      "tasks:\n  - {name: smelling, description: x, inputs: [text], outputs: [text]}\n"
+      "models:\n  - {id: nose/one, task: smelling, endpoint: hf-inference}\n"
+      "  - {id: local/passage, task: question-answering, endpoint: local:passage}\n";
   cr_assert_eq(baton__registry_open(g_db, other, strlen(other), &reg, err, sizeof err), 0, "%s",
                err);
   cr_assert_not_null(baton__registry_task(reg, "smelling"));
   baton__registry_close(reg);
 
   cr_assert_eq(db_int("SELECT count(*) FROM models"), models);
-  cr_assert_eq(db_int("SELECT count(*) FROM models WHERE id = 'nose/one'"), 0);
+  cr_assert_eq(db_int("SELECT count(*) FROM models WHERE id = 'nose/one'"), 1);
+  cr_assert_eq(db_int("SELECT count(*) FROM models WHERE id = 'local/passage'"), 0);
   cr_assert_eq(db_int("SELECT count(*) FROM tasks"), tasks + 1);
   cr_assert_eq(db_int("SELECT likes FROM models WHERE id = 'gpt2'"), 4242);
+  /* Reopening with it again adds nothing more. */
+  cr_assert_eq(baton__registry_open(g_db, other, strlen(other), &reg, err, sizeof err), 0, "%s",
+               err);
+  baton__registry_close(reg);
+  cr_assert_eq(db_int("SELECT count(*) FROM models"), models);
   cr_assert_eq(db_int("SELECT count(*) FROM models_mfts WHERE models_mfts MATCH '\"imagetotextxtesseract\"'"), 1);
 }
 
