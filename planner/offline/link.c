@@ -216,8 +216,7 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
               : (p->res[near].type & type) ? near : -1;
       if (r < 0 || (pass == 0 && p->res[r].used)) /* read already: its text is at hand */
         continue;
-      int reader = k ? -1 : off_reader_task(p, p->role[R_CAPTION], r); /* a table, a document */
-      int task = reader >= 0 ? reader : p->role[k ? R_TRANSCRIBE : R_CAPTION];
+      int task = k ? p->role[R_TRANSCRIBE] : off_reader_task(p, p->role[R_CAPTION], r);
       source in = {r, -1, NULL}; /* a document reader also takes the step's words as its question */
       p->res[r].used = true, p->res[r].reader = task + 1;
       return (src->ref = emit_task(p, st, task, &in, -1, NULL, NULL)) < 0 ? -1 : 1;

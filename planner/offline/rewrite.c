@@ -39,17 +39,17 @@ static int kind_of(const planner *p, int r) {
 }
 
 /* The task that reads picture r (-1: the request's) into text in place of task t ("decipher the
- * table and categorize it"), or -1 to keep it; not one nothing here runs where t runs ("read the
+ * table and categorize it"), or t to keep it; not one nothing here runs where t runs ("read the
  * scanned letter": OCR). */
 int off_reader_task(const planner *p, int t, int r) {
   bool caption = off_is_role(p, t, R_CAPTION), one = p->pictures == 1;
-  int reader = -1;
+  int reader = t;
   if (kind_of(p, r) == IMG_TABLE && (caption || off_is_role(p, t, R_CLASSIFY_PICTURE) ||
                                      (one && off_is_role(p, t, R_CLASSIFY_TEXT))))
     reader = p->role[R_READ_TABLE];
   else if (kind_of(p, r) == IMG_DOCUMENT && (caption || (one && off_is_role(p, t, R_ASK_PICTURE))))
     reader = p->role[R_READ_DOCUMENT];
-  return reader >= 0 && !p->cues[reader].runnable && p->cues[t].runnable ? -1 : reader;
+  return reader != t && !p->cues[reader].runnable && p->cues[t].runnable ? t : reader;
 }
 
 /* Does the step's question speak of a picture: its words ("the colour of the car in the image") or
@@ -95,9 +95,8 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
   for (size_t i = st->a; i < p->n_tok && (i < st->b || !off_punct(p, i, ".!?;")); i++)
     if (off_language_at(p, i))
       return -1; /* "their French names", "translate a.png and b.png into French" */
-  unsigned media = produced | off_res_types(p, false);
-  int reader = off_reader_task(p, p->role[R_CAPTION], -1); /* a table, a document */
-  return media & BATON__T_IMAGE ? (reader >= 0 ? reader : p->role[R_CAPTION])
+  unsigned media = produced | off_res_types(p, false); /* a picture may show a table, a document */
+  return media & BATON__T_IMAGE ? off_reader_task(p, p->role[R_CAPTION], -1)
          : media & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
 }
 
