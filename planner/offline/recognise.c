@@ -137,17 +137,16 @@ static bool repeats_earlier_step(const planner *p, size_t s) {
 /* Does the step transform the picture: image-to-image, or drawing beside a picture the user has
  * ("visualize what the car would look like if it were blue"), unless it is "a new image"? */
 static bool transforms(const planner *p, const step *st) {
-  bool draws = p->pictures && off_is_role(p, st->task, R_DRAW);
-  return off_is_role(p, st->task, R_TRANSFORM) ||
-         (draws && !off_has_word(p, st->a, st->b, W_FRESH));
+  bool draws = off_is_role(p, st->task, R_DRAW) && !off_has_word(p, st->a, st->b, W_FRESH);
+  return off_is_role(p, st->task, R_TRANSFORM) || (draws && p->pictures);
 }
 
 /* Two neighbouring steps, one transforming the picture and one editing it, describe one edit:
  * returns the editing task's index (the other when only it can run), or -1. */
 static int edit_twin(const planner *p, const step *x, const step *y) {
   int a = x->task, b = y->task;
-  bool xa = transforms(p, x), ya = transforms(p, y);
-  int edit = xa && off_is_role(p, b, R_EDIT) ? b : ya && off_is_role(p, a, R_EDIT) ? a : -1;
+  int edit = transforms(p, x) && off_is_role(p, b, R_EDIT)   ? b
+             : transforms(p, y) && off_is_role(p, a, R_EDIT) ? a : -1;
   int other = edit == a ? b : a;
   return edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable ? other : edit;
 }
