@@ -304,9 +304,7 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
     in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
   else if (in->res < 0 && resolve_input(p, st, ptype, spec->outputs, in) != 0)
     return -1;
-  if (in->res >= 0 || in->ref >= 0 || in->literal)
-    return 0;
-  return off_needs_input(p, spec), 1; /* e.g. "detect objects" with no image */
+  return in->res >= 0 || in->ref >= 0 || in->literal ? 0 : (off_needs_input(p, spec), 1);
 }
 
 void off_needs_input(planner *p, const baton__taskspec *spec) {
@@ -321,8 +319,8 @@ void off_needs_input(planner *p, const baton__taskspec *spec) {
  * of that type itself, else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
   size_t n = p->g->n, k = n, a = st->a, b = st->b;
-  bool refers = off_has_word(p, a, b, W_PLURAL) || off_has_word(p, a, b, W_REFERENCE);
-  if (!n || !refers || nearest_producer(p, type) != (int)n - 1 || off_own_res(p, a, b, type) >= 0 ||
+  if ((!off_has_word(p, a, b, W_PLURAL) && !off_has_word(p, a, b, W_REFERENCE)) ||
+      nearest_producer(p, type) != (int)n - 1 || off_own_res(p, a, b, type) >= 0 ||
       off_takes_two_texts(p, p->cues[st->task].spec))
     return 1; /* "caption a.jpg and b.jpg and compare them": one comparison of both */
   while (k > 1 && p->made[k - 2] == p->made[n - 1] && p->g->tasks[k - 1].args[0].ref != (int)k - 2)
