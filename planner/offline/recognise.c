@@ -71,11 +71,9 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     double s1, s2 = 0; /* "classify the | text in x.png": the head takes what the tail makes */
     int t2 = p->tok[k - 1].det ? off_best_task(p, k, st->b, avail, &s2) : -1;
     int t1 = off_best_task(p, st->a, k, avail | (t2 >= 0 ? p->cues[t2].spec->outputs : 0), &s1);
-    if (t1 < 0 || s1 < p->lx->w[K_SPLIT_PART])
-      continue;
-    if (!p->tok[k - 1].det)
+    if (t1 >= 0 && !p->tok[k - 1].det)
       t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
-    if (t2 < 0 || t2 == t1 || s2 < p->lx->w[K_SPLIT_PART])
+    if (t1 < 0 || t2 < 0 || t2 == t1 || s1 < p->lx->w[K_SPLIT_PART] || s2 < p->lx->w[K_SPLIT_PART])
       continue;
     bool reads = p->cues[t1].spec->inputs & p->cues[t2].spec->outputs & BATON__T_TEXT;
     if (off_is(p, st->a, W_WH) && off_is(p, k - 1 - p->tok[k - 1].det, W_PREPOSITION) && !reads)
@@ -96,12 +94,10 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     if (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING))
       continue; /* "convert the image category | into French": says where the result goes */
     /* each task's cues in its half: "answer it with the visual question answering tool" is one */
-    if (off_keyword_score(p, &p->cues[t1], k, st->b) > 0 ||
-        off_keyword_score(p, &p->cues[t2], st->a, k) > 0 ||
-        off_keyword_score(p, &p->cues[t1], st->a, k) < p->lx->w[K_SPLIT_KEYWORD] ||
-        off_keyword_score(p, &p->cues[t2], k, st->b) < p->lx->w[K_SPLIT_KEYWORD])
-      continue;
-    if (s1 + s2 > best)
+    if (s1 + s2 > best && off_keyword_score(p, &p->cues[t1], k, st->b) <= 0 &&
+        off_keyword_score(p, &p->cues[t2], st->a, k) <= 0 &&
+        off_keyword_score(p, &p->cues[t1], st->a, k) >= p->lx->w[K_SPLIT_KEYWORD] &&
+        off_keyword_score(p, &p->cues[t2], k, st->b) >= p->lx->w[K_SPLIT_KEYWORD])
       best = s1 + s2, at = k;
   }
   return best >= st->score + p->lx->w[K_SPLIT_GAIN] ? at : 0;
