@@ -375,9 +375,8 @@ static int emit_step(planner *p, const step *st) {
               : emit_task(p, st, st->task, &in, prev_text, tgt, src_lang);
     free(in.literal);
     if (out.ref < 0 || (extra && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */
-                        (out.ref = translate(p, st, &out, tgt, src_lang)) < 0))
-      return -1;
-    if (st->speak && emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0)
+                        (out.ref = translate(p, st, &out, tgt, src_lang)) < 0) ||
+        (st->speak && emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0))
       return -1;
   }
   return 0;
