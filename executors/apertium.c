@@ -88,7 +88,6 @@ static int ap_init(const baton__config *cfg, void **state, char *err, size_t err
   return ap_available(cfg, err, errlen) ? 0 : -1;
 }
 
-static void ap_release(void *state) { (void)state; }
 
 static const char *ap_arg(const baton__values *in, const char *name) {
   const baton__value *v = baton__values_get(in, name);
@@ -597,5 +596,5 @@ const baton__executor baton__executor_apertium = {
     .inventory = ap_inventory,
     .init = ap_init,
     .run = ap_run,
-    .release = ap_release,
+    .release = baton__executor_no_release,
 };

@@ -12,13 +12,6 @@
 #define DBG_MAX_SLEEP_MS 3600000L /* one hour */
 #define DBG_SLICE_MS 10L
 
-static bool dbg_available(const baton__config *cfg, char *why, size_t whylen) {
-  (void)cfg;
-  if (why && whylen)
-    why[0] = '\0';
-  return true;
-}
-
 static const char *dbg_text(const baton__values *in) {
   const baton__value *v = baton__values_get(in, "text");
   if (!v)
@@ -177,16 +170,6 @@ static int dbg_run(void *state, const char *task, const baton__values *in, baton
   return -1;
 }
 
-static int dbg_init(const baton__config *cfg, void **state, char *err, size_t errlen) {
-  (void)cfg;
-  (void)err;
-  (void)errlen;
-  *state = NULL; /* nothing to set up */
-  return 0;
-}
-
-static void dbg_release(void *state) { (void)state; }
-
 static const char *const dbg_tasks[] = {"debug-echo", "debug-sleep", "debug-fail", "debug-crash",
                                         "debug-spin", "debug-read",  NULL};
 
@@ -197,8 +180,8 @@ const baton__executor baton__executor_debug = {
     .reentrant = true,
     .debug_only = true,
     .in_process = true,
-    .available = dbg_available,
-    .init = dbg_init,
+    .available = baton__executor_always_available,
+    .init = baton__executor_no_state,
     .run = dbg_run,
-    .release = dbg_release,
+    .release = baton__executor_no_release,
 };

@@ -74,6 +74,12 @@ typedef struct baton__output {
   bool optional;
 } baton__output;
 
+/* For an executor with nothing to check, set up or free: `available` says
+ * yes (why ""), `init` sets *state to NULL, `release` does nothing. */
+bool baton__executor_always_available(const baton__config *cfg, char *why, size_t whylen);
+int baton__executor_no_state(const baton__config *cfg, void **state, char *err, size_t errlen);
+void baton__executor_no_release(void *state);
+
 /* Adds outputs to out, taking every data (freed on failure too). 0, or -1
  * with env->err "out of memory". */
 int baton__values_add_outputs(baton__values *out, baton__exec_env *env, const baton__output *o,

@@ -53,6 +53,23 @@ int baton__values_add_own(baton__values *vs, const char *name, unsigned type, ch
   return 0;
 }
 
+bool baton__executor_always_available(const baton__config *cfg, char *why, size_t whylen) {
+  (void)cfg;
+  if (why && whylen)
+    why[0] = '\0';
+  return true;
+}
+
+int baton__executor_no_state(const baton__config *cfg, void **state, char *err, size_t errlen) {
+  (void)cfg;
+  (void)err;
+  (void)errlen;
+  *state = NULL;
+  return 0;
+}
+
+void baton__executor_no_release(void *state) { (void)state; }
+
 int baton__values_add_outputs(baton__values *out, baton__exec_env *env, const baton__output *o,
                               size_t n) {
   bool ok = true;

@@ -204,23 +204,6 @@ static int pa_run(void *state, const char *task, const baton__values *in, baton_
   return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
 }
 
-static bool pa_available(const baton__config *cfg, char *why, size_t whylen) {
-  (void)cfg;
-  if (why && whylen)
-    why[0] = '\0';
-  return true;
-}
-
-static int pa_init(const baton__config *cfg, void **state, char *err, size_t errlen) {
-  (void)cfg;
-  (void)err;
-  (void)errlen;
-  *state = NULL; /* nothing to set up */
-  return 0;
-}
-
-static void pa_release(void *state) { (void)state; }
-
 static const char *const pa_tasks[] = {"question-answering", NULL};
 
 const baton__executor baton__executor_passage = {
@@ -228,8 +211,8 @@ const baton__executor baton__executor_passage = {
     .model_id = "local/passage",
     .tasks = pa_tasks,
     .reentrant = true,
-    .available = pa_available,
-    .init = pa_init,
+    .available = baton__executor_always_available,
+    .init = baton__executor_no_state,
     .run = pa_run,
-    .release = pa_release,
+    .release = baton__executor_no_release,
 };

@@ -120,13 +120,6 @@ static const char *find_format(const char *low) {
   return best;
 }
 
-static bool sf_available(const baton__config *cfg, char *why, size_t whylen) {
-  (void)cfg;
-  if (why && whylen)
-    why[0] = '\0';
-  return true;
-}
-
 /* Cuts leading and trailing frames quieter than SF_SILENCE (keeping a margin). */
 static void trim_silence(baton__pcm *p, double *cut_s) {
   size_t ch = (size_t)p->channels, first = p->frames, last = 0;
@@ -325,16 +318,6 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
   return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
 }
 
-static int sf_init(const baton__config *cfg, void **state, char *err, size_t errlen) {
-  (void)cfg;
-  (void)err;
-  (void)errlen;
-  *state = NULL; /* nothing to set up */
-  return 0;
-}
-
-static void sf_release(void *state) { (void)state; }
-
 static const char *const sf_tasks[] = {"audio-to-audio", NULL};
 
 const baton__executor baton__executor_sndfile = {
@@ -342,10 +325,10 @@ const baton__executor baton__executor_sndfile = {
     .model_id = "local/sndfile",
     .tasks = sf_tasks,
     .reentrant = true,
-    .available = sf_available,
-    .init = sf_init,
+    .available = baton__executor_always_available,
+    .init = baton__executor_no_state,
     .run = sf_run,
-    .release = sf_release,
+    .release = baton__executor_no_release,
 };
 
 #endif /* BATON_HAVE_SNDFILE */

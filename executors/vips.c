@@ -537,7 +537,6 @@ static int vp_init(const baton__config *cfg, void **state, char *err, size_t err
   return 0;
 }
 
-static void vp_release(void *state) { (void)state; }
 
 /* The instruction to follow: canny-control (HuggingGPT's ControlNet
  * condition) is the canny edge map; image-to-image says it. */
@@ -710,7 +709,7 @@ const baton__executor baton__executor_vips = {
     .available = vp_available,
     .init = vp_init,
     .run = vp_run,
-    .release = vp_release,
+    .release = baton__executor_no_release,
 };
 
 #endif /* BATON_HAVE_VIPS */
