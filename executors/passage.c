@@ -131,15 +131,15 @@ static bool best_sentence(const pa_question *q, const char *text, size_t len, si
   const char *e = text + len;
   size_t df[PA_MAX_TERMS] = {0}, n_sent = 0;
   bool kind;
-  for (const char *s = text; s < e; s = sentence_end(s, e), n_sent++)
-    for (unsigned long long has = sentence_terms(q, s, sentence_end(s, e), &kind); has;
+  for (const char *s = text, *se; s < e; s = se, n_sent++)
+    for (unsigned long long has = sentence_terms(q, s, se = sentence_end(s, e), &kind); has;
          has &= has - 1)
       df[__builtin_ctzll(has)]++;
   double idf[PA_MAX_TERMS], total = 0, best = 0;
   for (size_t i = 0; i < q->n; i++)
     total += idf[i] = log(1.0 + (double)n_sent / (double)(df[i] ? df[i] : 1));
-  for (const char *s = text; s < e; s = sentence_end(s, e)) {
-    const char *se = sentence_end(s, e);
+  for (const char *s = text, *se; s < e; s = se) {
+    se = sentence_end(s, e);
     double sc = 0;
     for (unsigned long long has = sentence_terms(q, s, se, &kind); has; has &= has - 1)
       sc += idf[__builtin_ctzll(has)];

@@ -88,8 +88,10 @@ static bool any_at_start(const char *low, const char *const *words) {
  * "twice as fast", or no number: "speed up" 1.5, "slow down" 0.75. 0 when none is asked for. */
 static double find_speed(const char *low) {
   bool up = any_at_start(low, sf_faster), down = any_at_start(low, sf_slower);
-  if (any_at_start(low, sf_half) || any_at_start(low, sf_double))
-    return any_at_start(low, sf_half) ? 0.5 : 2.0;
+  if (any_at_start(low, sf_half))
+    return 0.5;
+  if (any_at_start(low, sf_double))
+    return 2.0;
   if (!up && !down && !word_at_start(low, "speed") && !word_at_start(low, "tempo") &&
       !word_at_start(low, "play"))
     return 0; /* a factor then: "play it at 2x", "playback speed 0.8x", "tempo 1.2x" */
@@ -182,9 +184,7 @@ static sf_plan sf_parse(const char *instr) {
     *p = (char)tolower((unsigned char)*p);
   sf_plan plan = {.ops = 0, .rate = find_rate(low)};
   for (size_t i = 0; i < sizeof sf_cues / sizeof sf_cues[0]; i++)
-    for (size_t w = 0; sf_cues[i].words[w]; w++)
-      if (word_at_start(low, sf_cues[i].words[w]))
-        plan.ops |= sf_cues[i].op;
+    plan.ops |= any_at_start(low, sf_cues[i].words) ? sf_cues[i].op : 0;
   if (plan.rate)
     plan.ops |= SF_RESAMPLE;
   plan.speed = find_speed(low);
