@@ -60,9 +60,27 @@ static bool cue_starts(const planner *p, size_t k, size_t b) {
   return false;
 }
 
+/* Does task t take text task u makes? */
+static bool reads_from(const planner *p, int t, int u) {
+  return t >= 0 && u >= 0 && (p->cues[t].spec->inputs & p->cues[u].spec->outputs & BATON__T_TEXT);
+}
+
+/* "Classify the | text in x.png": the tail's first word, a cue of t2, tells which task the head
+ * names, one reading what t2 makes; that task, or -1. */
+static int noun_head(const planner *p, const step *st, size_t k, int t2, unsigned avail, double *s) {
+  const taskcue *c = &p->cues[t2];
+  if (!off_is(p, k - 1, W_DEFINITE) ||
+      off_keyword_score(p, c, k, st->b) <= off_keyword_score(p, c, k + 1, st->b))
+    return -1;
+  int t = off_best_task(p, st->a, k + 1, avail | c->spec->outputs, s);
+  double kn = t >= 0 ? off_keyword_score(p, &p->cues[t], st->a, k + 1) : 0;
+  return t != t2 && reads_from(p, t, t2) && kn >= p->lx->w[K_CLEAR_KEYWORD] &&
+         kn > off_keyword_score(p, &p->cues[t], st->a, k) ? t : -1;
+}
+
 /* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
  * halves must name different tasks, each clearly, and together score well above the whole. */
-static size_t best_split(const planner *p, const step *st, unsigned avail) {
+static size_t best_split(const planner *p, const step *st, unsigned avail, int *head) {
   double best = 0;
   size_t at = 0;
   for (size_t k = st->a + 1; k + 1 < st->b; k++) {
@@ -73,9 +91,12 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     int t1 = off_best_task(p, st->a, k, avail | (t2 >= 0 ? p->cues[t2].spec->outputs : 0), &s1);
     if (t1 >= 0 && !p->tok[k - 1].det)
       t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
+    double sn;
+    int tn = t2 >= 0 && !reads_from(p, t1, t2) ? noun_head(p, st, k, t2, avail, &sn) : -1;
+    size_t h = tn >= 0 ? (t1 = tn, s1 = sn, k + 1) : k;
     if (t1 < 0 || t2 < 0 || t2 == t1 || s1 < p->lx->w[K_SPLIT_PART] || s2 < p->lx->w[K_SPLIT_PART])
       continue;
-    bool reads = p->cues[t1].spec->inputs & p->cues[t2].spec->outputs & BATON__T_TEXT;
+    bool reads = reads_from(p, t1, t2);
     if (off_is(p, st->a, W_WH) && off_is(p, k - 1 - p->tok[k - 1].det, W_PREPOSITION) && !reads)
       continue; /* "what is the title of | the document?", not "the mood of | the text in x.png" */
     /* one medium, one step: "visualized in a | video", "a video | visualizing it" (a participle
@@ -96,9 +117,9 @@ static size_t best_split(const planner *p, const step *st, unsigned avail) {
     /* each task's cues in its half: "answer it with the visual question answering tool" is one */
     if (s1 + s2 > best && off_keyword_score(p, &p->cues[t1], k, st->b) <= 0 &&
         off_keyword_score(p, &p->cues[t2], st->a, k) <= 0 &&
-        off_keyword_score(p, &p->cues[t1], st->a, k) >= p->lx->w[K_SPLIT_KEYWORD] &&
+        off_keyword_score(p, &p->cues[t1], st->a, h) >= p->lx->w[K_SPLIT_KEYWORD] &&
         off_keyword_score(p, &p->cues[t2], k, st->b) >= p->lx->w[K_SPLIT_KEYWORD])
-      best = s1 + s2, at = k;
+      best = s1 + s2, at = k, *head = h > k ? t1 : -1;
   }
   return best >= st->score + p->lx->w[K_SPLIT_GAIN] ? at : 0;
 }
@@ -218,7 +239,8 @@ static int question_task(planner *p, size_t s, unsigned produced) {
 /* One clause, two tasks ("estimate the depth to segment the image"): split it between them. */
 static void split_step(planner *p, size_t s, unsigned avail) {
   step *st = &p->steps[s];
-  size_t k = st->task >= 0 && p->n_steps < OFF_MAX_STEPS ? best_split(p, st, avail) : 0;
+  int head = -1;
+  size_t k = st->task >= 0 && p->n_steps < OFF_MAX_STEPS ? best_split(p, st, avail, &head) : 0;
   if (!k)
     return;
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps - s - 1) * sizeof *st);
@@ -228,7 +250,8 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   /* the tail: st is no context step, so neither is it */
   p->steps[s + 1] = (step){.a = k, .b = st->b, .task = -1, .split_tail = true, .relative = rel};
   st->b = k;
-  st->task = off_best_task(p, st->a, st->b, avail, &st->score);
+  st->task = off_best_task(p, st->a, st->b, avail, &st->score); /* unless its words say too little */
+  st->task = head >= 0 ? (st->score = p->lx->w[K_ACCEPT], head) : st->task;
 }
 
 /* Drops step s (its words go back to the step a split took them from); false: it names no task. */
