@@ -339,6 +339,7 @@ static int emit_step(planner *p, const step *st) {
   /* "summarise X in Spanish", "the German text in s.png in English": a translation rides along
    * (not from English into English: too often just the language of the answer) */
   bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt &&
+               !off_asks_language(p, st->a, st->b) &&
                (strcmp(tgt, dl) || (src_lang && strcmp(src_lang, dl)));
   int r = off_own_res(p, st->a, st->b, ptype);
   if (r >= 0 && p->res[r].reader == st->task + 1 && spec->inputs == ptype)

@@ -339,6 +339,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   for (size_t i = st->a; i < frame; i++)
     p->tok[i].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
+  if (off_asks_language(p, st->a, st->b)) /* "is it in French?": no translation */
+    st->task = p->role[R_CLASSIFY_TEXT], st->score = p->lx->w[K_ACCEPT];
   if (st->task < 0 && any) {
     for (size_t i = st->a; i < st->b; i++)
       p->tok[i].skip = false;

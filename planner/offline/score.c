@@ -58,6 +58,15 @@ bool off_is_question(const planner *p, size_t a, size_t b) {
   return (off_is(p, a, W_WH) || off_is(p, a, W_IS_ARE)) && b < p->n_tok && off_punct(p, b, "?");
 }
 
+/* "Is notes.txt (written) in French?": a yes-no question naming a language, about a file or an
+ * earlier result, asks which language it is in; it asks for no translation. */
+bool off_asks_language(const planner *p, size_t a, size_t b) {
+  const char *lang, *from;
+  off_find_languages(p, a, b, &lang, &from);
+  return lang && off_is(p, a, W_IS_ARE) && off_is_question(p, a, b) &&
+         !off_has_word(p, a, b, W_TRANSLATING) && (off_own_types(p, a, b) || p->last_turn);
+}
+
 /* Does [a,b) ask a question of its own: an asking verb before a quoted question ("identify 'Who
  * won?'", "I'd like to know: 'Why ...?'") or a question word ("figure out who won"), "tell me the
  * ...", "let me know the ...", "is there a cat in pets.jpg?"? */
