@@ -1,10 +1,9 @@
-/* opencv.c — the "object-detection" executor: OpenCV Haar cascades (faces, eyes, smiles, cat faces, number plates, people) chosen from the request's words. */
+/* opencv.c — the "object-detection" executor: OpenCV Haar cascades (faces, eyes, smiles, cat faces, number plates, people) chosen from the request's words; what it finds is boxed, or blurred or pixelated when asked. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_OPENCV)
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +46,13 @@ static const cv_kind cv_kinds[] = {
 };
 #define CV_N_KINDS (sizeof cv_kinds / sizeof cv_kinds[0])
 #define CV_DEFAULT_KIND 5
+
+/* Words asking to hide what is found rather than mark it: "pixelate the plates", "blur the faces". */
+static const char *const cv_pixelate_words[] = {"pixelate", "pixelated", "pixelise", "pixelize",
+                                                "pixelised", "pixelized", "mosaic", NULL};
+static const char *const cv_blur_words[] = {
+    "blur", "blurred", "blurring", "anonymize", "anonymise", "anonymized", "anonymised", "hide",
+    "obscure", "conceal", "redact", "censor", "mask", NULL};
 
 typedef struct cv_state {
   baton__cv_cascade *cascades[CV_N_KINDS]; /* loaded on first use */
@@ -98,31 +104,19 @@ static void cv_release(void *state) {
   free(st);
 }
 
-/* Whether the lower-cased text holds word w as a whole word. */
-static bool has_word(const char *text, const char *w) {
-  size_t n = strlen(w);
-  for (const char *p = text; (p = strstr(p, w)); p++) {
-    bool start = p == text || !isalnum((unsigned char)p[-1]);
-    bool end = !isalnum((unsigned char)p[n]);
-    if (start && end)
-      return true;
-  }
-  return false;
+/* The cascade the request's lower-cased words ask for. */
+static size_t cv_pick(const char *low) {
+  for (size_t k = 0; k < CV_N_KINDS; k++)
+    if (baton__run_any_word(low, cv_kinds[k].cues, true))
+      return k;
+  return CV_DEFAULT_KIND;
 }
 
-/* The cascade the request's words ask for. */
-static size_t cv_pick(const char *text) {
-  if (!text || !*text)
-    return CV_DEFAULT_KIND;
-  char low[CV_MAX_WORDS_TEXT];
-  baton__fmt(low, sizeof low, "%s", text);
-  for (char *p = low; *p; p++)
-    *p = (char)tolower((unsigned char)*p);
-  for (size_t k = 0; k < CV_N_KINDS; k++)
-    for (size_t c = 0; cv_kinds[k].cues[c]; c++)
-      if (has_word(low, cv_kinds[k].cues[c]))
-        return k;
-  return CV_DEFAULT_KIND;
+/* How the lower-cased words ask to show what is found: boxes drawn, or hidden. */
+enum { CV_MARK, CV_PIXELATE, CV_BLUR };
+static int cv_conceal_mode(const char *low) {
+  return baton__run_any_word(low, cv_pixelate_words, true) ? CV_PIXELATE
+         : baton__run_any_word(low, cv_blur_words, true)    ? CV_BLUR : CV_MARK;
 }
 
 static const char *cv_words(const baton__values *in) {
@@ -146,10 +140,9 @@ static baton__cv_cascade *cv_cascade(cv_state *st, size_t k, baton__exec_env *en
   return st->cascades[k];
 }
 
-/* Finds the kind's objects in the image at path into boxes (*n of them)
- * and draws them on it, bounded in pixels and time. The image, or
- * NULL with env->err set. */
-static baton__cv_image *cv_detect(baton__cv_cascade *cascade, const cv_kind *kind,
+/* Finds the kind's objects in the image at path into boxes (*n of them) and marks them on it (or
+ * hides them: mode), bounded in pixels and time. The image, or NULL with env->err set. */
+static baton__cv_image *cv_detect(baton__cv_cascade *cascade, const cv_kind *kind, int mode,
                                   const char *path, baton__cv_box *boxes, size_t *n,
                                   int64_t deadline, baton__exec_env *env) {
   baton__cv_image *img = baton__cv_image_load(path, CV_MAX_PIXELS, env->err, sizeof env->err);
@@ -162,7 +155,10 @@ static baton__cv_image *cv_detect(baton__cv_cascade *cascade, const cv_kind *kin
     baton__cv_image_free(img);
     return NULL;
   }
-  baton__cv_draw(img, boxes, *n, kind->label);
+  if (mode == CV_MARK)
+    baton__cv_draw(img, boxes, *n, kind->label);
+  else
+    baton__cv_conceal(img, boxes, *n, mode == CV_PIXELATE);
   return img;
 }
 
@@ -203,14 +199,17 @@ static char *cv_boxes_json(const baton__cv_box *boxes, size_t n, const char *lab
   return js;
 }
 
-/* "found 2 faces", "found no cat faces". malloc'd, or NULL. */
-static char *cv_summary(size_t n, const cv_kind *kind) {
+/* "found 2 faces", "found no cat faces", "found 1 face and blurred it". malloc'd, or NULL. */
+static char *cv_summary(size_t n, const cv_kind *kind, int mode) {
   baton__sb sum;
   baton__sb_init(&sum);
   if (n == 0)
     baton__sb_addf(&sum, "found no %s", kind->plural);
   else
     baton__sb_addf(&sum, "found %zu %s", n, n == 1 ? kind->label : kind->plural);
+  if (n > 0 && mode != CV_MARK)
+    baton__sb_addf(&sum, " and %s %s", mode == CV_BLUR ? "blurred" : "pixelated",
+                   n == 1 ? "it" : "them");
   return baton__sb_detach(&sum);
 }
 
@@ -225,20 +224,23 @@ static int cv_run(void *state, const char *task, const baton__values *in, baton_
   if (!baton__run_has_workspace(env, "annotated image") ||
       !baton__run_file_fits(env, image, baton__run_max_input(env, CV_DEFAULT_MAX_INPUT), "image"))
     return -1;
-  size_t k = cv_pick(cv_words(in));
+  char low[CV_MAX_WORDS_TEXT];
+  baton__run_lower(cv_words(in), low, sizeof low);
+  size_t k = cv_pick(low);
+  int mode = cv_conceal_mode(low);
   baton__cv_cascade *cascade = cv_cascade(st, k, env);
   if (!cascade || baton__run_must_stop(env, 0, "object detection"))
     return -1;
   baton__cv_box boxes[CV_MAX_BOXES];
   size_t n = 0;
-  baton__cv_image *img = cv_detect(cascade, &cv_kinds[k], image, boxes, &n, deadline, env);
+  baton__cv_image *img = cv_detect(cascade, &cv_kinds[k], mode, image, boxes, &n, deadline, env);
   if (!img)
     return -1;
   char *path = cv_save(img, env);
   baton__cv_image_free(img);
   if (!path)
     return -1;
-  const baton__output outs[] = {{"text", BATON__T_TEXT, cv_summary(n, &cv_kinds[k]), false},
+  const baton__output outs[] = {{"text", BATON__T_TEXT, cv_summary(n, &cv_kinds[k], mode), false},
                                 {"image", BATON__T_IMAGE, path, false},
                                 {"json", BATON__T_JSON, cv_boxes_json(boxes, n, cv_kinds[k].label),
                                  false}};

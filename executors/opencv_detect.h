@@ -49,6 +49,13 @@ int baton__cv_detect(baton__cv_cascade *c, const baton__cv_image *img, int max_s
 void baton__cv_draw(baton__cv_image *img, const baton__cv_box *boxes, size_t n,
                     const char *label);
 
+/* Hides what each box holds (a margin of a tenth of its size around it too): a strong Gaussian
+ * blur, or with pixelate a mosaic of about eight cells across. */
+void baton__cv_conceal(baton__cv_image *img, const baton__cv_box *boxes, size_t n, int pixelate);
+
+/* The blue, green and red of pixel (x, y) of a colour image: 0, or -1 outside it. */
+int baton__cv_pixel(const baton__cv_image *img, int x, int y, unsigned char bgr[3]);
+
 /* Writes img to path (format from the extension). 0, or -1 with err. */
 int baton__cv_image_save(const baton__cv_image *img, const char *path, char *err, size_t errlen);
 

@@ -80,12 +80,9 @@ static void read_question(const char *q, pa_question *out) {
   out->n = 0;
   out->kind = -1;
   char low[PA_MAX_QUESTION + 1], w[PA_WORD];
-  baton__fmt(low, sizeof low, "%s", q);
-  for (char *c = low; *c; c++)
-    *c = (char)tolower((unsigned char)*c);
+  baton__run_lower(q, low, sizeof low);
   for (size_t k = 0; k < sizeof pa_kinds / sizeof pa_kinds[0] && out->kind < 0; k++)
-    for (const char *p = low; out->kind < 0 && (p = strstr(p, pa_kinds[k].wh)); p++)
-      out->kind = (p == low || !isalnum((unsigned char)p[-1])) ? (int)k : -1;
+    out->kind = baton__run_has_word(low, pa_kinds[k].wh, false) ? (int)k : -1;
   for (const char *p = q, *end = q + strlen(q); next_word(&p, end, w) && out->n < PA_MAX_TERMS;) {
     bool seen = !*w || baton__is_stop_word(w) || in_list(pa_stopwords, w);
     for (size_t i = 0; i < out->n && !seen; i++)

@@ -91,6 +91,28 @@ const char *baton__run_format_name(const char *ext, char *buf, size_t len) {
   return buf;
 }
 
+char *baton__run_lower(const char *text, char *buf, size_t len) {
+  baton__fmt(buf, len, "%s", text ? text : "");
+  for (char *p = buf; *p; p++)
+    *p = (char)tolower((unsigned char)*p);
+  return buf;
+}
+
+bool baton__run_has_word(const char *low, const char *w, bool whole) {
+  size_t n = strlen(w);
+  for (const char *p = low; n && (p = strstr(p, w)); p++)
+    if ((p == low || !isalnum((unsigned char)p[-1])) && (!whole || !isalnum((unsigned char)p[n])))
+      return true;
+  return false;
+}
+
+bool baton__run_any_word(const char *low, const char *const *words, bool whole) {
+  for (size_t i = 0; words[i]; i++)
+    if (baton__run_has_word(low, words[i], whole))
+      return true;
+  return false;
+}
+
 int64_t baton__run_deadline(const baton__exec_env *env) {
   return env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms : 0;
 }

@@ -47,6 +47,16 @@ char *baton__run_out_path(baton__exec_env *env, const char *ext);
 /* A file extension as a description names the format ("mp3" -> "MP3"), into buf. Returns buf. */
 const char *baton__run_format_name(const char *ext, char *buf, size_t len);
 
+/* text lower-cased into buf (cut to fit len). Returns buf. */
+char *baton__run_lower(const char *text, char *buf, size_t len);
+
+/* Does the lower-cased text hold w where a word starts ("slow" in "slowed down"), or with whole
+ * as a whole word? */
+bool baton__run_has_word(const char *low, const char *w, bool whole);
+
+/* Does it hold any of the words (a NULL-ended list), as baton__run_has_word says? */
+bool baton__run_any_word(const char *low, const char *const *words, bool whole);
+
 /* When the run's timeout ends (baton__now_ms() clock), or 0 for none. */
 int64_t baton__run_deadline(const baton__exec_env *env);
 

@@ -35,14 +35,6 @@ enum {
   SF_TEMPO = 32,
 };
 
-/* Whether the lower-cased text holds w at a word start. */
-static bool word_at_start(const char *text, const char *w) {
-  for (const char *p = text; (p = strstr(p, w)); p++)
-    if (p == text || !isalnum((unsigned char)p[-1]))
-      return true;
-  return false;
-}
-
 /* The next number at or after *p that starts a word of low ("16", "44.1" in "44.1khz"): its value
  * in *v, what follows it (past spaces) in *after, *p moved past it. false when none is left. */
 static bool next_number(const char *low, const char **p, double *v, const char **after) {
@@ -75,25 +67,19 @@ static const char *const sf_faster[] = {"speed up", "speed it up", "sped up", "f
                                         NULL};
 static const char *const sf_slower[] = {"slow", NULL}; /* slow down, slower, slowed */
 static const char *const sf_double[] = {"twice as fast", "double speed", "double the speed", NULL};
+static const char *const sf_speed[] = {"speed", "tempo", "play", NULL}; /* with a factor */
 static const char *const sf_half[] = {"half speed", "half the speed", "half as fast", NULL};
-
-static bool any_at_start(const char *low, const char *const *words) {
-  for (size_t i = 0; words[i]; i++)
-    if (word_at_start(low, words[i]))
-      return true;
-  return false;
-}
 
 /* The speed asked for: a factor ("1.5x", "2 times"), a percentage ("20% faster"), "half speed",
  * "twice as fast", or no number: "speed up" 1.5, "slow down" 0.75. 0 when none is asked for. */
 static double find_speed(const char *low) {
-  bool up = any_at_start(low, sf_faster), down = any_at_start(low, sf_slower);
-  if (any_at_start(low, sf_half))
+  bool up = baton__run_any_word(low, sf_faster, false);
+  bool down = baton__run_any_word(low, sf_slower, false);
+  if (baton__run_any_word(low, sf_half, false))
     return 0.5;
-  if (any_at_start(low, sf_double))
+  if (baton__run_any_word(low, sf_double, false))
     return 2.0;
-  if (!up && !down && !word_at_start(low, "speed") && !word_at_start(low, "tempo") &&
-      !word_at_start(low, "play"))
+  if (!up && !down && !baton__run_any_word(low, sf_speed, false))
     return 0; /* a factor then: "play it at 2x", "playback speed 0.8x", "tempo 1.2x" */
   double v;
   for (const char *p = low, *end; next_number(low, &p, &v, &end);) {
@@ -179,12 +165,10 @@ typedef struct sf_plan {
 
 static sf_plan sf_parse(const char *instr) {
   char low[SF_MAX_INSTRUCTION + 1];
-  baton__fmt(low, sizeof low, "%s", instr);
-  for (char *p = low; *p; p++)
-    *p = (char)tolower((unsigned char)*p);
+  baton__run_lower(instr, low, sizeof low);
   sf_plan plan = {.ops = 0, .rate = find_rate(low)};
   for (size_t i = 0; i < sizeof sf_cues / sizeof sf_cues[0]; i++)
-    plan.ops |= any_at_start(low, sf_cues[i].words) ? sf_cues[i].op : 0;
+    plan.ops |= baton__run_any_word(low, sf_cues[i].words, false) ? sf_cues[i].op : 0;
   if (plan.rate)
     plan.ops |= SF_RESAMPLE;
   plan.speed = find_speed(low);

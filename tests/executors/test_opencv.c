@@ -1,6 +1,7 @@
 /* test_opencv.c — the OpenCV Haar cascade object-detection executor: a face in messi5.jpg, boxes, cascade choice, annotated image. */
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,50 @@ Test(executors_opencv, the_request_words_choose_the_cascade, .init = setup, .fin
   r = detect(MESSI, "find the eyes");
   cr_assert_eq(r.rc, 0, "%s", r.err);
   cr_assert(strstr(r.text, "eye"), "not the eye cascade: %s", r.text);
+  result_release(&r);
+}
+
+/* Mean absolute difference between horizontal neighbours inside the box: how sharp it is. */
+static double sharpness(const char *path, int x0, int y0, int x1, int y1) {
+  char err[256];
+  baton__cv_image *img = baton__cv_image_load(path, 1e8, err, sizeof err);
+  cr_assert_not_null(img, "%s", err);
+  double sum = 0;
+  long n = 0;
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x < x1; x++, n++) {
+      unsigned char a[3], b[3];
+      cr_assert_eq(baton__cv_pixel(img, x, y, a), 0);
+      cr_assert_eq(baton__cv_pixel(img, x + 1, y, b), 0);
+      for (int c = 0; c < 3; c++)
+        sum += abs((int)a[c] - (int)b[c]);
+    }
+  baton__cv_image_free(img);
+  return n ? sum / (double)n : 0;
+}
+
+Test(executors_opencv, blurs_or_pixelates_what_it_finds_when_asked, .init = setup,
+     .fini = teardown) {
+  if (!baton__file_exists(MESSI))
+    cr_skip_test("%s is absent (install opencv-doc)", MESSI);
+  const char *asks[] = {"Blur the faces in messi5.jpg", "pixelate his face"};
+  const char *said[] = {"found 1 face and blurred it", "found 1 face and pixelated it"};
+  for (int i = 0; i < 2; i++) {
+    result r = detect(MESSI, asks[i]);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    cr_assert_str_eq(r.text, said[i]);
+    cJSON *d = cJSON_GetArrayItem(r.json, 0);
+    int x0 = box_int(d, "xmin"), y0 = box_int(d, "ymin"), x1 = box_int(d, "xmax"),
+        y1 = box_int(d, "ymax");
+    double before = sharpness(MESSI, x0, y0, x1, y1), after = sharpness(r.image, x0, y0, x1, y1);
+    cr_assert(after < before / 3, "the face is still sharp: %.1f, was %.1f", after, before);
+    /* away from the face the picture is as it was: the top-left corner, far from (245, 112) */
+    cr_assert(fabs(sharpness(r.image, 0, 0, 60, 40) - sharpness(MESSI, 0, 0, 60, 40)) < 0.01);
+    result_release(&r);
+  }
+  /* plain detection draws the box and leaves the face as it is */
+  result r = detect(MESSI, "find the faces");
+  cr_assert_str_eq(r.text, "found 1 face");
   result_release(&r);
 }
 
