@@ -55,12 +55,10 @@ static char *span_text(const planner *p, size_t a, size_t b) {
 /* Nearest earlier task producing `type`, or -1. A task that answers in text and draws on its input
  * picture (object detection's boxes) is no source of pictures. */
 static int nearest_producer(const planner *p, unsigned type) {
-  for (size_t k = p->g->n; k-- > 0;) {
-    const baton__taskspec *s = p->made[k];
-    if ((s->outputs & type) && !(type == BATON__T_IMAGE && (s->outputs & BATON__T_TEXT) &&
-                                 (s->inputs & BATON__T_IMAGE)))
+  for (size_t k = p->g->n; k-- > 0;)
+    if ((p->made[k]->outputs & type) && !(type == BATON__T_IMAGE && (p->made[k]->inputs & type) &&
+                                          (p->made[k]->outputs & BATON__T_TEXT)))
       return (int)k;
-  }
   return -1;
 }
 
@@ -295,10 +293,9 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
   r = n_own > 1 ? p->tok[own[c]].res : -1; /* the copy's own resource */
   if (r >= 0 && !(p->res[r].type & ptype)) { /* "translate a.png and b.png": each read */
     step one = {.a = own[c], .b = own[c] + 1}; /* bridge() reads a step's span only */
-    int b = bridge(p, &one, true, p->res[r].type, in);
-    return b ? (b < 0 ? -1 : 0) : (off_needs_input(p, spec), 1);
-  }
-  if (r >= 0)
+    if (bridge(p, &one, true, p->res[r].type, in) < 0)
+      return -1;
+  } else if (r >= 0)
     p->res[in->res = r].used = true;
   else if (texts == 1 && prev_text >= 0)
     in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
