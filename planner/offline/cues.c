@@ -156,12 +156,11 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
 static bool covered_by_longer(const planner *p, const taskcue *own, size_t i, size_t n,
                               size_t words, size_t a, size_t b) {
   for (const taskcue *c = p->cues; c < p->cues + p->n_cues; c++) /* phrases longest first */
-    for (size_t k = 0; c != own && k < c->n_phrases && c->phrases[k].n > words; k++) {
-      size_t m = c->phrases[k].n;
-      for (size_t j = i > a + m + 2 ? i - m - 2 : a; j <= i; j++) /* determiners lengthen a match */
+    for (size_t k = 0; c != own && k < c->n_phrases && c->phrases[k].n > words; k++)
+      /* determiners lengthen a match */
+      for (size_t m = c->phrases[k].n, j = i > a + m + 2 ? i - m - 2 : a; j <= i; j++)
         if (off_phrase_at(p, &c->phrases[k], j, b) >= i + n - j) /* it covers [i, i+n) */
           return true;
-    }
   return false;
 }
 
