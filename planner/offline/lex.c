@@ -239,10 +239,9 @@ int off_own_res(const planner *p, size_t a, size_t b, unsigned types) {
 
 /* The language code of token i if it names one ("french" -> "fr"), or NULL. */
 const char *off_language_at(const planner *p, size_t i) {
-  const off_lexicon *lx = p->lx;
-  for (size_t k = 0; p->tok[i].kind == TK_WORD && k < lx->lang_names.n; k++)
-    if (strcmp(lx->lang_names.words[k], p->tok[i].word) == 0)
-      return lx->lang_codes[k];
+  for (size_t k = 0; p->tok[i].kind == TK_WORD && k < p->lx->lang_names.n; k++)
+    if (strcmp(p->lx->lang_names.words[k], p->tok[i].word) == 0)
+      return p->lx->lang_codes[k];
   return NULL;
 }
 
