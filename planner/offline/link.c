@@ -108,8 +108,7 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   } else if (off_takes_two_texts(p, spec)) {
     name = off_is_role(p, task, R_COMPARE_TEXTS) ? "text2" : "question";
     qs.literal = qs.res < 0 && name[0] == 'q' ? span_text(p, st->a, st->b) : NULL;
-    /* "caption a.jpg and b.jpg and compare them": the text made just before the first one by the
-     * same kind of task */
+    /* "caption a.jpg and b.jpg and compare them": the text a like task made just before */
     int k = t->args[0].ref;
     qs.ref = qs.res < 0 && name[0] == 't' && k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
   } else {
@@ -122,8 +121,7 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   return rc;
 }
 
-/* The language the task feeding `in` makes text in ("into German", "the German text in x.png"), or
- * NULL. */
+/* The language the task feeding `in` writes ("into German", "the German text in x.png"); or NULL */
 static const char *fed_language(const planner *p, const source *in) {
   const baton__task *t = in->ref >= 0 ? &p->g->tasks[in->ref] : NULL;
   for (size_t i = 0; t && i < t->n_args; i++)
@@ -267,10 +265,9 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (text && has_ref && (b = bridge(p, st, false, media, src)))
     return b > 0 ? 0 : -1;
   /* 7. the step's own words, 8. any resource of that type, even a used one */
-  if (text)
-    return src->literal = span_text(p, st->a, st->b), 0;
-  for (size_t i = 0; i < p->n_res && src->res < 0; i++)
+  for (size_t i = 0; !text && i < p->n_res && src->res < 0; i++)
     src->res = (p->res[i].type & type) ? (int)i : -1;
+  src->literal = text ? span_text(p, st->a, st->b) : NULL;
   return 0;
 }
 
