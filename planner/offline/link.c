@@ -8,13 +8,12 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_link() takes the recognised steps (p->steps, each with its task) and gives p->g:
- * one task per step (one per named file of its type), each input from the step's own resource, else
- * the nearest earlier task making that type, else an unused resource (the request's first, then
- * earlier turns' newest, or oldest for "the original"), bridging a picture or recording to text
- * when a text is needed; a translation rides along where a step names a target language, a speaking
- * task where it says "aloud". A step with nothing to work on is dropped; if all are, -1, err says
- * what is needed.
+ * Contract: off_link() takes the recognised steps (p->steps, each with its task) and gives p->g: a
+ * task per step (one per named file of its type), each input from the step's own resource, else the
+ * nearest earlier task making that type, else an unused resource (the request's first, then earlier
+ * turns' newest, or oldest for "the original"), bridging a picture or recording to text when text
+ * is needed; a translation rides along if a step names a target language, a speaking task if it
+ * says "aloud". A step with nothing to work on is dropped; if all are, -1, err says what is needed.
  */
 
 /* Where an input comes from: a resource, an earlier task, or literal text. */
@@ -308,9 +307,8 @@ void off_needs_input(planner *p, const baton__taskspec *spec) {
 }
 
 /* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
- * summarize it": how many tasks of one kind making `type`, side by side (none takes another's
- * output), the graph ends with when the step refers back ("them", "it", "both") and names no file
- * of that type itself, else 1. */
+ * summarize it": how many tasks of one kind making `type`, none taking another's output, end the
+ * graph when the step refers back ("them", "it", "both") naming no such file; else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
   size_t n = p->g->n, k = n, a = st->a, b = st->b;
   if ((!off_has_word(p, a, b, W_PLURAL) && !off_has_word(p, a, b, W_REFERENCE)) ||
