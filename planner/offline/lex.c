@@ -110,10 +110,8 @@ unsigned off_file_type(const char *s, size_t n) {
   const char *dot = strrchr(buf, '.');
   if (!t || !dot || dot == buf || dot[-1] == '/' || dot[-1] == ' ' || strpbrk(buf, "\n\t"))
     return 0;
-  int spaces = 0;
-  for (size_t i = 0; i < n; i++)
-    spaces += buf[i] == ' ';
-  return spaces <= 2 ? t : 0;
+  const char *sp = strchr(buf, ' '), *sp2 = sp ? strchr(sp + 1, ' ') : NULL;
+  return sp2 && strchr(sp2 + 1, ' ') ? 0 : t; /* a third space: words, not a name */
 }
 
 /* Appends a token over [start,end) (a word is lower-cased and stemmed); NULL when too many. */
