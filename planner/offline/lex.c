@@ -62,10 +62,9 @@ bool off_punct(const planner *p, size_t i, const char *chars) {
 }
 
 bool off_has_word(const planner *p, size_t a, size_t b, off_class c) {
-  for (size_t i = a; i < b; i++)
-    if (off_is(p, i, c))
-      return true;
-  return false;
+  while (a < b && !off_is(p, a, c))
+    a++;
+  return a < b;
 }
 
 int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file) {
@@ -229,10 +228,9 @@ int off_res_at(const planner *p, size_t i, unsigned types) {
 
 /* The first resource of a type in `types` named in [a,b), or -1. */
 int off_own_res(const planner *p, size_t a, size_t b, unsigned types) {
-  for (size_t i = a; i < b; i++)
-    if (off_res_at(p, i, types) >= 0)
-      return p->tok[i].res;
-  return -1;
+  while (a < b && off_res_at(p, a, types) < 0)
+    a++;
+  return a < b ? p->tok[a].res : -1;
 }
 
 /* The language code of token i if it names one ("french" -> "fr"), or NULL. */
