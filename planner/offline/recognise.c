@@ -275,8 +275,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
                       off_has_word(p, st->a, st->b, W_REFERENCE);
   int pic = off_own_res(p, st->a, st->b, BATON__T_IMAGE); /* "decipher the table in t.jpg" */
   st->task = made_picture || (own & BATON__T_TEXT) ? st->task : off_reader_task(p, st->task, pic);
-  int alt = off_rewrite(p, st, produced);
-  st->task = alt >= 0 ? alt : st->task;
+  st->task = off_rewrite(p, st, produced);
   int ask = p->role[R_ASK_TEXT]; /* a visual question nothing runs: the picture's text is asked, */
   st->task = off_is_role(p, st->task, R_ASK_PICTURE) && !p->cues[st->task].runnable &&
              p->cues[ask].runnable && ((own & BATON__T_IMAGE) || !(produced & BATON__T_IMAGE))

@@ -8,8 +8,8 @@
 
 /*
  * Contract: off_find_image_kinds() sets what each picture and the request's picture show (plain,
- * a table, a document); off_rewrite() takes a recognised step and gives the task to use instead,
- * or -1: a picture of a table or document is read as one, a question with no passage but a picture
+ * a table, a document); off_rewrite() takes a recognised step and gives the task to use, its own
+ * unless: a picture of a table or document is read as one, a question with no passage but a picture
  * is a visual question, a translation naming no language of a picture is reading it, one object is
  * classified rather than detected. Tasks are named by their lexicon roles.
  */
@@ -102,14 +102,14 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
 
 /* "Identify the main object in x.jpg", "what object it depicts": one object, the one the picture
  * shows, is told by classifying the picture; detection finds several ("the objects", "which object
- * is the largest") and "an object detection model" names the task. The task instead, or -1. */
+ * is the largest") and "an object detection model" names the task. The task to use. */
 static int one_object(const planner *p, const step *st) {
   if (!off_is_role(p, st->task, R_DETECT) || off_has_word(p, st->a, st->b, W_SEVERAL))
-    return -1;
+    return st->task;
   for (size_t i = st->a; i + 1 < st->b; i++)
     if (off_is(p, i, W_ONE_THING) && off_is(p, i + 1, W_TASK_NOUN))
-      return -1;
-  return off_has_word(p, st->a, st->b, W_ONE_THING) ? p->role[R_CLASSIFY_PICTURE] : -1;
+      return st->task;
+  return off_has_word(p, st->a, st->b, W_ONE_THING) ? p->role[R_CLASSIFY_PICTURE] : st->task;
 }
 
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
