@@ -270,11 +270,10 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   step *st = &p->steps[s];
   int before = st->task;
   unsigned own = off_own_types(p, st->a, st->b);
-  /* a picture made earlier ("generate an image ... and then classify it") is no table */
-  bool made_picture = (produced & BATON__T_IMAGE) && !(own & BATON__T_IMAGE) &&
-                      off_has_word(p, st->a, st->b, W_REFERENCE);
   int pic = off_own_res(p, st->a, st->b, BATON__T_IMAGE); /* "decipher the table in t.jpg" */
-  st->task = made_picture || (own & BATON__T_TEXT) ? st->task : off_reader_task(p, st->task, pic);
+  /* a picture made earlier ("generate an image ... and then classify it") is no table */
+  bool made = (produced & BATON__T_IMAGE) && pic < 0 && off_has_word(p, st->a, st->b, W_REFERENCE);
+  st->task = made || (own & BATON__T_TEXT) ? st->task : off_reader_task(p, st->task, pic);
   st->task = off_rewrite(p, st, produced);
   int ask = p->role[R_ASK_TEXT]; /* a visual question nothing runs: the picture's text is asked, */
   st->task = off_is_role(p, st->task, R_ASK_PICTURE) && !p->cues[st->task].runnable &&
