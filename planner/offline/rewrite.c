@@ -38,9 +38,8 @@ static int kind_of(const planner *p, int r) {
   return r >= 0 && p->pictures > 1 ? p->res[r].kind : p->image_kind;
 }
 
-/* The task that reads picture r (-1: the request's) into text in place of task t ("decipher the
- * table and categorize it"), or t to keep it; not one nothing here runs where t runs ("read the
- * scanned letter": OCR). */
+/* The task reading picture r (-1: the request's) into text for task t ("decipher the table and
+ * categorize it"), or t; none that cannot run here where t can ("read the scanned letter": OCR). */
 int off_reader_task(const planner *p, int t, int r) {
   bool caption = off_is_role(p, t, R_CAPTION), one = p->pictures == 1;
   int reader = t;
@@ -52,8 +51,7 @@ int off_reader_task(const planner *p, int t, int r) {
   return reader != t && !p->cues[reader].runnable && p->cues[t].runnable ? t : reader;
 }
 
-/* Does the step's question speak of a picture: its words ("the colour of the car in the image") or
- * its quoted question ("... in this photo?")? */
+/* Does the step's question speak of a picture: its words ("the car in the image") or its quote? */
 bool off_asks_about_picture(const planner *p, const step *st) {
   if ((off_said_media(p, st->a, st->b) | off_own_types(p, st->a, st->b)) & BATON__T_IMAGE)
     return true;

@@ -7,8 +7,7 @@
  * Contract: off_split_steps() takes p->tok and gives p->steps: token ranges split at sentence ends
  * and hard breaks ("then", "finally"), and at ',' and "and" only when what follows names a task or
  * starts a clause of its own; first-person statements that ask for nothing are marked context (they
- * set the scene: their resources count, their words name no task). It reads the cues
- * (off_keyword_score) but chooses no task.
+ * set the scene: their resources count, their words name no task). It reads cues but picks no task.
  */
 
 /* Does some task have a keyword in tokens [a,b)? */
