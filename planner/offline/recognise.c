@@ -108,9 +108,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
                       (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
     if (in_phrase && !((p->cues[t1].spec->outputs | p->cues[t2].spec->outputs) & BATON__T_TEXT))
       continue;
-    if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_is(p, k - 1, W_PICTURE) ||
-        off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_REFERENCE) ||
-        off_is(p, k - 1, W_ORIGINAL)))
+    if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_said_media(p, k - 1, k) ||
+        off_is(p, k - 1, W_REFERENCE) || off_is(p, k - 1, W_ORIGINAL)))
       continue; /* "make this picture | brighter", "the original": what it should become */
     if (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING))
       continue; /* "convert the image category | into French": says where the result goes */
@@ -332,10 +331,9 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (any)
     mark_references(p, st->a, st->b);
   /* "what is the | depth of x.jpg?": the frame of a question about a thing names no task */
-  size_t frame = st->a + 2 < st->b && off_is(p, st->a, W_WH) && off_is(p, st->a + 1, W_IS_ARE) &&
-                 p->tok[st->a + 2].det ? st->a + 3 : st->a;
-  for (size_t i = st->a; i < frame; i++)
-    p->tok[i].skip = true;
+  if (st->a + 2 < st->b && off_is(p, st->a, W_WH) && off_is(p, st->a + 1, W_IS_ARE) &&
+      p->tok[st->a + 2].det)
+    p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
   if (off_asks_language(p, st->a, st->b)) /* "is it in French?": no translation */
     st->task = p->role[R_CLASSIFY_TEXT], st->score = p->lx->w[K_ACCEPT];
