@@ -88,8 +88,7 @@ int off_split_steps(planner *p) {
       size_t next = k + 1, c = skip_soft(p, k + 1, i);
       while (next < i && !is_soft(p, next))
         next++;
-      if (c < i && p->tok[c].kind == TK_RES && p->tok[k - 1].kind == TK_RES &&
-          p->res[p->tok[c].res].type == p->res[p->tok[k - 1].res].type)
+      if (c < i && (off_own_types(p, k - 1, k) & off_own_types(p, c, c + 1)))
         continue; /* "read a.txt and b.txt aloud": a list of what the step takes */
       size_t pair = next + 1; /* a cue may hold "and": "make them | black and white" */
       while (pair < i && off_is(p, next, W_JOINER) && !is_soft(p, pair))
