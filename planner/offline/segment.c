@@ -81,7 +81,6 @@ int off_split_steps(planner *p) {
       continue;
     /* A ',' or "and" splits before words naming a task, a new clause ("..., and I'm curious") or a
      * question after a piece naming a task ("transcribe x.wav and tell me who won"). */
-    bool context = is_context_clause(p, seg, i);
     for (size_t k = seg + 1, from = seg; k <= i; k++) { /* i ends the last piece */
       if (k < i && !is_soft(p, k))
         continue;
@@ -97,7 +96,7 @@ int off_split_steps(planner *p) {
           (has_cue(p, k + 1, pair) && !has_cue(p, next + 1, pair)) ||
           (c < i && off_is(p, c, W_SUBJECT)) ||
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) {
-        if (add_step(p, from, k, context, k == i) != 0)
+        if (add_step(p, from, k, is_context_clause(p, seg, i), k == i) != 0)
           return -1;
         from = k;
       }
