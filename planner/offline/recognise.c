@@ -230,8 +230,7 @@ static int question_task(planner *p, size_t s, unsigned produced) {
   for (size_t i = 0; i < p->n_res && !passage; i++)
     passage = off_is_passage(&p->res[i]);
   passage = passage && !off_said_media(p, st->a, st->b) && !(own & ~(unsigned)BATON__T_TEXT);
-  bool heard = own & BATON__T_AUDIO; /* its transcript answers */
-  return picture || passage || heard || last_picture
+  return picture || passage || (own & BATON__T_AUDIO) || last_picture /* a transcript answers */
              ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1;
 }
 
