@@ -86,12 +86,11 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
   for (size_t k = st->a + 1; k + 1 < st->b; k++) {
     if ((k == st->a + 1 && !off_is(p, k, W_WH)) || !cue_starts(p, k, st->b))
       continue; /* a word alone before a wh-clause: "summarize | what is said" */
-    double s1, s2 = 0; /* "the mood of the | text in x.png": the head takes what the tail makes */
+    double s1, s2, sn; /* "the mood of the | text in x.png": the head takes what the tail makes */
     int t2 = p->tok[k - 1].det ? off_best_task(p, k, st->b, avail, &s2) : -1;
     int t1 = off_best_task(p, st->a, k, avail | (t2 >= 0 ? p->cues[t2].spec->outputs : 0), &s1);
     if (t1 >= 0 && !p->tok[k - 1].det)
       t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
-    double sn;
     int tn = t2 >= 0 && !reads_from(p, t1, t2) ? noun_head(p, st, k, t2, avail, &sn) : -1;
     size_t h = tn >= 0 ? (t1 = tn, s1 = sn, k + 1) : k;
     if (t1 < 0 || t2 < 0 || t2 == t1 || s1 < p->lx->w[K_SPLIT_PART] || s2 < p->lx->w[K_SPLIT_PART])
