@@ -303,9 +303,10 @@ static bool shows_earlier_result(const planner *p, size_t s) {
   bool named = off_keyword_score(p, &p->cues[e->task], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD];
   return (named && off_asks_question(p, st->a, st->b)) ||
          ((off_is_role(p, st->task, R_DRAW) || off_is_role(p, st->task, R_EDIT) ||
-           st->task == e->task) &&
+           off_is_role(p, st->task, R_TRANSFORM) || st->task == e->task) &&
           off_has_word(p, st->a, st->b, W_MARKING) &&
-          (off_has_word(p, st->a, st->b, W_REFERENCE) || named));
+          (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_SEVERAL) ||
+           named));
 }
 
 /* "I'm curious about the emotion ... Could you clean the audio, then find the emotion?": a task the
@@ -348,8 +349,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (st->task < 0 && off_has_word(p, st->a, st->b, W_ALOUD) &&
       (off_own_types(p, st->a, st->b) & BATON__T_TEXT)) /* "speak 'hello'" */
     st->task = p->role[R_SPEAK];
-  if (shows_earlier_result(p, s))
-    return drop_step(p, s, false);
+  if (shows_earlier_result(p, s)) /* its words tell the detector how: "... and blur them" */
+    return p->steps[s - 1].b = st->b, drop_step(p, s, false);
   split_step(p, s, avail);
   if (st->task >= 0 && repeats_earlier_step(p, s) && !stated_before(p, s, last)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
