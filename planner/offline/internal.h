@@ -54,7 +54,8 @@
    X(IS_ARE, is_are) X(THERE, there) X(SEVERAL, several) X(ONE_THING, one_thing) \
    X(MARKING, marking) X(TASK_NOUN, task_noun) X(ALOUD, aloud) X(FRESH, fresh) X(GUIDED, guided) \
    X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun) X(TRANSLATING, translating) \
-   X(IN_A_STATE, in_a_state) X(CAUSATIVE, causative) X(UNREADABLE, unreadable)
+   X(IN_A_STATE, in_a_state) X(CAUSATIVE, causative) X(UNREADABLE, unreadable) \
+   X(READING, reading)
 #define OFF_ROLES(X) \
    X(TRANSLATE, translate) X(DRAW, draw) X(TRANSFORM, transform) X(EDIT, edit) X(CAPTION, caption) \
    X(TRANSCRIBE, transcribe) X(READ_TABLE, read_table) X(READ_DOCUMENT, read_document) \

@@ -261,6 +261,13 @@ static bool drop_step(planner *p, size_t s, bool same_task_only) {
   return false;
 }
 
+/* "Read sign.png to me": a file read to someone is read aloud. */
+static bool read_to_us(const planner *p, const step *st) {
+  return off_has_word(p, st->a, st->b, W_READING) && st->b > st->a + 2 &&
+         p->tok[st->b - 3].kind == TK_RES && off_is(p, st->b - 2, W_DESTINATION) &&
+         off_is(p, st->b - 1, W_US);
+}
+
 /* Adjusts the step's task to what the request is about; false when it then repeats an earlier step
  * ("decipher the table and categorize it"). */
 static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail) {
@@ -280,7 +287,9 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     return drop_step(p, s, true);
   const baton__taskspec *spec = p->cues[st->task].spec;
   int tts = p->role[R_SPEAK];
-  if (tts != st->task && (spec->outputs & BATON__T_TEXT) &&
+  if (tts != st->task && read_to_us(p, st)) /* "read sign.png to me": speak what is read */
+    st->speak = true;
+  else if (tts != st->task && (spec->outputs & BATON__T_TEXT) &&
       !(spec->inputs & BATON__T_AUDIO) && off_has_word(p, st->a, st->b, W_ALOUD)) {
     /* a spoken-output cue beside another task: its text is read out too (scored as if it stood
      * alone); "read it aloud" with a text at hand and no picture of its own speaks that text */
@@ -346,7 +355,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     st->task = question_task(p, s, produced);
     st->score = p->lx->w[K_ACCEPT];
   }
-  if (st->task < 0 && off_has_word(p, st->a, st->b, W_ALOUD) &&
+  if (st->task < 0 && (off_has_word(p, st->a, st->b, W_ALOUD) || read_to_us(p, st)) &&
       (off_own_types(p, st->a, st->b) & BATON__T_TEXT)) /* "speak 'hello'" */
     st->task = p->role[R_SPEAK];
   if (shows_earlier_result(p, s)) /* its words tell the detector how: "... and blur them" */
