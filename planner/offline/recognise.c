@@ -67,7 +67,8 @@ static bool reads_from(const planner *p, int t, int u) {
 
 /* "Classify the | text in x.png": the tail's first word, a cue of t2, tells which task the head
  * names, one reading what t2 makes; that task, or -1. */
-static int noun_head(const planner *p, const step *st, size_t k, int t2, unsigned avail, double *s) {
+static int noun_head(const planner *p, const step *st, size_t k, int t2, unsigned avail,
+                     double *s) {
   const taskcue *c = &p->cues[t2];
   if (!off_is(p, k - 1, W_DEFINITE) ||
       off_keyword_score(p, c, k, st->b) <= off_keyword_score(p, c, k + 1, st->b))
@@ -247,7 +248,7 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   /* the tail: st is no context step, so neither is it */
   p->steps[s + 1] = (step){.a = k, .b = st->b, .task = -1, .split_tail = true, .relative = rel};
   st->b = k;
-  st->task = off_best_task(p, st->a, st->b, avail, &st->score); /* unless its words say too little */
+  st->task = off_best_task(p, st->a, st->b, avail, &st->score); /* unless its words say little */
   st->task = head >= 0 ? (st->score = p->lx->w[K_ACCEPT], head) : st->task;
 }
 
@@ -414,6 +415,32 @@ static int nothing_planned(planner *p) {
   return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
 }
 
+/* "When does it close? Read sign.png": a question naming no task, put before a step that reads a
+ * file it names, is asked of what it reads: it moves after it; before a file no step reads ("...?
+ * Look at sign.png"), it is asked of that file. True when a question was placed so. */
+static bool ask_of_what_follows(planner *p) {
+  bool placed = false;
+  for (size_t s = 0, n = 1; s + 1 < p->n_steps; s++, n = s + 1) {
+    step q = p->steps[s];
+    while (n < p->n_steps && p->steps[n].task < 0)
+      n++;
+    const step *r = n < p->n_steps ? &p->steps[n] : NULL;
+    if (q.task >= 0 || q.context || !off_is_question(p, q.a, q.b))
+      continue;
+    q.task = p->role[R_ASK_TEXT];
+    int vqa = p->role[R_ASK_PICTURE]; /* a picture's question is visual where that can run */
+    if (!r && off_own_types(p, q.b, p->n_tok)) {
+      bool seen = (off_own_types(p, q.b, p->n_tok) & BATON__T_IMAGE) && p->cues[vqa].runnable;
+      p->steps[s] = q, p->steps[s].task = seen ? vqa : q.task, placed = true;
+    } else if (r && (p->cues[r->task].spec->outputs & BATON__T_TEXT) &&
+               off_own_types(p, r->a, r->b)) {
+      memmove(&p->steps[s], &p->steps[s + 1], (n - s) * sizeof q);
+      p->steps[n] = q, placed = true;
+    }
+  }
+  return placed;
+}
+
 int off_recognise(planner *p) {
   unsigned produced = 0;
   int last = -1;
@@ -425,7 +452,7 @@ int off_recognise(planner *p) {
     claim_resources(p, st, p->cues[st->task].spec->inputs, produced);
     produced |= p->cues[st->task].spec->outputs;
   }
-  if (last < 0 && !clearest_cue(p))
+  if (!ask_of_what_follows(p) && last < 0 && !clearest_cue(p))
     return nothing_planned(p);
   merge_steps(p);
   return 0;
