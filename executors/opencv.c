@@ -47,7 +47,7 @@ static const cv_kind cv_kinds[] = {
 #define CV_N_KINDS (sizeof cv_kinds / sizeof cv_kinds[0])
 #define CV_DEFAULT_KIND 5
 
-/* Words asking to hide what is found rather than mark it: "pixelate the plates", "blur the faces". */
+/* Words asking to hide what is found, not mark it: "pixelate the plates", "blur the faces". */
 static const char *const cv_pixelate_words[] = {"pixelate", "pixelated", "pixelise", "pixelize",
                                                 "pixelised", "pixelized", "mosaic", NULL};
 static const char *const cv_blur_words[] = {
