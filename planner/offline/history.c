@@ -94,7 +94,7 @@ static int own_file(const planner *p, int turn, unsigned type, const bool *taken
 }
 
 char *off_asked_again(const planner *p) {
-  if (!p->asked || !off_has_word(p, 0, p->n_tok, W_AGAIN))
+  if (!p->asked || !(off_has_word(p, 0, p->n_tok, W_AGAIN) || off_asks_about(p)))
     return NULL;
   /* own: the request names something of its own (its resources come before earlier turns') */
   bool taken[OFF_MAX_RES] = {false}, own = p->n_res && !p->res[0].turn;

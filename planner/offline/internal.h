@@ -225,6 +225,7 @@ bool off_takes_two_texts(const planner *p, const baton__taskspec *s);
 bool off_is_question(const planner *p, size_t a, size_t b);
 bool off_asks_question(const planner *p, size_t a, size_t b);
 bool off_asks_language(const planner *p, size_t a, size_t b);
+bool off_asks_about(const planner *p);
 bool off_is_passage(const resource *r);
 double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
                       double *kw_out);

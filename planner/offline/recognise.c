@@ -215,7 +215,7 @@ static int question_task(planner *p, size_t s, unsigned produced) {
                        !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
   bool direct = (p->n_steps == 1 || (p->last_turn && !own) || asked_of_text) &&
                 off_is_question(p, st->a, st->b);
-  if (asked >= 0 || (!direct && !off_asks_question(p, st->a, st->b)))
+  if (asked >= 0 || off_asks_about(p) || (!direct && !off_asks_question(p, st->a, st->b)))
     return asked;
   unsigned newest = off_res_types(p, true); /* the picture named or made last */
   bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
