@@ -191,8 +191,9 @@ int baton__input_open(const baton__input_scope *s, const char *name, char *err, 
     return checked(s, &o, err, errlen);
   if (o.outside || o.err == EXDEV || o.err == ELOOP)
     baton__fmt(err, errlen,
-               "input '%s' is outside the allowed folders (the caller's folder and "
-               "allowed_roots in the config), or reached through a link that leaves them",
+               "input '%s' is outside the allowed folders (the caller's folder, "
+               "allowed_roots in the config and, for your own runs, their outputs), or "
+               "reached through a link that leaves them",
                name);
   else
     baton__fmt(err, errlen, "input '%s': %s", name,

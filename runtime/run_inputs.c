@@ -13,14 +13,19 @@
 #include "core/banned.h"
 
 /* The folders inputs may come from, as real paths: the caller's folder
- * (run->root, when there is one) first, then allowed_roots. */
-static size_t input_roots(const baton_run *run, char **roots, size_t cap) {
+ * (run->root, when there is one) first, then allowed_roots, then (own_runs)
+ * $BATON_HOME/runs: what earlier runs made ("now blur it" in a chat). */
+static size_t input_roots(const baton_run *run, bool own_runs, char **roots, size_t cap) {
   size_t n = 0;
   if (run->root && (roots[n] = baton__strdup(run->root)))
     n++;
   for (size_t i = 0; i < run->ctx->cfg.n_allowed_roots && n < cap; i++)
     if ((roots[n] = realpath(run->ctx->cfg.allowed_roots[i], NULL)))
       n++;
+  char *runs = own_runs ? baton__path_join(run->ctx->cfg.home, "runs") : NULL;
+  if (runs && n < cap && (roots[n] = realpath(runs, NULL)))
+    n++;
+  free(runs);
   return n;
 }
 
@@ -91,7 +96,9 @@ static int take_text_file(const baton__input_scope *scope, baton__arg *a, size_t
  * before anything runs, and takes a copy of each (take_input), or the words of
  * a text file (take_text_file). */
 baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
-  size_t cap = run->ctx->cfg.n_allowed_roots + 1;
+  size_t cap = run->ctx->cfg.n_allowed_roots + 2;
+  /* another user's run reads no run's outputs: they are the daemon user's files */
+  bool other_user = req->as_caller && req->caller_uid != geteuid();
   char **roots = calloc(cap, sizeof *roots);
   int *root_fds = malloc(cap * sizeof *root_fds);
   if (!roots || !root_fds) {
@@ -99,13 +106,13 @@ baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
     free(root_fds);
     return baton__fail(run->ctx, BATON_NOMEM, "out of memory");
   }
-  size_t n_roots = input_roots(run, roots, cap);
+  size_t n_roots = input_roots(run, !other_user, roots, cap);
   bool own = n_roots && run->root && !strcmp(roots[0], run->root);
   for (size_t i = 0; i < cap; i++) /* the caller's folder as opened; allowed_roots by path */
     root_fds[i] = i == 0 && own ? run->root_fd : -1;
   baton__input_scope scope = {.roots = (const char *const *)roots, .root_fds = root_fds,
                               .n_roots = n_roots,
-                              .as_caller = req->as_caller && req->caller_uid != geteuid(),
+                              .as_caller = other_user,
                               .uid = req->caller_uid, .gid = req->caller_gid,
                               .max_bytes = run->ctx->cfg.max_input_bytes};
   baton_rc rc = BATON_OK;

@@ -403,6 +403,36 @@ Test(runtime_scheduler, inputs_outside_the_allowed_folders_are_refused) {
   done_with(ctx);
 }
 
+Test(runtime_scheduler, an_earlier_runs_output_is_an_input_to_its_user_only) {
+  baton *ctx = open_with(NULL);
+  const char *speak = "[{\"task\":\"text-to-speech\",\"id\":0,\"dep\":[-1],"
+                      "\"args\":{\"text\":\"hello\"}}]";
+  baton_rc rc;
+  cJSON *first = run_plan(ctx, speak, NULL, &rc);
+  cr_assert_eq(rc, BATON_OK, "%s", field(first, "summary"));
+  cJSON *made = cJSON_GetObjectItemCaseSensitive(task_of(first, 0), "outputs");
+  const char *audio = field(made, "audio");
+  char plan[1024];
+  snprintf(plan, sizeof plan, "[{\"task\":\"audio-to-audio\",\"id\":0,\"dep\":[-1],"
+           "\"args\":{\"audio\":\"%s\",\"instruction\":\"louder\"}}]", audio);
+  /* the caller works in another folder: "now make it louder" names the last run's file */
+  char *elsewhere = bt_tmpdir();
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = elsewhere};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK);
+  baton_run_free(run);
+  /* another user served by the daemon cannot read the daemon user's runs */
+  baton_request other = {BATON_REQUEST_INIT, .plan_json = plan, .as_caller = 1,
+                         .caller_uid = geteuid() + 1000, .caller_gid = getegid() + 1000};
+  cr_assert_neq(baton_submit(ctx, &other, NULL, NULL, &run), BATON_OK);
+  cr_assert(strstr(baton_errmsg(ctx), "outside the allowed folders"), "%s", baton_errmsg(ctx));
+  bt_rmtree(elsewhere);
+  free(elsewhere);
+  cJSON_Delete(first);
+  done_with(ctx);
+}
+
 /* Runs debug-echo on the literal text; the run's error (NULL when it ran) or its echo in *echo. */
 static const char *echo_text(baton *ctx, const char *text, char *echo, size_t cap) {
   char plan[1024];
