@@ -93,8 +93,14 @@ static int own_file(const planner *p, int turn, unsigned type, const bool *taken
   return -1;
 }
 
+bool off_marks_found(const planner *p) {
+  return p->asked && off_has_word(p, 0, p->n_tok, W_MARKING) &&
+         off_has_word(p, 0, p->n_tok, W_PLURAL) && !off_own_types(p, 0, p->n_tok);
+}
+
 char *off_asked_again(const planner *p) {
-  if (!p->asked || !(off_has_word(p, 0, p->n_tok, W_AGAIN) || off_asks_about(p)))
+  bool marks = off_marks_found(p);
+  if (!p->asked || !(marks || off_has_word(p, 0, p->n_tok, W_AGAIN) || off_asks_about(p)))
     return NULL;
   /* own: the request names something of its own (its resources come before earlier turns') */
   bool taken[OFF_MAX_RES] = {false}, own = p->n_res && !p->res[0].turn;
@@ -117,6 +123,8 @@ char *off_asked_again(const planner *p) {
       baton__sb_addf(&sb, "%s%s", sep, p->res[r].value), taken[r] = true, swapped++;
   }
   baton__sb_adds(&sb, done);
+  if (marks) /* "find the faces in x.jpg" and "blur them" */
+    baton__sb_addf(&sb, " and %s", p->req);
   /* none of what the request names fits the last request: it is no repeat of it */
   char *text = (own && !swapped) || sb.len > OFF_MAX_REQUEST ? NULL : baton__sb_detach(&sb);
   baton__sb_release(&sb);

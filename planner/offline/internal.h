@@ -207,6 +207,9 @@ int off_add_history(planner *p, const char *messages_json);
  * for the request's own files of their types (malloc'd), or NULL when the request says no such
  * thing, there is none, it would be over OFF_MAX_REQUEST bytes, or memory ran out. */
 char *off_asked_again(const planner *p);
+/* "Blur them" after "find the faces in x.jpg": these words say how to show what the last request
+ * found (off_asked_again() then gives both together). */
+bool off_marks_found(const planner *p);
 
 /* ---- cues.c */
 int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable);

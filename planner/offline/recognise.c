@@ -442,6 +442,8 @@ static bool ask_of_what_follows(planner *p) {
 }
 
 int off_recognise(planner *p) {
+  if (off_marks_found(p)) /* planned with the last request (plan.c) */
+    return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
   unsigned produced = 0;
   int last = -1;
   for (size_t s = 0; s < p->n_steps; s++) {
