@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -110,6 +111,20 @@ bool baton__run_any_word(const char *low, const char *const *words, bool whole) 
   for (size_t i = 0; words[i]; i++)
     if (baton__run_has_word(low, words[i], whole))
       return true;
+  return false;
+}
+
+bool baton__run_next_number(const char *low, const char **p, double *v, const char **after) {
+  for (; **p; (*p)++) {
+    const char *s = *p;
+    if (!isdigit((unsigned char)*s) || (s > low && (isalnum((unsigned char)s[-1]) || s[-1] == '.')))
+      continue;
+    char *end = NULL;
+    *v = strtod(s, &end);
+    *after = end + strspn(end, " ");
+    *p = end;
+    return true;
+  }
   return false;
 }
 

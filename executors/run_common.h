@@ -57,6 +57,10 @@ bool baton__run_has_word(const char *low, const char *w, bool whole);
 /* Does it hold any of the words (a NULL-ended list), as baton__run_has_word says? */
 bool baton__run_any_word(const char *low, const char *const *words, bool whole);
 
+/* The next number at or after *p that starts a word of low ("16", "44.1" in "44.1khz"): its value
+ * in *v, what follows it (past spaces) in *after, *p moved past it. false when none is left. */
+bool baton__run_next_number(const char *low, const char **p, double *v, const char **after);
+
 /* When the run's timeout ends (baton__now_ms() clock), or 0 for none. */
 int64_t baton__run_deadline(const baton__exec_env *env);
 

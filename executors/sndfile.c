@@ -1,4 +1,4 @@
-/* sndfile.c — the "audio-to-audio" executor: trim silence, mix to mono, change the speed, resample, normalise and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
+/* sndfile.c — the "audio-to-audio" executor: keep or cut out a part, trim silence, mix to mono, change the speed, resample, normalise and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "executors/audio_cut.h"
 #include "executors/audio_io.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
@@ -24,7 +25,8 @@
 #define SF_CAN_DO                                                                           \
   "normalise (the default), trim silence, resample (\"resample to 16 kHz\", \"to 44100 "     \
   "Hz\"), convert to mono, speed up / slow down at the same pitch (\"1.5x\", \"20% slower\"), "   \
-  "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise)"
+  "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), keep or cut out a part (\"the " \
+  "first 10 seconds\", \"from 1:00 to 1:30\")"
 
 enum {
   SF_TRIM = 1,
@@ -33,28 +35,13 @@ enum {
   SF_NORMALISE = 8,
   SF_CONVERT = 16,
   SF_TEMPO = 32,
+  SF_CUT = 64,
 };
-
-/* The next number at or after *p that starts a word of low ("16", "44.1" in "44.1khz"): its value
- * in *v, what follows it (past spaces) in *after, *p moved past it. false when none is left. */
-static bool next_number(const char *low, const char **p, double *v, const char **after) {
-  for (; **p; (*p)++) {
-    const char *s = *p;
-    if (!isdigit((unsigned char)*s) || (s > low && (isalnum((unsigned char)s[-1]) || s[-1] == '.')))
-      continue;
-    char *end = NULL;
-    *v = strtod(s, &end);
-    *after = end + strspn(end, " ");
-    *p = end;
-    return true;
-  }
-  return false;
-}
 
 /* A sample rate named in the text: "16000", "16 kHz", "44.1khz", "22050 hz". 0 if none. */
 static int find_rate(const char *low) {
   double v;
-  for (const char *p = low, *end; next_number(low, &p, &v, &end);) {
+  for (const char *p = low, *end; baton__run_next_number(low, &p, &v, &end);) {
     if (strncmp(end, "khz", 3) == 0 || strncmp(end, "k ", 2) == 0 || strcmp(end, "k") == 0)
       v *= 1000.0;
     if (v >= 8000 && v <= 384000)
@@ -82,7 +69,7 @@ static double find_speed(const char *low) {
   if (!up && !down && !baton__run_any_word(low, sf_speed, false))
     return 0; /* a factor then: "play it at 2x", "playback speed 0.8x", "tempo 1.2x" */
   double v;
-  for (const char *p = low, *end; next_number(low, &p, &v, &end);) {
+  for (const char *p = low, *end; baton__run_next_number(low, &p, &v, &end);) {
     if (*end == '%' && (up || down))
       return up ? 1.0 + v / 100.0 : 1.0 - v / 100.0;
     if ((*end == 'x' && !isalnum((unsigned char)end[1])) || strncmp(end, "times", 5) == 0)
@@ -160,6 +147,7 @@ typedef struct sf_plan {
   int rate;        /* Hz, with SF_RESAMPLE */
   double speed;    /* with SF_TEMPO: 2 plays twice as fast */
   const char *ext; /* the file format to write */
+  baton__cut cut;  /* with SF_CUT */
   bool defaulted; /* it named nothing known, so SF_NORMALISE */
 } sf_plan;
 
@@ -174,6 +162,10 @@ static sf_plan sf_parse(const char *instr) {
   plan.speed = find_speed(low);
   if (plan.speed > 0 && plan.speed != 1.0)
     plan.ops |= SF_TEMPO;
+  plan.cut = baton__cut_parse(low);
+  static const char *const quiet[] = {"silence", "silent", NULL};
+  if (plan.cut.kind != CUT_NONE) /* "trim the first 5 seconds" is no silence to trim */
+    plan.ops = (plan.ops | SF_CUT) & ~(baton__run_any_word(low, quiet, false) ? 0u : SF_TRIM);
   plan.ext = find_format(low);
   if (plan.ext)
     plan.ops |= SF_CONVERT;
@@ -201,11 +193,16 @@ static void sf_normalise(baton__pcm *pcm, baton__sb *desc) {
                  20.0 * log10((double)g));
 }
 
-/* Applies the plan's operations in a fixed order, describing each into
- * desc. NULL, or why it stopped ("out of memory", "cancelled"). */
+/* Applies the plan's operations in a fixed order, describing each into desc. NULL, or why it
+ * stopped ("out of memory", "cancelled", a part to keep that is not there) in why. */
 static const char *sf_process(baton__pcm *pcm, const sf_plan *plan, baton__sb *desc,
-                              const baton__exec_env *env) {
+                              const baton__exec_env *env, char *why, size_t whylen) {
   int in_rate = pcm->rate, in_ch = pcm->channels;
+  if (plan->ops & SF_CUT) {
+    if (baton__pcm_cut(pcm, &plan->cut, why, whylen) != 0)
+      return why;
+    baton__sb_adds(desc, why);
+  }
   if (plan->ops & SF_TRIM) {
     double cut = 0;
     trim_silence(pcm, &cut);
@@ -286,7 +283,8 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
     return -1;
   baton__sb desc;
   baton__sb_init(&desc);
-  const char *fail = sf_process(&pcm, &plan, &desc, env);
+  char why[200];
+  const char *fail = sf_process(&pcm, &plan, &desc, env, why, sizeof why);
   char *path = NULL;
   if (fail)
     baton__run_fail(env, "%s", fail);

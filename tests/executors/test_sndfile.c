@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "executors/audio_cut.h"
 #include "executors/executor.h"
 #include "support/support.h"
 
@@ -257,6 +258,70 @@ Test(executors_sndfile, changes_the_speed_keeping_the_pitch, .init = setup, .fin
   char err[512];
   cr_assert_null(process(in, "make it 10x faster", err, sizeof err, NULL));
   cr_assert(strstr(err, "out of range"), "unclear error: %s", err);
+  free(in);
+}
+
+Test(executors_sndfile, reads_which_part_to_keep_or_cut) {
+  static const struct {
+    const char *said;
+    baton__cut_kind kind;
+    double from, to;
+    bool remove;
+  } cases[] = {
+      {"keep the first 10 seconds", CUT_FIRST, 0, 10, false},
+      {"cut the first 1.5 s", CUT_FIRST, 0, 1.5, true},
+      {"remove the last 2 minutes", CUT_LAST, 0, 120, true},
+      {"from 1:30 to 2:05", CUT_RANGE, 90, 125, false},
+      {"between 10 and 20 seconds", CUT_RANGE, 10, 20, false},
+      {"cut out 500 ms to 2 s", CUT_RANGE, 0.5, 2, true},
+      {"up to 45 sec", CUT_RANGE, 0, 45, false},
+      {"speed up 1.5x and resample to 16 khz", CUT_NONE, 0, 0, false},
+      {"to 44100 hz, 20% slower", CUT_NONE, 0, 0, false},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    baton__cut c = baton__cut_parse(cases[i].said);
+    cr_assert_eq(c.kind, cases[i].kind, "%s: kind %d", cases[i].said, c.kind);
+    if (c.kind == CUT_NONE)
+      continue;
+    cr_assert_float_eq(c.to, cases[i].to, 1e-9, "%s: to %g", cases[i].said, c.to);
+    cr_assert_float_eq(c.from, cases[i].from, 1e-9, "%s: from %g", cases[i].said, c.from);
+    cr_assert_eq(c.remove, cases[i].remove, "%s", cases[i].said);
+  }
+}
+
+Test(executors_sndfile, keeps_or_cuts_the_part_named, .init = setup, .fini = teardown) {
+  /* 1 s of silence, 2 s of a 440 Hz tone (880 sign changes a second), 1 s of silence */
+  char *in = make_audio("part.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 1.0, 2.0, 0.5);
+  static const struct {
+    const char *said;
+    double seconds, tone; /* what is left, and how much of it is the tone */
+  } cases[] = {
+      {"keep the first 1.5 seconds", 1.5, 0.5},
+      {"cut the first 1 second", 3.0, 2.0},
+      {"trim the first 1 second", 3.0, 2.0}, /* no silence trimmed: that would leave 2.1 s */
+      {"from 0:01 to 0:02", 1.0, 1.0},
+      {"between 1.5 and 2.5 seconds", 1.0, 1.0},
+      {"remove the last 1 s and convert to flac", 3.0, 2.0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512], *text = NULL;
+    char *out = process(in, cases[i].said, err, sizeof err, &text);
+    cr_assert_not_null(out, "%s: %s", cases[i].said, err);
+    audio a = inspect_as(out, strstr(cases[i].said, "flac") ? SF_FORMAT_FLAC : SF_FORMAT_WAV);
+    cr_assert_float_eq((double)a.frames / a.rate, cases[i].seconds, 0.001, "%s: %zu frames",
+                       cases[i].said, a.frames);
+    cr_assert(abs(a.crossings - (int)(880 * cases[i].tone)) <= 4, "%s: %d sign changes",
+              cases[i].said, a.crossings);
+    cr_assert_float_eq(a.peak, 0.5, 0.01, "%s: the level changed to %g", cases[i].said, a.peak);
+    cr_assert(text && (strstr(text, "kept") || strstr(text, "cut out")), "%s", text);
+    free(text);
+    free(out);
+  }
+  char err[512];
+  cr_assert_null(process(in, "keep from 0:10 to 0:20", err, sizeof err, NULL));
+  cr_assert(strstr(err, "4.00 s long"), "%s", err);
+  cr_assert_null(process(in, "cut the first 10 seconds", err, sizeof err, NULL));
+  cr_assert(strstr(err, "whole recording"), "%s", err);
   free(in);
 }
 

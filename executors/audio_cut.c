@@ -1,0 +1,132 @@
+/* audio_cut.c — a part of a recording named in words ("the first 10 seconds", "from 1:30 to 2:00"), kept or cut out. */
+#include "executors/audio_cut.h"
+
+#if defined(BATON_HAVE_SNDFILE)
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "executors/run_common.h"
+#include "core/banned.h"
+
+#define CUT_MAX_NUMBERS 8
+#define CUT_LOOK_BACK 24 /* bytes before a time searched for "first", "from"... */
+
+/* Time units after a number, longest spelling first, and their length in seconds. */
+static const struct {
+  const char *unit;
+  double seconds;
+} cut_units[] = {{"milliseconds", 0.001}, {"ms", 0.001},    {"seconds", 1},    {"second", 1},
+                 {"secs", 1},             {"sec", 1},       {"s", 1},          {"minutes", 60},
+                 {"minute", 60},          {"mins", 60},     {"min", 60},       {"hours", 3600},
+                 {"hour", 3600},          {"h", 3600}};
+
+static const char *const cut_remove[] = {
+    "remove", "delete", "drop", "skip", "without", "get rid", "cut off", "cut out", "cut away",
+    "cut the first", "cut the last", "trim off", "trim the first", "trim the last", NULL};
+static const char *const cut_from[] = {"from", "after", "starting at", "start at", NULL};
+static const char *const cut_until[] = {"until", "up to", "before", "till", NULL};
+
+/* A number of the text: where it starts, its value in seconds, whether a unit (or m:ss) said so. */
+typedef struct {
+  const char *at;
+  double v;
+  bool timed;
+} number;
+
+/* The unit at s ("10 seconds", "2min"): its length in seconds, 0 if none. */
+static double unit_at(const char *s) {
+  for (size_t i = 0; i < sizeof cut_units / sizeof cut_units[0]; i++) {
+    size_t n = strlen(cut_units[i].unit);
+    if (strncmp(s, cut_units[i].unit, n) == 0 && !isalpha((unsigned char)s[n]))
+      return cut_units[i].seconds;
+  }
+  return 0;
+}
+
+/* The numbers of low, in order; a bare one before "and", "to" or "-" and a timed one takes its
+ * unit ("between 10 and 20 seconds"). How many. */
+static size_t read_numbers(const char *low, number *out) {
+  size_t n = 0;
+  double v;
+  for (const char *p = low, *after;
+       n < CUT_MAX_NUMBERS && baton__run_next_number(low, &p, &v, &after);) {
+    const char *at = p;
+    while (at > low && (isdigit((unsigned char)at[-1]) || at[-1] == '.'))
+      at--;
+    double unit = 1;
+    bool timed = *p == ':' && isdigit((unsigned char)p[1]);
+    char *end = NULL;
+    if (timed) /* m:ss */
+      v = v * 60 + strtod(p + 1, &end), p = end;
+    else if ((unit = unit_at(after)) > 0)
+      v *= unit, timed = true;
+    out[n++] = (number){at, v, timed};
+  }
+  for (size_t i = n; i-- > 1;) {
+    const char *gap = out[i - 1].at + strspn(out[i - 1].at, "0123456789. ");
+    bool joined = !strncmp(gap, "and ", 4) || !strncmp(gap, "to ", 3) || *gap == '-';
+    double unit = unit_at(out[i].at + strspn(out[i].at, "0123456789. "));
+    if (!out[i - 1].timed && out[i].timed && joined && gap < out[i].at)
+      out[i - 1].v *= unit > 0 ? unit : 1, out[i - 1].timed = true;
+  }
+  return n;
+}
+
+/* Does one of the words stand in the CUT_LOOK_BACK bytes of low before at? */
+static bool said_before(const char *low, const char *at, const char *const *words) {
+  const char *from = at - low > CUT_LOOK_BACK ? at - CUT_LOOK_BACK : low;
+  char window[CUT_LOOK_BACK + 1];
+  baton__fmt(window, sizeof window, "%.*s", (int)(at - from), from);
+  return baton__run_any_word(window, words, false);
+}
+
+baton__cut baton__cut_parse(const char *low) {
+  number num[CUT_MAX_NUMBERS];
+  size_t n = read_numbers(low, num), i = 0, j;
+  while (i < n && !num[i].timed)
+    i++;
+  baton__cut c = {.kind = CUT_NONE, .remove = baton__run_any_word(low, cut_remove, false)};
+  static const char *const first[] = {"first", NULL}, *const last[] = {"last", NULL};
+  if (i == n)
+    return c;
+  for (j = i + 1; j < n && !num[j].timed; j++)
+    ;
+  if (said_before(low, num[i].at, first) || said_before(low, num[i].at, last))
+    c.kind = said_before(low, num[i].at, first) ? CUT_FIRST : CUT_LAST, c.to = num[i].v;
+  else if (j < n)
+    c.kind = CUT_RANGE, c.from = num[i].v, c.to = num[j].v;
+  else if (said_before(low, num[i].at, cut_from))
+    c.kind = CUT_RANGE, c.from = num[i].v, c.to = INFINITY;
+  else if (said_before(low, num[i].at, cut_until))
+    c.kind = CUT_RANGE, c.from = 0, c.to = num[i].v;
+  return c;
+}
+
+int baton__pcm_cut(baton__pcm *p, const baton__cut *c, char *desc, size_t desclen) {
+  double len = (double)p->frames / p->rate;
+  double a = c->kind == CUT_LAST ? len - c->to : c->kind == CUT_FIRST ? 0 : c->from;
+  double b = c->kind == CUT_FIRST ? c->to : c->kind == CUT_LAST ? len : c->to;
+  a = a < 0 ? 0 : a, b = b > len ? len : b;
+  if (a >= len || b <= a)
+    return baton__fmt(desc, desclen, "the recording is %.2f s long: nothing of it lies between "
+                      "%.2f s and %.2f s", len, a, c->kind == CUT_RANGE ? c->to : b), -1;
+  size_t fa = (size_t)(a * p->rate + 0.5), fb = (size_t)(b * p->rate + 0.5);
+  fb = fb > p->frames ? p->frames : fb;
+  size_t ch = (size_t)p->channels, keep = c->remove ? p->frames - (fb - fa) : fb - fa;
+  if (keep == 0)
+    return baton__fmt(desc, desclen, "that would cut the whole recording (%.2f s)", len), -1;
+  if (c->remove)
+    memmove(p->s + fa * ch, p->s + fb * ch, (p->frames - fb) * ch * sizeof *p->s);
+  else
+    memmove(p->s, p->s + fa * ch, keep * ch * sizeof *p->s);
+  p->frames = keep;
+  baton__fmt(desc, desclen, "%s %.2f s to %.2f s (%.2f s); ", c->remove ? "cut out" : "kept", a, b,
+             b - a);
+  return 0;
+}
+
+#endif /* BATON_HAVE_SNDFILE */
