@@ -135,9 +135,8 @@ static bool other_languages(const planner *p, const step *x, const step *y) {
  * it) nor another target language? Then it only says more about that task. */
 static bool repeats_earlier_step(const planner *p, size_t s) {
   const step *st = &p->steps[s];
-  unsigned ptype = off_primary_type(p->cues[st->task].spec);
   for (size_t i = st->a; i < st->b; i++) {
-    bool named = off_res_at(p, i, ptype) < 0;
+    bool named = off_res_at(p, i, off_primary_type(p->cues[st->task].spec)) < 0;
     for (size_t j = 0; j < st->a && !named; j++)
       named = p->tok[j].kind == TK_RES &&
               strcmp(p->res[p->tok[j].res].value, p->res[p->tok[i].res].value) == 0;
@@ -368,10 +367,9 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     int again = st->task;
     st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
     if (st->task < 0 || repeats_earlier_step(p, s)) {
-      if (last >= 0 && p->steps[last].task == again &&
-          (baton__csv_has(p->cues[again].spec->params, "instruction") ||
-           off_is_role(p, again, R_EDIT) || off_is_role(p, again, R_TRANSLATE) ||
-           off_asks_question(p, st->a, st->b)))
+      if (p->steps[last].task == again && (off_is_role(p, again, R_EDIT) ||
+          off_is_role(p, again, R_TRANSLATE) || off_asks_question(p, st->a, st->b) ||
+          baton__csv_has(p->cues[again].spec->params, "instruction")))
         p->steps[last].b = st->b;
       return drop_step(p, s, false);
     }
