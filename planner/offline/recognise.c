@@ -320,8 +320,7 @@ static bool shows_earlier_result(const planner *p, size_t s) {
 
 /* "I'm curious about the emotion ... Could you clean the audio, then find the emotion?": a task the
  * user wonders about is done where a later step asks for it again; true when it moved there. */
-static bool stated_before(planner *p, size_t s, int last) {
-  const step *st = &p->steps[s];
+static bool stated_before(planner *p, const step *st, int last) {
   for (int e = 0; e < last && !off_is(p, st->a, W_SUBJECT); e++) { /* one recognised since */
     step *t = &p->steps[e]; /* "I'm curious to know ...", not "I'm writing ..." */
     if (t->task == st->task && off_is(p, t->a, W_IN_A_STATE) &&
@@ -361,7 +360,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (shows_earlier_result(p, s)) /* its words tell the detector how: "... and blur them" */
     return p->steps[s - 1].b = st->b, drop_step(p, s, false);
   split_step(p, s, avail);
-  if (st->task >= 0 && repeats_earlier_step(p, s) && !stated_before(p, s, last)) {
+  if (st->task >= 0 && repeats_earlier_step(p, s) && !stated_before(p, st, last)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
      * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
     int again = st->task;
