@@ -181,9 +181,8 @@ static void merge_steps(planner *p) {
         (!own || !off_own_types(p, l->a, l->b) || off_is_role(p, s->task, R_TRANSLATE)))) {
       l->task = twin >= 0 ? twin : l->task;
       l->b = s->b;
-      continue;
-    }
-    p->steps[w++] = *s;
+    } else
+      p->steps[w++] = *s;
   }
   p->n_steps = w;
 }
