@@ -102,12 +102,11 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
  * shows, is told by classifying the picture; detection finds several ("the objects", "which object
  * is the largest") and "an object detection model" names the task. The task to use. */
 static int one_object(const planner *p, const step *st) {
-  if (!off_is_role(p, st->task, R_DETECT) || off_has_word(p, st->a, st->b, W_SEVERAL))
-    return st->task;
-  for (size_t i = st->a; i + 1 < st->b; i++)
-    if (off_is(p, i, W_ONE_THING) && off_is(p, i + 1, W_TASK_NOUN))
-      return st->task;
-  return off_has_word(p, st->a, st->b, W_ONE_THING) ? p->role[R_CLASSIFY_PICTURE] : st->task;
+  bool one = off_is_role(p, st->task, R_DETECT) && !off_has_word(p, st->a, st->b, W_SEVERAL) &&
+             off_has_word(p, st->a, st->b, W_ONE_THING);
+  for (size_t i = st->a; one && i + 1 < st->b; i++)
+    one = !off_is(p, i, W_ONE_THING) || !off_is(p, i + 1, W_TASK_NOUN);
+  return one ? p->role[R_CLASSIFY_PICTURE] : st->task;
 }
 
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
