@@ -110,7 +110,6 @@ static int one_object(const planner *p, const step *st) {
 }
 
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
-  int alt = question_on_picture(p, st, produced);
-  alt = alt < 0 ? translation_of_media(p, st, produced) : alt;
-  return alt < 0 ? one_object(p, st) : alt;
+  int asked = question_on_picture(p, st, produced), read = translation_of_media(p, st, produced);
+  return asked >= 0 ? asked : read >= 0 ? read : one_object(p, st);
 }
