@@ -59,10 +59,8 @@ static size_t skip_soft(const planner *p, size_t k, size_t e) {
  * could we ...") does unless it names an action of its own ("After editing the table, | I'd like
  * ...": words for a result, "the summary", name none); any other as its sentence. */
 static int add_step(planner *p, size_t a, size_t b, bool sentence, bool last) {
-  if ((a = skip_soft(p, a, b)) >= b)
-    return 0;
-  if (p->n_steps >= OFF_MAX_STEPS)
-    return -1;
+  if ((a = skip_soft(p, a, b)) >= b || p->n_steps >= OFF_MAX_STEPS)
+    return a >= b ? 0 : -1;
   bool subject = off_is(p, a, W_SUBJECT), context = subject ? is_context_clause(p, a, b) : sentence;
   if (!subject && !last && off_is(p, a, W_CONDITION)) {
     for (size_t i = a; i < b; i++) /* (no reference is marked before recognise.c) */
