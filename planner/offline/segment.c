@@ -79,15 +79,14 @@ int off_split_steps(planner *p) {
       continue;
     /* A ',' or "and" splits before words naming a task, a new clause ("..., and I'm curious") or a
      * question after a piece naming a task ("transcribe x.wav and tell me who won"). */
-    for (size_t k = seg, from = seg, next, c; k <= i; k = next) { /* seg splits off nothing */
+    for (size_t k = seg, from = seg, next, c, pair; k <= i; k = next) {
       for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !is_soft(p, next);)
         next++;
       if (c < i && (off_own_types(p, k - 1, k) & off_own_types(p, c, c + 1)))
         continue; /* "read a.txt and b.txt aloud": a list of what the step takes */
-      size_t pair = next + 1; /* a cue may hold "and": "make them | black and white" */
-      while (pair < i && off_is(p, next, W_JOINER) && !is_soft(p, pair))
-        pair++;
-      if (k == i || has_cue(p, k + 1, next) || /* i ends the last piece */
+      for (pair = next + 1; pair < i && off_is(p, next, W_JOINER) && !is_soft(p, pair);)
+        pair++; /* a cue may hold "and": "make them | black and white" */
+      if (k == i || has_cue(p, k + 1, next) || /* i ends the last piece; seg splits off nothing */
           (has_cue(p, k + 1, pair) && !has_cue(p, next + 1, pair)) ||
           (c < i && off_is(p, c, W_SUBJECT)) ||
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) {
