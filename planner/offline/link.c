@@ -198,10 +198,9 @@ static int translate(planner *p, const step *st, const source *in, const char *t
  * caller's inputs. 1 when it made a reader, 0 when there is nothing to read, -1 on error. */
 static int bridge(planner *p, const step *st, bool own_only, unsigned types, source *src) {
   int near = -1;
-  for (size_t i = st->a; !own_only && i-- > 0 && near < 0;)
-    near = off_res_at(p, i, types) >= 0 && !p->res[p->tok[i].res].used ? p->tok[i].res : -1;
-  for (size_t i = st->b; !own_only && i < p->n_tok && near < 0; i++)
-    near = off_res_at(p, i, types) >= 0 && !p->res[p->tok[i].res].used ? p->tok[i].res : -1;
+  for (size_t i = 0; !own_only && i < p->n_tok && (i < st->b || near < 0); i++)
+    if ((i < st->a || i >= st->b) && off_res_at(p, i, types) >= 0 && !p->res[p->tok[i].res].used)
+      near = p->tok[i].res; /* the nearest before the step, else the first after it */
   for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
     for (size_t k = 0; k < 2; k++) { /* a picture, then a recording */
       unsigned type = k ? BATON__T_AUDIO : BATON__T_IMAGE;
