@@ -96,18 +96,14 @@ static int translation_of_media(const planner *p, const step *st, unsigned produ
          : media & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
 }
 
-/* "Identify the main object in x.jpg", "what object it depicts": one object, the one the picture
- * shows, is told by classifying the picture; detection finds several ("the objects", "which object
- * is the largest") and "an object detection model" names the task. The task to use. */
-static int one_object(const planner *p, const step *st) {
+/* A question on a picture, a translation of media, else one object ("identify the main object in
+ * x.jpg", "what object it depicts"): told by classifying the picture; but detection finds several
+ * ("the objects", "which object is the largest"), and "an object detection model" names it. */
+int off_rewrite(const planner *p, const step *st, unsigned produced) {
+  int asked = question_on_picture(p, st, produced), read = translation_of_media(p, st, produced);
   bool one = off_is_role(p, st->task, R_DETECT) && !off_has_word(p, st->a, st->b, W_SEVERAL) &&
              off_has_word(p, st->a, st->b, W_ONE_THING);
   for (size_t i = st->a; one && i + 1 < st->b; i++)
     one = !off_is(p, i, W_ONE_THING) || !off_is(p, i + 1, W_TASK_NOUN);
-  return one ? p->role[R_CLASSIFY_PICTURE] : st->task;
-}
-
-int off_rewrite(const planner *p, const step *st, unsigned produced) {
-  int asked = question_on_picture(p, st, produced), read = translation_of_media(p, st, produced);
-  return asked >= 0 ? asked : read >= 0 ? read : one_object(p, st);
+  return asked >= 0 ? asked : read >= 0 ? read : one ? p->role[R_CLASSIFY_PICTURE] : st->task;
 }
