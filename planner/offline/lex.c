@@ -105,12 +105,11 @@ unsigned off_file_type(const char *s, size_t n) {
     return 0;
   char buf[256];
   baton__fmt(buf, sizeof buf, "%.*s", (int)n, s);
-  unsigned t = baton__type_of_path(buf);
-  const char *dot = strrchr(buf, '.');
-  if (!t || !dot || dot == buf || dot[-1] == '/' || dot[-1] == ' ' || strpbrk(buf, "\n\t"))
-    return 0;
-  const char *sp = strchr(buf, ' '), *sp2 = sp ? strchr(sp + 1, ' ') : NULL;
-  return sp2 && strchr(sp2 + 1, ' ') ? 0 : t; /* a third space: words, not a name */
+  unsigned t = baton__type_of_path(buf); /* not 0: buf ends in a dot and an extension */
+  const char *dot = strrchr(buf, '.'), *sp = strchr(buf, ' ');
+  const char *sp2 = sp ? strchr(sp + 1, ' ') : NULL; /* a third space: words, not a name */
+  return !t || dot == buf || dot[-1] == '/' || dot[-1] == ' ' || strpbrk(buf, "\n\t") ||
+         (sp2 && strchr(sp2 + 1, ' ')) ? 0 : t;
 }
 
 /* Appends a token over [start,end) (a word is lower-cased and stemmed); NULL when too many. */
