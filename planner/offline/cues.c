@@ -37,9 +37,8 @@ static int by_cue_and_task(const void *x, const void *y) { return compare_cues(x
  * stably longest first, as off_keyword_score counts them (a phrase written twice counts once). */
 static int read_phrases(const planner *p, taskcue *c, const char *kw) {
   size_t cap = 1;
-  for (const char *s = kw; *s; s++)
-    cap += *s == '|';
-  cap = cap > OFF_MAX_PHRASES ? OFF_MAX_PHRASES : cap;
+  for (const char *s = strchr(kw, '|'); s && cap < OFF_MAX_PHRASES; s = strchr(s + 1, '|'))
+    cap++;
   if (!(c->phrases = calloc(cap, sizeof *c->phrases)))
     return -1;
   for (const char *s = kw, *bar = kw; bar && c->n_phrases < cap; s = bar + 1) {
