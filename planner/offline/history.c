@@ -52,11 +52,10 @@ static const char *next_name(const char **at, size_t *n) {
 /* Is s a short message asking for the last request again ("do the same for a.png")? */
 static bool asks_again(const planner *p, const char *s) {
   char words[12][OFF_MAX_WORD];
-  size_t n = off_split_words(s, strlen(s), words, 12, NULL);
-  for (size_t i = 0; n < 12 && i < n; i++)
-    if (off_words_has(&p->lx->cls[W_AGAIN], words[i], true))
-      return true;
-  return false;
+  size_t n = off_split_words(s, strlen(s), words, 12, NULL), i = 0;
+  while (i < n && !off_words_has(&p->lx->cls[W_AGAIN], words[i], true))
+    i++;
+  return n < 12 && i < n;
 }
 
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
