@@ -105,11 +105,9 @@ static int take_role(loader *l, int r, const baton__ynode *key, const baton__yno
 
 static int take_weight(loader *l, int w, const baton__ynode *key, const baton__ynode *v) {
   char *end = NULL;
-  double x = v->kind == BATON__YN_SCALAR ? strtod(v->value, &end) : 0;
-  if (!end || end == v->value || *end || x < -100 || x > 100)
-    return fail(l, v, "expected a number from -100 to 100 for", key->value);
-  l->lx->w[w] = x;
-  return 0;
+  double x = l->lx->w[w] = v->kind == BATON__YN_SCALAR ? strtod(v->value, &end) : 0;
+  return !end || end == v->value || *end || x < -100 || x > 100
+             ? fail(l, v, "expected a number from -100 to 100 for", key->value) : 0;
 }
 
 /* The languages: a mapping of any names to codes, the first the default. */
