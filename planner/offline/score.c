@@ -83,10 +83,9 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
     while (r && v > a && off_punct(p, v - 1, ",:-"))
       v--;
     bool tell = off_is(p, i, W_TELL);
+    bool quoted = n > 0 && r->value[n - 1] == '?' && !r->is_file && r->type == BATON__T_TEXT;
     size_t obj = i + 1 + (tell && i + 1 < b && off_is(p, i + 1, W_US)); /* "tell me | the ..." */
-    if ((n > 0 && r->value[n - 1] == '?' && !r->is_file && r->type == BATON__T_TEXT && v > a &&
-         off_is(p, v - 1, W_ASK_VERB)) ||
-        (i > a && off_is(p, i, W_WH) && off_is(p, i - 1, W_ASK_VERB)) ||
+    if (((quoted || off_is(p, i, W_WH)) && v > a && off_is(p, v - 1, W_ASK_VERB)) ||
         (i + 1 < b && off_is(p, i, W_IS_ARE) && off_is(p, i + 1, W_THERE)) ||
         ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell && p->tok[obj].det))
       return true;
