@@ -101,15 +101,13 @@ static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *
 
 /* The type of the file s[0..n) names (known extension after a name, short, <= 2 spaces), or 0. */
 unsigned off_file_type(const char *s, size_t n) {
-  if (n < 3 || n > 255)
-    return 0;
   char buf[256];
   baton__fmt(buf, sizeof buf, "%.*s", (int)n, s);
   unsigned t = baton__type_of_path(buf); /* not 0: buf ends in a dot and an extension */
   const char *dot = strrchr(buf, '.'), *sp = strchr(buf, ' ');
   const char *sp2 = sp ? strchr(sp + 1, ' ') : NULL; /* a third space: words, not a name */
-  return !t || dot == buf || dot[-1] == '/' || dot[-1] == ' ' || strpbrk(buf, "\n\t") ||
-         (sp2 && strchr(sp2 + 1, ' ')) ? 0 : t;
+  return !t || n >= sizeof buf || dot == buf || dot[-1] == '/' || dot[-1] == ' ' ||
+         strpbrk(buf, "\n\t") || (sp2 && strchr(sp2 + 1, ' ')) ? 0 : t;
 }
 
 /* Appends a token over [start,end) (a word is lower-cased and stemmed); NULL when too many. */
