@@ -96,12 +96,11 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
 /* Is the resource a passage to answer questions from: a text file, an earlier turn's text, or a
  * quote of eight words or more that is no question ("The car is blue." is one to compare)? */
 bool off_is_passage(const resource *r) {
-  if (!(r->type & BATON__T_TEXT) || r->is_file || r->turn)
-    return (r->type & BATON__T_TEXT) != 0; /* a text file, an earlier turn's text */
   size_t n = strlen(r->value), words = 1;
   for (size_t k = 0; k < n; k++)
     words += r->value[k] == ' ';
-  return n > 0 && r->value[n - 1] != '?' && words >= 8;
+  return (r->type & BATON__T_TEXT) &&
+         (r->is_file || r->turn || (n > 0 && r->value[n - 1] != '?' && words >= 8));
 }
 
 /* Task t's weighted feature sum for tokens [a,b) given avail (types earlier tasks or unclaimed
