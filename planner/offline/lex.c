@@ -80,7 +80,7 @@ int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is
 static const char *const quote_marks[][2] = {
     {"\"", "\""}, {"\xE2\x80\x9C", "\xE2\x80\x9D"}, {"'", "'"}, {"\xE2\x80\x98", "\xE2\x80\x99"}};
 
-/* The end of the quote opening at i (its content: [*cs, *ce)), or 0 if none opens there. */
+/* The end of the quote opening at s[i] (s[n] is '\0'; content: [*cs, *ce)), or 0 if none. */
 static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *ce) {
   for (size_t m = 0; m < 4; m++) {
     const char *o = quote_marks[m][0], *c = quote_marks[m][1];
@@ -90,8 +90,7 @@ static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *
       continue;
     for (size_t j = i + ol; j + cl <= n; j++)
       if (memcmp(s + j, c, cl) == 0 &&
-          (!single || (j > i + ol && !is_space_byte(s[j - 1]) &&
-                       (j + cl >= n || !is_alnum_byte(s[j + cl]))))) {
+          (!single || (j > i + ol && !is_space_byte(s[j - 1]) && !is_alnum_byte(s[j + cl])))) {
         *cs = i + ol, *ce = j;
         return j + cl;
       }
