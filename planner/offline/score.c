@@ -37,8 +37,7 @@ bool off_is_role(const planner *p, int t, off_role r) { return t >= 0 && p->role
  * collapse to one bit, so the roles tell them apart. */
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
   int t = (int)(s - p->cues[0].spec);
-  return off_is_role(p, t, R_ASK_TEXT) || off_is_role(p, t, R_ASK_TABLE) ||
-         off_is_role(p, t, R_COMPARE_TEXTS);
+  return p->role[R_ASK_TEXT] == t || p->role[R_ASK_TABLE] == t || p->role[R_COMPARE_TEXTS] == t;
 }
 
 /* Media the words of [a,b) speak of working on ("the photo"), not making ("into an image"). */
