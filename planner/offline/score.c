@@ -78,11 +78,10 @@ bool off_asks_language(const planner *p, size_t a, size_t b) {
 bool off_asks_question(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i < b; i++) {
     const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
-    size_t v = i, n = r ? strlen(r->value) : 0;
-    while (r && v > a && off_punct(p, v - 1, ",:-"))
+    size_t v = i, n = r && !r->is_file && r->type == BATON__T_TEXT ? strlen(r->value) : 0;
+    bool tell = off_is(p, i, W_TELL), quoted = n > 0 && r->value[n - 1] == '?';
+    while (quoted && v > a && off_punct(p, v - 1, ",:-"))
       v--;
-    bool tell = off_is(p, i, W_TELL);
-    bool quoted = n > 0 && r->value[n - 1] == '?' && !r->is_file && r->type == BATON__T_TEXT;
     size_t obj = i + 1 + (tell && i + 1 < b && off_is(p, i + 1, W_US)); /* "tell me | the ..." */
     if (((quoted || off_is(p, i, W_WH)) && v > a && off_is(p, v - 1, W_ASK_VERB)) ||
         (i + 1 < b && off_is(p, i, W_IS_ARE) && off_is(p, i + 1, W_THERE)) ||
