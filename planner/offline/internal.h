@@ -54,8 +54,7 @@
    X(IS_ARE, is_are) X(THERE, there) X(SEVERAL, several) X(ONE_THING, one_thing) \
    X(MARKING, marking) X(TASK_NOUN, task_noun) X(ALOUD, aloud) X(FRESH, fresh) X(GUIDED, guided) \
    X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun) X(TRANSLATING, translating) \
-   X(IN_A_STATE, in_a_state) X(CAUSATIVE, causative) X(UNREADABLE, unreadable) \
-   X(READING, reading)
+   X(IN_A_STATE, in_a_state) X(CAUSATIVE, causative) X(UNREADABLE, unreadable) X(READING, reading)
 #define OFF_ROLES(X) \
    X(TRANSLATE, translate) X(DRAW, draw) X(TRANSFORM, transform) X(EDIT, edit) X(CAPTION, caption) \
    X(TRANSCRIBE, transcribe) X(READ_TABLE, read_table) X(READ_DOCUMENT, read_document) \
@@ -207,8 +206,7 @@ int off_add_history(planner *p, const char *messages_json);
  * for the request's own files of their types (malloc'd), or NULL when the request says no such
  * thing, there is none, it would be over OFF_MAX_REQUEST bytes, or memory ran out. */
 char *off_asked_again(const planner *p);
-/* "Blur them" after "find the faces in x.jpg": these words say how to show what the last request
- * found (off_asked_again() then gives both together). */
+/* "Blur them" after "find the faces in x.jpg": how to show what the last request found. */
 bool off_marks_found(const planner *p);
 
 /* ---- cues.c */

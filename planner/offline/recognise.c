@@ -411,28 +411,18 @@ static int nothing_planned(planner *p) {
   return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
 }
 
-/* "When does it close? Read sign.png": a question naming no task, put before a step that reads a
- * file it names, is asked of what it reads: it moves after it; before a file no step reads ("...?
- * Look at sign.png"), it is asked of that file. True when a question was placed so. */
+/* "When does it close? Look at sign.png": a question naming no task, before a file named later
+ * that no step works on, is asked of it (visually where that can run); true when one was. */
 static bool ask_of_what_follows(planner *p) {
-  bool placed = false;
-  for (size_t s = 0, n = 1; s + 1 < p->n_steps; s++, n = s + 1) {
-    step q = p->steps[s];
-    while (n < p->n_steps && p->steps[n].task < 0)
-      n++;
-    const step *r = n < p->n_steps ? &p->steps[n] : NULL;
-    if (q.task >= 0 || q.context || !off_is_question(p, q.a, q.b))
+  bool placed = false, later_task = false;
+  for (size_t s = p->n_steps; s-- > 0; later_task |= p->steps[s].task >= 0) {
+    step *q = &p->steps[s];
+    unsigned later = off_own_types(p, q->b, p->n_tok);
+    if (q->task >= 0 || q->context || !later || later_task || !off_is_question(p, q->a, q->b))
       continue;
-    q.task = p->role[R_ASK_TEXT];
-    int vqa = p->role[R_ASK_PICTURE]; /* a picture's question is visual where that can run */
-    if (!r && off_own_types(p, q.b, p->n_tok)) {
-      bool seen = (off_own_types(p, q.b, p->n_tok) & BATON__T_IMAGE) && p->cues[vqa].runnable;
-      p->steps[s] = q, p->steps[s].task = seen ? vqa : q.task, placed = true;
-    } else if (r && (p->cues[r->task].spec->outputs & BATON__T_TEXT) &&
-               off_own_types(p, r->a, r->b)) {
-      memmove(&p->steps[s], &p->steps[s + 1], (n - s) * sizeof q);
-      p->steps[n] = q, placed = true;
-    }
+    int vqa = p->role[R_ASK_PICTURE];
+    q->task = (later & BATON__T_IMAGE) && p->cues[vqa].runnable ? vqa : p->role[R_ASK_TEXT];
+    placed = true;
   }
   return placed;
 }
