@@ -218,8 +218,7 @@ static int question_task(planner *p, size_t s, unsigned produced) {
   unsigned newest = off_res_types(p, true); /* the picture named or made last */
   bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
   int t = e ? e->task : -1;
-  if ((off_is_role(p, t, R_ASK_PICTURE) || off_is_role(p, t, R_READ_DOCUMENT) ||
-       off_is_role(p, t, R_ASK_TEXT) || off_is_role(p, t, R_ASK_TABLE)) &&
+  if ((off_is_role(p, t, R_READ_DOCUMENT) || off_is_role(p, t, R_ASK_TEXT)) &&
       !off_asks_question(p, e->a, e->b))
     return e->b = st->b, -1; /* the step before takes it */
   bool picture = ((produced | off_res_types(p, false)) & BATON__T_IMAGE) &&
