@@ -312,8 +312,7 @@ static bool shows_earlier_result(const planner *p, size_t s) {
          ((off_is_role(p, st->task, R_DRAW) || off_is_role(p, st->task, R_EDIT) ||
            off_is_role(p, st->task, R_TRANSFORM) || st->task == e->task) &&
           off_has_word(p, st->a, st->b, W_MARKING) &&
-          (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_SEVERAL) ||
-           named));
+          (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_SEVERAL)));
 }
 
 /* "I'm curious about the emotion ... Could you clean the audio, then find the emotion?": a task the
