@@ -289,11 +289,10 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     st->speak = true;
   else if (tts != st->task && (spec->outputs & BATON__T_TEXT) &&
       !(spec->inputs & BATON__T_AUDIO) && off_has_word(p, st->a, st->b, W_ALOUD)) {
-    /* a spoken-output cue beside another task: its text is read out too (scored as if it stood
-     * alone); "read it aloud" with a text at hand and no picture of its own speaks that text */
-    double kw, sc = off_task_score(p, st->a, st->b, avail, (size_t)tts, &kw);
-    st->speak = (kw >= p->lx->w[K_MIN_KEYWORD] && sc >= p->lx->w[K_ACCEPT]) ||
-                off_is(p, st->a, W_ALOUD); /* "say 'good morning' in French" */
+    /* a spoken-output cue beside another task, or first ("say 'hello' in French"): its text is
+     * read out too; "read it aloud" with a text at hand, no picture of its own, speaks that text */
+    st->speak = off_keyword_score(p, &p->cues[tts], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD] ||
+                off_is(p, st->a, W_ALOUD);
     if (st->speak && (avail & BATON__T_TEXT) && (spec->inputs & ~own & BATON__T_IMAGE))
       st->task = tts, st->speak = false;
   }
