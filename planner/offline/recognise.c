@@ -75,8 +75,7 @@ static int noun_head(const planner *p, const step *st, size_t k, int t2, unsigne
     return -1;
   int t = off_best_task(p, st->a, k + 1, avail | c->spec->outputs, s);
   double kn = t >= 0 ? off_keyword_score(p, &p->cues[t], st->a, k + 1) : 0;
-  return t != t2 && reads_from(p, t, t2) && kn >= p->lx->w[K_CLEAR_KEYWORD] &&
-         kn > off_keyword_score(p, &p->cues[t], st->a, k) ? t : -1;
+  return t != t2 && reads_from(p, t, t2) && kn >= p->lx->w[K_CLEAR_KEYWORD] ? t : -1;
 }
 
 /* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
