@@ -95,9 +95,6 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     size_t h = tn >= 0 ? (t1 = tn, s1 = sn, k + 1) : k;
     if (t1 < 0 || t2 < 0 || t2 == t1 || s1 < p->lx->w[K_SPLIT_PART] || s2 < p->lx->w[K_SPLIT_PART])
       continue;
-    bool reads = reads_from(p, t1, t2);
-    if (off_is(p, st->a, W_WH) && off_is(p, k - 1 - p->tok[k - 1].det, W_PREPOSITION) && !reads)
-      continue; /* "what is the title of | the document?", not "the mood of | the text in x.png" */
     /* one medium, one step: "visualized in a | video", "a video | visualizing it" (a participle
      * says what the video shows), "a segmented | image of the room" (one image) */
     size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
