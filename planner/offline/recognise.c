@@ -162,7 +162,7 @@ static int edit_twin(const planner *p, const step *x, const step *y) {
   return edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable ? other : edit;
 }
 
-/* Keeps the recognised steps only; neighbours on one task where one names nothing of its own
+/* Keeps the recognised steps only; neighbours on one task where the first names nothing of its own
  * ("detect and count the objects in x.jpg") or both translate ("a.txt and b.txt into German"), or a
  * transform and an edit ("modify the image by changing the background to blue"), become one. */
 static void merge_steps(planner *p) {
@@ -174,7 +174,7 @@ static void merge_steps(planner *p) {
     bool own = off_own_types(p, s->a, s->b) != 0;
     int twin = l && !own ? edit_twin(p, l, s) : -1;
     if (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
-        (!own || !off_own_types(p, l->a, l->b) || off_is_role(p, s->task, R_TRANSLATE)))) {
+        (!off_own_types(p, l->a, l->b) || off_is_role(p, s->task, R_TRANSLATE)))) {
       l->task = twin >= 0 ? twin : l->task;
       l->b = s->b;
     } else
