@@ -187,7 +187,7 @@ static void merge_steps(planner *p) {
  * the step's own picture or recording; the task reading or transcribing it, or -1. */
 static int words_asked(const planner *p, const step *st, unsigned own) {
   size_t last = st->b - 1, w = st->a;
-  while (w < last && !(off_is(p, w, W_WH) && (w == st->a || off_is(p, w - 1, W_ASK_VERB))))
+  while (w < last && !off_is(p, w, W_WH))
     w++;
   bool asked = w < last && (off_is(p, last, W_ALOUD) || off_is(p, last, W_CONTENT_INTRO));
   return !asked ? -1 : own & BATON__T_IMAGE ? p->role[R_CAPTION]
