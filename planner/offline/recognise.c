@@ -196,9 +196,9 @@ static int words_asked(const planner *p, const step *st, unsigned own) {
 
 /* No task named, but a question put ("is there a dog in x.jpg?", "what did they agree on?"): of the
  * step before if it answers questions and puts none ("I have a document scan.png, and I'd like to
- * know its date"), else of a picture (one its words speak of; with one question or a chat naming
- * nothing, the last named or made) or a passage at hand; rewrite.c may make it visual. A question
- * for the words of its picture or recording reads or transcribes it. Its task, or -1. */
+ * know its date"), else of a picture (one its words speak of; with one question, the last named
+ * or made) or a passage at hand; rewrite.c may make it visual. A question for the words of its
+ * picture or recording reads or transcribes it. Its task, or -1. */
 static int question_task(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b);
@@ -207,8 +207,7 @@ static int question_task(planner *p, size_t s, unsigned produced) {
    * feasible?" or "how about 'Hello'?" */
   bool asked_of_text = (produced & BATON__T_TEXT) && off_is(p, st->a, W_WH) &&
                        !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
-  bool direct = (p->n_steps == 1 || (p->last_turn && !own) || asked_of_text) &&
-                off_is_question(p, st->a, st->b);
+  bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
   if (asked >= 0 || off_asks_about(p) || (!direct && !off_asks_question(p, st->a, st->b)))
     return asked;
   unsigned newest = off_res_types(p, true); /* the picture named or made last */
