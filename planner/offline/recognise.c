@@ -221,7 +221,6 @@ static int question_task(planner *p, size_t s, unsigned produced) {
   bool passage = produced & BATON__T_TEXT; /* a text made earlier, or a passage to answer from */
   for (size_t i = 0; i < p->n_res && !passage; i++)
     passage = off_is_passage(&p->res[i]);
-  passage = passage && !off_said_media(p, st->a, st->b) && !(own & ~(unsigned)BATON__T_TEXT);
   return picture || passage || (own & BATON__T_AUDIO) || last_picture /* a transcript answers */
              ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1;
 }
