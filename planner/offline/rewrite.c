@@ -44,7 +44,7 @@ int off_reader_task(const planner *p, int t, int r) {
   bool caption = off_is_role(p, t, R_CAPTION), one = p->pictures == 1;
   int reader = t;
   if (kind_of(p, r) == IMG_TABLE && (caption || off_is_role(p, t, R_CLASSIFY_PICTURE) ||
-                                     (one && off_is_role(p, t, R_CLASSIFY_TEXT))))
+                                     off_is_role(p, t, R_CLASSIFY_TEXT)))
     reader = p->role[R_READ_TABLE];
   else if (kind_of(p, r) == IMG_DOCUMENT && (caption || (one && off_is_role(p, t, R_ASK_PICTURE))))
     reader = p->role[R_READ_DOCUMENT];
