@@ -36,13 +36,11 @@ static unsigned earlier_types(const planner *p) {
 }
 
 /* Marks "the summary", "the classification result" (one word between) as references to earlier
- * output, no cues for a new task; so is "the picture" when only an earlier turn has one. */
+ * output, no cues for a new task. */
 static void mark_references(planner *p, size_t a, size_t b) {
-  unsigned told = earlier_types(p);
   for (size_t i = a + 1; i < b; i++) {
-    bool media = off_said_media(p, i, i + 1) & told;
     /* "the transcription of the audio" names what to make, not an earlier result */
-    if (!media && (!off_is(p, i, W_MADE_THING) || (i + 1 < b && off_is(p, i + 1, W_CONTENT_INTRO))))
+    if (!off_is(p, i, W_MADE_THING) || (i + 1 < b && off_is(p, i + 1, W_CONTENT_INTRO)))
       continue;
     if (off_is(p, i - 1, W_DEFINITE))
       p->tok[i].skip = true;
