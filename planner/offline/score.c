@@ -74,7 +74,7 @@ bool off_asks_language(const planner *p, size_t a, size_t b) {
 
 /* Does [a,b) ask a question of its own: an asking verb before a quoted question ("identify 'Who
  * won?'", "I'd like to know: 'Why ...?'") or a question word ("figure out who won"), "tell me the
- * ...", "let me know the ...", "is there a cat in pets.jpg?"? */
+ * ...", "let me know the ..."? */
 bool off_asks_question(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i < b; i++) {
     const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
@@ -84,7 +84,6 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
       v--;
     size_t obj = i + 1 + (tell && i + 1 < b && off_is(p, i + 1, W_US)); /* "tell me | the ..." */
     if (((quoted || off_is(p, i, W_WH)) && v > a && off_is(p, v - 1, W_ASK_VERB)) ||
-        (i + 1 < b && off_is(p, i, W_IS_ARE) && off_is(p, i + 1, W_THERE)) ||
         ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell && p->tok[obj].det))
       return true;
   }
