@@ -115,10 +115,8 @@ char *off_asked_again(const planner *p) {
       continue;
     baton__sb_add(&sb, done, (size_t)(w - done)); /* up to the name, then the request's file */
     done = w + n;
-    bool last = true; /* of its type: the request's others of that type go here too */
-    for (const char *rest = at, *v; last && (v = next_name(&rest, &n));)
-      last = !(off_file_type(v, n) & type);
-    for (const char *sep = ""; r >= 0; sep = " and ", r = own_file(p, turn, last ? type : 0, taken))
+    /* the request's others of that type go here too */
+    for (const char *sep = ""; r >= 0; sep = " and ", r = own_file(p, turn, type, taken))
       baton__sb_addf(&sb, "%s%s", sep, p->res[r].value), taken[r] = true, swapped++;
   }
   baton__sb_adds(&sb, done);
