@@ -57,10 +57,9 @@ bool off_is_question(const planner *p, size_t a, size_t b) {
   return (off_is(p, a, W_WH) || off_is(p, a, W_IS_ARE)) && b < p->n_tok && off_punct(p, b, "?");
 }
 
-/* "What about b.png?": with an earlier request, the same asked of what the request names. */
+/* "What about b.png?": with an earlier request, the same asked of what the request says. */
 bool off_asks_about(const planner *p) {
-  return p->asked && p->n_tok > 2 && off_is(p, 0, W_WH) && off_is(p, 1, W_CONTENT_INTRO) &&
-         off_own_types(p, 2, p->n_tok);
+  return p->asked && p->n_tok > 2 && off_is(p, 0, W_WH) && off_is(p, 1, W_CONTENT_INTRO);
 }
 
 /* "Is notes.txt (written) in French?": a yes-no question naming a language, about a file or an
