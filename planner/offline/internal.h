@@ -51,7 +51,7 @@
    X(SCENE_SUBJECT, scene_subject) X(ASKING, asking) X(LEAD_IN, lead_in) X(ASIDE, aside) \
    X(SUPPOSING, supposing) X(LETS, lets) X(US, us) X(YOU, you) X(FILLER, filler) \
    X(CONDITION, condition) X(ASK_VERB, ask_verb) X(WH, wh) X(TELL, tell) X(KNOW, know) \
-   X(IS_ARE, is_are) X(THERE, there) X(SEVERAL, several) X(ONE_THING, one_thing) \
+   X(IS_ARE, is_are) X(SEVERAL, several) X(ONE_THING, one_thing) \
    X(MARKING, marking) X(TASK_NOUN, task_noun) X(ALOUD, aloud) X(FRESH, fresh) X(GUIDED, guided) \
    X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun) X(TRANSLATING, translating) \
    X(IN_A_STATE, in_a_state) X(CAUSATIVE, causative) X(UNREADABLE, unreadable) X(READING, reading)
