@@ -52,7 +52,7 @@ static const char *const cv_pixelate_words[] = {"pixelate", "pixelated", "pixeli
                                                 "pixelised", "pixelized", "mosaic", NULL};
 static const char *const cv_blur_words[] = {
     "blur", "blurred", "blurring", "anonymize", "anonymise", "anonymized", "anonymised", "hide",
-    "obscure", "conceal", "redact", "censor", "mask", NULL};
+    "obscure", "conceal", "redact", "censor", NULL};
 
 typedef struct cv_state {
   baton__cv_cascade *cascades[CV_N_KINDS]; /* loaded on first use */
