@@ -95,8 +95,9 @@ baton__cut baton__cut_parse(const char *low) {
     return c;
   for (j = i + 1; j < n && !num[j].timed; j++)
     ;
-  if (said_before(low, num[i].at, first) || said_before(low, num[i].at, last))
-    c.kind = said_before(low, num[i].at, first) ? CUT_FIRST : CUT_LAST, c.to = num[i].v;
+  bool from_start = said_before(low, num[i].at, first);
+  if (from_start || said_before(low, num[i].at, last))
+    c.kind = from_start ? CUT_FIRST : CUT_LAST, c.to = num[i].v;
   else if (j < n)
     c.kind = CUT_RANGE, c.from = num[i].v, c.to = num[j].v;
   else if (said_before(low, num[i].at, cut_from))

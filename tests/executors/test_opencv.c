@@ -173,9 +173,14 @@ Test(executors_opencv, blurs_or_pixelates_what_it_finds_when_asked, .init = setu
     cr_assert(fabs(sharpness(r.image, 0, 0, 60, 40) - sharpness(MESSI, 0, 0, 60, 40)) < 0.01);
     result_release(&r);
   }
-  /* plain detection draws the box and leaves the face as it is */
+  /* plain detection draws the box and leaves the face inside it as it is */
   result r = detect(MESSI, "find the faces");
   cr_assert_str_eq(r.text, "found 1 face");
+  cJSON *d = cJSON_GetArrayItem(r.json, 0);
+  int x0 = box_int(d, "xmin") + 5, y0 = box_int(d, "ymin") + 5, x1 = box_int(d, "xmax") - 5,
+      y1 = box_int(d, "ymax") - 5;
+  cr_assert(fabs(sharpness(r.image, x0, y0, x1, y1) - sharpness(MESSI, x0, y0, x1, y1)) < 0.01,
+            "marking changed the face itself");
   result_release(&r);
 }
 
