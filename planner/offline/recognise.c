@@ -270,8 +270,9 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   st->task = made || (own & BATON__T_TEXT) ? st->task : off_reader_task(p, st->task, pic);
   st->task = off_rewrite(p, st, produced);
   int ask = p->role[R_ASK_TEXT]; /* a visual question nothing runs: the picture's text is asked, */
-  st->task = off_is_role(p, st->task, R_ASK_PICTURE) && !p->cues[st->task].runnable &&
-             p->cues[ask].runnable && ((own & BATON__T_IMAGE) || !(produced & BATON__T_IMAGE))
+  bool asks = off_is_role(p, st->task, R_ASK_PICTURE) || off_is_role(p, st->task, R_READ_DOCUMENT);
+  st->task = asks && !p->cues[st->task].runnable && p->cues[ask].runnable &&
+                     ((own & BATON__T_IMAGE) || !(produced & BATON__T_IMAGE))
                  ? ask : st->task; /* not a made one's ("... and tell me what colour they are") */
   if (st->task != before && repeats_earlier_step(p, s))
     return drop_step(p, s, true);

@@ -239,6 +239,15 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
                         "instruction=summarize it)", "%s", err);
   cr_expect_str_eq(note, "");
   free(got);
+  /* and a question about a document is asked of its text */
+  req = "Who signed the letter in letter.png?";
+  got = plan_case(req, NULL, NULL, NULL, note, err, sizeof err);
+  cr_assert(got && strncmp(got, "document-question-answering(", 28) == 0, "%s", got ? got : err);
+  free(got);
+  got = plan_case(req, NULL, NULL, run, note, err, sizeof err);
+  cr_assert_str_eq(got, "image-to-text(image=letter.png) question-answering(text=<0>,"
+                        "question=Who signed the letter in letter.png)", "%s", err);
+  free(got);
   free(run);
 }
 
