@@ -85,9 +85,9 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
  * no text to work on but a picture or recording made or named before (pictures named later count),
  * is reading that picture (or transcribing that recording); the reading task, or -1. */
 static int translation_of_media(const planner *p, const step *st, unsigned produced) {
-  if (!off_is_role(p, st->task, R_TRANSLATE) ||
-      ((produced | off_own_types(p, 0, st->b)) & BATON__T_TEXT)) /* a text made or named so far */
-    return -1;
+  if (!off_is_role(p, st->task, R_TRANSLATE) || ((produced | off_own_types(p, 0, st->b)) &
+      BATON__T_TEXT) || (p->last_turn && (off_res_types(p, true) & BATON__T_TEXT)))
+    return -1; /* a text made or named so far, or the last turn's */
   for (size_t i = st->a; i < p->n_tok && (i < st->b || !off_punct(p, i, ".!?;")); i++)
     if (off_language_at(p, i))
       return -1; /* "their French names", "translate a.png and b.png into French" */
