@@ -98,11 +98,10 @@ bool off_marks_found(const planner *p) {
 }
 
 char *off_asked_again(const planner *p) {
-  bool marks = off_marks_found(p);
-  if (!p->asked || !(marks || off_has_word(p, 0, p->n_tok, W_AGAIN) || off_asks_about(p)))
-    return NULL;
   /* own: the request names something of its own (its resources come before earlier turns') */
-  bool taken[OFF_MAX_RES] = {false}, own = p->n_res && !p->res[0].turn;
+  bool marks = off_marks_found(p), own = p->n_res && !p->res[0].turn, taken[OFF_MAX_RES] = {false};
+  if (!p->asked || !(marks || own || off_has_word(p, 0, p->n_tok, W_AGAIN) || off_asks_about(p)))
+    return NULL;
   size_t n, swapped = 0;
   int turn = own ? 0 : p->again_turn; /* "again" after "do the same for b.png": on b.png */
   baton__sb sb;
