@@ -42,8 +42,10 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
          !off_has_word(p, a, b, W_ASKING);
 }
 
+/* A ',' or an "and" that no cue holds ("make them black and white"). */
 static bool is_soft(const planner *p, size_t i) {
-  return off_punct(p, i, ",") || off_is(p, i, W_JOINER);
+  return off_punct(p, i, ",") || (off_is(p, i, W_JOINER) && !(i > 0 && i + 2 <= p->n_tok &&
+         has_cue(p, i - 1, i + 2) && !has_cue(p, i - 1, i) && !has_cue(p, i + 1, i + 2)));
 }
 
 /* The first token of [k, e) that is no boundary. */
@@ -79,15 +81,12 @@ int off_split_steps(planner *p) {
       continue;
     /* A ',' or "and" splits before words naming a task, a new clause ("..., and I'm curious") or a
      * question after a piece naming a task ("transcribe x.wav and tell me who won"). */
-    for (size_t k = seg, from = seg, next, c, pair; k <= i; k = next) {
+    for (size_t k = seg, from = seg, next, c; k <= i; k = next) {
       for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !is_soft(p, next);)
         next++;
       if (c < i && (off_own_types(p, k - 1, k) & off_own_types(p, c, c + 1)))
         continue; /* "read a.txt and b.txt aloud": a list of what the step takes */
-      for (pair = next + 1; pair < i && off_is(p, next, W_JOINER) && !is_soft(p, pair);)
-        pair++; /* a cue may hold "and": "make them | black and white" */
       if (k == i || has_cue(p, k + 1, next) || /* i ends the last piece; seg splits off nothing */
-          (has_cue(p, k + 1, pair) && !has_cue(p, next + 1, pair)) ||
           (c < i && off_is(p, c, W_SUBJECT)) ||
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) {
         if (add_step(p, from, k, is_context_clause(p, seg, i), k == i) != 0)
