@@ -172,10 +172,9 @@ static void merge_steps(planner *p) {
     bool own = off_own_types(p, s->a, s->b) != 0;
     int twin = l && !own ? edit_twin(p, l, s) : -1;
     if (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
-        (!off_own_types(p, l->a, l->b) || off_is_role(p, s->task, R_TRANSLATE)))) {
-      l->task = twin >= 0 ? twin : l->task;
-      l->b = s->b;
-    } else
+        (!off_own_types(p, l->a, l->b) || off_is_role(p, s->task, R_TRANSLATE))))
+      l->task = twin >= 0 ? twin : l->task, l->b = s->b;
+    else
       p->steps[w++] = *s;
   }
   p->n_steps = w;
@@ -201,9 +200,12 @@ static int question_task(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b);
   int asked = words_asked(p, st, own);
-  /* "read x.png. When does it close?": a wh-question after a text was made asks it, not "is that
-   * feasible?" or "how about 'Hello'?" */
-  bool asked_of_text = (produced & BATON__T_TEXT) && off_is(p, st->a, W_WH) &&
+  /* "read x.png. When does it close?", "This is x.jpg. What is in it?": a wh-question after a text
+   * was made, or where no other step asks for anything, asks it; not "how about 'Hello'?" */
+  size_t asking = 0;
+  for (size_t i = 0; i < p->n_steps; i++)
+    asking += !p->steps[i].context || i == s;
+  bool asked_of_text = ((produced & BATON__T_TEXT) || asking == 1) && off_is(p, st->a, W_WH) &&
                        !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
   if (asked >= 0 || off_asks_about(p) || (!direct && !off_asks_question(p, st->a, st->b)))
