@@ -1,4 +1,4 @@
-/* sndfile.c — the "audio-to-audio" executor: keep or cut out a part, trim silence, mix to mono, change the speed, resample, normalise and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
+/* sndfile.c — the "audio-to-audio" executor: keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed, resample, normalise and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -11,6 +11,7 @@
 
 #include "core/util.h"
 #include "executors/audio_cut.h"
+#include "executors/audio_denoise.h"
 #include "executors/audio_io.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
@@ -23,7 +24,8 @@
 #define SF_DEFAULT_RATE 16000
 
 #define SF_CAN_DO                                                                           \
-  "normalise (the default), trim silence, resample (\"resample to 16 kHz\", \"to 44100 "     \
+  "normalise (the default), trim silence, reduce noise (\"remove the background noise\", "  \
+  "\"the hiss\", \"the hum\"), resample (\"resample to 16 kHz\", \"to 44100 "                 \
   "Hz\"), convert to mono, speed up / slow down at the same pitch (\"1.5x\", \"20% slower\"), "   \
   "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), keep or cut out a part (\"the " \
   "first 10 seconds\", \"from 1:00 to 1:30\")"
@@ -36,6 +38,7 @@ enum {
   SF_CONVERT = 16,
   SF_TEMPO = 32,
   SF_CUT = 64,
+  SF_DENOISE = 128,
 };
 
 /* A sample rate named in the text: "16000", "16 kHz", "44.1khz", "22050 hz". 0 if none. */
@@ -132,14 +135,43 @@ static float peak_of(const baton__pcm *p) {
  * each operation. A sample rate named anywhere asks for SF_RESAMPLE too. */
 static const struct {
   unsigned op;
-  const char *const words[8];
+  const char *const words[20];
 } sf_cues[] = {
     {SF_TRIM, {"trim", "silence", "silent", "strip", NULL}},
     {SF_MONO, {"mono", "downmix", "single channel", "one channel", NULL}},
     {SF_RESAMPLE, {"resampl", "sample rate", "samplerate", "sampling rate", NULL}},
     {SF_NORMALISE,
      {"normali", "louder", "loudness", "volume", "level", "amplif", "gain", NULL}},
+    {SF_DENOISE,
+     {"denois", "de-nois", "noise", "noisy", "hiss", "humm", "buzz", "rumbl", "crackl", "static",
+      "clean", "clear", "enhanc", "improve", "clarity", "polish", NULL}},
 };
+static const char *const sf_hum[] = {"hum", "hums", NULL}; /* whole words: not "human" */
+static const char *const sf_hiss[] = {"hiss", NULL};
+
+/* Blanks the file names in low ("noise.wav", "/tmp/hiss_2.flac") so that their words ask for
+ * nothing: a word that ends in a dot and an extension of 2 to 5 letters or digits, the first a
+ * letter ("44.1khz" is none). */
+static void blank_file_names(char *low) {
+  for (char *p = low; *p;) {
+    size_t n = strcspn(p, " \t\r\n\"'(),;:!?");
+    if (n == 0) {
+      p++;
+      continue;
+    }
+    char *end = p + n, *e = end, *dot = NULL;
+    while (e > p && e[-1] == '.') /* the end of a sentence */
+      e--;
+    for (char *q = p; q < e; q++)
+      dot = *q == '.' ? q : dot;
+    size_t ext = dot ? (size_t)(e - dot - 1) : 0, alnum = 0;
+    while (alnum < ext && isalnum((unsigned char)dot[1 + alnum]))
+      alnum++;
+    if (dot > p && ext >= 2 && ext <= 5 && alnum == ext && isalpha((unsigned char)dot[1]))
+      memset(p, ' ', n);
+    p = end;
+  }
+}
 
 /* What an instruction asks for. */
 typedef struct sf_plan {
@@ -148,6 +180,7 @@ typedef struct sf_plan {
   double speed;    /* with SF_TEMPO: 2 plays twice as fast */
   const char *ext; /* the file format to write */
   baton__cut cut;  /* with SF_CUT */
+  bool hiss;       /* with SF_DENOISE: a low-pass against hiss too */
   bool defaulted; /* it named nothing known, so SF_NORMALISE */
 } sf_plan;
 
@@ -155,8 +188,13 @@ static sf_plan sf_parse(const char *instr) {
   char low[SF_MAX_INSTRUCTION + 1];
   baton__run_lower(instr, low, sizeof low);
   sf_plan plan = {.ops = 0, .rate = find_rate(low)};
+  char words[SF_MAX_INSTRUCTION + 1];
+  baton__fmt(words, sizeof words, "%s", low);
+  blank_file_names(words);
   for (size_t i = 0; i < sizeof sf_cues / sizeof sf_cues[0]; i++)
-    plan.ops |= baton__run_any_word(low, sf_cues[i].words, false) ? sf_cues[i].op : 0;
+    plan.ops |= baton__run_any_word(words, sf_cues[i].words, false) ? sf_cues[i].op : 0;
+  plan.ops |= baton__run_any_word(words, sf_hum, true) ? SF_DENOISE : 0;
+  plan.hiss = baton__run_any_word(words, sf_hiss, false);
   if (plan.rate)
     plan.ops |= SF_RESAMPLE;
   plan.speed = find_speed(low);
@@ -172,8 +210,8 @@ static sf_plan sf_parse(const char *instr) {
   else
     plan.ext = "wav";
   plan.defaulted = plan.ops == 0;
-  if (plan.defaulted)
-    plan.ops = SF_NORMALISE;
+  if (plan.defaulted || plan.ops & SF_DENOISE) /* a denoised recording at a usable level */
+    plan.ops |= SF_NORMALISE;
   if (plan.ops & SF_RESAMPLE && !plan.rate)
     plan.rate = SF_DEFAULT_RATE;
   return plan;
@@ -191,6 +229,34 @@ static void sf_normalise(baton__pcm *pcm, baton__sb *desc) {
     pcm->s[i] *= g;
   baton__sb_addf(desc, "normalised the peak to -1 dBFS (gain %+.1f dB); ",
                  20.0 * log10((double)g));
+}
+
+/* Reduces the noise: rumble and hum, hiss if the plan says so, the quiet stretches between
+ * sounds. 0, or -1 when out of memory. */
+static int sf_denoise(baton__pcm *pcm, const sf_plan *plan, baton__sb *desc) {
+  baton__denoise_report r;
+  unsigned what = BATON__DENOISE_RUMBLE | BATON__DENOISE_GATE;
+  if (baton__pcm_denoise(pcm, what | (plan->hiss ? BATON__DENOISE_HISS : 0), &r) != 0)
+    return -1;
+  if (!r.done) {
+    baton__sb_addf(desc, "no noise to reduce: %s; ", r.gate_why);
+    return 0;
+  }
+  baton__sb_adds(desc, "reduced the noise:");
+  if (r.done & BATON__DENOISE_RUMBLE)
+    baton__sb_addf(desc, " high-pass at %d Hz (rumble, hum),", BATON__DENOISE_HIGHPASS_HZ);
+  if (r.done & BATON__DENOISE_HISS)
+    baton__sb_addf(desc, " low-pass at %d kHz (hiss),", BATON__DENOISE_LOWPASS_HZ / 1000);
+  else if (plan->hiss)
+    baton__sb_addf(desc, " no low-pass for hiss (at %d Hz little is above %d kHz),", pcm->rate,
+                   BATON__DENOISE_LOWPASS_HZ / 1000);
+  if (r.done & BATON__DENOISE_GATE)
+    baton__sb_addf(desc, " noise floor %.0f dBFS, quiet parts lowered by up to %.0f dB, %.0f dB "
+                   "on average (%.0f%% of the recording); ", r.floor_dbfs, r.max_cut_db,
+                   r.mean_cut_db, 100.0 * r.lowered);
+  else
+    baton__sb_addf(desc, " quiet parts left as they were: %s; ", r.gate_why);
+  return 0;
 }
 
 /* Applies the plan's operations in a fixed order, describing each into desc. NULL, or why it
@@ -213,6 +279,8 @@ static const char *sf_process(baton__pcm *pcm, const sf_plan *plan, baton__sb *d
       return "out of memory";
     baton__sb_addf(desc, "mixed %d channel(s) to mono; ", in_ch);
   }
+  if (plan->ops & SF_DENOISE && sf_denoise(pcm, plan, desc) != 0)
+    return "out of memory reducing the noise";
   if (baton__exec_cancelled(env))
     return "cancelled";
   if (plan->ops & SF_TEMPO) {

@@ -1,4 +1,4 @@
-/* test_sndfile.c — the libsndfile audio-to-audio executor: normalise, trim silence, resample, mono, FLAC input, speed, format conversion, errors. */
+/* test_sndfile.c — the libsndfile audio-to-audio executor: normalise, trim silence, resample, mono, FLAC input, speed, format conversion, noise reduction, errors. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -322,6 +322,229 @@ Test(executors_sndfile, keeps_or_cuts_the_part_named, .init = setup, .fini = tea
   cr_assert(strstr(err, "4.00 s long"), "%s", err);
   cr_assert_null(process(in, "cut the first 10 seconds", err, sizeof err, NULL));
   cr_assert(strstr(err, "whole recording"), "%s", err);
+  free(in);
+}
+
+/* Noise reduction's test signals: one sample of channel c at time t seconds. */
+typedef double (*signal_fn)(double t, int c, unsigned *seed);
+
+/* Writes `secs` seconds of signal f as 16-bit WAV at `rate` Hz with `channels` channels. */
+static char *make_signal(const char *name, int rate, int channels, double secs, signal_fn f) {
+  char *path = baton__path_join(g_dir, name);
+  SF_INFO info = {.samplerate = rate, .channels = channels,
+                  .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
+  SNDFILE *out = sf_open(path, SFM_WRITE, &info);
+  cr_assert_not_null(out, "cannot write %s: %s", path, sf_strerror(NULL));
+  size_t n = (size_t)(secs * rate);
+  float *s = calloc(n * (size_t)channels + 1, sizeof *s);
+  unsigned seed = 12345;
+  for (size_t i = 0; i < n; i++)
+    for (int c = 0; c < channels; c++)
+      s[i * (size_t)channels + (size_t)c] = (float)f((double)i / rate, c, &seed);
+  cr_assert_eq(sf_writef_float(out, s, (sf_count_t)n), (sf_count_t)n);
+  sf_close(out);
+  free(s);
+  return path;
+}
+
+/* Uniform white noise in [-amp, amp] from a fixed xorshift generator. */
+static double noise(unsigned *seed, double amp) {
+  *seed ^= *seed << 13;
+  *seed ^= *seed >> 17;
+  *seed ^= *seed << 5;
+  return amp * (2.0 * (*seed / 4294967295.0) - 1.0);
+}
+
+/* 1 s of noise, 1 s of a 440 Hz sine at 0.5 over the same noise, 1 s of noise. */
+static double noisy_tone(double t, int c, unsigned *seed) {
+  (void)c;
+  return noise(seed, 0.01) + (t >= 1.0 && t < 2.0 ? 0.5 * sin(2 * M_PI * 440.0 * t) : 0);
+}
+
+static double rumble_and_tone(double t, int c, unsigned *seed) {
+  (void)c, (void)seed;
+  return 0.3 * sin(2 * M_PI * 30.0 * t) + 0.3 * sin(2 * M_PI * 1000.0 * t);
+}
+
+static double hiss_and_tone(double t, int c, unsigned *seed) {
+  (void)c, (void)seed;
+  return 0.3 * sin(2 * M_PI * 12000.0 * t) + 0.3 * sin(2 * M_PI * 1000.0 * t);
+}
+
+static double nothing(double t, int c, unsigned *seed) {
+  (void)t, (void)c, (void)seed;
+  return 0;
+}
+
+/* Channel 0 of a WAV file (caller frees), with its length and rate. */
+static float *read_channel0(const char *path, size_t *frames, int *rate) {
+  SF_INFO info = {0};
+  SNDFILE *f = sf_open(path, SFM_READ, &info);
+  cr_assert_not_null(f, "cannot read %s", path);
+  float *s = calloc((size_t)(info.frames * info.channels) + 1, sizeof *s);
+  cr_assert_eq(sf_readf_float(f, s, info.frames), info.frames);
+  sf_close(f);
+  for (sf_count_t i = 0; i < info.frames; i++)
+    s[i] = s[i * info.channels];
+  *frames = (size_t)info.frames;
+  *rate = info.samplerate;
+  return s;
+}
+
+/* The RMS of channel 0 from `from` to `to` seconds. */
+static double rms_between(const float *s, int rate, double from, double to) {
+  size_t a = (size_t)(from * rate), b = (size_t)(to * rate);
+  double e = 0;
+  for (size_t i = a; i < b; i++)
+    e += (double)s[i] * s[i];
+  return sqrt(e / (double)(b - a));
+}
+
+/* The amplitude of the f Hz component of channel 0 (correlation with a sine and a cosine over
+ * the middle of the recording, whole periods of 10 Hz). */
+static double amplitude_at(const float *s, size_t frames, int rate, double f) {
+  size_t a = frames / 4, n = (size_t)rate / 10 * ((frames / 2) / ((size_t)rate / 10));
+  double re = 0, im = 0;
+  for (size_t i = a; i < a + n; i++) {
+    re += s[i] * cos(2 * M_PI * f * (double)i / rate);
+    im += s[i] * sin(2 * M_PI * f * (double)i / rate);
+  }
+  return 2.0 * sqrt(re * re + im * im) / (double)n;
+}
+
+static double db(double ratio) { return 20.0 * log10(ratio); }
+
+/* Tone-part RMS over noise-part RMS (away from the joins), and the tone-part RMS, in dB. */
+static void noisy_tone_levels(const char *path, double *snr_db, double *tone_db) {
+  size_t frames;
+  int rate;
+  float *s = read_channel0(path, &frames, &rate);
+  double tone = rms_between(s, rate, 1.1, 1.9);
+  double quiet = hypot(rms_between(s, rate, 0.1, 0.9), rms_between(s, rate, 2.15, 2.9));
+  *snr_db = db(tone / (quiet / sqrt(2.0)));
+  *tone_db = db(tone);
+  free(s);
+}
+
+Test(executors_sndfile, reduces_background_noise, .init = setup, .fini = teardown) {
+  static const struct {
+    int rate, channels;
+  } cases[] = {{16000, 1}, {44100, 2}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *in = make_signal("noisy.wav", cases[i].rate, cases[i].channels, 3.0, noisy_tone);
+    char err[512], *text = NULL;
+    char *out = process(in, "remove the background noise", err, sizeof err, &text);
+    cr_assert_not_null(out, "%s", err);
+    audio a = inspect(out);
+    cr_assert_eq(a.rate, cases[i].rate);
+    cr_assert_eq(a.channels, cases[i].channels);
+    cr_assert_float_eq(a.peak, 0.891, 0.01, "denoised but not normalised: peak %g", a.peak);
+    double snr_in, snr_out, tone_in, tone_out;
+    noisy_tone_levels(in, &snr_in, &tone_in);
+    noisy_tone_levels(out, &snr_out, &tone_out);
+    /* the tone's level but for the normalisation */
+    const char *gain = text ? strstr(text, "(gain ") : NULL;
+    cr_assert(gain, "no normalisation gain in: %s", text ? text : "(none)");
+    double moved = tone_out - tone_in - strtod(gain + 6, NULL);
+    cr_log_info("%d Hz: SNR %.1f -> %.1f dB (%+.1f), the tone moved %+.2f dB: %s", cases[i].rate,
+                snr_in, snr_out, snr_out - snr_in, moved, text);
+    cr_assert(snr_out - snr_in >= 12.0, "%d Hz: SNR %.1f dB -> %.1f dB", cases[i].rate, snr_in,
+              snr_out);
+    cr_assert(fabs(moved) < 1.0, "%d Hz: the tone moved %.2f dB", cases[i].rate, moved);
+    cr_assert(text && strstr(text, "reduced the noise") && strstr(text, "noise floor") &&
+                  strstr(text, "lowered by up to") && strstr(text, "normalised"),
+              "%s", text ? text : "(none)");
+    cr_assert(!strstr(text, "no known operation") && !strstr(text, "low-pass"), "%s", text);
+    free(text);
+    free(out);
+    free(in);
+  }
+}
+
+/* The amplitudes at lo and hi Hz of a file, in and out of the executor. */
+static void two_tones(const char *in, const char *out, double lo, double hi, double *in_db,
+                      double *out_db) {
+  const char *paths[] = {in, out};
+  double *dbs[] = {in_db, out_db};
+  for (size_t k = 0; k < 2; k++) {
+    size_t frames;
+    int rate;
+    float *s = read_channel0(paths[k], &frames, &rate);
+    *dbs[k] = db(amplitude_at(s, frames, rate, lo) / amplitude_at(s, frames, rate, hi));
+    free(s);
+  }
+}
+
+Test(executors_sndfile, removes_rumble_and_hiss, .init = setup, .fini = teardown) {
+  char *in = make_signal("rumble.wav", 44100, 1, 2.0, rumble_and_tone);
+  char err[512], *text = NULL;
+  char *out = process(in, "remove the rumble", err, sizeof err, &text);
+  cr_assert_not_null(out, "%s", err);
+  double before, after;
+  two_tones(in, out, 30.0, 1000.0, &before, &after);
+  cr_log_info("30 Hz re 1 kHz: %.1f -> %.1f dB", before, after);
+  cr_assert(before - after >= 12.0, "30 Hz re 1 kHz: %.1f dB -> %.1f dB", before, after);
+  cr_assert(text && strstr(text, "high-pass at 80 Hz") && strstr(text, "steady"), "%s", text);
+  free(text);
+  free(out);
+  free(in);
+
+  in = make_signal("hiss.wav", 44100, 2, 2.0, hiss_and_tone);
+  out = process(in, "get rid of the hiss", err, sizeof err, &text);
+  cr_assert_not_null(out, "%s", err);
+  two_tones(in, out, 12000.0, 1000.0, &before, &after);
+  cr_log_info("12 kHz re 1 kHz: %.1f -> %.1f dB", before, after);
+  cr_assert(before - after >= 10.0, "12 kHz re 1 kHz: %.1f dB -> %.1f dB", before, after);
+  cr_assert(text && strstr(text, "low-pass at 7 kHz (hiss)"), "%s", text);
+  free(text);
+  free(out);
+  free(in);
+}
+
+Test(executors_sndfile, denoises_silence_and_tiny_files, .init = setup, .fini = teardown) {
+  static const struct {
+    const char *name;
+    double secs;
+    signal_fn f;
+    const char *says;
+  } cases[] = {
+      {"silence.wav", 1.0, nothing, "no noise to reduce: the recording is silent"},
+      {"tiny.wav", 0.015, noisy_tone, "too short"},
+      {"tinier.wav", 0.0005, noisy_tone, "too short"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *in = make_signal(cases[i].name, 44100, 2, cases[i].secs, cases[i].f);
+    char err[512], *text = NULL;
+    char *out = process(in, "clean up the hiss", err, sizeof err, &text);
+    cr_assert_not_null(out, "%s: %s", cases[i].name, err);
+    audio a = inspect(out);
+    cr_assert_eq(a.frames, (size_t)(cases[i].secs * 44100), "%s: %zu frames", cases[i].name,
+                 a.frames);
+    cr_assert(text && strstr(text, cases[i].says), "%s: %s", cases[i].name, text);
+    free(text);
+    free(out);
+    free(in);
+  }
+}
+
+Test(executors_sndfile, hears_noise_words_not_file_names, .init = setup, .fini = teardown) {
+  char *in = make_audio("noise.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 0.1, 0.5, 0.3);
+  static const struct {
+    const char *said;
+    bool denoise;
+  } cases[] = {
+      {"denoise it", true},         {"reduce the hum", true},   {"clean up noise.wav", true},
+      {"normalise noise.wav", false}, {"the human voice", false}, {"make it less noisy", true},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512], *text = NULL;
+    char *out = process(in, cases[i].said, err, sizeof err, &text);
+    cr_assert_not_null(out, "%s: %s", cases[i].said, err);
+    cr_assert(text && (strstr(text, "reduced the noise") != NULL) == cases[i].denoise, "%s: %s",
+              cases[i].said, text);
+    free(text);
+    free(out);
+  }
   free(in);
 }
 
