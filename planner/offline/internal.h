@@ -123,7 +123,7 @@ typedef struct {
   bool used;       /* consumed by some task */
   bool claimed;    /* spoken for by a recognised step (before tasks are made) */
   int kind;        /* a picture file: what its sentence calls it (IMG_*) */
-  int reader;      /* the task kind (cue index + 1) that read it into text for a step, or 0 */
+  int reader;      /* the graph task (id + 1) that read it into text for a step, or 0 */
   const char *lang; /* an earlier turn's text: its language, when the turn said (a lexicon code) */
 } resource;
 

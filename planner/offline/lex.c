@@ -90,10 +90,8 @@ static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *
       continue;
     for (size_t j = i + ol; j + cl <= n; j++)
       if (memcmp(s + j, c, cl) == 0 &&
-          (!single || (j > i + ol && !is_space_byte(s[j - 1]) && !is_alnum_byte(s[j + cl])))) {
-        *cs = i + ol, *ce = j;
-        return j + cl;
-      }
+          (!single || (j > i + ol && !is_space_byte(s[j - 1]) && !is_alnum_byte(s[j + cl]))))
+        return *cs = i + ol, *ce = j, j + cl;
   }
   return 0;
 }

@@ -212,8 +212,8 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
         continue;
       int task = k ? p->role[R_TRANSCRIBE] : off_reader_task(p, p->role[R_CAPTION], r);
       source in = {r, -1, NULL}; /* a document reader also takes the step's words as its question */
-      p->res[r].used = true, p->res[r].reader = task + 1;
-      return (src->ref = emit_task(p, st, task, &in, -1, NULL, NULL)) < 0 ? -1 : 1;
+      p->res[r].used = true, src->ref = emit_task(p, st, task, &in, -1, NULL, NULL);
+      return src->ref < 0 ? -1 : (p->res[r].reader = src->ref + 1, 1);
     }
   return 0;
 }
@@ -333,9 +333,10 @@ static int emit_step(planner *p, const step *st) {
   bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt &&
                !off_asks_language(p, st->a, st->b) &&
                (strcmp(tgt, dl) || (src_lang && strcmp(src_lang, dl)));
-  int r = off_own_res(p, st->a, st->b, ptype);
-  if (r >= 0 && p->res[r].reader == st->task + 1 && spec->inputs == ptype)
-    return 0; /* "summarize the | text in x.png": read for the summary already */
+  int r = off_own_res(p, st->a, st->b, ptype), rd = r >= 0 ? p->res[r].reader - 1 : -1;
+  source read = {-1, rd, NULL}; /* "summarize the | text in x.png": read for the summary already */
+  if (rd >= 0 && p->made[rd] == spec && spec->inputs == ptype)
+    return st->speak && emit_task(p, st, p->role[R_SPEAK], &read, -1, NULL, NULL) < 0 ? -1 : 0;
   size_t own[OFF_MAX_RES], n_own = 0; /* files' tokens (one resource each): one task each */
   unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */
   for (size_t i = st->a; !(text && off_takes_two_texts(p, spec)) && i < st->b; i++)

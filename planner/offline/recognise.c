@@ -203,9 +203,9 @@ static int question_task(planner *p, size_t s, unsigned produced) {
   /* "read x.png. When does it close?", "This is x.jpg. What is in it?": a wh-question after a text
    * was made, or where no other step asks for anything, asks it; not "how about 'Hello'?" */
   size_t asking = 0;
-  for (size_t i = 0; i < p->n_steps; i++)
-    asking += !p->steps[i].context || i == s;
-  bool asked_of_text = ((produced & BATON__T_TEXT) || asking == 1) && off_is(p, st->a, W_WH) &&
+  for (size_t i = 0; i < s; i++)
+    asking += !p->steps[i].context;
+  bool asked_of_text = ((produced & BATON__T_TEXT) || asking == 0) && off_is(p, st->a, W_WH) &&
                        !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
   if (asked >= 0 || off_asks_about(p) || (!direct && !off_asks_question(p, st->a, st->b)))

@@ -216,7 +216,7 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
   static const char *const visual[] = {
       "What are the opening hours on sign.png?",
       "Answer the question 'When does it open?' using the text in sign.png",
-      "When does it open? Look at sign.png"};
+      "When does it open? Look at sign.png", "When does it close? Read sign.png"};
   for (size_t i = 0; i < sizeof visual / sizeof *visual; i++) {
     got = plan_case(visual[i], NULL, NULL, NULL, note, err, sizeof err);
     cr_assert(got && strstr(got, "visual-question-answering("), "%s", got ? got : err);
@@ -226,6 +226,11 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
     cr_assert(got && strncmp(got, want, strlen(want)) == 0, "%s: %s", visual[i], got ? got : err);
     free(got);
   }
+  /* what is read for the question is read aloud too */
+  got = plan_case("When does it open? Read sign.png aloud", NULL, NULL, run, note, err, sizeof err);
+  cr_assert_str_eq(got, "image-to-text(image=sign.png) question-answering(text=<0>,question=When "
+                        "does it open) text-to-speech(text=<0>)", "%s", err);
+  free(got);
   free(run);
   /* a scanned letter is read by a document reader where one can run, else by OCR */
   req = "I have a scanned letter letter.png. Please read it and summarize it.";
