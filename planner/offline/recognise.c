@@ -200,12 +200,12 @@ static int question_task(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b);
   int asked = words_asked(p, st, own);
-  /* "read x.png. When does it close?", "This is x.jpg. What is in it?": a wh-question after a text
-   * was made, or where no other step asks for anything, asks it; not "how about 'Hello'?" */
-  size_t asking = 0;
+  /* "read x.png. When does it close?", "This is x.jpg. What is in it? (Read it.)": a wh-question
+   * after a text was made, or before any step asks for anything, asks it; not "how about 'Hi'?" */
+  size_t asked_before = 0;
   for (size_t i = 0; i < s; i++)
-    asking += !p->steps[i].context;
-  bool asked_of_text = ((produced & BATON__T_TEXT) || asking == 0) && off_is(p, st->a, W_WH) &&
+    asked_before += !p->steps[i].context;
+  bool asked_of_text = ((produced & BATON__T_TEXT) || !asked_before) && off_is(p, st->a, W_WH) &&
                        !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
   if (asked >= 0 || off_asks_about(p) || (!direct && !off_asks_question(p, st->a, st->b)))
