@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "executors/asked.h"
 #include "executors/llm_client.h"
 #include "core/banned.h"
 
@@ -95,6 +96,8 @@ static int llm_run(void *state, const char *task, const baton__values *in, baton
     baton__fmt(env->err, sizeof env->err, "the llm executor does not do %s", task);
     return -1;
   }
+  char asked[BATON__ASKED_MAX + 128];
+  baton__sb_adds(&sys, baton__asked_clause(in, asked, sizeof asked));
   char *system = baton__sb_detach(&sys);
   if (!system) {
     baton__fmt(env->err, sizeof env->err, "out of memory");

@@ -8,6 +8,7 @@
 
 #include "core/template.h"
 #include "core/util.h"
+#include "executors/asked.h"
 #include "executors/hf.h"
 #include "executors/llm_client.h"
 #include "net/http.h"
@@ -114,15 +115,24 @@ static char *user_text(const baton__oai_call *c, const char *tmpl) {
   return s;
 }
 
-/* The system message: the template with the source language clause. */
+/* The system message: the template with the source language clause, then what the user asked
+ * in their own words (the task's instruction), if anything. */
 static char *system_text(const baton__oai_call *c, const char *tmpl) {
   const char *src = baton__oai_arg(c->in, "src_lang");
-  char clause[96] = "";
+  char clause[96] = "", asked[BATON__ASKED_MAX + 128];
   if (src)
     baton__fmt(clause, sizeof clause, " from the language \"%.40s\"", src);
   const char *vars[] = {"src_clause", clause, "tgt_lang", baton__oai_arg(c->in, "tgt_lang"),
                         NULL};
-  return baton__prompt_render(tmpl, vars);
+  char *sys = baton__prompt_render(tmpl, vars);
+  if (!sys || !*baton__asked_clause(c->in, asked, sizeof asked))
+    return sys;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_adds(&sb, baton__trim(sys));
+  baton__sb_adds(&sb, asked);
+  free(sys);
+  return baton__sb_detach(&sb);
 }
 
 /* ---- media parts ------------------------------------------------------------ */

@@ -140,13 +140,14 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   p->made[t.id] = spec;
   int rc = t.task ? attach(p, &t, baton__type_name(off_primary_type(spec)), in) : -1;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
-  if (rc == 0 && !in->literal && baton__csv_has(spec->params, "instruction")) {
-    /* "make it black and white", "resample it to 16 kHz", "summarize it in two sentences": the
+  if (rc == 0 && baton__csv_has(spec->params, "instruction")) {
+    /* "make it black and white", "resample it to 16 kHz", "write a poem about autumn": the
      * executor reads the wish from "instruction" (unless the words are what it takes), through
      * a relative tail split off it ("summarize the | text in x.png in one sentence") */
     bool tail = st + 1 < p->steps + p->n_steps && st[1].split_tail && st[1].relative;
     char *words = span_text(p, st->a, tail ? st[1].b : st->b);
-    rc = words ? add_arg(&t, "instruction", words, -1) : 0;
+    bool same = words && in->literal && !strcmp(in->literal, words);
+    rc = words && !same ? add_arg(&t, "instruction", words, -1) : 0;
     free(words);
   }
   /* "read the French text": OCR, or speech, is told the language; so is speech reading an earlier

@@ -33,7 +33,8 @@ static fake_http *srv_start(baton__config *cfg) {
 }
 
 static int run_task(const baton__config *cfg, const char *task, const char *text,
-                    const char *tgt, baton__values *out, baton__exec_env *env) {
+                    const char *tgt, const char *instruction, baton__values *out,
+                    baton__exec_env *env) {
   void *state = NULL;
   char err[512] = "";
   cr_assert_eq(baton__executor_llm.init(cfg, &state, err, sizeof err), 0, "%s", err);
@@ -41,6 +42,8 @@ static int run_task(const baton__config *cfg, const char *task, const char *text
   baton__values_add(&in, "text", BATON__T_TEXT, text);
   if (tgt)
     baton__values_add(&in, "tgt_lang", 0, tgt);
+  if (instruction)
+    baton__values_add(&in, "instruction", 0, instruction);
   memset(env, 0, sizeof *env);
   env->cfg = cfg;
   int rc = baton__executor_llm.run(state, task, &in, env, out);
@@ -55,7 +58,8 @@ Test(executors_llm_executor, translation_asks_the_llm_and_returns_its_text) {
   fake_http_push_json(srv, 200, REPLY);
   baton__values out = {0};
   baton__exec_env env;
-  cr_assert_eq(run_task(&cfg, "translation", "Hello, world.", "es", &out, &env), 0, "%s", env.err);
+  cr_assert_eq(run_task(&cfg, "translation", "Hello, world.", "es", NULL, &out, &env), 0, "%s",
+               env.err);
   const baton__value *v = baton__values_get_type(&out, BATON__T_TEXT);
   cr_assert_not_null(v);
   cr_assert_str_eq(v->data, "Hola, mundo.");
@@ -78,10 +82,10 @@ Test(executors_llm_executor, errors_are_reported_not_crashed) {
   fake_http *srv = srv_start(&cfg);
   baton__values out = {0};
   baton__exec_env env;
-  cr_assert_neq(run_task(&cfg, "translation", "Hello", NULL, &out, &env), 0);
+  cr_assert_neq(run_task(&cfg, "translation", "Hello", NULL, NULL, &out, &env), 0);
   cr_assert(strstr(env.err, "tgt_lang"), "%s", env.err);
   fake_http_push_json(srv, 401, "{\"error\":{\"message\":\"bad key\",\"type\":\"auth\"}}");
-  cr_assert_neq(run_task(&cfg, "conversational", "hi", NULL, &out, &env), 0);
+  cr_assert_neq(run_task(&cfg, "conversational", "hi", NULL, NULL, &out, &env), 0);
   cr_assert(strstr(env.err, "bad key"), "%s", env.err);
   cr_assert_eq(out.n, 0);
   char why[256] = "";
@@ -89,6 +93,43 @@ Test(executors_llm_executor, errors_are_reported_not_crashed) {
   cfg.llm_base_url = NULL;
   cr_assert_not(baton__executor_llm.available(&cfg, why, sizeof why));
   cr_assert(strstr(why, "BATON_LLM_BASE_URL"), "%s", why);
+  fake_http_stop(srv);
+  baton__config_release(&cfg);
+}
+
+/* The user's own words ("summarize notes.txt in two sentences") reach the LLM's system prompt. */
+Test(executors_llm_executor, the_users_instruction_goes_into_the_system_prompt) {
+  baton__config cfg;
+  fake_http *srv = srv_start(&cfg);
+  fake_http_push_json(srv, 200, REPLY);
+  fake_http_push_json(srv, 200, REPLY);
+  baton__values out = {0};
+  baton__exec_env env;
+  const char *text = "The committee met on Tuesday and agreed to open on Sundays.";
+  cr_assert_eq(run_task(&cfg, "summarization", text, NULL,
+                        "Summarize \"notes.txt\"\nin two sentences", &out, &env),
+               0, "%s", env.err);
+  baton__values_release(&out);
+  /* an instruction that is the text itself adds nothing */
+  cr_assert_eq(run_task(&cfg, "text-generation", "Write a poem", NULL, "Write a poem", &out, &env),
+               0, "%s", env.err);
+  baton__values_release(&out);
+  for (int i = 0; i < 2; i++) {
+    fake_http_request *r = fake_http_request_get(srv, (size_t)i);
+    cJSON *j = cJSON_Parse(r->body);
+    const cJSON *msgs = cJSON_GetObjectItem(j, "messages");
+    const char *sys = cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "content")->valuestring;
+    if (i == 0)
+      cr_assert(strstr(sys, "Summarise") &&
+                    strstr(sys, "The user asked: \"Summarize 'notes.txt' in two sentences\"."),
+                "%s", sys);
+    else
+      cr_assert(!strstr(sys, "The user asked"), "%s", sys);
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 1), "content")->valuestring,
+                     i == 0 ? text : "Write a poem");
+    cJSON_Delete(j);
+    fake_http_request_free(r);
+  }
   fake_http_stop(srv);
   baton__config_release(&cfg);
 }

@@ -149,6 +149,26 @@ Test(executors_openai, summarization_sends_the_prompt_and_returns_the_summary) {
   fx_close(&f);
 }
 
+/* The user's own words reach the system message, after the task's own prompt. */
+Test(executors_openai, summarization_tells_the_model_what_the_user_asked) {
+  fixture f;
+  fx_open(&f, FM_OLLAMA, "llama3", "summarization");
+  fm_set_answer(f.fm[0], "Two sentences.");
+  arg(&f, "text", "A very long text about many things.");
+  arg(&f, "instruction", "summarize notes.txt in two sentences");
+  cr_assert_eq(fx_run(&f, "summarization"), 0, "%s", f.env.err);
+  fake_http_request *r = last_req(&f, 0);
+  cJSON *j = req_json(r);
+  cJSON *msgs = cJSON_GetObjectItem(j, "messages");
+  const char *sys = cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "content")->valuestring;
+  cr_assert(strstr(sys, "Summarise") &&
+                strstr(sys, "only. The user asked: \"summarize notes.txt in two sentences\"."),
+            "%s", sys);
+  cJSON_Delete(j);
+  fake_http_request_free(r);
+  fx_close(&f);
+}
+
 Test(executors_openai, translation_takes_any_language_pair_and_needs_a_target) {
   fixture f;
   fx_open(&f, FM_OLLAMA, "llama3", "translation");
