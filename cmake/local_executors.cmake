@@ -19,9 +19,10 @@ target_include_directories(baton_local PRIVATE ${BATON_GEN_DIR})
 # Which executors this build has: BATON_LOCAL_<symbol> is set where the
 # libraries of baton__executor_<symbol> were found (baton_local_found), and
 # BATON_HAVE_<...> tells the code. apertium runs Debian's apertium programs
-# and needs no library; passage needs nothing.
+# and needs no library; passage and entities need nothing.
 set(BATON_LOCAL_apertium ON)
 set(BATON_LOCAL_passage ON)
+set(BATON_LOCAL_entities ON)
 set(BATON_LOCAL_DEPS)
 macro(baton_local_found symbol define)
   set(BATON_LOCAL_${symbol} ON)
@@ -76,6 +77,7 @@ set(BATON_LOCAL_ORDER
     ots:ots:summarization
     apertium:apertium:translation
     passage:passage:question-answering
+    entities:entities:token-classification
     pocketsphinx:pocketsphinx:automatic-speech-recognition
     textcat:textcat:text-classification
     vips:vips:image-to-image,canny-control

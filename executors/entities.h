@@ -1,0 +1,70 @@
+/* entities.h — the rule-based entity finder behind the "entities" executor, shared by its files
+ * (entities.c: the executor; entities_rules.c: the scan and the pattern rules; entities_names.c:
+ * proper nouns; entities_text.c: reading words and numbers); the executor itself is declared in
+ * executor.h. Internal: nothing here is API. All functions are pure and thread-safe. */
+#ifndef BATON_EXECUTORS_ENTITIES_H
+#define BATON_EXECUTORS_ENTITIES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A text to scan: s[0, len), not necessarily NUL-terminated; any bytes. Borrowed. */
+typedef struct baton__en_text {
+  const char *s;
+  size_t len;
+} baton__en_text;
+
+/* One entity: its group ("DATE", "PER" ...; a static string) and its bytes [start, end). */
+typedef struct baton__entity {
+  const char *group;
+  size_t start, end;
+} baton__entity;
+
+/* The entities of t, left to right and never overlapping, written to out (at most max).
+ * Returns how many were written; max of them may mean there are more (ask for one more than
+ * you will keep). Linear in t->len. */
+size_t baton__entities_find(const baton__en_text *t, baton__entity *out, size_t max);
+
+/* A proper noun starting at the word at `at` (entities_names.c): its group and span in *hit,
+ * where scanning goes on in *next. false when the word starts none (not capitalised, a stop word
+ * opening a sentence, a month...). */
+bool baton__entities_name(const baton__en_text *t, size_t at, baton__entity *hit, size_t *next);
+
+/* How the rule files read the text (entities_text.c). Positions past the end read as byte 0. */
+
+#define BATON__EN_MAX_SPACES 2  /* spaces or tabs between the parts of one entity */
+#define BATON__EN_MAX_DIGITS 15 /* digits of one number at most */
+
+/* Whether c is a byte of set (never for c == 0). */
+bool baton__en_in(const char *set, char c);
+/* The byte at `at`, 0 past the end. */
+unsigned char baton__en_at(const baton__en_text *t, size_t at);
+/* The length of the non-ASCII punctuation (curly quotes, dashes, the ellipsis, guillemets) that
+ * starts at `at`, or 0. */
+size_t baton__en_punct_len(const baton__en_text *t, size_t at);
+/* Whether the byte at `at` is part of a word: an ASCII letter or digit, or a byte of a
+ * multi-byte character that is not punctuation. */
+bool baton__en_wordc(const baton__en_text *t, size_t at);
+/* Where the word at `at` ends: letters, digits, multi-byte characters, and "-" or an apostrophe
+ * between them ("Jean-Luc", "O'Brien"). at itself when no word starts there. */
+size_t baton__en_word_end(const baton__en_text *t, size_t at);
+/* The index in the NULL-ended list of the word t[at, end) (ASCII case ignored), or -1. */
+int baton__en_lookup(const char *const *list, const baton__en_text *t, size_t at, size_t end);
+/* The end of the longest entry of the NULL-ended list at `at` (ASCII case ignored; an entry
+ * ending in a letter or digit must end a word there), or at. */
+size_t baton__en_keyword(const baton__en_text *t, size_t at, const char *const *list);
+/* Past at most BATON__EN_MAX_SPACES spaces or tabs. */
+size_t baton__en_space(const baton__en_text *t, size_t at);
+/* The run of digits at `at` (at most BATON__EN_MAX_DIGITS + 1 looked at): its end, its value
+ * in *v. */
+size_t baton__en_digits(const baton__en_text *t, size_t at, unsigned long long *v);
+/* Does a number end at p: no letter or digit follows, nor ".5", ",5" or ":5"? */
+bool baton__en_number_ends(const baton__en_text *t, size_t p);
+/* Is `at` inside a number ("14" of "3.14")? */
+bool baton__en_inside_number(const baton__en_text *t, size_t at);
+
+/* Words the rules share (NULL-ended, lower-case): full month names, then the weekdays. */
+extern const char *const baton__en_months[];
+extern const char *const baton__en_weekdays[];
+
+#endif

@@ -1,0 +1,190 @@
+/* entities_names.c — the entity finder's proper nouns: runs of capitalised words ("Bank of England"), people after a title, organisations and places by a word of their name, the rest as NAME. */
+#include "executors/entities.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "core/stopwords.h"
+#include "core/banned.h"
+
+#define EN_MAX_NAME_WORDS 8 /* a longer run of capitalised words goes on as another name */
+#define EN_LOOKBACK 64      /* spaces and quotes looked back over for a sentence's start */
+#define EN_STOP_WORD 16
+
+/* Before a person's name. */
+static const char *const en_titles[] = {"mr",   "mrs",  "ms",   "miss", "mx",  "dr",
+                                        "prof", "professor", "sir", "dame", "lord", "lady",
+                                        "rev",  NULL};
+/* Particles inside a name, between capitalised words: "Vincent van Gogh". ("of" joins only
+ * after a word of en_org_words or en_loc_words: "Bank of England", not "Alice Martin of ...") */
+static const char *const en_particles[] = {"de", "van", "von", "der", "den", "da", "del", "della",
+                                           "di", "du", "la", "le", NULL};
+/* Capitalised words that open sentences and headings without naming anything, besides the
+ * stop words (core/stopwords.c). */
+static const char *const en_sentence_words[] = {
+    "however", "also",   "then",    "here",     "many",    "most",     "every",   "both",
+    "either",  "neither", "another", "other",   "such",    "yes",      "thanks",  "thank",
+    "dear",    "hello",  "hi",      "sorry",    "welcome", "although", "because", "before",
+    "since",   "until",  "unless",  "once",     "why",     "whose",    "should",  "two",
+    "three",   "four",   "five",    "six",      "seven",   "eight",    "nine",    "ten",
+    "finally", "meanwhile", "perhaps", "maybe", "still",   "only",     "even",    "yet",
+    "later",   "soon",   "again",   "never",    "always",  "sometimes", "often",  "instead",
+    "note",    "notes",  "minutes", "agenda",   "summary", "subject",  "re",      "update",
+    "reminder", "last",  "next",
+    /* verbs that open instructions */
+    "call",    "dial",   "pay",     "meet",     "see",     "send",     "find",    "take",
+    "make",    "read",   "remember", "check",   "contact", "visit",    "ask",     "tell",
+    "write",   "bring",  "keep",    "add",      "go",      "come",     "buy",     "book",
+    "email",   "mail",   "phone",   "text",     "reply",   "ring",     "join",    "don't", NULL};
+/* A word of an organisation's name. */
+static const char *const en_org_words[] = {
+    "bank",    "university", "college",   "school",      "council",   "committee", "company",
+    "corporation", "corp",   "inc",       "ltd",         "llc",       "plc",       "gmbh",
+    "group",   "institute",  "foundation", "association", "agency",   "ministry",  "department",
+    "museum",  "library",    "hospital",  "church",      "party",     "club",      "society",
+    "federation", "union",   "commission", "court",      "trust",     "airlines",  "airways",
+    "police",  "army",       "navy",      NULL};
+/* A word of a place's name. */
+static const char *const en_loc_words[] = {
+    "street", "road",   "avenue", "lane",  "boulevard", "square", "bridge", "river", "lake",
+    "mount",  "mountains", "island", "islands", "bay", "sea", "ocean", "valley", "county",
+    "city",   "province", "park", "airport", "station", "isle", "gulf", "cape", "kingdom",
+    "republic", "states", NULL};
+
+typedef struct en_span {
+  size_t start, end;
+} en_span;
+
+/* Does the word at `at` start with a capital: A-Z, or À-Þ in UTF-8? */
+static bool en_capital(const baton__en_text *t, size_t at) {
+  unsigned char c = baton__en_at(t, at), d = baton__en_at(t, at + 1);
+  return isupper(c) || (c == 0xC3 && d >= 0x80 && d <= 0x9E && d != 0x97);
+}
+
+/* Capitalised words that are never a name: "I" ("I'm"), months and weekdays (they are dates),
+ * "Today". */
+static bool en_never_name(const baton__en_text *t, const en_span *w) {
+  static const char *const relative[] = {"yesterday", "today", "tomorrow", "tonight", NULL};
+  size_t n = w->end - w->start;
+  if (baton__en_at(t, w->start) == 'I' && (n == 1 || baton__en_at(t, w->start + 1) == '\''))
+    return true;
+  return baton__en_lookup(baton__en_months, t, w->start, w->end) >= 0 ||
+         baton__en_lookup(baton__en_weekdays, t, w->start, w->end) >= 0 ||
+         (n > 1 && baton__en_at(t, w->end - 1) == 's' &&
+          baton__en_lookup(baton__en_weekdays, t, w->start, w->end - 1) >= 0) ||
+         baton__en_lookup(relative, t, w->start, w->end) >= 0;
+}
+
+/* Is the word a stop word, a sentence-opening word or a title, whatever its case? */
+static bool en_stop(const baton__en_text *t, const en_span *w) {
+  char low[EN_STOP_WORD];
+  size_t n = w->end - w->start;
+  if (n >= sizeof low)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    low[i] = (char)tolower(baton__en_at(t, w->start + i));
+  low[n] = '\0';
+  return baton__is_stop_word(low) ||
+         baton__en_lookup(en_sentence_words, t, w->start, w->end) >= 0 ||
+         baton__en_lookup(en_titles, t, w->start, w->end) >= 0;
+}
+
+/* Does a sentence (or a line, or the text) start at `at`, past quotes and brackets? */
+static bool en_sentence_start(const baton__en_text *t, size_t at) {
+  size_t p = at;
+  for (; p > 0 && at - p < EN_LOOKBACK; p--) {
+    char c = t->s[p - 1];
+    if (c == '\n' || (c && strchr(".!?:;", c)))
+      return true;
+    if (p >= 3 && (memcmp(t->s + p - 3, "\xe2\x80\x9c", 3) == 0 ||
+                   memcmp(t->s + p - 3, "\xe2\x80\x98", 3) == 0))
+      p -= 2; /* with the loop's p--, past the quote */
+    else if (!c || !strchr(" \t\r\"'([*-", c))
+      return false;
+  }
+  return p == 0 || at - p >= EN_LOOKBACK;
+}
+
+/* May the lower-case word s join a name after the words w[0, n)? */
+static bool en_joins(const baton__en_text *t, const en_span *s, const en_span *w, size_t n) {
+  static const char *const of[] = {"of", NULL}, *const the[] = {"the", NULL};
+  if (!n || !islower(baton__en_at(t, s->start)))
+    return false;
+  if (baton__en_lookup(of, t, s->start, s->end) >= 0)
+    return baton__en_lookup(en_org_words, t, w[n - 1].start, w[n - 1].end) >= 0 ||
+           baton__en_lookup(en_loc_words, t, w[n - 1].start, w[n - 1].end) >= 0;
+  if (baton__en_lookup(the, t, s->start, s->end) >= 0) /* "Bank of the West" */
+    return baton__en_lookup(of, t, w[n - 1].start, w[n - 1].end) >= 0;
+  return baton__en_lookup(en_particles, t, s->start, s->end) >= 0;
+}
+
+/* The words of the name at `at` into w (at most EN_MAX_NAME_WORDS): capitalised words, and
+ * the small words that join them (en_joins), one or two spaces apart. Returns how many, the
+ * last capitalised. */
+static size_t en_name_words(const baton__en_text *t, size_t at, en_span *w) {
+  size_t n = 0, last = 0, p = at;
+  while (n < EN_MAX_NAME_WORDS) {
+    en_span s = {p, baton__en_word_end(t, p)};
+    bool cap = s.end > p && en_capital(t, p) && !en_never_name(t, &s);
+    if (!cap && !en_joins(t, &s, w, n))
+      break;
+    w[n++] = s;
+    last = cap ? n : last;
+    size_t q = s.end;
+    while (q - s.end < 2 && (baton__en_at(t, q) == ' ' || baton__en_at(t, q) == '\t'))
+      q++;
+    if (q == s.end)
+      break;
+    p = q;
+  }
+  return last;
+}
+
+/* PER after a title, else ORG or LOC when a word of the name says so, else NAME. */
+static const char *en_group(const baton__en_text *t, const en_span *w, size_t n, bool titled) {
+  if (titled)
+    return "PER";
+  for (size_t i = 0; i < n; i++)
+    if (baton__en_lookup(en_org_words, t, w[i].start, w[i].end) >= 0)
+      return "ORG";
+  for (size_t i = 0; i < n; i++)
+    if (baton__en_lookup(en_loc_words, t, w[i].start, w[i].end) >= 0)
+      return "LOC";
+  return "NAME";
+}
+
+/* Where a title before a name ends ("Dr", "Mrs."), the name's first word's start; else at. */
+static size_t en_after_title(const baton__en_text *t, size_t at) {
+  size_t e = baton__en_word_end(t, at), p;
+  if (baton__en_lookup(en_titles, t, at, e) < 0)
+    return at;
+  e += baton__en_at(t, e) == '.';
+  for (p = e; p - e < 2 && baton__en_at(t, p) == ' '; p++)
+    ;
+  en_span next = {p, baton__en_word_end(t, p)};
+  return p > e && next.end > p && en_capital(t, p) && !en_never_name(t, &next) ? p : at;
+}
+
+bool baton__entities_name(const baton__en_text *t, size_t at, baton__entity *hit, size_t *next) {
+  if (!en_capital(t, at))
+    return false;
+  size_t from = en_after_title(t, at), first = 0, end;
+  en_span w[EN_MAX_NAME_WORDS];
+  size_t n = en_name_words(t, from, w);
+  bool opens = from == at && n && en_sentence_start(t, at);
+  while (opens && first < n && (en_stop(t, &w[first]) || !en_capital(t, w[first].start)))
+    first++;
+  if (first == n || (n - first == 1 && (en_stop(t, &w[first]) ||
+                                        w[first].end - w[first].start == 1)))
+    return false;
+  if (opens && n - first == 1 && baton__en_at(t, w[first].end) == ':')
+    return false; /* a label opening a line: "Present: ...", "Attendees: ..." */
+  *next = end = w[n - 1].end;
+  bool s_end = end - w[n - 1].start > 2 && baton__en_at(t, end - 1) == 's';
+  if (s_end && baton__en_at(t, end - 2) == '\'')
+    end -= 2; /* "Alice's": Alice */
+  else if (s_end && end - w[n - 1].start > 4 && memcmp(t->s + end - 4, "\xe2\x80\x99", 3) == 0)
+    end -= 4; /* "Alice’s" */
+  *hit = (baton__entity){en_group(t, w + first, n - first, from > at), w[first].start, end};
+  return true;
+}

@@ -1,0 +1,100 @@
+/* entities_text.c — how the entity finder reads its text: bytes, words, keywords, digits and where a number ends, bounded and safe on any bytes. */
+#include "executors/entities.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/banned.h"
+
+/* Punctuation outside ASCII that is not part of a word: quotes, dashes, the ellipsis. */
+static const char *const en_punct[] = {"\xe2\x80\x98", "\xe2\x80\x99", "\xe2\x80\x9c",
+                                       "\xe2\x80\x9d", "\xe2\x80\x93", "\xe2\x80\x94",
+                                       "\xe2\x80\xa6", "\xc2\xab",     "\xc2\xbb", NULL};
+
+bool baton__en_in(const char *set, char c) {
+  return c && strchr(set, c);
+}
+
+unsigned char baton__en_at(const baton__en_text *t, size_t at) {
+  return at < t->len ? (unsigned char)t->s[at] : 0;
+}
+
+size_t baton__en_punct_len(const baton__en_text *t, size_t at) {
+  for (size_t i = 0; en_punct[i]; i++) {
+    size_t n = strlen(en_punct[i]);
+    if (at + n <= t->len && memcmp(t->s + at, en_punct[i], n) == 0)
+      return n;
+  }
+  return 0;
+}
+
+bool baton__en_wordc(const baton__en_text *t, size_t at) {
+  unsigned char c = baton__en_at(t, at);
+  if (c < 0x80)
+    return isalnum(c);
+  size_t lead = at; /* a continuation byte belongs to the character its lead byte starts */
+  while (lead > 0 && at - lead < 3 && (baton__en_at(t, lead) & 0xC0) == 0x80)
+    lead--;
+  size_t n = baton__en_punct_len(t, lead);
+  return !(n && at < lead + n);
+}
+
+size_t baton__en_word_end(const baton__en_text *t, size_t at) {
+  size_t p = at;
+  while (baton__en_wordc(t, p)) {
+    p++;
+    while (baton__en_wordc(t, p))
+      p++;
+    /* "-" or an apostrophe joins two parts of a word */
+    size_t j = baton__en_in("-'", (char)baton__en_at(t, p)) ? 1
+               : p + 3 <= t->len && memcmp(t->s + p, "\xe2\x80\x99", 3) == 0 ? 3 : 0;
+    if (!j || p == at || !baton__en_wordc(t, p + j))
+      break;
+    p += j;
+  }
+  return p;
+}
+
+int baton__en_lookup(const char *const *list, const baton__en_text *t, size_t at, size_t end) {
+  for (int i = 0; list[i]; i++)
+    if (strlen(list[i]) == end - at && strncasecmp(list[i], t->s + at, end - at) == 0)
+      return i;
+  return -1;
+}
+
+size_t baton__en_keyword(const baton__en_text *t, size_t at, const char *const *list) {
+  size_t best = at;
+  for (size_t i = 0; list[i]; i++) {
+    size_t n = strlen(list[i]);
+    if (at + n > t->len || strncasecmp(list[i], t->s + at, n) != 0 || at + n <= best)
+      continue;
+    if (!isalnum((unsigned char)list[i][n - 1]) || !baton__en_wordc(t, at + n))
+      best = at + n;
+  }
+  return best;
+}
+
+size_t baton__en_space(const baton__en_text *t, size_t at) {
+  size_t p = at;
+  while (p - at < BATON__EN_MAX_SPACES && baton__en_in(" \t", (char)baton__en_at(t, p)))
+    p++;
+  return p;
+}
+
+size_t baton__en_digits(const baton__en_text *t, size_t at, unsigned long long *v) {
+  size_t p = at;
+  for (*v = 0; p - at <= BATON__EN_MAX_DIGITS && isdigit(baton__en_at(t, p)); p++)
+    *v = *v * 10 + (unsigned)(baton__en_at(t, p) - '0');
+  return p;
+}
+
+bool baton__en_number_ends(const baton__en_text *t, size_t p) {
+  return !baton__en_wordc(t, p) &&
+         !(baton__en_in(".,:", (char)baton__en_at(t, p)) && isdigit(baton__en_at(t, p + 1)));
+}
+
+bool baton__en_inside_number(const baton__en_text *t, size_t at) {
+  return at >= 2 && baton__en_in(".,:", t->s[at - 1]) && isdigit((unsigned char)t->s[at - 2]);
+}
+

@@ -1,0 +1,225 @@
+/* test_entities.c — the rule-based token-classification executor: each kind of entity and where it is, names against sentence openings, its reply, its bounds, odd bytes. */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/util.h"
+#include "executors/executor.h"
+#include "support/support.h"
+
+typedef struct reply {
+  int rc;
+  char *text;
+  cJSON *json;
+  char err[512];
+} reply;
+
+static reply tag(const char *text, size_t max_text) {
+  reply r = {0};
+  baton__values in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  if (text)
+    cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
+  baton__config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.max_text_bytes = max_text;
+  baton__exec_env env = {.cfg = &cfg};
+  r.rc = baton__executor_entities.run(NULL, "token-classification", &in, &env, &out);
+  if (r.rc == 0) {
+    const baton__value *t = baton__values_get(&out, "text"), *j = baton__values_get(&out, "json");
+    cr_assert(t && t->type == BATON__T_TEXT && j && j->type == BATON__T_JSON);
+    r.text = baton__strdup(t->data);
+    cr_assert_not_null(r.json = cJSON_Parse(j->data), "the reply does not parse: %s", j->data);
+    cr_assert(cJSON_IsArray(r.json), "%s", j->data);
+  } else {
+    cr_assert_neq(env.err[0], '\0', "a failure without a message");
+  }
+  baton__fmt(r.err, sizeof r.err, "%s", env.err);
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return r;
+}
+
+static void reply_release(reply *r) {
+  free(r->text);
+  cJSON_Delete(r->json);
+}
+
+static const char *field(const cJSON *o, const char *name) {
+  return cJSON_GetStringValue(cJSON_GetObjectItem(o, name));
+}
+
+static int number(const cJSON *o, const char *name) {
+  const cJSON *n = cJSON_GetObjectItem(o, name);
+  cr_assert(cJSON_IsNumber(n), "no number %s", name);
+  return n->valueint;
+}
+
+/* The entity whose word is `word`, or NULL. */
+static const cJSON *entity(const reply *r, const char *word) {
+  const cJSON *it;
+  cJSON_ArrayForEach(it, r->json) {
+    if (strcmp(field(it, "word"), word) == 0)
+      return it;
+  }
+  return NULL;
+}
+
+Test(executors_entities, finds_a_person_money_a_date_and_a_time_with_their_offsets) {
+  const char *text = "Dr Jane Smith paid $12.50 on 3 December 2026 at 9:30.";
+  static const struct {
+    const char *group, *word;
+    int start, end;
+  } want[] = {{"PER", "Jane Smith", 3, 13},
+              {"MONEY", "$12.50", 19, 25},
+              {"DATE", "3 December 2026", 29, 44},
+              {"TIME", "9:30", 48, 52}};
+  reply r = tag(text, 0);
+  cr_assert_eq(r.rc, 0, "%s", r.err);
+  cr_assert_eq(cJSON_GetArraySize(r.json), 4, "%s", r.text);
+  for (int i = 0; i < 4; i++) {
+    const cJSON *o = cJSON_GetArrayItem(r.json, i);
+    cr_assert_str_eq(field(o, "entity_group"), want[i].group, "%s", r.text);
+    cr_assert_str_eq(field(o, "word"), want[i].word);
+    cr_assert_eq(number(o, "start"), want[i].start, "%s", want[i].word);
+    cr_assert_eq(number(o, "end"), want[i].end, "%s", want[i].word);
+    cr_assert_float_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(o, "score")), 1.0, 1e-9);
+  }
+  /* the text form is the Hugging Face executor's, for the tasks that follow */
+  cr_assert_str_eq(r.text, "Jane Smith (PER), $12.50 (MONEY), 3 December 2026 (DATE), "
+                           "9:30 (TIME)");
+  reply_release(&r);
+}
+
+Test(executors_entities, finds_every_kind_where_it_is) {
+  static const struct {
+    const char *text, *group, *word;
+  } cases[] = {
+      {"The invoice is due December 3, 2026 at the latest.", "DATE", "December 3, 2026"},
+      {"Tickets go on sale Dec 3 online.", "DATE", "Dec 3"},
+      {"The backup ran on 2026-12-03 without errors.", "DATE", "2026-12-03"},
+      {"Her flight lands on 03/12/2026 in the evening.", "DATE", "03/12/2026"},
+      {"Der Vertrag endet am 12.03.2026 um Mitternacht.", "DATE", "12.03.2026"},
+      {"We close early on Monday for the inventory.", "DATE", "Monday"},
+      {"The bakery has been open since 1998 in this street.", "DATE", "1998"},
+      {"Can we talk tomorrow about the roof?", "DATE", "tomorrow"},
+      {"The train leaves at 10:15 pm from platform two.", "TIME", "10:15 pm"},
+      {"Breakfast is served from 9 am until late.", "TIME", "9 am"},
+      {"Lunch is at noon in the garden.", "TIME", "noon"},
+      {"A coffee costs \xe2\x82\xac" "3 here.", "MONEY", "\xe2\x82\xac" "3"},
+      {"The repair quote came to \xc2\xa3" "1,200 in total.", "MONEY", "\xc2\xa3" "1,200"},
+      {"I paid 12 dollars for the tickets.", "MONEY", "12 dollars"},
+      {"The fine is 5 euros per book per week.", "MONEY", "5 euros"},
+      {"Turnout rose by 12% this year.", "PERCENT", "12%"},
+      {"Only 12 percent of the members voted.", "PERCENT", "12 percent"},
+      {"Write to the secretary at anna.berg@riverside-library.org about it.", "EMAIL",
+       "anna.berg@riverside-library.org"},
+      {"The agenda is on https://example.org/minutes/2026?draft=1, as usual.", "URL",
+       "https://example.org/minutes/2026?draft=1"},
+      {"See www.example.com.", "URL", "www.example.com"},
+      {"The caretaker's number is +44 20 7946 0958 if the alarm goes off.", "PHONE",
+       "+44 20 7946 0958"},
+      {"For the hall, ring (555) 123-4567 before noon.", "PHONE", "(555) 123-4567"},
+      {"The meeting was chaired by Mrs. O'Neill last time.", "PER", "O'Neill"},
+      {"She worked at Riverside Public Library for years.", "ORG", "Riverside Public Library"},
+      {"The shop on Baker Street sells maps.", "LOC", "Baker Street"},
+      {"Yesterday Alice Martin of the Bank of England spoke.", "NAME", "Alice Martin"},
+      {"Yesterday Alice Martin of the Bank of England spoke.", "ORG", "Bank of England"},
+      {"He studied at the University of Oxford.", "ORG", "University of Oxford"},
+      {"Last summer Alice and Bob walked across Paris.", "NAME", "Paris"},
+      {"She admires Vincent van Gogh's early drawings.", "NAME", "Vincent van Gogh"},
+      {"Captain Jean-Luc Picard gave the order.", "NAME", "Captain Jean-Luc Picard"},
+      {"\xe2\x80\x9c" "Alice is late,\xe2\x80\x9d he said.", "NAME", "Alice"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    reply r = tag(cases[i].text, 0);
+    cr_assert_eq(r.rc, 0, "%s: %s", cases[i].text, r.err);
+    const cJSON *o = entity(&r, cases[i].word);
+    cr_assert_not_null(o, "%s: %s not among %s", cases[i].text, cases[i].word, r.text);
+    cr_assert_str_eq(field(o, "entity_group"), cases[i].group, "%s", cases[i].text);
+    int start = (int)(strstr(cases[i].text, cases[i].word) - cases[i].text);
+    cr_assert_eq(number(o, "start"), start, "%s", cases[i].text);
+    cr_assert_eq(number(o, "end"), start + (int)strlen(cases[i].word), "%s", cases[i].text);
+    reply_release(&r);
+  }
+}
+
+Test(executors_entities, a_sentence_opening_word_is_not_a_name) {
+  reply r = tag("The committee met on the first Tuesday. The Bank of England kept rates. "
+                "Please call Anna. Minutes of the riverside library committee.\n"
+                "Present: the chair and two members.", 0);
+  cr_assert_eq(r.rc, 0, "%s", r.err);
+  cr_assert_str_eq(r.text, "Tuesday (DATE), Bank of England (ORG), Anna (NAME)");
+  const cJSON *bank = entity(&r, "Bank of England");
+  cr_assert_eq(number(bank, "start"), 44);
+  cr_assert_eq(number(bank, "end"), 59);
+  reply_release(&r);
+}
+
+Test(executors_entities, words_that_only_look_like_entities_are_left_alone) {
+  static const char *const texts[] = {
+      "the cat slept on the mat all afternoon.",
+      "May I go? I think so.",                       /* a month and "I" without a date */
+      "About 2000 people came, 1 200 000 in all.",   /* numbers, thousands */
+      "It is not 3.14 but close; see version 1.2.3.",
+      "the order 12345678 and the book 978-3-16-148410-0 arrived.", /* an ISBN */
+  };
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    reply r = tag(texts[i], 0);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    cr_assert_eq(cJSON_GetArraySize(r.json), 0, "%s: %s", texts[i], r.text);
+    cr_assert_str_eq(r.text, "no entities found");
+    reply_release(&r);
+  }
+}
+
+Test(executors_entities, bounds_the_text_and_the_number_of_entities) {
+  reply r = tag("Dr Jane Smith paid $12.50 on 3 December 2026 at 9:30.", 16);
+  cr_assert_neq(r.rc, 0);
+  cr_assert(strstr(r.err, "over the limit"), "%s", r.err);
+  baton__sb sb;
+  baton__sb_init(&sb);
+  for (int i = 0; i < 1500; i++)
+    baton__sb_addf(&sb, "Meet on %d May 2026, ", i % 28 + 1);
+  r = tag(sb.buf, 0);
+  cr_assert_eq(r.rc, 0, "%s", r.err);
+  cr_assert_eq(cJSON_GetArraySize(r.json), 1000);
+  cr_assert(strstr(r.text, "the first 1000 entities; the text holds more"), "%.200s", r.text);
+  reply_release(&r);
+  baton__sb_release(&sb);
+}
+
+Test(executors_entities, odd_bytes_do_not_break_it) {
+  static const char *const texts[] = {
+      "\xff\xfe Bad \xc3 Bytes \xe2\x80 here \xc3",
+      "\x80\x80\x80 Zola \xe2",
+      "caf\xc3\xa9 \xc3\x89mile Zola wrote it.\xe2\x80",
+      "$", "+", "(", "9:", "3 Dec", "a@", "http://", "Mr", "Mr.", "\xe2\x82", "12.", "in 2026",
+  };
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    reply r = tag(texts[i], 0);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    size_t len = strlen(texts[i]);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, r.json) {
+      int start = number(it, "start"), end = number(it, "end");
+      cr_assert(start >= 0 && start < end && (size_t)end <= len, "%d..%d", start, end);
+    }
+    reply_release(&r);
+  }
+  reply r = tag("caf\xc3\xa9 \xc3\x89mile Zola wrote it.", 0);
+  cr_assert_str_eq(r.text, "\xc3\x89mile Zola (NAME)");
+  reply_release(&r);
+}
+
+Test(executors_entities, says_what_it_cannot_tag) {
+  reply r = tag(" \n\t", 0);
+  cr_assert_neq(r.rc, 0);
+  cr_assert(strstr(r.err, "empty"), "%s", r.err);
+  r = tag(NULL, 0);
+  cr_assert_neq(r.rc, 0);
+  cr_assert(strstr(r.err, "text"), "%s", r.err);
+}
