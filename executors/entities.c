@@ -11,6 +11,60 @@
 
 #define EN_DEFAULT_MAX_TEXT (1024u * 1024u)
 #define EN_MAX_ENTITIES 1000
+#define EN_MAX_INSTRUCTION 2048
+
+/* The groups the rules give, in the order of the bits of a wish. */
+static const char *const en_groups[] = {"DATE", "TIME",  "MONEY", "PERCENT", "EMAIL", "URL",
+                                        "PHONE", "PER", "ORG",   "LOC",     "NAME",  NULL};
+enum { EN_DATE = 1, EN_TIME = 2, EN_MONEY = 4, EN_PERCENT = 8, EN_EMAIL = 16, EN_URL = 32,
+       EN_PHONE = 64, EN_PER = 128, EN_ORG = 256, EN_LOC = 512, EN_NAME = 1024, EN_ALL = 2047,
+       EN_POS = 2048 /* parts of speech asked for too: not tagged */ };
+
+/* The words of an instruction ("extract the dates from notes.txt") that ask for some groups
+ * only, as word starts; a name the rules cannot type (NAME) goes with people, places and
+ * organisations alike. */
+static const struct {
+  unsigned groups;
+  const char *const words[8];
+} en_wishes[] = {
+    {EN_DATE, {"date", "day", "when", NULL}},
+    {EN_TIME, {"time", "hour", "when", NULL}},
+    {EN_MONEY, {"money", "amount", "price", "cost", "sum", "currenc", NULL}},
+    {EN_PERCENT, {"percent", "rate", NULL}},
+    {EN_EMAIL, {"email", "e-mail", "mail address", NULL}},
+    {EN_URL, {"url", "link", "web address", "website", NULL}},
+    {EN_PHONE, {"phone", "telephone", NULL}},
+    {EN_PER | EN_NAME, {"people", "person", "who", "someone", NULL}},
+    {EN_LOC | EN_NAME, {"place", "location", "cit", "countr", "where", NULL}},
+    {EN_ORG | EN_NAME, {"compan", "organi", "business", "institution", NULL}},
+    {EN_PER | EN_ORG | EN_LOC | EN_NAME, {"names", "proper noun", NULL}}, /* not "named" */
+    {EN_ALL, {"entit", NULL}},
+};
+
+/* The groups the instruction asks for (EN_ALL when it names none), with EN_POS when it asks for
+ * parts of speech too, which the rules do not tag; 0 when it asks for those alone. */
+static unsigned en_wanted(const char *instruction) {
+  static const char *const pos[] = {"part of speech", "parts of speech", "part-of-speech",
+                                    "pos tag", "grammatical", NULL};
+  char low[EN_MAX_INSTRUCTION + 1];
+  baton__run_lower(instruction ? instruction : "", low, sizeof low);
+  unsigned want = 0;
+  for (size_t i = 0; i < sizeof en_wishes / sizeof en_wishes[0]; i++)
+    want |= baton__run_any_word(low, en_wishes[i].words, false) ? en_wishes[i].groups : 0;
+  if (baton__run_any_word(low, pos, false))
+    return want ? want | EN_POS : 0;
+  return want ? want : EN_ALL;
+}
+
+/* Keeps the entities of the wanted groups, in order; how many are left. */
+static size_t en_keep(baton__entity *e, size_t n, unsigned want) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t g = 0; en_groups[g]; g++)
+      if (!strcmp(e[i].group, en_groups[g]) && (want & (1u << g)))
+        e[k++] = e[i];
+  return k;
+}
 
 /* The entities as Hugging Face's reply: [{entity_group, score, word, start, end}], start and end
  * in bytes. A rule has no probability: score is 1. NULL when out of memory. */
@@ -37,16 +91,25 @@ static char *en_json(const baton__en_text *t, const baton__entity *e, size_t n) 
 
 /* The entities as text, as the Hugging Face executor gives them: "word (GROUP), ...". Caller
  * frees; NULL when out of memory. */
-static char *en_list(const baton__en_text *t, const baton__entity *e, size_t n, bool cut) {
+static char *en_list(const baton__en_text *t, const baton__entity *e, size_t n, bool cut,
+                     unsigned want) {
   baton__sb sb;
   baton__sb_init(&sb);
   for (size_t i = 0; i < n; i++)
     baton__sb_addf(&sb, "%s%.*s (%s)", i ? ", " : "", (int)(e[i].end - e[i].start),
                    t->s + e[i].start, e[i].group);
-  if (!n)
+  bool all = (want & EN_ALL) == EN_ALL;
+  if (!n && all)
     baton__sb_adds(&sb, "no entities found");
+  for (size_t g = 0, k = 0; !n && !all && en_groups[g]; g++)
+    if (want & (1u << g))
+      baton__sb_addf(&sb, "%s%s", k++ ? ", " : "none of the kinds asked for (", en_groups[g]);
+  if (!n && !all)
+    baton__sb_adds(&sb, ") found");
   if (cut)
     baton__sb_addf(&sb, " (the first %d entities; the text holds more)", EN_MAX_ENTITIES);
+  if (want & EN_POS)
+    baton__sb_adds(&sb, " (parts of speech are not tagged here: that takes a model)");
   return baton__sb_detach(&sb);
 }
 
@@ -64,14 +127,20 @@ static int en_run(void *state, const char *task, const baton__values *in, baton_
     return -1;
   if (strspn(text, " \t\r\n") == len)
     return baton__run_fail(env, "the text to find entities in is empty");
+  const baton__value *iv = baton__values_get(in, "instruction");
+  unsigned want = en_wanted(iv ? iv->data : NULL);
+  if (!want)
+    return baton__run_fail(env, "local/entities finds names, dates, amounts and addresses by "
+                                "rule, not parts of speech: a part-of-speech model is needed "
+                                "(set HF_TOKEN, or declare one on a model server)");
   baton__entity *found = malloc((EN_MAX_ENTITIES + 1) * sizeof *found);
   if (!found)
     return baton__run_fail(env, "out of memory");
   baton__en_text t = {text, len};
   size_t n = baton__entities_find(&t, found, EN_MAX_ENTITIES + 1);
   bool cut = n > EN_MAX_ENTITIES;
-  n = cut ? EN_MAX_ENTITIES : n;
-  const baton__output outs[] = {{"text", BATON__T_TEXT, en_list(&t, found, n, cut), false},
+  n = en_keep(found, cut ? EN_MAX_ENTITIES : n, want);
+  const baton__output outs[] = {{"text", BATON__T_TEXT, en_list(&t, found, n, cut, want), false},
                                 {"json", BATON__T_JSON, en_json(&t, found, n), false}};
   free(found);
   return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);

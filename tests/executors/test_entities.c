@@ -16,13 +16,16 @@ typedef struct reply {
   char err[512];
 } reply;
 
-static reply tag(const char *text, size_t max_text) {
+/* Runs the executor on text with an instruction (the request's words), or none. */
+static reply tag_as_asked(const char *text, const char *instruction, size_t max_text) {
   reply r = {0};
   baton__values in, out;
   memset(&in, 0, sizeof in);
   memset(&out, 0, sizeof out);
   if (text)
     cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
+  if (instruction)
+    cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
   baton__config cfg;
   memset(&cfg, 0, sizeof cfg);
   cfg.max_text_bytes = max_text;
@@ -42,6 +45,8 @@ static reply tag(const char *text, size_t max_text) {
   baton__values_release(&out);
   return r;
 }
+
+static reply tag(const char *text, size_t max_text) { return tag_as_asked(text, NULL, max_text); }
 
 static void reply_release(reply *r) {
   free(r->text);
@@ -222,4 +227,38 @@ Test(executors_entities, says_what_it_cannot_tag) {
   r = tag(NULL, 0);
   cr_assert_neq(r.rc, 0);
   cr_assert(strstr(r.err, "text"), "%s", r.err);
+}
+
+/* "Extract the dates from notes.txt" gets the dates only; parts of speech are refused, or noted
+ * as not tagged beside entities asked for. */
+Test(executors_entities, the_kinds_asked_for_are_the_kinds_given) {
+  const char *text = "Dr Alice Martin met John Okafor at the Bank of England on 3 December 2026 "
+                     "at 9:30 am; the fee was $120. Write to alice@example.org.";
+  static const struct {
+    const char *asked, *want;
+  } cases[] = {
+      {"Extract the dates from notes.txt", "3 December 2026 (DATE)"},
+      {"list the people mentioned", "Alice Martin (PER), John Okafor (NAME)"},
+      {"Find the email addresses in notes.txt", "alice@example.org (EMAIL)"},
+      {"what does it cost? find the amounts", "$120 (MONEY)"},
+      {"which companies are named", "John Okafor (NAME), Bank of England (ORG)"},
+      {"find the phone numbers", "none of the kinds asked for (PHONE) found"},
+      {"tag it, please", "Alice Martin (PER), John Okafor (NAME), Bank of England (ORG), "
+                         "3 December 2026 (DATE), 9:30 am (TIME), $120 (MONEY), "
+                         "alice@example.org (EMAIL)"},
+      {"Find the named entities and part-of-speech tags",
+       "Alice Martin (PER), John Okafor (NAME), Bank of England (ORG), 3 December 2026 (DATE), "
+       "9:30 am (TIME), $120 (MONEY), alice@example.org (EMAIL) (parts of speech are not tagged "
+       "here: that takes a model)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    reply r = tag_as_asked(text, cases[i].asked, 0);
+    cr_assert_eq(r.rc, 0, "%s: %s", cases[i].asked, r.err);
+    cr_assert_str_eq(r.text, cases[i].want, "%s", cases[i].asked);
+    reply_release(&r);
+  }
+  reply r = tag_as_asked(text, "Tag the parts of speech in notes.txt", 0);
+  cr_assert_neq(r.rc, 0);
+  cr_assert(strstr(r.err, "not parts of speech"), "%s", r.err);
+  reply_release(&r);
 }
