@@ -264,10 +264,10 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 6. "translate it": read an earlier-named image or recording first */
   if (text && has_ref && (b = bridge(p, st, false, media, src)))
     return b > 0 ? 0 : -1;
-  /* 7. the step's own words, 8. any resource of that type, even a used one */
+  /* 7. the step's words (not a lone verb: "summarize"), 8. any resource of that type, even used */
   for (size_t i = 0; !text && i < p->n_res && src->res < 0; i++)
     src->res = (p->res[i].type & type) ? (int)i : -1;
-  src->literal = text ? span_text(p, st->a, st->b) : NULL;
+  src->literal = text && st->b > st->a + 1 ? span_text(p, st->a, st->b) : NULL;
   return 0;
 }
 

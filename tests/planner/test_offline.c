@@ -125,7 +125,9 @@ Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
   static const char *const asks[][2] = {
       {"Describe this image", "image-to-text needs an image"},
       {"Transcribe the recording", "automatic-speech-recognition needs an audio"},
-      {"Detect the objects in the photo", "object-detection needs an image"}};
+      {"Detect the objects in the photo", "object-detection needs an image"},
+      {"summarize", "summarization needs a text"}, /* its verb is no text to work on */
+      {"Translate!", "translation needs a text"}};
   for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
     baton__graph g;
     char err[256] = "";
