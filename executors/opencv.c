@@ -104,12 +104,25 @@ static void cv_release(void *state) {
   free(st);
 }
 
-/* The cascade the request's lower-cased words ask for. */
-static size_t cv_pick(const char *low) {
+/* Things an object detection model finds (COCO's classes, as people name them) that no cascade
+ * here does: asked for by name, they get a clear refusal, not the faces found by default. */
+static const char *const cv_uncovered[] = {
+    "car", "cars", "bicycle", "bicycles", "bike", "bikes", "motorcycle", "motorcycles", "bus",
+    "buses", "truck", "trucks", "train", "trains", "boat", "boats", "plane", "planes", "airplane",
+    "airplanes", "bird", "birds", "dog", "dogs", "puppy", "puppies", "horse", "horses", "sheep",
+    "cow", "cows", "elephant", "elephants", "bear", "bears", "zebra", "zebras", "giraffe",
+    "giraffes", "bottle", "bottles", "cup", "cups", "chair", "chairs", "sofa", "couch", "bed",
+    "laptop", "laptops", "phone", "phones", "book", "books", "clock", "clocks", "umbrella",
+    "umbrellas", "bag", "bags", "ball", "balls", "banana", "bananas", "apple", "apples", "pizza",
+    "cake", "vase", "vases", "tree", "trees", "flower", "flowers", "traffic light",
+    "traffic lights", "stop sign", "bench", "benches", "kite", "kites", "fruit", "food", NULL};
+
+/* The cascade the request's lower-cased words ask for; -1 when they name a thing none finds. */
+static int cv_pick(const char *low) {
   for (size_t k = 0; k < CV_N_KINDS; k++)
     if (baton__run_any_word(low, cv_kinds[k].cues, true))
-      return k;
-  return CV_DEFAULT_KIND;
+      return (int)k;
+  return baton__run_any_word(low, cv_uncovered, true) ? -1 : CV_DEFAULT_KIND;
 }
 
 /* How the lower-cased words ask to show what is found: boxes drawn, or hidden. */
@@ -226,7 +239,13 @@ static int cv_run(void *state, const char *task, const baton__values *in, baton_
     return -1;
   char low[CV_MAX_WORDS_TEXT];
   baton__run_lower(cv_words(in), low, sizeof low);
-  size_t k = cv_pick(low);
+  int pick = cv_pick(low);
+  if (pick < 0)
+    return baton__run_fail(env, "the local detector (OpenCV's Haar cascades) finds faces, eyes, "
+                                "smiles, people, cat faces and licence plates, not what \"%.80s\" "
+                                "names: an object detection model is needed (set HF_TOKEN, or "
+                                "declare one on a model server)", cv_words(in));
+  size_t k = (size_t)pick;
   int mode = cv_conceal_mode(low);
   baton__cv_cascade *cascade = cv_cascade(st, k, env);
   if (!cascade || baton__run_must_stop(env, 0, "object detection"))

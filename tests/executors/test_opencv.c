@@ -133,6 +133,15 @@ Test(executors_opencv, the_request_words_choose_the_cascade, .init = setup, .fin
   cr_assert_eq(r.rc, 0, "%s", r.err);
   cr_assert(strstr(r.text, "eye"), "not the eye cascade: %s", r.text);
   result_release(&r);
+  /* a thing no cascade finds is refused by name, not answered with the faces found */
+  r = detect(MESSI, "count the dogs in this photo");
+  cr_assert_neq(r.rc, 0, "answered: %s", r.text);
+  cr_assert(strstr(r.err, "not what \"count the dogs in this photo\" names") &&
+                strstr(r.err, "object detection model"), "%s", r.err);
+  result_release(&r);
+  r = detect(MESSI, "find the people and their dogs"); /* people are found */
+  cr_assert_eq(r.rc, 0, "%s", r.err);
+  result_release(&r);
 }
 
 /* Mean absolute difference between horizontal neighbours inside the box: how sharp it is. */
