@@ -102,7 +102,7 @@ char *off_asked_again(const planner *p) {
   bool marks = off_marks_found(p), own = p->n_res && !p->res[0].turn, taken[OFF_MAX_RES] = {false};
   if (!p->asked || !(marks || own || off_has_word(p, 0, p->n_tok, W_AGAIN) || off_asks_about(p)))
     return NULL;
-  size_t n, swapped = 0;
+  size_t n, swapped = 0, named = 0;
   int turn = own ? 0 : p->again_turn; /* "again" after "do the same for b.png": on b.png */
   baton__sb sb;
   baton__sb_init(&sb);
@@ -110,7 +110,7 @@ char *off_asked_again(const planner *p) {
   while ((w = next_name(&at, &n))) {
     unsigned type = off_file_type(w, n);
     int r = own_file(p, turn, type, taken);
-    if (r < 0)
+    if ((named += type != 0, r < 0))
       continue;
     baton__sb_add(&sb, done, (size_t)(w - done)); /* up to the name, then the request's file */
     done = w + n;
@@ -119,6 +119,9 @@ char *off_asked_again(const planner *p) {
       baton__sb_addf(&sb, "%s%s", sep, p->res[r].value), taken[r] = true, swapped++;
   }
   baton__sb_adds(&sb, done);
+  /* "find the dates in it", then "and in b.txt?": "find the dates in it: b.txt" */
+  for (int r; own && !named && (r = own_file(p, 0, ~0u, taken)) >= 0; taken[r] = true)
+    baton__sb_addf(&sb, "%s %s", swapped++ ? " and" : ":", p->res[r].value);
   if (marks) /* "find the faces in x.jpg" and "blur them" */
     baton__sb_addf(&sb, " and %s", p->req);
   /* none of what the request names fits the last request: it is no repeat of it */

@@ -80,10 +80,7 @@ static int run_passes(planner *p, const baton__offline_req *r) {
   off_find_image_kinds(p);
   if (off_split_steps(p) != 0)
     return fail(p, many, "steps", OFF_MAX_STEPS);
-  if (off_recognise(p) != 0 || off_link(p) != 0)
-    return -1;
-  note_missing(p, r);
-  return 0;
+  return off_recognise(p) != 0 || off_link(p) != 0 ? -1 : (note_missing(p, r), 0);
 }
 
 int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *err,

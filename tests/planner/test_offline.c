@@ -156,11 +156,16 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   got = plan_case("describe b.jpg", NULL, turns, NULL, NULL, err, sizeof err);
   cr_assert_str_eq(got, "image-to-text(image=b.jpg)", "%s", err);
   free(got);
-  /* "again" repeats the last request; on new files only when they fit it (offline_cases.tsv) */
+  /* "again" repeats the last request; on new files only when they fit it (offline_cases.tsv):
+   * in place of the files it named, else of what it referred to ("translate it") */
   got = plan_case("do it again", NULL, turns, NULL, NULL, err, sizeof err);
   cr_assert_str_eq(got, "translation(text=eine Katze,tgt_lang=de)", "%s", err);
   free(got);
-  cr_assert_null(plan_case("do the same for c.txt", NULL, turns, NULL, NULL, err, sizeof err));
+  got = plan_case("do the same for c.txt", NULL, turns, NULL, NULL, err, sizeof err);
+  cr_assert_str_eq(got, "translation(text=c.txt,src_lang=en,tgt_lang=de)", "%s", err);
+  free(got);
+  const char *described = "[{\"role\":\"user\",\"content\":\"describe a.png\"}]";
+  cr_assert_null(plan_case("do the same for c.txt", NULL, described, NULL, NULL, err, sizeof err));
   cr_assert(strstr(err, "could not find any task") != NULL, "%s", err);
   cr_assert_null(plan_case("do the same", NULL, NULL, NULL, NULL, err, sizeof err));
   /* an earlier message too long to plan is not planned again */
