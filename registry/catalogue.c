@@ -49,6 +49,7 @@ typedef struct imp {
   const char *seen; /* with new_only: "\n"-separated ids seen before, or NULL */
   sqlite3_stmt *has_model;
   baton__sb ids;   /* the models' ids, "\n"-separated */
+  baton__cards *cards; /* with new_only: sees every model's card, or NULL */
   char *err;
   size_t errlen;
 } imp;
@@ -336,9 +337,9 @@ static int check_model_task(imp *im, const model_rec *m) {
   return 0;
 }
 
-/* Joins model m's tags and stores it (once per text). 0, or -1 with the
- * error in im. */
-static int store_model(imp *im, yaml_node_t *map, const model_rec *m) {
+/* Joins model m's tags and, when add, stores it (once per text); hands it to im->cards. 0, or
+ * -1 with the error in im. */
+static int store_model(imp *im, yaml_node_t *map, const model_rec *m, bool add) {
   baton__sb tags;
   baton__sb_init(&tags);
   if (m->tags_n && get_list(im, m->tags_n, "tags", ',', &tags)) {
@@ -349,12 +350,14 @@ static int store_model(imp *im, yaml_node_t *map, const model_rec *m) {
                           .tags = tags.buf, .license = m->license, .endpoint = m->endpoint,
                           .downloads = m->downloads, .likes = m->likes, .enabled = m->enabled};
   char uerr[256] = "";
-  int r = baton__upsert_model(im->u, &row, uerr, sizeof uerr);
+  int r = add ? baton__upsert_model(im->u, &row, uerr, sizeof uerr) : 0;
   int rc = 0;
   if (r == 1)
     rc = fail_at(im, map, "model '%s' is defined twice", m->id);
   else if (r < 0)
     rc = fail_at(im, map, "cannot store model '%s': %s", m->id, uerr);
+  else if (im->cards && baton__cards_visit(im->cards, &row, uerr, sizeof uerr))
+    rc = fail_at(im, map, "cannot refresh model '%s': %s", m->id, uerr);
   baton__sb_release(&tags);
   return rc;
 }
@@ -391,9 +394,9 @@ static int import_model(imp *im, yaml_node_t *map) {
   if (check_model_task(im, &m))
     return -1;
   if (!im->new_only)
-    return store_model(im, map, &m);
+    return store_model(im, map, &m, true);
   baton__sb_addf(&im->ids, "%s\n", m.id);
-  return is_new(im, &m) ? store_model(im, map, &m) : 0;
+  return store_model(im, map, &m, is_new(im, &m));
 }
 
 static int import_seq(imp *im, yaml_node_t *seq, const char *what,
@@ -464,11 +467,13 @@ int baton__catalogue_import_tasks(struct sqlite3 *db, const char *yaml, size_t l
 }
 
 int baton__catalogue_import_new(struct sqlite3 *db, const char *yaml, size_t len,
-                                const char *seen, char **ids, char *err, size_t errlen) {
+                                const char *seen, baton__cards *cards, char **ids, char *err,
+                                size_t errlen) {
   baton__upsert u;
   if (baton__upsert_init(&u, db, BATON__UPSERT_REPLACE, "catalogue", err, errlen))
     return -1;
-  imp im = {.db = db, .err = err, .errlen = errlen, .u = &u, .new_only = true, .seen = seen};
+  imp im = {.db = db, .err = err, .errlen = errlen, .u = &u, .new_only = true, .seen = seen,
+             .cards = cards};
   baton__sb_init(&im.ids);
   baton__sb_addc(&im.ids, '\n'); /* every id between two '\n' */
   int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM models WHERE id = ?1", -1, &im.has_model,

@@ -13,6 +13,7 @@ extern const size_t baton__catalogue_yaml_len;
 #define BATON__CATALOGUE_MAX_BYTES (256u * 1024u * 1024u)
 
 struct sqlite3;
+struct baton__cards;
 
 /*
  * Parses a catalogue (YAML text yaml/len, borrowed) and inserts its tasks and
@@ -40,10 +41,13 @@ int baton__catalogue_import_tasks(struct sqlite3 *db, const char *yaml, size_t l
  * refreshed; NULL for a registry of an older baton, which kept none: then only
  * local executors' models count as new) and not in db. A model the user
  * removed is no longer in db but is among `seen`, so it stays removed; one
- * they edited keeps their edits. *ids: the catalogue's ids to keep for the
- * next call, "\n"-separated with a leading "\n" (malloc'd; NULL on failure).
- * 0, or -1 with err. */
+ * they edited keeps their edits. Every model of the catalogue, new or not, is
+ * then handed to baton__cards_visit(cards) (borrowed; NULL: none), which
+ * refreshes the card of one the user left alone. *ids: the catalogue's ids
+ * to keep for the next call, "\n"-separated with a leading "\n" (malloc'd;
+ * NULL on failure). 0, or -1 with err. */
 int baton__catalogue_import_new(struct sqlite3 *db, const char *yaml, size_t len,
-                                const char *seen, char **ids, char *err, size_t errlen);
+                                const char *seen, struct baton__cards *cards, char **ids,
+                                char *err, size_t errlen);
 
 #endif

@@ -206,6 +206,36 @@ void baton__upsert_release(baton__upsert *u);
 /* 0 done, 1 the id came twice in this import (nothing written), -1 with err. */
 int baton__upsert_model(baton__upsert *u, const baton__model_row *r, char *err, size_t errlen);
 
+/*
+ * The cards (description, tags, license) of the catalogue's models as last seeded, so that a
+ * newer catalogue refreshes those the user has not changed (cards.c). A card's fingerprint is
+ * FNV-1a 64 of description '\x1f' tags '\x1f' license (NULL as ""), 16 hex digits; meta
+ * "catalogue_cards" keeps one "id\tfingerprint" line per model, with a leading "\n".
+ * Inside the caller's transaction; one thread.
+ */
+#define BATON__CARD_FP_LEN 16
+#define BATON__CARD_ID_MAX 256 /* longer ids are neither recorded nor refreshed */
+typedef struct baton__cards {
+  sqlite3 *db;
+  sqlite3_stmt *get, *upd;
+  const char *seen; /* the recorded lines, or NULL: the registry kept none */
+  baton__sb out;    /* the lines to record next */
+  double now;
+  long refreshed;   /* rows that took a new card */
+} baton__cards;
+/* seen (borrowed until release) is meta "catalogue_cards" or NULL. 0, or -1 with err (then c
+ * is released). */
+int baton__cards_init(baton__cards *c, sqlite3 *db, const char *seen, char *err, size_t errlen);
+/* One model of the catalogue being seeded (r borrowed; id, description, tags and license read).
+ * When db has it with the card recorded for it (the user did not change it) and r's card
+ * differs, the row takes r's description, tags and license (nothing else); with no record at
+ * all (seen NULL), so does a row the user never touched (source 'catalogue', not edited).
+ * Records r's card. 0, or -1 with err. */
+int baton__cards_visit(baton__cards *c, const baton__model_row *r, char *err, size_t errlen);
+/* The lines to record (caller frees), leaving none; NULL when out of memory. */
+char *baton__cards_detach(baton__cards *c);
+void baton__cards_release(baton__cards *c);
+
 /* Makes baton__upsert_model() keep rows in a staging table on the
  * connection's temp database (no lock on the registry) after its checks,
  * for baton__upsert_merge() to write later. 0 or -1 with err. */

@@ -324,18 +324,30 @@ static char *meta_dup(sqlite3 *db, const char *key) {
   return v;
 }
 
-/* A catalogue other than the one seen last: its task kinds, and its models new to the registry
- * (baton__catalogue_import_new); "catalogue_models" keeps its ids for next time. 0 or -1. */
+/* A catalogue other than the one seen last: its task kinds, its models new to the registry
+ * (baton__catalogue_import_new) and the new cards of models the user left alone
+ * (baton__cards_visit); "catalogue_models" keeps its ids and "catalogue_cards" its cards for
+ * next time. 0 or -1. */
 static int refresh_catalogue(sqlite3 *db, const char *catalogue, size_t len, bool tasks,
                              char *err, size_t errlen) {
   if (tasks && baton__catalogue_import_tasks(db, catalogue, len, err, errlen))
     return -1;
-  char *seen = meta_dup(db, "catalogue_models"), *ids = NULL;
-  int rc = baton__catalogue_import_new(db, catalogue, len, seen, &ids, err, errlen);
-  if (rc == 0 && meta_set(db, "catalogue_models", ids) != 0)
+  char *seen = meta_dup(db, "catalogue_models"), *had = meta_dup(db, "catalogue_cards");
+  char *ids = NULL, *cards = NULL;
+  baton__cards c;
+  int rc = baton__cards_init(&c, db, had, err, errlen);
+  if (rc == 0)
+    rc = baton__catalogue_import_new(db, catalogue, len, seen, &c, &ids, err, errlen);
+  if (rc == 0 && !(cards = baton__cards_detach(&c)))
+    rc = -1, baton__fmt(err, errlen, "out of memory");
+  if (rc == 0 && (meta_set(db, "catalogue_models", ids) != 0 ||
+                  meta_set(db, "catalogue_cards", cards) != 0))
     rc = -1, baton__db_err(db, err, errlen, "cannot record the catalogue's models");
+  baton__cards_release(&c);
   free(seen);
+  free(had);
   free(ids);
+  free(cards);
   return rc;
 }
 
@@ -343,8 +355,16 @@ static int refresh_catalogue(sqlite3 *db, const char *catalogue, size_t len, boo
  * all in one transaction. A database seeded from another catalogue (an
  * older baton's) gets this catalogue's task kinds - descriptions, types and
  * the keywords the offline planner reads - and the models new in it; models
- * the user imported, edited, disabled or removed stay as they are (`baton
- * models import registry/catalogue.yaml` restores the shipped ones too). */
+ * the user imported, added or removed stay as they are (`baton models
+ * import registry/catalogue.yaml` restores the shipped ones too).
+ * The catalogue's models the registry has whose card - description, tags,
+ * license - is still the one recorded in meta "catalogue_cards" when they
+ * were last seeded take the new catalogue's card (the full-text index
+ * follows through its triggers); enabled, endpoint, task and counts stay.
+ * A model whose card the user edited keeps it; disabling is not an edit of
+ * the card. A database from before "catalogue_cards" existed has no record
+ * to compare with: the rows the user never touched (the catalogue's, not
+ * edited) take the new card; the others keep theirs, now and later. */
 int baton__schema_seed(sqlite3 *db, const char *catalogue, size_t len, char *err, size_t errlen) {
   if (baton__exec_sql(db, "BEGIN IMMEDIATE", err, errlen, "cannot start seeding"))
     return -1;

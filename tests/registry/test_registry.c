@@ -198,6 +198,113 @@ Test(registry_registry, reopening_refreshes_task_kinds_and_adds_only_new_models)
   cr_assert_eq(db_int("SELECT count(*) FROM models_mfts WHERE models_mfts MATCH '\"imagetotextxtesseract\"'"), 1);
 }
 
+/* Catalogues of one task and two models, as successive batons might ship them. */
+#define CARD_TASK                                                                          \
+  "tasks:\n  - {name: smelling, description: Tells smells, inputs: [text], outputs: [text]}\n" \
+  "models:\n"
+static const char card_cat_a[] =
+    CARD_TASK "  - {id: m/one, task: smelling, endpoint: hf-inference,"
+              " description: Sniffs roses, tags: [flowers]}\n"
+              "  - {id: m/two, task: smelling, endpoint: hf-inference,"
+              " description: Sniffs cheese}\n";
+static const char card_cat_b[] =
+    CARD_TASK "  - {id: m/one, task: smelling, endpoint: hf-inference,"
+              " description: Sniffs tulips and petrichor, tags: [flowers, rain], license: mit}\n"
+              "  - {id: m/two, task: smelling, endpoint: hf-inference,"
+              " description: Sniffs cheese and wine}\n";
+static const char card_cat_c[] =
+    CARD_TASK "  - {id: m/one, task: smelling, endpoint: hf-inference,"
+              " description: Sniffs lilacs, tags: [flowers], license: mit}\n"
+              "  - {id: m/two, task: smelling, endpoint: hf-inference,"
+              " description: Sniffs cheese and wine}\n";
+
+static baton__registry *open_catalogue(const char *yaml) {
+  baton__registry *reg = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__registry_open(g_db, yaml, strlen(yaml), &reg, err, sizeof err), 0, "%s",
+               err);
+  return reg;
+}
+
+/* Opens the registry with catalogue yaml and closes it again. */
+static void reopen_with(const char *yaml) { baton__registry_close(open_catalogue(yaml)); }
+
+/* Edits a model through the registry, as `baton models add` does. */
+static void edit_model(const char *yaml, const char *json) {
+  baton__registry *reg = open_catalogue(yaml);
+  char err[512] = "";
+  cJSON *o = cJSON_Parse(json);
+  cr_assert_not_null(o);
+  cr_assert_eq(baton__registry_add(reg, o, NULL, err, sizeof err), 0, "%s", err);
+  cJSON_Delete(o);
+  baton__registry_close(reg);
+}
+
+/* Whether model id's description, tags and license (NULL as "") are these. */
+static bool card_is(const char *id, const char *desc, const char *tags, const char *license) {
+  char q[512];
+  baton__fmt(q, sizeof q,
+             "SELECT count(*) FROM models WHERE id = '%s' AND description = '%s'"
+             " AND tags = '%s' AND coalesce(license, '') = '%s'",
+             id, desc, tags, license);
+  return db_int(q) == 1;
+}
+
+/* The id of the first model a search for word finds, or "" (a static buffer). */
+static const char *first_found(const char *yaml, const char *word) {
+  static char id[64];
+  baton__registry *reg = open_catalogue(yaml);
+  char err[512] = "";
+  cJSON *r = baton__registry_search(reg, word, NULL, 0, err, sizeof err);
+  cr_assert_not_null(r, "%s", err);
+  cJSON *first = cJSON_GetArrayItem(r, 0);
+  baton__fmt(id, sizeof id, "%s", first ? cJSON_GetObjectItem(first, "id")->valuestring : "");
+  cJSON_Delete(r);
+  baton__registry_close(reg);
+  return id;
+}
+
+Test(registry_registry, newer_catalogue_refreshes_cards_the_user_left_alone) {
+  reopen_with(card_cat_a);
+  edit_model(card_cat_a, "{\"id\": \"m/two\", \"description\": \"Finds gouda\"}");
+  reopen_with(card_cat_b);
+  cr_assert(card_is("m/one", "Sniffs tulips and petrichor", "flowers,rain", "mit"),
+            "the untouched model takes the new catalogue's card");
+  cr_assert(card_is("m/two", "Finds gouda", "", ""), "the user's edit stays");
+  cr_assert_str_eq(first_found(card_cat_b, "petrichor"), "m/one");
+  cr_assert_str_eq(first_found(card_cat_b, "roses"), "", "the old text is out of the index");
+  cr_assert_str_eq(first_found(card_cat_b, "gouda"), "m/two");
+  /* A later catalogue refreshes m/one again and still leaves m/two alone. */
+  reopen_with(card_cat_c);
+  cr_assert(card_is("m/one", "Sniffs lilacs", "flowers", "mit"));
+  cr_assert(card_is("m/two", "Finds gouda", "", ""));
+}
+
+Test(registry_registry, registry_without_recorded_cards_refreshes_the_rows_never_touched) {
+  reopen_with(card_cat_a);
+  edit_model(card_cat_a, "{\"id\": \"m/two\", \"description\": \"Finds gouda\"}");
+  /* As a registry seeded before baton recorded the catalogue's cards: a row the user never
+   * touched takes the new card, one they edited keeps theirs, now and later */
+  db_exec("DELETE FROM meta WHERE key = 'catalogue_cards'");
+  reopen_with(card_cat_b);
+  cr_assert(card_is("m/one", "Sniffs tulips and petrichor", "flowers,rain", "mit"));
+  cr_assert(card_is("m/two", "Finds gouda", "", ""));
+  cr_assert_eq(db_int("SELECT count(*) FROM meta WHERE key = 'catalogue_cards'"), 1);
+  reopen_with(card_cat_c);
+  cr_assert(card_is("m/one", "Sniffs lilacs", "flowers", "mit"));
+  cr_assert(card_is("m/two", "Finds gouda", "", ""));
+  cr_assert_str_eq(first_found(card_cat_c, "lilacs"), "m/one");
+}
+
+Test(registry_registry, disabled_catalogue_model_takes_the_new_card_and_stays_disabled) {
+  reopen_with(card_cat_a);
+  edit_model(card_cat_a, "{\"id\": \"m/one\", \"enabled\": false}");
+  reopen_with(card_cat_b);
+  cr_assert(card_is("m/one", "Sniffs tulips and petrichor", "flowers,rain", "mit"));
+  cr_assert_eq(db_int("SELECT enabled FROM models WHERE id = 'm/one'"), 0);
+  cr_assert_eq(db_int("SELECT endpoint = 'hf-inference' FROM models WHERE id = 'm/one'"), 1);
+}
+
 Test(registry_registry, schema_version_and_wal_mode_are_recorded) {
   baton__registry *reg = open_shipped();
   baton__registry_close(reg);
