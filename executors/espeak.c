@@ -4,6 +4,7 @@
 #if defined(BATON_HAVE_ESPEAK)
 
 #include <espeak-ng/espeak_ng.h>
+#include <ctype.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 
 #define ES_DEFAULT_VOICE "en"
 #define ES_DEFAULT_MAX_TEXT (1024u * 1024u)
+#define ES_MAX_INSTRUCTION 2048
+#define ES_PITCH_NORMAL 50
 #define ES_MAX_AUDIO_SECONDS 1800u
 #define WAV_HEADER_BYTES 44u
 
@@ -209,19 +212,82 @@ static bool only_space(const char *s) {
   return true;
 }
 
+/* How the request asks the text to be spoken ("read it slowly in a female voice"). */
+typedef struct es_style {
+  double rate;         /* times the configured rate */
+  int pitch;           /* espeak-ng's 0-100, 50 normal */
+  const char *variant; /* a voice variant ("f3", "whisper"), or NULL */
+} es_style;
+
+/* The words of an instruction that set the style, as word starts, each with what it sets (a
+ * rate of 0, a pitch of 0, a NULL variant: left as it is). The first match of a kind wins. */
+static const struct {
+  const char *const words[8];
+  double rate;
+  int pitch;
+  const char *variant;
+} es_styles[] = {
+    {{"slowly", "slow", "slower", NULL}, 0.7, 0, NULL},
+    {{"quickly", "fast", "faster", "quick", NULL}, 1.35, 0, NULL},
+    {{"whisper", NULL}, 0, 0, "whisper"},
+    {{"female", "woman", "women", "girl", NULL}, 0, 0, "f3"},
+    {{"male", "man's", "deep", NULL}, 0, 0, "m3"},
+    {{"high-pitched", "higher", "high pitch", NULL}, 0, 75, NULL},
+    {{"low-pitched", "lower", "low pitch", NULL}, 0, 25, NULL},
+};
+
+/* The style the "instruction" asks for (quoted words are what to say, not how). */
+static es_style es_style_of(const baton__values *in) {
+  const baton__value *iv = baton__values_get(in, "instruction");
+  char low[ES_MAX_INSTRUCTION + 1];
+  baton__run_lower(iv && iv->data ? iv->data : "", low, sizeof low);
+  for (char *q = low, *e; (q = strpbrk(q, "'\"")); q = e + 1) { /* blank each quote */
+    e = (q == low || !isalpha((unsigned char)q[-1])) ? strchr(q + 1, *q) : NULL;
+    if (!e)
+      e = q; /* an apostrophe ("man's"), or a quote left open */
+    else
+      memset(q, ' ', (size_t)(e - q + 1));
+  }
+  es_style st = {1.0, ES_PITCH_NORMAL, NULL};
+  bool rate = false, pitch = false;
+  for (size_t i = 0; i < sizeof es_styles / sizeof es_styles[0]; i++) {
+    if (!baton__run_any_word(low, es_styles[i].words, false))
+      continue;
+    if (es_styles[i].rate > 0 && !rate)
+      st.rate = es_styles[i].rate, rate = true;
+    if (es_styles[i].pitch > 0 && !pitch)
+      st.pitch = es_styles[i].pitch, pitch = true;
+    if (es_styles[i].variant && !st.variant)
+      st.variant = es_styles[i].variant;
+  }
+  return st;
+}
+
 /* Sets the voice for a "lang" parameter (the runtime passes a translation's
  * target language along) when espeak-ng has one, else the configured voice,
  * and the rate. Needs es_lock held. */
 static espeak_ng_STATUS es_voice(const es_state *st, const baton__values *in) {
   const baton__value *lv = baton__values_get(in, "lang");
+  es_style style = es_style_of(in);
+  const char *base = lv && lv->data && strlen(lv->data) < 16 &&
+                             strspn(lv->data, "abcdefghijklmnopqrstuvwxyz-") == strlen(lv->data)
+                         ? lv->data : NULL;
   espeak_ng_STATUS s = ENS_VOICE_NOT_FOUND;
-  if (lv && lv->data && strlen(lv->data) < 16 &&
-      strspn(lv->data, "abcdefghijklmnopqrstuvwxyz-") == strlen(lv->data))
-    s = espeak_ng_SetVoiceByName(lv->data);
-  if (s != ENS_OK)
-    s = espeak_ng_SetVoiceByName(st->voice);
+  char name[96];
+  for (int i = 0; i < 4 && s != ENS_OK; i++) { /* lang+variant, lang, voice+variant, voice */
+    const char *v = i < 2 ? base : st->voice, *var = i % 2 ? NULL : style.variant;
+    if (!v || (i % 2 == 0 && !var))
+      continue;
+    baton__fmt(name, sizeof name, "%.40s%s%s", v, var ? "+" : "", var ? var : "");
+    s = espeak_ng_SetVoiceByName(name);
+  }
+  int rate = (int)(st->rate_wpm * style.rate);
+  rate = rate < espeakRATE_MINIMUM ? espeakRATE_MINIMUM
+         : rate > espeakRATE_MAXIMUM ? espeakRATE_MAXIMUM : rate;
   if (s == ENS_OK)
-    s = espeak_ng_SetParameter(espeakRATE, st->rate_wpm, 0);
+    s = espeak_ng_SetParameter(espeakRATE, rate, 0);
+  if (s == ENS_OK) /* the library keeps it: set it every time */
+    s = espeak_ng_SetParameter(espeakPITCH, style.pitch, 0);
   return s;
 }
 

@@ -1,5 +1,6 @@
 /* test_espeak.c — the espeak-ng text-to-speech executor: WAV output, duration, limits, errors. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,14 +43,19 @@ static void fx_teardown(fixture *f) {
   free(f->dir);
 }
 
-/* Speaks text; returns the WAV path (caller frees) or NULL with env.err set. */
-static char *speak(fixture *f, const char *text) {
+/* Speaks text as the instruction (the request's words, or NULL) asks; returns the WAV path
+ * (caller frees) or NULL with env.err set. */
+static char *speak_as(fixture *f, const char *text, const char *instruction) {
   baton__values in;
   memset(&in, 0, sizeof in);
   cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
+  if (instruction)
+    cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
   return bt_exec_output(&baton__executor_espeak, f->state, "text-to-speech", &in, &f->env,
                         "audio", BATON__T_AUDIO);
 }
+
+static char *speak(fixture *f, const char *text) { return speak_as(f, text, NULL); }
 
 static uint32_t le32(const unsigned char *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -149,6 +155,80 @@ Test(executors_espeak, a_slower_rate_gives_longer_audio) {
   cr_assert_gt(slow, normal * 1.4, "rate 90 gave %.2f s vs %.2f s at 175", slow, normal);
   free(a);
   free(b);
+  fx_teardown(&f);
+}
+
+/* The median pitch (Hz) of the loud 40 ms frames of a 16-bit mono WAV, by autocorrelation
+ * between 70 and 400 Hz. */
+static double median_pitch(const char *path) {
+  size_t len = 0;
+  char *buf = bt_slurp(path, &len);
+  const unsigned char *h = (const unsigned char *)buf;
+  unsigned rate = le32(h + 24);
+  size_t n = (len - 44) / 2, frame = rate / 25, got = 0;
+  double pitches[512];
+  for (size_t a = 0; a + frame < n && got < 512; a += frame) {
+    double energy = 0, best = 0;
+    size_t best_lag = 0;
+    const unsigned char *x = h + 44 + 2 * a; /* the frame's samples */
+    for (size_t i = 0; i < frame; i++)
+      energy += pow((int16_t)le16(x + 2 * i), 2);
+    for (size_t lag = rate / 400; energy / (double)frame > 1e6 && lag < rate / 70; lag++) {
+      double c = 0;
+      for (size_t i = 0; i + lag < frame; i++)
+        c += (double)(int16_t)le16(x + 2 * i) * (int16_t)le16(x + 2 * (i + lag));
+      if (c > best)
+        best = c, best_lag = lag;
+    }
+    if (best_lag)
+      pitches[got++] = (double)rate / (double)best_lag;
+  }
+  free(buf);
+  cr_assert_gt(got, 5, "too few voiced frames in %s", path);
+  for (size_t i = 1; i < got; i++) /* insertion sort: a few hundred values */
+    for (size_t j = i; j > 0 && pitches[j - 1] > pitches[j]; j--) {
+      double t = pitches[j];
+      pitches[j] = pitches[j - 1], pitches[j - 1] = t;
+    }
+  return pitches[got / 2];
+}
+
+/* "Read it slowly in a female voice": the request's words set the rate, the pitch and the voice;
+ * words inside quotes are what to say, not how. */
+Test(executors_espeak, the_request_says_how_to_speak) {
+  fixture f;
+  fx_setup(&f);
+  const char *text = "Please keep food and drinks out of the reading rooms.";
+  char *plain = speak(&f, text);
+  cr_assert_not_null(plain, "synthesis failed: %s", f.env.err);
+  double secs = wav_seconds(plain), pitch = median_pitch(plain);
+  static const struct {
+    const char *asked;
+    double min_ratio, max_ratio, min_pitch_ratio;
+  } cases[] = {
+      {"read it aloud slowly", 1.3, 2.0, 0.8},
+      {"read it quickly", 0.5, 0.85, 0.8},
+      {"read it in a female voice", 0.8, 1.25, 1.5},
+      {"say 'slow down, fast' aloud", 0.98, 1.02, 0.9}, /* the quote is what to say */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char prefix[16];
+    baton__fmt(prefix, sizeof prefix, "style%zu", i);
+    f.env.file_prefix = prefix;
+    char *path = speak_as(&f, text, cases[i].asked);
+    cr_assert_not_null(path, "%s: %s", cases[i].asked, f.env.err);
+    double r = wav_seconds(path) / secs, p = median_pitch(path) / pitch;
+    cr_assert(r >= cases[i].min_ratio && r <= cases[i].max_ratio, "%s: %.2fx as long",
+              cases[i].asked, r);
+    cr_assert_geq(p, cases[i].min_pitch_ratio, "%s: pitch %.2fx", cases[i].asked, p);
+    free(path);
+  }
+  /* the library keeps the pitch and rate it was given: the next plain request is plain again */
+  f.env.file_prefix = "again";
+  char *again = speak(&f, text);
+  cr_assert_float_eq(wav_seconds(again), secs, 0.02 * secs);
+  free(again);
+  free(plain);
   fx_teardown(&f);
 }
 
