@@ -147,7 +147,7 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
                       "{\"role\":\"assistant\",\"content\":\"eine Katze\",\"outputs\":{\"text\":\"eine Katze\"}}]";
   char err[512] = "";
   char *got = plan_case("read that aloud", NULL, turns, NULL, NULL, err, sizeof err);
-  cr_assert_str_eq(got, "text-to-speech(text=eine Katze)", "%s", err);
+  cr_assert_str_eq(got, "text-to-speech(text=eine Katze,instruction=read that aloud)", "%s", err);
   free(got);
   got = plan_case("rotate it by 90 degrees", NULL, turns, NULL, NULL, err, sizeof err);
   cr_assert_str_eq(got, "image-to-image(image=a.png,instruction=rotate it by 90 degrees)", "%s",
@@ -213,7 +213,8 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
   const char *no_tts[] = {"text-to-speech", NULL};
   run = runnable_except(no_tts);
   got = plan_case("read the text in sign.png aloud", NULL, NULL, run, note, err, sizeof err);
-  cr_assert_str_eq(got, "image-to-text(image=sign.png) text-to-speech(text=<0>)", "%s", err);
+  cr_assert_str_eq(got, "image-to-text(image=sign.png) text-to-speech(text=<0>,instruction=read the "
+                        "text in sign.png aloud)", "%s", err);
   cr_expect_str_eq(note, "no model can run text-to-speech");
   free(got);
   free(run);
@@ -236,7 +237,8 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
   /* what is read for the question is read aloud too */
   got = plan_case("When does it open? Read sign.png aloud", NULL, NULL, run, note, err, sizeof err);
   cr_assert_str_eq(got, "image-to-text(image=sign.png) question-answering(text=<0>,question=When "
-                        "does it open) text-to-speech(text=<0>)", "%s", err);
+                        "does it open) text-to-speech(text=<0>,instruction=Read sign.png "
+                        "aloud)", "%s", err);
   free(got);
   free(run);
   /* a scanned letter is read by a document reader where one can run, else by OCR */
