@@ -213,8 +213,8 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
   const char *no_tts[] = {"text-to-speech", NULL};
   run = runnable_except(no_tts);
   got = plan_case("read the text in sign.png aloud", NULL, NULL, run, note, err, sizeof err);
-  cr_assert_str_eq(got, "image-to-text(image=sign.png) text-to-speech(text=<0>,instruction=read the "
-                        "text in sign.png aloud)", "%s", err);
+  cr_assert_str_eq(got, "image-to-text(image=sign.png) text-to-speech(text=<0>,"
+                        "instruction=read the text in sign.png aloud)", "%s", err);
   cr_expect_str_eq(note, "no model can run text-to-speech");
   free(got);
   free(run);
