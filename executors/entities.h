@@ -63,8 +63,10 @@ bool baton__en_number_ends(const baton__en_text *t, size_t p);
 /* Is `at` inside a number ("14" of "3.14")? */
 bool baton__en_inside_number(const baton__en_text *t, size_t at);
 
-/* Words the rules share (NULL-ended, lower-case): full month names, then the weekdays. */
+/* Words the rules share (NULL-ended, lower-case): full month names, the weekdays, and the days
+ * named relative to today ("tomorrow"). */
 extern const char *const baton__en_months[];
 extern const char *const baton__en_weekdays[];
+extern const char *const baton__en_relative_days[];
 
 #endif

@@ -64,7 +64,6 @@ static bool en_capital(const baton__en_text *t, size_t at) {
 /* Capitalised words that are never a name: "I" ("I'm"), months and weekdays (they are dates),
  * "Today". */
 static bool en_never_name(const baton__en_text *t, const en_span *w) {
-  static const char *const relative[] = {"yesterday", "today", "tomorrow", "tonight", NULL};
   size_t n = w->end - w->start;
   if (baton__en_at(t, w->start) == 'I' && (n == 1 || baton__en_at(t, w->start + 1) == '\''))
     return true;
@@ -72,7 +71,7 @@ static bool en_never_name(const baton__en_text *t, const en_span *w) {
          baton__en_lookup(baton__en_weekdays, t, w->start, w->end) >= 0 ||
          (n > 1 && baton__en_at(t, w->end - 1) == 's' &&
           baton__en_lookup(baton__en_weekdays, t, w->start, w->end - 1) >= 0) ||
-         baton__en_lookup(relative, t, w->start, w->end) >= 0;
+         baton__en_lookup(baton__en_relative_days, t, w->start, w->end) >= 0;
 }
 
 /* Is the word a stop word, a sentence-opening word or a title, whatever its case? */

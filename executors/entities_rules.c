@@ -23,7 +23,8 @@ const char *const baton__en_weekdays[] = {"monday", "tuesday",  "wednesday", "th
                                           "friday", "saturday", "sunday",    NULL};
 static const char *const en_month_abbr[] = {"jan", "feb", "mar", "apr", "jun", "jul", "aug",
                                             "sep", "sept", "oct", "nov", "dec", NULL};
-static const char *const en_relative_days[] = {"yesterday", "today", "tomorrow", "tonight", NULL};
+const char *const baton__en_relative_days[] = {"yesterday", "today", "tomorrow", "tonight",
+                                               NULL};
 static const char *const en_ordinals[] = {"st", "nd", "rd", "th", NULL};
 static const char *const en_of[] = {"of", NULL};
 /* The words before a bare year that make it a date: "in 1998", "since 2020". */
@@ -284,7 +285,7 @@ static bool en_word_date(const baton__en_text *t, size_t at, baton__entity *hit,
     size_t d = en_calendar_date(t, q);
     e = q > c && d > q ? d : e;
   } else if ((e = en_calendar_date(t, at)) == at) {
-    e = baton__en_keyword(t, at, en_relative_days);
+    e = baton__en_keyword(t, at, baton__en_relative_days);
   }
   return e > at && en_hit(hit, next, "DATE", at, e);
 }
