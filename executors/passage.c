@@ -182,7 +182,9 @@ static int pa_run(void *state, const char *task, const baton__values *in, baton_
     return -1;
   if (strspn(text, " \t\r\n") == len)
     return baton__run_fail(env, "the text to answer from is empty (a picture with no words "
-                                "in it?)");
+                                "in it? a question about what a photo shows needs a visual "
+                                "question answering model: set HF_TOKEN, or declare one on a "
+                                "model server)");
   pa_question q;
   read_question(question, &q);
   size_t start = 0, end = 0;
