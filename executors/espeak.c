@@ -219,22 +219,71 @@ typedef struct es_style {
   const char *variant; /* a voice variant ("f3", "whisper"), or NULL */
 } es_style;
 
-/* The words of an instruction that set the style, as word starts, each with what it sets (a
- * rate of 0, a pitch of 0, a NULL variant: left as it is). The first match of a kind wins. */
+/* Where a style word counts: anywhere ("slowly"), only before a word about the voice ("deep
+ * voice", not "deep learning"), or there and also at the end of a phrase ("read it fast", not
+ * "the fast food menu"). */
+typedef enum { ES_ANYWHERE, ES_BEFORE_VOICE, ES_PHRASE_END } es_where;
+
+/* The words of an instruction that set the style, as word starts, each with where it counts
+ * and what it sets (a rate of 0, a pitch of 0, a NULL variant: left as it is). The first match
+ * of a kind wins. */
 static const struct {
   const char *const words[8];
+  es_where where;
   double rate;
   int pitch;
   const char *variant;
 } es_styles[] = {
-    {{"slowly", "slow", "slower", NULL}, 0.7, 0, NULL},
-    {{"quickly", "fast", "faster", "quick", NULL}, 1.35, 0, NULL},
-    {{"whisper", NULL}, 0, 0, "whisper"},
-    {{"female", "woman", "women", "girl", NULL}, 0, 0, "f3"},
-    {{"male", "man's", "deep", NULL}, 0, 0, "m3"},
-    {{"high-pitched", "higher", "high pitch", NULL}, 0, 75, NULL},
-    {{"low-pitched", "lower", "low pitch", NULL}, 0, 25, NULL},
+    {{"slowly", NULL}, ES_ANYWHERE, 0.7, 0, NULL},
+    {{"slow", "slower", NULL}, ES_PHRASE_END, 0.7, 0, NULL},
+    {{"quickly", NULL}, ES_ANYWHERE, 1.35, 0, NULL},
+    {{"fast", "faster", "quick", NULL}, ES_PHRASE_END, 1.35, 0, NULL},
+    {{"whisper", NULL}, ES_ANYWHERE, 0, 0, "whisper"},
+    {{"female", NULL}, ES_PHRASE_END, 0, 0, "f3"},
+    {{"woman", "women", "girl", NULL}, ES_BEFORE_VOICE, 0, 0, "f3"},
+    {{"male", NULL}, ES_PHRASE_END, 0, 0, "m3"},
+    {{"man's", "deep", NULL}, ES_BEFORE_VOICE, 0, 0, "m3"},
+    {{"high-pitched", "high pitch", NULL}, ES_ANYWHERE, 0, 75, NULL},
+    {{"higher", NULL}, ES_PHRASE_END, 0, 75, NULL},
+    {{"low-pitched", "low pitch", NULL}, ES_ANYWHERE, 0, 25, NULL},
+    {{"lower", NULL}, ES_PHRASE_END, 0, 25, NULL},
 };
+
+/* Words about the voice a style word may stand before, and words that end a phrase as its end
+ * does. */
+static const char *const es_voice_words[] = {"voice", "pace", "speed", "tempo", "rate", "pitch",
+                                             "tone", "speaker", "narrator", "accent", NULL};
+static const char *const es_phrase_ends[] = {"please", "and", "but", "in", "with", "like", NULL};
+
+/* Whether the words at p start with one of words (whole words, or word starts when not). */
+static bool es_next_is(const char *p, const char *const *words, bool whole) {
+  for (size_t i = 0; words[i]; i++) {
+    size_t n = strlen(words[i]);
+    if (strncmp(p, words[i], n) == 0 && (!whole || !isalnum((unsigned char)p[n])))
+      return true;
+  }
+  return false;
+}
+
+/* Whether word start w stands in low where it counts. */
+static bool es_style_word(const char *low, const char *w, es_where where) {
+  size_t n = strlen(w);
+  for (const char *p = low; (p = strstr(p, w)); p++) {
+    if (p > low && isalnum((unsigned char)p[-1]))
+      continue;
+    if (where == ES_ANYWHERE)
+      return true;
+    const char *e = p + n;
+    while (isalpha((unsigned char)*e) || *e == '\'')
+      e++;
+    const char *next = e + strspn(e, " ,.;:!?-");
+    bool phrase_end = !*next || strchr(",.;:!?", e[strspn(e, " ")]) ||
+                      es_next_is(next, es_phrase_ends, true);
+    if (es_next_is(next, es_voice_words, false) || (where == ES_PHRASE_END && phrase_end))
+      return true;
+  }
+  return false;
+}
 
 /* The style the "instruction" asks for (quoted words are what to say, not how). */
 static es_style es_style_of(const baton__values *in) {
@@ -251,7 +300,10 @@ static es_style es_style_of(const baton__values *in) {
   es_style st = {1.0, ES_PITCH_NORMAL, NULL};
   bool rate = false, pitch = false;
   for (size_t i = 0; i < sizeof es_styles / sizeof es_styles[0]; i++) {
-    if (!baton__run_any_word(low, es_styles[i].words, false))
+    bool found = false;
+    for (size_t w = 0; es_styles[i].words[w] && !found; w++)
+      found = es_style_word(low, es_styles[i].words[w], es_styles[i].where);
+    if (!found)
       continue;
     if (es_styles[i].rate > 0 && !rate)
       st.rate = es_styles[i].rate, rate = true;

@@ -194,7 +194,8 @@ static double median_pitch(const char *path) {
 }
 
 /* "Read it slowly in a female voice": the request's words set the rate, the pitch and the voice;
- * words inside quotes are what to say, not how. */
+ * words inside quotes are what to say, not how, and "fast" in "the fast food menu" is not a
+ * rate. */
 Test(executors_espeak, the_request_says_how_to_speak) {
   fixture f;
   fx_setup(&f);
@@ -210,6 +211,9 @@ Test(executors_espeak, the_request_says_how_to_speak) {
       {"read it quickly", 0.5, 0.85, 0.8},
       {"read it in a female voice", 0.8, 1.25, 1.5},
       {"say 'slow down, fast' aloud", 0.98, 1.02, 0.9}, /* the quote is what to say */
+      {"read it aloud, a bit faster please", 0.5, 0.85, 0.8},
+      {"read the fast food menu aloud", 0.98, 1.02, 0.9}, /* "fast" is not about speaking */
+      {"read my deep learning notes to me", 0.98, 1.02, 0.9},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char prefix[16];
