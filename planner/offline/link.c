@@ -343,6 +343,12 @@ static int emit_step(planner *p, const step *st) {
   for (size_t i = st->a; !(text && off_takes_two_texts(p, spec)) && i < st->b; i++)
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file))
       own[n_own++] = i;
+  bool each = !n_own && !off_has_word(p, st->a, st->b, W_REFERENCE) &&
+              (off_is_role(p, st->task, R_CLASSIFY_TEXT) || off_is_role(p, st->task, R_TRANSLATE));
+  for (size_t i = st->a; each && i < st->b; i++) /* "classify 'a' and 'b'": each quote */
+    if (off_res_at(p, i, BATON__T_TEXT) >= 0)
+      own[n_own++] = i;
+  n_own = !each || n_own > 1 ? n_own : 0;
   /* "detect the faces in a.jpg and b.jpg and blur them": with nothing made of its type, "them"
    * are the files of that type the step before took */
   bool them = !n_own && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL) &&
