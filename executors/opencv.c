@@ -1,4 +1,4 @@
-/* opencv.c — the "object-detection" executor: OpenCV Haar cascades (faces, eyes, smiles, cat faces, number plates, people) chosen from the request's words; what it finds is boxed, or blurred or pixelated when asked. */
+/* opencv.c — the "object-detection" executor: OpenCV Haar cascades (faces, eyes, smiles, cat faces, number plates, people) chosen from the request's words; what it finds is boxed, or blurred, pixelated or cropped to when asked. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_OPENCV)
@@ -53,6 +53,8 @@ static const char *const cv_pixelate_words[] = {"pixelate", "pixelated", "pixeli
 static const char *const cv_blur_words[] = {
     "blur", "blurred", "blurring", "anonymize", "anonymise", "anonymized", "anonymised", "hide",
     "obscure", "conceal", "redact", "censor", NULL};
+/* Words asking for the picture cut down to what is found: "crop the faces". */
+static const char *const cv_crop_words[] = {"crop", "cropped", "cropping", "crops", NULL};
 
 typedef struct cv_state {
   baton__cv_cascade *cascades[CV_N_KINDS]; /* loaded on first use */
@@ -125,11 +127,12 @@ static int cv_pick(const char *low) {
   return baton__run_any_word(low, cv_uncovered, true) ? -1 : CV_DEFAULT_KIND;
 }
 
-/* How the lower-cased words ask to show what is found: boxes drawn, or hidden. */
-enum { CV_MARK, CV_PIXELATE, CV_BLUR };
-static int cv_conceal_mode(const char *low) {
+/* How the lower-cased words ask to show what is found: boxes drawn, hidden, or cropped to. */
+enum { CV_MARK, CV_PIXELATE, CV_BLUR, CV_CROP };
+static int cv_show_mode(const char *low) {
   return baton__run_any_word(low, cv_pixelate_words, true) ? CV_PIXELATE
-         : baton__run_any_word(low, cv_blur_words, true)    ? CV_BLUR : CV_MARK;
+         : baton__run_any_word(low, cv_blur_words, true)    ? CV_BLUR
+         : baton__run_any_word(low, cv_crop_words, true)    ? CV_CROP : CV_MARK;
 }
 
 static const char *cv_words(const baton__values *in) {
@@ -154,7 +157,8 @@ static baton__cv_cascade *cv_cascade(cv_state *st, size_t k, baton__exec_env *en
 }
 
 /* Finds the kind's objects in the image at path into boxes (*n of them) and marks them on it (or
- * hides them: mode), bounded in pixels and time. The image, or NULL with env->err set. */
+ * hides them, or crops it to them: mode), bounded in pixels and time. The image, or NULL with
+ * env->err set. */
 static baton__cv_image *cv_detect(baton__cv_cascade *cascade, const cv_kind *kind, int mode,
                                   const char *path, baton__cv_box *boxes, size_t *n,
                                   int64_t deadline, baton__exec_env *env) {
@@ -170,6 +174,8 @@ static baton__cv_image *cv_detect(baton__cv_cascade *cascade, const cv_kind *kin
   }
   if (mode == CV_MARK)
     baton__cv_draw(img, boxes, *n, kind->label);
+  else if (mode == CV_CROP)
+    baton__cv_crop(img, boxes, *n);
   else
     baton__cv_conceal(img, boxes, *n, mode == CV_PIXELATE);
   return img;
@@ -186,7 +192,8 @@ static char *cv_save(baton__cv_image *img, baton__exec_env *env) {
   return baton__path_absolute(path);
 }
 
-/* The boxes as JSON: [{"label", "score", "box": {xmin, ymin, xmax, ymax}}].
+/* The boxes as JSON: [{"label", "score", "box": {xmin, ymin, xmax, ymax}}], in the input
+ * picture's pixels (also when the output is cropped).
  * malloc'd (caller frees), or NULL when out of memory. */
 static char *cv_boxes_json(const baton__cv_box *boxes, size_t n, const char *label) {
   cJSON *arr = cJSON_CreateArray();
@@ -212,7 +219,8 @@ static char *cv_boxes_json(const baton__cv_box *boxes, size_t n, const char *lab
   return js;
 }
 
-/* "found 2 faces", "found no cat faces", "found 1 face and blurred it". malloc'd, or NULL. */
+/* "found 2 faces", "found no cat faces", "found 1 face and blurred it", "found 2 faces and
+ * cropped the picture to them". malloc'd, or NULL. */
 static char *cv_summary(size_t n, const cv_kind *kind, int mode) {
   baton__sb sum;
   baton__sb_init(&sum);
@@ -220,7 +228,9 @@ static char *cv_summary(size_t n, const cv_kind *kind, int mode) {
     baton__sb_addf(&sum, "found no %s", kind->plural);
   else
     baton__sb_addf(&sum, "found %zu %s", n, n == 1 ? kind->label : kind->plural);
-  if (n > 0 && mode != CV_MARK)
+  if (n > 0 && mode == CV_CROP)
+    baton__sb_addf(&sum, " and cropped the picture to %s", n == 1 ? "it" : "them");
+  else if (n > 0 && mode != CV_MARK)
     baton__sb_addf(&sum, " and %s %s", mode == CV_BLUR ? "blurred" : "pixelated",
                    n == 1 ? "it" : "them");
   return baton__sb_detach(&sum);
@@ -246,7 +256,7 @@ static int cv_run(void *state, const char *task, const baton__values *in, baton_
                                 "names: an object detection model is needed (set HF_TOKEN, or "
                                 "declare one on a model server)", cv_words(in));
   size_t k = (size_t)pick;
-  int mode = cv_conceal_mode(low);
+  int mode = cv_show_mode(low);
   baton__cv_cascade *cascade = cv_cascade(st, k, env);
   if (!cascade || baton__run_must_stop(env, 0, "object detection"))
     return -1;

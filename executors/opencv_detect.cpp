@@ -189,6 +189,25 @@ extern "C" void baton__cv_conceal(baton__cv_image *img, const baton__cv_box *box
   }
 }
 
+extern "C" void baton__cv_crop(baton__cv_image *img, const baton__cv_box *boxes, size_t n) {
+  if (!n)
+    return;
+  int x0 = boxes[0].xmin, y0 = boxes[0].ymin, x1 = boxes[0].xmax, y1 = boxes[0].ymax;
+  for (size_t i = 1; i < n; i++) {
+    x0 = std::min(x0, boxes[i].xmin), y0 = std::min(y0, boxes[i].ymin);
+    x1 = std::max(x1, boxes[i].xmax), y1 = std::max(y1, boxes[i].ymax);
+  }
+  int w = x1 - x0 + 1, h = y1 - y0 + 1, mx = w / 10, my = h / 10;
+  try {
+    cv::Rect r = cv::Rect(x0 - mx, y0 - my, w + 2 * mx, h + 2 * my) &
+                 cv::Rect(0, 0, img->m.cols, img->m.rows);
+    if (r.width >= 2 && r.height >= 2)
+      img->m = img->m(r).clone();
+  } catch (...) {
+    /* Left whole: the boxes stand, in the picture's own coordinates. */
+  }
+}
+
 extern "C" int baton__cv_pixel(const baton__cv_image *img, int x, int y, unsigned char bgr[3]) {
   if (x < 0 || y < 0 || x >= img->m.cols || y >= img->m.rows || img->m.type() != CV_8UC3)
     return -1;

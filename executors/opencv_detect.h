@@ -53,6 +53,10 @@ void baton__cv_draw(baton__cv_image *img, const baton__cv_box *boxes, size_t n,
  * blur, or with pixelate a mosaic of about eight cells across. */
 void baton__cv_conceal(baton__cv_image *img, const baton__cv_box *boxes, size_t n, int pixelate);
 
+/* Cuts img down to the smallest rectangle around every box, with a margin of a tenth of its size
+ * (clipped to the picture). No boxes: left as it is. */
+void baton__cv_crop(baton__cv_image *img, const baton__cv_box *boxes, size_t n);
+
 /* The blue, green and red of pixel (x, y) of a colour image: 0, or -1 outside it. */
 int baton__cv_pixel(const baton__cv_image *img, int x, int y, unsigned char bgr[3]);
 

@@ -193,6 +193,35 @@ Test(executors_opencv, blurs_or_pixelates_what_it_finds_when_asked, .init = setu
   result_release(&r);
 }
 
+/* "Crop the faces": the picture comes back cut down to the face, with a margin around it. */
+Test(executors_opencv, crops_the_picture_to_what_it_finds_when_asked, .init = setup,
+     .fini = teardown) {
+  if (!baton__file_exists(MESSI))
+    cr_skip_test("%s is absent (install opencv-doc)", MESSI);
+  result r = detect(MESSI, "Crop the faces in messi5.jpg");
+  cr_assert_eq(r.rc, 0, "%s", r.err);
+  cr_assert_str_eq(r.text, "found 1 face and cropped the picture to it");
+  cJSON *d = cJSON_GetArrayItem(r.json, 0);
+  int w = box_int(d, "xmax") - box_int(d, "xmin") + 1;
+  int h = box_int(d, "ymax") - box_int(d, "ymin") + 1;
+  char err[256];
+  baton__cv_image *img = baton__cv_image_load(r.image, 1e8, err, sizeof err);
+  cr_assert_not_null(img, "%s", err);
+  int cw = 0, ch = 0;
+  baton__cv_image_size(img, &cw, &ch);
+  baton__cv_image_free(img);
+  cr_assert(cw >= w && cw <= w + 2 * (w / 10) && ch >= h && ch <= h + 2 * (h / 10),
+            "cropped to %dx%d around a %dx%d face", cw, ch, w, h);
+  result_release(&r);
+  /* nothing found: nothing to crop to, the picture stays whole */
+  char *sign = bt_source_path("examples/sign.png");
+  r = detect(sign, "crop the faces");
+  cr_assert_eq(r.rc, 0, "%s", r.err);
+  cr_assert_str_eq(r.text, "found no faces");
+  result_release(&r);
+  free(sign);
+}
+
 Test(executors_opencv, a_picture_without_faces_finds_none, .init = setup, .fini = teardown) {
   char *sign = bt_source_path("examples/sign.png");
   result r = detect(sign, "detect faces");
