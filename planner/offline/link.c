@@ -106,7 +106,10 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
     qs.literal = qs.res < 0 && qs.ref < 0 ? span_text(p, st->a, st->b) : NULL;
   } else if (off_takes_two_texts(p, spec)) {
     name = off_is_role(p, task, R_COMPARE_TEXTS) ? "text2" : "question";
-    qs.literal = qs.res < 0 && name[0] == 'q' ? span_text(p, st->a, st->b) : NULL;
+    size_t q = st->a; /* "answer this from notes.txt: who wrote it?": what follows the ':' */
+    for (size_t i = st->a + 1; i < st->b; i++)
+      q = off_punct(p, i - 1, ":") && (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE)) ? i : q;
+    qs.literal = qs.res < 0 && name[0] == 'q' ? span_text(p, q, st->b) : NULL;
     /* "caption a.jpg and b.jpg and compare them": the text a like task made just before */
     int k = t->args[0].ref;
     qs.ref = qs.res < 0 && name[0] == 't' && k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
