@@ -110,9 +110,10 @@ double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size
     return 0;
   const baton__taskspec *s = p->cues[t].spec;
   double f[F_N] = {[F_KEYWORD] = kw, [F_DESCRIPTION] = off_description_score(p, &p->cues[t], a, b)};
-  /* A file of a type the task makes, not takes, names its output ("create a video example.mp4"). */
-  unsigned own = off_own_types(p, a, b) & ~(s->outputs & ~s->inputs);
+  /* A file of a medium the task makes, not takes, names its output ("create a video x.mp4"); a
+   * text is one to work on ("draw what is described in notes.txt", "... as the text 'x' says"). */
   unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
+  unsigned own = off_own_types(p, a, b) & ~(s->outputs & ~media_in & ~(unsigned)BATON__T_TEXT);
   if (media_in && !((own | avail) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
   if (own && (s->inputs & own))
