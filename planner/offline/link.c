@@ -341,16 +341,14 @@ static int emit_step(planner *p, const step *st) {
   source read = {-1, rd, NULL}; /* "summarize the | text in x.png": read for the summary already */
   if (rd >= 0 && p->made[rd] == spec && spec->inputs == ptype)
     return st->speak && emit_task(p, st, p->role[R_SPEAK], &read, -1, NULL, NULL) < 0 ? -1 : 0;
-  size_t own[OFF_MAX_RES + 1], n_own = 0; /* files' tokens (one resource each): one task each */
+  size_t own[OFF_MAX_RES], n_own = 0; /* files' (or quotes') tokens: one task each */
   unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */
+  bool quotes = !off_has_word(p, st->a, st->b, W_REFERENCE) && /* "classify 'a' and 'b'", each */
+                (off_is_role(p, st->task, R_CLASSIFY_TEXT) || off_is_role(p, st->task, R_TRANSLATE));
   for (size_t i = st->a; !(text && off_takes_two_texts(p, spec)) && i < st->b; i++)
-    if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file))
+    if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file ||
+        (quotes && !off_has_word(p, st->a, i, W_DESTINATION)))) /* not "as 'positive'" */
       own[n_own++] = i;
-  bool each = !n_own && !off_has_word(p, st->a, st->b, W_REFERENCE) && /* "classify 'a' and 'b'" */
-              (off_is_role(p, st->task, R_CLASSIFY_TEXT) || off_is_role(p, st->task, R_TRANSLATE));
-  for (size_t i = st->a; each && i < st->b && !off_is(p, i, W_DESTINATION); i++) /* not "as 'x'" */
-    own[n_own] = i, n_own += off_res_at(p, i, BATON__T_TEXT) >= 0;
-  n_own = !each || n_own > 1 ? n_own : 0;
   /* "detect the faces in a.jpg and b.jpg and blur them": with nothing made of its type, "them"
    * are the files of that type the step before took */
   bool them = !n_own && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL) &&
