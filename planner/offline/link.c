@@ -225,7 +225,8 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
 /* Finds where the task's main input of `type` comes from, for step st. Returns 0 with *src (unset
  * on entry) set, or left unset when nothing fits; -1 on error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
-  bool has_ref = st->fed || off_has_word(p, st->a, st->b, W_REFERENCE);
+  bool has_ref = st->fed || off_has_word(p, st->a, st->b, W_REFERENCE) ||
+                 off_is(p, st->b - 1, W_DEMONSTRATIVE); /* "draw a picture of that" */
   for (size_t i = st->a; i < st->b; i++)
     has_ref = has_ref || p->tok[i].skip;
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
