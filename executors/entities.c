@@ -66,12 +66,31 @@ static size_t en_keep(baton__entity *e, size_t n, unsigned want) {
   return k;
 }
 
+/* Where a walk from the start of the text has got to: a byte offset and the characters before
+ * it. */
+typedef struct en_cursor {
+  size_t byte, chars;
+} en_cursor;
+
+/* The character offset of the byte offset `at`, walking on from *c (from the start again should
+ * `at` lie behind it): linear over entities left to right. */
+static size_t en_char_offset(const baton__en_text *t, en_cursor *c, size_t at) {
+  if (at < c->byte)
+    *c = (en_cursor){0, 0};
+  c->chars += baton__en_chars(t, c->byte, at);
+  c->byte = at;
+  return c->chars;
+}
+
 /* The entities as Hugging Face's reply: [{entity_group, score, word, start, end}], start and end
- * in bytes. A rule has no probability: score is 1. NULL when out of memory. */
+ * in characters (code points; a byte that is no UTF-8 counts as one), as Python indexes the
+ * text. A rule has no probability: score is 1. NULL when out of memory. */
 static char *en_json(const baton__en_text *t, const baton__entity *e, size_t n) {
   cJSON *arr = cJSON_CreateArray();
   bool ok = arr != NULL;
+  en_cursor at = {0, 0};
   for (size_t i = 0; ok && i < n; i++) {
+    size_t start = en_char_offset(t, &at, e[i].start), end = en_char_offset(t, &at, e[i].end);
     char *w = baton__strndup(t->s + e[i].start, e[i].end - e[i].start);
     cJSON *o = cJSON_CreateObject();
     if (o && !cJSON_AddItemToArray(arr, o)) { /* else arr owns o */
@@ -80,8 +99,8 @@ static char *en_json(const baton__en_text *t, const baton__entity *e, size_t n) 
     }
     ok = w && o && cJSON_AddStringToObject(o, "entity_group", e[i].group) &&
          cJSON_AddNumberToObject(o, "score", 1.0) && cJSON_AddStringToObject(o, "word", w) &&
-         cJSON_AddNumberToObject(o, "start", (double)e[i].start) &&
-         cJSON_AddNumberToObject(o, "end", (double)e[i].end);
+         cJSON_AddNumberToObject(o, "start", (double)start) &&
+         cJSON_AddNumberToObject(o, "end", (double)end);
     free(w);
   }
   char *js = ok ? cJSON_PrintUnformatted(arr) : NULL;

@@ -14,7 +14,8 @@ typedef struct baton__en_text {
   size_t len;
 } baton__en_text;
 
-/* One entity: its group ("DATE", "PER" ...; a static string) and its bytes [start, end). */
+/* One entity: its group ("DATE", "PER" ...; a static string) and its bytes [start, end). The
+ * reply gives characters instead (baton__en_chars). */
 typedef struct baton__entity {
   const char *group;
   size_t start, end;
@@ -62,6 +63,16 @@ size_t baton__en_digits(const baton__en_text *t, size_t at, unsigned long long *
 bool baton__en_number_ends(const baton__en_text *t, size_t p);
 /* Is `at` inside a number ("14" of "3.14")? */
 bool baton__en_inside_number(const baton__en_text *t, size_t at);
+
+/* The length of the well-formed UTF-8 character at `at` (1 for ASCII), or 0: a byte that is no
+ * UTF-8, an overlong form, a surrogate, past U+10FFFF or cut short. */
+size_t baton__en_utf8_len(const baton__en_text *t, size_t at);
+/* Whether a character starts at `at` (at < t->len): any byte but the second to fourth of a
+ * well-formed character, so that each byte that is no UTF-8 counts as a character of its own. */
+bool baton__en_char_starts(const baton__en_text *t, size_t at);
+/* How many characters start in [from, to), to at most t->len: the offsets Hugging Face gives
+ * (Python's str indices) are baton__en_chars(t, 0, byte offset). Linear in to - from. */
+size_t baton__en_chars(const baton__en_text *t, size_t from, size_t to);
 
 /* Words the rules share (NULL-ended, lower-case): full month names, the weekdays, and the days
  * named relative to today ("tomorrow"). */

@@ -12,6 +12,16 @@ static const char *const en_punct[] = {"\xe2\x80\x98", "\xe2\x80\x99", "\xe2\x80
                                        "\xe2\x80\x9d", "\xe2\x80\x93", "\xe2\x80\x94",
                                        "\xe2\x80\xa6", "\xc2\xab",     "\xc2\xbb", NULL};
 
+/* Well-formed UTF-8 (Unicode's table 3-7): by lead byte, the length and the range of the second
+ * byte; the bytes after it are 0x80 to 0xBF. */
+static const struct {
+  unsigned char lead_lo, lead_hi, len, second_lo, second_hi;
+} en_utf8[] = {
+    {0xC2, 0xDF, 2, 0x80, 0xBF}, {0xE0, 0xE0, 3, 0xA0, 0xBF}, {0xE1, 0xEC, 3, 0x80, 0xBF},
+    {0xED, 0xED, 3, 0x80, 0x9F}, {0xEE, 0xEF, 3, 0x80, 0xBF}, {0xF0, 0xF0, 4, 0x90, 0xBF},
+    {0xF1, 0xF3, 4, 0x80, 0xBF}, {0xF4, 0xF4, 4, 0x80, 0x8F},
+};
+
 bool baton__en_in(const char *set, char c) {
   return c && strchr(set, c);
 }
@@ -98,3 +108,42 @@ bool baton__en_inside_number(const baton__en_text *t, size_t at) {
   return at >= 2 && baton__en_in(".,:", t->s[at - 1]) && isdigit((unsigned char)t->s[at - 2]);
 }
 
+
+size_t baton__en_utf8_len(const baton__en_text *t, size_t at) {
+  unsigned char c = baton__en_at(t, at);
+  if (at >= t->len)
+    return 0;
+  if (c < 0x80)
+    return 1;
+  for (size_t i = 0; i < sizeof en_utf8 / sizeof en_utf8[0]; i++) {
+    if (c < en_utf8[i].lead_lo || c > en_utf8[i].lead_hi)
+      continue;
+    size_t n = en_utf8[i].len;
+    unsigned char d = baton__en_at(t, at + 1);
+    if (at + n > t->len || d < en_utf8[i].second_lo || d > en_utf8[i].second_hi)
+      return 0;
+    for (size_t k = 2; k < n; k++)
+      if ((baton__en_at(t, at + k) & 0xC0) != 0x80)
+        return 0;
+    return n;
+  }
+  return 0;
+}
+
+bool baton__en_char_starts(const baton__en_text *t, size_t at) {
+  if ((baton__en_at(t, at) & 0xC0) != 0x80)
+    return true;
+  /* a byte 0x80 to 0xBF is inside the character of the nearest byte before it that is not one,
+   * if that starts a well-formed character reaching this far */
+  for (size_t k = 1; k <= 3 && k <= at; k++)
+    if ((baton__en_at(t, at - k) & 0xC0) != 0x80)
+      return baton__en_utf8_len(t, at - k) <= k;
+  return true;
+}
+
+size_t baton__en_chars(const baton__en_text *t, size_t from, size_t to) {
+  size_t n = 0;
+  for (size_t p = from; p < to && p < t->len; p++)
+    n += baton__en_char_starts(t, p);
+  return n;
+}

@@ -63,6 +63,14 @@ static int number(const cJSON *o, const char *name) {
   return n->valueint;
 }
 
+/* The characters (code points) of the UTF-8 s[0, n): the offsets Hugging Face gives. */
+static int chars(const char *s, size_t n) {
+  int k = 0;
+  for (size_t i = 0; i < n; i++)
+    k += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return k;
+}
+
 /* The entity whose word is `word`, or NULL. */
 static const cJSON *entity(const reply *r, const char *word) {
   const cJSON *it;
@@ -145,9 +153,40 @@ Test(executors_entities, finds_every_kind_where_it_is) {
     const cJSON *o = entity(&r, cases[i].word);
     cr_assert_not_null(o, "%s: %s not among %s", cases[i].text, cases[i].word, r.text);
     cr_assert_str_eq(field(o, "entity_group"), cases[i].group, "%s", cases[i].text);
-    int start = (int)(strstr(cases[i].text, cases[i].word) - cases[i].text);
+    size_t at = (size_t)(strstr(cases[i].text, cases[i].word) - cases[i].text);
+    int start = chars(cases[i].text, at), end = start + chars(cases[i].word, strlen(cases[i].word));
     cr_assert_eq(number(o, "start"), start, "%s", cases[i].text);
-    cr_assert_eq(number(o, "end"), start + (int)strlen(cases[i].word), "%s", cases[i].text);
+    cr_assert_eq(number(o, "end"), end, "%s", cases[i].text);
+    reply_release(&r);
+  }
+}
+
+/* Hugging Face gives start and end in characters of the text (Python's str), not bytes: "é" and
+ * "€" are one each, and so is each byte that is no UTF-8. */
+Test(executors_entities, offsets_count_characters_not_bytes) {
+  static const char cafe[] = "Caf\xc3\xa9 Zo\xc3\xab met Anna Schmidt on 3 March 2025.";
+  static const char quoted[] = "\xe2\x80\x9cHi\xe2\x80\x9d \xf0\x9f\x99\x82 from Anna Schmidt, "
+                               "\xe2\x82\xac" "12.";
+  static const char odd[] = "\xff\xfe Anna Schmidt \xc3\xa9\xa9 \xe2\x80 on 3 March 2025";
+  static const struct {
+    const char *text, *word;
+    int start, end;
+  } cases[] = {
+      {cafe, "Caf\xc3\xa9 Zo\xc3\xab", 0, 8},
+      {cafe, "Anna Schmidt", 13, 25},
+      {cafe, "3 March 2025", 29, 41},
+      {quoted, "Anna Schmidt", 12, 24},
+      {quoted, "\xe2\x82\xac" "12", 26, 29},
+      {odd, "Anna Schmidt", 3, 15},
+      {odd, "3 March 2025", 25, 37},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    reply r = tag(cases[i].text, 0);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    const cJSON *o = entity(&r, cases[i].word);
+    cr_assert_not_null(o, "%s not among %s", cases[i].word, r.text);
+    cr_assert_eq(number(o, "start"), cases[i].start, "%s in %s", cases[i].word, r.text);
+    cr_assert_eq(number(o, "end"), cases[i].end, "%s in %s", cases[i].word, r.text);
     reply_release(&r);
   }
 }
