@@ -28,7 +28,8 @@ size_t baton__entities_find(const baton__en_text *t, baton__entity *out, size_t 
 
 /* A proper noun starting at the word at `at` (entities_names.c): its group and span in *hit,
  * where scanning goes on in *next. false when the word starts none (not capitalised, a stop word
- * opening a sentence, a month...). */
+ * opening a sentence, a month, a lone word opening a sentence with no evidence of a name...).
+ * Looks at most a few kilobytes either side of `at`. */
 bool baton__entities_name(const baton__en_text *t, size_t at, baton__entity *hit, size_t *next);
 
 /* How the rule files read the text (entities_text.c). Positions past the end read as byte 0. */

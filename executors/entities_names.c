@@ -1,4 +1,4 @@
-/* entities_names.c — the entity finder's proper nouns: runs of capitalised words ("Bank of England"), people after a title, organisations and places by a word of their name, the rest as NAME. */
+/* entities_names.c — the entity finder's proper nouns: runs of capitalised words ("Bank of England"), people after a title, organisations and places by a word of their name, the rest as NAME; a lone word opening a sentence only with evidence of a name. */
 #include "executors/entities.h"
 
 #include <ctype.h>
@@ -10,6 +10,10 @@
 #define EN_MAX_NAME_WORDS 8 /* a longer run of capitalised words goes on as another name */
 #define EN_LOOKBACK 64      /* spaces and quotes looked back over for a sentence's start */
 #define EN_STOP_WORD 16
+#define EN_ECHO_REACH 1024  /* bytes either side looked over for the same word named elsewhere, */
+#define EN_ECHO_LOOKS 64    /* at most so many places there that start as it does, */
+#define EN_ECHO_OPENINGS 4  /* and of those where it opens a sentence again, so many */
+#define EN_WORD_PEEK 32     /* bytes of a word looked at past its start, when only its end counts */
 
 /* Before a person's name. */
 static const char *const en_titles[] = {"mr",   "mrs",  "ms",   "miss", "mx",  "dr",
@@ -35,7 +39,38 @@ static const char *const en_sentence_words[] = {
     "call",    "dial",   "pay",     "meet",     "see",     "send",     "find",    "take",
     "make",    "read",   "remember", "check",   "contact", "visit",    "ask",     "tell",
     "write",   "bring",  "keep",    "add",      "go",      "come",     "buy",     "book",
-    "email",   "mail",   "phone",   "text",     "reply",   "ring",     "join",    "don't", NULL};
+    "email",   "mail",   "phone",   "text",     "reply",   "ring",     "join",    "don't",
+    /* pronouns that do what a person does: "Nobody said a word." */
+    "nobody",  "somebody", "someone", "everyone", "everybody", "anyone",  "anybody", "none",
+    "nothing", "something", "everything", "anything", NULL};
+/* Common first names, that no common word shares: a capitalised word opening a sentence is a
+ * name when it is one ("Alice is late."). Not "Will", "Mark", "Grace", "Rose" ... */
+static const char *const en_given_names[] = {
+    "aaron",   "adam",     "ahmed",    "aisha",    "alan",     "albert",   "alex",    "alexander",
+    "ali",     "alice",    "amelia",   "amir",     "ana",      "anders",   "andrea",  "andrew",
+    "angela",  "anna",     "anne",     "anthony",  "antonio",  "arjun",    "barbara", "ben",
+    "benjamin", "bob",     "carl",     "carlos",   "caroline", "catherine", "charles", "charlotte",
+    "chen",    "chloe",    "christian", "claire",  "claudia",  "daniel",   "david",   "diana",
+    "dmitri",  "edward",   "elena",    "elizabeth", "emily",   "emma",     "eric",    "erik",
+    "eva",     "fatima",   "francesca", "francis", "fritz",    "george",   "giovanni", "giulia",
+    "hannah",  "hans",     "harry",    "helen",    "henry",    "hiroshi",  "ibrahim", "ingrid",
+    "isabel",  "isabella", "ivan",     "jacob",    "james",    "jane",     "jennifer", "jessica",
+    "jim",     "joe",      "johan",    "john",     "jonathan", "jorge",    "jose",    "joseph",
+    "juan",    "julia",    "karen",    "katarzyna", "kenji",   "klaus",    "kwame",   "lars",
+    "laura",   "linda",    "lisa",     "luca",     "lucas",    "lucia",    "lucy",    "luis",
+    "marco",   "margaret", "maria",    "marie",    "martin",   "mary",     "matthew", "michael",
+    "miguel",  "mohammed", "muhammad", "natalia",  "nina",     "nora",     "olga",    "oliver",
+    "olivia",  "omar",     "pablo",    "patricia", "paul",     "peter",    "pierre",  "piotr",
+    "priya",   "rachel",   "rebecca",  "richard",  "robert",   "samuel",   "sarah",   "sofia",
+    "sophia",  "sophie",   "stefan",   "steven",   "susan",    "sven",     "thomas",  "tom",
+    "victor",  "william",  "yusuf",    "zoe",      "zo\xc3\xab", "jos\xc3\xa9",
+    "fran\xc3\xa7ois", "j\xc3\xbcrgen", "s\xc3\xb8ren", NULL};
+/* Words after a name that tell of a person: "Zoltan said he would come." */
+static const char *const en_person_verbs[] = {
+    "said",     "says",     "asked",    "asks",      "told",     "tells",   "replied",
+    "replies",  "answered", "explained", "explains", "wrote",    "writes",  "thinks",
+    "thought",  "believes", "admitted", "insisted",  "whispered", "shouted", "laughed",
+    "smiled",   "nodded",   "agreed",   "promised",  "phoned",   "emailed", NULL};
 /* A word of an organisation's name. */
 static const char *const en_org_words[] = {
     "bank",    "university", "college",   "school",      "council",   "committee", "company",
@@ -139,6 +174,88 @@ static size_t en_name_words(const baton__en_text *t, size_t at, en_span *w) {
   return last;
 }
 
+/* The text up to `reach` bytes past `at`: where a word only needs reading so far. */
+static baton__en_text en_near(const baton__en_text *t, size_t at, size_t reach) {
+  return (baton__en_text){t->s, t->len - at > reach ? at + reach : t->len};
+}
+
+/* Where the word [start, end) ends without an "'s" or "’s" after it ("Alice's": Alice). */
+static size_t en_bare_end(const baton__en_text *t, size_t start, size_t end) {
+  bool s_end = end - start > 2 && baton__en_at(t, end - 1) == 's';
+  if (s_end && baton__en_at(t, end - 2) == '\'')
+    return end - 2;
+  if (s_end && end - start > 4 && memcmp(t->s + end - 4, "\xe2\x80\x99", 3) == 0)
+    return end - 4;
+  return end;
+}
+
+/* Does a title end just before the word at p ("Dr. Weber", "Mrs Lee")? */
+static bool en_title_before(const baton__en_text *t, size_t p) {
+  size_t e = p, s;
+  while (e > 0 && p - e < 2 && t->s[e - 1] == ' ')
+    e--;
+  if (e == p)
+    return false;
+  e -= e > 0 && t->s[e - 1] == '.';
+  for (s = e; s > 0 && e - s < EN_STOP_WORD && isalpha((unsigned char)t->s[s - 1]); s--)
+    ;
+  return s < e && (s == 0 || !baton__en_wordc(t, s - 1)) &&
+         baton__en_lookup(en_titles, t, s, e) >= 0;
+}
+
+/* Is the capitalised word w named as such where it stands: after a title, before a word of
+ * speech ("Zoltan said"), or before another word of a name ("Anna Schmidt")? */
+static bool en_named_here(const baton__en_text *t, const en_span *w) {
+  size_t q = w->end;
+  while (q - w->end < 2 && (baton__en_at(t, q) == ' ' || baton__en_at(t, q) == '\t'))
+    q++;
+  baton__en_text near = en_near(t, q, EN_WORD_PEEK);
+  en_span next = {q, baton__en_word_end(&near, q)};
+  if (en_title_before(t, w->start))
+    return true;
+  if (q == w->end || next.end == q)
+    return false;
+  return baton__en_lookup(en_person_verbs, &near, next.start, next.end) >= 0 ||
+         (en_capital(&near, q) && !en_never_name(&near, &next) && !en_stop(&near, &next));
+}
+
+/* Is the word w named elsewhere within EN_ECHO_REACH bytes: capitalised where no sentence
+ * starts ("... waited for Kowalski"), or opening one where it stands named (en_named_here)?
+ * Looked for left to right, within the bounds above: a text of one sentence over and over takes
+ * no longer than one without. */
+static bool en_echoed(const baton__en_text *t, const en_span *w) {
+  size_t n = w->end - w->start, looks = 0, openings = 0;
+  size_t from = w->start > EN_ECHO_REACH ? w->start - EN_ECHO_REACH : 0;
+  size_t to = t->len - w->end > EN_ECHO_REACH ? w->end + EN_ECHO_REACH : t->len;
+  for (size_t p = from; p + n <= to && looks++ < EN_ECHO_LOOKS; p++) {
+    const char *c = memchr(t->s + p, t->s[w->start], to - n + 1 - p);
+    if (!c)
+      break;
+    p = (size_t)(c - t->s);
+    if (memcmp(c, t->s + w->start, n) != 0 || p == w->start ||
+        (p > 0 && baton__en_wordc(t, p - 1)))
+      continue;
+    baton__en_text near = en_near(t, p, n + EN_WORD_PEEK);
+    en_span o = {p, en_bare_end(&near, p, baton__en_word_end(&near, p))};
+    if (o.end != p + n)
+      continue;
+    if (!en_sentence_start(t, p) || en_named_here(t, &o))
+      return true;
+    if (++openings == EN_ECHO_OPENINGS)
+      break;
+  }
+  return false;
+}
+
+/* Is the capitalised word w, alone at the start of a sentence, a name all the same? Only with
+ * evidence: a known first name, a title or a word of speech around it, or the same word named
+ * elsewhere. Else it is the sentence's first word ("Questions go to the desk."). */
+static bool en_opening_name(const baton__en_text *t, const en_span *w) {
+  en_span bare = {w->start, en_bare_end(t, w->start, w->end)};
+  return baton__en_lookup(en_given_names, t, bare.start, bare.end) >= 0 ||
+         en_named_here(t, &bare) || en_echoed(t, &bare);
+}
+
 /* PER after a title, else ORG or LOC when a word of the name says so, else NAME. */
 static const char *en_group(const baton__en_text *t, const en_span *w, size_t n, bool titled) {
   if (titled)
@@ -178,12 +295,10 @@ bool baton__entities_name(const baton__en_text *t, size_t at, baton__entity *hit
     return false;
   if (opens && n - first == 1 && baton__en_at(t, w[first].end) == ':')
     return false; /* a label opening a line: "Present: ...", "Attendees: ..." */
-  *next = end = w[n - 1].end;
-  bool s_end = end - w[n - 1].start > 2 && baton__en_at(t, end - 1) == 's';
-  if (s_end && baton__en_at(t, end - 2) == '\'')
-    end -= 2; /* "Alice's": Alice */
-  else if (s_end && end - w[n - 1].start > 4 && memcmp(t->s + end - 4, "\xe2\x80\x99", 3) == 0)
-    end -= 4; /* "Alice’s" */
+  if (opens && n == 1 && !en_opening_name(t, &w[0]))
+    return false;
+  *next = w[n - 1].end;
+  end = en_bare_end(t, w[n - 1].start, w[n - 1].end);
   *hit = (baton__entity){en_group(t, w + first, n - first, from > at), w[first].start, end};
   return true;
 }

@@ -67,8 +67,10 @@ size_t baton__en_word_end(const baton__en_text *t, size_t at) {
 }
 
 int baton__en_lookup(const char *const *list, const baton__en_text *t, size_t at, size_t end) {
+  int first = tolower(baton__en_at(t, at)); /* most entries differ there: cheaper than strlen */
   for (int i = 0; list[i]; i++)
-    if (strlen(list[i]) == end - at && strncasecmp(list[i], t->s + at, end - at) == 0)
+    if (tolower((unsigned char)list[i][0]) == first && strlen(list[i]) == end - at &&
+        strncasecmp(list[i], t->s + at, end - at) == 0)
       return i;
   return -1;
 }

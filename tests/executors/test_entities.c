@@ -203,6 +203,56 @@ Test(executors_entities, a_sentence_opening_word_is_not_a_name) {
   reply_release(&r);
 }
 
+/* A capitalised word opening a sentence that no table knows is a name only with evidence:
+ * without it, "Questions" and "Police" are just the first word. */
+Test(executors_entities, an_unknown_word_opening_a_sentence_is_no_name) {
+  static const char *const texts[] = {
+      "Questions go to the front desk.",
+      "Tomorrow the shop opens at 9.",
+      "Everything went well at the fair.",
+      "Police closed the road for the parade.",
+      "Breakfast is served from 9 am until late.\nParking costs $3 a day.",
+      "We met at noon. Nobody came. \xe2\x80\x9cRefunds take a week,\xe2\x80\x9d she said.",
+  };
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    reply r = tag(texts[i], 0);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, r.json) {
+      const char *g = field(it, "entity_group");
+      cr_assert(strcmp(g, "NAME") && strcmp(g, "PER") && strcmp(g, "ORG") && strcmp(g, "LOC"),
+                "%s: %s", texts[i], r.text);
+    }
+    reply_release(&r);
+  }
+  reply r = tag("Questions go to Maria Lopez at the desk.", 0);
+  cr_assert_str_eq(r.text, "Maria Lopez (NAME)");
+  cr_assert_eq(number(cJSON_GetArrayItem(r.json, 0), "start"), 16);
+  reply_release(&r);
+}
+
+/* The evidence that keeps a name opening a sentence: a known first name, a second name word, a
+ * title, a word of speech after it, or the same word named elsewhere in the text. */
+Test(executors_entities, a_name_opening_a_sentence_is_still_a_name) {
+  static const struct {
+    const char *text, *want;
+  } cases[] = {
+      {"Maria said she would come. Maria is late.", "Maria (NAME), Maria (NAME)"},
+      {"Anna Schmidt called.", "Anna Schmidt (NAME)"},
+      {"Alice is here.", "Alice (NAME)"},
+      {"Zoltan said he would come. Zoltan is late.", "Zoltan (NAME), Zoltan (NAME)"},
+      {"Kowalski is late. We waited for Kowalski.", "Kowalski (NAME), Kowalski (NAME)"},
+      {"Kowalski's car is red. Ask Kowalski.", "Kowalski (NAME), Kowalski (NAME)"},
+      {"Dr. Weber is away. Weber is ill.", "Weber (PER), Weber (NAME)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    reply r = tag(cases[i].text, 0);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    cr_assert_str_eq(r.text, cases[i].want, "%s", cases[i].text);
+    reply_release(&r);
+  }
+}
+
 Test(executors_entities, words_that_only_look_like_entities_are_left_alone) {
   static const char *const texts[] = {
       "the cat slept on the mat all afternoon.",
