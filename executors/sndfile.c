@@ -1,4 +1,4 @@
-/* sndfile.c — the "audio-to-audio" executor: keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed, resample, normalise and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
+/* sndfile.c — the "audio-to-audio" executor: keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -22,13 +22,15 @@
 #define SF_SILENCE 0.01        /* -40 dBFS */
 #define SF_TRIM_MARGIN_S 0.05  /* kept around the sound */
 #define SF_DEFAULT_RATE 16000
+#define SF_GAIN_STEP_DB 6.0    /* "louder", "quieter" with no number */
+#define SF_MAX_GAIN_DB 60.0    /* a larger change asked for is refused */
 
 #define SF_CAN_DO                                                                           \
   "normalise (the default), trim silence, reduce noise (\"remove the background noise\", "  \
   "\"the hiss\", \"the hum\"), resample (\"resample to 16 kHz\", \"to 44100 "                 \
   "Hz\"), convert to mono, speed up / slow down at the same pitch (\"1.5x\", \"20% slower\"), "   \
   "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), keep or cut out a part (\"the " \
-  "first 10 seconds\", \"from 1:00 to 1:30\")"
+  "first 10 seconds\", \"from 1:00 to 1:30\"), make it louder or quieter (\"6 dB quieter\")"
 
 enum {
   SF_TRIM = 1,
@@ -39,6 +41,7 @@ enum {
   SF_TEMPO = 32,
   SF_CUT = 64,
   SF_DENOISE = 128,
+  SF_GAIN = 256,
 };
 
 /* A sample rate named in the text: "16000", "16 kHz", "44.1khz", "22050 hz". 0 if none. */
@@ -79,6 +82,33 @@ static double find_speed(const char *low) {
       return down && v > 1.0 ? 1.0 / v : v; /* "slow it down 2x" */
   }
   return up ? 1.5 : down ? 0.75 : 0;
+}
+
+static const char *const sf_quieter[] = {
+    "quieter", "softer", "turn down", "turn it down", "lower the volume", "reduce the volume",
+    "decrease the volume", "volume down", "attenuat", NULL};
+static const char *const sf_louder[] = {"louder", "turn up", "turn it up", "raise the volume",
+                                        "increase the volume", "volume up", "boost", "amplif",
+                                        NULL};
+
+/* Beside a number of dB, words that make it a cut ("down by 10 dB", "reduce the gain by 6 dB"). */
+static const char *const sf_cut_words[] = {"down", "lower", "reduc", "decreas", "cut", NULL};
+
+/* The change of volume asked for, in dB: "3 dB quieter", "down by 10 dB", "-6 dB", "louder"
+ * (SF_GAIN_STEP_DB). 0 when none is asked for. */
+static double find_gain(const char *low) {
+  bool down = baton__run_any_word(low, sf_quieter, false);
+  bool up = !down && baton__run_any_word(low, sf_louder, false);
+  double v;
+  for (const char *p = low, *end; baton__run_next_number(low, &p, &v, &end);) {
+    const char *num = p; /* the number's first digit */
+    while (num > low && (isdigit((unsigned char)num[-1]) || num[-1] == '.'))
+      num--;
+    if (strncmp(end, "db", 2) == 0 && !isalnum((unsigned char)end[2]))
+      return down || (!up && ((num > low && num[-1] == '-') ||
+                              baton__run_any_word(low, sf_cut_words, false))) ? -v : v;
+  }
+  return up ? SF_GAIN_STEP_DB : down ? -SF_GAIN_STEP_DB : 0;
 }
 
 /* The last output format named in the text as a word of its own ("to mp3",
@@ -140,8 +170,7 @@ static const struct {
     {SF_TRIM, {"trim", "silence", "silent", "strip", NULL}},
     {SF_MONO, {"mono", "downmix", "single channel", "one channel", NULL}},
     {SF_RESAMPLE, {"resampl", "sample rate", "samplerate", "sampling rate", NULL}},
-    {SF_NORMALISE,
-     {"normali", "louder", "loudness", "volume", "level", "amplif", "gain", NULL}},
+    {SF_NORMALISE, {"normali", "loudness", "volume", "level", NULL}},
     {SF_DENOISE,
      {"denois", "de-nois", "noise", "noisy", "hiss", "humm", "buzz", "rumbl", "crackl", "static",
       "clean", "clear", "enhanc", "improve", "clarity", "polish", NULL}},
@@ -178,6 +207,7 @@ typedef struct sf_plan {
   unsigned ops;    /* SF_* bits */
   int rate;        /* Hz, with SF_RESAMPLE */
   double speed;    /* with SF_TEMPO: 2 plays twice as fast */
+  double gain_db;  /* with SF_GAIN */
   const char *ext; /* the file format to write */
   baton__cut cut;  /* with SF_CUT */
   bool hiss;       /* with SF_DENOISE: a low-pass against hiss too */
@@ -197,6 +227,9 @@ static sf_plan sf_parse(const char *instr) {
   plan.hiss = baton__run_any_word(words, sf_hiss, false);
   if (plan.rate)
     plan.ops |= SF_RESAMPLE;
+  plan.gain_db = find_gain(words);
+  if (plan.gain_db != 0) /* "turn the volume down": a change, not the peak at -1 dBFS */
+    plan.ops = (plan.ops | SF_GAIN) & ~(strstr(words, "normali") ? 0u : SF_NORMALISE);
   plan.speed = find_speed(low);
   if (plan.speed > 0 && plan.speed != 1.0)
     plan.ops |= SF_TEMPO;
@@ -229,6 +262,24 @@ static void sf_normalise(baton__pcm *pcm, baton__sb *desc) {
     pcm->s[i] *= g;
   baton__sb_addf(desc, "normalised the peak to -1 dBFS (gain %+.1f dB); ",
                  20.0 * log10((double)g));
+}
+
+/* Changes the volume by plan->gain_db, raising it no further than a peak of -1 dBFS. */
+static void sf_gain(baton__pcm *pcm, double gain_db, baton__sb *desc) {
+  float peak = peak_of(pcm);
+  double room = peak > 0 ? 20.0 * log10(SF_PEAK_TARGET / (double)peak) : 0, db = gain_db;
+  if (db > room)
+    db = room > 0 ? room : 0;
+  float g = (float)pow(10.0, db / 20.0);
+  for (size_t i = 0; i < pcm->frames * (size_t)pcm->channels; i++)
+    pcm->s[i] *= g;
+  if (peak <= 0)
+    baton__sb_adds(desc, "silent: no volume to change; ");
+  else if (db < gain_db)
+    baton__sb_addf(desc, "raised the volume by %.1f dB, not the %.1f dB asked for: any more "
+                   "would clip (the peak is now at -1 dBFS); ", db, gain_db);
+  else
+    baton__sb_addf(desc, "%s the volume by %.1f dB; ", db < 0 ? "lowered" : "raised", fabs(db));
 }
 
 /* Reduces the noise: rumble and hum, hiss if the plan says so, the quiet stretches between
@@ -301,6 +352,8 @@ static const char *sf_process(baton__pcm *pcm, const sf_plan *plan, baton__sb *d
   }
   if (plan->ops & SF_NORMALISE)
     sf_normalise(pcm, desc);
+  if (plan->ops & SF_GAIN)
+    sf_gain(pcm, plan->gain_db, desc);
   return NULL;
 }
 
@@ -343,6 +396,9 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
                                plan.speed <= BATON__PCM_MAX_SPEED))
     return baton__run_fail(env, "a speed of %gx is out of range: from %gx to %gx", plan.speed,
                            BATON__PCM_MIN_SPEED, BATON__PCM_MAX_SPEED);
+  if (fabs(plan.gain_db) > SF_MAX_GAIN_DB)
+    return baton__run_fail(env, "a volume change of %g dB is out of range: at most %g dB either "
+                           "way", plan.gain_db, SF_MAX_GAIN_DB);
   if (!baton__run_has_workspace(env, "audio"))
     return -1;
   baton__pcm pcm;

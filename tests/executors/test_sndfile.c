@@ -126,6 +126,40 @@ Test(executors_sndfile, normalises_by_default, .init = setup, .fini = teardown) 
   free(in);
 }
 
+/* "Make it quieter", "3 dB louder": the volume changes by that much, never past a peak of
+ * -1 dBFS; a change too large is refused. */
+Test(executors_sndfile, makes_it_louder_or_quieter, .init = setup, .fini = teardown) {
+  char *in = make_audio("tone.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 0.1, 0.5, 0.25);
+  static const struct {
+    const char *asked;
+    double peak;     /* the output's peak */
+    const char *said; /* in the description */
+  } cases[] = {
+      {"make it quieter", 0.125, "lowered the volume by 6.0 dB"},
+      {"turn the volume down by 12 dB", 0.0628, "lowered the volume by 12.0 dB"},
+      {"make it 3 dB louder", 0.353, "raised the volume by 3.0 dB"},
+      {"much louder please, +20 dB", 0.891, "not the 20.0 dB asked for"},
+      {"turn the volume of talk.wav down by 10 dB", 0.079, "lowered the volume by 10.0 dB"},
+      {"gain -6 dB", 0.125, "lowered the volume by 6.0 dB"},
+      {"slow it down by 20%", 0.25, "played 0.80x"}, /* "down" alone changes no volume */
+      {"fix the volume", 0.891, "normalised"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512], *text = NULL;
+    char *out = process(in, cases[i].asked, err, sizeof err, &text);
+    cr_assert_not_null(out, "%s: %s", cases[i].asked, err);
+    audio a = inspect(out);
+    cr_assert_float_eq(a.peak, cases[i].peak, 0.01, "%s: peak %g", cases[i].asked, a.peak);
+    cr_assert(text && strstr(text, cases[i].said), "%s: %s", cases[i].asked, text);
+    free(text);
+    free(out);
+  }
+  char err[512];
+  cr_assert_null(process(in, "make it 500 dB quieter", err, sizeof err, NULL));
+  cr_assert(strstr(err, "out of range"), "%s", err);
+  free(in);
+}
+
 Test(executors_sndfile, trims_leading_and_trailing_silence, .init = setup, .fini = teardown) {
   char *in = make_audio("padded.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 0.5, 1.0, 0.5);
   char err[512];
