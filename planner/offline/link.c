@@ -268,6 +268,11 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 6. "translate it": read an earlier-named image or recording first */
   if (text && has_ref && (b = bridge(p, st, false, media, src)))
     return b > 0 ? 0 : -1;
+  /* 6b. "draw a cabin and make a video of it": what the picture was drawn from */
+  const baton__arg *from = (b = nearest_producer(p, media)) >= 0 ? p->g->tasks[b].args : NULL;
+  if (text && has_ref && from && p->made[b]->inputs == BATON__T_TEXT)
+    return src->ref = from->ref, src->literal = baton__strdup(from->value),
+           from->value && !src->literal ? -1 : 0;
   /* 7. the step's words (not a lone verb: "summarize"), 8. any resource of that type, even used */
   for (size_t i = 0; !text && i < p->n_res && src->res < 0; i++)
     src->res = (p->res[i].type & type) ? (int)i : -1;
