@@ -189,12 +189,11 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
 /* How many of the task's description words [a,b) holds. */
 double off_description_score(const planner *p, const taskcue *c, size_t a, size_t b) {
   double s = 0;
-  for (size_t k = 0; k < c->n_desc; k++) {
-    bool found = false;
-    for (size_t i = a; i < b && !found; i++)
-      found = p->tok[i].kind == TK_WORD && !p->tok[i].skip && !p->tok[i].naming &&
-              strcmp(p->tok[i].stem, c->desc[k]) == 0;
-    s += found;
+  for (size_t k = 0, i = a; k < c->n_desc; k++, i = a) {
+    while (i < b && (p->tok[i].kind != TK_WORD || p->tok[i].skip || p->tok[i].naming ||
+                     strcmp(p->tok[i].stem, c->desc[k]) != 0))
+      i++;
+    s += i < b;
   }
   return s;
 }
