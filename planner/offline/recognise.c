@@ -345,9 +345,12 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     st->task = question_task(p, s, produced);
     st->score = p->lx->w[K_ACCEPT];
   }
-  if (st->task < 0 && (off_own_types(p, st->a, st->b) & BATON__T_TEXT) && ((p->n_steps == 1 &&
-      off_has_word(p, st->a, st->b, W_READING)) || off_has_word(p, st->a, st->b, W_ALOUD)))
-    st->task = p->role[R_SPEAK]; /* "speak 'hello'", "read notes.txt (to me)" */
+  bool own = off_own_types(p, st->a, st->b) & BATON__T_TEXT;
+  bool reads = off_has_word(p, st->a, st->b, W_READING);
+  bool to_me = reads && off_has_word(p, st->a, st->b, W_US) && (own || (produced & BATON__T_TEXT));
+  if (st->task < 0 && (to_me || (own && ((p->n_steps == 1 && reads) ||
+                                         off_has_word(p, st->a, st->b, W_ALOUD)))))
+    st->task = p->role[R_SPEAK]; /* "speak 'hello'", "read notes.txt", "read the summary to me" */
   if (shows_earlier_result(p, s)) /* its words tell the detector how: "... and blur them" */
     return p->steps[s - 1].b = st->b, drop_step(p, s, false);
   split_step(p, s, avail);
