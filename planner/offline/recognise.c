@@ -96,11 +96,12 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     /* one medium, one step: "visualized in a | video", "a video | visualizing it" (a participle
      * says what the video shows), "a segmented | image of the room" (one image) */
     size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
+    bool ing = wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0; /* "a robot | reading" */
     bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
-                     (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) ||
-                      (wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0) ||
+                     (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) || ing ||
                       (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
-    if (in_phrase && !((p->cues[t1].spec->outputs | p->cues[t2].spec->outputs) & BATON__T_TEXT))
+    if (in_phrase && (!((p->cues[t1].spec->outputs | p->cues[t2].spec->outputs) & BATON__T_TEXT) ||
+                      (ing && off_is_role(p, t1, R_DRAW))))
       continue;
     if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_said_media(p, k - 1, k) ||
         off_is(p, k - 1, W_REFERENCE) || off_is(p, k - 1, W_ORIGINAL)))
