@@ -16,10 +16,8 @@
 static void planner_release(planner *p) {
   for (size_t i = 0; i < p->n_res; i++)
     free(p->res[i].value);
-  for (size_t i = 0; p->cues && i < p->n_cues; i++) {
-    free(p->cues[i].phrases);
-    free(p->cues[i].desc);
-  }
+  for (size_t i = 0; p->cues && i < p->n_cues; i++)
+    free(p->cues[i].phrases), free(p->cues[i].desc);
   free(p->cues);
   free(p->tok);
   free(p->asked);
