@@ -84,7 +84,8 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
     while (quoted && v > a && off_punct(p, v - 1, ",:-"))
       v--;
     size_t obj = i + 1 + (tell && i + 1 < b && off_is(p, i + 1, W_US)); /* "tell me | the ..." */
-    if (((quoted || off_is(p, i, W_WH)) && v > a && off_is(p, v - 1, W_ASK_VERB)) ||
+    bool asked = quoted || off_is(p, i, W_WH) || off_is(p, i, W_UNSURE); /* "check if ..." */
+    if ((asked && v > a && off_is(p, v - 1, W_ASK_VERB)) ||
         ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell && p->tok[obj].det))
       return true;
   }
