@@ -1,7 +1,11 @@
-/* entities.c — the "token-classification" executor without a model: dates, times, money, percentages, e-mail and web addresses, phone numbers and proper nouns found by rules (entities_rules.c, entities_names.c), replied as Hugging Face's entity list. */
+/* entities.c — the "token-classification" executor without a model: entities found by rules.
+ * Dates, times, money, percentages, e-mail and web addresses, phone numbers and proper nouns
+ * (entities_rules.c, entities_names.c), plain numbers when asked for (entities_numbers.c),
+ * replied as Hugging Face's entity list. */
 #include "executors/entities.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,36 +17,72 @@
 #define EN_MAX_ENTITIES 1000
 #define EN_MAX_INSTRUCTION 2048
 
-/* The groups the rules give, in the order of the bits of a wish. */
-static const char *const en_groups[] = {"DATE", "TIME",  "MONEY", "PERCENT", "EMAIL", "URL",
-                                        "PHONE", "PER", "ORG",   "LOC",     "NAME",  NULL};
+/* The groups the rules give, in the order of the bits of a wish. CARDINAL is OntoNotes' label
+ * for a plain number. */
+static const char *const en_groups[] = {"DATE", "TIME", "MONEY", "PERCENT", "EMAIL",
+                                        "URL",  "PHONE", "PER", "ORG",     "LOC",
+                                        "NAME", "CARDINAL", NULL};
 enum { EN_DATE = 1, EN_TIME = 2, EN_MONEY = 4, EN_PERCENT = 8, EN_EMAIL = 16, EN_URL = 32,
-       EN_PHONE = 64, EN_PER = 128, EN_ORG = 256, EN_LOC = 512, EN_NAME = 1024, EN_ALL = 2047,
-       EN_POS = 2048 /* parts of speech asked for too: not tagged */ };
+       EN_PHONE = 64, EN_PER = 128, EN_ORG = 256, EN_LOC = 512, EN_NAME = 1024,
+       EN_CARDINAL = 2048,
+       /* what an instruction naming no kind gets: not plain numbers, which Hugging Face's
+        * CoNLL models (the catalogue's default) do not give either, and which would bury the
+        * rest */
+       EN_DEFAULT = 2047,
+       EN_POS = 4096 /* parts of speech asked for too: not tagged */ };
+
+/* Words before a word of a wish that make it ask for another kind: "phone numbers". */
+static const char *const en_not_numbers[] = {"phone", "telephone", "mobile", "cell", "fax",
+                                             NULL};
 
 /* The words of an instruction ("extract the dates from notes.txt") that ask for some groups
- * only, as word starts; a name the rules cannot type (NAME) goes with people, places and
- * organisations alike. */
+ * only, as word starts, unless one of `unless` is the word before; a name the rules cannot type
+ * (NAME) goes with people, places and organisations alike. */
 static const struct {
   unsigned groups;
   const char *const words[8];
+  const char *const *unless;
 } en_wishes[] = {
-    {EN_DATE, {"date", "day", "when", NULL}},
-    {EN_TIME, {"time", "hour", "when", NULL}},
-    {EN_MONEY, {"money", "amount", "price", "cost", "sum", "currenc", NULL}},
-    {EN_PERCENT, {"percent", "rate", NULL}},
-    {EN_EMAIL, {"email", "e-mail", "mail address", NULL}},
-    {EN_URL, {"url", "link", "web address", "website", NULL}},
-    {EN_PHONE, {"phone", "telephone", NULL}},
-    {EN_PER | EN_NAME, {"people", "person", "who", "someone", NULL}},
-    {EN_LOC | EN_NAME, {"place", "location", "cit", "countr", "where", NULL}},
-    {EN_ORG | EN_NAME, {"compan", "organi", "business", "institution", NULL}},
-    {EN_PER | EN_ORG | EN_LOC | EN_NAME, {"names", "proper noun", NULL}}, /* not "named" */
-    {EN_ALL, {"entit", NULL}},
+    {EN_DATE, {"date", "day", "when", NULL}, NULL},
+    {EN_TIME, {"time", "hour", "when", NULL}, NULL},
+    {EN_MONEY, {"money", "price", "cost", "sum", "currenc", NULL}, NULL},
+    {EN_MONEY | EN_CARDINAL, {"amount", NULL}, NULL},
+    {EN_PERCENT, {"percent", "rate", NULL}, NULL},
+    {EN_EMAIL, {"email", "e-mail", "mail address", NULL}, NULL},
+    {EN_URL, {"url", "link", "web address", "website", NULL}, NULL},
+    {EN_PHONE, {"phone", "telephone", NULL}, NULL},
+    {EN_PER | EN_NAME, {"people", "person", "who", "someone", NULL}, NULL},
+    {EN_LOC | EN_NAME, {"place", "location", "cit", "countr", "where", NULL}, NULL},
+    {EN_ORG | EN_NAME, {"compan", "organi", "business", "institution", NULL}, NULL},
+    {EN_PER | EN_ORG | EN_LOC | EN_NAME, {"names", "proper noun", NULL}, NULL}, /* not "named" */
+    {EN_CARDINAL, {"number", "numeral", "figures", "quantit", "digits", "cardinal", NULL},
+     en_not_numbers},
+    {EN_DEFAULT, {"entit", NULL}, NULL},
 };
 
-/* The groups the instruction asks for (EN_ALL when it names none), with EN_POS when it asks for
- * parts of speech too, which the rules do not tag; 0 when it asks for those alone. */
+/* Does the lower-cased instruction hold one of words where a word starts, but for right after
+ * one of unless (NULL-ended, or NULL for none)? */
+static bool en_asks(const char *low, const char *const *words, const char *const *unless) {
+  for (size_t i = 0; words[i]; i++)
+    for (const char *p = low; (p = strstr(p, words[i])); p++) {
+      const char *e = p, *s;
+      if (p > low && isalnum((unsigned char)p[-1]))
+        continue;
+      while (e > low && e[-1] == ' ')
+        e--;
+      for (s = e; s > low && isalpha((unsigned char)s[-1]);)
+        s--;
+      bool other = false;
+      for (size_t k = 0; unless && unless[k] && !other; k++)
+        other = strlen(unless[k]) == (size_t)(e - s) && !strncmp(s, unless[k], (size_t)(e - s));
+      if (!other)
+        return true;
+    }
+  return false;
+}
+
+/* The groups the instruction asks for (EN_DEFAULT when it names none), with EN_POS when it asks
+ * for parts of speech too, which the rules do not tag; 0 when it asks for those alone. */
 static unsigned en_wanted(const char *instruction) {
   static const char *const pos[] = {"part of speech", "parts of speech", "part-of-speech",
                                     "pos tag", "grammatical", NULL};
@@ -50,10 +90,10 @@ static unsigned en_wanted(const char *instruction) {
   baton__run_lower(instruction ? instruction : "", low, sizeof low);
   unsigned want = 0;
   for (size_t i = 0; i < sizeof en_wishes / sizeof en_wishes[0]; i++)
-    want |= baton__run_any_word(low, en_wishes[i].words, false) ? en_wishes[i].groups : 0;
+    want |= en_asks(low, en_wishes[i].words, en_wishes[i].unless) ? en_wishes[i].groups : 0;
   if (baton__run_any_word(low, pos, false))
     return want ? want | EN_POS : 0;
-  return want ? want : EN_ALL;
+  return want ? want : EN_DEFAULT;
 }
 
 /* Keeps the entities of the wanted groups, in order; how many are left. */
@@ -117,7 +157,7 @@ static char *en_list(const baton__en_text *t, const baton__entity *e, size_t n, 
   for (size_t i = 0; i < n; i++)
     baton__sb_addf(&sb, "%s%.*s (%s)", i ? ", " : "", (int)(e[i].end - e[i].start),
                    t->s + e[i].start, e[i].group);
-  bool all = (want & EN_ALL) == EN_ALL;
+  bool all = (want & EN_DEFAULT) == EN_DEFAULT;
   if (!n && all)
     baton__sb_adds(&sb, "no entities found");
   for (size_t g = 0, k = 0; !n && !all && en_groups[g]; g++)
@@ -156,7 +196,7 @@ static int en_run(void *state, const char *task, const baton__values *in, baton_
   if (!found)
     return baton__run_fail(env, "out of memory");
   baton__en_text t = {text, len};
-  size_t n = baton__entities_find(&t, found, EN_MAX_ENTITIES + 1);
+  size_t n = baton__entities_find(&t, found, EN_MAX_ENTITIES + 1, want & EN_CARDINAL);
   bool cut = n > EN_MAX_ENTITIES;
   n = en_keep(found, cut ? EN_MAX_ENTITIES : n, want);
   const baton__output outs[] = {{"text", BATON__T_TEXT, en_list(&t, found, n, cut, want), false},

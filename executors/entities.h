@@ -1,7 +1,8 @@
 /* entities.h — the rule-based entity finder behind the "entities" executor, shared by its files
  * (entities.c: the executor; entities_rules.c: the scan and the pattern rules; entities_names.c:
- * proper nouns; entities_text.c: reading words and numbers); the executor itself is declared in
- * executor.h. Internal: nothing here is API. All functions are pure and thread-safe. */
+ * proper nouns; entities_numbers.c: plain numbers; entities_text.c: reading words and numbers);
+ * the executor itself is declared in executor.h. Internal: nothing here is API. All functions
+ * are pure and thread-safe. */
 #ifndef BATON_EXECUTORS_ENTITIES_H
 #define BATON_EXECUTORS_ENTITIES_H
 
@@ -21,16 +22,26 @@ typedef struct baton__entity {
   size_t start, end;
 } baton__entity;
 
-/* The entities of t, left to right and never overlapping, written to out (at most max).
+/* The entities of t, left to right and never overlapping, written to out (at most max); with
+ * numbers, the plain numbers no other entity holds as well (CARDINAL), else none of those.
  * Returns how many were written; max of them may mean there are more (ask for one more than
  * you will keep). Linear in t->len. */
-size_t baton__entities_find(const baton__en_text *t, baton__entity *out, size_t max);
+size_t baton__entities_find(const baton__en_text *t, baton__entity *out, size_t max,
+                            bool numbers);
 
 /* A proper noun starting at the word at `at` (entities_names.c): its group and span in *hit,
  * where scanning goes on in *next. false when the word starts none (not capitalised, a stop word
  * opening a sentence, a month, a lone word opening a sentence with no evidence of a name...).
  * Looks at most a few kilobytes either side of `at`. */
 bool baton__entities_name(const baton__en_text *t, size_t at, baton__entity *hit, size_t *next);
+
+/* A plain number starting at `at` (entities_numbers.c), as baton__entities_name says: digits
+ * ("12", "3,500", "4.5", "10-12", "3 million") or words ("two", "twenty-five", "a hundred",
+ * "three thousand", "thousands"). The scan tries it after every other rule, so that money,
+ * percentages, dates, times and phone numbers keep their digits. Looks at most a few hundred
+ * bytes past `at`. */
+bool baton__entities_number(const baton__en_text *t, size_t at, baton__entity *hit,
+                            size_t *next);
 
 /* How the rule files read the text (entities_text.c). Positions past the end read as byte 0. */
 
@@ -64,6 +75,8 @@ size_t baton__en_digits(const baton__en_text *t, size_t at, unsigned long long *
 bool baton__en_number_ends(const baton__en_text *t, size_t p);
 /* Is `at` inside a number ("14" of "3.14")? */
 bool baton__en_inside_number(const baton__en_text *t, size_t at);
+/* An amount at `at`, not inside another number: 12, 1,200, 12.50. Its end, or at. */
+size_t baton__en_amount(const baton__en_text *t, size_t at);
 
 /* The length of the well-formed UTF-8 character at `at` (1 for ASCII), or 0: a byte that is no
  * UTF-8, an overlong form, a surrogate, past U+10FFFF or cut short. */
@@ -80,5 +93,8 @@ size_t baton__en_chars(const baton__en_text *t, size_t from, size_t to);
 extern const char *const baton__en_months[];
 extern const char *const baton__en_weekdays[];
 extern const char *const baton__en_relative_days[];
+/* The numbers from zero to nineteen in words, each at the index of its value (entities_numbers.c,
+ * NULL-ended): "six o'clock" reads its hour there. */
+extern const char *const baton__en_small_numbers[];
 
 #endif

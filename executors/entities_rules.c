@@ -30,7 +30,11 @@ static const char *const en_of[] = {"of", NULL};
 /* The words before a bare year that make it a date: "in 1998", "since 2020". */
 static const char *const en_year_cues[] = {"in", "since", "from", "by", "until", "till",
                                            "before", "after", "during", "year", "circa", NULL};
-static const char *const en_meridiem[] = {"a.m.", "p.m.", "am", "pm", NULL};
+/* After an hour: "9 am", "9 o'clock". */
+static const char *const en_meridiem[] = {"a.m.", "p.m.", "am", "pm", "o'clock",
+                                          "o\xe2\x80\x99" "clock", NULL};
+/* After an hour in words: "six o'clock" ("one am" would take "Which one am I?"). */
+static const char *const en_oclock[] = {"o'clock", "o\xe2\x80\x99" "clock", NULL};
 static const char *const en_time_words[] = {"noon", "midnight", "midday", NULL};
 static const char *const en_percent_words[] = {"%", "percent", "per cent", "pct", NULL};
 /* Before an amount: "$12.50", "€3", "USD 40"; the UTF-8 of €, £ and ¥. */
@@ -113,10 +117,20 @@ static bool en_numeric_date(const baton__en_text *t, size_t at, baton__entity *h
   return en_hit(hit, next, "DATE", at, p3);
 }
 
-/* 9:30, 10:15:00 pm, 9 am, 9am, noon. */
+/* An hour in words and "o'clock": "six o'clock". Its end, or at. */
+static size_t en_word_hour(const baton__en_text *t, size_t at) {
+  size_t e = baton__en_word_end(t, at), q = baton__en_space(t, e);
+  int h = baton__en_lookup(baton__en_small_numbers, t, at, e);
+  size_t r = h >= 1 && h <= 12 && q > e ? baton__en_keyword(t, q, en_oclock) : q;
+  return r > q ? r : at;
+}
+
+/* 9:30, 10:15:00 pm, 9 am, 9am, 9 o'clock, six o'clock, noon. A bare hour ("at six", "at 6")
+ * is no time: nothing tells it from a number. */
 static bool en_time(const baton__en_text *t, size_t at, baton__entity *hit, size_t *next) {
   size_t e = baton__en_keyword(t, at, en_time_words);
   unsigned long long h, m, s;
+  e = e > at ? e : en_word_hour(t, at);
   if (e == at) {
     size_t p = baton__en_digits(t, at, &h);
     if (p == at || p - at > 2 || baton__en_inside_number(t, at))
@@ -138,21 +152,9 @@ static bool en_time(const baton__en_text *t, size_t at, baton__entity *hit, size
   return en_hit(hit, next, "TIME", at, e);
 }
 
-/* An amount: 12, 1,200, 12.50. Its end, or at. */
-static size_t en_amount(const baton__en_text *t, size_t at) {
-  unsigned long long v;
-  size_t p = baton__en_digits(t, at, &v);
-  if (p == at || p - at > BATON__EN_MAX_DIGITS || baton__en_inside_number(t, at))
-    return at;
-  while (baton__en_at(t, p) == ',' && baton__en_digits(t, p + 1, &v) == p + 4)
-    p += 4;
-  size_t q = baton__en_at(t, p) == '.' ? baton__en_digits(t, p + 1, &v) : p;
-  return q > p + 1 && q - p <= 7 ? q : p;
-}
-
 /* 12%, 12.5 percent. */
 static bool en_percent(const baton__en_text *t, size_t at, baton__entity *hit, size_t *next) {
-  size_t a = en_amount(t, at), q = baton__en_space(t, a);
+  size_t a = baton__en_amount(t, at), q = baton__en_space(t, a);
   size_t e = baton__en_keyword(t, q, en_percent_words);
   if (a == at || e == q)
     return false;
@@ -161,7 +163,8 @@ static bool en_percent(const baton__en_text *t, size_t at, baton__entity *hit, s
 
 /* An amount and its scale ("3 million", "5k"): the end, or at. */
 static size_t en_scaled_amount(const baton__en_text *t, size_t at) {
-  size_t a = en_amount(t, at), q = baton__en_space(t, a), s = baton__en_keyword(t, q, en_scales);
+  size_t a = baton__en_amount(t, at), q = baton__en_space(t, a);
+  size_t s = baton__en_keyword(t, q, en_scales);
   return a == at ? at : s > q ? s : a;
 }
 
@@ -309,12 +312,14 @@ static bool en_cued_year(const baton__en_text *t, size_t at, baton__entity *hit,
 typedef bool (*en_rule)(const baton__en_text *t, size_t at, baton__entity *hit, size_t *next);
 
 /* The rules in the order they are tried at each word: the first that matches takes its span.
- * A plain number ("2000 people", "1 200 000") is no entity: it would bury the ones asked for. */
+ * A plain number ("2000 people", "1 200 000") comes after them all, and only when asked for: it
+ * would bury the other kinds. */
 static const en_rule en_rules[] = {en_email, en_url,   en_numeric_date, en_time,
                                    en_percent, en_money, en_phone,     en_word_date,
                                    en_cued_year, baton__entities_name};
 
-size_t baton__entities_find(const baton__en_text *t, baton__entity *out, size_t max) {
+size_t baton__entities_find(const baton__en_text *t, baton__entity *out, size_t max,
+                            bool numbers) {
   size_t n = 0, at = 0;
   while (at < t->len && n < max) {
     size_t next = at;
@@ -322,6 +327,8 @@ size_t baton__entities_find(const baton__en_text *t, baton__entity *out, size_t 
     if (at == 0 || !baton__en_wordc(t, at - 1))
       for (size_t r = 0; !found && r < sizeof en_rules / sizeof en_rules[0]; r++)
         found = en_rules[r](t, at, &out[n], &next) && next > at;
+    if (!found && numbers && (at == 0 || !baton__en_wordc(t, at - 1)))
+      found = baton__entities_number(t, at, &out[n], &next) && next > at;
     if (found) {
       n++;
       at = next;

@@ -110,6 +110,16 @@ bool baton__en_inside_number(const baton__en_text *t, size_t at) {
   return at >= 2 && baton__en_in(".,:", t->s[at - 1]) && isdigit((unsigned char)t->s[at - 2]);
 }
 
+size_t baton__en_amount(const baton__en_text *t, size_t at) {
+  unsigned long long v;
+  size_t p = baton__en_digits(t, at, &v);
+  if (p == at || p - at > BATON__EN_MAX_DIGITS || baton__en_inside_number(t, at))
+    return at;
+  while (baton__en_at(t, p) == ',' && baton__en_digits(t, p + 1, &v) == p + 4)
+    p += 4;
+  size_t q = baton__en_at(t, p) == '.' ? baton__en_digits(t, p + 1, &v) : p;
+  return q > p + 1 && q - p <= 7 ? q : p;
+}
 
 size_t baton__en_utf8_len(const baton__en_text *t, size_t at) {
   unsigned char c = baton__en_at(t, at);

@@ -351,3 +351,47 @@ Test(executors_entities, the_kinds_asked_for_are_the_kinds_given) {
   cr_assert(strstr(r.err, "not parts of speech"), "%s", r.err);
   reply_release(&r);
 }
+
+/* "Extract the numbers" gets the plain numbers (CARDINAL, OntoNotes' label), in digits or words,
+ * that no other entity holds; an instruction naming no kind gets none, as a CoNLL model gives
+ * none. A bare hour ("at six") is a number: only "o'clock", "am" or "pm" make it a time. */
+Test(executors_entities, numbers_are_given_when_asked_for) {
+  static const char text[] = "Two volunteers will staff the desk; the caretaker locks up at six. "
+                             "We need 3,500 leaflets.";
+  static const char mixed[] = "She paid $12.50 for 3 books on 3 December 2026 at 9:30; 12% said "
+                              "yes; call +44 20 7946 0958. Doors open at six o'clock.";
+  static const struct {
+    const char *text, *asked, *want;
+  } cases[] = {
+      {NULL, "Extract the numbers from notes.txt",
+       "Two (CARDINAL), six (CARDINAL), 3,500 (CARDINAL)"},
+      {NULL, NULL, "no entities found"},
+      {NULL, "Find the entities in notes.txt", "no entities found"},
+      {NULL, "find the phone numbers", "none of the kinds asked for (PHONE) found"},
+      {NULL, "how many figures are there?", "Two (CARDINAL), six (CARDINAL), 3,500 (CARDINAL)"},
+      {"Twenty-five came, a hundred left, three thousand stayed; 4.5 litres and 12 chairs.",
+       "list the numbers", "Twenty-five (CARDINAL), a hundred (CARDINAL), three thousand "
+                           "(CARDINAL), 4.5 (CARDINAL), 12 (CARDINAL)"},
+      {"No one came; they helped one another. One of the 2 hundred members wrote.",
+       "list the numbers",
+       "One (CARDINAL), 2 hundred (CARDINAL)"},
+      {"See version 1.2.3, the book 978-3-16-148410-0 and the 3rd floor.", "list the numbers",
+       "none of the kinds asked for (CARDINAL) found"},
+      {mixed, "the numbers", "3 (CARDINAL)"},
+      {mixed, "the amounts, percentages, dates, times and phone numbers",
+       "$12.50 (MONEY), 3 (CARDINAL), 3 December 2026 (DATE), 9:30 (TIME), 12% (PERCENT), "
+       "+44 20 7946 0958 (PHONE), six o'clock (TIME)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    reply r = tag_as_asked(cases[i].text ? cases[i].text : text, cases[i].asked, 0);
+    cr_assert_eq(r.rc, 0, "%s: %s", cases[i].asked, r.err);
+    cr_assert_str_eq(r.text, cases[i].want, "%s", cases[i].asked);
+    reply_release(&r);
+  }
+  reply r = tag_as_asked(text, "extract the numbers", 0);
+  const cJSON *n = entity(&r, "3,500");
+  cr_assert_str_eq(field(n, "entity_group"), "CARDINAL");
+  cr_assert_eq(number(n, "start"), 75);
+  cr_assert_eq(number(n, "end"), 80);
+  reply_release(&r);
+}
