@@ -85,6 +85,40 @@ static const char *const en_loc_words[] = {
     "mount",  "mountains", "island", "islands", "bay", "sea", "ocean", "valley", "county",
     "city",   "province", "park", "airport", "station", "isle", "gulf", "cape", "kingdom",
     "republic", "states", NULL};
+/* Well-known places: countries, continents, capitals and other large cities, as English text
+ * names them. A lone word opening a sentence is a name when it is one ("London is big."), and a
+ * name that is one, whole, is a place. Not those as often a person or a common word: Chad,
+ * Georgia, Jordan, Florence, Sofia, Victoria, Nice, Reading ... */
+static const char *const en_places[] = {
+    /* countries, and their parts and short names */
+    "afghanistan", "albania", "algeria", "america", "argentina", "armenia", "australia", "austria",
+    "bangladesh", "belgium", "bolivia", "brazil", "britain", "bulgaria", "cambodia", "canada",
+    "chile", "china", "colombia", "costa rica", "croatia", "cuba", "cyprus", "denmark", "ecuador",
+    "egypt", "el salvador", "england", "estonia", "ethiopia", "finland", "france", "germany",
+    "ghana", "great britain", "greece", "guatemala", "haiti", "hong kong", "hungary", "iceland",
+    "india", "indonesia", "iran", "iraq", "ireland", "israel", "italy", "jamaica", "japan", "kenya",
+    "korea", "kuwait", "latvia", "lebanon", "lithuania", "luxembourg", "malaysia", "mali", "malta",
+    "mexico", "monaco", "morocco", "myanmar", "nepal", "netherlands", "new zealand", "nigeria",
+    "north korea", "norway", "pakistan", "palestine", "panama", "peru", "philippines", "poland",
+    "portugal", "qatar", "romania", "russia", "saudi arabia", "scotland", "serbia", "singapore",
+    "slovakia", "slovenia", "south africa", "south korea", "spain", "sri lanka", "sudan", "sweden",
+    "switzerland", "syria", "taiwan", "tanzania", "thailand", "tunisia", "turkey", "t\xc3\xbcrkiye",
+    "uganda", "ukraine", "united arab emirates", "uk", "usa", "uae", "uruguay", "venezuela",
+    "vietnam", "wales", "yemen", "zimbabwe",
+    /* continents */
+    "africa", "antarctica", "asia", "europe", "north america", "south america",
+    /* capitals and other large cities */
+    "amsterdam", "ankara", "athens", "baghdad", "bangkok", "barcelona", "beijing", "beirut",
+    "berlin", "bogot\xc3\xa1", "bogota", "boston", "brussels", "bucharest", "budapest",
+    "buenos aires", "cairo", "chicago", "copenhagen", "delhi", "dhaka", "dubai", "dublin",
+    "edinburgh", "geneva", "glasgow", "hanoi", "havana", "helsinki", "istanbul", "jakarta",
+    "jerusalem", "johannesburg", "kabul", "karachi", "kyiv", "kiev", "kuala lumpur", "lagos",
+    "lima", "lisbon", "london", "los angeles", "madrid", "manchester", "manila", "melbourne",
+    "mexico city", "montreal", "moscow", "mumbai", "munich", "nairobi", "new delhi", "new york",
+    "oslo", "ottawa", "paris", "prague", "rio de janeiro", "riyadh", "rome", "san francisco",
+    "santiago", "s\xc3\xa3o paulo", "sao paulo", "seoul", "shanghai", "stockholm", "sydney",
+    "taipei", "tehran", "tel aviv", "tokyo", "toronto", "vancouver", "venice", "vienna", "warsaw",
+    "zurich", "z\xc3\xbcrich", NULL};
 
 typedef struct en_span {
   size_t start, end;
@@ -248,15 +282,17 @@ static bool en_echoed(const baton__en_text *t, const en_span *w) {
 }
 
 /* Is the capitalised word w, alone at the start of a sentence, a name all the same? Only with
- * evidence: a known first name, a title or a word of speech around it, or the same word named
- * elsewhere. Else it is the sentence's first word ("Questions go to the desk."). */
+ * evidence: a known first name or place, a title or a word of speech around it, or the same word
+ * named elsewhere. Else it is the sentence's first word ("Questions go to the desk."). */
 static bool en_opening_name(const baton__en_text *t, const en_span *w) {
   en_span bare = {w->start, en_bare_end(t, w->start, w->end)};
   return baton__en_lookup(en_given_names, t, bare.start, bare.end) >= 0 ||
+         baton__en_lookup(en_places, t, bare.start, bare.end) >= 0 ||
          en_named_here(t, &bare) || en_echoed(t, &bare);
 }
 
-/* PER after a title, else ORG or LOC when a word of the name says so, else NAME. */
+/* PER after a title, else ORG or LOC when a word of the name says so, LOC when the whole name
+ * (without "'s") is a well-known place, else NAME. */
 static const char *en_group(const baton__en_text *t, const en_span *w, size_t n, bool titled) {
   if (titled)
     return "PER";
@@ -266,7 +302,8 @@ static const char *en_group(const baton__en_text *t, const en_span *w, size_t n,
   for (size_t i = 0; i < n; i++)
     if (baton__en_lookup(en_loc_words, t, w[i].start, w[i].end) >= 0)
       return "LOC";
-  return "NAME";
+  size_t end = en_bare_end(t, w[n - 1].start, w[n - 1].end);
+  return baton__en_lookup(en_places, t, w[0].start, end) >= 0 ? "LOC" : "NAME";
 }
 
 /* Where a title before a name ends ("Dr", "Mrs."), the name's first word's start; else at. */

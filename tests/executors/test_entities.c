@@ -142,7 +142,7 @@ Test(executors_entities, finds_every_kind_where_it_is) {
       {"Yesterday Alice Martin of the Bank of England spoke.", "NAME", "Alice Martin"},
       {"Yesterday Alice Martin of the Bank of England spoke.", "ORG", "Bank of England"},
       {"He studied at the University of Oxford.", "ORG", "University of Oxford"},
-      {"Last summer Alice and Bob walked across Paris.", "NAME", "Paris"},
+      {"Last summer Alice and Bob walked across Paris.", "LOC", "Paris"},
       {"She admires Vincent van Gogh's early drawings.", "NAME", "Vincent van Gogh"},
       {"Captain Jean-Luc Picard gave the order.", "NAME", "Captain Jean-Luc Picard"},
       {"\xe2\x80\x9c" "Alice is late,\xe2\x80\x9d he said.", "NAME", "Alice"},
@@ -251,6 +251,32 @@ Test(executors_entities, a_name_opening_a_sentence_is_still_a_name) {
     cr_assert_str_eq(r.text, cases[i].want, "%s", cases[i].text);
     reply_release(&r);
   }
+}
+
+/* A well-known place (a country, a capital or another large city) is a place, and evidence
+ * enough of a name where it opens a sentence alone; a name holding one is not ("Paris Hilton"). */
+Test(executors_entities, a_well_known_place_is_a_place_even_opening_a_sentence) {
+  static const struct {
+    const char *text, *want;
+  } cases[] = {
+      {"London is big.", "London (LOC)"},
+      {"Germany won. Germany is happy.", "Germany (LOC), Germany (LOC)"},
+      {"Questions go to the desk.", "no entities found"},
+      {"Brazil's team flew to Buenos Aires.", "Brazil (LOC), Buenos Aires (LOC)"},
+      {"New Zealand won. She met Paris Hilton.", "New Zealand (LOC), Paris Hilton (NAME)"},
+      {"The Bank of England is in London.", "Bank of England (ORG), London (LOC)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    reply r = tag(cases[i].text, 0);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    cr_assert_str_eq(r.text, cases[i].want, "%s", cases[i].text);
+    reply_release(&r);
+  }
+  reply r = tag_as_asked("Germany won. Germany is happy.", "list the places", 0);
+  cr_assert_str_eq(r.text, "Germany (LOC), Germany (LOC)");
+  cr_assert_eq(number(cJSON_GetArrayItem(r.json, 1), "start"), 13);
+  cr_assert_eq(number(cJSON_GetArrayItem(r.json, 1), "end"), 20);
+  reply_release(&r);
 }
 
 Test(executors_entities, words_that_only_look_like_entities_are_left_alone) {
