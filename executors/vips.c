@@ -412,7 +412,7 @@ enum vp_kind { OP_GRAY, OP_RESIZE, OP_ROTATE, OP_FLIP, OP_CROP, OP_BLUR, OP_SHAR
 /* Where an instruction's words could name two, the earlier kind wins. */
 static const vp_rule vp_rules[OP_N] = {
     [OP_GRAY] = {{"grayscale", "greyscale", "gray", "grey", "black and white", "black-and-white",
-                  "monochrome", "b&w", "desaturate", NULL},
+                  "monochrome", "b&w", "black n white", "black & white", "desaturate", NULL},
                  vp_gray},
     [OP_RESIZE] = {{"resize", "scale", "rescale", "shrink", "enlarge", "upscale", "downscale",
                     "thumbnail", "smaller", "bigger", "larger", "half", "double", NULL},
