@@ -40,41 +40,29 @@
 /* Word classes of lexicon.yaml (W_*), task kinds its rules name (R_*), its weights: the score terms
  * of score.c (F_*, one per feature) and thresholds (K_*). */
 #define OFF_CLASSES(X) \
-   X(DETERMINER, determiner) X(DEFINITE, definite) X(INDEFINITE, indefinite) \
-   X(DESTINATION, destination) X(TARGET_PREP, target_prep) X(SOURCE_PREP, source_prep) \
-   X(JOINER, joiner) X(HARD_BREAK, hard_break) X(DEMONSTRATIVE, demonstrative) \
-   X(RELATIVE, relative) X(PREPOSITION, preposition) X(STOPWORD, stopword) X(REFERENCE, reference) \
-   X(PLURAL, plural) X(AGAIN, again) \
-   X(ORIGINAL, original) X(MADE_THING, made_thing) X(HELD, held) X(NAMING, naming) \
-   X(PICTURE, picture) X(RECORDING, recording) X(MADE_AS, made_as) X(MOVING, moving) \
-   X(TABLE, table) X(DOCUMENT, document) X(UNSURE, unsure) X(SUBJECT, subject) \
-   X(SCENE_SUBJECT, scene_subject) X(ASKING, asking) X(LEAD_IN, lead_in) X(ASIDE, aside) \
-   X(SUPPOSING, supposing) X(LETS, lets) X(US, us) X(YOU, you) X(FILLER, filler) \
-   X(CONDITION, condition) X(ASK_VERB, ask_verb) X(WH, wh) X(TELL, tell) X(KNOW, know) \
-   X(IS_ARE, is_are) X(SEVERAL, several) X(ONE_THING, one_thing) \
-   X(MARKING, marking) X(TASK_NOUN, task_noun) X(ALOUD, aloud) X(FRESH, fresh) X(GUIDED, guided) \
-   X(CONTENT_INTRO, content_intro) X(TARGET_NOUN, target_noun) X(TRANSLATING, translating) \
-   X(IN_A_STATE, in_a_state) X(CAUSATIVE, causative) X(UNREADABLE, unreadable) X(READING, reading)
+   X(DETERMINER) X(DEFINITE) X(INDEFINITE) X(DESTINATION) X(TARGET_PREP) X(SOURCE_PREP) X(JOINER) \
+   X(HARD_BREAK) X(DEMONSTRATIVE) X(RELATIVE) X(PREPOSITION) X(STOPWORD) X(REFERENCE) X(PLURAL) \
+   X(AGAIN) X(ORIGINAL) X(MADE_THING) X(HELD) X(NAMING) X(PICTURE) X(RECORDING) X(MADE_AS) \
+   X(MOVING) X(TABLE) X(DOCUMENT) X(UNSURE) X(SUBJECT) X(SCENE_SUBJECT) X(ASKING) X(LEAD_IN) \
+   X(ASIDE) X(SUPPOSING) X(LETS) X(US) X(YOU) X(FILLER) X(CONDITION) X(ASK_VERB) X(WH) X(TELL) \
+   X(KNOW) X(IS_ARE) X(SEVERAL) X(ONE_THING) X(MARKING) X(TASK_NOUN) X(ALOUD) X(FRESH) X(GUIDED) \
+   X(CONTENT_INTRO) X(TARGET_NOUN) X(TRANSLATING) X(IN_A_STATE) X(CAUSATIVE) X(UNREADABLE) \
+   X(READING)
 #define OFF_ROLES(X) \
-   X(TRANSLATE, translate) X(DRAW, draw) X(TRANSFORM, transform) X(EDIT, edit) X(CAPTION, caption) \
-   X(TRANSCRIBE, transcribe) X(READ_TABLE, read_table) X(READ_DOCUMENT, read_document) \
-   X(ASK_PICTURE, ask_picture) X(ASK_TEXT, ask_text) X(ASK_TABLE, ask_table) \
-   X(COMPARE_TEXTS, compare_texts) X(DETECT, detect) X(CLASSIFY_PICTURE, classify_picture) \
-   X(CLASSIFY_TEXT, classify_text) X(SPEAK, speak)
+   X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
+   X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
+   X(CLASSIFY_PICTURE) X(CLASSIFY_TEXT) X(SPEAK)
 #define OFF_FEATURES(X) \
-   X(KEYWORD, keyword) X(DESCRIPTION, description) X(NO_MEDIA, no_media) \
-   X(MEDIA_ELSEWHERE, media_elsewhere) X(OWN_INPUT, own_input) X(OWN_READABLE, own_readable) \
-   X(OWN_OTHER, own_other) X(AVAIL_MEDIA, avail_media) X(AVAIL_INPUT, avail_input) \
-   X(NO_PASSAGE, no_passage) X(SAID_MEDIUM, said_medium) X(SAID_OTHER_MEDIUM, said_other_medium) \
-   X(MOVING_DRAWN, moving_drawn) X(NO_MODEL, no_model)
+   X(KEYWORD) X(DESCRIPTION) X(NO_MEDIA) X(MEDIA_ELSEWHERE) X(OWN_INPUT) X(OWN_READABLE) \
+   X(OWN_OTHER) X(AVAIL_MEDIA) X(AVAIL_INPUT) X(NO_PASSAGE) X(SAID_MEDIUM) X(SAID_OTHER_MEDIUM) \
+   X(MOVING_DRAWN) X(NO_MODEL)
 #define OFF_THRESHOLDS(X) \
-   X(PHRASE_WORD, phrase_word) X(MIN_KEYWORD, min_keyword) X(ACCEPT, accept) \
-   X(ACCEPT_FALLBACK, accept_fallback) X(VERB_KEYWORD, verb_keyword) X(SPLIT_PART, split_part) \
-   X(SPLIT_KEYWORD, split_keyword) X(SPLIT_GAIN, split_gain) X(CLEAR_KEYWORD, clear_keyword)
-#define OFF_W(e, s) W_##e,
-#define OFF_R(e, s) R_##e,
-#define OFF_F(e, s) F_##e,
-#define OFF_K(e, s) K_##e,
+   X(PHRASE_WORD) X(MIN_KEYWORD) X(ACCEPT) X(ACCEPT_FALLBACK) X(VERB_KEYWORD) X(SPLIT_PART) \
+   X(SPLIT_KEYWORD) X(SPLIT_GAIN) X(CLEAR_KEYWORD)
+#define OFF_W(e) W_##e,
+#define OFF_R(e) R_##e,
+#define OFF_F(e) F_##e,
+#define OFF_K(e) K_##e,
 typedef enum { OFF_CLASSES(OFF_W) W_N } off_class;
 typedef enum { OFF_ROLES(OFF_R) R_N } off_role;
 typedef enum { OFF_FEATURES(OFF_F) F_N, K_BEFORE = F_N - 1, OFF_THRESHOLDS(OFF_K) K_N } off_weight;

@@ -1,6 +1,7 @@
 /* lexicon.c — loads the offline planner's lexicon (word classes, languages, task roles, weights) from YAML. */
 #include "planner/offline/internal.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@
 extern const unsigned char baton__lexicon_yaml[];
 extern const size_t baton__lexicon_yaml_len;
 
-#define OFF_NAME(e, s) #s,
+#define OFF_NAME(e) #e, /* as the lexicon spells it, in lower case: "MADE_AS", made_as */
 static const char *const class_names[W_N] = {OFF_CLASSES(OFF_NAME)};
 static const char *const role_names[R_N] = {OFF_ROLES(OFF_NAME)};
 static const char *const weight_names[K_N] = {OFF_FEATURES(OFF_NAME) OFF_THRESHOLDS(OFF_NAME)};
@@ -35,6 +36,14 @@ static int fail(loader *l, const baton__ynode *at, const char *what, const char 
   return baton__fmt(l->err, l->errlen, "lexicon.yaml:%d: %s '%s'", at->line, what, name), -1;
 }
 
+/* A name of the tables above as the lexicon spells it. */
+static const char *lower(const char *name, char *buf) {
+  size_t i = 0;
+  for (; name[i] && i + 1 < OFF_MAX_WORD; i++)
+    buf[i] = (char)tolower((unsigned char)name[i]);
+  return buf[i] = '\0', buf;
+}
+
 /* One pair of a section: the index of its name in the section's names. */
 typedef int (*take_fn)(loader *l, int i, const baton__ynode *key, const baton__ynode *value);
 
@@ -45,10 +54,11 @@ static int take_section(loader *l, const baton__ynode *root, const char *section
   if (!m || m->kind != BATON__YN_MAP)
     return fail(l, m ? m : root, "expected a mapping for", section);
   bool seen[K_N + W_N] = {false};
+  char buf[OFF_MAX_WORD];
   for (size_t k = 0; k + 1 < m->n; k += 2) {
     int i = names ? -1 : (int)(k / 2);
     for (int j = 0; names && j < n && i < 0; j++)
-      i = strcmp(names[j], m->kids[k]->value) == 0 ? j : -1;
+      i = strcmp(lower(names[j], buf), m->kids[k]->value) == 0 ? j : -1;
     char msg[64];
     baton__fmt(msg, sizeof msg, "%s %s:", i < 0 ? "unknown entry of" : "listed twice in", section);
     if (names && (i < 0 || seen[i]))
@@ -59,7 +69,7 @@ static int take_section(loader *l, const baton__ynode *root, const char *section
   }
   for (int i = 0; names && i < n; i++)
     if (!seen[i])
-      return fail(l, m, "missing", names[i]);
+      return fail(l, m, "missing", lower(names[i], buf));
   return 0;
 }
 
