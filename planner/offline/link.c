@@ -256,8 +256,9 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   bool make = text && !has_ref && (prev < 0 ? !passage : !(outputs & BATON__T_TEXT) &&
                                                          !off_has_word(p, st->a, st->b, W_GUIDED));
   for (size_t i = st->a; make && i + 1 < st->b && !src->literal; i++) /* not "about in German" */
-    src->literal = (off_is(p, i, W_CONTENT_INTRO) || off_punct(p, i, ":")) && /* "an image: x" */
-                   (i + 3 != st->b || !off_language_at(p, i + 2)) ? span_text(p, i + 1, st->b) : NULL;
+    src->literal = (off_is(p, i, W_CONTENT_INTRO) || (off_punct(p, i, ":") && /* "an image: x" */
+                    p->req[p->tok[i].end] == ' ')) && (i + 3 != st->b || !off_language_at(p, i + 2))
+                       ? span_text(p, i + 1, st->b) : NULL;
   if (src->literal)
     return 0;
   /* 4. an earlier output ("it", "the result" come here), 5. an unused resource */
