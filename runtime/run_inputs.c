@@ -67,6 +67,14 @@ static bool names_text_file(const baton__arg *a) {
          !a->value[strcspn(a->value, " \t\r\n")];
 }
 
+/* Is a literal text argument only a web address ("https://example.com/a")? baton fetches no
+ * page: what runs would work on the address itself. */
+static bool names_web_page(const baton__arg *a) {
+  return a->ref < 0 && a->value && baton__type_from_name(a->name) == BATON__T_TEXT &&
+         (!strncmp(a->value, "http://", 7) || !strncmp(a->value, "https://", 8)) &&
+         !a->value[strcspn(a->value, " \t\r\n")];
+}
+
 /* Reads the text file a literal argument names, opened as input files are (see inputs.h), into
  * the argument: what runs gets its words, never its name. At most max bytes of UTF-8 text. 0,
  * -1 with err, or -2 with err when the file is longer than max. */
@@ -125,6 +133,12 @@ baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
         continue;
       char err[700];
       bool text_file = names_text_file(a);
+      if (names_web_page(a)) {
+        rc = baton__fail(run->ctx, BATON_INVALID, "task %d: baton does not fetch web pages "
+                         "(%.200s): save the page's text as a .txt file and name that, or put "
+                         "the text itself in quotes", t->id, a->value);
+        break;
+      }
       if (!text_file && type == BATON__T_TEXT && strlen(a->value) > run->ctx->cfg.max_text_bytes) {
         rc = baton__fail(run->ctx, BATON_LIMIT,
                          "task %d: the text argument is longer than %zu bytes", t->id,

@@ -462,6 +462,9 @@ Test(runtime_scheduler, a_text_file_argument_is_read_under_the_input_rules) {
   cr_assert_str_eq(echo, "see notes.txt");
   err = echo_text(ctx, "missing.txt", echo, sizeof echo);
   cr_assert(err && strstr(err, "missing.txt") && strstr(err, "no such file"), "%s", err);
+  err = echo_text(ctx, "https://example.com/article", echo, sizeof echo); /* no page is fetched */
+  cr_assert(err && strstr(err, "does not fetch web pages"), "%s", err ? err : echo);
+  cr_assert_null(echo_text(ctx, "see https://example.com", echo, sizeof echo)); /* words */
   snprintf(path, sizeof path, "%s/bad.md", home);
   bt_write(path, "caf\xe9 latin-1");
   err = echo_text(ctx, "bad.md", echo, sizeof echo);
