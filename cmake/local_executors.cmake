@@ -22,6 +22,7 @@ target_include_directories(baton_local PRIVATE ${BATON_GEN_DIR})
 # and needs no library; passage and entities need nothing.
 set(BATON_LOCAL_apertium ON)
 set(BATON_LOCAL_passage ON)
+set(BATON_LOCAL_similarity ON) # no library either: word overlap
 set(BATON_LOCAL_entities ON)
 set(BATON_LOCAL_DEPS)
 macro(baton_local_found symbol define)
@@ -77,6 +78,7 @@ set(BATON_LOCAL_ORDER
     ots:ots:summarization
     apertium:apertium:translation
     passage:passage:question-answering
+    similarity:similarity:sentence-similarity
     entities:entities:token-classification
     pocketsphinx:pocketsphinx:automatic-speech-recognition
     textcat:textcat:text-classification

@@ -174,6 +174,7 @@ extern const baton__executor baton__executor_ots;       /* ots.c */
 #endif
 extern const baton__executor baton__executor_apertium;  /* apertium.c */
 extern const baton__executor baton__executor_passage;   /* passage.c */
+extern const baton__executor baton__executor_similarity; /* similarity*.c */
 extern const baton__executor baton__executor_entities;  /* entities*.c */
 extern const baton__executor baton__executor_hf;        /* hf.c */
 #if defined(BATON_HAVE_POCKETSPHINX) && defined(BATON_HAVE_SNDFILE)
