@@ -30,6 +30,18 @@ static const struct {
     {"audio-to-audio", "processed the audio"},
     {"question-answering", "answered the question"},
     {"visual-question-answering", "answered the question about the image"},
+    {"document-question-answering", "answered the question about the document"},
+    {"table-question-answering", "answered the question about the table"},
+    {"sentence-similarity", "compared the texts"},
+    {"text-generation", "wrote the text"},
+    {"text2text-generation", "rewrote the text"},
+    {"conversational", "replied"},
+    {"image-segmentation", "segmented the image"},
+    {"depth-estimation", "estimated the depth"},
+    {"image-editing", "edited the image"},
+    {"audio-classification", "classified the audio"},
+    {"tabular-classification", "read the table"},
+    {"text-to-video", "made a video"},
 };
 
 static const char *verb_for(const char *task) {
