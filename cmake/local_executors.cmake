@@ -19,11 +19,12 @@ target_include_directories(baton_local PRIVATE ${BATON_GEN_DIR})
 # Which executors this build has: BATON_LOCAL_<symbol> is set where the
 # libraries of baton__executor_<symbol> were found (baton_local_found), and
 # BATON_HAVE_<...> tells the code. apertium runs Debian's apertium programs
-# and needs no library; passage and entities need nothing.
+# and needs no library; passage, entities and sentiment need nothing.
 set(BATON_LOCAL_apertium ON)
 set(BATON_LOCAL_passage ON)
 set(BATON_LOCAL_similarity ON) # no library either: word overlap
 set(BATON_LOCAL_entities ON)
+set(BATON_LOCAL_sentiment ON)
 set(BATON_LOCAL_DEPS)
 macro(baton_local_found symbol define)
   set(BATON_LOCAL_${symbol} ON)
@@ -82,6 +83,7 @@ set(BATON_LOCAL_ORDER
     entities:entities:token-classification
     pocketsphinx:pocketsphinx:automatic-speech-recognition
     textcat:textcat:text-classification
+    sentiment:sentiment:text-classification
     vips:vips:image-to-image,canny-control
     opencv:opencv:object-detection
     sndfile:sndfile:audio-to-audio)

@@ -162,7 +162,7 @@ char *baton__text_normalize(const char *s, size_t len, bool keep_paragraphs);
 /* The executors built into this library. Each local one is defined only when
  * its library was found at build time (the same macro guards its table
  * entry); apertium has no library and checks for its program at run time,
- * and passage needs none. */
+ * and passage, entities and sentiment need none. */
 #if defined(BATON_HAVE_TESSERACT)
 extern const baton__executor baton__executor_tesseract; /* tesseract.c */
 #endif
@@ -176,6 +176,7 @@ extern const baton__executor baton__executor_apertium;  /* apertium.c */
 extern const baton__executor baton__executor_passage;   /* passage.c */
 extern const baton__executor baton__executor_similarity; /* similarity*.c */
 extern const baton__executor baton__executor_entities;  /* entities*.c */
+extern const baton__executor baton__executor_sentiment; /* sentiment*.c */
 extern const baton__executor baton__executor_hf;        /* hf.c */
 #if defined(BATON_HAVE_POCKETSPHINX) && defined(BATON_HAVE_SNDFILE)
 extern const baton__executor baton__executor_pocketsphinx; /* pocketsphinx.c */

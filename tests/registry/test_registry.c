@@ -496,6 +496,42 @@ Test(registry_registry, endpoint_callback_excludes_models_that_cannot_run) {
   baton__registry_close(reg);
 }
 
+/* Offline, text-classification has two local models: a step that asks about sentiment goes to
+ * local/sentiment and one that asks about language to local/textcat, by the words of their
+ * descriptions and tags; the other stays as the fallback. */
+Test(registry_registry, sentiment_steps_go_to_the_sentiment_model_and_language_steps_to_textcat) {
+  baton__registry *reg = open_shipped();
+  static const struct {
+    const char *text, *want, *fallback;
+  } cases[] = {
+      {"is this review positive?", "local/sentiment", "local/textcat"},
+      {"what is the sentiment of notes.txt", "local/sentiment", "local/textcat"},
+      {"I love it which is more positive, 'I love it' or 'it is fine'?", "local/sentiment",
+       "local/textcat"},
+      {"does it sound angry", "local/sentiment", "local/textcat"},
+      {"How does the author of notes.txt feel?", "local/sentiment", "local/textcat"},
+      {"what language is notes.txt in?", "local/textcat", "local/sentiment"},
+      {"detect the language of notes.txt", "local/textcat", "local/sentiment"},
+      {"Guten Morgen What language is this: 'Guten Morgen'", "local/textcat", "local/sentiment"},
+      {"Is notes.txt written in French?", "local/textcat", "local/sentiment"},
+      {"Is it in English?", "local/textcat", "local/sentiment"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    baton__model m[5];
+    size_t n = 0;
+    char err[512] = "";
+    cr_assert_eq(baton__registry_match(reg, "text-classification", cases[i].text, reject_hf,
+                                       NULL, m, 5, &n, err, sizeof err),
+                 0, "%s", err);
+    cr_assert_eq(n, 2, "'%s': %zu models", cases[i].text, n);
+    cr_assert_str_eq(m[0].id, cases[i].want, "'%s' went to %s", cases[i].text, m[0].id);
+    cr_assert_str_eq(m[1].id, cases[i].fallback);
+    cr_assert_gt(m[0].relevance, m[1].relevance, "'%s'", cases[i].text);
+    release_all(m, n);
+  }
+  baton__registry_close(reg);
+}
+
 Test(registry_registry, match_returns_at_most_max_and_ranks_without_text) {
   baton__registry *reg = open_shipped();
   baton__model m[2];

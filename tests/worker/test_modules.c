@@ -150,11 +150,14 @@ Test(worker_modules, a_queue_worker_loads_only_the_modules_of_its_tasks) {
   cr_assert_eq(n, 0);
   cr_assert_null(table[0]);
   cr_assert_not(loaded(BATON_TEST_BINARY_DIR "/executors/textcat.so"));
+  /* text-classification has two local executors: language and sentiment */
   n = baton__modules_load(mods, "debug-echo,text-classification", table, 16, NULL);
-  cr_assert_eq(n, 1);
+  cr_assert_eq(n, 2);
   cr_assert_str_eq(table[0]->name, "textcat");
-  cr_assert_null(table[1]);
+  cr_assert_str_eq(table[1]->name, "sentiment");
+  cr_assert_null(table[2]);
   cr_assert(loaded(BATON_TEST_BINARY_DIR "/executors/textcat.so"));
+  cr_assert(loaded(BATON_TEST_BINARY_DIR "/executors/sentiment.so"));
   cr_assert_not(loaded(BATON_TEST_BINARY_DIR "/executors/tesseract.so"));
 }
 
