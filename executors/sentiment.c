@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "executors/classify_ask.h"
 #include "executors/executor.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
@@ -88,6 +89,10 @@ static int se_run(void *state, const char *task, const baton__values *in, baton_
     return -1;
   if (strspn(text, " \t\r\n") == len)
     return baton__run_fail(env, "the text to classify is empty");
+  if (baton__classify_refuse(in, env, BATON__ASK_SENTIMENT,
+                             "local/sentiment tells whether a text is positive, negative or "
+                             "neutral") != 0)
+    return -1;
   size_t read = se_prefix(text, len, SE_SAMPLE_BYTES);
   baton__polarity p;
   baton__polarity_read(text, read, &p);

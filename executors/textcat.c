@@ -9,6 +9,7 @@
 #include <textcat.h>
 
 #include "core/util.h"
+#include "executors/classify_ask.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
 
@@ -199,7 +200,9 @@ static int tc_run(void *state, const char *task, const baton__values *in, baton_
   size_t tlen = 0;
   if (!baton__run_text_fits(env, text, baton__run_max_text(env, TC_DEFAULT_MAX_TEXT), "classify",
                             &tlen) ||
-      baton__run_must_stop(env, 0, "text-classification"))
+      baton__run_must_stop(env, 0, "text-classification") ||
+      baton__classify_refuse(in, env, BATON__ASK_LANGUAGE,
+                             "local/textcat identifies the language of a text") != 0)
     return -1;
   int n = 0;
   if (tc_classify(st, text, tlen, env, &n) != 0)

@@ -1,4 +1,4 @@
-/* test_sentiment.c — the rule-based sentiment executor: clear positives and negatives, negation, "but" and "although", intensifiers, emphasis and emoticons, neutral text, its reply, its bounds, odd bytes, its tables. */
+/* test_sentiment.c — the rule-based sentiment executor: clear positives and negatives, negation, "but" and "although", intensifiers, emphasis and emoticons, neutral text, its reply, its bounds, odd bytes, what it refuses, its tables. */
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "core/util.h"
+#include "executors/classify_ask.h"
 #include "executors/executor.h"
 #include "executors/sentiment.h"
 #include "support/support.h"
@@ -282,6 +283,54 @@ Test(executors_sentiment, odd_bytes_do_not_break_it) {
   cr_assert_eq(p.cues, 2);
   baton__polarity_read(NULL, 0, &p);
   cr_assert_eq(p.words, 0);
+}
+
+/* A step that asks for something else than sentiment is refused, naming what would answer; one
+ * that asks for sentiment (or nothing in particular) is answered. */
+Test(executors_sentiment, refuses_what_it_cannot_tell) {
+  static const struct {
+    const char *asked, *says; /* NULL: answered */
+  } cases[] = {
+      {"what language is notes.txt in?", "local/textcat"},
+      {"Is notes.txt written in French?", "local/textcat"},
+      {"What language is 'I am so happy'?", "local/textcat"}, /* quoted: the text, not the ask */
+      {"Is it spam?", "whether it is spam"},
+      {"what topic is notes.txt about?", "its topic"},
+      {"Which is more positive, 'I love it' or 'it is fine'?", NULL},
+      {"does it sound angry", NULL},
+      {"How does the author of notes.txt feel?", NULL},
+      {"Is the English review positive?", NULL},
+      {"classify notes.txt", NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    reply r = classify_as_asked("I love it", cases[i].asked, 0);
+    if (!cases[i].says) {
+      cr_assert_eq(r.rc, 0, "'%s' was refused: %s", cases[i].asked, r.err);
+    } else {
+      cr_assert_neq(r.rc, 0, "'%s' was answered: %s", cases[i].asked, r.text);
+      cr_assert(strstr(r.err, "local/sentiment tells whether a text is positive") &&
+                    strstr(r.err, cases[i].says),
+                "'%s': %s", cases[i].asked, r.err);
+    }
+    reply_release(&r);
+  }
+}
+
+Test(executors_sentiment, what_a_classification_asks_for_is_read_from_its_words) {
+  const char *other = "unset";
+  cr_assert_eq(baton__classify_ask(NULL, &other), 0);
+  cr_assert_null(other);
+  cr_assert_eq(baton__classify_ask("detect the language of notes.txt", NULL), BATON__ASK_LANGUAGE);
+  cr_assert_eq(baton__classify_ask("Is it in English?", NULL), BATON__ASK_LANGUAGE);
+  cr_assert_eq(baton__classify_ask("is it in it?", NULL), 0, "a code is no language name");
+  cr_assert_eq(baton__classify_ask("what is the sentiment of notes.txt", NULL),
+               BATON__ASK_SENTIMENT);
+  cr_assert_eq(baton__classify_ask("Classify 'I don't like it, it's bad' please", NULL), 0);
+  cr_assert_eq(baton__classify_ask("Is this review positive, and what language is it in?",
+                                   NULL),
+               BATON__ASK_SENTIMENT | BATON__ASK_LANGUAGE);
+  cr_assert_eq(baton__classify_ask("is the email spam or phishing?", &other), BATON__ASK_OTHER);
+  cr_assert_str_eq(other, "whether it is spam");
 }
 
 /* bsearch needs the tables sorted; a word twice would hide one of its entries. */

@@ -1,4 +1,4 @@
-/* test_textcat.c — the libexttextcat language identification executor: French, German, English, errors. */
+/* test_textcat.c — the libexttextcat language identification executor: French, German, English, errors, questions that are not about language refused. */
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -19,12 +19,16 @@ typedef struct result {
   char err[512];
 } result;
 
-static result classify(void *state, baton__config *cfg, const char *text) {
+/* Runs the executor on text with an instruction (the request's words), or none. */
+static result classify_as_asked(void *state, baton__config *cfg, const char *text,
+                                const char *instruction) {
   result r = {0};
   baton__values in, out;
   memset(&in, 0, sizeof in);
   memset(&out, 0, sizeof out);
   cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
+  if (instruction)
+    cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
   baton__exec_env env = {.cfg = cfg};
   r.rc = tc()->run(state, "text-classification", &in, &env, &out);
   if (r.rc == 0) {
@@ -44,6 +48,10 @@ static result classify(void *state, baton__config *cfg, const char *text) {
   baton__values_release(&in);
   baton__values_release(&out);
   return r;
+}
+
+static result classify(void *state, baton__config *cfg, const char *text) {
+  return classify_as_asked(state, cfg, text, NULL);
 }
 
 static void result_release(result *r) {
@@ -129,6 +137,40 @@ Test(executors_textcat, text_over_the_limit_is_refused, .init = setup, .fini = t
   result r = classify(g_state, &g_cfg, "This sentence is longer than ten bytes.");
   cr_assert_neq(r.rc, 0);
   cr_assert(strstr(r.err, "limit") && strstr(r.err, "10"), "unclear error: %s", r.err);
+}
+
+/* Asked for a sentiment, a topic or spam, it says what would answer instead of giving a
+ * language; asked for a language, or nothing in particular, it gives one. */
+Test(executors_textcat, refuses_a_question_that_is_not_about_language, .init = setup,
+     .fini = teardown) {
+  const char *text = "The library opens at nine every morning and closes late on Fridays.";
+  static const struct {
+    const char *asked, *says; /* NULL: answered */
+  } cases[] = {
+      {"Which is more positive, 'I love it' or 'it is fine'?", "not its sentiment"},
+      {"what is the sentiment of notes.txt", "local/sentiment"},
+      {"does it sound angry", "local/sentiment"},
+      {"How does the author of notes.txt feel?", "local/sentiment"},
+      {"Is it spam?", "not whether it is spam"},
+      {"what topic is notes.txt about?", "not its topic"},
+      {"what language is notes.txt in?", NULL},
+      {"What language is 'I am so happy'?", NULL},
+      {"Is it in English?", NULL},
+      {"classify notes.txt", NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    result r = classify_as_asked(g_state, &g_cfg, text, cases[i].asked);
+    if (!cases[i].says) {
+      cr_assert_eq(r.rc, 0, "'%s' was refused: %s", cases[i].asked, r.err);
+      cr_assert_str_eq(r.text, "English (en)");
+    } else {
+      cr_assert_neq(r.rc, 0, "'%s' was answered with %s", cases[i].asked, r.text);
+      cr_assert(strstr(r.err, "local/textcat identifies the language of a text") &&
+                    strstr(r.err, cases[i].says),
+                "'%s': %s", cases[i].asked, r.err);
+    }
+    result_release(&r);
+  }
 }
 
 #else

@@ -205,7 +205,10 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
   const char *no_classifier[] = {"image-classification", NULL};
   unsigned char *run = runnable_except(no_classifier);
   got = plan_case(req, NULL, NULL, run, note, err, sizeof err);
-  cr_assert_str_eq(got, "image-to-text(image=shell.jpg) text-classification(text=<0>)", "%s", err);
+  cr_assert_str_eq(got,
+                   "image-to-text(image=shell.jpg) text-classification(text=<0>,instruction=Could "
+                   "you help me figure out the category of the object in this picture)",
+                   "%s", err);
   cr_expect_str_eq(note, "");
   free(got);
   free(run);

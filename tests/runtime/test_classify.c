@@ -1,6 +1,7 @@
-/* test_classify.c — text classification offline through the public API: a sentiment request runs on local/sentiment and a language request on local/textcat. */
+/* test_classify.c — text classification offline through the public API: a sentiment request runs on local/sentiment and a language request on local/textcat, each told the request's words; a step its first model refuses falls back to the other. */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,23 @@ TestSuite(runtime_classify, .init = setup, .fini = teardown);
 
 static const char *jstr(const cJSON *o, const char *name) {
   return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+/* The models the offline plan of request chose, one per task, joined by ' '. */
+static void planned_models(const char *request, char *out, size_t cap) {
+  baton_request req = {BATON_REQUEST_INIT, .text = request, .offline = 1};
+  char *plan = NULL;
+  cr_assert_eq(baton_plan(ctx, &req, &plan), BATON_OK, "%s", baton_errmsg(ctx));
+  cJSON *j = cJSON_Parse(plan);
+  const cJSON *t;
+  out[0] = '\0';
+  cJSON_ArrayForEach(t, j) {
+    const char *m = jstr(t, "model");
+    size_t len = strlen(out);
+    snprintf(out + len, cap - len, "%s%s", len ? " " : "", m ? m : "-");
+  }
+  cJSON_Delete(j);
+  baton_free(plan);
 }
 
 /* Runs request offline to its end; the result's tasks (caller deletes the result). */
@@ -81,5 +99,27 @@ Test(runtime_classify, a_language_request_runs_on_textcat) {
   const cJSON *t = cJSON_GetArrayItem(tasks, 0);
   cr_assert_str_eq(jstr(t, "model"), "local/textcat");
   cr_assert_str_eq(task_text(t), "German (de)");
+  cJSON_Delete(res);
+}
+
+/* The words of the text to classify can tip the choice ("feel", "happy"); the model chosen
+ * then refuses the step's instruction and its fallback answers. */
+Test(runtime_classify, a_step_its_first_model_refuses_falls_back_to_the_other) {
+  char models[256];
+  planned_models("What language is 'I feel very happy today'?", models, sizeof models);
+  cr_assert_str_eq(models, "local/sentiment", "the case no longer tests a fallback");
+  cJSON *tasks = NULL;
+  cJSON *res = run("What language is 'I feel very happy today'?", &tasks);
+  const cJSON *t = cJSON_GetArrayItem(tasks, 0);
+  cr_assert_str_eq(jstr(t, "model"), "local/textcat");
+  cr_assert(strstr(task_text(t), "("), "a language: %s", task_text(t));
+  cJSON_Delete(res);
+
+  planned_models("Is 'The English language is beautiful' positive?", models, sizeof models);
+  cr_assert_str_eq(models, "local/textcat", "the case no longer tests a fallback");
+  res = run("Is 'The English language is beautiful' positive?", &tasks);
+  t = cJSON_GetArrayItem(tasks, 0);
+  cr_assert_str_eq(jstr(t, "model"), "local/sentiment");
+  cr_assert(!strncmp(task_text(t), "POSITIVE (", 10), "%s", task_text(t));
   cJSON_Delete(res);
 }

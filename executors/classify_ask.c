@@ -1,0 +1,135 @@
+/* classify_ask.c — what a text-classification step asks for (a language, a sentiment, a topic...), read from its instruction by word lists kept as data, quoted text left out; and the refusal of a classifier asked for a kind it does not tell. */
+#include "executors/classify_ask.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "executors/languages.h"
+#include "executors/run_common.h"
+#include "core/banned.h"
+
+/* The words that ask for each kind of label, as word starts in lower case ("positiv" finds
+ * "positive" and "positively"), with what is asked as a message says it. A language is also
+ * asked for by naming one ("is it French?"). */
+static const struct {
+  unsigned kind;
+  const char *asked;
+  const char *const words[32];
+} ask_kinds[] = {
+    {BATON__ASK_LANGUAGE, "which language it is in",
+     {"language", "written in", "tongue", "dialect", NULL}},
+    {BATON__ASK_SENTIMENT,
+     "its sentiment",
+     {"sentiment", "positiv", "negativ", "polarity", "opinion", "tone", "mood", "attitude",
+      "feel", "emotion", "angry", "anger", "happy", "sad", "upset", "annoyed", "satisf",
+      "complain", "praise", "good or bad", "like it", "pleased", "disappoint", "frustrat",
+      "enthusias", "optimis", "pessimis", "favorab", "favourab", "thumbs", NULL}},
+    {BATON__ASK_OTHER,
+     "its topic",
+     {"topic", "subject", "genre", "theme", "about what", "what it is about", "what is it about",
+      NULL}},
+    {BATON__ASK_OTHER, "whether it is spam", {"spam", "phishing", "scam", NULL}},
+    {BATON__ASK_OTHER, "whether it is toxic",
+     {"toxic", "offensive", "hate speech", "abusive", NULL}},
+    {BATON__ASK_OTHER, "its intent", {"intent", NULL}},
+    {BATON__ASK_OTHER, "how formal it is", {"formal", NULL}},
+    {BATON__ASK_OTHER, "whether it is sarcastic", {"sarcas", "ironic", "irony", NULL}},
+};
+
+/* Quotes that hold the text to classify: what opens and what closes each. */
+static const struct {
+  const char *open, *close;
+} ask_quotes[] = {{"\"", "\""},
+                  {"'", "'"},
+                  {"\xe2\x80\x9c", "\xe2\x80\x9d"},
+                  {"\xe2\x80\x98", "\xe2\x80\x99"},
+                  {"\xc2\xab", "\xc2\xbb"}};
+
+static bool ask_alnum(const char *s, size_t n, size_t at) {
+  return at < n && isalnum((unsigned char)s[at]);
+}
+
+/* Where the quote opened at s[i] by quote q closes (the byte after it), or 0 when it does not.
+ * A quote closes only before a non-letter, so that "don't" inside it closes nothing. */
+static size_t ask_close(const char *s, size_t n, size_t i, size_t q) {
+  size_t ol = strlen(ask_quotes[q].open), cl = strlen(ask_quotes[q].close);
+  for (size_t j = i + ol; j + cl <= n; j++)
+    if (!memcmp(s + j, ask_quotes[q].close, cl) && !ask_alnum(s, n, j + cl))
+      return j + cl;
+  return 0;
+}
+
+/* Blanks out what quotes hold in s. A quote opens only after a non-letter ("users'" opens
+ * nothing); one that does not close hides nothing. */
+static void ask_unquote(char *s) {
+  size_t n = strlen(s);
+  for (size_t i = 0; i < n; i++) {
+    for (size_t q = 0; q < sizeof ask_quotes / sizeof ask_quotes[0]; q++) {
+      size_t ol = strlen(ask_quotes[q].open), end = 0;
+      if (memcmp(s + i, ask_quotes[q].open, ol) != 0 || (i > 0 && ask_alnum(s, n, i - 1)))
+        continue;
+      if ((end = ask_close(s, n, i, q)) != 0) {
+        memset(s + i, ' ', end - i);
+        i = end - 1;
+      }
+      break;
+    }
+  }
+}
+
+/* Whether s names a language ("French", "English"): a word of four letters or more that is a
+ * language's English name (shorter ones would be codes: "it", "is"). */
+static bool ask_names_language(const char *s) {
+  for (const char *p = s; *p;) {
+    size_t n = 0;
+    while (isalpha((unsigned char)p[n]))
+      n++;
+    if (n >= 4 && n < 32) {
+      char word[32];
+      memcpy(word, p, n);
+      word[n] = '\0';
+      if (baton__lang_by_name(word))
+        return true;
+    }
+    p += n ? n : 1;
+  }
+  return false;
+}
+
+unsigned baton__classify_ask(const char *instruction, const char **other) {
+  char low[BATON__ASK_MAX + 1];
+  baton__run_lower(instruction ? instruction : "", low, sizeof low);
+  ask_unquote(low);
+  unsigned kinds = ask_names_language(low) ? BATON__ASK_LANGUAGE : 0;
+  if (other)
+    *other = NULL;
+  for (size_t i = 0; i < sizeof ask_kinds / sizeof ask_kinds[0]; i++) {
+    if (!baton__run_any_word(low, ask_kinds[i].words, false))
+      continue;
+    if (other && !*other && ask_kinds[i].kind == BATON__ASK_OTHER)
+      *other = ask_kinds[i].asked;
+    kinds |= ask_kinds[i].kind;
+  }
+  return kinds;
+}
+
+int baton__classify_refuse(const baton__values *in, baton__exec_env *env, unsigned serves,
+                           const char *who) {
+  const baton__value *iv = baton__values_get(in, "instruction");
+  const char *other = NULL;
+  unsigned asked = baton__classify_ask(iv ? iv->data : NULL, &other);
+  if (!asked || (asked & serves))
+    return 0;
+  if (asked & BATON__ASK_LANGUAGE)
+    return baton__run_fail(env, "%s, not which language it is in: language identification is "
+                                "needed (local/textcat, or set HF_TOKEN, or declare a model on "
+                                "a model server)", who);
+  if (asked & BATON__ASK_SENTIMENT)
+    return baton__run_fail(env, "%s, not its sentiment: a sentiment model is needed "
+                                "(local/sentiment, or set HF_TOKEN, or declare one on a model "
+                                "server)", who);
+  return baton__run_fail(env, "%s, not %s: a text-classification model for that is needed (set "
+                              "HF_TOKEN, or declare one on a model server)", who, other);
+}
