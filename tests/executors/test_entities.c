@@ -7,51 +7,18 @@
 #include "core/config.h"
 #include "core/util.h"
 #include "executors/executor.h"
+#include "support/exec.h"
 #include "support/support.h"
 
-typedef struct reply {
-  int rc;
-  char *text;
-  cJSON *json;
-  char err[512];
-} reply;
+typedef bt_reply reply;
 
 /* Runs the executor on text with an instruction (the request's words), or none. */
 static reply tag_as_asked(const char *text, const char *instruction, size_t max_text) {
-  reply r = {0};
-  baton__values in, out;
-  memset(&in, 0, sizeof in);
-  memset(&out, 0, sizeof out);
-  if (text)
-    cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
-  if (instruction)
-    cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
-  baton__config cfg;
-  memset(&cfg, 0, sizeof cfg);
-  cfg.max_text_bytes = max_text;
-  baton__exec_env env = {.cfg = &cfg};
-  r.rc = baton__executor_entities.run(NULL, "token-classification", &in, &env, &out);
-  if (r.rc == 0) {
-    const baton__value *t = baton__values_get(&out, "text"), *j = baton__values_get(&out, "json");
-    cr_assert(t && t->type == BATON__T_TEXT && j && j->type == BATON__T_JSON);
-    r.text = baton__strdup(t->data);
-    cr_assert_not_null(r.json = cJSON_Parse(j->data), "the reply does not parse: %s", j->data);
-    cr_assert(cJSON_IsArray(r.json), "%s", j->data);
-  } else {
-    cr_assert_neq(env.err[0], '\0', "a failure without a message");
-  }
-  baton__fmt(r.err, sizeof r.err, "%s", env.err);
-  baton__values_release(&in);
-  baton__values_release(&out);
-  return r;
+  const char *const args[] = {"text", text, "instruction", instruction, NULL};
+  return bt_exec_reply(&baton__executor_entities, "token-classification", max_text, args);
 }
 
 static reply tag(const char *text, size_t max_text) { return tag_as_asked(text, NULL, max_text); }
-
-static void reply_release(reply *r) {
-  free(r->text);
-  cJSON_Delete(r->json);
-}
 
 static const char *field(const cJSON *o, const char *name) {
   return cJSON_GetStringValue(cJSON_GetObjectItem(o, name));
@@ -104,7 +71,7 @@ Test(executors_entities, finds_a_person_money_a_date_and_a_time_with_their_offse
   /* the text form is the Hugging Face executor's, for the tasks that follow */
   cr_assert_str_eq(r.text, "Jane Smith (PER), $12.50 (MONEY), 3 December 2026 (DATE), "
                            "9:30 (TIME)");
-  reply_release(&r);
+  bt_reply_release(&r);
 }
 
 Test(executors_entities, finds_every_kind_where_it_is) {
@@ -157,7 +124,7 @@ Test(executors_entities, finds_every_kind_where_it_is) {
     int start = chars(cases[i].text, at), end = start + chars(cases[i].word, strlen(cases[i].word));
     cr_assert_eq(number(o, "start"), start, "%s", cases[i].text);
     cr_assert_eq(number(o, "end"), end, "%s", cases[i].text);
-    reply_release(&r);
+    bt_reply_release(&r);
   }
 }
 
@@ -187,7 +154,7 @@ Test(executors_entities, offsets_count_characters_not_bytes) {
     cr_assert_not_null(o, "%s not among %s", cases[i].word, r.text);
     cr_assert_eq(number(o, "start"), cases[i].start, "%s in %s", cases[i].word, r.text);
     cr_assert_eq(number(o, "end"), cases[i].end, "%s in %s", cases[i].word, r.text);
-    reply_release(&r);
+    bt_reply_release(&r);
   }
 }
 
@@ -200,7 +167,7 @@ Test(executors_entities, a_sentence_opening_word_is_not_a_name) {
   const cJSON *bank = entity(&r, "Bank of England");
   cr_assert_eq(number(bank, "start"), 44);
   cr_assert_eq(number(bank, "end"), 59);
-  reply_release(&r);
+  bt_reply_release(&r);
 }
 
 /* A capitalised word opening a sentence that no table knows is a name only with evidence:
@@ -223,12 +190,12 @@ Test(executors_entities, an_unknown_word_opening_a_sentence_is_no_name) {
       cr_assert(strcmp(g, "NAME") && strcmp(g, "PER") && strcmp(g, "ORG") && strcmp(g, "LOC"),
                 "%s: %s", texts[i], r.text);
     }
-    reply_release(&r);
+    bt_reply_release(&r);
   }
   reply r = tag("Questions go to Maria Lopez at the desk.", 0);
   cr_assert_str_eq(r.text, "Maria Lopez (NAME)");
   cr_assert_eq(number(cJSON_GetArrayItem(r.json, 0), "start"), 16);
-  reply_release(&r);
+  bt_reply_release(&r);
 }
 
 /* The evidence that keeps a name opening a sentence: a known first name, a second name word, a
@@ -249,7 +216,7 @@ Test(executors_entities, a_name_opening_a_sentence_is_still_a_name) {
     reply r = tag(cases[i].text, 0);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     cr_assert_str_eq(r.text, cases[i].want, "%s", cases[i].text);
-    reply_release(&r);
+    bt_reply_release(&r);
   }
 }
 
@@ -270,13 +237,13 @@ Test(executors_entities, a_well_known_place_is_a_place_even_opening_a_sentence) 
     reply r = tag(cases[i].text, 0);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     cr_assert_str_eq(r.text, cases[i].want, "%s", cases[i].text);
-    reply_release(&r);
+    bt_reply_release(&r);
   }
   reply r = tag_as_asked("Germany won. Germany is happy.", "list the places", 0);
   cr_assert_str_eq(r.text, "Germany (LOC), Germany (LOC)");
   cr_assert_eq(number(cJSON_GetArrayItem(r.json, 1), "start"), 13);
   cr_assert_eq(number(cJSON_GetArrayItem(r.json, 1), "end"), 20);
-  reply_release(&r);
+  bt_reply_release(&r);
 }
 
 Test(executors_entities, words_that_only_look_like_entities_are_left_alone) {
@@ -292,7 +259,7 @@ Test(executors_entities, words_that_only_look_like_entities_are_left_alone) {
     cr_assert_eq(r.rc, 0, "%s", r.err);
     cr_assert_eq(cJSON_GetArraySize(r.json), 0, "%s: %s", texts[i], r.text);
     cr_assert_str_eq(r.text, "no entities found");
-    reply_release(&r);
+    bt_reply_release(&r);
   }
 }
 
@@ -308,7 +275,7 @@ Test(executors_entities, bounds_the_text_and_the_number_of_entities) {
   cr_assert_eq(r.rc, 0, "%s", r.err);
   cr_assert_eq(cJSON_GetArraySize(r.json), 1000);
   cr_assert(strstr(r.text, "the first 1000 entities; the text holds more"), "%.200s", r.text);
-  reply_release(&r);
+  bt_reply_release(&r);
   baton__sb_release(&sb);
 }
 
@@ -328,11 +295,11 @@ Test(executors_entities, odd_bytes_do_not_break_it) {
       int start = number(it, "start"), end = number(it, "end");
       cr_assert(start >= 0 && start < end && (size_t)end <= len, "%d..%d", start, end);
     }
-    reply_release(&r);
+    bt_reply_release(&r);
   }
   reply r = tag("caf\xc3\xa9 \xc3\x89mile Zola wrote it.", 0);
   cr_assert_str_eq(r.text, "\xc3\x89mile Zola (NAME)");
-  reply_release(&r);
+  bt_reply_release(&r);
 }
 
 Test(executors_entities, says_what_it_cannot_tag) {
@@ -370,12 +337,12 @@ Test(executors_entities, the_kinds_asked_for_are_the_kinds_given) {
     reply r = tag_as_asked(text, cases[i].asked, 0);
     cr_assert_eq(r.rc, 0, "%s: %s", cases[i].asked, r.err);
     cr_assert_str_eq(r.text, cases[i].want, "%s", cases[i].asked);
-    reply_release(&r);
+    bt_reply_release(&r);
   }
   reply r = tag_as_asked(text, "Tag the parts of speech in notes.txt", 0);
   cr_assert_neq(r.rc, 0);
   cr_assert(strstr(r.err, "not parts of speech"), "%s", r.err);
-  reply_release(&r);
+  bt_reply_release(&r);
 }
 
 /* "Extract the numbers" gets the plain numbers (CARDINAL, OntoNotes' label), in digits or words,
@@ -412,12 +379,12 @@ Test(executors_entities, numbers_are_given_when_asked_for) {
     reply r = tag_as_asked(cases[i].text ? cases[i].text : text, cases[i].asked, 0);
     cr_assert_eq(r.rc, 0, "%s: %s", cases[i].asked, r.err);
     cr_assert_str_eq(r.text, cases[i].want, "%s", cases[i].asked);
-    reply_release(&r);
+    bt_reply_release(&r);
   }
   reply r = tag_as_asked(text, "extract the numbers", 0);
   const cJSON *n = entity(&r, "3,500");
   cr_assert_str_eq(field(n, "entity_group"), "CARDINAL");
   cr_assert_eq(number(n, "start"), 75);
   cr_assert_eq(number(n, "end"), 80);
-  reply_release(&r);
+  bt_reply_release(&r);
 }

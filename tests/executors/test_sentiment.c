@@ -10,51 +10,18 @@
 #include "executors/classify_ask.h"
 #include "executors/executor.h"
 #include "executors/sentiment.h"
+#include "support/exec.h"
 #include "support/support.h"
 
-typedef struct reply {
-  int rc;
-  char *text;
-  cJSON *json;
-  char err[512];
-} reply;
+typedef bt_reply reply;
 
 /* Runs the executor on text with an instruction (the request's words), or none. */
 static reply classify_as_asked(const char *text, const char *instruction, size_t max_text) {
-  reply r = {0};
-  baton__values in, out;
-  memset(&in, 0, sizeof in);
-  memset(&out, 0, sizeof out);
-  if (text)
-    cr_assert_eq(baton__values_add(&in, "text", BATON__T_TEXT, text), 0);
-  if (instruction)
-    cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
-  baton__config cfg;
-  memset(&cfg, 0, sizeof cfg);
-  cfg.max_text_bytes = max_text;
-  baton__exec_env env = {.cfg = &cfg};
-  r.rc = baton__executor_sentiment.run(NULL, "text-classification", &in, &env, &out);
-  if (r.rc == 0) {
-    const baton__value *t = baton__values_get(&out, "text"), *j = baton__values_get(&out, "json");
-    cr_assert(t && t->type == BATON__T_TEXT && j && j->type == BATON__T_JSON);
-    r.text = baton__strdup(t->data);
-    cr_assert_not_null(r.json = cJSON_Parse(j->data), "the reply does not parse: %s", j->data);
-    cr_assert(cJSON_IsArray(r.json), "%s", j->data);
-  } else {
-    cr_assert_neq(env.err[0], '\0', "a failure without a message");
-  }
-  baton__fmt(r.err, sizeof r.err, "%s", env.err);
-  baton__values_release(&in);
-  baton__values_release(&out);
-  return r;
+  const char *const args[] = {"text", text, "instruction", instruction, NULL};
+  return bt_exec_reply(&baton__executor_sentiment, "text-classification", max_text, args);
 }
 
 static reply classify(const char *text) { return classify_as_asked(text, NULL, 0); }
-
-static void reply_release(reply *r) {
-  free(r->text);
-  cJSON_Delete(r->json);
-}
 
 /* The best label of text, after checking it ran. */
 static const char *top_label(reply *r) {
@@ -79,7 +46,7 @@ static void expect_all(const char *const *texts, const char *label, double min_s
     reply r = classify(texts[i]);
     cr_assert_str_eq(top_label(&r), label, "'%s' was taken for %s", texts[i], r.text);
     cr_assert_geq(score_of(&r, label), min_score, "'%s': %s", texts[i], r.text);
-    reply_release(&r);
+    bt_reply_release(&r);
   }
 }
 
@@ -88,7 +55,7 @@ static double score(const char *text, const char *label) {
   reply r = classify(text);
   cr_assert_eq(r.rc, 0, "%s", r.err);
   double s = score_of(&r, label);
-  reply_release(&r);
+  bt_reply_release(&r);
   return s;
 }
 
@@ -190,7 +157,7 @@ Test(executors_sentiment, text_with_nothing_for_or_against_is_neutral) {
   reply r = classify("It is fine.");
   cr_assert_str_eq(top_label(&r), "POSITIVE");
   cr_assert_lt(score_of(&r, "POSITIVE"), 0.6, "%s", r.text);
-  reply_release(&r);
+  bt_reply_release(&r);
 }
 
 /* "Which is more positive, 'I love it' or 'it is fine'?" is answered by the two scores. */
@@ -223,7 +190,7 @@ Test(executors_sentiment, replies_labels_and_scores_as_hugging_face_does) {
   char want[64];
   baton__fmt(want, sizeof want, "POSITIVE (%.2f)", score_of(&r, "POSITIVE"));
   cr_assert_str_eq(r.text, want);
-  reply_release(&r);
+  bt_reply_release(&r);
 }
 
 Test(executors_sentiment, empty_or_missing_text_is_a_clear_error) {
@@ -252,7 +219,7 @@ Test(executors_sentiment, a_long_text_is_bounded) {
   r = classify(sb.buf);
   cr_assert_str_eq(top_label(&r), "NEUTRAL", "%s", r.text);
   cr_assert(strstr(r.text, "from the first 65536 of its"), "%s", r.text);
-  reply_release(&r);
+  bt_reply_release(&r);
   baton__sb_release(&sb);
   /* many cues: the balance decides, not the length */
   baton__sb_init(&sb);
@@ -261,7 +228,7 @@ Test(executors_sentiment, a_long_text_is_bounded) {
   baton__sb_adds(&sb, "The view was nice.");
   r = classify(sb.buf);
   cr_assert_lt(score_of(&r, "POSITIVE"), 0.75, "%s", r.text);
-  reply_release(&r);
+  bt_reply_release(&r);
   baton__sb_release(&sb);
 }
 
@@ -275,7 +242,7 @@ Test(executors_sentiment, odd_bytes_do_not_break_it) {
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
     reply r = classify(texts[i]);
     cr_assert_eq(r.rc, 0, "'%s': %s", texts[i], r.err);
-    reply_release(&r);
+    bt_reply_release(&r);
   }
   /* the polarity reader takes any bytes, NUL included */
   baton__polarity p;
@@ -312,7 +279,7 @@ Test(executors_sentiment, refuses_what_it_cannot_tell) {
                     strstr(r.err, cases[i].says),
                 "'%s': %s", cases[i].asked, r.err);
     }
-    reply_release(&r);
+    bt_reply_release(&r);
   }
 }
 

@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/util.h"
 #include "executors/executor.h"
+#include "support/exec.h"
 #include "support/support.h"
 
 #define NOTES                                                                                   \
@@ -20,48 +21,22 @@
   "Minutes of the meeting held on Tuesday, 3 December 2026 at 9:30 am in the Riverside "       \
   "Library.\nThe budget of $12,500 was approved, a rise of 4% on last year.\n"
 
-typedef struct reply {
-  int rc;
-  char *text;
-  cJSON *json; /* the scores */
-  double score; /* the first */
-  char err[512];
-} reply;
+typedef bt_reply reply;
 
 /* Runs the executor on the named inputs (name, value, ... NULL), texts bounded to max_text
- * bytes (0: the default). */
+ * bytes (0: the default); every score it gives is a number from 0 to 1. */
 static reply run_args(size_t max_text, const char *const *args) {
-  reply r = {0};
-  baton__values in, out;
-  memset(&in, 0, sizeof in);
-  memset(&out, 0, sizeof out);
-  for (size_t i = 0; args[i]; i += 2)
-    cr_assert_eq(baton__values_add(&in, args[i], strcmp(args[i], "text") ? 0 : BATON__T_TEXT,
-                                   args[i + 1]), 0);
-  baton__config cfg;
-  memset(&cfg, 0, sizeof cfg);
-  cfg.max_text_bytes = max_text;
-  baton__exec_env env = {.cfg = &cfg};
-  r.rc = baton__executor_similarity.run(NULL, "sentence-similarity", &in, &env, &out);
-  if (r.rc == 0) {
-    const baton__value *t = baton__values_get(&out, "text"), *j = baton__values_get(&out, "json");
-    cr_assert(t && t->type == BATON__T_TEXT && j && j->type == BATON__T_JSON);
-    r.text = baton__strdup(t->data);
-    cr_assert_not_null(r.json = cJSON_Parse(j->data), "the reply does not parse: %s", j->data);
-    cr_assert(cJSON_IsArray(r.json) && cJSON_GetArraySize(r.json) > 0, "%s", j->data);
-    const cJSON *it;
-    cJSON_ArrayForEach(it, r.json) {
-      cr_assert(cJSON_IsNumber(it) && it->valuedouble >= 0 && it->valuedouble <= 1, "%s", j->data);
-    }
-    r.score = cJSON_GetArrayItem(r.json, 0)->valuedouble;
-  } else {
-    cr_assert_neq(env.err[0], '\0', "a failure without a message");
+  reply r = bt_exec_reply(&baton__executor_similarity, "sentence-similarity", max_text, args);
+  const cJSON *it;
+  cJSON_ArrayForEach(it, r.json) {
+    cr_assert(cJSON_IsNumber(it) && it->valuedouble >= 0 && it->valuedouble <= 1, "%s", r.text);
   }
-  baton__fmt(r.err, sizeof r.err, "%s", env.err);
-  baton__values_release(&in);
-  baton__values_release(&out);
+  cr_assert(r.rc != 0 || cJSON_GetArraySize(r.json) > 0, "no score: %s", r.text);
   return r;
 }
+
+/* Its first score. */
+static double first_score(const reply *r) { return cJSON_GetArrayItem(r->json, 0)->valuedouble; }
 
 /* Compares text with text2; either may be NULL, to leave it out. */
 static reply compare(const char *text, const char *text2, size_t max_text) {
@@ -78,29 +53,25 @@ static reply compare(const char *text, const char *text2, size_t max_text) {
   return run_args(max_text, args);
 }
 
-static void reply_release(reply *r) {
-  free(r->text);
-  cJSON_Delete(r->json);
-}
 
 /* The score of text against text2; the test fails should the executor. */
 static double score_of(const char *text, const char *text2) {
   reply r = compare(text, text2, 0);
   cr_assert_eq(r.rc, 0, "%s", r.err);
-  double s = r.score;
-  reply_release(&r);
+  double s = first_score(&r);
+  bt_reply_release(&r);
   return s;
 }
 
 Test(executors_similarity, identical_texts_score_one_and_name_their_words) {
   reply r = compare(NOTES, NOTES, 0);
   cr_assert_eq(r.rc, 0, "%s", r.err);
-  cr_assert_float_eq(r.score, 1.0, 1e-9, "%s", r.text);
+  cr_assert_float_eq(first_score(&r), 1.0, 1e-9, "%s", r.text);
   cr_assert(strstr(r.text, "similarity 1.00 (lexical word overlap, not meaning: shared words "),
             "%s", r.text);
   cr_assert(strstr(r.text, "committee") && strstr(r.text, "afternoons"), "%s", r.text);
   cr_assert_null(strstr(r.text, " the,"), "a stop word named: %s", r.text);
-  reply_release(&r);
+  bt_reply_release(&r);
   /* case and white space are no difference either */
   cr_assert_float_eq(score_of("The Library OPENS on Sunday.", "the library  opens on\nsunday"),
                      1.0, 1e-9);
@@ -110,9 +81,9 @@ Test(executors_similarity, unrelated_texts_score_about_zero) {
   reply r = compare("The cat sleeps on the warm sofa.",
                     "Quarterly revenue grew by twelve percent.", 0);
   cr_assert_eq(r.rc, 0, "%s", r.err);
-  cr_assert_lt(r.score, 0.05, "%s", r.text);
+  cr_assert_lt(first_score(&r), 0.05, "%s", r.text);
   cr_assert(strstr(r.text, "no words in common"), "%s", r.text);
-  reply_release(&r);
+  bt_reply_release(&r);
   /* texts sharing only stop words share nothing that counts */
   cr_assert_lt(score_of("The cat is on the sofa and it is warm.",
                         "It is what they said to the bank."), 0.05);
@@ -129,7 +100,7 @@ Test(executors_similarity, a_paraphrase_sharing_words_scores_in_between) {
   reply r = compare(NOTES, MEETING, 0);
   cr_assert(strstr(r.text, "riverside") && strstr(r.text, "library") &&
             strstr(r.text, "tuesday"), "%s", r.text);
-  reply_release(&r);
+  bt_reply_release(&r);
   /* the more words two texts share, the higher */
   cr_assert_gt(score_of("The library opens on Sunday", "On Sundays the library is open"), para);
   cr_assert_gt(para, score_of("The museum is closed on Mondays for cleaning.",
@@ -143,7 +114,7 @@ Test(executors_similarity, a_common_word_counts_less_than_a_rarer_one) {
   cr_assert_gt(rare, common + 0.05, "sharing yarn %f, sharing year %f", rare, common);
   reply r = compare("year and yarn", "yarn, then year", 0);
   cr_assert(strstr(r.text, "shared words yarn, year)"), "heaviest first: %s", r.text);
-  reply_release(&r);
+  bt_reply_release(&r);
 }
 
 Test(executors_similarity, inflections_and_typos_still_count) {
@@ -175,9 +146,9 @@ Test(executors_similarity, the_order_of_the_texts_does_not_change_the_score) {
 Test(executors_similarity, texts_of_stop_words_only_are_compared_by_those) {
   reply r = compare("To be or not to be", "To be, or not to be: that is the question", 0);
   cr_assert_eq(r.rc, 0, "%s", r.err);
-  cr_assert(r.score > 0.5, "%s", r.text);
+  cr_assert(first_score(&r) > 0.5, "%s", r.text);
   cr_assert(strstr(r.text, "only common words"), "%s", r.text);
-  reply_release(&r);
+  bt_reply_release(&r);
 }
 
 /* Runs sentence-similarity through the library, as `baton task` does, on args in folder dir:
@@ -241,8 +212,8 @@ Test(executors_similarity, a_missing_or_empty_text_is_refused_clearly) {
   /* punctuation alone is not empty, but has no word in common with anything */
   r = compare(NOTES, "...!", 0);
   cr_assert_eq(r.rc, 0, "%s", r.err);
-  cr_assert_float_eq(r.score, 0.0, 1e-9);
-  reply_release(&r);
+  cr_assert_float_eq(first_score(&r), 0.0, 1e-9);
+  bt_reply_release(&r);
 }
 
 Test(executors_similarity, texts_are_bounded) {
@@ -251,7 +222,7 @@ Test(executors_similarity, texts_are_bounded) {
   small[100] = '\0';
   reply r = compare(small, "aaa", 100);
   cr_assert_eq(r.rc, 0, "exactly the limit is fine: %s", r.err);
-  reply_release(&r);
+  bt_reply_release(&r);
   r = compare(NOTES, "aaa", 100);
   cr_assert_neq(r.rc, 0);
   cr_assert(strstr(r.err, "text to compare is ") && strstr(r.err, "over the limit of 100"),
@@ -267,8 +238,8 @@ Test(executors_similarity, texts_are_bounded) {
   big[n] = '\0';
   r = compare(big, NOTES, 0);
   cr_assert_eq(r.rc, 0, "%s", r.err);
-  cr_assert_gt(r.score, 0.9, "the same words, repeated: %s", r.text);
-  reply_release(&r);
+  cr_assert_gt(first_score(&r), 0.9, "the same words, repeated: %s", r.text);
+  bt_reply_release(&r);
   memset(big + n, 'x', 1024 * 1024 + 1 - n);
   big[1024 * 1024 + 1] = '\0';
   r = compare(NOTES, big, 0);
@@ -283,11 +254,11 @@ Test(executors_similarity, several_texts_get_one_score_each) {
   reply r = run_args(0, args);
   cr_assert_eq(r.rc, 0, "%s", r.err);
   cr_assert_eq(cJSON_GetArraySize(r.json), 2, "%s", r.text);
-  cr_assert_gt(r.score, 0.5);
+  cr_assert_gt(first_score(&r), 0.5);
   cr_assert_lt(cJSON_GetArrayItem(r.json, 1)->valuedouble, 0.05);
   cr_assert(strstr(r.text, "text2: similarity ") && strstr(r.text, "\ntext3: similarity "), "%s",
             r.text);
-  reply_release(&r);
+  bt_reply_release(&r);
   /* "sentences", as the Hugging Face executor takes them: a JSON list, or one a line */
   const char *list[] = {"text", "The library opens on Sunday", "sentences",
                         "[\"The library is open\", \"Quarterly revenue grew\"]", NULL};
@@ -295,13 +266,13 @@ Test(executors_similarity, several_texts_get_one_score_each) {
   cr_assert_eq(r.rc, 0, "%s", r.err);
   cr_assert_eq(cJSON_GetArraySize(r.json), 2, "%s", r.text);
   cr_assert(strstr(r.text, "sentence 2: similarity "), "%s", r.text);
-  reply_release(&r);
+  bt_reply_release(&r);
   const char *lines[] = {"text", "The library opens on Sunday", "sentences",
                          "The library is open\n\nQuarterly revenue grew\n", NULL};
   r = run_args(0, lines);
   cr_assert_eq(r.rc, 0, "%s", r.err);
   cr_assert_eq(cJSON_GetArraySize(r.json), 2, "%s", r.text);
-  reply_release(&r);
+  bt_reply_release(&r);
 }
 
 Test(executors_similarity, odd_bytes_and_curly_quotes_do_not_break_it) {
