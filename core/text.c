@@ -38,6 +38,14 @@ static size_t seq_len(const unsigned char *s, size_t n) {
   return k;
 }
 
+size_t baton__utf8_cut(const char *s, size_t len, size_t max) {
+  if (len <= max)
+    return len;
+  while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+    max--;
+  return max;
+}
+
 bool baton__utf8_valid(const char *s, size_t len) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;

@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The length of the longest start of s[0..len) of at most max bytes that cuts no UTF-8 sequence
+ * in two (len itself when len <= max). */
+size_t baton__utf8_cut(const char *s, size_t len, size_t max);
 /* Whether s[0..len) is valid UTF-8 (shortest forms, no surrogates, at most
  * U+10FFFF). NUL bytes count as valid here; see baton__text_ok(). */
 bool baton__utf8_valid(const char *s, size_t len);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "core/banned.h"
 
@@ -15,9 +16,7 @@ const char *baton__asked_clause(const baton__values *in, char *buf, size_t n) {
   if (!*ins || (tv && tv != iv && tv->data && strcmp(tv->data, ins) == 0))
     return buf;
   char words[BATON__ASKED_MAX + 1];
-  size_t len = strlen(ins) > BATON__ASKED_MAX ? BATON__ASKED_MAX : strlen(ins);
-  while (len > 0 && len < strlen(ins) && ((unsigned char)ins[len] & 0xC0) == 0x80)
-    len--; /* not inside a UTF-8 sequence */
+  size_t len = baton__utf8_cut(ins, strlen(ins), BATON__ASKED_MAX);
   for (size_t i = 0; i < len; i++)
     words[i] = ins[i] == '"' ? '\'' : (ins[i] == '\n' || ins[i] == '\r' || ins[i] == '\t') ? ' '
                                                                                      : ins[i];

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "executors/classify_ask.h"
 #include "executors/executor.h"
@@ -19,16 +20,6 @@ typedef struct se_label {
   const char *label;
   double score;
 } se_label;
-
-/* Length of the first at most max bytes of s that ends on a UTF-8 boundary. */
-static size_t se_prefix(const char *s, size_t len, size_t max) {
-  if (len <= max)
-    return len;
-  size_t n = max;
-  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-    n--;
-  return n;
-}
 
 /* The three labels, best first (a tie keeps POSITIVE, NEGATIVE, NEUTRAL order). */
 static void se_rank(const baton__polarity *p, se_label l[3]) {
@@ -93,7 +84,7 @@ static int se_run(void *state, const char *task, const baton__values *in, baton_
                              "local/sentiment tells whether a text is positive, negative or "
                              "neutral") != 0)
     return -1;
-  size_t read = se_prefix(text, len, SE_SAMPLE_BYTES);
+  size_t read = baton__utf8_cut(text, len, SE_SAMPLE_BYTES);
   baton__polarity p;
   baton__polarity_read(text, read, &p);
   se_label l[3];

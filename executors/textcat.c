@@ -8,6 +8,7 @@
 #include <string.h>
 #include <textcat.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "executors/classify_ask.h"
 #include "executors/run_common.h"
@@ -115,20 +116,10 @@ static void tc_release(void *state) {
   free(st);
 }
 
-/* Length of the first at most max bytes of s that ends on a UTF-8 boundary. */
-static size_t utf8_prefix(const char *s, size_t len, size_t max) {
-  if (len <= max)
-    return len;
-  size_t n = max;
-  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-    n--;
-  return n;
-}
-
 /* Classifies the start of text into st->cands, their number (at most
  * TC_MAX_CANDIDATES) in *n. 0, or -1 with env->err set. */
 static int tc_classify(tc_state *st, const char *text, size_t tlen, baton__exec_env *env, int *n) {
-  char *sample = baton__text_normalize(text, utf8_prefix(text, tlen, TC_SAMPLE_BYTES), false);
+  char *sample = baton__text_normalize(text, baton__utf8_cut(text, tlen, TC_SAMPLE_BYTES), false);
   if (!sample)
     return baton__run_fail(env, "out of memory");
   if (!*sample) {
@@ -221,7 +212,7 @@ size_t baton__textcat_guess(const char *text, char codes[][16], size_t max) {
     return 0;
   tc_state *tc = st;
   size_t n = 0;
-  char *sample = baton__text_normalize(text, utf8_prefix(text, strlen(text), TC_SAMPLE_BYTES),
+  char *sample = baton__text_normalize(text, baton__utf8_cut(text, strlen(text), TC_SAMPLE_BYTES),
                                        false);
   int found = sample ? textcat_ClassifyFull(tc->h, sample, strlen(sample), tc->cands) : 0;
   for (int i = 0; i < found && n < max; i++)

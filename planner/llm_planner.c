@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "planner/plan_text.h"
 #include "planner/prompts.h"
@@ -25,9 +26,7 @@ static void add_cut(baton__sb *sb, const char *s, size_t max) {
     baton__sb_add(sb, s, n);
     return;
   }
-  while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-    max--;
-  baton__sb_add(sb, s, max);
+  baton__sb_add(sb, s, baton__utf8_cut(s, n, max));
   baton__sb_adds(sb, "...");
 }
 

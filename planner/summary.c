@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "core/banned.h"
 
@@ -53,10 +54,7 @@ static const char *verb_for(const char *task) {
 
 static void quote(baton__sb *sb, const char *text) {
   size_t len = strlen(text);
-  size_t n = len > QUOTE_MAX ? QUOTE_MAX : len;
-  /* Do not cut a UTF-8 sequence in half. */
-  while (n < len && n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-    n--;
+  size_t n = baton__utf8_cut(text, len, QUOTE_MAX);
   baton__sb_adds(sb, "   \"");
   for (size_t i = 0; i < n; i++) {
     if (text[i] == '\n') {

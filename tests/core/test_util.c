@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "support/support.h"
 
@@ -98,4 +99,16 @@ Test(core_util, csv_has_matches_whole_entries_only) {
   cr_assert_not(baton__csv_has("", "translation"));
   cr_assert_not(baton__csv_has(NULL, "translation"));
   cr_assert(baton__csv_has("a,,b", "b"));
+}
+
+/* A text cut to a length keeps whole characters: "café" cut at 4 bytes is "caf". */
+Test(core_util, utf8_cut_splits_no_character) {
+  const char *s = "caf\xc3\xa9 \xe2\x82\xac"; /* "café €": é is 2 bytes, € 3 */
+  size_t len = strlen(s);
+  cr_assert_eq(baton__utf8_cut(s, len, 100), len);
+  cr_assert_eq(baton__utf8_cut(s, len, 5), 5);  /* "café" whole */
+  cr_assert_eq(baton__utf8_cut(s, len, 4), 3);  /* not half of é */
+  cr_assert_eq(baton__utf8_cut(s, len, 8), 6);  /* not two thirds of € */
+  cr_assert_eq(baton__utf8_cut(s, len, 0), 0);
+  cr_assert_eq(baton__utf8_cut("\x80\x80", 2, 1), 0); /* stray continuation bytes */
 }
