@@ -70,11 +70,13 @@ static const char *arg(const baton__values *in, const char *name) {
   return v && v->data ? v->data : NULL;
 }
 
+/* The task's text: "text", else a text input, else (an edit's prompt: "make it black and
+ * white") the request's words. */
 static const char *text_arg(const baton__values *in) {
   const char *t = arg(in, "text");
   if (!t) {
     const baton__value *v = baton__values_get_type(in, BATON__T_TEXT);
-    t = v ? v->data : NULL;
+    t = v ? v->data : arg(in, "instruction");
   }
   return t;
 }
@@ -88,11 +90,13 @@ static const char *file_arg(const baton__values *in, unsigned type) {
   return p;
 }
 
-/* Argument names that are inputs, never model parameters. */
+/* Argument names that are inputs, never model parameters ("instruction": the request's words,
+ * for executors that read them; a prompt here). */
 static bool reserved_name(const char *n) {
   static const char *const names[] = {"text", "image", "audio", "video", "json",
                                       "question", "context", "labels", "candidate_labels",
-                                      "sentences", "source_sentence", "table", "query", NULL};
+                                      "sentences", "source_sentence", "table", "query",
+                                      "instruction", NULL};
   for (size_t i = 0; names[i]; i++)
     if (strcmp(n, names[i]) == 0)
       return true;

@@ -398,6 +398,32 @@ Test(executors_hf, sends_an_image_as_base64_json_when_parameters_are_given) {
   fx_close(&f);
 }
 
+/* "Make it black and white" on a Hub image-to-image model: the request's words are its prompt,
+ * and "instruction" is never sent as a model parameter (the model would refuse it). */
+Test(executors_hf, an_edit_takes_the_request_words_as_its_prompt) {
+  fixture f;
+  fx_open(&f);
+  char *img = baton__path_join(f.dir, "x.png");
+  static const char png[] = "\x89PNG\r\n\x1a\n0123456789";
+  char err[256];
+  cr_assert_eq(baton__write_file(img, png, sizeof png - 1, err, sizeof err), 0);
+  cr_assert_eq(baton__values_add_own(&f.in, "image", BATON__T_IMAGE, img), 0);
+  cr_assert_eq(baton__values_add(&f.in, "instruction", 0, "make it black and white"), 0);
+  fake_http_response reply = {.status = 200, .content_type = "image/png", .body = png,
+                              .body_len = sizeof png - 1};
+  fake_http_push(f.srv, &reply);
+  cr_assert_eq(fx_run(&f, "image-to-image"), 0, "%s", f.env.err);
+  fake_http_request *r = req(&f, 0);
+  cJSON *body = cJSON_Parse(r->body), *params = cJSON_GetObjectItem(body, "parameters");
+  cr_assert_not_null(params, "%s", r->body);
+  cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(params, "prompt")),
+                   "make it black and white");
+  cr_assert_null(cJSON_GetObjectItem(params, "instruction"), "%s", r->body);
+  cJSON_Delete(body);
+  fake_http_request_free(r);
+  fx_close(&f);
+}
+
 Test(executors_hf, question_answering_sends_question_and_context_under_inputs) {
   fixture f;
   fx_open(&f);
