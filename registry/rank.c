@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/stem.h"
 #include "core/util.h"
 #include "registry/rank.h"
 #include "core/banned.h"
@@ -190,8 +191,10 @@ static int task_keys(ranker *r) {
 /* Appends the rowids of one glued word to the postings. */
 static int read_word(ranker *r, const char *key, const char *word) {
   sqlite3_stmt *st = r->reg->st_term_task;
-  char q[MAX_TERM_LEN + 200];
-  baton__fmt(q, sizeof q, "\"%sx%s\"", key, word);
+  char q[MAX_TERM_LEN + 200], stem[MAX_TERM_LEN + 1];
+  baton__fmt(stem, sizeof stem, "%s", word);
+  stem[baton__stem(stem, strlen(stem))] = '\0'; /* as baton_match_text() stems what it glues */
+  baton__fmt(q, sizeof q, "\"%sx%s\"", key, stem);
   sqlite3_bind_text(st, 1, q, -1, SQLITE_TRANSIENT);
   int s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {

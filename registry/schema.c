@@ -24,8 +24,9 @@
  * INSERT ... ON CONFLICT DO UPDATE or UPDATE (the update trigger
  * re-indexes); the connection also turns recursive_triggers on so that
  * INSERT OR REPLACE's implicit delete is seen by the delete trigger.
- * The porter stemmer lets "tables" in a request match "table" in a
- * description. models.base (popularity + local bonus) is kept by every
+ * Since version 8 baton_match_text() stems each word (core/stem.c, Porter's
+ * rules) before gluing it, and the query side stems its words the same way:
+ * "tables" in a request matches "table" in a description. models.base (popularity + local bonus) is kept by every
  * statement that writes downloads, likes or endpoint; the version-3 step
  * recomputes it, and so must a future step that changes its formula.
  */
@@ -209,6 +210,34 @@ static const char *const migrations[] = {
     "      enabled = enabled + (new.enabled >= 1);"
     "END;"
     "CREATE INDEX models_task_endpoint ON models(task, enabled, endpoint, base DESC, id);",
+    /* version 8: words are stemmed one by one before they are glued to the task key (by
+     * baton_match_text() and the query side alike), and the index tokenizes without the porter
+     * stemmer: porter stemmed a glued word as the end of one long word, so that "thing" and
+     * "the" both became "<task>xth", "red" and "ring" "<task>xr". The index is rebuilt. */
+    "DROP TRIGGER models_mfts_ai;"
+    "DROP TRIGGER models_mfts_ad;"
+    "DROP TRIGGER models_mfts_au;"
+    "DROP TABLE models_mfts;"
+    "CREATE VIRTUAL TABLE models_mfts USING fts5("
+    "  words, content='', tokenize='unicode61', detail='none');"
+    "CREATE TRIGGER models_mfts_ai AFTER INSERT ON models BEGIN"
+    "  INSERT INTO models_mfts(rowid, words)"
+    "    VALUES (new.rowid, baton_match_text(new.task, new.id, new.description, new.tags));"
+    "END;"
+    "CREATE TRIGGER models_mfts_ad AFTER DELETE ON models BEGIN"
+    "  INSERT INTO models_mfts(models_mfts, rowid, words)"
+    "    VALUES ('delete', old.rowid,"
+    "            baton_match_text(old.task, old.id, old.description, old.tags));"
+    "END;"
+    "CREATE TRIGGER models_mfts_au AFTER UPDATE OF id, task, description, tags ON models BEGIN"
+    "  INSERT INTO models_mfts(models_mfts, rowid, words)"
+    "    VALUES ('delete', old.rowid,"
+    "            baton_match_text(old.task, old.id, old.description, old.tags));"
+    "  INSERT INTO models_mfts(rowid, words)"
+    "    VALUES (new.rowid, baton_match_text(new.task, new.id, new.description, new.tags));"
+    "END;"
+    "INSERT INTO models_mfts(rowid, words)"
+    "  SELECT rowid, baton_match_text(task, id, description, tags) FROM models;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BATON__REGISTRY_SCHEMA + 1,

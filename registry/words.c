@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/stem.h"
 #include "core/stopwords.h"
 #include "core/util.h"
 #include "registry/rank.h"
@@ -32,7 +33,8 @@ void baton__glue_words(baton__sb *sb, const char *key, const char *text) {
       }
       p++;
     }
-    word[n++] = ' ';
+    n = klen + 1 + baton__stem(word + klen + 1, n - klen - 1); /* the word's stem, not the glued */
+    word[n++] = ' ';                                          /* word's: "thing" is no "the" */
     baton__sb_add(sb, word, n);
   }
 }

@@ -105,6 +105,22 @@ static bool top_is(baton__registry *reg, const char *task, const char *text, con
   return ok;
 }
 
+/* The relevance the match gives model id for text (-1 when it is not among the first 5). */
+static double relevance_of(baton__registry *reg, const char *task, const char *text,
+                           const char *id) {
+  baton__model m[5];
+  size_t n = 0;
+  char err[512] = "";
+  cr_assert_eq(baton__registry_match(reg, task, text, NULL, NULL, m, 5, &n, err, sizeof err), 0,
+               "%s", err);
+  double r = -1;
+  for (size_t i = 0; i < n; i++) {
+    r = strcmp(m[i].id, id) ? r : m[i].relevance;
+    baton__model_release(&m[i]);
+  }
+  return r;
+}
+
 /* ---------------------------------------------------------------------- */
 /* YAML                                                                     */
 
@@ -148,6 +164,33 @@ Test(registry_import, yaml_import_adds_models_and_is_idempotent) {
   cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models"), before + 2);
   /* The new model is searchable at once, through the same handle. */
   cr_assert(top_is(reg, "translation", "translate Klingon", "acme/translator"));
+  baton__registry_close(reg);
+  free(path);
+}
+
+/* Words are stemmed one by one, not as the end of a word glued to the task: "thing" finds the
+ * model about things, not every description with "the" in it ("<task>xth" once); "tables"
+ * still finds "table". */
+Test(registry_import, a_word_matches_its_own_stem_only) {
+  baton__registry *reg = open_db(g_db);
+  char *path = write_tmp("stems.yaml",
+                         "version: 1\n"
+                         "tasks:\n"
+                         "  - {name: smelling, description: Tells a smell., inputs: [text],"
+                         " outputs: [text]}\n"
+                         "models:\n"
+                         "  - {id: acme/the, task: smelling, endpoint: hf-inference, downloads: 900,"
+                         " description: Names the smell of the kitchen and the garden.}\n"
+                         "  - {id: acme/things, task: smelling, endpoint: hf-inference,"
+                         " downloads: 1, description: Smells things on a table.}\n"
+                         "  - {id: acme/red, task: smelling, endpoint: hf-inference, downloads: 900,"
+                         " description: Smells a red rose.}\n");
+  cJSON_Delete(import_ok(reg, path, NULL));
+  cr_assert(top_is(reg, "smelling", "what is this thing", "acme/things"));
+  cr_assert(top_is(reg, "smelling", "the smell of tables", "acme/things"));
+  cr_assert_eq(relevance_of(reg, "smelling", "thing", "acme/the"), 0.0, "thing matched the");
+  cr_assert_eq(relevance_of(reg, "smelling", "rings", "acme/red"), 0.0, "rings matched red");
+  cr_assert_gt(relevance_of(reg, "smelling", "a red one", "acme/red"), 0.0);
   baton__registry_close(reg);
   free(path);
 }
