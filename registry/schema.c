@@ -26,10 +26,31 @@
  * INSERT OR REPLACE's implicit delete is seen by the delete trigger.
  * Since version 8 baton_match_text() stems each word (core/stem.c, Porter's
  * rules) before gluing it, and the query side stems its words the same way:
- * "tables" in a request matches "table" in a description. models.base (popularity + local bonus) is kept by every
- * statement that writes downloads, likes or endpoint; the version-3 step
- * recomputes it, and so must a future step that changes its formula.
+ * "tables" in a request matches "table" in a description. models.base
+ * (popularity + local bonus) is kept by every statement that writes
+ * downloads, likes or endpoint; the version-3 step recomputes it, and so must
+ * a future step that changes its formula.
  */
+
+/* The triggers that keep models_mfts in step with models (versions 3 and 8 create them). */
+#define MFTS_TRIGGERS                                                                          \
+  "CREATE TRIGGER models_mfts_ai AFTER INSERT ON models BEGIN"                                 \
+  "  INSERT INTO models_mfts(rowid, words)"                                                    \
+  "    VALUES (new.rowid, baton_match_text(new.task, new.id, new.description, new.tags));"     \
+  "END;"                                                                                       \
+  "CREATE TRIGGER models_mfts_ad AFTER DELETE ON models BEGIN"                                 \
+  "  INSERT INTO models_mfts(models_mfts, rowid, words)"                                       \
+  "    VALUES ('delete', old.rowid,"                                                           \
+  "            baton_match_text(old.task, old.id, old.description, old.tags));"                \
+  "END;"                                                                                       \
+  "CREATE TRIGGER models_mfts_au AFTER UPDATE OF id, task, description, tags ON models BEGIN"  \
+  "  INSERT INTO models_mfts(models_mfts, rowid, words)"                                       \
+  "    VALUES ('delete', old.rowid,"                                                           \
+  "            baton_match_text(old.task, old.id, old.description, old.tags));"                \
+  "  INSERT INTO models_mfts(rowid, words)"                                                    \
+  "    VALUES (new.rowid, baton_match_text(new.task, new.id, new.description, new.tags));"     \
+  "END;"
+
 static const char *const migrations[] = {
     NULL, /* version 0: an empty database */
     /* version 1 */
@@ -133,22 +154,7 @@ static const char *const migrations[] = {
     "DROP TABLE models_fts;"
     "CREATE VIRTUAL TABLE models_mfts USING fts5("
     "  words, content='', tokenize='porter unicode61', detail='none');"
-    "CREATE TRIGGER models_mfts_ai AFTER INSERT ON models BEGIN"
-    "  INSERT INTO models_mfts(rowid, words)"
-    "    VALUES (new.rowid, baton_match_text(new.task, new.id, new.description, new.tags));"
-    "END;"
-    "CREATE TRIGGER models_mfts_ad AFTER DELETE ON models BEGIN"
-    "  INSERT INTO models_mfts(models_mfts, rowid, words)"
-    "    VALUES ('delete', old.rowid,"
-    "            baton_match_text(old.task, old.id, old.description, old.tags));"
-    "END;"
-    "CREATE TRIGGER models_mfts_au AFTER UPDATE OF id, task, description, tags ON models BEGIN"
-    "  INSERT INTO models_mfts(models_mfts, rowid, words)"
-    "    VALUES ('delete', old.rowid,"
-    "            baton_match_text(old.task, old.id, old.description, old.tags));"
-    "  INSERT INTO models_mfts(rowid, words)"
-    "    VALUES (new.rowid, baton_match_text(new.task, new.id, new.description, new.tags));"
-    "END;"
+    MFTS_TRIGGERS
     "INSERT INTO models_mfts(rowid, words)"
     "  SELECT rowid, baton_match_text(task, id, description, tags) FROM models;"
     "UPDATE models SET base = baton_base(downloads, likes, endpoint);"
@@ -220,22 +226,7 @@ static const char *const migrations[] = {
     "DROP TABLE models_mfts;"
     "CREATE VIRTUAL TABLE models_mfts USING fts5("
     "  words, content='', tokenize='unicode61', detail='none');"
-    "CREATE TRIGGER models_mfts_ai AFTER INSERT ON models BEGIN"
-    "  INSERT INTO models_mfts(rowid, words)"
-    "    VALUES (new.rowid, baton_match_text(new.task, new.id, new.description, new.tags));"
-    "END;"
-    "CREATE TRIGGER models_mfts_ad AFTER DELETE ON models BEGIN"
-    "  INSERT INTO models_mfts(models_mfts, rowid, words)"
-    "    VALUES ('delete', old.rowid,"
-    "            baton_match_text(old.task, old.id, old.description, old.tags));"
-    "END;"
-    "CREATE TRIGGER models_mfts_au AFTER UPDATE OF id, task, description, tags ON models BEGIN"
-    "  INSERT INTO models_mfts(models_mfts, rowid, words)"
-    "    VALUES ('delete', old.rowid,"
-    "            baton_match_text(old.task, old.id, old.description, old.tags));"
-    "  INSERT INTO models_mfts(rowid, words)"
-    "    VALUES (new.rowid, baton_match_text(new.task, new.id, new.description, new.tags));"
-    "END;"
+    MFTS_TRIGGERS
     "INSERT INTO models_mfts(rowid, words)"
     "  SELECT rowid, baton_match_text(task, id, description, tags) FROM models;",
 };
