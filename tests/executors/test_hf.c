@@ -374,14 +374,18 @@ Test(executors_hf, refuses_a_model_id_that_could_escape_the_url) {
   fx_close(&f);
 }
 
+/* A small PNG-like file in the fixture's folder, added as the "image" input. */
+static const char png[] = "\x89PNG\r\n\x1a\n0123456789";
+static void add_png(fixture *f) {
+  char *img = baton__path_join(f->dir, "x.png"), err[256];
+  cr_assert_eq(baton__write_file(img, png, sizeof png - 1, err, sizeof err), 0);
+  cr_assert_eq(baton__values_add_own(&f->in, "image", BATON__T_IMAGE, img), 0);
+}
+
 Test(executors_hf, sends_an_image_as_base64_json_when_parameters_are_given) {
   fixture f;
   fx_open(&f);
-  char *img = baton__path_join(f.dir, "x.png");
-  static const char png[] = "\x89PNG\r\n\x1a\n0123456789";
-  char err[256];
-  cr_assert_eq(baton__write_file(img, png, sizeof png - 1, err, sizeof err), 0);
-  cr_assert_eq(baton__values_add_own(&f.in, "image", BATON__T_IMAGE, img), 0);
+  add_png(&f);
   cr_assert_eq(baton__values_add(&f.in, "top_k", 0, "2"), 0);
   fake_http_push_json(f.srv, 200, "[{\"label\":\"cat\",\"score\":0.5},{\"label\":\"dog\",\"score\":0.7}]");
   cr_assert_eq(fx_run(&f, "image-classification"), 0, "%s", f.env.err);
@@ -403,11 +407,7 @@ Test(executors_hf, sends_an_image_as_base64_json_when_parameters_are_given) {
 Test(executors_hf, an_edit_takes_the_request_words_as_its_prompt) {
   fixture f;
   fx_open(&f);
-  char *img = baton__path_join(f.dir, "x.png");
-  static const char png[] = "\x89PNG\r\n\x1a\n0123456789";
-  char err[256];
-  cr_assert_eq(baton__write_file(img, png, sizeof png - 1, err, sizeof err), 0);
-  cr_assert_eq(baton__values_add_own(&f.in, "image", BATON__T_IMAGE, img), 0);
+  add_png(&f);
   cr_assert_eq(baton__values_add(&f.in, "instruction", 0, "make it black and white"), 0);
   fake_http_response reply = {.status = 200, .content_type = "image/png", .body = png,
                               .body_len = sizeof png - 1};
