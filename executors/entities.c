@@ -176,16 +176,11 @@ static int en_run(void *state, const char *task, const baton__values *in, baton_
                   baton__values *out) {
   (void)state;
   (void)task;
-  const char *text = baton__run_arg(in, "text", BATON__T_TEXT);
   size_t len = 0;
+  const char *text = baton__run_text_input(in, env, "token-classification", "find entities in",
+                                           EN_DEFAULT_MAX_TEXT, &len);
   if (!text)
-    return baton__run_fail(env, "token-classification needs the \"text\" to find entities in");
-  if (!baton__run_text_fits(env, text, baton__run_max_text(env, EN_DEFAULT_MAX_TEXT),
-                            "find entities in", &len) ||
-      baton__run_must_stop(env, 0, "token-classification"))
     return -1;
-  if (strspn(text, " \t\r\n") == len)
-    return baton__run_fail(env, "the text to find entities in is empty");
   const baton__value *iv = baton__values_get(in, "instruction");
   unsigned want = en_wanted(iv ? iv->data : NULL);
   if (!want)

@@ -53,6 +53,19 @@ bool baton__run_text_fits(baton__exec_env *env, const char *text, size_t max, co
   return false;
 }
 
+const char *baton__run_text_input(const baton__values *in, baton__exec_env *env,
+                                  const char *task, const char *verb, size_t dflt_max,
+                                  size_t *len) {
+  const char *text = baton__run_arg(in, "text", BATON__T_TEXT);
+  if (!text)
+    return baton__run_fail(env, "%s needs the \"text\" to %s", task, verb), NULL;
+  if (!baton__run_text_fits(env, text, baton__run_max_text(env, dflt_max), verb, len) ||
+      baton__run_must_stop(env, 0, task))
+    return NULL;
+  return strspn(text, " \t\r\n") == *len
+             ? (baton__run_fail(env, "the text to %s is empty", verb), NULL) : text;
+}
+
 bool baton__run_file_fits(baton__exec_env *env, const char *path, size_t max, const char *what) {
   struct stat st;
   if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {

@@ -32,6 +32,13 @@ size_t baton__run_max_text(const baton__exec_env *env, size_t dflt);
 bool baton__run_text_fits(baton__exec_env *env, const char *text, size_t max, const char *verb,
                           size_t *len);
 
+/* The "text" input `task` works on (`verb`: "classify"): there, at most max_text_bytes (else
+ * dflt_max) long, not only spaces, and the run not stopped. Its length in *len; NULL with
+ * env->err ("token-classification needs the \"text\" to ...", "the text to ... is empty"). */
+const char *baton__run_text_input(const baton__values *in, baton__exec_env *env,
+                                  const char *task, const char *verb, size_t dflt_max,
+                                  size_t *len);
+
 /* Whether path is a regular file of at most max bytes; if not, env->err
  * names the `what` ("image") that cannot be read or is too large. */
 bool baton__run_file_fits(baton__exec_env *env, const char *path, size_t max, const char *what);

@@ -70,16 +70,11 @@ static int se_run(void *state, const char *task, const baton__values *in, baton_
                   baton__values *out) {
   (void)state;
   (void)task;
-  const char *text = baton__run_arg(in, "text", BATON__T_TEXT);
   size_t len = 0;
+  const char *text = baton__run_text_input(in, env, "text-classification", "classify",
+                                           SE_DEFAULT_MAX_TEXT, &len);
   if (!text)
-    return baton__run_fail(env, "text-classification needs the \"text\" to classify");
-  if (!baton__run_text_fits(env, text, baton__run_max_text(env, SE_DEFAULT_MAX_TEXT), "classify",
-                            &len) ||
-      baton__run_must_stop(env, 0, "text-classification"))
     return -1;
-  if (strspn(text, " \t\r\n") == len)
-    return baton__run_fail(env, "the text to classify is empty");
   if (baton__classify_refuse(in, env, BATON__ASK_SENTIMENT,
                              "local/sentiment tells whether a text is positive, negative or "
                              "neutral") != 0)
