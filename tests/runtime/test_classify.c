@@ -12,8 +12,7 @@ static char *home;
 static baton *ctx;
 
 static void setup(void) {
-  home = bt_tmpdir();
-  setenv("BATON_HOME", home, 1);
+  home = bt_offline_home(); /* no HF_TOKEN or LLM from the caller's environment */
   cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", ctx ? baton_errmsg(ctx) : "");
 }
 
