@@ -191,10 +191,8 @@ static int task_keys(ranker *r) {
 /* Appends the rowids of one glued word to the postings. */
 static int read_word(ranker *r, const char *key, const char *word) {
   sqlite3_stmt *st = r->reg->st_term_task;
-  char q[MAX_TERM_LEN + 200], stem[MAX_TERM_LEN + 1];
-  baton__fmt(stem, sizeof stem, "%s", word);
-  stem[baton__stem(stem, strlen(stem))] = '\0'; /* as baton_match_text() stems what it glues */
-  baton__fmt(q, sizeof q, "\"%sx%s\"", key, stem);
+  char q[MAX_TERM_LEN + 200];
+  baton__fmt(q, sizeof q, "\"%sx%s\"", key, word);
   sqlite3_bind_text(st, 1, q, -1, SQLITE_TRANSIENT);
   int s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -220,8 +218,11 @@ static int read_postings(ranker *r) {
   int s = SQLITE_DONE;
   for (int t = 0; t < r->tw->n && s == SQLITE_DONE; t++) {
     r->tstart[t] = r->np;
+    char stem[MAX_TERM_LEN + 1]; /* stemmed once, as baton_match_text() stems what it glues */
+    baton__fmt(stem, sizeof stem, "%s", r->tw->w[t]);
+    stem[baton__stem(stem, strlen(stem))] = '\0';
     for (size_t k = 0; k < r->nkeys && s == SQLITE_DONE; k++)
-      s = read_word(r, r->keys[k], r->tw->w[t]);
+      s = read_word(r, r->keys[k], stem);
   }
   r->tstart[r->tw->n] = r->np;
   return s;
