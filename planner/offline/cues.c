@@ -133,10 +133,13 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
                       (off_said_media(p, j + 1, j + 2) & off_res_types(p, false))));
     if (k > 0 && ((ph->comma >> k) & 1u) && off_punct(p, j, ","))
       j++; /* "people, places" written with its comma */
-    else if (p->tok[j].kind != TK_WORD || p->tok[j].skip || p->tok[j].naming || existing)
-      return 0;
+    else if (p->tok[j].kind != TK_WORD || p->tok[j].skip || p->tok[j].naming || existing ||
+             (k == 0 && j > 0 && p->tok[j - 1].det && baton__has_suffix_ci(p->tok[j].word, "ied")))
+      return 0; /* "a modified image", "the translated text": what a step made, not an ask */
     else if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0))
       k++, j++;
+    else if (k == 1 && j == i + 1 && off_is(p, j, W_JOINER) && j + 2 < b && !p->tok[j + 1].det)
+      j += 2; /* "extract and print the text": a second verb on the same object */
     else if (k > 0 && k + 1 == ph->n && ((ph->det >> (k - 1)) & 1u) && skipped < 2 &&
              p->tok[j - 1].det)
       j++, skipped++; /* "create an appealing thumbnail image": adjectives after its determiner */

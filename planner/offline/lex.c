@@ -38,8 +38,8 @@ void off_make_word(const char *src, size_t n, char *dst, char *st) {
     dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] - 'A' + 'a') : src[i];
   dst[n] = '\0';
   memcpy(st, dst, n + 1);
-  if (n > 4 && baton__has_suffix_ci(st, "ies"))
-    st[(n -= 2) - 1] = 'y'; /* "stories": "story", which nothing below changes */
+  if (n > 4 && (baton__has_suffix_ci(st, "ies") || baton__has_suffix_ci(st, "ied")))
+    st[(n -= 2) - 1] = 'y'; /* "stories", "modified": "story", "modify"; nothing below changes */
   else if (n > 5 && baton__has_suffix_ci(st, "ing"))
     n -= 3;
   else if (n > 4 && (baton__has_suffix_ci(st, "ed") || baton__has_suffix_ci(st, "es")))

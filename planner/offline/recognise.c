@@ -296,17 +296,21 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
 }
 
 /* "Find the objects in x.jpg and draw a box around each": after detection, a step that would draw,
- * edit or detect again but speaks of marking what was found describes its result (boxes drawn);
- * so does a question in detection's words ("... and tell me how many there are": its count). */
+ * edit or detect again but speaks of marking what was found describes its result (boxes drawn).
+ * A question in the words of the step before asks for its result: "... and tell me how many there
+ * are" (the count), "classify x.jpg and tell me which class it belongs to". */
 static bool shows_earlier_result(const planner *p, size_t s) {
   const step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
-  if (!e || !off_is_role(p, e->task, R_DETECT) || off_own_types(p, st->a, st->b))
+  if (!e || e->task < 0 || off_own_types(p, st->a, st->b))
     return false;
-  bool named = off_keyword_score(p, &p->cues[e->task], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD];
+  bool detected = off_is_role(p, e->task, R_DETECT); /* else only a question of its text */
+  bool named = off_keyword_score(p, &p->cues[e->task], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD] &&
+               (detected || st->task < 0 || st->task == e->task ||
+                p->cues[st->task].spec->inputs == BATON__T_TEXT);
+  bool redone = off_is_role(p, st->task, R_DRAW) || off_is_role(p, st->task, R_EDIT) ||
+                off_is_role(p, st->task, R_TRANSFORM) || st->task == e->task;
   return (named && off_asks_question(p, st->a, st->b)) ||
-         ((off_is_role(p, st->task, R_DRAW) || off_is_role(p, st->task, R_EDIT) ||
-           off_is_role(p, st->task, R_TRANSFORM) || st->task == e->task) &&
-          off_has_word(p, st->a, st->b, W_MARKING) &&
+         (detected && redone && off_has_word(p, st->a, st->b, W_MARKING) &&
           (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_SEVERAL)));
 }
 
@@ -379,8 +383,9 @@ static bool clearest_cue(planner *p) {
     step c = p->steps[s];
     c.task = off_best_task_min(p, c.a, c.b, off_res_types(p, true), p->lx->w[K_ACCEPT_FALLBACK],
                                -1, &c.score);
-    if (c.task >= 0 && c.score > best.score)
-      best = c, at = &p->steps[s];
+    unsigned media = c.task >= 0 ? p->cues[c.task].spec->inputs & ~(unsigned)BATON__T_TEXT : 0;
+    if (c.task >= 0 && c.score > best.score && (!media || (off_res_types(p, false) & media)))
+      best = c, at = &p->steps[s]; /* not a picture's task where there is no picture */
   }
   if (at)
     *at = best;
@@ -423,6 +428,19 @@ static bool ask_of_what_follows(planner *p) {
   return placed;
 }
 
+/* "When did the Battle of Waterloo take place?", "please recommend some destinations": a request
+ * naming no task and nothing to work on, that asks something, is put to a chat model; true then. */
+static bool chat_asked(planner *p) {
+  bool asks = false;
+  for (size_t i = 0; i < p->n_tok && !asks; i++)
+    asks = off_is(p, i, W_ASKING) || off_punct(p, i, "?"); /* not "hello there, how are you" */
+  if (p->n_res || !asks || !p->n_steps)
+    return false;
+  p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = p->role[R_CONVERSE]};
+  p->n_steps = 1;
+  return true;
+}
+
 int off_recognise(planner *p) {
   if (off_marks_found(p)) /* planned with the last request (plan.c) */
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
@@ -436,7 +454,7 @@ int off_recognise(planner *p) {
     claim_resources(p, st, p->cues[st->task].spec->inputs, produced);
     produced |= p->cues[st->task].spec->outputs;
   }
-  if (!ask_of_what_follows(p) && last < 0 && !clearest_cue(p))
+  if (!ask_of_what_follows(p) && last < 0 && !clearest_cue(p) && !chat_asked(p))
     return nothing_planned(p);
   merge_steps(p);
   return 0;
