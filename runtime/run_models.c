@@ -27,18 +27,22 @@ static char *step_text(const baton__task *t, const char *request) {
 /* Says why no model can do a step and how to add one (into out). */
 static void missing_model(baton *ctx, const char *task, const char *text, char *out,
                           size_t cap) {
-  char why[512] = "no model is registered for it";
-  baton__model m[1];
-  size_t n = 0;
-  char err[256];
-  /* A model the filter rejected tells why. */
-  if (baton__registry_match(ctx->reg, task, text, NULL, NULL, m, 1, &n, err, sizeof err) == 0 &&
-      n) {
-    baton__endpoint_ok(ctx, m[0].endpoint, why, sizeof why);
-    baton__model_release(&m[0]);
+  char why[512] = "no model is registered for it", one[256], err[256];
+  baton__model m[8];
+  size_t n = 0, l = 0;
+  /* The models the filter rejected tell why, each kind of reason once ("set HF_TOKEN ...; no LLM
+   * is configured ..."). */
+  if (baton__registry_match(ctx->reg, task, text, NULL, NULL, m, 8, &n, err, sizeof err) != 0)
+    n = 0;
+  for (size_t k = 0; k < n; k++) {
+    one[0] = '\0';
+    baton__endpoint_ok(ctx, m[k].endpoint, one, sizeof one);
+    if (one[0] && (l == 0 || !strstr(why, one)))
+      baton__fmt(why + l, sizeof why - l, "%s%s", l ? "; " : "", one), l = strlen(why);
+    baton__model_release(&m[k]);
   }
   char un[400];
-  size_t l = strlen(why);
+  l = strlen(why);
   if (baton__endpoints_unserved(ctx, task, un, sizeof un))
     baton__fmt(why + l, sizeof why - l, "; %s", un);
   const char *need = baton__capability_needed(task, text);
