@@ -165,12 +165,13 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
     rc = add_second_text(p, st, task, &t, prev_text);
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
     /* from src_lang, else a feeding translation's target, an earlier turn's text's language or,
-     * but into it, the default (none: the executor detects it); into tgt, else the default */
+     * but into it or into nothing named, the default (none: the executor detects it); into tgt,
+     * else the default ("translate 'hola amigos'": into English, from what it is in) */
     const char *dl = p->lx->default_lang, *fed = fed_language(p, in);
     const char *from = src_lang ? src_lang : fed ? fed : earlier ? earlier->lang
-                       : tgt && !strcmp(tgt, dl) ? NULL : dl;
+                       : !tgt || !strcmp(tgt, dl) ? NULL : dl;
     rc = from ? add_arg(&t, "src_lang", from, -1) : 0;
-    if (rc == 0 && (tgt || (from && strcmp(from, dl) != 0)))
+    if (rc == 0 && (tgt || !from || strcmp(from, dl) != 0))
       rc = add_arg(&t, "tgt_lang", tgt ? tgt : dl, -1);
   }
   if (rc != 0 || baton__graph_push(p->g, &t) != 0)

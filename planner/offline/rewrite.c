@@ -81,13 +81,14 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
   return p->role[kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
 }
 
-/* "Translate what is in those regions into written words": a translation naming no language, with
+/* "Translate what is in those regions into written words": a translation into no language, with
  * no text to work on but a picture or recording made or named before (pictures named later count),
  * is reading that picture (or transcribing that recording); the reading task, or -1. */
 static int translation_of_media(const planner *p, const step *st, unsigned produced) {
   if (!off_is_role(p, st->task, R_TRANSLATE) || ((produced | off_own_types(p, 0, st->b)) &
-      BATON__T_TEXT) || (p->last_turn && (off_res_types(p, true) & BATON__T_TEXT)))
-    return -1; /* a text made or named so far, or the last turn's */
+      BATON__T_TEXT) || (p->last_turn && (off_res_types(p, true) & BATON__T_TEXT)) ||
+      !off_has_word(p, st->a, st->b, W_DESTINATION))
+    return -1; /* a text made or named so far, or the last turn's; "translate sign.png" reads it */
   for (size_t i = st->a; i < p->n_tok && (i < st->b || !off_punct(p, i, ".!?;")); i++)
     if (off_language_at(p, i))
       return -1; /* "their French names", "translate a.png and b.png into French" */
