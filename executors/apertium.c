@@ -481,6 +481,8 @@ static int ap_plan_route(const baton__values *in, const char *text, ap_plan *p,
     baton__fmt(p->tgt, sizeof p->tgt, "%s", baton__lang_short(tgt) ? baton__lang_short(tgt) : tgt);
   else if (ap_default_target(pairs, n, p, env) != 0)
     return -1;
+  if (strcmp(p->src, p->tgt) == 0) /* "translate sign.png" of an English sign: nothing to do */
+    return p->hops = 0, 0;
   p->hops = baton__lang_route(pairs, n, p->src, p->tgt, p->via, sizeof p->via);
   if (p->hops == 0) {
     char list[1024];
@@ -498,10 +500,14 @@ static int ap_plan_route(const baton__values *in, const char *text, ap_plan *p,
 static char *ap_route_text(const ap_plan *p) {
   baton__sb sb;
   baton__sb_init(&sb);
-  baton__sb_addf(&sb, "%s -> ", baton__lang_name(p->src));
+  if (p->hops == 0)
+    baton__sb_addf(&sb, "%s already, so the text is given back as it is", baton__lang_name(p->tgt));
+  else
+    baton__sb_addf(&sb, "%s -> ", baton__lang_name(p->src));
   if (p->hops == 2)
     baton__sb_addf(&sb, "%s -> ", baton__lang_name(p->via));
-  baton__sb_adds(&sb, baton__lang_name(p->tgt));
+  if (p->hops > 0)
+    baton__sb_adds(&sb, baton__lang_name(p->tgt));
   if (p->hops == 2)
     baton__sb_addf(&sb, " (apertium has no direct %s-%s pair here, so through %s)", p->src,
                    p->tgt, baton__lang_name(p->via));
@@ -558,7 +564,9 @@ static int ap_run(void *state, const char *task, const baton__values *in, baton_
   baton__sb_init(&p.note);
   char *mid = NULL, *result = NULL;
   int rc = ap_plan_route(in, norm, &p, env);
-  if (rc == 0)
+  if (rc == 0 && p.hops == 0)
+    result = norm, norm = NULL;
+  else if (rc == 0)
     rc = ap_hop(p.src, p.hops == 2 ? p.via : p.tgt, norm, max, env, p.hops == 2 ? &mid : &result);
   if (rc == 0 && p.hops == 2)
     rc = ap_hop(p.via, p.tgt, mid, max, env, &result);

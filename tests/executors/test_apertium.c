@@ -216,3 +216,18 @@ Test(executors_apertium, without_a_target_takes_the_only_direction_and_says_so) 
   free(es);
   free(route);
 }
+
+Test(executors_apertium, gives_back_a_text_already_in_the_target_language_and_says_so) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"eng-spa", NULL});
+  const char *text = "The library opens at nine in the morning and closes at five.";
+  char *route = NULL;
+  char *en = translate_route(&f, text, NULL, "en", &route);
+  cr_assert_not_null(en, "failed: %s", f.env.err);
+  cr_assert_str_eq(en, text);
+  cr_assert(strstr(route, "English already, so the text is given back as it is") &&
+                strstr(route, "detected as English"), "route: %s", route);
+  free(en);
+  free(route);
+}
