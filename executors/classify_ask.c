@@ -34,7 +34,7 @@ static const struct {
     {BATON__ASK_OTHER, "whether it is toxic",
      {"toxic", "offensive", "hate speech", "abusive", NULL}},
     {BATON__ASK_OTHER, "its intent", {"intent", NULL}},
-    {BATON__ASK_OTHER, "how formal it is", {"formal", NULL}},
+    {BATON__ASK_OTHER, "how formal it is", {"formal", "informal", "politeness", NULL}},
     {BATON__ASK_OTHER, "whether it is sarcastic", {"sarcas", "ironic", "irony", NULL}},
 };
 
@@ -120,13 +120,13 @@ int baton__classify_refuse(const baton__values *in, baton__exec_env *env, unsign
   const baton__value *iv = baton__values_get(in, "instruction");
   const char *other = NULL;
   unsigned asked = baton__classify_ask(iv ? iv->data : NULL, &other);
-  if (!asked || (asked & serves))
+  if (!asked || ((asked & serves) && !other)) /* "is the tone formal?" asks no sentiment */
     return 0;
-  if (asked & BATON__ASK_LANGUAGE)
+  if ((asked & BATON__ASK_LANGUAGE) && !other)
     return baton__run_fail(env, "%s, not which language it is in: language identification is "
                                 "needed (local/textcat, or set HF_TOKEN, or declare a model on "
                                 "a model server)", who);
-  if (asked & BATON__ASK_SENTIMENT)
+  if ((asked & BATON__ASK_SENTIMENT) && !other)
     return baton__run_fail(env, "%s, not its sentiment: a sentiment model is needed "
                                 "(local/sentiment, or set HF_TOKEN, or declare one on a model "
                                 "server)", who);

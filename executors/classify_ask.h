@@ -26,9 +26,10 @@ unsigned baton__classify_ask(const char *instruction, const char **other);
 
 /*
  * For a classifier that tells the kinds `serves` (BATON__ASK_* bits): 0 when the step's
- * "instruction" (in `in`; none: anything goes) asks for one of them or names no kind; else -1
- * with env->err saying that `who` ("local/textcat identifies the language of a text") does not
- * tell what was asked, and what would. Thread-safe.
+ * "instruction" (in `in`; none: anything goes) asks for one of them and no other kind ("is the
+ * tone formal?" asks how formal, not the sentiment "tone" might), or names no kind; else -1 with
+ * env->err saying that `who` ("local/textcat identifies the language of a text") does not tell
+ * what was asked, and what would. Thread-safe.
  */
 int baton__classify_refuse(const baton__values *in, baton__exec_env *env, unsigned serves,
                            const char *who);

@@ -263,6 +263,8 @@ Test(executors_sentiment, refuses_what_it_cannot_tell) {
       {"What language is 'I am so happy'?", "local/textcat"}, /* quoted: the text, not the ask */
       {"Is it spam?", "whether it is spam"},
       {"what topic is notes.txt about?", "its topic"},
+      {"Is the tone of notes.txt formal or informal?", "how formal it is"},
+      {"Is the review positive, and is it spam?", "whether it is spam"},
       {"Which is more positive, 'I love it' or 'it is fine'?", NULL},
       {"does it sound angry", NULL},
       {"How does the author of notes.txt feel?", NULL},
