@@ -217,8 +217,10 @@ static int question_task(planner *p, size_t s, unsigned produced) {
   if ((off_is_role(p, t, R_READ_DOCUMENT) || off_is_role(p, t, R_ASK_TEXT)) &&
       !off_asks_question(p, e->a, e->b))
     return e->b = st->b, -1; /* the step before takes it */
-  bool picture = ((produced | off_res_types(p, false)) & BATON__T_IMAGE) &&
-                 (off_asks_about_picture(p, st) || p->image_kind == IMG_DOCUMENT);
+  unsigned at_hand = produced | off_res_types(p, false); /* a last question, with only a picture */
+  bool only = at_hand == BATON__T_IMAGE && s + 1 == p->n_steps && !asked_before;
+  bool picture = (at_hand & BATON__T_IMAGE) && (off_asks_about_picture(p, st) || only ||
+                                                p->image_kind == IMG_DOCUMENT);
   bool passage = produced & BATON__T_TEXT; /* a text made earlier, or a passage to answer from */
   for (size_t i = 0; i < p->n_res && !passage; i++)
     passage = off_is_passage(&p->res[i]);
@@ -410,8 +412,24 @@ static bool clearest_cue(planner *p) {
   return at != NULL;
 }
 
+/* "When did the Battle of Waterloo take place?", "please recommend some destinations": a request
+ * naming no task and no file, that asks something, is put to a chat model; true then. */
+static bool chat_asked(planner *p) {
+  bool asks = false;
+  for (size_t i = 0; i < p->n_tok && !asks; i++)
+    asks = off_is(p, i, W_ASKING) || off_punct(p, i, "?"); /* not "hello there, how are you" */
+  for (size_t i = 0; i < p->n_res && asks; i++)
+    asks = !p->res[i].is_file; /* a quote is something to talk about */
+  if (!asks || !p->n_steps)
+    return false;
+  p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = p->role[R_CONVERSE]};
+  p->n_steps = 1;
+  return true;
+}
+
 /* Why nothing was planned: a task a step names for a medium it speaks of but there is none of
- * ("transcribe the recording" with no recording), else that no task was named; -1. */
+ * ("transcribe the recording" with no recording), else that no task was named; -1. Or a chat
+ * (chat_asked): 0. */
 static int nothing_planned(planner *p) {
   double sc;
   for (size_t s = 0; s < p->n_steps; s++) {
@@ -427,7 +445,7 @@ static int nothing_planned(planner *p) {
     if (t >= 0 && (off_said_media(p, st->a, st->b) & off_primary_type(p->cues[t].spec)))
       return off_needs_input(p, p->cues[t].spec), -1;
   }
-  return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
+  return chat_asked(p) ? 0 : (baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1);
 }
 
 /* "When does it close? Look at sign.png": a question naming no task, before a file named later
@@ -446,19 +464,6 @@ static bool ask_of_what_follows(planner *p) {
   return placed;
 }
 
-/* "When did the Battle of Waterloo take place?", "please recommend some destinations": a request
- * naming no task and nothing to work on, that asks something, is put to a chat model; true then. */
-static bool chat_asked(planner *p) {
-  bool asks = false;
-  for (size_t i = 0; i < p->n_tok && !asks; i++)
-    asks = off_is(p, i, W_ASKING) || off_punct(p, i, "?"); /* not "hello there, how are you" */
-  if (p->n_res || !asks || !p->n_steps)
-    return false;
-  p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = p->role[R_CONVERSE]};
-  p->n_steps = 1;
-  return true;
-}
-
 int off_recognise(planner *p) {
   if (off_marks_found(p)) /* planned with the last request (plan.c) */
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
@@ -472,8 +477,8 @@ int off_recognise(planner *p) {
     claim_resources(p, st, p->cues[st->task].spec->inputs, produced);
     produced |= p->cues[st->task].spec->outputs;
   }
-  if (!ask_of_what_follows(p) && last < 0 && !clearest_cue(p) && !chat_asked(p))
-    return nothing_planned(p);
+  if (!ask_of_what_follows(p) && last < 0 && !clearest_cue(p) && nothing_planned(p) != 0)
+    return -1;
   merge_steps(p);
   return 0;
 }
