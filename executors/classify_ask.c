@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/quote.h"
 #include "executors/languages.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
@@ -38,45 +39,12 @@ static const struct {
     {BATON__ASK_OTHER, "whether it is sarcastic", {"sarcas", "ironic", "irony", NULL}},
 };
 
-/* Quotes that hold the text to classify: what opens and what closes each. */
-static const struct {
-  const char *open, *close;
-} ask_quotes[] = {{"\"", "\""},
-                  {"'", "'"},
-                  {"\xe2\x80\x9c", "\xe2\x80\x9d"},
-                  {"\xe2\x80\x98", "\xe2\x80\x99"},
-                  {"\xc2\xab", "\xc2\xbb"}};
-
-static bool ask_alnum(const char *s, size_t n, size_t at) {
-  return at < n && isalnum((unsigned char)s[at]);
-}
-
-/* Where the quote opened at s[i] by quote q closes (the byte after it), or 0 when it does not.
- * A quote closes only before a non-letter, so that "don't" inside it closes nothing. */
-static size_t ask_close(const char *s, size_t n, size_t i, size_t q) {
-  size_t ol = strlen(ask_quotes[q].open), cl = strlen(ask_quotes[q].close);
-  for (size_t j = i + ol; j + cl <= n; j++)
-    if (!memcmp(s + j, ask_quotes[q].close, cl) && !ask_alnum(s, n, j + cl))
-      return j + cl;
-  return 0;
-}
-
-/* Blanks out what quotes hold in s. A quote opens only after a non-letter ("users'" opens
- * nothing); one that does not close hides nothing. */
+/* Blanks out what quotes hold in s (a quote holds the text to classify, not the ask). */
 static void ask_unquote(char *s) {
-  size_t n = strlen(s);
-  for (size_t i = 0; i < n; i++) {
-    for (size_t q = 0; q < sizeof ask_quotes / sizeof ask_quotes[0]; q++) {
-      size_t ol = strlen(ask_quotes[q].open), end = 0;
-      if (memcmp(s + i, ask_quotes[q].open, ol) != 0 || (i > 0 && ask_alnum(s, n, i - 1)))
-        continue;
-      if ((end = ask_close(s, n, i, q)) != 0) {
-        memset(s + i, ' ', end - i);
-        i = end - 1;
-      }
-      break;
-    }
-  }
+  size_t n = strlen(s), cs, ce, end;
+  for (size_t i = 0; i < n; i++)
+    if ((end = baton__quote_at(s, n, i, &cs, &ce)) != 0)
+      memset(s + i, ' ', end - i), i = end - 1;
 }
 
 /* Whether s names a language ("French", "English"): a word of four letters or more that is a

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/quote.h"
 #include "core/util.h"
 #include "core/banned.h"
 
@@ -73,27 +74,6 @@ int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is
     return p->n_res < OFF_MAX_RES ? -1 : -2;
   p->res[p->n_res] = (resource){.type = type, .value = copy, .is_file = is_file};
   return (int)p->n_res++;
-}
-
-/* Quote marks, opening and closing ("", “”, '', ‘’). A single one also serves as an apostrophe: it
- * opens only after a non-letter, and closes only after a non-space and before a non-letter. */
-static const char *const quote_marks[][2] = {
-    {"\"", "\""}, {"\xE2\x80\x9C", "\xE2\x80\x9D"}, {"'", "'"}, {"\xE2\x80\x98", "\xE2\x80\x99"}};
-
-/* The end of the quote opening at s[i] (s[n] is '\0'; content: [*cs, *ce)), or 0 if none. */
-static size_t find_quote(const char *s, size_t n, size_t i, size_t *cs, size_t *ce) {
-  for (size_t m = 0; m < 4; m++) {
-    const char *o = quote_marks[m][0], *c = quote_marks[m][1];
-    size_t ol = strlen(o), cl = strlen(c);
-    bool single = m >= 2;
-    if (n - i < ol || memcmp(s + i, o, ol) != 0 || (single && i > 0 && is_alnum_byte(s[i - 1])))
-      continue;
-    for (size_t j = i + ol; j + cl <= n; j++)
-      if (memcmp(s + j, c, cl) == 0 &&
-          (!single || (j > i + ol && !is_space_byte(s[j - 1]) && !is_alnum_byte(s[j + cl]))))
-        return *cs = i + ol, *ce = j, j + cl;
-  }
-  return 0;
 }
 
 /* The type of the file s[0..n) names (known extension after a name, short, <= 2 spaces), or 0. */
@@ -190,9 +170,9 @@ int off_tokenize(planner *p) {
   const char *q = p->req;
   size_t n = p->req_len, cs, ce;
   for (size_t i = 0, j; i < n; i = j) {
-    size_t qe = find_quote(q, n, i, &cs, &ce);
+    size_t qe = baton__quote_at(q, n, i, &cs, &ce);
     j = qe ? qe : i + 1; /* a chunk runs to the next space or opening quote */
-    while (!qe && j < n && !is_space_byte(q[j]) && !find_quote(q, n, j, &cs, &ce))
+    while (!qe && j < n && !is_space_byte(q[j]) && !baton__quote_at(q, n, j, &cs, &ce))
       j++;
     int rc = qe ? tokenize_quote(p, i, cs, ce, qe) : tokenize_chunk(p, i, j);
     if (rc != 0)
