@@ -1,4 +1,4 @@
-/* opencv.c — the "object-detection" executor: OpenCV Haar cascades (faces, eyes, smiles, cat faces, number plates, people) chosen from the request's words; what it finds is boxed, or blurred, pixelated or cropped to when asked. */
+/* opencv.c — the "object-detection" executor: OpenCV Haar cascades (faces, eyes, smiles, cat faces, number plates) and its HOG people detector chosen from the request's words; what it finds is boxed, or blurred, pixelated or cropped to when asked. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_OPENCV)
@@ -40,12 +40,13 @@ static const cv_kind cv_kinds[] = {
     {"haarcascade_upperbody.xml", "upper body", "upper bodies",
      {"upper", "torso", "torsos", "shoulders", NULL}},
     {"haarcascade_lowerbody.xml", "lower body", "lower bodies", {"lower", "legs", NULL}},
-    {"haarcascade_fullbody.xml", "person", "people",
+    {NULL, "person", "people", /* OpenCV's HOG detector of standing people, and faces */
      {"person", "persons", "people", "pedestrian", "pedestrians", "body", "bodies", "human",
       "humans", NULL}},
 };
 #define CV_N_KINDS (sizeof cv_kinds / sizeof cv_kinds[0])
-#define CV_DEFAULT_KIND 5
+#define CV_DEFAULT_KIND 5 /* frontal faces */
+#define CV_PROFILE_KIND 2
 
 /* Words asking to hide what is found, not mark it: "pixelate the plates", "blur the faces". */
 static const char *const cv_pixelate_words[] = {"pixelate", "pixelated", "pixelise", "pixelize",
@@ -156,24 +157,58 @@ static baton__cv_cascade *cv_cascade(cv_state *st, size_t k, baton__exec_env *en
   return st->cascades[k];
 }
 
-/* Finds the kind's objects in the image at path into boxes (*n of them) and marks them on it (or
+/* Is the centre of box b inside one of boxes[0..n)? */
+static bool cv_inside_any(const baton__cv_box *b, const baton__cv_box *boxes, size_t n) {
+  int x = (b->xmin + b->xmax) / 2, y = (b->ymin + b->ymax) / 2;
+  for (size_t i = 0; i < n; i++)
+    if (x >= boxes[i].xmin && x <= boxes[i].xmax && y >= boxes[i].ymin && y <= boxes[i].ymax)
+      return true;
+  return false;
+}
+
+/* People: the standing ones OpenCV's HOG detector finds, and one more for each face (frontal,
+ * then in profile) outside all of them: someone seated, turned or half in the picture. 0, or -1
+ * with env->err set. */
+static int cv_people(cv_state *st, const baton__cv_image *img, baton__cv_box *boxes, size_t *n,
+                     baton__exec_env *env) {
+  static const size_t faces[] = {CV_DEFAULT_KIND, CV_PROFILE_KIND};
+  if (baton__cv_detect_people(img, CV_MAX_SIDE, boxes, CV_MAX_BOXES, n, env->err,
+                              sizeof env->err) != 0)
+    return -1;
+  for (size_t f = 0; f < sizeof faces / sizeof faces[0]; f++) {
+    baton__cv_box found[CV_MAX_BOXES];
+    size_t m = 0;
+    baton__cv_cascade *c = cv_cascade(st, faces[f], env);
+    if (!c || baton__cv_detect(c, img, CV_MAX_SIDE, found, CV_MAX_BOXES, &m, env->err,
+                               sizeof env->err) != 0)
+      return -1;
+    for (size_t i = 0; i < m && *n < CV_MAX_BOXES; i++)
+      if (!cv_inside_any(&found[i], boxes, *n))
+        boxes[(*n)++] = found[i];
+  }
+  return 0;
+}
+
+/* Finds kind k's objects in the image at path into boxes (*n of them) and marks them on it (or
  * hides them, or crops it to them: mode), bounded in pixels and time. The image, or NULL with
  * env->err set. */
-static baton__cv_image *cv_detect(baton__cv_cascade *cascade, const cv_kind *kind, int mode,
-                                  const char *path, baton__cv_box *boxes, size_t *n,
-                                  int64_t deadline, baton__exec_env *env) {
+static baton__cv_image *cv_detect(cv_state *st, size_t k, int mode, const char *path,
+                                  baton__cv_box *boxes, size_t *n, int64_t deadline,
+                                  baton__exec_env *env) {
   baton__cv_image *img = baton__cv_image_load(path, CV_MAX_PIXELS, env->err, sizeof env->err);
   if (!img)
     return NULL;
+  baton__cv_cascade *cascade = cv_kinds[k].file ? cv_cascade(st, k, env) : NULL;
   /* Detection itself cannot be interrupted: its time is bounded by CV_MAX_SIDE. */
-  if (baton__cv_detect(cascade, img, CV_MAX_SIDE, boxes, CV_MAX_BOXES, n, env->err,
-                       sizeof env->err) != 0 ||
-      baton__run_must_stop(env, deadline, "object detection")) {
+  int rc = !cv_kinds[k].file ? cv_people(st, img, boxes, n, env)
+           : cascade ? baton__cv_detect(cascade, img, CV_MAX_SIDE, boxes, CV_MAX_BOXES, n,
+                                        env->err, sizeof env->err) : -1;
+  if (rc != 0 || baton__run_must_stop(env, deadline, "object detection")) {
     baton__cv_image_free(img);
     return NULL;
   }
   if (mode == CV_MARK)
-    baton__cv_draw(img, boxes, *n, kind->label);
+    baton__cv_draw(img, boxes, *n, cv_kinds[k].label);
   else if (mode == CV_CROP)
     baton__cv_crop(img, boxes, *n);
   else
@@ -257,12 +292,11 @@ static int cv_run(void *state, const char *task, const baton__values *in, baton_
                                 "declare one on a model server)", cv_words(in));
   size_t k = (size_t)pick;
   int mode = cv_show_mode(low);
-  baton__cv_cascade *cascade = cv_cascade(st, k, env);
-  if (!cascade || baton__run_must_stop(env, 0, "object detection"))
+  if (baton__run_must_stop(env, 0, "object detection"))
     return -1;
   baton__cv_box boxes[CV_MAX_BOXES];
   size_t n = 0;
-  baton__cv_image *img = cv_detect(cascade, &cv_kinds[k], mode, image, boxes, &n, deadline, env);
+  baton__cv_image *img = cv_detect(st, k, mode, image, boxes, &n, deadline, env);
   if (!img)
     return -1;
   char *path = cv_save(img, env);

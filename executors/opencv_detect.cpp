@@ -1,4 +1,4 @@
-/* opencv_detect.cpp — OpenCV's Haar cascade detection behind the C functions of opencv_detect.h (OpenCV 4 has no C API). */
+/* opencv_detect.cpp — OpenCV's Haar cascade and HOG people detection behind the C functions of opencv_detect.h (OpenCV 4 has no C API). */
 #include "executors/opencv_detect.h"
 
 #include <opencv2/core.hpp>
@@ -99,22 +99,37 @@ extern "C" void baton__cv_image_size(const baton__cv_image *img, int *w, int *h)
   *h = img ? img->m.rows : 0;
 }
 
+/* The picture in grey, downscaled so that its long side is at most max_side; *f the factor. */
+static cv::Mat gray_within(const baton__cv_image *img, int max_side, double *f) {
+  cv::Mat gray;
+  cv::cvtColor(img->m, gray, cv::COLOR_BGR2GRAY);
+  int side = std::max(gray.cols, gray.rows);
+  *f = 1.0;
+  if (max_side > 0 && side > max_side) {
+    *f = (double)max_side / side;
+    cv::Mat small;
+    cv::resize(gray, small, cv::Size(), *f, *f, cv::INTER_AREA);
+    gray = small;
+  }
+  return gray;
+}
+
+/* A detection in the downscaled picture as a box of the input's pixels. */
+static baton__cv_box box_of(const cv::Rect &r, double f, const baton__cv_image *img,
+                            double score) {
+  return baton__cv_box{(int)(r.x / f), (int)(r.y / f),
+                       std::min(img->m.cols - 1, (int)((r.x + r.width) / f)),
+                       std::min(img->m.rows - 1, (int)((r.y + r.height) / f)), score};
+}
+
 extern "C" int baton__cv_detect(baton__cv_cascade *c, const baton__cv_image *img, int max_side,
                                 baton__cv_box *boxes, size_t cap, size_t *n, char *err,
                                 size_t errlen) {
   *n = 0;
   const int min_neighbors = 4;
   try {
-    cv::Mat gray;
-    cv::cvtColor(img->m, gray, cv::COLOR_BGR2GRAY);
-    double f = 1.0;
-    int side = std::max(gray.cols, gray.rows);
-    if (max_side > 0 && side > max_side) {
-      f = (double)max_side / side;
-      cv::Mat small;
-      cv::resize(gray, small, cv::Size(), f, f, cv::INTER_AREA);
-      gray = small;
-    }
+    double f;
+    cv::Mat gray = gray_within(img, max_side, &f);
     std::vector<cv::Rect> rects;
     std::vector<int> hits;
     c->cc.detectMultiScale(gray, rects, hits, 1.1, min_neighbors, 0, cv::Size(20, 20));
@@ -126,20 +141,46 @@ extern "C" int baton__cv_detect(baton__cv_cascade *c, const baton__cv_image *img
       return ha > hb;
     });
     for (size_t k = 0; k < order.size() && *n < cap; k++) {
-      const cv::Rect &r = rects[order[k]];
       int h = order[k] < hits.size() ? hits[order[k]] : min_neighbors;
-      baton__cv_box *b = &boxes[(*n)++];
-      b->xmin = (int)(r.x / f);
-      b->ymin = (int)(r.y / f);
-      b->xmax = std::min(img->m.cols - 1, (int)((r.x + r.width) / f));
-      b->ymax = std::min(img->m.rows - 1, (int)((r.y + r.height) / f));
-      b->score = (double)h / (double)(h + min_neighbors);
+      boxes[(*n)++] = box_of(rects[order[k]], f, img, (double)h / (double)(h + min_neighbors));
     }
     return 0;
   } catch (const std::exception &e) {
     set_err(err, errlen, "OpenCV detection failed", e.what());
   } catch (...) {
     set_err(err, errlen, "OpenCV detection failed", nullptr);
+  }
+  return -1;
+}
+
+extern "C" int baton__cv_detect_people(const baton__cv_image *img, int max_side,
+                                       baton__cv_box *boxes, size_t cap, size_t *n, char *err,
+                                       size_t errlen) {
+  *n = 0;
+  try {
+    double f;
+    cv::Mat gray = gray_within(img, max_side, &f);
+    cv::HOGDescriptor hog; /* Dalal and Triggs' detector of standing people, 64x128 */
+    hog.setSVMDetector(cv::HOGDescriptor::getDefaultPeopleDetector());
+    std::vector<cv::Rect> rects;
+    std::vector<double> weights;
+    if (gray.cols >= hog.winSize.width && gray.rows >= hog.winSize.height)
+      hog.detectMultiScale(gray, rects, weights, 0, cv::Size(8, 8), cv::Size(16, 16), 1.05, 2);
+    std::vector<size_t> order(rects.size());
+    for (size_t i = 0; i < order.size(); i++)
+      order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return (a < weights.size() ? weights[a] : 0) > (b < weights.size() ? weights[b] : 0);
+    });
+    for (size_t k = 0; k < order.size() && *n < cap; k++) { /* the SVM's margin, as 0..1 */
+      double w = order[k] < weights.size() ? std::max(0.0, weights[order[k]]) : 0;
+      boxes[(*n)++] = box_of(rects[order[k]], f, img, w / (1.0 + w));
+    }
+    return 0;
+  } catch (const std::exception &e) {
+    set_err(err, errlen, "OpenCV people detection failed", e.what());
+  } catch (...) {
+    set_err(err, errlen, "OpenCV people detection failed", nullptr);
   }
   return -1;
 }

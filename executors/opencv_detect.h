@@ -1,4 +1,4 @@
-/* opencv_detect.h — a C face for OpenCV's Haar cascade detector (implemented in C++ in opencv_detect.cpp). */
+/* opencv_detect.h — a C face for OpenCV's Haar cascade and HOG people detectors (implemented in C++ in opencv_detect.cpp). */
 #ifndef BATON_EXECUTORS_OPENCV_DETECT_H
 #define BATON_EXECUTORS_OPENCV_DETECT_H
 
@@ -44,6 +44,14 @@ void baton__cv_image_size(const baton__cv_image *img, int *w, int *h);
  */
 int baton__cv_detect(baton__cv_cascade *c, const baton__cv_image *img, int max_side,
                      baton__cv_box *boxes, size_t cap, size_t *n, char *err, size_t errlen);
+
+/*
+ * Finds standing people in img with OpenCV's HOG people detector (Dalal and Triggs), downscaled
+ * as baton__cv_detect does; boxes strongest first, score the detector's margin as 0..1. 0, or -1
+ * with err. Thread-safe.
+ */
+int baton__cv_detect_people(const baton__cv_image *img, int max_side, baton__cv_box *boxes,
+                            size_t cap, size_t *n, char *err, size_t errlen);
 
 /* Draws each box with its label onto img. */
 void baton__cv_draw(baton__cv_image *img, const baton__cv_box *boxes, size_t n,

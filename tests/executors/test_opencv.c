@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,6 +221,28 @@ Test(executors_opencv, crops_the_picture_to_what_it_finds_when_asked, .init = se
   cr_assert_str_eq(r.text, "found no faces");
   result_release(&r);
   free(sign);
+}
+
+/* People: the standing ones (two players in each basketball picture), or a face where the body
+ * is hidden or in motion (the footballer in messi5.jpg); none in a picture of fruit. */
+Test(executors_opencv, counts_people_standing_or_by_their_face, .init = setup,
+     .fini = teardown) {
+  static const struct {
+    const char *file;
+    int people;
+  } cases[] = {{"basketball1.png", 2}, {"basketball2.png", 2}, {"messi5.jpg", 1},
+               {"fruits.jpg", 0}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char path[256];
+    snprintf(path, sizeof path, "/usr/share/doc/opencv-doc/examples/data/%s", cases[i].file);
+    result r = detect(path, "how many people are there?");
+    cr_assert_eq(r.rc, 0, "%s: %s", cases[i].file, r.err);
+    cr_expect_eq(cJSON_GetArraySize(r.json), cases[i].people, "%s: %s", cases[i].file, r.text);
+    for (int k = 0; k < cJSON_GetArraySize(r.json); k++)
+      cr_expect_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(r.json, k), "label")->valuestring,
+                       "person");
+    result_release(&r);
+  }
 }
 
 Test(executors_opencv, a_picture_without_faces_finds_none, .init = setup, .fini = teardown) {
