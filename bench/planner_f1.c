@@ -32,6 +32,10 @@
  *   --lexicon FILE plans with another lexicon (bench/fit_weights.py).
  *   --cases FILE also plans the wordings of a case table (tests/planner/
  *   offline_cases.tsv) and prints how many come out exactly as written.
+ *   --reworded FILE asks each record in other words: the "user_request" of
+ *   the line of FILE (TaskBench's user_requests.json) with the record's id;
+ *   the gold plan stays the record's. Use it with --range 0-279 only: the
+ *   frozen split's rewordings are as frozen as its records.
  *
  * Metric (TaskBench's): per record, node set = tool names, edge set =
  * (source tool, target tool) pairs; counts are pooled over all records and
@@ -299,7 +303,7 @@ static void print_set(const char *label, const strset *s) {
 }
 
 typedef struct {
-  const char *data_path, *one, *messages, *lexicon_path, *cases, *off[16];
+  const char *data_path, *one, *messages, *lexicon_path, *cases, *reworded, *off[16];
   size_t n_off;
   long limit, from, to;
   bool verbose, print_plans;
@@ -322,6 +326,8 @@ static int parse_args(int argc, char **argv, options *o) {
       o->messages = argv[++i];
     else if (strcmp(a, "--cases") == 0 && next)
       o->cases = argv[++i];
+    else if (strcmp(a, "--reworded") == 0 && next)
+      o->reworded = argv[++i];
     else if (strcmp(a, "--lexicon") == 0 && next)
       o->lexicon_path = argv[++i];
     else if (strcmp(a, "-n") == 0 && next)
@@ -336,7 +342,7 @@ static int parse_args(int argc, char **argv, options *o) {
       }
     } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       printf("usage: %s [DATA.jsonl] [-v] [--plans] [-n N] [--range A-B] [--lexicon FILE] "
-             "[--cases FILE] | -r REQUEST [-m MESSAGES] [-x KIND]...\n", argv[0]);
+             "[--cases FILE] [--reworded FILE] | -r REQUEST [-m MESSAGES] [-x KIND]...\n", argv[0]);
       return 0;
     } else
       o->data_path = a;
@@ -477,6 +483,33 @@ static void print_miss(long rno, const cJSON *type, const cJSON *ins, const char
     print_set(labels[k], sets[k]);
 }
 
+/* --reworded: the user_requests.json lines, {id, user_request} each (an array; NULL if none). */
+static cJSON *g_reworded;
+
+static cJSON *load_reworded(const char *path) {
+  FILE *f = fopen(path, "r");
+  char *line = malloc(MAX_LINE);
+  cJSON *all = f && line ? cJSON_CreateArray() : NULL, *one;
+  while (all && fgets(line, (int)MAX_LINE, f))
+    if ((one = cJSON_Parse(line)) != NULL)
+      cJSON_AddItemToArray(all, one);
+  if (f)
+    fclose(f);
+  free(line);
+  return all;
+}
+
+/* The record's request in other words (--reworded), or its own "instruction". */
+static const cJSON *request_of(const cJSON *rec) {
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id"), *r;
+  cJSON_ArrayForEach(r, g_reworded) {
+    const cJSON *rid = cJSON_GetObjectItemCaseSensitive(r, "id");
+    if (cJSON_IsString(id) && cJSON_IsString(rid) && !strcmp(id->valuestring, rid->valuestring))
+      return cJSON_GetObjectItemCaseSensitive(r, "user_request");
+  }
+  return cJSON_GetObjectItemCaseSensitive(rec, "instruction");
+}
+
 /* Plans record rno and counts its plan against its gold one (if it has one). */
 static void score_record(const cJSON *rec, long rno, baton__offline_req *req, const options *o,
                          tally *t) {
@@ -487,7 +520,7 @@ static void score_record(const cJSON *rec, long rno, baton__offline_req *req, co
   gold_nodes(rec, &gnodes, names, &n_names);
   gold_links(rec, &gedges);
   gold_arg_edges(rec, names, n_names, &gargs);
-  const cJSON *ins = cJSON_GetObjectItemCaseSensitive(rec, "instruction");
+  const cJSON *ins = request_of(rec);
   if (!cJSON_IsString(ins)) /* user_requests.json: requests without ground truth */
     ins = cJSON_GetObjectItemCaseSensitive(rec, "user_request");
   bool has_gold = cJSON_GetObjectItemCaseSensitive(rec, "task_nodes") != NULL, ok = false;
@@ -602,6 +635,12 @@ int main(int argc, char **argv) {
     env_close(&e);
     return 1;
   }
+  if (o.reworded && !(g_reworded = load_reworded(o.reworded))) {
+    fprintf(stderr, "planner_f1: cannot read %s\n", o.reworded);
+    fclose(f);
+    env_close(&e);
+    return 1;
+  }
   static tally t;
   load_tools(o.data_path, &t.tools);
   score_records(f, &e.req, &o, &t);
@@ -611,6 +650,7 @@ int main(int argc, char **argv) {
     score_cases(o.cases, e.req, o.verbose, o.print_plans);
   printf("plans/second: %.0f (%ld plans in %.3f s)\n",
          t.plan_time > 0 ? (double)t.plans / t.plan_time : 0.0, t.plans, t.plan_time);
+  cJSON_Delete(g_reworded);
   env_close(&e);
   return 0;
 }
