@@ -122,6 +122,22 @@ static baton__cv_box box_of(const cv::Rect &r, double f, const baton__cv_image *
                        std::min(img->m.rows - 1, (int)((r.y + r.height) / f)), score};
 }
 
+/* Writes at most cap of rects (found in a picture downscaled by f) into boxes, strongest first;
+ * a box's score is its strength s as s / (s + half). */
+static void keep_strongest(const std::vector<cv::Rect> &rects, const std::vector<double> &strength,
+                           double half, double f, const baton__cv_image *img, baton__cv_box *boxes,
+                           size_t cap, size_t *n) {
+  std::vector<size_t> order(rects.size());
+  for (size_t i = 0; i < order.size(); i++)
+    order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return strength[a] > strength[b]; });
+  for (size_t k = 0; k < order.size() && *n < cap; k++) {
+    double s = strength[order[k]];
+    boxes[(*n)++] = box_of(rects[order[k]], f, img, s / (s + half));
+  }
+}
+
 extern "C" int baton__cv_detect(baton__cv_cascade *c, const baton__cv_image *img, int max_side,
                                 baton__cv_box *boxes, size_t cap, size_t *n, char *err,
                                 size_t errlen) {
@@ -133,17 +149,10 @@ extern "C" int baton__cv_detect(baton__cv_cascade *c, const baton__cv_image *img
     std::vector<cv::Rect> rects;
     std::vector<int> hits;
     c->cc.detectMultiScale(gray, rects, hits, 1.1, min_neighbors, 0, cv::Size(20, 20));
-    std::vector<size_t> order(rects.size());
-    for (size_t i = 0; i < order.size(); i++)
-      order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      int ha = a < hits.size() ? hits[a] : 0, hb = b < hits.size() ? hits[b] : 0;
-      return ha > hb;
-    });
-    for (size_t k = 0; k < order.size() && *n < cap; k++) {
-      int h = order[k] < hits.size() ? hits[order[k]] : min_neighbors;
-      boxes[(*n)++] = box_of(rects[order[k]], f, img, (double)h / (double)(h + min_neighbors));
-    }
+    std::vector<double> strength(rects.size(), min_neighbors);
+    for (size_t i = 0; i < rects.size() && i < hits.size(); i++)
+      strength[i] = hits[i];
+    keep_strongest(rects, strength, min_neighbors, f, img, boxes, cap, n);
     return 0;
   } catch (const std::exception &e) {
     set_err(err, errlen, "OpenCV detection failed", e.what());
@@ -166,16 +175,10 @@ extern "C" int baton__cv_detect_people(const baton__cv_image *img, int max_side,
     std::vector<double> weights;
     if (gray.cols >= hog.winSize.width && gray.rows >= hog.winSize.height)
       hog.detectMultiScale(gray, rects, weights, 0, cv::Size(8, 8), cv::Size(16, 16), 1.05, 2);
-    std::vector<size_t> order(rects.size());
-    for (size_t i = 0; i < order.size(); i++)
-      order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return (a < weights.size() ? weights[a] : 0) > (b < weights.size() ? weights[b] : 0);
-    });
-    for (size_t k = 0; k < order.size() && *n < cap; k++) { /* the SVM's margin, as 0..1 */
-      double w = order[k] < weights.size() ? std::max(0.0, weights[order[k]]) : 0;
-      boxes[(*n)++] = box_of(rects[order[k]], f, img, w / (1.0 + w));
-    }
+    for (double &w : weights) /* the SVM's margin */
+      w = std::max(0.0, w);
+    weights.resize(rects.size(), 0.0);
+    keep_strongest(rects, weights, 1.0, f, img, boxes, cap, n);
     return 0;
   } catch (const std::exception &e) {
     set_err(err, errlen, "OpenCV people detection failed", e.what());
