@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -540,6 +541,28 @@ unsigned baton__type_of_path(const char *path) {
     if (baton__has_suffix_ci(path, exts[i].ext))
       return exts[i].type;
   return 0;
+}
+
+bool baton__names_unreadable_file(const char *text, char *msg, size_t msglen) {
+  static const char *const exts[] = {"pdf", "doc", "docx", "odt", "rtf", "epub", "csv",
+                                     "xls", "xlsx", "ods", "ppt", "pptx"};
+  for (const char *w = text; w && *w;) {
+    w += strspn(w, " \t\r\n'\"`([{<");
+    size_t n = strcspn(w, " \t\r\n'\"`)]}>");
+    while (n > 0 && strchr(",.;:!?", w[n - 1]))
+      n--; /* "Summarize Q3_report.pdf." */
+    const char *dot = n ? w + n - 1 : w;
+    while (dot > w && *dot != '.')
+      dot--;
+    for (size_t i = 0; dot > w && i < sizeof exts / sizeof exts[0]; i++)
+      if ((size_t)(w + n - dot - 1) == strlen(exts[i]) &&
+          strncasecmp(dot + 1, exts[i], strlen(exts[i])) == 0)
+        return baton__fmt(msg, msglen, "%.*s: baton cannot read .%s files; save the text as a "
+                          ".txt file (or a page as a picture) and name that", (int)n, w, exts[i]),
+               true;
+    w += n + strcspn(w + n, " \t\r\n"); /* past the word and what trails it */
+  }
+  return false;
 }
 
 int baton__copy_file(const char *src, const char *dst, char *err, size_t errlen) {

@@ -121,5 +121,10 @@ unsigned baton__types_parse(const char *list);
 void baton__types_format(unsigned types, char *out, size_t cap);
 /* Guesses a file's resource type from its name's extension (0 if unknown). */
 unsigned baton__type_of_path(const char *path);
+/* Does text name a file of a kind no executor reads (a word such as "Q3_report.pdf" or
+ * "data.CSV": PDF, office documents, spreadsheets, e-books)? Then msg says so and what to do
+ * ("Q3_report.pdf: baton cannot read .pdf files; save the text as a .txt file (or a page as a
+ * picture) and name that"). */
+bool baton__names_unreadable_file(const char *text, char *msg, size_t msglen);
 
 #endif

@@ -139,6 +139,11 @@ baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
                          "the text itself in quotes", t->id, a->value);
         break;
       }
+      if (type == BATON__T_TEXT && a->value && !a->value[strcspn(a->value, " \t\r\n")] &&
+          baton__names_unreadable_file(a->value, err, sizeof err)) { /* "Q3_report.pdf" */
+        rc = baton__fail(run->ctx, BATON_INVALID, "task %d: %s", t->id, err);
+        break;
+      }
       if (!text_file && type == BATON__T_TEXT && strlen(a->value) > run->ctx->cfg.max_text_bytes) {
         rc = baton__fail(run->ctx, BATON_LIMIT,
                          "task %d: the text argument is longer than %zu bytes", t->id,

@@ -49,29 +49,14 @@ static void note_missing(const planner *p, const baton__offline_req *r) {
                  p->made[i]->name);
 }
 
-/* A file the request names that baton cannot read ("summarize report.pdf"): err says so, -1. */
-static int unreadable_file(planner *p) {
-  for (size_t i = 0; i < p->n_tok; i++) {
-    const char *dot = p->tok[i].kind == TK_WORD ? strrchr(p->tok[i].word, '.') : NULL;
-    if (!dot || !off_words_has(&p->lx->cls[W_UNREADABLE], dot + 1, false))
-      continue;
-    size_t a = p->tok[i].start; /* the whole name: "Q3_report.pdf" */
-    while (a > 0 && !strchr(" \t\n'\"(", p->req[a - 1]))
-      a--;
-    return baton__fmt(p->err, p->errlen, "%.*s: baton cannot read .%s files; save the text as "
-                      "a .txt file (or a page as a picture) and name that",
-                      (int)(p->tok[i].end - a), p->req + a, dot + 1), -1;
-  }
-  return 0;
-}
-
 static int run_passes(planner *p, const baton__offline_req *r) {
   const char *many = "the request has too many %s for the offline planner (at most %d)";
   p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
   int rc = !p->tok || off_build_cues(p, r->tasks, r->runnable) != 0 ? -1 : off_tokenize(p);
   if (rc != 0)
     return rc == -1 ? fail(p, "%s", OFF_OOM, 0) : fail(p, many, "words", OFF_MAX_TOKENS);
-  if (unreadable_file(p) != 0 || add_inputs(p, r) != 0 || off_add_history(p, r->messages_json) != 0)
+  if (baton__names_unreadable_file(p->req, p->err, p->errlen) || add_inputs(p, r) != 0 ||
+      off_add_history(p, r->messages_json) != 0) /* "summarize report.pdf" */
     return -1;
   for (size_t i = 0; i < p->n_res; i++)
     p->pictures += p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);

@@ -112,3 +112,17 @@ Test(core_util, utf8_cut_splits_no_character) {
   cr_assert_eq(baton__utf8_cut(s, len, 0), 0);
   cr_assert_eq(baton__utf8_cut("\x80\x80", 2, 1), 0); /* stray continuation bytes */
 }
+
+Test(core_util, names_unreadable_file_finds_a_file_no_executor_reads) {
+  char msg[256];
+  cr_assert(baton__names_unreadable_file("Summarize Q3_report.pdf.", msg, sizeof msg));
+  cr_assert_str_eq(msg, "Q3_report.pdf: baton cannot read .pdf files; save the text as a .txt "
+                        "file (or a page as a picture) and name that");
+  cr_assert(baton__names_unreadable_file("read (data.CSV) and classify it", msg, sizeof msg));
+  cr_assert(strstr(msg, "data.CSV: baton cannot read .csv files"), "%s", msg);
+  cr_assert(baton__names_unreadable_file("open 'deck.pptx'", msg, sizeof msg));
+  static const char *const fine[] = {"summarize notes.txt", "what is in .pdf", "a pdf reader",
+                                     "report.pdfs", "", "...", "photo.jpg and a.md"};
+  for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++)
+    cr_assert_not(baton__names_unreadable_file(fine[i], msg, sizeof msg), "%s: %s", fine[i], msg);
+}

@@ -465,6 +465,10 @@ Test(runtime_scheduler, a_text_file_argument_is_read_under_the_input_rules) {
   err = echo_text(ctx, "https://example.com/article", echo, sizeof echo); /* no page is fetched */
   cr_assert(err && strstr(err, "does not fetch web pages"), "%s", err ? err : echo);
   cr_assert_null(echo_text(ctx, "see https://example.com", echo, sizeof echo)); /* words */
+  err = echo_text(ctx, "Q3_report.pdf", echo, sizeof echo); /* a file no executor reads */
+  cr_assert(err && strstr(err, "Q3_report.pdf: baton cannot read .pdf files"), "%s",
+            err ? err : echo);
+  cr_assert_null(echo_text(ctx, "see report.pdf", echo, sizeof echo)); /* words */
   snprintf(path, sizeof path, "%s/bad.md", home);
   bt_write(path, "caf\xe9 latin-1");
   err = echo_text(ctx, "bad.md", echo, sizeof echo);
