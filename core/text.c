@@ -1,10 +1,20 @@
-/* text.c — UTF-8 validation and repair, and finding NUL characters hidden in JSON strings. */
+/* text.c — classes of bytes (word, blank), UTF-8 validation and repair, and finding NUL characters hidden in JSON strings. */
 #include "core/text.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/banned.h"
+
+bool baton__ascii_alnum(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool baton__word_byte(char c) {
+  return baton__ascii_alnum((unsigned char)c) || (unsigned char)c >= 0x80;
+}
+
+bool baton__space_byte(char c) { return c && strchr(" \t\n\v\f\r", c); }
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
 static size_t seq_len(const unsigned char *s, size_t n) {

@@ -5,6 +5,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* An ASCII letter or digit, whatever the locale. */
+bool baton__ascii_alnum(unsigned char c);
+/* A byte of a word: an ASCII letter or digit, or any byte of a character outside ASCII. */
+bool baton__word_byte(char c);
+/* A blank: space, tab, newline, vertical tab, form feed or carriage return (not NUL). */
+bool baton__space_byte(char c);
+
 /* The length of the longest start of s[0..len) of at most max bytes that cuts no UTF-8 sequence
  * in two (len itself when len <= max). */
 size_t baton__utf8_cut(const char *s, size_t len, size_t max);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/banned.h"
 
 #define SE_NEGATION_REACH 4     /* words after "not" it may reach ("not at all good") */
@@ -57,10 +58,6 @@ static unsigned char se_at(const se_reader *r, size_t at) {
   return at < r->len ? (unsigned char)r->s[at] : 0;
 }
 
-static bool se_ascii_alnum(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 /* The length of the punctuation outside ASCII at `at` that ends a clause (1) or a sentence
  * (2) in *what, or that is a right single quote used as an apostrophe (3); 0 when none. */
 static size_t se_wide_punct(const se_reader *r, size_t at, int *what) {
@@ -91,10 +88,10 @@ static bool se_word_goes_on(const se_reader *r, size_t at, bool inside, size_t *
     size_t after = at + (k ? k : 1);
     unsigned char d = se_at(r, after);
     *n = k ? k : 1;
-    return inside && (se_ascii_alnum(d) || (d >= 0x80 && !se_wide_punct(r, after, &what)));
+    return inside && (baton__ascii_alnum(d) || (d >= 0x80 && !se_wide_punct(r, after, &what)));
   }
   *n = 1;
-  return at < r->len && !k && (se_ascii_alnum(c) || c >= 0x80);
+  return at < r->len && !k && (baton__ascii_alnum(c) || c >= 0x80);
 }
 
 /* Reads the word at r->at into t. */
@@ -130,7 +127,7 @@ static bool se_read_end(se_reader *r, se_token *t) {
     size_t k = c >= 0x80 ? se_wide_punct(r, r->at, &what) : 0;
     if (k && what == 2) {
       r->at += k;
-    } else if ((c == '.' && !se_ascii_alnum(se_at(r, r->at + 1))) || c == '!' || c == '?') {
+    } else if ((c == '.' && !baton__ascii_alnum(se_at(r, r->at + 1))) || c == '!' || c == '?') {
       t->bangs += c == '!';
       r->at++;
     } else {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "registry/internal.h"
 #include "core/banned.h"
@@ -41,10 +42,6 @@ static void emit(cleaner *c, char ch) {
   if (ch == ' ' && (c->out.len == 0 || c->out.buf[c->out.len - 1] == ' '))
     return;
   baton__sb_addc(&c->out, ch);
-}
-
-static bool is_alnum(char ch) {
-  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
 }
 
 /* Finds, for every '[' and '(' of the line [s, e), the bracket that closes
@@ -177,7 +174,8 @@ static const char *inline_step(cleaner *c, const char *p, const char *end) {
     c->in_comment = true;
     return p + 4;
   }
-  if (ch == '<' && p + 1 < end && (is_alnum(p[1]) || p[1] == '/' || p[1] == '!')) {
+  if (ch == '<' && p + 1 < end &&
+      (baton__ascii_alnum((unsigned char)p[1]) || p[1] == '/' || p[1] == '!')) {
     c->in_tag = true;
     return p + 1;
   }
@@ -193,8 +191,8 @@ static const char *inline_step(cleaner *c, const char *p, const char *end) {
   }
   if (ch == '*' || ch == '`')
     return p + 1;
-  if (ch == '_' && (p == end - 1 || !is_alnum(p[1]) || c->out.len == 0 ||
-                    !is_alnum(c->out.buf[c->out.len - 1])))
+  if (ch == '_' && (p == end - 1 || !baton__ascii_alnum((unsigned char)p[1]) || c->out.len == 0 ||
+                    !baton__ascii_alnum((unsigned char)c->out.buf[c->out.len - 1])))
     return p + 1;
   if (ch == '\\' && p + 1 < end) {
     emit(c, p[1]);

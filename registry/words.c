@@ -4,13 +4,10 @@
 
 #include "core/stem.h"
 #include "core/stopwords.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "registry/rank.h"
 #include "core/banned.h"
-
-static bool is_alnum_ascii(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
 
 void baton__glue_words(baton__sb *sb, const char *key, const char *text) {
   const unsigned char *p = (const unsigned char *)(text ? text : "");
@@ -21,12 +18,12 @@ void baton__glue_words(baton__sb *sb, const char *key, const char *text) {
   memcpy(word, key, klen);
   word[klen] = 'x';
   while (*p) {
-    while (*p && !is_alnum_ascii(*p))
+    while (*p && !baton__ascii_alnum(*p))
       p++;
     if (!*p)
       break;
     size_t n = klen + 1;
-    while (*p && is_alnum_ascii(*p)) {
+    while (*p && baton__ascii_alnum(*p)) {
       if (n < klen + 1 + MAX_TERM_LEN) {
         unsigned char c = *p;
         word[n++] = (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
@@ -63,13 +60,13 @@ int baton__query_terms(const char *text, const char *task, qterms *tw) {
   }
   const unsigned char *p = (const unsigned char *)(text ? text : "");
   while (*p && tw->n < MAX_QUERY_TERMS) {
-    while (*p && !is_alnum_ascii(*p))
+    while (*p && !baton__ascii_alnum(*p))
       p++;
     if (!*p)
       break;
     char word[MAX_TERM_LEN + 1];
     size_t n = 0;
-    while (*p && is_alnum_ascii(*p)) {
+    while (*p && baton__ascii_alnum(*p)) {
       if (n < MAX_TERM_LEN) {
         unsigned char c = *p;
         word[n++] = (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
@@ -96,7 +93,7 @@ bool baton__mentions(const char *text, const char *term) {
   size_t len = strlen(term);
   size_t want = len <= 4 ? len : (len - 3 < 4 ? 4 : len - 3);
   for (const char *p = text; p && *p; p++) {
-    if (p != text && is_alnum_ascii((unsigned char)p[-1]))
+    if (p != text && baton__ascii_alnum((unsigned char)p[-1]))
       continue;
     size_t i = 0;
     while (i < want && p[i] && (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] - 'A' + 'a' : p[i]) == term[i])

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/quote.h"
+#include "core/text.h"
 #include "core/util.h"
 #include "core/banned.h"
 
@@ -14,19 +15,13 @@
  * too many resources). Nothing here knows any task; the word classes come from the lexicon.
  */
 
-static bool is_alnum_byte(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         (unsigned char)c >= 0x80;
-}
-
 #define SPACES " \t\n\v\f\r"
-static bool is_space_byte(char c) { return c && strchr(SPACES, c); }
 
 /* The end of the word at s[i] (i if none): letters and digits, `inner` marks between them. */
 static size_t word_end(const char *s, size_t i, size_t n, const char *inner) {
   size_t j = i;
-  while (j < n && (is_alnum_byte(s[j]) || (j > i && j + 1 < n && s[j] && strchr(inner, s[j]) &&
-                                           is_alnum_byte(s[j + 1]))))
+  while (j < n && (baton__word_byte(s[j]) || (j > i && j + 1 < n && s[j] && strchr(inner, s[j]) &&
+                                           baton__word_byte(s[j + 1]))))
     j++;
   return j;
 }
@@ -128,7 +123,7 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
   const char *q = p->req;
   /* Peel leading and trailing punctuation off for the file-name test. */
   size_t fs = s, fe = e;
-  while (fs < fe && (is_space_byte(q[fs]) || strchr("([{<", q[fs])))
+  while (fs < fe && (baton__space_byte(q[fs]) || strchr("([{<", q[fs])))
     fs++;
   while (fe > fs && strchr(",.;:!?)]}>", q[fe - 1]))
     fe--;
@@ -150,7 +145,7 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
 static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe) {
   const char *q = p->req;
   size_t a = cs + strspn(q + cs, SPACES), b = ce, fb; /* (the closing mark is no space) */
-  while (b > a && is_space_byte(q[b - 1]))
+  while (b > a && baton__space_byte(q[b - 1]))
     b--;
   for (fb = b; fb > a && strchr(",.;:", q[fb - 1]);)
     fb--;
@@ -172,7 +167,7 @@ int off_tokenize(planner *p) {
   for (size_t i = 0, j; i < n; i = j) {
     size_t qe = baton__quote_at(q, n, i, &cs, &ce);
     j = qe ? qe : i + 1; /* a chunk runs to the next space or opening quote */
-    while (!qe && j < n && !is_space_byte(q[j]) && !baton__quote_at(q, n, j, &cs, &ce))
+    while (!qe && j < n && !baton__space_byte(q[j]) && !baton__quote_at(q, n, j, &cs, &ce))
       j++;
     int rc = qe ? tokenize_quote(p, i, cs, ce, qe) : tokenize_chunk(p, i, j);
     if (rc != 0)
