@@ -164,9 +164,8 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   if (rc == 0)
     rc = add_second_text(p, st, task, &t, prev_text);
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
-    /* from src_lang, else a feeding translation's target, an earlier turn's text's language or,
-     * but into it or into nothing named, the default (none: the executor detects it); into tgt,
-     * else the default ("translate 'hola amigos'": into English, from what it is in) */
+    /* from src_lang, a feeding translation's target, an earlier turn's language, else the default
+     * but into it or into no language named (then detected); into tgt, else the default */
     const char *dl = p->lx->default_lang, *fed = fed_language(p, in);
     const char *from = src_lang ? src_lang : fed ? fed : earlier ? earlier->lang
                        : !tgt || !strcmp(tgt, dl) ? NULL : dl;

@@ -217,10 +217,10 @@ static int question_task(planner *p, size_t s, unsigned produced) {
   if ((off_is_role(p, t, R_READ_DOCUMENT) || off_is_role(p, t, R_ASK_TEXT)) &&
       !off_asks_question(p, e->a, e->b))
     return e->b = st->b, -1; /* the step before takes it */
-  unsigned at_hand = produced | off_res_types(p, false); /* a last question, with only a picture */
-  bool only = at_hand == BATON__T_IMAGE && s + 1 == p->n_steps && !asked_before;
-  bool picture = (at_hand & BATON__T_IMAGE) && (off_asks_about_picture(p, st) || only ||
-                                                p->image_kind == IMG_DOCUMENT);
+  bool last = s + 1 == p->n_steps && !asked_before; /* a last question, with only a picture */
+  unsigned at_hand = produced | off_res_types(p, false);
+  bool picture = (at_hand & BATON__T_IMAGE) && (off_asks_about_picture(p, st) ||
+                 p->image_kind == IMG_DOCUMENT || (last && at_hand == BATON__T_IMAGE));
   bool passage = produced & BATON__T_TEXT; /* a text made earlier, or a passage to answer from */
   for (size_t i = 0; i < p->n_res && !passage; i++)
     passage = off_is_passage(&p->res[i]);
@@ -315,10 +315,9 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   return true;
 }
 
-/* "Find the objects in x.jpg and draw a box around each": after detection, a step that would draw,
- * edit or detect again but speaks of marking what was found describes its result (boxes drawn).
- * A question in the words of the step before asks for its result: "... and tell me how many there
- * are" (the count), "classify x.jpg and tell me which class it belongs to". */
+/* After detection, a step that would draw, edit or detect again but speaks of marking what was
+ * found ("... and draw a box around each") describes its result; so does a question in the words of
+ * the step before ("... and tell me how many there are", "... which class it belongs to"). */
 static bool shows_earlier_result(const planner *p, size_t s) {
   const step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   if (!e || e->task < 0 || off_own_types(p, st->a, st->b))
@@ -413,23 +412,21 @@ static bool clearest_cue(planner *p) {
 }
 
 /* "When did the Battle of Waterloo take place?", "please recommend some destinations": a request
- * naming no task and no file, that asks something, is put to a chat model; true then. */
+ * naming no task and no file (a quote is to talk about) that asks something goes whole to a chat
+ * model; true then. */
 static bool chat_asked(planner *p) {
-  bool asks = false;
-  for (size_t i = 0; i < p->n_tok && !asks; i++)
-    asks = off_is(p, i, W_ASKING) || off_punct(p, i, "?"); /* not "hello there, how are you" */
-  for (size_t i = 0; i < p->n_res && asks; i++)
-    asks = !p->res[i].is_file; /* a quote is something to talk about */
-  if (!asks || !p->n_steps)
-    return false;
-  p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = p->role[R_CONVERSE]};
-  p->n_steps = 1;
-  return true;
+  bool asks = false, file = false;
+  for (size_t i = 0; i < p->n_tok; i++) /* not "hello there, how are you" */
+    asks |= off_is(p, i, W_ASKING) || off_punct(p, i, "?");
+  for (size_t i = 0; i < p->n_res; i++)
+    file |= p->res[i].is_file;
+  if (asks && !file && p->n_steps)
+    p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = p->role[R_CONVERSE]}, p->n_steps = 1;
+  return asks && !file && p->n_steps;
 }
 
 /* Why nothing was planned: a task a step names for a medium it speaks of but there is none of
- * ("transcribe the recording" with no recording), else that no task was named; -1. Or a chat
- * (chat_asked): 0. */
+ * ("transcribe the recording" with no recording), else that no task was named; -1. A chat: 0. */
 static int nothing_planned(planner *p) {
   double sc;
   for (size_t s = 0; s < p->n_steps; s++) {
