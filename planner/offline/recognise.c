@@ -412,14 +412,14 @@ static bool clearest_cue(planner *p) {
 }
 
 /* "When did the Battle of Waterloo take place?", "please recommend some destinations": a request
- * naming no task and no file (a quote is to talk about) that asks something goes whole to a chat
- * model; true then. */
+ * naming no task and no file of its own (a quote is to talk about) that asks something goes whole
+ * to a chat model; true then. */
 static bool chat_asked(planner *p) {
   bool asks = false, file = false;
   for (size_t i = 0; i < p->n_tok; i++) /* not "hello there, how are you" */
     asks |= off_is(p, i, W_ASKING) || off_punct(p, i, "?");
   for (size_t i = 0; i < p->n_res; i++)
-    file |= p->res[i].is_file;
+    file |= p->res[i].is_file && !p->res[i].turn; /* the request's own */
   if (asks && !file && p->n_steps)
     p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = p->role[R_CONVERSE]}, p->n_steps = 1;
   return asks && !file && p->n_steps;
