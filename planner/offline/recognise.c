@@ -418,8 +418,8 @@ static bool chat_asked(planner *p) {
   bool asks = false, file = false;
   for (size_t i = 0; i < p->n_tok; i++) /* not "hello there, how are you" */
     asks |= off_is(p, i, W_ASKING) || off_punct(p, i, "?");
-  for (size_t i = 0; i < p->n_res; i++)
-    file |= p->res[i].is_file && !p->res[i].turn; /* the request's own */
+  for (size_t i = 0; i < p->n_res; i++) /* (earlier turns' texts are not what to answer) */
+    file |= p->res[i].is_file && !p->res[i].turn, p->res[i].used = true;
   if (asks && !file && p->n_steps)
     p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = p->role[R_CONVERSE]}, p->n_steps = 1;
   return asks && !file && p->n_steps;
