@@ -151,12 +151,12 @@ static bool transforms(const planner *p, const step *st) {
   return off_is_role(p, st->task, R_TRANSFORM) || (draws && p->pictures);
 }
 
-/* Two neighbouring steps, one transforming the picture and one editing it, describe one edit:
- * returns the editing task's index (the other when only it can run), or -1. */
+/* Two neighbouring steps, one transforming the picture and one editing it, describe one edit, not
+ * "edit it, then restyle it": returns the editing task (the other if only it can run), or -1. */
 static int edit_twin(const planner *p, const step *x, const step *y) {
-  int a = x->task, b = y->task;
-  int edit = transforms(p, x) && off_is_role(p, b, R_EDIT)   ? b
-             : transforms(p, y) && off_is_role(p, a, R_EDIT) ? a : -1;
+  bool then = off_is(p, y->a - 1, W_HARD_BREAK);
+  int a = x->task, b = y->task, edit = transforms(p, x) && off_is_role(p, b, R_EDIT) ? b
+             : transforms(p, y) && !then && off_is_role(p, a, R_EDIT) ? a : -1;
   int other = edit == a ? b : a;
   return edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable ? other : edit;
 }
