@@ -72,6 +72,78 @@ int baton__graph_push(baton__graph *g, baton__task *t) {
   return 0;
 }
 
+/* Do two tasks do the same work: one task kind on the same arguments, in the same order? */
+static bool same_work(const baton__task *a, const baton__task *b) {
+  if (strcmp(a->task, b->task) != 0 || a->n_args != b->n_args)
+    return false;
+  for (size_t i = 0; i < a->n_args; i++) {
+    const baton__arg *x = &a->args[i], *y = &b->args[i];
+    if (strcmp(x->name, y->name) != 0 || x->ref != y->ref ||
+        (x->ref < 0 && strcmp(x->value, y->value) != 0))
+      return false;
+  }
+  return true;
+}
+
+const char *baton__task_literal(const baton__task *t, const char *name) {
+  for (size_t i = 0; t && i < t->n_args; i++)
+    if (t->args[i].ref < 0 && strcmp(t->args[i].name, name) == 0)
+      return t->args[i].value;
+  return NULL;
+}
+
+/* Are the task's references and dependencies all to tasks before it, ids being positions? */
+static bool refers_back(const baton__task *t, size_t at) {
+  bool back = t->id == (int)at;
+  for (size_t k = 0; k < t->n_args; k++)
+    back = back && t->args[k].ref < (int)at;
+  for (size_t k = 0; k < t->n_deps; k++)
+    back = back && t->deps[k] >= 0 && t->deps[k] < (int)at;
+  return back;
+}
+
+/* Task t's references and dependencies through map (old id -> new), each dependency once. */
+static void renumber(baton__task *t, const int *map) {
+  size_t n = 0;
+  for (size_t k = 0; k < t->n_args; k++)
+    t->args[k].ref = t->args[k].ref >= 0 ? map[t->args[k].ref] : -1;
+  for (size_t k = 0; k < t->n_deps; k++) {
+    int d = map[t->deps[k]];
+    bool seen = false;
+    for (size_t j = 0; j < n && !seen; j++)
+      seen = t->deps[j] == d;
+    if (!seen)
+      t->deps[n++] = d;
+  }
+  t->n_deps = n;
+}
+
+void baton__graph_merge_same(baton__graph *g) {
+  bool ordered = g != NULL;
+  for (size_t i = 0; ordered && i < g->n; i++)
+    ordered = refers_back(&g->tasks[i], i);
+  int *map = ordered && g->n ? malloc(g->n * sizeof *map) : NULL;
+  if (!map)
+    return;
+  size_t w = 0;
+  for (size_t i = 0; i < g->n; i++) {
+    baton__task *t = &g->tasks[i];
+    renumber(t, map);
+    int same = -1;
+    for (size_t k = 0; k < w && same < 0; k++)
+      same = same_work(&g->tasks[k], t) ? (int)k : -1;
+    if (same >= 0) {
+      map[i] = same;
+      baton__task_release(t);
+      continue;
+    }
+    t->id = (int)w, map[i] = (int)w;
+    g->tasks[w++] = *t;
+  }
+  g->n = w;
+  free(map);
+}
+
 int baton__graph_find(const baton__graph *g, int id) {
   if (!g)
     return -1;

@@ -105,6 +105,15 @@ char *baton__graph_brief(const baton__graph *g);
 void baton__graph_release(baton__graph *g);
 /* Appends a task (deep copies nothing: takes ownership of t's members). */
 int baton__graph_push(baton__graph *g, baton__task *t);
+
+/* The literal value of t's argument `name` (t may be NULL), or NULL. */
+const char *baton__task_literal(const baton__task *t, const char *name);
+
+/* Merges each task doing what an earlier one does (the same task kind on the same arguments, once
+ * references are followed through earlier merges) into that one; ids become positions again. Only
+ * for graphs whose ids are positions and whose tasks refer to earlier ones only (as the offline
+ * planner builds them); any other, or no memory, is left as it is. */
+void baton__graph_merge_same(baton__graph *g);
 void baton__task_release(baton__task *t);
 /* Adds dependency d to t unless it is there already; 0, or -1 out of memory. */
 int baton__task_add_dep(baton__task *t, int d);

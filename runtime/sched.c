@@ -41,13 +41,6 @@ static int text_source(const baton__sched *s, const baton__task *t) {
   return -1;
 }
 
-static const char *own_language(const baton__task *t) {
-  for (size_t j = 0; j < t->n_args; j++)
-    if (t->args[j].ref < 0 && strcmp(t->args[j].name, "tgt_lang") == 0)
-      return t->args[j].value;
-  return NULL;
-}
-
 /* The language of each task's text: the target of a translation, kept
  * through later text steps that take their text from it (a summary of a
  * Spanish text is Spanish). Each task is settled once: a walk up a chain
@@ -61,7 +54,7 @@ static void settle_languages(baton__sched *s, const baton__graph *g) {
     int at = (int)i;
     const char *lang = NULL;
     while (at >= 0 && !known[at] && depth < g->n) {
-      if ((lang = own_language(&g->tasks[at])))
+      if ((lang = baton__task_literal(&g->tasks[at], "tgt_lang")))
         break;
       s->stack[depth++] = (size_t)at;
       at = text_source(s, &g->tasks[at]);

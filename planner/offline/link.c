@@ -126,10 +126,8 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
 /* The language the task feeding `in` writes ("into German", "the German text in x.png"); or NULL */
 static const char *fed_language(const planner *p, const source *in) {
   const baton__task *t = in->ref >= 0 ? &p->g->tasks[in->ref] : NULL;
-  for (size_t i = 0; t && i < t->n_args; i++)
-    if (!strcmp(t->args[i].name, "tgt_lang") || !strcmp(t->args[i].name, "lang"))
-      return t->args[i].value;
-  return NULL;
+  const char *tgt = baton__task_literal(t, "tgt_lang");
+  return tgt ? tgt : baton__task_literal(t, "lang");
 }
 
 /* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set). */
@@ -414,5 +412,6 @@ int off_link(planner *p) {
       baton__fmt(need, sizeof need, "%s", p->err);
     p->err[0] = '\0';
   }
+  baton__graph_merge_same(p->g); /* one reading of x.png serves every step that reads it */
   return p->g->n ? 0 : (baton__fmt(p->err, p->errlen, "%s", need[0] ? need : OFF_NO_TASK), -1);
 }

@@ -82,6 +82,64 @@ Test(planner_taskgraph, accepts_a_diamond_graph) {
   cr_assert_eq(g.n, 0);
 }
 
+Test(planner_taskgraph, merges_tasks_doing_the_same_work_and_renumbers) {
+  /* sign.png read twice, each reading summarised, then spoken; and a.png read once */
+  const char *json =
+      "[{\"task\": \"image-to-text\", \"id\": 0, \"dep\": [-1],"
+      "  \"args\": {\"image\": \"sign.png\"}},"
+      " {\"task\": \"summarization\", \"id\": 1, \"dep\": [0],"
+      "  \"args\": {\"text\": \"<GENERATED>-0\"}},"
+      " {\"task\": \"image-to-text\", \"id\": 2, \"dep\": [-1],"
+      "  \"args\": {\"image\": \"sign.png\"}},"
+      " {\"task\": \"summarization\", \"id\": 3, \"dep\": [2],"
+      "  \"args\": {\"text\": \"<GENERATED>-2\"}},"
+      " {\"task\": \"image-to-text\", \"id\": 4, \"dep\": [-1], \"args\": {\"image\": \"a.png\"}},"
+      " {\"task\": \"visual-question-answering\", \"id\": 5, \"dep\": [3, 1],"
+      "   \"args\": {\"image\": \"sign.png\", \"text\": \"<GENERATED>-3\"}},"
+      " {\"task\": \"translation\", \"id\": 6, \"dep\": [4],"
+      "  \"args\": {\"text\": \"<GENERATED>-4\","
+      "   \"tgt_lang\": \"es\"}}]";
+  baton__graph g;
+  char err[256] = "";
+  cr_assert_eq(baton__graph_parse(json, strlen(json), 16, &g, err, sizeof err), 0, "%s", err);
+  baton__graph_merge_same(&g);
+  cr_assert_eq(g.n, 5, "the second reading and its summary are the first ones: %zu tasks", g.n);
+  const char *kinds[] = {"image-to-text", "summarization", "image-to-text",
+                         "visual-question-answering", "translation"};
+  for (size_t i = 0; i < g.n; i++) {
+    cr_assert_eq(g.tasks[i].id, (int)i);
+    cr_assert_str_eq(g.tasks[i].task, kinds[i]);
+  }
+  cr_assert_str_eq(g.tasks[2].args[0].value, "a.png");
+  cr_assert_eq(g.tasks[3].args[1].ref, 1, "the question is the kept summary");
+  cr_assert_eq(g.tasks[3].n_deps, 1, "deps 3 and 1 are one task now");
+  cr_assert_eq(g.tasks[3].deps[0], 1);
+  cr_assert_eq(g.tasks[4].args[0].ref, 2);
+  cr_assert_eq(g.tasks[4].deps[0], 2);
+  cr_assert_eq(baton__graph_validate(&g, lookup, NULL, err, sizeof err), 0, "%s", err);
+  cr_assert_str_eq(baton__task_literal(&g.tasks[4], "tgt_lang"), "es");
+  cr_assert_null(baton__task_literal(&g.tasks[4], "text"), "a reference is no literal");
+  cr_assert_null(baton__task_literal(&g.tasks[4], "src_lang"));
+  cr_assert_null(baton__task_literal(NULL, "tgt_lang"));
+  baton__graph_release(&g);
+}
+
+Test(planner_taskgraph, leaves_a_graph_referring_forward_as_it_is) {
+  const char *json =
+      "[{\"task\": \"summarization\", \"id\": 0, \"dep\": [1],"
+      "  \"args\": {\"text\": \"<GENERATED>-1\"}},"
+      " {\"task\": \"image-to-text\", \"id\": 1, \"dep\": [-1], \"args\": {\"image\": \"s.png\"}},"
+      " {\"task\": \"image-to-text\", \"id\": 2, \"dep\": [-1], \"args\": {\"image\": \"s.png\"}}]";
+  baton__graph g;
+  char err[256] = "";
+  cr_assert_eq(baton__graph_parse(json, strlen(json), 16, &g, err, sizeof err), 0, "%s", err);
+  baton__graph_merge_same(&g);
+  cr_assert_eq(g.n, 3);
+  cr_assert_eq(g.tasks[0].args[0].ref, 1);
+  baton__graph_release(&g);
+  baton__graph_merge_same(NULL);
+}
+
 Test(planner_taskgraph, normalises_task_names) {
   const char *names[] = {"Text-to-Speech", "text_to_speech", "Text To Speech", " TEXT-TO-SPEECH "};
   for (size_t i = 0; i < 4; i++) {
