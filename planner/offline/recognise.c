@@ -170,8 +170,7 @@ static void merge_steps(planner *p) {
     step *s = &p->steps[r], *l = w ? &p->steps[w - 1] : NULL; /* l: the last recognised step kept */
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
-    bool own = off_own_types(p, s->a, s->b) != 0;
-    int twin = l && !own ? edit_twin(p, l, s) : -1;
+    int twin = l && !off_own_types(p, s->a, s->b) ? edit_twin(p, l, s) : -1;
     if (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
         (!off_own_types(p, l->a, l->b) || off_is_role(p, s->task, R_TRANSLATE))))
       l->task = twin >= 0 ? twin : l->task, l->b = s->b;
@@ -192,11 +191,11 @@ static int words_asked(const planner *p, const step *st, unsigned own) {
          : own & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
 }
 
-/* No task named, but a question put ("is there a dog in x.jpg?", "what did they agree on?"): of the
- * step before if it answers questions and puts none ("I have a document scan.png, and I'd like to
- * know its date"), else of a picture (one its words speak of; with one question, the last named
- * or made) or a passage at hand; rewrite.c may make it visual. A question for the words of its
- * picture or recording reads or transcribes it. Its task, or -1. */
+/* No task named, but a question put ("is there a dog in x.jpg?", "find the author of x.png" alone):
+ * of the step before if it answers questions and puts none ("I have a document scan.png, and I'd
+ * like to know its date"), else of a picture (one its words speak of; with one question, the last
+ * named or made) or a passage at hand; rewrite.c may make it visual. A question for the words of
+ * its picture or recording reads or transcribes it. Its task, or -1. */
 static int question_task(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b);
@@ -209,7 +208,9 @@ static int question_task(planner *p, size_t s, unsigned produced) {
   bool asked_of_text = ((produced & BATON__T_TEXT) || !asked_before) && off_is(p, st->a, W_WH) &&
                        !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
-  if (asked >= 0 || off_asks_about(p) || (!direct && !off_asks_question(p, st->a, st->b)))
+  bool sought = direct || (own && p->n_steps == 1 && off_has_word(p, st->a, st->b, W_ASK_VERB) &&
+                           !off_has_word(p, st->a, st->b, W_READING)); /* "find the author of x" */
+  if (asked >= 0 || off_asks_about(p) || (!sought && !off_asks_question(p, st->a, st->b)))
     return asked;
   unsigned newest = off_res_types(p, true); /* the picture named or made last */
   bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
