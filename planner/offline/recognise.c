@@ -199,7 +199,7 @@ static int words_asked(const planner *p, const step *st, unsigned own) {
 static int question_task(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b);
-  int asked = words_asked(p, st, own);
+  int asked = words_asked(p, st, own ? own : off_res_types(p, true)); /* or what it names */
   /* "read x.png. When does it close?", "This is x.jpg. What is in it? (Read it.)": a wh-question
    * after a text was made, or before any step asks for anything, asks it; not "how about 'Hi'?" */
   size_t asked_before = 0;
