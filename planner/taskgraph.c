@@ -256,6 +256,16 @@ int baton__task_add_dep(baton__task *t, int d) {
   return 0;
 }
 
+int baton__task_add_arg(baton__task *t, const char *name, const char *value, int ref) {
+  baton__arg *a = realloc(t->args, (t->n_args + 1) * sizeof *a);
+  if (!a)
+    return -1;
+  t->args = a;
+  a = &t->args[t->n_args++];
+  *a = (baton__arg){baton__strdup(name), ref >= 0 ? NULL : baton__strdup(value), ref};
+  return !a->name || (ref < 0 && !a->value) ? -1 : ref >= 0 ? baton__task_add_dep(t, ref) : 0;
+}
+
 /* Says in err that memory ran out while reading who; returns -1. */
 static int out_of_memory(const char *who, char *err, size_t errlen) {
   baton__fmt(err, errlen, "out of memory while reading %s", who);

@@ -117,5 +117,8 @@ void baton__graph_merge_same(baton__graph *g);
 void baton__task_release(baton__task *t);
 /* Adds dependency d to t unless it is there already; 0, or -1 out of memory. */
 int baton__task_add_dep(baton__task *t, int d);
+/* Adds argument `name`: a literal value, or the output of task ref >= 0 (a dependency too); 0, or
+ * -1 out of memory (the argument counted even so: baton__task_release() frees it). */
+int baton__task_add_arg(baton__task *t, const char *name, const char *value, int ref);
 
 #endif

@@ -23,21 +23,9 @@ typedef struct {
   char *literal; /* owned, or NULL */
 } source;
 
-/* Adds argument `name`: a literal value, or the output of task ref >= 0; 0, or -1 out of memory
- * (the argument counted even so: baton__task_release() frees it). */
-static int add_arg(baton__task *t, const char *name, const char *value, int ref) {
-  baton__arg *a = realloc(t->args, (t->n_args + 1) * sizeof *a);
-  if (!a)
-    return -1;
-  t->args = a;
-  a = &t->args[t->n_args++];
-  *a = (baton__arg){baton__strdup(name), ref >= 0 ? NULL : baton__strdup(value), ref};
-  return !a->name || (ref < 0 && !a->value) ? -1 : ref >= 0 ? baton__task_add_dep(t, ref) : 0;
-}
-
 static int attach(const planner *p, baton__task *t, const char *name, const source *s) {
   const char *value = s->res >= 0 ? p->res[s->res].value : s->literal; /* unread beside a ref */
-  return s->ref >= 0 || value ? add_arg(t, name, value, s->ref) : 0;
+  return s->ref >= 0 || value ? baton__task_add_arg(t, name, value, s->ref) : 0;
 }
 
 /* Text of tokens [a,b) as written, with marks no token holds after the last ("50%"), trailing
@@ -148,7 +136,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
     bool tail = st + 1 < p->steps + p->n_steps && st[1].split_tail && st[1].relative;
     char *words = span_text(p, st->a, tail ? st[1].b : st->b);
     bool same = words && in->literal && !strcmp(in->literal, words);
-    rc = words && !same ? add_arg(&t, "instruction", words, -1) : 0;
+    rc = words && !same ? baton__task_add_arg(&t, "instruction", words, -1) : 0;
     free(words);
   }
   /* "read the French text": OCR, or speech, is told the language; so is speech reading an earlier
@@ -158,7 +146,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
                      : (spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION)) || speak
                          ? off_written_language(p, st->a, st->b) : NULL;
   if (rc == 0 && lang)
-    rc = add_arg(&t, "lang", lang, -1);
+    rc = baton__task_add_arg(&t, "lang", lang, -1);
   if (rc == 0)
     rc = add_second_text(p, st, task, &t, prev_text);
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
@@ -167,9 +155,9 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
     const char *dl = p->lx->default_lang, *fed = fed_language(p, in);
     const char *from = src_lang ? src_lang : fed ? fed : earlier ? earlier->lang
                        : !tgt || !strcmp(tgt, dl) ? NULL : dl;
-    rc = from ? add_arg(&t, "src_lang", from, -1) : 0;
+    rc = from ? baton__task_add_arg(&t, "src_lang", from, -1) : 0;
     if (rc == 0 && (tgt || !from || strcmp(from, dl) != 0))
-      rc = add_arg(&t, "tgt_lang", tgt ? tgt : dl, -1);
+      rc = baton__task_add_arg(&t, "tgt_lang", tgt ? tgt : dl, -1);
   }
   if (rc != 0 || baton__graph_push(p->g, &t) != 0)
     return baton__task_release(&t), baton__fmt(p->err, p->errlen, OFF_OOM), -1;
