@@ -282,6 +282,20 @@ static bool read_to_us(const planner *p, const step *st) {
          off_is(p, st->b - 1, W_US);
 }
 
+/* A visual question nothing here answers: "is there a cat in x.jpg?" ("... if there are any") is
+ * asked of a detector, any other of the picture's text, not of a made picture's ("... and tell me
+ * what colour they are"); the task that can answer, else the step's. */
+static int runnable_asker(const planner *p, const step *st, unsigned own, unsigned produced) {
+  bool there = false;
+  for (size_t i = st->a + 1; i + 1 < st->b; i++)
+    there = there || (off_is(p, i, W_EXISTENTIAL) && (off_is(p, i - 1, W_IS_ARE) ||
+                      (off_is(p, i - 1, W_UNSURE) && off_is(p, i + 1, W_IS_ARE))));
+  int ask = p->role[there && p->cues[p->role[R_DETECT]].runnable ? R_DETECT : R_ASK_TEXT];
+  bool asks = off_is_role(p, st->task, R_ASK_PICTURE) || off_is_role(p, st->task, R_READ_DOCUMENT);
+  return asks && !p->cues[st->task].runnable && p->cues[ask].runnable &&
+                 ((own & BATON__T_IMAGE) || !(produced & BATON__T_IMAGE)) ? ask : st->task;
+}
+
 /* Adjusts the step's task to what the request is about; false when it then repeats an earlier step
  * ("decipher the table and categorize it"). */
 static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail) {
@@ -293,11 +307,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   bool made = (produced & BATON__T_IMAGE) && pic < 0 && off_has_word(p, st->a, st->b, W_REFERENCE);
   st->task = made || (own & BATON__T_TEXT) ? st->task : off_reader_task(p, st->task, pic);
   st->task = off_rewrite(p, st, produced);
-  int ask = p->role[R_ASK_TEXT]; /* a visual question nothing runs: the picture's text is asked, */
-  bool asks = off_is_role(p, st->task, R_ASK_PICTURE) || off_is_role(p, st->task, R_READ_DOCUMENT);
-  st->task = asks && !p->cues[st->task].runnable && p->cues[ask].runnable &&
-                     ((own & BATON__T_IMAGE) || !(produced & BATON__T_IMAGE))
-                 ? ask : st->task; /* not a made one's ("... and tell me what colour they are") */
+  st->task = runnable_asker(p, st, own, produced);
   if (st->task != before && repeats_earlier_step(p, s))
     return drop_step(p, s, true);
   const baton__taskspec *spec = p->cues[st->task].spec;

@@ -268,6 +268,31 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
   free(run);
 }
 
+Test(planner_offline, asks_a_detector_if_a_thing_is_there_when_nothing_answers_visual_questions) {
+  const char *no_vqa[] = {"visual-question-answering", NULL};
+  const char *no_vqa_nor_detector[] = {"visual-question-answering", "object-detection", NULL};
+  unsigned char *run = runnable_except(no_vqa), *neither = runnable_except(no_vqa_nor_detector);
+  static const char *const asked[] = {"Are there any cats in photo.jpg?",
+                                      "Is there a person in photo.jpg?",
+                                      "I'd like to know if there are any dogs in photo.jpg"};
+  char err[512] = "", note[256] = "";
+  for (size_t i = 0; i < sizeof asked / sizeof *asked; i++) {
+    char *got = plan_case(asked[i], NULL, NULL, NULL, note, err, sizeof err);
+    cr_assert(got && strstr(got, "visual-question-answering("), "%s", got ? got : err);
+    free(got);
+    got = plan_case(asked[i], NULL, NULL, run, note, err, sizeof err);
+    cr_assert(got && strncmp(got, "object-detection(image=photo.jpg,", 33) == 0, "%s: %s",
+              asked[i], got ? got : err);
+    free(got);
+    got = plan_case(asked[i], NULL, NULL, neither, note, err, sizeof err);
+    cr_assert(got && strncmp(got, "image-to-text(image=photo.jpg) question-answering(", 50) == 0,
+              "%s: %s", asked[i], got ? got : err);
+    free(got);
+  }
+  free(run);
+  free(neither);
+}
+
 Test(planner_offline, refuses_a_lexicon_naming_a_task_kind_the_registry_lacks) {
   extern const unsigned char baton__lexicon_yaml[];
   extern const size_t baton__lexicon_yaml_len;
