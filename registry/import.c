@@ -279,24 +279,30 @@ int baton__upsert_merge(baton__upsert *u, baton__pace *pace, char *err, size_t e
     baton__fmt(err, errlen, "cannot read the staged import: %s", sqlite3_errmsg(u->db));
     return -1;
   }
+  baton__bulk bulk = {.ms_per_row = BATON__BULK_GUESS_MS};
   if (baton__pace_begin(pace, u->db, "the import", err, errlen)) {
     sqlite3_finalize(st);
     return -1;
   }
-  int rc = 0, s;
+  int rc = baton__bulk_begin(u->db, &bulk, u->inserted, err, errlen), s = SQLITE_DONE;
   sqlite3_bind_int64(st, 1, 0);
   while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
     baton__model_row r;
     baton__model_row_read(st, &r);
     sqlite3_int64 last = sqlite3_column_int64(st, 9);
     rc = upsert_write(u, &r, err, errlen);
+    pace->owed_ms = bulk.ms_per_row * (double)(u->inserted - bulk.inserted); /* the indexing */
     if (!rc && baton__pace_due(pace)) {
       /* A statement still reading at the commit would keep this
        * connection's snapshot of the registry, and once another writer
        * had committed in the pause the next transaction could not start
        * (SQLITE_BUSY_SNAPSHOT, returned without waiting). */
       sqlite3_reset(st);
-      rc = baton__pace_next(pace, err, errlen);
+      long rows = u->inserted - bulk.inserted;
+      rc = baton__bulk_end(u->db, &bulk, u->inserted, err, errlen) ||
+           baton__pace_next(pace, err, errlen);
+      bulk.ms_per_row += rows > 0 ? pace->commit_ms / (double)rows : 0; /* and its commit */
+      rc = rc || baton__bulk_begin(u->db, &bulk, u->inserted, err, errlen);
       sqlite3_bind_int64(st, 1, last);
     }
   }
@@ -306,7 +312,8 @@ int baton__upsert_merge(baton__upsert *u, baton__pace *pace, char *err, size_t e
   }
   sqlite3_finalize(st);
   if (!rc)
-    rc = baton__pace_commit(pace, err, errlen);
+    rc = baton__bulk_end(u->db, &bulk, u->inserted, err, errlen) ||
+         baton__pace_commit(pace, err, errlen);
   if (rc)
     baton__pace_rollback(pace);
   return rc;

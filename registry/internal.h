@@ -30,6 +30,9 @@ void baton__busy_wait(sqlite3 *db, int ms);
  * One thread at a time.
  */
 #define BATON__PACE_PAUSE_MS 10
+/* The WAL pages after which a commit checkpoints (SQLite's default, which baton keeps); paced
+ * writes turn it off and checkpoint in their pauses, so that commit_ms is the commit alone. */
+#define BATON__WAL_AUTOCHECKPOINT 1000
 /* The chunk_ms of an import's or a sync's model writes. */
 #define BATON__WRITE_CHUNK_MS 50.0
 typedef struct baton__pace baton__pace;
@@ -44,12 +47,14 @@ struct baton__pace {
   sqlite3 *db;      /* the rest is set by baton__pace_begin */
   const char *what; /* "the import": what error messages name */
   int64_t t0;       /* when the transaction in progress began (ms, baton__now_ms) */
+  double owed_ms;   /* work the caller still has to do before it commits (ms; caller's) */
   long commits;     /* transactions committed */
+  double commit_ms; /* how long the last COMMIT took (its WAL writes, a checkpoint) */
 };
 /* Starts the first transaction on db (BEGIN IMMEDIATE, waiting with db's
  * busy timeout). what is borrowed until the last call. 0, or -1 with err. */
 int baton__pace_begin(baton__pace *p, sqlite3 *db, const char *what, char *err, size_t errlen);
-/* Whether the transaction in progress has held the lock chunk_ms. */
+/* Whether the transaction in progress has held the lock chunk_ms, with owed_ms still to come. */
 bool baton__pace_due(const baton__pace *p);
 /* Commits, calls paused, pauses, starts the next transaction. 0, or -1
  * with err (then either no transaction is open or the commit failed:
@@ -59,6 +64,21 @@ int baton__pace_next(baton__pace *p, char *err, size_t errlen);
 int baton__pace_commit(baton__pace *p, char *err, size_t errlen);
 /* Rolls back the transaction in progress, if one is. */
 void baton__pace_rollback(baton__pace *p);
+
+/* A bulk insert's full-text indexing (bulkindex.c): baton__bulk_begin() after each BEGIN marks
+ * the transaction so that the insert trigger indexes nothing, baton__bulk_end() before its COMMIT
+ * indexes the rows inserted since in one statement and removes the mark. inserted: the caller's
+ * count of rows inserted so far, which the rows found must match. 0, or -1 with err. */
+/* What indexing and committing a model is taken to cost before a transaction has measured it
+ * (ms): about what it took on the import bench's models (0.015 + 0.035 ms). */
+#define BATON__BULK_GUESS_MS 0.05
+typedef struct baton__bulk {
+  sqlite3_int64 lo;  /* the largest rowid when the transaction began */
+  long inserted;     /* the caller's count then */
+  double ms_per_row; /* what indexing and committing a row took in the last transaction */
+} baton__bulk;
+int baton__bulk_begin(sqlite3 *db, baton__bulk *b, long inserted, char *err, size_t errlen);
+int baton__bulk_end(sqlite3 *db, baton__bulk *b, long inserted, char *err, size_t errlen);
 
 /* One task outcome waiting to be written (health.c). */
 typedef struct baton__health_rec {

@@ -37,6 +37,7 @@ int baton__pace_begin(baton__pace *p, sqlite3 *db, const char *what, char *err, 
   p->db = db;
   p->what = what;
   p->commits = 0;
+  sqlite3_wal_autocheckpoint(db, 0); /* baton__pace_next() checkpoints */
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
     baton__fmt(err, errlen, "cannot start %s: %s", what, sqlite3_errmsg(db));
     return -1;
@@ -46,23 +47,35 @@ int baton__pace_begin(baton__pace *p, sqlite3 *db, const char *what, char *err, 
 }
 
 bool baton__pace_due(const baton__pace *p) {
-  return baton__now_ms() - p->t0 >= p->chunk_ms;
+  return (double)(baton__now_ms() - p->t0) + p->owed_ms >= p->chunk_ms;
 }
 
-int baton__pace_commit(baton__pace *p, char *err, size_t errlen) {
+/* Commits, timing the COMMIT into commit_ms. 0, or -1 with err. */
+static int commit(baton__pace *p, char *err, size_t errlen) {
+  int64_t t0 = baton__now_ms();
   if (sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
     baton__fmt(err, errlen, "cannot commit %s: %s", p->what, sqlite3_errmsg(p->db));
     return -1;
   }
+  p->commit_ms = (double)(baton__now_ms() - t0);
   p->commits++;
   return 0;
 }
 
+int baton__pace_commit(baton__pace *p, char *err, size_t errlen) {
+  int rc = commit(p, err, errlen);
+  sqlite3_wal_autocheckpoint(p->db, BATON__WAL_AUTOCHECKPOINT);
+  return rc;
+}
+
 int baton__pace_next(baton__pace *p, char *err, size_t errlen) {
-  if (baton__pace_commit(p, err, errlen))
+  if (commit(p, err, errlen))
     return -1;
   if (p->paused)
     p->paused(p->ud, p);
+  /* COMMIT would checkpoint itself (once it has let the lock go), and commit_ms would count it:
+   * the caller sizes its transactions by commit_ms */
+  sqlite3_wal_checkpoint_v2(p->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
   sqlite3_sleep(BATON__PACE_PAUSE_MS);
   if (sqlite3_exec(p->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
     baton__fmt(err, errlen, "cannot go on with %s: %s", p->what, sqlite3_errmsg(p->db));
@@ -75,4 +88,5 @@ int baton__pace_next(baton__pace *p, char *err, size_t errlen) {
 void baton__pace_rollback(baton__pace *p) {
   if (!sqlite3_get_autocommit(p->db))
     sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_wal_autocheckpoint(p->db, BATON__WAL_AUTOCHECKPOINT);
 }

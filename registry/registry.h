@@ -8,7 +8,7 @@
 typedef struct cJSON cJSON;
 
 /* Current schema version (PRAGMA user_version). */
-#define BATON__REGISTRY_SCHEMA 8
+#define BATON__REGISTRY_SCHEMA 9
 
 /* One task kind (a Hugging Face pipeline tag). */
 typedef struct baton__taskspec {

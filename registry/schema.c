@@ -229,6 +229,14 @@ static const char *const migrations[] = {
     MFTS_TRIGGERS
     "INSERT INTO models_mfts(rowid, words)"
     "  SELECT rowid, baton_match_text(task, id, description, tags) FROM models;",
+    /* version 9: a bulk writer indexes the rows it inserts itself, one statement a transaction,
+     * while meta holds 'bulk_import' inside its transaction (registry/bulkindex.c says why). */
+    "DROP TRIGGER models_mfts_ai;"
+    "CREATE TRIGGER models_mfts_ai AFTER INSERT ON models"
+    "  WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'bulk_import') BEGIN"
+    "  INSERT INTO models_mfts(rowid, words)"
+    "    VALUES (new.rowid, baton_match_text(new.task, new.id, new.description, new.tags));"
+    "END;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BATON__REGISTRY_SCHEMA + 1,

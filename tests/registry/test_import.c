@@ -916,3 +916,34 @@ Test(registry_import, imports_leave_the_full_text_index_in_few_segments) {
   cr_assert(top_is(reg, "summarization", "summarize the zeppelin records", "seg/b9-0"));
   baton__registry_close(reg);
 }
+
+Test(registry_import, a_chunked_import_indexes_every_model_it_adds_and_leaves_no_mark) {
+  baton__registry *reg = open_db(g_db);
+  const int N = 12000;
+  char *path = bulk_file(N);
+  bt_pauses p;
+  bt_pauses_attach(&p, reg, false);
+  cJSON *rep = import_ok(reg, path, "hugginggpt");
+  cr_assert_eq(num(rep, "inserted"), N);
+  cJSON_Delete(rep);
+  bool done = false;
+  cr_assert_geq(bt_pauses_commits(&p, &done), 1, "the import took several transactions");
+  /* each model indexed once (the insert trigger stood aside, the import indexed them) */
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM models_mfts_docsize"),
+               db_int(g_db, "SELECT count(*) FROM models"));
+  cr_assert_eq(db_int(g_db, "SELECT count(*) FROM meta WHERE key = 'bulk_import'"), 0);
+  db_exec(g_db, "INSERT INTO models_mfts(models_mfts) VALUES('integrity-check')");
+  cr_assert(top_is(reg, "summarization", "legal reports number 11999", "bulk/sum-11999"));
+  cr_assert(top_is(reg, "summarization", "medical reports number 0", "bulk/sum-0"));
+  /* a model added afterwards is indexed by the trigger again */
+  char err[512] = "";
+  bool created = false;
+  cJSON *m = cJSON_Parse("{\"id\": \"me/zeppelin\", \"task\": \"summarization\","
+                         " \"endpoint\": \"hf-inference\","
+                         " \"description\": \"Summarises zeppelin logbooks\"}");
+  cr_assert_eq(baton__registry_add(reg, m, &created, err, sizeof err), 0, "%s", err);
+  cJSON_Delete(m);
+  cr_assert(top_is(reg, "summarization", "zeppelin logbooks", "me/zeppelin"));
+  baton__registry_close(reg);
+  free(path);
+}
