@@ -37,11 +37,11 @@ int baton__pace_begin(baton__pace *p, sqlite3 *db, const char *what, char *err, 
   p->db = db;
   p->what = what;
   p->commits = 0;
-  sqlite3_wal_autocheckpoint(db, 0); /* baton__pace_next() checkpoints */
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
     baton__fmt(err, errlen, "cannot start %s: %s", what, sqlite3_errmsg(db));
     return -1;
   }
+  sqlite3_wal_autocheckpoint(db, 0); /* baton__pace_next() checkpoints */
   p->t0 = baton__now_ms();
   return 0;
 }
