@@ -82,6 +82,13 @@ Test(planner_taskgraph, accepts_a_diamond_graph) {
   cr_assert_eq(g.n, 0);
 }
 
+/* Parses json (which must parse) into g and merges the tasks doing the same work. */
+static void parse_and_merge(const char *json, baton__graph *g) {
+  char err[256] = "";
+  cr_assert_eq(baton__graph_parse(json, strlen(json), 16, g, err, sizeof err), 0, "%s", err);
+  baton__graph_merge_same(g);
+}
+
 Test(planner_taskgraph, merges_tasks_doing_the_same_work_and_renumbers) {
   /* sign.png read twice, each reading summarised, then spoken; and a.png read once */
   const char *json =
@@ -101,8 +108,7 @@ Test(planner_taskgraph, merges_tasks_doing_the_same_work_and_renumbers) {
       "   \"tgt_lang\": \"es\"}}]";
   baton__graph g;
   char err[256] = "";
-  cr_assert_eq(baton__graph_parse(json, strlen(json), 16, &g, err, sizeof err), 0, "%s", err);
-  baton__graph_merge_same(&g);
+  parse_and_merge(json, &g);
   cr_assert_eq(g.n, 5, "the second reading and its summary are the first ones: %zu tasks", g.n);
   const char *kinds[] = {"image-to-text", "summarization", "image-to-text",
                          "visual-question-answering", "translation"};
@@ -131,9 +137,7 @@ Test(planner_taskgraph, leaves_a_graph_referring_forward_as_it_is) {
       " {\"task\": \"image-to-text\", \"id\": 1, \"dep\": [-1], \"args\": {\"image\": \"s.png\"}},"
       " {\"task\": \"image-to-text\", \"id\": 2, \"dep\": [-1], \"args\": {\"image\": \"s.png\"}}]";
   baton__graph g;
-  char err[256] = "";
-  cr_assert_eq(baton__graph_parse(json, strlen(json), 16, &g, err, sizeof err), 0, "%s", err);
-  baton__graph_merge_same(&g);
+  parse_and_merge(json, &g);
   cr_assert_eq(g.n, 3);
   cr_assert_eq(g.tasks[0].args[0].ref, 1);
   baton__graph_release(&g);
