@@ -42,8 +42,8 @@ int baton__bulk_begin(sqlite3 *db, baton__bulk *b, long inserted, char *err, siz
   b->inserted = inserted; /* (ms_per_row: the caller's guess, then the last measure) */
   b->lo = 0;
   return run(db, "SELECT coalesce(max(rowid), 0) FROM models", -1, &b->lo, err, errlen) ||
-         run(db, "INSERT INTO meta(key, value) VALUES ('bulk_import', '1')", -1, NULL, err,
-             errlen);
+         run(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('bulk_import', '1')", -1,
+             NULL, err, errlen);
 }
 
 int baton__bulk_end(sqlite3 *db, baton__bulk *b, long inserted, char *err, size_t errlen) {

@@ -291,7 +291,7 @@ int baton__upsert_merge(baton__upsert *u, baton__pace *pace, char *err, size_t e
     baton__model_row_read(st, &r);
     sqlite3_int64 last = sqlite3_column_int64(st, 9);
     rc = upsert_write(u, &r, err, errlen);
-    pace->owed_ms = bulk.ms_per_row * (double)(u->inserted - bulk.inserted); /* the indexing */
+    pace->owed_ms = bulk.ms_per_row * (double)(u->inserted - bulk.inserted); /* index, commit */
     if (!rc && baton__pace_due(pace)) {
       /* A statement still reading at the commit would keep this
        * connection's snapshot of the registry, and once another writer
