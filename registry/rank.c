@@ -375,6 +375,15 @@ static int fill_bases(ranker *r, size_t L) {
  * Hits not known are looked up heaviest first until the heaviest is known:
  * usually none or one. */
 static int best_weight(ranker *r) {
+  const hit *top = NULL; /* the heaviest: known (always, in a search), it is the answer */
+  for (size_t i = 0; i < r->h.cap; i++) {
+    const hit *x = &r->h.v[i];
+    if (x->rowid != NO_ROW && x->w > 0 && (!x->known || x->valid) && (!top || x->w > top->w))
+      top = x;
+  }
+  r->w_best = top && top->known ? top->w : 0;
+  if (!top || top->known)
+    return SQLITE_DONE;
   hit *v = malloc((r->h.n ? r->h.n : 1) * sizeof *v);
   if (!v)
     return SQLITE_NOMEM;
@@ -409,16 +418,16 @@ static int best_weight(ranker *r) {
  * relevance + base, relevance = 0.75 * w / w_best + 0.25 * w / w_all
  * (base: the row's, or unknown_base for a hit not known). */
 static int order_rows(ranker *r) {
-  if (!(r->rows = malloc((r->h.n ? r->h.n : 1) * sizeof *r->rows)))
-    return SQLITE_NOMEM;
+  r->rows = r->h.v; /* the table's last use: the heap takes its place (rows before i are done) */
+  r->h.v = NULL;
   for (size_t i = 0; i < r->h.cap && r->w_best > 0; i++) {
-    const hit *x = &r->h.v[i];
-    if (x->rowid == NO_ROW || x->w <= 0 || !(x->known ? x->valid && x->ok : r->unknown_left))
+    const hit x = r->rows[i];
+    if (x.rowid == NO_ROW || x.w <= 0 || !(x.known ? x.valid && x.ok : r->unknown_left))
       continue;
     hit *y = &r->rows[r->nr++];
-    *y = *x;
-    y->ub = (x->known ? x->base : r->unknown_base) + 0.75 * x->w / r->w_best +
-            0.25 * x->w / r->w_all;
+    *y = x;
+    y->ub = (x.known ? x.base : r->unknown_base) + 0.75 * x.w / r->w_best +
+            0.25 * x.w / r->w_all;
   }
   for (size_t i = r->nr / 2; i-- > 0;)
     hit_sift(r->rows, r->nr, i);
