@@ -25,7 +25,7 @@ typedef struct hit {
 /* An open-addressing table of hits keyed by rowid. */
 typedef struct hits {
   hit *v;
-  size_t cap; /* power of two */
+  size_t cap;
   size_t n;
 } hits;
 
@@ -33,16 +33,16 @@ typedef struct hits {
 
 static size_t hit_slot(const hits *h, sqlite3_int64 rowid) {
   uint64_t x = (uint64_t)rowid * 0x9E3779B97F4A7C15ull;
-  size_t i = (size_t)(x >> 20) & (h->cap - 1);
+  size_t i = (size_t)((x >> 20) % h->cap);
   while (h->v[i].rowid != NO_ROW && h->v[i].rowid != rowid)
-    i = (i + 1) & (h->cap - 1);
+    i = i + 1 == h->cap ? 0 : i + 1;
   return i;
 }
 
+/* Room for expect hits at most 3/4 full: a search of a few common words over every task meets
+ * tens of thousands, and a fresh process pays a page fault for each page of the table. */
 static int hits_init(hits *h, size_t expect) {
-  h->cap = 64;
-  while (h->cap < expect * 2)
-    h->cap *= 2;
+  h->cap = 64 + expect + expect / 3;
   h->n = 0;
   if (!(h->v = malloc(h->cap * sizeof *h->v)))
     return -1;
