@@ -371,16 +371,19 @@ static int fill_bases(ranker *r, size_t L) {
   return dense ? scan_all(r) : lookup_all(r);
 }
 
+/* Can the hit's weight be w_best: a row found, not known to be no model of the task? */
+static bool may_be_best(const hit *x) {
+  return x->rowid != NO_ROW && x->w > 0 && (!x->known || x->valid);
+}
+
 /* w_best: the largest weight of a model of the task, readable or not.
  * Hits not known are looked up heaviest first until the heaviest is known:
  * usually none or one. */
 static int best_weight(ranker *r) {
   const hit *top = NULL; /* the heaviest: known (always, in a search), it is the answer */
-  for (size_t i = 0; i < r->h.cap; i++) {
-    const hit *x = &r->h.v[i];
-    if (x->rowid != NO_ROW && x->w > 0 && (!x->known || x->valid) && (!top || x->w > top->w))
-      top = x;
-  }
+  for (size_t i = 0; i < r->h.cap; i++)
+    if (may_be_best(&r->h.v[i]) && (!top || r->h.v[i].w > top->w))
+      top = &r->h.v[i];
   r->w_best = top && top->known ? top->w : 0;
   if (!top || top->known)
     return SQLITE_DONE;
@@ -388,13 +391,12 @@ static int best_weight(ranker *r) {
   if (!v)
     return SQLITE_NOMEM;
   size_t n = 0;
-  for (size_t i = 0; i < r->h.cap; i++) {
-    const hit *x = &r->h.v[i];
-    if (x->rowid != NO_ROW && x->w > 0 && (!x->known || x->valid)) {
-      v[n] = *x;
-      v[n++].ub = x->w;
+  for (size_t i = 0; i < r->h.cap; i++)
+    if (may_be_best(&r->h.v[i])) {
+      v[n] = r->h.v[i];
+      v[n].ub = v[n].w;
+      n++;
     }
-  }
   for (size_t i = n / 2; i-- > 0;)
     hit_sift(v, n, i);
   int s = SQLITE_DONE;
