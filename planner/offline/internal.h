@@ -106,7 +106,7 @@ typedef struct {
 typedef struct {
   unsigned type;   /* one BATON__T_* bit */
   char *value;     /* path or literal text (owned) */
-  bool is_file;
+  bool is_file, asked; /* asked: a quote that is a question ('Who won?'), no text to work on */
   int turn;        /* 0: the request's own; else the earlier turn it came from (1 = oldest) */
   bool used;       /* consumed by some task */
   bool claimed;    /* spoken for by a recognised step (before tasks are made) */

@@ -67,7 +67,8 @@ int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is
   char *copy = p->n_res < OFF_MAX_RES ? baton__strndup(v, n) : NULL;
   if (!copy)
     return p->n_res < OFF_MAX_RES ? -1 : -2;
-  p->res[p->n_res] = (resource){.type = type, .value = copy, .is_file = is_file};
+  p->res[p->n_res] = (resource){.type = type, .value = copy, .is_file = is_file,
+                                .asked = !is_file && type == BATON__T_TEXT && n && v[n - 1] == '?'};
   return (int)p->n_res++;
 }
 

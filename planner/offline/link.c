@@ -232,6 +232,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
    * turn's text is not what this request's own picture says): read it first; 2b. "draw the scene
    * my narration in n.wav describes": what a recording nobody listened to says is what to make */
   int t = first_unused(p, st, BATON__T_TEXT), m = first_unused(p, st, media);
+  t = t >= 0 && p->res[t].asked && !has_ref && first_unused(p, st, BATON__T_AUDIO) >= 0 ? -1 : t;
   bool unread = text && prev < 0 && (t < 0 || (p->res[t].turn && m >= 0 && !p->res[m].turn));
   unsigned reads = (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO; /* 2, else 2b */
   if (unread && (b = bridge(p, st, false, reads, src)))
@@ -389,9 +390,7 @@ int off_link(planner *p) {
         off_primary_type(spec) == BATON__T_TEXT &&
         (!(spec->outputs & BATON__T_TEXT) || off_takes_two_texts(p, spec))) {
       step head = *st;
-      *st = *next;
-      *next = head;
-      next->fed = true;
+      *st = *next, *next = head, next->fed = true;
     }
     int rc = emit_step(p, st);
     if (rc < 0)

@@ -82,6 +82,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
   double best = 0;
   size_t at = 0;
   for (size_t k = st->a + 1; k + 1 < st->b; k++) {
+    if (off_punct(p, k - 1, ":") && off_is_question(p, k, st->b))
+      break; /* "answer the question: what is the main | topic ...?" is one ask */
     if ((k == st->a + 1 && !off_is(p, k, W_WH)) || !cue_starts(p, k, st->b))
       continue; /* a word alone before a wh-clause: "summarize | what is said" */
     double s1, s2, sn; /* "the mood of the | text in x.png": the head takes what the tail makes */
@@ -254,8 +256,7 @@ static void split_step(planner *p, size_t s, unsigned avail) {
     k = 0, st->task = made, st->score = s2;
   if (!k)
     return;
-  memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps - s - 1) * sizeof *st);
-  p->n_steps++;
+  memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps++ - s - 1) * sizeof *st);
   /* "a clip | that shows", "read out the | summary of x.txt": the tail says what the head takes */
   bool rel = off_has_word(p, k > st->a + 3 ? k - 3 : st->a, k, W_RELATIVE) || p->tok[k - 1].det;
   /* the tail: st is no context step, so neither is it */

@@ -79,8 +79,8 @@ bool off_asks_language(const planner *p, size_t a, size_t b) {
 bool off_asks_question(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i < b; i++) {
     const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
-    size_t v = i, n = r && !r->is_file && r->type == BATON__T_TEXT ? strlen(r->value) : 0;
-    bool tell = off_is(p, i, W_TELL), quoted = n > 0 && r->value[n - 1] == '?';
+    size_t v = i;
+    bool tell = off_is(p, i, W_TELL), quoted = r && r->asked;
     while (quoted && v > a && off_punct(p, v - 1, ",:-"))
       v--;
     size_t obj = i + 1 + (tell && i + 1 < b && off_is(p, i + 1, W_US)); /* "tell me | the ..." */
@@ -95,11 +95,10 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
 /* Is the resource a passage to answer questions from: a text file, an earlier turn's text, or a
  * quote of eight words or more that is no question ("The car is blue." is one to compare)? */
 bool off_is_passage(const resource *r) {
-  size_t n = strlen(r->value), words = 1;
-  for (size_t k = 0; k < n; k++)
-    words += r->value[k] == ' ';
-  return (r->type & BATON__T_TEXT) &&
-         (r->is_file || r->turn || (n > 0 && r->value[n - 1] != '?' && words >= 8));
+  size_t words = 1;
+  for (const char *c = r->value; *c; c++)
+    words += *c == ' ';
+  return (r->type & BATON__T_TEXT) && (r->is_file || r->turn || (!r->asked && words >= 8));
 }
 
 /* Task t's weighted feature sum for tokens [a,b) given avail (types earlier tasks or unclaimed
