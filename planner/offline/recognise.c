@@ -156,7 +156,7 @@ static bool transforms(const planner *p, const step *st) {
 /* Two neighbouring steps, one transforming the picture and one editing it, describe one edit, not
  * "edit it, then restyle it": returns the editing task (the other if only it can run), or -1. */
 static int edit_twin(const planner *p, const step *x, const step *y) {
-  bool then = off_is(p, y->a - 1, W_HARD_BREAK);
+  bool then = off_is(p, y->a - 1, W_HARD_BREAK) || off_punct(p, x->b, ".!?;"); /* or a sentence */
   int a = x->task, b = y->task, edit = transforms(p, x) && off_is_role(p, b, R_EDIT) ? b
              : transforms(p, y) && !then && off_is_role(p, a, R_EDIT) ? a : -1;
   int other = edit == a ? b : a;
