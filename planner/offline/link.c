@@ -333,9 +333,13 @@ static int emit_step(planner *p, const step *st) {
   bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt &&
                !off_asks_language(p, st->a, st->b) &&
                (strcmp(tgt, dl) || (src_lang && strcmp(src_lang, dl)));
-  int r = off_own_res(p, st->a, st->b, ptype), rd = r >= 0 ? p->res[r].reader - 1 : -1;
-  source read = {-1, rd, NULL}; /* "summarize the | text in x.png": read for the summary already */
-  if (rd >= 0 && p->made[rd] == spec && spec->inputs == ptype)
+  int r = off_own_res(p, st->a, st->b, ptype), rd = r >= 0 ? p->res[r].reader - 1 : -1, q;
+  int last = p->g->n ? (int)(p->made[p->g->n - 1] - p->cues[0].spec) : -1; /* its task */
+  own_texts(p, st, NULL, &q); /* "the question is 'Q?' ... find the answer": answered already */
+  bool again = off_is_role(p, st->task, R_ASK_TEXT) && (q < 0 || p->res[q].used) &&
+               (off_is_role(p, last, R_READ_DOCUMENT) || off_is_role(p, last, R_ASK_PICTURE));
+  source read = {-1, again ? (int)p->g->n - 1 : rd, NULL}; /* "summarize the | text in x.png" */
+  if (again || (rd >= 0 && p->made[rd] == spec && spec->inputs == ptype)) /* read for it already */
     return st->speak && emit_task(p, st, p->role[R_SPEAK], &read, -1, NULL, NULL) < 0 ? -1 : 0;
   size_t own[OFF_MAX_RES], n_own = 0; /* files' (or quotes') tokens: one task each */
   unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */

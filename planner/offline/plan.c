@@ -18,9 +18,7 @@ static void planner_release(planner *p) {
     free(p->res[i].value);
   for (size_t i = 0; p->cues && i < p->n_cues; i++)
     free(p->cues[i].phrases), free(p->cues[i].desc);
-  free(p->cues);
-  free(p->tok);
-  free(p->asked);
+  free(p->cues), free(p->tok), free(p->asked);
 }
 
 static int fail(planner *p, const char *msg, const char *what, int limit) {
