@@ -93,8 +93,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
       t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
     int tn = t2 >= 0 && !reads_from(p, t1, t2) ? noun_head(p, st, k, t2, avail, &sn) : -1;
     size_t h = tn >= 0 ? (t1 = tn, s1 = sn, k + 1) : k;
-    if (t1 < 0 || t2 < 0 || t2 == t1 || s1 < p->lx->w[K_SPLIT_PART] || s2 < p->lx->w[K_SPLIT_PART] ||
-        (off_is(p, k, W_GUIDED) && off_is_role(p, t2, R_COMPARE_TEXTS)))
+    if (t1 < 0 || t2 < 0 || t2 == t1 || s1 < p->lx->w[K_SPLIT_PART] ||
+        s2 < p->lx->w[K_SPLIT_PART] || (off_is(p, k, W_GUIDED) && off_is_role(p, t2, R_COMPARE_TEXTS)))
       continue; /* "edit it | to match the description": how to edit, not a comparison */
     /* one medium, one step: "visualized in a | video", "a video | visualizing it" (a participle
      * says what the video shows), "a segmented | image of the room" (one image) */
@@ -157,8 +157,10 @@ static bool transforms(const planner *p, const step *st) {
 /* Two neighbouring steps, one transforming the picture and one editing it, describe one edit, not
  * "edit it, then restyle it": returns the editing task (the other if only it can run), or -1. */
 static int edit_twin(const planner *p, const step *x, const step *y) {
-  bool then = off_is(p, y->a - 1, W_HARD_BREAK) || off_punct(p, x->b, ".!?;"); /* or a sentence */
-  int a = x->task, b = y->task, edit = transforms(p, x) && off_is_role(p, b, R_EDIT) ? b
+  int a = x->task, b = y->task;
+  bool sentence = off_punct(p, x->b, ".!?;"), then = sentence || off_is(p, y->a - 1, W_HARD_BREAK);
+  bool apart = sentence && off_is_role(p, a, R_TRANSFORM); /* a drawing beside it: one edit */
+  int edit = transforms(p, x) && !apart && off_is_role(p, b, R_EDIT) ? b
              : transforms(p, y) && !then && off_is_role(p, a, R_EDIT) ? a : -1;
   int other = edit == a ? b : a;
   return edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable ? other : edit;

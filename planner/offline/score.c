@@ -77,10 +77,9 @@ bool off_asks_language(const planner *p, size_t a, size_t b) {
  * won?'", "I'd like to know: 'Why ...?'") or a question word ("figure out who won"), "tell me the
  * ...", "let me know the ..."? */
 bool off_asks_question(const planner *p, size_t a, size_t b) {
-  for (size_t i = a; i < b; i++) {
-    const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
-    size_t v = i;
-    bool tell = off_is(p, i, W_TELL), quoted = r && r->asked;
+  for (size_t i = a, v = a; i < b; v = ++i) { /* v: where a quoted question's lead-in starts */
+    int r = off_res_at(p, i, BATON__T_TEXT);
+    bool tell = off_is(p, i, W_TELL), quoted = r >= 0 && p->res[r].asked;
     while (quoted && v > a && off_punct(p, v - 1, ",:-"))
       v--;
     size_t obj = i + 1 + (tell && i + 1 < b && off_is(p, i + 1, W_US)); /* "tell me | the ..." */
