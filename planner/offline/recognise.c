@@ -166,9 +166,9 @@ static int edit_twin(const planner *p, const step *x, const step *y) {
   return edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable ? other : edit;
 }
 
-/* Keeps the recognised steps only; neighbours on one task where the first names nothing of its own
- * ("detect and count the objects in x.jpg") or both translate ("a.txt and b.txt into German"), or a
- * transform and an edit ("modify the image by changing the background to blue"), become one. */
+/* Keeps the recognised steps only; neighbours on one task where the first names nothing but what
+ * the second lacks ("detect and count the objects in x.jpg", "answer 'Q?' | using the document
+ * d.jpg") or both translate ("a.txt and b.txt into German"), or a restyle and an edit, become one. */
 static void merge_steps(planner *p) {
   size_t w = 0;
   for (size_t r = 0; r < p->n_steps; r++) {
@@ -176,8 +176,9 @@ static void merge_steps(planner *p) {
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
     int twin = l && !off_own_types(p, s->a, s->b) ? edit_twin(p, l, s) : -1;
+    unsigned in = p->cues[s->task].spec->inputs & ~off_own_types(p, s->a, s->b); /* it lacks */
     if (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
-        (!off_own_types(p, l->a, l->b) || off_is_role(p, s->task, R_TRANSLATE))))
+        (!(off_own_types(p, l->a, l->b) & ~in) || off_is_role(p, s->task, R_TRANSLATE))))
       l->task = twin >= 0 ? twin : l->task, l->b = s->b;
     else
       p->steps[w++] = *s;

@@ -167,8 +167,7 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
                    ? highest(p, scores, kws, false, best, BATON__T_TEXT, &second_s) : -1;
   if (second >= 0 && kws[second] >= p->lx->w[K_VERB_KEYWORD])
     best = second, best_s = second_s;
-  *score_out = best_s;
-  return best >= 0 && best_s < min ? -1 : best;
+  return *score_out = best_s, best >= 0 && best_s < min ? -1 : best;
 }
 
 int off_best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out) {
