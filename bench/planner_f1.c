@@ -64,9 +64,7 @@ typedef struct {
 static void norm_name(const char *s, char *out, size_t cap) {
   size_t i = 0;
   for (; s[i] && i + 1 < cap; i++) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z')
-      c = (char)(c - 'A' + 'a');
+    char c = baton__ascii_lower(s[i]);
     out[i] = (c == '_' || c == ' ') ? '-' : c;
   }
   out[i] = '\0';

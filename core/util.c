@@ -189,6 +189,14 @@ bool baton__ieq(const char *a, const char *b) {
   return *a == *b;
 }
 
+char baton__ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+
+void baton__lower_copy(char *dst, const char *src, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    dst[i] = baton__ascii_lower(src[i]);
+  dst[n] = '\0';
+}
+
 bool baton__has_suffix_ci(const char *s, const char *suffix) {
   size_t ls = strlen(s), lx = strlen(suffix);
   return ls >= lx && baton__ieq(s + ls - lx, suffix);

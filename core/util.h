@@ -51,6 +51,10 @@ char *baton__token(char **cursor, const char *seps);
 void baton__fmt(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Case-insensitive ASCII comparisons. */
 bool baton__ieq(const char *a, const char *b);
+/* c in ASCII lower case (any other byte as it is), whatever the locale. */
+char baton__ascii_lower(char c);
+/* src[0..n) lower-cased (ASCII) into dst, terminated: dst holds n + 1 bytes. */
+void baton__lower_copy(char *dst, const char *src, size_t n);
 bool baton__has_suffix_ci(const char *s, const char *suffix);
 /* Whether item is one of the entries of a comma-separated list (exactly;
  * a NULL or empty list has none). */

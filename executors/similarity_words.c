@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/stopwords.h"
+#include "core/util.h"
 #include "core/banned.h"
 
 #define SIM_LONG 12      /* stems this long or longer weigh the same */
@@ -144,8 +145,7 @@ static size_t sim_suffix(const char *s, size_t n) {
 void baton__sim_stem(const char *w, size_t n, char low[BATON__SIM_WORD],
                      char stem[BATON__SIM_WORD]) {
   n = n < BATON__SIM_WORD ? n : BATON__SIM_WORD - 1;
-  for (size_t i = 0; i < n; i++)
-    low[i] = w[i] >= 'A' && w[i] <= 'Z' ? (char)(w[i] - 'A' + 'a') : w[i];
+  baton__lower_copy(low, w, n);
   if (n > 2 && sim_ends(low, n, "'s"))
     n -= 2; /* "children's", "it's" */
   low[n] = '\0';

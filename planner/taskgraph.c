@@ -171,7 +171,7 @@ static char *normalise_task_name(const char *s) {
     if (pending_dash)
       out[o++] = '-';
     pending_dash = false;
-    out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : (char)c;
+    out[o++] = baton__ascii_lower((char)c);
   }
   out[o] = '\0';
   return out;

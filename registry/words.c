@@ -24,10 +24,8 @@ void baton__glue_words(baton__sb *sb, const char *key, const char *text) {
       break;
     size_t n = klen + 1;
     while (*p && baton__ascii_alnum(*p)) {
-      if (n < klen + 1 + MAX_TERM_LEN) {
-        unsigned char c = *p;
-        word[n++] = (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-      }
+      if (n < klen + 1 + MAX_TERM_LEN)
+        word[n++] = baton__ascii_lower(*p);
       p++;
     }
     n = klen + 1 + baton__stem(word + klen + 1, n - klen - 1); /* the word's stem, not the glued */
@@ -67,10 +65,8 @@ int baton__query_terms(const char *text, const char *task, qterms *tw) {
     char word[MAX_TERM_LEN + 1];
     size_t n = 0;
     while (*p && baton__ascii_alnum(*p)) {
-      if (n < MAX_TERM_LEN) {
-        unsigned char c = *p;
-        word[n++] = (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-      }
+      if (n < MAX_TERM_LEN)
+        word[n++] = baton__ascii_lower(*p);
       p++;
     }
     word[n] = '\0';
@@ -96,7 +92,7 @@ bool baton__mentions(const char *text, const char *term) {
     if (p != text && baton__ascii_alnum((unsigned char)p[-1]))
       continue;
     size_t i = 0;
-    while (i < want && p[i] && (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] - 'A' + 'a' : p[i]) == term[i])
+    while (i < want && p[i] && baton__ascii_lower(p[i]) == term[i])
       i++;
     if (i == want)
       return true;

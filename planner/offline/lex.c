@@ -30,9 +30,7 @@ static size_t word_end(const char *s, size_t i, size_t n, const char *inner) {
  * "summarized" and "summarize" meet, so do "images"/"image". */
 void off_make_word(const char *src, size_t n, char *dst, char *st) {
   n = n < OFF_MAX_WORD ? n : OFF_MAX_WORD - 1;
-  for (size_t i = 0; i < n; i++)
-    dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] - 'A' + 'a') : src[i];
-  dst[n] = '\0';
+  baton__lower_copy(dst, src, n);
   memcpy(st, dst, n + 1);
   if (n > 4 && (baton__has_suffix_ci(st, "ies") || baton__has_suffix_ci(st, "ied")))
     st[(n -= 2) - 1] = 'y'; /* "stories", "modified": "story", "modify"; nothing below changes */

@@ -414,9 +414,7 @@ static const double tb_edge_floor[2] = {0.43, 0.38}; /* frozen: 0.3896 since ses
 static void norm_tool(const char *s, char *out, size_t cap) {
   size_t i = 0;
   for (; s[i] && i + 1 < cap; i++) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z')
-      c = (char)(c - 'A' + 'a');
+    char c = baton__ascii_lower(s[i]);
     out[i] = (c == '_' || c == ' ') ? '-' : c;
   }
   out[i] = '\0';
