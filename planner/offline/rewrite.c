@@ -54,12 +54,14 @@ int off_reader_task(const planner *p, int t, int r) {
 /* Does the step's question speak of a picture: its words ("the car in the image") or its quote? */
 bool off_asks_about_picture(const planner *p, const step *st) {
   bool said = (off_said_media(p, st->a, st->b) | off_own_types(p, st->a, st->b)) & BATON__T_IMAGE;
+  const off_words *doc = &p->lx->cls[p->image_kind == IMG_DOCUMENT ? W_DOCUMENT : W_PICTURE];
   for (size_t k = st->a; !said && k < st->b; k++) {
     int r = off_res_at(p, k, BATON__T_TEXT);
     const char *quote = r >= 0 && !p->res[r].is_file ? p->res[r].value : "";
     char stems[64][OFF_MAX_WORD];
     for (size_t i = 0, n = off_split_words(quote, strlen(quote), stems, 64, NULL); i < n; i++)
-      said = said || off_words_has(&p->lx->cls[W_PICTURE], stems[i], true);
+      said = said || off_words_has(&p->lx->cls[W_PICTURE], stems[i], true) ||
+             off_words_has(doc, stems[i], true); /* "the document" when the picture is one */
   }
   return said;
 }
