@@ -133,8 +133,9 @@ static bool best_sentence(const pa_question *q, const char *text, size_t len, si
          has &= has - 1)
       df[__builtin_ctzll(has)]++;
   double idf[PA_MAX_TERMS], total = 0, best = 0;
-  for (size_t i = 0; i < q->n; i++)
-    total += idf[i] = log(1.0 + (double)n_sent / (double)(df[i] ? df[i] : 1));
+  for (size_t i = 0; i < q->n; i++) /* "Saturday" in a "when" question: what the answer is about */
+    total += idf[i] = log(1.0 + (double)n_sent / (double)(df[i] ? df[i] : 1)) *
+                      (q->kind >= 0 && in_list(pa_kinds[q->kind].hints, q->terms[i]) ? 2.0 : 1.0);
   for (const char *s = text, *se; s < e; s = se) {
     se = sentence_end(s, e);
     double sc = 0;

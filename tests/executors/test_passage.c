@@ -60,6 +60,7 @@ Test(executors_passage, answers_with_the_sentence_that_holds_the_question_words)
     const char *question, *starts;
   } cases[] = {
       {"When does it close on Saturdays?", "On Saturdays the library closes early"},
+      {"When does the library open on Saturday?", "On Saturdays the library closes early"},
       {"Where can I return borrowed books?", "Borrowed books can be returned"},
       {"Can I bring food into the reading rooms?", "Please keep food and drinks"},
   };
