@@ -336,8 +336,8 @@ static int emit_step(planner *p, const step *st) {
                (strcmp(tgt, dl) || (src_lang && strcmp(src_lang, dl)));
   int r = off_own_res(p, st->a, st->b, ptype), rd = r >= 0 ? p->res[r].reader - 1 : -1, q;
   int last = p->g->n ? (int)(p->made[p->g->n - 1] - p->cues[0].spec) : -1; /* its task */
-  own_texts(p, st, NULL, &q); /* "the question is 'Q?' ... find the answer": answered already */
-  bool again = off_is_role(p, st->task, R_ASK_TEXT) && (q < 0 || p->res[q].used) &&
+  bool again = off_is_role(p, st->task, R_ASK_TEXT) && /* "the question is 'Q?' ... answer it" */
+               (!own_texts(p, st, NULL, &q) || p->res[q].used) &&
                (off_is_role(p, last, R_READ_DOCUMENT) || off_is_role(p, last, R_ASK_PICTURE));
   source read = {-1, again ? (int)p->g->n - 1 : rd, NULL}; /* "summarize the | text in x.png" */
   if (again || (rd >= 0 && p->made[rd] == spec && spec->inputs == ptype)) /* read for it already */
