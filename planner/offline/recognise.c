@@ -461,22 +461,6 @@ static int nothing_planned(planner *p) {
   return chat_asked(p) ? 0 : (baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1);
 }
 
-/* "When does it close? Look at sign.png": a question naming no task, before a file named later
- * that no step works on, is asked of it (visually where that can run); true when one was. */
-static bool ask_of_what_follows(planner *p) {
-  bool placed = false, later_task = false;
-  for (size_t s = p->n_steps; s-- > 0; later_task |= p->steps[s].task >= 0) {
-    step *q = &p->steps[s];
-    unsigned later = off_own_types(p, q->b, p->n_tok);
-    if (q->task >= 0 || q->context || !later || later_task || !off_is_question(p, q->a, q->b))
-      continue;
-    int vqa = p->role[R_ASK_PICTURE];
-    q->task = (later & BATON__T_IMAGE) && p->cues[vqa].runnable ? vqa : p->role[R_ASK_TEXT];
-    placed = true;
-  }
-  return placed;
-}
-
 int off_recognise(planner *p) {
   if (off_marks_found(p)) /* planned with the last request (plan.c) */
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
@@ -490,7 +474,7 @@ int off_recognise(planner *p) {
     claim_resources(p, st, p->cues[st->task].spec->inputs, produced);
     produced |= p->cues[st->task].spec->outputs;
   }
-  if (!ask_of_what_follows(p) && last < 0 && !clearest_cue(p) && nothing_planned(p) != 0)
+  if (last < 0 && !clearest_cue(p) && nothing_planned(p) != 0)
     return -1;
   merge_steps(p);
   return 0;

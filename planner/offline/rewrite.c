@@ -10,8 +10,8 @@
  * Contract: off_find_image_kinds() sets what each picture and the request's picture show (plain,
  * a table, a document); off_rewrite() takes a recognised step and gives the task to use, its own
  * unless: a picture of a table or document is read as one, a question with no passage but a picture
- * is a visual question, a translation naming no language of a picture is reading it, one object is
- * classified rather than detected. Tasks are named by their lexicon roles.
+ * is a visual question, one object is classified rather than detected. Tasks are named by their
+ * lexicon roles.
  */
 
 /* A sentence naming a picture and calling it a table or a document ("a scanned invoice x.png"),
@@ -83,30 +83,14 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
   return p->role[kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
 }
 
-/* "Translate what is in those regions into written words": a translation into no language, with
- * no text to work on but a picture or recording made or named before (pictures named later count),
- * is reading that picture (or transcribing that recording); the reading task, or -1. */
-static int translation_of_media(const planner *p, const step *st, unsigned produced) {
-  if (!off_is_role(p, st->task, R_TRANSLATE) || ((produced | off_own_types(p, 0, st->b)) &
-      BATON__T_TEXT) || (p->last_turn && (off_res_types(p, true) & BATON__T_TEXT)) ||
-      !off_has_word(p, st->a, st->b, W_DESTINATION))
-    return -1; /* a text made or named so far, or the last turn's; "translate sign.png" reads it */
-  for (size_t i = st->a; i < p->n_tok && (i < st->b || !off_punct(p, i, ".!?;")); i++)
-    if (off_language_at(p, i))
-      return -1; /* "their French names", "translate a.png and b.png into French" */
-  unsigned media = produced | off_res_types(p, false); /* a picture may show a table, a document */
-  return media & BATON__T_IMAGE ? off_reader_task(p, p->role[R_CAPTION], -1)
-         : media & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
-}
-
-/* A question on a picture, a translation of media, else one object ("identify the main object in
+/* A question on a picture, else one object ("identify the main object in
  * x.jpg", "what object it depicts"): told by classifying the picture; but detection finds several
  * ("the objects", "which object is the largest"), and "an object detection model" names it. */
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
-  int asked = question_on_picture(p, st, produced), read = translation_of_media(p, st, produced);
+  int asked = question_on_picture(p, st, produced);
   bool one = off_is_role(p, st->task, R_DETECT) && !off_has_word(p, st->a, st->b, W_SEVERAL) &&
              off_has_word(p, st->a, st->b, W_ONE_THING);
   for (size_t i = st->a; one && i + 1 < st->b; i++)
     one = !off_is(p, i, W_ONE_THING) || !off_is(p, i + 1, W_TASK_NOUN);
-  return asked >= 0 ? asked : read >= 0 ? read : one ? p->role[R_CLASSIFY_PICTURE] : st->task;
+  return asked >= 0 ? asked : one ? p->role[R_CLASSIFY_PICTURE] : st->task;
 }
