@@ -12,8 +12,9 @@
  * task per step (one per named file of its type), each input from the step's own resource, else the
  * nearest earlier task making that type, else an unused resource (the request's first, then earlier
  * turns' newest, or oldest for "the original"), bridging a picture or recording to text when text
- * is needed; a translation rides along if a step names a target language, a speaking task if it
- * says "aloud". A step with nothing to work on is dropped; if all are, -1, err says what is needed.
+ * is needed (a recording no step takes gives its words to a picture's task that needs some); a
+ * translation rides along if a step names a target language, a speaking task if it says "aloud". A
+ * step with nothing to work on is dropped; if all are, -1, err says what is needed.
  */
 
 /* Where an input comes from: a resource, an earlier task, or literal text. */
@@ -78,6 +79,14 @@ unsigned off_primary_type(const baton__taskspec *s) {
   return t ? t & -t : BATON__T_TEXT; /* the lowest bit: image, audio, video; text, JSON */
 }
 
+/* Does st's task, taking a picture or recording and words, take an earlier text as its words: an
+ * edit only "based on" it ("alter the image to reflect the detected emotion"), any other task
+ * unless the step asks a question of its own */
+static bool takes_text(const planner *p, const step *st, const baton__taskspec *spec) {
+  return (spec->outputs & BATON__T_IMAGE) ? off_has_word(p, st->a, st->b, W_GUIDED)
+         : !off_is_question(p, st->a, st->b) && !off_asks_question(p, st->a, st->b);
+}
+
 /* A task's second text: beside a picture or recording the question or instruction (a quote, else an
  * earlier step's text, else the step's words), beside a text the question or text to compare. */
 static int add_second_text(planner *p, const step *st, int task, baton__task *t, int prev_text) {
@@ -86,11 +95,7 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   own_texts(p, st, t->args[0].value, &qs.res); /* not the text the task takes already */
   const char *name = "text";
   if (off_primary_type(spec) != BATON__T_TEXT && (spec->inputs & BATON__T_TEXT)) {
-    /* an edit takes an earlier text as its instruction only "based on" it ("alter the image to
-     * reflect the detected emotion"), any other task unless the step asks a question of its own */
-    bool takes_prev = (spec->outputs & BATON__T_IMAGE) ? off_has_word(p, st->a, st->b, W_GUIDED)
-                      : !off_is_question(p, st->a, st->b) && !off_asks_question(p, st->a, st->b);
-    qs.ref = qs.res < 0 && takes_prev && prev_text != t->args[0].ref ? prev_text : -1;
+    qs.ref = qs.res < 0 && takes_text(p, st, spec) && prev_text != t->args[0].ref ? prev_text : -1;
     qs.literal = qs.res < 0 && qs.ref < 0 ? span_text(p, st->a, st->b) : NULL;
   } else if (off_takes_two_texts(p, spec)) {
     name = off_is_role(p, task, R_COMPARE_TEXTS) ? "text2" : "question";
@@ -233,7 +238,10 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
    * my narration in n.wav describes": what a recording nobody listened to says is what to make */
   int t = first_unused(p, st, BATON__T_TEXT), m = first_unused(p, st, media);
   t = t >= 0 && p->res[t].asked && !has_ref && first_unused(p, st, BATON__T_AUDIO) >= 0 ? -1 : t;
-  bool unread = text && prev < 0 && (t < 0 || (p->res[t].turn && m >= 0 && !p->res[m].turn));
+  bool later = has_ref && off_own_res(p, 0, st->a, BATON__T_TEXT) < 0 && /* "a talk in t.wav; */
+               off_own_res(p, 0, st->a, BATON__T_AUDIO) >= 0; /* sum it up. Compare with 'x'" */
+  bool unread = text && prev < 0 &&
+                (t < 0 || later || (p->res[t].turn && m >= 0 && !p->res[m].turn));
   unsigned reads = (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO; /* 2, else 2b */
   if (unread && (b = bridge(p, st, false, reads, src)))
     return b > 0 ? 0 : -1;
@@ -281,6 +289,8 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
       texts = 0, p->res[in->res = quote].used = true;
   /* "using notes.txt, answer 'Who wrote it?'": the question is its own, the passage elsewhere */
   bool asks = texts == 1 && prev_text < 0 && !off_is_passage(&p->res[quote]);
+  bool compare = off_is_role(p, st->task, R_COMPARE_TEXTS);
+  const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO;
   for (size_t i = 0; asks && in->res < 0 && i < st->a; i++)
     if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
       p->res[in->res = r].used = true;
@@ -293,8 +303,9 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
     p->res[in->res = r].used = true;
   else if (texts == 1 && prev_text >= 0)
     in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
-  else if (texts == 1 && ((r = bridge(p, st, true, BATON__T_IMAGE | BATON__T_AUDIO, in)) != 0 ||
-                          (asks && (r = bridge(p, st, false, BATON__T_AUDIO, in)) != 0)))
+  else if (texts == 1 && ((r = bridge(p, st, true, media, in)) != 0 ||
+                          ((asks || compare) && prev_text < 0 &&
+                           (r = bridge(p, st, false, compare ? media : BATON__T_AUDIO, in)) != 0)))
     return r < 0 ? -1 : 0; /* "compare x.jpg with 'a cat'", "ask a.wav 'Why?'": what it holds */
   else if (in->res < 0 && resolve_input(p, st, ptype, spec->outputs, in) != 0)
     return -1;
@@ -319,6 +330,20 @@ static size_t made_together(const planner *p, const step *st, unsigned type) {
   while (k > 1 && p->made[k - 2] == p->made[n - 1] && p->g->tasks[k - 1].args[0].ref != (int)k - 2)
     k--;
   return n - k + 1;
+}
+
+/* "Edit x.jpg according to my voice note in n.wav", "answer the question I ask in q.wav about
+ * x.jpg": a recording no step claims, beside a step whose task takes a picture and words of no
+ * quote, is heard first for its words; the transcript's id, -1 if none, -2 on error */
+static int heard(planner *p, const step *st) {
+  const baton__taskspec *spec = p->cues[st->task].spec;
+  int q, r = first_unused(p, st, BATON__T_AUDIO);
+  if (r < 0 || p->res[r].claimed || off_primary_type(spec) == BATON__T_TEXT ||
+      !(spec->inputs & BATON__T_TEXT) || own_texts(p, st, NULL, &q) || !takes_text(p, st, spec))
+    return -1;
+  source in = {r, -1, NULL};
+  p->res[r].used = true;
+  return (q = emit_task(p, st, p->role[R_TRANSCRIBE], &in, -1, NULL, NULL)) < 0 ? -2 : q;
 }
 
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
@@ -358,10 +383,10 @@ static int emit_step(planner *p, const step *st) {
     if (off_res_at(p, i, ptype) >= 0)
       own[n_own++] = i;
   size_t copies = n_own > 1 ? n_own : made_together(p, st, ptype);
-  int first = (int)(p->g->n - copies); /* of the tasks "them" points at, with no own files */
-  for (size_t c = 0; c < copies; c++) {
+  int first = (int)(p->g->n - copies), words = heard(p, st); /* "them": no own files */
+  for (size_t c = 0; words > -2 && c < copies; c++) {
     source in = {-1, first + (int)c, NULL}, out = {-1, -1, NULL};
-    int prev_text = nearest_producer(p, BATON__T_TEXT);
+    int prev_text = words >= 0 ? words : nearest_producer(p, BATON__T_TEXT);
     int rc = n_own > 1 || copies == 1 ? choose_input(p, st, own, n_own, c, prev_text, &in) : 0;
     if (rc != 0)
       return rc;
@@ -381,7 +406,7 @@ static int emit_step(planner *p, const step *st) {
         (st->speak && emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0))
       return -1;
   }
-  return 0;
+  return words > -2 ? 0 : -1;
 }
 
 int off_link(planner *p) {
