@@ -216,8 +216,6 @@ bool off_asks_question(const planner *p, size_t a, size_t b);
 bool off_asks_language(const planner *p, size_t a, size_t b);
 bool off_asks_about(const planner *p);
 bool off_is_passage(const resource *r);
-double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
-                      double *kw_out);
 int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, double min,
                       int exclude, double *score_out);
 int off_best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out);

@@ -1,7 +1,6 @@
 /* lexicon.c — loads the offline planner's lexicon (word classes, languages, task roles, weights) from YAML. */
 #include "planner/offline/internal.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,10 +37,7 @@ static int fail(loader *l, const baton__ynode *at, const char *what, const char 
 
 /* A name of the tables above as the lexicon spells it. */
 static const char *lower(const char *name, char *buf) {
-  size_t i = 0;
-  for (; name[i] && i + 1 < OFF_MAX_WORD; i++)
-    buf[i] = (char)tolower((unsigned char)name[i]);
-  return buf[i] = '\0', buf;
+  return baton__lower_copy(buf, name, strnlen(name, OFF_MAX_WORD - 1)), buf;
 }
 
 /* One pair of a section: the index of its name in the section's names. */

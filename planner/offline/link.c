@@ -290,7 +290,6 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
   /* "using notes.txt, answer 'Who wrote it?'": the question is its own, the passage elsewhere */
   bool asks = texts == 1 && prev_text < 0 && !off_is_passage(&p->res[quote]);
   bool compare = off_is_role(p, st->task, R_COMPARE_TEXTS);
-  const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO;
   for (size_t i = 0; asks && in->res < 0 && i < st->a; i++)
     if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
       p->res[in->res = r].used = true;
@@ -303,9 +302,9 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
     p->res[in->res = r].used = true;
   else if (texts == 1 && prev_text >= 0)
     in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
-  else if (texts == 1 && ((r = bridge(p, st, true, media, in)) != 0 ||
-                          ((asks || compare) && prev_text < 0 &&
-                           (r = bridge(p, st, false, compare ? media : BATON__T_AUDIO, in)) != 0)))
+  else if (texts == 1 && ((r = bridge(p, st, true, BATON__T_IMAGE | BATON__T_AUDIO, in)) != 0 ||
+                          ((asks || compare) && prev_text < 0 && (r = bridge(p, st, false,
+                           BATON__T_AUDIO | (compare ? BATON__T_IMAGE : 0u), in)) != 0)))
     return r < 0 ? -1 : 0; /* "compare x.jpg with 'a cat'", "ask a.wav 'Why?'": what it holds */
   else if (in->res < 0 && resolve_input(p, st, ptype, spec->outputs, in) != 0)
     return -1;

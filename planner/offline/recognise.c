@@ -27,14 +27,6 @@ static void claim_resources(planner *p, const step *st, unsigned inputs, unsigne
       own = p->res[i].claimed = true;
 }
 
-/* Types of earlier turns' resources the request names none of its own of. */
-static unsigned earlier_types(const planner *p) {
-  unsigned earlier = 0, own = 0;
-  for (size_t i = 0; i < p->n_res; i++)
-    *(p->res[i].turn > 0 ? &earlier : &own) |= p->res[i].type;
-  return earlier & ~own;
-}
-
 /* Marks "the summary", "the classification result" (one word between) as references to earlier
  * output, no cues for a new task. */
 static void mark_references(planner *p, size_t a, size_t b) {
@@ -365,7 +357,7 @@ static bool stated_before(planner *p, const step *st, int last) {
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
   unsigned avail = produced | off_res_types(p, true);
-  bool any = last >= 0 || earlier_types(p); /* a conversation is going on */
+  bool any = last >= 0 || p->last_turn; /* a conversation is going on */
   if (any)
     mark_references(p, st->a, st->b);
   /* "what is the | depth of x.jpg?": the frame of a question about a thing names no task */

@@ -7,7 +7,7 @@
 #include "core/banned.h"
 
 /*
- * Contract: off_task_score() takes a step's tokens, what earlier steps and free resources provide,
+ * Contract: task_score() takes a step's tokens, what earlier steps and free resources provide,
  * and a task; it gives sum_i w_i f_i over the features below (weights: lexicon.yaml, fitted by
  * bench/fit_weights.py). off_best_task() picks the best task scoring at least `accept`. What the
  * features ask of a span (the media it speaks of, a question it asks, a passage) lives here too.
@@ -102,8 +102,8 @@ bool off_is_passage(const resource *r) {
 
 /* Task t's weighted feature sum for tokens [a,b) given avail (types earlier tasks or unclaimed
  * resources provide), 0 if the keywords (their score: *kw_out) say too little. */
-double off_task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
-                      double *kw_out) {
+static double task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
+                         double *kw_out) {
   double kw = *kw_out = off_keyword_score(p, &p->cues[t], a, b), sc = 0;
   if (kw < p->lx->w[K_MIN_KEYWORD])
     return 0;
@@ -157,7 +157,7 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
                       int exclude, double *score_out) {
   double best_s, second_s, scores[OFF_MAX_TASKSPECS], kws[OFF_MAX_TASKSPECS];
   for (size_t t = 0; t < p->n_cues; t++)
-    scores[t] = (int)t == exclude ? (kws[t] = 0) : off_task_score(p, a, b, avail, t, &kws[t]);
+    scores[t] = (int)t == exclude ? (kws[t] = 0) : task_score(p, a, b, avail, t, &kws[t]);
   int best = highest(p, scores, kws, false, -1, 0, &best_s);
   if (best < 0 || best_s < min) /* nothing that can run fits: what fits */
     best = highest(p, scores, kws, true, -1, 0, &best_s);
