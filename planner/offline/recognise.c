@@ -10,9 +10,9 @@
  * Contract: off_recognise() takes p->steps (from segment.c) and gives each step that asks for
  * something its task (p->steps[i].task >= 0), in order: what earlier steps make guides later ones;
  * a step naming two tasks is split, one repeating an earlier task with nothing new is dropped, a
- * task is rewritten as rewrite.c says, "aloud" beside a text task speaks it too; if nothing
- * matched, the one clearest cue anywhere is taken. It then keeps the recognised steps only,
- * neighbouring steps on one task merged. 0, or -1 with err set when no step names any task.
+ * task is rewritten as rewrite.c says, "aloud" beside a text task speaks it too; a quoted question
+ * no step answers is asked; if nothing matched, the clearest cue is taken. Then it keeps the
+ * recognised steps only, neighbours on one task merged. 0, or -1 (err set) when none names a task.
  */
 
 /* Claims what a recognised step takes: later steps do not count on it ("read x.png ... aloud"). */
@@ -453,6 +453,27 @@ static int nothing_planned(planner *p) {
   return chat_asked(p) ? 0 : (baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1);
 }
 
+/* "I have x.jpg and a question: 'What is it?'": with no step answering questions, a quoted question
+ * after "question" in a step naming no task is asked of a passage named before, else the picture */
+static bool ask_quoted(planner *p) {
+  bool asked = false, picture = off_res_types(p, false) & BATON__T_IMAGE, passage = false;
+  for (size_t s = 0; s < p->n_steps; s++) /* the roles answering questions, in a row */
+    for (int r = R_READ_DOCUMENT; r <= R_ASK_TABLE; r++)
+      if (off_is_role(p, p->steps[s].task, (off_role)r))
+        return false;
+  for (step *q = p->steps; q < p->steps + p->n_steps; q++)
+    for (size_t i = q->a; i < q->b; i++) {
+      const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
+      bool text = passage && !off_asks_about_picture(p, q);
+      if (r && r->asked && q->task < 0 && (picture || text) &&
+          off_has_word(p, i > q->a + 4 ? i - 4 : q->a, i, W_QUESTION))
+        q->task = text ? p->role[R_ASK_TEXT] : off_reader_task(p, p->role[R_ASK_PICTURE], -1),
+        q->context = false, asked = true;
+      passage |= r && off_is_passage(r);
+    }
+  return asked;
+}
+
 int off_recognise(planner *p) {
   if (off_marks_found(p)) /* planned with the last request (plan.c) */
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
@@ -466,7 +487,7 @@ int off_recognise(planner *p) {
     claim_resources(p, st, p->cues[st->task].spec->inputs, produced);
     produced |= p->cues[st->task].spec->outputs;
   }
-  if (last < 0 && !clearest_cue(p) && nothing_planned(p) != 0)
+  if (!ask_quoted(p) && last < 0 && !clearest_cue(p) && nothing_planned(p) != 0)
     return -1;
   merge_steps(p);
   return 0;
