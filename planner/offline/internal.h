@@ -37,8 +37,8 @@
 
 /* ---- lexicon (lexicon.c) ---------------------------------------------- */
 
-/* Word classes of lexicon.yaml (W_*), task kinds its rules name (R_*), its weights: the score terms
- * of score.c (F_*, one per feature) and thresholds (K_*). */
+/* Word classes of lexicon.yaml (W_*), task kinds its rules name (R_*; the question answerers in a
+ * row, READ_DOCUMENT to ASK_TABLE), weights: score.c's terms (F_*, one a feature), limits (K_*). */
 #define OFF_CLASSES(X) \
    X(DETERMINER) X(DEFINITE) X(INDEFINITE) X(DESTINATION) X(TARGET_PREP) X(SOURCE_PREP) X(JOINER) \
    X(HARD_BREAK) X(DEMONSTRATIVE) X(RELATIVE) X(PREPOSITION) X(STOPWORD) X(REFERENCE) X(PLURAL) \
