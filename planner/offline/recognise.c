@@ -467,8 +467,8 @@ static bool ask_quoted(planner *p) {
       bool text = passage && !off_asks_about_picture(p, q);
       if (r && r->asked && q->task < 0 && (picture || text) &&
           off_has_word(p, i > q->a + 4 ? i - 4 : q->a, i, W_QUESTION))
-        q->task = text ? p->role[R_ASK_TEXT] : off_reader_task(p, p->role[R_ASK_PICTURE], -1),
-        q->context = false, asked = true;
+        q->task = off_reader_task(p, p->role[R_ASK_PICTURE], -1), q->context = false, asked = true,
+        q->task = text || !p->cues[q->task].runnable ? p->role[R_ASK_TEXT] : q->task;
       passage |= r && off_is_passage(r);
     }
   return asked;

@@ -227,7 +227,8 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
   static const char *const visual[] = {
       "What are the opening hours on sign.png?",
       "Answer the question 'When does it open?' using the text in sign.png",
-      "When does it open? Look at sign.png", "When does it close? Read sign.png"};
+      "When does it open? Look at sign.png", "When does it close? Read sign.png",
+      "I have sign.png and a question: 'When does it open?'. I want the answer in French."};
   for (size_t i = 0; i < sizeof visual / sizeof *visual; i++) {
     got = plan_case(visual[i], NULL, NULL, NULL, note, err, sizeof err);
     cr_assert(got && strstr(got, "visual-question-answering("), "%s", got ? got : err);
