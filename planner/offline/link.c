@@ -303,7 +303,7 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
   else if (texts == 1 && prev_text >= 0)
     in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
   else if (texts == 1 && ((r = bridge(p, st, true, BATON__T_IMAGE | BATON__T_AUDIO, in)) != 0 ||
-                          ((asks || compare) && prev_text < 0 && in->res < 0 &&
+                          ((asks || compare) && in->res < 0 &&
                            (r = bridge(p, st, false, BATON__T_AUDIO | BATON__T_IMAGE, in)) != 0)))
     return r < 0 ? -1 : 0; /* "compare x.jpg with 'a cat'", "ask a.wav 'Why?'": what it holds */
   else if (in->res < 0 && resolve_input(p, st, ptype, spec->outputs, in) != 0)
