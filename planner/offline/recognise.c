@@ -464,7 +464,7 @@ static bool ask_quoted(planner *p) {
   for (step *q = p->steps; q < p->steps + p->n_steps; q++)
     for (size_t i = q->a; i < q->b; i++) {
       const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
-      bool text = passage && !off_asks_about_picture(p, q);
+      bool text = passage && r && r->asked && !off_asks_about_picture(p, q);
       if (r && r->asked && q->task < 0 && (picture || text) &&
           off_has_word(p, i > q->a + 4 ? i - 4 : q->a, i, W_QUESTION))
         q->task = off_reader_task(p, p->role[R_ASK_PICTURE], -1), q->context = false, asked = true,
