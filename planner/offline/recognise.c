@@ -15,14 +15,18 @@
  * recognised steps only, neighbours on one task merged. 0, or -1 (err set) when none names a task.
  */
 
-/* Claims what a recognised step takes: later steps do not count on it ("read x.png ... aloud"). */
-static void claim_resources(planner *p, const step *st, unsigned inputs, unsigned produced_before) {
+/* Claims what a recognised step takes: later steps do not count on it ("read x.png ... aloud"). A
+ * file of a medium it makes, just after "into" or "as" ("into speech (a.wav)"), is its output. */
+static void claim_resources(planner *p, const step *st, const baton__taskspec *s, unsigned before) {
   bool own = false;
   for (size_t i = st->a; i < st->b; i++)
-    if (off_res_at(p, i, inputs) >= 0)
+    if (off_res_at(p, i, s->inputs) >= 0)
       own = p->res[p->tok[i].res].claimed = true;
-  unsigned media = inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : inputs;
-  for (size_t i = 0; !own && !(produced_before & need) && i < p->n_res; i++)
+    else if (off_res_at(p, i, s->outputs & ~(unsigned)BATON__T_TEXT) >= 0 &&
+             off_has_word(p, i > st->a + 4 ? i - 4 : st->a, i, W_DESTINATION))
+      p->res[p->tok[i].res].used = true; /* no input to any step */
+  unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
+  for (size_t i = 0; !own && !(before & need) && i < p->n_res; i++)
     if (!p->res[i].claimed && (p->res[i].type & need))
       own = p->res[i].claimed = true;
 }
@@ -272,13 +276,6 @@ static bool drop_step(planner *p, size_t s, bool same_task_only) {
   return false;
 }
 
-/* "Read sign.png to me": a file read to someone is read aloud. */
-static bool read_to_us(const planner *p, const step *st) {
-  return off_has_word(p, st->a, st->b, W_READING) && st->b > st->a + 2 &&
-         p->tok[st->b - 3].kind == TK_RES && off_is(p, st->b - 2, W_DESTINATION) &&
-         off_is(p, st->b - 1, W_US);
-}
-
 /* A visual question nothing here answers: "is there a cat in x.jpg?" ("... if there are any") is
  * asked of a detector, any other of the picture's text, not of a made picture's ("... and tell me
  * what colour they are"); the task that can answer, else the step's. */
@@ -308,8 +305,10 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   if (st->task != before && repeats_earlier_step(p, s))
     return drop_step(p, s, true);
   const baton__taskspec *spec = p->cues[st->task].spec;
-  int tts = p->role[R_SPEAK];
-  if (tts != st->task && read_to_us(p, st)) /* "read sign.png to me": speak what is read */
+  int tts = p->role[R_SPEAK]; /* "read sign.png to me", "... the text in x.png to me": aloud */
+  if (tts != st->task && off_has_word(p, st->a, st->b, W_READING) && st->b >= st->a + 3 &&
+      p->tok[st->b - 3].kind == TK_RES && off_is(p, st->b - 2, W_DESTINATION) &&
+      off_is(p, st->b - 1, W_US))
     st->speak = true;
   else if (tts != st->task && (spec->outputs & BATON__T_TEXT) &&
       !(spec->inputs & BATON__T_AUDIO) && off_has_word(p, st->a, st->b, W_ALOUD)) {
@@ -484,7 +483,7 @@ int off_recognise(planner *p) {
     if (st->context || !recognise_step(p, s, produced, last))
       continue;
     last = (int)s;
-    claim_resources(p, st, p->cues[st->task].spec->inputs, produced);
+    claim_resources(p, st, p->cues[st->task].spec, produced);
     produced |= p->cues[st->task].spec->outputs;
   }
   if (!ask_quoted(p) && last < 0 && !clearest_cue(p) && nothing_planned(p) != 0)
