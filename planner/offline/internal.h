@@ -98,9 +98,8 @@ typedef struct {
   char word[OFF_MAX_WORD]; /* TK_WORD: lower-case word as written */
   int res;                 /* TK_RES: resource index */
   size_t start, end;       /* byte span in the request */
-  bool skip;               /* not a cue (a reference such as "the summary") */
+  bool skip, naming;       /* no cue: a reference ("the summary"), names a file ("labeled as") */
   bool det;                /* a determiner ("the", "this", "an"...) */
-  bool naming;             /* names a file ("labeled as 'x.jpg'"): never a cue */
 } token;
 
 typedef struct {
@@ -108,8 +107,7 @@ typedef struct {
   char *value;     /* path or literal text (owned) */
   bool is_file, asked; /* asked: a quote that is a question ('Who won?'), no text to work on */
   int turn;        /* 0: the request's own; else the earlier turn it came from (1 = oldest) */
-  bool used;       /* consumed by some task */
-  bool claimed;    /* spoken for by a recognised step (before tasks are made) */
+  bool used, claimed; /* consumed by some task; spoken for by a recognised step (before tasks) */
   int kind;        /* a picture file: what its sentence calls it (IMG_*) */
   int reader;      /* the graph task (id + 1) that read it into text for a step, or 0 */
   const char *lang; /* an earlier turn's text: its language, when the turn said (a lexicon code) */
@@ -138,8 +136,7 @@ typedef struct {
   double score;
   bool context;     /* part of a sentence that only sets the scene */
   bool speak;       /* "read the sign in x.png aloud": speak the result too */
-  bool split_tail;  /* split off the end of the step before it */
-  bool relative;    /* that split-off end is a relative clause: it says what to make */
+  bool split_tail, relative; /* split off the step before's end; that is a relative clause */
   bool fed;         /* takes what the step after it makes (a relative clause) */
 } step;
 

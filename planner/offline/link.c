@@ -87,31 +87,31 @@ static bool takes_text(const planner *p, const step *st, const baton__taskspec *
          : !off_is_question(p, st->a, st->b) && !off_asks_question(p, st->a, st->b);
 }
 
-/* A task's second text: beside a picture or recording the question or instruction (a quote, else an
- * earlier step's text, else the step's words), beside a text the question or text to compare. */
+/* A task's second text (beside a picture or recording the question or instruction, beside a text
+ * the question or text to compare): its quote, else an earlier step's text, else a question (for an
+ * edit a description) quoted before the step, left for later steps too, else the step's words. */
 static int add_second_text(planner *p, const step *st, int task, baton__task *t, int prev_text) {
   const baton__taskspec *spec = p->cues[task].spec;
+  bool picture = off_primary_type(spec) != BATON__T_TEXT; /* else a text task taking two */
+  bool compare = off_is_role(p, task, R_COMPARE_TEXTS), takes = takes_text(p, st, spec);
+  if (picture ? !(spec->inputs & BATON__T_TEXT) : !off_takes_two_texts(p, spec))
+    return 0;
   source qs = {-1, -1, NULL};
   own_texts(p, st, t->args[0].value, &qs.res); /* not the text the task takes already */
-  const char *name = "text";
-  if (off_primary_type(spec) != BATON__T_TEXT && (spec->inputs & BATON__T_TEXT)) {
-    qs.ref = qs.res < 0 && takes_text(p, st, spec) && prev_text != t->args[0].ref ? prev_text : -1;
-    qs.literal = qs.res < 0 && qs.ref < 0 ? span_text(p, st->a, st->b) : NULL;
-  } else if (off_takes_two_texts(p, spec)) {
-    name = off_is_role(p, task, R_COMPARE_TEXTS) ? "text2" : "question";
-    size_t q = st->a; /* "answer this from notes.txt: who wrote it?": what follows the ':' */
-    for (size_t i = st->a + 1; i < st->b; i++)
-      q = off_punct(p, i - 1, ":") && (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE)) ? i : q;
-    qs.literal = qs.res < 0 && name[0] == 'q' ? span_text(p, q, st->b) : NULL;
-    /* "caption a.jpg and b.jpg and compare them": the text a like task made just before */
-    int k = t->args[0].ref;
-    qs.ref = qs.res < 0 && name[0] == 't' && k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
-  } else {
-    return 0;
-  }
   if (qs.res >= 0)
     p->res[qs.res].used = true;
-  int rc = attach(p, t, name, &qs);
+  size_t q = st->a; /* "answer this from notes.txt: who wrote it?": what follows the ':' */
+  for (size_t i = st->a + 1; !picture && i < st->b; i++)
+    q = off_punct(p, i - 1, ":") && (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE)) ? i : q;
+  /* "caption a.jpg and b.jpg and compare them": the text a like task made just before */
+  int k = t->args[0].ref;
+  qs.ref = qs.res >= 0 ? -1 : picture ? (takes && prev_text != k ? prev_text : -1)
+           : compare && k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
+  for (int i = 0, r; takes && !compare && qs.ref < 0 && qs.res < 0 && i < (int)st->a; i++)
+    qs.res = (r = off_res_at(p, (size_t)i, BATON__T_TEXT)) >= 0 && !p->res[r].used &&
+             p->res[r].asked == !(spec->outputs & BATON__T_IMAGE) ? r : -1;
+  qs.literal = qs.res < 0 && qs.ref < 0 && !compare ? span_text(p, q, st->b) : NULL;
+  int rc = attach(p, t, picture ? "text" : compare ? "text2" : "question", &qs);
   free(qs.literal);
   return rc;
 }
@@ -282,6 +282,9 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec);
   int quote, r, texts = off_takes_two_texts(p, spec) ? (int)own_texts(p, st, NULL, &quote) : 0;
+  for (size_t i = 0; !texts && off_is_role(p, st->task, R_ASK_TEXT) && i < st->a; i++)
+    texts = (quote = off_res_at(p, i, BATON__T_TEXT)) >= 0 && p->res[quote].asked && /* before */
+            !p->res[quote].used; /* "I have x.jpg and a question 'Q?'. Please answer it." */
   *in = (source){-1, -1, NULL};
   /* "answer 'Who won?' from notes.txt": of two texts, a passage is the passage */
   for (size_t i = st->a; texts > 1 && !off_is_role(p, st->task, R_COMPARE_TEXTS) && i < st->b; i++)

@@ -228,7 +228,8 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
       "What are the opening hours on sign.png?",
       "Answer the question 'When does it open?' using the text in sign.png",
       "When does it open? Look at sign.png", "When does it close? Read sign.png",
-      "I have sign.png and a question: 'When does it open?'. I want the answer in French."};
+      "I have sign.png and a question: 'When does it open?'. I want the answer in French.",
+      "I have sign.png and a question: 'When does it open?'. Please answer the question."};
   for (size_t i = 0; i < sizeof visual / sizeof *visual; i++) {
     got = plan_case(visual[i], NULL, NULL, NULL, note, err, sizeof err);
     cr_assert(got && strstr(got, "visual-question-answering("), "%s", got ? got : err);
@@ -238,6 +239,11 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
     cr_assert(got && strncmp(got, want, strlen(want)) == 0, "%s: %s", visual[i], got ? got : err);
     free(got);
   }
+  /* a question quoted before the step that asks it is the question, not the passage */
+  got = plan_case(visual[5], NULL, NULL, run, note, err, sizeof err);
+  cr_assert_str_eq(got, "image-to-text(image=sign.png) question-answering(text=<0>,question=When "
+                        "does it open?)", "%s", err);
+  free(got);
   /* what is read for the question is read aloud too */
   got = plan_case("When does it open? Read sign.png aloud", NULL, NULL, run, note, err, sizeof err);
   cr_assert_str_eq(got, "image-to-text(image=sign.png) question-answering(text=<0>,question=When "
