@@ -290,10 +290,12 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
   for (size_t i = st->a; texts > 1 && !off_is_role(p, st->task, R_COMPARE_TEXTS) && i < st->b; i++)
     if ((quote = off_res_at(p, i, BATON__T_TEXT)) >= 0 && off_is_passage(&p->res[quote]))
       texts = 0, p->res[in->res = quote].used = true;
-  /* "using notes.txt, answer 'Who wrote it?'": the question is its own, the passage elsewhere */
+  /* "using notes.txt, answer 'Who wrote it?'": the question is its own, the passage elsewhere
+   * (after it too when there is no picture or recording to read: "Q? Here is the text: '...'") */
   bool asks = texts == 1 && prev_text < 0 && !off_is_passage(&p->res[quote]);
   bool compare = off_is_role(p, st->task, R_COMPARE_TEXTS);
-  for (size_t i = 0; asks && in->res < 0 && i < st->a; i++)
+  size_t end = off_res_types(p, false) & (BATON__T_IMAGE | BATON__T_AUDIO) ? st->a : p->n_tok;
+  for (size_t i = 0; asks && in->res < 0 && i < end; i++)
     if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
       p->res[in->res = r].used = true;
   r = n_own > 1 ? p->tok[own[c]].res : -1; /* the copy's own resource */
