@@ -10,8 +10,8 @@
  * Contract: off_find_image_kinds() sets what each picture and the request's picture show (plain,
  * a table, a document); off_rewrite() takes a recognised step and gives the task to use, its own
  * unless: a picture of a table or document is read as one, a question with no passage but a picture
- * is a visual question, one object is classified rather than detected. Tasks are named by their
- * lexicon roles.
+ * is a visual question (with nothing at all to answer from, a chat), one object is classified
+ * rather than detected. Tasks are named by their lexicon roles.
  */
 
 /* A sentence naming a picture and calling it a table or a document ("a scanned invoice x.png"),
@@ -66,18 +66,21 @@ bool off_asks_about_picture(const planner *p, const step *st) {
   return said;
 }
 
-/* "Answer 'Which object is the main one?'" with a picture and no passage, or a question about the
- * picture whatever else there is: visual (or document) question answering, or -1. */
-static int question_on_picture(const planner *p, const step *st, unsigned produced) {
+/* A text question's answerer: with a picture and no passage, or about the picture whatever else
+ * there is, visual (or document) question answering; with nothing to answer from, a chat; or -1. */
+static int answerer(const planner *p, const step *st, unsigned produced) {
   unsigned types = produced | off_res_types(p, false);
-  if (!off_is_role(p, st->task, R_ASK_TEXT) || !(types & BATON__T_IMAGE))
-    return -1;
-  int passages = 0; /* passages to answer from, but the step's own */
+  int passages = 0, own = 0; /* passages to answer from; the step's own */
   for (size_t i = 0; i < p->n_res; i++)
     passages += off_is_passage(&p->res[i]);
   for (size_t k = st->a; k < st->b; k++)
-    passages -= p->tok[k].kind == TK_RES && off_is_passage(&p->res[p->tok[k].res]);
-  if (!off_asks_about_picture(p, st) && ((produced & BATON__T_TEXT) || passages > 0))
+    own += p->tok[k].kind == TK_RES && off_is_passage(&p->res[p->tok[k].res]);
+  if (!off_is_role(p, st->task, R_ASK_TEXT))
+    return -1;
+  if (!passages && !(produced & BATON__T_TEXT) && !(types & (BATON__T_IMAGE | BATON__T_AUDIO)))
+    return p->role[R_CONVERSE]; /* "My question is 'Who painted the Mona Lisa?'" */
+  if (!(types & BATON__T_IMAGE) ||
+      (!off_asks_about_picture(p, st) && ((produced & BATON__T_TEXT) || passages > own)))
     return -1;
   int kind = kind_of(p, off_own_res(p, st->a, st->b, BATON__T_IMAGE));
   return p->role[kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
@@ -87,7 +90,7 @@ static int question_on_picture(const planner *p, const step *st, unsigned produc
  * x.jpg", "what object it depicts"): told by classifying the picture; but detection finds several
  * ("the objects", "which object is the largest"), and "an object detection model" names it. */
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
-  int asked = question_on_picture(p, st, produced);
+  int asked = answerer(p, st, produced);
   bool one = off_is_role(p, st->task, R_DETECT) && !off_has_word(p, st->a, st->b, W_SEVERAL) &&
              off_has_word(p, st->a, st->b, W_ONE_THING);
   for (size_t i = st->a; one && i + 1 < st->b; i++)
