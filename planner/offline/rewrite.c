@@ -69,14 +69,14 @@ bool off_asks_about_picture(const planner *p, const step *st) {
 /* A text question's answerer: with a picture and no passage, or about the picture whatever else
  * there is, visual (or document) question answering; with nothing to answer from, a chat; or -1. */
 static int answerer(const planner *p, const step *st, unsigned produced) {
+  if (!off_is_role(p, st->task, R_ASK_TEXT))
+    return -1;
   unsigned types = produced | off_res_types(p, false);
   int passages = 0, own = 0; /* passages to answer from; the step's own */
   for (size_t i = 0; i < p->n_res; i++)
     passages += off_is_passage(&p->res[i]);
   for (size_t k = st->a; k < st->b; k++)
     own += p->tok[k].kind == TK_RES && off_is_passage(&p->res[p->tok[k].res]);
-  if (!off_is_role(p, st->task, R_ASK_TEXT))
-    return -1;
   if (!passages && !(produced & BATON__T_TEXT) && !(types & (BATON__T_IMAGE | BATON__T_AUDIO)))
     return p->role[R_CONVERSE]; /* "My question is 'Who painted the Mona Lisa?'" */
   if (!(types & BATON__T_IMAGE) ||
