@@ -150,10 +150,8 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   const char *lang = speak && earlier ? earlier->lang
                      : (spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION)) || speak
                          ? off_written_language(p, st->a, st->b) : NULL;
-  if (rc == 0 && lang)
-    rc = baton__task_add_arg(&t, "lang", lang, -1);
-  if (rc == 0)
-    rc = add_second_text(p, st, task, &t, prev_text);
+  rc = rc == 0 && lang ? baton__task_add_arg(&t, "lang", lang, -1) : rc;
+  rc = rc == 0 ? add_second_text(p, st, task, &t, prev_text) : rc;
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
     /* from src_lang, a feeding translation's target, an earlier turn's language, else the default
      * but into it or into no language named (then detected); into tgt, else the default */

@@ -185,10 +185,9 @@ static void merge_steps(planner *p) {
 /* "(Tell me) what sign.png says", "what is photo.jpg about?": the question asks for the words of
  * the step's own picture or recording; the task reading or transcribing it, or -1. */
 static int words_asked(const planner *p, const step *st, unsigned own) {
-  size_t last = st->b - 1, w = st->a;
-  while (w < last && !off_is(p, w, W_WH))
-    w++;
-  bool asked = w < last && (off_is(p, last, W_ALOUD) || off_is(p, last, W_CONTENT_INTRO));
+  size_t last = st->b - 1;
+  bool asked = off_has_word(p, st->a, last, W_WH) &&
+               (off_is(p, last, W_ALOUD) || off_is(p, last, W_CONTENT_INTRO));
   return !asked ? -1 : own & BATON__T_IMAGE ? p->role[R_CAPTION]
          : own & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
 }
@@ -272,8 +271,7 @@ static bool drop_step(planner *p, size_t s, bool same_task_only) {
   if (st->split_tail && s > 0 && p->steps[s - 1].task >= 0 &&
       (!same_task_only || p->steps[s - 1].task == st->task))
     p->steps[s - 1].b = st->b;
-  st->task = -1;
-  return false;
+  return st->task = -1, false;
 }
 
 /* A visual question nothing here answers: "is there a cat in x.jpg?" ("... if there are any") is
@@ -306,11 +304,10 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     return drop_step(p, s, true);
   const baton__taskspec *spec = p->cues[st->task].spec;
   int tts = p->role[R_SPEAK]; /* "read sign.png to me", "... the text in x.png to me": aloud */
-  if (tts != st->task && off_has_word(p, st->a, st->b, W_READING) && st->b >= st->a + 3 &&
-      p->tok[st->b - 3].kind == TK_RES && off_is(p, st->b - 2, W_DESTINATION) &&
-      off_is(p, st->b - 1, W_US))
-    st->speak = true;
-  else if (tts != st->task && (spec->outputs & BATON__T_TEXT) &&
+  st->speak = tts != st->task && off_has_word(p, st->a, st->b, W_READING) && st->b >= st->a + 3 &&
+              p->tok[st->b - 3].kind == TK_RES && off_is(p, st->b - 2, W_DESTINATION) &&
+              off_is(p, st->b - 1, W_US);
+  if (!st->speak && tts != st->task && (spec->outputs & BATON__T_TEXT) &&
       !(spec->inputs & BATON__T_AUDIO) && off_has_word(p, st->a, st->b, W_ALOUD)) {
     /* a spoken-output cue beside another task, or first ("say 'hello' in French"): its text is
      * read out too; "read it aloud" with a text at hand, no picture of its own, speaks that text */
@@ -372,10 +369,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     if ((st->task = off_best_task(p, st->a, st->b, avail, &st->score)) >= 0)
       mark_references(p, st->a, st->b);
   }
-  if (st->task < 0) { /* a question put, words to say: taken as if named clearly */
-    st->task = question_task(p, s, produced);
-    st->score = p->lx->w[K_ACCEPT];
-  }
+  if (st->task < 0) /* a question put, words to say: taken as if named clearly */
+    st->task = question_task(p, s, produced), st->score = p->lx->w[K_ACCEPT];
   bool own = off_own_types(p, st->a, st->b) & BATON__T_TEXT;
   bool reads = off_has_word(p, st->a, st->b, W_READING);
   bool to_me = reads && off_has_word(p, st->a, st->b, W_US) && (own || (produced & BATON__T_TEXT));
