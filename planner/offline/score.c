@@ -9,8 +9,8 @@
 /*
  * Contract: task_score() takes a step's tokens, what earlier steps and free resources provide,
  * and a task; it gives sum_i w_i f_i over the features below (weights: lexicon.yaml, fitted by
- * bench/fit_weights.py). off_best_task() picks the best task scoring at least `accept`. What the
- * features ask of a span (the media it speaks of, a question it asks, a passage) lives here too.
+ * bench/fit_weights.py). off_best_task() picks the best task scoring at least `accept` (of a
+ * picture's and a recording's task tied, the medium named last). The features' span tests too.
  */
 
 /* Types of the resources named in tokens [a,b). */
@@ -161,6 +161,13 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
   int best = highest(p, scores, kws, false, -1, 0, &best_s);
   if (best < 0 || best_s < min) /* nothing that can run fits: what fits */
     best = highest(p, scores, kws, true, -1, 0, &best_s);
+  unsigned m = 0, media = BATON__T_IMAGE | BATON__T_AUDIO; /* the one named last in the sentence */
+  for (size_t i = b; best >= 0 && !m && i-- > 0 && !off_punct(p, i, ".!?");)
+    m = (off_own_types(p, i, i + 1) | off_said_media(p, i, i + 1)) & media;
+  for (size_t t = 0; m && t < p->n_cues; t++) /* a picture's and a recording's task tie: m wins */
+    if (scores[t] > scores[best] - 1e-9 && (p->cues[t].spec->inputs & m) &&
+        (p->cues[best].spec->inputs & media & ~m))
+      best = (int)t;
   /* "Summarise X in Spanish": a translation rides along (emit_step adds it) and the verb, if its
    * task takes text, decides the step ("convert the image category into French" is no restyle). */
   int second = off_is_role(p, best, R_TRANSLATE) && !off_has_word(p, a, b, W_TRANSLATING)
