@@ -254,10 +254,10 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
                        ? span_text(p, i + 1, st->b) : NULL;
   if (src->literal)
     return 0;
-  /* 4. an earlier output ("it", "the result" come here), 5. an unused resource */
+  /* 4. an earlier output ("it", "the result"), 5. an unused resource (not a question to draw) */
   if (prev >= 0)
     return src->ref = prev, 0;
-  if ((r = first_unused(p, st, type)) >= 0)
+  if ((r = first_unused(p, st, type)) >= 0 && (!p->res[r].asked || st->task != p->role[R_DRAW]))
     return src->res = r, p->res[r].used = true, 0;
   /* 6. "translate it": read an earlier-named image or recording first */
   if (text && has_ref && (b = bridge(p, st, false, media, src)))
