@@ -122,9 +122,9 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
   const char *q = p->req;
   /* Peel leading and trailing punctuation off for the file-name test. */
   size_t fs = s, fe = e;
-  while (fs < fe && (baton__space_byte(q[fs]) || strchr("([{<", q[fs])))
+  while (fs < fe && (baton__space_byte(q[fs]) || strchr("([{<`", q[fs])))
     fs++;
-  while (fe > fs && strchr(",.;:!?)]}>", q[fe - 1]))
+  while (fe > fs && strchr(",.;:!?)]}>`", q[fe - 1]))
     fe--;
   unsigned ft = off_file_type(q + fs, fe - fs); /* a web address is a text, passed on whole */
   bool url = !ft && (!strncmp(q + fs, "http://", 7) || !strncmp(q + fs, "https://", 8));
