@@ -128,8 +128,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
                      const char *tgt, const char *src_lang) {
   const baton__taskspec *spec = p->cues[task].spec;
   if (p->g->n >= OFF_MAX_TASKS)
-    return baton__fmt(p->err, p->errlen, "the request asks for more than %d tasks",
-                      OFF_MAX_TASKS), -1;
+    return baton__fmt(p->err, p->errlen, "the request asks for over %d tasks", OFF_MAX_TASKS), -1;
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(spec->name)};
   p->made[t.id] = spec;
   int rc = t.task ? attach(p, &t, baton__type_name(off_primary_type(spec)), in) : -1;
@@ -254,10 +253,11 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
                        ? span_text(p, i + 1, st->b) : NULL;
   if (src->literal)
     return 0;
-  /* 4. an earlier output ("it", "the result"), 5. an unused resource (not a question to draw) */
+  /* 4. an earlier output ("it", "the result"), 5. an unused one (no question after a drawing) */
   if (prev >= 0)
     return src->ref = prev, 0;
-  if ((r = first_unused(p, st, type)) >= 0 && (!p->res[r].asked || st->task != p->role[R_DRAW]))
+  if ((r = first_unused(p, st, type)) >= 0 && (!p->res[r].asked || st->task != p->role[R_DRAW] ||
+                                               off_own_res(p, st->b, p->n_tok, type) != r))
     return src->res = r, p->res[r].used = true, 0;
   /* 6. "translate it": read an earlier-named image or recording first */
   if (text && has_ref && (b = bridge(p, st, false, media, src)))
