@@ -231,17 +231,18 @@ static int question_task(planner *p, size_t s, unsigned produced) {
 }
 
 /* "Write a | summary of x.txt", "compose a short | summary": a verb writing text from text, its
- * object (after "a") naming a task that writes text, is that task alone; it, or -1. */
-static int written_task(const planner *p, const step *st, size_t k, unsigned avail, double *s2) {
+ * object (after "a") naming a task that writes text, is that task alone; true when st took it. */
+static bool written_task(const planner *p, step *st, size_t k, unsigned avail) {
   size_t art = k > st->a + 2 && !off_is(p, k - 1, W_INDEFINITE) ? k - 2 : k - 1; /* "a (short)" */
   if (!off_is(p, art, W_INDEFINITE) || art == st->a || off_is(p, art - 1, W_PREPOSITION) ||
       off_is(p, art - 1, W_CONTENT_INTRO)) /* not "a summary of it in a | conversational tone" */
-    return -1;
-  double s1;
-  int t1 = off_best_task(p, st->a, k, avail, &s1), t2 = off_best_task(p, k, st->b, avail, s2);
+    return false;
+  double s1, s2;
+  int t1 = off_best_task(p, st->a, k, avail, &s1), t2 = off_best_task(p, k, st->b, avail, &s2);
   const baton__taskspec *head = t1 >= 0 ? p->cues[t1].spec : NULL;
-  return head && t2 >= 0 && head->inputs == BATON__T_TEXT && head->outputs == BATON__T_TEXT &&
-         (p->cues[t2].spec->outputs & BATON__T_TEXT) ? t2 : -1;
+  bool one = head && t2 >= 0 && head->inputs == BATON__T_TEXT && head->outputs == BATON__T_TEXT &&
+             (p->cues[t2].spec->outputs & BATON__T_TEXT);
+  return one && (st->task = t2, st->score = s2, true);
 }
 
 /* One clause, two tasks ("estimate the depth to segment the image"): split it between them. */
@@ -249,11 +250,7 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   step *st = &p->steps[s];
   int head = -1;
   size_t k = st->task >= 0 && p->n_steps < OFF_MAX_STEPS ? best_split(p, st, avail, &head) : 0;
-  double s2;
-  int made = k ? written_task(p, st, k, avail, &s2) : -1;
-  if (made >= 0)
-    k = 0, st->task = made, st->score = s2;
-  if (!k)
+  if (!k || written_task(p, st, k, avail)) /* no split, or "write a | summary": one task */
     return;
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps++ - s - 1) * sizeof *st);
   /* "a clip | that shows", "read out the | summary of x.txt": the tail says what the head takes */
