@@ -209,8 +209,8 @@ static int question_task(planner *p, size_t s, unsigned produced) {
   bool asked_of_text = ((produced & BATON__T_TEXT) || !asked_before) && off_is(p, st->a, W_WH) &&
                        !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
-  bool sought = direct || (own && p->n_steps == 1 && off_has_word(p, st->a, st->b, W_ASK_VERB) &&
-                           !off_has_word(p, st->a, st->b, W_READING)); /* "find the author of x" */
+  bool sought = direct || (own && p->n_steps == 1 && !off_has_word(p, st->a, st->b, W_READING) &&
+                           (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, st->a, W_WH)));
   if (asked >= 0 || off_asks_about(p) || (!sought && !off_asks_question(p, st->a, st->b)))
     return asked;
   unsigned newest = off_res_types(p, true); /* the picture named or made last */
