@@ -156,6 +156,28 @@ Test(registry_registry, seeding_from_shipped_catalogue_creates_all_tasks_and_loc
   cr_assert_eq(db_int("SELECT count(*) FROM models"), (long long)count_lines("  - id: "));
 }
 
+/* A cue listed twice in one task kind weighs no more (planner/offline/cues.c): the shipped
+ * catalogue lists each once, so that an edit finds it in one place. */
+Test(registry_registry, each_task_kind_of_the_catalogue_lists_a_keyword_once) {
+  baton__registry *reg = open_shipped();
+  size_t n = 0;
+  const baton__taskspec *tasks = baton__registry_tasks(reg, &n);
+  for (size_t t = 0; t < n; t++) {
+    const char *kw = tasks[t].keywords ? tasks[t].keywords : "";
+    size_t len = strlen(kw) + 3;
+    char *all = malloc(len), *one = malloc(len);
+    cr_assert(all && one);
+    baton__fmt(all, len, "|%s|", kw);
+    for (const char *k = all + 1; *k; k += strcspn(k, "|") + 1) {
+      baton__fmt(one, len, "|%.*s|", (int)strcspn(k, "|"), k);
+      const char *first = strstr(all, one);
+      cr_assert(first && !strstr(first + 1, one), "%s lists %s twice", tasks[t].name, one);
+    }
+    free(all), free(one);
+  }
+  baton__registry_close(reg);
+}
+
 Test(registry_registry, reopening_refreshes_task_kinds_and_adds_only_new_models) {
   baton__registry *reg = open_shipped();
   baton__registry_close(reg);
