@@ -219,8 +219,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     has_ref = has_ref || p->tok[i].skip;
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
   int r = off_own_res(p, st->a, st->b, type), b;
-  /* 1. the step's own resource */
-  if (r >= 0)
+  /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'") */
+  if (r >= 0 && !(text && has_ref && p->res[r].used && nearest_producer(p, type) >= 0))
     return src->res = r, p->res[r].used = true, 0;
   /* 1b. text from the step's own image or recording ("translate sign.png") */
   if (text && (b = bridge(p, st, true, media, src)))
