@@ -218,9 +218,9 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   for (size_t i = st->a; i < st->b; i++)
     has_ref = has_ref || p->tok[i].skip;
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
-  int r = off_own_res(p, st->a, st->b, type), b;
+  int r = off_own_res(p, st->a, st->b, type), b, prev = nearest_producer(p, type);
   /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'") */
-  if (r >= 0 && !(text && has_ref && p->res[r].used && nearest_producer(p, type) >= 0))
+  if (r >= 0 && !(text && has_ref && p->res[r].used && prev >= 0))
     return src->res = r, p->res[r].used = true, 0;
   /* 1b. text from the step's own image or recording ("translate sign.png") */
   if (text && (b = bridge(p, st, true, media, src)))
@@ -229,7 +229,6 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   for (size_t i = 0; !text && off_has_word(p, st->a, st->b, W_ORIGINAL) && i < p->n_res; i++)
     if (p->res[i].type & type)
       return src->res = (int)i, p->res[i].used = true, 0;
-  int prev = nearest_producer(p, type);
   /* 2. "summarize the lecture" with lecture.wav named earlier and nothing read yet (an earlier
    * turn's text is not what this request's own picture says): read it first; 2b. "draw the scene
    * my narration in n.wav describes": what a recording nobody listened to says is what to make */
