@@ -74,7 +74,7 @@ static int answerer(const planner *p, const step *st, unsigned produced) {
   unsigned types = produced | off_res_types(p, false);
   int passages = 0, own = 0; /* passages to answer from; the step's own */
   for (size_t i = 0; i < p->n_res; i++)
-    passages += off_is_passage(&p->res[i]);
+    passages += off_is_passage(&p->res[i]) && !p->res[i].claimed; /* not one a step takes */
   for (size_t k = st->a; k < st->b; k++)
     own += p->tok[k].kind == TK_RES && off_is_passage(&p->res[p->tok[k].res]);
   if (!passages && !(produced & BATON__T_TEXT) && !(types & (BATON__T_IMAGE | BATON__T_AUDIO)))
