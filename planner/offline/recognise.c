@@ -155,6 +155,8 @@ static bool transforms(const planner *p, const step *st) {
 static int edit_twin(const planner *p, const step *x, const step *y) {
   int a = x->task, b = y->task;
   bool sentence = off_punct(p, x->b, ".!?;"), then = sentence || off_is(p, y->a - 1, W_HARD_BREAK);
+  for (size_t i = y->a; !then && i + 1 < y->b; i++) /* "enhance the edited image" */
+    then = off_is(p, i, W_MADE_THING) && off_is(p, i + 1, W_PICTURE);
   bool apart = sentence && off_is_role(p, a, R_TRANSFORM); /* a drawing beside it: one edit */
   int edit = transforms(p, x) && !apart && off_is_role(p, b, R_EDIT) ? b
              : transforms(p, y) && !then && off_is_role(p, a, R_EDIT) ? a : -1;
@@ -410,9 +412,8 @@ static bool clearest_cue(planner *p) {
   return at != NULL;
 }
 
-/* "When did the Battle of Waterloo take place?", "please recommend some destinations": a request
- * naming no task and no file of its own (a quote is to talk about) that asks something goes whole
- * to a chat model; true then. */
+/* "When did Waterloo take place?", "please recommend some places": true when a request that names
+ * no task nor file (a quote is to talk about) asks something; it goes whole to a chat model. */
 static bool chat_asked(planner *p) {
   bool asks = false, file = false;
   for (size_t i = 0; i < p->n_tok; i++) /* not "hello there, how are you" */

@@ -74,8 +74,7 @@ bool off_asks_language(const planner *p, size_t a, size_t b) {
 }
 
 /* Does [a,b) ask a question of its own: an asking verb before a quoted question ("identify 'Who
- * won?'", "I'd like to know: 'Why ...?'") or a question word ("figure out who won"), "tell me the
- * ...", "let me know the ..."? */
+ * won?'", "I'd like to know: 'Why?'"), a question word ("figure out who"), "tell me the ..."? */
 bool off_asks_question(const planner *p, size_t a, size_t b) {
   for (size_t i = a, v = a; i < b; v = ++i) { /* v: where a quoted question's lead-in starts */
     int r = off_res_at(p, i, BATON__T_TEXT);
