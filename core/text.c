@@ -16,6 +16,18 @@ bool baton__word_byte(char c) {
 
 bool baton__space_byte(char c) { return c && strchr(" \t\n\v\f\r", c); }
 
+size_t baton__fold_apostrophe(char *s) {
+  size_t w = 0;
+  for (size_t r = 0; s[r]; w++) {
+    bool apos = (unsigned char)s[r] == 0xE2 && (unsigned char)s[r + 1] == 0x80 &&
+                (unsigned char)s[r + 2] == 0x99; /* U+2019 */
+    s[w] = apos ? '\'' : s[r];
+    r += apos ? 3 : 1;
+  }
+  s[w] = '\0';
+  return w;
+}
+
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
 static size_t seq_len(const unsigned char *s, size_t n) {
   unsigned c = s[0];

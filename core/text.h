@@ -11,6 +11,9 @@ bool baton__ascii_alnum(unsigned char c);
 bool baton__word_byte(char c);
 /* A blank: space, tab, newline, vertical tab, form feed or carriage return (not NUL). */
 bool baton__space_byte(char c);
+/* Folds the typographic apostrophe (U+2019, "what’s") in NUL-terminated s into ASCII "'", in
+ * place; the new length. */
+size_t baton__fold_apostrophe(char *s);
 
 /* The length of the longest start of s[0..len) of at most max bytes that cuts no UTF-8 sequence
  * in two (len itself when len <= max). */

@@ -31,6 +31,7 @@ static size_t word_end(const char *s, size_t i, size_t n, const char *inner) {
 void off_make_word(const char *src, size_t n, char *dst, char *st) {
   n = n < OFF_MAX_WORD ? n : OFF_MAX_WORD - 1;
   baton__lower_copy(dst, src, n);
+  n = baton__fold_apostrophe(dst); /* "what’s" is "what's" */
   memcpy(st, dst, n + 1);
   if (n > 4 && (baton__has_suffix_ci(st, "ies") || baton__has_suffix_ci(st, "ied")))
     st[(n -= 2) - 1] = 'y'; /* "stories", "modified": "story", "modify"; nothing below changes */

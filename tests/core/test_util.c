@@ -113,6 +113,16 @@ Test(core_util, utf8_cut_splits_no_character) {
   cr_assert_eq(baton__utf8_cut("\x80\x80", 2, 1), 0); /* stray continuation bytes */
 }
 
+Test(core_util, fold_apostrophe_makes_typographic_apostrophes_ascii) {
+  char s[] = "What\u2019s in it? Let\u2019s see\u2019";
+  cr_assert_eq(baton__fold_apostrophe(s), strlen("What's in it? Let's see'"));
+  cr_assert_str_eq(s, "What's in it? Let's see'");
+  char keep[] = "caf\u00e9 \u201cquoted\u201d \u2018single\u2018 \xe2\x80"; /* other marks, cut */
+  size_t n = strlen(keep);
+  cr_assert_eq(baton__fold_apostrophe(keep), n);
+  cr_assert_eq(baton__fold_apostrophe((char[]){""}), 0);
+}
+
 Test(core_util, names_unreadable_file_finds_a_file_no_executor_reads) {
   char msg[256];
   cr_assert(baton__names_unreadable_file("Summarize Q3_report.pdf.", msg, sizeof msg));
