@@ -16,6 +16,11 @@ bool baton__word_byte(char c) {
 
 bool baton__space_byte(char c) { return c && strchr(" \t\n\v\f\r", c); }
 
+size_t baton__dash_len(const char *s, size_t n) {
+  return n >= 3 && (unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80 &&
+                 ((unsigned char)s[2] == 0x93 || (unsigned char)s[2] == 0x94) ? 3 : 0;
+}
+
 size_t baton__fold_apostrophe(char *s) {
   size_t w = 0;
   for (size_t r = 0; s[r]; w++) {

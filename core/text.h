@@ -11,6 +11,8 @@ bool baton__ascii_alnum(unsigned char c);
 bool baton__word_byte(char c);
 /* A blank: space, tab, newline, vertical tab, form feed or carriage return (not NUL). */
 bool baton__space_byte(char c);
+/* 3 when s[0..n) starts with an en or em dash (U+2013, U+2014), else 0. */
+size_t baton__dash_len(const char *s, size_t n);
 /* Folds the typographic apostrophe (U+2019, "what’s") in NUL-terminated s into ASCII "'", in
  * place; the new length. */
 size_t baton__fold_apostrophe(char *s);

@@ -182,7 +182,7 @@ const char *off_language_at(const planner *p, size_t i);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src);
 /* The language the words to read are written in ("read the French text"): a language named before a
- * noun, not after "into"/"from"; or NULL. */
+ * noun, not after "into"/"from" nor in a list ("into Spanish, French and German"); or NULL. */
 const char *off_written_language(const planner *p, size_t a, size_t b);
 
 /* ---- history.c */

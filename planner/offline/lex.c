@@ -165,11 +165,12 @@ int off_tokenize(planner *p) {
   const char *q = p->req;
   size_t n = p->req_len, cs, ce;
   for (size_t i = 0, j; i < n; i = j) {
-    size_t qe = baton__quote_at(q, n, i, &cs, &ce);
-    j = qe ? qe : i + 1; /* a chunk runs to the next space or opening quote */
-    while (!qe && j < n && !baton__space_byte(q[j]) && !baton__quote_at(q, n, j, &cs, &ce))
+    size_t qe = baton__quote_at(q, n, i, &cs, &ce), dash = baton__dash_len(q + i, n - i);
+    j = qe ? qe : i + (dash ? dash : 1); /* a chunk runs to the next space, dash or opening quote */
+    while (!qe && !dash && j < n && !baton__space_byte(q[j]) && !baton__dash_len(q + j, n - j) &&
+           !baton__quote_at(q, n, j, &cs, &ce))
       j++;
-    int rc = qe ? tokenize_quote(p, i, cs, ce, qe) : tokenize_chunk(p, i, j);
+    int rc = qe ? tokenize_quote(p, i, cs, ce, qe) : dash ? 0 : tokenize_chunk(p, i, j); /* "a—b" */
     if (rc != 0)
       return rc;
   }
@@ -223,8 +224,7 @@ const char *off_written_language(const planner *p, size_t a, size_t b) {
     if (off_language_at(p, i) &&
         !(i > a && (off_is(p, i - 1, W_TARGET_PREP) || off_is(p, i - 1, W_SOURCE_PREP) ||
                     off_is(p, i - 1, W_JOINER) || off_punct(p, i - 1, ","))) &&
-        p->tok[i + 1].kind == TK_WORD && !names_made(p, i) &&
-        !off_is(p, i + 1, W_JOINER)) /* not "into Spanish, French and German" */
+        p->tok[i + 1].kind == TK_WORD && !names_made(p, i) && !off_is(p, i + 1, W_JOINER))
       return off_language_at(p, i);
   return NULL;
 }

@@ -29,13 +29,13 @@ static int attach(const planner *p, baton__task *t, const char *name, const sour
   return s->ref >= 0 || value ? baton__task_add_arg(t, name, value, s->ref) : 0;
 }
 
-/* Text of tokens [a,b) as written, with marks no token holds after the last ("50%"), trailing
+/* Text of tokens [a,b) as written, with ASCII marks no token holds after it ("50%"), trailing
  * ",;:" and "and" left out (malloc'd; NULL if empty). */
 static char *span_text(const planner *p, size_t a, size_t b) {
   while (b > a && (off_punct(p, b - 1, ",;:") || off_is(p, b - 1, W_JOINER)))
     b--;
   size_t s = b > a ? p->tok[a].start : 0, e = b > a ? p->tok[b - 1].end : 0;
-  while (e > s && e < p->req_len && !strchr(" \t\r\n.!?;,:'\"", p->req[e]))
+  while (e > s && e < p->req_len && !(p->req[e] & 0x80) && !strchr(" \t\r\n.!?;,:'\"", p->req[e]))
     e++;
   return e > s ? baton__strndup(p->req + s, e - s) : NULL;
 }

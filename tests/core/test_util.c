@@ -123,6 +123,14 @@ Test(core_util, fold_apostrophe_makes_typographic_apostrophes_ascii) {
   cr_assert_eq(baton__fold_apostrophe((char[]){""}), 0);
 }
 
+Test(core_util, dash_len_finds_en_and_em_dashes_only) {
+  cr_assert_eq(baton__dash_len("\u2014then", strlen("\u2014then")), 3);
+  cr_assert_eq(baton__dash_len("\u2013", 3), 3);
+  cr_assert_eq(baton__dash_len("\u2019s", 4), 0); /* an apostrophe */
+  cr_assert_eq(baton__dash_len("\u2014", 2), 0);  /* cut short */
+  cr_assert_eq(baton__dash_len("-", 1), 0);
+}
+
 Test(core_util, names_unreadable_file_finds_a_file_no_executor_reads) {
   char msg[256];
   cr_assert(baton__names_unreadable_file("Summarize Q3_report.pdf.", msg, sizeof msg));
