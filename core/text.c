@@ -16,16 +16,21 @@ bool baton__word_byte(char c) {
 
 bool baton__space_byte(char c) { return c && strchr(" \t\n\v\f\r", c); }
 
+/* The last byte of the General Punctuation character (U+2000..U+203F) s[0..n) starts with, or 0. */
+static unsigned char general_punct(const char *s, size_t n) {
+  bool lead = n >= 3 && (unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80;
+  return lead ? (unsigned char)s[2] : 0;
+}
+
 size_t baton__dash_len(const char *s, size_t n) {
-  return n >= 3 && (unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80 &&
-                 ((unsigned char)s[2] == 0x93 || (unsigned char)s[2] == 0x94) ? 3 : 0;
+  unsigned char c = general_punct(s, n);
+  return c == 0x93 || c == 0x94 ? 3 : 0; /* U+2013, U+2014 */
 }
 
 size_t baton__fold_apostrophe(char *s) {
-  size_t w = 0;
-  for (size_t r = 0; s[r]; w++) {
-    bool apos = (unsigned char)s[r] == 0xE2 && (unsigned char)s[r + 1] == 0x80 &&
-                (unsigned char)s[r + 2] == 0x99; /* U+2019 */
+  size_t w = 0, n = strlen(s);
+  for (size_t r = 0; r < n; w++) {
+    bool apos = general_punct(s + r, n - r) == 0x99; /* U+2019 */
     s[w] = apos ? '\'' : s[r];
     r += apos ? 3 : 1;
   }
