@@ -89,7 +89,8 @@ static bool takes_text(const planner *p, const step *st, const baton__taskspec *
 
 /* A task's second text (beside a picture or recording the question or instruction, beside a text
  * the question or text to compare): its quote, else an earlier step's text, else a question (for an
- * edit a description) quoted before the step, left for later steps too, else the step's words. */
+ * edit a description) quoted before the step (left for later steps too) or after it, one no step
+ * claimed ("... answer it. The question is: 'Q?'"), else the step's words. */
 static int add_second_text(planner *p, const step *st, int task, baton__task *t, int prev_text) {
   const baton__taskspec *spec = p->cues[task].spec;
   bool picture = off_primary_type(spec) != BATON__T_TEXT; /* else a text task taking two */
@@ -97,8 +98,7 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   if (picture ? !(spec->inputs & BATON__T_TEXT) : !off_takes_two_texts(p, spec))
     return 0;
   source qs = {-1, -1, NULL};
-  own_texts(p, st, t->args[0].value, &qs.res); /* not the text the task takes already */
-  if (qs.res >= 0)
+  if (own_texts(p, st, t->args[0].value, &qs.res)) /* not the text the task takes already */
     p->res[qs.res].used = true;
   size_t q = st->a; /* "answer this from notes.txt: who wrote it?": what follows the ':' */
   for (size_t i = st->a + 1; !picture && i < st->b; i++)
@@ -107,8 +107,9 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   int k = t->args[0].ref;
   qs.ref = qs.res >= 0 ? -1 : picture ? (takes && prev_text != k ? prev_text : -1)
            : compare && k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
-  for (int i = 0, r; takes && !compare && qs.ref < 0 && qs.res < 0 && i < (int)st->a; i++)
+  for (int i = 0, r; takes && !compare && qs.ref < 0 && qs.res < 0 && i < (int)p->n_tok; i++)
     qs.res = (r = off_res_at(p, (size_t)i, BATON__T_TEXT)) >= 0 && !p->res[r].used &&
+             (i < (int)st->a || !p->res[r].claimed) &&
              p->res[r].asked == !(spec->outputs & BATON__T_IMAGE) ? r : -1;
   qs.literal = qs.res < 0 && qs.ref < 0 && !compare ? span_text(p, q, st->b) : NULL;
   int rc = attach(p, t, picture ? "text" : compare ? "text2" : "question", &qs);

@@ -128,8 +128,7 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
   unsigned said = off_said_media(p, a, b);
   if (!own && media_in && (said == BATON__T_IMAGE || said == BATON__T_AUDIO))
     f[(said & media_in) ? F_SAID_MEDIUM : F_SAID_OTHER_MEDIUM] = 1;
-  if (off_is_role(p, (int)t, R_DRAW) && off_has_word(p, a, b, W_MOVING))
-    f[F_MOVING_DRAWN] = 1; /* "visualize it in a video": the video is what to make */
+  f[F_MOVING_DRAWN] = off_is_role(p, (int)t, R_DRAW) && off_has_word(p, a, b, W_MOVING);
   f[F_NO_MODEL] = !p->cues[t].runnable && kw < p->lx->w[K_CLEAR_KEYWORD]; /* unless named clearly */
   for (int i = 0; i < F_N; i++)
     sc += p->lx->w[i] * f[i];
