@@ -88,9 +88,10 @@ static bool takes_text(const planner *p, const step *st, const baton__taskspec *
 }
 
 /* A task's second text (beside a picture or recording the question or instruction, beside a text
- * the question or text to compare): its quote, else an earlier step's text, else a question (for an
- * edit a description) quoted before the step (left for later steps too) or after it, one no step
- * claimed ("... answer it. The question is: 'Q?'"), else the step's words. */
+ * the question or text to compare): its quote; else for a question one quoted before the step or
+ * after it, no step claiming it ("... answer it from the table. The question is: 'Q?'"), else an
+ * earlier step's text, else for an edit a description quoted before it; else the step's words. A
+ * quote before the step stays there for later steps too. */
 static int add_second_text(planner *p, const step *st, int task, baton__task *t, int prev_text) {
   const baton__taskspec *spec = p->cues[task].spec;
   bool picture = off_primary_type(spec) != BATON__T_TEXT; /* else a text task taking two */
@@ -107,10 +108,10 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   int k = t->args[0].ref;
   qs.ref = qs.res >= 0 ? -1 : picture ? (takes && prev_text != k ? prev_text : -1)
            : compare && k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
-  for (int i = 0, r; takes && !compare && qs.ref < 0 && qs.res < 0 && i < (int)p->n_tok; i++)
-    qs.res = (r = off_res_at(p, (size_t)i, BATON__T_TEXT)) >= 0 && !p->res[r].used &&
-             (i < (int)st->a || !p->res[r].claimed) &&
-             p->res[r].asked == !(spec->outputs & BATON__T_IMAGE) ? r : -1;
+  bool ask = !(spec->outputs & BATON__T_IMAGE), seek = takes && !compare && (ask || qs.ref < 0);
+  for (int i = 0, r; seek && qs.res < 0 && i < (int)p->n_tok; i++)
+    qs.res = (r = off_res_at(p, (size_t)i, BATON__T_TEXT)) >= 0 && p->res[r].asked == ask &&
+             !p->res[r].used && (i < (int)st->a || !p->res[r].claimed) ? (qs.ref = -1, r) : -1;
   qs.literal = qs.res < 0 && qs.ref < 0 && !compare ? span_text(p, q, st->b) : NULL;
   int rc = attach(p, t, picture ? "text" : compare ? "text2" : "question", &qs);
   free(qs.literal);
@@ -251,11 +252,9 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     src->literal = (off_is(p, i, W_CONTENT_INTRO) || (off_punct(p, i, ":") && /* "an image: x" */
                     p->req[p->tok[i].end] == ' ')) && (i + 3 != st->b || !off_language_at(p, i + 2))
                        ? span_text(p, i + 1, st->b) : NULL;
-  if (src->literal)
-    return 0;
-  /* 4. an earlier output ("it", "the result"), 5. an unused one (no question after a drawing) */
-  if (prev >= 0)
-    return src->ref = prev, 0;
+  /* (3.) 4. an earlier output ("it", "the result"), 5. an unused one (no question after a drawing) */
+  if (src->literal || prev >= 0)
+    return src->ref = src->literal ? -1 : prev, 0;
   if ((r = first_unused(p, st, type)) >= 0 && (!p->res[r].asked || st->task != p->role[R_DRAW] ||
                                                off_own_res(p, st->b, p->n_tok, type) != r))
     return src->res = r, p->res[r].used = true, 0;
