@@ -101,8 +101,8 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   source qs = {-1, -1, NULL};
   if (own_texts(p, st, t->args[0].value, &qs.res)) /* not the text the task takes already */
     p->res[qs.res].used = true;
-  size_t q = st->a; /* "answer this from notes.txt: who wrote it?": what follows the ':' */
-  for (size_t i = st->a + 1; !picture && i < st->b; i++)
+  size_t q = st->a; /* "answer this question: who wrote it?": what follows the ':' */
+  for (size_t i = st->a + 1; i < st->b; i++)
     q = off_punct(p, i - 1, ":") && (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE)) ? i : q;
   /* "caption a.jpg and b.jpg and compare them": the text a like task made just before */
   int k = t->args[0].ref;
