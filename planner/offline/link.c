@@ -88,10 +88,10 @@ static bool takes_text(const planner *p, const step *st, const baton__taskspec *
 }
 
 /* A task's second text (beside a picture or recording the question or instruction, beside a text
- * the question or text to compare): its quote; else for a question one quoted before the step or
- * after it, no step claiming it ("... answer it from the table. The question is: 'Q?'"), else an
- * earlier step's text, else for an edit a description quoted before it; else the step's words. A
- * quote before the step stays there for later steps too. */
+ * the question or text to compare): its quote; else for a question (or any text to compare) one
+ * quoted before the step or after it, no step claiming it ("... answer it from the table. The
+ * question is: 'Q?'"), else an earlier step's text, else for an edit a description quoted before
+ * it; else the step's words. A quote before the step stays there for later steps too. */
 static int add_second_text(planner *p, const step *st, int task, baton__task *t, int prev_text) {
   const baton__taskspec *spec = p->cues[task].spec;
   bool picture = off_primary_type(spec) != BATON__T_TEXT; /* else a text task taking two */
@@ -105,13 +105,14 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   for (size_t i = st->a + 1; i < st->b; i++)
     q = off_punct(p, i - 1, ":") && (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE)) ? i : q;
   /* "caption a.jpg and b.jpg and compare them": the text a like task made just before */
-  int k = t->args[0].ref;
+  int k = t->args[0].ref, r;
   qs.ref = qs.res >= 0 ? -1 : picture ? (takes && prev_text != k ? prev_text : -1)
            : compare && k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
-  bool ask = !(spec->outputs & BATON__T_IMAGE), seek = takes && !compare && (ask || qs.ref < 0);
-  for (int i = 0, r; seek && qs.res < 0 && i < (int)p->n_tok; i++)
-    qs.res = (r = off_res_at(p, (size_t)i, BATON__T_TEXT)) >= 0 && p->res[r].asked == ask &&
-             !p->res[r].used && (i < (int)st->a || !p->res[r].claimed) ? (qs.ref = -1, r) : -1;
+  bool ask = !(spec->outputs & BATON__T_IMAGE) && !compare; /* a question, else a description */
+  bool seek = (takes || compare) && (ask || qs.ref < 0);
+  for (size_t i = 0; seek && qs.res < 0 && i < p->n_tok; i++)
+    qs.res = (r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && (compare || p->res[r].asked == ask) &&
+             !p->res[r].used && (i < st->a || !p->res[r].claimed) ? (qs.ref = -1, r) : -1;
   qs.literal = qs.res < 0 && qs.ref < 0 && !compare ? span_text(p, q, st->b) : NULL;
   int rc = attach(p, t, picture ? "text" : compare ? "text2" : "question", &qs);
   free(qs.literal);
