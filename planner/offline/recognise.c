@@ -255,9 +255,9 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   if (!k || written_task(p, st, k, avail)) /* no split, or "write a | summary": one task */
     return;
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps++ - s - 1) * sizeof *st);
-  /* "a clip | that shows", "read the | summary", "an audio | summary": the tail feeds the head */
+  /* the tail feeds st: "a clip | that shows", "the | summary", "audio | summary", "text | found" */
   bool rel = off_has_word(p, k > st->a + 3 ? k - 3 : st->a, k, W_RELATIVE) || p->tok[k - 1].det ||
-             off_said_media(p, k - 1, k);
+             off_said_media(p, k - 1, k) || baton__has_suffix_ci(p->tok[k].word, "ed");
   p->steps[s + 1] = (step){.a = k, .b = st->b, .task = -1, .split_tail = true, .relative = rel};
   st->b = k;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score); /* unless its words say little */
