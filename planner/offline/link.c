@@ -106,7 +106,7 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
     q = off_punct(p, i - 1, ":") && (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE)) ? i : q;
   /* "caption a.jpg and b.jpg and compare them": the text a like task made just before */
   int k = t->args[0].ref, r;
-  qs.ref = qs.res >= 0 ? -1 : picture ? (takes && prev_text != k ? prev_text : -1)
+  qs.ref = qs.res >= 0 ? -1 : picture ? (takes && q == st->a && prev_text != k ? prev_text : -1)
            : compare && k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
   bool ask = !(spec->outputs & BATON__T_IMAGE) && !compare; /* a question, else a description */
   bool seek = (takes || compare) && (ask || qs.ref < 0);
