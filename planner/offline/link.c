@@ -253,7 +253,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     src->literal = (off_is(p, i, W_CONTENT_INTRO) || (off_punct(p, i, ":") && /* "an image: x" */
                     p->req[p->tok[i].end] == ' ')) && (i + 3 != st->b || !off_language_at(p, i + 2))
                        ? span_text(p, i + 1, st->b) : NULL;
-  /* (3.) 4. an earlier output ("it", "the result"), 5. an unused one (no question after a drawing) */
+  /* 3. those words; 4. an earlier output ("it"); 5. an unused one (no question after a drawing) */
   if (src->literal || prev >= 0)
     return src->ref = src->literal ? -1 : prev, 0;
   if ((r = first_unused(p, st, type)) >= 0 && (!p->res[r].asked || st->task != p->role[R_DRAW] ||
