@@ -89,9 +89,9 @@ static bool takes_text(const planner *p, const step *st, const baton__taskspec *
 
 /* A task's second text (beside a picture or recording the question or instruction, beside a text
  * the question or text to compare): its quote; else for a question (or any text to compare) one
- * quoted before the step or after it, no step claiming it ("... answer it from the table. The
- * question is: 'Q?'"), else an earlier step's text, else for an edit a description quoted before
- * it; else the step's words. A quote before the step stays there for later steps too. */
+ * quoted after the step that no step claims ("... The question is: 'Q?'") or, unless the step asks
+ * its own, one before it (it stays there for later steps too); else an earlier step's text; else
+ * for an edit a description quoted before it; else the step's words. */
 static int add_second_text(planner *p, const step *st, int task, baton__task *t, int prev_text) {
   const baton__taskspec *spec = p->cues[task].spec;
   bool picture = off_primary_type(spec) != BATON__T_TEXT; /* else a text task taking two */
@@ -109,10 +109,10 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   qs.ref = qs.res >= 0 ? -1 : picture ? (takes && q == st->a && prev_text != k ? prev_text : -1)
            : compare && k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
   bool ask = !(spec->outputs & BATON__T_IMAGE) && !compare; /* a question, else a description */
-  bool seek = (takes || compare) && (ask || qs.ref < 0);
+  bool earlier = takes || compare, seek = ask || (earlier && qs.ref < 0);
   for (size_t i = 0; seek && qs.res < 0 && i < p->n_tok; i++)
     qs.res = (r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && (compare || p->res[r].asked == ask) &&
-             !p->res[r].used && (i < st->a || !p->res[r].claimed) ? (qs.ref = -1, r) : -1;
+             !p->res[r].used && (i < st->a ? earlier : !p->res[r].claimed) ? (qs.ref = -1, r) : -1;
   qs.literal = qs.res < 0 && qs.ref < 0 && !compare ? span_text(p, q, st->b) : NULL;
   int rc = attach(p, t, picture ? "text" : compare ? "text2" : "question", &qs);
   free(qs.literal);
