@@ -90,8 +90,8 @@ static bool takes_text(const planner *p, const step *st, const baton__taskspec *
 /* A task's second text (beside a picture or recording the question or instruction, beside a text
  * the question or text to compare): its quote; else for a question (or any text to compare) one
  * quoted after the step that no step claims ("... The question is: 'Q?'") or, unless the step asks
- * its own, one before it (it stays there for later steps too); else an earlier step's text; else
- * for an edit a description quoted before it; else the step's words. */
+ * its own, one before it (left there for later steps too); else, unless a question follows a ':',
+ * an earlier step's text; else an edit's description quoted before it; else the step's words. */
 static int add_second_text(planner *p, const step *st, int task, baton__task *t, int prev_text) {
   const baton__taskspec *spec = p->cues[task].spec;
   bool picture = off_primary_type(spec) != BATON__T_TEXT; /* else a text task taking two */
