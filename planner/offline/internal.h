@@ -230,7 +230,7 @@ int off_recognise(planner *p);
 /* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);
 int off_link(planner *p);
-/* Sets err: the task needs an input of its type ("image-to-text needs an image: name a ..."). */
-void off_needs_input(planner *p, const baton__taskspec *spec);
+/* Sets err: the input the task needs ("image-to-text needs an image"), or a video's; -1. */
+int off_needs_input(planner *p, const baton__taskspec *spec);
 
 #endif

@@ -432,15 +432,11 @@ static int nothing_planned(planner *p) {
   for (size_t s = 0; s < p->n_steps; s++) {
     const step *st = &p->steps[s];
     int v = off_own_res(p, st->a, st->b, BATON__T_VIDEO);
-    if (v >= 0) /* which task the step wants of a video's sound or frames */
-      p->res[v].type = BATON__T_AUDIO | BATON__T_IMAGE;
+    if (v >= 0) /* which task the step wants of a video's sound or frames ("transcribe talk.mp4") */
+      p->res[v].type |= BATON__T_AUDIO | BATON__T_IMAGE;
     int t = off_best_task(p, st->a, st->b, ~0u, &sc);
-    if (v >= 0 && t >= 0) /* "transcribe talk.mp4" */
-      return baton__fmt(p->err, p->errlen, "%s cannot work on %s: baton does not read video; save "
-                        "its sound (as .wav) or a frame (as .png) and name that file",
-                        p->cues[t].spec->name, p->res[v].value), -1;
-    if (t >= 0 && (off_said_media(p, st->a, st->b) & off_primary_type(p->cues[t].spec)))
-      return off_needs_input(p, p->cues[t].spec), -1;
+    if (t >= 0 && (v >= 0 || (off_said_media(p, st->a, st->b) & off_primary_type(p->cues[t].spec))))
+      return off_needs_input(p, p->cues[t].spec); /* for a video: what of it to save */
   }
   return chat_asked(p) ? 0 : (baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1);
 }

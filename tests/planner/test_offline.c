@@ -346,6 +346,10 @@ Test(planner_offline, a_file_no_executor_reads_is_named_in_the_error) {
   cr_assert_eq(plan_alone("Transcribe meeting.mp4", &g, err, sizeof err), -1);
   cr_assert(strstr(err, "automatic-speech-recognition cannot work on meeting.mp4") &&
             strstr(err, "does not read video"), "%s", err);
+  /* the video named in a sentence of its own: the step asking for its speech still says so */
+  cr_assert_eq(plan_alone("I have a video file talk.mp4 with a speech in it. Please transcribe "
+                          "the speech into text.", &g, err, sizeof err), -1);
+  cr_assert(strstr(err, "cannot work on talk.mp4: baton does not read video"), "%s", err);
   cr_assert_eq(plan_alone("Summarize the article at example.com/a.html", &g, err, sizeof err), 0,
                "%s", err); /* a web page is not refused: only the listed document kinds */
   baton__graph_release(&g);
