@@ -47,7 +47,7 @@
    X(ASIDE) X(SUPPOSING) X(LETS) X(US) X(YOU) X(FILLER) X(CONDITION) X(ASK_VERB) X(WH) X(TELL) \
    X(KNOW) X(IS_ARE) X(SEVERAL) X(ONE_THING) X(MARKING) X(TASK_NOUN) X(ALOUD) X(FRESH) X(GUIDED) \
    X(CONTENT_INTRO) X(TARGET_NOUN) X(TRANSLATING) X(IN_A_STATE) X(CAUSATIVE) X(READING) \
-   X(EXISTENTIAL) X(QUESTION)
+   X(EXISTENTIAL) X(QUESTION) X(AT_HAND)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -230,7 +230,8 @@ int off_recognise(planner *p);
 /* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);
 int off_link(planner *p);
-/* Sets err: the input the task needs ("image-to-text needs an image"), or a video's; -1. */
+/* Sets err: the input the task needs ("image-to-text needs an image"), or, for a video, what of
+ * it to save (spec NULL: no task named); -1. */
 int off_needs_input(planner *p, const baton__taskspec *spec);
 
 #endif

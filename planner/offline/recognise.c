@@ -426,18 +426,25 @@ static bool chat_asked(planner *p) {
 }
 
 /* Why nothing was planned: a task a step names for a medium it speaks of but there is none of
- * ("transcribe the recording" with no recording), else that no task was named; -1. A chat: 0. */
+ * ("transcribe the recording" with no recording), or that baton does not read the video a step
+ * speaks of, else that no task was named; -1. A chat: 0. */
 static int nothing_planned(planner *p) {
   double sc;
+  bool video = false;
   for (size_t s = 0; s < p->n_steps; s++) {
     const step *st = &p->steps[s];
     int v = off_own_res(p, st->a, st->b, BATON__T_VIDEO);
     if (v >= 0) /* which task the step wants of a video's sound or frames ("transcribe talk.mp4") */
       p->res[v].type |= BATON__T_AUDIO | BATON__T_IMAGE;
+    unsigned said = off_said_media(p, st->a, st->b);
     int t = off_best_task(p, st->a, st->b, ~0u, &sc);
-    if (t >= 0 && (v >= 0 || (off_said_media(p, st->a, st->b) & off_primary_type(p->cues[t].spec))))
+    video |= v >= 0 || (said & BATON__T_VIDEO);
+    if (t >= 0 && (v >= 0 ? off_keyword_score(p, &p->cues[t], st->a, st->b) >=
+                                p->lx->w[K_CLEAR_KEYWORD] : (said & off_primary_type(p->cues[t].spec))))
       return off_needs_input(p, p->cues[t].spec); /* for a video: what of it to save */
   }
+  if (video && (off_res_types(p, false) & BATON__T_VIDEO)) /* "speed up my video talk.mp4" */
+    return off_needs_input(p, NULL);
   return chat_asked(p) ? 0 : (baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1);
 }
 

@@ -40,13 +40,16 @@ bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
   return p->role[R_ASK_TEXT] == t || p->role[R_ASK_TABLE] == t || p->role[R_COMPARE_TEXTS] == t;
 }
 
-/* Media the words of [a,b) speak of working on ("the photo"), not making ("into an image"). */
+/* Media the words of [a,b) speak of working on ("the photo", "my video"), not making ("into an
+ * image"). */
 unsigned off_said_media(const planner *p, size_t a, size_t b) {
   unsigned m = 0;
   for (size_t i = a; i < b; i++)
     if (!off_has_word(p, i >= a + 2 ? i - 2 : a, i, W_MADE_AS))
       m |= off_is(p, i, W_PICTURE)     ? BATON__T_IMAGE
-           : off_is(p, i, W_RECORDING) ? BATON__T_AUDIO : 0;
+           : off_is(p, i, W_RECORDING) ? BATON__T_AUDIO
+           : off_is(p, i, W_MOVING) && off_has_word(p, i >= a + 3 ? i - 3 : a, i, W_DEFINITE)
+               ? BATON__T_VIDEO : 0;
   return m;
 }
 
@@ -99,6 +102,17 @@ bool off_is_passage(const resource *r) {
   return (r->type & BATON__T_TEXT) && (r->is_file || r->turn || (!r->asked && words >= 8));
 }
 
+/* Does [a,b) speak of a file of medium m as one at hand ("I have a video x.mp4", "the video
+ * x.mp4", "x.mp4 file"), not as the one to make ("I want a short video (x.mp4) of ...")? */
+static bool at_hand(const planner *p, size_t a, size_t b, unsigned m) {
+  for (size_t i = a, lo = a; i < b; lo = ++i > a + 5 ? i - 5 : a)
+    if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & m) &&
+        (off_has_word(p, lo, i, W_AT_HAND) || off_has_word(p, lo, i, W_DEFINITE) ||
+         off_has_word(p, i + 1, i + 3 < b ? i + 3 : b, W_AT_HAND)))
+      return true;
+  return false;
+}
+
 /* Task t's weighted feature sum for tokens [a,b) given avail (types earlier tasks or unclaimed
  * resources provide), 0 if the keywords (their score: *kw_out) say too little. */
 static double task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
@@ -108,15 +122,21 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
     return 0;
   const baton__taskspec *s = p->cues[t].spec;
   double f[F_N] = {[F_KEYWORD] = kw, [F_DESCRIPTION] = off_description_score(p, &p->cues[t], a, b)};
-  /* A file of a medium the task makes, not takes, names its output ("create a video x.mp4"); a
-   * text is one to work on ("draw what is described in notes.txt", "... as the text 'x' says"). */
+  /* A file of a medium the task makes, not takes, names its output where the words name the
+   * making, not just the medium ("create a video x.mp4", not "speed up the video x.mp4"); a text
+   * is one to work on ("draw what is described in notes.txt", "... as the text 'x' says"). */
   unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
-  unsigned own = off_own_types(p, a, b) & ~(s->outputs & ~media_in & ~(unsigned)BATON__T_TEXT);
+  unsigned made = s->outputs & ~media_in & ~(unsigned)BATON__T_TEXT;
+  unsigned named = kw > p->lx->w[K_CLEAR_KEYWORD] ? made : 0; /* "create a video x.mp4" */
+  unsigned said = off_said_media(p, a, b), video = said & off_res_types(p, false) & ~named;
+  unsigned own = (off_own_types(p, a, b) & ~(at_hand(p, a, b, made) ? named : made)) |
+                 (video & BATON__T_VIDEO); /* "the video": the one named */
   if (media_in && !((own | avail) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
   if (own && (s->inputs & own))
     f[F_OWN_INPUT] = 1;
-  else if (s->inputs == BATON__T_TEXT && (own & ~s->outputs & (BATON__T_IMAGE | BATON__T_AUDIO)))
+  else if (s->inputs == BATON__T_TEXT && !(own & BATON__T_VIDEO) && /* not one to make */
+           (own & ~s->outputs & (BATON__T_IMAGE | BATON__T_AUDIO)))
     f[F_OWN_READABLE] = !(s->outputs & BATON__T_TEXT); /* a transcript is summarized, not spoken */
   else if (own)
     f[F_OWN_OTHER] = 1;
@@ -125,7 +145,7 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
   else if (avail & s->inputs)
     f[F_AVAIL_INPUT] = 1;
   f[F_NO_PASSAGE] = off_takes_two_texts(p, s) && !((own | avail) & BATON__T_TEXT);
-  unsigned said = off_said_media(p, a, b);
+  said &= ~(unsigned)BATON__T_VIDEO;
   if (!own && media_in && (said == BATON__T_IMAGE || said == BATON__T_AUDIO))
     f[(said & media_in) ? F_SAID_MEDIUM : F_SAID_OTHER_MEDIUM] = 1;
   f[F_MOVING_DRAWN] = off_is_role(p, (int)t, R_DRAW) && off_has_word(p, a, b, W_MOVING);

@@ -350,6 +350,12 @@ Test(planner_offline, a_file_no_executor_reads_is_named_in_the_error) {
   cr_assert_eq(plan_alone("I have a video file talk.mp4 with a speech in it. Please transcribe "
                           "the speech into text.", &g, err, sizeof err), -1);
   cr_assert(strstr(err, "cannot work on talk.mp4: baton does not read video"), "%s", err);
+  /* what baton cannot do to a video is no text-to-video of the request's words */
+  cr_assert_eq(plan_alone("I have a video lesson.mp4; pull a still frame out of it.", &g, err,
+                          sizeof err), -1);
+  cr_assert(strstr(err, "baton cannot work on lesson.mp4: it does not read video"), "%s", err);
+  cr_assert_eq(plan_alone("Please speed up my holiday video beach.mp4", &g, err, sizeof err), -1);
+  cr_assert(strstr(err, "cannot work on beach.mp4"), "%s", err);
   cr_assert_eq(plan_alone("Summarize the article at example.com/a.html", &g, err, sizeof err), 0,
                "%s", err); /* a web page is not refused: only the listed document kinds */
   baton__graph_release(&g);
