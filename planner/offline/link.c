@@ -113,6 +113,10 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   for (size_t i = 0; seek && qs.res < 0 && i < p->n_tok; i++)
     qs.res = (r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && (compare || p->res[r].asked == ask) &&
              !p->res[r].used && (i < st->a ? earlier : !p->res[r].claimed) ? (qs.ref = -1, r) : -1;
+  bool original = compare && qs.ref < 0 && off_has_word(p, st->a, st->b, W_ORIGINAL);
+  for (size_t i = 0; original && qs.res < 0 && i < p->n_res; i++) /* "... with the original text" */
+    qs.res = (p->res[i].type & BATON__T_TEXT) && (!t->args[0].value ||
+             strcmp(t->args[0].value, p->res[i].value)) ? (int)i : -1;
   qs.literal = qs.res < 0 && qs.ref < 0 && !compare ? span_text(p, q, st->b) : NULL;
   int rc = attach(p, t, picture ? "text" : compare ? "text2" : "question", &qs);
   free(qs.literal);
