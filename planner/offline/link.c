@@ -101,14 +101,15 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   source qs = {-1, -1, NULL};
   if (own_texts(p, st, t->args[0].value, &qs.res)) /* not the text the task takes already */
     p->res[qs.res].used = true;
-  size_t q = st->a; /* "answer this question: who wrote it?": what follows the ':' */
-  for (size_t i = st->a + 1; i < st->b; i++)
-    q = off_punct(p, i - 1, ":") && (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE)) ? i : q;
+  bool ask = !(spec->outputs & BATON__T_IMAGE) && !compare; /* a question, else a description */
+  size_t q = st->a; /* "answer this question: who wrote it?", "edit it as follows: make ...": */
+  for (size_t i = st->a + 1; i < st->b; i++) /* what follows the ':' */
+    q = off_punct(p, i - 1, ":") && (ask ? off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE)
+                                         : picture && p->tok[i].kind == TK_WORD) ? i : q;
   /* "caption a.jpg and b.jpg and compare them": the text a like task made just before */
   int k = t->args[0].ref, r;
   qs.ref = qs.res >= 0 ? -1 : picture ? (takes && q == st->a && prev_text != k ? prev_text : -1)
            : compare && k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
-  bool ask = !(spec->outputs & BATON__T_IMAGE) && !compare; /* a question, else a description */
   bool earlier = takes || compare, seek = ask || (earlier && qs.ref < 0);
   for (size_t i = 0; seek && qs.res < 0 && i < p->n_tok; i++)
     qs.res = (r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && (compare || p->res[r].asked == ask) &&
