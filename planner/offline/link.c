@@ -230,7 +230,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
                        off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_TABLE) ||
                        off_is(p, k - 1, W_AGAIN)) && !off_is(p, k - 1, W_CONTENT_INTRO))
     k--;
-  has_ref |= k > st->a && k < st->b && off_is(p, k - 1, W_CONTENT_INTRO) && off_is(p, k, W_DEFINITE);
+  has_ref |= k > st->a && k < st->b && (off_is(p, k, W_DEMONSTRATIVE) ||
+                                        (off_is(p, k - 1, W_CONTENT_INTRO) && off_is(p, k, W_DEFINITE)));
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
   int r = off_own_res(p, st->a, st->b, type), b, prev = nearest_producer(p, type);
   /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'") */
@@ -284,8 +285,9 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 7. the step's words (not a lone verb: "summarize"), 8. any resource of that type, even used */
   for (size_t i = 0; !text && i < p->n_res && src->res < 0; i++)
     src->res = (p->res[i].type & type) ? (int)i : -1;
-  src->literal = text && st->b > st->a + 1 ? span_text(p, st->a, st->b) : NULL;
-  return 0;
+  bool video = has_ref && off_own_res(p, 0, p->n_tok, BATON__T_VIDEO) >= 0; /* "transcribe v.mp4 */
+  src->literal = text && st->b > st->a + 1 && !video ? span_text(p, st->a, st->b) : NULL;
+  return 0; /* and simplify that text": the text is the video's, not these words */
 }
 
 /* Where copy c of st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
