@@ -184,16 +184,6 @@ static void merge_steps(planner *p) {
   p->n_steps = w;
 }
 
-/* "(Tell me) what sign.png says", "what is photo.jpg about?": the question asks for the words of
- * the step's own picture or recording; the task reading or transcribing it, or -1. */
-static int words_asked(const planner *p, const step *st, unsigned own) {
-  size_t last = st->b - 1;
-  bool asked = off_has_word(p, st->a, last, W_WH) &&
-               (off_is(p, last, W_ALOUD) || off_is(p, last, W_CONTENT_INTRO));
-  return !asked ? -1 : own & BATON__T_IMAGE ? p->role[R_CAPTION]
-         : own & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
-}
-
 /* No task named, but a question put ("is there a dog in x.jpg?", "find the author of x.png" alone):
  * of the step before if it answers questions and puts none ("I have a document scan.png, and I'd
  * like to know its date"), else of a picture (one its words speak of; with one question, the last
@@ -201,8 +191,12 @@ static int words_asked(const planner *p, const step *st, unsigned own) {
  * its picture or recording reads or transcribes it. Its task, or -1. */
 static int question_task(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
-  unsigned own = off_own_types(p, st->a, st->b);
-  int asked = words_asked(p, st, own ? own : off_res_types(p, true)); /* or what it names */
+  unsigned own = off_own_types(p, st->a, st->b), read = own ? own : off_res_types(p, true);
+  size_t end = st->b - 1; /* "(tell me) what sign.png says", "what is photo.jpg about?" */
+  int asked = !off_has_word(p, st->a, end, W_WH) ||
+              !(off_is(p, end, W_ALOUD) || off_is(p, end, W_CONTENT_INTRO)) ? -1
+              : read & BATON__T_IMAGE ? p->role[R_CAPTION]
+              : read & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
   /* "read x.png. When does it close?", "This is x.jpg. What is in it? (Read it.)": a wh-question
    * after a text was made, or before any step asks for anything, asks it; not "how about 'Hi'?" */
   size_t asked_before = 0;
@@ -407,30 +401,16 @@ static bool clearest_cue(planner *p) {
     if (c.task >= 0 && c.score > best.score && (!media || (off_res_types(p, false) & media)))
       best = c, at = &p->steps[s]; /* not a picture's task where there is no picture */
   }
-  if (at)
-    *at = best;
-  return at != NULL;
-}
-
-/* "When did Waterloo take place?", "please recommend some places": true when a request that names
- * no task nor file (a quote is to talk about) asks something; it goes whole to a chat model. */
-static bool chat_asked(planner *p) {
-  bool asks = false, file = false;
-  for (size_t i = 0; i < p->n_tok; i++) /* not "hello there, how are you" */
-    asks |= off_is(p, i, W_ASKING) || off_punct(p, i, "?");
-  for (size_t i = 0; i < p->n_res; i++) /* (earlier turns' texts are not what to answer) */
-    file |= p->res[i].is_file && !p->res[i].turn, p->res[i].used = true;
-  if (asks && !file && p->n_steps)
-    p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = p->role[R_CONVERSE]}, p->n_steps = 1;
-  return asks && !file && p->n_steps;
+  return at && (*at = best, true);
 }
 
 /* Why nothing was planned: a task a step names for a medium it speaks of but there is none of
  * ("transcribe the recording" with no recording), or that baton does not read the video a step
- * speaks of, else that no task was named; -1. A chat: 0. */
+ * speaks of, else that no task was named; -1. A request naming no task nor file (a quote is to talk
+ * about) that asks something ("When did Waterloo take place?") goes whole to a chat model: 0. */
 static int nothing_planned(planner *p) {
   double sc;
-  bool video = false;
+  bool video = false, asks = false, file = false;
   for (size_t s = 0; s < p->n_steps; s++) {
     const step *st = &p->steps[s];
     int v = off_own_res(p, st->a, st->b, BATON__T_VIDEO);
@@ -445,7 +425,14 @@ static int nothing_planned(planner *p) {
   }
   if (video && (off_res_types(p, false) & BATON__T_VIDEO)) /* "speed up my video talk.mp4" */
     return off_needs_input(p, NULL);
-  return chat_asked(p) ? 0 : (baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1);
+  for (size_t i = 0; i < p->n_tok; i++) /* not "hello there, how are you" */
+    asks |= off_is(p, i, W_ASKING) || off_punct(p, i, "?");
+  for (size_t i = 0; i < p->n_res; i++) /* (earlier turns' texts are not what to answer) */
+    file |= p->res[i].is_file && !p->res[i].turn, p->res[i].used = true;
+  if (!asks || file || !p->n_steps)
+    return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
+  p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = p->role[R_CONVERSE]}, p->n_steps = 1;
+  return 0;
 }
 
 /* "I have x.jpg and a question: 'What is it?'": with no step answering questions, a quoted question

@@ -66,11 +66,9 @@ bool off_asks_about_picture(const planner *p, const step *st) {
   return said;
 }
 
-/* A text question's answerer: with a picture and no passage, or about the picture whatever else
- * there is, visual (or document) question answering; with nothing to answer from, a chat; or -1. */
+/* A text question's answerer: with a picture and no passage, or about the picture whatever else is
+ * there, visual (or document) question answering; nothing to answer from, a chat; else st->task. */
 static int answerer(const planner *p, const step *st, unsigned produced) {
-  if (!off_is_role(p, st->task, R_ASK_TEXT))
-    return -1;
   unsigned types = produced | off_res_types(p, false);
   int passages = 0, own = 0; /* passages to answer from; the step's own */
   for (size_t i = 0; i < p->n_res; i++)
@@ -81,7 +79,7 @@ static int answerer(const planner *p, const step *st, unsigned produced) {
     return p->role[R_CONVERSE]; /* "My question is 'Who painted the Mona Lisa?'" */
   if (!(types & BATON__T_IMAGE) ||
       (!off_asks_about_picture(p, st) && ((produced & BATON__T_TEXT) || passages > own)))
-    return -1;
+    return st->task;
   int kind = kind_of(p, off_own_res(p, st->a, st->b, BATON__T_IMAGE));
   return p->role[kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
 }
@@ -90,10 +88,11 @@ static int answerer(const planner *p, const step *st, unsigned produced) {
  * x.jpg", "what object it depicts"): told by classifying the picture; but detection finds several
  * ("the objects", "which object is the largest"), and "an object detection model" names it. */
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
-  int asked = answerer(p, st, produced);
+  if (off_is_role(p, st->task, R_ASK_TEXT))
+    return answerer(p, st, produced);
   bool one = off_is_role(p, st->task, R_DETECT) && !off_has_word(p, st->a, st->b, W_SEVERAL) &&
              off_has_word(p, st->a, st->b, W_ONE_THING);
   for (size_t i = st->a; one && i + 1 < st->b; i++)
     one = !off_is(p, i, W_ONE_THING) || !off_is(p, i + 1, W_TASK_NOUN);
-  return asked >= 0 ? asked : one ? p->role[R_CLASSIFY_PICTURE] : st->task;
+  return one ? p->role[R_CLASSIFY_PICTURE] : st->task;
 }
