@@ -212,8 +212,7 @@ const char *off_language_at(const planner *p, size_t i) {
   return NULL;
 }
 
-/* Do the words after language i say what to make in it: "the French version", "a Spanish
- * voiceover", "a German audio version"? */
+/* Do language i's next words name what to make: "a Spanish voiceover", "a German audio version"? */
 static bool names_made(const planner *p, size_t i) {
   i += i + 2 < p->n_tok && off_is(p, i + 1, W_RECORDING);
   return i + 1 < p->n_tok && (off_is(p, i + 1, W_TARGET_NOUN) || off_is(p, i + 1, W_ALOUD));

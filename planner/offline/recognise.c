@@ -31,8 +31,7 @@ static void claim_resources(planner *p, const step *st, const baton__taskspec *s
       own = p->res[i].claimed = true;
 }
 
-/* Marks "the summary", "the classification result" (one word between) as references to earlier
- * output, no cues for a new task. */
+/* Marks "the summary", "the classification result" (one word between) as earlier output: no cue. */
 static void mark_references(planner *p, size_t a, size_t b) {
   for (size_t i = a + 1; i < b; i++) {
     /* "the transcription of the audio" names what to make, not an earlier result */

@@ -40,8 +40,7 @@ bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
   return p->role[R_ASK_TEXT] == t || p->role[R_ASK_TABLE] == t || p->role[R_COMPARE_TEXTS] == t;
 }
 
-/* Media the words of [a,b) speak of working on ("the photo", "my video"), not making ("into an
- * image"). */
+/* Media [a,b) speaks of working on ("the photo", "my video"), not of making ("into an image"). */
 unsigned off_said_media(const planner *p, size_t a, size_t b) {
   unsigned m = 0;
   for (size_t i = a; i < b; i++)
