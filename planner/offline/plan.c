@@ -36,17 +36,6 @@ static int add_inputs(planner *p, const baton__offline_req *r) {
   return 0;
 }
 
-/* Names in r->note the planned task kinds nothing here can run. */
-static void note_missing(const planner *p, const baton__offline_req *r) {
-  if (!r->note || !r->notelen)
-    return;
-  r->note[0] = '\0';
-  for (size_t i = 0, n = 0; i < p->g->n; i++, n = strlen(r->note)) /* n: the note's length */
-    if (!p->cues[p->made[i] - p->cues[0].spec].runnable && !strstr(r->note, p->made[i]->name))
-      baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
-                 p->made[i]->name);
-}
-
 static int run_passes(planner *p, const baton__offline_req *r) {
   const char *many = "the request has too many %s for the offline planner (at most %d)";
   p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
@@ -61,7 +50,15 @@ static int run_passes(planner *p, const baton__offline_req *r) {
   off_find_image_kinds(p);
   if (off_split_steps(p) != 0)
     return fail(p, many, "steps", OFF_MAX_STEPS);
-  return off_recognise(p) != 0 || off_link(p) != 0 ? -1 : (note_missing(p, r), 0);
+  if (off_recognise(p) != 0 || off_link(p) != 0)
+    return -1;
+  if (r->note && r->notelen) /* names the planned task kinds nothing here can run */
+    r->note[0] = '\0';
+  for (size_t i = 0, n = 0; r->note && r->notelen && i < p->g->n; i++, n = strlen(r->note))
+    if (!p->cues[p->made[i] - p->cues[0].spec].runnable && !strstr(r->note, p->made[i]->name))
+      baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
+                 p->made[i]->name);
+  return 0;
 }
 
 int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *err,

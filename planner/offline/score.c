@@ -101,17 +101,6 @@ bool off_is_passage(const resource *r) {
   return (r->type & BATON__T_TEXT) && (r->is_file || r->turn || (!r->asked && words >= 8));
 }
 
-/* Does [a,b) speak of a file of medium m as one at hand ("I have a video x.mp4", "the video
- * x.mp4", "x.mp4 file"), not as the one to make ("I want a short video (x.mp4) of ...")? */
-static bool at_hand(const planner *p, size_t a, size_t b, unsigned m) {
-  for (size_t i = a, lo = a; i < b; lo = ++i > a + 5 ? i - 5 : a)
-    if (p->tok[i].kind == TK_RES && (p->res[p->tok[i].res].type & m) &&
-        (off_has_word(p, lo, i, W_AT_HAND) || off_has_word(p, lo, i, W_DEFINITE) ||
-         off_has_word(p, i + 1, i + 3 < b ? i + 3 : b, W_AT_HAND)))
-      return true;
-  return false;
-}
-
 /* Task t's weighted feature sum for tokens [a,b) given avail (types earlier tasks or unclaimed
  * resources provide), 0 if the keywords (their score: *kw_out) say too little. */
 static double task_score(const planner *p, size_t a, size_t b, unsigned avail, size_t t,
@@ -128,7 +117,12 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
   unsigned made = s->outputs & ~media_in & ~(unsigned)BATON__T_TEXT;
   unsigned named = kw > p->lx->w[K_CLEAR_KEYWORD] ? made : 0; /* "create a video x.mp4" */
   unsigned said = off_said_media(p, a, b), video = said & off_res_types(p, false) & ~named;
-  unsigned own = (off_own_types(p, a, b) & ~(at_hand(p, a, b, made) ? named : made)) |
+  bool at_hand = false; /* "I have a video x.mp4", "the video x.mp4", "x.mp4 file": none to make */
+  for (size_t i = a, lo = a; i < b && !at_hand; lo = ++i > a + 5 ? i - 5 : a)
+    at_hand = off_res_at(p, i, made) >= 0 &&
+              (off_has_word(p, lo, i, W_AT_HAND) || off_has_word(p, lo, i, W_DEFINITE) ||
+               off_has_word(p, i + 1, i + 3 < b ? i + 3 : b, W_AT_HAND));
+  unsigned own = (off_own_types(p, a, b) & ~(at_hand ? named : made)) |
                  (video & BATON__T_VIDEO); /* "the video": the one named */
   if (media_in && !((own | avail) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
