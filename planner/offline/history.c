@@ -48,26 +48,21 @@ static const char *next_name(const char **at, size_t *n) {
   return *s ? s : NULL;
 }
 
-/* Is s a short message asking for the last request again ("do the same for a.png")? */
-static bool asks_again(const planner *p, const char *s) {
-  char words[12][OFF_MAX_WORD];
-  size_t n = off_split_words(s, strlen(s), words, 12, NULL), i = 0;
-  while (i < n && !off_words_has(&p->lx->cls[W_AGAIN], words[i], true))
-    i++;
-  return n < 12 && i < n;
-}
-
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
 static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
   const char *at = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "content")), *w;
-  bool user = role && strcmp(role, "user") == 0 && at, ask = user && !asks_again(p, at);
+  bool user = role && strcmp(role, "user") == 0 && at;
+  char words[12][OFF_MAX_WORD]; /* a short message asking again: "do the same for a.png" */
+  size_t n = user ? off_split_words(at, strlen(at), words, 12, NULL) : 0, i = 0;
+  while (i < n && !off_words_has(&p->lx->cls[W_AGAIN], words[i], true))
+    i++;
+  bool ask = user && (n >= 12 || i >= n);
   if (ask) /* kept for off_asked_again(); a repeat asked what the message before it asked */
     free(p->asked);
   p->again_turn = user ? (ask ? 0 : turn) : p->again_turn;
   int rc = ask && !(p->asked = baton__strdup(at)) ? -1 : 0;
-  size_t n; /* file names written in a user's message ("find the faces in photo.jpg") */
-  while (user && (w = next_name(&at, &n)))
+  while (user && (w = next_name(&at, &n))) /* file names it writes ("the faces in photo.jpg") */
     rc |= remember(p, first, turn, true, w, n, off_file_type(w, n), NULL);
   const cJSON *said = cJSON_GetObjectItemCaseSensitive(m, "lang"), *f; /* its text's language */
   const char *lang = NULL, (*codes)[8] = p->lx->lang_codes;
