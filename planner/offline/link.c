@@ -78,9 +78,8 @@ unsigned off_primary_type(const baton__taskspec *s) {
   return t ? t & -t : BATON__T_TEXT; /* the lowest bit: image, audio, video; text, JSON */
 }
 
-/* Does st's task, taking a picture or recording and words, take an earlier text as its words: an
- * edit only "based on" it ("alter the image to reflect the detected emotion"), any other task
- * unless the step asks a question of its own */
+/* Does st's task, taking a picture or recording and words, take an earlier text as its words? An
+ * edit only "based on" it ("alter it to reflect the emotion"), others unless st asks a question */
 static bool takes_text(const planner *p, const step *st, const baton__taskspec *spec) {
   return (spec->outputs & BATON__T_IMAGE) ? off_has_word(p, st->a, st->b, W_GUIDED)
          : !off_is_question(p, st->a, st->b) && !off_asks_question(p, st->a, st->b);
@@ -150,8 +149,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
     rc = words && !same ? baton__task_add_arg(&t, "instruction", words, -1) : 0;
     free(words);
   }
-  /* "read the French text": OCR, or speech, is told the language; so is speech reading an earlier
-   * turn's text in a language it said */
+  /* OCR or speech is told the language of "the French text"; speech, that an earlier turn said */
   bool speak = off_is_role(p, task, R_SPEAK);
   const char *lang = speak && earlier ? earlier->lang
                      : (spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION)) || speak

@@ -280,8 +280,7 @@ static int runnable_asker(const planner *p, const step *st, unsigned own, unsign
                  ((own & BATON__T_IMAGE) || !(produced & BATON__T_IMAGE)) ? ask : st->task;
 }
 
-/* Adjusts the step's task to what the request is about; false when it then repeats an earlier step
- * ("decipher the table and categorize it"). */
+/* Adjusts the step's task to what the request is about; false if it then repeats an earlier one. */
 static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail) {
   step *st = &p->steps[s];
   int before = st->task;

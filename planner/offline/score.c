@@ -33,8 +33,7 @@ unsigned off_res_types(const planner *p, bool unclaimed) {
 
 bool off_is_role(const planner *p, int t, off_role r) { return t >= 0 && p->role[r] == t; }
 
-/* A task that takes two texts (a passage and a question, two sentences): inputs [text, text]
- * collapse to one bit, so the roles tell them apart. */
+/* Does s take two texts (passage and question, two sentences)? Inputs [text, text] are one bit. */
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
   int t = (int)(s - p->cues[0].spec);
   return p->role[R_ASK_TEXT] == t || p->role[R_ASK_TABLE] == t || p->role[R_COMPARE_TEXTS] == t;
