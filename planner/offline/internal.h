@@ -134,8 +134,7 @@ typedef struct {
   size_t a, b;      /* token range [a, b) */
   int task;         /* index into cues, or -1 */
   double score;
-  bool context;     /* part of a sentence that only sets the scene */
-  bool speak;       /* "read the sign in x.png aloud": speak the result too */
+  bool context, speak; /* only sets the scene; "read the sign in x.png aloud": speak its result */
   bool split_tail, relative; /* split off the step before's end; that is a relative clause */
   bool fed;         /* takes what the step after it makes (a relative clause) */
 } step;

@@ -25,7 +25,15 @@ static int fail(planner *p, const char *msg, const char *what, int limit) {
   return baton__fmt(p->err, p->errlen, msg, what, limit), -1;
 }
 
-static int add_inputs(planner *p, const baton__offline_req *r) {
+/* Runs the passes over p->req with r's inputs and conversation; 0, or -1 with err set. */
+static int run_passes(planner *p, const baton__offline_req *r) {
+  const char *many = "the request has too many %s for the offline planner (at most %d)";
+  p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
+  int rc = !p->tok || off_build_cues(p, r->tasks, r->runnable) != 0 ? -1 : off_tokenize(p);
+  if (rc != 0)
+    return rc == -1 ? fail(p, "%s", OFF_OOM, 0) : fail(p, many, "words", OFF_MAX_TOKENS);
+  if (baton__names_unreadable_file(p->req, p->err, p->errlen)) /* "summarize report.pdf" */
+    return -1;
   for (size_t i = 0; r->inputs && i < r->n_inputs; i++) {
     unsigned t = r->inputs[i] ? baton__type_of_path(r->inputs[i]) : 0;
     if (r->inputs[i] && !t)
@@ -33,17 +41,7 @@ static int add_inputs(planner *p, const baton__offline_req *r) {
     if (t && off_add_resource(p, t, r->inputs[i], strlen(r->inputs[i]), true) < 0)
       return fail(p, "too many inputs%s (at most %d files and quotes)", "", OFF_MAX_RES);
   }
-  return 0;
-}
-
-static int run_passes(planner *p, const baton__offline_req *r) {
-  const char *many = "the request has too many %s for the offline planner (at most %d)";
-  p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
-  int rc = !p->tok || off_build_cues(p, r->tasks, r->runnable) != 0 ? -1 : off_tokenize(p);
-  if (rc != 0)
-    return rc == -1 ? fail(p, "%s", OFF_OOM, 0) : fail(p, many, "words", OFF_MAX_TOKENS);
-  if (baton__names_unreadable_file(p->req, p->err, p->errlen) || add_inputs(p, r) != 0 ||
-      off_add_history(p, r->messages_json) != 0) /* "summarize report.pdf" */
+  if (off_add_history(p, r->messages_json) != 0)
     return -1;
   for (size_t i = 0; i < p->n_res; i++)
     p->pictures += p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);
