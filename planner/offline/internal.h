@@ -229,8 +229,7 @@ int off_recognise(planner *p);
 /* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);
 int off_link(planner *p);
-/* Sets err: the input the task needs ("image-to-text needs an image"), or, for a video, what of
- * it to save (spec NULL: no task named); -1. */
+/* Sets err: the input a task (NULL: none named) needs, or what of a video to save; -1. */
 int off_needs_input(planner *p, const baton__taskspec *spec);
 
 #endif

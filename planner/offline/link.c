@@ -219,16 +219,16 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
  * on entry) set, or left unset when nothing fits; -1 on error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
   bool has_ref = st->fed || off_has_word(p, st->a, st->b, W_REFERENCE) ||
-                 off_is(p, st->b - 1, W_DEMONSTRATIVE); /* "draw a picture of that" */
+                 off_is(p, st->b - 1, W_DEMONSTRATIVE); /* "draw a picture based on that" */
   for (size_t i = st->a; i < st->b; i++)
     has_ref = has_ref || p->tok[i].skip;
-  size_t k = st->b; /* "an audio version of that text", "... of the same": a thing named before */
+  size_t k = st->b; /* "an audio version of that text", "... of the same" */
   while (k > st->a && (off_is(p, k - 1, W_STOPWORD) || off_is(p, k - 1, W_PICTURE) ||
                        off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_TABLE) ||
                        off_is(p, k - 1, W_AGAIN)) && !off_is(p, k - 1, W_CONTENT_INTRO))
     k--;
-  has_ref |= k > st->a && k < st->b && (off_is(p, k, W_DEMONSTRATIVE) ||
-                                        (off_is(p, k - 1, W_CONTENT_INTRO) && off_is(p, k, W_DEFINITE)));
+  has_ref |= k > st->a && k < st->b && (off_is(p, k, W_DEMONSTRATIVE) || /* a thing named before */
+             (off_is(p, k - 1, W_CONTENT_INTRO) && off_is(p, k, W_DEFINITE)));
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
   int r = off_own_res(p, st->a, st->b, type), b, prev = nearest_producer(p, type);
   /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'") */

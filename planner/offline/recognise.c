@@ -407,7 +407,7 @@ static bool clearest_cue(planner *p) {
  * speaks of, else that no task was named; -1. A request naming no task nor file (a quote is to talk
  * about) that asks something ("When did Waterloo take place?") goes whole to a chat model: 0. */
 static int nothing_planned(planner *p) {
-  double sc;
+  double sc, clear = p->lx->w[K_CLEAR_KEYWORD];
   bool video = false, asks = false, file = false;
   for (size_t s = 0; s < p->n_steps; s++) {
     const step *st = &p->steps[s];
@@ -417,8 +417,8 @@ static int nothing_planned(planner *p) {
     unsigned said = off_said_media(p, st->a, st->b);
     int t = off_best_task(p, st->a, st->b, ~0u, &sc);
     video |= v >= 0 || (said & BATON__T_VIDEO);
-    if (t >= 0 && (v >= 0 ? off_keyword_score(p, &p->cues[t], st->a, st->b) >=
-                                p->lx->w[K_CLEAR_KEYWORD] : (said & off_primary_type(p->cues[t].spec))))
+    double kw = t >= 0 ? off_keyword_score(p, &p->cues[t], st->a, st->b) : 0; /* named clearly */
+    if (t >= 0 && (v < 0 ? said & off_primary_type(p->cues[t].spec) : kw >= clear))
       return off_needs_input(p, p->cues[t].spec); /* for a video: what of it to save */
   }
   if (video && (off_res_types(p, false) & BATON__T_VIDEO)) /* "speed up my video talk.mp4" */

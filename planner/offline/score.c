@@ -109,9 +109,8 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
     return 0;
   const baton__taskspec *s = p->cues[t].spec;
   double f[F_N] = {[F_KEYWORD] = kw, [F_DESCRIPTION] = off_description_score(p, &p->cues[t], a, b)};
-  /* A file of a medium the task makes, not takes, names its output where the words name the
-   * making, not just the medium ("create a video x.mp4", not "speed up the video x.mp4"); a text
-   * is one to work on ("draw what is described in notes.txt", "... as the text 'x' says"). */
+  /* A file of a medium the task makes names its output where the words name the making ("create a
+   * video x.mp4", not "the video x.mp4"); a text is one to work on ("draw what notes.txt says"). */
   unsigned media_in = s->inputs & ~(unsigned)BATON__T_TEXT;
   unsigned made = s->outputs & ~media_in & ~(unsigned)BATON__T_TEXT;
   unsigned named = kw > p->lx->w[K_CLEAR_KEYWORD] ? made : 0; /* "create a video x.mp4" */
@@ -121,8 +120,7 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
     at_hand = off_res_at(p, i, made) >= 0 &&
               (off_has_word(p, lo, i, W_AT_HAND) || off_has_word(p, lo, i, W_DEFINITE) ||
                off_has_word(p, i + 1, i + 3 < b ? i + 3 : b, W_AT_HAND));
-  unsigned own = (off_own_types(p, a, b) & ~(at_hand ? named : made)) |
-                 (video & BATON__T_VIDEO); /* "the video": the one named */
+  unsigned own = (off_own_types(p, a, b) & ~(at_hand ? named : made)) | (video & BATON__T_VIDEO);
   if (media_in && !((own | avail) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
   if (own && (s->inputs & own))
