@@ -282,9 +282,9 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 7. the step's words (not a lone verb: "summarize"), 8. any resource of that type, even used */
   for (size_t i = 0; !text && i < p->n_res && src->res < 0; i++)
     src->res = (p->res[i].type & type) ? (int)i : -1;
-  bool video = has_ref && off_own_res(p, 0, p->n_tok, BATON__T_VIDEO) >= 0; /* "transcribe v.mp4 */
+  bool video = has_ref && off_own_res(p, 0, p->n_tok, BATON__T_VIDEO) >= 0; /* "it": v.mp4's text */
   src->literal = text && st->b > st->a + 1 && !video ? span_text(p, st->a, st->b) : NULL;
-  return 0; /* and simplify that text": the text is the video's, not these words */
+  return 0;
 }
 
 /* Where copy c of st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
