@@ -135,8 +135,7 @@ typedef struct {
   int task;         /* index into cues, or -1 */
   double score;
   bool context, speak; /* only sets the scene; "read the sign in x.png aloud": speak its result */
-  bool split_tail, relative; /* split off the step before's end; that is a relative clause */
-  bool fed;         /* takes what the step after it makes (a relative clause) */
+  bool split_tail, relative, fed; /* split off the step before; a relative clause; fed by next */
 } step;
 
 enum { IMG_PLAIN, IMG_TABLE, IMG_DOCUMENT };

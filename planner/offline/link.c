@@ -329,10 +329,11 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
 
 int off_needs_input(planner *p, const baton__taskspec *spec) {
   int v = off_own_res(p, 0, p->n_tok, BATON__T_VIDEO);
-  if (v >= 0) /* "transcribe the speech in talk.mp4" */
+  bool reads = spec && (spec->inputs & (BATON__T_AUDIO | BATON__T_IMAGE)); /* what a video holds */
+  if (v >= 0) /* "transcribe the speech in talk.mp4"; "speed up talk.mp4": no task named */
     return baton__fmt(p->err, p->errlen, "%s cannot work on %s: %s does not read video; save its "
-                      "sound (.wav) or a frame (.png)", spec ? spec->name : "baton",
-                      p->res[v].value, spec ? "baton" : "it"), -1;
+                      "sound (.wav) or a frame (.png)", reads ? spec->name : "baton",
+                      p->res[v].value, reads ? "baton" : "it"), -1;
   const char *type = baton__type_name(off_primary_type(spec));
   return baton__fmt(p->err, p->errlen, "%s needs %s %s: name a file in the request or pass one "
                     "as input", spec->name, strchr("aeiou", type[0]) ? "an" : "a", type), -1;

@@ -359,7 +359,11 @@ Test(planner_offline, a_file_no_executor_reads_is_named_in_the_error) {
   /* nor a summary of "summarize that text" when that text was to come from the video */
   cr_assert_eq(plan_alone("I have a video lecture.mp4. Transcribe the speech in the video and "
                           "then summarize that text.", &g, err, sizeof err), -1);
-  cr_assert(strstr(err, "cannot work on lecture.mp4: baton does not read video"), "%s", err);
+  cr_assert(strstr(err, "baton cannot work on lecture.mp4: it does not read video"), "%s", err);
+  /* a task that makes a video is not the one that "cannot work on" the user's */
+  cr_assert_eq(plan_alone("I have a shaky video trip.mp4 and need help stabilizing it to produce "
+                          "a smoother video.", &g, err, sizeof err), -1);
+  cr_assert(strstr(err, "baton cannot work on trip.mp4: it does not read video"), "%s", err);
   cr_assert_eq(plan_alone("Summarize the article at example.com/a.html", &g, err, sizeof err), 0,
                "%s", err); /* a web page is not refused: only the listed document kinds */
   baton__graph_release(&g);
