@@ -421,7 +421,7 @@ static int nothing_planned(planner *p) {
     if (t >= 0 && (v < 0 ? said & off_primary_type(p->cues[t].spec) : kw >= clear))
       return off_needs_input(p, p->cues[t].spec); /* for a video: what of it to save */
   }
-  if (video && (off_res_types(p, false) & BATON__T_VIDEO)) /* "speed up my video talk.mp4" */
+  if (video && off_own_res(p, 0, p->n_tok, BATON__T_VIDEO) >= 0) /* "speed up my video x.mp4" */
     return off_needs_input(p, NULL);
   for (size_t i = 0; i < p->n_tok; i++) /* not "hello there, how are you" */
     asks |= off_is(p, i, W_ASKING) || off_punct(p, i, "?");

@@ -42,15 +42,15 @@ static const baton__taskspec *lookup(void *ud, const char *name) {
   return baton__registry_task(ud, name);
 }
 
-/* Plans a request (inputs: comma-separated files or NULL; messages: earlier
- * turns or NULL) with the catalogue's tasks, validates the graph, and
- * returns the rendering (caller frees), or NULL with err set. */
 /* Plans a request alone (no inputs, no earlier turns) against the registry's task kinds. */
 static int plan_alone(const char *request, baton__graph *g, char *err, size_t errlen) {
   baton__offline_req r = {.request = request, .tasks = tasks, .n_tasks = n_tasks};
   return baton__plan_offline_req(&r, g, err, errlen);
 }
 
+/* Plans a request (inputs: comma-separated files or NULL; messages: earlier
+ * turns or NULL) with the catalogue's tasks, validates the graph, and
+ * returns the rendering (caller frees), or NULL with err set. */
 static char *plan_case(const char *request, char *inputs, const char *messages,
                        const unsigned char *runnable, char *note, char *err, size_t errlen) {
   const char *files[16];
@@ -364,6 +364,11 @@ Test(planner_offline, a_file_no_executor_reads_is_named_in_the_error) {
   cr_assert_eq(plan_alone("I have a shaky video trip.mp4 and need help stabilizing it to produce "
                           "a smoother video.", &g, err, sizeof err), -1);
   cr_assert(strstr(err, "baton cannot work on trip.mp4: it does not read video"), "%s", err);
+  /* "the video" of an earlier turn: no task, and a clear error (this request names no video) */
+  cr_assert_null(plan_case("now speed up the video", NULL,
+                           "[{\"role\":\"user\",\"content\":\"transcribe talk.mp4\"}]", NULL,
+                           NULL, err, sizeof err));
+  cr_assert(strstr(err, "could not find any task"), "%s", err);
   cr_assert_eq(plan_alone("Summarize the article at example.com/a.html", &g, err, sizeof err), 0,
                "%s", err); /* a web page is not refused: only the listed document kinds */
   baton__graph_release(&g);
