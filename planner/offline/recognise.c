@@ -15,15 +15,28 @@
  * recognised steps only, neighbours on one task merged. 0, or -1 (err set) when none names a task.
  */
 
-/* Claims what a recognised step takes: later steps do not count on it ("read x.png ... aloud"). A
- * file of a medium it makes, just after "into" or "as" ("into speech (a.wav)"), is its output. */
+/* Does the file at token i name what st makes ("into speech (a.wav)", "an audio file 'a.wav'"), not
+ * one at hand ("I have an x.wav", "based on a given y.wav", "an image of a cat, z.jpg")? */
+static bool names_output(const planner *p, const step *st, size_t i) {
+  size_t lo = i > st->a + 4 ? i - 4 : st->a, k = i;
+  bool into = off_has_word(p, lo, i, W_DESTINATION);
+  while (k > lo && !off_is(p, k - 1, W_MADE_AS))
+    k--;
+  for (size_t j = k > st->a + 3 ? k - 3 : st->a; !into && k > lo && j < i; j++) /* (file) */
+    if (off_is(p, j, W_CONTENT_INTRO) || off_is(p, j, W_SOURCE_PREP) || off_is(p, j, W_GUIDED) ||
+        (j + 1 < i && j + 1 != k && off_is(p, j, W_AT_HAND)))
+      return false;
+  return k > lo;
+}
+
+/* Claims what a recognised step takes: later steps do not count on it ("read x.png ... aloud"); a
+ * file of a medium it makes, named as new, is its output. */
 static void claim_resources(planner *p, const step *st, const baton__taskspec *s, unsigned before) {
   bool own = false;
   for (size_t i = st->a; i < st->b; i++)
     if (off_res_at(p, i, s->inputs) >= 0)
       own = p->res[p->tok[i].res].claimed = true;
-    else if (off_res_at(p, i, s->outputs & ~(unsigned)BATON__T_TEXT) >= 0 &&
-             off_has_word(p, i > st->a + 4 ? i - 4 : st->a, i, W_DESTINATION))
+    else if (off_res_at(p, i, s->outputs & ~(unsigned)BATON__T_TEXT) >= 0 && names_output(p, st, i))
       p->res[p->tok[i].res].used = true; /* no input to any step */
   unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
   for (size_t i = 0; !own && !(before & need) && i < p->n_res; i++)
