@@ -14,12 +14,23 @@
  * rather than detected. Tasks are named by their lexicon roles.
  */
 
-/* A sentence naming a picture and calling it a table or a document ("a scanned invoice x.png"),
- * unless unsure ("if there is a table in it"), sets the kind of its picture files (reading one is
- * then table classification or document questions) and p->image_kind (a table wins). */
+/* Does token i (a ',' or "and") part two pictures of a sentence ("x.jpg and a table image t.jpg")? */
+static bool splits_pictures(const planner *p, size_t seg, size_t i) {
+  bool part = (off_punct(p, i, ",") || off_is(p, i, W_JOINER)) &&
+              off_own_res(p, seg, i, BATON__T_IMAGE) >= 0;
+  for (size_t k = i + 1; part && k < p->n_tok && !off_punct(p, k, ".!?;"); k++)
+    if (off_res_at(p, k, BATON__T_IMAGE) >= 0)
+      return true;
+  return false;
+}
+
+/* A sentence (or its part, of several pictures) naming a picture and calling it a table or a
+ * document ("a scanned invoice x.png"), unless unsure ("if there is a table in it"), sets the kind
+ * of its picture files (reading one is then table classification or document questions) and
+ * p->image_kind (a table wins). */
 void off_find_image_kinds(planner *p) {
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
-    if (i < p->n_tok && !off_punct(p, i, ".!?;"))
+    if (i < p->n_tok && !off_punct(p, i, ".!?;") && !splits_pictures(p, seg, i))
       continue;
     bool img = off_own_res(p, seg, i, BATON__T_IMAGE) >= 0 || off_has_word(p, seg, i, W_PICTURE);
     img = img && !off_has_word(p, seg, i, W_UNSURE);
