@@ -137,14 +137,14 @@ static bool other_languages(const planner *p, const step *x, const step *y) {
   return t1 && t2 && strcmp(t1, t2) != 0;
 }
 
-/* Does step s ask for an earlier recognised step's task, naming no new resource (none named before
- * it) nor another target language? Then it only says more about that task. */
+/* Does step s ask for an earlier recognised step's task, naming no new resource (none a step before
+ * took) nor another target language? Then it only says more about that task. */
 static bool repeats_earlier_step(const planner *p, size_t s) {
   const step *st = &p->steps[s];
   for (size_t i = st->a; i < st->b; i++) {
     bool named = off_res_at(p, i, off_primary_type(p->cues[st->task].spec)) < 0;
     for (size_t j = 0; j < st->a && !named; j++)
-      named = p->tok[j].kind == TK_RES &&
+      named = p->tok[j].kind == TK_RES && p->res[p->tok[j].res].claimed &&
               strcmp(p->res[p->tok[j].res].value, p->res[p->tok[i].res].value) == 0;
     if (!named)
       return false;
