@@ -367,6 +367,15 @@ static int heard(planner *p, const step *st) {
   return (q = emit_task(p, st, p->role[R_TRANSCRIBE], &in, -1, NULL, NULL)) < 0 ? -2 : q;
 }
 
+/* The graph task that speaks what a speaking step would ("an audio summary ... then create an
+ * audio file of the summary": one recording), or -1. */
+static int spoken_already(const planner *p, const step *st, const source *in) {
+  for (size_t k = 0; off_is_role(p, st->task, R_SPEAK) && in->ref >= 0 && k < p->g->n; k++)
+    if (p->made[k] == p->cues[st->task].spec && p->g->tasks[k].args[0].ref == in->ref)
+      return (int)k;
+  return -1;
+}
+
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
@@ -420,6 +429,7 @@ static int emit_step(planner *p, const step *st) {
         return -1;
     }
     out.ref = off_is_role(p, st->task, R_TRANSLATE) ? translate(p, st, &in, tgt, src_lang)
+              : (q = spoken_already(p, st, &in)) >= 0 ? q
               : emit_task(p, st, st->task, &in, prev_text, tgt, src_lang);
     free(in.literal);
     if (out.ref < 0 || (extra && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */

@@ -36,7 +36,8 @@ static void claim_resources(planner *p, const step *st, const baton__taskspec *s
   for (size_t i = st->a; i < st->b; i++)
     if (off_res_at(p, i, s->inputs) >= 0)
       own = p->res[p->tok[i].res].claimed = true;
-    else if (off_res_at(p, i, s->outputs & ~(unsigned)BATON__T_TEXT) >= 0 && names_output(p, st, i))
+    else if (off_res_at(p, i, (s->outputs | (st->speak ? BATON__T_AUDIO : 0)) &
+                              ~(unsigned)BATON__T_TEXT) >= 0 && names_output(p, st, i))
       p->res[p->tok[i].res].used = true; /* no input to any step */
   unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
   for (size_t i = 0; !own && !(before & need) && i < p->n_res; i++)
@@ -311,13 +312,17 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   st->speak = tts != st->task && off_has_word(p, st->a, st->b, W_READING) && st->b >= st->a + 3 &&
               p->tok[st->b - 3].kind == TK_RES && off_is(p, st->b - 2, W_DESTINATION) &&
               off_is(p, st->b - 1, W_US);
+  bool spoken = false; /* "an audio summary", "a spoken answer": the text made, then read out */
+  for (size_t i = st->a + 1; i + 1 < st->b && !spoken; i++)
+    spoken = off_is(p, i - 1, W_INDEFINITE) && off_is(p, i + 1, W_MADE_THING) &&
+             (off_is(p, i, W_RECORDING) || off_is(p, i, W_ALOUD));
   if (!st->speak && tts != st->task && (spec->outputs & BATON__T_TEXT) &&
-      !(spec->inputs & BATON__T_AUDIO) && off_has_word(p, st->a, st->b, W_ALOUD)) {
+      !(spec->inputs & BATON__T_AUDIO) && (spoken || off_has_word(p, st->a, st->b, W_ALOUD))) {
     /* a spoken-output cue beside another task, or first ("say 'hello' in French"): its text is
      * read out too; "read it aloud" with a text at hand, no picture of its own, speaks that text */
-    st->speak = off_keyword_score(p, &p->cues[tts], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD] ||
-                off_is(p, st->a, W_ALOUD);
-    if (st->speak && (avail & BATON__T_TEXT) && (spec->inputs & ~own & BATON__T_IMAGE))
+    st->speak = spoken || off_is(p, st->a, W_ALOUD) ||
+                off_keyword_score(p, &p->cues[tts], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD];
+    if (st->speak && !spoken && (avail & BATON__T_TEXT) && (spec->inputs & ~own & BATON__T_IMAGE))
       st->task = tts, st->speak = false;
   }
   return true;
