@@ -29,6 +29,19 @@ static bool names_output(const planner *p, const step *st, size_t i) {
   return k > lo;
 }
 
+/* A picture st only follows ("match the style of the target image t.jpg", the words since the
+ * picture before) beside another one, or one an earlier step made, is no input: typed 0. */
+static void drop_models(planner *p, const step *st, const baton__taskspec *s, unsigned before) {
+  bool other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
+               (p->pictures > 1 || (before & BATON__T_IMAGE));
+  for (size_t i = st->a, lo = st->a; other && i < st->b; i++)
+    if (off_res_at(p, i, BATON__T_IMAGE) >= 0) {
+      if (off_has_word(p, i > lo + 6 ? i - 6 : lo, i, W_MODEL))
+        p->res[p->tok[i].res].type = 0;
+      lo = i + 1;
+    }
+}
+
 /* Claims what a recognised step takes: later steps do not count on it ("read x.png ... aloud"); a
  * file of a medium it makes, named as new, is its output. */
 static void claim_resources(planner *p, const step *st, const baton__taskspec *s, unsigned before) {
@@ -482,6 +495,7 @@ int off_recognise(planner *p) {
     if (st->context || !recognise_step(p, s, produced, last))
       continue;
     last = (int)s;
+    drop_models(p, st, p->cues[st->task].spec, produced);
     claim_resources(p, st, p->cues[st->task].spec, produced);
     produced |= p->cues[st->task].spec->outputs;
   }
