@@ -68,14 +68,12 @@ typedef enum { OFF_ROLES(OFF_R) R_N } off_role;
 typedef enum { OFF_FEATURES(OFF_F) F_N, K_BEFORE = F_N - 1, OFF_THRESHOLDS(OFF_K) K_N } off_weight;
 
 typedef struct {
-  char (*words)[OFF_MAX_WORD]; /* as written */
-  char (*stems)[OFF_MAX_WORD]; /* stemmed (off_make_word); words' allocation holds them */
+  char (*words)[OFF_MAX_WORD], (*stems)[OFF_MAX_WORD]; /* as written; stemmed (in words' block) */
   size_t n;
 } off_words;
 
 typedef struct {
-  off_words cls[W_N];
-  off_words lang_names;        /* "spanish"... */
+  off_words cls[W_N], lang_names; /* the word classes; the languages' names ("spanish"...) */
   char (*lang_codes)[8];       /* parallel to lang_names */
   const char *default_lang;    /* the first language's code: a text's unless the request says */
   int role[R_N];               /* index of each role's task kind in the registry's */
@@ -117,16 +115,14 @@ typedef struct {
   char stems[OFF_MAX_PHRASE][OFF_MAX_WORD];
   size_t n;
   double weight;  /* how much a match says about the task (see cues.c) */
-  unsigned det;   /* bit k: word k is a determiner */
-  unsigned comma; /* bit k: a comma may stand before word k ("people, places") */
+  unsigned det, comma; /* bit k: word k is a determiner; a ',' may precede it ("people, places") */
 } phrase;
 
 typedef struct {
   const baton__taskspec *spec;
   phrase *phrases;
-  size_t n_phrases;
   char (*desc)[OFF_MAX_WORD];
-  size_t n_desc;
+  size_t n_phrases, n_desc;
   bool runnable;  /* some model can run it here */
 } taskcue;
 
@@ -142,16 +138,12 @@ enum { IMG_PLAIN, IMG_TABLE, IMG_DOCUMENT };
 
 typedef struct {
   const char *req;
-  size_t req_len;
   token *tok;
-  size_t n_tok;
   resource res[OFF_MAX_RES];
-  size_t n_res;
   taskcue *cues;
-  size_t n_cues;
   const int *role; /* cue index of each role (the lexicon's) */
   step steps[OFF_MAX_STEPS];
-  size_t n_steps;
+  size_t n_tok, n_res, n_cues, n_steps;
   int image_kind; /* what the request's picture shows: IMG_* */
   size_t pictures; /* picture files of the request and earlier turns */
   int last_turn;  /* the newest earlier turn that left a resource, 0 if none */

@@ -163,7 +163,7 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
 
 int off_tokenize(planner *p) {
   const char *q = p->req;
-  size_t n = p->req_len, cs, ce;
+  size_t n = strlen(q), cs, ce;
   for (size_t i = 0, j; i < n; i = j) {
     size_t qe = baton__quote_at(q, n, i, &cs, &ce), dash = baton__dash_len(q + i, n - i);
     j = qe ? qe : i + (dash ? dash : 1); /* a chunk runs to the next space, dash or opening quote */

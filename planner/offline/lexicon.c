@@ -50,12 +50,11 @@ static int take_section(loader *l, const baton__ynode *root, const char *section
   if (!m || m->kind != BATON__YN_MAP)
     return fail(l, m ? m : root, "expected a mapping for", section);
   bool seen[K_N + W_N] = {false};
-  char buf[OFF_MAX_WORD];
+  char buf[OFF_MAX_WORD], msg[64];
   for (size_t k = 0; k + 1 < m->n; k += 2) {
     int i = names ? -1 : (int)(k / 2);
     for (int j = 0; names && j < n && i < 0; j++)
       i = strcmp(lower(names[j], buf), m->kids[k]->value) == 0 ? j : -1;
-    char msg[64];
     baton__fmt(msg, sizeof msg, "%s %s:", i < 0 ? "unknown entry of" : "listed twice in", section);
     if (names && (i < 0 || seen[i]))
       return fail(l, m->kids[k], msg, m->kids[k]->value);

@@ -18,8 +18,7 @@
 
 /* Where an input comes from: a resource, an earlier task, or literal text. */
 typedef struct {
-  int res;       /* resource index or -1 */
-  int ref;       /* graph task id or -1 */
+  int res, ref;  /* resource index, graph task id; or -1 */
   char *literal; /* owned, or NULL */
 } source;
 
@@ -34,7 +33,7 @@ static char *span_text(const planner *p, size_t a, size_t b) {
   while (b > a && (off_punct(p, b - 1, ",;:") || off_is(p, b - 1, W_JOINER)))
     b--;
   size_t s = b > a ? p->tok[a].start : 0, e = b > a ? p->tok[b - 1].end : 0;
-  while (e > s && e < p->req_len && !(p->req[e] & 0x80) && !strchr(" \t\r\n.!?;,:'\"", p->req[e]))
+  while (e > s && p->req[e] && !(p->req[e] & 0x80) && !strchr(" \t\r\n.!?;,:'\"", p->req[e]))
     e++;
   return e > s ? baton__strndup(p->req + s, e - s) : NULL;
 }

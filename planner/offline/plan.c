@@ -77,12 +77,11 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
     return baton__fmt(err, errlen, "the request is too long for the offline planner (%zu bytes, "
                       "at most %d)", len, OFF_MAX_REQUEST), -1;
   off_lexicon lx;
-  planner p;
   int rc = off_lexicon_load(&lx, r->lexicon_yaml, r->lexicon_len, r->tasks, n_tasks, err, errlen);
   char *again = NULL; /* "do the same for b.png": when nothing else is asked, the last request */
   for (const char *req = request; rc == 0 && req; req = req == request ? again : NULL) {
-    p = (planner){.req = req, .req_len = strlen(req), .n_cues = n_tasks, .lx = &lx, .g = g,
-                  .err = err, .errlen = errlen, .role = lx.role};
+    planner p = {.req = req, .n_cues = n_tasks, .lx = &lx, .g = g, .err = err, .errlen = errlen,
+                 .role = lx.role};
     rc = run_passes(&p, r);
     if (rc != 0 && req == request && g->n == 0 && (again = off_asked_again(&p)))
       rc = 0;
