@@ -60,13 +60,12 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
 static int read_description(const planner *p, taskcue *c, const char *d) {
   if (!(c->desc = calloc(OFF_MAX_DESC, sizeof *c->desc)))
     return -1;
-  size_t nw = off_split_words(d, strlen(d), c->desc, OFF_MAX_DESC, NULL);
-  for (size_t w = 0; w < nw; w++) { /* kept ones move to the front */
+  for (size_t w = 0, n = off_split_words(d, strlen(d), c->desc, OFF_MAX_DESC, NULL); w < n; w++) {
     bool skip = strlen(c->desc[w]) < 3 || off_words_has(&p->lx->cls[W_STOPWORD], c->desc[w], false);
     for (size_t k = 0; k < c->n_desc && !skip; k++)
       skip = strcmp(c->desc[k], c->desc[w]) == 0;
     if (!skip)
-      memmove(c->desc[c->n_desc++], c->desc[w], OFF_MAX_WORD);
+      memmove(c->desc[c->n_desc++], c->desc[w], OFF_MAX_WORD); /* kept: to the front */
   }
   return 0;
 }

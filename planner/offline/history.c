@@ -106,9 +106,8 @@ char *off_asked_again(const planner *p) {
     int r = own_file(p, turn, type, taken);
     if ((named += type != 0, r < 0))
       continue;
-    baton__sb_add(&sb, done, (size_t)(w - done)); /* up to the name, then the request's file */
-    done = w + n;
-    /* the request's others of that type go here too */
+    baton__sb_add(&sb, done, (size_t)(w - done)); /* up to the name */
+    done = w + n; /* the name gives way to the request's files of that type */
     for (const char *sep = ""; r >= 0; sep = " and ", r = own_file(p, turn, type, taken))
       baton__sb_addf(&sb, "%s%s", sep, p->res[r].value), taken[r] = true, swapped++;
   }

@@ -121,8 +121,7 @@ static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t t
 /* Splits a run of non-space bytes (no quotes in it, maybe a space first) into tokens. */
 static int tokenize_chunk(planner *p, size_t s, size_t e) {
   const char *q = p->req;
-  /* Peel leading and trailing punctuation off for the file-name test. */
-  size_t fs = s, fe = e;
+  size_t fs = s, fe = e; /* peeled of leading and trailing punctuation for the file-name test */
   while (fs < fe && (baton__space_byte(q[fs]) || strchr("([{<`", q[fs])))
     fs++;
   while (fe > fs && strchr(",.;:!?)]}>`", q[fe - 1]))

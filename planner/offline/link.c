@@ -385,9 +385,8 @@ static int emit_step(planner *p, const step *st) {
   src_lang = src_lang ? src_lang : off_written_language(p, st->a, st->b); /* "the German text" */
   /* "summarise X in Spanish", "the German text in s.png in English": a translation rides along
    * (not from English into English: too often just the language of the answer) */
-  bool extra = !off_is_role(p, st->task, R_TRANSLATE) && tgt &&
-               !off_asks_language(p, st->a, st->b) &&
-               (strcmp(tgt, dl) || (src_lang && strcmp(src_lang, dl)));
+  bool extra = !off_is_role(p, st->task, R_TRANSLATE) && !off_asks_language(p, st->a, st->b) &&
+               tgt && (strcmp(tgt, dl) || (src_lang && strcmp(src_lang, dl)));
   int r = off_own_res(p, st->a, st->b, ptype), rd = r >= 0 ? p->res[r].reader - 1 : -1, q;
   int last = p->g->n ? (int)(p->made[p->g->n - 1] - p->cues[0].spec) : -1; /* its task */
   bool again = off_is_role(p, st->task, R_ASK_TEXT) && /* "the question is 'Q?' ... answer it" */

@@ -60,15 +60,13 @@ static void claim_resources(planner *p, const step *st, const baton__taskspec *s
 
 /* Marks "the summary", "the classification result" (one word between) as earlier output: no cue. */
 static void mark_references(planner *p, size_t a, size_t b) {
-  for (size_t i = a + 1; i < b; i++) {
-    /* "the transcription of the audio" names what to make, not an earlier result */
+  for (size_t i = a + 1; i < b; i++)
     if (!off_is(p, i, W_MADE_THING) || (i + 1 < b && off_is(p, i + 1, W_CONTENT_INTRO)))
-      continue;
-    if (off_is(p, i - 1, W_DEFINITE))
+      continue; /* "the transcription of the audio" names what to make, not an earlier result */
+    else if (off_is(p, i - 1, W_DEFINITE))
       p->tok[i].skip = true;
     else if (i >= a + 2 && p->tok[i - 1].kind == TK_WORD && off_is(p, i - 2, W_DEFINITE))
       p->tok[i].skip = p->tok[i - 1].skip = true;
-  }
 }
 
 /* Does some task's cue phrase start at token k (within [k,b))? */
@@ -237,8 +235,7 @@ static int question_task(planner *p, size_t s, unsigned produced) {
     return asked;
   unsigned newest = off_res_types(p, true); /* the picture named or made last */
   bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
-  int t = e ? e->task : -1;
-  if ((off_is_role(p, t, R_READ_DOCUMENT) || off_is_role(p, t, R_ASK_TEXT)) &&
+  if (e && (off_is_role(p, e->task, R_READ_DOCUMENT) || off_is_role(p, e->task, R_ASK_TEXT)) &&
       !off_asks_question(p, e->a, e->b))
     return e->b = st->b, -1; /* the step before takes it */
   bool last = s + 1 == p->n_steps && !asked_before; /* a last question, with only a picture */
@@ -440,8 +437,7 @@ static bool clearest_cue(planner *p) {
 static int nothing_planned(planner *p) {
   double sc, clear = p->lx->w[K_CLEAR_KEYWORD];
   bool video = false, asks = false, file = false;
-  for (size_t s = 0; s < p->n_steps; s++) {
-    const step *st = &p->steps[s];
+  for (const step *st = p->steps; st < p->steps + p->n_steps; st++) {
     int v = off_own_res(p, st->a, st->b, BATON__T_VIDEO);
     if (v >= 0) /* which task the step wants of a video's sound or frames ("transcribe talk.mp4") */
       p->res[v].type |= BATON__T_AUDIO | BATON__T_IMAGE;

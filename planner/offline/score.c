@@ -1,8 +1,6 @@
 /* score.c — how well a task fits a step: an explicit feature vector weighed by the lexicon's weights. */
 #include "planner/offline/internal.h"
 
-#include <string.h>
-
 #include "core/util.h"
 #include "core/banned.h"
 
@@ -128,12 +126,8 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
   else if (s->inputs == BATON__T_TEXT && !(own & BATON__T_VIDEO) && /* a video is not read */
            (own & ~s->outputs & (BATON__T_IMAGE | BATON__T_AUDIO)))
     f[F_OWN_READABLE] = !(s->outputs & BATON__T_TEXT); /* a transcript is summarized, not spoken */
-  else if (own)
-    f[F_OWN_OTHER] = 1;
-  else if (media_in && (avail & media_in))
-    f[F_AVAIL_MEDIA] = 1;
-  else if (avail & s->inputs)
-    f[F_AVAIL_INPUT] = 1;
+  else if (own || (avail & s->inputs))
+    f[own ? F_OWN_OTHER : (avail & media_in) ? F_AVAIL_MEDIA : F_AVAIL_INPUT] = 1;
   f[F_NO_PASSAGE] = off_takes_two_texts(p, s) && !((own | avail) & BATON__T_TEXT);
   said &= ~(unsigned)BATON__T_VIDEO;
   if (!own && media_in && (said == BATON__T_IMAGE || said == BATON__T_AUDIO))
