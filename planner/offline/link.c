@@ -38,14 +38,33 @@ static char *span_text(const planner *p, size_t a, size_t b) {
   return e > s ? baton__strndup(p->req + s, e - s) : NULL;
 }
 
-/* Nearest earlier task producing `type`, or -1. A task that answers in text and draws on its input
- * picture (object detection's boxes) is no source of pictures. */
+/* Does graph task k produce `type`? One that answers in text and draws on its input picture
+ * (object detection's boxes) is no source of pictures. */
+static bool produces(const planner *p, size_t k, unsigned type) {
+  return (p->made[k]->outputs & type) && !(type == BATON__T_IMAGE && (p->made[k]->inputs & type) &&
+                                           (p->made[k]->outputs & BATON__T_TEXT));
+}
+
+/* Nearest earlier task producing `type`, or -1. */
 static int nearest_producer(const planner *p, unsigned type) {
   for (size_t k = p->g->n; k-- > 0;)
-    if ((p->made[k]->outputs & type) && !(type == BATON__T_IMAGE && (p->made[k]->inputs & type) &&
-                                          (p->made[k]->outputs & BATON__T_TEXT)))
+    if (produces(p, k, type))
       return (int)k;
   return -1;
+}
+
+/* The earlier task making a picture that a reference in st names by its kind ("the edited image"
+ * after a depth map), else the nearest one making `type`; -1 if none. */
+static int named_producer(const planner *p, const step *st, unsigned type) {
+  for (size_t i = st->a; type == BATON__T_IMAGE && i < st->b; i++)
+    for (size_t k = p->g->n; p->tok[i].skip && off_is(p, i, W_MADE_THING) && k-- > 0;) {
+      const taskcue *c = &p->cues[p->made[k] - p->cues[0].spec]; /* one of its one-word cues */
+      for (const phrase *ph = c->phrases; produces(p, k, type) && ph < c->phrases + c->n_phrases;
+           ph++)
+        if (ph->n == 1 && strcmp(ph->stems[0], p->tok[i].stem) == 0)
+          return (int)k;
+    }
+  return nearest_producer(p, type);
 }
 
 /* An unused resource of the type: the request's first, else earlier turns' newest (oldest when st
@@ -229,7 +248,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   has_ref |= k > st->a && k < st->b && (off_is(p, k, W_DEMONSTRATIVE) || /* a thing named before */
              (off_is(p, k - 1, W_CONTENT_INTRO) && off_is(p, k, W_DEFINITE)));
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
-  int r = off_own_res(p, st->a, st->b, type), b, prev = nearest_producer(p, type);
+  int r = off_own_res(p, st->a, st->b, type), b, prev = named_producer(p, st, type);
   /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'") */
   if (r >= 0 && !(text && has_ref && p->res[r].used && prev >= 0))
     return src->res = r, p->res[r].used = true, 0;
