@@ -405,7 +405,10 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     int again = st->task;
     st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
     if (st->task < 0 || repeats_earlier_step(p, s)) {
-      if (p->steps[last].task == again && (off_is_role(p, again, R_EDIT) ||
+      size_t i = p->steps[last].b; /* not into a next sentence: "edit it. Then adjust it to" */
+      while (i < st->a && !(off_punct(p, i, ".!?;") && off_is(p, i + 1, W_HARD_BREAK)))
+        i++;
+      if (i == st->a && p->steps[last].task == again && (off_is_role(p, again, R_EDIT) ||
           off_is_role(p, again, R_TRANSLATE) || off_asks_question(p, st->a, st->b) ||
           baton__csv_has(p->cues[again].spec->params, "instruction")))
         p->steps[last].b = st->b;
