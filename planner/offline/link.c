@@ -53,17 +53,22 @@ static int nearest_producer(const planner *p, unsigned type) {
   return -1;
 }
 
-/* The earlier task making a picture that a reference in st names by its kind ("the edited image"
- * after a depth map), else the nearest one making `type`; -1 if none. */
+/* Is token i one of cue c's one-word cues, whatever marks it ("the edited image": "edit")? */
+static bool cue_word(const planner *p, const taskcue *c, size_t i) {
+  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
+    if (ph->n == 1 && strcmp(ph->stems[0], p->tok[i].stem) == 0)
+      return true;
+  return false;
+}
+
+/* The earlier task making a picture that a reference in st names by its kind, not st's own ("the
+ * edited image" after a depth map, "each segment"), else the nearest one making `type`; or -1. */
 static int named_producer(const planner *p, const step *st, unsigned type) {
-  for (size_t i = st->a; type == BATON__T_IMAGE && i < st->b; i++)
-    for (size_t k = p->g->n; p->tok[i].skip && off_is(p, i, W_MADE_THING) && k-- > 0;) {
-      const taskcue *c = &p->cues[p->made[k] - p->cues[0].spec]; /* one of its one-word cues */
-      for (const phrase *ph = c->phrases; produces(p, k, type) && ph < c->phrases + c->n_phrases;
-           ph++)
-        if (ph->n == 1 && strcmp(ph->stems[0], p->tok[i].stem) == 0)
-          return (int)k;
-    }
+  for (size_t i = st->a + 1; type == BATON__T_IMAGE && i < st->b; i++)
+    for (size_t k = p->g->n; (p->tok[i].skip || p->tok[i - 1].det) && k-- > 0;)
+      if (produces(p, k, type) && cue_word(p, &p->cues[p->made[k] - p->cues[0].spec], i) &&
+          !cue_word(p, &p->cues[st->task], i))
+        return (int)k;
   return nearest_producer(p, type);
 }
 
