@@ -225,7 +225,7 @@ static int question_task(planner *p, size_t s, unsigned produced) {
    * after a text was made, or before any step asks for anything, asks it; not "how about 'Hi'?" */
   size_t asked_before = 0;
   for (size_t i = 0; i < s; i++)
-    asked_before += !p->steps[i].context;
+    asked_before += p->steps[i].task >= 0;
   bool asked_of_text = ((produced & BATON__T_TEXT) || !asked_before) && off_is(p, st->a, W_WH) &&
                        !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
