@@ -62,14 +62,17 @@ static bool cue_word(const planner *p, const taskcue *c, size_t i) {
 }
 
 /* The earlier task making a picture that a reference in st names by its kind, not st's own ("the
- * edited image" after a depth map, "each segment"), else the nearest one making `type`; or -1. */
+ * edited image" after a depth map, "each segment"), unless the nearest one making `type` changed
+ * the picture (an edit, a restyle: "the modified image" is its output); else that one; or -1. */
 static int named_producer(const planner *p, const step *st, unsigned type) {
-  for (size_t i = st->a + 1; type == BATON__T_IMAGE && i < st->b; i++)
+  int near = nearest_producer(p, type), t = near >= 0 ? (int)(p->made[near] - p->cues[0].spec) : -1;
+  bool changed = off_is_role(p, t, R_EDIT) || off_is_role(p, t, R_TRANSFORM);
+  for (size_t i = st->a + 1; type == BATON__T_IMAGE && !changed && i < st->b; i++)
     for (size_t k = p->g->n; (p->tok[i].skip || p->tok[i - 1].det) && k-- > 0;)
       if (produces(p, k, type) && cue_word(p, &p->cues[p->made[k] - p->cues[0].spec], i) &&
           !cue_word(p, &p->cues[st->task], i))
         return (int)k;
-  return nearest_producer(p, type);
+  return near;
 }
 
 /* An unused resource of the type: the request's first, else earlier turns' newest (oldest when st
