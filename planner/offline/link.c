@@ -254,7 +254,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
                        off_is(p, k - 1, W_AGAIN)) && !off_is(p, k - 1, W_CONTENT_INTRO))
     k--;
   has_ref |= k > st->a && k < st->b && (off_is(p, k, W_DEMONSTRATIVE) || /* a thing named before */
-             (off_is(p, k - 1, W_CONTENT_INTRO) && off_is(p, k, W_DEFINITE)));
+             ((off_is(p, k - 1, W_CONTENT_INTRO) || k == st->a + 1) && off_is(p, k, W_DEFINITE)));
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
   int r = off_own_res(p, st->a, st->b, type), b, prev = named_producer(p, st, type);
   /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'") */
