@@ -197,7 +197,9 @@ static void merge_steps(planner *p) {
     step *s = &p->steps[r], *l = w ? &p->steps[w - 1] : NULL; /* l: the last recognised step kept */
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
-    int twin = l && !off_own_types(p, s->a, s->b) ? edit_twin(p, l, s) : -1;
+    unsigned own = off_own_types(p, s->a, s->b); /* a drawing's quote after an edit: how to edit */
+    int twin = l && (!own || (own == BATON__T_TEXT && off_is_role(p, s->task, R_DRAW) &&
+                              off_is_role(p, l->task, R_EDIT))) ? edit_twin(p, l, s) : -1;
     unsigned in = p->cues[s->task].spec->inputs & ~off_own_types(p, s->a, s->b); /* it lacks */
     if (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
         (!(off_own_types(p, l->a, l->b) & ~in) || off_is_role(p, s->task, R_TRANSLATE))))
