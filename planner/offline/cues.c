@@ -70,13 +70,20 @@ static int read_description(const planner *p, taskcue *c, const char *d) {
   return 0;
 }
 
-/* A keyword phrase of n words weighs (1 + phrase_word (n-1)) / sqrt(tasks sharing it, in keywords
- * or, for one word, descriptions): "depth" says more than "objects" or "classify". A determiner at
- * the end says nothing: "make the" weighs as "make". */
-static int weigh_phrases(planner *p) {
+/* Reads each task's cues. A keyword phrase of n words weighs (1 + phrase_word (n-1)) / sqrt(tasks
+ * sharing it, in keywords or, for one word, descriptions): "depth" says more than "objects" or
+ * "classify". A determiner at the end says nothing: "make the" weighs as "make". */
+int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable) {
   size_t n = 0, total = 0;
-  for (size_t t = 0; t < p->n_cues; t++)
+  if (!(p->cues = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->cues)))
+    return -1;
+  for (size_t t = 0; t < p->n_cues; t++) {
+    p->cues[t] = (taskcue){.spec = &tasks[t], .runnable = !runnable || runnable[t]};
+    if (read_phrases(p, &p->cues[t], tasks[t].keywords ? tasks[t].keywords : "") != 0 ||
+        read_description(p, &p->cues[t], tasks[t].description ? tasks[t].description : "") != 0)
+      return -1;
     total += p->cues[t].n_phrases + p->cues[t].n_desc;
+  }
   cue_key *keys = malloc((total ? total : 1) * sizeof *keys);
   if (!keys)
     return -1;
@@ -89,29 +96,17 @@ static int weigh_phrases(planner *p) {
   }
   qsort(keys, n, sizeof *keys, by_cue_and_task);
   for (size_t i = 0, j; i < n; i = j) { /* a run of equal keys: same words and determiners */
-    size_t tasks = 1, words = keys[i].n;
+    size_t sharing = 1, words = keys[i].n;
     for (j = i + 1; j < n && compare_cues(&keys[i], &keys[j], false) == 0; j++)
-      tasks += keys[j].task != keys[j - 1].task;
+      sharing += keys[j].task != keys[j - 1].task;
     while (words > 1 && ((keys[i].det >> (words - 1)) & 1u))
       words--;
     for (size_t k = i; k < j; k++)
       if (keys[k].weight)
-        *keys[k].weight = (1.0 + p->lx->w[K_PHRASE_WORD] * (double)(words - 1)) / sqrt(tasks);
+        *keys[k].weight = (1.0 + p->lx->w[K_PHRASE_WORD] * (double)(words - 1)) / sqrt(sharing);
   }
   free(keys);
   return 0;
-}
-
-int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable) {
-  if (!(p->cues = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->cues)))
-    return -1;
-  for (size_t t = 0; t < p->n_cues; t++) {
-    p->cues[t] = (taskcue){.spec = &tasks[t], .runnable = !runnable || runnable[t]};
-    if (read_phrases(p, &p->cues[t], tasks[t].keywords ? tasks[t].keywords : "") != 0 ||
-        read_description(p, &p->cues[t], tasks[t].description ? tasks[t].description : "") != 0)
-      return -1;
-  }
-  return weigh_phrases(p);
 }
 
 /* The tokens the phrase spans at i (within [i,b)), or 0. Determiners are loose: "generate an image"
@@ -158,8 +153,7 @@ static bool covered_by_longer(const planner *p, const taskcue *own, size_t i, si
                               size_t words, size_t a, size_t b) {
   for (const taskcue *c = p->cues; c < p->cues + p->n_cues; c++) /* phrases longest first */
     for (size_t k = 0; c != own && k < c->n_phrases && c->phrases[k].n > words; k++)
-      /* determiners lengthen a match */
-      for (size_t m = c->phrases[k].n, j = i > a + m + 2 ? i - m - 2 : a; j <= i; j++)
+      for (size_t j = off_back(i, c->phrases[k].n + 2, a); j <= i; j++) /* +2 for determiners */
         if (off_phrase_at(p, &c->phrases[k], j, b) >= i + n - j) /* it covers [i, i+n) */
           return true;
   return false;

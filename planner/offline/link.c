@@ -317,21 +317,21 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
 static int choose_input(planner *p, const step *st, const size_t *own, size_t n_own, size_t c,
                         int prev_text, source *in) {
   const baton__taskspec *spec = p->cues[st->task].spec;
-  unsigned ptype = off_primary_type(spec);
+  unsigned ptype = off_primary_type(spec), media = BATON__T_IMAGE | BATON__T_AUDIO;
+  bool compare = off_is_role(p, st->task, R_COMPARE_TEXTS);
   int quote, r, texts = off_takes_two_texts(p, spec) ? (int)own_texts(p, st, NULL, &quote) : 0;
   for (size_t i = 0; !texts && off_is_role(p, st->task, R_ASK_TEXT) && i < st->a; i++)
     texts = (quote = off_res_at(p, i, BATON__T_TEXT)) >= 0 && p->res[quote].asked && /* before */
             !p->res[quote].used; /* "I have x.jpg and a question 'Q?'. Please answer it." */
   *in = (source){-1, -1, NULL};
   /* "answer 'Who won?' from notes.txt": of two texts, a passage is the passage */
-  for (size_t i = st->a; texts > 1 && !off_is_role(p, st->task, R_COMPARE_TEXTS) && i < st->b; i++)
+  for (size_t i = st->a; texts > 1 && !compare && i < st->b; i++)
     if ((quote = off_res_at(p, i, BATON__T_TEXT)) >= 0 && off_is_passage(&p->res[quote]))
       texts = 0, p->res[in->res = quote].used = true;
   /* "using notes.txt, answer 'Who wrote it?'": the question is its own, the passage elsewhere
    * (after it too when there is no picture or recording to read: "Q? Here is the text: '...'") */
   bool asks = texts == 1 && prev_text < 0 && !off_is_passage(&p->res[quote]);
-  bool compare = off_is_role(p, st->task, R_COMPARE_TEXTS);
-  size_t end = off_res_types(p, false) & (BATON__T_IMAGE | BATON__T_AUDIO) ? st->a : p->n_tok;
+  size_t end = off_res_types(p, false) & media ? st->a : p->n_tok;
   for (size_t i = 0; asks && in->res < 0 && i < end; i++)
     if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
       p->res[in->res = r].used = true;
@@ -344,9 +344,7 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
     p->res[in->res = r].used = true;
   else if (texts == 1 && prev_text >= 0)
     in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
-  else if (texts == 1 && ((r = bridge(p, st, true, BATON__T_IMAGE | BATON__T_AUDIO, in)) != 0 ||
-                          ((asks || compare) && in->res < 0 &&
-                           (r = bridge(p, st, false, BATON__T_AUDIO | BATON__T_IMAGE, in)) != 0)))
+  else if (texts == 1 && (r = bridge(p, st, !((asks || compare) && in->res < 0), media, in)))
     return r < 0 ? -1 : 0; /* "compare x.jpg with 'a cat'", "ask a.wav 'Why?'": what it holds */
   else if (in->res < 0 && resolve_input(p, st, ptype, spec->outputs, in) != 0)
     return -1;

@@ -21,25 +21,23 @@ static void planner_release(planner *p) {
   free(p->cues), free(p->tok), free(p->asked);
 }
 
-static int fail(planner *p, const char *msg, const char *what, int limit) {
-  return baton__fmt(p->err, p->errlen, msg, what, limit), -1;
-}
-
 /* Runs the passes over p->req with r's inputs and conversation; 0, or -1 with err set. */
 static int run_passes(planner *p, const baton__offline_req *r) {
   const char *many = "the request has too many %s for the offline planner (at most %d)";
   p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
   int rc = !p->tok || off_build_cues(p, r->tasks, r->runnable) != 0 ? -1 : off_tokenize(p);
   if (rc != 0)
-    return rc == -1 ? fail(p, "%s", OFF_OOM, 0) : fail(p, many, "words", OFF_MAX_TOKENS);
+    return baton__fmt(p->err, p->errlen, rc == -1 ? OFF_OOM : many, "words", OFF_MAX_TOKENS), -1;
   if (baton__names_unreadable_file(p->req, p->err, p->errlen)) /* "summarize report.pdf" */
     return -1;
   for (size_t i = 0; r->inputs && i < r->n_inputs; i++) {
     unsigned t = r->inputs[i] ? baton__type_of_path(r->inputs[i]) : 0;
     if (r->inputs[i] && !t)
-      return fail(p, "input '%.200s' has a file type baton does not know", r->inputs[i], 0);
+      return baton__fmt(p->err, p->errlen, "input '%.200s' has a file type baton does not know",
+                        r->inputs[i]), -1;
     if (t && off_add_resource(p, t, r->inputs[i], strlen(r->inputs[i]), true) < 0)
-      return fail(p, "too many inputs%s (at most %d files and quotes)", "", OFF_MAX_RES);
+      return baton__fmt(p->err, p->errlen, "too many inputs (at most %d files and quotes)",
+                        OFF_MAX_RES), -1;
   }
   if (off_add_history(p, r->messages_json) != 0)
     return -1;
@@ -47,7 +45,7 @@ static int run_passes(planner *p, const baton__offline_req *r) {
     p->pictures += p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);
   off_find_image_kinds(p);
   if (off_split_steps(p) != 0)
-    return fail(p, many, "steps", OFF_MAX_STEPS);
+    return baton__fmt(p->err, p->errlen, many, "steps", OFF_MAX_STEPS), -1;
   if (off_recognise(p) != 0 || off_link(p) != 0)
     return -1;
   if (r->note && r->notelen) /* names the planned task kinds nothing here can run */

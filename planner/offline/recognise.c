@@ -18,34 +18,30 @@
 /* Does the file at token i name what st makes ("into speech (a.wav)", "an audio file 'a.wav'"), not
  * one at hand ("I have an x.wav", "based on a given y.wav", "an image of a cat, z.jpg")? */
 static bool names_output(const planner *p, const step *st, size_t i) {
-  size_t lo = i > st->a + 4 ? i - 4 : st->a, k = i;
+  size_t lo = off_back(i, 4, st->a), k = i;
   bool into = off_has_word(p, lo, i, W_DESTINATION);
   while (k > lo && !off_is(p, k - 1, W_MADE_AS))
     k--;
-  for (size_t j = k > st->a + 3 ? k - 3 : st->a; !into && k > lo && j < i; j++) /* (file) */
+  for (size_t j = off_back(k, 3, st->a); !into && k > lo && j < i; j++) /* (file) */
     if (off_is(p, j, W_CONTENT_INTRO) || off_is(p, j, W_SOURCE_PREP) || off_is(p, j, W_GUIDED) ||
         (j + 1 < i && j + 1 != k && off_is(p, j, W_AT_HAND)))
       return false;
   return k > lo;
 }
 
-/* A picture st only follows ("match the style of the target image t.jpg", the words since the
- * picture before) beside another one, or one an earlier step made, is no input: typed 0. */
-static void drop_models(planner *p, const step *st, const baton__taskspec *s, unsigned before) {
-  bool other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
-               (p->pictures > 1 || (before & BATON__T_IMAGE));
+/* Claims what a recognised step takes: later steps do not count on it ("read x.png ... aloud"); a
+ * file of a medium it makes, named as new, is its output. A picture it only follows ("match the
+ * style of the target image t.jpg", the words since the picture before) beside another one, or one
+ * an earlier step made, is no input: typed 0. */
+static void claim_resources(planner *p, const step *st, const baton__taskspec *s, unsigned before) {
+  bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
+                            (p->pictures > 1 || (before & BATON__T_IMAGE));
   for (size_t i = st->a, lo = st->a; other && i < st->b; i++)
     if (off_res_at(p, i, BATON__T_IMAGE) >= 0) {
-      if (off_has_word(p, i > lo + 6 ? i - 6 : lo, i, W_MODEL))
+      if (off_has_word(p, off_back(i, 6, lo), i, W_MODEL))
         p->res[p->tok[i].res].type = 0;
       lo = i + 1;
     }
-}
-
-/* Claims what a recognised step takes: later steps do not count on it ("read x.png ... aloud"); a
- * file of a medium it makes, named as new, is its output. */
-static void claim_resources(planner *p, const step *st, const baton__taskspec *s, unsigned before) {
-  bool own = false;
   for (size_t i = st->a; i < st->b; i++)
     if (off_res_at(p, i, s->inputs) >= 0)
       own = p->res[p->tok[i].res].claimed = true;
@@ -275,7 +271,7 @@ static void split_step(planner *p, size_t s, unsigned avail) {
     return;
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps++ - s - 1) * sizeof *st);
   /* the tail feeds st: "a clip | that shows", "the | summary", "audio | summary", "text | found" */
-  bool rel = off_has_word(p, k > st->a + 3 ? k - 3 : st->a, k, W_RELATIVE) || p->tok[k - 1].det ||
+  bool rel = off_has_word(p, off_back(k, 3, st->a), k, W_RELATIVE) || p->tok[k - 1].det ||
              off_said_media(p, k - 1, k) || baton__has_suffix_ci(p->tok[k].word, "ed");
   p->steps[s + 1] = (step){.a = k, .b = st->b, .task = -1, .split_tail = true, .relative = rel};
   st->b = k;
@@ -306,7 +302,7 @@ static int runnable_asker(const planner *p, const step *st, unsigned own, unsign
                  ((own & BATON__T_IMAGE) || !(produced & BATON__T_IMAGE)) ? ask : st->task;
 }
 
-/* Adjusts the step's task to what the request is about; false if it then repeats an earlier one. */
+/* Adjusts the step's task to what the request is about, claiming what it takes; false: a repeat. */
 static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail) {
   step *st = &p->steps[s];
   int before = st->task;
@@ -337,6 +333,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     if (st->speak && !spoken && (avail & BATON__T_TEXT) && (spec->inputs & ~own & BATON__T_IMAGE))
       st->task = tts, st->speak = false;
   }
+  claim_resources(p, st, p->cues[st->task].spec, produced);
   return true;
 }
 
@@ -359,14 +356,12 @@ static bool shows_earlier_result(const planner *p, size_t s) {
 }
 
 /* "I'm curious about the emotion ... Could you clean the audio, then find the emotion?": a task the
- * user wonders about is done where a later step asks for it again; true when it moved there. */
+ * user wonders about is done where a later step asks again (a step between them); true if moved. */
 static bool stated_before(planner *p, const step *st, int last) {
-  for (int e = 0; e < last && !off_is(p, st->a, W_SUBJECT); e++) { /* one recognised since */
-    step *t = &p->steps[e]; /* "I'm curious to know ...", not "I'm writing ..." */
-    if (t->task == st->task && off_is(p, t->a, W_IN_A_STATE) &&
-        off_has_word(p, t->a, t->b, W_ASK_VERB))
+  for (step *t = p->steps; t - p->steps < last && !off_is(p, st->a, W_SUBJECT); t++)
+    if (t->task == st->task && off_is(p, t->a, W_IN_A_STATE) && /* "I'm curious to know ...", */
+        off_has_word(p, t->a, t->b, W_ASK_VERB)) /* not "I'm writing ..." */
       return t->task = -1, true;
-  }
   return false;
 }
 
@@ -478,7 +473,7 @@ static bool ask_quoted(planner *p) {
       const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
       bool text = passage && r && r->asked && !off_asks_about_picture(p, q);
       if (r && r->asked && q->task < 0 && (picture || text) &&
-          off_has_word(p, i > q->a + 4 ? i - 4 : q->a, i, W_QUESTION))
+          off_has_word(p, off_back(i, 4, q->a), i, W_QUESTION))
         q->task = off_reader_task(p, p->role[R_ASK_PICTURE], -1), q->context = false, asked = true,
         q->task = text || !p->cues[q->task].runnable ? p->role[R_ASK_TEXT] : q->task;
       passage |= r && off_is_passage(r);
@@ -491,15 +486,9 @@ int off_recognise(planner *p) {
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
   unsigned produced = 0;
   int last = -1;
-  for (size_t s = 0; s < p->n_steps; s++) {
-    step *st = &p->steps[s];
-    if (st->context || !recognise_step(p, s, produced, last))
-      continue;
-    last = (int)s;
-    drop_models(p, st, p->cues[st->task].spec, produced);
-    claim_resources(p, st, p->cues[st->task].spec, produced);
-    produced |= p->cues[st->task].spec->outputs;
-  }
+  for (size_t s = 0; s < p->n_steps; s++)
+    if (!p->steps[s].context && recognise_step(p, s, produced, last))
+      last = (int)s, produced |= p->cues[p->steps[s].task].spec->outputs;
   if (!ask_quoted(p) && last < 0 && !clearest_cue(p) && nothing_planned(p) != 0)
     return -1;
   merge_steps(p);

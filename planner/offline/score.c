@@ -41,10 +41,10 @@ bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
 unsigned off_said_media(const planner *p, size_t a, size_t b) {
   unsigned m = 0;
   for (size_t i = a; i < b; i++)
-    if (!off_has_word(p, i >= a + 2 ? i - 2 : a, i, W_MADE_AS))
+    if (!off_has_word(p, off_back(i, 2, a), i, W_MADE_AS))
       m |= off_is(p, i, W_PICTURE)     ? BATON__T_IMAGE
            : off_is(p, i, W_RECORDING) ? BATON__T_AUDIO
-           : off_is(p, i, W_MOVING) && off_has_word(p, i >= a + 3 ? i - 3 : a, i, W_DEFINITE)
+           : off_is(p, i, W_MOVING) && off_has_word(p, off_back(i, 3, a), i, W_DEFINITE)
                ? BATON__T_VIDEO : 0;
   return m;
 }
@@ -114,7 +114,7 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
   unsigned named = kw > p->lx->w[K_CLEAR_KEYWORD] ? made : 0; /* "create a video x.mp4" */
   unsigned said = off_said_media(p, a, b), video = said & off_res_types(p, false) & ~named;
   bool at_hand = false; /* "I have a video x.mp4", "the video x.mp4", "x.mp4 file": none to make */
-  for (size_t i = a, lo = a; i < b && !at_hand; lo = ++i > a + 5 ? i - 5 : a)
+  for (size_t i = a, lo = a; i < b && !at_hand; lo = off_back(++i, 5, a))
     at_hand = off_res_at(p, i, made) >= 0 &&
               (off_has_word(p, lo, i, W_AT_HAND) || off_has_word(p, lo, i, W_DEFINITE) ||
                off_has_word(p, i + 1, i + 3 < b ? i + 3 : b, W_AT_HAND));
