@@ -8,12 +8,10 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-/*
- * Contract: off_build_cues() takes the registry's task kinds and gives p->cues: per task its
+/* Contract: off_build_cues() takes the registry's task kinds and gives p->cues: per task its
  * keyword phrases (stemmed, weighted by length and by how many tasks share them), its description
  * words and whether some model can run it. off_keyword_score() and off_description_score() tell
- * how much of a task's cues a token span holds; tokens marked skip or naming are never cues.
- */
+ * how much of a task's cues a token span holds; tokens marked skip or naming are never cues. */
 
 /* A cue as compared; its determiners (bit k of det: word k) are interchangeable. */
 typedef struct {

@@ -8,15 +8,13 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-/*
- * Contract: off_add_history() takes the messages JSON (an array of {role, content, files?,
+/* Contract: off_add_history() takes the messages JSON (an array of {role, content, files?,
  * outputs?, lang?}, oldest first; NULL or "" for none) and adds the newest HISTORY_KEEP things they
  * name as resources with their turn, oldest first: file names in a user's message, each message's
  * "files" and each value of its "outputs" ({"text": "...", "image": "/path"}), its text in "lang"
  * if that is a lexicon language code. Nothing else is read; link.c and score.c say which of them a
  * step refers to. 0, or -1 with err set. The newest user message that asks for something new is
- * kept for off_asked_again() ("do the same for b.png").
- */
+ * kept for off_asked_again() ("do the same for b.png"). */
 
 #define HISTORY_MAX_BYTES (1024u * 1024u)
 #define HISTORY_KEEP 16

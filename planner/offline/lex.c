@@ -8,12 +8,10 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-/*
- * Contract: off_tokenize() takes p->req and gives p->tok (lower-cased, lightly stemmed words,
+/* Contract: off_tokenize() takes p->req and gives p->tok (lower-cased, lightly stemmed words,
  * punctuation, one token per resource; words naming a file marked) and p->res (quoted texts and
  * file names, typed by extension): 0, -1 out of memory, -2 too many tokens (off_add_resource: -2
- * too many resources). Nothing here knows any task; the word classes come from the lexicon.
- */
+ * too many resources). Nothing here knows any task; the word classes come from the lexicon. */
 
 #define SPACES " \t\n\v\f\r"
 

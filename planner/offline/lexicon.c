@@ -8,12 +8,10 @@
 #include "core/ytree.h"
 #include "core/banned.h"
 
-/*
- * Contract: off_lexicon_load() takes lexicon.yaml's text and gives every class of off_class filled
+/* Contract: off_lexicon_load() takes lexicon.yaml's text and gives every class of off_class filled
  * (words and their stems), the languages, each role's task kind (which must be one of the
  * registry's) and every weight of off_weight. A missing, repeated or unknown name is an error
- * naming the line: the lexicon and this file's name tables change together.
- */
+ * naming the line: the lexicon and this file's name tables change together. */
 
 extern const unsigned char baton__lexicon_yaml[];
 extern const size_t baton__lexicon_yaml_len;

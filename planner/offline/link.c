@@ -7,14 +7,12 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-/*
- * Contract: off_link() takes the recognised steps (p->steps, each with its task) and gives p->g: a
+/* Contract: off_link() takes the recognised steps (p->steps, each with its task) and gives p->g: a
  * task per step (one per named file of its type), each input from the step's own resource, else the
  * nearest earlier task making that type, else an unused resource (first_unused), bridging a picture
  * or recording to text as needed (a recording no step takes gives its words to a picture's task
  * needing some); a translation rides along if a step names a target language, a speaking task if it
- * says "aloud". A step with nothing to work on is dropped; if all are, -1, err says why.
- */
+ * says "aloud". A step with nothing to work on is dropped; if all are, -1, err says why. */
 
 /* Where an input comes from: a resource, an earlier task, or literal text. */
 typedef struct {

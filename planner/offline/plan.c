@@ -7,11 +7,9 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-/*
- * Contract: baton__plan_offline_req() checks the request's bounds, loads the lexicon against the
+/* Contract: baton__plan_offline_req() checks the request's bounds, loads the lexicon against the
  * registry's task kinds, and runs lex -> history -> segment -> recognise -> link (internal.h lists
- * them). Any failure leaves g empty with err set.
- */
+ * them). Any failure leaves g empty with err set. */
 
 static void planner_release(planner *p) {
   for (size_t i = 0; i < p->n_res; i++)

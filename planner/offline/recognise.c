@@ -6,14 +6,12 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-/*
- * Contract: off_recognise() takes p->steps (from segment.c) and gives each step that asks for
+/* Contract: off_recognise() takes p->steps (from segment.c) and gives each step that asks for
  * something its task (p->steps[i].task >= 0), in order: what earlier steps make guides later ones;
  * a step naming two tasks is split, one repeating an earlier task with nothing new is dropped, a
  * task is rewritten as rewrite.c says, "aloud" beside a text task speaks it too; a quoted question
  * no step answers is asked; if nothing matched, the clearest cue is taken. Then it keeps the
- * recognised steps only, neighbours on one task merged. 0, or -1 (err set) when none names a task.
- */
+ * recognised steps only, neighbours on one task merged. 0, or -1 (err set) if none names a task. */
 
 /* Does the file at token i name what st makes ("into speech (a.wav)", "an audio file 'a.wav'"), not
  * one at hand ("I have an x.wav", "based on a given y.wav", "an image of a cat, z.jpg")? */

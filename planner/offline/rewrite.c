@@ -6,15 +6,13 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-/*
- * Contract: off_find_image_kinds() sets what each picture and the request's picture show (plain,
+/* Contract: off_find_image_kinds() sets what each picture and the request's picture show (plain,
  * a table, a document); off_rewrite() takes a recognised step and gives the task to use, its own
  * unless: a picture of a table or document is read as one, a question with no passage but a picture
  * is a visual question (with nothing at all to answer from, a chat), one object is classified
- * rather than detected. Tasks are named by their lexicon roles.
- */
+ * rather than detected. Tasks are named by their lexicon roles. */
 
-/* Does token i (a ',' or "and") part two pictures of a sentence ("x.jpg and a table image t.jpg")? */
+/* Does token i (',' or "and") part two pictures of a sentence ("x.jpg and a table image t.jpg")? */
 static bool splits_pictures(const planner *p, size_t seg, size_t i) {
   bool part = (off_punct(p, i, ",") || off_is(p, i, W_JOINER)) &&
               off_own_res(p, seg, i, BATON__T_IMAGE) >= 0;

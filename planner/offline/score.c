@@ -4,12 +4,10 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-/*
- * Contract: task_score() takes a step's tokens, what earlier steps and free resources provide,
+/* Contract: task_score() takes a step's tokens, what earlier steps and free resources provide,
  * and a task; it gives sum_i w_i f_i over the features below (weights: lexicon.yaml, fitted by
  * bench/fit_weights.py). off_best_task() picks the best task scoring at least `accept` (of a
- * picture's and a recording's task tied, the medium named last). The features' span tests too.
- */
+ * picture's and a recording's task tied, the medium named last). The features' span tests too. */
 
 /* Types of the resources named in tokens [a,b). */
 unsigned off_own_types(const planner *p, size_t a, size_t b) {

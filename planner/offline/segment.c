@@ -3,12 +3,10 @@
 
 #include "core/banned.h"
 
-/*
- * Contract: off_split_steps() takes p->tok and gives p->steps: token ranges split at sentence ends
+/* Contract: off_split_steps() takes p->tok and gives p->steps: token ranges split at sentence ends
  * and hard breaks ("then", "finally"), and at ',' and "and" only when what follows names a task or
  * starts a clause of its own; first-person statements that ask for nothing are marked context (they
- * set the scene: their resources count, their words name no task). It reads cues but picks no task.
- */
+ * set the scene: their resources count, their words name no task). It reads cues, picks no task. */
 
 /* Does some task have a keyword in tokens [a,b)? */
 static bool has_cue(const planner *p, size_t a, size_t b) {
