@@ -78,7 +78,7 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
 
 /* The first file of turn `turn` (0: the request's own) of a type in `type` not taken yet, or -1. */
 static int own_file(const planner *p, int turn, unsigned type, const bool *taken) {
-  for (size_t r = 0; type && r < p->n_res; r++)
+  for (size_t r = 0; r < p->n_res; r++)
     if (!taken[r] && p->res[r].is_file && p->res[r].turn == turn && (p->res[r].type & type))
       return (int)r;
   return -1;

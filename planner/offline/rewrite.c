@@ -24,8 +24,7 @@ static bool splits_pictures(const planner *p, size_t seg, size_t i) {
 
 /* A sentence (or its part, of several pictures) naming a picture and calling it a table or a
  * document ("a scanned invoice x.png"), unless unsure ("if there is a table in it"), sets the kind
- * of its picture files (reading one is then table classification or document questions) and
- * p->image_kind (a table wins). */
+ * of its picture files (read then as one) and p->image_kind (a table wins). */
 void off_find_image_kinds(planner *p) {
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_punct(p, i, ".!?;") && !splits_pictures(p, seg, i))

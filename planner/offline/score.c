@@ -119,7 +119,7 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
   unsigned own = (off_own_types(p, a, b) & ~(at_hand ? named : made)) | (video & BATON__T_VIDEO);
   if (media_in && !((own | avail) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
-  if (own && (s->inputs & own))
+  if (s->inputs & own)
     f[F_OWN_INPUT] = 1;
   else if (s->inputs == BATON__T_TEXT && !(own & BATON__T_VIDEO) && /* a video is not read */
            (own & ~s->outputs & (BATON__T_IMAGE | BATON__T_AUDIO)))

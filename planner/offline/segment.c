@@ -61,7 +61,7 @@ static size_t skip_soft(const planner *p, size_t k, size_t e) {
 static int add_step(planner *p, size_t a, size_t b, bool sentence, bool last) {
   if ((a = skip_soft(p, a, b)) >= b || p->n_steps >= OFF_MAX_STEPS)
     return a >= b ? 0 : -1;
-  bool subject = off_is(p, a, W_SUBJECT), context = subject ? is_context_clause(p, a, b) : sentence;
+  bool context = off_is(p, a, W_SUBJECT) ? is_context_clause(p, a, b) : sentence;
   if (!last && off_is(p, a, W_CONDITION)) {
     for (size_t i = a; i < b; i++) /* (no reference is marked before recognise.c) */
       p->tok[i].skip = off_is(p, i, W_MADE_THING);
