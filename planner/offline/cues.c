@@ -68,9 +68,8 @@ static int read_description(const planner *p, taskcue *c, const char *d) {
   return 0;
 }
 
-/* Reads each task's cues. A keyword phrase of n words weighs (1 + phrase_word (n-1)) / sqrt(tasks
- * sharing it, in keywords or, for one word, descriptions): "depth" says more than "objects" or
- * "classify". A determiner at the end says nothing: "make the" weighs as "make". */
+/* Reads each task's cues: a phrase weighs more with more words and fewer tasks sharing it (in
+ * keywords or, for one word, descriptions): "depth" outweighs "objects"; "make the" is "make". */
 int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable) {
   size_t n = 0, total = 0;
   if (!(p->cues = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->cues)))
@@ -115,9 +114,8 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   while (k < ph->n && j < b) {
     const char *w = p->tok[j].stem;
     bool wdet = p->tok[j].det, pdet = (ph->det >> k) & 1u;
-    /* A phrase's "a"/"an" does not stand for a definite determiner after a preposition ("convert
-     * it to an audio" makes a new one, "listen to the audio" means one that exists) nor before a
-     * picture at hand ("make this picture" speaks of that one). */
+    /* A phrase's "a"/"an" stands for no "the"/"this" after "to" ("convert it to an audio" makes
+     * one, "listen to the audio" has one) nor before a picture at hand ("make this picture"). */
     bool existing = pdet && wdet && off_words_has(&cls[W_INDEFINITE], ph->stems[k], true) &&
                     ((k > 0 && !off_words_has(&cls[W_INDEFINITE], w, true) &&
                       off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true)) ||
@@ -164,8 +162,7 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
   enum { MAX_SPANS = 16 };
   size_t span_at[MAX_SPANS], span_len[MAX_SPANS], n_spans = 0;
   double s = 0;
-  /* the phrases are longest first (build_cues), so the parts come after the whole */
-  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++) {
+  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++) { /* longest first */
     size_t at = a, len = 0;
     for (; at < b; at++)
       if ((len = off_phrase_at(p, ph, at, b)) && !covered_by_longer(p, c, at, len, ph->n, a, b))

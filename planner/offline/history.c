@@ -11,10 +11,9 @@
 /* Contract: off_add_history() takes the messages JSON (an array of {role, content, files?,
  * outputs?, lang?}, oldest first; NULL or "" for none) and adds the newest HISTORY_KEEP things they
  * name as resources with their turn, oldest first: file names in a user's message, each message's
- * "files" and each value of its "outputs" ({"text": "...", "image": "/path"}), its text in "lang"
- * if that is a lexicon language code. Nothing else is read; link.c and score.c say which of them a
- * step refers to. 0, or -1 with err set. The newest user message that asks for something new is
- * kept for off_asked_again() ("do the same for b.png"). */
+ * "files" and "outputs" values ({"text": "...", "image": "/path"}), its text in "lang" if a lexicon
+ * code. Nothing else is read; link.c and score.c say which a step means. 0, or -1 (err set). The
+ * newest user message that is no repeat is kept for off_asked_again() ("do the same for b.png"). */
 
 #define HISTORY_MAX_BYTES (1024u * 1024u)
 #define HISTORY_KEEP 16
@@ -35,8 +34,7 @@ static int remember(planner *p, size_t first, int turn, bool is_file, const char
   return k < 0 ? -1 : 0;
 }
 
-/* The next word of a message at *at that may name a file, *n bytes long (trailing ",.;:!?" left
- * out); *at moves past it. NULL at the end. */
+/* The next word that may name a file, *n bytes less trailing marks; *at moves past it; or NULL. */
 static const char *next_name(const char **at, size_t *n) {
   const char *s = *at + strspn(*at, " \t\r\n\"'`([{<");
   size_t e = strcspn(s, " \t\r\n\"'`)]}>");

@@ -80,8 +80,7 @@ typedef struct {
   double w[K_N];
 } off_lexicon;
 
-/* Parses a lexicon (text/len; NULL: the embedded one) and checks every task role against
- * tasks/n_tasks. 0, or -1 with "lexicon.yaml:LINE: ..." in err. */
+/* Loads text (NULL: the embedded lexicon), roles checked in tasks; -1: err "lexicon.yaml:N: ..." */
 int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton__taskspec *tasks,
                      size_t n_tasks, char *err, size_t errlen);
 void off_lexicon_release(off_lexicon *lx);
@@ -179,9 +178,8 @@ const char *off_written_language(const planner *p, size_t a, size_t b);
 
 /* ---- history.c */
 int off_add_history(planner *p, const char *messages_json);
-/* "Do the same for b.png", "again": the newest earlier user message with its file names swapped
- * for the request's own files of their types (malloc'd), or NULL when the request says no such
- * thing, there is none, it would be over OFF_MAX_REQUEST bytes, or memory ran out. */
+/* "Do the same for b.png", "again": the newest earlier user message, file names swapped for the
+ * request's files of their types (malloc'd); NULL if not asked, none, too long or out of memory. */
 char *off_asked_again(const planner *p);
 /* "Blur them" after "find the faces in x.jpg": how to show what the last request found. */
 bool off_marks_found(const planner *p);

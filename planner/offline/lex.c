@@ -24,8 +24,7 @@ static size_t word_end(const char *s, size_t i, size_t n, const char *inner) {
   return j;
 }
 
-/* Lower-cases src[0..n) into dst (bounded) and stems a copy into st, lightly: "summarizing",
- * "summarized" and "summarize" meet, so do "images"/"image". */
+/* Lower-cases src[0..n) into dst and stems it lightly into st: "summarizing", "summarized" meet. */
 void off_make_word(const char *src, size_t n, char *dst, char *st) {
   n = n < OFF_MAX_WORD ? n : OFF_MAX_WORD - 1;
   baton__lower_copy(dst, src, n);

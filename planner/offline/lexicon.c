@@ -136,9 +136,8 @@ int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton_
   loader l = {lx, tasks, n_tasks, err, errlen};
   int rc = root->kind == BATON__YN_MAP ? 0 : fail(&l, root, "expected a mapping at", "the top");
   rc = rc || take_section(&l, root, "classes", class_names, W_N, take_class) ||
-             take_languages(&l, root) ||
-             take_section(&l, root, "tasks", role_names, R_N, take_role) ||
-             take_section(&l, root, "weights", weight_names, K_N, take_weight) ? -1 : 0;
+       take_languages(&l, root) || take_section(&l, root, "tasks", role_names, R_N, take_role) ||
+       take_section(&l, root, "weights", weight_names, K_N, take_weight) ? -1 : 0;
   baton__ynode_free(root);
   return rc;
 }

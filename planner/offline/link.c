@@ -25,8 +25,7 @@ static int attach(const planner *p, baton__task *t, const char *name, const sour
   return s->ref >= 0 || value ? baton__task_add_arg(t, name, value, s->ref) : 0;
 }
 
-/* Text of tokens [a,b) as written, with ASCII marks no token holds after it ("50%"), trailing
- * ",;:" and "and" left out (malloc'd; NULL if empty). */
+/* Text of [a,b) as written, with marks no token holds ("50%"), no trailing ",;:"/"and"; or NULL. */
 static char *span_text(const planner *p, size_t a, size_t b) {
   while (b > a && (off_punct(p, b - 1, ",;:") || off_is(p, b - 1, W_JOINER)))
     b--;
@@ -36,8 +35,7 @@ static char *span_text(const planner *p, size_t a, size_t b) {
   return e > s ? baton__strndup(p->req + s, e - s) : NULL;
 }
 
-/* Does graph task k produce `type`? One that answers in text and draws on its input picture
- * (object detection's boxes) is no source of pictures. */
+/* Does task k make `type`? Not pictures if it takes one and answers in text (detection's boxes). */
 static bool produces(const planner *p, size_t k, unsigned type) {
   return (p->made[k]->outputs & type) && !(type == BATON__T_IMAGE && (p->made[k]->inputs & type) &&
                                            (p->made[k]->outputs & BATON__T_TEXT));
@@ -109,10 +107,9 @@ static bool takes_text(const planner *p, const step *st, const baton__taskspec *
          : !off_is_question(p, st->a, st->b) && !off_asks_question(p, st->a, st->b);
 }
 
-/* A task's second text (beside a picture or recording the question or instruction, beside a text
- * the question or text to compare): its quote; else for a question (or any text to compare) one
- * quoted after the step that no step claims ("... The question is: 'Q?'") or, unless the step asks
- * its own, one before it (left there for later steps too); else, unless a question follows a ':',
+/* A task's second text (a question, an instruction or a text to compare): its quote; else for a
+ * question or comparison an unclaimed quote after the step ("... The question is: 'Q?'") or, unless
+ * it asks its own, one before it (kept for later steps too); else, unless a question follows a ':',
  * an earlier step's text; else an edit's description quoted before it; else the step's words. */
 static int add_second_text(planner *p, const step *st, int task, baton__task *t, int prev_text) {
   const baton__taskspec *spec = p->cues[task].spec;
@@ -164,9 +161,8 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   int rc = t.task ? attach(p, &t, baton__type_name(off_primary_type(spec)), in) : -1;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   if (rc == 0 && baton__csv_has(spec->params, "instruction")) {
-    /* "make it black and white", "resample it to 16 kHz", "write a poem about autumn": the
-     * executor reads the wish from "instruction" (unless the words are what it takes), through
-     * a relative tail split off it ("summarize the | text in x.png in one sentence") */
+    /* "make it black and white", "write a poem about autumn": the wish goes in "instruction" (if
+     * not the input), a relative tail too ("summarize the | text in x.png in one sentence") */
     bool tail = st + 1 < p->steps + p->n_steps && st[1].split_tail && st[1].relative;
     char *words = span_text(p, st->a, tail ? st[1].b : st->b);
     bool same = words && in->literal && !strcmp(in->literal, words);
@@ -195,8 +191,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   return (int)p->g->n - 1;
 }
 
-/* `in` translated into tgt, then into each language listed after the target one ("into Spanish and
- * French"); the first translation's id, or -1. */
+/* `in` into tgt and each language listed after it ("into Spanish and French"); first id, or -1. */
 static int translate(planner *p, const step *st, const source *in, const char *tgt,
                      const char *src_lang) {
   int id = emit_task(p, st, p->role[R_TRANSLATE], in, -1, tgt, src_lang);
@@ -213,10 +208,9 @@ static int translate(planner *p, const step *st, const source *in, const char *t
   return id;
 }
 
-/* Bridges a picture or recording (types) to text (a caption, transcript, table or document reader)
- * into src->ref, reading the step's own, else (not own_only) the one named nearest before the step
- * ("distill the essence of it" after "a recording x.wav"), else the first after it, else the
- * caller's inputs. 1 when it made a reader, 0 when there is nothing to read, -1 on error. */
+/* Bridges a picture or recording (types) to text into src->ref, reading the step's own, else (not
+ * own_only) the nearest before it ("distill the essence of it" after "a recording x.wav"), else the
+ * first after it, else the caller's inputs. 1: a reader made, 0: nothing to read, -1: error. */
 static int bridge(planner *p, const step *st, bool own_only, unsigned types, source *src) {
   int near = -1;
   for (size_t i = 0; !own_only && i < p->n_tok && (i < st->b || near < 0); i++)
@@ -239,8 +233,7 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
   return 0;
 }
 
-/* Finds where the task's main input of `type` comes from, for step st. Returns 0 with *src (unset
- * on entry) set, or left unset when nothing fits; -1 on error. */
+/* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
   bool has_ref = st->fed || off_has_word(p, st->a, st->b, W_REFERENCE) ||
                  off_is(p, st->b - 1, W_DEMONSTRATIVE); /* "draw a picture based on that" */
@@ -389,8 +382,7 @@ static int heard(planner *p, const step *st) {
   return (q = emit_task(p, st, p->role[R_TRANSCRIBE], &in, -1, NULL, NULL)) < 0 ? -2 : q;
 }
 
-/* The graph task that speaks what a speaking step would ("an audio summary ... then create an
- * audio file of the summary": one recording), or -1. */
+/* The task already speaking what st would ("an audio summary ... an audio file of it"), or -1. */
 static int spoken_already(const planner *p, const step *st, const source *in) {
   for (size_t k = 0; off_is_role(p, st->task, R_SPEAK) && in->ref >= 0 && k < p->g->n; k++)
     if (p->made[k] == p->cues[st->task].spec && p->g->tasks[k].args[0].ref == in->ref)
@@ -426,8 +418,7 @@ static int emit_step(planner *p, const step *st) {
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file ||
         (quotes && !off_has_word(p, st->a, i, W_DESTINATION)))) /* not "as 'positive'" */
       own[n_own++] = i;
-  /* "detect the faces in a.jpg and b.jpg and blur them": with nothing made of its type, "them"
-   * are the files of that type the step before took */
+  /* "detect faces in a.jpg and b.jpg and blur them": the files before (none of its type made) */
   bool them = !n_own && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL) &&
               nearest_producer(p, ptype) < 0;
   for (size_t i = them ? st[-1].a : 0; them && i < st[-1].b; i++)

@@ -27,10 +27,9 @@ static bool names_output(const planner *p, const step *st, size_t i) {
   return k > lo;
 }
 
-/* Claims what a recognised step takes: later steps do not count on it ("read x.png ... aloud"); a
- * file of a medium it makes, named as new, is its output. A picture it only follows ("match the
- * style of the target image t.jpg", the words since the picture before) beside another one, or one
- * an earlier step made, is no input: typed 0. */
+/* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"); a file of a
+ * medium it makes, named as new, is its output. A picture it only follows ("match the style of the
+ * target image t.jpg") beside another, or one an earlier step made, is no input: typed 0. */
 static void claim_resources(planner *p, const step *st, const baton__taskspec *s, unsigned before) {
   bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
                             (p->pictures > 1 || (before & BATON__T_IMAGE));
@@ -194,7 +193,7 @@ static void merge_steps(planner *p) {
     unsigned own = off_own_types(p, s->a, s->b); /* a drawing's quote after an edit: how to edit */
     int twin = l && (!own || (own == BATON__T_TEXT && off_is_role(p, s->task, R_DRAW) &&
                               off_is_role(p, l->task, R_EDIT))) ? edit_twin(p, l, s) : -1;
-    unsigned in = p->cues[s->task].spec->inputs & ~off_own_types(p, s->a, s->b); /* it lacks */
+    unsigned in = p->cues[s->task].spec->inputs & ~own; /* what it lacks */
     if (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
         (!(off_own_types(p, l->a, l->b) & ~in) || off_is_role(p, s->task, R_TRANSLATE))))
       l->task = twin >= 0 ? twin : l->task, l->b = s->b;
@@ -204,11 +203,10 @@ static void merge_steps(planner *p) {
   p->n_steps = w;
 }
 
-/* No task named, but a question put ("is there a dog in x.jpg?", "find the author of x.png" alone):
- * of the step before if it answers questions and puts none ("I have a document scan.png, and I'd
- * like to know its date"), else of a picture (one its words speak of; with one question, the last
- * named or made) or a passage at hand; rewrite.c may make it visual. A question for the words of
- * its picture or recording reads or transcribes it. Its task, or -1. */
+/* No task named but a question ("is there a dog in x.jpg?", "find the author of x.png" alone): of
+ * the step before if it answers questions and puts none ("I have a document scan.png; I'd like to
+ * know its date"), else of a picture (one its words speak of; with one question, the last named or
+ * made) or a passage at hand; "what x.png (a.wav) says" reads (transcribes) it. Its task, or -1. */
 static int question_task(planner *p, size_t s, unsigned produced) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b), read = own ? own : off_res_types(p, true);
@@ -242,7 +240,7 @@ static int question_task(planner *p, size_t s, unsigned produced) {
   for (size_t i = 0; i < p->n_res && !passage; i++)
     passage = off_is_passage(&p->res[i]);
   return picture || passage || (own & BATON__T_AUDIO) || last_picture /* a transcript answers */
-             ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1;
+             ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1; /* visual: see rewrite.c */
 }
 
 /* "Write a | summary of x.txt", "compose a short | summary": a verb writing text from text, its
@@ -286,9 +284,8 @@ static bool drop_step(planner *p, size_t s, bool same_task_only) {
   return st->task = -1, false;
 }
 
-/* A visual question nothing here answers: "is there a cat in x.jpg?" ("... if there are any") is
- * asked of a detector, any other of the picture's text, not of a made picture's ("... and tell me
- * what colour they are"); the task that can answer, else the step's. */
+/* A visual question none here answers is asked of a detector ("is there a cat in x.jpg?", "... if
+ * there are any"), else of its text; not of a made picture ("... tell me what colour they are"). */
 static int runnable_asker(const planner *p, const step *st, unsigned own, unsigned produced) {
   bool there = false;
   for (size_t i = st->a + 1; i + 1 < st->b; i++)
@@ -428,10 +425,9 @@ static bool clearest_cue(planner *p) {
   return at && (*at = best, true);
 }
 
-/* Why nothing was planned: a task a step names for a medium it speaks of but there is none of
- * ("transcribe the recording" with no recording), or that baton does not read the video a step
- * speaks of, else that no task was named; -1. A request naming no task nor file (a quote is to talk
- * about) that asks something ("When did Waterloo take place?") goes whole to a chat model: 0. */
+/* Why nothing was planned (-1): a step names a task for a medium there is none of ("transcribe the
+ * recording"), baton reads no video, else no task was named. A request naming no task nor file (a
+ * quote is to talk about) but asking ("When did Waterloo take place?") goes whole to chat: 0. */
 static int nothing_planned(planner *p) {
   double sc, clear = p->lx->w[K_CLEAR_KEYWORD];
   bool video = false, asks = false, file = false;

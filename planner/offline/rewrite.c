@@ -92,9 +92,8 @@ static int answerer(const planner *p, const step *st, unsigned produced) {
   return p->role[kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
 }
 
-/* A question on a picture, else one object ("identify the main object in
- * x.jpg", "what object it depicts"): told by classifying the picture; but detection finds several
- * ("the objects", "which object is the largest"), and "an object detection model" names it. */
+/* A question goes to answerer(); one object ("the main object in x.jpg", "what object it depicts")
+ * is classified, several ("which object is largest") or "an object detector" detected. */
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
   if (off_is_role(p, st->task, R_ASK_TEXT))
     return answerer(p, st, produced);

@@ -17,8 +17,7 @@ unsigned off_own_types(const planner *p, size_t a, size_t b) {
   return t;
 }
 
-/* Types of every resource (all), or of those no step has spoken for yet (of earlier turns, the
- * newest turn's only: "it" is what was just made). */
+/* Types of all resources, or of those no step took yet (of earlier turns, the newest's: "it"). */
 unsigned off_res_types(const planner *p, bool unclaimed) {
   unsigned t = 0;
   for (size_t i = 0; i < p->n_res; i++)
@@ -61,8 +60,7 @@ bool off_asks_about(const planner *p) {
   return p->asked && p->n_tok > 2 && off_is(p, 0, W_WH) && off_is(p, 1, W_CONTENT_INTRO);
 }
 
-/* "Is notes.txt (written) in French?": a yes-no question naming a language, about a file or an
- * earlier result, asks which language it is in; it asks for no translation. */
+/* "Is a.txt (written) in French?" asks a file's or earlier result's language: no translation. */
 bool off_asks_language(const planner *p, size_t a, size_t b) {
   const char *lang, *from;
   off_find_languages(p, a, b, &lang, &from);

@@ -53,11 +53,10 @@ static size_t skip_soft(const planner *p, size_t k, size_t e) {
   return k;
 }
 
-/* Adds the piece [a, b) of a sentence less boundary words at its start (a hard break only ends a
- * sentence); -1: too many. Whether it only sets the scene: one starting with a first-person subject
- * is judged alone; a condition split off before the rest (not `last`: "Once we get an answer, |
- * could we ...") does unless it names an action of its own ("After editing the table, | I'd like
- * ...": words for a result, "the summary", name none); any other as its sentence. */
+/* Adds the piece [a, b) of a sentence less leading boundary words (a hard break only ends one); -1:
+ * too many. Scene-setting: with a first-person subject first, judged alone; a condition before the
+ * rest (not `last`: "Once we get an answer, | could we ...") unless it names an action ("After
+ * editing the table, | I'd like ...", not "the summary"); else as its sentence. */
 static int add_step(planner *p, size_t a, size_t b, bool sentence, bool last) {
   if ((a = skip_soft(p, a, b)) >= b || p->n_steps >= OFF_MAX_STEPS)
     return a >= b ? 0 : -1;
@@ -84,12 +83,11 @@ int off_split_steps(planner *p) {
         next++;
       if (c < i && (off_own_types(p, k - 1, k) & off_own_types(p, c, c + 1)))
         continue; /* "read a.txt and b.txt aloud": a list of what the step takes */
-      if (k == i || has_cue(p, k + 1, next) || /* i ends the last piece; seg splits off nothing */
-          (c < i && off_is(p, c, W_SUBJECT)) ||
-          (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) {
+      if (k == i || has_cue(p, k + 1, next) || (c < i && off_is(p, c, W_SUBJECT)) ||
+          (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) { /* k == i: the last piece */
         if (add_step(p, from, k, is_context_clause(p, seg, i), k == i) != 0)
           return -1;
-        from = k;
+        from = k; /* (at k == seg, an empty piece: none added) */
       }
     }
     seg = i + 1;
