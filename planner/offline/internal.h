@@ -206,6 +206,10 @@ bool off_is_passage(const resource *r);
 int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, double min,
                       int exclude, double *score_out);
 int off_best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out);
+/* The cue index (the task) of a registry task spec. */
+static inline int off_cue_index(const planner *p, const baton__taskspec *s) {
+  return (int)(s - p->cues[0].spec);
+}
 bool off_is_role(const planner *p, int task, off_role r);
 
 /* ---- rewrite.c */

@@ -61,13 +61,14 @@ static bool cue_word(const planner *p, const taskcue *c, size_t i) {
  * edited image" after a depth map, "each segment"), unless the nearest one making `type` changed
  * the picture (an edit, a restyle: "the modified image" is its output); else that one; or -1. */
 static int named_producer(const planner *p, const step *st, unsigned type) {
-  int near = nearest_producer(p, type), t = near >= 0 ? (int)(p->made[near] - p->cues[0].spec) : -1;
+  int near = nearest_producer(p, type), t = near >= 0 ? off_cue_index(p, p->made[near]) : -1;
   bool changed = off_is_role(p, t, R_EDIT) || off_is_role(p, t, R_TRANSFORM);
-  for (size_t i = st->a + 1; type == BATON__T_IMAGE && !changed && i < st->b; i++)
-    for (size_t k = p->g->n; (p->tok[i].skip || p->tok[i - 1].det) && k-- > 0;)
-      if (produces(p, k, type) && cue_word(p, &p->cues[p->made[k] - p->cues[0].spec], i) &&
-          !cue_word(p, &p->cues[st->task], i))
+  for (size_t i = st->a + 1; type == BATON__T_IMAGE && !changed && i < st->b; i++) {
+    bool names = (p->tok[i].skip || p->tok[i - 1].det) && !cue_word(p, &p->cues[st->task], i);
+    for (size_t k = p->g->n; names && k-- > 0;)
+      if (produces(p, k, type) && cue_word(p, &p->cues[off_cue_index(p, p->made[k])], i))
         return (int)k;
+  }
   return near;
 }
 
@@ -403,7 +404,7 @@ static int emit_step(planner *p, const step *st) {
   bool extra = !off_is_role(p, st->task, R_TRANSLATE) && !off_asks_language(p, st->a, st->b) &&
                tgt && (strcmp(tgt, dl) || (src_lang && strcmp(src_lang, dl)));
   int r = off_own_res(p, st->a, st->b, ptype), rd = r >= 0 ? p->res[r].reader - 1 : -1, q;
-  int last = p->g->n ? (int)(p->made[p->g->n - 1] - p->cues[0].spec) : -1; /* its task */
+  int last = p->g->n ? off_cue_index(p, p->made[p->g->n - 1]) : -1; /* its task */
   bool again = off_is_role(p, st->task, R_ASK_TEXT) && /* "the question is 'Q?' ... answer it" */
                (!own_texts(p, st, NULL, &q) || p->res[q].used) &&
                (off_is_role(p, last, R_READ_DOCUMENT) || off_is_role(p, last, R_ASK_PICTURE));

@@ -49,7 +49,7 @@ static int run_passes(planner *p, const baton__offline_req *r) {
   if (r->note && r->notelen) /* names the planned task kinds nothing here can run */
     r->note[0] = '\0';
   for (size_t i = 0, n = 0; r->note && r->notelen && i < p->g->n; i++, n = strlen(r->note))
-    if (!p->cues[p->made[i] - p->cues[0].spec].runnable && !strstr(r->note, p->made[i]->name))
+    if (!p->cues[off_cue_index(p, p->made[i])].runnable && !strstr(r->note, p->made[i]->name))
       baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
                  p->made[i]->name);
   return 0;

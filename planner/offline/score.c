@@ -30,7 +30,7 @@ bool off_is_role(const planner *p, int t, off_role r) { return t >= 0 && p->role
 
 /* Does s take two texts (passage and question, two sentences)? Inputs [text, text] are one bit. */
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
-  int t = (int)(s - p->cues[0].spec);
+  int t = off_cue_index(p, s);
   return p->role[R_ASK_TEXT] == t || p->role[R_ASK_TABLE] == t || p->role[R_COMPARE_TEXTS] == t;
 }
 
