@@ -9,6 +9,7 @@
 
 #include "core/text.h"
 #include "core/util.h"
+#include "planner/output_names.h"
 #include "core/banned.h"
 
 /* Used when the caller passes max_tasks <= 0. */
@@ -757,7 +758,7 @@ int baton__graph_validate(const baton__graph *g, baton__task_lookup_fn lookup, v
       baton__fmt(err, errlen, "task %d has no task name", g->tasks[i].id);
       return -1;
     }
-  if (check_structure(g, err, errlen) != 0)
+  if (check_structure(g, err, errlen) != 0 || baton__graph_check_save_as(g, err, errlen) != 0)
     return -1;
   if (!lookup)
     return 0;

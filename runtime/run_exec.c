@@ -6,6 +6,7 @@
 
 #include "core/util.h"
 #include "executors/hf.h"
+#include "planner/output_names.h"
 #include "runtime/context.h"
 #include "runtime/run_int.h"
 #include "core/banned.h"
@@ -16,6 +17,8 @@ static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *er
   for (size_t j = 0; j < t->n_args; j++) {
     const baton__arg *a = &t->args[j];
     unsigned type = baton__type_from_name(a->name);
+    if (strcmp(a->name, BATON__ARG_SAVE_AS) == 0)
+      continue; /* the runtime's: it names the output files (baton__task_file_prefix) */
     if (a->ref < 0) {
       if (baton__values_add(in, a->name, type, a->value) != 0) {
         baton__fmt(err, errlen, "too many arguments");
@@ -111,7 +114,7 @@ static int shrink_image(void *ud, const char *path, char *out, size_t cap, char 
     baton__fmt(err, errlen, "no local image resizer to shrink it with (%s)", why);
     return -1;
   }
-  char prefix[64];
+  char prefix[BATON__SAVE_AS_MAX + 16];
   baton__fmt(prefix, sizeof prefix, "%s-small%d", sc->prefix, ++sc->n);
   if (baton__mkdirs(sc->run->workspace, 0700) != 0) {
     baton__fmt(err, errlen, "cannot create the run folder %s", sc->run->workspace);
@@ -283,8 +286,8 @@ void baton__run_execute(baton_run *run, size_t idx) {
     baton__values_release(&in);
     return;
   }
-  char prefix[32];
-  baton__fmt(prefix, sizeof prefix, "task%d", t->id);
+  char prefix[BATON__SAVE_AS_MAX + 1];
+  baton__task_file_prefix(t, prefix, sizeof prefix);
   shrink_ctx shrink = {.run = run, .prefix = prefix};
   for (size_t k = 0; k <= t->n_candidates; k++) {
     const char *model = k == 0 ? t->model : t->candidates[k - 1];

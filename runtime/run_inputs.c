@@ -7,6 +7,7 @@
 
 #include "core/text.h"
 #include "core/util.h"
+#include "planner/output_names.h"
 #include "runtime/context.h"
 #include "runtime/inputs.h"
 #include "runtime/run_int.h"
@@ -63,7 +64,8 @@ static int take_input(baton_run *run, const baton__input_scope *scope, const bat
 
 /* Does a literal argument name a text file ("notes.txt": one word ending in .txt or .md)? */
 static bool names_text_file(const baton__arg *a) {
-  return a->ref < 0 && a->value && baton__type_of_path(a->value) == BATON__T_TEXT &&
+  return a->ref < 0 && a->value && strcmp(a->name, BATON__ARG_SAVE_AS) != 0 &&
+         baton__type_of_path(a->value) == BATON__T_TEXT &&
          !a->value[strcspn(a->value, " \t\r\n")];
 }
 

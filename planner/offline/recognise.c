@@ -30,7 +30,7 @@ static bool names_output(const planner *p, const step *st, size_t i) {
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"); a file of a
  * medium it makes, named as new, is its output. A picture it only follows ("match the style of the
  * target image t.jpg") beside another, or one an earlier step made, is no input: typed 0. */
-static void claim_resources(planner *p, const step *st, const baton__taskspec *s, unsigned before) {
+static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before) {
   bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
                             (p->pictures > 1 || (before & BATON__T_IMAGE));
   for (size_t i = st->a, lo = st->a; other && i < st->b; i++)
@@ -44,7 +44,7 @@ static void claim_resources(planner *p, const step *st, const baton__taskspec *s
       own = p->res[p->tok[i].res].claimed = true;
     else if (off_res_at(p, i, (s->outputs | (st->speak ? BATON__T_AUDIO : 0)) &
                               ~(unsigned)BATON__T_TEXT) >= 0 && names_output(p, st, i))
-      p->res[p->tok[i].res].used = true; /* no input to any step */
+      p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1; /* no step's input */
   unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
   for (size_t i = 0; !own && !(before & need) && i < p->n_res; i++)
     if (!p->res[i].claimed && (p->res[i].type & need))

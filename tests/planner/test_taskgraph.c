@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "planner/output_names.h"
 #include "planner/taskgraph.h"
 #include "registry/registry.h"
 #include "support/seeded.h"
@@ -304,6 +305,64 @@ Test(planner_taskgraph, takes_10000_tasks_as_the_config_allows_and_names_the_lim
   chain_json(&sb, BATON__MAX_TASKS_LIMIT + 1);
   cr_assert_eq(baton__graph_parse(sb.buf, sb.len, 50000, &g, err, sizeof err), -1);
   cr_assert(strstr(err, "more than the limit of 10000"), "%s", err);
+  baton__graph_release(&g);
+  baton__sb_release(&sb);
+}
+
+/* A text-to-speech task with id `id` saving as `name` (a JSON string body). */
+#define SPEAK_AS(id, name)                                                                  \
+  "{\"task\":\"text-to-speech\",\"id\":" #id ",\"dep\":[-1],\"args\":{\"text\":\"hi\","      \
+  "\"save_as\":\"" name "\"}}"
+
+Test(planner_taskgraph, names_output_files_after_save_as_and_refuses_names_that_leave_the_folder) {
+  char err[512];
+  cr_assert_eq(check("[" SPEAK_AS(0, "answer.wav") "," SPEAK_AS(1, "my reading.v2.wav") "]", err,
+                     sizeof err), 0, "%s", err);
+  const char *bad[] = {"../up.wav", "/tmp/x.wav", "a/b.wav", ".hidden.wav", "", "x.wav ",
+                       "-rf.wav", "tab\\there.wav", "\\u00e9t\\u00e9.wav", NULL};
+  char long_name[BATON__SAVE_AS_MAX + 2] = "";
+  memset(long_name, 'a', BATON__SAVE_AS_MAX - 3);
+  memcpy(long_name + BATON__SAVE_AS_MAX - 3, ".wav", 5); /* 81 bytes */
+  cr_assert(baton__save_as_ok(long_name + 1) && !baton__save_as_ok(long_name));
+  bad[sizeof bad / sizeof bad[0] - 1] = long_name;
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char json[512];
+    baton__fmt(json, sizeof json, "[{\"task\":\"text-to-speech\",\"id\":0,\"dep\":[-1],"
+             "\"args\":{\"text\":\"hi\",\"save_as\":\"%s\"}}]", bad[i]);
+    EXPECT_ERROR(json, "is not a plain file name");
+  }
+  /* Two tasks writing files of one name: by save_as, or a save_as taking another's task<id>. */
+  EXPECT_ERROR("[" SPEAK_AS(0, "a.wav") "," SPEAK_AS(1, "a.mp3") "]",
+               "tasks 0 and 1 would both write files named a.*");
+  EXPECT_ERROR("[" SPEAK_AS(0, "task1.wav") ",{\"task\":\"text-to-speech\",\"id\":1,"
+               "\"dep\":[-1],\"args\":{\"text\":\"hi\"}}]",
+               "tasks 0 and 1 would both write files named task1.*");
+  baton__graph g;
+  const char *plan = "[" SPEAK_AS(4, "my reading.v2.wav") "," SPEAK_AS(7, "../x.wav") "]";
+  cr_assert_eq(baton__graph_parse(plan, strlen(plan), 16, &g, err, sizeof err), 0, "%s", err);
+  char prefix[BATON__SAVE_AS_MAX + 1];
+  baton__task_file_prefix(&g.tasks[0], prefix, sizeof prefix);
+  cr_assert_str_eq(prefix, "my reading.v2");
+  baton__task_file_prefix(&g.tasks[1], prefix, sizeof prefix); /* never run: validation refuses */
+  cr_assert_str_eq(prefix, "task7");
+  baton__graph_release(&g);
+}
+
+Test(planner_taskgraph, finds_two_of_10000_tasks_saving_as_one_name) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_adds(&sb, "[");
+  for (int i = 0; i < BATON__MAX_TASKS_LIMIT; i++)
+    baton__sb_addf(&sb, "%s{\"task\":\"text-to-speech\",\"id\":%d,\"dep\":[-1],\"args\":"
+                   "{\"text\":\"hi\",\"save_as\":\"out%d.wav\"}}", i ? "," : "", i,
+                   i == BATON__MAX_TASKS_LIMIT - 1 ? 17 : i);
+  baton__sb_adds(&sb, "]");
+  baton__graph g;
+  char err[256] = "";
+  cr_assert_eq(baton__graph_parse(sb.buf, sb.len, BATON__MAX_TASKS_LIMIT, &g, err, sizeof err), 0,
+               "%s", err);
+  cr_assert_eq(baton__graph_validate(&g, lookup, NULL, err, sizeof err), -1);
+  cr_assert(strstr(err, "tasks 17 and 9999 would both write files named out17.*"), "%s", err);
   baton__graph_release(&g);
   baton__sb_release(&sb);
 }

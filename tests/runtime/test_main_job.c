@@ -274,3 +274,34 @@ Test(runtime_main_job, a_translation_speaks_in_its_target_language, .timeout = 1
   bt_rmtree(dir);
   free(dir);
 }
+
+Test(runtime_main_job, an_output_named_in_the_request_is_written_under_that_name, .timeout = 120) {
+  char *dir = bt_tmpdir();
+  baton *ctx = open_in(dir);
+  baton_request req = {BATON_REQUEST_INIT,
+      .text = "Translate 'Good morning' into Spanish and give me the answer in an audio format "
+              "'respuesta.wav'.",
+      .input_root = dir};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  const cJSON *tts = task_at(res, 1);
+  cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(tts, "task")->valuestring, "text-to-speech");
+  const char *wav = out_of(tts, "audio");
+  assert_wav(wav);
+  const char *base = strrchr(wav, '/');
+  cr_assert(base && strcmp(base, "/respuesta.wav") == 0, "the audio is %s", wav);
+  cr_assert(strstr(baton_run_summary(run), wav), "%s", baton_run_summary(run));
+  cJSON_Delete(res);
+  baton_run_free(run);
+  /* A plan naming a file outside the run's folder is refused before anything runs. */
+  baton_request bad = {BATON_REQUEST_INIT, .input_root = dir,
+      .plan_json = "[{\"task\":\"text-to-speech\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"hi\","
+                   "\"save_as\":\"../../escape.wav\"}}]"};
+  cr_assert_neq(baton_submit(ctx, &bad, NULL, NULL, &run), BATON_OK);
+  cr_assert(strstr(baton_errmsg(ctx), "is not a plain file name"), "%s", baton_errmsg(ctx));
+  baton_close(ctx);
+  bt_rmtree(dir);
+  free(dir);
+}

@@ -1,0 +1,31 @@
+/* output_names.h — what a task's output files are called: the name the user gave, or task<id>. */
+#ifndef BATON_PLANNER_OUTPUT_NAMES_H
+#define BATON_PLANNER_OUTPUT_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "planner/taskgraph.h"
+
+/* The plan argument naming the file a task writes: {"save_as": "answer.wav"} makes the run
+ * folder's answer.wav where the task would write task<id>.wav. The extension stays the one the
+ * executor writes (a picture asked for as "a.gif" and made as PNG is a.png). */
+#define BATON__ARG_SAVE_AS "save_as"
+
+/* The longest file name save_as may give. */
+#define BATON__SAVE_AS_MAX 80
+
+/* Is name a plain file name to write: 1-80 bytes of letters, digits, '-', '_', '.' and inner
+ * spaces, starting with a letter or digit (no folder, no hidden file, nothing to escape)? */
+bool baton__save_as_ok(const char *name);
+
+/* The name, without its extension, task t's output files start with: save_as's stem, else
+ * "task<id>". Written into out (cap >= BATON__SAVE_AS_MAX + 1 holds every one). */
+void baton__task_file_prefix(const baton__task *t, char *out, size_t cap);
+
+/* Every save_as in g is a plain file name, and no two tasks write files of the same name (task
+ * 3 saving as "task5.wav" where task 5 writes task5.*, two tasks saving as "a.wav"). 0, or -1
+ * with a message naming the task. */
+int baton__graph_check_save_as(const baton__graph *g, char *err, size_t errlen);
+
+#endif
