@@ -106,6 +106,7 @@ static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t t
   if (!t)
     return r == -1 ? -1 : r >= 0 ? -2 : 0;
   t->res = r;
+  p->res[r].asked |= !type && p->req[te] == '?'; /* "answer 'Who won'?" */
   /* a quote's label names it ("the text description: '...'"), not "into speech: '...'" */
   size_t k = p->n_tok - 1;
   k -= k > 1 && off_punct(p, k - 1, ":");
