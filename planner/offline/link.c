@@ -109,6 +109,16 @@ static bool takes_text(const planner *p, const step *st, const baton__taskspec *
          : !off_is_question(p, st->a, st->b) && !off_asks_question(p, st->a, st->b);
 }
 
+/* "the similarity between the summary and the text it was made from": the text the chain of first
+ * inputs leading to task k took last (or, `root`, first: "the original text"), into s if any. */
+static void chain_source(const planner *p, int k, bool root, source *s) {
+  const baton__arg *text = NULL;
+  for (const baton__arg *a; k >= 0 && p->g->tasks[k].n_args && (!text || root); k = a->ref)
+    text = !strcmp((a = &p->g->tasks[k].args[0])->name, "text") ? a : text;
+  if (text)
+    s->ref = text->ref, s->literal = text->ref < 0 ? baton__strdup(text->value) : NULL;
+}
+
 /* A task's second text (a question, an instruction or a text to compare): its quote; else for a
  * question or comparison an unclaimed quote after the step ("... The question is: 'Q?'") or, unless
  * it asks its own, one before it (kept for later steps too); else, unless a question follows a ':',
@@ -139,7 +149,9 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   for (size_t i = 0; original && qs.res < 0 && i < p->n_res; i++) /* "... with the original text" */
     qs.res = (p->res[i].type & BATON__T_TEXT) && (!t->args[0].value ||
              strcmp(t->args[0].value, p->res[i].value)) ? (int)i : -1;
-  qs.literal = qs.res < 0 && qs.ref < 0 && !compare ? span_text(p, q, st->b) : NULL;
+  if (compare && qs.res < 0 && qs.ref < 0)
+    chain_source(p, k, off_has_word(p, st->a, st->b, W_ORIGINAL), &qs);
+  qs.literal = qs.res < 0 && qs.ref < 0 && !compare ? span_text(p, q, st->b) : qs.literal;
   int rc = attach(p, t, picture ? "text" : compare ? "text2" : "question", &qs);
   free(qs.literal);
   return rc;
