@@ -33,6 +33,8 @@
 #define OFF_MAX_TASKSPECS 256
 #define OFF_NO_TASK "could not find any task in the request: say what to do with what, for " \
                     "example \"summarize notes.txt\" or \"translate 'hello' into French\""
+#define OFF_NO_WEB "baton does not download or search the web: save the file or its text and name " \
+                   "it in the request, for example \"transcribe talk.wav\" or \"summarize page.txt\""
 #define OFF_OOM "out of memory while planning"
 
 /* ---- lexicon (lexicon.c) ---------------------------------------------- */
@@ -47,7 +49,7 @@
    X(ASIDE) X(SUPPOSING) X(LETS) X(US) X(YOU) X(FILLER) X(CONDITION) X(ASK_VERB) X(WH) X(TELL) \
    X(KNOW) X(IS_ARE) X(SEVERAL) X(ONE_THING) X(MARKING) X(TASK_NOUN) X(ALOUD) X(FRESH) X(GUIDED) \
    X(CONTENT_INTRO) X(TARGET_NOUN) X(TRANSLATING) X(IN_A_STATE) X(CAUSATIVE) X(READING) \
-   X(EXISTENTIAL) X(QUESTION) X(AT_HAND) X(MODEL)
+   X(EXISTENTIAL) X(QUESTION) X(AT_HAND) X(MODEL) X(WEB)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \

@@ -448,8 +448,9 @@ static int nothing_planned(planner *p) {
     asks |= off_is(p, i, W_ASKING) || off_punct(p, i, "?");
   for (size_t i = 0; i < p->n_res; i++) /* (earlier turns' texts are not what to answer) */
     file |= p->res[i].is_file && !p->res[i].turn, p->res[i].used = true;
-  if (!asks || file || !p->n_steps)
-    return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
+  if (!asks || file || !p->n_steps) /* "download the image at https://...": nothing to do here */
+    return baton__fmt(p->err, p->errlen, "%s", off_has_word(p, 0, p->n_tok, W_WEB) ? OFF_NO_WEB
+                                                                              : OFF_NO_TASK), -1;
   p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = p->role[R_CONVERSE]}, p->n_steps = 1;
   return 0;
 }

@@ -330,6 +330,18 @@ Test(planner_offline, reports_requests_with_no_task) {
   }
 }
 
+Test(planner_offline, says_it_does_not_download_when_only_the_web_is_asked_for) {
+  const char *web[] = {"Download the image from the url: 'https://example.com/images/a.jpg'",
+                       "I have an image a.jpg and I want to find similar images on the internet."};
+  for (size_t i = 0; i < 2; i++) {
+    baton__graph g;
+    char err[256] = "";
+    cr_assert_eq(plan_alone(web[i], &g, err, sizeof err), -1, "'%s' was planned", web[i]);
+    cr_assert(strstr(err, "baton does not download or search the web: save the file"), "%s", err);
+    cr_assert_eq(g.n, 0);
+  }
+}
+
 Test(planner_offline, a_file_no_executor_reads_is_named_in_the_error) {
   /* not a summary of the words "Summarize Q3_report.pdf"; a video is named too */
   const char *asks[][2] = {{"Summarize Q3_report.pdf", "Q3_report.pdf: baton cannot read .pdf"},
