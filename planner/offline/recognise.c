@@ -207,7 +207,7 @@ static void merge_steps(planner *p) {
  * the step before if it answers questions and puts none ("I have a document scan.png; I'd like to
  * know its date"), else of a picture (one its words speak of; with one question, the last named or
  * made) or a passage at hand; "what x.png (a.wav) says" reads (transcribes) it. Its task, or -1. */
-static int question_task(planner *p, size_t s, unsigned produced) {
+static int question_task(planner *p, size_t s, unsigned produced, bool asked_before) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b), read = own ? own : off_res_types(p, true);
   size_t end = st->b - 1; /* "(tell me) what sign.png says", "what is photo.jpg about?" */
@@ -217,9 +217,6 @@ static int question_task(planner *p, size_t s, unsigned produced) {
               : read & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
   /* "read x.png. When does it close?", "This is x.jpg. What is in it? (Read it.)": a wh-question
    * after a text was made, or before any step asks for anything, asks it; not "how about 'Hi'?" */
-  size_t asked_before = 0;
-  for (size_t i = 0; i < s; i++)
-    asked_before += p->steps[i].task >= 0;
   bool asked_of_text = ((produced & BATON__T_TEXT) || !asked_before) && off_is(p, st->a, W_WH) &&
                        !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
@@ -381,7 +378,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
       mark_references(p, st->a, st->b);
   }
   if (st->task < 0) /* a question put, words to say: taken as if named clearly */
-    st->task = question_task(p, s, produced), st->score = p->lx->w[K_ACCEPT];
+    st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
   bool own = off_own_types(p, st->a, st->b) & BATON__T_TEXT;
   bool reads = off_has_word(p, st->a, st->b, W_READING);
   bool to_me = reads && off_has_word(p, st->a, st->b, W_US) && (own || (produced & BATON__T_TEXT));
