@@ -7,8 +7,7 @@
 
 #include "planner/offline.h"
 
-/*
- * The passes, in order (each file's header says what it takes and gives):
+/* The passes, in order (each file's header says what it takes and gives):
  *   lexicon.c  the words, task roles and weights of lexicon.yaml
  *   lex.c      request text -> tokens and resources (files, quotes)
  *   history.c  earlier turns -> resources a reference can point at
@@ -18,8 +17,7 @@
  *   rewrite.c  what the request is about adjusts a chosen task
  *   recognise.c steps -> one task each (split, merged, dropped)
  *   link.c     recognised steps -> task graph with inputs wired
- *   plan.c     the driver: baton__plan_offline_req()
- */
+ *   plan.c     the driver: baton__plan_offline_req() */
 
 #define OFF_MAX_REQUEST 16384 /* bytes of request text we look at */
 #define OFF_MAX_TOKENS 4096
