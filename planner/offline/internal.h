@@ -211,7 +211,7 @@ int off_best_task(const planner *p, size_t a, size_t b, unsigned avail, double *
 static inline int off_cue_index(const planner *p, const baton__taskspec *s) {
   return (int)(s - p->cues[0].spec);
 }
-bool off_is_role(const planner *p, int task, off_role r);
+static inline bool off_is_role(const planner *p, int t, off_role r) { return p->role[r] == t; }
 
 /* ---- rewrite.c */
 void off_find_image_kinds(planner *p);

@@ -26,8 +26,6 @@ unsigned off_res_types(const planner *p, bool unclaimed) {
   return t;
 }
 
-bool off_is_role(const planner *p, int t, off_role r) { return t >= 0 && p->role[r] == t; }
-
 /* Does s take two texts (passage and question, two sentences)? Inputs [text, text] are one bit. */
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
   int t = off_cue_index(p, s);
