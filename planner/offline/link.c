@@ -253,10 +253,9 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
 
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
-  bool has_ref = st->fed || off_has_word(p, st->a, st->b, W_REFERENCE) ||
-                 off_is(p, st->b - 1, W_DEMONSTRATIVE); /* "draw a picture based on that" */
+  bool has_ref = st->fed || off_is(p, st->b - 1, W_DEMONSTRATIVE); /* "a picture based on that" */
   for (size_t i = st->a; i < st->b; i++)
-    has_ref = has_ref || p->tok[i].skip;
+    has_ref = has_ref || p->tok[i].skip || off_is(p, i, W_REFERENCE);
   size_t k = st->b; /* "an audio version of that text", "... of the same" */
   while (k > st->a && (off_is(p, k - 1, W_STOPWORD) || off_is(p, k - 1, W_PICTURE) ||
                        off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_TABLE) ||
@@ -345,9 +344,8 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
     if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
       p->res[in->res = r].used = true;
   r = n_own > 1 ? p->tok[own[c]].res : -1; /* the copy's own resource */
-  if (r >= 0 && !(p->res[r].type & ptype)) { /* "translate a.png and b.png": each read */
-    step one = {.a = own[c], .b = own[c] + 1}; /* bridge() reads a step's span only */
-    if (bridge(p, &one, true, p->res[r].type, in) < 0)
+  if (r >= 0 && !(p->res[r].type & ptype)) { /* "translate a.png and b.png": each read alone */
+    if (bridge(p, &(step){.a = own[c], .b = own[c] + 1}, true, p->res[r].type, in) < 0)
       return -1;
   } else if (r >= 0)
     p->res[in->res = r].used = true;
