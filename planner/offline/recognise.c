@@ -272,12 +272,10 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   st->task = head >= 0 ? (st->score = p->lx->w[K_ACCEPT], head) : st->task;
 }
 
-/* Drops step s (its words go back to the step a split took them from); false: it names no task. */
-static bool drop_step(planner *p, size_t s, bool same_task_only) {
-  step *st = &p->steps[s];
-  if (st->split_tail && s > 0 && p->steps[s - 1].task >= 0 &&
-      (!same_task_only || p->steps[s - 1].task == st->task))
-    p->steps[s - 1].b = st->b;
+/* Drops step st (its words go back to the step a split took them from); false: it names no task. */
+static bool drop_step(step *st, bool same_task_only) {
+  if (st->split_tail && st[-1].task >= 0 && (!same_task_only || st[-1].task == st->task))
+    st[-1].b = st->b;
   return st->task = -1, false;
 }
 
@@ -306,7 +304,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   st->task = off_rewrite(p, st, produced);
   st->task = runnable_asker(p, st, own, produced);
   if (st->task != before && repeats_earlier_step(p, s))
-    return drop_step(p, s, true);
+    return drop_step(st, true);
   const baton__taskspec *spec = p->cues[st->task].spec;
   int tts = p->role[R_SPEAK]; /* "read sign.png to me", "... the text in x.png to me": aloud */
   st->speak = tts != st->task && off_has_word(p, st->a, st->b, W_READING) && st->b >= st->a + 3 &&
@@ -386,7 +384,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
                                          off_has_word(p, st->a, st->b, W_ALOUD)))))
     st->task = p->role[R_SPEAK]; /* "speak 'hello'", "read notes.txt", "read the summary to me" */
   if (shows_earlier_result(p, s)) /* its words tell the detector how: "... and blur them" */
-    return p->steps[s - 1].b = st->b, drop_step(p, s, false);
+    return p->steps[s - 1].b = st->b, drop_step(st, false);
   split_step(p, s, avail);
   if (st->task >= 0 && repeats_earlier_step(p, s) && !stated_before(p, st, last)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
@@ -401,7 +399,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
           off_is_role(p, again, R_TRANSLATE) || off_asks_question(p, st->a, st->b) ||
           baton__csv_has(p->cues[again].spec->params, "instruction")))
         p->steps[last].b = st->b;
-      return drop_step(p, s, false);
+      return drop_step(st, false);
     }
   }
   return st->task >= 0 && settle_step(p, s, produced, avail);
