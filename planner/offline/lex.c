@@ -38,10 +38,9 @@ void off_make_word(const char *src, size_t n, char *dst, char *st) {
     n -= 2;
   else if (n > 3 && st[n - 1] == 's' && !strchr("sui", st[n - 2]))
     n -= 1;
-  if (n + 2 <= strlen(dst) && st[n - 1] == st[n - 2] && !strchr("aeiouylnsz", st[n - 1]))
-    n -= 1; /* "flipped", "cropping" */
-  else if (n > 4 && st[n - 1] == 'e')
-    n -= 1;
+  if ((n + 2 <= strlen(dst) && st[n - 1] == st[n - 2] && !strchr("aeiouylnsz", st[n - 1])) ||
+      (n > 4 && st[n - 1] == 'e'))
+    n -= 1; /* a doubled consonant ("flipped", "cropping"), else a final 'e' ("create") */
   st[n] = '\0';
 }
 
