@@ -177,12 +177,11 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
   return s;
 }
 
-/* How many of the task's description words [a,b) holds. */
+/* How many of the task's description words [a,b) holds (3 letters or more: never a mark's stem). */
 double off_description_score(const planner *p, const taskcue *c, size_t a, size_t b) {
   double s = 0;
   for (size_t k = 0, i = a; k < c->n_desc; k++, i = a) {
-    while (i < b && (p->tok[i].kind != TK_WORD || p->tok[i].skip || p->tok[i].naming ||
-                     strcmp(p->tok[i].stem, c->desc[k]) != 0))
+    while (i < b && (p->tok[i].skip || p->tok[i].naming || strcmp(p->tok[i].stem, c->desc[k]) != 0))
       i++;
     s += i < b;
   }
