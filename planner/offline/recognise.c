@@ -146,15 +146,14 @@ static bool other_languages(const planner *p, const step *x, const step *y) {
  * took) nor another target language? Then it only says more about that task. */
 static bool repeats_earlier_step(const planner *p, size_t s) {
   const step *st = &p->steps[s];
-  for (size_t i = st->a; i < st->b; i++) {
-    bool named = off_res_at(p, i, off_primary_type(p->cues[st->task].spec)) < 0;
-    for (size_t j = 0; j < st->a && !named; j++)
-      named = p->tok[j].kind == TK_RES && p->res[p->tok[j].res].claimed &&
+  bool taken = true; /* each resource of its type st names: by a step before */
+  for (size_t i = st->a; taken && i < st->b; i++) {
+    taken = off_res_at(p, i, off_primary_type(p->cues[st->task].spec)) < 0;
+    for (size_t j = 0; j < st->a && !taken; j++)
+      taken = p->tok[j].kind == TK_RES && p->res[p->tok[j].res].claimed &&
               strcmp(p->res[p->tok[j].res].value, p->res[p->tok[i].res].value) == 0;
-    if (!named)
-      return false;
   }
-  for (size_t e = 0; e < s; e++)
+  for (size_t e = 0; taken && e < s; e++)
     if (p->steps[e].task == st->task && !other_languages(p, st, &p->steps[e]))
       return true; /* (a context step has no task) */
   return false;
