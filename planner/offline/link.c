@@ -284,9 +284,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
                off_own_res(p, 0, st->a, BATON__T_AUDIO) >= 0; /* sum it up. Compare with 'x'" */
   bool unread = text && prev < 0 &&
                 (t < 0 || later || (p->res[t].turn && m >= 0 && !p->res[m].turn));
-  unsigned reads = (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO; /* 2, else 2b */
-  if (unread && (b = bridge(p, st, false, reads, src)))
-    return b > 0 ? 0 : -1;
+  if (unread && (b = bridge(p, st, false, (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO, src)))
+    return b > 0 ? 0 : -1; /* 2, else 2b */
   /* 3. what to make follows "of", "about"...: "an image of a cat playing piano" (not "an image that
    * reflects the content of the lecture": made from it; not "the key points of" a given passage) */
   bool passage = t >= 0 && !p->res[t].turn && (outputs & BATON__T_TEXT);
