@@ -132,8 +132,7 @@ int off_add_history(planner *p, const char *messages_json) {
                                           "{role, content} objects"), -1;
   int turn = 0, rc = 0;
   cJSON_ArrayForEach(m, msgs)
-    if (cJSON_IsObject(m))
-      rc |= scan_message(p, m, ++turn, first);
+    rc |= cJSON_IsObject(m) ? scan_message(p, m, ++turn, first) : 0;
   cJSON_Delete(msgs);
   return rc ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
 }
