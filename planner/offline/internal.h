@@ -74,8 +74,7 @@ typedef struct {
 
 typedef struct {
   off_words cls[W_N], lang_names; /* the word classes; the languages' names ("spanish"...) */
-  char (*lang_codes)[8];       /* parallel to lang_names */
-  const char *default_lang;    /* the first language's code: a text's unless the request says */
+  char (*lang_codes)[8]; /* parallel to lang_names; the first: a text's unless the request says */
   int role[R_N];               /* index of each role's task kind in the registry's */
   double w[K_N];
 } off_lexicon;

@@ -120,7 +120,6 @@ static int take_languages(loader *l, const baton__ynode *root) {
   l->lx->lang_codes = calloc(n ? n : 1, sizeof *l->lx->lang_codes);
   if (!l->lx->lang_codes || words_alloc(&l->lx->lang_names, n) != 0)
     return fail(l, root, "out of memory reading", "languages");
-  l->lx->default_lang = l->lx->lang_codes[0];
   return n ? take_section(l, root, "languages", NULL, (int)n, take_language)
            : fail(l, m ? m : root, "expected a mapping of names to codes for", "languages");
 }

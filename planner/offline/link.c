@@ -197,7 +197,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
     /* from src_lang, a feeding translation's target, an earlier turn's language, else the default
      * but into it or into no language named (then detected); into tgt, else the default */
-    const char *dl = p->lx->default_lang, *fed = fed_language(p, in);
+    const char *dl = p->lx->lang_codes[0], *fed = fed_language(p, in); /* dl: the default */
     const char *from = src_lang ? src_lang : fed ? fed : earlier ? earlier->lang
                        : !tgt || !strcmp(tgt, dl) ? NULL : dl;
     rc = from ? baton__task_add_arg(&t, "src_lang", from, -1) : 0;
@@ -410,7 +410,7 @@ static int spoken_already(const planner *p, const step *st, const source *in) {
 static int emit_step(planner *p, const step *st) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec), text = ptype == BATON__T_TEXT;
-  const char *tgt = NULL, *src_lang = NULL, *dl = p->lx->default_lang;
+  const char *tgt = NULL, *src_lang = NULL, *dl = p->lx->lang_codes[0]; /* the default */
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
   src_lang = src_lang ? src_lang : off_written_language(p, st->a, st->b); /* "the German text" */
   /* "summarise X in Spanish", "the German text in s.png in English": a translation rides along
