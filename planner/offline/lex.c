@@ -109,8 +109,7 @@ static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t t
   /* a quote's label names it ("the text description: '...'"), not "into speech: '...'" */
   size_t k = p->n_tok - 1;
   k -= k > 1 && off_punct(p, k - 1, ":");
-  if (!type && k > 0 && off_is(p, k - 1, W_MADE_THING) &&
-      (k < 2 || !off_is(p, k - 2, W_DESTINATION)))
+  if (!type && k && off_is(p, k - 1, W_MADE_THING) && (k < 2 || !off_is(p, k - 2, W_DESTINATION)))
     p->tok[k - 1].naming |= !p->res[r].asked || !off_is(p, k - 1, W_ASK_VERB); /* "answer 'Q?'" */
   return 1;
 }
