@@ -205,7 +205,9 @@ bool off_asks_about(const planner *p);
 bool off_is_passage(const resource *r);
 int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, double min,
                       int exclude, double *score_out);
-int off_best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out);
+static inline int off_best_task(const planner *p, size_t a, size_t b, unsigned avail, double *s) {
+  return off_best_task_min(p, a, b, avail, p->lx->w[K_ACCEPT], -1, s);
+}
 /* The cue index (the task) of a registry task spec. */
 static inline int off_cue_index(const planner *p, const baton__taskspec *s) {
   return (int)(s - p->cues[0].spec);

@@ -172,7 +172,3 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
     best = second, best_s = second_s;
   return *score_out = best_s, best >= 0 && best_s < min ? -1 : best;
 }
-
-int off_best_task(const planner *p, size_t a, size_t b, unsigned avail, double *score_out) {
-  return off_best_task_min(p, a, b, avail, p->lx->w[K_ACCEPT], -1, score_out);
-}
