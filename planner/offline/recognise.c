@@ -76,17 +76,16 @@ static bool reads_from(const planner *p, int t, int u) {
   return t >= 0 && u >= 0 && (p->cues[t].spec->inputs & p->cues[u].spec->outputs & BATON__T_TEXT);
 }
 
-/* "Classify the | text in x.png": the tail's first word, a cue of t2, tells which task the head
- * names, one reading what t2 makes; that task, or -1. */
-static int noun_head(const planner *p, const step *st, size_t k, int t2, unsigned avail,
-                     double *s) {
-  const taskcue *c = &p->cues[t2];
+/* "Classify the | text in x.png": the tail's first word, a cue of its task t, tells which task the
+ * head names, one reading what t makes; that task, or -1. */
+static int noun_head(const planner *p, const step *st, size_t k, int t, unsigned avail, double *s) {
+  const taskcue *c = &p->cues[t];
   if (!off_is(p, k - 1, W_DEFINITE) ||
       off_keyword_score(p, c, k, st->b) <= off_keyword_score(p, c, k + 1, st->b))
     return -1;
-  int t = off_best_task(p, st->a, k + 1, avail | c->spec->outputs, s);
-  double kn = t >= 0 ? off_keyword_score(p, &p->cues[t], st->a, k + 1) : 0;
-  return t != t2 && reads_from(p, t, t2) && kn >= p->lx->w[K_CLEAR_KEYWORD] ? t : -1;
+  int h = off_best_task(p, st->a, k + 1, avail | c->spec->outputs, s);
+  double kn = h >= 0 ? off_keyword_score(p, &p->cues[h], st->a, k + 1) : 0;
+  return h != t && reads_from(p, h, t) && kn >= p->lx->w[K_CLEAR_KEYWORD] ? h : -1;
 }
 
 /* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
