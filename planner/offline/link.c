@@ -282,9 +282,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   t = t >= 0 && p->res[t].asked && !has_ref && first_unused(p, st, BATON__T_AUDIO) >= 0 ? -1 : t;
   bool later = has_ref && off_own_res(p, 0, st->a, BATON__T_TEXT) < 0 && /* "a talk in t.wav; */
                off_own_res(p, 0, st->a, BATON__T_AUDIO) >= 0; /* sum it up. Compare with 'x'" */
-  bool unread = text && prev < 0 &&
-                (t < 0 || later || (p->res[t].turn && m >= 0 && !p->res[m].turn));
-  if (unread && (b = bridge(p, st, false, (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO, src)))
+  if (text && prev < 0 && (t < 0 || later || (p->res[t].turn && m >= 0 && !p->res[m].turn)) &&
+      (b = bridge(p, st, false, (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO, src)))
     return b > 0 ? 0 : -1; /* 2, else 2b */
   /* 3. what to make follows "of", "about"...: "an image of a cat playing piano" (not "an image that
    * reflects the content of the lecture": made from it; not "the key points of" a given passage) */
