@@ -248,9 +248,8 @@ static bool written_task(const planner *p, step *st, size_t k, unsigned avail) {
   double s1, s2;
   int t1 = off_best_task(p, st->a, k, avail, &s1), t2 = off_best_task(p, k, st->b, avail, &s2);
   const baton__taskspec *head = t1 >= 0 ? p->cues[t1].spec : NULL;
-  bool one = head && t2 >= 0 && head->inputs == BATON__T_TEXT && head->outputs == BATON__T_TEXT &&
-             (p->cues[t2].spec->outputs & BATON__T_TEXT);
-  return one && (st->task = t2, st->score = s2, true);
+  return head && t2 >= 0 && head->inputs == BATON__T_TEXT && head->outputs == BATON__T_TEXT &&
+         (p->cues[t2].spec->outputs & BATON__T_TEXT) && (st->task = t2, st->score = s2, true);
 }
 
 /* One clause, two tasks ("estimate the depth to segment the image"): split it between them. */
