@@ -236,9 +236,8 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
       near = p->tok[i].res; /* the nearest before the step, else the first after it */
   for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
     for (size_t k = 0; k < 2; k++) { /* a picture, then a recording */
-      unsigned type = k ? BATON__T_AUDIO : BATON__T_IMAGE;
-      int r = !(type & types)              ? -1
-              : pass == 0                  ? off_own_res(p, st->a, st->b, type)
+      unsigned type = (k ? BATON__T_AUDIO : BATON__T_IMAGE) & types; /* 0 if not wanted: r < 0 */
+      int r = pass == 0                    ? off_own_res(p, st->a, st->b, type)
               : near < 0                   ? first_unused(p, st, type)
               : (p->res[near].type & type) ? near : -1;
       if (r < 0 || (pass == 0 && p->res[r].used)) /* read already: its text is at hand */
