@@ -430,7 +430,7 @@ static int emit_step(planner *p, const step *st) {
   for (size_t i = st->a; !(text && off_takes_two_texts(p, spec)) && i < st->b; i++)
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file ||
         (quotes && !off_has_word(p, st->a, i, W_DESTINATION)))) /* not "as 'positive'" */
-      own[n_own++] = i;
+      own[n_own] = i, n_own += p->tok[i].res + 1 != st->output; /* not the file it makes */
   /* "detect faces in a.jpg and b.jpg and blur them": the files before (none of its type made) */
   bool them = !n_own && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL) &&
               nearest_producer(p, ptype) < 0;

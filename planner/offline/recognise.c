@@ -39,12 +39,13 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
         p->res[p->tok[i].res].type = 0;
       lo = i + 1;
     }
-  for (size_t i = st->a; i < st->b; i++)
-    if (off_res_at(p, i, s->inputs) >= 0)
-      own = p->res[p->tok[i].res].claimed = true;
-    else if (off_res_at(p, i, (s->outputs | (st->speak ? BATON__T_AUDIO : 0)) &
-                              ~(unsigned)BATON__T_TEXT) >= 0 && names_output(p, st, i))
+  unsigned made = (s->outputs | (st->speak ? BATON__T_AUDIO : 0)) & ~(unsigned)BATON__T_TEXT;
+  for (size_t i = st->a; i < st->b; i++) /* of a medium it also takes, "save it as b.png" only */
+    if (off_res_at(p, i, made) >= 0 && names_output(p, st, i) && (off_res_at(p, i, s->inputs) < 0 ||
+        off_has_word(p, off_back(i, 5, st->a), i, W_SAVING)))
       p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1; /* no step's input */
+    else if (off_res_at(p, i, s->inputs) >= 0)
+      own = p->res[p->tok[i].res].claimed = true;
   unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
   for (size_t i = 0; !own && !(before & need) && i < p->n_res; i++)
     if (!p->res[i].claimed && (p->res[i].type & need))
