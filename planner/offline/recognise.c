@@ -28,24 +28,27 @@ static bool names_output(const planner *p, const step *st, size_t i) {
 }
 
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"); a file of a
- * medium it makes, named as new, is its output. A picture it only follows ("match the style of the
- * target image t.jpg") beside another, or one an earlier step made, is no input: typed 0. */
+ * medium it makes, named as new, is its output (of one it takes too, if saved: "save it as b.png",
+ * the task's words ending before it). A picture it only follows ("match the style of the target
+ * image t.jpg") beside another, or one an earlier step made, is no input: typed 0. */
 static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before) {
   bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
                             (p->pictures > 1 || (before & BATON__T_IMAGE));
-  for (size_t i = st->a, lo = st->a; other && i < st->b; i++)
-    if (off_res_at(p, i, BATON__T_IMAGE) >= 0) {
-      if (off_has_word(p, off_back(i, 6, lo), i, W_MODEL))
-        p->res[p->tok[i].res].type = 0;
+  for (size_t i = st->a, lo = st->a; other && i < st->b; i++) /* lo: after the picture before */
+    if (off_res_at(p, i, BATON__T_IMAGE) >= 0)
+      p->res[p->tok[i].res].type &= off_has_word(p, off_back(i, 6, lo), i, W_MODEL) ? 0 : ~0u,
       lo = i + 1;
-    }
   unsigned made = (s->outputs | (st->speak ? BATON__T_AUDIO : 0)) & ~(unsigned)BATON__T_TEXT;
-  for (size_t i = st->a; i < st->b; i++) /* of a medium it also takes, "save it as b.png" only */
-    if (off_res_at(p, i, made) >= 0 && names_output(p, st, i) && (off_res_at(p, i, s->inputs) < 0 ||
-        off_has_word(p, off_back(i, 5, st->a), i, W_SAVING)))
-      p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1; /* no step's input */
+  for (size_t i = st->a, w = 0; i < st->b; i++, w = 0) {
+    for (size_t k = off_back(i, 5, st->a + 2); k < i; k++) /* w: the "save" of "save it as i" */
+      w = off_is(p, k, W_SAVING) ? k : w;
+    if (off_res_at(p, i, made) >= 0 && names_output(p, st, i) &&
+        (w || off_res_at(p, i, s->inputs) < 0))
+      p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1,
+      st->b = w ? w - off_is(p, w - 1, W_JOINER) : st->b;
     else if (off_res_at(p, i, s->inputs) >= 0)
       own = p->res[p->tok[i].res].claimed = true;
+  }
   unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
   for (size_t i = 0; !own && !(before & need) && i < p->n_res; i++)
     if (!p->res[i].claimed && (p->res[i].type & need))
