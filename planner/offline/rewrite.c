@@ -49,13 +49,11 @@ static int kind_of(const planner *p, int r) {
 /* The task reading picture r (-1: the request's) into text for task t ("decipher the table and
  * categorize it"), or t; none that cannot run here where t can ("read the scanned letter": OCR). */
 int off_reader_task(const planner *p, int t, int r) {
-  bool caption = off_is_role(p, t, R_CAPTION), one = p->pictures == 1;
-  int reader = t;
-  if (kind_of(p, r) == IMG_TABLE && (caption || off_is_role(p, t, R_CLASSIFY_PICTURE) ||
-                                     off_is_role(p, t, R_CLASSIFY_TEXT)))
-    reader = p->role[R_READ_TABLE];
-  else if (kind_of(p, r) == IMG_DOCUMENT && (caption || (one && off_is_role(p, t, R_ASK_PICTURE))))
-    reader = p->role[R_READ_DOCUMENT];
+  bool caption = off_is_role(p, t, R_CAPTION);
+  bool classify = off_is_role(p, t, R_CLASSIFY_PICTURE) || off_is_role(p, t, R_CLASSIFY_TEXT);
+  bool asks = p->pictures == 1 && off_is_role(p, t, R_ASK_PICTURE); /* of the only picture */
+  int reader = kind_of(p, r) == IMG_TABLE && (caption || classify) ? p->role[R_READ_TABLE]
+               : kind_of(p, r) == IMG_DOCUMENT && (caption || asks) ? p->role[R_READ_DOCUMENT] : t;
   return reader != t && !p->cues[reader].runnable && p->cues[t].runnable ? t : reader;
 }
 
