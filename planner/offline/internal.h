@@ -31,8 +31,9 @@
 #define OFF_MAX_TASKSPECS 256
 #define OFF_NO_TASK "could not find any task in the request: say what to do with what, for " \
                     "example \"summarize notes.txt\" or \"translate 'hello' into French\""
-#define OFF_NO_WEB "baton does not download or search the web: save the file or its text and name " \
-                   "it in the request, for example \"transcribe talk.wav\" or \"summarize page.txt\""
+#define OFF_NO_WEB "baton does not download or search the web: save the file or its text and " \
+                   "name it in the request, for example \"transcribe talk.wav\" or \"summarize " \
+                   "page.txt\""
 #define OFF_OOM "out of memory while planning"
 
 /* ---- lexicon (lexicon.c) ---------------------------------------------- */
