@@ -214,7 +214,8 @@ typedef struct sf_plan {
   bool defaulted; /* it named nothing known, so SF_NORMALISE */
 } sf_plan;
 
-static sf_plan sf_parse(const char *instr) {
+/* What instr asks for; written as `format` ("flac") when that is one this executor writes. */
+static sf_plan sf_parse(const char *instr, const char *format) {
   char low[SF_MAX_INSTRUCTION + 1];
   baton__run_lower(instr, low, sizeof low);
   sf_plan plan = {.ops = 0, .rate = find_rate(low)};
@@ -238,6 +239,8 @@ static sf_plan sf_parse(const char *instr) {
   if (plan.cut.kind != CUT_NONE) /* "trim the first 5 seconds" is no silence to trim */
     plan.ops = (plan.ops | SF_CUT) & ~(baton__run_any_word(low, quiet, false) ? 0u : SF_TRIM);
   plan.ext = find_format(low);
+  for (size_t i = 0; format && baton__pcm_format_name(i); i++) /* save_as "fast.flac" */
+    plan.ext = strcmp(format, baton__pcm_format_name(i)) ? plan.ext : baton__pcm_format_name(i);
   if (plan.ext)
     plan.ops |= SF_CONVERT;
   else
@@ -391,7 +394,7 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
     instr = "";
   if (strlen(instr) > SF_MAX_INSTRUCTION)
     return baton__run_fail(env, "the instruction is over %d bytes", SF_MAX_INSTRUCTION);
-  sf_plan plan = sf_parse(instr);
+  sf_plan plan = sf_parse(instr, env->file_format);
   if (plan.ops & SF_TEMPO && !(plan.speed >= BATON__PCM_MIN_SPEED &&
                                plan.speed <= BATON__PCM_MAX_SPEED))
     return baton__run_fail(env, "a speed of %gx is out of range: from %gx to %gx", plan.speed,

@@ -567,12 +567,20 @@ static const char *const vp_formats[][2] = {{"png", "png"},   {"jpg", "jpg"}, {"
                                             {"webp", "webp"}, {"tif", "tif"}, {"tiff", "tif"},
                                             {"gif", "gif"}};
 
-/* The last format the words name, or NULL. */
-static const char *vp_format(const vp_tokens *tk) {
-  const char *ext = NULL;
-  for (size_t i = 0; i < tk->n; i++)
-    for (size_t f = 0; f < sizeof vp_formats / sizeof vp_formats[0]; f++)
-      ext = strcmp(tk->t[i], vp_formats[f][0]) ? ext : vp_formats[f][1];
+/* The extension libvips saves the format word w names by ("jpeg": jpg), or NULL. */
+static const char *vp_format_of(const char *w) {
+  for (size_t f = 0; w && f < sizeof vp_formats / sizeof vp_formats[0]; f++)
+    if (strcmp(w, vp_formats[f][0]) == 0)
+      return vp_formats[f][1];
+  return NULL;
+}
+
+/* The format the file name asks for (env->file_format), else the last one the words name; NULL:
+ * none. */
+static const char *vp_format(const vp_tokens *tk, const baton__exec_env *env) {
+  const char *ext = vp_format_of(env->file_format);
+  for (size_t i = 0; !ext && i < tk->n; i++)
+    ext = vp_format_of(tk->t[tk->n - 1 - i]);
   return ext;
 }
 
@@ -584,7 +592,7 @@ static int vp_parse(const char *instr, vp_tokens **tk, vp_op *ops, size_t *nops,
     return baton__run_fail(env, "out of memory");
   vp_tokenize(instr, *tk);
   *nops = vp_find_ops(*tk, ops);
-  *ext = vp_format(*tk);
+  *ext = vp_format(*tk, env);
   if (*nops == 0 && !*ext)
     return baton__run_fail(env, "the instruction names no image operation this executor knows; "
                                 "it can do: " VP_CAN_DO);

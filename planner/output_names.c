@@ -1,6 +1,7 @@
 /* output_names.c — what a task's output files are called: the name the user gave, or task<id>. */
 #include "planner/output_names.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,14 @@ void baton__task_file_prefix(const baton__task *t, char *out, size_t cap) {
   }
   const char *dot = strrchr(name, '.'); /* never the first byte: that is a letter or digit */
   baton__fmt(out, cap, "%.*s", (int)(dot ? (size_t)(dot - name) : strlen(name)), name);
+}
+
+void baton__task_file_format(const baton__task *t, char *out, size_t cap) {
+  const char *name = baton__task_literal(t, BATON__ARG_SAVE_AS);
+  const char *dot = baton__save_as_ok(name) ? strrchr(name, '.') : NULL;
+  baton__fmt(out, cap, "%s", dot ? dot + 1 : "");
+  for (char *c = out; *c; c++)
+    *c = (char)tolower((unsigned char)*c);
 }
 
 typedef char file_prefix[BATON__SAVE_AS_MAX + 1];

@@ -8,8 +8,9 @@
 #include "planner/taskgraph.h"
 
 /* The plan argument naming the file a task writes: {"save_as": "answer.wav"} makes the run
- * folder's answer.wav where the task would write task<id>.wav. The extension stays the one the
- * executor writes (a picture asked for as "a.gif" and made as PNG is a.png). */
+ * folder's answer.wav where the task would write task<id>.wav. Its extension asks for a format
+ * (baton__exec_env.file_format): the local image and sound executors write it if they can; the
+ * file keeps the extension of what was written (a model server's PNG asked for as a.jpg: a.png). */
 #define BATON__ARG_SAVE_AS "save_as"
 
 /* The longest file name save_as may give. */
@@ -22,6 +23,9 @@ bool baton__save_as_ok(const char *name);
 /* The name, without its extension, task t's output files start with: save_as's stem, else
  * "task<id>". Written into out (cap >= BATON__SAVE_AS_MAX + 1 holds every one). */
 void baton__task_file_prefix(const baton__task *t, char *out, size_t cap);
+
+/* The extension save_as asks for, lower-case ("jpg" of "Photo.JPG"), into out; "" if none. */
+void baton__task_file_format(const baton__task *t, char *out, size_t cap);
 
 /* Every save_as in g is a plain file name, and no two tasks write files of the same name (task
  * 3 saving as "task5.wav" where task 5 writes task5.*, two tasks saving as "a.wav"). 0, or -1

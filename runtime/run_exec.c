@@ -101,7 +101,7 @@ int baton__run_endpoint(baton_run *run, const char *model, char *ep, size_t cap)
  * local image executor (baton__exec_env.shrink_image). */
 typedef struct shrink_ctx {
   baton_run *run;
-  const char *prefix;
+  const char *prefix, *format; /* the task's file names and the format asked for ("" if none) */
   int n;
 } shrink_ctx;
 
@@ -240,6 +240,7 @@ static int try_model(baton_run *run, size_t idx, const char *model, const baton_
   }
   baton__exec_env env = {.cfg = &ctx->cfg, .pool = ctx->pool, .workspace = run->workspace,
                          .file_prefix = shrink->prefix,
+                         .file_format = *shrink->format ? shrink->format : NULL,
                          .cancel = &run->cancel, .timeout_ms = ctx->cfg.task_timeout_ms,
                          .model = model, .endpoint = ep, .shrink_image = shrink_image,
                          .shrink_ud = shrink};
@@ -286,9 +287,10 @@ void baton__run_execute(baton_run *run, size_t idx) {
     baton__values_release(&in);
     return;
   }
-  char prefix[BATON__SAVE_AS_MAX + 1];
+  char prefix[BATON__SAVE_AS_MAX + 1], format[16];
   baton__task_file_prefix(t, prefix, sizeof prefix);
-  shrink_ctx shrink = {.run = run, .prefix = prefix};
+  baton__task_file_format(t, format, sizeof format);
+  shrink_ctx shrink = {.run = run, .prefix = prefix, .format = format};
   for (size_t k = 0; k <= t->n_candidates; k++) {
     const char *model = k == 0 ? t->model : t->candidates[k - 1];
     if (atomic_load(&run->cancel))

@@ -371,6 +371,8 @@ static char *task_request(const baton__worker_pool *p, const char *task, const b
     cJSON_AddStringToObject(req, "endpoint", env->endpoint);
   cJSON_AddStringToObject(req, "workspace", env->workspace);
   cJSON_AddStringToObject(req, "prefix", env->file_prefix);
+  if (env->file_format)
+    cJSON_AddStringToObject(req, "format", env->file_format);
   cJSON_AddNumberToObject(req, "timeout_ms", (double)env->timeout_ms);
   cJSON_AddItemToObject(req, "inputs", values_to_json(in));
   char *msg = cJSON_PrintUnformatted(req);
@@ -640,7 +642,8 @@ static int child_serve(child *c, int fd, const cJSON *req, const char *task) {
   atomic_int never = 0;
   const cJSON *to = cJSON_GetObjectItemCaseSensitive(req, "timeout_ms");
   baton__exec_env env = {.cfg = &c->cfg, .workspace = jstr(req, "workspace"),
-                         .file_prefix = jstr(req, "prefix"), .cancel = &never,
+                         .file_prefix = jstr(req, "prefix"), .file_format = jstr(req, "format"),
+                         .cancel = &never,
                          .model = jstr(req, "model"), .endpoint = jstr(req, "endpoint"),
                          .isolated = true,
                          .timeout_ms = cJSON_IsNumber(to) ? (long)to->valuedouble : 0};

@@ -16,6 +16,7 @@
 static const baton__executor *sf(void) { return &baton__executor_sndfile; }
 
 static char *g_dir;
+static const char *g_format; /* the format a save_as name asks for, or NULL */
 
 static void setup(void) { g_dir = bt_tmpdir(); }
 static void teardown(void) {
@@ -84,7 +85,7 @@ static char *process(const char *audio_path, const char *instruction, char *err,
   cr_assert_eq(baton__values_add(&in, "audio", BATON__T_AUDIO, audio_path), 0);
   if (instruction)
     cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
-  baton__exec_env env = {.workspace = g_dir, .file_prefix = "task5"};
+  baton__exec_env env = {.workspace = g_dir, .file_prefix = "task5", .file_format = g_format};
   int rc = sf()->run(NULL, "audio-to-audio", &in, &env, &out);
   char *path = NULL;
   if (rc == 0) {
@@ -233,6 +234,19 @@ Test(executors_sndfile, converts_to_the_format_asked_for, .init = setup, .fini =
     cr_assert(text && !strstr(text, "normalised"), "%s: only converting changed the level: %s",
               cases[i].instruction, text ? text : "(none)");
     free(text);
+    remove(out);
+    free(out);
+  }
+  /* A file name's format ("save it as fast.flac") wins over the words; one it cannot write not. */
+  const char *formats[][2] = {{"flac", "task5.flac"}, {"xyz", "task5.mp3"}};
+  for (size_t i = 0; i < 2; i++) {
+    char err[512];
+    g_format = formats[i][0];
+    char *out = process(in, "Convert talk.wav to mp3", err, sizeof err, NULL);
+    g_format = NULL;
+    cr_assert(out && baton__has_suffix_ci(out, formats[i][1]), "%s: wrote %s (%s)", formats[i][0],
+              out ? out : "nothing", err);
+    inspect_as(out, i == 0 ? SF_FORMAT_FLAC : SF_FORMAT_MPEG);
     remove(out);
     free(out);
   }

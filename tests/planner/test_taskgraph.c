@@ -343,8 +343,13 @@ Test(planner_taskgraph, names_output_files_after_save_as_and_refuses_names_that_
   char prefix[BATON__SAVE_AS_MAX + 1];
   baton__task_file_prefix(&g.tasks[0], prefix, sizeof prefix);
   cr_assert_str_eq(prefix, "my reading.v2");
+  char format[16];
+  baton__task_file_format(&g.tasks[0], format, sizeof format);
+  cr_assert_str_eq(format, "wav");
   baton__task_file_prefix(&g.tasks[1], prefix, sizeof prefix); /* never run: validation refuses */
   cr_assert_str_eq(prefix, "task7");
+  baton__task_file_format(&g.tasks[1], format, sizeof format);
+  cr_assert_str_eq(format, "");
   baton__graph_release(&g);
 }
 

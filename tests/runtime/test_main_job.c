@@ -295,6 +295,22 @@ Test(runtime_main_job, an_output_named_in_the_request_is_written_under_that_name
   cr_assert(strstr(baton_run_summary(run), wav), "%s", baton_run_summary(run));
   cJSON_Delete(res);
   baton_run_free(run);
+  /* The local image executor writes the format the name asks for: a JPEG, not its usual PNG. */
+  char png[512];
+  snprintf(png, sizeof png, "%s/notice.png", dir);
+  cr_assert(bt_render_text_png(NOTICE, png), "ImageMagick is needed to render the test image");
+  req.text = "Make notice.png black and white and save the result as bw.jpg";
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
+  res = cJSON_Parse(baton_run_result_json(run));
+  const char *jpg = out_of(task_at(res, 0), "image");
+  cr_assert(jpg && strcmp(strrchr(jpg, '/'), "/bw.jpg") == 0, "the picture is %s", jpg);
+  size_t len = 0;
+  char *data = bt_slurp(jpg, &len);
+  cr_assert(len > 3 && memcmp(data, "\xff\xd8\xff", 3) == 0, "%s is no JPEG", jpg);
+  free(data);
+  cJSON_Delete(res);
+  baton_run_free(run);
   /* A plan naming a file outside the run's folder is refused before anything runs. */
   baton_request bad = {BATON_REQUEST_INIT, .input_root = dir,
       .plan_json = "[{\"task\":\"text-to-speech\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"hi\","
