@@ -314,6 +314,31 @@ static void ocr_on(baton *ctx, const char *root, const char *who) {
   cJSON_Delete(t);
 }
 
+Test(runtime_queue, a_queued_task_writes_the_file_name_and_format_asked_for, .fini = finish,
+     .timeout = 120) {
+  start(30000, 1 << 20, 60000);
+  worker("img", "image-to-image", 1, false);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 1));
+  char *examples = bt_source_path("examples"), *js = NULL;
+  baton_rc rc = baton_task(ctx, "image-to-image", "{\"image\":\"sign.png\",\"instruction\":"
+                           "\"make it black and white\",\"save_as\":\"bw.jpg\"}", NULL,
+                           examples, &js);
+  free(examples);
+  cr_assert_eq(rc, BATON_OK, "%s", baton_errmsg(ctx));
+  cJSON *t = cJSON_Parse(js);
+  baton_free(js);
+  cr_assert(strstr(str(t, "worker"), ":img"), "ran on %s", str(t, "worker"));
+  const char *img = str(cJSON_GetObjectItem(t, "outputs"), "image");
+  cr_assert(img && strcmp(strrchr(img, '/'), "/bw.jpg") == 0, "wrote %s", img ? img : "nothing");
+  size_t len = 0;
+  char *data = bt_slurp(img, &len);
+  cr_assert(len > 3 && memcmp(data, "\xff\xd8\xff", 3) == 0, "%s is no JPEG", img);
+  free(data);
+  cJSON_Delete(t);
+  baton_close(ctx);
+}
+
 Test(runtime_queue, a_worker_without_ocr_never_takes_ocr, .fini = finish, .timeout = 120) {
   start(30000, 1 << 20, 60000);
   worker("no-ocr", "debug-echo", 2, false);
