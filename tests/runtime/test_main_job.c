@@ -303,12 +303,7 @@ Test(runtime_main_job, an_output_named_in_the_request_is_written_under_that_name
   cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
   res = cJSON_Parse(baton_run_result_json(run));
-  const char *jpg = out_of(task_at(res, 0), "image");
-  cr_assert(jpg && strcmp(strrchr(jpg, '/'), "/bw.jpg") == 0, "the picture is %s", jpg);
-  size_t len = 0;
-  char *data = bt_slurp(jpg, &len);
-  cr_assert(len > 3 && memcmp(data, "\xff\xd8\xff", 3) == 0, "%s is no JPEG", jpg);
-  free(data);
+  bt_assert_jpeg_named(out_of(task_at(res, 0), "image"), "bw.jpg");
   cJSON_Delete(res);
   baton_run_free(run);
   /* A plan naming a file outside the run's folder is refused before anything runs. */

@@ -86,6 +86,16 @@ char *bt_slurp(const char *path, size_t *len) {
   return buf;
 }
 
+void bt_assert_jpeg_named(const char *path, const char *name) {
+  const char *slash = path ? strrchr(path, '/') : NULL;
+  cr_assert(slash && strcmp(slash + 1, name) == 0, "wrote %s, not %s", path ? path : "nothing",
+            name);
+  size_t len = 0;
+  char *data = bt_slurp(path, &len);
+  cr_assert(len > 3 && memcmp(data, "\xff\xd8\xff", 3) == 0, "%s is no JPEG", path);
+  free(data);
+}
+
 /* Writes len bytes of data to a new file at path. */
 static void write_bytes(const char *path, const char *data, size_t len) {
   FILE *f = fopen(path, "wb");

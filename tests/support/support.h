@@ -21,6 +21,8 @@ char *bt_shared_data(const char *rel);
 char *bt_source_path(const char *rel);
 /* Reads a whole file into a malloc'd NUL-terminated buffer; aborts on error. */
 char *bt_slurp(const char *path, size_t *len);
+/* Asserts that path is a JPEG file (by its magic bytes) whose last component is `name`. */
+void bt_assert_jpeg_named(const char *path, const char *name);
 /* Writes a file; aborts on error. */
 void bt_write(const char *path, const char *data);
 /* Copies the file at from to a new file at to with permissions mode; aborts on error. */
