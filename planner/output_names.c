@@ -21,6 +21,11 @@ bool baton__save_as_ok(const char *name) {
   return true;
 }
 
+bool baton__is_file_output(const char *name, unsigned type) {
+  return (type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)) ||
+         (name && strcmp(name, BATON__OUTPUT_FILE) == 0);
+}
+
 void baton__task_file_prefix(const baton__task *t, char *out, size_t cap) {
   const char *name = baton__task_literal(t, BATON__ARG_SAVE_AS);
   if (!baton__save_as_ok(name)) {

@@ -13,12 +13,19 @@
  * file keeps the extension of what was written (a model server's PNG asked for as a.jpg: a.png). */
 #define BATON__ARG_SAVE_AS "save_as"
 
+/* The output naming the file a text (or JSON) result was saved to, when the task has a save_as:
+ * {"text": "...", "file": "/abs/run/summary.txt"}; a name without extension gets ".txt". */
+#define BATON__OUTPUT_FILE "file"
+
 /* The longest file name save_as may give. */
 #define BATON__SAVE_AS_MAX 80
 
 /* Is name a plain file name to write: 1-80 bytes of letters, digits, '-', '_', '.' and inner
  * spaces, starting with a letter or digit (no folder, no hidden file, nothing to escape)? */
 bool baton__save_as_ok(const char *name);
+
+/* Does an output of that name and type name a file (a picture, a sound, a video, a saved text)? */
+bool baton__is_file_output(const char *name, unsigned type);
 
 /* The name, without its extension, task t's output files start with: save_as's stem, else
  * "task<id>". Written into out (cap >= BATON__SAVE_AS_MAX + 1 holds every one). */

@@ -6,6 +6,7 @@
 
 #include "core/text.h"
 #include "core/util.h"
+#include "planner/output_names.h"
 #include "core/banned.h"
 
 /* Text results longer than this are shortened in the answer (the full text
@@ -120,8 +121,9 @@ char *baton__summarize_offline(const char *request, const cJSON *tasks) {
     const cJSON *o;
     cJSON_ArrayForEach(o, outs) {
       unsigned type = baton__type_from_name(o->string);
-      if (cJSON_IsString(o) && (type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO))) {
-        baton__sb_addf(&sb, "   Wrote the %s file %s\n", o->string, o->valuestring);
+      if (cJSON_IsString(o) && baton__is_file_output(o->string, type)) {
+        baton__sb_addf(&sb, type ? "   Wrote the %s file %s\n" : "   Saved %s%s as asked\n",
+                       type ? o->string : "", o->valuestring);
         baton__sb_addf(&files, "  %s\n", o->valuestring);
       } else if (cJSON_IsString(o)) {
         if (!o->valuestring[0])

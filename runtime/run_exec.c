@@ -49,12 +49,13 @@ static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *er
 }
 
 /* Creates the run's workspace folder the first time a task may write a file
- * (text-only runs never touch the disk). 0, or -1 with err. */
+ * (text-only runs saving nothing never touch the disk). 0, or -1 with err. */
 int baton__run_ensure_workspace(baton_run *run, const baton__task *t, char *err, size_t errlen) {
   if (atomic_load(&run->ws_ready))
     return 0;
   const baton__taskspec *spec = baton__registry_task(run->ctx->reg, t->task);
-  if (spec && !(spec->outputs & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)))
+  if (spec && !(spec->outputs & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)) &&
+      !baton__task_literal(t, BATON__ARG_SAVE_AS))
     return 0;
   if (baton__mkdirs(run->workspace, 0700) != 0) {
     baton__fmt(err, errlen, "cannot create the run folder %s: %s", run->workspace,
@@ -298,9 +299,10 @@ void baton__run_execute(baton_run *run, size_t idx) {
     free(s->model);
     s->model = baton__strdup(model);
     if (try_model(run, idx, model, &in, &shrink, err, sizeof err) == 0) {
-      s->status = TS_DONE;
+      bool saved = baton__run_save_text(run, t, &s->out, err, sizeof err) == 0;
+      s->status = saved ? TS_DONE : TS_FAILED; /* a result not saved as asked: kept, failed */
       free(s->error);
-      s->error = NULL;
+      s->error = saved ? NULL : baton__strdup(err);
       s->ms = baton__now_ms() - t0;
       baton__values_release(&in);
       return;

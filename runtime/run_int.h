@@ -148,6 +148,13 @@ int baton__run_endpoint(baton_run *run, const char *model, char *ep, size_t cap)
 /* Creates the run's workspace the first time a task may write a file. */
 int baton__run_ensure_workspace(baton_run *run, const baton__task *t, char *err, size_t errlen);
 
+/* ---- run_save.c ---- */
+/* A text task with a save_as writes its text (its JSON for "x.json" or when it has no text) into
+ * the run folder under that name and adds the path to out as BATON__OUTPUT_FILE. 0 (nothing to
+ * write too: the task wrote its own file), or -1 with err (the result stays in out). */
+int baton__run_save_text(baton_run *run, const baton__task *t, baton__values *out, char *err,
+                         size_t errlen);
+
 /* ---- run_replay.c ---- */
 /* Replays one task from the recorded run (no model is called). */
 void baton__run_replay_task(baton_run *run, size_t idx);

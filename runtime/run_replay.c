@@ -5,6 +5,7 @@
 
 #include "core/util.h"
 #include "runtime/context.h"
+#include "planner/output_names.h"
 #include "runtime/run_int.h"
 #include "core/banned.h"
 
@@ -44,7 +45,7 @@ void baton__run_replay_task(baton_run *run, size_t idx) {
   } else {
     for (size_t i = 0; i < rec.n && !err[0]; i++) {
       baton__value *v = &rec.v[i];
-      if (!(v->type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)) || !v->data)
+      if (!baton__is_file_output(v->name, v->type) || !v->data)
         continue;
       const char *base = strrchr(v->data, '/');
       char *dst = baton__path_join(run->workspace, base ? base + 1 : v->data);

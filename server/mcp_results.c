@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "planner/output_names.h"
 #include "server/mcp.h"
 #include "core/banned.h"
 
@@ -68,12 +69,12 @@ static void add_file(mcp_server *s, cJSON *result, const char *run_id, const cha
   cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(result, "content"), b);
 }
 
-/* The file outputs (image, audio, video: a path or a list of paths) of a task. */
+/* The file outputs (image, audio, video: a path or a list of paths; a saved text) of a task. */
 static void add_task_files(mcp_server *s, cJSON *result, const char *run_id, const cJSON *task,
                            size_t *budget) {
-  static const char *const file_types[] = {"image", "audio", "video"};
+  static const char *const file_types[] = {"image", "audio", "video", BATON__OUTPUT_FILE};
   const cJSON *outs = cJSON_GetObjectItemCaseSensitive(task, "outputs");
-  for (size_t i = 0; i < 3; i++) {
+  for (size_t i = 0; i < sizeof file_types / sizeof *file_types; i++) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(outs, file_types[i]);
     if (cJSON_IsString(v)) {
       add_file(s, result, run_id, v->valuestring, budget);

@@ -190,9 +190,9 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
                          ? off_written_language(p, st->a, st->b) : NULL;
   rc = rc == 0 && lang ? baton__task_add_arg(&t, "lang", lang, -1) : rc;
   rc = rc == 0 ? add_second_text(p, st, task, &t, prev_text) : rc;
-  resource *file = st->output ? &p->res[st->output - 1] : NULL; /* "... as a.wav": once only */
-  if (rc == 0 && file && (spec->outputs & file->type) && !file->claimed &&
-      baton__save_as_ok(file->value))
+  resource *file = st->output ? &p->res[st->output - 1] : NULL; /* "as a.wav", "as b.json" */
+  if (rc == 0 && file && !file->claimed && baton__save_as_ok(file->value) && (spec->outputs &
+      (file->type & BATON__T_JSON ? BATON__T_TEXT | BATON__T_JSON : file->type))) /* once only */
     file->claimed = true, rc = baton__task_add_arg(&t, BATON__ARG_SAVE_AS, file->value, -1);
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
     /* from src_lang, a feeding translation's target, an earlier turn's language, else the default

@@ -28,9 +28,9 @@ static bool names_output(const planner *p, const step *st, size_t i) {
 }
 
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"); a file of a
- * medium it makes, named as new, is its output (of one it takes too, if saved: "save it as b.png",
- * the task's words ending before it). A picture it only follows ("match the style of the target
- * image t.jpg") beside another, or one an earlier step made, is no input: typed 0. */
+ * medium it makes, named as new, is its output (one it takes too, or a text, if saved: "save it as
+ * b.png", "... in s.txt"; its words end before). A picture it only follows ("match the style of
+ * the target image t.jpg") beside another, or one an earlier step made, is no input: typed 0. */
 static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before) {
   bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
                             (p->pictures > 1 || (before & BATON__T_IMAGE));
@@ -42,7 +42,8 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
   for (size_t i = st->a, w = 0; i < st->b; i++, w = 0) {
     for (size_t k = off_back(i, 5, st->a + 2); k < i; k++) /* w: the "save" of "save it as i" */
       w = off_is(p, k, W_SAVING) ? k : w;
-    if (off_res_at(p, i, made) >= 0 && names_output(p, st, i) &&
+    if (off_res_at(p, i, made | (w ? BATON__T_TEXT | BATON__T_JSON : 0)) >= 0 &&
+        (names_output(p, st, i) || (w && off_is(p, i - 1, W_TARGET_PREP))) && /* "save it in" */
         (w || off_res_at(p, i, s->inputs) < 0))
       p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1,
       st->b = w ? w - off_is(p, w - 1, W_JOINER) : st->b;

@@ -72,6 +72,16 @@ try {
   assert.match(text(ocr), /library/i);
   ok('image_to_text');
 
+  const saved = await client.callTool(
+    { name: 'run', arguments: { request: 'read the text in sign.png and save it as sign.txt' } });
+  assert.ok(!saved.isError, text(saved));
+  const link = saved.content.find((b) => b.type === 'resource_link' && b.name === 'sign.txt');
+  assert.ok(link, `the saved text is a resource link: ${JSON.stringify(saved.content)}`);
+  assert.equal(link.mimeType, 'text/plain');
+  const txt = await client.readResource({ uri: link.uri });
+  assert.match(txt.contents[0].text, /library/i);
+  ok('run: a text saved as asked is a resource');
+
   const bad = await client.callTool({ name: 'image_to_text', arguments: {} });
   assert.equal(bad.isError, true);
   assert.match(text(bad), /image/);

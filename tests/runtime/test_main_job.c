@@ -275,6 +275,52 @@ Test(runtime_main_job, a_translation_speaks_in_its_target_language, .timeout = 1
   free(dir);
 }
 
+/* The file a text output was saved to: under the name asked for, holding the text and a newline. */
+static void assert_text_saved(const cJSON *task, const char *name) {
+  const char *path = out_of(task, "file"), *text = out_of(task, "text");
+  const char *base = path ? strrchr(path, '/') : NULL;
+  cr_assert(base && strcmp(base + 1, name) == 0 && text, "the text was saved as %s", path);
+  size_t len = 0;
+  char *data = bt_slurp(path, &len);
+  cr_assert(data && len == strlen(text) + 1 && !memcmp(data, text, len - 1) &&
+            data[len - 1] == '\n', "%s holds '%s'", path, data);
+  free(data);
+}
+
+Test(runtime_main_job, a_text_result_is_saved_as_asked_and_replayed_with_its_file, .timeout = 60) {
+  char *dir = bt_tmpdir();
+  baton *ctx = open_in(dir);
+  char notes[512];
+  snprintf(notes, sizeof notes, "%s/notes.txt", dir);
+  bt_write(notes, "The committee agreed to open the reading room on Sundays. The roof of the "
+                  "children's corner still leaks, so its books move to the east shelves.");
+  baton_request req = {BATON_REQUEST_INIT, .input_root = dir,
+                       .text = "Summarize notes.txt and save the summary as summary.txt"};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "tasks")), 1, "summary.txt is no input");
+  assert_text_saved(task_at(res, 0), "summary.txt");
+  cr_assert(strstr(baton_run_summary(run), out_of(task_at(res, 0), "file")), "%s",
+            baton_run_summary(run));
+  /* A replay copies the saved text into its own run folder. */
+  baton_run *rep = NULL;
+  cr_assert_eq(baton_run_replay(ctx, baton_run_id(run), NULL, NULL, &rep), BATON_OK, "%s",
+               baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(rep), BATON_OK, "%s", baton_run_summary(rep));
+  cJSON *rj = cJSON_Parse(baton_run_result_json(rep));
+  assert_text_saved(task_at(rj, 0), "summary.txt");
+  cr_assert_str_neq(out_of(task_at(rj, 0), "file"), out_of(task_at(res, 0), "file"));
+  cJSON_Delete(rj);
+  baton_run_free(rep);
+  cJSON_Delete(res);
+  baton_run_free(run);
+  baton_close(ctx);
+  bt_rmtree(dir);
+  free(dir);
+}
+
 Test(runtime_main_job, an_output_named_in_the_request_is_written_under_that_name, .timeout = 120) {
   char *dir = bt_tmpdir();
   baton *ctx = open_in(dir);

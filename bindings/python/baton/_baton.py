@@ -14,7 +14,7 @@ from . import _lib
 from ._errors import BatonError, CancelledError, error_for
 
 EventHandler = Callable[["Event"], None]
-_FILE_OUTPUTS = ("image", "audio", "video")
+_FILE_OUTPUTS = ("image", "audio", "video", "file")  # "file": a text saved as asked
 _TURN_OUTPUT_CHARS = 4096  # of a text output kept in a turn, as the REPL keeps it
 
 

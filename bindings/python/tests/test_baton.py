@@ -65,6 +65,13 @@ class BatonTest(unittest.TestCase):
         self.assertEqual(started.task, "image-to-text")
         self.assertTrue(started.run_id)
 
+    def test_a_text_saved_as_asked_is_among_the_files(self) -> None:
+        result = self.b.run("read the text in ferry.png and save it as ferry.txt", offline=True)
+        self.assertEqual(result.status, "done", result.raw)
+        self.assertEqual([os.path.basename(f) for f in result.files], ["ferry.txt"])
+        with open(result.files[0]) as f:
+            self.assertIn("ferries", f.read().lower())
+
     def test_messages_carry_a_conversation_across_runs(self) -> None:
         first = self.b.run("read the text in ferry.png", offline=True)
         self.assertEqual(first.status, "done", first.raw)
