@@ -214,6 +214,11 @@ const char *baton__pcm_format_name(size_t i) {
   return i < sizeof pcm_formats / sizeof pcm_formats[0] ? pcm_formats[i].ext : NULL;
 }
 
+const char *baton__pcm_format_of(const char *ext) {
+  int i = ext ? pcm_format_index(ext) : -1;
+  return i >= 0 ? pcm_formats[i].ext : NULL;
+}
+
 int baton__pcm_format_rate(const char *ext, int rate) {
   int i = pcm_format_index(ext);
   const int *r = i >= 0 ? pcm_formats[i].rates : NULL;

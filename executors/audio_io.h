@@ -43,6 +43,10 @@ int baton__pcm_tempo(baton__pcm *p, double speed);
  * "opus", "mp3", "aiff"), or NULL past the last. */
 const char *baton__pcm_format_name(size_t i);
 
+/* The extension as baton__pcm_format_name spells it when baton__pcm_write takes it ("flac" for a
+ * save_as "talk.flac"), else NULL (NULL too). */
+const char *baton__pcm_format_of(const char *ext);
+
 /* The sample rate the format of extension ext stores nearest above `rate`
  * (MP3 and Opus take a few rates only), or `rate` when it takes any. */
 int baton__pcm_format_rate(const char *ext, int rate);

@@ -1,4 +1,4 @@
-/* espeak.c — the "text-to-speech" executor: libespeak-ng synthesis into a 16-bit mono WAV file. */
+/* espeak.c — the "text-to-speech" executor: libespeak-ng synthesis into a 16-bit mono WAV file (or the format save_as asks for, through libsndfile). */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_ESPEAK)
@@ -13,6 +13,9 @@
 
 #include "core/util.h"
 #include "executors/run_common.h"
+#if defined(BATON_HAVE_SNDFILE)
+#include "executors/audio_io.h"
+#endif
 #include "core/banned.h"
 
 #define ES_DEFAULT_VOICE "en"
@@ -381,9 +384,36 @@ static int es_outcome(const es_job *job, espeak_ng_STATUS s, baton__exec_env *en
   return 0;
 }
 
-/* Writes the job's audio as the run's WAV. Its absolute path (caller
- * frees), or NULL with env->err set. */
+#if defined(BATON_HAVE_SNDFILE)
+/* Writes the job's samples as `ext` ("flac" of save_as "answer.flac") through libsndfile, resampled
+ * where the format takes a few rates only (MP3, Opus). Its path (caller frees), or NULL with
+ * env->err set. */
+static char *es_save_as(const es_job *job, int rate_hz, const char *ext, baton__exec_env *env) {
+  size_t n = (job->pcm.len - WAV_HEADER_BYTES) / 2;
+  const unsigned char *le = (const unsigned char *)job->pcm.buf + WAV_HEADER_BYTES;
+  baton__pcm pcm = {.s = malloc(n * sizeof(float)), .frames = n, .channels = 1, .rate = rate_hz};
+  for (size_t i = 0; pcm.s && i < n; i++)
+    pcm.s[i] = (float)(int16_t)(uint16_t)(le[2 * i] | le[2 * i + 1] << 8) / 32768.0f;
+  int rate = baton__pcm_format_rate(ext, rate_hz);
+  char *path = NULL;
+  if (!pcm.s || (rate != rate_hz && baton__pcm_resample(&pcm, rate) != 0))
+    baton__run_fail(env, "out of memory");
+  else if ((path = baton__run_out_path(env, ext)) &&
+           baton__pcm_write(path, ext, &pcm, env->err, sizeof env->err) != 0)
+    free(path), path = NULL;
+  baton__pcm_release(&pcm);
+  return path;
+}
+#endif
+
+/* Writes the job's audio as the run's WAV, or the format save_as asks for. Its absolute path
+ * (caller frees), or NULL with env->err set. */
 static char *es_save(es_job *job, int rate_hz, baton__exec_env *env) {
+#if defined(BATON_HAVE_SNDFILE)
+  const char *ext = baton__pcm_format_of(env->file_format);
+  if (ext && strcmp(ext, "wav") != 0)
+    return baton__path_absolute(es_save_as(job, rate_hz, ext, env));
+#endif
   size_t data_bytes = job->pcm.len - WAV_HEADER_BYTES;
   wav_header((unsigned char *)job->pcm.buf, (uint32_t)rate_hz, (uint32_t)data_bytes);
   char *path = baton__run_out_path(env, "wav");

@@ -238,9 +238,8 @@ static sf_plan sf_parse(const char *instr, const char *format) {
   static const char *const quiet[] = {"silence", "silent", NULL};
   if (plan.cut.kind != CUT_NONE) /* "trim the first 5 seconds" is no silence to trim */
     plan.ops = (plan.ops | SF_CUT) & ~(baton__run_any_word(low, quiet, false) ? 0u : SF_TRIM);
-  plan.ext = find_format(low);
-  for (size_t i = 0; format && baton__pcm_format_name(i); i++) /* save_as "fast.flac" */
-    plan.ext = strcmp(format, baton__pcm_format_name(i)) ? plan.ext : baton__pcm_format_name(i);
+  plan.ext = baton__pcm_format_of(format); /* save_as "fast.flac" */
+  plan.ext = plan.ext ? plan.ext : find_format(low);
   if (plan.ext)
     plan.ops |= SF_CONVERT;
   else

@@ -1,4 +1,4 @@
-/* test_espeak.c — the espeak-ng text-to-speech executor: WAV output, duration, limits, errors. */
+/* test_espeak.c — the espeak-ng text-to-speech executor: WAV (or asked-for) output, duration, limits, errors. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <pthread.h>
@@ -8,6 +8,9 @@
 
 #include "core/util.h"
 #include "executors/executor.h"
+#if defined(BATON_HAVE_SNDFILE)
+#include "executors/audio_io.h"
+#endif
 #include "support/exec.h"
 #include "support/support.h"
 
@@ -118,6 +121,33 @@ Test(executors_espeak, speaks_a_sentence_into_a_wav_file_in_the_workspace) {
   free(wav);
   fx_teardown(&f);
 }
+
+#if defined(BATON_HAVE_SNDFILE)
+Test(executors_espeak, speaks_in_the_format_a_save_as_name_asks_for) {
+  fixture f;
+  fx_setup(&f);
+  const char *asked[][2] = {{"flac", "task3.flac"}, {"mp3", "task3.mp3"}, {"ogg", "task3.ogg"},
+                            {"xyz", "task3.wav"}}; /* one libsndfile cannot write: WAV */
+  for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+    f.env.file_format = asked[i][0];
+    char *out = speak(&f, "The library opens at nine every morning.");
+    cr_assert(out && baton__has_suffix_ci(out, asked[i][1]), "%s: wrote %s (%s)", asked[i][0],
+              out ? out : "nothing", f.env.err);
+    baton__pcm pcm = {0};
+    char err[512];
+    cr_assert_eq(baton__pcm_load(out, 0, &pcm, err, sizeof err), 0, "%s", err);
+    float peak = 0;
+    for (size_t k = 0; k < pcm.frames; k++)
+      peak = fabsf(pcm.s[k]) > peak ? fabsf(pcm.s[k]) : peak;
+    double secs = (double)pcm.frames / pcm.rate;
+    cr_assert(pcm.channels == 1 && secs >= 1.0 && secs <= 10.0 && peak > 0.03,
+              "%s: %d channel(s), %.2f s, peak %.3f", out, pcm.channels, secs, peak);
+    baton__pcm_release(&pcm);
+    free(out);
+  }
+  fx_teardown(&f);
+}
+#endif
 
 Test(executors_espeak, longer_text_gives_longer_audio) {
   fixture f;
