@@ -1,4 +1,4 @@
-/* sndfile.c — the "audio-to-audio" executor: keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
+/* sndfile.c — the "audio-to-audio" executor: keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed or the pitch, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -13,6 +13,7 @@
 #include "executors/audio_cut.h"
 #include "executors/audio_denoise.h"
 #include "executors/audio_io.h"
+#include "executors/audio_pitch.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
 
@@ -29,6 +30,7 @@
   "normalise (the default), trim silence, reduce noise (\"remove the background noise\", "  \
   "\"the hiss\", \"the hum\"), resample (\"resample to 16 kHz\", \"to 44100 "                 \
   "Hz\"), convert to mono, speed up / slow down at the same pitch (\"1.5x\", \"20% slower\"), "   \
+  "raise or lower the pitch at the same speed (\"3 semitones up\", \"an octave lower\"), "    \
   "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), keep or cut out a part (\"the " \
   "first 10 seconds\", \"from 1:00 to 1:30\"), make it louder or quieter (\"6 dB quieter\")"
 
@@ -42,6 +44,7 @@ enum {
   SF_CUT = 64,
   SF_DENOISE = 128,
   SF_GAIN = 256,
+  SF_PITCH = 512,
 };
 
 /* A sample rate named in the text: "16000", "16 kHz", "44.1khz", "22050 hz". 0 if none. */
@@ -207,6 +210,7 @@ typedef struct sf_plan {
   unsigned ops;    /* SF_* bits */
   int rate;        /* Hz, with SF_RESAMPLE */
   double speed;    /* with SF_TEMPO: 2 plays twice as fast */
+  double pitch;    /* with SF_PITCH: semitones, positive up */
   double gain_db;  /* with SF_GAIN */
   const char *ext; /* the file format to write */
   baton__cut cut;  /* with SF_CUT */
@@ -234,6 +238,8 @@ static sf_plan sf_parse(const char *instr, const char *format) {
   plan.speed = find_speed(low);
   if (plan.speed > 0 && plan.speed != 1.0)
     plan.ops |= SF_TEMPO;
+  plan.pitch = baton__pitch_parse(words);
+  plan.ops |= plan.pitch != 0 ? SF_PITCH : 0;
   plan.cut = baton__cut_parse(low);
   static const char *const quiet[] = {"silence", "silent", NULL};
   if (plan.cut.kind != CUT_NONE) /* "trim the first 5 seconds" is no silence to trim */
@@ -342,6 +348,17 @@ static const char *sf_process(baton__pcm *pcm, const sf_plan *plan, baton__sb *d
     baton__sb_addf(desc, "played %.2fx as fast, at the same pitch; ", plan->speed);
     if (baton__exec_cancelled(env))
       return "cancelled";
+  }
+  if (plan->ops & SF_PITCH) {
+    if (fabs(plan->pitch) > BATON__PITCH_MAX_SEMITONES) {
+      baton__fmt(why, whylen, "a pitch shift of %g semitones is more than the octave this "
+                 "executor moves either way", fabs(plan->pitch));
+      return why;
+    }
+    if (baton__pcm_pitch(pcm, plan->pitch) != 0)
+      return "out of memory changing the pitch";
+    baton__sb_addf(desc, "pitch %s %g semitone(s), at the same speed; ",
+                   plan->pitch > 0 ? "raised" : "lowered", fabs(plan->pitch));
   }
   int rate = baton__pcm_format_rate(plan->ext, plan->ops & SF_RESAMPLE ? plan->rate : in_rate);
   if (rate != in_rate) {

@@ -596,6 +596,46 @@ Test(executors_sndfile, hears_noise_words_not_file_names, .init = setup, .fini =
   free(in);
 }
 
+Test(executors_sndfile, changes_the_pitch_keeping_the_speed, .init = setup, .fini = teardown) {
+  char *in = make_audio("tone.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 22050, 0.0, 2.0, 0.5);
+  static const struct {
+    const char *instruction;
+    double hz, seconds; /* the tone after, and the length */
+  } cases[] = {
+      {"raise the pitch of tone.wav by 12 semitones", 880.0, 2.0},
+      {"shift the pitch up 7 semitones", 659.26, 2.0},
+      {"lower the pitch by an octave", 220.0, 2.0},
+      {"make the voice deeper", 349.23, 2.0}, /* no number: a major third */
+      {"give it a higher pitch, like a female voice", 554.37, 2.0},
+      {"pitch it -3 semitones", 369.99, 2.0},
+      {"speed it up 2x and lower the pitch 5 semitones", 329.63, 1.0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512], *text = NULL;
+    char *out = process(in, cases[i].instruction, err, sizeof err, &text);
+    cr_assert_not_null(out, "%s: %s", cases[i].instruction, err);
+    size_t frames = 0;
+    int rate = 0;
+    float *s = read_channel0(out, &frames, &rate);
+    double secs = (double)frames / rate;
+    cr_assert_eq(rate, 22050, "%s: %d Hz", cases[i].instruction, rate);
+    cr_assert_float_eq(secs, cases[i].seconds, 0.01, "%s: %.3f s", cases[i].instruction, secs);
+    double at = amplitude_at(s, frames, rate, cases[i].hz);
+    double was = amplitude_at(s, frames, rate, 440.0);
+    cr_assert(at > 0.3 && was < 0.1 * at, "%s: %.3f at %.0f Hz, %.3f at 440 Hz",
+              cases[i].instruction, at, cases[i].hz, was);
+    cr_assert(text && strstr(text, "pitch"), "%s: %s", cases[i].instruction, text);
+    free(s);
+    free(text);
+    remove(out);
+    free(out);
+  }
+  char err[512];
+  cr_assert_null(process(in, "raise the pitch by 2 octaves", err, sizeof err, NULL));
+  cr_assert(strstr(err, "24 semitones"), "unclear error: %s", err);
+  free(in);
+}
+
 Test(executors_sndfile, unreadable_input_is_named, .init = setup, .fini = teardown) {
   char *bad = baton__path_join(g_dir, "noise.wav");
   bt_write(bad, "RIFF but not really");
