@@ -482,6 +482,19 @@ unsigned baton__type_from_name(const char *name) {
   return 0;
 }
 
+unsigned baton__arg_type(const char *name) {
+  size_t n = name ? strlen(name) : 0;
+  char base[8];
+  if (n > 1 && name[n - 1] >= '2' && name[n - 1] <= '9') /* "audio2": a second recording */
+    n--;
+  if (n == 0 || n >= sizeof base)
+    return 0;
+  memcpy(base, name, n);
+  base[n] = '\0';
+  unsigned t = baton__type_from_name(base);
+  return t == BATON__T_JSON ? 0 : t;
+}
+
 const char *baton__type_name(unsigned type) {
   for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++)
     if (type == type_names[i].bit)

@@ -116,6 +116,10 @@ enum {
 };
 /* "text" -> BATON__T_TEXT ...; 0 for an unknown name. */
 unsigned baton__type_from_name(const char *name);
+/* The resource type a task argument's name stands for: "text", "image", "audio", "video", or one
+ * of them with a digit 2-9 ("text2": a second text to compare, "audio2": a recording to join);
+ * 0 for a plain parameter ("tgt_lang", "instruction"). Case as baton__type_from_name. */
+unsigned baton__arg_type(const char *name);
 /* Name of one type bit ("text"); "?" for anything else. */
 const char *baton__type_name(unsigned type);
 /* Parses a list like "image, text" into a bit set; returns 0 on any

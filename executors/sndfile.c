@@ -1,4 +1,4 @@
-/* sndfile.c — the "audio-to-audio" executor: keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed or the pitch, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
+/* sndfile.c — the "audio-to-audio" executor: join recordings, keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed or the pitch, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -13,6 +13,7 @@
 #include "executors/audio_cut.h"
 #include "executors/audio_denoise.h"
 #include "executors/audio_io.h"
+#include "executors/audio_join.h"
 #include "executors/audio_pitch.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
@@ -28,11 +29,13 @@
 
 #define SF_CAN_DO                                                                           \
   "normalise (the default), trim silence, reduce noise (\"remove the background noise\", "  \
-  "\"the hiss\", \"the hum\"), resample (\"resample to 16 kHz\", \"to 44100 "                 \
-  "Hz\"), convert to mono, speed up / slow down at the same pitch (\"1.5x\", \"20% slower\"), "   \
-  "raise or lower the pitch at the same speed (\"3 semitones up\", \"an octave lower\"), "    \
-  "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), keep or cut out a part (\"the " \
-  "first 10 seconds\", \"from 1:00 to 1:30\"), make it louder or quieter (\"6 dB quieter\")"
+  "\"the hiss\", \"the hum\"), resample (\"resample to 16 kHz\", \"to 44100 Hz\"), "        \
+  "convert to mono, speed up / slow down at the same pitch (\"1.5x\", \"20% slower\"), "    \
+  "raise or lower the pitch at the same speed (\"3 semitones up\", \"an octave lower\"), "  \
+  "join recordings one after another or mix them (\"combine a.wav and b.wav\", \"mix "      \
+  "voice.wav with music.wav\"), convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), "  \
+  "keep or cut out a part (\"the first 10 seconds\", \"from 1:00 to 1:30\"), make it "      \
+  "louder or quieter (\"6 dB quieter\")"
 
 enum {
   SF_TRIM = 1,
@@ -397,6 +400,44 @@ static char *sf_save(const baton__pcm *pcm, const sf_plan *plan, const char *ins
   return path;
 }
 
+/* Words that ask for recordings played at once rather than one after another. */
+static const char *const sf_mix[] = {"mix", "overlay", "on top", "as background", "underneath",
+                                     "in the background", "background music", "at the same time",
+                                     "simultaneous", "layer", NULL}; /* not "background noise" */
+
+/* Joins the recordings "audio2" ... "audio9" to pcm (the first), one after another unless the
+ * instruction asks for a mix. 0, or -1 with env->err set. */
+static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, sf_plan *plan,
+                   baton__sb *desc, baton__exec_env *env) {
+  char low[SF_MAX_INSTRUCTION + 1], name[8];
+  baton__run_lower(instr, low, sizeof low);
+  bool mix = baton__run_any_word(low, sf_mix, false);
+  double first = (double)pcm->frames / pcm->rate;
+  int n = 1;
+  for (int k = 2; k <= 9; k++) {
+    baton__fmt(name, sizeof name, "audio%d", k);
+    const baton__value *v = baton__values_get(in, name); /* by name only: not "audio" again */
+    baton__pcm next;
+    if (!v || !v->data)
+      continue;
+    if (baton__pcm_load(v->data, baton__run_max_input(env, SF_DEFAULT_MAX_INPUT), &next, env->err,
+                        sizeof env->err) != 0)
+      return -1;
+    int rc = baton__pcm_join(pcm, &next, mix);
+    if (rc != 0)
+      return baton__run_fail(env, rc == -1 ? "out of memory joining the recordings" :
+                             "the joined recording would be longer than %.0f s",
+                             BATON__PCM_MAX_SECONDS);
+    n++;
+  }
+  plan->defaulted &= n == 1; /* joining was the operation asked for */
+  if (n > 1)
+    baton__sb_addf(desc, "%s %d recordings (%.2f s first) into %.2f s; ",
+                   mix ? "mixed" : "joined one after another", n, first,
+                   (double)pcm->frames / pcm->rate);
+  return 0;
+}
+
 static int sf_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
                   baton__values *out) {
   (void)state;
@@ -427,11 +468,12 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
   baton__sb desc;
   baton__sb_init(&desc);
   char why[200];
-  const char *fail = sf_process(&pcm, &plan, &desc, env, why, sizeof why);
+  bool joined = sf_join(&pcm, in, instr, &plan, &desc, env) == 0; /* else env->err says why */
+  const char *fail = joined ? sf_process(&pcm, &plan, &desc, env, why, sizeof why) : NULL;
   char *path = NULL;
   if (fail)
     baton__run_fail(env, "%s", fail);
-  else if (!baton__run_must_stop(env, deadline, "audio processing"))
+  else if (joined && !baton__run_must_stop(env, deadline, "audio processing"))
     path = sf_save(&pcm, &plan, instr, &desc, env);
   baton__pcm_release(&pcm);
   if (!path) {

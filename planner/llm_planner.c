@@ -488,7 +488,7 @@ int baton__plan_unfold(baton__graph *g, int max_tasks, char *err, size_t errlen)
   for (size_t i = 0; i < g->n; i++) {
     for (size_t j = 0; j < g->tasks[i].n_args; j++) {
       baton__arg *a = &g->tasks[i].args[j];
-      unsigned type = baton__type_from_name(a->name);
+      unsigned type = baton__arg_type(a->name);
       if (a->ref < 0 && type == BATON__T_TEXT && a->value[0] == '[') {
         join_text_list(a);
         continue;

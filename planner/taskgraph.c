@@ -717,15 +717,6 @@ int baton__graph_parse(const char *json, size_t len, int max_tasks, baton__graph
 
 /* ---- validation ---------------------------------------------------------- */
 
-/* The resource type an argument name stands for, or 0 for a parameter. */
-static unsigned resource_type_of_arg(const char *name) {
-  static const char *const names[] = {"text", "image", "audio", "video"};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (strcmp(name, names[i]) == 0)
-      return baton__type_from_name(name);
-  return 0;
-}
-
 /* Every argument a task takes, "image, instruction": its resource types,
  * then its plain parameters. */
 static void takes_list(const baton__taskspec *s, char *out, size_t cap) {
@@ -785,7 +776,7 @@ int baton__graph_validate(const baton__graph *g, baton__task_lookup_fn lookup, v
     const baton__taskspec *s = specs[i];
     for (size_t a = 0; a < t->n_args && rc == 0; a++) {
       const baton__arg *arg = &t->args[a];
-      unsigned want = resource_type_of_arg(arg->name);
+      unsigned want = baton__arg_type(arg->name);
       if (want && !(s->inputs & want)) {
         char takes[320];
         takes_list(s, takes, sizeof takes);

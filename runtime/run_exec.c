@@ -16,7 +16,7 @@ static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *er
   const baton__task *t = &run->g.tasks[idx];
   for (size_t j = 0; j < t->n_args; j++) {
     const baton__arg *a = &t->args[j];
-    unsigned type = baton__type_from_name(a->name);
+    unsigned type = baton__arg_type(a->name);
     if (strcmp(a->name, BATON__ARG_SAVE_AS) == 0)
       continue; /* the runtime's: it names the output files (baton__task_file_prefix) */
     if (a->ref < 0) {

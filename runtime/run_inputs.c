@@ -72,7 +72,7 @@ static bool names_text_file(const baton__arg *a) {
 /* Is a literal text argument only a web address ("https://example.com/a")? baton fetches no
  * page: what runs would work on the address itself. */
 static bool names_web_page(const baton__arg *a) {
-  return a->ref < 0 && a->value && baton__type_from_name(a->name) == BATON__T_TEXT &&
+  return a->ref < 0 && a->value && baton__arg_type(a->name) == BATON__T_TEXT &&
          (!strncmp(a->value, "http://", 7) || !strncmp(a->value, "https://", 8)) &&
          !a->value[strcspn(a->value, " \t\r\n")];
 }
@@ -130,7 +130,7 @@ baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
     baton__task *t = &run->g.tasks[i];
     for (size_t j = 0; rc == BATON_OK && j < t->n_args; j++) {
       baton__arg *a = &t->args[j];
-      unsigned type = baton__type_from_name(a->name);
+      unsigned type = baton__arg_type(a->name);
       if (a->ref >= 0)
         continue;
       char err[700];

@@ -15,7 +15,7 @@ static char *step_text(const baton__task *t, const char *request) {
   baton__sb sb;
   baton__sb_init(&sb);
   for (size_t j = 0; j < t->n_args; j++)
-    if (t->args[j].ref < 0 && baton__type_from_name(t->args[j].name) == BATON__T_TEXT) {
+    if (t->args[j].ref < 0 && baton__arg_type(t->args[j].name) == BATON__T_TEXT) {
       baton__sb_add(&sb, t->args[j].value, strnlen(t->args[j].value, 2000));
       baton__sb_addc(&sb, ' ');
     }
@@ -100,7 +100,7 @@ static char *missing_json(baton *ctx, const baton__task *t, const char *request)
 /* The next literal text argument of a task from *j on (advancing *j), or NULL. */
 static const char *next_text(const baton__task *t, size_t *j) {
   for (; *j < t->n_args; (*j)++)
-    if (t->args[*j].ref < 0 && baton__type_from_name(t->args[*j].name) == BATON__T_TEXT)
+    if (t->args[*j].ref < 0 && baton__arg_type(t->args[*j].name) == BATON__T_TEXT)
       return t->args[(*j)++].value;
   return NULL;
 }

@@ -133,6 +133,22 @@ Test(core_util, dash_len_finds_en_and_em_dashes_only) {
   cr_assert_eq(baton__dash_len("-", 1), 0);
 }
 
+Test(core_util, arg_type_reads_numbered_arguments_and_no_parameter) {
+  static const struct {
+    const char *name;
+    unsigned type;
+  } cases[] = {
+      {"text", BATON__T_TEXT},   {"text2", BATON__T_TEXT},  {"Image", BATON__T_IMAGE},
+      {"audio2", BATON__T_AUDIO}, {"audio9", BATON__T_AUDIO}, {"video3", BATON__T_VIDEO},
+      {"audio1", 0},              {"audio10", 0},            {"audios", 0},
+      {"json", 0},                {"tgt_lang", 0},           {"2", 0},
+      {"", 0},                    {NULL, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    cr_assert_eq(baton__arg_type(cases[i].name), cases[i].type, "%s",
+                 cases[i].name ? cases[i].name : "(null)");
+}
+
 Test(core_util, names_unreadable_file_finds_a_file_no_executor_reads) {
   char msg[256];
   cr_assert(baton__names_unreadable_file("Summarize Q3_report.pdf.", msg, sizeof msg));

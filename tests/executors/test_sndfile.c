@@ -424,6 +424,11 @@ static double nothing(double t, int c, unsigned *seed) {
   return 0;
 }
 
+static double fifth_tone(double t, int c, unsigned *seed) {
+  (void)c, (void)seed;
+  return 0.5 * sin(2 * M_PI * 660.0 * t);
+}
+
 /* Channel 0 of a WAV file (caller frees), with its length and rate. */
 static float *read_channel0(const char *path, size_t *frames, int *rate) {
   SF_INFO info = {0};
@@ -634,6 +639,68 @@ Test(executors_sndfile, changes_the_pitch_keeping_the_speed, .init = setup, .fin
   cr_assert_null(process(in, "raise the pitch by 2 octaves", err, sizeof err, NULL));
   cr_assert(strstr(err, "24 semitones"), "unclear error: %s", err);
   free(in);
+}
+
+/* Runs the executor on a.wav and b.wav ("audio2") as instruction asks; the output or NULL. */
+static char *process_two(const char *a, const char *b, const char *instruction, char **text,
+                         char *err, size_t errlen) {
+  baton__values in = {0}, out = {0};
+  cr_assert_eq(baton__values_add(&in, "audio", BATON__T_AUDIO, a), 0);
+  cr_assert_eq(baton__values_add(&in, "audio2", BATON__T_AUDIO, b), 0);
+  cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
+  baton__exec_env env = {.workspace = g_dir, .file_prefix = "task5"};
+  char *path = NULL;
+  if (sf()->run(NULL, "audio-to-audio", &in, &env, &out) == 0) {
+    path = baton__strdup(baton__values_get(&out, "audio")->data);
+    *text = baton__strdup(baton__values_get(&out, "text")->data);
+  }
+  baton__fmt(err, errlen, "%s", env.err);
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return path;
+}
+
+Test(executors_sndfile, joins_or_mixes_two_recordings, .init = setup, .fini = teardown) {
+  /* 1 s of 440 Hz, stereo 44.1 kHz; 2 s of 660 Hz, mono 22.05 kHz */
+  char *a = make_audio("a.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 0.0, 1.0, 0.5);
+  char *b = make_signal("b.wav", 22050, 1, 2.0, fifth_tone);
+  static const struct {
+    const char *instruction;
+    double seconds;
+    bool mixed;
+  } cases[] = {
+      {"combine a.wav and b.wav into one file", 3.0, false},
+      {"mix a.wav with b.wav as background music", 2.0, true},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512], *text = NULL;
+    char *out = process_two(a, b, cases[i].instruction, &text, err, sizeof err);
+    cr_assert_not_null(out, "%s: %s", cases[i].instruction, err);
+    size_t frames = 0;
+    int rate = 0;
+    float *s = read_channel0(out, &frames, &rate);
+    double secs = (double)frames / rate;
+    cr_assert_eq(rate, 44100, "%s: %d Hz", cases[i].instruction, rate);
+    cr_assert_float_eq(secs, cases[i].seconds, 0.01, "%s: %.3f s", cases[i].instruction, secs);
+    size_t w = (size_t)(0.8 * rate); /* 0.8 s: at first a's tone (and b's, mixed), at last b's */
+    double a440 = amplitude_at(s, w, rate, 440.0), b660 = amplitude_at(s, w, rate, 660.0);
+    double end660 = amplitude_at(s + frames - w, w, rate, 660.0);
+    cr_assert(a440 > 0.2 && end660 > 0.2 && (cases[i].mixed ? b660 > 0.2 : b660 < 0.05),
+              "%s: 440 Hz %.3f, 660 Hz %.3f at the start; %.3f at the end", cases[i].instruction,
+              a440, b660, end660);
+    cr_assert(text && strstr(text, cases[i].mixed ? "mixed 2" : "joined one after another 2"),
+              "%s: %s", cases[i].instruction, text);
+    cr_assert(!strstr(text, "named no known operation"), "%s", text);
+    free(s);
+    free(text);
+    remove(out);
+    free(out);
+  }
+  char err[512], *text = NULL;
+  cr_assert_null(process_two(a, "/nonexistent/b.wav", "join them", &text, err, sizeof err));
+  cr_assert(strstr(err, "/nonexistent/b.wav"), "unclear error: %s", err);
+  free(a);
+  free(b);
 }
 
 Test(executors_sndfile, unreadable_input_is_named, .init = setup, .fini = teardown) {

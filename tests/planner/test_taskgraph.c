@@ -249,6 +249,10 @@ Test(planner_taskgraph, rejects_resource_args_the_task_does_not_take) {
   EXPECT_ERROR("[{\"task\": \"summarization\", \"id\": 0, \"dep\": [-1], \"args\": {\"text\": \"a\"}},"
                " {\"task\": \"object-detection\", \"id\": 1, \"dep\": [0], \"args\": {\"image\": \"<GENERATED>-0\"}}]",
                "task 0 (summarization) produces text, not image");
+  /* a numbered one is of its type too: a second recording to join, not a parameter */
+  EXPECT_ERROR("[{\"task\": \"summarization\", \"id\": 0, \"dep\": [-1], \"args\": {\"text\": \"a\","
+               " \"audio2\": \"b.wav\"}}]",
+               "task 0 (summarization) does not take an argument 'audio2'");
 }
 
 Test(planner_taskgraph, allows_literal_parameters) {

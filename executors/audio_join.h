@@ -1,0 +1,15 @@
+/* audio_join.h — recordings joined into one: played one after another, or mixed together. */
+#ifndef BATON_EXECUTORS_AUDIO_JOIN_H
+#define BATON_EXECUTORS_AUDIO_JOIN_H
+
+#include <stdbool.h>
+
+#include "executors/audio_io.h"
+
+/* Adds `next` to p, converted to p's rate and channels: after p's end, or with mix summed with p
+ * from the start (the longer sets the length; a sum past full scale is scaled back under it).
+ * next is released either way. 0; -1 out of memory; -2 when the result would be longer than
+ * BATON__PCM_MAX_SECONDS (p unchanged). */
+int baton__pcm_join(baton__pcm *p, baton__pcm *next, bool mix);
+
+#endif
