@@ -403,6 +403,17 @@ static int spoken_already(const planner *p, const step *st, const source *in) {
   return -1;
 }
 
+/* Adds resource r to t as recording k ("audio2") unless t has it: 0, or -1 out of memory. */
+static int join_input(planner *p, baton__task *t, size_t k, int r) {
+  char name[16];
+  baton__fmt(name, sizeof name, "audio%zu", k);
+  for (size_t a = 0; a < t->n_args; a++)
+    if (t->args[a].ref < 0 && !strcmp(t->args[a].value, p->res[r].value))
+      return 0;
+  p->res[r].used = true;
+  return baton__task_add_arg(t, name, p->res[r].value, -1);
+}
+
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
@@ -431,18 +442,26 @@ static int emit_step(planner *p, const step *st) {
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file ||
         (quotes && !off_has_word(p, st->a, i, W_DESTINATION)))) /* not "as 'positive'" */
       own[n_own] = i, n_own += p->tok[i].res + 1 != st->output; /* not the file it makes */
-  /* "detect faces in a.jpg and b.jpg and blur them": the files before (none of its type made) */
-  bool them = !n_own && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL) &&
+  /* "combine a.wav and b.wav", "... Combine them" (all unused), "combine it with b.wav": one task
+   * taking audio2...; "detect faces in a.jpg and b.jpg and blur them": the files before (none of
+   * its type made) */
+  bool joining = ptype == BATON__T_AUDIO && off_has_word(p, st->a, st->b, W_JOINING);
+  bool all = joining && !n_own && nearest_producer(p, ptype) < 0;
+  bool them = !n_own && !all && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL) &&
               nearest_producer(p, ptype) < 0;
-  for (size_t i = them ? st[-1].a : 0; them && i < st[-1].b; i++)
-    if (off_res_at(p, i, ptype) >= 0)
+  for (size_t i = them ? st[-1].a : 0; (them || all) && i < (them ? st[-1].b : p->n_tok); i++)
+    if (off_res_at(p, i, ptype) >= 0 && !(all && p->res[p->tok[i].res].used))
       own[n_own++] = i;
-  size_t copies = n_own > 1 ? n_own : made_together(p, st, ptype);
+  int onto = joining && n_own == 1 && (off_has_word(p, st->a, st->b, W_REFERENCE) ||
+             off_has_word(p, st->a, st->b, W_MADE_THING)) ? nearest_producer(p, ptype) : -1;
+  bool joins = joining && (n_own > 1 || onto >= 0);
+  size_t copies = joins ? 1 : n_own > 1 ? n_own : made_together(p, st, ptype);
   int first = (int)(p->g->n - copies), words = heard(p, st); /* "them": no own files */
   for (size_t c = 0; words > -2 && c < copies; c++) {
     source in = {-1, first + (int)c, NULL}, out = {-1, -1, NULL};
     int prev_text = words >= 0 ? words : nearest_producer(p, BATON__T_TEXT);
-    int rc = n_own > 1 || copies == 1 ? choose_input(p, st, own, n_own, c, prev_text, &in) : 0;
+    int rc = onto >= 0 ? (in.ref = onto, 0)
+             : n_own > 1 || copies == 1 ? choose_input(p, st, own, n_own, c, prev_text, &in) : 0;
     if (rc != 0)
       return rc;
     const char *lang = fed_language(p, &in);
@@ -457,6 +476,9 @@ static int emit_step(planner *p, const step *st) {
               : (q = spoken_already(p, st, &in)) >= 0 ? q
               : emit_task(p, st, st->task, &in, prev_text, tgt, src_lang);
     free(in.literal);
+    for (size_t k = onto < 0; joins && out.ref >= 0 && k < n_own && k < 8; k++) /* audio2... */
+      if (join_input(p, &p->g->tasks[out.ref], k + 1 + (onto >= 0), p->tok[own[k]].res) != 0)
+        return -1;
     if (out.ref < 0 || (extra && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */
                         (out.ref = translate(p, st, &out, tgt, src_lang)) < 0) ||
         (st->speak && emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0))

@@ -27,6 +27,18 @@ static bool names_output(const planner *p, const step *st, size_t i) {
   return k > lo;
 }
 
+/* Does the file at token i name what a joining step makes ("combine them into one file called
+ * c.wav", "into a single audio file 'c.wav'"), not one to join? */
+static bool names_joined(const planner *p, const step *st, size_t i) {
+  for (size_t k = i; off_has_word(p, st->a, i, W_JOINING) && k-- > off_back(i, 5, st->a);)
+    if (off_is(p, k, W_DESTINATION) || off_is(p, k, W_NAMING))
+      return true;
+    else if (p->tok[k].kind != TK_WORD || off_is(p, k, W_JOINER) || off_is(p, k, W_PREPOSITION) ||
+             off_is(p, k, W_JOINING))
+      return false; /* "merge a.wav", "want to merge a.wav and b.wav", "combine a.wav with b.wav" */
+  return false;
+}
+
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"); a file of a
  * medium it makes, named as new, is its output (one it takes too, or a text, if saved: "save it as
  * b.png", "... in s.txt"; its words end before). A picture it only follows ("match the style of
@@ -44,7 +56,7 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
       w = off_is(p, k, W_SAVING) ? k : w;
     if (off_res_at(p, i, made | (w ? BATON__T_TEXT | BATON__T_JSON : 0)) >= 0 &&
         (names_output(p, st, i) || (w && off_is(p, i - 1, W_TARGET_PREP))) && /* "save it in" */
-        (w || off_res_at(p, i, s->inputs) < 0))
+        (w || off_res_at(p, i, s->inputs) < 0 || names_joined(p, st, i)))
       p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1,
       st->b = w ? w - off_is(p, w - 1, W_JOINER) : st->b;
     else if (off_res_at(p, i, s->inputs) >= 0)
@@ -126,8 +138,10 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_said_media(p, k - 1, k) ||
         off_is(p, k - 1, W_REFERENCE) || off_is(p, k - 1, W_ORIGINAL)))
       continue; /* "make this picture | brighter", "the original": what it should become */
-    if (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING))
-      continue; /* "convert the image category | into French": says where the result goes */
+    if ((off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING)) ||
+        (off_is(p, k, W_DESTINATION) &&
+         (p->cues[t1].spec->outputs & p->cues[t2].spec->outputs & ~(unsigned)BATON__T_TEXT)))
+      continue; /* "... category | into French", "combine them | into one audio file": the result */
     /* each task's cues in its half: "answer it with the visual question answering tool" is one */
     if (s1 + s2 > best && off_keyword_score(p, &p->cues[t1], k, st->b) <= 0 &&
         off_keyword_score(p, &p->cues[t2], st->a, k) <= 0 &&

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "baton.h"
+#include "support/fake_models.h"
 #include "support/support.h"
 
 #define NOTICE                                                                          \
@@ -316,6 +317,44 @@ Test(runtime_main_job, a_text_result_is_saved_as_asked_and_replayed_with_its_fil
   baton_run_free(rep);
   cJSON_Delete(res);
   baton_run_free(run);
+  baton_close(ctx);
+  bt_rmtree(dir);
+  free(dir);
+}
+
+Test(runtime_main_job, two_recordings_are_joined_into_the_file_named, .timeout = 60) {
+  char *dir = bt_tmpdir();
+  baton *ctx = open_in(dir);
+  char a[512], b[512];
+  snprintf(a, sizeof a, "%s/a.wav", dir);
+  snprintf(b, sizeof b, "%s/b.wav", dir);
+  fm_write_wav(a); /* 0.1 s each, 16-bit mono */
+  fm_write_wav(b);
+  baton_request req = {BATON_REQUEST_INIT, .input_root = dir,
+                       .text = "Combine a.wav and b.wav into both.wav"};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "tasks")), 1, "%s",
+               baton_run_result_json(run));
+  const char *out = out_of(task_at(res, 0), "audio");
+  assert_wav(out);
+  const char *base = strrchr(out, '/');
+  cr_assert(base && strcmp(base, "/both.wav") == 0, "wrote %s", out);
+  size_t len = 0, one = 0;
+  char *data = bt_slurp(out, &len), *first = bt_slurp(a, &one);
+  cr_assert(len - 44 == 2 * (one - 44), "%zu bytes of sound from two of %zu", len - 44, one - 44);
+  free(data);
+  free(first);
+  cJSON_Delete(res);
+  baton_run_free(run);
+  /* The second recording is an input like the first: outside the folder, refused. */
+  baton_request out_of_folder = {BATON_REQUEST_INIT, .input_root = dir,
+      .plan_json = "[{\"task\":\"audio-to-audio\",\"id\":0,\"dep\":[-1],\"args\":{\"audio\":"
+                   "\"a.wav\",\"audio2\":\"../../etc/hostname.wav\"}}]"};
+  cr_assert_neq(baton_submit(ctx, &out_of_folder, NULL, NULL, &run), BATON_OK);
+  cr_assert(strstr(baton_errmsg(ctx), "hostname.wav"), "%s", baton_errmsg(ctx));
   baton_close(ctx);
   bt_rmtree(dir);
   free(dir);
