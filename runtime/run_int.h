@@ -155,6 +155,11 @@ int baton__run_ensure_workspace(baton_run *run, const baton__task *t, char *err,
 int baton__run_save_text(baton_run *run, const baton__task *t, baton__values *out, char *err,
                          size_t errlen);
 
+/* A picture or sound the task wrote in a format other than its save_as asks for ("fox.jpg", a
+ * model server's PNG) rewritten by the local image or sound executor, the first file removed;
+ * kept as it was (a warning logged) where none can. */
+void baton__run_convert_files(baton_run *run, const baton__task *t, baton__values *out);
+
 /* ---- run_replay.c ---- */
 /* Replays one task from the recorded run (no model is called). */
 void baton__run_replay_task(baton_run *run, size_t idx);

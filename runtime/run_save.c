@@ -1,9 +1,12 @@
-/* run_save.c — a task's text result saved in the run folder under the name the user gave. */
+/* run_save.c — a task's results kept as its save_as asks: a text written to the file named, a picture or sound another executor wrote in another format converted by a local one. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "planner/output_names.h"
+#include "runtime/context.h"
 #include "runtime/run_int.h"
 #include "core/banned.h"
 
@@ -57,4 +60,74 @@ int baton__run_save_text(baton_run *run, const baton__task *t, baton__values *ou
     return -1;
   }
   return 0;
+}
+
+/* The local executors that rewrite a picture or a sound in another format. */
+static const struct {
+  unsigned type;
+  const char *endpoint, *model, *task;
+} converters[] = {
+    {BATON__T_IMAGE, "local:vips", "local/vips", "image-to-image"},
+    {BATON__T_AUDIO, "local:sndfile", "local/sndfile", "audio-to-audio"},
+};
+
+/* Does path end in the extension `format` names ("x.jpeg" is a "jpg", "x.tif" a "tiff")? */
+static bool has_format(const char *path, const char *format) {
+  static const char *const same[][2] = {{"jpg", "jpeg"}, {"tif", "tiff"}};
+  const char *dot = strrchr(path, '.');
+  if (!dot || strchr(dot, '/'))
+    return false;
+  bool ok = strcasecmp(dot + 1, format) == 0;
+  for (size_t i = 0; !ok && i < sizeof same / sizeof same[0]; i++)
+    ok = (!strcasecmp(dot + 1, same[i][0]) && !strcmp(format, same[i][1])) ||
+         (!strcasecmp(dot + 1, same[i][1]) && !strcmp(format, same[i][0]));
+  return ok;
+}
+
+/* v, a file of converter c's type, rewritten as `format` by it under the same name ("a-1.png":
+ * "a-1.jpg"): v names the new file and the old one goes. false (v as it was) when it cannot. */
+static bool convert_file(baton_run *run, size_t c, baton__value *v, const char *format) {
+  baton *ctx = run->ctx;
+  char why[256], prefix[256];
+  const char *base = strrchr(v->data, '/') ? strrchr(v->data, '/') + 1 : v->data;
+  const char *dot = strrchr(base, '.');
+  if (!dot || !baton__endpoint_ok(ctx, converters[c].endpoint, why, sizeof why))
+    return false; /* (a file with no extension is left as it is) */
+  baton__fmt(prefix, sizeof prefix, "%.*s", (int)(dot - base), base);
+  baton__values in = {0}, res = {0};
+  baton__exec_env env = {.cfg = &ctx->cfg, .workspace = run->workspace, .file_prefix = prefix,
+                         .file_format = format, .cancel = &run->cancel,
+                         .timeout_ms = ctx->cfg.task_timeout_ms, .model = converters[c].model,
+                         .endpoint = converters[c].endpoint};
+  bool ok = baton__values_add(&in, baton__type_name(v->type), v->type, v->data) == 0 &&
+            baton__values_add(&in, "instruction", 0, "convert") == 0 &&
+            baton__slot_run(baton__slot(ctx, converters[c].endpoint), converters[c].task, &in,
+                            &env, &res) == 0;
+  const baton__value *got = ok ? baton__values_get_type(&res, v->type) : NULL;
+  char *path = got && got->data ? baton__strdup(got->data) : NULL;
+  if (path && has_format(path, format) && strcmp(path, v->data) != 0) {
+    unlink(v->data);
+    free(v->data);
+    v->data = path;
+  } else {
+    if (path && strcmp(path, v->data) != 0)
+      unlink(path); /* written in a format other than the one asked for */
+    free(path);
+    path = NULL;
+    baton__log(ctx, BATON_LOG_WARN, "run %s: %s kept as it was, not converted to %s: %s", run->id,
+               v->data, format, env.err[0] ? env.err : "no file came back");
+  }
+  baton__values_release(&in);
+  baton__values_release(&res);
+  return path != NULL;
+}
+
+void baton__run_convert_files(baton_run *run, const baton__task *t, baton__values *out) {
+  char format[16];
+  baton__task_file_format(t, format, sizeof format);
+  for (size_t i = 0; format[0] && i < out->n; i++)
+    for (size_t c = 0; c < sizeof converters / sizeof converters[0]; c++)
+      if (out->v[i].type == converters[c].type && out->v[i].data &&
+          !has_format(out->v[i].data, format))
+        convert_file(run, c, &out->v[i], format);
 }

@@ -376,6 +376,41 @@ Test(runtime_endpoints, twenty_one_hugginggpt_task_kinds_run_through_baton_task)
   fx_close(&f);
 }
 
+Test(runtime_endpoints, a_server_file_in_another_format_is_converted_to_the_one_asked_for) {
+  fixture f;
+  fx_open(&f, true);
+  script(&f);
+  static const struct {
+    const char *task, *args, *type, *name, *magic; /* the file's first bytes */
+  } asked[] = {
+      {"text-to-image", "{\"text\":\"a red fox\",\"save_as\":\"fox.jpg\"}", "image", "fox.jpg",
+       "\xff\xd8\xff"},
+      {"text-to-speech", "{\"text\":\"hello\",\"save_as\":\"hello.flac\"}", "audio",
+       "hello.flac", "fLaC"},
+  };
+  for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+    char *json = NULL;
+    cr_assert_eq(baton_task(f.ctx, asked[i].task, asked[i].args, NULL, f.dir, &json), BATON_OK,
+                 "%s: %s", asked[i].task, json ? json : baton_errmsg(f.ctx));
+    cJSON *t = cJSON_Parse(json);
+    const char *path = jstr(cJSON_GetObjectItem(t, "outputs"), asked[i].type);
+    const char *base = path ? strrchr(path, '/') : NULL;
+    cr_assert(base && strcmp(base + 1, asked[i].name) == 0, "%s", json);
+    size_t len = 0, n = strlen(asked[i].magic);
+    char *data = bt_slurp(path, &len);
+    cr_assert(data && len > n && memcmp(data, asked[i].magic, n) == 0, "%s is no %s", path,
+              asked[i].name);
+    char first[600]; /* the server's own file is gone */
+    snprintf(first, sizeof first, "%.*s.%s", (int)(strrchr(path, '.') - path), path,
+             i == 0 ? "png" : "wav");
+    cr_assert(!baton__file_exists(first), "%s was left", first);
+    free(data);
+    cJSON_Delete(t);
+    baton_free(json);
+  }
+  fx_close(&f);
+}
+
 Test(runtime_endpoints, a_planned_graph_of_every_kind_picks_the_declared_models) {
   fixture f;
   fx_open(&f, true);
