@@ -5,16 +5,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "core/banned.h"
 
+/* Is there an invisible or direction-changing character at s (C1 controls, zero-width spaces and
+ * joiners, bidirectional marks and overrides, the byte order mark), which could disguise a name
+ * ("x<U+202E>gpj.exe")? */
+static bool invisible_at(const unsigned char *s) {
+  return (s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F) ||
+         (s[0] == 0xE2 && s[1] == 0x80 && ((s[2] >= 0x8B && s[2] <= 0x8F) ||
+                                           (s[2] >= 0xAA && s[2] <= 0xAE))) ||
+         (s[0] == 0xE2 && s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9) ||
+         (s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF);
+}
+
 bool baton__save_as_ok(const char *name) {
   size_t n = name ? strlen(name) : 0;
-  if (n == 0 || n > BATON__SAVE_AS_MAX || name[n - 1] == ' ')
+  if (n == 0 || n > BATON__SAVE_AS_MAX || name[n - 1] == ' ' || !baton__utf8_valid(name, n))
     return false;
+  for (size_t i = 0; i < n; i++)
+    if (invisible_at((const unsigned char *)name + i)) /* (valid UTF-8: no read past the end) */
+      return false;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)name[i];
-    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c >= 0x80; /* "résumé.txt", "答え.wav": letters of other scripts, valid UTF-8 */
     if (!alnum && (i == 0 || !strchr("-_. ", c)))
       return false;
   }

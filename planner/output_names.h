@@ -21,8 +21,9 @@
 /* The longest file name save_as may give. */
 #define BATON__SAVE_AS_MAX 80
 
-/* Is name a plain file name to write: 1-80 bytes of letters, digits, '-', '_', '.' and inner
- * spaces, starting with a letter or digit (no folder, no hidden file, nothing to escape)? */
+/* Is name a plain file name to write: 1-80 bytes of valid UTF-8, letters (of any script), digits,
+ * '-', '_', '.' and inner spaces, starting with a letter or digit (no folder, no hidden file, no
+ * control character, nothing to escape)? */
 bool baton__save_as_ok(const char *name);
 
 /* Does an output of that name and type name a file (a picture, a sound, a video, a saved text)? */

@@ -1,4 +1,5 @@
 /* mcp_resources.c — the files an MCP session's runs produced: URIs, MIME types, resources/list and resources/read. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,16 +84,30 @@ static void res_clear(mcp_resource *r) {
   memset(r, 0, sizeof *r);
 }
 
+/* name as one URI path segment: bytes other than letters, digits and "-._~" percent-encoded
+ * ("my reading.wav": "my%20reading.wav", UTF-8 byte by byte). */
+static void uri_segment(const char *name, char *out, size_t cap) {
+  size_t o = 0;
+  for (const unsigned char *c = (const unsigned char *)name; *c && o + 4 < cap; c++)
+    if ((*c < 0x80 && isalnum(*c)) || strchr("-._~", *c))
+      out[o++] = (char)*c;
+    else
+      o += (size_t)snprintf(out + o, cap - o, "%%%02X", *c);
+  out[o] = '\0';
+}
+
 bool baton__mcp_res_add(mcp_server *s, const char *run_id, const char *path, char *uri_out,
                         size_t cap) {
   const char *slash = strrchr(path, '/');
   const char *name = slash ? slash + 1 : path;
+  char segment[768];
+  uri_segment(name, segment, sizeof segment);
   pthread_mutex_lock(&s->lock);
   mcp_resource *r = &s->res[s->next_res];
   res_clear(r);
   char uri[1024];
   snprintf(uri, sizeof uri, "baton://runs/%s/%lu/%s", run_id ? run_id : "run", ++s->res_serial,
-           name);
+           segment);
   r->uri = strdup(uri);
   r->path = strdup(path);
   r->name = strdup(name);

@@ -73,11 +73,12 @@ try {
   ok('image_to_text');
 
   const saved = await client.callTool(
-    { name: 'run', arguments: { request: 'read the text in sign.png and save it as sign.txt' } });
+    { name: 'run', arguments: { request: 'read the text in sign.png and save it as résumé.txt' } });
   assert.ok(!saved.isError, text(saved));
-  const link = saved.content.find((b) => b.type === 'resource_link' && b.name === 'sign.txt');
+  const link = saved.content.find((b) => b.type === 'resource_link' && b.name === 'résumé.txt');
   assert.ok(link, `the saved text is a resource link: ${JSON.stringify(saved.content)}`);
   assert.equal(link.mimeType, 'text/plain');
+  assert.match(link.uri, /\/r%C3%A9sum%C3%A9\.txt$/, 'the name is one encoded URI segment');
   const txt = await client.readResource({ uri: link.uri });
   assert.match(txt.contents[0].text, /library/i);
   ok('run: a text saved as asked is a resource');

@@ -320,10 +320,13 @@ Test(planner_taskgraph, takes_10000_tasks_as_the_config_allows_and_names_the_lim
 
 Test(planner_taskgraph, names_output_files_after_save_as_and_refuses_names_that_leave_the_folder) {
   char err[512];
-  cr_assert_eq(check("[" SPEAK_AS(0, "answer.wav") "," SPEAK_AS(1, "my reading.v2.wav") "]", err,
-                     sizeof err), 0, "%s", err);
+  cr_assert_eq(check("[" SPEAK_AS(0, "answer.wav") "," SPEAK_AS(1, "my reading.v2.wav") ","
+                     SPEAK_AS(2, "\\u00e9t\\u00e9.wav") "," SPEAK_AS(3, "\\u7b54\\u3048.wav") "]",
+                     err, sizeof err), 0, "%s", err); /* "été.wav", "答え.wav" */
   const char *bad[] = {"../up.wav", "/tmp/x.wav", "a/b.wav", ".hidden.wav", "", "x.wav ",
-                       "-rf.wav", "tab\\there.wav", "\\u00e9t\\u00e9.wav", NULL};
+                       "-rf.wav", "tab\\there.wav", "x\\u202egpj.wav", "a\\u200bb.wav",
+                       "\\u0085x.wav", NULL}; /* invisible, changing the direction */
+  cr_assert(!baton__save_as_ok("\xff.wav") && !baton__save_as_ok("\xc3.wav"), "not UTF-8");
   char long_name[BATON__SAVE_AS_MAX + 2] = "";
   memset(long_name, 'a', BATON__SAVE_AS_MAX - 3);
   memcpy(long_name + BATON__SAVE_AS_MAX - 3, ".wav", 5); /* 81 bytes */
