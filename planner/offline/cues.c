@@ -143,10 +143,10 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   return k == ph->n ? j - i : 0;
 }
 
-/* Is the match [i, i+n) inside a longer phrase of another task that also matches here ("part of
- * speech" hides "speech", "visual question answering" hides "question answering")? */
-static bool covered_by_longer(const planner *p, const taskcue *own, size_t i, size_t n,
-                              size_t words, size_t a, size_t b) {
+/* Does a phrase of over `words` words of a task but `own` (NULL: any) match from [a,i] over [i,i+n)
+ * ("part of speech" hides "speech", "visual question answering" hides "question answering")? */
+bool off_phrase_covers(const planner *p, const taskcue *own, size_t i, size_t n, size_t words,
+                       size_t a, size_t b) {
   for (const taskcue *c = p->cues; c < p->cues + p->n_cues; c++) /* phrases longest first */
     for (size_t k = 0; c != own && k < c->n_phrases && c->phrases[k].n > words; k++)
       for (size_t j = off_back(i, c->phrases[k].n + 2, a); j <= i; j++) /* +2 for determiners */
@@ -165,7 +165,7 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
   for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++) { /* longest first */
     size_t at = a, len = 0;
     for (; at < b; at++)
-      if ((len = off_phrase_at(p, ph, at, b)) && !covered_by_longer(p, c, at, len, ph->n, a, b))
+      if ((len = off_phrase_at(p, ph, at, b)) && !off_phrase_covers(p, c, at, len, ph->n, a, b))
         break;
     bool inside = at >= b; /* not found: nothing to add either */
     for (size_t k = 0; k < n_spans && !inside; k++)

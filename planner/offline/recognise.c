@@ -79,15 +79,6 @@ static void mark_references(planner *p, size_t a, size_t b) {
       p->tok[i].skip = p->tok[i - 1].skip = true;
 }
 
-/* Does some task's cue phrase start at token k (within [k,b))? */
-static bool cue_starts(const planner *p, size_t k, size_t b) {
-  for (size_t t = 0; t < p->n_cues; t++)
-    for (size_t f = 0; f < p->cues[t].n_phrases; f++)
-      if (off_phrase_at(p, &p->cues[t].phrases[f], k, b))
-        return true;
-  return false;
-}
-
 /* Does task t take text task u makes? */
 static bool reads_from(const planner *p, int t, int u) {
   return t >= 0 && u >= 0 && (p->cues[t].spec->inputs & p->cues[u].spec->outputs & BATON__T_TEXT);
@@ -113,8 +104,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
   for (size_t k = st->a + 1; k + 1 < st->b; k++) {
     if (off_punct(p, k - 1, ":") && off_is_question(p, k, st->b))
       break; /* "answer the question: what is the main | topic ...?" is one ask */
-    if ((k == st->a + 1 && !off_is(p, k, W_WH)) || !cue_starts(p, k, st->b))
-      continue; /* a word alone before a wh-clause: "summarize | what is said" */
+    if ((k == st->a + 1 && !off_is(p, k, W_WH)) || !off_phrase_covers(p, NULL, k, 1, 0, k, st->b))
+      continue; /* no cue at k, or a word alone before a wh-clause: "summarize | what is said" */
     double s1, s2, sn; /* "the mood of the | text in x.png": the head takes what the tail makes */
     int t2 = p->tok[k - 1].det ? off_best_task(p, k, st->b, avail, &s2) : -1;
     int t1 = off_best_task(p, st->a, k, avail | (t2 >= 0 ? p->cues[t2].spec->outputs : 0), &s1);
