@@ -125,15 +125,13 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
   unsigned ft = off_file_type(q + fs, fe - fs); /* a web address is a text, passed on whole */
   bool url = !ft && (!strncmp(q + fs, "http://", 7) || !strncmp(q + fs, "https://", 8));
   int rc = ft || url ? push_resource(p, ft, fs, fe, fs, fe) : 0;
-  if (rc < 0)
-    return rc;
-  for (size_t i = ft || url ? fe : s, j; i < e; i = j + (j == i)) { /* (after a name, the rest) */
+  for (size_t i = ft || url ? fe : s, j; rc >= 0 && i < e; i = j + (j == i)) { /* (after a name) */
     j = word_end(q, i, e, "'.");
     if (j > i ? !push_token(p, TK_WORD, i, j)
               : strchr(".!?;,:", q[i]) && !push_token(p, TK_PUNCT, i, i + 1))
-      return -2;
+      rc = -2;
   }
-  return 0;
+  return rc < 0 ? rc : 0;
 }
 
 /* The quote at i (content [cs,ce), ending at qe) as a resource: a file name ('x.jpg,') or text. */
@@ -159,17 +157,16 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
 int off_tokenize(planner *p) {
   const char *q = p->req;
   size_t n = strlen(q), cs, ce;
-  for (size_t i = 0, j; i < n; i = j) {
+  int rc = 0;
+  for (size_t i = 0, j; rc == 0 && i < n; i = j) {
     size_t qe = baton__quote_at(q, n, i, &cs, &ce), dash = baton__dash_len(q + i, n - i);
     j = qe ? qe : i + (dash ? dash : 1); /* a chunk runs to the next space, dash or opening quote */
     while (!qe && !dash && j < n && !baton__space_byte(q[j]) && !baton__dash_len(q + j, n - j) &&
            !baton__quote_at(q, n, j, &cs, &ce))
       j++;
-    int rc = qe ? tokenize_quote(p, i, cs, ce, qe) : dash ? 0 : tokenize_chunk(p, i, j); /* "a—b" */
-    if (rc != 0)
-      return rc;
+    rc = qe ? tokenize_quote(p, i, cs, ce, qe) : dash ? 0 : tokenize_chunk(p, i, j); /* "a—b" */
   }
-  return 0;
+  return rc;
 }
 
 /* Up to max stemmed words of s (how many); *comma (if not NULL): bit k for a ',' before word k. */
