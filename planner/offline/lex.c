@@ -142,10 +142,8 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
     b--;
   for (fb = b; fb > a && strchr(",.;:", q[fb - 1]);)
     fb--;
-  if (b <= a)
-    return 0;
   unsigned ft = off_file_type(q + a, fb - a);
-  int rc = push_resource(p, ft, a, ft ? fb : b, i, qe);
+  int rc = b > a ? push_resource(p, ft, a, ft ? fb : b, i, qe) : 0; /* an empty quote: nothing */
   if (rc <= 0)
     return rc;
   /* 'It ends here.' Could you...: the quote closed a sentence (its mark ends the quote's span) */
