@@ -399,8 +399,10 @@ static char *es_save_as(const es_job *job, int rate_hz, const char *ext, baton__
   if (!pcm.s || (rate != rate_hz && baton__pcm_resample(&pcm, rate) != 0))
     baton__run_fail(env, "out of memory");
   else if ((path = baton__run_out_path(env, ext)) &&
-           baton__pcm_write(path, ext, &pcm, env->err, sizeof env->err) != 0)
-    free(path), path = NULL;
+           baton__pcm_write(path, ext, &pcm, env->err, sizeof env->err) != 0) {
+    free(path);
+    path = NULL;
+  }
   baton__pcm_release(&pcm);
   return path;
 }

@@ -403,7 +403,7 @@ static char *sf_save(const baton__pcm *pcm, const sf_plan *plan, const char *ins
 /* Words that ask for recordings played at once rather than one after another. */
 static const char *const sf_mix[] = {"mix", "overlay", "on top", "as background", "underneath",
                                      "in the background", "background music", "at the same time",
-                                     "simultaneous", "layer", NULL}; /* not "background noise" */
+                                     "simultaneous", "layered", NULL}; /* not "background noise" */
 
 /* Joins the recordings "audio2" ... "audio9" to pcm (the first), one after another unless the
  * instruction asks for a mix. 0, or -1 with env->err set. */
@@ -424,10 +424,11 @@ static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, 
                         sizeof env->err) != 0)
       return -1;
     int rc = baton__pcm_join(pcm, &next, mix);
-    if (rc != 0)
-      return baton__run_fail(env, rc == -1 ? "out of memory joining the recordings" :
-                             "the joined recording would be longer than %.0f s",
+    if (rc == -2)
+      return baton__run_fail(env, "the joined recording would be longer than %.0f s",
                              BATON__PCM_MAX_SECONDS);
+    if (rc != 0)
+      return baton__run_fail(env, "out of memory joining the recordings");
     n++;
   }
   plan->defaulted &= n == 1; /* joining was the operation asked for */

@@ -122,8 +122,10 @@ char *baton__summarize_offline(const char *request, const cJSON *tasks) {
     cJSON_ArrayForEach(o, outs) {
       unsigned type = baton__type_from_name(o->string);
       if (cJSON_IsString(o) && baton__is_file_output(o->string, type)) {
-        baton__sb_addf(&sb, type ? "   Wrote the %s file %s\n" : "   Saved %s%s as asked\n",
-                       type ? o->string : "", o->valuestring);
+        if (type)
+          baton__sb_addf(&sb, "   Wrote the %s file %s\n", o->string, o->valuestring);
+        else /* a text saved as asked */
+          baton__sb_addf(&sb, "   Saved %s as asked\n", o->valuestring);
         baton__sb_addf(&files, "  %s\n", o->valuestring);
       } else if (cJSON_IsString(o)) {
         if (!o->valuestring[0])

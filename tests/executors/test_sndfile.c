@@ -699,6 +699,13 @@ Test(executors_sndfile, joins_or_mixes_two_recordings, .init = setup, .fini = te
   char err[512], *text = NULL;
   cr_assert_null(process_two(a, "/nonexistent/b.wav", "join them", &text, err, sizeof err));
   cr_assert(strstr(err, "/nonexistent/b.wav"), "unclear error: %s", err);
+  /* Two recordings within the limit each, but not one after another. */
+  char *long1 = make_signal("long1.wav", 8000, 1, 901.0, nothing);
+  char *long2 = make_signal("long2.wav", 8000, 1, 901.0, nothing);
+  cr_assert_null(process_two(long1, long2, "join them", &text, err, sizeof err));
+  cr_assert(strstr(err, "longer than 1800 s"), "unclear error: %s", err);
+  free(long1);
+  free(long2);
   free(a);
   free(b);
 }
