@@ -276,6 +276,15 @@ Test(runtime_main_job, a_translation_speaks_in_its_target_language, .timeout = 1
   free(dir);
 }
 
+/* A plan (JSON) is refused before anything runs, the error saying `says`. */
+static void assert_plan_refused(baton *ctx, const char *dir, const char *plan, const char *says) {
+  baton_request bad = {BATON_REQUEST_INIT, .input_root = dir, .plan_json = plan};
+  baton_run *run = NULL;
+  cr_assert_neq(baton_submit(ctx, &bad, NULL, NULL, &run), BATON_OK);
+  cr_assert_null(run);
+  cr_assert(strstr(baton_errmsg(ctx), says), "%s", baton_errmsg(ctx));
+}
+
 /* The file a text output was saved to: under the name asked for, holding the text and a newline. */
 static void assert_text_saved(const cJSON *task, const char *name) {
   const char *path = out_of(task, "file"), *text = out_of(task, "text");
@@ -350,11 +359,9 @@ Test(runtime_main_job, two_recordings_are_joined_into_the_file_named, .timeout =
   cJSON_Delete(res);
   baton_run_free(run);
   /* The second recording is an input like the first: outside the folder, refused. */
-  baton_request out_of_folder = {BATON_REQUEST_INIT, .input_root = dir,
-      .plan_json = "[{\"task\":\"audio-to-audio\",\"id\":0,\"dep\":[-1],\"args\":{\"audio\":"
-                   "\"a.wav\",\"audio2\":\"../../etc/hostname.wav\"}}]"};
-  cr_assert_neq(baton_submit(ctx, &out_of_folder, NULL, NULL, &run), BATON_OK);
-  cr_assert(strstr(baton_errmsg(ctx), "hostname.wav"), "%s", baton_errmsg(ctx));
+  assert_plan_refused(ctx, dir, "[{\"task\":\"audio-to-audio\",\"id\":0,\"dep\":[-1],\"args\":"
+                      "{\"audio\":\"a.wav\",\"audio2\":\"../../etc/hostname.wav\"}}]",
+                      "hostname.wav");
   baton_close(ctx);
   bt_rmtree(dir);
   free(dir);
@@ -392,11 +399,9 @@ Test(runtime_main_job, an_output_named_in_the_request_is_written_under_that_name
   cJSON_Delete(res);
   baton_run_free(run);
   /* A plan naming a file outside the run's folder is refused before anything runs. */
-  baton_request bad = {BATON_REQUEST_INIT, .input_root = dir,
-      .plan_json = "[{\"task\":\"text-to-speech\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"hi\","
-                   "\"save_as\":\"../../escape.wav\"}}]"};
-  cr_assert_neq(baton_submit(ctx, &bad, NULL, NULL, &run), BATON_OK);
-  cr_assert(strstr(baton_errmsg(ctx), "is not a plain file name"), "%s", baton_errmsg(ctx));
+  assert_plan_refused(ctx, dir, "[{\"task\":\"text-to-speech\",\"id\":0,\"dep\":[-1],\"args\":"
+                      "{\"text\":\"hi\",\"save_as\":\"../../escape.wav\"}}]",
+                      "is not a plain file name");
   baton_close(ctx);
   bt_rmtree(dir);
   free(dir);
