@@ -17,8 +17,7 @@ export XDG_CACHE_HOME="$home/cache"   # the executor description cache
 plan1="$home/one-task.json"
 echo '[{"task": "debug-echo", "id": 0, "dep": [-1], "args": {"text": "hello"}}]' >"$plan1"
 
-# median of the numbers on stdin
-median() { sort -n | awk '{a[NR]=$1} END {m=int((NR+1)/2); if (NR%2) print a[m]; else printf "%.1f\n", (a[m]+a[m+1])/2}'; }
+. bench/median.sh
 
 # measure LABEL CMD...: N runs after one warm-up (which seeds BATON_HOME and
 # the executor description cache), prints median wall ms and peak MiB.

@@ -19,7 +19,7 @@ jobs=${3:-$(nproc)}
 out=$(mktemp)
 trap 'rm -f "$out" "$out.time"' EXIT
 
-median() { sort -n | awk '{a[NR]=$1} END {m=int((NR+1)/2); if (NR%2) print a[m]; else printf "%.1f\n", (a[m]+a[m+1])/2}'; }
+. bench/median.sh
 
 walls=() cpus=()
 echo "| run | tests | wall s | CPU s (user+sys) | load before |"

@@ -433,8 +433,8 @@ static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, 
   }
   plan->defaulted &= n == 1; /* joining was the operation asked for */
   if (n > 1)
-    baton__sb_addf(desc, "%s %d recordings (%.2f s first) into %.2f s; ",
-                   mix ? "mixed" : "joined one after another", n, first,
+    baton__sb_addf(desc, "%s %d recordings %s (%.2f s the first) into %.2f s; ",
+                   mix ? "mixed" : "joined", n, mix ? "together" : "one after another", first,
                    (double)pcm->frames / pcm->rate);
   return 0;
 }
