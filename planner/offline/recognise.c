@@ -28,14 +28,13 @@ static bool names_output(const planner *p, const step *st, size_t i) {
 }
 
 /* Does the file at token i name what a joining step makes ("combine them into one file called
- * c.wav", "into a single audio file 'c.wav'"), not one to join? */
+ * c.wav", "into a single audio file 'c.wav'"), not one to join ("merge a.wav", "want to merge a.wav
+ * and b.wav", "combine a.wav with b.wav")? */
 static bool names_joined(const planner *p, const step *st, size_t i) {
   for (size_t k = i; off_has_word(p, st->a, i, W_JOINING) && k-- > off_back(i, 5, st->a);)
-    if (off_is(p, k, W_DESTINATION) || off_is(p, k, W_NAMING))
-      return true;
-    else if (p->tok[k].kind != TK_WORD || off_is(p, k, W_JOINER) || off_is(p, k, W_PREPOSITION) ||
-             off_is(p, k, W_JOINING))
-      return false; /* "merge a.wav", "want to merge a.wav and b.wav", "combine a.wav with b.wav" */
+    if (off_is(p, k, W_DESTINATION) || off_is(p, k, W_NAMING) || p->tok[k].kind != TK_WORD ||
+        off_is(p, k, W_JOINER) || off_is(p, k, W_PREPOSITION) || off_is(p, k, W_JOINING))
+      return off_is(p, k, W_DESTINATION) || off_is(p, k, W_NAMING);
   return false;
 }
 
