@@ -443,12 +443,10 @@ static int emit_step(planner *p, const step *st) {
         (quotes && !off_has_word(p, st->a, i, W_DESTINATION)))) /* not "as 'positive'" */
       own[n_own] = i, n_own += p->tok[i].res + 1 != st->output; /* not the file it makes */
   /* "combine a.wav and b.wav", "... Combine them" (all unused), "combine it with b.wav": one task
-   * taking audio2...; "detect faces in a.jpg and b.jpg and blur them": the files before (none of
-   * its type made) */
+   * taking audio2...; "detect faces in a.jpg and b.jpg and blur them": the files before */
   bool joining = ptype == BATON__T_AUDIO && off_has_word(p, st->a, st->b, W_JOINING);
-  bool all = joining && !n_own && nearest_producer(p, ptype) < 0;
-  bool them = !n_own && !all && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL) &&
-              nearest_producer(p, ptype) < 0;
+  bool none = !n_own && nearest_producer(p, ptype) < 0, all = joining && none; /* none made yet */
+  bool them = none && !all && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL);
   for (size_t i = them ? st[-1].a : 0; (them || all) && i < (them ? st[-1].b : p->n_tok); i++)
     if (off_res_at(p, i, ptype) >= 0 && !(all && p->res[p->tok[i].res].used))
       own[n_own++] = i;
