@@ -187,7 +187,6 @@ bool off_marks_found(const planner *p);
 
 /* ---- cues.c */
 int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable);
-size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b);
 bool off_phrase_covers(const planner *p, const taskcue *own, size_t i, size_t n, size_t words,
                        size_t a, size_t b);
 double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b);
