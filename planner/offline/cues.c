@@ -34,7 +34,7 @@ static int by_cue_and_task(const void *x, const void *y) { return compare_cues(x
 /* The task's keyword phrases ("a|b|c") as stems, commas ("people, places") and determiners marked;
  * stably longest first, as off_keyword_score counts them (a phrase written twice counts once). */
 static int read_phrases(const planner *p, taskcue *c, const char *kw) {
-  size_t cap = 1;
+  size_t cap = 1, j;
   for (const char *s = strchr(kw, '|'); s && cap < OFF_MAX_PHRASES; s = strchr(s + 1, '|'))
     cap++;
   if (!(c->phrases = calloc(cap, sizeof *c->phrases)))
@@ -45,8 +45,7 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
     ph.n = off_split_words(s, strcspn(s, "|"), ph.stems, OFF_MAX_PHRASE, &ph.comma);
     for (size_t k = 0; k < ph.n; k++)
       ph.det |= off_words_has(&p->lx->cls[W_DETERMINER], ph.stems[k], true) ? 1u << k : 0u;
-    size_t j = c->n_phrases;
-    for (; j > 0 && c->phrases[j - 1].n < ph.n; j--)
+    for (j = c->n_phrases; j > 0 && c->phrases[j - 1].n < ph.n; j--)
       c->phrases[j] = c->phrases[j - 1];
     c->phrases[j] = ph;
     c->n_phrases += ph.n > 0;
@@ -160,11 +159,10 @@ bool off_phrase_covers(const planner *p, const taskcue *own, size_t i, size_t n,
  * image" is not also "modify", "the image based on" not also "an image based" (loose "a"/"the"). */
 double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b) {
   enum { MAX_SPANS = 16 };
-  size_t span_at[MAX_SPANS], span_len[MAX_SPANS], n_spans = 0;
+  size_t span_at[MAX_SPANS], span_len[MAX_SPANS], n_spans = 0, at, len = 0;
   double s = 0;
   for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++) { /* longest first */
-    size_t at = a, len = 0;
-    for (; at < b; at++)
+    for (at = a; at < b; at++)
       if ((len = off_phrase_at(p, ph, at, b)) && !off_phrase_covers(p, c, at, len, ph->n, a, b))
         break;
     bool inside = at >= b; /* not found: nothing to add either */
