@@ -456,12 +456,11 @@ static int emit_step(planner *p, const step *st) {
   size_t copies = joins ? 1 : n_own > 1 ? n_own : made_together(p, st, ptype);
   int first = (int)(p->g->n - copies), words = heard(p, st); /* "them": no own files */
   for (size_t c = 0; words > -2 && c < copies; c++) {
-    source in = {-1, first + (int)c, NULL}, out = {-1, -1, NULL};
+    source in = {-1, onto >= 0 ? onto : first + (int)c, NULL}, out = {-1, -1, NULL};
     int prev_text = words >= 0 ? words : nearest_producer(p, BATON__T_TEXT);
-    int rc = onto >= 0 ? (in.ref = onto, 0)
-             : n_own > 1 || copies == 1 ? choose_input(p, st, own, n_own, c, prev_text, &in) : 0;
-    if (rc != 0)
-      return rc;
+    if (onto < 0 && (n_own > 1 || copies == 1) &&
+        (q = choose_input(p, st, own, n_own, c, prev_text, &in)) != 0)
+      return q;
     const char *lang = fed_language(p, &in);
     if (extra && text && !(spec->outputs & BATON__T_TEXT) && !(lang && !strcmp(lang, tgt))) {
       /* text going into a speaking or drawing task is translated first */
