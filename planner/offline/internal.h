@@ -36,8 +36,7 @@
                    "page.txt\""
 #define OFF_OOM "out of memory while planning"
 
-/* ---- lexicon (lexicon.c) ---------------------------------------------- */
-
+/* ---- lexicon.c: word classes, task roles, weights */
 /* Word classes of lexicon.yaml (W_*), task kinds its rules name (R_*; the question answerers in a
  * row, READ_DOCUMENT to ASK_TABLE), weights: score.c's terms (F_*, one a feature), limits (K_*). */
 #define OFF_CLASSES(X) \
