@@ -1,5 +1,6 @@
 /* llm_planner.c — plans a request and writes its answer with an OpenAI-compatible LLM. */
 #include "planner/llm_planner.h"
+#include "planner/output_names.h"
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
@@ -950,7 +951,8 @@ static void render_results(const cJSON *tasks, size_t text_max, baton__sb *res, 
         const char *key = o->string ? o->string : "output";
         if (cJSON_IsString(o) && o->valuestring) {
           bool file = strcmp(key, "text") != 0 && o->valuestring[0] == '/';
-          baton__sb_addf(res, "  %s%s: ", key, file ? " file" : "");
+          bool saved = strcmp(key, BATON__OUTPUT_FILE) == 0; /* "file: /run/summary.txt" */
+          baton__sb_addf(res, "  %s%s: ", key, file && !saved ? " file" : "");
           if (!file)
             baton__sb_addc(res, '"');
           add_cut(res, o->valuestring, file ? 4096 : text_max);
