@@ -42,21 +42,36 @@ static const char *const pitch_down[] = {"lower", "deeper", "decrease", "drop", 
                                          "masculine", "man's", NULL};
 static const char *const pitch_up_weak[] = {"up", NULL}, *const pitch_down_weak[] = {"down", NULL};
 
-/* A number of semitones or octaves in low ("3 semitones", "-2 half steps", "an octave"): *st, true
- * if one is named; negative when written with a minus. */
+/* The semitones `v` of the unit at `unit` make ("semitones", "half steps", "octaves"); 0 if none. */
+static double interval_of(double v, const char *unit) {
+  if (!strncmp(unit, "semitone", 8) || !strncmp(unit, "half", 4) || !strncmp(unit, "step", 4))
+    return v;
+  return !strncmp(unit, "octave", 6) ? v * 12.0 : 0;
+}
+
+/* Numbers written as words before a unit: "two octaves", "an octave", "five semitones". */
+static const char *const number_words[] = {"a", "an", "one", "two", "three", "four", "five", "six",
+                                           "seven", "eight", "nine", "ten", "eleven", "twelve"};
+
+/* A number of semitones or octaves in low ("3 semitones", "-2 half steps", "an octave", "two
+ * octaves"): *st, true if one is named; negative when written with a minus. */
 static bool named_interval(const char *low, double *st) {
   double v;
   for (const char *p = low, *end; baton__run_next_number(low, &p, &v, &end);) {
     const char *num = p;
     while (num > low && (isdigit((unsigned char)num[-1]) || num[-1] == '.'))
       num--;
-    double sign = num > low && num[-1] == '-' ? -1.0 : 1.0;
-    if (!strncmp(end, "semitone", 8) || !strncmp(end, "half", 4) || !strncmp(end, "step", 4))
-      return *st = sign * v, true;
-    if (!strncmp(end, "octave", 6))
-      return *st = sign * v * 12.0, true;
+    if ((*st = interval_of(num > low && num[-1] == '-' ? -v : v, end)) != 0)
+      return true;
   }
-  return strstr(low, "an octave") || strstr(low, "one octave") ? (*st = 12.0, true) : false;
+  for (size_t i = 0; i < sizeof number_words / sizeof number_words[0]; i++) {
+    size_t n = strlen(number_words[i]);
+    for (const char *w = low; (w = strstr(w, number_words[i])); w += n)
+      if ((w == low || !isalpha((unsigned char)w[-1])) && w[n] == ' ' &&
+          (*st = interval_of(i < 2 ? 1 : (double)(i - 1), w + n + 1)) != 0)
+        return true;
+  }
+  return false;
 }
 
 double baton__pitch_parse(const char *low) {

@@ -608,7 +608,7 @@ Test(executors_sndfile, changes_the_pitch_keeping_the_speed, .init = setup, .fin
     double hz, seconds; /* the tone after, and the length */
   } cases[] = {
       {"raise the pitch of tone.wav by 12 semitones", 880.0, 2.0},
-      {"shift the pitch up 7 semitones", 659.26, 2.0},
+      {"shift the pitch up seven semitones", 659.26, 2.0},
       {"lower the pitch by an octave", 220.0, 2.0},
       {"make the voice deeper", 349.23, 2.0}, /* no number: a major third */
       {"give it a higher pitch, like a female voice", 554.37, 2.0},
@@ -637,6 +637,8 @@ Test(executors_sndfile, changes_the_pitch_keeping_the_speed, .init = setup, .fin
   }
   char err[512];
   cr_assert_null(process(in, "raise the pitch by 2 octaves", err, sizeof err, NULL));
+  cr_assert(strstr(err, "24 semitones"), "unclear error: %s", err);
+  cr_assert_null(process(in, "raise the pitch by two octaves", err, sizeof err, NULL));
   cr_assert(strstr(err, "24 semitones"), "unclear error: %s", err);
   free(in);
 }
