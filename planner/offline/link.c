@@ -473,7 +473,7 @@ static int emit_step(planner *p, const step *st) {
               : (q = spoken_already(p, st, &in)) >= 0 ? q
               : emit_task(p, st, st->task, &in, prev_text, tgt, src_lang);
     free(in.literal);
-    for (size_t k = onto < 0; joins && out.ref >= 0 && k < n_own && k < 8; k++) /* audio2... */
+    for (size_t k = onto < 0; joins && out.ref >= 0 && k < n_own && k + (onto >= 0) < 9; k++)
       if (join_input(p, &p->g->tasks[out.ref], k + 1 + (onto >= 0), p->tok[own[k]].res) != 0)
         return -1;
     if (out.ref < 0 || (extra && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */
