@@ -190,7 +190,8 @@ static int edit_twin(const planner *p, const step *x, const step *y) {
 
 /* Keeps the recognised steps only; neighbours on one task where the first names nothing but what
  * the second lacks ("detect and count the objects in x.jpg", "answer 'Q?' | using the document
- * d.jpg") or both translate ("a.txt and b.txt into German"), or a restyle and an edit, become one. */
+ * d.jpg") or both translate ("a.txt and b.txt into German"), or a restyle and an edit, become one,
+ * unless each names a file it makes. */
 static void merge_steps(planner *p) {
   size_t w = 0;
   for (size_t r = 0; r < p->n_steps; r++) {
@@ -201,8 +202,9 @@ static void merge_steps(planner *p) {
     int twin = l && (!own || (own == BATON__T_TEXT && off_is_role(p, s->task, R_DRAW) &&
                               off_is_role(p, l->task, R_EDIT))) ? edit_twin(p, l, s) : -1;
     unsigned in = p->cues[s->task].spec->inputs & ~own; /* what it lacks */
-    if (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
-        (!(off_own_types(p, l->a, l->b) & ~in) || off_is_role(p, s->task, R_TRANSLATE))))
+    bool files = l && l->output && s->output; /* "... save it as b.wav, then ... as c.wav": two */
+    if (!files && (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
+        (!(off_own_types(p, l->a, l->b) & ~in) || off_is_role(p, s->task, R_TRANSLATE)))))
       l->task = twin >= 0 ? twin : l->task, l->b = s->b;
     else
       p->steps[w++] = *s;
