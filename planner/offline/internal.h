@@ -223,6 +223,9 @@ int off_rewrite(const planner *p, const step *st, unsigned produced);
 
 /* ---- recognise.c */
 int off_recognise(planner *p);
+/* Does st join recordings: a task taking and making sound, a joining word not naming an earlier
+ * result ("the combined audio")? */
+bool off_joins(const planner *p, const step *st);
 
 /* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);

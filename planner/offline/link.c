@@ -414,6 +414,14 @@ static int join_input(planner *p, baton__task *t, size_t k, int r) {
   return baton__task_add_arg(t, name, p->res[r].value, -1);
 }
 
+/* Has a task taken resource r, or a file of its name ("a.wav and b.wav ... clean a.wav")? */
+static bool name_used(const planner *p, int r) {
+  for (size_t i = 0; i < p->n_res; i++)
+    if (p->res[i].used && !strcmp(p->res[i].value, p->res[r].value))
+      return true;
+  return false;
+}
+
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
@@ -444,14 +452,14 @@ static int emit_step(planner *p, const step *st) {
       own[n_own] = i, n_own += p->tok[i].res + 1 != st->output; /* not the file it makes */
   /* "combine a.wav and b.wav", "... Combine them" (all unused), "combine it with b.wav": one task
    * taking audio2...; "detect faces in a.jpg and b.jpg and blur them": the files before */
-  bool joining = ptype == BATON__T_AUDIO && off_has_word(p, st->a, st->b, W_JOINING);
-  bool none = !n_own && nearest_producer(p, ptype) < 0, all = joining && none; /* none made yet */
+  bool joining = off_joins(p, st);
+  int made = nearest_producer(p, ptype); /* "clean a.wav, then combine them": onto what it made */
+  bool none = !n_own && made < 0, all = joining && !n_own; /* all: the unused ones */
   bool them = none && !all && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL);
   for (size_t i = them ? st[-1].a : 0; (them || all) && i < (them ? st[-1].b : p->n_tok); i++)
-    if (off_res_at(p, i, ptype) >= 0 && !(all && p->res[p->tok[i].res].used))
+    if (off_res_at(p, i, ptype) >= 0 && !(all && name_used(p, p->tok[i].res)))
       own[n_own++] = i;
-  int onto = joining && n_own == 1 && (off_has_word(p, st->a, st->b, W_REFERENCE) ||
-             off_has_word(p, st->a, st->b, W_MADE_THING)) ? nearest_producer(p, ptype) : -1;
+  int onto = joining && (all || n_own < 2) ? made : -1; /* "combine the cleaned audio with b.wav" */
   bool joins = joining && (n_own > 1 || onto >= 0);
   size_t copies = joins ? 1 : n_own > 1 ? n_own : made_together(p, st, ptype);
   int first = (int)(p->g->n - copies), words = heard(p, st); /* "them": no own files */

@@ -29,12 +29,20 @@ static bool names_output(const planner *p, const step *st, size_t i) {
 
 /* Does the file at token i name what a joining step makes ("combine them into one file called
  * c.wav", "into a single audio file 'c.wav'"), not one to join ("merge a.wav", "want to merge a.wav
- * and b.wav", "combine a.wav with b.wav")? */
+ * and b.wav", "combine a.wav with another file named b.wav", "append it to b.wav")? */
 static bool names_joined(const planner *p, const step *st, size_t i) {
-  for (size_t k = i; off_has_word(p, st->a, i, W_JOINING) && k-- > off_back(i, 5, st->a);)
-    if (off_is(p, k, W_DESTINATION) || off_is(p, k, W_NAMING) || p->tok[k].kind != TK_WORD ||
-        off_is(p, k, W_JOINER) || off_is(p, k, W_PREPOSITION) || off_is(p, k, W_JOINING))
-      return off_is(p, k, W_DESTINATION) || off_is(p, k, W_NAMING);
+  for (size_t k = i; off_has_word(p, st->a, i, W_JOINING) && k-- > off_back(i, 7, st->a);)
+    if (off_is(p, k, W_DESTINATION) || p->tok[k].kind != TK_WORD || off_is(p, k, W_JOINER) ||
+        off_is(p, k, W_PREPOSITION) || off_is(p, k, W_JOINING))
+      return off_is(p, k, W_DESTINATION) && off_is(p, k, W_PREPOSITION); /* not "append it to" */
+  return false;
+}
+
+bool off_joins(const planner *p, const step *st) {
+  const baton__taskspec *s = p->cues[st->task].spec;
+  for (size_t i = st->a; s->inputs & s->outputs & BATON__T_AUDIO && i < st->b; i++)
+    if (off_is(p, i, W_JOINING) && !(i > st->a && off_is(p, i - 1, W_DEFINITE)))
+      return true;
   return false;
 }
 
@@ -53,9 +61,9 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
   for (size_t i = st->a, w = 0; i < st->b; i++, w = 0) {
     for (size_t k = off_back(i, 5, st->a + 2); k < i; k++) /* w: the "save" of "save it as i" */
       w = off_is(p, k, W_SAVING) ? k : w;
+    bool named = names_output(p, st, i) || (w && off_is(p, i - 1, W_TARGET_PREP)); /* "save in" */
     if (off_res_at(p, i, made | (w ? BATON__T_TEXT | BATON__T_JSON : 0)) >= 0 &&
-        (names_output(p, st, i) || (w && off_is(p, i - 1, W_TARGET_PREP))) && /* "save it in" */
-        (w || off_res_at(p, i, s->inputs) < 0 || names_joined(p, st, i)))
+        (names_joined(p, st, i) || (named && (w || off_res_at(p, i, s->inputs) < 0))))
       p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1,
       st->b = w ? w - off_is(p, w - 1, W_JOINER) : st->b;
     else if (off_res_at(p, i, s->inputs) >= 0)
@@ -191,7 +199,7 @@ static int edit_twin(const planner *p, const step *x, const step *y) {
 /* Keeps the recognised steps only; neighbours on one task where the first names nothing but what
  * the second lacks ("detect and count the objects in x.jpg", "answer 'Q?' | using the document
  * d.jpg") or both translate ("a.txt and b.txt into German"), or a restyle and an edit, become one,
- * unless each names a file it makes. */
+ * unless each names a file it makes or only the second joins recordings. */
 static void merge_steps(planner *p) {
   size_t w = 0;
   for (size_t r = 0; r < p->n_steps; r++) {
@@ -202,8 +210,9 @@ static void merge_steps(planner *p) {
     int twin = l && (!own || (own == BATON__T_TEXT && off_is_role(p, s->task, R_DRAW) &&
                               off_is_role(p, l->task, R_EDIT))) ? edit_twin(p, l, s) : -1;
     unsigned in = p->cues[s->task].spec->inputs & ~own; /* what it lacks */
-    bool files = l && l->output && s->output; /* "... save it as b.wav, then ... as c.wav": two */
-    if (!files && (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
+    bool apart = l && ((l->output && s->output) || /* "... as b.wav, then ... as c.wav": two */
+                       (off_joins(p, s) && !off_joins(p, l))); /* "clean a.wav, then join them" */
+    if (!apart && (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
         (!(off_own_types(p, l->a, l->b) & ~in) || off_is_role(p, s->task, R_TRANSLATE)))))
       l->task = twin >= 0 ? twin : l->task, l->b = s->b;
     else
