@@ -208,6 +208,19 @@ static void blank_file_names(char *low) {
   }
 }
 
+/* Blanks a participle after "the", "this" or "that" ("combine the cleaned audio with b.wav", "the
+ * noise-reduced track"): it names an earlier result, it asks for nothing. */
+static void blank_results(char *low) {
+  static const char *const det[] = {"the ", "this ", "that "};
+  for (size_t d = 0; d < sizeof det / sizeof det[0]; d++)
+    for (char *p = strstr(low, det[d]); p; p = strstr(p + 1, det[d])) {
+      char *w = p + strlen(det[d]);
+      size_t n = strcspn(w, " \t\r\n,;:.!?");
+      if ((p == low || !isalpha((unsigned char)p[-1])) && n > 3 && !strncmp(w + n - 2, "ed", 2))
+        memset(w, ' ', n);
+    }
+}
+
 /* What an instruction asks for. */
 typedef struct sf_plan {
   unsigned ops;    /* SF_* bits */
@@ -229,6 +242,7 @@ static sf_plan sf_parse(const char *instr, const char *format) {
   char words[SF_MAX_INSTRUCTION + 1];
   baton__fmt(words, sizeof words, "%s", low);
   blank_file_names(words);
+  blank_results(words);
   for (size_t i = 0; i < sizeof sf_cues / sizeof sf_cues[0]; i++)
     plan.ops |= baton__run_any_word(words, sf_cues[i].words, false) ? sf_cues[i].op : 0;
   plan.ops |= baton__run_any_word(words, sf_hum, true) ? SF_DENOISE : 0;

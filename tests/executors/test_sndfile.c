@@ -580,7 +580,7 @@ Test(executors_sndfile, denoises_silence_and_tiny_files, .init = setup, .fini = 
   }
 }
 
-Test(executors_sndfile, hears_noise_words_not_file_names, .init = setup, .fini = teardown) {
+Test(executors_sndfile, hears_noise_words_not_file_names_nor_results, .init = setup, .fini = teardown) {
   char *in = make_audio("noise.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 0.1, 0.5, 0.3);
   static const struct {
     const char *said;
@@ -588,6 +588,8 @@ Test(executors_sndfile, hears_noise_words_not_file_names, .init = setup, .fini =
   } cases[] = {
       {"denoise it", true},         {"reduce the hum", true},   {"clean up noise.wav", true},
       {"normalise noise.wav", false}, {"the human voice", false}, {"make it less noisy", true},
+      {"louden the cleaned audio", false}, {"louden the noise-reduced track", false},
+      {"louden the noise", true},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512], *text = NULL;
