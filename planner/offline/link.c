@@ -417,6 +417,21 @@ static int join_input(planner *p, baton__task *t, size_t k, int r) {
   return baton__task_add_arg(t, name, p->res[r].value, -1);
 }
 
+/* Joins the recordings at own[0..n) to task id as audio2 ... audio9, going on in a new task taking
+ * its output while more are left ("combine a1.wav ... a12.wav"), the last named as st says (its
+ * file claimed until then); the last task's id, or -1 on error. */
+static int join_rest(planner *p, const step *st, int id, const size_t *own, size_t n) {
+  for (size_t k = 0, slot = 2; id >= 0 && k < n; k++, slot++) {
+    if (slot > 9 && st->output && n - k < 9)
+      p->res[st->output - 1].claimed = false;
+    source in = {-1, id, NULL};
+    id = slot > 9 ? (slot = 2, emit_task(p, st, st->task, &in, -1, NULL, NULL)) : id;
+    if (id >= 0 && join_input(p, &p->g->tasks[id], slot, p->tok[own[k]].res) != 0)
+      return -1;
+  }
+  return id;
+}
+
 /* Has a task taken resource r, or a file of its name ("a.wav and b.wav ... clean a.wav")? */
 static bool name_used(const planner *p, int r) {
   for (size_t i = 0; i < p->n_res; i++)
@@ -464,6 +479,8 @@ static int emit_step(planner *p, const step *st) {
       own[n_own++] = i;
   int onto = joining && (all || n_own < 2) ? made : -1; /* "combine the cleaned audio with b.wav" */
   bool joins = joining && (n_own > 1 || onto >= 0);
+  if (joins && st->output && n_own + (onto >= 0) > 9) /* named where the last of a chain joins */
+    p->res[st->output - 1].claimed = true;
   size_t copies = joins ? 1 : n_own > 1 ? n_own : made_together(p, st, ptype);
   int first = (int)(p->g->n - copies), words = heard(p, st); /* "them": no own files */
   for (size_t c = 0; words > -2 && c < copies; c++) {
@@ -484,9 +501,7 @@ static int emit_step(planner *p, const step *st) {
               : (q = spoken_already(p, st, &in)) >= 0 ? q
               : emit_task(p, st, st->task, &in, prev_text, tgt, src_lang);
     free(in.literal);
-    for (size_t k = onto < 0; joins && out.ref >= 0 && k < n_own && k + (onto >= 0) < 9; k++)
-      if (join_input(p, &p->g->tasks[out.ref], k + 1 + (onto >= 0), p->tok[own[k]].res) != 0)
-        return -1;
+    out.ref = joins ? join_rest(p, st, out.ref, own + (onto < 0), n_own - (onto < 0)) : out.ref;
     if (out.ref < 0 || (extra && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */
                         (out.ref = translate(p, st, &out, tgt, src_lang)) < 0) ||
         (st->speak && emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0))
