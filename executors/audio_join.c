@@ -1,4 +1,4 @@
-/* audio_join.c — recordings joined into one: played one after another, or mixed together. */
+/* audio_join.c — recordings joined: one after another, or mixed, a background one lowered. */
 #include "executors/audio_join.h"
 
 #include <math.h>
@@ -62,4 +62,22 @@ int baton__pcm_join(baton__pcm *p, baton__pcm *next, bool mix) {
   p->frames = frames;
   baton__pcm_release(next);
   return 0;
+}
+
+double baton__pcm_level(const baton__pcm *p) {
+  double sum = 0;
+  size_t n = p->frames * (size_t)p->channels;
+  for (size_t i = 0; i < n; i++)
+    sum += (double)p->s[i] * p->s[i];
+  return n ? sqrt(sum / (double)n) : 0;
+}
+
+double baton__pcm_lower_to(baton__pcm *p, double level) {
+  double now = baton__pcm_level(p);
+  if (now <= level || now <= 0)
+    return 0;
+  float gain = (float)(level / now);
+  for (size_t i = 0; i < p->frames * (size_t)p->channels; i++)
+    p->s[i] *= gain;
+  return 20.0 * log10(level / now);
 }

@@ -1,4 +1,4 @@
-/* audio_join.h — recordings joined into one: played one after another, or mixed together. */
+/* audio_join.h — recordings joined: one after another, or mixed, a background one lowered. */
 #ifndef BATON_EXECUTORS_AUDIO_JOIN_H
 #define BATON_EXECUTORS_AUDIO_JOIN_H
 
@@ -11,5 +11,11 @@
  * next is released either way. 0; -1 out of memory; -2 when the result would be longer than
  * BATON__PCM_MAX_SECONDS (p unchanged). */
 int baton__pcm_join(baton__pcm *p, baton__pcm *next, bool mix);
+
+/* The level of p: the root mean square of its samples, 1.0 a full-scale square wave (0: silent). */
+double baton__pcm_level(const baton__pcm *p);
+
+/* Scales p down so that its level is `level`, if it is above it: the change in dB (<= 0). */
+double baton__pcm_lower_to(baton__pcm *p, double level);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #define SF_DEFAULT_RATE 16000
 #define SF_GAIN_STEP_DB 6.0    /* "louder", "quieter" with no number */
 #define SF_MAX_GAIN_DB 60.0    /* a larger change asked for is refused */
+#define SF_BACKGROUND_DB 15.0  /* a background recording's level under the loudest other */
 
 #define SF_CAN_DO                                                                           \
   "normalise (the default), trim silence, reduce noise (\"remove the background noise\", "  \
@@ -33,7 +35,8 @@
   "convert to mono, speed up / slow down at the same pitch (\"1.5x\", \"20% slower\"), "    \
   "raise or lower the pitch at the same speed (\"3 semitones up\", \"an octave lower\"), "  \
   "join recordings one after another or mix them (\"combine a.wav and b.wav\", \"mix "      \
-  "voice.wav with music.wav\"), convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), "  \
+  "voice.wav with music.wav as background music\": the background 15 dB under the voice), " \
+  "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), "                               \
   "keep or cut out a part (\"the first 10 seconds\", \"from 1:00 to 1:30\"), make it "      \
   "louder or quieter (\"6 dB quieter\")"
 
@@ -184,28 +187,32 @@ static const struct {
 static const char *const sf_hum[] = {"hum", "hums", NULL}; /* whole words: not "human" */
 static const char *const sf_hiss[] = {"hiss", NULL};
 
-/* Blanks the file names in low ("noise.wav", "/tmp/hiss_2.flac") so that their words ask for
- * nothing: a word that ends in a dot and an extension of 2 to 5 letters or digits, the first a
- * letter ("44.1khz" is none). */
-static void blank_file_names(char *low) {
-  for (char *p = low; *p;) {
-    size_t n = strcspn(p, " \t\r\n\"'(),;:!?");
-    if (n == 0) {
-      p++;
-      continue;
-    }
-    char *end = p + n, *e = end, *dot = NULL;
+/* The next file name in s at or after *at ("noise.wav", "/tmp/hiss_2.flac": a word that ends in a
+ * dot and an extension of 2 to 5 letters or digits, the first a letter; "44.1khz" is none), its
+ * length in *n; NULL if none. */
+static const char *next_file_name(const char *s, size_t *n) {
+  for (const char *p = s; *p;) {
+    size_t len = strcspn(p, " \t\r\n\"'(),;:!?");
+    const char *end = p + len, *e = end, *dot = NULL;
     while (e > p && e[-1] == '.') /* the end of a sentence */
       e--;
-    for (char *q = p; q < e; q++)
+    for (const char *q = p; q < e; q++)
       dot = *q == '.' ? q : dot;
     size_t ext = dot ? (size_t)(e - dot - 1) : 0, alnum = 0;
     while (alnum < ext && isalnum((unsigned char)dot[1 + alnum]))
       alnum++;
     if (dot > p && ext >= 2 && ext <= 5 && alnum == ext && isalpha((unsigned char)dot[1]))
-      memset(p, ' ', n);
-    p = end;
+      return *n = len, p;
+    p = end + (len == 0);
   }
+  return NULL;
+}
+
+/* Blanks the file names in low so that their words ask for nothing. */
+static void blank_file_names(char *low) {
+  size_t n;
+  for (char *p = low; (p = (char *)next_file_name(p, &n)) != NULL; p += n)
+    memset(p, ' ', n);
 }
 
 /* Blanks a participle after "the", "this" or "that" ("combine the cleaned audio with b.wav", "the
@@ -419,37 +426,101 @@ static const char *const sf_mix[] = {"mix", "overlay", "on top", "as background"
                                      "in the background", "background music", "at the same time",
                                      "simultaneous", "layered", NULL}; /* not "background noise" */
 
+/* Which of the n recordings (paths) is the background ("mix voice.wav with music.wav as background
+ * music"): the one whose name is written nearest "background" (not "background noise") or
+ * "underneath" in low, else the last; -1 if low names no background. A path's file name may carry
+ * a prefix ("t0-audio2-music.wav", a run's copy of "music.wav"). */
+static int background_of(const char *low, const char *const *paths, int n) {
+  const char *at = NULL;
+  for (const char *p = low; !at && (p = strstr(p, "background")) != NULL; p++)
+    at = strncmp(p + strlen("background"), " noise", 6) ? p : NULL;
+  at = at ? at : strstr(low, "underneath");
+  int best = at ? n - 1 : -1;
+  size_t len, near = SIZE_MAX;
+  for (const char *f = low; at && (f = next_file_name(f, &len)) != NULL; f += len) {
+    size_t named = len, d = f < at ? (size_t)(at - f) : (size_t)(f - at);
+    while (named > 0 && f[named - 1] == '.')
+      named--;
+    for (int i = 0; i < n; i++) {
+      const char *base = strrchr(paths[i], '/') ? strrchr(paths[i], '/') + 1 : paths[i];
+      char b[256];
+      size_t bl = strlen(base);
+      baton__lower_copy(b, base, bl < sizeof b ? bl : sizeof b - 1);
+      bl = strlen(b);
+      if (bl >= named && !strncmp(b + bl - named, f, named) &&
+          (bl == named || b[bl - named - 1] == '-') && d < near)
+        near = d, best = i;
+    }
+  }
+  return best;
+}
+
+/* The loudest level of the n recordings but `skip` (pcm the first, the others read from paths
+ * again one at a time), or -1 with env->err set. */
+static double loudest_other(const baton__pcm *pcm, const char *const *paths, int n, int skip,
+                            baton__exec_env *env) {
+  double loudest = skip == 0 ? 0 : baton__pcm_level(pcm);
+  for (int i = 1; i < n; i++) {
+    baton__pcm other;
+    if (i == skip)
+      continue;
+    if (baton__pcm_load(paths[i], baton__run_max_input(env, SF_DEFAULT_MAX_INPUT), &other,
+                        env->err, sizeof env->err) != 0)
+      return -1;
+    double level = baton__pcm_level(&other);
+    loudest = level > loudest ? level : loudest;
+    baton__pcm_release(&other);
+  }
+  return loudest;
+}
+
 /* Joins the recordings "audio2" ... "audio9" to pcm (the first), one after another unless the
- * instruction asks for a mix. 0, or -1 with env->err set. */
+ * instruction asks for a mix; a background one is first lowered SF_BACKGROUND_DB under the loudest
+ * other. 0, or -1 with env->err set. */
 static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, sf_plan *plan,
                    baton__sb *desc, baton__exec_env *env) {
   char low[SF_MAX_INSTRUCTION + 1], name[8];
   baton__run_lower(instr, low, sizeof low);
   bool mix = baton__run_any_word(low, sf_mix, false);
-  double first = (double)pcm->frames / pcm->rate;
+  double first = (double)pcm->frames / pcm->rate, cut;
+  const char *paths[9] = {baton__run_arg(in, "audio", BATON__T_AUDIO)};
   int n = 1;
   for (int k = 2; k <= 9; k++) {
     baton__fmt(name, sizeof name, "audio%d", k);
     const baton__value *v = baton__values_get(in, name); /* by name only: not "audio" again */
+    if (v && v->data)
+      paths[n++] = v->data;
+  }
+  int bg = mix && n > 1 ? background_of(low, paths, n) : -1;
+  double loudest = bg >= 0 ? loudest_other(pcm, paths, n, bg, env) : 0;
+  if (loudest < 0)
+    return -1;
+  cut = bg == 0 ? baton__pcm_lower_to(pcm, loudest * pow(10.0, -SF_BACKGROUND_DB / 20.0)) : 0;
+  for (int i = 1; i < n; i++) {
     baton__pcm next;
-    if (!v || !v->data)
-      continue;
-    if (baton__pcm_load(v->data, baton__run_max_input(env, SF_DEFAULT_MAX_INPUT), &next, env->err,
+    if (baton__pcm_load(paths[i], baton__run_max_input(env, SF_DEFAULT_MAX_INPUT), &next, env->err,
                         sizeof env->err) != 0)
       return -1;
+    if (i == bg)
+      cut = baton__pcm_lower_to(&next, loudest * pow(10.0, -SF_BACKGROUND_DB / 20.0));
     int rc = baton__pcm_join(pcm, &next, mix);
     if (rc == -2)
       return baton__run_fail(env, "the joined recording would be longer than %.0f s",
                              BATON__PCM_MAX_SECONDS);
     if (rc != 0)
       return baton__run_fail(env, "out of memory joining the recordings");
-    n++;
   }
   plan->defaulted &= n == 1; /* joining was the operation asked for */
   if (n > 1)
     baton__sb_addf(desc, "%s %d recordings %s (%.2f s the first) into %.2f s; ",
                    mix ? "mixed" : "joined", n, mix ? "together" : "one after another", first,
                    (double)pcm->frames / pcm->rate);
+  if (bg >= 0 && cut < 0)
+    baton__sb_addf(desc, "recording %d as the background, lowered %.1f dB to %.0f dB under the "
+                   "loudest other; ", bg + 1, -cut, SF_BACKGROUND_DB);
+  else if (bg >= 0)
+    baton__sb_addf(desc, "recording %d as the background, already %.0f dB or more under the "
+                   "loudest other; ", bg + 1, SF_BACKGROUND_DB);
   return 0;
 }
 

@@ -665,16 +665,20 @@ static char *process_two(const char *a, const char *b, const char *instruction, 
 }
 
 Test(executors_sndfile, joins_or_mixes_two_recordings, .init = setup, .fini = teardown) {
-  /* 1 s of 440 Hz, stereo 44.1 kHz; 2 s of 660 Hz, mono 22.05 kHz */
+  /* 1 s of 440 Hz, stereo 44.1 kHz; 2 s of 660 Hz, mono 22.05 kHz; both at amplitude 0.5 */
   char *a = make_audio("a.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 0.0, 1.0, 0.5);
   char *b = make_signal("b.wav", 22050, 1, 2.0, fifth_tone);
   static const struct {
     const char *instruction;
     double seconds;
     bool mixed;
+    double b_over_a; /* b's level over a's, in dB: 0, or -15 with b as the background */
   } cases[] = {
-      {"combine a.wav and b.wav into one file", 3.0, false},
-      {"mix a.wav with b.wav as background music", 2.0, true},
+      {"combine a.wav and b.wav into one file", 3.0, false, 0},
+      {"mix a.wav with b.wav", 2.0, true, 0},
+      {"mix a.wav with b.wav as background music", 2.0, true, -15},
+      {"put b.wav underneath a.wav", 2.0, true, -15},
+      {"mix a.wav, as background music, under b.wav. Remove the background noise", 2.0, true, 15},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512], *text = NULL;
@@ -689,11 +693,15 @@ Test(executors_sndfile, joins_or_mixes_two_recordings, .init = setup, .fini = te
     size_t w = (size_t)(0.8 * rate); /* 0.8 s: at first a's tone (and b's, mixed), at last b's */
     double a440 = amplitude_at(s, w, rate, 440.0), b660 = amplitude_at(s, w, rate, 660.0);
     double end660 = amplitude_at(s + frames - w, w, rate, 660.0);
-    cr_assert(a440 > 0.2 && end660 > 0.2 && (cases[i].mixed ? b660 > 0.2 : b660 < 0.05),
+    cr_assert(a440 > 0.02 && end660 > 0.02 && (cases[i].mixed ? b660 > 0.02 : b660 < 0.01),
               "%s: 440 Hz %.3f, 660 Hz %.3f at the start; %.3f at the end", cases[i].instruction,
               a440, b660, end660);
+    cr_assert_float_eq(db(end660 / a440), cases[i].b_over_a, 1.0, "%s: b %.1f dB over a",
+                       cases[i].instruction, db(end660 / a440));
     const char *says = cases[i].mixed ? "mixed 2 recordings together" : "joined 2 recordings one";
     cr_assert(text && strstr(text, says), "%s: %s", cases[i].instruction, text);
+    cr_assert((strstr(text, "as the background") != NULL) == (cases[i].b_over_a != 0), "%s: %s",
+              cases[i].instruction, text);
     cr_assert(!strstr(text, "named no known operation"), "%s", text);
     free(s);
     free(text);
