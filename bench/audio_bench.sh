@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # audio_bench.sh — the sound executor on a minute of stereo 44.1 kHz speech-band
-# noise: joining two recordings, mixing them, shifting the pitch, changing the
-# speed; each through `baton task audio-to-audio` (a baton-worker process, as
-# in a run), the median wall time of N runs and the executor's own report.
+# noise: joining two recordings, mixing them (one as the background), shifting
+# the pitch, changing the speed; each through `baton task audio-to-audio` (a
+# baton-worker process, as in a run), the median wall time of N runs and the
+# executor's own report.
 # Usage: bench/audio_bench.sh [BUILD_DIR] [N] [SECONDS]   (default ./build, 5, 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,5 +53,7 @@ echo "|---|---:|---|"
 measure "normalise (one file read and written)" --arg audio=a.wav --arg instruction=normalise
 measure "join two" --arg audio=a.wav --arg audio2=b.wav --arg "instruction=combine them"
 measure "mix two" --arg audio=a.wav --arg audio2=b.wav --arg "instruction=mix them"
+measure "mix two, b.wav as the background (read twice)" --arg audio=a.wav --arg audio2=b.wav \
+  --arg "instruction=mix a.wav with b.wav as background music"
 measure "pitch up 3 semitones" --arg audio=a.wav --arg "instruction=raise the pitch 3 semitones"
 measure "1.5x at the same pitch" --arg audio=a.wav --arg "instruction=speed it up 1.5x"
