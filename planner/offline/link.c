@@ -478,16 +478,21 @@ static int emit_step(planner *p, const step *st) {
   for (size_t i = them ? st[-1].a : 0; (them || all) && i < (them ? st[-1].b : p->n_tok); i++)
     if (off_res_at(p, i, ptype) >= 0 && !(all && name_used(p, p->tok[i].res)))
       own[n_own++] = i;
-  int onto = joining && (all || n_own < 2) ? made : -1; /* "combine the cleaned audio with b.wav" */
-  bool joins = joining && (n_own > 1 || onto >= 0);
-  if (joins && st->output && n_own + (onto >= 0) > 9) /* named where the last of a chain joins */
+  /* "combine the cleaned audio with b.wav": onto what an earlier step made, else ("mix it with
+   * b.wav" after a turn that made a recording) onto the newest earlier turn's */
+  source onto = {-1, joining && (all || n_own < 2) ? made : -1, NULL};
+  bool it = joining && n_own == 1 && made < 0 && off_has_word(p, st->a, st->b, W_REFERENCE);
+  for (size_t i = 0; it && i < p->n_res; i++)
+    onto.res = p->res[i].turn && (p->res[i].type & ptype) ? (int)i : onto.res;
+  bool on = onto.ref >= 0 || onto.res >= 0, joins = joining && (n_own > 1 || on);
+  if (joins && st->output && n_own + on > 9) /* named where the last of a chain joins */
     p->res[st->output - 1].claimed = true;
   size_t copies = joins ? 1 : n_own > 1 ? n_own : made_together(p, st, ptype);
   int first = (int)(p->g->n - copies), words = heard(p, st); /* "them": no own files */
   for (size_t c = 0; words > -2 && c < copies; c++) {
-    source in = {-1, onto >= 0 ? onto : first + (int)c, NULL}, out = {-1, -1, NULL};
+    source in = on ? onto : (source){-1, first + (int)c, NULL}, out = {-1, -1, NULL};
     int prev_text = words >= 0 ? words : nearest_producer(p, BATON__T_TEXT);
-    if (onto < 0 && (n_own > 1 || copies == 1) &&
+    if (!on && (n_own > 1 || copies == 1) &&
         (q = choose_input(p, st, own, n_own, c, prev_text, &in)) != 0)
       return q;
     const char *lang = fed_language(p, &in);
@@ -502,7 +507,7 @@ static int emit_step(planner *p, const step *st) {
               : (q = spoken_already(p, st, &in)) >= 0 ? q
               : emit_task(p, st, st->task, &in, prev_text, tgt, src_lang);
     free(in.literal);
-    out.ref = joins ? join_rest(p, st, out.ref, own + (onto < 0), n_own - (onto < 0)) : out.ref;
+    out.ref = joins ? join_rest(p, st, out.ref, own + !on, n_own - !on) : out.ref;
     if (out.ref < 0 || (extra && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */
                         (out.ref = translate(p, st, &out, tgt, src_lang)) < 0) ||
         (st->speak && emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0))
