@@ -144,10 +144,12 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   qs.ref = qs.res >= 0 ? -1 : picture ? (takes && q == st->a && prev_text != k ? prev_text : -1)
            : compare && k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
   bool earlier = takes || compare, seek = ask || (earlier && qs.ref < 0);
-  for (size_t i = 0; seek && qs.res < 0 && i < p->n_tok; i++) /* (fed: its feeder's quote too) */
-    qs.res = (r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && (compare || p->res[r].asked == ask) &&
-             !p->res[r].used && (i < st->a ? earlier : !p->res[r].claimed ||
-                                 (st->fed && i >= st[-1].a && i < st[-1].b)) ? (qs.ref = -1, r) : -1;
+  for (size_t i = 0; seek && qs.res < 0 && i < p->n_tok; i++) { /* feeder: "compare the | text */
+    bool feeder = st->fed && i >= st[-1].a && i < st[-1].b; /* in x.png with 'Y'", claimed there */
+    qs.res = (r = off_res_at(p, i, BATON__T_TEXT)) >= 0 &&
+             (compare || p->res[r].asked == ask) && !p->res[r].used &&
+             (i < st->a ? earlier : !p->res[r].claimed || feeder) ? (qs.ref = -1, r) : -1;
+  }
   bool original = compare && qs.ref < 0 && off_has_word(p, st->a, st->b, W_ORIGINAL);
   for (size_t i = 0; original && qs.res < 0 && i < p->n_res; i++) /* "... with the original text" */
     qs.res = (p->res[i].type & BATON__T_TEXT) && (!t->args[0].value ||
