@@ -425,10 +425,13 @@ static int join_input(planner *p, baton__task *t, size_t k, int r) {
  * file claimed until then); the last task's id, or -1 on error. */
 static int join_rest(planner *p, const step *st, int id, const size_t *own, size_t n) {
   for (size_t k = 0, slot = 2; id >= 0 && k < n; k++, slot++) {
-    if (slot > 9 && st->output && n - k < 9)
-      p->res[st->output - 1].claimed = false;
-    source in = {-1, id, NULL};
-    id = slot > 9 ? (slot = 2, emit_task(p, st, st->task, &in, -1, NULL, NULL)) : id;
+    if (slot > 9) { /* a new task: what the last one made, then the next eight */
+      if (st->output && n - k < 9)
+        p->res[st->output - 1].claimed = false; /* the last one: named */
+      source in = {-1, id, NULL};
+      id = emit_task(p, st, st->task, &in, -1, NULL, NULL);
+      slot = 2;
+    }
     if (id >= 0 && join_input(p, &p->g->tasks[id], slot, p->tok[own[k]].res) != 0)
       return -1;
   }

@@ -40,7 +40,7 @@ static bool names_joined(const planner *p, const step *st, size_t i) {
 
 bool off_joins(const planner *p, const step *st) {
   const baton__taskspec *s = p->cues[st->task].spec;
-  for (size_t i = st->a; s->inputs & s->outputs & BATON__T_AUDIO && i < st->b; i++)
+  for (size_t i = st->a; (s->inputs & s->outputs & BATON__T_AUDIO) && i < st->b; i++)
     if (off_is(p, i, W_JOINING) && !(i > st->a && off_is(p, i - 1, W_DEFINITE)))
       return true;
   return false;
