@@ -59,9 +59,11 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
       lo = i + 1;
   unsigned made = (s->outputs | (st->speak ? BATON__T_AUDIO : 0)) & ~(unsigned)BATON__T_TEXT;
   for (size_t i = st->a, w = 0; i < st->b; i++, w = 0) {
-    for (size_t k = off_back(i, 5, st->a + 2); k < i; k++) /* w: the "save" of "save it as i" */
+    for (size_t k = off_back(i, 7, st->a + 2); k < i; k++) /* w: the "save" of "save it as i" */
       w = off_is(p, k, W_SAVING) ? k : w;
-    bool named = names_output(p, st, i) || (w && off_is(p, i - 1, W_TARGET_PREP)); /* "save in" */
+    /* "save the result in a file called i"; "save it in i" (the "save" close by) */
+    bool named = names_output(p, st, i) || (w && off_is(p, i - 1, W_NAMING)) ||
+                 (w && w + 5 >= i && off_is(p, i - 1, W_TARGET_PREP));
     if (off_res_at(p, i, made | (w ? BATON__T_TEXT | BATON__T_JSON : 0)) >= 0 &&
         (names_joined(p, st, i) || (named && (w || off_res_at(p, i, s->inputs) < 0))))
       p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1,
