@@ -443,16 +443,15 @@ static bool clearest_cue(planner *p) {
  * recording"), baton reads no video, else no task was named. A request naming no task nor file (a
  * quote is to talk about) but asking ("When did Waterloo take place?") goes whole to chat: 0. */
 static int nothing_planned(planner *p) {
-  double sc, clear = p->lx->w[K_CLEAR_KEYWORD];
+  double sc, clear = p->lx->w[K_CLEAR_KEYWORD]; /* a task named clearly */
   bool asks = false, file = false;
   for (const step *st = p->steps; st < p->steps + p->n_steps; st++) {
     int v = off_own_res(p, st->a, st->b, BATON__T_VIDEO);
     if (v >= 0) /* which task the step wants of a video's sound or frames ("transcribe talk.mp4") */
       p->res[v].type |= BATON__T_AUDIO | BATON__T_IMAGE;
-    unsigned said = off_said_media(p, st->a, st->b);
     int t = off_best_task(p, st->a, st->b, ~0u, &sc);
-    double kw = t >= 0 ? off_keyword_score(p, &p->cues[t], st->a, st->b) : 0; /* named clearly */
-    if (t >= 0 && (v < 0 ? said & off_primary_type(p->cues[t].spec) : kw >= clear))
+    if (t >= 0 && (v < 0 ? off_said_media(p, st->a, st->b) & off_primary_type(p->cues[t].spec)
+                         : off_keyword_score(p, &p->cues[t], st->a, st->b) >= clear))
       return off_needs_input(p, p->cues[t].spec); /* for a video: what of it to save */
   }
   if (off_own_res(p, 0, p->n_tok, BATON__T_VIDEO) >= 0) /* "speed up my video x.mp4" */
