@@ -229,12 +229,12 @@ static void merge_steps(planner *p) {
  * made) or a passage at hand; "what x.png (a.wav) says" reads (transcribes) it. Its task, or -1. */
 static int question_task(planner *p, size_t s, unsigned produced, bool asked_before) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
-  unsigned own = off_own_types(p, st->a, st->b), read = own ? own : off_res_types(p, true);
+  unsigned own = off_own_types(p, st->a, st->b), newest = off_res_types(p, true);
   size_t end = st->b - 1; /* "(tell me) what sign.png says", "what is photo.jpg about?" */
   int asked = !off_has_word(p, st->a, end, W_WH) ||
               !(off_is(p, end, W_ALOUD) || off_is(p, end, W_CONTENT_INTRO)) ? -1
-              : read & BATON__T_IMAGE ? p->role[R_CAPTION]
-              : read & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
+              : (own ? own : newest) & BATON__T_IMAGE ? p->role[R_CAPTION]
+              : (own ? own : newest) & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
   /* "read x.png. When does it close?", "This is x.jpg. What is in it? (Read it.)": a wh-question
    * after a text was made, or before any step asks for anything, asks it; not "how about 'Hi'?" */
   bool asked_of_text = ((produced & BATON__T_TEXT) || !asked_before) && off_is(p, st->a, W_WH) &&
@@ -244,7 +244,6 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
                            (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, st->a, W_WH)));
   if (asked >= 0 || off_asks_about(p) || (!sought && !off_asks_question(p, st->a, st->b)))
     return asked;
-  unsigned newest = off_res_types(p, true); /* the picture named or made last */
   bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
   if (e && (off_is_role(p, e->task, R_READ_DOCUMENT) || off_is_role(p, e->task, R_ASK_TEXT)) &&
       !off_asks_question(p, e->a, e->b))
