@@ -324,9 +324,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   return 0;
 }
 
-/* Where copy c of st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
-static int choose_input(planner *p, const step *st, const size_t *own, size_t n_own, size_t c,
-                        int prev_text, source *in) {
+/* Where (a copy of) st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
+static int choose_input(planner *p, const step *st, int at, int prev_text, source *in) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec), media = BATON__T_IMAGE | BATON__T_AUDIO;
   bool compare = off_is_role(p, st->task, R_COMPARE_TEXTS);
@@ -346,9 +345,9 @@ static int choose_input(planner *p, const step *st, const size_t *own, size_t n_
   for (size_t i = 0; asks && in->res < 0 && i < end; i++)
     if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
       p->res[in->res = r].used = true;
-  r = n_own > 1 ? p->tok[own[c]].res : -1; /* the copy's own resource */
+  r = at >= 0 ? p->tok[at].res : -1; /* the copy's own file, at token at (-1: none) */
   if (r >= 0 && !(p->res[r].type & ptype)) { /* "translate a.png and b.png": each read alone */
-    if (bridge(p, &(step){.a = own[c], .b = own[c] + 1}, true, p->res[r].type, in) < 0)
+    if (bridge(p, &(step){.a = at, .b = at + 1}, true, p->res[r].type, in) < 0)
       return -1;
   } else if (r >= 0)
     p->res[in->res = r].used = true;
@@ -498,7 +497,7 @@ static int emit_step(planner *p, const step *st) {
     source in = on ? onto : (source){-1, first + (int)c, NULL}, out = {-1, -1, NULL};
     int prev_text = words >= 0 ? words : nearest_producer(p, BATON__T_TEXT);
     if (!on && (n_own > 1 || copies == 1) &&
-        (q = choose_input(p, st, own, n_own, c, prev_text, &in)) != 0)
+        (q = choose_input(p, st, n_own > 1 ? (int)own[c] : -1, prev_text, &in)) != 0)
       return q;
     const char *lang = fed_language(p, &in);
     if (extra && text && !(spec->outputs & BATON__T_TEXT) && !(lang && !strcmp(lang, tgt))) {
