@@ -285,9 +285,8 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   bool rel = off_has_word(p, off_back(k, 3, st->a), k, W_RELATIVE) || p->tok[k - 1].det ||
              off_said_media(p, k - 1, k) || baton__has_suffix_ci(p->tok[k].word, "ed");
   p->steps[s + 1] = (step){.a = k, .b = st->b, .task = -1, .split_tail = true, .relative = rel};
-  st->b = k;
-  st->task = off_best_task(p, st->a, st->b, avail, &st->score); /* unless its words say little */
-  st->task = head >= 0 ? (st->score = p->lx->w[K_ACCEPT], head) : st->task;
+  st->b = k; /* its task: its words' best, unless they say little (head) */
+  st->task = head >= 0 ? head : off_best_task(p, st->a, st->b, avail, &st->score);
 }
 
 /* Drops step st (its words go back to the step a split took them from); false: it names no task. */
