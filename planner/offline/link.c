@@ -66,12 +66,11 @@ static bool cue_word(const planner *p, const taskcue *c, size_t i) {
 static int named_producer(const planner *p, const step *st, unsigned type) {
   int near = nearest_producer(p, type), t = near >= 0 ? off_cue_index(p, p->made[near]) : -1;
   bool changed = off_is_role(p, t, R_EDIT) || off_is_role(p, t, R_TRANSFORM);
-  for (size_t i = st->a + 1; type == BATON__T_IMAGE && !changed && i < st->b; i++) {
-    bool names = (p->tok[i].skip || p->tok[i - 1].det) && !cue_word(p, &p->cues[st->task], i);
-    for (size_t k = p->g->n; names && k-- > 0;)
-      if (produces(p, k, type) && cue_word(p, &p->cues[off_cue_index(p, p->made[k])], i))
+  for (size_t i = st->a + 1; type == BATON__T_IMAGE && !changed && i < st->b; i++)
+    for (size_t k = p->g->n; (p->tok[i].skip || p->tok[i - 1].det) && k-- > 0;) /* a reference */
+      if (produces(p, k, type) && cue_word(p, &p->cues[off_cue_index(p, p->made[k])], i) &&
+          !cue_word(p, &p->cues[st->task], i))
         return (int)k;
-  }
   return near;
 }
 
