@@ -200,8 +200,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
       (file->type & BATON__T_JSON ? BATON__T_TEXT | BATON__T_JSON : file->type))) /* once only */
     file->claimed = true, rc = baton__task_add_arg(&t, BATON__ARG_SAVE_AS, file->value, -1);
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
-    /* from src_lang, a feeding translation's target, an earlier turn's language, else the default
-     * but into it or into no language named (then detected); into tgt, else the default */
+    /* source: said, fed, an earlier turn's, else the default (detected: into it or none named) */
     const char *dl = p->lx->lang_codes[0], *fed = fed_language(p, in); /* dl: the default */
     const char *from = src_lang ? src_lang : fed ? fed : earlier ? earlier->lang
                        : !tgt || !strcmp(tgt, dl) ? NULL : dl;
