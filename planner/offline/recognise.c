@@ -122,8 +122,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
       t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
     int tn = t2 >= 0 && !reads_from(p, t1, t2) ? noun_head(p, st, k, t2, avail, &sn) : -1;
     size_t h = tn >= 0 ? (t1 = tn, s1 = sn, k + 1) : k;
-    if (t1 < 0 || t2 < 0 || t2 == t1 || s1 < p->lx->w[K_SPLIT_PART] ||
-        s2 < p->lx->w[K_SPLIT_PART] || (off_is(p, k, W_GUIDED) && off_is_role(p, t2, R_COMPARE_TEXTS)))
+    if (t1 < 0 || t2 < 0 || t2 == t1 || (s1 < s2 ? s1 : s2) < p->lx->w[K_SPLIT_PART] ||
+        (off_is(p, k, W_GUIDED) && off_is_role(p, t2, R_COMPARE_TEXTS)))
       continue; /* "edit it | to match the description": how to edit, not a comparison */
     /* one medium, one step: "visualized in a | video", "a video | visualizing it" (a participle
      * says what the video shows), "a segmented | image of the room" (one image) */
@@ -200,7 +200,7 @@ static int edit_twin(const planner *p, const step *x, const step *y) {
 
 /* Keeps the recognised steps only; neighbours on one task where the first names nothing but what
  * the second lacks ("detect and count the objects in x.jpg", "answer 'Q?' | using the document
- * d.jpg") or both translate ("a.txt and b.txt into German"), or a restyle and an edit, become one,
+ * d.jpg") or both translate ("a.txt and b.txt into German"), or a restyle and an edit, merge,
  * unless each names a file it makes or only the second joins recordings. */
 static void merge_steps(planner *p) {
   size_t w = 0;
