@@ -17,13 +17,12 @@
  * one at hand ("I have an x.wav", "based on a given y.wav", "an image of a cat, z.jpg")? */
 static bool names_output(const planner *p, const step *st, size_t i) {
   size_t lo = off_back(i, 4, st->a), k = i;
-  bool into = off_has_word(p, lo, i, W_DESTINATION);
   while (k > lo && !off_is(p, k - 1, W_MADE_AS))
     k--;
-  for (size_t j = off_back(k, 3, st->a); !into && k > lo && j < i; j++) /* "file" next to i: new */
+  for (size_t j = off_back(k, 3, st->a); k > lo && j < i; j++) /* "file" next to i: new */
     if (off_is(p, j, W_CONTENT_INTRO) || off_is(p, j, W_SOURCE_PREP) || off_is(p, j, W_GUIDED) ||
         (j + 1 < i && j + 1 != k && off_is(p, j, W_AT_HAND)))
-      return false;
+      return off_has_word(p, lo, i, W_DESTINATION); /* at hand, unless "into" */
   return k > lo;
 }
 
