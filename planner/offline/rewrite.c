@@ -14,11 +14,10 @@
 
 /* Does token i (',' or "and") part two pictures of a sentence ("x.jpg and a table image t.jpg")? */
 static bool splits_pictures(const planner *p, size_t seg, size_t i) {
-  bool part = (off_punct(p, i, ",") || off_is(p, i, W_JOINER)) &&
-              off_own_res(p, seg, i, BATON__T_IMAGE) >= 0;
+  bool part = off_punct(p, i, ",") || off_is(p, i, W_JOINER);
   for (size_t k = i + 1; part && k < p->n_tok && !off_punct(p, k, ".!?;"); k++)
-    if (off_res_at(p, k, BATON__T_IMAGE) >= 0)
-      return true;
+    if (off_res_at(p, k, BATON__T_IMAGE) >= 0) /* a picture after it, and one before? */
+      return off_own_res(p, seg, i, BATON__T_IMAGE) >= 0;
   return false;
 }
 
