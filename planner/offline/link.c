@@ -65,12 +65,11 @@ static bool cue_word(const planner *p, const taskcue *c, size_t i) {
  * the picture (an edit, a restyle: "the modified image" is its output); else that one; or -1. */
 static int named_producer(const planner *p, const step *st, unsigned type) {
   int near = nearest_producer(p, type), t = near >= 0 ? off_cue_index(p, p->made[near]) : -1;
-  bool changed = off_is_role(p, t, R_EDIT) || off_is_role(p, t, R_TRANSFORM);
-  for (size_t i = st->a + 1; type == BATON__T_IMAGE && !changed && i < st->b; i++)
+  for (size_t i = st->a + 1; type == BATON__T_IMAGE && i < st->b; i++)
     for (size_t k = p->g->n; (p->tok[i].skip || p->tok[i - 1].det) && k-- > 0;) /* a reference */
       if (produces(p, k, type) && cue_word(p, &p->cues[off_cue_index(p, p->made[k])], i) &&
-          !cue_word(p, &p->cues[st->task], i))
-        return (int)k;
+          !cue_word(p, &p->cues[st->task], i)) /* unless the nearest changed the picture */
+        return off_is_role(p, t, R_EDIT) || off_is_role(p, t, R_TRANSFORM) ? near : (int)k;
   return near;
 }
 
