@@ -59,10 +59,8 @@ static int read_description(const planner *p, taskcue *c, const char *d) {
     return -1;
   for (size_t w = 0, n = off_split_words(d, strlen(d), c->desc, OFF_MAX_DESC, NULL); w < n; w++) {
     bool skip = strlen(c->desc[w]) < 3 || off_words_has(&p->lx->cls[W_STOPWORD], c->desc[w], false);
-    for (size_t k = 0; k < c->n_desc && !skip; k++)
-      skip = strcmp(c->desc[k], c->desc[w]) == 0;
-    if (!skip)
-      memmove(c->desc[c->n_desc++], c->desc[w], OFF_MAX_WORD); /* kept: to the front */
+    if (!skip && !off_words_has(&(off_words){c->desc, c->desc, c->n_desc}, c->desc[w], false))
+      memmove(c->desc[c->n_desc++], c->desc[w], OFF_MAX_WORD); /* kept: to the front, once */
   }
   return 0;
 }
