@@ -189,8 +189,9 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   }
   /* OCR or speech is told the language of "the French text"; speech, that an earlier turn said */
   bool speak = off_is_role(p, task, R_SPEAK);
-  const char *lang = speak && earlier ? earlier->lang : speak || (spec->inputs == BATON__T_IMAGE &&
-                     p->role[R_CAPTION] == task) ? off_written_language(p, st->a, st->b) : NULL;
+  const char *lang = speak && earlier ? earlier->lang
+                     : (spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION)) || speak
+                         ? off_written_language(p, st->a, st->b) : NULL;
   rc = rc == 0 && lang ? baton__task_add_arg(&t, "lang", lang, -1) : rc;
   rc = rc == 0 ? add_second_text(p, st, task, &t, prev_text) : rc;
   resource *file = st->output ? &p->res[st->output - 1] : NULL; /* "as a.wav", "as b.json" */
