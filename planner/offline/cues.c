@@ -68,16 +68,21 @@ static int read_description(const planner *p, taskcue *c, const char *d) {
 /* Reads each task's cues: a phrase weighs more with more words and fewer tasks sharing it (in
  * keywords or, for one word, descriptions): "depth" outweighs "objects"; "make the" is "make". */
 int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable) {
-  size_t n = 0; /* keys: each task's phrases and description words, OFF_MAX_* at most */
-  cue_key *keys = malloc(p->n_cues * (OFF_MAX_PHRASES + OFF_MAX_DESC) * sizeof *keys);
-  if (!keys || !(p->cues = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->cues)))
-    return free(keys), -1;
+  size_t n = 0, total = 0;
+  if (!(p->cues = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->cues)))
+    return -1;
+  for (size_t t = 0; t < p->n_cues; t++) {
+    p->cues[t] = (taskcue){.spec = &tasks[t], .runnable = !runnable || runnable[t]};
+    if (read_phrases(p, &p->cues[t], tasks[t].keywords ? tasks[t].keywords : "") != 0 ||
+        read_description(p, &p->cues[t], tasks[t].description ? tasks[t].description : "") != 0)
+      return -1;
+    total += p->cues[t].n_phrases + p->cues[t].n_desc;
+  }
+  cue_key *keys = malloc((total ? total : 1) * sizeof *keys);
+  if (!keys)
+    return -1;
   for (size_t t = 0; t < p->n_cues; t++) {
     taskcue *c = &p->cues[t];
-    *c = (taskcue){.spec = &tasks[t], .runnable = !runnable || runnable[t]};
-    if (read_phrases(p, c, tasks[t].keywords ? tasks[t].keywords : "") != 0 ||
-        read_description(p, c, tasks[t].description ? tasks[t].description : "") != 0)
-      return free(keys), -1;
     for (phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
       keys[n++] = (cue_key){ph->stems, ph->n, t, ph->det, &ph->weight};
     for (size_t k = 0; k < c->n_desc; k++)
