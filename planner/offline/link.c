@@ -464,8 +464,9 @@ static int emit_step(planner *p, const step *st) {
     return st->speak && emit_task(p, st, p->role[R_SPEAK], &read, -1, NULL, NULL) < 0 ? -1 : 0;
   size_t own[OFF_MAX_RES], n_own = 0; /* files' (or quotes') tokens: one task each */
   unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */
-  bool quotes = !off_has_word(p, st->a, st->b, W_REFERENCE) && /* "classify 'a' and 'b'", each */
-                (p->role[R_CLASSIFY_TEXT] == st->task || p->role[R_TRANSLATE] == st->task);
+  bool quotes = !off_has_word(p, st->a, st->b, W_REFERENCE) && /* "classify 'a' and 'b'": each */
+                (off_is_role(p, st->task, R_CLASSIFY_TEXT) ||
+                 off_is_role(p, st->task, R_TRANSLATE));
   for (size_t i = st->a; !(text && off_takes_two_texts(p, spec)) && i < st->b; i++)
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file ||
         (quotes && !off_has_word(p, st->a, i, W_DESTINATION)))) /* not "as 'positive'" */
