@@ -74,7 +74,7 @@ double baton__pcm_level(const baton__pcm *p) {
 
 double baton__pcm_lower_to(baton__pcm *p, double level) {
   double now = baton__pcm_level(p);
-  if (now <= level || now <= 0)
+  if (now <= level || level <= 0) /* (a level of 0 would silence it) */
     return 0;
   float gain = (float)(level / now);
   for (size_t i = 0; i < p->frames * (size_t)p->channels; i++)

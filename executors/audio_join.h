@@ -15,7 +15,7 @@ int baton__pcm_join(baton__pcm *p, baton__pcm *next, bool mix);
 /* The level of p: the root mean square of its samples, 1.0 a full-scale square wave (0: silent). */
 double baton__pcm_level(const baton__pcm *p);
 
-/* Scales p down so that its level is `level`, if it is above it: the change in dB (<= 0). */
+/* Scales p down so that its level is `level` (> 0), if it is above it: the change in dB (<= 0). */
 double baton__pcm_lower_to(baton__pcm *p, double level);
 
 #endif

@@ -187,7 +187,7 @@ static const struct {
 static const char *const sf_hum[] = {"hum", "hums", NULL}; /* whole words: not "human" */
 static const char *const sf_hiss[] = {"hiss", NULL};
 
-/* The next file name in s at or after *at ("noise.wav", "/tmp/hiss_2.flac": a word that ends in a
+/* The next file name in s ("noise.wav", "/tmp/hiss_2.flac": a word that ends in a
  * dot and an extension of 2 to 5 letters or digits, the first a letter; "44.1khz" is none), its
  * length in *n; NULL if none. */
 static const char *next_file_name(const char *s, size_t *n) {

@@ -709,6 +709,19 @@ Test(executors_sndfile, joins_or_mixes_two_recordings, .init = setup, .fini = te
     free(out);
   }
   char err[512], *text = NULL;
+  /* Under silence, a background keeps its level. */
+  char *quiet = make_signal("quiet.wav", 22050, 1, 2.0, nothing), *out;
+  cr_assert_not_null(out = process_two(quiet, b, "mix with b.wav as background", &text, err,
+                                       sizeof err), "%s", err);
+  cr_assert(strstr(text, "already 15 dB or more under"), "%s", text);
+  size_t frames = 0;
+  int rate = 0;
+  float *s = read_channel0(out, &frames, &rate);
+  cr_assert(amplitude_at(s, frames, rate, 660.0) > 0.3, "the background was silenced");
+  free(s);
+  free(text);
+  free(out);
+  free(quiet);
   cr_assert_null(process_two(a, "/nonexistent/b.wav", "join them", &text, err, sizeof err));
   cr_assert(strstr(err, "/nonexistent/b.wav"), "unclear error: %s", err);
   /* Two recordings within the limit each, but not one after another. */
