@@ -149,7 +149,7 @@ typedef struct {
   char *asked;    /* the newest earlier user message (history.c), owned */
   int again_turn; /* the turn of a repeat after it ("do the same for b.png"), 0 if none */
   const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
-  unsigned marks; /* bit k: task k shows what it finds on its picture ("... and blur them") */
+  bool marks[OFF_MAX_TASKS]; /* task k shows what it finds on its picture ("... and blur them") */
   const off_lexicon *lx;
   baton__graph *g;
   char *err;

@@ -41,7 +41,7 @@ static char *span_text(const planner *p, size_t a, size_t b) {
 static bool produces(const planner *p, size_t k, unsigned type) {
   return (p->made[k]->outputs & type) && !(type == BATON__T_IMAGE && (p->made[k]->inputs & type) &&
                                            (p->made[k]->outputs & BATON__T_TEXT) &&
-                                           !(p->marks >> k & 1u));
+                                           !p->marks[k]);
 }
 
 /* Nearest earlier task producing `type`, or -1. */
@@ -175,7 +175,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
     return baton__fmt(p->err, p->errlen, "the request asks for over %d tasks", OFF_MAX_TASKS), -1;
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(spec->name)};
   p->made[t.id] = spec;
-  p->marks |= (unsigned)off_has_word(p, st->a, st->b, W_MARKING) << t.id;
+  p->marks[t.id] = off_has_word(p, st->a, st->b, W_MARKING);
   int rc = t.task ? attach(p, &t, baton__type_name(off_primary_type(spec)), in) : -1;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   if (rc == 0 && baton__csv_has(spec->params, "instruction")) {
