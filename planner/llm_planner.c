@@ -9,11 +9,11 @@
 
 #include "core/text.h"
 #include "core/util.h"
+#include "planner/conversation.h"
 #include "planner/plan_text.h"
 #include "planner/prompts.h"
 #include "core/banned.h"
 
-#define MAX_HISTORY_MESSAGES 200
 #define MAX_RESOURCES 32
 #define RESOURCE_TEXT_CHARS 600
 #define ERROR_QUOTE_CHARS 400
@@ -61,22 +61,10 @@ static size_t add_resource(baton__sb *sb, size_t n, const char *type, const char
 
 /* File paths (words with an image/audio/video extension) named in text. */
 static size_t scan_paths(baton__sb *sb, size_t n, const char *text) {
-  const char *p = text;
-  while (*p && n < MAX_RESOURCES) {
-    while (*p && strchr(" \t\r\n\"'`()[]<>,;", *p))
-      p++;
-    const char *start = p;
-    while (*p && !strchr(" \t\r\n\"'`()[]<>,;", *p))
-      p++;
-    size_t len = (size_t)(p - start);
-    while (len > 0 && (start[len - 1] == '.' || start[len - 1] == ':'))
-      len--;
-    if (len == 0 || len > 1024)
-      continue;
-    char *word = baton__strndup(start, len);
-    if (!word)
-      break;
-    unsigned t = baton__type_of_path(word);
+  size_t len;
+  for (const char *w; n < MAX_RESOURCES && (w = baton__conversation_word(&text, &len));) {
+    char *word = len && len <= 1024 ? baton__strndup(w, len) : NULL;
+    unsigned t = word ? baton__type_of_path(word) : 0;
     if (t & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO))
       n = add_resource(sb, n, baton__type_name(t), word);
     free(word);
@@ -102,49 +90,6 @@ static size_t message_resources(baton__sb *sb, size_t n, const cJSON *m) {
         n = add_resource(sb, n, f->string, f->valuestring);
     }
   return n;
-}
-
-/* Parses the chat history messages_json (NULL or "" for none) into *arr
- * (NULL when empty; caller frees) and checks every message. 0, or -1 with
- * err. */
-static int parse_history(const char *messages_json, cJSON **arr, int *count, char *err,
-                         size_t errlen) {
-  *arr = NULL;
-  *count = 0;
-  size_t len = messages_json ? strlen(messages_json) : 0;
-  if (len > BATON__HISTORY_MAX_BYTES) {
-    baton__fmt(err, errlen, "the chat history is %zu bytes; the limit is %u", len,
-               BATON__HISTORY_MAX_BYTES);
-    return -1;
-  }
-  if (!len)
-    return 0;
-  cJSON *a = cJSON_ParseWithLength(messages_json, len);
-  if (!cJSON_IsArray(a)) {
-    cJSON_Delete(a);
-    baton__fmt(err, errlen, "the chat history (messages) must be a JSON array of "
-                            "{\"role\", \"content\"} objects");
-    return -1;
-  }
-  int n = cJSON_GetArraySize(a);
-  if (n > MAX_HISTORY_MESSAGES) {
-    cJSON_Delete(a);
-    baton__fmt(err, errlen, "the chat history has %d messages; the limit is %d", n,
-               MAX_HISTORY_MESSAGES);
-    return -1;
-  }
-  for (int i = 0; i < n; i++) {
-    const cJSON *m = cJSON_GetArrayItem(a, i);
-    if (!cJSON_IsObject(m) || !str_item(m, "role") || !str_item(m, "content")) {
-      cJSON_Delete(a);
-      baton__fmt(err, errlen, "chat history message %d must be an object with string "
-                              "\"role\" and \"content\"", i);
-      return -1;
-    }
-  }
-  *arr = a;
-  *count = n;
-  return 0;
 }
 
 /* The user and assistant turns of arr as "role: content" lines within
@@ -219,9 +164,9 @@ int baton__chat_history_render(const char *messages_json, size_t budget, char **
   if (resources)
     *resources = NULL;
   cJSON *arr = NULL;
-  int count = 0;
-  if (parse_history(messages_json, &arr, &count, err, errlen))
+  if (baton__conversation_parse(messages_json, &arr, err, errlen) != 0)
     return -1;
+  int count = cJSON_GetArraySize(arr);
   *history = render_turns(arr, count, budget);
   if (resources)
     *resources = render_resources(arr, count);

@@ -11,9 +11,6 @@
 #include "planner/taskgraph.h"
 #include "registry/registry.h"
 
-/* Largest chat history (messages JSON text) accepted. */
-#define BATON__HISTORY_MAX_BYTES (1024u * 1024u)
-
 /* One LLM call of a run, for the run JSON's usage.calls. */
 typedef struct baton__llm_call {
   const char *what;            /* "plan", "repair", "answer" or "summary" (static) */

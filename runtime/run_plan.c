@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "planner/conversation.h"
 #include "planner/offline.h"
 #include "runtime/context.h"
 #include "runtime/run_int.h"
@@ -123,6 +124,9 @@ baton_rc baton__run_make_graph(baton *ctx, const baton_request *req, baton__grap
     if (len > ctx->cfg.max_request_bytes)
       return baton__fail(ctx, BATON_LIMIT, "the request is %zu bytes; the limit is %zu", len,
                          ctx->cfg.max_request_bytes);
+    char herr[160];
+    if (baton__conversation_parse(req->messages, NULL, herr, sizeof herr) != 0)
+      return baton__fail(ctx, BATON_INVALID, "%s", herr); /* alike for both planners */
     if (ctx->llm && !req->offline) {
       if ((rc = llm_plan(ctx, req, g, li)) != BATON_OK)
         return rc;

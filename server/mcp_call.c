@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
+#include "planner/conversation.h"
 #include "server/mcp.h"
 #include "core/banned.h"
 
@@ -28,25 +30,18 @@ static int bool_arg(const cJSON *args, const char *name) {
 }
 
 /* The "messages" argument as JSON text in *out (cJSON_free it; NULL when absent): an array of
- * {role, content, files?, outputs?} objects, oldest first. false when it is anything else. */
-static bool messages_arg(const cJSON *args, char **out) {
-  const cJSON *m = cJSON_GetObjectItemCaseSensitive(args, "messages"), *it;
+ * {role, content, files?, outputs?} objects, oldest first. false (err says why) otherwise. */
+static bool messages_arg(const cJSON *args, char **out, char *err, size_t errlen) {
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(args, "messages");
   *out = NULL;
   if (!m || cJSON_IsNull(m))
     return true;
-  if (!cJSON_IsArray(m))
+  if (baton__conversation_check(m, err, errlen) != 0)
     return false;
-  cJSON_ArrayForEach(it, m) {
-    if (!cJSON_IsObject(it) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "role")) ||
-        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "content")))
-      return false;
-  }
-  return (*out = cJSON_PrintUnformatted(m)) != NULL;
+  if (!(*out = cJSON_PrintUnformatted(m)))
+    baton__fmt(err, errlen, "out of memory");
+  return *out != NULL;
 }
-
-#define BAD_MESSAGES                                                                         \
-  "messages must be an array of {\"role\": \"user\"|\"assistant\", \"content\": \"...\"} " \
-  "objects, oldest first"
 
 /* Runs a job and turns its result into the tool's (NULL when cancelled:
  * then nothing is sent). */
@@ -84,9 +79,9 @@ static cJSON *tool_run(mcp_call *c, const cJSON *args) {
       return baton__mcp_error_result("at most %d inputs", MAX_INPUTS);
     inputs[n++] = p->valuestring;
   }
-  char *msgs;
-  if (!messages_arg(args, &msgs))
-    return baton__mcp_error_result(BAD_MESSAGES);
+  char *msgs, err[160];
+  if (!messages_arg(args, &msgs, err, sizeof err))
+    return baton__mcp_error_result("%s", err);
   mcp_job job = {.request = request, .inputs = inputs, .n_inputs = n,
                  .offline = bool_arg(args, "offline"), .messages = msgs};
   cJSON *r = run_job(c, &job, false);
@@ -100,9 +95,9 @@ static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
   if (!request)
     return baton__mcp_error_result("plan needs a request: a non-empty string of at most %u bytes",
                                    MAX_REQUEST);
-  char *msgs;
-  if (!messages_arg(args, &msgs))
-    return baton__mcp_error_result(BAD_MESSAGES);
+  char *msgs, err[160];
+  if (!messages_arg(args, &msgs, err, sizeof err))
+    return baton__mcp_error_result("%s", err);
   baton *ctx = c->srv->ctx;
   baton_request req = {BATON_REQUEST_INIT, .text = request, .offline = bool_arg(args, "offline"),
                        .messages = msgs};

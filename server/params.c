@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "planner/conversation.h"
 #include "server/internal.h"
 #include "core/banned.h"
 
@@ -115,8 +116,9 @@ bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *r
   }
   const cJSON *msgs = baton__srv_param(p, "messages");
   if (msgs && !cJSON_IsNull(msgs)) {
-    if (!cJSON_IsArray(msgs)) {
-      baton__srv_bad_params(srv, j, "'messages' must be an array of {role, content} objects");
+    char err[160];
+    if (baton__conversation_check(msgs, err, sizeof err) != 0) {
+      baton__srv_bad_params(srv, j, err);
       return false;
     }
     *msgs_buf = cJSON_PrintUnformatted(msgs);

@@ -6,16 +6,17 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "planner/conversation.h"
 #include "core/banned.h"
 
 /* Contract: off_add_history() takes the messages JSON (an array of {role, content, files?,
- * outputs?, lang?}, oldest first; NULL or "" for none) and adds the newest HISTORY_KEEP things they
- * name as resources with their turn, oldest first: file names in a user's message, each message's
- * "files" and "outputs" values ({"text": "...", "image": "/path"}), its text in "lang" if a lexicon
- * code. Nothing else is read; link.c and score.c say which a step means. 0, or -1 (err set). The
- * newest user message that is no repeat is kept for off_asked_again() ("do the same for b.png"). */
+ * outputs?, lang?}, oldest first, as conversation.c checks it; NULL or "" for none) and adds the
+ * newest HISTORY_KEEP things they name as resources with their turn, oldest first: file names in
+ * a user's message, each message's "files" and "outputs" values ({"text": "...", "image":
+ * "/path"}), its text in "lang" if a lexicon code. Nothing else is read; link.c and score.c say
+ * which a step means. 0, or -1 (err set). The newest user message that is no repeat is kept for
+ * off_asked_again() ("do the same for b.png"). */
 
-#define HISTORY_MAX_BYTES (1024u * 1024u)
 #define HISTORY_KEEP 16
 
 /* Adds a file or (in language lang) a text an earlier turn names, keeping p->res[first..] (after
@@ -34,16 +35,6 @@ static int remember(planner *p, size_t first, int turn, bool is_file, const char
   return k < 0 ? -1 : 0;
 }
 
-/* The next word that may name a file, *n bytes less trailing marks; *at moves past it; or NULL. */
-static const char *next_name(const char **at, size_t *n) {
-  const char *s = *at + strspn(*at, " \t\r\n\"'`([{<");
-  size_t e = strcspn(s, " \t\r\n\"'`)]}>");
-  for (*n = e; *n > 0 && strchr(",.;:!?", s[*n - 1]);)
-    (*n)--;
-  *at = s + (e ? e : 1); /* a closing bracket on its own */
-  return *s ? s : NULL;
-}
-
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
 static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
@@ -58,7 +49,7 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
     free(p->asked);
   p->again_turn = user ? (ask ? 0 : turn) : p->again_turn;
   int rc = ask && !(p->asked = baton__strdup(at)) ? -1 : 0;
-  while (user && (w = next_name(&at, &n))) /* file names it writes ("the faces in photo.jpg") */
+  while (user && (w = baton__conversation_word(&at, &n))) /* names it writes ("in photo.jpg") */
     rc |= remember(p, first, turn, true, w, n, off_file_type(w, n), NULL);
   const cJSON *said = cJSON_GetObjectItemCaseSensitive(m, "lang"), *f; /* its text's language */
   const char *lang = NULL, (*codes)[8] = p->lx->lang_codes;
@@ -97,7 +88,7 @@ char *off_asked_again(const planner *p) {
   baton__sb sb;
   baton__sb_init(&sb);
   const char *at = p->asked, *done = at, *w;
-  while ((w = next_name(&at, &n))) {
+  while ((w = baton__conversation_word(&at, &n))) {
     unsigned type = off_file_type(w, n);
     int r = own_file(p, turn, type, taken);
     if ((named += type != 0, r < 0))
@@ -120,19 +111,13 @@ char *off_asked_again(const planner *p) {
 }
 
 int off_add_history(planner *p, const char *messages_json) {
-  size_t len = messages_json ? strlen(messages_json) : 0, first = p->n_res;
-  if (!len)
-    return 0;
-  if (len > HISTORY_MAX_BYTES)
-    return baton__fmt(p->err, p->errlen, "the conversation is %zu bytes; the limit is %u", len,
-                      HISTORY_MAX_BYTES), -1;
-  cJSON *msgs = cJSON_ParseWithLength(messages_json, len), *m;
-  if (!cJSON_IsArray(msgs))
-    return cJSON_Delete(msgs), baton__fmt(p->err, p->errlen, "'messages' must be a JSON array of "
-                                          "{role, content} objects"), -1;
+  cJSON *msgs, *m;
+  if (baton__conversation_parse(messages_json, &msgs, p->err, p->errlen) != 0)
+    return -1;
+  size_t first = p->n_res;
   int turn = 0, rc = 0;
   cJSON_ArrayForEach(m, msgs)
-    rc |= cJSON_IsObject(m) ? scan_message(p, m, ++turn, first) : 0;
+    rc |= scan_message(p, m, ++turn, first);
   cJSON_Delete(msgs);
   return rc ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
 }

@@ -223,6 +223,12 @@ Test(daemon_batond, every_error_gets_its_code_and_the_connection_stays_usable) {
   m = call(c, 11, "health", "[1]");
   cr_expect_eq(err_code(m), -32602, "params must be an object");
   cJSON_Delete(m);
+  /* a conversation is checked as the planners check it, offline too */
+  m = call(c, 11, "submit", "{\"request\":\"summarize it\",\"offline\":true,"
+                            "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":1}]}");
+  cr_expect_eq(err_code(m), -32602, "a message without string role and content");
+  cr_expect(strstr(str(cJSON_GetObjectItem(m, "error"), "message"), "message 1 is not"));
+  cJSON_Delete(m);
 
   /* The project's own codes: -32000 - baton_rc. */
   m = call(c, 12, "run.get", "{\"run_id\":\"19990101-000000-000000\"}");
