@@ -60,8 +60,13 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
   for (size_t i = st->a, w = 0; i < st->b; i++, w = 0) {
     for (size_t k = off_back(i, 7, st->a + 2); k < i; k++) /* w: the "save" of "save it as i" */
       w = off_is(p, k, W_SAVING) ? k : w;
-    /* "save the result in a file called i"; "save it in i" (the "save" close by) */
-    bool named = names_output(p, st, i) || (w && off_is(p, i - 1, W_NAMING)) ||
+    size_t c = i; /* "call the result i", "name it i" */
+    while (c > st->a + 1 && c + 3 > i && (p->tok[c - 1].det || off_is(p, c - 1, W_REFERENCE) ||
+                                          off_is(p, c - 1, W_MADE_THING)))
+      c--;
+    bool called = c < i && off_is(p, c - 1, W_CALLING);
+    w = called ? c - 1 : w; /* and "save the result in a file called i", "save it in i" */
+    bool named = called || names_output(p, st, i) || (w && off_is(p, i - 1, W_NAMING)) ||
                  (w && w + 5 >= i && off_is(p, i - 1, W_TARGET_PREP));
     if (off_res_at(p, i, made | (w ? BATON__T_TEXT | BATON__T_JSON : 0)) >= 0 &&
         (names_joined(p, st, i) || (named && (w || off_res_at(p, i, s->inputs) < 0))))
