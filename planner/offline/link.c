@@ -152,8 +152,12 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   for (size_t i = 0; original && qs.res < 0 && i < p->n_res; i++) /* "... with the original text" */
     qs.res = (p->res[i].type & BATON__T_TEXT) && (!t->args[0].value ||
              strcmp(t->args[0].value, p->res[i].value)) ? (int)i : -1;
-  if (compare && qs.res < 0 && qs.ref < 0)
-    chain_source(p, k, off_has_word(p, st->a, st->b, W_ORIGINAL), &qs);
+  bool before = k > 0 && (p->made[k - 1]->outputs & BATON__T_TEXT) && /* "compare the answer */
+                p->g->tasks[k].args[0].ref != k - 1; /* and the summary": the text made before */
+  if (compare && qs.res < 0 && qs.ref < 0 && !original && before)
+    qs.ref = k - 1;
+  else if (compare && qs.res < 0 && qs.ref < 0)
+    chain_source(p, k, original, &qs);
   qs.literal = qs.res < 0 && qs.ref < 0 && !compare ? span_text(p, q, st->b) : qs.literal;
   int rc = attach(p, t, picture ? "text" : compare ? "text2" : "question", &qs);
   free(qs.literal);
