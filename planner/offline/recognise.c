@@ -77,7 +77,7 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
   }
   unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
   for (size_t i = 0; !own && !(before & need) && i < p->n_res; i++)
-    if (!p->res[i].claimed && (p->res[i].type & need))
+    if (!p->res[i].claimed && (p->res[i].type & need) && (int)i + 1 != st->output)
       own = p->res[i].claimed = true;
 }
 
@@ -490,6 +490,26 @@ static bool ask_quoted(planner *p) {
   return asked;
 }
 
+/* "Save it as b.png" after a turn that made a picture (or "call it b.wav", a recording): a task
+ * taking and making that type writes the newest earlier one under the name; true if so. */
+static bool saved_only(planner *p) {
+  for (step *st = p->steps; st < p->steps + p->n_steps; st++)
+    for (size_t i = st->a + 1; i < st->b; i++) {
+      int r = off_res_at(p, i, BATON__T_IMAGE | BATON__T_AUDIO), had = -1;
+      for (size_t k = 0; r >= 0 && k < p->n_res; k++) /* an earlier turn's of its type */
+        had = p->res[k].turn && (p->res[k].type & p->res[r].type) ? (int)k : had;
+      size_t lo = off_back(i, 4, st->a);
+      if (had < 0 || p->res[r].turn ||
+          !(off_has_word(p, lo, i, W_SAVING) || off_has_word(p, lo, i, W_CALLING)))
+        continue;
+      bool image = p->res[r].type & BATON__T_IMAGE;
+      *st = (step){.a = st->a, .b = i, .task = p->role[image ? R_TRANSFORM : R_CHANGE_SOUND],
+                   .output = r + 1}; /* its words end before the name: no input */
+      return p->res[r].used = true;
+    }
+  return false;
+}
+
 int off_recognise(planner *p) {
   if (off_marks_found(p)) /* planned with the last request (plan.c) */
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
@@ -498,7 +518,7 @@ int off_recognise(planner *p) {
   for (size_t s = 0; s < p->n_steps; s++)
     if (!p->steps[s].context && recognise_step(p, s, produced, last))
       last = (int)s, produced |= p->cues[p->steps[s].task].spec->outputs;
-  if (!ask_quoted(p) && last < 0 && !clearest_cue(p) && nothing_planned(p) != 0)
+  if (!ask_quoted(p) && last < 0 && !saved_only(p) && !clearest_cue(p) && nothing_planned(p) != 0)
     return -1;
   merge_steps(p);
   return 0;
