@@ -78,9 +78,17 @@ bool off_marks_found(const planner *p) {
          off_has_word(p, 0, p->n_tok, W_PLURAL) && !off_own_types(p, 0, p->n_tok);
 }
 
+bool off_saved_name(const planner *p, size_t i, size_t lo) {
+  lo = off_back(i, 4, lo);
+  return off_has_word(p, lo, i, W_SAVING) || off_has_word(p, lo, i, W_CALLING);
+}
+
 char *off_asked_again(const planner *p) {
   /* own: the request names something of its own (its resources come before earlier turns') */
   bool marks = off_marks_found(p), own = p->n_res && !p->res[0].turn, taken[OFF_MAX_RES] = {false};
+  bool saves = false; /* "save it as s.txt": the last request again, its result saved */
+  for (size_t i = 0; own && i < p->n_tok; i++)
+    saves |= p->tok[i].kind == TK_RES && off_saved_name(p, i, 0);
   if (!p->asked || !(marks || own || off_has_word(p, 0, p->n_tok, W_AGAIN) || off_asks_about(p)))
     return NULL;
   size_t n, swapped = 0, named = 0;
@@ -88,7 +96,7 @@ char *off_asked_again(const planner *p) {
   baton__sb sb;
   baton__sb_init(&sb);
   const char *at = p->asked, *done = at, *w;
-  while ((w = baton__conversation_word(&at, &n))) {
+  while (!saves && (w = baton__conversation_word(&at, &n))) {
     unsigned type = off_file_type(w, n);
     int r = own_file(p, turn, type, taken);
     if ((named += type != 0, r < 0))
@@ -100,12 +108,13 @@ char *off_asked_again(const planner *p) {
   }
   baton__sb_adds(&sb, done);
   /* "find the dates in it", then "and in b.txt?": "find the dates in it: b.txt" */
-  for (int r; own && !named && (r = own_file(p, 0, ~0u, taken)) >= 0; taken[r] = true)
+  for (int r; own && !saves && !named && (r = own_file(p, 0, ~0u, taken)) >= 0; taken[r] = true)
     baton__sb_addf(&sb, "%s %s", swapped++ ? " and" : ":", p->res[r].value);
-  if (marks) /* "find the faces in x.jpg" and "blur them" */
+  if (marks || saves) /* "find the faces in x.jpg" and "blur them", "and save it as s.txt" */
     baton__sb_addf(&sb, " and %s", p->req);
   /* none of what the request names fits the last request: it is no repeat of it */
-  char *text = (own && !swapped) || sb.len > OFF_MAX_REQUEST ? NULL : baton__sb_detach(&sb);
+  char *text = (own && !swapped && !saves) || sb.len > OFF_MAX_REQUEST ? NULL
+                                                                      : baton__sb_detach(&sb);
   baton__sb_release(&sb);
   return text;
 }

@@ -184,6 +184,8 @@ int off_add_history(planner *p, const char *messages_json);
 char *off_asked_again(const planner *p);
 /* "Blur them" after "find the faces in x.jpg": how to show what the last request found. */
 bool off_marks_found(const planner *p);
+/* Does a "save" or "call" shortly before token i (not before token lo) name the file it makes? */
+bool off_saved_name(const planner *p, size_t i, size_t lo);
 
 /* ---- cues.c */
 int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable);

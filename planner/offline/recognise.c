@@ -498,9 +498,7 @@ static bool saved_only(planner *p) {
       int r = off_res_at(p, i, BATON__T_IMAGE | BATON__T_AUDIO), had = -1;
       for (size_t k = 0; r >= 0 && k < p->n_res; k++) /* an earlier turn's of its type */
         had = p->res[k].turn && (p->res[k].type & p->res[r].type) ? (int)k : had;
-      size_t lo = off_back(i, 4, st->a);
-      if (had < 0 || p->res[r].turn ||
-          !(off_has_word(p, lo, i, W_SAVING) || off_has_word(p, lo, i, W_CALLING)))
+      if (had < 0 || p->res[r].turn || !off_saved_name(p, i, st->a))
         continue;
       bool image = p->res[r].type & BATON__T_IMAGE;
       *st = (step){.a = st->a, .b = i, .task = p->role[image ? R_TRANSFORM : R_CHANGE_SOUND],
