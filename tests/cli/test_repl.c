@@ -364,6 +364,32 @@ Test(cli_repl, offline_follow_ups_resolve_it_to_the_earlier_file_or_output) {
   free(out);
 }
 
+/* "Save it as grey.jpg": the last turn's picture written under that name, in JPEG. */
+Test(cli_repl, offline_save_it_as_writes_the_last_picture_under_that_name) {
+  setenv("BATON_NO_DAEMON", "1", 1);
+  char cmd[1400];
+  snprintf(cmd, sizeof cmd, "cp '%s/examples/sign.png' '%s/sign.png'", BATON_TEST_SOURCE_DIR, dir);
+  cr_assert_eq(bt_run(cmd, NULL), 0);
+  snprintf(cmd, sizeof cmd, "cd '%s' && printf 'make sign.png black and white\\nsave it as "
+           "grey.jpg\\n' | %s/baton chat", dir, bin_dir());
+  char *out = NULL;
+  cr_expect_eq(bt_run(cmd, &out), 0);
+  cr_assert_not_null(out);
+  const char *turn = strstr(out, "save it as grey.jpg"), *path = turn ? strstr(turn, "/runs/") : NULL;
+  const char *end = path ? strstr(path, "/grey.jpg") : NULL;
+  cr_assert(end && !memchr(path, '\n', (size_t)(end - path)), "no grey.jpg written: %s", out);
+  while (path > out && path[-1] != ' ')
+    path--;
+  char file[600];
+  snprintf(file, sizeof file, "%.*s/grey.jpg", (int)(end - path), path);
+  FILE *f = fopen(file, "rb");
+  unsigned char magic[2] = {0};
+  cr_assert(f && fread(magic, 1, 2, f) == 2, "cannot read %s", file);
+  fclose(f);
+  cr_expect(magic[0] == 0xFF && magic[1] == 0xD8, "%s is no JPEG", file);
+  free(out);
+}
+
 /* A translation's language rides with its turn: "now into French" translates from Spanish, not
  * from whatever a detector guesses the Spanish to be. */
 Test(cli_repl, a_follow_up_translation_starts_from_the_language_the_last_one_wrote) {
