@@ -375,7 +375,8 @@ Test(cli_repl, offline_save_it_as_writes_the_last_picture_under_that_name) {
   char *out = NULL;
   cr_expect_eq(bt_run(cmd, &out), 0);
   cr_assert_not_null(out);
-  const char *turn = strstr(out, "save it as grey.jpg"), *path = turn ? strstr(turn, "/runs/") : NULL;
+  const char *turn = strstr(out, "save it as grey.jpg");
+  const char *path = turn ? strstr(turn, "/runs/") : NULL;
   const char *end = path ? strstr(path, "/grey.jpg") : NULL;
   cr_assert(end && !memchr(path, '\n', (size_t)(end - path)), "no grey.jpg written: %s", out);
   while (path > out && path[-1] != ' ')

@@ -28,8 +28,9 @@ Test(conversation, none_is_empty) {
 
 Test(conversation, takes_turns_with_files_and_outputs) {
   cr_assert_str_empty(refusal("[{\"role\":\"user\",\"content\":\"find the faces in a.jpg\"},"
-                              "{\"role\":\"assistant\",\"content\":\"2 faces\",\"files\":[\"b.png\"],"
-                              "\"outputs\":{\"text\":\"2 faces\"},\"lang\":\"en\"}]"));
+                              "{\"role\":\"assistant\",\"content\":\"2 faces\","
+                              "\"files\":[\"b.png\"],\"outputs\":{\"text\":\"2 faces\"},"
+                              "\"lang\":\"en\"}]"));
 }
 
 Test(conversation, refuses_what_is_no_list_of_turns) {
@@ -47,7 +48,8 @@ static char *turns(int n, size_t chars) {
   cr_assert_not_null(s);
   s[0] = '[';
   for (int i = 0; i < n; i++) {
-    len += (size_t)snprintf(s + len, cap - len, "%s{\"role\":\"user\",\"content\":\"", i ? "," : "");
+    len += (size_t)snprintf(s + len, cap - len, "%s{\"role\":\"user\",\"content\":\"",
+                            i ? "," : "");
     memset(s + len, 'x', chars);
     len += chars;
     len += (size_t)snprintf(s + len, cap - len, "\"}");
