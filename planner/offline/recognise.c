@@ -495,15 +495,17 @@ static bool ask_quoted(planner *p) {
 static bool saved_only(planner *p) {
   for (step *st = p->steps; st < p->steps + p->n_steps; st++)
     for (size_t i = st->a + 1; i < st->b; i++) {
-      int r = off_res_at(p, i, BATON__T_IMAGE | BATON__T_AUDIO), had = -1;
-      for (size_t k = 0; r >= 0 && k < p->n_res; k++) /* an earlier turn's of its type */
-        had = p->res[k].turn && (p->res[k].type & p->res[r].type) ? (int)k : had;
-      if (had < 0 || p->res[r].turn || !off_saved_name(p, i, st->a))
+      int r = off_res_at(p, i, BATON__T_IMAGE | BATON__T_AUDIO);
+      bool had = false; /* an earlier turn's of its type */
+      for (size_t k = 0; r >= 0 && k < p->n_res; k++)
+        had |= p->res[k].turn && (p->res[k].type & p->res[r].type);
+      if (!had || p->res[r].turn || !off_saved_name(p, i, st->a))
         continue;
       bool image = p->res[r].type & BATON__T_IMAGE;
       *st = (step){.a = st->a, .b = i, .task = p->role[image ? R_TRANSFORM : R_CHANGE_SOUND],
                    .output = r + 1}; /* its words end before the name: no input */
-      return p->res[r].used = true;
+      p->res[r].used = true;
+      return true;
     }
   return false;
 }
