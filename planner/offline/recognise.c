@@ -331,10 +331,14 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   st->speak = tts != st->task && off_has_word(p, st->a, st->b, W_READING) && st->b >= st->a + 3 &&
               p->tok[st->b - 3].kind == TK_RES && off_is(p, st->b - 2, W_DESTINATION) &&
               off_is(p, st->b - 1, W_US);
-  bool spoken = false; /* "an audio summary", "a spoken answer": the text made, then read out */
-  for (size_t i = st->a + 1; i + 1 < st->b && !spoken; i++)
-    spoken = off_is(p, i - 1, W_INDEFINITE) && off_is(p, i + 1, W_MADE_THING) &&
-             (off_is(p, i, W_RECORDING) || off_is(p, i, W_ALOUD));
+  bool spoken = false; /* "an audio summary", "a spoken answer": the text made, then read out; */
+  for (size_t i = st->a + 1, k; i + 1 < st->b && !spoken; i++) { /* "an audio file describing" */
+    k = i + 1 + (i + 2 < st->b && !off_is(p, i + 1, W_RELATIVE)); /* (after "file", "clip") */
+    bool new_one = !off_has_word(p, off_back(i, 3, st->a), i, W_AT_HAND) &&
+                (off_is(p, k, W_RELATIVE) || baton__has_suffix_ci(p->tok[k].word, "ing"));
+    spoken = off_is(p, i - 1, W_INDEFINITE) && (off_is(p, i, W_RECORDING) || off_is(p, i, W_ALOUD))
+             && (off_is(p, i + 1, W_MADE_THING) || (new_one && off_is(p, i, W_RECORDING)));
+  }
   if (!st->speak && tts != st->task && (spec->outputs & BATON__T_TEXT) &&
       !(spec->inputs & BATON__T_AUDIO) && (spoken || off_has_word(p, st->a, st->b, W_ALOUD))) {
     /* a spoken-output cue beside another task, or first ("say 'hello' in French"): its text is
