@@ -370,6 +370,30 @@ static bool shows_earlier_result(const planner *p, size_t s) {
           (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_SEVERAL)));
 }
 
+/* Does task t answer questions (the roles READ_DOCUMENT to ASK_TABLE, in a row)? */
+static bool answers(const planner *p, int t) {
+  for (int r = R_READ_DOCUMENT; r <= R_ASK_TABLE; r++)
+    if (off_is_role(p, t, (off_role)r))
+      return true;
+  return false;
+}
+
+/* "How many cars are in x.jpg? Segment it and answer my question": "my question", "the question"
+ * ending a step that answers it and names nothing of its own is one an earlier step put. */
+static bool answered_before(const planner *p, const step *st, int last) {
+  size_t e = st->b; /* the step's last word */
+  while (e > st->a && p->tok[e - 1].kind == TK_PUNCT)
+    e--;
+  if (last < 0 || e < st->a + 2 || !off_is(p, e - 1, W_QUESTION) || !p->tok[e - 2].det ||
+      off_own_types(p, st->a, st->b) || !answers(p, st->task))
+    return false;
+  for (const step *q = p->steps; q < st; q++)
+    if (q->task >= 0 && !q->context && (off_is_question(p, q->a, q->b) ||
+                                        off_asks_question(p, q->a, q->b)))
+      return true;
+  return false;
+}
+
 /* "I'm curious about the emotion ... Could you clean the audio, then find the emotion?": a task the
  * user wonders about is done where a later step asks again (a step between them); true if moved. */
 static bool stated_before(planner *p, const step *st, int last) {
@@ -410,6 +434,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     st->task = p->role[R_SPEAK]; /* "speak 'hello'", "read notes.txt", "read the summary to me" */
   if (shows_earlier_result(p, s)) /* its words tell the detector how: "... and blur them" */
     return p->steps[s - 1].b = st->b, drop_step(st, false);
+  if (answered_before(p, st, last))
+    return drop_step(st, false);
   split_step(p, s, avail);
   if (st->task >= 0 && repeats_earlier_step(p, s) && !stated_before(p, st, last)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
@@ -477,10 +503,9 @@ static int nothing_planned(planner *p) {
  * after "question" in a step naming no task is asked of a passage named before, else the picture */
 static bool ask_quoted(planner *p) {
   bool asked = false, picture = off_res_types(p, false) & BATON__T_IMAGE, passage = false;
-  for (size_t s = 0; s < p->n_steps; s++) /* the roles answering questions, in a row */
-    for (int r = R_READ_DOCUMENT; r <= R_ASK_TABLE; r++)
-      if (off_is_role(p, p->steps[s].task, (off_role)r))
-        return false;
+  for (size_t s = 0; s < p->n_steps; s++)
+    if (answers(p, p->steps[s].task))
+      return false;
   for (step *q = p->steps; q < p->steps + p->n_steps; q++)
     for (size_t i = q->a; i < q->b; i++) {
       const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
