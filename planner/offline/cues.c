@@ -57,11 +57,10 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
 static int read_description(const planner *p, taskcue *c, const char *d) {
   if (!(c->desc = calloc(OFF_MAX_DESC, sizeof *c->desc)))
     return -1;
-  for (size_t w = 0, n = off_split_words(d, strlen(d), c->desc, OFF_MAX_DESC, NULL); w < n; w++) {
-    bool skip = strlen(c->desc[w]) < 3 || off_words_has(&p->lx->cls[W_STOPWORD], c->desc[w], false);
-    if (!skip && !off_words_has(&(off_words){c->desc, c->desc, c->n_desc}, c->desc[w], false))
+  for (size_t w = 0, n = off_split_words(d, strlen(d), c->desc, OFF_MAX_DESC, NULL); w < n; w++)
+    if (strlen(c->desc[w]) >= 3 && !off_words_has(&p->lx->cls[W_STOPWORD], c->desc[w], false) &&
+        !off_words_has(&(off_words){c->desc, c->desc, c->n_desc}, c->desc[w], false))
       memmove(c->desc[c->n_desc++], c->desc[w], OFF_MAX_WORD); /* kept: to the front, once */
-  }
   return 0;
 }
 
