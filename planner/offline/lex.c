@@ -123,9 +123,9 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
   while (fe > fs && strchr(",.;:!?)]}>`", q[fe - 1]))
     fe--;
   unsigned ft = off_file_type(q + fs, fe - fs); /* a web address is a text, passed on whole */
-  bool url = !ft && (!strncmp(q + fs, "http://", 7) || !strncmp(q + fs, "https://", 8));
-  int rc = ft || url ? push_resource(p, ft, fs, fe, fs, fe) : 0;
-  for (size_t i = ft || url ? fe : s, j; rc >= 0 && i < e; i = j + (j == i)) { /* (after a name) */
+  bool whole = ft || !strncmp(q + fs, "http://", 7) || !strncmp(q + fs, "https://", 8);
+  int rc = whole ? push_resource(p, ft, fs, fe, fs, fe) : 0;
+  for (size_t i = whole ? fe : s, j; rc >= 0 && i < e; i = j + (j == i)) { /* (after a name) */
     j = word_end(q, i, e, "'.");
     if (j > i ? !push_token(p, TK_WORD, i, j)
               : strchr(".!?;,:", q[i]) && !push_token(p, TK_PUNCT, i, i + 1))
