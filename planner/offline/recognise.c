@@ -150,7 +150,10 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     if (s1 + s2 > best && off_keyword_score(p, &p->cues[t1], k, st->b) <= 0 &&
         off_keyword_score(p, &p->cues[t2], st->a, k) <= 0 &&
         off_keyword_score(p, &p->cues[t1], st->a, h) >= p->lx->w[K_SPLIT_KEYWORD] &&
-        off_keyword_score(p, &p->cues[t2], k, st->b) >= p->lx->w[K_SPLIT_KEYWORD])
+        (off_keyword_score(p, &p->cues[t2], k, st->b) >= p->lx->w[K_SPLIT_KEYWORD] ||
+         (off_is(p, k - 1, W_DEFINITE) && reads_from(p, t1, t2) && /* "summarize the | table */
+          p->cues[t1].spec->outputs == BATON__T_TEXT && /* in t.png": it reads the file there */
+          off_own_res(p, k, st->b, p->cues[t2].spec->inputs & ~(unsigned)BATON__T_TEXT) >= 0)))
       best = s1 + s2, at = k, *head = h > k ? t1 : -1;
   }
   return best >= st->score + p->lx->w[K_SPLIT_GAIN] ? at : 0;
