@@ -223,7 +223,7 @@ static void merge_steps(planner *p) {
                        (off_joins(p, s) && !off_joins(p, l))); /* "clean a.wav, then join them" */
     if (!apart && (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
         (!(off_own_types(p, l->a, l->b) & ~in) || off_is_role(p, s->task, R_TRANSLATE)))))
-      l->task = twin >= 0 ? twin : l->task, l->b = s->b;
+      l->task = twin >= 0 ? twin : l->task, l->b = s->b, l->speak |= s->speak;
     else
       p->steps[w++] = *s;
   }
