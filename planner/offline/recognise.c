@@ -222,9 +222,11 @@ static void merge_steps(planner *p) {
     bool apart = l && ((l->output && s->output) || /* "... as b.wav, then ... as c.wav": two */
                        (off_joins(p, s) && !off_joins(p, l))); /* "clean a.wav, then join them" */
     if (!apart && (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
-        (!(off_own_types(p, l->a, l->b) & ~in) || off_is_role(p, s->task, R_TRANSLATE)))))
-      l->task = twin >= 0 ? twin : l->task, l->b = s->b, l->speak |= s->speak;
-    else
+        (!(off_own_types(p, l->a, l->b) & ~in) || off_is_role(p, s->task, R_TRANSLATE))))) {
+      l->task = twin >= 0 ? twin : l->task, l->b = s->b;
+      l->speak |= s->speak; /* what the second says of the result: "read it aloud", "save it as" */
+      l->output = l->output ? l->output : s->output;
+    } else
       p->steps[w++] = *s;
   }
   p->n_steps = w;
