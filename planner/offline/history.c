@@ -78,11 +78,6 @@ bool off_marks_found(const planner *p) {
          off_has_word(p, 0, p->n_tok, W_PLURAL) && !off_own_types(p, 0, p->n_tok);
 }
 
-bool off_saved_name(const planner *p, size_t i, size_t lo) {
-  lo = off_back(i, 4, lo);
-  return off_has_word(p, lo, i, W_SAVING) || off_has_word(p, lo, i, W_CALLING);
-}
-
 char *off_asked_again(const planner *p) {
   /* own: the request names something of its own (its resources come before earlier turns') */
   bool marks = off_marks_found(p), own = p->n_res && !p->res[0].turn, taken[OFF_MAX_RES] = {false};

@@ -168,6 +168,10 @@ unsigned off_file_type(const char *s, size_t n);
 int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file);
 int off_tokenize(planner *p);
 bool off_has_word(const planner *p, size_t a, size_t b, off_class c);
+/* 1 + where the "call" or "name" is that names token i, from lo on ("call the result i", "name it
+ * i"), or 0; does such a word or a "save" name i as a file to make ("save it as i", "... in i")? */
+size_t off_called(const planner *p, size_t i, size_t lo);
+bool off_saved_name(const planner *p, size_t i, size_t lo);
 int off_res_at(const planner *p, size_t i, unsigned types);
 int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
 const char *off_language_at(const planner *p, size_t i);
@@ -184,8 +188,6 @@ int off_add_history(planner *p, const char *messages_json);
 char *off_asked_again(const planner *p);
 /* "Blur them" after "find the faces in x.jpg": how to show what the last request found. */
 bool off_marks_found(const planner *p);
-/* Does a "save" or "call" shortly before token i (not before token lo) name the file it makes? */
-bool off_saved_name(const planner *p, size_t i, size_t lo);
 
 /* ---- cues.c */
 int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable);

@@ -58,6 +58,22 @@ bool off_has_word(const planner *p, size_t a, size_t b, off_class c) {
   return a < b;
 }
 
+size_t off_called(const planner *p, size_t i, size_t lo) {
+  size_t c = i;
+  while (c > lo + 1 && c + 3 > i && (p->tok[c - 1].det || off_is(p, c - 1, W_REFERENCE) ||
+                                     off_is(p, c - 1, W_MADE_THING)))
+    c--;
+  return c < i && off_is(p, c - 1, W_CALLING) ? c : 0;
+}
+
+bool off_saved_name(const planner *p, size_t i, size_t lo) {
+  size_t w = 0; /* 1 + the last "save" up to seven words back */
+  for (size_t k = off_back(i, 7, lo); k < i; k++)
+    w = off_is(p, k, W_SAVING) ? k + 1 : w;
+  return off_called(p, i, lo) || (w && (off_is(p, i - 1, W_NAMING) ||
+                                        (w + 5 > i && off_is(p, i - 1, W_TARGET_PREP))));
+}
+
 int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file) {
   char *copy = p->n_res < OFF_MAX_RES ? baton__strndup(v, n) : NULL;
   if (!copy)

@@ -60,11 +60,8 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
   for (size_t i = st->a, w = 0; i < st->b; i++, w = 0) {
     for (size_t k = off_back(i, 7, st->a + 2); k < i; k++) /* w: the "save" of "save it as i" */
       w = off_is(p, k, W_SAVING) ? k : w;
-    size_t c = i; /* "call the result i", "name it i" */
-    while (c > st->a + 1 && c + 3 > i && (p->tok[c - 1].det || off_is(p, c - 1, W_REFERENCE) ||
-                                          off_is(p, c - 1, W_MADE_THING)))
-      c--;
-    bool called = c < i && off_is(p, c - 1, W_CALLING);
+    size_t c = off_called(p, i, st->a); /* "call the result i", "name it i" */
+    bool called = c > 0;
     w = called ? c - 1 : w; /* and "save the result in a file called i", "save it in i" */
     bool named = called || names_output(p, st, i) || (w && off_is(p, i - 1, W_NAMING)) ||
                  (w && w + 5 >= i && off_is(p, i - 1, W_TARGET_PREP));
@@ -213,6 +210,9 @@ static void merge_steps(planner *p) {
   size_t w = 0;
   for (size_t r = 0; r < p->n_steps; r++) {
     step *s = &p->steps[r], *l = w ? &p->steps[w - 1] : NULL; /* l: the last recognised step kept */
+    for (size_t i = s->a; s->task < 0 && l && !l->output && i < s->b; i++) /* ", then save the */
+      if (p->tok[i].kind == TK_RES && off_saved_name(p, i, s->a)) /* result as b.txt": l's file */
+        l->output = p->tok[i].res + 1, p->res[p->tok[i].res].used = true;
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
     unsigned own = off_own_types(p, s->a, s->b); /* a drawing's quote after an edit: how to edit */

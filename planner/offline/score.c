@@ -112,7 +112,10 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, s
     at_hand = off_res_at(p, i, made) >= 0 &&
               (off_has_word(p, lo, i, W_AT_HAND) || off_has_word(p, lo, i, W_DEFINITE) ||
                off_has_word(p, i + 1, i + 3 < b ? i + 3 : b, W_AT_HAND));
-  unsigned own = (off_own_types(p, a, b) & ~(at_hand ? named : made)) | (video & BATON__T_VIDEO);
+  unsigned kept = 0; /* not one it is to be saved as ("describe it and save it as d.txt") */
+  for (size_t i = a; i < b; i++)
+    kept |= p->tok[i].kind == TK_RES && !off_saved_name(p, i, a) ? p->res[p->tok[i].res].type : 0;
+  unsigned own = (kept & ~(at_hand ? named : made)) | (video & BATON__T_VIDEO);
   if (media_in && !((own | avail) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
   if (s->inputs & own)
