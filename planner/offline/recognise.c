@@ -106,6 +106,14 @@ static int noun_head(const planner *p, const step *st, size_t k, int t, unsigned
   return h != t && reads_from(p, h, t) && kn >= p->lx->w[K_CLEAR_KEYWORD] ? h : -1;
 }
 
+/* "Summarize the | table in t.png", "how similar are the | captions of a.jpg and b.jpg": after
+ * "the", a tail naming the file its task t2 reads, the head's task t1 writing text from that. */
+static bool reads_named_file(const planner *p, const step *st, size_t k, int t1, int t2) {
+  return off_is(p, k - 1, W_DEFINITE) && reads_from(p, t1, t2) &&
+         !(p->cues[t1].spec->outputs & ~(unsigned)(BATON__T_TEXT | BATON__T_JSON)) &&
+         off_own_res(p, k, st->b, p->cues[t2].spec->inputs & ~(unsigned)BATON__T_TEXT) >= 0;
+}
+
 /* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
  * halves must name different tasks, each clearly, and together score well above the whole. */
 static size_t best_split(const planner *p, const step *st, unsigned avail, int *head) {
@@ -148,9 +156,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
         off_keyword_score(p, &p->cues[t2], st->a, k) <= 0 &&
         off_keyword_score(p, &p->cues[t1], st->a, h) >= p->lx->w[K_SPLIT_KEYWORD] &&
         (off_keyword_score(p, &p->cues[t2], k, st->b) >= p->lx->w[K_SPLIT_KEYWORD] ||
-         (off_is(p, k - 1, W_DEFINITE) && reads_from(p, t1, t2) && /* "summarize the | table */
-          p->cues[t1].spec->outputs == BATON__T_TEXT && /* in t.png": it reads the file there */
-          off_own_res(p, k, st->b, p->cues[t2].spec->inputs & ~(unsigned)BATON__T_TEXT) >= 0)))
+         reads_named_file(p, st, k, t1, t2)))
       best = s1 + s2, at = k, *head = h > k ? t1 : -1;
   }
   return best >= st->score + p->lx->w[K_SPLIT_GAIN] ? at : 0;
