@@ -216,8 +216,9 @@ static void merge_steps(planner *p) {
   size_t w = 0;
   for (size_t r = 0; r < p->n_steps; r++) {
     step *s = &p->steps[r], *l = w ? &p->steps[w - 1] : NULL; /* l: the last recognised step kept */
-    for (size_t i = s->a; s->task < 0 && l && !l->output && i < s->b; i++) /* ", then save the */
-      if (p->tok[i].kind == TK_RES && off_saved_name(p, i, s->a)) /* result as b.txt": l's file */
+    /* "..., then save the result as b.txt": a step only naming a file to save is l's output */
+    for (size_t i = s->a; s->task < 0 && l && !l->output && i < s->b; i++)
+      if (p->tok[i].kind == TK_RES && off_saved_name(p, i, s->a))
         l->output = p->tok[i].res + 1, p->res[p->tok[i].res].used = true;
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
@@ -342,13 +343,16 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   st->speak = tts != st->task && off_has_word(p, st->a, st->b, W_READING) && st->b >= st->a + 3 &&
               p->tok[st->b - 3].kind == TK_RES && off_is(p, st->b - 2, W_DESTINATION) &&
               off_is(p, st->b - 1, W_US);
-  bool spoken = false; /* "an audio summary", "a spoken answer": the text made, then read out; */
-  for (size_t i = st->a + 1, k; i + 1 < st->b && !spoken; i++) { /* "an audio file describing" */
-    k = i + 1 + (i + 2 < st->b && !off_is(p, i + 1, W_RELATIVE)); /* (after "file", "clip") */
-    bool new_one = !off_has_word(p, off_back(i, 3, st->a), i, W_AT_HAND) &&
-                (off_is(p, k, W_RELATIVE) || baton__has_suffix_ci(p->tok[k].word, "ing"));
-    spoken = off_is(p, i - 1, W_INDEFINITE) && (off_is(p, i, W_RECORDING) || off_is(p, i, W_ALOUD))
-             && (off_is(p, i + 1, W_MADE_THING) || (new_one && off_is(p, i, W_RECORDING)));
+  /* "an audio summary", "a spoken answer", "an audio file describing ...": the text made, then
+   * read out (not "I have an audio file describing ...") */
+  bool spoken = false;
+  for (size_t i = st->a + 1; i + 1 < st->b && !spoken; i++) {
+    size_t k = i + 1 + (i + 2 < st->b && !off_is(p, i + 1, W_RELATIVE)); /* past "file", "clip" */
+    bool tells = (off_is(p, k, W_RELATIVE) || baton__has_suffix_ci(p->tok[k].word, "ing")) &&
+                 !off_has_word(p, off_back(i, 3, st->a), i, W_AT_HAND);
+    spoken = off_is(p, i - 1, W_INDEFINITE) &&
+             ((off_is(p, i, W_RECORDING) && (tells || off_is(p, i + 1, W_MADE_THING))) ||
+              (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_MADE_THING)));
   }
   if (!st->speak && tts != st->task && (spec->outputs & BATON__T_TEXT) &&
       !(spec->inputs & BATON__T_AUDIO) && (spoken || off_has_word(p, st->a, st->b, W_ALOUD))) {
