@@ -7,10 +7,10 @@
 #include "core/banned.h"
 
 int baton__conversation_check(const cJSON *arr, char *err, size_t errlen) {
-  int n = cJSON_GetArraySize(arr), i = 0;
   if (!cJSON_IsArray(arr))
     return baton__fmt(err, errlen, "messages must be a JSON array of {\"role\", \"content\"} "
                       "objects, oldest first"), -1;
+  int n = cJSON_GetArraySize(arr), i = 0;
   if (n > BATON__HISTORY_MAX_MESSAGES)
     return baton__fmt(err, errlen, "messages hold %d turns; the limit is %d", n,
                       BATON__HISTORY_MAX_MESSAGES), -1;
