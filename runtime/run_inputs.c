@@ -69,10 +69,10 @@ static bool names_text_file(const baton__arg *a) {
          !a->value[strcspn(a->value, " \t\r\n")];
 }
 
-/* Is a literal text argument only a web address ("https://example.com/a")? baton fetches no
- * page: what runs would work on the address itself. */
+/* Is a literal argument only a web address ("https://example.com/a", "https://x/a.png")? baton
+ * fetches nothing: what runs would work on the address itself, or find no such file. */
 static bool names_web_page(const baton__arg *a) {
-  return a->ref < 0 && a->value && baton__arg_type(a->name) == BATON__T_TEXT &&
+  return a->ref < 0 && a->value && strcmp(a->name, BATON__ARG_SAVE_AS) != 0 &&
          (!strncmp(a->value, "http://", 7) || !strncmp(a->value, "https://", 8)) &&
          !a->value[strcspn(a->value, " \t\r\n")];
 }
@@ -137,8 +137,8 @@ baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
       bool text_file = names_text_file(a);
       if (names_web_page(a)) {
         rc = baton__fail(run->ctx, BATON_INVALID, "task %d: baton does not fetch web pages "
-                         "(%.200s): save the page's text as a .txt file and name that, or put "
-                         "the text itself in quotes", t->id, a->value);
+                         "or files (%.200s): save the file, or the page's text as a .txt file, "
+                         "and name that; or put the text itself in quotes", t->id, a->value);
         break;
       }
       if (type == BATON__T_TEXT && a->value && !a->value[strcspn(a->value, " \t\r\n")] &&

@@ -465,6 +465,14 @@ Test(runtime_scheduler, a_text_file_argument_is_read_under_the_input_rules) {
   err = echo_text(ctx, "https://example.com/article", echo, sizeof echo); /* no page is fetched */
   cr_assert(err && strstr(err, "does not fetch web pages"), "%s", err ? err : echo);
   cr_assert_null(echo_text(ctx, "see https://example.com", echo, sizeof echo)); /* words */
+  /* nor is a picture at a web address (it was "no such file") */
+  baton_request pic = {BATON_REQUEST_INIT, .input_root = home,
+                       .plan_json = "[{\"task\":\"debug-read\",\"id\":0,\"dep\":[-1],"
+                                    "\"args\":{\"image\":\"https://example.com/a.png\"}}]"};
+  baton_run *run = NULL;
+  cr_assert_neq(baton_submit(ctx, &pic, NULL, NULL, &run), BATON_OK);
+  cr_assert(strstr(baton_errmsg(ctx), "does not fetch web pages or files (https://example.com"),
+            "%s", baton_errmsg(ctx));
   err = echo_text(ctx, "Q3_report.pdf", echo, sizeof echo); /* a file no executor reads */
   cr_assert(err && strstr(err, "Q3_report.pdf: baton cannot read .pdf files"), "%s",
             err ? err : echo);
