@@ -61,10 +61,8 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
     for (size_t k = off_back(i, 7, st->a + 2); k < i; k++) /* w: the "save" of "save it as i" */
       w = off_is(p, k, W_SAVING) ? k : w;
     size_t c = off_called(p, i, st->a); /* "call the result i", "name it i" */
-    bool called = c > 0;
-    w = called ? c - 1 : w; /* and "save the result in a file called i", "save it in i" */
-    bool named = called || names_output(p, st, i) || (w && off_is(p, i - 1, W_NAMING)) ||
-                 (w && w + 5 >= i && off_is(p, i - 1, W_TARGET_PREP));
+    w = c ? c - 1 : w; /* named too: "save the result in a file called i", "save it in i" */
+    bool named = c || names_output(p, st, i) || off_saved_name(p, i, st->a + 2);
     if (off_res_at(p, i, made | (w ? BATON__T_TEXT | BATON__T_JSON : 0)) >= 0 &&
         (names_joined(p, st, i) || (named && (w || off_res_at(p, i, s->inputs) < 0))))
       p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1,
