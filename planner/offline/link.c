@@ -320,7 +320,10 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 7. the step's words (not a lone verb: "summarize"), 8. any resource of that type, even used */
   for (size_t i = 0; !text && i < p->n_res && src->res < 0; i++)
     src->res = (p->res[i].type & type) ? (int)i : -1;
-  bool video = has_ref && off_own_res(p, 0, p->n_tok, BATON__T_VIDEO) >= 0; /* "it": v.mp4's text */
+  bool ref = has_ref; /* "it", "the transcribed text": what baton cannot read from v.mp4 */
+  for (size_t i = st->a + 1; i < st->b; i++)
+    ref |= p->tok[i - 1].det && baton__has_suffix_ci(p->tok[i].word, "ed");
+  bool video = ref && off_own_res(p, 0, p->n_tok, BATON__T_VIDEO) >= 0;
   src->literal = text && st->b > st->a + 1 && !video ? span_text(p, st->a, st->b) : NULL;
   return 0;
 }

@@ -375,6 +375,10 @@ Test(planner_offline, a_file_no_executor_reads_is_named_in_the_error) {
   cr_assert_eq(plan_alone("I have a video lecture.mp4. Transcribe the speech into text and "
                           "simplify the text.", &g, err, sizeof err), -1); /* not "the text" */
   cr_assert(strstr(err, "cannot work on lecture.mp4"), "%s", err);
+  cr_assert_eq(plan_alone("I have a video lecture.mp4. I want to transcribe its speech, expand the "
+                          "transcribed text, and finally simplify the expanded text.", &g, err,
+                          sizeof err), -1); /* "the expanded text" too was to come from the video */
+  cr_assert(strstr(err, "cannot work on lecture.mp4"), "%s", err);
   /* a task that makes a video is not the one that "cannot work on" the user's */
   cr_assert_eq(plan_alone("I have a shaky video trip.mp4 and need help stabilizing it to produce "
                           "a smoother video.", &g, err, sizeof err), -1);
