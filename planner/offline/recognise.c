@@ -206,6 +206,15 @@ static int edit_twin(const planner *p, const step *x, const step *y) {
   return edit >= 0 && !p->cues[edit].runnable && p->cues[other].runnable ? other : edit;
 }
 
+/* "Draw a cat, then draw a dog", "... After that, summarize the summary": a step that starts, after
+ * "then" or "after that", with a cue of the task it repeats asks for that task anew. */
+static bool asked_anew(const planner *p, const step *st) {
+  bool after = st->a >= 3 && off_punct(p, st->a - 1, ",") &&
+               off_is(p, st->a - 2, W_DEMONSTRATIVE) && off_is(p, st->a - 3, W_ASIDE);
+  return (after || (st->a > 0 && off_is(p, st->a - 1, W_HARD_BREAK))) &&
+         off_keyword_score(p, &p->cues[st->task], st->a, st->a + 1) > 0;
+}
+
 /* Keeps the recognised steps only; neighbours on one task where the first names nothing but what
  * the second lacks ("detect and count the objects in x.jpg", "answer 'Q?' | using the document
  * d.jpg") or both translate ("a.txt and b.txt into German"), or a restyle and an edit, merge,
@@ -225,7 +234,8 @@ static void merge_steps(planner *p) {
                               off_is_role(p, l->task, R_EDIT))) ? edit_twin(p, l, s) : -1;
     unsigned in = p->cues[s->task].spec->inputs & ~own; /* what it lacks */
     bool apart = l && ((l->output && s->output) || /* "... as b.wav, then ... as c.wav": two */
-                       (off_joins(p, s) && !off_joins(p, l))); /* "clean a.wav, then join them" */
+                       (off_joins(p, s) && !off_joins(p, l)) || /* "clean a.wav, then join them" */
+                       asked_anew(p, s));
     if (!apart && (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
         (!(off_own_types(p, l->a, l->b) & ~in) || off_is_role(p, s->task, R_TRANSLATE))))) {
       l->task = twin >= 0 ? twin : l->task, l->b = s->b;
@@ -450,7 +460,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (answered_before(p, st, last))
     return drop_step(st, false);
   split_step(p, s, avail);
-  if (st->task >= 0 && repeats_earlier_step(p, s) && !stated_before(p, st, last)) {
+  if (st->task >= 0 && repeats_earlier_step(p, s) && !asked_anew(p, st) &&
+      !stated_before(p, st, last)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
      * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
     int again = st->task;
