@@ -398,6 +398,21 @@ static bool shows_earlier_result(const planner *p, size_t s) {
           (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_SEVERAL)));
 }
 
+/* "Is there a dog in x.jpg? If so, draw a box around it", "What is in x.jpg? Mark each of them":
+ * a step marking "it" or "them" after a question about a picture (the last step, if any has a
+ * task) finds what was asked: the two steps are one detection. True if st took the question. */
+static bool marks_asked(planner *p, step *st, int last) {
+  step *q = st;
+  while (q > p->steps && q[-1].context && q[-1].task < 0)
+    q--; /* past "if so" */
+  if (q-- == p->steps || (last >= 0 && q != &p->steps[last]) || !off_is_question(p, q->a, q->b) ||
+      off_own_res(p, q->a, q->b, BATON__T_IMAGE) < 0 || off_own_types(p, st->a, st->b) ||
+      !off_has_word(p, st->a, st->b, W_MARKING) || !off_has_word(p, st->a, st->b, W_REFERENCE))
+    return false;
+  st->a = q->a, q->task = -1, st->task = p->role[R_DETECT], st->score = p->lx->w[K_ACCEPT];
+  return true;
+}
+
 /* Does task t answer questions (the roles READ_DOCUMENT to ASK_TABLE, in a row)? */
 static bool answers(const planner *p, int t) {
   for (int r = R_READ_DOCUMENT; r <= R_ASK_TABLE; r++)
@@ -462,6 +477,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     st->task = p->role[R_SPEAK]; /* "speak 'hello'", "read notes.txt", "read the summary to me" */
   if (shows_earlier_result(p, s)) /* its words tell the detector how: "... and blur them" */
     return p->steps[s - 1].b = st->b, drop_step(st, false);
+  if (marks_asked(p, st, last))
+    return settle_step(p, s, produced, avail);
   if (answered_before(p, st, last))
     return drop_step(st, false);
   split_step(p, s, avail);
