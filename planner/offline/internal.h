@@ -47,7 +47,8 @@
    X(ASIDE) X(SUPPOSING) X(LETS) X(US) X(YOU) X(FILLER) X(CONDITION) X(ASK_VERB) X(WH) X(TELL) \
    X(KNOW) X(IS_ARE) X(SEVERAL) X(ONE_THING) X(MARKING) X(TASK_NOUN) X(ALOUD) X(FRESH) X(GUIDED) \
    X(CONTENT_INTRO) X(TARGET_NOUN) X(TRANSLATING) X(IN_A_STATE) X(CAUSATIVE) X(READING) \
-   X(EXISTENTIAL) X(QUESTION) X(AT_HAND) X(MODEL) X(WEB) X(SAVING) X(CALLING) X(JOINING)
+   X(EXISTENTIAL) X(QUESTION) X(AT_HAND) X(MODEL) X(WEB) X(SAVING) X(CALLING) X(JOINING) \
+   X(MUSIC)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -104,7 +105,7 @@ typedef struct {
   bool is_file, asked; /* asked: a quote that is a question ('Who won?'), no text to work on */
   int turn;        /* 0: the request's own; else the earlier turn it came from (1 = oldest) */
   bool used, claimed; /* consumed by some task; spoken for by a recognised step (before tasks) */
-  int kind;        /* a picture file: what its sentence calls it (IMG_*) */
+  int kind;        /* a picture file: what its sentence calls it (IMG_*); AUD_MUSIC: music */
   int reader;      /* the graph task (id + 1) that read it into text for a step, or 0 */
   const char *lang; /* an earlier turn's text: its language, when the turn said (a lexicon code) */
 } resource;
@@ -133,7 +134,7 @@ typedef struct {
   int output; /* the resource (index + 1) naming the file it makes ("save it as a.wav"), or 0 */
 } step;
 
-enum { IMG_PLAIN, IMG_TABLE, IMG_DOCUMENT };
+enum { IMG_PLAIN, IMG_TABLE, IMG_DOCUMENT, AUD_MUSIC };
 
 typedef struct {
   const char *req;
@@ -221,7 +222,7 @@ static inline int off_cue_index(const planner *p, const baton__taskspec *s) {
 static inline bool off_is_role(const planner *p, int t, off_role r) { return p->role[r] == t; }
 
 /* ---- rewrite.c */
-void off_find_image_kinds(planner *p);
+void off_find_kinds(planner *p);
 int off_reader_task(const planner *p, int t, int r);
 bool off_asks_about_picture(const planner *p, const step *st);
 int off_rewrite(const planner *p, const step *st, unsigned produced);

@@ -241,12 +241,13 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
   for (size_t i = 0; !own_only && i < p->n_tok && (i < st->b || near < 0); i++)
     if ((i < st->a || i >= st->b) && off_res_at(p, i, types) >= 0 && !p->res[p->tok[i].res].used)
       near = p->tok[i].res; /* the nearest before the step, else the first after it */
+  near = near >= 0 && p->res[near].kind == AUD_MUSIC ? -2 : near; /* no words to hear in music */
   for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
     for (size_t k = 0; k < 2; k++) { /* a picture, then a recording */
       unsigned type = (k ? BATON__T_AUDIO : BATON__T_IMAGE) & types; /* 0 if not wanted: r < 0 */
-      int r = pass == 0                    ? off_own_res(p, st->a, st->b, type)
-              : near < 0                   ? first_unused(p, st, type)
-              : (p->res[near].type & type) ? near : -1;
+      int r = pass == 0    ? off_own_res(p, st->a, st->b, type)
+              : near == -1 ? first_unused(p, st, type)
+              : near >= 0 && (p->res[near].type & type) ? near : -1; /* -2: music */
       if (r < 0 || (pass == 0 && p->res[r].used)) /* read already: its text is at hand */
         continue;
       int task = k ? p->role[R_TRANSCRIBE] : off_reader_task(p, p->role[R_CAPTION], r);
@@ -396,8 +397,9 @@ static size_t made_together(const planner *p, const step *st, unsigned type) {
 static int heard(planner *p, const step *st) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   int q, r = first_unused(p, st, BATON__T_AUDIO);
-  if (r < 0 || p->res[r].claimed || off_primary_type(spec) == BATON__T_TEXT ||
-      !(spec->inputs & BATON__T_TEXT) || own_texts(p, st, NULL, &q) || !takes_text(p, st, spec))
+  if (r < 0 || p->res[r].claimed || p->res[r].kind == AUD_MUSIC ||
+      off_primary_type(spec) == BATON__T_TEXT || !(spec->inputs & BATON__T_TEXT) ||
+      own_texts(p, st, NULL, &q) || !takes_text(p, st, spec))
     return -1;
   source in = {r, -1, NULL};
   p->res[r].used = true;

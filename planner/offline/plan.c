@@ -41,7 +41,7 @@ static int run_passes(planner *p, const baton__offline_req *r) {
     return -1;
   for (size_t i = 0; i < p->n_res; i++)
     p->pictures += p->res[i].is_file && (p->res[i].type & BATON__T_IMAGE);
-  off_find_image_kinds(p);
+  off_find_kinds(p);
   if (off_split_steps(p) != 0)
     return baton__fmt(p->err, p->errlen, many, "steps", OFF_MAX_STEPS), -1;
   if (off_recognise(p) != 0 || off_link(p) != 0)

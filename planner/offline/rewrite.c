@@ -6,11 +6,12 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-/* Contract: off_find_image_kinds() sets what each picture and the request's picture show (plain,
- * a table, a document); off_rewrite() takes a recognised step and gives the task to use, its own
- * unless: a picture of a table or document is read as one, a question with no passage but a picture
- * is a visual question (with nothing at all to answer from, a chat), one object is classified
- * rather than detected. Tasks are named by their lexicon roles. */
+/* Contract: off_find_kinds() sets what each picture and the request's picture show (plain,
+ * a table, a document) and which recordings the words next to them call music; off_rewrite()
+ * takes a recognised step and gives the task to use, its own unless: a picture of a table or
+ * document is read as one, a question with no passage but a picture is a visual question (with
+ * nothing at all to answer from, a chat), one object is classified rather than detected. Tasks are
+ * named by their lexicon roles. */
 
 /* Does token i (',' or "and") part two pictures of a sentence ("x.jpg and a table image t.jpg")? */
 static bool splits_pictures(const planner *p, size_t seg, size_t i) {
@@ -24,7 +25,7 @@ static bool splits_pictures(const planner *p, size_t seg, size_t i) {
 /* A sentence (or its part, of several pictures) naming a picture and calling it a table or a
  * document ("a scanned invoice x.png"), unless unsure ("if there is a table in it"), sets the kind
  * of its picture files (read then as one) and p->image_kind (a table wins). */
-void off_find_image_kinds(planner *p) {
+void off_find_kinds(planner *p) {
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_punct(p, i, ".!?;") && !splits_pictures(p, seg, i))
       continue;
@@ -38,6 +39,10 @@ void off_find_image_kinds(planner *p) {
     p->image_kind = kind && p->image_kind != IMG_TABLE ? kind : p->image_kind;
     seg = i + 1;
   }
+  for (size_t i = 0; i < p->n_tok; i++) /* "background music 'm.wav'", "m.wav (a song)" */
+    if (off_res_at(p, i, BATON__T_AUDIO) >= 0 &&
+        off_has_word(p, off_back(i, 4, 0), i + 4 < p->n_tok ? i + 4 : p->n_tok, W_MUSIC))
+      p->res[p->tok[i].res].kind = AUD_MUSIC;
 }
 
 /* What picture r shows: with several, what its sentence calls it; else (or r -1) the request's. */
