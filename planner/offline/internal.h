@@ -26,7 +26,7 @@
 #define OFF_MAX_TASKS 32      /* tasks in the resulting graph */
 #define OFF_MAX_WORD 32       /* longer words are truncated */
 #define OFF_MAX_PHRASE 8      /* words in one keyword phrase */
-#define OFF_MAX_PHRASES 128   /* phrases per task */
+#define OFF_MAX_PHRASES 256   /* phrases per task (more are not read) */
 #define OFF_MAX_DESC 48       /* description words per task */
 #define OFF_MAX_TASKSPECS 256
 #define OFF_NO_TASK "could not find any task in the request: say what to do with what, for " \
