@@ -273,6 +273,11 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
                            (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, st->a, W_WH)));
   if (asked >= 0 || off_asks_about(p) || (!sought && !off_asks_question(p, st->a, st->b)))
     return asked;
+  size_t quotes = 0; /* "is 'a' similar to 'b'?", "are 'a' and 'b' the same?" */
+  for (size_t i = st->a; i < st->b; i++)
+    quotes += off_res_at(p, i, BATON__T_TEXT) >= 0;
+  if (quotes == 2 && off_is(p, st->a, W_IS_ARE) && off_has_word(p, st->a, st->b, W_ALIKE))
+    return p->role[R_COMPARE_TEXTS];
   bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
   if (e && (off_is_role(p, e->task, R_READ_DOCUMENT) || off_is_role(p, e->task, R_ASK_TEXT)) &&
       !off_asks_question(p, e->a, e->b))
