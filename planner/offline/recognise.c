@@ -289,7 +289,8 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   bool passage = produced & BATON__T_TEXT; /* a text made earlier, or a passage to answer from */
   for (size_t i = 0; i < p->n_res && !passage; i++)
     passage = off_is_passage(&p->res[i]);
-  return picture || passage || (own & BATON__T_AUDIO) || last_picture /* a transcript answers */
+  bool heard = (own & BATON__T_AUDIO) || (p->last_turn && (newest & BATON__T_AUDIO)); /* "what */
+  return picture || passage || heard || last_picture /* did they say?": a transcript answers */
              ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1; /* visual: see rewrite.c */
 }
 
