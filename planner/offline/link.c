@@ -324,7 +324,9 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   bool ref = has_ref; /* "it", "the transcribed text": what baton cannot read from v.mp4 */
   for (size_t i = st->a + 1; i < st->b; i++)
     ref |= p->tok[i - 1].det && baton__has_suffix_ci(p->tok[i].word, "ed");
-  bool video = ref && off_own_res(p, 0, p->n_tok, BATON__T_VIDEO) >= 0;
+  bool video = false; /* one the user has, not one to make ("create a video v.mp4") */
+  for (size_t i = 0; ref && i < p->n_res; i++)
+    video |= (p->res[i].type & BATON__T_VIDEO) && !p->res[i].turn && !p->res[i].used;
   src->literal = text && st->b > st->a + 1 && !video ? span_text(p, st->a, st->b) : NULL;
   return 0;
 }

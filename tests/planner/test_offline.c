@@ -379,6 +379,10 @@ Test(planner_offline, a_file_no_executor_reads_is_named_in_the_error) {
                           "transcribed text, and finally simplify the expanded text.", &g, err,
                           sizeof err), -1); /* "the expanded text" too was to come from the video */
   cr_assert(strstr(err, "cannot work on lecture.mp4"), "%s", err);
+  /* a video the request makes is none the user has */
+  cr_assert(plan_alone("Summarize the attached report and make a video out.mp4 of the summary", &g,
+                       err, sizeof err) == 0 || !strstr(err, "out.mp4"), "%s", err);
+  baton__graph_release(&g);
   /* a task that makes a video is not the one that "cannot work on" the user's */
   cr_assert_eq(plan_alone("I have a shaky video trip.mp4 and need help stabilizing it to produce "
                           "a smoother video.", &g, err, sizeof err), -1);
