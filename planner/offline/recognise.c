@@ -31,10 +31,11 @@ static bool names_output(const planner *p, const step *st, size_t i) {
  * and b.wav", "combine a.wav with another file named b.wav", "append it to b.wav", "mix a.wav into
  * b.wav": right after "into", one recording or "them" before it)? */
 static bool names_joined(const planner *p, const step *st, size_t i) {
-  for (size_t k = i, n = 0; off_has_word(p, st->a, i, W_JOINING) && k-- > off_back(i, 7, st->a);)
+  for (size_t k = i; off_has_word(p, st->a, i, W_JOINING) && k-- > off_back(i, 7, st->a);)
     if (off_is(p, k, W_DESTINATION) || p->tok[k].kind != TK_WORD || off_is(p, k, W_JOINER) ||
         off_is(p, k, W_PREPOSITION) || off_is(p, k, W_JOINING)) {
-      for (size_t j = st->a; j < k; j++) /* n: the recordings before it */
+      size_t n = 0; /* the recordings before it */
+      for (size_t j = st->a; j < k; j++)
         n += off_res_at(p, j, BATON__T_AUDIO) >= 0;
       return off_is(p, k, W_DESTINATION) && off_is(p, k, W_PREPOSITION) && /* not "append to" */
              (k + 1 < i || n > 1 || off_has_word(p, st->a, k, W_PLURAL));

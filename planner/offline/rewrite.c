@@ -24,7 +24,8 @@ static bool splits_pictures(const planner *p, size_t seg, size_t i) {
 
 /* A sentence (or its part, of several pictures) naming a picture and calling it a table or a
  * document ("a scanned invoice x.png"), unless unsure ("if there is a table in it"), sets the kind
- * of its picture files (read then as one) and p->image_kind (a table wins). */
+ * of its picture files (read then as one) and p->image_kind (a table wins); a recording with a
+ * music word within four words of it is music. */
 void off_find_kinds(planner *p) {
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_punct(p, i, ".!?;") && !splits_pictures(p, seg, i))
@@ -39,7 +40,7 @@ void off_find_kinds(planner *p) {
     p->image_kind = kind && p->image_kind != IMG_TABLE ? kind : p->image_kind;
     seg = i + 1;
   }
-  for (size_t i = 0; i < p->n_tok; i++) /* "background music 'm.wav'", "m.wav (a song)" */
+  for (size_t i = 0; i < p->n_tok; i++) /* "background music 'm.wav'", "m.wav (a jingle)" */
     if (off_res_at(p, i, BATON__T_AUDIO) >= 0 &&
         off_has_word(p, off_back(i, 4, 0), i + 4 < p->n_tok ? i + 4 : p->n_tok, W_MUSIC))
       p->res[p->tok[i].res].kind = AUD_MUSIC;
