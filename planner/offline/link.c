@@ -529,6 +529,22 @@ static int emit_step(planner *p, const step *st) {
   return words > -2 ? 0 : -1;
 }
 
+/* "Before you summarize notes.txt, translate it", "summarize notes.txt once you have translated
+ * it", "read it aloud after you translate 'hola'": the next step, in the same sentence, runs first
+ * (not "... After editing, classify it", an "after" opening its sentence, nor "... after the
+ * edit", one naming no step) */
+static bool runs_second(const planner *p, const step *st, const step *next) {
+  bool second = st->a > 0 && off_is(p, st->a - 1, W_BEFORE_CLAUSE);
+  for (size_t i = off_back(st->b, 3, st->a), k; !second && i < st->b; i++) {
+    for (k = i + 1; k < st->b && p->tok[k].kind == TK_WORD && !p->tok[k].det; k++)
+      ; /* "once you have |" */
+    second = k == st->b && i > 0 && off_is(p, i, W_AFTER_CLAUSE) && !off_punct(p, i - 1, ".!?;");
+  }
+  for (size_t i = st->b; second && i < next->a; i++)
+    second = !off_punct(p, i, ".!?;");
+  return second;
+}
+
 int off_link(planner *p) {
   char need[256] = "";
   for (size_t s = 0; s < p->n_steps; s++) {
@@ -536,9 +552,10 @@ int off_link(planner *p) {
      * "answer 'Q?' using the | text in x.png": read first, answer from that */
     step *st = &p->steps[s], *next = s + 1 < p->n_steps ? st + 1 : NULL;
     const baton__taskspec *spec = p->cues[st->task].spec;
-    if (next && next->relative && (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
-        off_primary_type(spec) == BATON__T_TEXT &&
-        (!(spec->outputs & BATON__T_TEXT) || off_takes_two_texts(p, spec))) {
+    if (next && ((next->relative && (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
+                  off_primary_type(spec) == BATON__T_TEXT &&
+                  (!(spec->outputs & BATON__T_TEXT) || off_takes_two_texts(p, spec))) ||
+                 runs_second(p, st, next))) {
       step head = *st;
       *st = *next, *next = head, next->fed = true;
     }
