@@ -13,7 +13,8 @@
  * nearest earlier task making that type, else an unused resource (first_unused), bridging a picture
  * or recording to text as needed (a recording no step takes gives its words to a picture's task
  * needing some); a translation rides along if a step names a target language, a speaking task if it
- * says "aloud". A step with nothing to work on is dropped; if all are, -1, err says why. */
+ * says "aloud". Steps run in the order the request asks ("once you have translated it"). A step
+ * with nothing to work on is dropped; if all are, -1, err says why. */
 
 /* Where an input comes from: a resource, an earlier task, or literal text. */
 typedef struct {
@@ -535,9 +536,10 @@ static int emit_step(planner *p, const step *st) {
  * edit", one naming no step) */
 static bool runs_second(const planner *p, const step *st, const step *next) {
   bool second = st->a > 0 && off_is(p, st->a - 1, W_BEFORE_CLAUSE);
-  for (size_t i = off_back(st->b, 3, st->a), k; !second && i < st->b; i++) {
-    for (k = i + 1; k < st->b && p->tok[k].kind == TK_WORD && !p->tok[k].det; k++)
-      ; /* "once you have |" */
+  for (size_t i = off_back(st->b, 3, st->a); !second && i < st->b; i++) {
+    size_t k = i + 1; /* past "you have" of "once you have |" */
+    while (k < st->b && p->tok[k].kind == TK_WORD && !p->tok[k].det)
+      k++;
     second = k == st->b && i > 0 && off_is(p, i, W_AFTER_CLAUSE) && !off_punct(p, i - 1, ".!?;");
   }
   for (size_t i = st->b; second && i < next->a; i++)
@@ -549,7 +551,8 @@ int off_link(planner *p) {
   char need[256] = "";
   for (size_t s = 0; s < p->n_steps; s++) {
     /* "make an audio clip | that describes the objects": describe first, make the clip from that;
-     * "answer 'Q?' using the | text in x.png": read first, answer from that */
+     * "answer 'Q?' using the | text in x.png": read first, answer from that; "summarize it once
+     * you have | translated it": translate first */
     step *st = &p->steps[s], *next = s + 1 < p->n_steps ? st + 1 : NULL;
     const baton__taskspec *spec = p->cues[st->task].spec;
     if (next && ((next->relative && (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
