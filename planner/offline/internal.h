@@ -175,6 +175,7 @@ size_t off_called(const planner *p, size_t i, size_t lo);
 bool off_saved_name(const planner *p, size_t i, size_t lo);
 int off_res_at(const planner *p, size_t i, unsigned types);
 int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
+size_t off_count_res(const planner *p, size_t a, size_t b, unsigned types); /* of [a,b) */
 const char *off_language_at(const planner *p, size_t i);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src);

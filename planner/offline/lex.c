@@ -210,6 +210,13 @@ int off_own_res(const planner *p, size_t a, size_t b, unsigned types) {
   return a < b ? p->tok[a].res : -1;
 }
 
+size_t off_count_res(const planner *p, size_t a, size_t b, unsigned types) {
+  size_t n = 0;
+  for (; a < b; a++)
+    n += off_res_at(p, a, types) >= 0;
+  return n;
+}
+
 /* The language code of token i if it names one ("french" -> "fr"), or NULL. */
 const char *off_language_at(const planner *p, size_t i) {
   for (size_t k = 0; p->tok[i].kind == TK_WORD && k < p->lx->lang_names.n; k++)

@@ -242,13 +242,13 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
   for (size_t i = 0; !own_only && i < p->n_tok && (i < st->b || near < 0); i++)
     if ((i < st->a || i >= st->b) && off_res_at(p, i, types) >= 0 && !p->res[p->tok[i].res].used)
       near = p->tok[i].res; /* the nearest before the step, else the first after it */
-  near = near >= 0 && p->res[near].kind == AUD_MUSIC ? -2 : near; /* no words to hear in music */
+  bool music = near >= 0 && p->res[near].kind == AUD_MUSIC; /* no words to hear in it */
   for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
     for (size_t k = 0; k < 2; k++) { /* a picture, then a recording */
       unsigned type = (k ? BATON__T_AUDIO : BATON__T_IMAGE) & types; /* 0 if not wanted: r < 0 */
-      int r = pass == 0    ? off_own_res(p, st->a, st->b, type)
-              : near == -1 ? first_unused(p, st, type)
-              : near >= 0 && (p->res[near].type & type) ? near : -1; /* -2: music */
+      int r = pass == 0  ? off_own_res(p, st->a, st->b, type)
+              : near < 0 ? first_unused(p, st, type)
+              : !music && (p->res[near].type & type) ? near : -1;
       if (r < 0 || (pass == 0 && p->res[r].used)) /* read already: its text is at hand */
         continue;
       int task = k ? p->role[R_TRANSCRIBE] : off_reader_task(p, p->role[R_CAPTION], r);

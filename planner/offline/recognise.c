@@ -33,13 +33,10 @@ static bool names_output(const planner *p, const step *st, size_t i) {
 static bool names_joined(const planner *p, const step *st, size_t i) {
   for (size_t k = i; off_has_word(p, st->a, i, W_JOINING) && k-- > off_back(i, 7, st->a);)
     if (off_is(p, k, W_DESTINATION) || p->tok[k].kind != TK_WORD || off_is(p, k, W_JOINER) ||
-        off_is(p, k, W_PREPOSITION) || off_is(p, k, W_JOINING)) {
-      size_t n = 0; /* the recordings before it */
-      for (size_t j = st->a; j < k; j++)
-        n += off_res_at(p, j, BATON__T_AUDIO) >= 0;
+        off_is(p, k, W_PREPOSITION) || off_is(p, k, W_JOINING))
       return off_is(p, k, W_DESTINATION) && off_is(p, k, W_PREPOSITION) && /* not "append to" */
-             (k + 1 < i || n > 1 || off_has_word(p, st->a, k, W_PLURAL));
-    }
+             (k + 1 < i || off_count_res(p, st->a, k, BATON__T_AUDIO) > 1 ||
+              off_has_word(p, st->a, k, W_PLURAL));
   return false;
 }
 
@@ -274,10 +271,9 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
                            (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, st->a, W_WH)));
   if (asked >= 0 || off_asks_about(p) || (!sought && !off_asks_question(p, st->a, st->b)))
     return asked;
-  size_t quotes = 0; /* "is 'a' similar to 'b'?", "are 'a' and 'b' the same?" */
-  for (size_t i = st->a; i < st->b; i++)
-    quotes += off_res_at(p, i, BATON__T_TEXT) >= 0;
-  if (quotes == 2 && off_is(p, st->a, W_IS_ARE) && off_has_word(p, st->a, st->b, W_ALIKE))
+  /* "is 'a' similar to 'b'?", "are 'a' and 'b' the same?" */
+  if (off_count_res(p, st->a, st->b, BATON__T_TEXT) == 2 && off_is(p, st->a, W_IS_ARE) &&
+      off_has_word(p, st->a, st->b, W_ALIKE))
     return p->role[R_COMPARE_TEXTS];
   bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
   if (e && (off_is_role(p, e->task, R_READ_DOCUMENT) || off_is_role(p, e->task, R_ASK_TEXT)) &&
