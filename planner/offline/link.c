@@ -533,17 +533,22 @@ static int emit_step(planner *p, const step *st) {
 /* "Before you summarize notes.txt, translate it", "summarize notes.txt once you have translated
  * it", "read it aloud after you translate 'hola'": the next step, in the same sentence, runs first
  * (not "... After editing, classify it", an "after" opening its sentence, nor "... after the
- * edit", one naming no step) */
-static bool runs_second(const planner *p, const step *st, const step *next) {
-  bool second = st->a > 0 && off_is(p, st->a - 1, W_BEFORE_CLAUSE);
-  for (size_t i = off_back(st->b, 3, st->a); !second && i < st->b; i++) {
-    size_t k = i + 1; /* past "you have" of "once you have |" */
+ * edit", one naming no step); so do all the next steps of that sentence ("after converting it to
+ * speech and back to text"). The words that say so ("you", "once you have") leave st. */
+static bool runs_second(const planner *p, step *st, const step *next) {
+  size_t at = st->b; /* where "once you have |" starts */
+  for (size_t i = off_back(st->b, 3, st->a); at == st->b && i < st->b; i++) {
+    size_t k = i + 1; /* past "you have" */
     while (k < st->b && p->tok[k].kind == TK_WORD && !p->tok[k].det)
       k++;
-    second = k == st->b && i > 0 && off_is(p, i, W_AFTER_CLAUSE) && !off_punct(p, i - 1, ".!?;");
+    at = k == st->b && i > 0 && off_is(p, i, W_AFTER_CLAUSE) && !off_punct(p, i - 1, ".!?;") ? i
+                                                                                           : at;
   }
+  bool second = st->later || at < st->b || (st->a > 0 && off_is(p, st->a - 1, W_BEFORE_CLAUSE));
   for (size_t i = st->b; second && i < next->a; i++)
     second = !off_punct(p, i, ".!?;");
+  if (second && !st->later) /* "before you | summarize" */
+    st->b = at, st->a += st->a + 1 < st->b && off_is(p, st->a, W_YOU), st->later = true;
   return second;
 }
 
