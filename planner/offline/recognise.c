@@ -591,11 +591,14 @@ static bool saved_only(planner *p) {
 int off_recognise(planner *p) {
   if (off_marks_found(p)) /* planned with the last request (plan.c) */
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
-  unsigned produced = 0;
   int last = -1;
-  for (size_t s = 0; s < p->n_steps; s++)
+  for (size_t s = 0; s < p->n_steps; s++) {
+    unsigned produced = 0; /* by the steps before s (one may have given its task to a later) */
+    for (const step *e = p->steps; e < p->steps + s; e++)
+      produced |= e->task >= 0 ? p->cues[e->task].spec->outputs : 0;
     if (!p->steps[s].context && recognise_step(p, s, produced, last))
-      last = (int)s, produced |= p->cues[p->steps[s].task].spec->outputs;
+      last = (int)s;
+  }
   if (!ask_quoted(p) && last < 0 && !saved_only(p) && !clearest_cue(p) && nothing_planned(p) != 0)
     return -1;
   merge_steps(p);
