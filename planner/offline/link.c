@@ -316,8 +316,11 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (text && has_ref && from && p->made[b]->inputs == BATON__T_TEXT)
     return src->ref = from->ref, src->literal = baton__strdup(from->value),
            from->value && !src->literal ? -1 : 0;
-  source made = {-1, b, NULL}; /* 6c. "enhance a.wav, sum it up": what it made, heard for text */
-  if (text && has_ref && from && (p->made[b]->outputs & BATON__T_AUDIO) && (outputs & type))
+  /* 6c. "enhance a.wav, sum it up", "clean a.wav. What do they say?": what it made, heard */
+  source made = {-1, b, NULL};
+  bool asks = off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b);
+  if (text && (has_ref || asks) && from && (p->made[b]->outputs & BATON__T_AUDIO) &&
+      (outputs & type))
     return (src->ref = emit_task(p, st, p->role[R_TRANSCRIBE], &made, -1, NULL, NULL)) < 0 ? -1 : 0;
   /* 7. the step's words (not a lone verb: "summarize"), 8. any resource of that type, even used */
   for (size_t i = 0; !text && i < p->n_res && src->res < 0; i++)

@@ -264,7 +264,8 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
               : (own ? own : newest) & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
   /* "read x.png. When does it close?", "This is x.jpg. What is in it? (Read it.)": a wh-question
    * after a text was made, or before any step asks for anything, asks it; not "how about 'Hi'?" */
-  bool asked_of_text = ((produced & BATON__T_TEXT) || !asked_before) && off_is(p, st->a, W_WH) &&
+  bool asked_of_text = ((produced & (BATON__T_TEXT | BATON__T_AUDIO)) || !asked_before) &&
+                       off_is(p, st->a, W_WH) &&
                        !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
   bool sought = direct || (own && p->n_steps == 1 && !off_has_word(p, st->a, st->b, W_READING) &&
@@ -286,8 +287,10 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   bool passage = produced & BATON__T_TEXT; /* a text made earlier, or a passage to answer from */
   for (size_t i = 0; i < p->n_res && !passage; i++)
     passage = off_is_passage(&p->res[i]);
-  bool heard = (own & BATON__T_AUDIO) || (p->last_turn && (newest & BATON__T_AUDIO)); /* "what */
-  return picture || passage || heard || last_picture /* did they say?": a transcript answers */
+  bool put = direct || off_is(p, st->a, W_ASK_VERB); /* "What is it about?", "tell me what ..." */
+  bool heard = (own & BATON__T_AUDIO) || (put && (produced & BATON__T_AUDIO)) || /* "what did */
+               (p->last_turn && (newest & BATON__T_AUDIO)); /* they say?": a transcript answers */
+  return picture || passage || heard || last_picture
              ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1; /* visual: see rewrite.c */
 }
 
