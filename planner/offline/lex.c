@@ -74,6 +74,10 @@ bool off_saved_name(const planner *p, size_t i, size_t lo) {
                                         (w + 5 > i && off_is(p, i - 1, W_TARGET_PREP))));
 }
 
+bool off_made_of(const planner *p, size_t i) {
+  return i > 0 && p->tok[i - 1].det && off_is(p, i, W_MADE_THING);
+}
+
 int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file) {
   char *copy = p->n_res < OFF_MAX_RES ? baton__strndup(v, n) : NULL;
   if (!copy)

@@ -187,7 +187,8 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
     /* "make it black and white", "write a poem about autumn": the wish goes in "instruction" (if
      * not the input), a relative tail too ("summarize the | text in x.png in one sentence") */
     bool tail = st + 1 < p->steps + p->n_steps && st[1].split_tail && st[1].relative;
-    char *words = span_text(p, st->a, tail ? st[1].b : st->b);
+    bool made = st > p->steps && st->fed && !st->later && st[-1].split_tail; /* its object too */
+    char *words = span_text(p, st->a, tail ? st[1].b : made ? st[-1].b : st->b);
     bool same = words && in->literal && !strcmp(in->literal, words);
     rc = words && !same ? baton__task_add_arg(&t, "instruction", words, -1) : 0;
     free(words);
@@ -565,7 +566,8 @@ int off_link(planner *p) {
     const baton__taskspec *spec = p->cues[st->task].spec;
     if (next && ((next->relative && (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
                   off_primary_type(spec) == BATON__T_TEXT &&
-                  (!(spec->outputs & BATON__T_TEXT) || off_takes_two_texts(p, spec))) ||
+                  (!(spec->outputs & BATON__T_TEXT) || off_takes_two_texts(p, spec) ||
+                   off_made_of(p, next->a))) ||
                  runs_second(p, st, next))) {
       step head = *st;
       *st = *next, *next = head, next->fed = true;

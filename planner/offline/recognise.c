@@ -152,13 +152,15 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
         (off_is(p, k, W_DESTINATION) &&
          (p->cues[t1].spec->outputs & p->cues[t2].spec->outputs & ~(unsigned)BATON__T_TEXT)))
       continue; /* "... category | into French", "combine them | into one audio file": the result */
+    /* "translate the | summary of x.txt": the head's object, made first, needs no more gain */
+    double sum = s1 + s2 + (off_made_of(p, k) ? p->lx->w[K_SPLIT_GAIN] : 0);
     /* each task's cues in its half: "answer it with the visual question answering tool" is one */
-    if (s1 + s2 > best && off_keyword_score(p, &p->cues[t1], k, st->b) <= 0 &&
+    if (sum > best && off_keyword_score(p, &p->cues[t1], k, st->b) <= 0 &&
         off_keyword_score(p, &p->cues[t2], st->a, k) <= 0 &&
         off_keyword_score(p, &p->cues[t1], st->a, h) >= p->lx->w[K_SPLIT_KEYWORD] &&
         (off_keyword_score(p, &p->cues[t2], k, st->b) >= p->lx->w[K_SPLIT_KEYWORD] ||
          reads_named_file(p, st, k, t1, t2)))
-      best = s1 + s2, at = k, *head = h > k ? t1 : -1;
+      best = sum, at = k, *head = h > k ? t1 : -1;
   }
   return best >= st->score + p->lx->w[K_SPLIT_GAIN] ? at : 0;
 }
