@@ -346,6 +346,20 @@ static int runnable_asker(const planner *p, const step *st, unsigned own, unsign
                  ((own & BATON__T_IMAGE) || !(produced & BATON__T_IMAGE)) ? ask : st->task;
 }
 
+/* "Read the summary of x.txt aloud": a speaking step naming a text a task writes from text ("the
+ * summary of") has that task, its text then spoken (settle_step); else its own task. */
+static int spoken_thing(const planner *p, const step *st) {
+  double sc;
+  for (size_t i = st->a + 1; off_is_role(p, st->task, R_SPEAK) && i + 2 < st->b; i++) {
+    int t = off_made_of(p, i) && !p->tok[i].skip && off_is(p, i + 1, W_CONTENT_INTRO)
+                ? off_best_task(p, i, i + 1, ~0u, &sc) : -1;
+    if (t >= 0 && p->cues[t].spec->inputs == BATON__T_TEXT &&
+        (p->cues[t].spec->outputs & BATON__T_TEXT))
+      return t;
+  }
+  return st->task;
+}
+
 /* Adjusts the step's task to what the request is about, claiming what it takes; false: a repeat. */
 static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail) {
   step *st = &p->steps[s];
@@ -357,6 +371,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   st->task = made || (own & BATON__T_TEXT) ? st->task : off_reader_task(p, st->task, pic);
   st->task = off_rewrite(p, st, produced);
   st->task = runnable_asker(p, st, own, produced);
+  st->task = spoken_thing(p, st);
   if (st->task != before && repeats_earlier_step(p, s))
     return drop_step(st, true);
   const baton__taskspec *spec = p->cues[st->task].spec;
