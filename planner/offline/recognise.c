@@ -390,8 +390,10 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
              ((off_is(p, i, W_RECORDING) && (tells || off_is(p, i + 1, W_MADE_THING))) ||
               (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_MADE_THING)));
   }
-  if (!st->speak && tts != st->task && (spec->outputs & BATON__T_TEXT) &&
-      !(spec->inputs & BATON__T_AUDIO) && (spoken || off_has_word(p, st->a, st->b, W_ALOUD))) {
+  /* a task hearing a recording speaks only after "read" ("read the transcript of a.wav aloud") */
+  bool hears = (spec->inputs & BATON__T_AUDIO) && !off_is(p, st->a, W_READING);
+  if (!st->speak && tts != st->task && (spec->outputs & BATON__T_TEXT) && !hears &&
+      (spoken || off_has_word(p, st->a, st->b, W_ALOUD))) {
     /* a spoken-output cue beside another task, or first ("say 'hello' in French"): its text is
      * read out too; "read it aloud" with a text at hand, no picture of its own, speaks that text */
     st->speak = spoken || off_is(p, st->a, W_ALOUD) ||
