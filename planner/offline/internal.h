@@ -174,9 +174,9 @@ bool off_has_word(const planner *p, size_t a, size_t b, off_class c);
  * i"), or 0; does such a word or a "save" name i as a file to make ("save it as i", "... in i")? */
 size_t off_called(const planner *p, size_t i, size_t lo);
 bool off_saved_name(const planner *p, size_t i, size_t lo);
-/* "translate the | summary of x.txt": does token i name, after a determiner and before "of", a
- * thing a task makes (the object of the words before it, made first)? */
-bool off_made_of(const planner *p, size_t i);
+/* "summarize the | detected objects", "translate the | summary of x.txt": does token i name, after
+ * a determiner (and, `of`, before "of"), a thing a task makes (the words before it work on it)? */
+bool off_made_of(const planner *p, size_t i, bool of);
 int off_res_at(const planner *p, size_t i, unsigned types);
 int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
 size_t off_count_res(const planner *p, size_t a, size_t b, unsigned types); /* of [a,b) */

@@ -74,8 +74,9 @@ bool off_saved_name(const planner *p, size_t i, size_t lo) {
                                         (w + 5 > i && off_is(p, i - 1, W_TARGET_PREP))));
 }
 
-bool off_made_of(const planner *p, size_t i) {
-  return i > 0 && p->tok[i - 1].det && off_is(p, i, W_MADE_THING);
+bool off_made_of(const planner *p, size_t i, bool of) {
+  return i > 0 && p->tok[i - 1].det && off_is(p, i, W_MADE_THING) &&
+         (!of || (i + 1 < p->n_tok && off_is(p, i + 1, W_CONTENT_INTRO)));
 }
 
 int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file) {

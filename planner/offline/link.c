@@ -567,7 +567,7 @@ int off_link(planner *p) {
     if (next && ((next->relative && (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
                   off_primary_type(spec) == BATON__T_TEXT &&
                   (!(spec->outputs & BATON__T_TEXT) || off_takes_two_texts(p, spec) ||
-                   off_made_of(p, next->a))) ||
+                   off_made_of(p, next->a, false))) ||
                  runs_second(p, st, next))) {
       step head = *st;
       *st = *next, *next = head, next->fed = true;

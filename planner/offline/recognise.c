@@ -153,7 +153,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
          (p->cues[t1].spec->outputs & p->cues[t2].spec->outputs & ~(unsigned)BATON__T_TEXT)))
       continue; /* "... category | into French", "combine them | into one audio file": the result */
     /* "translate the | summary of x.txt": the head's object, made first, needs no more gain */
-    double sum = s1 + s2 + (off_made_of(p, k) ? p->lx->w[K_SPLIT_GAIN] : 0);
+    double sum = s1 + s2 + (off_made_of(p, k, false) ? p->lx->w[K_SPLIT_GAIN] : 0);
     /* each task's cues in its half: "answer it with the visual question answering tool" is one */
     if (sum > best && off_keyword_score(p, &p->cues[t1], k, st->b) <= 0 &&
         off_keyword_score(p, &p->cues[t2], st->a, k) <= 0 &&
@@ -351,8 +351,7 @@ static int runnable_asker(const planner *p, const step *st, unsigned own, unsign
 static int spoken_thing(const planner *p, const step *st) {
   double sc;
   for (size_t i = st->a + 1; off_is_role(p, st->task, R_SPEAK) && i + 2 < st->b; i++) {
-    int t = off_made_of(p, i) && !p->tok[i].skip && off_is(p, i + 1, W_CONTENT_INTRO)
-                ? off_best_task(p, i, i + 1, ~0u, &sc) : -1;
+    int t = off_made_of(p, i, true) && !p->tok[i].skip ? off_best_task(p, i, i + 1, ~0u, &sc) : -1;
     if (t >= 0 && p->cues[t].spec->inputs == BATON__T_TEXT &&
         (p->cues[t].spec->outputs & BATON__T_TEXT))
       return t;
