@@ -1,4 +1,4 @@
-/* passage.c — the "question-answering" executor without a model: the passage's sentence that best answers the question, by the question's words (the rarer in the passage, the more they count) and the kind of answer its question word asks for. */
+/* passage.c — the "question-answering" executor without a model: the passage's sentence that best answers the question, by the question's words (the rarer in the passage, the more they count) and the kind of answer its question word asks for; its opening when the question asks what it says. */
 #include "executors/executor.h"
 
 #include <cjson/cJSON.h>
@@ -18,11 +18,18 @@
 #define PA_WORD 32
 #define PA_PREFIX 4      /* words this long match longer ones they start ("close", "closes") */
 #define PA_KIND_BONUS 1.0 /* a sentence holding what the question word asks for ("when": a day) */
+#define PA_GIST_BYTES 400 /* what a text says: its opening sentences, about this long */
 
 /* Words of a question that do not tell one sentence from another, besides the stop words. */
 static const char *const pa_stopwords[] = {"whom", "whose", "why",  "should", "tell", "many",
                                            "much", "text",  "passage", "say", "says", "said",
                                            "yes",  NULL};
+
+/* Words of a question that ask what the text says as a whole ("What does the speaker say?"). */
+static const char *const pa_gist[] = {"speaker", "speakers", "talk",     "talking", "talked",
+                                      "mention", "mentions", "mentioned", "content", "contents",
+                                      "gist",    "recording", "audio",   "transcript", "saying",
+                                      "discuss", "discussed", "written",  "wrote",   NULL};
 
 /* What a question word asks for: words an answering sentence holds ("#": a digit). */
 static const struct {
@@ -151,6 +158,24 @@ static bool best_sentence(const pa_question *q, const char *text, size_t len, si
   return best > 0;
 }
 
+/* Does the question ask only what the text says ("What is it about?": no term but gist words)? */
+static bool asks_gist(const pa_question *q) {
+  for (size_t i = 0; i < q->n; i++)
+    if (!in_list(pa_gist, q->terms[i]))
+      return false;
+  return true;
+}
+
+/* The text's opening: whole sentences of [0, len) up to about PA_GIST_BYTES, at least one. */
+static size_t gist_end(const char *text, size_t len) {
+  const char *e = text + len, *s = text;
+  do
+    s = sentence_end(s, e);
+  while (s < e && (size_t)(s - text) < PA_GIST_BYTES &&
+         (size_t)(sentence_end(s, e) - text) <= PA_GIST_BYTES);
+  return (size_t)(s - text);
+}
+
 /* The answer as the Hugging Face question-answering reply: {"answer", "score", "start", "end"}. */
 static char *answer_json(const char *answer, double score, size_t start, size_t end) {
   cJSON *o = cJSON_CreateObject();
@@ -190,7 +215,9 @@ static int pa_run(void *state, const char *task, const baton__values *in, baton_
   read_question(question, &q);
   size_t start = 0, end = 0;
   double score = 0;
-  if (q.n == 0 || !best_sentence(&q, text, len, &start, &end, &score))
+  if (asks_gist(&q)) /* its score: the share of the text it holds */
+    end = gist_end(text, len), score = (double)end / (double)len;
+  else if (!best_sentence(&q, text, len, &start, &end, &score))
     return baton__run_fail(env, "no sentence of the text shares a word with the question "
                                 "\"%.200s\"", question);
   while (start < end && isspace((unsigned char)text[start]))

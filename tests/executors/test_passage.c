@@ -102,6 +102,34 @@ Test(executors_passage, a_question_word_prefers_the_sentence_with_what_it_asks_f
   answer_release(&a);
 }
 
+Test(executors_passage, a_question_about_what_the_text_says_gets_its_opening) {
+  static const char *const questions[] = {"What does it say?", "What is it about?",
+                                          "What does the speaker say?",
+                                          "What did they talk about?"};
+  char text[1024]; /* over 400 bytes: the sign, then a second notice */
+  baton__fmt(text, sizeof text, "%s The committee agreed to open the reading room on Sunday "
+             "afternoons from next month. The roof above the children's corner still leaks.",
+             sign);
+  for (size_t i = 0; i < sizeof questions / sizeof questions[0]; i++) {
+    answer a = ask(text, questions[i], 0); /* whole sentences, up to about 400 bytes */
+    cr_assert_eq(a.rc, 0, "%s: %s", questions[i], a.err);
+    cr_assert(strncmp(a.text, text, strlen(a.text)) == 0, "%s: %s", questions[i], a.text);
+    cr_assert(strlen(a.text) >= 150 && strlen(a.text) <= 400 && a.text[strlen(a.text) - 1] == '.',
+              "%s: %s", questions[i], a.text);
+    double score = cJSON_GetNumberValue(cJSON_GetObjectItem(a.json, "score"));
+    cr_assert(score > 0 && score < 1, "score %g: the share of the text answered", score);
+    answer_release(&a);
+  }
+  answer a = ask("We agreed to ship on Friday.", "What does the speaker say?", 0);
+  cr_assert_eq(a.rc, 0, "%s", a.err);
+  cr_assert_str_eq(a.text, "We agreed to ship on Friday.");
+  answer_release(&a);
+  a = ask(sign, "What does it say about Sundays?", 0); /* a word of its own: that sentence */
+  cr_assert_eq(a.rc, 0, "%s", a.err);
+  cr_assert(strncmp(a.text, "On Saturdays the library closes early", 37) == 0, "%s", a.text);
+  answer_release(&a);
+}
+
 Test(executors_passage, says_clearly_what_it_cannot_answer) {
   answer a = ask(sign, "Who painted the Mona Lisa?", 0);
   cr_assert_neq(a.rc, 0, "answered %s", a.text ? a.text : "");
