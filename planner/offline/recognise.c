@@ -264,10 +264,12 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
               !(off_is(p, end, W_ALOUD) || off_is(p, end, W_CONTENT_INTRO)) ? -1
               : (own ? own : newest) & BATON__T_IMAGE ? p->role[R_CAPTION]
               : (own ? own : newest) & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
-  /* "read x.png. When does it close?", "This is x.jpg. What is in it? (Read it.)": a wh-question
-   * after a text was made, or before any step asks for anything, asks it; not "how about 'Hi'?" */
+  /* "read x.png. When does it close? Is it open on Sundays?", "This is x.jpg. What is in it?
+   * (Read it.)": a question after a text (or recording) was made, or before any step asks for
+   * anything, asks it; not "how about 'Hi'?" nor "is that feasible?" */
+  bool yes_no = off_is(p, st->a, W_IS_ARE) && !off_has_word(p, st->a, st->b, W_FEASIBLE);
   bool asked_of_text = ((produced & (BATON__T_TEXT | BATON__T_AUDIO)) || !asked_before) &&
-                       off_is(p, st->a, W_WH) &&
+                       (off_is(p, st->a, W_WH) || yes_no) &&
                        !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
   bool sought = direct || (own && p->n_steps == 1 && !off_has_word(p, st->a, st->b, W_READING) &&
