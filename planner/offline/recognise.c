@@ -123,8 +123,9 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
   for (size_t k = st->a + 1; k + 1 < st->b; k++) {
     if (off_punct(p, k - 1, ":") && off_is_question(p, k, st->b))
       break; /* "answer the question: what is the main | topic ...?" is one ask */
-    if ((k == st->a + 1 && !off_is(p, k, W_WH)) || !off_phrase_covers(p, NULL, k, 1, 0, k, st->b))
-      continue; /* no cue at k, or a word alone before a wh-clause: "summarize | what is said" */
+    bool wh = k == st->a + 1 && off_is(p, k, W_WH); /* "draw | what x.png says": what to draw */
+    if ((k == st->a + 1 && !wh) || (!wh && !off_phrase_covers(p, NULL, k, 1, 0, k, st->b)))
+      continue; /* no cue at k, or a word alone before what its task takes */
     double s1, s2, sn; /* "the mood of the | text in x.png": the head takes what the tail makes */
     int t2 = p->tok[k - 1].det ? off_best_task(p, k, st->b, avail, &s2) : -1;
     int t1 = off_best_task(p, st->a, k, avail | (t2 >= 0 ? p->cues[t2].spec->outputs : 0), &s1);
@@ -322,7 +323,8 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps++ - s - 1) * sizeof *st);
   /* the tail feeds st: "a clip | that shows", "the | summary", "audio | summary", "text | found" */
   bool rel = off_has_word(p, off_back(k, 3, st->a), k, W_RELATIVE) || p->tok[k - 1].det ||
-             off_said_media(p, k - 1, k) || baton__has_suffix_ci(p->tok[k].word, "ed");
+             off_said_media(p, k - 1, k) || baton__has_suffix_ci(p->tok[k].word, "ed") ||
+             off_is(p, k, W_WH); /* "draw | what x.png says" */
   p->steps[s + 1] = (step){.a = k, .b = st->b, .task = -1, .split_tail = true, .relative = rel};
   st->b = k; /* its task: its words' best, unless they say little (head) */
   st->task = head >= 0 ? head : off_best_task(p, st->a, st->b, avail, &st->score);
