@@ -545,8 +545,8 @@ static bool runs_second(const planner *p, step *st, const step *next) {
     size_t k = i + 1; /* past "you have" */
     while (k < st->b && p->tok[k].kind == TK_WORD && !p->tok[k].det)
       k++;
-    at = k == st->b && i > 0 && off_is(p, i, W_AFTER_CLAUSE) && !off_punct(p, i - 1, ".!?;") ? i
-                                                                                           : at;
+    if (k == st->b && i > 0 && off_is(p, i, W_AFTER_CLAUSE) && !off_punct(p, i - 1, ".!?;"))
+      at = i;
   }
   bool second = st->later || at < st->b || (st->a > 0 && off_is(p, st->a - 1, W_BEFORE_CLAUSE));
   for (size_t i = st->b; second && i < next->a; i++)

@@ -292,9 +292,11 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   bool passage = produced & BATON__T_TEXT; /* a text made earlier, or a passage to answer from */
   for (size_t i = 0; i < p->n_res && !passage; i++)
     passage = off_is_passage(&p->res[i]);
-  bool put = direct || off_is(p, st->a, W_ASK_VERB); /* "What is it about?", "tell me what ..." */
-  bool heard = (own & BATON__T_AUDIO) || (put && (produced & BATON__T_AUDIO)) || /* "what did */
-               (p->last_turn && (newest & BATON__T_AUDIO)); /* they say?": a transcript answers */
+  /* "what did they say?" of a recording: its own, one a step made ("clean a.wav. What do they
+   * say?", "..., then tell me what it is about") or an earlier turn's; its transcript answers */
+  bool put = direct || off_is(p, st->a, W_ASK_VERB);
+  bool heard = (own & BATON__T_AUDIO) || (put && (produced & BATON__T_AUDIO)) ||
+               (p->last_turn && (newest & BATON__T_AUDIO));
   return picture || passage || heard || last_picture
              ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1; /* visual: see rewrite.c */
 }

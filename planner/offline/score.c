@@ -177,12 +177,11 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
       best = (int)t;
   /* "Summarise X in Spanish": a translation rides along (emit_step adds it) and the verb, if its
    * task takes text, decides the step ("convert the image category into French" is no restyle). */
-  bool object = false; /* "translate the summary of x.txt into German": the summary's task */
-  for (size_t i = a; i < b; i++)
-    object |= off_made_of(p, i, true);
-  bool rides = object || !off_has_word(p, a, b, W_TRANSLATING);
-  int second = off_is_role(p, best, R_TRANSLATE) && rides
-                   ? highest(p, scores, kws, false, best, BATON__T_TEXT, &second_s) : -1;
+  bool translate = off_is_role(p, best, R_TRANSLATE);
+  bool rides = translate && !off_has_word(p, a, b, W_TRANSLATING);
+  for (size_t i = a; translate && !rides && i < b; i++) /* "translate the summary of x.txt ..." */
+    rides = off_made_of(p, i, true);
+  int second = rides ? highest(p, scores, kws, false, best, BATON__T_TEXT, &second_s) : -1;
   if (second >= 0 && kws[second] >= p->lx->w[K_VERB_KEYWORD])
     best = second, best_s = second_s;
   return *score_out = best_s, best >= 0 && best_s < min ? -1 : best;
