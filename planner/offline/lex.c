@@ -173,17 +173,39 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
   return ends && !push_token(p, TK_PUNCT, end, qe) ? -2 : 0;
 }
 
+/* Is the chunk [i,j) a list's number ("1. read x.png 2. summarize it", "2)"): one or two digits
+ * and '.' or ')', first on its line or the one after the last (*next)? It ends a step. */
+static bool list_number(const char *q, size_t i, size_t j, unsigned *next) {
+  size_t a = i + strspn(q + i, SPACES), d = a, k = a;
+  while (d < j && d < a + 2 && q[d] >= '0' && q[d] <= '9')
+    d++;
+  while (k > 0 && (q[k - 1] == ' ' || q[k - 1] == '\t'))
+    k--;
+  unsigned n = d > a && d + 1 == j && strchr(".)", q[d]) ? (unsigned)(q[a] - '0') : 0;
+  n = d == a + 2 ? n * 10 + (unsigned)(q[a + 1] - '0') : n;
+  if (!n || !(k == 0 || q[k - 1] == '\n' || n == *next))
+    return false;
+  *next = n + 1;
+  return true;
+}
+
 int off_tokenize(planner *p) {
   const char *q = p->req;
   size_t n = strlen(q), cs, ce;
   int rc = 0;
+  unsigned item = 0; /* the number a list's next item would have */
   for (size_t i = 0, j; rc == 0 && i < n; i = j) {
     size_t qe = baton__quote_at(q, n, i, &cs, &ce), dash = baton__dash_len(q + i, n - i);
     j = qe ? qe : i + (dash ? dash : 1); /* a chunk runs to the next space, dash or opening quote */
     while (!qe && !dash && j < n && !baton__space_byte(q[j]) && !baton__dash_len(q + j, n - j) &&
            !baton__quote_at(q, n, j, &cs, &ce))
       j++;
-    rc = qe ? tokenize_quote(p, i, cs, ce, qe) : dash ? 0 : tokenize_chunk(p, i, j); /* "a—b" */
+    token *t = !qe && !dash && list_number(q, i, j, &item) ? push_token(p, TK_PUNCT, j - 1, j)
+                                                            : NULL;
+    if (t) /* a list's number: a sentence's end */
+      t->stem[0] = t->word[0] = '.';
+    else
+      rc = qe ? tokenize_quote(p, i, cs, ce, qe) : dash ? 0 : tokenize_chunk(p, i, j); /* "a—b" */
   }
   return rc;
 }

@@ -121,6 +121,17 @@ Test(planner_offline, plans_every_wording_of_the_case_table_as_written) {
   free(path);
 }
 
+Test(planner_offline, a_numbered_list_on_lines_of_its_own_is_a_list_of_steps) {
+  char *got = plan("1. Read the text in sign.png\n2. Summarize it\n3. Read it aloud\n");
+  cr_expect_str_eq(got, "image-to-text(image=sign.png) summarization(text=<0>,instruction=Summarize"
+                   " it) text-to-speech(text=<1>,instruction=Read it aloud)");
+  free(got);
+  got = plan("Please:\n  1) transcribe talk.wav\n  2) translate it into German");
+  cr_expect_str_eq(got, "automatic-speech-recognition(audio=talk.wav) translation(text=<0>,src_lang="
+                   "en,tgt_lang=de)");
+  free(got);
+}
+
 Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
   static const char *const asks[][2] = {
       {"Describe this image", "image-to-text needs an image"},
