@@ -177,13 +177,12 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
  * and '.' or ')', first on its line or the one after the last (*next)? It ends a step. */
 static bool list_number(const char *q, size_t i, size_t j, unsigned *next) {
   size_t a = i + strspn(q + i, SPACES), d = a, k = a;
-  while (d < j && d < a + 2 && q[d] >= '0' && q[d] <= '9')
-    d++;
+  unsigned n = 0;
+  for (; d < j && d < a + 2 && q[d] >= '0' && q[d] <= '9'; d++)
+    n = n * 10 + (unsigned)(q[d] - '0');
   while (k > 0 && (q[k - 1] == ' ' || q[k - 1] == '\t'))
     k--;
-  unsigned n = d > a && d + 1 == j && strchr(".)", q[d]) ? (unsigned)(q[a] - '0') : 0;
-  n = d == a + 2 ? n * 10 + (unsigned)(q[a + 1] - '0') : n;
-  if (!n || !(k == 0 || q[k - 1] == '\n' || n == *next))
+  if (!n || d + 1 != j || !strchr(".)", q[d]) || !(k == 0 || q[k - 1] == '\n' || n == *next))
     return false;
   *next = n + 1;
   return true;
@@ -200,11 +199,10 @@ int off_tokenize(planner *p) {
     while (!qe && !dash && j < n && !baton__space_byte(q[j]) && !baton__dash_len(q + j, n - j) &&
            !baton__quote_at(q, n, j, &cs, &ce))
       j++;
-    token *t = !qe && !dash && list_number(q, i, j, &item) ? push_token(p, TK_PUNCT, j - 1, j)
-                                                            : NULL;
-    if (t) /* a list's number: a sentence's end */
-      t->stem[0] = t->word[0] = '.';
-    else
+    if (!qe && !dash && list_number(q, i, j, &item)) { /* a list's number: a sentence's end */
+      token *t = push_token(p, TK_PUNCT, j - 1, j);
+      rc = t ? (t->stem[0] = t->word[0] = '.', 0) : -2;
+    } else
       rc = qe ? tokenize_quote(p, i, cs, ce, qe) : dash ? 0 : tokenize_chunk(p, i, j); /* "a—b" */
   }
   return rc;

@@ -319,9 +319,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
            from->value && !src->literal ? -1 : 0;
   /* 6c. "enhance a.wav, sum it up", "clean a.wav. What do they say?": what it made, heard */
   source made = {-1, b, NULL};
-  bool asks = off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b);
-  if (text && (has_ref || asks) && from && (p->made[b]->outputs & BATON__T_AUDIO) &&
-      (outputs & type))
+  if (text && from && (p->made[b]->outputs & BATON__T_AUDIO) && (outputs & type) &&
+      (has_ref || off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b)))
     return (src->ref = emit_task(p, st, p->role[R_TRANSCRIBE], &made, -1, NULL, NULL)) < 0 ? -1 : 0;
   /* 7. the step's words (not a lone verb: "summarize"), 8. any resource of that type, even used */
   for (size_t i = 0; !text && i < p->n_res && src->res < 0; i++)
