@@ -48,7 +48,7 @@
    X(KNOW) X(IS_ARE) X(SEVERAL) X(ONE_THING) X(MARKING) X(TASK_NOUN) X(ALOUD) X(FRESH) X(GUIDED) \
    X(CONTENT_INTRO) X(TARGET_NOUN) X(TRANSLATING) X(IN_A_STATE) X(CAUSATIVE) X(READING) \
    X(EXISTENTIAL) X(QUESTION) X(AT_HAND) X(MODEL) X(WEB) X(SAVING) X(CALLING) X(JOINING) \
-   X(MUSIC) X(ALIKE) X(FEASIBLE) X(BEFORE_CLAUSE) X(AFTER_CLAUSE)
+   X(ADDING) X(MUSIC) X(ALIKE) X(FEASIBLE) X(BEFORE_CLAUSE) X(AFTER_CLAUSE)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -235,8 +235,10 @@ int off_rewrite(const planner *p, const step *st, unsigned produced);
 /* ---- recognise.c */
 int off_recognise(planner *p);
 /* Does st join recordings: a task taking and making sound, a joining word not naming an earlier
- * result ("the combined audio")? */
+ * result ("the combined audio") or one adding a recording it names to another? */
 bool off_joins(const planner *p, const step *st);
+/* 1 + the token of a recording [a,b) adds to another it names ("add m.wav to v.wav"), or 0. */
+size_t off_added_recording(const planner *p, size_t a, size_t b);
 
 /* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);

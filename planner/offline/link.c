@@ -495,6 +495,9 @@ static int emit_step(planner *p, const step *st) {
   for (size_t i = them ? st[-1].a : 0; (them || all) && i < (them ? st[-1].b : p->n_tok); i++)
     if (off_res_at(p, i, ptype) >= 0 && !(all && name_used(p, p->tok[i].res)))
       own[n_own++] = i;
+  size_t add = joining ? off_added_recording(p, st->a, st->b) : 0; /* "add m.wav to v.wav": */
+  if (add && n_own > 1 && own[0] == add - 1) /* v.wav first */
+    memmove(own, own + 1, --n_own * sizeof *own), own[n_own++] = add - 1;
   /* "combine the cleaned audio with b.wav": onto what an earlier step made, else ("mix it with
    * b.wav" after a turn that made a recording) onto the newest earlier turn's */
   source onto = {-1, joining && (all || n_own < 2) ? made : -1, NULL};

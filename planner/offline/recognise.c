@@ -40,12 +40,19 @@ static bool names_joined(const planner *p, const step *st, size_t i) {
   return false;
 }
 
+size_t off_added_recording(const planner *p, size_t a, size_t b) {
+  for (size_t i = a; i + 1 < b; i++)
+    if (off_is(p, i, W_ADDING) && off_res_at(p, i + 1, BATON__T_AUDIO) >= 0)
+      return off_count_res(p, a, b, BATON__T_AUDIO) > 1 ? i + 2 : 0;
+  return 0;
+}
+
 bool off_joins(const planner *p, const step *st) {
   const baton__taskspec *s = p->cues[st->task].spec;
   for (size_t i = st->a; (s->inputs & s->outputs & BATON__T_AUDIO) && i < st->b; i++)
     if (off_is(p, i, W_JOINING) && !(i > st->a && off_is(p, i - 1, W_DEFINITE)))
       return true;
-  return false;
+  return (s->inputs & s->outputs & BATON__T_AUDIO) && off_added_recording(p, st->a, st->b);
 }
 
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"); a file of a
@@ -126,14 +133,20 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     bool wh = k == st->a + 1 && off_is(p, k, W_WH); /* "draw | what x.png says": what to draw */
     if ((k == st->a + 1 && !wh) || (!wh && !off_phrase_covers(p, NULL, k, 1, 0, k, st->b)))
       continue; /* no cue at k, or a word alone before what its task takes */
-    double s1, s2, sn; /* "the mood of the | text in x.png": the head takes what the tail makes */
+    /* "classify the | summary of x.txt": a head only naming what to do with a thing made first
+     * may say less (a fallback's score, a keyword's least weight) */
+    bool of = off_made_of(p, k, true);
+    double s1, s2, sn, min1 = p->lx->w[of ? K_ACCEPT_FALLBACK : K_ACCEPT];
+    double kw1 = p->lx->w[of ? K_MIN_KEYWORD : K_SPLIT_KEYWORD];
+    /* "the mood of the | text in x.png": the head takes what the tail makes */
     int t2 = p->tok[k - 1].det ? off_best_task(p, k, st->b, avail, &s2) : -1;
-    int t1 = off_best_task(p, st->a, k, avail | (t2 >= 0 ? p->cues[t2].spec->outputs : 0), &s1);
+    unsigned head_avail = avail | (t2 >= 0 ? p->cues[t2].spec->outputs : 0);
+    int t1 = off_best_task_min(p, st->a, k, head_avail, min1, -1, &s1);
     if (t1 >= 0 && !p->tok[k - 1].det)
       t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
     int tn = t2 >= 0 && !reads_from(p, t1, t2) ? noun_head(p, st, k, t2, avail, &sn) : -1;
     size_t h = tn >= 0 ? (t1 = tn, s1 = sn, k + 1) : k;
-    if (t1 < 0 || t2 < 0 || t2 == t1 || (s1 < s2 ? s1 : s2) < p->lx->w[K_SPLIT_PART] ||
+    if (t1 < 0 || t2 < 0 || t2 == t1 || (of || s1 >= s2 ? s2 : s1) < p->lx->w[K_SPLIT_PART] ||
         (off_is(p, k, W_GUIDED) && off_is_role(p, t2, R_COMPARE_TEXTS)))
       continue; /* "edit it | to match the description": how to edit, not a comparison */
     /* one medium, one step: "visualized in a | video", "a video | visualizing it" (a participle
@@ -158,10 +171,10 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     /* each task's cues in its half: "answer it with the visual question answering tool" is one */
     if (sum > best && off_keyword_score(p, &p->cues[t1], k, st->b) <= 0 &&
         off_keyword_score(p, &p->cues[t2], st->a, k) <= 0 &&
-        off_keyword_score(p, &p->cues[t1], st->a, h) >= p->lx->w[K_SPLIT_KEYWORD] &&
+        off_keyword_score(p, &p->cues[t1], st->a, h) >= kw1 &&
         (off_keyword_score(p, &p->cues[t2], k, st->b) >= p->lx->w[K_SPLIT_KEYWORD] ||
          reads_named_file(p, st, k, t1, t2)))
-      best = sum, at = k, *head = h > k ? t1 : -1;
+      best = sum, at = k, *head = h > k || of ? t1 : -1;
   }
   return best >= st->score + p->lx->w[K_SPLIT_GAIN] ? at : 0;
 }
@@ -505,6 +518,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (st->task < 0 && (to_me || (own && ((p->n_steps == 1 && reads) ||
                                          off_has_word(p, st->a, st->b, W_ALOUD)))))
     st->task = p->role[R_SPEAK]; /* "speak 'hello'", "read notes.txt", "read the summary to me" */
+  if (st->task < 0 && off_added_recording(p, st->a, st->b)) /* "add m.wav to v.wav": one mix */
+    st->task = p->role[R_CHANGE_SOUND];
   if (shows_earlier_result(p, s)) /* its words tell the detector how: "... and blur them" */
     return p->steps[s - 1].b = st->b, drop_step(st, false);
   if (marks_asked(p, st, last))
