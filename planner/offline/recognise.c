@@ -134,13 +134,13 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     if ((k == st->a + 1 && !wh) || (!wh && !off_phrase_covers(p, NULL, k, 1, 0, k, st->b)))
       continue; /* no cue at k, or a word alone before what its task takes */
     /* "classify the | summary of x.txt": a head only naming what to do with a thing made first
-     * may say less (a fallback's score, a keyword's least weight) */
+     * works on that thing alone and may say less (a fallback's score, a keyword's least weight) */
     bool of = off_made_of(p, k, true);
     double s1, s2, sn, min1 = p->lx->w[of ? K_ACCEPT_FALLBACK : K_ACCEPT];
     double kw1 = p->lx->w[of ? K_MIN_KEYWORD : K_SPLIT_KEYWORD];
     /* "the mood of the | text in x.png": the head takes what the tail makes */
     int t2 = p->tok[k - 1].det ? off_best_task(p, k, st->b, avail, &s2) : -1;
-    unsigned head_avail = avail | (t2 >= 0 ? p->cues[t2].spec->outputs : 0);
+    unsigned head_avail = (of ? 0 : avail) | (t2 >= 0 ? p->cues[t2].spec->outputs : 0);
     int t1 = off_best_task_min(p, st->a, k, head_avail, min1, -1, &s1);
     if (t1 >= 0 && !p->tok[k - 1].det)
       t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
