@@ -81,9 +81,10 @@ int off_split_steps(planner *p) {
     for (size_t k = seg, from = seg, next, c; k <= i; k = next) {
       for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !is_soft(p, next);)
         next++;
-      if (c < i && ((off_own_types(p, k - 1, k) & off_own_types(p, c, c + 1)) ||
+      if (c < i && ((off_own_types(p, k - 1, k) && off_own_types(p, c, c + 1)) ||
                     (off_is(p, c, W_SAVING) && off_own_types(p, c, next))))
-        continue; /* "read a.txt and b.txt aloud": what the step takes; "and save it as b.txt" */
+        continue; /* "read a.txt and b.txt aloud", "do a.txt and b.png say the same?": what the
+                   * step takes; "and save it as b.txt" */
       if (k == i || has_cue(p, k + 1, next) || (c < i && off_is(p, c, W_SUBJECT)) ||
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) { /* k == i: the last piece */
         if (add_step(p, from, k, is_context_clause(p, seg, i), k == i) != 0)
