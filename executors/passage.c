@@ -1,4 +1,4 @@
-/* passage.c — the "question-answering" executor without a model: the passage's sentence that best answers the question, by the question's words (the rarer in the passage, the more they count) and the kind of answer its question word asks for; its opening when the question asks what it says. */
+/* passage.c — the "question-answering" executor without a model: the passage's sentence that best answers the question, by the question's words (the rarer in the passage, the more they count) and the kind of answer its question word asks for; its opening when the question asks what it says; a count when it asks how many words, sentences... it has. */
 #include "executors/executor.h"
 
 #include <cjson/cJSON.h>
@@ -176,6 +176,64 @@ static size_t gist_end(const char *text, size_t len) {
   return (size_t)(s - text);
 }
 
+/* What "How many <unit> ..." counts in a text (its opening words: "words", "sentences"...). */
+enum { PA_WORDS, PA_SENTENCES, PA_LINES, PA_PARAGRAPHS, PA_CHARACTERS, PA_LETTERS };
+static const char *const pa_units[] = {"words",      "sentences", "lines", "paragraphs",
+                                       "characters", "letters",   NULL};
+
+/* The unit a question counts ("How many words are in it?": the word right after "how many"), or
+ * -1 when it counts something else ("How many books ...") or nothing. */
+static int counted_unit(const char *question) {
+  char low[PA_MAX_QUESTION + 1], w[PA_WORD];
+  const char *at = strstr(baton__run_lower(question, low, sizeof low), "how many "), *end;
+  if (!at || (at > low && isalnum((unsigned char)at[-1])))
+    return -1;
+  at += strlen("how many "), end = low + strlen(low);
+  next_word(&at, end, w);
+  size_t n = strlen(w);
+  for (int u = 0; n && pa_units[u]; u++) /* "words", or "word" */
+    if (strncmp(w, pa_units[u], n) == 0 && strlen(pa_units[u] + n) <= 1)
+      return u;
+  return -1;
+}
+
+/* How many lines of [s, e) hold a mark; or (paragraphs) how many runs of such lines there are. */
+static size_t count_lines(const char *s, const char *e, bool paragraphs) {
+  size_t n = 0;
+  bool gap = true; /* at the start, or after a blank line */
+  for (const char *nl; s < e; s = nl + (nl < e)) {
+    nl = memchr(s, '\n', (size_t)(e - s));
+    nl = nl ? nl : e;
+    bool blank = true;
+    for (const char *c = s; c < nl && blank; c++)
+      blank = isspace((unsigned char)*c) != 0;
+    n += !blank && (!paragraphs || gap);
+    gap = blank;
+  }
+  return n;
+}
+
+/* How many of the unit text [0, len) holds: words as the answerer reads them, sentences as it
+ * splits them, lines, paragraphs, characters (UTF-8, spaces too), letters (any non-ASCII one). */
+static size_t count_units(const char *text, size_t len, int unit) {
+  const char *e = text + len, *s = text;
+  size_t n = 0;
+  char w[PA_WORD];
+  if (unit == PA_LINES || unit == PA_PARAGRAPHS)
+    return count_lines(s, e, unit == PA_PARAGRAPHS);
+  if (unit == PA_WORDS)
+    while (next_word(&s, e, w))
+      n += *w != '\0';
+  else if (unit == PA_SENTENCES)
+    for (s += strspn(s, " \t\r\n"); s < e; s = sentence_end(s, e))
+      n++;
+  else
+    for (; s < e; s++)
+      n += ((unsigned char)*s & 0xC0) != 0x80 &&
+           (unit == PA_CHARACTERS || isalpha((unsigned char)*s) || (*s & 0x80));
+  return n;
+}
+
 /* The answer as the Hugging Face question-answering reply: {"answer", "score", "start", "end"}. */
 static char *answer_json(const char *answer, double score, size_t start, size_t end) {
   cJSON *o = cJSON_CreateObject();
@@ -186,6 +244,18 @@ static char *answer_json(const char *answer, double score, size_t start, size_t 
   char *js = o ? cJSON_PrintUnformatted(o) : NULL;
   cJSON_Delete(o);
   return js;
+}
+
+/* Adds the count of unit in text [0, len) as the answer ("84 words"), the whole text its span. */
+static int counted(const char *text, size_t len, int unit, baton__exec_env *env,
+                   baton__values *out) {
+  size_t n = count_units(text, len, unit);
+  char answer[64];
+  baton__fmt(answer, sizeof answer, "%zu %.*s", n, (int)strlen(pa_units[unit]) - (n == 1),
+             pa_units[unit]); /* "1 word" */
+  const baton__output outs[] = {{"text", BATON__T_TEXT, baton__strdup(answer), false},
+                                {"json", BATON__T_JSON, answer_json(answer, 1.0, 0, len), false}};
+  return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
 }
 
 static int pa_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
@@ -215,6 +285,9 @@ static int pa_run(void *state, const char *task, const baton__values *in, baton_
   read_question(question, &q);
   size_t start = 0, end = 0;
   double score = 0;
+  int unit = counted_unit(question); /* "How many words are in it?": counted, the whole text */
+  if (unit >= 0)
+    return counted(text, len, unit, env, out);
   if (asks_gist(&q)) /* its score: the share of the text it holds */
     end = gist_end(text, len), score = (double)end / (double)len;
   else if (!best_sentence(&q, text, len, &start, &end, &score))

@@ -130,6 +130,42 @@ Test(executors_passage, a_question_about_what_the_text_says_gets_its_opening) {
   answer_release(&a);
 }
 
+Test(executors_passage, a_question_counting_the_texts_words_or_lines_gets_the_count) {
+  /* two paragraphs: three non-blank lines, four sentences, 16 words */
+  const char *text = "The caf\xc3\xa9 opens at nine.\nIt closes at five.\n\n"
+                     "Dogs are welcome. Cats are not, sadly.\n";
+  static const struct {
+    const char *question, *answer;
+  } cases[] = {
+      {"How many words are in it?", "16 words"},
+      {"how many sentences does the text have?", "4 sentences"},
+      {"How many lines are there?", "3 lines"},
+      {"How many paragraphs does it have?", "2 paragraphs"},
+      {"How many characters is it?", "83 characters"}, /* "é" is one */
+      {"How many letters are in it?", "61 letters"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    answer a = ask(text, cases[i].question, 0);
+    cr_assert_eq(a.rc, 0, "%s: %s", cases[i].question, a.err);
+    cr_assert_str_eq(a.text, cases[i].answer, "%s", cases[i].question);
+    cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.json, "end")), (double)strlen(text));
+    answer_release(&a);
+  }
+  answer a = ask("Hello.", "How many words does it have?", 0);
+  cr_assert_eq(a.rc, 0, "%s", a.err);
+  cr_assert_str_eq(a.text, "1 word");
+  answer_release(&a);
+  /* counting something else, or "show many": a sentence that answers, as before */
+  a = ask(text, "How many dogs are welcome?", 0);
+  cr_assert_eq(a.rc, 0, "%s", a.err);
+  cr_assert_str_eq(a.text, "Dogs are welcome.");
+  answer_release(&a);
+  a = ask(text, "Does the page show many words about cats?", 0);
+  cr_assert_eq(a.rc, 0, "%s", a.err);
+  cr_assert_str_eq(a.text, "Cats are not, sadly.");
+  answer_release(&a);
+}
+
 Test(executors_passage, says_clearly_what_it_cannot_answer) {
   answer a = ask(sign, "Who painted the Mona Lisa?", 0);
   cr_assert_neq(a.rc, 0, "answered %s", a.text ? a.text : "");
