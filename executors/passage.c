@@ -181,19 +181,34 @@ enum { PA_WORDS, PA_SENTENCES, PA_LINES, PA_PARAGRAPHS, PA_CHARACTERS, PA_LETTER
 static const char *const pa_units[] = {"words",      "sentences", "lines", "paragraphs",
                                        "characters", "letters",   NULL};
 
-/* The unit a question counts ("How many words are in it?": the word right after "how many"), or
- * -1 when it counts something else ("How many books ...") or nothing. */
-static int counted_unit(const char *question) {
-  char low[PA_MAX_QUESTION + 1], w[PA_WORD];
-  const char *at = strstr(baton__run_lower(question, low, sizeof low), "how many "), *end;
-  if (!at || (at > low && isalnum((unsigned char)at[-1])))
-    return -1;
-  at += strlen("how many "), end = low + strlen(low);
-  next_word(&at, end, w);
+/* What asks for a count: the unit follows it ("how many words", "count the words"). */
+static const char *const pa_counting[] = {"how many ", "number of ", "count the ", "count of ",
+                                          "count all the ", NULL};
+
+/* The unit w names ("words", "word"), or -1. */
+static int unit_of(const char *w) {
   size_t n = strlen(w);
-  for (int u = 0; n && pa_units[u]; u++) /* "words", or "word" */
+  for (int u = 0; n && pa_units[u]; u++)
     if (strncmp(w, pa_units[u], n) == 0 && strlen(pa_units[u] + n) <= 1)
       return u;
+  return -1;
+}
+
+/* The unit a question counts ("How many words are in it?", "Count the words", "the word count"),
+ * or -1 when it counts something else ("How many books ...") or nothing. */
+static int counted_unit(const char *question) {
+  char low[PA_MAX_QUESTION + 1], w[PA_WORD], unit[PA_WORD] = "";
+  const char *end = baton__run_lower(question, low, sizeof low) + strlen(low), *at, *hit;
+  for (size_t k = 0; pa_counting[k]; k++)
+    for (at = low; (hit = strstr(at, pa_counting[k])); at = hit + 1)
+      if (hit == low || !isalnum((unsigned char)hit[-1])) { /* not "show many" */
+        const char *from = hit + strlen(pa_counting[k]);
+        if (next_word(&from, end, w) && unit_of(w) >= 0)
+          return unit_of(w);
+      }
+  for (at = low; next_word(&at, end, w); baton__fmt(unit, sizeof unit, "%s", w))
+    if (strcmp(w, "count") == 0 && unit_of(unit) >= 0) /* "the word count" */
+      return unit_of(unit);
   return -1;
 }
 

@@ -143,6 +143,9 @@ Test(executors_passage, a_question_counting_the_texts_words_or_lines_gets_the_co
       {"How many paragraphs does it have?", "2 paragraphs"},
       {"How many characters is it?", "83 characters"}, /* "é" is one */
       {"How many letters are in it?", "61 letters"},
+      {"Count the words in notes.txt", "16 words"},
+      {"What is the word count of it?", "16 words"},
+      {"Give me the number of sentences", "4 sentences"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     answer a = ask(text, cases[i].question, 0);
