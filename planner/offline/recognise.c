@@ -55,6 +55,16 @@ bool off_joins(const planner *p, const step *st) {
   return (s->inputs & s->outputs & BATON__T_AUDIO) && off_added_recording(p, st->a, st->b);
 }
 
+/* "Summarize notes.txt into s.txt", "transcribe a.wav to a.txt": is the text file at token i,
+ * right after "into" or "to" with an input named before, what st's task (one text from one input)
+ * writes? */
+static bool writes_file(const planner *p, const step *st, const baton__taskspec *s, size_t i) {
+  int f = off_res_at(p, i, BATON__T_TEXT);
+  return f >= 0 && p->res[f].is_file && i > st->a + 1 && off_is(p, i - 1, W_DESTINATION) &&
+         off_is(p, i - 1, W_TARGET_PREP) && (s->outputs & BATON__T_TEXT) &&
+         !off_takes_two_texts(p, s) && off_own_res(p, st->a, i - 1, s->inputs) >= 0;
+}
+
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"); a file of a
  * medium it makes, named as new, is its output (one it takes too, or a text, if saved: "save it as
  * b.png", "... in s.txt"; its words end before). A picture it only follows ("match the style of
@@ -73,6 +83,7 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
     size_t c = off_called(p, i, st->a); /* "call the result i", "name it i" */
     w = c ? c - 1 : w; /* named too: "save the result in a file called i", "save it in i" */
     bool named = c || names_output(p, st, i) || off_saved_name(p, i, st->a + 2);
+    w = !w && writes_file(p, st, s, i) ? i - 1 : w; /* its words end before "into" */
     if (off_res_at(p, i, made | (w ? BATON__T_TEXT | BATON__T_JSON : 0)) >= 0 &&
         (names_joined(p, st, i) || (named && (w || off_res_at(p, i, s->inputs) < 0))))
       p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1,
@@ -314,11 +325,14 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
              ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1; /* visual: see rewrite.c */
 }
 
-/* "Write a | summary of x.txt", "compose a short | summary": a verb writing text from text, its
- * object (after "a") naming a task that writes text, is that task alone; true when st took it. */
+/* "Write a | summary of x.txt", "compose a short | summary", "write the | summary of x.txt": a verb
+ * writing text from text, its object (after "a", or a thing made after "write") naming a task that
+ * writes text, is that task alone; true when st took it. */
 static bool written_task(const planner *p, step *st, size_t k, unsigned avail) {
   size_t art = k > st->a + 2 && !off_is(p, k - 1, W_INDEFINITE) ? k - 2 : k - 1; /* "a (short)" */
-  if (!off_is(p, art, W_INDEFINITE) || art == st->a || off_is(p, art - 1, W_PREPOSITION) ||
+  bool saved = off_is(p, st->a, W_SAVING) && off_made_of(p, k, true); /* "write the | summary of" */
+  bool object = (off_is(p, art, W_INDEFINITE) || saved) && art > st->a;
+  if (!object || off_is(p, art - 1, W_PREPOSITION) ||
       off_is(p, art - 1, W_CONTENT_INTRO)) /* not "a summary of it in a | conversational tone" */
     return false;
   double s1, s2;
