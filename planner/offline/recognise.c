@@ -158,8 +158,10 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     int tn = t2 >= 0 && !reads_from(p, t1, t2) ? noun_head(p, st, k, t2, avail, &sn) : -1;
     size_t h = tn >= 0 ? (t1 = tn, s1 = sn, k + 1) : k;
     if (t1 < 0 || t2 < 0 || t2 == t1 || (of || s1 >= s2 ? s2 : s1) < p->lx->w[K_SPLIT_PART] ||
-        (off_is(p, k, W_GUIDED) && off_is_role(p, t2, R_COMPARE_TEXTS)))
-      continue; /* "edit it | to match the description": how to edit, not a comparison */
+        (off_is(p, k, W_GUIDED) && off_is_role(p, t2, R_COMPARE_TEXTS)) ||
+        (wh && !reads_from(p, t1, t2)))
+      continue; /* "edit it | to match the description": how to edit, not a comparison; "describe
+                 * | what happens in x.jpg": one ask, unless the head takes the clause's text */
     /* one medium, one step: "visualized in a | video", "a video | visualizing it" (a participle
      * says what the video shows), "a segmented | image of the room" (one image) */
     size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
