@@ -75,12 +75,18 @@ static int named_producer(const planner *p, const step *st, unsigned type) {
 }
 
 /* An unused resource of the type: the request's first, else earlier turns' newest (oldest when st
- * says "the original ..."), p->res holding them in that order, turns oldest first; -1 if none. */
+ * says "the original ..."), p->res holding them in that order, turns oldest first; -1 if none. Not
+ * a text in the language a translating step asks for ("translate the transcript into Spanish"
+ * after its Spanish translation). */
 static int first_unused(const planner *p, const step *st, unsigned type) {
   bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL);
+  const char *tgt = NULL, *src;
+  if (off_is_role(p, st->task, R_TRANSLATE))
+    off_find_languages(p, st->a, st->b, &tgt, &src);
   int r = -1;
   for (size_t i = 0; i < p->n_res; i++)
-    if (!p->res[i].used && (p->res[i].type & type) && (r < 0 || (newest && p->res[r].turn)))
+    if (!p->res[i].used && (p->res[i].type & type) && (r < 0 || (newest && p->res[r].turn)) &&
+        !(tgt && p->res[i].lang && strcmp(p->res[i].lang, tgt) == 0))
       r = (int)i;
   return r;
 }
