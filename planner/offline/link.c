@@ -463,6 +463,21 @@ static bool name_used(const planner *p, int r) {
   return false;
 }
 
+/* "Read notes.txt and sign.png aloud": the text files beside what a speaking reader reads are
+ * spoken as they are; 0, or -1 on error. */
+static int speak_texts(planner *p, const step *st, unsigned ptype) {
+  int r;
+  for (size_t i = st->a; st->speak && ptype != BATON__T_TEXT && i < st->b; i++)
+    if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && p->res[r].is_file && !p->res[r].used &&
+        r + 1 != st->output) {
+      source in = {r, -1, NULL};
+      p->res[r].used = true;
+      if (emit_task(p, st, p->role[R_SPEAK], &in, -1, NULL, NULL) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
@@ -514,6 +529,8 @@ static int emit_step(planner *p, const step *st) {
   if (joins && st->output && n_own + on > 9) /* named where the last of a chain joins */
     p->res[st->output - 1].claimed = true;
   size_t copies = joins ? 1 : n_own > 1 ? n_own : made_together(p, st, ptype);
+  if (speak_texts(p, st, ptype) != 0)
+    return -1;
   int first = (int)(p->g->n - copies), words = heard(p, st); /* "them": no own files */
   for (size_t c = 0; words > -2 && c < copies; c++) {
     source in = on ? onto : (source){-1, first + (int)c, NULL}, out = {-1, -1, NULL};
