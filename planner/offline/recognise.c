@@ -83,9 +83,11 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
     size_t c = off_called(p, i, st->a); /* "call the result i", "name it i" */
     w = c ? c - 1 : w; /* named too: "save the result in a file called i", "save it in i" */
     bool named = c || names_output(p, st, i) || off_saved_name(p, i, st->a + 2);
-    w = !w && writes_file(p, st, s, i) ? i - 1 : w; /* its words end before "into" */
-    if (off_res_at(p, i, made | (w ? BATON__T_TEXT | BATON__T_JSON : 0)) >= 0 &&
-        (names_joined(p, st, i) || (named && (w || off_res_at(p, i, s->inputs) < 0))))
+    /* "... into s.txt": its words end before "into" where i ends them (not "to f.txt in French") */
+    bool into = !w && writes_file(p, st, s, i);
+    w = into && (i + 1 == st->b || p->tok[i + 1].kind == TK_PUNCT) ? i - 1 : w;
+    if (off_res_at(p, i, made | (w || into ? BATON__T_TEXT | BATON__T_JSON : 0)) >= 0 &&
+        (names_joined(p, st, i) || (named && (w || into || off_res_at(p, i, s->inputs) < 0))))
       p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1,
       st->b = w ? w - off_is(p, w - 1, W_JOINER) : st->b;
     else if (off_res_at(p, i, s->inputs) >= 0)
