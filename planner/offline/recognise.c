@@ -508,6 +508,29 @@ static bool stated_before(planner *p, const step *st, int last) {
   return false;
 }
 
+/* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file of
+ * another type after "into" or "to" than one it names before asks for the task turning the one
+ * type into the other; that task, or -1. */
+static int converting_task(const planner *p, const step *st) {
+  static const struct {
+    unsigned from, to;
+    off_role role;
+  } kinds[] = {{BATON__T_TEXT, BATON__T_AUDIO, R_SPEAK},
+               {BATON__T_AUDIO, BATON__T_TEXT, R_TRANSCRIBE},
+               {BATON__T_IMAGE, BATON__T_TEXT, R_CAPTION},
+               {BATON__T_TEXT, BATON__T_IMAGE, R_DRAW}};
+  for (size_t i = st->a + 2; i < st->b; i++) {
+    int out = off_res_at(p, i, ~0u), in = -1;
+    if (out >= 0 && p->res[out].is_file && off_is(p, i - 1, W_DESTINATION) &&
+        off_is(p, i - 1, W_TARGET_PREP))
+      in = off_own_res(p, st->a, i - 1, ~0u);
+    for (size_t k = 0; in >= 0 && k < sizeof kinds / sizeof kinds[0]; k++)
+      if ((p->res[in].type & kinds[k].from) && (p->res[out].type & kinds[k].to))
+        return p->role[kinds[k].role];
+  }
+  return -1;
+}
+
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
@@ -538,6 +561,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     st->task = p->role[R_SPEAK]; /* "speak 'hello'", "read notes.txt", "read the summary to me" */
   if (st->task < 0 && off_added_recording(p, st->a, st->b)) /* "add m.wav to v.wav": one mix */
     st->task = p->role[R_CHANGE_SOUND];
+  st->task = st->task < 0 ? converting_task(p, st) : st->task;
   if (shows_earlier_result(p, s)) /* its words tell the detector how: "... and blur them" */
     return p->steps[s - 1].b = st->b, drop_step(st, false);
   if (marks_asked(p, st, last))
