@@ -176,7 +176,7 @@ static size_t gist_end(const char *text, size_t len) {
   return (size_t)(s - text);
 }
 
-/* What "How many <unit> ..." counts in a text (its opening words: "words", "sentences"...). */
+/* What a counting question counts in a text ("How many words ..."). */
 enum { PA_WORDS, PA_SENTENCES, PA_LINES, PA_PARAGRAPHS, PA_CHARACTERS, PA_LETTERS };
 static const char *const pa_units[] = {"words",      "sentences", "lines", "paragraphs",
                                        "characters", "letters",   NULL};
@@ -197,7 +197,7 @@ static int unit_of(const char *w) {
 /* The unit a question counts ("How many words are in it?", "Count the words", "the word count"),
  * or -1 when it counts something else ("How many books ...") or nothing. */
 static int counted_unit(const char *question) {
-  char low[PA_MAX_QUESTION + 1], w[PA_WORD], unit[PA_WORD] = "";
+  char low[PA_MAX_QUESTION + 1], w[PA_WORD], prev[PA_WORD] = "";
   const char *end = baton__run_lower(question, low, sizeof low) + strlen(low), *at, *hit;
   for (size_t k = 0; pa_counting[k]; k++)
     for (at = low; (hit = strstr(at, pa_counting[k])); at = hit + 1)
@@ -206,9 +206,9 @@ static int counted_unit(const char *question) {
         if (next_word(&from, end, w) && unit_of(w) >= 0)
           return unit_of(w);
       }
-  for (at = low; next_word(&at, end, w); baton__fmt(unit, sizeof unit, "%s", w))
-    if (strcmp(w, "count") == 0 && unit_of(unit) >= 0) /* "the word count" */
-      return unit_of(unit);
+  for (at = low; next_word(&at, end, w); baton__fmt(prev, sizeof prev, "%s", w))
+    if (strcmp(w, "count") == 0 && unit_of(prev) >= 0) /* "the word count" */
+      return unit_of(prev);
   return -1;
 }
 

@@ -529,8 +529,6 @@ static int emit_step(planner *p, const step *st) {
   if (joins && st->output && n_own + on > 9) /* named where the last of a chain joins */
     p->res[st->output - 1].claimed = true;
   size_t copies = joins ? 1 : n_own > 1 ? n_own : made_together(p, st, ptype);
-  if (speak_texts(p, st, ptype) != 0)
-    return -1;
   int first = (int)(p->g->n - copies), words = heard(p, st); /* "them": no own files */
   for (size_t c = 0; words > -2 && c < copies; c++) {
     source in = on ? onto : (source){-1, first + (int)c, NULL}, out = {-1, -1, NULL};
@@ -556,7 +554,7 @@ static int emit_step(planner *p, const step *st) {
         (st->speak && emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0))
       return -1;
   }
-  return words > -2 ? 0 : -1;
+  return words > -2 ? speak_texts(p, st, ptype) : -1;
 }
 
 /* "Before you summarize notes.txt, translate it", "summarize notes.txt once you have translated
