@@ -55,6 +55,14 @@ static void answer_release(answer *a) {
   cJSON_Delete(a->json);
 }
 
+/* Asks question of text and checks that the answer is want. */
+static void expect_answer(const char *text, const char *question, const char *want) {
+  answer a = ask(text, question, 0);
+  cr_assert_eq(a.rc, 0, "%s: %s", question, a.err);
+  cr_assert_str_eq(a.text, want, "%s", question);
+  answer_release(&a);
+}
+
 Test(executors_passage, answers_with_the_sentence_that_holds_the_question_words) {
   static const struct {
     const char *question, *starts;
@@ -88,18 +96,11 @@ Test(executors_passage, a_question_word_prefers_the_sentence_with_what_it_asks_f
                      "The reading room is open on Sunday afternoons.\n"
                      "The reading room is on the second floor.\n"
                      "Two volunteers will staff the front desk.";
-  answer a = ask(text, "When is the reading room open?", 0);
-  cr_assert_eq(a.rc, 0, "%s", a.err);
-  cr_assert_str_eq(a.text, "The reading room is open on Sunday afternoons.");
-  answer_release(&a);
-  a = ask(text, "Where is the reading room?", 0);
-  cr_assert_eq(a.rc, 0, "%s", a.err);
-  cr_assert_str_eq(a.text, "The reading room is on the second floor.");
-  answer_release(&a);
-  a = ask(text, "How many volunteers will staff the desk?", 0);
-  cr_assert_eq(a.rc, 0, "%s", a.err);
-  cr_assert_str_eq(a.text, "Two volunteers will staff the front desk.");
-  answer_release(&a);
+  expect_answer(text, "When is the reading room open?",
+                "The reading room is open on Sunday afternoons.");
+  expect_answer(text, "Where is the reading room?", "The reading room is on the second floor.");
+  expect_answer(text, "How many volunteers will staff the desk?",
+                "Two volunteers will staff the front desk.");
 }
 
 Test(executors_passage, a_question_about_what_the_text_says_gets_its_opening) {
@@ -154,19 +155,10 @@ Test(executors_passage, a_question_counting_the_texts_words_or_lines_gets_the_co
     cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(a.json, "end")), (double)strlen(text));
     answer_release(&a);
   }
-  answer a = ask("Hello.", "How many words does it have?", 0);
-  cr_assert_eq(a.rc, 0, "%s", a.err);
-  cr_assert_str_eq(a.text, "1 word");
-  answer_release(&a);
+  expect_answer("Hello.", "How many words does it have?", "1 word");
   /* counting something else, or "show many": a sentence that answers, as before */
-  a = ask(text, "How many dogs are welcome?", 0);
-  cr_assert_eq(a.rc, 0, "%s", a.err);
-  cr_assert_str_eq(a.text, "Dogs are welcome.");
-  answer_release(&a);
-  a = ask(text, "Does the page show many words about cats?", 0);
-  cr_assert_eq(a.rc, 0, "%s", a.err);
-  cr_assert_str_eq(a.text, "Cats are not, sadly.");
-  answer_release(&a);
+  expect_answer(text, "How many dogs are welcome?", "Dogs are welcome.");
+  expect_answer(text, "Does the page show many words about cats?", "Cats are not, sadly.");
 }
 
 Test(executors_passage, says_clearly_what_it_cannot_answer) {
