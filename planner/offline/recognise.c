@@ -55,14 +55,21 @@ bool off_joins(const planner *p, const step *st) {
   return (s->inputs & s->outputs & BATON__T_AUDIO) && off_added_recording(p, st->a, st->b);
 }
 
-/* "Summarize notes.txt into s.txt", "transcribe a.wav to a.txt": is the text file at token i,
- * right after "into" or "to" with an input named before, what st's task (one text from one input)
- * writes? */
-static bool writes_file(const planner *p, const step *st, const baton__taskspec *s, size_t i) {
-  int f = off_res_at(p, i, BATON__T_TEXT);
+/* The file of `types` at token i, right after "into" or "to", with one of `from` named before it in
+ * st ("summarize notes.txt into s.txt", "convert notes.txt to n.wav"); -1 if none. */
+static int file_made_into(const planner *p, const step *st, size_t i, unsigned types,
+                          unsigned from) {
+  int f = off_res_at(p, i, types);
   return f >= 0 && p->res[f].is_file && i > st->a + 1 && off_is(p, i - 1, W_DESTINATION) &&
-         off_is(p, i - 1, W_TARGET_PREP) && (s->outputs & BATON__T_TEXT) &&
-         !off_takes_two_texts(p, s) && off_own_res(p, st->a, i - 1, s->inputs) >= 0;
+                 off_is(p, i - 1, W_TARGET_PREP) && off_own_res(p, st->a, i - 1, from) >= 0
+             ? f : -1;
+}
+
+/* "Summarize notes.txt into s.txt", "transcribe a.wav to a.txt": is the text file at token i what
+ * st's task (one text from one input) writes? */
+static bool writes_file(const planner *p, const step *st, const baton__taskspec *s, size_t i) {
+  return (s->outputs & BATON__T_TEXT) && !off_takes_two_texts(p, s) &&
+         file_made_into(p, st, i, BATON__T_TEXT, s->inputs) >= 0;
 }
 
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"); a file of a
@@ -520,10 +527,8 @@ static int converting_task(const planner *p, const step *st) {
                {BATON__T_IMAGE, BATON__T_TEXT, R_CAPTION},
                {BATON__T_TEXT, BATON__T_IMAGE, R_DRAW}};
   for (size_t i = st->a + 2; i < st->b; i++) {
-    int out = off_res_at(p, i, ~0u), in = -1;
-    if (out >= 0 && p->res[out].is_file && off_is(p, i - 1, W_DESTINATION) &&
-        off_is(p, i - 1, W_TARGET_PREP))
-      in = off_own_res(p, st->a, i - 1, ~0u);
+    int out = file_made_into(p, st, i, ~0u, ~0u);
+    int in = out >= 0 ? off_own_res(p, st->a, i - 1, ~0u) : -1;
     for (size_t k = 0; in >= 0 && k < sizeof kinds / sizeof kinds[0]; k++)
       if ((p->res[in].type & kinds[k].from) && (p->res[out].type & kinds[k].to))
         return p->role[kinds[k].role];
