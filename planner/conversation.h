@@ -9,9 +9,9 @@
 #define BATON__HISTORY_MAX_MESSAGES 200
 
 /* Checks a conversation given as JSON text (NULL or "": none): an array of at most
- * BATON__HISTORY_MAX_MESSAGES objects with string "role" and "content" (files?, outputs?, lang?),
- * oldest first, at most BATON__HISTORY_MAX_BYTES. *arr (if not NULL) gets the array (NULL for
- * none; the caller deletes it). 0, or -1 with err saying what is wrong. */
+ * BATON__HISTORY_MAX_MESSAGES objects with string "role" and "content" (files?, outputs?, lang?,
+ * tasks?), oldest first, at most BATON__HISTORY_MAX_BYTES. *arr (if not NULL) gets the array (NULL
+ * for none; the caller deletes it). 0, or -1 with err saying what is wrong. */
 int baton__conversation_parse(const char *json, cJSON **arr, char *err, size_t errlen);
 /* The same check of an array already parsed (a daemon's or MCP call's "messages"). */
 int baton__conversation_check(const cJSON *arr, char *err, size_t errlen);

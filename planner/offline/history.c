@@ -10,19 +10,27 @@
 #include "core/banned.h"
 
 /* Contract: off_add_history() takes the messages JSON (an array of {role, content, files?,
- * outputs?, lang?}, oldest first, as conversation.c checks it; NULL or "" for none) and adds the
- * newest HISTORY_KEEP things they name as resources with their turn, oldest first: file names in
- * a user's message, each message's "files" and "outputs" values ({"text": "...", "image":
- * "/path"}), its text in "lang" if a lexicon code. Nothing else is read; link.c and score.c say
- * which a step means. 0, or -1 (err set). The newest user message that is no repeat is kept for
- * off_asked_again() ("do the same for b.png"). */
+ * outputs?, lang?, tasks?}, oldest first, as conversation.c checks it; NULL or "" for none) and
+ * adds the newest HISTORY_KEEP things they name as resources with their turn, oldest first: file
+ * names in a user's message, each message's "files" and "outputs" values ({"text": "...",
+ * "image": "/path"}), its text in "lang" if a lexicon code; "tasks" ([{task, outputs, lang?}]),
+ * when there, in place of "outputs", each value with the task that made it. Nothing else is read;
+ * link.c and score.c say which a step means. 0, or -1 (err set). The newest user message that is
+ * no repeat is kept for off_asked_again() ("do the same for b.png"). */
 
 #define HISTORY_KEEP 16
 
-/* Adds a file or (in language lang) a text an earlier turn names, keeping p->res[first..] (after
- * the request's own) the newest HISTORY_KEEP, oldest first; 0, or -1 out of memory. */
-static int remember(planner *p, size_t first, int turn, bool is_file, const char *v, size_t len,
-                    unsigned type, const char *lang) {
+/* Where an earlier turn's resource comes from: its turn, the language its text is in (a lexicon
+ * code, or NULL) and the cue (index + 1) of the task that made it (0: not said). */
+typedef struct {
+  int turn, maker;
+  const char *lang;
+} origin;
+
+/* Adds a file or text an earlier turn names, keeping p->res[first..] (after the request's own) the
+ * newest HISTORY_KEEP, oldest first; 0, or -1 out of memory. */
+static int remember(planner *p, size_t first, const origin *o, bool is_file, const char *v,
+                    size_t len, unsigned type) {
   if (!len || !type || first >= OFF_MAX_RES)
     return 0;
   if (p->n_res - first == HISTORY_KEEP || p->n_res == OFF_MAX_RES) {
@@ -31,8 +39,59 @@ static int remember(planner *p, size_t first, int turn, bool is_file, const char
   }
   int k = off_add_resource(p, type, v, len, is_file);
   if (k >= 0)
-    p->last_turn = p->res[k].turn = turn, p->res[k].lang = is_file ? NULL : lang;
+    p->last_turn = p->res[k].turn = o->turn, p->res[k].maker = o->maker,
+    p->res[k].lang = is_file ? NULL : o->lang;
   return k < 0 ? -1 : 0;
+}
+
+/* The lexicon's code of the language `said` names ("es"), or NULL. */
+static const char *language_code(const planner *p, const cJSON *said) {
+  for (size_t k = 0; cJSON_IsString(said) && k < p->lx->lang_names.n; k++)
+    if (strcmp(p->lx->lang_codes[k], said->valuestring) == 0)
+      return p->lx->lang_codes[k];
+  return NULL;
+}
+
+/* Remembers the values of an "outputs" object (type name -> text or path) as made by o; 0 or -1. */
+static int remember_outputs(planner *p, size_t first, const origin *o, const cJSON *outs) {
+  const cJSON *f;
+  int rc = 0;
+  cJSON_ArrayForEach(f, outs) {
+    bool text = f->string && baton__type_from_name(f->string) == BATON__T_TEXT;
+    if (cJSON_IsString(f) && f->string)
+      rc |= remember(p, first, o, !text, f->valuestring, strlen(f->valuestring),
+                     text ? BATON__T_TEXT : baton__type_of_path(f->valuestring));
+  }
+  return rc;
+}
+
+/* The cue (index + 1) of the task kind called `name`, or 0. */
+static int cue_named(const planner *p, const char *name) {
+  for (size_t i = 0; name && i < p->n_cues; i++)
+    if (strcmp(p->cues[i].spec->name, name) == 0)
+      return (int)i + 1;
+  return 0;
+}
+
+/* Remembers what an answer carries: its "files", then each of its "tasks" outputs ({task, outputs,
+ * lang?}: what made them) or, without those, its "outputs" (their text in "lang"); 0, or -1. */
+static int scan_answer(planner *p, const cJSON *m, int turn, size_t first) {
+  const cJSON *f, *tasks = cJSON_GetObjectItemCaseSensitive(m, "tasks");
+  origin said = {turn, 0, language_code(p, cJSON_GetObjectItemCaseSensitive(m, "lang"))};
+  int rc = 0;
+  cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, "files"))
+    if (cJSON_IsString(f))
+      rc |= remember(p, first, &said, true, f->valuestring, strlen(f->valuestring),
+                     baton__type_of_path(f->valuestring));
+  if (!cJSON_IsArray(tasks) || cJSON_GetArraySize(tasks) == 0)
+    return rc | remember_outputs(p, first, &said, cJSON_GetObjectItemCaseSensitive(m, "outputs"));
+  cJSON_ArrayForEach(f, tasks) {
+    const cJSON *task = cJSON_GetObjectItemCaseSensitive(f, "task");
+    origin made = {turn, cue_named(p, cJSON_GetStringValue(task)),
+                   language_code(p, cJSON_GetObjectItemCaseSensitive(f, "lang"))};
+    rc |= remember_outputs(p, first, &made, cJSON_GetObjectItemCaseSensitive(f, "outputs"));
+  }
+  return rc;
 }
 
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
@@ -49,20 +108,10 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
     free(p->asked);
   p->again_turn = user ? (ask ? 0 : turn) : p->again_turn;
   int rc = ask && !(p->asked = baton__strdup(at)) ? -1 : 0;
+  origin o = {turn, 0, NULL};
   while (user && (w = baton__conversation_word(&at, &n))) /* names it writes ("in photo.jpg") */
-    rc |= remember(p, first, turn, true, w, n, off_file_type(w, n), NULL);
-  const cJSON *said = cJSON_GetObjectItemCaseSensitive(m, "lang"), *f; /* its text's language */
-  const char *lang = NULL, (*codes)[8] = p->lx->lang_codes;
-  for (size_t k = 0; cJSON_IsString(said) && !lang && k < p->lx->lang_names.n; k++)
-    lang = strcmp(codes[k], said->valuestring) ? NULL : codes[k];
-  for (int out = 0; out < 2; out++) /* "files": paths; "outputs": type name -> text or path */
-    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, out ? "outputs" : "files")) {
-      bool text = out && f->string && baton__type_from_name(f->string) == BATON__T_TEXT;
-      if (cJSON_IsString(f) && (!out || f->string))
-        rc |= remember(p, first, turn, !text, f->valuestring, strlen(f->valuestring),
-                       text ? BATON__T_TEXT : baton__type_of_path(f->valuestring), lang);
-    }
-  return rc;
+    rc |= remember(p, first, &o, true, w, n, off_file_type(w, n));
+  return rc | scan_answer(p, m, turn, first);
 }
 
 /* The first file of turn `turn` (0: the request's own) of a type in `type` not taken yet, or -1. */

@@ -74,20 +74,34 @@ static int named_producer(const planner *p, const step *st, unsigned type) {
   return near;
 }
 
+/* Does st name the kind of task that made an earlier turn's r by a made thing it refers to ("the
+ * transcript": speech recognition's)? */
+static bool names_maker(const planner *p, const step *st, const resource *r) {
+  for (size_t i = st->a + 1; r->turn && r->maker && i < st->b; i++)
+    if ((p->tok[i].skip || p->tok[i - 1].det) && off_is(p, i, W_MADE_THING) &&
+        cue_word(p, &p->cues[r->maker - 1], i))
+      return true;
+  return false;
+}
+
 /* An unused resource of the type: the request's first, else earlier turns' newest (oldest when st
- * says "the original ..."), p->res holding them in that order, turns oldest first; -1 if none. Not
- * a text in the language a translating step asks for ("translate the transcript into Spanish"
- * after its Spanish translation). */
+ * says "the original ..."), p->res holding them in that order, turns oldest first; of those, one
+ * st names by what made it comes first ("summarize the transcript" after its translation); -1 if
+ * none. Not a text in the language a translating step asks for ("translate the transcript into
+ * Spanish" after its Spanish translation). */
 static int first_unused(const planner *p, const step *st, unsigned type) {
-  bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL);
+  bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL), named = false; /* r's maker named */
   const char *tgt = NULL, *src;
   if (off_is_role(p, st->task, R_TRANSLATE))
     off_find_languages(p, st->a, st->b, &tgt, &src);
   int r = -1;
-  for (size_t i = 0; i < p->n_res; i++)
-    if (!p->res[i].used && (p->res[i].type & type) && (r < 0 || (newest && p->res[r].turn)) &&
+  for (size_t i = 0; i < p->n_res; i++) {
+    bool n = names_maker(p, st, &p->res[i]);
+    if (!p->res[i].used && (p->res[i].type & type) &&
+        (r < 0 || (p->res[r].turn && (n != named ? n : newest))) &&
         !(tgt && p->res[i].lang && strcmp(p->res[i].lang, tgt) == 0))
-      r = (int)i;
+      r = (int)i, named = n;
+  }
   return r;
 }
 
