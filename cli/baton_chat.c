@@ -20,6 +20,8 @@
 #define MAX_LINES 64
 #define HISTORY_TURNS 40 /* messages kept in the context sent with a request */
 #define HISTORY_OUTPUT_CHARS 4096 /* of a text output kept in the context */
+#define HISTORY_TASKS 8           /* tasks of an answer whose outputs the context keeps */
+#define HISTORY_BYTES (512u * 1024u) /* of the context's JSON (the planner takes 1 MiB) */
 
 /* One live progress line. */
 typedef struct tline {
@@ -256,61 +258,101 @@ static const char *written_lang(const cJSON *res, const cJSON *t) {
   return NULL;
 }
 
+/* Adds task t's outputs worth a next turn (texts, cut, and paths) to `outputs`, the newest of
+ * each type ("it"), and to `tasks` as {task, outputs, lang?} ("the transcript"); its files to
+ * `files`. */
+static void add_task_outputs(const cJSON *res, const cJSON *t, cJSON *files, cJSON *outputs,
+                             cJSON *tasks) {
+  cJSON *made = cJSON_CreateObject();
+  const cJSON *v;
+  cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(t, "outputs")) {
+    if (!cJSON_IsString(v) || !v->string)
+      continue;
+    bool text = strcmp(v->string, "text") == 0;
+    if (!text && v->valuestring[0] == '/')
+      cJSON_AddItemToArray(files, cJSON_CreateString(v->valuestring));
+    if (text || v->valuestring[0] == '/') {
+      char cut[HISTORY_OUTPUT_CHARS + 1];
+      snprintf(cut, sizeof cut, "%s", v->valuestring);
+      cJSON_DeleteItemFromObjectCaseSensitive(outputs, v->string);
+      cJSON_AddStringToObject(outputs, v->string, cut);
+      cJSON_AddStringToObject(made, v->string, cut);
+    }
+  }
+  if (cJSON_GetArraySize(made) == 0) {
+    cJSON_Delete(made);
+    return;
+  }
+  cJSON *entry = cJSON_CreateObject();
+  const char *lang = written_lang(res, t);
+  cJSON_AddStringToObject(entry, "task", cli_jstr(t, "task"));
+  cJSON_AddItemToObject(entry, "outputs", made);
+  if (lang && cJSON_GetObjectItemCaseSensitive(made, "text"))
+    cJSON_AddStringToObject(entry, "lang", lang);
+  cJSON_AddItemToArray(tasks, entry);
+  if (cJSON_GetArraySize(tasks) > HISTORY_TASKS)
+    cJSON_DeleteItemFromArray(tasks, 0);
+}
+
+/* The answer to a turn as the next turns see it: {role, content, files?, outputs?, lang?, tasks?},
+ * lang the language of outputs.text when a translation wrote it. */
+static cJSON *answer_message(const char *summary, const cJSON *res) {
+  cJSON *parts[] = {cJSON_CreateArray(), cJSON_CreateObject(), cJSON_CreateArray()};
+  const char *names[] = {"files", "outputs", "tasks"}, *lang = NULL;
+  const cJSON *t;
+  cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(res, "tasks"))
+    add_task_outputs(res, t, parts[0], parts[1], parts[2]);
+  cJSON_ArrayForEach(t, parts[2]) /* the newest text's */
+    if (cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t, "outputs"), "text"))
+      lang = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "lang"));
+  cJSON *a = cJSON_CreateObject();
+  cJSON_AddStringToObject(a, "role", "assistant");
+  cJSON_AddStringToObject(a, "content", summary);
+  for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+    if (cJSON_GetArraySize(parts[i]) > 0)
+      cJSON_AddItemToObject(a, names[i], parts[i]);
+    else
+      cJSON_Delete(parts[i]);
+  if (lang)
+    cJSON_AddStringToObject(a, "lang", lang);
+  return a;
+}
+
+/* Records the turn (taking answer); the oldest turns go while there are over HISTORY_TURNS
+ * messages or their JSON is over HISTORY_BYTES. */
+static void record_turn(chat *ch, const char *request, cJSON *answer) {
+  cJSON *u = cJSON_CreateObject();
+  cJSON_AddStringToObject(u, "role", "user");
+  cJSON_AddStringToObject(u, "content", request);
+  cJSON_AddItemToArray(ch->history, u);
+  cJSON_AddItemToArray(ch->history, answer);
+  while (cJSON_GetArraySize(ch->history) > 2) {
+    char *json = cJSON_PrintUnformatted(ch->history);
+    bool over = !json || strlen(json) > HISTORY_BYTES;
+    cJSON_free(json);
+    if (!over && cJSON_GetArraySize(ch->history) <= HISTORY_TURNS)
+      break;
+    cJSON_DeleteItemFromArray(ch->history, 0); /* a request and its answer */
+    cJSON_DeleteItemFromArray(ch->history, 0);
+  }
+}
+
 /* Prints the answer and the files produced, and records the turn. */
 static void show_result(chat *ch, const char *request, const cJSON *res) {
   const char *summary = cli_jstr(res, "summary");
   fputs(*summary ? summary : "(no answer)\n", stdout);
   if (*summary && summary[strlen(summary) - 1] != '\n')
     putchar('\n');
-  cJSON *files = cJSON_CreateArray();
-  cJSON *outputs = cJSON_CreateObject(); /* the newest output of each type: "it" next turn */
-  const cJSON *t;
-  const char *lang = NULL; /* the language of outputs.text, when known */
-  cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(res, "tasks")) {
-    const cJSON *v;
-    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(t, "outputs")) {
-      if (!cJSON_IsString(v) || !v->string)
-        continue;
-      bool text = strcmp(v->string, "text") == 0;
-      if (!text && v->valuestring[0] == '/')
-        cJSON_AddItemToArray(files, cJSON_CreateString(v->valuestring));
-      if (text || v->valuestring[0] == '/') {
-        cJSON_DeleteItemFromObjectCaseSensitive(outputs, v->string);
-        char cut[HISTORY_OUTPUT_CHARS + 1];
-        snprintf(cut, sizeof cut, "%s", v->valuestring);
-        cJSON_AddStringToObject(outputs, v->string, cut);
-        lang = text ? written_lang(res, t) : lang;
-      }
-    }
-  }
-  if (cJSON_GetArraySize(files) > 0) {
+  cJSON *a = answer_message(summary, res), *f;
+  const cJSON *files = cJSON_GetObjectItemCaseSensitive(a, "files");
+  if (files)
     puts("files:");
-    cJSON_ArrayForEach(t, files) printf("  %s\n", t->valuestring);
-  }
+  cJSON_ArrayForEach(f, files) printf("  %s\n", f->valuestring);
   const char *status = cli_jstr(res, "status");
   if (strcmp(status, "done") != 0)
     printf("(run %s %s)\n", cli_jstr(res, "run_id"), status);
   fflush(stdout);
-  cJSON *u = cJSON_CreateObject();
-  cJSON_AddStringToObject(u, "role", "user");
-  cJSON_AddStringToObject(u, "content", request);
-  cJSON_AddItemToArray(ch->history, u);
-  cJSON *a = cJSON_CreateObject();
-  cJSON_AddStringToObject(a, "role", "assistant");
-  cJSON_AddStringToObject(a, "content", summary);
-  if (cJSON_GetArraySize(files) > 0)
-    cJSON_AddItemToObject(a, "files", files);
-  else
-    cJSON_Delete(files);
-  if (lang && cJSON_GetObjectItemCaseSensitive(outputs, "text"))
-    cJSON_AddStringToObject(a, "lang", lang);
-  if (cJSON_GetArraySize(outputs) > 0)
-    cJSON_AddItemToObject(a, "outputs", outputs);
-  else
-    cJSON_Delete(outputs);
-  cJSON_AddItemToArray(ch->history, a);
-  while (cJSON_GetArraySize(ch->history) > HISTORY_TURNS)
-    cJSON_DeleteItemFromArray(ch->history, 0);
+  record_turn(ch, request, a);
 }
 
 /* Redraws until the run is done; a Ctrl-C cancels it (once). */

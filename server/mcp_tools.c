@@ -12,11 +12,13 @@
   "so that 'it', 'that' and 'the original ...' refer to what earlier turns produced: the "   \
   "request as {role: user, content}, the answer as {role: assistant, content, files?: "      \
   "[paths], outputs?: {text|image|audio: value}, lang?: the language code outputs.text is "    \
-  "in}\",\"items\":{\"type\":\"object\","                                                    \
+  "in, tasks?: [{task, outputs, lang?}] what each task made, so that 'the transcript' is "    \
+  "speech recognition's}\",\"items\":{\"type\":\"object\","                                \
   "\"properties\":{\"role\":{\"type\":\"string\",\"enum\":[\"user\",\"assistant\"]},"        \
   "\"content\":{\"type\":\"string\"},"                                                      \
   "\"files\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"                         \
-  "\"outputs\":{\"type\":\"object\"},\"lang\":{\"type\":\"string\"}},"                     \
+  "\"outputs\":{\"type\":\"object\"},\"lang\":{\"type\":\"string\"},"                      \
+  "\"tasks\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}},"                        \
   "\"required\":[\"role\",\"content\"]}}"
 
 /* The tools that are always there. */

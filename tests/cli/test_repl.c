@@ -410,3 +410,29 @@ Test(cli_repl, a_follow_up_translation_starts_from_the_language_the_last_one_wro
             "the second turn translates es -> fr: %s", out);
   free(out);
 }
+
+/* Each answer keeps what each of its tasks made: "the summary", after it was translated, is the
+ * summary itself, not the newest text (the Spanish). */
+Test(cli_repl, a_follow_up_names_an_earlier_output_by_the_task_that_made_it) {
+  setenv("BATON_NO_DAEMON", "1", 1);
+  char cmd[1400];
+  snprintf(cmd, sizeof cmd, "cp '%s/examples/notes.txt' '%s/notes.txt'", BATON_TEST_SOURCE_DIR,
+           dir);
+  cr_assert_eq(bt_run(cmd, NULL), 0);
+  snprintf(cmd, sizeof cmd, "cd '%s' && printf 'summarize notes.txt\\ntranslate it into Spanish\\n"
+           "/plan read the summary aloud\\n/plan read it aloud\\n' | %s/baton chat", dir, bin_dir());
+  char *out = NULL;
+  cr_expect_eq(bt_run(cmd, &out), 0);
+  cr_assert_not_null(out);
+  const char *summary = strstr(out, "Minutes of the riverside");
+  const char *spanish = summary ? strstr(summary, "Minutos del") : NULL;
+  cr_assert(spanish, "the summary and its Spanish translation ran: %s", out);
+  const char *speak = strstr(spanish, "text-to-speech on"), *text = NULL;
+  for (int k = 0; k < 2; k++, speak = speak ? strstr(speak + 1, "text-to-speech on") : NULL) {
+    text = speak ? strstr(speak, "text: ") : NULL;
+    const char *want = k ? "text: Minutos del" : "text: Minutes of the riverside";
+    cr_expect(text && !strncmp(text, want, strlen(want)), "%s is %s: %s",
+              k ? "'it'" : "'the summary'", k ? "the newest text, the Spanish" : "the summary", out);
+  }
+  free(out);
+}

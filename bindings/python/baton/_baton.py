@@ -16,6 +16,7 @@ from ._errors import BatonError, CancelledError, error_for
 EventHandler = Callable[["Event"], None]
 _FILE_OUTPUTS = ("image", "audio", "video", "file")  # "file": a text saved as asked
 _TURN_OUTPUT_CHARS = 4096  # of a text output kept in a turn, as the REPL keeps it
+_TURN_TASKS = 8  # tasks of an answer whose outputs a turn keeps, as the REPL does
 
 
 @dataclass
@@ -65,25 +66,34 @@ class Result:
 
         The user's request, then the answer with the files the tasks produced,
         the newest output of each type ("it", "the result" next turn) and,
-        when a translation wrote that text, its language ("lang"), as the
-        REPL keeps them.
+        when a translation wrote that text, its language ("lang"); and each
+        task's outputs with its kind ("tasks": "the transcript", "the summary"
+        next turn), as the REPL keeps them.
         """
         outputs: Dict[str, str] = {}
-        lang: Optional[str] = None  # the language of outputs["text"], when a translation wrote it
+        made: List[Dict[str, Any]] = []  # {task, outputs, lang?} of each task with outputs
         plan = {p.get("id"): p for p in self.json.get("plan") or [] if isinstance(p, dict)}
         for t in self.tasks:
-            for kind, v in (t.get("outputs") or {}).items():
-                if isinstance(v, str) and (kind == "text" or v.startswith("/")):
-                    outputs[kind] = v[:_TURN_OUTPUT_CHARS]
-                    if kind == "text":
-                        lang = (plan.get(t.get("id"), {}).get("args") or {}).get("tgt_lang")
+            kept = {kind: v[:_TURN_OUTPUT_CHARS] for kind, v in (t.get("outputs") or {}).items()
+                    if isinstance(v, str) and (kind == "text" or v.startswith("/"))}
+            if not kept:
+                continue
+            outputs.update(kept)
+            entry: Dict[str, Any] = {"task": t.get("task", ""), "outputs": kept}
+            lang = (plan.get(t.get("id"), {}).get("args") or {}).get("tgt_lang")
+            if lang and "text" in kept:
+                entry["lang"] = lang
+            made = (made + [entry])[-_TURN_TASKS:]
         answer: Dict[str, Any] = {"role": "assistant", "content": self.summary}
         if self.files:
             answer["files"] = list(self.files)
         if outputs:
             answer["outputs"] = outputs
-        if lang and "text" in outputs:
-            answer["lang"] = lang
+        texts = [e for e in made if "text" in e["outputs"]]
+        if texts and "lang" in texts[-1]:
+            answer["lang"] = texts[-1]["lang"]  # the language of outputs["text"]
+        if made:
+            answer["tasks"] = made
         return [{"role": "user", "content": request}, answer]
 
     @classmethod

@@ -84,6 +84,10 @@ class BatonTest(unittest.TestCase):
         talk += second.turn("translate that into Spanish")
         self.assertEqual(talk[-1]["lang"], "es")  # what the translation wrote in
         self.assertNotIn("lang", talk[1])  # an OCR's text says nothing of its language
+        # each task's outputs with its kind: "the transcript", "the summary" next turn
+        self.assertEqual([t["task"] for t in talk[1]["tasks"]], ["image-to-text"])
+        self.assertEqual(talk[3]["tasks"], [{"task": "translation", "lang": "es",
+                                             "outputs": {"text": talk[3]["outputs"]["text"]}}])
         again = self.b.plan("now into French", offline=True, messages=talk)
         self.assertEqual((again[0]["args"]["src_lang"], again[0]["args"]["tgt_lang"]), ("es", "fr"))
         plan = self.b.plan("summarize the original text", offline=True, messages=talk)
