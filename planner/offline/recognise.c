@@ -55,14 +55,17 @@ bool off_joins(const planner *p, const step *st) {
   return (s->inputs & s->outputs & BATON__T_AUDIO) && off_added_recording(p, st->a, st->b);
 }
 
-/* The file of `types` at token i, right after "into" or "to", with one of `from` named before it in
- * st ("summarize notes.txt into s.txt", "convert notes.txt to n.wav"); -1 if none. */
+/* The file of `types` at token i, right after "into" or "to" (or, in a step saying "save", "in" or
+ * "as"), with one of `from` named before it in st ("summarize notes.txt into s.txt", "convert
+ * notes.txt to n.wav", "save the text of x.png in x.txt"); -1 if none. */
 static int file_made_into(const planner *p, const step *st, size_t i, unsigned types,
                           unsigned from) {
-  int f = off_res_at(p, i, types);
-  return f >= 0 && p->res[f].is_file && i > st->a + 1 && off_is(p, i - 1, W_DESTINATION) &&
-                 off_is(p, i - 1, W_TARGET_PREP) && off_own_res(p, st->a, i - 1, from) >= 0
-             ? f : -1;
+  int f = i > st->a + 1 ? off_res_at(p, i, types) : -1;
+  if (f < 0 || !p->res[f].is_file)
+    return -1;
+  bool into = off_is(p, i - 1, W_DESTINATION), to = off_is(p, i - 1, W_TARGET_PREP);
+  bool prep = off_is(p, st->a, W_SAVING) ? into || to : into && to;
+  return prep && off_own_res(p, st->a, i - 1, from) >= 0 ? f : -1;
 }
 
 /* "Summarize notes.txt into s.txt", "transcribe a.wav to a.txt": is the text file at token i what
@@ -85,13 +88,15 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
       lo = i + 1;
   unsigned made = (s->outputs | (st->speak ? BATON__T_AUDIO : 0)) & ~(unsigned)BATON__T_TEXT;
   for (size_t i = st->a, w = 0; i < st->b; i++, w = 0) {
+    if (p->tok[i].kind == TK_RES && p->tok[i].res + 1 == st->output)
+      continue; /* what a conversion makes (converting_task) */
     for (size_t k = off_back(i, 7, st->a + 2); k < i; k++) /* w: the "save" of "save it as i" */
       w = off_is(p, k, W_SAVING) ? k : w;
     size_t c = off_called(p, i, st->a); /* "call the result i", "name it i" */
     w = c ? c - 1 : w; /* named too: "save the result in a file called i", "save it in i" */
-    bool named = c || names_output(p, st, i) || off_saved_name(p, i, st->a + 2);
     /* "... into s.txt": its words end before "into" where i ends them (not "to f.txt in French") */
     bool into = !w && writes_file(p, st, s, i);
+    bool named = c || into || names_output(p, st, i) || off_saved_name(p, i, st->a + 2);
     w = into && (i + 1 == st->b || p->tok[i + 1].kind == TK_PUNCT) ? i - 1 : w;
     if (off_res_at(p, i, made | (w || into ? BATON__T_TEXT | BATON__T_JSON : 0)) >= 0 &&
         (names_joined(p, st, i) || (named && (w || into || off_res_at(p, i, s->inputs) < 0))))
@@ -515,23 +520,28 @@ static bool stated_before(planner *p, const step *st, int last) {
   return false;
 }
 
-/* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file of
- * another type after "into" or "to" than one it names before asks for the task turning the one
- * type into the other; that task, or -1. */
-static int converting_task(const planner *p, const step *st) {
+/* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file after
+ * "into" or "to" and one it names before asks for the task turning the one type into the other (of
+ * one type only if it says "convert" or "save": "convert a.wav to a.ogg"), the file after its
+ * output; that task, or -1. */
+static int converting_task(planner *p, step *st) {
   static const struct {
     unsigned from, to;
     off_role role;
   } kinds[] = {{BATON__T_TEXT, BATON__T_AUDIO, R_SPEAK},
                {BATON__T_AUDIO, BATON__T_TEXT, R_TRANSCRIBE},
                {BATON__T_IMAGE, BATON__T_TEXT, R_CAPTION},
-               {BATON__T_TEXT, BATON__T_IMAGE, R_DRAW}};
+               {BATON__T_TEXT, BATON__T_IMAGE, R_DRAW},
+               {BATON__T_IMAGE, BATON__T_IMAGE, R_TRANSFORM},
+               {BATON__T_AUDIO, BATON__T_AUDIO, R_CHANGE_SOUND}};
   for (size_t i = st->a + 2; i < st->b; i++) {
     int out = file_made_into(p, st, i, ~0u, ~0u);
     int in = out >= 0 ? off_own_res(p, st->a, i - 1, ~0u) : -1;
+    bool said = off_has_word(p, st->a, i, W_CONVERTING) || off_has_word(p, st->a, i, W_SAVING);
     for (size_t k = 0; in >= 0 && k < sizeof kinds / sizeof kinds[0]; k++)
-      if ((p->res[in].type & kinds[k].from) && (p->res[out].type & kinds[k].to))
-        return p->role[kinds[k].role];
+      if ((p->res[in].type & kinds[k].from) && (p->res[out].type & kinds[k].to) &&
+          (said || kinds[k].from != kinds[k].to)) /* "convert a.wav to", not "... applied to" */
+        return p->res[out].used = true, st->output = out + 1, p->role[kinds[k].role];
   }
   return -1;
 }
