@@ -38,13 +38,15 @@ static const char *str_item(const cJSON *o, const char *key) {
   return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
 }
 
-/* Adds "- type: value" unless already there. Returns the new count. */
-static size_t add_resource(baton__sb *sb, size_t n, const char *type, const char *value) {
+/* Adds "- type: value" ("- type (task): value" with the task kind that made it) unless already
+ * there. Returns the new count. */
+static size_t add_resource(baton__sb *sb, size_t n, const char *type, const char *maker,
+                           const char *value) {
   if (n >= MAX_RESOURCES || !value || !*value)
     return n;
   baton__sb line;
   baton__sb_init(&line);
-  baton__sb_addf(&line, "- %s: ", type);
+  baton__sb_addf(&line, maker && *maker ? "- %s (%.64s): " : "- %s: ", type, maker);
   bool quote = strcmp(type, "text") == 0;
   if (quote)
     baton__sb_addc(&line, '"');
@@ -66,13 +68,25 @@ static size_t scan_paths(baton__sb *sb, size_t n, const char *text) {
     char *word = len && len <= 1024 ? baton__strndup(w, len) : NULL;
     unsigned t = word ? baton__type_of_path(word) : 0;
     if (t & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO))
-      n = add_resource(sb, n, baton__type_name(t), word);
+      n = add_resource(sb, n, baton__type_name(t), NULL, word);
     free(word);
   }
   return n;
 }
 
-/* Resources an earlier message carries: "files" and "outputs". */
+/* The outputs (type -> value) of an object, made by the task kind `maker` (NULL: not said). */
+static size_t outputs_resources(baton__sb *sb, size_t n, const cJSON *outs, const char *maker) {
+  const cJSON *f;
+  if (cJSON_IsObject(outs))
+    cJSON_ArrayForEach(f, outs) {
+      if (cJSON_IsString(f) && f->valuestring && f->string)
+        n = add_resource(sb, n, f->string, maker, f->valuestring);
+    }
+  return n;
+}
+
+/* Resources an earlier message carries: "files", then "tasks" (each task's outputs and kind) or,
+ * without those, "outputs". */
 static size_t message_resources(baton__sb *sb, size_t n, const cJSON *m) {
   const cJSON *files = cJSON_GetObjectItemCaseSensitive(m, "files");
   const cJSON *f;
@@ -80,15 +94,15 @@ static size_t message_resources(baton__sb *sb, size_t n, const cJSON *m) {
     cJSON_ArrayForEach(f, files) {
       if (cJSON_IsString(f) && f->valuestring) {
         unsigned t = baton__type_of_path(f->valuestring);
-        n = add_resource(sb, n, t ? baton__type_name(t) : "file", f->valuestring);
+        n = add_resource(sb, n, t ? baton__type_name(t) : "file", NULL, f->valuestring);
       }
     }
-  const cJSON *outs = cJSON_GetObjectItemCaseSensitive(m, "outputs");
-  if (cJSON_IsObject(outs))
-    cJSON_ArrayForEach(f, outs) {
-      if (cJSON_IsString(f) && f->valuestring && f->string)
-        n = add_resource(sb, n, f->string, f->valuestring);
-    }
+  const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(m, "tasks");
+  if (!cJSON_IsArray(tasks) || cJSON_GetArraySize(tasks) == 0)
+    return outputs_resources(sb, n, cJSON_GetObjectItemCaseSensitive(m, "outputs"), NULL);
+  cJSON_ArrayForEach(f, tasks)
+    n = outputs_resources(sb, n, cJSON_GetObjectItemCaseSensitive(f, "outputs"),
+                          str_item(f, "task"));
   return n;
 }
 

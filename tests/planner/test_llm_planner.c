@@ -488,6 +488,19 @@ Test(planner_llm_planner, history_brings_earlier_outputs_into_the_planning_promp
   fx_close(&f);
 }
 
+Test(planner_llm_planner, an_answers_tasks_say_what_made_each_earlier_output) {
+  const char *history =
+      "[{\"role\":\"user\",\"content\":\"transcribe talk.wav and translate it into Spanish\"},"
+      "{\"role\":\"assistant\",\"content\":\"Done.\",\"outputs\":{\"text\":\"hola\"},"
+      "\"tasks\":[{\"task\":\"automatic-speech-recognition\",\"outputs\":{\"text\":\"hello\"}},"
+      "{\"task\":\"translation\",\"outputs\":{\"text\":\"hola\"},\"lang\":\"es\"}]}]";
+  char *h = NULL, *r = NULL, err[256];
+  cr_assert_eq(baton__chat_history_render(history, 1000, &h, &r, err, sizeof err), 0, "%s", err);
+  cr_expect_str_eq(r, "- text (automatic-speech-recognition): \"hello\"\n"
+                   "- text (translation): \"hola\"\n", "the tasks in place of outputs: %s", r);
+  free(h), free(r);
+}
+
 Test(planner_llm_planner, history_is_trimmed_oldest_first_to_the_budget) {
   const char *history = "[{\"role\":\"user\",\"content\":\"first question about apples\"},"
                         "{\"role\":\"assistant\",\"content\":\"an answer about apples\"},"
