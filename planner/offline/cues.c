@@ -102,9 +102,7 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char
   return 0;
 }
 
-/* The tokens the phrase spans at i (within [i,b)), or 0. Determiners are loose: "generate an image"
- * matches "generate this image" and "generate image", "to speech" matches "to a speech". */
-static size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
+size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   const off_words *cls = p->lx->cls;
   size_t k = 0, j = i, skipped = 0;
   while (k < ph->n && j < b) {

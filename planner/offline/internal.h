@@ -198,6 +198,9 @@ bool off_marks_found(const planner *p);
 
 /* ---- cues.c */
 int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable);
+/* The tokens the phrase spans at i (within [i,b)), or 0. Determiners are loose: "generate an image"
+ * matches "generate this image" and "generate image", "to speech" matches "to a speech". */
+size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b);
 bool off_phrase_covers(const planner *p, const taskcue *own, size_t i, size_t n, size_t words,
                        size_t a, size_t b);
 double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b);

@@ -147,6 +147,17 @@ static bool reads_named_file(const planner *p, const step *st, size_t k, int t1,
          off_own_res(p, k, st->b, p->cues[t2].spec->inputs & ~(unsigned)BATON__T_TEXT) >= 0;
 }
 
+/* Does a cue of three words or more of task t, word for word, run across token k ("detect the |
+ * language", not "create a summary | video")? */
+static bool cue_across(const planner *p, int t, const step *st, size_t k) {
+  const taskcue *c = &p->cues[t];
+  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
+    for (size_t j = off_back(k, ph->n + 2, st->a); ph->n >= 3 && j < k; j++)
+      if (j + ph->n > k && off_phrase_at(p, ph, j, st->b) == ph->n)
+        return true;
+  return false;
+}
+
 /* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
  * halves must name different tasks, each clearly, and together score well above the whole. */
 static size_t best_split(const planner *p, const step *st, unsigned avail, int *head) {
@@ -172,6 +183,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     int tn = t2 >= 0 && !reads_from(p, t1, t2) ? noun_head(p, st, k, t2, avail, &sn) : -1;
     size_t h = tn >= 0 ? (t1 = tn, s1 = sn, k + 1) : k;
     if (t1 < 0 || t2 < 0 || t2 == t1 || (of || s1 >= s2 ? s2 : s1) < p->lx->w[K_SPLIT_PART] ||
+        cue_across(p, t2, st, k) || /* "detect the | language": one cue */
         (off_is(p, k, W_GUIDED) && off_is_role(p, t2, R_COMPARE_TEXTS)) ||
         (wh && !reads_from(p, t1, t2)))
       continue; /* "edit it | to match the description": how to edit, not a comparison; "describe
@@ -424,9 +436,10 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     return drop_step(st, true);
   const baton__taskspec *spec = p->cues[st->task].spec;
   int tts = p->role[R_SPEAK]; /* "read sign.png to me", "... the text in x.png to me": aloud */
-  st->speak = tts != st->task && off_has_word(p, st->a, st->b, W_READING) && st->b >= st->a + 3 &&
-              p->tok[st->b - 3].kind == TK_RES && off_is(p, st->b - 2, W_DESTINATION) &&
-              off_is(p, st->b - 1, W_US);
+  size_t e = st->b - (st->b >= st->a + 5 && off_language_at(p, st->b - 1) ? 2 : 0); /* "in German" */
+  st->speak = tts != st->task && off_has_word(p, st->a, e, W_READING) && e >= st->a + 3 &&
+              p->tok[e - 3].kind == TK_RES && off_is(p, e - 2, W_DESTINATION) &&
+              off_is(p, e - 1, W_US);
   /* "an audio summary", "a spoken answer", "an audio file describing ...": the text made, then
    * read out (not "I have an audio file describing ...") */
   bool spoken = false;
