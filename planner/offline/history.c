@@ -52,15 +52,20 @@ static const char *language_code(const planner *p, const cJSON *said) {
   return NULL;
 }
 
-/* Remembers the values of an "outputs" object (type name -> text or path) as made by o; 0 or -1. */
+/* Remembers the values of an "outputs" object (type name -> text or path) as made by o, of the
+ * types its task makes (not the note "grayscale -> 320x240 PNG" of a picture's change); 0 or -1. */
 static int remember_outputs(planner *p, size_t first, const origin *o, const cJSON *outs) {
   const cJSON *f;
+  unsigned makes = o->maker ? p->cues[o->maker - 1].spec->outputs : ~0u;
+  makes |= makes & BATON__T_JSON ? BATON__T_TEXT : 0; /* a similarity's score, as text */
   int rc = 0;
   cJSON_ArrayForEach(f, outs) {
-    bool text = f->string && baton__type_from_name(f->string) == BATON__T_TEXT;
-    if (cJSON_IsString(f) && f->string)
-      rc |= remember(p, first, o, !text, f->valuestring, strlen(f->valuestring),
-                     text ? BATON__T_TEXT : baton__type_of_path(f->valuestring));
+    if (!cJSON_IsString(f) || !f->string)
+      continue;
+    bool text = baton__type_from_name(f->string) == BATON__T_TEXT;
+    unsigned type = text ? BATON__T_TEXT : baton__type_of_path(f->valuestring);
+    if (type & makes)
+      rc |= remember(p, first, o, !text, f->valuestring, strlen(f->valuestring), type);
   }
   return rc;
 }
