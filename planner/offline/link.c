@@ -492,6 +492,25 @@ static int speak_texts(planner *p, const step *st, unsigned ptype) {
   return 0;
 }
 
+/* "Translate it into Klingon": a translating step naming no language it knows but a capitalised
+ * word after "into" or "to"; sets err (the languages it knows) and -1, else 0. */
+static int unknown_language(planner *p, const step *st) {
+  for (size_t i = st->a + 1; i < st->b; i++) {
+    const token *t = &p->tok[i];
+    if (t->kind != TK_WORD || !off_is(p, i - 1, W_DESTINATION) ||
+        !off_is(p, i - 1, W_TARGET_PREP) || !(p->req[t->start] >= 'A' && p->req[t->start] <= 'Z'))
+      continue;
+    baton__fmt(p->err, p->errlen, "baton knows no language called '%.*s'; it knows",
+               (int)(t->end - t->start), p->req + t->start);
+    const char(*codes)[8] = p->lx->lang_codes; /* one name a language: not "castilian" too */
+    for (size_t k = 0, n = strlen(p->err); k < p->lx->lang_names.n; k++, n = strlen(p->err))
+      if (k == 0 || strcmp(codes[k], codes[k - 1]) != 0)
+        baton__fmt(p->err + n, p->errlen - n, "%s %s", k ? "," : "", p->lx->lang_names.words[k]);
+    return -1;
+  }
+  return 0;
+}
+
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
@@ -499,6 +518,8 @@ static int emit_step(planner *p, const step *st) {
   unsigned ptype = off_primary_type(spec), text = ptype == BATON__T_TEXT;
   const char *tgt = NULL, *src_lang = NULL, *dl = p->lx->lang_codes[0]; /* the default */
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
+  if (!tgt && off_is_role(p, st->task, R_TRANSLATE) && unknown_language(p, st) != 0)
+    return -1;
   src_lang = src_lang ? src_lang : off_written_language(p, st->a, st->b); /* "the German text" */
   /* "summarise X in Spanish", "the German text in s.png in English": a translation rides along
    * (not from English into English: too often just the language of the answer) */

@@ -149,6 +149,20 @@ Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
   }
 }
 
+Test(planner_offline, a_translation_into_a_language_it_does_not_know_is_refused) {
+  baton__graph g;
+  char err[512] = "";
+  cr_assert_eq(plan_alone("translate notes.txt into Klingon", &g, err, sizeof err), -1);
+  cr_expect(strstr(err, "no language called 'Klingon'") && strstr(err, "spanish, french"), "%s",
+            err);
+  cr_expect_null(strstr(err, "castilian"), "one name a language: %s", err);
+  cr_assert_eq(g.n, 0);
+  /* a language it knows, however written, is no such word */
+  cr_assert_eq(plan_alone("Translate 'hello' To Esperanto", &g, err, sizeof err), 0, "%s", err);
+  cr_expect_str_eq(baton__task_literal(&g.tasks[0], "tgt_lang"), "eo");
+  baton__graph_release(&g);
+}
+
 Test(planner_offline, follows_a_conversation_of_several_turns) {
   /* the newest earlier output of the type wins; a file the request names
    * itself wins over the conversation */
