@@ -34,13 +34,15 @@ static int remember(planner *p, size_t first, const origin *o, bool is_file, con
   if (!len || !type || first >= OFF_MAX_RES)
     return 0;
   if (p->n_res - first == HISTORY_KEEP || p->n_res == OFF_MAX_RES) {
-    free(p->res[first].value);
+    free(p->res[first].value), free(p->res[first].asked_by);
     memmove(&p->res[first], &p->res[first + 1], (--p->n_res - first) * sizeof p->res[0]);
   }
   int k = off_add_resource(p, type, v, len, is_file);
   if (k >= 0)
     p->last_turn = p->res[k].turn = o->turn, p->res[k].maker = o->maker,
     p->res[k].lang = is_file ? NULL : o->lang;
+  if (k >= 0 && o->maker && p->asked && !(p->res[k].asked_by = baton__strdup(p->asked)))
+    return -1;
   return k < 0 ? -1 : 0;
 }
 
@@ -138,13 +140,16 @@ char *off_asked_again(const planner *p) {
   bool saves = false; /* "save it as s.txt": the last request again, its result saved */
   for (size_t i = 0; own && i < p->n_tok; i++)
     saves |= p->tok[i].kind == TK_RES && off_saved_name(p, i, 0);
-  if (!p->asked || !(marks || own || off_has_word(p, 0, p->n_tok, W_AGAIN) || off_asks_about(p)))
+  const char *asked = p->asked; /* "save the summary as s.txt": the request that made the summary */
+  for (size_t r = 0; saves && r < p->n_res; r++)
+    asked = off_names_maker(p, 0, p->n_tok, &p->res[r]) ? p->res[r].asked_by : asked;
+  if (!asked || !(marks || own || off_has_word(p, 0, p->n_tok, W_AGAIN) || off_asks_about(p)))
     return NULL;
   size_t n, swapped = 0, named = 0;
   int turn = own ? 0 : p->again_turn; /* "again" after "do the same for b.png": on b.png */
   baton__sb sb;
   baton__sb_init(&sb);
-  const char *at = p->asked, *done = at, *w;
+  const char *at = asked, *done = at, *w;
   while (!saves && (w = baton__conversation_word(&at, &n))) {
     unsigned type = off_file_type(w, n);
     int r = own_file(p, turn, type, taken);

@@ -109,6 +109,7 @@ typedef struct {
   int reader;      /* the graph task (id + 1) that read it into text for a step, or 0 */
   const char *lang; /* an earlier turn's text: its language, when the turn said (a lexicon code) */
   int maker;        /* an earlier turn's output: the cue (index + 1) of the task that made it, or 0 */
+  char *asked_by;   /* ... and then the request that turn answered (owned), or NULL */
 } resource;
 
 typedef struct {
@@ -246,6 +247,9 @@ size_t off_added_recording(const planner *p, size_t a, size_t b);
 
 /* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);
+/* Do [a,b) name the kind of task that made an earlier turn's r by a made thing they refer to ("the
+ * transcript": speech recognition's)? */
+bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r);
 int off_link(planner *p);
 /* Sets err: the input a task (NULL: none named) needs, or what of a video to save; -1. */
 int off_needs_input(planner *p, const baton__taskspec *spec);

@@ -74,10 +74,8 @@ static int named_producer(const planner *p, const step *st, unsigned type) {
   return near;
 }
 
-/* Does st name the kind of task that made an earlier turn's r by a made thing it refers to ("the
- * transcript": speech recognition's)? */
-static bool names_maker(const planner *p, const step *st, const resource *r) {
-  for (size_t i = st->a + 1; r->turn && r->maker && i < st->b; i++)
+bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r) {
+  for (size_t i = a + 1; r->turn && r->maker && i < b; i++)
     if ((p->tok[i].skip || p->tok[i - 1].det) && off_is(p, i, W_MADE_THING) &&
         cue_word(p, &p->cues[r->maker - 1], i))
       return true;
@@ -96,7 +94,7 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
     off_find_languages(p, st->a, st->b, &tgt, &src);
   int r = -1;
   for (size_t i = 0; i < p->n_res; i++) {
-    bool n = names_maker(p, st, &p->res[i]);
+    bool n = off_names_maker(p, st->a, st->b, &p->res[i]);
     if (!p->res[i].used && (p->res[i].type & type) &&
         (r < 0 || (p->res[r].turn && (n != named ? n : newest))) &&
         !(tgt && p->res[i].lang && strcmp(p->res[i].lang, tgt) == 0))

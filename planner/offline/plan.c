@@ -13,7 +13,7 @@
 
 static void planner_release(planner *p) {
   for (size_t i = 0; i < p->n_res; i++)
-    free(p->res[i].value);
+    free(p->res[i].value), free(p->res[i].asked_by);
   for (size_t i = 0; p->cues && i < p->n_cues; i++)
     free(p->cues[i].phrases), free(p->cues[i].desc);
   free(p->cues), free(p->tok), free(p->asked);

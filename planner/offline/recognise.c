@@ -559,9 +559,21 @@ static int converting_task(planner *p, step *st) {
   return -1;
 }
 
+/* "Save the summary as s.txt" in a conversation: a step only saving an earlier result under a name
+ * (each file it names named so) plans nothing itself; plan.c asks again what made that result. */
+static bool saves_earlier(const planner *p, const step *st) {
+  bool named = false;
+  for (size_t i = st->a; p->last_turn && off_is(p, st->a, W_SAVING) && i < st->b; i++)
+    if (p->tok[i].kind == TK_RES && !(named = off_saved_name(p, i, st->a)))
+      return false;
+  return named;
+}
+
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
+  if (last < 0 && saves_earlier(p, st))
+    return false;
   unsigned avail = produced | off_res_types(p, true);
   bool any = last >= 0 || p->last_turn; /* a conversation is going on */
   if (any)
@@ -623,6 +635,8 @@ static bool clearest_cue(planner *p) {
   step best = {.task = -1}, *at = NULL;
   for (size_t s = 0; s < p->n_steps; s++) {
     step c = p->steps[s];
+    if (saves_earlier(p, &c))
+      continue;
     c.task = off_best_task_min(p, c.a, c.b, off_res_types(p, true), p->lx->w[K_ACCEPT_FALLBACK],
                                -1, &c.score);
     unsigned media = c.task >= 0 ? p->cues[c.task].spec->inputs & ~(unsigned)BATON__T_TEXT : 0;
