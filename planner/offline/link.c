@@ -403,13 +403,19 @@ int off_needs_input(planner *p, const baton__taskspec *spec) {
 
 /* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
  * summarize it": how many tasks of one kind making `type`, none taking another's output, end the
- * graph when the step refers back ("them", "it", "both") naming no such file; else 1. */
+ * graph when the step refers back ("them", "it", "both") naming no such file; with none, how many
+ * unused ones of `type` the last turn left when it says "them" or "both"; else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
-  size_t n = p->g->n, k = n, a = st->a, b = st->b;
+  size_t n = p->g->n, k = n, a = st->a, b = st->b, left = 0;
   if ((!off_has_word(p, a, b, W_PLURAL) && !off_has_word(p, a, b, W_REFERENCE)) ||
       nearest_producer(p, type) != (int)n - 1 || off_own_res(p, a, b, type) >= 0 ||
       off_takes_two_texts(p, p->cues[st->task].spec))
     return 1; /* "caption a.jpg and b.jpg and compare them": one comparison of both */
+  for (size_t r = 0; !n && off_has_word(p, a, b, W_PLURAL) && r < p->n_res; r++)
+    left += p->res[r].turn && p->res[r].turn == p->last_turn && !p->res[r].used &&
+            (p->res[r].type & type);
+  if (!n)
+    return left > 1 ? left : 1;
   while (k > 1 && p->made[k - 2] == p->made[n - 1] && p->g->tasks[k - 1].args[0].ref != (int)k - 2)
     k--;
   return n - k + 1;
@@ -509,6 +515,35 @@ static int unknown_language(planner *p, const step *st) {
   return 0;
 }
 
+/* The tokens of the files (or quotes) st's task works on, one task each, into own; their number.
+ * Its own, not the file it makes; "combine a.wav and b.wav", "... Combine them" (*all: the unused
+ * ones), "combine it with b.wav": one task taking audio2... ("add m.wav to v.wav": v.wav first);
+ * "detect faces in a.jpg and b.jpg and blur them": the files before (no task made one: made). */
+static size_t own_inputs(const planner *p, const step *st, bool joining, int made, size_t *own,
+                         bool *all) {
+  const baton__taskspec *spec = p->cues[st->task].spec;
+  unsigned ptype = off_primary_type(spec), text = ptype == BATON__T_TEXT;
+  unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */
+  bool quotes = !off_has_word(p, st->a, st->b, W_REFERENCE) && /* "classify 'a' and 'b'": each */
+                (off_is_role(p, st->task, R_CLASSIFY_TEXT) ||
+                 off_is_role(p, st->task, R_TRANSLATE));
+  size_t n_own = 0;
+  for (size_t i = st->a; !(text && off_takes_two_texts(p, spec)) && i < st->b; i++)
+    if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file ||
+        (quotes && !off_has_word(p, st->a, i, W_DESTINATION)))) /* not "as 'positive'" */
+      own[n_own] = i, n_own += p->tok[i].res + 1 != st->output; /* not the file it makes */
+  bool none = !n_own && made < 0;
+  *all = joining && !n_own;
+  bool them = none && !*all && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL);
+  for (size_t i = them ? st[-1].a : 0; (them || *all) && i < (them ? st[-1].b : p->n_tok); i++)
+    if (off_res_at(p, i, ptype) >= 0 && !(*all && name_used(p, p->tok[i].res)))
+      own[n_own++] = i;
+  size_t add = joining ? off_added_recording(p, st->a, st->b) : 0;
+  if (add && n_own > 1 && own[0] == add - 1)
+    memmove(own, own + 1, --n_own * sizeof *own), own[n_own++] = add - 1;
+  return n_own;
+}
+
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
@@ -531,27 +566,10 @@ static int emit_step(planner *p, const step *st) {
   source read = {-1, again ? (int)p->g->n - 1 : rd, NULL}; /* "summarize the | text in x.png" */
   if (again || (rd >= 0 && p->made[rd] == spec && spec->inputs == ptype)) /* read for it already */
     return st->speak && emit_task(p, st, p->role[R_SPEAK], &read, -1, NULL, NULL) < 0 ? -1 : 0;
-  size_t own[OFF_MAX_RES], n_own = 0; /* files' (or quotes') tokens: one task each */
-  unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */
-  bool quotes = !off_has_word(p, st->a, st->b, W_REFERENCE) && /* "classify 'a' and 'b'": each */
-                (off_is_role(p, st->task, R_CLASSIFY_TEXT) ||
-                 off_is_role(p, st->task, R_TRANSLATE));
-  for (size_t i = st->a; !(text && off_takes_two_texts(p, spec)) && i < st->b; i++)
-    if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file ||
-        (quotes && !off_has_word(p, st->a, i, W_DESTINATION)))) /* not "as 'positive'" */
-      own[n_own] = i, n_own += p->tok[i].res + 1 != st->output; /* not the file it makes */
-  /* "combine a.wav and b.wav", "... Combine them" (all unused), "combine it with b.wav": one task
-   * taking audio2...; "detect faces in a.jpg and b.jpg and blur them": the files before */
-  bool joining = off_joins(p, st);
+  size_t own[OFF_MAX_RES]; /* files' (or quotes') tokens: one task each */
+  bool joining = off_joins(p, st), all;
   int made = nearest_producer(p, ptype); /* "clean a.wav, then combine them": onto what it made */
-  bool none = !n_own && made < 0, all = joining && !n_own; /* all: the unused ones */
-  bool them = none && !all && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL);
-  for (size_t i = them ? st[-1].a : 0; (them || all) && i < (them ? st[-1].b : p->n_tok); i++)
-    if (off_res_at(p, i, ptype) >= 0 && !(all && name_used(p, p->tok[i].res)))
-      own[n_own++] = i;
-  size_t add = joining ? off_added_recording(p, st->a, st->b) : 0; /* "add m.wav to v.wav": */
-  if (add && n_own > 1 && own[0] == add - 1) /* v.wav first */
-    memmove(own, own + 1, --n_own * sizeof *own), own[n_own++] = add - 1;
+  size_t n_own = own_inputs(p, st, joining, made, own, &all);
   /* "combine the cleaned audio with b.wav": onto what an earlier step made, else ("mix it with
    * b.wav" after a turn that made a recording) onto the newest earlier turn's */
   source onto = {-1, joining && (all || n_own < 2) ? made : -1, NULL};
@@ -563,11 +581,18 @@ static int emit_step(planner *p, const step *st) {
     p->res[st->output - 1].claimed = true;
   size_t copies = joins ? 1 : n_own > 1 ? n_own : made_together(p, st, ptype);
   int first = (int)(p->g->n - copies), words = heard(p, st); /* "them": no own files */
+  bool turn = n_own < 2 && copies > 1 && copies > p->g->n; /* "read them": the last turn's, each */
   for (size_t c = 0; words > -2 && c < copies; c++) {
     source in = on ? onto : (source){-1, first + (int)c, NULL}, out = {-1, -1, NULL};
     int prev_text = words >= 0 ? words : nearest_producer(p, BATON__T_TEXT);
-    if (!on && (n_own > 1 || copies == 1) &&
-        (q = choose_input(p, st, n_own > 1 ? (int)own[c] : -1, prev_text, &in)) != 0)
+    int left = -1; /* each in the order made, not what the first copy made */
+    for (size_t k = 0; turn && left < 0 && k < p->n_res; k++)
+      left = p->res[k].turn == p->last_turn && !p->res[k].used && (p->res[k].type & ptype)
+                 ? (int)k : -1;
+    if (left >= 0)
+      in = (source){left, -1, NULL}, p->res[left].used = true;
+    else if (!on && (n_own > 1 || copies == 1 || turn) &&
+             (q = choose_input(p, st, n_own > 1 ? (int)own[c] : -1, prev_text, &in)) != 0)
       return q;
     const char *lang = fed_language(p, &in);
     if (extra && text && !(spec->outputs & BATON__T_TEXT) && !(lang && !strcmp(lang, tgt))) {
