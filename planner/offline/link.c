@@ -386,6 +386,11 @@ static int choose_input(planner *p, const step *st, int at, int prev_text, sourc
     return r < 0 ? -1 : 0; /* "compare x.jpg with 'a cat'", "ask a.wav 'Why?'": what it holds */
   else if (in->res < 0 && resolve_input(p, st, ptype, spec->outputs, in) != 0)
     return -1;
+  const char *v; /* "speed up a.wav and save it as f.wav, then transcribe f.wav": what it made */
+  for (size_t k = 0; in->res >= 0 && p->res[in->res].is_file && k < p->g->n; k++)
+    if ((v = baton__task_literal(&p->g->tasks[k], BATON__ARG_SAVE_AS)) &&
+        strcmp(v, p->res[in->res].value) == 0)
+      in->ref = (int)k, in->res = -1;
   return in->res >= 0 || in->ref >= 0 || in->literal ? 0 : (off_needs_input(p, spec), 1);
 }
 

@@ -313,6 +313,8 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b), newest = off_res_types(p, true);
   size_t end = st->b - 1; /* "(tell me) what sign.png says", "what is photo.jpg about?" */
+  while (end > st->a && p->tok[end].kind == TK_PUNCT)
+    end--; /* "what does sign.png say, and ..." */
   int asked = !off_has_word(p, st->a, end, W_WH) ||
               !(off_is(p, end, W_ALOUD) || off_is(p, end, W_CONTENT_INTRO)) ? -1
               : (own ? own : newest) & BATON__T_IMAGE ? p->role[R_CAPTION]
