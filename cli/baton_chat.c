@@ -463,7 +463,8 @@ static void do_request(chat *ch, const char *request, const char *plan) {
 
 static const char help_text[] =
     "Type a request in plain language; follow-ups see the earlier turns\n"
-    "(\"now translate it into Spanish\", \"do the same for b.png\").\n"
+    "(\"now translate it into Spanish\", \"summarize the transcript\", \"read them aloud\",\n"
+    "\"save it as notes.txt\", \"do the same for b.png\").\n"
     "  /plan TEXT      show the task graph for TEXT without running it\n"
     "  /run FILE       run a task graph from a JSON file (HuggingGPT format)\n"
     "  /runs           the latest runs\n"
