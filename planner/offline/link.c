@@ -522,8 +522,9 @@ static int unknown_language(planner *p, const step *st) {
 
 /* The tokens of the files (or quotes) st's task works on, one task each, into own; their number.
  * Its own, not the file it makes; "combine a.wav and b.wav", "... Combine them" (*all: the unused
- * ones), "combine it with b.wav": one task taking audio2... ("add m.wav to v.wav": v.wav first);
- * "detect faces in a.jpg and b.jpg and blur them": the files before (no task made one: made). */
+ * ones), "combine it with b.wav": one task taking audio2... ("add m.wav to v.wav": v.wav first,
+ * not "put m.wav before v.wav"); "detect faces in a.jpg and b.jpg and blur them": the files
+ * before (no task made one: made). */
 static size_t own_inputs(const planner *p, const step *st, bool joining, int made, size_t *own,
                          bool *all) {
   const baton__taskspec *spec = p->cues[st->task].spec;
@@ -544,7 +545,7 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
     if (off_res_at(p, i, ptype) >= 0 && !(*all && name_used(p, p->tok[i].res)))
       own[n_own++] = i;
   size_t add = joining ? off_added_recording(p, st->a, st->b) : 0;
-  if (add && n_own > 1 && own[0] == add - 1)
+  if (add && n_own > 1 && own[0] == add - 1 && !off_is(p, add, W_BEFORE_CLAUSE)) /* not before */
     memmove(own, own + 1, --n_own * sizeof *own), own[n_own++] = add - 1;
   return n_own;
 }
