@@ -318,7 +318,9 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   int asked = !off_has_word(p, st->a, end, W_WH) ||
               !(off_is(p, end, W_ALOUD) || off_is(p, end, W_CONTENT_INTRO)) ? -1
               : (own ? own : newest) & BATON__T_IMAGE ? p->role[R_CAPTION]
-              : (own ? own : newest) & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
+              : (own ? own : newest) & BATON__T_AUDIO ? p->role[R_TRANSCRIBE]
+              : (own ? own : newest) & BATON__T_TEXT && off_is(p, end, W_CONTENT_INTRO)
+                  ? p->role[R_SUMMARIZE] : -1; /* "what is notes.txt about?" */
   /* "read x.png. When does it close? Is it open on Sundays?", "This is x.jpg. What is in it?
    * (Read it.)": a question after a text (or recording) was made, or before any step asks for
    * anything, asks it; not "how about 'Hi'?" nor "is that feasible?" */
