@@ -84,6 +84,19 @@ static bool said_before(const char *low, const char *at, const char *const *word
   return baton__run_any_word(window, words, false);
 }
 
+/* "The first second", "the last minute": a unit right after "first" or "last" with no number
+ * before it is one of that unit, into c. */
+static baton__cut one_unit(const char *low, baton__cut c) {
+  static const char *const ends[] = {"first ", "last "};
+  for (size_t k = 0; k < 2; k++)
+    for (const char *w = strstr(low, ends[k]); w; w = strstr(w + 1, ends[k])) {
+      double unit = unit_at(w + strlen(ends[k]));
+      if (unit >= 1 && (w == low || !isalpha((unsigned char)w[-1])))
+        return c.kind = k ? CUT_LAST : CUT_FIRST, c.to = unit, c;
+    }
+  return c;
+}
+
 baton__cut baton__cut_parse(const char *low) {
   number num[CUT_MAX_NUMBERS];
   size_t n = read_numbers(low, num), i = 0, j;
@@ -92,7 +105,7 @@ baton__cut baton__cut_parse(const char *low) {
   baton__cut c = {.kind = CUT_NONE, .remove = baton__run_any_word(low, cut_remove, false)};
   static const char *const first[] = {"first", NULL}, *const last[] = {"last", NULL};
   if (i == n)
-    return c;
+    return n ? c : one_unit(low, c);
   for (j = i + 1; j < n && !num[j].timed; j++)
     ;
   bool from_start = said_before(low, num[i].at, first);

@@ -16,9 +16,10 @@ typedef struct baton__cut {
 } baton__cut;
 
 /* Reads the part the lower-cased instruction names: "the first 10 seconds", "the last 2
- * minutes", "from 0:30 to 1:15", "between 10 and 20 s", "from 1:00 on", "up to 45 s"; kept,
- * unless it says remove, delete, drop, skip, "cut off", "cut out", "cut the first ...".
- * A time needs a unit (ms, s, sec, seconds, min, minutes, h) or the m:ss form. */
+ * minutes", "from 0:30 to 1:15", "between 10 and 20 s", "from 1:00 on", "up to 45 s", "the first
+ * second" (one of the unit); kept, unless it says remove, delete, drop, skip, "cut off", "cut
+ * out", "cut the first ...". A time needs a unit (ms, s, sec, seconds, min, minutes, h) or the
+ * m:ss form, but for one unit after "first" or "last". */
 baton__cut baton__cut_parse(const char *low);
 
 /* Applies the cut to p. 0 with what it did in desc (at least desclen bytes), or -1 with why in

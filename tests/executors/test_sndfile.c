@@ -323,6 +323,9 @@ Test(executors_sndfile, reads_which_part_to_keep_or_cut) {
       {"between 10 and 20 seconds", CUT_RANGE, 10, 20, false},
       {"cut out 500 ms to 2 s", CUT_RANGE, 0.5, 2, true},
       {"up to 45 sec", CUT_RANGE, 0, 45, false},
+      {"cut the first second off", CUT_FIRST, 0, 1, true},
+      {"keep the last minute", CUT_LAST, 0, 60, false},
+      {"read the first sentence", CUT_NONE, 0, 0, false},
       {"speed up 1.5x and resample to 16 khz", CUT_NONE, 0, 0, false},
       {"to 44100 hz, 20% slower", CUT_NONE, 0, 0, false},
   };
