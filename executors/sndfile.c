@@ -1,4 +1,4 @@
-/* sndfile.c — the "audio-to-audio" executor: join recordings, keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed or the pitch, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
+/* sndfile.c — the "audio-to-audio" executor: join recordings, keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed or the pitch, add an echo, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -13,6 +13,7 @@
 #include "core/util.h"
 #include "executors/audio_cut.h"
 #include "executors/audio_denoise.h"
+#include "executors/audio_echo.h"
 #include "executors/audio_io.h"
 #include "executors/audio_join.h"
 #include "executors/audio_pitch.h"
@@ -38,7 +39,7 @@
   "voice.wav with music.wav as background music\": the background 15 dB under the voice), " \
   "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), "                               \
   "keep or cut out a part (\"the first 10 seconds\", \"from 1:00 to 1:30\"), make it "      \
-  "louder or quieter (\"6 dB quieter\")"
+  "louder or quieter (\"6 dB quieter\"), add an echo"
 
 enum {
   SF_TRIM = 1,
@@ -51,6 +52,7 @@ enum {
   SF_DENOISE = 128,
   SF_GAIN = 256,
   SF_PITCH = 512,
+  SF_ECHO = 1024,
 };
 
 /* A sample rate named in the text: "16000", "16 kHz", "44.1khz", "22050 hz". 0 if none. */
@@ -180,6 +182,7 @@ static const struct {
     {SF_MONO, {"mono", "downmix", "single channel", "one channel", NULL}},
     {SF_RESAMPLE, {"resampl", "sample rate", "samplerate", "sampling rate", NULL}},
     {SF_NORMALISE, {"normali", "loudness", "volume", "level", NULL}},
+    {SF_ECHO, {"echo", NULL}},
     {SF_DENOISE,
      {"denois", "de-nois", "noise", "noisy", "hiss", "humm", "buzz", "rumbl", "crackl", "static",
       "clean", "clear", "enhanc", "improve", "clarity", "polish", NULL}},
@@ -314,6 +317,18 @@ static void sf_gain(baton__pcm *pcm, double gain_db, baton__sb *desc) {
     baton__sb_addf(desc, "%s the volume by %.1f dB; ", db < 0 ? "lowered" : "raised", fabs(db));
 }
 
+/* Adds an echo, bringing the peak back to -1 dBFS if the echoes piled up past it. 0, or -1 when
+ * out of memory. */
+static int sf_echo(baton__pcm *pcm, baton__sb *desc) {
+  if (baton__pcm_echo(pcm, BATON__ECHO_DELAY_S, BATON__ECHO_DECAY, BATON__ECHO_REPEATS) != 0)
+    return -1;
+  baton__sb_addf(desc, "added an echo (%.1f s apart, each %.0f%% as loud as the one before); ",
+                 BATON__ECHO_DELAY_S, 100 * BATON__ECHO_DECAY);
+  if (peak_of(pcm) > SF_PEAK_TARGET)
+    sf_normalise(pcm, desc);
+  return 0;
+}
+
 /* Reduces the noise: rumble and hum, hiss if the plan says so, the quiet stretches between
  * sounds. 0, or -1 when out of memory. */
 static int sf_denoise(baton__pcm *pcm, const sf_plan *plan, baton__sb *desc) {
@@ -384,6 +399,8 @@ static const char *sf_process(baton__pcm *pcm, const sf_plan *plan, baton__sb *d
     baton__sb_addf(desc, "pitch %s %g semitone(s), at the same speed; ",
                    plan->pitch > 0 ? "raised" : "lowered", fabs(plan->pitch));
   }
+  if (plan->ops & SF_ECHO && sf_echo(pcm, desc) != 0)
+    return "out of memory adding the echo";
   int rate = baton__pcm_format_rate(plan->ext, plan->ops & SF_RESAMPLE ? plan->rate : in_rate);
   if (rate != in_rate) {
     if (baton__pcm_resample(pcm, rate) != 0)

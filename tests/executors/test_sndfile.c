@@ -6,6 +6,7 @@
 
 #include "core/util.h"
 #include "executors/audio_cut.h"
+#include "executors/audio_echo.h"
 #include "executors/executor.h"
 #include "support/support.h"
 
@@ -666,6 +667,40 @@ static char *process_two(const char *a, const char *b, const char *instruction, 
   baton__values_release(&in);
   baton__values_release(&out);
   return path;
+}
+
+Test(executors_sndfile, adds_an_echo_that_repeats_each_time_quieter) {
+  float *s = calloc(5, sizeof *s);
+  cr_assert_not_null(s);
+  s[0] = 1.0f; /* a click, 10 frames a second: echoes 2 frames apart, each half as loud */
+  baton__pcm p = {.s = s, .frames = 5, .channels = 1, .rate = 10};
+  cr_assert_eq(baton__pcm_echo(&p, 0.2, 0.5, 2), 0);
+  static const float want[] = {1, 0, 0.5f, 0, 0.25f, 0, 0.125f, 0, 0.0625f};
+  cr_assert_eq(p.frames, 9, "the recording grows by two delays: %zu frames", p.frames);
+  for (size_t i = 0; i < p.frames; i++)
+    cr_expect_float_eq(p.s[i], want[i], 1e-6, "frame %zu: %g", i, p.s[i]);
+  cr_expect_eq(baton__pcm_echo(&p, 0.01, 0.5, 2), -1, "a delay under one frame");
+  cr_expect_eq(baton__pcm_echo(&p, 0.2, 1.0, 2), -1, "an echo as loud as the sound");
+  cr_expect_eq(baton__pcm_echo(&p, 0.2, 0.5, 0), -1, "no repeat");
+  cr_expect_eq(p.frames, 9, "a refused echo changes nothing");
+  free(p.s);
+}
+
+Test(executors_sndfile, echoes_what_it_is_asked_to, .init = setup, .fini = teardown) {
+  char *in = make_audio("voice.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 0.0, 1.0, 0.5);
+  char err[512], *text = NULL;
+  char *out = process(in, "add an echo to voice.wav", err, sizeof err, &text);
+  cr_assert_not_null(out, "%s", err);
+  size_t frames = 0;
+  int rate = 0;
+  float *s = read_channel0(out, &frames, &rate);
+  double secs = (double)frames / rate, tail = 0;
+  cr_expect_float_eq(secs, 1.0 + BATON__ECHO_DELAY_S * BATON__ECHO_REPEATS, 0.01, "%.3f s", secs);
+  for (size_t i = (size_t)rate; i < frames; i++) /* after the sound: only its echoes */
+    tail = fabs(s[i]) > tail ? fabs(s[i]) : tail;
+  cr_expect(tail > 0.05, "no echo after the sound: peak %.3f", tail);
+  cr_expect(text && strstr(text, "added an echo"), "%s", text ? text : "");
+  free(s), free(text), free(out), free(in);
 }
 
 Test(executors_sndfile, joins_or_mixes_two_recordings, .init = setup, .fini = teardown) {
