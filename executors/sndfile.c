@@ -1,4 +1,4 @@
-/* sndfile.c — the "audio-to-audio" executor: join recordings, keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed or the pitch, add an echo, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
+/* sndfile.c — the "audio-to-audio" executor: join recordings, keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed or the pitch, add an echo, fade in or out, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -14,6 +14,7 @@
 #include "executors/audio_cut.h"
 #include "executors/audio_denoise.h"
 #include "executors/audio_echo.h"
+#include "executors/audio_fade.h"
 #include "executors/audio_io.h"
 #include "executors/audio_join.h"
 #include "executors/audio_pitch.h"
@@ -39,7 +40,7 @@
   "voice.wav with music.wav as background music\": the background 15 dB under the voice), " \
   "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), "                               \
   "keep or cut out a part (\"the first 10 seconds\", \"from 1:00 to 1:30\"), make it "      \
-  "louder or quieter (\"6 dB quieter\"), add an echo"
+  "louder or quieter (\"6 dB quieter\"), add an echo, fade in or out"
 
 enum {
   SF_TRIM = 1,
@@ -53,6 +54,7 @@ enum {
   SF_GAIN = 256,
   SF_PITCH = 512,
   SF_ECHO = 1024,
+  SF_FADE = 2048,
 };
 
 /* A sample rate named in the text: "16000", "16 kHz", "44.1khz", "22050 hz". 0 if none. */
@@ -241,6 +243,7 @@ typedef struct sf_plan {
   const char *ext; /* the file format to write */
   baton__cut cut;  /* with SF_CUT */
   bool hiss;       /* with SF_DENOISE: a low-pass against hiss too */
+  bool fade_in, fade_out; /* with SF_FADE */
   bool defaulted; /* it named nothing known, so SF_NORMALISE */
 } sf_plan;
 
@@ -265,6 +268,8 @@ static sf_plan sf_parse(const char *instr, const char *format) {
   plan.speed = find_speed(low);
   if (plan.speed > 0 && plan.speed != 1.0)
     plan.ops |= SF_TEMPO;
+  baton__fade_parse(words, &plan.fade_in, &plan.fade_out);
+  plan.ops |= plan.fade_in || plan.fade_out ? SF_FADE : 0;
   plan.pitch = baton__pitch_parse(words);
   plan.ops |= plan.pitch != 0 ? SF_PITCH : 0;
   plan.cut = baton__cut_parse(low);
@@ -401,6 +406,10 @@ static const char *sf_process(baton__pcm *pcm, const sf_plan *plan, baton__sb *d
   }
   if (plan->ops & SF_ECHO && sf_echo(pcm, desc) != 0)
     return "out of memory adding the echo";
+  for (int out = 0; plan->ops & SF_FADE && out < 2; out++)
+    if (out ? plan->fade_out : plan->fade_in)
+      baton__sb_addf(desc, "faded %s over %.2f s; ", out ? "out" : "in",
+                     baton__pcm_fade(pcm, BATON__FADE_S, !out));
   int rate = baton__pcm_format_rate(plan->ext, plan->ops & SF_RESAMPLE ? plan->rate : in_rate);
   if (rate != in_rate) {
     if (baton__pcm_resample(pcm, rate) != 0)

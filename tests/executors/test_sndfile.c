@@ -7,6 +7,7 @@
 #include "core/util.h"
 #include "executors/audio_cut.h"
 #include "executors/audio_echo.h"
+#include "executors/audio_fade.h"
 #include "executors/executor.h"
 #include "support/support.h"
 
@@ -684,6 +685,38 @@ Test(executors_sndfile, adds_an_echo_that_repeats_each_time_quieter) {
   cr_expect_eq(baton__pcm_echo(&p, 0.2, 0.5, 0), -1, "no repeat");
   cr_expect_eq(p.frames, 9, "a refused echo changes nothing");
   free(p.s);
+}
+
+Test(executors_sndfile, reads_which_fade_is_asked_for) {
+  static const struct {
+    const char *said;
+    bool in, out;
+  } cases[] = {
+      {"fade out music.wav", false, true},      {"fade it in", true, false},
+      {"fade music.wav in and out", true, true}, {"add a fade-out", false, true},
+      {"fade out the music in a.wav", false, true}, {"make it fade in slowly", true, false},
+      {"speed it up", false, false},            {"a faded photo in an album", false, false},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    bool in = !cases[i].in, out = !cases[i].out;
+    baton__fade_parse(cases[i].said, &in, &out);
+    cr_expect(in == cases[i].in && out == cases[i].out, "%s: in %d out %d", cases[i].said, in, out);
+  }
+}
+
+Test(executors_sndfile, fades_in_from_and_out_to_silence) {
+  float s[10];
+  for (size_t i = 0; i < 10; i++)
+    s[i] = 1.0f;
+  baton__pcm p = {.s = s, .frames = 10, .channels = 1, .rate = 10};
+  double in = baton__pcm_fade(&p, 0.5, true), out = baton__pcm_fade(&p, 0.5, false);
+  cr_expect_float_eq(in, 0.5, 1e-9);
+  cr_expect_float_eq(out, 0.5, 1e-9);
+  static const float want[] = {0, 0.2f, 0.4f, 0.6f, 0.8f, 0.8f, 0.6f, 0.4f, 0.2f, 0};
+  for (size_t i = 0; i < 10; i++)
+    cr_expect_float_eq(s[i], want[i], 1e-6, "frame %zu: %g", i, s[i]);
+  double all = baton__pcm_fade(&p, 5.0, false);
+  cr_expect_float_eq(all, 1.0, 1e-9, "no longer than the recording: %g s", all);
 }
 
 Test(executors_sndfile, echoes_what_it_is_asked_to, .init = setup, .fini = teardown) {
