@@ -41,7 +41,8 @@ static int remember(planner *p, size_t first, const origin *o, bool is_file, con
   if (k >= 0)
     p->last_turn = p->res[k].turn = o->turn, p->res[k].maker = o->maker,
     p->res[k].lang = is_file ? NULL : o->lang;
-  if (k >= 0 && o->maker && p->asked && !(p->res[k].asked_by = baton__strdup(p->asked)))
+  bool askable = o->maker && p->asked && strlen(p->asked) <= OFF_MAX_REQUEST; /* planned again */
+  if (k >= 0 && askable && !(p->res[k].asked_by = baton__strdup(p->asked)))
     return -1;
   return k < 0 ? -1 : 0;
 }

@@ -406,6 +406,19 @@ int off_needs_input(planner *p, const baton__taskspec *spec) {
                     "as input", spec->name, strchr("aeiou", type[0]) ? "an" : "a", type), -1;
 }
 
+/* The first resource of `type` the last earlier turn left that no task took yet, or -1; how many
+ * there are in *n (if not NULL). */
+static int last_turn_left(const planner *p, unsigned type, size_t *n) {
+  int first = -1;
+  size_t count = 0;
+  for (size_t r = 0; p->last_turn && r < p->n_res; r++)
+    if (p->res[r].turn == p->last_turn && !p->res[r].used && (p->res[r].type & type))
+      first = first < 0 ? (int)r : first, count++;
+  if (n)
+    *n = count;
+  return first;
+}
+
 /* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
  * summarize it": how many tasks of one kind making `type`, none taking another's output, end the
  * graph when the step refers back ("them", "it", "both") naming no such file; with none, how many
@@ -416,9 +429,8 @@ static size_t made_together(const planner *p, const step *st, unsigned type) {
       nearest_producer(p, type) != (int)n - 1 || off_own_res(p, a, b, type) >= 0 ||
       off_takes_two_texts(p, p->cues[st->task].spec))
     return 1; /* "caption a.jpg and b.jpg and compare them": one comparison of both */
-  for (size_t r = 0; !n && off_has_word(p, a, b, W_PLURAL) && r < p->n_res; r++)
-    left += p->res[r].turn && p->res[r].turn == p->last_turn && !p->res[r].used &&
-            (p->res[r].type & type);
+  if (!n && off_has_word(p, a, b, W_PLURAL))
+    last_turn_left(p, type, &left);
   if (!n)
     return left > 1 ? left : 1;
   while (k > 1 && p->made[k - 2] == p->made[n - 1] && p->g->tasks[k - 1].args[0].ref != (int)k - 2)
@@ -591,10 +603,7 @@ static int emit_step(planner *p, const step *st) {
   for (size_t c = 0; words > -2 && c < copies; c++) {
     source in = on ? onto : (source){-1, first + (int)c, NULL}, out = {-1, -1, NULL};
     int prev_text = words >= 0 ? words : nearest_producer(p, BATON__T_TEXT);
-    int left = -1; /* each in the order made, not what the first copy made */
-    for (size_t k = 0; turn && left < 0 && k < p->n_res; k++)
-      left = p->res[k].turn == p->last_turn && !p->res[k].used && (p->res[k].type & ptype)
-                 ? (int)k : -1;
+    int left = turn ? last_turn_left(p, ptype, NULL) : -1; /* in the order made */
     if (left >= 0)
       in = (source){left, -1, NULL}, p->res[left].used = true;
     else if (!on && (n_own > 1 || copies == 1 || turn) &&
