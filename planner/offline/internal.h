@@ -108,8 +108,8 @@ typedef struct {
   int kind;        /* a picture file: what its sentence calls it (IMG_*); AUD_MUSIC: music */
   int reader;      /* the graph task (id + 1) that read it into text for a step, or 0 */
   const char *lang; /* an earlier turn's text: its language, when the turn said (a lexicon code) */
-  int maker;        /* an earlier turn's output: the cue (index + 1) of the task that made it, or 0 */
-  char *asked_by;   /* ... and then the request that turn answered (owned), or NULL */
+  int maker;       /* an earlier turn's output: the cue (index + 1) of the task that made it; 0 */
+  char *asked_by;  /* ... and then the request that turn answered (owned), or NULL */
 } resource;
 
 typedef struct {

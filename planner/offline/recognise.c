@@ -440,7 +440,9 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     return drop_step(st, true);
   const baton__taskspec *spec = p->cues[st->task].spec;
   int tts = p->role[R_SPEAK]; /* "read sign.png to me", "... the text in x.png to me": aloud */
-  size_t e = st->b - (st->b >= st->a + 5 && off_language_at(p, st->b - 1) ? 2 : 0); /* "in German" */
+  bool lang = st->b >= st->a + 5 && off_language_at(p, st->b - 1) &&
+              off_is(p, st->b - 2, W_TARGET_PREP); /* "read sign.png to me in French" */
+  size_t e = st->b - (lang ? 2 : 0);
   st->speak = tts != st->task && off_has_word(p, st->a, e, W_READING) && e >= st->a + 3 &&
               p->tok[e - 3].kind == TK_RES && off_is(p, e - 2, W_DESTINATION) &&
               off_is(p, e - 1, W_US);
@@ -539,8 +541,8 @@ static bool stated_before(planner *p, const step *st, int last) {
 
 /* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file after
  * "into" or "to" and one it names before asks for the task turning the one type into the other (of
- * one type only if it says "convert" or "save": "convert a.wav to a.ogg"), the file after its
- * output; that task, or -1. */
+ * one type only if it says "convert" or "save": "convert a.wav to a.ogg"); the file after "to" is
+ * its output. That task, or -1. */
 static int converting_task(planner *p, step *st) {
   static const struct {
     unsigned from, to;

@@ -420,7 +420,8 @@ Test(cli_repl, a_follow_up_names_an_earlier_output_by_the_task_that_made_it) {
            dir);
   cr_assert_eq(bt_run(cmd, NULL), 0);
   snprintf(cmd, sizeof cmd, "cd '%s' && printf 'summarize notes.txt\\ntranslate it into Spanish\\n"
-           "/plan read the summary aloud\\n/plan read it aloud\\n' | %s/baton chat", dir, bin_dir());
+           "/plan read the summary aloud\\n/plan read it aloud\\n' | %s/baton chat", dir,
+           bin_dir());
   char *out = NULL;
   cr_expect_eq(bt_run(cmd, &out), 0);
   cr_assert_not_null(out);
@@ -431,8 +432,9 @@ Test(cli_repl, a_follow_up_names_an_earlier_output_by_the_task_that_made_it) {
   for (int k = 0; k < 2; k++, speak = speak ? strstr(speak + 1, "text-to-speech on") : NULL) {
     text = speak ? strstr(speak, "text: ") : NULL;
     const char *want = k ? "text: Minutos del" : "text: Minutes of the riverside";
-    cr_expect(text && !strncmp(text, want, strlen(want)), "%s is %s: %s",
-              k ? "'it'" : "'the summary'", k ? "the newest text, the Spanish" : "the summary", out);
+    const char *who = k ? "'it'" : "'the summary'";
+    cr_expect(text && !strncmp(text, want, strlen(want)), "%s is %s: %s", who,
+              k ? "the newest text, the Spanish" : "the summary", out);
   }
   free(out);
 }
