@@ -94,10 +94,11 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
     off_find_languages(p, st->a, st->b, &tgt, &src);
   int r = -1;
   for (size_t i = 0; i < p->n_res; i++) {
+    if (p->res[i].used || !(p->res[i].type & type) ||
+        (tgt && p->res[i].lang && strcmp(p->res[i].lang, tgt) == 0))
+      continue;
     bool n = off_names_maker(p, st->a, st->b, &p->res[i]);
-    if (!p->res[i].used && (p->res[i].type & type) &&
-        (r < 0 || (p->res[r].turn && (n != named ? n : newest))) &&
-        !(tgt && p->res[i].lang && strcmp(p->res[i].lang, tgt) == 0))
+    if (r < 0 || (p->res[r].turn && (n != named ? n : newest)))
       r = (int)i, named = n;
   }
   return r;
