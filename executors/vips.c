@@ -1,4 +1,4 @@
-/* vips.c — the "image-to-image" executor: libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness) chosen from an instruction's words, saved as PNG, JPG, WebP, TIFF or GIF. */
+/* vips.c — the "image-to-image" executor: libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness, sepia) chosen from an instruction's words, saved as PNG, JPG, WebP, TIFF or GIF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_VIPS)
@@ -52,7 +52,7 @@ static void vp_init_once(void) {
   "grayscale / black and white, resize (\"resize to 200x100\", \"half size\", \"50%%\"), "  \
   "rotate (90, 180, 270, \"rotate left\"), flip / mirror (\"flip vertically\"), crop "     \
   "(\"crop to 100x100\", centred), blur (\"blur 4\"), sharpen, edge detection (sobel or "  \
-  "canny), invert, brighter / darker (\"20%% brighter\", \"lower the brightness\"); "      \
+  "canny), invert, brighter / darker (\"20%% brighter\", \"lower the brightness\"), sepia; " \
   "saves PNG unless asked for JPG, WebP, TIFF or GIF (\"convert it to jpg\")"
 
 typedef struct vp_tokens {
@@ -373,6 +373,31 @@ static int vp_invert(VipsImage *in, VipsImage **out, const vp_step *st) {
   return vips_image_hasalpha(in) ? vp_invert_keep_alpha(in, out) : vips_invert(in, out, NULL);
 }
 
+/* Sepia: the colour bands (a grey picture made sRGB first) mixed by the usual sepia weights, each
+ * output band a weighted sum of red, green and blue, clipped to 0-255; alpha kept. */
+static int vp_sepia(VipsImage *in, VipsImage **out, const vp_step *st) {
+  static const double tone[9] = {0.393, 0.769, 0.189, 0.349, 0.686, 0.168, 0.272, 0.534, 0.131};
+  VipsImage *m = vips_image_new_matrix_from_array(3, 3, tone, 9), *rgb = NULL, *col = NULL,
+            *alpha = NULL, *mixed = NULL, *u8 = NULL;
+  int rc = m ? vips_colourspace(in, &rgb, VIPS_INTERPRETATION_sRGB, NULL) : -1;
+  bool has_alpha = rc == 0 && vips_image_hasalpha(rgb);
+  if (rc == 0)
+    rc = vips_extract_band(rgb, &col, 0, "n", 3, NULL);
+  if (rc == 0 && has_alpha)
+    rc = vips_extract_band(rgb, &alpha, 3, NULL);
+  if (rc == 0)
+    rc = vips_recomb(col, &mixed, m, NULL);
+  if (rc == 0)
+    rc = vips_cast_uchar(mixed, &u8, NULL);
+  if (rc == 0)
+    rc = has_alpha ? vips_bandjoin2(u8, alpha, out, NULL) : vips_copy(u8, out, NULL);
+  VipsImage *all[] = {m, rgb, col, alpha, mixed, u8};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    VIPS_UNREF(all[i]);
+  baton__sb_adds(st->desc, "sepia");
+  return rc;
+}
+
 /* Brighter or darker: the colour bands scaled (by N% when the words give one), alpha and the pixel
  * format kept (values clip at the format's range). */
 static int vp_light(VipsImage *in, VipsImage **out, const vp_step *st) {
@@ -407,7 +432,7 @@ typedef struct vp_rule {
 } vp_rule;
 
 enum vp_kind { OP_GRAY, OP_RESIZE, OP_ROTATE, OP_FLIP, OP_CROP, OP_BLUR, OP_SHARPEN, OP_EDGES,
-               OP_INVERT, OP_LIGHT, OP_N };
+               OP_INVERT, OP_LIGHT, OP_SEPIA, OP_N };
 
 /* Where an instruction's words could name two, the earlier kind wins. */
 static const vp_rule vp_rules[OP_N] = {
@@ -427,6 +452,7 @@ static const vp_rule vp_rules[OP_N] = {
     [OP_LIGHT] = {{"brighter", "brighten", "lighter", "lighten", "darker", "darken", "dim",
                    "dimmer", "brightness", NULL},
                   vp_light},
+    [OP_SEPIA] = {{"sepia", "sepia-toned", NULL}, vp_sepia},
 };
 
 typedef struct vp_op {

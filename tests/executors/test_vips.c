@@ -1,4 +1,4 @@
-/* test_vips.c — the libvips image-to-image executor: grayscale, resize, rotate, flip, crop, invert, brightness, chains, errors. */
+/* test_vips.c — the libvips image-to-image executor: grayscale, resize, rotate, flip, crop, invert, brightness, sepia, chains, errors. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +288,40 @@ Test(executors_vips, saves_in_the_format_asked_for, .init = setup, .fini = teard
     remove(out);
     free(out);
   }
+}
+
+Test(executors_vips, sepia_mixes_the_bands_into_warm_tones_and_keeps_alpha, .init = setup,
+     .fini = teardown) {
+  char err[512];
+  char *out = transform(g_src, "give it a sepia look", err, sizeof err);
+  cr_assert_not_null(out, "%s", err);
+  VipsImage *im = open_png(out);
+  cr_assert_eq(vips_image_get_bands(im), 3);
+  /* (150, 100) is about (128, 128, 128): 0.393+0.769+0.189 of it red, and so on */
+  double r = px(im, 150, 100, 0), g = px(im, 150, 100, 1), b = px(im, 150, 100, 2);
+  cr_assert(r > 170 && r < 176 && g > 151 && g < 157 && b > 117 && b < 123,
+            "(150, 100) is (%g, %g, %g), not about (173, 154, 120)", r, g, b);
+  cr_assert_eq(px(im, 299, 199, 0), 255, "bright red is not clipped at 255");
+  g_object_unref(im);
+  free(out);
+  VipsImage *grey = NULL, *ga = NULL;
+  cr_assert_eq(vips_black(&grey, 20, 10, "bands", 2, NULL), 0); /* grey and alpha: 0 */
+  cr_assert_eq(vips_linear1(grey, &ga, 1.0, 200.0, NULL), 0);
+  char *src = baton__path_join(g_dir, "grey.png");
+  VipsImage *u8 = NULL, *tagged = NULL;
+  cr_assert_eq(vips_cast_uchar(ga, &u8, NULL), 0);
+  cr_assert_eq(vips_copy(u8, &tagged, "interpretation", VIPS_INTERPRETATION_B_W, NULL), 0);
+  cr_assert_eq(vips_pngsave(tagged, src, NULL), 0);
+  out = transform(src, "sepia", err, sizeof err);
+  cr_assert_not_null(out, "%s", err);
+  im = open_png(out);
+  cr_assert_eq(vips_image_get_bands(im), 4, "grey and alpha did not become colour and alpha");
+  cr_assert(px(im, 5, 5, 0) > px(im, 5, 5, 2) && px(im, 5, 5, 3) == 200, "not warm, or alpha lost");
+  VipsImage *all[] = {im, grey, ga, u8, tagged};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    g_object_unref(all[i]);
+  free(out);
+  free(src);
 }
 
 Test(executors_vips, a_transparent_picture_goes_onto_white_in_a_jpeg, .init = setup,
