@@ -354,6 +354,17 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   return 0;
 }
 
+/* "How similar are a.jpg and b.jpg?": a comparison naming no text but two pictures or recordings
+ * reads each, in order, into *in (the text read last; the other is its second). 1 if so, else 0;
+ * -1 on error. */
+static int read_pair(planner *p, const step *st, source *in) {
+  unsigned media = BATON__T_IMAGE | BATON__T_AUDIO;
+  for (size_t i = st->a; off_count_res(p, st->a, st->b, media) == 2 && i < st->b; i++)
+    if (off_res_at(p, i, media) >= 0 && bridge(p, &(step){.a = i, .b = i + 1}, true, media, in) < 0)
+      return -1;
+  return in->ref >= 0;
+}
+
 /* Where (a copy of) st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
 static int choose_input(planner *p, const step *st, int at, int prev_text, source *in) {
   const baton__taskspec *spec = p->cues[st->task].spec;
@@ -375,6 +386,8 @@ static int choose_input(planner *p, const step *st, int at, int prev_text, sourc
   for (size_t i = 0; asks && in->res < 0 && i < end; i++)
     if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
       p->res[in->res = r].used = true;
+  if (compare && !texts && (r = read_pair(p, st, in)) != 0)
+    return r < 0 ? -1 : 0;
   r = at >= 0 ? p->tok[at].res : -1; /* the copy's own file, at token at (-1: none) */
   if (r >= 0 && !(p->res[r].type & ptype)) { /* "translate a.png and b.png": each read alone */
     if (bridge(p, &(step){.a = at, .b = at + 1}, true, p->res[r].type, in) < 0)
