@@ -15,10 +15,12 @@
 
 #define SPACES " \t\n\v\f\r"
 
-/* The end of the word at s[i] (i if none): letters and digits, `inner` marks between them. */
+/* The end of the word at s[i] (i if none): letters and digits, `inner` marks between them (a ';'
+ * only after one or two: "tl;dr", not "notes.txt;summarize"). */
 static size_t word_end(const char *s, size_t i, size_t n, const char *inner) {
   size_t j = i;
   while (j < n && (baton__word_byte(s[j]) || (j > i && j + 1 < n && s[j] && strchr(inner, s[j]) &&
+                                           (s[j] != ';' || j - i <= 2) &&
                                            baton__word_byte(s[j + 1]))))
     j++;
   return j;
@@ -147,7 +149,7 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
   bool whole = ft || !strncmp(q + fs, "http://", 7) || !strncmp(q + fs, "https://", 8);
   int rc = whole ? push_resource(p, ft, fs, fe, fs, fe) : 0;
   for (size_t i = whole ? fe : s, j; rc >= 0 && i < e; i = j + (j == i)) { /* (after a name) */
-    j = word_end(q, i, e, "'.");
+    j = word_end(q, i, e, "'.;");
     if (j > i ? !push_token(p, TK_WORD, i, j)
               : strchr(".!?;,:", q[i]) && !push_token(p, TK_PUNCT, i, i + 1))
       rc = -2;
@@ -213,7 +215,7 @@ size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_
                        unsigned *comma) {
   size_t k = 0;
   for (size_t i = 0, j; i < n && k < max; i = j + (j == i)) {
-    j = word_end(s, i, n, "'");
+    j = word_end(s, i, n, "';");
     char low[OFF_MAX_WORD];
     if (j > i)
       off_make_word(s + i, j - i, low, out[k++]);
