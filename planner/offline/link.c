@@ -1,6 +1,7 @@
 /* link.c — recognised steps to a task graph: each task's inputs wired to resources, earlier tasks or literal text. */
 #include "planner/offline/internal.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -576,6 +577,23 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
   return n_own;
 }
 
+/* "Transcribe the first 2 seconds of talk.wav", "classify the last minute of it": a task hearing a
+ * recording (making none) that names its first or last seconds or minutes (a number between)
+ * hears that part, cut from `in` first (the cutter reads which from the step's words); the cut's
+ * id, -1 if none, -2 on error. */
+static int cut_part(planner *p, const step *st, const source *in) {
+  const baton__taskspec *spec = p->cues[st->task].spec;
+  bool part = false;
+  for (size_t i = st->a + 1; !part && i < st->b; i++) {
+    size_t k = i - 1 - (i >= st->a + 2 && isdigit((unsigned char)p->tok[i - 1].word[0])); /* "2" */
+    part = off_is(p, i, W_TIME_UNIT) && off_is(p, k, W_END_OF);
+  }
+  if (!part || off_primary_type(spec) != BATON__T_AUDIO || (spec->outputs & BATON__T_AUDIO))
+    return -1;
+  int id = emit_task(p, st, p->role[R_CHANGE_SOUND], in, -1, NULL, NULL);
+  return id < 0 ? -2 : id;
+}
+
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
@@ -623,6 +641,9 @@ static int emit_step(planner *p, const step *st) {
     else if (!on && (n_own > 1 || copies == 1 || turn) &&
              (q = choose_input(p, st, n_own > 1 ? (int)own[c] : -1, prev_text, &in)) != 0)
       return q;
+    if ((q = cut_part(p, st, &in)) < -1)
+      return -1;
+    in = q >= 0 ? (source){-1, q, NULL} : in;
     const char *lang = fed_language(p, &in);
     if (extra && text && !(spec->outputs & BATON__T_TEXT) && !(lang && !strcmp(lang, tgt))) {
       /* text going into a speaking or drawing task is translated first */
