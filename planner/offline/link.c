@@ -572,7 +572,7 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
     if (off_res_at(p, i, ptype) >= 0 && !(*all && name_used(p, p->tok[i].res)))
       own[n_own++] = i;
   size_t add = joining ? off_added_recording(p, st->a, st->b) : 0;
-  if (add && n_own > 1 && own[0] == add - 1 && !off_is(p, add, W_BEFORE_CLAUSE)) /* not before */
+  if (add && n_own > 1 && own[0] == add - 1 && !off_is(p, add, W_JOINER)) /* not before, "and" */
     memmove(own, own + 1, --n_own * sizeof *own), own[n_own++] = add - 1;
   return n_own;
 }
