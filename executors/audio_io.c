@@ -1,4 +1,4 @@
-/* audio_io.c — audio files in and out for the local audio executors: libsndfile decoding, mono mixdown, resampling, writing WAV, FLAC, Ogg, Opus, MP3 or AIFF. */
+/* audio_io.c — audio files in and out for the local audio executors: libsndfile decoding, mono mixdown, reversal, resampling, writing WAV, FLAC, Ogg, Opus, MP3 or AIFF. */
 #include "executors/audio_io.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -104,6 +104,15 @@ int baton__pcm_load(const char *path, size_t max_bytes, baton__pcm *out, char *e
   out->channels = info.channels;
   out->rate = info.samplerate;
   return 0;
+}
+
+void baton__pcm_reverse(baton__pcm *p) {
+  size_t ch = (size_t)p->channels;
+  for (size_t i = 0, j = p->frames; ch && j-- > i + 1; i++)
+    for (size_t c = 0; c < ch; c++) {
+      float t = p->s[i * ch + c];
+      p->s[i * ch + c] = p->s[j * ch + c], p->s[j * ch + c] = t;
+    }
 }
 
 int baton__pcm_to_mono(baton__pcm *p) {

@@ -26,6 +26,9 @@ int baton__pcm_load(const char *path, size_t max_bytes, baton__pcm *out, char *e
 /* Mixes the channels down to one (average). 0, or -1 when out of memory. */
 int baton__pcm_to_mono(baton__pcm *p);
 
+/* Reverses p in time (the last frame first), each frame's channels kept together. */
+void baton__pcm_reverse(baton__pcm *p);
+
 /* Resamples to `rate` Hz with a windowed-sinc (Blackman) interpolator that
  * low-passes when going down. 0, or -1 on a bad rate (8..384000 Hz) or out of
  * memory. */

@@ -1,4 +1,4 @@
-/* sndfile.c — the "audio-to-audio" executor: join recordings, keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed or the pitch, add an echo, fade in or out, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
+/* sndfile.c — the "audio-to-audio" executor: join recordings, keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed or the pitch, add an echo, fade in or out, reverse, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -40,7 +40,7 @@
   "voice.wav with music.wav as background music\": the background 15 dB under the voice), " \
   "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), "                               \
   "keep or cut out a part (\"the first 10 seconds\", \"from 1:00 to 1:30\"), make it "      \
-  "louder or quieter (\"6 dB quieter\"), add an echo, fade in or out"
+  "louder or quieter (\"6 dB quieter\"), add an echo, fade in or out, reverse (play backwards)"
 
 enum {
   SF_TRIM = 1,
@@ -55,6 +55,7 @@ enum {
   SF_PITCH = 512,
   SF_ECHO = 1024,
   SF_FADE = 2048,
+  SF_REVERSE = 4096,
 };
 
 /* A sample rate named in the text: "16000", "16 kHz", "44.1khz", "22050 hz". 0 if none. */
@@ -185,6 +186,7 @@ static const struct {
     {SF_RESAMPLE, {"resampl", "sample rate", "samplerate", "sampling rate", NULL}},
     {SF_NORMALISE, {"normali", "loudness", "volume", "level", NULL}},
     {SF_ECHO, {"echo", NULL}},
+    {SF_REVERSE, {"revers", "backward", NULL}},
     {SF_DENOISE,
      {"denois", "de-nois", "noise", "noisy", "hiss", "humm", "buzz", "rumbl", "crackl", "static",
       "clean", "clear", "enhanc", "improve", "clarity", "polish", NULL}},
@@ -404,6 +406,8 @@ static const char *sf_process(baton__pcm *pcm, const sf_plan *plan, baton__sb *d
     baton__sb_addf(desc, "pitch %s %g semitone(s), at the same speed; ",
                    plan->pitch > 0 ? "raised" : "lowered", fabs(plan->pitch));
   }
+  if (plan->ops & SF_REVERSE)
+    baton__pcm_reverse(pcm), baton__sb_adds(desc, "reversed (plays backwards); ");
   if (plan->ops & SF_ECHO && sf_echo(pcm, desc) != 0)
     return "out of memory adding the echo";
   for (int out = 0; plan->ops & SF_FADE && out < 2; out++)

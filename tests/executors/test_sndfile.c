@@ -1,4 +1,4 @@
-/* test_sndfile.c — the libsndfile audio-to-audio executor: normalise, trim silence, resample, mono, FLAC input, speed, format conversion, noise reduction, errors. */
+/* test_sndfile.c — the libsndfile audio-to-audio executor: normalise, trim silence, resample, mono, FLAC input, speed, format conversion, noise reduction, reversal, errors. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -434,6 +434,12 @@ static double fifth_tone(double t, int c, unsigned *seed) {
   return 0.5 * sin(2 * M_PI * 660.0 * t);
 }
 
+/* A level rising from 0 to 0.5 over a second: not the same backwards. */
+static double rising(double t, int c, unsigned *seed) {
+  (void)c, (void)seed;
+  return 0.5 * t;
+}
+
 /* Channel 0 of a WAV file (caller frees), with its length and rate. */
 static float *read_channel0(const char *path, size_t *frames, int *rate) {
   SF_INFO info = {0};
@@ -734,6 +740,37 @@ Test(executors_sndfile, echoes_what_it_is_asked_to, .init = setup, .fini = teard
   cr_expect(tail > 0.05, "no echo after the sound: peak %.3f", tail);
   cr_expect(text && strstr(text, "added an echo"), "%s", text ? text : "");
   free(s), free(text), free(out), free(in);
+}
+
+Test(executors_sndfile, reverses_frames_keeping_channels_together) {
+  float s[] = {1, -1, 2, -2, 3, -3}; /* three stereo frames */
+  baton__pcm p = {.s = s, .frames = 3, .channels = 2, .rate = 10};
+  baton__pcm_reverse(&p);
+  static const float want[] = {3, -3, 2, -2, 1, -1};
+  for (size_t i = 0; i < 6; i++)
+    cr_expect_float_eq(s[i], want[i], 1e-9, "sample %zu: %g", i, s[i]);
+  p.frames = 2, p.channels = 3; /* two frames of three channels */
+  baton__pcm_reverse(&p);
+  static const float again[] = {-2, 1, -1, 3, -3, 2};
+  for (size_t i = 0; i < 6; i++)
+    cr_expect_float_eq(s[i], again[i], 1e-9, "sample %zu: %g", i, s[i]);
+}
+
+Test(executors_sndfile, plays_a_recording_backwards, .init = setup, .fini = teardown) {
+  char *in = make_signal("rise.wav", 8000, 1, 1.0, rising);
+  char err[512], *text = NULL;
+  char *out = process(in, "play rise.wav backwards", err, sizeof err, &text);
+  cr_assert_not_null(out, "%s", err);
+  size_t n_in = 0, n_out = 0;
+  int rate = 0;
+  float *a = read_channel0(in, &n_in, &rate), *b = read_channel0(out, &n_out, &rate);
+  cr_assert_eq(n_out, n_in, "the length changed: %zu -> %zu frames", n_in, n_out);
+  double diff = 0;
+  for (size_t i = 0; i < n_in; i++)
+    diff = fmax(diff, fabs(b[i] - a[n_in - 1 - i]));
+  cr_expect(diff < 0.01, "not the recording backwards: off by %.3f", diff);
+  cr_expect(text && strstr(text, "reversed"), "%s", text ? text : "");
+  free(a), free(b), free(text), free(out), free(in);
 }
 
 Test(executors_sndfile, joins_or_mixes_two_recordings, .init = setup, .fini = teardown) {
