@@ -3,6 +3,7 @@
 
 #if defined(BATON_HAVE_SNDFILE)
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <sndfile.h>
@@ -221,6 +222,21 @@ static int pcm_format_index(const char *ext) {
 
 const char *baton__pcm_format_name(size_t i) {
   return i < sizeof pcm_formats / sizeof pcm_formats[0] ? pcm_formats[i].ext : NULL;
+}
+
+const char *baton__pcm_format_named(const char *low) {
+  const char *best = NULL, *best_at = NULL;
+  for (size_t i = 0; baton__pcm_format_name(i); i++) {
+    const char *ext = baton__pcm_format_name(i);
+    size_t n = strlen(ext);
+    for (const char *p = low; (p = strstr(p, ext)); p++)
+      if ((p == low || (!isalnum((unsigned char)p[-1]) && p[-1] != '.')) &&
+          !isalnum((unsigned char)p[n]) && (!best_at || p > best_at)) {
+        best = ext;
+        best_at = p;
+      }
+  }
+  return best;
 }
 
 const char *baton__pcm_format_of(const char *ext) {

@@ -50,6 +50,10 @@ const char *baton__pcm_format_name(size_t i);
  * save_as "talk.flac"), else NULL (NULL too). */
 const char *baton__pcm_format_of(const char *ext);
 
+/* The last format baton__pcm_write takes named in lower-case text as a word of its own ("to mp3",
+ * "as flac"), not a file's extension ("talk.wav"); NULL if none. */
+const char *baton__pcm_format_named(const char *low);
+
 /* The sample rate the format of extension ext stores nearest above `rate`
  * (MP3 and Opus take a few rates only), or `rate` when it takes any. */
 int baton__pcm_format_rate(const char *ext, int rate);

@@ -1,4 +1,4 @@
-/* espeak.c — the "text-to-speech" executor: libespeak-ng synthesis into a 16-bit mono WAV file (or the format save_as asks for, through libsndfile). */
+/* espeak.c — the "text-to-speech" executor: libespeak-ng synthesis into a 16-bit mono WAV file (or the format save_as or the instruction asks for, through libsndfile). */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_ESPEAK)
@@ -408,13 +408,19 @@ static char *es_save_as(const es_job *job, int rate_hz, const char *ext, baton__
 }
 #endif
 
-/* Writes the job's audio as the run's WAV, or the format save_as asks for. Its absolute path
- * (caller frees), or NULL with env->err set. */
-static char *es_save(es_job *job, int rate_hz, baton__exec_env *env) {
+/* Writes the job's audio as the run's WAV, or the format save_as asks for, else the instruction
+ * ("turn notes.txt into an mp3"). Its absolute path (caller frees), or NULL with env->err set. */
+static char *es_save(es_job *job, int rate_hz, const baton__values *in, baton__exec_env *env) {
 #if defined(BATON_HAVE_SNDFILE)
+  const baton__value *iv = baton__values_get(in, "instruction");
+  char low[ES_MAX_INSTRUCTION + 1];
+  baton__run_lower(iv && iv->data ? iv->data : "", low, sizeof low);
   const char *ext = baton__pcm_format_of(env->file_format);
+  ext = ext ? ext : baton__pcm_format_named(low);
   if (ext && strcmp(ext, "wav") != 0)
     return baton__path_absolute(es_save_as(job, rate_hz, ext, env));
+#else
+  (void)in;
 #endif
   size_t data_bytes = job->pcm.len - WAV_HEADER_BYTES;
   wav_header((unsigned char *)job->pcm.buf, (uint32_t)rate_hz, (uint32_t)data_bytes);
@@ -447,7 +453,7 @@ static int es_run(void *state, const char *task, const baton__values *in, baton_
   job.deadline_ms = baton__run_deadline(env);
   int rate_hz = 0;
   espeak_ng_STATUS s = es_synthesize(st, in, text, tlen, &job, &rate_hz);
-  char *path = es_outcome(&job, s, env) == 0 ? es_save(&job, rate_hz, env) : NULL;
+  char *path = es_outcome(&job, s, env) == 0 ? es_save(&job, rate_hz, in, env) : NULL;
   baton__sb_release(&job.pcm);
   if (!path)
     return -1;

@@ -125,23 +125,6 @@ static double find_gain(const char *low) {
   return up ? SF_GAIN_STEP_DB : down ? -SF_GAIN_STEP_DB : 0;
 }
 
-/* The last output format named in the text as a word of its own ("to mp3",
- * "as FLAC"), not a file's extension ("talk.wav"). NULL if none. */
-static const char *find_format(const char *low) {
-  const char *best = NULL, *best_at = NULL;
-  for (size_t i = 0; baton__pcm_format_name(i); i++) {
-    const char *ext = baton__pcm_format_name(i);
-    size_t n = strlen(ext);
-    for (const char *p = low; (p = strstr(p, ext)); p++)
-      if ((p == low || (!isalnum((unsigned char)p[-1]) && p[-1] != '.')) &&
-          !isalnum((unsigned char)p[n]) && (!best_at || p > best_at)) {
-        best = ext;
-        best_at = p;
-      }
-  }
-  return best;
-}
-
 /* Cuts leading and trailing frames quieter than SF_SILENCE (keeping a margin). */
 static void trim_silence(baton__pcm *p, double *cut_s) {
   size_t ch = (size_t)p->channels, first = p->frames, last = 0;
@@ -279,7 +262,7 @@ static sf_plan sf_parse(const char *instr, const char *format) {
   if (plan.cut.kind != CUT_NONE) /* "trim the first 5 seconds" is no silence to trim */
     plan.ops = (plan.ops | SF_CUT) & ~(baton__run_any_word(low, quiet, false) ? 0u : SF_TRIM);
   plan.ext = baton__pcm_format_of(format); /* save_as "fast.flac" */
-  plan.ext = plan.ext ? plan.ext : find_format(low);
+  plan.ext = plan.ext ? plan.ext : baton__pcm_format_named(low);
   if (plan.ext)
     plan.ops |= SF_CONVERT;
   else

@@ -147,6 +147,25 @@ Test(executors_espeak, speaks_in_the_format_a_save_as_name_asks_for) {
   }
   fx_teardown(&f);
 }
+
+Test(executors_espeak, speaks_in_the_format_the_instruction_names) {
+  fixture f;
+  fx_setup(&f);
+  const char *asked[][2] = {{"turn notes.txt into an mp3", "task3.mp3"},
+                            {"read it aloud as FLAC", "task3.flac"},
+                            {"read notes.txt aloud", "task3.wav"}}; /* "notes.txt": a file */
+  for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+    char *out = speak_as(&f, "Closed on Sundays.", asked[i][0]);
+    cr_assert(out && baton__has_suffix_ci(out, asked[i][1]), "%s: wrote %s (%s)", asked[i][0],
+              out ? out : "nothing", f.env.err);
+    free(out);
+  }
+  f.env.file_format = "ogg"; /* a save_as name wins */
+  char *out = speak_as(&f, "Closed on Sundays.", "as an mp3");
+  cr_assert(out && baton__has_suffix_ci(out, "task3.ogg"), "wrote %s", out ? out : "nothing");
+  free(out);
+  fx_teardown(&f);
+}
 #endif
 
 Test(executors_espeak, longer_text_gives_longer_audio) {
