@@ -543,15 +543,26 @@ static bool stated_before(planner *p, const step *st, int last) {
   return false;
 }
 
+/* The type of the file format word i names after "into" or "to" and maybe "a"/"an" ("into an
+ * mp3", "to png"), or 0. */
+static unsigned format_named(const planner *p, const step *st, size_t i) {
+  size_t k = i - off_is(p, i - 1, W_INDEFINITE);
+  char name[OFF_MAX_WORD + 2];
+  baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
+  return p->tok[i].kind == TK_WORD && k > st->a && off_is(p, k - 1, W_DESTINATION) &&
+         off_is(p, k - 1, W_TARGET_PREP) ? off_file_type(name, strlen(name)) : 0;
+}
+
 /* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file after
  * "into" or "to" and one it names before asks for the task turning the one type into the other (of
  * one type only if it says "convert" or "save": "convert a.wav to a.ogg"); the file after "to" is
- * its output. That task, or -1. */
+ * its output. So does a format it names there ("turn notes.txt into an mp3": the executor reads
+ * which). That task, or -1. */
 static int converting_task(planner *p, step *st) {
   static const struct {
     unsigned from, to;
     off_role role;
-  } kinds[] = {{BATON__T_TEXT, BATON__T_AUDIO, R_SPEAK},
+  } kinds[] = {{BATON__T_TEXT | BATON__T_IMAGE, BATON__T_AUDIO, R_SPEAK}, /* a picture: read */
                {BATON__T_AUDIO, BATON__T_TEXT, R_TRANSCRIBE},
                {BATON__T_IMAGE, BATON__T_TEXT, R_CAPTION},
                {BATON__T_TEXT, BATON__T_IMAGE, R_DRAW},
@@ -559,12 +570,16 @@ static int converting_task(planner *p, step *st) {
                {BATON__T_AUDIO, BATON__T_AUDIO, R_CHANGE_SOUND}};
   for (size_t i = st->a + 2; i < st->b; i++) {
     int out = file_made_into(p, st, i, ~0u, ~0u);
-    int in = out >= 0 ? off_own_res(p, st->a, i - 1, ~0u) : -1;
+    unsigned to = out >= 0 ? p->res[out].type : format_named(p, st, i);
+    int in = to ? off_own_res(p, st->a, i - 1, ~0u) : -1;
     bool said = off_has_word(p, st->a, i, W_CONVERTING) || off_has_word(p, st->a, i, W_SAVING);
     for (size_t k = 0; in >= 0 && k < sizeof kinds / sizeof kinds[0]; k++)
-      if ((p->res[in].type & kinds[k].from) && (p->res[out].type & kinds[k].to) &&
-          (said || kinds[k].from != kinds[k].to)) /* "convert a.wav to", not "... applied to" */
-        return p->res[out].used = true, st->output = out + 1, p->role[kinds[k].role];
+      if ((p->res[in].type & kinds[k].from) && (to & kinds[k].to) &&
+          (said || kinds[k].from != kinds[k].to)) { /* "convert a.wav to", not "... applied to" */
+        if (out >= 0)
+          p->res[out].used = true, st->output = out + 1;
+        return p->role[kinds[k].role];
+      }
   }
   return -1;
 }
