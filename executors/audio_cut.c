@@ -97,6 +97,16 @@ static baton__cut one_unit(const char *low, baton__cut c) {
   return c;
 }
 
+/* "Trim it to 10 seconds", "make it 10 seconds long": does the time at `at` give the length to
+ * keep ("to" right before it, "long" right after its unit)? */
+static bool length_asked(const char *low, const char *at) {
+  const char *e = at + strspn(at, "0123456789.: ");
+  e += strspn(e, "abcdefghijklmnopqrstuvwxyz"); /* its unit */
+  bool to = at - low >= 3 && !strncmp(at - 3, "to ", 3) &&
+            (at - low == 3 || !isalpha((unsigned char)at[-4]));
+  return to || !strncmp(e + strspn(e, " "), "long", 4);
+}
+
 baton__cut baton__cut_parse(const char *low) {
   number num[CUT_MAX_NUMBERS];
   size_t n = read_numbers(low, num), i = 0, j;
@@ -117,6 +127,8 @@ baton__cut baton__cut_parse(const char *low) {
     c.kind = CUT_RANGE, c.from = num[i].v, c.to = INFINITY;
   else if (said_before(low, num[i].at, cut_until))
     c.kind = CUT_RANGE, c.from = 0, c.to = num[i].v;
+  else if (length_asked(low, num[i].at))
+    c.kind = CUT_FIRST, c.to = num[i].v;
   return c;
 }
 
