@@ -1,6 +1,7 @@
 /* recognise.c — steps to tasks: each step's best task, split, merged or dropped as the request reads. */
 #include "planner/offline/internal.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -584,6 +585,18 @@ static int converting_task(planner *p, step *st) {
   return -1;
 }
 
+/* "Make music.wav 10 seconds long", "shorten talk.wav to 2 seconds": does a step naming only a
+ * recording of its own name the length to cut it to (seconds or minutes after "to", or "long" after
+ * them)? Then it changes the recording, whatever else it names ("shorten": no summary). */
+static bool cuts_to_length(const planner *p, const step *st) {
+  for (size_t i = st->a + 2; i < st->b; i++)
+    if (off_is(p, i, W_TIME_UNIT) && isdigit((unsigned char)p->tok[i - 1].word[0]) &&
+        ((off_is(p, i - 2, W_DESTINATION) && off_is(p, i - 2, W_TARGET_PREP)) ||
+         (i + 1 < st->b && off_is(p, i + 1, W_LASTING))))
+      return off_own_types(p, st->a, st->b) == BATON__T_AUDIO;
+  return false;
+}
+
 /* "Save the summary as s.txt" in a conversation: a step only saving an earlier result under a name
  * (each file it names named so) plans nothing itself; plan.c asks again what made that result. */
 static bool saves_earlier(const planner *p, const step *st) {
@@ -627,6 +640,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (st->task < 0 && off_added_recording(p, st->a, st->b)) /* "add m.wav to v.wav": one mix */
     st->task = p->role[R_CHANGE_SOUND];
   st->task = st->task < 0 ? converting_task(p, st) : st->task;
+  if ((st->task < 0 || off_is_role(p, st->task, R_SUMMARIZE)) && cuts_to_length(p, st))
+    st->task = p->role[R_CHANGE_SOUND];
   if (shows_earlier_result(p, s)) /* its words tell the detector how: "... and blur them" */
     return p->steps[s - 1].b = st->b, drop_step(st, false);
   if (marks_asked(p, st, last))
