@@ -255,6 +255,14 @@ static int translate(planner *p, const step *st, const source *in, const char *t
   return id;
 }
 
+/* Reads picture or recording (`heard`) r into text for st, into src->ref. 1, or -1 on error. */
+static int read_file(planner *p, const step *st, int r, bool heard, source *src) {
+  int task = heard ? p->role[R_TRANSCRIBE] : off_reader_task(p, p->role[R_CAPTION], r);
+  source in = {r, -1, NULL}; /* a document reader also takes the step's words as its question */
+  p->res[r].used = true, src->ref = emit_task(p, st, task, &in, -1, NULL, NULL);
+  return src->ref < 0 ? -1 : (p->res[r].reader = src->ref + 1, 1);
+}
+
 /* Bridges a picture or recording (types) to text into src->ref, reading the step's own, else (not
  * own_only) the nearest before it ("distill the essence of it" after "a recording x.wav"), else the
  * first after it, else the caller's inputs. 1: a reader made, 0: nothing to read, -1: error. */
@@ -272,12 +280,24 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
               : !music && (p->res[near].type & type) ? near : -1;
       if (r < 0 || (pass == 0 && p->res[r].used)) /* read already: its text is at hand */
         continue;
-      int task = k ? p->role[R_TRANSCRIBE] : off_reader_task(p, p->role[R_CAPTION], r);
-      source in = {r, -1, NULL}; /* a document reader also takes the step's words as its question */
-      p->res[r].used = true, src->ref = emit_task(p, st, task, &in, -1, NULL, NULL);
-      return src->ref < 0 ? -1 : (p->res[r].reader = src->ref + 1, 1);
+      return read_file(p, st, r, k, src);
     }
   return 0;
+}
+
+/* An earlier turn's file of `types` st names by its name without the extension ("read the sign
+ * aloud" after a turn on sign.png), or -1. */
+static int named_by_stem(const planner *p, const step *st, unsigned types) {
+  for (size_t r = 0; p->last_turn && r < p->n_res; r++) {
+    const resource *x = &p->res[r];
+    const char *base = strrchr(x->value, '/') ? strrchr(x->value, '/') + 1 : x->value;
+    char word[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+    off_make_word(base, strcspn(base, "."), word, stem);
+    for (size_t i = st->a; x->turn && x->is_file && (x->type & types) && word[0] && i < st->b; i++)
+      if (p->tok[i].kind == TK_WORD && strcmp(p->tok[i].word, word) == 0)
+        return (int)r;
+  }
+  return -1;
 }
 
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
@@ -297,9 +317,13 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'") */
   if (r >= 0 && !(text && has_ref && p->res[r].used && prev >= 0))
     return src->res = r, p->res[r].used = true, 0;
-  /* 1b. text from the step's own image or recording ("translate sign.png") */
+  /* 1b. text from the step's own image or recording ("translate sign.png"); 1b'. an earlier
+   * turn's file it names ("read the sign aloud" after a turn on sign.png), read again if need be */
   if (text && (b = bridge(p, st, true, media, src)))
     return b > 0 ? 0 : -1;
+  if (text && (r = named_by_stem(p, st, media | BATON__T_TEXT)) >= 0)
+    return p->res[r].type & BATON__T_TEXT ? (src->res = r, p->res[r].used = true, 0)
+         : read_file(p, st, r, p->res[r].type & BATON__T_AUDIO, src) < 0 ? -1 : 0;
   /* 1c. "the original image": the request's first (else the oldest earlier turn's), used or not */
   for (size_t i = 0; !text && off_has_word(p, st->a, st->b, W_ORIGINAL) && i < p->n_res; i++)
     if (p->res[i].type & type)
