@@ -199,9 +199,12 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     if (in_phrase && (!((p->cues[t1].spec->outputs | p->cues[t2].spec->outputs) & BATON__T_TEXT) ||
                       (ing && off_is_role(p, t1, R_DRAW))))
       continue;
-    size_t m = k + p->tok[k].det; /* "an answer ... from | this document": what it reads */
-    if (off_is(p, k - 1, W_SOURCE_PREP) && m < st->b && (off_is(p, m, W_DOCUMENT) ||
-        off_is(p, m, W_PICTURE) || off_is(p, m, W_RECORDING) || off_is(p, m, W_TABLE)))
+    /* "an answer ... from | this document", "what kind of | document is x.png": what it reads
+     * (not "in the form of | audio effects": what to make) */
+    size_t m = k + p->tok[k].det;
+    bool from = off_is(p, k - 1, W_SOURCE_PREP), about = off_is(p, k - 1, W_CONTENT_INTRO);
+    if ((from || about) && m < st->b && (off_is(p, m, W_DOCUMENT) || off_is(p, m, W_PICTURE) ||
+                                      off_is(p, m, W_TABLE) || (from && off_is(p, m, W_RECORDING))))
       continue;
     if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_said_media(p, k - 1, k) ||
         off_is(p, k - 1, W_REFERENCE) || off_is(p, k - 1, W_ORIGINAL)))
