@@ -288,11 +288,11 @@ static bool es_style_word(const char *low, const char *w, es_where where) {
   return false;
 }
 
-/* The style the "instruction" asks for (quoted words are what to say, not how). */
-static es_style es_style_of(const baton__values *in) {
+/* The "instruction" lower-cased into low[ES_MAX_INSTRUCTION + 1], each quote blanked: quoted words
+ * are what to say, not how. */
+static void es_instruction(const baton__values *in, char *low) {
   const baton__value *iv = baton__values_get(in, "instruction");
-  char low[ES_MAX_INSTRUCTION + 1];
-  baton__run_lower(iv && iv->data ? iv->data : "", low, sizeof low);
+  baton__run_lower(iv && iv->data ? iv->data : "", low, ES_MAX_INSTRUCTION + 1);
   for (char *q = low, *e; (q = strpbrk(q, "'\"")); q = e + 1) { /* blank each quote */
     e = (q == low || !isalpha((unsigned char)q[-1])) ? strchr(q + 1, *q) : NULL;
     if (!e)
@@ -300,6 +300,12 @@ static es_style es_style_of(const baton__values *in) {
     else
       memset(q, ' ', (size_t)(e - q + 1));
   }
+}
+
+/* The style the "instruction" asks for. */
+static es_style es_style_of(const baton__values *in) {
+  char low[ES_MAX_INSTRUCTION + 1];
+  es_instruction(in, low);
   es_style st = {1.0, ES_PITCH_NORMAL, NULL};
   bool rate = false, pitch = false;
   for (size_t i = 0; i < sizeof es_styles / sizeof es_styles[0]; i++) {
@@ -412,9 +418,8 @@ static char *es_save_as(const es_job *job, int rate_hz, const char *ext, baton__
  * ("turn notes.txt into an mp3"). Its absolute path (caller frees), or NULL with env->err set. */
 static char *es_save(es_job *job, int rate_hz, const baton__values *in, baton__exec_env *env) {
 #if defined(BATON_HAVE_SNDFILE)
-  const baton__value *iv = baton__values_get(in, "instruction");
   char low[ES_MAX_INSTRUCTION + 1];
-  baton__run_lower(iv && iv->data ? iv->data : "", low, sizeof low);
+  es_instruction(in, low);
   const char *ext = baton__pcm_format_of(env->file_format);
   ext = ext ? ext : baton__pcm_format_named(low);
   if (ext && strcmp(ext, "wav") != 0)

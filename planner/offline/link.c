@@ -290,10 +290,12 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
 static int named_by_stem(const planner *p, const step *st, unsigned types) {
   for (size_t r = 0; p->last_turn && r < p->n_res; r++) {
     const resource *x = &p->res[r];
+    if (!x->turn || !x->is_file || !(x->type & types))
+      continue;
     const char *base = strrchr(x->value, '/') ? strrchr(x->value, '/') + 1 : x->value;
     char word[OFF_MAX_WORD], stem[OFF_MAX_WORD];
     off_make_word(base, strcspn(base, "."), word, stem);
-    for (size_t i = st->a; x->turn && x->is_file && (x->type & types) && word[0] && i < st->b; i++)
+    for (size_t i = st->a; word[0] && i < st->b; i++)
       if (p->tok[i].kind == TK_WORD && strcmp(p->tok[i].word, word) == 0)
         return (int)r;
   }

@@ -153,7 +153,8 @@ Test(executors_espeak, speaks_in_the_format_the_instruction_names) {
   fx_setup(&f);
   const char *asked[][2] = {{"turn notes.txt into an mp3", "task3.mp3"},
                             {"read it aloud as FLAC", "task3.flac"},
-                            {"read notes.txt aloud", "task3.wav"}}; /* "notes.txt": a file */
+                            {"read notes.txt aloud", "task3.wav"}, /* "notes.txt": a file */
+                            {"say 'convert it to mp3'", "task3.wav"}}; /* a quote: what to say */
   for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
     char *out = speak_as(&f, "Closed on Sundays.", asked[i][0]);
     cr_assert(out && baton__has_suffix_ci(out, asked[i][1]), "%s: wrote %s (%s)", asked[i][0],
