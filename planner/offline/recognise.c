@@ -199,6 +199,10 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     if (in_phrase && (!((p->cues[t1].spec->outputs | p->cues[t2].spec->outputs) & BATON__T_TEXT) ||
                       (ing && off_is_role(p, t1, R_DRAW))))
       continue;
+    if (k >= st->a + 2 && p->tok[k - 1].start == p->tok[k - 2].end + 1 && /* "a one-paragraph | */
+        p->req[p->tok[k - 2].end] == '-' && (off_is(p, k - 2, W_COUNT) || /* summary": a length */
+                                             isdigit((unsigned char)p->tok[k - 2].word[0])))
+      continue;
     /* "an answer ... from | this document", "what kind of | document is x.png": what it reads
      * (not "in the form of | audio effects": what to make) */
     size_t m = k + p->tok[k].det;
