@@ -494,10 +494,18 @@ static int heard(planner *p, const step *st) {
   return (q = emit_task(p, st, p->role[R_TRANSCRIBE], &in, -1, NULL, NULL)) < 0 ? -2 : q;
 }
 
-/* The task already speaking what st would ("an audio summary ... an audio file of it"), or -1. */
-static int spoken_already(const planner *p, const step *st, const source *in) {
-  for (size_t k = 0; off_is_role(p, st->task, R_SPEAK) && in->ref >= 0 && k < p->g->n; k++)
-    if (p->made[k] == p->cues[st->task].spec && p->g->tasks[k].args[0].ref == in->ref)
+/* The task already doing what st would: speaking its text ("an audio summary ... an audio file of
+ * it"), or answering its question, the document or picture reader made for it (task `fresh` on:
+ * "the answer to 'Q?' ... a document image x.png": a passage answerer would ask it again); or -1. */
+static int done_already(const planner *p, const step *st, const source *in, int fresh) {
+  int r = in->ref;
+  if (off_is_role(p, st->task, R_ASK_TEXT) && r >= fresh &&
+      (off_is_role(p, off_cue_index(p, p->made[r]), R_READ_DOCUMENT) ||
+       off_is_role(p, off_cue_index(p, p->made[r]), R_ASK_PICTURE)) &&
+      baton__task_literal(&p->g->tasks[r], "text"))
+    return r;
+  for (size_t k = 0; off_is_role(p, st->task, R_SPEAK) && r >= 0 && k < p->g->n; k++)
+    if (p->made[k] == p->cues[st->task].spec && p->g->tasks[k].args[0].ref == r)
       return (int)k;
   return -1;
 }
@@ -661,7 +669,7 @@ static int emit_step(planner *p, const step *st) {
   for (size_t c = 0; words > -2 && c < copies; c++) {
     source in = on ? onto : (source){-1, first + (int)c, NULL}, out = {-1, -1, NULL};
     int prev_text = words >= 0 ? words : nearest_producer(p, BATON__T_TEXT);
-    int left = turn ? last_turn_left(p, ptype, NULL) : -1; /* in the order made */
+    int left = turn ? last_turn_left(p, ptype, NULL) : -1, fresh = (int)p->g->n; /* in order */
     if (left >= 0)
       in = (source){left, -1, NULL}, p->res[left].used = true;
     else if (!on && (n_own > 1 || copies == 1 || turn) &&
@@ -679,7 +687,7 @@ static int emit_step(planner *p, const step *st) {
         return -1;
     }
     out.ref = off_is_role(p, st->task, R_TRANSLATE) ? translate(p, st, &in, tgt, src_lang)
-              : (q = spoken_already(p, st, &in)) >= 0 ? q
+              : (q = done_already(p, st, &in, fresh)) >= 0 ? q
               : emit_task(p, st, st->task, &in, prev_text, tgt, src_lang);
     free(in.literal);
     out.ref = joins ? join_rest(p, st, out.ref, own + !on, n_own - !on) : out.ref;
