@@ -444,7 +444,9 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   int pic = off_own_res(p, st->a, st->b, BATON__T_IMAGE); /* "decipher the table in t.jpg" */
   /* a picture made earlier ("generate an image ... and then classify it") is no table */
   bool made = (produced & BATON__T_IMAGE) && pic < 0 && off_has_word(p, st->a, st->b, W_REFERENCE);
-  st->task = made || (own & BATON__T_TEXT) ? st->task : off_reader_task(p, st->task, pic);
+  bool asks = off_is_role(p, st->task, R_ASK_PICTURE) && /* "a question about a document image */
+              off_has_word(p, st->a, st->b, W_DOCUMENT); /* x.jpg: 'Q?'": its quote asks, no text */
+  st->task = made || ((own & BATON__T_TEXT) && !asks) ? st->task : off_reader_task(p, st->task, pic);
   st->task = off_rewrite(p, st, produced);
   st->task = runnable_asker(p, st, own, produced);
   st->task = spoken_thing(p, st);
