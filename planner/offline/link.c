@@ -496,7 +496,7 @@ static int heard(planner *p, const step *st) {
 
 /* The task already doing what st would: speaking its text ("an audio summary ... an audio file of
  * it"), or answering its question, the document or picture reader made for it (task `fresh` on:
- * "the answer to 'Q?' ... a document image x.png": a passage answerer would ask it again); or -1. */
+ * "the answer to 'Q?' ... a document image x.png": a passage answerer would ask it again); -1. */
 static int done_already(const planner *p, const step *st, const source *in, int fresh) {
   int r = in->ref;
   if (off_is_role(p, st->task, R_ASK_TEXT) && r >= fresh &&

@@ -446,7 +446,8 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   bool made = (produced & BATON__T_IMAGE) && pic < 0 && off_has_word(p, st->a, st->b, W_REFERENCE);
   bool asks = off_is_role(p, st->task, R_ASK_PICTURE) && /* "a question about a document image */
               off_has_word(p, st->a, st->b, W_DOCUMENT); /* x.jpg: 'Q?'": its quote asks, no text */
-  st->task = made || ((own & BATON__T_TEXT) && !asks) ? st->task : off_reader_task(p, st->task, pic);
+  st->task = made || ((own & BATON__T_TEXT) && !asks) ? st->task
+                                                      : off_reader_task(p, st->task, pic);
   st->task = off_rewrite(p, st, produced);
   st->task = runnable_asker(p, st, own, produced);
   st->task = spoken_thing(p, st);
