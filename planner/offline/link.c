@@ -292,7 +292,7 @@ static int named_by_stem(const planner *p, const step *st, unsigned types) {
     const resource *x = &p->res[r];
     if (!x->turn || !x->is_file || !(x->type & types))
       continue;
-    const char *base = strrchr(x->value, '/') ? strrchr(x->value, '/') + 1 : x->value;
+    const char *slash = strrchr(x->value, '/'), *base = slash ? slash + 1 : x->value;
     char word[OFF_MAX_WORD], stem[OFF_MAX_WORD];
     off_make_word(base, strcspn(base, "."), word, stem);
     for (size_t i = st->a; word[0] && i < st->b; i++)
@@ -386,7 +386,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
  * -1 on error. */
 static int read_pair(planner *p, const step *st, source *in) {
   unsigned media = BATON__T_IMAGE | BATON__T_AUDIO;
-  for (size_t i = st->a; off_count_res(p, st->a, st->b, media) == 2 && i < st->b; i++)
+  bool two = off_count_res(p, st->a, st->b, media) == 2;
+  for (size_t i = st->a; two && i < st->b; i++)
     if (off_res_at(p, i, media) >= 0 && bridge(p, &(step){.a = i, .b = i + 1}, true, media, in) < 0)
       return -1;
   return in->ref >= 0;
