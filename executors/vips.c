@@ -1,4 +1,4 @@
-/* vips.c — the "image-to-image" executor: libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness, sepia) chosen from an instruction's words, saved as PNG, JPG, WebP, TIFF or GIF. */
+/* vips.c — the "image-to-image" executor: libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness, sepia) chosen from an instruction's words, pictures joined (image_join.c), saved as PNG, JPG, WebP, TIFF or GIF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_VIPS)
@@ -12,6 +12,7 @@
 #include <vips/vips.h>
 
 #include "core/util.h"
+#include "executors/image_join.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
 
@@ -52,7 +53,8 @@ static void vp_init_once(void) {
   "grayscale / black and white, resize (\"resize to 200x100\", \"half size\", \"50%%\"), "  \
   "rotate (90, 180, 270, \"rotate left\"), flip / mirror (\"flip vertically\"), crop "     \
   "(\"crop to 100x100\", centred), blur (\"blur 4\"), sharpen, edge detection (sobel or "  \
-  "canny), invert, brighter / darker (\"20%% brighter\", \"lower the brightness\"), sepia; " \
+  "canny), invert, brighter / darker (\"20%% brighter\", \"lower the brightness\"), sepia, " \
+  "join pictures (\"image2\"...) side by side, one above another or in a grid; "               \
   "saves PNG unless asked for JPG, WebP, TIFF or GIF (\"convert it to jpg\")"
 
 typedef struct vp_tokens {
@@ -611,15 +613,16 @@ static const char *vp_format(const vp_tokens *tk, const baton__exec_env *env) {
 }
 
 /* The instruction's words (*tk, caller frees), operations (*nops) and the format to save (*ext,
- * NULL: PNG). 0, or -1 with env->err set when it asks for nothing this executor does. */
-static int vp_parse(const char *instr, vp_tokens **tk, vp_op *ops, size_t *nops, const char **ext,
-                    baton__exec_env *env) {
+ * NULL: PNG). 0, or -1 with env->err set when it asks for nothing this executor does (joining
+ * pictures, `joins`, is something). */
+static int vp_parse(const char *instr, bool joins, vp_tokens **tk, vp_op *ops, size_t *nops,
+                    const char **ext, baton__exec_env *env) {
   if (!(*tk = malloc(sizeof **tk)))
     return baton__run_fail(env, "out of memory");
   vp_tokenize(instr, *tk);
   *nops = vp_find_ops(*tk, ops);
   *ext = vp_format(*tk, env);
-  if (*nops == 0 && !*ext)
+  if (*nops == 0 && !*ext && !joins)
     return baton__run_fail(env, "the instruction names no image operation this executor knows; "
                                 "it can do: " VP_CAN_DO);
   return 0;
@@ -682,7 +685,7 @@ static char *vp_transform(VipsImage **img, const vp_tokens *tk, const vp_op *ops
                           const char *ext, int64_t deadline, baton__sb *desc,
                           baton__exec_env *env) {
   for (size_t i = 0; i < nops; i++) {
-    if (i)
+    if (desc->len)
       baton__sb_adds(desc, ", then ");
     if (vp_apply(&ops[i], tk, img, desc, env->err, sizeof env->err) != 0)
       return NULL;
@@ -697,7 +700,7 @@ static char *vp_transform(VipsImage **img, const vp_tokens *tk, const vp_op *ops
     return NULL;
   }
   char kind[8];
-  baton__sb_addf(desc, "%s%dx%d %s", nops ? " -> " : "", vips_image_get_width(*img),
+  baton__sb_addf(desc, "%s%dx%d %s", desc->len ? " -> " : "", vips_image_get_width(*img),
                  vips_image_get_height(*img), baton__run_format_name(ext, kind, sizeof kind));
   return path;
 }
@@ -714,13 +717,18 @@ static int vp_run(void *state, const char *task, const baton__values *in, baton_
   vp_op ops[VP_MAX_OPS];
   size_t nops = 0;
   const char *ext = NULL;
-  VipsImage *img = vp_parse(instr, &tk, ops, &nops, &ext, env) == 0 ? vp_load(image, env) : NULL;
-  if (!img) {
-    free(tk);
-    return -1;
-  }
+  bool joins = baton__values_get(in, "image2") != NULL; /* a second picture: join them */
+  VipsImage *img = vp_parse(instr, joins, &tk, ops, &nops, &ext, env) == 0 ? vp_load(image, env)
+                                                                            : NULL;
   baton__sb desc;
   baton__sb_init(&desc);
+  if (img && baton__vips_join(&img, in, instr, VP_MAX_PIXELS, vp_load, &desc, env) < 0)
+    g_object_unref(img), img = NULL;
+  if (!img) {
+    free(tk);
+    baton__sb_release(&desc);
+    return -1;
+  }
   char *path = vp_transform(&img, tk, ops, nops, ext ? ext : "png", deadline, &desc, env);
   free(tk);
   g_object_unref(img);

@@ -1,4 +1,4 @@
-/* test_vips.c — the libvips image-to-image executor: grayscale, resize, rotate, flip, crop, invert, brightness, sepia, chains, errors. */
+/* test_vips.c — the libvips image-to-image executor: grayscale, resize, rotate, flip, crop, invert, brightness, sepia, joins, chains, errors. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,6 +356,120 @@ Test(executors_vips, an_unknown_instruction_lists_what_it_can_do, .init = setup,
   free(png);
   cr_assert_null(transform(g_src, "resize it", err, sizeof err));
   cr_assert(strstr(err, "200x100"), "unclear error: %s", err);
+}
+
+/* Saves a w x h picture of `bands` bands (colour, or grey and alpha with 2), every band `level`
+ * (alpha `alpha`), as dir/name; the path (caller frees). */
+static char *save_flat(const char *name, int w, int h, int bands, double level, double alpha) {
+  VipsImage *black = NULL, *lit = NULL, *u8 = NULL, *tagged = NULL;
+  double a[4] = {level, level, level, level}, b[4] = {0, 0, 0, 0};
+  if (bands == 2)
+    a[1] = alpha;
+  cr_assert_eq(vips_black(&black, w, h, "bands", bands, NULL), 0);
+  cr_assert_eq(vips_linear(black, &lit, b, a, bands, NULL), 0); /* 0 * 0 + level */
+  cr_assert_eq(vips_cast_uchar(lit, &u8, NULL), 0);
+  cr_assert_eq(vips_copy(u8, &tagged, "interpretation",
+                         bands < 3 ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB, NULL), 0);
+  char *path = baton__path_join(g_dir, name);
+  cr_assert_eq(vips_pngsave(tagged, path, "compression", 1, NULL), 0);
+  VipsImage *all[] = {black, lit, u8, tagged};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    g_object_unref(all[i]);
+  return path;
+}
+
+/* Runs an instruction on pictures[0] with pictures[1..n) as "image2"...; as transform(). */
+static char *join(const char *const *pictures, size_t n, const char *instruction, char *err,
+                  size_t errlen) {
+  baton__values in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  char name[16];
+  for (size_t i = 0; i < n; i++) {
+    baton__fmt(name, sizeof name, i ? "image%zu" : "image", i + 1);
+    cr_assert_eq(baton__values_add(&in, name, BATON__T_IMAGE, pictures[i]), 0);
+  }
+  cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
+  baton__exec_env env = {.workspace = g_dir, .file_prefix = "task1", .cancel = &g_cancel};
+  char *path = NULL;
+  if (vp()->run(g_state, "image-to-image", &in, &env, &out) == 0) {
+    path = baton__strdup(baton__values_get(&out, "image")->data);
+    baton__fmt(err, errlen, "%s", baton__values_get(&out, "text")->data); /* what was done */
+  } else {
+    cr_assert_neq(env.err[0], '\0', "failure without a message");
+    baton__fmt(err, errlen, "%s", env.err);
+  }
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return path;
+}
+
+Test(executors_vips, joins_pictures_side_by_side_at_the_smallest_height_with_alpha, .init = setup,
+     .fini = teardown) {
+  char *grey = save_flat("grey.png", 150, 100, 2, 200, 120); /* grey and alpha */
+  const char *const pics[] = {g_src, grey};
+  char said[512];
+  char *out = join(pics, 2, "stitch them together into a panorama", said, sizeof said);
+  cr_assert_not_null(out, "%s", said);
+  VipsImage *im = open_png(out);
+  /* the 300x200 gradient is halved to 100 high: 150 + 150 wide; colour and alpha */
+  cr_assert_eq(vips_image_get_width(im), 300);
+  cr_assert_eq(vips_image_get_height(im), 100);
+  cr_assert_eq(vips_image_get_bands(im), 4);
+  cr_assert(px(im, 149, 99, 0) > 240 && px(im, 149, 99, 3) == 255, "the gradient is not left");
+  cr_assert(px(im, 225, 50, 0) == 200 && px(im, 225, 50, 2) == 200 && px(im, 225, 50, 3) == 120,
+            "the grey picture is not right: (%g, %g, %g, %g)", px(im, 225, 50, 0),
+            px(im, 225, 50, 1), px(im, 225, 50, 2), px(im, 225, 50, 3));
+  cr_assert(strstr(said, "joined 2 pictures side by side, each 100 px high"), "%s", said);
+  g_object_unref(im);
+  free(out);
+  free(grey);
+}
+
+Test(executors_vips, joins_pictures_one_above_another_or_in_a_grid_then_applies_the_rest,
+     .init = setup, .fini = teardown) {
+  char *a = save_flat("a.png", 60, 40, 3, 10, 0), *b = save_flat("b.png", 120, 30, 3, 90, 0);
+  char *c = save_flat("c.png", 60, 60, 3, 250, 0);
+  const char *const pics[] = {a, b, c};
+  char said[512];
+  char *out = join(pics, 2, "stack a.png and b.png vertically", said, sizeof said);
+  cr_assert_not_null(out, "%s", said);
+  VipsImage *im = open_png(out); /* b halved to the width of a: 60x15 under 60x40 */
+  cr_assert_eq(vips_image_get_width(im), 60);
+  cr_assert_eq(vips_image_get_height(im), 55);
+  cr_assert(px(im, 30, 20, 0) == 10 && px(im, 30, 50, 0) == 90, "not a above b");
+  g_object_unref(im);
+  free(out);
+  out = join(pics, 3, "make a collage of all three in black and white", said, sizeof said);
+  cr_assert_not_null(out, "%s", said);
+  im = open_png(out); /* each 30 high (b's height); two across, two rows; cells 120 wide (b's) */
+  cr_assert_eq(vips_image_get_width(im), 240, "%d wide", vips_image_get_width(im));
+  cr_assert_eq(vips_image_get_height(im), 60, "%d high", vips_image_get_height(im));
+  cr_assert_eq(vips_image_get_bands(im), 1, "the grayscale asked after the join was not done");
+  double mid = px(im, 60, 45, 0), gap = px(im, 5, 45, 0); /* c (30x30) centred in row two */
+  cr_assert(mid > 245 && mid < 253 && gap == 255, "c is not centred in row two: %g, %g", mid, gap);
+  cr_assert(strstr(said, "in a grid") && strstr(said, "then grayscale"), "%s", said);
+  g_object_unref(im);
+  free(out);
+  free(a), free(b), free(c);
+}
+
+Test(executors_vips, a_join_names_a_missing_picture_and_refuses_one_too_large, .init = setup,
+     .fini = teardown) {
+  const char *const missing[] = {g_src, "/nonexistent/b.png"};
+  char err[512];
+  cr_assert_null(join(missing, 2, "combine them", err, sizeof err));
+  cr_assert(strstr(err, "/nonexistent/b.png"), "unclear error: %s", err);
+  cr_assert_null(join(missing, 1, "stitch it together", err, sizeof err));
+  cr_assert(strstr(err, "join pictures"), "one picture: the error does not say: %s", err);
+  char *wide = save_flat("wide.png", 20000, 3000, 1, 0, 0); /* 60 megapixels each: 120 joined */
+  const char *const two[] = {wide, wide};
+  cr_assert_null(join(two, 2, "put them side by side", err, sizeof err));
+  cr_assert(strstr(err, "40000x3000") && strstr(err, "megapixels"), "unclear error: %s", err);
+  char *png = baton__path_join(g_dir, "task1.png");
+  cr_assert_not(baton__file_exists(png), "a file was written for a refused join");
+  free(png);
+  free(wide);
 }
 
 Test(executors_vips, a_missing_or_broken_image_is_named, .init = setup, .fini = teardown) {
