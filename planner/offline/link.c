@@ -511,10 +511,11 @@ static int done_already(const planner *p, const step *st, const source *in, int 
   return -1;
 }
 
-/* Adds resource r to t as recording k ("audio2") unless t has it: 0, or -1 out of memory. */
+/* Adds resource r to t as its k-th recording or picture ("audio2", "image2") unless t has it: 0,
+ * or -1 out of memory. */
 static int join_input(planner *p, baton__task *t, size_t k, int r) {
   char name[16];
-  baton__fmt(name, sizeof name, "audio%zu", k);
+  baton__fmt(name, sizeof name, "%s%zu", t->args[0].name, k);
   for (size_t a = 0; a < t->n_args; a++)
     if (t->args[a].ref < 0 && !strcmp(t->args[a].value, p->res[r].value))
       return 0;

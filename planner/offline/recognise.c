@@ -32,11 +32,12 @@ static bool names_output(const planner *p, const step *st, size_t i) {
  * and b.wav", "combine a.wav with another file named b.wav", "append it to b.wav", "mix a.wav into
  * b.wav": right after "into", one recording or "them" before it)? */
 static bool names_joined(const planner *p, const step *st, size_t i) {
+  unsigned type = off_primary_type(p->cues[st->task].spec);
   for (size_t k = i; off_has_word(p, st->a, i, W_JOINING) && k-- > off_back(i, 7, st->a);)
     if (off_is(p, k, W_DESTINATION) || p->tok[k].kind != TK_WORD || off_is(p, k, W_JOINER) ||
         off_is(p, k, W_PREPOSITION) || off_is(p, k, W_JOINING))
       return off_is(p, k, W_DESTINATION) && off_is(p, k, W_PREPOSITION) && /* not "append to" */
-             (k + 1 < i || off_count_res(p, st->a, k, BATON__T_AUDIO) > 1 ||
+             (k + 1 < i || off_count_res(p, st->a, k, type) > 1 ||
               off_has_word(p, st->a, k, W_PLURAL));
   return false;
 }
@@ -48,12 +49,19 @@ size_t off_added_recording(const planner *p, size_t a, size_t b) {
   return 0;
 }
 
-bool off_joins(const planner *p, const step *st) {
-  const baton__taskspec *s = p->cues[st->task].spec;
-  for (size_t i = st->a; (s->inputs & s->outputs & BATON__T_AUDIO) && i < st->b; i++)
+/* Does st say to join ("combine", "a collage"), not name a joined result ("the combined audio")? */
+static bool joining_word(const planner *p, const step *st) {
+  for (size_t i = st->a; i < st->b; i++)
     if (off_is(p, i, W_JOINING) && !(i > st->a && off_is(p, i - 1, W_DEFINITE)))
       return true;
-  return (s->inputs & s->outputs & BATON__T_AUDIO) && off_added_recording(p, st->a, st->b);
+  return false;
+}
+
+bool off_joins(const planner *p, const step *st) {
+  const baton__taskspec *s = p->cues[st->task].spec;
+  bool same = s->inputs == s->outputs && (s->inputs & (BATON__T_AUDIO | BATON__T_IMAGE));
+  return same && (joining_word(p, st) || ((s->inputs & BATON__T_AUDIO) &&
+                                          off_added_recording(p, st->a, st->b)));
 }
 
 /* The file of `types` at token i, right after "into" or "to" (or, in a step saying "save", "in" or
@@ -607,6 +615,22 @@ static bool cuts_to_length(const planner *p, const step *st) {
   return false;
 }
 
+/* "Add m.wav to v.wav", "combine a.jpg and b.jpg": a step joining the recordings or pictures it
+ * names asks for the task taking and making that medium (then off_joins() holds); that, or -1. */
+static int joined_task(const planner *p, const step *st) {
+  if (off_added_recording(p, st->a, st->b))
+    return p->role[R_CHANGE_SOUND];
+  static const struct {
+    unsigned type;
+    off_role role;
+  } media[] = {{BATON__T_AUDIO, R_CHANGE_SOUND}, {BATON__T_IMAGE, R_TRANSFORM}};
+  for (size_t k = 0; joining_word(p, st) && k < sizeof media / sizeof media[0]; k++)
+    if (off_count_res(p, st->a, st->b, media[k].type) > 1 &&
+        off_count_res(p, st->a, st->b, ~media[k].type) == 0)
+      return p->role[media[k].role];
+  return -1;
+}
+
 /* "Save the summary as s.txt" in a conversation: a step only saving an earlier result under a name
  * (each file it names named so) plans nothing itself; plan.c asks again what made that result. */
 static bool saves_earlier(const planner *p, const step *st) {
@@ -647,8 +671,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (st->task < 0 && (to_me || (own && ((p->n_steps == 1 && reads) ||
                                          off_has_word(p, st->a, st->b, W_ALOUD)))))
     st->task = p->role[R_SPEAK]; /* "speak 'hello'", "read notes.txt", "read the summary to me" */
-  if (st->task < 0 && off_added_recording(p, st->a, st->b)) /* "add m.wav to v.wav": one mix */
-    st->task = p->role[R_CHANGE_SOUND];
+  if (st->task < 0)
+    st->task = joined_task(p, st);
   st->task = st->task < 0 ? converting_task(p, st) : st->task;
   if ((st->task < 0 || off_is_role(p, st->task, R_SUMMARIZE)) && cuts_to_length(p, st))
     st->task = p->role[R_CHANGE_SOUND];
