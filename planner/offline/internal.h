@@ -34,6 +34,9 @@
 #define OFF_NO_WEB "baton does not download or search the web: save the file or its text and " \
                    "name it in the request, for example \"transcribe talk.wav\" or \"summarize " \
                    "page.txt\""
+#define OFF_NO_SEARCH "baton does not search the web: save what you find and name it in the " \
+                      "request, for example \"transcribe talk.wav\" or \"summarize page.txt\"; " \
+                      "or ask baton to make one, for example \"draw a sunset over the sea\""
 #define OFF_OOM "out of memory while planning"
 
 /* ---- lexicon.c: word classes, task roles, weights */
@@ -49,7 +52,7 @@
    X(CONTENT_INTRO) X(TARGET_NOUN) X(TRANSLATING) X(IN_A_STATE) X(CAUSATIVE) X(READING) \
    X(EXISTENTIAL) X(QUESTION) X(AT_HAND) X(MODEL) X(WEB) X(SAVING) X(CALLING) X(JOINING) \
    X(ADDING) X(CONVERTING) X(MUSIC) X(ALIKE) X(FEASIBLE) X(BEFORE_CLAUSE) X(AFTER_CLAUSE) \
-   X(TIME_UNIT) X(END_OF) X(LASTING) X(COUNT)
+   X(TIME_UNIT) X(END_OF) X(LASTING) X(COUNT) X(SEARCHING) X(SOUGHT)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -153,6 +156,7 @@ typedef struct {
   int last_turn;  /* the newest earlier turn that left a resource, 0 if none */
   char *asked;    /* the newest earlier user message (history.c), owned */
   int again_turn; /* the turn of a repeat after it ("do the same for b.png"), 0 if none */
+  bool searched;  /* a step asks to search the web ("find a video on X"): no task (recognise.c) */
   const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   bool marks[OFF_MAX_TASKS]; /* task k shows what it finds on its picture ("... and blur them") */
   const off_lexicon *lx;

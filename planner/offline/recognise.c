@@ -641,10 +641,47 @@ static bool saves_earlier(const planner *p, const step *st) {
   return named;
 }
 
+/* "(information) from it", "in the document": does the preposition at token i name what the user
+ * has, a file or a reference or a medium after "the", not the web ("on the internet")? */
+static bool held_here(const planner *p, size_t i, size_t b) {
+  for (size_t k = i + 1; i < b && off_is(p, i, W_PREPOSITION) && k < b && k < i + 4; k++)
+    if (p->tok[k].kind == TK_RES || off_is(p, k, W_REFERENCE) || off_said_media(p, k, k + 1) ||
+        off_is(p, k, W_DOCUMENT) || off_is(p, k, W_TABLE))
+      return true;
+  return false;
+}
+
+/* "Find me a video on X", "search for some articles", "find similar images to x.jpg": where st
+ * asks to search the web (1 + the searching word, then what it seeks, bare or after "a", "some" and
+ * at most two words, naming no file but one it is to be like), or 0. Not "find the faces in x.jpg".
+ */
+static size_t searches_web(const planner *p, const step *st) {
+  for (size_t i = st->a; i < st->b; i++) {
+    size_t k = i + 1, words = 0;
+    while (k < st->b && (off_is(p, k, W_US) || off_is(p, k, W_PREPOSITION)))
+      k++; /* "find me", "search for" */
+    if (!off_is(p, i, W_SEARCHING) || (k < st->b && off_is(p, k, W_DEFINITE)))
+      continue;
+    k += k < st->b && p->tok[k].det;
+    bool like = false;
+    for (; k < st->b && words < 3 && !off_is(p, k, W_SOUGHT) && p->tok[k].kind == TK_WORD; k++)
+      words++, like |= off_is(p, k, W_ALIKE);
+    bool file = false; /* of its own ("information about 'X'" names what to seek) */
+    for (size_t j = st->a; !like && j < st->b; j++)
+      file |= p->tok[j].kind == TK_RES && p->res[p->tok[j].res].is_file;
+    if (k < st->b && words < 3 && off_is(p, k, W_SOUGHT) && !file && !held_here(p, k + 1, st->b))
+      return i + 1;
+  }
+  return 0;
+}
+
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
-  if (last < 0 && saves_earlier(p, st))
+  size_t search = searches_web(p, st); /* "... and find related images": the words before stay */
+  p->searched |= search;
+  st->b = search ? search - 1 - (search > st->a + 1 && off_is(p, search - 2, W_JOINER)) : st->b;
+  if (st->b <= st->a || (last < 0 && saves_earlier(p, st)))
     return false;
   unsigned avail = produced | off_res_types(p, true);
   bool any = last >= 0 || p->last_turn; /* a conversation is going on */
@@ -709,7 +746,7 @@ static bool clearest_cue(planner *p) {
   step best = {.task = -1}, *at = NULL;
   for (size_t s = 0; s < p->n_steps; s++) {
     step c = p->steps[s];
-    if (saves_earlier(p, &c))
+    if (saves_earlier(p, &c) || searches_web(p, &c))
       continue;
     c.task = off_best_task_min(p, c.a, c.b, off_res_types(p, true), p->lx->w[K_ACCEPT_FALLBACK],
                                -1, &c.score);
@@ -726,6 +763,8 @@ static bool clearest_cue(planner *p) {
 static int nothing_planned(planner *p) {
   double sc, clear = p->lx->w[K_CLEAR_KEYWORD]; /* a task named clearly */
   bool asks = false, file = false;
+  if (p->searched) /* "find me a video on X" */
+    return baton__fmt(p->err, p->errlen, "%s", OFF_NO_SEARCH), -1;
   for (const step *st = p->steps; st < p->steps + p->n_steps; st++) {
     int v = off_own_res(p, st->a, st->b, BATON__T_VIDEO);
     if (v >= 0) /* which task the step wants of a video's sound or frames ("transcribe talk.mp4") */

@@ -357,12 +357,26 @@ Test(planner_offline, reports_requests_with_no_task) {
 
 Test(planner_offline, says_it_does_not_download_when_only_the_web_is_asked_for) {
   const char *web[] = {"Download the image from the url: 'https://example.com/images/a.jpg'",
-                       "I have an image a.jpg and I want to find similar images on the internet."};
+                       "Please download the audio file from 'https://example.com/talk.wav'"};
   for (size_t i = 0; i < 2; i++) {
     baton__graph g;
     char err[256] = "";
     cr_assert_eq(plan_alone(web[i], &g, err, sizeof err), -1, "'%s' was planned", web[i]);
     cr_assert(strstr(err, "baton does not download or search the web: save the file"), "%s", err);
+    cr_assert_eq(g.n, 0);
+  }
+  /* a search asks for no task, whatever it seeks: not a drawing, a video made, nor a question */
+  const char *search[] = {"Find me a video on how to train my puppy.",
+                          "Search for information about 'climate change'",
+                          "I need to find an image of a beautiful sunset.",
+                          "Please help me find a similar image to a.jpg.",
+                          "I have an image a.jpg and I want to find similar images on the internet."};
+  for (size_t i = 0; i < 5; i++) {
+    baton__graph g;
+    char err[320] = "";
+    cr_assert_eq(plan_alone(search[i], &g, err, sizeof err), -1, "'%s' was planned", search[i]);
+    cr_assert(strstr(err, "baton does not search the web") && strstr(err, "\"draw a sunset"),
+              "%s", err);
     cr_assert_eq(g.n, 0);
   }
 }
