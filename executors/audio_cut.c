@@ -62,7 +62,7 @@ static size_t read_numbers(const char *low, number *out) {
     char *end = NULL;
     if (timed) /* m:ss */
       v = v * 60 + strtod(p + 1, &end), p = end;
-    else if ((unit = unit_at(after)) > 0)
+    else if ((unit = unit_at(after + (*after == '-'))) > 0) /* "10 seconds", "a 2-second clip" */
       v *= unit, timed = true;
     out[n++] = (number){at, v, timed};
   }
@@ -97,14 +97,23 @@ static baton__cut one_unit(const char *low, baton__cut c) {
   return c;
 }
 
-/* "Trim it to 10 seconds", "make it 10 seconds long": does the time at `at` give the length to
- * keep ("to" right before it, "long" right after its unit)? */
+/* Words after a time's unit that make it the length to keep ("10 seconds long", "a 2-second clip"). */
+static const char *const cut_lengths[] = {"long",   "clip",    "excerpt",   "snippet", "sample",
+                                          "preview", "audio", "recording", "version", NULL};
+
+/* "Trim it to 10 seconds", "make it 10 seconds long", "a 2-second clip": does the time at `at`
+ * give the length to keep ("to" right before it, a cut_lengths word right after its unit)? */
 static bool length_asked(const char *low, const char *at) {
-  const char *e = at + strspn(at, "0123456789.: ");
+  const char *e = at + strspn(at, "0123456789.: -");
   e += strspn(e, "abcdefghijklmnopqrstuvwxyz"); /* its unit */
+  e += strspn(e, " ");
   bool to = at - low >= 3 && !strncmp(at - 3, "to ", 3) &&
             (at - low == 3 || !isalpha((unsigned char)at[-4]));
-  return to || !strncmp(e + strspn(e, " "), "long", 4);
+  for (size_t i = 0; !to && cut_lengths[i]; i++) {
+    size_t n = strlen(cut_lengths[i]);
+    to = !strncmp(e, cut_lengths[i], n) && !isalpha((unsigned char)e[n]);
+  }
+  return to;
 }
 
 baton__cut baton__cut_parse(const char *low) {
