@@ -603,14 +603,15 @@ static int converting_task(planner *p, step *st) {
   return -1;
 }
 
-/* "Make music.wav 10 seconds long", "shorten talk.wav to 2 seconds": does a step naming only a
- * recording of its own name the length to cut it to (seconds or minutes after "to", or "long" after
- * them)? Then it changes the recording, whatever else it names ("shorten": no summary). */
+/* "Make music.wav 10 seconds long", "shorten talk.wav to 2 seconds", "a 2-second clip of talk.wav":
+ * does a step naming only a recording of its own name the length to cut it to (seconds or minutes
+ * after "to", or "long" or a recording word after them)? Then it changes the recording, whatever
+ * else it names ("shorten": no summary). */
 static bool cuts_to_length(const planner *p, const step *st) {
   for (size_t i = st->a + 2; i < st->b; i++)
     if (off_is(p, i, W_TIME_UNIT) && isdigit((unsigned char)p->tok[i - 1].word[0]) &&
         ((off_is(p, i - 2, W_DESTINATION) && off_is(p, i - 2, W_TARGET_PREP)) ||
-         (i + 1 < st->b && off_is(p, i + 1, W_LASTING))))
+         (i + 1 < st->b && (off_is(p, i + 1, W_LASTING) || off_is(p, i + 1, W_RECORDING)))))
       return off_own_types(p, st->a, st->b) == BATON__T_AUDIO;
   return false;
 }
@@ -700,6 +701,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     if ((st->task = off_best_task(p, st->a, st->b, avail, &st->score)) >= 0)
       mark_references(p, st->a, st->b);
   }
+  if ((st->task < 0 || off_is_role(p, st->task, R_SUMMARIZE)) && cuts_to_length(p, st))
+    st->task = p->role[R_CHANGE_SOUND];
   if (st->task < 0) /* a question put, words to say: taken as if named clearly */
     st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
   bool own = off_own_types(p, st->a, st->b) & BATON__T_TEXT;
@@ -711,8 +714,6 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (st->task < 0)
     st->task = joined_task(p, st);
   st->task = st->task < 0 ? converting_task(p, st) : st->task;
-  if ((st->task < 0 || off_is_role(p, st->task, R_SUMMARIZE)) && cuts_to_length(p, st))
-    st->task = p->role[R_CHANGE_SOUND];
   if (shows_earlier_result(p, s)) /* its words tell the detector how: "... and blur them" */
     return p->steps[s - 1].b = st->b, drop_step(st, false);
   if (marks_asked(p, st, last))
