@@ -127,6 +127,22 @@ bool baton__run_any_word(const char *low, const char *const *words, bool whole) 
   return false;
 }
 
+bool baton__run_verb_apart(const char *low, const char *verb, const char *particle) {
+  size_t vn = strlen(verb), pn = strlen(particle);
+  for (const char *v = low; vn && (v = strstr(v, verb)) != NULL; v++) {
+    if ((v > low && isalnum((unsigned char)v[-1])) || isalnum((unsigned char)v[vn]))
+      continue;
+    const char *w = v + vn;
+    for (int words = 0; words < 4 && *w == ' '; words++) {
+      w += strspn(w, " ");
+      if (!strncmp(w, particle, pn) && !isalnum((unsigned char)w[pn]))
+        return true;
+      w += strcspn(w, " ,;:!?"); /* the word: "talk.wav" is one */
+    }
+  }
+  return false;
+}
+
 bool baton__run_next_number(const char *low, const char **p, double *v, const char **after) {
   for (; **p; (*p)++) {
     const char *s = *p;

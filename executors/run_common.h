@@ -64,6 +64,10 @@ bool baton__run_has_word(const char *low, const char *w, bool whole);
 /* Does it hold any of the words (a NULL-ended list), as baton__run_has_word says? */
 bool baton__run_any_word(const char *low, const char *const *words, bool whole);
 
+/* "Speed the recording up", "turn talk.wav down": does the lower-cased text hold the verb as a word
+ * and its particle, at most three words between them (a file name is one word)? */
+bool baton__run_verb_apart(const char *low, const char *verb, const char *particle);
+
 /* The next number at or after *p that starts a word of low ("16", "44.1" in "44.1khz"): its value
  * in *v, what follows it (past spaces) in *after, *p moved past it. false when none is left. */
 bool baton__run_next_number(const char *low, const char **p, double *v, const char **after);

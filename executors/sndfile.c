@@ -80,7 +80,7 @@ static const char *const sf_half[] = {"half speed", "half the speed", "half as f
 /* The speed asked for: a factor ("1.5x", "2 times"), a percentage ("20% faster"), "half speed",
  * "twice as fast", or no number: "speed up" 1.5, "slow down" 0.75. 0 when none is asked for. */
 static double find_speed(const char *low) {
-  bool up = baton__run_any_word(low, sf_faster, false);
+  bool up = baton__run_any_word(low, sf_faster, false) || baton__run_verb_apart(low, "speed", "up");
   bool down = baton__run_any_word(low, sf_slower, false);
   if (baton__run_any_word(low, sf_half, false))
     return 0.5;
@@ -111,8 +111,10 @@ static const char *const sf_cut_words[] = {"down", "lower", "reduc", "decreas", 
 /* The change of volume asked for, in dB: "3 dB quieter", "down by 10 dB", "-6 dB", "louder"
  * (SF_GAIN_STEP_DB). 0 when none is asked for. */
 static double find_gain(const char *low) {
-  bool down = baton__run_any_word(low, sf_quieter, false);
-  bool up = !down && baton__run_any_word(low, sf_louder, false);
+  bool down = baton__run_any_word(low, sf_quieter, false) ||
+              baton__run_verb_apart(low, "turn", "down");
+  bool up = !down && (baton__run_any_word(low, sf_louder, false) ||
+                      baton__run_verb_apart(low, "turn", "up"));
   double v;
   for (const char *p = low, *end; baton__run_next_number(low, &p, &v, &end);) {
     const char *num = p; /* the number's first digit */

@@ -146,13 +146,15 @@ Test(executors_sndfile, makes_it_louder_or_quieter, .init = setup, .fini = teard
       {"gain -6 dB", 0.125, "lowered the volume by 6.0 dB"},
       {"slow it down by 20%", 0.25, "played 0.80x"}, /* "down" alone changes no volume */
       {"fix the volume", 0.891, "normalised"},
+      {"turn tone.wav up", 0.499, "raised the volume by 6.0 dB"},
+      {"turn the recording down", 0.125, "lowered the volume by 6.0 dB"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512], *text = NULL;
     char *out = process(in, cases[i].asked, err, sizeof err, &text);
     cr_assert_not_null(out, "%s: %s", cases[i].asked, err);
     audio a = inspect(out);
-    cr_assert_float_eq(a.peak, cases[i].peak, 0.01, "%s: peak %g", cases[i].asked, a.peak);
+    cr_assert_float_eq(a.peak, cases[i].peak, 0.01, "%s: peak %g (%s)", cases[i].asked, a.peak, text);
     cr_assert(text && strstr(text, cases[i].said), "%s: %s", cases[i].asked, text);
     free(text);
     free(out);
@@ -285,7 +287,8 @@ Test(executors_sndfile, changes_the_speed_keeping_the_pitch, .init = setup, .fin
   } cases[] = {
       {"speed it up", 2.0 / 1.5},   {"play it at 2x", 1.0},
       {"slow it down by 20%", 2.5}, {"half speed", 4.0},
-      {"make it 25% faster", 1.6},
+      {"make it 25% faster", 1.6},  {"speed the recording up", 2.0 / 1.5},
+      {"speed tone.wav up 2x", 1.0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512], *text = NULL;
