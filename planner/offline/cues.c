@@ -102,9 +102,22 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char
   return 0;
 }
 
+/* "Speed the recording up", "slow music.wav down": where the particle (its stem `particle`) of a
+ * verb at j - 1 ends an object between them (a file, or "it", "the" and at most two words), + 1;
+ * else 0. */
+static size_t particle_after_object(const planner *p, size_t j, size_t b, const char *particle) {
+  bool object = j < b && (p->tok[j].kind == TK_RES || p->tok[j].det || off_is(p, j, W_REFERENCE));
+  for (size_t m = j + 1; object && m < b && m <= j + 3; m++)
+    if (p->tok[m].kind == TK_WORD && strcmp(p->tok[m].stem, particle) == 0)
+      return m + 1;
+    else if (p->tok[m].kind != TK_WORD || p->tok[m].det || p->tok[j].kind == TK_RES)
+      return 0;
+  return 0;
+}
+
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   const off_words *cls = p->lx->cls;
-  size_t k = 0, j = i, skipped = 0;
+  size_t k = 0, j = i, skipped = 0, end;
   while (k < ph->n && j < b) {
     const char *w = p->tok[j].stem;
     bool wdet = p->tok[j].det, pdet = (ph->det >> k) & 1u;
@@ -115,7 +128,10 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
                       off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true)) ||
                      (off_is(p, j, W_DEFINITE) && j + 1 < p->n_tok &&
                       (off_said_media(p, j + 1, j + 2) & off_res_types(p, false))));
-    if (k > 0 && ((ph->comma >> k) & 1u) && off_punct(p, j, ","))
+    if (k == 1 && ph->n == 2 && off_words_has(&cls[W_PARTICLE], ph->stems[1], true) &&
+        (end = particle_after_object(p, j, b, ph->stems[1])) > 0)
+      k++, j = end; /* "speed up" as "speed the recording up" */
+    else if (k > 0 && ((ph->comma >> k) & 1u) && off_punct(p, j, ","))
       j++; /* "people, places" written with its comma */
     else if (p->tok[j].kind != TK_WORD || p->tok[j].skip || p->tok[j].naming || existing ||
              (k == 0 && j > 0 && p->tok[j - 1].det && baton__has_suffix_ci(p->tok[j].word, "ied")))
