@@ -133,6 +133,9 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
       k++, j = end; /* "speed up" as "speed the recording up" */
     else if (k > 0 && ((ph->comma >> k) & 1u) && off_punct(p, j, ","))
       j++; /* "people, places" written with its comma */
+    else if (k == 1 && ph->n > 2 && p->tok[j].kind == TK_RES && p->res[p->tok[j].res].is_file &&
+             off_words_has(&cls[W_REFERENCE], ph->stems[k], false))
+      k++, j++; /* "give it a title" as "give photo.jpg a title" */
     else if (p->tok[j].kind != TK_WORD || p->tok[j].skip || p->tok[j].naming || existing ||
              (k == 0 && j > 0 && p->tok[j - 1].det && baton__has_suffix_ci(p->tok[j].word, "ied")))
       return 0; /* "a modified image", "the translated text": what a step made, not an ask */
