@@ -92,20 +92,29 @@ bool off_is_passage(const resource *r) {
   return (r->type & BATON__T_TEXT) && (r->is_file || r->turn || (!r->asked && words >= 8));
 }
 
+/* Is token i a quote giving the instruction ("my instruction: 'Add reverb.'"), not a text to work
+ * on? */
+static bool instruction_quote(const planner *p, size_t i, size_t a) {
+  size_t k = i > a && off_punct(p, i - 1, ":") ? i - 1 : i;
+  return !p->res[p->tok[i].res].is_file && k > a && off_is(p, k - 1, W_INSTRUCTION);
+}
+
 /* Types of the resources named in [a,b) but those it is to be saved as ("describe it and save it
- * as d.txt": no text to work on). */
-static unsigned kept_types(const planner *p, size_t a, size_t b) {
+ * as d.txt": no text to work on), and (`told`) quotes giving the instruction. */
+static unsigned kept_types(const planner *p, size_t a, size_t b, bool told) {
   unsigned kept = 0;
   for (size_t i = a; i < b; i++)
-    kept |= p->tok[i].kind == TK_RES && !off_saved_name(p, i, a) ? p->res[p->tok[i].res].type : 0;
+    kept |= p->tok[i].kind == TK_RES && !off_saved_name(p, i, a) &&
+                    (told || !instruction_quote(p, i, a)) ? p->res[p->tok[i].res].type : 0;
   return kept;
 }
 
 /* Task t's weighted feature sum for tokens [a,b) given avail (types earlier tasks or unclaimed
- * resources provide) and kept (kept_types), 0 if the keywords (their score: *kw_out) say too
+ * resources provide) and kept (kept_types; [0]: but instruction quotes, for a task taking no text but an
+ * instruction; not "check the grammar of my instructions: 'Q'"), 0 if the keywords (their score: *kw_out) say too
  * little. */
-static double task_score(const planner *p, size_t a, size_t b, unsigned avail, unsigned kept,
-                         size_t t, double *kw_out) {
+static double task_score(const planner *p, size_t a, size_t b, unsigned avail,
+                         const unsigned kept[2], size_t t, double *kw_out) {
   double kw = *kw_out = off_keyword_score(p, &p->cues[t], a, b), sc = 0;
   if (kw < p->lx->w[K_MIN_KEYWORD])
     return 0;
@@ -122,7 +131,8 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail, u
     at_hand = off_res_at(p, i, made) >= 0 &&
               (off_has_word(p, lo, i, W_AT_HAND) || off_has_word(p, lo, i, W_DEFINITE) ||
                off_has_word(p, i + 1, i + 3 < b ? i + 3 : b, W_AT_HAND));
-  unsigned own = (kept & ~(at_hand ? named : made)) | (video & BATON__T_VIDEO);
+  bool told = !(s->inputs & BATON__T_TEXT) && baton__csv_has(s->params, "instruction");
+  unsigned own = (kept[!told] & ~(at_hand ? named : made)) | (video & BATON__T_VIDEO);
   if (media_in && !((own | avail) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
   if (s->inputs & own)
@@ -162,7 +172,7 @@ static int highest(const planner *p, const double *scores, const double *kws, bo
 int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, double min,
                       int exclude, double *score_out) {
   double best_s, second_s, scores[OFF_MAX_TASKSPECS], kws[OFF_MAX_TASKSPECS];
-  unsigned kept = kept_types(p, a, b);
+  unsigned kept[2] = {kept_types(p, a, b, false), kept_types(p, a, b, true)};
   for (size_t t = 0; t < p->n_cues; t++)
     scores[t] = (int)t == exclude ? (kws[t] = 0) : task_score(p, a, b, avail, kept, t, &kws[t]);
   int best = highest(p, scores, kws, false, -1, 0, &best_s);
