@@ -49,10 +49,13 @@ size_t off_added_recording(const planner *p, size_t a, size_t b) {
   return 0;
 }
 
-/* Does st say to join ("combine", "a collage"), not name a joined result ("the combined audio")? */
+/* Does st say to join ("combine", "a collage", "side by side"), not name a joined result ("the
+ * combined audio")? */
 static bool joining_word(const planner *p, const step *st) {
   for (size_t i = st->a; i < st->b; i++)
-    if (off_is(p, i, W_JOINING) && !(i > st->a && off_is(p, i - 1, W_DEFINITE)))
+    if ((off_is(p, i, W_JOINING) && !(i > st->a && off_is(p, i - 1, W_DEFINITE))) ||
+        (i + 2 < st->b && off_is(p, i, W_BESIDE) && off_is(p, i + 1, W_PREPOSITION) &&
+         off_is(p, i + 2, W_BESIDE)))
       return true;
   return false;
 }
