@@ -30,9 +30,10 @@ int baton__pcm_pitch(baton__pcm *p, double semitones) {
   return baton__pcm_resample(p, rate);
 }
 
-static const char *const pitch_cues[] = {"pitch", "semitone", "octave", "half step", "half-step",
-                                         "deeper", "higher voice", "high-pitched", "chipmunk",
-                                         NULL};
+static const char *const pitch_cues[] = {"pitch",     "semitone", "octave",   "half step",
+                                         "half-step", "deeper",   "higher voice", "high-pitched",
+                                         "chipmunk",  "female",   "feminine", "woman",
+                                         "male",      "masculine", NULL}; /* "sound like a woman" */
 static const char *const pitch_kept[] = {"same pitch", "keep the pitch", "keeping the pitch",
                                          "changing the pitch", "preserve the pitch",
                                          "preserving the pitch", "original pitch", NULL};

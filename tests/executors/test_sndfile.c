@@ -636,6 +636,8 @@ Test(executors_sndfile, changes_the_pitch_keeping_the_speed, .init = setup, .fin
       {"make the voice deeper", 349.23, 2.0}, /* no number: a major third */
       {"give it a higher pitch, like a female voice", 554.37, 2.0},
       {"pitch it -3 semitones", 369.99, 2.0},
+      {"change the voice to sound like a woman", 554.37, 2.0}, /* a voice of the other sex */
+      {"make it sound like a male voice", 349.23, 2.0},
       {"speed it up 2x and lower the pitch 5 semitones", 329.63, 1.0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
