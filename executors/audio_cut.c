@@ -97,7 +97,8 @@ static baton__cut one_unit(const char *low, baton__cut c) {
   return c;
 }
 
-/* Words after a time's unit that make it the length to keep ("10 seconds long", "a 2-second clip"). */
+/* Words after a time's unit that make it the length to keep ("10 seconds long", "a 2-second
+ * clip"). */
 static const char *const cut_lengths[] = {"long",   "clip",    "excerpt",   "snippet", "sample",
                                           "preview", "audio", "recording", "version", NULL};
 

@@ -12,6 +12,7 @@
 #include "core/banned.h"
 
 #define IJ_MAX 9 /* pictures in one join: "image", then "image2" ... "image9" */
+#define IJ_MAX_INSTRUCTION 2048 /* bytes of the instruction read for the layout (vips.c's bound) */
 
 typedef enum { IJ_ROW, IJ_COLUMN, IJ_GRID } ij_layout;
 
@@ -32,9 +33,11 @@ static ij_layout ij_layout_of(const char *low, size_t n) {
 static int ij_normalise(VipsImage **img, bool alpha) {
   VipsImage *t[3] = {NULL, NULL, NULL};
   int rc = vips_colourspace(*img, &t[0], VIPS_INTERPRETATION_sRGB, NULL) ||
-           vips_cast_uchar(t[0], &t[1], NULL) ||
-           (alpha && !vips_image_hasalpha(t[1]) ? vips_addalpha(t[1], &t[2], NULL)
-                                                : (t[2] = g_object_ref(t[1]), 0));
+           vips_cast_uchar(t[0], &t[1], NULL);
+  if (rc == 0 && alpha && !vips_image_hasalpha(t[1]))
+    rc = vips_addalpha(t[1], &t[2], NULL);
+  else if (rc == 0)
+    t[2] = g_object_ref(t[1]);
   if (rc == 0) {
     g_object_unref(*img);
     *img = g_object_ref(t[2]);
@@ -131,7 +134,7 @@ int baton__vips_join(VipsImage **img, const baton__values *in, const char *instr
   VipsImage *imgs[IJ_MAX] = {g_object_ref(*img)}, *out = NULL;
   size_t n = ij_load_rest(in, imgs, load, env);
   int rc = n > 1 ? 0 : n ? 1 : -1, size = 0;
-  char low[256];
+  char low[IJ_MAX_INSTRUCTION + 1];
   ij_layout layout = ij_layout_of(baton__run_lower(instr, low, sizeof low), n);
   if (rc == 0 && ij_arrange(imgs, n, layout, &out, &size) != 0)
     rc = baton__run_fail(env, "libvips failed joining the pictures: %s", vips_error_buffer());

@@ -660,6 +660,9 @@ static bool held_here(const planner *p, size_t i, size_t b) {
  * at most two words, naming no file but one it is to be like), or 0. Not "find the faces in x.jpg".
  */
 static size_t searches_web(const planner *p, const step *st) {
+  bool file = false; /* of its own ("information about 'X'" names what to seek) */
+  for (size_t j = st->a; j < st->b; j++)
+    file |= p->tok[j].kind == TK_RES && p->res[p->tok[j].res].is_file;
   for (size_t i = st->a; i < st->b; i++) {
     size_t k = i + 1, words = 0;
     while (k < st->b && (off_is(p, k, W_US) || off_is(p, k, W_PREPOSITION)))
@@ -670,10 +673,8 @@ static size_t searches_web(const planner *p, const step *st) {
     bool like = false;
     for (; k < st->b && words < 3 && !off_is(p, k, W_SOUGHT) && p->tok[k].kind == TK_WORD; k++)
       words++, like |= off_is(p, k, W_ALIKE);
-    bool file = false; /* of its own ("information about 'X'" names what to seek) */
-    for (size_t j = st->a; !like && j < st->b; j++)
-      file |= p->tok[j].kind == TK_RES && p->res[p->tok[j].res].is_file;
-    if (k < st->b && words < 3 && off_is(p, k, W_SOUGHT) && !file && !held_here(p, k + 1, st->b))
+    if (k < st->b && words < 3 && off_is(p, k, W_SOUGHT) && (like || !file) &&
+        !held_here(p, k + 1, st->b))
       return i + 1;
   }
   return 0;
@@ -683,7 +684,7 @@ static size_t searches_web(const planner *p, const step *st) {
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
   size_t search = searches_web(p, st); /* "... and find related images": the words before stay */
-  p->searched |= search;
+  p->searched |= search != 0;
   st->b = search ? search - 1 - (search > st->a + 1 && off_is(p, search - 2, W_JOINER)) : st->b;
   if (st->b <= st->a || (last < 0 && saves_earlier(p, st)))
     return false;

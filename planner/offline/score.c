@@ -110,9 +110,9 @@ static unsigned kept_types(const planner *p, size_t a, size_t b, bool told) {
 }
 
 /* Task t's weighted feature sum for tokens [a,b) given avail (types earlier tasks or unclaimed
- * resources provide) and kept (kept_types; [0]: but instruction quotes, for a task taking no text but an
- * instruction; not "check the grammar of my instructions: 'Q'"), 0 if the keywords (their score: *kw_out) say too
- * little. */
+ * resources provide) and kept (kept_types; [0] without instruction quotes, for a task taking an
+ * instruction and no text: not "check the grammar of my instructions: 'Q'"), 0 if the keywords
+ * (their score: *kw_out) say too little. */
 static double task_score(const planner *p, size_t a, size_t b, unsigned avail,
                          const unsigned kept[2], size_t t, double *kw_out) {
   double kw = *kw_out = off_keyword_score(p, &p->cues[t], a, b), sc = 0;

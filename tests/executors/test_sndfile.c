@@ -154,7 +154,8 @@ Test(executors_sndfile, makes_it_louder_or_quieter, .init = setup, .fini = teard
     char *out = process(in, cases[i].asked, err, sizeof err, &text);
     cr_assert_not_null(out, "%s: %s", cases[i].asked, err);
     audio a = inspect(out);
-    cr_assert_float_eq(a.peak, cases[i].peak, 0.01, "%s: peak %g (%s)", cases[i].asked, a.peak, text);
+    cr_assert_float_eq(a.peak, cases[i].peak, 0.01, "%s: peak %g (%s)", cases[i].asked, a.peak,
+                       text);
     cr_assert(text && strstr(text, cases[i].said), "%s: %s", cases[i].asked, text);
     free(text);
     free(out);

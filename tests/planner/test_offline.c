@@ -370,7 +370,7 @@ Test(planner_offline, says_it_does_not_download_when_only_the_web_is_asked_for) 
                           "Search for information about 'climate change'",
                           "I need to find an image of a beautiful sunset.",
                           "Please help me find a similar image to a.jpg.",
-                          "I have an image a.jpg and I want to find similar images on the internet."};
+                          "I have a.jpg and I want to find similar images on the internet."};
   for (size_t i = 0; i < 5; i++) {
     baton__graph g;
     char err[320] = "";
