@@ -53,14 +53,19 @@ static void teardown(void) {
   free(g_src);
 }
 
-/* Runs an instruction on the image; returns the output path, which ends in
- * `suffix` (caller frees), or NULL with err filled. */
-static char *transform_as(const char *image, const char *instruction, const char *suffix,
-                          char *err, size_t errlen) {
+/* Runs an instruction on pictures[0], with pictures[1..n) as "image2"...; returns the output path,
+ * which ends in `suffix` (caller frees), with what was done in `said`; or NULL with the reason in
+ * `said`. */
+static char *run_on(const char *const *pictures, size_t n, const char *instruction,
+                    const char *suffix, char *said, size_t saidlen) {
   baton__values in, out;
   memset(&in, 0, sizeof in);
   memset(&out, 0, sizeof out);
-  cr_assert_eq(baton__values_add(&in, "image", BATON__T_IMAGE, image), 0);
+  char name[16];
+  for (size_t i = 0; i < n; i++) {
+    baton__fmt(name, sizeof name, i ? "image%zu" : "image", i + 1);
+    cr_assert_eq(baton__values_add(&in, name, BATON__T_IMAGE, pictures[i]), 0);
+  }
   cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
   baton__exec_env env = {.workspace = g_dir, .file_prefix = "task1", .cancel = &g_cancel,
                          .file_format = g_format};
@@ -74,13 +79,19 @@ static char *transform_as(const char *image, const char *instruction, const char
     path = baton__strdup(v->data);
     const baton__value *t = baton__values_get(&out, "text");
     cr_assert(t && t->data[0], "no description of what was done");
+    baton__fmt(said, saidlen, "%s", t->data);
   } else {
     cr_assert_neq(env.err[0], '\0', "failure without a message");
+    baton__fmt(said, saidlen, "%s", env.err);
   }
-  baton__fmt(err, errlen, "%s", env.err);
   baton__values_release(&in);
   baton__values_release(&out);
   return path;
+}
+
+static char *transform_as(const char *image, const char *instruction, const char *suffix,
+                          char *err, size_t errlen) {
+  return run_on(&image, 1, instruction, suffix, err, errlen);
 }
 
 static char *transform(const char *image, const char *instruction, char *err, size_t errlen) {
@@ -378,30 +389,9 @@ static char *save_flat(const char *name, int w, int h, int bands, double level, 
   return path;
 }
 
-/* Runs an instruction on pictures[0] with pictures[1..n) as "image2"...; as transform(). */
-static char *join(const char *const *pictures, size_t n, const char *instruction, char *err,
-                  size_t errlen) {
-  baton__values in, out;
-  memset(&in, 0, sizeof in);
-  memset(&out, 0, sizeof out);
-  char name[16];
-  for (size_t i = 0; i < n; i++) {
-    baton__fmt(name, sizeof name, i ? "image%zu" : "image", i + 1);
-    cr_assert_eq(baton__values_add(&in, name, BATON__T_IMAGE, pictures[i]), 0);
-  }
-  cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
-  baton__exec_env env = {.workspace = g_dir, .file_prefix = "task1", .cancel = &g_cancel};
-  char *path = NULL;
-  if (vp()->run(g_state, "image-to-image", &in, &env, &out) == 0) {
-    path = baton__strdup(baton__values_get(&out, "image")->data);
-    baton__fmt(err, errlen, "%s", baton__values_get(&out, "text")->data); /* what was done */
-  } else {
-    cr_assert_neq(env.err[0], '\0', "failure without a message");
-    baton__fmt(err, errlen, "%s", env.err);
-  }
-  baton__values_release(&in);
-  baton__values_release(&out);
-  return path;
+static char *join(const char *const *pictures, size_t n, const char *instruction, char *said,
+                  size_t saidlen) {
+  return run_on(pictures, n, instruction, ".png", said, saidlen);
 }
 
 Test(executors_vips, joins_pictures_side_by_side_at_the_smallest_height_with_alpha, .init = setup,
