@@ -109,9 +109,12 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
     /* "... into s.txt": its words end before "into" where i ends them (not "to f.txt in French") */
     bool into = !w && writes_file(p, st, s, i);
     bool named = c || into || names_output(p, st, i) || off_saved_name(p, i, st->a + 2);
+    bool renamed = i >= st->a + 2 && off_is(p, i - 1, W_NAMING) && /* "a copy of x.png called */
+                   p->tok[i - 2].kind == TK_RES; /* y.png": named after what it is made from */
     w = into && (i + 1 == st->b || p->tok[i + 1].kind == TK_PUNCT) ? i - 1 : w;
     if (off_res_at(p, i, made | (w || into ? BATON__T_TEXT | BATON__T_JSON : 0)) >= 0 &&
-        (names_joined(p, st, i) || (named && (w || into || off_res_at(p, i, s->inputs) < 0))))
+        (names_joined(p, st, i) || renamed ||
+         (named && (w || into || off_res_at(p, i, s->inputs) < 0))))
       p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1,
       st->b = w ? w - off_is(p, w - 1, W_JOINER) : st->b;
     else if (off_res_at(p, i, s->inputs) >= 0)
