@@ -153,7 +153,8 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
     else
       return 0;
   }
-  return k == ph->n ? j - i : 0;
+  bool det_last = k == ph->n && ((ph->det >> (k - 1)) & 1u); /* "make the | photo.jpg brighter": */
+  return k == ph->n && !(det_last && j < b && p->tok[j].kind == TK_RES) ? j - i : 0; /* its file */
 }
 
 /* Does a phrase of over `words` words of a task but `own` (NULL: any) match from [a,i] over [i,i+n)
