@@ -670,12 +670,16 @@ static size_t searches_web(const planner *p, const step *st) {
     size_t k = i + 1, words = 0;
     while (k < st->b && (off_is(p, k, W_US) || off_is(p, k, W_PREPOSITION)))
       k++; /* "find me", "search for" */
+    if (i >= st->a + 2 && off_is(p, i, W_SEARCHING) && off_is(p, i - 1, W_SOUGHT) &&
+        off_is(p, i - 2, W_ALIKE))
+      return i + 1; /* "a similar image search" */
     if (!off_is(p, i, W_SEARCHING) || (k < st->b && off_is(p, k, W_DEFINITE)))
       continue;
     k += k < st->b && p->tok[k].det;
     bool like = false;
     for (; k < st->b && words < 3 && !off_is(p, k, W_SOUGHT) && p->tok[k].kind == TK_WORD; k++)
       words++, like |= off_is(p, k, W_ALIKE);
+    like |= k + 1 < st->b && off_is(p, k + 1, W_ALIKE); /* "images similar to x.jpg" */
     if (k < st->b && words < 3 && off_is(p, k, W_SOUGHT) && (like || !file) &&
         !held_here(p, k + 1, st->b))
       return i + 1;

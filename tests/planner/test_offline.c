@@ -370,8 +370,10 @@ Test(planner_offline, says_it_does_not_download_when_only_the_web_is_asked_for) 
                           "Search for information about 'climate change'",
                           "I need to find an image of a beautiful sunset.",
                           "Please help me find a similar image to a.jpg.",
-                          "I have a.jpg and I want to find similar images on the internet."};
-  for (size_t i = 0; i < 5; i++) {
+                          "I have a.jpg and I want to find similar images on the internet.",
+                          "Please search for images similar to a.jpg",
+                          "I would like you to perform a similar image search using a.jpg."};
+  for (size_t i = 0; i < 7; i++) {
     baton__graph g;
     char err[320] = "";
     cr_assert_eq(plan_alone(search[i], &g, err, sizeof err), -1, "'%s' was planned", search[i]);
