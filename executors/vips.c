@@ -429,7 +429,7 @@ static int vp_light(VipsImage *in, VipsImage **out, const vp_step *st) {
  * what it does. `apply` reads in (borrowed) and writes *out; 0, -1 (libvips
  * failed) or VP_EXPLAINED. */
 typedef struct vp_rule {
-  const char *const cues[15];
+  const char *const cues[16];
   int (*apply)(VipsImage *in, VipsImage **out, const vp_step *st);
 } vp_rule;
 
@@ -442,7 +442,8 @@ static const vp_rule vp_rules[OP_N] = {
                   "monochrome", "b&w", "black n white", "black & white", "desaturate", NULL},
                  vp_gray},
     [OP_RESIZE] = {{"resize", "scale", "rescale", "shrink", "enlarge", "upscale", "downscale",
-                    "thumbnail", "smaller", "bigger", "larger", "half", "double", "twice", NULL},
+                    "thumbnail", "smaller", "bigger", "larger", "half", "double", "twice as big",
+                    "twice as large", NULL},
                    vp_resize},
     [OP_ROTATE] = {{"rotate", "rotation", "upside down", NULL}, vp_rotate},
     [OP_FLIP] = {{"flip", "mirror", "mirrored", NULL}, vp_flip},
