@@ -32,6 +32,12 @@ int baton__values_add_own(baton__values *vs, const char *name, unsigned type, ch
 const baton__value *baton__values_get(const baton__values *vs, const char *name);
 /* First value of that type, or NULL. */
 const baton__value *baton__values_get_type(const baton__values *vs, unsigned type);
+/* A second or further picture or recording to join ("image2", "audio3"), or NULL. */
+const baton__value *baton__values_joined(const baton__values *vs);
+/* For an executor taking one file of a kind: 0 when vs holds no file to join to it, else -1 with
+ * err saying so and which local executor joins (the runtime then tries the next model). */
+int baton__values_refuse_join(const baton__values *vs, const char *model, char *err,
+                              size_t errlen);
 void baton__values_release(baton__values *vs);
 
 struct baton__pool; /* net/pool.h */

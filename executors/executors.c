@@ -116,6 +116,29 @@ const baton__value *baton__values_get_type(const baton__values *vs, unsigned typ
   return NULL;
 }
 
+const baton__value *baton__values_joined(const baton__values *vs) {
+  for (size_t i = 0; vs && i < vs->n; i++) {
+    const char *n = vs->v[i].name;
+    size_t len = n ? strlen(n) : 0;
+    if (len > 1 && n[len - 1] >= '2' && n[len - 1] <= '9' &&
+        (vs->v[i].type & (BATON__T_IMAGE | BATON__T_AUDIO)))
+      return &vs->v[i];
+  }
+  return NULL;
+}
+
+int baton__values_refuse_join(const baton__values *vs, const char *model, char *err,
+                              size_t errlen) {
+  const baton__value *more = baton__values_joined(vs);
+  if (!more)
+    return 0;
+  bool picture = more->type & BATON__T_IMAGE;
+  baton__fmt(err, errlen, "%s takes one %s, not \"%s\" too: joining %s runs on the local %s "
+             "executor", model ? model : "this model", picture ? "picture" : "recording",
+             more->name, picture ? "pictures" : "recordings", picture ? "vips" : "sndfile");
+  return -1;
+}
+
 void baton__values_release(baton__values *vs) {
   if (!vs)
     return;

@@ -516,6 +516,8 @@ static int hf_run(void *state, const char *task, const baton__values *in, baton_
     baton__fmt(env->err, sizeof env->err, "set HF_TOKEN to use Hugging Face models");
     return -1;
   }
+  if (baton__values_refuse_join(in, env->model, env->err, sizeof env->err) != 0)
+    return -1;
   hf_call c = {.t = baton__hf_task_find(task), .task = task, .in = in, .env = env,
                .t0 = baton__now_ms(), .total = env->timeout_ms > 0 ? env->timeout_ms : 0};
   if (baton__hf_build_request(c.t, task, in, env, false, &c.req) != 0)

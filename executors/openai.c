@@ -68,6 +68,8 @@ static int oai_run(void *state, const char *task, const baton__values *in, baton
                env->model ? env->model : task, why);
     return -1;
   }
+  if (baton__values_refuse_join(in, env->model, env->err, sizeof env->err) != 0)
+    return -1;
   if (!env->pool || !env->model) {
     baton__fmt(env->err, sizeof env->err, "no model server is configured for %s",
                env->model ? env->model : task);

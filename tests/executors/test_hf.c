@@ -453,6 +453,25 @@ Test(executors_hf, zero_shot_without_labels_fails_before_calling) {
   fx_close(&f);
 }
 
+Test(executors_hf, refuses_pictures_or_recordings_to_join_before_calling) {
+  fixture f;
+  fx_open(&f);
+  cr_assert_eq(baton__values_add(&f.in, "image", BATON__T_IMAGE, "/tmp/a.png"), 0);
+  cr_assert_eq(baton__values_add(&f.in, "image2", BATON__T_IMAGE, "/tmp/b.png"), 0);
+  cr_assert_neq(fx_run(&f, "image-to-image"), 0);
+  cr_assert(strstr(f.env.err, "org/model-x takes one picture, not \"image2\" too") &&
+                strstr(f.env.err, "local vips executor"),
+            "%s", f.env.err);
+  baton__values_release(&f.in);
+  cr_assert_eq(baton__values_add(&f.in, "audio", BATON__T_AUDIO, "/tmp/a.wav"), 0);
+  cr_assert_eq(baton__values_add(&f.in, "audio3", BATON__T_AUDIO, "/tmp/c.wav"), 0);
+  cr_assert_neq(fx_run(&f, "audio-to-audio"), 0);
+  cr_assert(strstr(f.env.err, "one recording") && strstr(f.env.err, "sndfile"), "%s",
+            f.env.err);
+  cr_assert_eq(fake_http_request_count(f.srv), 0);
+  fx_close(&f);
+}
+
 Test(executors_hf, retries_once_without_parameters_the_model_does_not_use) {
   fixture f;
   fx_open(&f);

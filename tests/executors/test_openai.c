@@ -586,6 +586,22 @@ Test(executors_openai, image_editing_on_localai_says_it_has_no_edits_route) {
   fx_close(&f);
 }
 
+Test(executors_openai, refuses_pictures_to_join_before_calling_the_server) {
+  fixture f;
+  fx_open(&f, FM_SDCPP, "sd-cpp-local", "image-to-image");
+  char *p = png_file(&f);
+  arg(&f, "image", p);
+  cr_assert_eq(baton__values_add(&f.in, "image2", BATON__T_IMAGE, p), 0);
+  arg(&f, "instruction", "stitch them together");
+  cr_assert_neq(fx_run(&f, "image-to-image"), 0);
+  cr_assert(strstr(f.env.err, "sd-cpp-local takes one picture") &&
+                strstr(f.env.err, "local vips executor"),
+            "%s", f.env.err);
+  cr_assert_eq(fake_http_request_count(fm_http(f.fm[0])), 0, "the server was called");
+  free(p);
+  fx_close(&f);
+}
+
 /* ---- embeddings ----------------------------------------------------------------------- */
 
 Test(executors_openai, sentence_similarity_is_the_cosine_against_each_sentence) {
