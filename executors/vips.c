@@ -718,7 +718,7 @@ static int vp_run(void *state, const char *task, const baton__values *in, baton_
   vp_op ops[VP_MAX_OPS];
   size_t nops = 0;
   const char *ext = NULL;
-  bool joins = baton__values_get(in, "image2") != NULL; /* a second picture: join them */
+  bool joins = baton__values_joined(in) != NULL; /* a second picture: join them */
   VipsImage *img = vp_parse(instr, joins, &tk, ops, &nops, &ext, env) == 0 ? vp_load(image, env)
                                                                             : NULL;
   baton__sb desc;
