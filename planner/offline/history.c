@@ -40,7 +40,8 @@ static int remember(planner *p, size_t first, const origin *o, bool is_file, con
   int k = off_add_resource(p, type, v, len, is_file);
   if (k >= 0)
     p->last_turn = p->res[k].turn = o->turn, p->res[k].maker = o->maker,
-    p->res[k].lang = is_file ? NULL : o->lang;
+    p->res[k].lang = is_file ? NULL : o->lang,
+    p->res[k].answer = o->maker && off_answers(p, o->maker - 1);
   bool askable = o->maker && p->asked && strlen(p->asked) <= OFF_MAX_REQUEST; /* planned again */
   if (k >= 0 && askable && !(p->res[k].asked_by = baton__strdup(p->asked)))
     return -1;
@@ -133,6 +134,26 @@ static int own_file(const planner *p, int turn, unsigned type, const bool *taken
 bool off_marks_found(const planner *p) {
   return p->asked && off_has_word(p, 0, p->n_tok, W_MARKING) &&
          off_has_word(p, 0, p->n_tok, W_PLURAL) && !off_own_types(p, 0, p->n_tok);
+}
+
+bool off_follows_answer(planner *p) {
+  bool answered = false, asks = off_asks_about(p);
+  for (size_t i = 0; i < p->n_res; i++)
+    if (!p->res[i].turn)
+      return false; /* a file or quote of its own */
+    else
+      answered |= p->res[i].turn == p->last_turn && p->res[i].answer;
+  for (const step *st = p->steps; answered && st < p->steps + p->n_steps; st++)
+    asks |= !st->context && (off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b));
+  if (!answered || !asks)
+    return false;
+  p->last_turn = 0;
+  for (resource *r = p->res; r < p->res + p->n_res; r++) /* a document's reader: one again */
+    p->image_kind = r->answer && off_is_role(p, r->maker - 1, R_READ_DOCUMENT) ? IMG_DOCUMENT
+                                                                               : p->image_kind,
+    r->type = r->answer ? 0 : r->type, p->last_turn = r->type && r->turn > p->last_turn ? r->turn
+                                                                                   : p->last_turn;
+  return true;
 }
 
 char *off_asked_again(const planner *p) {

@@ -114,6 +114,7 @@ typedef struct {
   int reader;      /* the graph task (id + 1) that read it into text for a step, or 0 */
   const char *lang; /* an earlier turn's text: its language, when the turn said (a lexicon code) */
   int maker;       /* an earlier turn's output: the cue (index + 1) of the task that made it; 0 */
+  bool answer;     /* ... made by a task answering a question (off_answers) */
   char *asked_by;  /* ... and then the request that turn answered (owned), or NULL */
 } resource;
 
@@ -158,6 +159,7 @@ typedef struct {
   char *asked;    /* the newest earlier user message (history.c), owned */
   int again_turn; /* the turn of a repeat after it ("do the same for b.png"), 0 if none */
   bool searched;  /* a step asks to search the web ("find a video on X"): no task (recognise.c) */
+  bool follows;   /* a question following up an earlier answer (off_follows_answer) */
   const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   bool marks[OFF_MAX_TASKS]; /* task k shows what it finds on its picture ("... and blur them") */
   const off_lexicon *lx;
@@ -202,6 +204,10 @@ int off_add_history(planner *p, const char *messages_json);
 char *off_asked_again(const planner *p);
 /* "Blur them" after "find the faces in x.jpg": how to show what the last request found. */
 bool off_marks_found(const planner *p);
+/* "Who signed it?" after "what is the date on sign.png?": does the request, naming nothing of its
+ * own, put a question after a turn that answered one? Then it asks what that question asked about:
+ * earlier turns' answers are set aside (typed 0) and p->last_turn is the newest turn left. */
+bool off_follows_answer(planner *p);
 
 /* ---- cues.c */
 int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable);
@@ -236,6 +242,13 @@ static inline int off_cue_index(const planner *p, const baton__taskspec *s) {
   return (int)(s - p->cues[0].spec);
 }
 static inline bool off_is_role(const planner *p, int t, off_role r) { return p->role[r] == t; }
+/* Does task t answer questions (the roles READ_DOCUMENT to ASK_TABLE, in a row)? */
+static inline bool off_answers(const planner *p, int t) {
+  for (int r = R_READ_DOCUMENT; r <= R_ASK_TABLE; r++)
+    if (off_is_role(p, t, (off_role)r))
+      return true;
+  return false;
+}
 
 /* ---- rewrite.c */
 void off_find_kinds(planner *p);

@@ -357,7 +357,7 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
   bool sought = direct || (own && p->n_steps == 1 && !off_has_word(p, st->a, st->b, W_READING) &&
                            (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, st->a, W_WH)));
-  if (asked >= 0 || off_asks_about(p) || (!sought && !off_asks_question(p, st->a, st->b)))
+  if (asked >= 0 || (off_asks_about(p) && !p->follows) || (!sought && !off_asks_question(p, st->a, st->b)))
     return asked;
   /* "is 'a' similar to 'b'?", "are 'a' and 'b' the same?" */
   if (off_count_res(p, st->a, st->b, BATON__T_TEXT) == 2 && off_is(p, st->a, W_IS_ARE) &&
@@ -534,14 +534,6 @@ static bool marks_asked(planner *p, step *st, int last) {
   return true;
 }
 
-/* Does task t answer questions (the roles READ_DOCUMENT to ASK_TABLE, in a row)? */
-static bool answers(const planner *p, int t) {
-  for (int r = R_READ_DOCUMENT; r <= R_ASK_TABLE; r++)
-    if (off_is_role(p, t, (off_role)r))
-      return true;
-  return false;
-}
-
 /* "How many cars are in x.jpg? Segment it and answer my question": "my question", "the question"
  * ending a step that answers it and names nothing of its own is one an earlier step put. */
 static bool answered_before(const planner *p, const step *st, int last) {
@@ -549,7 +541,7 @@ static bool answered_before(const planner *p, const step *st, int last) {
   while (e > st->a && p->tok[e - 1].kind == TK_PUNCT)
     e--;
   if (last < 0 || e < st->a + 2 || !off_is(p, e - 1, W_QUESTION) || !p->tok[e - 2].det ||
-      off_own_types(p, st->a, st->b) || !answers(p, st->task))
+      off_own_types(p, st->a, st->b) || !off_answers(p, st->task))
     return false;
   for (const step *q = p->steps; q < st; q++)
     if (q->task >= 0 && !q->context && (off_is_question(p, q->a, q->b) ||
@@ -804,7 +796,7 @@ static int nothing_planned(planner *p) {
 static bool ask_quoted(planner *p) {
   bool asked = false, picture = off_res_types(p, false) & BATON__T_IMAGE, passage = false;
   for (size_t s = 0; s < p->n_steps; s++)
-    if (answers(p, p->steps[s].task))
+    if (off_answers(p, p->steps[s].task))
       return false;
   for (step *q = p->steps; q < p->steps + p->n_steps; q++)
     for (size_t i = q->a; i < q->b; i++) {
@@ -842,6 +834,7 @@ static bool saved_only(planner *p) {
 int off_recognise(planner *p) {
   if (off_marks_found(p)) /* planned with the last request (plan.c) */
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
+  p->follows = off_follows_answer(p);
   int last = -1;
   for (size_t s = 0; s < p->n_steps; s++) {
     unsigned produced = 0; /* by the steps before s (one may have given its task to a later) */
