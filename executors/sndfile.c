@@ -1,4 +1,4 @@
-/* sndfile.c — the "audio-to-audio" executor: join recordings, keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed or the pitch, add an echo, fade in or out, reverse, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
+/* sndfile.c — the "audio-to-audio" executor: join recordings, keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed or the pitch, add an echo, fade in or out, reverse, loop, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -14,6 +14,7 @@
 #include "executors/audio_cut.h"
 #include "executors/audio_denoise.h"
 #include "executors/audio_echo.h"
+#include "executors/audio_loop.h"
 #include "executors/audio_fade.h"
 #include "executors/audio_io.h"
 #include "executors/audio_join.h"
@@ -40,7 +41,8 @@
   "voice.wav with music.wav as background music\": the background 15 dB under the voice), " \
   "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), "                               \
   "keep or cut out a part (\"the first 10 seconds\", \"from 1:00 to 1:30\"), make it "      \
-  "louder or quieter (\"6 dB quieter\"), add an echo, fade in or out, reverse (play backwards)"
+  "louder or quieter (\"6 dB quieter\"), add an echo, fade in or out, reverse (play backwards), " \
+  "loop (\"3 times\")"
 
 enum {
   SF_TRIM = 1,
@@ -56,6 +58,7 @@ enum {
   SF_ECHO = 1024,
   SF_FADE = 2048,
   SF_REVERSE = 4096,
+  SF_LOOP = 8192,
 };
 
 /* A sample rate named in the text: "16000", "16 kHz", "44.1khz", "22050 hz". 0 if none. */
@@ -77,9 +80,10 @@ static const char *const sf_double[] = {"twice as fast", "double speed", "double
 static const char *const sf_speed[] = {"speed", "tempo", "play", NULL}; /* with a factor */
 static const char *const sf_half[] = {"half speed", "half the speed", "half as fast", NULL};
 
-/* The speed asked for: a factor ("1.5x", "2 times"), a percentage ("20% faster"), "half speed",
- * "twice as fast", or no number: "speed up" 1.5, "slow down" 0.75. 0 when none is asked for. */
-static double find_speed(const char *low) {
+/* The speed asked for: a factor ("1.5x", "2 times"; not in a loop: "play it 3 times in a row"), a
+ * percentage ("20% faster"), "half speed", "twice as fast", or no number: "speed up" 1.5, "slow
+ * down" 0.75. 0 when none is asked for. */
+static double find_speed(const char *low, bool looped) {
   bool up = baton__run_any_word(low, sf_faster, false) || baton__run_verb_apart(low, "speed", "up");
   bool down = baton__run_any_word(low, sf_slower, false);
   if (baton__run_any_word(low, sf_half, false))
@@ -92,7 +96,8 @@ static double find_speed(const char *low) {
   for (const char *p = low, *end; baton__run_next_number(low, &p, &v, &end);) {
     if (*end == '%' && (up || down))
       return up ? 1.0 + v / 100.0 : 1.0 - v / 100.0;
-    if ((*end == 'x' && !isalnum((unsigned char)end[1])) || strncmp(end, "times", 5) == 0)
+    if (!looped && ((*end == 'x' && !isalnum((unsigned char)end[1])) ||
+                    strncmp(end, "times", 5) == 0))
       return down && v > 1.0 ? 1.0 / v : v; /* "slow it down 2x" */
   }
   return up ? 1.5 : down ? 0.75 : 0;
@@ -231,6 +236,7 @@ typedef struct sf_plan {
   baton__cut cut;  /* with SF_CUT */
   bool hiss;       /* with SF_DENOISE: a low-pass against hiss too */
   bool fade_in, fade_out; /* with SF_FADE */
+  int loop;        /* with SF_LOOP: times played in all */
   bool defaulted; /* it named nothing known, so SF_NORMALISE */
 } sf_plan;
 
@@ -252,7 +258,9 @@ static sf_plan sf_parse(const char *instr, const char *format) {
   plan.gain_db = find_gain(words);
   if (plan.gain_db != 0) /* "turn the volume down": a change, not the peak at -1 dBFS */
     plan.ops = (plan.ops | SF_GAIN) & ~(strstr(words, "normali") ? 0u : SF_NORMALISE);
-  plan.speed = find_speed(low);
+  plan.loop = baton__loop_parse(words);
+  plan.ops |= plan.loop ? SF_LOOP : 0;
+  plan.speed = find_speed(low, plan.loop != 0);
   if (plan.speed > 0 && plan.speed != 1.0)
     plan.ops |= SF_TEMPO;
   baton__fade_parse(words, &plan.fade_in, &plan.fade_out);
@@ -349,6 +357,19 @@ static int sf_denoise(baton__pcm *pcm, const sf_plan *plan, baton__sb *desc) {
   return 0;
 }
 
+/* Plays the recording `times` in all; 0, or -1 with why set. */
+static int sf_loop(baton__pcm *pcm, int times, baton__sb *desc, char *why, size_t whylen) {
+  int rc = baton__pcm_loop(pcm, times);
+  if (rc == -2)
+    baton__fmt(why, whylen, "played %d times the recording would be longer than %.0f s", times,
+               BATON__PCM_MAX_SECONDS);
+  else if (rc != 0)
+    baton__fmt(why, whylen, "out of memory looping the recording");
+  else
+    baton__sb_addf(desc, "looped: played %d times in all, one after another; ", times);
+  return rc == 0 ? 0 : -1;
+}
+
 /* Applies the plan's operations in a fixed order, describing each into desc. NULL, or why it
  * stopped ("out of memory", "cancelled", a part to keep that is not there) in why. */
 static const char *sf_process(baton__pcm *pcm, const sf_plan *plan, baton__sb *desc,
@@ -393,6 +414,8 @@ static const char *sf_process(baton__pcm *pcm, const sf_plan *plan, baton__sb *d
   }
   if (plan->ops & SF_REVERSE)
     baton__pcm_reverse(pcm), baton__sb_adds(desc, "reversed (plays backwards); ");
+  if (plan->ops & SF_LOOP && sf_loop(pcm, plan->loop, desc, why, whylen) != 0)
+    return why;
   if (plan->ops & SF_ECHO && sf_echo(pcm, desc) != 0)
     return "out of memory adding the echo";
   for (int out = 0; plan->ops & SF_FADE && out < 2; out++)
@@ -557,6 +580,9 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
                                plan.speed <= BATON__PCM_MAX_SPEED))
     return baton__run_fail(env, "a speed of %gx is out of range: from %gx to %gx", plan.speed,
                            BATON__PCM_MIN_SPEED, BATON__PCM_MAX_SPEED);
+  if (plan.loop > BATON__LOOP_MAX)
+    return baton__run_fail(env, "a loop of %d times is out of range: at most %d", plan.loop,
+                           BATON__LOOP_MAX);
   if (fabs(plan.gain_db) > SF_MAX_GAIN_DB)
     return baton__run_fail(env, "a volume change of %g dB is out of range: at most %g dB either "
                            "way", plan.gain_db, SF_MAX_GAIN_DB);

@@ -1,4 +1,4 @@
-/* test_sndfile.c — the libsndfile audio-to-audio executor: normalise, trim silence, resample, mono, FLAC input, speed, format conversion, noise reduction, reversal, errors. */
+/* test_sndfile.c — the libsndfile audio-to-audio executor: normalise, trim silence, resample, mono, FLAC input, speed, format conversion, noise reduction, reversal, loops, errors. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include "executors/audio_cut.h"
 #include "executors/audio_echo.h"
 #include "executors/audio_fade.h"
+#include "executors/audio_loop.h"
 #include "executors/executor.h"
 #include "support/support.h"
 
@@ -783,6 +784,60 @@ Test(executors_sndfile, plays_a_recording_backwards, .init = setup, .fini = tear
   cr_expect(diff < 0.01, "not the recording backwards: off by %.3f", diff);
   cr_expect(text && strstr(text, "reversed"), "%s", text ? text : "");
   free(a), free(b), free(text), free(out), free(in);
+}
+
+Test(executors_sndfile, reads_how_many_times_to_loop) {
+  static const struct {
+    const char *said;
+    int times;
+  } cases[] = {
+      {"loop music.wav 3 times", 3},          {"repeat it twice", 2},
+      {"play it four times in a row", 4},     {"loop it", BATON__LOOP_DEFAULT},
+      {"put it on repeat 5x", 5},             {"loop it 250 times", 250},
+      {"speed it up 2 times", 0},             {"play it at 3x", 0},
+      {"someone times it: loop it", BATON__LOOP_DEFAULT},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    int n = baton__loop_parse(cases[i].said);
+    cr_expect_eq(n, cases[i].times, "%s: %d", cases[i].said, n);
+  }
+}
+
+Test(executors_sndfile, loops_frames_keeping_channels_together) {
+  baton__pcm p = {.s = malloc(4 * sizeof(float)), .frames = 2, .channels = 2, .rate = 10};
+  cr_assert_not_null(p.s);
+  static const float two[] = {1, -1, 2, -2};
+  memcpy(p.s, two, sizeof two);
+  cr_assert_eq(baton__pcm_loop(&p, 3), 0);
+  cr_assert_eq(p.frames, 6);
+  for (size_t i = 0; i < 12; i++)
+    cr_expect_float_eq(p.s[i], two[i % 4], 1e-9, "sample %zu: %g", i, p.s[i]);
+  cr_expect_eq(baton__pcm_loop(&p, 0), -1, "no play at all");
+  p.rate = 1; /* 6 s: a loop past the longest recording is refused and changes nothing */
+  cr_expect_eq(baton__pcm_loop(&p, (int)(BATON__PCM_MAX_SECONDS / 6) + 1), -2);
+  cr_expect_eq(p.frames, 6);
+  free(p.s);
+}
+
+Test(executors_sndfile, plays_a_recording_several_times, .init = setup, .fini = teardown) {
+  char *in = make_audio("tone.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 0.0, 0.5, 0.5);
+  char err[512], *text = NULL;
+  static const char *const asked[] = {"loop tone.wav 3 times", "play it three times in a row"};
+  for (size_t k = 0; k < 2; k++) { /* "3 times" is no speed in a loop */
+    char *out = process(in, asked[k], err, sizeof err, &text);
+    cr_assert_not_null(out, "%s: %s", asked[k], err);
+    audio a = inspect(in), b = inspect(out);
+    cr_expect_eq(b.frames, 3 * a.frames, "%s: %zu frames from %zu", asked[k], b.frames, a.frames);
+    cr_expect(text && strstr(text, "played 3 times"), "%s", text ? text : "");
+    free(text), free(out);
+  }
+  cr_expect_null(process(in, "loop it 1000 times", err, sizeof err, NULL));
+  cr_expect(strstr(err, "at most 100"), "%s", err);
+  free(in);
+  in = make_audio("long.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 0.0, 20.0, 0.5);
+  cr_expect_null(process(in, "loop long.wav 100 times", err, sizeof err, NULL));
+  cr_expect(strstr(err, "longer than 1800 s"), "%s", err);
+  free(in);
 }
 
 Test(executors_sndfile, joins_or_mixes_two_recordings, .init = setup, .fini = teardown) {

@@ -1,0 +1,71 @@
+/* audio_loop.c — a recording played several times over, one time after another ("loop it 3 times"). */
+#include "executors/audio_loop.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "executors/run_common.h"
+#include "core/banned.h"
+
+static const char *const loop_cues[] = {"loop", "repeat", "in a row", "back to back",
+                                        "over and over", NULL};
+
+/* Counts written as words, their value their index + 1 ("one" ... "ten"), then the adverbs. */
+static const char *const count_words[] = {"one", "two", "three", "four", "five", "six", "seven",
+                                          "eight", "nine", "ten"};
+static const struct {
+  const char *word;
+  int times;
+} count_adverbs[] = {{"twice", 2}, {"thrice", 3}};
+
+/* Is s, after spaces, "times" or "x" as a word ("3 times", "3x")? */
+static bool times_after(const char *s) {
+  s += strspn(s, " ");
+  return (strncmp(s, "times", 5) == 0 && !isalpha((unsigned char)s[5])) ||
+         (*s == 'x' && !isalnum((unsigned char)s[1]));
+}
+
+/* The count low names before "times" (digits or a word) or as "twice", "thrice"; 0 if none. */
+static int count_of(const char *low) {
+  double v;
+  for (const char *p = low, *after; baton__run_next_number(low, &p, &v, &after);)
+    if (times_after(p) && v >= 1)
+      return v > 1e9 ? 1000000000 : (int)v;
+  for (size_t i = 0; i < sizeof count_words / sizeof count_words[0]; i++) {
+    size_t n = strlen(count_words[i]);
+    for (const char *w = low; (w = strstr(w, count_words[i])) != NULL; w += n)
+      if ((w == low || !isalpha((unsigned char)w[-1])) && w[n] == ' ' && times_after(w + n))
+        return (int)i + 1;
+  }
+  for (size_t i = 0; i < sizeof count_adverbs / sizeof count_adverbs[0]; i++) {
+    const char *one[] = {count_adverbs[i].word, NULL};
+    if (baton__run_any_word(low, one, true))
+      return count_adverbs[i].times;
+  }
+  return 0;
+}
+
+int baton__loop_parse(const char *low) {
+  if (!baton__run_any_word(low, loop_cues, false))
+    return 0;
+  int n = count_of(low);
+  return n ? n : BATON__LOOP_DEFAULT;
+}
+
+int baton__pcm_loop(baton__pcm *p, int times) {
+  size_t ch = (size_t)p->channels, n = p->frames * ch;
+  if (times < 1 || ch == 0 || p->rate <= 0)
+    return -1;
+  if ((double)p->frames * times / p->rate > BATON__PCM_MAX_SECONDS)
+    return -2;
+  if (times == 1 || n == 0)
+    return 0;
+  float *s = realloc(p->s, n * (size_t)times * sizeof *s); /* under the bound: no overflow */
+  if (!s)
+    return -1;
+  for (int k = 1; k < times; k++)
+    memcpy(s + n * (size_t)k, s, n * sizeof *s);
+  p->s = s, p->frames *= (size_t)times;
+  return 0;
+}

@@ -1,0 +1,19 @@
+/* audio_loop.h — a recording played several times over, one time after another ("loop it 3 times"). */
+#ifndef BATON_EXECUTORS_AUDIO_LOOP_H
+#define BATON_EXECUTORS_AUDIO_LOOP_H
+
+#include "executors/audio_io.h"
+
+#define BATON__LOOP_DEFAULT 2 /* times played when a loop names no count ("loop it") */
+#define BATON__LOOP_MAX 100   /* more times asked for are refused */
+
+/* How many times in all a lower-cased instruction asks the recording to play: "loop it 3 times",
+ * "repeat music.wav twice", "play it four times in a row", "loop it" (BATON__LOOP_DEFAULT); 0 when
+ * it asks for no loop. A count is returned as written, however large (the caller bounds it). */
+int baton__loop_parse(const char *low);
+
+/* p played `times` in all, one time after another: 0; -2 when that would be longer than
+ * BATON__PCM_MAX_SECONDS (p unchanged); -1 on a count under 1 or out of memory. */
+int baton__pcm_loop(baton__pcm *p, int times);
+
+#endif
