@@ -144,7 +144,8 @@ bool off_follows_answer(planner *p) {
     else
       answered |= p->res[i].turn == p->last_turn && p->res[i].answer;
   for (const step *st = p->steps; answered && st < p->steps + p->n_steps; st++)
-    asks |= !st->context && (off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b));
+    asks |= !st->context &&
+            (off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b));
   if (!answered || !asks)
     return false;
   p->last_turn = 0;

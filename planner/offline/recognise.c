@@ -338,14 +338,15 @@ static void merge_steps(planner *p) {
 static int question_task(planner *p, size_t s, unsigned produced, bool asked_before) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b), newest = off_res_types(p, true);
+  unsigned of = own ? own : newest ? newest : off_said_media(p, st->a, st->b); /* "the recording" */
   size_t end = st->b - 1; /* "(tell me) what sign.png says", "what is photo.jpg about?" */
   while (end > st->a && p->tok[end].kind == TK_PUNCT)
     end--; /* "what does sign.png say, and ..." */
   int asked = !off_has_word(p, st->a, end, W_WH) ||
               !(off_is(p, end, W_ALOUD) || off_is(p, end, W_CONTENT_INTRO)) ? -1
-              : (own ? own : newest) & BATON__T_IMAGE ? p->role[R_CAPTION]
-              : (own ? own : newest) & BATON__T_AUDIO ? p->role[R_TRANSCRIBE]
-              : (own ? own : newest) & BATON__T_TEXT && off_is(p, end, W_CONTENT_INTRO)
+              : of & BATON__T_IMAGE ? p->role[R_CAPTION]
+              : of & BATON__T_AUDIO ? p->role[R_TRANSCRIBE]
+              : of & BATON__T_TEXT && off_is(p, end, W_CONTENT_INTRO)
                   ? p->role[R_SUMMARIZE] : -1; /* "what is notes.txt about?" */
   /* "read x.png. When does it close? Is it open on Sundays?", "This is x.jpg. What is in it?
    * (Read it.)": a question after a text (or recording) was made, or before any step asks for
@@ -357,7 +358,8 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
   bool sought = direct || (own && p->n_steps == 1 && !off_has_word(p, st->a, st->b, W_READING) &&
                            (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, st->a, W_WH)));
-  if (asked >= 0 || (off_asks_about(p) && !p->follows) || (!sought && !off_asks_question(p, st->a, st->b)))
+  if (asked >= 0 || (off_asks_about(p) && !p->follows) ||
+      (!sought && !off_asks_question(p, st->a, st->b)))
     return asked;
   /* "is 'a' similar to 'b'?", "are 'a' and 'b' the same?" */
   if (off_count_res(p, st->a, st->b, BATON__T_TEXT) == 2 && off_is(p, st->a, W_IS_ARE) &&

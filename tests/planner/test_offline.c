@@ -136,6 +136,8 @@ Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
   static const char *const asks[][2] = {
       {"Describe this image", "image-to-text needs an image"},
       {"Transcribe the recording", "automatic-speech-recognition needs an audio"},
+      {"What does the recording say?", "automatic-speech-recognition needs an audio"},
+      {"What does the picture say?", "image-to-text needs an image"}, /* not a chat */
       {"Detect the objects in the photo", "object-detection needs an image"},
       {"summarize", "summarization needs a text"}, /* its verb is no text to work on */
       {"Translate!", "translation needs a text"}};
