@@ -334,7 +334,8 @@ static void merge_steps(planner *p) {
 /* No task named but a question ("is there a dog in x.jpg?", "find the author of x.png" alone): of
  * the step before if it answers questions and puts none ("I have a document scan.png; I'd like to
  * know its date"), else of a picture (one its words speak of; with one question, the last named or
- * made) or a passage at hand; "what x.png (a.wav) says" reads (transcribes) it. Its task, or -1. */
+ * made) or a passage at hand; "what x.png (a.wav) says" reads (transcribes) it, "what a.wav is
+ * about" sums up what it says. Its task, or -1. */
 static int question_task(planner *p, size_t s, unsigned produced, bool asked_before) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b), newest = off_res_types(p, true);
@@ -345,9 +346,10 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   int asked = !off_has_word(p, st->a, end, W_WH) ||
               !(off_is(p, end, W_ALOUD) || off_is(p, end, W_CONTENT_INTRO)) ? -1
               : of & BATON__T_IMAGE ? p->role[R_CAPTION]
-              : of & BATON__T_AUDIO ? p->role[R_TRANSCRIBE]
-              : of & BATON__T_TEXT && off_is(p, end, W_CONTENT_INTRO)
-                  ? p->role[R_SUMMARIZE] : -1; /* "what is notes.txt about?" */
+              : (own | newest) & of & (BATON__T_TEXT | BATON__T_AUDIO) &&
+                    off_is(p, end, W_CONTENT_INTRO)
+                  ? p->role[R_SUMMARIZE] /* "what is notes.txt (talk.wav) about?" */
+              : of & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
   /* "read x.png. When does it close? Is it open on Sundays?", "This is x.jpg. What is in it?
    * (Read it.)": a question after a text (or recording) was made, or before any step asks for
    * anything, asks it; not "how about 'Hi'?" nor "is that feasible?" */
