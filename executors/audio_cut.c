@@ -117,6 +117,51 @@ static bool length_asked(const char *low, const char *at) {
   return to;
 }
 
+/* Shares of a recording: an ordinal ("middle": of an odd number of parts; -1: the last part) and
+ * then a fraction, its number of parts ("the second half", "the first third"). */
+static const struct {
+  const char *word;
+  int nth;
+} cut_ordinals[] = {{"first", 1}, {"second", 2}, {"third", 3}, {"middle", 0}, {"last", -1},
+                    {"final", -1}};
+static const struct {
+  const char *word;
+  int parts;
+} cut_fractions[] = {{"half", 2}, {"third", 3}, {"quarter", 4}};
+
+#define CUT_LETTERS "abcdefghijklmnopqrstuvwxyz"
+
+/* The part (1 to parts) the ordinal w names of `parts`, or 0. */
+static int nth_of(const char *w, int parts) {
+  for (size_t o = 0; o < sizeof cut_ordinals / sizeof *cut_ordinals; o++) {
+    int nth = cut_ordinals[o].nth;
+    nth = nth < 0 ? parts : nth == 0 && parts % 2 ? (parts + 1) / 2 : nth;
+    if (!strcmp(w, cut_ordinals[o].word) && nth <= parts)
+      return nth;
+  }
+  return 0;
+}
+
+/* The share low names as an ordinal right before a fraction, into c as a CUT_RANGE of shares. */
+static baton__cut share_of(const char *low, baton__cut c) {
+  char prev[16] = "", w[16];
+  for (const char *p = low, *e; *p; p = e) {
+    const char *s = p + strcspn(p, CUT_LETTERS);
+    e = s + strspn(s, CUT_LETTERS);
+    if (s != p && !(s == p + 1 && *p == ' '))
+      prev[0] = '\0'; /* words in a row only, a space apart */
+    baton__fmt(w, sizeof w, "%.*s", (int)(e - s), s);
+    for (size_t f = 0; f < sizeof cut_fractions / sizeof *cut_fractions; f++) {
+      int parts = cut_fractions[f].parts, nth = nth_of(prev, parts);
+      if (nth && !strcmp(w, cut_fractions[f].word))
+        return c.kind = CUT_RANGE, c.share = true, c.from = (double)(nth - 1) / parts,
+               c.to = (double)nth / parts, c;
+    }
+    memcpy(prev, w, sizeof prev);
+  }
+  return c;
+}
+
 baton__cut baton__cut_parse(const char *low) {
   number num[CUT_MAX_NUMBERS];
   size_t n = read_numbers(low, num), i = 0, j;
@@ -125,7 +170,9 @@ baton__cut baton__cut_parse(const char *low) {
   baton__cut c = {.kind = CUT_NONE, .remove = baton__run_any_word(low, cut_remove, false)};
   static const char *const first[] = {"first", NULL}, *const last[] = {"last", NULL};
   if (i == n)
-    return n ? c : one_unit(low, c);
+    c = n ? c : one_unit(low, c);
+  if (i == n)
+    return c.kind == CUT_NONE ? share_of(low, c) : c;
   for (j = i + 1; j < n && !num[j].timed; j++)
     ;
   bool from_start = said_before(low, num[i].at, first);
@@ -143,9 +190,9 @@ baton__cut baton__cut_parse(const char *low) {
 }
 
 int baton__pcm_cut(baton__pcm *p, const baton__cut *c, char *desc, size_t desclen) {
-  double len = (double)p->frames / p->rate;
-  double a = c->kind == CUT_LAST ? len - c->to : c->kind == CUT_FIRST ? 0 : c->from;
-  double b = c->kind == CUT_FIRST ? c->to : c->kind == CUT_LAST ? len : c->to;
+  double len = (double)p->frames / p->rate, scale = c->share ? len : 1;
+  double a = c->kind == CUT_LAST ? len - c->to : c->kind == CUT_FIRST ? 0 : c->from * scale;
+  double b = c->kind == CUT_FIRST ? c->to : c->kind == CUT_LAST ? len : c->to * scale;
   a = a < 0 ? 0 : a, b = b > len ? len : b;
   if (a >= len || b <= a)
     return baton__fmt(desc, desclen, "the recording is %.2f s long: nothing of it lies between "

@@ -13,13 +13,15 @@ typedef struct baton__cut {
   baton__cut_kind kind;
   double from, to; /* CUT_FIRST and CUT_LAST: `to` long; CUT_RANGE: from `from` to `to` */
   bool remove;     /* cut it out ("remove the first 5 seconds"), else keep only it */
+  bool share;      /* CUT_RANGE in shares of the length, 0 to 1 ("the second half") */
 } baton__cut;
 
 /* Reads the part the lower-cased instruction names: "the first 10 seconds", "the last 2
  * minutes", "from 0:30 to 1:15", "between 10 and 20 s", "from 1:00 on", "up to 45 s", "the first
  * second" (one of the unit); kept, unless it says remove, delete, drop, skip, "cut off", "cut
  * out", "cut the first ...". A time needs a unit (ms, s, sec, seconds, min, minutes, h) or the
- * m:ss form, but for one unit after "first" or "last". */
+ * m:ss form, but for one unit after "first" or "last". With no time, a share: an ordinal and a
+ * fraction ("the second half", "the last third", "the middle third", "the first quarter"). */
 baton__cut baton__cut_parse(const char *low);
 
 /* Applies the cut to p. 0 with what it did in desc (at least desclen bytes), or -1 with why in

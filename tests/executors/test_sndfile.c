@@ -341,6 +341,14 @@ Test(executors_sndfile, reads_which_part_to_keep_or_cut) {
       {"read the first sentence", CUT_NONE, 0, 0, false},
       {"speed up 1.5x and resample to 16 khz", CUT_NONE, 0, 0, false},
       {"to 44100 hz, 20% slower", CUT_NONE, 0, 0, false},
+      {"keep the second half of talk.wav", CUT_RANGE, 0.5, 1, false}, /* shares of the length */
+      {"remove the first third", CUT_RANGE, 0, 1.0 / 3, true},
+      {"the middle third, please", CUT_RANGE, 1.0 / 3, 2.0 / 3, false},
+      {"the third quarter", CUT_RANGE, 0.5, 0.75, false},
+      {"cut off the final quarter", CUT_RANGE, 0.75, 1, true},
+      {"play it at half speed", CUT_NONE, 0, 0, false},
+      {"the middle half", CUT_NONE, 0, 0, false},
+      {"the first, half", CUT_NONE, 0, 0, false},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     baton__cut c = baton__cut_parse(cases[i].said);
@@ -366,6 +374,8 @@ Test(executors_sndfile, keeps_or_cuts_the_part_named, .init = setup, .fini = tea
       {"from 0:01 to 0:02", 1.0, 1.0},
       {"between 1.5 and 2.5 seconds", 1.0, 1.0},
       {"remove the last 1 s and convert to flac", 3.0, 2.0},
+      {"keep the second half", 2.0, 1.0},
+      {"cut out the first quarter", 3.0, 2.0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512], *text = NULL;
