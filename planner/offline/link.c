@@ -622,7 +622,7 @@ static int cut_part(planner *p, const step *st, const source *in) {
   bool part = false;
   for (size_t i = st->a + 1; !part && i < st->b; i++) {
     size_t k = i - 1 - (i >= st->a + 2 && isdigit((unsigned char)p->tok[i - 1].word[0])); /* "2" */
-    part = off_is(p, i, W_TIME_UNIT) && off_is(p, k, W_END_OF);
+    part = (off_is(p, i, W_TIME_UNIT) || off_is(p, i, W_SHARE)) && off_is(p, k, W_END_OF);
   }
   if (!part || off_primary_type(spec) != BATON__T_AUDIO || (spec->outputs & BATON__T_AUDIO))
     return -1;
