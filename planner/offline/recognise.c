@@ -49,13 +49,21 @@ size_t off_added_recording(const planner *p, size_t a, size_t b) {
   return 0;
 }
 
+/* "Side by side", "next to each other", "beside one another": are things placed together at i? */
+static bool side_by_side(const planner *p, size_t i, size_t b) {
+  for (size_t k = i + 2; off_is(p, i, W_BESIDE) && k < b && k <= i + 3; k++)
+    if (off_is(p, k, W_RECIPROCAL) ||
+        (k == i + 2 && off_is(p, i + 1, W_PREPOSITION) && off_is(p, k, W_BESIDE)))
+      return true;
+  return false;
+}
+
 /* Does st say to join ("combine", "a collage", "side by side"), not name a joined result ("the
  * combined audio")? */
 static bool joining_word(const planner *p, const step *st) {
   for (size_t i = st->a; i < st->b; i++)
     if ((off_is(p, i, W_JOINING) && !(i > st->a && off_is(p, i - 1, W_DEFINITE))) ||
-        (i + 2 < st->b && off_is(p, i, W_BESIDE) && off_is(p, i + 1, W_PREPOSITION) &&
-         off_is(p, i + 2, W_BESIDE)))
+        side_by_side(p, i, st->b))
       return true;
   return false;
 }
@@ -700,6 +708,10 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
       p->tok[st->a + 2].det)
     p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
+  int into = st->task >= 0 && off_is(p, st->a, W_SAVING) && /* "write the text of x.png to y.txt": */
+             off_keyword_score(p, &p->cues[st->task], st->a + 1, st->b) < /* a saving verb, the */
+                 p->lx->w[K_MIN_KEYWORD] ? converting_task(p, st) : -1; /* task's only cue, saves */
+  st->task = into >= 0 ? into : st->task;
   if (off_asks_language(p, st->a, st->b)) /* "is it in French?": no translation */
     st->task = p->role[R_CLASSIFY_TEXT], st->score = p->lx->w[K_ACCEPT];
   if (st->task < 0 && any) {
@@ -727,7 +739,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     return settle_step(p, s, produced, avail);
   if (answered_before(p, st, last))
     return drop_step(st, false);
-  split_step(p, s, avail);
+  if (into < 0)
+    split_step(p, s, avail);
   if (st->task >= 0 && repeats_earlier_step(p, s) && !asked_anew(p, st) &&
       !stated_before(p, st, last)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
