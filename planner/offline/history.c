@@ -157,6 +157,51 @@ bool off_follows_answer(planner *p) {
   return true;
 }
 
+/* The request's language ("now German", "what about German?", naming nothing of its own): 1 + its
+ * token, or 0. */
+static size_t language_asked(const planner *p) {
+  for (size_t i = 0; i < p->n_tok && !(p->n_res && !p->res[0].turn); i++)
+    if (off_language_at(p, i))
+      return i + 1;
+  return 0;
+}
+
+/* Where text names the language to make after "into", "to" or "in" ("into Spanish"): its start,
+ * its length in *n; NULL if nowhere. */
+static const char *target_named(const planner *p, const char *text, size_t *n) {
+  const char *letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  char prev[OFF_MAX_WORD] = "", w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+  for (const char *at = text + strcspn(text, letters); *at; at += *n + strcspn(at + *n, letters)) {
+    *n = strspn(at, letters);
+    off_make_word(at, *n, w, stem);
+    if (off_words_has(&p->lx->lang_names, w, false) &&
+        off_words_has(&p->lx->cls[W_TARGET_PREP], prev, false))
+      return at;
+    memcpy(prev, w, sizeof prev);
+  }
+  return NULL;
+}
+
+bool off_asks_in_language(const planner *p) {
+  size_t n;
+  return p->asked && language_asked(p) && target_named(p, p->asked, &n);
+}
+
+/* The last request asked into the request's language ("translate a.txt into Spanish", then "what
+ * about German?": "translate a.txt into German"), malloc'd; NULL if not so or out of memory. */
+static char *into_language(const planner *p, const char *asked) {
+  size_t n, i = language_asked(p);
+  const char *at = i ? target_named(p, asked, &n) : NULL;
+  if (!at)
+    return NULL;
+  const token *t = &p->tok[i - 1];
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb, "%.*s%.*s%s", (int)(at - asked), asked, (int)(t->end - t->start),
+                 p->req + t->start, at + n);
+  return baton__sb_detach(&sb);
+}
+
 char *off_asked_again(const planner *p) {
   /* own: the request names something of its own (its resources come before earlier turns') */
   bool marks = off_marks_found(p), own = p->n_res && !p->res[0].turn, taken[OFF_MAX_RES] = {false};
@@ -166,7 +211,10 @@ char *off_asked_again(const planner *p) {
   const char *asked = p->asked; /* "save the summary as s.txt": the request that made the summary */
   for (size_t r = 0; saves && r < p->n_res; r++)
     asked = off_names_maker(p, 0, p->n_tok, &p->res[r]) ? p->res[r].asked_by : asked;
-  if (!asked || !(marks || own || off_has_word(p, 0, p->n_tok, W_AGAIN) || off_asks_about(p)))
+  char *into = !saves && asked ? into_language(p, asked) : NULL; /* "now German" */
+  asked = into ? into : asked;
+  if (!asked || !(marks || own || into || off_has_word(p, 0, p->n_tok, W_AGAIN) ||
+                  off_asks_about(p)))
     return NULL;
   size_t n, swapped = 0, named = 0;
   int turn = own ? 0 : p->again_turn; /* "again" after "do the same for b.png": on b.png */
@@ -193,6 +241,7 @@ char *off_asked_again(const planner *p) {
   char *text = (own && !swapped && !saves) || sb.len > OFF_MAX_REQUEST ? NULL
                                                                       : baton__sb_detach(&sb);
   baton__sb_release(&sb);
+  free(into);
   return text;
 }
 
