@@ -26,11 +26,11 @@ static bool times_after(const char *s) {
          (*s == 'x' && !isalnum((unsigned char)s[1]));
 }
 
-/* The count low names before "times" (digits or a word) or as "twice", "thrice"; 0 if none. */
+/* The count low names before "times" (digits or a word) or as "twice", "thrice"; -1 if none. */
 static int count_of(const char *low) {
   double v;
   for (const char *p = low, *after; baton__run_next_number(low, &p, &v, &after);)
-    if (times_after(p) && v >= 1)
+    if (times_after(p))
       return v > 1e9 ? 1000000000 : (int)v;
   for (size_t i = 0; i < sizeof count_words / sizeof count_words[0]; i++) {
     size_t n = strlen(count_words[i]);
@@ -43,14 +43,14 @@ static int count_of(const char *low) {
     if (baton__run_any_word(low, one, true))
       return count_adverbs[i].times;
   }
-  return 0;
+  return -1;
 }
 
 int baton__loop_parse(const char *low) {
   if (!baton__run_any_word(low, loop_cues, false))
-    return 0;
+    return -1;
   int n = count_of(low);
-  return n ? n : BATON__LOOP_DEFAULT;
+  return n >= 0 ? n : BATON__LOOP_DEFAULT;
 }
 
 int baton__pcm_loop(baton__pcm *p, int times) {

@@ -40,9 +40,9 @@
   "join recordings one after another or mix them (\"combine a.wav and b.wav\", \"mix "      \
   "voice.wav with music.wav as background music\": the background 15 dB under the voice), " \
   "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), "                               \
-  "keep or cut out a part (\"the first 10 seconds\", \"from 1:00 to 1:30\"), make it "      \
-  "louder or quieter (\"6 dB quieter\"), add an echo, fade in or out, reverse (play backwards), " \
-  "loop (\"3 times\")"
+  "keep or cut out a part (\"the first 10 seconds\", \"from 1:00 to 1:30\", \"the second "  \
+  "half\"), make it louder or quieter (\"6 dB quieter\"), add an echo, fade in or out, "    \
+  "reverse (play backwards), loop (\"3 times\")"
 
 enum {
   SF_TRIM = 1,
@@ -236,7 +236,7 @@ typedef struct sf_plan {
   baton__cut cut;  /* with SF_CUT */
   bool hiss;       /* with SF_DENOISE: a low-pass against hiss too */
   bool fade_in, fade_out; /* with SF_FADE */
-  int loop;        /* with SF_LOOP: times played in all */
+  int loop;        /* with SF_LOOP: times played in all (else -1) */
   bool defaulted; /* it named nothing known, so SF_NORMALISE */
 } sf_plan;
 
@@ -259,8 +259,8 @@ static sf_plan sf_parse(const char *instr, const char *format) {
   if (plan.gain_db != 0) /* "turn the volume down": a change, not the peak at -1 dBFS */
     plan.ops = (plan.ops | SF_GAIN) & ~(strstr(words, "normali") ? 0u : SF_NORMALISE);
   plan.loop = baton__loop_parse(words);
-  plan.ops |= plan.loop ? SF_LOOP : 0;
-  plan.speed = find_speed(low, plan.loop != 0);
+  plan.ops |= plan.loop >= 0 ? SF_LOOP : 0;
+  plan.speed = find_speed(low, plan.loop >= 0);
   if (plan.speed > 0 && plan.speed != 1.0)
     plan.ops |= SF_TEMPO;
   baton__fade_parse(words, &plan.fade_in, &plan.fade_out);
@@ -580,8 +580,8 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
                                plan.speed <= BATON__PCM_MAX_SPEED))
     return baton__run_fail(env, "a speed of %gx is out of range: from %gx to %gx", plan.speed,
                            BATON__PCM_MIN_SPEED, BATON__PCM_MAX_SPEED);
-  if (plan.loop > BATON__LOOP_MAX)
-    return baton__run_fail(env, "a loop of %d times is out of range: at most %d", plan.loop,
+  if (plan.ops & SF_LOOP && !(plan.loop >= 1 && plan.loop <= BATON__LOOP_MAX))
+    return baton__run_fail(env, "a loop of %d times is out of range: from 1 to %d", plan.loop,
                            BATON__LOOP_MAX);
   if (fabs(plan.gain_db) > SF_MAX_GAIN_DB)
     return baton__run_fail(env, "a volume change of %g dB is out of range: at most %g dB either "

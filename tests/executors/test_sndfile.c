@@ -804,7 +804,8 @@ Test(executors_sndfile, reads_how_many_times_to_loop) {
       {"loop music.wav 3 times", 3},          {"repeat it twice", 2},
       {"play it four times in a row", 4},     {"loop it", BATON__LOOP_DEFAULT},
       {"put it on repeat 5x", 5},             {"loop it 250 times", 250},
-      {"speed it up 2 times", 0},             {"play it at 3x", 0},
+      {"speed it up 2 times", -1},            {"play it at 3x", -1},
+      {"loop it 0 times", 0},
       {"someone times it: loop it", BATON__LOOP_DEFAULT},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -842,7 +843,9 @@ Test(executors_sndfile, plays_a_recording_several_times, .init = setup, .fini = 
     free(text), free(out);
   }
   cr_expect_null(process(in, "loop it 1000 times", err, sizeof err, NULL));
-  cr_expect(strstr(err, "at most 100"), "%s", err);
+  cr_expect(strstr(err, "from 1 to 100"), "%s", err);
+  cr_expect_null(process(in, "loop it 0 times", err, sizeof err, NULL));
+  cr_expect(strstr(err, "a loop of 0 times"), "%s", err);
   free(in);
   in = make_audio("long.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 0.0, 20.0, 0.5);
   cr_expect_null(process(in, "loop long.wav 100 times", err, sizeof err, NULL));
