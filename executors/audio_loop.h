@@ -8,8 +8,9 @@
 #define BATON__LOOP_MAX 100   /* more times asked for are refused */
 
 /* How many times in all a lower-cased instruction asks the recording to play: "loop it 3 times",
- * "repeat music.wav twice", "play it four times in a row", "loop it" (BATON__LOOP_DEFAULT); -1 when
- * it asks for no loop. A count is returned as written, 0 or however large (the caller bounds it). */
+ * "repeat music.wav twice", "play it four times in a row", "loop it" (BATON__LOOP_DEFAULT); -1
+ * when it asks for no loop. A count is returned as written, 0 or however large (the caller bounds
+ * it). */
 int baton__loop_parse(const char *low);
 
 /* p played `times` in all, one time after another: 0; -2 when that would be longer than

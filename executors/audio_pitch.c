@@ -43,7 +43,7 @@ static const char *const pitch_down[] = {"lower", "deeper", "decrease", "drop", 
                                          "masculine", "man's", NULL};
 static const char *const pitch_up_weak[] = {"up", NULL}, *const pitch_down_weak[] = {"down", NULL};
 
-/* The semitones `v` of the unit at `unit` make ("semitones", "half steps", "octaves"); 0 if none. */
+/* The semitones `v` of the unit at `unit` make ("semitones", "half steps", "octaves"), or 0. */
 static double interval_of(double v, const char *unit) {
   if (!strncmp(unit, "semitone", 8) || !strncmp(unit, "half", 4) || !strncmp(unit, "step", 4))
     return v;
