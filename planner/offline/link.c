@@ -46,12 +46,17 @@ static bool produces(const planner *p, size_t k, unsigned type) {
                                            !p->marks[k]);
 }
 
+/* Nearest task before task `before` producing `type`, or -1. */
+static int producer_before(const planner *p, unsigned type, int before) {
+  for (int k = before; k-- > 0;)
+    if (produces(p, (size_t)k, type))
+      return k;
+  return -1;
+}
+
 /* Nearest earlier task producing `type`, or -1. */
 static int nearest_producer(const planner *p, unsigned type) {
-  for (size_t k = p->g->n; k-- > 0;)
-    if (produces(p, k, type))
-      return (int)k;
-  return -1;
+  return producer_before(p, type, (int)p->g->n);
 }
 
 /* Is token i one of cue c's one-word cues, whatever marks it ("the edited image": "edit")? */
@@ -64,9 +69,14 @@ static bool cue_word(const planner *p, const taskcue *c, size_t i) {
 
 /* The earlier task making a picture that a reference in st names by its kind, not st's own ("the
  * edited image" after a depth map, "each segment"), unless the nearest one making `type` changed
- * the picture (an edit, a restyle: "the modified image" is its output); else that one; or -1. */
+ * the picture (an edit, a restyle: "the modified image" is its output); else that one (not, for a
+ * question put, another's answer: "Q1? Q2?"); or -1. */
 static int named_producer(const planner *p, const step *st, unsigned type) {
-  int near = nearest_producer(p, type), t = near >= 0 ? off_cue_index(p, p->made[near]) : -1;
+  int near = nearest_producer(p, type);
+  bool put = off_answers(p, st->task) && off_is_question(p, st->a, st->b);
+  while (near >= 0 && put && off_answers(p, off_cue_index(p, p->made[near])))
+    near = producer_before(p, type, near);
+  int t = near >= 0 ? off_cue_index(p, p->made[near]) : -1;
   for (size_t i = st->a + 1; type == BATON__T_IMAGE && i < st->b; i++)
     for (size_t k = p->g->n; (p->tok[i].skip || p->tok[i - 1].det) && k-- > 0;) /* a reference */
       if (produces(p, k, type) && cue_word(p, &p->cues[off_cue_index(p, p->made[k])], i) &&

@@ -307,6 +307,14 @@ static bool asked_anew(const planner *p, const step *st) {
          off_keyword_score(p, &p->cues[st->task], st->a, st->a + 1) > 0;
 }
 
+/* "What is the date on x.png? Who signed it?": is st a question put after another (st and the last
+ * recognised step each a question as written, to answer)? Then it is asked too, not merged. */
+static bool another_question(const planner *p, const step *st, int last) {
+  const step *l = last >= 0 ? &p->steps[last] : NULL;
+  return l && st->task >= 0 && off_answers(p, st->task) && off_answers(p, l->task) &&
+         off_is_question(p, st->a, st->b) && off_is_question(p, l->a, l->b);
+}
+
 /* Keeps the recognised steps only; neighbours on one task where the first names nothing but what
  * the second lacks ("detect and count the objects in x.jpg", "answer 'Q?' | using the document
  * d.jpg") or both translate ("a.txt and b.txt into German"), or a restyle and an edit, merge,
@@ -326,6 +334,7 @@ static void merge_steps(planner *p) {
                               off_is_role(p, l->task, R_EDIT))) ? edit_twin(p, l, s) : -1;
     unsigned in = p->cues[s->task].spec->inputs & ~own; /* what it lacks */
     bool apart = l && ((l->output && s->output) || /* "... as b.wav, then ... as c.wav": two */
+                       another_question(p, s, (int)(l - p->steps)) || /* "Q1? Q2?" */
                        (off_joins(p, s) && !off_joins(p, l)) || /* "clean a.wav, then join them" */
                        asked_anew(p, s));
     if (!apart && (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
@@ -376,14 +385,21 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
       off_has_word(p, st->a, st->b, W_ALIKE))
     return p->role[R_COMPARE_TEXTS];
   bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
+  bool before = e && (off_asks_question(p, e->a, e->b) || off_is_question(p, e->a, e->b));
   if (e && (off_is_role(p, e->task, R_READ_DOCUMENT) || off_is_role(p, e->task, R_ASK_TEXT)) &&
-      !off_asks_question(p, e->a, e->b))
+      !before)
     return e->b = st->b, -1; /* the step before takes it */
+  if (before && direct && !own && (off_is_role(p, e->task, R_READ_DOCUMENT) ||
+                                off_is_role(p, e->task, R_ASK_PICTURE)))
+    return e->task; /* "What is the date on x.png? Who signed it?": of that picture too */
   bool last = s + 1 == p->n_steps && !asked_before; /* a last question, with only a picture */
   unsigned at_hand = produced | off_res_types(p, false);
   bool picture = (at_hand & BATON__T_IMAGE) && (off_asks_about_picture(p, st) ||
                  p->image_kind == IMG_DOCUMENT || (last && at_hand == BATON__T_IMAGE));
-  bool passage = produced & BATON__T_TEXT; /* a text made earlier, or a passage to answer from */
+  bool passage = false; /* a text made earlier (not an answer), or a passage to answer from */
+  for (const step *m = p->steps; m < st; m++)
+    passage |= m->task >= 0 && !off_answers(p, m->task) &&
+               (p->cues[m->task].spec->outputs & BATON__T_TEXT);
   for (size_t i = 0; i < p->n_res && !passage; i++)
     passage = off_is_passage(&p->res[i]);
   /* "what did they say?" of a recording: its own, one a step made ("clean a.wav. What do they
@@ -708,9 +724,10 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
       p->tok[st->a + 2].det)
     p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
-  int into = st->task >= 0 && off_is(p, st->a, W_SAVING) && /* "write the text of x.png to y.txt": */
-             off_keyword_score(p, &p->cues[st->task], st->a + 1, st->b) < /* a saving verb, the */
-                 p->lx->w[K_MIN_KEYWORD] ? converting_task(p, st) : -1; /* task's only cue, saves */
+  /* "write the text of x.png to y.txt": a saving verb, the task's only cue, saves what it reads */
+  int into = st->task >= 0 && off_is(p, st->a, W_SAVING) &&
+             off_keyword_score(p, &p->cues[st->task], st->a + 1, st->b) < p->lx->w[K_MIN_KEYWORD]
+                 ? converting_task(p, st) : -1;
   st->task = into >= 0 ? into : st->task;
   if (off_asks_language(p, st->a, st->b)) /* "is it in French?": no translation */
     st->task = p->role[R_CLASSIFY_TEXT], st->score = p->lx->w[K_ACCEPT];
@@ -742,7 +759,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (into < 0)
     split_step(p, s, avail);
   if (st->task >= 0 && repeats_earlier_step(p, s) && !asked_anew(p, st) &&
-      !stated_before(p, st, last)) {
+      !stated_before(p, st, last) && !another_question(p, st, last)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
      * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
     int again = st->task;
