@@ -1,4 +1,4 @@
-/* passage.c — the "question-answering" executor without a model: the passage's sentence that best answers the question, by the question's words (the rarer in the passage, the more they count) and the kind of answer its question word asks for; its opening when the question asks what it says; a count when it asks how many words, sentences... it has. */
+/* passage.c — the "question-answering" executor without a model: the passage's sentence that best answers the question, by the question's words (the rarer in the passage, the more they count; a name more) and the kind of answer its question word asks for; its opening when the question asks what it says; a count when it asks how many words, sentences... it has. */
 #include "executors/executor.h"
 
 #include <cjson/cJSON.h>
@@ -19,6 +19,7 @@
 #define PA_PREFIX 4      /* words this long match longer ones they start ("close", "closes") */
 #define PA_KIND_BONUS 1.0 /* a sentence holding what the question word asks for ("when": a day) */
 #define PA_GIST_BYTES 400 /* what a text says: its opening sentences, about this long */
+#define PA_NAME_WEIGHT 1.5 /* a capitalised word past the question's first ("open on Sundays") */
 
 /* Words of a question that do not tell one sentence from another, besides the stop words. */
 static const char *const pa_stopwords[] = {"whom", "whose", "why",  "should", "tell", "many",
@@ -79,6 +80,7 @@ static bool same_word(const char *a, const char *b) {
 /* A question's words worth matching, and what its question word asks for. */
 typedef struct pa_question {
   char terms[PA_MAX_TERMS][PA_WORD];
+  bool named[PA_MAX_TERMS]; /* written capitalised, not first: a name, a day, a place */
   size_t n;
   int kind; /* index into pa_kinds, or -1 */
 } pa_question;
@@ -90,10 +92,14 @@ static void read_question(const char *q, pa_question *out) {
   baton__run_lower(q, low, sizeof low);
   for (size_t k = 0; k < sizeof pa_kinds / sizeof pa_kinds[0] && out->kind < 0; k++)
     out->kind = baton__run_has_word(low, pa_kinds[k].wh, false) ? (int)k : -1;
-  for (const char *p = q, *end = q + strlen(q); next_word(&p, end, w) && out->n < PA_MAX_TERMS;) {
+  const char *end = q + strlen(q), *start = q;
+  for (const char *p = q; next_word(&p, end, w) && out->n < PA_MAX_TERMS; start = p) {
+    while (start < p && !isalnum((unsigned char)*start) && (unsigned char)*start < 0x80)
+      start++; /* where the word begins */
     bool seen = !*w || baton__is_stop_word(w) || in_list(pa_stopwords, w);
     for (size_t i = 0; i < out->n && !seen; i++)
       seen = same_word(out->terms[i], w);
+    out->named[out->n] = start > q && isupper((unsigned char)*start);
     if (!seen)
       baton__fmt(out->terms[out->n++], PA_WORD, "%s", w);
   }
@@ -142,7 +148,8 @@ static bool best_sentence(const pa_question *q, const char *text, size_t len, si
   double idf[PA_MAX_TERMS], total = 0, best = 0;
   for (size_t i = 0; i < q->n; i++) /* "Saturday" in a "when" question: what the answer is about */
     total += idf[i] = log(1.0 + (double)n_sent / (double)(df[i] ? df[i] : 1)) *
-                      (q->kind >= 0 && in_list(pa_kinds[q->kind].hints, q->terms[i]) ? 2.0 : 1.0);
+                      (q->kind >= 0 && in_list(pa_kinds[q->kind].hints, q->terms[i]) ? 2.0 : 1.0) *
+                      (q->named[i] ? PA_NAME_WEIGHT : 1.0);
   for (const char *s = text, *se; s < e; s = se) {
     se = sentence_end(s, e);
     double sc = 0;
