@@ -182,23 +182,36 @@ static const char *target_named(const planner *p, const char *text, size_t *n) {
   return NULL;
 }
 
-bool off_asks_in_language(const planner *p) {
-  size_t n;
-  return p->asked && language_asked(p) && target_named(p, p->asked, &n);
+/* "In one sentence, please", "as a bullet list": does the request, a preposition first and naming
+ * nothing of its own, add words to the last request? */
+static bool adds_words(const planner *p) {
+  return p->n_tok > 1 && off_is(p, 0, W_PREPOSITION) && !(p->n_res && !p->res[0].turn);
 }
 
-/* The last request asked into the request's language ("translate a.txt into Spanish", then "what
- * about German?": "translate a.txt into German"), malloc'd; NULL if not so or out of memory. */
-static char *into_language(const planner *p, const char *asked) {
-  size_t n, i = language_asked(p);
+bool off_says_more(const planner *p) {
+  size_t n;
+  return p->asked && ((language_asked(p) && target_named(p, p->asked, &n)) || adds_words(p));
+}
+
+/* The last request as the request says more of it, malloc'd: into its language ("translate a.txt
+ * into Spanish", then "what about German?": "translate a.txt into German"), else with its words
+ * ("summarize a.txt", then "in one sentence": "summarize a.txt in one sentence"); NULL if it says
+ * no more or out of memory. */
+static char *said_more(const planner *p, const char *asked) {
+  size_t n, i = language_asked(p), end = strlen(asked);
   const char *at = i ? target_named(p, asked, &n) : NULL;
-  if (!at)
+  if (!at && !adds_words(p))
     return NULL;
-  const token *t = &p->tok[i - 1];
+  while (end > 0 && strchr(" \t\r\n.!?", asked[end - 1]))
+    end--;
+  const token *t = &p->tok[at ? i - 1 : 0];
   baton__sb sb;
   baton__sb_init(&sb);
-  baton__sb_addf(&sb, "%.*s%.*s%s", (int)(at - asked), asked, (int)(t->end - t->start),
-                 p->req + t->start, at + n);
+  if (at)
+    baton__sb_addf(&sb, "%.*s%.*s%s", (int)(at - asked), asked, (int)(t->end - t->start),
+                   p->req + t->start, at + n);
+  else
+    baton__sb_addf(&sb, "%.*s %s", (int)end, asked, p->req);
   return baton__sb_detach(&sb);
 }
 
@@ -211,7 +224,7 @@ char *off_asked_again(const planner *p) {
   const char *asked = p->asked; /* "save the summary as s.txt": the request that made the summary */
   for (size_t r = 0; saves && r < p->n_res; r++)
     asked = off_names_maker(p, 0, p->n_tok, &p->res[r]) ? p->res[r].asked_by : asked;
-  char *into = !saves && asked ? into_language(p, asked) : NULL; /* "now German" */
+  char *into = !saves && asked ? said_more(p, asked) : NULL; /* "now German", "in a sentence" */
   asked = into ? into : asked;
   if (!asked || !(marks || own || into || off_has_word(p, 0, p->n_tok, W_AGAIN) ||
                   off_asks_about(p)))

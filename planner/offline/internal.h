@@ -204,9 +204,10 @@ int off_add_history(planner *p, const char *messages_json);
 char *off_asked_again(const planner *p);
 /* "Blur them" after "find the faces in x.jpg": how to show what the last request found. */
 bool off_marks_found(const planner *p);
-/* "Now German", "what about German?" after "translate a.txt into Spanish": does the request name
- * only a language, the last request one to make? off_asked_again() then asks it in that one. */
-bool off_asks_in_language(const planner *p);
+/* "Now German" after "translate a.txt into Spanish", "in one sentence" after "summarize a.txt":
+ * does the request, naming nothing of its own, only say more of the last request (a language, the
+ * last request naming one to make; words a preposition first)? off_asked_again() then asks that. */
+bool off_says_more(const planner *p);
 /* "Who signed it?" after "what is the date on sign.png?": does the request, naming nothing of its
  * own, put a question after a turn that answered one? Then it asks what that question asked about:
  * earlier turns' answers are set aside (typed 0) and p->last_turn is the newest turn left. */

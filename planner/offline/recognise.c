@@ -803,7 +803,7 @@ static int nothing_planned(planner *p) {
   bool asks = false, file = false;
   if (p->searched) /* "find me a video on X" */
     return baton__fmt(p->err, p->errlen, "%s", OFF_NO_SEARCH), -1;
-  if (off_asks_in_language(p)) /* no chat: the last request again (plan.c) */
+  if (off_says_more(p)) /* no chat: the last request again (plan.c) */
     return baton__fmt(p->err, p->errlen, "%s", OFF_NO_TASK), -1;
   for (const step *st = p->steps; st < p->steps + p->n_steps; st++) {
     int v = off_own_res(p, st->a, st->b, BATON__T_VIDEO);
