@@ -380,6 +380,10 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   if (asked >= 0 || (off_asks_about(p) && !p->follows) ||
       (!sought && !off_asks_question(p, st->a, st->b)))
     return asked;
+  int quote = off_own_res(p, st->a, st->b, BATON__T_TEXT); /* "what does 'gracias' mean?" */
+  if (quote >= 0 && !p->res[quote].is_file && off_is(p, st->a, W_WH) &&
+      off_has_word(p, st->a, st->b, W_MEANING))
+    return p->role[R_TRANSLATE];
   /* "is 'a' similar to 'b'?", "are 'a' and 'b' the same?" */
   if (off_count_res(p, st->a, st->b, BATON__T_TEXT) == 2 && off_is(p, st->a, W_IS_ARE) &&
       off_has_word(p, st->a, st->b, W_ALIKE))
