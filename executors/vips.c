@@ -1,4 +1,4 @@
-/* vips.c — the "image-to-image" executor: libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness, sepia) chosen from an instruction's words, pictures joined (image_join.c), saved as PNG, JPG, WebP, TIFF or GIF. */
+/* vips.c — the "image-to-image" executor: libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness, contrast, sepia) chosen from an instruction's words, pictures joined (image_join.c), saved as PNG, JPG, WebP, TIFF or GIF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_VIPS)
@@ -53,7 +53,8 @@ static void vp_init_once(void) {
   "grayscale / black and white, resize (\"resize to 200x100\", \"half size\", \"50%%\"), "  \
   "rotate (90, 180, 270, \"rotate left\"), flip / mirror (\"flip vertically\"), crop "     \
   "(\"crop to 100x100\", centred), blur (\"blur 4\"), sharpen, edge detection (sobel or "  \
-  "canny), invert, brighter / darker (\"20%% brighter\", \"lower the brightness\"), sepia, " \
+  "canny), invert, brighter / darker (\"20%% brighter\", \"lower the brightness\"), more or " \
+  "less contrast, sepia, "                                                                     \
   "join pictures (\"image2\"...) side by side, one above another or in a grid; "               \
   "saves PNG unless asked for JPG, WebP, TIFF or GIF (\"convert it to jpg\")"
 
@@ -400,29 +401,66 @@ static int vp_sepia(VipsImage *in, VipsImage **out, const vp_step *st) {
   return rc;
 }
 
-/* Brighter or darker: the colour bands scaled (by N% when the words give one), alpha and the pixel
- * format kept (values clip at the format's range). */
-static int vp_light(VipsImage *in, VipsImage **out, const vp_step *st) {
-  static const char *const darker[] = {"darker",   "darken", "dim",   "dimmer", "decrease",
-                                       "decreased", "reduce", "lower", "less",   NULL};
-  vp_words near = st->ws; /* "50% brighter", "lower the brightness": words may come first */
+/* How much an operation scales, read from its words and the two before ("50% brighter", "lower the
+ * contrast"): by N% when they give one, else by `up`, or `down` (and *less) when they hold a word
+ * of `lower`. */
+static double vp_factor(const vp_step *st, const char *const *lower, double up, double down,
+                        bool *less) {
+  vp_words near = st->ws;
   near.at = near.at > 2 ? near.at - 2 : 0;
-  bool dark = vp_has_any(&near, darker), pct = false;
-  double v = 0, f = dark ? 0.75 : 1.3, a[16], b[16] = {0};
+  bool pct = false;
+  double v = 0;
+  *less = vp_has_any(&near, lower);
   if (vp_number(&near, &v, &pct) && pct && v > 0 && v <= 100)
-    f = dark ? 1 - v / 100 : 1 + v / 100;
+    return *less ? 1 - v / 100 : 1 + v / 100;
+  return *less ? down : up;
+}
+
+/* The colour bands of in scaled by f and shifted by `shift` (alpha and the pixel format kept:
+ * values clip at the format's range), into *out. 0, or -1. */
+static int vp_scale_colour(VipsImage *in, VipsImage **out, double f, double shift) {
+  double a[16], b[16];
   int bands = vips_image_get_bands(in);
   if (bands < 1 || bands > 16)
     return -1;
-  for (int i = 0; i < bands; i++)
-    a[i] = vips_image_hasalpha(in) && i == bands - 1 ? 1 : f;
+  for (int i = 0; i < bands; i++) {
+    bool alpha = vips_image_hasalpha(in) && i == bands - 1;
+    a[i] = alpha ? 1 : f, b[i] = alpha ? 0 : shift;
+  }
   VipsImage *t = NULL;
   int rc = vips_linear(in, &t, a, b, bands, NULL);
   if (rc == 0)
     rc = vips_cast(t, out, vips_image_get_format(in), NULL);
   VIPS_UNREF(t);
-  baton__sb_addf(st->desc, "%s (x%.2f)", dark ? "darker" : "brighter", f);
   return rc;
+}
+
+/* Words that make brightness or contrast go down ("darker", "lower the contrast"). */
+static const char *const vp_lower[] = {"darker", "darken",    "dim",    "dimmer", "decrease",
+                                       "decreased", "reduce", "lower", "less",   NULL};
+
+/* Brighter or darker: the colour bands scaled (by N% when the words give one). */
+static int vp_light(VipsImage *in, VipsImage **out, const vp_step *st) {
+  bool dark;
+  double f = vp_factor(st, vp_lower, 1.3, 0.75, &dark);
+  baton__sb_addf(st->desc, "%s (x%.2f)", dark ? "darker" : "brighter", f);
+  return vp_scale_colour(in, out, f, 0);
+}
+
+/* More or less contrast: the colour bands spread from (or drawn to) their mean by a factor (by N%
+ * when the words give one). */
+static int vp_contrast(VipsImage *in, VipsImage **out, const vp_step *st) {
+  bool less;
+  double f = vp_factor(st, vp_lower, 1.3, 0.75, &less), mean = 0;
+  int bands = vips_image_get_bands(in), colour = bands - (vips_image_hasalpha(in) ? 1 : 0);
+  VipsImage *c = NULL;
+  if (colour < 1 || vips_extract_band(in, &c, 0, "n", colour, NULL) != 0)
+    return -1;
+  int rc = vips_avg(c, &mean, NULL);
+  VIPS_UNREF(c);
+  baton__sb_addf(st->desc, "%s contrast (x%.2f around the mean level %.0f)",
+                 less ? "less" : "more", f, mean);
+  return rc != 0 ? -1 : vp_scale_colour(in, out, f, mean * (1 - f));
 }
 
 /* One operation: the phrases that ask for it (space-separated words), and
@@ -434,7 +472,7 @@ typedef struct vp_rule {
 } vp_rule;
 
 enum vp_kind { OP_GRAY, OP_RESIZE, OP_ROTATE, OP_FLIP, OP_CROP, OP_BLUR, OP_SHARPEN, OP_EDGES,
-               OP_INVERT, OP_LIGHT, OP_SEPIA, OP_N };
+               OP_INVERT, OP_LIGHT, OP_CONTRAST, OP_SEPIA, OP_N };
 
 /* Where an instruction's words could name two, the earlier kind wins. */
 static const vp_rule vp_rules[OP_N] = {
@@ -455,6 +493,7 @@ static const vp_rule vp_rules[OP_N] = {
     [OP_LIGHT] = {{"brighter", "brighten", "lighter", "lighten", "darker", "darken", "dim",
                    "dimmer", "brightness", NULL},
                   vp_light},
+    [OP_CONTRAST] = {{"contrast", "contrasty", NULL}, vp_contrast},
     [OP_SEPIA] = {{"sepia", "sepia-toned", NULL}, vp_sepia},
 };
 
@@ -463,12 +502,14 @@ typedef struct vp_op {
   size_t at, end; /* its tokens: [at, end) up to the next operation */
 } vp_op;
 
-/* "50% brighter", "darker by 20%": a percentage beside a brightness cue is the brightness's. */
+/* "50% brighter", "darker by 20%", "the contrast by 20%": a percentage beside a brightness or
+ * contrast cue is theirs. */
 static bool vp_light_percent(const vp_tokens *tk, size_t i) {
   for (size_t k = i > 2 ? i - 2 : 0; k <= i + 1 && k < tk->n; k++)
-    for (size_t c = 0; k != i && vp_rules[OP_LIGHT].cues[c]; c++)
-      if (vp_phrase_at(tk, k, vp_rules[OP_LIGHT].cues[c]))
-        return true;
+    for (int op = OP_LIGHT; op <= OP_CONTRAST; op++)
+      for (size_t c = 0; k != i && vp_rules[op].cues[c]; c++)
+        if (vp_phrase_at(tk, k, vp_rules[op].cues[c]))
+          return true;
   return false;
 }
 
@@ -491,7 +532,8 @@ static size_t vp_find_ops(const vp_tokens *tk, vp_op *ops) {
   for (size_t i = 0; i < tk->n && n < VP_MAX_OPS;) {
     size_t span = 0;
     enum vp_kind kind = vp_kind_at(tk, i, &span);
-    if (span && kind == OP_RESIZE && strchr(tk->t[i], '%') && n > 0 && ops[n - 1].kind == OP_LIGHT)
+    if (span && kind == OP_RESIZE && strchr(tk->t[i], '%') && n > 0 &&
+        (ops[n - 1].kind == OP_LIGHT || ops[n - 1].kind == OP_CONTRAST))
       span = 0; /* "lower the brightness of x.png by 20%": the percentage is the brightness's */
     if (span && !seen[kind]) {
       seen[kind] = true;

@@ -1,4 +1,4 @@
-/* test_vips.c — the libvips image-to-image executor: grayscale, resize, rotate, flip, crop, invert, brightness, sepia, joins, chains, errors. */
+/* test_vips.c — the libvips image-to-image executor: grayscale, resize, rotate, flip, crop, invert, brightness, contrast, sepia, joins, chains, errors. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +249,34 @@ Test(executors_vips, brighter_and_darker_scale_the_colours_and_clip, .init = set
     cr_expect_eq(vips_image_get_format(im), VIPS_FORMAT_UCHAR, "'%s'", cases[i].ask);
     cr_expect_float_eq(px(im, 0, 0, 2), cases[i].blue, 1.0, "'%s': blue", cases[i].ask);
     cr_expect_float_eq(px(im, 299, 0, 0), cases[i].red_right, 1.0, "'%s': red", cases[i].ask);
+    g_object_unref(im);
+    free(out);
+  }
+}
+
+Test(executors_vips, more_or_less_contrast_spreads_the_colours_from_their_mean, .init = setup,
+     .fini = teardown) {
+  VipsImage *src = open_png(g_src);
+  double m = 0, red75 = px(src, 75, 0, 0);
+  cr_assert_eq(vips_avg(src, &m, NULL), 0);
+  g_object_unref(src);
+  static const struct {
+    const char *ask;
+    double f; /* the factor around the mean */
+  } cases[] = {{"increase the contrast", 1.3}, {"lower the contrast", 0.75},
+               {"less contrast by 50%", 0.5}, {"increase the contrast by 20%", 1.2}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512];
+    char *out = transform(g_src, cases[i].ask, err, sizeof err);
+    cr_assert_not_null(out, "'%s': %s", cases[i].ask, err);
+    VipsImage *im = open_png(out);
+    double f = cases[i].f, lo = (0 - m) * f + m, hi = (255 - m) * f + m;
+    cr_expect_eq(vips_image_get_width(im), 300, "'%s': a percentage is no resize", cases[i].ask);
+    cr_expect_float_eq(px(im, 0, 0, 0), lo < 0 ? 0 : lo, 1.5, "'%s': red left", cases[i].ask);
+    cr_expect_float_eq(px(im, 299, 0, 0), hi > 255 ? 255 : hi, 1.5, "'%s': red right",
+                       cases[i].ask);
+    cr_expect_float_eq(px(im, 75, 0, 0), (red75 - m) * f + m, 1.5, "'%s': red", cases[i].ask);
+    cr_expect_float_eq(px(im, 0, 0, 2), (128 - m) * f + m, 1.5, "'%s': blue", cases[i].ask);
     g_object_unref(im);
     free(out);
   }
