@@ -312,6 +312,19 @@ static int named_by_stem(const planner *p, const step *st, unsigned types) {
   return -1;
 }
 
+/* The words st works on: its own, or of a translation those between its verb (or "say") and the
+ * language it goes into ("translate good morning into French", "how do you say cat in German?"). */
+static char *own_words(const planner *p, const step *st) {
+  size_t a = st->a, b = st->b;
+  for (size_t i = st->a; off_is_role(p, st->task, R_TRANSLATE) && b == st->b && i < st->b; i++)
+    if (off_is(p, i, W_TRANSLATING) || off_is(p, i, W_ALOUD))
+      a = i + 1;
+    else if (i > a && i + 1 < st->b && off_is(p, i, W_TARGET_PREP) && off_language_at(p, i + 1))
+      b = i;
+  bool words = a < b && b < st->b && !(b == a + 1 && off_is(p, a, W_REFERENCE)); /* not "it" */
+  return words ? span_text(p, a, b) : span_text(p, st->a, st->b);
+}
+
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
   bool has_ref = st->fed || off_is(p, st->b - 1, W_DEMONSTRATIVE); /* "a picture based on that" */
@@ -387,7 +400,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   bool video = false; /* one the user has, not one to make ("create a video v.mp4") */
   for (size_t i = 0; ref && i < p->n_res; i++)
     video |= (p->res[i].type & BATON__T_VIDEO) && !p->res[i].turn && !p->res[i].used;
-  src->literal = text && st->b > st->a + 1 && !video ? span_text(p, st->a, st->b) : NULL;
+  src->literal = text && st->b > st->a + 1 && !video ? own_words(p, st) : NULL;
   return 0;
 }
 
