@@ -169,10 +169,10 @@ baton__cut baton__cut_parse(const char *low) {
     i++;
   baton__cut c = {.kind = CUT_NONE, .remove = baton__run_any_word(low, cut_remove, false)};
   static const char *const first[] = {"first", NULL}, *const last[] = {"last", NULL};
-  if (i == n)
+  if (i == n) {
     c = n ? c : one_unit(low, c);
-  if (i == n)
     return c.kind == CUT_NONE ? share_of(low, c) : c;
+  }
   for (j = i + 1; j < n && !num[j].timed; j++)
     ;
   bool from_start = said_before(low, num[i].at, first);

@@ -2,6 +2,7 @@
 #include "executors/audio_loop.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,19 +20,23 @@ static const struct {
   int times;
 } count_adverbs[] = {{"twice", 2}, {"thrice", 3}};
 
-/* Is s, after spaces, "times" or "x" as a word ("3 times", "3x")? */
+/* Is s, after spaces, "times" as a word ("3 times"; not "3x": a speed)? */
 static bool times_after(const char *s) {
   s += strspn(s, " ");
-  return (strncmp(s, "times", 5) == 0 && !isalpha((unsigned char)s[5])) ||
-         (*s == 'x' && !isalnum((unsigned char)s[1]));
+  return strncmp(s, "times", 5) == 0 && !isalpha((unsigned char)s[5]);
 }
 
-/* The count low names before "times" (digits or a word) or as "twice", "thrice"; -1 if none. */
+/* The count low names before "times" (digits or a word) or as "twice", "thrice"; 0 when it is no
+ * whole number of times ("-3 times", "2.5 times"); -1 if none. */
 static int count_of(const char *low) {
   double v;
-  for (const char *p = low, *after; baton__run_next_number(low, &p, &v, &after);)
+  for (const char *p = low, *after; baton__run_next_number(low, &p, &v, &after);) {
+    const char *num = p; /* the number's first digit */
+    while (num > low && (isdigit((unsigned char)num[-1]) || num[-1] == '.'))
+      num--;
     if (times_after(p))
-      return v > 1e9 ? 1000000000 : (int)v;
+      return (num > low && num[-1] == '-') || v != floor(v) ? 0 : v > 1e9 ? 1000000000 : (int)v;
+  }
   for (size_t i = 0; i < sizeof count_words / sizeof count_words[0]; i++) {
     size_t n = strlen(count_words[i]);
     for (const char *w = low; (w = strstr(w, count_words[i])) != NULL; w += n)
@@ -57,11 +62,12 @@ int baton__pcm_loop(baton__pcm *p, int times) {
   size_t ch = (size_t)p->channels, n = p->frames * ch;
   if (times < 1 || ch == 0 || p->rate <= 0)
     return -1;
-  if ((double)p->frames * times / p->rate > BATON__PCM_MAX_SECONDS)
+  if ((double)p->frames * times / p->rate > BATON__PCM_MAX_SECONDS ||
+      (double)n * times * sizeof(float) > BATON__LOOP_MAX_BYTES)
     return -2;
   if (times == 1 || n == 0)
     return 0;
-  float *s = realloc(p->s, n * (size_t)times * sizeof *s); /* under the bound: no overflow */
+  float *s = realloc(p->s, n * (size_t)times * sizeof *s); /* under BATON__LOOP_MAX_BYTES */
   if (!s)
     return -1;
   for (int k = 1; k < times; k++)

@@ -80,9 +80,9 @@ static const char *const sf_double[] = {"twice as fast", "double speed", "double
 static const char *const sf_speed[] = {"speed", "tempo", "play", NULL}; /* with a factor */
 static const char *const sf_half[] = {"half speed", "half the speed", "half as fast", NULL};
 
-/* The speed asked for: a factor ("1.5x", "2 times"; not in a loop: "play it 3 times in a row"), a
- * percentage ("20% faster"), "half speed", "twice as fast", or no number: "speed up" 1.5, "slow
- * down" 0.75. 0 when none is asked for. */
+/* The speed asked for: a factor ("1.5x", "2 times"; in a loop "3 times" is its count: "play it 3
+ * times in a row"), a percentage ("20% faster"), "half speed", "twice as fast", or no number:
+ * "speed up" 1.5, "slow down" 0.75. 0 when none is asked for. */
 static double find_speed(const char *low, bool looped) {
   bool up = baton__run_any_word(low, sf_faster, false) || baton__run_verb_apart(low, "speed", "up");
   bool down = baton__run_any_word(low, sf_slower, false);
@@ -96,8 +96,8 @@ static double find_speed(const char *low, bool looped) {
   for (const char *p = low, *end; baton__run_next_number(low, &p, &v, &end);) {
     if (*end == '%' && (up || down))
       return up ? 1.0 + v / 100.0 : 1.0 - v / 100.0;
-    if (!looped && ((*end == 'x' && !isalnum((unsigned char)end[1])) ||
-                    strncmp(end, "times", 5) == 0))
+    if ((*end == 'x' && !isalnum((unsigned char)end[1])) ||
+        (!looped && strncmp(end, "times", 5) == 0))
       return down && v > 1.0 ? 1.0 / v : v; /* "slow it down 2x" */
   }
   return up ? 1.5 : down ? 0.75 : 0;
@@ -361,8 +361,8 @@ static int sf_denoise(baton__pcm *pcm, const sf_plan *plan, baton__sb *desc) {
 static int sf_loop(baton__pcm *pcm, int times, baton__sb *desc, char *why, size_t whylen) {
   int rc = baton__pcm_loop(pcm, times);
   if (rc == -2)
-    baton__fmt(why, whylen, "played %d times the recording would be longer than %.0f s", times,
-               BATON__PCM_MAX_SECONDS);
+    baton__fmt(why, whylen, "played %d times the recording would be longer than %.0f s or take "
+               "over %.0f MiB", times, BATON__PCM_MAX_SECONDS, BATON__LOOP_MAX_BYTES / 1048576);
   else if (rc != 0)
     baton__fmt(why, whylen, "out of memory looping the recording");
   else
@@ -581,8 +581,9 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
     return baton__run_fail(env, "a speed of %gx is out of range: from %gx to %gx", plan.speed,
                            BATON__PCM_MIN_SPEED, BATON__PCM_MAX_SPEED);
   if (plan.ops & SF_LOOP && !(plan.loop >= 1 && plan.loop <= BATON__LOOP_MAX))
-    return baton__run_fail(env, "a loop of %d times is out of range: from 1 to %d", plan.loop,
-                           BATON__LOOP_MAX);
+    return baton__run_fail(env, "a loop plays a recording a whole number of times, from 1 to "
+                           "%d%s", BATON__LOOP_MAX, plan.loop > BATON__LOOP_MAX ? "" : " (no "
+                           "negative or fractional count)");
   if (fabs(plan.gain_db) > SF_MAX_GAIN_DB)
     return baton__run_fail(env, "a volume change of %g dB is out of range: at most %g dB either "
                            "way", plan.gain_db, SF_MAX_GAIN_DB);

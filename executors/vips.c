@@ -401,19 +401,30 @@ static int vp_sepia(VipsImage *in, VipsImage **out, const vp_step *st) {
   return rc;
 }
 
-/* How much an operation scales, read from its words and the two before ("50% brighter", "lower the
- * contrast"): by N% when they give one, else by `up`, or `down` (and *less) when they hold a word
- * of `lower`. */
-static double vp_factor(const vp_step *st, const char *const *lower, double up, double down,
-                        bool *less) {
-  vp_words near = st->ws;
-  near.at = near.at > 2 ? near.at - 2 : 0;
+/* Words that make brightness or contrast go up, or down ("darker", "lower the contrast"). */
+static const char *const vp_raise[] = {"increase", "increased", "more", "raise", "higher",
+                                       "boost", "stronger", NULL};
+static const char *const vp_lower[] = {"darker", "darken",    "dim",    "dimmer", "decrease",
+                                       "decreased", "reduce", "lower", "less",   NULL};
+
+/* How much an operation scales: by N% when its words (and the two before) give one, else by `up`,
+ * or by `down` (and *less) when the words right around its cue lower it and none raises it
+ * ("increase the contrast and lower the brightness": up). 0 with st->err set for a percentage out
+ * of range. */
+static double vp_factor(const vp_step *st, double up, double down, bool *less) {
+  vp_words near = st->ws, cue = st->ws; /* cue: the two words before it to the one after */
+  near.at = cue.at = near.at > 2 ? near.at - 2 : 0;
+  cue.end = st->ws.at + 2 < st->ws.end ? st->ws.at + 2 : st->ws.end;
   bool pct = false;
   double v = 0;
-  *less = vp_has_any(&near, lower);
-  if (vp_number(&near, &v, &pct) && pct && v > 0 && v <= 100)
+  *less = vp_has_any(&cue, vp_lower) && !vp_has_any(&cue, vp_raise);
+  if (!vp_number(&near, &v, &pct) || !pct)
+    return *less ? down : up;
+  if (v > 0 && v < (*less ? 100 : 1000))
     return *less ? 1 - v / 100 : 1 + v / 100;
-  return *less ? down : up;
+  baton__fmt(st->err, st->errlen, "a change of %g%% is out of range: more than 0%% and under "
+             "%s", v, *less ? "100%" : "1000%");
+  return 0;
 }
 
 /* The colour bands of in scaled by f and shifted by `shift` (alpha and the pixel format kept:
@@ -435,14 +446,12 @@ static int vp_scale_colour(VipsImage *in, VipsImage **out, double f, double shif
   return rc;
 }
 
-/* Words that make brightness or contrast go down ("darker", "lower the contrast"). */
-static const char *const vp_lower[] = {"darker", "darken",    "dim",    "dimmer", "decrease",
-                                       "decreased", "reduce", "lower", "less",   NULL};
-
 /* Brighter or darker: the colour bands scaled (by N% when the words give one). */
 static int vp_light(VipsImage *in, VipsImage **out, const vp_step *st) {
   bool dark;
-  double f = vp_factor(st, vp_lower, 1.3, 0.75, &dark);
+  double f = vp_factor(st, 1.3, 0.75, &dark);
+  if (f <= 0)
+    return VP_EXPLAINED;
   baton__sb_addf(st->desc, "%s (x%.2f)", dark ? "darker" : "brighter", f);
   return vp_scale_colour(in, out, f, 0);
 }
@@ -451,7 +460,9 @@ static int vp_light(VipsImage *in, VipsImage **out, const vp_step *st) {
  * when the words give one). */
 static int vp_contrast(VipsImage *in, VipsImage **out, const vp_step *st) {
   bool less;
-  double f = vp_factor(st, vp_lower, 1.3, 0.75, &less), mean = 0;
+  double f = vp_factor(st, 1.3, 0.75, &less), mean = 0;
+  if (f <= 0)
+    return VP_EXPLAINED;
   int bands = vips_image_get_bands(in), colour = bands - (vips_image_hasalpha(in) ? 1 : 0);
   VipsImage *c = NULL;
   if (colour < 1 || vips_extract_band(in, &c, 0, "n", colour, NULL) != 0)
@@ -506,9 +517,9 @@ typedef struct vp_op {
  * contrast cue is theirs. */
 static bool vp_light_percent(const vp_tokens *tk, size_t i) {
   for (size_t k = i > 2 ? i - 2 : 0; k <= i + 1 && k < tk->n; k++)
-    for (int op = OP_LIGHT; op <= OP_CONTRAST; op++)
-      for (size_t c = 0; k != i && vp_rules[op].cues[c]; c++)
-        if (vp_phrase_at(tk, k, vp_rules[op].cues[c]))
+    for (size_t o = 0; o < 2; o++)
+      for (size_t c = 0; k != i && vp_rules[o ? OP_CONTRAST : OP_LIGHT].cues[c]; c++)
+        if (vp_phrase_at(tk, k, vp_rules[o ? OP_CONTRAST : OP_LIGHT].cues[c]))
           return true;
   return false;
 }

@@ -803,7 +803,9 @@ Test(executors_sndfile, reads_how_many_times_to_loop) {
   } cases[] = {
       {"loop music.wav 3 times", 3},          {"repeat it twice", 2},
       {"play it four times in a row", 4},     {"loop it", BATON__LOOP_DEFAULT},
-      {"put it on repeat 5x", 5},             {"loop it 250 times", 250},
+      {"put it on repeat 5 times", 5},        {"loop it 250 times", 250},
+      {"repeat it twice at 1.5x speed", 2},   {"loop it three times, 2x faster", 3},
+      {"loop it -3 times", 0},                {"repeat it 2.5 times", 0},
       {"speed it up 2 times", -1},            {"play it at 3x", -1},
       {"loop it 0 times", 0},
       {"someone times it: loop it", BATON__LOOP_DEFAULT},
@@ -845,7 +847,14 @@ Test(executors_sndfile, plays_a_recording_several_times, .init = setup, .fini = 
   cr_expect_null(process(in, "loop it 1000 times", err, sizeof err, NULL));
   cr_expect(strstr(err, "from 1 to 100"), "%s", err);
   cr_expect_null(process(in, "loop it 0 times", err, sizeof err, NULL));
-  cr_expect(strstr(err, "a loop of 0 times"), "%s", err);
+  cr_expect(strstr(err, "whole number of times"), "%s", err);
+  char *out = process(in, "loop it 3 times at 2x speed", err, sizeof err, &text); /* both */
+  cr_assert_not_null(out, "%s", err);
+  audio a = inspect(in), b = inspect(out);
+  cr_expect(b.frames >= 3 * a.frames / 2 - 80 && b.frames <= 3 * a.frames / 2 + 80,
+            "played 3 times at twice the speed: %zu frames from %zu", b.frames, a.frames);
+  cr_expect(text && strstr(text, "played 3 times") && strstr(text, "2.00x"), "%s", text);
+  free(text), free(out);
   free(in);
   in = make_audio("long.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 0.0, 20.0, 0.5);
   cr_expect_null(process(in, "loop long.wav 100 times", err, sizeof err, NULL));

@@ -254,6 +254,12 @@ Test(executors_vips, brighter_and_darker_scale_the_colours_and_clip, .init = set
   }
 }
 
+/* v spread from m by f, clipped to 0..255, then scaled by light. */
+static double spread(double v, double m, double f, double light) {
+  double x = (v - m) * f + m;
+  return (x < 0 ? 0 : x > 255 ? 255 : x) * light;
+}
+
 Test(executors_vips, more_or_less_contrast_spreads_the_colours_from_their_mean, .init = setup,
      .fini = teardown) {
   VipsImage *src = open_png(g_src);
@@ -262,24 +268,30 @@ Test(executors_vips, more_or_less_contrast_spreads_the_colours_from_their_mean, 
   g_object_unref(src);
   static const struct {
     const char *ask;
-    double f; /* the factor around the mean */
-  } cases[] = {{"increase the contrast", 1.3}, {"lower the contrast", 0.75},
-               {"less contrast by 50%", 0.5}, {"increase the contrast by 20%", 1.2}};
+    double f, light; /* the factor around the mean; the brightness's after it */
+  } cases[] = {{"increase the contrast", 1.3, 1},
+               {"lower the contrast", 0.75, 1},
+               {"less contrast by 50%", 0.5, 1},
+               {"increase the contrast by 20%", 1.2, 1},
+               {"increase the contrast and lower the brightness", 1.3, 0.75}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512];
-    char *out = transform(g_src, cases[i].ask, err, sizeof err);
-    cr_assert_not_null(out, "'%s': %s", cases[i].ask, err);
+    const char *ask = cases[i].ask;
+    char *out = transform(g_src, ask, err, sizeof err);
+    cr_assert_not_null(out, "'%s': %s", ask, err);
     VipsImage *im = open_png(out);
-    double f = cases[i].f, lo = (0 - m) * f + m, hi = (255 - m) * f + m;
-    cr_expect_eq(vips_image_get_width(im), 300, "'%s': a percentage is no resize", cases[i].ask);
-    cr_expect_float_eq(px(im, 0, 0, 0), lo < 0 ? 0 : lo, 1.5, "'%s': red left", cases[i].ask);
-    cr_expect_float_eq(px(im, 299, 0, 0), hi > 255 ? 255 : hi, 1.5, "'%s': red right",
-                       cases[i].ask);
-    cr_expect_float_eq(px(im, 75, 0, 0), (red75 - m) * f + m, 1.5, "'%s': red", cases[i].ask);
-    cr_expect_float_eq(px(im, 0, 0, 2), (128 - m) * f + m, 1.5, "'%s': blue", cases[i].ask);
+    double f = cases[i].f, l = cases[i].light;
+    cr_expect_eq(vips_image_get_width(im), 300, "'%s': a percentage is no resize", ask);
+    cr_expect_float_eq(px(im, 0, 0, 0), spread(0, m, f, l), 1.5, "'%s': red left", ask);
+    cr_expect_float_eq(px(im, 299, 0, 0), spread(255, m, f, l), 1.5, "'%s': red right", ask);
+    cr_expect_float_eq(px(im, 75, 0, 0), spread(red75, m, f, l), 1.5, "'%s': red", ask);
+    cr_expect_float_eq(px(im, 0, 0, 2), spread(128, m, f, l), 1.5, "'%s': blue", ask);
     g_object_unref(im);
     free(out);
   }
+  char err[512];
+  cr_expect_null(transform(g_src, "increase the contrast by 2000%", err, sizeof err));
+  cr_expect(strstr(err, "2000% is out of range"), "%s", err);
 }
 
 Test(executors_vips, operations_chain_in_the_order_asked, .init = setup, .fini = teardown) {
