@@ -136,31 +136,33 @@ bool off_marks_found(const planner *p) {
          off_has_word(p, 0, p->n_tok, W_PLURAL) && !off_own_types(p, 0, p->n_tok);
 }
 
+/* Does the request name something of its own (its resources come before earlier turns')? */
+static bool names_own(const planner *p) { return p->n_res && !p->res[0].turn; }
+
 bool off_follows_answer(planner *p) {
   bool answered = false, asks = off_asks_about(p);
-  for (size_t i = 0; i < p->n_res; i++)
-    if (!p->res[i].turn)
-      return false; /* a file or quote of its own */
-    else
-      answered |= p->res[i].turn == p->last_turn && p->res[i].answer;
+  for (size_t i = 0; !names_own(p) && i < p->n_res; i++)
+    answered |= p->res[i].turn == p->last_turn && p->res[i].answer;
   for (const step *st = p->steps; answered && st < p->steps + p->n_steps; st++)
     asks |= !st->context &&
             (off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b));
   if (!answered || !asks)
     return false;
   p->last_turn = 0;
-  for (resource *r = p->res; r < p->res + p->n_res; r++) /* a document's reader: one again */
-    p->image_kind = r->answer && off_is_role(p, r->maker - 1, R_READ_DOCUMENT) ? IMG_DOCUMENT
-                                                                               : p->image_kind,
-    r->type = r->answer ? 0 : r->type, p->last_turn = r->type && r->turn > p->last_turn ? r->turn
-                                                                                   : p->last_turn;
+  for (resource *r = p->res; r < p->res + p->n_res; r++) {
+    if (r->answer && off_is_role(p, r->maker - 1, R_READ_DOCUMENT))
+      p->image_kind = IMG_DOCUMENT; /* a document's reader: one again */
+    r->type = r->answer ? 0 : r->type;
+    if (r->type && r->turn > p->last_turn)
+      p->last_turn = r->turn;
+  }
   return true;
 }
 
 /* The request's language ("now German", "what about German?", naming nothing of its own): 1 + its
  * token, or 0. */
 static size_t language_asked(const planner *p) {
-  for (size_t i = 0; i < p->n_tok && !(p->n_res && !p->res[0].turn); i++)
+  for (size_t i = 0; !names_own(p) && i < p->n_tok; i++)
     if (off_language_at(p, i))
       return i + 1;
   return 0;
@@ -183,9 +185,12 @@ static const char *target_named(const planner *p, const char *text, size_t *n) {
 }
 
 /* "In one sentence, please", "as a bullet list": does the request, a preposition first and naming
- * nothing of its own, add words to the last request? */
+ * nothing of its own nor any task ("for the photo, describe it"), add words to the last request? */
 static bool adds_words(const planner *p) {
-  return p->n_tok > 1 && off_is(p, 0, W_PREPOSITION) && !(p->n_res && !p->res[0].turn);
+  bool cue = false;
+  for (size_t t = 0; t < p->n_cues && !cue; t++)
+    cue = off_keyword_score(p, &p->cues[t], 0, p->n_tok) >= p->lx->w[K_MIN_KEYWORD];
+  return p->n_tok > 1 && off_is(p, 0, W_PREPOSITION) && !names_own(p) && !cue;
 }
 
 bool off_says_more(const planner *p) {
@@ -216,15 +221,14 @@ static char *said_more(const planner *p, const char *asked) {
 }
 
 char *off_asked_again(const planner *p) {
-  /* own: the request names something of its own (its resources come before earlier turns') */
-  bool marks = off_marks_found(p), own = p->n_res && !p->res[0].turn, taken[OFF_MAX_RES] = {false};
+  bool marks = off_marks_found(p), own = names_own(p), taken[OFF_MAX_RES] = {false};
   bool saves = false; /* "save it as s.txt": the last request again, its result saved */
   for (size_t i = 0; own && i < p->n_tok; i++)
     saves |= p->tok[i].kind == TK_RES && off_saved_name(p, i, 0);
   const char *asked = p->asked; /* "save the summary as s.txt": the request that made the summary */
   for (size_t r = 0; saves && r < p->n_res; r++)
     asked = off_names_maker(p, 0, p->n_tok, &p->res[r]) ? p->res[r].asked_by : asked;
-  char *into = !saves && asked ? said_more(p, asked) : NULL; /* "now German", "in a sentence" */
+  char *into = p->more && !saves && asked ? said_more(p, asked) : NULL; /* "now German" */
   asked = into ? into : asked;
   if (!asked || !(marks || own || into || off_has_word(p, 0, p->n_tok, W_AGAIN) ||
                   off_asks_about(p)))

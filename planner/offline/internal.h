@@ -160,6 +160,7 @@ typedef struct {
   int again_turn; /* the turn of a repeat after it ("do the same for b.png"), 0 if none */
   bool searched;  /* a step asks to search the web ("find a video on X"): no task (recognise.c) */
   bool follows;   /* a question following up an earlier answer (off_follows_answer) */
+  bool more;      /* nothing planned: it only says more of the last request (off_says_more) */
   const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   bool marks[OFF_MAX_TASKS]; /* task k shows what it finds on its picture ("... and blur them") */
   const off_lexicon *lx;

@@ -380,10 +380,11 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   if (asked >= 0 || (off_asks_about(p) && !p->follows) ||
       (!sought && !off_asks_question(p, st->a, st->b)))
     return asked;
-  int quote = off_own_res(p, st->a, st->b, BATON__T_TEXT); /* "what does 'gracias' mean?" */
-  if (quote >= 0 && !p->res[quote].is_file && off_is(p, st->a, W_WH) &&
-      off_has_word(p, st->a, st->b, W_MEANING))
-    return p->role[R_TRANSLATE];
+  size_t q = st->a; /* "what does 'gracias' mean?": the quote, then its meaning asked */
+  while (q < st->b && (p->tok[q].kind != TK_RES || p->res[p->tok[q].res].is_file))
+    q++;
+  if (q < st->b && off_is(p, st->a, W_WH) && off_has_word(p, q + 1, st->b, W_MEANING))
+    return p->role[R_TRANSLATE]; /* not "what is the meaning of 'X'?" */
   /* "is 'a' similar to 'b'?", "are 'a' and 'b' the same?" */
   if (off_count_res(p, st->a, st->b, BATON__T_TEXT) == 2 && off_is(p, st->a, W_IS_ARE) &&
       off_has_word(p, st->a, st->b, W_ALIKE))
@@ -728,8 +729,11 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
       p->tok[st->a + 2].det)
     p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
-  /* "write the text of x.png to y.txt": a saving verb, the task's only cue, saves what it reads */
-  int into = st->task >= 0 && off_is(p, st->a, W_SAVING) &&
+  /* "write the text of x.png to y.txt": a saving verb, the task's only cue, saves what it reads
+   * (not "write a haiku about x.png into h.txt": something new) */
+  bool saving = off_is(p, st->a, W_SAVING) && st->a + 1 < st->b &&
+                !off_is(p, st->a + 1, W_INDEFINITE);
+  int into = st->task >= 0 && saving &&
              off_keyword_score(p, &p->cues[st->task], st->a + 1, st->b) < p->lx->w[K_MIN_KEYWORD]
                  ? converting_task(p, st) : -1;
   st->task = into >= 0 ? into : st->task;
@@ -807,7 +811,7 @@ static int nothing_planned(planner *p) {
   bool asks = false, file = false;
   if (p->searched) /* "find me a video on X" */
     return baton__fmt(p->err, p->errlen, "%s", OFF_NO_SEARCH), -1;
-  if (off_says_more(p)) /* no chat: the last request again (plan.c) */
+  if ((p->more = off_says_more(p))) /* no chat: the last request again (plan.c) */
     return baton__fmt(p->err, p->errlen, "%s", OFF_NO_TASK), -1;
   for (const step *st = p->steps; st < p->steps + p->n_steps; st++) {
     int v = off_own_res(p, st->a, st->b, BATON__T_VIDEO);

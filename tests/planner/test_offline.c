@@ -195,6 +195,14 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   cr_assert_null(plan_case("do the same for c.txt", NULL, described, NULL, NULL, err, sizeof err));
   cr_assert(strstr(err, "could not find any task") != NULL, "%s", err);
   cr_assert_null(plan_case("do the same", NULL, NULL, NULL, NULL, err, sizeof err));
+  /* words a preposition first add to the last request only when they name no task of their own */
+  const char *summed = "[{\"role\":\"user\",\"content\":\"summarize notes.txt\"}]";
+  got = plan_case("as a bullet list", NULL, summed, NULL, NULL, err, sizeof err);
+  cr_assert_str_eq(got, "summarization(text=notes.txt,instruction=summarize notes.txt as a bullet "
+                   "list)", "%s", err);
+  free(got);
+  cr_assert_null(plan_case("For the photo, describe it", NULL, summed, NULL, NULL, err, sizeof err));
+  cr_assert(strstr(err, "could not find any task") != NULL, "%s", err);
   /* an earlier message too long to plan is not planned again */
   char *big = malloc(20000), *long_turns = malloc(20100);
   memset(big, 'x', 19999), big[19999] = '\0';
