@@ -416,6 +416,21 @@ static int read_pair(planner *p, const step *st, source *in) {
   return in->ref >= 0;
 }
 
+/* "Who wrote notes.txt? And when?": a question put right after one of its kind, naming nothing of
+ * its own, asks what that one read; true when *in is set so. */
+static bool asked_alike(planner *p, const step *st, source *in) {
+  int k = (int)p->g->n - 1;
+  const baton__arg *a = k >= 0 && p->made[k] == p->cues[st->task].spec && p->g->tasks[k].n_args
+                            ? &p->g->tasks[k].args[0] : NULL;
+  if (!a || !off_answers(p, st->task) || !off_is_question(p, st->a, st->b) ||
+      off_own_types(p, st->a, st->b))
+    return false;
+  for (size_t r = 0; a->ref < 0 && a->value && r < p->n_res; r++)
+    if (!strcmp(p->res[r].value, a->value))
+      return in->res = (int)r, true;
+  return a->ref >= 0 && (in->ref = a->ref, true);
+}
+
 /* Where (a copy of) st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
 static int choose_input(planner *p, const step *st, int at, int prev_text, source *in) {
   const baton__taskspec *spec = p->cues[st->task].spec;
@@ -449,7 +464,8 @@ static int choose_input(planner *p, const step *st, int at, int prev_text, sourc
     in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
   else if (texts == 1 && (r = bridge(p, st, !((asks || compare) && in->res < 0), media, in)))
     return r < 0 ? -1 : 0; /* "compare x.jpg with 'a cat'", "ask a.wav 'Why?'": what it holds */
-  else if (in->res < 0 && resolve_input(p, st, ptype, spec->outputs, in) != 0)
+  else if (in->res < 0 && !asked_alike(p, st, in) &&
+           resolve_input(p, st, ptype, spec->outputs, in) != 0)
     return -1;
   const char *v; /* "speed up a.wav and save it as f.wav, then transcribe f.wav": what it made */
   for (size_t k = 0; in->res >= 0 && p->res[in->res].is_file && k < p->g->n; k++)

@@ -309,8 +309,7 @@ static bool asked_anew(const planner *p, const step *st) {
 
 /* "What is the date on x.png? Who signed it?": is st a question put after another (st and the last
  * recognised step each a question as written, to answer)? Then it is asked too, not merged. */
-static bool another_question(const planner *p, const step *st, int last) {
-  const step *l = last >= 0 ? &p->steps[last] : NULL;
+static bool another_question(const planner *p, const step *st, const step *l) {
   return l && st->task >= 0 && off_answers(p, st->task) && off_answers(p, l->task) &&
          off_is_question(p, st->a, st->b) && off_is_question(p, l->a, l->b);
 }
@@ -334,7 +333,7 @@ static void merge_steps(planner *p) {
                               off_is_role(p, l->task, R_EDIT))) ? edit_twin(p, l, s) : -1;
     unsigned in = p->cues[s->task].spec->inputs & ~own; /* what it lacks */
     bool apart = l && ((l->output && s->output) || /* "... as b.wav, then ... as c.wav": two */
-                       another_question(p, s, (int)(l - p->steps)) || /* "Q1? Q2?" */
+                       another_question(p, s, l) || /* "Q1? Q2?" */
                        (off_joins(p, s) && !off_joins(p, l)) || /* "clean a.wav, then join them" */
                        asked_anew(p, s));
     if (!apart && (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
@@ -394,9 +393,8 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   if (e && (off_is_role(p, e->task, R_READ_DOCUMENT) || off_is_role(p, e->task, R_ASK_TEXT)) &&
       !before)
     return e->b = st->b, -1; /* the step before takes it */
-  if (before && direct && !own && (off_is_role(p, e->task, R_READ_DOCUMENT) ||
-                                off_is_role(p, e->task, R_ASK_PICTURE)))
-    return e->task; /* "What is the date on x.png? Who signed it?": of that picture too */
+  if (before && direct && !own && off_answers(p, e->task))
+    return e->task; /* "What is the date on x.png? Who signed it?": of what it asked too */
   bool last = s + 1 == p->n_steps && !asked_before; /* a last question, with only a picture */
   unsigned at_hand = produced | off_res_types(p, false);
   bool picture = (at_hand & BATON__T_IMAGE) && (off_asks_about_picture(p, st) ||
@@ -498,7 +496,10 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   st->task = off_rewrite(p, st, produced);
   st->task = runnable_asker(p, st, own, produced);
   st->task = spoken_thing(p, st);
-  if (st->task != before && repeats_earlier_step(p, s))
+  const step *l = NULL; /* the step recognised last */
+  for (const step *e = p->steps; e < st; e++)
+    l = e->task >= 0 && !e->context ? e : l;
+  if (st->task != before && repeats_earlier_step(p, s) && !another_question(p, st, l))
     return drop_step(st, true);
   const baton__taskspec *spec = p->cues[st->task].spec;
   int tts = p->role[R_SPEAK]; /* "read sign.png to me", "... the text in x.png to me": aloud */
@@ -766,8 +767,9 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     return drop_step(st, false);
   if (into < 0)
     split_step(p, s, avail);
+  const step *l = last >= 0 ? &p->steps[last] : NULL;
   if (st->task >= 0 && repeats_earlier_step(p, s) && !asked_anew(p, st) &&
-      !stated_before(p, st, last) && !another_question(p, st, last)) {
+      !stated_before(p, st, last) && !another_question(p, st, l)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
      * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
     int again = st->task;

@@ -285,6 +285,13 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
                         "does it open) text-to-speech(text=<0>,instruction=Read sign.png "
                         "aloud)", "%s", err);
   free(got);
+  /* each question put is asked of that text: "Q1? Q2?" */
+  got = plan_case("What is the date on sign.png? Who is it for?", NULL, NULL, run, note, err,
+                  sizeof err);
+  cr_assert_str_eq(got, "image-to-text(image=sign.png) question-answering(text=<0>,question=What "
+                        "is the date on sign.png) question-answering(text=<0>,question=Who is it "
+                        "for)", "%s", err);
+  free(got);
   free(run);
   /* a scanned letter is read by a document reader where one can run, else by OCR */
   req = "I have a scanned letter letter.png. Please read it and summarize it.";
