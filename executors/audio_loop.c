@@ -20,27 +20,36 @@ static const struct {
   int times;
 } count_adverbs[] = {{"twice", 2}, {"thrice", 3}};
 
-/* Is s, after spaces, "times" as a word ("3 times"; not "3x": a speed)? */
-static bool times_after(const char *s) {
+/* Words that make "3x" a speed, not a count ("loop it 3 times at 2x speed"). */
+static const char *const loop_speed[] = {"speed", "tempo", "fast", "faster", "slow", "slower",
+                                         "quicker", NULL};
+
+/* Is s, after spaces, "times" as a word ("3 times"), or (x_ok) "x" ("3x")? */
+static bool times_after(const char *s, bool x_ok) {
   s += strspn(s, " ");
-  return strncmp(s, "times", 5) == 0 && !isalpha((unsigned char)s[5]);
+  return (strncmp(s, "times", 5) == 0 && !isalpha((unsigned char)s[5])) ||
+         (x_ok && *s == 'x' && !isalnum((unsigned char)s[1]));
 }
 
-/* The count low names before "times" (digits or a word) or as "twice", "thrice"; 0 when it is no
- * whole number of times ("-3 times", "2.5 times"); -1 if none. */
-static int count_of(const char *low) {
+/* The count low names before "times" (digits or a word; "3x" too with no word of speed: *by_x) or
+ * as "twice", "thrice"; 0 when it is no whole number of times ("-3 times", "2.5 times"); -1 if
+ * none. */
+static int count_of(const char *low, bool *by_x) {
+  bool x_ok = !baton__run_any_word(low, loop_speed, true);
   double v;
   for (const char *p = low, *after; baton__run_next_number(low, &p, &v, &after);) {
     const char *num = p; /* the number's first digit */
     while (num > low && (isdigit((unsigned char)num[-1]) || num[-1] == '.'))
       num--;
-    if (times_after(p))
+    if (times_after(p, x_ok)) {
+      *by_x = !times_after(p, false);
       return (num > low && num[-1] == '-') || v != floor(v) ? 0 : v > 1e9 ? 1000000000 : (int)v;
+    }
   }
   for (size_t i = 0; i < sizeof count_words / sizeof count_words[0]; i++) {
     size_t n = strlen(count_words[i]);
     for (const char *w = low; (w = strstr(w, count_words[i])) != NULL; w += n)
-      if ((w == low || !isalpha((unsigned char)w[-1])) && w[n] == ' ' && times_after(w + n))
+      if ((w == low || !isalpha((unsigned char)w[-1])) && w[n] == ' ' && times_after(w + n, false))
         return (int)i + 1;
   }
   for (size_t i = 0; i < sizeof count_adverbs / sizeof count_adverbs[0]; i++) {
@@ -51,10 +60,11 @@ static int count_of(const char *low) {
   return -1;
 }
 
-int baton__loop_parse(const char *low) {
+int baton__loop_parse(const char *low, bool *by_x) {
+  *by_x = false;
   if (!baton__run_any_word(low, loop_cues, false))
     return -1;
-  int n = count_of(low);
+  int n = count_of(low, by_x);
   return n >= 0 ? n : BATON__LOOP_DEFAULT;
 }
 

@@ -80,10 +80,10 @@ static const char *const sf_double[] = {"twice as fast", "double speed", "double
 static const char *const sf_speed[] = {"speed", "tempo", "play", NULL}; /* with a factor */
 static const char *const sf_half[] = {"half speed", "half the speed", "half as fast", NULL};
 
-/* The speed asked for: a factor ("1.5x", "2 times"; in a loop "3 times" is its count: "play it 3
- * times in a row"), a percentage ("20% faster"), "half speed", "twice as fast", or no number:
- * "speed up" 1.5, "slow down" 0.75. 0 when none is asked for. */
-static double find_speed(const char *low, bool looped) {
+/* The speed asked for: a factor ("1.5x", "2 times"; in a loop "3 times" is its count, "3x" too when
+ * x_counted: "play it 3 times in a row"), a percentage ("20% faster"), "half speed", "twice as
+ * fast", or no number: "speed up" 1.5, "slow down" 0.75. 0 when none is asked for. */
+static double find_speed(const char *low, bool looped, bool x_counted) {
   bool up = baton__run_any_word(low, sf_faster, false) || baton__run_verb_apart(low, "speed", "up");
   bool down = baton__run_any_word(low, sf_slower, false);
   if (baton__run_any_word(low, sf_half, false))
@@ -96,7 +96,7 @@ static double find_speed(const char *low, bool looped) {
   for (const char *p = low, *end; baton__run_next_number(low, &p, &v, &end);) {
     if (*end == '%' && (up || down))
       return up ? 1.0 + v / 100.0 : 1.0 - v / 100.0;
-    if ((*end == 'x' && !isalnum((unsigned char)end[1])) ||
+    if ((!x_counted && *end == 'x' && !isalnum((unsigned char)end[1])) ||
         (!looped && strncmp(end, "times", 5) == 0))
       return down && v > 1.0 ? 1.0 / v : v; /* "slow it down 2x" */
   }
@@ -258,9 +258,10 @@ static sf_plan sf_parse(const char *instr, const char *format) {
   plan.gain_db = find_gain(words);
   if (plan.gain_db != 0) /* "turn the volume down": a change, not the peak at -1 dBFS */
     plan.ops = (plan.ops | SF_GAIN) & ~(strstr(words, "normali") ? 0u : SF_NORMALISE);
-  plan.loop = baton__loop_parse(words);
+  bool by_x;
+  plan.loop = baton__loop_parse(words, &by_x);
   plan.ops |= plan.loop >= 0 ? SF_LOOP : 0;
-  plan.speed = find_speed(low, plan.loop >= 0);
+  plan.speed = find_speed(low, plan.loop >= 0, by_x);
   if (plan.speed > 0 && plan.speed != 1.0)
     plan.ops |= SF_TEMPO;
   baton__fade_parse(words, &plan.fade_in, &plan.fade_out);

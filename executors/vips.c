@@ -403,21 +403,33 @@ static int vp_sepia(VipsImage *in, VipsImage **out, const vp_step *st) {
 
 /* Words that make brightness or contrast go up, or down ("darker", "lower the contrast"). */
 static const char *const vp_raise[] = {"increase", "increased", "more", "raise", "higher",
-                                       "boost", "stronger", NULL};
+                                       "boost", "stronger", "brighter", "brighten", "lighter",
+                                       "lighten", NULL};
 static const char *const vp_lower[] = {"darker", "darken",    "dim",    "dimmer", "decrease",
                                        "decreased", "reduce", "lower", "less",   NULL};
 
+/* Does a word at token k raise (1) or lower (-1) brightness or contrast, or neither (0)? */
+static int vp_direction(const vp_tokens *tk, size_t k) {
+  const vp_words one = {tk, k, k + 1};
+  return vp_has_any(&one, vp_raise) ? 1 : vp_has_any(&one, vp_lower) ? -1 : 0;
+}
+
 /* How much an operation scales: by N% when its words (and the two before) give one, else by `up`,
- * or by `down` (and *less) when the words right around its cue lower it and none raises it
- * ("increase the contrast and lower the brightness": up). 0 with st->err set for a percentage out
- * of range. */
+ * or by `down` (and *less) when they lower it: the cue itself ("darker"), else the nearest of the
+ * two words before it ("lower the brightness, more contrast"), else the nearest after it in its
+ * words ("make the contrast of x.png lower"). 0 with st->err set for a percentage out of range. */
 static double vp_factor(const vp_step *st, double up, double down, bool *less) {
-  vp_words near = st->ws, cue = st->ws; /* cue: the two words before it to the one after */
-  near.at = cue.at = near.at > 2 ? near.at - 2 : 0;
-  cue.end = st->ws.at + 2 < st->ws.end ? st->ws.at + 2 : st->ws.end;
+  const vp_tokens *tk = st->ws.tk;
+  size_t at = st->ws.at, lo = at > 2 ? at - 2 : 0;
+  int dir = vp_direction(tk, at);
+  for (size_t k = at; !dir && k-- > lo;)
+    dir = vp_direction(tk, k);
+  for (size_t k = at + 1; !dir && k < st->ws.end; k++)
+    dir = vp_direction(tk, k);
+  vp_words near = {tk, lo, st->ws.end};
   bool pct = false;
   double v = 0;
-  *less = vp_has_any(&cue, vp_lower) && !vp_has_any(&cue, vp_raise);
+  *less = dir < 0;
   if (!vp_number(&near, &v, &pct) || !pct)
     return *less ? down : up;
   if (v > 0 && v < (*less ? 100 : 1000))

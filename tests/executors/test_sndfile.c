@@ -806,12 +806,14 @@ Test(executors_sndfile, reads_how_many_times_to_loop) {
       {"put it on repeat 5 times", 5},        {"loop it 250 times", 250},
       {"repeat it twice at 1.5x speed", 2},   {"loop it three times, 2x faster", 3},
       {"loop it -3 times", 0},                {"repeat it 2.5 times", 0},
+      {"loop it 3x", 3},                      {"loop it 3 times at 2x speed", 3},
       {"speed it up 2 times", -1},            {"play it at 3x", -1},
       {"loop it 0 times", 0},
       {"someone times it: loop it", BATON__LOOP_DEFAULT},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    int n = baton__loop_parse(cases[i].said);
+    bool by_x;
+    int n = baton__loop_parse(cases[i].said, &by_x);
     cr_expect_eq(n, cases[i].times, "%s: %d", cases[i].said, n);
   }
 }
@@ -835,8 +837,9 @@ Test(executors_sndfile, loops_frames_keeping_channels_together) {
 Test(executors_sndfile, plays_a_recording_several_times, .init = setup, .fini = teardown) {
   char *in = make_audio("tone.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 0.0, 0.5, 0.5);
   char err[512], *text = NULL;
-  static const char *const asked[] = {"loop tone.wav 3 times", "play it three times in a row"};
-  for (size_t k = 0; k < 2; k++) { /* "3 times" is no speed in a loop */
+  static const char *const asked[] = {"loop tone.wav 3 times", "play it three times in a row",
+                                      "loop it 3x"};
+  for (size_t k = 0; k < 3; k++) { /* "3 times" ("3x" with no word of speed) is no speed here */
     char *out = process(in, asked[k], err, sizeof err, &text);
     cr_assert_not_null(out, "%s: %s", asked[k], err);
     audio a = inspect(in), b = inspect(out);

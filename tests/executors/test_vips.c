@@ -254,10 +254,14 @@ Test(executors_vips, brighter_and_darker_scale_the_colours_and_clip, .init = set
   }
 }
 
-/* v spread from m by f, clipped to 0..255, then scaled by light. */
-static double spread(double v, double m, double f, double light) {
-  double x = (v - m) * f + m;
-  return (x < 0 ? 0 : x > 255 ? 255 : x) * light;
+static double clip255(double x) { return x < 0 ? 0 : x > 255 ? 255 : x; }
+
+/* v spread from the mean m by f, then scaled by light (light first: m scaled too), each clipped to
+ * 0..255 as the 8-bit picture is. */
+static double spread(double v, double m, double f, double light, bool light_first) {
+  if (light_first)
+    return clip255((clip255(v * light) - m * light) * f + m * light);
+  return clip255(clip255((v - m) * f + m) * light);
 }
 
 Test(executors_vips, more_or_less_contrast_spreads_the_colours_from_their_mean, .init = setup,
@@ -268,12 +272,17 @@ Test(executors_vips, more_or_less_contrast_spreads_the_colours_from_their_mean, 
   g_object_unref(src);
   static const struct {
     const char *ask;
-    double f, light; /* the factor around the mean; the brightness's after it */
-  } cases[] = {{"increase the contrast", 1.3, 1},
-               {"lower the contrast", 0.75, 1},
-               {"less contrast by 50%", 0.5, 1},
-               {"increase the contrast by 20%", 1.2, 1},
-               {"increase the contrast and lower the brightness", 1.3, 0.75}};
+    double f, light; /* the factor around the mean; the brightness's */
+    bool light_first;
+  } cases[] = {{"increase the contrast", 1.3, 1, false},
+               {"lower the contrast", 0.75, 1, false},
+               {"less contrast by 50%", 0.5, 1, false},
+               {"increase the contrast by 20%", 1.2, 1, false},
+               {"increase the contrast and lower the brightness", 1.3, 0.75, false},
+               {"lower the brightness, more contrast", 1.3, 0.75, true},
+               {"more contrast, darker", 1.3, 0.75, false},
+               {"reduce contrast, increase brightness", 0.75, 1.3, false},
+               {"make the contrast of gradient.png lower", 0.75, 1, false}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512];
     const char *ask = cases[i].ask;
@@ -281,11 +290,13 @@ Test(executors_vips, more_or_less_contrast_spreads_the_colours_from_their_mean, 
     cr_assert_not_null(out, "'%s': %s", ask, err);
     VipsImage *im = open_png(out);
     double f = cases[i].f, l = cases[i].light;
+    bool first = cases[i].light_first;
     cr_expect_eq(vips_image_get_width(im), 300, "'%s': a percentage is no resize", ask);
-    cr_expect_float_eq(px(im, 0, 0, 0), spread(0, m, f, l), 1.5, "'%s': red left", ask);
-    cr_expect_float_eq(px(im, 299, 0, 0), spread(255, m, f, l), 1.5, "'%s': red right", ask);
-    cr_expect_float_eq(px(im, 75, 0, 0), spread(red75, m, f, l), 1.5, "'%s': red", ask);
-    cr_expect_float_eq(px(im, 0, 0, 2), spread(128, m, f, l), 1.5, "'%s': blue", ask);
+    cr_expect_float_eq(px(im, 0, 0, 0), spread(0, m, f, l, first), 1.5, "'%s': red left", ask);
+    cr_expect_float_eq(px(im, 299, 0, 0), spread(255, m, f, l, first), 1.5, "'%s': red right",
+                       ask);
+    cr_expect_float_eq(px(im, 75, 0, 0), spread(red75, m, f, l, first), 1.5, "'%s': red", ask);
+    cr_expect_float_eq(px(im, 0, 0, 2), spread(128, m, f, l, first), 1.5, "'%s': blue", ask);
     g_object_unref(im);
     free(out);
   }
