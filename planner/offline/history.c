@@ -189,7 +189,7 @@ static const char *target_named(const planner *p, const char *text, size_t *n) {
 static bool adds_words(const planner *p) {
   bool cue = false;
   for (size_t t = 0; t < p->n_cues && !cue; t++)
-    cue = off_keyword_score(p, &p->cues[t], 0, p->n_tok) >= p->lx->w[K_MIN_KEYWORD];
+    cue = off_keyword_score(p, &p->cues[t], 0, p->n_tok) >= p->lx->w[K_CLEAR_KEYWORD];
   return p->n_tok > 1 && off_is(p, 0, W_PREPOSITION) && !names_own(p) && !cue;
 }
 

@@ -499,6 +499,9 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   const step *l = NULL; /* the step recognised last */
   for (const step *e = p->steps; e < st; e++)
     l = e->task >= 0 && !e->context ? e : l;
+  if (another_question(p, st, l) && off_is_role(p, st->task, R_ASK_TEXT) && !own &&
+      (off_is_role(p, l->task, R_ASK_PICTURE) || off_is_role(p, l->task, R_READ_DOCUMENT)))
+    st->task = l->task; /* "What is the date on x.png? Who is it for?": of the picture too */
   if (st->task != before && repeats_earlier_step(p, s) && !another_question(p, st, l))
     return drop_step(st, true);
   const baton__taskspec *spec = p->cues[st->task].spec;

@@ -127,8 +127,8 @@ Test(planner_offline, a_numbered_list_on_lines_of_its_own_is_a_list_of_steps) {
                    " it) text-to-speech(text=<1>,instruction=Read it aloud)");
   free(got);
   got = plan("Please:\n  1) transcribe talk.wav\n  2) translate it into German");
-  cr_expect_str_eq(got, "automatic-speech-recognition(audio=talk.wav) translation(text=<0>,src_lang="
-                   "en,tgt_lang=de)");
+  cr_expect_str_eq(got, "automatic-speech-recognition(audio=talk.wav) translation(text=<0>,"
+                   "src_lang=en,tgt_lang=de)");
   free(got);
 }
 
@@ -169,9 +169,11 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   /* the newest earlier output of the type wins; a file the request names
    * itself wins over the conversation */
   const char *turns = "[{\"role\":\"user\",\"content\":\"describe a.png\"},"
-                      "{\"role\":\"assistant\",\"content\":\"a cat\",\"outputs\":{\"text\":\"a cat\"}},"
+                      "{\"role\":\"assistant\",\"content\":\"a cat\","
+                      "\"outputs\":{\"text\":\"a cat\"}},"
                       "{\"role\":\"user\",\"content\":\"now translate it to German\"},"
-                      "{\"role\":\"assistant\",\"content\":\"eine Katze\",\"outputs\":{\"text\":\"eine Katze\"}}]";
+                      "{\"role\":\"assistant\",\"content\":\"eine Katze\","
+                      "\"outputs\":{\"text\":\"eine Katze\"}}]";
   char err[512] = "";
   char *got = plan_case("read that aloud", NULL, turns, NULL, NULL, err, sizeof err);
   cr_assert_str_eq(got, "text-to-speech(text=eine Katze,instruction=read that aloud)", "%s", err);
@@ -201,7 +203,12 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   cr_assert_str_eq(got, "summarization(text=notes.txt,instruction=summarize notes.txt as a bullet "
                    "list)", "%s", err);
   free(got);
-  cr_assert_null(plan_case("For the photo, describe it", NULL, summed, NULL, NULL, err, sizeof err));
+  got = plan_case("in table form", NULL, summed, NULL, NULL, err, sizeof err); /* "table" weighs */
+  cr_assert_str_eq(got, "summarization(text=notes.txt,instruction=summarize notes.txt in table "
+                   "form)", "%s", err); /* too little to name a task */
+  free(got);
+  cr_assert_null(plan_case("For the photo, describe it", NULL, summed, NULL, NULL, err,
+                           sizeof err));
   cr_assert(strstr(err, "could not find any task") != NULL, "%s", err);
   /* an earlier message too long to plan is not planned again */
   char *big = malloc(20000), *long_turns = malloc(20100);
