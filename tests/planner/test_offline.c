@@ -263,9 +263,13 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
   cr_expect_str_eq(note, "no model can run text-to-speech");
   free(got);
   free(run);
+}
+
+Test(planner_offline, asks_a_pictures_text_when_nothing_answers_visual_questions) {
   /* a question about a picture is asked of its text where nothing answers visual questions */
+  char err[512] = "", note[256] = "", *got;
   const char *no_vqa[] = {"visual-question-answering", NULL};
-  run = runnable_except(no_vqa);
+  unsigned char *run = runnable_except(no_vqa);
   static const char *const visual[] = {
       "What are the opening hours on sign.png?",
       "Answer the question 'When does it open?' using the text in sign.png",
@@ -300,13 +304,17 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
                         "for)", "%s", err);
   free(got);
   free(run);
+}
+
+Test(planner_offline, reads_a_document_by_ocr_where_no_document_reader_can_run) {
   /* a scanned letter is read by a document reader where one can run, else by OCR */
-  req = "I have a scanned letter letter.png. Please read it and summarize it.";
-  got = plan_case(req, NULL, NULL, NULL, note, err, sizeof err);
+  char err[512] = "", note[256] = "";
+  const char *req = "I have a scanned letter letter.png. Please read it and summarize it.";
+  char *got = plan_case(req, NULL, NULL, NULL, note, err, sizeof err);
   cr_assert(got && strncmp(got, "document-question-answering(", 28) == 0, "%s", got ? got : err);
   free(got);
   const char *no_documents[] = {"document-question-answering", NULL};
-  run = runnable_except(no_documents);
+  unsigned char *run = runnable_except(no_documents);
   got = plan_case(req, NULL, NULL, run, note, err, sizeof err);
   cr_assert_str_eq(got, "image-to-text(image=letter.png) summarization(text=<0>,"
                         "instruction=summarize it)", "%s", err);
