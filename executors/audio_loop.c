@@ -12,9 +12,7 @@
 static const char *const loop_cues[] = {"loop", "repeat", "in a row", "back to back",
                                         "over and over", NULL};
 
-/* Counts written as words, their value their index + 1 ("one" ... "ten"), then the adverbs. */
-static const char *const count_words[] = {"one", "two", "three", "four", "five", "six", "seven",
-                                          "eight", "nine", "ten"};
+/* Counts said as adverbs. */
 static const struct {
   const char *word;
   int times;
@@ -37,21 +35,16 @@ static bool times_after(const char *s, bool x_ok) {
 static int count_of(const char *low, bool *by_x) {
   bool x_ok = !baton__run_any_word(low, loop_speed, true);
   double v;
-  for (const char *p = low, *after; baton__run_next_number(low, &p, &v, &after);) {
-    const char *num = p; /* the number's first digit */
-    while (num > low && (isdigit((unsigned char)num[-1]) || num[-1] == '.'))
-      num--;
+  for (const char *p = low, *after; baton__run_next_number(low, &p, &v, &after);)
     if (times_after(p, x_ok)) {
       *by_x = !times_after(p, false);
-      return (num > low && num[-1] == '-') || v != floor(v) ? 0 : v > 1e9 ? 1000000000 : (int)v;
+      return baton__run_minus_before(low, p) || v != floor(v) ? 0
+             : v > 1e9 ? 1000000000 : (int)v;
     }
-  }
-  for (size_t i = 0; i < sizeof count_words / sizeof count_words[0]; i++) {
-    size_t n = strlen(count_words[i]);
-    for (const char *w = low; (w = strstr(w, count_words[i])) != NULL; w += n)
-      if ((w == low || !isalpha((unsigned char)w[-1])) && w[n] == ' ' && times_after(w + n, false))
-        return (int)i + 1;
-  }
+  int n;
+  for (const char *p = low, *after; baton__run_next_number_word(low, &p, &n, &after);)
+    if (times_after(after, false))
+      return n;
   for (size_t i = 0; i < sizeof count_adverbs / sizeof count_adverbs[0]; i++) {
     const char *one[] = {count_adverbs[i].word, NULL};
     if (baton__run_any_word(low, one, true))

@@ -50,28 +50,17 @@ static double interval_of(double v, const char *unit) {
   return !strncmp(unit, "octave", 6) ? v * 12.0 : 0;
 }
 
-/* Numbers written as words before a unit: "two octaves", "an octave", "five semitones". */
-static const char *const number_words[] = {"a", "an", "one", "two", "three", "four", "five", "six",
-                                           "seven", "eight", "nine", "ten", "eleven", "twelve"};
-
 /* A number of semitones or octaves in low ("3 semitones", "-2 half steps", "an octave", "two
  * octaves"): *st, true if one is named; negative when written with a minus. */
 static bool named_interval(const char *low, double *st) {
   double v;
-  for (const char *p = low, *end; baton__run_next_number(low, &p, &v, &end);) {
-    const char *num = p;
-    while (num > low && (isdigit((unsigned char)num[-1]) || num[-1] == '.'))
-      num--;
-    if ((*st = interval_of(num > low && num[-1] == '-' ? -v : v, end)) != 0)
+  for (const char *p = low, *end; baton__run_next_number(low, &p, &v, &end);)
+    if ((*st = interval_of(baton__run_minus_before(low, p) ? -v : v, end)) != 0)
       return true;
-  }
-  for (size_t i = 0; i < sizeof number_words / sizeof number_words[0]; i++) {
-    size_t n = strlen(number_words[i]);
-    for (const char *w = low; (w = strstr(w, number_words[i])); w += n)
-      if ((w == low || !isalpha((unsigned char)w[-1])) && w[n] == ' ' &&
-          (*st = interval_of(i < 2 ? 1 : (double)(i - 1), w + n + 1)) != 0)
-        return true;
-  }
+  int n;
+  for (const char *p = low, *after; baton__run_next_number_word(low, &p, &n, &after);)
+    if ((*st = interval_of(n, after)) != 0)
+      return true;
   return false;
 }
 

@@ -47,12 +47,17 @@ static const struct {
                "floor", "entrance", "corner", NULL}},
 };
 
+/* Where the next word begins at s (before end): past marks and spaces. */
+static const char *word_start(const char *s, const char *end) {
+  while (s < end && !isalnum((unsigned char)*s) && (unsigned char)*s < 0x80)
+    s++;
+  return s;
+}
+
 /* The next word at *at (before end), lower-cased into w: letters, digits, apostrophes and any
  * byte of a multi-byte character. false at the end. */
 static bool next_word(const char **at, const char *end, char w[PA_WORD]) {
-  const char *s = *at;
-  while (s < end && !isalnum((unsigned char)*s) && (unsigned char)*s < 0x80)
-    s++;
+  const char *s = word_start(*at, end);
   size_t n = 0;
   for (; s < end && (isalnum((unsigned char)*s) || *s == '\'' || (unsigned char)*s >= 0x80); s++)
     if (n + 1 < PA_WORD)
@@ -92,10 +97,9 @@ static void read_question(const char *q, pa_question *out) {
   baton__run_lower(q, low, sizeof low);
   for (size_t k = 0; k < sizeof pa_kinds / sizeof pa_kinds[0] && out->kind < 0; k++)
     out->kind = baton__run_has_word(low, pa_kinds[k].wh, false) ? (int)k : -1;
-  const char *end = q + strlen(q), *start = q;
-  for (const char *p = q; next_word(&p, end, w) && out->n < PA_MAX_TERMS; start = p) {
-    while (start < p && !isalnum((unsigned char)*start) && (unsigned char)*start < 0x80)
-      start++; /* where the word begins */
+  const char *end = q + strlen(q);
+  for (const char *p = q, *start = word_start(q, end);
+       next_word(&p, end, w) && out->n < PA_MAX_TERMS; start = word_start(p, end)) {
     bool seen = !*w || baton__is_stop_word(w) || in_list(pa_stopwords, w);
     for (size_t i = 0; i < out->n && !seen; i++)
       seen = same_word(out->terms[i], w);

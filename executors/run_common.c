@@ -157,6 +157,34 @@ bool baton__run_next_number(const char *low, const char **p, double *v, const ch
   return false;
 }
 
+bool baton__run_minus_before(const char *low, const char *p) {
+  while (p > low && (isdigit((unsigned char)p[-1]) || p[-1] == '.'))
+    p--; /* to the number's first digit */
+  return p > low && p[-1] == '-';
+}
+
+/* Numbers written as words, their value their index ("a" and "an" 1). */
+static const char *const run_number_words[] = {"", "one", "two", "three", "four", "five", "six",
+                                               "seven", "eight", "nine", "ten", "eleven",
+                                               "twelve", "a", "an"};
+
+bool baton__run_next_number_word(const char *low, const char **p, int *v, const char **after) {
+  size_t count = sizeof run_number_words / sizeof *run_number_words;
+  for (; **p; (*p)++) {
+    const char *w = *p;
+    if (!isalpha((unsigned char)*w) || (w > low && isalpha((unsigned char)w[-1])))
+      continue;
+    for (size_t i = 1; i < count; i++) {
+      size_t n = strlen(run_number_words[i]);
+      if (strncmp(w, run_number_words[i], n) == 0 && w[n] == ' ') {
+        *v = i <= 12 ? (int)i : 1, *after = w + n + 1, *p = w + n;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 int64_t baton__run_deadline(const baton__exec_env *env) {
   return env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms : 0;
 }

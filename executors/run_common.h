@@ -72,6 +72,14 @@ bool baton__run_verb_apart(const char *low, const char *verb, const char *partic
  * in *v, what follows it (past spaces) in *after, *p moved past it. false when none is left. */
 bool baton__run_next_number(const char *low, const char **p, double *v, const char **after);
 
+/* Is the number ending at p (baton__run_next_number's *p) written with a minus ("-6 dB")? */
+bool baton__run_minus_before(const char *low, const char *p);
+
+/* The next number written as a word ("one" ... "twelve"; "a", "an": 1) at or after *p that starts
+ * a word of low and has a space after it ("two octaves", "three times"): its value in *v, what
+ * follows the space in *after, *p moved past it. false when none is left. */
+bool baton__run_next_number_word(const char *low, const char **p, int *v, const char **after);
+
 /* When the run's timeout ends (baton__now_ms() clock), or 0 for none. */
 int64_t baton__run_deadline(const baton__exec_env *env);
 

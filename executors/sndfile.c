@@ -122,11 +122,8 @@ static double find_gain(const char *low) {
                       baton__run_verb_apart(low, "turn", "up"));
   double v;
   for (const char *p = low, *end; baton__run_next_number(low, &p, &v, &end);) {
-    const char *num = p; /* the number's first digit */
-    while (num > low && (isdigit((unsigned char)num[-1]) || num[-1] == '.'))
-      num--;
     if (strncmp(end, "db", 2) == 0 && !isalnum((unsigned char)end[2]))
-      return down || (!up && ((num > low && num[-1] == '-') ||
+      return down || (!up && (baton__run_minus_before(low, p) ||
                               baton__run_any_word(low, sf_cut_words, false))) ? -v : v;
   }
   return up ? SF_GAIN_STEP_DB : down ? -SF_GAIN_STEP_DB : 0;
