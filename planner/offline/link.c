@@ -230,10 +230,6 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
                          ? off_written_language(p, st->a, st->b) : NULL;
   rc = rc == 0 && lang ? baton__task_add_arg(&t, "lang", lang, -1) : rc;
   rc = rc == 0 ? add_second_text(p, st, task, &t, prev_text) : rc;
-  resource *file = st->output ? &p->res[st->output - 1] : NULL; /* "as a.wav", "as b.json" */
-  if (rc == 0 && file && !file->claimed && baton__save_as_ok(file->value) && (spec->outputs &
-      (file->type & BATON__T_JSON ? BATON__T_TEXT | BATON__T_JSON : file->type))) /* once only */
-    file->claimed = true, rc = baton__task_add_arg(&t, BATON__ARG_SAVE_AS, file->value, -1);
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
     /* source: said, fed, an earlier turn's, else the default (detected: into it or none named) */
     const char *dl = p->lx->lang_codes[0], *fed = fed_language(p, in); /* dl: the default */
@@ -563,13 +559,11 @@ static int join_input(planner *p, baton__task *t, size_t k, int r) {
 }
 
 /* Joins the recordings at own[0..n) to task id as audio2 ... audio9, going on in a new task taking
- * its output while more are left ("combine a1.wav ... a12.wav"), the last named as st says (its
- * file claimed until then); the last task's id, or -1 on error. */
+ * its output while more are left ("combine a1.wav ... a12.wav"); the last task's id, or -1 on
+ * error. */
 static int join_rest(planner *p, const step *st, int id, const size_t *own, size_t n) {
   for (size_t k = 0, slot = 2; id >= 0 && k < n; k++, slot++) {
     if (slot > 9) { /* a new task: what the last one made, then the next eight */
-      if (st->output && n - k < 9)
-        p->res[st->output - 1].claimed = false; /* the last one: named */
       source in = {-1, id, NULL};
       id = emit_task(p, st, st->task, &in, -1, NULL, NULL);
       slot = 2;
@@ -702,8 +696,6 @@ static int emit_step(planner *p, const step *st) {
   for (size_t i = 0; it && i < p->n_res; i++)
     onto.res = p->res[i].turn && (p->res[i].type & ptype) ? (int)i : onto.res;
   bool on = onto.ref >= 0 || onto.res >= 0, joins = joining && (n_own > 1 || on);
-  if (joins && st->output && n_own + on > 9) /* named where the last of a chain joins */
-    p->res[st->output - 1].claimed = true;
   size_t copies = joins ? 1 : n_own > 1 ? n_own : made_together(p, st, ptype);
   int first = (int)(p->g->n - copies), words = heard(p, st); /* "them": no own files */
   bool turn = n_own < 2 && copies > 1 && copies > p->g->n; /* "read them": the last turn's, each */
@@ -738,6 +730,20 @@ static int emit_step(planner *p, const step *st) {
       return -1;
   }
   return words > -2 ? speak_texts(p, st, ptype) : -1;
+}
+
+/* The file st makes ("as a.wav", "save it as s.txt", "into b.json") names the last task since task
+ * `first` making its type: the summary, not the text it read; the translation riding along. 0, or
+ * -1 out of memory (err set). */
+static int name_output(planner *p, const step *st, size_t first) {
+  resource *file = st->output ? &p->res[st->output - 1] : NULL;
+  unsigned type = file && (file->type & BATON__T_JSON) ? BATON__T_TEXT | BATON__T_JSON : 0;
+  for (size_t k = p->g->n; file && !file->claimed && baton__save_as_ok(file->value) && k-- > first;)
+    if (p->made[k]->outputs & (type ? type : file->type))
+      return file->claimed = true,
+             baton__task_add_arg(&p->g->tasks[k], BATON__ARG_SAVE_AS, file->value, -1) != 0
+                 ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
+  return 0;
 }
 
 /* "Before you summarize notes.txt, translate it", "summarize notes.txt once you have translated
@@ -778,8 +784,9 @@ int off_link(planner *p) {
       step head = *st;
       *st = *next, *next = head, next->fed = true;
     }
+    size_t first = p->g->n;
     int rc = emit_step(p, st);
-    if (rc < 0)
+    if (rc < 0 || (rc == 0 && name_output(p, st, first) != 0))
       return -1;
     if (rc == 1 && !need[0]) /* a step that cannot get its input is dropped; remember why */
       baton__fmt(need, sizeof need, "%s", p->err);

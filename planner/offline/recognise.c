@@ -76,23 +76,27 @@ bool off_joins(const planner *p, const step *st) {
 }
 
 /* The file of `types` at token i, right after "into" or "to" (or, in a step saying "save", "in" or
- * "as"), with one of `from` named before it in st ("summarize notes.txt into s.txt", "convert
- * notes.txt to n.wav", "save the text of x.png in x.txt"); -1 if none. */
+ * "as"), with one of `from` (or, `ref`, a reference) named before it in st ("summarize notes.txt
+ * into s.txt", "convert notes.txt to n.wav", "save the text of x.png in x.txt", "summarize it
+ * into s.txt"); -1 if none. */
 static int file_made_into(const planner *p, const step *st, size_t i, unsigned types,
-                          unsigned from) {
+                          unsigned from, bool ref) {
   int f = i > st->a + 1 ? off_res_at(p, i, types) : -1;
   if (f < 0 || !p->res[f].is_file)
     return -1;
   bool into = off_is(p, i - 1, W_DESTINATION), to = off_is(p, i - 1, W_TARGET_PREP);
   bool prep = off_is(p, st->a, W_SAVING) ? into || to : into && to;
-  return prep && off_own_res(p, st->a, i - 1, from) >= 0 ? f : -1;
+  return prep && (off_own_res(p, st->a, i - 1, from) >= 0 ||
+                  (ref && off_has_word(p, st->a, i - 1, W_REFERENCE))) ? f : -1;
 }
 
-/* "Summarize notes.txt into s.txt", "transcribe a.wav to a.txt": is the text file at token i what
- * st's task (one text from one input) writes? */
+/* "Summarize notes.txt into s.txt", "transcribe a.wav to a.txt", "write a haiku about x.jpg into
+ * h.txt" (the picture read first): is the text file at token i what st's task (one text from one
+ * input) writes? */
 static bool writes_file(const planner *p, const step *st, const baton__taskspec *s, size_t i) {
+  unsigned read = s->inputs & BATON__T_TEXT ? BATON__T_IMAGE | BATON__T_AUDIO : 0;
   return (s->outputs & BATON__T_TEXT) && !off_takes_two_texts(p, s) &&
-         file_made_into(p, st, i, BATON__T_TEXT, s->inputs) >= 0;
+         file_made_into(p, st, i, BATON__T_TEXT, s->inputs | read, true) >= 0;
 }
 
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"); a file of a
@@ -623,7 +627,7 @@ static int converting_task(planner *p, step *st) {
                {BATON__T_IMAGE, BATON__T_IMAGE, R_TRANSFORM},
                {BATON__T_AUDIO, BATON__T_AUDIO, R_CHANGE_SOUND}};
   for (size_t i = st->a + 2; i < st->b; i++) {
-    int out = file_made_into(p, st, i, ~0u, ~0u);
+    int out = file_made_into(p, st, i, ~0u, ~0u, false);
     unsigned to = out >= 0 ? p->res[out].type : format_named(p, st, i);
     int in = to ? off_own_res(p, st->a, i - 1, ~0u) : -1;
     bool said = off_has_word(p, st->a, i, W_CONVERTING) || off_has_word(p, st->a, i, W_SAVING);
