@@ -308,17 +308,23 @@ static int named_by_stem(const planner *p, const step *st, unsigned types) {
   return -1;
 }
 
-/* The words st works on: its own, or of a translation those between its verb (or "say") and the
- * language it goes into ("translate good morning into French", "how do you say cat in German?"). */
+/* The words st works on: its own, or of a translation those after its verb, "say", "what is" or
+ * "the word (for)", up to the language it goes into ("translate the word cat into French", "how
+ * do you say cat in German?", "what is cat in German?", "what's the German word for cat?"). */
 static char *own_words(const planner *p, const step *st) {
   size_t a = st->a, b = st->b;
+  bool worded = false; /* "the German word for | cat": the words up to the end */
   for (size_t i = st->a; off_is_role(p, st->task, R_TRANSLATE) && b == st->b && i < st->b; i++)
-    if (off_is(p, i, W_TRANSLATING) || off_is(p, i, W_ALOUD))
+    if (off_is(p, i, W_TRANSLATING) || off_is(p, i, W_ALOUD) || (i == a && off_is(p, i, W_WH)) ||
+        (i == a && off_is(p, i, W_IS_ARE)) || (off_is(p, i, W_WORDING) && i == a + p->tok[a].det))
       a = i + 1;
+    else if (i > st->a && off_language_at(p, i - 1) && off_is(p, i, W_WORDING) &&
+             i + 1 < st->b && off_is(p, i + 1, W_PREPOSITION))
+      a = i + 2, worded = true;
     else if (i > a && i + 1 < st->b && off_is(p, i, W_TARGET_PREP) && off_language_at(p, i + 1))
       b = i;
-  bool words = a < b && b < st->b && !(b == a + 1 && off_is(p, a, W_REFERENCE)); /* not "it" */
-  return words ? span_text(p, a, b) : span_text(p, st->a, st->b);
+  bool words = a < b && (b < st->b || worded) && !(b == a + 1 && off_is(p, a, W_REFERENCE));
+  return words ? span_text(p, a, b) : span_text(p, st->a, st->b); /* not "it" */
 }
 
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */

@@ -380,6 +380,9 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
   bool sought = direct || (own && p->n_steps == 1 && !off_has_word(p, st->a, st->b, W_READING) &&
                            (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, st->a, W_WH)));
+  for (size_t i = st->a; asked < 0 && off_is(p, st->a, W_WH) && i + 1 < st->b; i++)
+    if (off_language_at(p, i) && off_is(p, i + 1, W_WORDING))
+      return p->role[R_TRANSLATE]; /* "what's the German word for cat(?)" */
   if (asked >= 0 || (off_asks_about(p) && !p->follows) ||
       (!sought && !off_asks_question(p, st->a, st->b)))
     return asked;
