@@ -354,8 +354,8 @@ static void merge_steps(planner *p) {
 /* No task named but a question ("is there a dog in x.jpg?", "find the author of x.png" alone): of
  * the step before if it answers questions and puts none ("I have a document scan.png; I'd like to
  * know its date"), else of a picture (one its words speak of; with one question, the last named or
- * made) or a passage at hand; "what x.png (a.wav) says" reads (transcribes) it, "what a.wav is
- * about" sums up what it says. Its task, or -1. */
+ * made) or a passage at hand; "what x.png (a.wav) says (in ...)" reads (transcribes) it, "what
+ * a.wav is about" sums up what it says. Its task, or -1. */
 static int question_task(planner *p, size_t s, unsigned produced, bool asked_before) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b), newest = off_res_types(p, true);
@@ -363,6 +363,12 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   size_t end = st->b - 1; /* "(tell me) what sign.png says", "what is photo.jpg about?" */
   while (end > st->a && p->tok[end].kind == TK_PUNCT)
     end--; /* "what does sign.png say, and ..." */
+  for (size_t i = st->a + 1; i + 1 < end; i++) /* "what does he say | in the first minute?" */
+    if (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_PREPOSITION) &&
+        !off_is(p, i + 1, W_CONTENT_INTRO)) {
+      end = i;
+      break;
+    }
   int asked = !off_has_word(p, st->a, end, W_WH) ||
               !(off_is(p, end, W_ALOUD) || off_is(p, end, W_CONTENT_INTRO)) ? -1
               : of & BATON__T_IMAGE ? p->role[R_CAPTION]
