@@ -193,6 +193,15 @@ static bool adds_words(const planner *p) {
   return p->n_tok > 1 && off_is(p, 0, W_PREPOSITION) && !names_own(p) && !cue;
 }
 
+bool off_only_language(const planner *p) {
+  size_t n;
+  for (size_t i = 0; i < p->n_tok; i++)
+    if (p->tok[i].kind == TK_WORD && !off_language_at(p, i) && !off_is(p, i, W_JOINER) &&
+        !off_is(p, i, W_TARGET_PREP) && !off_is(p, i, W_LEAD_IN) && !off_is(p, i, W_ASKING))
+      return false;
+  return p->asked && language_asked(p) && target_named(p, p->asked, &n);
+}
+
 bool off_says_more(const planner *p) {
   size_t n;
   return p->asked && ((language_asked(p) && target_named(p, p->asked, &n)) || adds_words(p));

@@ -209,6 +209,10 @@ bool off_marks_found(const planner *p);
  * does the request, naming nothing of its own, only say more of the last request (a language, the
  * last request naming one to make; words a preposition first)? off_asked_again() then asks that. */
 bool off_says_more(const planner *p);
+/* "And into German?", "now to French, please" after "translate a.txt into Spanish": does the
+ * request say only a language (the last request naming one), no more than joiners, "into", "now",
+ * "please"? Then it is said more of the last request, as off_says_more() holds. */
+bool off_only_language(const planner *p);
 /* "Who signed it?" after "what is the date on sign.png?": does the request, naming nothing of its
  * own, put a question after a turn that answered one? Then it asks what that question asked about:
  * earlier turns' answers are set aside (typed 0) and p->last_turn is the newest turn left. */

@@ -894,7 +894,7 @@ static bool saved_only(planner *p) {
 }
 
 int off_recognise(planner *p) {
-  if (off_marks_found(p)) /* planned with the last request (plan.c) */
+  if (off_marks_found(p) || (p->more = off_only_language(p))) /* the last request (plan.c) */
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
   p->follows = off_follows_answer(p);
   int last = -1;

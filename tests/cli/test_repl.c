@@ -391,14 +391,14 @@ Test(cli_repl, offline_save_it_as_writes_the_last_picture_under_that_name) {
   free(out);
 }
 
-/* A translation's language rides with its turn: "now into French" translates from Spanish, not
- * from whatever a detector guesses the Spanish to be. */
+/* A translation's language rides with its turn: "translate it into French" translates from
+ * Spanish, not from whatever a detector guesses the Spanish to be. */
 Test(cli_repl, a_follow_up_translation_starts_from_the_language_the_last_one_wrote) {
   setenv("BATON_NO_DAEMON", "1", 1);
   char cmd[1024];
   snprintf(cmd, sizeof cmd,
            "cd '%s' && printf \"translate 'good morning, my friends' into Spanish\\n"
-           "/plan now into French\\n\" | %s/baton chat",
+           "/plan translate it into French\\n\" | %s/baton chat",
            dir, bin_dir());
   char *out = NULL;
   cr_expect_eq(bt_run(cmd, &out), 0);
