@@ -88,7 +88,7 @@ class BatonTest(unittest.TestCase):
         self.assertEqual([t["task"] for t in talk[1]["tasks"]], ["image-to-text"])
         self.assertEqual(talk[3]["tasks"], [{"task": "translation", "lang": "es",
                                              "outputs": {"text": talk[3]["outputs"]["text"]}}])
-        again = self.b.plan("now into French", offline=True, messages=talk)
+        again = self.b.plan("translate it into French", offline=True, messages=talk)
         self.assertEqual((again[0]["args"]["src_lang"], again[0]["args"]["tgt_lang"]), ("es", "fr"))
         plan = self.b.plan("summarize the original text", offline=True, messages=talk)
         self.assertEqual([t["task"] for t in plan], ["summarization"])
