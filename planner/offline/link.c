@@ -696,9 +696,10 @@ static int emit_step(planner *p, const step *st) {
   int made = nearest_producer(p, ptype); /* "clean a.wav, then combine them": onto what it made */
   size_t n_own = own_inputs(p, st, joining, made, own, &all);
   /* "combine the cleaned audio with b.wav": onto what an earlier step made, else ("mix it with
-   * b.wav" after a turn that made a recording) onto the newest earlier turn's */
+   * b.wav", "now add b.wav" after a turn that made a recording) onto the newest earlier turn's */
   source onto = {-1, joining && (all || n_own < 2) ? made : -1, NULL};
-  bool it = joining && n_own == 1 && made < 0 && off_has_word(p, st->a, st->b, W_REFERENCE);
+  bool it = joining && n_own == 1 && made < 0 && (off_has_word(p, st->a, st->b, W_REFERENCE) ||
+                                                  off_has_word(p, st->a, st->b, W_ADDING));
   for (size_t i = 0; it && i < p->n_res; i++)
     onto.res = p->res[i].turn && (p->res[i].type & ptype) ? (int)i : onto.res;
   bool on = onto.ref >= 0 || onto.res >= 0, joins = joining && (n_own > 1 || on);

@@ -49,21 +49,32 @@ size_t off_added_recording(const planner *p, size_t a, size_t b) {
   return 0;
 }
 
-/* "Side by side", "next to each other", "beside one another": are things placed together at i? */
+/* "Side by side", "next to each other", "beside one another", "next to photo.jpg", "beside it": are
+ * things placed together at i? */
 static bool side_by_side(const planner *p, size_t i, size_t b) {
-  for (size_t k = i + 2; off_is(p, i, W_BESIDE) && k < b && k <= i + 3; k++)
+  for (size_t k = i + 1; off_is(p, i, W_BESIDE) && k < b && k <= i + 3; k++)
     if (off_is(p, k, W_RECIPROCAL) ||
-        (k == i + 2 && off_is(p, i + 1, W_PREPOSITION) && off_is(p, k, W_BESIDE)))
+        (k == i + 2 && off_is(p, i + 1, W_PREPOSITION) && off_is(p, k, W_BESIDE)) ||
+        ((k == i + 1 || off_is(p, k - 1, W_TARGET_PREP)) &&
+         (off_res_at(p, k, BATON__T_IMAGE) >= 0 || off_is(p, k, W_REFERENCE))))
       return true;
   return false;
 }
 
-/* Does st say to join ("combine", "a collage", "side by side"), not name a joined result ("the
- * combined audio")? */
+/* "Add b.png to it", "now add b.png": does st add the file at i + 1 to what it points at? */
+static bool added_to_it(const planner *p, const step *st, size_t i) {
+  size_t k = i + 2;
+  return k <= st->b && off_is(p, i, W_ADDING) && p->tok[i + 1].kind == TK_RES &&
+         (k == st->b || p->tok[k].kind == TK_PUNCT ||
+          (k + 1 < st->b && off_is(p, k, W_TARGET_PREP) && off_is(p, k + 1, W_REFERENCE)));
+}
+
+/* Does st say to join ("combine", "a collage", "side by side", "add b.png to it"), not name a
+ * joined result ("the combined audio")? */
 static bool joining_word(const planner *p, const step *st) {
   for (size_t i = st->a; i < st->b; i++)
     if ((off_is(p, i, W_JOINING) && !(i > st->a && off_is(p, i - 1, W_DEFINITE))) ||
-        side_by_side(p, i, st->b))
+        side_by_side(p, i, st->b) || added_to_it(p, st, i))
       return true;
   return false;
 }
@@ -664,8 +675,9 @@ static bool cuts_to_length(const planner *p, const step *st) {
   return false;
 }
 
-/* "Add m.wav to v.wav", "combine a.jpg and b.jpg": a step joining the recordings or pictures it
- * names asks for the task taking and making that medium (then off_joins() holds); that, or -1. */
+/* "Add m.wav to v.wav", "combine a.jpg and b.jpg", "put b.jpg next to it" (in a conversation): a
+ * step joining the recordings or pictures it names, or one to what it points at, asks for the task
+ * taking and making that medium (then off_joins() holds); that, or -1. */
 static int joined_task(const planner *p, const step *st) {
   if (off_added_recording(p, st->a, st->b))
     return p->role[R_CHANGE_SOUND];
@@ -673,8 +685,10 @@ static int joined_task(const planner *p, const step *st) {
     unsigned type;
     off_role role;
   } media[] = {{BATON__T_AUDIO, R_CHANGE_SOUND}, {BATON__T_IMAGE, R_TRANSFORM}};
+  bool it = p->last_turn && (off_has_word(p, st->a, st->b, W_REFERENCE) ||
+                             off_has_word(p, st->a, st->b, W_ADDING)); /* one to join it to */
   for (size_t k = 0; joining_word(p, st) && k < sizeof media / sizeof media[0]; k++)
-    if (off_count_res(p, st->a, st->b, media[k].type) > 1 &&
+    if (off_count_res(p, st->a, st->b, media[k].type) > (it ? 0u : 1u) &&
         off_count_res(p, st->a, st->b, ~media[k].type) == 0)
       return p->role[media[k].role];
   return -1;
