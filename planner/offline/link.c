@@ -134,10 +134,12 @@ unsigned off_primary_type(const baton__taskspec *s) {
 }
 
 /* Does st's task, taking a picture or recording and words, take an earlier text as its words? An
- * edit only "based on" it ("alter it to reflect the emotion"), others unless st asks a question */
+ * edit only "based on" it ("alter it to reflect the emotion"), others unless st asks a question
+ * ("... and how many people are there": a question word first) */
 static bool takes_text(const planner *p, const step *st, const baton__taskspec *spec) {
   return (spec->outputs & BATON__T_IMAGE) ? off_has_word(p, st->a, st->b, W_GUIDED)
-         : !off_is_question(p, st->a, st->b) && !off_asks_question(p, st->a, st->b);
+         : !off_is_question(p, st->a, st->b) && !off_asks_question(p, st->a, st->b) &&
+               !(off_is(p, st->a, W_WH) && !off_is(p, st->a, W_RELATIVE));
 }
 
 /* "the similarity between the summary and the text it was made from": the text the chain of first
