@@ -256,9 +256,10 @@ const char *off_language_at(const planner *p, size_t i) {
  * "the German word for (cat)"? */
 static bool names_made(const planner *p, size_t i) {
   i += i + 2 < p->n_tok && off_is(p, i + 1, W_RECORDING);
+  bool word_for = i + 2 < p->n_tok && off_is(p, i + 1, W_WORDING) &&
+                  off_is(p, i + 2, W_PREPOSITION) && !off_is(p, i + 2, W_TARGET_PREP);
   return i + 1 < p->n_tok && (off_is(p, i + 1, W_TARGET_NOUN) || off_is(p, i + 1, W_ALOUD) ||
-                              (i + 2 < p->n_tok && off_is(p, i + 1, W_WORDING) &&
-                               off_is(p, i + 2, W_PREPOSITION) && !off_is(p, i + 2, W_TARGET_PREP)));
+                              word_for);
 }
 
 const char *off_written_language(const planner *p, size_t a, size_t b) {
