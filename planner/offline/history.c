@@ -103,6 +103,8 @@ static int scan_answer(planner *p, const cJSON *m, int turn, size_t first) {
   return rc;
 }
 
+static const char *target_named(const planner *p, const char *text, size_t *n);
+
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
 static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
@@ -117,6 +119,9 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
     free(p->asked);
   p->again_turn = user ? (ask ? 0 : turn) : p->again_turn;
   int rc = ask && !(p->asked = baton__strdup(at)) ? -1 : 0;
+  size_t len;
+  if (rc == 0 && ask && target_named(p, at, &len)) /* "translate a.txt into Spanish" */
+    free(p->asked_into), rc = (p->asked_into = baton__strdup(at)) ? 0 : -1;
   origin o = {turn, 0, NULL};
   while (user && (w = baton__conversation_word(&at, &n))) /* names it writes ("in photo.jpg") */
     rc |= remember(p, first, &o, true, w, n, off_file_type(w, n));
@@ -194,25 +199,25 @@ static bool adds_words(const planner *p) {
 }
 
 bool off_only_language(const planner *p) {
-  size_t n;
   for (size_t i = 0; i < p->n_tok; i++)
     if (p->tok[i].kind == TK_WORD && !off_language_at(p, i) && !off_is(p, i, W_JOINER) &&
         !off_is(p, i, W_TARGET_PREP) && !off_is(p, i, W_LEAD_IN) && !off_is(p, i, W_ASKING))
       return false;
-  return p->asked && language_asked(p) && target_named(p, p->asked, &n);
+  return p->asked_into && language_asked(p);
 }
 
 bool off_says_more(const planner *p) {
-  size_t n;
-  return p->asked && ((language_asked(p) && target_named(p, p->asked, &n)) || adds_words(p));
+  return (p->asked_into && language_asked(p)) || (p->asked && adds_words(p));
 }
 
-/* The last request as the request says more of it, malloc'd: into its language ("translate a.txt
- * into Spanish", then "what about German?": "translate a.txt into German"), else with its words
- * ("summarize a.txt", then "in one sentence": "summarize a.txt in one sentence"); NULL if it says
- * no more or out of memory. */
+/* The last request as the request says more of it, malloc'd: the last naming a language, into the
+ * request's ("translate a.txt into Spanish", then "what about German?": "translate a.txt into
+ * German"), else the last with its words ("summarize a.txt", then "in one sentence": "summarize
+ * a.txt in one sentence"); NULL if it says no more or out of memory. */
 static char *said_more(const planner *p, const char *asked) {
-  size_t n, i = language_asked(p), end = strlen(asked);
+  size_t n, i = language_asked(p);
+  asked = i && p->asked_into ? p->asked_into : asked;
+  size_t end = strlen(asked);
   const char *at = i ? target_named(p, asked, &n) : NULL;
   if (!at && !adds_words(p))
     return NULL;

@@ -157,6 +157,7 @@ typedef struct {
   size_t pictures; /* picture files of the request and earlier turns */
   int last_turn;  /* the newest earlier turn that left a resource, 0 if none */
   char *asked;    /* the newest earlier user message (history.c), owned */
+  char *asked_into; /* ... of those naming a language to make ("into Spanish"), owned */
   int again_turn; /* the turn of a repeat after it ("do the same for b.png"), 0 if none */
   bool searched;  /* a step asks to search the web ("find a video on X"): no task (recognise.c) */
   bool follows;   /* a question following up an earlier answer (off_follows_answer) */

@@ -16,7 +16,7 @@ static void planner_release(planner *p) {
     free(p->res[i].value), free(p->res[i].asked_by);
   for (size_t i = 0; p->cues && i < p->n_cues; i++)
     free(p->cues[i].phrases), free(p->cues[i].desc);
-  free(p->cues), free(p->tok), free(p->asked);
+  free(p->cues), free(p->tok), free(p->asked), free(p->asked_into);
 }
 
 /* Runs the passes over p->req with r's inputs and conversation; 0, or -1 with err set. */
