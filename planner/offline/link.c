@@ -332,8 +332,10 @@ static char *own_words(const planner *p, const step *st) {
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
   bool has_ref = st->fed || off_is(p, st->b - 1, W_DEMONSTRATIVE); /* "a picture based on that" */
+  bool original = false; /* "what does the original say about X?": no X to make */
   for (size_t i = st->a; i < st->b; i++)
-    has_ref = has_ref || p->tok[i].skip || off_is(p, i, W_REFERENCE);
+    has_ref = has_ref || p->tok[i].skip || off_is(p, i, W_REFERENCE),
+    original |= i > st->a && off_is(p, i, W_ORIGINAL) && off_is(p, i - 1, W_DEFINITE);
   size_t k = st->b; /* "an audio version of that text", "... of the same" */
   while (k > st->a && (off_is(p, k - 1, W_STOPWORD) || off_is(p, k - 1, W_PICTURE) ||
                        off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_TABLE) ||
@@ -370,7 +372,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 3. what to make follows "of", "about"...: "an image of a cat playing piano" (not "an image that
    * reflects the content of the lecture": made from it; not "the key points of" a given passage) */
   bool passage = t >= 0 && !p->res[t].turn && (outputs & BATON__T_TEXT);
-  bool make = text && !has_ref && (prev < 0 ? !passage : !(outputs & BATON__T_TEXT) &&
+  bool make = text && !has_ref && !original && (prev < 0 ? !passage : !(outputs & BATON__T_TEXT) &&
                                                          !off_has_word(p, st->a, st->b, W_GUIDED));
   for (size_t i = st->a; make && i + 1 < st->b && !src->literal; i++) /* not "about in German" */
     src->literal = (off_is(p, i, W_CONTENT_INTRO) || (off_punct(p, i, ":") && /* "an image: x" */

@@ -770,7 +770,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   st->task = into >= 0 ? into : st->task;
   if (off_asks_language(p, st->a, st->b)) /* "is it in French?": no translation */
     st->task = p->role[R_CLASSIFY_TEXT], st->score = p->lx->w[K_ACCEPT];
-  if (st->task < 0 && any) {
+  if (st->task < 0 && any && !off_is_question(p, st->a, st->b)) { /* not "what does the summary
+    * say about X?": asked of it */
     for (size_t i = st->a; i < st->b; i++)
       p->tok[i].skip = false;
     if ((st->task = off_best_task(p, st->a, st->b, avail, &st->score)) >= 0)
