@@ -79,14 +79,17 @@ static const char *const sf_slower[] = {"slow", NULL}; /* slow down, slower, slo
 static const char *const sf_double[] = {"twice as fast", "double speed", "double the speed", NULL};
 static const char *const sf_speed[] = {"speed", "tempo", "play", NULL}; /* with a factor */
 static const char *const sf_half[] = {"half speed", "half the speed", "half as fast", NULL};
+static const char *const sf_by_half[] = {"by half", "by a half", NULL}; /* "slow it down by half" */
 
 /* The speed asked for: a factor ("1.5x", "2 times"; in a loop "3 times" is its count, "3x" too when
- * x_counted: "play it 3 times in a row"), a percentage ("20% faster"), "half speed", "twice as
- * fast", or no number: "speed up" 1.5, "slow down" 0.75. 0 when none is asked for. */
+ * x_counted: "play it 3 times in a row"), a percentage ("20% faster"), "half speed" ("slow it down
+ * by half"), "twice as fast", or no number: "speed up" 1.5, "slow down" 0.75. 0 when none is
+ * asked for. */
 static double find_speed(const char *low, bool looped, bool x_counted) {
   bool up = baton__run_any_word(low, sf_faster, false) || baton__run_verb_apart(low, "speed", "up");
   bool down = baton__run_any_word(low, sf_slower, false);
-  if (baton__run_any_word(low, sf_half, false))
+  if (baton__run_any_word(low, sf_half, false) ||
+      (down && baton__run_any_word(low, sf_by_half, false)))
     return 0.5;
   if (baton__run_any_word(low, sf_double, false))
     return 2.0;
