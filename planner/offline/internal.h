@@ -192,6 +192,8 @@ bool off_made_of(const planner *p, size_t i, bool of);
 int off_res_at(const planner *p, size_t i, unsigned types);
 int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
 size_t off_count_res(const planner *p, size_t a, size_t b, unsigned types); /* of [a,b) */
+/* Does a time follow the "from" at token i, within [i,b): "from 0:01", "from 1 to 3 seconds"? */
+bool off_time_from(const planner *p, size_t i, size_t b);
 const char *off_language_at(const planner *p, size_t i);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src);

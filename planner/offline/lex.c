@@ -1,6 +1,7 @@
 /* lex.c — request text to tokens and resources: words, quotes, file names; word classes of the lexicon. */
 #include "planner/offline/internal.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "core/quote.h"
@@ -242,6 +243,22 @@ size_t off_count_res(const planner *p, size_t a, size_t b, unsigned types) {
   for (; a < b; a++)
     n += off_res_at(p, a, types) >= 0;
   return n;
+}
+
+bool off_time_from(const planner *p, size_t i, size_t b) {
+  const token *t = p->tok;
+  if (!off_is(p, i, W_SOURCE_PREP) || ++i >= b || !isdigit((unsigned char)t[i].word[0]))
+    return false;
+  if (i + 2 < b && off_punct(p, i + 1, ":") && t[i + 1].start == t[i].end &&
+      isdigit((unsigned char)t[i + 2].word[0]))
+    return true; /* "1:30" */
+  for (size_t k = i + 1; k < b && k <= i + 3; k++)
+    if (off_is(p, k, W_TIME_UNIT))
+      return true;
+    else if (!isdigit((unsigned char)t[k].word[0]) && !off_is(p, k, W_TARGET_PREP) &&
+             !off_is(p, k, W_JOINER) && !off_punct(p, k, "-"))
+      return false;
+  return false;
 }
 
 /* The language code of token i if it names one ("french" -> "fr"), or NULL. */

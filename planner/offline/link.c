@@ -263,10 +263,35 @@ static int translate(planner *p, const step *st, const source *in, const char *t
   return id;
 }
 
-/* Reads picture or recording (`heard`) r into text for st, into src->ref. 1, or -1 on error. */
+/* "Transcribe the first 2 seconds of talk.wav", "classify the last minute of it", "what does it say
+ * from 0:10 to 0:20?", "summarize the second half of talk.wav": a task hearing a recording (making
+ * none), or reading its words, that names its first or last seconds or minutes (a number between),
+ * a share, or a time a part starts, hears that part, cut from `in` first (the cutter reads which
+ * from the step's words); the cut's id, -1 if none, -2 on error. */
+static int cut_part(planner *p, const step *st, const source *in, bool heard) {
+  const baton__taskspec *spec = p->cues[st->task].spec;
+  bool part = false;
+  for (size_t i = st->a + 1; !part && i < st->b; i++) {
+    size_t k = i - 1 - (i >= st->a + 2 && isdigit((unsigned char)p->tok[i - 1].word[0])); /* "2" */
+    part = ((off_is(p, i, W_TIME_UNIT) || off_is(p, i, W_SHARE)) && off_is(p, k, W_END_OF)) ||
+           off_time_from(p, i, st->b);
+  }
+  if (!part || (!heard && off_primary_type(spec) != BATON__T_AUDIO) ||
+      (spec->outputs & BATON__T_AUDIO))
+    return -1;
+  int id = emit_task(p, st, p->role[R_CHANGE_SOUND], in, -1, NULL, NULL);
+  return id < 0 ? -2 : id;
+}
+
+/* Reads picture or recording (`heard`: the part st names) r into text for st, into src->ref. 1, or
+ * -1 on error. */
 static int read_file(planner *p, const step *st, int r, bool heard, source *src) {
   int task = heard ? p->role[R_TRANSCRIBE] : off_reader_task(p, p->role[R_CAPTION], r);
   source in = {r, -1, NULL}; /* a document reader also takes the step's words as its question */
+  int cut = heard ? cut_part(p, st, &in, true) : -1;
+  if (cut < -1)
+    return -1;
+  in = cut >= 0 ? (source){-1, cut, NULL} : in;
   p->res[r].used = true, src->ref = emit_task(p, st, task, &in, -1, NULL, NULL);
   return src->ref < 0 ? -1 : (p->res[r].reader = src->ref + 1, 1);
 }
@@ -656,23 +681,6 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
   return n_own;
 }
 
-/* "Transcribe the first 2 seconds of talk.wav", "classify the last minute of it": a task hearing a
- * recording (making none) that names its first or last seconds or minutes (a number between)
- * hears that part, cut from `in` first (the cutter reads which from the step's words); the cut's
- * id, -1 if none, -2 on error. */
-static int cut_part(planner *p, const step *st, const source *in) {
-  const baton__taskspec *spec = p->cues[st->task].spec;
-  bool part = false;
-  for (size_t i = st->a + 1; !part && i < st->b; i++) {
-    size_t k = i - 1 - (i >= st->a + 2 && isdigit((unsigned char)p->tok[i - 1].word[0])); /* "2" */
-    part = (off_is(p, i, W_TIME_UNIT) || off_is(p, i, W_SHARE)) && off_is(p, k, W_END_OF);
-  }
-  if (!part || off_primary_type(spec) != BATON__T_AUDIO || (spec->outputs & BATON__T_AUDIO))
-    return -1;
-  int id = emit_task(p, st, p->role[R_CHANGE_SOUND], in, -1, NULL, NULL);
-  return id < 0 ? -2 : id;
-}
-
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
@@ -719,7 +727,7 @@ static int emit_step(planner *p, const step *st) {
     else if (!on && (n_own > 1 || copies == 1 || turn) &&
              (q = choose_input(p, st, n_own > 1 ? (int)own[c] : -1, prev_text, &in)) != 0)
       return q;
-    if ((q = cut_part(p, st, &in)) < -1)
+    if ((q = cut_part(p, st, &in, false)) < -1)
       return -1;
     in = q >= 0 ? (source){-1, q, NULL} : in;
     const char *lang = fed_language(p, &in);

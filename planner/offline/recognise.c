@@ -662,15 +662,20 @@ static int converting_task(planner *p, step *st) {
   return -1;
 }
 
-/* "Make music.wav 10 seconds long", "shorten talk.wav to 2 seconds", "a 2-second clip of talk.wav":
- * does a step naming only a recording of its own name the length to cut it to (seconds or minutes
- * after "to", or "long" or a recording word after them)? Then it changes the recording, whatever
- * else it names ("shorten": no summary). */
-static bool cuts_to_length(const planner *p, const step *st) {
+/* "Make music.wav 10 seconds long", "shorten talk.wav to 2 seconds", "a 2-second clip of talk.wav",
+ * "cut music.wav from 0:01 to 0:02": does a step naming only a recording of its own name the length
+ * to cut it to (seconds or minutes after "to", or "long" or a recording word after them) or, with
+ * `part`, asking no question, the time a part starts? Then it changes the recording, whatever else
+ * it names ("shorten": no summary). */
+static bool cuts_to_length(const planner *p, const step *st, bool part) {
+  bool span = false; /* "from 1 to 3 seconds": no length */
+  for (size_t i = st->a; i < st->b; i++)
+    span |= off_time_from(p, i, st->b);
   for (size_t i = st->a + 2; i < st->b; i++)
-    if (off_is(p, i, W_TIME_UNIT) && isdigit((unsigned char)p->tok[i - 1].word[0]) &&
-        ((off_is(p, i - 2, W_DESTINATION) && off_is(p, i - 2, W_TARGET_PREP)) ||
-         (i + 1 < st->b && (off_is(p, i + 1, W_LASTING) || off_is(p, i + 1, W_RECORDING)))))
+    if ((!span && off_is(p, i, W_TIME_UNIT) && isdigit((unsigned char)p->tok[i - 1].word[0]) &&
+         ((off_is(p, i - 2, W_DESTINATION) && off_is(p, i - 2, W_TARGET_PREP)) ||
+          (i + 1 < st->b && (off_is(p, i + 1, W_LASTING) || off_is(p, i + 1, W_RECORDING))))) ||
+        (part && !off_is(p, st->a, W_WH) && off_time_from(p, i, st->b)))
       return off_own_types(p, st->a, st->b) == BATON__T_AUDIO;
   return false;
 }
@@ -777,7 +782,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     if ((st->task = off_best_task(p, st->a, st->b, avail, &st->score)) >= 0)
       mark_references(p, st->a, st->b);
   }
-  if ((st->task < 0 || off_is_role(p, st->task, R_SUMMARIZE)) && cuts_to_length(p, st))
+  if ((st->task < 0 || off_is_role(p, st->task, R_SUMMARIZE)) &&
+      cuts_to_length(p, st, st->task < 0))
     st->task = p->role[R_CHANGE_SOUND];
   if (st->task < 0) /* a question put, words to say: taken as if named clearly */
     st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
