@@ -49,13 +49,13 @@ static void vp_init_once(void) {
   vp_init_rc = 0;
 }
 
-#define VP_CAN_DO                                                                          \
-  "grayscale / black and white, resize (\"resize to 200x100\", \"half size\", \"50%%\"), "  \
-  "rotate (90, 180, 270, \"rotate left\"), flip / mirror (\"flip vertically\"), crop "     \
-  "(\"crop to 100x100\", centred), blur (\"blur 4\"), sharpen, edge detection (sobel or "  \
-  "canny), invert, brighter / darker (\"20%% brighter\", \"lower the brightness\"), more or " \
-  "less contrast, sepia, "                                                                     \
-  "join pictures (\"image2\"...) side by side, one above another or in a grid; "               \
+#define VP_CAN_DO                                                                            \
+  "grayscale / black and white, resize (\"resize to 200x100\", \"half size\", \"50%%\"), "    \
+  "rotate (90, 180, 270, \"rotate left\"), flip / mirror (\"flip vertically\"), crop "       \
+  "(\"crop to 100x100\", centred; \"to a square\", \"to the left half\"), blur (\"blur 4\"), " \
+  "sharpen, edge detection (sobel or canny), invert, brighter / darker (\"20%% brighter\", "  \
+  "\"lower the brightness\"), more or less contrast, sepia, "                                \
+  "join pictures (\"image2\"...) side by side, one above another or in a grid; "             \
   "saves PNG unless asked for JPG, WebP, TIFF or GIF (\"convert it to jpg\")"
 
 typedef struct vp_tokens {
@@ -284,12 +284,34 @@ static int vp_flip(VipsImage *in, VipsImage **out, const vp_step *st) {
   return vips_flip(in, out, vert ? VIPS_DIRECTION_VERTICAL : VIPS_DIRECTION_HORIZONTAL, NULL);
 }
 
+static const char *const vp_side_words[] = {"left",  "right", "top",
+                                            "bottom", "upper", "lower", NULL};
+
+/* "A square" (centred), "the left half", "the bottom half": the part of a w x h picture a crop
+ * keeps, into *tw x *th at (*x, *y); false if the words name none. */
+static bool vp_crop_part(const vp_words *ws, int w, int h, int *tw, int *th, int *x, int *y) {
+  bool square = vp_has(ws, "square"), half = vp_has(ws, "half");
+  bool across = vp_has(ws, "left") || vp_has(ws, "right"); /* else top or bottom */
+  bool far = vp_has(ws, "right") || vp_has(ws, "bottom") || vp_has(ws, "lower");
+  if (!square && !(half && vp_has_any(ws, vp_side_words)))
+    return false;
+  *tw = square ? (w < h ? w : h) : across ? (w + 1) / 2 : w;
+  *th = square ? *tw : across ? h : (h + 1) / 2;
+  *x = square ? (w - *tw) / 2 : far ? w - *tw : 0;
+  *y = square ? (h - *th) / 2 : far ? h - *th : 0;
+  return true;
+}
+
 static int vp_crop(VipsImage *in, VipsImage **out, const vp_step *st) {
   int w = vips_image_get_width(in), h = vips_image_get_height(in);
-  int tw = 0, th = 0;
+  int tw = 0, th = 0, x, y;
+  if (vp_crop_part(&st->ws, w, h, &tw, &th, &x, &y)) {
+    baton__sb_addf(st->desc, "crop to %dx%d at %d,%d", tw, th, x, y);
+    return vips_crop(in, out, x, y, tw, th, NULL);
+  }
   if (!vp_dims(&st->ws, &tw, &th)) {
-    baton__fmt(st->err, st->errlen,
-               "say the size to crop to, e.g. \"crop to 100x100\" (centred)");
+    baton__fmt(st->err, st->errlen, "say the size or part to crop to, e.g. \"crop to 100x100\" "
+               "(centred), \"crop to a square\" or \"crop to the left half\"");
     return VP_EXPLAINED;
   }
   if (tw > w)
@@ -558,6 +580,9 @@ static size_t vp_find_ops(const vp_tokens *tk, vp_op *ops) {
     if (span && kind == OP_RESIZE && strchr(tk->t[i], '%') && n > 0 &&
         (ops[n - 1].kind == OP_LIGHT || ops[n - 1].kind == OP_CONTRAST))
       span = 0; /* "lower the brightness of x.png by 20%": the percentage is the brightness's */
+    if (span && kind == OP_RESIZE && i > 0 && n > 0 && ops[n - 1].kind == OP_CROP &&
+        vp_has_any(&(vp_words){tk, i - 1, i}, vp_side_words))
+      span = 0; /* "crop it to the left half": the half is the crop's */
     if (span && !seen[kind]) {
       seen[kind] = true;
       ops[n].kind = kind;

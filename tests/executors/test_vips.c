@@ -1,5 +1,6 @@
 /* test_vips.c — the libvips image-to-image executor: grayscale, resize, rotate, flip, crop, invert, brightness, contrast, sepia, joins, chains, errors. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -218,6 +219,24 @@ Test(executors_vips, crop_blur_sharpen_and_edges_keep_sensible_sizes, .init = se
   cr_assert_eq(vips_image_get_height(im), 80);
   g_object_unref(im);
   free(out);
+  static const struct {
+    const char *ask;
+    int w, h, red, green; /* at the crop's top left: where it was (red x, green y) */
+  } parts[] = {{"crop it to a square", 200, 200, 43, 0},
+               {"crop to the right half", 150, 200, 128, 0},
+               {"crop the bottom half", 300, 100, 0, 128}};
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+    out = transform(g_src, parts[i].ask, err, sizeof err);
+    cr_assert_not_null(out, "'%s': %s", parts[i].ask, err);
+    im = open_png(out);
+    cr_assert_eq(vips_image_get_width(im), parts[i].w, "'%s'", parts[i].ask);
+    cr_assert_eq(vips_image_get_height(im), parts[i].h, "'%s'", parts[i].ask);
+    double red = px(im, 0, 0, 0), green = px(im, 0, 0, 1);
+    cr_assert(fabs(red - parts[i].red) <= 1 && fabs(green - parts[i].green) <= 1, "'%s': %g,%g",
+              parts[i].ask, red, green);
+    g_object_unref(im);
+    free(out);
+  }
   const char *asks[] = {"blur it", "sharpen", "edge detection", "canny edges"};
   for (size_t i = 0; i < 4; i++) {
     out = transform(g_src, asks[i], err, sizeof err);
