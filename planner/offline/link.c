@@ -357,7 +357,9 @@ static char *own_words(const planner *p, const step *st) {
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
   bool has_ref = st->fed || off_is(p, st->b - 1, W_DEMONSTRATIVE); /* "a picture based on that" */
-  bool original = false; /* "what does the original say about X?": no X to make */
+  /* "what does the original say about X?", "what did they say about X?": no X to make */
+  bool original = off_answers(p, st->task) && (off_is_question(p, st->a, st->b) ||
+                                               off_is(p, st->a, W_WH));
   for (size_t i = st->a; i < st->b; i++)
     has_ref = has_ref || p->tok[i].skip || off_is(p, i, W_REFERENCE),
     original |= i > st->a && off_is(p, i, W_ORIGINAL) && off_is(p, i - 1, W_DEFINITE);
