@@ -753,17 +753,46 @@ static int emit_step(planner *p, const step *st) {
   return words > -2 ? speak_texts(p, st, ptype) : -1;
 }
 
+/* The files st saves to: st->output's, then those listed right after it ("as es.txt and fr.txt"),
+ * their resources into files[0..max); how many. */
+static size_t saved_files(const planner *p, const step *st, int *files, size_t max) {
+  size_t n = 0, i = 0;
+  while (st->output && i < p->n_tok &&
+         !(p->tok[i].kind == TK_RES && p->tok[i].res + 1 == st->output))
+    i++;
+  for (; st->output && i < p->n_tok && n < max; i++)
+    if (p->tok[i].kind == TK_RES && p->res[p->tok[i].res].is_file &&
+        (n == 0 || (p->res[p->tok[i].res].type & p->res[files[0]].type)))
+      files[n++] = p->tok[i].res;
+    else if (!off_is(p, i, W_JOINER) && !off_punct(p, i, ","))
+      break;
+  return n;
+}
+
 /* The file st makes ("as a.wav", "save it as s.txt", "into b.json") names the last task since task
- * `first` making its type: the summary, not the text it read; the translation riding along. 0, or
- * -1 out of memory (err set). */
+ * `first` making its type: the summary, not the text it read; the translation riding along. As
+ * many files as tasks of that one's kind name one each, in order ("translate a.txt into Spanish and
+ * French and save them as es.txt and fr.txt"). 0, or -1 out of memory (err set). */
 static int name_output(planner *p, const step *st, size_t first) {
-  resource *file = st->output ? &p->res[st->output - 1] : NULL;
-  unsigned type = file && (file->type & BATON__T_JSON) ? BATON__T_TEXT | BATON__T_JSON : 0;
-  for (size_t k = p->g->n; file && !file->claimed && baton__save_as_ok(file->value) && k-- > first;)
-    if (p->made[k]->outputs & (type ? type : file->type))
-      return file->claimed = true,
-             baton__task_add_arg(&p->g->tasks[k], BATON__ARG_SAVE_AS, file->value, -1) != 0
-                 ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
+  int files[OFF_MAX_TASKS];
+  size_t nf = saved_files(p, st, files, OFF_MAX_TASKS), makers[OFF_MAX_TASKS], n = 0, same = 0;
+  unsigned type = nf ? p->res[files[0]].type : 0;
+  type = type & BATON__T_JSON ? BATON__T_TEXT | BATON__T_JSON : type;
+  for (size_t k = first; type && k < p->g->n; k++)
+    if (p->made[k]->outputs & type)
+      makers[n++] = k;
+  for (size_t j = 0; j < n; j++)
+    same += p->made[makers[j]] == p->made[makers[n - 1]];
+  bool each = nf > 1 && same == nf; /* else the first file names the last task */
+  for (size_t j = 0, f = 0; j < n; j++) {
+    resource *r = &p->res[files[each ? f : 0]];
+    if ((each ? p->made[makers[j]] != p->made[makers[n - 1]] : j + 1 < n) || r->claimed ||
+        !baton__save_as_ok(r->value))
+      continue;
+    f++, r->claimed = r->used = true;
+    if (baton__task_add_arg(&p->g->tasks[makers[j]], BATON__ARG_SAVE_AS, r->value, -1) != 0)
+      return baton__fmt(p->err, p->errlen, OFF_OOM), -1;
+  }
   return 0;
 }
 
