@@ -89,7 +89,7 @@ static double find_speed(const char *low, bool looped, bool x_counted) {
   bool up = baton__run_any_word(low, sf_faster, false) || baton__run_verb_apart(low, "speed", "up");
   bool down = baton__run_any_word(low, sf_slower, false);
   if (baton__run_any_word(low, sf_half, false) ||
-      (down && baton__run_any_word(low, sf_by_half, false)))
+      (down && !up && baton__run_any_word(low, sf_by_half, false)))
     return 0.5;
   if (baton__run_any_word(low, sf_double, false))
     return 2.0;

@@ -305,11 +305,12 @@ static bool vp_crop_part(const vp_words *ws, int w, int h, int *tw, int *th, int
 static int vp_crop(VipsImage *in, VipsImage **out, const vp_step *st) {
   int w = vips_image_get_width(in), h = vips_image_get_height(in);
   int tw = 0, th = 0, x, y;
-  if (vp_crop_part(&st->ws, w, h, &tw, &th, &x, &y)) {
+  bool sized = vp_dims(&st->ws, &tw, &th); /* "a 200x200 square": that size */
+  if (!sized && vp_crop_part(&st->ws, w, h, &tw, &th, &x, &y)) {
     baton__sb_addf(st->desc, "crop to %dx%d at %d,%d", tw, th, x, y);
     return vips_crop(in, out, x, y, tw, th, NULL);
   }
-  if (!vp_dims(&st->ws, &tw, &th)) {
+  if (!sized) {
     baton__fmt(st->err, st->errlen, "say the size or part to crop to, e.g. \"crop to 100x100\" "
                "(centred), \"crop to a square\" or \"crop to the left half\"");
     return VP_EXPLAINED;

@@ -199,11 +199,12 @@ static bool adds_words(const planner *p) {
 }
 
 bool off_only_language(const planner *p) {
+  size_t n;
   for (size_t i = 0; i < p->n_tok; i++)
     if (p->tok[i].kind == TK_WORD && !off_language_at(p, i) && !off_is(p, i, W_JOINER) &&
         !off_is(p, i, W_TARGET_PREP) && !off_is(p, i, W_LEAD_IN) && !off_is(p, i, W_ASKING))
       return false;
-  return p->asked_into && language_asked(p);
+  return p->asked && language_asked(p) && target_named(p, p->asked, &n);
 }
 
 bool off_says_more(const planner *p) {
@@ -216,7 +217,7 @@ bool off_says_more(const planner *p) {
  * a.txt in one sentence"); NULL if it says no more or out of memory. */
 static char *said_more(const planner *p, const char *asked) {
   size_t n, i = language_asked(p);
-  asked = i && p->asked_into ? p->asked_into : asked;
+  asked = i && !target_named(p, asked, &n) && p->asked_into ? p->asked_into : asked;
   size_t end = strlen(asked);
   const char *at = i ? target_named(p, asked, &n) : NULL;
   if (!at && !adds_words(p))

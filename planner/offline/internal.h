@@ -192,6 +192,8 @@ bool off_made_of(const planner *p, size_t i, bool of);
 int off_res_at(const planner *p, size_t i, unsigned types);
 int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
 size_t off_count_res(const planner *p, size_t a, size_t b, unsigned types); /* of [a,b) */
+/* Does token i name a language a word is asked in: "the German word for (cat)"? */
+bool off_word_for(const planner *p, size_t i);
 /* Does a time follow the "from" at token i, within [i,b): "from 0:01", "from 1 to 3 seconds"? */
 bool off_time_from(const planner *p, size_t i, size_t b);
 const char *off_language_at(const planner *p, size_t i);
@@ -209,12 +211,13 @@ char *off_asked_again(const planner *p);
 /* "Blur them" after "find the faces in x.jpg": how to show what the last request found. */
 bool off_marks_found(const planner *p);
 /* "Now German" after "translate a.txt into Spanish", "in one sentence" after "summarize a.txt":
- * does the request, naming nothing of its own, only say more of the last request (a language, the
- * last request naming one to make; words a preposition first)? off_asked_again() then asks that. */
+ * does the request, naming nothing of its own, only say more of the last request (a language, a
+ * request naming one to make, the newest else the last; words a preposition first)?
+ * off_asked_again() then asks that. */
 bool off_says_more(const planner *p);
 /* "And into German?", "now to French, please" after "translate a.txt into Spanish": does the
- * request say only a language (the last request naming one), no more than joiners, "into", "now",
- * "please"? Then it is said more of the last request, as off_says_more() holds. */
+ * request say only a language (the newest request naming one), no more than joiners, "into",
+ * "now", "please"? Then it is said more of the last request, as off_says_more() holds. */
 bool off_only_language(const planner *p);
 /* "Who signed it?" after "what is the date on sign.png?": does the request, naming nothing of its
  * own, put a question after a turn that answered one? Then it asks what that question asked about:

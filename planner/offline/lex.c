@@ -271,12 +271,15 @@ const char *off_language_at(const planner *p, size_t i) {
 
 /* Do language i's next words name what to make: "a Spanish voiceover", "a German audio version",
  * "the German word for (cat)"? */
+bool off_word_for(const planner *p, size_t i) {
+  return i + 2 < p->n_tok && off_language_at(p, i) && off_is(p, i + 1, W_WORDING) &&
+         off_is(p, i + 2, W_PREPOSITION) && !off_is(p, i + 2, W_TARGET_PREP);
+}
+
 static bool names_made(const planner *p, size_t i) {
   i += i + 2 < p->n_tok && off_is(p, i + 1, W_RECORDING);
-  bool word_for = i + 2 < p->n_tok && off_is(p, i + 1, W_WORDING) &&
-                  off_is(p, i + 2, W_PREPOSITION) && !off_is(p, i + 2, W_TARGET_PREP);
   return i + 1 < p->n_tok && (off_is(p, i + 1, W_TARGET_NOUN) || off_is(p, i + 1, W_ALOUD) ||
-                              word_for);
+                              off_word_for(p, i));
 }
 
 const char *off_written_language(const planner *p, size_t a, size_t b) {

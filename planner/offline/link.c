@@ -337,21 +337,26 @@ static int named_by_stem(const planner *p, const step *st, unsigned types) {
 
 /* The words st works on: its own, or of a translation those after its verb, "say", "what is" or
  * "the word (for)", up to the language it goes into ("translate the word cat into French", "how
- * do you say cat in German?", "what is cat in German?", "what's the German word for cat?"). */
-static char *own_words(const planner *p, const step *st) {
+ * do you say cat in German?", "what is cat in German?", "what's the German word for cat?");
+ * `span`: those only, NULL if none or only function words ("translate the text into French"). */
+static char *own_words(const planner *p, const step *st, bool span) {
   size_t a = st->a, b = st->b;
   bool worded = false; /* "the German word for | cat": the words up to the end */
   for (size_t i = st->a; off_is_role(p, st->task, R_TRANSLATE) && b == st->b && i < st->b; i++)
     if (off_is(p, i, W_TRANSLATING) || off_is(p, i, W_ALOUD) || (i == a && off_is(p, i, W_WH)) ||
-        (i == a && off_is(p, i, W_IS_ARE)) || (off_is(p, i, W_WORDING) && i == a + p->tok[a].det))
+        (i == a && (off_is(p, i, W_IS_ARE) || off_is(p, i, W_CONTENT_INTRO))) || /* "what about" */
+        (off_is(p, i, W_WORDING) && i == a + p->tok[a].det))
       a = i + 1;
-    else if (i > st->a && off_language_at(p, i - 1) && off_is(p, i, W_WORDING) &&
-             i + 1 < st->b && off_is(p, i + 1, W_PREPOSITION))
+    else if (i > st->a && i + 1 < st->b && off_word_for(p, i - 1))
       a = i + 2, worded = true;
     else if (i > a && i + 1 < st->b && off_is(p, i, W_TARGET_PREP) && off_language_at(p, i + 1))
       b = i;
   bool words = a < b && (b < st->b || worded) && !(b == a + 1 && off_is(p, a, W_REFERENCE));
-  return words ? span_text(p, a, b) : span_text(p, st->a, st->b); /* not "it" */
+  bool content = false; /* not "it" */
+  for (size_t i = a; words && i < b; i++)
+    content |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_STOPWORD);
+  return words && (content || !span) ? span_text(p, a, b)
+         : span ? NULL : span_text(p, st->a, st->b);
 }
 
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
@@ -405,6 +410,12 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     src->literal = (off_is(p, i, W_CONTENT_INTRO) || (off_punct(p, i, ":") && /* "an image: x" */
                     p->req[p->tok[i].end] == ' ')) && (i + 3 != st->b || !off_language_at(p, i + 2))
                        ? span_text(p, i + 1, st->b) : NULL;
+  /* 3b. "what is cat in German?" in a conversation: a translation's own words, not an earlier
+   * turn's text */
+  bool earlier = (r = first_unused(p, st, type)) >= 0 && p->res[r].turn;
+  if (earlier && text && !has_ref && prev < 0 && !src->literal &&
+      off_is_role(p, st->task, R_TRANSLATE))
+    src->literal = own_words(p, st, true);
   /* 3. those words; 4. an earlier output ("it"); 5. an unused one (no question after a drawing) */
   if (src->literal || prev >= 0)
     return src->ref = src->literal ? -1 : prev, 0;
@@ -433,7 +444,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   bool video = false; /* one the user has, not one to make ("create a video v.mp4") */
   for (size_t i = 0; ref && i < p->n_res; i++)
     video |= (p->res[i].type & BATON__T_VIDEO) && !p->res[i].turn && !p->res[i].used;
-  src->literal = text && st->b > st->a + 1 && !video ? own_words(p, st) : NULL;
+  src->literal = text && st->b > st->a + 1 && !video ? own_words(p, st, false) : NULL;
   return 0;
 }
 

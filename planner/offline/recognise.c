@@ -374,7 +374,8 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   size_t end = st->b - 1; /* "(tell me) what sign.png says", "what is photo.jpg about?" */
   while (end > st->a && p->tok[end].kind == TK_PUNCT)
     end--; /* "what does sign.png say, and ..." */
-  for (size_t i = st->a + 1; i + 1 < end; i++) /* "what does he say | in the first minute?" */
+  bool said = st->a + 1 < end && off_is(p, st->a, W_WH) && off_is(p, st->a + 1, W_IS_ARE);
+  for (size_t i = st->a + 2; said && i + 1 < end; i++) /* "what does he say | in the end?" */
     if (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_PREPOSITION) &&
         !off_is(p, i + 1, W_CONTENT_INTRO)) {
       end = i;
@@ -397,8 +398,8 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
   bool sought = direct || (own && p->n_steps == 1 && !off_has_word(p, st->a, st->b, W_READING) &&
                            (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, st->a, W_WH)));
-  for (size_t i = st->a; asked < 0 && off_is(p, st->a, W_WH) && i + 1 < st->b; i++)
-    if (off_language_at(p, i) && off_is(p, i + 1, W_WORDING))
+  for (size_t i = st->a; asked < 0 && off_is(p, st->a, W_WH) && i + 2 < st->b; i++)
+    if (off_word_for(p, i))
       return p->role[R_TRANSLATE]; /* "what's the German word for cat(?)" */
   if (asked >= 0 || (off_asks_about(p) && !p->follows) ||
       (!sought && !off_asks_question(p, st->a, st->b)))
@@ -690,12 +691,15 @@ static int joined_task(const planner *p, const step *st) {
     unsigned type;
     off_role role;
   } media[] = {{BATON__T_AUDIO, R_CHANGE_SOUND}, {BATON__T_IMAGE, R_TRANSFORM}};
-  bool it = p->last_turn && (off_has_word(p, st->a, st->b, W_REFERENCE) ||
-                             off_has_word(p, st->a, st->b, W_ADDING)); /* one to join it to */
-  for (size_t k = 0; joining_word(p, st) && k < sizeof media / sizeof media[0]; k++)
-    if (off_count_res(p, st->a, st->b, media[k].type) > (it ? 0u : 1u) &&
+  bool it = off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_ADDING);
+  for (size_t k = 0; joining_word(p, st) && k < sizeof media / sizeof media[0]; k++) {
+    bool onto = false; /* an earlier turn's of the medium, to join one to */
+    for (size_t r = 0; it && r < p->n_res; r++)
+      onto |= p->res[r].turn && (p->res[r].type & media[k].type);
+    if (off_count_res(p, st->a, st->b, media[k].type) > (onto ? 0u : 1u) &&
         off_count_res(p, st->a, st->b, ~media[k].type) == 0)
       return p->role[media[k].role];
+  }
   return -1;
 }
 

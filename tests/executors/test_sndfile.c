@@ -291,6 +291,7 @@ Test(executors_sndfile, changes_the_speed_keeping_the_pitch, .init = setup, .fin
       {"slow it down by 20%", 2.5}, {"half speed", 4.0},
       {"make it 25% faster", 1.6},  {"speed the recording up", 2.0 / 1.5},
       {"speed tone.wav up 2x", 1.0},     {"slow tone.wav down by half", 4.0},
+      {"it is too slow, speed it up by half", 2.0 / 1.5},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512], *text = NULL;
