@@ -385,8 +385,9 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
               !(off_is(p, end, W_ALOUD) || off_is(p, end, W_CONTENT_INTRO)) ? -1
               : of & BATON__T_IMAGE ? p->role[R_CAPTION]
               : (own | newest) & of & (BATON__T_TEXT | BATON__T_AUDIO) &&
-                    off_is(p, end, W_CONTENT_INTRO)
-                  ? p->role[R_SUMMARIZE] /* "what is notes.txt (talk.wav) about?" */
+                    (off_is(p, end, W_CONTENT_INTRO) || !(of & BATON__T_AUDIO))
+                  ? p->role[R_SUMMARIZE] /* "what is notes.txt (talk.wav) about?", "what does
+                                          * notes.txt say?" */
               : of & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
   /* "read x.png. When does it close? Is it open on Sundays?", "This is x.jpg. What is in it?
    * (Read it.)": a question after a text (or recording) was made, or before any step asks for
@@ -396,8 +397,11 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
                        (off_is(p, st->a, W_WH) || yes_no) &&
                        !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
   bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
+  size_t w = st->a; /* "hey, | what's on x.png" */
+  while (w + 1 < st->b && (off_is(p, w, W_LEAD_IN) || off_punct(p, w, ",")))
+    w++;
   bool sought = direct || (own && p->n_steps == 1 && !off_has_word(p, st->a, st->b, W_READING) &&
-                           (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, st->a, W_WH)));
+                           (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, w, W_WH)));
   for (size_t i = st->a; asked < 0 && off_is(p, st->a, W_WH) && i + 2 < st->b; i++)
     if (off_word_for(p, i))
       return p->role[R_TRANSLATE]; /* "what's the German word for cat(?)" */
@@ -752,6 +756,17 @@ static size_t searches_web(const planner *p, const step *st) {
   return 0;
 }
 
+/* "What does it say about Sundays?", "tell me what talk.wav says about the report": does st ask
+ * about something in what a thing says? */
+static bool says_about(const planner *p, const step *st) {
+  for (size_t i = st->a + 1; i + 2 < st->b; i++)
+    if ((off_is(p, i, W_ALOUD) || off_is(p, i, W_CONTENT_INTRO)) &&
+        off_is(p, i + 1, W_CONTENT_INTRO) && p->tok[i + 2].kind != TK_PUNCT &&
+        off_has_word(p, st->a, i, W_WH))
+      return true;
+  return false;
+}
+
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
@@ -777,6 +792,9 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
              off_keyword_score(p, &p->cues[st->task], st->a + 1, st->b) < p->lx->w[K_MIN_KEYWORD]
                  ? converting_task(p, st) : -1;
   st->task = into >= 0 ? into : st->task;
+  int q = (off_is_role(p, st->task, R_CAPTION) || off_is_role(p, st->task, R_TRANSCRIBE)) &&
+          says_about(p, st) ? question_task(p, s, produced, last >= 0) : -1;
+  st->task = q >= 0 ? (st->score = p->lx->w[K_ACCEPT], q) : st->task; /* asked of what it says */
   if (off_asks_language(p, st->a, st->b)) /* "is it in French?": no translation */
     st->task = p->role[R_CLASSIFY_TEXT], st->score = p->lx->w[K_ACCEPT];
   if (st->task < 0 && any && !off_is_question(p, st->a, st->b)) { /* not "what does the summary
