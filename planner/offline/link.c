@@ -97,22 +97,29 @@ bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r) {
  * says "the original ..."), p->res holding them in that order, turns oldest first; of those, one
  * st names by what made it comes first ("summarize the transcript" after its translation); -1 if
  * none. Not a text in the language a translating step asks for ("translate the transcript into
- * Spanish" after its Spanish translation). */
+ * Spanish" after its Spanish translation), nor, while there is another, a picture a task of st's
+ * kind marked what it found on ("how many are there?" after "find the people in x.jpg"). */
 static int first_unused(const planner *p, const step *st, unsigned type) {
   bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL), named = false; /* r's maker named */
   const char *tgt = NULL, *src;
   if (off_is_role(p, st->task, R_TRANSLATE))
     off_find_languages(p, st->a, st->b, &tgt, &src);
-  int r = -1;
+  const baton__taskspec *s = st->task >= 0 ? p->cues[st->task].spec : NULL;
+  bool marks = s && (s->inputs & s->outputs & BATON__T_IMAGE) && (s->outputs & BATON__T_TEXT);
+  int r = -1, marked = -1;
   for (size_t i = 0; i < p->n_res; i++) {
     if (p->res[i].used || !(p->res[i].type & type) ||
         (tgt && p->res[i].lang && strcmp(p->res[i].lang, tgt) == 0))
       continue;
+    if (marks && p->res[i].maker - 1 == st->task && (p->res[i].type & BATON__T_IMAGE)) {
+      marked = (int)i;
+      continue;
+    }
     bool n = off_names_maker(p, st->a, st->b, &p->res[i]);
     if (r < 0 || (p->res[r].turn && (n != named ? n : newest)))
       r = (int)i, named = n;
   }
-  return r;
+  return r >= 0 ? r : marked;
 }
 
 /* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
