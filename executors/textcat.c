@@ -116,6 +116,24 @@ static void tc_release(void *state) {
   free(st);
 }
 
+/* Among the candidates within 1% of the closest, the first whose language has a name here goes
+ * first: "Guten Morgen" is German (de), not Low German (nds) a hair closer. */
+static void tc_prefer_named(candidate_t *c, int n) {
+  char code[64];
+  for (int i = 1; i < n && (double)c[i].score <= c[0].score * 1.01; i++) {
+    tc_code(c[0].name ? c[0].name : "?", code, sizeof code);
+    if (tc_lang_name(code))
+      return;
+    tc_code(c[i].name ? c[i].name : "?", code, sizeof code);
+    if (tc_lang_name(code)) {
+      candidate_t named = c[i];
+      memmove(c + 1, c, (size_t)i * sizeof *c);
+      c[0] = named;
+      return;
+    }
+  }
+}
+
 /* Classifies the start of text into st->cands, their number (at most
  * TC_MAX_CANDIDATES) in *n. 0, or -1 with env->err set. */
 static int tc_classify(tc_state *st, const char *text, size_t tlen, baton__exec_env *env, int *n) {
@@ -136,14 +154,18 @@ static int tc_classify(tc_state *st, const char *text, size_t tlen, baton__exec_
                                 "fingerprint is close)");
   if (*n > TC_MAX_CANDIDATES)
     *n = TC_MAX_CANDIDATES;
+  tc_prefer_named(st->cands, *n);
   return 0;
 }
 
-/* The candidates as JSON: [{"label", "language", "score", "distance"}],
- * best first, with the best one's code in best. malloc'd, or NULL. */
+/* The candidates as JSON: [{"label", "language", "score", "distance"}], best first (scores are
+ * relative to the closest), with the best one's code in best. malloc'd, or NULL. */
 static char *tc_candidates_json(const tc_state *st, int n, char *best, size_t bestcap) {
   cJSON *arr = cJSON_CreateArray();
-  double best_dist = st->cands[0].score > 0 ? st->cands[0].score : 1;
+  double best_dist = st->cands[0].score > 0 ? st->cands[0].score : 1; /* the closest */
+  for (int i = 1; i < n; i++)
+    best_dist = st->cands[i].score > 0 && st->cands[i].score < best_dist ? st->cands[i].score
+                                                                           : best_dist;
   for (int i = 0; arr && i < n; i++) {
     char code[64];
     tc_code(st->cands[i].name ? st->cands[i].name : "?", code, sizeof code);
@@ -215,6 +237,8 @@ size_t baton__textcat_guess(const char *text, char codes[][16], size_t max) {
   char *sample = baton__text_normalize(text, baton__utf8_cut(text, strlen(text), TC_SAMPLE_BYTES),
                                        false);
   int found = sample ? textcat_ClassifyFull(tc->h, sample, strlen(sample), tc->cands) : 0;
+  if (found > 0)
+    tc_prefer_named(tc->cands, found);
   for (int i = 0; i < found && n < max; i++)
     tc_code(tc->cands[i].name ? tc->cands[i].name : "?", codes[n++], 16);
   free(sample);
