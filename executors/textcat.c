@@ -158,14 +158,12 @@ static int tc_classify(tc_state *st, const char *text, size_t tlen, baton__exec_
   return 0;
 }
 
-/* The candidates as JSON: [{"label", "language", "score", "distance"}], best first (scores are
- * relative to the closest), with the best one's code in best. malloc'd, or NULL. */
+/* The candidates as JSON: [{"label", "language", "score", "distance"}], best first (a score is
+ * the best one's distance over its own, at most 1), with the best one's code in best. malloc'd, or
+ * NULL. */
 static char *tc_candidates_json(const tc_state *st, int n, char *best, size_t bestcap) {
   cJSON *arr = cJSON_CreateArray();
-  double best_dist = st->cands[0].score > 0 ? st->cands[0].score : 1; /* the closest */
-  for (int i = 1; i < n; i++)
-    best_dist = st->cands[i].score > 0 && st->cands[i].score < best_dist ? st->cands[i].score
-                                                                           : best_dist;
+  double best_dist = st->cands[0].score > 0 ? st->cands[0].score : 1;
   for (int i = 0; arr && i < n; i++) {
     char code[64];
     tc_code(st->cands[i].name ? st->cands[i].name : "?", code, sizeof code);
@@ -183,7 +181,8 @@ static char *tc_candidates_json(const tc_state *st, int n, char *best, size_t be
       cJSON_AddNullToObject(o, "language");
     /* textcat gives distances (lower is closer); score = best / this. */
     double d = st->cands[i].score > 0 ? st->cands[i].score : 1;
-    cJSON_AddNumberToObject(o, "score", (double)(int)(best_dist / d * 1000.0 + 0.5) / 1000.0);
+    double score = best_dist / d < 1 ? best_dist / d : 1; /* a near tie put second: 1 too */
+    cJSON_AddNumberToObject(o, "score", (double)(int)(score * 1000.0 + 0.5) / 1000.0);
     cJSON_AddNumberToObject(o, "distance", st->cands[i].score);
   }
   char *js = arr ? cJSON_PrintUnformatted(arr) : NULL;

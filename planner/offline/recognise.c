@@ -381,11 +381,12 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
       end = i;
       break;
     }
+  int file = off_own_res(p, st->a, st->b, BATON__T_TEXT); /* "what does notes.txt say?" */
   int asked = !off_has_word(p, st->a, end, W_WH) ||
               !(off_is(p, end, W_ALOUD) || off_is(p, end, W_CONTENT_INTRO)) ? -1
               : of & BATON__T_IMAGE ? p->role[R_CAPTION]
               : (own | newest) & of & (BATON__T_TEXT | BATON__T_AUDIO) &&
-                    (off_is(p, end, W_CONTENT_INTRO) || !(of & BATON__T_AUDIO))
+                    (off_is(p, end, W_CONTENT_INTRO) || (file >= 0 && p->res[file].is_file))
                   ? p->role[R_SUMMARIZE] /* "what is notes.txt (talk.wav) about?", "what does
                                           * notes.txt say?" */
               : of & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
@@ -797,8 +798,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   st->task = q >= 0 ? (st->score = p->lx->w[K_ACCEPT], q) : st->task; /* asked of what it says */
   if (off_asks_language(p, st->a, st->b)) /* "is it in French?": no translation */
     st->task = p->role[R_CLASSIFY_TEXT], st->score = p->lx->w[K_ACCEPT];
-  if (st->task < 0 && any && !off_is_question(p, st->a, st->b)) { /* not "what does the summary
-    * say about X?": asked of it */
+  if (st->task < 0 && any && !says_about(p, st)) { /* not "what does the summary say about X?":
+    * asked of it ("what does the translation say?" translates it back) */
     for (size_t i = st->a; i < st->b; i++)
       p->tok[i].skip = false;
     if ((st->task = off_best_task(p, st->a, st->b, avail, &st->score)) >= 0)
