@@ -366,22 +366,40 @@ static char *own_words(const planner *p, const step *st, bool span) {
          : span ? NULL : span_text(p, st->a, st->b);
 }
 
-/* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
-static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
-  bool has_ref = st->fed || off_is(p, st->b - 1, W_DEMONSTRATIVE); /* "a picture based on that" */
-  /* "what does the original say about X?", "what did they say about X?": no X to make */
-  bool original = off_answers(p, st->task) && (off_is_question(p, st->a, st->b) ||
-                                               off_is(p, st->a, W_WH));
+/* Does st point back at something ("it", "the summary", "a picture based on that", "an audio
+ * version of that text")? *asked_of: does it ask of a thing, no words after "about" to make ("what
+ * does the original say about X?", "what did they say about X?")? */
+static bool points_back(const planner *p, const step *st, bool *asked_of) {
+  bool has_ref = st->fed || off_is(p, st->b - 1, W_DEMONSTRATIVE);
+  *asked_of = off_answers(p, st->task) && (off_is_question(p, st->a, st->b) ||
+                                           off_is(p, st->a, W_WH));
   for (size_t i = st->a; i < st->b; i++)
     has_ref = has_ref || p->tok[i].skip || off_is(p, i, W_REFERENCE),
-    original |= i > st->a && off_is(p, i, W_ORIGINAL) && off_is(p, i - 1, W_DEFINITE);
+    *asked_of |= i > st->a && off_is(p, i, W_ORIGINAL) && off_is(p, i - 1, W_DEFINITE);
   size_t k = st->b; /* "an audio version of that text", "... of the same" */
   while (k > st->a && (off_is(p, k - 1, W_STOPWORD) || off_is(p, k - 1, W_PICTURE) ||
                        off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_TABLE) ||
                        off_is(p, k - 1, W_AGAIN)) && !off_is(p, k - 1, W_CONTENT_INTRO))
     k--;
-  has_ref |= k > st->a && k < st->b && (off_is(p, k, W_DEMONSTRATIVE) || /* a thing named before */
-             ((off_is(p, k - 1, W_CONTENT_INTRO) || k == st->a + 1) && off_is(p, k, W_DEFINITE)));
+  return has_ref || (k > st->a && k < st->b && (off_is(p, k, W_DEMONSTRATIVE) || /* named before */
+         ((off_is(p, k - 1, W_CONTENT_INTRO) || k == st->a + 1) && off_is(p, k, W_DEFINITE))));
+}
+
+/* The step's words as a text (not a lone verb: "summarize"), unless they point at what baton cannot
+ * read from the user's video ("it", "the transcribed text"); malloc'd, or NULL. */
+static char *step_words(const planner *p, const step *st, bool has_ref) {
+  bool ref = has_ref;
+  for (size_t i = st->a + 1; i < st->b; i++)
+    ref |= p->tok[i - 1].det && baton__has_suffix_ci(p->tok[i].word, "ed");
+  bool video = false; /* one the user has, not one to make ("create a video v.mp4") */
+  for (size_t i = 0; ref && i < p->n_res; i++)
+    video |= (p->res[i].type & BATON__T_VIDEO) && !p->res[i].turn && !p->res[i].used;
+  return st->b > st->a + 1 && !video ? own_words(p, st, false) : NULL;
+}
+
+/* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
+static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
+  bool original, has_ref = points_back(p, st, &original);
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
   int r = off_own_res(p, st->a, st->b, type), b, prev = named_producer(p, st, type);
   /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'") */
@@ -442,16 +460,10 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (text && from && (p->made[b]->outputs & BATON__T_AUDIO) && (outputs & type) &&
       (has_ref || off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b)))
     return (src->ref = emit_task(p, st, p->role[R_TRANSCRIBE], &made, -1, NULL, NULL)) < 0 ? -1 : 0;
-  /* 7. the step's words (not a lone verb: "summarize"), 8. any resource of that type, even used */
+  /* 7. the step's words, 8. any resource of that type, even used */
   for (size_t i = 0; !text && i < p->n_res && src->res < 0; i++)
     src->res = (p->res[i].type & type) ? (int)i : -1;
-  bool ref = has_ref; /* "it", "the transcribed text": what baton cannot read from v.mp4 */
-  for (size_t i = st->a + 1; i < st->b; i++)
-    ref |= p->tok[i - 1].det && baton__has_suffix_ci(p->tok[i].word, "ed");
-  bool video = false; /* one the user has, not one to make ("create a video v.mp4") */
-  for (size_t i = 0; ref && i < p->n_res; i++)
-    video |= (p->res[i].type & BATON__T_VIDEO) && !p->res[i].turn && !p->res[i].used;
-  src->literal = text && st->b > st->a + 1 && !video ? own_words(p, st, false) : NULL;
+  src->literal = text ? step_words(p, st, has_ref) : NULL;
   return 0;
 }
 
