@@ -45,11 +45,9 @@ static int count_of(const char *low, bool *by_x) {
   for (const char *p = low, *after; baton__run_next_number_word(low, &p, &n, &after);)
     if (times_after(after, false))
       return n;
-  for (size_t i = 0; i < sizeof count_adverbs / sizeof count_adverbs[0]; i++) {
-    const char *one[] = {count_adverbs[i].word, NULL};
-    if (baton__run_any_word(low, one, true))
+  for (size_t i = 0; i < sizeof count_adverbs / sizeof count_adverbs[0]; i++)
+    if (baton__run_has_word(low, count_adverbs[i].word, true))
       return count_adverbs[i].times;
-  }
   return -1;
 }
 

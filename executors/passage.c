@@ -103,9 +103,10 @@ static void read_question(const char *q, pa_question *out) {
     bool seen = !*w || baton__is_stop_word(w) || in_list(pa_stopwords, w);
     for (size_t i = 0; i < out->n && !seen; i++)
       seen = same_word(out->terms[i], w);
-    out->named[out->n] = start > q && isupper((unsigned char)*start);
-    if (!seen)
+    if (!seen) {
+      out->named[out->n] = start > q && isupper((unsigned char)*start);
       baton__fmt(out->terms[out->n++], PA_WORD, "%s", w);
+    }
   }
 }
 

@@ -120,10 +120,10 @@ static void tc_release(void *state) {
  * first: "Guten Morgen" is German (de), not Low German (nds) a hair closer. */
 static void tc_prefer_named(candidate_t *c, int n) {
   char code[64];
+  tc_code(c[0].name ? c[0].name : "?", code, sizeof code);
+  if (tc_lang_name(code))
+    return;
   for (int i = 1; i < n && (double)c[i].score <= c[0].score * 1.01; i++) {
-    tc_code(c[0].name ? c[0].name : "?", code, sizeof code);
-    if (tc_lang_name(code))
-      return;
     tc_code(c[i].name ? c[i].name : "?", code, sizeof code);
     if (tc_lang_name(code)) {
       candidate_t named = c[i];
@@ -132,6 +132,15 @@ static void tc_prefer_named(candidate_t *c, int n) {
       return;
     }
   }
+}
+
+/* Classifies a sample into st->cands, a language named here first among near ties; their number,
+ * or libexttextcat's result below 1 (TEXTCAT_RESULT_SHORT: too short). */
+static int tc_classify_sample(tc_state *st, const char *sample) {
+  int n = textcat_ClassifyFull(st->h, sample, strlen(sample), st->cands);
+  if (n > 0)
+    tc_prefer_named(st->cands, n);
+  return n;
 }
 
 /* Classifies the start of text into st->cands, their number (at most
@@ -144,7 +153,7 @@ static int tc_classify(tc_state *st, const char *text, size_t tlen, baton__exec_
     free(sample);
     return baton__run_fail(env, "there is no text to identify the language of");
   }
-  *n = textcat_ClassifyFull(st->h, sample, strlen(sample), st->cands);
+  *n = tc_classify_sample(st, sample);
   free(sample);
   if (*n == TEXTCAT_RESULT_SHORT)
     return baton__run_fail(env, "the text is too short to identify its language (give a "
@@ -154,7 +163,6 @@ static int tc_classify(tc_state *st, const char *text, size_t tlen, baton__exec_
                                 "fingerprint is close)");
   if (*n > TC_MAX_CANDIDATES)
     *n = TC_MAX_CANDIDATES;
-  tc_prefer_named(st->cands, *n);
   return 0;
 }
 
@@ -235,9 +243,7 @@ size_t baton__textcat_guess(const char *text, char codes[][16], size_t max) {
   size_t n = 0;
   char *sample = baton__text_normalize(text, baton__utf8_cut(text, strlen(text), TC_SAMPLE_BYTES),
                                        false);
-  int found = sample ? textcat_ClassifyFull(tc->h, sample, strlen(sample), tc->cands) : 0;
-  if (found > 0)
-    tc_prefer_named(tc->cands, found);
+  int found = sample ? tc_classify_sample(tc, sample) : 0;
   for (int i = 0; i < found && n < max; i++)
     tc_code(tc->cands[i].name ? tc->cands[i].name : "?", codes[n++], 16);
   free(sample);

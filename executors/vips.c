@@ -548,13 +548,16 @@ typedef struct vp_op {
   size_t at, end; /* its tokens: [at, end) up to the next operation */
 } vp_op;
 
+/* The operations a percentage beside their cue belongs to (else "50%" is a resize). */
+static bool vp_takes_percent(enum vp_kind k) { return k == OP_LIGHT || k == OP_CONTRAST; }
+
 /* "50% brighter", "darker by 20%", "the contrast by 20%": a percentage beside a brightness or
  * contrast cue is theirs. */
 static bool vp_light_percent(const vp_tokens *tk, size_t i) {
   for (size_t k = i > 2 ? i - 2 : 0; k <= i + 1 && k < tk->n; k++)
-    for (size_t o = 0; o < 2; o++)
-      for (size_t c = 0; k != i && vp_rules[o ? OP_CONTRAST : OP_LIGHT].cues[c]; c++)
-        if (vp_phrase_at(tk, k, vp_rules[o ? OP_CONTRAST : OP_LIGHT].cues[c]))
+    for (int o = 0; k != i && o < OP_N; o++)
+      for (size_t c = 0; vp_takes_percent((enum vp_kind)o) && vp_rules[o].cues[c]; c++)
+        if (vp_phrase_at(tk, k, vp_rules[o].cues[c]))
           return true;
   return false;
 }
@@ -579,7 +582,7 @@ static size_t vp_find_ops(const vp_tokens *tk, vp_op *ops) {
     size_t span = 0;
     enum vp_kind kind = vp_kind_at(tk, i, &span);
     if (span && kind == OP_RESIZE && strchr(tk->t[i], '%') && n > 0 &&
-        (ops[n - 1].kind == OP_LIGHT || ops[n - 1].kind == OP_CONTRAST))
+        vp_takes_percent(ops[n - 1].kind))
       span = 0; /* "lower the brightness of x.png by 20%": the percentage is the brightness's */
     if (span && kind == OP_RESIZE && i > 0 && n > 0 && ops[n - 1].kind == OP_CROP &&
         vp_has_any(&(vp_words){tk, i - 1, i}, vp_side_words))

@@ -217,9 +217,10 @@ bool off_says_more(const planner *p) {
  * a.txt in one sentence"); NULL if it says no more or out of memory. */
 static char *said_more(const planner *p, const char *asked) {
   size_t n, i = language_asked(p);
-  asked = i && !target_named(p, asked, &n) && p->asked_into ? p->asked_into : asked;
-  size_t end = strlen(asked);
   const char *at = i ? target_named(p, asked, &n) : NULL;
+  if (i && !at && p->asked_into) /* the newest named none: the last that did */
+    asked = p->asked_into, at = target_named(p, asked, &n);
+  size_t end = strlen(asked);
   if (!at && !adds_words(p))
     return NULL;
   while (end > 0 && strchr(" \t\r\n.!?", asked[end - 1]))

@@ -269,13 +269,13 @@ const char *off_language_at(const planner *p, size_t i) {
   return NULL;
 }
 
-/* Do language i's next words name what to make: "a Spanish voiceover", "a German audio version",
- * "the German word for (cat)"? */
 bool off_word_for(const planner *p, size_t i) {
   return i + 2 < p->n_tok && off_language_at(p, i) && off_is(p, i + 1, W_WORDING) &&
          off_is(p, i + 2, W_PREPOSITION) && !off_is(p, i + 2, W_TARGET_PREP);
 }
 
+/* Do language i's next words name what to make: "a Spanish voiceover", "a German audio version",
+ * "the German word for (cat)"? */
 static bool names_made(const planner *p, size_t i) {
   i += i + 2 < p->n_tok && off_is(p, i + 1, W_RECORDING);
   return i + 1 < p->n_tok && (off_is(p, i + 1, W_TARGET_NOUN) || off_is(p, i + 1, W_ALOUD) ||

@@ -437,15 +437,15 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
                        ? span_text(p, i + 1, st->b) : NULL;
   /* 3b. "what is cat in German?" in a conversation: a translation's own words, not an earlier
    * turn's text */
-  bool earlier = (r = first_unused(p, st, type)) >= 0 && p->res[r].turn;
-  if (earlier && text && !has_ref && prev < 0 && !src->literal &&
+  r = first_unused(p, st, type);
+  if (r >= 0 && p->res[r].turn && text && !has_ref && prev < 0 && !src->literal &&
       off_is_role(p, st->task, R_TRANSLATE))
     src->literal = own_words(p, st, true);
   /* 3. those words; 4. an earlier output ("it"); 5. an unused one (no question after a drawing) */
   if (src->literal || prev >= 0)
     return src->ref = src->literal ? -1 : prev, 0;
-  if ((r = first_unused(p, st, type)) >= 0 && (!p->res[r].asked || st->task != p->role[R_DRAW] ||
-                                               off_own_res(p, st->b, p->n_tok, type) != r))
+  if (r >= 0 && (!p->res[r].asked || st->task != p->role[R_DRAW] ||
+                 off_own_res(p, st->b, p->n_tok, type) != r))
     return src->res = r, p->res[r].used = true, 0;
   /* 6. "translate it": read an earlier-named image or recording first */
   if (text && has_ref && (b = bridge(p, st, false, media, src)))

@@ -793,12 +793,13 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
              off_keyword_score(p, &p->cues[st->task], st->a + 1, st->b) < p->lx->w[K_MIN_KEYWORD]
                  ? converting_task(p, st) : -1;
   st->task = into >= 0 ? into : st->task;
+  bool about = says_about(p, st);
   int q = (off_is_role(p, st->task, R_CAPTION) || off_is_role(p, st->task, R_TRANSCRIBE)) &&
-          says_about(p, st) ? question_task(p, s, produced, last >= 0) : -1;
+          about ? question_task(p, s, produced, last >= 0) : -1;
   st->task = q >= 0 ? (st->score = p->lx->w[K_ACCEPT], q) : st->task; /* asked of what it says */
   if (off_asks_language(p, st->a, st->b)) /* "is it in French?": no translation */
     st->task = p->role[R_CLASSIFY_TEXT], st->score = p->lx->w[K_ACCEPT];
-  if (st->task < 0 && any && !says_about(p, st)) { /* not "what does the summary say about X?":
+  if (st->task < 0 && any && !about) { /* not "what does the summary say about X?":
     * asked of it ("what does the translation say?" translates it back) */
     for (size_t i = st->a; i < st->b; i++)
       p->tok[i].skip = false;
