@@ -77,7 +77,9 @@ bool off_asks_question(const planner *p, size_t a, size_t b) {
     size_t obj = i + 1 + (tell && i + 1 < b && off_is(p, i + 1, W_US)); /* "tell me | the ..." */
     bool asked = quoted || off_is(p, i, W_WH) || off_is(p, i, W_UNSURE); /* "check if ..." */
     if ((asked && v > a && off_is(p, v - 1, W_ASK_VERB)) ||
-        ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell && p->tok[obj].det))
+        ((tell || off_is(p, i, W_KNOW)) && obj < b && obj > i + tell && p->tok[obj].det &&
+         !(obj + 1 < b && off_is(p, obj + 1, W_MADE_THING) && /* not "find out the answer" */
+           !baton__has_suffix_ci(p->tok[obj + 1].word, "ed")))) /* "the identified objects" */
       return true;
   }
   return false;
