@@ -269,6 +269,8 @@ static inline bool off_answers(const planner *p, int t) {
 void off_find_kinds(planner *p);
 int off_reader_task(const planner *p, int t, int r);
 bool off_asks_about_picture(const planner *p, const step *st);
+/* Does a quote in st say a word of class c ("answer 'What is this document about?'")? */
+bool off_quote_says(const planner *p, const step *st, off_class c);
 int off_rewrite(const planner *p, const step *st, unsigned produced);
 
 /* ---- recognise.c */

@@ -397,6 +397,24 @@ static char *step_words(const planner *p, const step *st, bool has_ref) {
   return st->b > st->a + 1 && !video ? own_words(p, st, false) : NULL;
 }
 
+/* "Edit x.jpg ... Also, I have a document image d.png. Answer the question 'Q?'", "answer 'What is
+ * this document about?'": the unused document picture a question naming no picture asks of, one
+ * named between the steps before it and it, or any when it says "document"; -1 if none. */
+static int asked_document(const planner *p, const step *st) {
+  size_t lo = 0; /* where the steps before st end */
+  for (const step *e = p->steps; e < p->steps + p->n_steps; e++)
+    lo = e->task >= 0 && !e->context && e->b <= st->a && e->b > lo ? e->b : lo;
+  bool said = off_quote_says(p, st, W_DOCUMENT) || /* not "about the image and document" */
+              (off_has_word(p, st->a, st->b, W_DOCUMENT) && !off_has_word(p, st->a, st->b, W_PICTURE));
+  size_t a = said ? 0 : lo, b = said ? p->n_tok : lo ? st->a : 0;
+  for (size_t i = a; off_answers(p, st->task) && i < b; i++) {
+    int r = off_res_at(p, i, BATON__T_IMAGE);
+    if (r >= 0 && !p->res[r].used && p->res[r].kind == IMG_DOCUMENT)
+      return r;
+  }
+  return -1;
+}
+
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
   bool original, has_ref = points_back(p, st, &original);
@@ -416,6 +434,9 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   for (size_t i = 0; !text && off_has_word(p, st->a, st->b, W_ORIGINAL) && i < p->n_res; i++)
     if (p->res[i].type & type)
       return src->res = (int)i, p->res[i].used = true, 0;
+  /* 1d. a document a question asks of, not what an earlier step drew or changed */
+  if (!text && (r = asked_document(p, st)) >= 0)
+    return src->res = r, p->res[r].used = true, 0;
   /* 2. "summarize the lecture" with lecture.wav named earlier and nothing read yet (an earlier
    * turn's text is not what this request's own picture says): read it first; 2b. "draw the scene
    * my narration in n.wav describes": what a recording nobody listened to says is what to make */
@@ -713,6 +734,19 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
   return n_own;
 }
 
+/* Of several pictures, one a document ("a document image d.png"), a question about a picture is a
+ * document's when asked of that one, a picture's when asked of one a task made (not saying
+ * "document"), as runs here; task t otherwise. */
+static int asked_of(const planner *p, const step *st, int t, const source *in) {
+  bool doc = in->res >= 0 && p->res[in->res].kind == IMG_DOCUMENT;
+  if (p->pictures < 2 || (!doc && (in->ref < 0 || off_has_word(p, st->a, st->b, W_DOCUMENT) ||
+                                   off_quote_says(p, st, W_DOCUMENT))) ||
+      !(off_is_role(p, t, R_READ_DOCUMENT) || off_is_role(p, t, R_ASK_PICTURE)))
+    return t;
+  int u = p->role[doc ? R_READ_DOCUMENT : R_ASK_PICTURE];
+  return p->cues[u].runnable || !p->cues[t].runnable ? u : t;
+}
+
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
@@ -772,7 +806,7 @@ static int emit_step(planner *p, const step *st) {
     }
     out.ref = off_is_role(p, st->task, R_TRANSLATE) ? translate(p, st, &in, tgt, src_lang)
               : (q = done_already(p, st, &in, fresh)) >= 0 ? q
-              : emit_task(p, st, st->task, &in, prev_text, tgt, src_lang);
+              : emit_task(p, st, asked_of(p, st, st->task, &in), &in, prev_text, tgt, src_lang);
     free(in.literal);
     out.ref = joins ? join_rest(p, st, out.ref, own + !on, n_own - !on) : out.ref;
     if (out.ref < 0 || (extra && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */

@@ -22,6 +22,19 @@ static bool splits_pictures(const planner *p, size_t seg, size_t i) {
   return false;
 }
 
+/* Does [a,b) call a picture a document: a document word not naming a text file after it ("a text
+ * document (t.txt)", "a document 'd.txt'")? */
+static bool says_document(const planner *p, size_t a, size_t b) {
+  for (size_t i = a; i < b; i++) {
+    size_t k = i + 1;
+    while (k < b && k < i + 4 && p->tok[k].kind != TK_RES)
+      k++;
+    if (off_is(p, i, W_DOCUMENT) && !(k < b && k < i + 4 && off_res_at(p, k, BATON__T_TEXT) >= 0))
+      return true;
+  }
+  return false;
+}
+
 /* A sentence (or its part, of several pictures) naming a picture and calling it a table or a
  * document ("a scanned invoice x.png"), unless unsure ("if there is a table in it"), sets the kind
  * of its picture files (read then as one) and p->image_kind (a table wins); a recording with a
@@ -33,7 +46,7 @@ void off_find_kinds(planner *p) {
     bool img = off_own_res(p, seg, i, BATON__T_IMAGE) >= 0 || off_has_word(p, seg, i, W_PICTURE);
     img = img && !off_has_word(p, seg, i, W_UNSURE);
     int kind = !img ? IMG_PLAIN : off_has_word(p, seg, i, W_TABLE) ? IMG_TABLE
-             : off_has_word(p, seg, i, W_DOCUMENT) ? IMG_DOCUMENT : IMG_PLAIN;
+             : says_document(p, seg, i) ? IMG_DOCUMENT : IMG_PLAIN;
     for (size_t k = seg; k < i; k++)
       if (off_res_at(p, k, BATON__T_IMAGE) >= 0)
         p->res[p->tok[k].res].kind = kind;
@@ -62,19 +75,23 @@ int off_reader_task(const planner *p, int t, int r) {
   return reader != t && !p->cues[reader].runnable && p->cues[t].runnable ? t : reader;
 }
 
-/* Does the step's question speak of a picture: its words ("the car in the image") or its quote? */
-bool off_asks_about_picture(const planner *p, const step *st) {
-  bool said = (off_said_media(p, st->a, st->b) | off_own_types(p, st->a, st->b)) & BATON__T_IMAGE;
-  const off_words *doc = &p->lx->cls[p->image_kind == IMG_DOCUMENT ? W_DOCUMENT : W_PICTURE];
+bool off_quote_says(const planner *p, const step *st, off_class c) {
+  bool said = false;
   for (size_t k = st->a; !said && k < st->b; k++) {
     int r = off_res_at(p, k, BATON__T_TEXT);
     const char *quote = r >= 0 && !p->res[r].is_file ? p->res[r].value : "";
     char stems[64][OFF_MAX_WORD];
     for (size_t i = 0, n = off_split_words(quote, strlen(quote), stems, 64, NULL); i < n; i++)
-      said = said || off_words_has(&p->lx->cls[W_PICTURE], stems[i], true) ||
-             off_words_has(doc, stems[i], true); /* "the document" when the picture is one */
+      said = said || off_words_has(&p->lx->cls[c], stems[i], true);
   }
   return said;
+}
+
+/* Does the step's question speak of a picture: its words ("the car in the image") or its quote? */
+bool off_asks_about_picture(const planner *p, const step *st) {
+  return ((off_said_media(p, st->a, st->b) | off_own_types(p, st->a, st->b)) & BATON__T_IMAGE) ||
+         off_quote_says(p, st, W_PICTURE) || /* "the document" when the picture is one */
+         off_quote_says(p, st, p->image_kind == IMG_DOCUMENT ? W_DOCUMENT : W_PICTURE);
 }
 
 /* A text question's answerer: with a picture and no passage, or about the picture whatever else is
