@@ -159,6 +159,7 @@ typedef struct {
   char *asked;    /* the newest earlier user message (history.c), owned */
   char *asked_into; /* ... of those naming a language to make ("into Spanish"), owned */
   int again_turn; /* the turn of a repeat after it ("do the same for b.png"), 0 if none */
+  const char *held_lang; /* what a text at hand is in ("I have a text in French"), or NULL */
   bool searched;  /* a step asks to search the web ("find a video on X"): no task (recognise.c) */
   bool follows;   /* a question following up an earlier answer (off_follows_answer) */
   bool more;      /* nothing planned: it only says more of the last request (off_says_more) */

@@ -102,6 +102,22 @@ unsigned off_file_type(const char *s, size_t n) {
          strpbrk(buf, "\n\t") || (sp2 && strchr(sp2 + 1, ' ')) ? 0 : t;
 }
 
+/* "I have a | text in French", "given a | short letter in Spanish": 1 + where the words start
+ * that the "in" at token i says the language of, a thing at hand (a word or three after "have"
+ * and its determiner; not "to have a reply in", "the question I have is in"), or 0. */
+static size_t held_text(const planner *p, size_t i) {
+  size_t k = i;
+  while (k > 0 && k + 3 > i && p->tok[k - 1].kind == TK_WORD && !p->tok[k - 1].det &&
+         !off_is(p, k - 1, W_AT_HAND))
+    k--;
+  size_t d = k - (k > 0 && p->tok[k - 1].det);
+  bool held = d < i && d > 0 && off_is(p, i, W_TARGET_PREP) && !off_is(p, i, W_DESTINATION) &&
+              off_is(p, d - 1, W_AT_HAND) && !off_is(p, d - 1, W_PREPOSITION) &&
+              !off_is(p, i - 1, W_IS_ARE) &&
+              !(d > 1 && off_is(p, d - 2, W_DESTINATION) && off_is(p, d - 2, W_TARGET_PREP));
+  return held ? k + 1 : 0;
+}
+
 /* Appends a token over [start,end) (a word is lower-cased and stemmed); NULL when too many. */
 static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   if (p->n_tok >= OFF_MAX_TOKENS)
@@ -114,9 +130,13 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
     t->stem[0] = t->word[0] = p->req[start];
   t->det = kind == TK_WORD && off_words_has(&p->lx->cls[W_DETERMINER], t->stem, true);
   /* words that are no cue: what a recording holds ("transcribe the conversation" is no request to
-   * chat), those that name a file ("a photo labeled as 'x.jpg'", "a file called y.wav") */
+   * chat), those that name a file ("a photo labeled as 'x.jpg'", "a file called y.wav"), the
+   * language a text at hand is in ("I have a text in French") */
   size_t i = p->n_tok - 1;
   t->naming = i > 0 && off_is(p, i, W_HELD) && off_is(p, i - 1, W_DEFINITE);
+  for (size_t k = i > 2 && off_language_at(p, i) ? held_text(p, i - 1) : 0; k && k <= i + 1; k++)
+    p->tok[k - 1].naming = true, /* the words of "a | text in French" too */
+    p->held_lang = p->held_lang ? p->held_lang : off_language_at(p, i);
   for (size_t k = i; kind == TK_RES && k > 0 && k + 2 > i && off_is(p, k - 1, W_NAMING); k--)
     p->tok[k - 1].naming = true;
   return t;
@@ -299,7 +319,7 @@ void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, 
     const char *code = off_language_at(p, i);
     bool prep = code && i > a && off_is(p, i - 1, W_TARGET_PREP);
     bool into = prep && off_is(p, i - 1, W_DESTINATION);
-    if (code && i > a && off_is(p, i - 1, W_SOURCE_PREP))
+    if (code && i > a && (off_is(p, i - 1, W_SOURCE_PREP) || p->tok[i].naming))
       *src = *src ? *src : code;
     else if (*tgt && weak && into)
       *src = *src ? *src : *tgt, *tgt = code, weak = false;

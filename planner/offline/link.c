@@ -756,7 +756,12 @@ static int emit_step(planner *p, const step *st) {
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
   if (!tgt && off_is_role(p, st->task, R_TRANSLATE) && unknown_language(p, st) != 0)
     return -1;
+  bool translated = false; /* "I have a text in French ... in English": the text's, if none yet */
+  for (size_t k = 0; k < p->g->n; k++)
+    translated |= off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSLATE);
   src_lang = src_lang ? src_lang : off_written_language(p, st->a, st->b); /* "the German text" */
+  bool held = p->held_lang && strcmp(p->held_lang, dl) && !(tgt && !strcmp(p->held_lang, tgt));
+  src_lang = src_lang || translated || !held ? src_lang : p->held_lang;
   /* "summarise X in Spanish", "the German text in s.png in English": a translation rides along
    * (not from English into English: too often just the language of the answer) */
   bool extra = !off_is_role(p, st->task, R_TRANSLATE) && !off_asks_language(p, st->a, st->b) &&
