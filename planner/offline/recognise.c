@@ -469,9 +469,13 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   if (!k || written_task(p, st, k, avail)) /* no split, or "write a | summary": one task */
     return;
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps++ - s - 1) * sizeof *st);
-  /* the tail feeds st: "a clip | that shows", "the | summary", "audio | summary", "text | found" */
+  /* the tail feeds st: "a clip | that shows", "the | summary", "audio | summary", "text | found",
+   * "a video | summarizing it" */
+  bool medium = off_is(p, k - 1, W_PICTURE) || off_is(p, k - 1, W_RECORDING) ||
+                off_is(p, k - 1, W_MOVING);
   bool rel = off_has_word(p, off_back(k, 3, st->a), k, W_RELATIVE) || p->tok[k - 1].det ||
              off_said_media(p, k - 1, k) || baton__has_suffix_ci(p->tok[k].word, "ed") ||
+             (medium && baton__has_suffix_ci(p->tok[k].word, "ing")) ||
              off_is(p, k, W_WH); /* "draw | what x.png says" */
   p->steps[s + 1] = (step){.a = k, .b = st->b, .task = -1, .split_tail = true, .relative = rel};
   st->b = k; /* its task: its words' best, unless they say little (head) */
