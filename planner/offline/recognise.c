@@ -427,14 +427,18 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
     return e->task; /* "What is the date on x.png? Who signed it?": of what it asked too */
   bool last = s + 1 == p->n_steps && !asked_before; /* a last question, with only a picture */
   unsigned at_hand = produced | off_res_types(p, false);
-  bool picture = (at_hand & BATON__T_IMAGE) && (off_asks_about_picture(p, st) ||
-                 p->image_kind == IMG_DOCUMENT || (last && at_hand == BATON__T_IMAGE));
+  bool quoted = false; /* "I want to know 'What color is it?' and ...": a question put in quotes */
+  for (size_t i = st->a; i < st->b; i++)
+    quoted |= p->tok[i].kind == TK_RES && p->res[p->tok[i].res].asked;
   bool passage = false; /* a text made earlier (not an answer), or a passage to answer from */
   for (const step *m = p->steps; m < st; m++)
     passage |= m->task >= 0 && !off_answers(p, m->task) &&
                (p->cues[m->task].spec->outputs & BATON__T_TEXT);
   for (size_t i = 0; i < p->n_res && !passage; i++)
     passage = off_is_passage(&p->res[i]);
+  bool picture = (at_hand & BATON__T_IMAGE) && (off_asks_about_picture(p, st) ||
+                 p->image_kind == IMG_DOCUMENT || (last && at_hand == BATON__T_IMAGE) ||
+                 (quoted && !passage));
   /* "what did they say?" of a recording: its own, one a step made ("clean a.wav. What do they
    * say?", "..., then tell me what it is about") or an earlier turn's; its transcript answers */
   bool put = direct || off_is(p, st->a, W_ASK_VERB);
