@@ -592,13 +592,16 @@ static int last_turn_left(const planner *p, unsigned type, size_t *n) {
 
 /* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
  * summarize it": how many tasks of one kind making `type`, none taking another's output, end the
- * graph when the step refers back ("them", "it", "both") naming no such file; with none, how many
+ * graph when the step refers back ("them", "it", "both", "which one") naming no such file; with none, how many
  * unused ones of `type` the last turn left when it says "them" or "both"; else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
   size_t n = p->g->n, k = n, a = st->a, b = st->b, left = 0;
-  if ((!off_has_word(p, a, b, W_PLURAL) && !off_has_word(p, a, b, W_REFERENCE)) ||
+  bool which = false; /* "tell me which one mentions Sunday": asked of each */
+  for (size_t i = a; i + 1 < b; i++)
+    which |= off_is(p, i, W_WH) && off_is(p, i + 1, W_COUNT);
+  if ((!off_has_word(p, a, b, W_PLURAL) && !off_has_word(p, a, b, W_REFERENCE) && !which) ||
       nearest_producer(p, type) != (int)n - 1 || off_own_res(p, a, b, type) >= 0 ||
-      off_takes_two_texts(p, p->cues[st->task].spec))
+      (off_takes_two_texts(p, p->cues[st->task].spec) && !which))
     return 1; /* "caption a.jpg and b.jpg and compare them": one comparison of both */
   if (!n && off_has_word(p, a, b, W_PLURAL))
     last_turn_left(p, type, &left);
