@@ -137,7 +137,8 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
              off_words_has(&cls[W_REFERENCE], ph->stems[k], false))
       k++, j++; /* "give it a title" as "give photo.jpg a title" */
     else if (p->tok[j].kind != TK_WORD || p->tok[j].skip || p->tok[j].naming || existing ||
-             (k == 0 && j > 0 && p->tok[j - 1].det && baton__has_suffix_ci(p->tok[j].word, "ied")) ||
+             (k == 0 && j > 0 && p->tok[j - 1].det &&
+              baton__has_suffix_ci(p->tok[j].word, "ied")) ||
              (k == 0 && j > 1 && p->tok[j - 1].kind == TK_RES && off_is(p, j, W_PICTURE) &&
               !off_is(p, j - 2, W_INDEFINITE)))
       return 0; /* "a modified image", "the translated text": what a step made, not an ask; "the

@@ -405,7 +405,8 @@ static int asked_document(const planner *p, const step *st) {
   for (const step *e = p->steps; e < p->steps + p->n_steps; e++)
     lo = e->task >= 0 && !e->context && e->b <= st->a && e->b > lo ? e->b : lo;
   bool said = off_quote_says(p, st, W_DOCUMENT) || /* not "about the image and document" */
-              (off_has_word(p, st->a, st->b, W_DOCUMENT) && !off_has_word(p, st->a, st->b, W_PICTURE));
+              (off_has_word(p, st->a, st->b, W_DOCUMENT) &&
+               !off_has_word(p, st->a, st->b, W_PICTURE));
   size_t a = said ? 0 : lo, b = said ? p->n_tok : lo ? st->a : 0;
   for (size_t i = a; off_answers(p, st->task) && i < b; i++) {
     int r = off_res_at(p, i, BATON__T_IMAGE);
@@ -592,8 +593,8 @@ static int last_turn_left(const planner *p, unsigned type, size_t *n) {
 
 /* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
  * summarize it": how many tasks of one kind making `type`, none taking another's output, end the
- * graph when the step refers back ("them", "it", "both", "which one") naming no such file; with none, how many
- * unused ones of `type` the last turn left when it says "them" or "both"; else 1. */
+ * graph when the step refers back ("them", "it", "both", "which one") naming no such file; with
+ * none, how many unused ones of `type` the last turn left when it says "them" or "both"; else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
   size_t n = p->g->n, k = n, a = st->a, b = st->b, left = 0;
   bool which = false; /* "tell me which one mentions Sunday": asked of each */
