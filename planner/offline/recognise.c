@@ -362,6 +362,17 @@ static void merge_steps(planner *p) {
   p->n_steps = w;
 }
 
+/* Is there a text a step before st made (not an answer), or a passage to answer from? */
+static bool passage_before(const planner *p, const step *st) {
+  bool passage = false;
+  for (const step *m = p->steps; m < st; m++)
+    passage |= m->task >= 0 && !off_answers(p, m->task) &&
+               (p->cues[m->task].spec->outputs & BATON__T_TEXT);
+  for (size_t i = 0; i < p->n_res && !passage; i++)
+    passage = off_is_passage(&p->res[i]);
+  return passage;
+}
+
 /* No task named but a question ("is there a dog in x.jpg?", "find the author of x.png" alone): of
  * the step before if it answers questions and puts none ("I have a document scan.png; I'd like to
  * know its date"), else of a picture (one its words speak of; with one question, the last named or
@@ -430,12 +441,7 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   bool quoted = false; /* "I want to know 'What color is it?' and ...": a question put in quotes */
   for (size_t i = st->a; i < st->b; i++)
     quoted |= p->tok[i].kind == TK_RES && p->res[p->tok[i].res].asked;
-  bool passage = false; /* a text made earlier (not an answer), or a passage to answer from */
-  for (const step *m = p->steps; m < st; m++)
-    passage |= m->task >= 0 && !off_answers(p, m->task) &&
-               (p->cues[m->task].spec->outputs & BATON__T_TEXT);
-  for (size_t i = 0; i < p->n_res && !passage; i++)
-    passage = off_is_passage(&p->res[i]);
+  bool passage = passage_before(p, st);
   bool picture = (at_hand & BATON__T_IMAGE) && (off_asks_about_picture(p, st) ||
                  p->image_kind == IMG_DOCUMENT || (last && at_hand == BATON__T_IMAGE) ||
                  (quoted && !passage));
