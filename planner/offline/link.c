@@ -394,7 +394,8 @@ static char *step_words(const planner *p, const step *st, bool has_ref) {
   bool video = false; /* one the user has, not one to make ("create a video v.mp4") */
   for (size_t i = 0; ref && i < p->n_res; i++)
     video |= (p->res[i].type & BATON__T_VIDEO) && !p->res[i].turn && !p->res[i].used;
-  return st->b > st->a + 1 && !video ? own_words(p, st, false) : NULL;
+  bool bare = off_is_role(p, st->task, R_TRANSLATE); /* not "translated into English" alone */
+  return st->b > st->a + 1 && !video ? own_words(p, st, bare) : NULL;
 }
 
 /* "Edit x.jpg ... Also, I have a document image d.png. Answer the question 'Q?'", "answer 'What is

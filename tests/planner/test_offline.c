@@ -140,7 +140,8 @@ Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
       {"What does the picture say?", "image-to-text needs an image"}, /* not a chat */
       {"Detect the objects in the photo", "object-detection needs an image"},
       {"summarize", "summarization needs a text"}, /* its verb is no text to work on */
-      {"Translate!", "translation needs a text"}};
+      {"Translate!", "translation needs a text"},
+      {"translate into French", "translation needs a text"}}; /* no words but its language */
   for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
     baton__graph g;
     char err[256] = "";
@@ -452,6 +453,9 @@ Test(planner_offline, a_file_no_executor_reads_is_named_in_the_error) {
                           "transcribed text, and finally simplify the expanded text.", &g, err,
                           sizeof err), -1); /* "the expanded text" too was to come from the video */
   cr_assert(strstr(err, "cannot work on lecture.mp4"), "%s", err);
+  cr_assert_eq(plan_alone("I have a video talk.mp4 in Spanish. I need the speech transcribed into "
+                          "text and translated into English.", &g, err, sizeof err), -1);
+  cr_assert(strstr(err, "cannot work on talk.mp4"), "%s", err); /* not "translated into English" */
   /* a video the request makes is none the user has */
   cr_assert(plan_alone("Summarize the attached report and make a video out.mp4 of the summary", &g,
                        err, sizeof err) == 0 || !strstr(err, "out.mp4"), "%s", err);
