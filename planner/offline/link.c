@@ -483,16 +483,21 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (text && from && (p->made[b]->outputs & BATON__T_AUDIO) && (outputs & type) &&
       (has_ref || off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b)))
     return (src->ref = emit_task(p, st, p->role[R_TRANSCRIBE], &made, -1, NULL, NULL)) < 0 ? -1 : 0;
-  /* 6d. "edit x.jpg, then sum up the objects in the modified image": the picture it made, read
-   * (not for a picture to make) */
-  if (text && from && (p->made[b]->outputs & BATON__T_IMAGE) && has_ref &&
-      !(outputs & BATON__T_IMAGE) && (off_said_media(p, st->a, st->b) & BATON__T_IMAGE))
+  /* 7. the step's words; 6d. with none ("sharpen x.png, then translate the text": of a picture
+   * changed, not drawn) or naming it ("edit x.jpg, then sum up the objects in the modified
+   * image"), the picture made before, read (not for a picture to make); 8. any resource of that
+   * type, even used */
+  src->literal = text ? step_words(p, st, has_ref) : NULL;
+  bool changed = from && (p->made[b]->inputs & BATON__T_IMAGE);
+  if (text && from && (p->made[b]->outputs & BATON__T_IMAGE) && !(outputs & BATON__T_IMAGE) &&
+      ((!src->literal && changed) ||
+       (has_ref && (off_said_media(p, st->a, st->b) & BATON__T_IMAGE)))) {
+    free(src->literal), src->literal = NULL;
     return (src->ref = emit_task(p, st, off_reader_task(p, p->role[R_CAPTION], -1), &made, -1,
                                  NULL, NULL)) < 0 ? -1 : 0;
-  /* 7. the step's words, 8. any resource of that type, even used */
+  }
   for (size_t i = 0; !text && i < p->n_res && src->res < 0; i++)
     src->res = (p->res[i].type & type) ? (int)i : -1;
-  src->literal = text ? step_words(p, st, has_ref) : NULL;
   return 0;
 }
 
