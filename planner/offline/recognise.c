@@ -197,10 +197,13 @@ static bool cue_across(const planner *p, int t, const step *st, size_t k) {
 }
 
 /* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
- * halves must name different tasks, each clearly, and together score well above the whole. */
+ * halves must name different tasks, each clearly, and together score well above the whole. *head:
+ * the head's task when it says little; with no split, the task whose verb a question clause is
+ * the object of ("describing | what is in it"), or -1. */
 static size_t best_split(const planner *p, const step *st, unsigned avail, int *head) {
   double best = 0;
   size_t at = 0;
+  int object = -1; /* the task whose verb a question clause follows, if any */
   for (size_t k = st->a + 1; k + 1 < st->b; k++) {
     if (off_punct(p, k - 1, ":") && off_is_question(p, k, st->b))
       break; /* "answer the question: what is the main | topic ...?" is one ask */
@@ -226,6 +229,11 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
         (wh && !reads_from(p, t1, t2)))
       continue; /* "edit it | to match the description": how to edit, not a comparison; "describe
                  * | what happens in x.jpg": one ask, unless the head takes the clause's text */
+    if (off_is(p, k, W_WH) && !reads_from(p, t1, t2) &&
+        off_keyword_score(p, &p->cues[t1], k - 1, k) >= p->lx->w[K_MIN_KEYWORD]) {
+      object = t1; /* "an audio file describing | what is in it": the clause is what to describe */
+      continue;
+    }
     /* one medium, one step: "visualized in a | video", "a video | visualizing it" (a participle
      * says what the video shows), "a segmented | image of the room" (one image) */
     size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
@@ -264,7 +272,10 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
          reads_named_file(p, st, k, t1, t2)))
       best = sum, at = k, *head = h > k || of ? t1 : -1;
   }
-  return best >= st->score + p->lx->w[K_SPLIT_GAIN] ? at : 0;
+  if (best >= st->score + p->lx->w[K_SPLIT_GAIN])
+    return at;
+  *head = object;
+  return 0;
 }
 
 /* Do two spans name different target languages? */
@@ -476,6 +487,8 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   step *st = &p->steps[s];
   int head = -1;
   size_t k = st->task >= 0 && p->n_steps < OFF_MAX_STEPS ? best_split(p, st, avail, &head) : 0;
+  if (!k && head >= 0) /* "describing | what is in it": the verb's task */
+    st->task = head;
   if (!k || written_task(p, st, k, avail)) /* no split, or "write a | summary": one task */
     return;
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps++ - s - 1) * sizeof *st);
