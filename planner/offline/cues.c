@@ -139,8 +139,8 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
     else if (p->tok[j].kind != TK_WORD || p->tok[j].skip || p->tok[j].naming || existing ||
              (k == 0 && j > 0 && p->tok[j - 1].det &&
               baton__has_suffix_ci(p->tok[j].word, "ied")) ||
-             (k == 0 && j > 1 && p->tok[j - 1].kind == TK_RES && off_is(p, j, W_PICTURE) &&
-              !off_is(p, j - 2, W_INDEFINITE)))
+             (k == 0 && j > 0 && off_res_at(p, j - 1, BATON__T_IMAGE) >= 0 &&
+              off_is(p, j, W_PICTURE) && !(j > 1 && off_is(p, j - 2, W_INDEFINITE))))
       return 0; /* "a modified image", "the translated text": what a step made, not an ask; "the
                  * x.jpg image (based on)": the file's noun (not "an x.jpg image", one to make) */
     else if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0))

@@ -53,7 +53,7 @@
    X(EXISTENTIAL) X(QUESTION) X(AT_HAND) X(MODEL) X(WEB) X(SAVING) X(CALLING) X(JOINING) \
    X(ADDING) X(CONVERTING) X(MUSIC) X(ALIKE) X(FEASIBLE) X(BEFORE_CLAUSE) X(AFTER_CLAUSE) \
    X(TIME_UNIT) X(END_OF) X(LASTING) X(COUNT) X(SEARCHING) X(SOUGHT) X(PARTICLE) \
-   X(INSTRUCTION) X(BESIDE) X(SHARE) X(RECIPROCAL) X(MEANING) X(WORDING)
+   X(INSTRUCTION) X(BESIDE) X(SHARE) X(RECIPROCAL) X(MEANING) X(WORDING) X(HOLDING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -160,6 +160,7 @@ typedef struct {
   char *asked_into; /* ... of those naming a language to make ("into Spanish"), owned */
   int again_turn; /* the turn of a repeat after it ("do the same for b.png"), 0 if none */
   const char *held_lang; /* what a text at hand is in ("I have a text in French"), or NULL */
+  unsigned held_types; /* ... the media that hold it ("a recording in French": audio), or 0 */
   bool searched;  /* a step asks to search the web ("find a video on X"): no task (recognise.c) */
   bool follows;   /* a question following up an earlier answer (off_follows_answer) */
   bool more;      /* nothing planned: it only says more of the last request (off_says_more) */

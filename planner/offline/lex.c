@@ -102,20 +102,20 @@ unsigned off_file_type(const char *s, size_t n) {
          strpbrk(buf, "\n\t") || (sp2 && strchr(sp2 + 1, ' ')) ? 0 : t;
 }
 
-/* "I have a | text in French", "given a | short letter in Spanish": 1 + where the words start
- * that the "in" at token i says the language of, a thing at hand (a word or three after "have"
- * and its determiner; not "to have a reply in", "the question I have is in"), or 0. */
+/* "I have a | text in French", "we've also got a | short letter in Spanish": 1 + where the words
+ * start that the "in" at token i says the language of, a thing a subject holds (a word or three
+ * after "have" and its determiner, none a reference; not "could I have the summary in", "to have a
+ * reply in", "the question I have is in"), or 0. */
 static size_t held_text(const planner *p, size_t i) {
   size_t k = i;
   while (k > 0 && k + 3 > i && p->tok[k - 1].kind == TK_WORD && !p->tok[k - 1].det &&
-         !off_is(p, k - 1, W_AT_HAND))
+         !off_is(p, k - 1, W_HOLDING) && !off_is(p, k - 1, W_REFERENCE))
     k--;
-  size_t d = k - (k > 0 && p->tok[k - 1].det);
-  bool held = d < i && d > 0 && off_is(p, i, W_TARGET_PREP) && !off_is(p, i, W_DESTINATION) &&
-              off_is(p, d - 1, W_AT_HAND) && !off_is(p, d - 1, W_PREPOSITION) &&
-              !off_is(p, i - 1, W_IS_ARE) &&
-              !(d > 1 && off_is(p, d - 2, W_DESTINATION) && off_is(p, d - 2, W_TARGET_PREP));
-  return held ? k + 1 : 0;
+  size_t d = k - (k > 0 && p->tok[k - 1].det), s = d > 1 ? d - 2 : 0; /* s: its subject */
+  s -= s > 0 && !off_is(p, s, W_SUBJECT); /* "we also have" */
+  return k < i && d > 1 && off_is(p, i, W_TARGET_PREP) && !off_is(p, i, W_DESTINATION) &&
+         off_is(p, d - 1, W_HOLDING) && off_is(p, s, W_SUBJECT) && !off_is(p, i - 1, W_IS_ARE) &&
+         !(s > 0 && off_is(p, s - 1, W_ASKING)) ? k + 1 : 0;
 }
 
 /* Appends a token over [start,end) (a word is lower-cased and stemmed); NULL when too many. */
@@ -134,9 +134,15 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
    * language a text at hand is in ("I have a text in French") */
   size_t i = p->n_tok - 1;
   t->naming = i > 0 && off_is(p, i, W_HELD) && off_is(p, i - 1, W_DEFINITE);
-  for (size_t k = i > 2 && off_language_at(p, i) ? held_text(p, i - 1) : 0; k && k <= i + 1; k++)
-    p->tok[k - 1].naming = true, /* the words of "a | text in French" too */
-    p->held_lang = p->held_lang ? p->held_lang : off_language_at(p, i);
+  const char *lang = i > 2 ? off_language_at(p, i) : NULL;
+  size_t held = lang ? held_text(p, i - 1) : 0;
+  for (size_t k = held; k && k <= i + 1; k++) { /* the words of "a | text in French" too */
+    p->tok[k - 1].naming = true;
+    p->held_types |= p->held_lang ? 0 /* a document may be a scan */
+                     : off_is(p, k - 1, W_PICTURE) || off_is(p, k - 1, W_DOCUMENT) ? BATON__T_IMAGE
+                     : off_is(p, k - 1, W_RECORDING) ? BATON__T_AUDIO : 0;
+  }
+  p->held_lang = !p->held_lang && held ? lang : p->held_lang;
   for (size_t k = i; kind == TK_RES && k > 0 && k + 2 > i && off_is(p, k - 1, W_NAMING); k--)
     p->tok[k - 1].naming = true;
   return t;

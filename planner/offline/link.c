@@ -399,17 +399,22 @@ static char *step_words(const planner *p, const step *st, bool has_ref) {
 }
 
 /* "Edit x.jpg ... Also, I have a document image d.png. Answer the question 'Q?'", "answer 'What is
- * this document about?'": the unused document picture a question naming no picture asks of, one
- * named between the steps before it and it, or any when it says "document"; -1 if none. */
+ * this document about?'": the unused document picture a question naming no picture ("... in the
+ * edited image?") asks of: one named between the steps before it and it, or any when it says
+ * "document"; -1 if none. */
 static int asked_document(const planner *p, const step *st) {
+  bool doc = off_quote_says(p, st, W_DOCUMENT); /* "What is this document about?" */
+  if (!off_answers(p, st->task) || (!doc && ((off_said_media(p, st->a, st->b) & BATON__T_IMAGE) ||
+                                             off_quote_says(p, st, W_PICTURE))))
+    return -1;
   size_t lo = 0; /* where the steps before st end */
   for (const step *e = p->steps; e < p->steps + p->n_steps; e++)
     lo = e->task >= 0 && !e->context && e->b <= st->a && e->b > lo ? e->b : lo;
-  bool said = off_quote_says(p, st, W_DOCUMENT) || /* not "about the image and document" */
+  bool said = doc || /* not "about the image and document" */
               (off_has_word(p, st->a, st->b, W_DOCUMENT) &&
                !off_has_word(p, st->a, st->b, W_PICTURE));
   size_t a = said ? 0 : lo, b = said ? p->n_tok : lo ? st->a : 0;
-  for (size_t i = a; off_answers(p, st->task) && i < b; i++) {
+  for (size_t i = a; i < b; i++) {
     int r = off_res_at(p, i, BATON__T_IMAGE);
     if (r >= 0 && !p->res[r].used && p->res[r].kind == IMG_DOCUMENT)
       return r;
@@ -603,9 +608,10 @@ static int last_turn_left(const planner *p, unsigned type, size_t *n) {
  * none, how many unused ones of `type` the last turn left when it says "them" or "both"; else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
   size_t n = p->g->n, k = n, a = st->a, b = st->b, left = 0;
-  bool which = false; /* "tell me which one mentions Sunday": asked of each */
+  bool which = false; /* "tell me which one mentions Sunday": asked of each, not compared */
   for (size_t i = a; i + 1 < b; i++)
-    which |= off_is(p, i, W_WH) && off_is(p, i + 1, W_COUNT);
+    which |= off_is(p, i, W_WH) && off_is(p, i, W_RELATIVE) && off_is(p, i + 1, W_COUNT);
+  which &= !off_is_role(p, st->task, R_COMPARE_TEXTS);
   if ((!off_has_word(p, a, b, W_PLURAL) && !off_has_word(p, a, b, W_REFERENCE) && !which) ||
       nearest_producer(p, type) != (int)n - 1 || off_own_res(p, a, b, type) >= 0 ||
       (off_takes_two_texts(p, p->cues[st->task].spec) && !which))
@@ -772,12 +778,16 @@ static int emit_step(planner *p, const step *st) {
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
   if (!tgt && off_is_role(p, st->task, R_TRANSLATE) && unknown_language(p, st) != 0)
     return -1;
-  bool translated = false; /* "I have a text in French ... in English": the text's, if none yet */
+  /* "I have a text in French ... in English": the text's, for a step on what holds it ("a
+   * recording in French"), none read from another medium nor translated yet */
+  unsigned other = (BATON__T_IMAGE | BATON__T_AUDIO) & ~p->held_types;
+  bool held = p->held_lang && strcmp(p->held_lang, dl) && !(tgt && !strcmp(p->held_lang, tgt)) &&
+              !(off_own_types(p, st->a, st->b) & other);
   for (size_t k = 0; k < p->g->n; k++)
-    translated |= off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSLATE);
+    held &= !off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSLATE) &&
+            !(p->made[k]->inputs & other);
   src_lang = src_lang ? src_lang : off_written_language(p, st->a, st->b); /* "the German text" */
-  bool held = p->held_lang && strcmp(p->held_lang, dl) && !(tgt && !strcmp(p->held_lang, tgt));
-  src_lang = src_lang || translated || !held ? src_lang : p->held_lang;
+  src_lang = src_lang || !held ? src_lang : p->held_lang;
   /* "summarise X in Spanish", "the German text in s.png in English": a translation rides along
    * (not from English into English: too often just the language of the answer) */
   bool extra = !off_is_role(p, st->task, R_TRANSLATE) && !off_asks_language(p, st->a, st->b) &&

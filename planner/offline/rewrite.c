@@ -22,12 +22,12 @@ static bool splits_pictures(const planner *p, size_t seg, size_t i) {
   return false;
 }
 
-/* Does [a,b) call a picture a document: a document word not naming a text file after it ("a text
- * document (t.txt)", "a document 'd.txt'")? */
+/* Does [a,b) call a picture a document: a document word naming no text after it, a file or a
+ * quote ("a text document (t.txt)", "the document: '...'")? */
 static bool says_document(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i < b; i++) {
     size_t k = i + 1;
-    while (k < b && k < i + 4 && p->tok[k].kind != TK_RES)
+    while (off_is(p, i, W_DOCUMENT) && k < b && k < i + 4 && p->tok[k].kind != TK_RES)
       k++;
     if (off_is(p, i, W_DOCUMENT) && !(k < b && k < i + 4 && off_res_at(p, k, BATON__T_TEXT) >= 0))
       return true;
@@ -91,7 +91,7 @@ bool off_quote_says(const planner *p, const step *st, off_class c) {
 bool off_asks_about_picture(const planner *p, const step *st) {
   return ((off_said_media(p, st->a, st->b) | off_own_types(p, st->a, st->b)) & BATON__T_IMAGE) ||
          off_quote_says(p, st, W_PICTURE) || /* "the document" when the picture is one */
-         off_quote_says(p, st, p->image_kind == IMG_DOCUMENT ? W_DOCUMENT : W_PICTURE);
+         (p->image_kind == IMG_DOCUMENT && off_quote_says(p, st, W_DOCUMENT));
 }
 
 /* A text question's answerer: with a picture and no passage, or about the picture whatever else is
