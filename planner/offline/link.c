@@ -489,11 +489,12 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
       (has_ref || off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b)))
     return (src->ref = emit_task(p, st, p->role[R_TRANSCRIBE], &made, -1, NULL, NULL)) < 0 ? -1 : 0;
   /* 7. the step's words; 6d. with none ("sharpen x.png, then translate the text": of a picture
-   * changed, not drawn) or naming it ("edit x.jpg, then sum up the objects in the modified
+   * changed, not drawn nor mapped) or naming it ("edit x.jpg, then sum up the objects in the modified
    * image"), the picture made before, read (not for a picture to make); 8. any resource of that
    * type, even used */
   src->literal = text ? step_words(p, st, has_ref) : NULL;
-  bool changed = from && (p->made[b]->inputs & BATON__T_IMAGE);
+  int by = from ? off_cue_index(p, p->made[b]) : -1; /* an edit or a restyle, not a depth map */
+  bool changed = off_is_role(p, by, R_EDIT) || off_is_role(p, by, R_TRANSFORM);
   if (text && from && (p->made[b]->outputs & BATON__T_IMAGE) && !(outputs & BATON__T_IMAGE) &&
       ((!src->literal && changed) ||
        (has_ref && (off_said_media(p, st->a, st->b) & BATON__T_IMAGE)))) {
