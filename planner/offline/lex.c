@@ -102,20 +102,24 @@ unsigned off_file_type(const char *s, size_t n) {
          strpbrk(buf, "\n\t") || (sp2 && strchr(sp2 + 1, ' ')) ? 0 : t;
 }
 
-/* "I have a | text in French", "we've also got a | short letter in Spanish": 1 + where the words
- * start that the "in" at token i says the language of, a thing a subject holds (a word or three
- * after "have" and its determiner, none a reference; not "could I have the summary in", "to have a
- * reply in", "the question I have is in"), or 0. */
+/* "I have a | text in French", "my friend has a | letter in Spanish", "I was given a | note in
+ * German": 1 + where the words start that the "in" at token i says the language of, a thing
+ * someone holds (a word or three after "have" and its determiner, none a reference; not "could I
+ * have the summary in", "to have a reply in", "and have a talk in", "a story that has an ending
+ * in", "the question I have is in"), or 0. */
 static size_t held_text(const planner *p, size_t i) {
   size_t k = i;
   while (k > 0 && k + 3 > i && p->tok[k - 1].kind == TK_WORD && !p->tok[k - 1].det &&
          !off_is(p, k - 1, W_HOLDING) && !off_is(p, k - 1, W_REFERENCE))
     k--;
-  size_t d = k - (k > 0 && p->tok[k - 1].det), s = d > 1 ? d - 2 : 0; /* s: its subject */
-  s -= s > 0 && !off_is(p, s, W_SUBJECT); /* "we also have" */
-  return k < i && d > 1 && off_is(p, i, W_TARGET_PREP) && !off_is(p, i, W_DESTINATION) &&
-         off_is(p, d - 1, W_HOLDING) && off_is(p, s, W_SUBJECT) && !off_is(p, i - 1, W_IS_ARE) &&
-         !(s > 0 && off_is(p, s - 1, W_ASKING)) ? k + 1 : 0;
+  size_t d = k - (k > 0 && p->tok[k - 1].det), s = d > 1 ? d - 2 : 0; /* s: who holds it */
+  s -= s > 0 && !off_is(p, s, W_SUBJECT) && off_is(p, s - 1, W_SUBJECT); /* "we also have" */
+  bool holder = d > 1 && p->tok[s].kind == TK_WORD && !p->tok[s].det &&
+                !off_is(p, s, W_ASKING) && !off_is(p, s, W_DESTINATION) &&
+                !off_is(p, s, W_IS_ARE) && !off_is(p, s, W_RELATIVE) &&
+                !off_is(p, s, W_JOINER) && !(s > 0 && off_is(p, s - 1, W_ASKING));
+  return k < i && holder && off_is(p, i, W_TARGET_PREP) && !off_is(p, i, W_DESTINATION) &&
+         off_is(p, d - 1, W_HOLDING) && !off_is(p, i - 1, W_IS_ARE) ? k + 1 : 0;
 }
 
 /* Appends a token over [start,end) (a word is lower-cased and stemmed); NULL when too many. */
@@ -142,6 +146,7 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
                      : off_is(p, k - 1, W_PICTURE) || off_is(p, k - 1, W_DOCUMENT) ? BATON__T_IMAGE
                      : off_is(p, k - 1, W_RECORDING) ? BATON__T_AUDIO : 0;
   }
+  p->held_at = !p->held_lang && held ? i + 1 : p->held_at;
   p->held_lang = !p->held_lang && held ? lang : p->held_lang;
   for (size_t k = i; kind == TK_RES && k > 0 && k + 2 > i && off_is(p, k - 1, W_NAMING); k--)
     p->tok[k - 1].naming = true;
@@ -156,6 +161,8 @@ static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t t
     return r == -1 ? -1 : r >= 0 ? -2 : 0;
   t->res = r;
   p->res[r].asked |= !type && p->req[te] == '?'; /* "answer 'Who won'?" */
+  if (p->held_at && p->n_tok <= p->held_at + 4) /* "an interview in Spanish, talk.wav" */
+    p->held_types |= type & (BATON__T_IMAGE | BATON__T_AUDIO);
   /* a quote's label names it ("the text description: '...'"), not "into speech: '...'" */
   size_t k = p->n_tok - 1;
   k -= k > 1 && off_punct(p, k - 1, ":");

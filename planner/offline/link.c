@@ -356,6 +356,10 @@ static char *own_words(const planner *p, const step *st, bool span) {
       a = i + 1;
     else if (i > st->a && i + 1 < st->b && off_word_for(p, i - 1))
       a = i + 2, worded = true;
+    else if (i == a && i > st->a && off_is(p, i - 1, W_TRANSLATING) && i + 2 < st->b &&
+             off_is(p, i, W_TARGET_PREP) && off_language_at(p, i + 1) &&
+             p->tok[i + 2].kind != TK_PUNCT && !off_is(p, i + 2, W_JOINER))
+      a = i + 2, worded = true; /* "translate into German | the words good night" */
     else if (i > a && i + 1 < st->b && off_is(p, i, W_TARGET_PREP) && off_language_at(p, i + 1))
       b = i;
   bool words = a < b && (b < st->b || worded) && !(b == a + 1 && off_is(p, a, W_REFERENCE));
@@ -385,15 +389,21 @@ static bool points_back(const planner *p, const step *st, bool *asked_of) {
          ((off_is(p, k - 1, W_CONTENT_INTRO) || k == st->a + 1) && off_is(p, k, W_DEFINITE))));
 }
 
+/* Is there a video the user has that no task took (baton reads none)? */
+static bool user_video(const planner *p) {
+  bool video = false; /* one the user has, not one to make ("create a video v.mp4") */
+  for (size_t i = 0; i < p->n_res; i++)
+    video |= (p->res[i].type & BATON__T_VIDEO) && !p->res[i].turn && !p->res[i].used;
+  return video;
+}
+
 /* The step's words as a text (not a lone verb: "summarize"), unless they point at what baton cannot
  * read from the user's video ("it", "the transcribed text"); malloc'd, or NULL. */
 static char *step_words(const planner *p, const step *st, bool has_ref) {
   bool ref = has_ref;
   for (size_t i = st->a + 1; i < st->b; i++)
     ref |= p->tok[i - 1].det && baton__has_suffix_ci(p->tok[i].word, "ed");
-  bool video = false; /* one the user has, not one to make ("create a video v.mp4") */
-  for (size_t i = 0; ref && i < p->n_res; i++)
-    video |= (p->res[i].type & BATON__T_VIDEO) && !p->res[i].turn && !p->res[i].used;
+  bool video = ref && user_video(p);
   bool bare = off_is_role(p, st->task, R_TRANSLATE); /* not "translated into English" alone */
   return st->b > st->a + 1 && !video ? own_words(p, st, bare) : NULL;
 }
@@ -403,16 +413,16 @@ static char *step_words(const planner *p, const step *st, bool has_ref) {
  * edited image?") asks of: one named between the steps before it and it, or any when it says
  * "document"; -1 if none. */
 static int asked_document(const planner *p, const step *st) {
-  bool doc = off_quote_says(p, st, W_DOCUMENT); /* "What is this document about?" */
-  if (!off_answers(p, st->task) || (!doc && ((off_said_media(p, st->a, st->b) & BATON__T_IMAGE) ||
-                                             off_quote_says(p, st, W_PICTURE))))
+  bool quoted = off_quote_says(p, st, W_DOCUMENT);
+  bool worded = off_has_word(p, st->a, st->b, W_DOCUMENT);
+  if (!off_answers(p, st->task) || (!quoted && !worded && /* "the invoice number in the image" */
+      ((off_said_media(p, st->a, st->b) & BATON__T_IMAGE) || off_quote_says(p, st, W_PICTURE))))
     return -1;
   size_t lo = 0; /* where the steps before st end */
   for (const step *e = p->steps; e < p->steps + p->n_steps; e++)
     lo = e->task >= 0 && !e->context && e->b <= st->a && e->b > lo ? e->b : lo;
-  bool said = doc || /* not "about the image and document" */
-              (off_has_word(p, st->a, st->b, W_DOCUMENT) &&
-               !off_has_word(p, st->a, st->b, W_PICTURE));
+  /* said so: not "about the image and document" */
+  bool said = quoted || (worded && !off_has_word(p, st->a, st->b, W_PICTURE));
   size_t a = said ? 0 : lo, b = said ? p->n_tok : lo ? st->a : 0;
   for (size_t i = a; i < b; i++) {
     int r = off_res_at(p, i, BATON__T_IMAGE);
@@ -420,6 +430,21 @@ static int asked_document(const planner *p, const step *st) {
       return r;
   }
   return -1;
+}
+
+/* "Sharpen x.png, then translate the text" (no words of its own, a picture an edit or a restyle
+ * made, not a depth map, and no user's video the words were to come from), "edit x.jpg, then sum
+ * up the objects in the modified image" (naming it): does a text step read the picture task b
+ * made? If so its words (src->literal) are dropped. */
+static bool reads_made_picture(const planner *p, const step *st, int b, bool has_ref, source *src) {
+  int by = off_cue_index(p, p->made[b]);
+  bool changed = off_is_role(p, by, R_EDIT) || off_is_role(p, by, R_TRANSFORM);
+  bool reads = (p->made[b]->outputs & BATON__T_IMAGE) &&
+               ((!src->literal && changed && !user_video(p)) ||
+                (has_ref && (off_said_media(p, st->a, st->b) & BATON__T_IMAGE)));
+  if (reads)
+    free(src->literal), src->literal = NULL;
+  return reads;
 }
 
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
@@ -488,20 +513,11 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (text && from && (p->made[b]->outputs & BATON__T_AUDIO) && (outputs & type) &&
       (has_ref || off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b)))
     return (src->ref = emit_task(p, st, p->role[R_TRANSCRIBE], &made, -1, NULL, NULL)) < 0 ? -1 : 0;
-  /* 7. the step's words; 6d. with none ("sharpen x.png, then translate the text": of a picture
-   * changed, not drawn nor mapped) or naming it ("edit x.jpg, then sum up the objects in the modified
-   * image"), the picture made before, read (not for a picture to make); 8. any resource of that
-   * type, even used */
+  /* 7. the step's words, else 6d. the picture made before, read; 8. any resource of that type */
   src->literal = text ? step_words(p, st, has_ref) : NULL;
-  int by = from ? off_cue_index(p, p->made[b]) : -1; /* an edit or a restyle, not a depth map */
-  bool changed = off_is_role(p, by, R_EDIT) || off_is_role(p, by, R_TRANSFORM);
-  if (text && from && (p->made[b]->outputs & BATON__T_IMAGE) && !(outputs & BATON__T_IMAGE) &&
-      ((!src->literal && changed) ||
-       (has_ref && (off_said_media(p, st->a, st->b) & BATON__T_IMAGE)))) {
-    free(src->literal), src->literal = NULL;
+  if (text && from && !(outputs & BATON__T_IMAGE) && reads_made_picture(p, st, b, has_ref, src))
     return (src->ref = emit_task(p, st, off_reader_task(p, p->role[R_CAPTION], -1), &made, -1,
                                  NULL, NULL)) < 0 ? -1 : 0;
-  }
   for (size_t i = 0; !text && i < p->n_res && src->res < 0; i++)
     src->res = (p->res[i].type & type) ? (int)i : -1;
   return 0;

@@ -229,7 +229,9 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
         (wh && !reads_from(p, t1, t2)))
       continue; /* "edit it | to match the description": how to edit, not a comparison; "describe
                  * | what happens in x.jpg": one ask, unless the head takes the clause's text */
-    if (off_is(p, k, W_WH) && !reads_from(p, t1, t2) &&
+    bool clause = k + 1 < st->b && (off_is(p, k + 1, W_IS_ARE) || p->tok[k + 1].det ||
+                                    off_is(p, k + 1, W_STOPWORD)); /* not "what colour" */
+    if (off_is(p, k, W_WH) && clause && !reads_from(p, t1, t2) &&
         off_keyword_score(p, &p->cues[t1], k - 1, k) >= p->lx->w[K_MIN_KEYWORD]) {
       object = t1; /* "an audio file describing | what is in it": the clause is what to describe */
       continue;
