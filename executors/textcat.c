@@ -119,11 +119,8 @@ static void tc_release(void *state) {
 /* Among the candidates within 1% of the closest, the first whose language has a name here goes
  * first: "Guten Morgen" is German (de), not Low German (nds) a hair closer. */
 static void tc_prefer_named(candidate_t *c, int n) {
-  char code[64];
-  tc_code(c[0].name ? c[0].name : "?", code, sizeof code);
-  if (tc_lang_name(code))
-    return;
-  for (int i = 1; i < n && (double)c[i].score <= c[0].score * 1.01; i++) {
+  char code[64]; /* (the closest itself first: its score is within 1% of its own) */
+  for (int i = 0; i < n && (double)c[i].score <= c[0].score * 1.01; i++) {
     tc_code(c[i].name ? c[i].name : "?", code, sizeof code);
     if (tc_lang_name(code)) {
       candidate_t named = c[i];

@@ -200,7 +200,7 @@ static bool adds_words(const planner *p) {
 
 bool off_only_language(const planner *p) {
   size_t n;
-  for (size_t i = 0; i < p->n_tok; i++)
+  for (size_t i = 0; p->asked && i < p->n_tok; i++)
     if (p->tok[i].kind == TK_WORD && !off_language_at(p, i) && !off_is(p, i, W_JOINER) &&
         !off_is(p, i, W_TARGET_PREP) && !off_is(p, i, W_LEAD_IN) && !off_is(p, i, W_ASKING))
       return false;

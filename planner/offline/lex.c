@@ -140,14 +140,13 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   t->naming = i > 0 && off_is(p, i, W_HELD) && off_is(p, i - 1, W_DEFINITE);
   const char *lang = i > 2 ? off_language_at(p, i) : NULL;
   size_t held = lang ? held_text(p, i - 1) : 0;
-  for (size_t k = held; k && k <= i + 1; k++) { /* the words of "a | text in French" too */
+  for (size_t k = held; k && k <= i + 1; k++) /* the words of "a | text in French" too */
     p->tok[k - 1].naming = true;
-    p->held_types |= p->held_lang ? 0 /* a document may be a scan */
-                     : off_is(p, k - 1, W_PICTURE) || off_is(p, k - 1, W_DOCUMENT) ? BATON__T_IMAGE
+  for (size_t k = held; held && !p->held_lang && k <= i + 1; k++) /* a document may be a scan */
+    p->held_types |= off_is(p, k - 1, W_PICTURE) || off_is(p, k - 1, W_DOCUMENT) ? BATON__T_IMAGE
                      : off_is(p, k - 1, W_RECORDING) ? BATON__T_AUDIO : 0;
-  }
-  p->held_at = !p->held_lang && held ? i + 1 : p->held_at;
-  p->held_lang = !p->held_lang && held ? lang : p->held_lang;
+  if (held && !p->held_lang)
+    p->held_at = i + 1, p->held_lang = lang;
   for (size_t k = i; kind == TK_RES && k > 0 && k + 2 > i && off_is(p, k - 1, W_NAMING); k--)
     p->tok[k - 1].naming = true;
   return t;

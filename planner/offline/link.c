@@ -277,14 +277,15 @@ static int translate(planner *p, const step *st, const source *in, const char *t
  * from the step's words); the cut's id, -1 if none, -2 on error. */
 static int cut_part(planner *p, const step *st, const source *in, bool heard) {
   const baton__taskspec *spec = p->cues[st->task].spec;
+  if ((!heard && off_primary_type(spec) != BATON__T_AUDIO) || (spec->outputs & BATON__T_AUDIO))
+    return -1;
   bool part = false;
   for (size_t i = st->a + 1; !part && i < st->b; i++) {
     size_t k = i - 1 - (i >= st->a + 2 && isdigit((unsigned char)p->tok[i - 1].word[0])); /* "2" */
     part = ((off_is(p, i, W_TIME_UNIT) || off_is(p, i, W_SHARE)) && off_is(p, k, W_END_OF)) ||
            off_time_from(p, i, st->b);
   }
-  if (!part || (!heard && off_primary_type(spec) != BATON__T_AUDIO) ||
-      (spec->outputs & BATON__T_AUDIO))
+  if (!part)
     return -1;
   int id = emit_task(p, st, p->role[R_CHANGE_SOUND], in, -1, NULL, NULL);
   return id < 0 ? -2 : id;
@@ -350,8 +351,9 @@ static char *own_words(const planner *p, const step *st, bool span) {
   size_t a = st->a, b = st->b;
   bool worded = false; /* "the German word for | cat": the words up to the end */
   for (size_t i = st->a; off_is_role(p, st->task, R_TRANSLATE) && b == st->b && i < st->b; i++)
-    if (off_is(p, i, W_TRANSLATING) || off_is(p, i, W_ALOUD) || (i == a && off_is(p, i, W_WH)) ||
-        (i == a && (off_is(p, i, W_IS_ARE) || off_is(p, i, W_CONTENT_INTRO))) || /* "what about" */
+    if (off_is(p, i, W_TRANSLATING) || off_is(p, i, W_ALOUD) ||
+        (i == a && (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE) ||
+                    off_is(p, i, W_CONTENT_INTRO))) || /* "what about" */
         (off_is(p, i, W_WORDING) && i == a + p->tok[a].det))
       a = i + 1;
     else if (i > st->a && i + 1 < st->b && off_word_for(p, i - 1))
@@ -364,7 +366,7 @@ static char *own_words(const planner *p, const step *st, bool span) {
       b = i;
   bool words = a < b && (b < st->b || worded) && !(b == a + 1 && off_is(p, a, W_REFERENCE));
   bool content = false; /* not "it" */
-  for (size_t i = a; words && i < b; i++)
+  for (size_t i = a; span && words && i < b; i++)
     content |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_STOPWORD);
   return words && (content || !span) ? span_text(p, a, b)
          : span ? NULL : span_text(p, st->a, st->b);
@@ -413,10 +415,12 @@ static char *step_words(const planner *p, const step *st, bool has_ref) {
  * edited image?") asks of: one named between the steps before it and it, or any when it says
  * "document"; -1 if none. */
 static int asked_document(const planner *p, const step *st) {
+  if (!off_answers(p, st->task))
+    return -1;
   bool quoted = off_quote_says(p, st, W_DOCUMENT);
   bool worded = off_has_word(p, st->a, st->b, W_DOCUMENT);
-  if (!off_answers(p, st->task) || (!quoted && !worded && /* "the invoice number in the image" */
-      ((off_said_media(p, st->a, st->b) & BATON__T_IMAGE) || off_quote_says(p, st, W_PICTURE))))
+  if (!quoted && !worded && /* "the invoice number in the image" */
+      ((off_said_media(p, st->a, st->b) & BATON__T_IMAGE) || off_quote_says(p, st, W_PICTURE)))
     return -1;
   size_t lo = 0; /* where the steps before st end */
   for (const step *e = p->steps; e < p->steps + p->n_steps; e++)
@@ -797,14 +801,16 @@ static int emit_step(planner *p, const step *st) {
     return -1;
   /* "I have a text in French ... in English": the text's, for a step on what holds it ("a
    * recording in French"), none read from another medium nor translated yet */
-  unsigned other = (BATON__T_IMAGE | BATON__T_AUDIO) & ~p->held_types;
-  bool held = p->held_lang && strcmp(p->held_lang, dl) && !(tgt && !strcmp(p->held_lang, tgt)) &&
-              !(off_own_types(p, st->a, st->b) & other);
-  for (size_t k = 0; k < p->g->n; k++)
-    held &= !off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSLATE) &&
-            !(p->made[k]->inputs & other);
   src_lang = src_lang ? src_lang : off_written_language(p, st->a, st->b); /* "the German text" */
-  src_lang = src_lang || !held ? src_lang : p->held_lang;
+  if (!src_lang && p->held_lang) {
+    unsigned other = (BATON__T_IMAGE | BATON__T_AUDIO) & ~p->held_types;
+    bool held = strcmp(p->held_lang, dl) && !(tgt && !strcmp(p->held_lang, tgt)) &&
+                !(off_own_types(p, st->a, st->b) & other);
+    for (size_t k = 0; held && k < p->g->n; k++)
+      held = !off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSLATE) &&
+             !(p->made[k]->inputs & other);
+    src_lang = held ? p->held_lang : NULL;
+  }
   /* "summarise X in Spanish", "the German text in s.png in English": a translation rides along
    * (not from English into English: too often just the language of the answer) */
   bool extra = !off_is_role(p, st->task, R_TRANSLATE) && !off_asks_language(p, st->a, st->b) &&

@@ -725,8 +725,10 @@ static int joined_task(const planner *p, const step *st) {
     unsigned type;
     off_role role;
   } media[] = {{BATON__T_AUDIO, R_CHANGE_SOUND}, {BATON__T_IMAGE, R_TRANSFORM}};
+  if (!joining_word(p, st))
+    return -1;
   bool it = off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_ADDING);
-  for (size_t k = 0; joining_word(p, st) && k < sizeof media / sizeof media[0]; k++) {
+  for (size_t k = 0; k < sizeof media / sizeof media[0]; k++) {
     bool onto = false; /* an earlier turn's of the medium, to join one to */
     for (size_t r = 0; it && r < p->n_res; r++)
       onto |= p->res[r].turn && (p->res[r].type & media[k].type);

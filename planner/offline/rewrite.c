@@ -26,10 +26,8 @@ static bool splits_pictures(const planner *p, size_t seg, size_t i) {
  * quote ("a text document (t.txt)", "the document: '...'")? */
 static bool says_document(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i < b; i++) {
-    size_t k = i + 1;
-    while (off_is(p, i, W_DOCUMENT) && k < b && k < i + 4 && p->tok[k].kind != TK_RES)
-      k++;
-    if (off_is(p, i, W_DOCUMENT) && !(k < b && k < i + 4 && off_res_at(p, k, BATON__T_TEXT) >= 0))
+    int r = off_is(p, i, W_DOCUMENT) ? off_own_res(p, i + 1, i + 4 < b ? i + 4 : b, ~0u) : -2;
+    if (r == -1 || (r >= 0 && !(p->res[r].type & BATON__T_TEXT)))
       return true;
   }
   return false;
