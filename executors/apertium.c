@@ -127,8 +127,49 @@ static void ap_close_all(ap_io *io) {
   ap_close(&io->err_fd);
 }
 
-/* Starts apertium with the given mode; fills the parent's pipe ends in io. */
-static int ap_spawn(const char *mode, pid_t *pid, ap_io *io, char *err, size_t errlen) {
+/* A folder of one run's own, passed to apertium as TMPDIR and removed after the run: the script
+ * removes its temporary file as it exits, which a child killed past its deadline never does. */
+typedef struct ap_tmp {
+  char dir[1024], var[1040];
+  char **envp; /* environ with TMPDIR set to dir */
+} ap_tmp;
+
+/* Makes t's folder and environment. 0, or -1 with err set. */
+static int ap_tmp_make(ap_tmp *t, char *err, size_t errlen) {
+  const char *base = getenv("TMPDIR");
+  base = base && base[0] == '/' && strlen(base) < sizeof t->dir - 32 ? base : "/tmp";
+  baton__fmt(t->dir, sizeof t->dir, "%s/baton-apertium.XXXXXX", base);
+  t->envp = NULL;
+  if (!mkdtemp(t->dir)) {
+    baton__fmt(err, errlen, "cannot make a folder in %s for apertium: %s", base, strerror(errno));
+    return -1;
+  }
+  baton__fmt(t->var, sizeof t->var, "TMPDIR=%s", t->dir);
+  size_t n = 0, k = 0;
+  while (environ[n])
+    n++;
+  t->envp = calloc(n + 2, sizeof *t->envp);
+  for (size_t i = 0; t->envp && i < n; i++)
+    if (strncmp(environ[i], "TMPDIR=", 7) != 0)
+      t->envp[k++] = environ[i];
+  if (!t->envp) {
+    rmdir(t->dir);
+    baton__fmt(err, errlen, "out of memory");
+    return -1;
+  }
+  t->envp[k] = t->var;
+  return 0;
+}
+
+/* Removes t's folder with whatever the run left in it. */
+static void ap_tmp_drop(ap_tmp *t) {
+  baton__rm_tree(t->dir, false);
+  free(t->envp);
+}
+
+/* Starts apertium with the given mode and environment; fills the parent's pipe ends in io. */
+static int ap_spawn(const char *mode, char **envp, pid_t *pid, ap_io *io, char *err,
+                    size_t errlen) {
   int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
   if (pipe2(pin, O_CLOEXEC) != 0 || pipe2(pout, O_CLOEXEC) != 0 || pipe2(perr, O_CLOEXEC) != 0) {
     baton__fmt(err, errlen, "cannot create pipes: %s", strerror(errno));
@@ -154,7 +195,7 @@ static int ap_spawn(const char *mode, pid_t *pid, ap_io *io, char *err, size_t e
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                       POSIX_SPAWN_SETSIGDEF);
   char *argv[] = {(char *)"apertium", (char *)"-u", (char *)mode, NULL};
-  int rc = posix_spawn(pid, AP_PROGRAM, &fa, &attr, argv, environ);
+  int rc = posix_spawn(pid, AP_PROGRAM, &fa, &attr, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
@@ -359,8 +400,13 @@ static int ap_run_child(const char *mode, const char *norm, size_t max, baton__s
   ap_io io = {.in_fd = -1, .out_fd = -1, .err_fd = -1, .max_out = max, .outb = outb,
               .errtext = errtext, .errcap = sizeof errtext};
   pid_t pid = -1;
-  if (ap_spawn(mode, &pid, &io, env->err, sizeof env->err) != 0)
+  ap_tmp tmp;
+  if (ap_tmp_make(&tmp, env->err, sizeof env->err) != 0)
     return -1;
+  if (ap_spawn(mode, tmp.envp, &pid, &io, env->err, sizeof env->err) != 0) {
+    ap_tmp_drop(&tmp);
+    return -1;
+  }
   /* apertium reads lines; make sure the last one ends. */
   baton__sb input;
   baton__sb_init(&input);
@@ -377,6 +423,7 @@ static int ap_run_child(const char *mode, const char *norm, size_t max, baton__s
     rc = ap_exchange(pid, &io, env);
   }
   baton__sb_release(&input);
+  ap_tmp_drop(&tmp);
   return rc;
 }
 

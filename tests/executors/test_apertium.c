@@ -1,5 +1,6 @@
 /* test_apertium.c — the apertium translation executor: direct pairs, routes through a pivot, detection, limits, timeouts. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,37 @@ Test(executors_apertium, a_task_past_its_timeout_is_stopped) {
   cr_assert_null(translate(&f, "The cat is black.", "en", "es"));
   cr_assert(strstr(f.env.err, "ran past 1 ms"), "unclear error: %s", f.env.err);
   cr_assert_lt(baton__now_ms() - t0, 2000);
+}
+
+/* Entries in folder dir, "." and ".." left out. */
+static int entries_in(const char *dir) {
+  DIR *d = opendir(dir);
+  cr_assert_not_null(d, "cannot open %s", dir);
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d));)
+    n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+  closedir(d);
+  return n;
+}
+
+/* apertium's script removes its temporary file as it exits; one killed past its deadline leaves
+ * it, unless it was put in a folder of the run's own. */
+Test(executors_apertium, leaves_no_temporary_file_behind_even_when_stopped) {
+  fixture f;
+  fx_setup(&f);
+  char dir[] = "/tmp/bt-ap-tmp.XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  setenv("TMPDIR", dir, 1);
+  char *es = translate(&f, "The cat is black.", "en", "es");
+  cr_assert_not_null(es, "%s", f.env.err);
+  free(es);
+  for (int i = 0; i < 5; i++) {
+    f.env.timeout_ms = 1 + i * 20;
+    free(translate(&f, "The cat is black and the dog is white.", "en", "es"));
+  }
+  int left = entries_in(dir);
+  baton__rm_tree(dir, false);
+  cr_assert_eq(left, 0, "%d files were left in TMPDIR", left);
 }
 
 Test(executors_apertium, a_cancelled_task_does_not_run) {
