@@ -397,6 +397,17 @@ static int rm_below(const char *path, const struct stat *st, int flag, struct FT
   return ftw->level > 0 ? rm_entry(path, st, flag, ftw) : 0;
 }
 
+int baton__mktempdir(char *dir, size_t cap, const char *prefix) {
+  const char *base = getenv("TMPDIR");
+  base = base && base[0] == '/' && strlen(base) < 900 ? base : "/tmp";
+  int n = snprintf(dir, cap, "%s/%s.XXXXXX", base, prefix);
+  if (n < 0 || (size_t)n >= cap) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  return mkdtemp(dir) ? 0 : -1;
+}
+
 int baton__rm_tree(const char *path, bool keep_top) {
   if (!path || !*path) {
     errno = EINVAL;

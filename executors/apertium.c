@@ -136,12 +136,9 @@ typedef struct ap_tmp {
 
 /* Makes t's folder and environment. 0, or -1 with err set. */
 static int ap_tmp_make(ap_tmp *t, char *err, size_t errlen) {
-  const char *base = getenv("TMPDIR");
-  base = base && base[0] == '/' && strlen(base) < sizeof t->dir - 32 ? base : "/tmp";
-  baton__fmt(t->dir, sizeof t->dir, "%s/baton-apertium.XXXXXX", base);
   t->envp = NULL;
-  if (!mkdtemp(t->dir)) {
-    baton__fmt(err, errlen, "cannot make a folder in %s for apertium: %s", base, strerror(errno));
+  if (baton__mktempdir(t->dir, sizeof t->dir, "baton-apertium") != 0) {
+    baton__fmt(err, errlen, "cannot make a temporary folder for apertium: %s", strerror(errno));
     return -1;
   }
   baton__fmt(t->var, sizeof t->var, "TMPDIR=%s", t->dir);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -295,7 +296,7 @@ typedef struct taker {
   size_t slot;
   baton__qconn c;
   char consumer[192];
-  char dir[64];               /* where its tasks' files go, or "" when it could not be made */
+  char dir[1024];             /* where its tasks' files go, or "" when it could not be made */
   pthread_t th;
 } taker;
 
@@ -415,9 +416,10 @@ static void read_one(taker *t) {
 
 static void *taker_main(void *arg) {
   taker *t = arg;
-  baton__fmt(t->dir, sizeof t->dir, "/tmp/baton-worker-XXXXXX");
-  if (!mkdtemp(t->dir))
+  if (baton__mktempdir(t->dir, sizeof t->dir, "baton-worker") != 0) {
+    say(t->w, "cannot make a temporary folder in $TMPDIR or /tmp: %s", strerror(errno));
     t->dir[0] = '\0';
+  }
   long every = t->w->cfg.queue_claim_after_ms / 4;
   if (every < 100)
     every = 100;

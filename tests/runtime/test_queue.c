@@ -39,6 +39,7 @@ static void start(long claim_ms, long blob_max, long task_timeout_ms) {
            T.dir, task_timeout_ms, T.redis.url, claim_ms, blob_max);
   bt_write(T.cfg, text);
   setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  setenv("TMPDIR", T.dir, 1); /* a killed worker's folders go with the test's */
   unsetenv("BATON_HOME");
 }
 
@@ -81,6 +82,7 @@ static int worker(const char *name, const char *tasks, int concurrency, bool as_
       if (chdir("/") != 0 || setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
         _exit(126);
       setenv("HOME", "/", 1);
+      unsetenv("TMPDIR"); /* its own machine's */
     }
     /* The config gives it claim_after_ms and blob_max_bytes. */
     execl(prog, prog, "--queue", T.redis.url, "--name", name, "--concurrency", conc, "--tasks",
