@@ -162,10 +162,14 @@ static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t t
   p->res[r].asked |= !type && p->req[te] == '?'; /* "answer 'Who won'?" */
   if (p->held_at && p->n_tok <= p->held_at + 4) /* "an interview in Spanish, talk.wav" */
     p->held_types |= type & (BATON__T_IMAGE | BATON__T_AUDIO);
-  /* a quote's label names it ("the text description: '...'"), not "into speech: '...'" */
+  /* a quote's label names it ("the text description: '...'", "Summary: '...'"), not "into speech:
+   * '...'", "get it summarized: '...'" */
   size_t k = p->n_tok - 1;
   k -= k > 1 && off_punct(p, k - 1, ":");
-  if (!type && k && off_is(p, k - 1, W_MADE_THING) && (k < 2 || !off_is(p, k - 2, W_DESTINATION)))
+  bool label = k && off_is(p, k - 1, W_MADE_THING) &&
+               (k < 2 || p->tok[k - 2].det ||
+                !(off_is(p, k - 2, W_REFERENCE) || off_is(p, k - 2, W_ASKING)));
+  if (!type && label && (k < 2 || !off_is(p, k - 2, W_DESTINATION)))
     p->tok[k - 1].naming |= !p->res[r].asked || !off_is(p, k - 1, W_ASK_VERB); /* "answer 'Q?'" */
   return 1;
 }

@@ -67,21 +67,52 @@ static bool cue_word(const planner *p, const taskcue *c, size_t i) {
   return false;
 }
 
-/* The earlier task making a picture that a reference in st names by its kind, not st's own ("the
- * edited image" after a depth map, "each segment"), unless the nearest one making `type` changed
- * the picture (an edit, a restyle: "the modified image" is its output); else that one (not, for a
- * question put, another's answer: "Q1? Q2?"); or -1. */
+/* Does token i of st name the text task k made ("the summary", "that translated text": a word of
+ * its kind, or any answerer's if it answers; "write a description of x.jpg ... read the
+ * description": a word its step made), st taking one text? */
+static bool names_text(const planner *p, const step *st, size_t i, size_t k) {
+  if (!off_is(p, i, W_MADE_THING) || !off_is(p, i - 1, W_DEFINITE) ||
+      off_takes_two_texts(p, p->cues[st->task].spec))
+    return false;
+  int c = off_cue_index(p, p->made[k]);
+  for (int r = R_READ_DOCUMENT; r <= R_ASK_TABLE && off_answers(p, c); r++) /* "the answer" */
+    if (cue_word(p, &p->cues[p->role[r]], i))
+      return true;
+  if (cue_word(p, &p->cues[c], i))
+    return true;
+  for (size_t j = p->by[k]->a + 1; p->by[k] != st && j < p->by[k]->b; j++)
+    if (strcmp(p->tok[j].stem, p->tok[i].stem) == 0 && !off_is(p, j - 1, W_DEFINITE))
+      return true;
+  return false;
+}
+
+/* Task k's text, or its latest translation: "the answer" after "the answer in French". */
+static int translated_last(const planner *p, int k) {
+  for (size_t j = (size_t)k + 1; j < p->g->n; j++)
+    if (off_is_role(p, off_cue_index(p, p->made[j]), R_TRANSLATE) && p->g->tasks[j].n_args &&
+        p->g->tasks[j].args[0].ref == k)
+      k = (int)j;
+  return k;
+}
+
+/* The earlier task making `type` that a reference in st names by its kind, not st's own ("the
+ * edited image" after a depth map, "each segment", "the summary"), unless the nearest one making a
+ * picture changed it (an edit, a restyle: "the modified image" is its output); else that one (not,
+ * for a question put, another's answer: "Q1? Q2?"); or -1. */
 static int named_producer(const planner *p, const step *st, unsigned type) {
   int near = nearest_producer(p, type);
   bool put = off_answers(p, st->task) && off_is_question(p, st->a, st->b);
   while (near >= 0 && put && off_answers(p, off_cue_index(p, p->made[near])))
     near = producer_before(p, type, near);
   int t = near >= 0 ? off_cue_index(p, p->made[near]) : -1;
-  for (size_t i = st->a + 1; type == BATON__T_IMAGE && i < st->b; i++)
+  bool image = type == BATON__T_IMAGE;
+  for (size_t i = st->a + 1; (image || type == BATON__T_TEXT) && i < st->b; i++)
     for (size_t k = p->g->n; (p->tok[i].skip || p->tok[i - 1].det) && k-- > 0;) /* a reference */
-      if (produces(p, k, type) && cue_word(p, &p->cues[off_cue_index(p, p->made[k])], i) &&
-          !cue_word(p, &p->cues[st->task], i)) /* unless the nearest changed the picture */
-        return off_is_role(p, t, R_EDIT) || off_is_role(p, t, R_TRANSFORM) ? near : (int)k;
+      if (produces(p, k, type) && !cue_word(p, &p->cues[st->task], i) &&
+          (image ? cue_word(p, &p->cues[off_cue_index(p, p->made[k])], i)
+                 : names_text(p, st, i, k)))
+        return !image ? translated_last(p, (int)k)
+               : off_is_role(p, t, R_EDIT) || off_is_role(p, t, R_TRANSFORM) ? near : (int)k;
   return near;
 }
 
@@ -220,6 +251,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(spec->name)};
   p->made[t.id] = spec;
   p->marks[t.id] = off_has_word(p, st->a, st->b, W_MARKING);
+  p->by[t.id] = st;
   int rc = t.task ? attach(p, &t, baton__type_name(off_primary_type(spec)), in) : -1;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   if (rc == 0 && baton__csv_has(spec->params, "instruction")) {
