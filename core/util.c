@@ -397,15 +397,21 @@ static int rm_below(const char *path, const struct stat *st, int flag, struct FT
   return ftw->level > 0 ? rm_entry(path, st, flag, ftw) : 0;
 }
 
-int baton__mktempdir(char *dir, size_t cap, const char *prefix) {
-  const char *base = getenv("TMPDIR");
-  base = base && base[0] == '/' && strlen(base) < 900 ? base : "/tmp";
+/* A new folder prefix.XXXXXX in base, its path in dir. 0, or -1 (errno). */
+static int mktempdir_in(char *dir, size_t cap, const char *base, const char *prefix) {
   int n = snprintf(dir, cap, "%s/%s.XXXXXX", base, prefix);
   if (n < 0 || (size_t)n >= cap) {
     errno = ENAMETOOLONG;
     return -1;
   }
   return mkdtemp(dir) ? 0 : -1;
+}
+
+int baton__mktempdir(char *dir, size_t cap, const char *prefix) {
+  const char *base = getenv("TMPDIR");
+  if (base && base[0] == '/' && mktempdir_in(dir, cap, base, prefix) == 0)
+    return 0;
+  return mktempdir_in(dir, cap, "/tmp", prefix);
 }
 
 int baton__rm_tree(const char *path, bool keep_top) {

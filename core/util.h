@@ -86,8 +86,8 @@ int baton__mkdirs(const char *path, unsigned mode);
 /* Removes what is in the folder path, without following links, and the
  * folder itself unless keep_top. 0, or -1 when something stayed (errno). */
 int baton__rm_tree(const char *path, bool keep_top);
-/* A new private folder (mode 0700) named prefix.XXXXXX in $TMPDIR (an absolute path shorter than
- * 900 bytes) or else /tmp, its path in dir. 0, or -1 (errno). */
+/* A new private folder (mode 0700) named prefix.XXXXXX in $TMPDIR (an absolute path), or in /tmp
+ * when there is none or it cannot be made there; its path in dir. 0, or -1 (errno). */
 int baton__mktempdir(char *dir, size_t cap, const char *prefix);
 /* Joins two path parts with exactly one '/'. Caller frees. */
 char *baton__path_join(const char *a, const char *b);

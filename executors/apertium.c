@@ -143,7 +143,7 @@ static int ap_tmp_make(ap_tmp *t, char *err, size_t errlen) {
   }
   baton__fmt(t->var, sizeof t->var, "TMPDIR=%s", t->dir);
   size_t n = 0, k = 0;
-  while (environ[n])
+  while (environ && environ[n])
     n++;
   t->envp = calloc(n + 2, sizeof *t->envp);
   for (size_t i = 0; t->envp && i < n; i++)

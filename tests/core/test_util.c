@@ -79,6 +79,26 @@ Test(core_util, rm_tree_can_keep_the_folder_itself) {
   drop_trees(&t);
 }
 
+/* A private folder in $TMPDIR, or in /tmp when $TMPDIR cannot take one. */
+Test(core_util, mktempdir_makes_a_private_folder_in_tmpdir_or_else_in_tmp) {
+  char *base = bt_tmpdir(), dir[1024];
+  setenv("TMPDIR", base, 1);
+  cr_assert_eq(baton__mktempdir(dir, sizeof dir, "bt-x"), 0, "%s", strerror(errno));
+  cr_assert_eq(strncmp(dir, base, strlen(base)), 0, "%s is not in %s", dir, base);
+  struct stat st;
+  cr_assert(stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
+  setenv("TMPDIR", "/nonexistent/baton", 1);
+  char other[1024];
+  cr_assert_eq(baton__mktempdir(other, sizeof other, "bt-x"), 0, "%s", strerror(errno));
+  cr_assert_eq(strncmp(other, "/tmp/bt-x.", 10), 0, "%s is not in /tmp", other);
+  cr_assert_eq(baton__mktempdir(dir, 8, "bt-x"), -1, "no room for the name");
+  cr_assert_eq(errno, ENAMETOOLONG);
+  rmdir(other);
+  unsetenv("TMPDIR");
+  baton__rm_tree(base, false);
+  free(base);
+}
+
 Test(core_util, rm_tree_says_when_there_is_nothing_to_remove) {
   cr_assert_eq(baton__rm_tree("", false), -1);
   cr_assert_eq(errno, EINVAL);
