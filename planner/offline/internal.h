@@ -167,7 +167,7 @@ typedef struct {
   bool more;      /* nothing planned: it only says more of the last request (off_says_more) */
   const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   bool marks[OFF_MAX_TASKS]; /* task k shows what it finds on its picture ("... and blur them") */
-  const step *by[OFF_MAX_TASKS]; /* the step task k was planned for */
+  size_t by_a[OFF_MAX_TASKS], by_b[OFF_MAX_TASKS]; /* the words of the step task k was for */
   const off_lexicon *lx;
   baton__graph *g;
   char *err;

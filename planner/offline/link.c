@@ -80,15 +80,17 @@ static bool names_text(const planner *p, const step *st, size_t i, size_t k) {
       return true;
   if (cue_word(p, &p->cues[c], i))
     return true;
-  for (size_t j = p->by[k]->a + 1; p->by[k] != st && j < p->by[k]->b; j++)
+  bool own = p->by_a[k] == st->a && p->by_b[k] == st->b;
+  for (size_t j = p->by_a[k] + 1; !own && j < p->by_b[k]; j++)
     if (strcmp(p->tok[j].stem, p->tok[i].stem) == 0 && !off_is(p, j - 1, W_DEFINITE))
       return true;
   return false;
 }
 
-/* Task k's text, or its latest translation: "the answer" after "the answer in French". */
-static int translated_last(const planner *p, int k) {
-  for (size_t j = (size_t)k + 1; j < p->g->n; j++)
+/* Task k's text, or, unless st translates ("translate the transcript into German" after its
+ * Spanish translation), its latest translation: "the answer" after "the answer in French". */
+static int translated_last(const planner *p, const step *st, int k) {
+  for (size_t j = (size_t)k + 1; !off_is_role(p, st->task, R_TRANSLATE) && j < p->g->n; j++)
     if (off_is_role(p, off_cue_index(p, p->made[j]), R_TRANSLATE) && p->g->tasks[j].n_args &&
         p->g->tasks[j].args[0].ref == k)
       k = (int)j;
@@ -111,7 +113,7 @@ static int named_producer(const planner *p, const step *st, unsigned type) {
       if (produces(p, k, type) && !cue_word(p, &p->cues[st->task], i) &&
           (image ? cue_word(p, &p->cues[off_cue_index(p, p->made[k])], i)
                  : names_text(p, st, i, k)))
-        return !image ? translated_last(p, (int)k)
+        return !image ? translated_last(p, st, (int)k)
                : off_is_role(p, t, R_EDIT) || off_is_role(p, t, R_TRANSFORM) ? near : (int)k;
   return near;
 }
@@ -251,7 +253,8 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(spec->name)};
   p->made[t.id] = spec;
   p->marks[t.id] = off_has_word(p, st->a, st->b, W_MARKING);
-  p->by[t.id] = st;
+  p->by_a[t.id] = st->a;
+  p->by_b[t.id] = st->b;
   int rc = t.task ? attach(p, &t, baton__type_name(off_primary_type(spec)), in) : -1;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   if (rc == 0 && baton__csv_has(spec->params, "instruction")) {
