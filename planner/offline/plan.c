@@ -19,6 +19,14 @@ static void planner_release(planner *p) {
   free(p->cues), free(p->tok), free(p->asked), free(p->asked_into);
 }
 
+/* Can some model run the task kind called name (the plan's tasks are renumbered once merged)? */
+static bool runnable(const planner *p, const char *name) {
+  for (size_t c = 0; c < p->n_cues; c++)
+    if (strcmp(p->cues[c].spec->name, name) == 0)
+      return p->cues[c].runnable;
+  return true;
+}
+
 /* Runs the passes over p->req with r's inputs and conversation; 0, or -1 with err set. */
 static int run_passes(planner *p, const baton__offline_req *r) {
   const char *many = "the request has too many %s for the offline planner (at most %d)";
@@ -49,9 +57,9 @@ static int run_passes(planner *p, const baton__offline_req *r) {
   if (r->note && r->notelen) /* names the planned task kinds nothing here can run */
     r->note[0] = '\0';
   for (size_t i = 0, n = 0; r->note && r->notelen && i < p->g->n; i++, n = strlen(r->note))
-    if (!p->cues[off_cue_index(p, p->made[i])].runnable && !strstr(r->note, p->made[i]->name))
+    if (!runnable(p, p->g->tasks[i].task) && !strstr(r->note, p->g->tasks[i].task))
       baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
-                 p->made[i]->name);
+                 p->g->tasks[i].task);
   return 0;
 }
 

@@ -263,6 +263,14 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
                         "instruction=read the text in sign.png aloud)", "%s", err);
   cr_expect_str_eq(note, "no model can run text-to-speech");
   free(got);
+  /* ... also when it comes after a reading merged into an earlier one */
+  got = plan_case("Translate sign.png into French, then read sign.png aloud.", NULL, NULL, run,
+                  note, err, sizeof err);
+  cr_assert_str_eq(got, "image-to-text(image=sign.png) translation(text=<0>,src_lang=en,"
+                        "tgt_lang=fr) text-to-speech(text=<0>,instruction=read sign.png aloud)",
+                   "%s", err);
+  cr_expect_str_eq(note, "no model can run text-to-speech");
+  free(got);
   free(run);
 }
 
