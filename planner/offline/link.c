@@ -129,9 +129,11 @@ bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r) {
 /* An unused resource of the type: the request's first, else earlier turns' newest (oldest when st
  * says "the original ..."), p->res holding them in that order, turns oldest first; of those, one
  * st names by what made it comes first ("summarize the transcript" after its translation); -1 if
- * none. Not a text in the language a translating step asks for ("translate the transcript into
- * Spanish" after its Spanish translation), nor, while there is another, a picture a task of st's
- * kind marked what it found on ("how many are there?" after "find the people in x.jpg"). */
+ * none; of the request's pictures, a table for a step reading tables, else one that is none, first
+ * (unused first, then used). Not a text in the language a translating
+ * step asks for ("translate the transcript into Spanish" after its Spanish translation), nor, while
+ * there is another, a picture a task of st's kind marked what it found on ("how many are there?"
+ * after "find the people in x.jpg"). */
 static int first_unused(const planner *p, const step *st, unsigned type) {
   bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL), named = false; /* r's maker named */
   const char *tgt = NULL, *src;
@@ -139,7 +141,13 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
     off_find_languages(p, st->a, st->b, &tgt, &src);
   const baton__taskspec *s = st->task >= 0 ? p->cues[st->task].spec : NULL;
   bool marks = s && (s->inputs & s->outputs & BATON__T_IMAGE) && (s->outputs & BATON__T_TEXT);
+  bool table = off_is_role(p, st->task, R_READ_TABLE) || off_is_role(p, st->task, R_ASK_TABLE);
   int r = -1, marked = -1;
+  for (int pass = 0; p->image_kind == IMG_TABLE && p->pictures > 1 && pass < 2; pass++)
+    for (size_t i = 0; i < p->n_res; i++) /* "a photo x.jpg and a table image t.png" */
+      if ((pass || !p->res[i].used) && (p->res[i].type & type & BATON__T_IMAGE) &&
+          !p->res[i].turn && (p->res[i].kind == IMG_TABLE) == table)
+        return (int)i;
   for (size_t i = 0; i < p->n_res; i++) {
     if (p->res[i].used || !(p->res[i].type & type) ||
         (tgt && p->res[i].lang && strcmp(p->res[i].lang, tgt) == 0))
