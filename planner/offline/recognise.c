@@ -335,6 +335,34 @@ static bool asked_anew(const planner *p, const step *st) {
          off_keyword_score(p, &p->cues[st->task], st->a, st->a + 1) > 0;
 }
 
+/* Does token i name a picture or a recording an earlier step made: "the result", "the resulting
+ * (styled) panorama", "the modified audio" (not "the speech": a word of the medium alone)? */
+static bool names_made_medium(const planner *p, size_t i, size_t b) {
+  if (!p->tok[i].skip || off_is(p, i, W_PICTURE) || off_is(p, i, W_RECORDING))
+    return false;
+  for (size_t k = i; k < b && k < i + 3 && p->tok[k].kind == TK_WORD; k++)
+    if (off_is(p, k, W_REFERENCE) || off_is(p, k, W_PICTURE) || off_is(p, k, W_RECORDING) ||
+        off_is(p, k, W_JOINING))
+      return true;
+  return false;
+}
+
+/* "... Finally, add color to the resulting panorama": does st, changing a picture or a recording
+ * it names none of, a new sentence or after "then", name one an earlier step made, after a cue of
+ * its task (not "Please provide the edited image")? Then it works on that, not with it. */
+static bool works_on_made(const planner *p, const step *st) {
+  bool change = off_is_role(p, st->task, R_TRANSFORM) || off_is_role(p, st->task, R_EDIT) ||
+                off_is_role(p, st->task, R_CHANGE_SOUND);
+  unsigned media = BATON__T_IMAGE | BATON__T_AUDIO;
+  bool anew = change && off_own_res(p, st->a, st->b, media) < 0 && st->a > 1 &&
+              (off_punct(p, st->a - 1, ".!?;") || off_is(p, st->a - 1, W_HARD_BREAK) ||
+               (off_punct(p, st->a - 1, ",") && off_is(p, st->a - 2, W_HARD_BREAK)));
+  for (size_t i = st->a; anew && i < st->b; i++)
+    if (names_made_medium(p, i, st->b))
+      return off_keyword_score(p, &p->cues[st->task], st->a, i) > 0;
+  return false;
+}
+
 /* "What is the date on x.png? Who signed it?": is st a question put after another (st and the last
  * recognised step each a question as written, to answer)? Then it is asked too, not merged. */
 static bool another_question(const planner *p, const step *st, const step *l) {
@@ -363,7 +391,7 @@ static void merge_steps(planner *p) {
     bool apart = l && ((l->output && s->output) || /* "... as b.wav, then ... as c.wav": two */
                        another_question(p, s, l) || /* "Q1? Q2?" */
                        (off_joins(p, s) && !off_joins(p, l)) || /* "clean a.wav, then join them" */
-                       asked_anew(p, s));
+                       asked_anew(p, s) || works_on_made(p, s));
     if (!apart && (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
         (!(off_own_types(p, l->a, l->b) & ~in) || off_is_role(p, s->task, R_TRANSLATE))))) {
       l->task = twin >= 0 ? twin : l->task, l->b = s->b;
@@ -865,7 +893,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     split_step(p, s, avail);
   const step *l = last >= 0 ? &p->steps[last] : NULL;
   if (st->task >= 0 && repeats_earlier_step(p, s) && !asked_anew(p, st) &&
-      !stated_before(p, st, last) && !another_question(p, st, l)) {
+      !works_on_made(p, st) && !stated_before(p, st, last) && !another_question(p, st, l)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
      * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
     int again = st->task;
