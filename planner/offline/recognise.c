@@ -196,6 +196,19 @@ static bool cue_across(const planner *p, int t, const step *st, size_t k) {
   return false;
 }
 
+/* One medium, one step: "visualized in a | video", "a video | visualizing it" (a participle says
+ * what the video shows), "a segmented | image of the room" (one image): is k inside one phrase
+ * of two tasks (t1 before it, t2 from it) making no text, or a drawing of something doing? */
+static bool one_medium(const planner *p, size_t k, int t1, int t2) {
+  size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
+  bool ing = wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0; /* "a robot | reading" */
+  bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
+                   (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) || ing ||
+                    (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
+  return in_phrase && (!((p->cues[t1].spec->outputs | p->cues[t2].spec->outputs) & BATON__T_TEXT) ||
+                       (ing && off_is_role(p, t1, R_DRAW)));
+}
+
 /* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
  * halves must name different tasks, each clearly, and together score well above the whole. *head:
  * the head's task when it says little; with no split, the task whose verb a question clause is
@@ -236,15 +249,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
       object = t1; /* "an audio file describing | what is in it": the clause is what to describe */
       continue;
     }
-    /* one medium, one step: "visualized in a | video", "a video | visualizing it" (a participle
-     * says what the video shows), "a segmented | image of the room" (one image) */
-    size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
-    bool ing = wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0; /* "a robot | reading" */
-    bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
-                     (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) || ing ||
-                      (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
-    if (in_phrase && (!((p->cues[t1].spec->outputs | p->cues[t2].spec->outputs) & BATON__T_TEXT) ||
-                      (ing && off_is_role(p, t1, R_DRAW))))
+    if (one_medium(p, k, t1, t2))
       continue;
     if (k >= st->a + 2 && p->tok[k - 1].start == p->tok[k - 2].end + 1 && /* "a one-paragraph | */
         p->req[p->tok[k - 2].end] == '-' && (off_is(p, k - 2, W_COUNT) || /* summary": a length */
@@ -257,6 +262,10 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     if ((from || about) && m < st->b && (off_is(p, m, W_DOCUMENT) || off_is(p, m, W_PICTURE) ||
                                       off_is(p, m, W_TABLE) || (from && off_is(p, m, W_RECORDING))))
       continue;
+    if (about && !off_is(p, k - 1, W_PREPOSITION) && off_is(p, k, W_DEFINITE)) {
+      object = t1; /* "a conversation about | the topic": what it is about, its task the head's */
+      continue;
+    }
     if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_said_media(p, k - 1, k) ||
         off_is(p, k - 1, W_REFERENCE) || off_is(p, k - 1, W_ORIGINAL)))
       continue; /* "make this picture | brighter", "the original": what it should become */
