@@ -90,11 +90,16 @@ static bool names_text(const planner *p, const step *st, size_t i, size_t k) {
 /* Task k's text, or, unless st translates ("translate the transcript into German" after its
  * Spanish translation), its latest translation: "the answer" after "the answer in French". */
 static int translated_last(const planner *p, const step *st, int k) {
-  for (size_t j = (size_t)k + 1; !off_is_role(p, st->task, R_TRANSLATE) && j < p->g->n; j++)
-    if (off_is_role(p, off_cue_index(p, p->made[j]), R_TRANSLATE) && p->g->tasks[j].n_args &&
-        p->g->tasks[j].args[0].ref == k)
-      k = (int)j;
-  return k;
+  bool of_k[OFF_MAX_TASKS] = {false}; /* task j is k or a translation of one */
+  of_k[k] = true;
+  int last = k;
+  for (size_t j = (size_t)k + 1; !off_is_role(p, st->task, R_TRANSLATE) && j < p->g->n; j++) {
+    int from = p->g->tasks[j].n_args ? p->g->tasks[j].args[0].ref : -1;
+    of_k[j] = from >= 0 && of_k[from] &&
+              off_is_role(p, off_cue_index(p, p->made[j]), R_TRANSLATE);
+    last = of_k[j] ? (int)j : last;
+  }
+  return last;
 }
 
 /* The earlier task making `type` that a reference in st names by its kind, not st's own ("the

@@ -358,7 +358,8 @@ static bool names_made_medium(const planner *p, size_t i, size_t b) {
 
 /* "... Finally, add color to the resulting panorama": does st, changing a picture or a recording
  * it names none of, a new sentence or after "then", name one an earlier step made, after a cue of
- * its task (not "Please provide the edited image")? Then it works on that, not with it. */
+ * its task (not "Please provide the edited image", "... as a combined audio file")? Then it works
+ * on that, not with it. */
 static bool works_on_made(const planner *p, const step *st) {
   bool change = off_is_role(p, st->task, R_TRANSFORM) || off_is_role(p, st->task, R_EDIT) ||
                 off_is_role(p, st->task, R_CHANGE_SOUND);
@@ -583,9 +584,11 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   int before = st->task;
   unsigned own = off_own_types(p, st->a, st->b);
   int pic = off_own_res(p, st->a, st->b, BATON__T_IMAGE); /* "decipher the table in t.jpg" */
-  for (size_t i = 0; pic < 0 && p->pictures > 1 && !off_has_word(p, st->a, st->b, W_TABLE) &&
-                     off_has_word(p, st->a, st->b, W_PICTURE) && i < p->n_res; i++)
-    pic = (p->res[i].type & BATON__T_IMAGE) && p->res[i].kind != IMG_TABLE ? (int)i : -1;
+  for (size_t i = 0; pic < 0 && p->image_kind == IMG_TABLE && p->pictures > 1 && i < p->n_res &&
+                     !off_has_word(p, st->a, st->b, W_TABLE) &&
+                     off_has_word(p, st->a, st->b, W_PICTURE); i++)
+    pic = (p->res[i].type & BATON__T_IMAGE) && !p->res[i].turn && p->res[i].kind != IMG_TABLE
+              ? (int)i : -1;
   /* (of several, "the photo" beside "a table image t.png" is no table) */
   /* a picture made earlier ("generate an image ... and then classify it") is no table */
   bool made = (produced & BATON__T_IMAGE) && pic < 0 && off_has_word(p, st->a, st->b, W_REFERENCE);

@@ -112,14 +112,19 @@ static int answerer(const planner *p, const step *st, unsigned produced) {
 
 /* A question goes to answerer(); one object ("the main object in x.jpg", "what object it depicts")
  * is classified, several ("which object is largest") or "an object detector" detected; a picture
- * made by joining two named ("create a panoramic image by combining a.jpg and b.jpg") is a
- * transform of them. */
+ * or a recording made by joining two named ("create a panoramic image by combining a.jpg and
+ * b.jpg", "a new audio file combining a.wav and b.wav") is a change of them. */
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
   if (off_is_role(p, st->task, R_ASK_TEXT))
     return answerer(p, st, produced);
-  if (off_is_role(p, st->task, R_DRAW) && off_has_word(p, st->a, st->b, W_JOINING) &&
-      off_count_res(p, st->a, st->b, BATON__T_IMAGE) > 1)
-    return p->role[R_TRANSFORM];
+  bool draws = off_is_role(p, st->task, R_DRAW), speaks = off_is_role(p, st->task, R_SPEAK);
+  bool joins = (draws || speaks) && off_has_word(p, st->a, st->b, W_JOINING);
+  unsigned made = draws ? BATON__T_IMAGE : BATON__T_AUDIO;
+  size_t joined = 0; /* files of the medium it makes, not named as what it saves */
+  for (size_t i = st->a; joins && i < st->b; i++)
+    joined += off_res_at(p, i, made) >= 0 && !off_saved_name(p, i, st->a);
+  if (joined > 1)
+    return p->role[draws ? R_TRANSFORM : R_CHANGE_SOUND];
   bool one = off_is_role(p, st->task, R_DETECT) && !off_has_word(p, st->a, st->b, W_SEVERAL) &&
              off_has_word(p, st->a, st->b, W_ONE_THING);
   for (size_t i = st->a; one && i + 1 < st->b; i++)
