@@ -584,12 +584,12 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   int before = st->task;
   unsigned own = off_own_types(p, st->a, st->b);
   int pic = off_own_res(p, st->a, st->b, BATON__T_IMAGE); /* "decipher the table in t.jpg" */
-  for (size_t i = 0; pic < 0 && p->image_kind == IMG_TABLE && p->pictures > 1 && i < p->n_res &&
+  for (size_t i = 0; pic < 0 && p->pictures > 1 && i < p->n_res &&
                      !off_has_word(p, st->a, st->b, W_TABLE) &&
                      off_has_word(p, st->a, st->b, W_PICTURE); i++)
-    pic = (p->res[i].type & BATON__T_IMAGE) && !p->res[i].turn && p->res[i].kind != IMG_TABLE
+    pic = (p->res[i].type & BATON__T_IMAGE) && !p->res[i].turn && p->res[i].kind == IMG_PLAIN
               ? (int)i : -1;
-  /* (of several, "the photo" beside "a table image t.png" is no table) */
+  /* (of several, "the photo" beside "a table image t.png" or a document is neither) */
   /* a picture made earlier ("generate an image ... and then classify it") is no table */
   bool made = (produced & BATON__T_IMAGE) && pic < 0 && off_has_word(p, st->a, st->b, W_REFERENCE);
   bool asks = off_is_role(p, st->task, R_ASK_PICTURE) && /* "a question about a document image */

@@ -22,9 +22,10 @@ static size_t next_word(const planner *p, size_t i, size_t b) {
   return i;
 }
 
-/* "I have a photo 'x.jpg' of my kitchen", "I'm making a chatbot", "The document is an image
- * 'd.png'": a first-person statement, or one saying what a thing named is, asking for nothing sets
- * the scene, not one about a thing ("The audio is noisy" asks for a fix). Lead-ins
+/* "I have a photo 'x.jpg' of my kitchen", "I'm making a chatbot", "... The document is an image
+ * 'd.png'": a first-person statement, or one after the first saying in a few words which file or
+ * quote a thing is, asking for nothing sets the scene, not one about a thing ("The audio is noisy"
+ * asks for a fix, "The goal is to summarize notes.txt and ..." for tasks). Lead-ins
  * ("Let's consider that", "While browsing,", "You know,", "Imagine", "Recently,") do not count. */
 static bool is_context_clause(const planner *p, size_t a, size_t b) {
   size_t i = next_word(p, a, b);
@@ -37,8 +38,11 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
   i += 2 * (i + 1 < b && off_is(p, i, W_YOU) && off_is(p, i + 1, W_FILLER)); /* "you know," */
   for (i = next_word(p, i, b); i + 1 < b && off_is(p, i, W_LEAD_IN);)
     i = next_word(p, i + 1, b);
-  bool names = i + 3 < b && off_is(p, i, W_DEFINITE) && off_is(p, i + 2, W_IS_ARE) &&
-               off_own_res(p, i + 3, b, ~0u) >= 0; /* "The document is an image 'd.png'." */
+  size_t end = b; /* "The document is an image 'd.png'.": what it is ends the clause */
+  while (end > i && p->tok[end - 1].kind == TK_PUNCT)
+    end--;
+  bool names = a > 0 && i + 3 < end && end <= i + 7 && off_is(p, i, W_DEFINITE) &&
+               off_is(p, i + 2, W_IS_ARE) && p->tok[end - 1].kind == TK_RES;
   return i < b && (off_is(p, i, W_SUBJECT) || off_is(p, i, W_SCENE_SUBJECT) || names) &&
          !off_has_word(p, a, b, W_ASKING);
 }
