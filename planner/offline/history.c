@@ -74,8 +74,7 @@ static int remember_outputs(planner *p, size_t first, const origin *o, const cJS
   return rc;
 }
 
-/* The cue (index + 1) of the task kind called `name`, or 0. */
-static int cue_named(const planner *p, const char *name) {
+int off_cue_named(const planner *p, const char *name) {
   for (size_t i = 0; name && i < p->n_cues; i++)
     if (strcmp(p->cues[i].spec->name, name) == 0)
       return (int)i + 1;
@@ -96,7 +95,7 @@ static int scan_answer(planner *p, const cJSON *m, int turn, size_t first) {
     return rc | remember_outputs(p, first, &said, cJSON_GetObjectItemCaseSensitive(m, "outputs"));
   cJSON_ArrayForEach(f, tasks) {
     const cJSON *task = cJSON_GetObjectItemCaseSensitive(f, "task");
-    origin made = {turn, cue_named(p, cJSON_GetStringValue(task)),
+    origin made = {turn, off_cue_named(p, cJSON_GetStringValue(task)),
                    language_code(p, cJSON_GetObjectItemCaseSensitive(f, "lang"))};
     rc |= remember_outputs(p, first, &made, cJSON_GetObjectItemCaseSensitive(f, "outputs"));
   }

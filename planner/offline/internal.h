@@ -209,6 +209,8 @@ const char *off_written_language(const planner *p, size_t a, size_t b);
 
 /* ---- history.c */
 int off_add_history(planner *p, const char *messages_json);
+/* The cue (index + 1) of the task kind called `name`, or 0. */
+int off_cue_named(const planner *p, const char *name);
 /* "Do the same for b.png", "again": the newest earlier user message, file names swapped for the
  * request's files of their types (malloc'd); NULL if not asked, none, too long or out of memory. */
 char *off_asked_again(const planner *p);

@@ -75,7 +75,7 @@ static bool names_text(const planner *p, const step *st, size_t i, size_t k) {
       off_takes_two_texts(p, p->cues[st->task].spec))
     return false;
   int c = off_cue_index(p, p->made[k]);
-  for (int r = R_READ_DOCUMENT; r <= R_ASK_TABLE && off_answers(p, c); r++) /* "the answer" */
+  for (int r = R_READ_DOCUMENT; off_answers(p, c) && r <= R_ASK_TABLE; r++) /* "the answer" */
     if (cue_word(p, &p->cues[p->role[r]], i))
       return true;
   if (cue_word(p, &p->cues[c], i))
@@ -90,10 +90,12 @@ static bool names_text(const planner *p, const step *st, size_t i, size_t k) {
 /* Task k's text, or, unless st translates ("translate the transcript into German" after its
  * Spanish translation), its latest translation: "the answer" after "the answer in French". */
 static int translated_last(const planner *p, const step *st, int k) {
+  if (off_is_role(p, st->task, R_TRANSLATE))
+    return k;
   bool of_k[OFF_MAX_TASKS] = {false}; /* task j is k or a translation of one */
   of_k[k] = true;
   int last = k;
-  for (size_t j = (size_t)k + 1; !off_is_role(p, st->task, R_TRANSLATE) && j < p->g->n; j++) {
+  for (size_t j = (size_t)k + 1; j < p->g->n; j++) {
     int from = p->g->tasks[j].n_args ? p->g->tasks[j].args[0].ref : -1;
     of_k[j] = from >= 0 && of_k[from] &&
               off_is_role(p, off_cue_index(p, p->made[j]), R_TRANSLATE);
@@ -135,10 +137,10 @@ bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r) {
  * says "the original ..."), p->res holding them in that order, turns oldest first; of those, one
  * st names by what made it comes first ("summarize the transcript" after its translation); -1 if
  * none; of the request's pictures, a table for a step reading tables, else one that is none, first
- * (unused first, then used). Not a text in the language a translating
- * step asks for ("translate the transcript into Spanish" after its Spanish translation), nor, while
- * there is another, a picture a task of st's kind marked what it found on ("how many are there?"
- * after "find the people in x.jpg"). */
+ * (unused first, then used). Not a text in the language a translating step asks for ("translate
+ * the transcript into Spanish" after its Spanish translation), nor, while there is another, a
+ * picture a task of st's kind marked what it found on ("how many are there?" after "find the
+ * people in x.jpg"). */
 static int first_unused(const planner *p, const step *st, unsigned type) {
   bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL), named = false; /* r's maker named */
   const char *tgt = NULL, *src;

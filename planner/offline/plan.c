@@ -19,14 +19,6 @@ static void planner_release(planner *p) {
   free(p->cues), free(p->tok), free(p->asked), free(p->asked_into);
 }
 
-/* Can some model run the task kind called name (the plan's tasks are renumbered once merged)? */
-static bool runnable(const planner *p, const char *name) {
-  for (size_t c = 0; c < p->n_cues; c++)
-    if (strcmp(p->cues[c].spec->name, name) == 0)
-      return p->cues[c].runnable;
-  return true;
-}
-
 /* Runs the passes over p->req with r's inputs and conversation; 0, or -1 with err set. */
 static int run_passes(planner *p, const baton__offline_req *r) {
   const char *many = "the request has too many %s for the offline planner (at most %d)";
@@ -56,8 +48,9 @@ static int run_passes(planner *p, const baton__offline_req *r) {
     return -1;
   if (r->note && r->notelen) /* names the planned task kinds nothing here can run */
     r->note[0] = '\0';
-  for (size_t i = 0, n = 0; r->note && r->notelen && i < p->g->n; i++, n = strlen(r->note))
-    if (!runnable(p, p->g->tasks[i].task) && !strstr(r->note, p->g->tasks[i].task))
+  for (size_t i = 0, n = 0, c; r->note && r->notelen && i < p->g->n; i++, n = strlen(r->note))
+    if ((c = (size_t)off_cue_named(p, p->g->tasks[i].task)) && !p->cues[c - 1].runnable &&
+        !strstr(r->note, p->g->tasks[i].task)) /* (merging renumbered the plan's tasks) */
       baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
                  p->g->tasks[i].task);
   return 0;

@@ -578,18 +578,23 @@ static int spoken_thing(const planner *p, const step *st) {
   return st->task;
 }
 
+/* The request's first picture that shows neither a table nor a document, or -1. */
+static int plain_picture(const planner *p) {
+  for (size_t i = 0; i < p->n_res; i++)
+    if ((p->res[i].type & BATON__T_IMAGE) && !p->res[i].turn && p->res[i].kind == IMG_PLAIN)
+      return (int)i;
+  return -1;
+}
+
 /* Adjusts the step's task to what the request is about, claiming what it takes; false: a repeat. */
 static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail) {
   step *st = &p->steps[s];
   int before = st->task;
   unsigned own = off_own_types(p, st->a, st->b);
   int pic = off_own_res(p, st->a, st->b, BATON__T_IMAGE); /* "decipher the table in t.jpg" */
-  for (size_t i = 0; pic < 0 && p->pictures > 1 && i < p->n_res &&
-                     !off_has_word(p, st->a, st->b, W_TABLE) &&
-                     off_has_word(p, st->a, st->b, W_PICTURE); i++)
-    pic = (p->res[i].type & BATON__T_IMAGE) && !p->res[i].turn && p->res[i].kind == IMG_PLAIN
-              ? (int)i : -1;
-  /* (of several, "the photo" beside "a table image t.png" or a document is neither) */
+  if (pic < 0 && p->pictures > 1 && off_has_word(p, st->a, st->b, W_PICTURE) &&
+      !off_has_word(p, st->a, st->b, W_TABLE))
+    pic = plain_picture(p); /* "the photo" beside "a table image t.png" or a document */
   /* a picture made earlier ("generate an image ... and then classify it") is no table */
   bool made = (produced & BATON__T_IMAGE) && pic < 0 && off_has_word(p, st->a, st->b, W_REFERENCE);
   bool asks = off_is_role(p, st->task, R_ASK_PICTURE) && /* "a question about a document image */
