@@ -24,6 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), 'baton-mcp-'));
 const env = {
   PATH: process.env.PATH,
   HOME: dir,
+  XDG_RUNTIME_DIR: dir, // the audio library's runtime folder goes with the rest, not to /tmp/pulse-*
   BATON_HOME: join(dir, 'home'),
   BATON_CONFIG: join(dir, 'config.yaml'),
   BATON_NO_DAEMON: '1',
