@@ -235,6 +235,8 @@ static void on_event(void *ud, const baton_event *ev) {
     cJSON *plan = cJSON_Parse(ev->json ? ev->json : "[]");
     p->total = cJSON_GetArraySize(plan);
     fprintf(stderr, "baton: run %s: %d task%s\n", ev->run_id, p->total, p->total == 1 ? "" : "s");
+    if (ev->text) /* the planner's warning: a step it left out */
+      fprintf(stderr, "baton: note: %s\n", ev->text);
     cJSON_Delete(plan);
     break;
   }

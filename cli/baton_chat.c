@@ -46,6 +46,7 @@ typedef struct chat {
   int drawn;
   atomic_int done;
   char run_id[64];
+  char note[512];     /* the planner's warning about this turn's plan, or "" */
 } chat;
 
 static volatile sig_atomic_t interrupted;
@@ -85,6 +86,7 @@ static void on_event(void *ud, const baton_event *ev) {
   pthread_mutex_lock(&ch->lock);
   if (ev->type == BATON_EVENT_PLAN) {
     snprintf(ch->run_id, sizeof ch->run_id, "%s", ev->run_id ? ev->run_id : "");
+    snprintf(ch->note, sizeof ch->note, "%s", ev->text ? ev->text : "");
     cJSON *plan = cJSON_Parse(ev->json ? ev->json : "[]");
     const cJSON *t;
     ch->n_lines = 0;
@@ -351,6 +353,10 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
   const char *status = cli_jstr(res, "status");
   if (strcmp(status, "done") != 0)
     printf("(run %s %s)\n", cli_jstr(res, "run_id"), status);
+  pthread_mutex_lock(&ch->lock);
+  if (ch->note[0])
+    printf("(note: %s)\n", ch->note), ch->note[0] = '\0';
+  pthread_mutex_unlock(&ch->lock);
   fflush(stdout);
   record_turn(ch, request, a);
 }

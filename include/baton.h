@@ -149,7 +149,9 @@ typedef struct baton_run baton_run;
 
 /* Event types, in the order a run produces them. */
 typedef enum baton_event_type {
-  BATON_EVENT_PLAN = 0,          /* json: the plan array */
+  BATON_EVENT_PLAN = 0,          /* json: the plan array; text: the planner's
+                                    warning (a step it left out, a kind
+                                    nothing here runs), or NULL */
   BATON_EVENT_TASK_STARTED = 1,  /* task_id, task, model */
   BATON_EVENT_TASK_FINISHED = 2, /* task_id, task, model, json: the task object */
   BATON_EVENT_TASK_FAILED = 3,   /* task_id, task, model, text: the error */

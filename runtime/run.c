@@ -73,7 +73,7 @@ static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     goto fail;
   }
-  if ((rc = baton__run_make_graph(ctx, req, &run->g, &run->llm)) != BATON_OK ||
+  if ((rc = baton__run_make_graph(ctx, req, &run->g, &run->llm, run->plan_note)) != BATON_OK ||
       (rc = baton__run_check_models(ctx, &run->g)) != BATON_OK ||
       (rc = baton__preflight(ctx, &run->g)) != BATON_OK)
     goto fail;
@@ -139,7 +139,7 @@ static baton_rc record_start(baton_run *run) {
     for (size_t i = 0; i < run->g.n; i++)
       if (run->ts[i].status != TS_DONE)
         baton__run_persist_task(run, i);
-  baton__run_emit(run, BATON_EVENT_PLAN, -1, NULL, pj);
+  baton__run_emit(run, BATON_EVENT_PLAN, -1, run->plan_note[0] ? run->plan_note : NULL, pj);
   run->plan_json = pj; /* the result repeats it */
   return BATON_OK;
 }

@@ -43,6 +43,8 @@ typedef struct baton__run_llm {
   size_t n_calls;
 } baton__run_llm;
 
+#define BATON__PLAN_NOTE 512
+
 struct baton_run {
   baton *ctx;
   char id[32];
@@ -72,6 +74,7 @@ struct baton_run {
 
   baton_rc rc;
   char *plan_json;        /* the plan as JSON text, made once when the run starts */
+  char plan_note[BATON__PLAN_NOTE]; /* the planner's warning (a step left out), or "" */
   char *result_json;
   char *summary;
   char *messages;         /* chat history given with the request, or NULL */
@@ -120,9 +123,10 @@ baton_rc baton__run_check_models(baton *ctx, const baton__graph *g);
 
 /* ---- run_plan.c ---- */
 /* The graph for a request: the plan given, or the planner's (li, when not
- * NULL, takes what LLM planning left). */
+ * NULL, takes what LLM planning left; note, the offline planner's warning
+ * worth telling the user, or "": a step it left out, a kind nothing runs). */
 baton_rc baton__run_make_graph(baton *ctx, const baton_request *req, baton__graph *g,
-                               baton__run_llm *li);
+                               baton__run_llm *li, char note[BATON__PLAN_NOTE]);
 
 /* ---- run_record.c: JSON views and the history ---- */
 /* A task's state (all tasks': an array) as JSON: a view whose keys and

@@ -93,16 +93,16 @@ static baton_rc llm_plan(baton *ctx, const baton_request *req, baton__graph *g,
 }
 
 /* The offline planner's plan. */
-static baton_rc offline_plan(baton *ctx, const baton_request *req, baton__graph *g) {
+static baton_rc offline_plan(baton *ctx, const baton_request *req, baton__graph *g,
+                             char note[BATON__PLAN_NOTE]) {
   char err[768] = "";
   size_t n_tasks = 0;
   const baton__taskspec *tasks = baton__registry_tasks(ctx->reg, &n_tasks);
   unsigned char *runnable = baton__runnable_kinds(ctx, tasks, n_tasks);
-  char note[256] = "";
   baton__offline_req orq = {.request = req->text, .inputs = req->inputs,
                             .n_inputs = req->n_inputs, .tasks = tasks, .n_tasks = n_tasks,
                             .runnable = runnable, .messages_json = req->messages,
-                            .note = note, .notelen = sizeof note};
+                            .note = note, .notelen = BATON__PLAN_NOTE};
   int orc = baton__plan_offline_req(&orq, g, err, sizeof err);
   free(runnable);
   if (orc != 0)
@@ -113,7 +113,8 @@ static baton_rc offline_plan(baton *ctx, const baton_request *req, baton__graph 
 }
 
 baton_rc baton__run_make_graph(baton *ctx, const baton_request *req, baton__graph *g,
-                               baton__run_llm *li) {
+                               baton__run_llm *li, char note[BATON__PLAN_NOTE]) {
+  note[0] = '\0';
   baton_rc rc;
   if (req->plan_json) {
     rc = given_plan(ctx, req->plan_json, g);
@@ -133,7 +134,7 @@ baton_rc baton__run_make_graph(baton *ctx, const baton_request *req, baton__grap
       /* No tasks: the request needs no model; the answer comes from the LLM. */
       return g->n ? baton__run_assign_models(ctx, g, req->text) : BATON_OK;
     }
-    rc = offline_plan(ctx, req, g);
+    rc = offline_plan(ctx, req, g, note);
   }
   if (rc != BATON_OK)
     return rc;
@@ -162,7 +163,8 @@ baton_rc baton_plan_answer(baton *ctx, const baton_request *given, char **json_o
     return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
   baton__graph g = {0};
   baton__run_llm li = {0};
-  baton_rc rc = baton__run_make_graph(ctx, req, &g, &li);
+  char note[BATON__PLAN_NOTE];
+  baton_rc rc = baton__run_make_graph(ctx, req, &g, &li, note);
   if (rc == BATON_OK) {
     *json_out = baton__graph_print(&g);
     if (!*json_out) {

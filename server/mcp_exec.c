@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "server/mcp.h"
 #include "server/rpc_client.h"
 #include "core/banned.h"
@@ -21,8 +22,9 @@ static void progress(mcp_call *c, const baton_event *ev) {
     int n = cJSON_GetArraySize(plan);
     cJSON_Delete(plan);
     c->total = 1 + 2 * n;
-    snprintf(msg, sizeof msg, "run %s: planned %d task%s", ev->run_id ? ev->run_id : "", n,
-             n == 1 ? "" : "s");
+    int cut = ev->text ? (int)baton__utf8_cut(ev->text, strlen(ev->text), 400) : 0; /* a note */
+    snprintf(msg, sizeof msg, "run %s: planned %d task%s%s%.*s%s", ev->run_id ? ev->run_id : "",
+             n, n == 1 ? "" : "s", cut ? " (note: " : "", cut, cut ? ev->text : "", cut ? ")" : "");
     break;
   }
   case BATON_EVENT_TASK_STARTED:

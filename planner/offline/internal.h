@@ -168,6 +168,7 @@ typedef struct {
   const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   bool marks[OFF_MAX_TASKS]; /* task k shows what it finds on its picture ("... and blur them") */
   size_t by_a[OFF_MAX_TASKS], by_b[OFF_MAX_TASKS]; /* the words of the step task k was for */
+  char left_out[384]; /* the first step left out (it could get no input): its words, why; or "" */
   const off_lexicon *lx;
   baton__graph *g;
   char *err;

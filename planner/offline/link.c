@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "planner/output_names.h"
 #include "core/banned.h"
@@ -1006,8 +1007,13 @@ int off_link(planner *p) {
     int rc = emit_step(p, st);
     if (rc < 0 || (rc == 0 && name_output(p, st, first) != 0))
       return -1;
-    if (rc == 1 && !need[0]) /* a step that cannot get its input is dropped; remember why */
+    if (rc == 1 && !need[0]) { /* a step that cannot get its input is dropped; remember why */
+      char *words = span_text(p, st->a, st->b);
       baton__fmt(need, sizeof need, "%s", p->err);
+      int cut = words ? (int)baton__utf8_cut(words, strlen(words), 80) : 0;
+      baton__fmt(p->left_out, sizeof p->left_out, "\"%.*s\": %s", cut, words ? words : "", need);
+      free(words);
+    }
     p->err[0] = '\0';
   }
   baton__graph_merge_same(p->g); /* one reading of x.png serves every step that reads it */

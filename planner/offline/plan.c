@@ -53,6 +53,9 @@ static int run_passes(planner *p, const baton__offline_req *r) {
         !strstr(r->note, p->g->tasks[i].task)) /* (merging renumbered the plan's tasks) */
       baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
                  p->g->tasks[i].task);
+  size_t n = r->note && r->notelen ? strlen(r->note) : 0; /* whole or not at all: */
+  if (p->left_out[0] && n + strlen(p->left_out) + 12 < r->notelen) /* "..., enhance the audio" */
+    baton__fmt(r->note + n, r->notelen - n, "%sleft out %s", n ? "; " : "", p->left_out);
   return 0;
 }
 

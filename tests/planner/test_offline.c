@@ -152,6 +152,20 @@ Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
   }
 }
 
+Test(planner_offline, a_step_left_out_for_want_of_a_file_is_named_in_the_note) {
+  /* the rest is planned; the note says which words were left out and why */
+  char err[512] = "", note[256] = "";
+  char *got = plan_case("read the text in sign.png and enhance the audio quality", NULL, NULL,
+                        NULL, note, err, sizeof err);
+  cr_assert_str_eq(got, "image-to-text(image=sign.png)", "%s", err);
+  cr_expect_str_eq(note, "left out \"enhance the audio quality\": audio-to-audio needs an audio: "
+                         "name a file in the request or pass one as input");
+  free(got);
+  got = plan_case("read the text in sign.png", NULL, NULL, NULL, note, err, sizeof err);
+  cr_expect_str_eq(note, "", "nothing left out, nothing said");
+  free(got);
+}
+
 Test(planner_offline, a_translation_into_a_language_it_does_not_know_is_refused) {
   baton__graph g;
   char err[512] = "";

@@ -197,6 +197,31 @@ Test(runtime_main_job, the_readme_main_job_works_from_the_cli, .timeout = 120) {
   free(home);
 }
 
+Test(runtime_main_job, a_step_left_out_of_the_plan_is_told_not_dropped, .timeout = 60) {
+  /* no recording to enhance: the reading runs, and the user hears which words were left out */
+  char *home = bt_tmpdir();
+  int st = -1;
+  const char *why = "left out \"enhance the audio quality\": audio-to-audio needs an audio";
+  char *out = cli("run \"read the text in examples/sign.png and enhance the audio quality\"", home,
+                  &st);
+  cr_assert_eq(st, 0, "exit %d: %s", st, out);
+  cr_assert(strstr(out, "image-to-text") && strstr(out, "Riverside"), "%s", out);
+  cr_assert(strstr(out, "baton: note: ") && strstr(out, why), "%s", out);
+  free(out);
+  out = cli("chat < /dev/null", home, &st); /* nothing asked: nothing to tell */
+  cr_assert(!strstr(out, "note:"), "%s", out);
+  free(out);
+  char asked[1024], args[1100];
+  snprintf(asked, sizeof asked, "%s/asked.txt", home);
+  bt_write(asked, "read the text in examples/sign.png and enhance the audio quality\n");
+  snprintf(args, sizeof args, "chat < '%s'", asked);
+  out = cli(args, home, &st);
+  cr_assert(strstr(out, "(note: ") && strstr(out, why), "%s", out);
+  free(out);
+  bt_rmtree(home);
+  free(home);
+}
+
 Test(runtime_main_job, cli_exit_codes_follow_the_interface, .timeout = 60) {
   char *home = bt_tmpdir();
   int st = -1;

@@ -275,6 +275,27 @@ Test(server_mcp, plan_follows_the_conversation_it_is_given_and_refuses_a_bad_one
   finish(s);
 }
 
+Test(server_mcp, a_step_the_planner_left_out_is_told_in_the_progress) {
+  session *s = start();
+  initialize(s);
+  send_line(s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{"
+               "\"name\":\"run\",\"arguments\":{\"request\":\"summarize 'The ferry leaves at noon "
+               "from the north pier. It comes back at six.' and enhance the audio quality\"},"
+               "\"_meta\":{\"progressToken\":\"t\"}}}");
+  bool told = false, answered = false;
+  while (!answered) { /* progress notifications, then the answer */
+    cJSON *m = recv_msg(s);
+    const cJSON *msg =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "params"), "message");
+    told |= cJSON_IsString(msg) && strstr(msg->valuestring, "(note: left out \"enhance the "
+                                                            "audio quality\": audio-to-audio");
+    answered = !cJSON_HasObjectItem(m, "method");
+    cJSON_Delete(m);
+  }
+  cr_assert(told, "no progress message named the step left out");
+  finish(s);
+}
+
 /* The newest stored run's status, read through a context of its own. */
 static char *newest_run_status(void) {
   baton *ctx = NULL;
