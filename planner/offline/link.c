@@ -423,6 +423,12 @@ static char *own_words(const planner *p, const step *st, bool span) {
          : span ? NULL : span_text(p, st->a, st->b);
 }
 
+/* Does token i (not before a) introduce what a thing is of or from: "of", "about", "based on"? */
+static bool introduces(const planner *p, size_t a, size_t i) {
+  return off_is(p, i, W_CONTENT_INTRO) ||
+         (i > a && off_is(p, i, W_PREPOSITION) && off_is(p, i - 1, W_GUIDED));
+}
+
 /* Does st point back at something ("it", "the summary", "a picture based on that", "an audio
  * version of that text")? *asked_of: does it ask of a thing, no words after "about" to make ("what
  * does the original say about X?", "what did they say about X?")? */
@@ -430,16 +436,18 @@ static bool points_back(const planner *p, const step *st, bool *asked_of) {
   bool has_ref = st->fed || off_is(p, st->b - 1, W_DEMONSTRATIVE);
   *asked_of = off_answers(p, st->task) && (off_is_question(p, st->a, st->b) ||
                                            off_is(p, st->a, W_WH));
-  for (size_t i = st->a; i < st->b; i++)
-    has_ref = has_ref || p->tok[i].skip || off_is(p, i, W_REFERENCE),
+  for (size_t i = st->a; i < st->b; i++) /* "it", "based on that text with more detail" */
+    has_ref = has_ref || p->tok[i].skip || off_is(p, i, W_REFERENCE) ||
+              (i + 2 < st->b && off_is(p, i, W_GUIDED) && off_is(p, i + 1, W_PREPOSITION) &&
+               off_is(p, i + 2, W_DEMONSTRATIVE)),
     *asked_of |= i > st->a && off_is(p, i, W_ORIGINAL) && off_is(p, i - 1, W_DEFINITE);
-  size_t k = st->b; /* "an audio version of that text", "... of the same" */
+  size_t k = st->b; /* "an audio version of that text", "... of the same", "based on the text" */
   while (k > st->a && (off_is(p, k - 1, W_STOPWORD) || off_is(p, k - 1, W_PICTURE) ||
                        off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_TABLE) ||
-                       off_is(p, k - 1, W_AGAIN)) && !off_is(p, k - 1, W_CONTENT_INTRO))
+                       off_is(p, k - 1, W_AGAIN)) && !introduces(p, st->a, k - 1))
     k--;
   return has_ref || (k > st->a && k < st->b && (off_is(p, k, W_DEMONSTRATIVE) || /* named before */
-         ((off_is(p, k - 1, W_CONTENT_INTRO) || k == st->a + 1) && off_is(p, k, W_DEFINITE))));
+         ((introduces(p, st->a, k - 1) || k == st->a + 1) && off_is(p, k, W_DEFINITE))));
 }
 
 /* Is there a video the user has that no task took (baton reads none)? */
@@ -491,12 +499,17 @@ static int asked_document(const planner *p, const step *st) {
  * made, not a depth map, and no user's video the words were to come from), "edit x.jpg, then sum
  * up the objects in the modified image" (naming it): does a text step read the picture task b
  * made? If so its words (src->literal) are dropped. */
-static bool reads_made_picture(const planner *p, const step *st, int b, bool has_ref, source *src) {
+static bool reads_made_picture(const planner *p, const step *st, int b, bool has_ref,
+                               unsigned outputs, source *src) {
   int by = off_cue_index(p, p->made[b]);
   bool changed = off_is_role(p, by, R_EDIT) || off_is_role(p, by, R_TRANSFORM);
+  bool draws = outputs & BATON__T_IMAGE, named = false; /* "an image based on the edited image" */
+  for (size_t i = st->a + 3; draws && i < st->b; i++)
+    named |= off_is(p, i, W_PICTURE) && off_is(p, i - 1, W_MADE_THING) &&
+             off_is(p, i - 2, W_DEFINITE) && introduces(p, st->a, i - 3);
   bool reads = (p->made[b]->outputs & BATON__T_IMAGE) &&
-               ((!src->literal && changed && !user_video(p)) ||
-                (has_ref && (off_said_media(p, st->a, st->b) & BATON__T_IMAGE)));
+               ((!src->literal && changed && !user_video(p) && !draws) ||
+                (has_ref && (off_said_media(p, st->a, st->b) & BATON__T_IMAGE) && named == draws));
   if (reads)
     free(src->literal), src->literal = NULL;
   return reads;
@@ -570,7 +583,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     return (src->ref = emit_task(p, st, p->role[R_TRANSCRIBE], &made, -1, NULL, NULL)) < 0 ? -1 : 0;
   /* 7. the step's words, else 6d. the picture made before, read; 8. any resource of that type */
   src->literal = text ? step_words(p, st, has_ref) : NULL;
-  if (text && from && !(outputs & BATON__T_IMAGE) && reads_made_picture(p, st, b, has_ref, src))
+  if (text && from && reads_made_picture(p, st, b, has_ref, outputs, src))
     return (src->ref = emit_task(p, st, off_reader_task(p, p->role[R_CAPTION], -1), &made, -1,
                                  NULL, NULL)) < 0 ? -1 : 0;
   for (size_t i = 0; !text && i < p->n_res && src->res < 0; i++)

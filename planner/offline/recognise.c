@@ -679,18 +679,22 @@ static bool marks_asked(planner *p, step *st, int last) {
   return true;
 }
 
-/* "How many cars are in x.jpg? Segment it and answer my question": "my question", "the question"
- * ending a step that answers it and names nothing of its own is one an earlier step put. */
+/* "How many cars are in x.jpg? Segment it and answer my question", "... Please answer the question
+ * based on the image": "my question", "the question" in a step that answers it and names nothing
+ * of its own is one an earlier step put. */
 static bool answered_before(const planner *p, const step *st, int last) {
   size_t e = st->b; /* the step's last word */
   while (e > st->a && p->tok[e - 1].kind == TK_PUNCT)
     e--;
-  if (last < 0 || e < st->a + 2 || !off_is(p, e - 1, W_QUESTION) || !p->tok[e - 2].det ||
-      off_own_types(p, st->a, st->b) || !off_answers(p, st->task))
+  bool ends = e > st->a + 1 && off_is(p, e - 1, W_QUESTION) && p->tok[e - 2].det, names = ends;
+  for (size_t i = st->a + 1; i < st->b; i++) /* "the question", no new one after it */
+    names = (names || (off_is(p, i, W_QUESTION) && off_is(p, i - 1, W_DEFINITE))) &&
+            !off_is(p, i, W_WH) && !off_punct(p, i, ":?");
+  if (last < 0 || !names || off_own_types(p, st->a, st->b) || !off_answers(p, st->task))
     return false;
-  for (const step *q = p->steps; q < st; q++)
+  for (const step *q = p->steps; q < st; q++) /* put as a question, or (ending it) asked */
     if (q->task >= 0 && !q->context && (off_is_question(p, q->a, q->b) ||
-                                        off_asks_question(p, q->a, q->b)))
+                                        (ends && off_asks_question(p, q->a, q->b))))
       return true;
   return false;
 }

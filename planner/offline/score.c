@@ -46,8 +46,9 @@ unsigned off_said_media(const planner *p, size_t a, size_t b) {
 
 /* Is [a,b) a question as written: a question word first, '?' right after ("what is in it?")? */
 bool off_is_question(const planner *p, size_t a, size_t b) {
-  for (size_t i = a + 1; i < b; i++) /* "according to notes.txt, | does it ...?": its last clause */
-    a = off_punct(p, i - 1, ",") ? i : a;
+  for (size_t i = a + 1; i < b; i++) /* "according to x.txt, | does it ...?", "the question is: |
+                                        * how many ...?" */
+    a = off_punct(p, i - 1, ",:") ? i : a;
   for (size_t e = b; e < p->n_tok && (off_punct(p, b, ",") || off_is(p, b, W_JOINER)); e++)
     b = off_punct(p, e, ".!?") ? e : b; /* "what date is it, and can you ...?": its sentence's */
   return (off_is(p, a, W_WH) || off_is(p, a, W_IS_ARE)) && b < p->n_tok && off_punct(p, b, "?");
