@@ -487,7 +487,9 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
     return e->b = st->b, -1; /* the step before takes it */
   if (before && direct && !own && off_answers(p, e->task))
     return e->task; /* "What is the date on x.png? Who signed it?": of what it asked too */
-  bool last = s + 1 == p->n_steps && !asked_before; /* a last question, with only a picture */
+  bool last = !asked_before; /* a last question (but scene-setting), with only a picture */
+  for (size_t k = s + 1; last && k < p->n_steps; k++) /* "... The image file is x.jpg." */
+    last = p->steps[k].context;
   unsigned at_hand = produced | off_res_types(p, false);
   bool quoted = false; /* "I want to know 'What color is it?' and ...": a question put in quotes */
   for (size_t i = st->a; i < st->b; i++)
@@ -495,6 +497,7 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   bool passage = passage_before(p, st);
   bool picture = (at_hand & BATON__T_IMAGE) && (off_asks_about_picture(p, st) ||
                  p->image_kind == IMG_DOCUMENT || (last && at_hand == BATON__T_IMAGE) ||
+                 (p->image_kind == IMG_TABLE && off_has_word(p, st->a, st->b, W_WH)) ||
                  (quoted && !passage));
   /* "what did they say?" of a recording: its own, one a step made ("clean a.wav. What do they
    * say?", "..., then tell me what it is about") or an earlier turn's; its transcript answers */
