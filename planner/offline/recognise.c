@@ -197,16 +197,23 @@ static bool cue_across(const planner *p, int t, const step *st, size_t k) {
 }
 
 /* One medium, one step: "visualized in a | video", "a video | visualizing it" (a participle says
- * what the video shows), "a segmented | image of the room" (one image): is k inside one phrase
- * of two tasks (t1 before it, t2 from it) making no text, or a drawing of something doing? */
+ * what the video shows), "a segmented | image of the room" (one image), "a video to | explain it"
+ * (what it is for): is k inside one phrase of two tasks (t1 before it, t2 from it) making no text,
+ * a drawing of something doing, or a medium made from words for a purpose t2 does not work on? */
 static bool one_medium(const planner *p, size_t k, int t1, int t2) {
   size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
   bool ing = wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0; /* "a robot | reading" */
   bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
                    (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) || ing ||
                     (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
-  return in_phrase && (!((p->cues[t1].spec->outputs | p->cues[t2].spec->outputs) & BATON__T_TEXT) ||
-                       (ing && off_is_role(p, t1, R_DRAW)));
+  const baton__taskspec *s1 = p->cues[t1].spec, *s2 = p->cues[t2].spec;
+  return (in_phrase && (!((s1->outputs | s2->outputs) & BATON__T_TEXT) ||
+                        (ing && off_is_role(p, t1, R_DRAW)))) ||
+         (k >= 2 && off_is(p, k - 1, W_PURPOSE) && /* "a video to" */
+          (off_is(p, k - 2, W_PICTURE) || off_is(p, k - 2, W_MOVING) ||
+           off_is(p, k - 2, W_RECORDING)) &&
+          s1->inputs == BATON__T_TEXT && !(s1->outputs & BATON__T_TEXT) && /* made from words, */
+          !(s2->inputs & s1->outputs)); /* not worked on */
 }
 
 /* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
