@@ -1022,7 +1022,8 @@ int off_link(planner *p) {
       return -1;
     if (rc == 1 && !need[0]) { /* a step that cannot get its input is dropped; remember why */
       char *words = span_text(p, st->a, st->b);
-      baton__fmt(need, sizeof need, "%s", p->err);
+      baton__fmt(need, sizeof need, "%.*s", (int)baton__utf8_cut(p->err, strlen(p->err),
+                                                                  sizeof need - 1), p->err);
       int cut = words ? (int)baton__utf8_cut(words, strlen(words), 80) : 0;
       baton__fmt(p->left_out, sizeof p->left_out, "\"%.*s\": %s", cut, words ? words : "", need);
       free(words);

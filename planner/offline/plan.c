@@ -54,7 +54,7 @@ static int run_passes(planner *p, const baton__offline_req *r) {
       baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
                  p->g->tasks[i].task);
   size_t n = r->note && r->notelen ? strlen(r->note) : 0; /* whole or not at all: */
-  if (p->left_out[0] && n + strlen(p->left_out) + 12 < r->notelen) /* "..., enhance the audio" */
+  if (r->note && p->left_out[0] && n + strlen(p->left_out) + 12 < r->notelen) /* "..., and" */
     baton__fmt(r->note + n, r->notelen - n, "%sleft out %s", n ? "; " : "", p->left_out);
   return 0;
 }

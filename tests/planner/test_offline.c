@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "core/text.h"
 #include "planner/offline.h"
 #include "planner/taskgraph.h"
 #include "registry/registry.h"
@@ -163,6 +164,17 @@ Test(planner_offline, a_step_left_out_for_want_of_a_file_is_named_in_the_note) {
   free(got);
   got = plan_case("read the text in sign.png", NULL, NULL, NULL, note, err, sizeof err);
   cr_expect_str_eq(note, "", "nothing left out, nothing said");
+  free(got);
+  /* long words left out are cut whole characters at a time */
+  char req[1024];
+  size_t n = (size_t)snprintf(req, sizeof req, "read the text in sign.png and enhance the audio "
+                                               "quality of the song ");
+  for (int i = 0; i < 60; i++)
+    n += (size_t)snprintf(req + n, sizeof req - n, "\xc3\xa9");
+  snprintf(req + n, sizeof req - n, ".");
+  got = plan_case(req, NULL, NULL, NULL, note, err, sizeof err);
+  cr_assert(got && strstr(note, "left out"), "%s", got ? note : err);
+  cr_expect(baton__utf8_valid(note, strlen(note)), "%s", note);
   free(got);
 }
 
