@@ -283,10 +283,14 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
     rc = words && !same ? baton__task_add_arg(&t, "instruction", words, -1) : 0;
     free(words);
   }
-  /* OCR or speech is told the language of "the French text"; speech, that an earlier turn said */
+  /* OCR or speech is told the language of "the French text"; speech, that an earlier turn said;
+   * not speech of a translation ("speak the French text 'x' in English"): the run passes on what
+   * the translation wrote */
   bool speak = off_is_role(p, task, R_SPEAK);
+  bool translated = in->ref >= 0 && baton__task_literal(&p->g->tasks[in->ref], "tgt_lang");
   const char *lang = speak && earlier ? earlier->lang
-                     : (spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION)) || speak
+                     : (spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION)) ||
+                               (speak && !translated)
                          ? off_written_language(p, st->a, st->b) : NULL;
   rc = rc == 0 && lang ? baton__task_add_arg(&t, "lang", lang, -1) : rc;
   rc = rc == 0 ? add_second_text(p, st, task, &t, prev_text) : rc;
