@@ -199,8 +199,9 @@ static bool cue_across(const planner *p, int t, const step *st, size_t k) {
 /* One medium, one step: "visualized in a | video", "a video | visualizing it" (a participle says
  * what the video shows), "a segmented | image of the room" (one image), "a video to | explain it"
  * (what it is for): is k inside one phrase of two tasks (t1 before it, t2 from it) making no text,
- * a drawing of something doing, or a medium made from words for a purpose t2 does not work on? */
-static bool one_medium(const planner *p, size_t k, int t1, int t2) {
+ * a drawing of something doing, or a medium made from words (the step's task) for a purpose t2
+ * does not work on? */
+static bool one_medium(const planner *p, const step *st, size_t k, int t1, int t2) {
   size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
   bool ing = wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0; /* "a robot | reading" */
   bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
@@ -209,7 +210,7 @@ static bool one_medium(const planner *p, size_t k, int t1, int t2) {
   const baton__taskspec *s1 = p->cues[t1].spec, *s2 = p->cues[t2].spec;
   return (in_phrase && (!((s1->outputs | s2->outputs) & BATON__T_TEXT) ||
                         (ing && off_is_role(p, t1, R_DRAW)))) ||
-         (k >= 2 && off_is(p, k - 1, W_PURPOSE) && /* "a video to" */
+         (k >= 2 && st->task == t1 && off_is(p, k - 1, W_PURPOSE) && /* "a video to" */
           (off_is(p, k - 2, W_PICTURE) || off_is(p, k - 2, W_MOVING) ||
            off_is(p, k - 2, W_RECORDING)) &&
           s1->inputs == BATON__T_TEXT && !(s1->outputs & BATON__T_TEXT) && /* made from words, */
@@ -256,7 +257,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
       object = t1; /* "an audio file describing | what is in it": the clause is what to describe */
       continue;
     }
-    if (one_medium(p, k, t1, t2))
+    if (one_medium(p, st, k, t1, t2))
       continue;
     if (k >= st->a + 2 && p->tok[k - 1].start == p->tok[k - 2].end + 1 && /* "a one-paragraph | */
         p->req[p->tok[k - 2].end] == '-' && (off_is(p, k - 2, W_COUNT) || /* summary": a length */
