@@ -287,10 +287,9 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
    * not speech of a translation ("speak the French text 'x' in English"): the run passes on what
    * the translation wrote */
   bool speak = off_is_role(p, task, R_SPEAK);
-  bool translated = in->ref >= 0 && baton__task_literal(&p->g->tasks[in->ref], "tgt_lang");
+  bool said = speak && !(in->ref >= 0 && baton__task_literal(&p->g->tasks[in->ref], "tgt_lang"));
   const char *lang = speak && earlier ? earlier->lang
-                     : (spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION)) ||
-                               (speak && !translated)
+                     : (spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION)) || said
                          ? off_written_language(p, st->a, st->b) : NULL;
   rc = rc == 0 && lang ? baton__task_add_arg(&t, "lang", lang, -1) : rc;
   rc = rc == 0 ? add_second_text(p, st, task, &t, prev_text) : rc;
@@ -511,9 +510,10 @@ static bool reads_made_picture(const planner *p, const step *st, int b, bool has
   for (size_t i = st->a + 3; draws && i < st->b; i++)
     named |= off_is(p, i, W_PICTURE) && off_is(p, i - 1, W_MADE_THING) &&
              off_is(p, i - 2, W_DEFINITE) && introduces(p, st->a, i - 3);
+  bool said = has_ref && (off_said_media(p, st->a, st->b) & BATON__T_IMAGE);
   bool reads = (p->made[b]->outputs & BATON__T_IMAGE) &&
                ((!src->literal && changed && !user_video(p) && !draws) ||
-                (has_ref && (off_said_media(p, st->a, st->b) & BATON__T_IMAGE) && named == draws));
+                (said && (named || !draws)));
   if (reads)
     free(src->literal), src->literal = NULL;
   return reads;
