@@ -48,12 +48,12 @@
    X(AGAIN) X(ORIGINAL) X(MADE_THING) X(HELD) X(NAMING) X(PICTURE) X(RECORDING) X(MADE_AS) \
    X(MOVING) X(TABLE) X(DOCUMENT) X(UNSURE) X(SUBJECT) X(SCENE_SUBJECT) X(ASKING) X(LEAD_IN) \
    X(ASIDE) X(SUPPOSING) X(LETS) X(US) X(YOU) X(FILLER) X(CONDITION) X(ASK_VERB) X(WH) X(TELL) \
-   X(KNOW) X(IS_ARE) X(SEVERAL) X(ONE_THING) X(MARKING) X(TASK_NOUN) X(ALOUD) X(FRESH) X(GUIDED) \
-   X(CONTENT_INTRO) X(TARGET_NOUN) X(TRANSLATING) X(IN_A_STATE) X(CAUSATIVE) X(READING) X(PURPOSE) \
-   X(EXISTENTIAL) X(QUESTION) X(AT_HAND) X(MODEL) X(WEB) X(SAVING) X(CALLING) X(JOINING) X(ADDING) \
-   X(CONVERTING) X(MUSIC) X(ALIKE) X(FEASIBLE) X(BEFORE_CLAUSE) X(AFTER_CLAUSE) X(TIME_UNIT) \
-   X(END_OF) X(LASTING) X(COUNT) X(SEARCHING) X(SOUGHT) X(PARTICLE) X(INSTRUCTION) X(BESIDE) \
-   X(SHARE) X(RECIPROCAL) X(MEANING) X(WORDING) X(HOLDING)
+   X(KNOW) X(IS_ARE) X(SEVERAL) X(ONE_THING) X(MARKING) X(TASK_NOUN) X(ALOUD) X(SPEAKING) X(FRESH) \
+   X(GUIDED) X(CONTENT_INTRO) X(TARGET_NOUN) X(TRANSLATING) X(IN_A_STATE) X(CAUSATIVE) X(READING) \
+   X(PURPOSE) X(EXISTENTIAL) X(QUESTION) X(AT_HAND) X(MODEL) X(WEB) X(SAVING) X(CALLING) \
+   X(JOINING) X(ADDING) X(CONVERTING) X(MUSIC) X(ALIKE) X(FEASIBLE) X(BEFORE_CLAUSE) \
+   X(AFTER_CLAUSE) X(TIME_UNIT) X(END_OF) X(LASTING) X(COUNT) X(SEARCHING) X(SOUGHT) X(PARTICLE) \
+   X(INSTRUCTION) X(BESIDE) X(SHARE) X(RECIPROCAL) X(MEANING) X(WORDING) X(HOLDING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -199,6 +199,8 @@ int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
 size_t off_count_res(const planner *p, size_t a, size_t b, unsigned types); /* of [a,b) */
 /* Does token i name a language a word is asked in: "the German word for (cat)"? */
 bool off_word_for(const planner *p, size_t i);
+/* Is token i a verb asking to speak what follows ("say it", not "say, ..." nor "say which")? */
+bool off_speaks_at(const planner *p, size_t i);
 /* Does a time follow the "from" at token i, within [i,b): "from 0:01", "from 1 to 3 seconds"? */
 bool off_time_from(const planner *p, size_t i, size_t b);
 const char *off_language_at(const planner *p, size_t i);

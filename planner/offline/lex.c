@@ -310,6 +310,11 @@ bool off_word_for(const planner *p, size_t i) {
          off_is(p, i + 2, W_PREPOSITION) && !off_is(p, i + 2, W_TARGET_PREP);
 }
 
+bool off_speaks_at(const planner *p, size_t i) {
+  return i + 1 < p->n_tok && off_is(p, i, W_SPEAKING) && p->tok[i + 1].kind != TK_PUNCT &&
+         !off_is(p, i + 1, W_WH) && !off_is(p, i + 1, W_UNSURE);
+}
+
 /* Do language i's next words name what to make: "a Spanish voiceover", "a German audio version",
  * "the German word for (cat)"? */
 static bool names_made(const planner *p, size_t i) {

@@ -863,6 +863,24 @@ static bool says_about(const planner *p, const step *st) {
   return false;
 }
 
+/* Does st, led by a verb of speaking ("..., (now) say it", "then say the summary"), ask to speak a
+ * text at hand? */
+static bool says_it(const planner *p, const step *st, unsigned avail) {
+  size_t verb = st->a + (st->a + 1 < st->b && off_speaks_at(p, st->a + 1) &&
+                         (off_is(p, st->a, W_LEAD_IN) || off_is(p, st->a, W_ASKING)));
+  return off_speaks_at(p, verb) && (avail & BATON__T_TEXT);
+}
+
+/* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "read the summary to
+ * me", "and say it"? */
+static bool asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail) {
+  bool own = off_own_types(p, st->a, st->b) & BATON__T_TEXT;
+  bool reads = off_has_word(p, st->a, st->b, W_READING);
+  bool to_me = reads && off_has_word(p, st->a, st->b, W_US) && (own || (produced & BATON__T_TEXT));
+  return to_me || says_it(p, st, avail) ||
+         (own && ((p->n_steps == 1 && reads) || off_has_word(p, st->a, st->b, W_ALOUD)));
+}
+
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
@@ -906,12 +924,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     st->task = p->role[R_CHANGE_SOUND];
   if (st->task < 0) /* a question put, words to say: taken as if named clearly */
     st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
-  bool own = off_own_types(p, st->a, st->b) & BATON__T_TEXT;
-  bool reads = off_has_word(p, st->a, st->b, W_READING);
-  bool to_me = reads && off_has_word(p, st->a, st->b, W_US) && (own || (produced & BATON__T_TEXT));
-  if (st->task < 0 && (to_me || (own && ((p->n_steps == 1 && reads) ||
-                                         off_has_word(p, st->a, st->b, W_ALOUD)))))
-    st->task = p->role[R_SPEAK]; /* "speak 'hello'", "read notes.txt", "read the summary to me" */
+  if (st->task < 0 && asks_speech(p, st, produced, avail))
+    st->task = p->role[R_SPEAK];
   if (st->task < 0)
     st->task = joined_task(p, st);
   st->task = st->task < 0 ? converting_task(p, st) : st->task;
@@ -930,6 +944,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
      * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
     int again = st->task;
     st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
+    st->task = st->task < 0 && says_it(p, st, avail) ? p->role[R_SPEAK] : st->task;
     if (st->task < 0 || repeats_earlier_step(p, s)) {
       size_t i = p->steps[last].b; /* not into a next sentence: "edit it. Then adjust it to" */
       while (i < st->a && !(off_punct(p, i, ".!?;") && off_is(p, i + 1, W_HARD_BREAK)))

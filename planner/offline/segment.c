@@ -96,7 +96,8 @@ int off_split_steps(planner *p) {
                     (off_is(p, c, W_SAVING) && off_own_types(p, c, next))))
         continue; /* "read a.txt and b.txt aloud", "do a.txt and b.png say the same?": what the
                    * step takes; "and save it as b.txt" */
-      if (k == i || has_cue(p, k + 1, next) || (c < i && off_is(p, c, W_SUBJECT)) ||
+      if (k == i || has_cue(p, k + 1, next) ||
+          (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) ||
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) { /* k == i: the last piece */
         if (add_step(p, from, k, is_context_clause(p, seg, i), k == i) != 0)
           return -1;
