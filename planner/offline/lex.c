@@ -171,6 +171,9 @@ static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t t
                 !(off_is(p, k - 2, W_REFERENCE) || off_is(p, k - 2, W_ASKING)));
   if (!type && label && (k < 2 || !off_is(p, k - 2, W_DESTINATION)))
     p->tok[k - 1].naming |= !p->res[r].asked || !off_is(p, k - 1, W_ASK_VERB); /* "answer 'Q?'" */
+  if (!(type & ~(unsigned)BATON__T_TEXT) && k > 1 && off_is(p, k - 1, W_PREPOSITION) &&
+      off_is(p, k - 2, W_TOLD))
+    p->tok[k - 2].naming = true; /* "the scene described in notes.txt": what the text holds */
   return 1;
 }
 
