@@ -858,6 +858,22 @@ static int asked_of(const planner *p, const step *st, int t, const source *in) {
   return p->cues[u].runnable || !p->cues[t].runnable ? u : t;
 }
 
+/* "summarise X in Spanish", "the German text in s.png in English", "an audio output of the English
+ * version of 'Bonjour'": does a translation ride along with st's task? Not from English into
+ * English unless a version in it is asked for, none made yet: "in English" is too often the
+ * answer's language. */
+static bool rides_translation(const planner *p, const step *st, const char *tgt, const char *src) {
+  if (off_is_role(p, st->task, R_TRANSLATE) || off_asks_language(p, st->a, st->b) || !tgt)
+    return false;
+  const char *dl = p->lx->lang_codes[0];
+  bool version = false;
+  for (size_t i = st->a; i + 1 < st->b && !version; i++)
+    version = off_language_at(p, i) && off_is(p, i + 1, W_TARGET_NOUN);
+  for (size_t k = 0; version && k < p->g->n; k++)
+    version = !off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSLATE);
+  return (version && !(src && !strcmp(src, tgt))) || strcmp(tgt, dl) || (src && strcmp(src, dl));
+}
+
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
@@ -879,10 +895,7 @@ static int emit_step(planner *p, const step *st) {
              !(p->made[k]->inputs & other);
     src_lang = held ? p->held_lang : NULL;
   }
-  /* "summarise X in Spanish", "the German text in s.png in English": a translation rides along
-   * (not from English into English: too often just the language of the answer) */
-  bool extra = !off_is_role(p, st->task, R_TRANSLATE) && !off_asks_language(p, st->a, st->b) &&
-               tgt && (strcmp(tgt, dl) || (src_lang && strcmp(src_lang, dl)));
+  bool extra = rides_translation(p, st, tgt, src_lang);
   int r = off_own_res(p, st->a, st->b, ptype), rd = r >= 0 ? p->res[r].reader - 1 : -1, q;
   int last = p->g->n ? off_cue_index(p, p->made[p->g->n - 1]) : -1; /* its task */
   bool again = off_is_role(p, st->task, R_ASK_TEXT) && /* "the question is 'Q?' ... answer it" */
