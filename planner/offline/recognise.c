@@ -22,7 +22,8 @@ static bool names_output(const planner *p, const step *st, size_t i) {
     k--;
   for (size_t j = off_back(k, 3, st->a); k > lo && j < i; j++) /* "file" next to i: new */
     if (off_is(p, j, W_CONTENT_INTRO) || off_is(p, j, W_SOURCE_PREP) || off_is(p, j, W_GUIDED) ||
-        (j + 1 < i && j + 1 != k && off_is(p, j, W_AT_HAND)))
+        (j + 1 < i && j + 1 != k && off_is(p, j, W_AT_HAND) &&
+         !(j + 2 == i && off_is(p, j + 1, W_NAMING)))) /* "a file called i" is "a file i" */
       return off_has_word(p, lo, i, W_DESTINATION); /* at hand, unless "into" */
   return k > lo;
 }
@@ -112,7 +113,8 @@ static bool writes_file(const planner *p, const step *st, const baton__taskspec 
 
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"); a file of a
  * medium it makes, named as new, is its output (one it takes too, or a text, if saved: "save it as
- * b.png", "... in s.txt"; its words end before). A picture it only follows ("match the style of
+ * b.png", "... in s.txt"; its words end before; a recording a text is saved as, the text read out
+ * into it). A picture it only follows ("match the style of
  * the target image t.jpg") beside another, or one an earlier step made, is no input: typed 0. */
 static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before) {
   bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
@@ -135,11 +137,14 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
     bool renamed = i >= st->a + 2 && off_is(p, i - 1, W_NAMING) && /* "a copy of x.png called */
                    p->tok[i - 2].kind == TK_RES; /* y.png": named after what it is made from */
     w = into && (i + 1 == st->b || p->tok[i + 1].kind == TK_PUNCT) ? i - 1 : w;
-    if (off_res_at(p, i, made | (w || into ? BATON__T_TEXT | BATON__T_JSON : 0)) >= 0 &&
+    unsigned spoken = w && (s->outputs & BATON__T_TEXT) && !(s->inputs & BATON__T_AUDIO)
+                          ? BATON__T_AUDIO : 0; /* "save it as a.wav": read out */
+    if (off_res_at(p, i, made | (w || into ? BATON__T_TEXT | BATON__T_JSON | spoken : 0)) >= 0 &&
         (names_joined(p, st, i) || renamed ||
          (named && (w || into || off_res_at(p, i, s->inputs) < 0))))
       p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1,
-      st->b = w ? w - off_is(p, w - 1, W_JOINER) : st->b;
+      st->b = w ? w - off_is(p, w - 1, W_JOINER) : st->b,
+      st->speak |= off_res_at(p, i, spoken & ~made) >= 0; /* the text made, read out */
     else if (off_res_at(p, i, s->inputs) >= 0)
       own = p->res[p->tok[i].res].claimed = true;
   }
