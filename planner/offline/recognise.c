@@ -634,10 +634,11 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
               off_is(p, st->b - 2, W_TARGET_PREP); /* "read sign.png to me in French" */
   size_t e = st->b - (lang ? 2 : 0);
   st->speak = tts != st->task && off_has_word(p, st->a, e, W_READING) && e >= st->a + 3 &&
-              p->tok[e - 3].kind == TK_RES && off_is(p, e - 2, W_DESTINATION) &&
-              off_is(p, e - 1, W_US);
-  /* "an audio summary", "a spoken answer", "an audio file describing ...": the text made, then
-   * read out (not "I have an audio file describing ...") */
+              (p->tok[e - 3].kind == TK_RES || off_has_word(p, off_back(e - 2, 3, st->a), e - 2,
+                                                            W_READING)) &&
+              off_is(p, e - 2, W_DESTINATION) && off_is(p, e - 1, W_US); /* "read it back to me" */
+  /* "an audio summary", "a spoken answer", "an audio file describing ...", "into French speech",
+   * "into spoken French": the text made, then read out (not "I have an audio file describing") */
   bool spoken = false;
   for (size_t i = st->a + 1; i + 1 < st->b && !spoken; i++) {
     size_t k = i + 1 + (i + 2 < st->b && !off_is(p, i + 1, W_RELATIVE)); /* past "file", "clip" */
@@ -646,6 +647,9 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     spoken = off_is(p, i - 1, W_INDEFINITE) &&
              ((off_is(p, i, W_RECORDING) && (tells || off_is(p, i + 1, W_MADE_THING))) ||
               (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_MADE_THING)));
+    spoken |= off_is(p, i - 1, W_DESTINATION) &&
+              ((off_language_at(p, i) && off_is(p, i + 1, W_RECORDING)) ||
+               (off_is(p, i, W_ALOUD) && off_language_at(p, i + 1)));
   }
   /* a task hearing a recording speaks only after "read" ("read the transcript of a.wav aloud") */
   bool hears = (spec->inputs & BATON__T_AUDIO) && !off_is(p, st->a, W_READING);
@@ -949,7 +953,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
      * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
     int again = st->task;
     st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
-    st->task = st->task < 0 && says_it(p, st, avail) ? p->role[R_SPEAK] : st->task;
+    st->task = st->task < 0 && asks_speech(p, st, produced, avail) ? p->role[R_SPEAK] : st->task;
     if (st->task < 0 || repeats_earlier_step(p, s)) {
       size_t i = p->steps[last].b; /* not into a next sentence: "edit it. Then adjust it to" */
       while (i < st->a && !(off_punct(p, i, ".!?;") && off_is(p, i + 1, W_HARD_BREAK)))
