@@ -863,7 +863,8 @@ static int asked_of(const planner *p, const step *st, int t, const source *in) {
  * English unless a version in it is asked for, none made yet: "in English" is too often the
  * answer's language. */
 static bool rides_translation(const planner *p, const step *st, const char *tgt, const char *src) {
-  if (off_is_role(p, st->task, R_TRANSLATE) || off_asks_language(p, st->a, st->b) || !tgt)
+  if (off_is_role(p, st->task, R_TRANSLATE) || off_asks_language(p, st->a, st->b) || !tgt ||
+      (src && !strcmp(src, tgt))) /* "read the German text in x.png aloud in German" */
     return false;
   const char *dl = p->lx->lang_codes[0];
   bool version = false;
@@ -871,7 +872,7 @@ static bool rides_translation(const planner *p, const step *st, const char *tgt,
     version = off_language_at(p, i) && off_is(p, i + 1, W_TARGET_NOUN);
   for (size_t k = 0; version && k < p->g->n; k++)
     version = !off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSLATE);
-  return (version && !(src && !strcmp(src, tgt))) || strcmp(tgt, dl) || (src && strcmp(src, dl));
+  return version || strcmp(tgt, dl) || (src && strcmp(src, dl));
 }
 
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in

@@ -98,6 +98,8 @@ static int file_made_into(const planner *p, const step *st, size_t i, unsigned t
     return -1;
   bool into = off_is(p, i - 1, W_DESTINATION), to = off_is(p, i - 1, W_TARGET_PREP);
   bool prep = off_is(p, st->a, W_SAVING) ? into || to : into && to;
+  for (size_t k = off_back(i, 8, 0); prep && k < i && !off_punct(p, k, ".!?;"); k++)
+    prep = !off_is(p, k, W_ALIKE); /* "how similar is the text in x.png to notes.txt?" */
   return prep && (off_own_res(p, st->a, i - 1, from) >= 0 ||
                   (ref && off_has_word(p, st->a, i - 1, W_REFERENCE))) ? f : -1;
 }
@@ -282,6 +284,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_said_media(p, k - 1, k) ||
         off_is(p, k - 1, W_REFERENCE) || off_is(p, k - 1, W_ORIGINAL)))
       continue; /* "make this picture | brighter", "the original": what it should become */
+    if (off_is(p, k, W_ALOUD) && off_has_word(p, st->a, k, W_READING))
+      continue; /* "read it | aloud in French": one ask */
     if ((off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING)) ||
         (off_is(p, k, W_DESTINATION) &&
          (p->cues[t1].spec->outputs & p->cues[t2].spec->outputs & ~(unsigned)BATON__T_TEXT)))
