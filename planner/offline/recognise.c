@@ -556,10 +556,12 @@ static void split_step(planner *p, size_t s, unsigned avail) {
    * "a video | summarizing it" */
   bool medium = off_is(p, k - 1, W_PICTURE) || off_is(p, k - 1, W_RECORDING) ||
                 off_is(p, k - 1, W_MOVING);
+  bool what_is = (k >= st->a + 2 && off_is(p, k - 2, W_WH) && off_is(p, k - 1, W_IS_ARE)) ||
+                 (off_is(p, k - 1, W_WH) && strchr(p->tok[k - 1].word, '\'')); /* "what's" */
   bool rel = off_has_word(p, off_back(k, 3, st->a), k, W_RELATIVE) || p->tok[k - 1].det ||
              off_said_media(p, k - 1, k) || baton__has_suffix_ci(p->tok[k].word, "ed") ||
-             (medium && baton__has_suffix_ci(p->tok[k].word, "ing")) ||
-             off_is(p, k, W_WH); /* "draw | what x.png says" */
+             (medium && baton__has_suffix_ci(p->tok[k].word, "ing")) || what_is ||
+             off_is(p, k, W_WH); /* "draw | what x.png says", "read me what is | written on" */
   p->steps[s + 1] = (step){.a = k, .b = st->b, .task = -1, .split_tail = true, .relative = rel};
   st->b = k; /* its task: its words' best, unless they say little (head) */
   st->task = head >= 0 ? head : off_best_task(p, st->a, st->b, avail, &st->score);
@@ -630,8 +632,12 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   if (another_question(p, st, l) && off_is_role(p, st->task, R_ASK_TEXT) && !own &&
       (off_is_role(p, l->task, R_ASK_PICTURE) || off_is_role(p, l->task, R_READ_DOCUMENT)))
     st->task = l->task; /* "What is the date on x.png? Who is it for?": of the picture too */
-  if (st->task != before && repeats_earlier_step(p, s) && !another_question(p, st, l))
+  if (st->task != before && repeats_earlier_step(p, s) && !another_question(p, st, l)) {
+    if (l == st - 1 && l->task == st->task && off_answers(p, st->task) &&
+        !off_is_question(p, l->a, l->b) && off_is_question(p, st->a, st->b))
+      st[-1].b = st->b; /* "From the document x.png, | what is ...?": the question it asks */
     return drop_step(st, true);
+  }
   const baton__taskspec *spec = p->cues[st->task].spec;
   int tts = p->role[R_SPEAK]; /* "read sign.png to me", "... the text in x.png to me": aloud */
   bool lang = st->b >= st->a + 5 && off_language_at(p, st->b - 1) &&
