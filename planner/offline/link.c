@@ -144,8 +144,8 @@ bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r) {
  * people in x.jpg"). */
 static int first_unused(const planner *p, const step *st, unsigned type) {
   bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL), named = false; /* r's maker named */
-  const char *tgt = NULL, *src;
-  if (off_is_role(p, st->task, R_TRANSLATE))
+  const char *tgt = NULL, *src, *said = off_written_language(p, st->a, st->b); /* "the English */
+  if (off_is_role(p, st->task, R_TRANSLATE)) /* text": not one known to be in another */
     off_find_languages(p, st->a, st->b, &tgt, &src);
   const baton__taskspec *s = st->task >= 0 ? p->cues[st->task].spec : NULL;
   bool marks = s && (s->inputs & s->outputs & BATON__T_IMAGE) && (s->outputs & BATON__T_TEXT);
@@ -157,8 +157,9 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
           !p->res[i].turn && (p->res[i].kind == IMG_TABLE) == table)
         return (int)i;
   for (size_t i = 0; i < p->n_res; i++) {
-    if (p->res[i].used || !(p->res[i].type & type) ||
-        (tgt && p->res[i].lang && strcmp(p->res[i].lang, tgt) == 0))
+    const char *lang = p->res[i].lang;
+    if (p->res[i].used || !(p->res[i].type & type) || (tgt && lang && strcmp(lang, tgt) == 0) ||
+        (said && lang && strcmp(lang, said) != 0))
       continue;
     if (marks && p->res[i].maker - 1 == st->task && (p->res[i].type & BATON__T_IMAGE)) {
       marked = (int)i;
@@ -257,7 +258,7 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
 static const char *fed_language(const planner *p, const source *in) {
   const baton__task *t = in->ref >= 0 ? &p->g->tasks[in->ref] : NULL;
   const char *tgt = baton__task_literal(t, "tgt_lang");
-  return tgt ? tgt : baton__task_literal(t, "lang");
+  return tgt ? tgt : t ? baton__task_literal(t, "lang") : in->res >= 0 ? p->res[in->res].lang : NULL;
 }
 
 /* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set). */
@@ -419,9 +420,10 @@ static char *own_words(const planner *p, const step *st, bool span) {
     else if (i > a && i + 1 < st->b && off_is(p, i, W_TARGET_PREP) && off_language_at(p, i + 1))
       b = i;
   bool words = a < b && (b < st->b || worded) && !(b == a + 1 && off_is(p, a, W_REFERENCE));
-  bool content = false; /* not "it" */
+  bool content = false; /* not "it", "the original" */
   for (size_t i = a; span && words && i < b; i++)
-    content |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_STOPWORD);
+    content |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_STOPWORD) &&
+               !off_is(p, i, W_ORIGINAL);
   return words && (content || !span) ? span_text(p, a, b)
          : span ? NULL : span_text(p, st->a, st->b);
 }
