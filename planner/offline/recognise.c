@@ -638,6 +638,9 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   if (another_question(p, st, l) && off_is_role(p, st->task, R_ASK_TEXT) && !own &&
       (off_is_role(p, l->task, R_ASK_PICTURE) || off_is_role(p, l->task, R_READ_DOCUMENT)))
     st->task = l->task; /* "What is the date on x.png? Who is it for?": of the picture too */
+  if (l == st - 1 && off_is_role(p, l->task, R_CONVERSE) && off_is_role(p, st->task, R_ASK_TEXT) &&
+      !own && off_is_question(p, st->a, st->b))
+    return st[-1].b = st->b, drop_step(st, false); /* "Let's chat. How are you?": what to say */
   if (st->task != before && repeats_earlier_step(p, s) && !another_question(p, st, l)) {
     if (l == st - 1 && l->task == st->task && off_answers(p, st->task) &&
         !off_is_question(p, l->a, l->b) && off_is_question(p, st->a, st->b))
