@@ -419,11 +419,12 @@ static char *own_words(const planner *p, const step *st, bool span) {
       a = i + 2, worded = true; /* "translate into German | the words good night" */
     else if (i > a && i + 1 < st->b && off_is(p, i, W_TARGET_PREP) && off_language_at(p, i + 1))
       b = i;
-  bool words = a < b && (b < st->b || worded) && !(b == a + 1 && off_is(p, a, W_REFERENCE));
-  bool content = false; /* not "it", "the original" */
+  bool words = a < b && (b < st->b || worded) && !off_is(p, b - 1, W_REFERENCE) &&
+               !off_is(p, b - 1, W_DEMONSTRATIVE); /* "can I get that | in Spanish" */
+  bool content = false; /* not "it", "the original", "now (in Spanish)" */
   for (size_t i = a; span && words && i < b; i++)
     content |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_STOPWORD) &&
-               !off_is(p, i, W_ORIGINAL);
+               !off_is(p, i, W_ORIGINAL) && !(i == st->a && off_is(p, i, W_LEAD_IN));
   return words && (content || !span) ? span_text(p, a, b)
          : span ? NULL : span_text(p, st->a, st->b);
 }
