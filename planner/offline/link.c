@@ -527,7 +527,11 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   bool original, has_ref = points_back(p, st, &original);
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
   int r = off_own_res(p, st->a, st->b, type), b, prev = named_producer(p, st, type);
-  /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'") */
+  /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'");
+   * one a step asked to run first changed: what it made ("before you transcribe a.wav, clean it") */
+  int first = r >= 0 && st->later && !text && p->res[r].used ? nearest_producer(p, type) : -1;
+  if (first >= 0 && (p->made[first]->inputs & type))
+    return src->ref = first, 0;
   if (r >= 0 && !(text && has_ref && p->res[r].used && prev >= 0))
     return src->res = r, p->res[r].used = true, 0;
   /* 1b. text from the step's own image or recording ("translate sign.png"); 1b'. an earlier
