@@ -248,19 +248,22 @@ char *off_asked_again(const planner *p) {
   if (!asked || !(marks || own || into || off_has_word(p, 0, p->n_tok, W_AGAIN) ||
                   off_asks_about(p)))
     return NULL;
-  size_t n, swapped = 0, named = 0;
+  size_t n, swapped = 0, named = 0, files = 0;
   int turn = own ? 0 : p->again_turn; /* "again" after "do the same for b.png": on b.png */
+  const char *at = asked, *done = at, *w;
+  while ((w = baton__conversation_word(&at, &n)))
+    files += off_file_type(w, n) != 0; /* "summarize a.txt", "do the same for b.wav": one file */
+  unsigned any = own && files == 1 ? ~0u : 0; /* of any type then */
   baton__sb sb;
   baton__sb_init(&sb);
-  const char *at = asked, *done = at, *w;
-  while (!saves && (w = baton__conversation_word(&at, &n))) {
+  for (at = asked; !saves && (w = baton__conversation_word(&at, &n));) {
     unsigned type = off_file_type(w, n);
-    int r = own_file(p, turn, type, taken);
+    int r = own_file(p, turn, type ? type | any : 0, taken);
     if ((named += type != 0, r < 0))
       continue;
     baton__sb_add(&sb, done, (size_t)(w - done)); /* up to the name */
     done = w + n; /* the name gives way to the request's files of that type */
-    for (const char *sep = ""; r >= 0; sep = " and ", r = own_file(p, turn, type, taken))
+    for (const char *sep = ""; r >= 0; sep = " and ", r = own_file(p, turn, type | any, taken))
       baton__sb_addf(&sb, "%s%s", sep, p->res[r].value), taken[r] = true, swapped++;
   }
   baton__sb_adds(&sb, done);

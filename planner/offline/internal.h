@@ -215,7 +215,8 @@ int off_add_history(planner *p, const char *messages_json);
 /* The cue (index + 1) of the task kind called `name`, or 0. */
 int off_cue_named(const planner *p, const char *name);
 /* "Do the same for b.png", "again": the newest earlier user message, file names swapped for the
- * request's files of their types (malloc'd); NULL if not asked, none, too long or out of memory. */
+ * request's files of their types (of any type if it named one file: "summarize a.txt", "same for
+ * b.wav") (malloc'd); NULL if not asked, none, too long or out of memory. */
 char *off_asked_again(const planner *p);
 /* "Blur them" after "find the faces in x.jpg": how to show what the last request found. */
 bool off_marks_found(const planner *p);
