@@ -188,13 +188,18 @@ static const char *target_named(const planner *p, const char *text, size_t *n) {
   return NULL;
 }
 
-/* "In one sentence, please", "as a bullet list": does the request, a preposition first and naming
- * nothing of its own nor any task ("for the photo, describe it"), add words to the last request? */
+/* "In one sentence, please", "as a bullet list", "again, but in 2 sentences": does the request, a
+ * preposition first (after "again, but") and naming nothing of its own nor any task ("for the
+ * photo, describe it"), add words to the last request? */
 static bool adds_words(const planner *p) {
   bool cue = false;
   for (size_t t = 0; t < p->n_cues && !cue; t++)
     cue = off_keyword_score(p, &p->cues[t], 0, p->n_tok) >= p->lx->w[K_CLEAR_KEYWORD];
-  return p->n_tok > 1 && off_is(p, 0, W_PREPOSITION) && !names_own(p) && !cue;
+  size_t i = 0;
+  while (i + 1 < p->n_tok && (off_is(p, i, W_AGAIN) || off_is(p, i, W_CONTRAST) ||
+                              off_punct(p, i, ",")))
+    i++;
+  return p->n_tok > i + 1 && off_is(p, i, W_PREPOSITION) && !names_own(p) && !cue;
 }
 
 bool off_only_language(const planner *p) {

@@ -424,7 +424,8 @@ static char *own_words(const planner *p, const step *st, bool span) {
   bool content = false; /* not "it", "the original", "now (in Spanish)" */
   for (size_t i = a; span && words && i < b; i++)
     content |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_STOPWORD) &&
-               !off_is(p, i, W_ORIGINAL) && !(i == st->a && off_is(p, i, W_LEAD_IN));
+               !off_is(p, i, W_ORIGINAL) &&
+               !(i == st->a && (off_is(p, i, W_LEAD_IN) || off_is(p, i, W_CONTRAST)));
   return words && (content || !span) ? span_text(p, a, b)
          : span ? NULL : span_text(p, st->a, st->b);
 }
