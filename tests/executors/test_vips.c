@@ -225,7 +225,8 @@ Test(executors_vips, crop_blur_sharpen_and_edges_keep_sensible_sizes, .init = se
   } parts[] = {{"crop it to a square", 200, 200, 43, 0},
                {"crop to the right half", 150, 200, 128, 0},
                {"crop the bottom half", 300, 100, 0, 128},
-               {"crop it to a 100x100 square", 100, 100, 85, 64}};
+               {"crop it to a 100x100 square", 100, 100, 85, 64},
+               {"make it square", 200, 200, 43, 0}};
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
     out = transform(g_src, parts[i].ask, err, sizeof err);
     cr_assert_not_null(out, "'%s': %s", parts[i].ask, err);
