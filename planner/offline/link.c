@@ -254,11 +254,14 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   return rc;
 }
 
-/* The language the task feeding `in` writes ("into German", "the German text in x.png"); or NULL */
+/* The language the task feeding `in` writes ("into German", "the German text in x.png"), or the
+ * resource `in` is in (an earlier turn's French text); or NULL */
 static const char *fed_language(const planner *p, const source *in) {
-  const baton__task *t = in->ref >= 0 ? &p->g->tasks[in->ref] : NULL;
+  if (in->ref < 0)
+    return in->res >= 0 ? p->res[in->res].lang : NULL;
+  const baton__task *t = &p->g->tasks[in->ref];
   const char *tgt = baton__task_literal(t, "tgt_lang");
-  return tgt ? tgt : t ? baton__task_literal(t, "lang") : in->res >= 0 ? p->res[in->res].lang : NULL;
+  return tgt ? tgt : baton__task_literal(t, "lang");
 }
 
 /* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set). */
@@ -530,7 +533,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   int r = off_own_res(p, st->a, st->b, type), b, prev = named_producer(p, st, type);
   /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'");
    * one a step asked to run first changed: what it made ("before you transcribe a.wav, clean it") */
-  int first = r >= 0 && st->later && !text && p->res[r].used ? nearest_producer(p, type) : -1;
+  int first = r >= 0 && st->later && !text && p->res[r].used ? nearest_producer(p, type)
+                                                                : -1;
   if (first >= 0 && (p->made[first]->inputs & type))
     return src->ref = first, 0;
   if (r >= 0 && !(text && has_ref && p->res[r].used && prev >= 0))
