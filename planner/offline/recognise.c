@@ -139,7 +139,8 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
     bool renamed = i >= st->a + 2 && off_is(p, i - 1, W_NAMING) && /* "a copy of x.png called */
                    p->tok[i - 2].kind == TK_RES; /* y.png": named after what it is made from */
     w = into && (i + 1 == st->b || p->tok[i + 1].kind == TK_PUNCT) ? i - 1 : w;
-    unsigned spoken = w && (s->outputs & BATON__T_TEXT) && !(s->inputs & BATON__T_AUDIO)
+    unsigned spoken = w && (s->outputs & BATON__T_TEXT) && !(s->inputs & BATON__T_AUDIO) &&
+                              !off_has_word(p, st->a, w, W_RECORDING) /* not "the audio file" */
                           ? BATON__T_AUDIO : 0; /* "save it as a.wav": read out */
     if (off_res_at(p, i, made | (w || into ? BATON__T_TEXT | BATON__T_JSON | spoken : 0)) >= 0 &&
         (names_joined(p, st, i) || renamed ||
