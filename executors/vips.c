@@ -531,7 +531,7 @@ static const vp_rule vp_rules[OP_N] = {
                    vp_resize},
     [OP_ROTATE] = {{"rotate", "rotation", "upside down", NULL}, vp_rotate},
     [OP_FLIP] = {{"flip", "mirror", "mirrored", NULL}, vp_flip},
-    [OP_CROP] = {{"crop", "cut", "square", NULL}, vp_crop}, /* "make it square": centred */
+    [OP_CROP] = {{"crop", "cut", "make it square", NULL}, vp_crop}, /* "make it square": centred */
     [OP_BLUR] = {{"blur", "blurry", "blurred", "soften", "smooth", NULL}, vp_blur},
     [OP_SHARPEN] = {{"sharpen", "sharper", "crisper", NULL}, vp_sharpen},
     [OP_EDGES] = {{"edge", "edges", "sobel", "canny", "outline", "outlines", NULL}, vp_edges},

@@ -45,7 +45,7 @@
 #define OFF_CLASSES(X) \
    X(DETERMINER) X(DEFINITE) X(INDEFINITE) X(DESTINATION) X(TARGET_PREP) X(SOURCE_PREP) X(JOINER) \
    X(HARD_BREAK) X(DEMONSTRATIVE) X(RELATIVE) X(PREPOSITION) X(STOPWORD) X(REFERENCE) X(PLURAL) \
-   X(AGAIN) X(CONTRAST) X(ORIGINAL) X(MADE_THING) X(HELD) X(TOLD) X(NAMING) X(PICTURE) \
+   X(AGAIN) X(RESUMING) X(CONTRAST) X(ORIGINAL) X(MADE_THING) X(HELD) X(TOLD) X(NAMING) X(PICTURE) \
    X(RECORDING) X(MADE_AS) X(MOVING) X(TABLE) X(DOCUMENT) X(UNSURE) X(SUBJECT) X(SCENE_SUBJECT) \
    X(ASKING) X(LEAD_IN) X(ASIDE) X(SUPPOSING) X(LETS) X(US) X(YOU) X(FILLER) X(CONDITION) \
    X(ASK_VERB) X(WH) X(TELL) X(KNOW) X(IS_ARE) X(SEVERAL) X(ONE_THING) X(MARKING) X(TASK_NOUN) \
@@ -200,7 +200,8 @@ int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
 size_t off_count_res(const planner *p, size_t a, size_t b, unsigned types); /* of [a,b) */
 /* Does token i name a language a word is asked in: "the German word for (cat)"? */
 bool off_word_for(const planner *p, size_t i);
-/* Is token i a verb asking to speak what follows ("say it", not "say, ..." nor "say which")? */
+/* Is token i a verb asking to speak a thing ("say it", "say the summary", "say 'hi'"; not "say,
+ * ...", "say which", "say you are done")? */
 bool off_speaks_at(const planner *p, size_t i);
 /* Does a time follow the "from" at token i, within [i,b): "from 0:01", "from 1 to 3 seconds"? */
 bool off_time_from(const planner *p, size_t i, size_t b);

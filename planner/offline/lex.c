@@ -314,8 +314,9 @@ bool off_word_for(const planner *p, size_t i) {
 }
 
 bool off_speaks_at(const planner *p, size_t i) {
-  return i + 1 < p->n_tok && off_is(p, i, W_SPEAKING) && p->tok[i + 1].kind != TK_PUNCT &&
-         !off_is(p, i + 1, W_WH) && !off_is(p, i + 1, W_UNSURE);
+  return i + 1 < p->n_tok && off_is(p, i, W_SPEAKING) &&
+         (p->tok[i + 1].det || p->tok[i + 1].kind == TK_RES || off_is(p, i + 1, W_REFERENCE) ||
+          off_is(p, i + 1, W_DEMONSTRATIVE) || off_is(p, i + 1, W_ALOUD));
 }
 
 /* Do language i's next words name what to make: "a Spanish voiceover", "a German audio version",

@@ -139,12 +139,14 @@ bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r) {
  * st names by what made it comes first ("summarize the transcript" after its translation); -1 if
  * none; of the request's pictures, a table for a step reading tables, else one that is none, first
  * (unused first, then used). Not a text in the language a translating step asks for ("translate
- * the transcript into Spanish" after its Spanish translation), nor, while there is another, a
- * picture a task of st's kind marked what it found on ("how many are there?" after "find the
- * people in x.jpg"). */
+ * the transcript into Spanish" after its Spanish translation), nor one known to be in another
+ * language than a step pointing at nothing names ("the English text"), nor, while there is
+ * another, a picture a task of st's kind marked what it found on ("how many are there?" after
+ * "find the people in x.jpg"). */
 static int first_unused(const planner *p, const step *st, unsigned type) {
   bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL), named = false; /* r's maker named */
-  const char *tgt = NULL, *src, *said = off_written_language(p, st->a, st->b); /* "the English */
+  const char *tgt = NULL, *src, *said = off_has_word(p, st->a, st->b, W_REFERENCE) ? NULL
+                                        : off_written_language(p, st->a, st->b); /* "the English */
   if (off_is_role(p, st->task, R_TRANSLATE)) /* text": not one known to be in another */
     off_find_languages(p, st->a, st->b, &tgt, &src);
   const baton__taskspec *s = st->task >= 0 ? p->cues[st->task].spec : NULL;
@@ -422,13 +424,15 @@ static char *own_words(const planner *p, const step *st, bool span) {
       a = i + 2, worded = true; /* "translate into German | the words good night" */
     else if (i > a && i + 1 < st->b && off_is(p, i, W_TARGET_PREP) && off_language_at(p, i + 1))
       b = i;
-  bool words = a < b && (b < st->b || worded) && !off_is(p, b - 1, W_REFERENCE) &&
-               !off_is(p, b - 1, W_DEMONSTRATIVE); /* "can I get that | in Spanish" */
-  bool content = false; /* not "it", "the original", "now (in Spanish)" */
+  bool asks = a < b && off_is(p, a, W_ASKING) && /* "can I get that | in Spanish" */
+              (off_is(p, b - 1, W_REFERENCE) || off_is(p, b - 1, W_DEMONSTRATIVE));
+  bool words = a < b && (b < st->b || worded) && !(b == a + 1 && off_is(p, a, W_REFERENCE)) &&
+               !asks;
+  bool content = false; /* not "it", "the original", "now (in Spanish)", "but (in French)" */
   for (size_t i = a; span && words && i < b; i++)
     content |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_STOPWORD) &&
                !off_is(p, i, W_ORIGINAL) &&
-               !(i == st->a && (off_is(p, i, W_LEAD_IN) || off_is(p, i, W_CONTRAST)));
+               !(i == st->a && (off_is(p, i, W_RESUMING) || off_is(p, i, W_CONTRAST)));
   return words && (content || !span) ? span_text(p, a, b)
          : span ? NULL : span_text(p, st->a, st->b);
 }
@@ -458,6 +462,17 @@ static bool points_back(const planner *p, const step *st, bool *asked_of) {
     k--;
   return has_ref || (k > st->a && k < st->b && (off_is(p, k, W_DEMONSTRATIVE) || /* named before */
          ((introduces(p, st->a, k - 1) || k == st->a + 1) && off_is(p, k, W_DEFINITE))));
+}
+
+/* The newest task changing resource r into another of `type` (r's own medium), or -1. */
+static int changed_from(const planner *p, unsigned type, int r) {
+  for (size_t k = p->g->n; k-- > 0;)
+    for (size_t j = 0; (p->made[k]->inputs & p->made[k]->outputs & type) &&
+                       j < p->g->tasks[k].n_args; j++)
+      if (p->g->tasks[k].args[j].ref < 0 && p->g->tasks[k].args[j].value &&
+          !strcmp(p->g->tasks[k].args[j].value, p->res[r].value))
+        return (int)k;
+  return -1;
 }
 
 /* Is there a video the user has that no task took (baton reads none)? */
@@ -532,10 +547,10 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
   int r = off_own_res(p, st->a, st->b, type), b, prev = named_producer(p, st, type);
   /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'");
-   * one a step asked to run first changed: what it made ("before you transcribe a.wav, clean it") */
-  int first = r >= 0 && st->later && !text && p->res[r].used ? nearest_producer(p, type)
-                                                                : -1;
-  if (first >= 0 && (p->made[first]->inputs & type))
+   * one a step asked to run first changed: what it made of it ("before you transcribe a.wav,
+   * clean it") */
+  int first = r >= 0 && st->later && !text && p->res[r].used ? changed_from(p, type, r) : -1;
+  if (first >= 0)
     return src->ref = first, 0;
   if (r >= 0 && !(text && has_ref && p->res[r].used && prev >= 0))
     return src->res = r, p->res[r].used = true, 0;
@@ -882,8 +897,11 @@ static bool rides_translation(const planner *p, const step *st, const char *tgt,
   bool version = false;
   for (size_t i = st->a; i + 1 < st->b && !version; i++)
     version = off_language_at(p, i) && off_is(p, i + 1, W_TARGET_NOUN);
-  for (size_t k = 0; version && k < p->g->n; k++)
-    version = !off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSLATE);
+  for (size_t k = 0; version && k < p->g->n; k++) {
+    const char *made = baton__task_literal(&p->g->tasks[k], "tgt_lang");
+    version = !(off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSLATE) &&
+                (!made || !strcmp(made, tgt))); /* (none: into the default, or unknown) */
+  }
   return version || strcmp(tgt, dl) || (src && strcmp(src, dl));
 }
 

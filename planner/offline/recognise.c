@@ -98,8 +98,9 @@ static int file_made_into(const planner *p, const step *st, size_t i, unsigned t
     return -1;
   bool into = off_is(p, i - 1, W_DESTINATION), to = off_is(p, i - 1, W_TARGET_PREP);
   bool prep = off_is(p, st->a, W_SAVING) ? into || to : into && to;
-  for (size_t k = off_back(i, 8, 0); prep && k < i && !off_punct(p, k, ".!?;"); k++)
-    prep = !off_is(p, k, W_ALIKE); /* "how similar is the text in x.png to notes.txt?" */
+  for (size_t k = i - 1; prep && k-- > off_back(i, 9, 0) && !off_punct(p, k, ".!?;");)
+    prep = !off_is(p, k, W_ALIKE) || (k > 0 && p->tok[k - 1].det); /* "how similar is the text in
+                                             * x.png to notes.txt?", not "to the same size" */
   return prep && (off_own_res(p, st->a, i - 1, from) >= 0 ||
                   (ref && off_has_word(p, st->a, i - 1, W_REFERENCE))) ? f : -1;
 }
@@ -639,9 +640,6 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   if (another_question(p, st, l) && off_is_role(p, st->task, R_ASK_TEXT) && !own &&
       (off_is_role(p, l->task, R_ASK_PICTURE) || off_is_role(p, l->task, R_READ_DOCUMENT)))
     st->task = l->task; /* "What is the date on x.png? Who is it for?": of the picture too */
-  if (l == st - 1 && off_is_role(p, l->task, R_CONVERSE) && off_is_role(p, st->task, R_ASK_TEXT) &&
-      !own && off_is_question(p, st->a, st->b))
-    return st[-1].b = st->b, drop_step(st, false); /* "Let's chat. How are you?": what to say */
   if (st->task != before && repeats_earlier_step(p, s) && !another_question(p, st, l)) {
     if (l == st - 1 && l->task == st->task && off_answers(p, st->task) &&
         !off_is_question(p, l->a, l->b) && off_is_question(p, st->a, st->b))
@@ -667,7 +665,8 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     spoken = off_is(p, i - 1, W_INDEFINITE) &&
              ((off_is(p, i, W_RECORDING) && (tells || off_is(p, i + 1, W_MADE_THING))) ||
               (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_MADE_THING)));
-    spoken |= off_is(p, i - 1, W_DESTINATION) &&
+    spoken |= off_is(p, i - 1, W_DESTINATION) && (off_has_word(p, st->a, i, W_TRANSLATING) ||
+                                                   off_has_word(p, st->a, i, W_CONVERTING)) &&
               ((off_language_at(p, i) && off_is(p, i + 1, W_RECORDING)) ||
                (off_is(p, i, W_ALOUD) && off_language_at(p, i + 1)));
   }
