@@ -117,8 +117,8 @@ static bool writes_file(const planner *p, const step *st, const baton__taskspec 
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"); a file of a
  * medium it makes, named as new, is its output (one it takes too, or a text, if saved: "save it as
  * b.png", "... in s.txt"; its words end before; a recording a text is saved as, the text read out
- * into it). A picture it only follows ("match the style of
- * the target image t.jpg") beside another, or one an earlier step made, is no input: typed 0. */
+ * into it). A picture it only follows ("match the style of the target image t.jpg") beside
+ * another, or one an earlier step made, is no input: typed 0. */
 static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before) {
   bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
                             (p->pictures > 1 || (before & BATON__T_IMAGE));
