@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,29 @@ static double unit_at(const char *s) {
   return 0;
 }
 
+/* "From minute 1", "at second 30": the unit of a word of 3 letters or more right before the number
+ * at `at`, itself after a word that leads to a time. 0 if none. */
+static double unit_before(const char *low, const char *at) {
+  static const char *const leads[] = {"from", "to", "at", "until", "till", "and", "between", NULL};
+  const char *e = at, *w;
+  while (e > low && e[-1] == ' ')
+    e--;
+  for (w = e; w > low && isalpha((unsigned char)w[-1]);)
+    w--;
+  char word[16], lead[16];
+  if (e == at || e - w < 3 || e - w >= (ptrdiff_t)sizeof word || w - low < 2 || w[-1] != ' ')
+    return 0;
+  const char *l = w - 1;
+  while (l > low && isalpha((unsigned char)l[-1]))
+    l--;
+  baton__fmt(word, sizeof word, "%.*s", (int)(e - w), w);
+  baton__fmt(lead, sizeof lead, "%.*s", (int)(w - 1 - l), l);
+  for (size_t i = 0; leads[i]; i++)
+    if (!strcmp(lead, leads[i]))
+      return unit_at(word);
+  return 0;
+}
+
 /* The numbers of low, in order; a bare one before "and", "to" or "-" and a timed one takes its
  * unit ("between 10 and 20 seconds"). How many. */
 static size_t read_numbers(const char *low, number *out) {
@@ -63,6 +87,8 @@ static size_t read_numbers(const char *low, number *out) {
     if (timed) /* m:ss */
       v = v * 60 + strtod(p + 1, &end), p = end;
     else if ((unit = unit_at(after + (*after == '-'))) > 0) /* "10 seconds", "a 2-second clip" */
+      v *= unit, timed = true;
+    else if ((unit = unit_before(low, at)) > 0) /* "from minute 1" */
       v *= unit, timed = true;
     out[n++] = (number){at, v, timed};
   }

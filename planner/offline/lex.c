@@ -286,7 +286,11 @@ size_t off_count_res(const planner *p, size_t a, size_t b, unsigned types) {
 
 bool off_time_from(const planner *p, size_t i, size_t b) {
   const token *t = p->tok;
-  if (!off_is(p, i, W_SOURCE_PREP) || ++i >= b || !isdigit((unsigned char)t[i].word[0]))
+  if (!off_is(p, i, W_SOURCE_PREP) || ++i >= b)
+    return false;
+  if (off_is(p, i, W_TIME_UNIT) && i + 1 < b && isdigit((unsigned char)t[i + 1].word[0]))
+    return true; /* "from minute 1" */
+  if (!isdigit((unsigned char)t[i].word[0]))
     return false;
   if (i + 2 < b && off_punct(p, i + 1, ":") && t[i + 1].start == t[i].end &&
       isdigit((unsigned char)t[i + 2].word[0]))
