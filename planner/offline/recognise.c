@@ -789,6 +789,13 @@ static int converting_task(planner *p, step *st) {
   return -1;
 }
 
+/* "to 30 seconds", "to the first 30 seconds": the words before a length (at i) lead to it. */
+static bool length_after_to(const planner *p, size_t a, size_t i) {
+  while (i > a && (off_is(p, i, W_END_OF) || off_is(p, i, W_DETERMINER)))
+    i--;
+  return off_is(p, i, W_DESTINATION) && off_is(p, i, W_TARGET_PREP);
+}
+
 /* "Make music.wav 10 seconds long", "shorten talk.wav to 2 seconds", "a 2-second clip of talk.wav",
  * "cut music.wav from 0:01 to 0:02": does a step naming only a recording of its own name the length
  * to cut it to (seconds or minutes after "to", or "long" or a recording word after them) or, with
@@ -800,7 +807,7 @@ static bool cuts_to_length(const planner *p, const step *st, bool part) {
     span |= off_time_from(p, i, st->b);
   for (size_t i = st->a + 2; i < st->b; i++)
     if ((!span && off_is(p, i, W_TIME_UNIT) && isdigit((unsigned char)p->tok[i - 1].word[0]) &&
-         ((off_is(p, i - 2, W_DESTINATION) && off_is(p, i - 2, W_TARGET_PREP)) ||
+         (length_after_to(p, st->a, i - 2) ||
           (i + 1 < st->b && (off_is(p, i + 1, W_LASTING) || off_is(p, i + 1, W_RECORDING))))) ||
         (part && !off_is(p, st->a, W_WH) && off_time_from(p, i, st->b)))
       return off_own_types(p, st->a, st->b) == BATON__T_AUDIO;
