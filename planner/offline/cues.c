@@ -9,7 +9,8 @@
 #include "core/banned.h"
 
 /* Contract: off_build_cues() takes the registry's task kinds and gives p->cues: per task its
- * keyword phrases (stemmed, weighted by length and by how many tasks share them), its description
+ * keyword phrases (stemmed, weighted by length and by how many tasks share them; a target language
+ * in one stands for any), its description
  * words and whether some model can run it. off_keyword_score() and off_description_score() tell
  * how much of a task's cues a token span holds; tokens marked skip or naming are never cues. */
 
@@ -31,6 +32,16 @@ static int compare_cues(const cue_key *x, const cue_key *y, bool by_task) {
 
 static int by_cue_and_task(const void *x, const void *y) { return compare_cues(x, y, true); }
 
+/* Is word k of the phrase a language after "into" or "to" (not "in": "my question is in
+ * English"), or before "version"? */
+static bool target_language(const planner *p, const phrase *ph, size_t k) {
+  const off_words *cls = p->lx->cls;
+  return off_words_has(&p->lx->lang_names, ph->stems[k], true) &&
+         ((k > 0 && off_words_has(&cls[W_TARGET_PREP], ph->stems[k - 1], true) &&
+           off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true)) ||
+          (k + 1 < ph->n && off_words_has(&cls[W_TARGET_NOUN], ph->stems[k + 1], true)));
+}
+
 /* The task's keyword phrases ("a|b|c") as stems, commas ("people, places") and determiners marked;
  * stably longest first, as off_keyword_score counts them (a phrase written twice counts once). */
 static int read_phrases(const planner *p, taskcue *c, const char *kw) {
@@ -44,7 +55,8 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
     phrase ph = {0};
     ph.n = off_split_words(s, strcspn(s, "|"), ph.stems, OFF_MAX_PHRASE, &ph.comma);
     for (size_t k = 0; k < ph.n; k++)
-      ph.det |= off_words_has(&p->lx->cls[W_DETERMINER], ph.stems[k], true) ? 1u << k : 0u;
+      ph.det |= off_words_has(&p->lx->cls[W_DETERMINER], ph.stems[k], true) ? 1u << k : 0u,
+      ph.lang |= target_language(p, &ph, k) ? 1u << k : 0u;
     for (j = c->n_phrases; j > 0 && c->phrases[j - 1].n < ph.n; j--)
       c->phrases[j] = c->phrases[j - 1];
     c->phrases[j] = ph;
@@ -143,7 +155,8 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
               off_is(p, j, W_PICTURE) && !(j > 1 && off_is(p, j - 2, W_INDEFINITE))))
       return 0; /* "a modified image", "the translated text": what a step made, not an ask; "the
                  * x.jpg image (based on)": the file's noun (not "an x.jpg image", one to make) */
-    else if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0))
+    else if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0) ||
+             (((ph->lang >> k) & 1u) && off_language_at(p, j)))
       k++, j++;
     else if (k == 1 && j == i + 1 && off_is(p, j, W_JOINER) && j + 2 < b && !p->tok[j + 1].det)
       j += 2; /* "extract and print the text": a second verb on the same object */

@@ -124,6 +124,7 @@ typedef struct {
   size_t n;
   double weight;  /* how much a match says about the task (see cues.c) */
   unsigned det, comma; /* bit k: word k is a determiner; a ',' may precede it ("people, places") */
+  unsigned lang;       /* bit k: word k is a target language, any one stands for it ("to french") */
 } phrase;
 
 typedef struct {
