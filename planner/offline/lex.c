@@ -122,6 +122,25 @@ static size_t held_text(const planner *p, size_t i) {
          off_is(p, d - 1, W_HOLDING) && !off_is(p, i - 1, W_IS_ARE) ? k + 1 : 0;
 }
 
+/* "notes.txt is in German", "talk.wav is spoken in French", "..., it's in Italian": 1 + the token
+ * of "is" (or "it's") that says the file named there, or last before it, is in the language after
+ * the "in" at token i, that file in *res; or 0. */
+static size_t stated_language(const planner *p, size_t i, int *res) {
+  if (i < 2 || !off_is(p, i, W_TARGET_PREP) || off_is(p, i, W_DESTINATION))
+    return 0;
+  size_t v = i - 1 - (off_is(p, i - 1, W_WORDED) && i > 2), s = v - !off_is(p, v, W_IT_IS);
+  bool pronoun = s == v || off_is(p, s, W_REFERENCE) || off_is(p, s, W_PLURAL);
+  bool clause = s == 0 || p->tok[s - 1].kind == TK_PUNCT || off_is(p, s - 1, W_JOINER);
+  if (s < v && !off_is(p, v, W_IS_ARE))
+    return 0; /* a pronoun starts its clause: not "tell me what car it is in French" */
+  if (pronoun ? !clause : p->tok[s].kind != TK_RES)
+    return 0;
+  *res = -1;
+  for (size_t k = s + 1; k-- > 0 && *res < 0;)
+    *res = p->tok[k].kind == TK_RES && p->res[p->tok[k].res].is_file ? p->tok[k].res : -1;
+  return *res >= 0 ? v + 1 : 0;
+}
+
 /* Appends a token over [start,end) (a word is lower-cased and stemmed); NULL when too many. */
 static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   if (p->n_tok >= OFF_MAX_TOKENS)
@@ -139,7 +158,10 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   size_t i = p->n_tok - 1;
   t->naming = i > 0 && off_is(p, i, W_HELD) && off_is(p, i - 1, W_DEFINITE);
   const char *lang = i > 2 ? off_language_at(p, i) : NULL;
+  int stated = -1;
   size_t held = lang ? held_text(p, i - 1) : 0;
+  held = lang && !held ? stated_language(p, i - 1, &stated) : held;
+  p->held_types |= stated >= 0 && !p->held_lang ? p->res[stated].type : 0;
   for (size_t k = held; k && k <= i + 1; k++) /* the words of "a | text in French" too */
     p->tok[k - 1].naming = true;
   for (size_t k = held; held && !p->held_lang && k <= i + 1; k++) /* a document may be a scan */

@@ -289,14 +289,15 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
     rc = words && !same ? baton__task_add_arg(&t, "instruction", words, -1) : 0;
     free(words);
   }
-  /* OCR or speech is told the language of "the French text"; speech, that an earlier turn said;
+  /* OCR or speech is told the language of "the French text" (OCR: "x.png is in German"); speech, that an earlier turn said;
    * not speech of a translation ("speak the French text 'x' in English"): the run passes on what
    * the translation wrote */
   bool speak = off_is_role(p, task, R_SPEAK);
   bool said = speak && !(in->ref >= 0 && baton__task_literal(&p->g->tasks[in->ref], "tgt_lang"));
+  bool reads = spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION);
   const char *lang = speak && earlier ? earlier->lang
-                     : (spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION)) || said
-                         ? off_written_language(p, st->a, st->b) : NULL;
+                     : reads || said ? off_written_language(p, st->a, st->b) : NULL;
+  lang = !lang && reads && (p->held_types & BATON__T_IMAGE) ? p->held_lang : lang;
   rc = rc == 0 && lang ? baton__task_add_arg(&t, "lang", lang, -1) : rc;
   rc = rc == 0 ? add_second_text(p, st, task, &t, prev_text) : rc;
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
