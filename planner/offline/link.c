@@ -289,9 +289,9 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
     rc = words && !same ? baton__task_add_arg(&t, "instruction", words, -1) : 0;
     free(words);
   }
-  /* OCR or speech is told the language of "the French text" (OCR: "x.png is in German"); speech, that an earlier turn said;
-   * not speech of a translation ("speak the French text 'x' in English"): the run passes on what
-   * the translation wrote */
+  /* OCR or speech is told the language of "the French text" (OCR: "x.png is in German"); speech,
+   * that an earlier turn said; not speech of a translation ("speak the French text 'x' in
+   * English"): the run passes on what the translation wrote */
   bool speak = off_is_role(p, task, R_SPEAK);
   bool said = speak && !(in->ref >= 0 && baton__task_literal(&p->g->tasks[in->ref], "tgt_lang"));
   bool reads = spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION);
