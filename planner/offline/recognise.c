@@ -748,14 +748,14 @@ static bool stated_before(planner *p, const step *st, int last) {
   return false;
 }
 
-/* The type of the file format word i names after "into" or "to" and maybe "a"/"an" ("into an
- * mp3", "to png"), or 0. */
+/* The type of the file format word i names after "into", "to" or "as" and maybe "a"/"an" ("into
+ * an mp3", "to png", "as an mp3"), or 0. */
 static unsigned format_named(const planner *p, const step *st, size_t i) {
   size_t k = i - off_is(p, i - 1, W_INDEFINITE);
   char name[OFF_MAX_WORD + 2];
   baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
-  return p->tok[i].kind == TK_WORD && k > st->a && off_is(p, k - 1, W_DESTINATION) &&
-         off_is(p, k - 1, W_TARGET_PREP) ? off_file_type(name, strlen(name)) : 0;
+  return p->tok[i].kind == TK_WORD && k > st->a && off_is(p, k - 1, W_DESTINATION)
+             ? off_file_type(name, strlen(name)) : 0;
 }
 
 /* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file after
