@@ -355,18 +355,24 @@ static int edit_twin(const planner *p, const step *x, const step *y) {
 }
 
 /* "Draw a cat, then draw a dog", "... After that, summarize the summary": a step that starts, after
- * "then" or "after that", with a cue of the task it repeats asks for that task anew; so does "and
- * an image of a dog" after "an image of a cat": another picture (or video) to make. */
+ * "then" or "after that", with a cue of the task it repeats asks for that task anew; so do "and
+ * an image of a dog" after "an image of a cat" and "and draw a dog" right after a drawing (pointing
+ * at nothing made): another picture (or video) to make. */
 static bool asked_anew(const planner *p, const step *st) {
   bool after = st->a >= 3 && off_punct(p, st->a - 1, ",") &&
                off_is(p, st->a - 2, W_DEMONSTRATIVE) && off_is(p, st->a - 3, W_ASIDE);
   const baton__taskspec *s = p->cues[st->task].spec;
+  const taskcue *c = &p->cues[st->task];
+  bool cue = off_keyword_score(p, c, st->a, st->a + 1) > 0, starts = false; /* a phrase starts it */
+  for (const phrase *ph = c->phrases; !starts && ph < c->phrases + c->n_phrases; ph++)
+    starts = off_phrase_at(p, ph, st->a, st->b) > 0;
   bool another = st->a > 0 && st->a + 1 < st->b && off_is(p, st->a - 1, W_JOINER) &&
-                 off_is(p, st->a, W_INDEFINITE) && s->inputs == BATON__T_TEXT &&
-                 (s->outputs & (BATON__T_IMAGE | BATON__T_VIDEO)) &&
-                 (off_is(p, st->a + 1, W_PICTURE) || off_is(p, st->a + 1, W_MOVING));
-  return another || ((after || (st->a > 0 && off_is(p, st->a - 1, W_HARD_BREAK))) &&
-                     off_keyword_score(p, &p->cues[st->task], st->a, st->a + 1) > 0);
+                 s->inputs == BATON__T_TEXT && (s->outputs & (BATON__T_IMAGE | BATON__T_VIDEO)) &&
+                 ((off_is(p, st->a, W_INDEFINITE) &&
+                   (off_is(p, st->a + 1, W_PICTURE) || off_is(p, st->a + 1, W_MOVING))) ||
+                  (starts && st > p->steps && st[-1].task == st->task &&
+                   !off_has_word(p, st->a, st->b, W_REFERENCE))); /* "draw a cat and draw a dog" */
+  return another || ((after || (st->a > 0 && off_is(p, st->a - 1, W_HARD_BREAK))) && cue);
 }
 
 /* Does token i name a picture or a recording an earlier step made: "the result", "the resulting
