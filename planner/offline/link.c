@@ -425,8 +425,10 @@ static char *own_words(const planner *p, const step *st, bool span) {
       a = i + 2, worded = true; /* "translate into German | the words good night" */
     else if (i > a && i + 1 < st->b && off_is(p, i, W_TARGET_PREP) && off_language_at(p, i + 1))
       b = i;
-  bool asks = a < b && off_is(p, a, W_ASKING) && /* "can I get that | in Spanish" */
-              (off_is(p, b - 1, W_REFERENCE) || off_is(p, b - 1, W_DEMONSTRATIVE));
+  /* "can I get that | in Spanish"; after a turn, "put that", "tell me that": no words of its own */
+  bool that = a < b && (off_is(p, b - 1, W_REFERENCE) || off_is(p, b - 1, W_DEMONSTRATIVE));
+  bool asks = that && (off_is(p, a, W_ASKING) ||
+                       (p->last_turn && b <= a + 3 && !off_count_res(p, a, b, ~0u)));
   bool words = a < b && (b < st->b || worded) && !(b == a + 1 && off_is(p, a, W_REFERENCE)) &&
                !asks;
   bool content = false; /* not "it", "the original", "now (in Spanish)", "but (in French)" */
