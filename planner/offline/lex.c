@@ -2,6 +2,7 @@
 #include "planner/offline/internal.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <string.h>
 
 #include "core/quote.h"
@@ -252,6 +253,52 @@ static bool list_number(const char *q, size_t i, size_t j, unsigned *next) {
   return true;
 }
 
+/* "Translate this to French: I will be late": after a chunk ending in ':' that closes a sentence
+ * holding "this" or "that" (alone) and a task's cue, the rest of the request up to a sentence
+ * starting "Then", "Finally"..., unquoted and naming no file, is the text those point at. Its
+ * start (its end in *end), or 0. */
+static size_t text_after_colon(const planner *p, size_t j, size_t *end) {
+  const char *q = p->req;
+  size_t n = strlen(q), a = j + strspn(q + j, SPACES), k = p->n_tok;
+  bool pointed = false;
+  if (j < 1 || q[j - 1] != ':' || a >= n)
+    return 0;
+  for (size_t i = a; i + 1 < n; i++) /* up to a sentence that starts "Then", "Finally"... */
+    if (strchr(".!?", q[i]) && baton__space_byte(q[i + 1])) {
+      char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+      size_t s = i + 1 + strspn(q + i + 1, SPACES), e = s;
+      while (e < n && isalpha((unsigned char)q[e]))
+        e++;
+      off_make_word(q + s, e - s, w, stem);
+      if (e > s && off_words_has(&p->lx->cls[W_HARD_BREAK], w, false))
+        n = i + 1;
+    }
+  while (k > 0 && !off_punct(p, k - 1, ".!?")) /* the sentence's start */
+    k--;
+  for (size_t i = k; i + 1 < p->n_tok && !pointed; i++) /* "this" alone, not "this question" */
+    pointed = off_is(p, i, W_DEMONSTRATIVE) &&
+              (off_punct(p, i + 1, ":") || off_is(p, i + 1, W_PREPOSITION) ||
+               off_is(p, i + 1, W_TARGET_PREP) || off_is(p, i + 1, W_ALOUD));
+  /* and a task to do with it (not "do this: draw a cat"), naming no file ("answer this from
+   * m.txt: Q?": m.txt is the text) */
+  double cue = 0;
+  for (size_t t = 0; pointed && t < p->n_cues; t++)
+    cue = fmax(cue, off_keyword_score(p, &p->cues[t], k, p->n_tok));
+  pointed &= cue >= p->lx->w[K_MIN_KEYWORD] && !off_count_res(p, k, p->n_tok, ~0u);
+  for (size_t i = a, e, cs, ce; pointed && i < n; i = e + strspn(q + e, SPACES)) {
+    for (e = i; e < n && !baton__space_byte(q[e]) && !baton__quote_at(q, n, e, &cs, &ce);)
+      e++;
+    if (e < n && baton__quote_at(q, n, e, &cs, &ce))
+      return 0; /* a quote of its own */
+    size_t fe = e;
+    while (fe > i && strchr(",.;:!?)", q[fe - 1]))
+      fe--;
+    pointed = !off_file_type(q + i, fe - i);
+  }
+  *end = n;
+  return pointed ? a : 0;
+}
+
 int off_tokenize(planner *p) {
   const char *q = p->req;
   size_t n = strlen(q), cs, ce;
@@ -268,6 +315,9 @@ int off_tokenize(planner *p) {
       rc = t ? (t->stem[0] = t->word[0] = '.', 0) : -2;
     } else
       rc = qe ? tokenize_quote(p, i, cs, ce, qe) : dash ? 0 : tokenize_chunk(p, i, j); /* "a—b" */
+    size_t end, rest = rc == 0 && !qe ? text_after_colon(p, j, &end) : 0;
+    if (rest)
+      rc = tokenize_quote(p, rest, rest, end, end), j = end;
   }
   return rc;
 }
