@@ -36,6 +36,7 @@ typedef struct {
   const char *at;
   double v;
   bool timed;
+  double before; /* the unit said before it ("minute 1"), or 0 */
 } number;
 
 /* The unit at s ("10 seconds", "2min"): its length in seconds, 0 if none. */
@@ -48,10 +49,12 @@ static double unit_at(const char *s) {
   return 0;
 }
 
-/* "From minute 1", "at second 30": the unit of a word of 3 letters or more right before the number
- * at `at`, itself after a word that leads to a time. 0 if none. */
-static double unit_before(const char *low, const char *at) {
-  static const char *const leads[] = {"from", "to", "at", "until", "till", "and", "between", NULL};
+/* "From minute 1", "between second 5 and 8": the unit of a word of 3 letters or more right before
+ * the number at `at`, after "from", "at" or "between" or, with `more` (the number before was timed
+ * so), "to", "until" or "till"; 0 if none. */
+static double unit_before(const char *low, const char *at, bool more) {
+  static const char *const leads[] = {"from", "at", "between", NULL};
+  static const char *const mores[] = {"to", "until", "till", NULL};
   const char *e = at, *w;
   while (e > low && e[-1] == ' ')
     e--;
@@ -65,10 +68,25 @@ static double unit_before(const char *low, const char *at) {
     l--;
   baton__fmt(word, sizeof word, "%.*s", (int)(e - w), w);
   baton__fmt(lead, sizeof lead, "%.*s", (int)(w - 1 - l), l);
-  for (size_t i = 0; leads[i]; i++)
-    if (!strcmp(lead, leads[i]))
-      return unit_at(word);
-  return 0;
+  bool led = baton__run_any_word(lead, leads, false);
+  led |= more && baton__run_any_word(lead, mores, false);
+  return led ? unit_at(word) : 0;
+}
+
+/* With no number timed by a unit after it: "from minute 1 to minute 2", "from minute 1 to 2" (the
+ * unit carried on), each number's unit before it. */
+static void units_before(const char *low, number *out, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (out[i].timed)
+      return;
+  for (size_t i = 0; i < n; i++) {
+    double unit = unit_before(low, out[i].at, i > 0 && out[i - 1].before > 0);
+    const char *gap = i ? out[i - 1].at + strspn(out[i - 1].at, "0123456789. ") : NULL;
+    if (!unit && gap && out[i - 1].before > 0 && (!strncmp(gap, "to ", 3) || *gap == '-'))
+      unit = out[i - 1].before;
+    if (unit > 0)
+      out[i].v *= unit, out[i].timed = true, out[i].before = unit;
+  }
 }
 
 /* The numbers of low, in order; a bare one before "and", "to" or "-" and a timed one takes its
@@ -88,10 +106,9 @@ static size_t read_numbers(const char *low, number *out) {
       v = v * 60 + strtod(p + 1, &end), p = end;
     else if ((unit = unit_at(after + (*after == '-'))) > 0) /* "10 seconds", "a 2-second clip" */
       v *= unit, timed = true;
-    else if ((unit = unit_before(low, at)) > 0) /* "from minute 1" */
-      v *= unit, timed = true;
-    out[n++] = (number){at, v, timed};
+    out[n++] = (number){at, v, timed, 0};
   }
+  units_before(low, out, n);
   for (size_t i = n; i-- > 1;) {
     const char *gap = out[i - 1].at + strspn(out[i - 1].at, "0123456789. ");
     bool joined = !strncmp(gap, "and ", 4) || !strncmp(gap, "to ", 3) || *gap == '-';

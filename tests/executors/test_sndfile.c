@@ -334,6 +334,8 @@ Test(executors_sndfile, reads_which_part_to_keep_or_cut) {
       {"from minute 1 to minute 2", CUT_RANGE, 60, 120, false},
       {"keep talk.wav from second 5 until second 8", CUT_RANGE, 5, 8, false},
       {"loop it 3 times, the second 3 times faster", CUT_NONE, 0, 0, false},
+      {"keep from minute 1 to 2", CUT_RANGE, 60, 120, false},
+      {"loop it twice, first normal and second 2 times faster", CUT_NONE, 0, 0, false},
       {"cut the first second off", CUT_FIRST, 0, 1, true},
       {"keep the last minute", CUT_LAST, 0, 60, false},
       {"trim it to 10 seconds", CUT_FIRST, 0, 10, false},
