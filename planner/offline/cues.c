@@ -10,9 +10,9 @@
 
 /* Contract: off_build_cues() takes the registry's task kinds and gives p->cues: per task its
  * keyword phrases (stemmed, weighted by length and by how many tasks share them; a target language
- * in one stands for any), its description
- * words and whether some model can run it. off_keyword_score() and off_description_score() tell
- * how much of a task's cues a token span holds; tokens marked skip or naming are never cues. */
+ * in one stands for any), its description words and whether some model can run it.
+ * off_keyword_score() and off_description_score() tell how much of a task's cues a token span
+ * holds; tokens marked skip or naming are never cues. */
 
 /* A cue as compared; its determiners (bit k of det: word k) are interchangeable. */
 typedef struct {
@@ -54,9 +54,10 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
     bar = strchr(s, '|');
     phrase ph = {0};
     ph.n = off_split_words(s, strcspn(s, "|"), ph.stems, OFF_MAX_PHRASE, &ph.comma);
-    for (size_t k = 0; k < ph.n; k++)
-      ph.det |= off_words_has(&p->lx->cls[W_DETERMINER], ph.stems[k], true) ? 1u << k : 0u,
+    for (size_t k = 0; k < ph.n; k++) {
+      ph.det |= off_words_has(&p->lx->cls[W_DETERMINER], ph.stems[k], true) ? 1u << k : 0u;
       ph.lang |= target_language(p, &ph, k) ? 1u << k : 0u;
+    }
     for (j = c->n_phrases; j > 0 && c->phrases[j - 1].n < ph.n; j--)
       c->phrases[j] = c->phrases[j - 1];
     c->phrases[j] = ph;
@@ -127,6 +128,19 @@ static size_t particle_after_object(const planner *p, size_t j, size_t b, const 
   return 0;
 }
 
+/* Does the language at token j end what it names, as a target language does ("to Japanese", "to
+ * Japanese speech, please"; not "to Chinese ink painting", "to polish the wording")? */
+static bool language_ends(const planner *p, size_t j) {
+  if (j + 1 >= p->n_tok || p->tok[j + 1].kind != TK_WORD) /* not "to polish talk.wav" */
+    return j + 1 >= p->n_tok || p->tok[j + 1].kind == TK_PUNCT;
+  static const off_class after[] = {W_JOINER,   W_HARD_BREAK, W_PREPOSITION, W_ASKING,
+                                    W_RECORDING, W_ALOUD,     W_STOPWORD,    W_TARGET_NOUN};
+  bool ends = false;
+  for (size_t k = 0; k < sizeof after / sizeof after[0] && !ends; k++)
+    ends = off_is(p, j + 1, after[k]);
+  return ends && !p->tok[j + 1].det;
+}
+
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   const off_words *cls = p->lx->cls;
   size_t k = 0, j = i, skipped = 0, end;
@@ -156,7 +170,7 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
       return 0; /* "a modified image", "the translated text": what a step made, not an ask; "the
                  * x.jpg image (based on)": the file's noun (not "an x.jpg image", one to make) */
     else if ((wdet && pdet) || (w[0] == ph->stems[k][0] && strcmp(w, ph->stems[k]) == 0) ||
-             (((ph->lang >> k) & 1u) && off_language_at(p, j)))
+             (((ph->lang >> k) & 1u) && off_language_at(p, j) && language_ends(p, j)))
       k++, j++;
     else if (k == 1 && j == i + 1 && off_is(p, j, W_JOINER) && j + 2 < b && !p->tok[j + 1].det)
       j += 2; /* "extract and print the text": a second verb on the same object */

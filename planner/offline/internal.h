@@ -164,6 +164,7 @@ typedef struct {
   const char *held_lang; /* what a text at hand is in ("I have a text in French"), or NULL */
   unsigned held_types; /* ... the media that hold it ("a recording in French": audio), or 0 */
   size_t held_at; /* ... 1 + the token of its language, or 0 */
+  size_t held_file; /* ... 1 + the file said to be in it ("x.png is in German"), or 0 */
   bool searched;  /* a step asks to search the web ("find a video on X"): no task (recognise.c) */
   bool follows;   /* a question following up an earlier answer (off_follows_answer) */
   bool more;      /* nothing planned: it only says more of the last request (off_says_more) */

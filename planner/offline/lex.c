@@ -134,10 +134,10 @@ static size_t stated_language(const planner *p, size_t i, int *res) {
   bool clause = s == 0 || p->tok[s - 1].kind == TK_PUNCT || off_is(p, s - 1, W_JOINER);
   if (s < v && !off_is(p, v, W_IS_ARE))
     return 0; /* a pronoun starts its clause: not "tell me what car it is in French" */
-  if (pronoun ? !clause : p->tok[s].kind != TK_RES)
-    return 0;
-  *res = -1;
-  for (size_t k = s + 1; k-- > 0 && *res < 0;)
+  if (pronoun ? !clause : p->tok[s].kind != TK_RES || (s > 0 && off_is(p, s - 1, W_PREPOSITION)))
+    return 0; /* not "make sure the summary of a.txt is in French": what is made of it */
+  *res = -1; /* the file: the subject, or the last one before it in its sentence */
+  for (size_t k = s + 1; k-- > 0 && *res < 0 && !off_punct(p, k, ".!?");)
     *res = p->tok[k].kind == TK_RES && p->res[p->tok[k].res].is_file ? p->tok[k].res : -1;
   return *res >= 0 ? v + 1 : 0;
 }
@@ -161,8 +161,8 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   const char *lang = i > 2 ? off_language_at(p, i) : NULL;
   int stated = -1;
   size_t held = lang ? held_text(p, i - 1) : 0;
-  held = lang && !held ? stated_language(p, i - 1, &stated) : held;
-  p->held_types |= stated >= 0 && !p->held_lang ? p->res[stated].type : 0;
+  if (lang && !held && (held = stated_language(p, i - 1, &stated)) && !p->held_lang)
+    p->held_types |= p->res[stated].type, p->held_file = (size_t)stated + 1;
   for (size_t k = held; k && k <= i + 1; k++) /* the words of "a | text in French" too */
     p->tok[k - 1].naming = true;
   for (size_t k = held; held && !p->held_lang && k <= i + 1; k++) /* a document may be a scan */

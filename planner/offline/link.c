@@ -297,7 +297,8 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   bool reads = spec->inputs == BATON__T_IMAGE && off_is_role(p, task, R_CAPTION);
   const char *lang = speak && earlier ? earlier->lang
                      : reads || said ? off_written_language(p, st->a, st->b) : NULL;
-  lang = !lang && reads && (p->held_types & BATON__T_IMAGE) ? p->held_lang : lang;
+  lang = !lang && reads && in->res >= 0 && p->held_file == (size_t)in->res + 1 ? p->held_lang
+                                                                               : lang;
   rc = rc == 0 && lang ? baton__task_add_arg(&t, "lang", lang, -1) : rc;
   rc = rc == 0 ? add_second_text(p, st, task, &t, prev_text) : rc;
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
@@ -425,10 +426,12 @@ static char *own_words(const planner *p, const step *st, bool span) {
       a = i + 2, worded = true; /* "translate into German | the words good night" */
     else if (i > a && i + 1 < st->b && off_is(p, i, W_TARGET_PREP) && off_language_at(p, i + 1))
       b = i;
-  /* "can I get that | in Spanish"; after a turn, "put that", "tell me that": no words of its own */
+  /* "can I get that | in Spanish"; after a turn, "put that", "tell me that" (a verb and at most a
+   * word before "that", no "translate" or "I" before them): no words of its own */
   bool that = a < b && (off_is(p, b - 1, W_REFERENCE) || off_is(p, b - 1, W_DEMONSTRATIVE));
   bool asks = that && (off_is(p, a, W_ASKING) ||
-                       (p->last_turn && b <= a + 3 && !off_count_res(p, a, b, ~0u)));
+                       (p->last_turn && a == st->a && b <= a + 3 && !off_is(p, a, W_SUBJECT) &&
+                        !off_count_res(p, a, b, ~0u)));
   bool words = a < b && (b < st->b || worded) && !(b == a + 1 && off_is(p, a, W_REFERENCE)) &&
                !asks;
   bool content = false; /* not "it", "the original", "now (in Spanish)", "but (in French)" */

@@ -363,15 +363,19 @@ static bool asked_anew(const planner *p, const step *st) {
                off_is(p, st->a - 2, W_DEMONSTRATIVE) && off_is(p, st->a - 3, W_ASIDE);
   const baton__taskspec *s = p->cues[st->task].spec;
   const taskcue *c = &p->cues[st->task];
-  bool cue = off_keyword_score(p, c, st->a, st->a + 1) > 0, starts = false; /* a phrase starts it */
-  for (const phrase *ph = c->phrases; !starts && ph < c->phrases + c->n_phrases; ph++)
-    starts = off_phrase_at(p, ph, st->a, st->b) > 0;
-  bool another = st->a > 0 && st->a + 1 < st->b && off_is(p, st->a - 1, W_JOINER) &&
-                 s->inputs == BATON__T_TEXT && (s->outputs & (BATON__T_IMAGE | BATON__T_VIDEO)) &&
-                 ((off_is(p, st->a, W_INDEFINITE) &&
-                   (off_is(p, st->a + 1, W_PICTURE) || off_is(p, st->a + 1, W_MOVING))) ||
-                  (starts && st > p->steps && st[-1].task == st->task &&
-                   !off_has_word(p, st->a, st->b, W_REFERENCE))); /* "draw a cat and draw a dog" */
+  bool maker = st->a > 0 && st->a + 1 < st->b && off_is(p, st->a - 1, W_JOINER) &&
+               s->inputs == BATON__T_TEXT && (s->outputs & (BATON__T_IMAGE | BATON__T_VIDEO));
+  bool another = maker && off_is(p, st->a, W_INDEFINITE) &&
+                 (off_is(p, st->a + 1, W_PICTURE) || off_is(p, st->a + 1, W_MOVING));
+  /* "draw a cat and draw a dog": right after the drawing, a phrase of it and something new ("a"),
+   * nothing named before ("the", "it": not "... and draw a hat on the cat") */
+  bool fresh = maker && st > p->steps && st[-1].task == st->task &&
+               off_has_word(p, st->a, st->b, W_INDEFINITE) &&
+               !off_has_word(p, st->a, st->b, W_DEFINITE) &&
+               !off_has_word(p, st->a, st->b, W_REFERENCE);
+  for (const phrase *ph = c->phrases; fresh && !another && ph < c->phrases + c->n_phrases; ph++)
+    another = off_phrase_at(p, ph, st->a, st->b) > 0;
+  bool cue = off_keyword_score(p, c, st->a, st->a + 1) > 0;
   return another || ((after || (st->a > 0 && off_is(p, st->a - 1, W_HARD_BREAK))) && cue);
 }
 
@@ -767,8 +771,8 @@ static unsigned format_named(const planner *p, const step *st, size_t i) {
 /* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file after
  * "into" or "to" and one it names before asks for the task turning the one type into the other (of
  * one type only if it says "convert" or "save": "convert a.wav to a.ogg"); the file after "to" is
- * its output. So does a format it names there ("turn notes.txt into an mp3": the executor reads
- * which). That task, or -1. */
+ * its output. So does a format it names there or after "as" ("turn notes.txt into an mp3", "save
+ * it as an mp3": the executor reads which). That task, or -1. */
 static int converting_task(planner *p, step *st) {
   static const struct {
     unsigned from, to;
@@ -795,9 +799,10 @@ static int converting_task(planner *p, step *st) {
   return -1;
 }
 
-/* "to 30 seconds", "to the first 30 seconds": the words before a length (at i) lead to it. */
-static bool length_after_to(const planner *p, size_t a, size_t i) {
-  while (i > a && (off_is(p, i, W_END_OF) || off_is(p, i, W_DETERMINER)))
+/* "to 30 seconds", or in a step naming no task "to the first 30 seconds" (not "summarize a.wav,
+ * limited to the first 2 minutes"): the words before a length (at i) lead to it. */
+static bool length_after_to(const planner *p, size_t a, size_t i, bool part) {
+  while (part && i > a && (off_is(p, i, W_END_OF) || off_is(p, i, W_DETERMINER)))
     i--;
   return off_is(p, i, W_DESTINATION) && off_is(p, i, W_TARGET_PREP);
 }
@@ -813,7 +818,7 @@ static bool cuts_to_length(const planner *p, const step *st, bool part) {
     span |= off_time_from(p, i, st->b);
   for (size_t i = st->a + 2; i < st->b; i++)
     if ((!span && off_is(p, i, W_TIME_UNIT) && isdigit((unsigned char)p->tok[i - 1].word[0]) &&
-         (length_after_to(p, st->a, i - 2) ||
+         (length_after_to(p, st->a, i - 2, part) ||
           (i + 1 < st->b && (off_is(p, i + 1, W_LASTING) || off_is(p, i + 1, W_RECORDING))))) ||
         (part && !off_is(p, st->a, W_WH) && off_time_from(p, i, st->b)))
       return off_own_types(p, st->a, st->b) == BATON__T_AUDIO;
