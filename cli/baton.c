@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,67 +15,23 @@
 
 #define PLAN_FILE_MAX (16u << 20)
 
-static const char usage_text[] =
-    "usage: baton <command> [options]\n"
-    "       baton               on a terminal: the chat REPL (same as baton chat)\n"
-    "\n"
-    "Commands:\n"
-    "  chat                    the REPL: multi-turn requests with live progress;\n"
-    "                          /help lists its commands. With stdin not a terminal:\n"
-    "                          one request per line, plain answers, for scripts\n"
-    "  run \"REQUEST\" [--offline] [--json] [--input PATH]...\n"
-    "                          plan the request, run every task, print the answer\n"
-    "  run --plan FILE [--json] run a task graph given as JSON (HuggingGPT format)\n"
-    "  plan \"REQUEST\" [--offline] [--json]\n"
-    "                          show the task graph and the model chosen for each task\n"
-    "  task TASK [--model ID] [--arg NAME=VALUE]... [--json]\n"
-    "                          run one task, e.g. baton task image-to-text --arg image=sign.png\n"
-    "  models list [--task T] [--limit N] [--json]\n"
-    "  models search TEXT [--task T] [--limit N] [--explain] [--json]\n"
-    "                          rank models; --explain shows the score parts and,\n"
-    "                          with --task, which model a plan would choose and why\n"
-    "  models show ID | remove ID | enable ID | disable ID\n"
-    "  models add ID --task T --endpoint E [--description D]   (or add '{json}')\n"
-    "  models import FILE [--format yaml|hugginggpt|hub]\n"
-    "  models export [--format yaml|jsonl] [--task T] [--output FILE]\n"
-    "  models sync --task T [--limit N]   from the Hub ($BATON_HUB_BASE_URL, HF_TOKEN)\n"
-    "  models sync --endpoint NAME        list a model server's models with suggested\n"
-    "                          tasks to declare (nothing is changed)\n"
-    "  endpoints [--json]      configured model servers: models, load, health, last error\n"
-    "  executors [--refresh] [--json]\n"
-    "                          executors built in, whether each is available and why\n"
-    "                          not, what each has installed; --refresh asks baton-worker\n"
-    "                          afresh instead of its answer kept in BATON_HOME\n"
-    "  workers [--json]        live queue workers: what they serve, tasks in flight, last seen\n"
-    "  runs list [--limit N] [--json]\n"
-    "  runs show ID [--json]   the stored runs (interrupted ones included)\n"
-    "  runs resume ID          run the unfinished tasks of a stored run\n"
-    "  runs replay ID          reproduce a stored run without calling any model\n"
-    "  mcp                     an MCP server on stdin/stdout for agents (see baton mcp --help)\n"
-    "\n"
-    "Options for every command:\n"
-    "  --config FILE           YAML config (default $BATON_CONFIG, then\n"
-    "                          $XDG_CONFIG_HOME/baton/config.yaml)\n"
-    "  -q, --quiet             no progress lines on stderr\n"
-    "  --local                 run in this process even when batond is running\n"
-    "  -h, --help              this text;  --version  the version\n"
-    "\n"
-    "Environment: BATON_HOME (data folder), BATON_CONFIG, BATON_LLM_BASE_URL,\n"
-    "BATON_LLM_MODEL, BATON_LLM_API_KEY, HF_TOKEN, BATON_HF_BASE_URL,\n"
-    "BATON_DEBUG_EXECUTORS. With no LLM configured baton plans offline.\n"
-    "run, plan and chat use the daemon (batond) when one answers on $BATON_SOCKET\n"
-    "(see batond --help), else run in-process; BATON_NO_DAEMON=1 is --local.\n"
-    "\n"
-    "Exit status: 0 success, 1 a task failed, 2 bad usage or bad input.\n";
-
-
 void cli_die_usage(const char *fmt, ...) {
+  char msg[1024];
   va_list ap;
   va_start(ap, fmt);
-  fputs("baton: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputs("\n(see baton --help)\n", stderr);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  fprintf(stderr, "baton: %s\n(see baton --help)\n", msg);
+  exit(EXIT_USAGE);
+}
+
+void cli_die_usage_as(const char *who, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "%s: %s\n", who, msg);
   exit(EXIT_USAGE);
 }
 
@@ -91,85 +48,6 @@ int cli_exit_code(baton_rc rc) {
     return EXIT_USAGE;
   default:
     return EXIT_TASK_FAILED;
-  }
-}
-
-static const char *need_value(int argc, char **argv, int *i) {
-  if (*i + 1 >= argc)
-    cli_die_usage("%s needs a value", argv[*i]);
-  return argv[++*i];
-}
-
-static void parse_args(int argc, char **argv, opts *o) {
-  memset(o, 0, sizeof *o);
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      if (o->cmd && !strcmp(o->cmd, "mcp"))
-        cmd_mcp_help();
-      else
-        fputs(usage_text, stdout);
-      exit(0);
-    } else if (!strcmp(a, "--version")) {
-      printf("baton %s\n", baton_version());
-      exit(0);
-    } else if (!strcmp(a, "--json")) {
-      o->json = 1;
-    } else if (!strcmp(a, "--local")) {
-      o->local = 1;
-    } else if (!strcmp(a, "--offline")) {
-      o->offline = 1;
-    } else if (!strcmp(a, "--refresh")) {
-      o->refresh = 1;
-    } else if (!strcmp(a, "--explain")) {
-      o->explain = 1;
-    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-      o->quiet = 1;
-    } else if (!strcmp(a, "--config")) {
-      o->config = need_value(argc, argv, &i);
-    } else if (!strcmp(a, "--plan")) {
-      o->plan_file = need_value(argc, argv, &i);
-    } else if (!strcmp(a, "--model")) {
-      o->model = need_value(argc, argv, &i);
-    } else if (!strcmp(a, "--format")) {
-      o->format = need_value(argc, argv, &i);
-    } else if (!strcmp(a, "--output") || !strcmp(a, "-o")) {
-      o->output = need_value(argc, argv, &i);
-    } else if (!strcmp(a, "--endpoint")) {
-      o->endpoint = need_value(argc, argv, &i);
-    } else if (!strcmp(a, "--description")) {
-      o->description = need_value(argc, argv, &i);
-    } else if (!strcmp(a, "--task")) {
-      o->task_filter = need_value(argc, argv, &i);
-    } else if (!strcmp(a, "--input")) {
-      if (o->n_inputs == MAX_INPUTS)
-        cli_die_usage("at most %d --input files", MAX_INPUTS);
-      o->inputs[o->n_inputs++] = need_value(argc, argv, &i);
-    } else if (!strcmp(a, "--arg")) {
-      if (o->n_args == MAX_ARGS)
-        cli_die_usage("at most %d --arg values", MAX_ARGS);
-      const char *v = need_value(argc, argv, &i);
-      if (!strchr(v, '=') || v[0] == '=')
-        cli_die_usage("--arg takes NAME=VALUE, not '%s'", v);
-      o->args[o->n_args++] = v;
-    } else if (!strcmp(a, "--limit")) {
-      const char *v = need_value(argc, argv, &i);
-      char *end;
-      long n = strtol(v, &end, 10);
-      if (*end || n < 1 || n > 1000000)
-        cli_die_usage("--limit takes a number from 1 to 1000000, not '%s'", v);
-      o->limit = (int)n;
-    } else if (a[0] == '-' && a[1]) {
-      cli_die_usage("unknown option '%s'", a);
-    } else if (!o->cmd) {
-      o->cmd = a;
-    } else if ((!strcmp(o->cmd, "models") || !strcmp(o->cmd, "runs")) && !o->sub) {
-      o->sub = a;
-    } else if (!o->positional) {
-      o->positional = a;
-    } else {
-      cli_die_usage("unexpected argument '%s' (quote the request as one argument)", a);
-    }
   }
 }
 
@@ -568,11 +446,11 @@ static int cmd_runs(const opts *o) {
 
 int main(int argc, char **argv) {
   opts o;
-  parse_args(argc, argv, &o);
+  cli_parse_args(argc, argv, &o);
   if (!o.cmd) {
     if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
       return cmd_chat(&o);
-    fputs(usage_text, stderr);
+    cli_usage(stderr);
     return EXIT_USAGE;
   }
   if (!strcmp(o.cmd, "chat"))
@@ -596,7 +474,7 @@ int main(int argc, char **argv) {
   if (!strcmp(o.cmd, "workers"))
     return cmd_workers(&o);
   if (!strcmp(o.cmd, "help")) {
-    fputs(usage_text, stdout);
+    cli_usage(stdout);
     return 0;
   }
   cli_die_usage("unknown command '%s'", o.cmd);

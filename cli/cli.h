@@ -4,6 +4,8 @@
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include "baton.h"
 
@@ -35,8 +37,18 @@ typedef struct opts {
   int local;                /* --local: never use the daemon */
 } opts;
 
-/* Prints "baton: <message>" and a hint to stderr, exits with status 2. */
+/* The command line into o (cleared first; o points into argv). Exits with
+ * status 2, saying why, on an option the command does not take, before
+ * anything runs; prints --help and --version and exits 0 (baton_usage.c). */
+void cli_parse_args(int argc, char **argv, opts *o);
+/* The --help text, from the table of commands and options. */
+void cli_usage(FILE *f);
+
+/* Prints "baton: <message>" with a hint to stderr, exits with status 2. */
 void cli_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Prints "<who>: <message>" to stderr, exits with status 2. */
+void cli_die_usage_as(const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
 /* The exit status for a library result code (INTERFACE.md). */
 int cli_exit_code(baton_rc rc);
 /* Opens the context or exits with the reason. */

@@ -143,6 +143,25 @@ int bt_run(const char *cmd, char **out) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+int bt_baton(const char *dir, const char *args, char **out, char **err) {
+  const char *bin = getenv("BATON_BIN_DIR");
+  char *tmp = bt_tmpdir(), *cmd = NULL;
+  char *err_path = join2(tmp, "stderr");
+  size_t n = strlen(args) + strlen(err_path) + (dir ? strlen(dir) : 1) + 1024;
+  cmd = malloc(n);
+  cr_assert_not_null(cmd);
+  snprintf(cmd, n, "cd '%s' && '%s/baton' </dev/null %s 2>'%s'", dir ? dir : ".",
+           bin && *bin ? bin : BATON_TEST_BINARY_DIR, args, err_path);
+  int st = bt_run(cmd, out);
+  if (err)
+    *err = bt_slurp(err_path, NULL);
+  free(cmd);
+  free(err_path);
+  bt_rmtree(tmp);
+  free(tmp);
+  return st;
+}
+
 bool bt_render_text_png(const char *text, const char *path) {
   if (access("/usr/bin/convert", X_OK) != 0)
     return false;

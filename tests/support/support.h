@@ -30,6 +30,11 @@ void bt_copy(const char *from, const char *to, unsigned mode);
 /* Runs a shell command, capturing stdout (malloc'd) when out is non-NULL.
  * Returns the exit status (or -1). */
 int bt_run(const char *cmd, char **out);
+/* Runs the `baton` command of this build (BATON_BIN_DIR, else the build
+ * folder) with the shell words args in folder dir (NULL: this one), stdin
+ * from /dev/null unless args redirect it; *out receives its stdout and *err
+ * its stderr (malloc'd; either may be NULL). Returns the exit status (or -1). */
+int bt_baton(const char *dir, const char *args, char **out, char **err);
 /* Renders `text` into a PNG at path with ImageMagick (black on white,
  * DejaVu Sans). Returns false when ImageMagick is missing. */
 bool bt_render_text_png(const char *text, const char *path);

@@ -1,0 +1,352 @@
+/* baton_usage.c — the commands and options of `baton` as one table: the --help text and what each command accepts. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baton.h"
+#include "cli.h"
+#include "core/banned.h"
+
+/* One line of the usage: a command (and subcommand), its operands and
+ * options, and what it does. The options a command accepts are the ones its
+ * lines name, besides the options for every command (below). */
+typedef struct usage_row {
+  const char *cmd;
+  const char *sub;  /* NULL: the command takes no subcommand */
+  const char *args; /* operands and options, as printed */
+  const char *what; /* NULL, or the text beside it; '\n' starts an indented line */
+} usage_row;
+
+static const usage_row rows[] = {
+    {"chat", NULL, "[--offline]",
+     "the REPL: multi-turn requests with live progress;\n/help lists its commands. With stdin "
+     "not a terminal:\none request per line, plain answers, for scripts"},
+    {"run", NULL, "\"REQUEST\" [--offline] [--json] [--input PATH]...",
+     "plan the request, run every task, print the answer"},
+    {"run", NULL, "--plan FILE [--json]", "run a task graph given as JSON (HuggingGPT format)"},
+    {"plan", NULL, "\"REQUEST\" [--offline] [--json] [--input PATH]...",
+     "show the task graph and the model chosen for each task"},
+    {"task", NULL, "TASK [--model ID] [--arg NAME=VALUE]... [--json]",
+     "run one task, e.g. baton task image-to-text --arg image=sign.png"},
+    {"models", "list", "[--task T] [--limit N] [--explain] [--json]",
+     "the registry; --explain adds each model's description"},
+    {"models", "search", "TEXT [--task T] [--limit N] [--explain] [--json]",
+     "rank models; --explain shows the score parts and,\nwith --task, which model a plan would "
+     "choose and why"},
+    {"models", "show", "ID [--json]", NULL},
+    {"models", "remove", "ID", NULL},
+    {"models", "enable", "ID", NULL},
+    {"models", "disable", "ID", NULL},
+    {"models", "add", "ID --task T --endpoint E [--description D]", "(or models add '{json}')"},
+    {"models", "import", "FILE [--format yaml|hugginggpt|hub] [--json]", NULL},
+    {"models", "export", "[--format yaml|jsonl] [--task T] [--output FILE]", NULL},
+    {"models", "sync", "--task T [--limit N] [--json]",
+     "from the Hub ($BATON_HUB_BASE_URL, HF_TOKEN)"},
+    {"models", "sync", "--endpoint NAME [--json]",
+     "list a model server's models with suggested\ntasks to declare (nothing is changed)"},
+    {"endpoints", NULL, "[--json]", "configured model servers: models, load, health, last error"},
+    {"executors", NULL, "[--refresh] [--json]",
+     "executors built in, whether each is available and why\nnot, what each has installed; "
+     "--refresh asks baton-worker\nafresh instead of its answer kept in BATON_HOME"},
+    {"workers", NULL, "[--json]",
+     "live queue workers: what they serve, tasks in flight, last seen"},
+    {"runs", "list", "[--limit N] [--json]", "the stored runs (interrupted ones included)"},
+    {"runs", "show", "ID [--json]", "one stored run: its tasks, their models, the answer"},
+    {"runs", "resume", "ID [--json]", "run the unfinished tasks of a stored run"},
+    {"runs", "replay", "ID [--json]", "reproduce a stored run without calling any model"},
+    {"mcp", NULL, "", "an MCP server on stdin/stdout for agents (see baton mcp --help)"},
+};
+
+#define N_ROWS (sizeof rows / sizeof *rows)
+
+/* What an option does with its value. */
+typedef enum opt_kind {
+  OPT_FLAG,  /* sets an int member to 1 */
+  OPT_TEXT,  /* sets a const char * member to its value */
+  OPT_INPUT, /* adds its value to inputs[] */
+  OPT_ARG,   /* adds its NAME=VALUE to args[] */
+  OPT_LIMIT, /* a number from 1 to 1000000 into limit */
+  OPT_HELP,
+  OPT_VERSION,
+} opt_kind;
+
+/* One option. Those with `what` are for every command, and --help lists
+ * them under that heading; the others belong to the commands naming them. */
+typedef struct option_spec {
+  const char *name, *alias;
+  opt_kind kind;
+  size_t at; /* OPT_FLAG, OPT_TEXT: the member of opts it sets */
+  const char *synopsis, *what;
+} option_spec;
+
+static const option_spec options[] = {
+    {"--config", NULL, OPT_TEXT, offsetof(opts, config), "--config FILE",
+     "YAML config (default $BATON_CONFIG, then\n$XDG_CONFIG_HOME/baton/config.yaml)"},
+    {"--quiet", "-q", OPT_FLAG, offsetof(opts, quiet), "-q, --quiet",
+     "no progress lines on stderr"},
+    {"--local", NULL, OPT_FLAG, offsetof(opts, local), "--local",
+     "run in this process even when batond is running"},
+    {"--help", "-h", OPT_HELP, 0, "-h, --help", "this text"},
+    {"--version", NULL, OPT_VERSION, 0, "--version", "the version"},
+    {"--json", NULL, OPT_FLAG, offsetof(opts, json), NULL, NULL},
+    {"--offline", NULL, OPT_FLAG, offsetof(opts, offline), NULL, NULL},
+    {"--refresh", NULL, OPT_FLAG, offsetof(opts, refresh), NULL, NULL},
+    {"--explain", NULL, OPT_FLAG, offsetof(opts, explain), NULL, NULL},
+    {"--plan", NULL, OPT_TEXT, offsetof(opts, plan_file), NULL, NULL},
+    {"--model", NULL, OPT_TEXT, offsetof(opts, model), NULL, NULL},
+    {"--format", NULL, OPT_TEXT, offsetof(opts, format), NULL, NULL},
+    {"--output", "-o", OPT_TEXT, offsetof(opts, output), NULL, NULL},
+    {"--endpoint", NULL, OPT_TEXT, offsetof(opts, endpoint), NULL, NULL},
+    {"--description", NULL, OPT_TEXT, offsetof(opts, description), NULL, NULL},
+    {"--task", NULL, OPT_TEXT, offsetof(opts, task_filter), NULL, NULL},
+    {"--input", NULL, OPT_INPUT, 0, NULL, NULL},
+    {"--arg", NULL, OPT_ARG, 0, NULL, NULL},
+    {"--limit", NULL, OPT_LIMIT, 0, NULL, NULL},
+};
+
+static const char usage_head[] =
+    "usage: baton <command> [options]\n"
+    "       baton               on a terminal: the chat REPL (same as baton chat)\n"
+    "\n"
+    "Commands:\n";
+
+static const char usage_tail[] =
+    "\n"
+    "Environment: BATON_HOME (data folder), BATON_CONFIG, BATON_LLM_BASE_URL,\n"
+    "BATON_LLM_MODEL, BATON_LLM_API_KEY, HF_TOKEN, BATON_HF_BASE_URL,\n"
+    "BATON_DEBUG_EXECUTORS. With no LLM configured baton plans offline.\n"
+    "run, plan and chat use the daemon (batond) when one answers on $BATON_SOCKET\n"
+    "(see batond --help), else run in-process; BATON_NO_DAEMON=1 is --local.\n"
+    "\n"
+    "Exit status: 0 success, 1 a task failed, 2 bad usage or bad input.\n";
+
+/* The column the text beside a synopsis starts at. */
+#define WHAT_COLUMN 26
+
+/* Prints "  synopsis", then `what` from WHAT_COLUMN on (on the next line
+ * when the synopsis reaches it), each further line of it indented alike. */
+static void print_entry(FILE *f, const char *synopsis, const char *what) {
+  int used = fprintf(f, "  %s", synopsis);
+  if (!what) {
+    fputc('\n', f);
+    return;
+  }
+  if (used >= WHAT_COLUMN - 1) {
+    fputc('\n', f);
+    used = 0;
+  }
+  for (const char *line = what; line;) {
+    const char *nl = strchr(line, '\n');
+    int len = nl ? (int)(nl - line) : (int)strlen(line);
+    fprintf(f, "%*s%.*s\n", WHAT_COLUMN - used, "", len, line);
+    used = 0;
+    line = nl ? nl + 1 : NULL;
+  }
+}
+
+void cli_usage(FILE *f) {
+  fputs(usage_head, f);
+  for (size_t i = 0; i < N_ROWS; i++) {
+    char synopsis[160];
+    snprintf(synopsis, sizeof synopsis, "%s%s%s%s%s", rows[i].cmd, rows[i].sub ? " " : "",
+             rows[i].sub ? rows[i].sub : "", rows[i].args[0] ? " " : "", rows[i].args);
+    print_entry(f, synopsis, rows[i].what);
+  }
+  fputs("\nOptions for every command:\n", f);
+  for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+    if (options[i].what)
+      print_entry(f, options[i].synopsis, options[i].what);
+  fputs(usage_tail, f);
+}
+
+/* ---- which command takes what ------------------------------------------------------ */
+
+static bool row_of(const usage_row *r, const char *cmd, const char *sub) {
+  return !strcmp(r->cmd, cmd) && (!r->sub || (sub && !strcmp(r->sub, sub)));
+}
+
+static bool has_subcommands(const char *cmd) {
+  for (size_t i = 0; i < N_ROWS; i++)
+    if (!strcmp(rows[i].cmd, cmd) && rows[i].sub)
+      return true;
+  return false;
+}
+
+/* Whether the table knows the command, and its subcommand when it has them. */
+static bool known(const char *cmd, const char *sub) {
+  for (size_t i = 0; i < N_ROWS; i++)
+    if (row_of(&rows[i], cmd, sub))
+      return true;
+  return false;
+}
+
+/* Whether the word-list " a b c" holds word. */
+static bool listed(const char *list, const char *word) {
+  size_t n = strlen(word);
+  for (const char *p = list; (p = strchr(p, ' ')) != NULL; p++)
+    if (!strncmp(p + 1, word, n) && (p[1 + n] == ' ' || !p[1 + n]))
+      return true;
+  return false;
+}
+
+/* The options the usage lines of cmd (sub) name, as " --a --b" in out. */
+static void options_of(const char *cmd, const char *sub, char *out, size_t cap) {
+  static const char delims[] = " []|.()";
+  size_t used = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < N_ROWS; i++) {
+    if (!row_of(&rows[i], cmd, sub))
+      continue;
+    for (const char *s = rows[i].args + strspn(rows[i].args, delims); *s;) {
+      size_t len = strcspn(s, delims);
+      char word[64];
+      snprintf(word, sizeof word, "%.*s", (int)len, s);
+      if (word[0] == '-' && !listed(out, word)) {
+        int n = snprintf(out + used, cap - used, " %s", word);
+        if (n > 0 && (size_t)n < cap - used)
+          used += (size_t)n;
+      }
+      s += len;
+      s += strspn(s, delims);
+    }
+  }
+}
+
+/* ---- parsing ------------------------------------------------------------------------- */
+
+/* An option as given: which, how it was spelt, its value. */
+typedef struct given {
+  const option_spec *spec;
+  const char *as, *value;
+} given;
+
+static const option_spec *option_named(const char *a) {
+  for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+    if (!strcmp(a, options[i].name) || (options[i].alias && !strcmp(a, options[i].alias)))
+      return &options[i];
+  return NULL;
+}
+
+/* The word-list " --a --b" as "--a, --b" in out. */
+static void commas(const char *list, char *out, size_t cap) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (const char *p = list; *p == ' ';) {
+    size_t len = strcspn(++p, " ");
+    int n = snprintf(out + used, cap - used, "%s%.*s", used ? ", " : "", (int)len, p);
+    if (n < 0 || (size_t)n >= cap - used)
+      break;
+    used += (size_t)n;
+    p += len;
+  }
+}
+
+/* Refuses, before anything runs, an option the command's usage does not
+ * name: unknown (the first of those, `unknown`) or another command's. */
+static void check_options(const opts *o, const given *g, size_t n, const char *unknown) {
+  const char *cmd = o->cmd ? o->cmd : "chat"; /* baton alone is the REPL */
+  if (!known(cmd, o->sub))
+    return; /* the command or subcommand itself is refused, with the right reason */
+  char takes[256];
+  options_of(cmd, o->sub, takes, sizeof takes);
+  for (size_t i = 0; i < n && !unknown; i++)
+    if (!g[i].spec->what && !listed(takes, g[i].spec->name))
+      unknown = g[i].as;
+  if (!unknown)
+    return;
+  char who[64], list[300];
+  snprintf(who, sizeof who, "baton%s%s%s%s", o->cmd ? " " : "", o->cmd ? o->cmd : "",
+           o->sub ? " " : "", o->sub ? o->sub : "");
+  commas(takes, list, sizeof list);
+  cli_die_usage_as(who, "unknown option '%s' (%s takes %s; see baton --help)", unknown, who,
+                   list[0] ? list : "only the options for every command");
+}
+
+static const char *need_value(int argc, char **argv, int *i) {
+  if (*i + 1 >= argc)
+    cli_die_usage("%s needs a value", argv[*i]);
+  return argv[++*i];
+}
+
+/* Sets what the option given asks for in o. */
+static void apply(opts *o, const given *g) {
+  const char *v = g->value;
+  switch (g->spec->kind) {
+  case OPT_FLAG:
+    *(int *)((char *)o + g->spec->at) = 1;
+    break;
+  case OPT_TEXT:
+    *(const char **)((char *)o + g->spec->at) = v;
+    break;
+  case OPT_INPUT:
+    if (o->n_inputs == MAX_INPUTS)
+      cli_die_usage("at most %d --input files", MAX_INPUTS);
+    o->inputs[o->n_inputs++] = v;
+    break;
+  case OPT_ARG:
+    if (o->n_args == MAX_ARGS)
+      cli_die_usage("at most %d --arg values", MAX_ARGS);
+    if (!strchr(v, '=') || v[0] == '=')
+      cli_die_usage("--arg takes NAME=VALUE, not '%s'", v);
+    o->args[o->n_args++] = v;
+    break;
+  case OPT_LIMIT: {
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || n < 1 || n > 1000000)
+      cli_die_usage("--limit takes a number from 1 to 1000000, not '%s'", v);
+    o->limit = (int)n;
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+/* A word that is no option: the command, its subcommand, or its operand. */
+static void add_word(opts *o, const char *a, bool refusing) {
+  if (!o->cmd)
+    o->cmd = a;
+  else if (has_subcommands(o->cmd) && !o->sub)
+    o->sub = a;
+  else if (!o->positional)
+    o->positional = a;
+  else if (!refusing) /* after an unknown option: perhaps its value */
+    cli_die_usage("unexpected argument '%s' (quote the request as one argument)", a);
+}
+
+void cli_parse_args(int argc, char **argv, opts *o) {
+  memset(o, 0, sizeof *o);
+  given *g = calloc((size_t)argc, sizeof *g);
+  if (!g)
+    cli_die_usage("out of memory");
+  size_t n = 0;
+  const char *unknown = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const option_spec *spec = a[0] == '-' && a[1] ? option_named(a) : NULL;
+    if (spec && spec->kind == OPT_HELP) {
+      if (o->cmd && !strcmp(o->cmd, "mcp"))
+        cmd_mcp_help();
+      else
+        cli_usage(stdout);
+      exit(0);
+    } else if (spec && spec->kind == OPT_VERSION) {
+      printf("baton %s\n", baton_version());
+      exit(0);
+    } else if (spec) {
+      bool valued = spec->kind != OPT_FLAG;
+      g[n++] = (given){spec, a, valued ? need_value(argc, argv, &i) : NULL};
+    } else if (a[0] == '-' && a[1]) {
+      unknown = unknown ? unknown : a;
+    } else {
+      add_word(o, a, unknown != NULL);
+    }
+  }
+  check_options(o, g, n, unknown);
+  for (size_t i = 0; i < n; i++)
+    apply(o, &g[i]);
+  free(g);
+}
