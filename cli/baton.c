@@ -15,13 +15,33 @@
 
 #define PLAN_FILE_MAX (16u << 20)
 
+static bool json_errors;
+
+void cli_json_errors(void) { json_errors = true; }
+
+void cli_report(const char *who, const char *msg) {
+  fprintf(stderr, "%s: %s\n", who, msg);
+  if (!json_errors)
+    return;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "status", "failed");
+  cJSON_AddStringToObject(o, "error", msg);
+  char *text = cJSON_Print(o);
+  if (text)
+    puts(text);
+  fflush(stdout);
+  cJSON_free(text);
+  cJSON_Delete(o);
+}
+
 void cli_die_usage(const char *fmt, ...) {
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "baton: %s\n(see baton --help)\n", msg);
+  cli_report("baton", msg);
+  fputs("(see baton --help)\n", stderr);
   exit(EXIT_USAGE);
 }
 
@@ -31,7 +51,7 @@ void cli_die_usage_as(const char *who, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "%s: %s\n", who, msg);
+  cli_report(who, msg);
   exit(EXIT_USAGE);
 }
 
@@ -55,7 +75,7 @@ baton *cli_open(const opts *o) {
   baton *ctx = NULL;
   baton_rc rc = baton_open(o->config, &ctx);
   if (rc != BATON_OK) {
-    fprintf(stderr, "baton: %s\n", ctx ? baton_errmsg(ctx) : baton_strerror(rc));
+    cli_report("baton", ctx ? baton_errmsg(ctx) : baton_strerror(rc));
     baton_close(ctx);
     exit(rc == BATON_CONFIG ? EXIT_USAGE : EXIT_TASK_FAILED);
   }
@@ -69,7 +89,7 @@ void cli_note_readonly(baton *ctx) {
 }
 
 int cli_fail(baton *ctx, baton_rc rc) {
-  fprintf(stderr, "baton: %s\n", baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
+  cli_report("baton", baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
   baton_close(ctx);
   return cli_exit_code(rc);
 }
@@ -144,15 +164,13 @@ static void on_event(void *ud, const baton_event *ev) {
 
 static char *read_plan_file(const char *path) {
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "baton: cannot open the plan %s: %s\n", path, strerror(errno));
-    exit(EXIT_USAGE);
-  }
+  if (!f)
+    cli_die_usage_as("baton", "cannot open the plan %s: %s", path, strerror(errno));
   size_t cap = 4096, n = 0;
   char *buf = malloc(cap);
   for (;;) {
     if (!buf) {
-      fputs("baton: out of memory\n", stderr);
+      cli_report("baton", "out of memory");
       exit(EXIT_TASK_FAILED);
     }
     size_t r = fread(buf + n, 1, cap - n - 1, f);
@@ -160,10 +178,8 @@ static char *read_plan_file(const char *path) {
     if (r == 0)
       break;
     if (n + 1 == cap) {
-      if (cap >= PLAN_FILE_MAX) {
-        fprintf(stderr, "baton: the plan %s is larger than %u bytes\n", path, PLAN_FILE_MAX);
-        exit(EXIT_USAGE);
-      }
+      if (cap >= PLAN_FILE_MAX)
+        cli_die_usage_as("baton", "the plan %s is larger than %u bytes", path, PLAN_FILE_MAX);
       cap *= 2;
       buf = realloc(buf, cap);
     }

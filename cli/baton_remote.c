@@ -32,8 +32,7 @@ static baton_request request_of(const opts *o, const char *plan) {
 
 /* Says why a daemon call failed; returns the exit status. */
 static int remote_failed(baton_rc rc) {
-  fprintf(stderr, "baton: %s\n", rc == BATON_IO ? "the daemon closed the connection"
-                                                : baton_errmsg(NULL));
+  cli_report("baton", rc == BATON_IO ? "the daemon closed the connection" : baton_errmsg(NULL));
   return cli_exit_code(rc);
 }
 

@@ -119,6 +119,7 @@ static const char usage_tail[] =
     "BATON_DEBUG_EXECUTORS. With no LLM configured baton plans offline.\n"
     "run, plan and chat use the daemon (batond) when one answers on $BATON_SOCKET\n"
     "(see batond --help), else run in-process; BATON_NO_DAEMON=1 is --local.\n"
+    "With --json, a command that fails prints {\"status\": \"failed\", \"error\": REASON}.\n"
     "\n"
     "Exit status: 0 success, 1 a task failed, 2 bad usage or bad input.\n";
 
@@ -251,6 +252,9 @@ static void check_options(const opts *o, const given *g, size_t n, const char *u
     return; /* the command or subcommand itself is refused, with the right reason */
   char takes[256];
   options_of(cmd, o->sub, takes, sizeof takes);
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(g[i].spec->name, "--json") && listed(takes, "--json"))
+      cli_json_errors();
   for (size_t i = 0; i < n && !unknown; i++)
     if (!g[i].spec->what && !listed(takes, g[i].spec->name))
       unknown = g[i].as;

@@ -44,9 +44,15 @@ void cli_parse_args(int argc, char **argv, opts *o);
 /* The --help text, from the table of commands and options. */
 void cli_usage(FILE *f);
 
-/* Prints "baton: <message>" with a hint to stderr, exits with status 2. */
+/* From now on an error reported also goes to stdout as one JSON object,
+ * {"status": "failed", "error": REASON} (the command was given --json). */
+void cli_json_errors(void);
+/* Reports an error: "<who>: <msg>" on stderr, and the JSON object on
+ * stdout after cli_json_errors(). */
+void cli_report(const char *who, const char *msg);
+/* Reports "baton: <message>" with a hint to stderr, exits with status 2. */
 void cli_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-/* Prints "<who>: <message>" to stderr, exits with status 2. */
+/* Reports "<who>: <message>", exits with status 2. */
 void cli_die_usage_as(const char *who, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* The exit status for a library result code (INTERFACE.md). */
