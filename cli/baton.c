@@ -372,6 +372,26 @@ double cli_jnum(const cJSON *o, const char *k) {
   return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
 }
 
+/* The width of the task column of `baton executors`. */
+#define TASKS_WIDTH 32
+
+/* Puts the tasks from *next on that fit in TASKS_WIDTH columns into out
+ * ("a,b,", the comma when more follow; a longer name alone), and moves
+ * *next past them. */
+static void tasks_line(const cJSON **next, char *out, size_t cap) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (const cJSON *t = *next; t; t = t->next, *next = t) {
+    if (!cJSON_IsString(t))
+      continue;
+    size_t len = strlen(t->valuestring) + (t->next ? 1 : 0);
+    if (used && used + len > TASKS_WIDTH)
+      return;
+    int n = snprintf(out + used, cap - used, "%s%s", t->valuestring, t->next ? "," : "");
+    used = n < 0 || (size_t)n >= cap - used ? cap - 1 : used + (size_t)n;
+  }
+}
+
 static int cmd_executors(const opts *o) {
   baton *ctx = cli_open(o);
   char *json = NULL;
@@ -387,13 +407,19 @@ static int cmd_executors(const opts *o) {
     const cJSON *e;
     cJSON_ArrayForEach(e, arr) {
       char list[256];
-      cli_join(cJSON_GetObjectItemCaseSensitive(e, "tasks"), ",", list, sizeof list);
+      const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(e, "tasks");
+      const cJSON *next = cJSON_IsArray(tasks) ? tasks->child : NULL;
+      tasks_line(&next, list, sizeof list);
       int avail = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "available"));
       const char *details = cli_jstr(e, "details");
-      printf("%-14s %-32s %-16s %s%s%s%s%s%s\n", cli_jstr(e, "name"), list,
+      printf("%-14s %-*s %-16s %s%s%s%s%s%s\n", cli_jstr(e, "name"), TASKS_WIDTH, list,
              cli_jstr(e, "isolation"), avail ? "available" : "unavailable", avail ? "" : ": ",
              avail ? "" : cli_jstr(e, "reason"), details[0] ? " (" : "", details,
              details[0] ? ")" : "");
+      while (next) { /* the rest of the tasks, wrapped under the first line's */
+        tasks_line(&next, list, sizeof list);
+        printf("%-14s %s\n", "", list);
+      }
     }
     cJSON_Delete(arr);
   }
@@ -403,12 +429,14 @@ static int cmd_executors(const opts *o) {
 }
 
 static int cmd_runs(const opts *o) {
+  char subs[128];
+  cli_subcommands("runs", subs, sizeof subs);
   if (!o->sub)
-    cli_die_usage("runs needs a subcommand: list or show ID");
+    cli_die_usage("runs needs a subcommand: %s", subs);
   int show = !strcmp(o->sub, "show");
   int resume = !strcmp(o->sub, "resume"), replay = !strcmp(o->sub, "replay");
   if (!show && !resume && !replay && strcmp(o->sub, "list") != 0)
-    cli_die_usage("unknown runs subcommand '%s' (list, show, resume, replay)", o->sub);
+    cli_die_usage("unknown runs subcommand '%s' (%s)", o->sub, subs);
   if ((show || resume || replay) && !o->positional)
     cli_die_usage("runs %s needs a run id (see baton runs list)", o->sub);
   baton *ctx = cli_open(o);

@@ -346,10 +346,15 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
   if (*summary && summary[strlen(summary) - 1] != '\n')
     putchar('\n');
   cJSON *a = answer_message(summary, res), *f;
-  const cJSON *files = cJSON_GetObjectItemCaseSensitive(a, "files");
-  if (files)
-    puts("files:");
-  cJSON_ArrayForEach(f, files) printf("  %s\n", f->valuestring);
+  bool listed = false; /* the files the answer does not name already, once */
+  cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(a, "files")) {
+    if (strstr(summary, f->valuestring))
+      continue;
+    if (!listed)
+      puts("files:");
+    listed = true;
+    printf("  %s\n", f->valuestring);
+  }
   const char *status = cli_jstr(res, "status");
   if (strcmp(status, "done") != 0)
     printf("(run %s %s)\n", cli_jstr(res, "run_id"), status);

@@ -7,9 +7,6 @@
 #include "cli.h"
 #include "core/banned.h"
 
-static const char subcommands[] =
-    "list, search, show, add, remove, enable, disable, import, export, sync";
-
 static void print_desc(const char *d) {
   printf("    %.160s%s\n", d, strlen(d) > 160 ? "…" : "");
 }
@@ -211,6 +208,8 @@ static int set_enabled(const opts *o, baton *ctx, bool on) {
 }
 
 int cmd_models(const opts *o) {
+  char subcommands[160];
+  cli_subcommands("models", subcommands, sizeof subcommands);
   if (!o->sub)
     cli_die_usage("models needs a subcommand: %s", subcommands);
   const char *s = o->sub;

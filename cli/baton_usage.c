@@ -215,6 +215,20 @@ static void options_of(const char *cmd, const char *sub, char *out, size_t cap) 
   }
 }
 
+void cli_subcommands(const char *cmd, char *out, size_t cap) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < N_ROWS; i++) {
+    if (strcmp(rows[i].cmd, cmd) != 0 || !rows[i].sub ||
+        (i > 0 && rows[i - 1].sub && !strcmp(rows[i - 1].sub, rows[i].sub)))
+      continue;
+    int n = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", rows[i].sub);
+    if (n < 0 || (size_t)n >= cap - used)
+      break;
+    used += (size_t)n;
+  }
+}
+
 /* ---- parsing ------------------------------------------------------------------------- */
 
 /* An option as given: which, how it was spelt, its value. */

@@ -43,6 +43,8 @@ typedef struct opts {
 void cli_parse_args(int argc, char **argv, opts *o);
 /* The --help text, from the table of commands and options. */
 void cli_usage(FILE *f);
+/* The subcommands cmd takes ("list, show, ..."; "" when none) into out. */
+void cli_subcommands(const char *cmd, char *out, size_t cap);
 
 /* From now on an error reported also goes to stdout as one JSON object,
  * {"status": "failed", "error": REASON} (the command was given --json). */

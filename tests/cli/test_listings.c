@@ -1,0 +1,87 @@
+/* test_listings.c — what `baton chat`, `baton runs` and `baton executors` list: each file once, every subcommand, whole task names. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support/support.h"
+
+static char *home;
+
+static void setup(void) {
+  home = bt_offline_home();
+  char p[600];
+  snprintf(p, sizeof p, "%s/nowhere/b.sock", home);
+  setenv("BATON_SOCKET", p, 1); /* no daemon answers */
+  unsetenv("BATON_CONFIG");
+}
+
+static void teardown(void) {
+  bt_rmtree(home);
+  free(home);
+}
+
+TestSuite(cli_listings, .init = setup, .fini = teardown, .timeout = 120);
+
+static int count(const char *hay, const char *needle) {
+  int n = 0;
+  for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+    n++;
+  return n;
+}
+
+Test(cli_listings, chat_lists_each_file_produced_once) {
+  char args[600], *out = NULL;
+  snprintf(args, sizeof args, "chat < '%s/ask.txt'", home);
+  char ask[600];
+  snprintf(ask, sizeof ask, "%s/ask.txt", home);
+  bt_write(ask, "read \"hello there\" aloud\n");
+  cr_assert_eq(bt_baton(home, args, &out, NULL), 0);
+  const char *wav = strstr(out, ".wav");
+  cr_assert(wav, "no recording: %s", out);
+  const char *start = wav;
+  while (start > out && start[-1] != ' ')
+    start--;
+  char line[600];
+  snprintf(line, sizeof line, "  %.*s\n", (int)(wav + 4 - start), start);
+  cr_expect_eq(count(out, line), 1, "the file listed %d times: %s", count(out, line), out);
+  free(out);
+}
+
+Test(cli_listings, runs_without_a_subcommand_names_them_all) {
+  char *err = NULL;
+  cr_expect_eq(bt_baton(home, "runs", NULL, &err), 2);
+  for (const char *const *s = (const char *const[]){"list", "show", "resume", "replay", NULL}; *s;
+       s++)
+    cr_expect(strstr(err, *s), "no '%s' in: %s", *s, err);
+  free(err);
+}
+
+/* Whether text holds word whole: between start/spaces/commas/newlines. */
+static bool whole_word(const char *text, const char *word) {
+  size_t n = strlen(word);
+  for (const char *p = text; (p = strstr(p, word)) != NULL; p++) {
+    bool before = p == text || strchr(" ,\n", p[-1]);
+    if (before && p[n] && strchr(" ,\n", p[n]))
+      return true;
+  }
+  return false;
+}
+
+Test(cli_listings, executors_wraps_the_tasks_instead_of_cutting_them) {
+  char *json = NULL, *text = NULL;
+  cr_assert_eq(bt_baton(home, "executors --json", &json, NULL), 0);
+  cr_assert_eq(bt_baton(home, "executors", &text, NULL), 0);
+  cJSON *arr = cJSON_Parse(json);
+  cr_assert(cJSON_GetArraySize(arr) > 0, "%s", json);
+  const cJSON *e, *t;
+  cJSON_ArrayForEach(e, arr) {
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(e, "tasks"))
+      cr_expect(whole_word(text, t->valuestring), "%s not listed whole: %s", t->valuestring,
+                text);
+  }
+  cJSON_Delete(arr);
+  free(json);
+  free(text);
+}
