@@ -302,6 +302,64 @@ static int cmd_plan(const opts *o) {
 
 /* ---- task ------------------------------------------------------------ */
 
+/* Whether the JSON array arr holds the string s. */
+static bool holds(const cJSON *arr, const char *s) {
+  const cJSON *v;
+  cJSON_ArrayForEach(v, arr) if (cJSON_IsString(v) && !strcmp(v->valuestring, s)) return true;
+  return false;
+}
+
+/* Adds s to the JSON array arr unless it holds it. */
+static void add_once(cJSON *arr, const char *s) {
+  if (!holds(arr, s))
+    cJSON_AddItemToArray(arr, cJSON_CreateString(s));
+}
+
+/* Checks the --arg names against the task's inputs and parameters before it
+ * runs: refuses (status 2) arguments of which none is one the task takes, or
+ * a name it does not know in place of its input (a misspelling); notes other
+ * names it does not know (they go to the model as given). Closes ctx when
+ * it refuses. */
+static void check_task_args(baton *ctx, const opts *o) {
+  char *json = NULL;
+  if (baton_tasks_json(ctx, &json) != BATON_OK)
+    return; /* running it says what is wrong */
+  cJSON *all = cJSON_Parse(json), *takes = cJSON_CreateArray(), *unknown = cJSON_CreateArray();
+  baton_free(json);
+  const cJSON *t = NULL, *v;
+  cJSON_ArrayForEach(v, all) if (!strcmp(cli_jstr(v, "name"), o->positional)) t = v;
+  const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(t, "inputs");
+  cJSON_ArrayForEach(v, inputs) add_once(takes, v->valuestring);
+  cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(t, "params")) add_once(takes,
+                                                                               v->valuestring);
+  bool input = false, any = false;
+  for (size_t i = 0; i < o->n_args; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(o->args[i], "="), o->args[i]);
+    input |= holds(inputs, name);
+    any |= holds(takes, name);
+    if (!holds(takes, name))
+      add_once(unknown, name);
+  }
+  char names[512], given[512], who[160];
+  cli_join(takes, ", ", names, sizeof names);
+  cli_join(unknown, "', '", given, sizeof given);
+  bool refuse = t && names[0] && (!any || (given[0] && !input));
+  cJSON_Delete(all);
+  cJSON_Delete(takes);
+  cJSON_Delete(unknown);
+  snprintf(who, sizeof who, "baton task %s", o->positional);
+  if (refuse) {
+    baton_close(ctx);
+    cli_die_usage_as(who, "%s%s%s; %s takes %s (--arg NAME=VALUE)",
+                     given[0] ? "unknown argument '" : "no argument given", given,
+                     given[0] ? "'" : "", o->positional, names);
+  }
+  if (t && given[0] && !o->quiet)
+    fprintf(stderr, "%s: note: %s does not know the argument '%s' (it takes %s); the model gets "
+                    "it as given\n", who, o->positional, given, names);
+}
+
 static int cmd_task(const opts *o) {
   if (!o->positional)
     cli_die_usage("task needs a task name, e.g. baton task image-to-text --arg image=sign.png");
@@ -320,6 +378,7 @@ static int cmd_task(const opts *o) {
   char *aj = cJSON_PrintUnformatted(args);
   cJSON_Delete(args);
   baton *ctx = cli_open(o);
+  check_task_args(ctx, o);
   char *json = NULL;
   baton_rc rc = baton_task(ctx, o->positional, aj, o->model, NULL, &json);
   cJSON_free(aj);

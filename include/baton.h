@@ -356,7 +356,9 @@ BATON_API baton_rc baton_executors_json(baton *ctx, char **json_out);
 BATON_API baton_rc baton_executors_refresh(baton *ctx);
 
 /* The task kinds the registry knows, as a JSON array of {name, description,
- * inputs: [types], outputs: [types], model, available}: model is the id the
+ * inputs: [types], outputs: [types], params: [names], model, available}:
+ * params are the plain arguments the task takes besides its inputs (an input
+ * is passed as the argument named by its type), model is the id the
  * registry would choose now for a step with no text (null when no model of
  * the task can run here), available says whether one can. Types are
  * "text", "image", "audio", "video", "json". Free *json_out with

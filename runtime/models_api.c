@@ -155,6 +155,14 @@ static cJSON *task_entry(baton *ctx, const baton__taskspec *t) {
   cJSON_AddStringToObject(o, "description", t->description ? t->description : "");
   cJSON_AddItemToObject(o, "inputs", type_names(t->inputs));
   cJSON_AddItemToObject(o, "outputs", type_names(t->outputs));
+  cJSON *params = cJSON_AddArrayToObject(o, "params");
+  for (const char *p = t->params ? t->params : ""; *p;) {
+    size_t len = strcspn(p, ",");
+    char name[64];
+    baton__fmt(name, sizeof name, "%.*s", (int)len, p);
+    cJSON_AddItemToArray(params, cJSON_CreateString(name));
+    p += len + (p[len] == ',');
+  }
   baton__model m;
   size_t found = 0;
   char err[256] = "";

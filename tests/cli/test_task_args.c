@@ -1,0 +1,53 @@
+/* test_task_args.c — `baton task` refuses a missing or misspelt argument as bad usage, naming the arguments the task takes. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support/support.h"
+
+static char *home;
+
+static void setup(void) {
+  home = bt_offline_home();
+  char p[600];
+  snprintf(p, sizeof p, "%s/nowhere/b.sock", home);
+  setenv("BATON_SOCKET", p, 1); /* no daemon answers */
+  unsetenv("BATON_CONFIG");
+}
+
+static void teardown(void) {
+  bt_rmtree(home);
+  free(home);
+}
+
+TestSuite(cli_task_args, .init = setup, .fini = teardown, .timeout = 120);
+
+Test(cli_task_args, a_misspelt_argument_is_bad_usage_naming_it_and_the_right_ones) {
+  char *out = NULL, *err = NULL;
+  int st = bt_baton(home, "task debug-echo --arg txt=hello", &out, &err);
+  cr_expect_eq(st, 2, "exit %d: %s", st, err);
+  cr_expect(strstr(err, "baton task debug-echo: unknown argument 'txt'"), "%s", err);
+  cr_expect(strstr(err, "debug-echo takes text"), "%s", err);
+  cr_expect_eq(out[0], '\0', "it ran: %s", out);
+  free(out);
+  free(err);
+}
+
+Test(cli_task_args, no_argument_at_all_is_bad_usage_naming_the_ones_it_takes) {
+  char *err = NULL;
+  int st = bt_baton(home, "task debug-echo", NULL, &err);
+  cr_expect_eq(st, 2, "exit %d: %s", st, err);
+  cr_expect(strstr(err, "no argument given; debug-echo takes text"), "%s", err);
+  free(err);
+}
+
+Test(cli_task_args, a_name_the_task_does_not_know_beside_its_input_is_noted_and_runs) {
+  char *out = NULL, *err = NULL;
+  int st = bt_baton(home, "task debug-echo --arg text=hello --arg max_length=20", &out, &err);
+  cr_expect_eq(st, 0, "exit %d: %s", st, err);
+  cr_expect(strstr(out, "hello"), "%s", out);
+  cr_expect(strstr(err, "does not know the argument 'max_length' (it takes text"), "%s", err);
+  free(out);
+  free(err);
+}
