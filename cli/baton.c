@@ -274,7 +274,8 @@ static int cmd_plan(const opts *o) {
       const cJSON *model = cJSON_GetObjectItemCaseSensitive(t, "model");
       const cJSON *deps = cJSON_GetObjectItemCaseSensitive(t, "dep");
       const cJSON *args = cJSON_GetObjectItemCaseSensitive(t, "args");
-      printf("task %d: %s\n", id ? id->valueint : -1, cJSON_IsString(task) ? task->valuestring : "?");
+      printf("task %d: %s\n", id ? id->valueint : -1,
+             cJSON_IsString(task) ? task->valuestring : "?");
       printf("  model: %s\n", cJSON_IsString(model) ? model->valuestring : "(none available)");
       const cJSON *why = cJSON_GetObjectItemCaseSensitive(
           cJSON_GetObjectItemCaseSensitive(t, "choice"), "reason");
