@@ -104,6 +104,28 @@ static int scan_answer(planner *p, const cJSON *m, int turn, size_t first) {
 
 static const char *target_named(const planner *p, const char *text, size_t *n);
 
+/* "In one sentence please" after "summarize a.txt": the user message `at` (its n stems `words`)
+ * says more of the last request (a preposition first, no file, no task's one-word cue): that
+ * request with its words, malloc'd; else NULL. Then "save it as s.txt" saves what both asked. */
+static char *asked_with(const planner *p, const char *at, char (*words)[OFF_MAX_WORD], size_t n) {
+  bool more = p->asked && n > 1 && off_words_has(&p->lx->cls[W_PREPOSITION], words[0], true);
+  for (const taskcue *c = p->cues; more && c < p->cues + p->n_cues; c++)
+    for (size_t k = 0; more && k < c->n_phrases; k++)
+      for (size_t w = 0; more && c->phrases[k].n == 1 && w < n; w++)
+        more = strcmp(c->phrases[k].stems[0], words[w]) != 0;
+  size_t len, end = more ? strlen(p->asked) : 0;
+  for (const char *w, *s = at; more && (w = baton__conversation_word(&s, &len));)
+    more = !off_file_type(w, len);
+  if (!more)
+    return NULL;
+  while (end > 0 && strchr(" \t\r\n.!?", p->asked[end - 1]))
+    end--;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb, "%.*s %s", (int)end, p->asked, at);
+  return baton__sb_detach(&sb);
+}
+
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
 static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
@@ -114,10 +136,11 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   while (i < n && !off_words_has(&p->lx->cls[W_AGAIN], words[i], true))
     i++;
   bool ask = user && (n >= 12 || i >= n);
+  char *more = ask && n < 12 ? asked_with(p, at, words, n) : NULL;
   if (ask) /* kept for off_asked_again(); a repeat asked what the message before it asked */
     free(p->asked);
   p->again_turn = user ? (ask ? 0 : turn) : p->again_turn;
-  int rc = ask && !(p->asked = baton__strdup(at)) ? -1 : 0;
+  int rc = ask && !(p->asked = more ? more : baton__strdup(at)) ? -1 : 0;
   size_t len;
   if (rc == 0 && ask && target_named(p, at, &len)) /* "translate a.txt into Spanish" */
     free(p->asked_into), rc = (p->asked_into = baton__strdup(at)) ? 0 : -1;
