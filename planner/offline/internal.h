@@ -172,6 +172,7 @@ typedef struct {
   bool marks[OFF_MAX_TASKS]; /* task k shows what it finds on its picture ("... and blur them") */
   size_t by_a[OFF_MAX_TASKS], by_b[OFF_MAX_TASKS]; /* the words of the step task k was for */
   char left_out[384]; /* the first step left out (it could get no input): its words, why; or "" */
+  char unsaved[256]; /* the first name to save as that is no plain file name, or "" */
   const off_lexicon *lx;
   baton__graph *g;
   char *err;

@@ -1022,9 +1022,13 @@ static int name_output(planner *p, const step *st, size_t first) {
   bool each = nf > 1 && same == nf; /* else the first file names the last task */
   for (size_t j = 0, f = 0; j < n; j++) {
     resource *r = &p->res[files[each ? f : 0]];
-    if ((each ? p->made[makers[j]] != p->made[makers[n - 1]] : j + 1 < n) || r->claimed ||
-        !baton__save_as_ok(r->value))
+    if ((each ? p->made[makers[j]] != p->made[makers[n - 1]] : j + 1 < n) || r->claimed)
       continue;
+    if (!baton__save_as_ok(r->value)) { /* "save it as ../a.txt", "to /tmp/a.txt": say so */
+      if (!p->unsaved[0])
+        baton__fmt(p->unsaved, sizeof p->unsaved, "%.200s", r->value);
+      continue;
+    }
     f++, r->claimed = r->used = true;
     if (baton__task_add_arg(&p->g->tasks[makers[j]], BATON__ARG_SAVE_AS, r->value, -1) != 0)
       return baton__fmt(p->err, p->errlen, OFF_OOM), -1;

@@ -56,6 +56,10 @@ static int run_passes(planner *p, const baton__offline_req *r) {
   size_t n = r->note && r->notelen ? strlen(r->note) : 0; /* whole or not at all: */
   if (r->note && p->left_out[0] && n + strlen(p->left_out) + 12 < r->notelen) /* "..., and" */
     baton__fmt(r->note + n, r->notelen - n, "%sleft out %s", n ? "; " : "", p->left_out);
+  n = r->note && r->notelen ? strlen(r->note) : 0;
+  if (r->note && p->unsaved[0] && n + strlen(p->unsaved) + 96 < r->notelen)
+    baton__fmt(r->note + n, r->notelen - n, "%snot saved as '%s': outputs are saved under a plain "
+               "file name, in the run's folder", n ? "; " : "", p->unsaved);
   return 0;
 }
 

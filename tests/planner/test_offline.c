@@ -178,6 +178,23 @@ Test(planner_offline, a_step_left_out_for_want_of_a_file_is_named_in_the_note) {
   free(got);
 }
 
+Test(planner_offline, a_name_to_save_as_that_is_no_plain_file_name_is_named_in_the_note) {
+  /* the task runs; its output keeps the run's own name, and the note says why */
+  char err[512] = "", note[256] = "";
+  const char *paths[] = {"../evil.txt", "/tmp/out.txt", "out/sum.txt"};
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+    char req[128], want[160];
+    snprintf(req, sizeof req, "summarize notes.txt and save it as %s", paths[i]);
+    char *got = plan_case(req, NULL, NULL, NULL, note, err, sizeof err);
+    cr_assert_str_eq(got, "summarization(text=notes.txt,instruction=summarize notes.txt)", "%s",
+                     got ? got : err);
+    snprintf(want, sizeof want, "not saved as '%s': outputs are saved under a plain file name, in "
+                                "the run's folder", paths[i]);
+    cr_expect_str_eq(note, want);
+    free(got);
+  }
+}
+
 Test(planner_offline, a_translation_into_a_language_it_does_not_know_is_refused) {
   baton__graph g;
   char err[512] = "";
