@@ -10,12 +10,8 @@
 static char *home, *dir;
 
 static void setup(void) {
-  home = bt_offline_home();
+  home = bt_cli_home();
   dir = bt_tmpdir();
-  char p[600];
-  snprintf(p, sizeof p, "%s/nowhere/b.sock", home);
-  setenv("BATON_SOCKET", p, 1); /* no daemon answers */
-  unsetenv("BATON_CONFIG");
 }
 
 static void teardown(void) {

@@ -9,11 +9,7 @@
 static char *home;
 
 static void setup(void) {
-  home = bt_offline_home();
-  char p[600];
-  snprintf(p, sizeof p, "%s/nowhere/b.sock", home);
-  setenv("BATON_SOCKET", p, 1); /* no daemon answers */
-  unsetenv("BATON_CONFIG");
+  home = bt_cli_home();
 }
 
 static void teardown(void) {

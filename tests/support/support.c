@@ -36,6 +36,14 @@ char *bt_offline_home(void) {
   return home;
 }
 
+char *bt_cli_home(void) {
+  char *home = bt_offline_home(), p[600];
+  snprintf(p, sizeof p, "%s/nowhere/b.sock", home);
+  setenv("BATON_SOCKET", p, 1);
+  unsetenv("BATON_CONFIG");
+  return home;
+}
+
 void bt_rmtree(const char *path) {
   if (path && *path && strcmp(path, "/") != 0)
     (void)baton__rm_tree(path, false);

@@ -12,6 +12,9 @@ char *bt_tmpdir(void);
  * the debug executors on, no LLM (BATON_LLM_BASE_URL, OPENAI_BASE_URL) and
  * no Hugging Face token in the environment. */
 char *bt_offline_home(void);
+/* bt_offline_home() for the command-line tool: no config file, and
+ * BATON_SOCKET a path no daemon answers on, so `baton` runs in-process. */
+char *bt_cli_home(void);
 /* Removes a folder tree (best effort). */
 void bt_rmtree(const char *path);
 /* Path of a file under ../shared/data (malloc'd), or NULL when the shared
