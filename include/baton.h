@@ -622,18 +622,21 @@ BATON_API baton_rc baton_client_plan(baton_client *c, const baton_request *req, 
  * pointers are borrowed for the call. *result_json receives the result
  * object (as baton_run_result_json()) whenever the run ended; free it with
  * baton_free(). Returns BATON_OK (every task succeeded), BATON_EXEC (some
- * failed), BATON_CANCELLED, or an error as for baton_client_call() with
- * *result_json NULL.
+ * failed), BATON_CANCELLED (see baton_client_cancel()), or an error as
+ * for baton_client_call() with *result_json NULL.
  */
 BATON_API baton_rc baton_client_submit(baton_client *c, const baton_request *req,
                                        baton_event_fn on_event, void *userdata,
                                        char **result_json);
 
 /* Asks the daemon to cancel the run that baton_client_submit() on c is
- * waiting for: within about a fifth of a second once its plan event has
- * arrived, else as soon as it does. A cancel asked while no submit waits is
- * forgotten when the next one starts. Returns at once. Thread-safe and
- * async-signal-safe: a SIGINT handler may call it. */
+ * waiting for, within about a fifth of a second once its plan event has
+ * arrived. Before that there is no run id to cancel: the submit stops
+ * waiting instead and returns BATON_CANCELLED with *result_json NULL (the
+ * daemon may still plan and run the request), and c is of no further use.
+ * A cancel asked while no submit waits is forgotten when the next one
+ * starts. Returns at once. Thread-safe and async-signal-safe: a SIGINT
+ * handler may call it. */
 BATON_API void baton_client_cancel(baton_client *c);
 
 /* ---------------------------------------------------------------------- */

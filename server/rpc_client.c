@@ -126,6 +126,14 @@ int baton__rpc_read(baton__rpc_conn *c, int timeout_ms, cJSON **msg) {
   }
 }
 
+/* True when m is an error response with id null: the daemon could not read
+ * the id of a request (not JSON, not UTF-8, too long), so it answers the one
+ * request outstanding. */
+static bool null_id_error(const cJSON *m) {
+  return cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(m, "id")) &&
+         cJSON_HasObjectItem(m, "error") && !cJSON_HasObjectItem(m, "method");
+}
+
 int baton__rpc_call(baton__rpc_conn *c, const char *method, const cJSON *params,
                     void (*on_msg)(void *ud, const cJSON *msg), void *ud, cJSON **reply) {
   *reply = NULL;
@@ -140,7 +148,8 @@ int baton__rpc_call(baton__rpc_conn *c, const char *method, const cJSON *params,
     if (r == 0)
       continue;
     const cJSON *mid = cJSON_GetObjectItemCaseSensitive(m, "id");
-    if (cJSON_IsNumber(mid) && mid->valueint == id && !cJSON_HasObjectItem(m, "method")) {
+    bool ours = cJSON_IsNumber(mid) && mid->valueint == id && !cJSON_HasObjectItem(m, "method");
+    if (ours || null_id_error(m)) {
       *reply = m;
       return 0;
     }
@@ -267,7 +276,9 @@ cJSON *baton__rpc_submit(baton__rpc_conn *c, const cJSON *params, baton_event_fn
   char run_id[64] = "";
   bool cancel_sent = false;
   while (id >= 0) {
-    if (!cancel_sent && run_id[0] && cancelled && cancelled(ud)) {
+    if (!cancel_sent && cancelled && cancelled(ud)) {
+      if (!run_id[0])
+        return NULL; /* no id to cancel yet: stop waiting */
       send_cancel(c, run_id);
       cancel_sent = true;
     }
@@ -283,6 +294,8 @@ cJSON *baton__rpc_submit(baton__rpc_conn *c, const cJSON *params, baton_event_fn
       pass_event(m, run_id, sizeof run_id, on_event, ud);
     else if (!method && cJSON_IsNumber(mid) && mid->valueint == id)
       return m;
+    else if (!cancel_sent && null_id_error(m))
+      return m; /* the submit is the one request outstanding */
     cJSON_Delete(m);
   }
   return NULL;

@@ -32,8 +32,10 @@ int baton__rpc_send(baton__rpc_conn *c, const char *method, const cJSON *params)
 int baton__rpc_read(baton__rpc_conn *c, int timeout_ms, cJSON **msg);
 /* Sends a request and waits for its response, passing notifications (and
  * other responses) to on_msg when not NULL. *reply receives the response
- * object (free with cJSON_Delete): check its "result" or "error". Returns 0,
- * or -1 when the connection failed. */
+ * object (free with cJSON_Delete): check its "result" or "error". An error
+ * with id null is taken as the response (the daemon could not read the
+ * request's id), so call with no other request outstanding. Returns 0, or
+ * -1 when the connection failed. */
 int baton__rpc_call(baton__rpc_conn *c, const char *method, const cJSON *params,
              void (*on_msg)(void *ud, const cJSON *msg), void *ud, cJSON **reply);
 /* The "error" member's message of a response, or NULL when it succeeded. */
@@ -58,9 +60,12 @@ cJSON *baton__rpc_submit_params(const char *request, const char *plan,
                                 const char *const *inputs, size_t n_inputs, int offline);
 /* Submits a run and waits for its response, passing the daemon's events to
  * on_event (may be NULL) and asking the daemon to cancel the run once
- * cancelled(ud) returns true (polled every 200 ms; may be NULL). Returns
- * the response (check "result" or "error"; free with cJSON_Delete()), or
- * NULL when the connection closed first. */
+ * cancelled(ud) returns true (polled every 200 ms; may be NULL). An error
+ * with id null answers the submit (as in baton__rpc_call()). Returns the
+ * response (check "result" or "error"; free with cJSON_Delete()), or NULL
+ * when the connection closed first, or when cancelled(ud) returned true
+ * before the daemon named the run: then the daemon may still answer on c,
+ * so close it. */
 cJSON *baton__rpc_submit(baton__rpc_conn *c, const cJSON *params, baton_event_fn on_event,
                          bool (*cancelled)(void *ud), void *ud);
 

@@ -1,8 +1,10 @@
 /* test_client.c — the public daemon client (baton_client_*) against a real batond: calls, plans, runs with their events, cancellation, error codes. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "baton.h"
 #include "support/daemon.h"
@@ -144,4 +146,61 @@ Test(daemon_client, connect_says_when_no_daemon_answers) {
   unsetenv("BATON_NO_DAEMON");
   cr_expect_eq(baton_client_connect(NULL, &none), BATON_OK, "%s", baton_errmsg(NULL));
   baton_client_close(none);
+}
+
+Test(daemon_client, a_request_the_daemon_cannot_read_is_answered_with_its_error) {
+  /* Not UTF-8: the daemon cannot read the id and answers with id null. */
+  baton_request req = {BATON_REQUEST_INIT, .text = "summarize \xff notes.txt"};
+  char *out = NULL;
+  cr_expect_eq(baton_client_submit(c, &req, NULL, NULL, &out), BATON_INVALID);
+  cr_expect_null(out);
+  cr_expect(strstr(baton_errmsg(NULL), "UTF-8"), "%s", baton_errmsg(NULL));
+  cr_expect_eq(baton_client_plan(c, &req, &out), BATON_INVALID);
+  cr_expect(strstr(baton_errmsg(NULL), "UTF-8"), "%s", baton_errmsg(NULL));
+  cr_expect_eq(baton_client_call(c, "runs.list", "{\"limit\":1}", &out), BATON_OK, "%s",
+               baton_errmsg(NULL));
+  baton_free(out);
+}
+
+/* Cancels the client's submit once the daemon says a run waits for a slot. */
+static void *cancel_when_queued(void *arg) {
+  int fd = bt_dial(d.sock);
+  for (long end = bt_now_ms() + BT_WAIT_MS, i = 1; bt_now_ms() < end; i++, bt_nap_ms(20)) {
+    char *h = bt_call(fd, (int)i, "health", NULL);
+    bool queued = h && strstr(h, "\"runs_waiting\":1");
+    free(h);
+    if (queued)
+      break;
+  }
+  close(fd);
+  baton_client_cancel(arg);
+  return NULL;
+}
+
+Test(daemon_client, cancel_before_the_run_has_an_id_returns_at_once) {
+  stop();
+  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
+  cr_assert_eq(baton_client_connect(NULL, &c), BATON_OK, "%s", baton_errmsg(NULL));
+  /* Another client's run holds the only slot: the submit below waits with
+   * no run id, until the cancel (that run is cancelled at the end). */
+  int a = bt_dial(d.sock);
+  char line[512];
+  snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"submit\",\"params\":"
+           "{\"plan\":[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],"
+           "\"args\":{\"text\":\"600000\"}}]}}\n");
+  bt_send(a, line, strlen(line));
+  char *plan = bt_read_line(a, BT_WAIT_MS), *rid = plan ? strstr(plan, "\"run_id\":\"") : NULL;
+  cr_assert(rid, "%s", plan ? plan : "no plan event");
+  snprintf(line, sizeof line, "{\"run_id\":\"%.*s\"}", (int)strcspn(rid + 10, "\""), rid + 10);
+  free(plan);
+  pthread_t th;
+  cr_assert_eq(pthread_create(&th, NULL, cancel_when_queued, c), 0);
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = echo_plan};
+  char *out = NULL;
+  cr_expect_eq(baton_client_submit(c, &req, NULL, NULL, &out), BATON_CANCELLED, "%s",
+               baton_errmsg(NULL));
+  cr_expect_null(out);
+  pthread_join(th, NULL);
+  free(bt_call(a, 2, "run.cancel", line));
+  close(a);
 }
