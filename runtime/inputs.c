@@ -49,7 +49,8 @@ static int walk_nofollow(int dirfd, const char *rel) {
     part[n] = '\0';
     if (n && strcmp(part, ".") != 0) {
       bool last = *next == '\0';
-      int flags = O_NOFOLLOW | O_CLOEXEC | (last ? O_RDONLY | O_NOCTTY : O_PATH | O_DIRECTORY);
+      int flags = O_NOFOLLOW | O_CLOEXEC |
+                  (last ? O_RDONLY | O_NOCTTY | O_NONBLOCK : O_PATH | O_DIRECTORY);
       int fd = openat(cur, part, flags);
       int e = errno;
       close(cur);
@@ -70,7 +71,8 @@ static int open_beneath(const char *root, int root_fd, const char *rel) {
   if (!*rel) {
     errno = EISDIR;
   } else {
-    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+    /* O_NONBLOCK: a FIFO or device opens at once, to be refused by checked(). */
+    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
                            .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
     fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof how);
     if (fd < 0 && (errno == ENOSYS || errno == EPERM))
@@ -167,6 +169,11 @@ static int checked(const baton__input_scope *s, opener *o, char *err, size_t err
   if ((unsigned long long)st.st_size > s->max_bytes) {
     baton__fmt(err, errlen, "input '%s' is %lld bytes; the limit is %llu", o->name,
                (long long)st.st_size, s->max_bytes);
+    goto fail;
+  }
+  int fl = fcntl(o->fd, F_GETFL);
+  if (fl < 0 || fcntl(o->fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+    baton__fmt(err, errlen, "input '%s': %s", o->name, strerror(errno));
     goto fail;
   }
   return o->fd;

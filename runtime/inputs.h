@@ -23,8 +23,9 @@ typedef struct baton__input_scope {
  * beneath one of the roots, with the kernel refusing any escape on the way
  * (openat2 RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS; where that is missing, a
  * walk with O_NOFOLLOW on every component), with the caller's rights when
- * scope->as_caller. Must be a regular file of at most max_bytes. The open
- * descriptor, or -1 with err. */
+ * scope->as_caller. Must be a regular file of at most max_bytes (opened
+ * without blocking, so a FIFO or device is refused at once). The open
+ * descriptor (blocking), or -1 with err. */
 int baton__input_open(const baton__input_scope *scope, const char *name, char *err,
                       size_t errlen);
 

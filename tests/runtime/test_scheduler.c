@@ -500,6 +500,31 @@ Test(runtime_scheduler, a_text_file_argument_is_read_under_the_input_rules) {
   done_with(ctx);
 }
 
+Test(runtime_scheduler, a_fifo_named_as_an_input_is_refused_at_once_as_a_folder_is,
+     .timeout = 60) {
+  baton *ctx = open_with(NULL);
+  char path[700], echo[2048];
+  snprintf(path, sizeof path, "%s/folder.txt", home);
+  cr_assert_eq(mkdir(path, 0700), 0);
+  const char *err = echo_text(ctx, "folder.txt", echo, sizeof echo);
+  cr_assert(err && strstr(err, "'folder.txt' is not a regular file"), "%s", err ? err : echo);
+  /* Nobody writes to them: opening one to read would wait for a writer. */
+  snprintf(path, sizeof path, "%s/pipe.txt", home);
+  cr_assert_eq(mkfifo(path, 0600), 0);
+  err = echo_text(ctx, "pipe.txt", echo, sizeof echo);
+  cr_assert(err && strstr(err, "'pipe.txt' is not a regular file"), "%s", err ? err : echo);
+  snprintf(path, sizeof path, "%s/pipe.png", home);
+  cr_assert_eq(mkfifo(path, 0600), 0);
+  baton_request pic = {BATON_REQUEST_INIT, .input_root = home,
+                       .plan_json = "[{\"task\":\"debug-read\",\"id\":0,\"dep\":[-1],"
+                                    "\"args\":{\"image\":\"pipe.png\"}}]"};
+  baton_run *run = NULL;
+  cr_assert_neq(baton_submit(ctx, &pic, NULL, NULL, &run), BATON_OK);
+  cr_assert(strstr(baton_errmsg(ctx), "'pipe.png' is not a regular file"), "%s",
+            baton_errmsg(ctx));
+  done_with(ctx);
+}
+
 Test(runtime_scheduler, a_transient_failure_is_retried_with_backoff_then_reported, .timeout = 60) {
   baton *ctx = open_with("task_retries: 2\n");
   const char *plan =
