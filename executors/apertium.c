@@ -581,7 +581,7 @@ static int ap_input_text(const baton__values *in, baton__exec_env *env, size_t m
     text = v && v->data ? v->data : NULL;
   }
   if (!text)
-    return baton__run_fail(env, "translation needs a \"text\" argument");
+    return baton__run_bad_input(env, "translation needs a \"text\" argument");
   size_t tlen = 0;
   if (!baton__run_text_fits(env, text, max, "translate", &tlen))
     return -1;
@@ -590,7 +590,7 @@ static int ap_input_text(const baton__values *in, baton__exec_env *env, size_t m
   if (!**norm) {
     free(*norm);
     *norm = NULL;
-    return baton__run_fail(env, "translation needs non-empty text");
+    return baton__run_bad_input(env, "translation needs non-empty text");
   }
   return 0;
 }

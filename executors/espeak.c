@@ -445,7 +445,7 @@ static int es_run(void *state, const char *task, const baton__values *in, baton_
   es_state *st = state;
   const char *text = baton__run_arg(in, "text", BATON__T_TEXT);
   if (!text || only_space(text))
-    return baton__run_fail(env, "text-to-speech needs non-empty \"text\" to speak");
+    return baton__run_bad_input(env, "text-to-speech needs non-empty \"text\" to speak");
   size_t tlen = 0;
   if (!baton__run_text_fits(env, text, baton__run_max_text(env, ES_DEFAULT_MAX_TEXT), "speak",
                             &tlen) ||

@@ -62,6 +62,10 @@ typedef struct baton__exec_env {
   bool transient;             /* the executor sets it with an error that may
                                  pass (connection refused, 5xx, rate limit):
                                  the runtime then retries with backoff */
+  bool bad_input;             /* the executor sets it with an error the task's
+                                 arguments caused (one missing, empty, too
+                                 large, a file it cannot decode): not the
+                                 model's fault, so not held against its health */
   long timeout_ms;            /* 0: none */
   /* Halves a picture through a local executor (libvips lives in
    * baton-worker, not in the library): writes the new file's path into out.

@@ -278,7 +278,7 @@ static int cv_run(void *state, const char *task, const baton__values *in, baton_
   int64_t deadline = baton__run_deadline(env);
   const char *image = baton__run_arg(in, "image", BATON__T_IMAGE);
   if (!image || !*image)
-    return baton__run_fail(env, "object-detection needs an \"image\" to search");
+    return baton__run_bad_input(env, "object-detection needs an \"image\" to search");
   if (!baton__run_has_workspace(env, "annotated image") ||
       !baton__run_file_fits(env, image, baton__run_max_input(env, CV_DEFAULT_MAX_INPUT), "image"))
     return -1;

@@ -116,7 +116,7 @@ static int count_sentences(const OtsArticle *art) {
 static char *ots_input(const baton__values *in, baton__exec_env *env) {
   const char *text = baton__run_arg(in, "text", BATON__T_TEXT);
   if (!text) {
-    baton__run_fail(env, "summarization needs a \"text\" argument");
+    baton__run_bad_input(env, "summarization needs a \"text\" argument");
     return NULL;
   }
   size_t len = 0;
@@ -130,7 +130,7 @@ static char *ots_input(const baton__values *in, baton__exec_env *env) {
   }
   if (!*whole) {
     free(whole);
-    baton__run_fail(env, "summarization needs non-empty text");
+    baton__run_bad_input(env, "summarization needs non-empty text");
     return NULL;
   }
   if (baton__run_must_stop(env, 0, "summarization")) {

@@ -294,8 +294,8 @@ static int pa_run(void *state, const char *task, const baton__values *in, baton_
   tv = tv ? tv : baton__values_get(in, "text");
   const char *question = qv ? qv->data : NULL, *text = tv ? tv->data : NULL;
   if (!question || !*question || !text)
-    return baton__run_fail(env, "question-answering needs a \"question\" and the \"text\" that "
-                                "answers it");
+    return baton__run_bad_input(env, "question-answering needs a \"question\" and the \"text\" "
+                                     "that answers it");
   size_t len = 0;
   if (strlen(question) > PA_MAX_QUESTION)
     return baton__run_fail(env, "the question is over %d bytes", PA_MAX_QUESTION);

@@ -19,6 +19,15 @@ int baton__run_fail(baton__exec_env *env, const char *fmt, ...) {
   return -1;
 }
 
+int baton__run_bad_input(baton__exec_env *env, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(env->err, sizeof env->err, fmt, ap);
+  va_end(ap);
+  env->bad_input = true;
+  return -1;
+}
+
 const char *baton__run_arg(const baton__values *in, const char *name, unsigned type) {
   const baton__value *v = baton__values_get(in, name);
   if (!v)
@@ -48,8 +57,8 @@ bool baton__run_text_fits(baton__exec_env *env, const char *text, size_t max, co
   *len = strlen(text);
   if (*len <= max)
     return true;
-  baton__run_fail(env, "text to %s is %zu bytes, over the limit of %zu (max_text_bytes)", verb,
-                  *len, max);
+  baton__run_bad_input(env, "text to %s is %zu bytes, over the limit of %zu (max_text_bytes)",
+                       verb, *len, max);
   return false;
 }
 
@@ -58,23 +67,23 @@ const char *baton__run_text_input(const baton__values *in, baton__exec_env *env,
                                   size_t *len) {
   const char *text = baton__run_arg(in, "text", BATON__T_TEXT);
   if (!text)
-    return baton__run_fail(env, "%s needs the \"text\" to %s", task, verb), NULL;
+    return baton__run_bad_input(env, "%s needs the \"text\" to %s", task, verb), NULL;
   if (!baton__run_text_fits(env, text, baton__run_max_text(env, dflt_max), verb, len) ||
       baton__run_must_stop(env, 0, task))
     return NULL;
   return strspn(text, " \t\r\n") == *len
-             ? (baton__run_fail(env, "the text to %s is empty", verb), NULL) : text;
+             ? (baton__run_bad_input(env, "the text to %s is empty", verb), NULL) : text;
 }
 
 bool baton__run_file_fits(baton__exec_env *env, const char *path, size_t max, const char *what) {
   struct stat st;
   if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-    baton__run_fail(env, "cannot read the %s %s", what, path);
+    baton__run_bad_input(env, "cannot read the %s %s", what, path);
     return false;
   }
   if ((unsigned long long)st.st_size > (unsigned long long)max) {
-    baton__run_fail(env, "the %s %s is %lld bytes, over the limit of %zu", what, path,
-                    (long long)st.st_size, max);
+    baton__run_bad_input(env, "the %s %s is %lld bytes, over the limit of %zu", what, path,
+                         (long long)st.st_size, max);
     return false;
   }
   return true;

@@ -14,6 +14,11 @@
 int baton__run_fail(baton__exec_env *env, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* baton__run_fail() for an error the task's arguments caused (missing,
+ * empty, too large, a file that cannot be decoded): also sets env->bad_input. */
+int baton__run_bad_input(baton__exec_env *env, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* The data of the input named `name`, else of the first input of `type`;
  * NULL when there is neither (or its data is NULL). Borrowed from in. */
 const char *baton__run_arg(const baton__values *in, const char *name, unsigned type);

@@ -86,7 +86,7 @@ static bool sim_gather(const baton__values *in, sim_texts *t, baton__exec_env *e
       return false;
   }
   if (!t->first || t->n == 0) {
-    baton__run_fail(env, "sentence-similarity needs a \"text\" and a \"text2\" to compare it "
+    baton__run_bad_input(env, "sentence-similarity needs a \"text\" and a \"text2\" to compare it "
                          "with");
     return false;
   }

@@ -570,7 +570,7 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
   int64_t deadline = baton__run_deadline(env);
   const char *audio = baton__run_arg(in, "audio", BATON__T_AUDIO);
   if (!audio || !*audio)
-    return baton__run_fail(env, "audio-to-audio needs an \"audio\" file to process");
+    return baton__run_bad_input(env, "audio-to-audio needs an \"audio\" file to process");
   const char *instr = baton__run_instruction(in);
   if (!instr)
     instr = "";

@@ -183,22 +183,22 @@ static PIX *tess_load(const char *path, baton__exec_env *env) {
   size_t len = 0;
   char rerr[400];
   if (baton__read_file(path, max, &data, &len, rerr, sizeof rerr) != 0) {
-    baton__fmt(env->err, sizeof env->err, "cannot read image: %s", rerr);
+    baton__run_bad_input(env, "cannot read image: %s", rerr);
     return NULL;
   }
   l_int32 fmt = IFF_UNKNOWN;
   if (len < 12 || findFileFormatBuffer((const l_uint8 *)data, &fmt) != 0 || !format_name(fmt)) {
-    baton__fmt(env->err, sizeof env->err,
-               "%s is not an image tesseract can read (PNG, JPEG, TIFF, BMP, GIF, WebP or PNM)",
-               path);
+    baton__run_bad_input(
+        env, "%s is not an image tesseract can read (PNG, JPEG, TIFF, BMP, GIF, WebP or PNM)",
+        path);
     free(data);
     return NULL;
   }
   PIX *pix = pixReadMem((const l_uint8 *)data, len);
   free(data);
   if (!pix)
-    baton__fmt(env->err, sizeof env->err, "%s: cannot decode this %s image (damaged file?)", path,
-               format_name(fmt));
+    baton__run_bad_input(env, "%s: cannot decode this %s image (damaged file?)", path,
+                         format_name(fmt));
   return pix;
 }
 
@@ -368,7 +368,7 @@ static int tess_run(void *state, const char *task, const baton__values *in, bato
   tess_state *st = state;
   const char *path = baton__run_arg(in, "image", BATON__T_IMAGE);
   if (!path || !*path)
-    return baton__run_fail(env, "image-to-text needs an \"image\" argument (a file path)");
+    return baton__run_bad_input(env, "image-to-text needs an \"image\" argument (a file path)");
   if (baton__run_must_stop(env, 0, "image-to-text"))
     return -1;
   PIX *pix = tess_load(path, env);

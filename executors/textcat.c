@@ -213,7 +213,7 @@ static int tc_run(void *state, const char *task, const baton__values *in, baton_
   tc_state *st = state;
   const char *text = baton__run_arg(in, "text", BATON__T_TEXT);
   if (!text)
-    return baton__run_fail(env, "text-classification needs the \"text\" to classify");
+    return baton__run_bad_input(env, "text-classification needs the \"text\" to classify");
   size_t tlen = 0;
   if (!baton__run_text_fits(env, text, baton__run_max_text(env, TC_DEFAULT_MAX_TEXT), "classify",
                             &tlen) ||

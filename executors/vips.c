@@ -673,10 +673,10 @@ static const char *vp_instruction(const char *task, const baton__values *in) {
 static int vp_check_args(const char *task, const char *image, const char *instr,
                          baton__exec_env *env) {
   if (!image || !*image)
-    return baton__run_fail(env, "%s needs an \"image\" to transform", task);
+    return baton__run_bad_input(env, "%s needs an \"image\" to transform", task);
   if (!instr || !*instr)
-    return baton__run_fail(env, "image-to-image needs an \"instruction\" saying what to do; it "
-                                "can do: " VP_CAN_DO);
+    return baton__run_bad_input(env, "image-to-image needs an \"instruction\" saying what to do; "
+                                     "it can do: " VP_CAN_DO);
   if (strlen(instr) > VP_MAX_INSTRUCTION)
     return baton__run_fail(env, "the instruction is over %d bytes", VP_MAX_INSTRUCTION);
   if (!baton__run_has_workspace(env, "image") || baton__run_must_stop(env, 0, task))
@@ -729,7 +729,7 @@ static VipsImage *vp_load(const char *path, baton__exec_env *env) {
     return NULL;
   VipsImage *img = vips_image_new_from_file(path, NULL);
   if (!img) {
-    baton__run_fail(env, "cannot decode %s as an image", path);
+    baton__run_bad_input(env, "cannot decode %s as an image", path);
     return NULL;
   }
   int w = vips_image_get_width(img), h = vips_image_get_height(img);

@@ -408,6 +408,7 @@ static int use_result(baton__queue *q, baton__qconn *c, const cJSON *res,
     const char *e = baton__qjstr(res, "error");
     baton__fmt(env->err, sizeof env->err, "%s", e ? e : "the executor failed");
     env->transient = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "transient"));
+    env->bad_input = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "bad_input"));
   } else if (has_file(outs) && baton__mkdirs(env->workspace, 0700) != 0) {
     baton__fmt(env->err, sizeof env->err, "cannot create the run folder %s: %s", env->workspace,
                strerror(errno));

@@ -51,7 +51,7 @@ typedef struct baton__queue_job {
  * earlier one left (a resumed run); without a live worker it waits for one
  * (up to env->timeout_ms). Then it waits for the result and writes its files
  * into env->workspace. 0 with out filled, or -1
- * with env->err (and env->transient).
+ * with env->err (and env->transient, env->bad_input).
  */
 int baton__queue_run(baton__queue *q, const baton__queue_job *job, const baton__values *in,
                      baton__exec_env *env, baton__values *out);

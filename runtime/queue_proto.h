@@ -26,7 +26,7 @@ struct cJSON;
  * A job entry: fields "job" {"run","task_id","executor","task","model",
  * "endpoint","prefix","timeout_ms","reply","inputs":[value...]}, "attempt"
  * and "result" (its result key).
- * A result: {"ok","error","transient","worker","outputs":[value...]}.
+ * A result: {"ok","error","transient","bad_input","worker","outputs":[value...]}.
  * A value: {"name","type","data"} or, for a file, {"name","type","file"} with
  * "bytes" (base64, small files) or "blob" (the key of a blob).
  */

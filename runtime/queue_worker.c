@@ -239,6 +239,7 @@ static cJSON *run_job(qworker *w, baton__qconn *c, const cJSON *job, const char 
   if (rc != 0) {
     cJSON_AddStringToObject(res, "error", env.err[0] ? env.err : "the executor failed");
     cJSON_AddBoolToObject(res, "transient", env.transient);
+    cJSON_AddBoolToObject(res, "bad_input", env.bad_input);
   }
   baton__values_release(&in);
   baton__values_release(&out);

@@ -207,6 +207,7 @@ static int run_retrying(baton_run *run, size_t idx, baton__exec_slot *slot, cons
     baton__values_release(out);
     env->err[0] = '\0';
     env->transient = false;
+    env->bad_input = false;
     ran = run_once(run, idx, slot, ep, in, env, out);
     if (ran != 0 && retry + 1 == ctx->cfg.task_retries) {
       char last[sizeof env->err];
@@ -249,8 +250,9 @@ static int try_model(baton_run *run, size_t idx, const char *model, const baton_
   int64_t m0 = baton__now_ms();
   int ran = run_retrying(run, idx, slot, ep, in, &env, &out);
   baton__fmt(s->endpoint, sizeof s->endpoint, "%s", env.answered);
-  /* Health feeds the next choice of model (debug executors have none). */
-  if (strcmp(ep, "local:debug") != 0 && !atomic_load(&run->cancel))
+  /* Health feeds the next choice of model (debug executors have none); an
+   * error the task's arguments caused is not the model's. */
+  if (strcmp(ep, "local:debug") != 0 && !atomic_load(&run->cancel) && !(ran != 0 && env.bad_input))
     baton__registry_health_record(ctx->reg, model, ran == 0, (long)(baton__now_ms() - m0),
                                   ran == 0 ? NULL : env.err);
   if (ran == 0) {

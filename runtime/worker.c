@@ -411,7 +411,7 @@ static int exchange(const baton__worker_pool *p, baton__worker *w, const char *t
 }
 
 /* A worker's reply: 0 with out filled, or -1 with env->err (and
- * env->transient as the worker said). */
+ * env->transient and env->bad_input as the worker said). */
 static int read_reply(const baton__worker_pool *p, const char *reply, baton__exec_env *env,
                       baton__values *out) {
   int rc = -1;
@@ -429,6 +429,7 @@ static int read_reply(const baton__worker_pool *p, const char *reply, baton__exe
     baton__fmt(env->err, sizeof env->err, "%s",
                cJSON_IsString(e) ? e->valuestring : "the executor failed");
     env->transient = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "transient"));
+    env->bad_input = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "bad_input"));
   }
   cJSON_Delete(r);
   return rc;
@@ -462,11 +463,12 @@ int baton__worker_run(baton__worker_pool *p, const char *task, const baton__valu
 
 /* ---- the child ------------------------------------------------------------------ */
 
-static void reply_error(int fd, const char *msg, bool transient) {
+static void reply_error(int fd, const char *msg, bool transient, bool bad_input) {
   cJSON *r = cJSON_CreateObject();
   cJSON_AddFalseToObject(r, "ok");
   cJSON_AddStringToObject(r, "error", msg);
   cJSON_AddBoolToObject(r, "transient", transient);
+  cJSON_AddBoolToObject(r, "bad_input", bad_input);
   char *s = cJSON_PrintUnformatted(r);
   cJSON_Delete(r);
   if (s)
@@ -614,12 +616,12 @@ static int child_executor(child *c, int fd, const char *name) {
     const baton__executor *ex = find_executor(c->local, name);
     if (!ex || (ex->debug_only && !c->cfg.debug_executors)) {
       reply_error(fd, !ex && c->unloaded ? c->unloaded : "this worker has no such executor",
-                  false);
+                  false, false);
       return -1;
     }
     c->ex = ex;
   } else if (strcmp(c->ex->name, name) != 0) {
-    reply_error(fd, "a worker serves one executor only", false);
+    reply_error(fd, "a worker serves one executor only", false, false);
     return -1;
   }
   if (c->ready)
@@ -628,7 +630,7 @@ static int child_executor(child *c, int fd, const char *name) {
   if (c->ex->init && c->ex->init(&c->cfg, &c->state, err, sizeof err) != 0) {
     char msg[900];
     baton__fmt(msg, sizeof msg, "%s: %s", c->ex->name, err[0] ? err : "init failed");
-    reply_error(fd, msg, false);
+    reply_error(fd, msg, false, false);
     return -1;
   }
   c->ready = true;
@@ -649,9 +651,9 @@ static int child_serve(child *c, int fd, const cJSON *req, const char *task) {
                          .timeout_ms = cJSON_IsNumber(to) ? (long)to->valuedouble : 0};
   int status = 0;
   if (values_from_json(cJSON_GetObjectItemCaseSensitive(req, "inputs"), &in) != 0) {
-    reply_error(fd, "malformed inputs", false);
+    reply_error(fd, "malformed inputs", false, false);
   } else if (c->ex->run(c->state, task, &in, &env, &out) != 0) {
-    reply_error(fd, env.err[0] ? env.err : "the executor failed", env.transient);
+    reply_error(fd, env.err[0] ? env.err : "the executor failed", env.transient, env.bad_input);
   } else {
     cJSON *r = cJSON_CreateObject();
     cJSON_AddTrueToObject(r, "ok");
@@ -673,7 +675,7 @@ static int child_request(child *c, int fd, const char *msg) {
   const char *name = jstr(req, "executor"), *task = jstr(req, "task");
   int status = 0;
   if (!req || !name || !task || !jstr(req, "workspace") || !jstr(req, "prefix"))
-    reply_error(fd, "malformed request to the worker", false);
+    reply_error(fd, "malformed request to the worker", false, false);
   else if (child_executor(c, fd, name) == 0)
     status = child_serve(c, fd, req, task);
   cJSON_Delete(req);

@@ -525,6 +525,41 @@ Test(runtime_scheduler, a_fifo_named_as_an_input_is_refused_at_once_as_a_folder_
   done_with(ctx);
 }
 
+#if defined(BATON_HAVE_TESSERACT)
+/* The number of failed runs the registry holds against model. */
+static double failures_of(baton *ctx, const char *model) {
+  char *json = NULL;
+  cr_assert_eq(baton_models_show(ctx, model, &json), BATON_OK, "%s", baton_errmsg(ctx));
+  cJSON *m = cJSON_Parse(json);
+  baton_free(json);
+  const cJSON *h = cJSON_GetObjectItemCaseSensitive(m, "health");
+  double n = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(h, "failures"));
+  cJSON_Delete(m);
+  return n;
+}
+
+Test(runtime_scheduler, a_task_failed_by_its_arguments_is_not_held_against_the_model,
+     .timeout = 60) {
+  baton *ctx = open_with(NULL);
+  char path[700];
+  snprintf(path, sizeof path, "%s/fake.png", home);
+  bt_write(path, "only words, in a file named like a picture\n");
+  const char *plans[] = {
+      "[{\"task\":\"image-to-text\",\"id\":0,\"dep\":[-1],\"args\":{\"image\":\"fake.png\"}}]",
+      "[{\"task\":\"image-to-text\",\"id\":0,\"dep\":[-1],\"args\":{}}]"};
+  for (size_t i = 0; i < sizeof plans / sizeof *plans; i++) {
+    baton_rc rc;
+    cJSON *res = run_plan(ctx, plans[i], NULL, &rc);
+    cr_assert_eq(rc, BATON_EXEC, "plan %zu ran", i);
+    const char *model = field(task_of(res, 0), "model");
+    cr_assert_str_eq(model, "local/tesseract");
+    cr_expect_eq(failures_of(ctx, model), 0, "plan %zu: %s", i, field(task_of(res, 0), "error"));
+    cJSON_Delete(res);
+  }
+  done_with(ctx);
+}
+#endif
+
 Test(runtime_scheduler, a_transient_failure_is_retried_with_backoff_then_reported, .timeout = 60) {
   baton *ctx = open_with("task_retries: 2\n");
   const char *plan =
