@@ -69,6 +69,21 @@ static bool names_text_file(const baton__arg *a) {
          !a->value[strcspn(a->value, " \t\r\n")];
 }
 
+/* Is a literal argument with spaces ("my notes.txt", as quoted) exactly the name of a regular
+ * file the scope lets one read? Words such as "see notes.txt" name none, and stay words. */
+static bool names_spaced_text_file(const baton__input_scope *scope, const baton__arg *a) {
+  if (a->ref >= 0 || !a->value || strcmp(a->name, BATON__ARG_SAVE_AS) == 0 ||
+      baton__type_of_path(a->value) != BATON__T_TEXT || !strchr(a->value, ' ') ||
+      a->value[strcspn(a->value, "\t\r\n")])
+    return false;
+  char err[700];
+  int fd = baton__input_open(scope, a->value, err, sizeof err);
+  if (fd < 0)
+    return false;
+  close(fd);
+  return true;
+}
+
 /* Is a literal argument only a web address ("https://example.com/a", "https://x/a.png")? baton
  * fetches nothing: what runs would work on the address itself, or find no such file. */
 static bool names_web_page(const baton__arg *a) {
@@ -134,7 +149,7 @@ baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
       if (a->ref >= 0)
         continue;
       char err[700];
-      bool text_file = names_text_file(a);
+      bool text_file = names_text_file(a) || names_spaced_text_file(&scope, a);
       if (names_web_page(a)) {
         rc = baton__fail(run->ctx, BATON_INVALID, "task %d: baton does not fetch web pages "
                          "or files (%.200s): save the file, or the page's text as a .txt file, "

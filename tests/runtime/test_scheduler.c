@@ -500,6 +500,23 @@ Test(runtime_scheduler, a_text_file_argument_is_read_under_the_input_rules) {
   done_with(ctx);
 }
 
+Test(runtime_scheduler, a_file_name_with_spaces_is_the_file_when_there_is_one) {
+  baton *ctx = open_with(NULL);
+  char path[700], echo[2048];
+  snprintf(path, sizeof path, "%s/my notes.txt", home);
+  bt_write(path, "The library opens at nine.\n");
+  snprintf(path, sizeof path, "%s/notes.txt", home);
+  bt_write(path, "Not these words.\n");
+  const char *err = echo_text(ctx, "my notes.txt", echo, sizeof echo);
+  cr_assert_null(err, "%s", err);
+  cr_assert_str_eq(echo, "The library opens at nine.\n", "the file's words, not its name");
+  cr_assert_null(echo_text(ctx, "see notes.txt", echo, sizeof echo)); /* no such file: words */
+  cr_assert_str_eq(echo, "see notes.txt");
+  cr_assert_null(echo_text(ctx, "read my notes.txt", echo, sizeof echo));
+  cr_assert_str_eq(echo, "read my notes.txt");
+  done_with(ctx);
+}
+
 Test(runtime_scheduler, a_fifo_named_as_an_input_is_refused_at_once_as_a_folder_is,
      .timeout = 60) {
   baton *ctx = open_with(NULL);
