@@ -420,10 +420,6 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
     ch->d = NULL;
   } else if (!r.result) {
     fprintf(stderr, "baton: %s\n", r.err);
-    if (r.rc == BATON_CANCELLED) { /* the daemon may still answer on it */
-      baton_client_close(ch->d);
-      ch->d = cli_daemon(ch->o);
-    }
   } else {
     cJSON *res = cJSON_Parse(r.result);
     show_result(ch, request, res);

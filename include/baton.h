@@ -630,13 +630,10 @@ BATON_API baton_rc baton_client_submit(baton_client *c, const baton_request *req
                                        char **result_json);
 
 /* Asks the daemon to cancel the run that baton_client_submit() on c is
- * waiting for, within about a fifth of a second once its plan event has
- * arrived. Before that there is no run id to cancel: the submit stops
- * waiting instead and returns BATON_CANCELLED with *result_json NULL (the
- * daemon may still plan and run the request), and c is of no further use.
- * A cancel asked while no submit waits is forgotten when the next one
- * starts. Returns at once. Thread-safe and async-signal-safe: a SIGINT
- * handler may call it. */
+ * waiting for: within about a fifth of a second once its plan event has
+ * arrived, else as soon as it does. A cancel asked while no submit waits is
+ * forgotten when the next one starts. Returns at once. Thread-safe and
+ * async-signal-safe: a SIGINT handler may call it. */
 BATON_API void baton_client_cancel(baton_client *c);
 
 /* ---------------------------------------------------------------------- */

@@ -196,8 +196,6 @@ baton_rc baton_client_submit(baton_client *c, const baton_request *req, baton_ev
   relay r = {.c = c, .fn = on_event, .ud = userdata};
   cJSON *reply = baton__rpc_submit(c->conn, params, relay_event, relay_cancelled, &r);
   cJSON_Delete(params);
-  if (!reply && atomic_load(&c->cancel))
-    return baton__fail(NULL, BATON_CANCELLED, "cancelled before the daemon answered");
   baton_rc ended = reply && !baton__rpc_error_message(reply) ? status_rc(reply) : BATON_OK;
   baton_rc rc = take_reply(reply, result_json);
   return rc == BATON_OK ? ended : rc;

@@ -276,9 +276,7 @@ cJSON *baton__rpc_submit(baton__rpc_conn *c, const cJSON *params, baton_event_fn
   char run_id[64] = "";
   bool cancel_sent = false;
   while (id >= 0) {
-    if (!cancel_sent && cancelled && cancelled(ud)) {
-      if (!run_id[0])
-        return NULL; /* no id to cancel yet: stop waiting */
+    if (!cancel_sent && run_id[0] && cancelled && cancelled(ud)) {
       send_cancel(c, run_id);
       cancel_sent = true;
     }

@@ -63,9 +63,7 @@ cJSON *baton__rpc_submit_params(const char *request, const char *plan,
  * cancelled(ud) returns true (polled every 200 ms; may be NULL). An error
  * with id null answers the submit (as in baton__rpc_call()). Returns the
  * response (check "result" or "error"; free with cJSON_Delete()), or NULL
- * when the connection closed first, or when cancelled(ud) returned true
- * before the daemon named the run: then the daemon may still answer on c,
- * so close it. */
+ * when the connection closed first. */
 cJSON *baton__rpc_submit(baton__rpc_conn *c, const cJSON *params, baton_event_fn on_event,
                          bool (*cancelled)(void *ud), void *ud);
 

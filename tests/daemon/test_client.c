@@ -162,8 +162,15 @@ Test(daemon_client, a_request_the_daemon_cannot_read_is_answered_with_its_error)
   baton_free(out);
 }
 
-/* Cancels the client's submit once the daemon says a run waits for a slot. */
+/* Cancels the client's submit once the daemon says a run waits for a slot,
+ * then frees the slot: the cancel of the run holding it (its params). */
+typedef struct {
+  baton_client *client;
+  const char *free_slot;
+} queued_cancel;
+
 static void *cancel_when_queued(void *arg) {
+  const queued_cancel *q = arg;
   int fd = bt_dial(d.sock);
   for (long end = bt_now_ms() + BT_WAIT_MS, i = 1; bt_now_ms() < end; i++, bt_nap_ms(20)) {
     char *h = bt_call(fd, (int)i, "health", NULL);
@@ -172,17 +179,18 @@ static void *cancel_when_queued(void *arg) {
     if (queued)
       break;
   }
+  baton_client_cancel(q->client);
+  free(bt_call(fd, 1000, "run.cancel", q->free_slot));
   close(fd);
-  baton_client_cancel(arg);
   return NULL;
 }
 
-Test(daemon_client, cancel_before_the_run_has_an_id_returns_at_once) {
+Test(daemon_client, a_cancel_before_the_run_has_an_id_cancels_it_once_it_starts) {
   stop();
   bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
   cr_assert_eq(baton_client_connect(NULL, &c), BATON_OK, "%s", baton_errmsg(NULL));
   /* Another client's run holds the only slot: the submit below waits with
-   * no run id, until the cancel (that run is cancelled at the end). */
+   * no run id; it is cancelled then, and the slot freed. */
   int a = bt_dial(d.sock);
   char line[512];
   snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"submit\",\"params\":"
@@ -194,13 +202,25 @@ Test(daemon_client, cancel_before_the_run_has_an_id_returns_at_once) {
   snprintf(line, sizeof line, "{\"run_id\":\"%.*s\"}", (int)strcspn(rid + 10, "\""), rid + 10);
   free(plan);
   pthread_t th;
-  cr_assert_eq(pthread_create(&th, NULL, cancel_when_queued, c), 0);
-  baton_request req = {BATON_REQUEST_INIT, .plan_json = echo_plan};
+  queued_cancel q = {c, line};
+  cr_assert_eq(pthread_create(&th, NULL, cancel_when_queued, &q), 0);
+  /* a run that would take 10 minutes: cancelled as soon as it has an id */
+  baton_request req = {BATON_REQUEST_INIT,
+                       .plan_json = "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],"
+                                    "\"args\":{\"text\":\"600000\"}}]"};
   char *out = NULL;
   cr_expect_eq(baton_client_submit(c, &req, NULL, NULL, &out), BATON_CANCELLED, "%s",
                baton_errmsg(NULL));
-  cr_expect_null(out);
   pthread_join(th, NULL);
-  free(bt_call(a, 2, "run.cancel", line));
+  baton_free(out);
+  bool idle = false; /* neither run goes on in the daemon */
+  for (long end = bt_now_ms() + BT_WAIT_MS, i = 10; !idle && bt_now_ms() < end; i++) {
+    char *h = bt_call(a, (int)i, "health", NULL);
+    idle = h && strstr(h, "\"runs_active\":0") && strstr(h, "\"runs_waiting\":0");
+    free(h);
+    if (!idle)
+      bt_nap_ms(50);
+  }
+  cr_expect(idle, "a run was left going");
   close(a);
 }
