@@ -316,11 +316,30 @@ static void add_once(cJSON *arr, const char *s) {
     cJSON_AddItemToArray(arr, cJSON_CreateString(s));
 }
 
+/* Are a and b (short names) at most two edits apart ("txt" and "text")? */
+static bool near_name(const char *a, const char *b) {
+  size_t n = strlen(a), m = strlen(b), row[64], prev, next;
+  if (n >= 64 || m >= 64 || (n > m ? n - m : m - n) > 2)
+    return false;
+  for (size_t j = 0; j <= m; j++)
+    row[j] = j;
+  for (size_t i = 1; i <= n; i++) {
+    prev = row[0], row[0] = i;
+    for (size_t j = 1; j <= m; j++) {
+      next = row[j];
+      size_t sub = prev + (a[i - 1] != b[j - 1]), del = row[j] + 1, ins = row[j - 1] + 1;
+      row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+      prev = next;
+    }
+  }
+  return row[m] <= 2;
+}
+
 /* Checks the --arg names against the task's inputs and parameters before it
- * runs: refuses (status 2) arguments of which none is one the task takes, or
- * a name it does not know in place of its input (a misspelling); notes other
- * names it does not know (they go to the model as given). Closes ctx when
- * it refuses. */
+ * runs: refuses (status 2) no argument at all, or a name it does not know
+ * that is a misspelling of one it takes in place of its input ("txt" for
+ * "text"); notes other names it does not know (they go to the model as
+ * given: "source_sentence" for a Hub model). Closes ctx when it refuses. */
 static void check_task_args(baton *ctx, const opts *o) {
   char *json = NULL;
   if (baton_tasks_json(ctx, &json) != BATON_OK)
@@ -333,19 +352,21 @@ static void check_task_args(baton *ctx, const opts *o) {
   cJSON_ArrayForEach(v, inputs) add_once(takes, v->valuestring);
   cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(t, "params")) add_once(takes,
                                                                                v->valuestring);
-  bool input = false, any = false;
+  bool input = false, misspelt = false;
   for (size_t i = 0; i < o->n_args; i++) {
     char name[64];
     snprintf(name, sizeof name, "%.*s", (int)strcspn(o->args[i], "="), o->args[i]);
     input |= holds(inputs, name);
-    any |= holds(takes, name);
-    if (!holds(takes, name))
-      add_once(unknown, name);
+    if (holds(takes, name))
+      continue;
+    add_once(unknown, name);
+    cJSON_ArrayForEach(v, takes) misspelt |= near_name(name, v->valuestring);
   }
   char names[512], given[512], who[160];
   cli_join(takes, ", ", names, sizeof names);
   cli_join(unknown, "', '", given, sizeof given);
-  bool refuse = t && names[0] && (!any || (given[0] && !input));
+  bool refuse = t && names[0] && (o->n_args == 0 || (misspelt && !input));
+  bool several = cJSON_GetArraySize(unknown) > 1;
   cJSON_Delete(all);
   cJSON_Delete(takes);
   cJSON_Delete(unknown);
@@ -353,8 +374,9 @@ static void check_task_args(baton *ctx, const opts *o) {
   if (refuse) {
     baton_close(ctx);
     cli_die_usage_as(who, "%s%s%s; %s takes %s (--arg NAME=VALUE)",
-                     given[0] ? "unknown argument '" : "no argument given", given,
-                     given[0] ? "'" : "", o->positional, names);
+                     !given[0] ? "no argument given" : several ? "unknown arguments '"
+                                                                : "unknown argument '",
+                     given, given[0] ? "'" : "", o->positional, names);
   }
   if (t && given[0] && !o->quiet)
     fprintf(stderr, "%s: note: %s does not know the argument '%s' (it takes %s); the model gets "

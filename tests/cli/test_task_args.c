@@ -47,3 +47,13 @@ Test(cli_task_args, a_name_the_task_does_not_know_beside_its_input_is_noted_and_
   free(out);
   free(err);
 }
+
+Test(cli_task_args, an_input_named_another_way_for_a_hub_model_is_noted_and_passed_on) {
+  /* sentence-similarity models on the Hub read "source_sentence" and "sentences" */
+  char *out = NULL, *err = NULL;
+  int st = bt_baton(home, "task debug-echo --arg source_sentence=hello", &out, &err);
+  cr_expect_neq(st, 2, "refused as bad usage: %s", err); /* (debug-echo itself wants a text) */
+  cr_expect(strstr(err, "does not know the argument 'source_sentence'"), "%s", err);
+  free(out);
+  free(err);
+}
