@@ -221,6 +221,18 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
   return s;
 }
 
+bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n) {
+  for (size_t w = 0; w < n; w++)
+    if (off_words_has(&p->lx->cls[W_HARD_BREAK], words[w], true))
+      return true;
+  for (const taskcue *c = p->cues; c < p->cues + p->n_cues; c++)
+    for (size_t k = 0; k < c->n_phrases; k++)
+      for (size_t w = 0; c->phrases[k].n == 1 && w < n; w++)
+        if (strcmp(c->phrases[k].stems[0], words[w]) == 0)
+          return true;
+  return false;
+}
+
 /* How many of the task's description words [a,b) holds (3 letters or more: never a mark's stem). */
 double off_description_score(const planner *p, const taskcue *c, size_t a, size_t b) {
   double s = 0;

@@ -104,26 +104,31 @@ static int scan_answer(planner *p, const cJSON *m, int turn, size_t first) {
 
 static const char *target_named(const planner *p, const char *text, size_t *n);
 
-/* "In one sentence please" after "summarize a.txt": the user message `at` (its n stems `words`)
- * says more of the last request (a preposition first, no file, no task's one-word cue): that
- * request with its words, malloc'd; else NULL. Then "save it as s.txt" saves what both asked. */
-static char *asked_with(const planner *p, const char *at, char (*words)[OFF_MAX_WORD], size_t n) {
-  bool more = p->asked && n > 1 && off_words_has(&p->lx->cls[W_PREPOSITION], words[0], true);
-  for (const taskcue *c = p->cues; more && c < p->cues + p->n_cues; c++)
-    for (size_t k = 0; more && k < c->n_phrases; k++)
-      for (size_t w = 0; more && c->phrases[k].n == 1 && w < n; w++)
-        more = strcmp(c->phrases[k].stems[0], words[w]) != 0;
-  size_t len, end = more ? strlen(p->asked) : 0;
-  for (const char *w, *s = at; more && (w = baton__conversation_word(&s, &len));)
-    more = !off_file_type(w, len);
-  if (!more)
-    return NULL;
-  while (end > 0 && strchr(" \t\r\n.!?", p->asked[end - 1]))
+/* `asked` (trimmed of its final stop) and then `more`, malloc'd (NULL out of memory). */
+static char *joined(const char *asked, const char *more) {
+  size_t end = strlen(asked);
+  while (end > 0 && strchr(" \t\r\n.!?", asked[end - 1]))
     end--;
   baton__sb sb;
   baton__sb_init(&sb);
-  baton__sb_addf(&sb, "%.*s %s", (int)end, p->asked, at);
+  baton__sb_addf(&sb, "%.*s %s", (int)end, asked, more);
   return baton__sb_detach(&sb);
+}
+
+/* "In one sentence please", "as a bullet list", "with more detail" after "summarize a.txt": the
+ * user message `at` (its n stems `words`) says more of the last request (one of those words
+ * first; no file, no target language, no task's cue): that request with its words, malloc'd;
+ * else NULL. Then "save it as s.txt" saves what both asked. */
+static char *asked_with(const planner *p, const char *at, char (*words)[OFF_MAX_WORD], size_t n) {
+  static const char *const firsts[] = {"in", "as", "with"};
+  bool more = false;
+  size_t len;
+  for (size_t k = 0; p->asked && n > 1 && k < sizeof firsts / sizeof firsts[0]; k++)
+    more |= strcmp(words[0], firsts[k]) == 0;
+  more = more && !off_words_ask(p, words, n) && !target_named(p, at, &len);
+  for (const char *w, *s = at; more && (w = baton__conversation_word(&s, &len));)
+    more = !off_file_type(w, len);
+  return more ? joined(p->asked, at) : NULL;
 }
 
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
@@ -247,19 +252,15 @@ static char *said_more(const planner *p, const char *asked) {
   const char *at = i ? target_named(p, asked, &n) : NULL;
   if (i && !at && p->asked_into) /* the newest named none: the last that did */
     asked = p->asked_into, at = target_named(p, asked, &n);
-  size_t end = strlen(asked);
   if (!at && !adds_words(p))
     return NULL;
-  while (end > 0 && strchr(" \t\r\n.!?", asked[end - 1]))
-    end--;
-  const token *t = &p->tok[at ? i - 1 : 0];
+  if (!at)
+    return joined(asked, p->req);
+  const token *t = &p->tok[i - 1];
   baton__sb sb;
   baton__sb_init(&sb);
-  if (at)
-    baton__sb_addf(&sb, "%.*s%.*s%s", (int)(at - asked), asked, (int)(t->end - t->start),
-                   p->req + t->start, at + n);
-  else
-    baton__sb_addf(&sb, "%.*s %s", (int)end, asked, p->req);
+  baton__sb_addf(&sb, "%.*s%.*s%s", (int)(at - asked), asked, (int)(t->end - t->start),
+                 p->req + t->start, at + n);
   return baton__sb_detach(&sb);
 }
 

@@ -19,6 +19,7 @@
  *   link.c     recognised steps -> task graph with inputs wired
  *   plan.c     the driver: baton__plan_offline_req() */
 
+#define OFF_MAX_COLON_WORDS 256 /* words after "this:" read as its text */
 #define OFF_MAX_REQUEST 16384 /* bytes of request text we look at */
 #define OFF_MAX_TOKENS 4096
 #define OFF_MAX_RES 64        /* resources (files, quotes, inputs, earlier outputs) */
@@ -247,6 +248,9 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b);
 bool off_phrase_covers(const planner *p, const taskcue *own, size_t i, size_t n, size_t words,
                        size_t a, size_t b);
 double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b);
+/* Is one of the n stems `words` (of a text not tokenized) a task's one-word cue or a word like
+ * "then" that starts a step? */
+bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n);
 double off_description_score(const planner *p, const taskcue *c, size_t a, size_t b);
 
 /* ---- segment.c */

@@ -254,25 +254,15 @@ static bool list_number(const char *q, size_t i, size_t j, unsigned *next) {
 }
 
 /* "Translate this to French: I will be late": after a chunk ending in ':' that closes a sentence
- * holding "this" or "that" (alone) and a task's cue, the rest of the request up to a sentence
- * starting "Then", "Finally"..., unquoted and naming no file, is the text those point at. Its
- * start (its end in *end), or 0. */
-static size_t text_after_colon(const planner *p, size_t j, size_t *end) {
+ * holding "this" or "that" (alone) and a task's cue, the rest of the request, unquoted, naming no
+ * file and no task's cue nor "then" (not "...: hello. Then read it aloud"), is the text those point
+ * at. Its start, or 0. */
+static size_t text_after_colon(const planner *p, size_t j) {
   const char *q = p->req;
   size_t n = strlen(q), a = j + strspn(q + j, SPACES), k = p->n_tok;
   bool pointed = false;
   if (j < 1 || q[j - 1] != ':' || a >= n)
     return 0;
-  for (size_t i = a; i + 1 < n; i++) /* up to a sentence that starts "Then", "Finally"... */
-    if (strchr(".!?", q[i]) && baton__space_byte(q[i + 1])) {
-      char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
-      size_t s = i + 1 + strspn(q + i + 1, SPACES), e = s;
-      while (e < n && isalpha((unsigned char)q[e]))
-        e++;
-      off_make_word(q + s, e - s, w, stem);
-      if (e > s && off_words_has(&p->lx->cls[W_HARD_BREAK], w, false))
-        n = i + 1;
-    }
   while (k > 0 && !off_punct(p, k - 1, ".!?")) /* the sentence's start */
     k--;
   for (size_t i = k; i + 1 < p->n_tok && !pointed; i++) /* "this" alone, not "this question" */
@@ -285,6 +275,9 @@ static size_t text_after_colon(const planner *p, size_t j, size_t *end) {
   for (size_t t = 0; pointed && t < p->n_cues; t++)
     cue = fmax(cue, off_keyword_score(p, &p->cues[t], k, p->n_tok));
   pointed &= cue >= p->lx->w[K_MIN_KEYWORD] && !off_count_res(p, k, p->n_tok, ~0u);
+  char words[OFF_MAX_COLON_WORDS][OFF_MAX_WORD]; /* no step of its own: "...: hi, then draw it" */
+  size_t nw = pointed ? off_split_words(q + a, n - a, words, OFF_MAX_COLON_WORDS, NULL) : 0;
+  pointed &= nw < OFF_MAX_COLON_WORDS && !off_words_ask(p, words, nw);
   for (size_t i = a, e, cs, ce; pointed && i < n; i = e + strspn(q + e, SPACES)) {
     for (e = i; e < n && !baton__space_byte(q[e]) && !baton__quote_at(q, n, e, &cs, &ce);)
       e++;
@@ -295,7 +288,6 @@ static size_t text_after_colon(const planner *p, size_t j, size_t *end) {
       fe--;
     pointed = !off_file_type(q + i, fe - i);
   }
-  *end = n;
   return pointed ? a : 0;
 }
 
@@ -315,9 +307,9 @@ int off_tokenize(planner *p) {
       rc = t ? (t->stem[0] = t->word[0] = '.', 0) : -2;
     } else
       rc = qe ? tokenize_quote(p, i, cs, ce, qe) : dash ? 0 : tokenize_chunk(p, i, j); /* "a—b" */
-    size_t end, rest = rc == 0 && !qe ? text_after_colon(p, j, &end) : 0;
+    size_t rest = rc == 0 && !qe ? text_after_colon(p, j) : 0;
     if (rest)
-      rc = tokenize_quote(p, rest, rest, end, end), j = end;
+      rc = tokenize_quote(p, rest, rest, n, n), j = n;
   }
   return rc;
 }
