@@ -266,9 +266,6 @@ static void check_options(const opts *o, const given *g, size_t n, const char *u
     return; /* the command or subcommand itself is refused, with the right reason */
   char takes[256];
   options_of(cmd, o->sub, takes, sizeof takes);
-  for (size_t i = 0; i < n; i++)
-    if (!strcmp(g[i].spec->name, "--json") && listed(takes, "--json"))
-      cli_json_errors();
   for (size_t i = 0; i < n && !unknown; i++)
     if (!g[i].spec->what && !listed(takes, g[i].spec->name))
       unknown = g[i].as;
@@ -342,6 +339,14 @@ void cli_parse_args(int argc, char **argv, opts *o) {
     cli_die_usage("out of memory");
   size_t n = 0;
   const char *unknown = NULL;
+  /* With --json, errors found while reading argv print as JSON too; not for mcp, whose stdout
+   * is its protocol's */
+  const char *first = NULL;
+  for (int i = 1; i < argc && !first; i++)
+    first = argv[i][0] != '-' ? argv[i] : NULL;
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--json") && !(first && !strcmp(first, "mcp")))
+      cli_json_errors();
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const option_spec *spec = a[0] == '-' && a[1] ? option_named(a) : NULL;

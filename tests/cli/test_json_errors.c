@@ -57,3 +57,8 @@ Test(cli_json_errors, other_commands_given_json_print_their_errors_as_json) {
   assert_json_error("runs show no-such-run --json", 2, "no-such-run");
   assert_json_error("task no-such-task --arg text=hi --json", 2, "no-such-task");
 }
+
+Test(cli_json_errors, an_error_in_the_arguments_themselves_prints_as_json_too) {
+  assert_json_error("run --json 'summarize notes.txt' extra", 2, "unexpected argument 'extra'");
+  assert_json_error("run --json --input", 2, "--input needs a value");
+}
