@@ -11,21 +11,27 @@
 #include "core/util.h"
 #include "core/banned.h"
 
+/* Writes the error into env->err (and whether the arguments caused it); -1. */
+static int vfail(baton__exec_env *env, bool bad_input, const char *fmt, va_list ap) {
+  vsnprintf(env->err, sizeof env->err, fmt, ap);
+  env->bad_input |= bad_input;
+  return -1;
+}
+
 int baton__run_fail(baton__exec_env *env, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(env->err, sizeof env->err, fmt, ap);
+  int rc = vfail(env, false, fmt, ap);
   va_end(ap);
-  return -1;
+  return rc;
 }
 
 int baton__run_bad_input(baton__exec_env *env, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(env->err, sizeof env->err, fmt, ap);
+  int rc = vfail(env, true, fmt, ap);
   va_end(ap);
-  env->bad_input = true;
-  return -1;
+  return rc;
 }
 
 const char *baton__run_arg(const baton__values *in, const char *name, unsigned type) {

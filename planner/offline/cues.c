@@ -221,6 +221,13 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
   return s;
 }
 
+bool off_has_cue(const planner *p, size_t a, size_t b, double min) {
+  for (size_t t = 0; t < p->n_cues; t++)
+    if (off_keyword_score(p, &p->cues[t], a, b) >= min)
+      return true;
+  return false;
+}
+
 bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n) {
   for (size_t w = 0; w < n; w++)
     if (off_words_has(&p->lx->cls[W_HARD_BREAK], words[w], true))

@@ -220,9 +220,7 @@ static const char *target_named(const planner *p, const char *text, size_t *n) {
  * preposition first (after "again, but") and naming nothing of its own nor any task ("for the
  * photo, describe it"), add words to the last request? */
 static bool adds_words(const planner *p) {
-  bool cue = false;
-  for (size_t t = 0; t < p->n_cues && !cue; t++)
-    cue = off_keyword_score(p, &p->cues[t], 0, p->n_tok) >= p->lx->w[K_CLEAR_KEYWORD];
+  bool cue = off_has_cue(p, 0, p->n_tok, p->lx->w[K_CLEAR_KEYWORD]);
   size_t i = 0;
   while (i + 1 < p->n_tok && (off_is(p, i, W_AGAIN) || off_is(p, i, W_CONTRAST) ||
                               off_punct(p, i, ",")))

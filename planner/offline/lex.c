@@ -2,7 +2,6 @@
 #include "planner/offline/internal.h"
 
 #include <ctype.h>
-#include <math.h>
 #include <string.h>
 
 #include "core/quote.h"
@@ -271,17 +270,15 @@ static size_t text_after_colon(const planner *p, size_t j) {
                off_is(p, i + 1, W_TARGET_PREP) || off_is(p, i + 1, W_ALOUD));
   /* and a task to do with it (not "do this: draw a cat"), naming no file ("answer this from
    * m.txt: Q?": m.txt is the text) */
-  double cue = 0;
-  for (size_t t = 0; pointed && t < p->n_cues; t++)
-    cue = fmax(cue, off_keyword_score(p, &p->cues[t], k, p->n_tok));
-  pointed &= cue >= p->lx->w[K_MIN_KEYWORD] && !off_count_res(p, k, p->n_tok, ~0u);
+  pointed = pointed && off_has_cue(p, k, p->n_tok, p->lx->w[K_MIN_KEYWORD]) &&
+            !off_count_res(p, k, p->n_tok, ~0u);
   char words[OFF_MAX_COLON_WORDS][OFF_MAX_WORD]; /* no step of its own: "...: hi, then draw it" */
   size_t nw = pointed ? off_split_words(q + a, n - a, words, OFF_MAX_COLON_WORDS, NULL) : 0;
   pointed &= nw < OFF_MAX_COLON_WORDS && !off_words_ask(p, words, nw);
   for (size_t i = a, e, cs, ce; pointed && i < n; i = e + strspn(q + e, SPACES)) {
     for (e = i; e < n && !baton__space_byte(q[e]) && !baton__quote_at(q, n, e, &cs, &ce);)
       e++;
-    if (e < n && baton__quote_at(q, n, e, &cs, &ce))
+    if (e < n && !baton__space_byte(q[e]))
       return 0; /* a quote of its own */
     size_t fe = e;
     while (fe > i && strchr(",.;:!?)", q[fe - 1]))

@@ -10,10 +10,7 @@
 
 /* Does some task have a keyword in tokens [a,b)? */
 static bool has_cue(const planner *p, size_t a, size_t b) {
-  for (size_t t = 0; t < p->n_cues; t++)
-    if (off_keyword_score(p, &p->cues[t], a, b) >= p->lx->w[K_MIN_KEYWORD])
-      return true;
-  return false;
+  return off_has_cue(p, a, b, p->lx->w[K_MIN_KEYWORD]);
 }
 
 static size_t next_word(const planner *p, size_t i, size_t b) {
