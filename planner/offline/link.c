@@ -547,6 +547,14 @@ static bool reads_made_picture(const planner *p, const step *st, int b, bool has
   return reads;
 }
 
+/* Is r an earlier turn's label of a picture or recording ("male", "street sign": what a classifier
+ * or detector said of it), not its words? Not for "what does he say?": the words are in it. */
+static bool labels(const planner *p, const resource *r) {
+  int by = r->maker - 1;
+  return r->turn && by >= 0 && (p->cues[by].spec->inputs & (BATON__T_IMAGE | BATON__T_AUDIO)) &&
+         !off_is_role(p, by, R_CAPTION) && !off_is_role(p, by, R_TRANSCRIBE) && !off_answers(p, by);
+}
+
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
   bool original, has_ref = points_back(p, st, &original);
@@ -579,16 +587,20 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
    * my narration in n.wav describes": what a recording nobody listened to says is what to make */
   int t = first_unused(p, st, BATON__T_TEXT), m = first_unused(p, st, media);
   t = t >= 0 && p->res[t].asked && !has_ref && first_unused(p, st, BATON__T_AUDIO) >= 0 ? -1 : t;
+  t = t >= 0 && labels(p, &p->res[t]) && off_has_word(p, st->a, st->b, W_UTTERING) ? -1 : t;
   bool later = has_ref && off_own_res(p, 0, st->a, BATON__T_TEXT) < 0 && /* "a talk in t.wav; */
                off_own_res(p, 0, st->a, BATON__T_AUDIO) >= 0; /* sum it up. Compare with 'x'" */
   if (text && prev < 0 && (t < 0 || later || (p->res[t].turn && m >= 0 && !p->res[m].turn)) &&
       (b = bridge(p, st, false, (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO, src)))
     return b > 0 ? 0 : -1; /* 2, else 2b */
   /* 3. what to make follows "of", "about"...: "an image of a cat playing piano" (not "an image that
-   * reflects the content of the lecture": made from it; not "the key points of" a given passage) */
+   * reflects the content of the lecture": made from it; not "the key points of" a given passage,
+   * nor a question put to the chat model: "what's the capital of France?") */
   bool passage = t >= 0 && !p->res[t].turn && (outputs & BATON__T_TEXT);
-  bool make = text && !has_ref && !original && (prev < 0 ? !passage : !(outputs & BATON__T_TEXT) &&
-                                                         !off_has_word(p, st->a, st->b, W_GUIDED));
+  bool chat = off_is_role(p, st->task, R_CONVERSE) && off_is(p, st->a, W_WH); /* asks it all */
+  bool make = text && !has_ref && !original && !chat &&
+              (prev < 0 ? !passage
+                        : !(outputs & BATON__T_TEXT) && !off_has_word(p, st->a, st->b, W_GUIDED));
   for (size_t i = st->a; make && i + 1 < st->b && !src->literal; i++) /* not "about in German" */
     src->literal = (off_is(p, i, W_CONTENT_INTRO) || (off_punct(p, i, ":") && /* "an image: x" */
                     p->req[p->tok[i].end] == ' ')) && (i + 3 != st->b || !off_language_at(p, i + 2))
