@@ -54,7 +54,7 @@ static void vp_init_once(void) {
   "rotate (90, 180, 270, \"rotate left\"), flip / mirror (\"flip vertically\"), crop "       \
   "(\"crop to 100x100\", centred; \"to a square\", \"to the left half\"), blur (\"blur 4\"), " \
   "sharpen, edge detection (sobel or canny), invert, brighter / darker (\"20%% brighter\", "  \
-  "\"lower the brightness\"), more or less contrast, sepia, "                                \
+  "\"lower the brightness\"), more or less contrast, more or less colourful, sepia, "         \
   "join pictures (\"image2\"...) side by side, one above another or in a grid; "             \
   "saves PNG unless asked for JPG, WebP, TIFF or GIF (\"convert it to jpg\")"
 
@@ -493,6 +493,29 @@ static int vp_light(VipsImage *in, VipsImage **out, const vp_step *st) {
 
 /* More or less contrast: the colour bands spread from (or drawn to) their mean by a factor (by N%
  * when the words give one). */
+/* "More colourful", "less vivid": each pixel's chroma (in LCh) scaled, lightness and hue kept. */
+static int vp_saturate(VipsImage *in, VipsImage **out, const vp_step *st) {
+  bool less;
+  double f = vp_factor(st, 1.4, 0.6, &less), a[16], b[16] = {0};
+  if (f <= 0)
+    return VP_EXPLAINED;
+  VipsImage *lch = NULL, *scaled = NULL, *rgb = NULL;
+  int rc = vips_colourspace(in, &lch, VIPS_INTERPRETATION_LCH, NULL);
+  int bands = rc == 0 ? vips_image_get_bands(lch) : 0; /* L, C, h (and alpha) */
+  for (int i = 0; i < bands && i < 16; i++)
+    a[i] = i == 1 ? f : 1;
+  if (rc == 0)
+    rc = bands >= 3 && bands <= 16 ? vips_linear(lch, &scaled, a, b, bands, NULL) : -1;
+  if (rc == 0)
+    rc = vips_colourspace(scaled, &rgb, VIPS_INTERPRETATION_sRGB, NULL);
+  if (rc == 0)
+    rc = vips_cast_uchar(rgb, out, NULL);
+  VIPS_UNREF(lch);
+  VIPS_UNREF(scaled);
+  VIPS_UNREF(rgb);
+  baton__sb_addf(st->desc, "%s colourful (chroma x%.2f)", less ? "less" : "more", f);
+  return rc;
+}
 static int vp_contrast(VipsImage *in, VipsImage **out, const vp_step *st) {
   bool less;
   double f = vp_factor(st, 1.3, 0.75, &less), mean = 0;
@@ -518,7 +541,7 @@ typedef struct vp_rule {
 } vp_rule;
 
 enum vp_kind { OP_GRAY, OP_RESIZE, OP_ROTATE, OP_FLIP, OP_CROP, OP_BLUR, OP_SHARPEN, OP_EDGES,
-               OP_INVERT, OP_LIGHT, OP_CONTRAST, OP_SEPIA, OP_N };
+               OP_INVERT, OP_LIGHT, OP_CONTRAST, OP_SEPIA, OP_SATURATE, OP_N };
 
 /* Where an instruction's words could name two, the earlier kind wins. */
 static const vp_rule vp_rules[OP_N] = {
@@ -541,6 +564,9 @@ static const vp_rule vp_rules[OP_N] = {
                   vp_light},
     [OP_CONTRAST] = {{"contrast", "contrasty", NULL}, vp_contrast},
     [OP_SEPIA] = {{"sepia", "sepia-toned", NULL}, vp_sepia},
+    [OP_SATURATE] = {{"colorful", "colourful", "vivid", "vibrant", "saturated", "saturation",
+                      "saturate", NULL},
+                     vp_saturate},
 };
 
 typedef struct vp_op {
@@ -549,12 +575,15 @@ typedef struct vp_op {
 } vp_op;
 
 /* The operations a percentage beside their cue belongs to (else "50%" is a resize). */
-static bool vp_takes_percent(enum vp_kind k) { return k == OP_LIGHT || k == OP_CONTRAST; }
+static bool vp_takes_percent(enum vp_kind k) {
+  return k == OP_LIGHT || k == OP_CONTRAST || k == OP_SATURATE;
+}
 
-/* "50% brighter", "darker by 20%", "the contrast by 20%": a percentage beside a brightness or
- * contrast cue is theirs. */
+/* "50% brighter", "darker by 20%", "the contrast by 20%", "30% more saturation": a percentage
+ * beside a brightness, contrast or colourfulness cue is theirs. */
 static bool vp_light_percent(const vp_tokens *tk, size_t i) {
-  for (size_t k = i > 2 ? i - 2 : 0; k <= i + 1 && k < tk->n; k++)
+  bool more = i + 1 < tk->n && (!strcmp(tk->t[i + 1], "more") || !strcmp(tk->t[i + 1], "less"));
+  for (size_t k = i > 2 ? i - 2 : 0; k <= i + 1 + more && k < tk->n; k++) /* "30% more contrast" */
     for (int o = 0; k != i && o < OP_N; o++)
       for (size_t c = 0; vp_takes_percent((enum vp_kind)o) && vp_rules[o].cues[c]; c++)
         if (vp_phrase_at(tk, k, vp_rules[o].cues[c]))

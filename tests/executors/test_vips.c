@@ -1,4 +1,4 @@
-/* test_vips.c — the libvips image-to-image executor: grayscale, resize, rotate, flip, crop, invert, brightness, contrast, sepia, joins, chains, errors. */
+/* test_vips.c — the libvips image-to-image executor: grayscale, resize, rotate, flip, crop, invert, brightness, contrast, colourfulness, sepia, joins, chains, errors. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -303,7 +303,8 @@ Test(executors_vips, more_or_less_contrast_spreads_the_colours_from_their_mean, 
                {"lower the brightness, more contrast", 1.3, 0.75, true},
                {"more contrast, darker", 1.3, 0.75, false},
                {"reduce contrast, increase brightness", 0.75, 1.3, false},
-               {"make the contrast of gradient.png lower", 0.75, 1, false}};
+               {"make the contrast of gradient.png lower", 0.75, 1, false},
+               {"50% more contrast", 1.5, 1, false}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512];
     const char *ask = cases[i].ask;
@@ -324,6 +325,40 @@ Test(executors_vips, more_or_less_contrast_spreads_the_colours_from_their_mean, 
   char err[512];
   cr_expect_null(transform(g_src, "increase the contrast by 2000%", err, sizeof err));
   cr_expect(strstr(err, "2000% is out of range"), "%s", err);
+}
+
+/* How far apart a pixel's channels are: 0 for a grey, more the more colourful it is. */
+static double spread_of_channels(VipsImage *im, int x, int y) {
+  double lo = 255, hi = 0;
+  for (int b = 0; b < 3; b++)
+    lo = fmin(lo, px(im, x, y, b)), hi = fmax(hi, px(im, x, y, b));
+  return hi - lo;
+}
+
+Test(executors_vips, more_or_less_colourful_scales_the_colour_not_the_size, .init = setup,
+     .fini = teardown) {
+  VipsImage *src = open_png(g_src);
+  double before = spread_of_channels(src, 250, 40); /* red 213, green 41, blue 128 */
+  g_object_unref(src);
+  static const struct {
+    const char *ask;
+    bool more;
+  } cases[] = {{"make it more colorful", true},  {"more vivid", true},
+               {"30% more saturation", true},    {"make it less colourful", false},
+               {"reduce the saturation", false}, {"less vibrant by 50%", false}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512];
+    char *out = transform(g_src, cases[i].ask, err, sizeof err);
+    cr_assert_not_null(out, "'%s': %s", cases[i].ask, err);
+    VipsImage *im = open_png(out);
+    double after = spread_of_channels(im, 250, 40);
+    cr_expect_eq(vips_image_get_width(im), 300, "'%s': a percentage is no resize", cases[i].ask);
+    cr_expect_eq(vips_image_get_bands(im), 3, "'%s'", cases[i].ask);
+    cr_expect(cases[i].more ? after > before + 10 : after < before - 10, "'%s': %.0f -> %.0f",
+              cases[i].ask, before, after);
+    g_object_unref(im);
+    free(out);
+  }
 }
 
 Test(executors_vips, operations_chain_in_the_order_asked, .init = setup, .fini = teardown) {
