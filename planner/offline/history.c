@@ -131,6 +131,26 @@ static char *asked_with(const planner *p, const char *at, char (*words)[OFF_MAX_
   return more ? joined(p->asked, at) : NULL;
 }
 
+/* "And in Catalan?", "what about report.txt?", "now sign.png please": does the message name only
+ * languages or files, beside words that lead in, join, point or ask? It asks nothing new: the last
+ * request is asked again on them, and stays the one a later message says more of. */
+static bool elliptical(const planner *p, const char *at) {
+  static const off_class spare[] = {W_JOINER, W_TARGET_PREP, W_LEAD_IN, W_RESUMING, W_WH,
+                                    W_CONTENT_INTRO, W_ASKING, W_IS_ARE};
+  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+  size_t n, named = 0, words = 0;
+  for (const char *s; (s = baton__conversation_word(&at, &n)) && words < 12; words++) {
+    off_make_word(s, n, w, stem);
+    bool other = !off_file_type(s, n) && !off_words_has(&p->lx->lang_names, w, false);
+    named += !other;
+    for (size_t c = 0; other && c < sizeof spare / sizeof spare[0]; c++)
+      other = !off_words_has(&p->lx->cls[spare[c]], w, false);
+    if (other)
+      return false;
+  }
+  return named > 0 && words < 12;
+}
+
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
 static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
@@ -140,7 +160,7 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   size_t n = user ? off_split_words(at, strlen(at), words, 12, NULL) : 0, i = 0;
   while (i < n && !off_words_has(&p->lx->cls[W_AGAIN], words[i], true))
     i++;
-  bool ask = user && (n >= 12 || i >= n);
+  bool ask = user && (n >= 12 || i >= n) && !(p->asked && elliptical(p, at));
   char *more = ask && n < 12 ? asked_with(p, at, words, n) : NULL;
   if (ask) /* kept for off_asked_again(); a repeat asked what the message before it asked */
     free(p->asked);

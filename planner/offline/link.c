@@ -434,11 +434,13 @@ static char *own_words(const planner *p, const step *st, bool span) {
                         !off_count_res(p, a, b, ~0u)));
   bool words = a < b && (b < st->b || worded) && !(b == a + 1 && off_is(p, a, W_REFERENCE)) &&
                !asks;
-  bool content = false; /* not "it", "the original", "now (in Spanish)", "but (in French)" */
+  bool content = false; /* not "it", "the original", "now (in Spanish)", "but (in French)", "the
+                         * same", "both", "now back (into English)" */
   for (size_t i = a; span && words && i < b; i++)
     content |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_STOPWORD) &&
-               !off_is(p, i, W_ORIGINAL) &&
-               !(i == st->a && (off_is(p, i, W_RESUMING) || off_is(p, i, W_CONTRAST)));
+               !off_is(p, i, W_ORIGINAL) && !off_is(p, i, W_AGAIN) && !off_is(p, i, W_PLURAL) &&
+               !off_is(p, i, W_PARTICLE) && !off_is(p, i, W_CONTRAST) &&
+               !(i == st->a && off_is(p, i, W_RESUMING));
   return words && (content || !span) ? span_text(p, a, b)
          : span ? NULL : span_text(p, st->a, st->b);
 }
