@@ -81,14 +81,27 @@ int off_cue_named(const planner *p, const char *name) {
   return 0;
 }
 
-/* Remembers what an answer carries: its "files", then each of its "tasks" outputs ({task, outputs,
- * lang?}: what made them) or, without those, its "outputs" (their text in "lang"); 0, or -1. */
+/* Does one of `tasks` ({task, outputs} each) give `path` as an output? */
+static bool task_made(const cJSON *tasks, const char *path) {
+  const cJSON *t, *o;
+  if (!cJSON_IsArray(tasks))
+    return false;
+  cJSON_ArrayForEach(t, tasks)
+    cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(t, "outputs"))
+      if (cJSON_IsString(o) && strcmp(o->valuestring, path) == 0)
+        return true;
+  return false;
+}
+
+/* Remembers what an answer carries: its "files" (those no task is said to have made), then each of
+ * its "tasks" outputs ({task, outputs, lang?}: what made them) or, without those, its "outputs"
+ * (their text in "lang"); 0, or -1. */
 static int scan_answer(planner *p, const cJSON *m, int turn, size_t first) {
   const cJSON *f, *tasks = cJSON_GetObjectItemCaseSensitive(m, "tasks");
   origin said = {turn, 0, language_code(p, cJSON_GetObjectItemCaseSensitive(m, "lang"))};
   int rc = 0;
   cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, "files"))
-    if (cJSON_IsString(f))
+    if (cJSON_IsString(f) && !task_made(tasks, f->valuestring))
       rc |= remember(p, first, &said, true, f->valuestring, strlen(f->valuestring),
                      baton__type_of_path(f->valuestring));
   if (!cJSON_IsArray(tasks) || cJSON_GetArraySize(tasks) == 0)

@@ -134,6 +134,18 @@ bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r) {
   return false;
 }
 
+/* Is r an earlier turn's label of what it was made from ("male", "English (en)", "Alice Smith
+ * (NAME)": what a classifier, detector or entity finder said of it), not words to work on? */
+static bool labels(const planner *p, const resource *r) {
+  int by = r->maker - 1;
+  if (!r->turn || by < 0 || !(r->type & BATON__T_TEXT))
+    return false;
+  if (p->cues[by].spec->inputs & (BATON__T_IMAGE | BATON__T_AUDIO))
+    return !off_is_role(p, by, R_CAPTION) && !off_is_role(p, by, R_TRANSCRIBE) &&
+           !off_answers(p, by);
+  return off_is_role(p, by, R_CLASSIFY_TEXT) || off_is_role(p, by, R_FIND_ENTITIES);
+}
+
 /* An unused resource of the type: the request's first, else earlier turns' newest (oldest when st
  * says "the original ..."), p->res holding them in that order, turns oldest first; of those, one
  * st names by what made it comes first ("summarize the transcript" after its translation); -1 if
@@ -152,7 +164,8 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
   const baton__taskspec *s = st->task >= 0 ? p->cues[st->task].spec : NULL;
   bool marks = s && (s->inputs & s->outputs & BATON__T_IMAGE) && (s->outputs & BATON__T_TEXT);
   bool table = off_is_role(p, st->task, R_READ_TABLE) || off_is_role(p, st->task, R_ASK_TABLE);
-  int r = -1, marked = -1;
+  int r = -1, marked = -1, label = -1; /* an earlier turn's label: spoken, else the last resort */
+  bool words = st->task >= 0 && !off_is_role(p, st->task, R_SPEAK);
   for (int pass = 0; p->image_kind == IMG_TABLE && p->pictures > 1 && pass < 2; pass++)
     for (size_t i = 0; i < p->n_res; i++) /* "a photo x.jpg and a table image t.png" */
       if ((pass || !p->res[i].used) && (p->res[i].type & type & BATON__T_IMAGE) &&
@@ -167,11 +180,15 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
       marked = (int)i;
       continue;
     }
+    if (words && labels(p, &p->res[i])) {
+      label = (int)i;
+      continue;
+    }
     bool n = off_names_maker(p, st->a, st->b, &p->res[i]);
     if (r < 0 || (p->res[r].turn && (n != named ? n : newest)))
       r = (int)i, named = n;
   }
-  return r >= 0 ? r : marked;
+  return r >= 0 ? r : marked >= 0 ? marked : label;
 }
 
 /* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
@@ -547,14 +564,6 @@ static bool reads_made_picture(const planner *p, const step *st, int b, bool has
   if (reads)
     free(src->literal), src->literal = NULL;
   return reads;
-}
-
-/* Is r an earlier turn's label of a picture or recording ("male", "street sign": what a classifier
- * or detector said of it), not its words? Not for "what does he say?": the words are in it. */
-static bool labels(const planner *p, const resource *r) {
-  int by = r->maker - 1;
-  return r->turn && by >= 0 && (p->cues[by].spec->inputs & (BATON__T_IMAGE | BATON__T_AUDIO)) &&
-         !off_is_role(p, by, R_CAPTION) && !off_is_role(p, by, R_TRANSCRIBE) && !off_answers(p, by);
 }
 
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
