@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/quote.h"
 #include "core/util.h"
 #include "planner/conversation.h"
 #include "core/banned.h"
@@ -144,21 +145,28 @@ static char *asked_with(const planner *p, const char *at, char (*words)[OFF_MAX_
   return more ? joined(p->asked, at) : NULL;
 }
 
+/* Is w a word that only leads in, joins, points or asks ("and", "in", "what about", "now", "same
+ * for", "please")? */
+static bool spare(const planner *p, const char *w) {
+  static const off_class classes[] = {W_JOINER, W_TARGET_PREP, W_LEAD_IN, W_RESUMING, W_WH,
+                                      W_CONTENT_INTRO, W_ASKING, W_IS_ARE, W_AGAIN};
+  for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++)
+    if (off_words_has(&p->lx->cls[classes[c]], w, false))
+      return true;
+  return strcmp(w, "for") == 0; /* "same for 'x'" */
+}
+
 /* "And in Catalan?", "what about report.txt?", "now sign.png please": does the message name only
  * languages or files, beside words that lead in, join, point or ask? It asks nothing new: the last
  * request is asked again on them, and stays the one a later message says more of. */
 static bool elliptical(const planner *p, const char *at) {
-  static const off_class spare[] = {W_JOINER, W_TARGET_PREP, W_LEAD_IN, W_RESUMING, W_WH,
-                                    W_CONTENT_INTRO, W_ASKING, W_IS_ARE};
   char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
   size_t n, named = 0, words = 0;
   for (const char *s; (s = baton__conversation_word(&at, &n)) && words < 12; words++) {
     off_make_word(s, n, w, stem);
     bool other = !off_file_type(s, n) && !off_words_has(&p->lx->lang_names, w, false);
     named += !other;
-    for (size_t c = 0; other && c < sizeof spare / sizeof spare[0]; c++)
-      other = !off_words_has(&p->lx->cls[spare[c]], w, false);
-    if (other)
+    if (other && !spare(p, w))
       return false;
   }
   return named > 0 && words < 12;
@@ -270,8 +278,37 @@ bool off_only_language(const planner *p) {
   return p->asked && language_asked(p) && target_named(p, p->asked, &n);
 }
 
+/* 'And "good night"?', 'what about "thank you"?', 'same for "hola"': does the request name one
+ * quote of its own and nothing else, the last request holding one? Its quote then takes the place
+ * of that one (1 + its resource), else 0. */
+static size_t quote_only(const planner *p) {
+  size_t cs, ce, n = p->asked ? strlen(p->asked) : 0, quote = 0;
+  bool held = false; /* the last request holds a quote */
+  for (size_t i = 0; i < n && !held; i++)
+    held = baton__quote_at(p->asked, n, i, &cs, &ce) != 0;
+  for (size_t i = 0; held && i < p->n_tok; i++)
+    if (p->tok[i].kind == TK_RES && !quote && !p->res[p->tok[i].res].is_file)
+      quote = (size_t)p->tok[i].res + 1;
+    else if (p->tok[i].kind != TK_PUNCT && !(p->tok[i].kind == TK_WORD && spare(p, p->tok[i].word)))
+      return 0;
+  return quote;
+}
+
+/* The last request with the request's quote in place of its first one, malloc'd; NULL if none. */
+static char *quote_swapped(const planner *p) {
+  size_t r = quote_only(p), n = r ? strlen(p->asked) : 0, cs = 0, ce = 0;
+  for (size_t i = 0; r && i < n && !baton__quote_at(p->asked, n, i, &cs, &ce); i++)
+    ;
+  if (!r || ce <= cs)
+    return NULL;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb, "%.*s%s%s", (int)cs, p->asked, p->res[r - 1].value, p->asked + ce);
+  return baton__sb_detach(&sb);
+}
+
 bool off_says_more(const planner *p) {
-  return (p->asked_into && language_asked(p)) || (p->asked && adds_words(p));
+  return (p->asked_into && language_asked(p)) || (p->asked && adds_words(p)) || quote_only(p);
 }
 
 /* The last request as the request says more of it, malloc'd: the last naming a language, into the
@@ -304,6 +341,7 @@ char *off_asked_again(const planner *p) {
   for (size_t r = 0; saves && r < p->n_res; r++)
     asked = off_names_maker(p, 0, p->n_tok, &p->res[r]) ? p->res[r].asked_by : asked;
   char *into = p->more && !saves && asked ? said_more(p, asked) : NULL; /* "now German" */
+  into = into || saves ? into : quote_swapped(p); /* 'and "good night"?' */
   asked = into ? into : asked;
   if (!asked || !(marks || own || into || off_has_word(p, 0, p->n_tok, W_AGAIN) ||
                   off_asks_about(p)))
@@ -333,7 +371,7 @@ char *off_asked_again(const planner *p) {
   if (marks || saves) /* "find the faces in x.jpg" and "blur them", "and save it as s.txt" */
     baton__sb_addf(&sb, " and %s", p->req);
   /* none of what the request names fits the last request: it is no repeat of it */
-  char *text = (own && !swapped && !saves) || sb.len > OFF_MAX_REQUEST ? NULL
+  char *text = (own && !swapped && !saves && !into) || sb.len > OFF_MAX_REQUEST ? NULL
                                                                       : baton__sb_detach(&sb);
   baton__sb_release(&sb);
   free(into);
