@@ -148,12 +148,13 @@ static char *asked_with(const planner *p, const char *at, char (*words)[OFF_MAX_
 /* Is w a word that only leads in, joins, points or asks ("and", "in", "what about", "now", "same
  * for", "please")? */
 static bool spare(const planner *p, const char *w) {
-  static const off_class classes[] = {W_JOINER, W_TARGET_PREP, W_LEAD_IN, W_RESUMING, W_WH,
-                                      W_CONTENT_INTRO, W_ASKING, W_IS_ARE, W_AGAIN};
+  static const off_class classes[] = {W_JOINER, W_PREPOSITION, W_TARGET_PREP, W_LEAD_IN,
+                                      W_RESUMING, W_WH, W_CONTENT_INTRO, W_ASKING, W_IS_ARE,
+                                      W_AGAIN};
   for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++)
     if (off_words_has(&p->lx->cls[classes[c]], w, false))
       return true;
-  return strcmp(w, "for") == 0; /* "same for 'x'" */
+  return false;
 }
 
 /* "And in Catalan?", "what about report.txt?", "now sign.png please": does the message name only
@@ -307,8 +308,25 @@ static char *quote_swapped(const planner *p) {
   return baton__sb_detach(&sb);
 }
 
+/* "Make another one", "one more please", "another": does the request, naming nothing of its own,
+ * ask for the last request's result once more ("another", "one more") in spare words only? */
+static bool asks_another(const planner *p) {
+  bool fresh = false;
+  for (size_t i = 0; p->asked && i < p->n_tok; i++) {
+    const token *t = &p->tok[i];
+    bool more = i > 0 && off_is(p, i, W_MORE) && off_is(p, i - 1, W_COUNT);
+    fresh |= more || off_is(p, i, W_FRESH);
+    if (t->kind == TK_RES || (t->kind == TK_WORD && !more && !off_is(p, i, W_FRESH) &&
+                              !off_is(p, i, W_CAUSATIVE) && !off_is(p, i, W_COUNT) &&
+                              !off_is(p, i, W_US) && !spare(p, t->word)))
+      return false;
+  }
+  return fresh;
+}
+
 bool off_says_more(const planner *p) {
-  return (p->asked_into && language_asked(p)) || (p->asked && adds_words(p)) || quote_only(p);
+  return (p->asked_into && language_asked(p)) || (p->asked && adds_words(p)) || quote_only(p) ||
+         asks_another(p);
 }
 
 /* The last request as the request says more of it, malloc'd: the last naming a language, into the
@@ -344,7 +362,7 @@ char *off_asked_again(const planner *p) {
   into = into || saves ? into : quote_swapped(p); /* 'and "good night"?' */
   asked = into ? into : asked;
   if (!asked || !(marks || own || into || off_has_word(p, 0, p->n_tok, W_AGAIN) ||
-                  off_asks_about(p)))
+                  off_asks_about(p) || asks_another(p)))
     return NULL;
   size_t n, swapped = 0, named = 0, files = 0;
   int turn = own ? 0 : p->again_turn; /* "again" after "do the same for b.png": on b.png */

@@ -406,11 +406,12 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
 }
 
 /* An earlier turn's file of `types` st names by its name without the extension ("read the sign
- * aloud" after a turn on sign.png), or -1. */
+ * aloud" after a turn on sign.png; not one a task made: "draw a car" after car.png was drawn), or
+ * -1. */
 static int named_by_stem(const planner *p, const step *st, unsigned types) {
   for (size_t r = 0; p->last_turn && r < p->n_res; r++) {
     const resource *x = &p->res[r];
-    if (!x->turn || !x->is_file || !(x->type & types))
+    if (!x->turn || !x->is_file || x->maker || !(x->type & types))
       continue;
     const char *slash = strrchr(x->value, '/'), *base = slash ? slash + 1 : x->value;
     char word[OFF_MAX_WORD], stem[OFF_MAX_WORD];
