@@ -146,6 +146,19 @@ static bool labels(const planner *p, const resource *r) {
   return off_is_role(p, by, R_CLASSIFY_TEXT) || off_is_role(p, by, R_FIND_ENTITIES);
 }
 
+/* Is earlier turn's r no text for st while there is another: a label to work on (not to speak), or
+ * for a question naming neither "it" nor what made r, a summary or translation ("who staffs the
+ * desk?" after "summarize notes.txt": notes.txt says; its summary may not)? */
+static bool set_aside(const planner *p, const step *st, const resource *r) {
+  int by = r->maker - 1;
+  if (st->task < 0 || !r->turn || by < 0)
+    return false;
+  if (!off_answers(p, st->task) || off_has_word(p, st->a, st->b, W_REFERENCE) ||
+      off_names_maker(p, st->a, st->b, r))
+    return !off_is_role(p, st->task, R_SPEAK) && labels(p, r);
+  return labels(p, r) || off_is_role(p, by, R_SUMMARIZE) || off_is_role(p, by, R_TRANSLATE);
+}
+
 /* An unused resource of the type: the request's first, else earlier turns' newest (oldest when st
  * says "the original ..."), p->res holding them in that order, turns oldest first; of those, one
  * st names by what made it comes first ("summarize the transcript" after its translation); -1 if
@@ -164,8 +177,7 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
   const baton__taskspec *s = st->task >= 0 ? p->cues[st->task].spec : NULL;
   bool marks = s && (s->inputs & s->outputs & BATON__T_IMAGE) && (s->outputs & BATON__T_TEXT);
   bool table = off_is_role(p, st->task, R_READ_TABLE) || off_is_role(p, st->task, R_ASK_TABLE);
-  int r = -1, marked = -1, label = -1; /* an earlier turn's label: spoken, else the last resort */
-  bool words = st->task >= 0 && !off_is_role(p, st->task, R_SPEAK);
+  int r = -1, marked = -1, aside = -1; /* one set aside (set_aside()): the last resort */
   for (int pass = 0; p->image_kind == IMG_TABLE && p->pictures > 1 && pass < 2; pass++)
     for (size_t i = 0; i < p->n_res; i++) /* "a photo x.jpg and a table image t.png" */
       if ((pass || !p->res[i].used) && (p->res[i].type & type & BATON__T_IMAGE) &&
@@ -180,15 +192,15 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
       marked = (int)i;
       continue;
     }
-    if (words && labels(p, &p->res[i])) {
-      label = (int)i;
+    if (set_aside(p, st, &p->res[i])) {
+      aside = (int)i;
       continue;
     }
     bool n = off_names_maker(p, st->a, st->b, &p->res[i]);
     if (r < 0 || (p->res[r].turn && (n != named ? n : newest)))
       r = (int)i, named = n;
   }
-  return r >= 0 ? r : marked >= 0 ? marked : label;
+  return r >= 0 ? r : marked >= 0 ? marked : aside;
 }
 
 /* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
