@@ -91,12 +91,13 @@ static const char *file_arg(const baton__values *in, unsigned type) {
 }
 
 /* Argument names that are inputs, never model parameters ("instruction": the request's words,
- * for executors that read them; a prompt here). */
+ * for executors that read them; a prompt here; "mode": whether to read a picture's words or
+ * describe it, which a Hub model does as it was made to). */
 static bool reserved_name(const char *n) {
   static const char *const names[] = {"text", "image", "audio", "video", "json",
                                       "question", "context", "labels", "candidate_labels",
                                       "sentences", "source_sentence", "table", "query",
-                                      "instruction", NULL};
+                                      "instruction", "mode", NULL};
   for (size_t i = 0; names[i]; i++)
     if (strcmp(n, names[i]) == 0)
       return true;

@@ -86,10 +86,12 @@ typedef enum baton__oai_outcome {
 typedef struct baton__oai_prompts baton__oai_prompts;
 baton__oai_prompts *baton__oai_prompts_load(const char *dir, char *err, size_t errlen);
 void baton__oai_prompts_free(baton__oai_prompts *p);
-/* The task's system and user templates and schema text (NULL when it has
- * none); false when the file has no entry for the task. */
-bool baton__oai_prompt(const baton__oai_prompts *p, const char *task, const char **system,
-                       const char **user, const char **schema);
+/* The task's system template for `mode` (its "mode" argument; NULL: the entry's own), user
+ * template and schema text (NULL when it has none). 0; -1 when the file has no entry for the
+ * task; -2 when the entry has no such mode (then `modes` lists those it has, comma-joined). */
+int baton__oai_prompt(const baton__oai_prompts *p, const char *task, const char *mode,
+                      const char **system, const char **user, const char **schema, char *modes,
+                      size_t cap);
 
 /* Everything one attempt needs. */
 typedef struct baton__oai_call {

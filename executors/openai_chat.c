@@ -115,15 +115,18 @@ static char *user_text(const baton__oai_call *c, const char *tmpl) {
   return s;
 }
 
-/* The system message: the template with the source language clause, then what the user asked
- * in their own words (the task's instruction), if anything. */
+/* The system message: the template with the source language clause (or the language of the
+ * words on a picture), then what the user asked in their own words (the task's instruction), if
+ * anything. */
 static char *system_text(const baton__oai_call *c, const char *tmpl) {
-  const char *src = baton__oai_arg(c->in, "src_lang");
-  char clause[96] = "", asked[BATON__ASKED_MAX + 128];
+  const char *src = baton__oai_arg(c->in, "src_lang"), *lang = baton__oai_arg(c->in, "lang");
+  char clause[96] = "", lclause[96] = "", asked[BATON__ASKED_MAX + 128];
   if (src)
     baton__fmt(clause, sizeof clause, " from the language \"%.40s\"", src);
-  const char *vars[] = {"src_clause", clause, "tgt_lang", baton__oai_arg(c->in, "tgt_lang"),
-                        NULL};
+  if (lang)
+    baton__fmt(lclause, sizeof lclause, " (it is in the language \"%.40s\")", lang);
+  const char *vars[] = {"src_clause", clause, "lang_clause", lclause,
+                        "tgt_lang", baton__oai_arg(c->in, "tgt_lang"), NULL};
   char *sys = baton__prompt_render(tmpl, vars);
   if (!sys || !*baton__asked_clause(c->in, asked, sizeof asked))
     return sys;
@@ -518,12 +521,19 @@ static baton__oai_outcome shape_answer(baton__oai_call *c, char *content) {
 }
 
 baton__oai_outcome baton__oai_chat(baton__oai_call *c) {
-  const char *sys_t, *user_t, *schema;
-  if (!baton__oai_prompt(c->prompts, c->task->name, &sys_t, &user_t, &schema)) {
+  const char *sys_t, *user_t, *schema, *mode = baton__oai_arg(c->in, "mode");
+  char modes[200] = "";
+  int rc = baton__oai_prompt(c->prompts, c->task->name, mode, &sys_t, &user_t, &schema, modes,
+                             sizeof modes);
+  if (rc == -1)
     baton__fmt(c->env->err, sizeof c->env->err, "prompts/tasks.yaml has no prompt for %s",
                c->task->name);
+  else if (rc != 0)
+    baton__fmt(c->env->err, sizeof c->env->err,
+               "%s: mode \"%.60s\" is not one of its modes in prompts/tasks.yaml (%s)",
+               c->task->name, mode, modes);
+  if (rc != 0)
     return BATON__OAI_FAILED;
-  }
   cJSON *doc = chat_body(c, sys_t, user_t);
   if (!doc)
     return BATON__OAI_FAILED;

@@ -97,8 +97,14 @@ bool baton__oai_unserved(const char *task, char *why, size_t cap) {
 #define PROMPT_FILE "tasks.yaml"
 #define PROMPT_FILE_MAX (256u * 1024u)
 
+/* The most modes a task's entry names besides its own (image-to-text: "read"). */
+#define MAX_MODES 4
+
 typedef struct oai_prompt {
   char *task, *system, *user, *schema;
+  char *mode;                         /* what `system` does ("describe"), or NULL */
+  char *mode_name[MAX_MODES], *mode_system[MAX_MODES]; /* the other modes' system texts */
+  size_t n_modes;
 } oai_prompt;
 
 struct baton__oai_prompts {
@@ -114,6 +120,11 @@ void baton__oai_prompts_free(baton__oai_prompts *p) {
     free(p->p[i].system);
     free(p->p[i].user);
     free(p->p[i].schema);
+    free(p->p[i].mode);
+    for (size_t k = 0; k < p->p[i].n_modes; k++) {
+      free(p->p[i].mode_name[k]);
+      free(p->p[i].mode_system[k]);
+    }
   }
   free(p);
 }
@@ -121,6 +132,39 @@ void baton__oai_prompts_free(baton__oai_prompts *p) {
 static const char *scalar(const baton__ynode *map, const char *key) {
   const baton__ynode *v = baton__ynode_get(map, key);
   return v && v->kind == BATON__YN_SCALAR ? v->value : NULL;
+}
+
+/* Takes an entry's `mode:` (what its system text does) and `modes:` (a mapping of other modes to
+ * their system texts); 0 or -1 with err naming the line. */
+static int take_modes(oai_prompt *o, const baton__ynode *e, const char *file, char *err,
+                      size_t errlen) {
+  const baton__ynode *ms = baton__ynode_get(e, "modes");
+  const char *own = scalar(e, "mode");
+  if (!ms)
+    return own && !(o->mode = baton__strdup(own)) ? (baton__fmt(err, errlen, "out of memory"), -1)
+                                                  : 0;
+  if (ms->kind != BATON__YN_MAP || !ms->n || ms->n / 2 > MAX_MODES || !own) {
+    baton__fmt(err, errlen,
+               "%s:%d: '%s' modes: needs a mapping of at most %d mode names to system texts, "
+               "and mode: naming what system: does",
+               file, ms->line, o->task, MAX_MODES);
+    return -1;
+  }
+  if (!(o->mode = baton__strdup(own)))
+    return baton__fmt(err, errlen, "out of memory"), -1;
+  for (size_t i = 0; i + 1 < ms->n; i += 2) {
+    const baton__ynode *k = ms->kids[i], *v = ms->kids[i + 1];
+    if (v->kind != BATON__YN_SCALAR || !strcmp(k->value, own)) {
+      baton__fmt(err, errlen, "%s:%d: mode '%s' of '%s' needs a system text of its own", file,
+                 k->line, k->value, o->task);
+      return -1;
+    }
+    o->mode_name[o->n_modes] = baton__strdup(k->value);
+    o->mode_system[o->n_modes++] = baton__strdup(v->value);
+    if (!o->mode_name[o->n_modes - 1] || !o->mode_system[o->n_modes - 1])
+      return baton__fmt(err, errlen, "out of memory"), -1;
+  }
+  return 0;
 }
 
 /* Takes one task's entry; 0 or -1 with err naming the line. */
@@ -152,7 +196,7 @@ static int take_task(baton__oai_prompts *p, const baton__ynode *name, const bato
     baton__fmt(err, errlen, "out of memory");
     return -1;
   }
-  return 0;
+  return take_modes(o, e, file, err, errlen);
 }
 
 static int take_file(baton__oai_prompts *p, const baton__ynode *root, const char *file,
@@ -196,15 +240,25 @@ baton__oai_prompts *baton__oai_prompts_load(const char *dir, char *err, size_t e
   return p;
 }
 
-bool baton__oai_prompt(const baton__oai_prompts *p, const char *task, const char **system,
-                       const char **user, const char **schema) {
-  for (size_t i = 0; p && i < p->n; i++) {
-    if (strcmp(p->p[i].task, task) == 0) {
-      *system = p->p[i].system;
-      *user = p->p[i].user;
-      *schema = p->p[i].schema;
-      return true;
-    }
-  }
-  return false;
+int baton__oai_prompt(const baton__oai_prompts *p, const char *task, const char *mode,
+                      const char **system, const char **user, const char **schema, char *modes,
+                      size_t cap) {
+  const oai_prompt *o = NULL;
+  for (size_t i = 0; p && i < p->n && !o; i++)
+    if (strcmp(p->p[i].task, task) == 0)
+      o = &p->p[i];
+  if (!o)
+    return -1;
+  *system = !mode || (o->mode && !strcmp(o->mode, mode)) ? o->system : NULL;
+  for (size_t k = 0; !*system && k < o->n_modes; k++)
+    if (!strcmp(o->mode_name[k], mode))
+      *system = o->mode_system[k];
+  *user = o->user;
+  *schema = o->schema;
+  if (*system)
+    return 0;
+  baton__fmt(modes, cap, "%s", o->mode ? o->mode : "none");
+  for (size_t k = 0; k < o->n_modes; k++)
+    baton__fmt(modes + strlen(modes), cap - strlen(modes), ", %s", o->mode_name[k]);
+  return -2;
 }

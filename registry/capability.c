@@ -1,4 +1,5 @@
-/* capability.c — what a step asks of a model beyond its task kind: rules (as data) that keep models of one kind of capability out of steps they cannot do ("describe the photo" never goes to OCR). */
+/* capability.c — what a step asks of a model beyond its task kind: rules (as data) that keep models of one kind of capability out of steps they cannot do ("describe the photo" never goes to OCR, "read the sign" never to a captioner), and the mode the step asks the task for. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -7,11 +8,14 @@
 #include "core/banned.h"
 
 /* A step of `task` whose text holds one of `cues` cannot be done by a model
- * tagged `tag`. Cues are matched case-insensitively anywhere in the text. */
+ * tagged `tag`, and asks the task for `mode` (its "mode" argument). Cues are
+ * matched case-insensitively anywhere in the text, or as whole words. */
 typedef struct capability_rule {
   const char *task;
   const char *const *cues;
+  bool whole_words;
   const char *tag;
+  const char *mode;
   const char *needs; /* what the step needs, for messages */
 } capability_rule;
 
@@ -20,9 +24,39 @@ static const char *const describe_cues[] = {
     "describe", "description", "caption", "what is in", "what's in", "what is shown",
     "what it shows", "depict", "what is happening", "scene", NULL};
 
+/* Reading the words on a picture ("OCR sign.png", "what does it say?", "the text in x.png",
+ * "translate the sign"): a captioner only describes it. */
+static const char *const read_cues[] = {
+    "read", "reads", "reading", "ocr", "text", "texts", "written", "writing", "words", "wording",
+    "lettering", "say", "says", "transcribe", "transcription", "inscription", "inscriptions",
+    "decipher", "scan", "scanned", "extract", "spell", "translate", NULL};
+
+/* In order: a step that asks both to describe and to read ("describe x.jpg and read the
+ * description aloud") describes. */
 static const capability_rule rules[] = {
-    {"image-to-text", describe_cues, "ocr", "a captioning model (OCR only reads text)"},
+    {"image-to-text", describe_cues, false, "ocr", "describe",
+     "a captioning model (OCR only reads text)"},
+    {"image-to-text", read_cues, true, "caption", "read",
+     "a model that reads text (a captioner only describes the picture)"},
 };
+
+/* Whether c continues a word or a name ("text-to-speech", "notes_text", "a/read"): bytes of
+ * UTF-8 letters included. */
+static bool joins(char c) {
+  return isalnum((unsigned char)c) || (unsigned char)c >= 0x80 || c == '_' || c == '-' || c == '/';
+}
+
+/* Whether text holds cue as a word of its own, not in a file name ("text.png"). */
+static bool has_word(const char *text, const char *cue) {
+  size_t n = strlen(cue);
+  for (const char *p = text; (p = strcasestr(p, cue)) != NULL; p++) {
+    const char *e = p + n;
+    bool file = *e == '.' && isalnum((unsigned char)e[1]);
+    if ((p == text || !joins(p[-1])) && !joins(*e) && !file)
+      return true;
+  }
+  return false;
+}
 
 /* The rule that applies to this step, or NULL. */
 static const capability_rule *rule_for(const char *task, const char *text) {
@@ -30,7 +64,7 @@ static const capability_rule *rule_for(const char *task, const char *text) {
     if (strcmp(rules[i].task, task) != 0)
       continue;
     for (const char *const *c = rules[i].cues; *c; c++)
-      if (strcasestr(text, *c))
+      if (rules[i].whole_words ? has_word(text, *c) : strcasestr(text, *c) != NULL)
         return &rules[i];
   }
   return NULL;
@@ -39,6 +73,11 @@ static const capability_rule *rule_for(const char *task, const char *text) {
 const char *baton__capability_needed(const char *task, const char *text) {
   const capability_rule *r = rule_for(task, text);
   return r ? r->needs : NULL;
+}
+
+const char *baton__capability_mode(const char *task, const char *text) {
+  const capability_rule *r = rule_for(task, text);
+  return r ? r->mode : NULL;
 }
 
 /* Whether model id carries tag (a catalogue model; tags are ','-joined). */

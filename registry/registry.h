@@ -235,8 +235,12 @@ int baton__registry_sync(baton__registry *reg, const baton__sync_opts *o, cJSON 
 
 /* What a step needs beyond its task kind (capability.c): the need in words
  * ("a captioning model (OCR only reads text)") when the step's text rules
- * some models out (describing a picture rules out OCR), else NULL. */
+ * some models out (describing a picture rules out OCR, reading the words on it a
+ * captioner), else NULL. */
 const char *baton__capability_needed(const char *task, const char *text);
+/* The "mode" argument such a step asks the task for ("describe" a picture, or "read" the words
+ * on it: image-to-text), else NULL when its text says neither. */
+const char *baton__capability_mode(const char *task, const char *text);
 
 /* Score of a model declared on a configured model server: the user said it
  * does the task, so it ranks ahead of catalogue models. */

@@ -116,7 +116,8 @@ char *baton__run_resolve_root(baton *ctx, const baton_request *req, int *fd);
 baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req);
 
 /* ---- run_models.c ---- */
-/* Picks a model and fallbacks for every task that has none. */
+/* Gives every task the mode its step asks for ("read" a picture's words, or "describe" it) and
+ * picks a model and fallbacks for every task that has none. */
 baton_rc baton__run_assign_models(baton *ctx, baton__graph *g, const char *request);
 /* Refuses a graph with a step no available model can do. */
 baton_rc baton__run_check_models(baton *ctx, const baton__graph *g);

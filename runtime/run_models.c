@@ -1,4 +1,4 @@
-/* run_models.c — a run's model choice: the best available model and fallbacks for each step, with why, or what is missing. */
+/* run_models.c — a run's model choice: what each step asks of its model (its mode: reading a picture's words or describing it), the best available model and fallbacks for it, with why, or what is missing. */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,12 +203,32 @@ static baton_rc choose_model(baton *ctx, baton__task *t, const char *request) {
   return BATON_OK;
 }
 
-/* Picks a model and fallbacks for every task that has none, asking the
- * registry once per distinct kind and text (choice_leaders). A task with no
- * available model keeps model NULL and its choice says what is missing;
- * the run then refuses to start (prepare). */
+/* Gives each task the "mode" its step asks for (capability.c: "read" the words on a picture, or
+ * "describe" it) unless the plan gave one, so that the model is told which (a vision model reads
+ * a sign rather than captioning it). 0, or -1 when out of memory. */
+static int mark_modes(baton__graph *g, const char *request) {
+  for (size_t i = 0; i < g->n; i++) {
+    baton__task *t = &g->tasks[i];
+    bool given = false;
+    for (size_t j = 0; j < t->n_args && !given; j++)
+      given = strcmp(t->args[j].name, "mode") == 0;
+    char *text = given ? NULL : step_text(t, request);
+    if (!given && !text)
+      return -1;
+    const char *mode = text ? baton__capability_mode(t->task, text) : NULL;
+    free(text);
+    if (mode && baton__task_add_arg(t, "mode", mode, -1) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* Gives every task the mode its step asks for (mark_modes) and picks a model and fallbacks for
+ * every task that has none, asking the registry once per distinct kind and text
+ * (choice_leaders). A task with no available model keeps model NULL and its choice says what is
+ * missing; the run then refuses to start (prepare). */
 baton_rc baton__run_assign_models(baton *ctx, baton__graph *g, const char *request) {
-  ptrdiff_t *leader = choice_leaders(g);
+  ptrdiff_t *leader = mark_modes(g, request) == 0 ? choice_leaders(g) : NULL;
   if (!leader)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   baton_rc rc = BATON_OK;

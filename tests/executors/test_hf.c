@@ -402,6 +402,23 @@ Test(executors_hf, sends_an_image_as_base64_json_when_parameters_are_given) {
   fx_close(&f);
 }
 
+/* A Hub captioner given a reading step's "mode" is sent the picture alone: the mode is no model
+ * parameter (the model would refuse it). */
+Test(executors_hf, a_mode_is_never_sent_as_a_model_parameter) {
+  fixture f;
+  fx_open(&f);
+  add_png(&f);
+  cr_assert_eq(baton__values_add(&f.in, "mode", 0, "read"), 0);
+  fake_http_push_json(f.srv, 200, "[{\"generated_text\":\"a sign\"}]");
+  cr_assert_eq(fx_run(&f, "image-to-text"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_text(&f), "a sign");
+  fake_http_request *r = req(&f, 0);
+  cr_assert_str_eq(fake_http_request_header(r, "Content-Type"), "image/png");
+  cr_assert_eq(r->body_len, sizeof png - 1);
+  fake_http_request_free(r);
+  fx_close(&f);
+}
+
 /* "Make it black and white" on a Hub image-to-image model: the request's words are its prompt,
  * and "instruction" is never sent as a model parameter (the model would refuse it). */
 Test(executors_hf, an_edit_takes_the_request_words_as_its_prompt) {

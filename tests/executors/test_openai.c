@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/util.h"
 #include "executors/executor.h"
+#include "executors/openai.h"
 #include "net/pool.h"
 #include "support/fake_models.h"
 #include "support/support.h"
@@ -291,6 +292,114 @@ Test(executors_openai, caption_sends_the_picture_as_a_base64_data_url_to_ollama)
   fake_http_request_free(r);
   free(p);
   fx_close(&f);
+}
+
+/* The system message the server received for an image-to-text step of that mode (NULL: none
+ * given) and language (NULL: none), answered with answer; caller frees. */
+static char *picture_prompt(const char *mode, const char *lang, const char *answer) {
+  fixture f;
+  fx_open(&f, FM_OLLAMA, "llava", "image-to-text");
+  fm_set_answer(f.fm[0], answer);
+  char *p = png_file(&f);
+  arg(&f, "image", p);
+  if (mode)
+    arg(&f, "mode", mode);
+  if (lang)
+    arg(&f, "lang", lang);
+  cr_assert_eq(fx_run(&f, "image-to-text"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), answer);
+  fake_http_request *r = last_req(&f, 0);
+  cJSON *j = req_json(r);
+  const cJSON *sys = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "messages"), 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(sys, "role")->valuestring, "system");
+  char *text = baton__strdup(cJSON_GetObjectItem(sys, "content")->valuestring);
+  cr_assert(strstr(r->body, "\"url\":\"data:image/png;base64,"), "%s", r->body);
+  cJSON_Delete(j);
+  fake_http_request_free(r);
+  free(p);
+  fx_close(&f);
+  return text;
+}
+
+/* A step reading a sign is sent the transcription prompt; one describing a photo (or saying
+ * neither, as an LLM plan may) the caption prompt, which asks not to read the text. */
+Test(executors_openai, reading_a_picture_asks_for_its_words_and_describing_it_for_a_caption) {
+  char *read = picture_prompt("read", NULL, "NO PARKING\nMon-Fri 8-18");
+  cr_assert(strstr(read, "Transcribe the text written in this image exactly as it appears:"),
+            "%s", read);
+  cr_assert_null(strstr(read, "caption"), "%s", read);
+  char *de = picture_prompt("read", "de", "Ausfahrt freihalten");
+  cr_assert(strstr(de, "exactly as it appears (it is in the language \"de\"):"), "%s", de);
+  const char *modes[] = {"describe", NULL};
+  for (size_t i = 0; i < 2; i++) {
+    char *cap = picture_prompt(modes[i], NULL, "A red fox in the snow.");
+    cr_assert(strstr(cap, "Describe the picture in one or two plain sentences, as a caption"),
+              "%s", cap);
+    cr_assert_null(strstr(cap, "Transcribe"), "%s", cap);
+    free(cap);
+  }
+  free(read);
+  free(de);
+}
+
+Test(executors_openai, a_mode_the_prompts_do_not_have_is_refused_before_sending) {
+  fixture f;
+  fx_open(&f, FM_OLLAMA, "llava", "image-to-text");
+  char *p = png_file(&f);
+  arg(&f, "image", p);
+  arg(&f, "mode", "poetic");
+  cr_assert_neq(fx_run(&f, "image-to-text"), 0);
+  cr_assert(strstr(f.env.err, "image-to-text: mode \"poetic\" is not one of its modes in "
+                              "prompts/tasks.yaml (describe, read)"),
+            "%s", f.env.err);
+  cr_assert_eq(fake_http_request_count(fm_http(f.fm[0])), 0);
+  free(p);
+  fx_close(&f);
+}
+
+/* A prompts file's modes: each named once, with a system text of its own, beside `mode:`. */
+Test(executors_openai, prompt_modes_are_read_from_the_file_and_broken_ones_named) {
+  char *dir = bt_tmpdir(), *file = baton__path_join(dir, "tasks.yaml"), err[400] = "";
+  static const char head[] = "tasks:\n  image-to-text:\n    system: caption it\n"
+                             "    user: \"{{text}}\"\n";
+  char y[400];
+  snprintf(y, sizeof y, "%s    mode: describe\n    modes:\n      read: read it\n"
+                        "      list: list the words\n", head);
+  bt_write(file, y);
+  baton__oai_prompts *p = baton__oai_prompts_load(dir, err, sizeof err);
+  cr_assert_not_null(p, "%s", err);
+  const char *sys = NULL, *user = NULL, *schema = NULL;
+  char modes[100] = "";
+  const char *ask[] = {NULL, "describe", "read", "list"};
+  const char *want[] = {"caption it", "caption it", "read it", "list the words"};
+  for (size_t i = 0; i < 4; i++) {
+    cr_assert_eq(baton__oai_prompt(p, "image-to-text", ask[i], &sys, &user, &schema, modes,
+                                   sizeof modes), 0);
+    cr_assert_str_eq(sys, want[i]);
+  }
+  cr_assert_eq(baton__oai_prompt(p, "image-to-text", "sing", &sys, &user, &schema, modes,
+                                 sizeof modes), -2);
+  cr_assert_str_eq(modes, "describe, read, list");
+  cr_assert_eq(baton__oai_prompt(p, "summarization", NULL, &sys, &user, &schema, modes,
+                                 sizeof modes), -1);
+  baton__oai_prompts_free(p);
+  static const char *const broken[][2] = {
+      {"    modes:\n      read: read it\n", "tasks.yaml:6: 'image-to-text' modes: needs"},
+      {"    mode: describe\n    modes: read\n", "tasks.yaml:6: 'image-to-text' modes: needs"},
+      {"    mode: read\n    modes:\n      read: read it\n",
+       "tasks.yaml:7: mode 'read' of 'image-to-text' needs a system text of its own"},
+      {"    mode: describe\n    modes:\n      read:\n        - a list\n",
+       "tasks.yaml:7: mode 'read' of 'image-to-text' needs a system text of its own"},
+  };
+  for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+    snprintf(y, sizeof y, "%s%s", head, broken[i][0]);
+    bt_write(file, y);
+    cr_assert_null(baton__oai_prompts_load(dir, err, sizeof err), "%s", y);
+    cr_assert(strstr(err, broken[i][1]), "%s: %s", y, err);
+  }
+  bt_rmtree(dir);
+  free(file);
+  free(dir);
 }
 
 Test(executors_openai, a_picture_servers_cannot_take_is_refused_before_sending) {

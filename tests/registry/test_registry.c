@@ -554,6 +554,59 @@ Test(registry_registry, sentiment_steps_go_to_the_sentiment_model_and_language_s
   baton__registry_close(reg);
 }
 
+/* Whether a step reads a picture's words or describes it decides the mode and which models may
+ * do it: reading never goes to a captioner, describing never to OCR. */
+Test(registry_registry, reading_steps_skip_captioners_and_describing_steps_skip_ocr) {
+  static const struct {
+    const char *text, *mode;
+  } cases[] = {
+      {"OCR sign.png", "read"},
+      {"read the text in sign.png", "read"},
+      {"What does sign.png say?", "read"},
+      {"Translate street.png into French", "read"},
+      {"Summarize the writing on poster.png", "read"},
+      {"caption photo.jpg", "describe"},
+      {"describe photo.jpg and read the description aloud", "describe"},
+      {"What is in photo.jpg?", "describe"},
+      {"tell me about photo.jpg", NULL},
+      {"tell me about text.png and ready.jpg", NULL},
+      {"run image-to-text on photo.jpg", NULL},
+      {"already scanned-in notes", NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *got = baton__capability_mode("image-to-text", cases[i].text);
+    cr_assert(cases[i].mode ? got && !strcmp(got, cases[i].mode) : !got, "'%s': mode %s",
+              cases[i].text, got ? got : "(none)");
+  }
+  cr_assert_null(baton__capability_mode("summarization", "read notes.txt"));
+  baton__registry *reg = open_shipped();
+  static const struct {
+    const char *text, *kept, *dropped;
+  } steps[] = {
+      {"What does sign.png say?", "local/tesseract", "nlpconnect/vit-gpt2-image-captioning"},
+      {"describe photo.jpg", "nlpconnect/vit-gpt2-image-captioning", "local/tesseract"},
+  };
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    baton__model m[5];
+    size_t n = 0;
+    char err[512] = "";
+    cr_assert_eq(baton__registry_match(reg, "image-to-text", steps[i].text, NULL, NULL, m, 5, &n,
+                                       err, sizeof err),
+                 0, "%s", err);
+    bool kept = false, dropped = false;
+    for (size_t k = 0; k < n; k++) {
+      kept |= !strcmp(m[k].id, steps[i].kept);
+      dropped |= !strcmp(m[k].id, steps[i].dropped);
+    }
+    cr_assert(kept && !dropped, "'%s': %zu models, %s kept %d, %s dropped %d", steps[i].text, n,
+              steps[i].kept, kept, steps[i].dropped, !dropped);
+    release_all(m, n);
+  }
+  cr_assert_str_eq(baton__capability_needed("image-to-text", "OCR sign.png"),
+                   "a model that reads text (a captioner only describes the picture)");
+  baton__registry_close(reg);
+}
+
 Test(registry_registry, match_returns_at_most_max_and_ranks_without_text) {
   baton__registry *reg = open_shipped();
   baton__model m[2];

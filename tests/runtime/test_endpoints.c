@@ -118,6 +118,20 @@ static const char *jstr(const cJSON *o, const char *k) {
   return s ? s : "";
 }
 
+/* The system message of the vision server's last chat request; caller frees. */
+static char *vision_prompt(fixture *f) {
+  fake_http *h = fm_http(f->fm[S_VISION]);
+  size_t n = fake_http_request_count(h);
+  cr_assert_gt(n, 0);
+  fake_http_request *r = fake_http_request_get(h, n - 1);
+  cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
+  const cJSON *sys = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "messages"), 0);
+  char *s = baton__strdup(jstr(sys, "content"));
+  cJSON_Delete(j);
+  fake_http_request_free(r);
+  return s;
+}
+
 Test(runtime_endpoints, describe_and_read_aloud_goes_to_the_vision_then_the_tts_server) {
   fixture f;
   fx_open(&f, true);
@@ -142,6 +156,9 @@ Test(runtime_endpoints, describe_and_read_aloud_goes_to_the_vision_then_the_tts_
   cr_assert_not_null(sp);
   cr_assert(strstr(sp->body, "\"input\":\"A red fox sitting in the snow.\""), "%s", sp->body);
   fake_http_request_free(sp);
+  char *sys = vision_prompt(&f); /* a caption, though "read ... aloud" is said */
+  cr_assert(strstr(sys, "as a caption") && !strstr(sys, "Transcribe"), "%s", sys);
+  free(sys);
   const char *audio = jstr(cJSON_GetObjectItemCaseSensitive(tts, "outputs"), "audio");
   size_t len = 0;
   char *wav = bt_slurp(audio, &len);
@@ -149,6 +166,45 @@ Test(runtime_endpoints, describe_and_read_aloud_goes_to_the_vision_then_the_tts_
   free(wav);
   cJSON_Delete(r);
   baton_run_free(run);
+  free(p);
+  fx_close(&f);
+}
+
+/* With a vision model declared, reading the words on a picture (OCR, "what does it say?") has
+ * the model transcribe them; describing a photo has it write a caption. */
+Test(runtime_endpoints, a_vision_model_reads_a_sign_when_asked_to_and_captions_a_photo_otherwise) {
+  fixture f;
+  fx_open(&f, true);
+  char *p = photo(&f);
+  static const struct {
+    const char *request, *mode, *prompt;
+  } cases[] = {
+      {"OCR photo.jpg", "read", "Transcribe the text written in this image exactly"},
+      {"read the text in photo.jpg", "read", "Transcribe the text written in this image exactly"},
+      {"what does photo.jpg say?", "read", "Transcribe the text written in this image exactly"},
+      {"caption photo.jpg", "describe", "as a caption"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    fm_set_answer(f.fm[S_VISION], "EXIT ONLY");
+    baton_request req = {BATON_REQUEST_INIT, .text = cases[i].request, .input_root = f.dir,
+                         .offline = 1};
+    baton_run *run = NULL;
+    cr_assert_eq(baton_submit(f.ctx, &req, NULL, NULL, &run), BATON_OK, "%s",
+                 baton_errmsg(f.ctx));
+    cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+    cJSON *r = cJSON_Parse(baton_run_result_json(run));
+    const cJSON *plan = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "plan"), 0);
+    cr_assert_str_eq(jstr(cJSON_GetObjectItemCaseSensitive(plan, "args"), "mode"),
+                     cases[i].mode, "%s", cases[i].request);
+    const cJSON *t = task_of(r, 0);
+    cr_assert_str_eq(jstr(t, "model"), "llava", "%s", cases[i].request);
+    cr_assert_str_eq(jstr(cJSON_GetObjectItemCaseSensitive(t, "outputs"), "text"), "EXIT ONLY");
+    char *sys = vision_prompt(&f);
+    cr_assert(strstr(sys, cases[i].prompt), "%s: %s", cases[i].request, sys);
+    free(sys);
+    cJSON_Delete(r);
+    baton_run_free(run);
+  }
   free(p);
   fx_close(&f);
 }

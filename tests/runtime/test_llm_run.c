@@ -463,3 +463,29 @@ Test(runtime_llm_run, plan_answer_returns_the_llms_direct_answer, .timeout = 60)
   baton_free(plan);
   env_down(&e);
 }
+
+/* An LLM plan gives image-to-text the picture alone: the run adds the mode the request asks for
+ * (reading the sign), and none when it says neither (a caption, as before). */
+Test(runtime_llm_run, an_llm_planned_picture_step_reads_when_the_request_asks_to_read,
+     .timeout = 60) {
+  llm_env e;
+  env_up(&e);
+  static const struct {
+    const char *request, *mode;
+  } cases[] = {{"OCR sign.png", "\"mode\":\"read\""}, {"tell me about sign.png", NULL}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    push_reply(e.srv, "{\"tasks\": [{\"task\": \"image-to-text\", \"id\": 0, \"dep\": [-1], "
+                      "\"args\": {\"image\": \"sign.png\"}}]}",
+               10, 5);
+    baton_request req = {BATON_REQUEST_INIT, .text = cases[i].request, .input_root = e.home};
+    char *plan = NULL;
+    cr_assert_eq(baton_plan(e.ctx, &req, &plan), BATON_OK, "%s", baton_errmsg(e.ctx));
+    cr_assert(strstr(plan, "\"image\":\"sign.png\""), "%s", plan);
+    if (cases[i].mode)
+      cr_assert(strstr(plan, cases[i].mode), "%s: %s", cases[i].request, plan);
+    else
+      cr_assert_null(strstr(plan, "\"mode\""), "%s: %s", cases[i].request, plan);
+    baton_free(plan);
+  }
+  env_down(&e);
+}
