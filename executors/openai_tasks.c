@@ -249,7 +249,8 @@ int baton__oai_prompt(const baton__oai_prompts *p, const char *task, const char 
       o = &p->p[i];
   if (!o)
     return -1;
-  *system = !mode || (o->mode && !strcmp(o->mode, mode)) ? o->system : NULL;
+  bool moded = o->mode || o->n_modes; /* a prompt naming no modes (a user's own) serves any */
+  *system = !mode || !moded || (o->mode && !strcmp(o->mode, mode)) ? o->system : NULL;
   for (size_t k = 0; !*system && k < o->n_modes; k++)
     if (!strcmp(o->mode_name[k], mode))
       *system = o->mode_system[k];

@@ -357,7 +357,8 @@ Test(executors_openai, a_mode_the_prompts_do_not_have_is_refused_before_sending)
   fx_close(&f);
 }
 
-/* A prompts file's modes: each named once, with a system text of its own, beside `mode:`. */
+/* A prompts file's modes: each named once, with a system text of its own, beside `mode:`; a file
+ * naming none serves any mode with its one prompt. */
 Test(executors_openai, prompt_modes_are_read_from_the_file_and_broken_ones_named) {
   char *dir = bt_tmpdir(), *file = baton__path_join(dir, "tasks.yaml"), err[400] = "";
   static const char head[] = "tasks:\n  image-to-text:\n    system: caption it\n"
@@ -382,6 +383,12 @@ Test(executors_openai, prompt_modes_are_read_from_the_file_and_broken_ones_named
   cr_assert_str_eq(modes, "describe, read, list");
   cr_assert_eq(baton__oai_prompt(p, "summarization", NULL, &sys, &user, &schema, modes,
                                  sizeof modes), -1);
+  baton__oai_prompts_free(p);
+  bt_write(file, head); /* a user's own file naming no modes: its one prompt for any step */
+  cr_assert_not_null(p = baton__oai_prompts_load(dir, err, sizeof err), "%s", err);
+  cr_assert_eq(baton__oai_prompt(p, "image-to-text", "read", &sys, &user, &schema, modes,
+                                 sizeof modes), 0);
+  cr_assert_str_eq(sys, "caption it");
   baton__oai_prompts_free(p);
   static const char *const broken[][2] = {
       {"    modes:\n      read: read it\n", "tasks.yaml:6: 'image-to-text' modes: needs"},
