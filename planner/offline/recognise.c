@@ -66,8 +66,8 @@ static bool side_by_side(const planner *p, size_t i, size_t b) {
 static bool added_to_it(const planner *p, const step *st, size_t i) {
   size_t k = i + 2;
   return k <= st->b && off_is(p, i, W_ADDING) && p->tok[i + 1].kind == TK_RES &&
-         (k == st->b || p->tok[k].kind == TK_PUNCT ||
-          (k + 1 < st->b && off_is(p, k, W_TARGET_PREP) && off_is(p, k + 1, W_REFERENCE)));
+         (k == st->b || (k + 1 < st->b && off_is(p, k, W_TARGET_PREP) &&
+                         off_is(p, k + 1, W_REFERENCE)));
 }
 
 /* Does st say to join ("combine", "a collage", "side by side", "add b.png to it"), not name a
@@ -139,9 +139,8 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
     bool named = c || into || names_output(p, st, i) || off_saved_name(p, i, st->a + 2);
     bool renamed = i >= st->a + 2 && off_is(p, i - 1, W_NAMING) && /* "a copy of x.png called */
                    p->tok[i - 2].kind == TK_RES; /* y.png": named after what it is made from */
-    w = into && (i + 1 == st->b || p->tok[i + 1].kind == TK_PUNCT) ? i - 1 : w;
-    unsigned spoken = w && (s->outputs & BATON__T_TEXT) && !(s->inputs & BATON__T_AUDIO) &&
-                              !off_has_word(p, st->a, w, W_RECORDING) /* not "the audio file" */
+    w = into && i + 1 == st->b ? i - 1 : w;
+    unsigned spoken = w && (s->outputs & BATON__T_TEXT) && !(s->inputs & BATON__T_AUDIO)
                           ? BATON__T_AUDIO : 0; /* "save it as a.wav": read out */
     if (off_res_at(p, i, made | (w || into ? BATON__T_TEXT | BATON__T_JSON | spoken : 0)) >= 0 &&
         (names_joined(p, st, i) || renamed ||
@@ -220,8 +219,7 @@ static bool one_medium(const planner *p, const step *st, size_t k, int t1, int t
   return (in_phrase && (!((s1->outputs | s2->outputs) & BATON__T_TEXT) ||
                         (ing && off_is_role(p, t1, R_DRAW)))) ||
          (k >= 2 && st->task == t1 && off_is(p, k - 1, W_PURPOSE) && /* "a video to" */
-          (off_is(p, k - 2, W_PICTURE) || off_is(p, k - 2, W_MOVING) ||
-           off_is(p, k - 2, W_RECORDING)) &&
+          (off_is(p, k - 2, W_PICTURE) || off_is(p, k - 2, W_MOVING)) &&
           s1->inputs == BATON__T_TEXT && !(s1->outputs & BATON__T_TEXT) && /* made from words, */
           !(s2->inputs & s1->outputs)); /* not worked on */
 }
@@ -276,8 +274,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
      * (not "in the form of | audio effects": what to make) */
     size_t m = k + p->tok[k].det;
     bool from = off_is(p, k - 1, W_SOURCE_PREP), about = off_is(p, k - 1, W_CONTENT_INTRO);
-    if ((from || about) && m < st->b && (off_is(p, m, W_DOCUMENT) || off_is(p, m, W_PICTURE) ||
-                                      off_is(p, m, W_TABLE) || (from && off_is(p, m, W_RECORDING))))
+    if ((from || about) && m < st->b &&
+        (off_is(p, m, W_DOCUMENT) || (from && off_is(p, m, W_RECORDING))))
       continue;
     if (about && !off_is(p, k - 1, W_PREPOSITION) && off_is(p, k, W_DEFINITE)) {
       object = t1; /* "a conversation about | the topic": what it is about, its task the head's */
@@ -371,8 +369,7 @@ static bool asked_anew(const planner *p, const step *st) {
    * nothing named before ("the", "it": not "... and draw a hat on the cat") */
   bool fresh = maker && st > p->steps && st[-1].task == st->task &&
                off_has_word(p, st->a, st->b, W_INDEFINITE) &&
-               !off_has_word(p, st->a, st->b, W_DEFINITE) &&
-               !off_has_word(p, st->a, st->b, W_REFERENCE);
+               !off_has_word(p, st->a, st->b, W_DEFINITE);
   for (const phrase *ph = c->phrases; fresh && !another && ph < c->phrases + c->n_phrases; ph++)
     another = off_phrase_at(p, ph, st->a, st->b) > 0;
   bool cue = off_keyword_score(p, c, st->a, st->a + 1) > 0;
@@ -382,7 +379,7 @@ static bool asked_anew(const planner *p, const step *st) {
 /* Does token i name a picture or a recording an earlier step made: "the result", "the resulting
  * (styled) panorama", "the modified audio" (not "the speech": a word of the medium alone)? */
 static bool names_made_medium(const planner *p, size_t i, size_t b) {
-  if (!p->tok[i].skip || off_is(p, i, W_PICTURE) || off_is(p, i, W_RECORDING))
+  if (!p->tok[i].skip || off_is(p, i, W_RECORDING))
     return false;
   for (size_t k = i; k < b && k < i + 3 && p->tok[k].kind == TK_WORD; k++)
     if (off_is(p, k, W_REFERENCE) || off_is(p, k, W_PICTURE) || off_is(p, k, W_RECORDING) ||
@@ -417,8 +414,8 @@ static bool another_question(const planner *p, const step *st, const step *l) {
 
 /* Keeps the recognised steps only; neighbours on one task where the first names nothing but what
  * the second lacks ("detect and count the objects in x.jpg", "answer 'Q?' | using the document
- * d.jpg") or both translate ("a.txt and b.txt into German"), or a restyle and an edit, merge,
- * unless each names a file it makes or only the second joins recordings. */
+ * d.jpg"), or a restyle and an edit, merge, unless each names a file it makes or only the second
+ * joins recordings. */
 static void merge_steps(planner *p) {
   size_t w = 0;
   for (size_t r = 0; r < p->n_steps; r++) {
@@ -438,7 +435,7 @@ static void merge_steps(planner *p) {
                        (off_joins(p, s) && !off_joins(p, l)) || /* "clean a.wav, then join them" */
                        asked_anew(p, s) || works_on_made(p, s));
     if (!apart && (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
-        (!(off_own_types(p, l->a, l->b) & ~in) || off_is_role(p, s->task, R_TRANSLATE))))) {
+                                 !(off_own_types(p, l->a, l->b) & ~in)))) {
       l->task = twin >= 0 ? twin : l->task, l->b = s->b;
       l->speak |= s->speak; /* what the second says of the result: "read it aloud", "save it as" */
       l->output = l->output ? l->output : s->output;
@@ -473,8 +470,7 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
     end--; /* "what does sign.png say, and ..." */
   bool said = st->a + 1 < end && off_is(p, st->a, W_WH) && off_is(p, st->a + 1, W_IS_ARE);
   for (size_t i = st->a + 2; said && i + 1 < end; i++) /* "what does he say | in the end?" */
-    if (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_PREPOSITION) &&
-        !off_is(p, i + 1, W_CONTENT_INTRO)) {
+    if (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_PREPOSITION)) {
       end = i;
       break;
     }
@@ -483,7 +479,7 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
               !(off_is(p, end, W_ALOUD) || off_is(p, end, W_CONTENT_INTRO)) ? -1
               : of & BATON__T_IMAGE ? p->role[R_CAPTION]
               : (own | newest) & of & (BATON__T_TEXT | BATON__T_AUDIO) &&
-                    (off_is(p, end, W_CONTENT_INTRO) || (file >= 0 && p->res[file].is_file))
+                    (off_is(p, end, W_CONTENT_INTRO) || file >= 0)
                   ? p->role[R_SUMMARIZE] /* "what is notes.txt (talk.wav) about?", "what does
                                           * notes.txt say?" */
               : of & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
@@ -610,7 +606,7 @@ static int runnable_asker(const planner *p, const step *st, unsigned own, unsign
 static int spoken_thing(const planner *p, const step *st) {
   double sc;
   for (size_t i = st->a + 1; off_is_role(p, st->task, R_SPEAK) && i + 2 < st->b; i++) {
-    int t = off_made_of(p, i, true) && !p->tok[i].skip ? off_best_task(p, i, i + 1, ~0u, &sc) : -1;
+    int t = off_made_of(p, i, true) ? off_best_task(p, i, i + 1, ~0u, &sc) : -1;
     if (t >= 0 && p->cues[t].spec->inputs == BATON__T_TEXT &&
         (p->cues[t].spec->outputs & BATON__T_TEXT))
       return t;
@@ -648,11 +644,11 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   for (const step *e = p->steps; e < st; e++)
     l = e->task >= 0 && !e->context ? e : l;
   if (another_question(p, st, l) && off_is_role(p, st->task, R_ASK_TEXT) && !own &&
-      (off_is_role(p, l->task, R_ASK_PICTURE) || off_is_role(p, l->task, R_READ_DOCUMENT)))
+      off_is_role(p, l->task, R_ASK_PICTURE))
     st->task = l->task; /* "What is the date on x.png? Who is it for?": of the picture too */
   if (st->task != before && repeats_earlier_step(p, s) && !another_question(p, st, l)) {
     if (l == st - 1 && l->task == st->task && off_answers(p, st->task) &&
-        !off_is_question(p, l->a, l->b) && off_is_question(p, st->a, st->b))
+        off_is_question(p, st->a, st->b))
       st[-1].b = st->b; /* "From the document x.png, | what is ...?": the question it asks */
     return drop_step(st, true);
   }
@@ -752,8 +748,7 @@ static bool answered_before(const planner *p, const step *st, int last) {
  * user wonders about is done where a later step asks again (a step between them); true if moved. */
 static bool stated_before(planner *p, const step *st, int last) {
   for (step *t = p->steps; t - p->steps < last && !off_is(p, st->a, W_SUBJECT); t++)
-    if (t->task == st->task && off_is(p, t->a, W_IN_A_STATE) && /* "I'm curious to know ...", */
-        off_has_word(p, t->a, t->b, W_ASK_VERB)) /* not "I'm writing ..." */
+    if (t->task == st->task && off_is(p, t->a, W_IN_A_STATE)) /* "I'm curious to know ..." */
       return t->task = -1, true;
   return false;
 }
@@ -804,7 +799,7 @@ static int converting_task(planner *p, step *st) {
 static bool length_after_to(const planner *p, size_t a, size_t i, bool part) {
   while (part && i > a && (off_is(p, i, W_END_OF) || off_is(p, i, W_DETERMINER)))
     i--;
-  return off_is(p, i, W_DESTINATION) && off_is(p, i, W_TARGET_PREP);
+  return off_is(p, i, W_DESTINATION);
 }
 
 /* "Make music.wav 10 seconds long", "shorten talk.wav to 2 seconds", "a 2-second clip of talk.wav",
@@ -863,8 +858,7 @@ static bool saves_earlier(const planner *p, const step *st) {
  * has, a file or a reference or a medium after "the", not the web ("on the internet")? */
 static bool held_here(const planner *p, size_t i, size_t b) {
   for (size_t k = i + 1; i < b && off_is(p, i, W_PREPOSITION) && k < b && k < i + 4; k++)
-    if (p->tok[k].kind == TK_RES || off_is(p, k, W_REFERENCE) || off_said_media(p, k, k + 1) ||
-        off_is(p, k, W_DOCUMENT) || off_is(p, k, W_TABLE))
+    if (off_is(p, k, W_REFERENCE) || off_said_media(p, k, k + 1) || off_is(p, k, W_DOCUMENT))
       return true;
   return false;
 }
@@ -903,8 +897,7 @@ static size_t searches_web(const planner *p, const step *st) {
 static bool says_about(const planner *p, const step *st) {
   for (size_t i = st->a + 1; i + 2 < st->b; i++)
     if ((off_is(p, i, W_ALOUD) || off_is(p, i, W_CONTENT_INTRO)) &&
-        off_is(p, i + 1, W_CONTENT_INTRO) && p->tok[i + 2].kind != TK_PUNCT &&
-        off_has_word(p, st->a, i, W_WH))
+        off_is(p, i + 1, W_CONTENT_INTRO) && off_has_word(p, st->a, i, W_WH))
       return true;
   return false;
 }
@@ -913,7 +906,7 @@ static bool says_about(const planner *p, const step *st) {
  * text at hand? */
 static bool says_it(const planner *p, const step *st, unsigned avail) {
   size_t verb = st->a + (st->a + 1 < st->b && off_speaks_at(p, st->a + 1) &&
-                         (off_is(p, st->a, W_LEAD_IN) || off_is(p, st->a, W_ASKING)));
+                         off_is(p, st->a, W_LEAD_IN));
   return off_speaks_at(p, verb) && (avail & BATON__T_TEXT);
 }
 
@@ -923,8 +916,7 @@ static bool asks_speech(const planner *p, const step *st, unsigned produced, uns
   bool own = off_own_types(p, st->a, st->b) & BATON__T_TEXT;
   bool reads = off_has_word(p, st->a, st->b, W_READING);
   bool to_me = reads && off_has_word(p, st->a, st->b, W_US) && (own || (produced & BATON__T_TEXT));
-  return to_me || says_it(p, st, avail) ||
-         (own && ((p->n_steps == 1 && reads) || off_has_word(p, st->a, st->b, W_ALOUD)));
+  return to_me || says_it(p, st, avail) || (own && p->n_steps == 1 && reads);
 }
 
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
@@ -1083,7 +1075,7 @@ static bool saved_only(planner *p) {
       bool had = false; /* an earlier turn's of its type */
       for (size_t k = 0; r >= 0 && k < p->n_res; k++)
         had |= p->res[k].turn && (p->res[k].type & p->res[r].type);
-      if (!had || p->res[r].turn || !off_saved_name(p, i, st->a))
+      if (!had || !off_saved_name(p, i, st->a))
         continue;
       bool image = p->res[r].type & BATON__T_IMAGE;
       *st = (step){.a = st->a, .b = i, .task = p->role[image ? R_TRANSFORM : R_CHANGE_SOUND],

@@ -120,10 +120,9 @@ int off_rewrite(const planner *p, const step *st, unsigned produced) {
   bool draws = off_is_role(p, st->task, R_DRAW), speaks = off_is_role(p, st->task, R_SPEAK);
   bool joins = (draws || speaks) && off_has_word(p, st->a, st->b, W_JOINING);
   unsigned made = draws ? BATON__T_IMAGE : BATON__T_AUDIO;
-  size_t joined = 0; /* files of the medium it makes, not named as what it saves ("called x") */
+  size_t joined = 0; /* files of the medium it makes, not named as what it saves */
   for (size_t i = st->a; joins && i < st->b; i++)
-    joined += off_res_at(p, i, made) >= 0 && !off_saved_name(p, i, st->a) &&
-              !(i > st->a && off_is(p, i - 1, W_NAMING));
+    joined += off_res_at(p, i, made) >= 0 && !off_saved_name(p, i, st->a);
   if (joined > 1)
     return p->role[draws ? R_TRANSFORM : R_CHANGE_SOUND];
   bool one = off_is_role(p, st->task, R_DETECT) && !off_has_word(p, st->a, st->b, W_SEVERAL) &&

@@ -63,8 +63,8 @@ bool off_asks_about(const planner *p) {
 bool off_asks_language(const planner *p, size_t a, size_t b) {
   const char *lang, *from;
   off_find_languages(p, a, b, &lang, &from);
-  return lang && off_is(p, a, W_IS_ARE) && off_is_question(p, a, b) &&
-         !off_has_word(p, a, b, W_TRANSLATING) && (off_own_types(p, a, b) || p->last_turn);
+  return lang && off_is(p, a, W_IS_ARE) && !off_has_word(p, a, b, W_TRANSLATING) &&
+         (off_own_types(p, a, b) || p->last_turn);
 }
 
 /* Does [a,b) ask a question of its own: an asking verb before a quoted question ("identify 'Who
