@@ -219,7 +219,7 @@ static bool one_medium(const planner *p, const step *st, size_t k, int t1, int t
   return (in_phrase && (!((s1->outputs | s2->outputs) & BATON__T_TEXT) ||
                         (ing && off_is_role(p, t1, R_DRAW)))) ||
          (k >= 2 && st->task == t1 && off_is(p, k - 1, W_PURPOSE) && /* "a video to" */
-          (off_is(p, k - 2, W_PICTURE) || off_is(p, k - 2, W_MOVING)) &&
+          off_is(p, k - 2, W_MOVING) &&
           s1->inputs == BATON__T_TEXT && !(s1->outputs & BATON__T_TEXT) && /* made from words, */
           !(s2->inputs & s1->outputs)); /* not worked on */
 }
@@ -274,8 +274,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
      * (not "in the form of | audio effects": what to make) */
     size_t m = k + p->tok[k].det;
     bool from = off_is(p, k - 1, W_SOURCE_PREP), about = off_is(p, k - 1, W_CONTENT_INTRO);
-    if ((from || about) && m < st->b &&
-        (off_is(p, m, W_DOCUMENT) || (from && off_is(p, m, W_RECORDING))))
+    if ((from || about) && m < st->b && off_is(p, m, W_DOCUMENT))
       continue;
     if (about && !off_is(p, k - 1, W_PREPOSITION) && off_is(p, k, W_DEFINITE)) {
       object = t1; /* "a conversation about | the topic": what it is about, its task the head's */
@@ -286,10 +285,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
       continue; /* "make this picture | brighter", "the original": what it should become */
     if (off_is(p, k, W_ALOUD) && off_has_word(p, st->a, k, W_READING))
       continue; /* "read it | aloud in French": one ask */
-    if ((off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING)) ||
-        (off_is(p, k, W_DESTINATION) &&
-         (p->cues[t1].spec->outputs & p->cues[t2].spec->outputs & ~(unsigned)BATON__T_TEXT)))
-      continue; /* "... category | into French", "combine them | into one audio file": the result */
+    if (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING))
+      continue; /* "... category | into French": the result */
     /* "translate the | summary of x.txt": the head's object, made first, needs no more gain */
     double sum = s1 + s2 + (off_made_of(p, k, false) ? p->lx->w[K_SPLIT_GAIN] : 0);
     /* each task's cues in its half: "answer it with the visual question answering tool" is one */
@@ -445,12 +442,11 @@ static void merge_steps(planner *p) {
   p->n_steps = w;
 }
 
-/* Is there a text a step before st made (not an answer), or a passage to answer from? */
+/* Is there a text a step before st made, or a passage to answer from? */
 static bool passage_before(const planner *p, const step *st) {
   bool passage = false;
   for (const step *m = p->steps; m < st; m++)
-    passage |= m->task >= 0 && !off_answers(p, m->task) &&
-               (p->cues[m->task].spec->outputs & BATON__T_TEXT);
+    passage |= m->task >= 0 && (p->cues[m->task].spec->outputs & BATON__T_TEXT);
   for (size_t i = 0; i < p->n_res && !passage; i++)
     passage = off_is_passage(&p->res[i]);
   return passage;
@@ -512,7 +508,7 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
       off_has_word(p, st->a, st->b, W_ALIKE))
     return p->role[R_COMPARE_TEXTS];
   bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
-  bool before = e && (off_asks_question(p, e->a, e->b) || off_is_question(p, e->a, e->b));
+  bool before = e && off_is_question(p, e->a, e->b);
   if (e && (off_is_role(p, e->task, R_READ_DOCUMENT) || off_is_role(p, e->task, R_ASK_TEXT)) &&
       !before)
     return e->b = st->b, -1; /* the step before takes it */
@@ -568,8 +564,7 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps++ - s - 1) * sizeof *st);
   /* the tail feeds st: "a clip | that shows", "the | summary", "audio | summary", "text | found",
    * "a video | summarizing it" */
-  bool medium = off_is(p, k - 1, W_PICTURE) || off_is(p, k - 1, W_RECORDING) ||
-                off_is(p, k - 1, W_MOVING);
+  bool medium = off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_MOVING);
   bool what_is = (k >= st->a + 2 && off_is(p, k - 2, W_WH) && off_is(p, k - 1, W_IS_ARE)) ||
                  (off_is(p, k - 1, W_WH) && strchr(p->tok[k - 1].word, '\'')); /* "what's" */
   bool rel = off_has_word(p, off_back(k, 3, st->a), k, W_RELATIVE) || p->tok[k - 1].det ||
@@ -628,8 +623,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   int before = st->task;
   unsigned own = off_own_types(p, st->a, st->b);
   int pic = off_own_res(p, st->a, st->b, BATON__T_IMAGE); /* "decipher the table in t.jpg" */
-  if (pic < 0 && p->pictures > 1 && off_has_word(p, st->a, st->b, W_PICTURE) &&
-      !off_has_word(p, st->a, st->b, W_TABLE))
+  if (pic < 0 && p->pictures > 1 && off_has_word(p, st->a, st->b, W_PICTURE))
     pic = plain_picture(p); /* "the photo" beside "a table image t.png" or a document */
   /* a picture made earlier ("generate an image ... and then classify it") is no table */
   bool made = (produced & BATON__T_IMAGE) && pic < 0 && off_has_word(p, st->a, st->b, W_REFERENCE);
@@ -734,7 +728,7 @@ static bool answered_before(const planner *p, const step *st, int last) {
   bool ends = e > st->a + 1 && off_is(p, e - 1, W_QUESTION) && p->tok[e - 2].det, names = ends;
   for (size_t i = st->a + 1; i < st->b; i++) /* "the question", no new one after it */
     names = (names || (off_is(p, i, W_QUESTION) && off_is(p, i - 1, W_DEFINITE))) &&
-            !off_is(p, i, W_WH) && !off_punct(p, i, ":?");
+            !off_punct(p, i, ":?");
   if (last < 0 || !names || off_own_types(p, st->a, st->b) || !off_answers(p, st->task))
     return false;
   for (const step *q = p->steps; q < st; q++) /* put as a question, or (ending it) asked */
@@ -747,7 +741,7 @@ static bool answered_before(const planner *p, const step *st, int last) {
 /* "I'm curious about the emotion ... Could you clean the audio, then find the emotion?": a task the
  * user wonders about is done where a later step asks again (a step between them); true if moved. */
 static bool stated_before(planner *p, const step *st, int last) {
-  for (step *t = p->steps; t - p->steps < last && !off_is(p, st->a, W_SUBJECT); t++)
+  for (step *t = p->steps; t - p->steps < last; t++)
     if (t->task == st->task && off_is(p, t->a, W_IN_A_STATE)) /* "I'm curious to know ..." */
       return t->task = -1, true;
   return false;
@@ -880,7 +874,6 @@ static size_t searches_web(const planner *p, const step *st) {
       return i + 1; /* "a similar image search" */
     if (!off_is(p, i, W_SEARCHING) || (k < st->b && off_is(p, k, W_DEFINITE)))
       continue;
-    k += k < st->b && p->tok[k].det;
     bool like = false;
     for (; k < st->b && words < 3 && !off_is(p, k, W_SOUGHT) && p->tok[k].kind == TK_WORD; k++)
       words++, like |= off_is(p, k, W_ALIKE);
@@ -1056,7 +1049,7 @@ static bool ask_quoted(planner *p) {
   for (step *q = p->steps; q < p->steps + p->n_steps; q++)
     for (size_t i = q->a; i < q->b; i++) {
       const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
-      bool text = passage && r && r->asked && !off_asks_about_picture(p, q);
+      bool text = passage && r && r->asked;
       if (r && r->asked && q->task < 0 && (picture || text) &&
           off_has_word(p, off_back(i, 4, q->a), i, W_QUESTION))
         q->task = off_reader_task(p, p->role[R_ASK_PICTURE], -1), q->context = false, asked = true,
