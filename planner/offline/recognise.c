@@ -509,8 +509,7 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
     return p->role[R_COMPARE_TEXTS];
   bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
   bool before = e && off_is_question(p, e->a, e->b);
-  if (e && (off_is_role(p, e->task, R_READ_DOCUMENT) || off_is_role(p, e->task, R_ASK_TEXT)) &&
-      !before)
+  if (e && off_is_role(p, e->task, R_READ_DOCUMENT) && !before)
     return e->b = st->b, -1; /* the step before takes it */
   if (before && direct && !own && off_answers(p, e->task))
     return e->task; /* "What is the date on x.png? Who signed it?": of what it asked too */
@@ -637,8 +636,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   const step *l = NULL; /* the step recognised last */
   for (const step *e = p->steps; e < st; e++)
     l = e->task >= 0 && !e->context ? e : l;
-  if (another_question(p, st, l) && off_is_role(p, st->task, R_ASK_TEXT) && !own &&
-      off_is_role(p, l->task, R_ASK_PICTURE))
+  if (another_question(p, st, l) && off_is_role(p, st->task, R_ASK_TEXT) && !own)
     st->task = l->task; /* "What is the date on x.png? Who is it for?": of the picture too */
   if (st->task != before && repeats_earlier_step(p, s) && !another_question(p, st, l)) {
     if (l == st - 1 && l->task == st->task && off_answers(p, st->task) &&
@@ -652,8 +650,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
               off_is(p, st->b - 2, W_TARGET_PREP); /* "read sign.png to me in French" */
   size_t e = st->b - (lang ? 2 : 0);
   st->speak = tts != st->task && off_has_word(p, st->a, e, W_READING) && e >= st->a + 3 &&
-              (p->tok[e - 3].kind == TK_RES || off_has_word(p, off_back(e - 2, 3, st->a), e - 2,
-                                                            W_READING)) &&
+              off_has_word(p, off_back(e - 2, 3, st->a), e - 2, W_READING) &&
               off_is(p, e - 2, W_DESTINATION) && off_is(p, e - 1, W_US); /* "read it back to me" */
   /* "an audio summary", "a spoken answer", "an audio file describing ...", "into French speech",
    * "into spoken French": the text made, then read out (not "I have an audio file describing") */
@@ -826,10 +823,9 @@ static int joined_task(const planner *p, const step *st) {
   } media[] = {{BATON__T_AUDIO, R_CHANGE_SOUND}, {BATON__T_IMAGE, R_TRANSFORM}};
   if (!joining_word(p, st))
     return -1;
-  bool it = off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_ADDING);
   for (size_t k = 0; k < sizeof media / sizeof media[0]; k++) {
     bool onto = false; /* an earlier turn's of the medium, to join one to */
-    for (size_t r = 0; it && r < p->n_res; r++)
+    for (size_t r = 0; r < p->n_res; r++)
       onto |= p->res[r].turn && (p->res[r].type & media[k].type);
     if (off_count_res(p, st->a, st->b, media[k].type) > (onto ? 0u : 1u) &&
         off_count_res(p, st->a, st->b, ~media[k].type) == 0)
@@ -917,7 +913,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
   size_t search = searches_web(p, st); /* "... and find related images": the words before stay */
   p->searched |= search != 0;
-  st->b = search ? search - 1 - (search > st->a + 1 && off_is(p, search - 2, W_JOINER)) : st->b;
+  st->b = search ? search - 1 : st->b;
   if (st->b <= st->a || (last < 0 && saves_earlier(p, st)))
     return false;
   unsigned avail = produced | off_res_types(p, true);
