@@ -21,7 +21,7 @@ static bool names_output(const planner *p, const step *st, size_t i) {
   while (k > lo && !off_is(p, k - 1, W_MADE_AS))
     k--;
   for (size_t j = off_back(k, 3, st->a); k > lo && j < i; j++) /* "file" next to i: new */
-    if (off_is(p, j, W_CONTENT_INTRO) || off_is(p, j, W_SOURCE_PREP) || off_is(p, j, W_GUIDED) ||
+    if (off_is(p, j, W_CONTENT_INTRO) || off_is(p, j, W_GUIDED) ||
         (j + 1 < i && j + 1 != k && off_is(p, j, W_AT_HAND) &&
          !(j + 2 == i && off_is(p, j + 1, W_NAMING)))) /* "a file called i" is "a file i" */
       return off_has_word(p, lo, i, W_DESTINATION); /* at hand, unless "into" */
@@ -662,8 +662,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     spoken = off_is(p, i - 1, W_INDEFINITE) &&
              ((off_is(p, i, W_RECORDING) && (tells || off_is(p, i + 1, W_MADE_THING))) ||
               (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_MADE_THING)));
-    spoken |= off_is(p, i - 1, W_DESTINATION) && (off_has_word(p, st->a, i, W_TRANSLATING) ||
-                                                   off_has_word(p, st->a, i, W_CONVERTING)) &&
+    spoken |= off_is(p, i - 1, W_DESTINATION) && off_has_word(p, st->a, i, W_TRANSLATING) &&
               ((off_language_at(p, i) && off_is(p, i + 1, W_RECORDING)) ||
                (off_is(p, i, W_ALOUD) && off_language_at(p, i + 1)));
   }
@@ -868,7 +867,7 @@ static size_t searches_web(const planner *p, const step *st) {
     if (i >= st->a + 2 && off_is(p, i, W_SEARCHING) && off_is(p, i - 1, W_SOUGHT) &&
         off_is(p, i - 2, W_ALIKE))
       return i + 1; /* "a similar image search" */
-    if (!off_is(p, i, W_SEARCHING) || (k < st->b && off_is(p, k, W_DEFINITE)))
+    if (!off_is(p, i, W_SEARCHING))
       continue;
     bool like = false;
     for (; k < st->b && words < 3 && !off_is(p, k, W_SOUGHT) && p->tok[k].kind == TK_WORD; k++)
