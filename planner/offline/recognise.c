@@ -590,7 +590,7 @@ static int runnable_asker(const planner *p, const step *st, unsigned own, unsign
     there = there || (off_is(p, i, W_EXISTENTIAL) && (off_is(p, i - 1, W_IS_ARE) ||
                       (off_is(p, i - 1, W_UNSURE) && off_is(p, i + 1, W_IS_ARE))));
   int ask = p->role[there && p->cues[p->role[R_DETECT]].runnable ? R_DETECT : R_ASK_TEXT];
-  bool asks = off_is_role(p, st->task, R_ASK_PICTURE) || off_is_role(p, st->task, R_READ_DOCUMENT);
+  bool asks = off_is_role(p, st->task, R_ASK_PICTURE);
   return asks && !p->cues[st->task].runnable && p->cues[ask].runnable &&
                  ((own & BATON__T_IMAGE) || !(produced & BATON__T_IMAGE)) ? ask : st->task;
 }
@@ -933,8 +933,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
                  ? converting_task(p, st) : -1;
   st->task = into >= 0 ? into : st->task;
   bool about = says_about(p, st);
-  int q = (off_is_role(p, st->task, R_CAPTION) || off_is_role(p, st->task, R_TRANSCRIBE)) &&
-          about ? question_task(p, s, produced, last >= 0) : -1;
+  int q = off_is_role(p, st->task, R_CAPTION) && about
+              ? question_task(p, s, produced, last >= 0) : -1;
   st->task = q >= 0 ? (st->score = p->lx->w[K_ACCEPT], q) : st->task; /* asked of what it says */
   if (off_asks_language(p, st->a, st->b)) /* "is it in French?": no translation */
     st->task = p->role[R_CLASSIFY_TEXT], st->score = p->lx->w[K_ACCEPT];

@@ -34,12 +34,10 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
   i = comma < b && off_is(p, i, W_ASIDE) ? comma + 1 : i;
   for (i = next_word(p, i, b); i + 1 < b && off_is(p, i, W_LEAD_IN);)
     i = next_word(p, i + 1, b);
-  size_t end = b; /* "The document is an image 'd.png'.": what it is ends the clause */
-  while (end > i && p->tok[end - 1].kind == TK_PUNCT)
-    end--;
-  bool names = a > 0 && i + 3 < end && end <= i + 7 && off_is(p, i, W_DEFINITE) &&
-               (off_is(p, i + 2, W_IS_ARE) || (i + 4 < end && off_is(p, i + 3, W_IS_ARE))) &&
-               p->tok[end - 1].kind == TK_RES; /* "The (image) file is x.jpg." */
+  /* "The document is an image 'd.png'.", "The (image) file is x.jpg.": what it is ends it */
+  bool names = a > 0 && i + 3 < b && b <= i + 7 && off_is(p, i, W_DEFINITE) &&
+               (off_is(p, i + 2, W_IS_ARE) || (i + 4 < b && off_is(p, i + 3, W_IS_ARE))) &&
+               p->tok[b - 1].kind == TK_RES;
   bool put = false, asks = b < p->n_tok && off_punct(p, b, "?"); /* "I have a question: what?" */
   for (size_t k = a; asks && k + 1 < b; k++)
     put |= off_punct(p, k, ":") && off_is(p, k + 1, W_WH) && off_has_word(p, a, k, W_QUESTION);
