@@ -146,7 +146,7 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
         (names_joined(p, st, i) || renamed ||
          (named && (w || into || off_res_at(p, i, s->inputs) < 0))))
       p->res[p->tok[i].res].used = true, st->output = p->tok[i].res + 1,
-      st->b = w ? w - off_is(p, w - 1, W_JOINER) : st->b,
+      st->b = w ? w : st->b,
       st->speak |= off_res_at(p, i, spoken & ~made) >= 0; /* the text made, read out */
     else if (off_res_at(p, i, s->inputs) >= 0)
       own = p->res[p->tok[i].res].claimed = true;
@@ -429,7 +429,7 @@ static void merge_steps(planner *p) {
     unsigned in = p->cues[s->task].spec->inputs & ~own; /* what it lacks */
     bool apart = l && ((l->output && s->output) || /* "... as b.wav, then ... as c.wav": two */
                        another_question(p, s, l) || /* "Q1? Q2?" */
-                       (off_joins(p, s) && !off_joins(p, l)) || /* "clean a.wav, then join them" */
+                       off_joins(p, s) || /* "clean a.wav, then join them" */
                        asked_anew(p, s) || works_on_made(p, s));
     if (!apart && (twin >= 0 || (l && l->task == s->task && !other_languages(p, l, s) &&
                                  !(off_own_types(p, l->a, l->b) & ~in)))) {
@@ -490,7 +490,7 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   size_t w = st->a; /* "hey, | what's on x.png" */
   while (w + 1 < st->b && (off_is(p, w, W_LEAD_IN) || off_punct(p, w, ",")))
     w++;
-  bool sought = direct || (own && p->n_steps == 1 && !off_has_word(p, st->a, st->b, W_READING) &&
+  bool sought = direct || (own && p->n_steps == 1 &&
                            (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, w, W_WH)));
   for (size_t i = st->a; asked < 0 && off_is(p, st->a, W_WH) && i + 2 < st->b; i++)
     if (off_word_for(p, i))
@@ -563,7 +563,7 @@ static void split_step(planner *p, size_t s, unsigned avail) {
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps++ - s - 1) * sizeof *st);
   /* the tail feeds st: "a clip | that shows", "the | summary", "audio | summary", "text | found",
    * "a video | summarizing it" */
-  bool medium = off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_MOVING);
+  bool medium = off_is(p, k - 1, W_MOVING);
   bool what_is = (k >= st->a + 2 && off_is(p, k - 2, W_WH) && off_is(p, k - 1, W_IS_ARE)) ||
                  (off_is(p, k - 1, W_WH) && strchr(p->tok[k - 1].word, '\'')); /* "what's" */
   bool rel = off_has_word(p, off_back(k, 3, st->a), k, W_RELATIVE) || p->tok[k - 1].det ||

@@ -129,11 +129,10 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail,
   unsigned made = s->outputs & ~media_in & ~(unsigned)BATON__T_TEXT;
   unsigned named = kw > p->lx->w[K_CLEAR_KEYWORD] ? made : 0; /* "create a video x.mp4" */
   unsigned said = off_said_media(p, a, b), video = said & off_res_types(p, false) & ~named;
-  bool at_hand = false; /* "I have a video x.mp4", "the video x.mp4", "x.mp4 file": none to make */
+  bool at_hand = false; /* "I have a video x.mp4", "the video x.mp4": none to make */
   for (size_t i = a, lo = a; i < b && !at_hand; lo = off_back(++i, 5, a))
     at_hand = off_res_at(p, i, made) >= 0 &&
-              (off_has_word(p, lo, i, W_AT_HAND) || off_has_word(p, lo, i, W_DEFINITE) ||
-               off_has_word(p, i + 1, i + 3 < b ? i + 3 : b, W_AT_HAND));
+              (off_has_word(p, lo, i, W_AT_HAND) || off_has_word(p, lo, i, W_DEFINITE));
   bool told = !(s->inputs & BATON__T_TEXT) && baton__csv_has(s->params, "instruction");
   unsigned own = (kept[!told] & ~(at_hand ? named : made)) | (video & BATON__T_VIDEO);
   if (media_in && !((own | avail) & media_in))
