@@ -718,9 +718,7 @@ static bool marks_asked(planner *p, step *st, int last) {
  * based on the image": "my question", "the question" in a step that answers it and names nothing
  * of its own is one an earlier step put. */
 static bool answered_before(const planner *p, const step *st, int last) {
-  size_t e = st->b; /* the step's last word */
-  while (e > st->a && p->tok[e - 1].kind == TK_PUNCT)
-    e--;
+  size_t e = st->b; /* past the step's last word */
   bool ends = e > st->a + 1 && off_is(p, e - 1, W_QUESTION) && p->tok[e - 2].det, names = ends;
   for (size_t i = st->a + 1; i < st->b; i++) /* "the question", no new one after it */
     names = (names || (off_is(p, i, W_QUESTION) && off_is(p, i - 1, W_DEFINITE))) &&
