@@ -590,7 +590,7 @@ static int runnable_asker(const planner *p, const step *st, unsigned own, unsign
     there = there || (off_is(p, i, W_EXISTENTIAL) && (off_is(p, i - 1, W_IS_ARE) ||
                       (off_is(p, i - 1, W_UNSURE) && off_is(p, i + 1, W_IS_ARE))));
   int ask = p->role[there && p->cues[p->role[R_DETECT]].runnable ? R_DETECT : R_ASK_TEXT];
-  bool asks = off_is_role(p, st->task, R_ASK_PICTURE);
+  bool asks = off_is_role(p, st->task, R_ASK_PICTURE) || off_is_role(p, st->task, R_READ_DOCUMENT);
   return asks && !p->cues[st->task].runnable && p->cues[ask].runnable &&
                  ((own & BATON__T_IMAGE) || !(produced & BATON__T_IMAGE)) ? ask : st->task;
 }
