@@ -213,21 +213,44 @@ static const struct {
     {"aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16, NULL},
 };
 
+/* Audio formats people ask for that baton__pcm_write does not take: named, they are refused
+ * rather than replaced by another format. */
+static const char *const pcm_unwritable[] = {"m4a", "m4b", "aac", "alac", "wma", "amr", "ape",
+                                             "ac3", "mka", "caf", "mp4", "webm"};
+
+/* Whether the libsndfile found at run time writes format i (one built without an encoder does
+ * not: FLAC, Vorbis, Opus and LAME are optional). */
+static bool pcm_writable(size_t i) {
+  SF_INFO info = {.samplerate = 48000, .channels = 1, .format = pcm_formats[i].format};
+  return sf_format_check(&info) != 0;
+}
+
 static int pcm_format_index(const char *ext) {
   for (size_t i = 0; i < sizeof pcm_formats / sizeof pcm_formats[0]; i++)
     if (strcmp(pcm_formats[i].ext, ext) == 0)
-      return (int)i;
+      return pcm_writable(i) ? (int)i : -1;
   return -1;
 }
 
 const char *baton__pcm_format_name(size_t i) {
-  return i < sizeof pcm_formats / sizeof pcm_formats[0] ? pcm_formats[i].ext : NULL;
+  for (size_t k = 0; k < sizeof pcm_formats / sizeof pcm_formats[0]; k++)
+    if (pcm_writable(k) && i-- == 0)
+      return pcm_formats[k].ext;
+  return NULL;
+}
+
+/* The i-th audio format word baton__pcm_format_named looks for, or NULL past the last. */
+static const char *pcm_format_word(size_t i) {
+  size_t n = sizeof pcm_formats / sizeof pcm_formats[0];
+  if (i < n)
+    return pcm_formats[i].ext;
+  return i - n < sizeof pcm_unwritable / sizeof pcm_unwritable[0] ? pcm_unwritable[i - n] : NULL;
 }
 
 const char *baton__pcm_format_named(const char *low) {
   const char *best = NULL, *best_at = NULL;
-  for (size_t i = 0; baton__pcm_format_name(i); i++) {
-    const char *ext = baton__pcm_format_name(i);
+  for (size_t i = 0; pcm_format_word(i); i++) {
+    const char *ext = pcm_format_word(i);
     size_t n = strlen(ext);
     for (const char *p = low; (p = strstr(p, ext)); p++)
       if ((p == low || (!isalnum((unsigned char)p[-1]) && p[-1] != '.')) &&
@@ -242,6 +265,29 @@ const char *baton__pcm_format_named(const char *low) {
 const char *baton__pcm_format_of(const char *ext) {
   int i = ext ? pcm_format_index(ext) : -1;
   return i >= 0 ? pcm_formats[i].ext : NULL;
+}
+
+/* ext in capitals ("FLAC") into buf. */
+static const char *pcm_upper(const char *ext, char *buf, size_t len) {
+  size_t k = 0;
+  for (; ext[k] && k + 1 < len; k++)
+    buf[k] = (char)toupper((unsigned char)ext[k]);
+  buf[k] = '\0';
+  return buf;
+}
+
+void baton__pcm_refusal(const char *ext, char *err, size_t errlen) {
+  char name[17];
+  size_t n = 0;
+  while (baton__pcm_format_name(n))
+    n++;
+  baton__fmt(err, errlen, "cannot write audio as %s: the audio formats baton writes are ",
+             pcm_upper(ext ? ext : "", name, sizeof name));
+  for (size_t i = 0, at; i < n; i++) {
+    at = strlen(err);
+    baton__fmt(err + at, errlen - at, "%s%s", i == 0 ? "" : i + 1 < n ? ", " : " and ",
+               pcm_upper(baton__pcm_format_name(i), name, sizeof name));
+  }
 }
 
 int baton__pcm_format_rate(const char *ext, int rate) {

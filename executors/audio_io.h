@@ -43,16 +43,21 @@ int baton__pcm_resample(baton__pcm *p, int rate);
 int baton__pcm_tempo(baton__pcm *p, double speed);
 
 /* The i-th file extension baton__pcm_write takes ("wav", "flac", "ogg",
- * "opus", "mp3", "aiff"), or NULL past the last. */
+ * "opus", "mp3", "aiff": those the libsndfile found at run time writes), or NULL past the last. */
 const char *baton__pcm_format_name(size_t i);
 
 /* The extension as baton__pcm_format_name spells it when baton__pcm_write takes it ("flac" for a
  * save_as "talk.flac"), else NULL (NULL too). */
 const char *baton__pcm_format_of(const char *ext);
 
-/* The last format baton__pcm_write takes named in lower-case text as a word of its own ("to mp3",
- * "as flac"), not a file's extension ("talk.wav"); NULL if none. */
+/* The last audio format named in lower-case text as a word of its own ("to mp3", "as flac",
+ * "to m4a"), not a file's extension ("talk.wav"): one baton__pcm_write takes or one it does not
+ * (check with baton__pcm_format_of); NULL if none. */
 const char *baton__pcm_format_named(const char *low);
+
+/* Why audio cannot be written as ext ("m4a"): the message, naming the formats
+ * baton__pcm_write takes, into err. */
+void baton__pcm_refusal(const char *ext, char *err, size_t errlen);
 
 /* The sample rate the format of extension ext stores nearest above `rate`
  * (MP3 and Opus take a few rates only), or `rate` when it takes any. */

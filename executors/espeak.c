@@ -415,13 +415,21 @@ static char *es_save_as(const es_job *job, int rate_hz, const char *ext, baton__
 #endif
 
 /* Writes the job's audio as the run's WAV, or the format save_as asks for, else the instruction
- * ("turn notes.txt into an mp3"). Its absolute path (caller frees), or NULL with env->err set. */
+ * ("turn notes.txt into an mp3"); a format it cannot write ("m4a") is refused as bad input. Its
+ * absolute path (caller frees), or NULL with env->err set. */
 static char *es_save(es_job *job, int rate_hz, const baton__values *in, baton__exec_env *env) {
 #if defined(BATON_HAVE_SNDFILE)
   char low[ES_MAX_INSTRUCTION + 1];
   es_instruction(in, low);
-  const char *ext = baton__pcm_format_of(env->file_format);
-  ext = ext ? ext : baton__pcm_format_named(low);
+  const char *asked = env->file_format && *env->file_format ? env->file_format
+                                                             : baton__pcm_format_named(low);
+  const char *ext = baton__pcm_format_of(asked);
+  if (asked && !ext) { /* "as m4a": refused, never WAV under another name */
+    char why[300];
+    baton__pcm_refusal(asked, why, sizeof why);
+    baton__run_bad_input(env, "%s", why);
+    return NULL;
+  }
   if (ext && strcmp(ext, "wav") != 0)
     return baton__path_absolute(es_save_as(job, rate_hz, ext, env));
 #else

@@ -51,7 +51,9 @@ typedef struct baton__exec_env {
   const char *workspace;      /* the run's folder; outputs go only here */
   const char *file_prefix;    /* e.g. "task0": name output files with it */
   const char *file_format;    /* the extension asked for ("jpg" of save_as "b.jpg"), or NULL:
-                                 the executor's choice; one it cannot write is ignored */
+                                 the executor's choice. The local picture and sound executors
+                                 refuse one they cannot write (bad input, naming those they
+                                 can); others write their own, which the runtime converts */
   const atomic_int *cancel;   /* non-zero: stop as soon as possible */
   const char *model;          /* the model id being run ("local/tesseract",
                                  "facebook/detr-resnet-50"); remote executors send it */

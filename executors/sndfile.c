@@ -1,4 +1,4 @@
-/* sndfile.c — the "audio-to-audio" executor: join recordings, keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed or the pitch, add an echo, fade in or out, reverse, loop, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF. */
+/* sndfile.c — the "audio-to-audio" executor: join recordings, keep or cut out a part, trim silence, mix to mono, reduce noise, change the speed or the pitch, add an echo, fade in or out, reverse, loop, resample, normalise, make louder or quieter and convert recordings with libsndfile, writing WAV unless asked for FLAC, Ogg, Opus, MP3 or AIFF and refusing a format it cannot write. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_SNDFILE)
@@ -233,6 +233,7 @@ typedef struct sf_plan {
   double pitch;    /* with SF_PITCH: semitones, positive up */
   double gain_db;  /* with SF_GAIN */
   const char *ext; /* the file format to write */
+  const char *refused; /* an audio format asked for that baton__pcm_write does not take, or NULL */
   baton__cut cut;  /* with SF_CUT */
   bool hiss;       /* with SF_DENOISE: a low-pass against hiss too */
   bool fade_in, fade_out; /* with SF_FADE */
@@ -240,7 +241,8 @@ typedef struct sf_plan {
   bool defaulted; /* it named nothing known, so SF_NORMALISE */
 } sf_plan;
 
-/* What instr asks for; written as `format` ("flac") when that is one this executor writes. */
+/* What instr asks for; written as `format` ("flac" of a save_as name) when given, else as the
+ * format the words name. One this executor cannot write is plan.refused. */
 static sf_plan sf_parse(const char *instr, const char *format) {
   char low[SF_MAX_INSTRUCTION + 1];
   baton__run_lower(instr, low, sizeof low);
@@ -272,8 +274,9 @@ static sf_plan sf_parse(const char *instr, const char *format) {
   static const char *const quiet[] = {"silence", "silent", NULL};
   if (plan.cut.kind != CUT_NONE) /* "trim the first 5 seconds" is no silence to trim */
     plan.ops = (plan.ops | SF_CUT) & ~(baton__run_any_word(low, quiet, false) ? 0u : SF_TRIM);
-  plan.ext = baton__pcm_format_of(format); /* save_as "fast.flac" */
-  plan.ext = plan.ext ? plan.ext : baton__pcm_format_named(low);
+  const char *asked = format && *format ? format : baton__pcm_format_named(low); /* "fast.flac" */
+  plan.ext = baton__pcm_format_of(asked);
+  plan.refused = asked && !plan.ext ? asked : NULL; /* "to m4a": never WAV under another name */
   if (plan.ext)
     plan.ops |= SF_CONVERT;
   else
@@ -577,6 +580,11 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
   if (strlen(instr) > SF_MAX_INSTRUCTION)
     return baton__run_fail(env, "the instruction is over %d bytes", SF_MAX_INSTRUCTION);
   sf_plan plan = sf_parse(instr, env->file_format);
+  if (plan.refused) {
+    char why[300];
+    baton__pcm_refusal(plan.refused, why, sizeof why);
+    return baton__run_bad_input(env, "%s", why);
+  }
   if (plan.ops & SF_TEMPO && !(plan.speed >= BATON__PCM_MIN_SPEED &&
                                plan.speed <= BATON__PCM_MAX_SPEED))
     return baton__run_fail(env, "a speed of %gx is out of range: from %gx to %gx", plan.speed,

@@ -738,7 +738,7 @@ static const char *vp_format(const vp_tokens *tk, const baton__exec_env *env) {
 
 /* The instruction's words (*tk, caller frees), operations (*nops) and the format to save (*ext,
  * NULL: PNG). 0, or -1 with env->err set when it asks for nothing this executor does (joining
- * pictures, `joins`, is something). */
+ * pictures, `joins`, is something) or its save_as names a format it cannot write ("a.bmp"). */
 static int vp_parse(const char *instr, bool joins, vp_tokens **tk, vp_op *ops, size_t *nops,
                     const char **ext, baton__exec_env *env) {
   if (!(*tk = malloc(sizeof **tk)))
@@ -746,6 +746,11 @@ static int vp_parse(const char *instr, bool joins, vp_tokens **tk, vp_op *ops, s
   vp_tokenize(instr, *tk);
   *nops = vp_find_ops(*tk, ops);
   *ext = vp_format(*tk, env);
+  char asked[16];
+  if (env->file_format && *env->file_format && !vp_format_of(env->file_format))
+    return baton__run_bad_input(env, "cannot write a picture as %s: the image formats baton "
+                                "writes are PNG, JPG, WebP, TIFF and GIF",
+                                baton__run_format_name(env->file_format, asked, sizeof asked));
   if (*nops == 0 && !*ext && !joins)
     return baton__run_fail(env, "the instruction names no image operation this executor knows; "
                                 "it can do: " VP_CAN_DO);

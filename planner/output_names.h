@@ -10,8 +10,9 @@
 /* The plan argument naming the file a task writes: {"save_as": "answer.wav"} makes the run
  * folder's answer.wav where the task would write task<id>.wav. Its extension asks for a format
  * (baton__exec_env.file_format): the local image and sound executors write it if they can; the
- * runtime converts another executor's file (a model server's PNG asked for as a.jpg) through them,
- * else the file keeps the extension of what was written. */
+ * runtime converts another executor's file (a model server's PNG asked for as a.jpg) through them;
+ * a format none of them writes ("a.m4a") fails the task, the file kept under the extension of what
+ * was written. */
 #define BATON__ARG_SAVE_AS "save_as"
 
 /* The output naming the file a text (or JSON) result was saved to, when the task has a save_as:

@@ -301,8 +301,7 @@ void baton__run_execute(baton_run *run, size_t idx) {
     free(s->model);
     s->model = baton__strdup(model);
     if (try_model(run, idx, model, &in, &shrink, err, sizeof err) == 0) {
-      baton__run_convert_files(run, t, &s->out);
-      bool saved = baton__run_save_text(run, t, &s->out, err, sizeof err) == 0;
+      bool saved = baton__run_keep_as_asked(run, t, &s->out, err, sizeof err) == 0;
       s->status = saved ? TS_DONE : TS_FAILED; /* a result not saved as asked: kept, failed */
       free(s->error);
       s->error = saved ? NULL : baton__strdup(err);

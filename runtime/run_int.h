@@ -154,16 +154,14 @@ int baton__run_endpoint(baton_run *run, const char *model, char *ep, size_t cap)
 int baton__run_ensure_workspace(baton_run *run, const baton__task *t, char *err, size_t errlen);
 
 /* ---- run_save.c ---- */
-/* A text task with a save_as writes its text (its JSON for "x.json" or when it has no text) into
- * the run folder under that name and adds the path to out as BATON__OUTPUT_FILE. 0 (nothing to
- * write too: the task wrote its own file), or -1 with err (the result stays in out). */
-int baton__run_save_text(baton_run *run, const baton__task *t, baton__values *out, char *err,
-                         size_t errlen);
-
-/* A picture or sound the task wrote in a format other than its save_as asks for ("fox.jpg", a
- * model server's PNG) rewritten by the local image or sound executor, the first file removed;
- * kept as it was (a warning logged) where none can. */
-void baton__run_convert_files(baton_run *run, const baton__task *t, baton__values *out);
+/* Keeps a task's results as its save_as asks: a picture or sound written in another format
+ * ("fox.jpg", a model server's PNG) rewritten by the local image or sound executor (the first
+ * file removed); a text (its JSON for "x.json" or when it has no text) written into the run
+ * folder under that name, its path added to out as BATON__OUTPUT_FILE. 0 (nothing asked too), or
+ * -1 with err when the result could not be kept in the format asked for: then it stays in out
+ * as it was ("hello.wav" for a save_as "hello.m4a" nothing here writes), and err says why. */
+int baton__run_keep_as_asked(baton_run *run, const baton__task *t, baton__values *out, char *err,
+                             size_t errlen);
 
 /* ---- run_replay.c ---- */
 /* Replays one task from the recorded run (no model is called). */

@@ -1,4 +1,4 @@
-/* run_save.c — a task's results kept as its save_as asks: a text written to the file named, a picture or sound another executor wrote in another format converted by a local one. */
+/* run_save.c — a task's results kept as its save_as asks: a text written to the file named, a picture or sound another executor wrote in another format converted by a local one, the task failed when neither can be. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,10 +24,13 @@ static const baton__value *what_to_save(const baton__values *out, const char *fo
   return text ? text : json;
 }
 
-int baton__run_save_text(baton_run *run, const baton__task *t, baton__values *out, char *err,
-                         size_t errlen) {
+/* A text task with a save_as writes its text (its JSON for "x.json" or when it has no text) into
+ * the run folder under that name and adds the path to out as BATON__OUTPUT_FILE. 0 (nothing to
+ * write too: the task wrote its own file), or -1 with err (the result stays in out). */
+static int save_text(baton_run *run, const baton__task *t, baton__values *out, char *err,
+                     size_t errlen) {
   const char *name = baton__task_literal(t, BATON__ARG_SAVE_AS);
-  char format[16];
+  char format[BATON__SAVE_AS_MAX + 1];
   baton__task_file_format(t, format, sizeof format);
   const baton__value *v = baton__save_as_ok(name) ? what_to_save(out, format) : NULL;
   if (!v || !v->data)
@@ -85,14 +88,19 @@ static bool has_format(const char *path, const char *format) {
 }
 
 /* v, a file of converter c's type, rewritten as `format` by it under the same name ("a-1.png":
- * "a-1.jpg"): v names the new file and the old one goes. false (v as it was) when it cannot. */
-static bool convert_file(baton_run *run, size_t c, baton__value *v, const char *format) {
+ * "a-1.jpg"): v names the new file and the old one goes. false (v as it was) with why set when it
+ * cannot. */
+static bool convert_file(baton_run *run, size_t c, baton__value *v, const char *format, char *why,
+                         size_t whylen) {
   baton *ctx = run->ctx;
-  char why[256], prefix[256];
+  char prefix[256];
   const char *base = strrchr(v->data, '/') ? strrchr(v->data, '/') + 1 : v->data;
   const char *dot = strrchr(base, '.');
-  if (!dot || !baton__endpoint_ok(ctx, converters[c].endpoint, why, sizeof why))
-    return false; /* (a file with no extension is left as it is) */
+  if (!dot || !baton__endpoint_ok(ctx, converters[c].endpoint, why, whylen)) {
+    if (!dot) /* (a file with no extension is left as it is) */
+      baton__fmt(why, whylen, "%s has no extension to convert from", base);
+    return false;
+  }
   baton__fmt(prefix, sizeof prefix, "%.*s", (int)(dot - base), base);
   baton__values in = {0}, res = {0};
   baton__exec_env env = {.cfg = &ctx->cfg, .workspace = run->workspace, .file_prefix = prefix,
@@ -114,20 +122,48 @@ static bool convert_file(baton_run *run, size_t c, baton__value *v, const char *
       unlink(path); /* written in a format other than the one asked for */
     free(path);
     path = NULL;
+    baton__fmt(why, whylen, "%s", env.err[0] ? env.err : "no file came back");
     baton__log(ctx, BATON_LOG_WARN, "run %s: %s kept as it was, not converted to %s: %s", run->id,
-               v->data, format, env.err[0] ? env.err : "no file came back");
+               v->data, format, why);
   }
   baton__values_release(&in);
   baton__values_release(&res);
   return path != NULL;
 }
 
-void baton__run_convert_files(baton_run *run, const baton__task *t, baton__values *out) {
-  char format[16];
-  baton__task_file_format(t, format, sizeof format);
+/* Each picture or sound in out not in `format` rewritten by its converter; why says why the last
+ * that could not be was not. */
+static void convert_files(baton_run *run, const char *format, baton__values *out, char *why,
+                          size_t whylen) {
   for (size_t i = 0; format[0] && i < out->n; i++)
     for (size_t c = 0; c < sizeof converters / sizeof converters[0]; c++)
       if (out->v[i].type == converters[c].type && out->v[i].data &&
           !has_format(out->v[i].data, format))
-        convert_file(run, c, &out->v[i], format);
+        convert_file(run, c, &out->v[i], format, why, whylen);
+}
+
+/* The first file in out, else NULL; with `format`, the first file in that format. */
+static const char *file_in(const baton__values *out, const char *format) {
+  for (size_t i = 0; i < out->n; i++)
+    if (baton__is_file_output(out->v[i].name, out->v[i].type) && out->v[i].data &&
+        (!format || has_format(out->v[i].data, format)))
+      return out->v[i].data;
+  return NULL;
+}
+
+int baton__run_keep_as_asked(baton_run *run, const baton__task *t, baton__values *out, char *err,
+                             size_t errlen) {
+  char format[BATON__SAVE_AS_MAX + 1], why[512] = "";
+  baton__task_file_format(t, format, sizeof format);
+  convert_files(run, format, out, why, sizeof why);
+  if (save_text(run, t, out, err, errlen) != 0)
+    return -1;
+  if (!format[0] || file_in(out, format))
+    return 0;
+  const char *kept = file_in(out, NULL);
+  baton__fmt(err, errlen, "the result is kept %s%s but could not be saved as %s: %s",
+             kept ? "as " : "here", kept ? kept : "",
+             baton__task_literal(t, BATON__ARG_SAVE_AS),
+             why[0] ? why : "nothing here writes that format");
+  return -1;
 }

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,8 +127,7 @@ Test(executors_espeak, speaks_a_sentence_into_a_wav_file_in_the_workspace) {
 Test(executors_espeak, speaks_in_the_format_a_save_as_name_asks_for) {
   fixture f;
   fx_setup(&f);
-  const char *asked[][2] = {{"flac", "task3.flac"}, {"mp3", "task3.mp3"}, {"ogg", "task3.ogg"},
-                            {"xyz", "task3.wav"}}; /* one libsndfile cannot write: WAV */
+  const char *asked[][2] = {{"flac", "task3.flac"}, {"mp3", "task3.mp3"}, {"ogg", "task3.ogg"}};
   for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
     f.env.file_format = asked[i][0];
     char *out = speak(&f, "The library opens at nine every morning.");
@@ -144,6 +144,29 @@ Test(executors_espeak, speaks_in_the_format_a_save_as_name_asks_for) {
               "%s: %d channel(s), %.2f s, peak %.3f", out, pcm.channels, secs, peak);
     baton__pcm_release(&pcm);
     free(out);
+  }
+  fx_teardown(&f);
+}
+
+Test(executors_espeak, refuses_a_format_it_cannot_write) {
+  fixture f;
+  fx_setup(&f);
+  const char *asked[][3] = {{"m4a", NULL, "M4A"},  /* a save_as name's format */
+                            {"xyz", NULL, "XYZ"},
+                            {"m4a", "read it aloud as an mp3", "M4A"}, /* the name's wins */
+                            {NULL, "read it aloud and save it as AAC", "AAC"}};
+  for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+    f.env.file_format = asked[i][0];
+    f.env.bad_input = false;
+    char *out = speak_as(&f, "Closed on Sundays.", asked[i][1]);
+    char want[64];
+    snprintf(want, sizeof want, "cannot write audio as %s", asked[i][2]);
+    cr_assert(!out && f.env.bad_input && strstr(f.env.err, want) && strstr(f.env.err, "WAV") &&
+                  strstr(f.env.err, "MP3"),
+              "%s: wrote %s (%s)", asked[i][2], out ? out : "nothing", f.env.err);
+    char *wav = baton__path_join(f.dir, "task3.wav");
+    cr_assert(!baton__file_exists(wav), "%s: a WAV file was written instead", asked[i][2]);
+    free(wav);
   }
   fx_teardown(&f);
 }

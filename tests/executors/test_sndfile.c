@@ -1,5 +1,6 @@
 /* test_sndfile.c — the libsndfile audio-to-audio executor: normalise, trim silence, resample, mono, FLAC input, speed, format conversion, noise reduction, reversal, loops, errors. */
 #include <criterion/criterion.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "executors/audio_cut.h"
 #include "executors/audio_echo.h"
 #include "executors/audio_fade.h"
+#include "executors/audio_io.h"
 #include "executors/audio_loop.h"
 #include "executors/executor.h"
 #include "support/support.h"
@@ -20,6 +22,7 @@ static const baton__executor *sf(void) { return &baton__executor_sndfile; }
 
 static char *g_dir;
 static const char *g_format; /* the format a save_as name asks for, or NULL */
+static bool g_bad_input;     /* the last failure was the task's arguments' fault */
 
 static void setup(void) { g_dir = bt_tmpdir(); }
 static void teardown(void) {
@@ -90,6 +93,7 @@ static char *process(const char *audio_path, const char *instruction, char *err,
     cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
   baton__exec_env env = {.workspace = g_dir, .file_prefix = "task5", .file_format = g_format};
   int rc = sf()->run(NULL, "audio-to-audio", &in, &env, &out);
+  g_bad_input = env.bad_input;
   char *path = NULL;
   if (rc == 0) {
     const baton__value *v = baton__values_get(&out, "audio");
@@ -243,18 +247,51 @@ Test(executors_sndfile, converts_to_the_format_asked_for, .init = setup, .fini =
     remove(out);
     free(out);
   }
-  /* A file name's format ("save it as fast.flac") wins over the words; one it cannot write not. */
-  const char *formats[][2] = {{"flac", "task5.flac"}, {"xyz", "task5.mp3"}};
-  for (size_t i = 0; i < 2; i++) {
-    char err[512];
-    g_format = formats[i][0];
-    char *out = process(in, "Convert talk.wav to mp3", err, sizeof err, NULL);
+  /* A file name's format ("save it as fast.flac") wins over the words. */
+  char err[512];
+  g_format = "flac";
+  char *out = process(in, "Convert talk.wav to mp3", err, sizeof err, NULL);
+  g_format = NULL;
+  cr_assert(out && baton__has_suffix_ci(out, "task5.flac"), "wrote %s (%s)", out ? out : "nothing",
+            err);
+  inspect_as(out, SF_FORMAT_FLAC);
+  remove(out);
+  free(out);
+  free(in);
+}
+
+Test(executors_sndfile, refuses_a_format_it_cannot_write, .init = setup, .fini = teardown) {
+  char *in = make_audio("talk.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 0.0, 1.0, 0.5);
+  static const struct {
+    const char *instruction, *format, *named; /* format: a save_as name's */
+  } cases[] = {
+      {"convert talk.wav to m4a", NULL, "M4A"},
+      {"turn it into AAC please", NULL, "AAC"},
+      {"normalise it and save it as a WMA file", NULL, "WMA"},
+      {"convert talk.wav to talk.m4a", "m4a", "M4A"},
+      /* the name's format wins over a format the words name that it could write */
+      {"Convert talk.wav to mp3", "m4a", "M4A"},
+      {"convert it", "xyz", "XYZ"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512], want[64];
+    g_format = cases[i].format;
+    char *out = process(in, cases[i].instruction, err, sizeof err, NULL);
     g_format = NULL;
-    cr_assert(out && baton__has_suffix_ci(out, formats[i][1]), "%s: wrote %s (%s)", formats[i][0],
-              out ? out : "nothing", err);
-    inspect_as(out, i == 0 ? SF_FORMAT_FLAC : SF_FORMAT_MPEG);
-    remove(out);
-    free(out);
+    cr_assert_null(out, "%s: wrote %s", cases[i].instruction, out);
+    cr_assert(g_bad_input, "%s: a format asked for is the request's fault", cases[i].instruction);
+    snprintf(want, sizeof want, "cannot write audio as %s", cases[i].named);
+    cr_assert(strstr(err, want), "%s: %s", cases[i].instruction, err);
+    for (size_t f = 0; baton__pcm_format_name(f); f++) { /* and says which it writes */
+      char upper[8] = "";
+      for (size_t k = 0; k + 1 < sizeof upper && baton__pcm_format_name(f)[k]; k++)
+        upper[k] = (char)toupper((unsigned char)baton__pcm_format_name(f)[k]);
+      cr_assert(strstr(err, upper), "%s: %s names no %s", cases[i].instruction, err, upper);
+    }
+    cr_assert(strstr(err, "WAV") && strstr(err, "FLAC"), "%s", err);
+    char *wav = baton__path_join(g_dir, "task5.wav");
+    cr_assert(!baton__file_exists(wav), "%s: a WAV file was written instead", cases[i].instruction);
+    free(wav);
   }
   free(in);
 }

@@ -385,11 +385,9 @@ Test(executors_vips, saves_in_the_format_asked_for, .init = setup, .fini = teard
       {"turn it into webp", NULL, ".webp", "webpload", 3},
       {"make it black and white and save it as TIFF", NULL, ".tif", "tiffload", 1},
       {"convert to gif", NULL, ".gif", "gifload", 0},
-      /* "... and save it as bw.jpeg": the name's format wins, and alone is a conversion; one
-       * libvips does not write here ("bmp") leaves the choice to the words */
+      /* "... and save it as bw.jpeg": the name's format wins, and alone is a conversion */
       {"make it black and white and save it as TIFF", "jpeg", ".jpg", "jpegload", 1},
       {"convert gradient.png", "webp", ".webp", "webpload", 3},
-      {"convert to gif", "bmp", ".gif", "gifload", 0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512];
@@ -408,6 +406,24 @@ Test(executors_vips, saves_in_the_format_asked_for, .init = setup, .fini = teard
     g_object_unref(im);
     remove(out);
     free(out);
+  }
+}
+
+Test(executors_vips, refuses_a_save_as_format_it_cannot_write, .init = setup, .fini = teardown) {
+  const char *asked[] = {"bmp", "xyz"};
+  const char *names[] = {"BMP", "XYZ"};
+  for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+    char err[512];
+    g_format = asked[i];
+    char *out = transform_as(g_src, "convert to gif", ".gif", err, sizeof err);
+    g_format = NULL;
+    cr_assert_null(out, "%s: wrote %s", asked[i], out);
+    char want[64];
+    snprintf(want, sizeof want, "cannot write a picture as %s", names[i]);
+    cr_assert(strstr(err, want) && strstr(err, "PNG") && strstr(err, "GIF"), "%s", err);
+    char *gif = baton__path_join(g_dir, "task1.gif");
+    cr_assert(!baton__file_exists(gif), "%s: a GIF was written instead", asked[i]);
+    free(gif);
   }
 }
 

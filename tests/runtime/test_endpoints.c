@@ -467,6 +467,45 @@ Test(runtime_endpoints, a_server_file_in_another_format_is_converted_to_the_one_
   fx_close(&f);
 }
 
+Test(runtime_endpoints, a_server_file_in_a_format_nothing_here_writes_fails_the_task) {
+  fixture f;
+  fx_open(&f, true);
+  script(&f);
+  static const struct {
+    const char *task, *args, *type, *kept, *magic, *why;
+  } asked[] = {
+      {"text-to-image", "{\"text\":\"a red fox\",\"save_as\":\"fox.bmp\"}", "image", "fox.png",
+       "\x89PNG", "cannot write a picture as BMP"},
+      {"text-to-speech", "{\"text\":\"hello\",\"save_as\":\"hello.m4a\"}", "audio",
+       "hello.wav", "RIFF", "cannot write audio as M4A"},
+  };
+  for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+    char *json = NULL;
+    cr_assert_eq(baton_task(f.ctx, asked[i].task, asked[i].args, NULL, f.dir, &json), BATON_EXEC,
+                 "%s: %s", asked[i].task, json ? json : baton_errmsg(f.ctx));
+    cJSON *t = cJSON_Parse(json);
+    cr_assert_str_eq(jstr(t, "status"), "failed", "%s", json);
+    const char *err = jstr(t, "error");
+    cr_assert(strstr(err, asked[i].why) && strstr(err, "could not be saved as") &&
+                  strstr(err, asked[i].kept), "%s", json);
+    /* the server's file is kept under the name of what it is, nothing under the name asked for */
+    const char *path = jstr(cJSON_GetObjectItem(t, "outputs"), asked[i].type);
+    const char *base = strrchr(path, '/');
+    cr_assert(base && strcmp(base + 1, asked[i].kept) == 0, "%s", json);
+    size_t len = 0, n = strlen(asked[i].magic);
+    char *data = bt_slurp(path, &len);
+    cr_assert(data && len > n && memcmp(data, asked[i].magic, n) == 0, "%s", path);
+    char asked_name[600];
+    snprintf(asked_name, sizeof asked_name, "%.*s/%s", (int)(base - path), path,
+             strstr(asked[i].args, "fox.bmp") ? "fox.bmp" : "hello.m4a");
+    cr_assert(!baton__file_exists(asked_name), "%s was written", asked_name);
+    free(data);
+    cJSON_Delete(t);
+    baton_free(json);
+  }
+  fx_close(&f);
+}
+
 Test(runtime_endpoints, a_planned_graph_of_every_kind_picks_the_declared_models) {
   fixture f;
   fx_open(&f, true);
