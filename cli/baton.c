@@ -544,6 +544,9 @@ static int cmd_runs(const opts *o) {
     printf("run %s: %s\n", cli_jstr(j, "run_id"), cli_jstr(j, "status"));
     if (*cli_jstr(j, "request"))
       printf("request: %s\n", cli_jstr(j, "request"));
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "files_pruned")))
+      printf("files: removed, to keep only the newest runs' files (limits.runs_kept); the "
+             "paths below are gone\n");
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(j, "tasks")) {
       /* A task ran on a model server (endpoint) or on a queue worker, never both. */

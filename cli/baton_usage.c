@@ -117,6 +117,8 @@ static const char usage_tail[] =
     "Environment: BATON_HOME (data folder), BATON_CONFIG, BATON_LLM_BASE_URL,\n"
     "BATON_LLM_MODEL, BATON_LLM_API_KEY, HF_TOKEN, BATON_HF_BASE_URL,\n"
     "BATON_DEBUG_EXECUTORS. With no LLM configured baton plans offline.\n"
+    "Each run's files go to $BATON_HOME/runs/ID; only the newest limits.runs_kept\n"
+    "runs (config file; default 200, 0: all) keep them, older runs keep their record.\n"
     "run, plan and chat use the daemon (batond) when one answers on $BATON_SOCKET\n"
     "(see batond --help), else run in-process; BATON_NO_DAEMON=1 is --local.\n"
     "With --json, a command that fails prints {\"status\": \"failed\", \"error\": REASON}.\n"

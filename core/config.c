@@ -65,6 +65,7 @@ static const key_spec limit_keys[] = {
     {"text_bytes", K_SIZE, OFF(max_text_bytes), 1024, 256 << 20, NULL, NULL, NULL},
     {"tasks", K_INT, OFF(max_tasks), 1, BATON__MAX_TASKS_LIMIT, NULL, NULL, NULL},
     {"worker_memory_mb", K_SIZE, OFF(worker_memory_mb), 64, 1 << 20, NULL, NULL, NULL},
+    {"runs_kept", K_INT, OFF(runs_kept), 0, 1000000, NULL, NULL, NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 static const key_spec tesseract_keys[] = {
@@ -405,6 +406,7 @@ static int defaults(baton__config *cfg) {
   cfg->max_input_bytes = 64 * 1024 * 1024;
   cfg->max_text_bytes = 1024 * 1024;
   cfg->max_tasks = 64;
+  cfg->runs_kept = 200;
   cfg->isolation = BATON__ISOLATE_AUTO;
   cfg->worker_memory_mb = 4096;
   cfg->daemon_grace_ms = 30000;

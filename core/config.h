@@ -75,6 +75,8 @@ typedef struct baton__config {
   size_t max_input_bytes;    /* one input file */
   size_t max_text_bytes;     /* text passed between tasks */
   int max_tasks;             /* tasks in one graph, at most BATON__MAX_TASKS_LIMIT */
+  int runs_kept;             /* the newest runs whose folders under home/runs are kept (older
+                                ones' are removed, their records kept); 0: all */
 
   char **allowed_roots;    /* extra folders inputs may come from, or NULL */
   size_t n_allowed_roots;

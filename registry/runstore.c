@@ -47,6 +47,10 @@ static const char *const migrations[] = {
     "CREATE TABLE run_plans("
     "  run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
     "  plan TEXT NOT NULL);",
+    /* v6: when a run's folder was removed to keep only the newest runs' files (0: it had none
+     * to remove); NULL while its files are kept. */
+    "ALTER TABLE runs ADD COLUMN pruned REAL;"
+    "CREATE INDEX runs_unpruned ON runs(updated) WHERE pruned IS NULL;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == BATON__RUNSTORE_SCHEMA, "runstore.h names the schema the migrations reach");
@@ -205,9 +209,11 @@ static const char sql_begin[] =
     "INSERT INTO runs(id, created, updated, pid, status, request, plan, workspace, owner, uid) "
     "VALUES(?1, ?2, ?2, ?3, 'running', ?4, '', ?5, ?6, ?7)";
 static const char sql_plan[] = "INSERT INTO run_plans(run_id, plan) VALUES(?1, ?2)";
+/* A run whose folder was removed is not reopened (its files are gone); one that had none to
+ * remove may be, and its new files are kept like any run's. */
 static const char sql_reopen[] =
     "UPDATE runs SET status='running', pid=?2, updated=?3, owner=?4, summary=NULL, "
-    "result=NULL WHERE id=?1";
+    "result=NULL, pruned=NULL WHERE id=?1 AND (pruned IS NULL OR pruned=0)";
 
 static int prepare_writes(baton__runstore *rs, char *err, size_t errlen) {
   const unsigned f = SQLITE_PREPARE_PERSISTENT;

@@ -2,13 +2,14 @@
 #ifndef BATON_REGISTRY_RUNSTORE_H
 #define BATON_REGISTRY_RUNSTORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct cJSON cJSON;
 typedef struct baton__runstore baton__runstore;
 
 /* Current schema version of runs.db (PRAGMA user_version). */
-#define BATON__RUNSTORE_SCHEMA 5
+#define BATON__RUNSTORE_SCHEMA 6
 
 /*
  * Opens (creating if needed) the run database at path (WAL). Runs left
@@ -78,19 +79,33 @@ int baton__runstore_flush_run(baton__runstore *rs, const char *run_id, char *err
  * Queued; -1 with err when out of memory or read-only. */
 int baton__runstore_reopen(baton__runstore *rs, const char *run_id, char *err, size_t errlen);
 
-/* Newest first: [{run_id, status, request, created, updated, tasks, uid}], at most
+/* Newest first: [{run_id, status, request, created, updated, tasks, uid}] (and
+ * "files_pruned": true for a run whose folder was removed), at most
  * limit (<= 0: 50). Caller frees with cJSON_Delete; NULL with err. */
 cJSON *baton__runstore_list(baton__runstore *rs, int limit, char *err, size_t errlen);
 /* The same, only the runs of uid (uid < 0: all). Each item has "uid". */
 cJSON *baton__runstore_list_of(baton__runstore *rs, long long uid, int limit, char *err,
                                size_t errlen);
 /* One run: the stored result JSON when finished, else {run_id, status,
- * request, workspace, summary, uid}; either way with the stored "plan" and
+ * request, workspace, summary, uid}; "files_pruned": true when its folder
+ * was removed (baton__runstore_claim_files); either way with the stored "plan" and
  * "tasks" (every task of the plan, in plan order, from the task rows, or
  * pending) put back before "summary", unless the stored result has them
  * (runs stored before results left them out). NULL with err ("no run ...")
  * when unknown. Caller frees with cJSON_Delete. */
 cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_t errlen);
+/* Up to max ids of runs (NULL-terminated; caller frees each and the array) whose files may go
+ * to keep those of the newest `keep` runs: not running, files not yet removed, past the newest
+ * `keep` such runs (running ones count) by last update; oldest first. NULL with err. */
+char **baton__runstore_prunable(baton__runstore *rs, int keep, int max, char *err,
+                                size_t errlen);
+/* Records that run id's files are being removed (had_files false: it has none, so nothing was
+ * lost) unless the run is running again or another process took it first. 1 when this caller may
+ * remove its folder, 0 when it may not, -1 with err. The run's record stays: baton__runstore_get
+ * and _list then say "files_pruned": true (had_files), and a pruned run is never reopened. */
+int baton__runstore_claim_files(baton__runstore *rs, const char *id, bool had_files, char *err,
+                                size_t errlen);
+
 /* Gives a run's result (an object) its "plan" and "tasks", both taken,
  * where a run's result has them: just before its "summary". */
 void baton__runstore_result_put(cJSON *result, cJSON *plan, cJSON *tasks);

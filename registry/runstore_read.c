@@ -27,6 +27,13 @@ static const char *status_of(const baton__runstore *rs, const char *status, cons
   return status ? status : "unknown";
 }
 
+/* "files_pruned": true when the run's folder was removed (column i: when, 0 when it had none). */
+static void add_pruned(cJSON *o, sqlite3_stmt *st, int i) {
+  cJSON_DeleteItemFromObjectCaseSensitive(o, "files_pruned");
+  if (sqlite3_column_type(st, i) != SQLITE_NULL && sqlite3_column_double(st, i) > 0)
+    cJSON_AddTrueToObject(o, "files_pruned");
+}
+
 /* "uid": who the run belongs to (null for runs stored before it was kept). */
 static void add_uid(cJSON *o, sqlite3_stmt *st, int i) {
   if (sqlite3_column_type(st, i) == SQLITE_NULL)
@@ -89,6 +96,7 @@ static cJSON *list_row(const baton__runstore *rs, sqlite3_stmt *st) {
   cJSON_AddNumberToObject(o, "updated", sqlite3_column_double(st, 4));
   cJSON_AddNumberToObject(o, "tasks", sqlite3_column_int(st, 5));
   add_uid(o, st, 7);
+  add_pruned(o, st, 8);
   return o;
 }
 
@@ -101,7 +109,7 @@ cJSON *baton__runstore_list_of(baton__runstore *rs, long long uid, int limit, ch
   sqlite3_stmt *st = read_stmt(rs, true,
                                "SELECT r.id, r.status, r.request, r.created, r.updated, "
                                "(SELECT count(*) FROM run_tasks t WHERE t.run_id=r.id), r.owner, "
-                               "r.uid FROM runs r WHERE ?2 < 0 OR r.uid = ?2 "
+                               "r.uid, r.pruned FROM runs r WHERE ?2 < 0 OR r.uid = ?2 "
                                "ORDER BY r.created DESC, r.id DESC LIMIT ?1",
                                "listing runs", err, errlen);
   if (!st)
@@ -268,6 +276,7 @@ static cJSON *run_object(const baton__runstore *rs, sqlite3_stmt *st, const char
     cJSON_ReplaceItemInObjectCaseSensitive(o, "status", cJSON_CreateString(status));
     cJSON_DeleteItemFromObjectCaseSensitive(o, "uid");
     add_uid(o, st, 7);
+    add_pruned(o, st, 8);
     return o;
   }
   o = cJSON_CreateObject();
@@ -279,6 +288,7 @@ static cJSON *run_object(const baton__runstore *rs, sqlite3_stmt *st, const char
   cJSON_AddStringToObject(o, "workspace", col_text(st, 3));
   add_text_or_null(o, "summary", col_text(st, 4));
   add_uid(o, st, 7);
+  add_pruned(o, st, 8);
   return o;
 }
 
@@ -286,7 +296,8 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
   sqlite3_stmt *st = read_stmt(rs, true,
                                "SELECT r.status, r.request, coalesce((SELECT p.plan FROM "
                                "run_plans p WHERE p.run_id=r.id), r.plan), r.workspace, "
-                               "r.summary, r.result, r.owner, r.uid FROM runs r WHERE r.id=?1",
+                               "r.summary, r.result, r.owner, r.uid, r.pruned FROM runs r "
+                               "WHERE r.id=?1",
                                "reading the run", err, errlen);
   if (!st)
     return NULL;

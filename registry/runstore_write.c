@@ -106,8 +106,9 @@ static int step_op(baton__runstore *rs, const op *o, baton__rs_op_kind as, char 
   if (rc != SQLITE_DONE)
     return -1;
   if ((as == OP_FINISH || as == OP_REOPEN) && changed != 1) {
-    baton__fmt(msg, cap, "run history %s: run %s is not stored (its start could not be written)",
-               rs->path, o->run_id);
+    baton__fmt(msg, cap, "run history %s: run %s is not stored (%s)", rs->path, o->run_id,
+               as == OP_REOPEN ? "or its files were removed meanwhile"
+                               : "its start could not be written");
     return -1;
   }
   return 0;

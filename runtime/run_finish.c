@@ -163,6 +163,8 @@ void baton__run_finish(baton_run *run) {
   if (baton__runstore_finish(run->ctx->runs, run->id, status, run->summary, stored, err,
                              sizeof err) != 0)
     unsaved(run, res, err);
+  else
+    baton__runs_prune(run->ctx); /* a finished run may take an older one's place */
   free(stored);
   cJSON_Delete(res);
   baton__run_emit(run, BATON_EVENT_DONE, -1, NULL, run->result_json);

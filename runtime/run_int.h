@@ -163,6 +163,12 @@ int baton__run_ensure_workspace(baton_run *run, const baton__task *t, char *err,
 int baton__run_keep_as_asked(baton_run *run, const baton__task *t, baton__values *out, char *err,
                              size_t errlen);
 
+/* ---- run_prune.c ---- */
+/* Removes the folders of the oldest runs past the newest cfg.runs_kept (never a running one;
+ * at most a few dozen a call), each recorded in the history first (baton__runstore_claim_files),
+ * where their records stay. Failures are logged, never the caller's. */
+void baton__runs_prune(baton *ctx);
+
 /* ---- run_replay.c ---- */
 /* Replays one task from the recorded run (no model is called). */
 void baton__run_replay_task(baton_run *run, size_t idx);

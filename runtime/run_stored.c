@@ -11,7 +11,7 @@
 #include "core/banned.h"
 
 /* The stored run id (caller frees with cJSON_Delete), refused when it
- * cannot be resumed (mode). */
+ * cannot be resumed (mode), or its files were removed (runs_kept). */
 static baton_rc load_stored(baton *ctx, const char *id, run_mode mode, cJSON **out) {
   *out = NULL;
   if (!id || !*id)
@@ -26,6 +26,13 @@ static baton_rc load_stored(baton *ctx, const char *id, run_mode mode, cJSON **o
   if (baton__run_owner_check(ctx, stored, id) != BATON_OK) {
     cJSON_Delete(stored);
     return BATON_DENIED;
+  }
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(stored, "files_pruned"))) {
+    cJSON_Delete(stored);
+    return baton__fail(ctx, BATON_INVALID,
+                       "run %s cannot be %s: its files were removed to keep only the newest "
+                       "runs' files (limits.runs_kept: %d); its record stays (baton runs show)",
+                       id, mode == MODE_RESUME ? "resumed" : "replayed", ctx->cfg.runs_kept);
   }
   const cJSON *status = cJSON_GetObjectItemCaseSensitive(stored, "status");
   const char *st = cJSON_IsString(status) ? status->valuestring : "";
