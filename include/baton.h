@@ -217,6 +217,12 @@ typedef struct baton_request {
                               allowed_roots are open to it; the run is
                               recorded as caller_uid's */
   unsigned caller_uid, caller_gid;
+  const char *home;        /* the caller's home folder: what a leading "~/" in
+                              a file name the request gives stands for (the
+                              file must still lie in the folders inputs may
+                              come from); NULL: $HOME, else the user
+                              database's home of this process's user, or of
+                              caller_uid with as_caller */
 } baton_request;
 
 #define BATON_REQUEST_INIT .size = sizeof(baton_request)
@@ -610,8 +616,9 @@ BATON_API baton_rc baton_client_call(baton_client *c, const char *method, const 
  * baton_plan() on the daemon: req as for baton_submit() (its size checked
  * the same way; text, plan_json, inputs, n_inputs, offline, messages and
  * input_root are sent, input_root NULL meaning this process's working
- * folder; the daemon learns the caller from the socket, so as_caller and
- * the uids are not sent). Errors as for baton_client_call().
+ * folder, and this process's $HOME as the home "~/" stands for; the daemon
+ * learns the caller from the socket, so as_caller, the uids and home are not
+ * sent). Errors as for baton_client_call().
  */
 BATON_API baton_rc baton_client_plan(baton_client *c, const baton_request *req, char **json_out);
 

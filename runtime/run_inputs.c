@@ -1,4 +1,4 @@
-/* run_inputs.c — a run's inputs: the folder they come from, literal arguments checked and input files copied before anything runs. */
+/* run_inputs.c — a run's inputs: the folder they come from, literal arguments checked ("~/" the caller's home) and input files copied before anything runs. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -117,9 +117,54 @@ static int take_text_file(const baton__input_scope *scope, baton__arg *a, size_t
   return 0;
 }
 
+/* Does the literal argument a of that type name a file ("~/sign.png", "~/notes.txt") whose
+ * leading "~" is the caller's home folder? */
+static bool names_home_file(const baton__arg *a, unsigned type) {
+  return a->value && a->value[0] == '~' && strcmp(a->name, BATON__ARG_SAVE_AS) != 0 &&
+         ((type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)) ||
+          (type == BATON__T_TEXT && baton__type_of_path(a->value) == BATON__T_TEXT));
+}
+
+/* The message of a failure to read the input file of an argument, a "~/notes.txt" one saying what
+ * the "~" stood for (the file then lies outside the allowed folders, often). */
+static baton_rc input_failed(baton_run *run, const baton__task *t, int got, const char *tilde,
+                             const char *err) {
+  baton_rc code = got == -2 || strstr(err, "bytes; the limit") ? BATON_LIMIT : BATON_INVALID;
+  if (tilde[0])
+    return baton__fail(run->ctx, code, "task %d: %s: %s", t->id, tilde, err);
+  return baton__fail(run->ctx, code, "task %d: %s", t->id, err);
+}
+
+/* Checks one literal argument of task t now, and takes a copy of the file it names (take_input),
+ * or the words of a text file (take_text_file); a leading "~/" is the caller's home folder. */
+static baton_rc check_arg(baton_run *run, const baton_request *req,
+                          const baton__input_scope *scope, const baton__task *t, baton__arg *a) {
+  unsigned type = baton__arg_type(a->name);
+  char err[700], tilde[200] = "";
+  if (names_home_file(a, type)) {
+    baton__fmt(tilde, sizeof tilde, "%s", a->value);
+    if (baton__run_expand_tilde(req, &a->value, err, sizeof err) < 0)
+      return baton__fail(run->ctx, BATON_INVALID, "task %d: %s", t->id, err);
+  }
+  bool text_file = names_text_file(a) || names_spaced_text_file(scope, a);
+  if (names_web_page(a))
+    return baton__fail(run->ctx, BATON_INVALID, "task %d: baton does not fetch web pages "
+                       "or files (%.200s): save the file, or the page's text as a .txt file, "
+                       "and name that; or put the text itself in quotes", t->id, a->value);
+  if (type == BATON__T_TEXT && a->value && !a->value[strcspn(a->value, " \t\r\n")] &&
+      baton__names_unreadable_file(a->value, err, sizeof err)) /* "Q3_report.pdf" */
+    return baton__fail(run->ctx, BATON_INVALID, "task %d: %s", t->id, err);
+  if (!text_file && type == BATON__T_TEXT && strlen(a->value) > run->ctx->cfg.max_text_bytes)
+    return baton__fail(run->ctx, BATON_LIMIT, "task %d: the text argument is longer than %zu bytes",
+                       t->id, run->ctx->cfg.max_text_bytes);
+  bool media = type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO);
+  int got = text_file ? take_text_file(scope, a, run->ctx->cfg.max_text_bytes, err, sizeof err)
+            : media   ? take_input(run, scope, t, a, err, sizeof err) : 0;
+  return got != 0 ? input_failed(run, t, got, tilde, err) : BATON_OK;
+}
+
 /* Checks every literal file argument now, so a missing file is a usage error
- * before anything runs, and takes a copy of each (take_input), or the words of
- * a text file (take_text_file). */
+ * before anything runs (check_arg). */
 baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
   size_t cap = run->ctx->cfg.n_allowed_roots + 2;
   /* another user's run reads no run's outputs: they are the daemon user's files */
@@ -143,38 +188,9 @@ baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
   baton_rc rc = BATON_OK;
   for (size_t i = 0; rc == BATON_OK && i < run->g.n; i++) {
     baton__task *t = &run->g.tasks[i];
-    for (size_t j = 0; rc == BATON_OK && j < t->n_args; j++) {
-      baton__arg *a = &t->args[j];
-      unsigned type = baton__arg_type(a->name);
-      if (a->ref >= 0)
-        continue;
-      char err[700];
-      bool text_file = names_text_file(a) || names_spaced_text_file(&scope, a);
-      if (names_web_page(a)) {
-        rc = baton__fail(run->ctx, BATON_INVALID, "task %d: baton does not fetch web pages "
-                         "or files (%.200s): save the file, or the page's text as a .txt file, "
-                         "and name that; or put the text itself in quotes", t->id, a->value);
-        break;
-      }
-      if (type == BATON__T_TEXT && a->value && !a->value[strcspn(a->value, " \t\r\n")] &&
-          baton__names_unreadable_file(a->value, err, sizeof err)) { /* "Q3_report.pdf" */
-        rc = baton__fail(run->ctx, BATON_INVALID, "task %d: %s", t->id, err);
-        break;
-      }
-      if (!text_file && type == BATON__T_TEXT && strlen(a->value) > run->ctx->cfg.max_text_bytes) {
-        rc = baton__fail(run->ctx, BATON_LIMIT,
-                         "task %d: the text argument is longer than %zu bytes", t->id,
-                         run->ctx->cfg.max_text_bytes);
-        break;
-      }
-      bool media = type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO);
-      int got = text_file ? take_text_file(&scope, a, run->ctx->cfg.max_text_bytes, err, sizeof err)
-                : media   ? take_input(run, &scope, t, a, err, sizeof err) : 0;
-      if (got != 0)
-        rc = baton__fail(run->ctx, got == -2 || strstr(err, "bytes; the limit") ? BATON_LIMIT
-                                                                                 : BATON_INVALID,
-                         "task %d: %s", t->id, err);
-    }
+    for (size_t j = 0; rc == BATON_OK && j < t->n_args; j++)
+      if (t->args[j].ref < 0)
+        rc = check_arg(run, req, &scope, t, &t->args[j]);
   }
   for (size_t i = 0; i < n_roots; i++)
     free(roots[i]);

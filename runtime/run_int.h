@@ -115,6 +115,14 @@ char *baton__run_resolve_root(baton *ctx, const baton_request *req, int *fd);
  * workspace, before anything runs. */
 baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req);
 
+/* ---- run_tilde.c ---- */
+/* A file name *name starting "~/" (or "~" alone) rewritten with the caller's home folder in place
+ * of "~" ("~/notes.txt": "/home/ann/notes.txt"; *name freed and replaced, caller frees): a daemon
+ * serving another user takes that user's home from the user database, never its own. The name
+ * still has to lie in the folders inputs may come from. 1 when rewritten, 0 when there is no "~"
+ * to expand ("~ann/x", "a~b"), -1 with err when the caller has no home or out of memory. */
+int baton__run_expand_tilde(const baton_request *req, char **name, char *err, size_t errlen);
+
 /* ---- run_models.c ---- */
 /* Gives every task the mode its step asks for ("read" a picture's words, or "describe" it) and
  * picks a model and fallbacks for every task that has none. */

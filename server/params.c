@@ -1,10 +1,12 @@
 /* params.c — method parameters: typed optional members and a run request's parameters. */
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "planner/conversation.h"
 #include "server/internal.h"
+#include "server/rpc_client.h"
 #include "core/banned.h"
 
 const cJSON *baton__srv_param(const cJSON *params, const char *name) {
@@ -83,6 +85,21 @@ static bool take_cwd(baton_server *srv, const job *j, const char *cwd, baton_req
   return true;
 }
 
+/* The client's home folder ("home"), what "~/" in its file names stands for: taken from the
+ * daemon's own user only; another user's comes from the user database (the library looks it up),
+ * never from what it sends. false after answering a bad one. */
+static bool take_home(baton_server *srv, const job *j, baton_request *req) {
+  const char *home = NULL;
+  if (!baton__srv_opt_str(srv, j, "home", &home))
+    return false;
+  if (home && (home[0] != '/' || strlen(home) >= BATON__RPC_HOME_MAX)) {
+    baton__srv_bad_params(srv, j, "'home' must be an absolute folder path");
+    return false;
+  }
+  req->home = j->uid == geteuid() ? home : NULL;
+  return true;
+}
+
 /* Common request parameters of submit and plan. */
 bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *req, req_hold *h) {
   const char **inputs = h->inputs;
@@ -148,6 +165,8 @@ bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *r
     }
     req->inputs = inputs;
   }
+  if (!take_home(srv, j, req))
+    return false;
   if (cwd) {
     if (!take_cwd(srv, j, cwd, req, h))
       return false;

@@ -245,6 +245,9 @@ cJSON *baton__rpc_submit_params(const char *request, const char *plan, const cha
   if (cwd)
     cJSON_AddStringToObject(p, "cwd", cwd);
   free(cwd);
+  const char *home = getenv("HOME"); /* what "~/" in a file name stands for */
+  if (home && home[0] == '/' && strlen(home) < BATON__RPC_HOME_MAX)
+    cJSON_AddStringToObject(p, "home", home);
   return p;
 }
 

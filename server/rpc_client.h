@@ -53,9 +53,13 @@ bool baton__rpc_event_from_params(const cJSON *params, baton_event *ev, char **j
 /* Writes all of p to fd (a socket: without SIGPIPE; else write()).
  * Returns 0, or -1 when the peer is gone or the write failed. */
 int baton__rpc_write_all(int fd, const char *p, size_t n);
+/* The longest home folder sent as "home" (and taken by the daemon). */
+#define BATON__RPC_HOME_MAX 4096
+
 /* The params of a "submit" request: the request text, or the plan (task
- * graph text, sent as JSON when it parses), inputs, offline and this
- * process's working folder as "cwd". Free with cJSON_Delete(). */
+ * graph text, sent as JSON when it parses), inputs, offline, this
+ * process's working folder as "cwd" and its $HOME as "home" (what "~/" in a
+ * file name stands for). Free with cJSON_Delete(). */
 cJSON *baton__rpc_submit_params(const char *request, const char *plan,
                                 const char *const *inputs, size_t n_inputs, int offline);
 /* Submits a run and waits for its response, passing the daemon's events to

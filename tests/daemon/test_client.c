@@ -224,3 +224,25 @@ Test(daemon_client, a_cancel_before_the_run_has_an_id_cancels_it_once_it_starts)
   cr_expect(idle, "a run was left going");
   close(a);
 }
+
+Test(daemon_client, a_leading_tilde_is_the_callers_home_not_the_daemons) {
+  /* The daemon keeps the HOME it started with; this client's is another folder. */
+  char *home = bt_tmpdir(), p[800], *old = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+  snprintf(p, sizeof p, "%s/notes.txt", home);
+  bt_write(p, "words in the client's home");
+  setenv("HOME", home, 1);
+  baton_request req = {BATON_REQUEST_INIT,
+                       .plan_json = "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+                                    "\"args\":{\"text\":\"~/notes.txt\"}}]",
+                       .input_root = home};
+  char *out = NULL;
+  baton_rc rc = baton_client_submit(c, &req, NULL, NULL, &out);
+  if (old)
+    setenv("HOME", old, 1);
+  free(old);
+  cr_expect_eq(rc, BATON_OK, "%s", baton_errmsg(NULL));
+  cr_expect(out && strstr(out, "words in the client's home"), "%s", out ? out : "(none)");
+  baton_free(out);
+  bt_rmtree(home);
+  free(home);
+}

@@ -1,6 +1,7 @@
 /* test_trust.c — batond and its callers: text that is not valid, other users' files and runs, inputs swapped mid-run, socket modes. */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,18 @@ static void roots_files_are_not_read_for_another_user(void) {
    * as a text argument's words. */
   refused_in_own_folder("secret.png", "debug-read", "image");
   refused_in_own_folder("secret.txt", "debug-echo", "text");
+  /* Through "~/": nobody's home from the user database, never one it names nor the daemon's. */
+  snprintf(params, sizeof params,
+           "{\"plan\":[{\"task\":\"debug-read\",\"id\":0,\"dep\":[-1],"
+           "\"args\":{\"image\":\"~/secret.png\"}}],\"cwd\":\"%s/mine\",\"home\":\"%s\"}",
+           base, base);
+  r = as_nobody("submit", params);
+  cr_expect_neq(code_of(r), 0, "refused: %s", r);
+  cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
+  struct passwd *pw = getpwuid(NOBODY);
+  if (pw && pw->pw_dir)
+    cr_expect(strstr(r, pw->pw_dir), "nobody's own home (%s): %s", pw->pw_dir, r);
+  free(r);
   /* Through the request text. */
   snprintf(params, sizeof params,
            "{\"request\":\"read the text in %s/secret.png\",\"offline\":true}", base);
