@@ -437,6 +437,7 @@ static double judge_status(hf_call *c, const baton__http_response *h, int attemp
     baton__fmt(env->err, sizeof env->err, "the inference API answered %ld for %s: %s", s,
                env->model, msg[0] ? msg : "no message");
     env->transient = s >= 500;
+    env->bad_input = baton__http_bad_input(s); /* the task's input was refused */
   }
   return -1;
 }

@@ -157,6 +157,7 @@ static int read_input(baton__exec_env *env, const char *path, char **data, size_
   char rerr[400];
   if (baton__read_file(path, max, data, len, rerr, sizeof rerr) != 0) {
     baton__fmt(env->err, sizeof env->err, "%s", rerr);
+    env->bad_input = true; /* the task's file: too large, or unreadable */
     return -1;
   }
   return 0;
@@ -188,6 +189,7 @@ static int add_labels(const baton__hf_task *t, const char *task, const baton__va
     cJSON_Delete(l);
     baton__fmt(env->err, sizeof env->err, "%s needs candidate labels: pass labels=\"a,b,c\"",
                task);
+    env->bad_input = true;
     return -1;
   }
   cJSON_AddItemToObject(params, "candidate_labels", l);
@@ -210,6 +212,7 @@ typedef struct build {
 
 static int need_text(build *b) {
   baton__fmt(b->env->err, sizeof b->env->err, "%s needs a text input", b->task);
+  b->env->bad_input = true;
   return -1;
 }
 
@@ -260,6 +263,7 @@ static int build_qa(build *b, baton__hf_request *r) {
   if (!q || !ctx) {
     baton__fmt(b->env->err, sizeof b->env->err,
                "question-answering needs a question and a context (the text)");
+    b->env->bad_input = true;
     return -1;
   }
   cJSON *inputs = cJSON_AddObjectToObject(b->doc, "inputs");
@@ -281,6 +285,7 @@ static int build_similarity(build *b, baton__hf_request *r) {
     cJSON_Delete(sent);
     baton__fmt(b->env->err, sizeof b->env->err,
                "sentence-similarity needs a text and sentences to compare it with (text2)");
+    b->env->bad_input = true;
     return -1;
   }
   cJSON *inputs = cJSON_AddObjectToObject(b->doc, "inputs");
@@ -303,6 +308,7 @@ static int build_table(build *b, baton__hf_request *r) {
     cJSON_Delete(t);
     baton__fmt(b->env->err, sizeof b->env->err,
                "table-question-answering needs a query and a table (a JSON object of columns)");
+    b->env->bad_input = true;
     return -1;
   }
   cJSON *inputs = cJSON_AddObjectToObject(b->doc, "inputs");
@@ -324,6 +330,7 @@ static int file_as_json(build *b, char *data, size_t len, baton__hf_request *r) 
     if (!q) {
       free(b64);
       baton__fmt(b->env->err, sizeof b->env->err, "%s needs a question (a text input)", b->task);
+      b->env->bad_input = true;
       return -1;
     }
     cJSON *inputs = cJSON_AddObjectToObject(b->doc, "inputs");
@@ -345,6 +352,7 @@ static int build_file(build *b, baton__hf_request *r) {
   if (!path) {
     baton__fmt(b->env->err, sizeof b->env->err, "%s needs an %s input", b->task,
                baton__type_name(b->t->input));
+    b->env->bad_input = true;
     return -1;
   }
   char *data = NULL;

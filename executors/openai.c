@@ -55,6 +55,7 @@ static baton__pool_status oai_attempt(void *ud, const baton__lease *lease, long 
   return o == BATON__OAI_DONE       ? BATON__POOL_OK
          : o == BATON__OAI_REPLICA  ? BATON__POOL_DOWN
          : o == BATON__OAI_BUSY     ? BATON__POOL_RATE_LIMITED
+         : c->env->bad_input        ? BATON__POOL_BAD_INPUT
                                     : BATON__POOL_CLIENT_ERROR;
 }
 
@@ -87,6 +88,8 @@ static int oai_run(void *state, const char *task, const baton__values *in, baton
   /* Every replica down, or busy past the timeout: worth a later retry. */
   env->transient = st == BATON__POOL_DOWN || st == BATON__POOL_RATE_LIMITED ||
                    st == BATON__POOL_TIMEOUT;
+  /* The server refused the task's input: not the model's fault. */
+  env->bad_input = st == BATON__POOL_BAD_INPUT;
   baton__fmt(env->err, sizeof env->err, "%s", err[0] ? err : baton__pool_status_name(st));
   return -1;
 }

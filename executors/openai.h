@@ -128,8 +128,9 @@ int baton__oai_read(baton__exec_env *env, const char *path, size_t max, char **d
  * DONE with *resp filled. Otherwise sets env->err ("ENDPOINT: HTTP 400:
  * message" with the message read from any server's error shape; never the
  * key) and returns REPLICA (refused, timeout, broken, 5xx), BUSY (429,
- * c->retry_after_ms set) or FAILED (anything else). resp is always to be
- * released by the caller. */
+ * c->retry_after_ms set) or FAILED (anything else; env->bad_input set when
+ * the status says the input was refused: baton__http_bad_input). resp is
+ * always to be released by the caller. */
 struct baton__http_request;
 struct baton__http_response;
 baton__oai_outcome baton__oai_send(baton__oai_call *c, struct baton__http_request *req,

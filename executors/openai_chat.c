@@ -83,6 +83,7 @@ static int check_inputs(const baton__oai_call *c, const char *labels) {
     why = c->task->media == BATON__T_IMAGE ? "an image input is needed" : "an audio input is needed";
   if (why) {
     baton__fmt(c->env->err, sizeof c->env->err, "%s: %s", task, why);
+    c->env->bad_input = true; /* the task's arguments: not the model's fault */
     return -1;
   }
   return 0;

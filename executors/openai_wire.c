@@ -54,6 +54,7 @@ baton__oai_outcome baton__oai_send(baton__oai_call *c, baton__http_request *req,
   if (env->timeout_ms > 0 && (!req->timeout_ms || env->timeout_ms < req->timeout_ms))
     req->timeout_ms = env->timeout_ms;
   c->retry_after_ms = -1;
+  env->bad_input = false; /* what this answer says, not an earlier one's */
   baton__http_rc rc = baton__http_perform(req, resp);
   if (rc == BATON__HTTP_OK)
     return BATON__OAI_DONE;
@@ -76,6 +77,7 @@ baton__oai_outcome baton__oai_send(baton__oai_call *c, baton__http_request *req,
     c->retry_after_ms = baton__http_retry_after_ms(resp);
     return BATON__OAI_BUSY;
   }
+  env->bad_input = baton__http_bad_input(resp->status); /* the task's input was refused */
   return resp->status >= 500 ? BATON__OAI_REPLICA : BATON__OAI_FAILED;
 }
 

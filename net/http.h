@@ -142,6 +142,12 @@ bool baton__http_sleep(long ms, const atomic_int *cancel);
  * server): refused, DNS, timeout, broken connection, 408, 409, 429, 5xx. */
 bool baton__http_transient(baton__http_rc rc, long status);
 
+/* Whether an error status says the request's input was refused: 400 (bad request), 413 (too
+ * large), 415 (unsupported media type), 422 (unprocessable). That is the task's arguments'
+ * fault, neither the server's nor the model's, so not held against their health; 401, 403,
+ * 404, 429 and 5xx are not that. */
+bool baton__http_bad_input(long status);
+
 /*
  * One readable message from an error body in any of the shapes servers use
  * (OpenAI/llama.cpp/vLLM {"error":{"message","type","code"}}, Ollama/HF

@@ -49,6 +49,7 @@ static const char *const status_names[] = {
     [BATON__POOL_CANCELLED] = "cancelled",
     [BATON__POOL_TIMEOUT] = "timeout",
     [BATON__POOL_UNKNOWN_MODEL] = "unknown-model",
+    [BATON__POOL_BAD_INPUT] = "bad-input",
 };
 
 const char *baton__pool_status_name(baton__pool_status st) {
@@ -313,6 +314,8 @@ static bool record(baton__pool *p, ep_state *e, baton__pool_status outcome, long
   case BATON__POOL_CLIENT_ERROR:
     e->n_client++;
     changed = set_error(p, e, error);
+    break;
+  case BATON__POOL_BAD_INPUT: /* the caller's input: the endpoint answered as it should */
     break;
   default:
     return false; /* cancelled: says nothing about the endpoint */

@@ -47,7 +47,10 @@ typedef enum baton__pool_status {
                                 endpoint is fine; the task failed on the model */
   BATON__POOL_CANCELLED,     /* the task was cancelled; says nothing about health */
   BATON__POOL_TIMEOUT,       /* no replica became free within the time given */
-  BATON__POOL_UNKNOWN_MODEL  /* no endpoint declares the model */
+  BATON__POOL_UNKNOWN_MODEL, /* no endpoint declares the model */
+  BATON__POOL_BAD_INPUT      /* the server refused the request's input (400, 413, 415, 422:
+                                baton__http_bad_input): neither the endpoint's nor the model's
+                                fault, so it only counts as a request */
 } baton__pool_status;
 
 /* A short stable name ("ok", "down", "rate-limited", ...). */
@@ -80,7 +83,8 @@ baton__pool_status baton__pool_acquire(baton__pool *p, const char *model_id,
 
 /* Gives the slot back and records the outcome: OK marks the endpoint up;
  * DOWN marks it down with a growing back-off; RATE_LIMITED blocks it for
- * retry_after_ms (negative: 1 s); CLIENT_ERROR and CANCELLED only count.
+ * retry_after_ms (negative: 1 s); CLIENT_ERROR and CANCELLED only count;
+ * BAD_INPUT counts as a request and nothing else (no failure, no last error).
  * error (or NULL) is kept as the endpoint's last error (keys removed). */
 void baton__pool_release(baton__pool *p, baton__lease *lease, baton__pool_status outcome,
                          long retry_after_ms, const char *error);
@@ -88,7 +92,8 @@ void baton__pool_release(baton__pool *p, baton__lease *lease, baton__pool_status
 /* The outcome an HTTP result means for the endpoint's health; for a 429
  * *retry_after_ms (may be NULL) receives the wait asked for (-1 none).
  * 2xx -> OK; refused, DNS, timeout, broken connection, 5xx but 501 -> DOWN;
- * 429 -> RATE_LIMITED; cancelled -> CANCELLED; the rest -> CLIENT_ERROR. */
+ * 429 -> RATE_LIMITED; 400, 413, 415, 422 -> BAD_INPUT; cancelled -> CANCELLED;
+ * the rest -> CLIENT_ERROR. */
 baton__pool_status baton__pool_outcome(baton__http_rc rc, const baton__http_response *resp,
                                        long *retry_after_ms);
 
@@ -103,7 +108,7 @@ typedef baton__pool_status (*baton__pool_try_fn)(void *ud, const baton__lease *l
  * Runs one request with failover: acquires a replica, calls fn, releases
  * with fn's outcome; on DOWN or RATE_LIMITED tries another replica (each
  * replica at most once for DOWN). Failover is not a model failure: only the
- * final result counts. Returns OK or CLIENT_ERROR as fn returned them (err
+ * final result counts. Returns OK, CLIENT_ERROR or BAD_INPUT as fn returned them (err
  * from fn), DOWN when every replica failed (err names the last endpoint and
  * why: the caller may retry later), or the acquire results. endpoint (or
  * NULL) receives the name of the endpoint that gave the final answer.

@@ -1,4 +1,4 @@
-/* retry.c — when to try an HTTP request again: Retry-After forms, back-off with jitter, a cancellable sleep. */
+/* retry.c — when to try an HTTP request again: Retry-After forms, back-off with jitter, a cancellable sleep; which statuses are the request's own fault. */
 #include "net/http.h"
 
 #include <errno.h>
@@ -86,6 +86,10 @@ bool baton__http_sleep(long ms, const atomic_int *cancel) {
     struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)left * 1000000L};
     nanosleep(&ts, NULL);
   }
+}
+
+bool baton__http_bad_input(long status) {
+  return status == 400 || status == 413 || status == 415 || status == 422;
 }
 
 bool baton__http_transient(baton__http_rc rc, long status) {

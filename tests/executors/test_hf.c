@@ -200,6 +200,29 @@ Test(executors_hf, says_hf_token_was_refused_on_401) {
   fx_close(&f);
 }
 
+Test(executors_hf, a_refused_input_is_the_tasks_fault_not_the_models) {
+  static const struct {
+    int status;
+    bool bad_input;
+  } answers[] = {{400, true}, {413, true}, {415, true}, {422, true},
+                 {401, false}, {403, false}, {404, false}, {500, false}};
+  for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++) {
+    fixture f;
+    fx_open(&f);
+    fake_http_push_json(f.srv, answers[i].status, "{\"error\":\"the server says no\"}");
+    fake_http_push_json(f.srv, answers[i].status, "{\"error\":\"the server says no\"}");
+    f.env.timeout_ms = 2000; /* a 500 is retried until then */
+    cr_assert_eq(baton__values_add(&f.in, "text", BATON__T_TEXT, "Hi"), 0);
+    cr_assert_neq(fx_run(&f, "text-classification"), 0);
+    cr_assert_eq(f.env.bad_input, answers[i].bad_input, "%d: bad_input %d (%s)",
+                 answers[i].status, f.env.bad_input, f.env.err);
+    cr_assert(strstr(f.env.err, "the server says no") || answers[i].status == 401 ||
+                  answers[i].status == 403,
+              "%d: the server's message: %s", answers[i].status, f.env.err);
+    fx_close(&f);
+  }
+}
+
 Test(executors_hf, joins_error_lists_and_the_x_error_message_header) {
   fixture f;
   fx_open(&f);
@@ -466,6 +489,7 @@ Test(executors_hf, zero_shot_without_labels_fails_before_calling) {
   cr_assert_eq(baton__values_add(&f.in, "text", BATON__T_TEXT, "Hi"), 0);
   cr_assert_neq(fx_run(&f, "zero-shot-classification"), 0);
   cr_assert(strstr(f.env.err, "labels"), "%s", f.env.err);
+  cr_assert(f.env.bad_input, "a missing argument is the task's fault, not the model's");
   cr_assert_eq(fake_http_request_count(f.srv), 0);
   fx_close(&f);
 }
@@ -581,6 +605,45 @@ Test(executors_hf, baton_task_runs_a_registered_hub_model_remotely) {
   cr_assert_str_eq(r->path, "/hf-inference/models/facebook/bart-large-cnn");
   cr_assert_str_eq(fake_http_request_header(r, "Authorization"), "Bearer x");
   fake_http_request_free(r);
+  e2e_close(&e);
+}
+
+/* The health part of the Hub model's score for summarization: 0 with nothing held against it,
+ * negative after failures. */
+static double hub_health(e2e *e, const char *id) {
+  char *json = NULL;
+  cr_assert_eq(baton_models_explain(e->ctx, "summarize", "summarization", 50, &json), BATON_OK,
+               "%s", baton_errmsg(e->ctx));
+  cJSON *o = cJSON_Parse(json), *m;
+  double got = 1.0;
+  cJSON_ArrayForEach(m, cJSON_GetObjectItem(o, "candidates"))
+    if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(m, "id")), id))
+      got = cJSON_GetNumberValue(cJSON_GetObjectItem(m, "health"));
+  cr_assert(got <= 0.0, "%s is no candidate: %s", id, json);
+  cJSON_Delete(o);
+  baton_free(json);
+  return got;
+}
+
+Test(executors_hf, a_refused_input_does_not_lower_the_models_health) {
+  e2e e;
+  e2e_open(&e);
+  fake_http_push_json(e.srv, 422, "{\"error\":\"Input is too long for this model\"}");
+  char *json = NULL;
+  cr_assert_eq(baton_task(e.ctx, "summarization", "{\"text\":\"Cats sleep.\"}",
+                          "facebook/bart-large-cnn", NULL, &json),
+               BATON_EXEC);
+  cr_assert(json && strstr(json, "Input is too long for this model"), "%s", json);
+  baton_free(json);
+  cr_assert_float_eq(hub_health(&e, "facebook/bart-large-cnn"), 0.0, 1e-9,
+                     "one user's input lowered the model's health");
+  /* A model the API does not serve does count. */
+  fake_http_push_json(e.srv, 404, "{\"error\":\"Model not found\"}");
+  cr_assert_eq(baton_task(e.ctx, "summarization", "{\"text\":\"Cats sleep.\"}",
+                          "facebook/bart-large-cnn", NULL, &json),
+               BATON_EXEC);
+  baton_free(json);
+  cr_assert_lt(hub_health(&e, "facebook/bart-large-cnn"), 0.0);
   e2e_close(&e);
 }
 

@@ -177,6 +177,7 @@ Test(executors_openai, translation_takes_any_language_pair_and_needs_a_target) {
   arg(&f, "text", "good morning");
   cr_assert_neq(fx_run(&f, "translation"), 0);
   cr_assert(strstr(f.env.err, "tgt_lang"), "%s", f.env.err);
+  cr_assert(f.env.bad_input, "a missing argument is the task's fault, not the model's");
   arg(&f, "tgt_lang", "fr");
   cr_assert_eq(fx_run(&f, "translation"), 0, "%s", f.env.err);
   cr_assert_str_eq(out_of(&f, "text"), "Bonjour");
@@ -184,6 +185,27 @@ Test(executors_openai, translation_takes_any_language_pair_and_needs_a_target) {
   cr_assert(strstr(r->body, "into the language \\\"fr\\\""), "%s", r->body);
   fake_http_request_free(r);
   fx_close(&f);
+}
+
+Test(executors_openai, a_refused_input_is_the_tasks_fault_and_keeps_the_servers_message) {
+  static const struct {
+    int status;
+    bool bad_input;
+  } answers[] = {{400, true}, {413, true}, {415, true}, {422, true}, {401, false}, {404, false}};
+  for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++) {
+    fixture f;
+    fx_open(&f, FM_LLAMACPP, "qwen", "summarization");
+    fm_push_failure(f.fm[0], answers[i].status, NULL,
+                    "{\"error\":{\"message\":\"the request exceeds the context size\"}}");
+    arg(&f, "text", "A text to summarise.");
+    f.env.bad_input = !answers[i].bad_input;
+    cr_assert_neq(fx_run(&f, "summarization"), 0, "%d", answers[i].status);
+    cr_assert_eq(f.env.bad_input, answers[i].bad_input, "%d: %s", answers[i].status, f.env.err);
+    cr_assert(!f.env.transient, "%d is not worth a retry", answers[i].status);
+    cr_assert(strstr(f.env.err, "the request exceeds the context size"), "%d: %s",
+              answers[i].status, f.env.err);
+    fx_close(&f);
+  }
 }
 
 Test(executors_openai, classification_asks_json_schema_and_falls_back_when_refused) {

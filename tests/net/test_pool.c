@@ -400,3 +400,34 @@ Test(net_pool, a_health_change_is_reported_once) {
   rig_free(r);
   fake_http_stop(srv);
 }
+
+Test(net_pool, a_refused_input_is_not_held_against_the_endpoint) {
+  fake_http *srv[1] = {fake_http_start()};
+  rig *r = rig_new(1, srv, 4, NULL);
+  char ep[16], err[256];
+  /* The server refuses what was sent: the request's fault, answered once, no failover. */
+  static const int refused[] = {400, 413, 415, 422};
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    fake_http_push_json(srv[0], refused[i], "{\"error\":{\"message\":\"that input is wrong\"}}");
+    cr_assert_eq(post(r, "solo", 5000, ep, err, sizeof err), BATON__POOL_BAD_INPUT, "%d: %s",
+                 refused[i], err);
+    cr_assert(strstr(err, "that input is wrong"), "the server's message: %s", err);
+  }
+  baton__endpoint_health h = health_of(r, 0);
+  cr_assert(h.up, "refused input is no sign of a sick server");
+  cr_assert_eq(h.client_errors + h.down + h.rate_limited, 0, "counted as failures");
+  cr_assert_eq(h.last_error[0], '\0', "kept as the endpoint's error: %s", h.last_error);
+  cr_assert_eq(h.requests, 4);
+  /* A key refused or a model not served stays the endpoint's error. */
+  static const int still[] = {401, 403, 404};
+  for (size_t i = 0; i < sizeof still / sizeof still[0]; i++) {
+    fake_http_push_json(srv[0], still[i], "{\"error\":\"no\"}");
+    cr_assert_eq(post(r, "solo", 5000, ep, err, sizeof err), BATON__POOL_CLIENT_ERROR, "%d",
+                 still[i]);
+  }
+  h = health_of(r, 0);
+  cr_assert_eq(h.client_errors, 3);
+  cr_assert_neq(h.last_error[0], '\0');
+  rig_free(r);
+  fake_http_stop(srv[0]);
+}

@@ -506,6 +506,56 @@ Test(runtime_endpoints, a_server_file_in_a_format_nothing_here_writes_fails_the_
   fx_close(&f);
 }
 
+/* The text server as `baton endpoints` shows it (caller frees with cJSON_Delete). */
+static cJSON *text_endpoint(baton *ctx) {
+  char *json = NULL;
+  cr_assert_eq(baton_endpoints(ctx, &json), BATON_OK, "%s", baton_errmsg(ctx));
+  cJSON *eps = cJSON_Parse(json);
+  baton_free(json);
+  cJSON *text = cJSON_DetachItemFromArray(eps, S_TEXT);
+  cJSON_Delete(eps);
+  cr_assert_str_eq(jstr(text, "name"), "text");
+  return text;
+}
+
+Test(runtime_endpoints, a_server_refusing_the_input_fails_the_task_not_the_endpoints_health) {
+  fixture f;
+  fx_open(&f, true);
+  static const int refused[] = {400, 413, 415, 422};
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    fm_push_failure(f.fm[S_TEXT], refused[i], NULL,
+                    "{\"error\":{\"message\":\"the input is too long for this model\"}}");
+    char *json = NULL;
+    cr_assert_eq(baton_task(f.ctx, "summarization", "{\"text\":\"Some words.\"}", "qwen2.5",
+                            f.dir, &json),
+                 BATON_EXEC, "%d: %s", refused[i], json ? json : baton_errmsg(f.ctx));
+    cJSON *t = cJSON_Parse(json);
+    cr_assert_str_eq(jstr(t, "status"), "failed", "%s", json);
+    cr_assert(strstr(jstr(t, "error"), "the input is too long for this model"),
+              "the server's message: %s", json);
+    cJSON_Delete(t);
+    baton_free(json);
+  }
+  cJSON *text = text_endpoint(f.ctx);
+  char *shown = cJSON_PrintUnformatted(text);
+  cr_assert_str_eq(jstr(text, "health"), "up", "%s", shown);
+  cr_assert(cJSON_IsNull(cJSON_GetObjectItem(text, "last_error")),
+            "one user's input is the server's last error for all: %s", shown);
+  free(shown);
+  cJSON_Delete(text);
+  /* A model the server does not serve is the endpoint's error. */
+  fm_push_failure(f.fm[S_TEXT], 404, NULL, "{\"error\":{\"message\":\"no such model\"}}");
+  char *json = NULL;
+  cr_assert_eq(baton_task(f.ctx, "summarization", "{\"text\":\"Some words.\"}", "qwen2.5",
+                          f.dir, &json),
+               BATON_EXEC);
+  baton_free(json);
+  text = text_endpoint(f.ctx);
+  cr_assert(strstr(jstr(text, "last_error"), "no such model"), "%s", jstr(text, "last_error"));
+  cJSON_Delete(text);
+  fx_close(&f);
+}
+
 Test(runtime_endpoints, a_planned_graph_of_every_kind_picks_the_declared_models) {
   fixture f;
   fx_open(&f, true);
