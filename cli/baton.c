@@ -521,56 +521,20 @@ static int cmd_runs(const opts *o) {
     cli_die_usage("unknown runs subcommand '%s' (%s)", o->sub, subs);
   if ((show || resume || replay) && !o->positional)
     cli_die_usage("runs %s needs a run id (see baton runs list)", o->sub);
+  if (!resume && !replay)
+    return cli_runs_read(o, show);
   baton *ctx = cli_open(o);
-  if (resume || replay) {
-    progress p = {.quiet = o->quiet};
-    baton_run *run = NULL;
-    baton_rc rc = resume ? baton_run_resume(ctx, o->positional, on_event, &p, &run)
-                         : baton_run_replay(ctx, o->positional, on_event, &p, &run);
-    if (rc != BATON_OK)
-      return cli_fail(ctx, rc);
-    return wait_and_print(ctx, run, o);
+  progress p = {.quiet = o->quiet};
+  baton_run *run = NULL;
+  baton_rc rc = resume ? baton_run_resume(ctx, o->positional, on_event, &p, &run)
+                       : baton_run_replay(ctx, o->positional, on_event, &p, &run);
+  if (rc != BATON_OK) {
+    int st = cli_fail(ctx, rc);
+    if (rc == BATON_NOTFOUND)
+      cli_runs_hint(o, o->positional);
+    return st;
   }
-  char *json = NULL;
-  baton_rc rc = show ? baton_run_get(ctx, o->positional, &json)
-                     : baton_runs_list(ctx, o->limit, &json);
-  if (rc != BATON_OK)
-    return cli_fail(ctx, rc);
-  cli_note_readonly(ctx);
-  cJSON *j = cJSON_Parse(json);
-  if (o->json) {
-    cli_print_json(json);
-  } else if (show) {
-    printf("run %s: %s\n", cli_jstr(j, "run_id"), cli_jstr(j, "status"));
-    if (*cli_jstr(j, "request"))
-      printf("request: %s\n", cli_jstr(j, "request"));
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "files_pruned")))
-      printf("files: removed, to keep only the newest runs' files (limits.runs_kept); the "
-             "paths below are gone\n");
-    const cJSON *t;
-    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(j, "tasks")) {
-      /* A task ran on a model server (endpoint) or on a queue worker, never both. */
-      const char *on = *cli_jstr(t, "endpoint") ? cli_jstr(t, "endpoint") : cli_jstr(t, "worker");
-      printf("  task %d %-28s %-10s %-24s %6.0f ms%s%s%s%s\n", (int)cli_jnum(t, "id"),
-             cli_jstr(t, "task"), cli_jstr(t, "status"), cli_jstr(t, "model"), cli_jnum(t, "ms"),
-             *on ? "  on " : "", on, *cli_jstr(t, "error") ? "  " : "", cli_jstr(t, "error"));
-    }
-    if (*cli_jstr(j, "summary"))
-      printf("\n%s", cli_jstr(j, "summary"));
-  } else {
-    const cJSON *r;
-    if (cJSON_GetArraySize(j) == 0)
-      fputs("no runs yet\n", stderr);
-    cJSON_ArrayForEach(r, j) {
-      printf("%-24s %-12s %2d task%s  %.70s\n", cli_jstr(r, "run_id"), cli_jstr(r, "status"),
-             (int)cli_jnum(r, "tasks"), cli_jnum(r, "tasks") == 1 ? " " : "s",
-             *cli_jstr(r, "request") ? cli_jstr(r, "request") : "(plan)");
-    }
-  }
-  cJSON_Delete(j);
-  baton_free(json);
-  baton_close(ctx);
-  return 0;
+  return wait_and_print(ctx, run, o);
 }
 
 int main(int argc, char **argv) {

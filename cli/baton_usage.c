@@ -119,8 +119,9 @@ static const char usage_tail[] =
     "BATON_DEBUG_EXECUTORS. With no LLM configured baton plans offline.\n"
     "Each run's files go to $BATON_HOME/runs/ID; only the newest limits.runs_kept\n"
     "runs (config file; default 200, 0: all) keep them, older runs keep their record.\n"
-    "run, plan and chat use the daemon (batond) when one answers on $BATON_SOCKET\n"
-    "(see batond --help), else run in-process; BATON_NO_DAEMON=1 is --local.\n"
+    "run, plan, chat and runs list/show use the daemon (batond) when one answers on\n"
+    "$BATON_SOCKET (see batond --help), else run in-process; BATON_NO_DAEMON=1 is\n"
+    "--local.\n"
     "With --json, a command that fails prints {\"status\": \"failed\", \"error\": REASON}.\n"
     "\n"
     "Exit status: 0 success, 1 a task failed, 2 bad usage or bad input.\n";

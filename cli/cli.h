@@ -97,6 +97,13 @@ int remote_run(baton_client *d, const opts *o, const char *plan, baton_event_fn 
  * reason was printed). */
 int remote_plan(baton_client *d, const opts *o, char **json_out);
 
+/* `baton runs list` (show false) and `runs show ID` (baton_runs.c): from the daemon when one
+ * answers, as `baton run` would use it, else from this process's history. The exit status. */
+int cli_runs_read(const opts *o, bool show);
+/* After `runs resume|replay ID` found no run ID here: says so on stderr when the daemon's
+ * history (another BATON_HOME) holds it. */
+void cli_runs_hint(const opts *o, const char *id);
+
 /* `baton mcp`: the MCP server on stdin/stdout, and its --help (baton_mcp.c). */
 int cmd_mcp(const opts *o);
 void cmd_mcp_help(void);

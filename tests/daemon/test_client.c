@@ -1,4 +1,5 @@
 /* test_client.c — the public daemon client (baton_client_*) against a real batond: calls, plans, runs with their events, cancellation, error codes. */
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -245,4 +246,40 @@ Test(daemon_client, a_leading_tilde_is_the_callers_home_not_the_daemons) {
   baton_free(out);
   bt_rmtree(home);
   free(home);
+}
+
+Test(daemon_client, baton_runs_reads_the_history_of_the_daemon_baton_run_used) {
+  /* This command's own BATON_HOME is another, empty one: `baton run` goes to the daemon. */
+  char *mine = bt_tmpdir(), *daemon_home = strdup(getenv("BATON_HOME")), p[800];
+  setenv("BATON_HOME", mine, 1);
+  snprintf(p, sizeof p, "%s/plan.json", mine);
+  bt_write(p, echo_plan);
+  char *out = NULL, *err = NULL, cmd[900];
+  cr_assert_eq(bt_baton(mine, "run --plan plan.json --json", &out, NULL), 0, "%s", out);
+  cJSON *res = cJSON_Parse(out);
+  char id[64];
+  snprintf(id, sizeof id, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(res, "run_id")));
+  cJSON_Delete(res);
+  free(out);
+  cr_assert(id[0], "no run id");
+  cr_expect_eq(bt_baton(mine, "runs list", &out, NULL), 0);
+  cr_expect(out && strstr(out, id), "runs list: %s", out ? out : "");
+  free(out);
+  snprintf(cmd, sizeof cmd, "runs show %s", id);
+  cr_expect_eq(bt_baton(mine, cmd, &out, NULL), 0);
+  cr_expect(out && strstr(out, id) && strstr(out, "debug-echo"), "runs show: %s", out ? out : "");
+  free(out);
+  /* --local reads this process's own history: the run is not there. */
+  cr_expect_eq(bt_baton(mine, "runs list --local", &out, NULL), 0);
+  cr_expect(out && !strstr(out, id), "%s", out ? out : "");
+  free(out);
+  /* Resume and replay run in this process: they say where the run is. */
+  snprintf(cmd, sizeof cmd, "runs replay %s", id);
+  cr_expect_eq(bt_baton(mine, cmd, NULL, &err), 2);
+  cr_expect(err && strstr(err, "history of the daemon"), "%s", err ? err : "");
+  free(err);
+  setenv("BATON_HOME", daemon_home, 1);
+  free(daemon_home);
+  bt_rmtree(mine);
+  free(mine);
 }
