@@ -48,14 +48,14 @@
    X(HARD_BREAK) X(DEMONSTRATIVE) X(RELATIVE) X(PREPOSITION) X(STOPWORD) X(REFERENCE) X(PLURAL) \
    X(AGAIN) X(RESUMING) X(CONTRAST) X(ORIGINAL) X(MADE_THING) X(HELD) X(TOLD) X(NAMING) X(PICTURE) \
    X(RECORDING) X(MADE_AS) X(MOVING) X(TABLE) X(DOCUMENT) X(UNSURE) X(SUBJECT) X(SCENE_SUBJECT) \
-   X(ASKING) X(LEAD_IN) X(ASIDE) X(SUPPOSING) X(LETS) X(US) X(YOU) X(CONDITION) X(ASK_VERB) X(WH) \
-   X(TELL) X(KNOW) X(IS_ARE) X(SEVERAL) X(ONE_THING) X(MARKING) X(TASK_NOUN) X(ALOUD) X(SPEAKING) \
-   X(FRESH) X(GUIDED) X(CONTENT_INTRO) X(TARGET_NOUN) X(TRANSLATING) X(IN_A_STATE) X(CAUSATIVE) \
-   X(READING) X(PURPOSE) X(EXISTENTIAL) X(QUESTION) X(AT_HAND) X(MODEL) X(WEB) X(SAVING) \
-   X(CALLING) X(JOINING) X(ADDING) X(CONVERTING) X(MUSIC) X(ALIKE) X(FEASIBLE) X(BEFORE_CLAUSE) \
-   X(AFTER_CLAUSE) X(TIME_UNIT) X(END_OF) X(LASTING) X(COUNT) X(SEARCHING) X(SOUGHT) X(PARTICLE) \
-   X(INSTRUCTION) X(BESIDE) X(SHARE) X(RECIPROCAL) X(MEANING) X(WORDING) X(HOLDING) X(WORDED) \
-   X(IT_IS) X(UTTERING) X(MORE)
+   X(ASKING) X(LEAD_IN) X(ASIDE) X(SUPPOSING) X(LETS) X(US) X(YOU) X(FILLER) X(CONDITION) \
+   X(ASK_VERB) X(WH) X(TELL) X(KNOW) X(IS_ARE) X(SEVERAL) X(ONE_THING) X(MARKING) X(TASK_NOUN) \
+   X(ALOUD) X(SPEAKING) X(FRESH) X(GUIDED) X(CONTENT_INTRO) X(TARGET_NOUN) X(TRANSLATING) \
+   X(IN_A_STATE) X(CAUSATIVE) X(READING) X(PURPOSE) X(EXISTENTIAL) X(QUESTION) X(AT_HAND) X(MODEL) \
+   X(WEB) X(SAVING) X(CALLING) X(JOINING) X(ADDING) X(CONVERTING) X(MUSIC) X(ALIKE) X(FEASIBLE) \
+   X(BEFORE_CLAUSE) X(AFTER_CLAUSE) X(TIME_UNIT) X(END_OF) X(LASTING) X(COUNT) X(SEARCHING) \
+   X(SOUGHT) X(PARTICLE) X(INSTRUCTION) X(BESIDE) X(SHARE) X(RECIPROCAL) X(MEANING) X(WORDING) \
+   X(HOLDING) X(WORDED) X(IT_IS) X(UTTERING) X(MORE)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -210,6 +210,9 @@ bool off_word_for(const planner *p, size_t i);
 bool off_speaks_at(const planner *p, size_t i);
 /* Does a time follow the "from" at token i, within [i,b): "from 0:01", "from 1 to 3 seconds"? */
 bool off_time_from(const planner *p, size_t i, size_t b);
+/* Does token i end a part of a recording, in a step from a: "the first 2 seconds", "the last
+ * minute", "the second half"? */
+bool off_names_part(const planner *p, size_t a, size_t i);
 const char *off_language_at(const planner *p, size_t i);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src);

@@ -345,6 +345,11 @@ size_t off_count_res(const planner *p, size_t a, size_t b, unsigned types) {
   return n;
 }
 
+bool off_names_part(const planner *p, size_t a, size_t i) {
+  size_t k = i - 1 - (i >= a + 2 && isdigit((unsigned char)p->tok[i - 1].word[0])); /* "2" */
+  return i > a && (off_is(p, i, W_TIME_UNIT) || off_is(p, i, W_SHARE)) && off_is(p, k, W_END_OF);
+}
+
 bool off_time_from(const planner *p, size_t i, size_t b) {
   const token *t = p->tok;
   if (!off_is(p, i, W_SOURCE_PREP) || ++i >= b)

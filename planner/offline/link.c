@@ -1,7 +1,6 @@
 /* link.c — recognised steps to a task graph: each task's inputs wired to resources, earlier tasks or literal text. */
 #include "planner/offline/internal.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -371,11 +370,8 @@ static int cut_part(planner *p, const step *st, const source *in, bool heard) {
   if ((!heard && off_primary_type(spec) != BATON__T_AUDIO) || (spec->outputs & BATON__T_AUDIO))
     return -1;
   bool part = false;
-  for (size_t i = st->a + 1; !part && i < st->b; i++) {
-    size_t k = i - 1 - (i >= st->a + 2 && isdigit((unsigned char)p->tok[i - 1].word[0])); /* "2" */
-    part = ((off_is(p, i, W_TIME_UNIT) || off_is(p, i, W_SHARE)) && off_is(p, k, W_END_OF)) ||
-           off_time_from(p, i, st->b);
-  }
+  for (size_t i = st->a + 1; !part && i < st->b; i++)
+    part = off_names_part(p, st->a, i) || off_time_from(p, i, st->b);
   if (!part)
     return -1;
   int id = emit_task(p, st, p->role[R_CHANGE_SOUND], in, -1, NULL, NULL);

@@ -501,8 +501,9 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   size_t q = st->a; /* "what does 'gracias' mean?": the quote, then its meaning asked */
   while (q < st->b && (p->tok[q].kind != TK_RES || p->res[p->tok[q].res].is_file))
     q++;
-  if (q < st->b && off_is(p, st->a, W_WH) && off_has_word(p, q + 1, st->b, W_MEANING))
-    return p->role[R_TRANSLATE]; /* not "what is the meaning of 'X'?" */
+  bool into = q + 2 < st->b && off_is(p, q + 1, W_TARGET_PREP) && off_language_at(p, q + 2);
+  if (q < st->b && off_is(p, st->a, W_WH) && (off_has_word(p, q + 1, st->b, W_MEANING) || into))
+    return p->role[R_TRANSLATE]; /* not "what is the meaning of 'X'?"; "what is 'X' in English?" */
   /* "is 'a' similar to 'b'?", "are 'a' and 'b' the same?" */
   if (off_count_res(p, st->a, st->b, BATON__T_TEXT) == 2 && off_is(p, st->a, W_IS_ARE) &&
       off_has_word(p, st->a, st->b, W_ALIKE))
@@ -791,10 +792,11 @@ static bool length_after_to(const planner *p, size_t a, size_t i, bool part) {
 }
 
 /* "Make music.wav 10 seconds long", "shorten talk.wav to 2 seconds", "a 2-second clip of talk.wav",
- * "cut music.wav from 0:01 to 0:02": does a step naming only a recording of its own name the length
- * to cut it to (seconds or minutes after "to", or "long" or a recording word after them) or, with
- * `part`, asking no question, the time a part starts? Then it changes the recording, whatever else
- * it names ("shorten": no summary). */
+ * "cut music.wav from 0:01 to 0:02", "give me the first 10 seconds of music.wav": does a step naming
+ * only a recording of its own name the length to cut it to (seconds or minutes after "to", or
+ * "long" or a recording word after them) or, with `part`, asking no question, the time a part
+ * starts or the part? Then it changes the recording, whatever else it names ("shorten": no
+ * summary). */
 static bool cuts_to_length(const planner *p, const step *st, bool part) {
   bool span = false; /* "from 1 to 3 seconds": no length */
   for (size_t i = st->a; i < st->b; i++)
@@ -803,7 +805,8 @@ static bool cuts_to_length(const planner *p, const step *st, bool part) {
     if ((!span && off_is(p, i, W_TIME_UNIT) && isdigit((unsigned char)p->tok[i - 1].word[0]) &&
          (length_after_to(p, st->a, i - 2, part) ||
           (i + 1 < st->b && (off_is(p, i + 1, W_LASTING) || off_is(p, i + 1, W_RECORDING))))) ||
-        (part && !off_is(p, st->a, W_WH) && off_time_from(p, i, st->b)))
+        (part && !off_is(p, st->a, W_WH) &&
+         (off_time_from(p, i, st->b) || off_names_part(p, st->a, i))))
       return off_own_types(p, st->a, st->b) == BATON__T_AUDIO;
   return false;
 }

@@ -32,6 +32,7 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
   while (comma < b && !off_punct(p, comma, ","))
     comma++;
   i = comma < b && off_is(p, i, W_ASIDE) ? comma + 1 : i;
+  i += 2 * (i + 1 < b && off_is(p, i, W_YOU) && off_is(p, i + 1, W_FILLER)); /* "you know," */
   for (i = next_word(p, i, b); i + 1 < b && off_is(p, i, W_LEAD_IN);)
     i = next_word(p, i + 1, b);
   /* "The document is an image 'd.png'.", "The (image) file is x.jpg.": what it is ends it */
