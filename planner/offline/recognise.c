@@ -139,6 +139,10 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
     bool named = c || into || names_output(p, st, i) || off_saved_name(p, i, st->a + 2);
     bool renamed = i >= st->a + 2 && off_is(p, i - 1, W_NAMING) && /* "a copy of x.png called */
                    p->tok[i - 2].kind == TK_RES; /* y.png": named after what it is made from */
+    renamed |= i >= st->a + 2 && off_is(p, i - 1, W_DESTINATION) && /* "blur x.jpg into y.jpg" */
+               off_is(p, i - 1, W_PREPOSITION) && !off_has_word(p, st->a, i, W_MODEL) &&
+               !off_has_word(p, st->a, i, W_JOINING) &&
+               off_own_res(p, st->a, i - 1, s->inputs & s->outputs) >= 0;
     w = into && i + 1 == st->b ? i - 1 : w;
     unsigned spoken = w && (s->outputs & BATON__T_TEXT) && !(s->inputs & BATON__T_AUDIO)
                           ? BATON__T_AUDIO : 0; /* "save it as a.wav": read out */
