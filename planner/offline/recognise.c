@@ -796,9 +796,9 @@ static bool length_after_to(const planner *p, size_t a, size_t i, bool part) {
 }
 
 /* "Make music.wav 10 seconds long", "shorten talk.wav to 2 seconds", "a 2-second clip of talk.wav",
- * "cut music.wav from 0:01 to 0:02", "give me the first 10 seconds of music.wav": does a step naming
- * only a recording of its own name the length to cut it to (seconds or minutes after "to", or
- * "long" or a recording word after them) or, with `part`, asking no question, the time a part
+ * "cut music.wav from 0:01 to 0:02", "give me the first 10 seconds of music.wav": does a step
+ * naming only a recording of its own name the length to cut it to (seconds or minutes after "to",
+ * or "long" or a recording word after them) or, with `part`, asking no question, the time a part
  * starts or the part? Then it changes the recording, whatever else it names ("shorten": no
  * summary). */
 static bool cuts_to_length(const planner *p, const step *st, bool part) {
