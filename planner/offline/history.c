@@ -82,14 +82,19 @@ int off_cue_named(const planner *p, const char *name) {
   return 0;
 }
 
-/* Does one of `tasks` ({task, outputs} each) give `path` as an output? */
+/* Does one of `tasks` ({task, outputs} each) give `path` as an output? Only the first
+ * TASK_OUTPUTS_SEEN outputs are looked at: a message of many keeps the work bounded. */
+#define TASK_OUTPUTS_SEEN 64
 static bool task_made(const cJSON *tasks, const char *path) {
   const cJSON *t, *o;
+  size_t seen = 0;
   if (!cJSON_IsArray(tasks))
     return false;
   cJSON_ArrayForEach(t, tasks)
     cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(t, "outputs"))
-      if (cJSON_IsString(o) && strcmp(o->valuestring, path) == 0)
+      if (seen++ >= TASK_OUTPUTS_SEEN)
+        return false;
+      else if (cJSON_IsString(o) && strcmp(o->valuestring, path) == 0)
         return true;
   return false;
 }
@@ -149,8 +154,7 @@ static char *asked_with(const planner *p, const char *at, char (*words)[OFF_MAX_
  * for", "please")? */
 static bool spare(const planner *p, const char *w) {
   static const off_class classes[] = {W_JOINER, W_PREPOSITION, W_TARGET_PREP, W_LEAD_IN,
-                                      W_RESUMING, W_WH, W_CONTENT_INTRO, W_ASKING, W_IS_ARE,
-                                      W_AGAIN};
+                                      W_RESUMING, W_WH, W_CONTENT_INTRO, W_ASKING, W_AGAIN};
   for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++)
     if (off_words_has(&p->lx->cls[classes[c]], w, false))
       return true;

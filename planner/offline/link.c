@@ -150,12 +150,16 @@ static bool labels(const planner *p, const resource *r) {
  * desk?" after "summarize notes.txt": notes.txt says; its summary may not)? */
 static bool set_aside(const planner *p, const step *st, const resource *r) {
   int by = r->maker - 1;
-  if (st->task < 0 || !r->turn || by < 0)
+  if (st->task < 0 || !r->turn || by < 0 || off_names_maker(p, st->a, st->b, r))
     return false;
-  if (!off_answers(p, st->task) || off_has_word(p, st->a, st->b, W_REFERENCE) ||
-      off_names_maker(p, st->a, st->b, r))
-    return !off_is_role(p, st->task, R_SPEAK) && labels(p, r);
-  return labels(p, r) || off_is_role(p, by, R_SUMMARIZE) || off_is_role(p, by, R_TRANSLATE);
+  bool pointed = off_has_word(p, st->a, st->b, W_PLURAL); /* "them", "that": the label */
+  for (size_t i = st->a; i < st->b; i++)
+    pointed |= off_is(p, i, W_DEMONSTRATIVE) && (i + 1 == st->b || off_is(p, i + 1, W_TARGET_PREP));
+  if (!off_answers(p, st->task) || off_has_word(p, st->a, st->b, W_REFERENCE))
+    return !off_is_role(p, st->task, R_SPEAK) && !pointed && labels(p, r);
+  bool english = r->lang && strcmp(r->lang, p->lx->lang_codes[0]) == 0; /* asked in it */
+  return labels(p, r) || off_is_role(p, by, R_SUMMARIZE) ||
+         (off_is_role(p, by, R_TRANSLATE) && !english);
 }
 
 /* An unused resource of the type: the request's first, else earlier turns' newest (oldest when st
@@ -607,7 +611,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
    * my narration in n.wav describes": what a recording nobody listened to says is what to make */
   int t = first_unused(p, st, BATON__T_TEXT), m = first_unused(p, st, media);
   t = t >= 0 && p->res[t].asked && !has_ref && first_unused(p, st, BATON__T_AUDIO) >= 0 ? -1 : t;
-  t = t >= 0 && labels(p, &p->res[t]) && off_has_word(p, st->a, st->b, W_UTTERING) ? -1 : t;
+  t = t >= 0 && labels(p, &p->res[t]) && off_has_word(p, st->a, st->b, W_UTTERING) &&
+              !off_is_role(p, st->task, R_SPEAK) ? -1 : t;
   bool later = has_ref && off_own_res(p, 0, st->a, BATON__T_TEXT) < 0 && /* "a talk in t.wav; */
                off_own_res(p, 0, st->a, BATON__T_AUDIO) >= 0; /* sum it up. Compare with 'x'" */
   if (text && prev < 0 && (t < 0 || later || (p->res[t].turn && m >= 0 && !p->res[m].turn)) &&
