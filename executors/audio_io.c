@@ -247,14 +247,37 @@ static const char *pcm_format_word(size_t i) {
   return i - n < sizeof pcm_unwritable / sizeof pcm_unwritable[0] ? pcm_unwritable[i - n] : NULL;
 }
 
+/* The word before p in low ([*b, returned end)), or an empty one at low. */
+static const char *word_before(const char *low, const char *p, const char **b) {
+  const char *e = p;
+  while (e > low && e[-1] == ' ')
+    e--;
+  for (*b = e; *b > low && isalpha((unsigned char)(*b)[-1]);)
+    (*b)--;
+  return e;
+}
+
+/* Whether the word before p in low (past "a" or "an") asks for a format: "to", "as", "into" or
+ * "in" ("convert it to m4a", "save it as a WMA file"; not "like an ape", "from my mp4 camera"). */
+static bool asked_as(const char *low, const char *p) {
+  static const char *const words[] = {"to", "as", "into", "in", "a", "an"};
+  const char *b, *e = word_before(low, p, &b);
+  for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+    if ((size_t)(e - b) == strlen(words[k]) && strncmp(b, words[k], (size_t)(e - b)) == 0)
+      return k < 4 || asked_as(low, b); /* an article: the word before it */
+  return false;
+}
+
 const char *baton__pcm_format_named(const char *low) {
   const char *best = NULL, *best_at = NULL;
+  size_t writable = sizeof pcm_formats / sizeof pcm_formats[0];
   for (size_t i = 0; pcm_format_word(i); i++) {
     const char *ext = pcm_format_word(i);
     size_t n = strlen(ext);
     for (const char *p = low; (p = strstr(p, ext)); p++)
       if ((p == low || (!isalnum((unsigned char)p[-1]) && p[-1] != '.')) &&
-          !isalnum((unsigned char)p[n]) && (!best_at || p > best_at)) {
+          !isalnum((unsigned char)p[n]) && (!best_at || p > best_at) &&
+          (i < writable || asked_as(low, p))) {
         best = ext;
         best_at = p;
       }

@@ -293,6 +293,16 @@ Test(executors_sndfile, refuses_a_format_it_cannot_write, .init = setup, .fini =
     cr_assert(!baton__file_exists(wav), "%s: a WAV file was written instead", cases[i].instruction);
     free(wav);
   }
+  /* a format's name that asks for no format ("like an ape", "my mp4 camera") is no ask */
+  const char *said[] = {"make it louder so it sounds like an ape",
+                        "louder, it is from my mp4 camera"};
+  for (size_t i = 0; i < sizeof said / sizeof said[0]; i++) {
+    char err[512];
+    char *out = process(in, said[i], err, sizeof err, NULL);
+    cr_assert_not_null(out, "%s: %s", said[i], err);
+    cr_assert(baton__has_suffix_ci(out, ".wav"), "%s: %s", said[i], out);
+    free(out);
+  }
   free(in);
 }
 
