@@ -22,7 +22,8 @@ typedef struct capability_rule {
 /* Describing a picture is captioning: an OCR engine only reads its text. */
 static const char *const describe_cues[] = {
     "describe", "description", "caption", "what is in", "what's in", "what is shown",
-    "what it shows", "depict", "what is happening", "scene", NULL};
+    "what it shows", "depict", "what is happening", "scene", "tell me about", "picture about",
+    "image about", "photo about", NULL};
 
 /* Reading the words on a picture ("OCR sign.png", "what does it say?", "the text in x.png",
  * "translate the sign"): a captioner only describes it. */

@@ -568,8 +568,9 @@ Test(registry_registry, reading_steps_skip_captioners_and_describing_steps_skip_
       {"caption photo.jpg", "describe"},
       {"describe photo.jpg and read the description aloud", "describe"},
       {"What is in photo.jpg?", "describe"},
-      {"tell me about photo.jpg", NULL},
-      {"tell me about text.png and ready.jpg", NULL},
+      {"tell me about photo.jpg", "describe"},
+      {"tell me about photo.png and translate it into French", "describe"},
+      {"look at text.png and ready.jpg", NULL},
       {"run image-to-text on photo.jpg", NULL},
       {"already scanned-in notes", NULL},
   };

@@ -472,7 +472,7 @@ Test(runtime_llm_run, an_llm_planned_picture_step_reads_when_the_request_asks_to
   env_up(&e);
   static const struct {
     const char *request, *mode;
-  } cases[] = {{"OCR sign.png", "\"mode\":\"read\""}, {"tell me about sign.png", NULL}};
+  } cases[] = {{"OCR sign.png", "\"mode\":\"read\""}, {"look at sign.png", NULL}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     push_reply(e.srv, "{\"tasks\": [{\"task\": \"image-to-text\", \"id\": 0, \"dep\": [-1], "
                       "\"args\": {\"image\": \"sign.png\"}}]}",
