@@ -261,10 +261,18 @@ static const char *word_before(const char *low, const char *p, const char **b) {
  * "in" ("convert it to m4a", "save it as a WMA file"; not "like an ape", "from my mp4 camera"). */
 static bool asked_as(const char *low, const char *p) {
   static const char *const words[] = {"to", "as", "into", "in", "a", "an"};
-  const char *b, *e = word_before(low, p, &b);
-  for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-    if ((size_t)(e - b) == strlen(words[k]) && strncmp(b, words[k], (size_t)(e - b)) == 0)
-      return k < 4 || asked_as(low, b); /* an article: the word before it */
+  for (int article = 0; article < 2; article++) { /* past one article at most */
+    const char *b, *e = word_before(low, p, &b);
+    size_t k = 0;
+    while (k < sizeof words / sizeof words[0] &&
+           !((size_t)(e - b) == strlen(words[k]) && strncmp(b, words[k], (size_t)(e - b)) == 0))
+      k++;
+    if (k < 4)
+      return true;
+    if (k == sizeof words / sizeof words[0])
+      return false;
+    p = b; /* "a" or "an": the word before it */
+  }
   return false;
 }
 

@@ -616,9 +616,9 @@ BATON_API baton_rc baton_client_call(baton_client *c, const char *method, const 
  * baton_plan() on the daemon: req as for baton_submit() (its size checked
  * the same way; text, plan_json, inputs, n_inputs, offline, messages and
  * input_root are sent, input_root NULL meaning this process's working
- * folder, and this process's $HOME as the home "~/" stands for; the daemon
- * learns the caller from the socket, so as_caller, the uids and home are not
- * sent). Errors as for baton_client_call().
+ * folder, and this process's $HOME (not req->home) as the home "~/" stands
+ * for; the daemon learns the caller from the socket, so as_caller and the
+ * uids are not sent). Errors as for baton_client_call().
  */
 BATON_API baton_rc baton_client_plan(baton_client *c, const baton_request *req, char **json_out);
 

@@ -145,18 +145,31 @@ static bool labels(const planner *p, const resource *r) {
   return off_is_role(p, by, R_CLASSIFY_TEXT) || off_is_role(p, by, R_FIND_ENTITIES);
 }
 
-/* Is earlier turn's r no text for st while there is another: a label to work on (not to speak), or
- * for a question naming neither "it" nor what made r, a summary or translation ("who staffs the
- * desk?" after "summarize notes.txt": notes.txt says; its summary may not)? */
-static bool set_aside(const planner *p, const step *st, const resource *r) {
-  int by = r->maker - 1;
-  if (st->task < 0 || !r->turn || by < 0 || off_names_maker(p, st->a, st->b, r))
-    return false;
+/* What st sets aside of earlier turns' texts (set_aside()), read once a step. */
+typedef enum { ASIDE_NONE, ASIDE_LABELS, ASIDE_DERIVED } aside_rule;
+
+/* While there is another text: for a question naming neither "it" nor what made the text, labels,
+ * summaries and translations (not into the language asked in) go aside ("who staffs the desk?"
+ * after "summarize notes.txt": notes.txt says; its summary may not); for a step working on a text
+ * and pointing at no label ("them", "that") nor speaking, labels. */
+static aside_rule aside_of(const planner *p, const step *st) {
+  if (st->task < 0)
+    return ASIDE_NONE;
   bool pointed = off_has_word(p, st->a, st->b, W_PLURAL); /* "them", "that": the label */
   for (size_t i = st->a; i < st->b; i++)
     pointed |= off_is(p, i, W_DEMONSTRATIVE) && (i + 1 == st->b || off_is(p, i + 1, W_TARGET_PREP));
-  if (!off_answers(p, st->task) || off_has_word(p, st->a, st->b, W_REFERENCE))
-    return !off_is_role(p, st->task, R_SPEAK) && !pointed && labels(p, r);
+  if (off_answers(p, st->task) && !off_has_word(p, st->a, st->b, W_REFERENCE))
+    return ASIDE_DERIVED;
+  return off_is_role(p, st->task, R_SPEAK) || pointed ? ASIDE_NONE : ASIDE_LABELS;
+}
+
+/* Does `rule` set earlier turn's r aside for st (not when st names what made it)? */
+static bool set_aside(const planner *p, const step *st, aside_rule rule, const resource *r) {
+  int by = r->maker - 1;
+  if (rule == ASIDE_NONE || !r->turn || by < 0 || off_names_maker(p, st->a, st->b, r))
+    return false;
+  if (rule == ASIDE_LABELS)
+    return labels(p, r);
   bool english = r->lang && strcmp(r->lang, p->lx->lang_codes[0]) == 0; /* asked in it */
   return labels(p, r) || off_is_role(p, by, R_SUMMARIZE) ||
          (off_is_role(p, by, R_TRANSLATE) && !english);
@@ -181,6 +194,7 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
   bool marks = s && (s->inputs & s->outputs & BATON__T_IMAGE) && (s->outputs & BATON__T_TEXT);
   bool table = off_is_role(p, st->task, R_READ_TABLE) || off_is_role(p, st->task, R_ASK_TABLE);
   int r = -1, marked = -1, aside = -1; /* one set aside (set_aside()): the last resort */
+  aside_rule rule = aside_of(p, st);
   for (int pass = 0; p->image_kind == IMG_TABLE && p->pictures > 1 && pass < 2; pass++)
     for (size_t i = 0; i < p->n_res; i++) /* "a photo x.jpg and a table image t.png" */
       if ((pass || !p->res[i].used) && (p->res[i].type & type & BATON__T_IMAGE) &&
@@ -195,7 +209,7 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
       marked = (int)i;
       continue;
     }
-    if (set_aside(p, st, &p->res[i])) {
+    if (set_aside(p, st, rule, &p->res[i])) {
       aside = (int)i;
       continue;
     }
