@@ -55,7 +55,7 @@
    X(WEB) X(SAVING) X(CALLING) X(JOINING) X(ADDING) X(CONVERTING) X(MUSIC) X(ALIKE) X(FEASIBLE) \
    X(BEFORE_CLAUSE) X(AFTER_CLAUSE) X(TIME_UNIT) X(END_OF) X(LASTING) X(COUNT) X(SEARCHING) \
    X(SOUGHT) X(PARTICLE) X(INSTRUCTION) X(BESIDE) X(SHARE) X(RECIPROCAL) X(MEANING) X(WORDING) \
-   X(HOLDING) X(WORDED) X(IT_IS) X(UTTERING) X(MORE)
+   X(HOLDING) X(WORDED) X(IT_IS) X(UTTERING) X(MORE) X(PUTTING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -197,6 +197,8 @@ bool off_has_word(const planner *p, size_t a, size_t b, off_class c);
  * i"), or 0; does such a word or a "save" name i as a file to make ("save it as i", "... in i")? */
 size_t off_called(const planner *p, size_t i, size_t lo);
 bool off_saved_name(const planner *p, size_t i, size_t lo);
+/* Does token i ask to save what is made: "save", "write", "put it", "put the summary", "->"? */
+bool off_saves_at(const planner *p, size_t i);
 /* "summarize the | detected objects", "translate the | summary of x.txt": does token i name, after
  * a determiner (and, `of`, before "of"), a thing a task makes (the words before it work on it)? */
 bool off_made_of(const planner *p, size_t i, bool of);
@@ -208,6 +210,9 @@ bool off_word_for(const planner *p, size_t i);
 /* Is token i a verb asking to speak a thing ("say it", "say the summary", "say 'hi'"; not "say,
  * ...", "say which", "say you are done")? */
 bool off_speaks_at(const planner *p, size_t i);
+/* "(please) say hello there": where the words to speak start, after a verb of speaking leading
+ * [a, b) (not "say it", "say the summary"); else 0. */
+size_t off_words_spoken(const planner *p, size_t a, size_t b);
 /* Does a time follow the "from" at token i, within [i,b): "from 0:01", "from 1 to 3 seconds"? */
 bool off_time_from(const planner *p, size_t i, size_t b);
 /* Does token i end a part of a recording, in a step from a: "the first 2 seconds", "the last

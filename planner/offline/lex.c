@@ -69,12 +69,19 @@ size_t off_called(const planner *p, size_t i, size_t lo) {
   return c < i && off_is(p, c - 1, W_CALLING) ? c : 0;
 }
 
+bool off_saves_at(const planner *p, size_t k) {
+  size_t d = k + 1 + (k + 2 < p->n_tok && p->tok[k + 1].det);
+  return off_is(p, k, W_SAVING) || off_punct(p, k, ">") ||
+         (off_is(p, k, W_PUTTING) && d < p->n_tok &&
+          (off_is(p, d, W_REFERENCE) || off_is(p, d, W_MADE_THING)));
+}
+
 bool off_saved_name(const planner *p, size_t i, size_t lo) {
   size_t w = 0; /* 1 + the last "save" up to seven words back */
   for (size_t k = off_back(i, 7, lo); k < i; k++)
-    w = off_is(p, k, W_SAVING) ? k + 1 : w;
-  return off_called(p, i, lo) || (w && (off_is(p, i - 1, W_NAMING) ||
-                                        (w + 5 > i && off_is(p, i - 1, W_TARGET_PREP))));
+    w = off_saves_at(p, k) ? k + 1 : w;
+  return off_called(p, i, lo) || (i > lo && off_punct(p, i - 1, ">")) || /* "-> b.png" */
+         (w && (off_is(p, i - 1, W_NAMING) || (w + 5 > i && off_is(p, i - 1, W_TARGET_PREP))));
 }
 
 bool off_made_of(const planner *p, size_t i, bool of) {
@@ -213,7 +220,7 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
   for (size_t i = whole ? fe : s, j; rc >= 0 && i < e; i = j + (j == i)) { /* (after a name) */
     j = word_end(q, i, e, "'.;");
     if (j > i ? !push_token(p, TK_WORD, i, j)
-              : strchr(".!?;,:", q[i]) && !push_token(p, TK_PUNCT, i, i + 1))
+              : strchr(".!?;,:>", q[i]) && !push_token(p, TK_PUNCT, i, i + 1)) /* "-> b.png" */
       rc = -2;
   }
   return rc < 0 ? rc : 0;
@@ -389,6 +396,13 @@ bool off_speaks_at(const planner *p, size_t i) {
           off_is(p, i + 1, W_DEMONSTRATIVE) || off_is(p, i + 1, W_ALOUD));
 }
 
+size_t off_words_spoken(const planner *p, size_t a, size_t b) {
+  a += !off_is(p, a, W_SPEAKING) && (off_is(p, a, W_ASKING) || off_is(p, a, W_LEAD_IN));
+  return a + 1 < b && off_is(p, a, W_SPEAKING) && !off_speaks_at(p, a) &&
+                 p->tok[a + 1].kind == TK_WORD && !off_is(p, a + 1, W_PREPOSITION)
+             ? a + 1 : 0;
+}
+
 /* Do language i's next words name what to make: "a Spanish voiceover", "a German audio version",
  * "the German word for (cat)"? */
 static bool names_made(const planner *p, size_t i) {
@@ -419,6 +433,7 @@ void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, 
     else if (*tgt && weak && into)
       *src = *src ? *src : *tgt, *tgt = code, weak = false;
     else if (code && !*tgt && (prep || i + 1 >= b || names_made(p, i)))
-      *tgt = code, weak = prep && !into;
+      *tgt = code, weak = (prep && !into) || (i > a && off_is(p, i - 1, W_DEFINITE)); /* "the
+                                                       * French version (into Spanish)": had */
   }
 }

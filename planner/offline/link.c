@@ -213,7 +213,7 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
       aside = (int)i;
       continue;
     }
-    bool n = off_names_maker(p, st->a, st->b, &p->res[i]);
+    bool n = off_names_maker(p, st->a, st->b, &p->res[i]) || (said && lang); /* in it */
     if (r < 0 || (p->res[r].turn && (n != named ? n : newest)))
       r = (int)i, named = n;
   }
@@ -483,7 +483,7 @@ static char *own_words(const planner *p, const step *st, bool span) {
   for (size_t i = a; span && words && i < b; i++)
     content |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_STOPWORD) &&
                !off_is(p, i, W_ORIGINAL) && !off_is(p, i, W_AGAIN) && !off_is(p, i, W_PLURAL) &&
-               !off_is(p, i, W_PARTICLE) && !off_is(p, i, W_CONTRAST) &&
+               !off_is(p, i, W_PARTICLE) && !off_is(p, i, W_CONTRAST) && !off_language_at(p, i) &&
                !(i == st->a && off_is(p, i, W_RESUMING));
   return words && (content || !span) ? span_text(p, a, b)
          : span ? NULL : span_text(p, st->a, st->b);
@@ -640,6 +640,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   bool make = text && !has_ref && !original && !chat &&
               (prev < 0 ? !passage
                         : !(outputs & BATON__T_TEXT) && !off_has_word(p, st->a, st->b, W_GUIDED));
+  size_t said = make && off_is_role(p, st->task, R_SPEAK) ? off_words_spoken(p, st->a, st->b) : 0;
+  src->literal = said ? span_text(p, said, st->b) : NULL; /* "say hello there" */
   for (size_t i = st->a; make && i + 1 < st->b && !src->literal; i++) /* not "about in German" */
     src->literal = (off_is(p, i, W_CONTENT_INTRO) || (off_punct(p, i, ":") && /* "an image: x" */
                     p->req[p->tok[i].end] == ' ')) && (i + 3 != st->b || !off_language_at(p, i + 2))

@@ -97,7 +97,7 @@ static int file_made_into(const planner *p, const step *st, size_t i, unsigned t
   if (f < 0 || !p->res[f].is_file)
     return -1;
   bool into = off_is(p, i - 1, W_DESTINATION), to = off_is(p, i - 1, W_TARGET_PREP);
-  bool prep = off_is(p, st->a, W_SAVING) ? into || to : into && to;
+  bool prep = off_saves_at(p, st->a) ? into || to : into && to;
   for (size_t k = i - 1; prep && k-- > off_back(i, 9, 0) && !off_punct(p, k, ".!?;");)
     prep = !off_is(p, k, W_ALIKE) || (k > 0 && p->tok[k - 1].det); /* "how similar is the text in
                                              * x.png to notes.txt?", not "to the same size" */
@@ -131,7 +131,7 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
     if (p->tok[i].kind == TK_RES && p->tok[i].res + 1 == st->output)
       continue; /* what a conversion makes (converting_task) */
     for (size_t k = off_back(i, 7, st->a + 2); k < i; k++) /* w: the "save" of "save it as i" */
-      w = off_is(p, k, W_SAVING) ? k : w;
+      w = off_saves_at(p, k) ? k : w;
     size_t c = off_called(p, i, st->a); /* "call the result i", "name it i" */
     w = c ? c - 1 : w; /* named too: "save the result in a file called i", "save it in i" */
     /* "... into s.txt": its words end before "into" where i ends them (not "to f.txt in French") */
@@ -490,7 +490,8 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   bool asked_of_text = ((produced & (BATON__T_TEXT | BATON__T_AUDIO)) || !asked_before) &&
                        (off_is(p, st->a, W_WH) || yes_no) &&
                        !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
-  bool direct = (p->n_steps == 1 || asked_of_text) && off_is_question(p, st->a, st->b);
+  bool direct = (p->n_steps == 1 || asked_of_text) &&
+                (off_is_question(p, st->a, st->b) || (p->follows && off_asks_about(p)));
   size_t w = st->a; /* "hey, | what's on x.png" */
   while (w + 1 < st->b && (off_is(p, w, W_LEAD_IN) || off_punct(p, w, ",")))
     w++;
@@ -544,7 +545,7 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
  * writes text, is that task alone; true when st took it. */
 static bool written_task(const planner *p, step *st, size_t k, unsigned avail) {
   size_t art = k > st->a + 2 && !off_is(p, k - 1, W_INDEFINITE) ? k - 2 : k - 1; /* "a (short)" */
-  bool saved = off_is(p, st->a, W_SAVING) && off_made_of(p, k, true); /* "write the | summary of" */
+  bool saved = off_saves_at(p, st->a) && off_made_of(p, k, true); /* "write the | summary of" */
   bool object = (off_is(p, art, W_INDEFINITE) || saved) && art > st->a;
   if (!object || off_is(p, art - 1, W_PREPOSITION) ||
       off_is(p, art - 1, W_CONTENT_INTRO)) /* not "a summary of it in a | conversational tone" */
@@ -842,7 +843,7 @@ static int joined_task(const planner *p, const step *st) {
  * (each file it names named so) plans nothing itself; plan.c asks again what made that result. */
 static bool saves_earlier(const planner *p, const step *st) {
   bool named = false;
-  for (size_t i = st->a; p->last_turn && off_is(p, st->a, W_SAVING) && i < st->b; i++)
+  for (size_t i = st->a; p->last_turn && off_saves_at(p, st->a) && i < st->b; i++)
     if (p->tok[i].kind == TK_RES && !(named = off_saved_name(p, i, st->a)))
       return false;
   return named;
@@ -903,9 +904,22 @@ static bool says_it(const planner *p, const step *st, unsigned avail) {
   return off_speaks_at(p, verb) && (avail & BATON__T_TEXT);
 }
 
+/* "record a voice saying hello there", "a recording that says ...": words to speak, not quoted,
+ * after a recording word (or led by a verb of speaking: off_words_spoken)? */
+static bool says_words(const planner *p, const step *st) {
+  for (size_t i = st->a; i + 2 < st->b; i++) {
+    size_t u = i + 1 + off_is(p, i + 1, W_RELATIVE); /* "a recording (that) | says" */
+    if (off_is(p, i, W_RECORDING) && off_is(p, u, W_UTTERING))
+      return true;
+  }
+  return off_words_spoken(p, st->a, st->b) != 0;
+}
+
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "read the summary to
  * me", "and say it"? */
 static bool asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail) {
+  if (!off_count_res(p, st->a, st->b, ~0u) && says_words(p, st))
+    return true;
   bool own = off_own_types(p, st->a, st->b) & BATON__T_TEXT;
   bool reads = off_has_word(p, st->a, st->b, W_READING);
   bool to_me = reads && off_has_word(p, st->a, st->b, W_US) && (own || (produced & BATON__T_TEXT));
@@ -931,7 +945,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
   /* "write the text of x.png to y.txt": a saving verb, the task's only cue, saves what it reads
    * (not "write a haiku about x.png into h.txt": something new) */
-  bool saving = off_is(p, st->a, W_SAVING) && st->a + 1 < st->b &&
+  bool saving = off_saves_at(p, st->a) && st->a + 1 < st->b &&
                 !off_is(p, st->a + 1, W_INDEFINITE);
   int into = st->task >= 0 && saving &&
              off_keyword_score(p, &p->cues[st->task], st->a + 1, st->b) < p->lx->w[K_MIN_KEYWORD]

@@ -54,9 +54,16 @@ bool off_is_question(const planner *p, size_t a, size_t b) {
   return (off_is(p, a, W_WH) || off_is(p, a, W_IS_ARE)) && b < p->n_tok && off_punct(p, b, "?");
 }
 
-/* "What about b.png?": with an earlier request, the same asked of what the request says. */
+/* "What about b.png?", "and on Sunday?": with an earlier request, the same asked of what the
+ * request says. */
 bool off_asks_about(const planner *p) {
-  return p->asked && p->n_tok > 2 && off_is(p, 0, W_WH) && off_is(p, 1, W_CONTENT_INTRO);
+  size_t n = p->n_tok, i = n > 0 && off_is(p, 0, W_JOINER);
+  if (!p->asked || n <= i + 2)
+    return false;
+  bool more = i && n <= 8 && off_is(p, 1, W_PREPOSITION) && off_punct(p, n - 1, "?");
+  for (size_t k = 2; more && k < n; k++) /* not "and in Catalan?", "and in b.txt?" */
+    more = p->tok[k].kind != TK_RES && !off_language_at(p, k);
+  return more || (off_is(p, i, W_WH) && off_is(p, i + 1, W_CONTENT_INTRO));
 }
 
 /* "Is a.txt (written) in French?" asks a file's or earlier result's language: no translation. */

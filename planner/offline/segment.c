@@ -26,6 +26,9 @@ static size_t next_word(const planner *p, size_t i, size_t b) {
  * ("Let's consider that", "While browsing,", "You know,", "Imagine", "Recently,") do not count. */
 static bool is_context_clause(const planner *p, size_t a, size_t b) {
   size_t i = next_word(p, a, b);
+  if (i + 1 < b && off_is(p, i, W_SPEAKING) && !off_is(p, i + 1, W_SUBJECT) &&
+      !off_is(p, i + 1, W_SCENE_SUBJECT))
+    return false; /* "say hello there" speaks; "say we have ..." supposes */
   if (i + 1 < b && off_is(p, i, W_LETS) && off_is(p, i + 1, W_SUPPOSING))
     a = i += 2 + (i + 2 < b && off_is(p, i + 2, W_DEMONSTRATIVE)); /* "let's" asks for nothing */
   size_t comma = i; /* an aside runs to its comma */
@@ -88,7 +91,7 @@ int off_split_steps(planner *p) {
       for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !is_soft(p, next);)
         next++;
       if (c < i && ((off_own_types(p, k - 1, k) && off_own_types(p, c, c + 1)) ||
-                    (off_is(p, c, W_SAVING) && off_own_types(p, c, next))))
+                    (off_saves_at(p, c) && off_own_types(p, c, next))))
         continue; /* "read a.txt and b.txt aloud", "do a.txt and b.png say the same?": what the
                    * step takes; "and save it as b.txt" */
       if (k == i || has_cue(p, k + 1, next) ||
