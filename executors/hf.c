@@ -436,8 +436,9 @@ static double judge_status(hf_call *c, const baton__http_response *h, int attemp
   else {
     baton__fmt(env->err, sizeof env->err, "the inference API answered %ld for %s: %s", s,
                env->model, msg[0] ? msg : "no message");
-    env->transient = s >= 500;
-    env->bad_input = baton__http_bad_input(s); /* the task's input was refused */
+    bool model_cannot = baton__http_model_cannot(s, h->body, h->body_len); /* the model's */
+    env->transient = s >= 500 && !model_cannot;
+    env->bad_input = baton__http_input_refused(s, h->body, h->body_len); /* the input's */
   }
   return -1;
 }

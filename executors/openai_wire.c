@@ -77,8 +77,11 @@ baton__oai_outcome baton__oai_send(baton__oai_call *c, baton__http_request *req,
     c->retry_after_ms = baton__http_retry_after_ms(resp);
     return BATON__OAI_BUSY;
   }
-  env->bad_input = baton__http_bad_input(resp->status); /* the task's input was refused */
-  return resp->status >= 500 ? BATON__OAI_REPLICA : BATON__OAI_FAILED;
+  /* The model cannot take this kind of input (a text-only model sent an image): held against
+   * the model, so the next step tries another, and never against the endpoint. */
+  bool model_cannot = baton__http_model_cannot(resp->status, resp->body, resp->body_len);
+  env->bad_input = baton__http_input_refused(resp->status, resp->body, resp->body_len);
+  return resp->status >= 500 && !model_cannot ? BATON__OAI_REPLICA : BATON__OAI_FAILED;
 }
 
 int baton__oai_out(baton__oai_call *c, const char *name, unsigned type, char *data) {

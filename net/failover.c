@@ -31,6 +31,8 @@ baton__pool_status baton__pool_outcome(baton__http_rc rc, const baton__http_resp
         *retry_after_ms = baton__http_retry_after_ms(resp);
       return BATON__POOL_RATE_LIMITED;
     }
+    if (baton__http_model_cannot(resp->status, resp->body, resp->body_len))
+      return BATON__POOL_CLIENT_ERROR; /* the model's: the endpoint answered as it should */
     if (baton__http_bad_input(resp->status))
       return BATON__POOL_BAD_INPUT;
     return resp->status >= 500 && resp->status != 501 ? BATON__POOL_DOWN

@@ -147,6 +147,14 @@ bool baton__http_transient(baton__http_rc rc, long status);
  * fault, neither the server's nor the model's, so not held against their health; 401, 403,
  * 404, 429 and 5xx are not that. */
 bool baton__http_bad_input(long status);
+/* Whether an error answer (status >= 400 but 429; body[0..len), may be NULL) says the model
+ * cannot take the kind of input it was sent (an image sent to a text-only model): the model's
+ * fault, not the endpoint's nor the input's, so another model should be tried. The phrases, and
+ * where each comes from, are a table in net/refusal.c. */
+bool baton__http_model_cannot(long status, const char *body, size_t len);
+/* baton__http_bad_input(status), unless the body says the model cannot take such input
+ * (baton__http_model_cannot): then the input is not at fault. */
+bool baton__http_input_refused(long status, const char *body, size_t len);
 
 /*
  * One readable message from an error body in any of the shapes servers use

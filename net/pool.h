@@ -91,9 +91,10 @@ void baton__pool_release(baton__pool *p, baton__lease *lease, baton__pool_status
 
 /* The outcome an HTTP result means for the endpoint's health; for a 429
  * *retry_after_ms (may be NULL) receives the wait asked for (-1 none).
- * 2xx -> OK; refused, DNS, timeout, broken connection, 5xx but 501 -> DOWN;
- * 429 -> RATE_LIMITED; 400, 413, 415, 422 -> BAD_INPUT; cancelled -> CANCELLED;
- * the rest -> CLIENT_ERROR. */
+ * 2xx -> OK; an error whose body says the model cannot take that kind of input
+ * (baton__http_model_cannot) -> CLIENT_ERROR; refused, DNS, timeout, broken
+ * connection, 5xx but 501 -> DOWN; 429 -> RATE_LIMITED; 400, 413, 415, 422 ->
+ * BAD_INPUT; cancelled -> CANCELLED; the rest -> CLIENT_ERROR. */
 baton__pool_status baton__pool_outcome(baton__http_rc rc, const baton__http_response *resp,
                                        long *retry_after_ms);
 

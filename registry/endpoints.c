@@ -134,14 +134,21 @@ size_t baton__registry_endpoint_candidates(baton__registry *reg, const char *tas
   char err[128] = "";
   cJSON *rows = cJSON_CreateArray();
   pthread_mutex_lock(&reg->lock);
-  sqlite3_stmt *st = prep(reg, "SELECT id, endpoints FROM endpoint_models WHERE task = ? ORDER BY id",
+  /* A model that failed lately (one that cannot take this kind of input) goes after those that
+   * did not, as the catalogue's do (BATON__HEALTH_SQL). */
+  sqlite3_stmt *st = prep(reg,
+                          "SELECT e.id, e.endpoints, " BATON__HEALTH_SQL " AS hp"
+                          " FROM endpoint_models e LEFT JOIN health h ON h.model_id = e.id"
+                          " WHERE e.task = ?1 ORDER BY hp DESC, e.id",
                           err, sizeof err);
   if (st) {
     sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 3, baton__wall_s());
     while (sqlite3_step(st) == SQLITE_ROW) {
       cJSON *r = cJSON_CreateArray();
       cJSON_AddItemToArray(r, cJSON_CreateString(col(st, 0)));
       cJSON_AddItemToArray(r, cJSON_CreateString(col(st, 1)));
+      cJSON_AddItemToArray(r, cJSON_CreateNumber(sqlite3_column_double(st, 2)));
       cJSON_AddItemToArray(rows, r);
     }
     sqlite3_finalize(st);
@@ -165,7 +172,8 @@ size_t baton__registry_endpoint_candidates(baton__registry *reg, const char *tas
     m->description = baton__strdup("a model declared on a configured model server");
     m->endpoint = ep;
     m->local_bonus = BATON__ENDPOINT_BONUS;
-    m->score = BATON__ENDPOINT_BONUS;
+    m->health = cJSON_GetNumberValue(cJSON_GetArrayItem(r, 2));
+    m->score = BATON__ENDPOINT_BONUS + m->health;
   }
   cJSON_Delete(rows);
   return n;

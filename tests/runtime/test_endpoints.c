@@ -518,6 +518,28 @@ static cJSON *text_endpoint(baton *ctx) {
   return text;
 }
 
+/* The health part of `model`'s score when the offline planner's first step of `request` chooses
+ * among the declared models; the model chosen into chosen. */
+static double health_in_choice(fixture *f, const char *request, const char *model, char *chosen,
+                               size_t cap) {
+  baton_request req = {BATON_REQUEST_INIT, .text = request, .input_root = f->dir, .offline = 1};
+  char *json = NULL;
+  cr_assert_eq(baton_plan(f->ctx, &req, &json), BATON_OK, "%s", baton_errmsg(f->ctx));
+  cJSON *plan = cJSON_Parse(json);
+  const cJSON *t0 = cJSON_GetArrayItem(plan, 0), *c;
+  snprintf(chosen, cap, "%s", jstr(t0, "model"));
+  const cJSON *ranked = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(t0, "choice"), "ranked");
+  double health = 1.0; /* never a health part: fails the caller's check */
+  cJSON_ArrayForEach(c, ranked)
+    if (strcmp(jstr(c, "model"), model) == 0)
+      health = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "health"));
+  cr_assert_leq(health, 0.0, "%s is not ranked: %s", model, json);
+  cJSON_Delete(plan);
+  baton_free(json);
+  return health;
+}
+
 Test(runtime_endpoints, a_server_refusing_the_input_fails_the_task_not_the_endpoints_health) {
   fixture f;
   fx_open(&f, true);
@@ -536,6 +558,10 @@ Test(runtime_endpoints, a_server_refusing_the_input_fails_the_task_not_the_endpo
     cJSON_Delete(t);
     baton_free(json);
   }
+  char chosen[64];
+  cr_assert_eq(health_in_choice(&f, "summarize 'Some words to summarize.'", "qwen2.5", chosen,
+                                sizeof chosen),
+               0.0, "the input's fault was held against the model");
   cJSON *text = text_endpoint(f.ctx);
   char *shown = cJSON_PrintUnformatted(text);
   cr_assert_str_eq(jstr(text, "health"), "up", "%s", shown);
@@ -553,6 +579,57 @@ Test(runtime_endpoints, a_server_refusing_the_input_fails_the_task_not_the_endpo
   text = text_endpoint(f.ctx);
   cr_assert(strstr(jstr(text, "last_error"), "no such model"), "%s", jstr(text, "last_error"));
   cJSON_Delete(text);
+  fx_close(&f);
+}
+
+/* A text-only model (llama.cpp started without --mmproj) sent a picture: the model's fault, not
+ * the picture's nor the server's. It counts against the model, so the next step picks another
+ * model (the first by name before), and the server stays up. */
+Test(runtime_endpoints, a_model_that_cannot_take_pictures_loses_health_and_the_next_step_moves_on) {
+  fixture f;
+  fx_open(&f, false);
+  baton_close(f.ctx);
+  cr_assert_not_null(f.fm[0] = fm_start(FM_LLAMACPP));
+  cr_assert_not_null(f.fm[1] = fm_start(FM_LLAMACPP));
+  fm_no_mmproj(f.fm[0]);
+  char yaml[1200];
+  snprintf(yaml, sizeof yaml,
+           "home: %s\nprompts_dir: %s/prompts\nendpoints:\n"
+           "  - {name: textonly, base_url: %s, models: [{id: gemma3, tasks: [image-to-text]}]}\n"
+           "  - {name: mm, base_url: %s, models: [{id: llava, tasks: [image-to-text]}]}\n",
+           f.home, BATON_TEST_SOURCE_DIR, fm_base(f.fm[0]), fm_base(f.fm[1]));
+  bt_write(f.config, yaml);
+  f.ctx = fx_ctx(&f);
+  char *p = photo(&f), chosen[64];
+  cr_assert_eq(health_in_choice(&f, "describe photo.jpg", "gemma3", chosen, sizeof chosen), 0.0);
+  cr_assert_str_eq(chosen, "gemma3", "the first declared model by name is chosen at first");
+  char *json = NULL;
+  cr_assert_eq(baton_task(f.ctx, "image-to-text", "{\"image\":\"photo.jpg\"}", "gemma3", f.dir,
+                          &json),
+               BATON_EXEC, "%s", json ? json : baton_errmsg(f.ctx));
+  cJSON *t = cJSON_Parse(json);
+  cr_assert(strstr(jstr(t, "error"), "image input is not supported"), "%s", json);
+  cJSON_Delete(t);
+  baton_free(json);
+  cr_assert_lt(health_in_choice(&f, "describe photo.jpg", "gemma3", chosen, sizeof chosen), 0.0,
+               "the refusal was not held against the model");
+  cr_assert_str_eq(chosen, "llava", "the next step did not move on to the vision model");
+  /* Builds that throw it as a runtime_error answer 500: the model's still, the server is up. */
+  fm_push_failure(f.fm[0], 500, NULL,
+                  "{\"error\":{\"code\":500,\"message\":\"image input is not supported - "
+                  "hint: if this is unexpected, you may need to provide the mmproj\","
+                  "\"type\":\"server_error\"}}");
+  cr_assert_eq(baton_task(f.ctx, "image-to-text", "{\"image\":\"photo.jpg\"}", "gemma3", f.dir,
+                          &json),
+               BATON_EXEC, "%s", json ? json : baton_errmsg(f.ctx));
+  cr_assert(strstr(json, "HTTP 500: image input is not supported"), "%s", json);
+  baton_free(json);
+  cr_assert_eq(baton_endpoints(f.ctx, &json), BATON_OK);
+  cJSON *eps = cJSON_Parse(json);
+  cr_assert_str_eq(jstr(cJSON_GetArrayItem(eps, 0), "health"), "up", "%s", json);
+  cJSON_Delete(eps);
+  baton_free(json);
+  free(p);
   fx_close(&f);
 }
 

@@ -37,7 +37,7 @@ struct fake_models {
   char *image_url;   /* images answer this url whatever is asked ("" = our own file), or NULL */
   char *markers[16], *marked[16];
   int n_marked;
-  bool no_json_schema, pcm_only;
+  bool no_json_schema, pcm_only, no_mmproj;
   int delay_ms;
   fm_fail *fails, *fails_tail, *spent;
   int now, max_now, served;
@@ -276,6 +276,11 @@ static const char *check_parts(const fake_models *fm, const cJSON *msgs) {
       return "content must be a string or an array of parts";
     cJSON_ArrayForEach(p, content) {
       const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "type"));
+      if (type && fm->no_mmproj && (!strcmp(type, "image_url") || !strcmp(type, "input_audio")))
+        return strcmp(type, "image_url") ? "audio input is not supported - hint: if this is "
+                                           "unexpected, you may need to provide the mmproj"
+                                         : "image input is not supported - hint: if this is "
+                                           "unexpected, you may need to provide the mmproj";
       if (type && !strcmp(type, "image_url")) {
         const cJSON *iu = cJSON_GetObjectItemCaseSensitive(p, "image_url");
         const char *url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(iu, "url"));
@@ -676,6 +681,7 @@ void fm_transcript_format(fake_models *fm, const char *fmt) { set_str(fm, &fm->t
 void fm_image_url(fake_models *fm, const char *url) { set_str(fm, &fm->image_url, url); }
 void fm_no_json_schema(fake_models *fm) { fm->no_json_schema = true; }
 void fm_pcm_only(fake_models *fm) { fm->pcm_only = true; }
+void fm_no_mmproj(fake_models *fm) { fm->no_mmproj = true; }
 void fm_set_delay(fake_models *fm, int ms) { fm->delay_ms = ms; }
 
 void fm_push_failure(fake_models *fm, int status, const char *headers, const char *body) {

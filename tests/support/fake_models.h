@@ -15,7 +15,9 @@
  *  FM_LLAMACPP    chat (with image/audio parts), transcriptions (json only:
  *                 other response_format -> 400), embeddings, models; with
  *                 fm_no_json_schema() refuses response_format json_schema as
- *                 older builds do.
+ *                 older builds do; with fm_no_mmproj() (a text-only model, started
+ *                 without --mmproj) refuses image and audio parts with 400 "image
+ *                 input is not supported - hint: ... mmproj".
  *  FM_OLLAMA      chat takes only base64 data: URLs (http URLs -> 400
  *                 "image URLs are not currently supported"), transcriptions,
  *                 embeddings.
@@ -81,6 +83,7 @@ void fm_transcript_format(fake_models *fm, const char *fmt);
 void fm_image_url(fake_models *fm, const char *url);
 void fm_no_json_schema(fake_models *fm);
 void fm_pcm_only(fake_models *fm);
+void fm_no_mmproj(fake_models *fm);
 /* Every answer waits this long (ms) first. */
 void fm_set_delay(fake_models *fm, int ms);
 /* The next answer is this instead (status, extra header lines, body),
