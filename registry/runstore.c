@@ -51,6 +51,9 @@ static const char *const migrations[] = {
      * to remove); NULL while its files are kept. */
     "ALTER TABLE runs ADD COLUMN pruned REAL;"
     "CREATE INDEX runs_unpruned ON runs(updated) WHERE pruned IS NULL;",
+    /* v7: pruned < 0 (minus when) marks a run claimed for removal whose folder is not yet known
+     * to be gone (a crash in between, a removal that failed): the next prune removes it. */
+    "CREATE INDEX runs_removing ON runs(id) WHERE pruned < 0;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == BATON__RUNSTORE_SCHEMA, "runstore.h names the schema the migrations reach");
@@ -292,11 +295,13 @@ int baton__runstore_open(const char *path, baton__runstore **out, char *err, siz
   if (mark_interrupted(rs, err, errlen) != 0 || prepare_writes(rs, err, errlen) != 0)
     goto fail;
   pthread_mutex_init(&rs->lock, NULL);
+  pthread_mutex_init(&rs->txn, NULL);
   pthread_cond_init(&rs->wake, NULL);
   pthread_cond_init(&rs->drained, NULL);
   if (baton__thread_start(&rs->writer, baton__runstore_writer, rs) != 0) {
     baton__fmt(err, errlen, "run history: cannot start its writer thread");
     pthread_mutex_destroy(&rs->lock);
+    pthread_mutex_destroy(&rs->txn);
     pthread_cond_destroy(&rs->wake);
     pthread_cond_destroy(&rs->drained);
     goto fail;
@@ -324,6 +329,7 @@ void baton__runstore_close(baton__runstore *rs) {
     pthread_mutex_unlock(&rs->lock);
     pthread_join(rs->writer, NULL); /* it drains the queue first */
     pthread_mutex_destroy(&rs->lock);
+    pthread_mutex_destroy(&rs->txn);
     pthread_cond_destroy(&rs->wake);
     pthread_cond_destroy(&rs->drained);
   }

@@ -9,7 +9,7 @@ typedef struct cJSON cJSON;
 typedef struct baton__runstore baton__runstore;
 
 /* Current schema version of runs.db (PRAGMA user_version). */
-#define BATON__RUNSTORE_SCHEMA 6
+#define BATON__RUNSTORE_SCHEMA 7
 
 /*
  * Opens (creating if needed) the run database at path (WAL). Runs left
@@ -100,11 +100,20 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
 char **baton__runstore_prunable(baton__runstore *rs, int keep, int max, char *err,
                                 size_t errlen);
 /* Records that run id's files are being removed (had_files false: it has none, so nothing was
- * lost) unless the run is running again or another process took it first. 1 when this caller may
- * remove its folder, 0 when it may not, -1 with err. The run's record stays: baton__runstore_get
- * and _list then say "files_pruned": true (had_files), and a pruned run is never reopened. */
+ * lost) unless the run is running again or another process took it first: committed on its own,
+ * never within a transaction of the write queue, before it returns. 1 when this caller may
+ * remove its folder (then baton__runstore_files_gone() once it is gone), 0 when it may not, -1
+ * with err. The run's record stays: baton__runstore_get and _list then say "files_pruned": true
+ * (had_files), and a pruned run is never reopened. */
 int baton__runstore_claim_files(baton__runstore *rs, const char *id, bool had_files, char *err,
                                 size_t errlen);
+/* Records (committed on its own) that the folder of run id, claimed with files, is gone. 1, 0
+ * when it was not so claimed, -1 with err. */
+int baton__runstore_files_gone(baton__runstore *rs, const char *id, char *err, size_t errlen);
+/* Up to max ids of runs claimed with files whose folder is not recorded gone (a process died
+ * between, or the removal failed): their folders are to be removed, then recorded gone.
+ * NULL-terminated (caller frees each and the array), or NULL with err. */
+char **baton__runstore_claimed(baton__runstore *rs, int max, char *err, size_t errlen);
 
 /* Gives a run's result (an object) its "plan" and "tasks", both taken,
  * where a run's result has them: just before its "summary". */

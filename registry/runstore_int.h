@@ -59,6 +59,9 @@ struct baton__runstore {
   char write_why[384];    /* why this process cannot write (read-only), or "" */
   baton__runlock owner;   /* this process's claim on the runs it records */
   pthread_mutex_t lock;   /* guards the queue, stop, busy and fails */
+  pthread_mutex_t txn;    /* held around every write transaction on db (the writer's batches,
+                             a prune's claim), so that none runs inside another and is rolled
+                             back with it */
   pthread_cond_t wake;    /* work queued, or stop */
   pthread_cond_t drained; /* the queue is empty and nothing is being written */
   baton__rs_op *head, *tail;

@@ -27,10 +27,11 @@ static const char *status_of(const baton__runstore *rs, const char *status, cons
   return status ? status : "unknown";
 }
 
-/* "files_pruned": true when the run's folder was removed (column i: when, 0 when it had none). */
+/* "files_pruned": true when the run's folder was removed or is being removed (column i: when,
+ * minus when while being removed, 0 when it had none). */
 static void add_pruned(cJSON *o, sqlite3_stmt *st, int i) {
   cJSON_DeleteItemFromObjectCaseSensitive(o, "files_pruned");
-  if (sqlite3_column_type(st, i) != SQLITE_NULL && sqlite3_column_double(st, i) > 0)
+  if (sqlite3_column_type(st, i) != SQLITE_NULL && sqlite3_column_double(st, i) != 0)
     cJSON_AddTrueToObject(o, "files_pruned");
 }
 

@@ -127,8 +127,10 @@ static int apply_op(baton__runstore *rs, const op *o, char *msg, size_t cap) {
  * in one transaction. 0, or -1 with msg and nothing written. */
 static int write_ops(baton__runstore *rs, const op *batch, const char *only, char *msg,
                      size_t cap) {
+  pthread_mutex_lock(&rs->txn);
   if (sqlite3_exec(rs->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
     baton__fmt(msg, cap, "run history %s: %s", rs->path, sqlite3_errmsg(rs->db));
+    pthread_mutex_unlock(&rs->txn);
     return -1;
   }
   int rc = 0;
@@ -141,6 +143,7 @@ static int write_ops(baton__runstore *rs, const op *batch, const char *only, cha
   }
   if (rc != 0 && !sqlite3_get_autocommit(rs->db))
     sqlite3_exec(rs->db, "ROLLBACK", NULL, NULL, NULL);
+  pthread_mutex_unlock(&rs->txn);
   return rc;
 }
 

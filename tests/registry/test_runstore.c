@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "registry/runstore.h"
+#include "registry/runstore_int.h"
 #include "support/support.h"
 
 static char *db_path(const char *dir) {
@@ -222,6 +223,100 @@ Test(registry_runstore, a_run_whose_process_died_is_interrupted) {
   cr_assert_str_eq(str(cJSON_GetArrayItem(tasks, 1), "status"), "interrupted");
   cr_assert_str_eq(str(cJSON_GetArrayItem(tasks, 2), "status"), "pending", "never started");
   cJSON_Delete(run);
+  baton__runstore_close(rs);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
+static bool said_pruned(baton__runstore *rs, const char *id) {
+  char err[512] = "";
+  cJSON *run = baton__runstore_get(rs, id, err, sizeof err);
+  cr_assert_not_null(run, "%s", err);
+  bool pruned = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "files_pruned"));
+  cJSON_Delete(run);
+  return pruned;
+}
+
+/* Whether the writer has taken every queued write. */
+static bool queue_taken(baton__runstore *rs) {
+  pthread_mutex_lock(&rs->lock);
+  bool taken = !rs->head && rs->busy;
+  pthread_mutex_unlock(&rs->lock);
+  return taken;
+}
+
+/* Whether the writer has taken every queued write and is inside its transaction. */
+static bool writing_all(baton__runstore *rs) {
+  return queue_taken(rs) && !sqlite3_get_autocommit(rs->db);
+}
+
+/* A prune's claim is committed on its own: a batch of the write queue that is rolled back
+ * meanwhile (one of its writes fails) takes nothing of it, so the history never says a folder is
+ * there after the prune removed it. */
+Test(registry_runstore, a_claim_made_while_a_failing_batch_is_written_outlives_its_rollback) {
+  char *dir = bt_tmpdir(), *path = db_path(dir);
+  baton__runstore *rs = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(baton__runstore_begin(rs, "old", "x", "[]", "/tmp/ws", err, sizeof err), 0);
+  cr_assert_eq(baton__runstore_finish(rs, "old", "done", "Done.", "{}", err, sizeof err), 0,
+               "%s", err);
+  /* Another connection holds the write lock: the writer waits with its first batch while the
+   * long one that fails at its end (a run never stored is reopened) is queued whole. */
+  sqlite3 *other = NULL;
+  cr_assert_eq(sqlite3_open(path, &other), SQLITE_OK);
+  cr_assert_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+  cr_assert_eq(baton__runstore_begin(rs, "new", "y", "[]", "/tmp/ws", err, sizeof err), 0);
+  for (int i = 0; i < 100 && !queue_taken(rs); i++)
+    usleep(10 * 1000);
+  for (int i = 0; i < 4000; i++)
+    cr_assert_eq(baton__runstore_task(rs, "new", i, "summarization", "m", NULL, "done", NULL,
+                                      NULL, 1, err, sizeof err), 0);
+  cr_assert_eq(baton__runstore_reopen(rs, "never-stored", err, sizeof err), 0);
+  cr_assert_eq(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(other);
+  bool seen = false;
+  for (int i = 0; i < 20000 && !(seen = writing_all(rs)); i++)
+    usleep(100);
+  cr_assert(seen, "the writer never wrote the long batch");
+  cr_assert_eq(baton__runstore_claim_files(rs, "old", true, err, sizeof err), 1, "%s", err);
+  baton__runstore_flush(rs, err, sizeof err);
+  cr_assert(said_pruned(rs, "old"), "the claim was rolled back with the batch");
+  baton__runstore_close(rs);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
+/* A claimed run's folder that is not recorded gone (a process died between, a removal failed)
+ * is listed for the next prune until it is. */
+Test(registry_runstore, a_claimed_run_is_listed_until_its_folder_is_recorded_gone) {
+  char *dir = bt_tmpdir(), *path = db_path(dir);
+  baton__runstore *rs = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
+  const char *ids[] = {"a", "b", "c"};
+  for (int i = 0; i < 3; i++) {
+    cr_assert_eq(baton__runstore_begin(rs, ids[i], "x", "[]", "/tmp/ws", err, sizeof err), 0);
+    cr_assert_eq(baton__runstore_finish(rs, ids[i], "done", "Done.", "{}", err, sizeof err), 0);
+  }
+  cr_assert_eq(baton__runstore_claim_files(rs, "a", true, err, sizeof err), 1, "%s", err);
+  cr_assert_eq(baton__runstore_claim_files(rs, "b", false, err, sizeof err), 1, "%s", err);
+  cr_assert_eq(baton__runstore_claim_files(rs, "a", true, err, sizeof err), 0, "claimed twice");
+  baton__runstore_close(rs); /* as a process that died before removing a's folder */
+  cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
+  char **left = baton__runstore_claimed(rs, 10, err, sizeof err);
+  cr_assert_not_null(left, "%s", err);
+  cr_assert(left[0] && !strcmp(left[0], "a") && !left[1], "only a has a folder to remove");
+  free(left[0]);
+  free(left);
+  cr_assert(said_pruned(rs, "a") && !said_pruned(rs, "b") && !said_pruned(rs, "c"));
+  cr_assert_eq(baton__runstore_files_gone(rs, "a", err, sizeof err), 1, "%s", err);
+  left = baton__runstore_claimed(rs, 10, err, sizeof err);
+  cr_assert(left && !left[0], "a is still listed once its folder is recorded gone");
+  free(left);
+  cr_assert(said_pruned(rs, "a"));
   baton__runstore_close(rs);
   bt_rmtree(dir);
   free(path);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "baton.h"
+#include "registry/runstore.h"
 #include "support/support.h"
 
 static char *home, cfg[700];
@@ -168,6 +169,36 @@ Test(runtime_prune, a_run_that_wrote_no_file_is_not_said_to_have_lost_any) {
     baton_run_free(run);
   }
   baton_close(ctx);
+}
+
+/* A process that died after claiming a run's folder (the claim committed) and before removing
+ * it: the next prune, in another process, removes the folder and records it gone. */
+Test(runtime_prune, a_folder_claimed_by_a_process_that_died_goes_at_the_next_prune) {
+  baton *ctx = open_with("limits: {runs_kept: 5}\n");
+  char left[64], next[64];
+  run_one(ctx, "claimed", "a.txt", left, sizeof left);
+  baton_close(ctx);
+  char db[700], err[512] = "";
+  snprintf(db, sizeof db, "%s/runs.db", home);
+  baton__runstore *rs = NULL;
+  cr_assert_eq(baton__runstore_open(db, &rs, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(baton__runstore_claim_files(rs, left, true, err, sizeof err), 1, "%s", err);
+  baton__runstore_close(rs); /* and no removal: the process died */
+  cr_assert(folder_of(left));
+  ctx = open_with("limits: {runs_kept: 5}\n");
+  cr_expect(said_pruned(ctx, left), "a claimed run's files are said to be going");
+  run_one(ctx, "next", "b.txt", next, sizeof next);
+  cr_expect(!folder_of(left), "the claimed folder was left for good");
+  cr_expect(folder_of(next), "a run within runs_kept lost its folder");
+  baton_close(ctx);
+  cr_assert_eq(baton__runstore_open(db, &rs, err, sizeof err), 0, "%s", err);
+  char **claimed = baton__runstore_claimed(rs, 10, err, sizeof err);
+  cr_assert_not_null(claimed, "%s", err);
+  cr_expect_null(claimed[0], "the removal was not recorded: %s", claimed[0]);
+  for (size_t i = 0; claimed[i]; i++)
+    free(claimed[i]);
+  free(claimed);
+  baton__runstore_close(rs);
 }
 
 Test(runtime_prune, runs_kept_0_keeps_every_folder) {
