@@ -36,6 +36,7 @@ void baton__task_release(baton__task *t) {
     free(t->candidates[i]);
   free(t->candidates);
   free(t->choice);
+  free(t->words);
   memset(t, 0, sizeof *t);
 }
 

@@ -30,6 +30,9 @@ typedef struct baton__task {
   size_t n_candidates;
   char *choice;        /* why the model was chosen: a JSON object text
                           {model, score parts, candidates with theirs}, or NULL */
+  char *words;         /* the words of the request this step was planned from (owned; the
+                          offline planner's step), or NULL: then its model and mode are judged
+                          on the whole request. Not part of the plan's JSON. */
 } baton__task;
 
 typedef struct baton__graph {

@@ -11,7 +11,11 @@
 
 #define MAX_CANDIDATES 5
 
+/* What a step's model and mode are judged on: its literal texts, then its own words of the
+ * request when the planner said which (t->words), else the whole request. Caller frees. */
 static char *step_text(const baton__task *t, const char *request) {
+  if (t->words)
+    request = t->words;
   baton__sb sb;
   baton__sb_init(&sb);
   for (size_t j = 0; j < t->n_args; j++)
@@ -105,10 +109,12 @@ static const char *next_text(const baton__task *t, size_t *j) {
   return NULL;
 }
 
-/* Compares what two tasks' model choice depends on: the kind, then the
- * literal texts as step_text reads them (the request is the same for all). */
+/* Compares what two tasks' model choice depends on: the kind, the step's own words (the request
+ * is the same for all), then the literal texts as step_text reads them. */
 static int choice_key_cmp(const baton__task *a, const baton__task *b) {
   int c = strcmp(a->task, b->task);
+  if (c == 0 && (a->words || b->words))
+    c = !a->words ? -1 : !b->words ? 1 : strncmp(a->words, b->words, 4000);
   for (size_t i = 0, j = 0; c == 0;) {
     const char *x = next_text(a, &i), *y = next_text(b, &j);
     if (!x || !y)

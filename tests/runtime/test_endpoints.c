@@ -7,6 +7,8 @@
 
 #include "baton.h"
 #include "core/util.h"
+#include "planner/taskgraph.h"
+#include "runtime/run_int.h"
 #include "support/fake_llm.h"
 #include "support/fake_models.h"
 #include "support/support.h"
@@ -206,6 +208,31 @@ Test(runtime_endpoints, a_vision_model_reads_a_sign_when_asked_to_and_captions_a
     baton_run_free(run);
   }
   free(p);
+  fx_close(&f);
+}
+
+/* Each image-to-text step is judged on its own words when the plan carries them (the offline
+ * planner's step): describing one picture and reading the text on another of one request give
+ * the steps different modes, not the mode the whole request's first cue says. */
+Test(runtime_endpoints, two_pictures_of_one_request_get_each_its_own_steps_mode) {
+  fixture f;
+  fx_open(&f, true);
+  static const char plan[] =
+      "[{\"task\":\"image-to-text\",\"id\":0,\"dep\":[-1],\"args\":{\"image\":\"photo.jpg\"}},"
+      "{\"task\":\"image-to-text\",\"id\":1,\"dep\":[-1],\"args\":{\"image\":\"sign.png\"}}]";
+  baton__graph g = {0};
+  char err[256] = "";
+  cr_assert_eq(baton__graph_parse(plan, sizeof plan - 1, 8, &g, err, sizeof err), 0, "%s", err);
+  g.tasks[0].words = baton__strdup("describe photo.jpg");
+  g.tasks[1].words = baton__strdup("read the text on sign.png");
+  cr_assert_eq(baton__run_assign_models(f.ctx, &g,
+                                        "describe photo.jpg and read the text on sign.png"),
+               BATON_OK, "%s", baton_errmsg(f.ctx));
+  cr_assert_str_eq(baton__task_literal(&g.tasks[0], "mode"), "describe");
+  cr_assert_str_eq(baton__task_literal(&g.tasks[1], "mode"), "read");
+  cr_assert_str_eq(g.tasks[0].model, "llava");
+  cr_assert_str_eq(g.tasks[1].model, "llava");
+  baton__graph_release(&g);
   fx_close(&f);
 }
 
