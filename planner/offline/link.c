@@ -323,6 +323,7 @@ static int emit_task(planner *p, const step *st, int task, const source *in, int
   p->marks[t.id] = off_has_word(p, st->a, st->b, W_MARKING);
   p->by_a[t.id] = st->a;
   p->by_b[t.id] = st->b;
+  t.words = span_text(p, st->a, st->b); /* the step's own words: its model and mode */
   int rc = t.task ? attach(p, &t, baton__type_name(off_primary_type(spec)), in) : -1;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   if (rc == 0 && baton__csv_has(spec->params, "instruction")) {

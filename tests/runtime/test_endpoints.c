@@ -236,6 +236,46 @@ Test(runtime_endpoints, two_pictures_of_one_request_get_each_its_own_steps_mode)
   fx_close(&f);
 }
 
+/* End to end: the offline planner gives each step its words, and the vision model is sent a
+ * caption prompt for the picture to describe and a transcription prompt for the one to read. */
+Test(runtime_endpoints, describing_one_picture_and_reading_another_sends_two_prompts) {
+  fixture f;
+  fx_open(&f, true);
+  char *p = photo(&f), *sign = baton__path_join(f.dir, "sign.png");
+  bt_write(sign, "not read: the fake server answers whatever the picture");
+  baton_request req = {BATON_REQUEST_INIT, .text = "describe photo.jpg and read the text on sign.png",
+                       .input_root = f.dir, .offline = 1};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(f.ctx, &req, NULL, NULL, &run), BATON_OK, "%s",
+               baton_errmsg(f.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+  cJSON *r = cJSON_Parse(baton_run_result_json(run));
+  const cJSON *plan = cJSON_GetObjectItemCaseSensitive(r, "plan"), *t;
+  cr_assert_eq(cJSON_GetArraySize(plan), 2, "%s", baton_run_result_json(run));
+  cJSON_ArrayForEach(t, plan) {
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(t, "args");
+    bool is_sign = strstr(jstr(args, "image"), "sign.png") != NULL;
+    cr_assert_str_eq(jstr(args, "mode"), is_sign ? "read" : "describe", "%s",
+                     baton_run_result_json(run));
+  }
+  fake_http *h = fm_http(f.fm[S_VISION]);
+  cr_assert_eq(fake_http_request_count(h), 2);
+  int captions = 0, transcriptions = 0;
+  for (size_t i = 0; i < 2; i++) {
+    fake_http_request *q = fake_http_request_get(h, i);
+    captions += strstr(q->body, "as a caption") != NULL;
+    transcriptions += strstr(q->body, "Transcribe the text written in this image exactly") != NULL;
+    fake_http_request_free(q);
+  }
+  cr_assert(captions == 1 && transcriptions == 1, "captions %d, transcriptions %d", captions,
+            transcriptions);
+  cJSON_Delete(r);
+  baton_run_free(run);
+  free(sign);
+  free(p);
+  fx_close(&f);
+}
+
 Test(runtime_endpoints, describing_a_photo_with_only_ocr_stops_before_anything_runs) {
   fixture f;
   fx_open(&f, false);
