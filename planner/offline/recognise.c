@@ -479,7 +479,9 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
               !(off_is(p, end, W_ALOUD) || off_is(p, end, W_CONTENT_INTRO)) ? -1
               : of & BATON__T_IMAGE ? p->role[R_CAPTION]
               : (own | newest) & of & (BATON__T_TEXT | BATON__T_AUDIO) &&
-                    (off_is(p, end, W_CONTENT_INTRO) || file >= 0)
+                    ((off_is(p, end, W_CONTENT_INTRO) && !(of == BATON__T_AUDIO &&
+                                                           off_is(p, end, W_UTTERING))) ||
+                     file >= 0) /* not "what talk.wav says": heard */
                   ? p->role[R_SUMMARIZE] /* "what is notes.txt (talk.wav) about?", "what does
                                           * notes.txt say?" */
               : of & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
@@ -812,7 +814,10 @@ static bool cuts_to_length(const planner *p, const step *st, bool part) {
           (i + 1 < st->b && (off_is(p, i + 1, W_LASTING) || off_is(p, i + 1, W_RECORDING))))) ||
         (part && !off_is(p, st->a, W_WH) &&
          (off_time_from(p, i, st->b) || off_names_part(p, st->a, i))))
-      return off_own_types(p, st->a, st->b) == BATON__T_AUDIO;
+      return off_own_types(p, st->a, st->b) == BATON__T_AUDIO ||
+             (!off_own_types(p, st->a, st->b) && p->last_turn && /* "cut it to 5 seconds" */
+              off_has_word(p, st->a, st->b, W_REFERENCE) &&
+              off_res_types(p, true) == BATON__T_AUDIO);
   return false;
 }
 
