@@ -670,6 +670,8 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     spoken = off_is(p, i - 1, W_INDEFINITE) &&
              ((off_is(p, i, W_RECORDING) && (tells || off_is(p, i + 1, W_MADE_THING))) ||
               (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_MADE_THING)));
+    spoken |= off_is(p, i + 1, W_VOICE) && i >= st->a + 2 && off_is(p, i - 1, W_INDEFINITE) &&
+              off_is(p, i - 2, W_PREPOSITION); /* "read it in a | calm voice" */
     spoken |= off_is(p, i - 1, W_DESTINATION) && off_has_word(p, st->a, i, W_TRANSLATING) &&
               ((off_language_at(p, i) && off_is(p, i + 1, W_RECORDING)) ||
                (off_is(p, i, W_ALOUD) && off_language_at(p, i + 1)));
@@ -928,7 +930,9 @@ static bool asks_speech(const planner *p, const step *st, unsigned produced, uns
   bool own = off_own_types(p, st->a, st->b) & BATON__T_TEXT;
   bool reads = off_has_word(p, st->a, st->b, W_READING);
   bool to_me = reads && off_has_word(p, st->a, st->b, W_US) && (own || (produced & BATON__T_TEXT));
-  return to_me || says_it(p, st, avail) || (own && p->n_steps == 1 && reads);
+  bool made = reads && (produced & BATON__T_TEXT) && off_is(p, st->a, W_READING) &&
+              off_has_word(p, st->a, st->b, W_REFERENCE); /* "summarize a.txt and read it" */
+  return to_me || made || says_it(p, st, avail) || (own && p->n_steps == 1 && reads);
 }
 
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
