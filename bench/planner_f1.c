@@ -183,10 +183,14 @@ static void score_cases(const char *path, baton__offline_req req, bool verbose, 
         *f[k]++ = '\0';
     if (line[0] == '#' || !f[3])
       continue;
-    const char *inputs[1] = {f[1]};
+    const char *inputs[16];
+    size_t n_in = 0;
+    for (char *cur = strcmp(f[1], "-") ? f[1] : NULL, *in; n_in < 16 && cur && *cur; cur = in)
+      if ((in = strchr(inputs[n_in++] = cur, ',')) != NULL) /* comma-separated */
+        *in++ = '\0';
     req.request = f[0];
-    req.inputs = strcmp(f[1], "-") && !strchr(f[1], ',') ? inputs : NULL;
-    req.n_inputs = req.inputs ? 1 : 0;
+    req.inputs = n_in ? inputs : NULL;
+    req.n_inputs = n_in;
     req.messages_json = strcmp(f[2], "-") ? f[2] : NULL;
     baton__graph g = {NULL, 0};
     char *got = baton__plan_offline_req(&req, &g, err, sizeof err) == 0 ? baton__graph_brief(&g)

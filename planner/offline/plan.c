@@ -19,6 +19,17 @@ static void planner_release(planner *p) {
   free(p->cues), free(p->tok), free(p->asked), free(p->asked_into);
 }
 
+/* The file the request names by the input path's last part ("notes.txt" for /data/notes.txt), a
+ * bare name no other input took yet, or -1. */
+static int named_input(const planner *p, const char *path) {
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  for (size_t i = 0; base != path && i < p->n_res; i++)
+    if (p->res[i].is_file && !strchr(p->res[i].value, '/') && !strcmp(p->res[i].value, base))
+      return (int)i;
+  return -1;
+}
+
 /* Runs the passes over p->req with r's inputs and conversation; 0, or -1 with err set. */
 static int run_passes(planner *p, const baton__offline_req *r) {
   const char *many = "the request has too many %s for the offline planner (at most %d)";
@@ -33,7 +44,13 @@ static int run_passes(planner *p, const baton__offline_req *r) {
     if (r->inputs[i] && !t)
       return baton__fmt(p->err, p->errlen, "input '%.200s' has a file type baton does not know",
                         r->inputs[i]), -1;
-    if (t && off_add_resource(p, t, r->inputs[i], strlen(r->inputs[i]), true) < 0)
+    int named = t ? named_input(p, r->inputs[i]) : -1;
+    if (named >= 0) { /* "summarize notes.txt" with the input /data/notes.txt: that file */
+      char *path = baton__strdup(r->inputs[i]);
+      if (!path)
+        return baton__fmt(p->err, p->errlen, OFF_OOM), -1;
+      free(p->res[named].value), p->res[named].value = path;
+    } else if (t && off_add_resource(p, t, r->inputs[i], strlen(r->inputs[i]), true) < 0)
       return baton__fmt(p->err, p->errlen, "too many inputs (at most %d files and quotes)",
                         OFF_MAX_RES), -1;
   }
