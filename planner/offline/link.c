@@ -860,6 +860,16 @@ static int join_rest(planner *p, const step *st, int id, const size_t *own, size
   return id;
 }
 
+/* "Put m.wav before it", "put it after m.wav": does st place the file at token f ahead of what
+ * "it" points at? */
+static bool named_ahead(const planner *p, const step *st, size_t f) {
+  for (size_t i = st->a + 1; i + 1 < st->b; i++)
+    if ((off_is(p, i, W_BEFORE_CLAUSE) && i - 1 == f && off_is(p, i + 1, W_REFERENCE)) ||
+        (off_is(p, i, W_AFTER_CLAUSE) && i + 1 == f && off_is(p, i - 1, W_REFERENCE)))
+      return true;
+  return false;
+}
+
 /* Has a task taken resource r, or a file of its name ("a.wav and b.wav ... clean a.wav")? */
 static bool name_used(const planner *p, int r) {
   for (size_t i = 0; i < p->n_res; i++)
@@ -1006,12 +1016,14 @@ static int emit_step(planner *p, const step *st) {
                                                   off_has_word(p, st->a, st->b, W_ADDING));
   for (size_t i = 0; it && i < p->n_res; i++)
     onto.res = p->res[i].turn && (p->res[i].type & ptype) ? (int)i : onto.res;
+  bool ahead = it && onto.res >= 0 && named_ahead(p, st, own[0]); /* "put m.wav before it" */
   bool on = onto.ref >= 0 || onto.res >= 0, joins = joining && (n_own > 1 || on);
   size_t copies = joins ? 1 : n_own > 1 ? n_own : made_together(p, st, ptype);
   int first = (int)(p->g->n - copies), words = heard(p, st); /* "them": no own files */
   bool turn = n_own < 2 && copies > 1 && copies > p->g->n; /* "read them": the last turn's, each */
   for (size_t c = 0; words > -2 && c < copies; c++) {
-    source in = on ? onto : (source){-1, first + (int)c, NULL}, out = {-1, -1, NULL};
+    source in = ahead ? (source){p->tok[own[0]].res, -1, NULL}
+                : on  ? onto : (source){-1, first + (int)c, NULL}, out = {-1, -1, NULL};
     int prev_text = words >= 0 ? words : nearest_producer(p, BATON__T_TEXT);
     int left = turn ? last_turn_left(p, ptype, NULL) : -1, fresh = (int)p->g->n; /* in order */
     if (left >= 0)
@@ -1034,7 +1046,9 @@ static int emit_step(planner *p, const step *st) {
               : (q = done_already(p, st, &in, fresh)) >= 0 ? q
               : emit_task(p, st, asked_of(p, st, st->task, &in), &in, prev_text, tgt, src_lang);
     free(in.literal);
-    out.ref = joins ? join_rest(p, st, out.ref, own + !on, n_own - !on) : out.ref;
+    if (ahead && out.ref >= 0 && join_input(p, &p->g->tasks[out.ref], 2, onto.res) != 0)
+      return -1;
+    out.ref = joins && !ahead ? join_rest(p, st, out.ref, own + !on, n_own - !on) : out.ref;
     if (out.ref < 0 || (extra && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */
                         (out.ref = translate(p, st, &out, tgt, src_lang)) < 0) ||
         (st->speak && emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0))

@@ -62,12 +62,17 @@ static bool side_by_side(const planner *p, size_t i, size_t b) {
   return false;
 }
 
-/* "Add b.png to it", "now add b.png": does st add the file at i + 1 to what it points at? */
+/* "Add b.png to it", "now add b.png", "put m.wav after (under) it", "put it before m.wav", "add
+ * m.wav in the background": does st add the file at i + 1 (or "it" and the file after it) to (or
+ * before) what it points at? */
 static bool added_to_it(const planner *p, const step *st, size_t i) {
   size_t k = i + 2;
-  return k <= st->b && off_is(p, i, W_ADDING) && p->tok[i + 1].kind == TK_RES &&
-         (k == st->b || (k + 1 < st->b && off_is(p, k, W_TARGET_PREP) &&
-                         off_is(p, k + 1, W_REFERENCE)));
+  bool at = k + 1 < st->b && (off_is(p, k, W_TARGET_PREP) || off_is(p, k, W_POSITION));
+  bool it = at && off_is(p, i + 1, W_REFERENCE) && p->tok[k + 1].kind == TK_RES;
+  return k <= st->b && (off_is(p, i, W_ADDING) || off_is(p, i, W_PLAYING)) &&
+         (p->tok[i + 1].kind == TK_RES || it) &&
+         (k == st->b || it || (at && off_is(p, k + 1, W_REFERENCE)) ||
+          (k + 2 < st->b && off_is(p, k, W_PREPOSITION) && off_is(p, k + 2, W_BACKGROUND)));
 }
 
 /* Does st say to join ("combine", "a collage", "side by side", "add b.png to it"), not name a

@@ -364,6 +364,26 @@ Test(cli_repl, offline_follow_ups_resolve_it_to_the_earlier_file_or_output) {
   free(out);
 }
 
+/* A request that was not run (no captioner offline) still counts as a turn: the next one's "it"
+ * is the picture it named. */
+Test(cli_repl, a_turn_that_could_not_run_still_names_what_it_points_at) {
+  setenv("BATON_NO_DAEMON", "1", 1);
+  char cp[1400];
+  snprintf(cp, sizeof cp, "cp '%s/examples/sign.png' '%s/sign.png'", BATON_TEST_SOURCE_DIR, dir);
+  cr_assert_eq(bt_run(cp, NULL), 0);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && printf 'describe sign.png\n/plan make it black and white\n' | "
+           "%s/baton chat --offline 2>&1", dir, bin_dir());
+  char *out = NULL;
+  bt_run(cmd, &out);
+  cr_assert_not_null(out);
+  cr_expect(strstr(out, "captioning model"), "the first turn says what is missing: %s", out);
+  const char *gray = strstr(out, "task 0: image-to-image");
+  cr_expect(gray && strstr(gray, "image: sign.png"), "'it' is the picture named before: %s", out);
+  free(out);
+}
+
 /* "Save it as grey.jpg": the last turn's picture written under that name, in JPEG. */
 Test(cli_repl, offline_save_it_as_writes_the_last_picture_under_that_name) {
   setenv("BATON_NO_DAEMON", "1", 1);
