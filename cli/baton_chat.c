@@ -366,6 +366,18 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
   record_turn(ch, request, a);
 }
 
+/* Says why a request was not run, and records the turn: a follow-up's "it" still means what the
+ * request named ("describe photo.jpg" with no captioner, then "make it sharper"). */
+static void show_failure(chat *ch, const char *request, const char *why) {
+  fprintf(stderr, "baton: %s\n", why);
+  cJSON *a = cJSON_CreateObject();
+  cJSON_AddStringToObject(a, "role", "assistant");
+  char said[600];
+  snprintf(said, sizeof said, "Not run: %s", why);
+  cJSON_AddStringToObject(a, "content", said);
+  record_turn(ch, request, a);
+}
+
 /* Redraws until the run is done; a Ctrl-C cancels it (once). */
 static void watch(chat *ch, void (*cancel)(void *), void *what) {
   bool cancelled = false;
@@ -419,7 +431,7 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
     baton_client_close(ch->d);
     ch->d = NULL;
   } else if (!r.result) {
-    fprintf(stderr, "baton: %s\n", r.err);
+    show_failure(ch, request, r.err);
   } else {
     cJSON *res = cJSON_Parse(r.result);
     show_result(ch, request, res);
@@ -445,7 +457,7 @@ static void run_local(chat *ch, const char *request, const char *plan) {
     return;
   }
   if (rc != BATON_OK) {
-    fprintf(stderr, "baton: %s\n", baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
+    show_failure(ch, request, baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
     return;
   }
   watch(ch, cancel_local_run, run);
