@@ -275,11 +275,17 @@ static bool adds_words(const planner *p) {
 }
 
 bool off_only_language(const planner *p) {
-  size_t n;
-  for (size_t i = 0; p->asked && i < p->n_tok; i++)
-    if (p->tok[i].kind == TK_WORD && !off_language_at(p, i) && !off_is(p, i, W_JOINER) &&
-        !off_is(p, i, W_TARGET_PREP) && !off_is(p, i, W_LEAD_IN) && !off_is(p, i, W_ASKING))
+  static const off_class spare[] = {W_JOINER, W_TARGET_PREP, W_LEAD_IN, W_ASKING, W_AGAIN,
+                                    W_CONTRAST, W_DEFINITE}; /* "(do) the same but in Catalan" */
+  size_t n, k;
+  for (size_t i = 0; p->asked && i < p->n_tok; i++) {
+    for (k = 0; k < sizeof spare / sizeof *spare && !off_is(p, i, spare[k]); k++)
+      ;
+    bool done = i == 0 && i + 1 < p->n_tok && off_is(p, i, W_IS_ARE) && p->tok[i + 1].det;
+    if (p->tok[i].kind == TK_WORD && !off_language_at(p, i) && k == sizeof spare / sizeof *spare &&
+        !done)
       return false;
+  }
   return p->asked && language_asked(p) && target_named(p, p->asked, &n);
 }
 

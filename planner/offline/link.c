@@ -649,8 +649,11 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
                        ? span_text(p, i + 1, st->b) : NULL;
   /* 3b. "what is cat in German?" in a conversation: a translation's own words, not an earlier
    * turn's text */
-  r = first_unused(p, st, type);
-  if (r >= 0 && p->res[r].turn && text && !has_ref && prev < 0 && !src->literal &&
+  r = first_unused(p, st, type); /* (not "translate the opening hours": a part of that text) */
+  bool part = st->a + 2 < st->b && off_is(p, st->a, W_TRANSLATING) &&
+              off_is(p, st->a + 1, W_DEFINITE) &&
+              !off_is(p, st->a + 2, W_WORDING);
+  if (r >= 0 && p->res[r].turn && text && !has_ref && prev < 0 && !src->literal && !part &&
       off_is_role(p, st->task, R_TRANSLATE))
     src->literal = own_words(p, st, true);
   /* 3. those words; 4. an earlier output ("it"); 5. an unused one (no question after a drawing) */

@@ -71,6 +71,7 @@ bool off_asks_language(const planner *p, size_t a, size_t b) {
   const char *lang, *from;
   off_find_languages(p, a, b, &lang, &from);
   return lang && off_is(p, a, W_IS_ARE) && !off_has_word(p, a, b, W_TRANSLATING) &&
+         !off_has_word(p, a, b, W_AGAIN) && /* not "do the same in Spanish" */
          (off_own_types(p, a, b) || p->last_turn);
 }
 
