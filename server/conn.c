@@ -37,7 +37,7 @@ void baton__srv_arm(baton_server *srv, conn *c) {
   if (was && !c->paused && c->lines)
     baton__srv_ready_push(srv, c);
   uint32_t want =
-      (c->paused || c->lines ? 0 : EPOLLIN | EPOLLRDHUP) | (c->want_out ? EPOLLOUT : 0);
+      (c->paused || c->lines || c->eof ? 0 : EPOLLIN | EPOLLRDHUP) | (c->want_out ? EPOLLOUT : 0);
   if (want == c->events)
     return;
   struct epoll_event ev = {.events = want, .data.fd = c->fd};
@@ -45,7 +45,9 @@ void baton__srv_arm(baton_server *srv, conn *c) {
   c->events = want;
 }
 
-/* Writes what the client can take. false when the client is gone (closed). */
+/* Writes what the client can take. false when the client is gone (closed),
+ * also when it shut its writing side and everything it asked is answered
+ * and written. */
 bool baton__srv_client_flush(baton_server *srv, conn *c) {
   while (c->out_off < c->out.len) {
     ssize_t w = send(c->fd, c->out.buf + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
@@ -67,6 +69,10 @@ bool baton__srv_client_flush(baton_server *srv, conn *c) {
   c->out_off = 0;
   c->dropping = false;
   c->want_out = false;
+  if (c->eof && !c->lines && !c->inflight) {
+    baton__srv_client_close(srv, c);
+    return false;
+  }
   baton__srv_arm(srv, c);
   return true;
 }
@@ -99,6 +105,23 @@ static void client_queue(baton_server *srv, conn *c, const out_msg *m) {
     baton__srv_arm(srv, c); /* the flush that updates it waits for EPOLLOUT */
 }
 
+/* Notes a client to flush once the queue is drained (by id: a client may be
+ * disconnected on the way); flushes the ones noted when the list is full. */
+static void touch(baton_server *srv, uint64_t *touched, size_t *n, size_t cap, uint64_t id) {
+  for (size_t i = 0; i < *n; i++)
+    if (touched[i] == id)
+      return;
+  if (*n == cap) {
+    for (size_t i = 0; i < *n; i++) {
+      conn *c = baton__srv_client_by_id(srv, touched[i]);
+      if (c && !c->want_out)
+        baton__srv_client_flush(srv, c);
+    }
+    *n = 0;
+  }
+  touched[(*n)++] = id;
+}
+
 /* Moves queued lines to their clients and writes. */
 void baton__srv_drain_queue(baton_server *srv) {
   atomic_store(&srv->wake_pending, 0);
@@ -106,31 +129,21 @@ void baton__srv_drain_queue(baton_server *srv) {
   out_msg *m = srv->q_head;
   srv->q_head = srv->q_tail = NULL;
   pthread_mutex_unlock(&srv->qlock);
-  /* Flush each touched client once, after its lines are in (by id: a
-   * client may be disconnected on the way). */
+  /* Flush each touched client once, after its lines are in. */
   uint64_t touched[256];
-  size_t n_touched = 0;
+  size_t n_touched = 0, cap = sizeof touched / sizeof touched[0];
   while (m) {
     out_msg *next = m->next;
     conn *c = baton__srv_client_by_id(srv, m->client);
-    if (c && m->kind == OUT_DONE) {
-      if (c->inflight)
+    if (c && (m->kind == OUT_DONE || m->kind == OUT_SETTLE)) {
+      if (m->kind == OUT_DONE && c->inflight)
         c->inflight--;
       baton__srv_arm(srv, c);
+      if (c->eof) /* the flush closes it when all is answered */
+        touch(srv, touched, &n_touched, cap, m->client);
     } else if (c) {
       client_queue(srv, c, m);
-      bool seen = false;
-      for (size_t i = 0; i < n_touched; i++)
-        seen |= touched[i] == m->client;
-      if (!seen) {
-        if (n_touched == sizeof touched / sizeof touched[0]) {
-          for (size_t i = 0; i < n_touched; i++)
-            if ((c = baton__srv_client_by_id(srv, touched[i])) && !c->want_out)
-              baton__srv_client_flush(srv, c);
-          n_touched = 0;
-        }
-        touched[n_touched++] = m->client;
-      }
+      touch(srv, touched, &n_touched, cap, m->client);
     }
     free(m);
     m = next;

@@ -68,12 +68,31 @@ static void serve(baton_server *srv, conn *c) {
   if (c->lines && !baton__srv_over_limits(srv, c))
     baton__srv_ready_push(srv, c);
   baton__srv_arm(srv, c);
+  if (c->eof && !c->lines) /* after the replies just queued: see OUT_SETTLE */
+    baton__srv_post(srv, c->id, OUT_SETTLE, "", 0);
+}
+
+/* The client shut its writing side (shutdown(SHUT_WR), `nc -N`): it sends
+ * no more requests but still reads. A last line without its newline is a
+ * request too. What it asked is answered, then the connection closes. */
+static void end_of_requests(baton_server *srv, conn *c) {
+  c->eof = true;
+  if (c->skipping) {
+    c->skipping = false;
+    c->in_len = c->scan = 0;
+  } else if (c->in_len > 0) {
+    c->in[c->in_len++] = '\n'; /* room: a read leaves READ_CHUNK bytes free */
+    find_line(srv, c);
+  }
+  serve(srv, c);
 }
 
 /* Reads once what a client sent and handles its complete lines. A client
- * with lines left, or paused, is not read: the socket holds the rest. */
+ * with lines left, or paused, is not read: the socket holds the rest. A
+ * hang-up (EPOLLHUP: the peer closed both ways) closes the connection; end
+ * of input alone only ends its requests. */
 void baton__srv_client_read(baton_server *srv, conn *c, uint32_t events) {
-  if (c->paused || c->lines) {
+  if (c->paused || c->lines || c->eof) {
     if (events & (EPOLLHUP | EPOLLERR))
       baton__srv_client_close(srv, c); /* gone: its replies cannot be delivered */
     return;
@@ -94,6 +113,10 @@ void baton__srv_client_read(baton_server *srv, conn *c, uint32_t events) {
   while (r < 0 && errno == EINTR);
   if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
     return;
+  if (r == 0 && !(events & (EPOLLHUP | EPOLLERR))) {
+    end_of_requests(srv, c);
+    return;
+  }
   if (r <= 0) {
     baton__srv_client_close(srv, c);
     return;

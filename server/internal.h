@@ -49,8 +49,10 @@ typedef struct srun {
 } srun;
 
 /* OUT_DONE carries no line: one request of the client was answered (its
- * in-flight count drops). */
-enum { OUT_NOTIFY, OUT_REPLY, OUT_DONE };
+ * in-flight count drops). OUT_SETTLE carries none either: a client that shut
+ * its writing side has had its last request line handled; it is closed once
+ * every request is answered and the answers are written. */
+enum { OUT_NOTIFY, OUT_REPLY, OUT_DONE, OUT_SETTLE };
 
 /* A line for a client, queued by any thread, written by the loop. */
 typedef struct out_msg {
@@ -88,6 +90,8 @@ typedef struct conn {
   bool ready;         /* listed to be served on the next loop turn */
   unsigned inflight;  /* requests handed to helpers or runs, not answered yet */
   bool skipping;      /* discarding the rest of an oversized line */
+  bool eof;           /* the client shut its writing side: no more requests,
+                         but it still reads its answers */
   baton__sb out;
   size_t out_off;
   bool dropping;      /* notifications dropped: the client reads too slowly */

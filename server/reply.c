@@ -30,7 +30,7 @@ void baton__srv_post(baton_server *srv, uint64_t client, int kind, const char *l
   memcpy(m->line, line, len);
   m->line[len] = '\n';
   m->line[len + 1] = '\0';
-  m->len = kind == OUT_DONE ? 0 : len + 1;
+  m->len = kind == OUT_DONE || kind == OUT_SETTLE ? 0 : len + 1;
   free(fixed);
   pthread_mutex_lock(&srv->qlock);
   if (srv->q_tail)

@@ -496,6 +496,39 @@ Test(daemon_batond, a_client_that_disconnects_mid_run_does_not_lose_the_run) {
   hang_up(b);
 }
 
+/* `printf '...' | nc -N -U SOCK`: requests, then the client shuts its writing
+ * side (its last line without a newline) and reads until the daemon closes. */
+Test(daemon_batond, a_client_that_shuts_its_writing_side_still_gets_every_answer) {
+  conn *c = dial();
+  char line[512];
+  snprintf(line, sizeof line,
+           "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"submit\",\"params\":{\"plan\":"
+           "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"300\"}}],"
+           "\"events\":false}}\n");
+  send_raw(c, line);
+  send_raw(c, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"health\"}\n");
+  send_raw(c, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"runs.list\"}");
+  cr_assert_eq(shutdown(c->fd, SHUT_WR), 0);
+  bool answered[4] = {false};
+  cJSON *m;
+  while ((m = next_msg(c, BT_WAIT_MS))) {
+    const cJSON *id = cJSON_GetObjectItem(m, "id");
+    cr_assert(cJSON_IsNumber(id) && id->valueint >= 1 && id->valueint <= 3,
+              "an unexpected line: %s", cJSON_PrintUnformatted(m));
+    cr_expect(cJSON_GetObjectItem(m, "result"), "request %d failed", id->valueint);
+    if (id->valueint == 1)
+      cr_expect_str_eq(str(result(m), "status"), "done");
+    answered[id->valueint] = true;
+    cJSON_Delete(m);
+  }
+  cr_expect(answered[1], "the run's result was lost");
+  cr_expect(answered[2], "the request before the end was not answered");
+  cr_expect(answered[3], "the last line, without its newline, was not answered");
+  char b;
+  cr_expect_eq(recv(c->fd, &b, 1, MSG_DONTWAIT), 0, "the daemon closes once all is answered");
+  hang_up(c);
+}
+
 Test(daemon_batond, a_client_that_stops_reading_blocks_nobody) {
   finish();
   start_with("daemon:\n  max_output_bytes: 8192\n");
