@@ -15,6 +15,7 @@
 
 /* Protocol revisions this server speaks, newest first. */
 static const char *const protocol_versions[] = {"2025-06-18", "2025-03-26", "2024-11-05"};
+static const int protocol_revisions[] = {20250618, 20250326, 20241105}; /* the same */
 
 /* ---- writing ------------------------------------------------------------- */
 
@@ -87,10 +88,12 @@ static void on_initialize(mcp_server *s, const cJSON *id, const cJSON *params) {
     baton__mcp_reply_error(s, id, MCP_INVALID_PARAMS, "initialize needs params.protocolVersion");
     return;
   }
-  const char *version = protocol_versions[0];
+  size_t agreed = 0;
   for (size_t i = 0; i < sizeof protocol_versions / sizeof *protocol_versions; i++)
     if (!strcmp(v->valuestring, protocol_versions[i]))
-      version = protocol_versions[i];
+      agreed = i;
+  const char *version = protocol_versions[agreed];
+  atomic_store(&s->revision, protocol_revisions[agreed]); /* what results may hold */
   cJSON *r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "protocolVersion", version);
   cJSON *caps = cJSON_AddObjectToObject(r, "capabilities");
@@ -369,6 +372,7 @@ baton_rc baton_mcp_serve(const baton_mcp_options *opts, char **errmsg_out) {
   pthread_mutex_init(&s->out_lock, NULL);
   pthread_mutex_init(&s->lock, NULL);
   atomic_init(&s->out_dead, false);
+  atomic_init(&s->revision, protocol_revisions[0]);
   read_loop(s);
   baton__mcp_log(s, BATON_LOG_INFO, "mcp: the client closed the session");
   stop_calls(s);

@@ -17,6 +17,10 @@
 #define MCP_MAX_CALLS 8                 /* tools/call running at once */
 #define MCP_MAX_RESOURCES 512           /* files remembered for the resources methods */
 
+/* Protocol revisions as numbers (YYYYMMDD): the first that has a content type. */
+#define MCP_REV_AUDIO 20250326 /* "audio" content blocks */
+#define MCP_REV_LINKS 20250618 /* "resource_link" content blocks */
+
 /* JSON-RPC error codes (JSON-RPC 2.0 and MCP). */
 enum {
   MCP_PARSE_ERROR = -32700,
@@ -63,6 +67,7 @@ struct mcp_server {
   size_t n_res, next_res; /* ring of the newest files */
   unsigned long res_serial;
   bool initialized;
+  atomic_int revision;    /* the revision agreed at initialize, as YYYYMMDD */
 };
 
 /* ---- mcp.c: messages ---- */

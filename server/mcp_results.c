@@ -37,13 +37,52 @@ cJSON *baton__mcp_error_result(const char *fmt, ...) {
   return r;
 }
 
+/* A file's content inline: an image or audio block, or, for a revision
+ * without audio blocks, an embedded resource holding it. */
+static cJSON *inline_block(const char *kind, const char *mime, const char *b64, const char *uri,
+                           bool audio_ok) {
+  cJSON *b = cJSON_CreateObject();
+  if (!strcmp(kind, "audio") && !audio_ok) {
+    cJSON_AddStringToObject(b, "type", "resource");
+    cJSON *r = cJSON_AddObjectToObject(b, "resource");
+    cJSON_AddStringToObject(r, "uri", uri);
+    cJSON_AddStringToObject(r, "mimeType", mime);
+    cJSON_AddStringToObject(r, "blob", b64);
+    return b;
+  }
+  cJSON_AddStringToObject(b, "type", kind);
+  cJSON_AddStringToObject(b, "data", b64);
+  cJSON_AddStringToObject(b, "mimeType", mime);
+  return b;
+}
+
+/* A file by reference: a resource link, or, for a revision without them, a
+ * text block naming its URI. */
+static cJSON *link_block(const char *uri, const char *name, const char *mime, bool links_ok) {
+  cJSON *b = cJSON_CreateObject();
+  if (!links_ok) {
+    char text[1536];
+    snprintf(text, sizeof text, "file %s (%s): %s (read it with resources/read)", name, mime, uri);
+    cJSON_AddStringToObject(b, "type", "text");
+    cJSON_AddStringToObject(b, "text", text);
+    return b;
+  }
+  cJSON_AddStringToObject(b, "type", "resource_link");
+  cJSON_AddStringToObject(b, "uri", uri);
+  cJSON_AddStringToObject(b, "name", name);
+  cJSON_AddStringToObject(b, "mimeType", mime);
+  return b;
+}
+
 /* One produced file: inline as image/audio when small enough, else a
- * resource link. Either way it is readable through resources/read. */
+ * resource link, in the content types of the revision agreed. Either way
+ * it is readable through resources/read. */
 static void add_file(mcp_server *s, cJSON *result, const char *run_id, const char *path,
                      size_t *budget) {
   char uri[1024];
   if (!baton__mcp_res_add(s, run_id, path, uri, sizeof uri))
     return;
+  int rev = atomic_load(&s->revision);
   const char *mime = baton__mcp_mime(path);
   const char *kind = !strncmp(mime, "image/", 6)   ? "image"
                      : !strncmp(mime, "audio/", 6) ? "audio"
@@ -52,19 +91,14 @@ static void add_file(mcp_server *s, cJSON *result, const char *run_id, const cha
   char *data = kind ? baton__mcp_read_file(path, MCP_MAX_INLINE_FILE, &len) : NULL;
   char *b64 = data && len <= *budget ? baton__mcp_base64((const unsigned char *)data, len) : NULL;
   free(data);
-  cJSON *b = cJSON_CreateObject();
+  const char *slash = strrchr(path, '/');
+  cJSON *b;
   if (b64) {
     *budget -= len;
-    cJSON_AddStringToObject(b, "type", kind);
-    cJSON_AddStringToObject(b, "data", b64);
-    cJSON_AddStringToObject(b, "mimeType", mime);
+    b = inline_block(kind, mime, b64, uri, rev >= MCP_REV_AUDIO);
     free(b64);
   } else {
-    const char *slash = strrchr(path, '/');
-    cJSON_AddStringToObject(b, "type", "resource_link");
-    cJSON_AddStringToObject(b, "uri", uri);
-    cJSON_AddStringToObject(b, "name", slash ? slash + 1 : path);
-    cJSON_AddStringToObject(b, "mimeType", mime);
+    b = link_block(uri, slash ? slash + 1 : path, mime, rev >= MCP_REV_LINKS);
   }
   cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(result, "content"), b);
 }

@@ -115,16 +115,22 @@ static const char *error_text(const cJSON *m) {
   return cJSON_IsString(t) ? t->valuestring : "";
 }
 
-static void initialize(session *s) {
-  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
-                     "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
-                     "\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}");
+static void initialize_at(session *s, const char *revision) {
+  char line[512];
+  snprintf(line, sizeof line,
+           "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
+           "\"protocolVersion\":\"%s\",\"capabilities\":{},"
+           "\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}",
+           revision);
+  cJSON *r = call(s, line);
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "result"),
                                                     "protocolVersion");
-  cr_assert(cJSON_IsString(v) && !strcmp(v->valuestring, "2025-06-18"));
+  cr_assert(cJSON_IsString(v) && !strcmp(v->valuestring, revision));
   cJSON_Delete(r);
   send_line(s, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
 }
+
+static void initialize(session *s) { initialize_at(s, "2025-06-18"); }
 
 /* Closes the client's end and checks that the server ends the session. */
 static void stop(session *s) {
@@ -238,6 +244,60 @@ Test(server_mcp, bad_arguments_and_failed_tasks_are_tool_errors) {
                             "{\"name\":\"debug_fail\",\"arguments\":{\"text\":\"out of ink\"}}}"),
                     "out of ink");
   finish(s);
+}
+
+/* Checks that every content block of a tools/call response is of a type
+ * listed in allowed (" text image ... "); returns the blocks' JSON text. */
+static char *expect_content_types(const cJSON *r, const char *revision, const char *allowed) {
+  const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
+  cr_assert_not(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "isError")), "%s",
+                cJSON_PrintUnformatted(r));
+  const cJSON *b;
+  cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(res, "content")) {
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(b, "type");
+    char word[64];
+    snprintf(word, sizeof word, " %s ", cJSON_IsString(type) ? type->valuestring : "?");
+    cr_expect(strstr(allowed, word), "revision %s has no content type%s", revision, word);
+  }
+  return cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(res, "content"));
+}
+
+/* A client that agreed on an older revision cannot parse the content types
+ * a newer one added (audio: 2025-03-26, resource_link: 2025-06-18). */
+Test(server_mcp, each_revision_gets_only_the_content_types_it_defines) {
+#if !defined(BATON_HAVE_ESPEAK) || !defined(BATON_HAVE_OTS)
+  cr_skip_test("needs the espeak-ng and ots executors");
+#else
+  static const struct {
+    const char *revision, *allowed, *audio, *file;
+  } revs[] = {
+      {"2024-11-05", " text image resource ", "\"type\":\"resource\"", "\"type\":\"text\""},
+      {"2025-03-26", " text image audio resource ", "\"type\":\"audio\"", "\"type\":\"text\""},
+      {"2025-06-18", " text image audio resource resource_link ", "\"type\":\"audio\"",
+       "\"type\":\"resource_link\""},
+  };
+  for (size_t i = 0; i < sizeof revs / sizeof revs[0]; i++) {
+    session *s = start();
+    initialize_at(s, revs[i].revision);
+    cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
+                       "{\"name\":\"text_to_speech\",\"arguments\":{\"text\":\"hello\"}}}");
+    char *got = expect_content_types(r, revs[i].revision, revs[i].allowed);
+    cr_expect(strstr(got, revs[i].audio) && strstr(got, "UklGR"), "%s: the audio: %.300s",
+              revs[i].revision, got); /* "UklGR": RIFF in base64 */
+    free(got);
+    cJSON_Delete(r);
+    r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+                "{\"name\":\"run\",\"arguments\":{\"request\":\"summarize 'The ferry leaves at "
+                "noon from the north pier. It comes back at six.' and save it as short.txt\"}}}");
+    got = expect_content_types(r, revs[i].revision, revs[i].allowed);
+    const char *at = strstr(got, revs[i].file);
+    cr_expect(at && strstr(at, "baton://runs/") && strstr(at, "short.txt"),
+              "%s: the saved file: %.300s", revs[i].revision, got);
+    free(got);
+    cJSON_Delete(r);
+    finish(s);
+  }
+#endif
 }
 
 /* Two earlier turns: a text read, then its translation. */
