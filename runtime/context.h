@@ -75,6 +75,12 @@ struct baton {
  * init macro made of it in capitals ("BATON_REQUEST_INIT"). */
 baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const char *what);
 
+/* As baton_submit(), the run taking the id run_id (of baton__new_run_id()'s
+ * form, made by the caller: the daemon names a run that waits for a slot
+ * before it starts); NULL: a new one. */
+baton_rc baton__submit_named(baton *ctx, const baton_request *req, const char *run_id,
+                             baton_event_fn on_event, void *userdata, baton_run **out);
+
 /* Records the detail text for the failing call and returns rc. */
 baton_rc baton__fail(baton *ctx, baton_rc rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -53,11 +53,15 @@ baton_run *baton__run_new(baton *ctx) {
 
 /* Prepares a run up to the point where it can start: plan, models, inputs,
  * workspace. */
-static baton_rc prepare(baton *ctx, const baton_request *req, baton_run **out) {
+static baton_rc prepare(baton *ctx, const baton_request *req, const char *run_id,
+                        baton_run **out) {
   baton_run *run = baton__run_new(ctx);
   if (!run)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
-  baton__new_run_id(run->id);
+  if (run_id)
+    baton__fmt(run->id, sizeof run->id, "%s", run_id);
+  else
+    baton__new_run_id(run->id);
   run->uid = req->as_caller ? (long long)req->caller_uid : (long long)geteuid();
   baton_rc rc = BATON_OK;
   if (req->text && !(run->request = baton__strdup(req->text))) {
@@ -197,6 +201,11 @@ baton_rc baton__run_launch(baton_run *run, baton_event_fn on_event, void *userda
 
 baton_rc baton_submit(baton *ctx, const baton_request *given, baton_event_fn on_event,
                       void *userdata, baton_run **out) {
+  return baton__submit_named(ctx, given, NULL, on_event, userdata, out);
+}
+
+baton_rc baton__submit_named(baton *ctx, const baton_request *given, const char *run_id,
+                             baton_event_fn on_event, void *userdata, baton_run **out) {
   *out = NULL;
   if (!ctx || !given)
     return baton__fail(ctx, BATON_INVALID, "no request");
@@ -209,7 +218,10 @@ baton_rc baton_submit(baton *ctx, const baton_request *given, baton_event_fn on_
   if (req->text && !baton__utf8_valid(req->text, strlen(req->text)))
     return baton__fail(ctx, BATON_INVALID, "the request text is not valid UTF-8");
   baton_run *run = NULL;
-  baton_rc rc = prepare(ctx, req, &run);
+  if (run_id && (!*run_id || strlen(run_id) >= sizeof run->id))
+    return baton__fail(ctx, BATON_INVALID, "a run id must have 1 to %zu characters",
+                       sizeof run->id - 1);
+  baton_rc rc = prepare(ctx, req, run_id, &run);
   if (rc != BATON_OK)
     return rc;
   return baton__run_launch(run, on_event, userdata, out);

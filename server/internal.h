@@ -288,9 +288,26 @@ bool baton__srv_loop_method(baton_server *srv, uint64_t client, uid_t uid, const
 void baton__srv_run_unref(baton_server *srv, srun *sr);
 bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc);
 void baton__srv_start_waiting(baton_server *srv, srun *sr);
-void baton__srv_drop_waiting(baton_server *srv);
 void baton__srv_cancel(baton_server *srv, uint64_t client, uid_t uid, const char *id_json,
                        const cJSON *params);
 void baton__srv_cancel_all(baton_server *srv);
+
+/* slots.c: run slots and the queue of runs waiting for one */
+/* Frees a finished run's slot, handing it to the first run waiting
+ * (srv->lock held). */
+void baton__srv_pass_slot(baton_server *srv);
+/* Queues a run for a slot, taking its request over from j, and sends the
+ * "queued" event. true when the run took the request over. */
+bool baton__srv_wait_for_slot(baton_server *srv, srun *sr, job *j);
+/* Takes sr out of the queue (srv->lock held); false when it is not there
+ * (started, or never queued). */
+bool baton__srv_unqueue(baton_server *srv, srun *sr);
+/* Ends a run taken out of the queue before it started: its submit is
+ * answered with rc and msg, the run freed. */
+void baton__srv_end_waiting(baton_server *srv, srun *sr, baton_rc rc, const char *msg);
+/* Refuses the runs still waiting for a slot (the daemon is stopping). */
+void baton__srv_drop_waiting(baton_server *srv);
+/* Ends the runs a client left waiting: it is gone before they started. */
+void baton__srv_drop_client_waiting(baton_server *srv, uint64_t client);
 
 #endif

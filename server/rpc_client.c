@@ -259,14 +259,16 @@ static void send_cancel(baton__rpc_conn *c, const char *run_id) {
   cJSON_Delete(cp);
 }
 
-/* Passes one "event" notification on; remembers the run id from the plan. */
+/* Passes one "event" notification on; remembers the run id it carries
+ * (from "queued", while the run waits for a slot, or from the plan). */
 static void pass_event(const cJSON *m, char *run_id, size_t cap, baton_event_fn on_event,
                        void *ud) {
   baton_event ev;
   char *buf = NULL;
-  if (baton__rpc_event_from_params(cJSON_GetObjectItemCaseSensitive(m, "params"), &ev, &buf)) {
-    if (ev.type == BATON_EVENT_PLAN && ev.run_id)
-      snprintf(run_id, cap, "%s", ev.run_id);
+  const cJSON *params = cJSON_GetObjectItemCaseSensitive(m, "params");
+  if (jstr(params, "run_id")[0])
+    snprintf(run_id, cap, "%s", jstr(params, "run_id"));
+  if (baton__rpc_event_from_params(params, &ev, &buf)) {
     if (on_event)
       on_event(ud, &ev);
   }

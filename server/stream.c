@@ -29,28 +29,6 @@ void baton__srv_run_unref(baton_server *srv, srun *sr) {
   baton__srv_wake(srv, 'q'); /* a stopping loop waits for the active list to empty */
 }
 
-/* Gives a finished run's slot to the first run waiting, if any (srv->lock
- * held). The waiting run's request becomes the job that starts it. */
-static void pass_slot(baton_server *srv) {
-  srv->n_running--;
-  srun *sr = srv->wait_head;
-  if (srv->stopping || !sr)
-    return;
-  srv->wait_head = sr->wnext;
-  if (!srv->wait_head)
-    srv->wait_tail = NULL;
-  srv->n_waiting--;
-  srv->n_running++;
-  job *j = sr->waiting;
-  j->next = NULL;
-  if (srv->job_tail)
-    srv->job_tail->next = j;
-  else
-    srv->job_head = j;
-  srv->job_tail = j;
-  pthread_cond_signal(&srv->job_cond);
-}
-
 /* The event as a notification to the run's client. */
 static void post_event(baton_server *srv, const srun *sr, const baton_event *ev) {
   baton__sb sb;
@@ -89,7 +67,7 @@ static void run_done(baton_server *srv, srun *sr, const baton_event *ev) {
   pthread_mutex_lock(&srv->lock);
   sr->done = true;
   bool submitted = sr->submitted;
-  pass_slot(srv);
+  baton__srv_pass_slot(srv);
   pthread_mutex_unlock(&srv->lock);
   if (sr->id_json) {
     if (ev->json)
@@ -114,12 +92,6 @@ static void run_done(baton_server *srv, srun *sr, const baton_event *ev) {
 static void on_run_event(void *ud, const baton_event *ev) {
   srun *sr = ud;
   baton_server *srv = sr->srv;
-  /* Known to run.cancel before the client can read the id. */
-  if (ev->type == BATON_EVENT_PLAN && ev->run_id) {
-    pthread_mutex_lock(&srv->lock);
-    baton__fmt(sr->run_id, sizeof sr->run_id, "%s", ev->run_id);
-    pthread_mutex_unlock(&srv->lock);
-  }
   if (!sr->quiet)
     post_event(srv, sr, ev);
   if (ev->type != BATON_EVENT_DONE)
@@ -140,6 +112,7 @@ static srun *new_run(baton_server *srv, const job *j, srv_ctx *sc) {
   sr->client = j->client;
   sr->uid = j->uid;
   sr->refs = 1;
+  baton__new_run_id(sr->run_id); /* the run takes it: run.cancel finds it while it waits */
   pthread_mutex_lock(&srv->lock);
   if (srv->stopping) {
     pthread_mutex_unlock(&srv->lock);
@@ -164,13 +137,13 @@ static srun *new_run(baton_server *srv, const job *j, srv_ctx *sc) {
  * (on_run_event() answers it); false: the error is sent and the slot freed. */
 static bool start_run(baton_server *srv, srun *sr, const baton_request *req, const job *j) {
   baton_run *run = NULL;
-  baton_rc rc = baton_submit(sr->sc->ctx, req, on_run_event, sr, &run);
+  baton_rc rc = baton__submit_named(sr->sc->ctx, req, sr->run_id, on_run_event, sr, &run);
   if (rc != BATON_OK) {
     char msg[1024];
     baton__fmt(msg, sizeof msg, "%s", baton_errmsg(sr->sc->ctx));
     baton__srv_post_rc(srv, j->client, j->id_json, rc, msg);
     pthread_mutex_lock(&srv->lock);
-    pass_slot(srv);
+    baton__srv_pass_slot(srv);
     pthread_mutex_unlock(&srv->lock);
     baton__srv_run_unref(srv, sr);
     return false;
@@ -178,52 +151,12 @@ static bool start_run(baton_server *srv, srun *sr, const baton_request *req, con
   pthread_mutex_lock(&srv->lock);
   sr->run = run;
   sr->submitted = true;
-  baton__fmt(sr->run_id, sizeof sr->run_id, "%s", baton_run_id(run));
   bool done = sr->done, cancel = sr->cancel_asked;
   pthread_mutex_unlock(&srv->lock);
   if (cancel)
     baton_run_cancel(run);
   if (done)
     baton__srv_run_unref(srv, sr);
-  return true;
-}
-
-/* Tells a client its run waits for a slot, and its place in the queue. */
-static void post_queued(baton_server *srv, uint64_t client, size_t position) {
-  baton__sb sb;
-  baton__sb_init(&sb);
-  baton__sb_addf(&sb,
-                 "{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"run_id\":null,"
-                 "\"type\":\"queued\",\"position\":%zu,\"ts\":%.3f}}",
-                 position, baton__wall_s());
-  baton__srv_post_sb(srv, client, OUT_NOTIFY, &sb);
-}
-
-/* Queues a run for a slot, taking its request over from j. */
-static bool wait_for_slot(baton_server *srv, srun *sr, job *j) {
-  job *w = calloc(1, sizeof *w);
-  if (!w) {
-    baton__srv_post_rc(srv, j->client, j->id_json, BATON_NOMEM, NULL);
-    baton__srv_run_unref(srv, sr);
-    return false;
-  }
-  *w = *j;
-  w->next = NULL;
-  w->kind = JOB_START_RUN;
-  w->sr = sr;
-  j->method = j->id_json = NULL;
-  j->params = NULL;
-  sr->waiting = w;
-  pthread_mutex_lock(&srv->lock);
-  if (srv->wait_tail)
-    srv->wait_tail->wnext = sr;
-  else
-    srv->wait_head = sr;
-  srv->wait_tail = sr;
-  size_t position = ++srv->n_waiting;
-  pthread_mutex_unlock(&srv->lock);
-  if (!sr->quiet)
-    post_queued(srv, w->client, position);
   return true;
 }
 
@@ -246,7 +179,7 @@ bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
     if (slot)
       srv->n_running++;
     pthread_mutex_unlock(&srv->lock);
-    kept = slot ? start_run(srv, sr, &req, j) : wait_for_slot(srv, sr, j);
+    kept = slot ? start_run(srv, sr, &req, j) : baton__srv_wait_for_slot(srv, sr, j);
   }
   baton__srv_request_release(&h);
   return kept;
@@ -264,7 +197,7 @@ void baton__srv_start_waiting(baton_server *srv, srun *sr) {
     kept = start_run(srv, sr, &req, j);
   } else {
     pthread_mutex_lock(&srv->lock);
-    pass_slot(srv);
+    baton__srv_pass_slot(srv);
     pthread_mutex_unlock(&srv->lock);
     baton__srv_run_unref(srv, sr);
   }
@@ -273,24 +206,27 @@ void baton__srv_start_waiting(baton_server *srv, srun *sr) {
   baton__srv_request_release(&h);
 }
 
-/* Refuses the runs still waiting for a slot (the daemon is stopping). */
-void baton__srv_drop_waiting(baton_server *srv) {
-  pthread_mutex_lock(&srv->lock);
-  srun *sr = srv->wait_head;
-  srv->wait_head = srv->wait_tail = NULL;
-  srv->n_waiting = 0;
-  pthread_mutex_unlock(&srv->lock);
-  while (sr) {
-    srun *next = sr->wnext;
-    job *j = sr->waiting;
-    baton__srv_post_rc(srv, j->client, j->id_json, BATON_BUSY, "the daemon is shutting down");
-    baton__srv_post_done(srv, j->client);
-    baton__srv_job_free(j);
-    baton__srv_run_unref(srv, sr);
-    sr = next;
-  }
+/* run.cancel of a run not among the active ones: finished or unknown, say which. */
+static void post_not_running(baton_server *srv, uint64_t client, uid_t uid, const char *id_json,
+                             const char *run_id) {
+  srv_ctx *sc = baton__srv_ctx_get(srv);
+  char *json = NULL;
+  baton_rc rc = sc ? baton_run_get(sc->ctx, run_id, &json) : BATON_NOTFOUND;
+  if (rc == BATON_OK && !baton__srv_run_visible(uid, json))
+    rc = BATON_NOTFOUND; /* another user's run is not there for this one */
+  baton_free(json);
+  baton__srv_ctx_put(srv, sc);
+  char msg[160];
+  if (rc == BATON_OK)
+    baton__fmt(msg, sizeof msg, "run %s is not running", run_id);
+  else
+    baton__fmt(msg, sizeof msg, "no run %s", run_id);
+  baton__srv_post_rc(srv, client, id_json, rc == BATON_OK ? BATON_INVALID : BATON_NOTFOUND, msg);
 }
 
+/* run.cancel: a running run is told to stop; one waiting for a slot leaves
+ * the queue, its submit answered "cancelled" at once; one still being
+ * planned stops as soon as it starts. */
 void baton__srv_cancel(baton_server *srv, uint64_t client, uid_t uid, const char *id_json,
                        const cJSON *params) {
   const cJSON *rid = cJSON_GetObjectItemCaseSensitive(params, "run_id");
@@ -302,9 +238,10 @@ void baton__srv_cancel(baton_server *srv, uint64_t client, uid_t uid, const char
   srun *sr = srv->active;
   while (sr && strcmp(sr->run_id, rid->valuestring) != 0)
     sr = sr->next;
-  baton_run *run = NULL;
   if (sr && (sr->done || (!baton__srv_sees_all(uid) && sr->uid != uid)))
     sr = NULL; /* finished (only waiting to be freed), or another user's */
+  bool found = sr != NULL, queued = sr && !sr->submitted && baton__srv_unqueue(srv, sr);
+  baton_run *run = NULL;
   if (sr) {
     sr->cancel_asked = true;
     if (sr->submitted) {
@@ -313,23 +250,12 @@ void baton__srv_cancel(baton_server *srv, uint64_t client, uid_t uid, const char
     }
   }
   pthread_mutex_unlock(&srv->lock);
-  if (!sr) {
-    /* Finished or unknown: say which. */
-    srv_ctx *sc = baton__srv_ctx_get(srv);
-    char *json = NULL;
-    baton_rc rc = sc ? baton_run_get(sc->ctx, rid->valuestring, &json) : BATON_NOTFOUND;
-    if (rc == BATON_OK && !baton__srv_run_visible(uid, json))
-      rc = BATON_NOTFOUND; /* another user's run is not there for this one */
-    baton_free(json);
-    baton__srv_ctx_put(srv, sc);
-    char msg[160];
-    if (rc == BATON_OK)
-      baton__fmt(msg, sizeof msg, "run %s is not running", rid->valuestring);
-    else
-      baton__fmt(msg, sizeof msg, "no run %s", rid->valuestring);
-    baton__srv_post_rc(srv, client, id_json, rc == BATON_OK ? BATON_INVALID : BATON_NOTFOUND, msg);
+  if (!found) {
+    post_not_running(srv, client, uid, id_json, rid->valuestring);
     return;
   }
+  if (queued)
+    baton__srv_end_waiting(srv, sr, BATON_CANCELLED, "cancelled while waiting for a slot");
   if (run) {
     baton_run_cancel(run);
     baton__srv_run_unref(srv, sr);

@@ -186,12 +186,12 @@ static void *cancel_when_queued(void *arg) {
   return NULL;
 }
 
-Test(daemon_client, a_cancel_before_the_run_has_an_id_cancels_it_once_it_starts) {
+Test(daemon_client, a_cancel_while_the_run_waits_for_a_slot_ends_it_there) {
   stop();
   bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
   cr_assert_eq(baton_client_connect(NULL, &c), BATON_OK, "%s", baton_errmsg(NULL));
-  /* Another client's run holds the only slot: the submit below waits with
-   * no run id; it is cancelled then, and the slot freed. */
+  /* Another client's run holds the only slot: the submit below waits, its
+   * id in the "queued" event; it is cancelled then, and the slot freed. */
   int a = bt_dial(d.sock);
   char line[512];
   snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"submit\",\"params\":"
@@ -205,7 +205,7 @@ Test(daemon_client, a_cancel_before_the_run_has_an_id_cancels_it_once_it_starts)
   pthread_t th;
   queued_cancel q = {c, line};
   cr_assert_eq(pthread_create(&th, NULL, cancel_when_queued, &q), 0);
-  /* a run that would take 10 minutes: cancelled as soon as it has an id */
+  /* a run that would take 10 minutes: cancelled before it starts */
   baton_request req = {BATON_REQUEST_INIT,
                        .plan_json = "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],"
                                     "\"args\":{\"text\":\"600000\"}}]"};

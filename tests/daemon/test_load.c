@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "baton.h"
 #include "support/daemon.h"
 #include "support/support.h"
 
@@ -188,39 +189,135 @@ static char *final_status(int fd) {
   return NULL;
 }
 
-Test(daemon_load, runs_past_max_runs_wait_in_a_queue_with_a_queued_event) {
-  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
-  int a = bt_dial(d.sock), b = bt_dial(d.sock);
+/* Starts a run on fd that holds the only slot (max_runs: 1) until it is
+ * cancelled; cancel receives the run.cancel params that end it. */
+static void hold_the_slot(int fd, char *cancel, size_t cap) {
   char line[512];
-  /* a's run holds the only slot until it is cancelled below. */
   snprintf(line, sizeof line, sleep_req, 1, 600000);
-  send_line(a, line);
-  /* a's run holds the slot (its plan event says so) before b asks. */
-  cJSON *m = next_json(a);
+  send_line(fd, line);
+  /* the plan event says the run holds the slot */
+  cJSON *m = next_json(fd);
   cr_assert(m);
   const cJSON *p = cJSON_GetObjectItem(m, "params");
   cr_assert_str_eq(str(p, "type"), "plan");
-  char cancel[200];
-  snprintf(cancel, sizeof cancel, "{\"run_id\":\"%s\"}", str(p, "run_id"));
+  snprintf(cancel, cap, "{\"run_id\":\"%s\"}", str(p, "run_id"));
   cJSON_Delete(m);
-  snprintf(line, sizeof line, sleep_req, 2, 10);
-  send_line(b, line);
-  m = next_json(b);
+}
+
+/* Submits a run on fd that waits for the slot: its "queued" event, checked
+ * for the place in the queue; returns the run id it carries. */
+static char *submit_queued(int fd, int id) {
+  char line[512];
+  snprintf(line, sizeof line, sleep_req, id, 10);
+  send_line(fd, line);
+  cJSON *m = next_json(fd);
   cr_assert(m);
-  p = cJSON_GetObjectItem(m, "params");
+  const cJSON *p = cJSON_GetObjectItem(m, "params");
   cr_expect_str_eq(str(p, "type"), "queued");
   cr_expect_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(p, "position")), 1);
+  char *run_id = strdup(str(p, "run_id"));
   cJSON_Delete(m);
+  return run_id;
+}
+
+/* run.cancel from a fresh connection; its reply. */
+static char *cancel_run(const char *params) {
+  int c = bt_dial(d.sock);
+  char *reply = bt_call(c, 1, "run.cancel", params);
+  close(c);
+  return reply;
+}
+
+Test(daemon_load, runs_past_max_runs_wait_in_a_queue_with_a_queued_event) {
+  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
+  int a = bt_dial(d.sock), b = bt_dial(d.sock);
+  char cancel[200];
+  hold_the_slot(a, cancel, sizeof cancel);
+  free(submit_queued(b, 2));
   cr_expect_eq(health_num("runs_waiting"), 1);
   cr_expect_eq(health_num("runs_active"), 1);
   /* b's run starts once a's has ended, and finishes. */
-  int c = bt_dial(d.sock);
-  free(bt_call(c, 1, "run.cancel", cancel));
-  close(c);
+  free(cancel_run(cancel));
   char *sa = final_status(a), *sb = final_status(b);
   cr_expect_str_eq(sa, "cancelled");
   cr_expect_str_eq(sb, "done");
   free(sa);
+  free(sb);
+  close(a);
+  close(b);
+}
+
+Test(daemon_load, a_queued_run_has_its_id_and_run_cancel_takes_it_out_of_the_queue) {
+  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
+  int a = bt_dial(d.sock), b = bt_dial(d.sock);
+  char cancel[200], queued[200];
+  hold_the_slot(a, cancel, sizeof cancel);
+  char *rid = submit_queued(b, 2);
+  cr_assert(strlen(rid) == 28 && rid[8] == '-', "the queued event's run_id: '%s'", rid);
+  snprintf(queued, sizeof queued, "{\"run_id\":\"%s\"}", rid);
+  char *reply = cancel_run(queued);
+  cr_expect(reply && strstr(reply, "\"cancelling\":true"), "%s", reply ? reply : "no reply");
+  free(reply);
+  /* b's submit is answered at once: cancelled, never started */
+  cJSON *m = next_json(b);
+  cr_assert(m, "no answer to the queued submit");
+  const cJSON *err = cJSON_GetObjectItem(m, "error");
+  cr_expect_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(m, "id")), 2);
+  cr_expect_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(err, "code")), -32000 - BATON_CANCELLED);
+  cJSON_Delete(m);
+  cr_expect_eq(health_num("runs_waiting"), 0);
+  cr_expect_eq(health_num("runs_active"), 1);
+  /* cancelled already: a second cancel says there is no such run */
+  reply = cancel_run(queued);
+  cr_expect(reply && strstr(reply, "no run"), "%s", reply ? reply : "no reply");
+  free(reply);
+  free(rid);
+  free(cancel_run(cancel));
+  char *sa = final_status(a);
+  cr_expect_str_eq(sa, "cancelled");
+  free(sa);
+  close(a);
+  close(b);
+}
+
+/* health's runs_waiting once it is want, or what it is after BT_WAIT_MS. */
+static double waiting_becomes(double want) {
+  double n = health_num("runs_waiting");
+  for (long end = bt_now_ms() + BT_WAIT_MS; n != want && bt_now_ms() < end; bt_nap_ms(20))
+    n = health_num("runs_waiting");
+  return n;
+}
+
+Test(daemon_load, a_client_that_disconnects_drops_its_queued_runs_not_its_started_one) {
+  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
+  int a = bt_dial(d.sock), b = bt_dial(d.sock);
+  char cancel[200];
+  hold_the_slot(a, cancel, sizeof cancel);
+  free(submit_queued(b, 2));
+  close(b);
+  cr_expect_eq(waiting_becomes(0), 0, "the run of a client gone still waits for a slot");
+  cr_expect_eq(health_num("runs_active"), 1);
+  /* a's started run goes on when a goes: only run.cancel ends it */
+  close(a);
+  bt_nap_ms(200);
+  cr_expect_eq(health_num("runs_active"), 1);
+  char *reply = cancel_run(cancel);
+  cr_expect(reply && strstr(reply, "\"cancelling\":true"), "%s", reply ? reply : "no reply");
+  free(reply);
+}
+
+Test(daemon_load, a_client_that_shut_its_writing_side_keeps_its_queued_run) {
+  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
+  int a = bt_dial(d.sock), b = bt_dial(d.sock);
+  char cancel[200];
+  hold_the_slot(a, cancel, sizeof cancel);
+  free(submit_queued(b, 2));
+  cr_assert_eq(shutdown(b, SHUT_WR), 0);
+  bt_nap_ms(200);
+  cr_expect_eq(health_num("runs_waiting"), 1);
+  free(cancel_run(cancel));
+  char *sb = final_status(b);
+  cr_expect_str_eq(sb, "done");
   free(sb);
   close(a);
   close(b);
