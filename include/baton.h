@@ -306,8 +306,9 @@ BATON_API baton_rc baton_models_list(baton *ctx, const char *task, int limit,
                                      char **json_out);
 
 /* Searches model descriptions. Returns a JSON array ranked best first, each
- * with its score parts. task may be NULL. Free with baton_free().
- * Thread-safe. */
+ * with its score parts. task may be NULL. Free with baton_free(). The text
+ * is searched as words (letters and digits; search operators are plain
+ * text); text without a word to look for is BATON_INVALID. Thread-safe. */
 BATON_API baton_rc baton_models_search(baton *ctx, const char *text, const char *task,
                                        int limit, char **json_out);
 

@@ -122,6 +122,24 @@ cJSON *baton__registry_list(baton__registry *reg, const char *task, int limit, c
 }
 
 
+/* The words of text that a search looks for. Words of the task's name are
+ * left out as in a match, unless they are all there is ("object detection"
+ * within object-detection). false, with why, when there are none. */
+static bool search_terms(const char *text, const char *task, qterms *tw, char *why, size_t cap) {
+  if (baton__query_terms(text, task, tw) || (task && baton__query_terms(text, NULL, tw)))
+    return true;
+  baton__fmt(why, cap,
+             "nothing to search for in \"%.64s\" (only letters and digits count, "
+             "and common words are ignored)",
+             text);
+  return false;
+}
+
+bool baton__registry_searchable(const char *text, const char *task, char *why, size_t cap) {
+  qterms tw;
+  return text && search_terms(text, task, &tw, why, cap);
+}
+
 cJSON *baton__registry_search(baton__registry *reg, const char *text, const char *task,
                               int limit, char *err, size_t errlen) {
   if (!reg) {
@@ -133,15 +151,8 @@ cJSON *baton__registry_search(baton__registry *reg, const char *text, const char
     return NULL;
   }
   qterms tw;
-  /* Words of the task's name are left out as in a match, unless they are
-   * all there is ("object detection" within object-detection). */
-  if (!baton__query_terms(text, task, &tw) && (!task || !baton__query_terms(text, NULL, &tw))) {
-    baton__fmt(err, errlen,
-               "nothing to search for in \"%.64s\" (only letters and digits count, "
-               "and common words are ignored)",
-               text);
+  if (!search_terms(text, task, &tw, err, errlen))
     return NULL;
-  }
   cJSON *arr = cJSON_CreateArray();
   if (!arr) {
     baton__fmt(err, errlen, "out of memory");

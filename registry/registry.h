@@ -93,6 +93,10 @@ cJSON *baton__registry_list(baton__registry *reg, const char *task, int limit,
  * score.c). NULL on error with err set. */
 cJSON *baton__registry_search(baton__registry *reg, const char *text, const char *task,
                               int limit, char *err, size_t errlen);
+/* Whether text holds a word that baton__registry_search() looks for (any
+ * text may be given: it is searched as words, never as FTS5 syntax); when
+ * not, why says so. */
+bool baton__registry_searchable(const char *text, const char *task, char *why, size_t cap);
 
 /* ---------------------------------------------------------------------- */
 /* Health, import/export, editing, Hub sync (schema 2)                       */

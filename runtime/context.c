@@ -409,6 +409,8 @@ baton_rc baton_models_search(baton *ctx, const char *text, const char *task, int
   if (task && !baton__registry_task(ctx->reg, task))
     return baton__fail(ctx, BATON_NOTFOUND, "unknown task '%s' (see `baton models list`)", task);
   char err[512] = "";
+  if (!baton__registry_searchable(text, task, err, sizeof err))
+    return baton__fail(ctx, BATON_INVALID, "%s", err); /* the caller's text, not the database */
   cJSON *arr = baton__registry_search(ctx->reg, text, task, limit, err, sizeof err);
   if (!arr)
     return baton__fail(ctx, BATON_DB, "%s", err[0] ? err : "search failed");

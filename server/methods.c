@@ -72,7 +72,10 @@ static void m_models(baton_server *srv, const job *j, srv_ctx *sc, bool search) 
   char *json = NULL;
   baton_rc rc = search ? baton_models_search(sc->ctx, text, task, limit > 0 ? limit : 10, &json)
                        : baton_models_list(sc->ctx, task, limit, &json);
-  reply_json(srv, j, sc, rc, json);
+  if (search && rc == BATON_INVALID) /* the text holds no word to search for */
+    baton__srv_bad_params(srv, j, baton_errmsg(sc->ctx));
+  else
+    reply_json(srv, j, sc, rc, json);
 }
 
 static void m_executors(baton_server *srv, const job *j, srv_ctx *sc) {

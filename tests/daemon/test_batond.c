@@ -382,6 +382,14 @@ Test(daemon_batond, plan_models_and_executors_answer) {
   r = call(c, 3, "models.search", "{}");
   cr_expect_eq(err_code(r), -32602, "search needs text");
   cJSON_Delete(r);
+  /* FTS5 syntax is only words here; text with none is the caller's mistake */
+  r = call(c, 3, "models.search", "{\"text\":\"\\\"*(OR\"}");
+  cr_expect_eq(err_code(r), -32602, "text with no word to search for");
+  cr_expect(strstr(str(cJSON_GetObjectItem(r, "error"), "message"), "nothing to search for"));
+  cJSON_Delete(r);
+  r = call(c, 3, "models.search", "{\"text\":\"\\\"speech*(OR NEAR(\",\"limit\":3}");
+  cr_expect(cJSON_GetArraySize(result(r)) > 0, "operators are plain words among words");
+  cJSON_Delete(r);
   r = call(c, 4, "models.list", "{\"task\":\"debug-echo\"}");
   cr_expect_str_eq(str(cJSON_GetArrayItem(result(r), 0), "id"), "local/debug-echo");
   cJSON_Delete(r);
