@@ -1,6 +1,7 @@
-/* text.c — classes of bytes (word, blank), UTF-8 validation and repair, and finding NUL characters hidden in JSON strings. */
+/* text.c — classes of bytes (word, blank), UTF-8 validation and repair, and checks of JSON text from outside (NUL characters hidden in strings, nesting). */
 #include "core/text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,4 +154,36 @@ const char *baton__json_text_problem(const char *json, size_t len) {
   if (baton__json_has_nul(json, len))
     return "a string in it holds a NUL character (\\u0000), which baton refuses rather than cut";
   return NULL;
+}
+
+/* Whether JSON text nests arrays and objects deeper than limit (brackets
+ * inside strings do not count). */
+static bool nested_deeper(const char *json, size_t len, size_t limit) {
+  bool in_str = false;
+  size_t depth = 0;
+  for (size_t i = 0; i < len; i++) {
+    char c = json[i];
+    if (in_str) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_str = false;
+    } else if (c == '"') {
+      in_str = true;
+    } else if ((c == '[' || c == '{') && ++depth > limit) {
+      return true;
+    } else if ((c == ']' || c == '}') && depth) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+const char *baton__json_parse_problem(const char *json, size_t len, size_t limit, char *buf,
+                                      size_t cap) {
+  if (nested_deeper(json, len, limit)) {
+    snprintf(buf, cap, "the JSON nests arrays and objects deeper than %zu levels", limit);
+    return buf;
+  }
+  return "not valid JSON";
 }

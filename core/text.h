@@ -32,5 +32,10 @@ bool baton__json_has_nul(const char *json, size_t len);
 /* A JSON document from outside that baton accepts: valid UTF-8, no raw NUL
  * byte, no \u0000 in a string. NULL when fine, else the reason. */
 const char *baton__json_text_problem(const char *json, size_t len);
+/* Why cJSON could not parse JSON text that passed the check above: it nests
+ * arrays and objects deeper than limit (cJSON's CJSON_NESTING_LIMIT), the
+ * text written into buf; else "not valid JSON". */
+const char *baton__json_parse_problem(const char *json, size_t len, size_t limit, char *buf,
+                                      size_t cap);
 
 #endif

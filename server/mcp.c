@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "runtime/context.h"
 #include "server/mcp.h"
 #include "server/rpc_client.h"
@@ -254,7 +255,10 @@ static void on_request(mcp_server *s, const char *method, const cJSON *id, const
 static void on_message(mcp_server *s, const char *line, size_t len) {
   cJSON *m = cJSON_ParseWithLength(line, len);
   if (!m) {
-    baton__mcp_reply_error(s, NULL, MCP_PARSE_ERROR, "parse error: the message is not JSON");
+    char why[96];
+    baton__mcp_reply_error(s, NULL, MCP_PARSE_ERROR, "parse error: %s",
+                           baton__json_parse_problem(line, len, CJSON_NESTING_LIMIT, why,
+                                                     sizeof why));
     return;
   }
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");

@@ -16,7 +16,9 @@ int baton__srv_parse_line(const char *line, size_t len, baton__rpc_req *out, cha
   }
   cJSON *m = cJSON_ParseWithLength(line, len);
   if (!m) {
-    baton__fmt(msg, cap, "parse error: not valid JSON");
+    char why[96];
+    baton__fmt(msg, cap, "parse error: %s",
+               baton__json_parse_problem(line, len, CJSON_NESTING_LIMIT, why, sizeof why));
     return -32700;
   }
   out->msg = m;

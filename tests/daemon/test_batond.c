@@ -199,6 +199,17 @@ Test(daemon_batond, every_error_gets_its_code_and_the_connection_stays_usable) {
   cr_expect(cJSON_IsNull(cJSON_GetObjectItem(m, "id")));
   cJSON_Delete(m);
 
+  /* params nested 100,000 deep: the error says how deep JSON may nest */
+  char *deep = bt_nested_request("health", 100000);
+  send_raw(c, deep);
+  send_raw(c, "\n");
+  free(deep);
+  m = next_msg(c, BT_WAIT_MS);
+  cr_expect_eq(err_code(m), -32700);
+  cr_expect(strstr(str(cJSON_GetObjectItem(m, "error"), "message"), "deeper than 1000 levels"),
+            "%s", str(cJSON_GetObjectItem(m, "error"), "message"));
+  cJSON_Delete(m);
+
   send_raw(c, "[1,2]\n");
   m = next_msg(c, BT_WAIT_MS);
   cr_expect_eq(err_code(m), -32600, "a batch is an invalid request here");

@@ -216,6 +216,13 @@ Test(server_mcp, malformed_json_and_invalid_requests_get_their_errors) {
   cr_assert_eq(error_code(r), -32600);
   cJSON_Delete(r);
   initialize(s);
+  /* params nested 100,000 deep: the error says how deep JSON may nest */
+  char *deep = bt_nested_request("ping", 100000);
+  r = call(s, deep);
+  free(deep);
+  cr_assert_eq(error_code(r), -32700);
+  cr_assert(strstr(error_text(r), "deeper than 1000 levels"), "%s", error_text(r));
+  cJSON_Delete(r);
   r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/"
               "call\",\"params\":{\"name\":\"no_such_tool\"}}");
   cr_assert_eq(error_code(r), -32602);

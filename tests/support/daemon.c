@@ -170,6 +170,18 @@ char *bt_call(int fd, int id, const char *method, const char *params_json) {
   }
 }
 
+char *bt_nested_request(const char *method, size_t depth) {
+  size_t n = strlen(method) + 2 * depth + 128;
+  char *line = malloc(n);
+  cr_assert(line);
+  int k = snprintf(line, n, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":{\"a\":",
+                   method);
+  memset(line + k, '[', depth);
+  memset(line + k + depth, ']', depth);
+  snprintf(line + k + 2 * depth, n - (size_t)k - 2 * depth, "}}");
+  return line;
+}
+
 char *bt_as_user(uid_t uid, gid_t gid, void (*fn)(void *arg, char *out, size_t cap), void *arg) {
   int fds[2];
   cr_assert_eq(pipe(fds), 0);

@@ -48,6 +48,9 @@ char *bt_read_line(int fd, int timeout_ms);
  * skipping notifications: malloc'd text, or NULL when none came within
  * BT_WAIT_MS. */
 char *bt_call(int fd, int id, const char *method, const char *params_json);
+/* A request line (no newline) calling method with params that nest arrays
+ * depth deep: {"a":[[[...]]]}. malloc'd. */
+char *bt_nested_request(const char *method, size_t depth);
 
 /* Runs fn(arg, out, cap) in a child whose real, effective and saved uid and
  * gid are uid/gid; returns what it wrote to out (malloc'd) or NULL when it
