@@ -266,7 +266,11 @@ static void on_message(mcp_server *s, const char *line, size_t len) {
   const cJSON *params = cJSON_GetObjectItemCaseSensitive(m, "params");
   const cJSON *ver = cJSON_GetObjectItemCaseSensitive(m, "jsonrpc");
   bool id_ok = cJSON_IsString(id) || cJSON_IsNumber(id);
-  if (!cJSON_IsObject(m) || !cJSON_IsString(ver) || strcmp(ver->valuestring, "2.0") ||
+  if (cJSON_IsArray(m)) {
+    baton__mcp_reply_error(s, NULL, MCP_INVALID_REQUEST,
+                           "invalid request: batches (JSON arrays) are not supported (revision "
+                           "2025-06-18 removed them): send one message per line");
+  } else if (!cJSON_IsObject(m) || !cJSON_IsString(ver) || strcmp(ver->valuestring, "2.0") ||
       (id && !id_ok) || (params && !cJSON_IsObject(params))) {
     baton__mcp_reply_error(
         s, id_ok ? id : NULL, MCP_INVALID_REQUEST,

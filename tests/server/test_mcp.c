@@ -211,6 +211,8 @@ Test(server_mcp, malformed_json_and_invalid_requests_get_their_errors) {
   cJSON_Delete(r);
   r = call(s, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]");
   cr_assert_eq(error_code(r), -32600);
+  cr_assert(strstr(error_text(r), "batches (JSON arrays) are not supported"), "%s",
+            error_text(r));
   cJSON_Delete(r);
   r = call(s, "{\"jsonrpc\":\"1.0\",\"id\":2,\"method\":\"ping\"}");
   cr_assert_eq(error_code(r), -32600);
