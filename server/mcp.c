@@ -218,6 +218,26 @@ static void stop_calls(mcp_server *s) {
 
 /* ---- dispatch ------------------------------------------------------------ */
 
+/* Whether method answers a list a page at a time (a cursor may follow). */
+static bool paged(const char *method) {
+  return !strcmp(method, "tools/list") || !strcmp(method, "resources/list") ||
+         !strcmp(method, "resources/templates/list");
+}
+
+/* A list's params.cursor: every list here comes in one page, with no
+ * nextCursor, so any cursor is unknown. true when none was sent, else the
+ * error is sent. */
+static bool no_cursor(mcp_server *s, const cJSON *id, const cJSON *params, const char *method) {
+  const cJSON *cursor = cJSON_GetObjectItemCaseSensitive(params, "cursor");
+  if (!cursor || cJSON_IsNull(cursor))
+    return true;
+  baton__mcp_reply_error(s, id, MCP_INVALID_PARAMS,
+                         "%s: unknown cursor (this server sends every item in one page, "
+                         "with no nextCursor)",
+                         method);
+  return false;
+}
+
 static void on_request(mcp_server *s, const char *method, const cJSON *id, const cJSON *params) {
   if (!strcmp(method, "initialize")) {
     on_initialize(s, id, params);
@@ -226,6 +246,8 @@ static void on_request(mcp_server *s, const char *method, const cJSON *id, const
   } else if (!s->initialized) {
     baton__mcp_reply_error(s, id, MCP_INVALID_REQUEST,
                            "the session is not initialized: send initialize before %s", method);
+  } else if (paged(method) && !no_cursor(s, id, params, method)) {
+    /* refused */
   } else if (!strcmp(method, "tools/list")) {
     cJSON *r = baton__mcp_tools_list(s);
     if (r)

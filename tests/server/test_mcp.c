@@ -232,6 +232,30 @@ Test(server_mcp, malformed_json_and_invalid_requests_get_their_errors) {
   finish(s);
 }
 
+Test(server_mcp, a_list_with_an_unknown_cursor_is_invalid_params) {
+  session *s = start();
+  initialize(s);
+  static const char *const methods[] = {"tools/list", "resources/list",
+                                        "resources/templates/list"};
+  for (int i = 0; i < 3; i++) {
+    char line[256];
+    snprintf(line, sizeof line,
+             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"%s\",\"params\":{\"cursor\":\"x7\"}}",
+             i + 1, methods[i]);
+    cJSON *r = call(s, line);
+    cr_expect_eq(error_code(r), -32602, "%s", methods[i]);
+    cr_expect(strstr(error_text(r), "unknown cursor"), "%s", error_text(r));
+    cJSON_Delete(r);
+  }
+  /* without one, the whole list */
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/list\",\"params\":{}}");
+  const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
+  cr_expect(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "tools")) > 3);
+  cr_expect_null(cJSON_GetObjectItemCaseSensitive(res, "nextCursor"));
+  cJSON_Delete(r);
+  finish(s);
+}
+
 /* Checks that a tools/call response is a tool error whose text holds `needle`; frees it. */
 static void expect_tool_error(cJSON *r, const char *needle) {
   const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
