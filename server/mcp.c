@@ -190,6 +190,23 @@ static bool same_id(const cJSON *a, const cJSON *b) {
   return cJSON_IsString(a) && cJSON_IsString(b) && !strcmp(a->valuestring, b->valuestring);
 }
 
+void baton__mcp_call_answering(mcp_call *c) {
+  pthread_mutex_lock(&c->srv->lock);
+  c->answered = true;
+  pthread_mutex_unlock(&c->srv->lock);
+}
+
+/* Whether a tools/call with this id is still running, not yet answered:
+ * the id may not be used again until then. */
+static bool id_pending(mcp_server *s, const cJSON *id) {
+  bool found = false;
+  pthread_mutex_lock(&s->lock);
+  for (int i = 0; i < MCP_MAX_CALLS && !found; i++)
+    found = s->calls[i].used && !s->calls[i].answered && same_id(s->calls[i].id, id);
+  pthread_mutex_unlock(&s->lock);
+  return found;
+}
+
 /* notifications/cancelled: stops the call with that request id, if running. */
 static void on_cancelled(mcp_server *s, const cJSON *params) {
   const cJSON *rid = cJSON_GetObjectItemCaseSensitive(params, "requestId");
@@ -301,6 +318,10 @@ static void on_message(mcp_server *s, const char *line, size_t len) {
     /* a response to a request we never send: ignore */
   } else if (!cJSON_IsString(method)) {
     baton__mcp_reply_error(s, id, MCP_INVALID_REQUEST, "invalid request: method must be a string");
+  } else if (id && id_pending(s, id)) {
+    baton__mcp_reply_error(s, id, MCP_INVALID_REQUEST,
+                           "invalid request: this id is in use by a request still running "
+                           "(an id may not be reused while its request is pending)");
   } else if (id) {
     on_request(s, method->valuestring, id, params);
   } else if (!strcmp(method->valuestring, "notifications/cancelled")) {

@@ -38,6 +38,7 @@ typedef struct mcp_call {
   mcp_server *srv;
   bool used;     /* slot taken (guarded by srv->lock) */
   bool finished; /* the thread is done; join it (srv->lock) */
+  bool answered; /* its response is sent or being sent: its id is free again (srv->lock) */
   pthread_t thread;
   cJSON *id;             /* the request id (owned) */
   cJSON *params;         /* the request params (owned) */
@@ -86,6 +87,9 @@ void baton__mcp_log(mcp_server *s, baton_log_level level, const char *fmt, ...)
 
 /* ---- mcp_tools.c: the tools ---- */
 /* The tools/list result. NULL when out of memory. */
+/* Marks a call as answered just before its response goes out, so that the
+ * client may use its id again (mcp.c). */
+void baton__mcp_call_answering(mcp_call *c);
 cJSON *baton__mcp_tools_list(mcp_server *s);
 /* Replaces every `from` in s by `to`: "image-to-text" <-> "image_to_text". */
 void baton__mcp_swap_chars(char *s, char from, char to);

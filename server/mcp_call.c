@@ -256,10 +256,12 @@ void baton__mcp_tools_call(mcp_call *c) {
   if (!args)
     args = empty = cJSON_CreateObject();
   if (!cJSON_IsObject(args)) {
+    baton__mcp_call_answering(c);
     baton__mcp_reply_error(s, c->id, MCP_INVALID_PARAMS, "tools/call arguments must be an object");
     return;
   }
   cJSON *r = NULL, *task = NULL;
+  bool known = true;
   if (!strcmp(name, "run"))
     r = tool_run(c, args);
   else if (!strcmp(name, "plan"))
@@ -269,6 +271,9 @@ void baton__mcp_tools_call(mcp_call *c) {
   else if ((task = find_task(s->ctx, name)))
     r = tool_task(c, task, args);
   else
+    known = false;
+  baton__mcp_call_answering(c);
+  if (!known)
     baton__mcp_reply_error(s, c->id, MCP_INVALID_PARAMS, "unknown tool '%.200s' (see tools/list)",
                            name);
   if (r && !atomic_load(&c->cancelled))

@@ -256,6 +256,29 @@ Test(server_mcp, a_list_with_an_unknown_cursor_is_invalid_params) {
   finish(s);
 }
 
+Test(server_mcp, a_request_id_still_pending_is_refused) {
+  session *s = start();
+  initialize(s);
+  static const char sleep_call[] =
+      "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":"
+      "{\"name\":\"debug_sleep\",\"arguments\":{\"text\":\"600000\"}}}";
+  send_line(s, sleep_call);
+  /* the same id again, while the first call runs: refused, the first goes on */
+  cJSON *r = call(s, sleep_call);
+  cr_expect_eq(error_code(r), -32600);
+  cr_expect(strstr(error_text(r), "in use"), "%s", error_text(r));
+  cr_expect_eq(cJSON_GetObjectItemCaseSensitive(r, "id")->valueint, 5);
+  cJSON_Delete(r);
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}");
+  cr_expect_eq(error_code(r), -32600, "a ping with the pending id");
+  cJSON_Delete(r);
+  /* another id is served */
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\"}");
+  cr_expect_not_null(cJSON_GetObjectItemCaseSensitive(r, "result"));
+  cJSON_Delete(r);
+  finish(s); /* the session's end cancels the sleeping call */
+}
+
 /* Checks that a tools/call response is a tool error whose text holds `needle`; frees it. */
 static void expect_tool_error(cJSON *r, const char *needle) {
   const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
