@@ -125,9 +125,10 @@ struct baton__registry {
 /* Score weights (documented in score.c). */
 #define BATON__LOCAL_BONUS 0.1
 /* The health part in SQL, for a query that LEFT JOINs health AS h and binds
- * the current time (seconds) to ?3: -1.5 * fail_rate / (1 + age / 3600). */
+ * the current time (seconds) to ?3: -1.5 * fail_rate / (1 + age / 3600),
+ * as 0 minus the penalty so that no failure is 0, not -0. */
 #define BATON__HEALTH_SQL                                                        \
-  "coalesce(-1.5 * h.fail_rate / (1.0 + max(0.0, ?3 - h.updated_at) / 3600.0), 0.0)"
+  "coalesce(0.0 - 1.5 * h.fail_rate / (1.0 + max(0.0, ?3 - h.updated_at) / 3600.0), 0.0)"
 
 /* popularity + local bonus: the part of the score that does not depend on
  * the request or on health. Stored in models.base. */

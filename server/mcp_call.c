@@ -109,18 +109,18 @@ static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
                                    *baton_errmsg(ctx) ? baton_errmsg(ctx) : baton_strerror(rc));
   cJSON *plan = cJSON_Parse(json);
   cJSON *r = baton__mcp_tool_result();
-  char *pretty = plan ? cJSON_Print(plan) : NULL;
+  char *compact = plan ? cJSON_PrintUnformatted(plan) : NULL;
   if (answer) {
     baton__mcp_add_text(r, "no tasks: the LLM answers directly:");
     baton__mcp_add_text(r, answer);
   } else {
-    baton__mcp_add_text(r, pretty ? pretty : json);
+    baton__mcp_add_text(r, compact ? compact : json);
   }
   cJSON *sc = cJSON_AddObjectToObject(r, "structuredContent");
   cJSON_AddItemToObject(sc, "plan", plan ? plan : cJSON_CreateArray());
   if (answer)
     cJSON_AddStringToObject(sc, "answer", answer);
-  cJSON_free(pretty);
+  cJSON_free(compact);
   baton_free(json);
   baton_free(answer);
   return r;
@@ -149,12 +149,12 @@ static cJSON *tool_models_search(mcp_call *c, const cJSON *args) {
     return baton__mcp_error_result("%s",
                                    *baton_errmsg(ctx) ? baton_errmsg(ctx) : baton_strerror(rc));
   cJSON *models = cJSON_Parse(json);
-  char *pretty = models ? cJSON_Print(models) : NULL;
+  char *compact = models ? cJSON_PrintUnformatted(models) : NULL;
   cJSON *r = baton__mcp_tool_result();
-  baton__mcp_add_text(r, pretty ? pretty : json);
+  baton__mcp_add_text(r, compact ? compact : json);
   cJSON_AddItemToObject(cJSON_AddObjectToObject(r, "structuredContent"), "models",
                         models ? models : cJSON_CreateArray());
-  cJSON_free(pretty);
+  cJSON_free(compact);
   baton_free(json);
   return r;
 }

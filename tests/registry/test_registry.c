@@ -805,6 +805,20 @@ Test(registry_registry, search_ranks_and_returns_score_parts) {
   baton__registry_close(reg);
 }
 
+Test(registry_registry, a_model_that_never_failed_has_health_0_not_minus_0) {
+  baton__registry *reg = open_shipped();
+  char err[512] = "";
+  cr_assert_eq(baton__registry_health_record(reg, "local/tesseract", true, 10, NULL), 0);
+  cJSON *r = baton__registry_search(reg, "tesseract", NULL, 0, err, sizeof err);
+  cr_assert_not_null(r, "%s", err);
+  char *text = cJSON_PrintUnformatted(r);
+  cr_expect(strstr(text, "\"health\":0,"), "%s", text);
+  cr_expect(!strstr(text, "-0,") && !strstr(text, "-0}"), "negative zero in: %s", text);
+  cJSON_free(text);
+  cJSON_Delete(r);
+  baton__registry_close(reg);
+}
+
 Test(registry_registry, search_without_text_is_an_error) {
   baton__registry *reg = open_shipped();
   char err[512] = "";

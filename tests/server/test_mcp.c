@@ -279,6 +279,34 @@ Test(server_mcp, a_request_id_still_pending_is_refused) {
   finish(s); /* the session's end cancels the sleeping call */
 }
 
+/* The text of a tools/call response's first content block. */
+static const char *first_text(const cJSON *r) {
+  const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
+  const cJSON *text = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "content"), 0), "text");
+  return cJSON_IsString(text) ? text->valuestring : "";
+}
+
+Test(server_mcp, plan_and_models_search_send_compact_json) {
+  session *s = start();
+  initialize(s);
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+                     "{\"name\":\"models_search\",\"arguments\":{\"text\":\"echo\","
+                     "\"task\":\"debug_echo\"}}}");
+  const char *t = first_text(r);
+  cr_expect(strstr(t, "\"id\":\"local/debug-echo\""), "%s", t);
+  cr_expect(!strpbrk(t, "\n\t"), "not compact: %s", t);
+  cJSON_Delete(r);
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
+              "{\"name\":\"plan\",\"arguments\":{\"request\":\"summarize this text: the cat "
+              "sat on the mat\",\"offline\":true}}}");
+  t = first_text(r);
+  cr_expect(strstr(t, "summarization"), "%s", t);
+  cr_expect(!strpbrk(t, "\n\t"), "not compact: %s", t);
+  cJSON_Delete(r);
+  finish(s);
+}
+
 /* Checks that a tools/call response is a tool error whose text holds `needle`; frees it. */
 static void expect_tool_error(cJSON *r, const char *needle) {
   const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
