@@ -266,6 +266,9 @@ bool baton__srv_opt_str(baton_server *srv, const job *j, const char *name, const
 bool baton__srv_opt_int(baton_server *srv, const job *j, const char *name, int lo, int hi,
                         int *out);
 void baton__srv_bad_params(baton_server *srv, const job *j, const char *msg);
+/* Whether every parameter of a submit or plan is one they take; false after
+ * answering -32602 naming the unknown one and those taken. */
+bool baton__srv_run_params_known(baton_server *srv, const job *j);
 /* What a run request's parameters hold until the call that uses them returns. */
 typedef struct req_hold {
   const char *inputs[MAX_SUBMIT_INPUTS];

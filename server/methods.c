@@ -2,6 +2,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "registry/registry.h"
 #include "server/internal.h"
 #include "core/banned.h"
 
@@ -19,8 +20,8 @@ static void reply_json(baton_server *srv, const job *j, srv_ctx *sc, baton_rc rc
 
 static void m_plan(baton_server *srv, const job *j, srv_ctx *sc) {
   baton_request req = {BATON_REQUEST_INIT};
-  req_hold h;
-  if (baton__srv_request_params(srv, j, &req, &h)) {
+  req_hold h = {.cwd_fd = -1};
+  if (baton__srv_run_params_known(srv, j) && baton__srv_request_params(srv, j, &req, &h)) {
     char *json = NULL;
     baton_rc rc = baton_plan(sc->ctx, &req, &json);
     reply_json(srv, j, sc, rc, json);
@@ -59,6 +60,22 @@ static void m_runs_list(baton_server *srv, const job *j, srv_ctx *sc) {
   reply_json(srv, j, sc, rc, json);
 }
 
+/* Whether task is a task kind; else -32602 naming the kinds. */
+static bool known_task(baton_server *srv, const job *j, srv_ctx *sc, const char *task) {
+  if (baton__registry_task(sc->ctx->reg, task))
+    return true;
+  size_t n = 0;
+  const baton__taskspec *ts = baton__registry_tasks(sc->ctx->reg, &n);
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb, "unknown task kind '%.64s'; the kinds: ", task);
+  for (size_t i = 0; i < n; i++)
+    baton__sb_addf(&sb, "%s%s", i ? ", " : "", ts[i].name);
+  baton__srv_bad_params(srv, j, baton__sb_ok(&sb) ? sb.buf : "unknown task kind");
+  baton__sb_release(&sb);
+  return false;
+}
+
 static void m_models(baton_server *srv, const job *j, srv_ctx *sc, bool search) {
   const char *text = NULL, *task = NULL;
   int limit = 0;
@@ -69,6 +86,8 @@ static void m_models(baton_server *srv, const job *j, srv_ctx *sc, bool search) 
     baton__srv_bad_params(srv, j, "'text' is required");
     return;
   }
+  if (task && !known_task(srv, j, sc, task))
+    return;
   char *json = NULL;
   baton_rc rc = search ? baton_models_search(sc->ctx, text, task, limit > 0 ? limit : 10, &json)
                        : baton_models_list(sc->ctx, task, limit, &json);

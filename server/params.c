@@ -46,6 +46,30 @@ bool baton__srv_opt_int(baton_server *srv, const job *j, const char *name, int l
   return true;
 }
 
+/* What submit and plan take. */
+static const char *const run_params[] = {"request", "plan",  "messages", "offline",
+                                         "inputs",  "cwd",   "home",     "events"};
+
+bool baton__srv_run_params_known(baton_server *srv, const job *j) {
+  const cJSON *it;
+  cJSON_ArrayForEach(it, j->params) {
+    size_t i = 0, n = sizeof run_params / sizeof *run_params;
+    while (i < n && strcmp(it->string, run_params[i]) != 0)
+      i++;
+    if (i < n)
+      continue;
+    baton__sb sb;
+    baton__sb_init(&sb);
+    baton__sb_addf(&sb, "unknown parameter '%.64s' of %s; it takes ", it->string, j->method);
+    for (i = 0; i < n; i++)
+      baton__sb_addf(&sb, "%s%s", i ? ", " : "", run_params[i]);
+    baton__srv_bad_params(srv, j, baton__sb_ok(&sb) ? sb.buf : "unknown parameter");
+    baton__sb_release(&sb);
+    return false;
+  }
+  return true;
+}
+
 void baton__srv_bad_params(baton_server *srv, const job *j, const char *msg) {
   baton__srv_post_error(srv, j->client, j->id_json, -32602, msg, 0);
 }

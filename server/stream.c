@@ -167,6 +167,8 @@ bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
   req_hold h;
   bool kept = false;
   srun *sr = NULL;
+  if (!baton__srv_run_params_known(srv, j))
+    return false;
   const cJSON *events = baton__srv_param(j->params, "events");
   if (events && !cJSON_IsNull(events) && !cJSON_IsBool(events)) {
     baton__srv_bad_params(srv, j, "'events' must be true or false");

@@ -401,6 +401,23 @@ Test(daemon_batond, plan_models_and_executors_answer) {
   r = call(c, 3, "models.search", "{\"text\":\"\\\"speech*(OR NEAR(\",\"limit\":3}");
   cr_expect(cJSON_GetArraySize(result(r)) > 0, "operators are plain words among words");
   cJSON_Delete(r);
+  /* an unknown task kind is the caller's mistake, told with the kinds */
+  r = call(c, 4, "models.list", "{\"task\":\"nope\"}");
+  cr_expect_eq(err_code(r), -32602, "models.list of an unknown task kind");
+  cr_expect(strstr(str(cJSON_GetObjectItem(r, "error"), "message"), "image-to-text"));
+  cJSON_Delete(r);
+  r = call(c, 4, "models.search", "{\"text\":\"speech\",\"task\":\"nope\"}");
+  cr_expect_eq(err_code(r), -32602, "models.search of an unknown task kind");
+  cJSON_Delete(r);
+  /* so is a parameter submit and plan do not take */
+  r = call(c, 4, "submit", "{\"request\":\"hi\",\"ofline\":true}");
+  cr_expect_eq(err_code(r), -32602, "an unknown parameter of submit");
+  cr_expect(strstr(str(cJSON_GetObjectItem(r, "error"), "message"), "'ofline'"));
+  cr_expect(strstr(str(cJSON_GetObjectItem(r, "error"), "message"), "offline"));
+  cJSON_Delete(r);
+  r = call(c, 4, "plan", "{\"request\":\"hi\",\"ofline\":true}");
+  cr_expect_eq(err_code(r), -32602, "an unknown parameter of plan");
+  cJSON_Delete(r);
   r = call(c, 4, "models.list", "{\"task\":\"debug-echo\"}");
   cr_expect_str_eq(str(cJSON_GetArrayItem(result(r), 0), "id"), "local/debug-echo");
   cJSON_Delete(r);
