@@ -217,7 +217,9 @@ class Baton:
                 offline: Optional[bool], handler: Optional[EventHandler],
                 plan: Optional[Sequence[Dict[str, Any]]] = None,
                 messages: Optional[Sequence[Dict[str, Any]]] = None) -> _Submission:
-        if (request is None) == (plan is None):
+        if request is None and plan is None:
+            raise TypeError("give a request (a str) or a plan (a list of tasks): neither was given")
+        if request is not None and plan is not None:
             raise TypeError("give a request (a str) or a plan (a list of tasks), not both")
         if request is not None and not isinstance(request, str):
             raise TypeError("request must be a str")

@@ -96,6 +96,15 @@ class BatonTest(unittest.TestCase):
         with self.assertRaises(TypeError):
             self.b.plan("summarize it", offline=True, messages="not a list")  # type: ignore
 
+    def test_run_says_whether_it_got_neither_request_nor_plan_or_both(self) -> None:
+        with self.assertRaises(TypeError) as cm:
+            self.b.run()
+        self.assertIn("neither was given", str(cm.exception))
+        with self.assertRaises(TypeError) as cm:
+            self.b.run("hi", plan=[{"task": "debug-echo", "id": 0, "dep": [-1],
+                                    "args": {"text": "hi"}}])
+        self.assertIn("not both", str(cm.exception))
+
     def test_empty_request_raises_invalid_error_with_the_reason(self) -> None:
         with self.assertRaises(baton.InvalidError) as cm:
             self.b.run("")
