@@ -290,6 +290,10 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   for (size_t i = 0; original && qs.res < 0 && i < p->n_res; i++) /* "... with the original text" */
     qs.res = (p->res[i].type & BATON__T_TEXT) && (!t->args[0].value ||
              strcmp(t->args[0].value, p->res[i].value)) ? (int)i : -1;
+  bool it = compare && qs.ref < 0 && qs.res < 0 && k < 0 && p->last_turn &&
+            (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b,
+                                                                        W_DEMONSTRATIVE));
+  qs.res = it ? first_unused(p, st, BATON__T_TEXT) : qs.res; /* "compare it with notes.txt" */
   bool before = k > 0 && (p->made[k - 1]->outputs & BATON__T_TEXT) && /* "compare the answer */
                 p->g->tasks[k].args[0].ref != k - 1; /* and the summary": the text made before */
   if (compare && qs.res < 0 && qs.ref < 0 && !original && before)
