@@ -168,8 +168,8 @@ static bool set_aside(const planner *p, const step *st, aside_rule rule, const r
   int by = r->maker - 1;
   if (rule == ASIDE_NONE || !r->turn || by < 0 || off_names_maker(p, st->a, st->b, r))
     return false;
-  if (rule == ASIDE_LABELS)
-    return labels(p, r);
+  if (rule == ASIDE_LABELS) /* and an answer, when there is its passage to sum up */
+    return labels(p, r) || (off_is_role(p, st->task, R_SUMMARIZE) && off_answers(p, by));
   bool english = r->lang && strcmp(r->lang, p->lx->lang_codes[0]) == 0; /* asked in it */
   return labels(p, r) || off_is_role(p, by, R_SUMMARIZE) ||
          (off_is_role(p, by, R_TRANSLATE) && !english);
