@@ -15,11 +15,11 @@ conn *baton__srv_client_by_id(baton_server *srv, uint64_t id) {
   return srv->clients[fd];
 }
 
-/* A client that closes without having shut its writing side first drops
- * its runs still waiting for a slot (its started runs go on). */
+/* A client that is gone drops its runs still waiting for a slot (its
+ * started runs go on); one that only shut its writing side is not gone
+ * until everything it asked is answered or it closes too. */
 void baton__srv_client_close(baton_server *srv, conn *c) {
-  if (!c->eof)
-    baton__srv_drop_client_waiting(srv, c->id);
+  baton__srv_drop_client_waiting(srv, c->id);
   epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
   close(c->fd);
   srv->clients[c->fd] = NULL;

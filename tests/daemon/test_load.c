@@ -323,6 +323,20 @@ Test(daemon_load, a_client_that_shut_its_writing_side_keeps_its_queued_run) {
   close(b);
 }
 
+Test(daemon_load, a_half_closed_client_that_then_closes_drops_its_queued_run) {
+  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
+  int a = bt_dial(d.sock), b = bt_dial(d.sock);
+  char cancel[200];
+  hold_the_slot(a, cancel, sizeof cancel);
+  free(submit_queued(b, 2));
+  cr_assert_eq(shutdown(b, SHUT_WR), 0);
+  bt_nap_ms(100);
+  close(b);
+  cr_expect_eq(waiting_becomes(0), 0, "the run of a client gone for good still waits");
+  free(cancel_run(cancel));
+  close(a);
+}
+
 Test(daemon_load, one_client_has_at_most_32_requests_in_flight) {
   /* The runs outlast the test (none ends and lets another in); the grace at
    * the end is short, so stopping cancels them at once. */
