@@ -307,8 +307,8 @@ static void on_message(mcp_server *s, const char *line, size_t len) {
   bool id_ok = cJSON_IsString(id) || cJSON_IsNumber(id);
   if (cJSON_IsArray(m)) {
     baton__mcp_reply_error(s, NULL, MCP_INVALID_REQUEST,
-                           "invalid request: batches (JSON arrays) are not supported (revision "
-                           "2025-06-18 removed them): send one message per line");
+                           "invalid request: batches (JSON arrays) are not supported, whatever "
+                           "the revision: send one message per line");
   } else if (!cJSON_IsObject(m) || !cJSON_IsString(ver) || strcmp(ver->valuestring, "2.0") ||
       (id && !id_ok) || (params && !cJSON_IsObject(params))) {
     baton__mcp_reply_error(
