@@ -867,12 +867,12 @@ static int join_rest(planner *p, const step *st, int id, const size_t *own, size
   return id;
 }
 
-/* "Put m.wav before it", "put it after m.wav": does st place the file at token f ahead of what
- * "it" points at? */
+/* "Put m.wav before it", "put it after m.wav", "put b.png above it", "put it below b.png": does st
+ * place the file at token f ahead of what "it" points at? */
 static bool named_ahead(const planner *p, const step *st, size_t f) {
   for (size_t i = st->a + 1; i + 1 < st->b; i++)
-    if ((off_is(p, i, W_BEFORE_CLAUSE) && i - 1 == f && off_is(p, i + 1, W_REFERENCE)) ||
-        (off_is(p, i, W_AFTER_CLAUSE) && i + 1 == f && off_is(p, i - 1, W_REFERENCE)))
+    if ((off_is(p, i, W_PLACED_FIRST) && i - 1 == f && off_is(p, i + 1, W_REFERENCE)) ||
+        (off_is(p, i, W_PLACED_AFTER) && i + 1 == f && off_is(p, i - 1, W_REFERENCE)))
       return true;
   return false;
 }

@@ -67,7 +67,8 @@ static bool side_by_side(const planner *p, size_t i, size_t b) {
  * before) what it points at? */
 static bool added_to_it(const planner *p, const step *st, size_t i) {
   size_t k = i + 2;
-  bool at = k + 1 < st->b && (off_is(p, k, W_TARGET_PREP) || off_is(p, k, W_POSITION));
+  bool at = k + 1 < st->b && (off_is(p, k, W_TARGET_PREP) || off_is(p, k, W_PLACED_FIRST) ||
+                               off_is(p, k, W_PLACED_AFTER));
   bool it = at && off_is(p, i + 1, W_REFERENCE) && p->tok[k + 1].kind == TK_RES;
   return k <= st->b && (off_is(p, i, W_ADDING) || off_is(p, i, W_PLAYING)) &&
          (p->tok[i + 1].kind == TK_RES || it) &&
