@@ -90,6 +90,20 @@ typedef struct pa_question {
   int kind; /* index into pa_kinds, or -1 */
 } pa_question;
 
+/* Where a file name the question names ("report.txt", "Q3_notes.md?") that starts at s ends, or
+ * NULL when the token at s is no file name of a kind baton reads: its words are not question
+ * words. */
+static const char *file_name_end(const char *s, const char *end) {
+  const char *e = s;
+  while (e < end && !isspace((unsigned char)*e) && !strchr("\"',;:?!)", *e))
+    e++;
+  while (e > s && e[-1] == '.')
+    e--;
+  char name[PA_MAX_QUESTION + 1];
+  baton__fmt(name, sizeof name, "%.*s", (int)(e - s), s);
+  return memchr(s, '.', (size_t)(e - s)) && baton__type_of_path(name) ? e : NULL;
+}
+
 static void read_question(const char *q, pa_question *out) {
   out->n = 0;
   out->kind = -1;
@@ -100,6 +114,11 @@ static void read_question(const char *q, pa_question *out) {
   const char *end = q + strlen(q);
   for (const char *p = q, *start = word_start(q, end);
        next_word(&p, end, w) && out->n < PA_MAX_TERMS; start = word_start(p, end)) {
+    const char *file = file_name_end(start, end);
+    if (file) { /* "what does report.txt say": not the word "report" */
+      p = file;
+      continue;
+    }
     bool seen = !*w || baton__is_stop_word(w) || in_list(pa_stopwords, w);
     for (size_t i = 0; i < out->n && !seen; i++)
       seen = same_word(out->terms[i], w);
@@ -127,13 +146,33 @@ static unsigned long long sentence_terms(const pa_question *q, const char *s, co
   return has;
 }
 
-/* Where the next sentence starts after the one at s: past ".", "!" or "?" and a space, or a line
- * break, and the space after. */
+/* Past a sentence's last mark at p, an attribution on its line ("... the world. - Nelson
+ * Mandela": a hyphen, en or em dash and a space): the line's end. Else p. */
+static const char *attribution_end(const char *p, const char *end) {
+  static const char *const dashes[] = {"-", "\xe2\x80\x93", "\xe2\x80\x94", NULL};
+  if (p == end || !*p || !strchr(".!?", *p))
+    return p;
+  const char *q = p + 1;
+  while (q < end && (*q == ' ' || *q == '\t'))
+    q++;
+  for (size_t i = 0; dashes[i] && q > p + 1; i++) /* a space first: not "well-known" */ {
+    size_t n = strlen(dashes[i]);
+    if ((size_t)(end - q) > n && memcmp(q, dashes[i], n) == 0 && isblank((unsigned char)q[n])) {
+      const char *nl = memchr(q, '\n', (size_t)(end - q));
+      return nl ? nl : end;
+    }
+  }
+  return p;
+}
+
+/* Where the next sentence starts after the one at s: past ".", "!" or "?" and a space (and an
+ * attribution after it), or a line break, and the space after. */
 static const char *sentence_end(const char *s, const char *end) {
   const char *p = s;
   while (p < end && *p != '\n' &&
          !(strchr(".!?", *p) && (p + 1 == end || isspace((unsigned char)p[1]))))
     p++;
+  p = attribution_end(p, end);
   while (p < end && (isspace((unsigned char)*p) || strchr(".!?", *p)))
     p++;
   return p;

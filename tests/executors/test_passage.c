@@ -162,6 +162,34 @@ Test(executors_passage, a_question_counting_the_texts_words_or_lines_gets_the_co
   expect_answer(text, "Does the page show many words about cats?", "Cats are not, sadly.");
 }
 
+Test(executors_passage, a_file_name_in_the_question_is_not_a_question_word) {
+  const char *text = "Annual report of the school garden.\n"
+                     "In spring the pupils planted tomatoes, beans and sunflowers. The tomatoes "
+                     "grew well, but slugs ate most of the beans.";
+  expect_answer(text, "what does report.txt say about the beans?",
+                "In spring the pupils planted tomatoes, beans and sunflowers.");
+  expect_answer(text, "What is in my_report.md about beans?",
+                "In spring the pupils planted tomatoes, beans and sunflowers.");
+  /* a word with a full stop that names no file is still a word */
+  expect_answer(text, "what does the report say about gardens.", "Annual report of the school "
+                "garden.");
+}
+
+Test(executors_passage, an_attribution_stays_with_its_quote) {
+  const char *text = "The only true wisdom is in knowing you know nothing. - Socrates\n"
+                     "Education is the most powerful weapon which you can use to change the "
+                     "world. \xe2\x80\x94 Nelson Mandela\n"
+                     "Be the change that you wish to see in the world.\n- a list item\n";
+  expect_answer(text, "who said that education is the most powerful weapon, according to "
+                "quotes.txt?", "Education is the most powerful weapon which you can use to "
+                "change the world. \xe2\x80\x94 Nelson Mandela");
+  expect_answer(text, "Who said true wisdom is knowing you know nothing?",
+                "The only true wisdom is in knowing you know nothing. - Socrates");
+  /* a dash starting the next line is not an attribution */
+  expect_answer(text, "What do you wish to see?",
+                "Be the change that you wish to see in the world.");
+}
+
 Test(executors_passage, says_clearly_what_it_cannot_answer) {
   answer a = ask(sign, "Who painted the Mona Lisa?", 0);
   cr_assert_neq(a.rc, 0, "answered %s", a.text ? a.text : "");
