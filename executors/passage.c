@@ -1,4 +1,4 @@
-/* passage.c — the "question-answering" executor without a model: the passage's sentence that best answers the question, by the question's words (the rarer in the passage, the more they count; a name more) and the kind of answer its question word asks for; its opening when the question asks what it says; a count when it asks how many words, sentences... it has. */
+/* passage.c — the "question-answering" executor without a model: the passage's sentence that best answers the question, by the question's words (the rarer in the passage, the more they count; a name more) and the kind of answer its question word asks for; its opening when the question asks what it says; a count when it asks how many words, sentences... it has, or how many times it holds a word. */
 #include "executors/executor.h"
 
 #include <cjson/cJSON.h>
@@ -263,6 +263,70 @@ static int counted_unit(const char *question) {
   return -1;
 }
 
+/* Questions asking how often a word (or a few) occurs: an opening, the words, then one of the
+ * verbs ("how many times is roof mentioned", "how often does the word committee appear"). */
+#define PA_MAX_PHRASE 4
+static const struct {
+  const char *opening;
+  const char *const verbs[8];
+} pa_often[] = {
+    {"how many times is ", {"mentioned", "used", "said", "written", "named", NULL}},
+    {"how many times are ", {"mentioned", "used", "said", "written", "named", NULL}},
+    {"how many times does ", {"appear", "occur", "come", "show", NULL}},
+    {"how many times do ", {"appear", "occur", "come", "show", NULL}},
+    {"how often is ", {"mentioned", "used", "said", "written", "named", NULL}},
+    {"how often are ", {"mentioned", "used", "said", "written", "named", NULL}},
+    {"how often does ", {"appear", "occur", "come", "show", NULL}},
+    {"how often do ", {"appear", "occur", "come", "show", NULL}},
+};
+
+/* Words before the counted ones that are not part of them ("the word committee"). */
+static const char *const pa_often_skip[] = {"the", "a", "an", "word", "words", "term", "name",
+                                            "phrase", NULL};
+
+/* The words (lower-case, up to PA_MAX_PHRASE) a question asks how often the text holds, into
+ * words; how many, or 0 when it asks no such thing. */
+static size_t often_phrase(const char *question, char words[PA_MAX_PHRASE][PA_WORD]) {
+  char low[PA_MAX_QUESTION + 1], w[PA_WORD];
+  const char *end = baton__run_lower(question, low, sizeof low) + strlen(low), *hit;
+  for (size_t r = 0; r < sizeof pa_often / sizeof pa_often[0]; r++) {
+    hit = strstr(low, pa_often[r].opening);
+    if (!hit || (hit > low && isalnum((unsigned char)hit[-1])))
+      continue;
+    size_t n = 0;
+    bool lead = true; /* still before the counted words: "the word" is skipped */
+    for (const char *at = hit + strlen(pa_often[r].opening); next_word(&at, end, w);) {
+      if (n > 0 && in_list(pa_often[r].verbs, w))
+        return n;
+      if (!*w || (lead && in_list(pa_often_skip, w)))
+        continue;
+      if (n == PA_MAX_PHRASE)
+        break;
+      baton__fmt(words[n++], PA_WORD, "%s", w);
+      lead = false;
+    }
+  }
+  return 0;
+}
+
+/* How many times text [0, len) holds the n words in a row, whole words, any case. */
+static size_t count_phrase(const char *text, size_t len, char words[][PA_WORD], size_t n) {
+  const char *e = text + len;
+  char w[PA_WORD];
+  size_t count = 0, matched = 0; /* words of the phrase matched so far */
+  for (const char *s = text; next_word(&s, e, w);) {
+    if (!*w)
+      continue;
+    if (strcmp(w, words[matched]) != 0)
+      matched = strcmp(w, words[0]) == 0; /* the phrase may start again here */
+    else
+      matched++;
+    if (matched == n)
+      count++, matched = 0;
+  }
+  return count;
+}
+
 /* How many lines of [s, e) hold a mark; or (paragraphs) how many runs of such lines there are. */
 static size_t count_lines(const char *s, const char *e, bool paragraphs) {
   size_t n = 0;
@@ -324,6 +388,23 @@ static int counted(const char *text, size_t len, int unit, baton__exec_env *env,
   return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
 }
 
+/* Adds how many times text [0, len) holds the n words as the answer ("'roof' appears 2 times"),
+ * the whole text its span. */
+static int counted_phrase(const char *text, size_t len, char words[][PA_WORD], size_t n,
+                          baton__exec_env *env, baton__values *out) {
+  size_t count = count_phrase(text, len, words, n);
+  baton__sb a;
+  baton__sb_init(&a);
+  for (size_t i = 0; i < n; i++)
+    baton__sb_addf(&a, "%s%s", i ? " " : "'", words[i]);
+  baton__sb_addf(&a, "' appears %zu time%s", count, count == 1 ? "" : "s");
+  char *answer = baton__sb_detach(&a);
+  const baton__output outs[] = {{"text", BATON__T_TEXT, answer, false},
+                                {"json", BATON__T_JSON,
+                                 answer ? answer_json(answer, 1.0, 0, len) : NULL, false}};
+  return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
+}
+
 static int pa_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
                   baton__values *out) {
   (void)state;
@@ -351,6 +432,10 @@ static int pa_run(void *state, const char *task, const baton__values *in, baton_
   read_question(question, &q);
   size_t start = 0, end = 0;
   double score = 0;
+  char phrase[PA_MAX_PHRASE][PA_WORD];
+  size_t nphrase = often_phrase(question, phrase); /* "How often does 'roof' appear?" */
+  if (nphrase > 0)
+    return counted_phrase(text, len, phrase, nphrase, env, out);
   int unit = counted_unit(question); /* "How many words are in it?": counted, the whole text */
   if (unit >= 0)
     return counted(text, len, unit, env, out);

@@ -190,6 +190,30 @@ Test(executors_passage, an_attribution_stays_with_its_quote) {
                 "Be the change that you wish to see in the world.");
 }
 
+Test(executors_passage, a_question_how_often_a_word_occurs_gets_the_count) {
+  const char *text = "Minutes of the library committee.\nThe Committee agreed to mend the roof. "
+                     "The roofer comes on Monday; the committee's budget is small.\n"
+                     "The reading room opens on Sunday. The reading room is quiet.";
+  static const struct {
+    const char *question, *answer;
+  } cases[] = {
+      {"how many times is roof mentioned in notes.txt?", "'roof' appears 1 time"},
+      {"how often does the word committee appear in notes.txt?", "'committee' appears 2 times"},
+      {"How many times does 'Monday' occur?", "'monday' appears 1 time"},
+      {"how many times is the reading room mentioned?", "'reading room' appears 2 times"},
+      {"how often is the word garden used?", "'garden' appears 0 times"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    answer a = ask(text, cases[i].question, 0);
+    cr_assert_eq(a.rc, 0, "%s: %s", cases[i].question, a.err);
+    cr_assert_str_eq(a.text, cases[i].answer, "%s", cases[i].question);
+    answer_release(&a);
+  }
+  /* "how many times" asking something else: a sentence that answers, as before */
+  expect_answer(text, "How many times a week does the roofer come?",
+                "The roofer comes on Monday; the committee's budget is small.");
+}
+
 Test(executors_passage, says_clearly_what_it_cannot_answer) {
   answer a = ask(sign, "Who painted the Mona Lisa?", 0);
   cr_assert_neq(a.rc, 0, "answered %s", a.text ? a.text : "");
