@@ -163,9 +163,12 @@ static int ps_decode(ps_state *st, const int16_t *raw, size_t n, int64_t deadlin
                      baton__exec_env *env) {
   /* The decoder normalises the cepstrum with a running mean carried over from
    * earlier utterances, and the first words of a recording suffer until it
-   * adapts. So the mean is reset to its initial value (results do not depend
-   * on what was decoded before), then a first pass over the start of the
-   * audio (result discarded) adapts it to this recording. */
+   * adapts. So the mean is reset to its initial value, and the front end's
+   * noise estimate (kept across utterances for a stream) is forgotten: results
+   * do not depend on what was decoded before. Then a first pass over the start
+   * of the audio (result discarded) adapts both to this recording. */
+  if (ps_start_stream(st->ps) < 0)
+    return baton__run_fail(env, "PocketSphinx failed to decode the audio");
   cmn_t *cmn = ps_cmn(st->ps);
   if (cmn && st->cmn0)
     cmn_live_set(cmn, st->cmn0);
