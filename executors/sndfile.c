@@ -38,7 +38,8 @@
   "convert to mono, speed up / slow down at the same pitch (\"1.5x\", \"20% slower\"), "    \
   "raise or lower the pitch at the same speed (\"3 semitones up\", \"an octave lower\"), "  \
   "join recordings one after another or mix them (\"combine a.wav and b.wav\", \"mix "      \
-  "voice.wav with music.wav as background music\": the background 15 dB under the voice), " \
+  "voice.wav with music.wav as background music\", \"put music.wav under talk.wav\": the " \
+  "background 15 dB under the voice), "                                                     \
   "convert to FLAC, Ogg, Opus, MP3 or AIFF (WAV otherwise), "                               \
   "keep or cut out a part (\"the first 10 seconds\", \"from 1:00 to 1:30\", \"the second "  \
   "half\"), make it louder or quieter (\"6 dB quieter\"), add an echo, fade in or out, "    \
@@ -468,33 +469,76 @@ static const char *const sf_mix[] = {"mix", "overlay", "on top", "as background"
                                      "in the background", "background music", "at the same time",
                                      "simultaneous", "layered", NULL}; /* not "background noise" */
 
-/* Which of the n recordings (paths) is the background ("mix voice.wav with music.wav as background
- * music"): the one whose name is written nearest "background" (not "background noise") or
- * "underneath" in low, else the last; -1 if low names no background. A path's file name may carry
- * a prefix ("t0-audio2-music.wav", a run's copy of "music.wav"). */
-static int background_of(const char *low, const char *const *paths, int n) {
-  const char *at = NULL;
-  for (const char *p = low; !at && (p = strstr(p, "background")) != NULL; p++)
-    at = strncmp(p + strlen("background"), " noise", 6) ? p : NULL;
-  at = at ? at : strstr(low, "underneath");
-  int best = at ? n - 1 : -1;
-  size_t len, near = SIZE_MAX;
-  for (const char *f = low; at && (f = next_file_name(f, &len)) != NULL; f += len) {
-    size_t named = len, d = f < at ? (size_t)(at - f) : (size_t)(f - at);
-    while (named > 0 && f[named - 1] == '.')
-      named--;
-    for (int i = 0; i < n; i++) {
-      const char *base = strrchr(paths[i], '/') ? strrchr(paths[i], '/') + 1 : paths[i];
-      char b[256];
-      size_t bl = strlen(base);
-      baton__lower_copy(b, base, bl < sizeof b ? bl : sizeof b - 1);
-      bl = strlen(b);
-      if (bl >= named && !strncmp(b + bl - named, f, named) &&
-          (bl == named || b[bl - named - 1] == '-') && d < near)
-        near = d, best = i;
+/* Words that make a recording the background (so played at once, lowered), and on which side of
+ * them its name is looked for first: -1 before ("music.wav underneath"), 1 after ("duck
+ * music.wav"), 0 the nearest start either side. Whole words, not before a number ("under 10
+ * seconds") nor "background noise". */
+static const struct {
+  const char *cue;
+  int side;
+} sf_bg_cues[] = {{"background", 0}, {"underneath", -1}, {"under", -1},   {"beneath", -1},
+                  {"behind", -1},    {"quietly", -1},    {"softly", -1},  {"as a bed", -1},
+                  {"duck", 1},       {"ducked", 1},      {"ducking", 1}};
+
+/* The first background cue in low: where it starts (its length in *len, its side in *side), or
+ * NULL. */
+static const char *background_cue(const char *low, size_t *len, int *side) {
+  const char *first = NULL;
+  for (size_t c = 0; c < sizeof sf_bg_cues / sizeof sf_bg_cues[0]; c++) {
+    size_t n = strlen(sf_bg_cues[c].cue);
+    for (const char *p = low; (p = strstr(p, sf_bg_cues[c].cue)) != NULL && (!first || p < first);
+         p++) {
+      const char *after = p + n + (p[n] == ' ');
+      if ((p > low && (isalnum((unsigned char)p[-1]) || p[-1] == '-')) ||
+          isalnum((unsigned char)p[n]) || (p[n] == '.' && isalnum((unsigned char)p[n + 1])) ||
+          isdigit((unsigned char)*after) || !strncmp(after, "noise", 5))
+        continue;
+      first = p, *len = n, *side = sf_bg_cues[c].side;
+      break;
     }
   }
-  return best;
+  return first;
+}
+
+/* Which of the n recordings (paths) the file name f (n bytes of low) names, or -1. A path's file
+ * name may carry a prefix ("t0-audio2-music.wav", a run's copy of "music.wav"). */
+static int path_named(const char *f, size_t named, const char *const *paths, int n) {
+  while (named > 0 && f[named - 1] == '.')
+    named--;
+  for (int i = 0; i < n; i++) {
+    const char *base = strrchr(paths[i], '/') ? strrchr(paths[i], '/') + 1 : paths[i];
+    char b[256];
+    size_t bl = strlen(base);
+    baton__lower_copy(b, base, bl < sizeof b ? bl : sizeof b - 1);
+    bl = strlen(b);
+    if (bl >= named && !strncmp(b + bl - named, f, named) &&
+        (bl == named || b[bl - named - 1] == '-'))
+      return i;
+  }
+  return -1;
+}
+
+/* Which of the n recordings (paths) is the background ("mix voice.wav with music.wav as background
+ * music", "put music.wav under talk.wav"): the one whose name is written nearest the first
+ * background cue in low, on its side first; else the last; -1 if low has no cue. */
+static int background_of(const char *low, const char *const *paths, int n) {
+  size_t cue_len = 0, len, near[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX}; /* before, either, after */
+  int side = 0, best[3] = {-1, -1, -1};
+  const char *at = background_cue(low, &cue_len, &side);
+  for (const char *f = low; at && (f = next_file_name(f, &len)) != NULL; f += len) {
+    int i = path_named(f, len, paths, n);
+    size_t d = f < at ? (size_t)(at - f) : (size_t)(f - at), s = f < at ? 0 : 2;
+    size_t gap = f < at ? (size_t)(at - f) - len : (size_t)(f - at) - cue_len;
+    if (i >= 0 && d < near[1])
+      near[1] = d, best[1] = i;
+    if (i >= 0 && (f + len <= at || f >= at + cue_len) && gap < near[s])
+      near[s] = gap, best[s] = i;
+  }
+  if (!at)
+    return -1;
+  int pick = best[side + 1]; /* on its side, else the other */
+  pick = pick >= 0 ? pick : best[side == 0 ? 1 : 1 - side];
+  return pick >= 0 ? pick : n - 1;
 }
 
 /* The loudest level of the n recordings but `skip` (pcm the first, the others read from paths
@@ -523,7 +567,9 @@ static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, 
                    baton__sb *desc, baton__exec_env *env) {
   char low[SF_MAX_INSTRUCTION + 1], name[8];
   baton__run_lower(instr, low, sizeof low);
-  bool mix = baton__run_any_word(low, sf_mix, false);
+  size_t cue_len;
+  int side;
+  bool mix = baton__run_any_word(low, sf_mix, false) || background_cue(low, &cue_len, &side);
   double first = (double)pcm->frames / pcm->rate, cut;
   const char *paths[9] = {baton__run_arg(in, "audio", BATON__T_AUDIO)};
   int n = 1;

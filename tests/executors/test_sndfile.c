@@ -933,6 +933,13 @@ Test(executors_sndfile, joins_or_mixes_two_recordings, .init = setup, .fini = te
       {"mix a.wav with b.wav as background music", 2.0, true, -15},
       {"put b.wav underneath a.wav", 2.0, true, -15},
       {"mix a.wav, as background music, under b.wav. Remove the background noise", 2.0, true, 15},
+      {"put b.wav under a.wav", 2.0, true, -15},
+      {"play a.wav with b.wav quietly behind it", 2.0, true, -15},
+      {"put a.wav beneath b.wav", 2.0, true, 15},
+      {"a.wav and b.wav together, b.wav as a bed", 2.0, true, -15},
+      {"duck b.wav and play a.wav over it", 2.0, true, -15},
+      {"combine a.wav with b.wav softly", 2.0, true, -15},
+      {"join a.wav and b.wav, keep it under 5 seconds", 3.0, false, 0}, /* no background */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512], *text = NULL;
