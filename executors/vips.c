@@ -1,4 +1,4 @@
-/* vips.c — the "image-to-image" executor: libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness, contrast, sepia) chosen from an instruction's words, pictures joined (image_join.c), saved as PNG, JPG, WebP, TIFF or GIF. */
+/* vips.c — the "image-to-image" executor: libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness, contrast, sepia, warmth) chosen from an instruction's words, pictures joined (image_join.c), saved as PNG, JPG, WebP, TIFF or GIF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_VIPS)
@@ -22,6 +22,8 @@
 #define VP_MAX_TOKENS 128
 #define VP_MAX_OPS 8
 #define VP_TOKLEN 32
+#define VP_STR_(x) #x
+#define VP_STR(x) VP_STR_(x) /* a number as a string literal */
 
 /*
  * libvips is initialised once per process (VIPS_INIT may not run twice) and
@@ -50,13 +52,12 @@ static void vp_init_once(void) {
 }
 
 #define VP_CAN_DO                                                                            \
-  "grayscale / black and white, resize (\"resize to 200x100\", \"half size\", \"50%%\"), "    \
-  "rotate (90, 180, 270, \"rotate left\"), flip / mirror (\"flip vertically\"), crop "       \
-  "(\"crop to 100x100\", centred; \"to a square\", \"to the left half\"), blur (\"blur 4\"), " \
-  "sharpen, edge detection (sobel or canny), invert, brighter / darker (\"20%% brighter\", "  \
-  "\"lower the brightness\"), more or less contrast, more or less colourful, sepia, "         \
-  "join pictures (\"image2\"...) side by side, one above another or in a grid; "             \
-  "saves PNG unless asked for JPG, WebP, TIFF or GIF (\"convert it to jpg\")"
+  "grayscale, resize (\"200x100\", \"half size\", \"50%%\", \"thumbnail\"), rotate (90, 180, " \
+  "270, \"left\", \"sideways\"), flip / mirror (\"vertically\"), crop (centred \"100x100\", "  \
+  "\"a square\", \"the left half\"), blur, sharpen, edges, invert, brighter / darker (\"20%%\"), " \
+  "more or less contrast or colour, sepia, warmer / cooler, join pictures side by side, "      \
+  "stacked or in a grid; saves PNG unless asked for JPG, WebP, TIFF or GIF (\"compress\": "    \
+  "JPEG at quality 60)"
 
 typedef struct vp_tokens {
   char t[VP_MAX_TOKENS][VP_TOKLEN];
@@ -86,6 +87,14 @@ static void vp_tokenize(const char *s, vp_tokens *tk) {
   }
 }
 
+/* Is token t the word w (len bytes) or its plural ("thumbnails", "squares", "boxes")? */
+static bool vp_word_is(const char *t, const char *w, size_t len) {
+  size_t n = strlen(t);
+  return n >= len && memcmp(t, w, len) == 0 &&
+         (n == len || !strcmp(t + len, "s") ||
+          (!strcmp(t + len, "es") && strchr("sxz", w[len - 1])));
+}
+
 /* Number of tokens the phrase spans when it starts at token i, or 0. */
 static size_t vp_phrase_at(const vp_tokens *tk, size_t i, const char *phrase) {
   size_t k = i;
@@ -93,7 +102,7 @@ static size_t vp_phrase_at(const vp_tokens *tk, size_t i, const char *phrase) {
   while (*p) {
     const char *sp = strchr(p, ' ');
     size_t len = sp ? (size_t)(sp - p) : strlen(p);
-    if (k >= tk->n || strlen(tk->t[k]) != len || memcmp(tk->t[k], p, len) != 0)
+    if (k >= tk->n || len == 0 || !vp_word_is(tk->t[k], p, len))
       return 0;
     k++;
     p += len;
@@ -532,6 +541,25 @@ static int vp_contrast(VipsImage *in, VipsImage **out, const vp_step *st) {
   return rc != 0 ? -1 : vp_scale_colour(in, out, f, mean * (1 - f));
 }
 
+/* "Warmer" or "cooler": red scaled up and blue down by VP_WARMTH (or the reverse), green, alpha
+ * and the pixel format kept (values clip at 255). */
+#define VP_WARMTH 0.12
+static int vp_warmth(VipsImage *in, VipsImage **out, const vp_step *st) {
+  bool cool = vp_has(&st->ws, "cool") || vp_has(&st->ws, "cooler") || vp_has(&st->ws, "colder");
+  double d = cool ? -VP_WARMTH : VP_WARMTH, a[4] = {1 + d, 1, 1 - d, 1}, b[4] = {0};
+  VipsImage *rgb = NULL, *t = NULL;
+  int rc = vips_colourspace(in, &rgb, VIPS_INTERPRETATION_sRGB, NULL);
+  int bands = rc == 0 ? vips_image_get_bands(rgb) : 0;
+  if (rc == 0)
+    rc = bands == 3 || bands == 4 ? vips_linear(rgb, &t, a, b, bands, NULL) : -1;
+  if (rc == 0)
+    rc = vips_cast_uchar(t, out, NULL);
+  VIPS_UNREF(rgb);
+  VIPS_UNREF(t);
+  baton__sb_addf(st->desc, "%s (red x%.2f, blue x%.2f)", cool ? "cooler" : "warmer", 1 + d, 1 - d);
+  return rc;
+}
+
 /* One operation: the phrases that ask for it (space-separated words), and
  * what it does. `apply` reads in (borrowed) and writes *out; 0, -1 (libvips
  * failed) or VP_EXPLAINED. */
@@ -541,7 +569,7 @@ typedef struct vp_rule {
 } vp_rule;
 
 enum vp_kind { OP_GRAY, OP_RESIZE, OP_ROTATE, OP_FLIP, OP_CROP, OP_BLUR, OP_SHARPEN, OP_EDGES,
-               OP_INVERT, OP_LIGHT, OP_CONTRAST, OP_SEPIA, OP_SATURATE, OP_N };
+               OP_INVERT, OP_LIGHT, OP_CONTRAST, OP_SEPIA, OP_SATURATE, OP_WARMTH, OP_N };
 
 /* Where an instruction's words could name two, the earlier kind wins. */
 static const vp_rule vp_rules[OP_N] = {
@@ -552,7 +580,7 @@ static const vp_rule vp_rules[OP_N] = {
                     "thumbnail", "smaller", "bigger", "larger", "half", "double", "twice as big",
                     "twice as large", NULL},
                    vp_resize},
-    [OP_ROTATE] = {{"rotate", "rotation", "upside down", NULL}, vp_rotate},
+    [OP_ROTATE] = {{"rotate", "rotation", "upside down", "sideways", NULL}, vp_rotate},
     [OP_FLIP] = {{"flip", "mirror", "mirrored", NULL}, vp_flip},
     [OP_CROP] = {{"crop", "cut", "make it square", NULL}, vp_crop}, /* "make it square": centred */
     [OP_BLUR] = {{"blur", "blurry", "blurred", "soften", "smooth", NULL}, vp_blur},
@@ -563,10 +591,11 @@ static const vp_rule vp_rules[OP_N] = {
                    "dimmer", "brightness", NULL},
                   vp_light},
     [OP_CONTRAST] = {{"contrast", "contrasty", NULL}, vp_contrast},
-    [OP_SEPIA] = {{"sepia", "sepia-toned", NULL}, vp_sepia},
+    [OP_SEPIA] = {{"sepia", "sepia-toned", "vintage", "old-fashioned", NULL}, vp_sepia},
     [OP_SATURATE] = {{"colorful", "colourful", "vivid", "vibrant", "saturated", "saturation",
                       "saturate", NULL},
                      vp_saturate},
+    [OP_WARMTH] = {{"warmer", "warm", "cooler", "cool", "colder", NULL}, vp_warmth},
 };
 
 typedef struct vp_op {
@@ -736,6 +765,26 @@ static const char *vp_format(const vp_tokens *tk, const baton__exec_env *env) {
   return ext;
 }
 
+/* Words asking for a smaller file ("compress photo.jpg"): saved as JPEG (unless another format is
+ * asked for) at a lower quality. */
+#define VP_COMPRESS_QUALITY 60
+static const char *const vp_compress_words[] = {"compress", "compressed", "compression",
+                                                "smaller file", "file size", NULL};
+
+static bool vp_compresses(const vp_tokens *tk) {
+  return vp_has_any(&(vp_words){tk, 0, tk->n}, vp_compress_words);
+}
+
+/* The save options that make a file of format ext smaller, and what they say; "" for a format
+ * with none (TIFF, GIF). */
+static const char *vp_compress_options(const char *ext, const char **says) {
+  bool lossy = !strcmp(ext, "jpg") || !strcmp(ext, "webp"), png = !strcmp(ext, "png");
+  *says = lossy ? " at quality " VP_STR(VP_COMPRESS_QUALITY) " of 100"
+                : png ? " at the highest compression (lossless)" : " (this format has no "
+                        "quality setting)";
+  return lossy ? "[Q=" VP_STR(VP_COMPRESS_QUALITY) "]" : png ? "[compression=9]" : "";
+}
+
 /* The instruction's words (*tk, caller frees), operations (*nops) and the format to save (*ext,
  * NULL: PNG). 0, or -1 with env->err set when it asks for nothing this executor does (joining
  * pictures, `joins`, is something) or its save_as names a format it cannot write ("a.bmp"). */
@@ -746,6 +795,8 @@ static int vp_parse(const char *instr, bool joins, vp_tokens **tk, vp_op *ops, s
   vp_tokenize(instr, *tk);
   *nops = vp_find_ops(*tk, ops);
   *ext = vp_format(*tk, env);
+  if (!*ext && vp_compresses(*tk)) /* "compress photo.jpg": a JPEG at a lower quality */
+    *ext = "jpg";
   char asked[16];
   if (env->file_format && *env->file_format && !vp_format_of(env->file_format))
     return baton__run_bad_input(env, "cannot write a picture as %s: the image formats baton "
@@ -778,12 +829,18 @@ static VipsImage *vp_load(const char *path, baton__exec_env *env) {
 /* Runs the pipeline into the file at path (its extension says the format),
  * watching it for cancel and timeout (libvips evaluates lazily: the work
  * happens here). 0, or -1 with env->err set and nothing left at path. */
-static int vp_save(VipsImage *img, const char *path, int64_t deadline, baton__exec_env *env) {
+static int vp_save(VipsImage *img, const char *path, const char *opts, int64_t deadline,
+                   baton__exec_env *env) {
   vp_watch watch = {.env = env, .deadline = deadline};
   int rc = 0;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb, "%s%s", path, opts); /* "out.jpg[Q=60]" */
+  char *target = baton__sb_detach(&sb);
   vips_image_set_progress(img, TRUE);
   g_signal_connect(img, "eval", G_CALLBACK(vp_eval_cb), &watch);
-  if (vips_image_write_to_file(img, path, NULL) != 0 || watch.cancelled || watch.timed_out) {
+  if (!target || vips_image_write_to_file(img, target, NULL) != 0 || watch.cancelled ||
+      watch.timed_out) {
     if (watch.cancelled || watch.timed_out)
       baton__run_fail_stopped(env, watch.cancelled, "image-to-image");
     else
@@ -792,6 +849,7 @@ static int vp_save(VipsImage *img, const char *path, int64_t deadline, baton__ex
     rc = -1;
   }
   g_signal_handlers_disconnect_by_data(img, &watch);
+  free(target);
   return rc;
 }
 
@@ -823,14 +881,16 @@ static char *vp_transform(VipsImage **img, const vp_tokens *tk, const vp_op *ops
     baton__run_fail(env, "libvips failed: %s", vips_error_buffer());
     return NULL;
   }
+  const char *says = "", *opts = vp_compresses(tk) ? vp_compress_options(ext, &says) : "";
   char *path = baton__run_out_path(env, ext);
-  if (path && vp_save(*img, path, deadline, env) != 0) {
+  if (path && vp_save(*img, path, opts, deadline, env) != 0) {
     free(path);
     return NULL;
   }
   char kind[8];
-  baton__sb_addf(desc, "%s%dx%d %s", desc->len ? " -> " : "", vips_image_get_width(*img),
-                 vips_image_get_height(*img), baton__run_format_name(ext, kind, sizeof kind));
+  baton__sb_addf(desc, "%s%dx%d %s%s", desc->len ? " -> " : "", vips_image_get_width(*img),
+                 vips_image_get_height(*img), baton__run_format_name(ext, kind, sizeof kind),
+                 says);
   return path;
 }
 

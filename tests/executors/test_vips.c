@@ -409,6 +409,74 @@ Test(executors_vips, saves_in_the_format_asked_for, .init = setup, .fini = teard
   }
 }
 
+Test(executors_vips, plural_cues_and_sideways_ask_for_their_operation, .init = setup,
+     .fini = teardown) {
+  static const struct {
+    const char *instruction;
+    int w, h; /* of the 300x200 picture */
+  } cases[] = {
+      {"make thumbnails of gradient.png and street.jpg", 128, 85},
+      {"crop them to squares", 200, 200},
+      {"turn gradient.png sideways", 200, 300},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512];
+    char *out = transform(g_src, cases[i].instruction, err, sizeof err);
+    cr_assert_not_null(out, "%s: %s", cases[i].instruction, err);
+    VipsImage *im = open_png(out);
+    cr_assert(vips_image_get_width(im) == cases[i].w && vips_image_get_height(im) == cases[i].h,
+              "%s: %dx%d", cases[i].instruction, vips_image_get_width(im),
+              vips_image_get_height(im));
+    g_object_unref(im);
+    free(out);
+  }
+}
+
+Test(executors_vips, vintage_is_sepia_and_warmer_or_cooler_shift_red_against_blue,
+     .init = setup, .fini = teardown) {
+  char err[512];
+  char *out = transform(g_src, "give it a vintage look", err, sizeof err);
+  cr_assert_not_null(out, "%s", err);
+  cr_assert(strstr(err, "sepia"), "%s", err);
+  free(out);
+  static const struct {
+    const char *instruction;
+    double red, blue; /* scales of (150, 100): red about 128, blue 128 */
+  } cases[] = {{"make it warmer", 1.12, 0.88}, {"make the photo cooler", 0.88, 1.12}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    cr_assert_not_null(out = transform(g_src, cases[i].instruction, err, sizeof err), "%s: %s",
+                       cases[i].instruction, err);
+    VipsImage *im = open_png(out);
+    double r = px(im, 150, 100, 0), g = px(im, 150, 100, 1), b = px(im, 150, 100, 2);
+    cr_assert(fabs(r - 128 * cases[i].red) < 3 && fabs(g - 128) < 3 &&
+              fabs(b - 128 * cases[i].blue) < 3, "%s: (150, 100) is (%g, %g, %g)",
+              cases[i].instruction, r, g, b);
+    g_object_unref(im);
+    free(out);
+  }
+}
+
+Test(executors_vips, compress_saves_a_smaller_jpeg_and_says_its_quality, .init = setup,
+     .fini = teardown) {
+  VipsImage *noise = NULL, *u8 = NULL; /* detail a lower quality drops: a smooth one has none */
+  cr_assert_eq(vips_gaussnoise(&noise, 200, 200, "mean", 128.0, "sigma", 40.0, NULL), 0);
+  cr_assert_eq(vips_cast_uchar(noise, &u8, NULL), 0);
+  char *src = baton__path_join(g_dir, "noise.png"), err[512];
+  cr_assert_eq(vips_pngsave(u8, src, NULL), 0);
+  g_object_unref(noise), g_object_unref(u8);
+  size_t n_best = 0, n_small = 0;
+  char *a = NULL, *b = NULL, why[256];
+  char *best = transform_as(src, "convert it to jpg", ".jpg", err, sizeof err);
+  cr_assert_not_null(best, "%s", err);
+  cr_assert_eq(baton__read_file(best, 1u << 24, &a, &n_best, why, sizeof why), 0, "%s", why);
+  char *small = transform_as(src, "compress noise.png", ".jpg", err, sizeof err); /* same name */
+  cr_assert_not_null(small, "%s", err);
+  cr_assert(strstr(err, "quality 60"), "the description does not say the quality: %s", err);
+  cr_assert_eq(baton__read_file(small, 1u << 24, &b, &n_small, why, sizeof why), 0, "%s", why);
+  cr_assert_lt(n_small, n_best, "compressed %zu bytes, not under %zu", n_small, n_best);
+  free(a), free(b), free(best), free(small), free(src);
+}
+
 Test(executors_vips, refuses_a_save_as_format_it_cannot_write, .init = setup, .fini = teardown) {
   const char *asked[] = {"bmp", "xyz"};
   const char *names[] = {"BMP", "XYZ"};
