@@ -211,8 +211,8 @@ bool off_word_for(const planner *p, size_t i);
 /* Is token i a verb asking to speak a thing ("say it", "say the summary", "say 'hi'"; not "say,
  * ...", "say which", "say you are done")? */
 bool off_speaks_at(const planner *p, size_t i);
-/* "(please) say hello there": where the words to speak start, after a verb of speaking leading
- * [a, b) (not "say it", "say the summary"); else 0. */
+/* "(please) say hello there": where the words to speak start, after a "say" leading [a, b) (not
+ * "say it", "say the summary", "say slowly", "speak English"); else 0. */
 size_t off_words_spoken(const planner *p, size_t a, size_t b);
 /* Does a time follow the "from" at token i, within [i,b): "from 0:01", "from 1 to 3 seconds"? */
 bool off_time_from(const planner *p, size_t i, size_t b);

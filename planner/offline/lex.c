@@ -400,8 +400,10 @@ bool off_speaks_at(const planner *p, size_t i) {
 
 size_t off_words_spoken(const planner *p, size_t a, size_t b) {
   a += !off_is(p, a, W_SPEAKING) && (off_is(p, a, W_ASKING) || off_is(p, a, W_LEAD_IN));
-  return a + 1 < b && off_is(p, a, W_SPEAKING) && !off_speaks_at(p, a) &&
-                 p->tok[a + 1].kind == TK_WORD && !off_is(p, a + 1, W_PREPOSITION)
+  bool say = a + 1 < b && off_is(p, a, W_SPEAKING) && off_is(p, a, W_UTTERING); /* not "speak" */
+  return say && !off_speaks_at(p, a) && p->tok[a + 1].kind == TK_WORD &&
+                 !off_is(p, a + 1, W_PREPOSITION) && !off_language_at(p, a + 1) &&
+                 !baton__has_suffix_ci(p->tok[a + 1].word, "ly") /* "say it slowly" */
              ? a + 1 : 0;
 }
 

@@ -668,7 +668,8 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
               off_is(p, e - 2, W_DESTINATION) && off_is(p, e - 1, W_US); /* "read it back to me" */
   /* "an audio summary", "a spoken answer", "an audio file describing ...", "into French speech",
    * "into spoken French": the text made, then read out (not "I have an audio file describing") */
-  bool spoken = false;
+  bool spoken = false, voiced = off_has_word(p, st->a, st->b, W_READING) && /* not "is he */
+                                !off_is_question(p, st->a, st->b); /* speaking in a ...?" */
   for (size_t i = st->a + 1; i + 1 < st->b && !spoken; i++) {
     size_t k = i + 1 + (i + 2 < st->b && !off_is(p, i + 1, W_RELATIVE)); /* past "file", "clip" */
     bool tells = (off_is(p, k, W_RELATIVE) || baton__has_suffix_ci(p->tok[k].word, "ing")) &&
@@ -676,8 +677,9 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     spoken = off_is(p, i - 1, W_INDEFINITE) &&
              ((off_is(p, i, W_RECORDING) && (tells || off_is(p, i + 1, W_MADE_THING))) ||
               (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_MADE_THING)));
-    spoken |= off_is(p, i + 1, W_VOICE) && i >= st->a + 2 && off_is(p, i - 1, W_INDEFINITE) &&
-              off_is(p, i - 2, W_PREPOSITION); /* "read it in a | calm voice" */
+    spoken |= voiced && off_is(p, i + 1, W_VOICE) && i >= st->a + 2 &&
+              off_is(p, i - 1, W_INDEFINITE) && off_is(p, i - 2, W_PREPOSITION); /* "read it in a |
+                                                                          * calm voice" */
     spoken |= off_is(p, i - 1, W_DESTINATION) && off_has_word(p, st->a, i, W_TRANSLATING) &&
               ((off_language_at(p, i) && off_is(p, i + 1, W_RECORDING)) ||
                (off_is(p, i, W_ALOUD) && off_language_at(p, i + 1)));
