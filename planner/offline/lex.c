@@ -437,7 +437,8 @@ void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, 
     else if (*tgt && weak && into)
       *src = *src ? *src : *tgt, *tgt = code, weak = false;
     else if (code && !*tgt && (prep || i + 1 >= b || names_made(p, i)))
-      *tgt = code, weak = (prep && !into) || (i > a && off_is(p, i - 1, W_DEFINITE)); /* "the
-                                                       * French version (into Spanish)": had */
+      *tgt = code, weak = (prep && !into) || (i > a && off_is(p, i - 1, W_DEFINITE) &&
+                                              !off_word_for(p, i)); /* "the French version (into
+                                                                     * Spanish)": had */
   }
 }

@@ -658,8 +658,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
    * turn's text */
   r = first_unused(p, st, type); /* (not "translate the opening hours": a part of that text) */
   bool part = st->a + 2 < st->b && off_is(p, st->a, W_TRANSLATING) &&
-              off_is(p, st->a + 1, W_DEFINITE) &&
-              !off_is(p, st->a + 2, W_WORDING);
+              off_is(p, st->a + 1, W_DEFINITE) && !off_has_word(p, st->a, st->b, W_WORDING) &&
+              !off_language_at(p, st->a + 2); /* not "translate the German word for house" */
   if (r >= 0 && p->res[r].turn && text && !has_ref && prev < 0 && !src->literal && !part &&
       off_is_role(p, st->task, R_TRANSLATE))
     src->literal = own_words(p, st, true);
