@@ -81,7 +81,7 @@ bool off_saved_name(const planner *p, size_t i, size_t lo) {
   for (size_t k = off_back(i, 7, lo); k < i; k++)
     w = off_saves_at(p, k) ? k + 1 : w;
   bool put = w && off_is(p, w - 1, W_PUTTING); /* "put it in i", not "put it (next) to i" */
-  return off_called(p, i, lo) || (i > lo && off_punct(p, i - 1, ">")) || /* "-> b.png" */
+  return off_called(p, i, lo) || (i > 0 && off_punct(p, i - 1, ">")) || /* "-> b.png" */
          (w && (off_is(p, i - 1, W_NAMING) || (w + 5 > i && off_is(p, i - 1, W_TARGET_PREP) &&
                                                 !(put && off_is(p, i - 1, W_PURPOSE)))));
 }

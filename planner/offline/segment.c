@@ -49,9 +49,9 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
          !off_has_word(p, a, b, W_ASKING) && !put;
 }
 
-/* A ',' or an "and" that no cue holds ("make them black and white"). */
+/* A ',', an arrow ("a -> b") or an "and" that no cue holds ("make them black and white"). */
 static bool is_soft(const planner *p, size_t i) {
-  return off_punct(p, i, ",") || (off_is(p, i, W_JOINER) && !(i > 0 && i + 2 <= p->n_tok &&
+  return off_punct(p, i, ",>") || (off_is(p, i, W_JOINER) && !(i > 0 && i + 2 <= p->n_tok &&
          has_cue(p, i - 1, i + 2) && !has_cue(p, i - 1, i) && !has_cue(p, i + 1, i + 2)));
 }
 
