@@ -256,6 +256,7 @@ void baton__srv_handle_line(baton_server *srv, conn *c, const char *line, size_t
 
 /* jobs.c: helper threads */
 void baton__srv_push_job(baton_server *srv, job *j);
+void baton__srv_push_job_locked(baton_server *srv, job *j); /* srv->lock held */
 void baton__srv_job_free(job *j);
 void *baton__srv_helper_main(void *arg);
 bool baton__srv_idle(baton_server *srv);

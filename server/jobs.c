@@ -4,14 +4,19 @@
 #include "server/internal.h"
 #include "core/banned.h"
 
-void baton__srv_push_job(baton_server *srv, job *j) {
-  pthread_mutex_lock(&srv->lock);
+void baton__srv_push_job_locked(baton_server *srv, job *j) {
+  j->next = NULL;
   if (srv->job_tail)
     srv->job_tail->next = j;
   else
     srv->job_head = j;
   srv->job_tail = j;
   pthread_cond_signal(&srv->job_cond);
+}
+
+void baton__srv_push_job(baton_server *srv, job *j) {
+  pthread_mutex_lock(&srv->lock);
+  baton__srv_push_job_locked(srv, j);
   pthread_mutex_unlock(&srv->lock);
 }
 

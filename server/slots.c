@@ -16,14 +16,7 @@ void baton__srv_pass_slot(baton_server *srv) {
     srv->wait_tail = NULL;
   srv->n_waiting--;
   srv->n_running++;
-  job *j = sr->waiting;
-  j->next = NULL;
-  if (srv->job_tail)
-    srv->job_tail->next = j;
-  else
-    srv->job_head = j;
-  srv->job_tail = j;
-  pthread_cond_signal(&srv->job_cond);
+  baton__srv_push_job_locked(srv, sr->waiting);
 }
 
 /* Tells a client its run waits for a slot: the run's id (run.cancel takes
