@@ -281,9 +281,9 @@ bool off_only_language(const planner *p) {
   for (size_t i = 0; p->asked && i < p->n_tok; i++) {
     for (k = 0; k < sizeof spare / sizeof *spare && !off_is(p, i, spare[k]); k++)
       ;
-    bool done = i == 0 && i + 1 < p->n_tok && off_is(p, i, W_IS_ARE) && p->tok[i + 1].det;
+    bool does = i == 0 && i + 1 < p->n_tok && off_is(p, i, W_IS_ARE) && p->tok[i + 1].det;
     if (p->tok[i].kind == TK_WORD && !off_language_at(p, i) && k == sizeof spare / sizeof *spare &&
-        !done)
+        !does) /* ("do | the same ...") */
       return false;
   }
   return p->asked && language_asked(p) && target_named(p, p->asked, &n);

@@ -213,7 +213,8 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
       aside = (int)i;
       continue;
     }
-    bool n = off_names_maker(p, st->a, st->b, &p->res[i]) || (said && lang); /* in it */
+    bool n = off_names_maker(p, st->a, st->b, &p->res[i]) || (said && lang); /* or is in the
+                                                                        * language st names */
     if (r < 0 || (p->res[r].turn && (n != named ? n : newest)))
       r = (int)i, named = n;
   }
@@ -646,9 +647,9 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
               (prev < 0 ? !passage
                         : !(outputs & BATON__T_TEXT) && !off_has_word(p, st->a, st->b, W_GUIDED));
   size_t said = make && off_is_role(p, st->task, R_SPEAK) ? off_words_spoken(p, st->a, st->b) : 0;
-  size_t said_end = st->b; /* "say hello there (in a deep voice)" */
-  for (size_t i = said; said && i + 2 < st->b; i++)
-    said_end = off_is(p, i, W_PREPOSITION) && off_is(p, st->b - 1, W_VOICE) ? i : said_end;
+  size_t said_end = st->b; /* "say hello there | in a deep voice": up to its last preposition */
+  for (size_t i = said; said && off_is(p, st->b - 1, W_VOICE) && i + 2 < st->b; i++)
+    said_end = off_is(p, i, W_PREPOSITION) ? i : said_end;
   src->literal = said ? span_text(p, said, said_end) : NULL;
   for (size_t i = st->a; make && i + 1 < st->b && !src->literal; i++) /* not "about in German" */
     src->literal = (off_is(p, i, W_CONTENT_INTRO) || (off_punct(p, i, ":") && /* "an image: x" */
