@@ -125,6 +125,27 @@ static bool take_home(baton_server *srv, const job *j, baton_request *req) {
 }
 
 /* Common request parameters of submit and plan. */
+/* The request's "inputs" (at most MAX_SUBMIT_INPUTS paths) into inputs[], kept by req; false
+ * after answering bad params. */
+static bool take_inputs(baton_server *srv, const job *j, baton_request *req, const char **inputs) {
+  const cJSON *ins = baton__srv_param(j->params, "inputs"), *it;
+  if (!ins || cJSON_IsNull(ins))
+    return true;
+  if (!cJSON_IsArray(ins) || cJSON_GetArraySize(ins) > MAX_SUBMIT_INPUTS) {
+    baton__srv_bad_params(srv, j, "'inputs' must be an array of at most 256 file paths");
+    return false;
+  }
+  cJSON_ArrayForEach(it, ins) {
+    if (!cJSON_IsString(it) || !it->valuestring[0]) {
+      baton__srv_bad_params(srv, j, "'inputs' items must be file paths");
+      return false;
+    }
+    inputs[req->n_inputs++] = it->valuestring;
+  }
+  req->inputs = inputs;
+  return true;
+}
+
 bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *req, req_hold *h) {
   const char **inputs = h->inputs;
   char **plan_buf = &h->plan_buf, **msgs_buf = &h->msgs_buf;
@@ -173,23 +194,7 @@ bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *r
     }
     req->offline = cJSON_IsTrue(off);
   }
-  const cJSON *ins = baton__srv_param(p, "inputs");
-  if (ins && !cJSON_IsNull(ins)) {
-    if (!cJSON_IsArray(ins) || cJSON_GetArraySize(ins) > MAX_SUBMIT_INPUTS) {
-      baton__srv_bad_params(srv, j, "'inputs' must be an array of at most 256 file paths");
-      return false;
-    }
-    const cJSON *it;
-    cJSON_ArrayForEach(it, ins) {
-      if (!cJSON_IsString(it) || !it->valuestring[0]) {
-        baton__srv_bad_params(srv, j, "'inputs' items must be file paths");
-        return false;
-      }
-      inputs[req->n_inputs++] = it->valuestring;
-    }
-    req->inputs = inputs;
-  }
-  if (!take_home(srv, j, req))
+  if (!take_inputs(srv, j, req, inputs) || !take_home(srv, j, req))
     return false;
   if (cwd) {
     if (!take_cwd(srv, j, cwd, req, h))

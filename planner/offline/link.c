@@ -552,6 +552,33 @@ static char *step_words(const planner *p, const step *st, bool has_ref) {
   return st->b > st->a + 1 && !video ? own_words(p, st, bare) : NULL;
 }
 
+/* 3. What a step making something from words makes it of: the words after "say" ("say hello
+ * there | in a deep voice": up to its last preposition), else those after "of", "about",
+ * "saying" or a ':' ("an image of a cat playing piano", "an image: x"; not "about in German");
+ * NULL if none. */
+static char *made_of_words(const planner *p, const step *st) {
+  size_t said = off_is_role(p, st->task, R_SPEAK) ? off_words_spoken(p, st->a, st->b) : 0;
+  size_t end = st->b;
+  for (size_t i = said; said && off_is(p, st->b - 1, W_VOICE) && i + 2 < st->b; i++)
+    end = off_is(p, i, W_PREPOSITION) ? i : end;
+  if (said)
+    return span_text(p, said, end);
+  for (size_t i = st->a; i + 1 < st->b; i++)
+    if ((off_is(p, i, W_CONTENT_INTRO) || (off_punct(p, i, ":") && p->req[p->tok[i].end] == ' ')) &&
+        (i + 3 != st->b || !off_language_at(p, i + 2)))
+      return span_text(p, i + 1, st->b);
+  return NULL;
+}
+
+/* "Translate the opening hours (that sentence) into Spanish": does a translation name a part of
+ * a text at hand, not words of its own ("translate the German word for house", "the sentence
+ * hello world")? */
+static bool names_part(const planner *p, const step *st) {
+  return st->a + 2 < st->b && off_is(p, st->a, W_TRANSLATING) &&
+         off_is(p, st->a + 1, W_DEFINITE) && !off_has_word(p, st->a, st->b, W_WORDING) &&
+         !off_language_at(p, st->a + 2);
+}
+
 /* "Edit x.jpg ... Also, I have a document image d.png. Answer the question 'Q?'", "answer 'What is
  * this document about?'": the unused document picture a question naming no picture ("... in the
  * edited image?") asks of: one named between the steps before it and it, or any when it says
@@ -646,23 +673,12 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   bool make = text && !has_ref && !original && !chat &&
               (prev < 0 ? !passage
                         : !(outputs & BATON__T_TEXT) && !off_has_word(p, st->a, st->b, W_GUIDED));
-  size_t said = make && off_is_role(p, st->task, R_SPEAK) ? off_words_spoken(p, st->a, st->b) : 0;
-  size_t said_end = st->b; /* "say hello there | in a deep voice": up to its last preposition */
-  for (size_t i = said; said && off_is(p, st->b - 1, W_VOICE) && i + 2 < st->b; i++)
-    said_end = off_is(p, i, W_PREPOSITION) ? i : said_end;
-  src->literal = said ? span_text(p, said, said_end) : NULL;
-  for (size_t i = st->a; make && i + 1 < st->b && !src->literal; i++) /* not "about in German" */
-    src->literal = (off_is(p, i, W_CONTENT_INTRO) || (off_punct(p, i, ":") && /* "an image: x" */
-                    p->req[p->tok[i].end] == ' ')) && (i + 3 != st->b || !off_language_at(p, i + 2))
-                       ? span_text(p, i + 1, st->b) : NULL;
+  src->literal = make ? made_of_words(p, st) : NULL;
   /* 3b. "what is cat in German?" in a conversation: a translation's own words, not an earlier
    * turn's text */
-  r = first_unused(p, st, type); /* (not "translate the opening hours": a part of that text) */
-  bool part = st->a + 2 < st->b && off_is(p, st->a, W_TRANSLATING) &&
-              off_is(p, st->a + 1, W_DEFINITE) && !off_has_word(p, st->a, st->b, W_WORDING) &&
-              !off_language_at(p, st->a + 2); /* not "translate the German word for house" */
-  if (r >= 0 && p->res[r].turn && text && !has_ref && prev < 0 && !src->literal && !part &&
-      off_is_role(p, st->task, R_TRANSLATE))
+  r = first_unused(p, st, type);
+  if (r >= 0 && p->res[r].turn && text && !has_ref && prev < 0 && !src->literal &&
+      !names_part(p, st) && off_is_role(p, st->task, R_TRANSLATE))
     src->literal = own_words(p, st, true);
   /* 3. those words; 4. an earlier output ("it"); 5. an unused one (no question after a drawing) */
   if (src->literal || prev >= 0)
