@@ -274,7 +274,9 @@ static cJSON *run_object(const baton__runstore *rs, sqlite3_stmt *st, const char
   cJSON *o = col_text(st, 5) ? cJSON_Parse(col_text(st, 5)) : NULL;
   if (o) {
     /* The stored result carries the final status, unless it was interrupted later. */
-    cJSON_ReplaceItemInObjectCaseSensitive(o, "status", cJSON_CreateString(status));
+    cJSON *said = cJSON_CreateString(status);
+    if (said && !cJSON_ReplaceItemInObjectCaseSensitive(o, "status", said))
+      cJSON_AddItemToObject(o, "status", said); /* a result with none */
     cJSON_DeleteItemFromObjectCaseSensitive(o, "uid");
     add_uid(o, st, 7);
     add_pruned(o, st, 8);
