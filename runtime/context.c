@@ -392,6 +392,9 @@ static char *json_out(cJSON *j) {
 
 baton_rc baton_models_list(baton *ctx, const char *task, int limit, char **json_out_p) {
   *json_out_p = NULL;
+  if (task && !baton__registry_task(ctx->reg, task))
+    return baton__fail(ctx, BATON_NOTFOUND, "unknown task '%s' (`baton executors` lists them)",
+                       task);
   char err[512] = "";
   cJSON *arr = baton__registry_list(ctx->reg, task, limit, err, sizeof err);
   if (!arr)

@@ -54,6 +54,15 @@ Test(cli_listings, runs_without_a_subcommand_names_them_all) {
   free(err);
 }
 
+Test(cli_listings, models_list_of_an_unknown_task_kind_says_so) {
+  char *out = NULL, *err = NULL;
+  cr_expect_eq(bt_baton(home, "models list --task summarisation", &out, &err), 2);
+  cr_expect(err && strstr(err, "unknown task 'summarisation'"), "%s", err ? err : "");
+  cr_expect(!out || !*out, "no list: %s", out ? out : "");
+  free(out);
+  free(err);
+}
+
 /* Whether text holds word whole: between start/spaces/commas/newlines. */
 static bool whole_word(const char *text, const char *word) {
   size_t n = strlen(word);
