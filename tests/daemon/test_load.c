@@ -220,6 +220,16 @@ static char *submit_queued(int fd, int id) {
   return run_id;
 }
 
+/* A daemon with one run slot: client *a's run holds it (cancel: its run.cancel params), client
+ * *b's run waits; b's run id (free it). */
+static char *queue_behind(int *a, int *b, char *cancel, size_t cap) {
+  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
+  *a = bt_dial(d.sock);
+  *b = bt_dial(d.sock);
+  hold_the_slot(*a, cancel, cap);
+  return submit_queued(*b, 2);
+}
+
 /* run.cancel from a fresh connection; its reply. */
 static char *cancel_run(const char *params) {
   int c = bt_dial(d.sock);
@@ -229,11 +239,9 @@ static char *cancel_run(const char *params) {
 }
 
 Test(daemon_load, runs_past_max_runs_wait_in_a_queue_with_a_queued_event) {
-  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
-  int a = bt_dial(d.sock), b = bt_dial(d.sock);
+  int a, b;
   char cancel[200];
-  hold_the_slot(a, cancel, sizeof cancel);
-  free(submit_queued(b, 2));
+  free(queue_behind(&a, &b, cancel, sizeof cancel));
   cr_expect_eq(health_num("runs_waiting"), 1);
   cr_expect_eq(health_num("runs_active"), 1);
   /* b's run starts once a's has ended, and finishes. */
@@ -248,11 +256,9 @@ Test(daemon_load, runs_past_max_runs_wait_in_a_queue_with_a_queued_event) {
 }
 
 Test(daemon_load, a_queued_run_has_its_id_and_run_cancel_takes_it_out_of_the_queue) {
-  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
-  int a = bt_dial(d.sock), b = bt_dial(d.sock);
+  int a, b;
   char cancel[200], queued[200];
-  hold_the_slot(a, cancel, sizeof cancel);
-  char *rid = submit_queued(b, 2);
+  char *rid = queue_behind(&a, &b, cancel, sizeof cancel);
   cr_assert(strlen(rid) == 28 && rid[8] == '-', "the queued event's run_id: '%s'", rid);
   snprintf(queued, sizeof queued, "{\"run_id\":\"%s\"}", rid);
   char *reply = cancel_run(queued);
@@ -289,11 +295,9 @@ static double waiting_becomes(double want) {
 }
 
 Test(daemon_load, a_client_that_disconnects_drops_its_queued_runs_not_its_started_one) {
-  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
-  int a = bt_dial(d.sock), b = bt_dial(d.sock);
+  int a, b;
   char cancel[200];
-  hold_the_slot(a, cancel, sizeof cancel);
-  free(submit_queued(b, 2));
+  free(queue_behind(&a, &b, cancel, sizeof cancel));
   close(b);
   cr_expect_eq(waiting_becomes(0), 0, "the run of a client gone still waits for a slot");
   cr_expect_eq(health_num("runs_active"), 1);
@@ -307,11 +311,9 @@ Test(daemon_load, a_client_that_disconnects_drops_its_queued_runs_not_its_starte
 }
 
 Test(daemon_load, a_client_that_shut_its_writing_side_keeps_its_queued_run) {
-  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
-  int a = bt_dial(d.sock), b = bt_dial(d.sock);
+  int a, b;
   char cancel[200];
-  hold_the_slot(a, cancel, sizeof cancel);
-  free(submit_queued(b, 2));
+  free(queue_behind(&a, &b, cancel, sizeof cancel));
   cr_assert_eq(shutdown(b, SHUT_WR), 0);
   bt_nap_ms(200);
   cr_expect_eq(health_num("runs_waiting"), 1);
@@ -324,11 +326,9 @@ Test(daemon_load, a_client_that_shut_its_writing_side_keeps_its_queued_run) {
 }
 
 Test(daemon_load, a_half_closed_client_that_then_closes_drops_its_queued_run) {
-  bt_daemon_start(&d, "workers: 2\ndaemon:\n  max_runs: 1\n");
-  int a = bt_dial(d.sock), b = bt_dial(d.sock);
+  int a, b;
   char cancel[200];
-  hold_the_slot(a, cancel, sizeof cancel);
-  free(submit_queued(b, 2));
+  free(queue_behind(&a, &b, cancel, sizeof cancel));
   cr_assert_eq(shutdown(b, SHUT_WR), 0);
   bt_nap_ms(100);
   close(b);
