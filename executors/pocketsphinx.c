@@ -15,6 +15,8 @@
 #include "core/util.h"
 #include "executors/audio_io.h"
 #include "executors/run_common.h"
+#include "executors/subtitles.h"
+#include "planner/output_names.h"
 #include "core/banned.h"
 
 /* Debian's pocketsphinx-en-us package. */
@@ -28,6 +30,7 @@ typedef struct ps_state {
   cmd_ln_t *config;
   ps_decoder_t *ps;
   mfcc_t *cmn0; /* the cepstral mean the decoder starts with, or NULL */
+  int frame0;   /* the stream's frame where the last utterance decoded starts */
 } ps_state;
 
 /* The decoder's live cepstral-mean estimate, or NULL. */
@@ -157,6 +160,12 @@ static int ps_feed(ps_decoder_t *ps, const int16_t *raw, size_t end, int64_t dea
   return 0;
 }
 
+/* The decoder's frames a second. */
+static int ps_frate(const ps_state *st) {
+  int32 frate = cmd_ln_int32_r(st->config, "-frate");
+  return frate > 0 ? (int)frate : 100;
+}
+
 /* Decodes raw[0..n) as one utterance, its hypothesis left in the decoder.
  * 0, or -1 with env->err set. */
 static int ps_decode(ps_state *st, const int16_t *raw, size_t n, int64_t deadline,
@@ -178,10 +187,70 @@ static int ps_decode(ps_state *st, const int16_t *raw, size_t n, int64_t deadlin
       return baton__run_fail(env, "PocketSphinx failed to decode the audio");
     int rc = ps_feed(st->ps, raw, pass == 0 ? prime : n, deadline, env);
     ps_end_utt(st->ps);
+    /* Times are the stream's: the second pass starts after the frames of the first. */
+    st->frame0 = pass == 0 ? (int)(prime * (size_t)ps_frate(st) / PS_RATE) : st->frame0;
     if (rc != 0)
       return -1;
   }
   return 0;
+}
+
+/* The words of the decoded utterance with their times (*n of them; caller frees each word and
+ * the array), fillers ("<sil>", "[NOISE]", "++BREATH++") left out and a pronunciation variant's
+ * mark ("read(2)") cut. NULL when none was heard or out of memory (*n then 0). */
+static baton__timed_word *ps_timed_words(ps_state *st, size_t *n) {
+  long ms_per_frame = 1000 / ps_frate(st);
+  baton__timed_word *w = NULL;
+  size_t cap = 0;
+  *n = 0;
+  for (ps_seg_t *seg = ps_seg_iter(st->ps); seg; seg = ps_seg_next(seg)) {
+    const char *word = ps_seg_word(seg);
+    if (!word || strchr("<[+", word[0]))
+      continue;
+    if (*n == cap) {
+      cap = cap ? 2 * cap : 64;
+      baton__timed_word *more = realloc(w, cap * sizeof *w);
+      if (!more) {
+        ps_seg_free(seg);
+        break;
+      }
+      w = more;
+    }
+    int sf = 0, ef = 0;
+    ps_seg_frames(seg, &sf, &ef);
+    const char *variant = strchr(word, '(');
+    w[*n] = (baton__timed_word){.word = baton__strndup(word, variant ? (size_t)(variant - word)
+                                                                   : strlen(word)),
+                                .start_ms = (sf - st->frame0) * ms_per_frame,
+                                .end_ms = (ef + 1 - st->frame0) * ms_per_frame};
+    if (w[*n].word)
+      ++*n;
+  }
+  return w;
+}
+
+/* Writes the decoded utterance's words as subtitles (`format`: "srt" or "vtt") into the run's
+ * folder and adds the file to out. 0, or -1 with env->err set. */
+static int ps_subtitles(ps_state *st, const char *format, baton__exec_env *env,
+                        baton__values *out) {
+  if (!baton__run_has_workspace(env, "subtitles"))
+    return -1;
+  size_t n = 0;
+  baton__timed_word *w = ps_timed_words(st, &n);
+  char *subs = baton__subs_render(w, n, strcmp(format, "vtt") == 0);
+  for (size_t i = 0; i < n; i++)
+    free((char *)w[i].word);
+  free(w);
+  char *path = subs ? baton__run_out_path(env, format) : NULL, why[256] = "out of memory";
+  int rc = path ? baton__write_file(path, subs, strlen(subs), why, sizeof why) : -1;
+  free(subs);
+  if (rc != 0) {
+    free(path);
+    return baton__run_fail(env, "could not write the subtitles: %s", why);
+  }
+  return baton__values_add_own(out, BATON__OUTPUT_FILE, 0, path) == 0
+             ? 0
+             : baton__run_fail(env, "out of memory");
 }
 
 static int ps_exec_run(void *state, const char *task, const baton__values *in,
@@ -208,7 +277,8 @@ static int ps_exec_run(void *state, const char *task, const baton__values *in,
   char *text = baton__strdup(hyp);
   if (!text || baton__values_add_own(out, "text", BATON__T_TEXT, text) != 0)
     return baton__run_fail(env, "out of memory");
-  return 0;
+  const char *subs = baton__subs_asked(in, env);
+  return subs ? ps_subtitles(st, subs, env, out) : 0;
 }
 
 static const char *const ps_tasks[] = {"automatic-speech-recognition", NULL};

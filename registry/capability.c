@@ -8,8 +8,9 @@
 #include "core/banned.h"
 
 /* A step of `task` whose text holds one of `cues` cannot be done by a model
- * tagged `tag`, and asks the task for `mode` (its "mode" argument). Cues are
- * matched case-insensitively anywhere in the text, or as whole words. */
+ * tagged `tag` (with `only`: by one not tagged so), and asks the task for `mode`
+ * (its "mode" argument). Cues are matched case-insensitively anywhere in the
+ * text, or as whole words. */
 typedef struct capability_rule {
   const char *task;
   const char *const *cues;
@@ -17,6 +18,7 @@ typedef struct capability_rule {
   const char *tag;
   const char *mode;
   const char *needs; /* what the step needs, for messages */
+  bool only;
 } capability_rule;
 
 /* Describing a picture is captioning: an OCR engine only reads its text. */
@@ -32,13 +34,24 @@ static const char *const read_cues[] = {
     "lettering", "say", "says", "transcribe", "transcription", "inscription", "inscriptions",
     "decipher", "scan", "scanned", "extract", "spell", "translate", NULL};
 
+/* Subtitles ("make subtitles for talk.wav", "transcribe it with timestamps", "save it as
+ * talk.srt") need each word's time: only a model tagged "subtitles" gives them. */
+static const char *const webvtt_cues[] = {"vtt", "webvtt", NULL};
+static const char *const subtitle_cues[] = {
+    "subtitle", "subtitles", "subtitled", "srt", "captions", "captioned", "timestamps",
+    "timestamp", "timestamped", "time stamps", "timecodes", "time codes", NULL};
+
 /* In order: a step that asks both to describe and to read ("describe x.jpg and read the
  * description aloud") describes. */
 static const capability_rule rules[] = {
     {"image-to-text", describe_cues, false, "ocr", "describe",
-     "a captioning model (OCR only reads text)"},
+     "a captioning model (OCR only reads text)", false},
     {"image-to-text", read_cues, true, "caption", "read",
-     "a model that reads text (a captioner only describes the picture)"},
+     "a model that reads text (a captioner only describes the picture)", false},
+    {"automatic-speech-recognition", webvtt_cues, true, "subtitles", "webvtt",
+     "a model that times each word for subtitles (tagged subtitles)", true},
+    {"automatic-speech-recognition", subtitle_cues, true, "subtitles", "subtitles",
+     "a model that times each word for subtitles (tagged subtitles)", true},
 };
 
 /* Whether c continues a word or a name ("text-to-speech", "notes_text", "a/read"): bytes of
@@ -108,7 +121,7 @@ size_t baton__capability_filter(baton__registry *reg, const char *task, const ch
     return n;
   size_t kept = 0;
   for (size_t i = 0; i < n; i++) {
-    if (has_tag(reg, m[i].id, r->tag)) {
+    if (has_tag(reg, m[i].id, r->tag) != r->only) {
       baton__model_release(&m[i]);
       continue;
     }

@@ -608,6 +608,45 @@ Test(registry_registry, reading_steps_skip_captioners_and_describing_steps_skip_
   baton__registry_close(reg);
 }
 
+/* A step asking for subtitles asks speech recognition for them, and only a model that times its
+ * words (tagged "subtitles": PocketSphinx) may do it; a plain transcript may go to any. */
+Test(registry_registry, subtitle_steps_ask_for_them_and_keep_only_models_that_time_words) {
+  static const struct {
+    const char *text, *mode;
+  } cases[] = {
+      {"make subtitles for talk.wav", "subtitles"},
+      {"transcribe talk.wav with timestamps", "subtitles"},
+      {"save the transcript as talk.srt", "subtitles"},
+      {"write WebVTT captions for talk.wav", "webvtt"},
+      {"transcribe talk.wav", NULL},
+      {"what does subtitles.wav say?", NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *got = baton__capability_mode("automatic-speech-recognition", cases[i].text);
+    cr_assert(cases[i].mode ? got && !strcmp(got, cases[i].mode) : !got, "'%s': mode %s",
+              cases[i].text, got ? got : "(none)");
+  }
+  baton__registry *reg = open_shipped();
+  for (int subs = 0; subs < 2; subs++) {
+    const char *text = subs ? "make subtitles for talk.wav" : "transcribe talk.wav";
+    baton__model m[5];
+    size_t n = 0;
+    char err[512] = "";
+    cr_assert_eq(baton__registry_match(reg, "automatic-speech-recognition", text, NULL, NULL, m,
+                                       5, &n, err, sizeof err),
+                 0, "%s", err);
+    bool local = false, whisper = false;
+    for (size_t k = 0; k < n; k++) {
+      local |= !strcmp(m[k].id, "local/pocketsphinx");
+      whisper |= !strcmp(m[k].id, "openai/whisper-large-v3");
+    }
+    cr_assert(local && whisper != subs, "'%s': %zu models, pocketsphinx %d, whisper %d", text, n,
+              local, whisper);
+    release_all(m, n);
+  }
+  baton__registry_close(reg);
+}
+
 Test(registry_registry, match_returns_at_most_max_and_ranks_without_text) {
   baton__registry *reg = open_shipped();
   baton__model m[2];
