@@ -39,8 +39,7 @@ typedef struct {
   double before; /* the unit said before it ("minute 1"), or 0 */
 } number;
 
-/* The unit at s ("10 seconds", "2min"): its length in seconds, 0 if none. */
-static double unit_at(const char *s) {
+double baton__cut_unit_at(const char *s) {
   for (size_t i = 0; i < sizeof cut_units / sizeof cut_units[0]; i++) {
     size_t n = strlen(cut_units[i].unit);
     if (strncmp(s, cut_units[i].unit, n) == 0 && !isalpha((unsigned char)s[n]))
@@ -70,7 +69,7 @@ static double unit_before(const char *low, const char *at, bool more) {
   baton__fmt(lead, sizeof lead, "%.*s", (int)(w - 1 - l), l);
   bool led = baton__run_any_word(lead, leads, false);
   led |= more && baton__run_any_word(lead, mores, false);
-  return led ? unit_at(word) : 0;
+  return led ? baton__cut_unit_at(word) : 0;
 }
 
 /* With no number timed by a unit after it: "from minute 1 to minute 2", "from minute 1 to 2" (the
@@ -104,7 +103,7 @@ static size_t read_numbers(const char *low, number *out) {
     char *end = NULL;
     if (timed) /* m:ss */
       v = v * 60 + strtod(p + 1, &end), p = end;
-    else if ((unit = unit_at(after + (*after == '-'))) > 0) /* "10 seconds", "a 2-second clip" */
+    else if ((unit = baton__cut_unit_at(after + (*after == '-'))) > 0) /* "a 2-second clip" */
       v *= unit, timed = true;
     out[n++] = (number){at, v, timed, 0};
   }
@@ -112,7 +111,7 @@ static size_t read_numbers(const char *low, number *out) {
   for (size_t i = n; i-- > 1;) {
     const char *gap = out[i - 1].at + strspn(out[i - 1].at, "0123456789. ");
     bool joined = !strncmp(gap, "and ", 4) || !strncmp(gap, "to ", 3) || *gap == '-';
-    double unit = unit_at(out[i].at + strspn(out[i].at, "0123456789. "));
+    double unit = baton__cut_unit_at(out[i].at + strspn(out[i].at, "0123456789. "));
     if (!out[i - 1].timed && out[i].timed && joined && gap < out[i].at)
       out[i - 1].v *= unit > 0 ? unit : 1, out[i - 1].timed = true;
   }
@@ -133,7 +132,7 @@ static baton__cut one_unit(const char *low, baton__cut c) {
   static const char *const ends[] = {"first ", "last "};
   for (size_t k = 0; k < 2; k++)
     for (const char *w = strstr(low, ends[k]); w; w = strstr(w + 1, ends[k])) {
-      double unit = unit_at(w + strlen(ends[k]));
+      double unit = baton__cut_unit_at(w + strlen(ends[k]));
       if (unit >= 1 && (w == low || !isalpha((unsigned char)w[-1])))
         return c.kind = k ? CUT_LAST : CUT_FIRST, c.to = unit, c;
     }

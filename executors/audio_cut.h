@@ -24,6 +24,10 @@ typedef struct baton__cut {
  * fraction ("the second half", "the last third", "the middle third", "the first quarter"). */
 baton__cut baton__cut_parse(const char *low);
 
+/* The time unit at s ("10 seconds" at "seconds", "2min" at "min"): its length in seconds, 0 if
+ * none. */
+double baton__cut_unit_at(const char *s);
+
 /* Applies the cut to p. 0 with what it did in desc (at least desclen bytes), or -1 with why in
  * desc: the part is empty or starts after the end. */
 int baton__pcm_cut(baton__pcm *p, const baton__cut *c, char *desc, size_t desclen);

@@ -1,4 +1,4 @@
-/* audio_join.c — recordings joined: one after another, or mixed, a background one lowered. */
+/* audio_join.c — recordings joined: one after another (a silence between them if asked), or mixed, a background one lowered. */
 #include "executors/audio_join.h"
 
 #include <math.h>
@@ -31,12 +31,18 @@ static int match_format(const baton__pcm *p, baton__pcm *next) {
   return 0;
 }
 
-int baton__pcm_join(baton__pcm *p, baton__pcm *next, bool mix) {
+int baton__pcm_join(baton__pcm *p, baton__pcm *next, bool mix, double gap_s) {
   if (match_format(p, next) != 0)
     return -1;
   size_t ch = (size_t)p->channels;
+  double gap_frames = mix || gap_s <= 0 ? 0 : gap_s * p->rate;
+  if (gap_frames > BATON__PCM_MAX_SECONDS * p->rate) {
+    baton__pcm_release(next);
+    return -2;
+  }
+  size_t gap = (size_t)gap_frames;
   size_t frames = mix ? (p->frames > next->frames ? p->frames : next->frames)
-                      : p->frames + next->frames;
+                      : p->frames + gap + next->frames;
   if ((double)frames / p->rate > BATON__PCM_MAX_SECONDS) {
     baton__pcm_release(next);
     return -2;
@@ -56,7 +62,8 @@ int baton__pcm_join(baton__pcm *p, baton__pcm *next, bool mix) {
     for (size_t i = 0; peak > 1.0f && i < frames * ch; i++)
       s[i] /= peak;
   } else {
-    memcpy(s + p->frames * ch, next->s, next->frames * ch * sizeof *s);
+    memset(s + p->frames * ch, 0, gap * ch * sizeof *s);
+    memcpy(s + (p->frames + gap) * ch, next->s, next->frames * ch * sizeof *s);
   }
   p->s = s;
   p->frames = frames;

@@ -31,6 +31,7 @@
 #define SF_GAIN_STEP_DB 6.0    /* "louder", "quieter" with no number */
 #define SF_MAX_GAIN_DB 60.0    /* a larger change asked for is refused */
 #define SF_BACKGROUND_DB 15.0  /* a background recording's level under the loudest other */
+#define SF_DEFAULT_GAP_S 1.0   /* "with a pause between them": no length said */
 
 #define SF_CAN_DO                                                                           \
   "normalise (the default), trim silence, reduce noise (\"remove the background noise\", "  \
@@ -242,6 +243,46 @@ typedef struct sf_plan {
   bool defaulted; /* it named nothing known, so SF_NORMALISE */
 } sf_plan;
 
+/* A silence asked for between joined recordings: "a 2 second gap", "a pause of 1.5 s", "with
+ * silence between them" ("silence" only beside a length or "between": not "trim the silence"). */
+static const char *const sf_gap[] = {"gap", "gaps", "pause", "pauses", NULL};
+static const char *const sf_gap_or_silence[] = {"gap", "gaps", "pause", "pauses", "silence", NULL};
+static const char *const sf_no_gap[] = {"no gap", "no pause", "without a gap", "without gaps",
+                                        "without a pause", "without pauses", "no silence", NULL};
+
+/* Does low[a..b) (cut to low's bounds) hold one of words? */
+static bool words_within(const char *low, ptrdiff_t a, ptrdiff_t b, const char *const *words) {
+  ptrdiff_t n = (ptrdiff_t)strlen(low);
+  a = a < 0 ? 0 : a;
+  b = b > n ? n : b;
+  char part[64];
+  baton__fmt(part, sizeof part, "%.*s", (int)(b > a ? b - a : 0), low + a);
+  return b > a && baton__run_any_word(part, words, true);
+}
+
+/* The seconds of silence low asks for between joined recordings: a length right before a gap
+ * word ("2 seconds of silence", "a 2-second gap") or right after one ("a gap of 2 seconds"); a
+ * gap word alone, or "silence between", SF_DEFAULT_GAP_S; else (or "no gap") 0. */
+static double join_gap(const char *low) {
+  if (baton__run_any_word(low, sf_no_gap, false))
+    return 0;
+  double v;
+  for (const char *p = low, *after; baton__run_next_number(low, &p, &v, &after);) {
+    const char *num = p;
+    while (num > low && (isdigit((unsigned char)num[-1]) || num[-1] == '.'))
+      num--;
+    const char *unit = after + (*after == '-');
+    double secs = baton__cut_unit_at(unit);
+    ptrdiff_t at = num - low, end = (unit - low) + (ptrdiff_t)strcspn(unit, " ");
+    if (secs > 0 && (words_within(low, end, end + 16, sf_gap_or_silence) ||
+                     words_within(low, at - 12, at, sf_gap_or_silence)))
+      return v * secs;
+  }
+  bool between = baton__run_has_word(low, "between", true);
+  return baton__run_any_word(low, between ? sf_gap_or_silence : sf_gap, true) ? SF_DEFAULT_GAP_S
+                                                                                : 0;
+}
+
 /* What instr asks for; written as `format` ("flac" of a save_as name) when given, else as the
  * format the words name. One this executor cannot write is plan.refused. */
 static sf_plan sf_parse(const char *instr, const char *format) {
@@ -275,6 +316,9 @@ static sf_plan sf_parse(const char *instr, const char *format) {
   static const char *const quiet[] = {"silence", "silent", NULL};
   if (plan.cut.kind != CUT_NONE) /* "trim the first 5 seconds" is no silence to trim */
     plan.ops = (plan.ops | SF_CUT) & ~(baton__run_any_word(low, quiet, false) ? 0u : SF_TRIM);
+  static const char *const trim[] = {"trim", "strip", NULL};
+  if (join_gap(low) > 0 && !baton__run_any_word(low, trim, false)) /* "silence between them" */
+    plan.ops &= ~SF_TRIM;
   const char *asked = format && *format ? format : baton__pcm_format_named(low); /* "fast.flac" */
   plan.ext = baton__pcm_format_of(asked);
   plan.refused = asked && !plan.ext ? asked : NULL; /* "to m4a": never WAV under another name */
@@ -561,8 +605,8 @@ static double loudest_other(const baton__pcm *pcm, const char *const *paths, int
 }
 
 /* Joins the recordings "audio2" ... "audio9" to pcm (the first), one after another unless the
- * instruction asks for a mix; a background one is first lowered SF_BACKGROUND_DB under the loudest
- * other. 0, or -1 with env->err set. */
+ * instruction asks for a mix (else with the silence join_gap() reads between them); a background
+ * one is first lowered SF_BACKGROUND_DB under the loudest other. 0, or -1 with env->err set. */
 static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, sf_plan *plan,
                    baton__sb *desc, baton__exec_env *env) {
   char low[SF_MAX_INSTRUCTION + 1], name[8];
@@ -570,7 +614,7 @@ static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, 
   size_t cue_len;
   int side;
   bool mix = baton__run_any_word(low, sf_mix, false) || background_cue(low, &cue_len, &side);
-  double first = (double)pcm->frames / pcm->rate, cut;
+  double first = (double)pcm->frames / pcm->rate, cut, gap = mix ? 0 : join_gap(low);
   const char *paths[9] = {baton__run_arg(in, "audio", BATON__T_AUDIO)};
   int n = 1;
   for (int k = 2; k <= 9; k++) {
@@ -591,7 +635,7 @@ static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, 
       return -1;
     if (i == bg)
       cut = baton__pcm_lower_to(&next, loudest * pow(10.0, -SF_BACKGROUND_DB / 20.0));
-    int rc = baton__pcm_join(pcm, &next, mix);
+    int rc = baton__pcm_join(pcm, &next, mix, gap);
     if (rc == -2)
       return baton__run_fail(env, "the joined recording would be longer than %.0f s",
                              BATON__PCM_MAX_SECONDS);
@@ -603,6 +647,8 @@ static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, 
     baton__sb_addf(desc, "%s %d recordings %s (%.2f s the first) into %.2f s; ",
                    mix ? "mixed" : "joined", n, mix ? "together" : "one after another", first,
                    (double)pcm->frames / pcm->rate);
+  if (n > 1 && gap > 0)
+    baton__sb_addf(desc, "%.2f s of silence between each two; ", gap);
   if (bg >= 0 && cut < 0)
     baton__sb_addf(desc, "recording %d as the background, lowered %.1f dB to %.0f dB under the "
                    "loudest other; ", bg + 1, -cut, SF_BACKGROUND_DB);

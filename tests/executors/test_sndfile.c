@@ -983,6 +983,53 @@ Test(executors_sndfile, joins_or_mixes_two_recordings, .init = setup, .fini = te
   free(b);
 }
 
+/* A silence asked for between joined recordings: its length read from the words around "gap",
+ * "pause" or "silence" (1 s when none is said), silent in the output, and no silence trimmed off
+ * for it; none unasked or for "no gap". */
+Test(executors_sndfile, puts_the_silence_asked_for_between_joined_recordings, .init = setup,
+     .fini = teardown) {
+  char *a = make_audio("a.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 0.0, 1.0, 0.5);
+  char *b = make_signal("b.wav", 22050, 1, 2.0, fifth_tone);
+  static const struct {
+    const char *instruction;
+    double gap;
+  } cases[] = {
+      {"join a.wav and b.wav with a 2 second gap", 2.0},
+      {"put 2 seconds of silence between a.wav and b.wav", 2.0},
+      {"combine them with a pause of 500 ms", 0.5},
+      {"join them with a 1.5-second pause", 1.5},
+      {"join them with a short pause between them", 1.0},
+      {"add some silence between a.wav and b.wav", 1.0},
+      {"join them with no gap", 0},
+      {"join a.wav and b.wav, keep it under 5 seconds", 0},
+      {"trim the silence and join them", 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512], *text = NULL;
+    char *out = process_two(a, b, cases[i].instruction, &text, err, sizeof err);
+    cr_assert_not_null(out, "%s: %s", cases[i].instruction, err);
+    size_t frames = 0;
+    int rate = 0;
+    float *s = read_channel0(out, &frames, &rate);
+    double secs = (double)frames / rate;
+    cr_assert_float_eq(secs, 3.0 + cases[i].gap, 0.01, "%s: %.3f s", cases[i].instruction, secs);
+    cr_assert((strstr(text, "of silence between") != NULL) == (cases[i].gap > 0), "%s: %s",
+              cases[i].instruction, text);
+    if (cases[i].gap > 0) {
+      double quiet = rms_between(s, rate, 1.05, 1.0 + cases[i].gap - 0.05);
+      double after = rms_between(s, rate, 1.1 + cases[i].gap, 2.9 + cases[i].gap);
+      cr_assert(quiet < 1e-4 && after > 0.1, "%s: %.5f in the gap, %.3f after it",
+                cases[i].instruction, quiet, after);
+    }
+    free(s);
+    free(text);
+    remove(out);
+    free(out);
+  }
+  free(a);
+  free(b);
+}
+
 Test(executors_sndfile, keeps_a_background_under_silence, .init = setup, .fini = teardown) {
   char *quiet = make_signal("quiet.wav", 22050, 1, 2.0, nothing);
   char *b = make_signal("b.wav", 22050, 1, 2.0, fifth_tone), err[512], *text = NULL;
