@@ -21,15 +21,15 @@
  * for a plain number. */
 static const char *const en_groups[] = {"DATE", "TIME", "MONEY", "PERCENT", "EMAIL",
                                         "URL",  "PHONE", "PER", "ORG",     "LOC",
-                                        "NAME", "CARDINAL", NULL};
+                                        "NAME", "CARDINAL", "MISC", NULL};
 enum { EN_DATE = 1, EN_TIME = 2, EN_MONEY = 4, EN_PERCENT = 8, EN_EMAIL = 16, EN_URL = 32,
        EN_PHONE = 64, EN_PER = 128, EN_ORG = 256, EN_LOC = 512, EN_NAME = 1024,
-       EN_CARDINAL = 2048,
+       EN_CARDINAL = 2048, EN_MISC = 4096, /* CoNLL's MISC: a language's name ("in French") */
        /* what an instruction naming no kind gets: not plain numbers, which Hugging Face's
         * CoNLL models (the catalogue's default) do not give either, and which would bury the
         * rest */
-       EN_DEFAULT = 2047,
-       EN_POS = 4096 /* parts of speech asked for too: not tagged */ };
+       EN_DEFAULT = 2047 | EN_MISC,
+       EN_POS = 8192 /* parts of speech asked for too: not tagged */ };
 
 /* Words before a word of a wish that make it ask for another kind: "phone numbers". */
 static const char *const en_not_numbers[] = {"phone", "telephone", "mobile", "cell", "fax",
@@ -57,6 +57,7 @@ static const struct {
     {EN_PER | EN_ORG | EN_LOC | EN_NAME, {"names", "proper noun", NULL}, NULL}, /* not "named" */
     {EN_CARDINAL, {"number", "numeral", "figures", "quantit", "digits", "cardinal", NULL},
      en_not_numbers},
+    {EN_MISC, {"language", "misc", NULL}, NULL},
     {EN_DEFAULT, {"entit", NULL}, NULL},
 };
 

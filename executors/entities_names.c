@@ -3,8 +3,10 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/stopwords.h"
+#include "executors/languages.h"
 #include "core/banned.h"
 
 #define EN_MAX_NAME_WORDS 8 /* a longer run of capitalised words goes on as another name */
@@ -291,8 +293,38 @@ static bool en_opening_name(const baton__en_text *t, const en_span *w) {
          en_named_here(t, &bare) || en_echoed(t, &bare);
 }
 
+/* Words before a name that put it on a map: "the office in Leeds", "a village near Harrogate".
+ * (Not "to" or "from": "send it to Anna", "a letter from Tom".) */
+static const char *const en_place_preps[] = {"in", "near", "outside", "around", "across",
+                                             "throughout", NULL};
+
+/* Is the one word w a language's English name ("in French", "Spanish lessons")? */
+static bool en_language(const baton__en_text *t, const en_span *w) {
+  char word[EN_STOP_WORD];
+  size_t n = w->end - w->start;
+  if (n >= sizeof word)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    word[i] = (char)baton__en_at(t, w->start + i);
+  word[n] = '\0';
+  const char *code = baton__lang_by_name(word);
+  return code && strcasecmp(baton__lang_name(code), word) == 0;
+}
+
+/* Does the word right before `at` put what follows on a map (en_place_preps)? */
+static bool en_after_place_prep(const baton__en_text *t, size_t at) {
+  size_t e = at;
+  while (e > 0 && baton__en_at(t, e - 1) == ' ')
+    e--;
+  size_t b = e;
+  while (b > 0 && isalpha(baton__en_at(t, b - 1)))
+    b--;
+  return e < at && b < e && baton__en_lookup(en_place_preps, t, b, e) >= 0;
+}
+
 /* PER after a title, else ORG or LOC when a word of the name says so, LOC when the whole name
- * (without "'s") is a well-known place, else NAME. */
+ * (without "'s") is a well-known place or follows "in" or "near", MISC for a language's name,
+ * else NAME. */
 static const char *en_group(const baton__en_text *t, const en_span *w, size_t n, bool titled) {
   if (titled)
     return "PER";
@@ -303,7 +335,11 @@ static const char *en_group(const baton__en_text *t, const en_span *w, size_t n,
     if (baton__en_lookup(en_loc_words, t, w[i].start, w[i].end) >= 0)
       return "LOC";
   size_t end = en_bare_end(t, w[n - 1].start, w[n - 1].end);
-  return baton__en_lookup(en_places, t, w[0].start, end) >= 0 ? "LOC" : "NAME";
+  if (n == 1 && en_language(t, &w[0]))
+    return "MISC";
+  return baton__en_lookup(en_places, t, w[0].start, end) >= 0 || en_after_place_prep(t, w[0].start)
+             ? "LOC"
+             : "NAME";
 }
 
 /* Where a title before a name ends ("Dr", "Mrs."), the name's first word's start; else at. */

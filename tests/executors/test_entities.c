@@ -232,6 +232,12 @@ Test(executors_entities, a_well_known_place_is_a_place_even_opening_a_sentence) 
       {"Brazil's team flew to Buenos Aires.", "Brazil (LOC), Buenos Aires (LOC)"},
       {"New Zealand won. She met Paris Hilton.", "New Zealand (LOC), Paris Hilton (NAME)"},
       {"The Bank of England is in London.", "Bank of England (ORG), London (LOC)"},
+      /* a town no list holds, after "in" or "near"; not after "to" or "from" */
+      {"The office in Leeds opens at nine.", "Leeds (LOC)"},
+      {"Anna Berg lives near Harrogate.", "Anna Berg (NAME), Harrogate (LOC)"},
+      {"Send it to Anna Berg, with a letter from Tom Hale.", "Anna Berg (NAME), Tom Hale (NAME)"},
+      /* a language's name is CoNLL's MISC, not a person's or a place's */
+      {"The lessons are in French.", "French (MISC)"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     reply r = tag(cases[i].text, 0);
