@@ -104,7 +104,8 @@ static void on_initialize(mcp_server *s, const cJSON *id, const cJSON *params) {
   cJSON_AddFalseToObject(res, "subscribe");
   cJSON *info = cJSON_AddObjectToObject(r, "serverInfo");
   cJSON_AddStringToObject(info, "name", "baton");
-  cJSON_AddStringToObject(info, "title", "baton task orchestrator");
+  if (protocol_revisions[agreed] >= MCP_REV_STRUCTURED) /* Implementation.title: 2025-06-18 */
+    cJSON_AddStringToObject(info, "title", "baton task orchestrator");
   cJSON_AddStringToObject(info, "version", baton_version());
   cJSON_AddStringToObject(
       r, "instructions",

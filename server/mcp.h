@@ -20,6 +20,9 @@
 /* Protocol revisions as numbers (YYYYMMDD): the first that has a content type. */
 #define MCP_REV_AUDIO 20250326 /* "audio" content blocks */
 #define MCP_REV_LINKS 20250618 /* "resource_link" content blocks */
+#define MCP_REV_ANNOTATIONS 20250326 /* Tool.annotations (annotations.title) */
+/* structuredContent in tool results, Tool.title and outputSchema, Implementation.title */
+#define MCP_REV_STRUCTURED 20250618
 
 /* JSON-RPC error codes (JSON-RPC 2.0 and MCP). */
 enum {
@@ -102,6 +105,10 @@ void baton__mcp_tools_call(mcp_call *c);
 cJSON *baton__mcp_tool_result(void);
 /* Appends a text block (cut at MCP_MAX_TEXT bytes). */
 void baton__mcp_add_text(cJSON *result, const char *text);
+/* Adds obj (taken over) as the result's structuredContent when the revision agreed has it
+ * (MCP_REV_STRUCTURED) and its JSON text is at most MCP_MAX_TEXT bytes (the text blocks carry
+ * the same within their own bound); else frees it. */
+void baton__mcp_add_structured(mcp_server *s, cJSON *result, cJSON *obj);
 /* A tool result with isError and the reason in words. */
 cJSON *baton__mcp_error_result(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The run tool's result from a run's result object (borrowed): failures,

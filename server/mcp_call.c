@@ -116,10 +116,11 @@ static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
   } else {
     baton__mcp_add_text(r, compact ? compact : json);
   }
-  cJSON *sc = cJSON_AddObjectToObject(r, "structuredContent");
+  cJSON *sc = cJSON_CreateObject();
   cJSON_AddItemToObject(sc, "plan", plan ? plan : cJSON_CreateArray());
   if (answer)
     cJSON_AddStringToObject(sc, "answer", answer);
+  baton__mcp_add_structured(c->srv, r, sc);
   cJSON_free(compact);
   baton_free(json);
   baton_free(answer);
@@ -152,8 +153,9 @@ static cJSON *tool_models_search(mcp_call *c, const cJSON *args) {
   char *compact = models ? cJSON_PrintUnformatted(models) : NULL;
   cJSON *r = baton__mcp_tool_result();
   baton__mcp_add_text(r, compact ? compact : json);
-  cJSON_AddItemToObject(cJSON_AddObjectToObject(r, "structuredContent"), "models",
-                        models ? models : cJSON_CreateArray());
+  cJSON *sc = cJSON_CreateObject();
+  cJSON_AddItemToObject(sc, "models", models ? models : cJSON_CreateArray());
+  baton__mcp_add_structured(c->srv, r, sc);
   cJSON_free(compact);
   baton_free(json);
   return r;

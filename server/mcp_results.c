@@ -120,12 +120,14 @@ static void add_task_files(mcp_server *s, cJSON *result, const char *run_id, con
   }
 }
 
-/* Adds obj as structuredContent when its JSON text is at most MCP_MAX_TEXT
- * bytes (the text blocks carry the same within their own bound). */
-static void add_structured(cJSON *result, const cJSON *obj) {
-  char *text = cJSON_PrintUnformatted(obj);
+void baton__mcp_add_structured(mcp_server *s, cJSON *result, cJSON *obj) {
+  char *text = obj && atomic_load(&s->revision) >= MCP_REV_STRUCTURED
+                   ? cJSON_PrintUnformatted(obj)
+                   : NULL;
   if (text && strlen(text) <= MCP_MAX_TEXT)
-    cJSON_AddItemToObject(result, "structuredContent", cJSON_Duplicate(obj, 1));
+    cJSON_AddItemToObject(result, "structuredContent", obj);
+  else
+    cJSON_Delete(obj);
   cJSON_free(text);
 }
 
@@ -157,7 +159,7 @@ cJSON *baton__mcp_run_result(mcp_server *s, cJSON *res) {
       add_task_files(s, r, run_id, t, &budget);
   if (strcmp(status, "done"))
     cJSON_AddTrueToObject(r, "isError");
-  add_structured(r, res);
+  baton__mcp_add_structured(s, r, cJSON_Duplicate(res, 1));
   return r;
 }
 
@@ -185,6 +187,6 @@ cJSON *baton__mcp_task_result(mcp_server *s, cJSON *res) {
   }
   size_t budget = MCP_MAX_INLINE_TOTAL;
   add_task_files(s, r, jstr(res, "run_id", "run"), task, &budget);
-  add_structured(r, task);
+  baton__mcp_add_structured(s, r, cJSON_Duplicate(task, 1));
   return r;
 }

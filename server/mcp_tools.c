@@ -88,6 +88,15 @@ void baton__mcp_swap_chars(char *s, char from, char to) {
 
 /* ---- tools/list ---------------------------------------------------------- */
 
+/* A tool's human title, where the revision agreed (YYYYMMDD) has one: Tool.title from
+ * 2025-06-18, annotations.title on 2025-03-26, none on 2024-11-05. */
+static void add_title(cJSON *tool, const char *title, int rev) {
+  if (rev >= MCP_REV_STRUCTURED)
+    cJSON_AddStringToObject(tool, "title", title);
+  else if (rev >= MCP_REV_ANNOTATIONS)
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(tool, "annotations"), "title", title);
+}
+
 static cJSON *string_prop(const char *description) {
   cJSON *p = cJSON_CreateObject();
   cJSON_AddStringToObject(p, "type", "string");
@@ -128,7 +137,7 @@ static cJSON *task_schema(const char *task, const cJSON *inputs) {
 }
 
 /* One tool per task kind that some model can run here now. */
-static void add_task_tools(cJSON *tools, const cJSON *tasks) {
+static void add_task_tools(cJSON *tools, const cJSON *tasks, int rev) {
   const cJSON *t;
   cJSON_ArrayForEach(t, tasks) {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(t, "name");
@@ -144,7 +153,7 @@ static void add_task_tools(cJSON *tools, const cJSON *tasks) {
              cJSON_IsString(model) ? model->valuestring : "the registry's choice");
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", tool);
-    cJSON_AddStringToObject(o, "title", name->valuestring);
+    add_title(o, name->valuestring, rev);
     cJSON_AddStringToObject(o, "description", text);
     cJSON_AddItemToObject(
         o, "inputSchema",
@@ -159,17 +168,18 @@ cJSON *baton__mcp_tools_list(mcp_server *s) {
     return NULL;
   cJSON *tasks = cJSON_Parse(json);
   baton_free(json);
+  int rev = atomic_load(&s->revision);
   cJSON *r = cJSON_CreateObject();
   cJSON *tools = cJSON_AddArrayToObject(r, "tools");
   for (size_t i = 0; i < sizeof fixed_tools / sizeof *fixed_tools; i++) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", fixed_tools[i].name);
-    cJSON_AddStringToObject(o, "title", fixed_tools[i].title);
+    add_title(o, fixed_tools[i].title, rev);
     cJSON_AddStringToObject(o, "description", fixed_tools[i].description);
     cJSON_AddItemToObject(o, "inputSchema", cJSON_Parse(fixed_tools[i].schema));
     cJSON_AddItemToArray(tools, o);
   }
-  add_task_tools(tools, tasks);
+  add_task_tools(tools, tasks, rev);
   cJSON_Delete(tasks);
   return r;
 }

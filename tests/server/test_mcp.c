@@ -115,7 +115,8 @@ static const char *error_text(const cJSON *m) {
   return cJSON_IsString(t) ? t->valuestring : "";
 }
 
-static void initialize_at(session *s, const char *revision) {
+/* Initializes the session at a revision; returns the initialize result (cJSON_Delete it). */
+static cJSON *initialize_reply(session *s, const char *revision) {
   char line[512];
   snprintf(line, sizeof line,
            "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
@@ -126,8 +127,12 @@ static void initialize_at(session *s, const char *revision) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "result"),
                                                     "protocolVersion");
   cr_assert(cJSON_IsString(v) && !strcmp(v->valuestring, revision));
-  cJSON_Delete(r);
   send_line(s, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+  return r;
+}
+
+static void initialize_at(session *s, const char *revision) {
+  cJSON_Delete(initialize_reply(s, revision));
 }
 
 static void initialize(session *s) { initialize_at(s, "2025-06-18"); }
@@ -382,6 +387,70 @@ Test(server_mcp, each_revision_gets_only_the_content_types_it_defines) {
     finish(s);
   }
 #endif
+}
+
+/* Whether the object at path (keys separated by '.') under root exists. */
+static bool has_path(const cJSON *root, const char *path) {
+  char key[64];
+  const cJSON *at = root;
+  while (at && *path) {
+    size_t n = strcspn(path, ".");
+    snprintf(key, sizeof key, "%.*s", (int)n, path);
+    at = cJSON_GetObjectItemCaseSensitive(at, key);
+    path += n + (path[n] == '.');
+  }
+  return at != NULL;
+}
+
+/* A client that agreed on an older revision gets none of the fields a newer one added:
+ * structuredContent, Tool.title and outputSchema, serverInfo.title (2025-06-18); on 2025-03-26
+ * a tool's title goes in its annotations, which 2024-11-05 has not either. */
+Test(server_mcp, each_revision_gets_only_the_fields_it_defines) {
+  static const struct {
+    const char *revision;
+    bool newest, annotations;
+  } revs[] = {{"2024-11-05", false, false}, {"2025-03-26", false, true},
+              {"2025-06-18", true, false}};
+  static const char *const calls[] = {
+      "{\"name\":\"plan\",\"arguments\":{\"request\":\"summarize 'the cat sat'\","
+      "\"offline\":true}}",
+      "{\"name\":\"models_search\",\"arguments\":{\"text\":\"echo\"}}",
+      "{\"name\":\"debug_echo\",\"arguments\":{\"text\":\"hi\"}}",
+      "{\"name\":\"run\",\"arguments\":{\"request\":\"summarize 'The ferry leaves at noon. "
+      "It comes back at six.'\",\"offline\":true}}"};
+  for (size_t i = 0; i < sizeof revs / sizeof revs[0]; i++) {
+    const char *rev = revs[i].revision;
+    session *s = start();
+    cJSON *r = initialize_reply(s, rev);
+    cr_expect_eq(has_path(r, "result.serverInfo.title"), revs[i].newest, "%s", rev);
+    cJSON_Delete(r);
+    r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+    const cJSON *t;
+    int tools = 0;
+    const cJSON *list =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "result"), "tools");
+    cJSON_ArrayForEach(t, list) {
+      const char *name = cJSON_GetObjectItemCaseSensitive(t, "name")->valuestring;
+      cr_expect_eq(has_path(t, "title"), revs[i].newest, "%s: %s", rev, name);
+      cr_expect_eq(has_path(t, "annotations.title"), revs[i].annotations, "%s: %s", rev, name);
+      cr_expect(revs[i].newest || !has_path(t, "outputSchema"), "%s: %s", rev, name);
+      tools++;
+    }
+    cr_expect_geq(tools, 4, "%s", rev);
+    cJSON_Delete(r);
+    for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++) {
+      char line[512];
+      snprintf(line, sizeof line,
+               "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"tools/call\",\"params\":%s}",
+               k + 2, calls[k]);
+      r = call(s, line);
+      cr_expect(has_path(r, "result.content"), "%s: %s", rev, calls[k]);
+      cr_expect_eq(has_path(r, "result.structuredContent"), revs[i].newest, "%s: %s", rev,
+                   calls[k]);
+      cJSON_Delete(r);
+    }
+    finish(s);
+  }
 }
 
 /* Two earlier turns: a text read, then its translation. */
