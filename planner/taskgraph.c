@@ -463,6 +463,30 @@ static int parse_candidates(const cJSON *obj, const char *who, baton__task *t, c
   return 0;
 }
 
+/* Reads "words" (absent, null, or the step's words of the request: a non-empty string of at
+ * most BATON__TASK_MAX_WORDS bytes) into t->words. 0, or -1 with err. */
+static int parse_words(const cJSON *obj, const char *who, baton__task *t, char *err,
+                       size_t errlen) {
+  const cJSON *w = cJSON_GetObjectItemCaseSensitive(obj, "words");
+  if (!w || cJSON_IsNull(w))
+    return 0;
+  if (!cJSON_IsString(w) || !w->valuestring || !*w->valuestring) {
+    baton__fmt(err, errlen,
+               "%s: \"words\" (the words of the request the step was planned from) must be a "
+               "non-empty string, got %s",
+               who, cJSON_IsString(w) ? "an empty one" : json_kind(w));
+    return -1;
+  }
+  size_t n = strlen(w->valuestring);
+  if (n > BATON__TASK_MAX_WORDS) {
+    baton__fmt(err, errlen, "%s: \"words\" is %zu bytes; the limit is %d", who, n,
+               BATON__TASK_MAX_WORDS);
+    return -1;
+  }
+  t->words = baton__strdup(w->valuestring);
+  return t->words ? 0 : out_of_memory(who, err, errlen);
+}
+
 /* Parses one array element into t. Returns 0 or -1 with err set. */
 static int parse_task(const cJSON *obj, size_t index, baton__task *t, char *err,
                       size_t errlen) {
@@ -477,7 +501,7 @@ static int parse_task(const cJSON *obj, size_t index, baton__task *t, char *err,
   task_label(who, sizeof who, index, true, t->id);
   if (parse_name(obj, who, t, err, errlen) || parse_deps(obj, who, t, err, errlen) ||
       parse_args(obj, who, t, err, errlen) || parse_model(obj, who, t, err, errlen) ||
-      parse_candidates(obj, who, t, err, errlen))
+      parse_candidates(obj, who, t, err, errlen) || parse_words(obj, who, t, err, errlen))
     return -1;
   return 0;
 }
@@ -849,6 +873,14 @@ static void add_task_json(baton__sb *sb, const baton__task *t) {
       baton__sb_add_json_str(sb, t->candidates[k] ? t->candidates[k] : "");
     }
     baton__sb_addc(sb, ']');
+  }
+  size_t n = t->words ? baton__utf8_cut(t->words, strlen(t->words), BATON__TASK_MAX_WORDS) : 0;
+  if (n) { /* cut to what parsing takes back */
+    char w[BATON__TASK_MAX_WORDS + 1];
+    memcpy(w, t->words, n);
+    w[n] = '\0';
+    baton__sb_adds(sb, ",\"words\":");
+    baton__sb_add_json_str(sb, w);
   }
   baton__sb_addc(sb, '}');
 }

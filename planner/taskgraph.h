@@ -32,8 +32,13 @@ typedef struct baton__task {
                           {model, score parts, candidates with theirs}, or NULL */
   char *words;         /* the words of the request this step was planned from (owned; the
                           offline planner's step), or NULL: then its model and mode are judged
-                          on the whole request. Not part of the plan's JSON. */
+                          on the whole request. "words" in the plan's JSON (at most
+                          BATON__TASK_MAX_WORDS bytes there). */
 } baton__task;
+
+/* The most bytes of a step's words a plan's JSON carries (printing cuts longer ones at a
+ * character's end; parsing refuses them): all that model choice reads of them. */
+#define BATON__TASK_MAX_WORDS 4000
 
 typedef struct baton__graph {
   baton__task *tasks;
@@ -92,9 +97,9 @@ bool baton__graph_index_duplicate(const baton__graph_index *ix, size_t *first, s
 void baton__graph_index_release(baton__graph_index *ix);
 
 /* The graph as the HuggingGPT JSON array, with "model" when assigned (and
- * "choice", "candidates" when known), as unformatted JSON text written
- * directly, with no tree between (a 10,000-task plan is megabytes). Caller
- * frees. NULL on allocation failure. */
+ * "choice", "candidates" when known) and the step's "words" when planned offline,
+ * as unformatted JSON text written directly, with no tree between (a 10,000-task
+ * plan is megabytes). Caller frees. NULL on allocation failure. */
 char *baton__graph_print(const baton__graph *g);
 /* The same, parsed. Caller frees with cJSON_Delete. NULL on allocation
  * failure. */

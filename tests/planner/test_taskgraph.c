@@ -458,6 +458,55 @@ Test(planner_taskgraph, round_trips_through_json) {
   baton__graph_release(&b);
 }
 
+/* A step's words (the offline planner's) go through the JSON and come back; a bad one is refused
+ * with the reason, and a longer one is printed cut to what parsing takes. */
+Test(planner_taskgraph, carries_a_steps_words_through_json_within_their_limit) {
+  const char *json = "[{\"task\": \"image-to-text\", \"id\": 0, \"dep\": [-1], \"args\": "
+                     "{\"image\": \"a.jpg\"}, \"words\": \"describe a.jpg\"},"
+                     " {\"task\": \"image-to-text\", \"id\": 1, \"dep\": [-1], \"args\": "
+                     "{\"image\": \"b.png\"}, \"words\": null}]";
+  baton__graph a = {0}, b = {0};
+  char err[256] = "";
+  cr_assert_eq(baton__graph_parse(json, strlen(json), 8, &a, err, sizeof err), 0, "%s", err);
+  cr_assert_str_eq(a.tasks[0].words, "describe a.jpg");
+  cr_assert_null(a.tasks[1].words);
+  char *text = baton__graph_print(&a);
+  cr_assert_eq(baton__graph_parse(text, strlen(text), 8, &b, err, sizeof err), 0, "%s", err);
+  cr_assert_str_eq(b.tasks[0].words, "describe a.jpg", "%s", text);
+  cr_assert_null(b.tasks[1].words, "%s", text);
+  free(text);
+  baton__graph_release(&b);
+  /* longer than the limit: printed cut at a character's end, and taken back */
+  size_t n = BATON__TASK_MAX_WORDS + 11;
+  char *long_words = malloc(n + 1);
+  cr_assert_not_null(long_words);
+  long_words[0] = 'x';
+  for (size_t i = 1; i + 1 < n; i += 2)
+    memcpy(long_words + i, "\xc3\xa9", 2); /* é: the limit falls inside one */
+  long_words[n] = '\0';
+  free(a.tasks[0].words);
+  a.tasks[0].words = long_words;
+  text = baton__graph_print(&a);
+  cr_assert_eq(baton__graph_parse(text, strlen(text), 8, &b, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(strlen(b.tasks[0].words), BATON__TASK_MAX_WORDS - 1);
+  free(text);
+  baton__graph_release(&b);
+  baton__graph_release(&a);
+  EXPECT_ERROR("[{\"task\": \"summarization\", \"id\": 0, \"words\": 7}]",
+               "task 0: \"words\" (the words of the request the step was planned from) must be "
+               "a non-empty string, got a number");
+  EXPECT_ERROR("[{\"task\": \"summarization\", \"id\": 0, \"words\": \"\"}]",
+               "got an empty one");
+  baton__sb big;
+  baton__sb_init(&big);
+  baton__sb_adds(&big, "[{\"task\": \"summarization\", \"id\": 0, \"words\": \"");
+  for (int i = 0; i <= BATON__TASK_MAX_WORDS; i++)
+    baton__sb_addc(&big, 'w');
+  baton__sb_adds(&big, "\"}]");
+  EXPECT_ERROR(big.buf, "task 0: \"words\" is 4001 bytes; the limit is 4000");
+  baton__sb_release(&big);
+}
+
 Test(planner_taskgraph, push_takes_ownership) {
   baton__graph g = {NULL, 0};
   baton__task t;

@@ -305,6 +305,59 @@ Test(runtime_endpoints, describing_a_photo_with_only_ocr_stops_before_anything_r
   fx_close(&f);
 }
 
+/* The step of task i of a plan's JSON: its mode, model ("" for none) and words. */
+static void step_of(const cJSON *plan, int i, const char **mode, const char **model,
+                    const char **words) {
+  const cJSON *t = cJSON_GetArrayItem(plan, i);
+  *mode = jstr(cJSON_GetObjectItemCaseSensitive(t, "args"), "mode");
+  *model = jstr(t, "model");
+  *words = jstr(t, "words");
+}
+
+/* A plan sent back (baton plan --json, then run --plan or submit's plan) carries each step's
+ * words, so its steps get the models and modes planning gave them: describing the photo still
+ * needs a captioner, never the OCR engine that reads the sign. */
+Test(runtime_endpoints, a_plan_sent_back_gets_each_steps_model_and_mode_as_planning_did) {
+  fixture f;
+  fx_open(&f, false);
+  char *p = photo(&f), *sign = baton__path_join(f.dir, "sign.png");
+  bt_write(sign, "a sign");
+  baton_request req = {BATON_REQUEST_INIT, .text = "describe photo.jpg and read the text on "
+                       "sign.png", .input_root = f.dir, .offline = 1};
+  char *direct = NULL, *again = NULL;
+  cr_assert_eq(baton_plan(f.ctx, &req, &direct), BATON_OK, "%s", baton_errmsg(f.ctx));
+  baton_request back = {BATON_REQUEST_INIT, .plan_json = direct, .input_root = f.dir};
+  cr_assert_eq(baton_plan(f.ctx, &back, &again), BATON_OK, "%s", baton_errmsg(f.ctx));
+  cJSON *a = cJSON_Parse(direct), *b = cJSON_Parse(again);
+  cr_assert_eq(cJSON_GetArraySize(a), 2, "%s", direct);
+  cr_assert_eq(cJSON_GetArraySize(b), 2, "%s", again);
+  for (int i = 0; i < 2; i++) {
+    const char *mode_a, *model_a, *words_a, *mode_b, *model_b, *words_b;
+    step_of(a, i, &mode_a, &model_a, &words_a);
+    step_of(b, i, &mode_b, &model_b, &words_b);
+    cr_assert_str_eq(mode_a, i == 0 ? "describe" : "read", "%s", direct);
+    cr_assert_str_eq(model_a, i == 0 ? "" : "local/tesseract", "%s", direct);
+    cr_assert_str_eq(mode_b, mode_a, "step %d sent back: %s", i, again);
+    cr_assert_str_eq(model_b, model_a, "step %d sent back: %s", i, again);
+    cr_assert(strstr(words_a, i == 0 ? "describe" : "read") &&
+                  !strstr(words_a, i == 0 ? "read" : "describe"), "%s", direct);
+    cr_assert_str_eq(words_b, words_a, "step %d sent back: %s", i, again);
+  }
+  /* run as planning would: refused before anything runs, step 0 wanting a captioner */
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(f.ctx, &back, NULL, NULL, &run), BATON_NOTFOUND, "%s",
+               run ? baton_run_result_json(run) : "");
+  cr_assert(strstr(baton_errmsg(f.ctx), "nothing ran: step 0 (image-to-text)") &&
+                strstr(baton_errmsg(f.ctx), "captioning"), "%s", baton_errmsg(f.ctx));
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  baton_free(direct);
+  baton_free(again);
+  free(sign);
+  free(p);
+  fx_close(&f);
+}
+
 Test(runtime_endpoints, kinds_no_model_server_serves_are_said_before_anything_runs) {
   fixture f;
   fx_open(&f, false);
