@@ -39,25 +39,54 @@ static cJSON *envelope(const cJSON *id) {
   return m;
 }
 
-void baton__mcp_reply(mcp_server *s, const cJSON *id, cJSON *result) {
+static cJSON *result_msg(const cJSON *id, cJSON *result) {
   cJSON *m = envelope(id);
   cJSON_AddItemToObject(m, "result", result ? result : cJSON_CreateObject());
-  baton__mcp_send(s, m);
-  cJSON_Delete(m);
+  return m;
 }
 
-void baton__mcp_reply_error(mcp_server *s, const cJSON *id, int code, const char *fmt, ...) {
+static cJSON *error_msg(const cJSON *id, int code, const char *fmt, va_list ap) {
   char text[1024];
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
   cJSON *m = envelope(id);
   cJSON *e = cJSON_AddObjectToObject(m, "error");
   cJSON_AddNumberToObject(e, "code", code);
   cJSON_AddStringToObject(e, "message", text);
+  return m;
+}
+
+/* Sends a response (taken over), or adds it to batch b when there is one. */
+static void deliver(mcp_server *s, mcp_batch *b, cJSON *m) {
+  if (b) {
+    baton__mcp_batch_add(b, m);
+    return;
+  }
   baton__mcp_send(s, m);
   cJSON_Delete(m);
+}
+
+void baton__mcp_reply(mcp_server *s, const cJSON *id, cJSON *result) {
+  deliver(s, s->batch, result_msg(id, result));
+}
+
+void baton__mcp_reply_error(mcp_server *s, const cJSON *id, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  cJSON *m = error_msg(id, code, fmt, ap);
+  va_end(ap);
+  deliver(s, s->batch, m);
+}
+
+void baton__mcp_call_reply(mcp_call *c, cJSON *result) {
+  deliver(c->srv, c->batch, result_msg(c->id, result));
+}
+
+void baton__mcp_call_error(mcp_call *c, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  cJSON *m = error_msg(c->id, code, fmt, ap);
+  va_end(ap);
+  deliver(c->srv, c->batch, m);
 }
 
 void baton__mcp_notify(mcp_server *s, const char *method, cJSON *params) {
@@ -122,6 +151,9 @@ static void on_initialize(mcp_server *s, const cJSON *id, const cJSON *params) {
 static void *call_main(void *arg) {
   mcp_call *c = arg;
   baton__mcp_tools_call(c);
+  if (c->batch) /* its response is in (or dropped, when cancelled): the batch may go out */
+    baton__mcp_batch_release(c->srv, c->batch);
+  c->batch = NULL;
   pthread_mutex_lock(&c->srv->lock);
   c->finished = true;
   pthread_mutex_unlock(&c->srv->lock);
@@ -173,7 +205,11 @@ static void start_call(mcp_server *s, const cJSON *id, const cJSON *params) {
     c->token = cJSON_Duplicate(tok, 1);
   atomic_init(&c->cancelled, false);
   pthread_mutex_init(&c->lock, NULL);
+  if ((c->batch = s->batch)) /* the reader's own hold keeps it until the batch is read */
+    baton__mcp_batch_hold(c->batch);
   if (pthread_create(&c->thread, NULL, call_main, c) != 0) {
+    if (c->batch)
+      baton__mcp_batch_release(s, c->batch);
     baton__mcp_reply_error(s, id, MCP_INTERNAL_ERROR, "cannot start a thread for the call");
     cJSON_Delete(c->id);
     cJSON_Delete(c->params);
@@ -291,26 +327,14 @@ static void on_request(mcp_server *s, const char *method, const cJSON *id, const
   }
 }
 
-/* One message from the client. */
-static void on_message(mcp_server *s, const char *line, size_t len) {
-  cJSON *m = cJSON_ParseWithLength(line, len);
-  if (!m) {
-    char why[96];
-    baton__mcp_reply_error(s, NULL, MCP_PARSE_ERROR, "parse error: %s",
-                           baton__json_parse_problem(line, len, CJSON_NESTING_LIMIT, why,
-                                                     sizeof why));
-    return;
-  }
+/* One message (m, borrowed) from the client, alone or in a batch. */
+static void on_item(mcp_server *s, const cJSON *m, bool in_batch) {
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
   const cJSON *method = cJSON_GetObjectItemCaseSensitive(m, "method");
   const cJSON *params = cJSON_GetObjectItemCaseSensitive(m, "params");
   const cJSON *ver = cJSON_GetObjectItemCaseSensitive(m, "jsonrpc");
   bool id_ok = cJSON_IsString(id) || cJSON_IsNumber(id);
-  if (cJSON_IsArray(m)) {
-    baton__mcp_reply_error(s, NULL, MCP_INVALID_REQUEST,
-                           "invalid request: batches (JSON arrays) are not supported, whatever "
-                           "the revision: send one message per line");
-  } else if (!cJSON_IsObject(m) || !cJSON_IsString(ver) || strcmp(ver->valuestring, "2.0") ||
+  if (!cJSON_IsObject(m) || !cJSON_IsString(ver) || strcmp(ver->valuestring, "2.0") ||
       (id && !id_ok) || (params && !cJSON_IsObject(params))) {
     baton__mcp_reply_error(
         s, id_ok ? id : NULL, MCP_INVALID_REQUEST,
@@ -323,11 +347,64 @@ static void on_message(mcp_server *s, const char *line, size_t len) {
     baton__mcp_reply_error(s, id, MCP_INVALID_REQUEST,
                            "invalid request: this id is in use by a request still running "
                            "(an id may not be reused while its request is pending)");
+  } else if (id && in_batch && !strcmp(method->valuestring, "initialize")) {
+    baton__mcp_reply_error(s, id, MCP_INVALID_REQUEST,
+                           "invalid request: initialize may not be part of a batch");
   } else if (id) {
     on_request(s, method->valuestring, id, params);
   } else if (!strcmp(method->valuestring, "notifications/cancelled")) {
     on_cancelled(s, params);
   } /* other notifications (initialized, roots changed...) need nothing */
+}
+
+/* A JSON-RPC batch: on revision 2025-03-26 (the one that has them) each of its messages is
+ * handled as if alone, and their responses go out as one array once the last is in (a
+ * tools/call's when its run ends; meanwhile other messages are read and answered). Refused
+ * with one error before initialize, on other revisions, when empty or past MCP_MAX_BATCH. */
+static void on_batch(mcp_server *s, const cJSON *arr) {
+  int rev = atomic_load(&s->revision), n = cJSON_GetArraySize(arr);
+  mcp_batch *b = NULL;
+  if (!s->initialized)
+    baton__mcp_reply_error(s, NULL, MCP_INVALID_REQUEST,
+                           "invalid request: batches (JSON arrays) are taken only after "
+                           "initialize, on protocol revision 2025-03-26: send one message per "
+                           "line");
+  else if (rev != MCP_REV_BATCH)
+    baton__mcp_reply_error(s, NULL, MCP_INVALID_REQUEST,
+                           "invalid request: protocol revision %04d-%02d-%02d has no batches "
+                           "(JSON arrays; only 2025-03-26 has them): send one message per line",
+                           rev / 10000, rev / 100 % 100, rev % 100);
+  else if (n == 0)
+    baton__mcp_reply_error(s, NULL, MCP_INVALID_REQUEST, "Invalid Request: an empty batch");
+  else if (n > MCP_MAX_BATCH)
+    baton__mcp_reply_error(s, NULL, MCP_INVALID_REQUEST,
+                           "invalid request: a batch of %d messages; at most %d are taken", n,
+                           MCP_MAX_BATCH);
+  else if (!(b = baton__mcp_batch_new()))
+    baton__mcp_reply_error(s, NULL, MCP_INTERNAL_ERROR, "out of memory reading a batch");
+  if (!b)
+    return;
+  s->batch = b;
+  const cJSON *m;
+  cJSON_ArrayForEach(m, arr) on_item(s, m, true);
+  s->batch = NULL;
+  baton__mcp_batch_release(s, b);
+}
+
+/* One line from the client: a message or a batch of them. */
+static void on_message(mcp_server *s, const char *line, size_t len) {
+  cJSON *m = cJSON_ParseWithLength(line, len);
+  if (!m) {
+    char why[96];
+    baton__mcp_reply_error(s, NULL, MCP_PARSE_ERROR, "parse error: %s",
+                           baton__json_parse_problem(line, len, CJSON_NESTING_LIMIT, why,
+                                                     sizeof why));
+    return;
+  }
+  if (cJSON_IsArray(m))
+    on_batch(s, m);
+  else
+    on_item(s, m, false);
   cJSON_Delete(m);
 }
 

@@ -16,11 +16,13 @@
 #define MCP_MAX_TEXT (1u << 20)         /* answer text per result */
 #define MCP_MAX_CALLS 8                 /* tools/call running at once */
 #define MCP_MAX_RESOURCES 512           /* files remembered for the resources methods */
+#define MCP_MAX_BATCH 64                /* messages in one JSON-RPC batch */
 
 /* Protocol revisions as numbers (YYYYMMDD): the first that has a content type. */
 #define MCP_REV_AUDIO 20250326 /* "audio" content blocks */
 #define MCP_REV_LINKS 20250618 /* "resource_link" content blocks */
 #define MCP_REV_ANNOTATIONS 20250326 /* Tool.annotations (annotations.title) */
+#define MCP_REV_BATCH 20250326       /* the one revision with JSON-RPC batches */
 /* structuredContent in tool results, Tool.title and outputSchema, Implementation.title */
 #define MCP_REV_STRUCTURED 20250618
 
@@ -35,6 +37,7 @@ enum {
 };
 
 typedef struct mcp_server mcp_server;
+typedef struct mcp_batch mcp_batch; /* mcp_batch.c */
 
 /* One tools/call in flight, on a thread of its own. */
 typedef struct mcp_call {
@@ -46,6 +49,7 @@ typedef struct mcp_call {
   cJSON *id;             /* the request id (owned) */
   cJSON *params;         /* the request params (owned) */
   cJSON *token;          /* _meta.progressToken (owned), or NULL */
+  mcp_batch *batch;      /* the batch its response goes into (one hold on it), or NULL */
   atomic_bool cancelled; /* the client cancelled it or went away */
   pthread_mutex_t lock;  /* run */
   baton_run *run;        /* the in-process run being waited on */
@@ -72,21 +76,39 @@ struct mcp_server {
   unsigned long res_serial;
   bool initialized;
   atomic_int revision;    /* the revision agreed at initialize, as YYYYMMDD */
+  mcp_batch *batch;       /* the batch being read, whose responses collect there (reader thread
+                             only), or NULL */
 };
 
 /* ---- mcp.c: messages ---- */
 /* Writes one message as a line. Thread-safe. */
 void baton__mcp_send(mcp_server *s, const cJSON *msg);
-/* A response with result (taken over) to id (borrowed). */
+/* A response with result (taken over) to id (borrowed): sent, or added to the batch being read
+ * (s->batch). Reader thread only; a call's thread answers with baton__mcp_call_reply(). */
 void baton__mcp_reply(mcp_server *s, const cJSON *id, cJSON *result);
-/* An error response; id may be NULL (sent as null). */
+/* An error response; id may be NULL (sent as null). Reader thread only, as baton__mcp_reply. */
 void baton__mcp_reply_error(mcp_server *s, const cJSON *id, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same for a call, from its thread: the response goes out, or into the call's batch. */
+void baton__mcp_call_reply(mcp_call *c, cJSON *result);
+void baton__mcp_call_error(mcp_call *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* A notification with params (taken over). */
 void baton__mcp_notify(mcp_server *s, const char *method, cJSON *params);
 /* Logs through the embedder's callback, if any. */
 void baton__mcp_log(mcp_server *s, baton_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* ---- mcp_batch.c: JSON-RPC batches ---- */
+/* A batch whose responses collect until its last hold goes (the reader's, taken here; NULL when
+ * out of memory). Then the responses go out as one array, or nothing when there are none. */
+mcp_batch *baton__mcp_batch_new(void);
+/* One more hold: a call that will answer into the batch. Thread-safe. */
+void baton__mcp_batch_hold(mcp_batch *b);
+/* Adds a response (taken over). Thread-safe. */
+void baton__mcp_batch_add(mcp_batch *b, cJSON *response);
+/* Drops a hold; the last sends the array and frees the batch. Thread-safe. */
+void baton__mcp_batch_release(mcp_server *s, mcp_batch *b);
 
 /* ---- mcp_tools.c: the tools ---- */
 /* The tools/list result. NULL when out of memory. */

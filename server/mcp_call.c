@@ -259,7 +259,7 @@ void baton__mcp_tools_call(mcp_call *c) {
     args = empty = cJSON_CreateObject();
   if (!cJSON_IsObject(args)) {
     baton__mcp_call_answering(c);
-    baton__mcp_reply_error(s, c->id, MCP_INVALID_PARAMS, "tools/call arguments must be an object");
+    baton__mcp_call_error(c, MCP_INVALID_PARAMS, "tools/call arguments must be an object");
     return;
   }
   cJSON *r = NULL, *task = NULL;
@@ -276,10 +276,9 @@ void baton__mcp_tools_call(mcp_call *c) {
     known = false;
   baton__mcp_call_answering(c);
   if (!known)
-    baton__mcp_reply_error(s, c->id, MCP_INVALID_PARAMS, "unknown tool '%.200s' (see tools/list)",
-                           name);
+    baton__mcp_call_error(c, MCP_INVALID_PARAMS, "unknown tool '%.200s' (see tools/list)", name);
   if (r && !atomic_load(&c->cancelled))
-    baton__mcp_reply(s, c->id, r);
+    baton__mcp_call_reply(c, r);
   else
     cJSON_Delete(r);
   cJSON_Delete(task);

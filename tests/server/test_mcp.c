@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "baton.h"
+#include "core/util.h"
 #include "support/daemon.h"
 #include "support/support.h"
 
@@ -216,7 +217,7 @@ Test(server_mcp, malformed_json_and_invalid_requests_get_their_errors) {
   cJSON_Delete(r);
   r = call(s, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]");
   cr_assert_eq(error_code(r), -32600);
-  cr_assert(strstr(error_text(r), "batches (JSON arrays) are not supported"), "%s",
+  cr_assert(strstr(error_text(r), "batches (JSON arrays) are taken only after initialize"), "%s",
             error_text(r));
   cJSON_Delete(r);
   r = call(s, "{\"jsonrpc\":\"1.0\",\"id\":2,\"method\":\"ping\"}");
@@ -233,6 +234,116 @@ Test(server_mcp, malformed_json_and_invalid_requests_get_their_errors) {
   r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/"
               "call\",\"params\":{\"name\":\"no_such_tool\"}}");
   cr_assert_eq(error_code(r), -32602);
+  cJSON_Delete(r);
+  finish(s);
+}
+
+/* The response with this id in a batch's array (NULL id: the first with a null id), or NULL. */
+static const cJSON *by_id(const cJSON *arr, int id) {
+  const cJSON *m;
+  cJSON_ArrayForEach(m, arr) {
+    const cJSON *i = cJSON_GetObjectItemCaseSensitive(m, "id");
+    if (id < 0 ? cJSON_IsNull(i) : cJSON_IsNumber(i) && i->valueint == id)
+      return m;
+  }
+  return NULL;
+}
+
+/* Revision 2025-03-26 has servers take JSON-RPC batches: an array of the responses comes back
+ * (none for the notifications), each element checked on its own; an empty batch, one past the
+ * cap and one before initialize are refused with one error. */
+Test(server_mcp, a_batch_on_2025_03_26_gets_an_array_of_its_responses) {
+  session *s = start();
+  cJSON *r = call(s, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]");
+  cr_assert(cJSON_IsObject(r) && error_code(r) == -32600, "before initialize");
+  cJSON_Delete(r);
+  initialize_at(s, "2025-03-26");
+  r = call(s, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"},"
+              "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"},"
+              "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"},"
+              "5,"
+              "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/frobnicate\"},"
+              "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"initialize\",\"params\":"
+              "{\"protocolVersion\":\"2025-03-26\"}}]");
+  cr_assert(cJSON_IsArray(r), "not an array: %s", cJSON_PrintUnformatted(r));
+  cr_assert_eq(cJSON_GetArraySize(r), 5, "%s", cJSON_PrintUnformatted(r));
+  cr_expect(cJSON_HasObjectItem(by_id(r, 1), "result"));
+  cr_expect_geq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(by_id(r, 2), "result"), "tools")),
+                4);
+  cr_expect_eq(error_code(by_id(r, -1)), -32600, "the element 5");
+  cr_expect_eq(error_code(by_id(r, 3)), -32601);
+  cr_expect_eq(error_code(by_id(r, 4)), -32600);
+  cr_expect(strstr(error_text(by_id(r, 4)), "initialize may not be part of a batch"), "%s",
+            error_text(by_id(r, 4)));
+  cJSON_Delete(r);
+  /* notifications only: no answer at all, so the next message is the ping's */
+  send_line(s, "[{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}]");
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\"}");
+  cr_expect(cJSON_IsObject(r) && cJSON_GetObjectItemCaseSensitive(r, "id")->valueint == 6);
+  cJSON_Delete(r);
+  r = call(s, "[]");
+  cr_expect(cJSON_IsObject(r) && error_code(r) == -32600);
+  cr_expect(strstr(error_text(r), "Invalid Request"), "%s", error_text(r));
+  cJSON_Delete(r);
+  baton__sb big; /* one more than the cap */
+  baton__sb_init(&big);
+  baton__sb_addc(&big, '[');
+  for (int i = 0; i <= 64; i++)
+    baton__sb_addf(&big, "%s{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"ping\"}", i ? "," : "",
+                   100 + i);
+  baton__sb_addc(&big, ']');
+  r = call(s, big.buf);
+  baton__sb_release(&big);
+  cr_expect(cJSON_IsObject(r) && error_code(r) == -32600);
+  cr_expect(strstr(error_text(r), "65 messages") && strstr(error_text(r), "at most 64"), "%s",
+            error_text(r));
+  cJSON_Delete(r);
+  finish(s);
+}
+
+/* The revisions without batches refuse them, saying which revision has them. */
+Test(server_mcp, a_batch_on_other_revisions_is_refused) {
+  static const char *const revs[] = {"2025-06-18", "2024-11-05"};
+  for (size_t i = 0; i < 2; i++) {
+    session *s = start();
+    initialize_at(s, revs[i]);
+    cJSON *r = call(s, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]");
+    cr_expect(cJSON_IsObject(r) && error_code(r) == -32600, "%s", revs[i]);
+    cr_expect(strstr(error_text(r), revs[i]) && strstr(error_text(r), "only 2025-03-26"), "%s",
+              error_text(r));
+    cJSON_Delete(r);
+    finish(s);
+  }
+}
+
+/* A batch's array waits for its slowest call (a run), while messages sent after it are answered
+ * at once and its progress comes as it goes. */
+Test(server_mcp, a_batch_waits_for_its_long_call_while_other_messages_are_answered) {
+  session *s = start();
+  initialize_at(s, "2025-03-26");
+  send_line(s, "[{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"tools/call\",\"params\":{"
+               "\"name\":\"debug_sleep\",\"arguments\":{\"text\":\"1500\"},"
+               "\"_meta\":{\"progressToken\":\"b\"}}},"
+               "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"ping\"}]");
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"ping\"}");
+  cr_assert(cJSON_IsObject(r), "the batch answered before the ping sent after it");
+  cr_expect_eq(cJSON_GetObjectItemCaseSensitive(r, "id")->valueint, 12);
+  cJSON_Delete(r);
+  int progress = 0;
+  for (;;) {
+    r = recv_msg(s);
+    if (!cJSON_IsObject(r) || !cJSON_HasObjectItem(r, "method"))
+      break;
+    progress++;
+    cJSON_Delete(r);
+  }
+  cr_assert(cJSON_IsArray(r) && cJSON_GetArraySize(r) == 2, "%s", cJSON_PrintUnformatted(r));
+  const cJSON *res = cJSON_GetObjectItemCaseSensitive(by_id(r, 10), "result");
+  cr_expect(res && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "isError")), "%s",
+            cJSON_PrintUnformatted(r));
+  cr_expect(cJSON_HasObjectItem(by_id(r, 11), "result"));
+  cr_expect_geq(progress, 1, "progress notifications while the batch waited");
   cJSON_Delete(r);
   finish(s);
 }
