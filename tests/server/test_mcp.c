@@ -348,6 +348,35 @@ Test(server_mcp, a_batch_waits_for_its_long_call_while_other_messages_are_answer
   finish(s);
 }
 
+/* A call of a batch the client cancels leaves its response out; the others still come. */
+Test(server_mcp, a_cancelled_call_leaves_its_response_out_of_the_batch) {
+  session *s = start();
+  initialize_at(s, "2025-03-26");
+  send_line(s, "[{\"jsonrpc\":\"2.0\",\"id\":20,\"method\":\"tools/call\",\"params\":{"
+               "\"name\":\"debug_sleep\",\"arguments\":{\"text\":\"600000\"},"
+               "\"_meta\":{\"progressToken\":\"c\"}}},"
+               "{\"jsonrpc\":\"2.0\",\"id\":21,\"method\":\"ping\"}]");
+  for (bool started = false; !started;) { /* the sleep has begun */
+    cJSON *m = recv_msg(s);
+    const cJSON *msg =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "params"), "message");
+    cr_assert(cJSON_IsObject(m), "the batch answered before its call ended");
+    started = cJSON_IsString(msg) && strstr(msg->valuestring, "started");
+    cJSON_Delete(m);
+  }
+  send_line(s, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":"
+               "{\"requestId\":20}}");
+  cJSON *r = NULL;
+  do { /* progress notifications, then the array */
+    cJSON_Delete(r);
+    r = recv_msg(s);
+  } while (cJSON_IsObject(r) && cJSON_HasObjectItem(r, "method"));
+  cr_assert(cJSON_IsArray(r) && cJSON_GetArraySize(r) == 1, "%s", cJSON_PrintUnformatted(r));
+  cr_expect(cJSON_HasObjectItem(by_id(r, 21), "result"));
+  cJSON_Delete(r);
+  finish(s);
+}
+
 Test(server_mcp, a_list_with_an_unknown_cursor_is_invalid_params) {
   session *s = start();
   initialize(s);
