@@ -9,7 +9,9 @@
 
 #include "core/util.h"
 #include "executors/hf.h"
+#include "executors/subtitles.h"
 #include "net/http.h"
+#include "planner/output_names.h"
 #include "core/banned.h"
 
 /* Largest upload: OpenAI's documented 25 MB per audio file. */
@@ -91,6 +93,29 @@ static baton__oai_outcome transcript_out(baton__oai_call *c, const baton__http_r
                                                              : BATON__OAI_FAILED;
 }
 
+/* Subtitles asked for (`format`: "srt" or "vtt"): the answer's cues saved as the run's file of
+ * that format, their words the transcript. A server that answered otherwise (JSON: it ignored the
+ * format) or in the other format fails the step, so that the next model makes them. */
+static baton__oai_outcome subtitles_out(baton__oai_call *c, const baton__http_response *r,
+                                        const char *format) {
+  bool subs = baton__oai_is_subtitles(r->content_type, r->body, r->body_len);
+  bool vtt = r->body_len >= 6 && memcmp(r->body, "WEBVTT", 6) == 0;
+  if (!subs || vtt != (strcmp(format, "vtt") == 0)) {
+    baton__fmt(c->env->err, sizeof c->env->err, "%s on %s answered %s, not the %s subtitles asked "
+               "for", c->t->model, c->t->endpoint, subs ? "other subtitles" : "a plain transcript",
+               strcmp(format, "vtt") == 0 ? "WebVTT" : "SubRip");
+    c->env->bad_input = true; /* its transcripts may be fine: not held against its health */
+    return BATON__OAI_FAILED;
+  }
+  char *words = baton__oai_subtitle_text(r->body, r->body_len);
+  char *text = words ? baton__text_normalize(words, strlen(words), true) : NULL;
+  free(words);
+  if (baton__oai_out(c, "text", BATON__T_TEXT, text) != 0 ||
+      baton__oai_out_file(c, BATON__OUTPUT_FILE, 0, r->body, r->body_len, format) != 0)
+    return BATON__OAI_FAILED;
+  return BATON__OAI_DONE;
+}
+
 baton__oai_outcome baton__oai_transcribe(baton__oai_call *c) {
   const char *path = baton__oai_file(c->in, BATON__T_AUDIO);
   if (!path) {
@@ -105,13 +130,14 @@ baton__oai_outcome baton__oai_transcribe(baton__oai_call *c) {
   const char *ext = baton__hf_ext_for(mime, data, len);
   char fname[32];
   baton__fmt(fname, sizeof fname, "audio.%s", ext ? ext : "wav");
-  const char *lang = baton__oai_arg(c->in, "language");
+  const char *lang = baton__oai_arg(c->in, "language"), *subs = baton__subs_asked(c->in, c->env);
   /* response_format json: every server takes it (LocalAI refuses "text"
-   * and wants "txt"; llama.cpp takes json only). */
+   * and wants "txt"; llama.cpp takes json only); srt or vtt for subtitles
+   * (OpenAI, whisper.cpp, LocalAI, speaches). */
   baton__http_part parts[] = {
       {.name = "file", .data = data, .len = len, .filename = fname, .content_type = mime},
       {.name = "model", .value = c->t->model},
-      {.name = "response_format", .value = "json"},
+      {.name = "response_format", .value = subs ? subs : "json"},
       {.name = "language", .value = lang},
   };
   char *url = baton__oai_url(c->t->base_url, "/audio/transcriptions");
@@ -128,7 +154,7 @@ baton__oai_outcome baton__oai_transcribe(baton__oai_call *c) {
     o = url ? baton__oai_send(c, &req, &resp) : BATON__OAI_FAILED;
   }
   if (o == BATON__OAI_DONE)
-    o = transcript_out(c, &resp);
+    o = subs ? subtitles_out(c, &resp, subs) : transcript_out(c, &resp);
   baton__http_response_release(&resp);
   free(url);
   free(data);

@@ -12,6 +12,7 @@
 #include "executors/executor.h"
 #include "executors/openai.h"
 #include "net/pool.h"
+#include "planner/output_names.h"
 #include "support/fake_models.h"
 #include "support/support.h"
 #include "core/banned.h"
@@ -579,6 +580,57 @@ Test(executors_openai, transcripts_in_each_servers_own_format_read_as_words) {
   cr_assert_null(out_of(&f, "text"));
   free(p);
   fx_close(&f);
+}
+
+/* A step asking for subtitles asks the server for them (response_format srt or vtt) and keeps
+ * them as the run's file, their words as the transcript; a server answering a plain transcript
+ * (Ollama) or refusing the format (vLLM) fails the step, not counting against the model, so that
+ * the next model makes them. */
+static void asr_subtitles(fm_kind kind, const char *mode, const char *format, bool made) {
+  fixture f;
+  fx_open(&f, kind, "whisper", "automatic-speech-recognition");
+  fm_set_transcript(f.fm[0], "good morning");
+  char *p = baton__path_join(f.dir, "rec.wav");
+  fm_write_wav(p);
+  arg(&f, "audio", p);
+  if (mode)
+    arg(&f, "mode", mode);
+  f.env.file_format = format;
+  const char *want = format ? format : !strcmp(mode, "webvtt") ? "vtt" : "srt";
+  int rc = fx_run(&f, "automatic-speech-recognition");
+  fake_http_request *r = last_req(&f, 0);
+  char *asked = fm_form_field(r, "response_format", NULL, NULL, NULL);
+  cr_assert_str_eq(asked, want);
+  if (made) {
+    cr_assert_eq(rc, 0, "%s", f.env.err);
+    cr_assert_str_eq(out_of(&f, "text"), "good morning and goodbye");
+    const char *file = out_of(&f, BATON__OUTPUT_FILE);
+    cr_assert(file && baton__has_suffix_ci(file, want), "%s", file ? file : "(no file)");
+    size_t len = 0;
+    char *subs = bt_slurp(file, &len);
+    cr_assert(strstr(subs, "00:00:01") && strstr(subs, "and goodbye"), "%s", subs);
+    cr_assert(!strcmp(want, "vtt") == !strncmp(subs, "WEBVTT", 6), "%s", subs);
+    free(subs);
+  } else {
+    cr_assert_neq(rc, 0);
+    cr_assert(strstr(f.env.err, "subtitles asked for") || strstr(f.env.err, "HTTP 400"), "%s",
+              f.env.err);
+    cr_assert(f.env.bad_input, "held against the model: %s", f.env.err);
+    cr_assert_null(out_of(&f, BATON__OUTPUT_FILE));
+  }
+  free(asked);
+  fake_http_request_free(r);
+  free(p);
+  fx_close(&f);
+}
+
+Test(executors_openai, subtitles_are_asked_of_the_server_and_kept_as_a_file) {
+  asr_subtitles(FM_WHISPERCPP, "subtitles", NULL, true);
+  asr_subtitles(FM_OPENAI, "webvtt", NULL, true);
+  asr_subtitles(FM_SPEACHES, NULL, "srt", true);
+  asr_subtitles(FM_LOCALAI, NULL, "vtt", true);
+  asr_subtitles(FM_OLLAMA, "subtitles", NULL, false);
+  asr_subtitles(FM_VLLM, "subtitles", NULL, false);
 }
 
 /* ---- speech ------------------------------------------------------------------------ */

@@ -392,6 +392,12 @@ static void transcribe_route(fake_models *fm, const fake_http_request *req,
     error_reply(fm, r, 500, "invalid response_format");
   } else if (fm->kind == FM_LLAMACPP && fmt && strcmp(fmt, "json")) {
     error_reply(fm, r, 400, "only json response_format is supported");
+  } else if (fmt && (!strcmp(fmt, "srt") || !strcmp(fmt, "vtt")) && fm->kind != FM_OLLAMA &&
+             fm->kind != FM_VLLM) { /* Ollama answers JSON whatever is asked; vLLM refuses */
+    transcript_as(fm, fmt, text, r);
+  } else if (fm->kind == FM_VLLM && fmt && strcmp(fmt, "json") && strcmp(fmt, "text") &&
+             strcmp(fmt, "verbose_json")) {
+    error_reply(fm, r, 400, "Unsupported response_format");
   } else if (fmt && (!strcmp(fmt, "text") || !strcmp(fmt, "txt"))) {
     set_body(r, 200, fm->kind == FM_WHISPERCPP ? "text/html; charset=utf-8" : "text/plain",
              dup_s(text), 0);

@@ -40,7 +40,8 @@
  *                 more than 32 inputs -> 413; no /v1/models.
  *
  * Chat answers: the content set with fm_set_answer() (default "a fake
- * answer"). Transcripts: fm_set_transcript() (default "hello world").
+ * answer"). Transcripts: fm_set_transcript() (default "hello world"); asked
+ * as srt or vtt, subtitles (Ollama: JSON all the same; vLLM: 400).
  * Embeddings: 26 letter counts of each input (so similar texts score high).
  * Speech: a short WAV (or pcm). Images: a 1x1 PNG.
  *
