@@ -659,13 +659,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     return drop_step(st, true);
   }
   const baton__taskspec *spec = p->cues[st->task].spec;
-  int tts = p->role[R_SPEAK]; /* "read sign.png to me", "... the text in x.png to me": aloud */
-  bool lang = st->b >= st->a + 5 && off_language_at(p, st->b - 1) &&
-              off_is(p, st->b - 2, W_TARGET_PREP); /* "read sign.png to me in French" */
-  size_t e = st->b - (lang ? 2 : 0);
-  st->speak = tts != st->task && off_has_word(p, st->a, e, W_READING) && e >= st->a + 3 &&
-              off_has_word(p, off_back(e - 2, 3, st->a), e - 2, W_READING) &&
-              off_is(p, e - 2, W_DESTINATION) && off_is(p, e - 1, W_US); /* "read it back to me" */
+  int tts = p->role[R_SPEAK];
   /* "an audio summary", "a spoken answer", "an audio file describing ...", "into French speech",
    * "into spoken French": the text made, then read out (not "I have an audio file describing") */
   bool spoken = false, voiced = off_has_word(p, st->a, st->b, W_READING) && /* not "is he */
@@ -686,7 +680,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   }
   /* a task hearing a recording speaks only after "read" ("read the transcript of a.wav aloud") */
   bool hears = (spec->inputs & BATON__T_AUDIO) && !off_is(p, st->a, W_READING);
-  if (!st->speak && tts != st->task && (spec->outputs & BATON__T_TEXT) && !hears &&
+  if (tts != st->task && (spec->outputs & BATON__T_TEXT) && !hears &&
       (spoken || off_has_word(p, st->a, st->b, W_ALOUD))) {
     /* a spoken-output cue beside another task, or first ("say 'hello' in French"): its text is
      * read out too; "read it aloud" with a text at hand, no picture of its own, speaks that text */
