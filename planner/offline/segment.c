@@ -26,8 +26,7 @@ static size_t next_word(const planner *p, size_t i, size_t b) {
  * ("Let's consider that", "While browsing,", "You know,", "Imagine", "Recently,") do not count. */
 static bool is_context_clause(const planner *p, size_t a, size_t b) {
   size_t i = next_word(p, a, b);
-  if (i + 1 < b && off_is(p, i, W_SPEAKING) && !off_is(p, i + 1, W_SUBJECT) &&
-      !off_is(p, i + 1, W_SCENE_SUBJECT))
+  if (i + 1 < b && off_is(p, i, W_SPEAKING) && !off_is(p, i + 1, W_SUBJECT))
     return false; /* "say hello there" speaks; "say we have ..." supposes */
   if (i + 1 < b && off_is(p, i, W_LETS) && off_is(p, i + 1, W_SUPPOSING))
     a = i += 2 + (i + 2 < b && off_is(p, i + 2, W_DEMONSTRATIVE)); /* "let's" asks for nothing */
