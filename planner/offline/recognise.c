@@ -217,8 +217,7 @@ static bool cue_across(const planner *p, int t, const step *st, size_t k) {
 /* One medium, one step: "visualized in a | video", "a video | visualizing it" (a participle says
  * what the video shows), "a segmented | image of the room" (one image), "a video to | explain it"
  * (what it is for): is k inside one phrase of two tasks (t1 before it, t2 from it) making no text,
- * a drawing of something doing, or a medium made from words (the step's task) for a purpose t2
- * does not work on? */
+ * a drawing of something doing, or a video (the step's task) and what it is for? */
 static bool one_medium(const planner *p, const step *st, size_t k, int t1, int t2) {
   size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
   bool ing = wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0; /* "a robot | reading" */
@@ -229,9 +228,7 @@ static bool one_medium(const planner *p, const step *st, size_t k, int t1, int t
   return (in_phrase && (!((s1->outputs | s2->outputs) & BATON__T_TEXT) ||
                         (ing && off_is_role(p, t1, R_DRAW)))) ||
          (k >= 2 && st->task == t1 && off_is(p, k - 1, W_PURPOSE) && /* "a video to" */
-          off_is(p, k - 2, W_MOVING) &&
-          s1->inputs == BATON__T_TEXT && !(s1->outputs & BATON__T_TEXT) && /* made from words, */
-          !(s2->inputs & s1->outputs)); /* not worked on */
+          off_is(p, k - 2, W_MOVING));
 }
 
 /* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
