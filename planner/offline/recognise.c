@@ -522,8 +522,6 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   bool before = e && off_is_question(p, e->a, e->b);
   if (e && off_is_role(p, e->task, R_READ_DOCUMENT) && !before)
     return e->b = st->b, -1; /* the step before takes it */
-  if (before && direct && !own && off_answers(p, e->task))
-    return e->task; /* "What is the date on x.png? Who signed it?": of what it asked too */
   bool last = !asked_before; /* a last question (but scene-setting), with only a picture */
   for (size_t k = s + 1; last && k < p->n_steps; k++) /* "... The image file is x.jpg." */
     last = p->steps[k].context;
