@@ -46,17 +46,12 @@ static bool produces(const planner *p, size_t k, unsigned type) {
                                            !p->marks[k]);
 }
 
-/* Nearest task before task `before` producing `type`, or -1. */
-static int producer_before(const planner *p, unsigned type, int before) {
-  for (int k = before; k-- > 0;)
+/* Nearest earlier task producing `type`, or -1. */
+static int nearest_producer(const planner *p, unsigned type) {
+  for (int k = (int)p->g->n; k-- > 0;)
     if (produces(p, (size_t)k, type))
       return k;
   return -1;
-}
-
-/* Nearest earlier task producing `type`, or -1. */
-static int nearest_producer(const planner *p, unsigned type) {
-  return producer_before(p, type, (int)p->g->n);
 }
 
 /* Is token i one of cue c's one-word cues, whatever marks it ("the edited image": "edit")? */
@@ -80,8 +75,7 @@ static bool names_text(const planner *p, const step *st, size_t i, size_t k) {
       return true;
   if (cue_word(p, &p->cues[c], i))
     return true;
-  bool own = p->by_a[k] == st->a && p->by_b[k] == st->b;
-  for (size_t j = p->by_a[k] + 1; !own && j < p->by_b[k]; j++)
+  for (size_t j = p->by_a[k] + 1; j < p->by_b[k]; j++)
     if (strcmp(p->tok[j].stem, p->tok[i].stem) == 0 && !off_is(p, j - 1, W_DEFINITE))
       return true;
   return false;
@@ -106,13 +100,10 @@ static int translated_last(const planner *p, const step *st, int k) {
 
 /* The earlier task making `type` that a reference in st names by its kind, not st's own ("the
  * edited image" after a depth map, "each segment", "the summary"), unless the nearest one making a
- * picture changed it (an edit, a restyle: "the modified image" is its output); else that one (not,
- * for a question put, another's answer: "Q1? Q2?"); or -1. */
+ * picture changed it (an edit, a restyle: "the modified image" is its output); else that one; or
+ * -1. */
 static int named_producer(const planner *p, const step *st, unsigned type) {
   int near = nearest_producer(p, type);
-  bool put = off_answers(p, st->task) && off_is_question(p, st->a, st->b);
-  while (near >= 0 && put && off_answers(p, off_cue_index(p, p->made[near])))
-    near = producer_before(p, type, near);
   int t = near >= 0 ? off_cue_index(p, p->made[near]) : -1;
   bool image = type == BATON__T_IMAGE;
   for (size_t i = st->a + 1; (image || type == BATON__T_TEXT) && i < st->b; i++)
@@ -153,8 +144,6 @@ typedef enum { ASIDE_NONE, ASIDE_LABELS, ASIDE_DERIVED } aside_rule;
  * after "summarize notes.txt": notes.txt says; its summary may not); for a step working on a text
  * and pointing at no label ("them", "that") nor speaking, labels. */
 static aside_rule aside_of(const planner *p, const step *st) {
-  if (st->task < 0)
-    return ASIDE_NONE;
   bool pointed = off_has_word(p, st->a, st->b, W_PLURAL); /* "them", "that": the label */
   for (size_t i = st->a; i < st->b; i++)
     pointed |= off_is(p, i, W_DEMONSTRATIVE) && (i + 1 == st->b || off_is(p, i + 1, W_TARGET_PREP));
