@@ -899,8 +899,7 @@ static bool name_used(const planner *p, int r) {
 static int speak_texts(planner *p, const step *st, unsigned ptype) {
   int r;
   for (size_t i = st->a; st->speak && ptype != BATON__T_TEXT && i < st->b; i++)
-    if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && p->res[r].is_file && !p->res[r].used &&
-        r + 1 != st->output) {
+    if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && p->res[r].is_file && !p->res[r].used) {
       source in = {r, -1, NULL};
       p->res[r].used = true;
       if (emit_task(p, st, p->role[R_SPEAK], &in, -1, NULL, NULL) < 0)
