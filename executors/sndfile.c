@@ -247,6 +247,9 @@ typedef struct sf_plan {
  * silence between them" ("silence" only beside a length or "between": not "trim the silence"). */
 static const char *const sf_gap[] = {"gap", "gaps", "pause", "pauses", NULL};
 static const char *const sf_gap_or_silence[] = {"gap", "gaps", "pause", "pauses", "silence", NULL};
+/* Words taking silence out ("remove the silence between them"): no gap put in for it. */
+static const char *const sf_removing[] = {"trim", "strip", "remove", "delete", "cut", "get rid",
+                                          NULL};
 static const char *const sf_no_gap[] = {"no gap", "no pause", "without a gap", "without gaps",
                                         "without a pause", "without pauses", "no silence", NULL};
 
@@ -260,12 +263,23 @@ static bool words_within(const char *low, ptrdiff_t a, ptrdiff_t b, const char *
   return b > a && baton__run_any_word(part, words, true);
 }
 
+/* Does low ask to take silence out, a word of sf_removing shortly before "silence" ("remove the
+ * silence between them", "trim any silence")? */
+static bool silence_removed(const char *low) {
+  for (const char *p = low; (p = strstr(p, "silence")) != NULL; p++)
+    if (words_within(low, p - low - 16, p - low, sf_removing))
+      return true;
+  return false;
+}
+
 /* The seconds of silence low asks for between joined recordings: a length right before a gap
  * word ("2 seconds of silence", "a 2-second gap") or right after one ("a gap of 2 seconds"); a
- * gap word alone, or "silence between", SF_DEFAULT_GAP_S; else (or "no gap") 0. */
+ * gap word alone, or "silence between", SF_DEFAULT_GAP_S; else (or "no gap") 0. "Silence" does
+ * not count beside a word taking it out ("remove the silence between them"). */
 static double join_gap(const char *low) {
   if (baton__run_any_word(low, sf_no_gap, false))
     return 0;
+  const char *const *gap_words = silence_removed(low) ? sf_gap : sf_gap_or_silence;
   double v;
   for (const char *p = low, *after; baton__run_next_number(low, &p, &v, &after);) {
     const char *num = p;
@@ -274,13 +288,12 @@ static double join_gap(const char *low) {
     const char *unit = after + (*after == '-');
     double secs = baton__cut_unit_at(unit);
     ptrdiff_t at = num - low, end = (unit - low) + (ptrdiff_t)strcspn(unit, " ");
-    if (secs > 0 && (words_within(low, end, end + 16, sf_gap_or_silence) ||
-                     words_within(low, at - 12, at, sf_gap_or_silence)))
+    if (secs > 0 && (words_within(low, end, end + 16, gap_words) ||
+                     words_within(low, at - 12, at, gap_words)))
       return v * secs;
   }
   bool between = baton__run_has_word(low, "between", true);
-  return baton__run_any_word(low, between ? sf_gap_or_silence : sf_gap, true) ? SF_DEFAULT_GAP_S
-                                                                                : 0;
+  return baton__run_any_word(low, between ? gap_words : sf_gap, true) ? SF_DEFAULT_GAP_S : 0;
 }
 
 /* What instr asks for; written as `format` ("flac" of a save_as name) when given, else as the
@@ -316,8 +329,7 @@ static sf_plan sf_parse(const char *instr, const char *format) {
   static const char *const quiet[] = {"silence", "silent", NULL};
   if (plan.cut.kind != CUT_NONE) /* "trim the first 5 seconds" is no silence to trim */
     plan.ops = (plan.ops | SF_CUT) & ~(baton__run_any_word(low, quiet, false) ? 0u : SF_TRIM);
-  static const char *const trim[] = {"trim", "strip", NULL};
-  if (join_gap(low) > 0 && !baton__run_any_word(low, trim, false)) /* "silence between them" */
+  if (join_gap(low) > 0 && !silence_removed(low)) /* "silence between them": no trimming */
     plan.ops &= ~SF_TRIM;
   const char *asked = format && *format ? format : baton__pcm_format_named(low); /* "fast.flac" */
   plan.ext = baton__pcm_format_of(asked);

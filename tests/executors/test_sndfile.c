@@ -1003,6 +1003,8 @@ Test(executors_sndfile, puts_the_silence_asked_for_between_joined_recordings, .i
       {"join them with no gap", 0},
       {"join a.wav and b.wav, keep it under 5 seconds", 0},
       {"trim the silence and join them", 0},
+      {"remove the silence between them and join them", 0},
+      {"put 2 seconds of silence between them, then cut the noise", 2.0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512], *text = NULL;
