@@ -972,7 +972,8 @@ static int asked_of(const planner *p, const step *st, int t, const source *in) {
 
 /* "summarise X in Spanish", "the German text in s.png in English", "an audio output of the English
  * version of 'Bonjour'": does a translation ride along with st's task? Not from English into
- * English unless a version in it is asked for: "in English" is too often the answer's language. */
+ * English unless a version in it is asked for, none made yet: "in English" is too often the
+ * answer's language ("translate notes.txt into English and summarize the English version"). */
 static bool rides_translation(const planner *p, const step *st, const char *tgt, const char *src) {
   if (off_is_role(p, st->task, R_TRANSLATE) || off_asks_language(p, st->a, st->b) || !tgt ||
       (src && !strcmp(src, tgt))) /* "read the German text in x.png aloud in German" */
@@ -981,6 +982,11 @@ static bool rides_translation(const planner *p, const step *st, const char *tgt,
   bool version = false;
   for (size_t i = st->a; i + 1 < st->b && !version; i++)
     version = off_language_at(p, i) && off_is(p, i + 1, W_TARGET_NOUN);
+  for (size_t k = 0; version && k < p->g->n; k++) {
+    const char *made = baton__task_literal(&p->g->tasks[k], "tgt_lang");
+    version = !(off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSLATE) &&
+                (!made || !strcmp(made, tgt))); /* (none: into the default, or unknown) */
+  }
   return version || strcmp(tgt, dl) || (src && strcmp(src, dl));
 }
 
