@@ -111,7 +111,8 @@ static baton__oai_outcome subtitles_out(baton__oai_call *c, const baton__http_re
   char *text = words ? baton__text_normalize(words, strlen(words), true) : NULL;
   free(words);
   if (baton__oai_out(c, "text", BATON__T_TEXT, text) != 0 ||
-      baton__oai_out_file(c, BATON__OUTPUT_FILE, 0, r->body, r->body_len, format) != 0)
+      baton__oai_out_file(c, BATON__OUTPUT_FILE, 0, r->body, r->body_len,
+                          baton__subs_file_ext(c->env, format)) != 0)
     return BATON__OAI_FAILED;
   return BATON__OAI_DONE;
 }

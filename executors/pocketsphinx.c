@@ -245,7 +245,8 @@ static int ps_subtitles(ps_state *st, const char *format, baton__exec_env *env,
   for (size_t i = 0; i < n; i++)
     free((char *)w[i].word);
   free(w);
-  char *path = subs ? baton__run_out_path(env, format) : NULL, why[256] = "out of memory";
+  char *path = subs ? baton__run_out_path(env, baton__subs_file_ext(env, format)) : NULL;
+  char why[256] = "out of memory";
   int rc = path ? baton__write_file(path, subs, strlen(subs), why, sizeof why) : -1;
   free(subs);
   if (rc != 0) {

@@ -25,6 +25,10 @@ const char *baton__subs_asked(const baton__values *in, const baton__exec_env *en
                                                 : NULL;
 }
 
+const char *baton__subs_file_ext(const baton__exec_env *env, const char *format) {
+  return env && env->file_format && *env->file_format ? env->file_format : format;
+}
+
 /* "00:01:02,345" (SubRip) or "00:01:02.345" (WebVTT). */
 static void add_time(baton__sb *sb, long ms, bool vtt) {
   ms = ms < 0 ? 0 : ms;

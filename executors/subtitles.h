@@ -18,6 +18,10 @@ typedef struct {
  * "subtitles"; else NULL (a plain transcript). */
 const char *baton__subs_asked(const baton__values *in, const baton__exec_env *env);
 
+/* The extension of the subtitles file: the one save_as names ("talk.txt": subtitles in a text
+ * file), else `format`. */
+const char *baton__subs_file_ext(const baton__exec_env *env, const char *format);
+
 /* The words as numbered SubRip cues ("1\n00:00:01,200 --> 00:00:03,050\nhello there\n\n"), or
  * WebVTT ("WEBVTT" header, "00:00:01.200" times) when vtt. A cue ends after a pause of over
  * 600 ms, at 7 words, 42 characters or 4 seconds. NULL when out of memory or n is 0. */

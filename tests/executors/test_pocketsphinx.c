@@ -290,14 +290,15 @@ static size_t read_cues(const char *subs, double *start, double *end, size_t max
 /* The speech said twice, after 2 s of silence and with 3 s between, asked for subtitles: a .srt
  * file beside the transcript whose cues hold the transcript's words in order, timed from the
  * recording's start (the decoder's first, adapting pass not counted, the silences kept: a cue
- * starts as the second saying does, none past the end); asked as a .vtt file, WebVTT; not asked,
- * no file. */
+ * starts as the second saying does, none past the end); asked as a .vtt file, WebVTT; with a
+ * .txt save_as, SubRip in that file; not asked, no file. */
 Test(executors_pocketsphinx, subtitles_time_the_words_from_the_recording_start, .init = setup,
      .fini = teardown) {
   char *wav = speak(SENTENCE, "speech");
   double speech = 0, total = pad_speech(wav, 2.0, 3.0, &speech), again = 2.0 + speech + 3.0;
   static const char *const asked[][3] = {
-      {"subtitles", NULL, "srt"}, {NULL, "vtt", "vtt"}, {NULL, NULL, NULL}};
+      {"subtitles", NULL, "srt"}, {NULL, "vtt", "vtt"}, {"subtitles", "txt", "txt"},
+      {NULL, NULL, NULL}};
   for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
     baton__values out;
     char err[512];
