@@ -251,23 +251,31 @@ static const char *const sf_gap_or_silence[] = {"gap", "gaps", "pause", "pauses"
 static const char *const sf_removing[] = {"trim", "strip", "remove", "delete", "cut", "get rid",
                                           NULL};
 static const char *const sf_no_gap[] = {"no gap", "no pause", "without a gap", "without gaps",
-                                        "without a pause", "without pauses", "no silence", NULL};
+                                        "without a pause", "without pauses", "no silence",
+                                        "without any", NULL};
 
-/* Does low[a..b) (cut to low's bounds) hold one of words? */
-static bool words_within(const char *low, ptrdiff_t a, ptrdiff_t b, const char *const *words) {
+/* Does low[a..b) (cut to low's bounds, and to the clause of its end `from_end` or else of its
+ * start: "keep the first 5 seconds, with a pause" has no pause after "5 seconds") hold one of
+ * words? */
+static bool words_within(const char *low, ptrdiff_t a, ptrdiff_t b, bool from_end,
+                         const char *const *words) {
   ptrdiff_t n = (ptrdiff_t)strlen(low);
   a = a < 0 ? 0 : a;
   b = b > n ? n : b;
+  for (ptrdiff_t i = a; from_end && i < b; i++)
+    a = strchr(",;.", low[i]) ? i + 1 : a;
+  for (ptrdiff_t i = a; !from_end && i < b; i++)
+    b = strchr(",;.", low[i]) ? i : b;
   char part[64];
   baton__fmt(part, sizeof part, "%.*s", (int)(b > a ? b - a : 0), low + a);
   return b > a && baton__run_any_word(part, words, true);
 }
 
-/* Does low ask to take silence out, a word of sf_removing shortly before "silence" ("remove the
- * silence between them", "trim any silence")? */
+/* Does low ask to take silence out, a word of sf_removing before "silence" in its clause ("remove
+ * the silence between them", "trim the first 2 seconds of silence")? */
 static bool silence_removed(const char *low) {
   for (const char *p = low; (p = strstr(p, "silence")) != NULL; p++)
-    if (words_within(low, p - low - 16, p - low, sf_removing))
+    if (words_within(low, p - low - 48, p - low, true, sf_removing))
       return true;
   return false;
 }
@@ -287,9 +295,9 @@ static double join_gap(const char *low) {
       num--;
     const char *unit = after + (*after == '-');
     double secs = baton__cut_unit_at(unit);
-    ptrdiff_t at = num - low, end = (unit - low) + (ptrdiff_t)strcspn(unit, " ");
-    if (secs > 0 && (words_within(low, end, end + 16, gap_words) ||
-                     words_within(low, at - 12, at, gap_words)))
+    ptrdiff_t at = num - low, end = (unit - low) + (ptrdiff_t)strcspn(unit, " ,;.");
+    if (secs > 0 && (words_within(low, end, end + 16, false, gap_words) ||
+                     words_within(low, at - 12, at, true, gap_words)))
       return v * secs;
   }
   bool between = baton__run_has_word(low, "between", true);
@@ -635,6 +643,10 @@ static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, 
     if (v && v->data)
       paths[n++] = v->data;
   }
+  if (n > 1 && gap * (n - 1) > BATON__PCM_MAX_SECONDS)
+    return baton__run_bad_input(env, "the silence asked for between the recordings (%.0f s) "
+                                "is longer than a recording may be (%.0f s)", gap * (n - 1),
+                                BATON__PCM_MAX_SECONDS);
   int bg = mix && n > 1 ? background_of(low, paths, n) : -1;
   double loudest = bg >= 0 ? loudest_other(pcm, paths, n, bg, env) : 0;
   if (loudest < 0)

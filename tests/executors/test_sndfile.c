@@ -992,19 +992,22 @@ Test(executors_sndfile, puts_the_silence_asked_for_between_joined_recordings, .i
   char *b = make_signal("b.wav", 22050, 1, 2.0, fifth_tone);
   static const struct {
     const char *instruction;
-    double gap;
+    double gap, cut; /* the silence put between; what a cut asked for leaves (0: no cut) */
   } cases[] = {
-      {"join a.wav and b.wav with a 2 second gap", 2.0},
-      {"put 2 seconds of silence between a.wav and b.wav", 2.0},
-      {"combine them with a pause of 500 ms", 0.5},
-      {"join them with a 1.5-second pause", 1.5},
-      {"join them with a short pause between them", 1.0},
-      {"add some silence between a.wav and b.wav", 1.0},
-      {"join them with no gap", 0},
-      {"join a.wav and b.wav, keep it under 5 seconds", 0},
-      {"trim the silence and join them", 0},
-      {"remove the silence between them and join them", 0},
-      {"put 2 seconds of silence between them, then cut the noise", 2.0},
+      {"join a.wav and b.wav with a 2 second gap", 2.0, 0},
+      {"put 2 seconds of silence between a.wav and b.wav", 2.0, 0},
+      {"combine them with a pause of 500 ms", 0.5, 0},
+      {"join them with a 1.5-second pause", 1.5, 0},
+      {"join them with a short pause between them", 1.0, 0},
+      {"add some silence between a.wav and b.wav", 1.0, 0},
+      {"join them with no gap", 0, 0},
+      {"join a.wav and b.wav, keep it under 5 seconds", 0, 0},
+      {"trim the silence and join them", 0, 0},
+      {"remove the silence between them and join them", 0, 0},
+      {"put 2 seconds of silence between them, then cut the noise", 2.0, 0},
+      {"join a.wav and b.wav, keep the first 5 seconds, with a pause between", 1.0, 4.0},
+      {"join a.wav and b.wav, trim the first 2 seconds of silence", 0, 1.0},
+      {"join them without any gap", 0, 0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[512], *text = NULL;
@@ -1014,10 +1017,11 @@ Test(executors_sndfile, puts_the_silence_asked_for_between_joined_recordings, .i
     int rate = 0;
     float *s = read_channel0(out, &frames, &rate);
     double secs = (double)frames / rate;
-    cr_assert_float_eq(secs, 3.0 + cases[i].gap, 0.01, "%s: %.3f s", cases[i].instruction, secs);
+    double want = cases[i].cut > 0 ? cases[i].cut : 3.0 + cases[i].gap;
+    cr_assert_float_eq(secs, want, 0.01, "%s: %.3f s", cases[i].instruction, secs);
     cr_assert((strstr(text, "of silence between") != NULL) == (cases[i].gap > 0), "%s: %s",
               cases[i].instruction, text);
-    if (cases[i].gap > 0) {
+    if (cases[i].gap > 0 && cases[i].cut == 0) {
       double quiet = rms_between(s, rate, 1.05, 1.0 + cases[i].gap - 0.05);
       double after = rms_between(s, rate, 1.1 + cases[i].gap, 2.9 + cases[i].gap);
       cr_assert(quiet < 1e-4 && after > 0.1, "%s: %.5f in the gap, %.3f after it",
@@ -1028,6 +1032,9 @@ Test(executors_sndfile, puts_the_silence_asked_for_between_joined_recordings, .i
     remove(out);
     free(out);
   }
+  char err[512], *text = NULL;
+  cr_assert_null(process_two(a, b, "join them with a gap of 10 hours", &text, err, sizeof err));
+  cr_assert(strstr(err, "silence asked for between the recordings (36000 s)"), "%s", err);
   free(a);
   free(b);
 }
