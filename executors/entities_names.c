@@ -323,8 +323,8 @@ static bool en_after_place_prep(const baton__en_text *t, size_t at) {
 }
 
 /* PER after a title, else ORG or LOC when a word of the name says so, LOC when the whole name
- * (without "'s") is a well-known place or follows "in" or "near", MISC for a language's name,
- * else NAME. */
+ * (without "'s") is a well-known place, or is one word, no first name nor possessive, after "in"
+ * or "near"; MISC for a language's name, else NAME. */
 static const char *en_group(const baton__en_text *t, const en_span *w, size_t n, bool titled) {
   if (titled)
     return "PER";
@@ -337,7 +337,10 @@ static const char *en_group(const baton__en_text *t, const en_span *w, size_t n,
   size_t end = en_bare_end(t, w[n - 1].start, w[n - 1].end);
   if (n == 1 && en_language(t, &w[0]))
     return "MISC";
-  return baton__en_lookup(en_places, t, w[0].start, end) >= 0 || en_after_place_prep(t, w[0].start)
+  bool lone = n == 1 && end == w[0].end && /* one word, not "in Anna's car" nor "near Anna" */
+              baton__en_lookup(en_given_names, t, w[0].start, w[0].end) < 0;
+  return baton__en_lookup(en_places, t, w[0].start, end) >= 0 ||
+                 (lone && en_after_place_prep(t, w[0].start))
              ? "LOC"
              : "NAME";
 }

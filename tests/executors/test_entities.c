@@ -236,6 +236,10 @@ Test(executors_entities, a_well_known_place_is_a_place_even_opening_a_sentence) 
       {"The office in Leeds opens at nine.", "Leeds (LOC)"},
       {"Anna Berg lives near Harrogate.", "Anna Berg (NAME), Harrogate (LOC)"},
       {"Send it to Anna Berg, with a letter from Tom Hale.", "Anna Berg (NAME), Tom Hale (NAME)"},
+      /* not a person after "in": a first name, a possessive, two words */
+      {"She is interested in Anna.", "Anna (NAME)"},
+      {"I am in Kowalski's car.", "Kowalski (NAME)"},
+      {"He lives near John Smith.", "John Smith (NAME)"},
       /* a language's name is CoNLL's MISC, not a person's or a place's */
       {"The lessons are in French.", "French (MISC)"},
   };
