@@ -145,15 +145,24 @@ static bool en_never_name(const baton__en_text *t, const en_span *w) {
          baton__en_lookup(baton__en_relative_days, t, w->start, w->end) >= 0;
 }
 
+/* The word w into buf (EN_STOP_WORD bytes), lower-cased when asked; false when it is longer. */
+static bool en_copy(const baton__en_text *t, const en_span *w, char *buf, bool lower) {
+  size_t n = w->end - w->start;
+  if (n >= EN_STOP_WORD)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = baton__en_at(t, w->start + i);
+    buf[i] = (char)(lower ? tolower(c) : c);
+  }
+  buf[n] = '\0';
+  return true;
+}
+
 /* Is the word a stop word, a sentence-opening word or a title, whatever its case? */
 static bool en_stop(const baton__en_text *t, const en_span *w) {
   char low[EN_STOP_WORD];
-  size_t n = w->end - w->start;
-  if (n >= sizeof low)
+  if (!en_copy(t, w, low, true))
     return false;
-  for (size_t i = 0; i < n; i++)
-    low[i] = (char)tolower(baton__en_at(t, w->start + i));
-  low[n] = '\0';
   return baton__is_stop_word(low) ||
          baton__en_lookup(en_sentence_words, t, w->start, w->end) >= 0 ||
          baton__en_lookup(en_titles, t, w->start, w->end) >= 0;
@@ -301,12 +310,8 @@ static const char *const en_place_preps[] = {"in", "near", "outside", "around", 
 /* Is the one word w a language's English name ("in French", "Spanish lessons")? */
 static bool en_language(const baton__en_text *t, const en_span *w) {
   char word[EN_STOP_WORD];
-  size_t n = w->end - w->start;
-  if (n >= sizeof word)
+  if (!en_copy(t, w, word, false))
     return false;
-  for (size_t i = 0; i < n; i++)
-    word[i] = (char)baton__en_at(t, w->start + i);
-  word[n] = '\0';
   const char *code = baton__lang_by_name(word);
   return code && strcasecmp(baton__lang_name(code), word) == 0;
 }
