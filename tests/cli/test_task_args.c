@@ -57,3 +57,12 @@ Test(cli_task_args, an_input_named_another_way_for_a_hub_model_is_noted_and_pass
   free(out);
   free(err);
 }
+
+Test(cli_task_args, the_mode_a_speech_step_takes_is_no_unknown_argument) {
+  /* "subtitles" asks the recogniser for subtitles beside the transcript */
+  char *err = NULL;
+  bt_baton(home, "task automatic-speech-recognition --arg audio=/nonexistent/talk.wav "
+                 "--arg mode=subtitles", NULL, &err);
+  cr_expect(err && !strstr(err, "does not know the argument 'mode'"), "%s", err);
+  free(err);
+}
