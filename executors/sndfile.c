@@ -240,6 +240,7 @@ typedef struct sf_plan {
   bool hiss;       /* with SF_DENOISE: a low-pass against hiss too */
   bool fade_in, fade_out; /* with SF_FADE */
   int loop;        /* with SF_LOOP: times played in all (else -1) */
+  double gap;      /* seconds of silence between recordings joined one after another */
   bool defaulted; /* it named nothing known, so SF_NORMALISE */
 } sf_plan;
 
@@ -337,7 +338,8 @@ static sf_plan sf_parse(const char *instr, const char *format) {
   static const char *const quiet[] = {"silence", "silent", NULL};
   if (plan.cut.kind != CUT_NONE) /* "trim the first 5 seconds" is no silence to trim */
     plan.ops = (plan.ops | SF_CUT) & ~(baton__run_any_word(low, quiet, false) ? 0u : SF_TRIM);
-  if (join_gap(low) > 0 && !silence_removed(low)) /* "silence between them": no trimming */
+  plan.gap = join_gap(low);
+  if (plan.gap > 0 && !silence_removed(low)) /* "silence between them": no trimming */
     plan.ops &= ~SF_TRIM;
   const char *asked = format && *format ? format : baton__pcm_format_named(low); /* "fast.flac" */
   plan.ext = baton__pcm_format_of(asked);
@@ -625,7 +627,7 @@ static double loudest_other(const baton__pcm *pcm, const char *const *paths, int
 }
 
 /* Joins the recordings "audio2" ... "audio9" to pcm (the first), one after another unless the
- * instruction asks for a mix (else with the silence join_gap() reads between them); a background
+ * instruction asks for a mix (else with the silence plan->gap says between them); a background
  * one is first lowered SF_BACKGROUND_DB under the loudest other. 0, or -1 with env->err set. */
 static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, sf_plan *plan,
                    baton__sb *desc, baton__exec_env *env) {
@@ -634,7 +636,7 @@ static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, 
   size_t cue_len;
   int side;
   bool mix = baton__run_any_word(low, sf_mix, false) || background_cue(low, &cue_len, &side);
-  double first = (double)pcm->frames / pcm->rate, cut, gap = mix ? 0 : join_gap(low);
+  double first = (double)pcm->frames / pcm->rate, cut, gap = mix ? 0 : plan->gap;
   const char *paths[9] = {baton__run_arg(in, "audio", BATON__T_AUDIO)};
   int n = 1;
   for (int k = 2; k <= 9; k++) {

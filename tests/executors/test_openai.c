@@ -105,6 +105,15 @@ static void arg(fixture *f, const char *name, const char *value) {
                0);
 }
 
+/* A short WAV written as `name` in the fixture's folder and given as the "audio" input; its path
+ * (caller frees). */
+static char *audio_arg(fixture *f, const char *name) {
+  char *p = baton__path_join(f->dir, name);
+  fm_write_wav(p);
+  arg(f, "audio", p);
+  return p;
+}
+
 /* A file in the test folder; returns its path (static buffer per call site). */
 static char *png_file(fixture *f) {
   char *p = baton__path_join(f->dir, "photo.png");
@@ -477,9 +486,7 @@ Test(executors_openai, audio_classification_sends_wav_as_input_audio) {
   fixture f;
   fx_open(&f, FM_LLAMACPP, "qwen-omni", "audio-classification");
   fm_set_answer(f.fm[0], "{\"labels\":[{\"label\":\"speech\",\"score\":0.7}]}");
-  char *p = baton__path_join(f.dir, "a.wav");
-  fm_write_wav(p);
-  arg(&f, "audio", p);
+  char *p = audio_arg(&f, "a.wav");
   cr_assert_eq(fx_run(&f, "audio-classification"), 0, "%s", f.env.err);
   cr_assert_str_eq(out_of(&f, "text"), "speech (0.70)");
   fake_http_request *r = last_req(&f, 0);
@@ -496,9 +503,7 @@ static void asr(fm_kind kind, const char *want_path) {
   fixture f;
   fx_open(&f, kind, "whisper-large-v3", "automatic-speech-recognition");
   fm_set_transcript(f.fm[0], "good  morning\n");
-  char *p = baton__path_join(f.dir, "rec.wav");
-  fm_write_wav(p);
-  arg(&f, "audio", p);
+  char *p = audio_arg(&f, "rec.wav");
   cr_assert_eq(fx_run(&f, "automatic-speech-recognition"), 0, "%s", f.env.err);
   cr_assert_str_eq(out_of(&f, "text"), "good morning");
   fake_http_request *r = last_req(&f, 0);
@@ -553,9 +558,7 @@ static void asr_format(fm_kind kind, const char *fmt, const char *want) {
   fx_open(&f, kind, "whisper", "automatic-speech-recognition");
   fm_set_transcript(f.fm[0], "good  morning");
   fm_transcript_format(f.fm[0], fmt);
-  char *p = baton__path_join(f.dir, "rec.wav");
-  fm_write_wav(p);
-  arg(&f, "audio", p);
+  char *p = audio_arg(&f, "rec.wav");
   cr_assert_eq(fx_run(&f, "automatic-speech-recognition"), 0, "%s: %s", fmt, f.env.err);
   cr_assert_str_eq(out_of(&f, "text"), want, "%s", fmt);
   free(p);
@@ -572,9 +575,7 @@ Test(executors_openai, transcripts_in_each_servers_own_format_read_as_words) {
   fixture f;
   fx_open(&f, FM_SPEACHES, "whisper", "automatic-speech-recognition");
   fm_transcript_format(f.fm[0], "page");
-  char *p = baton__path_join(f.dir, "rec.wav");
-  fm_write_wav(p);
-  arg(&f, "audio", p);
+  char *p = audio_arg(&f, "rec.wav");
   cr_assert_neq(fx_run(&f, "automatic-speech-recognition"), 0);
   cr_assert(strstr(f.env.err, "HTML page, not a transcript"), "%s", f.env.err);
   cr_assert_null(out_of(&f, "text"));
@@ -590,9 +591,7 @@ static void asr_subtitles(fm_kind kind, const char *mode, const char *format, bo
   fixture f;
   fx_open(&f, kind, "whisper", "automatic-speech-recognition");
   fm_set_transcript(f.fm[0], "good morning");
-  char *p = baton__path_join(f.dir, "rec.wav");
-  fm_write_wav(p);
-  arg(&f, "audio", p);
+  char *p = audio_arg(&f, "rec.wav");
   if (mode)
     arg(&f, "mode", mode);
   f.env.file_format = format;
