@@ -359,16 +359,25 @@ bool off_names_part(const planner *p, size_t a, size_t i) {
   return i > a && (off_is(p, i, W_TIME_UNIT) || off_is(p, i, W_SHARE)) && off_is(p, k, W_END_OF);
 }
 
+/* Is token i a clock time ("1:30": a number, ':' right after it, a number)? */
+static bool clock_at(const planner *p, size_t i, size_t b) {
+  const token *t = p->tok;
+  return i + 2 < b && isdigit((unsigned char)t[i].word[0]) && off_punct(p, i + 1, ":") &&
+         t[i + 1].start == t[i].end && isdigit((unsigned char)t[i + 2].word[0]);
+}
+
 bool off_time_from(const planner *p, size_t i, size_t b) {
   const token *t = p->tok;
-  if (!off_is(p, i, W_SOURCE_PREP) || ++i >= b)
+  if (!off_is(p, i, W_SPAN_START)) /* "keep 0:10 to 0:20" */
+    return clock_at(p, i, b) && i + 4 < b &&
+           (off_is(p, i + 3, W_TARGET_PREP) || off_punct(p, i + 3, "-")) && clock_at(p, i + 4, b);
+  if (++i >= b)
     return false;
   if (off_is(p, i, W_TIME_UNIT) && i + 1 < b && isdigit((unsigned char)t[i + 1].word[0]))
     return true; /* "from minute 1" */
   if (!isdigit((unsigned char)t[i].word[0]))
     return false;
-  if (i + 2 < b && off_punct(p, i + 1, ":") && t[i + 1].start == t[i].end &&
-      isdigit((unsigned char)t[i + 2].word[0]))
+  if (clock_at(p, i, b))
     return true; /* "1:30" */
   for (size_t k = i + 1; k < b && k <= i + 3; k++)
     if (off_is(p, k, W_TIME_UNIT))
@@ -408,11 +417,14 @@ size_t off_words_spoken(const planner *p, size_t a, size_t b) {
 }
 
 /* Do language i's next words name what to make: "a Spanish voiceover", "a German audio version",
- * "the German word for (cat)"? */
+ * "the German word for (cat)", "Spanish subtitles" (not "the translated French summary")? */
 static bool names_made(const planner *p, size_t i) {
   i += i + 2 < p->n_tok && off_is(p, i + 1, W_RECORDING);
-  return i + 1 < p->n_tok && (off_is(p, i + 1, W_TARGET_NOUN) || off_is(p, i + 1, W_ALOUD) ||
-                              off_word_for(p, i));
+  if (i + 1 >= p->n_tok)
+    return false;
+  bool made = off_is(p, i + 1, W_MADE_THING) && !(i > 0 && off_is(p, i - 1, W_MADE_THING));
+  return off_is(p, i + 1, W_TARGET_NOUN) || off_is(p, i + 1, W_ALOUD) || made ||
+         off_word_for(p, i);
 }
 
 const char *off_written_language(const planner *p, size_t a, size_t b) {

@@ -77,10 +77,11 @@ static bool added_to_it(const planner *p, const step *st, size_t i) {
 }
 
 /* Does st say to join ("combine", "a collage", "side by side", "add b.png to it"), not name a
- * joined result ("the combined audio")? */
+ * joined result ("the combined audio") or a part ("between 0:10 and 0:20")? */
 static bool joining_word(const planner *p, const step *st) {
   for (size_t i = st->a; i < st->b; i++)
-    if ((off_is(p, i, W_JOINING) && !(i > st->a && off_is(p, i - 1, W_DEFINITE))) ||
+    if ((off_is(p, i, W_JOINING) && !(i > st->a && off_is(p, i - 1, W_DEFINITE)) &&
+         !off_time_from(p, i, st->b)) ||
         side_by_side(p, i, st->b) || added_to_it(p, st, i))
       return true;
   return false;
@@ -807,8 +808,9 @@ static bool cuts_to_length(const planner *p, const step *st, bool part) {
   bool span = false; /* "from 1 to 3 seconds": no length */
   for (size_t i = st->a; i < st->b; i++)
     span |= off_time_from(p, i, st->b);
-  for (size_t i = st->a + 2; i < st->b; i++)
-    if ((!span && off_is(p, i, W_TIME_UNIT) && isdigit((unsigned char)p->tok[i - 1].word[0]) &&
+  for (size_t i = st->a + 1; i < st->b; i++)
+    if ((!span && i > st->a + 1 && off_is(p, i, W_TIME_UNIT) &&
+         isdigit((unsigned char)p->tok[i - 1].word[0]) &&
          (length_after_to(p, st->a, i - 2, part) ||
           (i + 1 < st->b && (off_is(p, i + 1, W_LASTING) || off_is(p, i + 1, W_RECORDING))))) ||
         (part && !off_is(p, st->a, W_WH) &&
