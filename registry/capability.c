@@ -8,7 +8,7 @@
 #include "core/banned.h"
 
 /* A step of `task` whose text holds one of `cues` cannot be done by a model
- * tagged `tag` (with `only`: by one not tagged so), and asks the task for `mode`
+ * tagged `tag` (with `only`: by one not tagged so; no tag: any can), and asks the task for `mode`
  * (its "mode" argument). Cues are matched case-insensitively anywhere in the
  * text, or as whole words. */
 typedef struct capability_rule {
@@ -52,6 +52,8 @@ static const capability_rule rules[] = {
      "a model that times each word for subtitles (tagged subtitles)", true},
     {"automatic-speech-recognition", subtitle_cues, true, "subtitles", "subtitles",
      "a model that times each word for subtitles (tagged subtitles)", true},
+    {"translation", webvtt_cues, true, NULL, "subtitles", NULL, false}, /* cue by cue: any model */
+    {"translation", subtitle_cues, true, NULL, "subtitles", NULL, false},
 };
 
 /* Whether c continues a word or a name ("text-to-speech", "notes_text", "a/read"): bytes of
@@ -117,7 +119,7 @@ static bool has_tag(baton__registry *reg, const char *id, const char *tag) {
 size_t baton__capability_filter(baton__registry *reg, const char *task, const char *text,
                                 baton__model *m, size_t n) {
   const capability_rule *r = rule_for(task, text);
-  if (!r)
+  if (!r || !r->tag)
     return n;
   size_t kept = 0;
   for (size_t i = 0; i < n; i++) {

@@ -28,6 +28,13 @@ static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *er
     }
     int src = baton__graph_index_find(&run->sched.ix, a->ref);
     const baton__values *out = &run->ts[src].out;
+    int subs = type == BATON__T_TEXT
+                   ? baton__run_subs_from(run, t, out, a->ref, in, err, errlen) : 0;
+    if (subs != 0) {
+      if (subs < 0)
+        return -1;
+      continue;
+    }
     const baton__value *v = baton__values_get_type(out, type ? type : BATON__T_TEXT);
     if (!v) {
       baton__fmt(err, errlen, "task %d produced no %s for task %d", a->ref,
@@ -294,6 +301,7 @@ void baton__run_execute(baton_run *run, size_t idx) {
   baton__task_file_prefix(t, prefix, sizeof prefix);
   baton__task_file_format(t, format, sizeof format);
   shrink_ctx shrink = {.run = run, .prefix = prefix, .format = format};
+  char *subs = baton__run_subs_take(t, &in);
   for (size_t k = 0; k <= t->n_candidates; k++) {
     const char *model = k == 0 ? t->model : t->candidates[k - 1];
     if (atomic_load(&run->cancel))
@@ -301,15 +309,18 @@ void baton__run_execute(baton_run *run, size_t idx) {
     free(s->model);
     s->model = baton__strdup(model);
     if (try_model(run, idx, model, &in, &shrink, err, sizeof err) == 0) {
-      bool saved = baton__run_keep_as_asked(run, t, &s->out, err, sizeof err) == 0;
+      bool saved = (!subs || baton__run_subs_refill(run, t, subs, &s->out, err, sizeof err) == 0) &&
+                   baton__run_keep_as_asked(run, t, &s->out, err, sizeof err) == 0;
       s->status = saved ? TS_DONE : TS_FAILED; /* a result not saved as asked: kept, failed */
       free(s->error);
       s->error = saved ? NULL : baton__strdup(err);
       s->ms = baton__now_ms() - t0;
       baton__values_release(&in);
+      free(subs);
       return;
     }
   }
+  free(subs);
   baton__values_release(&in);
   s->ms = baton__now_ms() - t0;
   if (atomic_load(&run->cancel)) {

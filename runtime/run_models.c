@@ -209,9 +209,45 @@ static baton_rc choose_model(baton *ctx, baton__task *t, const char *request) {
   return BATON_OK;
 }
 
+/* The task of id `id` in g, or NULL. */
+static baton__task *task_of(baton__graph *g, int id) {
+  for (size_t k = 0; k < g->n; k++)
+    if (g->tasks[k].id == id)
+      return &g->tasks[k];
+  return NULL;
+}
+
+static bool makes_subtitles(const baton__task *t) {
+  const char *mode = baton__task_literal(t, "mode");
+  return mode && (strcmp(mode, "subtitles") == 0 || strcmp(mode, "webvtt") == 0);
+}
+
+/* Subtitles kept through a task keeping cues (a translation): one taking the text of a task
+ * making subtitles ("transcribe talk.wav with timestamps and translate it") translates them, and
+ * one asked to ("transcribe talk.wav and translate the subtitles") asks the task it takes its text
+ * from for them. 0, or -1 when out of memory. */
+static int link_subtitles(baton__graph *g) {
+  for (size_t i = 0; i < g->n; i++) {
+    baton__task *t = &g->tasks[i];
+    const char *mode = baton__task_literal(t, "mode");
+    for (size_t j = 0; baton__run_subs_keeps(t->task) && j < t->n_args; j++) {
+      baton__task *from = t->args[j].ref >= 0 ? task_of(g, t->args[j].ref) : NULL;
+      const char *asked = from ? baton__capability_mode(from->task, "subtitles") : NULL;
+      if (from && !mode && makes_subtitles(from) &&
+          baton__task_add_arg(t, "mode", mode = "subtitles", -1) != 0)
+        return -1;
+      if (from && mode && !strcmp(mode, "subtitles") && asked &&
+          !baton__task_literal(from, "mode") && baton__task_add_arg(from, "mode", asked, -1) != 0)
+        return -1;
+    }
+  }
+  return 0;
+}
+
 /* Gives each task the "mode" its step asks for (capability.c: "read" the words on a picture, or
  * "describe" it) unless the plan gave one, so that the model is told which (a vision model reads
- * a sign rather than captioning it). 0, or -1 when out of memory. */
+ * a sign rather than captioning it), and subtitles kept through a translation (link_subtitles).
+ * 0, or -1 when out of memory. */
 static int mark_modes(baton__graph *g, const char *request) {
   for (size_t i = 0; i < g->n; i++) {
     baton__task *t = &g->tasks[i];
@@ -226,7 +262,7 @@ static int mark_modes(baton__graph *g, const char *request) {
     if (mode && baton__task_add_arg(t, "mode", mode, -1) != 0)
       return -1;
   }
-  return 0;
+  return link_subtitles(g);
 }
 
 /* Gives every task the mode its step asks for (mark_modes) and picks a model and fallbacks for

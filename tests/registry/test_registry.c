@@ -647,6 +647,28 @@ Test(registry_registry, subtitle_steps_ask_for_them_and_keep_only_models_that_ti
   baton__registry_close(reg);
 }
 
+/* A translation of subtitles goes cue by cue (mode "subtitles") on any translation model. */
+Test(registry_registry, translating_subtitles_asks_for_them_of_any_model) {
+  cr_assert_str_eq(baton__capability_mode("translation", "make Spanish subtitles for talk.wav"),
+                   "subtitles");
+  cr_assert_str_eq(baton__capability_mode("translation", "translate talk.vtt into French"),
+                   "subtitles");
+  cr_assert_null(baton__capability_mode("translation", "translate notes.txt into French"));
+  cr_assert_null(baton__capability_needed("translation", "Spanish subtitles"));
+  baton__registry *reg = open_shipped();
+  baton__model m[8];
+  size_t n = 0, all = 0;
+  char err[512] = "";
+  cr_assert_eq(baton__registry_match(reg, "translation", "translate it", NULL, NULL, m, 8, &all,
+                                     err, sizeof err), 0, "%s", err);
+  release_all(m, all);
+  cr_assert_eq(baton__registry_match(reg, "translation", "Spanish subtitles", NULL, NULL, m, 8,
+                                     &n, err, sizeof err), 0, "%s", err);
+  release_all(m, n);
+  cr_assert(n == all && n > 1, "%zu of %zu translation models", n, all);
+  baton__registry_close(reg);
+}
+
 Test(registry_registry, match_returns_at_most_max_and_ranks_without_text) {
   baton__registry *reg = open_shipped();
   baton__model m[2];

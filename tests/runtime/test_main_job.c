@@ -434,3 +434,56 @@ Test(runtime_main_job, an_output_named_in_the_request_is_written_under_that_name
   bt_rmtree(dir);
   free(dir);
 }
+
+/* The run of `text` on the files in dir, waited for: its result JSON (the caller deletes it). */
+static cJSON *run_in(baton *ctx, const char *dir, const char *text) {
+  baton_request req = {BATON_REQUEST_INIT, .input_root = dir, .text = text};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s: %s", text, baton_run_summary(run));
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_not_null(res);
+  baton_run_free(run);
+  return res;
+}
+
+/* Subtitles are translated cue by cue: numbers, times and notes stay, the words are Spanish, and
+ * a subtitles file of the same format holds them. */
+Test(runtime_main_job, subtitles_are_translated_cue_by_cue, .timeout = 120) {
+  char *dir = bt_tmpdir();
+  baton *ctx = open_in(dir);
+  char vtt[512];
+  snprintf(vtt, sizeof vtt, "%s/talk.vtt", dir);
+  bt_write(vtt, "\xEF\xBB\xBFWEBVTT\n\n00:00.100 --> 00:01.500\nthe cat is\nblack\n\n"
+                "NOTE kept as it is\n\n00:01.500 --> 00:03.000\ngood morning\n");
+  cJSON *res = run_in(ctx, dir, "translate talk.vtt into Spanish");
+  const char *file = out_of(task_at(res, 0), "file");
+  cr_assert(file && strstr(file, ".vtt") == file + strlen(file) - 4, "kept in %s", file);
+  char *got = bt_slurp(file, NULL);
+  cr_assert(got && !strncmp(got, "WEBVTT\n\n00:00.100 --> 00:01.500\n", 32) &&
+                strstr(got, "\n\nNOTE kept as it is\n\n00:01.500 --> 00:03.000\n") &&
+                contains_ci(got, "gato") && !contains_ci(got, "cat"),
+            "%s", got);
+  cr_assert_str_eq(got, out_of(task_at(res, 0), "text"));
+  free(got);
+  cJSON_Delete(res);
+  /* Spoken, then asked for Spanish subtitles: recognised, timed and translated. */
+  res = run_in(ctx, dir, "say 'the cat is black' and save it as talk.wav");
+  char *spoken = strdup(out_of(task_at(res, 0), "audio"));
+  cJSON_Delete(res);
+  *strrchr(spoken, '/') = '\0';
+  res = run_in(ctx, spoken, "make Spanish subtitles for talk.wav");
+  cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "tasks")), 2);
+  file = out_of(task_at(res, 1), "file");
+  cr_assert(file && strstr(file, ".srt") == file + strlen(file) - 4, "kept in %s", file);
+  got = bt_slurp(file, NULL);
+  cr_assert(got && !strncmp(got, "1\n00:00:0", 9) && strstr(got, " --> 00:00:0") &&
+                !strstr(got, "cat"),
+            "%s", got);
+  free(got);
+  cJSON_Delete(res);
+  free(spoken);
+  baton_close(ctx);
+  bt_rmtree(dir);
+  free(dir);
+}
