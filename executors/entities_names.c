@@ -307,6 +307,14 @@ static bool en_opening_name(const baton__en_text *t, const en_span *w) {
 static const char *const en_place_preps[] = {"in", "near", "outside", "around", "across",
                                              "throughout", NULL};
 
+/* One-word names of things, not places, that follow "in" or "near" ("in Markdown", "near
+ * Christmas"): formats, programs and programming languages, feasts. */
+static const char *const en_misc_words[] = {
+    "markdown", "latex", "json", "yaml", "xml", "html", "csv", "pdf", "excel", "powerpoint",
+    "python", "java", "javascript", "typescript", "rust", "kotlin", "swift", "linux", "windows",
+    "christmas", "easter", "thanksgiving", "halloween", "ramadan", "eid", "hanukkah", "diwali",
+    "passover", "advent", "lent", NULL};
+
 /* Is the one word w a language's English name ("in French", "Spanish lessons")? */
 static bool en_language(const baton__en_text *t, const en_span *w) {
   char word[EN_STOP_WORD];
@@ -329,7 +337,7 @@ static bool en_after_place_prep(const baton__en_text *t, size_t at) {
 
 /* PER after a title, else ORG or LOC when a word of the name says so, LOC when the whole name
  * (without "'s") is a well-known place, or is one word, no first name nor possessive, after "in"
- * or "near"; MISC for a language's name, else NAME. */
+ * or "near"; MISC for a language's name or one of en_misc_words, else NAME. */
 static const char *en_group(const baton__en_text *t, const en_span *w, size_t n, bool titled) {
   if (titled)
     return "PER";
@@ -340,7 +348,8 @@ static const char *en_group(const baton__en_text *t, const en_span *w, size_t n,
     if (baton__en_lookup(en_loc_words, t, w[i].start, w[i].end) >= 0)
       return "LOC";
   size_t end = en_bare_end(t, w[n - 1].start, w[n - 1].end);
-  if (n == 1 && en_language(t, &w[0]))
+  if (n == 1 &&
+      (en_language(t, &w[0]) || baton__en_lookup(en_misc_words, t, w[0].start, end) >= 0))
     return "MISC";
   bool lone = n == 1 && end == w[0].end && /* one word, not "in Anna's car" nor "near Anna" */
               baton__en_lookup(en_given_names, t, w[0].start, w[0].end) < 0;
