@@ -28,16 +28,47 @@ static char *step_text(const baton__task *t, const char *request) {
   return baton__sb_detach(&sb);
 }
 
+/* Why no model of `task` was found at all (into why): none registered, or those registered
+ * disabled ("local/pocketsphinx is disabled") or unfit for the step. */
+static void none_found(baton *ctx, const char *task, char *why, size_t cap) {
+  char err[256];
+  cJSON *all = baton__registry_list(ctx->reg, task, 0, err, sizeof err), *m;
+  size_t total = 0, off = 0;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  cJSON_ArrayForEach(m, all) {
+    total++;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
+    if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(m, "enabled")) && cJSON_IsString(id) &&
+        off++ < 3)
+      baton__sb_addf(&sb, "%s%s", off > 1 ? ", " : "", id->valuestring);
+  }
+  cJSON_Delete(all);
+  if (!total)
+    baton__fmt(why, cap, "no model is registered for it");
+  else if (off)
+    baton__fmt(why, cap, "%s%s %s disabled: `baton models enable %s` turns %s back on%s",
+               sb.buf, off > 3 ? "..." : "", off > 1 ? "are" : "is", off > 1 ? "ID" : sb.buf,
+               off > 1 ? "one" : "it",
+               total > off ? "; the others registered for it do not fit the step" : "");
+  else
+    baton__fmt(why, cap, "none of the %zu model%s registered for it fits the step", total,
+               total > 1 ? "s" : "");
+  baton__sb_release(&sb);
+}
+
 /* Says why no model can do a step and how to add one (into out). */
 static void missing_model(baton *ctx, const char *task, const char *text, char *out,
                           size_t cap) {
-  char why[512] = "no model is registered for it", one[256], err[256];
+  char why[512] = "", one[256], err[256];
   baton__model m[8];
   size_t n = 0, l = 0;
   /* The models the filter rejected tell why, each kind of reason once ("set HF_TOKEN ...; no LLM
    * is configured ..."). */
   if (baton__registry_match(ctx->reg, task, text, NULL, NULL, m, 8, &n, err, sizeof err) != 0)
     n = 0;
+  if (n == 0)
+    none_found(ctx, task, why, sizeof why);
   for (size_t k = 0; k < n; k++) {
     one[0] = '\0';
     baton__endpoint_ok(ctx, m[k].endpoint, one, sizeof one);

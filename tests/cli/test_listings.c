@@ -1,4 +1,4 @@
-/* test_listings.c — what `baton chat`, `baton runs` and `baton executors` list: each file once, every subcommand, whole task names. */
+/* test_listings.c — what `baton chat`, `baton runs`, `baton executors` and `baton plan` list: each file once, every subcommand, whole task names, why a step has no model. */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -59,6 +59,31 @@ Test(cli_listings, models_list_of_an_unknown_task_kind_says_so) {
   cr_expect_eq(bt_baton(home, "models list --task summarisation", &out, &err), 2);
   cr_expect(err && strstr(err, "unknown task 'summarisation'"), "%s", err ? err : "");
   cr_expect(!out || !*out, "no list: %s", out ? out : "");
+  free(out);
+  free(err);
+}
+
+/* A step whose only fitting model is disabled says which it is and how to turn it back on. */
+Test(cli_listings, a_step_whose_model_is_disabled_names_it_and_how_to_enable_it) {
+  char *out = NULL, *err = NULL;
+  cr_assert_eq(bt_baton(home, "models disable local/pocketsphinx", &out, &err), 0, "%s", err);
+  free(out);
+  free(err);
+  cr_assert_eq(bt_baton(home, "plan 'make subtitles for talk.wav' --offline", &out, &err), 0,
+               "%s", err);
+  cr_expect(strstr(out, "(none available)") &&
+                strstr(out, "local/pocketsphinx is disabled: `baton models enable "
+                            "local/pocketsphinx` turns it back on; the others registered for it "
+                            "do not fit the step"),
+            "%s", out);
+  free(out);
+  free(err);
+  cr_assert_eq(bt_baton(home, "models enable local/pocketsphinx", &out, &err), 0, "%s", err);
+  free(out);
+  free(err);
+  cr_assert_eq(bt_baton(home, "plan 'make subtitles for talk.wav' --offline", &out, &err), 0,
+               "%s", err);
+  cr_expect(strstr(out, "model: local/pocketsphinx"), "%s", out);
   free(out);
   free(err);
 }
