@@ -28,6 +28,7 @@ static const struct {
 static const char *const cut_remove[] = {
     "remove", "delete", "drop", "skip", "without", "get rid", "cut off", "cut out", "cut away",
     "cut the first", "cut the last", "trim off", "trim the first", "trim the last", NULL};
+static const char *const cut_out_of[] = {"out of", NULL};
 static const char *const cut_from[] = {"from", "after", "starting at", "start at", NULL};
 static const char *const cut_until[] = {"until", "up to", "before", "till", NULL};
 
@@ -220,8 +221,9 @@ baton__cut baton__cut_parse(const char *low) {
   bool from_start = said_before(low, num[i].at, first);
   if (from_start || said_before(low, num[i].at, last))
     c.kind = from_start ? CUT_FIRST : CUT_LAST, c.to = num[i].v;
-  else if (j < n)
-    c.kind = CUT_RANGE, c.from = num[i].v, c.to = num[j].v;
+  else if (j < n) /* "cut 0:10 to 0:20 out of it": a part named by two times taken out */
+    c.kind = CUT_RANGE, c.from = num[i].v, c.to = num[j].v,
+    c.remove |= baton__run_any_word(low, cut_out_of, false);
   else if (said_before(low, num[i].at, cut_from))
     c.kind = CUT_RANGE, c.from = num[i].v, c.to = INFINITY;
   else if (said_before(low, num[i].at, cut_until))

@@ -378,6 +378,7 @@ Test(executors_sndfile, reads_which_part_to_keep_or_cut) {
       {"between 10 and 20 seconds", CUT_RANGE, 10, 20, false},
       {"cut talk.wav between 0:10 and 0:20", CUT_RANGE, 10, 20, false},
       {"trim talk.wav to 0:01-0:03", CUT_RANGE, 1, 3, false},
+      {"cut the part between 0:01 and 0:03 out of talk.wav", CUT_RANGE, 1, 3, true},
       {"cut out 500 ms to 2 s", CUT_RANGE, 0.5, 2, true},
       {"up to 45 sec", CUT_RANGE, 0, 45, false},
       {"from minute 1 to minute 2", CUT_RANGE, 60, 120, false},
