@@ -796,15 +796,19 @@ static int last_turn_left(const planner *p, unsigned type, size_t *n) {
 
 /* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
  * summarize it": how many tasks of one kind making `type`, none taking another's output, end the
- * graph when the step refers back ("them", "it", "both", "which one") naming no such file; with
+ * graph when the step refers back ("them", "it", "both", "which one", "the transcripts") naming
+ * no such file; with
  * none, how many unused ones of `type` the last turn left when it says "them" or "both"; else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
   size_t n = p->g->n, k = n, a = st->a, b = st->b, left = 0;
-  bool which = false; /* "tell me which one mentions Sunday": asked of each, not compared */
+  bool which = false, made = false; /* "tell me which one mentions Sunday": asked of each */
   for (size_t i = a; i + 1 < b; i++)
     which |= off_is(p, i, W_WH) && off_is(p, i, W_RELATIVE) && off_is(p, i + 1, W_COUNT);
+  for (size_t i = a; i < b; i++) /* "translate the descriptions": of each */
+    made |= off_is(p, i, W_MADE_THING) && baton__has_suffix_ci(p->tok[i].word, "s");
   which &= !off_is_role(p, st->task, R_COMPARE_TEXTS);
-  if ((!off_has_word(p, a, b, W_PLURAL) && !off_has_word(p, a, b, W_REFERENCE) && !which) ||
+  if ((!off_has_word(p, a, b, W_PLURAL) && !off_has_word(p, a, b, W_REFERENCE) && !which &&
+       !made) ||
       nearest_producer(p, type) != (int)n - 1 || off_own_res(p, a, b, type) >= 0 ||
       (off_takes_two_texts(p, p->cues[st->task].spec) && !which))
     return 1; /* "caption a.jpg and b.jpg and compare them": one comparison of both */
