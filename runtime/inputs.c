@@ -1,8 +1,10 @@
 /* inputs.c — input files opened once: confined by the kernel (openat2 or an O_NOFOLLOW walk), with the caller's rights. */
 #include "runtime/inputs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <linux/openat2.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -129,18 +131,22 @@ static void open_in_roots(opener *o) {
   }
 }
 
-/* A thread that takes on the caller's file-system identity (fsuid, fsgid,
- * no supplementary group but its own) with raw system calls, which change
- * only this thread, opens, and ends. */
+/* Takes on the caller's file-system identity (fsuid, fsgid, no supplementary group but its own)
+ * with raw system calls, which change only the calling thread: whether it could. */
+static bool take_identity(const baton__input_scope *s) {
+  gid_t g = s->gid;
+  if (syscall(SYS_setgroups, 1, &g) != 0)
+    return false;
+  syscall(SYS_setfsgid, s->gid);
+  syscall(SYS_setfsuid, s->uid);
+  return syscall(SYS_setfsuid, (uid_t)-1) == (long)s->uid &&
+         syscall(SYS_setfsgid, (gid_t)-1) == (long)s->gid;
+}
+
+/* A thread that takes on the caller's identity, opens, and ends. */
 static void *open_as_caller(void *arg) {
   opener *o = arg;
-  gid_t g = o->scope->gid;
-  if (syscall(SYS_setgroups, 1, &g) == 0) {
-    syscall(SYS_setfsgid, o->scope->gid);
-    syscall(SYS_setfsuid, o->scope->uid);
-    o->as_user = syscall(SYS_setfsuid, (uid_t)-1) == (long)o->scope->uid &&
-                 syscall(SYS_setfsgid, (gid_t)-1) == (long)o->scope->gid;
-  }
+  o->as_user = take_identity(o->scope);
   open_in_roots(o);
   return NULL;
 }
@@ -205,6 +211,102 @@ int baton__input_open(const baton__input_scope *s, const char *name, char *err, 
   else
     baton__fmt(err, errlen, "input '%s': %s", name,
                o.err == ENOENT ? "no such file" : strerror(o.err));
+  return -1;
+}
+
+/* A folder listed: its name (relative to roots[0]), the pattern its files' names match, and
+ * what came of it. */
+typedef struct lister {
+  opener o;
+  const char *pattern;
+  char **names;
+  size_t max, n;
+  bool more; /* more files matched than max */
+} lister;
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Reads the folder o->fd (then closed) into l: its regular files whose names match, no link.
+ * At most BATON__INPUT_LIST_SCAN entries are looked at. */
+static void list_open_folder(lister *l) {
+  opener *o = &l->o;
+  struct stat st;
+  int d = openat(o->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  o->err = d < 0 ? errno : 0;
+  close(o->fd);
+  o->fd = -1;
+  DIR *dp = d >= 0 ? fdopendir(d) : NULL;
+  if (!dp) {
+    o->err = o->err ? o->err : errno;
+    if (d >= 0)
+      close(d);
+    return;
+  }
+  if (o->scope->as_caller && !o->as_user &&
+      (fstat(d, &st) != 0 || !caller_may_read(o->scope, &st))) {
+    o->err = EACCES;
+    closedir(dp);
+    return;
+  }
+  struct dirent *e;
+  for (size_t seen = 0; (e = readdir(dp)) && seen < BATON__INPUT_LIST_SCAN; seen++) {
+    if (fnmatch(l->pattern, e->d_name, FNM_PERIOD) != 0 ||
+        fstatat(d, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+      continue;
+    if (l->n == l->max || !(l->names[l->n] = baton__strdup(e->d_name)))
+      l->more = true;
+    else
+      l->n++;
+  }
+  closedir(dp);
+}
+
+static void list_in_roots(lister *l) {
+  open_in_roots(&l->o);
+  if (l->o.fd >= 0)
+    list_open_folder(l);
+}
+
+static void *list_as_caller(void *arg) {
+  lister *l = arg;
+  l->o.as_user = take_identity(l->o.scope);
+  list_in_roots(l);
+  return NULL;
+}
+
+long baton__input_list(const baton__input_scope *s, const char *dir, const char *pattern,
+                       char **names, size_t max, char *err, size_t errlen) {
+  lister l = {.o = {.scope = s, .name = *dir ? dir : ".", .fd = -1}, .pattern = pattern,
+              .names = names, .max = max};
+  if (dir[0] == '/') {
+    baton__fmt(err, errlen, "'%s/%s': name the files relative to your folder", dir, pattern);
+    return -1;
+  }
+  pthread_t t;
+  if (s->as_caller && baton__thread_start(&t, list_as_caller, &l) != 0) {
+    baton__fmt(err, errlen, "'%s': cannot start a thread to list it", l.o.name);
+    return -1;
+  }
+  if (s->as_caller)
+    pthread_join(t, NULL);
+  else
+    list_in_roots(&l);
+  qsort(names, l.n, sizeof *names, by_name);
+  if (!l.o.err && !l.more)
+    return (long)l.n;
+  for (size_t i = 0; i < l.n; i++)
+    free(names[i]);
+  if (l.more)
+    baton__fmt(err, errlen, "'%s%s%s' matches more than %zu files", *dir ? dir : "",
+               *dir ? "/" : "", pattern, max);
+  else
+    baton__fmt(err, errlen, "folder '%s': %s", l.o.name,
+               l.o.outside || l.o.err == EXDEV || l.o.err == ELOOP
+                   ? "outside your folder, or reached through a link that leaves it"
+               : l.o.err == ENOENT ? "no such folder"
+                                   : strerror(l.o.err));
   return -1;
 }
 

@@ -77,8 +77,14 @@ static baton_rc prepare(baton *ctx, const baton_request *req, const char *run_id
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     goto fail;
   }
-  if ((rc = baton__run_make_graph(ctx, req, &run->g, &run->llm, run->plan_note)) != BATON_OK ||
-      (rc = baton__run_check_models(ctx, &run->g)) != BATON_OK ||
+  char *named = NULL; /* the request naming the files its patterns match */
+  if ((rc = baton__run_expand_patterns(ctx, req, run->root, run->root_fd, &named)) != BATON_OK)
+    goto fail;
+  baton_request planned = *req;
+  planned.text = named ? named : req->text;
+  rc = baton__run_make_graph(ctx, &planned, &run->g, &run->llm, run->plan_note);
+  free(named);
+  if (rc != BATON_OK || (rc = baton__run_check_models(ctx, &run->g)) != BATON_OK ||
       (rc = baton__preflight(ctx, &run->g)) != BATON_OK)
     goto fail;
   char rel[64];

@@ -163,6 +163,16 @@ int baton__run_endpoint(baton_run *run, const char *model, char *ep, size_t cap)
  * such mode, -1 with err when `from` wrote none or it cannot be read. */
 int baton__run_subs_from(baton_run *run, const baton__task *t, const baton__values *made,
                          int from, baton__values *in, char *err, size_t errlen);
+/* The request's text with each file pattern ("*.wav", at most 4) replaced by the
+ * files it matches in the caller's folder root (root_fd; listed with the caller's rights), at
+ * most 16, named one by one ("a.wav, b.wav and c.wav"): into
+ * *out (malloc'd), or *out NULL when the text names no pattern. BATON_INVALID (error set) when a
+ * pattern matches no file, too many, or a folder that cannot be listed. */
+baton_rc baton__run_expand_patterns(baton *ctx, const baton_request *req, const char *root,
+                                    int root_fd, char **out);
+/* The same for a request only planned: its folder (input_root, else the current one) opened
+ * for the while. */
+baton_rc baton__run_expand_patterns_here(baton *ctx, const baton_request *req, char **out);
 /* Does a task of this kind keep subtitles' cues (a translation)? */
 bool baton__run_subs_keeps(const char *task);
 /* When t keeps cues (a translation) and its text input is subtitles: that input becomes the

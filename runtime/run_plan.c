@@ -163,8 +163,12 @@ baton_rc baton_plan_answer(baton *ctx, const baton_request *given, char **json_o
     return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
   baton__graph g = {0};
   baton__run_llm li = {0};
-  char note[BATON__PLAN_NOTE];
-  baton_rc rc = baton__run_make_graph(ctx, req, &g, &li, note);
+  char note[BATON__PLAN_NOTE], *named = NULL; /* the files its patterns match, named */
+  baton_rc rc = baton__run_expand_patterns_here(ctx, req, &named);
+  if (named)
+    copy.text = named;
+  if (rc == BATON_OK)
+    rc = baton__run_make_graph(ctx, req, &g, &li, note);
   if (rc == BATON_OK) {
     *json_out = baton__graph_print(&g);
     if (!*json_out) {
@@ -175,6 +179,7 @@ baton_rc baton_plan_answer(baton *ctx, const baton_request *given, char **json_o
     }
   }
   free(li.answer);
+  free(named);
   baton__graph_release(&g);
   return rc;
 }
