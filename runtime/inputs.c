@@ -214,11 +214,11 @@ int baton__input_open(const baton__input_scope *s, const char *name, char *err, 
   return -1;
 }
 
-/* A folder listed: its name (relative to roots[0]), the pattern its files' names match, and
- * what came of it. */
+/* A folder listed: its name (relative to roots[0]), the patterns its files' names match (one
+ * of), and what came of it. */
 typedef struct lister {
   opener o;
-  const char *pattern;
+  const char *const *patterns;
   char **names;
   size_t max, n;
   bool more; /* more files matched than max */
@@ -252,8 +252,10 @@ static void list_open_folder(lister *l) {
   }
   struct dirent *e;
   for (size_t seen = 0; (e = readdir(dp)) && seen < BATON__INPUT_LIST_SCAN; seen++) {
-    if (fnmatch(l->pattern, e->d_name, FNM_PERIOD) != 0 ||
-        fstatat(d, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+    bool match = false;
+    for (const char *const *m = l->patterns; *m && !match; m++)
+      match = fnmatch(*m, e->d_name, FNM_PERIOD) == 0;
+    if (!match || fstatat(d, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
       continue;
     if (l->n == l->max || !(l->names[l->n] = baton__strdup(e->d_name)))
       l->more = true;
@@ -276,17 +278,18 @@ static void *list_as_caller(void *arg) {
   return NULL;
 }
 
-long baton__input_list(const baton__input_scope *s, const char *dir, const char *pattern,
-                       char **names, size_t max, char *err, size_t errlen) {
-  lister l = {.o = {.scope = s, .name = *dir ? dir : ".", .fd = -1}, .pattern = pattern,
+long baton__input_list(const baton__input_scope *s, const char *dir,
+                       const char *const *patterns, char **names, size_t max, char *err,
+                       size_t errlen) {
+  lister l = {.o = {.scope = s, .name = *dir ? dir : ".", .fd = -1}, .patterns = patterns,
               .names = names, .max = max};
   if (dir[0] == '/') {
-    baton__fmt(err, errlen, "'%s/%s': name the files relative to your folder", dir, pattern);
+    baton__fmt(err, errlen, "name the files relative to your folder");
     return -1;
   }
   pthread_t t;
   if (s->as_caller && baton__thread_start(&t, list_as_caller, &l) != 0) {
-    baton__fmt(err, errlen, "'%s': cannot start a thread to list it", l.o.name);
+    baton__fmt(err, errlen, "cannot start a thread to list the folder");
     return -1;
   }
   if (s->as_caller)
@@ -298,16 +301,16 @@ long baton__input_list(const baton__input_scope *s, const char *dir, const char 
     return (long)l.n;
   for (size_t i = 0; i < l.n; i++)
     free(names[i]);
-  if (l.more)
-    baton__fmt(err, errlen, "'%s%s%s' matches more than %zu files", *dir ? dir : "",
-               *dir ? "/" : "", pattern, max);
-  else
-    baton__fmt(err, errlen, "folder '%s': %s", l.o.name,
-               l.o.outside || l.o.err == EXDEV || l.o.err == ELOOP
-                   ? "outside your folder, or reached through a link that leaves it"
-               : l.o.err == ENOENT ? "no such folder"
-                                   : strerror(l.o.err));
-  return -1;
+  if (l.more) {
+    baton__fmt(err, errlen, "more than %zu files match", max);
+    return -1;
+  }
+  bool outside = l.o.outside || l.o.err == EXDEV || l.o.err == ELOOP;
+  baton__fmt(err, errlen, "%s",
+             outside ? "outside your folder, or reached through a link that leaves it"
+             : l.o.err == ENOENT ? "no such folder"
+                                 : strerror(l.o.err));
+  return l.o.err == ENOENT || l.o.err == ENOTDIR ? -2 : -1;
 }
 
 int baton__input_copy(int fd, const char *dst, char *err, size_t errlen) {

@@ -1,7 +1,8 @@
-/* run_patterns.c — file patterns in a request ("transcribe *.wav", "describe every *.jpg in photos") read as the files they match in the caller's folder, named one by one before the request is planned. */
+/* run_patterns.c — file patterns in a request ("transcribe *.wav") and folders named in words ("describe every picture in photos") read as the files they match in the caller's folder, named one by one before the request is planned. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -16,6 +17,34 @@
 #define PATTERN_MAX 4
 #define PATTERN_MAX_LEN 512
 
+/* The files of a folder named in words: a quantifier, the kind of file, a place word, the folder
+ * ("every picture in photos", "all the wav files from the interviews folder"). */
+static const char *const quantifiers[] = {"every", "each", "all", NULL};
+static const char *const fillers[] = {"of", "the", "my", "our", "these", "those", NULL};
+static const char *const places[] = {"in", "from", "inside", "under", NULL};
+static const char *const folder_words[] = {"folder", "directory", NULL};
+static const char *const file_words[] = {"file", "files", NULL};
+static const char *const pictures[] = {"*.png", "*.jpg", "*.jpeg", "*.gif", "*.bmp", "*.tif",
+                                       "*.tiff", "*.webp", NULL};
+static const char *const sounds[] = {"*.wav", "*.flac", "*.ogg", "*.mp3", "*.opus", "*.aiff",
+                                     "*.m4a", NULL};
+static const char *const texts[] = {"*.txt", "*.md", NULL};
+static const struct {
+  const char *word, *label;
+  const char *const *patterns;
+} kinds[] = {
+    {"picture", "picture", pictures},     {"pictures", "picture", pictures},
+    {"image", "picture", pictures},       {"images", "picture", pictures},
+    {"photo", "picture", pictures},       {"photos", "picture", pictures},
+    {"scan", "picture", pictures},        {"scans", "picture", pictures},
+    {"recording", "recording", sounds},   {"recordings", "recording", sounds},
+    {"audio", "recording", sounds},       {"sound", "recording", sounds},
+    {"sounds", "recording", sounds},      {"song", "recording", sounds},
+    {"songs", "recording", sounds},       {"text", "text", texts},
+    {"texts", "text", texts},             {"document", "text", texts},
+    {"documents", "text", texts},
+};
+
 /* Marks before and after a word, not part of it ("'*.wav',", "(*.png)."). */
 static bool before(char c) {
   return c && strchr("'\"([<", c) != NULL;
@@ -23,6 +52,88 @@ static bool before(char c) {
 
 static bool after(char c) {
   return c && strchr("'\")]>,.;:!?", c) != NULL;
+}
+
+/* The next word from *p: its core [*a, *a + *n), marks around it aside; *p moves past it. false
+ * at the text's end. */
+static bool next_word(const char **p, const char **a, size_t *n) {
+  const char *s = *p + strspn(*p, " \t\r\n");
+  size_t len = strcspn(s, " \t\r\n"), x = 0, y = len;
+  while (x < y && before(s[x]))
+    x++;
+  while (y > x && after(s[y - 1]))
+    y--;
+  *a = s + x;
+  *n = y - x;
+  *p = s + len;
+  return len > 0;
+}
+
+static bool word_in(const char *w, size_t n, const char *const *list) {
+  for (; *list; list++)
+    if (strlen(*list) == n && strncasecmp(w, *list, n) == 0)
+      return true;
+  return false;
+}
+
+/* The kind of file the word [w, w+n) names: its patterns and a label for messages ("picture";
+ * an extension a kind holds, "wav" or ".wav", stands for itself: one[0] "*.wav"), or NULL. */
+static const char *const *kind_of(const char *w, size_t n, const char **label,
+                                  const char *one[2]) {
+  for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+    if (strlen(kinds[k].word) == n && strncasecmp(w, kinds[k].word, n) == 0) {
+      *label = kinds[k].label;
+      return kinds[k].patterns;
+    }
+  if (n > 1 && *w == '.') {
+    w++;
+    n--;
+  }
+  static const char *const *const all[] = {pictures, sounds, texts};
+  for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+    for (const char *const *m = all[k]; *m; m++)
+      if (strlen(*m + 2) == n && strncasecmp(w, *m + 2, n) == 0) {
+        *label = *m + 2;
+        one[0] = *m;
+        one[1] = NULL;
+        return one;
+      }
+  return NULL;
+}
+
+/* A folder named in words at p ("every picture in photos", "all the wav files from the
+ * interviews folder"): its name into dir, the kind's patterns into *pats and label, and where
+ * the words end into *end. false when p starts no such words. */
+static bool folder_words_at(const char *p, char *dir, size_t cap, const char *const **pats,
+                            const char **label, const char *one[2], const char **end) {
+  const char *a;
+  size_t n;
+  if (!next_word(&p, &a, &n) || !word_in(a, n, quantifiers))
+    return false;
+  bool ok = next_word(&p, &a, &n);
+  while (ok && word_in(a, n, fillers))
+    ok = next_word(&p, &a, &n);
+  if (!ok || !(*pats = kind_of(a, n, label, one)))
+    return false;
+  ok = next_word(&p, &a, &n);
+  if (ok && word_in(a, n, file_words))
+    ok = next_word(&p, &a, &n);
+  if (!ok || !word_in(a, n, places))
+    return false;
+  ok = next_word(&p, &a, &n);
+  while (ok && (word_in(a, n, fillers) || word_in(a, n, folder_words)))
+    ok = next_word(&p, &a, &n);
+  *end = a + n;
+  while (ok && n > 1 && a[n - 1] == '/') /* "photos/" */
+    n--;
+  if (!ok || !n || n >= cap || memchr(a, '*', n) || memchr(a, '?', n) || memchr(a, '[', n))
+    return false;
+  memcpy(dir, a, n);
+  dir[n] = '\0';
+  const char *q = p;
+  if (next_word(&q, &a, &n) && word_in(a, n, folder_words)) /* "the interviews folder" */
+    *end = a + n;
+  return true;
 }
 
 /* Is the word [w, w+n) a pattern of file names: a '*' or '?' in a name that ends in an
@@ -39,11 +150,32 @@ static bool is_pattern(const char *w, size_t n) {
   return e > 0 && e < n && w[e - 1] == '.' && !isdigit((unsigned char)w[e]);
 }
 
-/* The files the pattern [w, w+n) matches, as the request names them (in a folder: "scans/a.png,
- * scans/b.png and scans/c.png"), appended to sb. 0, or -1 with err. */
+/* The files of folder dir (relative to the caller's, "" for it) matching one of pats, as the
+ * request names them ("scans/a.png, scans/b.png and scans/c.png"), appended to sb: how many,
+ * or -1 with err (-2 when there is no such folder), `what` naming them in errors. */
+static long add_files(const baton__input_scope *scope, const char *dir, const char *const *pats,
+                      const char *what, baton__sb *sb, char *err, size_t errlen) {
+  char *names[PATTERN_MAX_FILES], why[400] = "";
+  long got = baton__input_list(scope, dir, pats, names, PATTERN_MAX_FILES, why, sizeof why);
+  if (got < 0)
+    baton__fmt(err, errlen, "%s: %s", what, why);
+  for (long i = 0; i < got; i++) {
+    bool plain = !names[i][strcspn(names[i], " \t\r\n'\"")]; /* the planner reads it whole */
+    if (plain)
+      baton__sb_addf(sb, "%s%s%s%s", i == 0 ? "" : i + 1 < got ? ", " : " and ", dir,
+                     *dir ? "/" : "", names[i]);
+    else if (!err[0])
+      baton__fmt(err, errlen, "'%s' (%s) has a space or a quote in its name: rename it, or "
+                 "name the files one by one", names[i], what);
+    free(names[i]);
+  }
+  return err[0] ? (got == -2 ? -2 : -1) : got;
+}
+
+/* The files the pattern [w, w+n) matches, appended to sb (add_files). 0, or -1 with err. */
 static int add_matches(const baton__input_scope *scope, const char *w, size_t n, baton__sb *sb,
                        char *err, size_t errlen) {
-  char pat[PATTERN_MAX_LEN];
+  char pat[PATTERN_MAX_LEN], what[PATTERN_MAX_LEN + 16];
   if (n >= sizeof pat) {
     baton__fmt(err, errlen, "the file pattern '%.40s...' is longer than %zu bytes", w,
                sizeof pat - 1);
@@ -51,30 +183,41 @@ static int add_matches(const baton__input_scope *scope, const char *w, size_t n,
   }
   memcpy(pat, w, n);
   pat[n] = '\0';
+  baton__fmt(what, sizeof what, "'%s'", pat);
   char *slash = strrchr(pat, '/'), *dir = slash ? pat : (char *)"";
   const char *name = slash ? slash + 1 : pat;
   if (slash)
     *slash = '\0';
   if (strpbrk(dir, "*?[")) {
-    baton__fmt(err, errlen, "'%s/%s': a pattern may stand only for file names, not folders", dir,
-               name);
+    baton__fmt(err, errlen, "%s: a pattern may stand only for file names, not folders", what);
     return -1;
   }
-  char *names[PATTERN_MAX_FILES];
-  long got = baton__input_list(scope, dir, name, names, PATTERN_MAX_FILES, err, errlen);
+  const char *const one[] = {name, NULL};
+  long got = add_files(scope, dir, one, what, sb, err, errlen);
   if (got == 0)
-    baton__fmt(err, errlen, "no file in your folder matches '%.*s'", (int)n, w);
-  for (long i = 0; i < got; i++) {
-    bool quiet = !names[i][strcspn(names[i], " \t\r\n'\"")]; /* the planner reads it whole */
-    if (quiet)
-      baton__sb_addf(sb, "%s%s%s%s", i == 0 ? "" : i + 1 < got ? ", " : " and ", dir,
-                     *dir ? "/" : "", names[i]);
-    else if (!err[0])
-      baton__fmt(err, errlen, "'%s' (matching '%.*s') has a space or a quote in its name: "
-                 "rename it, or name the files one by one", names[i], (int)n, w);
-    free(names[i]);
+    baton__fmt(err, errlen, "no file in your folder matches %s", what);
+  return got > 0 ? 0 : -1;
+}
+
+/* The files of a folder named in words at p ("every picture in photos") appended to sb, *p
+ * moved past the words: 1; 0 when p names none (or no folder of that name is there); -1 with
+ * err. */
+static int add_folder(const baton__input_scope *scope, const char **p, baton__sb *sb, char *err,
+                      size_t errlen) {
+  char dir[PATTERN_MAX_LEN], what[PATTERN_MAX_LEN + 16];
+  const char *const *pats, *label, *one[2], *end;
+  if (!folder_words_at(*p, dir, sizeof dir, &pats, &label, one, &end))
+    return 0;
+  baton__fmt(what, sizeof what, "folder '%s'", dir);
+  long got = add_files(scope, dir, pats, what, sb, err, errlen);
+  if (got == -2) { /* "every photo in the style of Monet": no folder "style", nothing added */
+    err[0] = '\0';
+    return 0;
   }
-  return got > 0 && !err[0] ? 0 : -1;
+  if (got == 0)
+    baton__fmt(err, errlen, "%s holds no %s file", what, label);
+  *p = end;
+  return got > 0 ? 1 : -1;
 }
 
 /* s[0..n) but its quotes (around a pattern: the files it names are no quoted text) into sb. */
@@ -84,36 +227,37 @@ static void add_unquoted(baton__sb *sb, const char *s, size_t n) {
       baton__sb_addc(sb, s[i]);
 }
 
-/* The request with each pattern replaced by the files it matches (*out, malloc'd), or *out NULL
- * when it names none. 0, or -1 with err. */
+/* The request with each pattern and each folder named in words replaced by the files they
+ * match (*out, malloc'd), or *out NULL when it names none. 0, or -1 with err. */
 static int expand(const baton__input_scope *scope, const char *text, char **out, char *err,
                   size_t errlen) {
   baton__sb sb;
   baton__sb_init(&sb);
   size_t found = 0;
-  for (const char *p = text; *p;) {
+  for (const char *p = text; *p && !err[0];) {
+    size_t gap = strspn(p, " \t\r\n");
+    baton__sb_add(&sb, p, gap);
+    p += gap;
+    int folder = add_folder(scope, &p, &sb, err, errlen);
     size_t n = strcspn(p, " \t\r\n"), a = 0, b = n;
     while (a < b && before(p[a]))
       a++;
     while (b > a && after(p[b - 1]))
       b--;
-    bool pattern = is_pattern(p + a, b - a);
-    if (pattern && ++found > PATTERN_MAX) {
-      baton__fmt(err, errlen, "the request has more than %d file patterns", PATTERN_MAX);
-      break;
-    }
+    bool pattern = !folder && is_pattern(p + a, b - a);
+    if ((folder || pattern) && ++found > PATTERN_MAX)
+      baton__fmt(err, errlen, "the request names files by more than %d patterns or folders",
+                 PATTERN_MAX);
+    if (folder || err[0])
+      continue;
     if (!pattern) {
       baton__sb_add(&sb, p, n);
     } else {
       add_unquoted(&sb, p, a);
-      if (add_matches(scope, p + a, b - a, &sb, err, errlen) != 0)
-        break;
-      add_unquoted(&sb, p + b, n - b);
+      if (add_matches(scope, p + a, b - a, &sb, err, errlen) == 0)
+        add_unquoted(&sb, p + b, n - b);
     }
     p += n;
-    size_t gap = strspn(p, " \t\r\n");
-    baton__sb_add(&sb, p, gap);
-    p += gap;
   }
   *out = found && !err[0] ? baton__sb_detach(&sb) : NULL;
   baton__sb_release(&sb);
@@ -125,7 +269,7 @@ static int expand(const baton__input_scope *scope, const char *text, char **out,
 baton_rc baton__run_expand_patterns(baton *ctx, const baton_request *req, const char *root,
                                     int root_fd, char **out) {
   *out = NULL;
-  if (!req->text || !strpbrk(req->text, "*?"))
+  if (!req->text)
     return BATON_OK;
   char err[700] = "";
   const char *roots[1] = {root};
@@ -141,7 +285,7 @@ baton_rc baton__run_expand_patterns(baton *ctx, const baton_request *req, const 
 
 baton_rc baton__run_expand_patterns_here(baton *ctx, const baton_request *req, char **out) {
   *out = NULL;
-  if (!req->text || !strpbrk(req->text, "*?") || (req->as_caller && !req->input_root))
+  if (!req->text || (req->as_caller && !req->input_root))
     return BATON_OK;
   int fd = -1;
   char *root = baton__run_resolve_root(ctx, req, &fd);

@@ -1,4 +1,4 @@
-/* test_patterns.c — file patterns in a request ("transcribe *.wav") named as the files they match in the caller's folder: sorted, regular files only, bounded, confined, with the caller's rights. */
+/* test_patterns.c — file patterns ("transcribe *.wav") and folders named in words ("every recording in rec") in a request, named as the files they match in the caller's folder: sorted, regular files only, bounded, confined, with the caller's rights. */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -81,6 +81,31 @@ Test(runtime_patterns, a_pattern_names_the_regular_files_it_matches_in_order) {
   }
 }
 
+/* A folder named in words ("every recording in rec") stands for its files of that kind. */
+Test(runtime_patterns, a_folder_named_in_words_names_its_files_of_the_kind_asked_for) {
+  static const char *const texts[] = {"transcribe all the recordings in rec",
+                                      "Transcribe every wav file from the rec folder.",
+                                      "transcribe each audio in rec/ please"};
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    cJSON *plan = plan_in(texts[i], geteuid());
+    cr_assert_not_null(plan, "%s: %s", texts[i], baton_errmsg(ctx));
+    cr_assert_eq(cJSON_GetArraySize(plan), 2, "%s", texts[i]);
+    cr_assert_str_eq(arg_of(plan, 0, "audio"), "rec/a.wav");
+    cr_assert_str_eq(arg_of(plan, 1, "audio"), "rec/b.wav");
+    cJSON_Delete(plan);
+  }
+  /* no folder of that name: the words are left as they are */
+  cJSON *plan = plan_in("draw every picture in the style of Monet", geteuid());
+  cr_assert_not_null(plan, "%s", baton_errmsg(ctx));
+  cJSON_Delete(plan);
+  cr_assert_null(plan_in("describe all the pictures in rec", geteuid()));
+  cr_assert(strstr(baton_errmsg(ctx), "folder 'rec' holds no picture file"), "%s",
+            baton_errmsg(ctx));
+  cr_assert_null(plan_in("summarize all the documents in ../rec", geteuid()));
+  cr_assert(strstr(baton_errmsg(ctx), "folder '../rec': outside your folder"), "%s",
+            baton_errmsg(ctx));
+}
+
 /* A run names them too: the two recordings are joined. */
 Test(runtime_patterns, a_run_takes_the_files_a_pattern_matches) {
   baton_request req = {BATON_REQUEST_INIT, .text = "join rec/*.wav into both.wav",
@@ -108,9 +133,9 @@ Test(runtime_patterns, a_pattern_that_matches_nothing_or_leaves_the_folder_is_re
   } cases[] = {
       {"transcribe rec/*.flac", "no file in your folder matches 'rec/*.flac'"},
       {"transcribe ../*.wav", "outside your folder"},
-      {"transcribe gone/*.wav", "folder 'gone': no such folder"},
+      {"transcribe gone/*.wav", "'gone/*.wav': no such folder"},
       {"transcribe r*/a.wav", "a pattern may stand only for file names"},
-      {"transcribe /etc/*.wav", "name the files relative to your folder"},
+      {"transcribe /etc/*.wav", "'/etc/*.wav': name the files relative to your folder"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     cr_assert_null(plan_in(cases[i].text, geteuid()), "%s", cases[i].text);
@@ -126,12 +151,12 @@ Test(runtime_patterns, too_many_files_or_a_name_with_a_space_are_refused_clearly
     bt_write(p, "x");
   }
   cr_assert_null(plan_in("describe rec/many*.png", geteuid()));
-  cr_assert(strstr(baton_errmsg(ctx), "'rec/many*.png' matches more than 16 files"), "%s",
+  cr_assert(strstr(baton_errmsg(ctx), "'rec/many*.png': more than 16 files match"), "%s",
             baton_errmsg(ctx));
   snprintf(p, sizeof p, "%s/rec/my talk.wav", dir);
   fm_write_wav(p);
   cr_assert_null(plan_in("transcribe rec/*.wav", geteuid()));
-  cr_assert(strstr(baton_errmsg(ctx), "'my talk.wav' (matching 'rec/*.wav') has a space"), "%s",
+  cr_assert(strstr(baton_errmsg(ctx), "'my talk.wav' ('rec/*.wav') has a space"), "%s",
             baton_errmsg(ctx));
 }
 
@@ -150,5 +175,5 @@ Test(runtime_patterns, another_user_cannot_list_a_folder_they_may_not_read) {
   if (geteuid() != 0)
     cr_skip_test("needs root, to take on another user's rights");
   cr_assert_null(plan_in("transcribe rec/*.wav", 65534));
-  cr_assert(strstr(baton_errmsg(ctx), "folder 'rec'"), "%s", baton_errmsg(ctx));
+  cr_assert(strstr(baton_errmsg(ctx), "'rec/*.wav': Permission denied"), "%s", baton_errmsg(ctx));
 }
