@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/text.h"
+#include "core/textpart.h"
 #include "core/util.h"
 #include "planner/output_names.h"
 #include "runtime/context.h"
@@ -93,10 +94,11 @@ static bool names_web_page(const baton__arg *a) {
 }
 
 /* Reads the text file a literal argument names, opened as input files are (see inputs.h), into
- * the argument: what runs gets its words, never its name. At most max bytes of UTF-8 text. 0,
+ * the argument: what runs gets its words, never its name; only the part the step's words name
+ * of it, as_named ("the first paragraph of notes.txt"). At most max bytes of UTF-8 text. 0,
  * -1 with err, or -2 with err when the file is longer than max. */
-static int take_text_file(const baton__input_scope *scope, baton__arg *a, size_t max, char *err,
-                          size_t errlen) {
+static int take_text_file(const baton__input_scope *scope, baton__arg *a, const char *words,
+                          const char *as_named, size_t max, char *err, size_t errlen) {
   int fd = baton__input_open(scope, a->value, err, errlen), rc;
   char *text = NULL;
   size_t len = 0;
@@ -111,6 +113,13 @@ static int take_text_file(const baton__input_scope *scope, baton__arg *a, size_t
     baton__fmt(err, errlen, "%s is not UTF-8 text", a->value);
     free(text);
     return -1;
+  }
+  baton__text_part part = baton__text_part_named(words, as_named);
+  if (part.unit != BATON__PART_NONE) { /* "the first paragraph of notes.txt" */
+    char *cut = baton__text_part_cut(text, &part, as_named, err, errlen);
+    free(text);
+    if (!(text = cut))
+      return -1;
   }
   free(a->value);
   a->value = text;
@@ -158,7 +167,9 @@ static baton_rc check_arg(baton_run *run, const baton_request *req,
     return baton__fail(run->ctx, BATON_LIMIT, "task %d: the text argument is longer than %zu bytes",
                        t->id, run->ctx->cfg.max_text_bytes);
   bool media = type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO);
-  int got = text_file ? take_text_file(scope, a, run->ctx->cfg.max_text_bytes, err, sizeof err)
+  int got = text_file ? take_text_file(scope, a, t->words ? t->words : req->text,
+                                       tilde[0] ? tilde : a->value,
+                                       run->ctx->cfg.max_text_bytes, err, sizeof err)
             : media   ? take_input(run, scope, t, a, err, sizeof err) : 0;
   return got != 0 ? input_failed(run, t, got, tilde, err) : BATON_OK;
 }

@@ -487,3 +487,26 @@ Test(runtime_main_job, subtitles_are_translated_cue_by_cue, .timeout = 120) {
   bt_rmtree(dir);
   free(dir);
 }
+
+/* A step naming a part of a text file ("the second paragraph of notes.txt") gets that part only,
+ * and one past its end fails before anything runs, saying how many there are. */
+Test(runtime_main_job, a_part_of_a_text_file_named_is_all_a_step_gets, .timeout = 60) {
+  char *dir = bt_tmpdir();
+  baton *ctx = open_in(dir);
+  char notes[512];
+  snprintf(notes, sizeof notes, "%s/notes.txt", dir);
+  bt_write(notes, "The cat is black.\n\nThe dog is white.\n");
+  cJSON *res = run_in(ctx, dir, "translate the second paragraph of notes.txt into Spanish");
+  const char *text = out_of(task_at(res, 0), "text");
+  cr_assert(contains_ci(text, "perro") && !contains_ci(text, "gato"), "%s", text);
+  cJSON_Delete(res);
+  baton_request req = {BATON_REQUEST_INIT, .input_root = dir,
+                       .text = "translate the third paragraph of notes.txt into Spanish"};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_INVALID);
+  cr_assert(strstr(baton_errmsg(ctx), "notes.txt has 2 paragraphs: there is no paragraph "
+                                      "number 3"), "%s", baton_errmsg(ctx));
+  baton_close(ctx);
+  bt_rmtree(dir);
+  free(dir);
+}
