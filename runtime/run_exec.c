@@ -274,6 +274,68 @@ static int try_model(baton_run *run, size_t idx, const char *model, const baton_
   return -1;
 }
 
+/* Cues asked of a model one by one, at most (subs_cue_by_cue). */
+#define SUBS_ONE_BY_ONE_MAX 500
+
+/* A model that answered subtitles' cues (in's "text", a paragraph a cue) with paragraphs joined
+ * or split is asked again for each cue alone, at most SUBS_ONE_BY_ONE_MAX of them: 0 with s->out's
+ * text the answers, a paragraph a cue; or -1 with err. */
+static int subs_cue_by_cue(baton_run *run, size_t idx, const char *model, baton__values *in,
+                           shrink_ctx *shrink, char *err, size_t errlen) {
+  baton__value *text = NULL;
+  for (size_t i = 0; !text && i < in->n; i++)
+    text = !strcmp(in->v[i].name, "text") ? &in->v[i] : NULL;
+  char *all = text ? text->data : NULL, *cue = all, *end;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  int rc = 0;
+  for (size_t k = 0; rc == 0 && cue && *cue; k++, cue = end ? end + 2 : NULL) {
+    end = strstr(cue, "\n\n");
+    char *one = baton__strndup(cue, end ? (size_t)(end - cue) : strlen(cue));
+    if (!one || k == SUBS_ONE_BY_ONE_MAX) {
+      baton__fmt(err, errlen, one ? "more than %d cues to translate one by one" : "out of memory",
+                 SUBS_ONE_BY_ONE_MAX);
+      free(one);
+      rc = -1;
+      break;
+    }
+    text->data = one;
+    rc = try_model(run, idx, model, in, shrink, err, errlen);
+    const baton__value *got = rc == 0 ? baton__values_get_type(&run->ts[idx].out, BATON__T_TEXT)
+                                      : NULL;
+    if (rc == 0)
+      baton__sb_addf(&sb, "%s%s", k ? "\n\n" : "", got && got->data ? got->data : "");
+    free(one);
+    text->data = all;
+  }
+  baton__value *out = NULL;
+  for (size_t i = 0; rc == 0 && !out && i < run->ts[idx].out.n; i++)
+    out = run->ts[idx].out.v[i].type == BATON__T_TEXT ? &run->ts[idx].out.v[i] : NULL;
+  if (rc == 0 && (!out || !baton__sb_ok(&sb))) {
+    baton__fmt(err, errlen, out ? "out of memory" : "no text came back");
+    rc = -1;
+  }
+  if (rc == 0) {
+    free(out->data);
+    out->data = baton__sb_detach(&sb);
+  }
+  baton__sb_release(&sb);
+  return rc;
+}
+
+/* Does task idx's result, its text one paragraph a cue, go back into the subtitles it was given
+ * (subs; none: nothing to do)? A model that did not keep the paragraphs is asked cue by cue. */
+static bool subs_refilled(baton_run *run, size_t idx, const char *subs, const char *model,
+                          baton__values *in, shrink_ctx *shrink, char *err, size_t errlen) {
+  const baton__task *t = &run->g.tasks[idx];
+  if (!subs || baton__run_subs_refill(run, t, subs, &run->ts[idx].out, err, errlen) == 0)
+    return true;
+  baton__log(run->ctx, BATON_LOG_INFO, "run %s task %d: %s; asking %s cue by cue", run->id, t->id,
+             err, model);
+  return subs_cue_by_cue(run, idx, model, in, shrink, err, errlen) == 0 &&
+         baton__run_subs_refill(run, t, subs, &run->ts[idx].out, err, errlen) == 0;
+}
+
 /* Runs one task on its model, then on each fallback until one succeeds. */
 void baton__run_execute(baton_run *run, size_t idx) {
   baton__task *t = &run->g.tasks[idx];
@@ -309,7 +371,7 @@ void baton__run_execute(baton_run *run, size_t idx) {
     free(s->model);
     s->model = baton__strdup(model);
     if (try_model(run, idx, model, &in, &shrink, err, sizeof err) == 0) {
-      bool saved = (!subs || baton__run_subs_refill(run, t, subs, &s->out, err, sizeof err) == 0) &&
+      bool saved = subs_refilled(run, idx, subs, model, &in, &shrink, err, sizeof err) &&
                    baton__run_keep_as_asked(run, t, &s->out, err, sizeof err) == 0;
       s->status = saved ? TS_DONE : TS_FAILED; /* a result not saved as asked: kept, failed */
       free(s->error);

@@ -489,3 +489,38 @@ Test(runtime_llm_run, an_llm_planned_picture_step_reads_when_the_request_asks_to
   }
   env_down(&e);
 }
+
+/* A model that joins subtitles' cues into one paragraph is asked again for each cue alone; the
+ * answers go back between the same numbers and times. */
+Test(runtime_llm_run, cues_a_model_joined_are_asked_one_by_one, .timeout = 60) {
+  char *home = bt_tmpdir();
+  fake_http *srv = start_llm();
+  baton *ctx = open_with_llm(home, srv);
+  push_reply(srv, "hola amigo adiós", 10, 5); /* both cues in one paragraph */
+  push_reply(srv, "hola amigo", 10, 3);
+  push_reply(srv, "adiós", 10, 2);
+  push_reply(srv, "I translated the subtitles.", 10, 5); /* the summary */
+  const char *plan = "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],\"model\":\"llm/translation\","
+                     "\"args\":{\"text\":\"1\\n00:00:01,000 --> 00:00:02,000\\nhello\\nfriend\\n\\n"
+                     "2\\n00:00:02,000 --> 00:00:03,000\\ngoodbye\\n\",\"tgt_lang\":\"es\"}}]";
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  const cJSON *task = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 0);
+  const cJSON *outs = cJSON_GetObjectItem(task, "outputs");
+  const cJSON *text = cJSON_GetObjectItem(outs, "text"), *file = cJSON_GetObjectItem(outs, "file");
+  cr_assert(cJSON_IsString(text) && cJSON_IsString(file), "%s", baton_run_result_json(run));
+  cr_assert_str_eq(text->valuestring, "1\n00:00:01,000 --> 00:00:02,000\nhola amigo\n\n"
+                                      "2\n00:00:02,000 --> 00:00:03,000\nadiós\n");
+  char *kept = bt_slurp(file->valuestring, NULL);
+  cr_assert_str_eq(kept, text->valuestring);
+  free(kept);
+  cJSON_Delete(res);
+  baton_run_free(run);
+  baton_close(ctx);
+  fake_http_stop(srv);
+  bt_rmtree(home);
+  free(home);
+}
