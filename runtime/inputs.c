@@ -222,6 +222,7 @@ typedef struct lister {
   char **names;
   size_t max, n;
   bool more; /* more files matched than max */
+  bool huge; /* more entries than BATON__INPUT_LIST_SCAN */
 } lister;
 
 static int by_name(const void *a, const void *b) {
@@ -229,7 +230,7 @@ static int by_name(const void *a, const void *b) {
 }
 
 /* Reads the folder o->fd (then closed) into l: its regular files whose names match, no link.
- * At most BATON__INPUT_LIST_SCAN entries are looked at. */
+ * A folder of more than BATON__INPUT_LIST_SCAN entries is not read through (l->huge). */
 static void list_open_folder(lister *l) {
   opener *o = &l->o;
   struct stat st;
@@ -251,7 +252,11 @@ static void list_open_folder(lister *l) {
     return;
   }
   struct dirent *e;
-  for (size_t seen = 0; (e = readdir(dp)) && seen < BATON__INPUT_LIST_SCAN; seen++) {
+  for (size_t seen = 0; (e = readdir(dp)); seen++) {
+    if (seen == BATON__INPUT_LIST_SCAN) {
+      l->huge = true;
+      break;
+    }
     bool match = false;
     for (const char *const *m = l->patterns; *m && !match; m++)
       match = fnmatch(*m, e->d_name, FNM_PERIOD) == 0;
@@ -297,12 +302,15 @@ long baton__input_list(const baton__input_scope *s, const char *dir,
   else
     list_in_roots(&l);
   qsort(names, l.n, sizeof *names, by_name);
-  if (!l.o.err && !l.more)
+  if (!l.o.err && !l.more && !l.huge)
     return (long)l.n;
   for (size_t i = 0; i < l.n; i++)
     free(names[i]);
-  if (l.more) {
-    baton__fmt(err, errlen, "more than %zu files match", max);
+  if (l.more || l.huge) {
+    if (l.huge)
+      baton__fmt(err, errlen, "the folder holds more than %d entries", BATON__INPUT_LIST_SCAN);
+    else
+      baton__fmt(err, errlen, "more than %zu files match", max);
     return -1;
   }
   bool outside = l.o.outside || l.o.err == EXDEV || l.o.err == ELOOP;
