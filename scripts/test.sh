@@ -31,7 +31,7 @@ if command -v clang >/dev/null 2>&1; then
   CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_FUZZ=ON \
     -DBATON_TESTS=OFF -DBATON_WERROR=OFF >/dev/null
   if cmake --build build-fuzz -j"$jobs" --target fuzz_rpc_line fuzz_plan fuzz_config fuzz_entities \
-      fuzz_similarity fuzz_sentiment; then
+      fuzz_similarity fuzz_sentiment fuzz_textcut; then
     scripts/fuzz.sh build-fuzz 60
   else
     echo "fuzzing: clang cannot build the libFuzzer targets here" >&2
