@@ -151,32 +151,117 @@ char *baton__subcues_refill(const char *s, const char *words, char *err, size_t 
     else if (is == 0)
       baton__fmt(err, errlen, "the text is not subtitles");
     else
-      baton__fmt(err, errlen, "the answer has %zu paragraphs for %zu cues", got, want);
+      baton__fmt(err, errlen, "the answer has %zu paragraph%s for %zu cue%s", got,
+                 got == 1 ? "" : "s", want, want == 1 ? "" : "s");
     return NULL;
   }
   baton__sb sb;
   baton__sb_init(&sb);
+  const char *nl = strstr(s, "\r\n") ? "\r\n" : "\n"; /* the line ends s uses */
   const char *p = skip_bom(s), *a, *b = NULL, *wp = words, *wa, *wb;
-  while (next_block(&p, &a, &b)) {
+  for (size_t k = 0; next_block(&p, &a, &b); k++) {
     const char *cw = cue_words(a, b);
+    baton__sb_adds(&sb, k ? nl : "");
     if (!cw || cw == b || blank(cw, b)) {
       baton__sb_add(&sb, a, (size_t)(b - a));
     } else if (next_block(&wp, &wa, &wb)) {
       baton__sb_add(&sb, a, (size_t)(cw - a));
       add_words(&sb, wa, wb, "");
     }
-    baton__sb_adds(&sb, "\n\n");
+    baton__sb_adds(&sb, nl);
   }
   char *out = baton__sb_ok(&sb) ? baton__sb_detach(&sb) : NULL;
   baton__sb_release(&sb);
   if (!out)
     baton__fmt(err, errlen, "out of memory");
-  else
-    out[strlen(out) - 1] = '\0'; /* one newline at the end */
   return out;
 }
 
 const char *baton__subcues_format(const char *s) {
   s = skip_bom(s);
   return strncmp(s, "WEBVTT", 6) == 0 && (!s[6] || isspace((unsigned char)s[6])) ? "vtt" : "srt";
+}
+
+void baton__subcues_add_time(baton__sb *sb, long ms, bool vtt) {
+  ms = ms < 0 ? 0 : ms;
+  baton__sb_addf(sb, "%02ld:%02ld:%02ld%c%03ld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60,
+                 vtt ? '.' : ',', ms % 1000);
+}
+
+/* A time at p, before e ("00:01.250", "01:02:03,450"): its milliseconds into *ms, *end past it. */
+static bool read_time(const char *p, const char *e, long *ms, const char **end) {
+  long part[3] = {0}, frac = 0;
+  int n = 0, d = 0;
+  while (p < e && *p == ' ')
+    p++;
+  for (; n < 3 && p < e && isdigit((unsigned char)*p); n++) {
+    for (d = 0; p < e && isdigit((unsigned char)*p) && d < 6; d++)
+      part[n] = part[n] * 10 + (*p++ - '0');
+    if (p < e && *p == ':')
+      p++;
+    else
+      break;
+  }
+  if (n < 1 || n > 2 || p >= e || (*p != '.' && *p != ','))
+    return false; /* "mm:ss" or "hh:mm:ss", then a fraction */
+  for (p++, d = 0; p < e && isdigit((unsigned char)*p) && d < 3; d++)
+    frac = frac * 10 + (*p++ - '0');
+  for (; d < 3; d++)
+    frac *= 10;
+  long h = n == 2 ? part[0] : 0, m = part[n - 1], sec = part[n];
+  *ms = ((h * 60 + m) * 60 + sec) * 1000 + frac;
+  *end = p;
+  return true;
+}
+
+/* The cue times [a, e) ("00:00:01,000 --> 00:00:02,500 align:start") into sb in `vtt`'s form or
+ * SubRip's (no settings); as they are when they cannot be read. */
+static void add_times(baton__sb *sb, const char *a, const char *e, bool vtt) {
+  const char *arrow = a, *q;
+  while (arrow + 3 <= e && memcmp(arrow, "-->", 3) != 0)
+    arrow++;
+  long t0, t1;
+  if (arrow + 3 > e || !read_time(a, arrow, &t0, &q) || !read_time(arrow + 3, e, &t1, &q)) {
+    baton__sb_add(sb, a, (size_t)(e - a));
+    return;
+  }
+  baton__subcues_add_time(sb, t0, vtt);
+  baton__sb_adds(sb, " --> ");
+  baton__subcues_add_time(sb, t1, vtt);
+  if (vtt)
+    baton__sb_add(sb, q, (size_t)(e - q));
+}
+
+char *baton__subcues_as(const char *s, bool vtt) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  if (vtt)
+    baton__sb_adds(&sb, "WEBVTT\n");
+  size_t k = 0;
+  for (const char *p = skip_bom(s), *a, *b = NULL; next_block(&p, &a, &b);) {
+    const char *cw = cue_words(a, b), *te = cw;
+    if (!cw)
+      continue; /* a header, a note, a style */
+    while (te > a && (te[-1] == '\n' || te[-1] == '\r'))
+      te--;
+    const char *ts = te;
+    while (ts > a && ts[-1] != '\n')
+      ts--;
+    baton__sb_addf(&sb, "\n%zu\n", ++k);
+    add_times(&sb, ts, te, vtt);
+    baton__sb_addc(&sb, '\n');
+    for (const char *w = cw; w < b;) {
+      const char *le = line_end(w) < b ? line_end(w) : b, *q = le;
+      while (q > w && q[-1] == '\r')
+        q--;
+      baton__sb_add(&sb, w, (size_t)(q - w));
+      baton__sb_addc(&sb, '\n');
+      w = next_line(le);
+    }
+  }
+  char *out = baton__sb_ok(&sb) ? baton__sb_detach(&sb) : NULL;
+  baton__sb_release(&sb);
+  if (out && !vtt && out[0] == '\n')
+    memmove(out, out + 1, strlen(out)); /* SubRip opens with its first cue */
+  return out;
 }

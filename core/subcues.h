@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/util.h"
+
 /* At most this many cues are read from one text (about 20 hours of speech). */
 #define BATON__SUBCUES_MAX 20000
 
@@ -21,6 +23,15 @@ int baton__subcues_lines(const char *s, char **lines, size_t *n);
  * are. A malloc'd text ending in one newline; NULL with err when `words` has not a paragraph
  * for each cue baton__subcues_lines() gave, or when out of memory. */
 char *baton__subcues_refill(const char *s, const char *words, char *err, size_t errlen);
+
+/* s (subtitles, as baton__subcues_lines() reads them) in WebVTT (`vtt`: a "WEBVTT" header,
+ * "00:00:01.000" times, cue settings kept) or SubRip (cues numbered from 1, "00:00:01,000" times,
+ * WebVTT's header, notes, styles and cue settings dropped), as a malloc'd text ending in one
+ * newline; NULL when out of memory. */
+char *baton__subcues_as(const char *s, bool vtt);
+
+/* A cue's time, ms from the start, as "00:01:02,345" (SubRip) or "00:01:02.345" (`vtt`). */
+void baton__subcues_add_time(baton__sb *sb, long ms, bool vtt);
 
 /* "vtt" when s begins (after a byte order mark) with the WebVTT header, else "srt". */
 const char *baton__subcues_format(const char *s);

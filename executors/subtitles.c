@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/subcues.h"
 #include "core/util.h"
 #include "core/banned.h"
 
@@ -27,13 +28,6 @@ const char *baton__subs_asked(const baton__values *in, const baton__exec_env *en
 
 const char *baton__subs_file_ext(const baton__exec_env *env, const char *format) {
   return env && env->file_format && *env->file_format ? env->file_format : format;
-}
-
-/* "00:01:02,345" (SubRip) or "00:01:02.345" (WebVTT). */
-static void add_time(baton__sb *sb, long ms, bool vtt) {
-  ms = ms < 0 ? 0 : ms;
-  baton__sb_addf(sb, "%02ld:%02ld:%02ld%c%03ld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60,
-                 vtt ? '.' : ',', ms % 1000);
 }
 
 /* How many of w[0..n) the cue starting at w[0] takes (at least one). */
@@ -61,9 +55,9 @@ char *baton__subs_render(const baton__timed_word *w, size_t n, bool vtt) {
     size_t k = cue_length(w + i, n - i);
     if (!vtt)
       baton__sb_addf(&sb, "%zu\n", cue);
-    add_time(&sb, w[i].start_ms, vtt);
+    baton__subcues_add_time(&sb, w[i].start_ms, vtt);
     baton__sb_adds(&sb, " --> ");
-    add_time(&sb, w[i + k - 1].end_ms, vtt);
+    baton__subcues_add_time(&sb, w[i + k - 1].end_ms, vtt);
     baton__sb_addc(&sb, '\n');
     for (size_t j = i; j < i + k; j++)
       baton__sb_addf(&sb, "%s%s", j > i ? " " : "", w[j].word);

@@ -29,7 +29,7 @@ static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *er
     int src = baton__graph_index_find(&run->sched.ix, a->ref);
     const baton__values *out = &run->ts[src].out;
     int subs = type == BATON__T_TEXT
-                   ? baton__run_subs_from(run, t, out, a->ref, in, err, errlen) : 0;
+                   ? baton__run_subs_from(run, t, out, in, err, errlen) : 0;
     if (subs != 0) {
       if (subs < 0)
         return -1;
@@ -347,8 +347,10 @@ void baton__run_execute(baton_run *run, size_t idx) {
   int64_t t0 = baton__now_ms();
   baton__values in = {0};
   char err[600] = "";
+  char *subs = NULL;
   bool failed = baton__run_ensure_workspace(run, t, err, sizeof err) != 0 ||
-                gather_inputs(run, idx, &in, err, sizeof err) != 0;
+                gather_inputs(run, idx, &in, err, sizeof err) != 0 ||
+                baton__run_subs_take(t, &in, &subs, err, sizeof err) != 0;
   if (!failed && !t->model) {
     no_model_error(run->ctx, t, err, sizeof err);
     failed = true;
@@ -357,13 +359,13 @@ void baton__run_execute(baton_run *run, size_t idx) {
     s->error = baton__strdup(err);
     s->status = TS_FAILED;
     baton__values_release(&in);
+    free(subs);
     return;
   }
   char prefix[BATON__SAVE_AS_MAX + 1], format[16];
   baton__task_file_prefix(t, prefix, sizeof prefix);
   baton__task_file_format(t, format, sizeof format);
   shrink_ctx shrink = {.run = run, .prefix = prefix, .format = format};
-  char *subs = baton__run_subs_take(t, &in);
   for (size_t k = 0; k <= t->n_candidates; k++) {
     const char *model = k == 0 ? t->model : t->candidates[k - 1];
     if (atomic_load(&run->cancel))

@@ -158,11 +158,11 @@ void baton__run_execute(baton_run *run, size_t idx);
 /* A model's endpoint, asked of the registry once per run and model.
  * 0, or -1 when the registry does not know the model. */
 int baton__run_endpoint(baton_run *run, const char *model, char *ep, size_t cap);
-/* For task t in subtitles mode, taking text from task `from` (its outputs `made`): the
- * subtitles file that task wrote, read into in as "text". 1 when taken, 0 when t is in no
- * such mode, -1 with err when `from` wrote none or it cannot be read. */
+/* For task t in subtitles mode, taking text from a task whose outputs are `made`: the
+ * subtitles file that task wrote, read into in as "text". 1 when taken, 0 when t is in no such
+ * mode or that task wrote none (its plain text is taken), -1 with err when it cannot be read. */
 int baton__run_subs_from(baton_run *run, const baton__task *t, const baton__values *made,
-                         int from, baton__values *in, char *err, size_t errlen);
+                         baton__values *in, char *err, size_t errlen);
 /* The request's text with each file pattern ("*.wav", at most 4) replaced by the
  * files it matches in the caller's folder root (root_fd; listed with the caller's rights), at
  * most 16, named one by one ("a.wav, b.wav and c.wav"): into
@@ -176,8 +176,10 @@ baton_rc baton__run_expand_patterns_here(baton *ctx, const baton_request *req, c
 /* Does a task of this kind keep subtitles' cues (a translation)? */
 bool baton__run_subs_keeps(const char *task);
 /* When t keeps cues (a translation) and its text input is subtitles: that input becomes the
- * cues' words, a paragraph a cue, and the subtitles are handed back (caller frees); else NULL. */
-char *baton__run_subs_take(const baton__task *t, baton__values *in);
+ * cues' words, a paragraph a cue, and the subtitles are handed back in *subs (caller frees; else
+ * NULL). 0, or -1 with err when they have more than BATON__SUBCUES_MAX cues. */
+int baton__run_subs_take(const baton__task *t, baton__values *in, char **subs, char *err,
+                         size_t errlen);
 /* Puts the text of out, a paragraph a cue, back into subs' cues, and keeps them in a subtitles file
  * (task N's "taskN.srt" or ".vtt", unless its save_as names one). 0, or -1 with err. */
 int baton__run_subs_refill(baton_run *run, const baton__task *t, const char *subs,

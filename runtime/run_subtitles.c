@@ -16,7 +16,7 @@ static const char *const cue_tasks[] = {"translation", NULL};
 #define SUBS_MODE "subtitles"
 
 int baton__run_subs_from(baton_run *run, const baton__task *t, const baton__values *made,
-                         int from, baton__values *in, char *err, size_t errlen) {
+                         baton__values *in, char *err, size_t errlen) {
   const char *mode = baton__task_literal(t, "mode");
   if (!mode || strcmp(mode, SUBS_MODE) != 0)
     return 0;
@@ -34,8 +34,7 @@ int baton__run_subs_from(baton_run *run, const baton__task *t, const baton__valu
       baton__fmt(err, errlen, "too many arguments");
     return rc == 0 ? 1 : -1;
   }
-  baton__fmt(err, errlen, "task %d made no subtitles file for task %d to take", from, t->id);
-  return -1;
+  return 0; /* it made none: its plain text is taken ("... translate it for the subtitles") */
 }
 
 bool baton__run_subs_keeps(const char *task) {
@@ -45,19 +44,27 @@ bool baton__run_subs_keeps(const char *task) {
   return false;
 }
 
-char *baton__run_subs_take(const baton__task *t, baton__values *in) {
+int baton__run_subs_take(const baton__task *t, baton__values *in, char **subs, char *err,
+                         size_t errlen) {
+  *subs = NULL;
   for (size_t i = 0; baton__run_subs_keeps(t->task) && i < in->n; i++) {
     baton__value *v = &in->v[i];
     char *lines = NULL;
     size_t n = 0;
-    if (v->type != BATON__T_TEXT || !v->data || strcmp(v->name, "text") != 0 ||
-        baton__subcues_lines(v->data, &lines, &n) != 1)
-      continue;
-    char *subs = v->data;
-    v->data = lines;
-    return subs;
+    int is = v->type == BATON__T_TEXT && v->data && !strcmp(v->name, "text")
+                 ? baton__subcues_lines(v->data, &lines, &n) : 0;
+    if (is < 0) {
+      baton__fmt(err, errlen, "the subtitles have more than %d cues, or memory ran out",
+                 BATON__SUBCUES_MAX);
+      return -1;
+    }
+    if (is == 1) {
+      *subs = v->data;
+      v->data = lines;
+      return 0;
+    }
   }
-  return NULL;
+  return 0;
 }
 
 /* The path of the subtitles file of task t (its file name, subs' format) in the run's folder;
@@ -89,11 +96,23 @@ int baton__run_subs_refill(baton_run *run, const baton__task *t, const char *sub
     baton__fmt(err, errlen, "the subtitles could not be put back together: %s", why);
     return -1;
   }
+  char format[16];
+  baton__task_file_format(t, format, sizeof format); /* "save it as es.vtt": WebVTT */
+  bool vtt = !strcmp(format, "vtt") ||
+             (strcmp(format, "srt") != 0 && !strcmp(baton__subcues_format(subs), "vtt"));
+  if (strcmp(baton__subcues_format(refilled), vtt ? "vtt" : "srt") != 0) {
+    char *as = baton__subcues_as(refilled, vtt);
+    free(refilled);
+    if (!(refilled = as)) {
+      baton__fmt(err, errlen, "out of memory");
+      return -1;
+    }
+  }
   free(text->data);
   text->data = refilled;
   if (baton__task_literal(t, BATON__ARG_SAVE_AS))
     return 0; /* kept under the name asked for (baton__run_keep_as_asked) */
-  char *path = subs_path(run, t, subs, err, errlen);
+  char *path = subs_path(run, t, refilled, err, errlen);
   if (!path || baton__write_file(path, refilled, strlen(refilled), why, sizeof why) != 0) {
     if (path)
       baton__fmt(err, errlen, "could not write the subtitles: %s", why);

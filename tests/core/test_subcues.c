@@ -26,8 +26,8 @@ Test(core_subcues, refilled_cues_keep_their_numbers_and_times) {
   char *out = baton__subcues_refill(SRT, "\nincluso podría\nhaber sido\n\nun niño real\n\n", err,
                                     sizeof err);
   cr_assert_not_null(out, "%s", err);
-  cr_assert_str_eq(out, "1\r\n00:00:00,110 --> 00:00:01,760\r\nincluso podría haber sido\n\n"
-                        "2\r\n00:00:01,760 --> 00:00:02,930\r\nun niño real\n");
+  cr_assert_str_eq(out, "1\r\n00:00:00,110 --> 00:00:01,760\r\nincluso podría haber sido\r\n\r\n"
+                        "2\r\n00:00:01,760 --> 00:00:02,930\r\nun niño real\r\n");
   free(out);
   cr_assert_str_eq(baton__subcues_format(SRT), "srt");
 }
@@ -85,7 +85,7 @@ Test(core_subcues, an_answer_with_a_paragraph_too_many_or_too_few_is_refused) {
   cr_assert_null(baton__subcues_refill(SRT, "uno\n\ndos\n\ntres", err, sizeof err));
   cr_assert(strstr(err, "3 paragraphs for 2 cues"), "%s", err);
   cr_assert_null(baton__subcues_refill(SRT, "uno dos", err, sizeof err));
-  cr_assert(strstr(err, "1 paragraphs for 2 cues"), "%s", err);
+  cr_assert(strstr(err, "1 paragraph for 2 cues"), "%s", err);
 }
 
 Test(core_subcues, too_many_cues_are_refused) {
@@ -98,4 +98,18 @@ Test(core_subcues, too_many_cues_are_refused) {
   cr_assert_eq(baton__subcues_lines(s, &lines, &n), -1);
   cr_assert_null(lines);
   free(s);
+}
+
+/* SubRip to WebVTT and back: times in each one's form, WebVTT's header, notes and styles only in
+ * WebVTT, cue settings dropped in SubRip. */
+Test(core_subcues, subtitles_change_format_keeping_their_times_and_words) {
+  char *vtt = baton__subcues_as(SRT, true);
+  cr_assert_str_eq(vtt, "WEBVTT\n\n1\n00:00:00.110 --> 00:00:01.760\nhe might even have\n"
+                        "been made\n\n2\n00:00:01.760 --> 00:00:02.930\na real boy himself\n");
+  char *srt = baton__subcues_as("\xEF\xBB\xBFWEBVTT\n\nNOTE x\n\nintro\n"
+                                "01:00.5 --> 1:02:03.25 align:start\nhi\n\nSTYLE\n::cue {}\n",
+                                false);
+  cr_assert_str_eq(srt, "1\n00:01:00,500 --> 01:02:03,250\nhi\n");
+  free(vtt);
+  free(srt);
 }

@@ -9,7 +9,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Subtitles refilled with their own words are read back as the same words. */
+/* Subtitles refilled with their own words, or written in either format, are read back as the
+ * same words. */
 static void fz_subcues(const char *s) {
   char *lines = NULL, err[200] = "";
   size_t n = 0;
@@ -26,6 +27,13 @@ static void fz_subcues(const char *s) {
     abort();
   free(again);
   free(out);
+  for (int vtt = 0; vtt < 2; vtt++) { /* either format holds the same words */
+    char *as = baton__subcues_as(s, vtt);
+    if (!as || baton__subcues_lines(as, &again, &m) != 1 || m != n || strcmp(again, lines) != 0)
+      abort();
+    free(again);
+    free(as);
+  }
   free(lines);
 }
 

@@ -467,6 +467,14 @@ Test(runtime_main_job, subtitles_are_translated_cue_by_cue, .timeout = 120) {
   cr_assert_str_eq(got, out_of(task_at(res, 0), "text"));
   free(got);
   cJSON_Delete(res);
+  /* Saved under a SubRip name: SubRip, whatever the source's format. */
+  res = run_in(ctx, dir, "translate talk.vtt into Spanish and save it as es.srt");
+  got = bt_slurp(out_of(task_at(res, 0), "file"), NULL);
+  cr_assert(got && !strncmp(got, "1\n00:00:00,100 --> 00:00:01,500\n", 32) &&
+                strstr(got, "\n\n2\n00:00:01,500 --> 00:00:03,000\n") && !strstr(got, "NOTE"),
+            "%s", got);
+  free(got);
+  cJSON_Delete(res);
   /* Spoken, then asked for Spanish subtitles: recognised, timed and translated. */
   res = run_in(ctx, dir, "say 'the cat is black' and save it as talk.wav");
   char *spoken = strdup(out_of(task_at(res, 0), "audio"));
