@@ -28,7 +28,12 @@ static const struct {
 static const char *const cut_remove[] = {
     "remove", "delete", "drop", "skip", "without", "get rid", "cut off", "cut out", "cut away",
     "cut the first", "cut the last", "trim off", "trim the first", "trim the last", NULL};
+/* "cut (or take) the part between 0:01 and 0:03 out of it": taken out, unless the request keeps,
+ * gets or makes a clip of it ("keep 0:01 to 0:03 out of it", "make a clip ... out of it"). */
 static const char *const cut_out_of[] = {"out of", NULL};
+static const char *const cut_out_verbs[] = {"cut", "take", NULL};
+static const char *const cut_keep_verbs[] = {"keep", "get", "make", "clip", "extract", "give",
+                                             "save", NULL};
 static const char *const cut_from[] = {"from", "after", "starting at", "start at", NULL};
 static const char *const cut_until[] = {"until", "up to", "before", "till", NULL};
 
@@ -221,9 +226,11 @@ baton__cut baton__cut_parse(const char *low) {
   bool from_start = said_before(low, num[i].at, first);
   if (from_start || said_before(low, num[i].at, last))
     c.kind = from_start ? CUT_FIRST : CUT_LAST, c.to = num[i].v;
-  else if (j < n) /* "cut 0:10 to 0:20 out of it": a part named by two times taken out */
+  else if (j < n)
     c.kind = CUT_RANGE, c.from = num[i].v, c.to = num[j].v,
-    c.remove |= baton__run_any_word(low, cut_out_of, false);
+    c.remove |= baton__run_any_word(low, cut_out_of, false) &&
+                baton__run_any_word(low, cut_out_verbs, true) &&
+                !baton__run_any_word(low, cut_keep_verbs, true);
   else if (said_before(low, num[i].at, cut_from))
     c.kind = CUT_RANGE, c.from = num[i].v, c.to = INFINITY;
   else if (said_before(low, num[i].at, cut_until))
