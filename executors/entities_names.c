@@ -308,12 +308,12 @@ static const char *const en_place_preps[] = {"in", "near", "outside", "around", 
                                              "throughout", NULL};
 
 /* One-word names of things, not places, that follow "in" or "near" ("in Markdown", "near
- * Christmas"): formats, programs and programming languages, feasts. */
+ * Christmas"): formats, programs and programming languages, feasts; none also a place's or a
+ * person's name ("in Java" is the island, "Swift" a surname). */
 static const char *const en_misc_words[] = {
     "markdown", "latex", "json", "yaml", "xml", "html", "csv", "pdf", "excel", "powerpoint",
-    "python", "java", "javascript", "typescript", "rust", "kotlin", "swift", "linux", "windows",
-    "christmas", "easter", "thanksgiving", "halloween", "ramadan", "eid", "hanukkah", "diwali",
-    "passover", "advent", "lent", NULL};
+    "python", "javascript", "typescript", "kotlin", "linux", "christmas", "easter",
+    "thanksgiving", "halloween", "ramadan", "hanukkah", "diwali", "passover", NULL};
 
 /* Is the one word w a language's English name ("in French", "Spanish lessons")? */
 static bool en_language(const baton__en_text *t, const en_span *w) {

@@ -245,6 +245,7 @@ Test(executors_entities, a_well_known_place_is_a_place_even_opening_a_sentence) 
       /* nor a format, a program or a feast after "in" or "near" */
       {"Write it in Markdown for Anna in Leeds.", "Markdown (MISC), Anna (NAME), Leeds (LOC)"},
       {"Save it in Excel near Christmas.", "Excel (MISC), Christmas (MISC)"},
+      {"They met in Java.", "Java (LOC)"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     reply r = tag(cases[i].text, 0);
