@@ -28,12 +28,13 @@ static char *step_text(const baton__task *t, const char *request) {
   return baton__sb_detach(&sb);
 }
 
-/* Why no model of `task` was found at all (into why): none registered, or those registered
- * disabled ("local/pocketsphinx is disabled") or unfit for the step. */
-static void none_found(baton *ctx, const char *task, char *why, size_t cap) {
+/* What the registry holds for `task` beyond what matched (into why, after what it has):
+ * disabled models ("local/pocketsphinx is disabled: ..."), or, when `none` matched at all, that
+ * none is registered or that those registered do not fit the step. */
+static void registered_note(baton *ctx, const char *task, bool none, char *why, size_t cap) {
   char err[256];
   cJSON *all = baton__registry_list(ctx->reg, task, 0, err, sizeof err), *m;
-  size_t total = 0, off = 0;
+  size_t total = 0, off = 0, l = strlen(why);
   baton__sb sb;
   baton__sb_init(&sb);
   cJSON_ArrayForEach(m, all) {
@@ -44,16 +45,17 @@ static void none_found(baton *ctx, const char *task, char *why, size_t cap) {
       baton__sb_addf(&sb, "%s%s", off > 1 ? ", " : "", id->valuestring);
   }
   cJSON_Delete(all);
+  const char *sep = l ? "; " : "";
   if (!total)
-    baton__fmt(why, cap, "no model is registered for it");
+    baton__fmt(why + l, cap - l, "%sno model is registered for it", sep);
   else if (off)
-    baton__fmt(why, cap, "%s%s %s disabled: `baton models enable %s` turns %s back on%s",
-               sb.buf, off > 3 ? "..." : "", off > 1 ? "are" : "is", off > 1 ? "ID" : sb.buf,
-               off > 1 ? "one" : "it",
-               total > off ? "; the others registered for it do not fit the step" : "");
-  else
-    baton__fmt(why, cap, "none of the %zu model%s registered for it fits the step", total,
-               total > 1 ? "s" : "");
+    baton__fmt(why + l, cap - l, "%s%s%s %s disabled: `baton models enable %s` turns %s back on%s",
+               sep, sb.buf, off > 3 ? "..." : "", off > 1 ? "are" : "is",
+               off > 1 ? "ID" : sb.buf, off > 1 ? "one" : "it",
+               none && total > off ? "; the others registered for it do not fit the step" : "");
+  else if (none)
+    baton__fmt(why + l, cap - l, "%snone of the %zu model%s registered for it fits the step", sep,
+               total, total > 1 ? "s" : "");
   baton__sb_release(&sb);
 }
 
@@ -67,8 +69,6 @@ static void missing_model(baton *ctx, const char *task, const char *text, char *
    * is configured ..."). */
   if (baton__registry_match(ctx->reg, task, text, NULL, NULL, m, 8, &n, err, sizeof err) != 0)
     n = 0;
-  if (n == 0)
-    none_found(ctx, task, why, sizeof why);
   for (size_t k = 0; k < n; k++) {
     one[0] = '\0';
     baton__endpoint_ok(ctx, m[k].endpoint, one, sizeof one);
@@ -76,6 +76,7 @@ static void missing_model(baton *ctx, const char *task, const char *text, char *
       baton__fmt(why + l, sizeof why - l, "%s%s", l ? "; " : "", one), l = strlen(why);
     baton__model_release(&m[k]);
   }
+  registered_note(ctx, task, n == 0, why, sizeof why);
   char un[400];
   l = strlen(why);
   if (baton__endpoints_unserved(ctx, task, un, sizeof un))
