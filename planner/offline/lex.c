@@ -368,9 +368,11 @@ static bool clock_at(const planner *p, size_t i, size_t b) {
 
 bool off_time_from(const planner *p, size_t i, size_t b) {
   const token *t = p->tok;
-  if (!off_is(p, i, W_SPAN_START)) /* "keep 0:10 to 0:20" */
-    return clock_at(p, i, b) && i + 4 < b &&
-           (off_is(p, i + 3, W_TARGET_PREP) || off_punct(p, i + 3, "-")) && clock_at(p, i + 4, b);
+  if (!off_is(p, i, W_SPAN_START)) /* "keep 0:10 to 0:20", "0:10-0:20" (a dash is no token) */
+    return clock_at(p, i, b) && i + 3 < b &&
+           ((off_is(p, i + 3, W_TARGET_PREP) && clock_at(p, i + 4, b)) ||
+            (clock_at(p, i + 3, b) &&
+             memchr(p->req + t[i + 2].end, '-', t[i + 3].start - t[i + 2].end)));
   if (++i >= b)
     return false;
   if (off_is(p, i, W_TIME_UNIT) && i + 1 < b && isdigit((unsigned char)t[i + 1].word[0]))
@@ -422,7 +424,9 @@ static bool names_made(const planner *p, size_t i) {
   i += i + 2 < p->n_tok && off_is(p, i + 1, W_RECORDING);
   if (i + 1 >= p->n_tok)
     return false;
-  bool made = off_is(p, i + 1, W_MADE_THING) && !(i > 0 && off_is(p, i - 1, W_MADE_THING));
+  size_t m = i + 1 + (i + 2 < p->n_tok && p->tok[i + 1].kind == TK_WORD && /* "WebVTT" */
+                      !off_is(p, i + 1, W_STOPWORD) && off_is(p, i + 2, W_MADE_THING));
+  bool made = off_is(p, m, W_MADE_THING) && !(i > 0 && off_is(p, i - 1, W_MADE_THING));
   return off_is(p, i + 1, W_TARGET_NOUN) || off_is(p, i + 1, W_ALOUD) || made ||
          off_word_for(p, i);
 }

@@ -806,6 +806,8 @@ static size_t made_together(const planner *p, const step *st, unsigned type) {
     which |= off_is(p, i, W_WH) && off_is(p, i, W_RELATIVE) && off_is(p, i + 1, W_COUNT);
   for (size_t i = a; i < b; i++) /* "translate the descriptions": of each */
     made |= off_is(p, i, W_MADE_THING) && baton__has_suffix_ci(p->tok[i].word, "s");
+  made &= !off_has_word(p, a, b, W_INDEFINITE) && !off_has_word(p, a, b, W_COUNT) &&
+          !off_has_word(p, a, b, W_JOINING); /* "one summary of the transcripts" */
   which &= !off_is_role(p, st->task, R_COMPARE_TEXTS);
   if ((!off_has_word(p, a, b, W_PLURAL) && !off_has_word(p, a, b, W_REFERENCE) && !which &&
        !made) ||
