@@ -88,6 +88,7 @@ static int llm_run(void *state, const char *task, const baton__values *in, baton
       return -1;
     }
     baton__sb_addf(&sys, "Translate the user's text%s%.40s into the language \"%.40s\". "
+                         "Keep its paragraphs: one translated paragraph for each, in order. "
                          "Reply with the translation only.",
                    src ? " from the language " : "", src ? src : "", tgt);
   }

@@ -124,8 +124,8 @@ char *baton__summarize_offline(const char *request, const cJSON *tasks) {
       if (cJSON_IsString(o) && baton__is_file_output(o->string, type)) {
         if (type)
           baton__sb_addf(&sb, "   Wrote the %s file %s\n", o->string, o->valuestring);
-        else /* a text saved as asked */
-          baton__sb_addf(&sb, "   Saved %s as asked\n", o->valuestring);
+        else /* a text saved in a file (its save_as, or subtitles) */
+          baton__sb_addf(&sb, "   Saved %s\n", o->valuestring);
         baton__sb_addf(&files, "  %s\n", o->valuestring);
       } else if (cJSON_IsString(o)) {
         if (!o->valuestring[0])
