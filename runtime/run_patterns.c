@@ -29,6 +29,10 @@ static const char *const pictures[] = {"*.png", "*.jpg", "*.jpeg", "*.gif", "*.b
 static const char *const sounds[] = {"*.wav", "*.flac", "*.ogg", "*.mp3", "*.opus", "*.aiff",
                                      "*.m4a", NULL};
 static const char *const texts[] = {"*.txt", "*.md", NULL};
+static const char *const videos[] = {"*.mp4", "*.mov", "*.mkv", "*.webm", "*.avi", NULL};
+static const char *const data[] = {"*.json", "*.csv", NULL};
+/* The extensions of the files baton handles, by kind: a pattern names one of them. */
+static const char *const *const handled[] = {pictures, sounds, texts, videos, data};
 static const struct {
   const char *word, *label;
   const char *const *patterns;
@@ -76,6 +80,16 @@ static bool word_in(const char *w, size_t n, const char *const *list) {
   return false;
 }
 
+/* The pattern ("*.wav") of the extension [w, w+n) ("wav", case aside) when baton handles it,
+ * else NULL. */
+static const char *handled_pattern(const char *w, size_t n) {
+  for (size_t k = 0; k < sizeof handled / sizeof handled[0]; k++)
+    for (const char *const *m = handled[k]; *m; m++)
+      if (strlen(*m + 2) == n && strncasecmp(w, *m + 2, n) == 0)
+        return *m;
+  return NULL;
+}
+
 /* The kind of file the word [w, w+n) names: its patterns and a label for messages ("picture";
  * an extension a kind holds, "wav" or ".wav", stands for itself: one[0] "*.wav"), or NULL. */
 static const char *const *kind_of(const char *w, size_t n, const char **label,
@@ -89,16 +103,13 @@ static const char *const *kind_of(const char *w, size_t n, const char **label,
     w++;
     n--;
   }
-  static const char *const *const all[] = {pictures, sounds, texts};
-  for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
-    for (const char *const *m = all[k]; *m; m++)
-      if (strlen(*m + 2) == n && strncasecmp(w, *m + 2, n) == 0) {
-        *label = *m + 2;
-        one[0] = *m;
-        one[1] = NULL;
-        return one;
-      }
-  return NULL;
+  const char *m = handled_pattern(w, n);
+  if (!m)
+    return NULL;
+  *label = m + 2;
+  one[0] = m;
+  one[1] = NULL;
+  return one;
 }
 
 /* A folder named in words at p ("every picture in photos", "all the wav files from the
@@ -136,9 +147,9 @@ static bool folder_words_at(const char *p, char *dir, size_t cap, const char *co
   return true;
 }
 
-/* Is the word [w, w+n) a pattern of file names: a '*' or '?' in a name that ends in an
- * extension ("*.wav", "img_??.jpg", a folder's "*.png") or a folder and '/' and '*' alone
- * ("scans/" "*": all its files)? Not "2*3" nor "3.5*2". */
+/* Is the word [w, w+n) a pattern of file names: a '*' or '?' in a name that ends in the
+ * extension of a file baton handles ("*.wav", "img_??.jpg", a folder's "*.png") or a folder and
+ * '/' and '*' alone ("scans/" "*": all its files)? Not "2*3", "3.5*2" nor "x*.y". */
 static bool is_pattern(const char *w, size_t n) {
   if ((!memchr(w, '*', n) && !memchr(w, '?', n)) || memmem(w, n, "://", 3))
     return false; /* (a web address is no pattern) */
@@ -147,7 +158,7 @@ static bool is_pattern(const char *w, size_t n) {
   size_t e = n;
   while (e > 0 && isalnum((unsigned char)w[e - 1]))
     e--;
-  return e > 0 && e < n && w[e - 1] == '.' && !isdigit((unsigned char)w[e]);
+  return e > 0 && e < n && w[e - 1] == '.' && handled_pattern(w + e, n - e);
 }
 
 /* The files of folder dir (relative to the caller's, "" for it) matching one of pats, as the

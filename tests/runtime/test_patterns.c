@@ -160,13 +160,23 @@ Test(runtime_patterns, too_many_files_or_a_name_with_a_space_are_refused_clearly
             baton_errmsg(ctx));
 }
 
+/* Only the extension of a file baton handles makes a word with '*' or '?' a file pattern. */
 Test(runtime_patterns, words_that_only_look_like_patterns_are_left_as_they_are) {
-  cJSON *plan = plan_in("what is 2*3? and is 3.5*2 more?", geteuid());
-  cr_assert_not_null(plan, "%s", baton_errmsg(ctx));
-  cJSON_Delete(plan);
-  plan = plan_in("summarize https://example.com/a?b=1.html", geteuid());
-  cr_assert_not_null(plan, "%s", baton_errmsg(ctx));
-  cJSON_Delete(plan);
+  static const char *const texts[] = {"what is 2*3? and is 3.5*2 more?",
+                                      "summarize https://example.com/a?b=1.html",
+                                      "translate x*.y into French",
+                                      "translate a*.foo or b?.bar into German"};
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    cJSON *plan = plan_in(texts[i], geteuid());
+    cr_assert_not_null(plan, "%s: %s", texts[i], baton_errmsg(ctx));
+    cJSON_Delete(plan);
+  }
+  static const char *const patterns[] = {"describe rec/*.MP4", "summarize rec/*.csv"};
+  for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+    cr_assert_null(plan_in(patterns[i], geteuid()), "%s", patterns[i]);
+    cr_assert(strstr(baton_errmsg(ctx), "no file in your folder matches"), "%s: %s",
+              patterns[i], baton_errmsg(ctx));
+  }
 }
 
 /* A daemon lists the folder with the caller's rights: another user may not list a folder of
