@@ -58,10 +58,41 @@ static bool after(char c) {
   return c && strchr("'\")]>,.;:!?", c) != NULL;
 }
 
+/* Whether the word [w, w+n) ends with mark, trailing punctuation aside ("music'", "files\".").
+ */
+static bool closes(const char *w, size_t n, char mark) {
+  while (n > 0 && strchr(")]>,.;:!?", w[n - 1]))
+    n--;
+  return n > 0 && w[n - 1] == mark;
+}
+
+/* Where the quotation of several words that the word at p opens ends, past the word that
+ * closes it: a word starting with ' or " (brackets aside) and not ending with it, closed by a
+ * later word ending with the same mark. NULL when p opens none ("'*.wav'" is quoted alone,
+ * "don't" opens nothing). */
+static const char *quote_end(const char *p) {
+  size_t len = strcspn(p, " \t\r\n"), x = 0;
+  while (x < len && strchr("([<", p[x]))
+    x++;
+  if (x == len || (p[x] != '\'' && p[x] != '"') || closes(p + x + 1, len - x - 1, p[x]))
+    return NULL;
+  char mark = p[x];
+  for (const char *q = p + len; *(q += strspn(q, " \t\r\n"));) {
+    size_t m = strcspn(q, " \t\r\n");
+    if (closes(q, m, mark))
+      return q + m;
+    q += m;
+  }
+  return NULL;
+}
+
 /* The next word from *p: its core [*a, *a + *n), marks around it aside; *p moves past it. false
- * at the text's end. */
+ * at the text's end, or at a word opening a quotation of several words (quoted text is no
+ * folder's name). */
 static bool next_word(const char **p, const char **a, size_t *n) {
   const char *s = *p + strspn(*p, " \t\r\n");
+  if (quote_end(s))
+    return false;
   size_t len = strcspn(s, " \t\r\n"), x = 0, y = len;
   while (x < y && before(s[x]))
     x++;
@@ -239,7 +270,8 @@ static void add_unquoted(baton__sb *sb, const char *s, size_t n) {
 }
 
 /* The request with each pattern and each folder named in words replaced by the files they
- * match (*out, malloc'd), or *out NULL when it names none. 0, or -1 with err. */
+ * match (*out, malloc'd), or *out NULL when it names none; a quotation of several words ("say
+ * 'I love *.wav files'") left as it is. 0, or -1 with err. */
 static int expand(const baton__input_scope *scope, const char *text, char **out, char *err,
                   size_t errlen) {
   baton__sb sb;
@@ -249,6 +281,12 @@ static int expand(const baton__input_scope *scope, const char *text, char **out,
     size_t gap = strspn(p, " \t\r\n");
     baton__sb_add(&sb, p, gap);
     p += gap;
+    const char *quoted = quote_end(p);
+    if (quoted) {
+      baton__sb_add(&sb, p, (size_t)(quoted - p));
+      p = quoted;
+      continue;
+    }
     int folder = add_folder(scope, &p, &sb, err, errlen);
     size_t n = strcspn(p, " \t\r\n"), a = 0, b = n;
     while (a < b && before(p[a]))

@@ -106,6 +106,29 @@ Test(runtime_patterns, a_folder_named_in_words_names_its_files_of_the_kind_asked
             baton_errmsg(ctx));
 }
 
+/* A quotation of several words is left as it is: no pattern, no folder named in words in it;
+ * an apostrophe inside a word opens none. */
+Test(runtime_patterns, a_quotation_of_several_words_is_left_as_it_is) {
+  static const struct {
+    const char *text, *quote;
+  } cases[] = {
+      {"say 'I love *.wav files'", "I love *.wav files"},
+      {"say \"rename every *.md file\".", "rename every *.md file"},
+      {"translate 'I kept all the songs in rec' into French", "I kept all the songs in rec"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    cJSON *plan = plan_in(cases[i].text, geteuid());
+    cr_assert_not_null(plan, "%s: %s", cases[i].text, baton_errmsg(ctx));
+    cr_assert_str_eq(arg_of(plan, 0, "text"), cases[i].quote, "%s", cases[i].text);
+    cJSON_Delete(plan);
+  }
+  cJSON *plan = plan_in("transcribe rec/*.wav, it's Anna's", geteuid());
+  cr_assert_not_null(plan, "%s", baton_errmsg(ctx));
+  cr_assert_eq(cJSON_GetArraySize(plan), 2);
+  cr_assert_str_eq(arg_of(plan, 1, "audio"), "rec/b.wav");
+  cJSON_Delete(plan);
+}
+
 /* A run names them too: the two recordings are joined. */
 Test(runtime_patterns, a_run_takes_the_files_a_pattern_matches) {
   baton_request req = {BATON_REQUEST_INIT, .text = "join rec/*.wav into both.wav",
