@@ -292,6 +292,10 @@ long baton__input_list(const baton__input_scope *s, const char *dir,
     baton__fmt(err, errlen, "name the files relative to your folder");
     return -1;
   }
+  if (!s->n_roots) {
+    baton__fmt(err, errlen, "the request named no folder to list files in");
+    return -1;
+  }
   pthread_t t;
   if (s->as_caller && baton__thread_start(&t, list_as_caller, &l) != 0) {
     baton__fmt(err, errlen, "cannot start a thread to list the folder");

@@ -44,7 +44,7 @@ int baton__input_root_open(const char *path, char **real);
  * of the shell patterns (NULL-terminated; a leading dot only by a dot), sorted by name, into
  * names (each malloc'd; the caller frees them). Their number (0: none match), or -1 with err:
  * more than max match, the folder holds more than BATON__INPUT_LIST_SCAN entries, is named
- * absolutely, cannot be opened, or is outside; -2 with err when there is no such folder. */
+ * absolutely, cannot be opened, or is outside, or the scope has no root; -2 with err when there is no such folder. */
 long baton__input_list(const baton__input_scope *s, const char *dir,
                        const char *const *patterns, char **names, size_t max, char *err,
                        size_t errlen);

@@ -167,7 +167,8 @@ int baton__run_subs_from(baton_run *run, const baton__task *t, const baton__valu
  * files it matches in the caller's folder root (root_fd; listed with the caller's rights), at
  * most 16, named one by one ("a.wav, b.wav and c.wav"): into
  * *out (malloc'd), or *out NULL when the text names no pattern. BATON_INVALID (error set) when a
- * pattern matches no file, too many, or a folder that cannot be listed. */
+ * pattern matches no file, too many, or a folder that cannot be listed, or root is NULL (a
+ * daemon's request naming no folder). */
 baton_rc baton__run_expand_patterns(baton *ctx, const baton_request *req, const char *root,
                                     int root_fd, char **out);
 /* The same for a request only planned: its folder (input_root, else the current one) opened

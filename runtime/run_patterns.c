@@ -226,6 +226,10 @@ static int add_matches(const baton__input_scope *scope, const char *w, size_t n,
   memcpy(pat, w, n);
   pat[n] = '\0';
   baton__fmt(what, sizeof what, "'%s'", pat);
+  if (pat[0] == '/') { /* absolute, though the folder is "" when the pattern is at the top */
+    baton__fmt(err, errlen, "%s: name the files relative to your folder", what);
+    return -1;
+  }
   char *slash = strrchr(pat, '/'), *dir = slash ? pat : (char *)"";
   const char *name = slash ? slash + 1 : pat;
   if (slash)
@@ -242,14 +246,14 @@ static int add_matches(const baton__input_scope *scope, const char *w, size_t n,
 }
 
 /* The files of a folder named in words at p ("every picture in photos") appended to sb, *p
- * moved past the words: 1; 0 when p names none (or no folder of that name is there); -1 with
- * err. */
+ * moved past the words: 1; 0 when p names none (or no folder of that name is there, or the
+ * request has no folder to look in); -1 with err. */
 static int add_folder(const baton__input_scope *scope, const char **p, baton__sb *sb, char *err,
                       size_t errlen) {
   char dir[PATTERN_MAX_LEN], what[PATTERN_MAX_LEN + 16];
   const char *const *pats, *label, *one[2], *end;
-  if (!folder_words_at(*p, dir, sizeof dir, &pats, &label, one, &end))
-    return 0;
+  if (!scope->n_roots || !folder_words_at(*p, dir, sizeof dir, &pats, &label, one, &end))
+    return 0; /* no folder to look in: the words may be no folder's */
   baton__fmt(what, sizeof what, "folder '%s'", dir);
   long got = add_files(scope, dir, pats, what, sb, err, errlen);
   if (got == -2) { /* "every photo in the style of Monet": no folder "style", nothing added */
@@ -334,8 +338,10 @@ baton_rc baton__run_expand_patterns(baton *ctx, const baton_request *req, const 
 
 baton_rc baton__run_expand_patterns_here(baton *ctx, const baton_request *req, char **out) {
   *out = NULL;
-  if (!req->text || (req->as_caller && !req->input_root))
+  if (!req->text)
     return BATON_OK;
+  if (req->as_caller && !req->input_root) /* a daemon's request naming no folder */
+    return baton__run_expand_patterns(ctx, req, NULL, -1, out);
   int fd = -1;
   char *root = baton__run_resolve_root(ctx, req, &fd);
   if (!root)

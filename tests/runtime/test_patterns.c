@@ -159,12 +159,31 @@ Test(runtime_patterns, a_pattern_that_matches_nothing_or_leaves_the_folder_is_re
       {"transcribe gone/*.wav", "'gone/*.wav': no such folder"},
       {"transcribe r*/a.wav", "a pattern may stand only for file names"},
       {"transcribe /etc/*.wav", "'/etc/*.wav': name the files relative to your folder"},
+      {"transcribe /*.wav", "'/*.wav': name the files relative to your folder"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     cr_assert_null(plan_in(cases[i].text, geteuid()), "%s", cases[i].text);
     cr_assert(strstr(baton_errmsg(ctx), cases[i].says), "%s: %s", cases[i].text,
               baton_errmsg(ctx));
   }
+}
+
+/* A daemon's request naming no folder has none to list: a pattern is refused saying so, words
+ * that might name a folder are left as they are. */
+Test(runtime_patterns, a_request_naming_no_folder_is_told_so) {
+  baton_request req = {BATON_REQUEST_INIT, .text = "transcribe *.wav", .offline = true,
+                       .as_caller = 1, .caller_uid = 65534, .caller_gid = 65534};
+  char *json = NULL;
+  cr_assert_neq(baton_plan(ctx, &req, &json), BATON_OK);
+  cr_assert(strstr(baton_errmsg(ctx), "'*.wav': the request named no folder to list files in"),
+            "%s", baton_errmsg(ctx));
+  baton_run *run = NULL;
+  cr_assert_neq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK);
+  cr_assert(strstr(baton_errmsg(ctx), "the request named no folder to list files in"), "%s",
+            baton_errmsg(ctx));
+  req.text = "draw every picture in the style of Monet";
+  cr_assert_eq(baton_plan(ctx, &req, &json), BATON_OK, "%s", baton_errmsg(ctx));
+  baton_free(json);
 }
 
 Test(runtime_patterns, too_many_files_or_a_name_with_a_space_are_refused_clearly) {
