@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "runtime/context.h"
 #include "runtime/inputs.h"
@@ -192,6 +193,17 @@ static bool is_pattern(const char *w, size_t n) {
   return e > 0 && e < n && w[e - 1] == '.' && handled_pattern(w + e, n - e);
 }
 
+/* What makes the file name unfit to print or to put in a request, or NULL: not UTF-8, or a
+ * control character (a line break). */
+static const char *unfit_name(const char *name) {
+  if (!baton__utf8_valid(name, strlen(name)))
+    return "a name that is not UTF-8";
+  for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+    if (*c < 0x20 || *c == 0x7f)
+      return "a name with a control character";
+  return NULL;
+}
+
 /* The files of folder dir (relative to the caller's, "" for it) matching one of pats, as the
  * request names them ("scans/a.png, scans/b.png and scans/c.png"), appended to sb: how many,
  * or -1 with err (-2 when there is no such folder), `what` naming them in errors. */
@@ -202,10 +214,14 @@ static long add_files(const baton__input_scope *scope, const char *dir, const ch
   if (got < 0)
     baton__fmt(err, errlen, "%s: %s", what, why);
   for (long i = 0; i < got; i++) {
-    bool plain = !names[i][strcspn(names[i], " \t\r\n'\"")]; /* the planner reads it whole */
+    const char *unfit = unfit_name(names[i]); /* not printed */
+    bool plain = !unfit && !names[i][strcspn(names[i], " '\"")]; /* the planner reads it whole */
     if (plain)
       baton__sb_addf(sb, "%s%s%s%s", i == 0 ? "" : i + 1 < got ? ", " : " and ", dir,
                      *dir ? "/" : "", names[i]);
+    else if (!err[0] && unfit)
+      baton__fmt(err, errlen, "a file %s matches has %s: rename it, or name the files one by "
+                 "one", what, unfit);
     else if (!err[0])
       baton__fmt(err, errlen, "'%s' (%s) has a space or a quote in its name: rename it, or "
                  "name the files one by one", names[i], what);

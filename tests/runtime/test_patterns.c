@@ -202,6 +202,26 @@ Test(runtime_patterns, too_many_files_or_a_name_with_a_space_are_refused_clearly
             baton_errmsg(ctx));
 }
 
+/* A name that is not UTF-8, or holds a control character, is refused without being printed. */
+Test(runtime_patterns, a_name_not_utf8_or_with_a_control_character_is_refused_unprinted) {
+  static const struct {
+    const char *name, *says;
+  } cases[] = {
+      {"rec/bad\xff.wav", "a file 'rec/*.wav' matches has a name that is not UTF-8"},
+      {"rec/two\nlines.wav", "a file 'rec/*.wav' matches has a name with a control character"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char p[700];
+    snprintf(p, sizeof p, "%s/%s", dir, cases[i].name);
+    fm_write_wav(p);
+    cr_assert_null(plan_in("transcribe rec/*.wav", geteuid()), "%s", cases[i].name);
+    const char *msg = baton_errmsg(ctx);
+    cr_assert(strstr(msg, cases[i].says), "%s", msg);
+    cr_assert(!strstr(msg, cases[i].name + 4), "printed raw: %s", msg);
+    cr_assert_eq(unlink(p), 0);
+  }
+}
+
 /* Only the extension of a file baton handles makes a word with '*' or '?' a file pattern. */
 Test(runtime_patterns, words_that_only_look_like_patterns_are_left_as_they_are) {
   static const char *const texts[] = {"what is 2*3? and is 3.5*2 more?",
