@@ -115,6 +115,8 @@ typedef struct opener {
   bool as_user;       /* the thread took on the caller's rights */
 } opener;
 
+static bool reachable(const opener *o, size_t i, const char *rel);
+
 static void open_in_roots(opener *o) {
   const baton__input_scope *s = o->scope;
   o->fd = -1;
@@ -128,6 +130,11 @@ static void open_in_roots(opener *o) {
     o->outside = false;
     o->fd = open_beneath(s->roots[i], s->root_fds ? s->root_fds[i] : -1, rel);
     o->err = errno;
+    if (o->fd >= 0 && s->as_caller && !o->as_user && !reachable(o, i, rel)) {
+      close(o->fd);
+      o->fd = -1;
+      o->err = EACCES;
+    }
   }
 }
 
@@ -151,14 +158,59 @@ static void *open_as_caller(void *arg) {
   return NULL;
 }
 
-/* Without the privilege to take on the caller's identity, the file's own
- * permission bits must let the caller read it. */
-static bool caller_may_read(const baton__input_scope *s, const struct stat *st) {
-  if (st->st_uid == s->uid)
-    return st->st_mode & S_IRUSR;
-  if (st->st_gid == s->gid)
-    return st->st_mode & S_IRGRP;
-  return st->st_mode & S_IROTH;
+/* Without the privilege to take on the caller's identity, the permission bits of st must let
+ * the caller do `want` (the owner's bit: S_IRUSR, S_IXUSR). */
+static bool caller_may(const baton__input_scope *s, const struct stat *st, mode_t want) {
+  mode_t bit = st->st_uid == s->uid ? want : st->st_gid == s->gid ? want >> 3 : want >> 6;
+  return st->st_mode & bit;
+}
+
+bool baton__input_caller_may_reach(const baton__input_scope *s, int root_fd, const char *rel,
+                                   struct stat *st) {
+  int cur = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+  bool ok = cur >= 0 && fstat(cur, st) == 0;
+  for (const char *p = rel; ok && *p; p += strspn(p, "/")) {
+    size_t n = strcspn(p, "/");
+    char part[256];
+    ok = S_ISDIR(st->st_mode) && caller_may(s, st, S_IXUSR) && n < sizeof part &&
+         !(n == 2 && p[0] == '.' && p[1] == '.');
+    if (ok && n && !(n == 1 && p[0] == '.')) {
+      memcpy(part, p, n);
+      part[n] = '\0';
+      int next = openat(cur, part, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      close(cur);
+      cur = next;
+      ok = cur >= 0 && fstat(cur, st) == 0;
+    }
+    p += n;
+  }
+  if (cur >= 0)
+    close(cur);
+  return ok && (S_ISREG(st->st_mode) || (S_ISDIR(st->st_mode) && caller_may(s, st, S_IRUSR) &&
+                                         caller_may(s, st, S_IXUSR)));
+}
+
+/* Without the caller's identity: whether the caller may reach what o->fd holds, opened as rel
+ * beneath root i, by the permission bits of every folder on the way there (its real path
+ * beneath the root's, else rel), which must lead to that very file or folder. */
+static bool reachable(const opener *o, size_t i, const char *rel) {
+  const baton__input_scope *s = o->scope;
+  char self[40];
+  baton__fmt(self, sizeof self, "/proc/self/fd/%d", o->fd);
+  char *real = realpath(self, NULL);
+  const char *under = rel;
+  if (real && !lexically_under(real, s->roots[i], &under))
+    under = rel;
+  bool given = s->root_fds && s->root_fds[i] >= 0;
+  int root = given ? s->root_fds[i] : open(s->roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct stat reached, opened;
+  bool ok = root >= 0 && baton__input_caller_may_reach(s, root, under, &reached) &&
+            fstat(o->fd, &opened) == 0 && reached.st_dev == opened.st_dev &&
+            reached.st_ino == opened.st_ino;
+  if (root >= 0 && !given)
+    close(root);
+  free(real);
+  return ok;
 }
 
 static int checked(const baton__input_scope *s, opener *o, char *err, size_t errlen) {
@@ -167,7 +219,7 @@ static int checked(const baton__input_scope *s, opener *o, char *err, size_t err
     baton__fmt(err, errlen, "input '%s' is not a regular file", o->name);
     goto fail;
   }
-  if (s->as_caller && !o->as_user && !caller_may_read(s, &st)) {
+  if (s->as_caller && !o->as_user && !caller_may(s, &st, S_IRUSR)) {
     baton__fmt(err, errlen, "input '%s': permission denied for uid %u", o->name,
                (unsigned)s->uid);
     goto fail;
@@ -245,14 +297,13 @@ static void list_open_folder(lister *l) {
       close(d);
     return;
   }
-  if (o->scope->as_caller && !o->as_user &&
-      (fstat(d, &st) != 0 || !caller_may_read(o->scope, &st))) {
-    o->err = EACCES;
-    closedir(dp);
-    return;
-  }
   struct dirent *e;
-  for (size_t seen = 0; (e = readdir(dp)); seen++) {
+  for (size_t seen = 0;; seen++) {
+    errno = 0;
+    if (!(e = readdir(dp))) {
+      o->err = errno; /* 0 at the end */
+      break;
+    }
     if (seen == BATON__INPUT_LIST_SCAN) {
       l->huge = true;
       break;

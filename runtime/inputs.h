@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Who opens, and where. roots[0..n) are real (resolved) folder paths;
@@ -36,6 +37,13 @@ int baton__input_open(const baton__input_scope *scope, const char *name, char *e
  * that very folder. -1 with errno. */
 int baton__input_root_open(const char *path, char **real);
 
+/* Whether the caller (scope's uid and gid), by permission bits alone, may reach rel beneath the
+ * folder root_fd: search root_fd and every folder on the way, following no link and no "..",
+ * to a regular file, or to a folder it may also read and search ("" for root_fd itself). What
+ * it reached in *st. Used when the process cannot take on the caller's identity. */
+bool baton__input_caller_may_reach(const baton__input_scope *scope, int root_fd,
+                                   const char *rel, struct stat *st);
+
 /* Entries of a folder looked at, at most, when listing it. */
 #define BATON__INPUT_LIST_SCAN 100000
 
@@ -44,7 +52,8 @@ int baton__input_root_open(const char *path, char **real);
  * of the shell patterns (NULL-terminated; a leading dot only by a dot), sorted by name, into
  * names (each malloc'd; the caller frees them). Their number (0: none match), or -1 with err:
  * more than max match, the folder holds more than BATON__INPUT_LIST_SCAN entries, is named
- * absolutely, cannot be opened, or is outside, or the scope has no root; -2 with err when there is no such folder. */
+ * absolutely, cannot be opened or read, or is outside, or the scope has no root; -2 with err
+ * when there is no such folder. */
 long baton__input_list(const baton__input_scope *s, const char *dir,
                        const char *const *patterns, char **names, size_t max, char *err,
                        size_t errlen);
