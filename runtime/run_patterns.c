@@ -70,30 +70,46 @@ static bool closes(const char *w, size_t n, char mark) {
 /* Where the quotation of several words that the word at p opens ends, past the word that
  * closes it: a word starting with ' or " (brackets aside) and not ending with it, closed by a
  * later word ending with the same mark. NULL when p opens none ("'*.wav'" is quoted alone,
- * "don't" opens nothing). */
-static const char *quote_end(const char *p) {
+ * "don't" opens nothing). dead[k]: where mark k ('\'', '"') was found to close nothing after;
+ * a later opener of it opens nothing, unread (so a text is read once, whatever its marks). */
+static const char *quote_end(const char *p, const char *dead[2]) {
   size_t len = strcspn(p, " \t\r\n"), x = 0;
   while (x < len && strchr("([<", p[x]))
     x++;
   if (x == len || (p[x] != '\'' && p[x] != '"') || closes(p + x + 1, len - x - 1, p[x]))
     return NULL;
   char mark = p[x];
+  const char **none = &dead[mark == '"'];
+  if (*none && p >= *none)
+    return NULL;
   for (const char *q = p + len; *(q += strspn(q, " \t\r\n"));) {
     size_t m = strcspn(q, " \t\r\n");
     if (closes(q, m, mark))
       return q + m;
     q += m;
   }
+  *none = p;
   return NULL;
 }
 
+/* A copy of text (malloc'd) with each quotation of several words blanked out (each byte 0x01,
+ * read as no word): "say 'I love *.wav files'" names no file. NULL when out of memory. */
+static char *mask_quotations(const char *text) {
+  char *masked = baton__strdup(text);
+  const char *dead[2] = {NULL, NULL};
+  for (const char *p = text; masked && *(p += strspn(p, " \t\r\n"));) {
+    const char *end = quote_end(p, dead);
+    if (end)
+      memset(masked + (p - text), 1, (size_t)(end - p));
+    p = end ? end : p + strcspn(p, " \t\r\n");
+  }
+  return masked;
+}
+
 /* The next word from *p: its core [*a, *a + *n), marks around it aside; *p moves past it. false
- * at the text's end, or at a word opening a quotation of several words (quoted text is no
- * folder's name). */
+ * at the text's end. */
 static bool next_word(const char **p, const char **a, size_t *n) {
   const char *s = *p + strspn(*p, " \t\r\n");
-  if (quote_end(s))
-    return false;
   size_t len = strcspn(s, " \t\r\n"), x = 0, y = len;
   while (x < y && before(s[x]))
     x++;
@@ -294,20 +310,18 @@ static void add_unquoted(baton__sb *sb, const char *s, size_t n) {
  * 'I love *.wav files'") left as it is. 0, or -1 with err. */
 static int expand(const baton__input_scope *scope, const char *text, char **out, char *err,
                   size_t errlen) {
+  char *masked = mask_quotations(text); /* read for patterns; text's own bytes are copied */
   baton__sb sb;
   baton__sb_init(&sb);
   size_t found = 0;
-  for (const char *p = text; *p && !err[0];) {
+  if (!masked)
+    baton__fmt(err, errlen, "out of memory");
+  for (const char *p = masked; p && *p && !err[0];) {
     size_t gap = strspn(p, " \t\r\n");
-    baton__sb_add(&sb, p, gap);
+    baton__sb_add(&sb, text + (p - masked), gap);
     p += gap;
-    const char *quoted = quote_end(p);
-    if (quoted) {
-      baton__sb_add(&sb, p, (size_t)(quoted - p));
-      p = quoted;
-      continue;
-    }
     int folder = add_folder(scope, &p, &sb, err, errlen);
+    const char *o = text + (p - masked); /* p's bytes as written */
     size_t n = strcspn(p, " \t\r\n"), a = 0, b = n;
     while (a < b && before(p[a]))
       a++;
@@ -320,14 +334,15 @@ static int expand(const baton__input_scope *scope, const char *text, char **out,
     if (folder || err[0])
       continue;
     if (!pattern) {
-      baton__sb_add(&sb, p, n);
+      baton__sb_add(&sb, o, n);
     } else {
-      add_unquoted(&sb, p, a);
+      add_unquoted(&sb, o, a);
       if (add_matches(scope, p + a, b - a, &sb, err, errlen) == 0)
-        add_unquoted(&sb, p + b, n - b);
+        add_unquoted(&sb, o + b, n - b);
     }
     p += n;
   }
+  free(masked);
   *out = found && !err[0] ? baton__sb_detach(&sb) : NULL;
   baton__sb_release(&sb);
   if (found && !err[0] && !*out)
