@@ -141,6 +141,13 @@ static bool language_ends(const planner *p, size_t j) {
   return ends && !p->tok[j + 1].det;
 }
 
+/* May phrase ph start at token i (what off_phrase_at() asks of its first word, loosely)? */
+static bool may_start(const planner *p, const phrase *ph, size_t i) {
+  const token *t = &p->tok[i];
+  return (t->det && (ph->det & 1u)) || (ph->lang & 1u) ||
+         (t->stem[0] == ph->stems[0][0] && strcmp(t->stem, ph->stems[0]) == 0);
+}
+
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   const off_words *cls = p->lx->cls;
   size_t k = 0, j = i, skipped = 0, end;
@@ -195,7 +202,8 @@ bool off_phrase_covers(const planner *p, const taskcue *own, size_t i, size_t n,
   for (const taskcue *c = p->cues; c < p->cues + p->n_cues; c++) /* phrases longest first */
     for (size_t k = 0; c != own && k < c->n_phrases && c->phrases[k].n > words; k++)
       for (size_t j = off_back(i, c->phrases[k].n + 2, a); j <= i; j++) /* +2 for determiners */
-        if (off_phrase_at(p, &c->phrases[k], j, b) >= i + n - j) /* it covers [i, i+n) */
+        if (may_start(p, &c->phrases[k], j) &&
+            off_phrase_at(p, &c->phrases[k], j, b) >= i + n - j) /* it covers [i, i+n) */
           return true;
   return false;
 }
@@ -209,7 +217,8 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
   double s = 0;
   for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++) { /* longest first */
     for (at = a; at < b; at++)
-      if ((len = off_phrase_at(p, ph, at, b)) && !off_phrase_covers(p, c, at, len, ph->n, a, b))
+      if (may_start(p, ph, at) && (len = off_phrase_at(p, ph, at, b)) &&
+          !off_phrase_covers(p, c, at, len, ph->n, a, b))
         break;
     bool inside = at >= b; /* not found: nothing to add either */
     for (size_t k = 0; k < n_spans && !inside; k++)
