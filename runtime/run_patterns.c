@@ -353,8 +353,8 @@ static int expand(const baton__input_scope *scope, const char *text, char **out,
 baton_rc baton__run_expand_patterns(baton *ctx, const baton_request *req, const char *root,
                                     int root_fd, char **out) {
   *out = NULL;
-  if (!req->text)
-    return BATON_OK;
+  if (!req->text || strlen(req->text) > ctx->cfg.max_request_bytes)
+    return BATON_OK; /* refused when planned (baton__run_make_graph), unread here */
   char err[700] = "";
   const char *roots[1] = {root};
   int fds[1] = {root_fd};
