@@ -286,16 +286,24 @@ static int subs_cue_by_cue(baton_run *run, size_t idx, const char *model, baton_
   for (size_t i = 0; !text && i < in->n; i++)
     text = !strcmp(in->v[i].name, "text") ? &in->v[i] : NULL;
   char *all = text ? text->data : NULL, *cue = all, *end;
+  size_t cues = all && *all;
+  for (const char *q = all; q && (q = strstr(q, "\n\n")); q += 2)
+    cues++;
+  if (cues > SUBS_ONE_BY_ONE_MAX) { /* before any call */
+    char why[300];
+    baton__fmt(why, sizeof why, "%s", err);
+    baton__fmt(err, errlen, "%s; the %zu cues are more than %d to translate one by one", why,
+               cues, SUBS_ONE_BY_ONE_MAX);
+    return -1;
+  }
   baton__sb sb;
   baton__sb_init(&sb);
   int rc = 0;
   for (size_t k = 0; rc == 0 && cue && *cue; k++, cue = end ? end + 2 : NULL) {
     end = strstr(cue, "\n\n");
     char *one = baton__strndup(cue, end ? (size_t)(end - cue) : strlen(cue));
-    if (!one || k == SUBS_ONE_BY_ONE_MAX) {
-      baton__fmt(err, errlen, one ? "more than %d cues to translate one by one" : "out of memory",
-                 SUBS_ONE_BY_ONE_MAX);
-      free(one);
+    if (!one) {
+      baton__fmt(err, errlen, "out of memory");
       rc = -1;
       break;
     }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "baton.h"
+#include "core/util.h"
 #include "support/fake_http.h"
 #include "support/fake_llm.h"
 #include "support/support.h"
@@ -500,8 +501,8 @@ Test(runtime_llm_run, cues_a_model_joined_are_asked_one_by_one, .timeout = 60) {
   push_reply(srv, "hola amigo", 10, 3);
   push_reply(srv, "adiós", 10, 2);
   push_reply(srv, "I translated the subtitles.", 10, 5); /* the summary */
-  const char *plan = "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],\"model\":\"llm/translation\","
-                     "\"args\":{\"text\":\"1\\n00:00:01,000 --> 00:00:02,000\\nhello\\nfriend\\n\\n"
+  const char *plan = "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],"
+                     "\"model\":\"llm/translation\",\"args\":{\"text\":\"1\\n00:00:01,000 --> 00:00:02,000\\nhello\\nfriend\\n\\n"
                      "2\\n00:00:02,000 --> 00:00:03,000\\ngoodbye\\n\",\"tgt_lang\":\"es\"}}]";
   baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = home};
   baton_run *run = NULL;
@@ -519,6 +520,37 @@ Test(runtime_llm_run, cues_a_model_joined_are_asked_one_by_one, .timeout = 60) {
   free(kept);
   cJSON_Delete(res);
   baton_run_free(run);
+  baton_close(ctx);
+  fake_http_stop(srv);
+  bt_rmtree(home);
+  free(home);
+}
+
+/* More cues than are asked one by one (500) fail the step after the one joined answer, before any
+ * call for a single cue. */
+Test(runtime_llm_run, too_many_joined_cues_fail_before_asking_one_by_one, .timeout = 60) {
+  char *home = bt_tmpdir();
+  fake_http *srv = start_llm();
+  baton *ctx = open_with_llm(home, srv);
+  push_reply(srv, "todo en uno", 10, 5);        /* 501 cues in one paragraph */
+  push_reply(srv, "The step failed.", 10, 5); /* the summary */
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_adds(&sb, "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],"
+                      "\"model\":\"llm/translation\",\"args\":{\"tgt_lang\":\"es\",\"text\":\"");
+  for (int i = 1; i <= 501; i++)
+    baton__sb_addf(&sb, "%d\\n00:00:01,000 --> 00:00:02,000\\nhello %d\\n\\n", i, i);
+  baton__sb_adds(&sb, "\"}}]");
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = sb.buf, .input_root = home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  baton_run_wait(run);
+  cr_assert(strstr(baton_run_summary(run), "the 501 cues are more than 500 to translate one "
+                                            "by one"),
+            "%s", baton_run_summary(run));
+  cr_assert_leq(fake_http_request_count(srv), 2u, "one translation call (and the summary's)");
+  baton_run_free(run);
+  baton__sb_release(&sb);
   baton_close(ctx);
   fake_http_stop(srv);
   bt_rmtree(home);
