@@ -210,6 +210,18 @@ static baton__cut share_of(const char *low, baton__cut c) {
   return c;
 }
 
+/* Before the time at `at`, does low say to cut or take a part out ("cut 0:01 to 0:03 out of it
+ * and make it louder"), not to keep, get or make one ("make a clip from 0:01 to 0:03 out of
+ * it")? Only the words before that time count. */
+static bool took_out(const char *low, const char *at) {
+  char head[CUT_LOOK_BACK * 8];
+  size_t n = (size_t)(at - low) < sizeof head - 1 ? (size_t)(at - low) : sizeof head - 1;
+  memcpy(head, at - n, n);
+  head[n] = '\0';
+  return baton__run_any_word(head, cut_out_verbs, true) &&
+         !baton__run_any_word(head, cut_keep_verbs, true);
+}
+
 baton__cut baton__cut_parse(const char *low) {
   number num[CUT_MAX_NUMBERS];
   size_t n = read_numbers(low, num), i = 0, j;
@@ -228,9 +240,7 @@ baton__cut baton__cut_parse(const char *low) {
     c.kind = from_start ? CUT_FIRST : CUT_LAST, c.to = num[i].v;
   else if (j < n)
     c.kind = CUT_RANGE, c.from = num[i].v, c.to = num[j].v,
-    c.remove |= baton__run_any_word(low, cut_out_of, false) &&
-                baton__run_any_word(low, cut_out_verbs, true) &&
-                !baton__run_any_word(low, cut_keep_verbs, true);
+    c.remove |= baton__run_any_word(low, cut_out_of, false) && took_out(low, num[i].at);
   else if (said_before(low, num[i].at, cut_from))
     c.kind = CUT_RANGE, c.from = num[i].v, c.to = INFINITY;
   else if (said_before(low, num[i].at, cut_until))

@@ -383,6 +383,8 @@ Test(executors_sndfile, reads_which_part_to_keep_or_cut) {
       {"keep 0:01 to 0:03 out of long.wav", CUT_RANGE, 1, 3, false},
       {"make a clip from 0:01 to 0:03 out of long.wav", CUT_RANGE, 1, 3, false},
       {"cut and get the part between 0:01 and 0:03 out of long.wav", CUT_RANGE, 1, 3, false},
+      {"cut 0:01 to 0:03 out of talk.wav and make it louder", CUT_RANGE, 1, 3, true},
+      {"take 0:01 to 0:03 out of talk.wav and give me the rest", CUT_RANGE, 1, 3, true},
       {"cut out 500 ms to 2 s", CUT_RANGE, 0.5, 2, true},
       {"up to 45 sec", CUT_RANGE, 0, 45, false},
       {"from minute 1 to minute 2", CUT_RANGE, 60, 120, false},
