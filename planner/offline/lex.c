@@ -424,9 +424,14 @@ static bool names_made(const planner *p, size_t i) {
   i += i + 2 < p->n_tok && off_is(p, i + 1, W_RECORDING);
   if (i + 1 >= p->n_tok)
     return false;
-  size_t m = i + 1 + (i + 2 < p->n_tok && p->tok[i + 1].kind == TK_WORD && /* "WebVTT" */
-                      !off_is(p, i + 1, W_STOPWORD) && off_is(p, i + 2, W_MADE_THING));
-  bool made = off_is(p, m, W_MADE_THING) && !(i > 0 && off_is(p, i - 1, W_MADE_THING));
+  const token *t = &p->tok[i + 1]; /* "WebVTT", "SRT": a format between (capitals inside) */
+  bool format = t->kind == TK_WORD && t->end - t->start > 1;
+  for (size_t c = t->start + 1; format && c < t->end && !isupper((unsigned char)p->req[c]);)
+    format = ++c < t->end;
+  size_t m = i + 1 + (format && i + 2 < p->n_tok && off_is(p, i + 2, W_MADE_THING));
+  bool made = off_is(p, m, W_MADE_THING) && /* not "the translated French summary" nor "the */
+              !(i > 0 && (off_is(p, i - 1, W_MADE_THING) || /* French transcript in n.txt" */
+                          off_is(p, i - 1, W_DEFINITE)));
   return off_is(p, i + 1, W_TARGET_NOUN) || off_is(p, i + 1, W_ALOUD) || made ||
          off_word_for(p, i);
 }
