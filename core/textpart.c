@@ -120,12 +120,19 @@ static bool blank(const char *p, const char *e) {
   return p == e;
 }
 
-/* Does the text part paragraphs by blank lines (else by line breaks)? */
+/* Does the text part paragraphs by blank lines (else by line breaks): a blank line with words
+ * before and after it? One pass. */
 static bool blank_parted(const char *t) {
-  for (const char *p = strchr(t, '\n'); p; p = strchr(p + 1, '\n')) {
-    const char *e = strchr(p + 1, '\n');
-    if (e && blank(p + 1, e) && !blank(e, e + strlen(e)) && !blank(t, p))
+  bool words = false, gap = false;
+  for (const char *p = t; *p;) {
+    const char *e = p + strcspn(p, "\n");
+    if (blank(p, e))
+      gap = words;
+    else if (gap)
       return true;
+    else
+      words = true;
+    p = *e ? e + 1 : e;
   }
   return false;
 }
