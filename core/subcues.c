@@ -215,7 +215,8 @@ static bool read_time(const char *p, const char *e, long *ms, const char **end) 
 }
 
 /* The cue times [a, e) ("00:00:01,000 --> 00:00:02,500 align:start") into sb in `vtt`'s form or
- * SubRip's (no settings); as they are when they cannot be read. */
+ * SubRip's, settings dropped (they are WebVTT's, or a SubRip position WebVTT reads otherwise);
+ * as they are when they cannot be read. */
 static void add_times(baton__sb *sb, const char *a, const char *e, bool vtt) {
   const char *arrow = a, *q;
   while (arrow + 3 <= e && memcmp(arrow, "-->", 3) != 0)
@@ -228,8 +229,6 @@ static void add_times(baton__sb *sb, const char *a, const char *e, bool vtt) {
   baton__subcues_add_time(sb, t0, vtt);
   baton__sb_adds(sb, " --> ");
   baton__subcues_add_time(sb, t1, vtt);
-  if (vtt)
-    baton__sb_add(sb, q, (size_t)(e - q));
 }
 
 char *baton__subcues_as(const char *s, bool vtt) {

@@ -25,9 +25,9 @@ int baton__subcues_lines(const char *s, char **lines, size_t *n);
 char *baton__subcues_refill(const char *s, const char *words, char *err, size_t errlen);
 
 /* s (subtitles, as baton__subcues_lines() reads them) in WebVTT (`vtt`: a "WEBVTT" header,
- * "00:00:01.000" times, cue settings kept) or SubRip (cues numbered from 1, "00:00:01,000" times,
- * WebVTT's header, notes, styles and cue settings dropped), as a malloc'd text ending in one
- * newline; NULL when out of memory. */
+ * "00:00:01.000" times) or SubRip ("00:00:01,000" times), cues numbered from 1, with '\n' line
+ * ends; notes, styles and cue settings dropped. A malloc'd text ending in one newline; NULL when
+ * out of memory. */
 char *baton__subcues_as(const char *s, bool vtt);
 
 /* A cue's time, ms from the start, as "00:01:02,345" (SubRip) or "00:01:02.345" (`vtt`). */
