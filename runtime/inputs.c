@@ -130,10 +130,11 @@ static void open_in_roots(opener *o) {
     o->outside = false;
     o->fd = open_beneath(s->roots[i], s->root_fds ? s->root_fds[i] : -1, rel);
     o->err = errno;
-    if (o->fd >= 0 && s->as_caller && !o->as_user && !reachable(o, i, rel)) {
-      close(o->fd);
+    if (s->as_caller && !o->as_user && !reachable(o, i, rel)) {
+      if (o->fd >= 0)
+        close(o->fd);
       o->fd = -1;
-      o->err = EACCES;
+      o->err = EACCES; /* (what is not there behind a closed folder is not told apart) */
     }
   }
 }
@@ -190,11 +191,44 @@ bool baton__input_caller_may_reach(const baton__input_scope *s, int root_fd, con
                                          caller_may(s, st, S_IXUSR)));
 }
 
+/* Is rel, as far as it goes beneath root i, behind a folder the caller may not search? */
+static bool behind_closed(const baton__input_scope *s, size_t i, const char *rel) {
+  bool given = s->root_fds && s->root_fds[i] >= 0;
+  int cur = given ? fcntl(s->root_fds[i], F_DUPFD_CLOEXEC, 0)
+                  : open(s->roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct stat st;
+  bool closed = false;
+  for (const char *p = rel; cur >= 0 && !closed && *p; p += strspn(p, "/")) {
+    size_t n = strcspn(p, "/");
+    char part[256];
+    if (fstat(cur, &st) != 0 || !S_ISDIR(st.st_mode) || n >= sizeof part)
+      break;
+    closed = !caller_may(s, &st, S_IXUSR);
+    memcpy(part, p, n);
+    part[n] = '\0';
+    int next = closed || !n ? -1 : openat(cur, part, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    close(cur);
+    cur = next;
+    p += n;
+  }
+  if (cur >= 0)
+    close(cur);
+  return closed;
+}
+
 /* Without the caller's identity: whether the caller may reach what o->fd holds, opened as rel
  * beneath root i, by the permission bits of every folder on the way there (its real path
  * beneath the root's, else rel), which must lead to that very file or folder. */
 static bool reachable(const opener *o, size_t i, const char *rel) {
   const baton__input_scope *s = o->scope;
+  for (const char *p = rel; *p; p += strspn(p, "/")) { /* "a/../b" passes through a */
+    size_t n = strcspn(p, "/");
+    if (n == 2 && p[0] == '.' && p[1] == '.')
+      return false;
+    p += n;
+  }
+  if (o->fd < 0) /* nothing there: unless a folder on the way is closed to the caller */
+    return !behind_closed(s, i, rel);
   char self[40];
   baton__fmt(self, sizeof self, "/proc/self/fd/%d", o->fd);
   char *real = realpath(self, NULL);
@@ -298,13 +332,15 @@ static void list_open_folder(lister *l) {
     return;
   }
   struct dirent *e;
-  for (size_t seen = 0;; seen++) {
+  for (size_t seen = 0;;) {
     errno = 0;
     if (!(e = readdir(dp))) {
       o->err = errno; /* 0 at the end */
       break;
     }
-    if (seen == BATON__INPUT_LIST_SCAN) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+      continue;
+    if (seen++ == BATON__INPUT_LIST_SCAN) {
       l->huge = true;
       break;
     }

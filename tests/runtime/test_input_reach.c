@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <grp.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/inputs.h"
@@ -76,4 +79,46 @@ Test(runtime_input_reach, only_what_every_folder_on_the_way_lets_the_caller_reac
   s.uid = geteuid(); /* the owner of hid */
   cr_assert(baton__input_caller_may_reach(&s, root, "hid/open/secret.wav", &st));
   cr_assert(S_ISREG(st.st_mode));
+}
+
+/* End to end, in a process that cannot take the caller's identity (a daemon that is not root):
+ * opening and listing refuse what lies under hid/ (0700, the process's own, not the caller's)
+ * and take what lies under pub/. */
+Test(runtime_input_reach, a_process_without_the_callers_identity_opens_and_lists_as_the_bits_say) {
+  if (geteuid() != 0)
+    cr_skip_test("needs root, to drop to a user that cannot take on another's identity");
+  char p[700];
+  snprintf(p, sizeof p, "%s/hid", dir);
+  cr_assert_eq(chown(p, 65534, 65534), 0); /* the "daemon"'s own folder */
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0);
+  if (pid == 0) {
+    gid_t g = 65534;
+    if (setgroups(1, &g) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+      _exit(10);
+    const char *roots[] = {dir};
+    baton__input_scope s = {.roots = roots, .n_roots = 1, .as_caller = true, .uid = 65533,
+                            .gid = 65533, .max_bytes = 1 << 20};
+    char err[600], *names[4];
+    const char *const wav[] = {"*.wav", NULL};
+    int secret = baton__input_open(&s, "hid/open/secret.wav", err, sizeof err);
+    int open = baton__input_open(&s, "pub/open/a.wav", err, sizeof err);
+    long hid = baton__input_list(&s, "hid/open", wav, names, 4, err, sizeof err);
+    long pub = baton__input_list(&s, "pub/open", wav, names, 4, err, sizeof err);
+    if (pub == 1)
+      free(names[0]);
+    /* what is not there behind hid/ reads as refused too, and ".." does not pass through it */
+    int gone = baton__input_open(&s, "hid/gone.wav", err, sizeof err);
+    bool told = gone < 0 && strstr(err, "Permission denied");
+    int back = baton__input_open(&s, "hid/open/../../pub/open/a.wav", err, sizeof err);
+    int code = secret >= 0 ? 1 : open < 0 ? 2 : hid >= 0 ? 3 : pub != 1 ? 4 : 0;
+    code = code ? code : !told ? 5 : back >= 0 ? 6 : 0;
+    _exit(code);
+  }
+  int status = 0;
+  cr_assert_eq(waitpid(pid, &status, 0), pid);
+  cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+            "exit %d (1: the secret opened; 2: pub refused; 3: hid listed; 4: pub not listed; "
+            "5: a missing file behind hid told apart; 6: \"..\" passed through hid; 10: could "
+            "not drop to 65534)", WEXITSTATUS(status));
 }
