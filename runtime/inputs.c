@@ -300,11 +300,12 @@ int baton__input_open(const baton__input_scope *s, const char *name, char *err, 
   return -1;
 }
 
-/* A folder listed: its name (relative to roots[0]), the patterns its files' names match (one
- * of), and what came of it. */
+/* A folder listed: its name (relative to roots[0]), the pattern its files' names match and
+ * their types (0: any), and what came of it. */
 typedef struct lister {
   opener o;
-  const char *const *patterns;
+  const char *pattern;
+  unsigned types;
   char **names;
   size_t max, n;
   bool more; /* more files matched than max */
@@ -344,9 +345,8 @@ static void list_open_folder(lister *l) {
       l->huge = true;
       break;
     }
-    bool match = false;
-    for (const char *const *m = l->patterns; *m && !match; m++)
-      match = fnmatch(*m, e->d_name, FNM_PERIOD) == 0;
+    bool match = fnmatch(l->pattern, e->d_name, FNM_PERIOD) == 0 &&
+                 (!l->types || (baton__type_of_path(e->d_name) & l->types));
     if (!match || fstatat(d, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
       continue;
     if (l->n == l->max || !(l->names[l->n] = baton__strdup(e->d_name)))
@@ -370,10 +370,10 @@ static void *list_as_caller(void *arg) {
   return NULL;
 }
 
-long baton__input_list(const baton__input_scope *s, const char *dir,
-                       const char *const *patterns, char **names, size_t max, char *err,
-                       size_t errlen) {
-  lister l = {.o = {.scope = s, .name = *dir ? dir : ".", .fd = -1}, .patterns = patterns,
+long baton__input_list(const baton__input_scope *s, const char *dir, const char *pattern,
+                       unsigned types, char **names, size_t max, char *err, size_t errlen) {
+  lister l = {.o = {.scope = s, .name = *dir ? dir : ".", .fd = -1}, .pattern = pattern,
+              .types = types,
               .names = names, .max = max};
   if (dir[0] == '/') {
     baton__fmt(err, errlen, "name the files relative to your folder");

@@ -48,15 +48,14 @@ bool baton__input_caller_may_reach(const baton__input_scope *scope, int root_fd,
 #define BATON__INPUT_LIST_SCAN 100000
 
 /* Lists the regular files (no links) of the folder `dir` (relative to roots[0], "" for roots[0]
- * itself; opened as inputs are, beneath it and with the caller's rights) whose names match one
- * of the shell patterns (NULL-terminated; a leading dot only by a dot), sorted by name, into
- * names (each malloc'd; the caller frees them). Their number (0: none match), or -1 with err:
- * more than max match, the folder holds more than BATON__INPUT_LIST_SCAN entries, is named
- * absolutely, cannot be opened or read, or is outside, or the scope has no root; -2 with err
- * when there is no such folder. */
-long baton__input_list(const baton__input_scope *s, const char *dir,
-                       const char *const *patterns, char **names, size_t max, char *err,
-                       size_t errlen);
+ * itself; opened as inputs are, beneath it and with the caller's rights) whose names match the
+ * shell pattern (a leading dot only by a dot) and whose type (baton__type_of_path) is one of
+ * `types` (0: any), sorted by name, into names (each malloc'd; the caller frees them). Their
+ * number (0: none match), or -1 with err: more than max match, the folder holds more than
+ * BATON__INPUT_LIST_SCAN entries, is named absolutely, cannot be opened or read, or is outside,
+ * or the scope has no root; -2 with err when there is no such folder. */
+long baton__input_list(const baton__input_scope *s, const char *dir, const char *pattern,
+                       unsigned types, char **names, size_t max, char *err, size_t errlen);
 
 /* Copies what fd holds (from its start) to a new file dst (mode 0600).
  * 0, or -1 with err. */

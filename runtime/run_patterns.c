@@ -25,29 +25,22 @@ static const char *const fillers[] = {"of", "the", "my", "our", "these", "those"
 static const char *const places[] = {"in", "from", "inside", "under", NULL};
 static const char *const folder_words[] = {"folder", "directory", NULL};
 static const char *const file_words[] = {"file", "files", NULL};
-static const char *const pictures[] = {"*.png", "*.jpg", "*.jpeg", "*.gif", "*.bmp", "*.tif",
-                                       "*.tiff", "*.webp", NULL};
-static const char *const sounds[] = {"*.wav", "*.flac", "*.ogg", "*.mp3", "*.opus", "*.aiff",
-                                     "*.m4a", NULL};
-static const char *const texts[] = {"*.txt", "*.md", NULL};
-static const char *const videos[] = {"*.mp4", "*.mov", "*.mkv", "*.webm", "*.avi", NULL};
-static const char *const data[] = {"*.json", "*.csv", NULL};
-/* The extensions of the files baton handles, by kind: a pattern names one of them. */
-static const char *const *const handled[] = {pictures, sounds, texts, videos, data};
+/* Kinds of file named in words, by their type (core/util.c baton__type_of_path() knows the
+ * extensions of each). */
 static const struct {
   const char *word, *label;
-  const char *const *patterns;
+  unsigned types;
 } kinds[] = {
-    {"picture", "picture", pictures},     {"pictures", "picture", pictures},
-    {"image", "picture", pictures},       {"images", "picture", pictures},
-    {"photo", "picture", pictures},       {"photos", "picture", pictures},
-    {"scan", "picture", pictures},        {"scans", "picture", pictures},
-    {"recording", "recording", sounds},   {"recordings", "recording", sounds},
-    {"audio", "recording", sounds},       {"sound", "recording", sounds},
-    {"sounds", "recording", sounds},      {"song", "recording", sounds},
-    {"songs", "recording", sounds},       {"text", "text", texts},
-    {"texts", "text", texts},             {"document", "text", texts},
-    {"documents", "text", texts},
+    {"picture", "picture", BATON__T_IMAGE},       {"pictures", "picture", BATON__T_IMAGE},
+    {"image", "picture", BATON__T_IMAGE},         {"images", "picture", BATON__T_IMAGE},
+    {"photo", "picture", BATON__T_IMAGE},         {"photos", "picture", BATON__T_IMAGE},
+    {"scan", "picture", BATON__T_IMAGE},          {"scans", "picture", BATON__T_IMAGE},
+    {"recording", "recording", BATON__T_AUDIO},   {"recordings", "recording", BATON__T_AUDIO},
+    {"audio", "recording", BATON__T_AUDIO},       {"sound", "recording", BATON__T_AUDIO},
+    {"sounds", "recording", BATON__T_AUDIO},      {"song", "recording", BATON__T_AUDIO},
+    {"songs", "recording", BATON__T_AUDIO},       {"text", "text", BATON__T_TEXT},
+    {"texts", "text", BATON__T_TEXT},             {"document", "text", BATON__T_TEXT},
+    {"documents", "text", BATON__T_TEXT},
 };
 
 /* Marks before and after a word, not part of it ("'*.wav',", "(*.png)."). */
@@ -128,43 +121,46 @@ static bool word_in(const char *w, size_t n, const char *const *list) {
   return false;
 }
 
-/* The pattern ("*.wav") of the extension [w, w+n) ("wav", case aside) when baton handles it,
- * else NULL. */
-static const char *handled_pattern(const char *w, size_t n) {
-  for (size_t k = 0; k < sizeof handled / sizeof handled[0]; k++)
-    for (const char *const *m = handled[k]; *m; m++)
-      if (strlen(*m + 2) == n && strncasecmp(w, *m + 2, n) == 0)
-        return *m;
-  return NULL;
+/* Does baton know files ending in the extension [w, w+n) ("wav", case aside): ones it reads
+ * (baton__type_of_path), or ones it refuses by name ("csv", "pdf")? */
+static bool known_extension(const char *w, size_t n) {
+  char name[24], why[160];
+  if (n == 0 || n > 16)
+    return false;
+  baton__fmt(name, sizeof name, "x.%.*s", (int)n, w);
+  return baton__type_of_path(name) || baton__names_unreadable_file(name, why, sizeof why);
 }
 
-/* The kind of file the word [w, w+n) names: its patterns and a label for messages ("picture";
- * an extension a kind holds, "wav" or ".wav", stands for itself: one[0] "*.wav"), or NULL. */
-static const char *const *kind_of(const char *w, size_t n, const char **label,
-                                  const char *one[2]) {
+/* The kind of file a folder named in words holds, as the word [w, w+n) says: the types of its
+ * files and the shell pattern for their names into *pat ("picture": "*", any picture; an
+ * extension, "wav" or ".wav": "*.wav", any type), a label for messages into *label. false when
+ * it names none. */
+static bool kind_of(const char *w, size_t n, char pat[24], unsigned *types,
+                    const char **label) {
   for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
     if (strlen(kinds[k].word) == n && strncasecmp(w, kinds[k].word, n) == 0) {
+      baton__fmt(pat, 24, "*");
+      *types = kinds[k].types;
       *label = kinds[k].label;
-      return kinds[k].patterns;
+      return true;
     }
   if (n > 1 && *w == '.') {
     w++;
     n--;
   }
-  const char *m = handled_pattern(w, n);
-  if (!m)
-    return NULL;
-  *label = m + 2;
-  one[0] = m;
-  one[1] = NULL;
-  return one;
+  if (!known_extension(w, n))
+    return false;
+  baton__fmt(pat, 24, "*.%.*s", (int)n, w);
+  *types = 0;
+  *label = pat + 2;
+  return true;
 }
 
 /* A folder named in words at p ("every picture in photos", "all the wav files from the
- * interviews folder"): its name into dir, the kind's patterns into *pats and label, and where
- * the words end into *end. false when p starts no such words. */
-static bool folder_words_at(const char *p, char *dir, size_t cap, const char *const **pats,
-                            const char **label, const char *one[2], const char **end) {
+ * interviews folder"): its name into dir, the kind of its files into pat, *types and *label
+ * (kind_of), and where the words end into *end. false when p starts no such words. */
+static bool folder_words_at(const char *p, char *dir, size_t cap, char pat[24], unsigned *types,
+                            const char **label, const char **end) {
   const char *a;
   size_t n;
   if (!next_word(&p, &a, &n) || !word_in(a, n, quantifiers))
@@ -172,7 +168,7 @@ static bool folder_words_at(const char *p, char *dir, size_t cap, const char *co
   bool ok = next_word(&p, &a, &n);
   while (ok && word_in(a, n, fillers))
     ok = next_word(&p, &a, &n);
-  if (!ok || !(*pats = kind_of(a, n, label, one)))
+  if (!ok || !kind_of(a, n, pat, types, label))
     return false;
   ok = next_word(&p, &a, &n);
   if (ok && word_in(a, n, file_words))
@@ -206,7 +202,7 @@ static bool is_pattern(const char *w, size_t n) {
   size_t e = n;
   while (e > 0 && isalnum((unsigned char)w[e - 1]))
     e--;
-  return e > 0 && e < n && w[e - 1] == '.' && handled_pattern(w + e, n - e);
+  return e > 0 && e < n && w[e - 1] == '.' && known_extension(w + e, n - e);
 }
 
 /* What makes the file name unfit to print or to put in a request, or NULL: not UTF-8, or a
@@ -220,13 +216,16 @@ static const char *unfit_name(const char *name) {
   return NULL;
 }
 
-/* The files of folder dir (relative to the caller's, "" for it) matching one of pats, as the
- * request names them ("scans/a.png, scans/b.png and scans/c.png"), appended to sb: how many,
- * or -1 with err (-2 when there is no such folder), `what` naming them in errors. */
-static long add_files(const baton__input_scope *scope, const char *dir, const char *const *pats,
-                      const char *what, baton__sb *sb, char *err, size_t errlen) {
+/* The files of folder dir (relative to the caller's, "" for it) whose names match pattern and
+ * whose type is one of `types` (0: any), as the request names them ("scans/a.png, scans/b.png and
+ * scans/c.png"), appended to sb: how many, or -1 with err (-2 when there is no such folder),
+ * `what` naming them in errors. */
+static long add_files(const baton__input_scope *scope, const char *dir, const char *pattern,
+                      unsigned types, const char *what, baton__sb *sb, char *err,
+                      size_t errlen) {
   char *names[PATTERN_MAX_FILES], why[400] = "";
-  long got = baton__input_list(scope, dir, pats, names, PATTERN_MAX_FILES, why, sizeof why);
+  long got = baton__input_list(scope, dir, pattern, types, names, PATTERN_MAX_FILES, why,
+                               sizeof why);
   if (got < 0)
     baton__fmt(err, errlen, "%s: %s", what, why);
   for (long i = 0; i < got; i++) {
@@ -270,8 +269,7 @@ static int add_matches(const baton__input_scope *scope, const char *w, size_t n,
     baton__fmt(err, errlen, "%s: a pattern may stand only for file names, not folders", what);
     return -1;
   }
-  const char *const one[] = {name, NULL};
-  long got = add_files(scope, dir, one, what, sb, err, errlen);
+  long got = add_files(scope, dir, name, 0, what, sb, err, errlen);
   if (got == 0)
     baton__fmt(err, errlen, "no file in your folder matches %s", what);
   return got > 0 ? 0 : -1;
@@ -283,11 +281,13 @@ static int add_matches(const baton__input_scope *scope, const char *w, size_t n,
 static int add_folder(const baton__input_scope *scope, const char **p, baton__sb *sb, char *err,
                       size_t errlen) {
   char dir[PATTERN_MAX_LEN], what[PATTERN_MAX_LEN + 16];
-  const char *const *pats, *label, *one[2], *end;
-  if (!scope->n_roots || !folder_words_at(*p, dir, sizeof dir, &pats, &label, one, &end))
+  char pat[24];
+  const char *label, *end;
+  unsigned types;
+  if (!scope->n_roots || !folder_words_at(*p, dir, sizeof dir, pat, &types, &label, &end))
     return 0; /* no folder to look in: the words may be no folder's */
   baton__fmt(what, sizeof what, "folder '%s'", dir);
-  long got = add_files(scope, dir, pats, what, sb, err, errlen);
+  long got = add_files(scope, dir, pat, types, what, sb, err, errlen);
   if (got == -2) { /* "every photo in the style of Monet": no folder "style", nothing added */
     err[0] = '\0';
     return 0;

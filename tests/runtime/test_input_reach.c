@@ -100,11 +100,10 @@ Test(runtime_input_reach, a_process_without_the_callers_identity_opens_and_lists
     baton__input_scope s = {.roots = roots, .n_roots = 1, .as_caller = true, .uid = 65533,
                             .gid = 65533, .max_bytes = 1 << 20};
     char err[600], *names[4];
-    const char *const wav[] = {"*.wav", NULL};
     int secret = baton__input_open(&s, "hid/open/secret.wav", err, sizeof err);
     int open = baton__input_open(&s, "pub/open/a.wav", err, sizeof err);
-    long hid = baton__input_list(&s, "hid/open", wav, names, 4, err, sizeof err);
-    long pub = baton__input_list(&s, "pub/open", wav, names, 4, err, sizeof err);
+    long hid = baton__input_list(&s, "hid/open", "*.wav", 0, names, 4, err, sizeof err);
+    long pub = baton__input_list(&s, "pub/open", "*.wav", 0, names, 4, err, sizeof err);
     if (pub == 1)
       free(names[0]);
     /* what is not there behind hid/ reads as refused too, and ".." does not pass through it */
