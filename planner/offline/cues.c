@@ -150,7 +150,7 @@ static bool may_start(const planner *p, const phrase *ph, size_t i) {
 
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   const off_words *cls = p->lx->cls;
-  size_t k = 0, j = i, skipped = 0, end;
+  size_t k = 0, j = i, skipped = 0, dets = 0, end;
   while (k < ph->n && j < b) {
     const char *w = p->tok[j].stem;
     bool wdet = p->tok[j].det, pdet = (ph->det >> k) & 1u;
@@ -186,8 +186,8 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
       j++, skipped++; /* "create an appealing thumbnail image": adjectives after its determiner */
     else if (pdet && k > 0 && k + 1 < ph->n)
       k++; /* the phrase's determiner is absent here */
-    else if (wdet && k > 0 && skipped == 0)
-      j++; /* a determiner the phrase does not have */
+    else if (wdet && k > 0 && skipped == 0 && dets++ < 2)
+      j++; /* a determiner the phrase does not have ("all the"; no run of them) */
     else
       return 0;
   }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "planner/offline.h"
 
@@ -24,6 +25,7 @@
 #define OFF_MAX_TOKENS 4096
 #define OFF_MAX_RES 64        /* resources (files, quotes, inputs, earlier outputs) */
 #define OFF_MAX_STEPS 64
+#define OFF_MAX_SPLIT_TOKENS 96 /* a longer step is not split in two (best_split is quadratic) */
 #define OFF_MAX_TASKS 32      /* tasks in the resulting graph */
 #define OFF_MAX_WORD 32       /* longer words are truncated */
 #define OFF_MAX_PHRASE 8      /* words in one keyword phrase */
@@ -74,6 +76,7 @@
 #define OFF_F(e) F_##e,
 #define OFF_K(e) K_##e,
 typedef enum { OFF_CLASSES(OFF_W) W_N } off_class;
+_Static_assert(W_N <= 128, "token.cls holds 128 classes");
 typedef enum { OFF_ROLES(OFF_R) R_N } off_role;
 typedef enum { OFF_FEATURES(OFF_F) F_N, K_BEFORE = F_N - 1, OFF_THRESHOLDS(OFF_K) K_N } off_weight;
 
@@ -106,6 +109,8 @@ typedef struct {
   size_t start, end;       /* byte span in the request */
   bool skip, naming;       /* no cue: a reference ("the summary"), names a file ("labeled as") */
   bool det;                /* a determiner ("the", "this", "an"...) */
+  bool soft;               /* a boundary only when what follows asks for more (segment.c) */
+  uint64_t cls[2];         /* TK_WORD: bit c, the word is in class c (off_is) */
 } token;
 
 typedef struct {

@@ -48,7 +48,7 @@ void off_make_word(const char *src, size_t n, char *dst, char *st) {
 }
 
 bool off_is(const planner *p, size_t i, off_class c) {
-  return p->tok[i].kind == TK_WORD && off_words_has(&p->lx->cls[c], p->tok[i].word, false);
+  return p->tok[i].kind == TK_WORD && (p->tok[i].cls[c / 64] >> (c % 64) & 1u);
 }
 
 bool off_punct(const planner *p, size_t i, const char *chars) {
@@ -150,6 +150,13 @@ static size_t stated_language(const planner *p, size_t i, int *res) {
   return *res >= 0 ? v + 1 : 0;
 }
 
+/* Word token t over [start,end): lower-cased, stemmed, its classes looked up once (off_is). */
+static void word_token(const planner *p, token *t, size_t start, size_t end) {
+  off_make_word(p->req + start, end - start, t->word, t->stem);
+  for (int c = 0; c < W_N; c++)
+    t->cls[c / 64] |= (uint64_t)off_words_has(&p->lx->cls[c], t->word, false) << (c % 64);
+}
+
 /* Appends a token over [start,end) (a word is lower-cased and stemmed); NULL when too many. */
 static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   if (p->n_tok >= OFF_MAX_TOKENS)
@@ -157,7 +164,7 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   token *t = &p->tok[p->n_tok++];
   *t = (token){.kind = kind, .start = start, .end = end};
   if (kind == TK_WORD)
-    off_make_word(p->req + start, end - start, t->word, t->stem);
+    word_token(p, t, start, end);
   else if (kind == TK_PUNCT)
     t->stem[0] = t->word[0] = p->req[start];
   t->det = kind == TK_WORD && off_words_has(&p->lx->cls[W_DETERMINER], t->stem, true);

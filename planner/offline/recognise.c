@@ -565,7 +565,9 @@ static bool written_task(const planner *p, step *st, size_t k, unsigned avail) {
 static void split_step(planner *p, size_t s, unsigned avail) {
   step *st = &p->steps[s];
   int head = -1;
-  size_t k = st->task >= 0 && p->n_steps < OFF_MAX_STEPS ? best_split(p, st, avail, &head) : 0;
+  size_t k = st->task >= 0 && p->n_steps < OFF_MAX_STEPS && st->b - st->a <= OFF_MAX_SPLIT_TOKENS
+                 ? best_split(p, st, avail, &head)
+                 : 0;
   if (!k && head >= 0) /* "describing | what is in it": the verb's task */
     st->task = head;
   if (!k || written_task(p, st, k, avail)) /* no split, or "write a | summary": one task */

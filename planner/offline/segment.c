@@ -49,10 +49,13 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
 }
 
 /* A ',', an arrow ("a -> b") or an "and" that no cue holds ("make them black and white"). */
-static bool is_soft(const planner *p, size_t i) {
+static bool soft_at(const planner *p, size_t i) {
   return off_punct(p, i, ",>") || (off_is(p, i, W_JOINER) && !(i > 0 && i + 2 <= p->n_tok &&
          has_cue(p, i - 1, i + 2) && !has_cue(p, i - 1, i) && !has_cue(p, i + 1, i + 2)));
 }
+
+/* soft_at(i), worked out once a token (a run of "and" would ask it again at every boundary). */
+static bool is_soft(const planner *p, size_t i) { return p->tok[i].soft; }
 
 /* The first token of [k, e) that is no boundary. */
 static size_t skip_soft(const planner *p, size_t k, size_t e) {
@@ -81,6 +84,8 @@ static int add_step(planner *p, size_t a, size_t b, bool sentence, bool last) {
 }
 
 int off_split_steps(planner *p) {
+  for (size_t i = 0; i < p->n_tok; i++)
+    p->tok[i].soft = soft_at(p, i);
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_punct(p, i, ".!?;") && !off_is(p, i, W_HARD_BREAK))
       continue;
