@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/planner_worst.h"
 #include "core/util.h"
 #include "planner/offline.h"
 #include "planner/taskgraph.h"
@@ -16,7 +17,7 @@
 
 /*
  * Usage: planner_f1 [DATA.jsonl] [-v] [--plans] [-n N] [--range A-B] [--lexicon FILE]
- *                   | -r REQUEST [-m MESSAGES]
+ *                   | -r REQUEST [-m MESSAGES] | --worst
  *   DATA defaults to ../shared/data/taskbench/huggingface/data_part.jsonl
  *   relative to the source root. tool_desc.json next to it (when present)
  *   names the tools: predicted names that are not tools are ignored.
@@ -30,6 +31,7 @@
  *   MESSAGES gives it earlier turns (a messages JSON array); -x KIND plans
  *   as if no model could run that task kind (repeatable; with DATA too).
  *   --lexicon FILE plans with another lexicon (bench/fit_weights.py).
+ *   --worst times requests at the size limit that repeat one phrase (bench/planner_worst.c).
  *   --cases FILE also plans the wordings of a case table (tests/planner/
  *   offline_cases.tsv) and prints how many come out exactly as written.
  *   --reworded FILE asks each record in other words: the "user_request" of
@@ -308,7 +310,7 @@ typedef struct {
   const char *data_path, *one, *messages, *lexicon_path, *cases, *reworded, *off[16];
   size_t n_off;
   long limit, from, to;
-  bool verbose, print_plans;
+  bool verbose, print_plans, worst;
 } options;
 
 /* Reads the command line into o; -1 to go on, else the exit status (help, a bad --range). */
@@ -320,6 +322,8 @@ static int parse_args(int argc, char **argv, options *o) {
       o->verbose = true;
     else if (strcmp(a, "--plans") == 0)
       o->print_plans = true;
+    else if (strcmp(a, "--worst") == 0)
+      o->worst = true;
     else if (strcmp(a, "-r") == 0 && next)
       o->one = argv[++i];
     else if (strcmp(a, "-x") == 0 && next && o->n_off < 16)
@@ -344,7 +348,8 @@ static int parse_args(int argc, char **argv, options *o) {
       }
     } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       printf("usage: %s [DATA.jsonl] [-v] [--plans] [-n N] [--range A-B] [--lexicon FILE] "
-             "[--cases FILE] [--reworded FILE] | -r REQUEST [-m MESSAGES] [-x KIND]...\n", argv[0]);
+             "[--cases FILE] [--reworded FILE] | -r REQUEST [-m MESSAGES] [-x KIND]... | --worst\n",
+             argv[0]);
       return 0;
     } else
       o->data_path = a;
@@ -617,7 +622,7 @@ int main(int argc, char **argv) {
                "%s/../shared/data/taskbench/huggingface/data_part.jsonl", BATON_SOURCE_DIR);
     o.data_path = default_path;
   }
-  if (!o.one && access(o.data_path, R_OK) != 0) {
+  if (!o.one && !o.worst && access(o.data_path, R_OK) != 0) {
     printf("planner_f1: %s is absent; nothing to measure (the TaskBench data lives in "
            "../shared/data, see its README)\n",
            o.data_path);
@@ -626,8 +631,8 @@ int main(int argc, char **argv) {
   bench_env e;
   if (env_open(&e, &o) != 0)
     return 1;
-  if (o.one) {
-    rc = plan_one(e.req, &o);
+  if (o.one || o.worst) {
+    rc = o.one ? plan_one(e.req, &o) : planner_worst(e.req);
     env_close(&e);
     return rc;
   }
