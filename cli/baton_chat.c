@@ -296,7 +296,7 @@ static void add_task_outputs(const cJSON *res, const cJSON *t, cJSON *files, cJS
     cJSON_DeleteItemFromArray(tasks, 0);
 }
 
-/* The answer to a turn as the next turns see it: {role, content, files?, outputs?, lang?, tasks?},
+/* The answer to a turn as the next turns see it: {role, content, files?, outputs, lang?, tasks?},
  * lang the language of outputs.text when a translation wrote it. */
 static cJSON *answer_message(const char *summary, const cJSON *res) {
   cJSON *parts[] = {cJSON_CreateArray(), cJSON_CreateObject(), cJSON_CreateArray()};
@@ -310,8 +310,8 @@ static cJSON *answer_message(const char *summary, const cJSON *res) {
   cJSON *a = cJSON_CreateObject();
   cJSON_AddStringToObject(a, "role", "assistant");
   cJSON_AddStringToObject(a, "content", summary);
-  for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
-    if (cJSON_GetArraySize(parts[i]) > 0)
+  for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) /* "outputs" even when empty: */
+    if (cJSON_GetArraySize(parts[i]) > 0 || i == 1) /* the content is no result (history.c) */
       cJSON_AddItemToObject(a, names[i], parts[i]);
     else
       cJSON_Delete(parts[i]);
@@ -375,6 +375,7 @@ static void show_failure(chat *ch, const char *request, const char *why) {
   char said[600];
   snprintf(said, sizeof said, "Not run: %s", why);
   cJSON_AddStringToObject(a, "content", said);
+  cJSON_AddItemToObject(a, "outputs", cJSON_CreateObject()); /* nothing made */
   record_turn(ch, request, a);
 }
 

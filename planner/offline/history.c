@@ -99,13 +99,29 @@ static bool task_made(const cJSON *tasks, const char *path) {
   return false;
 }
 
+/* Does m carry any of the keys baton's own answers do (an empty "outputs": a run that made
+ * nothing)? An answer without them is another program's chat turn, in OpenAI's form. */
+static bool from_baton(const cJSON *m) {
+  static const char *const keys[] = {"files", "outputs", "tasks"};
+  for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+    if (cJSON_GetObjectItemCaseSensitive(m, keys[k]))
+      return true;
+  return false;
+}
+
 /* Remembers what an answer carries: its "files" (those no task is said to have made), then each of
  * its "tasks" outputs ({task, outputs, lang?}: what made them) or, without those, its "outputs"
- * (their text in "lang"); 0, or -1. */
+ * (their text in "lang"); another program's answer said its "content": that text ("translate that
+ * into French"). 0, or -1. */
 static int scan_answer(planner *p, const cJSON *m, int turn, size_t first) {
   const cJSON *f, *tasks = cJSON_GetObjectItemCaseSensitive(m, "tasks");
+  const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
   origin said = {turn, 0, language_code(p, cJSON_GetObjectItemCaseSensitive(m, "lang"))};
   int rc = 0;
+  const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
+  if (role && strcmp(role, "assistant") == 0 && cJSON_IsString(content) && !from_baton(m))
+    return remember(p, first, &said, false, content->valuestring, strlen(content->valuestring),
+                    BATON__T_TEXT);
   cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, "files"))
     if (cJSON_IsString(f) && !task_made(tasks, f->valuestring))
       rc |= remember(p, first, &said, true, f->valuestring, strlen(f->valuestring),

@@ -87,8 +87,7 @@ class Result:
         answer: Dict[str, Any] = {"role": "assistant", "content": self.summary}
         if self.files:
             answer["files"] = list(self.files)
-        if outputs:
-            answer["outputs"] = outputs
+        answer["outputs"] = outputs  # even empty: the content is a summary, not a result
         texts = [e for e in made if "text" in e["outputs"]]
         if texts and "lang" in texts[-1]:
             answer["lang"] = texts[-1]["lang"]  # the language of outputs["text"]
