@@ -483,3 +483,119 @@ Test(runtime_llm_run, too_many_joined_cues_fail_before_asking_one_by_one, .timeo
   baton__sb_release(&sb);
   bt_env_down(&e);
 }
+
+/* Subtitles of three cues, "hello friend", "goodbye" and "thanks", to put into Spanish. */
+#define THREE_CUES_PLAN(candidates)                                                           \
+  "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],\"model\":\"llm/translation\","          \
+  "\"candidates\":" candidates ",\"args\":{\"tgt_lang\":\"es\",\"text\":\""                   \
+  "1\\n00:00:01,000 --> 00:00:02,000\\nhello friend\\n\\n"                                    \
+  "2\\n00:00:02,000 --> 00:00:03,000\\ngoodbye\\n\\n"                                         \
+  "3\\n00:00:03,000 --> 00:00:04,000\\nthanks\\n\"}}]"
+
+/* A run cancelled (ud, set atomically once submitted) when it says it asks cue by cue. */
+static void cancel_on_cue_by_cue(void *ud, baton_log_level level, const char *msg) {
+  (void)level;
+  if (!strstr(msg, "cue by cue"))
+    return;
+  baton_run *run = NULL;
+  for (long until = bt_now_ms() + BT_WAIT_MS;
+       !(run = __atomic_load_n((baton_run **)ud, __ATOMIC_SEQ_CST)) && bt_now_ms() < until;)
+    bt_nap_ms(5);
+  baton_run_cancel(run);
+}
+
+/* A run cancelled once the cues are to be asked one by one asks for none of them, and its task
+ * ends cancelled, as a cancel during any other call leaves it. */
+Test(runtime_llm_run, a_cancel_stops_asking_cue_by_cue_and_the_task_ends_cancelled,
+     .timeout = 60) {
+  bt_env e;
+  bt_env_up(&e, true);
+  baton_run *run = NULL;
+  baton_set_log(e.ctx, BATON_LOG_INFO, cancel_on_cue_by_cue, &run);
+  push_reply(e.srv, "hola amigo adiós gracias", 10, 5); /* the cues joined */
+  for (int i = 0; i < 3; i++)
+    push_reply(e.srv, "uno", 10, 2);
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = THREE_CUES_PLAN("[]"),
+                       .input_root = e.home};
+  baton_run *submitted = NULL;
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &submitted), BATON_OK, "%s",
+               baton_errmsg(e.ctx));
+  __atomic_store_n(&run, submitted, __ATOMIC_SEQ_CST);
+  cr_assert_eq(baton_run_wait(run), BATON_CANCELLED, "%s", baton_run_summary(run));
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  const cJSON *task = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(task, "status")->valuestring, "cancelled", "%s",
+                   baton_run_result_json(run));
+  cr_assert_str_eq(cJSON_GetObjectItem(task, "error")->valuestring, "cancelled");
+  cr_assert_eq(fake_http_request_count(e.srv), 1u, "the joined answer only, no cue alone");
+  cJSON_Delete(res);
+  baton_run_free(run);
+  bt_env_down(&e);
+}
+
+/* Opens e again with a second server (srv) declaring the translation model "qwen-es". */
+static void reopen_with_second_model(bt_env *e, fake_http *srv) {
+  char *config = baton__path_join(e->home, "config.yaml"), yaml[1200];
+  snprintf(yaml, sizeof yaml,
+           "prompts_dir: %s/prompts\nendpoints:\n  - name: second\n    base_url: %s/v1\n"
+           "    models:\n      - {id: qwen-es, tasks: [translation]}\n",
+           BATON_TEST_SOURCE_DIR, fake_http_url(srv));
+  bt_write(config, yaml);
+  bt_env_reopen(e, config);
+  free(config);
+}
+
+/* The cues asked one by one of the LLM, one answer split in two paragraphs: they cannot go back. */
+static void push_split_cues(fake_http *srv) {
+  push_reply(srv, "hola amigo adiós gracias", 10, 5);
+  push_reply(srv, "hola\n\namigo", 10, 3);
+  push_reply(srv, "adiós", 10, 2);
+  push_reply(srv, "gracias", 10, 2);
+}
+
+/* A model whose answer cannot go back into the subtitles even cue by cue leaves the task to the
+ * next candidate model; when none can, the task fails with the last one's error. */
+Test(runtime_llm_run, cues_no_model_keeps_go_to_the_next_candidate, .timeout = 60) {
+  bt_env e;
+  bt_env_up(&e, true);
+  fake_http *second = fake_http_start();
+  cr_assert_not_null(second);
+  reopen_with_second_model(&e, second);
+  push_split_cues(e.srv);
+  push_reply(second, "hola amigo\n\nadiós\n\ngracias", 10, 5);
+  push_reply(e.srv, "I translated the subtitles.", 10, 5); /* the summary */
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = THREE_CUES_PLAN("[\"qwen-es\"]"),
+                       .input_root = e.home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  const cJSON *task = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(task, "model")->valuestring, "qwen-es");
+  cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(task, "outputs"), "text")->valuestring,
+                   "1\n00:00:01,000 --> 00:00:02,000\nhola amigo\n\n"
+                   "2\n00:00:02,000 --> 00:00:03,000\nadiós\n\n"
+                   "3\n00:00:03,000 --> 00:00:04,000\ngracias\n");
+  cr_assert_eq(fake_http_request_count(second), 1u, "the second model kept the paragraphs");
+  cJSON_Delete(res);
+  baton_run_free(run);
+
+  /* Neither keeps them: failed, saying which model failed last. */
+  push_split_cues(e.srv);
+  push_split_cues(second);
+  push_reply(e.srv, "The step failed.", 10, 5); /* the summary */
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_EXEC, "%s", baton_run_summary(run));
+  res = cJSON_Parse(baton_run_result_json(run));
+  task = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(task, "status")->valuestring, "failed");
+  const char *error = cJSON_GetObjectItem(task, "error")->valuestring;
+  cr_assert(!strncmp(error, "qwen-es: the subtitles could not be put back together", 53), "%s",
+            error);
+  cr_assert_eq(fake_http_request_count(second), 5u, "the second model was asked cue by cue");
+  cJSON_Delete(res);
+  baton_run_free(run);
+  fake_http_stop(second);
+  bt_env_down(&e);
+}
+
