@@ -300,6 +300,11 @@ static int subs_cue_by_cue(baton_run *run, size_t idx, const char *model, baton_
   baton__sb_init(&sb);
   int rc = 0;
   for (size_t k = 0; rc == 0 && cue && *cue; k++, cue = end ? end + 2 : NULL) {
+    if (atomic_load(&run->cancel)) { /* before each cue: a cancelled run asks no more */
+      baton__fmt(err, errlen, "cancelled");
+      rc = -1;
+      break;
+    }
     end = strstr(cue, "\n\n");
     char *one = baton__strndup(cue, end ? (size_t)(end - cue) : strlen(cue));
     if (!one) {
@@ -344,6 +349,51 @@ static bool subs_refilled(baton_run *run, size_t idx, const char *subs, const ch
          baton__run_subs_refill(run, t, subs, &run->ts[idx].out, err, errlen) == 0;
 }
 
+/* What came of a task tried on one model (try_and_keep). */
+enum { TRIED_DONE, TRIED_FAILED, TRIED_KEPT };
+
+/* Tries task idx on one model, its answer put back into the subtitles it was given (subs; none:
+ * nothing to do) and saved as asked: TRIED_DONE with s->out the result; TRIED_FAILED with err
+ * when the call failed or the answer could not be put back even cue by cue (another model may
+ * keep the paragraphs); TRIED_KEPT with err when the result was not saved as asked (it stays,
+ * and no other model would save it). */
+static int try_and_keep(baton_run *run, size_t idx, const char *model, baton__values *in,
+                        const char *subs, shrink_ctx *shrink, char *err, size_t errlen) {
+  task_state *s = &run->ts[idx];
+  if (try_model(run, idx, model, in, shrink, err, errlen) != 0)
+    return TRIED_FAILED;
+  if (!subs_refilled(run, idx, subs, model, in, shrink, err, errlen)) {
+    baton__values_release(&s->out); /* not the result: the next model's may be */
+    char why[600];
+    baton__fmt(why, sizeof why, "%s", err);
+    baton__fmt(err, errlen, "%s: %s", model, why);
+    baton__log(run->ctx, BATON_LOG_WARN, "run %s task %d: %s", run->id, run->g.tasks[idx].id,
+               err);
+    return TRIED_FAILED;
+  }
+  if (baton__run_keep_as_asked(run, &run->g.tasks[idx], &s->out, err, errlen) != 0)
+    return TRIED_KEPT;
+  return TRIED_DONE;
+}
+
+/* Ends task idx as `tried` says (TRIED_*; a run cancelled before a model succeeded: cancelled),
+ * with err when it failed and the time since t0. */
+static void task_ended(baton_run *run, size_t idx, int tried, const char *err, int64_t t0) {
+  task_state *s = &run->ts[idx];
+  s->ms = baton__now_ms() - t0;
+  free(s->error);
+  s->error = NULL;
+  if (tried == TRIED_DONE) {
+    s->status = TS_DONE;
+  } else if (tried == TRIED_FAILED && atomic_load(&run->cancel)) {
+    s->status = TS_CANCELLED;
+    s->error = baton__strdup("cancelled");
+  } else {
+    s->status = TS_FAILED; /* a result not saved as asked (TRIED_KEPT): kept, failed */
+    s->error = baton__strdup(err[0] ? err : "failed");
+  }
+}
+
 /* Runs one task on its model, then on each fallback until one succeeds. */
 void baton__run_execute(baton_run *run, size_t idx) {
   baton__task *t = &run->g.tasks[idx];
@@ -374,32 +424,16 @@ void baton__run_execute(baton_run *run, size_t idx) {
   baton__task_file_prefix(t, prefix, sizeof prefix);
   baton__task_file_format(t, format, sizeof format);
   shrink_ctx shrink = {.run = run, .prefix = prefix, .format = format};
-  for (size_t k = 0; k <= t->n_candidates; k++) {
+  int tried = TRIED_FAILED;
+  for (size_t k = 0; tried == TRIED_FAILED && k <= t->n_candidates; k++) {
     const char *model = k == 0 ? t->model : t->candidates[k - 1];
     if (atomic_load(&run->cancel))
       break;
     free(s->model);
     s->model = baton__strdup(model);
-    if (try_model(run, idx, model, &in, &shrink, err, sizeof err) == 0) {
-      bool saved = subs_refilled(run, idx, subs, model, &in, &shrink, err, sizeof err) &&
-                   baton__run_keep_as_asked(run, t, &s->out, err, sizeof err) == 0;
-      s->status = saved ? TS_DONE : TS_FAILED; /* a result not saved as asked: kept, failed */
-      free(s->error);
-      s->error = saved ? NULL : baton__strdup(err);
-      s->ms = baton__now_ms() - t0;
-      baton__values_release(&in);
-      free(subs);
-      return;
-    }
+    tried = try_and_keep(run, idx, model, &in, subs, &shrink, err, sizeof err);
   }
   free(subs);
   baton__values_release(&in);
-  s->ms = baton__now_ms() - t0;
-  if (atomic_load(&run->cancel)) {
-    s->status = TS_CANCELLED;
-    s->error = baton__strdup("cancelled");
-  } else {
-    s->status = TS_FAILED;
-    s->error = baton__strdup(err[0] ? err : "failed");
-  }
+  task_ended(run, idx, tried, err, t0);
 }

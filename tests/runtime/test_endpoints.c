@@ -626,6 +626,40 @@ Test(runtime_endpoints, a_server_file_in_a_format_nothing_here_writes_fails_the_
   fx_close(&f);
 }
 
+/* A result that cannot be saved as asked stays, the task failed, and no other model is asked. */
+Test(runtime_endpoints, a_result_not_saved_as_asked_leaves_the_next_model_unasked) {
+  fixture f;
+  fx_open(&f, false);
+  f.fm[S_SD] = fm_start(FM_SDCPP);
+  char y[1200];
+  snprintf(y, sizeof y,
+           "home: %s\nprompts_dir: %s/prompts\nendpoints:\n  - name: sd\n    base_url: %s\n"
+           "    models:\n      - {id: sd-a, tasks: [text-to-image]}\n"
+           "      - {id: sd-b, tasks: [text-to-image]}\n",
+           f.home, BATON_TEST_SOURCE_DIR, fm_base(f.fm[S_SD]));
+  bt_write(f.config, y);
+  baton_close(f.ctx);
+  f.ctx = fx_ctx(&f);
+  baton_request req = {BATON_REQUEST_INIT, .input_root = f.dir, .offline = 1,
+                       .plan_json = "[{\"task\":\"text-to-image\",\"id\":0,\"dep\":[-1],"
+                                    "\"model\":\"sd-a\",\"candidates\":[\"sd-b\"],"
+                                    "\"args\":{\"text\":\"a red fox\",\"save_as\":\"fox.bmp\"}}]"};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(f.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(f.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_EXEC, "%s", baton_run_summary(run));
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 0);
+  cr_assert_str_eq(jstr(t, "status"), "failed", "%s", baton_run_result_json(run));
+  cr_assert_str_eq(jstr(t, "model"), "sd-a", "%s", baton_run_result_json(run));
+  cr_assert(strstr(jstr(t, "error"), "could not be saved as"), "%s", jstr(t, "error"));
+  const char *png = jstr(cJSON_GetObjectItem(t, "outputs"), "image");
+  cr_assert(png && strstr(png, "fox.png"), "the picture is kept: %s", baton_run_result_json(run));
+  cr_assert_eq(fake_http_request_count(fm_http(f.fm[S_SD])), 1u, "sd-b was not asked");
+  cJSON_Delete(res);
+  baton_run_free(run);
+  fx_close(&f);
+}
+
 /* The text server as `baton endpoints` shows it (caller frees with cJSON_Delete). */
 static cJSON *text_endpoint(baton *ctx) {
   char *json = NULL;

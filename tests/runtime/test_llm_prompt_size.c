@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "baton.h"
+#include "support/baton_env.h"
 #include "support/fake_http.h"
 #include "support/fake_llm.h"
 #include "support/support.h"
@@ -47,42 +48,19 @@ static size_t prompt_chars(fake_http *srv, size_t i, cJSON **body_out) {
   return n;
 }
 
-typedef struct env {
-  char *home;
-  fake_http *srv;
-  baton *ctx;
-} env;
-
-static void env_up(env *e) {
-  const char *vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                        "ALL_PROXY", "BATON_CONFIG", "OPENAI_BASE_URL", "BATON_LLM_API_KEY",
-                        "OPENAI_API_KEY", "HF_TOKEN", "BATON_DEBUG_EXECUTORS"};
-  for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
-    unsetenv(vars[i]);
-  e->home = bt_tmpdir();
-  e->srv = fake_http_start();
-  cr_assert_not_null(e->srv, "the fake LLM did not start");
-  char url[128], cp[1400];
-  snprintf(url, sizeof url, "%s/v1", fake_http_url(e->srv));
-  setenv("BATON_HOME", e->home, 1);
-  setenv("BATON_LLM_BASE_URL", url, 1);
-  setenv("BATON_LLM_MODEL", "fake", 1);
+/* bt_env_up with a fake LLM and the debug executors off, sign.png in the data folder. */
+static void env_up(bt_env *e) {
+  unsetenv("BATON_DEBUG_EXECUTORS");
+  bt_env_up(e, true);
+  char cp[1400];
   snprintf(cp, sizeof cp, "cp '%s/examples/sign.png' '%s/sign.png'", BATON_TEST_SOURCE_DIR,
            e->home);
   cr_assert_eq(bt_run(cp, NULL), 0);
-  cr_assert_eq(baton_open(NULL, &e->ctx), BATON_OK, "open: %s", baton_errmsg(e->ctx));
-}
-
-static void env_down(env *e) {
-  baton_close(e->ctx);
-  fake_http_stop(e->srv);
-  bt_rmtree(e->home);
-  free(e->home);
 }
 
 Test(runtime_llm_prompt_size, a_three_task_request_costs_two_calls_within_the_character_budget,
      .timeout = 120) {
-  env e;
+  bt_env e;
   env_up(&e);
   char *reply = fake_llm_completion(PLAN, 900, 80);
   fake_http_push_json(e.srv, 200, reply);
@@ -92,7 +70,7 @@ Test(runtime_llm_prompt_size, a_three_task_request_costs_two_calls_within_the_ch
   baton_run *run = NULL;
   baton_rc rc = baton_submit(e.ctx, &req, NULL, NULL, &run);
   if (rc != BATON_OK && strstr(baton_errmsg(e.ctx), "no available model")) {
-    env_down(&e); /* the local executors (tesseract, ots, espeak-ng) are not here */
+    bt_env_down(&e); /* the local executors (tesseract, ots, espeak-ng) are not here */
     cr_skip_test("no local executor can run the plan here: %s", "see baton executors");
   }
   cr_assert_eq(rc, BATON_OK, "%s", baton_errmsg(e.ctx));
@@ -127,16 +105,15 @@ Test(runtime_llm_prompt_size, a_three_task_request_costs_two_calls_within_the_ch
   cr_expect_eq(cJSON_GetObjectItemCaseSensitive(c1, "prompt_chars")->valueint, (int)summary);
   cJSON_Delete(res);
   baton_run_free(run);
-  env_down(&e);
+  bt_env_down(&e);
 }
 
 Test(runtime_llm_prompt_size, debug_kinds_are_offered_when_the_debug_executors_are_on,
      .timeout = 60) {
-  env e;
+  bt_env e;
   env_up(&e);
-  baton_close(e.ctx);
   setenv("BATON_DEBUG_EXECUTORS", "1", 1);
-  cr_assert_eq(baton_open(NULL, &e.ctx), BATON_OK, "open: %s", baton_errmsg(e.ctx));
+  bt_env_reopen(&e, NULL);
   unsetenv("BATON_DEBUG_EXECUTORS");
   char *reply = fake_llm_completion("{\"tasks\": [{\"task\": \"debug-echo\", \"id\": 0, \"dep\": [-1], "
                            "\"args\": {\"text\": \"hi\"}}]}",
@@ -153,5 +130,5 @@ Test(runtime_llm_prompt_size, debug_kinds_are_offered_when_the_debug_executors_a
   const char *system = cJSON_GetObjectItemCaseSensitive(sys, "content")->valuestring;
   cr_expect(strstr(system, "debug-echo"), "%s", system);
   cJSON_Delete(body);
-  env_down(&e);
+  bt_env_down(&e);
 }

@@ -10,6 +10,7 @@
 
 #include "baton.h"
 #include "core/util.h"
+#include "support/baton_env.h"
 #include "support/fake_http.h"
 #include "support/fake_llm.h"
 #include "support/support.h"
@@ -57,33 +58,6 @@ static void on_log(void *ud, baton_log_level level, const char *msg) {
   pthread_mutex_unlock(&l->lock);
 }
 
-static fake_http *start_llm(void) {
-  const char *vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                        "ALL_PROXY"};
-  for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
-    unsetenv(vars[i]);
-  fake_http *srv = fake_http_start();
-  cr_assert_not_null(srv, "the fake LLM did not start");
-  return srv;
-}
-
-static baton *open_with_llm(const char *home, fake_http *srv) {
-  char url[128];
-  snprintf(url, sizeof url, "%s/v1", fake_http_url(srv));
-  setenv("BATON_HOME", home, 1);
-  setenv("BATON_LLM_BASE_URL", url, 1);
-  setenv("BATON_LLM_MODEL", "fake-planner", 1);
-  unsetenv("BATON_CONFIG");
-  unsetenv("OPENAI_BASE_URL");
-  unsetenv("BATON_LLM_API_KEY");
-  unsetenv("OPENAI_API_KEY");
-  unsetenv("HF_TOKEN");
-  baton *ctx = NULL;
-  baton_rc rc = baton_open(NULL, &ctx);
-  cr_assert_eq(rc, BATON_OK, "open: %s", baton_errmsg(ctx));
-  return ctx;
-}
-
 static void push_reply(fake_http *srv, const char *content, int pt, int ct) {
   char *b = fake_llm_completion(content, pt, ct);
   fake_http_push_json(srv, 200, b);
@@ -128,23 +102,22 @@ static double num(const cJSON *o, const char *key) {
 
 Test(runtime_llm_run, the_llm_plans_speech_and_streams_the_summary_with_real_usage,
      .timeout = 120) {
-  char *home = bt_tmpdir();
-  fake_http *srv = start_llm();
-  baton *ctx = open_with_llm(home, srv);
-  if (!espeak_available(ctx)) {
-    baton_close(ctx);
-    fake_http_stop(srv);
+  bt_env e;
+  bt_env_up(&e, true);
+  if (!espeak_available(e.ctx)) {
+    bt_env_down(&e);
     cr_skip_test("the espeak-ng executor is not available here");
   }
-  push_reply(srv,
+  push_reply(e.srv,
              "```json\n{\"tasks\": [{\"task\": \"text-to-speech\", \"id\": 0, \"dep\": [-1], "
              "\"args\": {\"text\": \"" SENTENCE "\"}}]}\n```",
              1234, 56);
-  fake_http_push_sse(srv, SUMMARY_SSE, sizeof SUMMARY_SSE / sizeof *SUMMARY_SSE, 5);
+  fake_http_push_sse(e.srv, SUMMARY_SSE, sizeof SUMMARY_SSE / sizeof *SUMMARY_SSE, 5);
   events ev = {.lock = PTHREAD_MUTEX_INITIALIZER};
-  baton_request req = {BATON_REQUEST_INIT, .text = "Say \"" SENTENCE "\" out loud", .input_root = home};
+  baton_request req = {BATON_REQUEST_INIT, .text = "Say \"" SENTENCE "\" out loud",
+                       .input_root = e.home};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_submit(e.ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK);
   cJSON *res = cJSON_Parse(baton_run_result_json(run));
   cr_assert_not_null(res);
@@ -172,26 +145,26 @@ Test(runtime_llm_run, the_llm_plans_speech_and_streams_the_summary_with_real_usa
   cr_assert_eq(num(u, "llm_calls"), 2);
   cr_assert_eq(num(u, "prompt_tokens"), 1234 + 250);
   cr_assert_eq(num(u, "completion_tokens"), 56 + 14);
-  cr_assert_eq(fake_http_request_count(srv), 2);
+  cr_assert_eq(fake_http_request_count(e.srv), 2);
 
   /* The summary request saw the plan, the model and the output file. */
-  fake_http_request *sr = fake_http_request_get(srv, 1);
+  fake_http_request *sr = fake_http_request_get(e.srv, 1);
   cr_assert(strstr(sr->body, "local/espeak-ng"), "the summary prompt names the model");
   cr_assert(strstr(sr->body, wav), "the summary prompt names the output file");
   fake_http_request_free(sr);
-  fake_http_request *pr = fake_http_request_get(srv, 0);
+  fake_http_request *pr = fake_http_request_get(e.srv, 0);
   cr_assert(strstr(pr->body, "\"model\":\"fake-planner\""), "BATON_LLM_MODEL is sent");
   fake_http_request_free(pr);
 
   /* Replay: the recorded plan, audio and LLM answer, without calling the LLM. */
   baton_run *rep = NULL;
-  cr_assert_eq(baton_run_replay(ctx, baton_run_id(run), NULL, NULL, &rep), BATON_OK, "%s",
-               baton_errmsg(ctx));
+  cr_assert_eq(baton_run_replay(e.ctx, baton_run_id(run), NULL, NULL, &rep), BATON_OK, "%s",
+               baton_errmsg(e.ctx));
   cr_assert_eq(baton_run_wait(rep), BATON_OK);
   cr_assert_str_eq(baton_run_summary(rep), SUMMARY_TEXT, "the LLM's answer as recorded");
   cJSON *rj = cJSON_Parse(baton_run_result_json(rep));
   cr_assert_eq(num(usage_of(rj), "llm_calls"), 0, "a replay calls no LLM");
-  cr_assert_eq(fake_http_request_count(srv), 2, "no request reached the LLM");
+  cr_assert_eq(fake_http_request_count(e.srv), 2, "no request reached the LLM");
   const char *rwav = cJSON_GetObjectItem(
       cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(rj, "tasks"), 0), "outputs"),
       "audio")->valuestring;
@@ -205,10 +178,7 @@ Test(runtime_llm_run, the_llm_plans_speech_and_streams_the_summary_with_real_usa
 
   cJSON_Delete(res);
   baton_run_free(run);
-  baton_close(ctx);
-  fake_http_stop(srv);
-  bt_rmtree(home);
-  free(home);
+  bt_env_down(&e);
 }
 
 #define CHAT_ANSWER "Hello! Ask me to read, summarise or speak something."
@@ -221,40 +191,19 @@ static void push_no_plan(fake_http *srv) {
   push_reply(srv, CHAT_ANSWER, 30, 7);
 }
 
-/* A data folder, a fake LLM and a context using it. */
-typedef struct llm_env {
-  char *home;
-  fake_http *srv;
-  baton *ctx;
-} llm_env;
-
-static void env_up(llm_env *e) {
-  e->home = bt_tmpdir();
-  e->srv = start_llm();
-  e->ctx = open_with_llm(e->home, e->srv);
-}
-
-static void env_down(llm_env *e) {
-  baton_close(e->ctx);
-  fake_http_stop(e->srv);
-  bt_rmtree(e->home);
-  free(e->home);
-}
-
 Test(runtime_llm_run, no_usable_plan_gives_a_run_without_tasks_answered_by_chat,
      .timeout = 60) {
-  char *home = bt_tmpdir();
-  fake_http *srv = start_llm();
-  baton *ctx = open_with_llm(home, srv);
+  bt_env e;
+  bt_env_up(&e, true);
   logs lg = {.lock = PTHREAD_MUTEX_INITIALIZER};
-  baton_set_log(ctx, BATON_LOG_WARN, on_log, &lg);
-  push_no_plan(srv);
+  baton_set_log(e.ctx, BATON_LOG_WARN, on_log, &lg);
+  push_no_plan(e.srv);
   events ev = {.lock = PTHREAD_MUTEX_INITIALIZER};
-  baton_request req = {BATON_REQUEST_INIT, .text = "hello there", .input_root = home};
+  baton_request req = {BATON_REQUEST_INIT, .text = "hello there", .input_root = e.home};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_submit(e.ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK);
-  cr_assert_eq(fake_http_request_count(srv), 3, "plan, one repair, the chat answer");
+  cr_assert_eq(fake_http_request_count(e.srv), 3, "plan, one repair, the chat answer");
   cJSON *res = cJSON_Parse(baton_run_result_json(run));
   cr_assert_str_eq(cJSON_GetObjectItem(res, "status")->valuestring, "done");
   cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "tasks")), 0);
@@ -269,28 +218,25 @@ Test(runtime_llm_run, no_usable_plan_gives_a_run_without_tasks_answered_by_chat,
   cr_assert(strstr(lg.text, "no usable plan"), "a warning says why: %s", lg.text);
   cJSON_Delete(res);
   baton_run_free(run);
-  baton_close(ctx);
-  fake_http_stop(srv);
-  bt_rmtree(home);
-  free(home);
+  bt_env_down(&e);
 }
 
 Test(runtime_llm_run, an_empty_plan_is_answered_by_the_summary_call, .timeout = 60) {
-  char *home = bt_tmpdir();
-  fake_http *srv = start_llm();
-  baton *ctx = open_with_llm(home, srv);
-  push_reply(srv, "{\"tasks\": []}", 40, 4);
-  fake_http_push_sse(srv, SUMMARY_SSE, sizeof SUMMARY_SSE / sizeof *SUMMARY_SSE, 5);
+  bt_env e;
+  bt_env_up(&e, true);
+  push_reply(e.srv, "{\"tasks\": []}", 40, 4);
+  fake_http_push_sse(e.srv, SUMMARY_SSE, sizeof SUMMARY_SSE / sizeof *SUMMARY_SSE, 5);
   const char *history = "[{\"role\":\"user\",\"content\":\"my name is Ada\"},"
                         "{\"role\":\"assistant\",\"content\":\"Nice to meet you, Ada.\"}]";
-  baton_request req = {BATON_REQUEST_INIT, .text = "what is my name?", .messages = history, .input_root = home};
+  baton_request req = {BATON_REQUEST_INIT, .text = "what is my name?", .messages = history,
+                       .input_root = e.home};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK);
   cr_assert_str_eq(baton_run_summary(run), SUMMARY_TEXT);
-  cr_assert_eq(fake_http_request_count(srv), 2);
+  cr_assert_eq(fake_http_request_count(e.srv), 2);
   for (size_t i = 0; i < 2; i++) {
-    fake_http_request *r = fake_http_request_get(srv, i);
+    fake_http_request *r = fake_http_request_get(e.srv, i);
     cr_assert(strstr(r->body, "user: my name is Ada"), "request %zu lacks the history", i);
     fake_http_request_free(r);
   }
@@ -298,38 +244,33 @@ Test(runtime_llm_run, an_empty_plan_is_answered_by_the_summary_call, .timeout = 
   cr_assert_eq(num(usage_of(res), "llm_calls"), 2);
   cJSON_Delete(res);
   baton_run_free(run);
-  baton_close(ctx);
-  fake_http_stop(srv);
-  bt_rmtree(home);
-  free(home);
+  bt_env_down(&e);
 }
 
 Test(runtime_llm_run, a_failed_summary_call_falls_back_to_the_offline_summary, .timeout = 60) {
-  char *home = bt_tmpdir();
-  fake_http *srv = start_llm();
+  bt_env e;
   setenv("BATON_DEBUG_EXECUTORS", "1", 1);
-  baton *ctx = open_with_llm(home, srv);
+  bt_env_up(&e, true);
   unsetenv("BATON_DEBUG_EXECUTORS");
   logs lg = {.lock = PTHREAD_MUTEX_INITIALIZER};
-  baton_set_log(ctx, BATON_LOG_WARN, on_log, &lg);
+  baton_set_log(e.ctx, BATON_LOG_WARN, on_log, &lg);
   char *js = NULL;
-  cr_assert_eq(baton_models_list(ctx, "summarization", 0, &js), BATON_OK);
+  cr_assert_eq(baton_models_list(e.ctx, "summarization", 0, &js), BATON_OK);
   bool have_local = strstr(js, "local/") != NULL;
   baton_free(js);
   if (!have_local) {
-    baton_close(ctx);
-    fake_http_stop(srv);
+    bt_env_down(&e);
     cr_skip_test("no local summarization model here");
   }
-  push_reply(srv, "[{\"task\": \"summarization\", \"id\": 0, \"dep\": [-1], \"args\": {\"text\": "
+  push_reply(e.srv, "[{\"task\": \"summarization\", \"id\": 0, \"dep\": [-1], \"args\": {\"text\": "
                   "\"Cats sleep a lot. They sleep in the sun. Dogs bark at night. Birds sing.\"}}]",
              50, 10);
-  fake_http_push_json(srv, 401, "{\"error\":{\"message\":\"key revoked\",\"type\":\"auth\"}}");
+  fake_http_push_json(e.srv, 401, "{\"error\":{\"message\":\"key revoked\",\"type\":\"auth\"}}");
   events ev = {.lock = PTHREAD_MUTEX_INITIALIZER};
   baton_request req = {BATON_REQUEST_INIT, .text = "summarise: Cats sleep a lot. They sleep in the sun.",
-                       .input_root = home};
+                       .input_root = e.home};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_submit(e.ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
   baton_run_wait(run);
   const char *answer = baton_run_summary(run);
   cr_assert_not_null(answer);
@@ -341,36 +282,30 @@ Test(runtime_llm_run, a_failed_summary_call_falls_back_to_the_offline_summary, .
   cr_assert_eq(num(usage_of(res), "llm_calls"), 2, "the failed call is counted too");
   cJSON_Delete(res);
   baton_run_free(run);
-  baton_close(ctx);
-  fake_http_stop(srv);
-  bt_rmtree(home);
-  free(home);
+  bt_env_down(&e);
 }
 
 Test(runtime_llm_run, a_refused_key_fails_the_submit_with_a_clear_message, .timeout = 60) {
-  char *home = bt_tmpdir();
-  fake_http *srv = start_llm();
-  baton *ctx = open_with_llm(home, srv);
-  fake_http_push_json(srv, 401, "{\"error\":{\"message\":\"Incorrect API key provided.\","
+  bt_env e;
+  bt_env_up(&e, true);
+  fake_http_push_json(e.srv, 401, "{\"error\":{\"message\":\"Incorrect API key provided.\","
                                 "\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}");
-  baton_request req = {BATON_REQUEST_INIT, .text = "say hello", .input_root = home};
+  baton_request req = {BATON_REQUEST_INIT, .text = "say hello", .input_root = e.home};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_LLM);
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_LLM);
   cr_assert_null(run);
-  cr_assert(strstr(baton_errmsg(ctx), "Incorrect API key provided"), "%s", baton_errmsg(ctx));
-  cr_assert(strstr(baton_errmsg(ctx), "BATON_LLM_API_KEY"), "%s", baton_errmsg(ctx));
+  cr_assert(strstr(baton_errmsg(e.ctx), "Incorrect API key provided"), "%s", baton_errmsg(e.ctx));
+  cr_assert(strstr(baton_errmsg(e.ctx), "BATON_LLM_API_KEY"), "%s", baton_errmsg(e.ctx));
 
   /* offline = 1 never calls the LLM. */
-  baton_request off = {BATON_REQUEST_INIT, .text = "say hello out loud", .offline = 1, .input_root = home};
+  baton_request off = {BATON_REQUEST_INIT, .text = "say hello out loud", .offline = 1,
+                       .input_root = e.home};
   char *plan = NULL;
-  cr_assert_eq(baton_plan(ctx, &off, &plan), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_plan(e.ctx, &off, &plan), BATON_OK, "%s", baton_errmsg(e.ctx));
   cr_assert(strstr(plan, "text-to-speech"), "%s", plan);
   baton_free(plan);
-  cr_assert_eq(fake_http_request_count(srv), 1);
-  baton_close(ctx);
-  fake_http_stop(srv);
-  bt_rmtree(home);
-  free(home);
+  cr_assert_eq(fake_http_request_count(e.srv), 1);
+  bt_env_down(&e);
 }
 
 static double now_s(void) {
@@ -405,8 +340,8 @@ static void *submit_thread(void *arg) {
 }
 
 Test(runtime_llm_run, interrupt_stops_an_llm_still_planning, .timeout = 60) {
-  llm_env e;
-  env_up(&e); /* LLM timeout: the default 120 s */
+  bt_env e;
+  bt_env_up(&e, true); /* LLM timeout: the default 120 s */
   fake_http_push_hang(e.srv); /* the LLM never answers the planning call */
 
   /* Nothing is planning yet: an interrupt now is a no-op for later calls. */
@@ -436,12 +371,12 @@ Test(runtime_llm_run, interrupt_stops_an_llm_still_planning, .timeout = 60) {
   baton_request req = {BATON_REQUEST_INIT, .text = "say hello", .input_root = e.home};
   cr_assert_eq(baton_plan(e.ctx, &req, &plan), BATON_OK, "%s", baton_errmsg(e.ctx));
   baton_free(plan);
-  env_down(&e);
+  bt_env_down(&e);
 }
 
 Test(runtime_llm_run, plan_answer_returns_the_llms_direct_answer, .timeout = 60) {
-  llm_env e;
-  env_up(&e);
+  bt_env e;
+  bt_env_up(&e, true);
   push_no_plan(e.srv);
   baton_request req = {BATON_REQUEST_INIT, .text = "hello there", .input_root = e.home};
   char *plan = NULL, *answer = NULL;
@@ -462,15 +397,15 @@ Test(runtime_llm_run, plan_answer_returns_the_llms_direct_answer, .timeout = 60)
   cr_assert(strstr(plan, "text-to-speech"), "%s", plan);
   cr_assert_null(answer);
   baton_free(plan);
-  env_down(&e);
+  bt_env_down(&e);
 }
 
 /* An LLM plan gives image-to-text the picture alone: the run adds the mode the request asks for
  * (reading the sign), and none when it says neither (a caption, as before). */
 Test(runtime_llm_run, an_llm_planned_picture_step_reads_when_the_request_asks_to_read,
      .timeout = 60) {
-  llm_env e;
-  env_up(&e);
+  bt_env e;
+  bt_env_up(&e, true);
   static const struct {
     const char *request, *mode;
   } cases[] = {{"OCR sign.png", "\"mode\":\"read\""}, {"look at sign.png", NULL}};
@@ -488,25 +423,24 @@ Test(runtime_llm_run, an_llm_planned_picture_step_reads_when_the_request_asks_to
       cr_assert_null(strstr(plan, "\"mode\""), "%s: %s", cases[i].request, plan);
     baton_free(plan);
   }
-  env_down(&e);
+  bt_env_down(&e);
 }
 
 /* A model that joins subtitles' cues into one paragraph is asked again for each cue alone; the
  * answers go back between the same numbers and times. */
 Test(runtime_llm_run, cues_a_model_joined_are_asked_one_by_one, .timeout = 60) {
-  char *home = bt_tmpdir();
-  fake_http *srv = start_llm();
-  baton *ctx = open_with_llm(home, srv);
-  push_reply(srv, "hola amigo adiós", 10, 5); /* both cues in one paragraph */
-  push_reply(srv, "hola amigo", 10, 3);
-  push_reply(srv, "adiós", 10, 2);
-  push_reply(srv, "I translated the subtitles.", 10, 5); /* the summary */
+  bt_env e;
+  bt_env_up(&e, true);
+  push_reply(e.srv, "hola amigo adiós", 10, 5); /* both cues in one paragraph */
+  push_reply(e.srv, "hola amigo", 10, 3);
+  push_reply(e.srv, "adiós", 10, 2);
+  push_reply(e.srv, "I translated the subtitles.", 10, 5); /* the summary */
   const char *plan = "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],"
                      "\"model\":\"llm/translation\",\"args\":{\"text\":\"1\\n00:00:01,000 --> 00:00:02,000\\nhello\\nfriend\\n\\n"
                      "2\\n00:00:02,000 --> 00:00:03,000\\ngoodbye\\n\",\"tgt_lang\":\"es\"}}]";
-  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = home};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = e.home};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
   cJSON *res = cJSON_Parse(baton_run_result_json(run));
   const cJSON *task = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 0);
@@ -520,20 +454,16 @@ Test(runtime_llm_run, cues_a_model_joined_are_asked_one_by_one, .timeout = 60) {
   free(kept);
   cJSON_Delete(res);
   baton_run_free(run);
-  baton_close(ctx);
-  fake_http_stop(srv);
-  bt_rmtree(home);
-  free(home);
+  bt_env_down(&e);
 }
 
 /* More cues than are asked one by one (500) fail the step after the one joined answer, before any
  * call for a single cue. */
 Test(runtime_llm_run, too_many_joined_cues_fail_before_asking_one_by_one, .timeout = 60) {
-  char *home = bt_tmpdir();
-  fake_http *srv = start_llm();
-  baton *ctx = open_with_llm(home, srv);
-  push_reply(srv, "todo en uno", 10, 5);        /* 501 cues in one paragraph */
-  push_reply(srv, "The step failed.", 10, 5); /* the summary */
+  bt_env e;
+  bt_env_up(&e, true);
+  push_reply(e.srv, "todo en uno", 10, 5);        /* 501 cues in one paragraph */
+  push_reply(e.srv, "The step failed.", 10, 5); /* the summary */
   baton__sb sb;
   baton__sb_init(&sb);
   baton__sb_adds(&sb, "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],"
@@ -541,18 +471,131 @@ Test(runtime_llm_run, too_many_joined_cues_fail_before_asking_one_by_one, .timeo
   for (int i = 1; i <= 501; i++)
     baton__sb_addf(&sb, "%d\\n00:00:01,000 --> 00:00:02,000\\nhello %d\\n\\n", i, i);
   baton__sb_adds(&sb, "\"}}]");
-  baton_request req = {BATON_REQUEST_INIT, .plan_json = sb.buf, .input_root = home};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = sb.buf, .input_root = e.home};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
   baton_run_wait(run);
   cr_assert(strstr(baton_run_summary(run), "the 501 cues are more than 500 to translate one "
                                             "by one"),
             "%s", baton_run_summary(run));
-  cr_assert_leq(fake_http_request_count(srv), 2u, "one translation call (and the summary's)");
+  cr_assert_leq(fake_http_request_count(e.srv), 2u, "one translation call (and the summary's)");
   baton_run_free(run);
   baton__sb_release(&sb);
-  baton_close(ctx);
-  fake_http_stop(srv);
-  bt_rmtree(home);
-  free(home);
+  bt_env_down(&e);
 }
+
+/* Subtitles of three cues, "hello friend", "goodbye" and "thanks", to put into Spanish. */
+#define THREE_CUES_PLAN(candidates)                                                           \
+  "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],\"model\":\"llm/translation\","          \
+  "\"candidates\":" candidates ",\"args\":{\"tgt_lang\":\"es\",\"text\":\""                   \
+  "1\\n00:00:01,000 --> 00:00:02,000\\nhello friend\\n\\n"                                    \
+  "2\\n00:00:02,000 --> 00:00:03,000\\ngoodbye\\n\\n"                                         \
+  "3\\n00:00:03,000 --> 00:00:04,000\\nthanks\\n\"}}]"
+
+/* A run cancelled (ud, set atomically once submitted) when it says it asks cue by cue. */
+static void cancel_on_cue_by_cue(void *ud, baton_log_level level, const char *msg) {
+  (void)level;
+  if (!strstr(msg, "cue by cue"))
+    return;
+  baton_run *run = NULL;
+  for (long until = bt_now_ms() + BT_WAIT_MS;
+       !(run = __atomic_load_n((baton_run **)ud, __ATOMIC_SEQ_CST)) && bt_now_ms() < until;)
+    bt_nap_ms(5);
+  baton_run_cancel(run);
+}
+
+/* A run cancelled once the cues are to be asked one by one asks for none of them, and its task
+ * ends cancelled, as a cancel during any other call leaves it. */
+Test(runtime_llm_run, a_cancel_stops_asking_cue_by_cue_and_the_task_ends_cancelled,
+     .timeout = 60) {
+  bt_env e;
+  bt_env_up(&e, true);
+  baton_run *run = NULL;
+  baton_set_log(e.ctx, BATON_LOG_INFO, cancel_on_cue_by_cue, &run);
+  push_reply(e.srv, "hola amigo adiós gracias", 10, 5); /* the cues joined */
+  for (int i = 0; i < 3; i++)
+    push_reply(e.srv, "uno", 10, 2);
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = THREE_CUES_PLAN("[]"),
+                       .input_root = e.home};
+  baton_run *submitted = NULL;
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &submitted), BATON_OK, "%s",
+               baton_errmsg(e.ctx));
+  __atomic_store_n(&run, submitted, __ATOMIC_SEQ_CST);
+  cr_assert_eq(baton_run_wait(run), BATON_CANCELLED, "%s", baton_run_summary(run));
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  const cJSON *task = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(task, "status")->valuestring, "cancelled", "%s",
+                   baton_run_result_json(run));
+  cr_assert_str_eq(cJSON_GetObjectItem(task, "error")->valuestring, "cancelled");
+  cr_assert_eq(fake_http_request_count(e.srv), 1u, "the joined answer only, no cue alone");
+  cJSON_Delete(res);
+  baton_run_free(run);
+  bt_env_down(&e);
+}
+
+/* Opens e again with a second server (srv) declaring the translation model "qwen-es". */
+static void reopen_with_second_model(bt_env *e, fake_http *srv) {
+  char *config = baton__path_join(e->home, "config.yaml"), yaml[1200];
+  snprintf(yaml, sizeof yaml,
+           "prompts_dir: %s/prompts\nendpoints:\n  - name: second\n    base_url: %s/v1\n"
+           "    models:\n      - {id: qwen-es, tasks: [translation]}\n",
+           BATON_TEST_SOURCE_DIR, fake_http_url(srv));
+  bt_write(config, yaml);
+  bt_env_reopen(e, config);
+  free(config);
+}
+
+/* The cues asked one by one of the LLM, one answer split in two paragraphs: they cannot go back. */
+static void push_split_cues(fake_http *srv) {
+  push_reply(srv, "hola amigo adiós gracias", 10, 5);
+  push_reply(srv, "hola\n\namigo", 10, 3);
+  push_reply(srv, "adiós", 10, 2);
+  push_reply(srv, "gracias", 10, 2);
+}
+
+/* A model whose answer cannot go back into the subtitles even cue by cue leaves the task to the
+ * next candidate model; when none can, the task fails with the last one's error. */
+Test(runtime_llm_run, cues_no_model_keeps_go_to_the_next_candidate, .timeout = 60) {
+  bt_env e;
+  bt_env_up(&e, true);
+  fake_http *second = fake_http_start();
+  cr_assert_not_null(second);
+  reopen_with_second_model(&e, second);
+  push_split_cues(e.srv);
+  push_reply(second, "hola amigo\n\nadiós\n\ngracias", 10, 5);
+  push_reply(e.srv, "I translated the subtitles.", 10, 5); /* the summary */
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = THREE_CUES_PLAN("[\"qwen-es\"]"),
+                       .input_root = e.home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  const cJSON *task = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(task, "model")->valuestring, "qwen-es");
+  cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(task, "outputs"), "text")->valuestring,
+                   "1\n00:00:01,000 --> 00:00:02,000\nhola amigo\n\n"
+                   "2\n00:00:02,000 --> 00:00:03,000\nadiós\n\n"
+                   "3\n00:00:03,000 --> 00:00:04,000\ngracias\n");
+  cr_assert_eq(fake_http_request_count(second), 1u, "the second model kept the paragraphs");
+  cJSON_Delete(res);
+  baton_run_free(run);
+
+  /* Neither keeps them: failed, saying which model failed last. */
+  push_split_cues(e.srv);
+  push_split_cues(second);
+  push_reply(e.srv, "The step failed.", 10, 5); /* the summary */
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_EXEC, "%s", baton_run_summary(run));
+  res = cJSON_Parse(baton_run_result_json(run));
+  task = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(task, "status")->valuestring, "failed");
+  const char *error = cJSON_GetObjectItem(task, "error")->valuestring;
+  cr_assert(!strncmp(error, "qwen-es: the subtitles could not be put back together", 53), "%s",
+            error);
+  cr_assert_eq(fake_http_request_count(second), 5u, "the second model was asked cue by cue");
+  cJSON_Delete(res);
+  baton_run_free(run);
+  fake_http_stop(second);
+  bt_env_down(&e);
+}
+

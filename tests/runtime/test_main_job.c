@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "baton.h"
+#include "support/baton_env.h"
 #include "support/fake_models.h"
 #include "support/support.h"
 
@@ -25,18 +26,6 @@ static void record(void *ud, const baton_event *ev) {
   events *e = ud;
   if (e->n < 64)
     e->types[e->n++] = (int)ev->type;
-}
-
-static baton *open_in(const char *home) {
-  setenv("BATON_HOME", home, 1);
-  unsetenv("BATON_CONFIG");
-  unsetenv("BATON_LLM_BASE_URL");
-  unsetenv("OPENAI_BASE_URL");
-  unsetenv("HF_TOKEN");
-  baton *ctx = NULL;
-  baton_rc rc = baton_open(NULL, &ctx);
-  cr_assert_eq(rc, BATON_OK, "open: %s", baton_errmsg(ctx));
-  return ctx;
 }
 
 static const cJSON *task_at(const cJSON *res, int i) {
@@ -64,17 +53,17 @@ static void assert_wav(const char *path) {
 }
 
 Test(runtime_main_job, read_summarise_and_speak_an_unseen_image, .timeout = 120) {
-  char *dir = bt_tmpdir();
+  bt_env e;
+  bt_env_up(&e, false);
   char png[512];
-  snprintf(png, sizeof png, "%s/notice.png", dir);
+  snprintf(png, sizeof png, "%s/notice.png", e.home);
   cr_assert(bt_render_text_png(NOTICE, png), "ImageMagick is needed to render the test image");
-  baton *ctx = open_in(dir);
   events ev = {0};
   baton_request req = {BATON_REQUEST_INIT,
       .text = "Please read the words on notice.png, give me a short summary, then say it out loud",
-      .input_root = dir};
+      .input_root = e.home};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_submit(e.ctx, &req, record, &ev, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK);
   cJSON *res = cJSON_Parse(baton_run_result_json(run));
   cr_assert_not_null(res);
@@ -92,7 +81,7 @@ Test(runtime_main_job, read_summarise_and_speak_an_unseen_image, .timeout = 120)
   cr_assert_lt(strlen(summary), strlen(text), "the summary is not shorter");
   const char *wav = out_of(tts, "audio");
   assert_wav(wav);
-  cr_assert(strncmp(wav, dir, strlen(dir)) == 0, "audio %s is not under BATON_HOME", wav);
+  cr_assert(strncmp(wav, e.home, strlen(e.home)) == 0, "audio %s is not under BATON_HOME", wav);
   /* The answer quotes the text and the summary and names the file. */
   const char *answer = baton_run_summary(run);
   cr_assert(contains_ci(answer, "heating system"), "%s", answer);
@@ -110,23 +99,21 @@ Test(runtime_main_job, read_summarise_and_speak_an_unseen_image, .timeout = 120)
   cr_assert_eq(finished, 3);
   cJSON_Delete(res);
   baton_run_free(run);
-  baton_close(ctx);
-  bt_rmtree(dir);
-  free(dir);
+  bt_env_down(&e);
 }
 
 Test(runtime_main_job, a_failed_step_skips_its_dependents_and_is_reported, .timeout = 60) {
-  char *dir = bt_tmpdir();
+  bt_env e;
+  bt_env_up(&e, false);
   char bad[512];
-  snprintf(bad, sizeof bad, "%s/broken.png", dir);
+  snprintf(bad, sizeof bad, "%s/broken.png", e.home);
   bt_write(bad, "this is not an image");
-  baton *ctx = open_in(dir);
   const char *plan = "[{\"task\":\"image-to-text\",\"id\":0,\"dep\":[-1],\"args\":{\"image\":\"broken.png\"}},"
                      "{\"task\":\"summarization\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"<GENERATED>-0\"}},"
                      "{\"task\":\"text-to-speech\",\"id\":2,\"dep\":[-1],\"args\":{\"text\":\"Independent work still runs.\"}}]";
-  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = dir};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = e.home};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
   cr_assert_eq(baton_run_wait(run), BATON_EXEC);
   cJSON *res = cJSON_Parse(baton_run_result_json(run));
   cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(res, "status")->valuestring, "failed");
@@ -140,29 +127,27 @@ Test(runtime_main_job, a_failed_step_skips_its_dependents_and_is_reported, .time
   cr_assert(strstr(answer, "skipped"), "%s", answer);
   cJSON_Delete(res);
   baton_run_free(run);
-  baton_close(ctx);
-  bt_rmtree(dir);
-  free(dir);
+  bt_env_down(&e);
 }
 
 Test(runtime_main_job, missing_input_and_bad_plan_fail_before_running) {
-  char *dir = bt_tmpdir();
-  baton *ctx = open_in(dir);
+  bt_env e;
+  bt_env_up(&e, false);
   baton_run *run = NULL;
-  baton_request req = {BATON_REQUEST_INIT, .text = "read the text in nothere.png", .input_root = dir};
-  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_INVALID);
-  cr_assert(strstr(baton_errmsg(ctx), "nothere.png"), "%s", baton_errmsg(ctx));
+  baton_request req = {BATON_REQUEST_INIT, .text = "read the text in nothere.png",
+                       .input_root = e.home};
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_INVALID);
+  cr_assert(strstr(baton_errmsg(e.ctx), "nothere.png"), "%s", baton_errmsg(e.ctx));
   cr_assert_null(run);
   baton_request bad = {BATON_REQUEST_INIT, .plan_json = "[{\"task\":\"summarization\",\"id\":0,\"dep\":[3],\"args\":{\"text\":\"x\"}}]",
-                       .input_root = dir};
-  cr_assert_eq(baton_submit(ctx, &bad, NULL, NULL, &run), BATON_PLAN);
+                       .input_root = e.home};
+  cr_assert_eq(baton_submit(e.ctx, &bad, NULL, NULL, &run), BATON_PLAN);
   cr_assert_null(run);
-  baton_request escape = {BATON_REQUEST_INIT, .text = "read the text in ../../etc/hostname.png", .input_root = dir};
-  cr_assert_neq(baton_submit(ctx, &escape, NULL, NULL, &run), BATON_OK);
+  baton_request escape = {BATON_REQUEST_INIT, .text = "read the text in ../../etc/hostname.png",
+                          .input_root = e.home};
+  cr_assert_neq(baton_submit(e.ctx, &escape, NULL, NULL, &run), BATON_OK);
   cr_assert_null(run);
-  baton_close(ctx);
-  bt_rmtree(dir);
-  free(dir);
+  bt_env_down(&e);
 }
 
 static char *cli(const char *args, const char *home, int *status) {
@@ -265,15 +250,15 @@ static char *speak(baton *ctx, const char *home, const char *args_json, size_t *
 }
 
 Test(runtime_main_job, a_translation_speaks_in_its_target_language, .timeout = 120) {
-  char *dir = bt_tmpdir();
-  baton *ctx = open_in(dir);
+  bt_env e;
+  bt_env_up(&e, false);
   const char *plan =
       "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"The cat is black.\","
       "\"src_lang\":\"en\",\"tgt_lang\":\"es\"}},"
       "{\"task\":\"text-to-speech\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"<GENERATED>-0\"}}]";
-  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = dir};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = e.home};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
   cJSON *res = cJSON_Parse(baton_run_result_json(run));
   const char *spanish = out_of(task_at(res, 0), "text");
@@ -284,9 +269,9 @@ Test(runtime_main_job, a_translation_speaks_in_its_target_language, .timeout = 1
   char args[512];
   snprintf(args, sizeof args, "{\"text\":\"%s\",\"lang\":\"es\"}", spanish);
   size_t es_len = 0, en_len = 0;
-  char *es = speak(ctx, dir, args, &es_len);
+  char *es = speak(e.ctx, e.home, args, &es_len);
   snprintf(args, sizeof args, "{\"text\":\"%s\"}", spanish);
-  char *en = speak(ctx, dir, args, &en_len);
+  char *en = speak(e.ctx, e.home, args, &en_len);
   /* A warm espeak-ng process does not repeat its output to the byte, so
    * compare lengths: the chain's audio is as long as the Spanish voice's and
    * unlike the default voice's (about 15% longer for this sentence). */
@@ -299,9 +284,7 @@ Test(runtime_main_job, a_translation_speaks_in_its_target_language, .timeout = 1
   free(en);
   cJSON_Delete(res);
   baton_run_free(run);
-  baton_close(ctx);
-  bt_rmtree(dir);
-  free(dir);
+  bt_env_down(&e);
 }
 
 /* A plan (JSON) is refused before anything runs, the error saying `says`. */
@@ -326,16 +309,16 @@ static void assert_text_saved(const cJSON *task, const char *name) {
 }
 
 Test(runtime_main_job, a_text_result_is_saved_as_asked_and_replayed_with_its_file, .timeout = 60) {
-  char *dir = bt_tmpdir();
-  baton *ctx = open_in(dir);
+  bt_env e;
+  bt_env_up(&e, false);
   char notes[512];
-  snprintf(notes, sizeof notes, "%s/notes.txt", dir);
+  snprintf(notes, sizeof notes, "%s/notes.txt", e.home);
   bt_write(notes, "The committee agreed to open the reading room on Sundays. The roof of the "
                   "children's corner still leaks, so its books move to the east shelves.");
-  baton_request req = {BATON_REQUEST_INIT, .input_root = dir,
+  baton_request req = {BATON_REQUEST_INIT, .input_root = e.home,
                        .text = "Summarize notes.txt and save the summary as summary.txt"};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
   cJSON *res = cJSON_Parse(baton_run_result_json(run));
   cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "tasks")), 1, "summary.txt is no input");
@@ -344,8 +327,8 @@ Test(runtime_main_job, a_text_result_is_saved_as_asked_and_replayed_with_its_fil
             baton_run_summary(run));
   /* A replay copies the saved text into its own run folder. */
   baton_run *rep = NULL;
-  cr_assert_eq(baton_run_replay(ctx, baton_run_id(run), NULL, NULL, &rep), BATON_OK, "%s",
-               baton_errmsg(ctx));
+  cr_assert_eq(baton_run_replay(e.ctx, baton_run_id(run), NULL, NULL, &rep), BATON_OK, "%s",
+               baton_errmsg(e.ctx));
   cr_assert_eq(baton_run_wait(rep), BATON_OK, "%s", baton_run_summary(rep));
   cJSON *rj = cJSON_Parse(baton_run_result_json(rep));
   assert_text_saved(task_at(rj, 0), "summary.txt");
@@ -354,23 +337,21 @@ Test(runtime_main_job, a_text_result_is_saved_as_asked_and_replayed_with_its_fil
   baton_run_free(rep);
   cJSON_Delete(res);
   baton_run_free(run);
-  baton_close(ctx);
-  bt_rmtree(dir);
-  free(dir);
+  bt_env_down(&e);
 }
 
 Test(runtime_main_job, two_recordings_are_joined_into_the_file_named, .timeout = 60) {
-  char *dir = bt_tmpdir();
-  baton *ctx = open_in(dir);
+  bt_env e;
+  bt_env_up(&e, false);
   char a[512], b[512];
-  snprintf(a, sizeof a, "%s/a.wav", dir);
-  snprintf(b, sizeof b, "%s/b.wav", dir);
+  snprintf(a, sizeof a, "%s/a.wav", e.home);
+  snprintf(b, sizeof b, "%s/b.wav", e.home);
   fm_write_wav(a); /* 0.1 s each, 16-bit mono */
   fm_write_wav(b);
-  baton_request req = {BATON_REQUEST_INIT, .input_root = dir,
+  baton_request req = {BATON_REQUEST_INIT, .input_root = e.home,
                        .text = "Combine a.wav and b.wav into both.wav"};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
   cJSON *res = cJSON_Parse(baton_run_result_json(run));
   cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "tasks")), 1, "%s",
@@ -387,23 +368,21 @@ Test(runtime_main_job, two_recordings_are_joined_into_the_file_named, .timeout =
   cJSON_Delete(res);
   baton_run_free(run);
   /* The second recording is an input like the first: outside the folder, refused. */
-  assert_plan_refused(ctx, dir, "[{\"task\":\"audio-to-audio\",\"id\":0,\"dep\":[-1],\"args\":"
+  assert_plan_refused(e.ctx, e.home, "[{\"task\":\"audio-to-audio\",\"id\":0,\"dep\":[-1],\"args\":"
                       "{\"audio\":\"a.wav\",\"audio2\":\"../../etc/hostname.wav\"}}]",
                       "hostname.wav");
-  baton_close(ctx);
-  bt_rmtree(dir);
-  free(dir);
+  bt_env_down(&e);
 }
 
 Test(runtime_main_job, an_output_named_in_the_request_is_written_under_that_name, .timeout = 120) {
-  char *dir = bt_tmpdir();
-  baton *ctx = open_in(dir);
+  bt_env e;
+  bt_env_up(&e, false);
   baton_request req = {BATON_REQUEST_INIT,
       .text = "Translate 'Good morning' into Spanish and give me the answer in an audio format "
               "'respuesta.wav'.",
-      .input_root = dir};
+      .input_root = e.home};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
   cJSON *res = cJSON_Parse(baton_run_result_json(run));
   const cJSON *tts = task_at(res, 1);
@@ -417,22 +396,20 @@ Test(runtime_main_job, an_output_named_in_the_request_is_written_under_that_name
   baton_run_free(run);
   /* The local image executor writes the format the name asks for: a JPEG, not its usual PNG. */
   char png[512];
-  snprintf(png, sizeof png, "%s/notice.png", dir);
+  snprintf(png, sizeof png, "%s/notice.png", e.home);
   cr_assert(bt_render_text_png(NOTICE, png), "ImageMagick is needed to render the test image");
   req.text = "Make notice.png black and white and save the result as bw.jpg";
-  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
   cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_summary(run));
   res = cJSON_Parse(baton_run_result_json(run));
   bt_assert_jpeg_named(out_of(task_at(res, 0), "image"), "bw.jpg");
   cJSON_Delete(res);
   baton_run_free(run);
   /* A plan naming a file outside the run's folder is refused before anything runs. */
-  assert_plan_refused(ctx, dir, "[{\"task\":\"text-to-speech\",\"id\":0,\"dep\":[-1],\"args\":"
+  assert_plan_refused(e.ctx, e.home, "[{\"task\":\"text-to-speech\",\"id\":0,\"dep\":[-1],\"args\":"
                       "{\"text\":\"hi\",\"save_as\":\"../../escape.wav\"}}]",
                       "is not a plain file name");
-  baton_close(ctx);
-  bt_rmtree(dir);
-  free(dir);
+  bt_env_down(&e);
 }
 
 /* The run of `text` on the files in dir, waited for: its result JSON (the caller deletes it). */
@@ -450,13 +427,13 @@ static cJSON *run_in(baton *ctx, const char *dir, const char *text) {
 /* Subtitles are translated cue by cue: numbers, times and notes stay, the words are Spanish, and
  * a subtitles file of the same format holds them. */
 Test(runtime_main_job, subtitles_are_translated_cue_by_cue, .timeout = 120) {
-  char *dir = bt_tmpdir();
-  baton *ctx = open_in(dir);
+  bt_env e;
+  bt_env_up(&e, false);
   char vtt[512];
-  snprintf(vtt, sizeof vtt, "%s/talk.vtt", dir);
+  snprintf(vtt, sizeof vtt, "%s/talk.vtt", e.home);
   bt_write(vtt, "\xEF\xBB\xBFWEBVTT\n\n00:00.100 --> 00:01.500\nthe cat is\nblack\n\n"
                 "NOTE kept as it is\n\n00:01.500 --> 00:03.000\ngood morning\n");
-  cJSON *res = run_in(ctx, dir, "translate talk.vtt into Spanish");
+  cJSON *res = run_in(e.ctx, e.home, "translate talk.vtt into Spanish");
   const char *file = out_of(task_at(res, 0), "file");
   cr_assert(file && strstr(file, ".vtt") == file + strlen(file) - 4, "kept in %s", file);
   char *got = bt_slurp(file, NULL);
@@ -468,7 +445,7 @@ Test(runtime_main_job, subtitles_are_translated_cue_by_cue, .timeout = 120) {
   free(got);
   cJSON_Delete(res);
   /* Saved under a SubRip name: SubRip, whatever the source's format. */
-  res = run_in(ctx, dir, "translate talk.vtt into Spanish and save it as es.srt");
+  res = run_in(e.ctx, e.home, "translate talk.vtt into Spanish and save it as es.srt");
   got = bt_slurp(out_of(task_at(res, 0), "file"), NULL);
   cr_assert(got && !strncmp(got, "1\n00:00:00,100 --> 00:00:01,500\n", 32) &&
                 strstr(got, "\n\n2\n00:00:01,500 --> 00:00:03,000\n") && !strstr(got, "NOTE"),
@@ -476,11 +453,11 @@ Test(runtime_main_job, subtitles_are_translated_cue_by_cue, .timeout = 120) {
   free(got);
   cJSON_Delete(res);
   /* Spoken, then asked for Spanish subtitles: recognised, timed and translated. */
-  res = run_in(ctx, dir, "say 'the cat is black' and save it as talk.wav");
+  res = run_in(e.ctx, e.home, "say 'the cat is black' and save it as talk.wav");
   char *spoken = strdup(out_of(task_at(res, 0), "audio"));
   cJSON_Delete(res);
   *strrchr(spoken, '/') = '\0';
-  res = run_in(ctx, spoken, "make Spanish subtitles for talk.wav");
+  res = run_in(e.ctx, spoken, "make Spanish subtitles for talk.wav");
   cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "tasks")), 2);
   file = out_of(task_at(res, 1), "file");
   cr_assert(file && strstr(file, ".srt") == file + strlen(file) - 4, "kept in %s", file);
@@ -491,30 +468,26 @@ Test(runtime_main_job, subtitles_are_translated_cue_by_cue, .timeout = 120) {
   free(got);
   cJSON_Delete(res);
   free(spoken);
-  baton_close(ctx);
-  bt_rmtree(dir);
-  free(dir);
+  bt_env_down(&e);
 }
 
 /* A step naming a part of a text file ("the second paragraph of notes.txt") gets that part only,
  * and one past its end fails before anything runs, saying how many there are. */
 Test(runtime_main_job, a_part_of_a_text_file_named_is_all_a_step_gets, .timeout = 60) {
-  char *dir = bt_tmpdir();
-  baton *ctx = open_in(dir);
+  bt_env e;
+  bt_env_up(&e, false);
   char notes[512];
-  snprintf(notes, sizeof notes, "%s/notes.txt", dir);
+  snprintf(notes, sizeof notes, "%s/notes.txt", e.home);
   bt_write(notes, "The cat is black.\n\nThe dog is white.\n");
-  cJSON *res = run_in(ctx, dir, "translate the second paragraph of notes.txt into Spanish");
+  cJSON *res = run_in(e.ctx, e.home, "translate the second paragraph of notes.txt into Spanish");
   const char *text = out_of(task_at(res, 0), "text");
   cr_assert(contains_ci(text, "perro") && !contains_ci(text, "gato"), "%s", text);
   cJSON_Delete(res);
-  baton_request req = {BATON_REQUEST_INIT, .input_root = dir,
+  baton_request req = {BATON_REQUEST_INIT, .input_root = e.home,
                        .text = "translate the third paragraph of notes.txt into Spanish"};
   baton_run *run = NULL;
-  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_INVALID);
-  cr_assert(strstr(baton_errmsg(ctx), "notes.txt has 2 paragraphs: there is no paragraph "
-                                      "number 3"), "%s", baton_errmsg(ctx));
-  baton_close(ctx);
-  bt_rmtree(dir);
-  free(dir);
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_INVALID);
+  cr_assert(strstr(baton_errmsg(e.ctx), "notes.txt has 2 paragraphs: there is no paragraph "
+                                      "number 3"), "%s", baton_errmsg(e.ctx));
+  bt_env_down(&e);
 }
