@@ -58,7 +58,7 @@
    X(MUSIC) X(ALIKE) X(FEASIBLE) X(BEFORE_CLAUSE) X(AFTER_CLAUSE) X(TIME_UNIT) X(END_OF) \
    X(LASTING) X(COUNT) X(SEARCHING) X(SOUGHT) X(PARTICLE) X(INSTRUCTION) X(BESIDE) X(SHARE) \
    X(RECIPROCAL) X(MEANING) X(WORDING) X(HOLDING) X(WORDED) X(IT_IS) X(UTTERING) X(MORE) \
-   X(PUTTING) X(VOICE) X(PLACED_FIRST) X(PLACED_AFTER) X(PLAYING) X(BACKGROUND)
+   X(PUTTING) X(VOICE) X(PLACED_FIRST) X(PLACED_AFTER) X(PLAYING) X(BACKGROUND) X(DRAWN)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -317,6 +317,11 @@ int off_recognise(planner *p);
 bool off_joins(const planner *p, const step *st);
 /* 1 + the token of a recording [a,b) adds to another it names ("add m.wav to v.wav"), or 0. */
 size_t off_added_recording(const planner *p, size_t a, size_t b);
+
+/* ---- copies.c */
+/* Copies of the drawing task of st (its tasks from `first` on) as many as it asks ("three
+ * pictures"), each its own "seed"; 0, or -1 (err set). */
+int off_copies(planner *p, const step *st, size_t first);
 
 /* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);

@@ -1165,7 +1165,7 @@ int off_link(planner *p) {
     }
     size_t first = p->g->n;
     int rc = emit_step(p, st);
-    if (rc < 0 || (rc == 0 && name_output(p, st, first) != 0))
+    if (rc < 0 || (rc == 0 && (off_copies(p, st, first) != 0 || name_output(p, st, first) != 0)))
       return -1;
     if (rc == 1 && !need[0]) { /* a step that cannot get its input is dropped; remember why */
       char *words = span_text(p, st->a, st->b);

@@ -195,6 +195,18 @@ Test(planner_offline, a_name_to_save_as_that_is_no_plain_file_name_is_named_in_t
   }
 }
 
+Test(planner_offline, more_drawings_of_one_kind_than_it_makes_at_once_are_refused) {
+  baton__graph g;
+  char err[512] = "";
+  cr_assert_eq(plan_alone("generate 9 images of a dog", &g, err, sizeof err), -1);
+  cr_expect(strstr(err, "9 drawings") && strstr(err, "at most 8"), "%s", err);
+  cr_assert_eq(g.n, 0);
+  cr_assert_eq(plan_alone("generate 8 images of a dog", &g, err, sizeof err), 0, "%s", err);
+  cr_expect_eq(g.n, 8);
+  cr_expect_str_eq(baton__task_literal(&g.tasks[7], "seed"), "8");
+  baton__graph_release(&g);
+}
+
 Test(planner_offline, a_translation_into_a_language_it_does_not_know_is_refused) {
   baton__graph g;
   char err[512] = "";

@@ -1,0 +1,127 @@
+/* copies.c — "draw three pictures of a cat": a drawing task made as many times as the step asks. */
+#include "planner/offline/internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/text.h"
+#include "core/util.h"
+#include "core/banned.h"
+
+/* Contract: off_copies() takes the step just linked (its tasks from `first` on in p->g) and, when
+ * its task draws (words in, a picture or a video out) and its words ask for a number of what it
+ * draws ("three pictures", "2 logos", "four short videos"), adds copies of the drawing task until
+ * there are that many, each with its own "seed" (1, 2, ...): a model given the same words and
+ * seed draws the same picture, and a cache answers a repeated request with the one it kept. The
+ * copies are made together, so "describe them" after asks of each. More than OFF_MAX_COPIES is
+ * refused. */
+
+#define OFF_MAX_COPIES 8
+
+/* The number token i says ("3", "three": the lexicon's count words are in order), or 0. */
+static long number_at(const planner *p, size_t i) {
+  const char *w = p->tok[i].word;
+  if (isdigit((unsigned char)w[0])) {
+    char *end;
+    long n = strtol(w, &end, 10);
+    return *end || n > 1000 ? 0 : n;
+  }
+  const off_words *count = &p->lx->cls[W_COUNT];
+  for (size_t k = 0; k < count->n && k < 10 && off_is(p, i, W_COUNT); k++)
+    if (strcmp(count->words[k], w) == 0)
+      return (long)k + 1;
+  return 0;
+}
+
+/* How many things of what it draws st asks for: a number (token *at) before a plural word naming
+ * them (token *to), at most two words between ("3 cute cat pictures"); 1 when none. */
+static long asked_count(const planner *p, const step *st, size_t *at, size_t *to) {
+  for (size_t i = st->a; i + 1 < st->b; i++) {
+    long n = p->tok[i].kind == TK_WORD ? number_at(p, i) : 0;
+    for (size_t j = i + 1; n > 1 && j < st->b && j <= i + 3; j++) {
+      if (p->tok[j].kind != TK_WORD || p->tok[j].det || off_is(p, j, W_PREPOSITION))
+        break;
+      if ((off_is(p, j, W_PICTURE) || off_is(p, j, W_MOVING) || off_is(p, j, W_DRAWN)) &&
+          baton__has_suffix_ci(p->tok[j].word, "s"))
+        return *at = i, *to = j, n;
+    }
+  }
+  return 1;
+}
+
+/* The drawing's words, each copy's, for one thing: "make 2 logos for my bakery" as "make a logo
+ * for my bakery" (tokens at..to of the request, where the words hold them); 0, or -1. */
+static int one_of_them(planner *p, baton__task *t, size_t at, size_t to) {
+  baton__arg *text = NULL;
+  for (size_t a = 0; a < t->n_args && !text; a++)
+    text = !strcmp(t->args[a].name, "text") && t->args[a].ref < 0 ? &t->args[a] : NULL;
+  const char *s = p->req + p->tok[at].start, *from = NULL;
+  size_t n = p->tok[to].end - p->tok[at].start, stem = p->tok[to].end - p->tok[to].start - 1;
+  for (const char *q = text ? text->value : NULL; q && *q && !from; q++)
+    from = strncmp(q, s, n) == 0 ? q : NULL;
+  if (!from)
+    return 0; /* the words are not there as written */
+  const char *plural = p->req + p->tok[to].start, *mid = s + (p->tok[at].end - p->tok[at].start);
+  stem -= stem > 2 && (baton__has_suffix_ci(p->tok[to].word, "ches") ||
+                       baton__has_suffix_ci(p->tok[to].word, "shes") ||
+                       baton__has_suffix_ci(p->tok[to].word, "xes")); /* "sketches" */
+  bool vowel = strchr("aeiou", tolower((unsigned char)*(mid[0] == ' ' ? mid + 1 : mid))) != NULL;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb, "%.*s%s%.*s%.*s%s", (int)(from - text->value), text->value,
+                 vowel ? "an" : "a", (int)(plural - mid), mid, (int)stem, plural, from + n);
+  if (!baton__sb_ok(&sb))
+    return baton__sb_release(&sb), -1;
+  free(text->value);
+  text->value = baton__sb_detach(&sb);
+  return 0;
+}
+
+/* Appends a copy of task k with "seed" `seed`; 0, or -1 out of memory. */
+static int copy_task(planner *p, size_t k, long seed) {
+  const baton__task *o = &p->g->tasks[k];
+  baton__task t = {.id = (int)p->g->n, .task = baton__strdup(o->task),
+                   .words = o->words ? baton__strdup(o->words) : NULL};
+  int rc = t.task && (t.words || !o->words) ? 0 : -1;
+  for (size_t a = 0; rc == 0 && a < o->n_args; a++)
+    if (strcmp(o->args[a].name, "seed") != 0)
+      rc = baton__task_add_arg(&t, o->args[a].name, o->args[a].value, o->args[a].ref);
+  for (size_t d = 0; rc == 0 && d < o->n_deps; d++)
+    rc = baton__task_add_dep(&t, o->deps[d]);
+  char s[24];
+  snprintf(s, sizeof s, "%ld", seed);
+  if (rc != 0 || baton__task_add_arg(&t, "seed", s, -1) != 0 || baton__graph_push(p->g, &t) != 0)
+    return baton__task_release(&t), -1;
+  size_t id = p->g->n - 1; /* (the push took t's members) */
+  p->made[id] = p->made[k], p->marks[id] = p->marks[k];
+  p->by_a[id] = p->by_a[k], p->by_b[id] = p->by_b[k];
+  return 0;
+}
+
+int off_copies(planner *p, const step *st, size_t first) {
+  const baton__taskspec *spec = p->cues[st->task].spec;
+  if (spec->inputs != BATON__T_TEXT || !(spec->outputs & (BATON__T_IMAGE | BATON__T_VIDEO)))
+    return 0;
+  size_t at = 0, to = 0;
+  long n = asked_count(p, st, &at, &to);
+  if (n > OFF_MAX_COPIES)
+    return baton__fmt(p->err, p->errlen, "the request asks for %ld drawings of one kind; at most %d"
+                      " are made at once", n, OFF_MAX_COPIES), -1;
+  size_t k = p->g->n;
+  while (k > first && p->made[k - 1] != spec)
+    k--;
+  if (n < 2 || k-- == first)
+    return 0;
+  if (p->g->n + (size_t)n - 1 > OFF_MAX_TASKS)
+    return baton__fmt(p->err, p->errlen, "the request asks for over %d tasks", OFF_MAX_TASKS), -1;
+  char one[] = "1";
+  if (one_of_them(p, &p->g->tasks[k], at, to) != 0 ||
+      baton__task_add_arg(&p->g->tasks[k], "seed", one, -1) != 0)
+    return baton__fmt(p->err, p->errlen, OFF_OOM), -1;
+  for (long c = 2; c <= n; c++)
+    if (copy_task(p, k, c) != 0)
+      return baton__fmt(p->err, p->errlen, OFF_OOM), -1;
+  return 0;
+}
