@@ -464,6 +464,28 @@ Test(executors_hf, an_edit_takes_the_request_words_as_its_prompt) {
   fx_close(&f);
 }
 
+/* "Draw three pictures of a cat": each copy has its own seed, so that the Hub (whose cache answers
+ * a repeated request with the picture it kept) draws each anew. */
+Test(executors_hf, a_drawing_sends_its_seed_as_a_number_parameter) {
+  fixture f;
+  fx_open(&f);
+  cr_assert_eq(baton__values_add(&f.in, "text", BATON__T_TEXT, "a cat"), 0);
+  cr_assert_eq(baton__values_add(&f.in, "seed", 0, "2"), 0);
+  fake_http_response reply = {.status = 200, .content_type = "image/png", .body = png,
+                              .body_len = sizeof png - 1};
+  fake_http_push(f.srv, &reply);
+  cr_assert_eq(fx_run(&f, "text-to-image"), 0, "%s", f.env.err);
+  fake_http_request *r = req(&f, 0);
+  cJSON *body = cJSON_Parse(r->body), *seed = cJSON_GetObjectItem(
+                                                  cJSON_GetObjectItem(body, "parameters"), "seed");
+  cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(body, "inputs")), "a cat", "%s",
+                   r->body);
+  cr_assert(cJSON_IsNumber(seed) && seed->valueint == 2, "%s", r->body);
+  cJSON_Delete(body);
+  fake_http_request_free(r);
+  fx_close(&f);
+}
+
 Test(executors_hf, question_answering_sends_question_and_context_under_inputs) {
   fixture f;
   fx_open(&f);
