@@ -783,11 +783,23 @@ int off_needs_input(planner *p, const baton__taskspec *spec) {
 
 /* The first resource of `type` the last earlier turn left that no task took yet, or -1; how many
  * there are in *n (if not NULL). */
+/* Is resource r the words of subtitles a task of its turn also made ("translate them" after "make
+ * subtitles for talk.wav" means the subtitles, whose words are their transcript)? */
+static bool subtitles_words(const planner *p, const resource *r) {
+  for (size_t k = 0; !r->is_file && r->maker && k < p->n_res; k++)
+    if (p->res[k].is_file && p->res[k].turn == r->turn && p->res[k].maker == r->maker &&
+        (baton__has_suffix_ci(p->res[k].value, ".srt") ||
+         baton__has_suffix_ci(p->res[k].value, ".vtt")))
+      return true;
+  return false;
+}
+
 static int last_turn_left(const planner *p, unsigned type, size_t *n) {
   int first = -1;
   size_t count = 0;
   for (size_t r = 0; p->last_turn && r < p->n_res; r++)
-    if (p->res[r].turn == p->last_turn && !p->res[r].used && (p->res[r].type & type))
+    if (p->res[r].turn == p->last_turn && !p->res[r].used && (p->res[r].type & type) &&
+        !subtitles_words(p, &p->res[r]))
       first = first < 0 ? (int)r : first, count++;
   if (n)
     *n = count;
