@@ -47,7 +47,8 @@ bool baton__run_subs_keeps(const char *task) {
 int baton__run_subs_take(const baton__task *t, baton__values *in, char **subs, char *err,
                          size_t errlen) {
   *subs = NULL;
-  for (size_t i = 0; baton__run_subs_keeps(t->task) && i < in->n; i++) {
+  bool keeps = baton__run_subs_keeps(t->task);
+  for (size_t i = 0; i < in->n; i++) {
     baton__value *v = &in->v[i];
     char *lines = NULL;
     size_t n = 0;
@@ -58,10 +59,16 @@ int baton__run_subs_take(const baton__task *t, baton__values *in, char **subs, c
                  BATON__SUBCUES_MAX);
       return -1;
     }
-    if (is == 1) {
+    if (is == 1 && keeps) {
       *subs = v->data;
       v->data = lines;
       return 0;
+    }
+    if (is == 1) { /* summarized, read out, asked: the words alone, no numbers and times */
+      free(v->data);
+      v->data = lines;
+    } else {
+      free(lines);
     }
   }
   return 0;

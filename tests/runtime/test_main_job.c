@@ -471,6 +471,24 @@ Test(runtime_main_job, subtitles_are_translated_cue_by_cue, .timeout = 120) {
   bt_env_down(&e);
 }
 
+/* Subtitles given to a task that keeps no cues (a summary, a reading aloud) are their words
+ * alone: no numbers, times or header reach it. */
+Test(runtime_main_job, subtitles_summarized_are_their_words_alone, .timeout = 120) {
+  bt_env e;
+  bt_env_up(&e, false);
+  char srt[512];
+  snprintf(srt, sizeof srt, "%s/talk.srt", e.home);
+  bt_write(srt, "1\r\n00:00:00,100 --> 00:00:01,500\r\nThe library opens at nine.\r\n\r\n"
+                "2\r\n00:00:01,500 --> 00:00:03,000\r\nIt closes at five on Sundays.\r\n");
+  cJSON *res = run_in(e.ctx, e.home, "summarize talk.srt");
+  const char *text = out_of(task_at(res, 0), "text");
+  cr_assert(text && strstr(text, "library opens at nine") && !strstr(text, "-->") &&
+                !strstr(text, "00:00"),
+            "%s", text ? text : "(no text)");
+  cJSON_Delete(res);
+  bt_env_down(&e);
+}
+
 /* A step naming a part of a text file ("the second paragraph of notes.txt") gets that part only,
  * and one past its end fails before anything runs, saying how many there are. */
 Test(runtime_main_job, a_part_of_a_text_file_named_is_all_a_step_gets, .timeout = 60) {
