@@ -139,11 +139,14 @@ static void open_in_roots(opener *o) {
   }
 }
 
-/* Takes on the caller's file-system identity (fsuid, fsgid, no supplementary group but its own)
- * with raw system calls, which change only the calling thread: whether it could. */
+/* Takes on the caller's file-system identity (fsuid, fsgid, its own group and supplementary
+ * groups) with raw system calls, which change only the calling thread: whether it could. */
 static bool take_identity(const baton__input_scope *s) {
-  gid_t g = s->gid;
-  if (syscall(SYS_setgroups, 1, &g) != 0)
+  gid_t g[1 + BATON_CALLER_GROUPS_MAX] = {s->gid};
+  size_t n = 1;
+  for (size_t i = 0; i < s->n_groups && n < sizeof g / sizeof *g; i++)
+    g[n++] = s->groups[i];
+  if (syscall(SYS_setgroups, n, g) != 0)
     return false;
   syscall(SYS_setfsgid, s->gid);
   syscall(SYS_setfsuid, s->uid);
@@ -162,7 +165,10 @@ static void *open_as_caller(void *arg) {
 /* Without the privilege to take on the caller's identity, the permission bits of st must let
  * the caller do `want` (the owner's bit: S_IRUSR, S_IXUSR). */
 static bool caller_may(const baton__input_scope *s, const struct stat *st, mode_t want) {
-  mode_t bit = st->st_uid == s->uid ? want : st->st_gid == s->gid ? want >> 3 : want >> 6;
+  bool group = st->st_gid == s->gid;
+  for (size_t i = 0; !group && i < s->n_groups && i < BATON_CALLER_GROUPS_MAX; i++)
+    group = st->st_gid == s->groups[i];
+  mode_t bit = st->st_uid == s->uid ? want : group ? want >> 3 : want >> 6;
   return st->st_mode & bit;
 }
 

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "baton.h"
+
 /* Who opens, and where. roots[0..n) are real (resolved) folder paths;
  * root_fds (when not NULL) the folders themselves, opened once (-1: open
  * roots[i] by its path). */
@@ -17,8 +19,11 @@ typedef struct baton__input_scope {
   bool as_caller;      /* open with the caller's rights, not the process's */
   uid_t uid;
   gid_t gid;
+  const gid_t *groups; /* the caller's supplementary groups besides gid */
+  size_t n_groups;     /* (at most BATON_CALLER_GROUPS_MAX are taken) */
   unsigned long long max_bytes;
 } baton__input_scope;
+_Static_assert(sizeof(gid_t) == sizeof(unsigned), "baton_request's caller_groups are gid_t");
 
 /* Opens the file `name` (absolute, or relative to roots[0]) for reading:
  * beneath one of the roots, with the kernel refusing any escape on the way

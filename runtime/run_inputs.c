@@ -195,6 +195,8 @@ baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
                               .n_roots = n_roots,
                               .as_caller = other_user,
                               .uid = req->caller_uid, .gid = req->caller_gid,
+                              .groups = (const gid_t *)req->caller_groups,
+                              .n_groups = req->caller_groups ? req->n_caller_groups : 0,
                               .max_bytes = run->ctx->cfg.max_input_bytes};
   baton_rc rc = BATON_OK;
   for (size_t i = 0; rc == BATON_OK && i < run->g.n; i++) {

@@ -361,6 +361,8 @@ baton_rc baton__run_expand_patterns(baton *ctx, const baton_request *req, const 
   baton__input_scope scope = {.roots = roots, .root_fds = fds, .n_roots = root ? 1 : 0,
                               .as_caller = req->as_caller && req->caller_uid != geteuid(),
                               .uid = req->caller_uid, .gid = req->caller_gid,
+                              .groups = (const gid_t *)req->caller_groups,
+                              .n_groups = req->caller_groups ? req->n_caller_groups : 0,
                               .max_bytes = ctx->cfg.max_input_bytes};
   if (expand(&scope, req->text, out, err, sizeof err) != 0)
     return baton__fail(ctx, BATON_INVALID, "%s", err);

@@ -44,6 +44,7 @@ static void add_client(baton_server *srv, int fd, const struct ucred *cred) {
   c->uid = cred->uid;
   c->gid = cred->gid;
   c->pid = cred->pid;
+  c->n_groups = baton__srv_peer_groups(fd, c->groups, BATON_CALLER_GROUPS_MAX);
   baton__sb_init(&c->out);
   struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = fd};
   c->events = ev.events;

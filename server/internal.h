@@ -71,6 +71,8 @@ typedef struct job {
   uint64_t client;
   uid_t uid;
   gid_t gid;
+  gid_t groups[BATON_CALLER_GROUPS_MAX]; /* the client's supplementary groups */
+  size_t n_groups;
   char *method;
   char *id_json;
   cJSON *params;
@@ -82,6 +84,8 @@ typedef struct conn {
   uint64_t id;
   uid_t uid;
   gid_t gid;
+  gid_t groups[BATON_CALLER_GROUPS_MAX]; /* supplementary, as it connected (SO_PEERGROUPS) */
+  size_t n_groups;
   pid_t pid;
   char *in;
   size_t in_len, in_cap;
@@ -205,6 +209,9 @@ int baton__srv_socket_modes(baton_server *srv);
 /* Whether a caller sees and touches every run: the daemon's own user and
  * root. Others see only the runs they submitted. */
 bool baton__srv_sees_all(uid_t uid);
+/* The peer's supplementary groups as it connected, at most max into out (those past max are
+ * left out: a caller then reads less, never more); how many (0 when they cannot be read). */
+size_t baton__srv_peer_groups(int fd, gid_t *out, size_t max);
 /* Whether the run described by json (a run.get result, with "uid") is
  * uid's to see. */
 bool baton__srv_run_visible(uid_t uid, const char *json);

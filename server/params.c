@@ -210,6 +210,8 @@ bool baton__srv_request_params(baton_server *srv, const job *j, baton_request *r
     req->as_caller = 1;
     req->caller_uid = j->uid;
     req->caller_gid = j->gid;
+    req->caller_groups = (const unsigned *)j->groups;
+    req->n_caller_groups = j->n_groups;
   }
   return true;
 }

@@ -1,4 +1,5 @@
 /* peer.c — who may connect to the daemon: peer credentials against daemon.allow_uids. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,6 +58,22 @@ void baton__srv_refuse(int fd, baton_rc rc, const char *why) {
   ssize_t w = send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
   (void)w;
   close(fd);
+}
+
+size_t baton__srv_peer_groups(int fd, gid_t *out, size_t max) {
+  socklen_t len = (socklen_t)(max * sizeof *out);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, out, &len) == 0)
+    return len / sizeof *out;
+  if (errno != ERANGE || len > 65536 * sizeof *out) /* (the kernel's NGROUPS_MAX) */
+    return 0;
+  gid_t *all = malloc(len); /* more than max: the first max */
+  size_t n = all && getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, all, &len) == 0
+                 ? len / sizeof *all : 0;
+  n = n < max ? n : max;
+  if (n)
+    memcpy(out, all, n * sizeof *out);
+  free(all);
+  return n;
 }
 
 /* Reads a new connection's peer credentials and refuses (closes) it when

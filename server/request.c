@@ -88,6 +88,8 @@ void baton__srv_handle_line(baton_server *srv, conn *c, const char *line, size_t
   j->client = c->id;
   j->uid = c->uid;
   j->gid = c->gid;
+  memcpy(j->groups, c->groups, c->n_groups * sizeof *c->groups);
+  j->n_groups = c->n_groups;
   j->id_json = rq.id_json;
   rq.id_json = NULL;
   if (rq.params) {
