@@ -241,6 +241,30 @@ static void roots_files_are_not_read_for_another_user(void) {
   free(r);
 }
 
+/* A file only a group may read (root:4244, 0640) in nobody's folder: read through the daemon
+ * when nobody connects with that group among its supplementary ones, refused when not. */
+static void a_callers_groups_read_what_they_may(void) {
+  char p[700], params[1600];
+  snprintf(p, sizeof p, "%s/mine/team.txt", base);
+  bt_write(p, "TEAM-NOTES");
+  cr_assert_eq(chown(p, 0, 4244), 0);
+  cr_assert_eq(chmod(p, 0640), 0);
+  snprintf(params, sizeof params,
+           "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+           "\"args\":{\"text\":\"team.txt\"}}],\"cwd\":\"%s/mine\"}",
+           base);
+  char *r = as_nobody("submit", params);
+  cr_expect_neq(code_of(r), 0, "read without the group: %s", r);
+  cr_expect(!strstr(r, "TEAM-NOTES"), "the notes leaked: %s", r);
+  free(r);
+  ask a = {du.sock, "submit", params};
+  gid_t team[] = {4243, 4244};
+  r = bt_as_user_in(NOBODY, NOBODY, team, 2, call_as, &a);
+  cr_assert(r, "the child running as nobody failed");
+  cr_expect(code_of(r) == 0 && strstr(r, "TEAM-NOTES"), "read with the group: %s", r);
+  free(r);
+}
+
 static void another_user_sees_only_its_own_runs(void) {
   int fd = bt_dial(du.sock);
   cr_assert(fd >= 0);
@@ -288,5 +312,6 @@ Test(daemon_trust_users, another_user_reaches_the_socket_but_only_its_own_files_
     cr_skip_test("needs root to act as another user");
   socket_is_open_to_allowed_users();
   roots_files_are_not_read_for_another_user();
+  a_callers_groups_read_what_they_may();
   another_user_sees_only_its_own_runs();
 }

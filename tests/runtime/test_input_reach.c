@@ -73,6 +73,10 @@ Test(runtime_input_reach, only_what_every_folder_on_the_way_lets_the_caller_reac
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     cr_assert_eq(baton__input_caller_may_reach(&s, root, cases[i].rel, &st), cases[i].may,
                  "%s", cases[i].rel);
+  gid_t groups[] = {(gid_t)(getegid() + 4243), getegid()};
+  s.groups = groups, s.n_groups = 2; /* grp's group among its supplementary groups */
+  cr_assert(baton__input_caller_may_reach(&s, root, "grp/c.wav", &st));
+  s.groups = NULL, s.n_groups = 0;
   s.gid = getegid(); /* now in grp's group: it may search grp, not list it */
   cr_assert(baton__input_caller_may_reach(&s, root, "grp/c.wav", &st));
   cr_assert_not(baton__input_caller_may_reach(&s, root, "grp", &st));
@@ -120,4 +124,34 @@ Test(runtime_input_reach, a_process_without_the_callers_identity_opens_and_lists
             "exit %d (1: the secret opened; 2: pub refused; 3: hid listed; 4: pub not listed; "
             "5: a missing file behind hid told apart; 6: \"..\" passed through hid; 10: could "
             "not drop to 65534)", WEXITSTATUS(status));
+}
+
+/* A process that takes the caller's identity (root, as batond serving another user) takes its
+ * supplementary groups too: a file only a group of the caller's may read opens, and does not
+ * without that group. */
+Test(runtime_input_reach, the_callers_supplementary_groups_open_what_they_may_read) {
+  if (geteuid() != 0)
+    cr_skip_test("needs root, to take on another user's identity");
+  char p[700];
+  snprintf(p, sizeof p, "%s/pub/open/team.wav", dir);
+  bt_write(p, "x");
+  cr_assert_eq(chown(p, 0, 4244), 0);
+  cr_assert_eq(chmod(p, 0640), 0);
+  const char *roots[] = {dir};
+  gid_t team[] = {4243, 4244};
+  baton__input_scope s = {.roots = roots, .n_roots = 1, .as_caller = true, .uid = 65534,
+                          .gid = 65534, .max_bytes = 1 << 20};
+  char err[600] = "";
+  int fd = baton__input_open(&s, "pub/open/team.wav", err, sizeof err);
+  cr_assert_lt(fd, 0, "opened without the group");
+  cr_assert(strstr(err, "ermission denied"), "%s", err);
+  s.groups = team, s.n_groups = 2;
+  fd = baton__input_open(&s, "pub/open/team.wav", err, sizeof err);
+  cr_assert_geq(fd, 0, "%s", err);
+  close(fd);
+  char *names[4];
+  s.groups = NULL, s.n_groups = 0; /* listing: the folder is open to all, the file is there */
+  cr_assert_eq(baton__input_list(&s, "pub/open", "team.wav", 0, names, 4, err, sizeof err), 1,
+               "%s", err);
+  free(names[0]);
 }

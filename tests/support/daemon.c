@@ -183,13 +183,19 @@ char *bt_nested_request(const char *method, size_t depth) {
 }
 
 char *bt_as_user(uid_t uid, gid_t gid, void (*fn)(void *arg, char *out, size_t cap), void *arg) {
+  return bt_as_user_in(uid, gid, NULL, 0, fn, arg);
+}
+
+char *bt_as_user_in(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
+                    void (*fn)(void *arg, char *out, size_t cap), void *arg) {
   int fds[2];
   cr_assert_eq(pipe(fds), 0);
   pid_t pid = fork();
   cr_assert(pid >= 0);
   if (pid == 0) {
     close(fds[0]);
-    if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)
+    if (setgroups(n_groups, groups) != 0 || setresgid(gid, gid, gid) != 0 ||
+        setresuid(uid, uid, uid) != 0)
       _exit(3);
     static char out[1 << 16];
     out[0] = '\0';

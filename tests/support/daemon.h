@@ -56,5 +56,8 @@ char *bt_nested_request(const char *method, size_t depth);
  * gid are uid/gid; returns what it wrote to out (malloc'd) or NULL when it
  * failed. */
 char *bt_as_user(uid_t uid, gid_t gid, void (*fn)(void *arg, char *out, size_t cap), void *arg);
+/* The same with the supplementary groups groups[0..n_groups) (bt_as_user: none). */
+char *bt_as_user_in(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
+                    void (*fn)(void *arg, char *out, size_t cap), void *arg);
 
 #endif
