@@ -86,7 +86,7 @@ set(BATON_LOCAL_ORDER
     sentiment:sentiment:text-classification
     vips:vips:image-to-image,canny-control
     opencv:opencv:object-detection
-    sndfile:sndfile:audio-to-audio)
+    sndfile:sndfile:audio-to-audio,audio-information)
 set(BATON_LOCAL_MODULES)
 set(BATON_LOCAL_XLIST "")
 foreach(entry ${BATON_LOCAL_ORDER})

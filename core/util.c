@@ -432,6 +432,17 @@ char *baton__path_absolute(char *path) {
   return abs;
 }
 
+const char *baton__given_name(const char *path) {
+  const char *base = strrchr(path, '/'), *p = base ? base + 1 : path, *q = p + 1;
+  if (!base || base - path < 7 || strncmp(base - 7, "/inputs", 7) != 0 || *p != 't' ||
+      !isdigit((unsigned char)*q))
+    return p;
+  while (isdigit((unsigned char)*q))
+    q++;
+  const char *dash = *q == '-' ? strchr(q + 1, '-') : NULL; /* past "-<argument name>-" */
+  return dash && dash[1] ? dash + 1 : p;
+}
+
 char *baton__path_join(const char *a, const char *b) {
   baton__sb sb;
   baton__sb_init(&sb);

@@ -96,6 +96,9 @@ char *baton__path_join(const char *a, const char *b);
  * already or cannot be resolved. NULL stays NULL. Outputs name files by
  * absolute path even for a relative workspace. */
 char *baton__path_absolute(char *path);
+/* The name a file had when given: a run's copy of an input, "runs/ID/inputs/t3-audio-talk.wav"
+ * (runtime/run_inputs.c names them so), is "talk.wav"; any other path, its last part. */
+const char *baton__given_name(const char *path);
 bool baton__file_exists(const char *path);
 
 /* Starts a library thread with the asynchronous signals blocked, so that the

@@ -16,6 +16,7 @@
 #include "executors/audio_echo.h"
 #include "executors/audio_loop.h"
 #include "executors/audio_fade.h"
+#include "executors/audio_info.h"
 #include "executors/audio_io.h"
 #include "executors/audio_join.h"
 #include "executors/audio_pitch.h"
@@ -684,10 +685,25 @@ static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, 
   return 0;
 }
 
+/* audio-information: the recording's facts ("how long is talk.wav?"), read from its header. */
+static int sf_info(const baton__values *in, baton__exec_env *env, baton__values *out) {
+  const char *audio = baton__run_arg(in, "audio", BATON__T_AUDIO);
+  if (!audio || !*audio)
+    return baton__run_bad_input(env, "audio-information needs an \"audio\" file to read");
+  char *text, *json;
+  if (baton__audio_info(audio, baton__given_name(audio), &text, &json, env->err,
+                        sizeof env->err) != 0)
+    return -1;
+  const baton__output outs[] = {{"text", BATON__T_TEXT, text, false},
+                                {"json", BATON__T_JSON, json, false}};
+  return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
+}
+
 static int sf_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
                   baton__values *out) {
   (void)state;
-  (void)task;
+  if (strcmp(task, "audio-information") == 0)
+    return sf_info(in, env, out);
   int64_t deadline = baton__run_deadline(env);
   const char *audio = baton__run_arg(in, "audio", BATON__T_AUDIO);
   if (!audio || !*audio)
@@ -740,7 +756,7 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
   return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
 }
 
-static const char *const sf_tasks[] = {"audio-to-audio", NULL};
+static const char *const sf_tasks[] = {"audio-to-audio", "audio-information", NULL};
 
 const baton__executor baton__executor_sndfile = {
     .name = "sndfile",

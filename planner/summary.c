@@ -42,6 +42,7 @@ static const struct {
     {"depth-estimation", "estimated the depth"},
     {"image-editing", "edited the image"},
     {"audio-classification", "classified the audio"},
+    {"audio-information", "read the recording's facts"},
     {"tabular-classification", "read the table"},
     {"text-to-video", "made a video"},
 };

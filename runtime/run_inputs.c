@@ -43,7 +43,7 @@ static int take_input(baton_run *run, const baton__input_scope *scope, const bat
   const char *base = strrchr(a->value, '/');
   base = base ? base + 1 : a->value;
   char name[300];
-  baton__fmt(name, sizeof name, "t%d-%s-%s", t->id, a->name, base);
+  baton__fmt(name, sizeof name, "t%d-%s-%s", t->id, a->name, base); /* (baton__given_name) */
   char *dst = dir ? baton__path_join(dir, name) : NULL;
   int rc = -1;
   if (!dst)
