@@ -1,0 +1,105 @@
+/* test_audio_info.c — audio-information: a recording's length, format, rate, channels and size from its header, named as it was given. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "executors/executor.h"
+#include "support/support.h"
+
+#if defined(BATON_HAVE_SNDFILE)
+
+#include <cjson/cJSON.h>
+#include <sndfile.h>
+#include <sys/stat.h>
+
+static char *dir;
+
+static void setup(void) { dir = bt_tmpdir(); }
+static void teardown(void) {
+  bt_rmtree(dir);
+  free(dir);
+}
+
+TestSuite(executors_audio_info, .init = setup, .fini = teardown, .timeout = 30);
+
+/* Writes `frames` frames of silence, `channels` at `rate`, as `format`, at dir/rel. */
+static char *write_audio(const char *rel, int format, int rate, int channels, sf_count_t frames) {
+  char *path = baton__path_join(dir, rel);
+  SF_INFO info = {.samplerate = rate, .channels = channels, .format = format};
+  SNDFILE *f = sf_open(path, SFM_WRITE, &info);
+  cr_assert_not_null(f, "cannot write %s: %s", path, sf_strerror(NULL));
+  float *s = calloc((size_t)(frames * channels) + 1, sizeof *s);
+  cr_assert_eq(sf_writef_float(f, s, frames), frames);
+  sf_close(f);
+  free(s);
+  return path;
+}
+
+/* Runs audio-information on path: 0 with its text and json, or -1 with err. */
+static int info(const char *path, char **text, cJSON **json, char *err, size_t errlen) {
+  baton__values in = {0}, out = {0};
+  cr_assert_eq(baton__values_add(&in, "audio", BATON__T_AUDIO, path), 0);
+  baton__exec_env env = {.workspace = dir, .file_prefix = "task0"};
+  int rc = baton__executor_sndfile.run(NULL, "audio-information", &in, &env, &out);
+  const baton__value *t = baton__values_get(&out, "text"), *j = baton__values_get(&out, "json");
+  *text = rc == 0 && t ? baton__strdup(t->data) : NULL;
+  *json = rc == 0 && j ? cJSON_Parse(j->data) : NULL;
+  baton__fmt(err, errlen, "%s", env.err);
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return rc;
+}
+
+Test(executors_audio_info, says_how_long_a_recording_lasts_and_what_it_is) {
+  cr_assert_not_null(strstr(baton__executor_sndfile.tasks[1], "audio-information"));
+  char *path = write_audio("talk.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 1, 16000 * 75 / 2);
+  char *text, err[300];
+  cJSON *j;
+  cr_assert_eq(info(path, &text, &j, err, sizeof err), 0, "%s", err);
+  cr_assert(strstr(text, "talk.wav lasts 37.5 seconds (0:38)") && strstr(text, "16000 Hz") &&
+                strstr(text, "1 channel (mono)") && strstr(text, "WAV") &&
+                strstr(text, "16 bit PCM"),
+            "%s", text);
+  struct stat st;
+  cr_assert_eq(stat(path, &st), 0);
+  cr_assert_float_eq(cJSON_GetObjectItem(j, "seconds")->valuedouble, 37.5, 1e-9);
+  cr_assert_eq(cJSON_GetObjectItem(j, "channels")->valueint, 1);
+  cr_assert_eq(cJSON_GetObjectItem(j, "sample_rate")->valueint, 16000);
+  cr_assert_eq((long long)cJSON_GetObjectItem(j, "bytes")->valuedouble, (long long)st.st_size);
+  free(text);
+  cJSON_Delete(j);
+  free(path);
+}
+
+/* A run's copy of an input ("inputs/t0-audio-song.flac") is named as it was given; an hour and
+ * more reads as h:mm:ss. */
+Test(executors_audio_info, names_an_input_copy_as_it_was_given) {
+  char *in = baton__path_join(dir, "inputs");
+  cr_assert_eq(mkdir(in, 0700), 0);
+  char *path = write_audio("inputs/t0-audio-song.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 8000,
+                           2, (sf_count_t)8000 * 3725);
+  char *text, err[300];
+  cJSON *j;
+  cr_assert_eq(info(path, &text, &j, err, sizeof err), 0, "%s", err);
+  cr_assert(strncmp(text, "song.flac lasts 3725.0 seconds (1:02:05): FLAC", 46) == 0 &&
+                strstr(text, "2 channels (stereo)"),
+            "%s", text);
+  free(text);
+  cJSON_Delete(j);
+  free(path);
+  free(in);
+}
+
+Test(executors_audio_info, a_file_that_is_no_recording_is_refused_saying_so) {
+  char *path = baton__path_join(dir, "notes.wav");
+  bt_write(path, "these are words, not sound");
+  char *text, err[300];
+  cJSON *j;
+  cr_assert_eq(info(path, &text, &j, err, sizeof err), -1);
+  cr_assert(strstr(err, "cannot read notes.wav as a recording"), "%s", err);
+  cr_assert_null(text);
+  free(path);
+}
+
+#endif /* BATON_HAVE_SNDFILE */
