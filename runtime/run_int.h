@@ -176,9 +176,10 @@ baton_rc baton__run_expand_patterns(baton *ctx, const baton_request *req, const 
 baton_rc baton__run_expand_patterns_here(baton *ctx, const baton_request *req, char **out);
 /* Does a task of this kind keep subtitles' cues (a translation)? */
 bool baton__run_subs_keeps(const char *task);
-/* A text input of t's that is subtitles becomes the cues' words, a paragraph a cue; when t keeps
- * cues (a translation), the subtitles are handed back in *subs (caller frees; else NULL), to put
- * its answer back into. 0, or -1 with err when they have more than BATON__SUBCUES_MAX cues. */
+/* A text input of t's that is subtitles becomes the cues' words, a paragraph a cue (not for a
+ * question, which may ask when something is said); when t keeps cues (a translation), the
+ * subtitles are handed back in *subs (caller frees; else NULL), to put its answer back into. 0,
+ * or -1 with err when those have more than BATON__SUBCUES_MAX cues (others pass as they are). */
 int baton__run_subs_take(const baton__task *t, baton__values *in, char **subs, char *err,
                          size_t errlen);
 /* Puts the text of out, a paragraph a cue, back into subs' cues, and keeps them in a subtitles file

@@ -44,17 +44,22 @@ bool baton__run_subs_keeps(const char *task) {
   return false;
 }
 
+/* Tasks given subtitles as they are: a question may ask when something is said. */
+static const char *const timed_tasks[] = {"question-answering", NULL};
+
 int baton__run_subs_take(const baton__task *t, baton__values *in, char **subs, char *err,
                          size_t errlen) {
   *subs = NULL;
-  bool keeps = baton__run_subs_keeps(t->task);
-  for (size_t i = 0; i < in->n; i++) {
+  bool keeps = baton__run_subs_keeps(t->task), timed = false;
+  for (size_t k = 0; timed_tasks[k]; k++)
+    timed |= strcmp(timed_tasks[k], t->task) == 0;
+  for (size_t i = 0; !timed && i < in->n; i++) {
     baton__value *v = &in->v[i];
     char *lines = NULL;
     size_t n = 0;
     int is = v->type == BATON__T_TEXT && v->data && !strcmp(v->name, "text")
                  ? baton__subcues_lines(v->data, &lines, &n) : 0;
-    if (is < 0) {
+    if (is < 0 && keeps) {
       baton__fmt(err, errlen, "the subtitles have more than %d cues, or memory ran out",
                  BATON__SUBCUES_MAX);
       return -1;
@@ -64,7 +69,7 @@ int baton__run_subs_take(const baton__task *t, baton__values *in, char **subs, c
       v->data = lines;
       return 0;
     }
-    if (is == 1) { /* summarized, read out, asked: the words alone, no numbers and times */
+    if (is == 1) { /* summarized, read out, classified: the words alone, no numbers and times */
       free(v->data);
       v->data = lines;
     } else {

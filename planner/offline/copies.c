@@ -5,50 +5,74 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/text.h"
 #include "core/util.h"
+#include "planner/output_names.h"
 #include "core/banned.h"
 
 /* Contract: off_copies() takes the step just linked (its tasks from `first` on in p->g) and, when
  * its task draws (words in, a picture or a video out) and its words ask for a number of what it
- * draws ("three pictures", "2 logos", "four short videos"), adds copies of the drawing task until
- * there are that many, each with its own "seed" (1, 2, ...): a model given the same words and
- * seed draws the same picture, and a cache answers a repeated request with the one it kept. The
- * copies are made together, so "describe them" after asks of each. More than OFF_MAX_COPIES is
- * refused. */
+ * draws ("three pictures", "2 logos", "four short videos": a number before the first word naming
+ * a drawn thing, not one inside the thing drawn, "a man holding 3 posters"), adds copies of the
+ * drawing task until there are that many, each with its own "seed" (1, 2, ... after a
+ * conversation's turns, a turn's own): a model given the same words and seed draws the same
+ * picture, and a cache answers a repeated request with the one it kept. The copies are made
+ * together, so "describe them" after asks of each. None, or more than OFF_MAX_COPIES, is refused.
+ * off_copy_names() then numbers one name given to them all ("save them as cat.png": cat-1.png,
+ * cat-2.png ...). */
 
 #define OFF_MAX_COPIES 8
 
-/* The number token i says ("3", "three": the lexicon's count words are in order), or 0. */
+#define OFF_HUGE_COUNT 1000000L /* a figure past any sense, or past a long */
+
+/* The number token i says ("3", "three": the lexicon's count words are in order; a figure of
+ * more than 6 digits as OFF_HUGE_COUNT), or -1. */
 static long number_at(const planner *p, size_t i) {
   const char *w = p->tok[i].word;
-  if (isdigit((unsigned char)w[0])) {
-    char *end;
-    long n = strtol(w, &end, 10);
-    return *end || n > 1000 ? 0 : n;
+  if (p->tok[i].kind == TK_WORD && isdigit((unsigned char)w[0])) {
+    size_t n = strspn(w, "0123456789");
+    return w[n] ? -1 : n > 6 ? OFF_HUGE_COUNT : strtol(w, NULL, 10);
   }
   const off_words *count = &p->lx->cls[W_COUNT];
   for (size_t k = 0; k < count->n && k < 10 && off_is(p, i, W_COUNT); k++)
     if (strcmp(count->words[k], w) == 0)
       return (long)k + 1;
-  return 0;
+  return -1;
 }
 
-/* How many things of what it draws st asks for: a number (token *at) before a plural word naming
- * them (token *to), at most two words between ("3 cute cat pictures"); 1 when none. */
+/* How many things of what it draws st asks for: a number (token *at) before the first word naming
+ * a drawn thing, when that is plural (token *to), at most two words between ("3 cute cat
+ * pictures"); 1 when none. */
 static long asked_count(const planner *p, const step *st, size_t *at, size_t *to) {
-  for (size_t i = st->a; i + 1 < st->b; i++) {
-    long n = p->tok[i].kind == TK_WORD ? number_at(p, i) : 0;
-    for (size_t j = i + 1; n > 1 && j < st->b && j <= i + 3; j++) {
-      if (p->tok[j].kind != TK_WORD || p->tok[j].det || off_is(p, j, W_PREPOSITION))
-        break;
-      if ((off_is(p, j, W_PICTURE) || off_is(p, j, W_MOVING) || off_is(p, j, W_DRAWN)) &&
-          baton__has_suffix_ci(p->tok[j].word, "s"))
-        return *at = i, *to = j, n;
-    }
+  size_t j = st->a;
+  while (j < st->b && !off_is(p, j, W_PICTURE) && !off_is(p, j, W_MOVING) && !off_is(p, j, W_DRAWN))
+    j++;
+  if (j >= st->b || !baton__has_suffix_ci(p->tok[j].word, "s"))
+    return 1;
+  for (size_t i = j; i-- > st->a && i + 3 >= j;) {
+    long n = number_at(p, i);
+    if (n >= 0)
+      return *at = i, *to = j, n;
+    if (p->tok[i].kind != TK_WORD || p->tok[i].det || off_is(p, i, W_PREPOSITION))
+      break;
   }
   return 1;
+}
+
+/* "a" or "an" before word: "an icon", "a unicorn logo", "an hour-long video". */
+static const char *article(const char *word) {
+  static const char *const an_h[] = {"hour", "honest", "honor", "honour", "heir"};
+  for (size_t k = 0; k < sizeof an_h / sizeof *an_h; k++)
+    if (!strncasecmp(word, an_h[k], strlen(an_h[k])))
+      return "an";
+  char c = (char)tolower((unsigned char)word[0]), d = (char)tolower((unsigned char)word[1]);
+  bool you = c == 'u' && d && !strchr("aeiou", d) && strchr("aeiou", tolower((unsigned char)word[2]))
+             && d != 'n' && d != 'g'; /* "a useful", "a unicorn"; "an ugly", "an umbrella" */
+  you |= c == 'u' && d == 'n' && tolower((unsigned char)word[2]) == 'i';
+  bool one = c == 'o' && d == 'n' && tolower((unsigned char)word[2]) == 'e'; /* "a one-off" */
+  return strchr("aeiou", c) && !you && !one ? "an" : "a";
 }
 
 /* The drawing's words, each copy's, for one thing: "make 2 logos for my bakery" as "make a logo
@@ -67,11 +91,11 @@ static int one_of_them(planner *p, baton__task *t, size_t at, size_t to) {
   stem -= stem > 2 && (baton__has_suffix_ci(p->tok[to].word, "ches") ||
                        baton__has_suffix_ci(p->tok[to].word, "shes") ||
                        baton__has_suffix_ci(p->tok[to].word, "xes")); /* "sketches" */
-  bool vowel = strchr("aeiou", tolower((unsigned char)*(mid[0] == ' ' ? mid + 1 : mid))) != NULL;
   baton__sb sb;
   baton__sb_init(&sb);
   baton__sb_addf(&sb, "%.*s%s%.*s%.*s%s", (int)(from - text->value), text->value,
-                 vowel ? "an" : "a", (int)(plural - mid), mid, (int)stem, plural, from + n);
+                 article(mid[0] == ' ' ? mid + 1 : mid), (int)(plural - mid), mid, (int)stem,
+                 plural, from + n);
   if (!baton__sb_ok(&sb))
     return baton__sb_release(&sb), -1;
   free(text->value);
@@ -106,9 +130,10 @@ int off_copies(planner *p, const step *st, size_t first) {
     return 0;
   size_t at = 0, to = 0;
   long n = asked_count(p, st, &at, &to);
-  if (n > OFF_MAX_COPIES)
-    return baton__fmt(p->err, p->errlen, "the request asks for %ld drawings of one kind; at most %d"
-                      " are made at once", n, OFF_MAX_COPIES), -1;
+  if (n > OFF_MAX_COPIES || n == 0)
+    return baton__fmt(p->err, p->errlen, "the request asks for %s%ld drawings of one kind; %s%d are"
+                      " made at once", n == OFF_HUGE_COUNT ? "over " : "", n,
+                      n ? "at most " : "one to ", OFF_MAX_COPIES), -1;
   size_t k = p->g->n;
   while (k > first && p->made[k - 1] != spec)
     k--;
@@ -116,12 +141,48 @@ int off_copies(planner *p, const step *st, size_t first) {
     return 0;
   if (p->g->n + (size_t)n - 1 > OFF_MAX_TASKS)
     return baton__fmt(p->err, p->errlen, "the request asks for over %d tasks", OFF_MAX_TASKS), -1;
-  char one[] = "1";
+  long base = (long)p->last_turn * OFF_MAX_COPIES; /* "2 more pictures" next turn: new seeds */
+  char one[24];
+  snprintf(one, sizeof one, "%ld", base + 1);
   if (one_of_them(p, &p->g->tasks[k], at, to) != 0 ||
       baton__task_add_arg(&p->g->tasks[k], "seed", one, -1) != 0)
     return baton__fmt(p->err, p->errlen, OFF_OOM), -1;
   for (long c = 2; c <= n; c++)
-    if (copy_task(p, k, c) != 0)
+    if (copy_task(p, k, base + c) != 0)
       return baton__fmt(p->err, p->errlen, OFF_OOM), -1;
   return 0;
+}
+
+/* Sets task t's argument `name` to value (added if absent); 0, or -1. */
+static int set_arg(baton__task *t, const char *name, const char *value) {
+  for (size_t a = 0; a < t->n_args; a++)
+    if (!strcmp(t->args[a].name, name)) {
+      char *v = baton__strdup(value);
+      return v ? (free(t->args[a].value), t->args[a].value = v, 0) : -1;
+    }
+  return baton__task_add_arg(t, name, value, -1);
+}
+
+int off_copy_names(planner *p, size_t first) {
+  size_t copies[OFF_MAX_TASKS], n = 0, named = 0;
+  const char *name = NULL;
+  for (size_t k = first; k < p->g->n; k++)
+    if (baton__task_literal(&p->g->tasks[k], "seed") && n < OFF_MAX_TASKS) {
+      copies[n++] = k;
+      const char *s = baton__task_literal(&p->g->tasks[k], BATON__ARG_SAVE_AS);
+      named += s != NULL, name = s ? s : name;
+    }
+  if (named != 1 || n < 2)
+    return 0; /* none named, or each its own name */
+  char *given = baton__strdup(name);
+  const char *dot = given ? strrchr(given, '.') : NULL;
+  int rc = given ? 0 : -1;
+  for (size_t c = 0; rc == 0 && c < n; c++) {
+    char numbered[BATON__SAVE_AS_MAX + 16];
+    snprintf(numbered, sizeof numbered, "%.*s-%zu%s", (int)(dot ? dot - given : (int)strlen(given)),
+             given, c + 1, dot ? dot : "");
+    rc = set_arg(&p->g->tasks[copies[c]], BATON__ARG_SAVE_AS, numbered);
+  }
+  free(given);
+  return rc == 0 ? 0 : (baton__fmt(p->err, p->errlen, OFF_OOM), -1);
 }

@@ -24,7 +24,7 @@
 /* Where an earlier turn's resource comes from: its turn, the language its text is in (a lexicon
  * code, or NULL) and the cue (index + 1) of the task that made it (0: not said). */
 typedef struct {
-  int turn, maker;
+  int turn, maker, entry; /* entry: the task's place (1, 2 ...) in the answer's "tasks", or 0 */
   const char *lang;
 } origin;
 
@@ -40,7 +40,7 @@ static int remember(planner *p, size_t first, const origin *o, bool is_file, con
   }
   int k = off_add_resource(p, type, v, len, is_file);
   if (k >= 0)
-    p->last_turn = p->res[k].turn = o->turn, p->res[k].maker = o->maker,
+    p->last_turn = p->res[k].turn = o->turn, p->res[k].maker = o->maker, p->res[k].entry = o->entry,
     p->res[k].lang = is_file ? NULL : o->lang,
     p->res[k].answer = o->maker && off_answers(p, o->maker - 1);
   bool askable = o->maker && p->asked && strlen(p->asked) <= OFF_MAX_REQUEST; /* planned again */
@@ -109,6 +109,14 @@ static bool from_baton(const cJSON *m) {
   return false;
 }
 
+/* Is another program's answer `s` words to work on: not blank, nor one word naming a file ("the
+ * content is the text": never a path a run would read)? */
+static bool said_words(const char *s) {
+  s += strspn(s, " \t\r\n");
+  size_t n = strcspn(s, " \t\r\n");
+  return *s && (s[n] || (!strchr(s, '/') && !baton__type_of_path(s)));
+}
+
 /* Remembers what an answer carries: its "files" (those no task is said to have made), then each of
  * its "tasks" outputs ({task, outputs, lang?}: what made them) or, without those, its "outputs"
  * (their text in "lang"); another program's answer said its "content": that text ("translate that
@@ -116,10 +124,11 @@ static bool from_baton(const cJSON *m) {
 static int scan_answer(planner *p, const cJSON *m, int turn, size_t first) {
   const cJSON *f, *tasks = cJSON_GetObjectItemCaseSensitive(m, "tasks");
   const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
-  origin said = {turn, 0, language_code(p, cJSON_GetObjectItemCaseSensitive(m, "lang"))};
+  origin said = {turn, 0, 0, language_code(p, cJSON_GetObjectItemCaseSensitive(m, "lang"))};
   int rc = 0;
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
-  if (role && strcmp(role, "assistant") == 0 && cJSON_IsString(content) && !from_baton(m))
+  if (role && strcmp(role, "assistant") == 0 && cJSON_IsString(content) && !from_baton(m) &&
+      said_words(content->valuestring))
     return remember(p, first, &said, false, content->valuestring, strlen(content->valuestring),
                     BATON__T_TEXT);
   cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(m, "files"))
@@ -128,9 +137,10 @@ static int scan_answer(planner *p, const cJSON *m, int turn, size_t first) {
                      baton__type_of_path(f->valuestring));
   if (!cJSON_IsArray(tasks) || cJSON_GetArraySize(tasks) == 0)
     return rc | remember_outputs(p, first, &said, cJSON_GetObjectItemCaseSensitive(m, "outputs"));
+  int entry = 0;
   cJSON_ArrayForEach(f, tasks) {
     const cJSON *task = cJSON_GetObjectItemCaseSensitive(f, "task");
-    origin made = {turn, off_cue_named(p, cJSON_GetStringValue(task)),
+    origin made = {turn, off_cue_named(p, cJSON_GetStringValue(task)), ++entry,
                    language_code(p, cJSON_GetObjectItemCaseSensitive(f, "lang"))};
     rc |= remember_outputs(p, first, &made, cJSON_GetObjectItemCaseSensitive(f, "outputs"));
   }
@@ -211,7 +221,7 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   size_t len;
   if (rc == 0 && ask && target_named(p, at, &len)) /* "translate a.txt into Spanish" */
     free(p->asked_into), rc = (p->asked_into = baton__strdup(at)) ? 0 : -1;
-  origin o = {turn, 0, NULL};
+  origin o = {turn, 0, 0, NULL};
   while (user && (w = baton__conversation_word(&at, &n))) /* names it writes ("in photo.jpg") */
     rc |= remember(p, first, &o, true, w, n, off_file_type(w, n));
   return rc | scan_answer(p, m, turn, first);

@@ -123,6 +123,7 @@ typedef struct {
   int reader;      /* the graph task (id + 1) that read it into text for a step, or 0 */
   const char *lang; /* an earlier turn's text: its language, when the turn said (a lexicon code) */
   int maker;       /* an earlier turn's output: the cue (index + 1) of the task that made it; 0 */
+  int entry;       /* ... and that task's place (1, 2 ...) among its answer's "tasks"; 0 */
   bool answer;     /* ... made by a task answering a question (off_answers) */
   char *asked_by;  /* ... and then the request that turn answered (owned), or NULL */
 } resource;
@@ -322,6 +323,8 @@ size_t off_added_recording(const planner *p, size_t a, size_t b);
 /* Copies of the drawing task of st (its tasks from `first` on) as many as it asks ("three
  * pictures"), each its own "seed"; 0, or -1 (err set). */
 int off_copies(planner *p, const step *st, size_t first);
+/* One name to save as given to copies (tasks from `first`) numbered for each; 0, or -1. */
+int off_copy_names(planner *p, size_t first);
 
 /* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);

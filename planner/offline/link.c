@@ -783,11 +783,11 @@ int off_needs_input(planner *p, const baton__taskspec *spec) {
 
 /* The first resource of `type` the last earlier turn left that no task took yet, or -1; how many
  * there are in *n (if not NULL). */
-/* Is resource r the words of subtitles a task of its turn also made ("translate them" after "make
+/* Is resource r the words of subtitles the same task also made ("translate them" after "make
  * subtitles for talk.wav" means the subtitles, whose words are their transcript)? */
 static bool subtitles_words(const planner *p, const resource *r) {
-  for (size_t k = 0; !r->is_file && r->maker && k < p->n_res; k++)
-    if (p->res[k].is_file && p->res[k].turn == r->turn && p->res[k].maker == r->maker &&
+  for (size_t k = 0; !r->is_file && r->entry && k < p->n_res; k++)
+    if (p->res[k].is_file && p->res[k].turn == r->turn && p->res[k].entry == r->entry &&
         (baton__has_suffix_ci(p->res[k].value, ".srt") ||
          baton__has_suffix_ci(p->res[k].value, ".vtt")))
       return true;
@@ -1177,7 +1177,8 @@ int off_link(planner *p) {
     }
     size_t first = p->g->n;
     int rc = emit_step(p, st);
-    if (rc < 0 || (rc == 0 && (off_copies(p, st, first) != 0 || name_output(p, st, first) != 0)))
+    if (rc < 0 || (rc == 0 && (off_copies(p, st, first) != 0 || name_output(p, st, first) != 0 ||
+                               off_copy_names(p, first) != 0)))
       return -1;
     if (rc == 1 && !need[0]) { /* a step that cannot get its input is dropped; remember why */
       char *words = span_text(p, st->a, st->b);

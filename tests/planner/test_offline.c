@@ -201,6 +201,11 @@ Test(planner_offline, more_drawings_of_one_kind_than_it_makes_at_once_are_refuse
   cr_assert_eq(plan_alone("generate 9 images of a dog", &g, err, sizeof err), -1);
   cr_expect(strstr(err, "9 drawings") && strstr(err, "at most 8"), "%s", err);
   cr_assert_eq(g.n, 0);
+  cr_assert_eq(plan_alone("generate 99999999999999999999 images of a dog", &g, err, sizeof err),
+               -1);
+  cr_expect(strstr(err, "over 1000000 drawings"), "%s", err);
+  cr_assert_eq(plan_alone("generate 0 pictures of a dog", &g, err, sizeof err), -1);
+  cr_expect(strstr(err, "0 drawings") && strstr(err, "one to 8"), "%s", err);
   cr_assert_eq(plan_alone("generate 8 images of a dog", &g, err, sizeof err), 0, "%s", err);
   cr_expect_eq(g.n, 8);
   cr_expect_str_eq(baton__task_literal(&g.tasks[7], "seed"), "8");
