@@ -23,6 +23,7 @@
 #define OFF_MAX_COLON_WORDS 256 /* words after "this:" read as its text */
 #define OFF_MAX_REQUEST 16384 /* bytes of request text we look at */
 #define OFF_MAX_TOKENS 4096
+#define OFF_FIRST_TOKENS 128 /* tokens room is made for first: most requests */
 #define OFF_MAX_RES 64        /* resources (files, quotes, inputs, earlier outputs) */
 #define OFF_MAX_STEPS 64
 #define OFF_MAX_SPLIT_TOKENS 96 /* a longer step is not split in two (best_split is quadratic) */
@@ -158,7 +159,8 @@ enum { IMG_PLAIN, IMG_TABLE, IMG_DOCUMENT, AUD_MUSIC };
 
 typedef struct {
   const char *req;
-  token *tok;
+  token *tok;     /* n_tok of them, in cap_tok (zeroed past n_tok, two at least) */
+  size_t cap_tok;
   resource res[OFF_MAX_RES];
   taskcue *cues;
   const int *role; /* cue index of each role (the lexicon's) */

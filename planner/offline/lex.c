@@ -2,6 +2,7 @@
 #include "planner/offline/internal.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/quote.h"
@@ -157,10 +158,19 @@ static void word_token(const planner *p, token *t, size_t start, size_t end) {
     t->cls[c / 64] |= (uint64_t)off_words_has(&p->lx->cls[c], t->word, false) << (c % 64);
 }
 
-/* Appends a token over [start,end) (a word is lower-cased and stemmed); NULL when too many. */
+/* Appends a token over [start,end) (a word is lower-cased and stemmed); NULL when too many (or
+ * out of memory). */
 static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   if (p->n_tok >= OFF_MAX_TOKENS)
     return NULL;
+  if (p->n_tok + 2 > p->cap_tok) { /* two zeroed past the last, as passes look one ahead */
+    size_t cap = p->cap_tok * 2;
+    token *more = realloc(p->tok, (cap + 2) * sizeof *more);
+    if (!more)
+      return NULL;
+    memset(more + p->cap_tok, 0, (cap + 2 - p->cap_tok) * sizeof *more);
+    p->tok = more, p->cap_tok = cap + 2;
+  }
   token *t = &p->tok[p->n_tok++];
   *t = (token){.kind = kind, .start = start, .end = end};
   if (kind == TK_WORD)

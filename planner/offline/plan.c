@@ -33,7 +33,7 @@ static int named_input(const planner *p, const char *path) {
 /* Runs the passes over p->req with r's inputs and conversation; 0, or -1 with err set. */
 static int run_passes(planner *p, const baton__offline_req *r) {
   const char *many = "the request has too many %s for the offline planner (at most %d)";
-  p->tok = calloc(OFF_MAX_TOKENS, sizeof *p->tok);
+  p->tok = calloc(p->cap_tok = OFF_FIRST_TOKENS, sizeof *p->tok); /* (grown by off_tokenize) */
   int rc = !p->tok || off_build_cues(p, r->tasks, r->runnable) != 0 ? -1 : off_tokenize(p);
   if (rc != 0)
     return baton__fmt(p->err, p->errlen, rc == -1 ? OFF_OOM : many, "words", OFF_MAX_TOKENS), -1;
