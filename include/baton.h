@@ -223,14 +223,12 @@ typedef struct baton_request {
                               come from); NULL: $HOME, else the user
                               database's home of this process's user, or of
                               caller_uid with as_caller */
-  const unsigned *caller_groups; /* with as_caller: the caller's supplementary
-                              groups besides caller_gid (a file its group may
-                              read is readable); NULL: none */
-  size_t n_caller_groups;  /* at most BATON_CALLER_GROUPS_MAX are honoured */
+  const unsigned *caller_groups; /* with as_caller: all the caller's
+                              supplementary groups besides caller_gid (a file
+                              its group may read is readable, one its group
+                              may not is not); NULL: none */
+  size_t n_caller_groups;
 } baton_request;
-
-/* The most supplementary groups of a caller a daemon acts with. */
-#define BATON_CALLER_GROUPS_MAX 64
 
 #define BATON_REQUEST_INIT .size = sizeof(baton_request)
 

@@ -142,11 +142,14 @@ static void open_in_roots(opener *o) {
 /* Takes on the caller's file-system identity (fsuid, fsgid, its own group and supplementary
  * groups) with raw system calls, which change only the calling thread: whether it could. */
 static bool take_identity(const baton__input_scope *s) {
-  gid_t g[1 + BATON_CALLER_GROUPS_MAX] = {s->gid};
-  size_t n = 1;
-  for (size_t i = 0; i < s->n_groups && n < sizeof g / sizeof *g; i++)
-    g[n++] = s->groups[i];
-  if (syscall(SYS_setgroups, n, g) != 0)
+  gid_t *g = malloc((1 + s->n_groups) * sizeof *g);
+  if (!g)
+    return false;
+  g[0] = s->gid;
+  memcpy(g + 1, s->groups, s->n_groups * sizeof *g);
+  long set = syscall(SYS_setgroups, 1 + s->n_groups, g);
+  free(g);
+  if (set != 0)
     return false;
   syscall(SYS_setfsgid, s->gid);
   syscall(SYS_setfsuid, s->uid);
@@ -166,7 +169,7 @@ static void *open_as_caller(void *arg) {
  * the caller do `want` (the owner's bit: S_IRUSR, S_IXUSR). */
 static bool caller_may(const baton__input_scope *s, const struct stat *st, mode_t want) {
   bool group = st->st_gid == s->gid;
-  for (size_t i = 0; !group && i < s->n_groups && i < BATON_CALLER_GROUPS_MAX; i++)
+  for (size_t i = 0; !group && i < s->n_groups; i++)
     group = st->st_gid == s->groups[i];
   mode_t bit = st->st_uid == s->uid ? want : group ? want >> 3 : want >> 6;
   return st->st_mode & bit;

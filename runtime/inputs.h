@@ -19,8 +19,9 @@ typedef struct baton__input_scope {
   bool as_caller;      /* open with the caller's rights, not the process's */
   uid_t uid;
   gid_t gid;
-  const gid_t *groups; /* the caller's supplementary groups besides gid */
-  size_t n_groups;     /* (at most BATON_CALLER_GROUPS_MAX are taken) */
+  const gid_t *groups; /* all the caller's supplementary groups besides gid (one left out could
+                          move it from a file's group, which the file may refuse, to others) */
+  size_t n_groups;
   unsigned long long max_bytes;
 } baton__input_scope;
 _Static_assert(sizeof(gid_t) == sizeof(unsigned), "baton_request's caller_groups are gid_t");

@@ -44,12 +44,19 @@ static void add_client(baton_server *srv, int fd, const struct ucred *cred) {
   c->uid = cred->uid;
   c->gid = cred->gid;
   c->pid = cred->pid;
-  c->n_groups = baton__srv_peer_groups(fd, c->groups, BATON_CALLER_GROUPS_MAX);
+  long groups = baton__srv_peer_groups(fd, &c->groups);
+  if (groups < 0) { /* acting without them could let it read more */
+    baton__srv_refuse(fd, BATON_DENIED, "access denied: the daemon could not read your groups");
+    free(c);
+    return;
+  }
+  c->n_groups = (size_t)groups;
   baton__sb_init(&c->out);
   struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = fd};
   c->events = ev.events;
   if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
     close(fd);
+    free(c->groups);
     free(c);
     return;
   }

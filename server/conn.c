@@ -25,6 +25,7 @@ void baton__srv_client_close(baton_server *srv, conn *c) {
   srv->clients[c->fd] = NULL;
   srv->n_clients--;
   free(c->in);
+  free(c->groups);
   baton__sb_release(&c->out);
   free(c);
   if (srv->listen_paused)

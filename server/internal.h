@@ -71,7 +71,7 @@ typedef struct job {
   uint64_t client;
   uid_t uid;
   gid_t gid;
-  gid_t groups[BATON_CALLER_GROUPS_MAX]; /* the client's supplementary groups */
+  gid_t *groups; /* the client's supplementary groups (owned) */
   size_t n_groups;
   char *method;
   char *id_json;
@@ -84,7 +84,7 @@ typedef struct conn {
   uint64_t id;
   uid_t uid;
   gid_t gid;
-  gid_t groups[BATON_CALLER_GROUPS_MAX]; /* supplementary, as it connected (SO_PEERGROUPS) */
+  gid_t *groups; /* all its supplementary groups as it connected (SO_PEERGROUPS; owned) */
   size_t n_groups;
   pid_t pid;
   char *in;
@@ -209,9 +209,10 @@ int baton__srv_socket_modes(baton_server *srv);
 /* Whether a caller sees and touches every run: the daemon's own user and
  * root. Others see only the runs they submitted. */
 bool baton__srv_sees_all(uid_t uid);
-/* The peer's supplementary groups as it connected, at most max into out (those past max are
- * left out: a caller then reads less, never more); how many (0 when they cannot be read). */
-size_t baton__srv_peer_groups(int fd, gid_t *out, size_t max);
+/* All the peer's supplementary groups as it connected, into *out (malloc'd; NULL when none):
+ * how many, or -1 when they cannot be read (then the peer is not served: a group left out could
+ * move it to the "others" a file lets read). */
+long baton__srv_peer_groups(int fd, gid_t **out);
 /* Whether the run described by json (a run.get result, with "uid") is
  * uid's to see. */
 bool baton__srv_run_visible(uid_t uid, const char *json);

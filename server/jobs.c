@@ -24,6 +24,7 @@ void baton__srv_job_free(job *j) {
   if (!j)
     return;
   free(j->method);
+  free(j->groups);
   free(j->id_json);
   cJSON_Delete(j->params);
   free(j);

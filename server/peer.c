@@ -60,20 +60,18 @@ void baton__srv_refuse(int fd, baton_rc rc, const char *why) {
   close(fd);
 }
 
-size_t baton__srv_peer_groups(int fd, gid_t *out, size_t max) {
-  socklen_t len = (socklen_t)(max * sizeof *out);
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, out, &len) == 0)
-    return len / sizeof *out;
-  if (errno != ERANGE || len > 65536 * sizeof *out) /* (the kernel's NGROUPS_MAX) */
-    return 0;
-  gid_t *all = malloc(len); /* more than max: the first max */
-  size_t n = all && getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, all, &len) == 0
-                 ? len / sizeof *all : 0;
-  n = n < max ? n : max;
-  if (n)
-    memcpy(out, all, n * sizeof *out);
-  free(all);
-  return n;
+long baton__srv_peer_groups(int fd, gid_t **out) {
+  *out = NULL;
+  socklen_t len = 0;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) == 0 || len == 0)
+    return 0; /* none */
+  if (errno != ERANGE || len > 65536 * sizeof **out) /* (the kernel's NGROUPS_MAX) */
+    return -1;
+  gid_t *all = malloc(len);
+  if (!all || getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, all, &len) != 0)
+    return free(all), -1;
+  *out = all;
+  return (long)(len / sizeof *all);
 }
 
 /* Reads a new connection's peer credentials and refuses (closes) it when

@@ -88,7 +88,13 @@ void baton__srv_handle_line(baton_server *srv, conn *c, const char *line, size_t
   j->client = c->id;
   j->uid = c->uid;
   j->gid = c->gid;
-  memcpy(j->groups, c->groups, c->n_groups * sizeof *c->groups);
+  if (c->n_groups && !(j->groups = malloc(c->n_groups * sizeof *c->groups))) {
+    baton__srv_job_free(j);
+    baton__srv_post_rc(srv, c->id, rq.id_json, BATON_NOMEM, NULL);
+    goto out;
+  }
+  if (c->n_groups)
+    memcpy(j->groups, c->groups, c->n_groups * sizeof *c->groups);
   j->n_groups = c->n_groups;
   j->id_json = rq.id_json;
   rq.id_json = NULL;

@@ -263,6 +263,23 @@ static void a_callers_groups_read_what_they_may(void) {
   cr_assert(r, "the child running as nobody failed");
   cr_expect(code_of(r) == 0 && strstr(r, "TEAM-NOTES"), "read with the group: %s", r);
   free(r);
+  /* A file its group may not read (0604, others may) stays closed to a member of 100 groups,
+   * that one the 80th: every group counts, none is left out. */
+  snprintf(p, sizeof p, "%s/mine/shut.txt", base);
+  bt_write(p, "SHUT-TO-GROUP");
+  cr_assert_eq(chown(p, 0, 5080), 0);
+  cr_assert_eq(chmod(p, 0604), 0);
+  snprintf(params, sizeof params,
+           "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+           "\"args\":{\"text\":\"shut.txt\"}}],\"cwd\":\"%s/mine\"}",
+           base);
+  gid_t many[100];
+  for (size_t i = 0; i < 100; i++)
+    many[i] = (gid_t)(5001 + i);
+  r = bt_as_user_in(NOBODY, NOBODY, many, 100, call_as, &a);
+  cr_assert(r, "the child running as nobody failed");
+  cr_expect(code_of(r) != 0 && !strstr(r, "SHUT-TO-GROUP"), "read past its group: %s", r);
+  free(r);
 }
 
 static void another_user_sees_only_its_own_runs(void) {
