@@ -53,10 +53,13 @@ int baton__audio_info(const char *path, const char *name, char **text, char **js
     return baton__fmt(err, errlen, "cannot read %s as a recording: %s", name,
                       sf_strerror(NULL)), -1;
   sf_close(sf);
-  if (info.samplerate < 1 || info.channels < 1 || info.frames < 0)
+  if (info.samplerate < 1 || info.channels < 1)
     return baton__fmt(err, errlen, "%s says it has %d channels at %d Hz: no recording", name,
                       info.channels, info.samplerate), -1;
   double seconds = (double)info.frames / info.samplerate;
+  if (info.frames < 0 || info.frames == SF_COUNT_MAX || seconds > 1e9) /* (a cut stream) */
+    return baton__fmt(err, errlen, "%s does not say how long it is (%lld frames at %d Hz)", name,
+                      (long long)info.frames, info.samplerate), -1;
   const char *major = format_name(info.format, SF_FORMAT_TYPEMASK);
   const char *sub = format_name(info.format, SF_FORMAT_SUBMASK);
   char clock[32];

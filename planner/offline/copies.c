@@ -49,12 +49,15 @@ static long asked_count(const planner *p, const step *st, size_t *at, size_t *to
   size_t j = st->a;
   while (j < st->b && !off_is(p, j, W_PICTURE) && !off_is(p, j, W_MOVING) && !off_is(p, j, W_DRAWN))
     j++;
-  if (j >= st->b || !baton__has_suffix_ci(p->tok[j].word, "s"))
+  size_t k = j; /* "poster designs": the last of a compound names it */
+  while (k + 1 < st->b && (off_is(p, k + 1, W_PICTURE) || off_is(p, k + 1, W_DRAWN)))
+    k++;
+  if (j >= st->b || !baton__has_suffix_ci(p->tok[k].word, "s"))
     return 1;
   for (size_t i = j; i-- > st->a && i + 3 >= j;) {
     long n = number_at(p, i);
     if (n >= 0)
-      return *at = i, *to = j, n;
+      return *at = i, *to = k, n;
     if (p->tok[i].kind != TK_WORD || p->tok[i].det || off_is(p, i, W_PREPOSITION))
       break;
   }
@@ -141,7 +144,7 @@ int off_copies(planner *p, const step *st, size_t first) {
     return 0;
   if (p->g->n + (size_t)n - 1 > OFF_MAX_TASKS)
     return baton__fmt(p->err, p->errlen, "the request asks for over %d tasks", OFF_MAX_TASKS), -1;
-  long base = (long)p->last_turn * OFF_MAX_COPIES; /* "2 more pictures" next turn: new seeds */
+  long base = (long)p->turns * OFF_MAX_COPIES; /* "2 more pictures" next turn: new seeds */
   char one[24];
   snprintf(one, sizeof one, "%ld", base + 1);
   if (one_of_them(p, &p->g->tasks[k], at, to) != 0 ||
@@ -177,10 +180,12 @@ int off_copy_names(planner *p, size_t first) {
   char *given = baton__strdup(name);
   const char *dot = given ? strrchr(given, '.') : NULL;
   int rc = given ? 0 : -1;
+  int stem = (int)(dot ? dot - given : (int)strlen(given)), room = BATON__SAVE_AS_MAX - 2 -
+                                                                 (int)strlen(dot ? dot : "");
   for (size_t c = 0; rc == 0 && c < n; c++) {
-    char numbered[BATON__SAVE_AS_MAX + 16];
-    snprintf(numbered, sizeof numbered, "%.*s-%zu%s", (int)(dot ? dot - given : (int)strlen(given)),
-             given, c + 1, dot ? dot : "");
+    char numbered[BATON__SAVE_AS_MAX + 16]; /* within the limit: the stem cut to make room */
+    snprintf(numbered, sizeof numbered, "%.*s-%zu%s", stem < room ? stem : room, given, c + 1,
+             dot ? dot : "");
     rc = set_arg(&p->g->tasks[copies[c]], BATON__ARG_SAVE_AS, numbered);
   }
   free(given);

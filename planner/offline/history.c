@@ -440,6 +440,7 @@ int off_add_history(planner *p, const char *messages_json) {
   int turn = 0, rc = 0;
   cJSON_ArrayForEach(m, msgs)
     rc |= scan_message(p, m, ++turn, first);
+  p->turns = turn;
   cJSON_Delete(msgs);
   return rc ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
 }

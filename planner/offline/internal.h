@@ -169,6 +169,7 @@ typedef struct {
   int image_kind; /* what the request's picture shows: IMG_* */
   size_t pictures; /* picture files of the request and earlier turns */
   int last_turn;  /* the newest earlier turn that left a resource, 0 if none */
+  int turns;      /* the earlier turns (messages) given */
   char *asked;    /* the newest earlier user message (history.c), owned */
   char *asked_into; /* ... of those naming a language to make ("into Spanish"), owned */
   int again_turn; /* the turn of a repeat after it ("do the same for b.png"), 0 if none */

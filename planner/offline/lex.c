@@ -163,7 +163,7 @@ static void word_token(const planner *p, token *t, size_t start, size_t end) {
 static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   if (p->n_tok >= OFF_MAX_TOKENS)
     return NULL;
-  if (p->n_tok + 2 > p->cap_tok) { /* two zeroed past the last, as passes look one ahead */
+  if (p->n_tok + 3 > p->cap_tok) { /* two zeroed past the last, as passes look one ahead */
     size_t cap = p->cap_tok * 2;
     token *more = realloc(p->tok, (cap + 2) * sizeof *more);
     if (!more)

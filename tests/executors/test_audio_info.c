@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <sndfile.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static char *dir;
 
@@ -99,6 +100,22 @@ Test(executors_audio_info, a_file_that_is_no_recording_is_refused_saying_so) {
   cr_assert_eq(info(path, &text, &j, err, sizeof err), -1);
   cr_assert(strstr(err, "cannot read notes.wav as a recording"), "%s", err);
   cr_assert_null(text);
+  free(path);
+}
+
+/* A stream cut short does not say how long it is: no made-up length (libsndfile counts the
+ * frames of a cut Ogg stream as SF_COUNT_MAX). */
+Test(executors_audio_info, a_recording_that_does_not_say_its_length_is_refused_saying_so) {
+  char *path = write_audio("long.ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 16000, 1, 16000 * 4);
+  cr_assert_eq(truncate(path, 4000), 0);
+  char *text, err[300];
+  cJSON *j;
+  int rc = info(path, &text, &j, err, sizeof err);
+  cr_assert(rc == -1 ? strstr(err, "long.ogg") != NULL : strstr(text, "lasts 4.0 seconds") != NULL,
+            "%s", rc == -1 ? err : text);
+  cr_assert(rc == -1 || !strstr(text, "e+"), "%s", text);
+  if (rc == 0)
+    free(text), cJSON_Delete(j);
   free(path);
 }
 
