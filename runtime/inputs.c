@@ -146,7 +146,8 @@ static bool take_identity(const baton__input_scope *s) {
   if (!g)
     return false;
   g[0] = s->gid;
-  memcpy(g + 1, s->groups, s->n_groups * sizeof *g);
+  if (s->n_groups) /* (no groups may be NULL) */
+    memcpy(g + 1, s->groups, s->n_groups * sizeof *g);
   long set = syscall(SYS_setgroups, 1 + s->n_groups, g);
   free(g);
   if (set != 0)
