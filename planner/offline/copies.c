@@ -70,12 +70,15 @@ static const char *article(const char *word) {
   for (size_t k = 0; k < sizeof an_h / sizeof *an_h; k++)
     if (!strncasecmp(word, an_h[k], strlen(an_h[k])))
       return "an";
-  char c = (char)tolower((unsigned char)word[0]), d = (char)tolower((unsigned char)word[1]);
-  bool you = c == 'u' && d && !strchr("aeiou", d) && strchr("aeiou", tolower((unsigned char)word[2]))
-             && d != 'n' && d != 'g'; /* "a useful", "a unicorn"; "an ugly", "an umbrella" */
-  you |= c == 'u' && d == 'n' && tolower((unsigned char)word[2]) == 'i';
-  bool one = c == 'o' && d == 'n' && tolower((unsigned char)word[2]) == 'e'; /* "a one-off" */
-  return strchr("aeiou", c) && !you && !one ? "an" : "a";
+  char c = (char)tolower((unsigned char)word[0]);
+  if (!c || !strchr("aeiou", c))
+    return "a";
+  char d = (char)tolower((unsigned char)word[1]), e = (char)tolower((unsigned char)word[d ? 2 : 1]);
+  bool you = c == 'u' && d && !strchr("aeiou", d) && e && strchr("aeiou", e) && d != 'n' &&
+             d != 'g'; /* "a useful", "a unicorn"; "an ugly", "an umbrella" */
+  you |= c == 'u' && d == 'n' && e == 'i';
+  bool one = c == 'o' && d == 'n' && e == 'e'; /* "a one-off" */
+  return !you && !one ? "an" : "a";
 }
 
 /* The drawing's words, each copy's, for one thing: "make 2 logos for my bakery" as "make a logo
