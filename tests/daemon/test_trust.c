@@ -243,16 +243,24 @@ static void roots_files_are_not_read_for_another_user(void) {
 
 /* A file only a group may read (root:4244, 0640) in nobody's folder: read through the daemon
  * when nobody connects with that group among its supplementary ones, refused when not. */
-static void a_callers_groups_read_what_they_may(void) {
-  char p[700], params[1600];
-  snprintf(p, sizeof p, "%s/mine/team.txt", base);
-  bt_write(p, "TEAM-NOTES");
-  cr_assert_eq(chown(p, 0, 4244), 0);
-  cr_assert_eq(chmod(p, 0640), 0);
-  snprintf(params, sizeof params,
+/* Writes `text` into nobody's folder as root:gid with `mode`, and into params the submit of a plan
+ * echoing that file's words. */
+static void root_file_of_group(const char *name, const char *text, gid_t gid, mode_t mode,
+                               char *params, size_t cap) {
+  char p[700];
+  snprintf(p, sizeof p, "%s/mine/%s", base, name);
+  bt_write(p, text);
+  cr_assert_eq(chown(p, 0, gid), 0);
+  cr_assert_eq(chmod(p, mode), 0);
+  snprintf(params, cap,
            "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
-           "\"args\":{\"text\":\"team.txt\"}}],\"cwd\":\"%s/mine\"}",
-           base);
+           "\"args\":{\"text\":\"%s\"}}],\"cwd\":\"%s/mine\"}",
+           name, base);
+}
+
+static void a_callers_groups_read_what_they_may(void) {
+  char params[1600];
+  root_file_of_group("team.txt", "TEAM-NOTES", 4244, 0640, params, sizeof params);
   char *r = as_nobody("submit", params);
   cr_expect_neq(code_of(r), 0, "read without the group: %s", r);
   cr_expect(!strstr(r, "TEAM-NOTES"), "the notes leaked: %s", r);
@@ -265,14 +273,7 @@ static void a_callers_groups_read_what_they_may(void) {
   free(r);
   /* A file its group may not read (0604, others may) stays closed to a member of 100 groups,
    * that one the 80th: every group counts, none is left out. */
-  snprintf(p, sizeof p, "%s/mine/shut.txt", base);
-  bt_write(p, "SHUT-TO-GROUP");
-  cr_assert_eq(chown(p, 0, 5080), 0);
-  cr_assert_eq(chmod(p, 0604), 0);
-  snprintf(params, sizeof params,
-           "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
-           "\"args\":{\"text\":\"shut.txt\"}}],\"cwd\":\"%s/mine\"}",
-           base);
+  root_file_of_group("shut.txt", "SHUT-TO-GROUP", 5080, 0604, params, sizeof params);
   gid_t many[100];
   for (size_t i = 0; i < 100; i++)
     many[i] = (gid_t)(5001 + i);

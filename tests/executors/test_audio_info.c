@@ -103,9 +103,9 @@ Test(executors_audio_info, a_file_that_is_no_recording_is_refused_saying_so) {
   free(path);
 }
 
-/* A stream cut short does not say how long it is: no made-up length (libsndfile counts the
- * frames of a cut Ogg stream as SF_COUNT_MAX). */
-Test(executors_audio_info, a_recording_that_does_not_say_its_length_is_refused_saying_so) {
+/* A stream cut short gets no made-up length: refused, naming the file, or its true 4 s where
+ * libsndfile can tell (it counts the frames of a cut Ogg stream as SF_COUNT_MAX). */
+Test(executors_audio_info, a_cut_stream_gets_no_made_up_length) {
   char *path = write_audio("long.ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 16000, 1, 16000 * 4);
   cr_assert_eq(truncate(path, 4000), 0);
   char *text, err[300];
