@@ -8,7 +8,7 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-/* Contract: off_build_cues() takes the registry's task kinds and gives p->cues: per task its
+/* Contract: off_build_cues() takes the registry's task kinds and gives their cues: per task its
  * keyword phrases (stemmed, weighted by length and by how many tasks share them; a target language
  * in one stands for any), its description words and whether some model can run it.
  * off_keyword_score() and off_description_score() tell how much of a task's cues a token span
@@ -34,9 +34,9 @@ static int by_cue_and_task(const void *x, const void *y) { return compare_cues(x
 
 /* Is word k of the phrase a language after "into" or "to" (not "in": "my question is in
  * English"), or before "version"? */
-static bool target_language(const planner *p, const phrase *ph, size_t k) {
-  const off_words *cls = p->lx->cls;
-  return off_words_has(&p->lx->lang_names, ph->stems[k], true) &&
+static bool target_language(const off_lexicon *lx, const phrase *ph, size_t k) {
+  const off_words *cls = lx->cls;
+  return off_words_has(&lx->lang_names, ph->stems[k], true) &&
          ((k > 0 && off_words_has(&cls[W_TARGET_PREP], ph->stems[k - 1], true) &&
            off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true)) ||
           (k + 1 < ph->n && off_words_has(&cls[W_TARGET_NOUN], ph->stems[k + 1], true)));
@@ -44,7 +44,7 @@ static bool target_language(const planner *p, const phrase *ph, size_t k) {
 
 /* The task's keyword phrases ("a|b|c") as stems, commas ("people, places") and determiners marked;
  * stably longest first, as off_keyword_score counts them (a phrase written twice counts once). */
-static int read_phrases(const planner *p, taskcue *c, const char *kw) {
+static int read_phrases(const off_lexicon *lx, taskcue *c, const char *kw) {
   size_t cap = 1, j;
   for (const char *s = strchr(kw, '|'); s && cap < OFF_MAX_PHRASES; s = strchr(s + 1, '|'))
     cap++;
@@ -55,8 +55,8 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
     phrase ph = {0};
     ph.n = off_split_words(s, strcspn(s, "|"), ph.stems, OFF_MAX_PHRASE, &ph.comma);
     for (size_t k = 0; k < ph.n; k++) {
-      ph.det |= off_words_has(&p->lx->cls[W_DETERMINER], ph.stems[k], true) ? 1u << k : 0u;
-      ph.lang |= target_language(p, &ph, k) ? 1u << k : 0u;
+      ph.det |= off_words_has(&lx->cls[W_DETERMINER], ph.stems[k], true) ? 1u << k : 0u;
+      ph.lang |= target_language(lx, &ph, k) ? 1u << k : 0u;
     }
     for (j = c->n_phrases; j > 0 && c->phrases[j - 1].n < ph.n; j--)
       c->phrases[j] = c->phrases[j - 1];
@@ -67,11 +67,11 @@ static int read_phrases(const planner *p, taskcue *c, const char *kw) {
 }
 
 /* The task's description words: stems of 3 letters or more, no stopwords, each once. */
-static int read_description(const planner *p, taskcue *c, const char *d) {
+static int read_description(const off_lexicon *lx, taskcue *c, const char *d) {
   if (!(c->desc = calloc(OFF_MAX_DESC, sizeof *c->desc)))
     return -1;
   for (size_t w = 0, n = off_split_words(d, strlen(d), c->desc, OFF_MAX_DESC, NULL); w < n; w++)
-    if (strlen(c->desc[w]) >= 3 && !off_words_has(&p->lx->cls[W_STOPWORD], c->desc[w], false) &&
+    if (strlen(c->desc[w]) >= 3 && !off_words_has(&lx->cls[W_STOPWORD], c->desc[w], false) &&
         !off_words_has(&(off_words){c->desc, c->desc, c->n_desc}, c->desc[w], false))
       memmove(c->desc[c->n_desc++], c->desc[w], OFF_MAX_WORD); /* kept: to the front, once */
   return 0;
@@ -79,22 +79,20 @@ static int read_description(const planner *p, taskcue *c, const char *d) {
 
 /* Reads each task's cues: a phrase weighs more with more words and fewer tasks sharing it (in
  * keywords or, for one word, descriptions): "depth" outweighs "objects"; "make the" is "make". */
-int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable) {
+int off_build_cues(const off_lexicon *lx, const baton__taskspec *tasks, taskcue *cues,
+                   size_t n_cues) {
   size_t n = 0, total = 0;
-  if (!(p->cues = calloc(p->n_cues ? p->n_cues : 1, sizeof *p->cues)))
-    return -1;
-  for (size_t t = 0; t < p->n_cues; t++) {
-    p->cues[t] = (taskcue){.spec = &tasks[t], .runnable = !runnable || runnable[t]};
-    if (read_phrases(p, &p->cues[t], tasks[t].keywords ? tasks[t].keywords : "") != 0 ||
-        read_description(p, &p->cues[t], tasks[t].description ? tasks[t].description : "") != 0)
+  for (size_t t = 0; t < n_cues; t++) {
+    if (read_phrases(lx, &cues[t], tasks[t].keywords ? tasks[t].keywords : "") != 0 ||
+        read_description(lx, &cues[t], tasks[t].description ? tasks[t].description : "") != 0)
       return -1;
-    total += p->cues[t].n_phrases + p->cues[t].n_desc;
+    total += cues[t].n_phrases + cues[t].n_desc;
   }
   cue_key *keys = malloc((total ? total : 1) * sizeof *keys);
   if (!keys)
     return -1;
-  for (size_t t = 0; t < p->n_cues; t++) {
-    taskcue *c = &p->cues[t];
+  for (size_t t = 0; t < n_cues; t++) {
+    taskcue *c = &cues[t];
     for (phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
       keys[n++] = (cue_key){ph->stems, ph->n, t, ph->det, &ph->weight};
     for (size_t k = 0; k < c->n_desc; k++)
@@ -109,7 +107,7 @@ int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char
       words--;
     for (size_t k = i; k < j; k++)
       if (keys[k].weight)
-        *keys[k].weight = (1.0 + p->lx->w[K_PHRASE_WORD] * (double)(words - 1)) / sqrt(sharing);
+        *keys[k].weight = (1.0 + lx->w[K_PHRASE_WORD] * (double)(words - 1)) / sqrt(sharing);
   }
   free(keys);
   return 0;

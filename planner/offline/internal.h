@@ -145,6 +145,23 @@ typedef struct {
   bool runnable;  /* some model can run it here */
 } taskcue;
 
+/* ---- prepared.c: the lexicon and cues of a set of task kinds, built once and shared */
+typedef struct off_prepared {
+  off_lexicon lx;
+  taskcue *cues;   /* per task kind; spec NULL and runnable false: each plan's to fill in */
+  size_t n_cues;
+  char *lexicon;   /* a copy of the lexicon's text, or NULL: the embedded one */
+  size_t lexicon_len;
+  char **texts;    /* each task kind's name, keywords and description (copies, NULL as given) */
+  unsigned refs;   /* holders: plans, and the cache while it is the latest */
+} off_prepared;
+
+/* The lexicon and cues for lexicon text (NULL: the embedded one) and tasks, held for the caller:
+ * the last built when it was built from the same texts, else a new one. NULL: err says why. */
+off_prepared *off_prepare(const char *text, size_t len, const baton__taskspec *tasks,
+                          size_t n_tasks, char *err, size_t errlen);
+void off_prepared_drop(off_prepared *o); /* lets go of what off_prepare() gave */
+
 typedef struct {
   size_t a, b;      /* token range [a, b) */
   int task;         /* index into cues, or -1 */
@@ -261,7 +278,10 @@ bool off_only_language(const planner *p);
 bool off_follows_answer(planner *p);
 
 /* ---- cues.c */
-int off_build_cues(planner *p, const baton__taskspec *tasks, const unsigned char *runnable);
+/* Fills cues[0..n_cues) (zeroed; their phrases and desc are the caller's to free) but for spec and
+ * runnable; -1: out of memory. */
+int off_build_cues(const off_lexicon *lx, const baton__taskspec *tasks, taskcue *cues,
+                   size_t n_cues);
 /* The tokens the phrase spans at i (within [i,b)), or 0. Determiners are loose: "generate an image"
  * matches "generate this image" and "generate image", "to speech" matches "to a speech". */
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b);

@@ -7,15 +7,13 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-/* Contract: baton__plan_offline_req() checks the request's bounds, loads the lexicon against the
- * registry's task kinds, and runs lex -> history -> segment -> recognise -> link (internal.h lists
+/* Contract: baton__plan_offline_req() checks the request's bounds, takes the lexicon and cues for
+ * the registry's task kinds (prepared.c), and runs lex -> history -> segment -> recognise -> link (internal.h lists
  * them). Any failure leaves g empty with err set. */
 
 static void planner_release(planner *p) {
   for (size_t i = 0; i < p->n_res; i++)
     free(p->res[i].value), free(p->res[i].asked_by);
-  for (size_t i = 0; p->cues && i < p->n_cues; i++)
-    free(p->cues[i].phrases), free(p->cues[i].desc);
   free(p->cues), free(p->tok), free(p->asked), free(p->asked_into);
 }
 
@@ -30,11 +28,22 @@ static int named_input(const planner *p, const char *path) {
   return -1;
 }
 
+/* The prepared cues, each with its task kind of r and whether a model can run it here. */
+static int take_cues(planner *p, const off_prepared *o, const baton__offline_req *r) {
+  if (!(p->cues = malloc((p->n_cues ? p->n_cues : 1) * sizeof *p->cues)))
+    return -1;
+  for (size_t t = 0; t < p->n_cues; t++) {
+    p->cues[t] = o->cues[t];
+    p->cues[t].spec = &r->tasks[t], p->cues[t].runnable = !r->runnable || r->runnable[t];
+  }
+  return 0;
+}
+
 /* Runs the passes over p->req with r's inputs and conversation; 0, or -1 with err set. */
-static int run_passes(planner *p, const baton__offline_req *r) {
+static int run_passes(planner *p, const off_prepared *o, const baton__offline_req *r) {
   const char *many = "the request has too many %s for the offline planner (at most %d)";
   p->tok = calloc(p->cap_tok = OFF_FIRST_TOKENS, sizeof *p->tok); /* (grown by off_tokenize) */
-  int rc = !p->tok || off_build_cues(p, r->tasks, r->runnable) != 0 ? -1 : off_tokenize(p);
+  int rc = !p->tok || take_cues(p, o, r) != 0 ? -1 : off_tokenize(p);
   if (rc != 0)
     return baton__fmt(p->err, p->errlen, rc == -1 ? OFF_OOM : many, "words", OFF_MAX_TOKENS), -1;
   if (baton__names_unreadable_file(p->req, p->err, p->errlen)) /* "summarize report.pdf" */
@@ -97,13 +106,13 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
   if (len > OFF_MAX_REQUEST)
     return baton__fmt(err, errlen, "the request is too long for the offline planner (%zu bytes, "
                       "at most %d)", len, OFF_MAX_REQUEST), -1;
-  off_lexicon lx;
-  int rc = off_lexicon_load(&lx, r->lexicon_yaml, r->lexicon_len, r->tasks, n_tasks, err, errlen);
+  off_prepared *o = off_prepare(r->lexicon_yaml, r->lexicon_len, r->tasks, n_tasks, err, errlen);
+  int rc = o ? 0 : -1;
   char *again = NULL; /* "do the same for b.png": when nothing else is asked, the last request */
   for (const char *req = request; rc == 0 && req; req = req == request ? again : NULL) {
-    planner p = {.req = req, .n_cues = n_tasks, .lx = &lx, .g = g, .err = err, .errlen = errlen,
-                 .role = lx.role};
-    rc = run_passes(&p, r);
+    planner p = {.req = req, .n_cues = n_tasks, .lx = &o->lx, .g = g, .err = err,
+                 .errlen = errlen, .role = o->lx.role};
+    rc = run_passes(&p, o, r);
     if (rc != 0 && req == request && g->n == 0 && (again = off_asked_again(&p)))
       rc = 0;
     planner_release(&p);
@@ -111,6 +120,6 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
   free(again);
   if (rc != 0)
     baton__graph_release(g);
-  off_lexicon_release(&lx);
+  off_prepared_drop(o);
   return rc;
 }
