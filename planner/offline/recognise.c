@@ -215,6 +215,16 @@ static bool cue_across(const planner *p, int t, const step *st, size_t k) {
   return false;
 }
 
+/* Does a task's cue phrase start at token i, at a question's frame ("what is the"), and run past
+ * it ("what is the duration": the question a task answers, no frame)? */
+static bool cue_past_frame(const planner *p, size_t i, size_t b) {
+  for (const taskcue *c = p->cues; c < p->cues + p->n_cues; c++)
+    for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
+      if (ph->n > 3 && off_phrase_at(p, ph, i, b) > 3)
+        return true;
+  return false;
+}
+
 /* One medium, one step: "visualized in a | video", "a video | visualizing it" (a participle says
  * what the video shows), "a segmented | image of the room" (one image), "a video to | explain it"
  * (what it is for): is k inside one phrase of two tasks (t1 before it, t2 from it) making no text,
@@ -950,7 +960,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     mark_references(p, st->a, st->b);
   /* "what is the | depth of x.jpg?": the frame of a question about a thing names no task */
   if (st->a + 2 < st->b && off_is(p, st->a, W_WH) && off_is(p, st->a + 1, W_IS_ARE) &&
-      p->tok[st->a + 2].det)
+      p->tok[st->a + 2].det && !cue_past_frame(p, st->a, st->b))
     p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
   /* "write the text of x.png to y.txt": a saving verb, the task's only cue, saves what it reads
