@@ -27,9 +27,7 @@
 
 #define OFF_HUGE_COUNT 1000000L /* a figure past any sense, or past a long */
 
-/* The number token i says ("3", "three": the lexicon's count words are in order; a figure of
- * more than 6 digits as OFF_HUGE_COUNT), or -1. */
-static long number_at(const planner *p, size_t i) {
+long off_number_at(const planner *p, size_t i) {
   const char *w = p->tok[i].word;
   if (p->tok[i].kind == TK_WORD && isdigit((unsigned char)w[0])) {
     size_t n = strspn(w, "0123456789");
@@ -55,7 +53,7 @@ static long asked_count(const planner *p, const step *st, size_t *at, size_t *to
   if (j >= st->b || !baton__has_suffix_ci(p->tok[k].word, "s"))
     return 1;
   for (size_t i = j; i-- > st->a && i + 3 >= j;) {
-    long n = number_at(p, i);
+    long n = off_number_at(p, i);
     if (n >= 0)
       return *at = i, *to = k, n;
     if (p->tok[i].kind != TK_WORD || p->tok[i].det || off_is(p, i, W_PREPOSITION))

@@ -343,6 +343,9 @@ bool off_joins(const planner *p, const step *st);
 size_t off_added_recording(const planner *p, size_t a, size_t b);
 
 /* ---- copies.c */
+/* The number token i says ("3", "three": the lexicon's count words are in order; a figure of
+ * more than 6 digits as 1000000), or -1. */
+long off_number_at(const planner *p, size_t i);
 /* Copies of the drawing task of st (its tasks from `first` on) as many as it asks ("three
  * pictures"), each its own "seed"; 0, or -1 (err set). */
 int off_copies(planner *p, const step *st, size_t first);

@@ -370,7 +370,7 @@ static int edit_twin(const planner *p, const step *x, const step *y) {
 /* "Draw a cat, then draw a dog", "... After that, summarize the summary": a step that starts, after
  * "then" or "after that", with a cue of the task it repeats asks for that task anew; so do "and
  * an image of a dog" after "an image of a cat" and "and draw a dog" right after a drawing (pointing
- * at nothing made): another picture (or video) to make. */
+ * at nothing made): another picture (or video) to make, or a number of them. */
 static bool asked_anew(const planner *p, const step *st) {
   bool after = st->a >= 3 && off_punct(p, st->a - 1, ",") &&
                off_is(p, st->a - 2, W_DEMONSTRATIVE) && off_is(p, st->a - 3, W_ASIDE);
@@ -378,7 +378,9 @@ static bool asked_anew(const planner *p, const step *st) {
   const taskcue *c = &p->cues[st->task];
   bool maker = st->a > 0 && st->a + 1 < st->b && off_is(p, st->a - 1, W_JOINER) &&
                s->inputs == BATON__T_TEXT && (s->outputs & (BATON__T_IMAGE | BATON__T_VIDEO));
-  bool another = maker && off_is(p, st->a, W_INDEFINITE) &&
+  bool more = (off_is(p, st->a, W_FRESH) || off_number_at(p, st->a) > 0) && st->a + 2 < st->b &&
+              off_is(p, st->a + 2, W_PREPOSITION); /* "and 3 pictures of a dog", "another ... of" */
+  bool another = maker && (off_is(p, st->a, W_INDEFINITE) || more) &&
                  (off_is(p, st->a + 1, W_PICTURE) || off_is(p, st->a + 1, W_MOVING));
   /* "draw a cat and draw a dog": right after the drawing, a phrase of it and something new ("a"),
    * nothing named before ("the", "it": not "... and draw a hat on the cat") */
