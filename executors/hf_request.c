@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "executors/chat_history.h"
 #include "executors/hf.h"
+#include "planner/output_names.h"
 #include "core/banned.h"
 
 #define IMG BATON__T_IMAGE
@@ -97,7 +99,7 @@ static bool reserved_name(const char *n) {
   static const char *const names[] = {"text", "image", "audio", "video", "json",
                                       "question", "context", "labels", "candidate_labels",
                                       "sentences", "source_sentence", "table", "query",
-                                      "instruction", "mode", NULL};
+                                      "instruction", "mode", BATON__ARG_HISTORY, NULL};
   for (size_t i = 0; names[i]; i++)
     if (strcmp(n, names[i]) == 0)
       return true;
@@ -243,8 +245,15 @@ static int build_text(build *b, baton__hf_request *r) {
 static int build_chat(build *b, baton__hf_request *r) {
   if (!b->text)
     return need_text(b);
+  cJSON *history = NULL;
+  if (baton__chat_history(b->in, &history, b->env) != 0)
+    return -1;
   cJSON_AddStringToObject(b->doc, "model", b->env->model);
   cJSON *msgs = cJSON_AddArrayToObject(b->doc, "messages");
+  bool kept = baton__chat_history_append(msgs, history);
+  cJSON_Delete(history);
+  if (!kept)
+    return baton__fmt(b->env->err, sizeof b->env->err, "out of memory building the request"), -1;
   cJSON *m = cJSON_CreateObject();
   cJSON_AddStringToObject(m, "role", "user");
   cJSON_AddStringToObject(m, "content", b->text);

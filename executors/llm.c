@@ -6,7 +6,9 @@
 
 #include "core/util.h"
 #include "executors/asked.h"
+#include "executors/chat_history.h"
 #include "executors/llm_client.h"
+#include "planner/conversation.h"
 #include "core/banned.h"
 
 /*
@@ -62,6 +64,29 @@ static const char *arg_of(const baton__values *in, const char *name) {
   return v && v->data && *v->data ? v->data : NULL;
 }
 
+/* Asks the LLM: the system prompt, the conversation a dialogue continues, the user's text. */
+static baton__llm_status ask(baton__llm *c, const char *system, const char *text,
+                             const baton__values *in, baton__exec_env *env, char **content) {
+  cJSON *history = NULL;
+  if (baton__chat_history(in, &history, env) != 0)
+    return BATON__LLM_EINVAL;
+  baton__llm_msg msgs[2 + 2 * BATON__CHAT_HISTORY_PAIRS] = {{"system", system}};
+  size_t n = 1;
+  const cJSON *m;
+  cJSON_ArrayForEach(m, history) {
+    msgs[n].role = cJSON_GetObjectItemCaseSensitive(m, "role")->valuestring;
+    msgs[n++].content = cJSON_GetObjectItemCaseSensitive(m, "content")->valuestring;
+  }
+  msgs[n++] = (baton__llm_msg){"user", text};
+  baton__llm_opts o;
+  baton__llm_opts_init(&o);
+  o.cancel = env->cancel;
+  baton__llm_status st = baton__llm_chat(c, msgs, n, &o, content, NULL, NULL, env->err,
+                                         sizeof env->err);
+  cJSON_Delete(history);
+  return st;
+}
+
 static int llm_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
                    baton__values *out) {
   const baton__value *tv = baton__values_get_type(in, BATON__T_TEXT);
@@ -99,23 +124,15 @@ static int llm_run(void *state, const char *task, const baton__values *in, baton
   }
   char asked[BATON__ASKED_MAX + 128];
   baton__sb_adds(&sys, baton__asked_clause(in, asked, sizeof asked));
-  char *system = baton__sb_detach(&sys);
+  char *system = baton__sb_detach(&sys), *content = NULL;
   if (!system) {
     baton__fmt(env->err, sizeof env->err, "out of memory");
     return -1;
   }
-  baton__llm_msg msgs[2] = {{"system", system}, {"user", tv->data}};
-  baton__llm_opts o;
-  baton__llm_opts_init(&o);
-  o.cancel = env->cancel;
-  char *content = NULL, err[512] = "";
-  baton__llm_status st = baton__llm_chat(state, msgs, 2, &o, &content, NULL, NULL, err,
-                                         sizeof err);
+  baton__llm_status st = ask(state, system, tv->data, in, env, &content);
   free(system);
-  if (st != BATON__LLM_OK) {
-    baton__fmt(env->err, sizeof env->err, "%s", err);
+  if (st != BATON__LLM_OK)
     return -1;
-  }
   baton__trim(content);
   if (!*content) {
     free(content);

@@ -9,6 +9,7 @@
 #include "core/template.h"
 #include "core/util.h"
 #include "executors/asked.h"
+#include "executors/chat_history.h"
 #include "executors/hf.h"
 #include "executors/llm_client.h"
 #include "net/http.h"
@@ -217,6 +218,9 @@ static cJSON *media_part(const baton__oai_call *c) {
 
 /* The request body (without response_format); NULL with env->err. */
 static cJSON *chat_body(const baton__oai_call *c, const char *sys_t, const char *user_t) {
+  cJSON *history = NULL;
+  if (baton__chat_history(c->in, &history, c->env) != 0)
+    return NULL;
   char *sys = system_text(c, sys_t);
   char *user = user_text(c, user_t);
   cJSON *part = user && c->task->media ? media_part(c) : NULL;
@@ -229,6 +233,7 @@ static cJSON *chat_body(const baton__oai_call *c, const char *sys_t, const char 
     cJSON_AddStringToObject(m, "role", "system");
     cJSON_AddStringToObject(m, "content", sys);
     cJSON_AddItemToArray(msgs, m);
+    bool kept = baton__chat_history_append(msgs, history);
     m = cJSON_CreateObject();
     cJSON_AddStringToObject(m, "role", "user");
     if (part) {
@@ -245,10 +250,14 @@ static cJSON *chat_body(const baton__oai_call *c, const char *sys_t, const char 
     cJSON_AddItemToArray(msgs, m);
     cJSON_AddBoolToObject(doc, "stream", false);
     cJSON_AddNumberToObject(doc, "temperature", 0);
+    if (!kept) {
+      cJSON_Delete(doc), doc = NULL;
+      baton__fmt(c->env->err, sizeof c->env->err, "out of memory");
+    }
   } else if (!sys) {
     baton__fmt(c->env->err, sizeof c->env->err, "out of memory");
   }
-  cJSON_Delete(part);
+  cJSON_Delete(part), cJSON_Delete(history);
   free(sys);
   free(user);
   return doc;

@@ -1,8 +1,10 @@
 /* conversation.c — the earlier turns a request carries ("messages"): checked once, read alike by both planners. */
 #include "planner/conversation.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "core/banned.h"
 
@@ -42,6 +44,52 @@ int baton__conversation_parse(const char *json, cJSON **arr, char *err, size_t e
   else
     cJSON_Delete(a);
   return 0;
+}
+
+/* Message m's content when its role is `role` and it says something, else NULL. */
+static const char *said_as(const cJSON *m, const char *role) {
+  const char *r = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
+  const char *c = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "content"));
+  return r && c && strcmp(r, role) == 0 && c[strspn(c, " \t\r\n")] ? c : NULL;
+}
+
+/* Adds {role, content} at the front of out, content cut at BATON__CHAT_MESSAGE_BYTES. */
+static bool put_first(cJSON *out, const char *role, const char *content) {
+  size_t len = strlen(content), keep = baton__utf8_cut(content, len, BATON__CHAT_MESSAGE_BYTES);
+  char *cut = malloc(keep + 4);
+  if (cut)
+    memcpy(cut, content, keep), cut[keep] = '\0';
+  if (cut && keep < len)
+    memcpy(cut + keep, "\xe2\x80\xa6", 4); /* "…" and the NUL */
+  cJSON *m = cut ? cJSON_CreateObject() : NULL;
+  bool ok = m && cJSON_AddStringToObject(m, "role", role) &&
+            cJSON_AddStringToObject(m, "content", cut) && cJSON_InsertItemInArray(out, 0, m);
+  if (!ok)
+    cJSON_Delete(m);
+  free(cut);
+  return ok;
+}
+
+int baton__conversation_chat(const char *json, char **out, char *err, size_t errlen) {
+  cJSON *arr = NULL, *chat = NULL;
+  *out = NULL;
+  if (baton__conversation_parse(json, &arr, err, errlen) != 0)
+    return -1;
+  bool ok = !arr || (chat = cJSON_CreateArray()) != NULL;
+  size_t pairs = 0;
+  for (int i = cJSON_GetArraySize(arr) - 1; ok && i > 0 && pairs < BATON__CHAT_HISTORY_PAIRS;
+       i--) {
+    const char *answer = said_as(cJSON_GetArrayItem(arr, i), "assistant");
+    const char *asked = answer ? said_as(cJSON_GetArrayItem(arr, i - 1), "user") : NULL;
+    if (!asked)
+      continue; /* a stray message: passed over */
+    ok = put_first(chat, "assistant", answer) && put_first(chat, "user", asked);
+    i--, pairs++;
+  }
+  if (ok && pairs && !(*out = cJSON_PrintUnformatted(chat)))
+    ok = false;
+  cJSON_Delete(arr), cJSON_Delete(chat);
+  return ok ? 0 : (baton__fmt(err, errlen, "out of memory reading the conversation"), -1);
 }
 
 const char *baton__conversation_word(const char **at, size_t *n) {

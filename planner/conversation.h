@@ -16,6 +16,18 @@ int baton__conversation_parse(const char *json, cJSON **arr, char *err, size_t e
 /* The same check of an array already parsed (a daemon's or MCP call's "messages"). */
 int baton__conversation_check(const cJSON *arr, char *err, size_t errlen);
 
+/* What a chat task is given of the conversation (runtime/run_exec.c, "history"): the newest
+ * exchanges, each a user's message and the answer right after it. */
+#define BATON__CHAT_HISTORY_PAIRS 4
+#define BATON__CHAT_MESSAGE_BYTES 2000 /* a longer message is cut there, and "…" added */
+
+/* The newest exchanges of a conversation (JSON text as baton__conversation_parse() takes; NULL or
+ * "": none) as chat messages: *out gets a JSON array of {"role": "user"|"assistant", "content"},
+ * oldest first, whole pairs only (user, then assistant; blank ones and other roles left out, so
+ * that roles alternate as chat templates require), at most BATON__CHAT_HISTORY_PAIRS; NULL when
+ * there is none. 0, or -1 (bad conversation, or out of memory) with err set. */
+int baton__conversation_chat(const char *json, char **out, char *err, size_t errlen);
+
 /* The next word of a message's text that may name a file ("the faces in (photo.jpg)."): past
  * blanks, quotes and brackets, up to the next of them or ',' ';', less a trailing ".:!?". NULL at
  * the end; else the word, *n its length, *at moved past it. */

@@ -15,6 +15,11 @@
  * was written. */
 #define BATON__ARG_SAVE_AS "save_as"
 
+/* The input a dialogue task gets from the runtime, never from a plan: the conversation's newest
+ * exchanges as chat messages (baton__conversation_chat), for a follow-up ("and in the evening?")
+ * to be read as one. */
+#define BATON__ARG_HISTORY "history"
+
 /* The output naming the file a text (or JSON) result was saved to, when the task has a save_as:
  * {"text": "...", "file": "/abs/run/summary.txt"}; a name without extension gets ".txt". */
 #define BATON__OUTPUT_FILE "file"

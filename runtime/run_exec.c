@@ -6,19 +6,41 @@
 
 #include "core/util.h"
 #include "executors/hf.h"
+#include "planner/conversation.h"
 #include "planner/output_names.h"
 #include "runtime/context.h"
 #include "runtime/run_int.h"
 #include "core/banned.h"
 
-/* Gathers a task's inputs: literals, and the outputs of the tasks it names. */
+/* The task kinds that hold a dialogue: they are given the conversation (BATON__ARG_HISTORY). */
+static const char *const dialogue_kinds[] = {"conversational"};
+
+/* A dialogue task's view of the conversation the run continues, if any. */
+static int add_history(const baton_run *run, const baton__task *t, baton__values *in, char *err,
+                       size_t errlen) {
+  bool dialogue = false;
+  for (size_t k = 0; k < sizeof dialogue_kinds / sizeof *dialogue_kinds; k++)
+    dialogue |= strcmp(t->task, dialogue_kinds[k]) == 0;
+  if (!dialogue || !run->messages)
+    return 0;
+  char *chat = NULL;
+  if (baton__conversation_chat(run->messages, &chat, err, errlen) != 0)
+    return -1;
+  if (chat && baton__values_add_own(in, BATON__ARG_HISTORY, 0, chat) != 0)
+    return baton__fmt(err, errlen, "too many arguments"), -1;
+  return 0;
+}
+
+/* Gathers a task's inputs: literals, the outputs of the tasks it names, and for a dialogue the
+ * conversation. */
 static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *err, size_t errlen) {
   const baton__task *t = &run->g.tasks[idx];
   for (size_t j = 0; j < t->n_args; j++) {
     const baton__arg *a = &t->args[j];
     unsigned type = baton__arg_type(a->name);
-    if (strcmp(a->name, BATON__ARG_SAVE_AS) == 0)
-      continue; /* the runtime's: it names the output files (baton__task_file_prefix) */
+    if (strcmp(a->name, BATON__ARG_SAVE_AS) == 0 || strcmp(a->name, BATON__ARG_HISTORY) == 0)
+      continue; /* the runtime's: it names the output files (baton__task_file_prefix); the
+                 * conversation is given below */
     if (a->ref < 0) {
       if (baton__values_add(in, a->name, type, a->value) != 0) {
         baton__fmt(err, errlen, "too many arguments");
@@ -52,7 +74,7 @@ static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *er
       return -1;
     }
   }
-  return 0;
+  return add_history(run, t, in, err, errlen);
 }
 
 /* Creates the run's workspace folder the first time a task may write a file
