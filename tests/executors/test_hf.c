@@ -574,6 +574,34 @@ Test(executors_hf, conversational_uses_the_chat_completions_route) {
   fx_close(&f);
 }
 
+/* A dialogue on the Hub continues its conversation: the earlier exchange comes before the new
+ * message, and "history" is no parameter. */
+Test(executors_hf, a_dialogue_sends_the_conversation_before_the_new_message) {
+  fixture f;
+  fx_open(&f);
+  cr_assert_eq(baton__values_add(&f.in, "text", BATON__T_TEXT, "and its population?"), 0);
+  cr_assert_eq(baton__values_add(&f.in, "history", 0,
+                                 "[{\"role\":\"user\",\"content\":\"what is the capital of "
+                                 "France?\"},{\"role\":\"assistant\",\"content\":\"Paris.\"}]"),
+               0);
+  fake_http_push_json(f.srv, 200,
+                      "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                      "\"content\":\"About 2.1 million.\"}}]}");
+  cr_assert_eq(fx_run(&f, "conversational"), 0, "%s", f.env.err);
+  fake_http_request *r = req(&f, 0);
+  cJSON *body = cJSON_Parse(r->body);
+  cJSON *msgs = cJSON_GetObjectItem(body, "messages");
+  const char *said[] = {"what is the capital of France?", "Paris.", "and its population?"};
+  cr_assert_eq(cJSON_GetArraySize(msgs), 3, "%s", r->body);
+  for (int i = 0; i < 3; i++)
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, i), "content")->valuestring,
+                     said[i]);
+  cr_assert_null(cJSON_GetObjectItem(body, "history"));
+  cJSON_Delete(body);
+  fake_http_request_free(r);
+  fx_close(&f);
+}
+
 /* ---- end to end through the public API ----------------------------------------- */
 
 typedef struct e2e {
@@ -627,6 +655,39 @@ Test(executors_hf, baton_task_runs_a_registered_hub_model_remotely) {
   cr_assert_str_eq(r->path, "/hf-inference/models/facebook/bart-large-cnn");
   cr_assert_str_eq(fake_http_request_header(r, "Authorization"), "Bearer x");
   fake_http_request_free(r);
+  e2e_close(&e);
+}
+
+/* End to end: a follow-up planned offline as a dialogue reaches the Hub's chat with the
+ * exchange it follows, taken from the request's messages. */
+Test(executors_hf, a_follow_up_reaches_the_chat_with_the_exchange_it_follows) {
+  e2e e;
+  e2e_open(&e);
+  fake_http_push_json(e.srv, 200,
+                      "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                      "\"content\":\"About 2.1 million.\"}}]}");
+  baton_request req = {BATON_REQUEST_INIT, .text = "and what about its population?", .offline = 1,
+                       .messages = "[{\"role\":\"user\",\"content\":\"what is the capital of "
+                                   "France?\"},{\"role\":\"assistant\",\"content\":\"Paris "
+                                   "is the capital of France.\",\"outputs\":{}}]"};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s",
+               baton_errmsg(e.ctx));
+  baton_run_wait(run);
+  const char *result = baton_run_result_json(run);
+  cr_assert(result && strstr(result, "About 2.1 million."), "%s", result ? result : "(none)");
+  fake_http_request *r = fake_http_request_get(e.srv, 0);
+  cr_assert_not_null(r);
+  cJSON *body = cJSON_Parse(r->body);
+  cJSON *msgs = cJSON_GetObjectItem(body, "messages");
+  cr_assert_eq(cJSON_GetArraySize(msgs), 3, "%s", r->body);
+  cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "content")->valuestring,
+                   "what is the capital of France?");
+  cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 1), "role")->valuestring,
+                   "assistant");
+  cJSON_Delete(body);
+  fake_http_request_free(r);
+  baton_run_free(run);
   e2e_close(&e);
 }
 

@@ -133,3 +133,54 @@ Test(executors_llm_executor, the_users_instruction_goes_into_the_system_prompt) 
   fake_http_stop(srv);
   baton__config_release(&cfg);
 }
+
+/* A dialogue continues its conversation: the earlier exchange goes between the system prompt and
+ * the new message ("and in the evening?" read after its question); a history that is no list of
+ * exchanges is refused before anything is sent. */
+Test(executors_llm_executor, a_dialogue_sends_the_conversation_before_the_new_message) {
+  baton__config cfg;
+  fake_http *srv = srv_start(&cfg);
+  fake_http_push_json(srv, 200, REPLY);
+  void *state = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__executor_llm.init(&cfg, &state, err, sizeof err), 0, "%s", err);
+  baton__values in = {0}, out = {0};
+  baton__values_add(&in, "text", BATON__T_TEXT, "and in the evening?");
+  baton__values_add(&in, "history", 0,
+                    "[{\"role\":\"user\",\"content\":\"will it rain in Paris this morning?\"},"
+                    "{\"role\":\"assistant\",\"content\":\"No, it stays dry.\"}]");
+  baton__exec_env env = {.cfg = &cfg};
+  cr_assert_eq(baton__executor_llm.run(state, "conversational", &in, &env, &out), 0, "%s",
+               env.err);
+  fake_http_request *r = fake_http_request_get(srv, 0);
+  cJSON *j = cJSON_Parse(r->body);
+  const cJSON *msgs = cJSON_GetObjectItem(j, "messages");
+  const char *want[][2] = {{"system", NULL}, {"user", "will it rain in Paris this morning?"},
+                           {"assistant", "No, it stays dry."}, {"user", "and in the evening?"}};
+  cr_assert_eq(cJSON_GetArraySize(msgs), 4, "%s", r->body);
+  for (int i = 0; i < 4; i++) {
+    const cJSON *m = cJSON_GetArrayItem(msgs, i);
+    cr_assert_str_eq(cJSON_GetObjectItem(m, "role")->valuestring, want[i][0]);
+    if (want[i][1])
+      cr_assert_str_eq(cJSON_GetObjectItem(m, "content")->valuestring, want[i][1]);
+  }
+  cJSON_Delete(j);
+  fake_http_request_free(r);
+  baton__values_release(&out);
+  baton__values_release(&in);
+  const char *bad[] = {"not json", "[{\"role\":\"assistant\",\"content\":\"first\"},"
+                       "{\"role\":\"user\",\"content\":\"roles swapped\"}]",
+                       "[{\"role\":\"user\",\"content\":\"an exchange without its answer\"}]"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    baton__values_add(&in, "text", BATON__T_TEXT, "hi");
+    baton__values_add(&in, "history", 0, bad[i]);
+    env = (baton__exec_env){.cfg = &cfg};
+    cr_assert_neq(baton__executor_llm.run(state, "conversational", &in, &env, &out), 0);
+    cr_assert(env.bad_input && strstr(env.err, "history"), "%s: %s", bad[i], env.err);
+    baton__values_release(&in);
+  }
+  cr_assert_eq(fake_http_request_count(srv), 1, "nothing sent for a bad history");
+  baton__executor_llm.release(state);
+  fake_http_stop(srv);
+  baton__config_release(&cfg);
+}

@@ -160,6 +160,37 @@ Test(executors_openai, summarization_sends_the_prompt_and_returns_the_summary) {
   fx_close(&f);
 }
 
+/* A dialogue on a model server continues its conversation: the earlier exchange goes between
+ * the system message and the new one. */
+Test(executors_openai, a_dialogue_sends_the_conversation_before_the_new_message) {
+  fixture f;
+  fx_open(&f, FM_OLLAMA, "llama3", "conversational");
+  fm_set_answer(f.fm[0], "Showers after six.");
+  arg(&f, "text", "and in the evening?");
+  cr_assert_eq(baton__values_add(&f.in, "history", 0,
+                                 "[{\"role\":\"user\",\"content\":\"will it rain in Paris "
+                                 "this morning?\"},{\"role\":\"assistant\",\"content\":\"No.\"}]"),
+               0);
+  cr_assert_eq(fx_run(&f, "conversational"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "Showers after six.");
+  fake_http_request *r = last_req(&f, 0);
+  cJSON *j = req_json(r);
+  cJSON *msgs = cJSON_GetObjectItem(j, "messages");
+  const char *roles[] = {"system", "user", "assistant", "user"};
+  const char *said[] = {NULL, "will it rain in Paris this morning?", "No.", "and in the evening?"};
+  cr_assert_eq(cJSON_GetArraySize(msgs), 4, "%s", r->body);
+  for (int i = 0; i < 4; i++) {
+    cJSON *m = cJSON_GetArrayItem(msgs, i);
+    cr_assert_str_eq(cJSON_GetObjectItem(m, "role")->valuestring, roles[i]);
+    if (said[i])
+      cr_assert_str_eq(cJSON_GetObjectItem(m, "content")->valuestring, said[i]);
+  }
+  cr_assert_null(cJSON_GetObjectItem(j, "history"), "not sent as a parameter");
+  cJSON_Delete(j);
+  fake_http_request_free(r);
+  fx_close(&f);
+}
+
 /* The user's own words reach the system message, after the task's own prompt. */
 Test(executors_openai, summarization_tells_the_model_what_the_user_asked) {
   fixture f;

@@ -84,3 +84,84 @@ Test(conversation, words_come_without_quotes_brackets_and_marks) {
   cr_assert_str_eq(words("  [<\"\""), "");
   cr_assert_str_eq(words("dir/a b.txt?"), "dir/a|b.txt");
 }
+
+/* baton__conversation_chat(json) as text ("" for none), which must pass. */
+static char *chat_of(const char *json) {
+  char err[256] = "", *out = (char *)1;
+  cr_assert_eq(baton__conversation_chat(json, &out, err, sizeof err), 0, "%s", err);
+  return out ? out : calloc(1, 1);
+}
+
+Test(conversation, a_chat_is_given_whole_exchanges_newest_last) {
+  char *c = chat_of("[{\"role\":\"user\",\"content\":\"what is the capital of France?\","
+                    "\"files\":[\"a.jpg\"]},{\"role\":\"assistant\",\"content\":\"Paris.\","
+                    "\"outputs\":{\"text\":\"Paris.\"}}]");
+  cr_assert_str_eq(c, "[{\"role\":\"user\",\"content\":\"what is the capital of France?\"},"
+                      "{\"role\":\"assistant\",\"content\":\"Paris.\"}]");
+  free(c);
+  /* no answer yet, a blank answer, a system message, two questions in a row: no exchange */
+  const char *none[] = {NULL, "", "[]", "[{\"role\":\"user\",\"content\":\"hi\"}]",
+                        "[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\","
+                        "\"content\":\" \\n\"}]",
+                        "[{\"role\":\"system\",\"content\":\"be nice\"},{\"role\":\"assistant\","
+                        "\"content\":\"ok\"}]"};
+  for (size_t i = 0; i < sizeof none / sizeof *none; i++) {
+    c = chat_of(none[i]);
+    cr_assert_str_empty(c, "%s", none[i] ? none[i] : "NULL");
+    free(c);
+  }
+}
+
+/* Stray messages (a question left unanswered, a system note) are passed over, so that roles
+ * alternate from a user's message; only the newest BATON__CHAT_HISTORY_PAIRS exchanges. */
+Test(conversation, a_chat_gets_alternating_roles_and_the_newest_exchanges_only) {
+  char json[4096] = "[";
+  for (int i = 0; i < 6; i++)
+    snprintf(json + strlen(json), sizeof json - strlen(json),
+             "%s{\"role\":\"user\",\"content\":\"q%d\"},{\"role\":\"assistant\","
+             "\"content\":\"a%d\"},{\"role\":\"user\",\"content\":\"unanswered %d\"}",
+             i ? "," : "", i, i, i);
+  snprintf(json + strlen(json), sizeof json - strlen(json), "]");
+  char *c = chat_of(json);
+  cJSON *arr = cJSON_Parse(c);
+  cr_assert_eq(cJSON_GetArraySize(arr), 2 * BATON__CHAT_HISTORY_PAIRS, "%s", c);
+  for (int i = 0; i < 2 * BATON__CHAT_HISTORY_PAIRS; i++) {
+    const cJSON *m = cJSON_GetArrayItem(arr, i);
+    char want[16];
+    snprintf(want, sizeof want, "%c%d", i % 2 ? 'a' : 'q', 6 - BATON__CHAT_HISTORY_PAIRS + i / 2);
+    cr_assert_str_eq(cJSON_GetObjectItem(m, "role")->valuestring, i % 2 ? "assistant" : "user");
+    cr_assert_str_eq(cJSON_GetObjectItem(m, "content")->valuestring, want);
+  }
+  cJSON_Delete(arr);
+  free(c);
+}
+
+/* A long message is cut at BATON__CHAT_MESSAGE_BYTES, never inside a character, and says so. */
+Test(conversation, a_long_message_is_cut_between_characters_and_marked) {
+  size_t n = 1 + 2 * (BATON__CHAT_MESSAGE_BYTES / 2 + 25);
+  char *long_text = malloc(n + 1);
+  long_text[0] = 'x'; /* then "é" (2 bytes) over and over: the cut falls inside one */
+  for (size_t i = 1; i < n; i += 2)
+    long_text[i] = (char)0xc3, long_text[i + 1] = (char)0xa9;
+  long_text[n] = '\0';
+  cJSON *conv = cJSON_CreateArray(), *m = cJSON_CreateObject(), *a = cJSON_CreateObject();
+  cJSON_AddStringToObject(m, "role", "user"), cJSON_AddStringToObject(m, "content", long_text);
+  cJSON_AddStringToObject(a, "role", "assistant"), cJSON_AddStringToObject(a, "content", "ok");
+  cJSON_AddItemToArray(conv, m), cJSON_AddItemToArray(conv, a);
+  char *json = cJSON_PrintUnformatted(conv), *c = chat_of(json);
+  cJSON *arr = cJSON_Parse(c);
+  const char *got = cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "content")->valuestring;
+  size_t len = strlen(got);
+  cr_assert_eq(len, BATON__CHAT_MESSAGE_BYTES - 1 + 3, "cut at %zu bytes", len);
+  cr_assert_str_eq(got + len - 3, "\xe2\x80\xa6");
+  cr_assert_eq(strncmp(got, long_text, len - 3), 0);
+  cJSON_Delete(arr), cJSON_Delete(conv);
+  free(c), free(json), free(long_text);
+}
+
+Test(conversation, a_chat_of_a_bad_conversation_is_refused) {
+  char err[256] = "", *out = (char *)1;
+  cr_assert_eq(baton__conversation_chat("{\"role\":\"user\"}", &out, err, sizeof err), -1);
+  cr_assert_null(out);
+  cr_assert(strstr(err, "array"), "%s", err);
+}
