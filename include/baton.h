@@ -210,7 +210,9 @@ typedef struct baton_request {
                               planner and summarizer see it, trimmed oldest
                               first to llm.history_chars; the offline planner
                               resolves "it", "that", "the result" to the
-                              newest of those files and outputs. */
+                              newest of those files and outputs; a
+                              conversational task is sent its last four
+                              exchanges before the new message. */
   int as_caller;           /* 1: input files are opened with the rights of
                               caller_uid/caller_gid (a daemon serving another
                               user), and with input_root NULL only
