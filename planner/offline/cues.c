@@ -57,6 +57,10 @@ static int read_phrases(const off_lexicon *lx, taskcue *c, const char *kw) {
     for (size_t k = 0; k < ph.n; k++) {
       ph.det |= off_words_has(&lx->cls[W_DETERMINER], ph.stems[k], true) ? 1u << k : 0u;
       ph.lang |= target_language(lx, &ph, k) ? 1u << k : 0u;
+      ph.indefinite |= off_words_has(&lx->cls[W_INDEFINITE], ph.stems[k], true) ? 1u << k : 0u;
+      ph.destination |= off_words_has(&lx->cls[W_DESTINATION], ph.stems[k], true) ? 1u << k : 0u;
+      ph.reference |= off_words_has(&lx->cls[W_REFERENCE], ph.stems[k], false) ? 1u << k : 0u;
+      ph.particle |= off_words_has(&lx->cls[W_PARTICLE], ph.stems[k], true) ? 1u << k : 0u;
     }
     for (j = c->n_phrases; j > 0 && c->phrases[j - 1].n < ph.n; j--)
       c->phrases[j] = c->phrases[j - 1];
@@ -154,18 +158,18 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
     bool wdet = p->tok[j].det, pdet = (ph->det >> k) & 1u;
     /* A phrase's "a"/"an" stands for no "the"/"this" after "to" ("convert it to an audio" makes
      * one, "listen to the audio" has one) nor before a picture at hand ("make this picture"). */
-    bool existing = pdet && wdet && off_words_has(&cls[W_INDEFINITE], ph->stems[k], true) &&
+    bool existing = pdet && wdet && ((ph->indefinite >> k) & 1u) &&
                     ((k > 0 && !off_words_has(&cls[W_INDEFINITE], w, true) &&
-                      off_words_has(&cls[W_DESTINATION], ph->stems[k - 1], true)) ||
+                      ((ph->destination >> (k - 1)) & 1u)) ||
                      (off_is(p, j, W_DEFINITE) && j + 1 < p->n_tok &&
                       (off_said_media(p, j + 1, j + 2) & off_res_types(p, false))));
-    if (k == 1 && ph->n == 2 && off_words_has(&cls[W_PARTICLE], ph->stems[1], true) &&
+    if (k == 1 && ph->n == 2 && ((ph->particle >> 1) & 1u) &&
         (end = particle_after_object(p, j, b, ph->stems[1])) > 0)
       k++, j = end; /* "speed up" as "speed the recording up" */
     else if (k > 0 && ((ph->comma >> k) & 1u) && off_punct(p, j, ","))
       j++; /* "people, places" written with its comma */
     else if (k == 1 && ph->n > 2 && p->tok[j].kind == TK_RES && p->res[p->tok[j].res].is_file &&
-             off_words_has(&cls[W_REFERENCE], ph->stems[k], false))
+             ((ph->reference >> k) & 1u))
       k++, j++; /* "give it a title" as "give photo.jpg a title" */
     else if (p->tok[j].kind != TK_WORD || p->tok[j].skip || p->tok[j].naming || existing ||
              (k == 0 && j > 0 && p->tok[j - 1].det &&

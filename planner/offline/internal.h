@@ -135,6 +135,8 @@ typedef struct {
   double weight;  /* how much a match says about the task (see cues.c) */
   unsigned det, comma; /* bit k: word k is a determiner; a ',' may precede it ("people, places") */
   unsigned lang;       /* bit k: word k is a target language, any one stands for it ("to french") */
+  unsigned indefinite, destination, reference, particle; /* bit k: word k is of that class (a
+                                                          * reference as written); found once */
 } phrase;
 
 typedef struct {
