@@ -84,7 +84,7 @@ set(BATON_LOCAL_ORDER
     pocketsphinx:pocketsphinx:automatic-speech-recognition
     textcat:textcat:text-classification
     sentiment:sentiment:text-classification
-    vips:vips:image-to-image,canny-control
+    vips:vips:image-to-image,canny-control,image-information
     opencv:opencv:object-detection
     sndfile:sndfile:audio-to-audio,audio-information)
 set(BATON_LOCAL_MODULES)

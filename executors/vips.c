@@ -1,4 +1,4 @@
-/* vips.c — the "image-to-image" executor: libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness, contrast, sepia, warmth) chosen from an instruction's words, pictures joined (image_join.c), saved as PNG, JPG, WebP, TIFF or GIF. */
+/* vips.c — the "image-to-image" executor (and image-information, image_info.c): libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness, contrast, sepia, warmth) chosen from an instruction's words, pictures joined (image_join.c), saved as PNG, JPG, WebP, TIFF or GIF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_VIPS)
@@ -12,6 +12,7 @@
 #include <vips/vips.h>
 
 #include "core/util.h"
+#include "executors/image_info.h"
 #include "executors/image_join.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
@@ -808,13 +809,17 @@ static int vp_parse(const char *instr, bool joins, vp_tokens **tk, vp_op *ops, s
   return 0;
 }
 
-/* Opens the image at path, bounded in bytes and pixels. NULL with env->err. */
-static VipsImage *vp_load(const char *path, baton__exec_env *env) {
+/* Opens the image at path (its header: libvips decodes pixels when they are asked for), bounded
+ * in bytes and pixels; an error names it `name`. NULL with env->err. */
+static VipsImage *vp_open(const char *path, const char *name, baton__exec_env *env) {
   if (!baton__run_file_fits(env, path, baton__run_max_input(env, VP_DEFAULT_MAX_INPUT), "image"))
     return NULL;
   VipsImage *img = vips_image_new_from_file(path, NULL);
   if (!img) {
-    baton__run_bad_input(env, "cannot decode %s as an image", path);
+    const char *ve = vips_error_buffer(), *nl = ve ? strchr(ve, '\n') : NULL;
+    baton__run_bad_input(env, "cannot decode %s as an image%s%.*s", name, ve && *ve ? ": " : "",
+                         ve ? (int)(nl ? (size_t)(nl - ve) : strlen(ve)) : 0, ve ? ve : "");
+    vips_error_clear();
     return NULL;
   }
   int w = vips_image_get_width(img), h = vips_image_get_height(img);
@@ -824,6 +829,10 @@ static VipsImage *vp_load(const char *path, baton__exec_env *env) {
     return NULL;
   }
   return img;
+}
+
+static VipsImage *vp_load(const char *path, baton__exec_env *env) {
+  return vp_open(path, path, env);
 }
 
 /* Runs the pipeline into the file at path (its extension says the format),
@@ -894,9 +903,30 @@ static char *vp_transform(VipsImage **img, const vp_tokens *tk, const vp_op *ops
   return path;
 }
 
+/* image-information: the picture's facts ("how big is photo.jpg?"), read from its header. */
+static int vp_info(const baton__values *in, baton__exec_env *env, baton__values *out) {
+  const char *image = baton__run_arg(in, "image", BATON__T_IMAGE);
+  if (!image || !*image)
+    return baton__run_bad_input(env, "image-information needs an \"image\" file to read");
+  VipsImage *img = vp_open(image, baton__given_name(image), env);
+  if (!img)
+    return -1;
+  char *text, *json;
+  int rc = baton__image_info(img, image, baton__given_name(image), &text, &json, env->err,
+                             sizeof env->err);
+  g_object_unref(img);
+  if (rc != 0)
+    return -1;
+  const baton__output outs[] = {{"text", BATON__T_TEXT, text, false},
+                                {"json", BATON__T_JSON, json, false}};
+  return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
+}
+
 static int vp_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
                   baton__values *out) {
   (void)state;
+  if (strcmp(task, "image-information") == 0)
+    return vp_info(in, env, out);
   int64_t deadline = baton__run_deadline(env);
   const char *image = baton__run_arg(in, "image", BATON__T_IMAGE);
   const char *instr = vp_instruction(task, in);
@@ -930,7 +960,8 @@ static int vp_run(void *state, const char *task, const baton__values *in, baton_
   return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
 }
 
-static const char *const vp_tasks[] = {"image-to-image", "canny-control", NULL};
+static const char *const vp_tasks[] = {"image-to-image", "canny-control", "image-information",
+                                       NULL};
 
 const baton__executor baton__executor_vips = {
     .name = "vips",

@@ -43,6 +43,7 @@ static const struct {
     {"image-editing", "edited the image"},
     {"audio-classification", "classified the audio"},
     {"audio-information", "read the recording's facts"},
+    {"image-information", "read the picture's facts"},
     {"tabular-classification", "read the table"},
     {"text-to-video", "made a video"},
 };

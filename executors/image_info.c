@@ -1,0 +1,212 @@
+/* image_info.c — a picture's facts from its header (libvips): size, format, bands, depth, DPI, pages, bytes. */
+#include "executors/image_info.h"
+
+#if defined(BATON_HAVE_VIPS)
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+/* What the header says; 0 or NULL: it does not say. */
+typedef struct ii_facts {
+  int width, height, bands, bits, palette_bits, pages;
+  char format[32];
+  const char *article, *loader, *colour;
+  double x_dpi, y_dpi;
+  long long bytes;
+} ii_facts;
+
+/* The formats by the loader libvips read them with ("jpegload", "pngload_source"). */
+static const struct {
+  const char *loader, *format, *article;
+} ii_formats[] = {
+    {"jpeg", "JPEG", "a"},    {"png", "PNG", "a"},       {"webp", "WebP", "a"},
+    {"tiff", "TIFF", "a"},    {"gif", "GIF", "a"},       {"heif", "HEIF", "a"},
+    {"jxl", "JPEG XL", "a"},  {"jp2k", "JPEG 2000", "a"}, {"svg", "SVG", "an"},
+    {"pdf", "PDF", "a"},      {"ppm", "PNM", "a"},       {"rad", "Radiance", "a"},
+    {"fits", "FITS", "a"},    {"openexr", "OpenEXR", "an"}, {"vips", "VIPS", "a"},
+    {"magick", "ImageMagick-read", "an"},
+};
+
+/* The format's name and article from the loader; an AVIF is a HEIF of AV1 pictures. */
+static void ii_format(VipsImage *img, ii_facts *f) {
+  const char *loader = NULL, *codec = NULL;
+  if (vips_image_get_typeof(img, "vips-loader") &&
+      vips_image_get_string(img, "vips-loader", &loader) == 0)
+    f->loader = loader;
+  size_t len = loader && strstr(loader, "load") ? (size_t)(strstr(loader, "load") - loader) : 0;
+  f->article = "a";
+  for (size_t i = 0; i < sizeof ii_formats / sizeof ii_formats[0]; i++)
+    if (len && strlen(ii_formats[i].loader) == len && !strncmp(loader, ii_formats[i].loader, len)) {
+      baton__fmt(f->format, sizeof f->format, "%s", ii_formats[i].format);
+      f->article = ii_formats[i].article;
+    }
+  if (!f->format[0]) /* a loader not in the table: its name, "foo" of "fooload", in capitals */
+    for (size_t i = 0; i < len && i + 1 < sizeof f->format; i++)
+      f->format[i] = (char)toupper((unsigned char)loader[i]), f->format[i + 1] = '\0';
+  if (!strcmp(f->format, "HEIF") && vips_image_get_typeof(img, "heif-compression") &&
+      vips_image_get_string(img, "heif-compression", &codec) == 0 && !strcmp(codec, "av1"))
+    baton__fmt(f->format, sizeof f->format, "AVIF"), f->article = "an";
+}
+
+/* A PNG's own bit depth (its IHDR: libvips reads 1, 2 and 4 bits as 8): into bits, or, for a
+ * palette picture, palette_bits. */
+static void ii_png_depth(const char *path, ii_facts *f) {
+  unsigned char h[26];
+  FILE *fp = fopen(path, "rb");
+  size_t n = fp ? fread(h, 1, sizeof h, fp) : 0;
+  if (fp)
+    fclose(fp);
+  if (n != sizeof h || memcmp(h, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(h + 12, "IHDR", 4) != 0)
+    return;
+  if (h[25] == 3)
+    f->palette_bits = h[24], f->bits = 0;
+  else
+    f->bits = h[24];
+}
+
+/* Bands, what they hold and how many bits each. */
+static void ii_bands(VipsImage *img, const char *path, ii_facts *f) {
+  VipsInterpretation in = vips_image_get_interpretation(img);
+  bool grey = in == VIPS_INTERPRETATION_B_W || in == VIPS_INTERPRETATION_GREY16;
+  bool alpha = vips_image_hasalpha(img);
+  f->bands = vips_image_get_bands(img);
+  if (in == VIPS_INTERPRETATION_CMYK)
+    f->colour = alpha ? "CMYK with alpha" : "CMYK";
+  else if (grey && f->bands <= 2)
+    f->colour = alpha ? "grey with alpha" : "grey";
+  else if (!grey && (f->bands == 3 || (f->bands == 4 && alpha)))
+    f->colour = alpha ? "colour with alpha" : "colour";
+  VipsBandFormat bf = vips_image_get_format(img);
+  if (bf != VIPS_FORMAT_COMPLEX && bf != VIPS_FORMAT_DPCOMPLEX)
+    f->bits = (int)vips_format_sizeof(bf) * 8;
+  int pb = 0;
+  if (vips_image_get_typeof(img, "palette-bit-depth") &&
+      vips_image_get_int(img, "palette-bit-depth", &pb) == 0 && pb > 0 && pb <= 16)
+    f->palette_bits = pb, f->bits = 0;
+  if (!strcmp(f->format, "PNG"))
+    ii_png_depth(path, f);
+}
+
+/* DPI when the file says one: libvips keeps pixels per mm, 1 when the file says none. */
+static void ii_dpi(VipsImage *img, ii_facts *f) {
+  double x = vips_image_get_xres(img), y = vips_image_get_yres(img);
+  if (!(x > 0 && y > 0 && isfinite(x) && isfinite(y)) || (x == 1.0 && y == 1.0))
+    return;
+  f->x_dpi = round(x * 25.4 * 100) / 100;
+  f->y_dpi = round(y * 25.4 * 100) / 100;
+}
+
+/* "95312" as "95,312". */
+static void ii_grouped(long long v, char *out, size_t cap) {
+  char digits[32];
+  baton__fmt(digits, sizeof digits, "%lld", v < 0 ? 0 : v);
+  size_t n = strlen(digits), k = 0;
+  for (size_t i = 0; i < n && k + 2 < cap; i++) {
+    if (i && (n - i) % 3 == 0)
+      out[k++] = ',';
+    out[k++] = digits[i];
+  }
+  out[k] = '\0';
+}
+
+/* "colour (3 bands, 8 bits each)", "grey (1 band, a 4-bit palette)", "5 bands (8 bits each)". */
+static void ii_say_bands(baton__sb *sb, const ii_facts *f) {
+  const char *s = f->bands == 1 ? "" : "s", *open = f->colour ? ", " : " (";
+  if (f->colour)
+    baton__sb_addf(sb, ", %s (%d band%s", f->colour, f->bands, s);
+  else
+    baton__sb_addf(sb, ", %d band%s", f->bands, s);
+  if (f->palette_bits)
+    baton__sb_addf(sb, "%s%s %d-bit palette)", open,
+                   f->palette_bits == 8 || f->palette_bits == 11 ? "an" : "a", f->palette_bits);
+  else if (f->bits)
+    baton__sb_addf(sb, "%s%d bit%s%s)", open, f->bits, f->bits == 1 ? "" : "s",
+                   f->bands > 1 ? " each" : "");
+  else if (f->colour)
+    baton__sb_adds(sb, ")");
+}
+
+/* The sentence a person reads. */
+static void ii_say(baton__sb *sb, const ii_facts *f, const char *name) {
+  double pixels = (double)f->width * f->height;
+  baton__sb_addf(sb, "%s is %s%s%s picture %d x %d pixels", name, f->format[0] ? f->article : "a",
+                 f->format[0] ? " " : "", f->format, f->width, f->height);
+  if (pixels >= 50000)
+    baton__sb_addf(sb, " (%.1f megapixels)", pixels / 1e6);
+  ii_say_bands(sb, f);
+  if (f->x_dpi > 0 && f->x_dpi == f->y_dpi)
+    baton__sb_addf(sb, ", %g DPI", f->x_dpi);
+  else if (f->x_dpi > 0)
+    baton__sb_addf(sb, ", %g x %g DPI", f->x_dpi, f->y_dpi);
+  if (f->pages > 1)
+    baton__sb_addf(sb, ", %d %s", f->pages,
+                   !strcmp(f->format, "GIF") || !strcmp(f->format, "WebP") ? "frames" : "pages");
+  char bytes[40];
+  ii_grouped(f->bytes, bytes, sizeof bytes);
+  baton__sb_addf(sb, ", %s bytes.", bytes);
+}
+
+static void ii_add_int(cJSON *j, const char *key, long long v) {
+  if (v > 0)
+    cJSON_AddNumberToObject(j, key, (double)v);
+}
+
+static char *ii_json(const ii_facts *f) {
+  cJSON *j = cJSON_CreateObject();
+  ii_add_int(j, "width", f->width);
+  ii_add_int(j, "height", f->height);
+  ii_add_int(j, "pixels", (long long)f->width * f->height);
+  if (f->format[0])
+    cJSON_AddStringToObject(j, "format", f->format);
+  if (f->loader)
+    cJSON_AddStringToObject(j, "loader", f->loader);
+  ii_add_int(j, "bands", f->bands);
+  if (f->colour)
+    cJSON_AddStringToObject(j, "colour", f->colour);
+  ii_add_int(j, "bits", f->bits);
+  ii_add_int(j, "palette_bits", f->palette_bits);
+  if (f->x_dpi > 0)
+    cJSON_AddNumberToObject(j, "x_dpi", f->x_dpi), cJSON_AddNumberToObject(j, "y_dpi", f->y_dpi);
+  ii_add_int(j, "pages", f->pages);
+  cJSON_AddNumberToObject(j, "bytes", (double)f->bytes);
+  char *s = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  return s;
+}
+
+int baton__image_info(VipsImage *img, const char *path, const char *name, char **text,
+                      char **json, char *err, size_t errlen) {
+  *text = *json = NULL;
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return baton__fmt(err, errlen, "cannot read %s", name), -1;
+  ii_facts f = {.width = vips_image_get_width(img), .height = vips_image_get_height(img),
+                .bytes = (long long)st.st_size};
+  ii_format(img, &f);
+  ii_bands(img, path, &f);
+  ii_dpi(img, &f);
+  if (vips_image_get_typeof(img, "n-pages") && vips_image_get_int(img, "n-pages", &f.pages) != 0)
+    f.pages = 0;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  ii_say(&sb, &f, name);
+  *json = ii_json(&f);
+  if (!baton__sb_ok(&sb) || !*json) {
+    baton__sb_release(&sb);
+    free(*json);
+    *json = NULL;
+    return baton__fmt(err, errlen, "out of memory"), -1;
+  }
+  *text = baton__sb_detach(&sb);
+  return 0;
+}
+
+#endif /* BATON_HAVE_VIPS */

@@ -1,0 +1,274 @@
+/* test_image_info.c — image-information: a picture's size, format, bands, depth, DPI, pages and bytes from its header, on pictures libvips writes for it; refusals; a request planned and run offline. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "executors/executor.h"
+#include "support/support.h"
+
+#if defined(BATON_HAVE_VIPS)
+
+#include <cjson/cJSON.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vips/vips.h>
+
+#include "baton.h"
+
+static char *dir;
+static void *state;
+
+static void setup(void) {
+  char err[512] = "";
+  cr_assert_eq(baton__executor_vips.init(NULL, &state, err, sizeof err), 0, "%s", err);
+  dir = bt_tmpdir();
+}
+
+static void teardown(void) {
+  baton__executor_vips.release(state);
+  bt_rmtree(dir);
+  free(dir);
+}
+
+TestSuite(executors_image_info, .init = setup, .fini = teardown, .timeout = 60);
+
+/* What a picture is written as: its size, bands, band format, what they hold, pixels per mm
+ * (0: none said), pages stacked one above another (0: one), and the saver's options. */
+typedef struct pic {
+  int w, h, bands;
+  VipsBandFormat fmt;
+  VipsInterpretation interp;
+  double res;
+  int pages;
+  const char *opts;
+} pic;
+
+/* Writes a picture of p at dir/rel, its pixels a ramp; its path (caller frees). */
+static char *write_picture(const char *rel, pic p) {
+  char *path = baton__path_join(dir, rel);
+  int pages = p.pages ? p.pages : 1;
+  VipsImage *x = NULL, *b = NULL, *c = NULL, *d = NULL, *out = NULL;
+  cr_assert_eq(vips_xyz(&x, p.w, p.h * pages, NULL), 0);
+  cr_assert_eq(vips_extract_band(x, &b, 0, "n", 1, NULL), 0);
+  VipsImage *all[8] = {b, b, b, b, b, b, b, b};
+  cr_assert_eq(vips_bandjoin(all, &c, p.bands, NULL), 0);
+  cr_assert_eq(vips_cast(c, &d, p.fmt, NULL), 0);
+  cr_assert_eq(vips_copy(d, &out, "interpretation", p.interp, "xres",
+                         p.res > 0 ? p.res : 1.0, "yres", p.res > 0 ? p.res : 1.0, NULL), 0);
+  if (p.pages)
+    vips_image_set_int(out, "page-height", p.h);
+  char target[1200];
+  baton__fmt(target, sizeof target, "%s%s", path, p.opts ? p.opts : "");
+  cr_assert_eq(vips_image_write_to_file(out, target, NULL), 0, "%s: %s", target,
+               vips_error_buffer());
+  VipsImage *made[] = {x, b, c, d, out};
+  for (size_t i = 0; i < sizeof made / sizeof made[0]; i++)
+    g_object_unref(made[i]);
+  return path;
+}
+
+/* Runs image-information on path: 0 with its text and json, or -1 with err. */
+static int info(const char *path, char **text, cJSON **json, char *err, size_t errlen) {
+  baton__values in = {0}, out = {0};
+  cr_assert_eq(baton__values_add(&in, "image", BATON__T_IMAGE, path), 0);
+  baton__exec_env env = {.workspace = dir, .file_prefix = "task0"};
+  int rc = baton__executor_vips.run(state, "image-information", &in, &env, &out);
+  const baton__value *t = baton__values_get(&out, "text"), *j = baton__values_get(&out, "json");
+  *text = rc == 0 && t ? baton__strdup(t->data) : NULL;
+  *json = rc == 0 && j ? cJSON_Parse(j->data) : NULL;
+  baton__fmt(err, errlen, "%s", env.err);
+  baton__values_release(&in);
+  baton__values_release(&out);
+  return rc;
+}
+
+/* The sentence image-information says of path, which must be `said` and then its size in bytes
+ * grouped by thousands; its JSON into *json (caller deletes). */
+static void says(const char *path, const char *said, const char *bytes, cJSON **json) {
+  char *text, err[400], want[600];
+  cr_assert_eq(info(path, &text, json, err, sizeof err), 0, "%s", err);
+  baton__fmt(want, sizeof want, "%s, %s bytes.", said, bytes);
+  cr_assert_str_eq(text, want);
+  struct stat st;
+  cr_assert_eq(stat(path, &st), 0);
+  cr_assert_eq((long long)cJSON_GetObjectItem(*json, "bytes")->valuedouble, (long long)st.st_size);
+  free(text);
+}
+
+/* A file's size grouped by thousands, as the sentence says it. */
+static const char *grouped_size(const char *path, char *out, size_t cap) {
+  struct stat st;
+  cr_assert_eq(stat(path, &st), 0);
+  char d[32];
+  baton__fmt(d, sizeof d, "%lld", (long long)st.st_size);
+  size_t n = strlen(d), k = 0;
+  for (size_t i = 0; i < n && k + 2 < cap; i++) {
+    if (i && (n - i) % 3 == 0)
+      out[k++] = ',';
+    out[k++] = d[i];
+  }
+  out[k] = '\0';
+  return out;
+}
+
+static int jint(const cJSON *j, const char *key) {
+  const cJSON *v = cJSON_GetObjectItem(j, key);
+  cr_assert(cJSON_IsNumber(v), "no %s", key);
+  return v->valueint;
+}
+
+Test(executors_image_info, says_a_jpegs_size_bands_depth_and_dpi) {
+  cr_assert_str_eq(baton__executor_vips.tasks[2], "image-information");
+  char *path = write_picture("photo.jpg", (pic){1024, 768, 3, VIPS_FORMAT_UCHAR,
+                                                VIPS_INTERPRETATION_sRGB, 72 / 25.4, 0, NULL});
+  char b[40];
+  cJSON *j;
+  says(path, "photo.jpg is a JPEG picture 1024 x 768 pixels (0.8 megapixels), colour (3 bands, "
+             "8 bits each), 72 DPI", grouped_size(path, b, sizeof b), &j);
+  cr_assert_eq(jint(j, "width"), 1024);
+  cr_assert_eq(jint(j, "height"), 768);
+  cr_assert_eq(jint(j, "pixels"), 1024 * 768);
+  cr_assert_eq(jint(j, "bands"), 3);
+  cr_assert_eq(jint(j, "bits"), 8);
+  cr_assert_float_eq(cJSON_GetObjectItem(j, "x_dpi")->valuedouble, 72, 1e-9);
+  cr_assert_float_eq(cJSON_GetObjectItem(j, "y_dpi")->valuedouble, 72, 1e-9);
+  cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "format")), "JPEG");
+  cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "colour")), "colour");
+  cr_assert_null(cJSON_GetObjectItem(j, "pages"), "a JPEG says no pages");
+  cJSON_Delete(j);
+  free(path);
+}
+
+/* No DPI in the file: none said (libvips' 1 pixel per mm is no DPI); 16 bits and alpha. */
+Test(executors_image_info, a_png_without_dpi_says_none_and_its_own_depth) {
+  char *path = write_picture("mask.png", (pic){300, 200, 2, VIPS_FORMAT_USHORT,
+                                               VIPS_INTERPRETATION_GREY16, 0, 0, NULL});
+  char b[40];
+  cJSON *j;
+  says(path, "mask.png is a PNG picture 300 x 200 pixels (0.1 megapixels), grey with alpha "
+             "(2 bands, 16 bits each)", grouped_size(path, b, sizeof b), &j);
+  cr_assert_null(cJSON_GetObjectItem(j, "x_dpi"));
+  cr_assert_eq(jint(j, "bits"), 16);
+  cJSON_Delete(j);
+  free(path);
+  /* 1 bit a pixel, which libvips reads as 8: the file's own depth; and a palette */
+  path = write_picture("bw.png", (pic){40, 30, 1, VIPS_FORMAT_UCHAR, VIPS_INTERPRETATION_B_W,
+                                       300 / 25.4, 0, "[bitdepth=1]"});
+  says(path, "bw.png is a PNG picture 40 x 30 pixels, grey (1 band, 1 bit), 300 DPI",
+       grouped_size(path, b, sizeof b), &j);
+  cJSON_Delete(j);
+  free(path);
+  path = write_picture("icon.png", (pic){16, 16, 3, VIPS_FORMAT_UCHAR, VIPS_INTERPRETATION_sRGB,
+                                         0, 0, "[palette,bitdepth=4]"});
+  says(path, "icon.png is a PNG picture 16 x 16 pixels, colour (3 bands, a 4-bit palette)",
+       grouped_size(path, b, sizeof b), &j);
+  cr_assert_eq(jint(j, "palette_bits"), 4);
+  cr_assert_null(cJSON_GetObjectItem(j, "bits"));
+  cJSON_Delete(j);
+  free(path);
+}
+
+Test(executors_image_info, says_webp_alpha_and_the_pages_of_a_tiff_and_frames_of_a_gif) {
+  char *path = write_picture("logo.webp", (pic){120, 80, 4, VIPS_FORMAT_UCHAR,
+                                                VIPS_INTERPRETATION_sRGB, 0, 0, "[lossless]"});
+  char b[40];
+  cJSON *j;
+  says(path, "logo.webp is a WebP picture 120 x 80 pixels, colour with alpha (4 bands, 8 bits "
+             "each)", grouped_size(path, b, sizeof b), &j);
+  cJSON_Delete(j);
+  free(path);
+  path = write_picture("scan.tif", (pic){100, 50, 1, VIPS_FORMAT_UCHAR, VIPS_INTERPRETATION_B_W,
+                                         200 / 25.4, 3, NULL});
+  says(path, "scan.tif is a TIFF picture 100 x 50 pixels, grey (1 band, 8 bits), 200 DPI, "
+             "3 pages", grouped_size(path, b, sizeof b), &j);
+  cr_assert_eq(jint(j, "pages"), 3);
+  cJSON_Delete(j);
+  free(path);
+  path = write_picture("anim.gif", (pic){64, 48, 3, VIPS_FORMAT_UCHAR, VIPS_INTERPRETATION_sRGB,
+                                         0, 4, NULL});
+  char *text;
+  cr_assert_eq(info(path, &text, &j, b, sizeof b), 0, "%s", b);
+  cr_assert(strstr(text, "anim.gif is a GIF picture 64 x 48 pixels") && strstr(text, ", 4 frames"),
+            "%s", text);
+  free(text);
+  cr_assert_eq(jint(j, "pages"), 4);
+  cr_assert_eq(jint(j, "height"), 48, "a frame's height");
+  cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "format")), "GIF");
+  cJSON_Delete(j);
+  free(path);
+}
+
+/* Runs image-information on path, which must be refused with an error holding `want`. */
+static void refused(const char *path, const char *want) {
+  char *text, err[400];
+  cJSON *j;
+  cr_assert_eq(info(path, &text, &j, err, sizeof err), -1, "%s: %s", path, text);
+  cr_assert(strstr(err, want), "%s", err);
+  cr_assert_null(text);
+}
+
+Test(executors_image_info, a_cut_file_or_one_that_is_no_picture_is_refused_naming_it) {
+  char *path = write_picture("cut.png", (pic){300, 200, 3, VIPS_FORMAT_UCHAR,
+                                              VIPS_INTERPRETATION_sRGB, 0, 0, NULL});
+  cr_assert_eq(truncate(path, 20), 0); /* inside its header */
+  refused(path, "cannot decode cut.png as an image");
+  free(path);
+  path = write_picture("cut.jpg", (pic){300, 200, 3, VIPS_FORMAT_UCHAR,
+                                        VIPS_INTERPRETATION_sRGB, 0, 0, NULL});
+  cr_assert_eq(truncate(path, 100), 0);
+  refused(path, "cannot decode cut.jpg as an image");
+  free(path);
+  path = baton__path_join(dir, "notes.jpg");
+  bt_write(path, "these are words, not a picture");
+  refused(path, "cannot decode notes.jpg as an image");
+  free(path);
+  path = baton__path_join(dir, "empty.png");
+  bt_write(path, "");
+  refused(path, "empty.png");
+  free(path);
+}
+
+/* Past the 100 megapixels image-to-image reads, as it is refused. */
+Test(executors_image_info, a_picture_past_the_pixel_limit_is_refused_as_image_to_image_refuses_it) {
+  char *path = write_picture("huge.png", (pic){20000, 5001, 1, VIPS_FORMAT_UCHAR,
+                                               VIPS_INTERPRETATION_B_W, 0, 0, "[bitdepth=1]"});
+  refused(path, "is 20000x5001, over 100 megapixels");
+  free(path);
+}
+
+/* "How big is photo.jpg?" planned offline and run: image-information on local/vips-info, the
+ * picture named as it was given, not as the run's copy of it. */
+Test(executors_image_info, how_big_is_a_picture_plans_and_runs_offline, .timeout = 120) {
+  char *home = bt_offline_home();
+  char *path = write_picture("photo.jpg", (pic){640, 480, 3, VIPS_FORMAT_UCHAR,
+                                                VIPS_INTERPRETATION_sRGB, 96 / 25.4, 0, NULL});
+  baton *ctx = NULL;
+  cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", ctx ? baton_errmsg(ctx) : "");
+  baton_request req = {BATON_REQUEST_INIT, .text = "how big is photo.jpg?", .offline = 1,
+                       .input_root = dir};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  baton_rc rc = baton_run_wait(run);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cr_assert_eq(rc, BATON_OK, "%s", baton_run_result_json(run));
+  const cJSON *tasks = cJSON_GetObjectItem(res, "tasks"), *t = cJSON_GetArrayItem(tasks, 0);
+  cr_assert_eq(cJSON_GetArraySize(tasks), 1, "%s", baton_run_result_json(run));
+  cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(t, "task")), "image-information");
+  cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(t, "model")), "local/vips-info");
+  const cJSON *outs = cJSON_GetObjectItem(t, "outputs");
+  const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(outs, "text"));
+  cr_assert(text && !strncmp(text, "photo.jpg is a JPEG picture 640 x 480 pixels (0.3 megapixels), "
+                             "colour (3 bands, 8 bits each), 96 DPI, ", 102), "%s",
+            text ? text : baton_run_result_json(run));
+  cr_assert_eq(jint(cJSON_GetObjectItem(outs, "json"), "width"), 640);
+  cJSON_Delete(res);
+  baton_run_free(run);
+  baton_close(ctx);
+  unsetenv("BATON_HOME");
+  bt_rmtree(home);
+  free(home);
+  free(path);
+}
+
+#endif /* BATON_HAVE_VIPS */
