@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "runtime/acl.h"
 #include "core/banned.h"
 
 /* Whether path lies lexically under root ("/" holds everything); the part
@@ -166,14 +167,14 @@ static void *open_as_caller(void *arg) {
   return NULL;
 }
 
-/* Without the privilege to take on the caller's identity, the permission bits of st must let
- * the caller do `want` (the owner's bit: S_IRUSR, S_IXUSR). */
-static bool caller_may(const baton__input_scope *s, const struct stat *st, mode_t want) {
-  bool group = st->st_gid == s->gid;
-  for (size_t i = 0; !group && i < s->n_groups; i++)
-    group = st->st_gid == s->groups[i];
-  mode_t bit = st->st_uid == s->uid ? want : group ? want >> 3 : want >> 6;
-  return st->st_mode & bit;
+/* Without the privilege to take on the caller's identity: whether the permission bits and the
+ * access ACL of what fd holds (st) let the caller do all of `want` (BATON__ACL_READ,
+ * BATON__ACL_EXECUTE), as the kernel would decide for it. */
+static bool caller_may(const baton__input_scope *s, int fd, const struct stat *st,
+                       unsigned want) {
+  baton__acl_caller who = {.uid = s->uid, .gid = s->gid, .groups = s->groups,
+                           .n_groups = s->n_groups};
+  return baton__acl_caller_may(fd, st, &who, want);
 }
 
 bool baton__input_caller_may_reach(const baton__input_scope *s, int root_fd, const char *rel,
@@ -183,7 +184,7 @@ bool baton__input_caller_may_reach(const baton__input_scope *s, int root_fd, con
   for (const char *p = rel; ok && *p; p += strspn(p, "/")) {
     size_t n = strcspn(p, "/");
     char part[256];
-    ok = S_ISDIR(st->st_mode) && caller_may(s, st, S_IXUSR) && n < sizeof part &&
+    ok = S_ISDIR(st->st_mode) && caller_may(s, cur, st, BATON__ACL_EXECUTE) && n < sizeof part &&
          !(n == 2 && p[0] == '.' && p[1] == '.');
     if (ok && n && !(n == 1 && p[0] == '.')) {
       memcpy(part, p, n);
@@ -195,10 +196,13 @@ bool baton__input_caller_may_reach(const baton__input_scope *s, int root_fd, con
     }
     p += n;
   }
+  /* (read and search asked apart, as the kernel does: two group entries may grant one each) */
+  ok = ok && (S_ISREG(st->st_mode) ||
+              (S_ISDIR(st->st_mode) && caller_may(s, cur, st, BATON__ACL_READ) &&
+               caller_may(s, cur, st, BATON__ACL_EXECUTE)));
   if (cur >= 0)
     close(cur);
-  return ok && (S_ISREG(st->st_mode) || (S_ISDIR(st->st_mode) && caller_may(s, st, S_IRUSR) &&
-                                         caller_may(s, st, S_IXUSR)));
+  return ok;
 }
 
 /* Is rel, as far as it goes beneath root i, behind a folder the caller may not search? */
@@ -213,7 +217,7 @@ static bool behind_closed(const baton__input_scope *s, size_t i, const char *rel
     char part[256];
     if (fstat(cur, &st) != 0 || !S_ISDIR(st.st_mode) || n >= sizeof part)
       break;
-    closed = !caller_may(s, &st, S_IXUSR);
+    closed = !caller_may(s, cur, &st, BATON__ACL_EXECUTE);
     memcpy(part, p, n);
     part[n] = '\0';
     int next = closed || !n ? -1 : openat(cur, part, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -263,7 +267,7 @@ static int checked(const baton__input_scope *s, opener *o, char *err, size_t err
     baton__fmt(err, errlen, "input '%s' is not a regular file", o->name);
     goto fail;
   }
-  if (s->as_caller && !o->as_user && !caller_may(s, &st, S_IRUSR)) {
+  if (s->as_caller && !o->as_user && !caller_may(s, o->fd, &st, BATON__ACL_READ)) {
     baton__fmt(err, errlen, "input '%s': permission denied for uid %u", o->name,
                (unsigned)s->uid);
     goto fail;

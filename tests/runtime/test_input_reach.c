@@ -1,4 +1,4 @@
-/* test_input_reach.c — without the caller's identity, the permission bits of every folder on the way decide whether the caller may reach an input or list a folder. */
+/* test_input_reach.c — without the caller's identity, the permission bits and ACLs of every folder on the way decide whether the caller may reach an input or list a folder. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "runtime/inputs.h"
+#include "support/posix_acl.h"
 #include "support/support.h"
 
 static char *dir;
@@ -85,6 +86,54 @@ Test(runtime_input_reach, only_what_every_folder_on_the_way_lets_the_caller_reac
   cr_assert(S_ISREG(st.st_mode));
 }
 
+#define UO(p) {ACL_USER_OBJ, (p), 0}
+#define U(id, p) {ACL_USER, (p), (id)}
+#define GO(p) {ACL_GROUP_OBJ, (p), 0}
+#define G(id, p) {ACL_GROUP, (p), (id)}
+#define M(p) {ACL_MASK, (p), 0}
+#define O(p) {ACL_OTHER, (p), 0}
+#define R ACL_READ
+#define X ACL_EXECUTE
+#define RW (ACL_READ | ACL_WRITE)
+#define RX (ACL_READ | ACL_EXECUTE)
+#define RWX (ACL_READ | ACL_WRITE | ACL_EXECUTE)
+
+static void set_acl(const char *rel, const bt_acl_entry *e, size_t n) {
+  char p[700];
+  snprintf(p, sizeof p, "%s/%s", dir, rel);
+  bt_acl_set(p, e, n);
+}
+
+/* ACLs on the way decide too: a folder its bits open to all that an ACL closes to the caller,
+ * and folders their bits close that an ACL opens to the caller, to search or to list. */
+Test(runtime_input_reach, an_acl_closes_or_opens_a_folder_on_the_way) {
+  uid_t uid = geteuid() + 4242;
+  gid_t gid = getegid() + 4242, team = getegid() + 4243;
+  make("aclshut", 0755, true);
+  make("aclshut/d.wav", 0644, false);
+  make("aclsearch", 0700, true);
+  make("aclsearch/e.wav", 0644, false);
+  make("acllist", 0700, true);
+  make("acllist/f.wav", 0644, false);
+  set_acl("aclshut", (const bt_acl_entry[]){UO(RWX), U(uid, 0), GO(RX), M(RX), O(RX)}, 5);
+  set_acl("aclsearch", (const bt_acl_entry[]){UO(RWX), U(uid, X), GO(0), M(RX), O(0)}, 5);
+  set_acl("acllist", (const bt_acl_entry[]){UO(RWX), GO(0), G(team, RX), M(RX), O(0)}, 5);
+  baton__input_scope s = {.as_caller = true, .uid = uid, .gid = gid};
+  struct stat st;
+  cr_assert_not(baton__input_caller_may_reach(&s, root, "aclshut/d.wav", &st));
+  cr_assert_not(baton__input_caller_may_reach(&s, root, "aclshut", &st));
+  cr_assert(baton__input_caller_may_reach(&s, root, "aclsearch/e.wav", &st));
+  cr_assert_not(baton__input_caller_may_reach(&s, root, "aclsearch", &st), "searched, not read");
+  cr_assert_not(baton__input_caller_may_reach(&s, root, "acllist/f.wav", &st));
+  gid_t groups[] = {team};
+  s.groups = groups, s.n_groups = 1; /* the named group among its supplementary groups */
+  cr_assert(baton__input_caller_may_reach(&s, root, "acllist/f.wav", &st));
+  cr_assert(baton__input_caller_may_reach(&s, root, "acllist", &st));
+  s.uid = uid + 1; /* another user: the ACLs name it nowhere */
+  cr_assert(baton__input_caller_may_reach(&s, root, "aclshut/d.wav", &st));
+  cr_assert_not(baton__input_caller_may_reach(&s, root, "aclsearch/e.wav", &st));
+}
+
 /* End to end, in a process that cannot take the caller's identity (a daemon that is not root):
  * opening and listing refuse what lies under hid/ (0700, the process's own, not the caller's)
  * and take what lies under pub/. */
@@ -154,4 +203,70 @@ Test(runtime_input_reach, the_callers_supplementary_groups_open_what_they_may_re
   cr_assert_eq(baton__input_list(&s, "pub/open", "team.wav", 0, names, 4, err, sizeof err), 1,
                "%s", err);
   free(names[0]);
+}
+
+/* The child of the test below: as 65534 (not root), opens and lists for the caller 65533.
+ * 0, or what went wrong. */
+static int open_and_list_as_the_acls_say(void) {
+  gid_t g = 65534;
+  if (setgroups(1, &g) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+    return 10;
+  const char *roots[] = {dir};
+  baton__input_scope s = {.roots = roots, .n_roots = 1, .as_caller = true, .uid = 65533,
+                          .gid = 65533, .max_bytes = 1 << 20};
+  char err[600], *names[4];
+  int closed = baton__input_open(&s, "pub/open/closed.wav", err, sizeof err);
+  if (closed >= 0 || !strstr(err, "permission denied for uid 65533"))
+    return 1;
+  int given = baton__input_open(&s, "pub/open/given.wav", err, sizeof err);
+  if (given < 0)
+    return 2;
+  close(given);
+  if (baton__input_open(&s, "aclhid/a.wav", err, sizeof err) >= 0)
+    return 3;
+  if (baton__input_list(&s, "aclhid", "*.wav", 0, names, 4, err, sizeof err) >= 0)
+    return 4;
+  int b = baton__input_open(&s, "aclgiven/b.wav", err, sizeof err);
+  if (b < 0)
+    return 5;
+  close(b);
+  if (baton__input_list(&s, "aclgiven", "*.wav", 0, names, 4, err, sizeof err) != 1)
+    return 6;
+  free(names[0]);
+  return 0;
+}
+
+/* End to end, in a process that cannot take the caller's identity: a file and a folder that
+ * "others" may read but an ACL closes to the caller are refused; a file and a folder closed to
+ * all but the process's own user, that an ACL opens to the caller, are read and listed. */
+Test(runtime_input_reach, a_process_without_the_callers_identity_opens_and_lists_as_acls_say) {
+  if (geteuid() != 0)
+    cr_skip_test("needs root, to drop to a user that cannot take on another's identity");
+  char p[700];
+  make("pub/open/closed.wav", 0644, false);
+  set_acl("pub/open/closed.wav", (const bt_acl_entry[]){UO(RW), U(65533, 0), GO(R), M(R), O(R)},
+          5);
+  make("pub/open/given.wav", 0600, false);
+  snprintf(p, sizeof p, "%s/pub/open/given.wav", dir);
+  cr_assert_eq(chown(p, 65534, 65534), 0); /* the "daemon"'s own file */
+  set_acl("pub/open/given.wav", (const bt_acl_entry[]){UO(RW), U(65533, R), GO(0), M(R), O(0)},
+          5);
+  make("aclhid", 0755, true);
+  make("aclhid/a.wav", 0644, false);
+  set_acl("aclhid", (const bt_acl_entry[]){UO(RWX), U(65533, 0), GO(RX), M(RX), O(RX)}, 5);
+  make("aclgiven", 0700, true);
+  make("aclgiven/b.wav", 0644, false);
+  snprintf(p, sizeof p, "%s/aclgiven", dir);
+  cr_assert_eq(chown(p, 65534, 65534), 0);
+  set_acl("aclgiven", (const bt_acl_entry[]){UO(RWX), U(65533, RX), GO(0), M(RX), O(0)}, 5);
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0);
+  if (pid == 0)
+    _exit(open_and_list_as_the_acls_say());
+  int status = 0;
+  cr_assert_eq(waitpid(pid, &status, 0), pid);
+  cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+            "exit %d (1: closed.wav opened; 2: given.wav refused; 3: aclhid/a.wav opened; "
+            "4: aclhid listed; 5: aclgiven/b.wav refused; 6: aclgiven not listed; 10: could not "
+            "drop to 65534)", WEXITSTATUS(status));
 }
