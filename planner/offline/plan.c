@@ -8,8 +8,8 @@
 #include "core/banned.h"
 
 /* Contract: baton__plan_offline_req() checks the request's bounds, takes the lexicon and cues for
- * the registry's task kinds (prepared.c), and runs lex -> history -> segment -> recognise -> link (internal.h lists
- * them). Any failure leaves g empty with err set. */
+ * the registry's task kinds (prepared.c), and runs lex -> history -> segment -> recognise -> link
+ * (internal.h lists them). Any failure leaves g empty with err set. */
 
 static void planner_release(planner *p) {
   for (size_t i = 0; i < p->n_res; i++)

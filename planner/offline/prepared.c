@@ -11,12 +11,13 @@
 /* Contract: reading the lexicon and stemming and weighing every task kind's keywords took about
  * two thirds of a plan; they change only when the registry or the lexicon does. off_prepare()
  * keeps the latest it built and gives it again while the texts it came from are the same, byte
- * for byte; a plan holding an older one keeps it until off_prepared_drop(). Safe from any thread. */
+ * for byte; a plan holding an older one keeps it until off_prepared_drop(). Safe from any
+ * thread. */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static off_prepared *latest; /* the one built last (a reference of its own), or NULL */
 
-/* The texts of a task kind the lexicon and cues are made from: 0 name, 1 keywords, 2 description. */
+/* The texts of a task kind the lexicon and cues come from: 0 name, 1 keywords, 2 description. */
 static const char *task_text(const baton__taskspec *t, size_t k) {
   return k == 0 ? t->name : k == 1 ? t->keywords : t->description;
 }

@@ -948,6 +948,26 @@ static bool asks_speech(const planner *p, const step *st, unsigned produced, uns
   return to_me || made || says_it(p, st, avail) || (own && p->n_steps == 1 && reads);
 }
 
+/* "How big is the dog in photo.jpg?", "how long is the pause in talk.wav?": is st's task one that
+ * tells a file's facts, asked of a thing in the file rather than of the file ("how big is
+ * photo.jpg", "what are the dimensions of this image", "how long is it")? What first follows its
+ * cue, past determiners, prepositions and "is"/"does", says which. */
+static bool asks_of_a_thing(const planner *p, const step *st) {
+  if (!off_is_role(p, st->task, R_RECORDING_FACTS) && !off_is_role(p, st->task, R_PICTURE_FACTS))
+    return false;
+  const taskcue *c = &p->cues[st->task];
+  size_t e = 0, len = 0;
+  for (size_t i = st->a; i < st->b && !len; i++)
+    for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases && !len; ph++)
+      e = (len = off_phrase_at(p, ph, i, st->b)) ? i + len : e;
+  while (len && e < st->b &&
+         (p->tok[e].det || off_is(p, e, W_PREPOSITION) || off_is(p, e, W_IS_ARE)))
+    e++;
+  return len && e < st->b && p->tok[e].kind == TK_WORD && !off_is(p, e, W_REFERENCE) &&
+         !off_is(p, e, W_PICTURE) && !off_is(p, e, W_RECORDING) && !off_is(p, e, W_MOVING) &&
+         !off_is(p, e, W_AT_HAND);
+}
+
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
@@ -965,6 +985,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
       p->tok[st->a + 2].det && !cue_past_frame(p, st->a, st->b))
     p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
+  if (asks_of_a_thing(p, st)) /* not the file's facts: what it shows or says */
+    st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
   /* "write the text of x.png to y.txt": a saving verb, the task's only cue, saves what it reads
    * (not "write a haiku about x.png into h.txt": something new) */
   bool saving = off_saves_at(p, st->a) && st->a + 1 < st->b &&
