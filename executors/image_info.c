@@ -17,22 +17,27 @@
 /* What the header says; 0 or NULL: it does not say. */
 typedef struct ii_facts {
   int width, height, bands, bits, palette_bits, pages;
+  bool paged; /* its format has pages or frames */
   char format[32];
   const char *article, *loader, *colour;
   double x_dpi, y_dpi;
   long long bytes;
 } ii_facts;
 
-/* The formats by the loader libvips read them with ("jpegload", "pngload_source"). */
+/* The formats by the loader libvips read them with ("jpegload", "pngload_source"); paged: its
+ * "n-pages" counts pages or frames (JPEG 2000's counts resolution levels). */
 static const struct {
   const char *loader, *format, *article;
+  bool paged;
 } ii_formats[] = {
-    {"jpeg", "JPEG", "a"},    {"png", "PNG", "a"},       {"webp", "WebP", "a"},
-    {"tiff", "TIFF", "a"},    {"gif", "GIF", "a"},       {"heif", "HEIF", "a"},
-    {"jxl", "JPEG XL", "a"},  {"jp2k", "JPEG 2000", "a"}, {"svg", "SVG", "an"},
-    {"pdf", "PDF", "a"},      {"ppm", "PNM", "a"},       {"rad", "Radiance", "a"},
-    {"fits", "FITS", "a"},    {"openexr", "OpenEXR", "an"}, {"vips", "VIPS", "a"},
-    {"magick", "ImageMagick-read", "an"},
+    {"jpeg", "JPEG", "a", false},     {"png", "PNG", "a", false},
+    {"webp", "WebP", "a", true},      {"tiff", "TIFF", "a", true},
+    {"gif", "GIF", "a", true},        {"heif", "HEIF", "a", true},
+    {"jxl", "JPEG XL", "a", false},   {"jp2k", "JPEG 2000", "a", false},
+    {"svg", "SVG", "an", false},      {"pdf", "PDF", "a", true},
+    {"ppm", "PNM", "a", false},       {"rad", "Radiance", "a", false},
+    {"fits", "FITS", "a", false},     {"openexr", "OpenEXR", "an", false},
+    {"vips", "VIPS", "a", false},
 };
 
 /* The format's name and article from the loader; an AVIF is a HEIF of AV1 pictures. */
@@ -46,8 +51,12 @@ static void ii_format(VipsImage *img, ii_facts *f) {
   for (size_t i = 0; i < sizeof ii_formats / sizeof ii_formats[0]; i++)
     if (len && strlen(ii_formats[i].loader) == len && !strncmp(loader, ii_formats[i].loader, len)) {
       baton__fmt(f->format, sizeof f->format, "%s", ii_formats[i].format);
-      f->article = ii_formats[i].article;
+      f->article = ii_formats[i].article, f->paged = ii_formats[i].paged;
     }
+  const char *magick = NULL; /* read through ImageMagick (a BMP): the format it names */
+  if (!f->format[0] && vips_image_get_typeof(img, "magick-format") &&
+      vips_image_get_string(img, "magick-format", &magick) == 0 && magick[0])
+    loader = magick, len = strlen(magick);
   if (!f->format[0]) /* a loader not in the table: its name, "foo" of "fooload", in capitals */
     for (size_t i = 0; i < len && i + 1 < sizeof f->format; i++)
       f->format[i] = (char)toupper((unsigned char)loader[i]), f->format[i + 1] = '\0';
@@ -56,24 +65,41 @@ static void ii_format(VipsImage *img, ii_facts *f) {
     baton__fmt(f->format, sizeof f->format, "AVIF"), f->article = "an";
 }
 
+/* Does the PNG open in fp, past its IHDR, have a pHYs chunk in pixels per metre (it comes before
+ * the pixels, IDAT)? libvips gives 72 DPI when it has none. */
+static bool ii_png_says_dpi(FILE *fp) {
+  unsigned char c[17];
+  for (int k = 0; k < 64 && fread(c, 1, 8, fp) == 8; k++) { /* length and type */
+    unsigned long len = (unsigned long)c[0] << 24 | (unsigned long)c[1] << 16 | c[2] << 8 | c[3];
+    if (!memcmp(c + 4, "IDAT", 4) || !memcmp(c + 4, "IEND", 4) || len > (1ul << 24))
+      return false;
+    if (!memcmp(c + 4, "pHYs", 4))
+      return len == 9 && fread(c + 8, 1, 9, fp) == 9 && c[16] == 1;
+    if (fseek(fp, (long)len + 4, SEEK_CUR) != 0) /* the data and its CRC */
+      return false;
+  }
+  return false;
+}
+
 /* A PNG's own bit depth (its IHDR: libvips reads 1, 2 and 4 bits as 8): into bits, or, for a
- * palette picture, palette_bits. */
-static void ii_png_depth(const char *path, ii_facts *f) {
-  unsigned char h[26];
+ * palette picture, palette_bits; whether it says its DPI. */
+static void ii_png_header(const char *path, ii_facts *f, bool *says_dpi) {
+  unsigned char h[33]; /* signature, IHDR and its CRC */
   FILE *fp = fopen(path, "rb");
   size_t n = fp ? fread(h, 1, sizeof h, fp) : 0;
+  if (n == sizeof h && !memcmp(h, "\x89PNG\r\n\x1a\n", 8) && !memcmp(h + 12, "IHDR", 4)) {
+    if (h[25] == 3)
+      f->palette_bits = h[24], f->bits = 0;
+    else
+      f->bits = h[24];
+    *says_dpi = ii_png_says_dpi(fp);
+  }
   if (fp)
     fclose(fp);
-  if (n != sizeof h || memcmp(h, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(h + 12, "IHDR", 4) != 0)
-    return;
-  if (h[25] == 3)
-    f->palette_bits = h[24], f->bits = 0;
-  else
-    f->bits = h[24];
 }
 
 /* Bands, what they hold and how many bits each. */
-static void ii_bands(VipsImage *img, const char *path, ii_facts *f) {
+static void ii_bands(VipsImage *img, ii_facts *f) {
   VipsInterpretation in = vips_image_get_interpretation(img);
   bool grey = in == VIPS_INTERPRETATION_B_W || in == VIPS_INTERPRETATION_GREY16;
   bool alpha = vips_image_hasalpha(img);
@@ -91,14 +117,16 @@ static void ii_bands(VipsImage *img, const char *path, ii_facts *f) {
   if (vips_image_get_typeof(img, "palette-bit-depth") &&
       vips_image_get_int(img, "palette-bit-depth", &pb) == 0 && pb > 0 && pb <= 16)
     f->palette_bits = pb, f->bits = 0;
-  if (!strcmp(f->format, "PNG"))
-    ii_png_depth(path, f);
 }
 
-/* DPI when the file says one: libvips keeps pixels per mm, 1 when the file says none. */
-static void ii_dpi(VipsImage *img, ii_facts *f) {
+/* DPI when the file says one: libvips keeps pixels per mm, and 1, or 72 DPI, when the file says
+ * none; a JPEG or TIFF that says one has a unit ("resolution-unit"), a PNG a pHYs chunk. */
+static void ii_dpi(VipsImage *img, const char *path, ii_facts *f) {
+  bool says = vips_image_get_typeof(img, "resolution-unit") != 0;
+  if (!strcmp(f->format, "PNG"))
+    ii_png_header(path, f, &says);
   double x = vips_image_get_xres(img), y = vips_image_get_yres(img);
-  if (!(x > 0 && y > 0 && isfinite(x) && isfinite(y)) || (x == 1.0 && y == 1.0))
+  if (!says || !(x > 0 && y > 0 && isfinite(x) && isfinite(y)) || (x == 1.0 && y == 1.0))
     return;
   f->x_dpi = round(x * 25.4 * 100) / 100;
   f->y_dpi = round(y * 25.4 * 100) / 100;
@@ -191,9 +219,10 @@ int baton__image_info(VipsImage *img, const char *path, const char *name, char *
   ii_facts f = {.width = vips_image_get_width(img), .height = vips_image_get_height(img),
                 .bytes = (long long)st.st_size};
   ii_format(img, &f);
-  ii_bands(img, path, &f);
-  ii_dpi(img, &f);
-  if (vips_image_get_typeof(img, "n-pages") && vips_image_get_int(img, "n-pages", &f.pages) != 0)
+  ii_bands(img, &f);
+  ii_dpi(img, path, &f);
+  if (!f.paged || !vips_image_get_typeof(img, "n-pages") ||
+      vips_image_get_int(img, "n-pages", &f.pages) != 0)
     f.pages = 0;
   baton__sb sb;
   baton__sb_init(&sb);

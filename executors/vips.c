@@ -809,22 +809,40 @@ static int vp_parse(const char *instr, bool joins, vp_tokens **tk, vp_op *ops, s
   return 0;
 }
 
+/* libvips' reason a file did not open (its first line), the run's copy at path said as name. */
+static char *vp_reason(const char *path, const char *name) {
+  const char *ve = vips_error_buffer();
+  size_t n = ve ? strcspn(ve, "\n") : 0, plen = strlen(path);
+  baton__sb sb;
+  baton__sb_init(&sb);
+  for (size_t i = 0; i < n;)
+    if (plen && n - i >= plen && !strncmp(ve + i, path, plen))
+      baton__sb_adds(&sb, name), i += plen;
+    else
+      baton__sb_addc(&sb, ve[i++]);
+  return baton__sb_detach(&sb);
+}
+
 /* Opens the image at path (its header: libvips decodes pixels when they are asked for), bounded
- * in bytes and pixels; an error names it `name`. NULL with env->err. */
-static VipsImage *vp_open(const char *path, const char *name, baton__exec_env *env) {
+ * in bytes, and in pixels when they are to be read (`decoding`); an error names it `name`. NULL
+ * with env->err. */
+static VipsImage *vp_open(const char *path, const char *name, bool decoding,
+                          baton__exec_env *env) {
   if (!baton__run_file_fits(env, path, baton__run_max_input(env, VP_DEFAULT_MAX_INPUT), "image"))
     return NULL;
   VipsImage *img = vips_image_new_from_file(path, NULL);
   if (!img) {
-    const char *ve = vips_error_buffer(), *nl = ve ? strchr(ve, '\n') : NULL;
-    baton__run_bad_input(env, "cannot decode %s as an image%s%.*s", name, ve && *ve ? ": " : "",
-                         ve ? (int)(nl ? (size_t)(nl - ve) : strlen(ve)) : 0, ve ? ve : "");
+    char *why = vp_reason(path, name);
+    baton__run_bad_input(env, "cannot decode %s as an image%s%s", name, why && *why ? ": " : "",
+                         why ? why : "");
+    free(why);
     vips_error_clear();
     return NULL;
   }
   int w = vips_image_get_width(img), h = vips_image_get_height(img);
-  if (!vp_pixels_ok(w, h)) {
-    baton__run_fail(env, "the image is %dx%d, over %.0f megapixels", w, h, VP_MAX_PIXELS / 1e6);
+  if (decoding && !vp_pixels_ok(w, h)) {
+    baton__run_bad_input(env, "the image is %dx%d, over %.0f megapixels", w, h,
+                         VP_MAX_PIXELS / 1e6);
     g_object_unref(img);
     return NULL;
   }
@@ -832,7 +850,7 @@ static VipsImage *vp_open(const char *path, const char *name, baton__exec_env *e
 }
 
 static VipsImage *vp_load(const char *path, baton__exec_env *env) {
-  return vp_open(path, path, env);
+  return vp_open(path, path, true, env);
 }
 
 /* Runs the pipeline into the file at path (its extension says the format),
@@ -908,7 +926,7 @@ static int vp_info(const baton__values *in, baton__exec_env *env, baton__values 
   const char *image = baton__run_arg(in, "image", BATON__T_IMAGE);
   if (!image || !*image)
     return baton__run_bad_input(env, "image-information needs an \"image\" file to read");
-  VipsImage *img = vp_open(image, baton__given_name(image), env);
+  VipsImage *img = vp_open(image, baton__given_name(image), false, env); /* (header only) */
   if (!img)
     return -1;
   char *text, *json;

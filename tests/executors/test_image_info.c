@@ -229,12 +229,95 @@ Test(executors_image_info, a_cut_file_or_one_that_is_no_picture_is_refused_namin
   free(path);
 }
 
-/* Past the 100 megapixels image-to-image reads, as it is refused. */
-Test(executors_image_info, a_picture_past_the_pixel_limit_is_refused_as_image_to_image_refuses_it) {
+/* Past the 100 megapixels image-to-image decodes: only its header is read, so it is told. */
+Test(executors_image_info, a_picture_past_the_pixel_limit_is_told_from_its_header) {
   char *path = write_picture("huge.png", (pic){20000, 5001, 1, VIPS_FORMAT_UCHAR,
                                                VIPS_INTERPRETATION_B_W, 0, 0, "[bitdepth=1]"});
-  refused(path, "is 20000x5001, over 100 megapixels");
+  char b[40];
+  cJSON *j;
+  says(path, "huge.png is a PNG picture 20000 x 5001 pixels (100.0 megapixels), grey (1 band, "
+             "1 bit)", grouped_size(path, b, sizeof b), &j);
+  cJSON_Delete(j);
   free(path);
+}
+
+/* The bytes of the file at path, *n of them (caller frees). */
+static unsigned char *slurp(const char *path, size_t *n) {
+  FILE *fp = fopen(path, "rb");
+  cr_assert_not_null(fp, "%s", path);
+  unsigned char *b = malloc(1 << 20);
+  *n = fread(b, 1, 1 << 20, fp);
+  fclose(fp);
+  return b;
+}
+
+static void spill(const char *path, const unsigned char *b, size_t n) {
+  FILE *fp = fopen(path, "wb");
+  cr_assert(fp && fwrite(b, 1, n, fp) == n);
+  fclose(fp);
+}
+
+/* A file that says no resolution: libvips reads it as 72 DPI, which is not the file's. A PNG
+ * without its pHYs chunk; a JPEG without JFIF and Exif headers. */
+Test(executors_image_info, a_default_of_libvips_is_no_dpi_of_the_file) {
+  char *path = write_picture("plain.png", (pic){40, 30, 3, VIPS_FORMAT_UCHAR,
+                                                VIPS_INTERPRETATION_sRGB, 300 / 25.4, 0, NULL});
+  size_t n, k = 8, m = 8;
+  unsigned char *b = slurp(path, &n), *out = malloc(n);
+  memcpy(out, b, 8);
+  while (k + 12 <= n) { /* every chunk but pHYs */
+    size_t len = (size_t)b[k] << 24 | (size_t)b[k + 1] << 16 | (size_t)b[k + 2] << 8 | b[k + 3];
+    cr_assert_leq(k + 12 + len, n);
+    if (memcmp(b + k + 4, "pHYs", 4) != 0)
+      memcpy(out + m, b + k, len + 12), m += len + 12;
+    k += len + 12;
+  }
+  cr_assert_lt(m, n, "the picture had a pHYs chunk to take out");
+  spill(path, out, m);
+  char sz[40];
+  cJSON *j;
+  says(path, "plain.png is a PNG picture 40 x 30 pixels, colour (3 bands, 8 bits each)",
+       grouped_size(path, sz, sizeof sz), &j);
+  cJSON_Delete(j);
+  free(b), free(out), free(path);
+  path = write_picture("plain.jpg", (pic){40, 30, 3, VIPS_FORMAT_UCHAR, VIPS_INTERPRETATION_sRGB,
+                                          300 / 25.4, 0, "[strip]"}); /* no JFIF nor Exif */
+  says(path, "plain.jpg is a JPEG picture 40 x 30 pixels, colour (3 bands, 8 bits each)",
+       grouped_size(path, sz, sizeof sz), &j);
+  cJSON_Delete(j);
+  free(path);
+}
+
+/* A picture libvips reads through ImageMagick (a BMP) is called by the format ImageMagick names
+ * (a BMP of a version 3 header: BMP3), not by the loader. */
+Test(executors_image_info, a_bmp_is_called_a_bmp) {
+  char *path = baton__path_join(dir, "tiny.bmp");
+  unsigned char bmp[54 + 16] = {'B', 'M', 70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, /* file */
+                                40, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 24, 0}; /* 2 x 2 */
+  bmp[34] = 16; /* the pixels' bytes: two rows of 6, each padded to 8 */
+  spill(path, bmp, sizeof bmp);
+  const char *loader = vips_foreign_find_load(path);
+  if (!loader || strcmp(loader, "VipsForeignLoadMagickFile") != 0)
+    cr_skip_test("libvips reads no BMP through ImageMagick here (%s)", loader ? loader : "none");
+  char sz[40];
+  cJSON *j;
+  says(path, "tiny.bmp is a BMP3 picture 2 x 2 pixels, colour (3 bands, 8 bits each)",
+       grouped_size(path, sz, sizeof sz), &j);
+  cJSON_Delete(j);
+  free(path);
+}
+
+/* The error of a picture that does not open names it as given, not the run's copy of it. */
+Test(executors_image_info, a_refusal_names_the_file_as_given_not_the_runs_copy) {
+  char *inputs = baton__path_join(dir, "inputs");
+  cr_assert_eq(mkdir(inputs, 0700), 0);
+  char *path = baton__path_join(inputs, "t0-image-zero.png");
+  bt_write(path, "");
+  char *text, err[400];
+  cJSON *j;
+  cr_assert_eq(info(path, &text, &j, err, sizeof err), -1);
+  cr_assert(strstr(err, "zero.png") && !strstr(err, dir) && !strstr(err, "t0-image"), "%s", err);
+  free(path), free(inputs);
 }
 
 /* "How big is photo.jpg?" planned offline and run: image-information on local/vips-info, the
