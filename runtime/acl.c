@@ -128,6 +128,8 @@ bool baton__acl_value_lets(const unsigned char *value, size_t len, const struct 
 
 bool baton__acl_caller_may(int fd, const struct stat *st, const baton__acl_caller *who,
                            unsigned want) {
+  if (who->uid == 0) /* root: the kernel lets it read and search anything (CAP_DAC_OVERRIDE) */
+    return fd >= 0;
   char self[40];
   baton__fmt(self, sizeof self, "/proc/self/fd/%d", fd);
   unsigned char value[4 + 8 * BATON__ACL_MAX_ENTRIES];

@@ -39,7 +39,8 @@ bool baton__acl_bits_let(const struct stat *st, const baton__acl_caller *who, un
 
 /* Whether who may do all of `want` to the file fd holds (any descriptor, O_PATH too; st its
  * fstat): its access ACL read through /proc/self/fd/N; without one (ENODATA, or a file system
- * without ACLs) by its bits. Any other failure to read it, or one too big: refused. */
+ * without ACLs) by its bits. Any other failure to read it, or one too big: refused. Root (uid
+ * 0) may, as the kernel lets it. */
 bool baton__acl_caller_may(int fd, const struct stat *st, const baton__acl_caller *who,
                            unsigned want);
 

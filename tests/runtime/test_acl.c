@@ -143,6 +143,27 @@ Test(runtime_acl, the_acl_is_read_from_the_descriptor_and_refused_when_it_cannot
   free(dir);
 }
 
+/* Root reads and searches what its bits and ACL close, as the kernel lets it; no one else. */
+Test(runtime_acl, root_may_as_the_kernel_lets_it) {
+  char *dir = bt_tmpdir(), p[700];
+  snprintf(p, sizeof p, "%s/f", dir);
+  bt_write(p, "x");
+  cr_assert_eq(chmod(p, 0), 0);
+  int fd = open(p, O_PATH | O_CLOEXEC);
+  struct stat st;
+  cr_assert(fd >= 0 && fstat(fd, &st) == 0);
+  baton__acl_caller root = {.uid = 0, .gid = 0}, other = {.uid = 4242, .gid = 4242};
+  if (st.st_uid == 0) { /* (as root: a file of another user's, so that root is no owner) */
+    cr_assert_eq(chown(p, 4241, 4241), 0);
+    cr_assert_eq(fstat(fd, &st), 0);
+  }
+  cr_assert(baton__acl_caller_may(fd, &st, &root, BATON__ACL_READ | BATON__ACL_EXECUTE));
+  cr_assert_not(baton__acl_caller_may(fd, &st, &other, BATON__ACL_READ));
+  close(fd);
+  bt_rmtree(dir);
+  free(dir);
+}
+
 /* The differential test: files and folders of uid 5000, group 5000, each with one of these
  * ACLs, and made-up callers, asked of the kernel (a child process with the caller's identity)
  * and of baton. bob is 5001; groups 7000 and 7001 are named. */
