@@ -231,8 +231,9 @@ static bool behind_closed(const baton__input_scope *s, size_t i, const char *rel
 }
 
 /* Without the caller's identity: whether the caller may reach what o->fd holds, opened as rel
- * beneath root i, by the permission bits of every folder on the way there (its real path
- * beneath the root's, else rel), which must lead to that very file or folder. */
+ * beneath root i, by the permission bits and ACLs of every folder on the way there: those rel
+ * names (links included) and those of its real path beneath the root's, which must lead to that
+ * very file or folder. */
 static bool reachable(const opener *o, size_t i, const char *rel) {
   const baton__input_scope *s = o->scope;
   for (const char *p = rel; *p; p += strspn(p, "/")) { /* "a/../b" passes through a */
@@ -241,8 +242,9 @@ static bool reachable(const opener *o, size_t i, const char *rel) {
       return false;
     p += n;
   }
-  if (o->fd < 0) /* nothing there: unless a folder on the way is closed to the caller */
-    return !behind_closed(s, i, rel);
+  bool closed = behind_closed(s, i, rel); /* a folder rel names, a link's too, closed to it */
+  if (o->fd < 0 || closed) /* nothing there: fine unless behind a closed folder (not told apart) */
+    return o->fd < 0 && !closed;
   char self[40];
   baton__fmt(self, sizeof self, "/proc/self/fd/%d", o->fd);
   char *real = realpath(self, NULL);

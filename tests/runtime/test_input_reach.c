@@ -135,12 +135,16 @@ Test(runtime_input_reach, an_acl_closes_or_opens_a_folder_on_the_way) {
 }
 
 /* End to end, in a process that cannot take the caller's identity (a daemon that is not root):
- * opening and listing refuse what lies under hid/ (0700, the process's own, not the caller's)
- * and take what lies under pub/. */
+ * opening and listing refuse what lies under hid/ (0700, the process's own, not the caller's),
+ * a link there to a file the caller may read included, and take what lies under pub/. */
 Test(runtime_input_reach, a_process_without_the_callers_identity_opens_and_lists_as_the_bits_say) {
   if (geteuid() != 0)
     cr_skip_test("needs root, to drop to a user that cannot take on another's identity");
   char p[700];
+  snprintf(p, sizeof p, "%s/hid/lnk", dir); /* a link in hid/ to a file the caller may read */
+  cr_assert_eq(symlink("../pub/open/a.wav", p), 0);
+  snprintf(p, sizeof p, "%s/pub/lnk", dir); /* ... and one in an open folder */
+  cr_assert_eq(symlink("open/a.wav", p), 0);
   snprintf(p, sizeof p, "%s/hid", dir);
   cr_assert_eq(chown(p, 65534, 65534), 0); /* the "daemon"'s own folder */
   pid_t pid = fork();
@@ -163,16 +167,19 @@ Test(runtime_input_reach, a_process_without_the_callers_identity_opens_and_lists
     int gone = baton__input_open(&s, "hid/gone.wav", err, sizeof err);
     bool told = gone < 0 && strstr(err, "Permission denied");
     int back = baton__input_open(&s, "hid/open/../../pub/open/a.wav", err, sizeof err);
+    int hid_link = baton__input_open(&s, "hid/lnk", err, sizeof err);
+    int pub_link = baton__input_open(&s, "pub/lnk", err, sizeof err);
     int code = secret >= 0 ? 1 : open < 0 ? 2 : hid >= 0 ? 3 : pub != 1 ? 4 : 0;
-    code = code ? code : !told ? 5 : back >= 0 ? 6 : 0;
+    code = code ? code : !told ? 5 : back >= 0 ? 6 : hid_link >= 0 ? 7 : pub_link < 0 ? 8 : 0;
     _exit(code);
   }
   int status = 0;
   cr_assert_eq(waitpid(pid, &status, 0), pid);
   cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
             "exit %d (1: the secret opened; 2: pub refused; 3: hid listed; 4: pub not listed; "
-            "5: a missing file behind hid told apart; 6: \"..\" passed through hid; 10: could "
-            "not drop to 65534)", WEXITSTATUS(status));
+            "5: a missing file behind hid told apart; 6: \"..\" passed through hid; 7: a link in "
+            "hid followed; 8: a link in pub refused; 10: could not drop to 65534)",
+            WEXITSTATUS(status));
 }
 
 /* A process that takes the caller's identity (root, as batond serving another user) takes its
