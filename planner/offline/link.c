@@ -179,8 +179,8 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
                                         : off_written_language(p, st->a, st->b); /* "the English */
   if (off_is_role(p, st->task, R_TRANSLATE)) /* text": not one known to be in another */
     off_find_languages(p, st->a, st->b, &tgt, &src);
-  const baton__taskspec *s = st->task >= 0 ? p->cues[st->task].spec : NULL;
-  bool marks = s && (s->inputs & s->outputs & BATON__T_IMAGE) && (s->outputs & BATON__T_TEXT);
+  const baton__taskspec *s = p->cues[st->task].spec;
+  bool marks = (s->inputs & s->outputs & BATON__T_IMAGE) && (s->outputs & BATON__T_TEXT);
   bool table = off_is_role(p, st->task, R_READ_TABLE) || off_is_role(p, st->task, R_ASK_TABLE);
   int r = -1, marked = -1, aside = -1; /* one set aside (set_aside()): the last resort */
   aside_rule rule = aside_of(p, st);
