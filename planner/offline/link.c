@@ -781,8 +781,6 @@ int off_needs_input(planner *p, const baton__taskspec *spec) {
                     "as input", spec->name, strchr("aeiou", type[0]) ? "an" : "a", type), -1;
 }
 
-/* The first resource of `type` the last earlier turn left that no task took yet, or -1; how many
- * there are in *n (if not NULL). */
 /* Is resource r the words of subtitles the same task also made ("translate them" after "make
  * subtitles for talk.wav" means the subtitles, whose words are their transcript)? */
 static bool subtitles_words(const planner *p, const resource *r) {
@@ -794,6 +792,8 @@ static bool subtitles_words(const planner *p, const resource *r) {
   return false;
 }
 
+/* The first resource of `type` the last earlier turn left that no task took yet, or -1; how many
+ * there are in *n (if not NULL). */
 static int last_turn_left(const planner *p, unsigned type, size_t *n) {
   int first = -1;
   size_t count = 0;
