@@ -316,13 +316,13 @@ bool off_only_language(const planner *p) {
 }
 
 /* 'And "good night"?', 'what about "thank you"?', 'same for "hola"': does the request name one
- * quote of its own and nothing else, the last request holding one? Its quote then takes the place
- * of that one (1 + its resource), else 0. */
-static size_t quote_only(const planner *p) {
-  size_t cs, ce, n = p->asked ? strlen(p->asked) : 0, quote = 0;
+ * quote of its own and nothing else, the last request holding one (its first's content in
+ * [*cs, *ce))? Its quote then takes the place of that one (1 + its resource), else 0. */
+static size_t quote_only(const planner *p, size_t *cs, size_t *ce) {
+  size_t n = p->asked ? strlen(p->asked) : 0, quote = 0;
   bool held = false; /* the last request holds a quote */
   for (size_t i = 0; i < n && !held; i++)
-    held = baton__quote_at(p->asked, n, i, &cs, &ce) != 0;
+    held = baton__quote_at(p->asked, n, i, cs, ce) != 0;
   for (size_t i = 0; held && i < p->n_tok; i++)
     if (p->tok[i].kind == TK_RES && !quote && !p->res[p->tok[i].res].is_file)
       quote = (size_t)p->tok[i].res + 1;
@@ -333,9 +333,7 @@ static size_t quote_only(const planner *p) {
 
 /* The last request with the request's quote in place of its first one, malloc'd; NULL if none. */
 static char *quote_swapped(const planner *p) {
-  size_t r = quote_only(p), n = r ? strlen(p->asked) : 0, cs = 0, ce = 0;
-  for (size_t i = 0; r && i < n && !baton__quote_at(p->asked, n, i, &cs, &ce); i++)
-    ;
+  size_t cs = 0, ce = 0, r = quote_only(p, &cs, &ce);
   if (!r || ce <= cs)
     return NULL;
   baton__sb sb;
@@ -361,8 +359,9 @@ static bool asks_another(const planner *p) {
 }
 
 bool off_says_more(const planner *p) {
-  return (p->asked_into && language_asked(p)) || (p->asked && adds_words(p)) || quote_only(p) ||
-         asks_another(p);
+  size_t cs, ce; /* where the last request's quote is: unread here */
+  return (p->asked_into && language_asked(p)) || (p->asked && adds_words(p)) ||
+         quote_only(p, &cs, &ce) || asks_another(p);
 }
 
 /* The last request as the request says more of it, malloc'd: the last naming a language, into the
