@@ -39,14 +39,13 @@ static int remember(planner *p, size_t first, const origin *o, bool is_file, con
     memmove(&p->res[first], &p->res[first + 1], (--p->n_res - first) * sizeof p->res[0]);
   }
   int k = off_add_resource(p, type, v, len, is_file);
-  if (k >= 0)
-    p->last_turn = p->res[k].turn = o->turn, p->res[k].maker = o->maker, p->res[k].entry = o->entry,
-    p->res[k].lang = is_file ? NULL : o->lang,
-    p->res[k].answer = o->maker && off_answers(p, o->maker - 1);
-  bool askable = o->maker && p->asked && strlen(p->asked) <= OFF_MAX_REQUEST; /* planned again */
-  if (k >= 0 && askable && !(p->res[k].asked_by = baton__strdup(p->asked)))
+  if (k < 0)
     return -1;
-  return k < 0 ? -1 : 0;
+  p->last_turn = p->res[k].turn = o->turn, p->res[k].maker = o->maker, p->res[k].entry = o->entry;
+  p->res[k].lang = is_file ? NULL : o->lang;
+  p->res[k].answer = o->maker && off_answers(p, o->maker - 1);
+  bool askable = o->maker && p->asked && strlen(p->asked) <= OFF_MAX_REQUEST; /* planned again */
+  return askable && !(p->res[k].asked_by = baton__strdup(p->asked)) ? -1 : 0;
 }
 
 /* The lexicon's code of the language `said` names ("es"), or NULL. */
