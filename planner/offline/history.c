@@ -372,10 +372,8 @@ static char *said_more(const planner *p, const char *asked) {
   const char *at = i ? target_named(p, asked, &n) : NULL;
   if (i && !at && p->asked_into) /* the newest named none: the last that did */
     asked = p->asked_into, at = target_named(p, asked, &n);
-  if (!at && !adds_words(p))
-    return NULL;
   if (!at)
-    return joined(asked, p->req);
+    return adds_words(p) ? joined(asked, p->req) : NULL;
   const token *t = &p->tok[i - 1];
   baton__sb sb;
   baton__sb_init(&sb);
