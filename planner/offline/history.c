@@ -39,14 +39,13 @@ static int remember(planner *p, size_t first, const origin *o, bool is_file, con
     memmove(&p->res[first], &p->res[first + 1], (--p->n_res - first) * sizeof p->res[0]);
   }
   int k = off_add_resource(p, type, v, len, is_file);
-  if (k >= 0)
-    p->last_turn = p->res[k].turn = o->turn, p->res[k].maker = o->maker, p->res[k].entry = o->entry,
-    p->res[k].lang = is_file ? NULL : o->lang,
-    p->res[k].answer = o->maker && off_answers(p, o->maker - 1);
-  bool askable = o->maker && p->asked && strlen(p->asked) <= OFF_MAX_REQUEST; /* planned again */
-  if (k >= 0 && askable && !(p->res[k].asked_by = baton__strdup(p->asked)))
+  if (k < 0)
     return -1;
-  return k < 0 ? -1 : 0;
+  p->last_turn = p->res[k].turn = o->turn, p->res[k].maker = o->maker, p->res[k].entry = o->entry;
+  p->res[k].lang = is_file ? NULL : o->lang;
+  p->res[k].answer = o->maker && off_answers(p, o->maker - 1);
+  bool askable = o->maker && p->asked && strlen(p->asked) <= OFF_MAX_REQUEST; /* planned again */
+  return askable && !(p->res[k].asked_by = baton__strdup(p->asked)) ? -1 : 0;
 }
 
 /* The lexicon's code of the language `said` names ("es"), or NULL. */
@@ -316,13 +315,13 @@ bool off_only_language(const planner *p) {
 }
 
 /* 'And "good night"?', 'what about "thank you"?', 'same for "hola"': does the request name one
- * quote of its own and nothing else, the last request holding one? Its quote then takes the place
- * of that one (1 + its resource), else 0. */
-static size_t quote_only(const planner *p) {
-  size_t cs, ce, n = p->asked ? strlen(p->asked) : 0, quote = 0;
+ * quote of its own and nothing else, the last request holding one (its first's content in
+ * [*cs, *ce))? Its quote then takes the place of that one (1 + its resource), else 0. */
+static size_t quote_only(const planner *p, size_t *cs, size_t *ce) {
+  size_t n = p->asked ? strlen(p->asked) : 0, quote = 0;
   bool held = false; /* the last request holds a quote */
   for (size_t i = 0; i < n && !held; i++)
-    held = baton__quote_at(p->asked, n, i, &cs, &ce) != 0;
+    held = baton__quote_at(p->asked, n, i, cs, ce) != 0;
   for (size_t i = 0; held && i < p->n_tok; i++)
     if (p->tok[i].kind == TK_RES && !quote && !p->res[p->tok[i].res].is_file)
       quote = (size_t)p->tok[i].res + 1;
@@ -333,9 +332,7 @@ static size_t quote_only(const planner *p) {
 
 /* The last request with the request's quote in place of its first one, malloc'd; NULL if none. */
 static char *quote_swapped(const planner *p) {
-  size_t r = quote_only(p), n = r ? strlen(p->asked) : 0, cs = 0, ce = 0;
-  for (size_t i = 0; r && i < n && !baton__quote_at(p->asked, n, i, &cs, &ce); i++)
-    ;
+  size_t cs = 0, ce = 0, r = quote_only(p, &cs, &ce);
   if (!r || ce <= cs)
     return NULL;
   baton__sb sb;
@@ -361,8 +358,9 @@ static bool asks_another(const planner *p) {
 }
 
 bool off_says_more(const planner *p) {
-  return (p->asked_into && language_asked(p)) || (p->asked && adds_words(p)) || quote_only(p) ||
-         asks_another(p);
+  size_t cs, ce; /* where the last request's quote is: unread here */
+  return (p->asked_into && language_asked(p)) || (p->asked && adds_words(p)) ||
+         quote_only(p, &cs, &ce) || asks_another(p);
 }
 
 /* The last request as the request says more of it, malloc'd: the last naming a language, into the
@@ -374,10 +372,8 @@ static char *said_more(const planner *p, const char *asked) {
   const char *at = i ? target_named(p, asked, &n) : NULL;
   if (i && !at && p->asked_into) /* the newest named none: the last that did */
     asked = p->asked_into, at = target_named(p, asked, &n);
-  if (!at && !adds_words(p))
-    return NULL;
   if (!at)
-    return joined(asked, p->req);
+    return adds_words(p) ? joined(asked, p->req) : NULL;
   const token *t = &p->tok[i - 1];
   baton__sb sb;
   baton__sb_init(&sb);

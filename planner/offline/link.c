@@ -179,8 +179,8 @@ static int first_unused(const planner *p, const step *st, unsigned type) {
                                         : off_written_language(p, st->a, st->b); /* "the English */
   if (off_is_role(p, st->task, R_TRANSLATE)) /* text": not one known to be in another */
     off_find_languages(p, st->a, st->b, &tgt, &src);
-  const baton__taskspec *s = st->task >= 0 ? p->cues[st->task].spec : NULL;
-  bool marks = s && (s->inputs & s->outputs & BATON__T_IMAGE) && (s->outputs & BATON__T_TEXT);
+  const baton__taskspec *s = p->cues[st->task].spec;
+  bool marks = (s->inputs & s->outputs & BATON__T_IMAGE) && (s->outputs & BATON__T_TEXT);
   bool table = off_is_role(p, st->task, R_READ_TABLE) || off_is_role(p, st->task, R_ASK_TABLE);
   int r = -1, marked = -1, aside = -1; /* one set aside (set_aside()): the last resort */
   aside_rule rule = aside_of(p, st);
@@ -781,8 +781,6 @@ int off_needs_input(planner *p, const baton__taskspec *spec) {
                     "as input", spec->name, strchr("aeiou", type[0]) ? "an" : "a", type), -1;
 }
 
-/* The first resource of `type` the last earlier turn left that no task took yet, or -1; how many
- * there are in *n (if not NULL). */
 /* Is resource r the words of subtitles the same task also made ("translate them" after "make
  * subtitles for talk.wav" means the subtitles, whose words are their transcript)? */
 static bool subtitles_words(const planner *p, const resource *r) {
@@ -794,6 +792,8 @@ static bool subtitles_words(const planner *p, const resource *r) {
   return false;
 }
 
+/* The first resource of `type` the last earlier turn left that no task took yet, or -1; how many
+ * there are in *n (if not NULL). */
 static int last_turn_left(const planner *p, unsigned type, size_t *n) {
   int first = -1;
   size_t count = 0;
