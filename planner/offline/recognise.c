@@ -378,10 +378,12 @@ static bool asked_anew(const planner *p, const step *st) {
   const taskcue *c = &p->cues[st->task];
   bool maker = st->a > 0 && st->a + 1 < st->b && off_is(p, st->a - 1, W_JOINER) &&
                s->inputs == BATON__T_TEXT && (s->outputs & (BATON__T_IMAGE | BATON__T_VIDEO));
-  bool more = (off_is(p, st->a, W_FRESH) || off_number_at(p, st->a) > 0) && st->a + 2 < st->b &&
-              off_is(p, st->a + 2, W_PREPOSITION); /* "and 3 pictures of a dog", "another ... of" */
+  size_t k = st->a + 1; /* the picture word, past "more", "second": "2 more pictures of" */
+  k += k + 1 < st->b && (off_is(p, k, W_FRESH) || off_is(p, k, W_MORE));
+  bool more = (off_is(p, st->a, W_FRESH) || off_number_at(p, st->a) > 0 || k > st->a + 1) &&
+              k + 1 < st->b && off_is(p, k + 1, W_PREPOSITION); /* "and 3 pictures of a dog" */
   bool another = maker && (off_is(p, st->a, W_INDEFINITE) || more) &&
-                 (off_is(p, st->a + 1, W_PICTURE) || off_is(p, st->a + 1, W_MOVING));
+                 (off_is(p, k, W_PICTURE) || off_is(p, k, W_MOVING));
   /* "draw a cat and draw a dog": right after the drawing, a phrase of it and something new ("a"),
    * nothing named before ("the", "it": not "... and draw a hat on the cat") */
   bool fresh = maker && st > p->steps && st[-1].task == st->task &&
@@ -950,8 +952,8 @@ static bool asks_speech(const planner *p, const step *st, unsigned produced, uns
 
 /* "How big is the dog in photo.jpg?", "how long is the pause in talk.wav?": is st's task one that
  * tells a file's facts, asked of a thing in the file rather than of the file ("how big is
- * photo.jpg", "what are the dimensions of this image", "how long is it")? What first follows its
- * cue, past determiners, prepositions and "is"/"does", says which. */
+ * photo.jpg", "how long is the song talk.wav", "the sampling rate of the mp3 talk.wav")? After its
+ * cue, a word that names none of the media, then a preposition, before the file or "it", says so. */
 static bool asks_of_a_thing(const planner *p, const step *st) {
   if (!off_is_role(p, st->task, R_RECORDING_FACTS) && !off_is_role(p, st->task, R_PICTURE_FACTS))
     return false;
@@ -960,12 +962,16 @@ static bool asks_of_a_thing(const planner *p, const step *st) {
   for (size_t i = st->a; i < st->b && !len; i++)
     for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases && !len; ph++)
       e = (len = off_phrase_at(p, ph, i, st->b)) ? i + len : e;
-  while (len && e < st->b &&
-         (p->tok[e].det || off_is(p, e, W_PREPOSITION) || off_is(p, e, W_IS_ARE)))
-    e++;
-  return len && e < st->b && p->tok[e].kind == TK_WORD && !off_is(p, e, W_REFERENCE) &&
-         !off_is(p, e, W_PICTURE) && !off_is(p, e, W_RECORDING) && !off_is(p, e, W_MOVING) &&
-         !off_is(p, e, W_AT_HAND);
+  bool thing = false;
+  for (size_t i = e; len && i < st->b && p->tok[i].kind != TK_RES && !off_is(p, i, W_REFERENCE);
+       i++) {
+    if (thing && off_is(p, i, W_PREPOSITION))
+      return true;
+    thing |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_PREPOSITION) &&
+             !off_is(p, i, W_IS_ARE) && !off_is(p, i, W_PICTURE) && !off_is(p, i, W_RECORDING) &&
+             !off_is(p, i, W_MOVING);
+  }
+  return false;
 }
 
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
@@ -985,8 +991,11 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
       p->tok[st->a + 2].det && !cue_past_frame(p, st->a, st->b))
     p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
-  if (asks_of_a_thing(p, st)) /* not the file's facts: what it shows or says */
-    st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
+  if (asks_of_a_thing(p, st)) { /* not the file's facts: what it shows or says */
+    int other = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
+    st->task = other >= 0 ? other : question_task(p, s, produced, last >= 0);
+    st->score = other >= 0 ? st->score : p->lx->w[K_ACCEPT];
+  }
   /* "write the text of x.png to y.txt": a saving verb, the task's only cue, saves what it reads
    * (not "write a haiku about x.png into h.txt": something new) */
   bool saving = off_saves_at(p, st->a) && st->a + 1 < st->b &&
