@@ -93,6 +93,54 @@ Test(planner_offline_shared, keywords_changed_in_place_are_seen) {
   free(swapped[s].keywords), swapped[s].keywords = kw;
 }
 
+/* Every text the cues come from counts: a description changed, a task kind added (an import), a
+ * lexicon of other weights; and the same texts again plan as at first. */
+Test(planner_offline_shared, descriptions_more_kinds_and_another_lexicon_are_seen) {
+  size_t s = task_index("summarization");
+  baton__taskspec *mine = calloc(n_tasks + 1, sizeof *mine);
+  memcpy(mine, tasks, n_tasks * sizeof *mine);
+  size_t t = task_index("translation"); /* one cue, told apart by a description word */
+  mine[s].keywords = mine[t].keywords = "frobnicate";
+  mine[s].description = "Zorbles texts.";
+  expect_first(mine, "frobnicate zorble notes.txt", "summarization");
+  mine[s].description = tasks[s].description, mine[t].description = "Zorbles texts.";
+  expect_first(mine, "frobnicate zorble notes.txt", "translation");
+  memcpy(mine, tasks, n_tasks * sizeof *mine);
+  char *got;
+  mine[n_tasks] = tasks[s]; /* one more kind: an import */
+  mine[n_tasks].name = "quokka-summary", mine[n_tasks].keywords = "quokkafy";
+  baton__offline_req r = {.request = "quokkafy notes.txt", .tasks = mine,
+                          .n_tasks = n_tasks + 1};
+  baton__graph g;
+  char err[256] = "";
+  cr_assert_eq(baton__plan_offline_req(&r, &g, err, sizeof err), 0, "%s", err);
+  cr_expect_str_eq(g.tasks[0].task, "quokka-summary", "the kind added is seen");
+  baton__graph_release(&g);
+  got = first_task(mine, "quokkafy notes.txt"); /* n_tasks again: gone */
+  cr_expect_str_neq(got, "quokka-summary");
+  free(got);
+  extern const unsigned char baton__lexicon_yaml[];
+  extern const size_t baton__lexicon_yaml_len;
+  char *lex = malloc(baton__lexicon_yaml_len + 1), *w;
+  memcpy(lex, baton__lexicon_yaml, baton__lexicon_yaml_len);
+  lex[baton__lexicon_yaml_len] = '\0';
+  baton__offline_req own = {.request = "summarize notes.txt", .tasks = tasks, .n_tasks = n_tasks,
+                            .lexicon_yaml = lex, .lexicon_len = baton__lexicon_yaml_len};
+  cr_assert_eq(baton__plan_offline_req(&own, &g, err, sizeof err), 0, "%s", err);
+  baton__graph_release(&g); /* then the same text changed where it lies, its length kept: */
+  const char *raise[] = {"  accept: ", "  accept_fallback: "}; /* no step reaches them now */
+  for (size_t k = 0; k < 2; k++) {
+    cr_assert_not_null(w = strstr(lex, raise[k]));
+    memcpy(w + strlen(raise[k]), "90  ", 4);
+  }
+  r = (baton__offline_req){.request = "summarize notes.txt", .tasks = tasks, .n_tasks = n_tasks,
+                           .lexicon_yaml = lex, .lexicon_len = baton__lexicon_yaml_len};
+  cr_expect_neq(baton__plan_offline_req(&r, &g, err, sizeof err), 0, "the lexicon is seen");
+  baton__graph_release(&g);
+  free(lex), free(mine);
+  expect_first(tasks, "summarize notes.txt", "summarization");
+}
+
 /* A lexicon that does not load fails that plan only; the next one plans as before. */
 Test(planner_offline_shared, a_bad_lexicon_spoils_no_later_plan) {
   expect_first(tasks, "summarize notes.txt", "summarization");
