@@ -35,8 +35,8 @@ int baton__chat_history(const baton__values *in, cJSON **arr, baton__exec_env *e
   if (!ok) {
     cJSON_Delete(a);
     baton__fmt(env->err, sizeof env->err, "\"%s\" must be at most %d exchanges of a user's "
-               "message and its answer, each at most %d bytes", BATON__ARG_HISTORY,
-               BATON__CHAT_HISTORY_PAIRS, MESSAGE_MAX);
+               "message and its answer, each message at most %d bytes (and \"…\" when cut)",
+               BATON__ARG_HISTORY, BATON__CHAT_HISTORY_PAIRS, BATON__CHAT_MESSAGE_BYTES);
     env->bad_input = true;
     return -1;
   }
