@@ -54,12 +54,9 @@ static bool soft_at(const planner *p, size_t i) {
          has_cue(p, i - 1, i + 2) && !has_cue(p, i - 1, i) && !has_cue(p, i + 1, i + 2)));
 }
 
-/* soft_at(i), worked out once a token (a run of "and" would ask it again at every boundary). */
-static bool is_soft(const planner *p, size_t i) { return p->tok[i].soft; }
-
 /* The first token of [k, e) that is no boundary. */
 static size_t skip_soft(const planner *p, size_t k, size_t e) {
-  while (k < e && (is_soft(p, k) || p->tok[k].kind == TK_PUNCT))
+  while (k < e && (p->tok[k].soft || p->tok[k].kind == TK_PUNCT))
     k++;
   return k;
 }
@@ -84,7 +81,7 @@ static int add_step(planner *p, size_t a, size_t b, bool sentence, bool last) {
 }
 
 int off_split_steps(planner *p) {
-  for (size_t i = 0; i < p->n_tok; i++)
+  for (size_t i = 0; i < p->n_tok; i++) /* once a token: a run of "and" would ask at each break */
     p->tok[i].soft = soft_at(p, i);
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_punct(p, i, ".!?;") && !off_is(p, i, W_HARD_BREAK))
@@ -92,7 +89,7 @@ int off_split_steps(planner *p) {
     /* A ',' or "and" splits before words naming a task, a new clause ("..., and I'm curious") or a
      * question after a piece naming a task ("transcribe x.wav and tell me who won"). */
     for (size_t k = seg, from = seg, next, c; k <= i; k = next) {
-      for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !is_soft(p, next);)
+      for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !p->tok[next].soft;)
         next++;
       if (c < i && ((off_own_types(p, k - 1, k) && off_own_types(p, c, c + 1)) ||
                     (off_saves_at(p, c) && off_own_types(p, c, next))))
