@@ -549,11 +549,10 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
                  p->image_kind == IMG_DOCUMENT || (last && at_hand == BATON__T_IMAGE) ||
                  (p->image_kind == IMG_TABLE && off_has_word(p, st->a, st->b, W_WH)) ||
                  (quoted && !passage));
-  /* "what did they say?" of a recording: its own, one a step made ("clean a.wav. What do they
-   * say?", "..., then tell me what it is about") or an earlier turn's; its transcript answers */
+  /* "what did they say?" of a recording: its own or one at hand ("clean a.wav. What do they
+   * say?", "..., then tell me what it is about"); its transcript answers */
   bool put = direct || off_is(p, st->a, W_ASK_VERB);
-  bool heard = (own & BATON__T_AUDIO) || (put && (at_hand & BATON__T_AUDIO)) ||
-               (p->last_turn && (newest & BATON__T_AUDIO));
+  bool heard = (own & BATON__T_AUDIO) || (put && (at_hand & BATON__T_AUDIO));
   return picture || passage || heard || last_picture
              ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1; /* visual: see rewrite.c */
 }
