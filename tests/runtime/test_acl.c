@@ -15,18 +15,6 @@
 #include "support/posix_acl.h"
 #include "support/support.h"
 
-#define UO(p) {ACL_USER_OBJ, (p), 0}
-#define U(id, p) {ACL_USER, (p), (id)}
-#define GO(p) {ACL_GROUP_OBJ, (p), 0}
-#define G(id, p) {ACL_GROUP, (p), (id)}
-#define M(p) {ACL_MASK, (p), 0}
-#define O(p) {ACL_OTHER, (p), 0}
-#define R ACL_READ
-#define X ACL_EXECUTE
-#define RW (ACL_READ | ACL_WRITE)
-#define RX (ACL_READ | ACL_EXECUTE)
-#define RWX (ACL_READ | ACL_WRITE | ACL_EXECUTE)
-
 /* A file of uid 1000, group 1000, mode 0640 (its mask r--), asked about by bob (1001). */
 static const struct stat file = {.st_uid = 1000, .st_gid = 1000, .st_mode = S_IFREG | 0640};
 static const baton__acl_caller bob = {.uid = 1001, .gid = 2001};
@@ -111,16 +99,24 @@ Test(runtime_acl, entries_decide_in_the_order_acl5_gives) {
   cr_assert(baton__acl_value_lets(v, len, &no_mask, &bob, BATON__ACL_READ), "a mask of ---");
 }
 
+/* A file f of mode `mode` in a new temporary folder (*dir; its path in p): an O_PATH descriptor
+ * of it, and its fstat in *st. */
+static int temp_file(char **dir, char *p, size_t cap, mode_t mode, struct stat *st) {
+  *dir = bt_tmpdir();
+  snprintf(p, cap, "%s/f", *dir);
+  bt_write(p, "x");
+  cr_assert_eq(chmod(p, mode), 0);
+  int fd = open(p, O_PATH | O_CLOEXEC);
+  cr_assert(fd >= 0 && fstat(fd, st) == 0);
+  return fd;
+}
+
 /* Read from the file the descriptor holds: its ACL when it has one (even one bigger than the
  * bound, refused), its bits when it has none; a descriptor whose ACL cannot be read: refused. */
 Test(runtime_acl, the_acl_is_read_from_the_descriptor_and_refused_when_it_cannot_be) {
-  char *dir = bt_tmpdir(), p[700];
-  snprintf(p, sizeof p, "%s/f", dir);
-  bt_write(p, "x");
-  cr_assert_eq(chmod(p, 0644), 0);
-  int fd = open(p, O_PATH | O_CLOEXEC);
+  char *dir, p[700];
   struct stat st;
-  cr_assert(fd >= 0 && fstat(fd, &st) == 0);
+  int fd = temp_file(&dir, p, sizeof p, 0644, &st);
   baton__acl_caller who = {.uid = st.st_uid + 1, .gid = st.st_gid + 1};
   cr_assert(baton__acl_caller_may(fd, &st, &who, BATON__ACL_READ), "no ACL: the bits");
   cr_assert_not(baton__acl_caller_may(fd, &st, &who, BATON__ACL_EXECUTE));
@@ -145,13 +141,9 @@ Test(runtime_acl, the_acl_is_read_from_the_descriptor_and_refused_when_it_cannot
 
 /* Root reads and searches what its bits and ACL close, as the kernel lets it; no one else. */
 Test(runtime_acl, root_may_as_the_kernel_lets_it) {
-  char *dir = bt_tmpdir(), p[700];
-  snprintf(p, sizeof p, "%s/f", dir);
-  bt_write(p, "x");
-  cr_assert_eq(chmod(p, 0), 0);
-  int fd = open(p, O_PATH | O_CLOEXEC);
+  char *dir, p[700];
   struct stat st;
-  cr_assert(fd >= 0 && fstat(fd, &st) == 0);
+  int fd = temp_file(&dir, p, sizeof p, 0, &st);
   baton__acl_caller root = {.uid = 0, .gid = 0}, other = {.uid = 4242, .gid = 4242};
   if (st.st_uid == 0) { /* (as root: a file of another user's, so that root is no owner) */
     cr_assert_eq(chown(p, 4241, 4241), 0);

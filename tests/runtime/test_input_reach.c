@@ -86,18 +86,6 @@ Test(runtime_input_reach, only_what_every_folder_on_the_way_lets_the_caller_reac
   cr_assert(S_ISREG(st.st_mode));
 }
 
-#define UO(p) {ACL_USER_OBJ, (p), 0}
-#define U(id, p) {ACL_USER, (p), (id)}
-#define GO(p) {ACL_GROUP_OBJ, (p), 0}
-#define G(id, p) {ACL_GROUP, (p), (id)}
-#define M(p) {ACL_MASK, (p), 0}
-#define O(p) {ACL_OTHER, (p), 0}
-#define R ACL_READ
-#define X ACL_EXECUTE
-#define RW (ACL_READ | ACL_WRITE)
-#define RX (ACL_READ | ACL_EXECUTE)
-#define RWX (ACL_READ | ACL_WRITE | ACL_EXECUTE)
-
 static void set_acl(const char *rel, const bt_acl_entry *e, size_t n) {
   char p[700];
   snprintf(p, sizeof p, "%s/%s", dir, rel);

@@ -11,6 +11,19 @@ typedef struct bt_acl_entry {
   unsigned tag, perm, id;
 } bt_acl_entry;
 
+/* Entries written short, as in a table of ACLs: {UO(RW), U(1001, 0), GO(R), M(R), O(R)}. */
+#define UO(p) {ACL_USER_OBJ, (p), 0}
+#define U(id, p) {ACL_USER, (p), (id)}
+#define GO(p) {ACL_GROUP_OBJ, (p), 0}
+#define G(id, p) {ACL_GROUP, (p), (id)}
+#define M(p) {ACL_MASK, (p), 0}
+#define O(p) {ACL_OTHER, (p), 0}
+#define R ACL_READ
+#define X ACL_EXECUTE
+#define RW (ACL_READ | ACL_WRITE)
+#define RX (ACL_READ | ACL_EXECUTE)
+#define RWX (ACL_READ | ACL_WRITE | ACL_EXECUTE)
+
 /* The most entries a value built here holds. */
 #define BT_ACL_MAX 80
 
