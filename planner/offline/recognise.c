@@ -951,8 +951,9 @@ static bool asks_speech(const planner *p, const step *st, unsigned produced, uns
 
 /* "How big is the dog in photo.jpg?", "how long is the pause in talk.wav?": is st's task one that
  * tells a file's facts, asked of a thing in the file rather than of the file ("how big is
- * photo.jpg", "how long is the song talk.wav", "the sampling rate of the mp3 talk.wav")? After its
- * cue, a word that names none of the media, then a preposition, before the file or "it", says so. */
+ * photo.jpg", "how long is the song talk.wav", "the sampling rate of the mp3 talk.wav")? After
+ * its cue, a word that names none of the media, then a preposition, before the file or "it",
+ * says so. */
 static bool asks_of_a_thing(const planner *p, const step *st) {
   if (!off_is_role(p, st->task, R_RECORDING_FACTS) && !off_is_role(p, st->task, R_PICTURE_FACTS))
     return false;
