@@ -850,7 +850,7 @@ static VipsImage *vp_open(const char *path, const char *name, bool decoding,
 }
 
 static VipsImage *vp_load(const char *path, baton__exec_env *env) {
-  return vp_open(path, path, true, env);
+  return vp_open(path, baton__given_name(path), true, env);
 }
 
 /* Runs the pipeline into the file at path (its extension says the format),

@@ -765,3 +765,16 @@ Test(executors_vips, canny_control_draws_the_edges_of_a_square, .init = setup, .
 #else
 Test(executors_vips, not_built) { cr_skip_test("built without libvips"); }
 #endif
+
+/* A picture that does not open is named as the user gave it, not as the run's copy of it. */
+Test(executors_vips, a_picture_that_does_not_open_is_named_as_given, .init = setup,
+     .fini = teardown) {
+  char *inputs = baton__path_join(g_dir, "inputs");
+  cr_assert_eq(mkdir(inputs, 0700), 0);
+  char *path = baton__path_join(inputs, "t0-image-broken.png");
+  bt_write(path, "not a picture");
+  char err[600];
+  cr_assert_null(transform(path, "make it grey", err, sizeof err));
+  cr_assert(strstr(err, "cannot decode broken.png") && !strstr(err, inputs), "%s", err);
+  free(path), free(inputs);
+}
