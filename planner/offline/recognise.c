@@ -974,6 +974,16 @@ static bool asks_of_a_thing(const planner *p, const step *st) {
   return false;
 }
 
+/* Step s asks a facts question of a thing in the file: the next best task, else the one that
+ * answers questions of what the file shows or says. */
+static void ask_of_the_thing(planner *p, size_t s, unsigned produced, unsigned avail,
+                             bool asked_before) {
+  step *st = &p->steps[s];
+  int other = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
+  st->task = other >= 0 ? other : question_task(p, s, produced, asked_before);
+  st->score = other >= 0 ? st->score : p->lx->w[K_ACCEPT];
+}
+
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
@@ -991,11 +1001,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
       p->tok[st->a + 2].det && !cue_past_frame(p, st->a, st->b))
     p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
-  if (asks_of_a_thing(p, st)) { /* not the file's facts: what it shows or says */
-    int other = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
-    st->task = other >= 0 ? other : question_task(p, s, produced, last >= 0);
-    st->score = other >= 0 ? st->score : p->lx->w[K_ACCEPT];
-  }
+  if (asks_of_a_thing(p, st)) /* not the file's facts: what it shows or says */
+    ask_of_the_thing(p, s, produced, avail, last >= 0);
   /* "write the text of x.png to y.txt": a saving verb, the task's only cue, saves what it reads
    * (not "write a haiku about x.png into h.txt": something new) */
   bool saving = off_saves_at(p, st->a) && st->a + 1 < st->b &&
