@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "core/util.h"
+#include "executors/run_common.h"
 #include "core/banned.h"
 
 /* The name libsndfile gives a format (SFC_GET_FORMAT_INFO), or "?". */
@@ -72,14 +73,7 @@ int baton__audio_info(const char *path, const char *name, char **text, char **js
                  info.channels == 1 ? " (mono)" : info.channels == 2 ? " (stereo)" : "",
                  (long long)st.st_size);
   *json = facts_json(&info, seconds, major, sub, (long long)st.st_size);
-  if (!baton__sb_ok(&sb) || !*json) {
-    baton__sb_release(&sb);
-    free(*json);
-    *json = NULL;
-    return baton__fmt(err, errlen, "out of memory"), -1;
-  }
-  *text = baton__sb_detach(&sb);
-  return 0;
+  return baton__run_facts_answer(&sb, text, json, err, errlen);
 }
 
 #endif /* BATON_HAVE_SNDFILE */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "core/util.h"
+#include "executors/run_common.h"
 #include "core/banned.h"
 
 /* What the header says; 0 or NULL: it does not say. */
@@ -228,14 +229,7 @@ int baton__image_info(VipsImage *img, const char *path, const char *name, char *
   baton__sb_init(&sb);
   ii_say(&sb, &f, name);
   *json = ii_json(&f);
-  if (!baton__sb_ok(&sb) || !*json) {
-    baton__sb_release(&sb);
-    free(*json);
-    *json = NULL;
-    return baton__fmt(err, errlen, "out of memory"), -1;
-  }
-  *text = baton__sb_detach(&sb);
-  return 0;
+  return baton__run_facts_answer(&sb, text, json, err, errlen);
 }
 
 #endif /* BATON_HAVE_VIPS */

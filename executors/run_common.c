@@ -217,3 +217,14 @@ bool baton__run_must_stop(baton__exec_env *env, int64_t deadline, const char *wh
   baton__run_fail_stopped(env, cancelled, what);
   return true;
 }
+
+int baton__run_facts_answer(baton__sb *sb, char **text, char **json, char *err, size_t errlen) {
+  if (!baton__sb_ok(sb) || !*json) {
+    baton__sb_release(sb);
+    free(*json);
+    *text = *json = NULL;
+    return baton__fmt(err, errlen, "out of memory"), -1;
+  }
+  *text = baton__sb_detach(sb);
+  return 0;
+}

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/util.h"
 #include "executors/executor.h"
 
 /* Writes the printf-style message into env->err (truncated to fit) and
@@ -95,5 +96,10 @@ int baton__run_fail_stopped(baton__exec_env *env, bool cancelled, const char *wh
 /* Whether the run must stop now: cancelled, or past deadline (0: none);
  * then env->err is set as by baton__run_fail_stopped. */
 bool baton__run_must_stop(baton__exec_env *env, int64_t deadline, const char *what);
+
+/* A facts task's answer (audio-information, image-information): the sentence sb holds, taken
+ * into *text, beside *json; 0, or -1 with err "out of memory" and neither kept when sb failed
+ * or *json is NULL. */
+int baton__run_facts_answer(baton__sb *sb, char **text, char **json, char *err, size_t errlen);
 
 #endif

@@ -23,9 +23,7 @@ static size_t n_tasks;
 
 static void open_registry(void) {
   tmp_dir = bt_tmpdir();
-  char *db = baton__path_join(tmp_dir, "registry.db");
-  reg = bt_registry_seeded(db);
-  free(db);
+  reg = bt_registry_seeded_in(tmp_dir);
   tasks = baton__registry_tasks(reg, &n_tasks);
   cr_assert_gt(n_tasks, 10);
 }

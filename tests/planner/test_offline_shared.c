@@ -30,9 +30,7 @@ static size_t task_index(const char *name) {
 
 static void open_registry(void) {
   tmp_dir = bt_tmpdir();
-  char *db = baton__path_join(tmp_dir, "registry.db");
-  reg = bt_registry_seeded(db);
-  free(db);
+  reg = bt_registry_seeded_in(tmp_dir);
   tasks = baton__registry_tasks(reg, &n_tasks);
   cr_assert_gt(n_tasks, 10);
   swapped = calloc(n_tasks, sizeof *swapped);
@@ -84,7 +82,7 @@ Test(planner_offline_shared, other_task_kinds_are_planned_with_their_own_keyword
 
 /* The same array, one task kind's keywords replaced between two plans (as a registry reloaded
  * into the same memory might): what is compared is the text, not the array. */
-Test(planner_offline_shared, keywords_changed_in_place_are_seen) {
+Test(planner_offline_shared, a_keyword_replaced_in_the_same_array_is_seen) {
   size_t s = task_index("summarization");
   expect_first(swapped, "summarize notes.txt", "translation");
   char *kw = swapped[s].keywords;

@@ -16,9 +16,7 @@ static baton__registry *reg;
 
 static void setup(void) {
   dir = bt_tmpdir();
-  char *db = baton__path_join(dir, "registry.db");
-  reg = bt_registry_seeded(db);
-  free(db);
+  reg = bt_registry_seeded_in(dir);
 }
 
 static void teardown(void) {

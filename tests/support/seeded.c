@@ -73,3 +73,10 @@ baton__registry *bt_registry_seeded(const char *path) {
   }
   return open_shipped(path);
 }
+
+baton__registry *bt_registry_seeded_in(const char *dir) {
+  char *db = baton__path_join(dir, "registry.db");
+  baton__registry *reg = bt_registry_seeded(db);
+  free(db);
+  return reg;
+}

@@ -13,5 +13,7 @@
  * test on failure.
  */
 baton__registry *bt_registry_seeded(const char *path);
+/* bt_registry_seeded() at dir/registry.db. */
+baton__registry *bt_registry_seeded_in(const char *dir);
 
 #endif
