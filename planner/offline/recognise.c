@@ -974,16 +974,6 @@ static bool asks_of_a_thing(const planner *p, const step *st) {
   return false;
 }
 
-/* Step s asks a facts question of a thing in the file: the next best task, else the one that
- * answers questions of what the file shows or says. */
-static void ask_of_the_thing(planner *p, size_t s, unsigned produced, unsigned avail,
-                             bool asked_before) {
-  step *st = &p->steps[s];
-  int other = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
-  st->task = other >= 0 ? other : question_task(p, s, produced, asked_before);
-  st->score = other >= 0 ? st->score : p->lx->w[K_ACCEPT];
-}
-
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
@@ -1001,8 +991,9 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
       p->tok[st->a + 2].det && !cue_past_frame(p, st->a, st->b))
     p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
-  if (asks_of_a_thing(p, st)) /* not the file's facts: what it shows or says */
-    ask_of_the_thing(p, s, produced, avail, last >= 0);
+  bool thing = asks_of_a_thing(p, st); /* not the file's facts: asked of what it shows or says */
+  if (thing) /* one question: its thing ("the noise in") names no edit */
+    st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
   /* "write the text of x.png to y.txt": a saving verb, the task's only cue, saves what it reads
    * (not "write a haiku about x.png into h.txt": something new) */
   bool saving = off_saves_at(p, st->a) && st->a + 1 < st->b &&
@@ -1040,7 +1031,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     return settle_step(p, s, produced, avail);
   if (answered_before(p, st, last))
     return drop_step(st, false);
-  if (into < 0)
+  if (into < 0 && !thing)
     split_step(p, s, avail);
   const step *l = last >= 0 ? &p->steps[last] : NULL;
   if (st->task >= 0 && repeats_earlier_step(p, s) && !asked_anew(p, st) &&
