@@ -15,13 +15,13 @@
 /* Contract: off_copies() takes the step just linked (its tasks from `first` on in p->g) and, when
  * its task draws (words in, a picture or a video out) and its words ask for a number of what it
  * draws ("three pictures", "2 logos", "four short videos": a number before the first word naming
- * a drawn thing, not one inside the thing drawn, "a man holding 3 posters"), adds copies of the
- * drawing task until there are that many, each with its own "seed" (1, 2, ... after a
- * conversation's turns, a turn's own): a model given the same words and seed draws the same
- * picture, and a cache answers a repeated request with the one it kept. The copies are made
- * together, so "describe them" after asks of each. None, or more than OFF_MAX_COPIES, is refused.
- * off_copy_names() then numbers one name given to them all ("save them as cat.png": cat-1.png,
- * cat-2.png ...). */
+ * a drawn thing, not one inside the thing drawn, "a man holding 3 posters"; one more for "and
+ * another one", "and another picture of it" after it), adds copies of the drawing task until
+ * there are that many, each with its own "seed" (1, 2, ... after a conversation's turns, a turn's
+ * own): a model given the same words and seed draws the same picture, and a cache answers a
+ * repeated request with the one it kept. The copies are made together, so "describe them" after
+ * asks of each. None, or more than OFF_MAX_COPIES, is refused. off_copy_names() then numbers one
+ * name given to them all ("save them as cat.png": cat-1.png, cat-2.png ...). */
 
 #define OFF_MAX_COPIES 8
 
@@ -128,12 +128,63 @@ static int copy_task(planner *p, size_t k, long seed) {
   return 0;
 }
 
+bool off_draws(const planner *p, int task) {
+  const baton__taskspec *spec = task >= 0 ? p->cues[task].spec : NULL;
+  return spec && spec->inputs == BATON__T_TEXT &&
+         (spec->outputs & (BATON__T_IMAGE | BATON__T_VIDEO));
+}
+
+size_t off_another_at(const planner *p, size_t i, size_t b) {
+  if (i >= b || !(off_is(p, i, W_JOINER) || off_punct(p, i, ",")))
+    return 0;
+  size_t k = i + 1;
+  bool one = k + 1 < b && off_number_at(p, k) == 1 && off_is(p, k + 1, W_MORE);
+  if (!one && !(k < b && off_is(p, k, W_FRESH) && !strcmp(p->tok[k].word, "another")))
+    return 0;
+  k += one ? 2 : 1;
+  if (!one && k < b && off_number_at(p, k) == 1)
+    k++; /* "another one" */
+  else if (!one && k < b && (off_is(p, k, W_PICTURE) || off_is(p, k, W_DRAWN))) {
+    bool of_it = k + 2 < b && off_is(p, k + 1, W_PREPOSITION) && off_is(p, k + 2, W_REFERENCE);
+    k += of_it ? 3 : 1; /* "another picture (of it)" */
+  }
+  return k == b || off_punct(p, k, ".!?;,") ? k : 0;
+}
+
+/* How many more the request asks for right after st's words, or at their end ("draw a cat and
+ * another one"): then [*cut, *end) are those words in st's (else *cut is st->b). */
+static long asked_more(const planner *p, const step *st, size_t *cut, size_t *end) {
+  *cut = st->b;
+  for (size_t i = st->a + 1; i < st->b; i++)
+    if ((*end = off_another_at(p, i, st->b)) == st->b || (*end && *end + 1 == st->b))
+      return *cut = i, 1; /* (a step may end on the comma after them) */
+  return off_another_at(p, st->b, p->n_tok) ? 1 : 0;
+}
+
+/* Cuts task t's words before the request's tokens [cut, end) ("a cat and another one": "a cat"). */
+static void cut_words(planner *p, baton__task *t, size_t cut, size_t end) {
+  const char *s = p->req + p->tok[cut].start;
+  size_t n = p->tok[end - 1].end - p->tok[cut].start;
+  for (size_t a = 0; a < t->n_args; a++) {
+    char *v = t->args[a].value, *at = NULL;
+    if (strcmp(t->args[a].name, "text") != 0 || t->args[a].ref >= 0 || !v)
+      continue;
+    for (char *q = v; *q && !at; q++)
+      at = strncmp(q, s, n) == 0 ? q : NULL;
+    while (at && at > v && (at[-1] == ' ' || at[-1] == ','))
+      at--;
+    if (at && at > v)
+      *at = '\0';
+  }
+}
+
 int off_copies(planner *p, const step *st, size_t first) {
   const baton__taskspec *spec = p->cues[st->task].spec;
-  if (spec->inputs != BATON__T_TEXT || !(spec->outputs & (BATON__T_IMAGE | BATON__T_VIDEO)))
+  if (!off_draws(p, st->task))
     return 0;
-  size_t at = 0, to = 0;
-  long n = asked_count(p, st, &at, &to);
+  size_t at = 0, to = 0, cut, end = 0;
+  long n = asked_count(p, st, &at, &to), counted = n;
+  n += counted ? asked_more(p, st, &cut, &end) : 0;
   if (n > OFF_MAX_COPIES || n == 0)
     return baton__fmt(p->err, p->errlen, "the request asks for %s%ld drawings of one kind; %s%d are"
                       " made at once", n == OFF_HUGE_COUNT ? "over " : "", n,
@@ -148,7 +199,9 @@ int off_copies(planner *p, const step *st, size_t first) {
   long base = (long)p->turns * OFF_MAX_COPIES; /* "2 more pictures" next turn: new seeds */
   char one[24];
   snprintf(one, sizeof one, "%ld", base + 1);
-  if (one_of_them(p, &p->g->tasks[k], at, to) != 0 ||
+  if (cut < st->b)
+    cut_words(p, &p->g->tasks[k], cut, end);
+  if ((counted > 1 && one_of_them(p, &p->g->tasks[k], at, to) != 0) ||
       baton__task_add_arg(&p->g->tasks[k], "seed", one, -1) != 0)
     return baton__fmt(p->err, p->errlen, OFF_OOM), -1;
   for (long c = 2; c <= n; c++)

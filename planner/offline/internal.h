@@ -348,6 +348,11 @@ size_t off_added_recording(const planner *p, size_t a, size_t b);
 /* The number token i says ("3", "three": the lexicon's count words are in order; a figure of
  * more than 6 digits as 1000000), or -1. */
 long off_number_at(const planner *p, size_t i);
+/* Does task (an index into cues) draw: words in, a picture or a video out? */
+bool off_draws(const planner *p, int task);
+/* The token past "and another one", ", another picture of it", "and one more" at token i, ending
+ * where the sentence does (at b or punctuation): one more of what the step before draws; else 0. */
+size_t off_another_at(const planner *p, size_t i, size_t b);
 /* Copies of the drawing task of st (its tasks from `first` on) as many as it asks ("three
  * pictures"), each its own "seed"; 0, or -1 (err set). */
 int off_copies(planner *p, const step *st, size_t first);

@@ -991,8 +991,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
       p->tok[st->a + 2].det && !cue_past_frame(p, st->a, st->b))
     p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
-  bool thing = asks_of_a_thing(p, st); /* not the file's facts: asked of what it shows or says */
-  if (thing) /* one question: its thing ("the noise in") names no edit */
+  bool thing = asks_of_a_thing(p, st); /* not the file's facts: one question, no edit */
+  if (thing)
     st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
   /* "write the text of x.png to y.txt": a saving verb, the task's only cue, saves what it reads
    * (not "write a haiku about x.png into h.txt": something new) */
@@ -1144,6 +1144,16 @@ static bool saved_only(planner *p) {
   return false;
 }
 
+/* Is step st "and another picture of it" after a drawing (last): copies of it (copies.c), so
+ * dropped? */
+static bool one_more(planner *p, step *st, int last) {
+  bool more = last >= 0 && off_draws(p, p->steps[last].task) && st->a > 0 && st->a < st->b &&
+              off_another_at(p, st->a - 1, st->b) == st->b;
+  if (more)
+    drop_step(st, false);
+  return more;
+}
+
 int off_recognise(planner *p) {
   if (off_marks_found(p) || (p->more = off_only_language(p))) /* the last request (plan.c) */
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
@@ -1153,7 +1163,8 @@ int off_recognise(planner *p) {
     unsigned produced = 0; /* by the steps before s (one may have given its task to a later) */
     for (const step *e = p->steps; e < p->steps + s; e++)
       produced |= e->task >= 0 ? p->cues[e->task].spec->outputs : 0;
-    if (!p->steps[s].context && recognise_step(p, s, produced, last))
+    if (!p->steps[s].context && !one_more(p, &p->steps[s], last) &&
+        recognise_step(p, s, produced, last))
       last = (int)s;
   }
   if (!ask_quoted(p) && last < 0 && !saved_only(p) && !clearest_cue(p) && nothing_planned(p) != 0)
