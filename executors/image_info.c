@@ -13,6 +13,7 @@
 
 #include "core/util.h"
 #include "executors/run_common.h"
+#include "executors/tiff_header.h"
 #include "core/banned.h"
 
 /* What the header says; 0 or NULL: it does not say. */
@@ -120,6 +121,20 @@ static void ii_bands(VipsImage *img, ii_facts *f) {
     f->palette_bits = pb, f->bits = 0;
 }
 
+/* A TIFF's own bits per sample (libvips reads 1, 2 and 4 bits as 8), or a palette's: from its
+ * first directory, the page libvips opened; left out when the header does not say one depth. */
+static void ii_tiff_depth(const char *path, ii_facts *f) {
+  int bits = 0;
+  bool palette = false;
+  f->bits = 0;
+  if (baton__tiff_bits(path, &bits, &palette) != 0)
+    return;
+  if (palette)
+    f->palette_bits = bits;
+  else
+    f->bits = bits;
+}
+
 /* DPI when the file says one: libvips keeps pixels per mm, and 1, or 72 DPI, when the file says
  * none; a JPEG or TIFF that says one has a unit ("resolution-unit"), a PNG a pHYs chunk. */
 static void ii_dpi(VipsImage *img, const char *path, ii_facts *f) {
@@ -221,6 +236,8 @@ int baton__image_info(VipsImage *img, const char *path, const char *name, char *
                 .bytes = (long long)st.st_size};
   ii_format(img, &f);
   ii_bands(img, &f);
+  if (!strcmp(f.format, "TIFF"))
+    ii_tiff_depth(path, &f);
   ii_dpi(img, path, &f);
   if (!f.paged || !vips_image_get_typeof(img, "n-pages") ||
       vips_image_get_int(img, "n-pages", &f.pages) != 0)
