@@ -15,6 +15,7 @@
 #include <vips/vips.h>
 
 #include "baton.h"
+#include "executors/tiff_header.h"
 
 static char *dir;
 static void *state;
@@ -283,6 +284,154 @@ Test(executors_image_info, a_default_of_libvips_is_no_dpi_of_the_file) {
   path = write_picture("plain.jpg", (pic){40, 30, 3, VIPS_FORMAT_UCHAR, VIPS_INTERPRETATION_sRGB,
                                           300 / 25.4, 0, "[strip]"}); /* no JFIF nor Exif */
   says_only(path, "plain.jpg is a JPEG picture 40 x 30 pixels, colour (3 bands, 8 bits each)");
+  free(path);
+}
+
+/* A TIFF's own bits, not the byte libvips widens 1, 2 and 4 bits to; BigTIFF too. */
+Test(executors_image_info, a_tiff_says_its_own_bits_per_sample) {
+  static const struct {
+    const char *rel, *opts, *bits;
+  } cases[] = {
+      {"fax.tif", "[bitdepth=1]", "1 bit"},  {"two.tif", "[bitdepth=2]", "2 bits"},
+      {"four.tif", "[bitdepth=4]", "4 bits"}, {"eight.tif", NULL, "8 bits"},
+      {"big.tif", "[bigtiff,bitdepth=1]", "1 bit"},
+  };
+  char said[200];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *path = write_picture(cases[i].rel, (pic){40, 30, 1, VIPS_FORMAT_UCHAR,
+                                                   VIPS_INTERPRETATION_B_W, 200 / 25.4, 0,
+                                                   cases[i].opts});
+    baton__fmt(said, sizeof said, "%s is a TIFF picture 40 x 30 pixels, grey (1 band, %s), "
+               "200 DPI", cases[i].rel, cases[i].bits);
+    says_only(path, said);
+    free(path);
+  }
+  char *path = write_picture("deep.tif", (pic){40, 30, 3, VIPS_FORMAT_USHORT,
+                                               VIPS_INTERPRETATION_RGB16, 0, 0, NULL});
+  says_only(path, "deep.tif is a TIFF picture 40 x 30 pixels, colour (3 bands, 16 bits each)");
+  free(path);
+}
+
+/* A TIFF of 4 x 2 pixels in b, byte order `be` ("MM"), its samples per pixel, Photometric and
+ * BitsPerSample (nbps values; a palette of 3 << bps[0] entries when photometric is 3); its
+ * size. One strip, uncompressed. */
+static size_t tiff_bytes(unsigned char *b, bool be, int spp, int photometric, const int *bps,
+                         int nbps) {
+  size_t k = 10, ntag = photometric == 3 ? 10 : 9, extra = 10 + ntag * 12 + 4;
+  size_t pix = extra + 64, row = (size_t)(4 * spp * bps[nbps - 1] + 7) / 8, cm = pix + row * 2;
+  memset(b, 0, 4096);
+#define PUT(at, v, n)                                                                   \
+  for (int i_ = 0; i_ < (n); i_++)                                                      \
+    b[(at) + (be ? (n)-1 - i_ : i_)] = (unsigned char)((unsigned long)(v) >> (8 * i_));
+  memcpy(b, be ? "MM\0*" : "II*\0", 4);
+  PUT(4, 8, 4);
+  PUT(8, ntag, 2);
+  const unsigned long tags[][4] = { /* tag, type, count, value or offset */
+      {256, 3, 1, 4}, {257, 3, 1, 2}, {258, 3, (unsigned long)nbps, nbps > 2 ? extra : 0},
+      {259, 3, 1, 1}, {262, 3, 1, (unsigned long)photometric}, {273, 4, 1, pix},
+      {277, 3, 1, (unsigned long)spp}, {278, 3, 1, 2}, {279, 4, 1, row * 2},
+      {320, 3, 3ul << bps[0], cm}};
+  for (size_t t = 0; t < ntag; t++, k += 12) {
+    PUT(k, tags[t][0], 2);
+    PUT(k + 2, tags[t][1], 2);
+    PUT(k + 4, tags[t][2], 4);
+    if (t == 2 && nbps <= 2)
+      for (int i = 0; i < nbps; i++) {
+        PUT(k + 8 + 2 * (size_t)i, bps[i], 2);
+      }
+    else if (tags[t][1] == 3 && tags[t][2] == 1) {
+      PUT(k + 8, tags[t][3], 2);
+    } else {
+      PUT(k + 8, tags[t][3], 4);
+    }
+  }
+  for (int i = 0; i < nbps; i++) {
+    PUT(extra + 2 * (size_t)i, bps[i], 2);
+  }
+  for (size_t i = 0; photometric == 3 && i < (3u << bps[0]); i++) {
+    PUT(cm + 2 * i, i * 997, 2);
+  }
+#undef PUT
+  return photometric == 3 ? cm + (6u << bps[0]) : cm;
+}
+
+/* A TIFF written here byte by byte: path (caller frees). */
+static char *write_tiff(const char *rel, bool be, int spp, int photometric, const int *bps,
+                        int nbps) {
+  unsigned char b[4096];
+  char *path = baton__path_join(dir, rel);
+  spill(path, b, tiff_bytes(b, be, spp, photometric, bps, nbps));
+  return path;
+}
+
+/* Either byte order; a palette TIFF's bits are its palette's; a header whose BitsPerSample
+ * holds two different values for one sample (libvips opens it, as 8 bits) says no bits. */
+Test(executors_image_info, a_tiffs_bits_in_either_byte_order_of_a_palette_or_none_if_unclear) {
+  const int four[] = {4}, one[] = {1}, eight3[] = {8, 8, 8}, two[] = {8, 16};
+  char *path = write_tiff("motorola.tif", true, 1, 1, four, 1);
+  says_only(path, "motorola.tif is a TIFF picture 4 x 2 pixels, grey (1 band, 4 bits)");
+  free(path);
+  path = write_tiff("intel.tif", false, 1, 0, one, 1);
+  says_only(path, "intel.tif is a TIFF picture 4 x 2 pixels, grey (1 band, 1 bit)");
+  free(path);
+  path = write_tiff("rgb.tif", true, 3, 2, eight3, 3);
+  says_only(path, "rgb.tif is a TIFF picture 4 x 2 pixels, colour (3 bands, 8 bits each)");
+  free(path);
+  path = write_tiff("palette.tif", false, 1, 3, four, 1);
+  char b[40];
+  cJSON *j;
+  says(path, "palette.tif is a TIFF picture 4 x 2 pixels, colour (3 bands, a 4-bit palette)",
+       grouped_size(path, b, sizeof b), &j);
+  cr_assert_eq(jint(j, "palette_bits"), 4);
+  cr_assert_null(cJSON_GetObjectItem(j, "bits"));
+  cJSON_Delete(j), free(path);
+  path = write_tiff("unclear.tif", false, 1, 1, two, 2);
+  says(path, "unclear.tif is a TIFF picture 4 x 2 pixels, grey (1 band)",
+       grouped_size(path, b, sizeof b), &j);
+  cr_assert_null(cJSON_GetObjectItem(j, "bits"), "libvips reads 8, the header says 8 and 16");
+  cJSON_Delete(j), free(path);
+}
+
+/* The header reader alone, on bytes libvips would not open: each says it cannot tell. */
+Test(executors_image_info, a_broken_tiff_header_gives_no_bits) {
+  const int eight[] = {8}, mixed[] = {8, 8, 16}, zero[] = {0};
+  unsigned char b[4096];
+  size_t n = tiff_bytes(b, false, 1, 1, eight, 1);
+  char *path = baton__path_join(dir, "broken.tif");
+  int bits = -5;
+  bool palette = true;
+  spill(path, b, n);
+  cr_assert_eq(baton__tiff_bits(path, &bits, &palette), 0);
+  cr_assert(bits == 8 && !palette);
+  const struct {
+    size_t at;
+    unsigned char byte;
+    size_t len;
+    const char *what;
+  } breaks[] = {
+      {0, 'X', n, "no byte order"},        {2, 41, n, "not 42"},
+      {4, 200, n, "the IFD past the end"}, {4, 0, n, "the IFD at 0"},
+      {8, 0, n, "no entries"},             {9, 0x20, n, "8192 entries"},
+      {0, 'I', 7, "cut in its header"},    {0, 'I', 40, "cut in its IFD"},
+      {36, 1, n, "BitsPerSample as bytes"}, {38, 0, n, "BitsPerSample's count 0"},
+      {46, 0x15, n, "SamplesPerPixel twice"}, {2, 43, n, "BigTIFF of a classic's bytes"},
+  };
+  for (size_t i = 0; i < sizeof breaks / sizeof breaks[0]; i++) {
+    unsigned char c[4096];
+    memcpy(c, b, n);
+    c[breaks[i].at] = breaks[i].byte;
+    spill(path, c, breaks[i].len);
+    bits = -5;
+    cr_assert_eq(baton__tiff_bits(path, &bits, &palette), -1, "%s", breaks[i].what);
+    cr_assert_eq(bits, 0, "%s", breaks[i].what);
+  }
+  spill(path, b, tiff_bytes(b, true, 3, 2, mixed, 3));
+  cr_assert_eq(baton__tiff_bits(path, &bits, &palette), -1, "per-sample bits that differ");
+  spill(path, b, tiff_bytes(b, true, 1, 1, zero, 1));
+  cr_assert_eq(baton__tiff_bits(path, &bits, &palette), -1, "0 bits");
+  n = tiff_bytes(b, true, 3, 2, mixed, 3);
+  spill(path, b, 122); /* the values of BitsPerSample are past its end */
+  cr_assert_eq(baton__tiff_bits(path, &bits, &palette), -1, "cut before its values");
   free(path);
 }
 
