@@ -202,6 +202,37 @@ static bool elliptical(const planner *p, const char *at) {
   return named > 0 && words < 12;
 }
 
+/* "And the dates?", "what about the cars?", "now how about a dog?" after "who is mentioned in
+ * notes.txt?": does message `at` (its n stems `words`) add a thing to the last request, asking no
+ * task, naming no file nor language, in at most OFF_MAX_THING words after "and" or "what/how
+ * about"? Where the thing starts in `at`, or NULL. */
+static const char *thing_added(const planner *p, const char *at, char (*words)[OFF_MAX_WORD],
+                               size_t n) {
+  size_t i = 0, len;
+  while (i < n && off_words_has(&p->lx->cls[W_RESUMING], words[i], true))
+    i++;
+  size_t k = i < n && off_words_has(&p->lx->cls[W_JOINER], words[i], true) ? i + 1
+             : i + 1 < n && off_words_has(&p->lx->cls[W_WH], words[i], true) &&
+                     !strcmp(words[i + 1], "about") ? i + 2 : 0;
+  for (size_t j = k; k && j < n; j++) /* "and another one?": the last request again */
+    k = off_words_has(&p->lx->cls[W_FRESH], words[j], true) ||
+        off_words_has(&p->lx->cls[W_MORE], words[j], true) ||
+        off_words_has(&p->lx->cls[W_AGAIN], words[j], true) ? 0 : k;
+  if (!p->asked || !k || k >= n || n - k > OFF_MAX_THING || off_words_ask(p, words, n) ||
+      target_named(p, at, &len))
+    return NULL;
+  const char *w = NULL, *s = at;
+  for (size_t c = 0; (w = baton__conversation_word(&s, &len)) && c < k; c++)
+    ;
+  char word[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+  for (const char *e = w, *f; e && (f = baton__conversation_word(&e, &len));) {
+    off_make_word(f, len, word, stem);
+    if (off_file_type(f, len) || off_words_has(&p->lx->lang_names, word, false))
+      return NULL;
+  }
+  return w;
+}
+
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
 static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
@@ -211,7 +242,8 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   size_t n = user ? off_split_words(at, strlen(at), words, 12, NULL) : 0, i = 0;
   while (i < n && !off_words_has(&p->lx->cls[W_AGAIN], words[i], true))
     i++;
-  bool ask = user && (n >= 12 || i >= n) && !(p->asked && elliptical(p, at));
+  bool ask = user && (n >= 12 || i >= n) && !(p->asked && elliptical(p, at)) &&
+             !thing_added(p, at, words, n); /* "and the dates?": still the last request */
   char *more = ask && n < 12 ? asked_with(p, at, words, n) : NULL;
   if (ask) /* kept for off_asked_again(); a repeat asked what the message before it asked */
     free(p->asked);
@@ -357,10 +389,28 @@ static bool asks_another(const planner *p) {
   return fresh;
 }
 
+/* Did the last turn's answer come from a task told what to look for in words: an instruction or
+ * a question ("find the faces in x.jpg", "is there a cat in x.jpg?")? */
+static bool told_last(const planner *p) {
+  for (const resource *r = p->res; r < p->res + p->n_res; r++)
+    if (r->turn == p->last_turn && r->maker &&
+        (off_answers(p, r->maker - 1) ||
+         baton__csv_has(p->cues[r->maker - 1].spec->params, "instruction")))
+      return true;
+  return false;
+}
+
+/* The thing the request adds to the last request ("and the dates?"), or NULL. */
+static const char *request_thing(const planner *p) {
+  char words[12][OFF_MAX_WORD];
+  size_t n = off_split_words(p->req, strlen(p->req), words, 12, NULL);
+  return n < 12 && !names_own(p) && told_last(p) ? thing_added(p, p->req, words, n) : NULL;
+}
+
 bool off_says_more(const planner *p) {
   size_t cs, ce; /* where the last request's quote is: unread here */
   return (p->asked_into && language_asked(p)) || (p->asked && adds_words(p)) ||
-         quote_only(p, &cs, &ce) || asks_another(p);
+         quote_only(p, &cs, &ce) || asks_another(p) || request_thing(p);
 }
 
 /* The last request as the request says more of it, malloc'd: the last naming a language, into the
@@ -382,7 +432,25 @@ static char *said_more(const planner *p, const char *asked) {
   return baton__sb_detach(&sb);
 }
 
-char *off_asked_again(const planner *p) {
+/* "And the dates?": the last request (malloc'd), and the thing the request adds in *thing
+ * (malloc'd) for plan.c to add to its words; NULL: too long (the words, " and " and the thing
+ * within a request's bound) or out of memory. */
+static char *asked_with_thing(const planner *p, const char *added, char **thing) {
+  size_t n = strlen(added);
+  while (n > 0 && strchr(" \t\r\n.!?", added[n - 1]))
+    n--;
+  if (strlen(p->asked) + n + 5 > OFF_MAX_REQUEST || !(*thing = baton__strndup(added, n)))
+    return NULL;
+  char *again = baton__strdup(p->asked);
+  if (!again)
+    free(*thing), *thing = NULL;
+  return again;
+}
+
+char *off_asked_again(const planner *p, char **thing) {
+  const char *added = request_thing(p);
+  if (added)
+    return asked_with_thing(p, added, thing);
   bool marks = off_marks_found(p), own = names_own(p), taken[OFF_MAX_RES] = {false};
   bool saves = false; /* "save it as s.txt": the last request again, its result saved */
   for (size_t i = 0; own && i < p->n_tok; i++)
@@ -439,4 +507,34 @@ int off_add_history(planner *p, const char *messages_json) {
   p->turns = turn;
   cJSON_Delete(msgs);
   return rc ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
+}
+
+/* words, " and ", thing, malloc'd (NULL out of memory). */
+static char *with_thing(const char *words, const char *thing) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb, "%s and %s", words, thing);
+  return baton__sb_detach(&sb);
+}
+
+int off_add_thing(baton__graph *g, const char *thing) {
+  for (size_t k = 0; k < g->n; k++) {
+    baton__task *t = &g->tasks[k];
+    bool added = false;
+    for (size_t a = 0; t->words && a < t->n_args; a++) {
+      baton__arg *arg = &t->args[a];
+      char *v = NULL;
+      if (arg->ref >= 0 || !arg->value || strcmp(arg->value, t->words) != 0)
+        continue; /* not the words asked: the files, a language, a reference */
+      if (!(v = with_thing(arg->value, thing)))
+        return -1;
+      free(arg->value), arg->value = v, added = true;
+    }
+    char *w = added ? with_thing(t->words, thing) : NULL;
+    if (added && !w)
+      return -1;
+    if (w)
+      free(t->words), t->words = w;
+  }
+  return 0;
 }

@@ -30,6 +30,7 @@
 #define OFF_MAX_TASKS 32      /* tasks in the resulting graph */
 #define OFF_MAX_WORD 32       /* longer words are truncated */
 #define OFF_MAX_PHRASE 8      /* words in one keyword phrase */
+#define OFF_MAX_THING 6       /* words of a thing added to the last request ("and the dates?") */
 #define OFF_MAX_PHRASES 256   /* phrases per task (more are not read) */
 #define OFF_MAX_DESC 48       /* description words per task */
 #define OFF_MAX_TASKSPECS 256
@@ -261,13 +262,20 @@ int off_add_history(planner *p, const char *messages_json);
 int off_cue_named(const planner *p, const char *name);
 /* "Do the same for b.png", "again": the newest earlier user message, file names swapped for the
  * request's files of their types (of any type if it named one file: "summarize a.txt", "same for
- * b.wav") (malloc'd); NULL if not asked, none, too long or out of memory. */
-char *off_asked_again(const planner *p);
+ * b.wav") (malloc'd); NULL if not asked, none, too long or out of memory. "And the dates?" after
+ * a task told what to look for ("who is mentioned in a.txt?"): that message, and the thing added
+ * in *thing (malloc'd) for off_add_thing(). */
+char *off_asked_again(const planner *p, char **thing);
+/* "And the dates?" after "who is mentioned in notes.txt?": the last request asked again with the
+ * thing added to what it asks (*thing of off_asked_again(), malloc'd): each task's argument that
+ * holds its words as asked gets " and " and the thing; 0, or -1 out of memory. */
+int off_add_thing(baton__graph *g, const char *thing);
 /* "Blur them" after "find the faces in x.jpg": how to show what the last request found. */
 bool off_marks_found(const planner *p);
 /* "Now German" after "translate a.txt into Spanish", "in one sentence" after "summarize a.txt":
  * does the request, naming nothing of its own, only say more of the last request (a language, a
- * request naming one to make, the newest else the last; words a preposition first)?
+ * request naming one to make, the newest else the last; words a preposition first; a thing
+ * added, "and the dates?")?
  * off_asked_again() then asks that. */
 bool off_says_more(const planner *p);
 /* "And into German?", "now to French, please" after "translate a.txt into Spanish": does the
