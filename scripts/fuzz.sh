@@ -10,7 +10,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 pids=()
-names=(rpc_line plan config entities similarity sentiment textcut)
+names=(rpc_line plan config entities similarity sentiment textcut offline)
 for n in "${names[@]}"; do
   mkdir -p "$work/$n"
   "$build/tests/fuzz/fuzz_$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \

@@ -22,16 +22,16 @@ if [ -f "$supp" ]; then export LSAN_OPTIONS="suppressions=$supp"; fi
 ctest --test-dir build-asan --output-on-failure --repeat until-pass:2 -j"$jobs"
 
 # ---- Fuzzing (trust work): the JSON-RPC line parser, the plan parser, the
-# YAML config loader, the entity finder, the similarity measure and the sentiment reader under
-# clang's libFuzzer + ASan, 60 s each, all six at once (about 70 s of wall time: the cores are
-# shared, the time is not added); a crash fails the run.
+# YAML config loader, the entity finder, the similarity measure, the sentiment reader, the text
+# cutter and the offline planner under clang's libFuzzer + ASan, 60 s each, all at once (about
+# 70 s of wall time: the cores are shared, the time is not added); a crash fails the run.
 # Skipped without clang.
 echo "== fuzzing (build-fuzz/, libFuzzer, 60 s per target in parallel)"
 if command -v clang >/dev/null 2>&1; then
   CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_FUZZ=ON \
     -DBATON_TESTS=OFF -DBATON_WERROR=OFF >/dev/null
   if cmake --build build-fuzz -j"$jobs" --target fuzz_rpc_line fuzz_plan fuzz_config fuzz_entities \
-      fuzz_similarity fuzz_sentiment fuzz_textcut; then
+      fuzz_similarity fuzz_sentiment fuzz_textcut fuzz_offline; then
     scripts/fuzz.sh build-fuzz 60
   else
     echo "fuzzing: clang cannot build the libFuzzer targets here" >&2

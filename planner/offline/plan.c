@@ -44,8 +44,10 @@ static int run_passes(planner *p, const off_prepared *o, const baton__offline_re
   const char *many = "the request has too many %s for the offline planner (at most %d)";
   p->tok = calloc(p->cap_tok = OFF_FIRST_TOKENS, sizeof *p->tok); /* (grown by off_tokenize) */
   int rc = !p->tok || take_cues(p, o, r) != 0 ? -1 : off_tokenize(p);
+  if (rc == -1)
+    return baton__fmt(p->err, p->errlen, OFF_OOM), -1;
   if (rc != 0)
-    return baton__fmt(p->err, p->errlen, rc == -1 ? OFF_OOM : many, "words", OFF_MAX_TOKENS), -1;
+    return baton__fmt(p->err, p->errlen, many, "words", OFF_MAX_TOKENS), -1;
   if (baton__names_unreadable_file(p->req, p->err, p->errlen)) /* "summarize report.pdf" */
     return -1;
   for (size_t i = 0; r->inputs && i < r->n_inputs; i++) {
