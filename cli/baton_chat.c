@@ -367,7 +367,8 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
 }
 
 /* Says why a request was not run, and records the turn: a follow-up's "it" still means what the
- * request named ("describe photo.jpg" with no captioner, then "make it sharper"). */
+ * request named ("describe photo.jpg" with no captioner, then "make it sharper"). Its status
+ * marks it as no answer: a chat task is not sent the exchange. */
 static void show_failure(chat *ch, const char *request, const char *why) {
   fprintf(stderr, "baton: %s\n", why);
   cJSON *a = cJSON_CreateObject();
@@ -375,6 +376,7 @@ static void show_failure(chat *ch, const char *request, const char *why) {
   char said[600];
   snprintf(said, sizeof said, "Not run: %s", why);
   cJSON_AddStringToObject(a, "content", said);
+  cJSON_AddStringToObject(a, "status", "failed"); /* as a failed run's result says */
   cJSON_AddItemToObject(a, "outputs", cJSON_CreateObject()); /* nothing made */
   record_turn(ch, request, a);
 }

@@ -22,6 +22,11 @@ int baton__conversation_check(const cJSON *arr, char *err, size_t errlen) {
         !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "content")))
       return baton__fmt(err, errlen, "messages must be objects with string \"role\" and "
                         "\"content\": message %d is not", i), -1;
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(m, "status");
+    if (st && (!cJSON_IsString(st) || (strcmp(st->valuestring, "done") != 0 &&
+                                       strcmp(st->valuestring, BATON__TURN_FAILED) != 0)))
+      return baton__fmt(err, errlen, "message %d: \"status\" may only be \"done\" or \"%s\" "
+                        "(its request was not run)", i, BATON__TURN_FAILED), -1;
     i++;
   }
   return 0;
@@ -53,6 +58,12 @@ static const char *said_as(const cJSON *m, const char *role) {
   return r && c && strcmp(r, role) == 0 && c[strspn(c, " \t\r\n")] ? c : NULL;
 }
 
+/* Whether message m says why its request was not run (status BATON__TURN_FAILED). */
+static bool not_run(const cJSON *m) {
+  const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "status"));
+  return st && strcmp(st, BATON__TURN_FAILED) == 0;
+}
+
 /* Adds {role, content} at the front of out, content cut at BATON__CHAT_MESSAGE_BYTES. */
 static bool put_first(cJSON *out, const char *role, const char *content) {
   size_t len = strlen(content), keep = baton__utf8_cut(content, len, BATON__CHAT_MESSAGE_BYTES);
@@ -79,12 +90,16 @@ int baton__conversation_chat(const char *json, char **out, char *err, size_t err
   size_t pairs = 0;
   for (int i = cJSON_GetArraySize(arr) - 1; ok && i > 0 && pairs < BATON__CHAT_HISTORY_PAIRS;
        i--) {
-    const char *answer = said_as(cJSON_GetArrayItem(arr, i), "assistant");
+    const cJSON *m = cJSON_GetArrayItem(arr, i);
+    const char *answer = said_as(m, "assistant");
     const char *asked = answer ? said_as(cJSON_GetArrayItem(arr, i - 1), "user") : NULL;
     if (!asked)
       continue; /* a stray message: passed over */
+    i--;
+    if (not_run(m))
+      continue; /* a request that was not run: passed over with the reason given for it */
     ok = put_first(chat, "assistant", answer) && put_first(chat, "user", asked);
-    i--, pairs++;
+    pairs++;
   }
   if (ok && pairs && !(*out = cJSON_PrintUnformatted(chat)))
     ok = false;

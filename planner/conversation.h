@@ -7,11 +7,15 @@
 
 #define BATON__HISTORY_MAX_BYTES (1024u * 1024u) /* the messages' JSON text */
 #define BATON__HISTORY_MAX_MESSAGES 200
+/* A message's "status" when its request was not run: the word a failed run's result uses. */
+#define BATON__TURN_FAILED "failed"
 
 /* Checks a conversation given as JSON text (NULL or "": none): an array of at most
  * BATON__HISTORY_MAX_MESSAGES objects with string "role" and "content" (files?, outputs?, lang?,
- * tasks?), oldest first, at most BATON__HISTORY_MAX_BYTES. *arr (if not NULL) gets the array (NULL
- * for none; the caller deletes it). 0, or -1 with err saying what is wrong. */
+ * tasks?, status?: "done" or BATON__TURN_FAILED, this one marking an answer that says why its
+ * request was not run; any other status is refused), oldest first, at most
+ * BATON__HISTORY_MAX_BYTES. *arr (if not NULL) gets the array (NULL for none; the caller deletes
+ * it). 0, or -1 with err saying what is wrong. */
 int baton__conversation_parse(const char *json, cJSON **arr, char *err, size_t errlen);
 /* The same check of an array already parsed (a daemon's or MCP call's "messages"). */
 int baton__conversation_check(const cJSON *arr, char *err, size_t errlen);
@@ -24,8 +28,10 @@ int baton__conversation_check(const cJSON *arr, char *err, size_t errlen);
 /* The newest exchanges of a conversation (JSON text as baton__conversation_parse() takes; NULL or
  * "": none) as chat messages: *out gets a JSON array of {"role": "user"|"assistant", "content"},
  * oldest first, whole pairs only (user, then assistant; blank ones and other roles left out, so
- * that roles alternate as chat templates require), at most BATON__CHAT_HISTORY_PAIRS; NULL when
- * there is none. 0, or -1 (bad conversation, or out of memory) with err set. */
+ * that roles alternate as chat templates require; an exchange whose answer has the status
+ * BATON__TURN_FAILED left out too: it says why nothing was run, it answers nothing), at most
+ * BATON__CHAT_HISTORY_PAIRS; NULL when there is none. 0, or -1 (bad conversation, or out of
+ * memory) with err set. */
 int baton__conversation_chat(const char *json, char **out, char *err, size_t errlen);
 
 /* The next word of a message's text that may name a file ("the faces in (photo.jpg)."): past

@@ -15,6 +15,7 @@
 
 #include "support/daemon.h"
 #include "support/fake_http.h"
+#include "support/fake_models.h"
 #include "support/support.h"
 
 static char *dir;
@@ -382,6 +383,53 @@ Test(cli_repl, a_turn_that_could_not_run_still_names_what_it_points_at) {
   const char *gray = strstr(out, "task 0: image-to-image");
   cr_expect(gray && strstr(gray, "image: sign.png"), "'it' is the picture named before: %s", out);
   free(out);
+}
+
+/* The turn of a request that was not run is marked ("status": "failed"): a chat task later is
+ * sent the exchanges that were answered, not that one. */
+Test(cli_repl, a_chat_is_not_sent_the_turn_of_a_request_that_was_not_run) {
+  setenv("BATON_NO_DAEMON", "1", 1);
+  fake_models *chat = fm_start(FM_LLAMACPP);
+  cr_assert_not_null(chat);
+  fm_set_answer(chat, "Fine.");
+  char p[1400];
+  snprintf(p, sizeof p, "%s/config.yaml", dir);
+  FILE *f = fopen(p, "w");
+  cr_assert_not_null(f);
+  fprintf(f, "prompts_dir: %s/prompts\nendpoints:\n  - name: text\n    base_url: %s\n"
+          "    models:\n      - {id: qwen2.5, tasks: [conversational]}\n",
+          BATON_TEST_SOURCE_DIR, fm_base(chat));
+  fclose(f);
+  setenv("BATON_CONFIG", p, 1);
+  snprintf(p, sizeof p, "cp '%s/examples/sign.png' '%s/sign.png'", BATON_TEST_SOURCE_DIR, dir);
+  cr_assert_eq(bt_run(p, NULL), 0);
+  snprintf(p, sizeof p, "cd '%s' && printf \"let's discuss the weather\\ndescribe sign.png\\n"
+           "let's discuss the sea\\n\" | %s/baton chat --offline 2>&1", dir, bin_dir());
+  char *out = NULL;
+  bt_run(p, &out);
+  unsetenv("BATON_CONFIG");
+  cr_assert_not_null(out);
+  cr_expect(strstr(out, "Not run") || strstr(out, "captioning model"),
+            "the second request is not run: %s", out);
+  fake_http *srv = fm_http(chat);
+  fake_http_request *last = NULL;
+  int chats = 0;
+  for (size_t i = 0; i < fake_http_request_count(srv); i++) {
+    fake_http_request *r = fake_http_request_get(srv, i);
+    if (!strstr(r->path, "/chat/completions")) {
+      fake_http_request_free(r);
+      continue;
+    }
+    fake_http_request_free(last);
+    last = r, chats++;
+  }
+  cr_assert_eq(chats, 2, "two chat tasks ran: %s", out);
+  cr_expect(strstr(last->body, "let's discuss the weather"), "the answered turn: %s", last->body);
+  cr_expect(!strstr(last->body, "describe sign.png") && !strstr(last->body, "Not run"),
+            "the turn that was not run is not sent: %s", last->body);
+  fake_http_request_free(last);
+  free(out);
+  fm_stop(chat);
 }
 
 /* "Save it as grey.jpg": the last turn's picture written under that name, in JPEG. */

@@ -165,3 +165,50 @@ Test(conversation, a_chat_of_a_bad_conversation_is_refused) {
   cr_assert_null(out);
   cr_assert(strstr(err, "array"), "%s", err);
 }
+
+/* "status" says whether an answer's request was run: "done" or "failed", nothing else. */
+Test(conversation, a_status_is_done_or_failed) {
+  cr_assert_str_empty(refusal("[{\"role\":\"user\",\"content\":\"describe a.jpg\"},"
+                              "{\"role\":\"assistant\",\"content\":\"Not run: no captioner\","
+                              "\"status\":\"failed\"},{\"role\":\"user\",\"content\":\"hi\"},"
+                              "{\"role\":\"assistant\",\"content\":\"Hello.\",\"status\":\"done\"}]"));
+  const char *bad[] = {"7", "null", "\"fail\"", "\"cancelled\"", "[\"failed\"]"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char json[256];
+    snprintf(json, sizeof json, "[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\","
+             "\"content\":\"Hello.\",\"status\":%s}]", bad[i]);
+    const char *why = refusal(json);
+    cr_assert(strstr(why, "message 1: \"status\" may only be \"done\" or \"failed\""), "%s: %s",
+              bad[i], why);
+  }
+}
+
+/* An exchange whose answer says why its request was not run is passed over whole: the chat gets
+ * the newest BATON__CHAT_HISTORY_PAIRS answered exchanges, however many failed ones lie between. */
+Test(conversation, a_chat_is_not_given_the_exchanges_that_were_not_run) {
+  char json[4096] = "[";
+  for (int i = 0; i < 6; i++)
+    snprintf(json + strlen(json), sizeof json - strlen(json),
+             "%s{\"role\":\"user\",\"content\":\"q%d\"},{\"role\":\"assistant\","
+             "\"content\":\"a%d\",\"status\":\"done\"},{\"role\":\"user\",\"content\":\"bad%d\"},"
+             "{\"role\":\"assistant\",\"content\":\"Not run: %d\",\"status\":\"failed\"}",
+             i ? "," : "", i, i, i, i);
+  snprintf(json + strlen(json), sizeof json - strlen(json), "]");
+  char *c = chat_of(json);
+  cJSON *arr = cJSON_Parse(c);
+  cr_assert_eq(cJSON_GetArraySize(arr), 2 * BATON__CHAT_HISTORY_PAIRS, "%s", c);
+  for (int i = 0; i < 2 * BATON__CHAT_HISTORY_PAIRS; i++) {
+    const cJSON *m = cJSON_GetArrayItem(arr, i);
+    char want[16];
+    snprintf(want, sizeof want, "%c%d", i % 2 ? 'a' : 'q', 6 - BATON__CHAT_HISTORY_PAIRS + i / 2);
+    cr_assert_str_eq(cJSON_GetObjectItem(m, "content")->valuestring, want, "%s", c);
+    cr_assert_null(cJSON_GetObjectItem(m, "status"), "the mark is not sent: %s", c);
+  }
+  cJSON_Delete(arr);
+  free(c);
+  /* Only failed exchanges: none at all. */
+  c = chat_of("[{\"role\":\"user\",\"content\":\"describe a.jpg\"},{\"role\":\"assistant\","
+              "\"content\":\"Not run: no captioner\",\"status\":\"failed\"}]");
+  cr_assert_str_empty(c);
+  free(c);
+}
