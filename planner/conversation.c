@@ -107,6 +107,34 @@ int baton__conversation_chat(const char *json, char **out, char *err, size_t err
   return ok ? 0 : (baton__fmt(err, errlen, "out of memory reading the conversation"), -1);
 }
 
+/* Whether m is message i of a chat task's conversation: roles alternate from "user", and the
+ * content is no longer than baton__conversation_chat() writes (a message cut, and "…"). */
+static bool chat_message_ok(const cJSON *m, int i) {
+  const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
+  const char *content = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "content"));
+  return role && content && strcmp(role, i % 2 ? "assistant" : "user") == 0 &&
+         strlen(content) <= BATON__CHAT_MESSAGE_BYTES + 3;
+}
+
+int baton__conversation_chat_check(const char *json, cJSON **arr, char *err, size_t errlen) {
+  size_t len = json ? strlen(json) : 0;
+  cJSON *a = len <= BATON__CHAT_HISTORY_MAX_BYTES ? cJSON_ParseWithLength(json, len) : NULL;
+  int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
+  bool ok = n > 0 && n % 2 == 0 && n <= 2 * BATON__CHAT_HISTORY_PAIRS;
+  for (int i = 0; ok && i < n; i++)
+    ok = chat_message_ok(cJSON_GetArrayItem(a, i), i);
+  if (arr)
+    *arr = ok ? a : NULL;
+  if (!ok || !arr)
+    cJSON_Delete(a);
+  if (!ok)
+    baton__fmt(err, errlen, "the conversation must be at most %d exchanges of a user's message "
+               "and its answer, each message at most %d bytes (and \"…\" when cut), at most %d "
+               "bytes of JSON", BATON__CHAT_HISTORY_PAIRS, BATON__CHAT_MESSAGE_BYTES,
+               BATON__CHAT_HISTORY_MAX_BYTES);
+  return ok ? 0 : -1;
+}
+
 const char *baton__conversation_word(const char **at, size_t *n) {
   const char *s = *at + strspn(*at, " \t\r\n\"'`([{<)]}>,;");
   size_t e = strcspn(s, " \t\r\n\"'`([{<)]}>,;");

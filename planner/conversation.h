@@ -34,6 +34,19 @@ int baton__conversation_check(const cJSON *arr, char *err, size_t errlen);
  * memory) with err set. */
 int baton__conversation_chat(const char *json, char **out, char *err, size_t errlen);
 
+/* The most bytes of JSON text baton__conversation_chat() writes: every message at its longest
+ * (BATON__CHAT_MESSAGE_BYTES and "…"), each byte escaped at most six times over. */
+#define BATON__CHAT_HISTORY_MAX_BYTES \
+  (2 * BATON__CHAT_HISTORY_PAIRS * (6 * (BATON__CHAT_MESSAGE_BYTES + 3) + 40) + 2)
+
+/* Checks a chat task's conversation as baton__conversation_chat() writes it (the value a dialogue
+ * task is given, or one stored with a run to resume it): at most BATON__CHAT_HISTORY_MAX_BYTES
+ * of JSON, an array of 1 to BATON__CHAT_HISTORY_PAIRS exchanges of {"role": "user"|"assistant",
+ * "content"} with roles alternating from "user", each content at most BATON__CHAT_MESSAGE_BYTES
+ * (and "…" when cut). *arr (if not NULL) gets the array (the caller deletes it). 0, or -1 with
+ * err saying what it must be. */
+int baton__conversation_chat_check(const char *json, cJSON **arr, char *err, size_t errlen);
+
 /* The next word of a message's text that may name a file ("the faces in (photo.jpg)."): past
  * blanks, quotes and brackets, up to the next of them or ',' ';', less a trailing ".:!?". NULL at
  * the end; else the word, *n its length, *at moved past it. */

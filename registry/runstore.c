@@ -54,6 +54,9 @@ static const char *const migrations[] = {
     /* v7: pruned < 0 (minus when) marks a run claimed for removal whose folder is not yet known
      * to be gone (a crash in between, a removal that failed): the next prune removes it. */
     "CREATE INDEX runs_removing ON runs(id) WHERE pruned < 0;",
+    /* v8: the conversation a run's chat tasks are sent (baton__conversation_chat's JSON, a few
+     * kilobytes; NULL when it has none), so that a resumed run sends it again. */
+    "ALTER TABLE runs ADD COLUMN chat_history TEXT;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(N_MIGRATIONS == BATON__RUNSTORE_SCHEMA, "runstore.h names the schema the migrations reach");
@@ -209,8 +212,8 @@ static const char sql_task[] =
 static const char sql_finish[] =
     "UPDATE runs SET status=?2, summary=?3, result=?4, updated=?5 WHERE id=?1";
 static const char sql_begin[] =
-    "INSERT INTO runs(id, created, updated, pid, status, request, plan, workspace, owner, uid) "
-    "VALUES(?1, ?2, ?2, ?3, 'running', ?4, '', ?5, ?6, ?7)";
+    "INSERT INTO runs(id, created, updated, pid, status, request, plan, workspace, owner, uid, "
+    "chat_history) VALUES(?1, ?2, ?2, ?3, 'running', ?4, '', ?5, ?6, ?7, ?8)";
 static const char sql_plan[] = "INSERT INTO run_plans(run_id, plan) VALUES(?1, ?2)";
 /* A run whose folder was removed is not reopened (its files are gone); one that had none to
  * remove may be, and its new files are kept like any run's. */

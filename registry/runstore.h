@@ -9,7 +9,7 @@ typedef struct cJSON cJSON;
 typedef struct baton__runstore baton__runstore;
 
 /* Current schema version of runs.db (PRAGMA user_version). */
-#define BATON__RUNSTORE_SCHEMA 7
+#define BATON__RUNSTORE_SCHEMA 8
 
 /*
  * Opens (creating if needed) the run database at path (WAL). Runs left
@@ -31,10 +31,12 @@ const char *baton__runstore_write_error(const baton__runstore *rs);
 int baton__runstore_begin(baton__runstore *rs, const char *id, const char *request,
                           const char *plan_json, const char *workspace, char *err,
                           size_t errlen);
-/* The same for a run that belongs to uid (begin: this process's euid). */
+/* The same for a run that belongs to uid (begin: this process's euid), with the conversation
+ * its chat tasks are sent (chat_json, as baton__conversation_chat writes it; NULL: none), kept
+ * for a resume (baton__runstore_chat_history). */
 int baton__runstore_begin_as(baton__runstore *rs, const char *id, long long uid,
                              const char *request, const char *plan_json, const char *workspace,
-                             char *err, size_t errlen);
+                             const char *chat_json, char *err, size_t errlen);
 /* Records one task's state (upsert): the model and the configured model
  * server (endpoint) that answered it; endpoint, outputs_json and error may
  * be NULL.
@@ -94,6 +96,11 @@ cJSON *baton__runstore_list_of(baton__runstore *rs, long long uid, int limit, ch
  * (runs stored before results left them out). NULL with err ("no run ...")
  * when unknown. Caller frees with cJSON_Delete. */
 cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_t errlen);
+/* The conversation stored with run id for its chat tasks (baton__runstore_begin_as), as
+ * stored, unchecked: *chat_json gets it (caller frees), NULL when the run has none (and for a
+ * run recorded before schema 8). 0, or -1 with err ("no run ..." when unknown). */
+int baton__runstore_chat_history(baton__runstore *rs, const char *id, char **chat_json,
+                                 char *err, size_t errlen);
 /* Up to max ids of runs (NULL-terminated; caller frees each and the array) whose files may go
  * to keep those of the newest `keep` runs: not running, files not yet removed, past the newest
  * `keep` such runs (running ones count) by last update; oldest first. NULL with err. */

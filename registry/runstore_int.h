@@ -21,6 +21,7 @@ typedef struct baton__rs_op {
   char *worker;   /* OP_TASK: the queue worker ("HOST:NAME") that has or ran it */
   char *endpoint; /* OP_TASK: the model server that answered */
   char *request, *plan, *workspace; /* OP_BEGIN (whose plan is written as OP_PLAN) */
+  char *chat;     /* OP_BEGIN: the conversation its chat tasks are sent, or NULL */
   int task_id;
   long long uid; /* OP_BEGIN: who the run belongs to */
   long long ms;

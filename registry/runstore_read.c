@@ -323,3 +323,23 @@ cJSON *baton__runstore_get(baton__runstore *rs, const char *id, char *err, size_
   sqlite3_finalize(st);
   return o;
 }
+
+int baton__runstore_chat_history(baton__runstore *rs, const char *id, char **chat_json,
+                                 char *err, size_t errlen) {
+  *chat_json = NULL;
+  const char *what = "reading the run's conversation";
+  sqlite3_stmt *st =
+      read_stmt(rs, true, "SELECT chat_history FROM runs WHERE id=?1", what, err, errlen);
+  if (!st)
+    return -1;
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  int s = sqlite3_step(st), rc = 0;
+  if (s == SQLITE_ROW && col_text(st, 0) && !(*chat_json = baton__strdup(col_text(st, 0))))
+    rc = -1, baton__fmt(err, errlen, "out of memory");
+  else if (s == SQLITE_DONE)
+    rc = -1, baton__fmt(err, errlen, "no run '%s' (see `baton runs list`)", id);
+  else if (s != SQLITE_ROW)
+    rc = baton__runstore_db_fail(rs, err, errlen, what);
+  sqlite3_finalize(st);
+  return rc;
+}

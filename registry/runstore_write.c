@@ -29,6 +29,7 @@ static void op_fields_free(op *o) {
   free(o->plan);
   free(o->workspace);
   free(o->endpoint);
+  free(o->chat);
 }
 
 static void op_free(op *o) {
@@ -59,6 +60,7 @@ static void bind_op(baton__runstore *rs, sqlite3_stmt *st, const op *o) {
     sqlite3_bind_text(st, 5, o->workspace, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, rs->owner.instance, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, o->uid);
+    bind_opt(st, 8, o->chat);
     break;
   case OP_PLAN:
     sqlite3_bind_text(st, 2, o->plan, -1, SQLITE_STATIC);
@@ -387,11 +389,11 @@ int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *
 
 int baton__runstore_begin_as(baton__runstore *rs, const char *id, long long uid,
                              const char *request, const char *plan_json, const char *workspace,
-                             char *err, size_t errlen) {
+                             const char *chat_json, char *err, size_t errlen) {
   static const size_t fields[] = {offsetof(op, run_id), offsetof(op, request), offsetof(op, plan),
-                                  offsetof(op, workspace)};
-  const char *src[] = {id, request, plan_json, workspace};
-  op *o = op_new(OP_BEGIN, src, fields, 4);
+                                  offsetof(op, workspace), offsetof(op, chat)};
+  const char *src[] = {id, request, plan_json, workspace, chat_json};
+  op *o = op_new(OP_BEGIN, src, fields, 5);
   if (o)
     o->uid = uid;
   return push(rs, o, err, errlen);
@@ -401,7 +403,7 @@ int baton__runstore_begin(baton__runstore *rs, const char *id, const char *reque
                           const char *plan_json, const char *workspace, char *err,
                           size_t errlen) {
   return baton__runstore_begin_as(rs, id, (long long)geteuid(), request, plan_json, workspace,
-                                  err, errlen);
+                                  NULL, err, errlen);
 }
 
 int baton__runstore_reopen(baton__runstore *rs, const char *run_id, char *err, size_t errlen) {

@@ -30,6 +30,7 @@ void baton__run_free_members(baton_run *run) {
   free(run->result_json);
   free(run->summary);
   free(run->messages);
+  free(run->chat);
   free(run->llm.answer);
   free(run->replay_of);
   cJSON_Delete(run->recorded);
@@ -95,6 +96,11 @@ static baton_rc prepare(baton *ctx, const baton_request *req, const char *run_id
   }
   if ((rc = baton__run_check_inputs(run, req)) != BATON_OK)
     goto fail;
+  char err[512];
+  if (baton__run_take_chat(run, err, sizeof err) != 0) {
+    rc = baton__fail(ctx, BATON_INVALID, "%s", err);
+    goto fail;
+  }
   run->ts = calloc(run->g.n ? run->g.n : 1, sizeof *run->ts);
   if (!run->ts || baton__run_tables(run) != 0) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
@@ -138,7 +144,7 @@ static baton_rc record_start(baton_run *run) {
   int src = run->mode == MODE_RESUME
                 ? baton__runstore_reopen(ctx->runs, run->id, err, sizeof err)
                 : baton__runstore_begin_as(ctx->runs, run->id, run->uid, run->request, pj,
-                                           run->workspace, err, sizeof err);
+                                           run->workspace, run->chat, err, sizeof err);
   if (src != 0) {
     free(pj);
     return baton__fail(ctx, BATON_DB, "%s", err);

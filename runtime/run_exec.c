@@ -15,18 +15,29 @@
 /* The task kinds that hold a dialogue: they are given the conversation (BATON__ARG_HISTORY). */
 static const char *const dialogue_kinds[] = {"conversational"};
 
-/* A dialogue task's view of the conversation the run continues, if any. */
-static int add_history(const baton_run *run, const baton__task *t, baton__values *in, char *err,
-                       size_t errlen) {
-  bool dialogue = false;
+static bool holds_dialogue(const baton__task *t) {
   for (size_t k = 0; k < sizeof dialogue_kinds / sizeof *dialogue_kinds; k++)
-    dialogue |= strcmp(t->task, dialogue_kinds[k]) == 0;
+    if (strcmp(t->task, dialogue_kinds[k]) == 0)
+      return true;
+  return false;
+}
+
+int baton__run_take_chat(baton_run *run, char *err, size_t errlen) {
+  bool dialogue = false;
+  for (size_t i = 0; i < run->g.n && !dialogue; i++)
+    dialogue = holds_dialogue(&run->g.tasks[i]);
   if (!dialogue || !run->messages)
     return 0;
-  char *chat = NULL;
-  if (baton__conversation_chat(run->messages, &chat, err, errlen) != 0)
-    return -1;
-  if (chat && baton__values_add_own(in, BATON__ARG_HISTORY, 0, chat) != 0)
+  return baton__conversation_chat(run->messages, &run->chat, err, errlen);
+}
+
+/* A dialogue task's view of the conversation the run continues, if any: the same on a resume
+ * (run->chat read back from the run history). */
+static int add_history(const baton_run *run, const baton__task *t, baton__values *in, char *err,
+                       size_t errlen) {
+  if (!run->chat || !holds_dialogue(t))
+    return 0;
+  if (baton__values_add(in, BATON__ARG_HISTORY, 0, run->chat) != 0)
     return baton__fmt(err, errlen, "too many arguments"), -1;
   return 0;
 }

@@ -78,6 +78,8 @@ struct baton_run {
   char *result_json;
   char *summary;
   char *messages;         /* chat history given with the request, or NULL */
+  char *chat;             /* what its chat tasks are sent of it (baton__conversation_chat), kept
+                           * in the run history for a resume; NULL when none */
   baton__run_llm llm;
   run_mode mode;
   char *replay_of;        /* replay: the id of the recorded run */
@@ -155,6 +157,9 @@ int baton__run_values_from_outputs(const cJSON *outs, baton__values *vs);
 /* ---- run_exec.c ---- */
 /* Runs one task on its model, then on each fallback until one succeeds. */
 void baton__run_execute(baton_run *run, size_t idx);
+/* run->chat from run->messages when a task of its plan holds a dialogue (left NULL otherwise).
+ * 0, or -1 with err. */
+int baton__run_take_chat(baton_run *run, char *err, size_t errlen);
 /* A model's endpoint, asked of the registry once per run and model.
  * 0, or -1 when the registry does not know the model. */
 int baton__run_endpoint(baton_run *run, const char *model, char *ep, size_t cap);

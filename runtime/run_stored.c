@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "planner/conversation.h"
 #include "runtime/context.h"
 #include "runtime/run_int.h"
 #include "runtime/run_owner.h"
@@ -76,6 +77,20 @@ static baton_rc keep_done_tasks(baton_run *run, const cJSON *tasks) {
   return BATON_OK;
 }
 
+/* Resume: the conversation the run's chat tasks are sent, as its first attempt stored it (a run
+ * stored with none, or before it was kept, sends none), checked as a chat task checks it: a
+ * value that is not one (an edited database) is refused before anything runs. */
+static baton_rc keep_chat(baton_run *run) {
+  char err[512] = "";
+  if (baton__runstore_chat_history(run->ctx->runs, run->id, &run->chat, err, sizeof err) != 0)
+    return baton__fail(run->ctx, BATON_DB, "%s", err);
+  if (run->chat && baton__conversation_chat_check(run->chat, NULL, err, sizeof err) != 0)
+    return baton__fail(run->ctx, BATON_DB,
+                       "run %s cannot be resumed: the conversation stored for its chat tasks is "
+                       "not valid: %s", run->id, err);
+  return BATON_OK;
+}
+
 /* Replay: a new run that takes the recorded tasks (and an answer an LLM
  * wrote, replayed as recorded; an offline one is written again, citing
  * this run's files). */
@@ -126,7 +141,8 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
   if (mode == MODE_RESUME) {
     baton__fmt(run->id, sizeof run->id, "%s", id);
     run->workspace = baton__strdup(cJSON_IsString(ws) ? ws->valuestring : "");
-    if ((rc = keep_done_tasks(run, cJSON_GetObjectItemCaseSensitive(stored, "tasks"))) != BATON_OK)
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(stored, "tasks");
+    if ((rc = keep_done_tasks(run, tasks)) != BATON_OK || (rc = keep_chat(run)) != BATON_OK)
       goto fail;
   } else {
     setup_replay(run, id, stored);

@@ -212,3 +212,50 @@ Test(conversation, a_chat_is_not_given_the_exchanges_that_were_not_run) {
   cr_assert_str_empty(c);
   free(c);
 }
+
+/* What a chat task may be given (and a resumed run may have stored): what
+ * baton__conversation_chat writes, at its longest, passes; anything else is refused. */
+Test(conversation, a_chat_history_is_checked_as_baton_writes_it) {
+  char *most = malloc(BATON__CHAT_MESSAGE_BYTES * 2 + 1);
+  memset(most, 1, BATON__CHAT_MESSAGE_BYTES * 2); /* each escaped six bytes long */
+  most[BATON__CHAT_MESSAGE_BYTES * 2] = '\0';
+  cJSON *conv = cJSON_CreateArray();
+  for (int i = 0; i < 2 * (BATON__CHAT_HISTORY_PAIRS + 1); i++) {
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "role", i % 2 ? "assistant" : "user");
+    cJSON_AddStringToObject(m, "content", most);
+    cJSON_AddItemToArray(conv, m);
+  }
+  char *json = cJSON_PrintUnformatted(conv), *c = chat_of(json), err[512] = "";
+  cJSON *arr = NULL;
+  cr_assert_eq(baton__conversation_chat_check(c, &arr, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(cJSON_GetArraySize(arr), 2 * BATON__CHAT_HISTORY_PAIRS);
+  cJSON_Delete(arr), cJSON_Delete(conv);
+  free(c), free(json), free(most);
+  const char *bad[] = {
+      NULL, "", "not json", "{}", "[]",
+      "[{\"role\":\"user\",\"content\":\"hi\"}]", /* no answer */
+      "[{\"role\":\"assistant\",\"content\":\"a\"},{\"role\":\"user\",\"content\":\"q\"}]",
+      "[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\",\"content\":7}]",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    arr = (cJSON *)1;
+    cr_assert_eq(baton__conversation_chat_check(bad[i], &arr, err, sizeof err), -1, "%zu", i);
+    cr_assert_null(arr);
+    cr_assert(strstr(err, "at most 4 exchanges of a user's message and its answer"), "%s", err);
+  }
+  /* Past the bound in bytes (whitespace that would parse), or a message longer than a cut one. */
+  size_t big = BATON__CHAT_HISTORY_MAX_BYTES + 1;
+  char *pad = malloc(big + 64);
+  snprintf(pad, big + 64, "[{\"role\":\"user\",\"content\":\"q\"},"
+           "{\"role\":\"assistant\",\"content\":\"a\"}%*s]", (int)(big - 60), "");
+  cr_assert_gt(strlen(pad), BATON__CHAT_HISTORY_MAX_BYTES);
+  cr_assert_eq(baton__conversation_chat_check(pad, NULL, err, sizeof err), -1);
+  memset(pad, 'x', BATON__CHAT_MESSAGE_BYTES + 4);
+  pad[BATON__CHAT_MESSAGE_BYTES + 4] = '\0';
+  char one[2 * BATON__CHAT_MESSAGE_BYTES + 128];
+  snprintf(one, sizeof one, "[{\"role\":\"user\",\"content\":\"%s\"},"
+           "{\"role\":\"assistant\",\"content\":\"a\"}]", pad);
+  cr_assert_eq(baton__conversation_chat_check(one, NULL, err, sizeof err), -1);
+  free(pad);
+}

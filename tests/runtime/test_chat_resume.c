@@ -1,0 +1,268 @@
+/* test_chat_resume.c — a resumed run's chat task is sent the conversation its first attempt was: kept in runs.db, migrated, checked. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "baton.h"
+#include "core/util.h"
+#include "planner/conversation.h"
+#include "support/fake_models.h"
+#include "support/support.h"
+#include "core/banned.h"
+
+#define PLAN "[{\"task\":\"conversational\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"and now?\"}}]"
+
+/* A data folder with a config naming the fake chat server, which serves conversational. */
+typedef struct fixture {
+  char *dir, *home, *config, *db;
+  fake_models *chat;
+  char *conv; /* the request's conversation: six exchanges, one message past the cut */
+} fixture;
+
+static char *conversation(void) {
+  cJSON *arr = cJSON_CreateArray();
+  char *longer = malloc(BATON__CHAT_MESSAGE_BYTES + 101);
+  cr_assert_not_null(longer);
+  memset(longer, 'w', BATON__CHAT_MESSAGE_BYTES + 100);
+  longer[BATON__CHAT_MESSAGE_BYTES + 100] = '\0';
+  for (int i = 0; i < 12; i++) {
+    char said[32];
+    snprintf(said, sizeof said, "%s %d", i % 2 ? "answer" : "question", i / 2);
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "role", i % 2 ? "assistant" : "user");
+    cJSON_AddStringToObject(m, "content", i == 9 ? longer : said);
+    cJSON_AddItemToArray(arr, m);
+  }
+  char *json = cJSON_PrintUnformatted(arr);
+  cJSON_Delete(arr);
+  free(longer);
+  return json;
+}
+
+static void fx_open(fixture *f) {
+  memset(f, 0, sizeof *f);
+  f->dir = bt_tmpdir();
+  f->home = baton__path_join(f->dir, "home");
+  f->config = baton__path_join(f->dir, "config.yaml");
+  f->db = baton__path_join(f->home, "runs.db");
+  f->chat = fm_start(FM_LLAMACPP);
+  cr_assert_not_null(f->chat);
+  fm_set_answer(f->chat, "Later today.");
+  char y[1024];
+  snprintf(y, sizeof y,
+           "home: %s\nprompts_dir: %s/prompts\nendpoints:\n  - name: text\n    base_url: %s\n"
+           "    models:\n      - {id: qwen2.5, tasks: [conversational]}\n",
+           f->home, BATON_TEST_SOURCE_DIR, fm_base(f->chat));
+  bt_write(f->config, y);
+  f->conv = conversation();
+}
+
+static void fx_close(fixture *f) {
+  fm_stop(f->chat);
+  bt_rmtree(f->dir);
+  free(f->dir), free(f->home), free(f->config), free(f->db), free(f->conv);
+}
+
+static baton *fx_ctx(const fixture *f) {
+  baton *ctx = NULL;
+  cr_assert_eq(baton_open(f->config, &ctx), BATON_OK, "%s", ctx ? baton_errmsg(ctx) : "");
+  return ctx;
+}
+
+/* In the child: submits the chat run, has its start written (listing the runs commits what is
+ * queued), says so on fd and waits to be killed. */
+static void child_submits(const fixture *f, int fd) {
+  baton *ctx = NULL;
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = PLAN, .messages = f->conv,
+                       .input_root = f->home};
+  baton_run *run = NULL;
+  char *list = NULL;
+  if (baton_open(f->config, &ctx) != BATON_OK ||
+      baton_submit(ctx, &req, NULL, NULL, &run) != BATON_OK ||
+      baton_runs_list(ctx, 1, &list) != BATON_OK) {
+    dprintf(fd, "child: %s", baton_errmsg(ctx));
+    _exit(3);
+  }
+  dprintf(fd, "S");
+  pause();
+  _exit(0);
+}
+
+/* A run with the conversation whose chat task is killed while the chat server holds its
+ * request (the first request the server records); its id into id. */
+static void interrupted_chat_run(fixture *f, char id[64]) {
+  fm_set_delay(f->chat, 1500);
+  int ready[2];
+  cr_assert_eq(pipe(ready), 0);
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    close(ready[0]);
+    child_submits(f, ready[1]);
+  }
+  close(ready[1]);
+  struct pollfd pr = {.fd = ready[0], .events = POLLIN};
+  cr_assert_eq(poll(&pr, 1, BT_WAIT_MS), 1, "the child never started its run");
+  char said[512] = "";
+  ssize_t n = read(ready[0], said, sizeof said - 1);
+  close(ready[0]);
+  said[n > 0 ? n : 0] = '\0';
+  cr_assert_str_eq(said, "S", "%s", said);
+  cr_assert(fake_http_wait_requests(fm_http(f->chat), 1, BT_WAIT_MS), "no chat request");
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  fm_set_delay(f->chat, 0);
+  baton *ctx = fx_ctx(f);
+  char *list = NULL;
+  cr_assert_eq(baton_runs_list(ctx, 10, &list), BATON_OK);
+  cJSON *runs = cJSON_Parse(list);
+  baton_free(list);
+  cr_assert_eq(cJSON_GetArraySize(runs), 1);
+  const cJSON *r0 = cJSON_GetArrayItem(runs, 0);
+  cr_assert_str_eq(cJSON_GetObjectItem(r0, "status")->valuestring, "interrupted");
+  baton__fmt(id, 64, "%s", cJSON_GetObjectItem(r0, "run_id")->valuestring);
+  cJSON_Delete(runs);
+  baton_close(ctx);
+}
+
+/* The "messages" the chat server was sent in request i. */
+static cJSON *chat_sent(fixture *f, size_t i) {
+  fake_http_request *r = fake_http_request_get(fm_http(f->chat), i);
+  cr_assert_not_null(r, "no request %zu", i);
+  cJSON *body = cJSON_Parse(r->body);
+  fake_http_request_free(r);
+  cJSON *msgs = cJSON_DetachItemFromObject(body, "messages");
+  cJSON_Delete(body);
+  cr_assert(cJSON_IsArray(msgs));
+  return msgs;
+}
+
+/* Resumes run id in a new context; it must finish. */
+static void resume(fixture *f, const char *id) {
+  baton *ctx = fx_ctx(f);
+  baton_run *run = NULL;
+  cr_assert_eq(baton_run_resume(ctx, id, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+  baton_run_free(run);
+  baton_close(ctx);
+}
+
+Test(runtime_chat_resume, a_resumed_chat_task_is_sent_the_conversation_as_first, .timeout = 120) {
+  fixture f;
+  fx_open(&f);
+  char id[64];
+  interrupted_chat_run(&f, id);
+  resume(&f, id);
+  cr_assert_eq(fake_http_request_count(fm_http(f.chat)), 2);
+  cJSON *first = chat_sent(&f, 0), *again = chat_sent(&f, 1);
+  char *a = cJSON_PrintUnformatted(first), *b = cJSON_PrintUnformatted(again);
+  cr_assert(cJSON_Compare(first, again, true), "first attempt: %s\nresumed: %s", a, b);
+  /* What both were sent: the system prompt, the newest four exchanges as the chat view of the
+   * conversation cuts them, then the task's text. */
+  char *view = NULL, err[256] = "";
+  cr_assert_eq(baton__conversation_chat(f.conv, &view, err, sizeof err), 0, "%s", err);
+  cJSON *want = cJSON_Parse(view);
+  cr_assert_eq(cJSON_GetArraySize(again), 2 + 2 * BATON__CHAT_HISTORY_PAIRS, "%s", b);
+  for (int i = 0; i < 2 * BATON__CHAT_HISTORY_PAIRS; i++)
+    cr_assert(cJSON_Compare(cJSON_GetArrayItem(again, i + 1), cJSON_GetArrayItem(want, i), true),
+              "message %d: %s", i + 1, b);
+  cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(again, 1), "content")->valuestring,
+                   "question 2");
+  cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(again, 9), "content")->valuestring,
+                   "and now?");
+  cJSON_Delete(want), cJSON_Delete(first), cJSON_Delete(again);
+  free(view), free(a), free(b);
+  fx_close(&f);
+}
+
+/* Runs sql on the database at path. */
+static void sql(const char *path, const char *text) {
+  sqlite3 *db = NULL;
+  cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+  char *msg = NULL;
+  cr_assert_eq(sqlite3_exec(db, text, NULL, NULL, &msg), SQLITE_OK, "%s: %s", text, msg);
+  sqlite3_close(db);
+}
+
+static int schema_of(const char *path) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+  cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+  cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+  int v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+/* A runs.db of schema 7 (no conversation kept) opens, is migrated, and its run resumes: its
+ * chat task is sent none, as before. */
+Test(runtime_chat_resume, a_run_of_an_older_history_resumes_without_a_conversation,
+     .timeout = 120) {
+  fixture f;
+  fx_open(&f);
+  char id[64];
+  interrupted_chat_run(&f, id);
+  sql(f.db, "ALTER TABLE runs DROP COLUMN chat_history; PRAGMA user_version=7;");
+  cr_assert_eq(schema_of(f.db), 7);
+  baton *ctx = fx_ctx(&f);
+  char *shown = NULL;
+  cr_assert_eq(baton_run_get(ctx, id, &shown), BATON_OK, "%s", baton_errmsg(ctx));
+  cJSON *run = cJSON_Parse(shown);
+  baton_free(shown);
+  cr_assert_str_eq(cJSON_GetObjectItem(run, "status")->valuestring, "interrupted");
+  cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(run, "plan")), 1, "the plan is kept");
+  cJSON_Delete(run);
+  baton_close(ctx);
+  cr_assert_eq(schema_of(f.db), 8, "opening it migrated it");
+  resume(&f, id);
+  cJSON *again = chat_sent(&f, 1);
+  cr_assert_eq(cJSON_GetArraySize(again), 2, "the system prompt and the text, no history");
+  cJSON_Delete(again);
+  fx_close(&f);
+}
+
+/* A stored conversation that is no chat view (not JSON, too big, another shape) is refused,
+ * naming the run, and nothing is sent; the run stays resumable once it is one again. */
+Test(runtime_chat_resume, a_bad_stored_conversation_is_refused_naming_the_run, .timeout = 120) {
+  fixture f;
+  fx_open(&f);
+  char id[64];
+  interrupted_chat_run(&f, id);
+  const char *bad[] = {
+      "'not json'",
+      "'[{\"role\":\"user\",\"content\":\"q\"}]'",
+      "'{\"role\":\"user\",\"content\":\"q\"}'",
+      "'[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\",\"content\":\"' || "
+      "printf('%.*c', 5000, 'x') || '\"}]'",
+      "'[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\",\"content\":\"a\"}]' || "
+      "printf('%.*c', 200000, ' ')",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char q[512];
+    snprintf(q, sizeof q, "UPDATE runs SET chat_history = %s WHERE id = '%s'", bad[i], id);
+    sql(f.db, q);
+    baton *ctx = fx_ctx(&f);
+    baton_run *run = NULL;
+    cr_assert_eq(baton_run_resume(ctx, id, NULL, NULL, &run), BATON_DB, "%zu", i);
+    const char *why = baton_errmsg(ctx);
+    cr_assert(strstr(why, id) && strstr(why, "conversation stored for its chat tasks"), "%s",
+              why);
+    cr_assert(strstr(why, "at most 4 exchanges"), "%s", why);
+    baton_close(ctx);
+  }
+  cr_assert_eq(fake_http_request_count(fm_http(f.chat)), 1, "the chat server was sent nothing");
+  /* Put right, it resumes. */
+  sql(f.db, "UPDATE runs SET chat_history = NULL");
+  resume(&f, id);
+  cr_assert_eq(fake_http_request_count(fm_http(f.chat)), 2);
+  fx_close(&f);
+}
