@@ -13,12 +13,14 @@
   "request as {role: user, content}, the answer as {role: assistant, content, files?: "      \
   "[paths], outputs?: {text|image|audio: value}, lang?: the language code outputs.text is "    \
   "in, tasks?: [{task, outputs, lang?}] what each task made, so that 'the transcript' is "    \
-  "speech recognition's}\",\"items\":{\"type\":\"object\","                                \
+  "speech recognition's, status?: failed when the request was not run (the answer says why; "\
+  "a chat task is not sent that exchange)}\",\"items\":{\"type\":\"object\","                \
   "\"properties\":{\"role\":{\"type\":\"string\",\"enum\":[\"user\",\"assistant\"]},"        \
   "\"content\":{\"type\":\"string\"},"                                                      \
   "\"files\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"                         \
   "\"outputs\":{\"type\":\"object\"},\"lang\":{\"type\":\"string\"},"                      \
-  "\"tasks\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}},"                        \
+  "\"tasks\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"                         \
+  "\"status\":{\"type\":\"string\",\"enum\":[\"done\",\"failed\"]}},"                          \
   "\"required\":[\"role\",\"content\"]}}"
 
 /* The tools that are always there. */

@@ -240,6 +240,13 @@ Test(daemon_batond, every_error_gets_its_code_and_the_connection_stays_usable) {
   cr_expect_eq(err_code(m), -32602, "a message without string role and content");
   cr_expect(strstr(str(cJSON_GetObjectItem(m, "error"), "message"), "message 1 is not"));
   cJSON_Delete(m);
+  m = call(c, 11, "submit", "{\"request\":\"summarize it\",\"offline\":true,"
+                            "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                            "{\"role\":\"assistant\",\"content\":\"no\",\"status\":true}]}");
+  cr_expect_eq(err_code(m), -32602, "a status that is not a string");
+  cr_expect(strstr(str(cJSON_GetObjectItem(m, "error"), "message"),
+                   "message 1: \"status\" may only be"));
+  cJSON_Delete(m);
 
   /* The project's own codes: -32000 - baton_rc. */
   m = call(c, 12, "run.get", "{\"run_id\":\"19990101-000000-000000\"}");

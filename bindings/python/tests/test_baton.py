@@ -96,6 +96,18 @@ class BatonTest(unittest.TestCase):
         with self.assertRaises(TypeError):
             self.b.plan("summarize it", offline=True, messages="not a list")  # type: ignore
 
+    def test_a_turn_that_was_not_run_is_marked_by_its_status(self) -> None:
+        failed = [{"role": "user", "content": "describe photo.jpg"},
+                  {"role": "assistant", "content": "Not run: no captioner", "status": "failed",
+                   "outputs": {}}]
+        plan = self.b.plan("make it sharper", offline=True, messages=failed)
+        self.assertEqual([(t["task"], t["args"]["image"]) for t in plan],
+                         [("image-to-image", "photo.jpg")])
+        failed[1]["status"] = "lost"
+        with self.assertRaises(baton.InvalidError) as cm:
+            self.b.plan("make it sharper", offline=True, messages=failed)
+        self.assertIn('"status" may only be "done" or "failed"', str(cm.exception))
+
     def test_run_says_whether_it_got_neither_request_nor_plan_or_both(self) -> None:
         with self.assertRaises(TypeError) as cm:
             self.b.run()
