@@ -340,7 +340,10 @@ BATON_API const char *baton_history_readonly(baton *ctx);
  * in the same run id and workspace. BATON_NOTFOUND for an unknown id,
  * BATON_INVALID for a run that finished or is running elsewhere,
  * BATON_DENIED for a run of another user (unless the caller is root or owns
- * the run history). Otherwise as baton_submit(). Thread-safe. */
+ * the run history), BATON_DB when the conversation stored for its chat tasks
+ * is not valid (an edited run history). Its chat tasks are sent the
+ * conversation the first attempt sent. Otherwise as baton_submit().
+ * Thread-safe. */
 BATON_API baton_rc baton_run_resume(baton *ctx, const char *run_id, baton_event_fn on_event,
                                     void *userdata, baton_run **out);
 
