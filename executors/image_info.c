@@ -1,4 +1,4 @@
-/* image_info.c — a picture's facts from its header (libvips): size, format, bands, depth, DPI, pages, bytes. */
+/* image_info.c — a picture's facts from its header (libvips', or a BMP's own): size, format, bands, depth, DPI, pages, bytes. */
 #include "executors/image_info.h"
 
 #if defined(BATON_HAVE_VIPS)
@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "core/util.h"
+#include "executors/bmp_header.h"
 #include "executors/run_common.h"
 #include "executors/tiff_header.h"
 #include "core/banned.h"
@@ -19,6 +20,7 @@
 /* What the header says; 0 or NULL: it does not say. */
 typedef struct ii_facts {
   int width, height, bands, bits, palette_bits, pages;
+  int band_bits[4]; /* each band's bits when they differ (a BMP's 5-6-5); else bits says them */
   bool paged; /* its format has pages or frames */
   char format[32];
   const char *article, *loader, *colour;
@@ -135,6 +137,12 @@ static void ii_tiff_depth(const char *path, ii_facts *f) {
     f->bits = bits;
 }
 
+/* The DPI of x and y pixels per mm, to a hundredth. */
+static void ii_set_dpi(ii_facts *f, double x, double y) {
+  f->x_dpi = round(x * 25.4 * 100) / 100;
+  f->y_dpi = round(y * 25.4 * 100) / 100;
+}
+
 /* DPI when the file says one: libvips keeps pixels per mm, and 1, or 72 DPI, when the file says
  * none; a JPEG or TIFF that says one has a unit ("resolution-unit"), a PNG a pHYs chunk. */
 static void ii_dpi(VipsImage *img, const char *path, ii_facts *f) {
@@ -144,8 +152,7 @@ static void ii_dpi(VipsImage *img, const char *path, ii_facts *f) {
   double x = vips_image_get_xres(img), y = vips_image_get_yres(img);
   if (!says || !(x > 0 && y > 0 && isfinite(x) && isfinite(y)) || (x == 1.0 && y == 1.0))
     return;
-  f->x_dpi = round(x * 25.4 * 100) / 100;
-  f->y_dpi = round(y * 25.4 * 100) / 100;
+  ii_set_dpi(f, x, y);
 }
 
 /* "95312" as "95,312". */
@@ -161,7 +168,8 @@ static void ii_grouped(long long v, char *out, size_t cap) {
   out[k] = '\0';
 }
 
-/* "colour (3 bands, 8 bits each)", "grey (1 band, a 4-bit palette)", "5 bands (8 bits each)". */
+/* "colour (3 bands, 8 bits each)", "grey (1 band, a 4-bit palette)", "5 bands (8 bits each)",
+ * "colour (3 bands, 5-6-5 bits)". */
 static void ii_say_bands(baton__sb *sb, const ii_facts *f) {
   const char *s = f->bands == 1 ? "" : "s", *open = f->colour ? ", " : " (";
   if (f->colour)
@@ -171,7 +179,12 @@ static void ii_say_bands(baton__sb *sb, const ii_facts *f) {
   if (f->palette_bits)
     baton__sb_addf(sb, "%s%s %d-bit palette)", open,
                    f->palette_bits == 8 || f->palette_bits == 11 ? "an" : "a", f->palette_bits);
-  else if (f->bits)
+  else if (f->band_bits[0]) {
+    baton__sb_addf(sb, "%s%d", open, f->band_bits[0]);
+    for (int i = 1; i < f->bands && i < 4; i++)
+      baton__sb_addf(sb, "-%d", f->band_bits[i]);
+    baton__sb_adds(sb, " bits)");
+  } else if (f->bits)
     baton__sb_addf(sb, "%s%d bit%s%s)", open, f->bits, f->bits == 1 ? "" : "s",
                    f->bands > 1 ? " each" : "");
   else if (f->colour)
@@ -216,6 +229,11 @@ static char *ii_json(const ii_facts *f) {
   if (f->colour)
     cJSON_AddStringToObject(j, "colour", f->colour);
   ii_add_int(j, "bits", f->bits);
+  if (f->band_bits[0]) {
+    cJSON *each = cJSON_AddArrayToObject(j, "band_bits");
+    for (int i = 0; i < f->bands && i < 4; i++)
+      cJSON_AddItemToArray(each, cJSON_CreateNumber(f->band_bits[i]));
+  }
   ii_add_int(j, "palette_bits", f->palette_bits);
   if (f->x_dpi > 0)
     cJSON_AddNumberToObject(j, "x_dpi", f->x_dpi), cJSON_AddNumberToObject(j, "y_dpi", f->y_dpi);
@@ -224,6 +242,16 @@ static char *ii_json(const ii_facts *f) {
   char *s = cJSON_PrintUnformatted(j);
   cJSON_Delete(j);
   return s;
+}
+
+/* The facts f said of the picture `name` as *text and *json. 0, or -1 with err. */
+static int ii_answer(const ii_facts *f, const char *name, char **text, char **json, char *err,
+                     size_t errlen) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  ii_say(&sb, f, name);
+  *json = ii_json(f);
+  return baton__run_facts_answer(&sb, text, json, err, errlen);
 }
 
 int baton__image_info(VipsImage *img, const char *path, const char *name, char **text,
@@ -242,11 +270,29 @@ int baton__image_info(VipsImage *img, const char *path, const char *name, char *
   if (!f.paged || !vips_image_get_typeof(img, "n-pages") ||
       vips_image_get_int(img, "n-pages", &f.pages) != 0)
     f.pages = 0;
-  baton__sb sb;
-  baton__sb_init(&sb);
-  ii_say(&sb, &f, name);
-  *json = ii_json(&f);
-  return baton__run_facts_answer(&sb, text, json, err, errlen);
+  return ii_answer(&f, name, text, json, err, errlen);
+}
+
+int baton__image_info_bmp(const baton__bmp_facts *b, const char *path, const char *name,
+                          char **text, char **json, char *err, size_t errlen) {
+  *text = *json = NULL;
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return baton__fmt(err, errlen, "cannot read %s", name), -1;
+  ii_facts f = {.width = b->width, .height = b->height, .bands = b->bands, .article = "a",
+                .palette_bits = b->palette_bits, .bytes = (long long)st.st_size,
+                .colour = b->alpha ? "colour with alpha" : "colour"};
+  baton__fmt(f.format, sizeof f.format, "%s", b->format);
+  bool even = true; /* 8-8-8, 5-5-5: "8 bits each" */
+  for (int i = 1; i < b->bands && i < 4; i++)
+    even = even && b->band_bits[i] == b->band_bits[0];
+  if (even)
+    f.bits = b->band_bits[0];
+  else
+    memcpy(f.band_bits, b->band_bits, sizeof f.band_bits);
+  if (b->x_ppm > 0 && b->y_ppm > 0) /* pixels per metre */
+    ii_set_dpi(&f, (double)b->x_ppm / 1000.0, (double)b->y_ppm / 1000.0);
+  return ii_answer(&f, name, text, json, err, errlen);
 }
 
 #endif /* BATON_HAVE_VIPS */

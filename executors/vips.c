@@ -1,4 +1,4 @@
-/* vips.c — the "image-to-image" executor (and image-information, image_info.c): libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness, contrast, sepia, warmth) chosen from an instruction's words, pictures joined (image_join.c), saved as PNG, JPG, WebP, TIFF or GIF. */
+/* vips.c — the "image-to-image" executor (and image-information, image_info.c, a BMP's from bmp_header.c): libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness, contrast, sepia, warmth) chosen from an instruction's words, pictures joined (image_join.c), saved as PNG, JPG, WebP, TIFF or GIF. */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_VIPS)
@@ -823,6 +823,13 @@ static char *vp_reason(const char *path, const char *name) {
   return baton__sb_detach(&sb);
 }
 
+/* Refuses the picture `name` as one that does not decode, for the reason why (NULL or "": none
+ * given). -1. */
+static int vp_cannot_decode(baton__exec_env *env, const char *name, const char *why) {
+  return baton__run_bad_input(env, "cannot decode %s as an image%s%s", name,
+                              why && *why ? ": " : "", why ? why : "");
+}
+
 /* Opens the image at path (its header: libvips decodes pixels when they are asked for), bounded
  * in bytes, and in pixels when they are to be read (`decoding`); an error names it `name`. NULL
  * with env->err. */
@@ -833,8 +840,7 @@ static VipsImage *vp_open(const char *path, const char *name, bool decoding,
   VipsImage *img = vips_image_new_from_file(path, NULL);
   if (!img) {
     char *why = vp_reason(path, name);
-    baton__run_bad_input(env, "cannot decode %s as an image%s%s", name, why && *why ? ": " : "",
-                         why ? why : "");
+    vp_cannot_decode(env, name, why);
     free(why);
     vips_error_clear();
     return NULL;
@@ -921,18 +927,45 @@ static char *vp_transform(VipsImage **img, const vp_tokens *tk, const vp_op *ops
   return path;
 }
 
+/* image-information of a BMP whose headers bmp_header.c reads: told from them, the file never
+ * handed to libvips (which reads a BMP through ImageMagick, decoding it whole). 0 with *text and
+ * *json; 1: not such a BMP; -1 with env->err (refused as broken, or out of memory). */
+static int vp_info_bmp(const char *path, const char *name, baton__exec_env *env, char **text,
+                       char **json) {
+  baton__bmp_facts f;
+  char why[200];
+  baton__bmp_read r = baton__bmp_header(path, VP_MAX_PIXELS, &f, why, sizeof why);
+  if (r == BATON__BMP_NOT_READ)
+    return 1;
+  if (r == BATON__BMP_BROKEN)
+    return vp_cannot_decode(env, name, why);
+  return baton__image_info_bmp(&f, path, name, text, json, env->err, sizeof env->err);
+}
+
+/* image-information of any other picture, from the header libvips opens. 0, or -1 with
+ * env->err. */
+static int vp_info_vips(const char *path, const char *name, baton__exec_env *env, char **text,
+                        char **json) {
+  VipsImage *img = vp_open(path, name, false, env); /* (header only) */
+  if (!img)
+    return -1;
+  int rc = baton__image_info(img, path, name, text, json, env->err, sizeof env->err);
+  g_object_unref(img);
+  return rc;
+}
+
 /* image-information: the picture's facts ("how big is photo.jpg?"), read from its header. */
 static int vp_info(const baton__values *in, baton__exec_env *env, baton__values *out) {
   const char *image = baton__run_arg(in, "image", BATON__T_IMAGE);
   if (!image || !*image)
     return baton__run_bad_input(env, "image-information needs an \"image\" file to read");
-  VipsImage *img = vp_open(image, baton__given_name(image), false, env); /* (header only) */
-  if (!img)
+  const char *name = baton__given_name(image);
+  if (!baton__run_file_fits(env, image, baton__run_max_input(env, VP_DEFAULT_MAX_INPUT), "image"))
     return -1;
-  char *text, *json;
-  int rc = baton__image_info(img, image, baton__given_name(image), &text, &json, env->err,
-                             sizeof env->err);
-  g_object_unref(img);
+  char *text = NULL, *json = NULL;
+  int rc = vp_info_bmp(image, name, env, &text, &json);
+  if (rc == 1)
+    rc = vp_info_vips(image, name, env, &text, &json);
   if (rc != 0)
     return -1;
   const baton__output outs[] = {{"text", BATON__T_TEXT, text, false},
