@@ -1,4 +1,4 @@
-/* test_image_info.c — image-information: a picture's size, format, bands, depth, DPI, pages and bytes from its header, on pictures libvips writes for it; refusals; a request planned and run offline. */
+/* test_image_info.c — image-information: a picture's size, format, bands, depth, DPI, pages and bytes from its header, on pictures libvips writes for it and BMPs and TIFFs written byte by byte; refusals; a request planned and run offline. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +10,14 @@
 #if defined(BATON_HAVE_VIPS)
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vips/vips.h>
 
 #include "baton.h"
+#include "executors/bmp_header.h"
 #include "executors/tiff_header.h"
 
 static char *dir;
@@ -435,19 +438,256 @@ Test(executors_image_info, a_broken_tiff_header_gives_no_bits) {
   free(path);
 }
 
-/* A picture libvips reads through ImageMagick (a BMP) is called by the format ImageMagick names
- * (a BMP of a version 3 header: BMP3), not by the loader. */
-Test(executors_image_info, a_bmp_is_called_a_bmp) {
-  char *path = baton__path_join(dir, "tiny.bmp");
-  unsigned char bmp[54 + 16] = {'B', 'M', 70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, /* file */
-                                40, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 24, 0}; /* 2 x 2 */
-  bmp[34] = 16; /* the pixels' bytes: two rows of 6, each padded to 8 */
-  spill(path, bmp, sizeof bmp);
-  const char *loader = vips_foreign_find_load(path);
-  if (!loader || strcmp(loader, "VipsForeignLoadMagickFile") != 0)
-    cr_skip_test("libvips reads no BMP through ImageMagick here (%s)", loader ? loader : "none");
-  says_only(path, "tiny.bmp is a BMP3 picture 2 x 2 pixels, colour (3 bands, 8 bits each)");
+/* A BMP as written byte by byte: its DIB header's size (12, 40, 108, 124), width, height
+ * (negative: top-down), bits, compression (3: BI_BITFIELDS, 6: BI_ALPHABITFIELDS), pixels per
+ * metre, masks (red, green, blue, alpha: after a 40-byte header or in a V4 or V5 one) and
+ * ClrUsed; where its pixel data starts (0: after its headers, masks and palette) and its size
+ * (0: the headers and all the pixel data it needs). */
+typedef struct bmp {
+  int header, w, h, bits;
+  unsigned long compression, x_ppm, y_ppm, masks[4], colours, offset;
+  long long size;
+} bmp;
+
+/* The n-byte little-endian v at b. */
+static void put_le(unsigned char *b, unsigned long long v, int n) {
+  for (int i = 0; i < n; i++)
+    b[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Writes the BMP s at dir/rel: its headers and palette (a grey ramp), then its pixel data as
+ * zeros (a sparse file); its path (caller frees). */
+static char *write_bmp(const char *rel, bmp s) {
+  static unsigned char b[14 + 124 + 16 + 4 * 1024];
+  memset(b, 0, sizeof b);
+  bool core = s.header == 12;
+  size_t masks = s.header == 40 ? (s.compression == 3 ? 12 : s.compression == 6 ? 16 : 0) : 0;
+  size_t colours = s.bits <= 8 ? (s.colours ? s.colours : 1u << s.bits) : 0, entry = core ? 3 : 4;
+  cr_assert_leq(colours, 1024);
+  size_t head = 14 + (size_t)s.header + masks + colours * entry;
+  unsigned long long h = s.h < 0 ? (unsigned long long)-(long long)s.h : (unsigned long long)s.h;
+  unsigned long long row = ((unsigned long long)s.w * (unsigned)s.bits + 31) / 32 * 4;
+  unsigned long long full = head + row * h;
+  b[0] = 'B', b[1] = 'M';
+  put_le(b + 2, full, 4), put_le(b + 10, s.offset ? s.offset : head, 4);
+  put_le(b + 14, (unsigned)s.header, 4);
+  if (core) {
+    put_le(b + 18, (unsigned)s.w, 2), put_le(b + 20, (unsigned)s.h, 2);
+    put_le(b + 22, 1, 2), put_le(b + 24, (unsigned)s.bits, 2);
+  } else {
+    put_le(b + 18, (uint32_t)s.w, 4), put_le(b + 22, (uint32_t)(int32_t)s.h, 4);
+    put_le(b + 26, 1, 2), put_le(b + 28, (unsigned)s.bits, 2), put_le(b + 30, s.compression, 4);
+    put_le(b + 34, row * h, 4), put_le(b + 38, s.x_ppm, 4), put_le(b + 42, s.y_ppm, 4);
+    put_le(b + 46, s.colours, 4);
+    for (size_t i = 0; i < 4; i++)
+      if (s.header > 40 || i * 4 < masks)
+        put_le(b + 54 + 4 * i, s.masks[i], 4);
+  }
+  for (size_t i = 0; i < colours; i++) /* blue, green, red (, reserved) */
+    memset(b + 14 + s.header + masks + i * entry, (int)(i * 255 / (colours > 1 ? colours - 1 : 1)),
+           3);
+  char *path = baton__path_join(dir, rel);
+  spill(path, b, head < full ? head : full);
+  cr_assert_eq(truncate(path, s.size ? s.size : (off_t)full), 0, "%s", path);
+  return path;
+}
+
+/* Each BMP's own depth from its header, not the 3 or 4 bands of 8 bits ImageMagick gives every
+ * one: a palette of 1, 4 or 8 bits, 16 bits as 5-5-5 or its masks' 5-6-5, 32 bits with alpha only
+ * when a mask says one; top-down; its DPI when it says both; ImageMagick's name for it. */
+Test(executors_image_info, a_bmp_says_its_own_depth_and_dpi_from_its_header) {
+  static const struct {
+    const char *rel;
+    bmp s;
+    const char *said;
+  } cases[] = {
+      {"rgb.bmp", {40, 300, 200, 24, 0, 2835, 2835, {0}, 0, 0, 0},
+       "a BMP3 picture 300 x 200 pixels (0.1 megapixels), colour (3 bands, 8 bits each), "
+       "72.01 DPI"},
+      {"grey.bmp", {40, 40, 30, 8, 0, 3780, 3780, {0}, 0, 0, 0},
+       "a BMP3 picture 40 x 30 pixels, colour (3 bands, an 8-bit palette), 96.01 DPI"},
+      {"packed.bmp", {40, 40, 30, 8, 1, 0, 0, {0}, 0, 0, 0},
+       "a BMP3 picture 40 x 30 pixels, colour (3 bands, an 8-bit palette)"},
+      {"sixteen.bmp", {40, 41, 30, 4, 0, 0, 0, {0}, 12, 0, 0},
+       "a BMP3 picture 41 x 30 pixels, colour (3 bands, a 4-bit palette)"},
+      {"fax.bmp", {40, 33, 30, 1, 0, 2835, 5670, {0}, 0, 0, 0},
+       "a BMP3 picture 33 x 30 pixels, colour (3 bands, a 1-bit palette), 72.01 x 144.02 DPI"},
+      {"565.bmp", {40, 40, 30, 16, 3, 0, 0, {0xf800, 0x7e0, 0x1f}, 0, 0, 0},
+       "a BMP3 picture 40 x 30 pixels, colour (3 bands, 5-6-5 bits)"},
+      {"555.bmp", {40, 40, 30, 16, 0, 2835, 0, {0}, 0, 0, 0},
+       "a BMP3 picture 40 x 30 pixels, colour (3 bands, 5 bits each)"},
+      {"x32.bmp", {40, 40, 30, 32, 0, 0, 0, {0}, 0, 0, 0},
+       "a BMP3 picture 40 x 30 pixels, colour (3 bands, 8 bits each)"},
+      {"a32.bmp", {124, 40, 30, 32, 3, 0, 0, {0xff0000, 0xff00, 0xff, 0xff000000u}, 0, 0, 0},
+       "a BMP picture 40 x 30 pixels, colour with alpha (4 bands, 8 bits each)"},
+      {"v4.bmp", {108, 40, 30, 32, 0, 0, 0, {0}, 0, 0, 0},
+       "a BMP picture 40 x 30 pixels, colour (3 bands, 8 bits each)"},
+      {"ce.bmp", {40, 40, 30, 32, 6, 0, 0, {0xff0000, 0xff00, 0xff, 0xff000000u}, 0, 0, 0},
+       "a BMP3 picture 40 x 30 pixels, colour with alpha (4 bands, 8 bits each)"},
+      {"4444.bmp", {124, 40, 30, 16, 3, 0, 0, {0xf00, 0xf0, 0xf, 0xf000}, 0, 0, 0},
+       "a BMP picture 40 x 30 pixels, colour with alpha (4 bands, 4 bits each)"},
+      {"topdown.bmp", {40, 40, -20, 24, 0, 0, 0, {0}, 0, 0, 0},
+       "a BMP3 picture 40 x 20 pixels, colour (3 bands, 8 bits each)"},
+      {"core.bmp", {12, 40, 30, 24, 0, 0, 0, {0}, 0, 0, 0},
+       "a BMP2 picture 40 x 30 pixels, colour (3 bands, 8 bits each)"},
+      {"core8.bmp", {12, 40, 30, 8, 0, 0, 0, {0}, 0, 0, 0},
+       "a BMP2 picture 40 x 30 pixels, colour (3 bands, an 8-bit palette)"},
+  };
+  char said[300];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *path = write_bmp(cases[i].rel, cases[i].s);
+    baton__fmt(said, sizeof said, "%s is %s", cases[i].rel, cases[i].said);
+    says_only(path, said);
+    free(path);
+  }
+}
+
+/* The JSON of a BMP's facts: bits each, or each band's when they differ, or a palette's; DPI;
+ * no loader, as libvips opened none. */
+Test(executors_image_info, a_bmps_json_gives_its_bands_bits_and_dpi) {
+  char *path = write_bmp("565.bmp", (bmp){40, 40, 30, 16, 3, 2835, 5670,
+                                          .masks = {0xf800, 0x7e0, 0x1f}});
+  char b[40];
+  cJSON *j;
+  says(path, "565.bmp is a BMP3 picture 40 x 30 pixels, colour (3 bands, 5-6-5 bits), 72.01 x "
+             "144.02 DPI", grouped_size(path, b, sizeof b), &j);
+  const cJSON *each = cJSON_GetObjectItem(j, "band_bits");
+  cr_assert_eq(cJSON_GetArraySize(each), 3);
+  for (int i = 0; i < 3; i++)
+    cr_assert_eq(cJSON_GetArrayItem(each, i)->valueint, i == 1 ? 6 : 5);
+  cr_assert_null(cJSON_GetObjectItem(j, "bits"), "no one depth to say");
+  cr_assert_null(cJSON_GetObjectItem(j, "loader"));
+  cr_assert_float_eq(cJSON_GetObjectItem(j, "x_dpi")->valuedouble, 72.01, 1e-9);
+  cr_assert_float_eq(cJSON_GetObjectItem(j, "y_dpi")->valuedouble, 144.02, 1e-9);
+  cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "format")), "BMP3");
+  cJSON_Delete(j), free(path);
+  path = write_bmp("four.bmp", (bmp){40, 40, 30, 4, .compression = 0});
+  says(path, "four.bmp is a BMP3 picture 40 x 30 pixels, colour (3 bands, a 4-bit palette)",
+       grouped_size(path, b, sizeof b), &j);
+  cr_assert_eq(jint(j, "palette_bits"), 4);
+  cr_assert_eq(jint(j, "bands"), 3);
+  cr_assert_null(cJSON_GetObjectItem(j, "bits"));
+  cr_assert_null(cJSON_GetObjectItem(j, "band_bits"));
+  cr_assert_null(cJSON_GetObjectItem(j, "x_dpi"));
+  cJSON_Delete(j), free(path);
+}
+
+/* A BMP is called what ImageMagick calls it, as it was when libvips read every BMP through it:
+ * BMP2 for a 12-byte header, BMP3 for 40 bytes, BMP for a V4's 108 and a V5's 124. */
+Test(executors_image_info, a_bmp_is_called_by_imagemagicks_name_for_it) {
+  const int headers[] = {12, 40, 108, 124};
+  for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
+    char *path = write_bmp("named.bmp", (bmp){headers[i], 6, 2, 24, .compression = 0});
+    const char *loader = vips_foreign_find_load(path);
+    if (!loader || strcmp(loader, "VipsForeignLoadMagickFile") != 0)
+      cr_skip_test("libvips reads no BMP through ImageMagick here (%s)", loader ? loader : "none");
+    VipsImage *img = vips_image_new_from_file(path, NULL);
+    const char *magick = NULL;
+    cr_assert(img && vips_image_get_string(img, "magick-format", &magick) == 0, "%s",
+              vips_error_buffer());
+    char *text, err[400];
+    cJSON *j;
+    cr_assert_eq(info(path, &text, &j, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "format")), magick,
+                     "a %d-byte header", headers[i]);
+    cr_assert_str_eq(magick, headers[i] == 12 ? "BMP2" : headers[i] == 40 ? "BMP3" : "BMP");
+    g_object_unref(img), cJSON_Delete(j), free(text), free(path);
+  }
+}
+
+/* A BMP whose header cannot be right is refused, naming it, without handing it to ImageMagick;
+ * one whose header the reader does not read goes to libvips as before, and is refused there. */
+Test(executors_image_info, a_broken_bmp_is_refused_naming_it) {
+  static const struct {
+    const char *rel;
+    bmp s;
+    const char *want;
+  } cases[] = {
+      {"wide.bmp", {40, 200000, 1000, 24, .size = 4000},
+       "cannot decode wide.bmp as an image: its header says 200000 x 1000 pixels, over 100 "
+       "megapixels"},
+      {"short.bmp", {40, 300, 200, 24, .size = 54 + 300 * 3 * 200 - 1},
+       "cannot decode short.bmp as an image: its pixel data, 180000 bytes from byte 54, runs "
+       "past its end (180053 bytes)"},
+      {"colours.bmp", {40, 8, 8, 4, .colours = 17},
+       "cannot decode colours.bmp as an image: its header says a palette of 17 colours, more "
+       "than 4 bits index"},
+      {"inside.bmp", {40, 8, 8, 24, .offset = 40},
+       "cannot decode inside.bmp as an image: its pixel data starts at byte 40, inside its "
+       "headers and palette (54 bytes)"},
+      {"cut.bmp", {40, 8, 8, 24, .size = 30}, "cannot decode cut.bmp as an image"},
+      {"zero.bmp", {40, 0, 8, 24, .compression = 0}, "cannot decode zero.bmp as an image"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *path = write_bmp(cases[i].rel, cases[i].s);
+    refused(path, cases[i].want);
+    free(path);
+  }
+}
+
+/* The reader alone: what it leaves to libvips, what it refuses and what it tells. */
+Test(executors_image_info, the_bmp_reader_leaves_what_it_does_not_read_to_libvips) {
+  static const struct {
+    bmp s;
+    baton__bmp_read want;
+    const char *what;
+  } cases[] = {
+      {{40, 8, 8, 24, .size = 30}, BATON__BMP_NOT_READ, "cut in its DIB header"},
+      {{40, 8, 8, 16, 3, .size = 60}, BATON__BMP_NOT_READ, "cut in its masks"},
+      {{64, 8, 8, 24, .compression = 0}, BATON__BMP_NOT_READ, "an OS/2 header of 64 bytes"},
+      {{40, 8, 8, 24, .compression = 4}, BATON__BMP_NOT_READ, "a JPEG inside"},
+      {{40, 8, 8, 24, 3, .masks = {0xff0000, 0xff00, 0xff}}, BATON__BMP_NOT_READ, "24 masked"},
+      {{40, 8, 8, 2, .compression = 0}, BATON__BMP_NOT_READ, "2 bits"},
+      {{40, 8, 8, 4, .compression = 1}, BATON__BMP_NOT_READ, "RLE8 of 4 bits"},
+      {{40, 8, -8, 8, .compression = 1}, BATON__BMP_NOT_READ, "compressed top-down"},
+      {{40, -8, 8, 24, .size = 300}, BATON__BMP_NOT_READ, "a negative width"},
+      {{40, 8, 0, 24, .compression = 0}, BATON__BMP_NOT_READ, "no height"},
+      {{40, 8, 8, 16, 3, .masks = {0xf800, 0x7e0, 0x5}}, BATON__BMP_NOT_READ, "a split mask"},
+      {{40, 8, 8, 16, 3, .masks = {0xf800, 0xfe0, 0x1f}}, BATON__BMP_NOT_READ, "overlapping"},
+      {{40, 8, 8, 16, 3, .masks = {0xf8000, 0x7e0, 0x1f}}, BATON__BMP_NOT_READ, "past 16 bits"},
+      {{40, 8, 8, 16, 3, .masks = {0, 0x7e0, 0x1f}}, BATON__BMP_NOT_READ, "no red"},
+      {{40, 8, 8, 24, .offset = 4000}, BATON__BMP_BROKEN, "its data past the end"},
+      {{40, 8, 8, 8, 1, .offset = 1078, .size = 1079}, BATON__BMP_BROKEN, "RLE cut at once"},
+      {{40, 30000, 30000, 1, .size = 2000}, BATON__BMP_BROKEN, "900 megapixels"},
+      {{40, 8, INT32_MIN, 24, .size = 200}, BATON__BMP_BROKEN, "the most negative height"},
+      {{40, 8, 8, 8, 1, .offset = 1078, .size = 1080}, BATON__BMP_TOLD, "RLE of its end mark"},
+  };
+  char *path = baton__path_join(dir, "reader.bmp");
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    free(write_bmp("reader.bmp", cases[i].s));
+    baton__bmp_facts f;
+    char why[200] = "x";
+    cr_assert_eq(baton__bmp_header(path, 100e6, &f, why, sizeof why), cases[i].want, "%s: %s",
+                 cases[i].what, why);
+    cr_assert_eq(f.width, cases[i].want == BATON__BMP_TOLD ? 8 : 0, "%s", cases[i].what);
+    cr_assert_eq(!why[0], cases[i].want != BATON__BMP_BROKEN, "%s: %s", cases[i].what, why);
+  }
+  spill(path, (const unsigned char *)"PK\3\4", 4);
+  baton__bmp_facts f;
+  char why[200];
+  cr_assert_eq(baton__bmp_header(path, 100e6, &f, why, sizeof why), BATON__BMP_NOT_READ);
   free(path);
+}
+
+/* A 4000 x 4000 BMP of 48 MB is told from its header: the process's peak memory grows by far
+ * less than its pixels (ImageMagick decoding it took over 300 MB), and no libvips loader said. */
+Test(executors_image_info, a_big_bmp_is_told_without_decoding_its_pixels) {
+  char *path = write_bmp("warm.bmp", (bmp){40, 8, 8, 24, .compression = 0});
+  says_only(path, "warm.bmp is a BMP3 picture 8 x 8 pixels, colour (3 bands, 8 bits each)");
+  free(path);
+  path = write_bmp("big.bmp", (bmp){40, 4000, 4000, 24, .compression = 0});
+  struct rusage before, after;
+  cr_assert_eq(getrusage(RUSAGE_SELF, &before), 0);
+  char b[40];
+  cJSON *j;
+  says(path, "big.bmp is a BMP3 picture 4000 x 4000 pixels (16.0 megapixels), colour (3 bands, "
+             "8 bits each)", grouped_size(path, b, sizeof b), &j);
+  cr_assert_eq(getrusage(RUSAGE_SELF, &after), 0);
+  cr_assert_str_eq(b, "48,000,054");
+  long grew_kb = after.ru_maxrss - before.ru_maxrss;
+  cr_assert_lt(grew_kb, 16 * 1024, "the peak grew %ld KB: its 48 MB of pixels were read", grew_kb);
+  cr_assert_null(cJSON_GetObjectItem(j, "loader"), "libvips opened it");
+  cJSON_Delete(j), free(path);
 }
 
 /* The error of a picture that does not open names it as given, not the run's copy of it. */
