@@ -118,14 +118,9 @@ static bool bh_depth(const bh_dib *d, baton__bmp_facts *f) {
   return (b == 16 || b == 32) && d->size != 12 && masked && bh_masks(d, f);
 }
 
-/* The checks of a header this reads against max_pixels and the file's size. */
-static baton__bmp_read bh_check(const bh_dib *d, int64_t height, long long file_size,
-                                double max_pixels, char *why, size_t whylen) {
-  if ((double)d->width * (double)height > max_pixels) {
-    baton__fmt(why, whylen, "its header says %lld x %lld pixels, over %.0f megapixels",
-               (long long)d->width, (long long)height, max_pixels / 1e6);
-    return BATON__BMP_BROKEN;
-  }
+/* The checks of a header this reads against the file's size. */
+static baton__bmp_read bh_check(const bh_dib *d, int64_t height, long long file_size, char *why,
+                                size_t whylen) {
   uint64_t colours = d->bits <= 8 ? (d->colours ? d->colours : 1u << d->bits) : 0;
   if (d->bits <= 8 && colours > 1u << d->bits) {
     baton__fmt(why, whylen, "its header says a palette of %llu colours, more than %u bits index",
@@ -149,8 +144,8 @@ static baton__bmp_read bh_check(const bh_dib *d, int64_t height, long long file_
   return BATON__BMP_TOLD;
 }
 
-baton__bmp_read baton__bmp_header(const char *path, double max_pixels, baton__bmp_facts *f,
-                                  char *why, size_t whylen) {
+baton__bmp_read baton__bmp_header(const char *path, baton__bmp_facts *f, char *why,
+                                  size_t whylen) {
   memset(f, 0, sizeof *f);
   if (whylen)
     why[0] = '\0';
@@ -167,7 +162,7 @@ baton__bmp_read baton__bmp_header(const char *path, double max_pixels, baton__bm
     return BATON__BMP_NOT_READ;
   }
   int64_t height = d.height < 0 ? -d.height : d.height;
-  baton__bmp_read r = bh_check(&d, height, (long long)st.st_size, max_pixels, why, whylen);
+  baton__bmp_read r = bh_check(&d, height, (long long)st.st_size, why, whylen);
   if (r != BATON__BMP_TOLD) {
     memset(f, 0, sizeof *f);
     return r;

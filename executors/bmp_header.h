@@ -41,11 +41,11 @@ typedef enum baton__bmp_read {
  * or a negative width (refused by ImageMagick before any pixel).
  * BATON__BMP_BROKEN, with why (up to whylen bytes; the caller names the file), where handing the
  * file on would have ImageMagick set up the whole picture in memory before failing, or decode a
- * file that is wrong: a width x height over max_pixels (baton's limit on a picture it decodes;
- * ImageMagick would try it, or refuse it past its own limit); a palette of more colours than its
- * bits index; pixel data said to start inside the headers and palette; uncompressed pixel data
- * running past the end of the file, or compressed data with no room for its 2-byte end mark. */
-baton__bmp_read baton__bmp_header(const char *path, double max_pixels, baton__bmp_facts *f,
-                                  char *why, size_t whylen);
+ * file that is wrong: a palette of more colours than its bits index; pixel data said to start
+ * inside the headers and palette; uncompressed pixel data running past the end of the file, or
+ * compressed data with no room for its 2-byte end mark. A picture past the megapixels baton
+ * decodes is told all the same: nothing of it is decoded. */
+baton__bmp_read baton__bmp_header(const char *path, baton__bmp_facts *f, char *why,
+                                  size_t whylen);
 
 #endif

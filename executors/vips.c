@@ -934,7 +934,7 @@ static int vp_info_bmp(const char *path, const char *name, baton__exec_env *env,
                        char **json) {
   baton__bmp_facts f;
   char why[200];
-  baton__bmp_read r = baton__bmp_header(path, VP_MAX_PIXELS, &f, why, sizeof why);
+  baton__bmp_read r = baton__bmp_header(path, &f, why, sizeof why);
   if (r == BATON__BMP_NOT_READ)
     return 1;
   if (r == BATON__BMP_BROKEN)
