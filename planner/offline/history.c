@@ -214,6 +214,9 @@ static const char *thing_added(const planner *p, const char *at, char (*words)[O
   size_t k = i < n && off_words_has(&p->lx->cls[W_JOINER], words[i], true) ? i + 1
              : i + 1 < n && off_words_has(&p->lx->cls[W_WH], words[i], true) &&
                      !strcmp(words[i + 1], "about") ? i + 2 : 0;
+  if (k && k < n && (off_words_has(&p->lx->cls[W_WH], words[k], true) ||
+                     off_words_has(&p->lx->cls[W_PREPOSITION], words[k], true)))
+    return NULL; /* "and who signed it?", "and on Sunday?": a question of its own, or words */
   for (size_t j = k; k && j < n; j++) /* "and another one?": the last request again */
     k = off_words_has(&p->lx->cls[W_FRESH], words[j], true) ||
         off_words_has(&p->lx->cls[W_MORE], words[j], true) ||
