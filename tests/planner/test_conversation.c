@@ -112,6 +112,22 @@ Test(conversation, a_chat_is_given_whole_exchanges_newest_last) {
   }
 }
 
+/* Asserts that chat c holds exactly the newest BATON__CHAT_HISTORY_PAIRS of six exchanges
+ * "q<i>" / "a<i>" (i from 0), roles alternating from the user's, with no "status" sent. */
+static void holds_newest_of_six(const char *c) {
+  cJSON *arr = cJSON_Parse(c);
+  cr_assert_eq(cJSON_GetArraySize(arr), 2 * BATON__CHAT_HISTORY_PAIRS, "%s", c);
+  for (int i = 0; i < 2 * BATON__CHAT_HISTORY_PAIRS; i++) {
+    const cJSON *m = cJSON_GetArrayItem(arr, i);
+    char want[16];
+    snprintf(want, sizeof want, "%c%d", i % 2 ? 'a' : 'q', 6 - BATON__CHAT_HISTORY_PAIRS + i / 2);
+    cr_assert_str_eq(cJSON_GetObjectItem(m, "role")->valuestring, i % 2 ? "assistant" : "user");
+    cr_assert_str_eq(cJSON_GetObjectItem(m, "content")->valuestring, want, "%s", c);
+    cr_assert_null(cJSON_GetObjectItem(m, "status"), "the mark is not sent: %s", c);
+  }
+  cJSON_Delete(arr);
+}
+
 /* Stray messages (a question left unanswered, a system note) are passed over, so that roles
  * alternate from a user's message; only the newest BATON__CHAT_HISTORY_PAIRS exchanges. */
 Test(conversation, a_chat_gets_alternating_roles_and_the_newest_exchanges_only) {
@@ -123,16 +139,7 @@ Test(conversation, a_chat_gets_alternating_roles_and_the_newest_exchanges_only) 
              i ? "," : "", i, i, i);
   snprintf(json + strlen(json), sizeof json - strlen(json), "]");
   char *c = chat_of(json);
-  cJSON *arr = cJSON_Parse(c);
-  cr_assert_eq(cJSON_GetArraySize(arr), 2 * BATON__CHAT_HISTORY_PAIRS, "%s", c);
-  for (int i = 0; i < 2 * BATON__CHAT_HISTORY_PAIRS; i++) {
-    const cJSON *m = cJSON_GetArrayItem(arr, i);
-    char want[16];
-    snprintf(want, sizeof want, "%c%d", i % 2 ? 'a' : 'q', 6 - BATON__CHAT_HISTORY_PAIRS + i / 2);
-    cr_assert_str_eq(cJSON_GetObjectItem(m, "role")->valuestring, i % 2 ? "assistant" : "user");
-    cr_assert_str_eq(cJSON_GetObjectItem(m, "content")->valuestring, want);
-  }
-  cJSON_Delete(arr);
+  holds_newest_of_six(c);
   free(c);
 }
 
@@ -195,16 +202,7 @@ Test(conversation, a_chat_is_not_given_the_exchanges_that_were_not_run) {
              i ? "," : "", i, i, i, i);
   snprintf(json + strlen(json), sizeof json - strlen(json), "]");
   char *c = chat_of(json);
-  cJSON *arr = cJSON_Parse(c);
-  cr_assert_eq(cJSON_GetArraySize(arr), 2 * BATON__CHAT_HISTORY_PAIRS, "%s", c);
-  for (int i = 0; i < 2 * BATON__CHAT_HISTORY_PAIRS; i++) {
-    const cJSON *m = cJSON_GetArrayItem(arr, i);
-    char want[16];
-    snprintf(want, sizeof want, "%c%d", i % 2 ? 'a' : 'q', 6 - BATON__CHAT_HISTORY_PAIRS + i / 2);
-    cr_assert_str_eq(cJSON_GetObjectItem(m, "content")->valuestring, want, "%s", c);
-    cr_assert_null(cJSON_GetObjectItem(m, "status"), "the mark is not sent: %s", c);
-  }
-  cJSON_Delete(arr);
+  holds_newest_of_six(c);
   free(c);
   /* Only failed exchanges: none at all. */
   c = chat_of("[{\"role\":\"user\",\"content\":\"describe a.jpg\"},{\"role\":\"assistant\","

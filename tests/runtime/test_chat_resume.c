@@ -1,7 +1,6 @@
 /* test_chat_resume.c — a resumed run's chat task is sent the conversation its first attempt was: kept in runs.db, migrated, checked. */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
-#include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -108,13 +107,7 @@ static void interrupted_chat_run(fixture *f, char id[64]) {
     child_submits(f, ready[1]);
   }
   close(ready[1]);
-  struct pollfd pr = {.fd = ready[0], .events = POLLIN};
-  cr_assert_eq(poll(&pr, 1, BT_WAIT_MS), 1, "the child never started its run");
-  char said[512] = "";
-  ssize_t n = read(ready[0], said, sizeof said - 1);
-  close(ready[0]);
-  said[n > 0 ? n : 0] = '\0';
-  cr_assert_str_eq(said, "S", "%s", said);
+  bt_wait_child_ready(ready[0], "the child never started its run");
   cr_assert(fake_http_wait_requests(fm_http(f->chat), 1, BT_WAIT_MS), "no chat request");
   kill(pid, SIGKILL);
   waitpid(pid, NULL, 0);

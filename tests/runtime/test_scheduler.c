@@ -1,7 +1,6 @@
 /* test_scheduler.c — the runtime: parallel DAGs, failure policy, cancellation, timeouts, crashes, resume, replay, input safety. */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -293,13 +292,7 @@ Test(runtime_scheduler, sigkill_mid_run_then_resume_runs_only_unfinished_tasks, 
   close(ready[1]);
   close(started[0]);
   close(started[1]);
-  struct pollfd pr = {.fd = ready[0], .events = POLLIN};
-  cr_assert_eq(poll(&pr, 1, BT_WAIT_MS), 1, "the child never started its sleeping task");
-  char said[512] = "";
-  ssize_t n = read(ready[0], said, sizeof said - 1);
-  close(ready[0]);
-  said[n > 0 ? n : 0] = '\0';
-  cr_assert_str_eq(said, "S", "%s", said);
+  bt_wait_child_ready(ready[0], "the child never started its sleeping task");
   kill(pid, SIGKILL);
   waitpid(pid, NULL, 0);
 

@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,4 +231,14 @@ bool bt_wait_for_text(const char *path, const char *needle, int count, long time
     if (bt_now_ms() > end)
       return false;
   return true;
+}
+
+void bt_wait_child_ready(int fd, const char *what) {
+  struct pollfd pr = {.fd = fd, .events = POLLIN};
+  cr_assert_eq(poll(&pr, 1, BT_WAIT_MS), 1, "%s", what);
+  char said[512] = "";
+  ssize_t n = read(fd, said, sizeof said - 1);
+  close(fd);
+  said[n > 0 ? n : 0] = '\0';
+  cr_assert_str_eq(said, "S", "%s", said);
 }

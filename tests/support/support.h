@@ -57,6 +57,9 @@ int bt_count_in_file(const char *path, const char *needle);
 /* Waits up to timeout_ms until the file at path holds needle at least
  * count times; true when it does. */
 bool bt_wait_for_text(const char *path, const char *needle, int count, long timeout_ms);
+/* Waits up to BT_WAIT_MS for a forked child to write "S" on the pipe end fd (anything else it
+ * writes is its complaint, shown); closes fd, and fails the test as `what` when it does not. */
+void bt_wait_child_ready(int fd, const char *what);
 
 /* In CI (CI=true) the reference data must be there: its absence fails the
  * test instead of skipping it. */
