@@ -356,8 +356,9 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
     printf("  %s\n", f->valuestring);
   }
   const char *status = cli_jstr(res, "status");
-  if (strcmp(status, "done") != 0)
-    printf("(run %s %s)\n", cli_jstr(res, "run_id"), status);
+  if (strcmp(status, "done") != 0) /* its answer says what went wrong: no answer for a chat */
+    printf("(run %s %s)\n", cli_jstr(res, "run_id"), status),
+        cJSON_AddStringToObject(a, "status", "failed");
   pthread_mutex_lock(&ch->lock);
   if (ch->note[0])
     printf("(note: %s)\n", ch->note), ch->note[0] = '\0';

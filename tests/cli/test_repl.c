@@ -387,11 +387,10 @@ Test(cli_repl, a_turn_that_could_not_run_still_names_what_it_points_at) {
 
 /* The turn of a request that was not run is marked ("status": "failed"): a chat task later is
  * sent the exchanges that were answered, not that one. */
-Test(cli_repl, a_chat_is_not_sent_the_turn_of_a_request_that_was_not_run) {
+/* Runs the offline REPL in dir on `lines` (printf text) with a chat model on chat's server; its
+ * output (malloc'd). */
+static char *chat_repl(fake_models *chat, const char *lines) {
   setenv("BATON_NO_DAEMON", "1", 1);
-  fake_models *chat = fm_start(FM_LLAMACPP);
-  cr_assert_not_null(chat);
-  fm_set_answer(chat, "Fine.");
   char p[1400];
   snprintf(p, sizeof p, "%s/config.yaml", dir);
   FILE *f = fopen(p, "w");
@@ -401,16 +400,18 @@ Test(cli_repl, a_chat_is_not_sent_the_turn_of_a_request_that_was_not_run) {
           BATON_TEST_SOURCE_DIR, fm_base(chat));
   fclose(f);
   setenv("BATON_CONFIG", p, 1);
-  snprintf(p, sizeof p, "cp '%s/examples/sign.png' '%s/sign.png'", BATON_TEST_SOURCE_DIR, dir);
-  cr_assert_eq(bt_run(p, NULL), 0);
-  snprintf(p, sizeof p, "cd '%s' && printf \"let's discuss the weather\\ndescribe sign.png\\n"
-           "let's discuss the sea\\n\" | %s/baton chat --offline 2>&1", dir, bin_dir());
+  snprintf(p, sizeof p, "cd '%s' && printf \"%s\" | %s/baton chat --offline 2>&1", dir, lines,
+           bin_dir());
   char *out = NULL;
   bt_run(p, &out);
   unsetenv("BATON_CONFIG");
   cr_assert_not_null(out);
-  cr_expect(strstr(out, "Not run") || strstr(out, "captioning model"),
-            "the second request is not run: %s", out);
+  return out;
+}
+
+/* The body of the last of the chat requests chat's server got, which must be `want` of them
+ * (malloc'd). */
+static char *last_chat(fake_models *chat, int want, const char *out) {
   fake_http *srv = fm_http(chat);
   fake_http_request *last = NULL;
   int chats = 0;
@@ -423,11 +424,45 @@ Test(cli_repl, a_chat_is_not_sent_the_turn_of_a_request_that_was_not_run) {
     fake_http_request_free(last);
     last = r, chats++;
   }
-  cr_assert_eq(chats, 2, "two chat tasks ran: %s", out);
-  cr_expect(strstr(last->body, "let's discuss the weather"), "the answered turn: %s", last->body);
-  cr_expect(!strstr(last->body, "describe sign.png") && !strstr(last->body, "Not run"),
-            "the turn that was not run is not sent: %s", last->body);
+  cr_assert_eq(chats, want, "%d chat tasks ran: %s", want, out);
+  char *body = strdup(last->body);
   fake_http_request_free(last);
+  return body;
+}
+
+Test(cli_repl, a_chat_is_not_sent_the_turn_of_a_request_that_was_not_run) {
+  fake_models *chat = fm_start(FM_LLAMACPP);
+  cr_assert_not_null(chat);
+  fm_set_answer(chat, "Fine.");
+  char p[1400];
+  snprintf(p, sizeof p, "cp '%s/examples/sign.png' '%s/sign.png'", BATON_TEST_SOURCE_DIR, dir);
+  cr_assert_eq(bt_run(p, NULL), 0);
+  char *out = chat_repl(chat, "let's discuss the weather\\ndescribe sign.png\\n"
+                              "let's discuss the sea\\n");
+  cr_expect(strstr(out, "Not run") || strstr(out, "captioning model"),
+            "the second request is not run: %s", out);
+  char *body = last_chat(chat, 2, out);
+  cr_expect(strstr(body, "let's discuss the weather"), "the answered turn: %s", body);
+  cr_expect(!strstr(body, "describe sign.png") && !strstr(body, "Not run"),
+            "the turn that was not run is not sent: %s", body);
+  free(body);
+  free(out);
+  fm_stop(chat);
+}
+
+/* A run whose chat task failed is no answer either: its exchange is not sent to the next. */
+Test(cli_repl, a_chat_is_not_sent_the_turn_of_a_run_that_failed) {
+  fake_models *chat = fm_start(FM_LLAMACPP);
+  cr_assert_not_null(chat);
+  fm_set_answer(chat, "Fine.");
+  fm_push_failure(chat, 400, NULL, "{\"error\": {\"message\": \"bad request\"}}");
+  char *out = chat_repl(chat, "let's discuss the weather\\nlet's discuss the sea\\n");
+  cr_expect(strstr(out, "failed"), "the first run failed: %s", out);
+  char *body = last_chat(chat, 2, out);
+  cr_expect(strstr(body, "let's discuss the sea"), "the new message: %s", body);
+  cr_expect(!strstr(body, "weather") && !strstr(body, "bad request"),
+            "the failed turn is not sent: %s", body);
+  free(body);
   free(out);
   fm_stop(chat);
 }

@@ -93,6 +93,8 @@ class Result:
             answer["lang"] = texts[-1]["lang"]  # the language of outputs["text"]
         if made:
             answer["tasks"] = made
+        if self.status != "done":  # what went wrong is no answer to send a chat model
+            answer["status"] = "failed"
         return [{"role": "user", "content": request}, answer]
 
     @classmethod

@@ -108,6 +108,16 @@ class BatonTest(unittest.TestCase):
             self.b.plan("make it sharper", offline=True, messages=failed)
         self.assertIn('"status" may only be "done" or "failed"', str(cm.exception))
 
+    def test_the_turn_of_a_run_that_failed_is_marked_failed(self) -> None:
+        broken = self.b.run(plan=[{"task": "debug-fail", "id": 0, "dep": [-1],
+                                   "args": {"text": "broken on purpose"}}])
+        self.assertEqual(broken.status, "failed", broken.raw)
+        self.assertEqual(broken.turn("break it")[1]["status"], "failed")
+        done = self.b.run(plan=[{"task": "debug-echo", "id": 0, "dep": [-1],
+                                 "args": {"text": "fine"}}])
+        self.assertEqual(done.status, "done", done.raw)
+        self.assertNotIn("status", done.turn("echo it")[1])
+
     def test_run_says_whether_it_got_neither_request_nor_plan_or_both(self) -> None:
         with self.assertRaises(TypeError) as cm:
             self.b.run()
