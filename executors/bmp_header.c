@@ -89,7 +89,7 @@ static bool bh_masks(const bh_dib *d, baton__bmp_facts *f) {
   uint32_t m[4], seen = 0, room = d->bits == 16 ? 0xffffu : 0xffffffffu;
   for (int i = 0; i < 3; i++)
     m[i] = given ? d->masks[i] : d->bits == 16 ? rgb16[i] : rgb32[i];
-  m[3] = d->masks[3];
+  m[3] = given ? d->masks[3] : 0; /* BI_RGB: a header's masks, alpha's too, say nothing */
   f->alpha = m[3] != 0;
   f->bands = f->alpha ? 4 : 3;
   for (int i = 0; i < f->bands; i++) {

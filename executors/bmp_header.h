@@ -31,7 +31,7 @@ typedef enum baton__bmp_read {
  * BATON__BMP_TOLD for a picture of 1, 4 or 8 bits (a palette; RLE8 at 8, RLE4 at 4 bits), 16 or
  * 32 bits (BI_RGB's 5-5-5 or 8-8-8, or the masks of BI_BITFIELDS or BI_ALPHABITFIELDS: each
  * non-empty, contiguous and apart from the others; alpha only from a non-zero alpha mask, of a
- * V4 or V5 header or BI_ALPHABITFIELDS) or 24.
+ * V4 or V5 header or BI_ALPHABITFIELDS, and never under BI_RGB, as ImageMagick reads them) or 24.
  * BATON__BMP_NOT_READ, leaving the file to libvips (which reads a BMP through ImageMagick), where
  * ImageMagick refuses it at once from its header, so its error stays today's, or reads what this
  * does not: a file not starting "BM" (no BMP); a header cut short (the file is then at most 154
