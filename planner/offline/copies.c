@@ -156,8 +156,11 @@ size_t off_another_at(const planner *p, size_t i, size_t b) {
 static long asked_more(const planner *p, const step *st, size_t *cut, size_t *end) {
   *cut = st->b;
   for (size_t i = st->a + 1; i < st->b; i++)
-    if ((*end = off_another_at(p, i, st->b)) == st->b || (*end && *end + 1 == st->b))
+    if ((*end = off_another_at(p, i, st->b)) == st->b || (*end && *end + 1 == st->b)) {
+      while (i > st->a + 1 && (off_is(p, i - 1, W_JOINER) || off_punct(p, i - 1, ",")))
+        i--; /* "and also another one" */
       return *cut = i, 1; /* (a step may end on the comma after them) */
+    }
   return off_another_at(p, st->b, p->n_tok) ? 1 : 0;
 }
 
@@ -169,8 +172,8 @@ static void cut_words(planner *p, baton__task *t, size_t cut, size_t end) {
     char *v = t->args[a].value, *at = NULL;
     if (strcmp(t->args[a].name, "text") != 0 || t->args[a].ref >= 0 || !v)
       continue;
-    for (char *q = v; *q && !at; q++)
-      at = strncmp(q, s, n) == 0 ? q : NULL;
+    for (char *q = v; *q; q++) /* the last: "draw a dog and one more bone, and one more" */
+      at = strncmp(q, s, n) == 0 ? q : at;
     while (at && at > v && (at[-1] == ' ' || at[-1] == ','))
       at--;
     if (at && at > v)

@@ -205,18 +205,18 @@ static bool elliptical(const planner *p, const char *at) {
 /* "And the dates?", "what about the cars?", "now how about a dog?" after "who is mentioned in
  * notes.txt?": does message `at` (its n stems `words`) add a thing to the last request, asking no
  * task, naming no file nor language, in at most OFF_MAX_THING words after "and" or "what/how
- * about"? Where the thing starts in `at`, or NULL. */
+ * about", "the", "a" or the like first? Where the thing starts in `at`, or NULL. */
 static const char *thing_added(const planner *p, const char *at, char (*words)[OFF_MAX_WORD],
                                size_t n) {
   size_t i = 0, len;
   while (i < n && off_words_has(&p->lx->cls[W_RESUMING], words[i], true))
     i++;
-  size_t k = i < n && off_words_has(&p->lx->cls[W_JOINER], words[i], true) ? i + 1
+  size_t k = i < n && !strcmp(words[i], "and") ? i + 1
              : i + 1 < n && off_words_has(&p->lx->cls[W_WH], words[i], true) &&
                      !strcmp(words[i + 1], "about") ? i + 2 : 0;
-  if (k && k < n && (off_words_has(&p->lx->cls[W_WH], words[k], true) ||
-                     off_words_has(&p->lx->cls[W_PREPOSITION], words[k], true)))
-    return NULL; /* "and who signed it?", "and on Sunday?": a question of its own, or words */
+  if (k && k < n && !off_words_has(&p->lx->cls[W_DEFINITE], words[k], true) &&
+      !off_words_has(&p->lx->cls[W_INDEFINITE], words[k], true))
+    return NULL; /* a thing is "the ...", "a ...": not "and who signed it?", "and you?" */
   for (size_t j = k; k && j < n; j++) /* "and another one?": the last request again */
     k = off_words_has(&p->lx->cls[W_FRESH], words[j], true) ||
         off_words_has(&p->lx->cls[W_MORE], words[j], true) ||
@@ -236,6 +236,38 @@ static const char *thing_added(const planner *p, const char *at, char (*words)[O
   return w;
 }
 
+/* Is m an answer that ran, by a task told in words what to look for and telling it in words (an
+ * instruction or a question: "find the faces in x.jpg", "is there a cat in x.jpg?"; not an edit,
+ * which makes only a picture)? */
+static bool told_answer(const planner *p, const cJSON *m) {
+  const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "status"));
+  const cJSON *t;
+  if (status && strcmp(status, "failed") == 0)
+    return false;
+  cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(m, "tasks")) {
+    int c = off_cue_named(p, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "task")));
+    const baton__taskspec *spec = c ? p->cues[c - 1].spec : NULL;
+    if (spec && (spec->outputs & BATON__T_TEXT) &&
+        (off_answers(p, c - 1) || baton__csv_has(spec->params, "instruction")))
+      return true;
+  }
+  return false;
+}
+
+/* "Who is mentioned in a.txt", then "and the dates?": the last request with the thing added
+ * (trimmed of its final stop), malloc'd; NULL out of memory. */
+static char *with_thing_said(const char *asked, const char *thing) {
+  size_t n = strlen(thing), end = strlen(asked);
+  while (n > 0 && strchr(" \t\r\n.!?", thing[n - 1]))
+    n--;
+  while (end > 0 && strchr(" \t\r\n.!?", asked[end - 1]))
+    end--;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb, "%.*s and %.*s", (int)end, asked, (int)n, thing);
+  return baton__sb_detach(&sb);
+}
+
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
 static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
@@ -245,13 +277,17 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   size_t n = user ? off_split_words(at, strlen(at), words, 12, NULL) : 0, i = 0;
   while (i < n && !off_words_has(&p->lx->cls[W_AGAIN], words[i], true))
     i++;
-  bool ask = user && (n >= 12 || i >= n) && !(p->asked && elliptical(p, at)) &&
-             !thing_added(p, at, words, n); /* "and the dates?": still the last request */
+  const char *thing = user && n < 12 && p->asked && p->told ? thing_added(p, at, words, n) : NULL;
+  bool ask = user && (n >= 12 || i >= n) && !(p->asked && elliptical(p, at)) && !thing;
   char *more = ask && n < 12 ? asked_with(p, at, words, n) : NULL;
-  if (ask) /* kept for off_asked_again(); a repeat asked what the message before it asked */
+  if (thing) /* "and the dates?": the last request with the dates, on its files */
+    more = with_thing_said(p->asked, thing);
+  if (ask || thing) /* kept for off_asked_again(); a repeat asked what the message before it asked */
     free(p->asked);
-  p->again_turn = user ? (ask ? 0 : turn) : p->again_turn;
+  p->again_turn = user ? (ask ? 0 : thing ? p->again_turn : turn) : p->again_turn;
   int rc = ask && !(p->asked = more ? more : baton__strdup(at)) ? -1 : 0;
+  rc = thing && !(p->asked = more) ? -1 : rc;
+  p->told = role && strcmp(role, "assistant") == 0 ? told_answer(p, m) : p->told;
   size_t len;
   if (rc == 0 && ask && target_named(p, at, &len)) /* "translate a.txt into Spanish" */
     free(p->asked_into), rc = (p->asked_into = baton__strdup(at)) ? 0 : -1;
@@ -392,22 +428,11 @@ static bool asks_another(const planner *p) {
   return fresh;
 }
 
-/* Did the last turn's answer come from a task told what to look for in words: an instruction or
- * a question ("find the faces in x.jpg", "is there a cat in x.jpg?")? */
-static bool told_last(const planner *p) {
-  for (const resource *r = p->res; r < p->res + p->n_res; r++)
-    if (r->turn == p->last_turn && r->maker &&
-        (off_answers(p, r->maker - 1) ||
-         baton__csv_has(p->cues[r->maker - 1].spec->params, "instruction")))
-      return true;
-  return false;
-}
-
 /* The thing the request adds to the last request ("and the dates?"), or NULL. */
 static const char *request_thing(const planner *p) {
   char words[12][OFF_MAX_WORD];
   size_t n = off_split_words(p->req, strlen(p->req), words, 12, NULL);
-  return n < 12 && !names_own(p) && told_last(p) ? thing_added(p, p->req, words, n) : NULL;
+  return n < 12 && !names_own(p) && p->told ? thing_added(p, p->req, words, n) : NULL;
 }
 
 bool off_says_more(const planner *p) {
@@ -435,25 +460,13 @@ static char *said_more(const planner *p, const char *asked) {
   return baton__sb_detach(&sb);
 }
 
-/* "And the dates?": the last request (malloc'd), and the thing the request adds in *thing
- * (malloc'd) for plan.c to add to its words; NULL: too long (the words, " and " and the thing
- * within a request's bound) or out of memory. */
-static char *asked_with_thing(const planner *p, const char *added, char **thing) {
-  size_t n = strlen(added);
-  while (n > 0 && strchr(" \t\r\n.!?", added[n - 1]))
-    n--;
-  if (strlen(p->asked) + n + 5 > OFF_MAX_REQUEST || !(*thing = baton__strndup(added, n)))
-    return NULL;
-  char *again = baton__strdup(p->asked);
-  if (!again)
-    free(*thing), *thing = NULL;
-  return again;
-}
-
 char *off_asked_again(const planner *p, char **thing) {
-  const char *added = request_thing(p);
-  if (added)
-    return asked_with_thing(p, added, thing);
+  const char *added = request_thing(p); /* "and the dates?": added to the words (plan.c) */
+  size_t k = added ? strlen(added) : 0;
+  while (k > 0 && strchr(" \t\r\n.!?", added[k - 1]))
+    k--;
+  if (added && !(*thing = baton__strndup(added, k)))
+    return NULL;
   bool marks = off_marks_found(p), own = names_own(p), taken[OFF_MAX_RES] = {false};
   bool saves = false; /* "save it as s.txt": the last request again, its result saved */
   for (size_t i = 0; own && i < p->n_tok; i++)
@@ -464,7 +477,7 @@ char *off_asked_again(const planner *p, char **thing) {
   char *into = p->more && !saves && asked ? said_more(p, asked) : NULL; /* "now German" */
   into = into || saves ? into : quote_swapped(p); /* 'and "good night"?' */
   asked = into ? into : asked;
-  if (!asked || !(marks || own || into || off_has_word(p, 0, p->n_tok, W_AGAIN) ||
+  if (!asked || !(marks || own || into || added || off_has_word(p, 0, p->n_tok, W_AGAIN) ||
                   off_asks_about(p) || asks_another(p)))
     return NULL;
   size_t n, swapped = 0, named = 0, files = 0;

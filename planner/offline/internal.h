@@ -199,6 +199,7 @@ typedef struct {
   size_t held_file; /* ... 1 + the file said to be in it ("x.png is in German"), or 0 */
   bool searched;  /* a step asks to search the web ("find a video on X"): no task (recognise.c) */
   bool follows;   /* a question following up an earlier answer (off_follows_answer) */
+  bool told;      /* the newest answer came from a task told in words what to look for, that ran */
   bool more;      /* nothing planned: it only says more of the last request (off_says_more) */
   const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   bool marks[OFF_MAX_TASKS]; /* task k shows what it finds on its picture ("... and blur them") */
