@@ -282,7 +282,7 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   char *more = ask && n < 12 ? asked_with(p, at, words, n) : NULL;
   if (thing) /* "and the dates?": the last request with the dates, on its files */
     more = with_thing_said(p->asked, thing);
-  if (ask || thing) /* kept for off_asked_again(); a repeat asked what the message before it asked */
+  if (ask || thing) /* kept for off_asked_again(); a repeat asked what the message before did */
     free(p->asked);
   p->again_turn = user ? (ask ? 0 : thing ? p->again_turn : turn) : p->again_turn;
   int rc = ask && !(p->asked = more ? more : baton__strdup(at)) ? -1 : 0;

@@ -522,7 +522,7 @@ Test(executors_image_info, a_bmp_says_its_own_depth_and_dpi_from_its_header) {
        "a BMP picture 40 x 30 pixels, colour with alpha (4 bands, 8 bits each)"},
       {"v4.bmp", {108, 40, 30, 32, 0, 0, 0, {0}, 0, 0, 0},
        "a BMP picture 40 x 30 pixels, colour (3 bands, 8 bits each)"},
-      /* BI_RGB: masks in a V4 or V5 header, the alpha mask too, are not read (nor by ImageMagick) */
+      /* BI_RGB: masks of a V4 or V5 header, alpha's too, are not read (nor by ImageMagick) */
       {"v5rgb.bmp", {124, 40, 30, 32, 0, 0, 0, {0xff0000, 0xff00, 0xff, 0xff000000u}, 0, 0, 0},
        "a BMP picture 40 x 30 pixels, colour (3 bands, 8 bits each)"},
       {"v4rgb16.bmp", {108, 40, 30, 16, 0, 0, 0, {0x7c00, 0x3e0, 0x1f, 0x8000}, 0, 0, 0},

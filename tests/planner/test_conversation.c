@@ -178,7 +178,8 @@ Test(conversation, a_status_is_done_or_failed) {
   cr_assert_str_empty(refusal("[{\"role\":\"user\",\"content\":\"describe a.jpg\"},"
                               "{\"role\":\"assistant\",\"content\":\"Not run: no captioner\","
                               "\"status\":\"failed\"},{\"role\":\"user\",\"content\":\"hi\"},"
-                              "{\"role\":\"assistant\",\"content\":\"Hello.\",\"status\":\"done\"}]"));
+                              "{\"role\":\"assistant\",\"content\":\"Hello.\","
+                              "\"status\":\"done\"}]"));
   const char *bad[] = {"7", "null", "\"fail\"", "\"cancelled\"", "[\"failed\"]"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     char json[256];

@@ -16,7 +16,8 @@
 #include "support/support.h"
 #include "core/banned.h"
 
-#define PLAN "[{\"task\":\"conversational\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"and now?\"}}]"
+#define PLAN                                                                                       \
+  "[{\"task\":\"conversational\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"and now?\"}}]"
 
 /* A data folder with a config naming the fake chat server, which serves conversational. */
 typedef struct fixture {
