@@ -209,8 +209,10 @@ static const char sql_task[] =
     "status=excluded.status, outputs=excluded.outputs, error=excluded.error, "
     "ms=excluded.ms, updated=excluded.updated, worker=excluded.worker, "
     "endpoint=excluded.endpoint";
+/* A run done can no longer be resumed: the conversation kept for that goes. */
 static const char sql_finish[] =
-    "UPDATE runs SET status=?2, summary=?3, result=?4, updated=?5 WHERE id=?1";
+    "UPDATE runs SET status=?2, summary=?3, result=?4, updated=?5, "
+    "chat_history=CASE WHEN ?2='done' THEN NULL ELSE chat_history END WHERE id=?1";
 static const char sql_begin[] =
     "INSERT INTO runs(id, created, updated, pid, status, request, plan, workspace, owner, uid, "
     "chat_history) VALUES(?1, ?2, ?2, ?3, 'running', ?4, '', ?5, ?6, ?7, ?8)";

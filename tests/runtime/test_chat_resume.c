@@ -148,12 +148,29 @@ static void resume(fixture *f, const char *id) {
   baton_close(ctx);
 }
 
+/* Whether runs.db at path keeps a conversation for run id. */
+static bool chat_kept(const char *path, const char *id) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+  cr_assert_eq(sqlite3_prepare_v2(db, "SELECT chat_history FROM runs WHERE id=?1", -1, &st, NULL),
+               SQLITE_OK);
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "no run %s", id);
+  bool kept = sqlite3_column_type(st, 0) != SQLITE_NULL;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return kept;
+}
+
 Test(runtime_chat_resume, a_resumed_chat_task_is_sent_the_conversation_as_first, .timeout = 120) {
   fixture f;
   fx_open(&f);
   char id[64];
   interrupted_chat_run(&f, id);
+  cr_assert(chat_kept(f.db, id), "an interrupted run keeps its conversation");
   resume(&f, id);
+  cr_assert(!chat_kept(f.db, id), "a run done, no longer to resume, keeps none");
   cr_assert_eq(fake_http_request_count(fm_http(f.chat)), 2);
   cJSON *first = chat_sent(&f, 0), *again = chat_sent(&f, 1);
   char *a = cJSON_PrintUnformatted(first), *b = cJSON_PrintUnformatted(again);
