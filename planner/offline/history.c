@@ -236,19 +236,21 @@ static const char *thing_added(const planner *p, const char *at, char (*words)[O
   return w;
 }
 
-/* Is m an answer that ran, by a task told in words what to look for and telling it in words (an
- * instruction or a question: "find the faces in x.jpg", "is there a cat in x.jpg?"; not an edit,
- * which makes only a picture)? */
+/* Is m an answer that ran, by a task told in words what to look for and telling it in words: one
+ * answering a question ("is there a cat in x.jpg?"), finding names, detecting or classifying a
+ * text ("find the faces in x.jpg"), not one that makes something (a summary, an edit)? */
 static bool told_answer(const planner *p, const cJSON *m) {
+  static const off_role finders[] = {R_FIND_ENTITIES, R_DETECT, R_CLASSIFY_TEXT};
   const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "status"));
   const cJSON *t;
   if (status && strcmp(status, "failed") == 0)
     return false;
   cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(m, "tasks")) {
     int c = off_cue_named(p, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "task")));
-    const baton__taskspec *spec = c ? p->cues[c - 1].spec : NULL;
-    if (spec && (spec->outputs & BATON__T_TEXT) &&
-        (off_answers(p, c - 1) || baton__csv_has(spec->params, "instruction")))
+    for (size_t k = 0; c && k < sizeof finders / sizeof *finders; k++)
+      if (off_is_role(p, c - 1, finders[k]))
+        return true;
+    if (c && off_answers(p, c - 1))
       return true;
   }
   return false;

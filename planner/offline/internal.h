@@ -199,7 +199,7 @@ typedef struct {
   size_t held_file; /* ... 1 + the file said to be in it ("x.png is in German"), or 0 */
   bool searched;  /* a step asks to search the web ("find a video on X"): no task (recognise.c) */
   bool follows;   /* a question following up an earlier answer (off_follows_answer) */
-  bool told;      /* the newest answer came from a task told in words what to look for, that ran */
+  bool told;      /* the newest answer came from a task that looks for what words say, that ran */
   bool more;      /* nothing planned: it only says more of the last request (off_says_more) */
   const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   bool marks[OFF_MAX_TASKS]; /* task k shows what it finds on its picture ("... and blur them") */
@@ -264,8 +264,8 @@ int off_cue_named(const planner *p, const char *name);
 /* "Do the same for b.png", "again": the newest earlier user message, file names swapped for the
  * request's files of their types (of any type if it named one file: "summarize a.txt", "same for
  * b.wav") (malloc'd); NULL if not asked, none, too long or out of memory. "And the dates?" after
- * a task told what to look for ("who is mentioned in a.txt?"): that message, and the thing added
- * in *thing (malloc'd) for off_add_thing(). */
+ * a task that looks for what words say ("who is mentioned in a.txt?"): that message on the files
+ * of the last turn, and the thing added in *thing (malloc'd) for off_add_thing(). */
 char *off_asked_again(const planner *p, char **thing);
 /* "And the dates?" after "who is mentioned in notes.txt?": the last request asked again with the
  * thing added to what it asks (*thing of off_asked_again(), malloc'd): each task's argument that
