@@ -76,15 +76,25 @@ static baton *fx_ctx(const fixture *f) {
   return ctx;
 }
 
-/* In the child: submits the chat run, has its start written (listing the runs commits what is
- * queued), says so on fd and waits to be killed. */
-static void child_submits(const fixture *f, int fd) {
+/* The child, this program run again (a fork of a process whose fake server has threads may not
+ * call malloc: it execs at once), told by CHILD_ENV: "FD CONFIG HOME CONVERSATION-FILE". It
+ * submits the chat run, has its start written (listing the runs commits what is queued), says so
+ * on fd and waits to be killed. */
+#define CHILD_ENV "BT_CHAT_RESUME_CHILD"
+
+__attribute__((constructor)) static void child_submits(void) {
+  const char *how = getenv(CHILD_ENV);
+  char config[1024], home[1024], conv_path[1024];
+  int fd = -1;
+  if (!how || sscanf(how, "%d %1023s %1023s %1023s", &fd, config, home, conv_path) != 4)
+    return;
+  char *conv = bt_slurp(conv_path, NULL);
   baton *ctx = NULL;
-  baton_request req = {BATON_REQUEST_INIT, .plan_json = PLAN, .messages = f->conv,
-                       .input_root = f->home};
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = PLAN, .messages = conv,
+                       .input_root = home};
   baton_run *run = NULL;
   char *list = NULL;
-  if (baton_open(f->config, &ctx) != BATON_OK ||
+  if (baton_open(config, &ctx) != BATON_OK ||
       baton_submit(ctx, &req, NULL, NULL, &run) != BATON_OK ||
       baton_runs_list(ctx, 1, &list) != BATON_OK) {
     dprintf(fd, "child: %s", baton_errmsg(ctx));
@@ -95,18 +105,40 @@ static void child_submits(const fixture *f, int fd) {
   _exit(0);
 }
 
+/* The environment for the child: this one and CHILD_ENV (strings kept in `keep`). */
+static char **child_env(const fixture *f, int fd, char *keep, size_t keep_len) {
+  extern char **environ;
+  size_t n = 0;
+  while (environ[n])
+    n++;
+  char **env = calloc(n + 2, sizeof *env);
+  cr_assert_not_null(env);
+  memcpy(env, environ, n * sizeof *env);
+  char *conv_path = baton__path_join(f->dir, "conversation.json");
+  bt_write(conv_path, f->conv);
+  snprintf(keep, keep_len, "%s=%d %s %s %s", CHILD_ENV, fd, f->config, f->home, conv_path);
+  free(conv_path);
+  env[n] = keep;
+  return env;
+}
+
 /* A run with the conversation whose chat task is killed while the chat server holds its
  * request (the first request the server records); its id into id. */
 static void interrupted_chat_run(fixture *f, char id[64]) {
   fm_set_delay(f->chat, 1500);
   int ready[2];
   cr_assert_eq(pipe(ready), 0);
+  char keep[4200];
+  char **env = child_env(f, ready[1], keep, sizeof keep);
+  char *const argv[] = {"chat-resume-child", NULL};
   pid_t pid = fork();
   cr_assert(pid >= 0);
   if (pid == 0) {
     close(ready[0]);
-    child_submits(f, ready[1]);
+    execve("/proc/self/exe", argv, env);
+    _exit(4);
   }
+  free(env);
   close(ready[1]);
   bt_wait_child_ready(ready[0], "the child never started its run");
   cr_assert(fake_http_wait_requests(fm_http(f->chat), 1, BT_WAIT_MS), "no chat request");
