@@ -148,14 +148,19 @@ static int scan_answer(planner *p, const cJSON *m, int turn, size_t first) {
 
 static const char *target_named(const planner *p, const char *text, size_t *n);
 
-/* `asked` (trimmed of its final stop) and then `more`, malloc'd (NULL out of memory). */
-static char *joined(const char *asked, const char *more) {
-  size_t end = strlen(asked);
-  while (end > 0 && strchr(" \t\r\n.!?", asked[end - 1]))
-    end--;
+/* The length of s less its final stop and spaces ("summarize a.txt." without "."). */
+static int unstopped(const char *s) {
+  size_t n = strlen(s);
+  while (n > 0 && strchr(" \t\r\n.!?", s[n - 1]))
+    n--;
+  return (int)n;
+}
+
+/* The first an bytes of a, sep, the first bn bytes of b, malloc'd (NULL out of memory). */
+static char *joined(const char *a, int an, const char *sep, const char *b, int bn) {
   baton__sb sb;
   baton__sb_init(&sb);
-  baton__sb_addf(&sb, "%.*s %s", (int)end, asked, more);
+  baton__sb_addf(&sb, "%.*s%s%.*s", an, a, sep, bn, b);
   return baton__sb_detach(&sb);
 }
 
@@ -172,7 +177,7 @@ static char *asked_with(const planner *p, const char *at, char (*words)[OFF_MAX_
   more = more && !off_words_ask(p, words, n) && !target_named(p, at, &len);
   for (const char *w, *s = at; more && (w = baton__conversation_word(&s, &len));)
     more = !off_file_type(w, len);
-  return more ? joined(p->asked, at) : NULL;
+  return more ? joined(p->asked, unstopped(p->asked), " ", at, (int)strlen(at)) : NULL;
 }
 
 /* Is w a word that only leads in, joins, points or asks ("and", "in", "what about", "now", "same
@@ -256,20 +261,6 @@ static bool told_answer(const planner *p, const cJSON *m) {
   return false;
 }
 
-/* "Who is mentioned in a.txt", then "and the dates?": the last request with the thing added
- * (trimmed of its final stop), malloc'd; NULL out of memory. */
-static char *with_thing_said(const char *asked, const char *thing) {
-  size_t n = strlen(thing), end = strlen(asked);
-  while (n > 0 && strchr(" \t\r\n.!?", thing[n - 1]))
-    n--;
-  while (end > 0 && strchr(" \t\r\n.!?", asked[end - 1]))
-    end--;
-  baton__sb sb;
-  baton__sb_init(&sb);
-  baton__sb_addf(&sb, "%.*s and %.*s", (int)end, asked, (int)n, thing);
-  return baton__sb_detach(&sb);
-}
-
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
 static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
@@ -283,7 +274,7 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   bool ask = user && (n >= 12 || i >= n) && !(p->asked && elliptical(p, at)) && !thing;
   char *more = ask && n < 12 ? asked_with(p, at, words, n) : NULL;
   if (thing) /* "and the dates?": the last request with the dates, on its files */
-    more = with_thing_said(p->asked, thing);
+    more = joined(p->asked, unstopped(p->asked), " and ", thing, unstopped(thing));
   if (ask || thing) /* kept for off_asked_again(); a repeat asked what the message before did */
     free(p->asked);
   p->again_turn = user ? (ask ? 0 : thing ? p->again_turn : turn) : p->again_turn;
@@ -453,7 +444,7 @@ static char *said_more(const planner *p, const char *asked) {
   if (i && !at && p->asked_into) /* the newest named none: the last that did */
     asked = p->asked_into, at = target_named(p, asked, &n);
   if (!at)
-    return adds_words(p) ? joined(asked, p->req) : NULL;
+    return adds_words(p) ? joined(asked, unstopped(asked), " ", p->req, (int)strlen(p->req)) : NULL;
   const token *t = &p->tok[i - 1];
   baton__sb sb;
   baton__sb_init(&sb);
@@ -464,10 +455,7 @@ static char *said_more(const planner *p, const char *asked) {
 
 char *off_asked_again(const planner *p, char **thing) {
   const char *added = request_thing(p); /* "and the dates?": added to the words (plan.c) */
-  size_t k = added ? strlen(added) : 0;
-  while (k > 0 && strchr(" \t\r\n.!?", added[k - 1]))
-    k--;
-  if (added && !(*thing = baton__strndup(added, k)))
+  if (added && !(*thing = baton__strndup(added, (size_t)unstopped(added))))
     return NULL;
   bool marks = off_marks_found(p), own = names_own(p), taken[OFF_MAX_RES] = {false};
   bool saves = false; /* "save it as s.txt": the last request again, its result saved */
@@ -527,14 +515,6 @@ int off_add_history(planner *p, const char *messages_json) {
   return rc ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
 }
 
-/* words, " and ", thing, malloc'd (NULL out of memory). */
-static char *with_thing(const char *words, const char *thing) {
-  baton__sb sb;
-  baton__sb_init(&sb);
-  baton__sb_addf(&sb, "%s and %s", words, thing);
-  return baton__sb_detach(&sb);
-}
-
 int off_add_thing(baton__graph *g, const char *thing) {
   for (size_t k = 0; k < g->n; k++) {
     baton__task *t = &g->tasks[k];
@@ -544,11 +524,12 @@ int off_add_thing(baton__graph *g, const char *thing) {
       char *v = NULL;
       if (arg->ref >= 0 || !arg->value || strcmp(arg->value, t->words) != 0)
         continue; /* not the words asked: the files, a language, a reference */
-      if (!(v = with_thing(arg->value, thing)))
+      if (!(v = joined(arg->value, (int)strlen(arg->value), " and ", thing, (int)strlen(thing))))
         return -1;
       free(arg->value), arg->value = v, added = true;
     }
-    char *w = added ? with_thing(t->words, thing) : NULL;
+    char *w = added ? joined(t->words, (int)strlen(t->words), " and ", thing, (int)strlen(thing))
+                    : NULL;
     if (added && !w)
       return -1;
     if (w)

@@ -146,15 +146,7 @@ static void interrupted_chat_run(fixture *f, char id[64]) {
   waitpid(pid, NULL, 0);
   fm_set_delay(f->chat, 0);
   baton *ctx = fx_ctx(f);
-  char *list = NULL;
-  cr_assert_eq(baton_runs_list(ctx, 10, &list), BATON_OK);
-  cJSON *runs = cJSON_Parse(list);
-  baton_free(list);
-  cr_assert_eq(cJSON_GetArraySize(runs), 1);
-  const cJSON *r0 = cJSON_GetArrayItem(runs, 0);
-  cr_assert_str_eq(cJSON_GetObjectItem(r0, "status")->valuestring, "interrupted");
-  baton__fmt(id, 64, "%s", cJSON_GetObjectItem(r0, "run_id")->valuestring);
-  cJSON_Delete(runs);
+  bt_the_run_interrupted(ctx, id);
   baton_close(ctx);
 }
 

@@ -298,16 +298,8 @@ Test(runtime_scheduler, sigkill_mid_run_then_resume_runs_only_unfinished_tasks, 
 
   baton *ctx = NULL;
   cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", baton_errmsg(ctx));
-  char *list = NULL;
-  cr_assert_eq(baton_runs_list(ctx, 10, &list), BATON_OK);
-  cJSON *runs = cJSON_Parse(list);
-  baton_free(list);
-  cr_assert_eq(cJSON_GetArraySize(runs), 1);
-  const cJSON *r0 = cJSON_GetArrayItem(runs, 0);
-  cr_assert_str_eq(field(r0, "status"), "interrupted");
   char id[64];
-  snprintf(id, sizeof id, "%s", field(r0, "run_id"));
-  cJSON_Delete(runs);
+  bt_the_run_interrupted(ctx, id);
 
   events es = {0};
   baton_run *run = NULL;

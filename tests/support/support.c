@@ -1,6 +1,7 @@
 /* support.c — helpers shared by the Criterion suites. */
 #include "support/support.h"
 
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "baton.h"
 #include "core/util.h"
 #include <unistd.h>
 
@@ -241,4 +243,19 @@ void bt_wait_child_ready(int fd, const char *what) {
   close(fd);
   said[n > 0 ? n : 0] = '\0';
   cr_assert_str_eq(said, "S", "%s", said);
+}
+
+void bt_the_run_interrupted(baton *ctx, char id[64]) {
+  char *list = NULL;
+  cr_assert_eq(baton_runs_list(ctx, 10, &list), BATON_OK, "%s", baton_errmsg(ctx));
+  cJSON *runs = cJSON_Parse(list);
+  baton_free(list);
+  cr_assert_eq(cJSON_GetArraySize(runs), 1);
+  const cJSON *r0 = cJSON_GetArrayItem(runs, 0);
+  const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r0, "status"));
+  const char *run_id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r0, "run_id"));
+  cr_assert_str_eq(status ? status : "", "interrupted");
+  cr_assert_not_null(run_id);
+  baton__fmt(id, 64, "%s", run_id);
+  cJSON_Delete(runs);
 }

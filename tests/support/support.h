@@ -60,6 +60,10 @@ bool bt_wait_for_text(const char *path, const char *needle, int count, long time
 /* Waits up to BT_WAIT_MS for a forked child to write "S" on the pipe end fd (anything else it
  * writes is its complaint, shown); closes fd, and fails the test as `what` when it does not. */
 void bt_wait_child_ready(int fd, const char *what);
+/* Asserts that the run history of ctx holds one run, interrupted (its process killed), and puts
+ * its id in id. */
+typedef struct baton baton;
+void bt_the_run_interrupted(baton *ctx, char id[64]);
 
 /* In CI (CI=true) the reference data must be there: its absence fails the
  * test instead of skipping it. */
