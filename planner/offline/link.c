@@ -615,6 +615,28 @@ static bool reads_made_picture(const planner *p, const step *st, int b, bool has
   return reads;
 }
 
+/* Does drawing step st name what to draw ("draw a dog"; not "now draw me a picture")? */
+static bool draws_subject(const planner *p, const step *st) {
+  size_t verb = st->a;
+  while (verb + 1 < st->b && (off_is(p, verb, W_RESUMING) || off_is(p, verb, W_LEAD_IN)))
+    verb++;
+  for (size_t i = verb + 1; off_is_role(p, st->task, R_DRAW) && i < st->b; i++)
+    if (p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_PICTURE) &&
+        !off_is(p, i, W_US) && !off_is(p, i, W_ASKING))
+      return true;
+  return false;
+}
+
+/* 3b. "what is cat in German?", "draw a dog", "let's discuss the sea" in a conversation, naming
+ * no earlier thing: the step's own words, not the earlier turn's text r; NULL when it takes r. */
+static char *words_not_turns(const planner *p, const step *st, int r) {
+  bool translate = off_is_role(p, st->task, R_TRANSLATE);
+  if (r < 0 || !p->res[r].turn || names_part(p, st) ||
+      !(translate || draws_subject(p, st) || off_is_role(p, st->task, R_CONVERSE)))
+    return NULL;
+  return translate ? own_words(p, st, true) : step_words(p, st, false);
+}
+
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
   bool original, has_ref = points_back(p, st, &original);
@@ -663,12 +685,9 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
               (prev < 0 ? !passage
                         : !(outputs & BATON__T_TEXT) && !off_has_word(p, st->a, st->b, W_GUIDED));
   src->literal = make ? made_of_words(p, st) : NULL;
-  /* 3b. "what is cat in German?" in a conversation: a translation's own words, not an earlier
-   * turn's text */
   r = first_unused(p, st, type);
-  if (r >= 0 && p->res[r].turn && text && !has_ref && prev < 0 && !src->literal &&
-      !names_part(p, st) && off_is_role(p, st->task, R_TRANSLATE))
-    src->literal = own_words(p, st, true);
+  if (text && !src->literal && !has_ref && prev < 0)
+    src->literal = words_not_turns(p, st, r);
   /* 3. those words; 4. an earlier output ("it"); 5. an unused one (no question after a drawing) */
   if (src->literal || prev >= 0)
     return src->ref = src->literal ? -1 : prev, 0;
