@@ -190,7 +190,31 @@ Test(daemon_batond, socket_is_private_to_the_user) {
   cr_expect_eq(st.st_mode & 0777, 0700, "folder mode %o", st.st_mode & 0777);
 }
 
-Test(daemon_batond, every_error_gets_its_code_and_the_connection_stays_usable) {
+/* Calls method with params on c and checks the error code (and, if given, words of its message). */
+static void expect_error(conn *c, int id, const char *method, const char *params, int code,
+                         const char *words) {
+  cJSON *m = call(c, id, method, params);
+  cr_expect_eq(err_code(m), code, "%s %s", method, params ? params : "");
+  const char *msg = str(cJSON_GetObjectItem(m, "error"), "message");
+  if (words)
+    cr_expect(msg && strstr(msg, words), "%s: %s", method, msg ? msg : "(no message)");
+  cJSON_Delete(m);
+}
+
+/* Sends a raw line on c and checks the error code of the reply (and words of its message). */
+static void expect_line_error(conn *c, const char *line, int code, const char *words) {
+  send_raw(c, line);
+  send_raw(c, "\n");
+  cJSON *m = next_msg(c, BT_WAIT_MS);
+  cr_assert(m, "no reply to a bad line");
+  cr_expect_eq(err_code(m), code);
+  const char *msg = str(cJSON_GetObjectItem(m, "error"), "message");
+  if (words)
+    cr_expect(msg && strstr(msg, words), "%s", msg ? msg : "(no message)");
+  cJSON_Delete(m);
+}
+
+Test(daemon_batond, every_bad_line_gets_its_code_and_the_connection_stays_usable) {
   conn *c = dial();
   send_raw(c, "{this is not json\n");
   cJSON *m = next_msg(c, BT_WAIT_MS);
@@ -201,19 +225,9 @@ Test(daemon_batond, every_error_gets_its_code_and_the_connection_stays_usable) {
 
   /* params nested 100,000 deep: the error says how deep JSON may nest */
   char *deep = bt_nested_request("health", 100000);
-  send_raw(c, deep);
-  send_raw(c, "\n");
+  expect_line_error(c, deep, -32700, "deeper than 1000 levels");
   free(deep);
-  m = next_msg(c, BT_WAIT_MS);
-  cr_expect_eq(err_code(m), -32700);
-  cr_expect(strstr(str(cJSON_GetObjectItem(m, "error"), "message"), "deeper than 1000 levels"),
-            "%s", str(cJSON_GetObjectItem(m, "error"), "message"));
-  cJSON_Delete(m);
-
-  send_raw(c, "[1,2]\n");
-  m = next_msg(c, BT_WAIT_MS);
-  cr_expect_eq(err_code(m), -32600, "a batch is an invalid request here");
-  cJSON_Delete(m);
+  expect_line_error(c, "[1,2]", -32600, NULL); /* a batch is an invalid request here */
 
   send_raw(c, "{\"id\":7,\"method\":\"health\"}\n");
   m = next_msg(c, BT_WAIT_MS);
@@ -221,58 +235,14 @@ Test(daemon_batond, every_error_gets_its_code_and_the_connection_stays_usable) {
   cr_expect_eq(cJSON_GetObjectItem(m, "id")->valueint, 7);
   cJSON_Delete(m);
 
-  m = call(c, 8, "no.such.method", NULL);
-  cr_expect_eq(err_code(m), -32601);
-  cJSON_Delete(m);
-
-  m = call(c, 9, "submit", "{}");
-  cr_expect_eq(err_code(m), -32602, "submit without request or plan");
-  cJSON_Delete(m);
-  m = call(c, 10, "submit", "{\"request\":42}");
-  cr_expect_eq(err_code(m), -32602);
-  cJSON_Delete(m);
-  m = call(c, 11, "health", "[1]");
-  cr_expect_eq(err_code(m), -32602, "params must be an object");
-  cJSON_Delete(m);
-  /* a conversation is checked as the planners check it, offline too */
-  m = call(c, 11, "submit", "{\"request\":\"summarize it\",\"offline\":true,"
-                            "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":1}]}");
-  cr_expect_eq(err_code(m), -32602, "a message without string role and content");
-  cr_expect(strstr(str(cJSON_GetObjectItem(m, "error"), "message"), "message 1 is not"));
-  cJSON_Delete(m);
-  m = call(c, 11, "submit", "{\"request\":\"summarize it\",\"offline\":true,"
-                            "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
-                            "{\"role\":\"assistant\",\"content\":\"no\",\"status\":true}]}");
-  cr_expect_eq(err_code(m), -32602, "a status that is not a string");
-  cr_expect(strstr(str(cJSON_GetObjectItem(m, "error"), "message"),
-                   "message 1: \"status\" may only be"));
-  cJSON_Delete(m);
-
-  /* The project's own codes: -32000 - baton_rc. */
-  m = call(c, 12, "run.get", "{\"run_id\":\"19990101-000000-000000\"}");
-  cr_expect_eq(err_code(m), -32005, "unknown run: BATON_NOTFOUND");
-  cJSON_Delete(m);
-  m = call(c, 13, "submit", "{\"plan\":[{\"task\":\"no-such-task\",\"id\":0,\"dep\":[-1],\"args\":{}}]}");
-  int code = err_code(m);
-  cr_expect(code <= -32001 && code > -32100, "a bad plan gets a project code, not %d", code);
-  cJSON_Delete(m);
-  m = call(c, 14, "run.cancel", "{\"run_id\":\"19990101-000000-000000\"}");
-  cr_expect_eq(err_code(m), -32005);
-  cJSON_Delete(m);
-
   /* An oversized message is refused, and the next one works. */
   size_t big = (1u << 20) + 4096;
-  char *huge = malloc(big + 2);
+  char *huge = malloc(big + 1);
+  cr_assert(huge);
   memset(huge, 'x', big);
-  huge[big] = '\n';
-  huge[big + 1] = '\0';
-  send_raw(c, huge);
+  huge[big] = '\0';
+  expect_line_error(c, huge, -32600, "larger");
   free(huge);
-  m = next_msg(c, BT_WAIT_MS);
-  cr_assert(m, "no reply to an oversized message");
-  cr_expect_eq(err_code(m), -32600);
-  cr_expect(strstr(str(cJSON_GetObjectItem(m, "error"), "message"), "larger"));
-  cJSON_Delete(m);
 
   /* Notifications (no id) get no reply, even unknown ones: the next line
    * is the answer to the request that follows them. */
@@ -285,6 +255,37 @@ Test(daemon_batond, every_error_gets_its_code_and_the_connection_stays_usable) {
                 cJSON_GetObjectItem(m, "id")->valueint == 77,
             "a notification was answered");
   cJSON_Delete(m);
+  m = call(c, 15, "health", NULL);
+  cr_expect_str_eq(str(result(m), "status"), "ok");
+  cJSON_Delete(m);
+  hang_up(c);
+}
+
+Test(daemon_batond, every_bad_call_gets_its_code_and_the_connection_stays_usable) {
+  conn *c = dial();
+  expect_error(c, 8, "no.such.method", NULL, -32601, NULL);
+  expect_error(c, 9, "submit", "{}", -32602, NULL); /* submit without request or plan */
+  expect_error(c, 10, "submit", "{\"request\":42}", -32602, NULL);
+  expect_error(c, 11, "health", "[1]", -32602, NULL); /* params must be an object */
+  /* a conversation is checked as the planners check it, offline too */
+  expect_error(c, 11, "submit",
+               "{\"request\":\"summarize it\",\"offline\":true,"
+               "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":1}]}",
+               -32602, "message 1 is not");
+  expect_error(c, 11, "submit",
+               "{\"request\":\"summarize it\",\"offline\":true,"
+               "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+               "{\"role\":\"assistant\",\"content\":\"no\",\"status\":true}]}",
+               -32602, "message 1: \"status\" may only be");
+
+  /* The project's own codes: -32000 - baton_rc. */
+  expect_error(c, 12, "run.get", "{\"run_id\":\"19990101-000000-000000\"}", -32005, NULL);
+  cJSON *m = call(c, 13, "submit",
+                  "{\"plan\":[{\"task\":\"no-such-task\",\"id\":0,\"dep\":[-1],\"args\":{}}]}");
+  int code = err_code(m);
+  cr_expect(code <= -32001 && code > -32100, "a bad plan gets a project code, not %d", code);
+  cJSON_Delete(m);
+  expect_error(c, 14, "run.cancel", "{\"run_id\":\"19990101-000000-000000\"}", -32005, NULL);
   m = call(c, 15, "health", NULL);
   cr_expect_str_eq(str(result(m), "status"), "ok");
   cJSON_Delete(m);
