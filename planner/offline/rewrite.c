@@ -110,6 +110,16 @@ static int answerer(const planner *p, const step *st, unsigned produced) {
   return p->role[kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
 }
 
+/* Is reading step st listening: to a recording an earlier step made that it refers to ("clean
+ * a.wav and read what it says"), or with recordings and no picture at all ("read what a.wav says")? */
+static bool reads_recording(const planner *p, const step *st, unsigned produced) {
+  unsigned types = produced | off_res_types(p, false);
+  bool made = (produced & BATON__T_AUDIO) && !(produced & BATON__T_IMAGE) &&
+              off_has_word(p, st->a, st->b, W_REFERENCE) && off_has_word(p, st->a, st->b, W_READING);
+  return !(off_own_types(p, st->a, st->b) & BATON__T_IMAGE) &&
+         (made || ((types & BATON__T_AUDIO) && !(types & BATON__T_IMAGE)));
+}
+
 /* A question goes to answerer(); one object ("the main object in x.jpg", "what object it depicts")
  * is classified, several ("which object is largest") or "an object detector" detected; a picture
  * or a recording made by joining two named ("create a panoramic image by combining a.jpg and
@@ -117,6 +127,8 @@ static int answerer(const planner *p, const step *st, unsigned produced) {
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
   if (off_is_role(p, st->task, R_ASK_TEXT))
     return answerer(p, st, produced);
+  if (off_is_role(p, st->task, R_CAPTION) && reads_recording(p, st, produced))
+    return p->role[R_TRANSCRIBE];
   bool draws = off_is_role(p, st->task, R_DRAW), speaks = off_is_role(p, st->task, R_SPEAK);
   bool joins = (draws || speaks) && off_has_word(p, st->a, st->b, W_JOINING);
   unsigned made = draws ? BATON__T_IMAGE : BATON__T_AUDIO;
