@@ -467,8 +467,12 @@ char *off_asked_again(const planner *p, char **thing) {
   char *into = p->more && !saves && asked ? said_more(p, asked) : NULL; /* "now German" */
   into = into || saves ? into : quote_swapped(p); /* 'and "good night"?' */
   asked = into ? into : asked;
-  if (!asked || !(marks || own || into || added || off_has_word(p, 0, p->n_tok, W_AGAIN) ||
-                  off_asks_about(p) || asks_another(p)))
+  bool again = off_has_word(p, 0, p->n_tok, W_AGAIN);
+  /* "compare it with b.jpg": a task asked of its files, none that could be planned, no repeat */
+  bool other = own && !marks && !saves && !into && !again &&
+               off_has_cue(p, 0, p->n_tok, p->lx->w[K_CLEAR_KEYWORD]);
+  if (!asked || other ||
+      !(marks || own || into || added || again || off_asks_about(p) || asks_another(p)))
     return NULL;
   size_t n, swapped = 0, named = 0, files = 0;
   int turn = own ? 0 : p->again_turn; /* "again" after "do the same for b.png": on b.png */

@@ -256,6 +256,15 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   cr_assert_null(plan_case("do the same for c.txt", NULL, described, NULL, NULL, err, sizeof err));
   cr_assert(strstr(err, "could not find any task") != NULL, "%s", err);
   cr_assert_null(plan_case("do the same", NULL, NULL, NULL, NULL, err, sizeof err));
+  /* a task asked of a file of its own, none that can be planned ("compare" pictures), is no
+   * repeat of the last request on that file; without a task it is */
+  const char *rotated = "[{\"role\":\"user\",\"content\":\"rotate a.png by 90 degrees\"}]";
+  cr_assert_null(plan_case("compare it with b.png", NULL, rotated, NULL, NULL, err, sizeof err));
+  cr_assert(strstr(err, "could not find any task") != NULL, "%s", err);
+  got = plan_case("and b.png?", NULL, rotated, NULL, NULL, err, sizeof err);
+  cr_assert_str_eq(got, "image-to-image(image=b.png,instruction=rotate b.png by 90 degrees)", "%s",
+                   err);
+  free(got);
   /* words a preposition first add to the last request only when they name no task of their own */
   const char *summed = "[{\"role\":\"user\",\"content\":\"summarize notes.txt\"}]";
   got = plan_case("as a bullet list", NULL, summed, NULL, NULL, err, sizeof err);
