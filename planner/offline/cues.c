@@ -232,11 +232,17 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
   return s;
 }
 
+int off_clearest_cue(const planner *p, size_t a, size_t b, double min) {
+  int best = -1;
+  for (size_t t = 0; t < p->n_cues; t++) {
+    double s = off_keyword_score(p, &p->cues[t], a, b);
+    best = s >= min ? (min = s, (int)t) : best;
+  }
+  return best;
+}
+
 bool off_has_cue(const planner *p, size_t a, size_t b, double min) {
-  for (size_t t = 0; t < p->n_cues; t++)
-    if (off_keyword_score(p, &p->cues[t], a, b) >= min)
-      return true;
-  return false;
+  return off_clearest_cue(p, a, b, min) >= 0;
 }
 
 bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n) {

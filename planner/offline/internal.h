@@ -299,8 +299,10 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b);
 bool off_phrase_covers(const planner *p, const taskcue *own, size_t i, size_t n, size_t words,
                        size_t a, size_t b);
 double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b);
-/* Does some task have keyword weight `min` or more in tokens [a,b)? */
+/* Does some task have keyword weight `min` or more in tokens [a,b)? The one with the most (the
+ * first of equals), or -1. */
 bool off_has_cue(const planner *p, size_t a, size_t b, double min);
+int off_clearest_cue(const planner *p, size_t a, size_t b, double min);
 /* Is one of the n stems `words` (of a text not tokenized) a task's one-word cue or a word like
  * "then" that starts a step? */
 bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n);

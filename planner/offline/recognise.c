@@ -1072,6 +1072,15 @@ static bool clearest_cue(planner *p) {
   return at && (*at = best, true);
 }
 
+/* -1, saying that the task a step names takes none of r's type ("transcribe notes.txt"). */
+static int not_for(planner *p, const baton__taskspec *spec, int r) {
+  const char *has = baton__type_name(p->res[r].type);
+  const char *needs = baton__type_name(off_primary_type(spec));
+  return baton__fmt(p->err, p->errlen, "%s needs %s %s, and %s is %s %s file", spec->name,
+                    strchr("aeiou", needs[0]) ? "an" : "a", needs, p->res[r].value,
+                    strchr("aeiou", has[0]) ? "an" : "a", has), -1;
+}
+
 /* Why nothing was planned (-1): a step names a task for a medium there is none of ("transcribe the
  * recording"), baton reads no video, else no task was named. A request naming no task nor file (a
  * quote is to talk about) but asking ("When did Waterloo take place?") goes whole to chat: 0. */
@@ -1090,6 +1099,10 @@ static int nothing_planned(planner *p) {
     if (t >= 0 && (v < 0 ? off_said_media(p, st->a, st->b) & off_primary_type(p->cues[t].spec)
                          : off_keyword_score(p, &p->cues[t], st->a, st->b) >= clear))
       return off_needs_input(p, p->cues[t].spec); /* for a video: what of it to save */
+    t = off_clearest_cue(p, st->a, st->b, clear); /* "transcribe notes.txt" */
+    unsigned own = off_own_types(p, st->a, st->b);
+    if (t >= 0 && v < 0 && own && !(own & p->cues[t].spec->inputs))
+      return not_for(p, p->cues[t].spec, off_own_res(p, st->a, st->b, own));
   }
   if (off_own_res(p, 0, p->n_tok, BATON__T_VIDEO) >= 0) /* "speed up my video x.mp4" */
     return off_needs_input(p, NULL);
