@@ -15,7 +15,7 @@
 /* Contract: off_copies() takes the step just linked (its tasks from `first` on in p->g) and, when
  * its task draws (words in, a picture or a video out) and its words ask for a number of what it
  * draws ("three pictures", "2 logos", "four short videos": a number before the first word naming
- * a drawn thing, not one inside the thing drawn, "a man holding 3 posters"; one more for "and
+ * a drawn thing, not one inside the thing drawn, "a man holding 3 posters"; one more for each "and
  * another one", "and another picture of it" after it), adds copies of the drawing task until
  * there are that many, each with its own "seed" (1, 2, ... after a conversation's turns, a turn's
  * own): a model given the same words and seed draws the same picture, and a cache answers a
@@ -134,10 +134,13 @@ bool off_draws(const planner *p, int task) {
          (spec->outputs & (BATON__T_IMAGE | BATON__T_VIDEO));
 }
 
-size_t off_another_at(const planner *p, size_t i, size_t b) {
+/* The token past one "and another one" (", and one more", ", another picture of it") at token i,
+ * or 0. */
+static size_t another_one(const planner *p, size_t i, size_t b) {
   if (i >= b || !(off_is(p, i, W_JOINER) || off_punct(p, i, ",")))
     return 0;
   size_t k = i + 1;
+  k += off_punct(p, i, ",") && k < b && off_is(p, k, W_JOINER); /* ", and another one" */
   bool one = k + 1 < b && off_number_at(p, k) == 1 && off_is(p, k + 1, W_MORE);
   if (!one && !(k < b && off_is(p, k, W_FRESH) && !strcmp(p->tok[k].word, "another")))
     return 0;
@@ -148,20 +151,35 @@ size_t off_another_at(const planner *p, size_t i, size_t b) {
     bool of_it = k + 2 < b && off_is(p, k + 1, W_PREPOSITION) && off_is(p, k + 2, W_REFERENCE);
     k += of_it ? 3 : 1; /* "another picture (of it)" */
   }
-  return k == b || off_punct(p, k, ".!?;,") ? k : 0;
+  return k;
+}
+
+size_t off_another_at(const planner *p, size_t i, size_t b, long *n) {
+  size_t k = 0;
+  for (*n = 0; (i = another_one(p, i, b)) != 0; ++*n)
+    k = i; /* "and another one and another one" */
+  bool ends = k == b || off_punct(p, k, ".!?;,") || (k + 1 == b && off_is(p, k, W_JOINER));
+  if (!k || !ends) /* (a step may end on "and": "..., and save them as cat.png") */
+    k = 0, *n = 0;
+  return k;
 }
 
 /* How many more the request asks for right after st's words, or at their end ("draw a cat and
  * another one"): then [*cut, *end) are those words in st's (else *cut is st->b). */
 static long asked_more(const planner *p, const step *st, size_t *cut, size_t *end) {
+  long n = 0;
   *cut = st->b;
-  for (size_t i = st->a + 1; i < st->b; i++)
-    if ((*end = off_another_at(p, i, st->b)) == st->b || (*end && *end + 1 == st->b)) {
+  for (size_t i = st->a + 1; i < st->b; i++) {
+    size_t e = *end = off_another_at(p, i, st->b, &n);
+    while (e && e < st->b && (off_is(p, e, W_JOINER) || off_punct(p, e, ".!?;,")))
+      e++; /* (a step may end on the comma or "and" after them) */
+    if (e == st->b) {
       while (i > st->a + 1 && (off_is(p, i - 1, W_JOINER) || off_punct(p, i - 1, ",")))
         i--; /* "and also another one" */
-      return *cut = i, 1; /* (a step may end on the comma after them) */
+      return *cut = i, n;
     }
-  return off_another_at(p, st->b, p->n_tok) ? 1 : 0;
+  }
+  return off_another_at(p, st->b, p->n_tok, &n) ? n : 0;
 }
 
 /* Cuts task t's words before the request's tokens [cut, end) ("a cat and another one": "a cat"). */

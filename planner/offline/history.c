@@ -405,20 +405,65 @@ static char *quote_swapped(const planner *p) {
   return baton__sb_detach(&sb);
 }
 
+/* The drawing task (cue index + 1) that made a result of the last turn, or 0. */
+static int drawn_last(const planner *p) {
+  for (const resource *r = p->res; r < p->res + p->n_res; r++)
+    if (r->turn && r->turn == p->last_turn && r->maker && off_draws(p, r->maker - 1))
+      return r->maker;
+  return 0;
+}
+
+/* Is token i a word of the last request ("the cat" after "draw a cat")? */
+static bool asked_word(const planner *p, size_t i) {
+  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+  size_t n;
+  for (const char *at = p->asked, *s; at && (s = baton__conversation_word(&at, &n));)
+    if (off_make_word(s, n, w, stem), !strcmp(stem, p->tok[i].stem))
+      return true;
+  return false;
+}
+
+/* After a drawing, does token i only point at it ("draw | it | again", "can | you | draw | the
+ * cat | again"): a word of the drawing's cue, a picture, a reference, or a word of the last
+ * request not after "another" ("draw another cat": a new thing)? */
+static bool names_drawing(const planner *p, size_t i, int drew) {
+  const token *t = &p->tok[i];
+  return drew && t->kind == TK_WORD &&
+         (t->det || off_is(p, i, W_REFERENCE) || off_is(p, i, W_PICTURE) || off_is(p, i, W_YOU) ||
+          off_keyword_score(p, &p->cues[drew - 1], i, i + 1) > 0 ||
+          (asked_word(p, i) && !(i > 0 && off_is(p, i - 1, W_FRESH))));
+}
+
 /* "Make another one", "one more please", "another": does the request, naming nothing of its own,
- * ask for the last request's result once more ("another", "one more") in spare words only? */
+ * ask for the last request's result once more ("another", "one more") in spare words only? After
+ * a drawing, so do "draw another one", "draw it again", "draw the cat again". */
 static bool asks_another(const planner *p) {
   bool fresh = false;
+  int drew = drawn_last(p);
   for (size_t i = 0; p->asked && i < p->n_tok; i++) {
     const token *t = &p->tok[i];
     bool more = i > 0 && off_is(p, i, W_MORE) && off_is(p, i - 1, W_COUNT);
-    fresh |= more || off_is(p, i, W_FRESH);
+    fresh |= more || off_is(p, i, W_FRESH) || (drew && off_is(p, i, W_AGAIN));
     if (t->kind == TK_RES || (t->kind == TK_WORD && !more && !off_is(p, i, W_FRESH) &&
                               !off_is(p, i, W_CAUSATIVE) && !off_is(p, i, W_COUNT) &&
-                              !off_is(p, i, W_US) && !spare(p, t->word)))
+                              !off_is(p, i, W_US) && !spare(p, t->word) &&
+                              !names_drawing(p, i, drew)))
       return false;
   }
   return fresh;
+}
+
+bool off_draws_again(const planner *p) { return !p->repeat && drawn_last(p) && asks_another(p); }
+
+/* "And another one and another one" after a drawing: the request from where it asks for more
+ * than one more ("| and another one"), to add to the last request's words; else "". */
+static const char *more_copies(const planner *p) {
+  long n;
+  bool drew = drawn_last(p);
+  for (size_t i = 1, end; drew && i < p->n_tok; i++)
+    if ((end = off_another_at(p, i, p->n_tok, &n)) && end + 1 >= p->n_tok)
+      return p->req + p->tok[i - 1].end;
+  return "";
 }
 
 /* The thing the request adds to the last request ("and the dates?"), or NULL. */
@@ -492,7 +537,9 @@ char *off_asked_again(const planner *p, char **thing) {
     for (const char *sep = ""; r >= 0; sep = " and ", r = own_file(p, turn, type | any, taken))
       baton__sb_addf(&sb, "%s%s", sep, p->res[r].value), taken[r] = true, swapped++;
   }
-  baton__sb_adds(&sb, done);
+  const char *copies = more_copies(p); /* "draw a cat" and "| and another one" */
+  baton__sb_add(&sb, done, *copies ? (size_t)unstopped(done) : strlen(done));
+  baton__sb_adds(&sb, copies);
   /* "find the dates in it", then "and in b.txt?": "find the dates in it: b.txt" */
   for (int r; own && !saves && !named && (r = own_file(p, 0, ~0u, taken)) >= 0; taken[r] = true)
     baton__sb_addf(&sb, "%s %s", swapped++ ? " and" : ":", p->res[r].value);

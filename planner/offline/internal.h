@@ -201,6 +201,7 @@ typedef struct {
   bool follows;   /* a question following up an earlier answer (off_follows_answer) */
   bool told;      /* the newest answer came from a task that looks for what words say, that ran */
   bool more;      /* nothing planned: it only says more of the last request (off_says_more) */
+  bool repeat;    /* the request is the last one asked again (plan.c): no follow-up itself */
   const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   bool marks[OFF_MAX_TASKS]; /* task k shows what it finds on its picture ("... and blur them") */
   size_t by_a[OFF_MAX_TASKS], by_b[OFF_MAX_TASKS]; /* the words of the step task k was for */
@@ -283,6 +284,10 @@ bool off_says_more(const planner *p);
  * request say only a language (the newest request naming one), no more than joiners, "into",
  * "now", "please"? Then it is said more of the last request, as off_says_more() holds. */
 bool off_only_language(const planner *p);
+/* "Draw another one", "draw it again", "one more please" after a drawing: does the request, naming
+ * nothing else, ask for that drawing anew? Then the last request is asked again (with "and
+ * another one" for each more it asks: "and another one and another one", two). */
+bool off_draws_again(const planner *p);
 /* "Who signed it?" after "what is the date on sign.png?": does the request, naming nothing of its
  * own, put a question after a turn that answered one? Then it asks what that question asked about:
  * earlier turns' answers are set aside (typed 0) and p->last_turn is the newest turn left. */
@@ -361,9 +366,10 @@ size_t off_added_recording(const planner *p, size_t a, size_t b);
 long off_number_at(const planner *p, size_t i);
 /* Does task (an index into cues) draw: words in, a picture or a video out? */
 bool off_draws(const planner *p, int task);
-/* The token past "and another one", ", another picture of it", "and one more" at token i, ending
- * where the sentence does (at b or punctuation): one more of what the step before draws; else 0. */
-size_t off_another_at(const planner *p, size_t i, size_t b);
+/* The token past "and another one", ", another picture of it", "and one more" at token i, and any
+ * more such after it ("and another one and another one": *n of them), ending where the sentence
+ * does (at b, punctuation or a last "and" before b): more of what the step before draws; else 0. */
+size_t off_another_at(const planner *p, size_t i, size_t b, long *n);
 /* Copies of the drawing task of st (its tasks from `first` on) as many as it asks ("three
  * pictures"), each its own "seed"; 0, or -1 (err set). */
 int off_copies(planner *p, const step *st, size_t first);

@@ -114,7 +114,7 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
   char *thing = NULL;  /* ... "and the dates?": with a thing added */
   for (const char *req = request; rc == 0 && req; req = req == request ? again : NULL) {
     planner p = {.req = req, .n_cues = n_tasks, .lx = &o->lx, .g = g, .err = err,
-                 .errlen = errlen, .role = o->lx.role};
+                 .errlen = errlen, .role = o->lx.role, .repeat = req == again};
     rc = run_passes(&p, o, r);
     if (rc != 0 && req == request && g->n == 0 && (again = off_asked_again(&p, &thing)))
       rc = 0;

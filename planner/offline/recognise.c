@@ -1160,15 +1160,17 @@ static bool saved_only(planner *p) {
 /* Is step st "and another picture of it" after a drawing (last): copies of it (copies.c), so
  * dropped? */
 static bool one_more(planner *p, step *st, int last) {
+  long n;
   bool more = last >= 0 && off_draws(p, p->steps[last].task) && st->a > 0 && st->a < st->b &&
-              off_another_at(p, st->a - 1, st->b) == st->b;
+              off_another_at(p, st->a - 1, st->b, &n) == st->b;
   if (more)
     drop_step(st, false);
   return more;
 }
 
 int off_recognise(planner *p) {
-  if (off_marks_found(p) || (p->more = off_only_language(p))) /* the last request (plan.c) */
+  /* the last request (plan.c): "blur them", "now German", "draw it again" */
+  if (off_marks_found(p) || (p->more = off_only_language(p) || off_draws_again(p)))
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
   p->follows = off_follows_answer(p);
   int last = -1;
