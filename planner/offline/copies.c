@@ -213,7 +213,7 @@ int off_copies(planner *p, const step *st, size_t first) {
   size_t k = p->g->n;
   while (k > first && p->made[k - 1] != spec)
     k--;
-  if (n < 2 || k-- == first)
+  if ((n < 2 && !p->repeat) || k-- == first) /* a drawing asked again: a new seed, a new one */
     return 0;
   if (p->g->n + (size_t)n - 1 > OFF_MAX_TASKS)
     return baton__fmt(p->err, p->errlen, "the request asks for over %d tasks", OFF_MAX_TASKS), -1;
