@@ -96,14 +96,14 @@ static baton_rc prepare(baton *ctx, const baton_request *req, const char *run_id
   }
   if ((rc = baton__run_check_inputs(run, req)) != BATON_OK)
     goto fail;
-  char err[512];
-  if (baton__run_take_chat(run, err, sizeof err) != 0) {
-    rc = baton__fail(ctx, BATON_INVALID, "%s", err);
-    goto fail;
-  }
   run->ts = calloc(run->g.n ? run->g.n : 1, sizeof *run->ts);
   if (!run->ts || baton__run_tables(run) != 0) {
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
+    goto fail;
+  }
+  char err[512];
+  if (baton__run_take_chat(run, err, sizeof err) != 0) {
+    rc = baton__fail(ctx, BATON_INVALID, "%s", err);
     goto fail;
   }
   *out = run;

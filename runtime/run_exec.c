@@ -22,11 +22,15 @@ static bool holds_dialogue(const baton__task *t) {
   return false;
 }
 
+bool baton__run_chat_pending(const baton_run *run) {
+  for (size_t i = 0; i < run->g.n; i++)
+    if (run->ts[i].status != TS_DONE && holds_dialogue(&run->g.tasks[i]))
+      return true;
+  return false;
+}
+
 int baton__run_take_chat(baton_run *run, char *err, size_t errlen) {
-  bool dialogue = false;
-  for (size_t i = 0; i < run->g.n && !dialogue; i++)
-    dialogue = holds_dialogue(&run->g.tasks[i]);
-  if (!dialogue || !run->messages)
+  if (!run->messages || !baton__run_chat_pending(run))
     return 0;
   return baton__conversation_chat(run->messages, &run->chat, err, errlen);
 }

@@ -157,8 +157,11 @@ int baton__run_values_from_outputs(const cJSON *outs, baton__values *vs);
 /* ---- run_exec.c ---- */
 /* Runs one task on its model, then on each fallback until one succeeds. */
 void baton__run_execute(baton_run *run, size_t idx);
-/* run->chat from run->messages when a task of its plan holds a dialogue (left NULL otherwise).
- * 0, or -1 with err. */
+/* Whether a task of the run still to run (not done: a resume keeps the rest) holds a dialogue,
+ * and so is sent run->chat. Needs run->ts. */
+bool baton__run_chat_pending(const baton_run *run);
+/* run->chat from run->messages when a task of its plan holds a dialogue (left NULL otherwise;
+ * after run->ts is made). 0, or -1 with err. */
 int baton__run_take_chat(baton_run *run, char *err, size_t errlen);
 /* A model's endpoint, asked of the registry once per run and model.
  * 0, or -1 when the registry does not know the model. */

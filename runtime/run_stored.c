@@ -77,10 +77,13 @@ static baton_rc keep_done_tasks(baton_run *run, const cJSON *tasks) {
   return BATON_OK;
 }
 
-/* Resume: the conversation the run's chat tasks are sent, as its first attempt stored it (a run
- * stored with none, or before it was kept, sends none), checked as a chat task checks it: a
- * value that is not one (an edited database) is refused before anything runs. */
+/* Resume, once its finished tasks are kept: the conversation the run's chat tasks are sent, as
+ * its first attempt stored it (a run stored with none, or before it was kept, sends none),
+ * checked as a chat task checks it: a value that is not one (an edited database) is refused
+ * before anything runs. With no chat task left to run it is not needed, and not read. */
 static baton_rc keep_chat(baton_run *run) {
+  if (!baton__run_chat_pending(run))
+    return BATON_OK;
   char err[512] = "";
   if (baton__runstore_chat_history(run->ctx->runs, run->id, &run->chat, err, sizeof err) != 0)
     return baton__fail(run->ctx, BATON_DB, "%s", err);
