@@ -243,7 +243,8 @@ static const char *thing_added(const planner *p, const char *at, char (*words)[O
 
 /* Is m an answer that ran, by a task told in words what to look for and telling it in words: one
  * answering a question ("is there a cat in x.jpg?"), finding names, detecting or classifying a
- * text ("find the faces in x.jpg"), not one that makes something (a summary, an edit)? */
+ * text ("find the faces in x.jpg"), or telling a file's facts ("how long is a.wav?"), not one that
+ * makes something (a summary, an edit)? */
 static bool told_answer(const planner *p, const cJSON *m) {
   static const off_role finders[] = {R_FIND_ENTITIES, R_DETECT, R_CLASSIFY_TEXT};
   const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "status"));
@@ -255,7 +256,7 @@ static bool told_answer(const planner *p, const cJSON *m) {
     for (size_t k = 0; c && k < sizeof finders / sizeof *finders; k++)
       if (off_is_role(p, c - 1, finders[k]))
         return true;
-    if (c && off_answers(p, c - 1))
+    if (c && (off_answers(p, c - 1) || off_tells_facts(p, c - 1)))
       return true;
   }
   return false;
@@ -466,8 +467,7 @@ static const char *more_copies(const planner *p) {
   return "";
 }
 
-/* The thing the request adds to the last request ("and the dates?"), or NULL. */
-static const char *request_thing(const planner *p) {
+const char *off_request_thing(const planner *p) {
   char words[12][OFF_MAX_WORD];
   size_t n = off_split_words(p->req, strlen(p->req), words, 12, NULL);
   return n < 12 && !names_own(p) && p->told ? thing_added(p, p->req, words, n) : NULL;
@@ -476,7 +476,7 @@ static const char *request_thing(const planner *p) {
 bool off_says_more(const planner *p) {
   size_t cs, ce; /* where the last request's quote is: unread here */
   return (p->asked_into && language_asked(p)) || (p->asked && adds_words(p)) ||
-         quote_only(p, &cs, &ce) || asks_another(p) || request_thing(p);
+         quote_only(p, &cs, &ce) || asks_another(p) || off_request_thing(p);
 }
 
 /* The last request as the request says more of it, malloc'd: the last naming a language, into the
@@ -499,7 +499,7 @@ static char *said_more(const planner *p, const char *asked) {
 }
 
 char *off_asked_again(const planner *p, char **thing) {
-  const char *added = request_thing(p); /* "and the dates?": added to the words (plan.c) */
+  const char *added = off_request_thing(p); /* "and the dates?": added to the words (plan.c) */
   if (added && !(*thing = baton__strndup(added, (size_t)unstopped(added))))
     return NULL;
   bool marks = off_marks_found(p), own = names_own(p), taken[OFF_MAX_RES] = {false};

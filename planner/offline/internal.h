@@ -173,6 +173,7 @@ typedef struct {
   bool split_tail, relative, fed; /* split off the step before; a relative clause; fed by next */
   bool later; /* runs after the next steps of its sentence ("once you have ...", link.c) */
   int output; /* the resource (index + 1) naming the file it makes ("save it as a.wav"), or 0 */
+  size_t thing; /* 1 + where the thing in a file it asks the facts of starts ("the noise"), or 0 */
 } step;
 
 enum { IMG_PLAIN, IMG_TABLE, IMG_DOCUMENT, AUD_MUSIC };
@@ -272,13 +273,18 @@ char *off_asked_again(const planner *p, char **thing);
  * thing added to what it asks (*thing of off_asked_again(), malloc'd): each task's argument that
  * holds its words as asked gets " and " and the thing; 0, or -1 out of memory. */
 int off_add_thing(baton__graph *g, const char *thing);
+/* "And the dates?" after "who is mentioned in notes.txt?", "and the sample rate?" after "how long
+ * is a.wav?" (answered in words by a task told what to look for, or telling a file's facts):
+ * where in p->req the thing starts that the request, naming nothing of its own, adds to the last
+ * request; or NULL. off_asked_again() asks the last request with it. */
+const char *off_request_thing(const planner *p);
 /* "Blur them" after "find the faces in x.jpg": how to show what the last request found. */
 bool off_marks_found(const planner *p);
 /* "Now German" after "translate a.txt into Spanish", "in one sentence" after "summarize a.txt":
  * does the request, naming nothing of its own, only say more of the last request (a language, a
- * request naming one to make, the newest else the last; words a preposition first; a thing
- * added, "and the dates?")?
- * off_asked_again() then asks that. */
+ * request naming one to make, the newest else the last; words a preposition first; a quote in
+ * place of its quote; "another one"; a thing added, "and the dates?")? off_asked_again() then
+ * asks that. */
 bool off_says_more(const planner *p);
 /* "And into German?", "now to French, please" after "translate a.txt into Spanish": does the
  * request say only a language (the newest request naming one), no more than joiners, "into",
@@ -342,6 +348,11 @@ static inline bool off_answers(const planner *p, int t) {
     if (off_is_role(p, t, (off_role)r))
       return true;
   return false;
+}
+
+/* Does task t tell a file's facts (how long a recording lasts, how big a picture is)? */
+static inline bool off_tells_facts(const planner *p, int t) {
+  return off_is_role(p, t, R_RECORDING_FACTS) || off_is_role(p, t, R_PICTURE_FACTS);
 }
 
 /* ---- rewrite.c */

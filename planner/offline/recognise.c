@@ -76,6 +76,12 @@ static bool added_to_it(const planner *p, const step *st, size_t i) {
           (k + 2 < st->b && off_is(p, k, W_PREPOSITION) && off_is(p, k + 2, W_BACKGROUND)));
 }
 
+/* Does task t change a picture or a recording (or join them)? */
+static bool changes_medium(const planner *p, int t) {
+  const baton__taskspec *s = t >= 0 ? p->cues[t].spec : NULL;
+  return s && s->inputs == s->outputs && (s->inputs & (BATON__T_IMAGE | BATON__T_AUDIO));
+}
+
 /* Does st say to join ("combine", "a collage", "side by side", "add b.png to it"), not name a
  * joined result ("the combined audio") or a part ("between 0:10 and 0:20")? */
 static bool joining_word(const planner *p, const step *st) {
@@ -88,10 +94,9 @@ static bool joining_word(const planner *p, const step *st) {
 }
 
 bool off_joins(const planner *p, const step *st) {
-  const baton__taskspec *s = p->cues[st->task].spec;
-  bool same = s->inputs == s->outputs && (s->inputs & (BATON__T_AUDIO | BATON__T_IMAGE));
-  return same && (joining_word(p, st) || ((s->inputs & BATON__T_AUDIO) &&
-                                          off_added_recording(p, st->a, st->b)));
+  bool sound = p->cues[st->task].spec->inputs & BATON__T_AUDIO;
+  return changes_medium(p, st->task) &&
+         (joining_word(p, st) || (sound && off_added_recording(p, st->a, st->b)));
 }
 
 /* The file of `types` at token i, right after "into" or "to" (or, in a step saying "save", "in" or
@@ -127,6 +132,7 @@ static bool writes_file(const planner *p, const step *st, const baton__taskspec 
  * into it). A picture it only follows ("match the style of the target image t.jpg") beside
  * another, or one an earlier step made, is no input: typed 0. */
 static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before) {
+  bool keeps = off_tells_facts(p, off_cue_index(p, s)); /* "how long is a.wav and make it louder" */
   bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
                             (p->pictures > 1 || (before & BATON__T_IMAGE));
   for (size_t i = st->a, lo = st->a; other && i < st->b; i++) /* lo: after the picture before */
@@ -160,12 +166,12 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
       st->b = w ? w : st->b,
       st->speak |= off_res_at(p, i, spoken & ~made) >= 0; /* the text made, read out */
     else if (off_res_at(p, i, s->inputs) >= 0)
-      own = p->res[p->tok[i].res].claimed = true;
+      own = true, p->res[p->tok[i].res].claimed |= !keeps;
   }
   unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
   for (size_t i = 0; !own && !(before & need) && i < p->n_res; i++)
     if (!p->res[i].claimed && (p->res[i].type & need) && (int)i + 1 != st->output)
-      own = p->res[i].claimed = true;
+      own = true, p->res[i].claimed = !keeps;
 }
 
 /* Marks "the summary", "the classification result" (one word between) as earlier output: no cue. */
@@ -953,12 +959,12 @@ static bool asks_speech(const planner *p, const step *st, unsigned produced, uns
  * tells a file's facts, asked of a thing in the file rather than of the file ("how big is
  * photo.jpg", "how long is the song talk.wav", "the sampling rate of the mp3 talk.wav")? After
  * its cue, a word that names none of the media, then a preposition, before the file or "it",
- * says so. */
-static bool asks_of_a_thing(const planner *p, const step *st) {
-  if (!off_is_role(p, st->task, R_RECORDING_FACTS) && !off_is_role(p, st->task, R_PICTURE_FACTS))
-    return false;
+ * says so. 1 + the token the thing starts at ("the noise in talk.wav"), or 0. */
+static size_t asks_of_a_thing(const planner *p, const step *st) {
+  if (!off_tells_facts(p, st->task))
+    return 0;
   const taskcue *c = &p->cues[st->task];
-  size_t e = 0, len = 0;
+  size_t e = 0, len = 0, from = 0;
   for (size_t i = st->a; i < st->b && !len; i++)
     for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases && !len; ph++)
       e = (len = off_phrase_at(p, ph, i, st->b)) ? i + len : e;
@@ -966,12 +972,42 @@ static bool asks_of_a_thing(const planner *p, const step *st) {
   for (size_t i = e; len && i < st->b && p->tok[i].kind != TK_RES && !off_is(p, i, W_REFERENCE);
        i++) {
     if (thing && off_is(p, i, W_PREPOSITION))
-      return true;
+      return from;
+    from = from || off_is(p, i, W_PREPOSITION) || off_is(p, i, W_IS_ARE) ? from : i + 1;
     thing |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_PREPOSITION) &&
              !off_is(p, i, W_IS_ARE) && !off_is(p, i, W_PICTURE) && !off_is(p, i, W_RECORDING) &&
              !off_is(p, i, W_MOVING);
   }
-  return false;
+  return 0;
+}
+
+/* "How long is the noise in talk.wav and remove it": a step naming no task that points back at
+ * the thing the last step asked the facts of (l->thing) is asked of that thing too: its words
+ * start there, the thing's then ("the noise in talk.wav and remove it"). True if it names a task.
+ */
+static bool works_on_thing(const planner *p, step *st, const step *l, unsigned avail) {
+  if (st->task >= 0 || !l || !l->thing || !off_has_word(p, st->a, st->b, W_REFERENCE))
+    return false;
+  int t = off_best_task(p, l->thing - 1, st->b, avail, &st->score);
+  return t >= 0 && (st->task = t, st->a = l->thing - 1, true);
+}
+
+/* "How long is talk.wav and the sample rate?": a step after the facts the last step asks, "the"
+ * or "its" first, naming no file and no task but one changing a medium (which a verb would ask:
+ * "sample rate" alone is no resampling), asks one more fact of that step. */
+static bool asks_more_facts(const planner *p, const step *st, const step *l) {
+  return l && off_tells_facts(p, l->task) && off_is(p, st->a, W_DEFINITE) &&
+         !off_own_types(p, st->a, st->b) && (st->task < 0 || changes_medium(p, st->task));
+}
+
+/* "And the sample rate?" after "how long is talk.wav?": does the request add a thing to the last
+ * request (off_request_thing) whose words name only a change of a medium, which no verb asks (not
+ * "what about the colour of the car?": a question of its own)? Then it is added to that request,
+ * as one naming no task is when nothing else is planned ("and the dates?"). */
+static bool adds_thing_only(const planner *p) {
+  double sc;
+  return off_request_thing(p) &&
+         changes_medium(p, off_best_task(p, 0, p->n_tok, off_res_types(p, true), &sc));
 }
 
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
@@ -991,9 +1027,9 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
       p->tok[st->a + 2].det && !cue_past_frame(p, st->a, st->b))
     p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
-  bool thing = asks_of_a_thing(p, st); /* not the file's facts: one question, no edit */
-  if (thing)
-    st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
+  /* a thing in the file: one question, or with none put, its facts ("... and remove it") */
+  int asked = (st->thing = asks_of_a_thing(p, st)) ? question_task(p, s, produced, last >= 0) : -1;
+  st->task = asked >= 0 ? (st->score = p->lx->w[K_ACCEPT], asked) : st->task;
   /* "write the text of x.png to y.txt": a saving verb, the task's only cue, saves what it reads
    * (not "write a haiku about x.png into h.txt": something new) */
   bool saving = off_saves_at(p, st->a) && st->a + 1 < st->b &&
@@ -1025,15 +1061,16 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (st->task < 0)
     st->task = joined_task(p, st);
   st->task = st->task < 0 ? converting_task(p, st) : st->task;
-  if (shows_earlier_result(p, s)) /* its words tell the detector how: "... and blur them" */
+  const step *l = last >= 0 ? &p->steps[last] : NULL;
+  if (shows_earlier_result(p, s) || /* its words tell the detector how: "... and blur them" */
+      (l == st - 1 && asks_more_facts(p, st, l)))
     return p->steps[s - 1].b = st->b, drop_step(st, false);
-  if (marks_asked(p, st, last))
+  if (works_on_thing(p, st, l, avail) || marks_asked(p, st, last))
     return settle_step(p, s, produced, avail);
   if (answered_before(p, st, last))
     return drop_step(st, false);
-  if (into < 0 && !thing)
+  if (into < 0 && !st->thing)
     split_step(p, s, avail);
-  const step *l = last >= 0 ? &p->steps[last] : NULL;
   if (st->task >= 0 && repeats_earlier_step(p, s) && !asked_anew(p, st) &&
       !works_on_made(p, st) && !stated_before(p, st, last) && !another_question(p, st, l)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
@@ -1169,8 +1206,10 @@ static bool one_more(planner *p, step *st, int last) {
 }
 
 int off_recognise(planner *p) {
-  /* the last request (plan.c): "blur them", "now German", "draw it again" */
-  if (off_marks_found(p) || (p->more = off_only_language(p) || off_draws_again(p)))
+  /* the last request (plan.c): "blur them", "now German", "draw it again", a thing added ("and
+   * the sample rate?") */
+  if (off_marks_found(p) ||
+      (p->more = off_only_language(p) || off_draws_again(p) || adds_thing_only(p)))
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
   p->follows = off_follows_answer(p);
   int last = -1;
