@@ -1,11 +1,15 @@
-/* acl.c — may a caller read or search a file: its bits and POSIX access ACL, as Linux decides. */
+/* acl.c — may a caller read or search a file: its bits and ACLs, as Linux or the server decide. */
 #include "runtime/acl.h"
 
 #include <errno.h>
+#include <linux/magic.h>
 #include <stdint.h>
+#include <sys/statfs.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include "core/util.h"
+#include "runtime/nfs4_acl.h"
 #include "core/banned.h"
 
 /* The kernel's tags (linux/posix_acl.h); its states while checking the order of entries. */
@@ -71,7 +75,7 @@ static bool parse(const unsigned char *v, size_t len, entry *e, size_t *n) {
   return state == DONE;
 }
 
-static bool member(const baton__acl_caller *who, gid_t g) {
+bool baton__acl_caller_in(const baton__acl_caller *who, gid_t g) {
   bool in = who->gid == g;
   for (size_t i = 0; !in && i < who->n_groups; i++)
     in = who->groups[i] == g;
@@ -94,7 +98,7 @@ static bool entries_let(const entry *e, size_t n, const struct stat *st,
   bool found = false; /* a group entry of the caller's: it decides, others do not */
   for (size_t i = 0; i < n; i++) {
     bool group = e[i].tag == GROUP_OBJ || e[i].tag == GROUP;
-    if (group && member(who, e[i].tag == GROUP_OBJ ? st->st_gid : (gid_t)e[i].id)) {
+    if (group && baton__acl_caller_in(who, e[i].tag == GROUP_OBJ ? st->st_gid : (gid_t)e[i].id)) {
       found = true;
       if ((e[i].perm & mask & want) == want)
         return true;
@@ -108,7 +112,8 @@ static bool entries_let(const entry *e, size_t n, const struct stat *st,
 
 bool baton__acl_bits_let(const struct stat *st, const baton__acl_caller *who, unsigned want) {
   unsigned m = (unsigned)st->st_mode;
-  unsigned bits = st->st_uid == who->uid ? m >> 6 : member(who, st->st_gid) ? m >> 3 : m;
+  bool group = baton__acl_caller_in(who, st->st_gid);
+  unsigned bits = st->st_uid == who->uid ? m >> 6 : group ? m >> 3 : m;
   return (bits & 7 & want) == want;
 }
 
@@ -126,16 +131,45 @@ bool baton__acl_value_lets(const unsigned char *value, size_t len, const struct 
   return entries_let(e, n, st, who, want);
 }
 
-bool baton__acl_caller_may(int fd, const struct stat *st, const baton__acl_caller *who,
-                           unsigned want) {
-  if (who->uid == 0) /* root: the kernel lets it read and search anything (CAP_DAC_OVERRIDE) */
-    return fd >= 0;
-  char self[40];
-  baton__fmt(self, sizeof self, "/proc/self/fd/%d", fd);
+const char *baton__acl_fs_refusal(unsigned long f_type, uid_t uid, uid_t self) {
+  uint32_t type = (uint32_t)f_type; /* (a 32-bit long holds these magic numbers as negative) */
+  bool smb = type == CIFS_SUPER_MAGIC || type == SMB2_SUPER_MAGIC;
+  return smb && uid != 0 && uid != self ? BATON__ACL_SMB_REFUSAL : NULL;
+}
+
+/* Whether the file system of fd lets the caller uid be judged by bits and ACLs: if not, the
+ * reason in *why (when why is not NULL). */
+static bool judged(int fd, uid_t uid, const char **why) {
+  struct statfs fs;
+  if (fstatfs(fd, &fs) != 0)
+    return false;
+  const char *refusal = baton__acl_fs_refusal((unsigned long)fs.f_type, uid, geteuid());
+  if (refusal && why)
+    *why = refusal;
+  return !refusal;
+}
+
+/* By the POSIX access ACL of the file at self (/proc/self/fd/N), else (none) by its bits. */
+static bool posix_lets(const char *self, const struct stat *st, const baton__acl_caller *who,
+                       unsigned want) {
   unsigned char value[4 + 8 * BATON__ACL_MAX_ENTRIES];
-  /* getxattr follows the link /proc/self/fd/N to the very file (fgetxattr refuses O_PATH). */
   ssize_t n = getxattr(self, "system.posix_acl_access", value, sizeof value);
   if (n < 0) /* (ENOTSUP is EOPNOTSUPP on Linux) */
     return (errno == ENODATA || errno == EOPNOTSUPP) && baton__acl_bits_let(st, who, want);
   return baton__acl_value_lets(value, (size_t)n, st, who, want);
+}
+
+bool baton__acl_caller_may(int fd, const struct stat *st, const baton__acl_caller *who,
+                           unsigned want, const char **why) {
+  if (who->uid == 0) /* root: the kernel lets it read and search anything (CAP_DAC_OVERRIDE) */
+    return fd >= 0;
+  char self[40];
+  baton__fmt(self, sizeof self, "/proc/self/fd/%d", fd);
+  /* getxattr follows the link /proc/self/fd/N to the very file (fgetxattr refuses O_PATH). */
+  unsigned char nfs4[BATON__NFS4_ACL_MAX_BYTES];
+  ssize_t n = getxattr(self, BATON__NFS4_ACL_XATTR, nfs4, sizeof nfs4);
+  if (n >= 0) /* on NFSv4 the server decides by the ACL; the bits only reflect it */
+    return baton__nfs4_acl_value_lets(nfs4, (size_t)n, st, who, want);
+  return (errno == ENODATA || errno == EOPNOTSUPP) && judged(fd, who->uid, why) &&
+         posix_lets(self, st, who, want);
 }

@@ -1,4 +1,4 @@
-/* acl.h — may a caller read or search a file: its bits and POSIX access ACL, as Linux decides. */
+/* acl.h — may a caller read or search a file: its bits and ACLs, as Linux or the server decide. */
 #ifndef BATON_RUNTIME_ACL_H
 #define BATON_RUNTIME_ACL_H
 
@@ -33,15 +33,32 @@ typedef struct baton__acl_caller {
 bool baton__acl_value_lets(const unsigned char *value, size_t len, const struct stat *st,
                            const baton__acl_caller *who, unsigned want);
 
+/* Whether g is who's group or one of its supplementary groups. */
+bool baton__acl_caller_in(const baton__acl_caller *who, gid_t g);
+
 /* Whether who may do all of `want` to the file st describes by its permission bits alone:
  * the owner's, else the group's when st's group is one of who's, else the others'. */
 bool baton__acl_bits_let(const struct stat *st, const baton__acl_caller *who, unsigned want);
 
+/* The reason given for a file on an SMB/CIFS share, to a caller other than the daemon's user. */
+#define BATON__ACL_SMB_REFUSAL "cannot check another user's access to a file on an SMB/CIFS share"
+
+/* Why the caller uid may not be judged on a file system of statfs type f_type, the daemon
+ * running as uid self: on an SMB/CIFS share (CIFS_SUPER_MAGIC, SMB2_SUPER_MAGIC) the
+ * permission bits shown are the mount's options, not the share's rule, and the share's
+ * security descriptor is not read: BATON__ACL_SMB_REFUSAL, for any caller but root and self.
+ * NULL where the bits and ACLs can be judged. */
+const char *baton__acl_fs_refusal(unsigned long f_type, uid_t uid, uid_t self);
+
 /* Whether who may do all of `want` to the file fd holds (any descriptor, O_PATH too; st its
- * fstat): its access ACL read through /proc/self/fd/N; without one (ENODATA, or a file system
- * without ACLs) by its bits. Any other failure to read it, or one too big: refused. Root (uid
- * 0) may, as the kernel lets it. */
+ * fstat), its extended attributes read through /proc/self/fd/N. Root (uid 0) may, as the
+ * kernel lets it. Else, in this order: its NFSv4 ACL, where the NFS client shows one
+ * ("system.nfs4_acl", baton__nfs4_acl_value_lets), decides alone; on a file system whose
+ * rule cannot be judged (baton__acl_fs_refusal, by fstatfs) refused, with the reason in *why
+ * (when why is not NULL; left as it is otherwise); else its POSIX access ACL
+ * (baton__acl_value_lets), and without one (ENODATA, or a file system without ACLs) its bits.
+ * Any other failure to read an ACL, or one too big: refused. */
 bool baton__acl_caller_may(int fd, const struct stat *st, const baton__acl_caller *who,
-                           unsigned want);
+                           unsigned want, const char **why);
 
 #endif

@@ -114,9 +114,10 @@ typedef struct opener {
   int err;            /* errno of the failure */
   bool outside;       /* under none of the roots */
   bool as_user;       /* the thread took on the caller's rights */
+  const char *why;    /* why the caller's access could not be judged (or NULL) */
 } opener;
 
-static bool reachable(const opener *o, size_t i, const char *rel);
+static bool reachable(opener *o, size_t i, const char *rel);
 
 static void open_in_roots(opener *o) {
   const baton__input_scope *s = o->scope;
@@ -129,6 +130,7 @@ static void open_in_roots(opener *o) {
     if (o->name[0] != '/' && i > 0)
       break; /* relative names are relative to the first root only */
     o->outside = false;
+    o->why = NULL;
     o->fd = open_beneath(s->roots[i], s->root_fds ? s->root_fds[i] : -1, rel);
     o->err = errno;
     if (s->as_caller && !o->as_user && !reachable(o, i, rel)) {
@@ -167,25 +169,26 @@ static void *open_as_caller(void *arg) {
   return NULL;
 }
 
-/* Without the privilege to take on the caller's identity: whether the permission bits and the
- * access ACL of what fd holds (st) let the caller do all of `want` (BATON__ACL_READ,
- * BATON__ACL_EXECUTE), as the kernel would decide for it. */
+/* Without the privilege to take on the caller's identity: whether the permission bits and
+ * ACLs of what fd holds (st) let the caller do all of `want` (BATON__ACL_READ,
+ * BATON__ACL_EXECUTE), as the kernel or the file's server would decide for it; why not, when
+ * that cannot be judged, in *why (baton__acl_caller_may). */
 static bool caller_may(const baton__input_scope *s, int fd, const struct stat *st,
-                       unsigned want) {
+                       unsigned want, const char **why) {
   baton__acl_caller who = {.uid = s->uid, .gid = s->gid, .groups = s->groups,
                            .n_groups = s->n_groups};
-  return baton__acl_caller_may(fd, st, &who, want);
+  return baton__acl_caller_may(fd, st, &who, want, why);
 }
 
 bool baton__input_caller_may_reach(const baton__input_scope *s, int root_fd, const char *rel,
-                                   struct stat *st) {
+                                   struct stat *st, const char **why) {
   int cur = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
   bool ok = cur >= 0 && fstat(cur, st) == 0;
   for (const char *p = rel; ok && *p; p += strspn(p, "/")) {
     size_t n = strcspn(p, "/");
     char part[256];
-    ok = S_ISDIR(st->st_mode) && caller_may(s, cur, st, BATON__ACL_EXECUTE) && n < sizeof part &&
-         !(n == 2 && p[0] == '.' && p[1] == '.');
+    ok = S_ISDIR(st->st_mode) && caller_may(s, cur, st, BATON__ACL_EXECUTE, why) &&
+         n < sizeof part && !(n == 2 && p[0] == '.' && p[1] == '.');
     if (ok && n && !(n == 1 && p[0] == '.')) {
       memcpy(part, p, n);
       part[n] = '\0';
@@ -198,15 +201,17 @@ bool baton__input_caller_may_reach(const baton__input_scope *s, int root_fd, con
   }
   /* (read and search asked apart, as the kernel does: two group entries may grant one each) */
   ok = ok && (S_ISREG(st->st_mode) ||
-              (S_ISDIR(st->st_mode) && caller_may(s, cur, st, BATON__ACL_READ) &&
-               caller_may(s, cur, st, BATON__ACL_EXECUTE)));
+              (S_ISDIR(st->st_mode) && caller_may(s, cur, st, BATON__ACL_READ, why) &&
+               caller_may(s, cur, st, BATON__ACL_EXECUTE, why)));
   if (cur >= 0)
     close(cur);
   return ok;
 }
 
-/* Is rel, as far as it goes beneath root i, behind a folder the caller may not search? */
-static bool behind_closed(const baton__input_scope *s, size_t i, const char *rel) {
+/* Is rel, as far as it goes beneath root i, behind a folder the caller may not search? Why,
+ * when that cannot be judged, in *why. */
+static bool behind_closed(const baton__input_scope *s, size_t i, const char *rel,
+                          const char **why) {
   bool given = s->root_fds && s->root_fds[i] >= 0;
   int cur = given ? fcntl(s->root_fds[i], F_DUPFD_CLOEXEC, 0)
                   : open(s->roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -217,7 +222,7 @@ static bool behind_closed(const baton__input_scope *s, size_t i, const char *rel
     char part[256];
     if (fstat(cur, &st) != 0 || !S_ISDIR(st.st_mode) || n >= sizeof part)
       break;
-    closed = !caller_may(s, cur, &st, BATON__ACL_EXECUTE);
+    closed = !caller_may(s, cur, &st, BATON__ACL_EXECUTE, why);
     memcpy(part, p, n);
     part[n] = '\0';
     int next = closed || !n ? -1 : openat(cur, part, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -234,7 +239,7 @@ static bool behind_closed(const baton__input_scope *s, size_t i, const char *rel
  * beneath root i, by the permission bits and ACLs of every folder on the way there: those rel
  * names (links included) and those of its real path beneath the root's, which must lead to that
  * very file or folder. */
-static bool reachable(const opener *o, size_t i, const char *rel) {
+static bool reachable(opener *o, size_t i, const char *rel) {
   const baton__input_scope *s = o->scope;
   for (const char *p = rel; *p; p += strspn(p, "/")) { /* "a/../b" passes through a */
     size_t n = strcspn(p, "/");
@@ -242,7 +247,8 @@ static bool reachable(const opener *o, size_t i, const char *rel) {
       return false;
     p += n;
   }
-  bool closed = behind_closed(s, i, rel); /* a folder rel names, a link's too, closed to it */
+  /* a folder rel names, a link's too, closed to it */
+  bool closed = behind_closed(s, i, rel, &o->why);
   if (o->fd < 0 || closed) /* nothing there: fine unless behind a closed folder (not told apart) */
     return o->fd < 0 && !closed;
   char self[40];
@@ -254,7 +260,7 @@ static bool reachable(const opener *o, size_t i, const char *rel) {
   bool given = s->root_fds && s->root_fds[i] >= 0;
   int root = given ? s->root_fds[i] : open(s->roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
   struct stat reached, opened;
-  bool ok = root >= 0 && baton__input_caller_may_reach(s, root, under, &reached) &&
+  bool ok = root >= 0 && baton__input_caller_may_reach(s, root, under, &reached, &o->why) &&
             fstat(o->fd, &opened) == 0 && reached.st_dev == opened.st_dev &&
             reached.st_ino == opened.st_ino;
   if (root >= 0 && !given)
@@ -269,9 +275,12 @@ static int checked(const baton__input_scope *s, opener *o, char *err, size_t err
     baton__fmt(err, errlen, "input '%s' is not a regular file", o->name);
     goto fail;
   }
-  if (s->as_caller && !o->as_user && !caller_may(s, o->fd, &st, BATON__ACL_READ)) {
-    baton__fmt(err, errlen, "input '%s': permission denied for uid %u", o->name,
-               (unsigned)s->uid);
+  if (s->as_caller && !o->as_user && !caller_may(s, o->fd, &st, BATON__ACL_READ, &o->why)) {
+    if (o->why)
+      baton__fmt(err, errlen, "input '%s': %s", o->name, o->why);
+    else
+      baton__fmt(err, errlen, "input '%s': permission denied for uid %u", o->name,
+                 (unsigned)s->uid);
     goto fail;
   }
   if ((unsigned long long)st.st_size > s->max_bytes) {
@@ -304,7 +313,9 @@ int baton__input_open(const baton__input_scope *s, const char *name, char *err, 
   }
   if (o.fd >= 0)
     return checked(s, &o, err, errlen);
-  if (o.outside || o.err == EXDEV || o.err == ELOOP)
+  if (o.why)
+    baton__fmt(err, errlen, "input '%s': %s", name, o.why);
+  else if (o.outside || o.err == EXDEV || o.err == ELOOP)
     baton__fmt(err, errlen,
                "input '%s' is outside the allowed folders (the caller's folder, "
                "allowed_roots in the config and, for your own runs, their outputs), or "
@@ -422,7 +433,8 @@ long baton__input_list(const baton__input_scope *s, const char *dir, const char 
   }
   bool outside = l.o.outside || l.o.err == EXDEV || l.o.err == ELOOP;
   baton__fmt(err, errlen, "%s",
-             outside ? "outside your folder, or reached through a link that leaves it"
+             l.o.why   ? l.o.why
+             : outside ? "outside your folder, or reached through a link that leaves it"
              : l.o.err == ENOENT ? "no such folder"
                                  : strerror(l.o.err));
   return l.o.err == ENOENT || l.o.err == ENOTDIR ? -2 : -1;

@@ -43,13 +43,15 @@ int baton__input_open(const baton__input_scope *scope, const char *name, char *e
  * that very folder. -1 with errno. */
 int baton__input_root_open(const char *path, char **real);
 
-/* Whether the caller (scope's uid, gid and groups), by the permission bits and access ACLs the
- * kernel would judge it by (baton__acl_caller_may), may reach rel beneath the folder root_fd:
- * search root_fd and every folder on the way, following no link and no "..", to a regular
- * file, or to a folder it may also read and search ("" for root_fd itself). What it reached
- * in *st. Used when the process cannot take on the caller's identity. */
+/* Whether the caller (scope's uid, gid and groups), by the permission bits and ACLs the kernel
+ * or the file's server would judge it by (baton__acl_caller_may), may reach rel beneath the
+ * folder root_fd: search root_fd and every folder on the way, following no link and no "..",
+ * to a regular file, or to a folder it may also read and search ("" for root_fd itself). What
+ * it reached in *st; why not, when a folder or file on the way is where the caller's access
+ * cannot be judged (an SMB/CIFS share), in *why (when why is not NULL). Used when the process
+ * cannot take on the caller's identity. */
 bool baton__input_caller_may_reach(const baton__input_scope *scope, int root_fd,
-                                   const char *rel, struct stat *st);
+                                   const char *rel, struct stat *st, const char **why);
 
 /* Entries of a folder looked at, at most, when listing it. */
 #define BATON__INPUT_LIST_SCAN 100000

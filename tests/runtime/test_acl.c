@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/magic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,13 +120,15 @@ Test(runtime_acl, the_acl_is_read_from_the_descriptor_and_refused_when_it_cannot
   struct stat st;
   int fd = temp_file(&dir, p, sizeof p, 0644, &st);
   baton__acl_caller who = {.uid = st.st_uid + 1, .gid = st.st_gid + 1};
-  cr_assert(baton__acl_caller_may(fd, &st, &who, BATON__ACL_READ), "no ACL: the bits");
-  cr_assert_not(baton__acl_caller_may(fd, &st, &who, BATON__ACL_EXECUTE));
-  cr_assert_not(baton__acl_caller_may(-1, &st, &who, BATON__ACL_READ), "no such descriptor");
+  cr_assert(baton__acl_caller_may(fd, &st, &who, BATON__ACL_READ, NULL), "no ACL: the bits");
+  const char *why = NULL;
+  cr_assert_not(baton__acl_caller_may(fd, &st, &who, BATON__ACL_EXECUTE, &why));
+  cr_assert_null(why, "refused by the bits, for no other reason");
+  cr_assert_not(baton__acl_caller_may(-1, &st, &who, BATON__ACL_READ, NULL), "no such descriptor");
   const bt_acl_entry shut[] = {UO(RW), U(who.uid, 0), GO(R), M(R), O(R)};
   bt_acl_set(p, shut, 5);
   cr_assert_eq(fstat(fd, &st), 0);
-  cr_assert_not(baton__acl_caller_may(fd, &st, &who, BATON__ACL_READ), "the ACL closes it");
+  cr_assert_not(baton__acl_caller_may(fd, &st, &who, BATON__ACL_READ, NULL), "the ACL closes it");
   bt_acl_entry big[BT_ACL_MAX];
   size_t n = 0;
   big[n++] = (bt_acl_entry)UO(RW);
@@ -133,10 +137,30 @@ Test(runtime_acl, the_acl_is_read_from_the_descriptor_and_refused_when_it_cannot
   big[n++] = (bt_acl_entry)GO(R), big[n++] = (bt_acl_entry)M(R), big[n++] = (bt_acl_entry)O(R);
   bt_acl_set(p, big, n); /* one entry more than read: others may read, but it is refused */
   cr_assert_eq(fstat(fd, &st), 0);
-  cr_assert_not(baton__acl_caller_may(fd, &st, &who, BATON__ACL_READ), "%zu entries", n);
+  cr_assert_not(baton__acl_caller_may(fd, &st, &who, BATON__ACL_READ, NULL), "%zu entries", n);
   close(fd);
   bt_rmtree(dir);
   free(dir);
+}
+
+/* On an SMB/CIFS share the bits shown are the mount's options, not the share's rule: another
+ * user's access is refused, with the reason; the daemon's own user and root are judged as on
+ * any other file system. */
+Test(runtime_acl, another_users_access_on_an_smb_share_is_refused_with_the_reason) {
+  uid_t self = 1000;
+  const unsigned long smb[] = {CIFS_SUPER_MAGIC, SMB2_SUPER_MAGIC,
+                               (unsigned long)(long)(int32_t)CIFS_SUPER_MAGIC}; /* a 32-bit long */
+  for (size_t i = 0; i < sizeof smb / sizeof *smb; i++) {
+    cr_assert_str_eq(baton__acl_fs_refusal(smb[i], 1001, self), BATON__ACL_SMB_REFUSAL);
+    cr_assert_null(baton__acl_fs_refusal(smb[i], self, self), "the daemon's own user");
+    cr_assert_null(baton__acl_fs_refusal(smb[i], 0, self), "root");
+  }
+  const unsigned long judged[] = {NFS_SUPER_MAGIC, EXT4_SUPER_MAGIC, TMPFS_MAGIC,
+                                  BTRFS_SUPER_MAGIC, XFS_SUPER_MAGIC, 0};
+  for (size_t i = 0; i < sizeof judged / sizeof *judged; i++)
+    cr_assert_null(baton__acl_fs_refusal(judged[i], 1001, self), "magic %#lx", judged[i]);
+  cr_assert(strstr(BATON__ACL_SMB_REFUSAL, "another user's access") &&
+            strstr(BATON__ACL_SMB_REFUSAL, "SMB/CIFS share"));
 }
 
 /* Root reads and searches what its bits and ACL close, as the kernel lets it; no one else. */
@@ -149,8 +173,8 @@ Test(runtime_acl, root_may_as_the_kernel_lets_it) {
     cr_assert_eq(chown(p, 4241, 4241), 0);
     cr_assert_eq(fstat(fd, &st), 0);
   }
-  cr_assert(baton__acl_caller_may(fd, &st, &root, BATON__ACL_READ | BATON__ACL_EXECUTE));
-  cr_assert_not(baton__acl_caller_may(fd, &st, &other, BATON__ACL_READ));
+  cr_assert(baton__acl_caller_may(fd, &st, &root, BATON__ACL_READ | BATON__ACL_EXECUTE, NULL));
+  cr_assert_not(baton__acl_caller_may(fd, &st, &other, BATON__ACL_READ, NULL));
   close(fd);
   bt_rmtree(dir);
   free(dir);
@@ -260,19 +284,19 @@ static void baton_answers(int dirfd, const baton__acl_caller *c, size_t i,
   snprintf(p, sizeof p, "f%zu", i);
   int fd = openat(dirfd, p, O_PATH | O_CLOEXEC);
   cr_assert(fd >= 0 && fstat(fd, &st) == 0);
-  a[READ_FILE] = baton__acl_caller_may(fd, &st, c, BATON__ACL_READ);
+  a[READ_FILE] = baton__acl_caller_may(fd, &st, c, BATON__ACL_READ, NULL);
   close(fd);
   snprintf(p, sizeof p, "d%zu", i);
   fd = openat(dirfd, p, O_PATH | O_CLOEXEC);
   cr_assert(fd >= 0 && fstat(fd, &st) == 0);
-  a[SEARCH] = baton__acl_caller_may(fd, &st, c, BATON__ACL_EXECUTE);
-  a[LIST] = baton__acl_caller_may(fd, &st, c, BATON__ACL_READ);
+  a[SEARCH] = baton__acl_caller_may(fd, &st, c, BATON__ACL_EXECUTE, NULL);
+  a[LIST] = baton__acl_caller_may(fd, &st, c, BATON__ACL_READ, NULL);
   close(fd);
   baton__input_scope s = {.as_caller = true, .uid = c->uid, .gid = c->gid,
                           .groups = c->groups, .n_groups = c->n_groups};
-  reach[0] = baton__input_caller_may_reach(&s, dirfd, p, &st);
+  reach[0] = baton__input_caller_may_reach(&s, dirfd, p, &st, NULL);
   snprintf(p, sizeof p, "d%zu/x", i);
-  reach[1] = baton__input_caller_may_reach(&s, dirfd, p, &st);
+  reach[1] = baton__input_caller_may_reach(&s, dirfd, p, &st, NULL);
 }
 
 Test(runtime_acl, every_decision_is_the_kernels) {

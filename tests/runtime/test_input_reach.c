@@ -72,17 +72,17 @@ Test(runtime_input_reach, only_what_every_folder_on_the_way_lets_the_caller_reac
   };
   struct stat st;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-    cr_assert_eq(baton__input_caller_may_reach(&s, root, cases[i].rel, &st), cases[i].may,
+    cr_assert_eq(baton__input_caller_may_reach(&s, root, cases[i].rel, &st, NULL), cases[i].may,
                  "%s", cases[i].rel);
   gid_t groups[] = {(gid_t)(getegid() + 4243), getegid()};
   s.groups = groups, s.n_groups = 2; /* grp's group among its supplementary groups */
-  cr_assert(baton__input_caller_may_reach(&s, root, "grp/c.wav", &st));
+  cr_assert(baton__input_caller_may_reach(&s, root, "grp/c.wav", &st, NULL));
   s.groups = NULL, s.n_groups = 0;
   s.gid = getegid(); /* now in grp's group: it may search grp, not list it */
-  cr_assert(baton__input_caller_may_reach(&s, root, "grp/c.wav", &st));
-  cr_assert_not(baton__input_caller_may_reach(&s, root, "grp", &st));
+  cr_assert(baton__input_caller_may_reach(&s, root, "grp/c.wav", &st, NULL));
+  cr_assert_not(baton__input_caller_may_reach(&s, root, "grp", &st, NULL));
   s.uid = geteuid(); /* the owner of hid */
-  cr_assert(baton__input_caller_may_reach(&s, root, "hid/open/secret.wav", &st));
+  cr_assert(baton__input_caller_may_reach(&s, root, "hid/open/secret.wav", &st, NULL));
   cr_assert(S_ISREG(st.st_mode));
 }
 
@@ -108,18 +108,19 @@ Test(runtime_input_reach, an_acl_closes_or_opens_a_folder_on_the_way) {
   set_acl("acllist", (const bt_acl_entry[]){UO(RWX), GO(0), G(team, RX), M(RX), O(0)}, 5);
   baton__input_scope s = {.as_caller = true, .uid = uid, .gid = gid};
   struct stat st;
-  cr_assert_not(baton__input_caller_may_reach(&s, root, "aclshut/d.wav", &st));
-  cr_assert_not(baton__input_caller_may_reach(&s, root, "aclshut", &st));
-  cr_assert(baton__input_caller_may_reach(&s, root, "aclsearch/e.wav", &st));
-  cr_assert_not(baton__input_caller_may_reach(&s, root, "aclsearch", &st), "searched, not read");
-  cr_assert_not(baton__input_caller_may_reach(&s, root, "acllist/f.wav", &st));
+  cr_assert_not(baton__input_caller_may_reach(&s, root, "aclshut/d.wav", &st, NULL));
+  cr_assert_not(baton__input_caller_may_reach(&s, root, "aclshut", &st, NULL));
+  cr_assert(baton__input_caller_may_reach(&s, root, "aclsearch/e.wav", &st, NULL));
+  cr_assert_not(baton__input_caller_may_reach(&s, root, "aclsearch", &st, NULL),
+                "searched, not read");
+  cr_assert_not(baton__input_caller_may_reach(&s, root, "acllist/f.wav", &st, NULL));
   gid_t groups[] = {team};
   s.groups = groups, s.n_groups = 1; /* the named group among its supplementary groups */
-  cr_assert(baton__input_caller_may_reach(&s, root, "acllist/f.wav", &st));
-  cr_assert(baton__input_caller_may_reach(&s, root, "acllist", &st));
+  cr_assert(baton__input_caller_may_reach(&s, root, "acllist/f.wav", &st, NULL));
+  cr_assert(baton__input_caller_may_reach(&s, root, "acllist", &st, NULL));
   s.uid = uid + 1; /* another user: the ACLs name it nowhere */
-  cr_assert(baton__input_caller_may_reach(&s, root, "aclshut/d.wav", &st));
-  cr_assert_not(baton__input_caller_may_reach(&s, root, "aclsearch/e.wav", &st));
+  cr_assert(baton__input_caller_may_reach(&s, root, "aclshut/d.wav", &st, NULL));
+  cr_assert_not(baton__input_caller_may_reach(&s, root, "aclsearch/e.wav", &st, NULL));
 }
 
 /* End to end, in a process that cannot take the caller's identity (a daemon that is not root):
