@@ -368,16 +368,22 @@ static void assert_tasks(fixture *f, const char *id, const char *want) {
   baton_close(ctx);
 }
 
+/* Opens f with a run of plan interrupted after its chat task, the conversation stored for it
+ * then made one that is not valid; the run's id in id. */
+static void open_with_bad_chat(fixture *f, const char *plan, char id[64]) {
+  fx_open(f);
+  interrupted_run(f, plan, 2, id);
+  assert_tasks(f, id, "done interrupted");
+  store_chat(f, id, "'not json'");
+}
+
 /* With its chat task done and only a task of another kind left, a run whose stored conversation
  * is not one resumes all the same (nothing left would be sent it) and finishes. */
 Test(runtime_chat_resume, a_bad_conversation_is_passed_over_when_no_chat_task_is_left,
      .timeout = 120) {
   fixture f;
-  fx_open(&f);
   char id[64];
-  interrupted_run(&f, THEN("text-generation"), 2, id);
-  assert_tasks(&f, id, "done interrupted");
-  store_chat(&f, id, "'not json'");
+  open_with_bad_chat(&f, THEN("text-generation"), id);
   resume(&f, id);
   assert_tasks(&f, id, "done done");
   cr_assert(!chat_kept(f.db, id), "a run done keeps no conversation");
@@ -395,11 +401,8 @@ Test(runtime_chat_resume, a_bad_conversation_is_passed_over_when_no_chat_task_is
 Test(runtime_chat_resume, a_bad_conversation_is_refused_while_a_chat_task_is_left,
      .timeout = 120) {
   fixture f;
-  fx_open(&f);
   char id[64];
-  interrupted_run(&f, THEN("conversational"), 2, id);
-  assert_tasks(&f, id, "done interrupted");
-  store_chat(&f, id, "'not json'");
+  open_with_bad_chat(&f, THEN("conversational"), id);
   resume_refused(&f, id, 0);
   cr_assert_eq(fake_http_request_count(fm_http(f.chat)), 2, "the chat server was sent nothing");
   fx_close(&f);
