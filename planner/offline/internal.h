@@ -121,6 +121,7 @@ typedef struct {
   bool is_file, asked; /* asked: a quote that is a question ('Who won?'), no text to work on */
   int turn;        /* 0: the request's own; else the earlier turn it came from (1 = oldest) */
   bool used, claimed; /* consumed by some task; spoken for by a recognised step (before tasks) */
+  bool read;       /* claimed by a step only reading it into text: a later change may take it */
   int kind;        /* a picture file: what its sentence calls it (IMG_*); AUD_MUSIC: music */
   int reader;      /* the graph task (id + 1) that read it into text for a step, or 0 */
   const char *lang; /* an earlier turn's text: its language, when the turn said (a lexicon code) */

@@ -126,13 +126,17 @@ static bool writes_file(const planner *p, const step *st, const baton__taskspec 
          file_made_into(p, st, i, BATON__T_TEXT, s->inputs | read, true) >= 0;
 }
 
-/* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"); a file of a
- * medium it makes, named as new, is its output (one it takes too, or a text, if saved: "save it as
- * b.png", "... in s.txt"; its words end before; a recording a text is saved as, the text read out
- * into it). A picture it only follows ("match the style of the target image t.jpg") beside
- * another, or one an earlier step made, is no input: typed 0. */
+/* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"), but on what
+ * a file's facts step takes ("how long is a.wav and make it louder") and, to change it, on what a
+ * caption or transcript only read (read: "transcribe a.wav and make it louder"); a file of a medium
+ * it makes, named as new, is its output (one it takes too, or a text, if saved: "save it as b.png",
+ * "... in s.txt"; its words end before; a recording a text is saved as, the text read out into
+ * it). A picture it only follows ("match the style of the target image t.jpg") beside another, or
+ * one an earlier step made, is no input: typed 0. */
 static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before) {
-  bool keeps = off_tells_facts(p, off_cue_index(p, s)); /* "how long is a.wav and make it louder" */
+  int t = off_cue_index(p, s);
+  bool keeps = off_tells_facts(p, t);
+  bool reads = off_is_role(p, t, R_CAPTION) || off_is_role(p, t, R_TRANSCRIBE);
   bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
                             (p->pictures > 1 || (before & BATON__T_IMAGE));
   for (size_t i = st->a, lo = st->a; other && i < st->b; i++) /* lo: after the picture before */
@@ -166,12 +170,12 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
       st->b = w ? w : st->b,
       st->speak |= off_res_at(p, i, spoken & ~made) >= 0; /* the text made, read out */
     else if (off_res_at(p, i, s->inputs) >= 0)
-      own = true, p->res[p->tok[i].res].claimed |= !keeps;
+      own = true, p->res[p->tok[i].res].claimed |= !keeps, p->res[p->tok[i].res].read |= reads;
   }
   unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
   for (size_t i = 0; !own && !(before & need) && i < p->n_res; i++)
     if (!p->res[i].claimed && (p->res[i].type & need) && (int)i + 1 != st->output)
-      own = true, p->res[i].claimed = !keeps;
+      own = true, p->res[i].claimed = !keeps, p->res[i].read = reads;
 }
 
 /* Marks "the summary", "the classification result" (one word between) as earlier output: no cue. */

@@ -26,6 +26,18 @@ unsigned off_res_types(const planner *p, bool unclaimed) {
   return t;
 }
 
+/* Types of the resources steps only read into text, to [a,b) naming no result of theirs
+ * ("transcribe a.wav and make it louder", not "caption x.jpg and enhance the result"). */
+static unsigned read_types(const planner *p, size_t a, size_t b) {
+  unsigned t = 0;
+  for (size_t i = a; i < b; i++)
+    if (off_made_of(p, i, false))
+      return 0;
+  for (size_t i = 0; i < p->n_res; i++)
+    t |= p->res[i].read ? p->res[i].type : 0;
+  return t;
+}
+
 /* Does s take two texts (passage and question, two sentences)? Inputs [text, text] are one bit. */
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
   int t = off_cue_index(p, s);
@@ -143,7 +155,10 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail,
               (off_has_word(p, lo, i, W_AT_HAND) || off_has_word(p, lo, i, W_DEFINITE));
   bool told = !(s->inputs & BATON__T_TEXT) && baton__csv_has(s->params, "instruction");
   unsigned own = (kept[!told] & ~(at_hand ? named : made)) | (video & BATON__T_VIDEO);
-  if (media_in && !((own | avail) & media_in))
+  /* a file a step before only read is not elsewhere to a task changing it ("transcribe a.wav and
+   * make it louder") */
+  unsigned read = s->inputs == s->outputs ? read_types(p, a, b) : 0;
+  if (media_in && !((own | avail | read) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
   if (s->inputs & own)
     f[F_OWN_INPUT] = 1;
