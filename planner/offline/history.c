@@ -364,16 +364,21 @@ static bool adds_words(const planner *p) {
   return p->n_tok > i + 1 && off_is(p, i, W_PREPOSITION) && !names_own(p) && !cue;
 }
 
+/* Is token i a word of one of the n classes cs? */
+static bool is_any(const planner *p, size_t i, const off_class *cs, size_t n) {
+  while (n && !off_is(p, i, cs[n - 1]))
+    n--;
+  return n > 0;
+}
+
 bool off_only_language(const planner *p) {
   static const off_class spare[] = {W_JOINER, W_TARGET_PREP, W_LEAD_IN, W_ASKING, W_AGAIN,
                                     W_CONTRAST, W_DEFINITE}; /* "(do) the same but in Catalan" */
-  size_t n, k;
+  size_t n;
   for (size_t i = 0; p->asked && i < p->n_tok; i++) {
-    for (k = 0; k < sizeof spare / sizeof *spare && !off_is(p, i, spare[k]); k++)
-      ;
     bool does = i == 0 && i + 1 < p->n_tok && off_is(p, i, W_IS_ARE) && p->tok[i + 1].det;
-    if (p->tok[i].kind == TK_WORD && !off_language_at(p, i) && k == sizeof spare / sizeof *spare &&
-        !does) /* ("do | the same ...") */
+    if (p->tok[i].kind == TK_WORD && !off_language_at(p, i) && !does && /* ("do | the same") */
+        !is_any(p, i, spare, sizeof spare / sizeof *spare))
       return false;
   }
   return p->asked && language_asked(p) && target_named(p, p->asked, &n);
@@ -424,48 +429,69 @@ static bool asked_word(const planner *p, size_t i) {
   return false;
 }
 
-/* After a drawing, does token i only point at it ("draw | it | again", "can | you | draw | the
- * cat | again"): a word of the drawing's cue, a picture, a reference, or a word of the last
- * request not after "another" ("draw another cat": a new thing)? */
+/* After a drawing, does token i only ask for it or point at it ("draw | it | again", "can | you |
+ * draw | the cat | again", "I want another one", "give me another one", "the same but ..."): a
+ * word of the drawing's cue, a picture, a reference, or a word of the last request not after
+ * "another" ("draw another cat": a new thing)? */
 static bool names_drawing(const planner *p, size_t i, int drew) {
+  static const off_class asking[] = {W_REFERENCE, W_PICTURE, W_YOU, W_SUBJECT, W_HANDING,
+                                     W_CONTRAST};
   const token *t = &p->tok[i];
   return drew && t->kind == TK_WORD &&
-         (t->det || off_is(p, i, W_REFERENCE) || off_is(p, i, W_PICTURE) || off_is(p, i, W_YOU) ||
+         (t->det || is_any(p, i, asking, sizeof asking / sizeof *asking) ||
           off_keyword_score(p, &p->cues[drew - 1], i, i + 1) > 0 ||
           (asked_word(p, i) && !(i > 0 && off_is(p, i - 1, W_FRESH))));
 }
 
+/* Do tokens from i on name no file but one to save to ("with a hat and save it as h.png")? */
+static bool names_no_input(const planner *p, size_t i) {
+  while (i < p->n_tok && (p->tok[i].kind != TK_RES || off_saved_name(p, i, 0)))
+    i++;
+  return i == p->n_tok;
+}
+
+/* After a drawing, where the request's own words begin past those asking for it anew: more of it
+ * ("draw it again | and another one please": *copies), its saving ("draw it again | and save it
+ * as c2.png") or a change naming no file nor language to work on ("draw it again | with a hat",
+ * "the same but | in blue"); else p->n_tok. */
+static size_t added_at(const planner *p, bool *copies) {
+  long n;
+  for (size_t i = 1, k; drawn_last(p) && i < p->n_tok; i++) {
+    if ((*copies = off_another_at(p, i, p->n_tok, &n) != 0))
+      return i;
+    for (k = i; k > 1 && off_punct(p, k - 1, ","); k--)
+      ; /* "again, with a hat" */
+    bool changed = off_is(p, k - 1, W_AGAIN) || off_is(p, k - 1, W_CONTRAST);
+    if ((i + 1 < p->n_tok && off_saves_at(p, i + 1) &&
+         (off_is(p, i, W_JOINER) || off_punct(p, i, ","))) ||
+        (changed && off_is(p, i, W_PREPOSITION) && names_no_input(p, i) && !language_asked(p)))
+      return i;
+  }
+  return p->n_tok;
+}
+
 /* "Make another one", "one more please", "another": does the request, naming nothing of its own,
  * ask for the last request's result once more ("another", "one more") in spare words only? After
- * a drawing, so do "draw another one", "draw it again", "draw the cat again". */
+ * a drawing, so do "draw another one", "draw it again", "draw the cat again", "give me another
+ * one", and the words before those it adds ("draw it again | with a hat"). */
 static bool asks_another(const planner *p) {
-  bool fresh = false;
+  static const off_class asking[] = {W_FRESH, W_CAUSATIVE, W_COUNT, W_US};
+  bool copies = false, fresh = false;
   int drew = drawn_last(p);
-  for (size_t i = 0; p->asked && i < p->n_tok; i++) {
+  size_t end = added_at(p, &copies);
+  for (size_t i = 0; p->asked && i < end; i++) {
     const token *t = &p->tok[i];
     bool more = i > 0 && off_is(p, i, W_MORE) && off_is(p, i - 1, W_COUNT);
     fresh |= more || off_is(p, i, W_FRESH) || (drew && off_is(p, i, W_AGAIN));
-    if (t->kind == TK_RES || (t->kind == TK_WORD && !more && !off_is(p, i, W_FRESH) &&
-                              !off_is(p, i, W_CAUSATIVE) && !off_is(p, i, W_COUNT) &&
-                              !off_is(p, i, W_US) && !spare(p, t->word) &&
+    if (t->kind == TK_RES || (t->kind == TK_WORD && !more && !spare(p, t->word) &&
+                              !is_any(p, i, asking, sizeof asking / sizeof *asking) &&
                               !names_drawing(p, i, drew)))
       return false;
   }
-  return fresh;
+  return p->asked && (fresh || copies);
 }
 
 bool off_draws_again(const planner *p) { return !p->repeat && drawn_last(p) && asks_another(p); }
-
-/* "And another one and another one" after a drawing: the request from where it asks for more
- * than one more ("| and another one"), to add to the last request's words; else "". */
-static const char *more_copies(const planner *p) {
-  long n;
-  bool drew = drawn_last(p);
-  for (size_t i = 1, end; drew && i < p->n_tok; i++)
-    if ((end = off_another_at(p, i, p->n_tok, &n)) && end + 1 >= p->n_tok)
-      return p->req + p->tok[i - 1].end;
-  return "";
-}
 
 const char *off_request_thing(const planner *p) {
   char words[12][OFF_MAX_WORD];
@@ -509,7 +535,10 @@ char *off_asked_again(const planner *p, char **thing) {
   const char *asked = p->asked; /* "save the summary as s.txt": the request that made the summary */
   for (size_t r = 0; saves && r < p->n_res; r++)
     asked = off_names_maker(p, 0, p->n_tok, &p->res[r]) ? p->res[r].asked_by : asked;
-  char *into = p->more && !saves && asked ? said_more(p, asked) : NULL; /* "now German" */
+  bool copies;
+  size_t add = added_at(p, &copies); /* "draw a cat" and "| with a hat" */
+  const char *drawn = add < p->n_tok ? p->req + p->tok[add - 1].end : "";
+  char *into = p->more && !saves && !*drawn && asked ? said_more(p, asked) : NULL; /* "German" */
   into = into || saves ? into : quote_swapped(p); /* 'and "good night"?' */
   asked = into ? into : asked;
   bool again = off_has_word(p, 0, p->n_tok, W_AGAIN);
@@ -537,13 +566,12 @@ char *off_asked_again(const planner *p, char **thing) {
     for (const char *sep = ""; r >= 0; sep = " and ", r = own_file(p, turn, type | any, taken))
       baton__sb_addf(&sb, "%s%s", sep, p->res[r].value), taken[r] = true, swapped++;
   }
-  const char *copies = more_copies(p); /* "draw a cat" and "| and another one" */
-  baton__sb_add(&sb, done, *copies ? (size_t)unstopped(done) : strlen(done));
-  baton__sb_adds(&sb, copies);
+  baton__sb_add(&sb, done, *drawn ? (size_t)unstopped(done) : strlen(done));
+  baton__sb_adds(&sb, drawn);
   /* "find the dates in it", then "and in b.txt?": "find the dates in it: b.txt" */
   for (int r; own && !saves && !named && (r = own_file(p, 0, ~0u, taken)) >= 0; taken[r] = true)
     baton__sb_addf(&sb, "%s %s", swapped++ ? " and" : ":", p->res[r].value);
-  if (marks || saves) /* "find the faces in x.jpg" and "blur them", "and save it as s.txt" */
+  if ((marks || saves) && !*drawn) /* "find the faces in x.jpg" and "blur them", "save it" */
     baton__sb_addf(&sb, " and %s", p->req);
   /* none of what the request names fits the last request: it is no repeat of it */
   char *text = (own && !swapped && !saves && !into) || sb.len > OFF_MAX_REQUEST ? NULL

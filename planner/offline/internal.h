@@ -60,7 +60,8 @@
    X(MUSIC) X(ALIKE) X(FEASIBLE) X(BEFORE_CLAUSE) X(AFTER_CLAUSE) X(TIME_UNIT) X(END_OF) \
    X(LASTING) X(COUNT) X(SEARCHING) X(SOUGHT) X(PARTICLE) X(INSTRUCTION) X(BESIDE) X(SHARE) \
    X(RECIPROCAL) X(MEANING) X(WORDING) X(HOLDING) X(WORDED) X(IT_IS) X(UTTERING) X(MORE) \
-   X(PUTTING) X(VOICE) X(PLACED_FIRST) X(PLACED_AFTER) X(PLAYING) X(BACKGROUND) X(DRAWN)
+   X(PUTTING) X(VOICE) X(PLACED_FIRST) X(PLACED_AFTER) X(PLAYING) X(BACKGROUND) X(DRAWN) \
+   X(HANDING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -291,9 +292,10 @@ bool off_says_more(const planner *p);
  * request say only a language (the newest request naming one), no more than joiners, "into",
  * "now", "please"? Then it is said more of the last request, as off_says_more() holds. */
 bool off_only_language(const planner *p);
-/* "Draw another one", "draw it again", "one more please" after a drawing: does the request, naming
- * nothing else, ask for that drawing anew? Then the last request is asked again (with "and
- * another one" for each more it asks: "and another one and another one", two). */
+/* "Draw another one", "draw it again", "give me another one" after a drawing: does the request,
+ * naming nothing else, ask for that drawing anew? Then the last request is asked again, with what
+ * the request adds after that: more ("and another one and another one please": two), its saving
+ * ("and save it as c2.png") or a change ("with a hat": "draw a cat with a hat"). */
 bool off_draws_again(const planner *p);
 /* "Who signed it?" after "what is the date on sign.png?": does the request, naming nothing of its
  * own, put a question after a turn that answered one? Then it asks what that question asked about:
@@ -380,7 +382,8 @@ long off_number_at(const planner *p, size_t i);
 bool off_draws(const planner *p, int task);
 /* The token past "and another one", ", another picture of it", "and one more" at token i, and any
  * more such after it ("and another one and another one": *n of them), ending where the sentence
- * does (at b, punctuation or a last "and" before b): more of what the step before draws; else 0. */
+ * does (at b, punctuation or a last "and" before b; "please" may follow): more of what the step
+ * before draws; else 0. */
 size_t off_another_at(const planner *p, size_t i, size_t b, long *n);
 /* Copies of the drawing task of st (its tasks from `first` on) as many as it asks ("three
  * pictures"), each its own "seed"; 0, or -1 (err set). */

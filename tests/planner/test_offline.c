@@ -282,6 +282,16 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   cr_assert_null(plan_case("For the photo, describe it", NULL, summed, NULL, NULL, err,
                            sizeof err));
   cr_assert(strstr(err, "could not find any task") != NULL, "%s", err);
+  /* after a drawing or a chat, asking to see it or for another of something else draws nothing */
+  const char *drawn = "[{\"role\":\"user\",\"content\":\"draw a cat\"},{\"role\":\"assistant\","
+                      "\"content\":\"ok\",\"outputs\":{\"image\":\"/tmp/cat.png\"},\"tasks\":[{"
+                      "\"task\":\"text-to-image\",\"outputs\":{\"image\":\"/tmp/cat.png\"}}]}]";
+  const char *joked = "[{\"role\":\"user\",\"content\":\"tell me a joke\"},{\"role\":"
+                      "\"assistant\",\"content\":\"A joke.\",\"tasks\":[{\"task\":"
+                      "\"conversational\",\"outputs\":{\"text\":\"A joke.\"}}]}]";
+  cr_assert_null(plan_case("show me the picture", NULL, drawn, NULL, NULL, err, sizeof err));
+  cr_assert_null(plan_case("give me another example", NULL, joked, NULL, NULL, err, sizeof err));
+  cr_assert_null(plan_case("give me another one", NULL, summed, NULL, NULL, err, sizeof err));
   /* an earlier message too long to plan is not planned again */
   char *big = malloc(20000), *long_turns = malloc(20100);
   memset(big, 'x', 19999), big[19999] = '\0';
