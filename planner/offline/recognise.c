@@ -774,22 +774,25 @@ static bool stated_before(planner *p, const step *st, int last) {
   return false;
 }
 
-/* The type of the file format word i names after "into", "to" or "as" and maybe "a"/"an" ("into
- * an mp3", "to png", "as an mp3"), or 0. */
+/* The type of the file format or the type word i names after "into", "to" or "as" and maybe
+ * "a"/"an" ("into an mp3", "to png", "as an mp3", "as text"), or 0. */
 static unsigned format_named(const planner *p, const step *st, size_t i) {
   size_t k = i - off_is(p, i - 1, W_INDEFINITE);
   char name[OFF_MAX_WORD + 2];
   baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
+  unsigned t = off_file_type(name, strlen(name));
   return p->tok[i].kind == TK_WORD && k > st->a && off_is(p, k - 1, W_DESTINATION)
-             ? off_file_type(name, strlen(name)) : 0;
+             ? (t ? t : baton__type_from_name(p->tok[i].word)) : 0;
 }
 
 /* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file after
  * "into" or "to" and one it names before asks for the task turning the one type into the other (of
  * one type only if it says "convert" or "save": "convert a.wav to a.ogg"); the file after "to" is
  * its output. So does a format it names there or after "as" ("turn notes.txt into an mp3", "save
- * it as an mp3": the executor reads which). That task, or -1. */
-static int converting_task(planner *p, step *st) {
+ * it as an mp3": the executor reads which); one converting into text, naming no file before,
+ * reads or hears what is at hand (avail: "clean a.wav, then extract the facts as text" hears what
+ * the cleaning made). That task, or -1. */
+static int converting_task(planner *p, step *st, unsigned avail) {
   static const struct {
     unsigned from, to;
     off_role role;
@@ -803,9 +806,11 @@ static int converting_task(planner *p, step *st) {
     int out = file_made_into(p, st, i, ~0u, ~0u, false);
     unsigned to = out >= 0 ? p->res[out].type : format_named(p, st, i);
     int in = to ? off_own_res(p, st->a, i - 1, ~0u) : -1;
-    bool said = off_has_word(p, st->a, i, W_CONVERTING) || off_has_word(p, st->a, i, W_SAVING);
-    for (size_t k = 0; in >= 0 && k < sizeof kinds / sizeof kinds[0]; k++)
-      if ((p->res[in].type & kinds[k].from) && (to & kinds[k].to) &&
+    bool converts = off_has_word(p, st->a, i, W_CONVERTING);
+    bool said = converts || off_has_word(p, st->a, i, W_SAVING);
+    unsigned from = in >= 0 ? p->res[in].type : to == BATON__T_TEXT && converts ? avail : 0;
+    for (size_t k = 0; from && k < sizeof kinds / sizeof kinds[0]; k++)
+      if ((from & kinds[k].from) && (to & kinds[k].to) &&
           (said || kinds[k].from != kinds[k].to)) { /* "convert a.wav to", not "... applied to" */
         if (out >= 0)
           p->res[out].used = true, st->output = out + 1;
@@ -1040,7 +1045,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
                 !off_is(p, st->a + 1, W_INDEFINITE);
   int into = st->task >= 0 && saving &&
              off_keyword_score(p, &p->cues[st->task], st->a + 1, st->b) < p->lx->w[K_MIN_KEYWORD]
-                 ? converting_task(p, st) : -1;
+                 ? converting_task(p, st, avail) : -1;
   st->task = into >= 0 ? into : st->task;
   bool about = says_about(p, st);
   int q = off_is_role(p, st->task, R_CAPTION) && about
@@ -1064,7 +1069,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     st->task = p->role[R_SPEAK];
   if (st->task < 0)
     st->task = joined_task(p, st);
-  st->task = st->task < 0 ? converting_task(p, st) : st->task;
+  st->task = st->task < 0 ? converting_task(p, st, avail) : st->task;
   const step *l = last >= 0 ? &p->steps[last] : NULL;
   if (shows_earlier_result(p, s) || /* its words tell the detector how: "... and blur them" */
       (l == st - 1 && asks_more_facts(p, st, l)))
