@@ -688,23 +688,25 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   r = first_unused(p, st, type);
   if (text && !src->literal && !has_ref && prev < 0)
     src->literal = words_not_turns(p, st, r);
-  /* 3. those words; 4. an earlier output ("it"); 5. an unused one (no question after a drawing) */
+  /* 3. those words; 4. an earlier output ("it"); 5. an unused one (no question after a drawing;
+   * none named after "it", a recording a step made: "clean a.wav, sum it up. Compare ...", 6c) */
   if (src->literal || prev >= 0)
     return src->ref = src->literal ? -1 : prev, 0;
-  if (r >= 0 && (!p->res[r].asked || st->task != p->role[R_DRAW] ||
-                 off_own_res(p, st->b, p->n_tok, type) != r))
+  const baton__arg *from = (b = nearest_producer(p, media)) >= 0 ? p->g->tasks[b].args : NULL;
+  bool heard = from && (p->made[b]->outputs & BATON__T_AUDIO) && (outputs & type); /* 6c */
+  if (r >= 0 && !(later && heard) && (!p->res[r].asked || st->task != p->role[R_DRAW] ||
+                                      off_own_res(p, st->b, p->n_tok, type) != r))
     return src->res = r, p->res[r].used = true, 0;
   /* 6. "translate it": read an earlier-named image or recording first */
-  if (text && has_ref && (b = bridge(p, st, false, media, src)))
-    return b > 0 ? 0 : -1;
+  if (text && has_ref && (r = bridge(p, st, false, media, src)))
+    return r > 0 ? 0 : -1;
   /* 6b. "draw a cabin and make a video of it": what the picture was drawn from */
-  const baton__arg *from = (b = nearest_producer(p, media)) >= 0 ? p->g->tasks[b].args : NULL;
   if (text && has_ref && from && p->made[b]->inputs == BATON__T_TEXT)
     return src->ref = from->ref, src->literal = baton__strdup(from->value),
            from->value && !src->literal ? -1 : 0;
   /* 6c. "enhance a.wav, sum it up", "clean a.wav. What do they say?": what it made, heard */
   source made = {-1, b, NULL};
-  if (text && from && (p->made[b]->outputs & BATON__T_AUDIO) && (outputs & type) &&
+  if (text && heard &&
       (has_ref || off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b)))
     return (src->ref = emit_task(p, st, p->role[R_TRANSCRIBE], &made, -1, NULL, NULL)) < 0 ? -1 : 0;
   /* 7. the step's words, else 6d. the picture made before, read; 8. any resource of that type */
