@@ -123,7 +123,7 @@ typedef struct {
   int turn;        /* 0: the request's own; else the earlier turn it came from (1 = oldest) */
   bool used, claimed; /* consumed by some task; spoken for by a recognised step (before tasks) */
   bool read;       /* claimed by a step only reading it into text: a later change may take it */
-  int kind;        /* a picture file: what its sentence calls it (IMG_*); AUD_MUSIC: music */
+  int kind;        /* a picture file: what its sentence calls it (IMG_*); AUD_*: music, question */
   int reader;      /* the graph task (id + 1) that read it into text for a step, or 0 */
   const char *lang; /* an earlier turn's text: its language, when the turn said (a lexicon code) */
   int maker;       /* an earlier turn's output: the cue (index + 1) of the task that made it; 0 */
@@ -178,7 +178,7 @@ typedef struct {
   size_t thing; /* 1 + where the thing in a file it asks the facts of starts ("the noise"), or 0 */
 } step;
 
-enum { IMG_PLAIN, IMG_TABLE, IMG_DOCUMENT, AUD_MUSIC };
+enum { IMG_PLAIN, IMG_TABLE, IMG_DOCUMENT, AUD_MUSIC, AUD_QUESTION };
 
 typedef struct {
   const char *req;

@@ -250,7 +250,8 @@ static void chain_source(const planner *p, int k, bool root, source *s) {
 /* A task's second text (a question, an instruction or a text to compare): its quote; else for a
  * question or comparison an unclaimed quote after the step ("... The question is: 'Q?'") or, unless
  * it asks its own, one before it (kept for later steps too); else, unless a question follows a ':',
- * an earlier step's text; else an edit's description quoted before it; else the step's words. */
+ * an earlier step's text (prev_text; of a passage's answerer, only a question heard: heard()); else
+ * an edit's description quoted before it; else the step's words. */
 static int add_second_text(planner *p, const step *st, int task, baton__task *t, int prev_text) {
   const baton__taskspec *spec = p->cues[task].spec;
   bool picture = off_primary_type(spec) != BATON__T_TEXT; /* else a text task taking two */
@@ -268,7 +269,7 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   /* "caption a.jpg and b.jpg and compare them": the text a like task made just before */
   int k = t->args[0].ref, r;
   qs.ref = qs.res >= 0 ? -1 : picture ? (takes && q == st->a && prev_text != k ? prev_text : -1)
-           : compare && k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
+           : !compare ? prev_text : k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
   bool earlier = takes || compare, seek = ask || (earlier && qs.ref < 0);
   for (size_t i = 0; seek && qs.res < 0 && i < p->n_tok; i++) { /* feeder: "compare the | text */
     bool feeder = st->fed && i >= st[-1].a && i < st[-1].b; /* in x.png with 'Y'", claimed there */
@@ -404,6 +405,14 @@ static int read_file(planner *p, const step *st, int r, bool heard, source *src)
   return src->ref < 0 ? -1 : (p->res[r].reader = src->ref + 1, 1);
 }
 
+/* A recording called a question (off_find_kinds) that no task took yet, or -1. */
+static int asked_aloud(const planner *p) {
+  for (size_t r = 0; r < p->n_res; r++)
+    if ((p->res[r].type & BATON__T_AUDIO) && p->res[r].kind == AUD_QUESTION && !p->res[r].used)
+      return (int)r;
+  return -1;
+}
+
 /* Bridges a picture or recording (types) to text into src->ref, reading the step's own, else (not
  * own_only) the nearest before it ("distill the essence of it" after "a recording x.wav"), else the
  * first after it, else the caller's inputs. 1: a reader made, 0: nothing to read, -1: error. */
@@ -412,13 +421,14 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
   for (size_t i = 0; !own_only && i < p->n_tok && (i < st->b || near < 0); i++)
     if ((i < st->a || i >= st->b) && off_res_at(p, i, types) >= 0 && !p->res[p->tok[i].res].used)
       near = p->tok[i].res; /* the nearest before the step, else the first after it */
-  bool music = near >= 0 && p->res[near].kind == AUD_MUSIC; /* no words to hear in it */
+  int kind = near >= 0 ? p->res[near].kind : -1; /* not music (no words to hear in it), nor an */
+  bool skip = kind == AUD_MUSIC || (kind == AUD_QUESTION && off_answers(p, st->task)); /* asked */
   for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
     for (size_t k = 0; k < 2; k++) { /* a picture, then a recording */
       unsigned type = (k ? BATON__T_AUDIO : BATON__T_IMAGE) & types; /* 0 if not wanted: r < 0 */
       int r = pass == 0  ? off_own_res(p, st->a, st->b, type)
               : near < 0 ? first_unused(p, st, type)
-              : !music && (p->res[near].type & type) ? near : -1;
+              : !skip && (p->res[near].type & type) ? near : -1;
       if (r < 0 || (pass == 0 && p->res[r].used)) /* read already: its text is at hand */
         continue;
       return read_file(p, st, r, k, src);
@@ -751,13 +761,15 @@ static int choose_input(planner *p, const step *st, int at, int prev_text, sourc
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec), media = BATON__T_IMAGE | BATON__T_AUDIO;
   bool compare = off_is_role(p, st->task, R_COMPARE_TEXTS);
-  int quote, r, texts = off_takes_two_texts(p, spec) ? (int)own_texts(p, st, NULL, &quote) : 0;
+  int quote = -1, r, texts = off_takes_two_texts(p, spec) ? (int)own_texts(p, st, NULL, &quote) : 0;
   for (size_t i = 0; !texts && off_is_role(p, st->task, R_ASK_TEXT) && i < st->a; i++)
     texts = (quote = off_res_at(p, i, BATON__T_TEXT)) >= 0 && p->res[quote].asked && /* before */
             !p->res[quote].used; /* "I have x.jpg and a question 'Q?'. Please answer it." */
   *in = (source){-1, -1, NULL};
-  /* "answer 'Who won?' from notes.txt": of two texts, a passage is the passage */
-  for (size_t i = st->a; texts > 1 && !compare && i < st->b; i++)
+  /* "answer 'Who won?' from notes.txt": of two texts, a passage is the passage; so is one beside
+   * a question put in a recording ("answer the question in q.wav from notes.txt") */
+  bool aloud = off_answers(p, st->task) && asked_aloud(p) >= 0;
+  for (size_t i = st->a; (texts > 1 || (texts && aloud)) && !compare && i < st->b; i++)
     if ((quote = off_res_at(p, i, BATON__T_TEXT)) >= 0 && off_is_passage(&p->res[quote]))
       texts = 0, p->res[in->res = quote].used = true;
   /* "using notes.txt, answer 'Who wrote it?'": the question is its own, the passage elsewhere
@@ -858,17 +870,20 @@ static size_t made_together(const planner *p, const step *st, unsigned type) {
 
 /* "Edit x.jpg according to my voice note in n.wav", "answer the question I ask in q.wav about
  * x.jpg": a recording no step claims, beside a step whose task takes a picture and words of no
- * quote, is heard first for its words; the transcript's id, -1 if none, -2 on error */
-static int heard(planner *p, const step *st) {
+ * quote, is heard first for its words; so, given the passage `in` of an answerer of passages, is
+ * one called a question when the step puts none ("I have an audio question q.wav and notes.txt.
+ * Find the answer in the document"). The transcript's id, -1 if none, -2 on error. */
+static int heard(planner *p, const step *st, const source *in) {
   const baton__taskspec *spec = p->cues[st->task].spec;
-  int q, r = first_unused(p, st, BATON__T_AUDIO);
-  if (r < 0 || p->res[r].claimed || p->res[r].kind == AUD_MUSIC ||
-      off_primary_type(spec) == BATON__T_TEXT || !(spec->inputs & BATON__T_TEXT) ||
-      own_texts(p, st, NULL, &q) || !takes_text(p, st, spec))
+  bool asks = in && off_answers(p, st->task) && off_takes_two_texts(p, spec);
+  int q, r = asks ? asked_aloud(p) : first_unused(p, st, BATON__T_AUDIO);
+  if (r < 0 || own_texts(p, st, in && in->res >= 0 ? p->res[in->res].value : NULL, &q) ||
+      (!asks && (p->res[r].claimed || p->res[r].kind == AUD_MUSIC || !takes_text(p, st, spec) ||
+                 off_primary_type(spec) == BATON__T_TEXT || !(spec->inputs & BATON__T_TEXT))))
     return -1;
-  source in = {r, -1, NULL};
+  source heard = {r, -1, NULL};
   p->res[r].used = true;
-  return (q = emit_task(p, st, p->role[R_TRANSCRIBE], &in, -1, NULL, NULL)) < 0 ? -2 : q;
+  return (q = emit_task(p, st, p->role[R_TRANSCRIBE], &heard, -1, NULL, NULL)) < 0 ? -2 : q;
 }
 
 /* The task already doing what st would: speaking its text ("an audio summary ... an audio file of
@@ -1073,7 +1088,7 @@ static int emit_step(planner *p, const step *st) {
   bool ahead = it && onto.res >= 0 && named_ahead(p, st, own[0]); /* "put m.wav before it" */
   bool on = onto.ref >= 0 || onto.res >= 0, joins = joining && (n_own > 1 || on);
   size_t copies = joins ? 1 : n_own > 1 ? n_own : made_together(p, st, ptype);
-  int first = (int)(p->g->n - copies), words = heard(p, st); /* "them": no own files */
+  int first = (int)(p->g->n - copies), words = heard(p, st, NULL); /* "them": no own files */
   bool turn = n_own < 2 && copies > 1 && copies > p->g->n; /* "read them": the last turn's, each */
   for (size_t c = 0; words > -2 && c < copies; c++) {
     source in = ahead ? (source){p->tok[own[0]].res, -1, NULL}
@@ -1085,7 +1100,8 @@ static int emit_step(planner *p, const step *st) {
     else if (!on && (n_own > 1 || copies == 1 || turn) &&
              (q = choose_input(p, st, n_own > 1 ? (int)own[c] : -1, prev_text, &in)) != 0)
       return q;
-    if ((q = cut_part(p, st, &in, false)) < -1)
+    int asked = text ? heard(p, st, &in) : prev_text; /* a text's: its question, if heard */
+    if (asked < -1 || (q = cut_part(p, st, &in, false)) < -1)
       return -1;
     in = q >= 0 ? (source){-1, q, NULL} : in;
     const char *lang = fed_language(p, &in);
@@ -1098,7 +1114,7 @@ static int emit_step(planner *p, const step *st) {
     }
     out.ref = off_is_role(p, st->task, R_TRANSLATE) ? translate(p, st, &in, tgt, src_lang)
               : (q = done_already(p, st, &in, fresh)) >= 0 ? q
-              : emit_task(p, st, asked_of(p, st, st->task, &in), &in, prev_text, tgt, src_lang);
+              : emit_task(p, st, asked_of(p, st, st->task, &in), &in, asked, tgt, src_lang);
     free(in.literal);
     if (ahead && out.ref >= 0 && join_input(p, &p->g->tasks[out.ref], 2, onto.res) != 0)
       return -1;

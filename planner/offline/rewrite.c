@@ -33,10 +33,27 @@ static bool says_document(const planner *p, size_t a, size_t b) {
   return false;
 }
 
+/* "An audio question q.wav", "the question I ask in q.wav", "q.wav with my recorded question": is
+ * there a question word within four words of the recording at token i, only words between, none
+ * joining on or saying what it is about ("q.wav and answer the question", "a question about
+ * q.wav")? */
+static bool called_question(const planner *p, size_t i) {
+  for (size_t j = off_back(i, 4, 0); j < i + 5 && j < p->n_tok; j++) {
+    bool plain = j != i && off_is(p, j, W_QUESTION);
+    for (size_t k = (j < i ? j : i) + 1; plain && k < (j < i ? i : j); k++)
+      plain = p->tok[k].kind == TK_WORD && !off_is(p, k, W_JOINER) &&
+              !off_is(p, k, W_CONTENT_INTRO);
+    if (plain)
+      return true;
+  }
+  return false;
+}
+
 /* A sentence (or its part, of several pictures) naming a picture and calling it a table or a
  * document ("a scanned invoice x.png"), unless unsure ("if there is a table in it"), sets the kind
  * of its picture files (read then as one) and p->image_kind (a table wins); a recording with a
- * music word within four words of it is music. */
+ * music word within four words of it is music, one called a question (called_question) a question.
+ */
 void off_find_kinds(planner *p) {
   for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_punct(p, i, ".!?;") && !splits_pictures(p, seg, i))
@@ -55,6 +72,8 @@ void off_find_kinds(planner *p) {
     if (off_res_at(p, i, BATON__T_AUDIO) >= 0 &&
         off_has_word(p, off_back(i, 4, 0), i + 4 < p->n_tok ? i + 4 : p->n_tok, W_MUSIC))
       p->res[p->tok[i].res].kind = AUD_MUSIC;
+    else if (off_res_at(p, i, BATON__T_AUDIO) >= 0 && called_question(p, i))
+      p->res[p->tok[i].res].kind = AUD_QUESTION;
 }
 
 /* What picture r shows: with several, what its sentence calls it; else (or r -1) the request's. */
