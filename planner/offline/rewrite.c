@@ -130,11 +130,13 @@ static int answerer(const planner *p, const step *st, unsigned produced) {
 }
 
 /* Is reading step st listening: to a recording an earlier step made that it refers to ("clean
- * a.wav and read what it says"), or with recordings and no picture at all ("read what a.wav says")? */
+ * a.wav and read what it says"), or with recordings and no picture at all ("read what a.wav
+ * says")? */
 static bool reads_recording(const planner *p, const step *st, unsigned produced) {
   unsigned types = produced | off_res_types(p, false);
   bool made = (produced & BATON__T_AUDIO) && !(produced & BATON__T_IMAGE) &&
-              off_has_word(p, st->a, st->b, W_REFERENCE) && off_has_word(p, st->a, st->b, W_READING);
+              off_has_word(p, st->a, st->b, W_REFERENCE) &&
+              off_has_word(p, st->a, st->b, W_READING);
   return !(off_own_types(p, st->a, st->b) & BATON__T_IMAGE) &&
          (made || ((types & BATON__T_AUDIO) && !(types & BATON__T_IMAGE)));
 }
