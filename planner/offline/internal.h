@@ -61,12 +61,12 @@
    X(LASTING) X(COUNT) X(SEARCHING) X(SOUGHT) X(PARTICLE) X(INSTRUCTION) X(BESIDE) X(SHARE) \
    X(RECIPROCAL) X(MEANING) X(WORDING) X(HOLDING) X(WORDED) X(IT_IS) X(UTTERING) X(MORE) \
    X(PUTTING) X(VOICE) X(PLACED_FIRST) X(PLACED_AFTER) X(PLAYING) X(BACKGROUND) X(DRAWN) \
-   X(HANDING)
+   X(HANDING) X(MEANS) X(OPENING) X(DESCRIBING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
    X(CLASSIFY_PICTURE) X(CLASSIFY_TEXT) X(SPEAK) X(CONVERSE) X(CHANGE_SOUND) X(SUMMARIZE) \
-   X(FIND_ENTITIES) X(RECORDING_FACTS) X(PICTURE_FACTS)
+   X(FIND_ENTITIES) X(RECORDING_FACTS) X(PICTURE_FACTS) X(WRITE)
 #define OFF_FEATURES(X) \
    X(KEYWORD) X(DESCRIPTION) X(NO_MEDIA) X(MEDIA_ELSEWHERE) X(OWN_INPUT) X(OWN_READABLE) \
    X(OWN_OTHER) X(AVAIL_MEDIA) X(AVAIL_INPUT) X(NO_PASSAGE) X(SAID_MEDIUM) X(SAID_OTHER_MEDIUM) \
@@ -174,6 +174,8 @@ typedef struct {
   bool context, speak; /* only sets the scene; "read the sign in x.png aloud": speak its result */
   bool split_tail, relative, fed; /* split off the step before; a relative clause; fed by next */
   bool later; /* runs after the next steps of its sentence ("once you have ...", link.c) */
+  bool goal; /* what steps after it spell out ("make a video | by drawing ...", "... . First,"):
+              * done where one of them asks for its task again (recognise.c) */
   int output; /* the resource (index + 1) naming the file it makes ("save it as a.wav"), or 0 */
   size_t thing; /* 1 + where the thing in a file it asks the facts of starts ("the noise"), or 0 */
 } step;

@@ -8,11 +8,12 @@
 #include "core/banned.h"
 
 /* Contract: off_recognise() takes p->steps (from segment.c) and gives each step that asks for
- * something its task (p->steps[i].task >= 0), in order: what earlier steps make guides later ones;
- * a step naming two tasks is split, one repeating an earlier task with nothing new is dropped, a
- * task is rewritten as rewrite.c says, "aloud" beside a text task speaks it too; a quoted question
- * no step answers is asked; if nothing matched, the clearest cue is taken. Then it keeps the
- * recognised steps only, neighbours on one task merged. 0, or -1 (err set) if none names a task. */
+ * something its task (p->steps[i].task >= 0), in order: what earlier steps make guides later ones
+ * (not a goal's); a step naming two tasks is split, one repeating an earlier task with nothing new
+ * is dropped (a goal, where a step after it asks again), a task is rewritten as rewrite.c says,
+ * "aloud" beside a text task speaks it too; a quoted question no step answers is asked; if nothing
+ * matched, the clearest cue is taken. Then it keeps the recognised steps only, neighbours on one
+ * task merged. 0, or -1 (err set) if none names a task. */
 
 /* Does the file at token i name what st makes ("into speech (a.wav)", "an audio file 'a.wav'"), not
  * one at hand ("I have an x.wav", "based on a given y.wav", "an image of a cat, z.jpg")? */
@@ -235,17 +236,31 @@ static bool cue_past_frame(const planner *p, size_t i, size_t b) {
   return false;
 }
 
+/* Is token i a word's "-ing" form ("reading", not "sing")? */
+static bool ing_form(const planner *p, size_t i) {
+  size_t wl = strlen(p->tok[i].word);
+  return wl > 4 && strcmp(p->tok[i].word + wl - 3, "ing") == 0;
+}
+
+/* Is token k a verb's "-ing" form after "by" (and "first"): "make a video by (first) | drawing"? */
+static bool done_by(const planner *p, size_t k) {
+  size_t by = k > 1 && off_is(p, k - 1, W_OPENING) ? k - 2 : k - 1;
+  return k > 0 && ing_form(p, k) && off_is(p, by, W_MEANS);
+}
+
 /* One medium, one step: "visualized in a | video", "a video | visualizing it" (a participle says
  * what the video shows), "a segmented | image of the room" (one image), "a video to | explain it"
  * (what it is for): is k inside one phrase of two tasks (t1 before it, t2 from it) making no text,
- * a drawing of something doing, or a video (the step's task) and what it is for? */
+ * a drawing of something doing, or a video (the step's task) and what it is for? Not "a video by |
+ * drawing a cat": made from what another task makes. */
 static bool one_medium(const planner *p, const step *st, size_t k, int t1, int t2) {
-  size_t wl = strlen(p->tok[k].word), pl = strlen(p->tok[k - 1].word);
-  bool ing = wl > 4 && strcmp(p->tok[k].word + wl - 3, "ing") == 0; /* "a robot | reading" */
+  size_t pl = strlen(p->tok[k - 1].word);
+  bool ing = ing_form(p, k); /* "a robot | reading" */
+  const baton__taskspec *s1 = p->cues[t1].spec, *s2 = p->cues[t2].spec;
   bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
+                   !(done_by(p, k) && s1->outputs != s2->outputs) &&
                    (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) || ing ||
                     (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
-  const baton__taskspec *s1 = p->cues[t1].spec, *s2 = p->cues[t2].spec;
   return (in_phrase && (!((s1->outputs | s2->outputs) & BATON__T_TEXT) ||
                         (ing && off_is_role(p, t1, R_DRAW)))) ||
          (k >= 2 && st->task == t1 && off_is(p, k - 1, W_PURPOSE) && /* "a video to" */
@@ -350,8 +365,9 @@ static bool repeats_earlier_step(const planner *p, size_t s) {
       taken = p->tok[j].kind == TK_RES && p->res[p->tok[j].res].claimed &&
               strcmp(p->res[p->tok[j].res].value, p->res[p->tok[i].res].value) == 0;
   }
-  for (size_t e = 0; taken && e < s; e++)
-    if (p->steps[e].task == st->task && !other_languages(p, st, &p->steps[e]))
+  for (size_t e = 0; taken && e < s; e++) /* (a goal is done where a step after it asks again) */
+    if (p->steps[e].task == st->task && !p->steps[e].goal &&
+        !other_languages(p, st, &p->steps[e]))
       return true; /* (a context step has no task) */
   return false;
 }
@@ -417,13 +433,18 @@ static bool names_made_medium(const planner *p, size_t i, size_t b) {
   return false;
 }
 
+/* Does task t restyle, edit or change a picture or recording as asked? */
+static bool changes(const planner *p, int t) {
+  return off_is_role(p, t, R_TRANSFORM) || off_is_role(p, t, R_EDIT) ||
+         off_is_role(p, t, R_CHANGE_SOUND);
+}
+
 /* "... Finally, add color to the resulting panorama": does st, changing a picture or a recording
  * it names none of, a new sentence or after "then", name one an earlier step made, after a cue of
  * its task (not "Please provide the edited image", "... as a combined audio file")? Then it works
  * on that, not with it. */
 static bool works_on_made(const planner *p, const step *st) {
-  bool change = off_is_role(p, st->task, R_TRANSFORM) || off_is_role(p, st->task, R_EDIT) ||
-                off_is_role(p, st->task, R_CHANGE_SOUND);
+  bool change = changes(p, st->task);
   unsigned media = BATON__T_IMAGE | BATON__T_AUDIO;
   bool anew = change && off_own_res(p, st->a, st->b, media) < 0 && st->a > 1 &&
               (off_punct(p, st->a - 1, ".!?;") || off_is(p, st->a - 1, W_HARD_BREAK) ||
@@ -605,8 +626,10 @@ static void split_step(planner *p, size_t s, unsigned avail) {
              off_said_media(p, k - 1, k) || baton__has_suffix_ci(p->tok[k].word, "ed") ||
              (medium && baton__has_suffix_ci(p->tok[k].word, "ing")) || what_is ||
              off_is(p, k, W_WH); /* "draw | what x.png says", "read me what is | written on" */
-  p->steps[s + 1] = (step){.a = k, .b = st->b, .task = -1, .split_tail = true, .relative = rel};
+  p->steps[s + 1] = (step){.a = k, .b = st->b, .task = -1, .split_tail = true, .relative = rel,
+                           .goal = st->goal};
   st->b = k; /* its task: its words' best, unless they say little (head) */
+  st->goal |= done_by(p, k); /* "make a video by | drawing a cat": what that is for */
   st->task = head >= 0 ? head : off_best_task(p, st->a, st->b, avail, &st->score);
 }
 
@@ -1019,6 +1042,28 @@ static bool adds_thing_only(const planner *p) {
          changes_medium(p, off_best_task(p, 0, p->n_tok, off_res_types(p, true), &sc));
 }
 
+/* "Describe the scene 'a cat on a mat'", "ideas for describing the scene" (drawn only later): does
+ * st, naming no task, describe, its clearest cue reading a picture, where there is none to read,
+ * nor a recording or video (none at hand, made, or spoken of in the request: not "for the photo,
+ * describe it")? Then it asks for a description written. */
+static bool describes_unseen(const planner *p, const step *st, unsigned produced) {
+  unsigned media = BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO;
+  return !((produced | off_res_types(p, false) | off_said_media(p, 0, p->n_tok)) & media) &&
+         off_has_word(p, st->a, st->b, W_DESCRIBING) &&
+         off_is_role(p, off_clearest_cue(p, st->a, st->b, p->lx->w[K_MIN_KEYWORD]), R_CAPTION);
+}
+
+/* The task of st naming none: a description written, words spoken, files joined or one file
+ * turned into another; or -1. */
+static int unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
+  if (describes_unseen(p, st, produced))
+    return p->role[R_WRITE];
+  if (asks_speech(p, st, produced, avail))
+    return p->role[R_SPEAK];
+  int t = joined_task(p, st);
+  return t >= 0 ? t : converting_task(p, st, avail);
+}
+
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
@@ -1065,11 +1110,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     st->task = p->role[R_CHANGE_SOUND];
   if (st->task < 0) /* a question put, words to say: taken as if named clearly */
     st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
-  if (st->task < 0 && asks_speech(p, st, produced, avail))
-    st->task = p->role[R_SPEAK];
-  if (st->task < 0)
-    st->task = joined_task(p, st);
-  st->task = st->task < 0 ? converting_task(p, st, avail) : st->task;
+  st->task = st->task < 0 ? unnamed_task(p, st, produced, avail) : st->task;
   const step *l = last >= 0 ? &p->steps[last] : NULL;
   if (shows_earlier_result(p, s) || /* its words tell the detector how: "... and blur them" */
       (l == st - 1 && asks_more_facts(p, st, l)))
@@ -1214,6 +1255,21 @@ static bool one_more(planner *p, step *st, int last) {
   return more;
 }
 
+/* "Make a video by drawing a cat, classifying it and then making a video of the class", "make a
+ * new version of x.jpg by changing its colour": a goal is done where a step after it asks for its
+ * task again, or changes a picture (or recording) as it does, not before; one kept making no text
+ * before "by doing" ("a video by | drawing a cat") runs after the next steps of its sentence. */
+static void drop_goals(planner *p) {
+  for (step *g = p->steps; g < p->steps + p->n_steps; g++) {
+    for (const step *e = g + 1; g->goal && g->task >= 0 && e < p->steps + p->n_steps; e++)
+      g->task = !e->goal && !e->context &&
+                (e->task == g->task || (changes(p, g->task) && changes(p, e->task) &&
+                 p->cues[e->task].spec->outputs == p->cues[g->task].spec->outputs)) ? -1 : g->task;
+    g->later |= g->goal && g->task >= 0 && done_by(p, g->b) && /* "a video by | drawing": last */
+                !(p->cues[g->task].spec->outputs & BATON__T_TEXT);
+  }
+}
+
 int off_recognise(planner *p) {
   /* the last request (plan.c): "blur them", "now German", "draw it again", a thing added ("and
    * the sample rate?") */
@@ -1225,13 +1281,14 @@ int off_recognise(planner *p) {
   for (size_t s = 0; s < p->n_steps; s++) {
     unsigned produced = 0; /* by the steps before s (one may have given its task to a later) */
     for (const step *e = p->steps; e < p->steps + s; e++)
-      produced |= e->task >= 0 ? p->cues[e->task].spec->outputs : 0;
+      produced |= e->task >= 0 && !e->goal ? p->cues[e->task].spec->outputs : 0;
     if (!p->steps[s].context && !one_more(p, &p->steps[s], last) &&
         recognise_step(p, s, produced, last))
       last = (int)s;
   }
   if (!ask_quoted(p) && last < 0 && !saved_only(p) && !clearest_cue(p) && nothing_planned(p) != 0)
     return -1;
+  drop_goals(p);
   merge_steps(p);
   return 0;
 }

@@ -6,7 +6,8 @@
 /* Contract: off_split_steps() takes p->tok and gives p->steps: token ranges split at sentence ends
  * and hard breaks ("then", "finally"), and at ',' and "and" only when what follows names a task or
  * starts a clause of its own; first-person statements that ask for nothing are marked context (they
- * set the scene: their resources count, their words name no task). It reads cues, picks no task. */
+ * set the scene: their resources count, their words name no task), the steps of a sentence before
+ * one opening with "First" a goal. It reads cues, picks no task. */
 
 /* Does some task have a keyword in tokens [a,b)? */
 static bool has_cue(const planner *p, size_t a, size_t b) {
@@ -83,7 +84,7 @@ static int add_step(planner *p, size_t a, size_t b, bool sentence, bool last) {
 int off_split_steps(planner *p) {
   for (size_t i = 0; i < p->n_tok; i++) /* once a token: a run of "and" would ask at each break */
     p->tok[i].soft = soft_at(p, i);
-  for (size_t i = 0, seg = 0; i <= p->n_tok; i++) {
+  for (size_t i = 0, seg = 0, first = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_punct(p, i, ".!?;") && !off_is(p, i, W_HARD_BREAK))
       continue;
     /* A ',' or "and" splits before words naming a task, a new clause ("..., and I'm curious") or a
@@ -103,7 +104,10 @@ int off_split_steps(planner *p) {
         from = k; /* (at k == seg, an empty piece: none added) */
       }
     }
-    seg = i + 1;
+    /* "I want a video of x.jpg. First, ...": its steps are the goal the next sentences spell out */
+    for (size_t k = first; off_punct(p, i, ".!?;") && k < p->n_steps; k++)
+      p->steps[k].goal = off_is(p, next_word(p, i + 1, p->n_tok), W_OPENING);
+    seg = i + 1, first = p->n_steps;
   }
   return 0;
 }
