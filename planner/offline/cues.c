@@ -184,8 +184,11 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
     else if (k == 1 && j == i + 1 && off_is(p, j, W_JOINER) && j + 2 < b && !p->tok[j + 1].det)
       j += 2; /* "extract and print the text": a second verb on the same object */
     else if (k > 0 && k + 1 == ph->n && ((ph->det >> (k - 1)) & 1u) && skipped < 2 &&
-             p->tok[j - 1].det)
-      j++, skipped++; /* "create an appealing thumbnail image": adjectives after its determiner */
+             (p->tok[j - 1].det || off_punct(p, j - 1, ",")))
+      j += 1 + (j + 2 < b && off_punct(p, j + 1, ",") &&
+                strcmp(p->tok[j + 2].stem, ph->stems[k]) != 0),
+      skipped++; /* "create an appealing thumbnail image", "a new, related image": adjectives after
+                  * its determiner (not "generate a text, audio": a list) */
     else if (pdet && k > 0 && k + 1 < ph->n)
       k++; /* the phrase's determiner is absent here */
     else if (wdet && k > 0 && skipped == 0 && dets++ < 2)
