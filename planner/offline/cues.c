@@ -42,6 +42,29 @@ static bool target_language(const off_lexicon *lx, const phrase *ph, size_t k) {
           (k + 1 < ph->n && off_words_has(&cls[W_TARGET_NOUN], ph->stems[k + 1], true)));
 }
 
+/* The medium (a BATON__T_* bit) the stem names, a picture or a recording; or 0 (also for a video:
+ * baton reads none, so a cue of one at hand marks a clause to leave out, "... and sync it with the
+ * video"). */
+static unsigned medium_named(const off_lexicon *lx, const char *stem) {
+  return off_words_has(&lx->cls[W_PICTURE], stem, true)     ? BATON__T_IMAGE
+         : off_words_has(&lx->cls[W_RECORDING], stem, true) ? BATON__T_AUDIO : 0;
+}
+
+/* Marks the task's phrases naming first (past "an", "new") a medium it makes (`makes`), not its
+ * making ("an image that", "new image"; not "image generated": one of them starts "generate"). */
+static void mark_nouns(const off_lexicon *lx, taskcue *c, unsigned makes) {
+  for (phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++) {
+    size_t m = 0;
+    while (m < ph->n &&
+           (((ph->det >> m) & 1u) || off_words_has(&lx->cls[W_FRESH], ph->stems[m], true)))
+      m++;
+    ph->noun = m < ph->n ? medium_named(lx, ph->stems[m]) & makes : 0;
+    for (size_t k = m + 1; ph->noun && k < ph->n; k++)
+      for (const phrase *v = c->phrases; v < c->phrases + c->n_phrases; v++)
+        ph->noun = v->n > 1 && strcmp(v->stems[0], ph->stems[k]) == 0 ? 0 : ph->noun;
+  }
+}
+
 /* The task's keyword phrases ("a|b|c") as stems, commas ("people, places") and determiners marked;
  * stably longest first, as off_keyword_score counts them (a phrase written twice counts once). */
 static int read_phrases(const off_lexicon *lx, taskcue *c, const char *kw) {
@@ -90,6 +113,7 @@ int off_build_cues(const off_lexicon *lx, const baton__taskspec *tasks, taskcue 
     if (read_phrases(lx, &cues[t], tasks[t].keywords ? tasks[t].keywords : "") != 0 ||
         read_description(lx, &cues[t], tasks[t].description ? tasks[t].description : "") != 0)
       return -1;
+    mark_nouns(lx, &cues[t], tasks[t].outputs & ~tasks[t].inputs);
     total += cues[t].n_phrases + cues[t].n_desc;
   }
   cue_key *keys = malloc((total ? total : 1) * sizeof *keys);
@@ -150,6 +174,35 @@ static bool may_start(const planner *p, const phrase *ph, size_t i) {
          (t->stem[0] == ph->stems[0][0] && strcmp(t->stem, ph->stems[0]) == 0);
 }
 
+/* "The image (based on)" with a picture at hand, "I have an image (of)", "a given picture (of)",
+ * "an image of a street (x.jpg)", "save the output as a new image": does the medium of type `type`
+ * a cue names as a noun, its word the first of the medium in [i,j), name one there is (or one to
+ * save a result as), not one to make (not asked for: "I want an image of a cat (cat.png)")? */
+static bool names_held(const planner *p, unsigned type, size_t i, size_t j) {
+  size_t m = i, d; /* its word; where its words start, "a", "the" */
+  while (m + 1 < j && !(medium_named(p->lx, p->tok[m].stem) & type))
+    m++;
+  bool given = false; /* "a given (new) image" */
+  for (d = m; d > 0 && (off_is(p, d - 1, W_FRESH) || off_is(p, d - 1, W_HOLDING));)
+    given |= off_is(p, --d, W_HOLDING);
+  d -= d > 0 && p->tok[d - 1].det;
+  if (d > 0 && off_is(p, d - 1, W_ASKING))
+    return false;
+  bool the = off_is(p, d, W_DEFINITE) && (off_res_types(p, false) & type); /* one at hand */
+  if ((p->tok[d].det && (given || the)) || (d > 0 && off_holds(p, d - 1)) ||
+      off_saved_name(p, d, 0))
+    return true;
+  bool told = false; /* what it shows, or a clause on it, before its file: "of a street (x.jpg)" */
+  for (size_t k = m + 1; k < p->n_tok && !off_punct(p, k, ".!?;,") && !off_is(p, k, W_JOINER) &&
+                         !off_is(p, k, W_HARD_BREAK); k++)
+    if (told && off_res_at(p, k, type) >= 0 && !off_is(p, k - 1, W_NAMING) &&
+        !off_saved_name(p, k, 0))
+      return true;
+    else
+      told |= off_is(p, k, W_CONTENT_INTRO) || off_is(p, k, W_RELATIVE);
+  return false;
+}
+
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
   const off_words *cls = p->lx->cls;
   size_t k = 0, j = i, skipped = 0, dets = 0, end;
@@ -197,7 +250,8 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
       return 0;
   }
   bool det_last = k == ph->n && ((ph->det >> (k - 1)) & 1u); /* "make the | photo.jpg brighter": */
-  return k == ph->n && !(det_last && j < b && p->tok[j].kind == TK_RES) ? j - i : 0; /* its file */
+  return k == ph->n && !(det_last && j < b && p->tok[j].kind == TK_RES) && /* its file */
+                 !(ph->noun && names_held(p, ph->noun, i, j)) ? j - i : 0;
 }
 
 /* Does a phrase of over `words` words of a task but `own` (NULL: any) match from [a,i] over [i,i+n)

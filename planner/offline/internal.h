@@ -140,6 +140,7 @@ typedef struct {
   unsigned lang;       /* bit k: word k is a target language, any one stands for it ("to french") */
   unsigned indefinite, destination, reference, particle; /* bit k: word k is of that class (a
                                                           * reference as written); found once */
+  unsigned noun; /* the medium its task makes, named as a noun ("image of", "new image"), or 0 */
 } phrase;
 
 typedef struct {
@@ -236,6 +237,10 @@ size_t off_called(const planner *p, size_t i, size_t lo);
 bool off_saved_name(const planner *p, size_t i, size_t lo);
 /* Does token i ask to save what is made: "save", "write", "put it", "put the summary", "->"? */
 bool off_saves_at(const planner *p, size_t i);
+/* "I have a | ...", "my friend has a | ...", "I was given a | ...": is token h a word of holding
+ * whose subject holds what follows (not "could I have", "to have", "and (then) have", "that has",
+ * "the question I have is")? */
+bool off_holds(const planner *p, size_t h);
 /* "summarize the | detected objects", "translate the | summary of x.txt": does token i name, after
  * a determiner (and, `of`, before "of"), a thing a task makes (the words before it work on it)? */
 bool off_made_of(const planner *p, size_t i, bool of);

@@ -112,24 +112,26 @@ unsigned off_file_type(const char *s, size_t n) {
          strpbrk(buf, "\n\t") || (sp2 && strchr(sp2 + 1, ' ')) ? 0 : t;
 }
 
+bool off_holds(const planner *p, size_t h) {
+  size_t s = h - (h > 0); /* who holds it */
+  s -= s > 0 && !off_is(p, s, W_SUBJECT) && off_is(p, s - 1, W_SUBJECT); /* "we also have" */
+  return h > 0 && off_is(p, h, W_HOLDING) && p->tok[s].kind == TK_WORD && !p->tok[s].det &&
+         !off_is(p, s, W_ASKING) && !off_is(p, s, W_DESTINATION) && !off_is(p, s, W_IS_ARE) &&
+         !off_is(p, s, W_RELATIVE) && !off_is(p, s, W_JOINER) && !off_is(p, s, W_HARD_BREAK) &&
+         !(s > 0 && off_is(p, s - 1, W_ASKING));
+}
+
 /* "I have a | text in French", "my friend has a | letter in Spanish", "I was given a | note in
  * German": 1 + where the words start that the "in" at token i says the language of, a thing
- * someone holds (a word or three after "have" and its determiner, none a reference; not "could I
- * have the summary in", "to have a reply in", "and have a talk in", "a story that has an ending
- * in", "the question I have is in"), or 0. */
+ * someone holds (a word or three after "have" and its determiner, none a reference), or 0. */
 static size_t held_text(const planner *p, size_t i) {
   size_t k = i;
   while (k > 0 && k + 3 > i && p->tok[k - 1].kind == TK_WORD && !p->tok[k - 1].det &&
          !off_is(p, k - 1, W_HOLDING) && !off_is(p, k - 1, W_REFERENCE))
     k--;
-  size_t d = k - (k > 0 && p->tok[k - 1].det), s = d > 1 ? d - 2 : 0; /* s: who holds it */
-  s -= s > 0 && !off_is(p, s, W_SUBJECT) && off_is(p, s - 1, W_SUBJECT); /* "we also have" */
-  bool holder = d > 1 && p->tok[s].kind == TK_WORD && !p->tok[s].det &&
-                !off_is(p, s, W_ASKING) && !off_is(p, s, W_DESTINATION) &&
-                !off_is(p, s, W_IS_ARE) && !off_is(p, s, W_RELATIVE) &&
-                !off_is(p, s, W_JOINER) && !(s > 0 && off_is(p, s - 1, W_ASKING));
-  return k < i && holder && off_is(p, i, W_TARGET_PREP) && !off_is(p, i, W_DESTINATION) &&
-         off_is(p, d - 1, W_HOLDING) && !off_is(p, i - 1, W_IS_ARE) ? k + 1 : 0;
+  size_t d = k - (k > 0 && p->tok[k - 1].det);
+  return k < i && d > 0 && off_holds(p, d - 1) && off_is(p, i, W_TARGET_PREP) &&
+         !off_is(p, i, W_DESTINATION) && !off_is(p, i - 1, W_IS_ARE) ? k + 1 : 0;
 }
 
 /* "notes.txt is in German", "talk.wav is spoken in French", "..., it's in Italian": 1 + the token
