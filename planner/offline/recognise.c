@@ -674,6 +674,29 @@ static int plain_picture(const planner *p) {
   return -1;
 }
 
+/* "An audio summary", "a spoken answer", "an audio file describing ...", "into French speech",
+ * "into spoken French": does st ask for the text made, then read out (not "I have an audio file
+ * describing")? */
+static bool asks_spoken(const planner *p, const step *st) {
+  bool spoken = false, voiced = off_has_word(p, st->a, st->b, W_READING) && /* not "is he */
+                                !off_is_question(p, st->a, st->b); /* speaking in a ...?" */
+  for (size_t i = st->a + 1; i + 1 < st->b && !spoken; i++) {
+    size_t k = i + 1 + (i + 2 < st->b && !off_is(p, i + 1, W_RELATIVE)); /* past "file", "clip" */
+    bool tells = (off_is(p, k, W_RELATIVE) || baton__has_suffix_ci(p->tok[k].word, "ing")) &&
+                 !off_has_word(p, off_back(i, 3, st->a), i, W_AT_HAND);
+    spoken = off_is(p, i - 1, W_INDEFINITE) &&
+             ((off_is(p, i, W_RECORDING) && (tells || off_is(p, i + 1, W_MADE_THING))) ||
+              (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_MADE_THING)));
+    spoken |= voiced && off_is(p, i + 1, W_VOICE) && i >= st->a + 2 &&
+              off_is(p, i - 1, W_INDEFINITE) && off_is(p, i - 2, W_PREPOSITION); /* "read it in a |
+                                                                          * calm voice" */
+    spoken |= off_is(p, i - 1, W_DESTINATION) && off_has_word(p, st->a, i, W_TRANSLATING) &&
+              ((off_language_at(p, i) && off_is(p, i + 1, W_RECORDING)) ||
+               (off_is(p, i, W_ALOUD) && off_language_at(p, i + 1)));
+  }
+  return spoken;
+}
+
 /* Adjusts the step's task to what the request is about, claiming what it takes; false: a repeat. */
 static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail) {
   step *st = &p->steps[s];
@@ -691,8 +714,8 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   st->task = off_rewrite(p, st, produced);
   st->task = runnable_asker(p, st, own, produced);
   st->task = spoken_thing(p, st);
-  const step *l = NULL; /* the step recognised last */
-  for (const step *e = p->steps; e < st; e++)
+  step *l = NULL; /* the step recognised last */
+  for (step *e = p->steps; e < st; e++)
     l = e->task >= 0 && !e->context ? e : l;
   if (another_question(p, st, l) && off_is_role(p, st->task, R_ASK_TEXT) && !own)
     st->task = l->task; /* "What is the date on x.png? Who is it for?": of the picture too */
@@ -700,28 +723,13 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     if (l == st - 1 && l->task == st->task && off_answers(p, st->task) &&
         off_is_question(p, st->a, st->b))
       st[-1].b = st->b; /* "From the document x.png, | what is ...?": the question it asks */
+    if (l && l->task == st->task) /* "... 'Who wrote it?' Give me an audio answer": read out */
+      l->speak |= asks_spoken(p, st);
     return drop_step(st, true);
   }
   const baton__taskspec *spec = p->cues[st->task].spec;
   int tts = p->role[R_SPEAK];
-  /* "an audio summary", "a spoken answer", "an audio file describing ...", "into French speech",
-   * "into spoken French": the text made, then read out (not "I have an audio file describing") */
-  bool spoken = false, voiced = off_has_word(p, st->a, st->b, W_READING) && /* not "is he */
-                                !off_is_question(p, st->a, st->b); /* speaking in a ...?" */
-  for (size_t i = st->a + 1; i + 1 < st->b && !spoken; i++) {
-    size_t k = i + 1 + (i + 2 < st->b && !off_is(p, i + 1, W_RELATIVE)); /* past "file", "clip" */
-    bool tells = (off_is(p, k, W_RELATIVE) || baton__has_suffix_ci(p->tok[k].word, "ing")) &&
-                 !off_has_word(p, off_back(i, 3, st->a), i, W_AT_HAND);
-    spoken = off_is(p, i - 1, W_INDEFINITE) &&
-             ((off_is(p, i, W_RECORDING) && (tells || off_is(p, i + 1, W_MADE_THING))) ||
-              (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_MADE_THING)));
-    spoken |= voiced && off_is(p, i + 1, W_VOICE) && i >= st->a + 2 &&
-              off_is(p, i - 1, W_INDEFINITE) && off_is(p, i - 2, W_PREPOSITION); /* "read it in a |
-                                                                          * calm voice" */
-    spoken |= off_is(p, i - 1, W_DESTINATION) && off_has_word(p, st->a, i, W_TRANSLATING) &&
-              ((off_language_at(p, i) && off_is(p, i + 1, W_RECORDING)) ||
-               (off_is(p, i, W_ALOUD) && off_language_at(p, i + 1)));
-  }
+  bool spoken = asks_spoken(p, st);
   /* a task hearing a recording speaks only after "read" ("read the transcript of a.wav aloud") */
   bool hears = (spec->inputs & BATON__T_AUDIO) && !off_is(p, st->a, W_READING);
   if (tts != st->task && (spec->outputs & BATON__T_TEXT) && !hears &&
