@@ -247,6 +247,15 @@ static void chain_source(const planner *p, int k, bool root, source *s) {
     s->ref = text->ref, s->literal = text->ref < 0 ? baton__strdup(text->value) : NULL;
 }
 
+/* Did task k read a file step st names ("compare it with sign.png": sign.png read for the step)? */
+static bool reads_own_file(const planner *p, const step *st, int k) {
+  const baton__arg *a = k >= 0 && p->g->tasks[k].n_args ? &p->g->tasks[k].args[0] : NULL;
+  for (size_t i = st->a; a && a->ref < 0 && a->value && i < st->b; i++)
+    if (p->tok[i].kind == TK_RES && !strcmp(p->res[p->tok[i].res].value, a->value))
+      return true;
+  return false;
+}
+
 /* A task's second text (a question, an instruction or a text to compare): its quote; else for a
  * question or comparison an unclaimed quote after the step ("... The question is: 'Q?'") or, unless
  * it asks its own, one before it (kept for later steps too); else, unless a question follows a ':',
@@ -281,7 +290,8 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   for (size_t i = 0; original && qs.res < 0 && i < p->n_res; i++) /* "... with the original text" */
     qs.res = (p->res[i].type & BATON__T_TEXT) && (!t->args[0].value ||
              strcmp(t->args[0].value, p->res[i].value)) ? (int)i : -1;
-  bool it = compare && qs.ref < 0 && qs.res < 0 && k < 0 && p->last_turn &&
+  bool it = compare && qs.ref < 0 && qs.res < 0 && (k < 0 || reads_own_file(p, st, k)) &&
+            p->last_turn &&
             (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b,
                                                                         W_DEMONSTRATIVE));
   qs.res = it ? first_unused(p, st, BATON__T_TEXT) : qs.res; /* "compare it with notes.txt" */
