@@ -137,16 +137,8 @@ const char *baton__acl_fs_refusal(unsigned long f_type, uid_t uid, uid_t self) {
   return smb && uid != 0 && uid != self ? BATON__ACL_SMB_REFUSAL : NULL;
 }
 
-/* Whether the file system of fd lets the caller uid be judged by bits and ACLs: if not, the
- * reason in *why (when why is not NULL). */
-static bool judged(int fd, uid_t uid, const char **why) {
-  struct statfs fs;
-  if (fstatfs(fd, &fs) != 0)
-    return false;
-  const char *refusal = baton__acl_fs_refusal((unsigned long)fs.f_type, uid, geteuid());
-  if (refusal && why)
-    *why = refusal;
-  return !refusal;
+bool baton__acl_fs_nfs(unsigned long f_type) {
+  return (uint32_t)f_type == NFS_SUPER_MAGIC;
 }
 
 /* By the POSIX access ACL of the file at self (/proc/self/fd/N), else (none) by its bits. */
@@ -159,17 +151,31 @@ static bool posix_lets(const char *self, const struct stat *st, const baton__acl
   return baton__acl_value_lets(value, (size_t)n, st, who, want);
 }
 
+/* Whether the NFSv4 ACL of the file at self (/proc/self/fd/N) decides, as it does where the
+ * client shows one; if so, its decision in *lets (false when it cannot be read). */
+static bool nfs4_decides(const char *self, const struct stat *st, const baton__acl_caller *who,
+                         unsigned want, bool *lets) {
+  unsigned char value[BATON__NFS4_ACL_MAX_BYTES];
+  ssize_t n = getxattr(self, BATON__NFS4_ACL_XATTR, value, sizeof value);
+  *lets = n >= 0 && baton__nfs4_acl_value_lets(value, (size_t)n, st, who, want);
+  return n >= 0 || (errno != ENODATA && errno != EOPNOTSUPP);
+}
+
 bool baton__acl_caller_may(int fd, const struct stat *st, const baton__acl_caller *who,
                            unsigned want, const char **why) {
   if (who->uid == 0) /* root: the kernel lets it read and search anything (CAP_DAC_OVERRIDE) */
     return fd >= 0;
+  struct statfs fs;
+  if (fstatfs(fd, &fs) != 0)
+    return false;
   char self[40];
   baton__fmt(self, sizeof self, "/proc/self/fd/%d", fd);
   /* getxattr follows the link /proc/self/fd/N to the very file (fgetxattr refuses O_PATH). */
-  unsigned char nfs4[BATON__NFS4_ACL_MAX_BYTES];
-  ssize_t n = getxattr(self, BATON__NFS4_ACL_XATTR, nfs4, sizeof nfs4);
-  if (n >= 0) /* on NFSv4 the server decides by the ACL; the bits only reflect it */
-    return baton__nfs4_acl_value_lets(nfs4, (size_t)n, st, who, want);
-  return (errno == ENODATA || errno == EOPNOTSUPP) && judged(fd, who->uid, why) &&
-         posix_lets(self, st, who, want);
+  bool lets = false;
+  if (baton__acl_fs_nfs((unsigned long)fs.f_type) && nfs4_decides(self, st, who, want, &lets))
+    return lets;
+  const char *refusal = baton__acl_fs_refusal((unsigned long)fs.f_type, who->uid, geteuid());
+  if (refusal && why)
+    *why = refusal;
+  return !refusal && posix_lets(self, st, who, want);
 }

@@ -50,11 +50,18 @@ bool baton__acl_bits_let(const struct stat *st, const baton__acl_caller *who, un
  * NULL where the bits and ACLs can be judged. */
 const char *baton__acl_fs_refusal(unsigned long f_type, uid_t uid, uid_t self);
 
+/* Whether a file system of statfs type f_type is NFS (NFS_SUPER_MAGIC), where the client's
+ * "system.nfs4_acl" is the NFSv4 ACL the server decides by. Elsewhere the name means nothing
+ * to the kernel: a FUSE server may answer it with any value, an overlay passes it on from a
+ * lower NFS while deciding by the bits itself. */
+bool baton__acl_fs_nfs(unsigned long f_type);
+
 /* Whether who may do all of `want` to the file fd holds (any descriptor, O_PATH too; st its
  * fstat), its extended attributes read through /proc/self/fd/N. Root (uid 0) may, as the
- * kernel lets it. Else, in this order: its NFSv4 ACL, where the NFS client shows one
- * ("system.nfs4_acl", baton__nfs4_acl_value_lets), decides alone; on a file system whose
- * rule cannot be judged (baton__acl_fs_refusal, by fstatfs) refused, with the reason in *why
+ * kernel lets it. Else, by the file system fstatfs tells, in this order: on NFS
+ * (baton__acl_fs_nfs) its NFSv4 ACL, where the client shows one ("system.nfs4_acl",
+ * baton__nfs4_acl_value_lets), decides alone; on one whose rule cannot be judged
+ * (baton__acl_fs_refusal) refused, with the reason in *why
  * (when why is not NULL; left as it is otherwise); else its POSIX access ACL
  * (baton__acl_value_lets), and without one (ENODATA, or a file system without ACLs) its bits.
  * Any other failure to read an ACL, or one too big: refused. */

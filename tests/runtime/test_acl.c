@@ -163,6 +163,17 @@ Test(runtime_acl, another_users_access_on_an_smb_share_is_refused_with_the_reaso
             strstr(BATON__ACL_SMB_REFUSAL, "SMB/CIFS share"));
 }
 
+/* The NFSv4 ACL the client shows is read on NFS alone: elsewhere "system.nfs4_acl" is what a
+ * FUSE server answers, or what an overlay passes on while the kernel decides by the bits. */
+Test(runtime_acl, the_nfs4_acl_is_read_on_nfs_alone) {
+  cr_assert(baton__acl_fs_nfs(NFS_SUPER_MAGIC));
+  const unsigned long not_nfs[] = {FUSE_SUPER_MAGIC, OVERLAYFS_SUPER_MAGIC, CIFS_SUPER_MAGIC,
+                                   SMB2_SUPER_MAGIC, EXT4_SUPER_MAGIC, TMPFS_MAGIC,
+                                   BTRFS_SUPER_MAGIC, XFS_SUPER_MAGIC, 0};
+  for (size_t i = 0; i < sizeof not_nfs / sizeof *not_nfs; i++)
+    cr_assert_not(baton__acl_fs_nfs(not_nfs[i]), "magic %#lx", not_nfs[i]);
+}
+
 /* Root reads and searches what its bits and ACL close, as the kernel lets it; no one else. */
 Test(runtime_acl, root_may_as_the_kernel_lets_it) {
   char *dir, p[700];
