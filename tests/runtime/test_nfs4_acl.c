@@ -57,12 +57,13 @@ Test(runtime_nfs4_acl, owner_group_and_everyone_decide_in_order) {
   cr_assert(LETS(&bob, READ, ALLOW(0, "EVERYONE@", RD)), "everyone");
   cr_assert_not(LETS(&bob, READ, ALLOW(0, "EVERYONE@", NFS4_ACE_WRITE_DATA | EX)), "not read");
   cr_assert_not(aces_let(NULL, 0, &owner, READ), "no ACE: nothing allowed");
-  /* what a Linux server shows for mode 0640: A::OWNER@:rwatTnNcCy A:g:GROUP@:rtncy
-   * A::EVERYONE@:tncy */
-  const bt_nfs4_ace m640[] = {ALLOW(0, "OWNER@", 0x1601a7), ALLOW(GRP, "GROUP@", 0x120081),
+  /* what a Linux server (knfsd's mask_from_posix) shows for mode 0640:
+   * A::OWNER@:rwatTcCy A:g:GROUP@:rtcy A::EVERYONE@:tcy */
+  const bt_nfs4_ace m640[] = {ALLOW(0, "OWNER@", 0x160187), ALLOW(GRP, "GROUP@", 0x120081),
                               ALLOW(0, "EVERYONE@", 0x120080)};
   cr_assert(aces_let(m640, 3, &owner, READ) && aces_let(m640, 3, &carol, READ));
   cr_assert_not(aces_let(m640, 3, &bob, READ), "0640: others may not read");
+  cr_assert_not(aces_let(m640, 3, &owner, EXEC), "0640: not even the owner may execute");
 }
 
 /* A deny before an allow wins, an allow before a deny wins, and an ACE naming someone else
