@@ -133,6 +133,9 @@ def main():
         sys.exit(f"human_dev: no planner at {planner} (build the planner_f1 target)")
     dev, agree, gold, tools = load(args)
     with tempfile.TemporaryDirectory() as tmp:
+        # planner_f1 reads the tools beside the records, and ignores predicted kinds that are none
+        tools_file = os.path.join(args.data, "taskbench", "huggingface", "tool_desc.json")
+        os.symlink(os.path.abspath(tools_file), os.path.join(tmp, "tool_desc.json"))
         rows = []
         agreed = [dict(a, instruction=g["instruction"]) for a, g in zip(agree, gold)]
         sets = []
