@@ -244,6 +244,9 @@ bool off_holds(const planner *p, size_t h);
 /* "summarize the | detected objects", "translate the | summary of x.txt": does token i name, after
  * a determiner (and, `of`, before "of"), a thing a task makes (the words before it work on it)? */
 bool off_made_of(const planner *p, size_t i, bool of);
+/* "the | entities identified in the text", "the | objects detected in it": does token i, after a
+ * determiner, name a thing by a participle of making ("-ed"), a preposition after it? */
+bool off_participle_thing(const planner *p, size_t i);
 int off_res_at(const planner *p, size_t i, unsigned types);
 int off_own_res(const planner *p, size_t a, size_t b, unsigned types);
 size_t off_count_res(const planner *p, size_t a, size_t b, unsigned types); /* of [a,b) */

@@ -92,6 +92,12 @@ bool off_made_of(const planner *p, size_t i, bool of) {
          (!of || (i + 1 < p->n_tok && off_is(p, i + 1, W_CONTENT_INTRO)));
 }
 
+bool off_participle_thing(const planner *p, size_t i) {
+  return i > 0 && i + 2 < p->n_tok && p->tok[i - 1].det && p->tok[i].kind == TK_WORD &&
+         !off_is(p, i, W_IS_ARE) && off_is(p, i + 1, W_MADE_THING) &&
+         baton__has_suffix_ci(p->tok[i + 1].word, "ed") && off_is(p, i + 2, W_PREPOSITION);
+}
+
 int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file) {
   char *copy = p->n_res < OFF_MAX_RES ? baton__strndup(v, n) : NULL;
   if (!copy)

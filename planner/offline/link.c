@@ -517,8 +517,10 @@ static bool points_back(const planner *p, const step *st, bool *asked_of) {
   bool has_ref = st->fed || off_is(p, st->b - 1, W_DEMONSTRATIVE);
   *asked_of = off_answers(p, st->task) && (off_is_question(p, st->a, st->b) ||
                                            off_is(p, st->a, W_WH));
-  for (size_t i = st->a; i < st->b; i++) /* "it", "based on that text with more detail" */
+  for (size_t i = st->a; i < st->b; i++) /* "it", "based on that text with more detail", "the |
+                                          * text translated into French" */
     has_ref = has_ref || p->tok[i].skip || off_is(p, i, W_REFERENCE) ||
+              (off_participle_thing(p, i) && off_is(p, i - 1, W_DEFINITE)) ||
               (i + 2 < st->b && off_is(p, i, W_GUIDED) && off_is(p, i + 1, W_PREPOSITION) &&
                off_is(p, i + 2, W_DEMONSTRATIVE)),
     *asked_of |= i > st->a && off_is(p, i, W_ORIGINAL) && off_is(p, i - 1, W_DEFINITE);
@@ -677,8 +679,12 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (text && (r = named_by_stem(p, st, media | BATON__T_TEXT)) >= 0)
     return p->res[r].type & BATON__T_TEXT ? (src->res = r, p->res[r].used = true, 0)
          : read_file(p, st, r, p->res[r].type & BATON__T_AUDIO, src) < 0 ? -1 : 0;
-  /* 1c. "the original image": the request's first (else the oldest earlier turn's), used or not */
-  for (size_t i = 0; !text && off_has_word(p, st->a, st->b, W_ORIGINAL) && i < p->n_res; i++)
+  /* 1c. "the original image": the request's first (else the oldest earlier turn's), used or not
+   * (not "the original answer": a thing made) */
+  bool first_one = false;
+  for (size_t i = st->a; i < st->b; i++)
+    first_one |= off_is(p, i, W_ORIGINAL) && !(i + 1 < st->b && off_is(p, i + 1, W_MADE_THING));
+  for (size_t i = 0; !text && first_one && i < p->n_res; i++)
     if (p->res[i].type & type)
       return src->res = (int)i, p->res[i].used = true, 0;
   /* 1d. a document a question asks of, not what an earlier step drew or changed */
@@ -1206,19 +1212,33 @@ static bool runs_second(const planner *p, step *st, const step *next) {
   return second;
 }
 
+/* "Make an audio clip | that describes the objects", "answer 'Q?' using the | text in x.png", "a
+ * summary of the | objects detected in x.jpg": does the relative tail next feed st? */
+static bool tail_feeds(const planner *p, const step *st, const step *next) {
+  const baton__taskspec *spec = p->cues[st->task].spec;
+  return next->relative && (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
+         off_primary_type(spec) == BATON__T_TEXT &&
+         (!(spec->outputs & BATON__T_TEXT) || off_takes_two_texts(p, spec) ||
+          off_made_of(p, next->a, false) || off_participle_thing(p, next->a));
+}
+
 int off_link(planner *p) {
   char need[256] = "";
   for (size_t s = 0; s < p->n_steps; s++) {
-    /* "make an audio clip | that describes the objects": describe first, make the clip from that;
-     * "answer 'Q?' using the | text in x.png": read first, answer from that; "summarize it once
-     * you have | translated it": translate first */
+    /* a tail feeding its head runs first (describe, then make the clip from that; read, then
+     * answer; a chain of them, the last first: "a video | summarizing the | objects detected");
+     * "summarize it once you have | translated it": translate first */
     step *st = &p->steps[s], *next = s + 1 < p->n_steps ? st + 1 : NULL;
-    const baton__taskspec *spec = p->cues[st->task].spec;
-    if (next && ((next->relative && (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
-                  off_primary_type(spec) == BATON__T_TEXT &&
-                  (!(spec->outputs & BATON__T_TEXT) || off_takes_two_texts(p, spec) ||
-                   off_made_of(p, next->a, false))) ||
-                 runs_second(p, st, next))) {
+    size_t n = 0; /* the tails after st, each feeding the step before it */
+    while (s + n + 1 < p->n_steps && tail_feeds(p, &st[n], &st[n + 1]))
+      n++;
+    for (size_t i = 0; i < n - i; i++) { /* reversed: the last tail first, each head fed */
+      step head = st[i];
+      st[i] = st[n - i], st[n - i] = head;
+    }
+    for (size_t i = 1; i <= n; i++)
+      st[i].fed = true;
+    if (!n && next && runs_second(p, st, next)) {
       step head = *st;
       *st = *next, *next = head, next->fed = true;
     }

@@ -12,8 +12,9 @@
  * (not a goal's); a step naming two tasks is split, one repeating an earlier task with nothing new
  * is dropped (a goal, where a step after it asks again), a task is rewritten as rewrite.c says,
  * "aloud" beside a text task speaks it too; a quoted question no step answers is asked; if nothing
- * matched, the clearest cue is taken. Then it keeps the recognised steps only, neighbours on one
- * task merged. 0, or -1 (err set) if none names a task. */
+ * matched, the clearest cue is taken; a text written from nothing but a picture a step made
+ * describes it. Then it keeps the recognised steps only, neighbours on one task merged. 0, or -1
+ * (err set) if none names a task. */
 
 /* Does the file at token i name what st makes ("into speech (a.wav)", "an audio file 'a.wav'"), not
  * one at hand ("I have an x.wav", "based on a given y.wav", "an image of a cat, z.jpg")? */
@@ -179,14 +180,30 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
       own = true, p->res[i].claimed = !keeps, p->res[i].read = reads;
 }
 
-/* Marks "the summary", "the classification result" (one word between) as earlier output: no cue. */
+/* Does a task run before token a (a step's, an earlier turn's maker) have a cue in [i,j)? */
+static bool made_before(const planner *p, size_t a, size_t i, size_t j) {
+  for (const step *e = p->steps; e < p->steps + p->n_steps && e->b <= a; e++)
+    if (e->task >= 0 && off_keyword_score(p, &p->cues[e->task], i, j) > 0)
+      return true;
+  for (const resource *r = p->res; r < p->res + p->n_res; r++)
+    if (r->turn && r->maker && off_keyword_score(p, &p->cues[r->maker - 1], i, j) > 0)
+      return true;
+  return false;
+}
+
+/* Marks "the summary", "the classification result" (one word between) as earlier output: no cue;
+ * not a thing a task's participle names that no task before made ("a question based on the
+ * entities identified in the text": those entities are still to find). */
 static void mark_references(planner *p, size_t a, size_t b) {
   for (size_t i = a + 1; i < b; i++)
     if (!off_is(p, i, W_MADE_THING) || (i + 1 < b && off_is(p, i + 1, W_CONTENT_INTRO)))
       continue; /* "the transcription of the audio" names what to make, not an earlier result */
     else if (off_is(p, i - 1, W_DEFINITE))
       p->tok[i].skip = true;
-    else if (i >= a + 2 && p->tok[i - 1].kind == TK_WORD && off_is(p, i - 2, W_DEFINITE))
+    else if (i >= a + 2 && p->tok[i - 1].kind == TK_WORD && off_is(p, i - 2, W_DEFINITE) &&
+             !(off_participle_thing(p, i - 1) &&
+               off_has_cue(p, i - 1, i + 1, p->lx->w[K_MIN_KEYWORD]) &&
+               !made_before(p, a, i - 1, i + 1)))
       p->tok[i].skip = p->tok[i - 1].skip = true;
 }
 
@@ -267,6 +284,13 @@ static bool one_medium(const planner *p, const step *st, size_t k, int t1, int t
           off_is(p, k - 2, W_MOVING));
 }
 
+/* "Segment the image to | identify the objects", "... in order to | find the regions": does a
+ * finding verb at k, after "to", find what task t1 does (a word of t1's description after it)? */
+static bool does_already(const planner *p, const step *st, size_t k, int t1) {
+  return off_is(p, k - 1, W_PURPOSE) && off_is(p, k, W_ASK_VERB) &&
+         off_description_score(p, &p->cues[t1], k + 1, st->b) > 0;
+}
+
 /* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
  * halves must name different tasks, each clearly, and together score well above the whole. *head:
  * the head's task when it says little; with no split, the task whose verb a question clause is
@@ -279,11 +303,15 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     if (off_punct(p, k - 1, ":") && off_is_question(p, k, st->b))
       break; /* "answer the question: what is the main | topic ...?" is one ask */
     bool wh = k == st->a + 1 && off_is(p, k, W_WH); /* "draw | what x.png says": what to draw */
-    if ((k == st->a + 1 && !wh) || (!wh && !off_phrase_covers(p, NULL, k, 1, 0, k, st->b)))
+    /* "discuss the | objects detected in it", unless a split before it: "a video | summarizing
+     * the objects detected in it" (the tail is split again) */
+    bool named = off_participle_thing(p, k) && best < st->score + p->lx->w[K_SPLIT_GAIN];
+    if ((k == st->a + 1 && !wh) || off_participle_thing(p, k - 1) ||
+        (!wh && !named && !off_phrase_covers(p, NULL, k, 1, 0, k, st->b)))
       continue; /* no cue at k, or a word alone before what its task takes */
     /* "classify the | summary of x.txt": a head only naming what to do with a thing made first
      * works on that thing alone and may say less (a fallback's score, a keyword's least weight) */
-    bool of = off_made_of(p, k, true);
+    bool of = off_made_of(p, k, true) || named;
     double s1, s2, sn, min1 = p->lx->w[of ? K_ACCEPT_FALLBACK : K_ACCEPT];
     double kw1 = p->lx->w[of ? K_MIN_KEYWORD : K_SPLIT_KEYWORD];
     /* "the mood of the | text in x.png": the head takes what the tail makes */
@@ -295,6 +323,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     int tn = t2 >= 0 && !reads_from(p, t1, t2) ? noun_head(p, st, k, t2, avail, &sn) : -1;
     size_t h = tn >= 0 ? (t1 = tn, s1 = sn, k + 1) : k;
     if (t1 < 0 || t2 < 0 || t2 == t1 || (of || s1 >= s2 ? s2 : s1) < p->lx->w[K_SPLIT_PART] ||
+        (named && !reads_from(p, t1, t2)) || /* the head reads what the participle found */
         cue_across(p, t2, st, k) || /* "detect the | language": one cue */
         (off_is(p, k, W_GUIDED) && off_is_role(p, t2, R_COMPARE_TEXTS)) ||
         (wh && !reads_from(p, t1, t2)))
@@ -319,8 +348,9 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     bool from = off_is(p, k - 1, W_SOURCE_PREP), about = off_is(p, k - 1, W_CONTENT_INTRO);
     if ((from || about) && m < st->b && off_is(p, m, W_DOCUMENT))
       continue;
-    if (about && !off_is(p, k - 1, W_PREPOSITION) && off_is(p, k, W_DEFINITE)) {
-      object = t1; /* "a conversation about | the topic": what it is about, its task the head's */
+    if ((about && !off_is(p, k - 1, W_PREPOSITION) && off_is(p, k, W_DEFINITE)) ||
+        does_already(p, st, k, t1)) { /* "a conversation about | the topic": what it is about, */
+      object = t1; /* "segment it to | identify the objects": what it finds; the head's task */
       continue;
     }
     if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_said_media(p, k - 1, k) ||
@@ -331,7 +361,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     if (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING))
       continue; /* "... category | into French": the result */
     /* "translate the | summary of x.txt": the head's object, made first, needs no more gain */
-    double sum = s1 + s2 + (off_made_of(p, k, false) ? p->lx->w[K_SPLIT_GAIN] : 0);
+    double sum = s1 + s2 + (off_made_of(p, k, false) || named ? p->lx->w[K_SPLIT_GAIN] : 0);
     /* each task's cues in its half: "answer it with the visual question answering tool" is one */
     if (sum > best && off_keyword_score(p, &p->cues[t1], k, st->b) <= 0 &&
         off_keyword_score(p, &p->cues[t2], st->a, k) <= 0 &&
@@ -697,6 +727,24 @@ static bool asks_spoken(const planner *p, const step *st) {
   return spoken;
 }
 
+/* "Estimate the depth of x.jpg and generate a text description based on the depth information":
+ * does st, writing with no text to write from, ask for a description (a caption's cue) and name the
+ * task of a step before making a picture only? Then it describes that picture. */
+static bool describes_made(const planner *p, const step *st, unsigned produced) {
+  bool caption = false; /* from some word on ("generate a | text description": one cue each) */
+  for (size_t i = st->a; i < st->b && !caption; i++)
+    caption = off_keyword_score(p, &p->cues[p->role[R_CAPTION]], i, st->b) >=
+              p->lx->w[K_MIN_KEYWORD];
+  if (!caption || !off_is_role(p, st->task, R_WRITE) ||
+      ((produced | off_res_types(p, true)) & BATON__T_TEXT))
+    return false;
+  for (const step *e = p->steps; e < st; e++)
+    if (e->task >= 0 && p->cues[e->task].spec->outputs == BATON__T_IMAGE &&
+        off_keyword_score(p, &p->cues[e->task], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD])
+      return true;
+  return false;
+}
+
 /* Adjusts the step's task to what the request is about, claiming what it takes; false: a repeat. */
 static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail) {
   step *st = &p->steps[s];
@@ -707,6 +755,13 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     pic = plain_picture(p); /* "the photo" beside "a table image t.png" or a document */
   /* a picture made earlier ("generate an image ... and then classify it") is no table */
   bool made = (produced & BATON__T_IMAGE) && pic < 0 && off_has_word(p, st->a, st->b, W_REFERENCE);
+  bool drawn = false; /* the newest picture made before, from words: a new one, no table */
+  for (const step *e = p->steps; e < st; e++)
+    drawn = e->task >= 0 && (p->cues[e->task].spec->outputs & BATON__T_IMAGE)
+                ? !(p->cues[e->task].spec->inputs & BATON__T_IMAGE) : drawn;
+  drawn &= !off_has_word(p, st->a, st->b, W_TABLE) && !off_has_word(p, st->a, st->b, W_DOCUMENT);
+  for (size_t i = st->a; drawn && pic < 0 && i < st->b; i++)
+    made |= names_made_medium(p, i, st->b); /* "the generated image", not "... as a table" */
   bool asks = off_is_role(p, st->task, R_ASK_PICTURE) && /* "a question about a document image */
               off_has_word(p, st->a, st->b, W_DOCUMENT); /* x.jpg: 'Q?'": its quote asks, no text */
   st->task = made || ((own & BATON__T_TEXT) && !asks) ? st->task
@@ -946,7 +1001,10 @@ static size_t searches_web(const planner *p, const step *st) {
     for (; k < st->b && words < 3 && !off_is(p, k, W_SOUGHT) && p->tok[k].kind == TK_WORD; k++)
       words++, like |= off_is(p, k, W_ALIKE);
     like |= k + 1 < st->b && off_is(p, k + 1, W_ALIKE); /* "images similar to x.jpg" */
-    if (k < st->b && words < 3 && off_is(p, k, W_SOUGHT) && (like || !file) &&
+    bool means = false; /* "find out more information about it by asking a question": a task */
+    for (size_t j = k + 1; j < st->b && !means; j++) /* (not "by searching the web") */
+      means = done_by(p, j) && !off_words_has(&p->lx->cls[W_SEARCHING], p->tok[j].stem, true);
+    if (k < st->b && words < 3 && off_is(p, k, W_SOUGHT) && (like || !file) && !means &&
         !held_here(p, k + 1, st->b))
       return i + 1;
   }
@@ -1296,6 +1354,11 @@ int off_recognise(planner *p) {
   }
   if (!ask_quoted(p) && last < 0 && !saved_only(p) && !clearest_cue(p) && nothing_planned(p) != 0)
     return -1;
+  unsigned produced = 0; /* (once all are recognised: its words whole, none split off) */
+  for (step *st = p->steps; st < p->steps + p->n_steps; st++) {
+    st->task = describes_made(p, st, produced) ? p->role[R_CAPTION] : st->task;
+    produced |= st->task >= 0 && !st->goal ? p->cues[st->task].spec->outputs : 0;
+  }
   drop_goals(p);
   merge_steps(p);
   return 0;

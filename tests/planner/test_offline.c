@@ -494,8 +494,9 @@ Test(planner_offline, says_it_does_not_download_when_only_the_web_is_asked_for) 
                           "Please help me find a similar image to a.jpg.",
                           "I have a.jpg and I want to find similar images on the internet.",
                           "Please search for images similar to a.jpg",
-                          "I would like you to perform a similar image search using a.jpg."};
-  for (size_t i = 0; i < 7; i++) {
+                          "I would like you to perform a similar image search using a.jpg.",
+                          "Find some articles about it by searching the web"};
+  for (size_t i = 0; i < 8; i++) {
     baton__graph g;
     char err[320] = "";
     cr_assert_eq(plan_alone(search[i], &g, err, sizeof err), -1, "'%s' was planned", search[i]);
