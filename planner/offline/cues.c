@@ -254,6 +254,13 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
                  !(ph->noun && names_held(p, ph->noun, i, j)) ? j - i : 0;
 }
 
+bool off_cue_word(const planner *p, const taskcue *c, size_t i) {
+  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
+    if (ph->n == 1 && strcmp(ph->stems[0], p->tok[i].stem) == 0)
+      return true;
+  return false;
+}
+
 /* Does a phrase of over `words` words of a task but `own` (NULL: any) match from [a,i] over [i,i+n)
  * ("part of speech" hides "speech", "visual question answering" hides "question answering")? */
 bool off_phrase_covers(const planner *p, const taskcue *own, size_t i, size_t n, size_t words,

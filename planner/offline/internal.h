@@ -179,6 +179,7 @@ typedef struct {
               * done where one of them asks for its task again (recognise.c) */
   int output; /* the resource (index + 1) naming the file it makes ("save it as a.wav"), or 0 */
   size_t thing; /* 1 + where the thing in a file it asks the facts of starts ("the noise"), or 0 */
+  size_t lead; /* 1 + where "based on the summary, |" before it starts (what it takes), or 0 */
 } step;
 
 enum { IMG_PLAIN, IMG_TABLE, IMG_DOCUMENT, AUD_MUSIC, AUD_QUESTION };
@@ -320,6 +321,8 @@ int off_build_cues(const off_lexicon *lx, const baton__taskspec *tasks, taskcue 
 /* The tokens the phrase spans at i (within [i,b)), or 0. Determiners are loose: "generate an image"
  * matches "generate this image" and "generate image", "to speech" matches "to a speech". */
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b);
+/* Is token i one of cue c's one-word cues, whatever marks it ("the edited image": "edit")? */
+bool off_cue_word(const planner *p, const taskcue *c, size_t i);
 bool off_phrase_covers(const planner *p, const taskcue *own, size_t i, size_t n, size_t words,
                        size_t a, size_t b);
 double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b);
@@ -334,6 +337,11 @@ double off_description_score(const planner *p, const taskcue *c, size_t a, size_
 
 /* ---- segment.c */
 int off_split_steps(planner *p);
+/* "... and based on the summary, | edit x.jpg", "Then, using the transcript, | write ...": where
+ * the ',' is that ends a clause's opening at token i saying what it is based on (a thing named,
+ * no file or quote) with a clause after it (not "and", "then", "3)"); else 0. A step of its own
+ * (recognise.c): naming no task of its own, it says what the next step takes (step.lead). */
+size_t off_fronted_end(const planner *p, size_t i);
 
 /* ---- score.c */
 unsigned off_own_types(const planner *p, size_t a, size_t b);

@@ -54,26 +54,19 @@ static int nearest_producer(const planner *p, unsigned type) {
   return -1;
 }
 
-/* Is token i one of cue c's one-word cues, whatever marks it ("the edited image": "edit")? */
-static bool cue_word(const planner *p, const taskcue *c, size_t i) {
-  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
-    if (ph->n == 1 && strcmp(ph->stems[0], p->tok[i].stem) == 0)
-      return true;
-  return false;
-}
-
 /* Does token i of st name the text task k made ("the summary", "that translated text": a word of
  * its kind, or any answerer's if it answers; "write a description of x.jpg ... read the
  * description": a word its step made), st taking one text? */
 static bool names_text(const planner *p, const step *st, size_t i, size_t k) {
   if (!off_is(p, i, W_MADE_THING) || !off_is(p, i - 1, W_DEFINITE) ||
+      off_is(p, i + 1, W_CONTENT_INTRO) || /* not "the description of a cat": one to make */
       off_takes_two_texts(p, p->cues[st->task].spec))
     return false;
   int c = off_cue_index(p, p->made[k]);
   for (int r = R_READ_DOCUMENT; off_answers(p, c) && r <= R_ASK_TABLE; r++) /* "the answer" */
-    if (cue_word(p, &p->cues[p->role[r]], i))
+    if (off_cue_word(p, &p->cues[p->role[r]], i))
       return true;
-  if (cue_word(p, &p->cues[c], i))
+  if (off_cue_word(p, &p->cues[c], i))
     return true;
   for (size_t j = p->by_a[k] + 1; j < p->by_b[k]; j++)
     if (strcmp(p->tok[j].stem, p->tok[i].stem) == 0 && !off_is(p, j - 1, W_DEFINITE))
@@ -106,10 +99,11 @@ static int named_producer(const planner *p, const step *st, unsigned type) {
   int near = nearest_producer(p, type);
   int t = near >= 0 ? off_cue_index(p, p->made[near]) : -1;
   bool image = type == BATON__T_IMAGE;
-  for (size_t i = st->a + 1; (image || type == BATON__T_TEXT) && i < st->b; i++)
+  for (size_t i = (st->lead ? st->lead - 1 : st->a) + 1; /* "based on the summary, | ..." too */
+       (image || type == BATON__T_TEXT) && i < st->b; i++)
     for (size_t k = p->g->n; (p->tok[i].skip || p->tok[i - 1].det) && k-- > 0;) /* a reference */
-      if (produces(p, k, type) && !cue_word(p, &p->cues[st->task], i) &&
-          (image ? cue_word(p, &p->cues[off_cue_index(p, p->made[k])], i)
+      if (produces(p, k, type) && !off_cue_word(p, &p->cues[st->task], i) &&
+          (image ? off_cue_word(p, &p->cues[off_cue_index(p, p->made[k])], i)
                  : names_text(p, st, i, k)))
         return !image ? translated_last(p, st, (int)k)
                : off_is_role(p, t, R_EDIT) || off_is_role(p, t, R_TRANSFORM) ? near : (int)k;
@@ -119,7 +113,7 @@ static int named_producer(const planner *p, const step *st, unsigned type) {
 bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r) {
   for (size_t i = a + 1; r->turn && r->maker && i < b; i++)
     if ((p->tok[i].skip || p->tok[i - 1].det) && off_is(p, i, W_MADE_THING) &&
-        cue_word(p, &p->cues[r->maker - 1], i))
+        off_cue_word(p, &p->cues[r->maker - 1], i))
       return true;
   return false;
 }
@@ -229,10 +223,10 @@ unsigned off_primary_type(const baton__taskspec *s) {
 }
 
 /* Does st's task, taking a picture or recording and words, take an earlier text as its words? An
- * edit only "based on" it ("alter it to reflect the emotion"), others unless st asks a question
- * ("... and how many people are there": a question word first) */
+ * edit only "based on" it ("alter it to reflect the emotion", "based on it, | edit x.jpg"), others
+ * unless st asks a question ("... and how many people are there": a question word first) */
 static bool takes_text(const planner *p, const step *st, const baton__taskspec *spec) {
-  return (spec->outputs & BATON__T_IMAGE) ? off_has_word(p, st->a, st->b, W_GUIDED)
+  return (spec->outputs & BATON__T_IMAGE) ? st->lead || off_has_word(p, st->a, st->b, W_GUIDED)
          : !off_is_question(p, st->a, st->b) && !off_asks_question(p, st->a, st->b) &&
                !(off_is(p, st->a, W_WH) && !off_is(p, st->a, W_RELATIVE));
 }
@@ -511,10 +505,10 @@ static bool introduces(const planner *p, size_t a, size_t i) {
 }
 
 /* Does st point back at something ("it", "the summary", "a picture based on that", "an audio
- * version of that text")? *asked_of: does it ask of a thing, no words after "about" to make ("what
- * does the original say about X?", "what did they say about X?")? */
+ * version of that text", "based on the answer, | ...")? *asked_of: does it ask of a thing, no words
+ * after "about" to make ("what does the original say about X?", "what did they say about X?")? */
 static bool points_back(const planner *p, const step *st, bool *asked_of) {
-  bool has_ref = st->fed || off_is(p, st->b - 1, W_DEMONSTRATIVE);
+  bool has_ref = st->fed || st->lead || off_is(p, st->b - 1, W_DEMONSTRATIVE);
   *asked_of = off_answers(p, st->task) && (off_is_question(p, st->a, st->b) ||
                                            off_is(p, st->a, W_WH));
   for (size_t i = st->a; i < st->b; i++) /* "it", "based on that text with more detail", "the |
@@ -1109,7 +1103,7 @@ static int emit_step(planner *p, const step *st) {
   for (size_t c = 0; words > -2 && c < copies; c++) {
     source in = ahead ? (source){p->tok[own[0]].res, -1, NULL}
                 : on  ? onto : (source){-1, first + (int)c, NULL}, out = {-1, -1, NULL};
-    int prev_text = words >= 0 ? words : nearest_producer(p, BATON__T_TEXT);
+    int prev_text = words >= 0 ? words : named_producer(p, st, BATON__T_TEXT);
     int left = turn ? last_turn_left(p, ptype, NULL) : -1, fresh = (int)p->g->n; /* in order */
     if (left >= 0)
       in = (source){left, -1, NULL}, p->res[left].used = true;

@@ -1321,6 +1321,21 @@ static bool one_more(planner *p, step *st, int last) {
   return more;
 }
 
+/* "Classify a.wav. Based on the identified emotion, | write a poem": does st, what the next step
+ * takes, name what an earlier step's task (or an earlier turn's) makes by one of its words? Then
+ * it asks for nothing. */
+static bool names_made(const planner *p, const step *st) {
+  bool lead = off_fronted_end(p, st->a) == st->b;
+  for (const step *e = p->steps; lead && e < st; e++)
+    for (size_t i = st->a + 1; e->task >= 0 && !e->context && i < st->b; i++)
+      if (off_cue_word(p, &p->cues[e->task], i))
+        return true;
+  for (size_t r = 0; lead && r < p->n_res; r++)
+    if (off_names_maker(p, st->a, st->b, &p->res[r]))
+      return true;
+  return false;
+}
+
 /* "Make a video by drawing a cat, classifying it and then making a video of the class", "make a
  * new version of x.jpg by changing its colour": a goal is done where a step after it asks for its
  * task again, or changes a picture (or recording) as it does, not before; one kept making no text
@@ -1348,7 +1363,10 @@ int off_recognise(planner *p) {
     unsigned produced = 0; /* by the steps before s (one may have given its task to a later) */
     for (const step *e = p->steps; e < p->steps + s; e++)
       produced |= e->task >= 0 && !e->goal ? p->cues[e->task].spec->outputs : 0;
-    if (!p->steps[s].context && !one_more(p, &p->steps[s], last) &&
+    step *st = &p->steps[s];
+    if (s + 1 < p->n_steps && off_fronted_end(p, st->a) == st->b && st[1].a == st->b + 1)
+      st[1].lead = st->a + 1; /* "based on the summary, | edit x.jpg": what it takes */
+    if (!st->context && !one_more(p, st, last) && !names_made(p, st) &&
         recognise_step(p, s, produced, last))
       last = (int)s;
   }

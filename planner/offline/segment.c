@@ -1,6 +1,7 @@
 /* segment.c — tokens to steps: clause boundaries, and which clauses only set the scene. */
 #include "planner/offline/internal.h"
 
+#include "core/util.h"
 #include "core/banned.h"
 
 /* Contract: off_split_steps() takes p->tok and gives p->steps: token ranges split at sentence ends
@@ -55,6 +56,30 @@ static bool soft_at(const planner *p, size_t i) {
          has_cue(p, i - 1, i + 2) && !has_cue(p, i - 1, i) && !has_cue(p, i + 1, i + 2)));
 }
 
+size_t off_fronted_end(const planner *p, size_t i) {
+  bool opens = i == 0 || p->tok[i - 1].soft || off_punct(p, i - 1, ".!?;") ||
+               off_is(p, i - 1, W_HARD_BREAK);
+  size_t k = i + 1, e; /* "based on the", "according to the", "using the"; not "match the" */
+  bool prep = k < p->n_tok && (off_is(p, k, W_PREPOSITION) || off_is(p, k, W_TARGET_PREP));
+  if (!opens || !off_is(p, i, W_GUIDED) || (k += prep) >= p->n_tok || !p->tok[k].det ||
+      !(prep || baton__has_suffix_ci(p->tok[i].word, "ing")))
+    return 0;
+  for (e = k; e < p->n_tok && p->tok[e].kind == TK_WORD;) /* "the image and the text" */
+    e++;
+  return e + 1 < p->n_tok && off_punct(p, e, ",") && p->tok[e + 1].kind == TK_WORD &&
+         !off_is(p, e + 1, W_JOINER) && !off_is(p, e + 1, W_HARD_BREAK) &&
+         off_number_at(p, e + 1) < 0 ? e : 0;
+}
+
+/* "..., and based on the summary, | edit x.jpg": does a clause opening at c (before i) with what
+ * it is based on go on with words naming a task? */
+static bool leads_to_task(const planner *p, size_t c, size_t i) {
+  size_t e = c < i ? off_fronted_end(p, c) : 0, n = e + 1;
+  while (e && n < i && !p->tok[n].soft)
+    n++;
+  return e && has_cue(p, e + 1, n);
+}
+
 /* The first token of [k, e) that is no boundary. */
 static size_t skip_soft(const planner *p, size_t k, size_t e) {
   while (k < e && (p->tok[k].soft || p->tok[k].kind == TK_PUNCT))
@@ -87,8 +112,9 @@ int off_split_steps(planner *p) {
   for (size_t i = 0, seg = 0, first = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_punct(p, i, ".!?;") && !off_is(p, i, W_HARD_BREAK))
       continue;
-    /* A ',' or "and" splits before words naming a task, a new clause ("..., and I'm curious") or a
-     * question after a piece naming a task ("transcribe x.wav and tell me who won"). */
+    /* A ',' or "and" splits before words naming a task, a new clause ("..., and I'm curious", "and
+     * based on the summary, ...") or a question after a piece naming a task ("transcribe x.wav and
+     * tell me who won"). */
     for (size_t k = seg, from = seg, next, c; k <= i; k = next) {
       for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !p->tok[next].soft;)
         next++;
@@ -97,7 +123,7 @@ int off_split_steps(planner *p) {
         continue; /* "read a.txt and b.txt aloud", "do a.txt and b.png say the same?": what the
                    * step takes; "and save it as b.txt" */
       if (k == i || has_cue(p, k + 1, next) ||
-          (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) ||
+          (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) || leads_to_task(p, c, i) ||
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) { /* k == i: the last piece */
         if (add_step(p, from, k, is_context_clause(p, seg, i), k == i) != 0)
           return -1;
