@@ -61,7 +61,7 @@
    X(LASTING) X(COUNT) X(SEARCHING) X(SOUGHT) X(PARTICLE) X(INSTRUCTION) X(BESIDE) X(SHARE) \
    X(RECIPROCAL) X(MEANING) X(WORDING) X(HOLDING) X(WORDED) X(IT_IS) X(UTTERING) X(MORE) \
    X(PUTTING) X(VOICE) X(PLACED_FIRST) X(PLACED_AFTER) X(PLAYING) X(BACKGROUND) X(DRAWN) \
-   X(HANDING) X(MEANS) X(OPENING) X(DESCRIBING)
+   X(HANDING) X(MEANS) X(OPENING) X(DESCRIBING) X(CAPTIONING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -383,6 +383,11 @@ bool off_asks_about_picture(const planner *p, const step *st);
 /* Does a quote in st say a word of class c ("answer 'What is this document about?'")? */
 bool off_quote_says(const planner *p, const step *st, off_class c);
 int off_rewrite(const planner *p, const step *st, unsigned produced);
+/* "Describe the scene 'x'", "translate 'hi' and write a caption based on the translated text": is
+ * a description or caption st asks for one of a text, where there is no picture, recording or
+ * video at all (none at hand, made, or spoken of in the request), or a caption naming a text (for
+ * a quote, a result made, what it is based on) and no picture? Then it is written. */
+bool off_captions_text(const planner *p, const step *st, unsigned produced);
 
 /* ---- recognise.c */
 int off_recognise(planner *p);

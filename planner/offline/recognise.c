@@ -1108,15 +1108,15 @@ static bool adds_thing_only(const planner *p) {
          changes_medium(p, off_best_task(p, 0, p->n_tok, off_res_types(p, true), &sc));
 }
 
-/* "Describe the scene 'a cat on a mat'", "ideas for describing the scene" (drawn only later): does
- * st, naming no task, describe, its clearest cue reading a picture, where there is none to read,
- * nor a recording or video (none at hand, made, or spoken of in the request: not "for the photo,
- * describe it")? Then it asks for a description written. */
+/* "Describe the scene 'a cat on a mat'", "ideas for describing the scene" (drawn only later),
+ * "... and generate a caption": does st, naming no task, ask for a description or caption of a
+ * text (off_captions_text), a cue reading a picture its clearest? Then a text is written. */
 static bool describes_unseen(const planner *p, const step *st, unsigned produced) {
-  unsigned media = BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO;
-  return !((produced | off_res_types(p, false) | off_said_media(p, 0, p->n_tok)) & media) &&
-         off_has_word(p, st->a, st->b, W_DESCRIBING) &&
-         off_is_role(p, off_clearest_cue(p, st->a, st->b, p->lx->w[K_MIN_KEYWORD]), R_CAPTION);
+  int c = off_clearest_cue(p, st->a, st->b, p->lx->w[K_MIN_KEYWORD]); /* ("captions": speech's) */
+  const taskcue *caption = &p->cues[p->role[R_CAPTION]];
+  return c >= 0 && off_captions_text(p, st, produced) &&
+         off_keyword_score(p, caption, st->a, st->b) >= off_keyword_score(p, &p->cues[c], st->a,
+                                                                          st->b);
 }
 
 /* The task of st naming none: a description written, words spoken, files joined or one file
@@ -1164,8 +1164,9 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   st->task = q >= 0 ? (st->score = p->lx->w[K_ACCEPT], q) : st->task; /* asked of what it says */
   if (off_asks_language(p, st->a, st->b)) /* "is it in French?": no translation */
     st->task = p->role[R_CLASSIFY_TEXT], st->score = p->lx->w[K_ACCEPT];
-  if (st->task < 0 && any && !about) { /* not "what does the summary say about X?":
-    * asked of it ("what does the translation say?" translates it back) */
+  if (st->task < 0 && any && !about && !describes_unseen(p, st, produced)) { /* not "what does
+    * the summary say about X?", "a caption for the summary": asked of it ("what does the
+    * translation say?" translates it back) */
     for (size_t i = st->a; i < st->b; i++)
       p->tok[i].skip = false;
     if ((st->task = off_best_task(p, st->a, st->b, avail, &st->score)) >= 0)

@@ -141,6 +141,20 @@ static bool reads_recording(const planner *p, const step *st, unsigned produced)
          (made || ((types & BATON__T_AUDIO) && !(types & BATON__T_IMAGE)));
 }
 
+bool off_captions_text(const planner *p, const step *st, unsigned produced) {
+  unsigned media = BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO;
+  bool none = !((produced | off_res_types(p, false) | off_said_media(p, 0, p->n_tok)) & media);
+  bool caption = off_has_word(p, st->a, st->b, W_CAPTIONING);
+  bool named = st->lead; /* "based on the summary, ...", "for 'x'" (not "the caption, 'x'", */
+  for (size_t i = st->a + 1; caption && !none && i < st->b; i++) /* "save it as a.txt") */
+    named |= (off_res_at(p, i, BATON__T_TEXT) >= 0 && off_is(p, i - 1, W_PREPOSITION) &&
+              !off_saved_name(p, i, st->a)) ||
+             (p->tok[i].skip && off_is(p, i, W_MADE_THING) && (produced & BATON__T_TEXT));
+  return (none && (caption || off_has_word(p, st->a, st->b, W_DESCRIBING))) ||
+         (caption && named && off_own_res(p, st->a, st->b, BATON__T_IMAGE | BATON__T_VIDEO) < 0 &&
+          !off_has_word(p, st->a, st->b, W_PICTURE) && !off_has_word(p, st->a, st->b, W_MOVING));
+}
+
 /* A question goes to answerer(); one object ("the main object in x.jpg", "what object it depicts")
  * is classified, several ("which object is largest") or "an object detector" detected; a picture
  * or a recording made by joining two named ("create a panoramic image by combining a.jpg and
@@ -150,6 +164,8 @@ int off_rewrite(const planner *p, const step *st, unsigned produced) {
     return answerer(p, st, produced);
   if (off_is_role(p, st->task, R_CAPTION) && reads_recording(p, st, produced))
     return p->role[R_TRANSCRIBE];
+  if (off_is_role(p, st->task, R_CAPTION) && off_captions_text(p, st, produced))
+    return p->role[R_WRITE];
   bool draws = off_is_role(p, st->task, R_DRAW), speaks = off_is_role(p, st->task, R_SPEAK);
   bool joins = (draws || speaks) && off_has_word(p, st->a, st->b, W_JOINING);
   unsigned made = draws ? BATON__T_IMAGE : BATON__T_AUDIO;
