@@ -306,7 +306,10 @@ int off_clearest_cue(const planner *p, size_t a, size_t b, double min) {
 }
 
 bool off_has_cue(const planner *p, size_t a, size_t b, double min) {
-  return off_clearest_cue(p, a, b, min) >= 0;
+  for (size_t t = 0; t < p->n_cues; t++) /* (the first is enough: no need of the clearest) */
+    if (off_keyword_score(p, &p->cues[t], a, b) >= min)
+      return true;
+  return false;
 }
 
 bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n) {
