@@ -731,12 +731,15 @@ static bool asks_spoken(const planner *p, const step *st) {
  * does st, writing with no text to write from, ask for a description (a caption's cue) and name the
  * task of a step before making a picture only? Then it describes that picture. */
 static bool describes_made(const planner *p, const step *st, unsigned produced) {
-  bool caption = false; /* from some word on ("generate a | text description": one cue each) */
+  if (!off_is_role(p, st->task, R_WRITE) || ((produced | off_res_types(p, true)) & BATON__T_TEXT))
+    return false;
+  bool caption = false; /* a phrase from some word on ("generate a | text description": one cue
+                         * each), looked for a phrase's length at a time (no quadratic scan) */
   for (size_t i = st->a; i < st->b && !caption; i++)
-    caption = off_keyword_score(p, &p->cues[p->role[R_CAPTION]], i, st->b) >=
+    caption = off_keyword_score(p, &p->cues[p->role[R_CAPTION]], i,
+                                i + OFF_MAX_PHRASE < st->b ? i + OFF_MAX_PHRASE : st->b) >=
               p->lx->w[K_MIN_KEYWORD];
-  if (!caption || !off_is_role(p, st->task, R_WRITE) ||
-      ((produced | off_res_types(p, true)) & BATON__T_TEXT))
+  if (!caption)
     return false;
   for (const step *e = p->steps; e < st; e++)
     if (e->task >= 0 && p->cues[e->task].spec->outputs == BATON__T_IMAGE &&
