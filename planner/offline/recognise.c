@@ -727,6 +727,14 @@ static bool asks_spoken(const planner *p, const step *st) {
   return spoken;
 }
 
+/* Drops st, asking again for the task of l, the step recognised last: l's text is read out if st
+ * asks for it spoken ("... 'Who wrote it?' Give me an audio answer"). */
+static bool drop_repeat(const planner *p, step *st, step *l, int task, bool same_task_only) {
+  if (l && l->task == task)
+    l->speak |= asks_spoken(p, st);
+  return drop_step(st, same_task_only);
+}
+
 /* "Estimate the depth of x.jpg and generate a text description based on the depth information":
  * does st, writing with no text to write from, ask for a description (a caption's cue) and name the
  * task of a step before making a picture only? Then it describes that picture. */
@@ -781,9 +789,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
     if (l == st - 1 && l->task == st->task && off_answers(p, st->task) &&
         off_is_question(p, st->a, st->b))
       st[-1].b = st->b; /* "From the document x.png, | what is ...?": the question it asks */
-    if (l && l->task == st->task) /* "... 'Who wrote it?' Give me an audio answer": read out */
-      l->speak |= asks_spoken(p, st);
-    return drop_step(st, true);
+    return drop_repeat(p, st, l, st->task, true);
   }
   const baton__taskspec *spec = p->cues[st->task].spec;
   int tts = p->role[R_SPEAK];
@@ -1206,7 +1212,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
           off_is_role(p, again, R_TRANSLATE) || off_asks_question(p, st->a, st->b) ||
           baton__csv_has(p->cues[again].spec->params, "instruction")))
         p->steps[last].b = st->b;
-      return drop_step(st, false);
+      return drop_repeat(p, st, &p->steps[last], again, false);
     }
   }
   return st->task >= 0 && settle_step(p, s, produced, avail);
