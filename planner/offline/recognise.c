@@ -128,13 +128,24 @@ static bool writes_file(const planner *p, const step *st, const baton__taskspec 
          file_made_into(p, st, i, BATON__T_TEXT, s->inputs | read, true) >= 0;
 }
 
+/* "Save it as a new image": does word i, after "as" and "a" ("new"), name a medium of `types`
+ * (a picture, a recording) to save as, no file (lo as for off_saved_name)? */
+static bool saved_as_medium(const planner *p, size_t i, unsigned types, size_t lo) {
+  size_t d = i;
+  while (d > lo && (off_is(p, d - 1, W_FRESH) || p->tok[d - 1].det))
+    d--;
+  return d < i && p->tok[i].kind == TK_WORD && off_saved_name(p, d, lo) &&
+         (((types & BATON__T_IMAGE) && off_is(p, i, W_PICTURE)) ||
+          ((types & BATON__T_AUDIO) && off_is(p, i, W_RECORDING)));
+}
+
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"), but on what
  * a file's facts step takes ("how long is a.wav and make it louder") and, to change it, on what a
  * caption or transcript only read (read: "transcribe a.wav and make it louder"); a file of a medium
  * it makes, named as new, is its output (one it takes too, or a text, if saved: "save it as b.png",
- * "... in s.txt"; its words end before; a recording a text is saved as, the text read out into
- * it). A picture it only follows ("match the style of the target image t.jpg") beside another, or
- * one an earlier step made, is no input: typed 0. */
+ * "... in s.txt"; its words end before, as before "save it as a new image"; a recording a text is
+ * saved as, the text read out into it). A picture it only follows ("match the style of the target
+ * image t.jpg") beside another, or one an earlier step made, is no input: typed 0. */
 static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before) {
   int t = off_cue_index(p, s);
   bool keeps = off_tells_facts(p, t);
@@ -173,6 +184,8 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
       st->speak |= off_res_at(p, i, spoken & ~made) >= 0; /* the text made, read out */
     else if (off_res_at(p, i, s->inputs) >= 0)
       own = true, p->res[p->tok[i].res].claimed |= !keeps, p->res[p->tok[i].res].read |= reads;
+    else if (w && saved_as_medium(p, i, made, st->a + 2) && off_own_res(p, i, st->b, made) < 0)
+      st->b = w; /* "draw a cat and save it as a new image" (no file): its words end before */
   }
   unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
   for (size_t i = 0; !own && !(before & need) && i < p->n_res; i++)
