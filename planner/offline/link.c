@@ -610,6 +610,18 @@ static int asked_document(const planner *p, const step *st) {
   return -1;
 }
 
+/* "The original image": the request's first resource of `type` (else the oldest earlier turn's),
+ * used or not, where st names it so (not "the original answer": a thing made); -1 if none. */
+static int original_res(const planner *p, const step *st, unsigned type) {
+  bool first_one = false;
+  for (size_t i = st->a; i < st->b; i++)
+    first_one |= off_is(p, i, W_ORIGINAL) && !(i + 1 < st->b && off_is(p, i + 1, W_MADE_THING));
+  for (size_t i = 0; first_one && i < p->n_res; i++)
+    if (p->res[i].type & type)
+      return (int)i;
+  return -1;
+}
+
 /* "Sharpen x.png, then translate the text" (no words of its own, a picture an edit or a restyle
  * made, not a depth map, and no user's video the words were to come from), "edit x.jpg, then sum
  * up the objects in the modified image" (naming it): does a text step read the picture task b
@@ -673,16 +685,9 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (text && (r = named_by_stem(p, st, media | BATON__T_TEXT)) >= 0)
     return p->res[r].type & BATON__T_TEXT ? (src->res = r, p->res[r].used = true, 0)
          : read_file(p, st, r, p->res[r].type & BATON__T_AUDIO, src) < 0 ? -1 : 0;
-  /* 1c. "the original image": the request's first (else the oldest earlier turn's), used or not
-   * (not "the original answer": a thing made) */
-  bool first_one = false;
-  for (size_t i = st->a; i < st->b; i++)
-    first_one |= off_is(p, i, W_ORIGINAL) && !(i + 1 < st->b && off_is(p, i + 1, W_MADE_THING));
-  for (size_t i = 0; !text && first_one && i < p->n_res; i++)
-    if (p->res[i].type & type)
-      return src->res = (int)i, p->res[i].used = true, 0;
-  /* 1d. a document a question asks of, not what an earlier step drew or changed */
-  if (!text && (r = asked_document(p, st)) >= 0)
+  /* 1c. "the original image" (original_res); 1d. a document a question asks of, not what an
+   * earlier step drew or changed */
+  if (!text && ((r = original_res(p, st, type)) >= 0 || (r = asked_document(p, st)) >= 0))
     return src->res = r, p->res[r].used = true, 0;
   /* 2. "summarize the lecture" with lecture.wav named earlier and nothing read yet (an earlier
    * turn's text is not what this request's own picture says): read it first; 2b. "draw the scene
