@@ -1141,15 +1141,29 @@ static bool describes_unseen(const planner *p, const step *st, unsigned produced
                                                                           st->b);
 }
 
-/* The task of st naming none: a description written, words spoken, files joined or one file
- * turned into another; or -1. */
+/* "Read talk.wav", "clean a.wav and extract the text from it": the task rewrite.c takes the clear
+ * cue of a task for a medium there is none of as, where that task takes what st names, else what is
+ * at hand (avail) of a type of a file the request names (not "say 'hi' and read it", nor "read it
+ * again" after a turn); or -1. */
+static int rewritten_cue(const planner *p, const step *st, unsigned produced, unsigned avail) {
+  step c = *st;
+  c.task = off_clearest_cue(p, st->a, st->b, p->lx->w[K_CLEAR_KEYWORD]);
+  int t = c.task >= 0 ? off_rewrite(p, &c, produced) : -1;
+  unsigned own = off_own_types(p, st->a, st->b), named = off_own_types(p, 0, p->n_tok);
+  bool takes = t >= 0 && (p->cues[t].spec->inputs & (own ? own : avail & named));
+  return takes && t != c.task ? t : -1;
+}
+
+/* The task of st naming none: a description written, words spoken, files joined, one file turned
+ * into another, or a cue's task rewritten; or -1. */
 static int unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
   if (describes_unseen(p, st, produced))
     return p->role[R_WRITE];
   if (asks_speech(p, st, produced, avail))
     return p->role[R_SPEAK];
   int t = joined_task(p, st);
-  return t >= 0 ? t : converting_task(p, st, avail);
+  t = t >= 0 ? t : converting_task(p, st, avail);
+  return t >= 0 ? t : rewritten_cue(p, st, produced, avail);
 }
 
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
