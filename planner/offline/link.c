@@ -734,8 +734,10 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (text && heard &&
       (has_ref || off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b)))
     return (src->ref = emit_task(p, st, p->role[R_TRANSCRIBE], &made, -1, NULL, NULL)) < 0 ? -1 : 0;
-  /* 7. the step's words, else 6d. the picture made before, read; 8. any resource of that type */
-  src->literal = text ? step_words(p, st, has_ref) : NULL;
+  /* 7. the step's words (not a goal's run after the steps spelling it out, a picture made: "make
+   * a video by | brightening x.jpg"), else 6d. the picture made before, read; 8. any resource */
+  bool spelt = st->goal && st->later && from && (p->made[b]->outputs & BATON__T_IMAGE);
+  src->literal = text && !spelt ? step_words(p, st, has_ref) : NULL;
   if (text && from && reads_made_picture(p, st, b, has_ref, outputs, src))
     return (src->ref = emit_task(p, st, off_reader_task(p, p->role[R_CAPTION], -1), &made, -1,
                                  NULL, NULL)) < 0 ? -1 : 0;
