@@ -158,8 +158,9 @@ size_t off_another_at(const planner *p, size_t i, size_t b, long *n) {
   size_t k = 0;
   for (*n = 0; (i = another_one(p, i, b)) != 0; ++*n)
     k = i; /* "and another one and another one" */
-  while (k && k < b && off_is(p, k, W_ASKING))
-    k++; /* "... and another one please" */
+  while (k && k < b && (off_is(p, k, W_ASKING) ||
+                        (off_punct(p, k, ",") && k + 1 < b && off_is(p, k + 1, W_ASKING))))
+    k++; /* "... and another one please", "..., please" */
   bool ends = k == b || off_punct(p, k, ".!?;,") || (k + 1 == b && off_is(p, k, W_JOINER));
   if (!k || !ends) /* (a step may end on "and": "..., and save them as cat.png") */
     k = 0, *n = 0;
