@@ -128,6 +128,18 @@ static bool writes_file(const planner *p, const step *st, const baton__taskspec 
          file_made_into(p, st, i, BATON__T_TEXT, s->inputs | read, true) >= 0;
 }
 
+/* Is token i a word's "-ing" form ("reading", not "sing")? */
+static bool ing_form(const planner *p, size_t i) {
+  size_t wl = strlen(p->tok[i].word);
+  return wl > 4 && strcmp(p->tok[i].word + wl - 3, "ing") == 0;
+}
+
+/* Is token k a verb's "-ing" form after "by" (and "first"): "make a video by (first) | drawing"? */
+static bool done_by(const planner *p, size_t k) {
+  size_t by = k > 1 && off_is(p, k - 1, W_OPENING) ? k - 2 : k - 1;
+  return k > 0 && ing_form(p, k) && off_is(p, by, W_MEANS);
+}
+
 /* "Save it as a new image": does word i, after "as" and "a" ("new"), name a medium of `types`
  * (a picture, a recording) to save as, no file (lo as for off_saved_name)? */
 static bool saved_as_medium(const planner *p, size_t i, unsigned types, size_t lo) {
@@ -148,7 +160,8 @@ static bool saved_as_medium(const planner *p, size_t i, unsigned types, size_t l
  * image t.jpg") beside another, or one an earlier step made, is no input: typed 0. */
 static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before) {
   int t = off_cue_index(p, s);
-  bool keeps = off_tells_facts(p, t);
+  /* (a goal before "First, ..." leaves its file to the steps after it too) */
+  bool keeps = off_tells_facts(p, t) || (st->goal && !done_by(p, st->b));
   bool reads = off_is_role(p, t, R_CAPTION) || off_is_role(p, t, R_TRANSCRIBE);
   bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
                             (p->pictures > 1 || (before & BATON__T_IMAGE));
@@ -264,18 +277,6 @@ static bool cue_past_frame(const planner *p, size_t i, size_t b) {
       if (ph->n > 3 && off_phrase_at(p, ph, i, b) > 3)
         return true;
   return false;
-}
-
-/* Is token i a word's "-ing" form ("reading", not "sing")? */
-static bool ing_form(const planner *p, size_t i) {
-  size_t wl = strlen(p->tok[i].word);
-  return wl > 4 && strcmp(p->tok[i].word + wl - 3, "ing") == 0;
-}
-
-/* Is token k a verb's "-ing" form after "by" (and "first"): "make a video by (first) | drawing"? */
-static bool done_by(const planner *p, size_t k) {
-  size_t by = k > 1 && off_is(p, k - 1, W_OPENING) ? k - 2 : k - 1;
-  return k > 0 && ing_form(p, k) && off_is(p, by, W_MEANS);
 }
 
 /* One medium, one step: "visualized in a | video", "a video | visualizing it" (a participle says
@@ -1375,15 +1376,17 @@ static bool names_made(const planner *p, const step *st) {
 
 /* "Make a video by drawing a cat, classifying it and then making a video of the class", "make a
  * new version of x.jpg by changing its colour": a goal is done where a step after it asks for its
- * task again, or changes a picture (or recording) as it does, not before; one kept making no text
- * before "by doing" ("a video by | drawing a cat") runs after the next steps of its sentence. */
+ * task again, or (before "by doing") changes a picture (or recording) as it does, not before; one
+ * kept making no text before "by doing" ("a video by | drawing a cat") runs after the next steps
+ * of its sentence. */
 static void drop_goals(planner *p) {
   for (step *g = p->steps; g < p->steps + p->n_steps; g++) {
+    bool by = done_by(p, g->b); /* (not "make a poster of x.jpg. First, brighten it": two) */
     for (const step *e = g + 1; g->goal && g->task >= 0 && e < p->steps + p->n_steps; e++)
       g->task = !e->goal && !e->context &&
-                (e->task == g->task || (changes(p, g->task) && changes(p, e->task) &&
+                (e->task == g->task || (by && changes(p, g->task) && changes(p, e->task) &&
                  p->cues[e->task].spec->outputs == p->cues[g->task].spec->outputs)) ? -1 : g->task;
-    g->later |= g->goal && g->task >= 0 && done_by(p, g->b) && /* "a video by | drawing": last */
+    g->later |= g->goal && g->task >= 0 && by && /* "a video by | drawing": last */
                 !(p->cues[g->task].spec->outputs & BATON__T_TEXT);
   }
 }
