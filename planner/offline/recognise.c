@@ -1135,11 +1135,12 @@ static bool adds_thing_only(const planner *p) {
  * "... and generate a caption": does st, naming no task, ask for a description or caption of a
  * text (off_captions_text), a cue reading a picture its clearest? Then a text is written. */
 static bool describes_unseen(const planner *p, const step *st, unsigned produced) {
+  if (!off_captions_text(p, st, produced)) /* (first: weighing every cue costs more) */
+    return false;
   int c = off_clearest_cue(p, st->a, st->b, p->lx->w[K_MIN_KEYWORD]); /* ("captions": speech's) */
   const taskcue *caption = &p->cues[p->role[R_CAPTION]];
-  return c >= 0 && off_captions_text(p, st, produced) &&
-         off_keyword_score(p, caption, st->a, st->b) >= off_keyword_score(p, &p->cues[c], st->a,
-                                                                          st->b);
+  return c >= 0 && off_keyword_score(p, caption, st->a, st->b) >=
+                       off_keyword_score(p, &p->cues[c], st->a, st->b);
 }
 
 /* "Read talk.wav", "clean a.wav and extract the text from it": the task rewrite.c takes the clear
@@ -1147,12 +1148,14 @@ static bool describes_unseen(const planner *p, const step *st, unsigned produced
  * at hand (avail) of a type of a file the request names (not "say 'hi' and read it", nor "read it
  * again" after a turn); or -1. */
 static int rewritten_cue(const planner *p, const step *st, unsigned produced, unsigned avail) {
+  unsigned own = off_own_types(p, st->a, st->b), named = off_own_types(p, 0, p->n_tok);
+  unsigned at_hand = own ? own : avail & named;
+  if (!at_hand) /* (first: weighing every cue costs more) */
+    return -1;
   step c = *st;
   c.task = off_clearest_cue(p, st->a, st->b, p->lx->w[K_CLEAR_KEYWORD]);
   int t = c.task >= 0 ? off_rewrite(p, &c, produced) : -1;
-  unsigned own = off_own_types(p, st->a, st->b), named = off_own_types(p, 0, p->n_tok);
-  bool takes = t >= 0 && (p->cues[t].spec->inputs & (own ? own : avail & named));
-  return takes && t != c.task ? t : -1;
+  return t >= 0 && t != c.task && (p->cues[t].spec->inputs & at_hand) ? t : -1;
 }
 
 /* The task of st naming none: a description written, words spoken, files joined, one file turned
@@ -1290,9 +1293,9 @@ static int nothing_planned(planner *p) {
     if (t >= 0 && (v < 0 ? off_said_media(p, st->a, st->b) & off_primary_type(p->cues[t].spec)
                          : off_keyword_score(p, &p->cues[t], st->a, st->b) >= clear))
       return off_needs_input(p, p->cues[t].spec); /* for a video: what of it to save */
-    t = off_clearest_cue(p, st->a, st->b, clear); /* "transcribe notes.txt" */
-    unsigned own = off_own_types(p, st->a, st->b);
-    if (t >= 0 && v < 0 && own && !(own & p->cues[t].spec->inputs))
+    unsigned own = off_own_types(p, st->a, st->b); /* "transcribe notes.txt" */
+    t = own && v < 0 ? off_clearest_cue(p, st->a, st->b, clear) : -1; /* (own first: cheaper) */
+    if (t >= 0 && !(own & p->cues[t].spec->inputs))
       return not_for(p, p->cues[t].spec, off_own_res(p, st->a, st->b, own));
   }
   if (off_own_res(p, 0, p->n_tok, BATON__T_VIDEO) >= 0) /* "speed up my video x.mp4" */
