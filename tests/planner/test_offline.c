@@ -616,38 +616,6 @@ Test(planner_offline, survives_odd_and_oversized_requests) {
   free(big);
 }
 
-/* The processor time, in seconds, of the fastest of three plans of one request. */
-static double best_plan_time(const char *request) {
-  double best = -1;
-  for (int run = 0; run < 3; run++) {
-    baton__graph g;
-    char err[256] = "";
-    clock_t t0 = clock();
-    int rc = plan_alone(request, &g, err, sizeof err);
-    double t = (double)(clock() - t0) / CLOCKS_PER_SEC;
-    cr_assert_eq(rc, 0, "%s", err);
-    baton__graph_release(&g);
-    best = best < 0 || t < best ? t : best;
-  }
-  return best;
-}
-
-/* One long step ("write a story about the lovely cat the lovely cat ..."): a request four times as
- * long plans in about four times the time, not sixteen (no scan of the step from each word). */
-Test(planner_offline, plans_a_long_step_in_time_linear_in_its_length) {
-  const char *head = "write a story about", *unit = " the lovely cat";
-  size_t n = 250, hl = strlen(head), ul = strlen(unit), len = hl + 4 * n * ul + 1;
-  char *big = malloc(len), *small = malloc(len);
-  memcpy(big, head, hl);
-  for (size_t i = 0; i < 4 * n; i++)
-    memcpy(big + hl + i * ul, unit, ul);
-  big[len - 1] = '\0';
-  memcpy(small, big, hl + n * ul), small[hl + n * ul] = '\0';
-  double t1 = best_plan_time(small), t4 = best_plan_time(big);
-  cr_assert_lt(t4, 9 * t1 + 0.005, "%zu words in %.4f s, %zu in %.4f s", 3 * n, t1, 12 * n, t4);
-  free(small), free(big);
-}
-
 /* ---- TaskBench regression floors --------------------------------------- */
 
 /* Pooled node and edge F1 on the 420 Hugging Face records of data_part.jsonl,
