@@ -262,6 +262,27 @@ static bool told_answer(const planner *p, const cJSON *m) {
   return false;
 }
 
+/* "Another one", "give me two more", "draw a new one": does a message (its n stems `words`) ask
+ * only for the last request's result once more, in words of asking, pointing, counting or a task's
+ * one-word cue, one of them "another", "new" or "more"? It asks nothing of its own then. */
+static bool asks_once_more(const planner *p, char (*words)[OFF_MAX_WORD], size_t n) {
+  static const off_class asking[] = {W_DETERMINER, W_COUNT, W_US, W_YOU, W_SUBJECT, W_HANDING,
+                                     W_CAUSATIVE, W_REFERENCE, W_PICTURE, W_ASKING, W_JOINER,
+                                     W_RESUMING, W_LEAD_IN};
+  bool fresh = false;
+  for (size_t i = 0; i < n; i++) {
+    bool more = off_words_has(&p->lx->cls[W_FRESH], words[i], true) ||
+                off_words_has(&p->lx->cls[W_MORE], words[i], true);
+    size_t k = sizeof asking / sizeof *asking;
+    while (k && !off_words_has(&p->lx->cls[asking[k - 1]], words[i], true))
+      k--;
+    if (!more && !k && !off_words_ask(p, &words[i], 1))
+      return false;
+    fresh |= more;
+  }
+  return fresh;
+}
+
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
 static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
@@ -272,7 +293,8 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   while (i < n && !off_words_has(&p->lx->cls[W_AGAIN], words[i], true))
     i++;
   const char *thing = user && n < 12 && p->asked && p->told ? thing_added(p, at, words, n) : NULL;
-  bool ask = user && (n >= 12 || i >= n) && !(p->asked && elliptical(p, at)) && !thing;
+  bool ask = user && (n >= 12 || (i >= n && !asks_once_more(p, words, n))) &&
+             !(p->asked && elliptical(p, at)) && !thing;
   char *more = ask && n < 12 ? asked_with(p, at, words, n) : NULL;
   if (thing) /* "and the dates?": the last request with the dates, on its files */
     more = joined(p->asked, unstopped(p->asked), " and ", thing, unstopped(thing));
