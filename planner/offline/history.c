@@ -386,13 +386,6 @@ static bool adds_words(const planner *p) {
   return p->n_tok > i + 1 && off_is(p, i, W_PREPOSITION) && !names_own(p) && !cue;
 }
 
-/* Is token i a word of one of the n classes cs? */
-static bool is_any(const planner *p, size_t i, const off_class *cs, size_t n) {
-  while (n && !off_is(p, i, cs[n - 1]))
-    n--;
-  return n > 0;
-}
-
 bool off_only_language(const planner *p) {
   static const off_class spare[] = {W_JOINER, W_TARGET_PREP, W_LEAD_IN, W_ASKING, W_AGAIN,
                                     W_CONTRAST, W_DEFINITE}; /* "(do) the same but in Catalan" */
@@ -400,7 +393,7 @@ bool off_only_language(const planner *p) {
   for (size_t i = 0; p->asked && i < p->n_tok; i++) {
     bool does = i == 0 && i + 1 < p->n_tok && off_is(p, i, W_IS_ARE) && p->tok[i + 1].det;
     if (p->tok[i].kind == TK_WORD && !off_language_at(p, i) && !does && /* ("do | the same") */
-        !is_any(p, i, spare, sizeof spare / sizeof *spare))
+        !off_is_any(p, i, spare, sizeof spare / sizeof *spare))
       return false;
   }
   return p->asked && language_asked(p) && target_named(p, p->asked, &n);
@@ -460,7 +453,7 @@ static bool names_drawing(const planner *p, size_t i, int drew) {
                                      W_CONTRAST};
   const token *t = &p->tok[i];
   return drew && t->kind == TK_WORD &&
-         (t->det || is_any(p, i, asking, sizeof asking / sizeof *asking) ||
+         (t->det || off_is_any(p, i, asking, sizeof asking / sizeof *asking) ||
           off_keyword_score(p, &p->cues[drew - 1], i, i + 1) > 0 ||
           (asked_word(p, i) && !(i > 0 && off_is(p, i - 1, W_FRESH))));
 }
@@ -506,7 +499,7 @@ static bool asks_another(const planner *p) {
     bool more = i > 0 && off_is(p, i, W_MORE) && off_is(p, i - 1, W_COUNT);
     fresh |= more || off_is(p, i, W_FRESH) || (drew && off_is(p, i, W_AGAIN));
     if (t->kind == TK_RES || (t->kind == TK_WORD && !more && !spare(p, t->word) &&
-                              !is_any(p, i, asking, sizeof asking / sizeof *asking) &&
+                              !off_is_any(p, i, asking, sizeof asking / sizeof *asking) &&
                               !names_drawing(p, i, drew)))
       return false;
   }

@@ -224,6 +224,7 @@ typedef struct {
 /* Where a look back of n tokens from token i starts, not before token lo. */
 static inline size_t off_back(size_t i, size_t n, size_t lo) { return i > lo + n ? i - n : lo; }
 bool off_is(const planner *p, size_t i, off_class c); /* token i is a word of class c */
+bool off_is_any(const planner *p, size_t i, const off_class *cs, size_t n); /* of one of n cs */
 bool off_punct(const planner *p, size_t i, const char *chars); /* token i is a mark in chars */
 void off_make_word(const char *src, size_t n, char *dst, char *st);
 size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max,

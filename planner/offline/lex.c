@@ -52,6 +52,12 @@ bool off_is(const planner *p, size_t i, off_class c) {
   return p->tok[i].kind == TK_WORD && (p->tok[i].cls[c / 64] >> (c % 64) & 1u);
 }
 
+bool off_is_any(const planner *p, size_t i, const off_class *cs, size_t n) {
+  while (n && !off_is(p, i, cs[n - 1]))
+    n--;
+  return n > 0;
+}
+
 bool off_punct(const planner *p, size_t i, const char *chars) {
   return p->tok[i].kind == TK_PUNCT && strchr(chars, p->tok[i].stem[0]) != NULL;
 }

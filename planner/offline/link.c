@@ -643,14 +643,28 @@ static bool reads_made_picture(const planner *p, const step *st, int b, bool has
   return reads;
 }
 
-/* Does drawing step st name what to draw ("draw a dog"; not "now draw me a picture")? */
+/* Is token i a word of one of task c's phrases ("generate", "image", "of": "generate an image
+ * of")? */
+static bool cue_says(const planner *p, const taskcue *c, size_t i) {
+  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
+    for (size_t k = 0; k < ph->n; k++)
+      if (strcmp(ph->stems[k], p->tok[i].stem) == 0)
+        return true;
+  return false;
+}
+
+/* Does drawing step st name what to draw ("draw a dog"; not "now draw me a picture", "can you
+ * draw that for me?", "draw what they agreed"): a word before any "what" that is none of asking,
+ * pointing, a preposition, a picture nor a word of the drawing's phrases? */
 static bool draws_subject(const planner *p, const step *st) {
-  size_t verb = st->a;
-  while (verb + 1 < st->b && (off_is(p, verb, W_RESUMING) || off_is(p, verb, W_LEAD_IN)))
-    verb++;
-  for (size_t i = verb + 1; off_is_role(p, st->task, R_DRAW) && i < st->b; i++)
-    if (p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_PICTURE) &&
-        !off_is(p, i, W_US) && !off_is(p, i, W_ASKING))
+  static const off_class spare[] = {W_PICTURE, W_US, W_YOU, W_SUBJECT, W_ASKING, W_RESUMING,
+                                    W_LEAD_IN, W_PREPOSITION, W_PURPOSE, W_REFERENCE,
+                                    W_DEMONSTRATIVE, W_CAUSATIVE, W_COUNT};
+  for (size_t i = st->a; off_is_role(p, st->task, R_DRAW) && i < st->b && !off_is(p, i, W_WH);
+       i++)
+    if (p->tok[i].kind == TK_WORD && !p->tok[i].det &&
+        !off_is_any(p, i, spare, sizeof spare / sizeof *spare) &&
+        !cue_says(p, &p->cues[st->task], i))
       return true;
   return false;
 }
