@@ -261,6 +261,14 @@ bool off_cue_word(const planner *p, const taskcue *c, size_t i) {
   return false;
 }
 
+bool off_cue_says(const taskcue *c, const char *stem) {
+  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
+    for (size_t k = 0; k < ph->n; k++)
+      if (strcmp(ph->stems[k], stem) == 0)
+        return true;
+  return false;
+}
+
 /* Does a phrase of over `words` words of a task but `own` (NULL: any) match from [a,i] over [i,i+n)
  * ("part of speech" hides "speech", "visual question answering" hides "question answering")? */
 bool off_phrase_covers(const planner *p, const taskcue *own, size_t i, size_t n, size_t words,

@@ -434,6 +434,31 @@ static int drawn_last(const planner *p) {
   return 0;
 }
 
+/* Where in the last request `asked` the words of its drawing (task c) end, for what the request
+ * adds to them ("with a hat"): past a word of c, before "then" or before a mark or "and" that a
+ * task's cue or a word of saving follows ("draw a cat | and save it as k.png", "draw a cat | ,
+ * then describe it"; not "draw a cat and a dog"); else at its end, less its final stop. */
+static const char *drawing_end(const planner *p, const char *asked, const taskcue *c) {
+  static const off_class saving[] = {W_SAVING, W_CALLING, W_PUTTING};
+  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+  const char *end = NULL, *cut = NULL, *s, *at = asked;
+  bool drew = false;
+  for (size_t n; (s = baton__conversation_word(&at, &n)); end = s + n) {
+    off_make_word(s, n, w, stem);
+    bool mark = end && strcspn(end, ",;.!?") < (size_t)(s - end), saves = false;
+    bool joins = off_words_has(&p->lx->cls[W_JOINER], stem, true);
+    bool then = off_words_has(&p->lx->cls[W_HARD_BREAK], stem, true);
+    for (size_t k = 0; k < sizeof saving / sizeof *saving; k++)
+      saves |= off_words_has(&p->lx->cls[saving[k]], stem, true);
+    cut = drew && (mark || joins || then) && !cut ? end : cut;
+    if (cut && (then || (!joins && (saves || off_words_ask(p, &stem, 1)))))
+      return cut; /* a step of its own follows */
+    cut = joins || mark ? cut : NULL;
+    drew |= off_cue_says(c, stem);
+  }
+  return asked + unstopped(asked);
+}
+
 /* Is token i a word of the last request ("the cat" after "draw a cat")? */
 static bool asked_word(const planner *p, size_t i) {
   char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
@@ -581,8 +606,11 @@ char *off_asked_again(const planner *p, char **thing) {
     for (const char *sep = ""; r >= 0; sep = " and ", r = own_file(p, turn, type | any, taken))
       baton__sb_addf(&sb, "%s%s", sep, p->res[r].value), taken[r] = true, swapped++;
   }
-  baton__sb_add(&sb, done, *drawn ? (size_t)unstopped(done) : strlen(done));
-  baton__sb_adds(&sb, drawn);
+  const char *cut = *drawn ? drawing_end(p, asked, &p->cues[drawn_last(p) - 1]) : NULL;
+  cut = cut && cut < done ? done + unstopped(done) : cut; /* (a name swapped past it) */
+  if (cut) /* "draw a cat | with a hat | and save it as k.png" */
+    baton__sb_add(&sb, done, (size_t)(cut - done)), baton__sb_adds(&sb, drawn), done = cut;
+  baton__sb_adds(&sb, done);
   /* "find the dates in it", then "and in b.txt?": "find the dates in it: b.txt" */
   for (int r; own && !saves && !named && (r = own_file(p, 0, ~0u, taken)) >= 0; taken[r] = true)
     baton__sb_addf(&sb, "%s %s", swapped++ ? " and" : ":", p->res[r].value);

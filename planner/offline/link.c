@@ -643,16 +643,6 @@ static bool reads_made_picture(const planner *p, const step *st, int b, bool has
   return reads;
 }
 
-/* Is token i a word of one of task c's phrases ("generate", "image", "of": "generate an image
- * of")? */
-static bool cue_says(const planner *p, const taskcue *c, size_t i) {
-  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
-    for (size_t k = 0; k < ph->n; k++)
-      if (strcmp(ph->stems[k], p->tok[i].stem) == 0)
-        return true;
-  return false;
-}
-
 /* Does drawing step st name what to draw ("draw a dog"; not "now draw me a picture", "can you
  * draw that for me?", "draw what they agreed"): a word before any "what" that is none of asking,
  * pointing, a preposition, a picture nor a word of the drawing's phrases? */
@@ -664,7 +654,7 @@ static bool draws_subject(const planner *p, const step *st) {
        i++)
     if (p->tok[i].kind == TK_WORD && !p->tok[i].det &&
         !off_is_any(p, i, spare, sizeof spare / sizeof *spare) &&
-        !cue_says(p, &p->cues[st->task], i))
+        !off_cue_says(&p->cues[st->task], p->tok[i].stem))
       return true;
   return false;
 }
