@@ -207,8 +207,8 @@ int off_copies(planner *p, const step *st, size_t first) {
   if (!off_draws(p, st->task))
     return 0;
   size_t at = 0, to = 0, cut, end = 0;
-  long n = asked_count(p, st, &at, &to), counted = n;
-  n += counted ? asked_more(p, st, &cut, &end) : 0;
+  long n = asked_count(p, st, &at, &to), counted = n; /* "another one" of three: one */
+  n = counted ? (p->copies ? p->copies : n) + asked_more(p, st, &cut, &end) : 0;
   if (n > OFF_MAX_COPIES || n == 0)
     return baton__fmt(p->err, p->errlen, "the request asks for %s%ld drawings of one kind; %s%d are"
                       " made at once", n == OFF_HUGE_COUNT ? "over " : "", n,

@@ -521,9 +521,10 @@ static bool asks_another(const planner *p) {
   size_t end = added_at(p, &copies);
   for (size_t i = 0; p->asked && i < end; i++) {
     const token *t = &p->tok[i];
-    bool more = i > 0 && off_is(p, i, W_MORE) && off_is(p, i - 1, W_COUNT);
+    bool more = i > 0 && off_is(p, i, W_MORE) && off_number_at(p, i - 1) > 0; /* "2 more" */
+    bool counts = i + 1 < end && off_number_at(p, i) > 0 && off_is(p, i + 1, W_MORE);
     fresh |= more || off_is(p, i, W_FRESH) || (drew && off_is(p, i, W_AGAIN));
-    if (t->kind == TK_RES || (t->kind == TK_WORD && !more && !spare(p, t->word) &&
+    if (t->kind == TK_RES || (t->kind == TK_WORD && !more && !counts && !spare(p, t->word) &&
                               !off_is_any(p, i, asking, sizeof asking / sizeof *asking) &&
                               !names_drawing(p, i, drew)))
       return false;
@@ -532,6 +533,15 @@ static bool asks_another(const planner *p) {
 }
 
 bool off_draws_again(const planner *p) { return !p->repeat && drawn_last(p) && asks_another(p); }
+
+long off_copies_asked(const planner *p) {
+  bool copies;
+  size_t end = added_at(p, &copies);
+  for (size_t i = 0; drawn_last(p) && asks_another(p) && i < end; i++)
+    if (off_is(p, i, W_FRESH) || (off_is(p, i, W_MORE) && i > 0 && off_number_at(p, i - 1) > 0))
+      return off_is(p, i, W_FRESH) ? 1 : off_number_at(p, i - 1);
+  return 0;
+}
 
 const char *off_request_thing(const planner *p) {
   char words[12][OFF_MAX_WORD];

@@ -209,6 +209,7 @@ typedef struct {
   bool told;      /* the newest answer came from a task that looks for what words say, that ran */
   bool more;      /* nothing planned: it only says more of the last request (off_says_more) */
   bool repeat;    /* the request is the last one asked again (plan.c): no follow-up itself */
+  long copies;    /* ... and how many of its drawings the request asked for (0: as it did) */
   const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   bool marks[OFF_MAX_TASKS]; /* task k shows what it finds on its picture ("... and blur them") */
   size_t by_a[OFF_MAX_TASKS], by_b[OFF_MAX_TASKS]; /* the words of the step task k was for */
@@ -309,6 +310,10 @@ bool off_only_language(const planner *p);
  * the request adds after that: more ("and another one and another one please": two), its saving
  * ("and save it as c2.png") or a change ("with a hat": "draw a cat with a hat"). */
 bool off_draws_again(const planner *p);
+/* How many drawings a request asking for the last one anew asks for: "another one" (and any more
+ * "and another one" after it adds), "give me two more": 2; 0 for as many as the last request did
+ * ("draw them again"). plan.c gives it to the pass planning the last request again (p->copies). */
+long off_copies_asked(const planner *p);
 /* "Who signed it?" after "what is the date on sign.png?": does the request, naming nothing of its
  * own, put a question after a turn that answered one? Then it asks what that question asked about:
  * earlier turns' answers are set aside (typed 0) and p->last_turn is the newest turn left. */

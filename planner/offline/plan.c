@@ -112,12 +112,14 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
   int rc = o ? 0 : -1;
   char *again = NULL; /* "do the same for b.png": when nothing else is asked, the last request */
   char *thing = NULL;  /* ... "and the dates?": with a thing added */
+  long copies = 0;     /* ... "two more": drawings of it */
   for (const char *req = request; rc == 0 && req; req = req == request ? again : NULL) {
     planner p = {.req = req, .n_cues = n_tasks, .lx = &o->lx, .g = g, .err = err,
-                 .errlen = errlen, .role = o->lx.role, .repeat = req == again};
+                 .errlen = errlen, .role = o->lx.role, .repeat = req == again,
+                 .copies = req == again ? copies : 0};
     rc = run_passes(&p, o, r);
     if (rc != 0 && req == request && g->n == 0 && (again = off_asked_again(&p, &thing)))
-      rc = 0;
+      rc = 0, copies = off_copies_asked(&p);
     else if (rc == 0 && thing && off_add_thing(g, thing) != 0)
       rc = -1, baton__fmt(err, errlen, OFF_OOM);
     planner_release(&p);
