@@ -517,8 +517,8 @@ static size_t added_at(const planner *p, bool *copies) {
 static bool asks_another(const planner *p) {
   static const off_class asking[] = {W_FRESH, W_CAUSATIVE, W_COUNT, W_US};
   bool copies = false, fresh = false;
-  int drew = drawn_last(p);
   size_t end = added_at(p, &copies);
+  int drew = end <= OFF_MAX_AGAIN ? drawn_last(p) : 0; /* (each word looked for in the last) */
   for (size_t i = 0; p->asked && i < end; i++) {
     const token *t = &p->tok[i];
     bool more = i > 0 && off_is(p, i, W_MORE) && off_number_at(p, i - 1) > 0; /* "2 more" */

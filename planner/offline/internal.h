@@ -31,6 +31,7 @@
 #define OFF_MAX_WORD 32       /* longer words are truncated */
 #define OFF_MAX_PHRASE 8      /* words in one keyword phrase */
 #define OFF_MAX_THING 6       /* words of a thing added to the last request ("and the dates?") */
+#define OFF_MAX_AGAIN 32      /* tokens of a request asking for a drawing anew ("draw it again") */
 #define OFF_MAX_PHRASES 256   /* phrases per task (more are not read) */
 #define OFF_MAX_DESC 48       /* description words per task */
 #define OFF_MAX_TASKSPECS 256

@@ -293,6 +293,17 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   cr_assert_null(plan_case("show me the picture", NULL, drawn, NULL, NULL, err, sizeof err));
   cr_assert_null(plan_case("give me another example", NULL, joked, NULL, NULL, err, sizeof err));
   cr_assert_null(plan_case("give me another one", NULL, summed, NULL, NULL, err, sizeof err));
+  /* a long request of the drawing's words is no drawing asked again (each word is not looked for
+   * in the last request: the work stays linear) */
+  char many[400];
+  size_t at = (size_t)snprintf(many, sizeof many, "draw the");
+  for (int i = 0; i < 40; i++)
+    at += (size_t)snprintf(many + at, sizeof many - at, " cat");
+  snprintf(many + at, sizeof many - at, " again");
+  got = plan_case(many, NULL, drawn, NULL, NULL, err, sizeof err);
+  cr_assert_not_null(got, "%s", err);
+  cr_assert(strstr(got, "seed") == NULL, "%s", got);
+  free(got);
   /* an earlier message too long to plan is not planned again */
   char *big = malloc(20000), *long_turns = malloc(20100);
   memset(big, 'x', 19999), big[19999] = '\0';
