@@ -588,6 +588,10 @@ char *off_asked_again(const planner *p, char **thing) {
   bool copies;
   size_t add = added_at(p, &copies); /* "draw a cat" and "| with a hat" */
   const char *drawn = add < p->n_tok ? p->req + p->tok[add - 1].end : "";
+  size_t last = p->n_tok; /* less a "please" at its end ("with a hat, please") */
+  while (last > add && (off_is(p, last - 1, W_ASKING) || off_punct(p, last - 1, ",.!?")))
+    last--;
+  size_t drawn_n = add < last ? p->tok[last - 1].end - p->tok[add - 1].end : 0;
   char *into = p->more && !saves && !*drawn && asked ? said_more(p, asked) : NULL; /* "German" */
   into = into || saves ? into : quote_swapped(p); /* 'and "good night"?' */
   asked = into ? into : asked;
@@ -619,7 +623,7 @@ char *off_asked_again(const planner *p, char **thing) {
   const char *cut = *drawn ? drawing_end(p, asked, &p->cues[drawn_last(p) - 1]) : NULL;
   cut = cut && cut < done ? done + unstopped(done) : cut; /* (a name swapped past it) */
   if (cut) /* "draw a cat | with a hat | and save it as k.png" */
-    baton__sb_add(&sb, done, (size_t)(cut - done)), baton__sb_adds(&sb, drawn), done = cut;
+    baton__sb_add(&sb, done, (size_t)(cut - done)), baton__sb_add(&sb, drawn, drawn_n), done = cut;
   baton__sb_adds(&sb, done);
   /* "find the dates in it", then "and in b.txt?": "find the dates in it: b.txt" */
   for (int r; own && !saves && !named && (r = own_file(p, 0, ~0u, taken)) >= 0; taken[r] = true)
