@@ -16,12 +16,14 @@
  * its task draws (words in, a picture or a video out) and its words ask for a number of what it
  * draws ("three pictures", "2 logos", "four short videos": a number before the first word naming
  * a drawn thing, not one inside the thing drawn, "a man holding 3 posters"; one more for each "and
- * another one", "and another picture of it" after it), adds copies of the drawing task until
- * there are that many, each with its own "seed" (1, 2, ... after a conversation's turns, a turn's
- * own): a model given the same words and seed draws the same picture, and a cache answers a
- * repeated request with the one it kept. The copies are made together, so "describe them" after
- * asks of each. None, or more than OFF_MAX_COPIES, is refused. off_copy_names() then numbers one
- * name given to them all ("save them as cat.png": cat-1.png, cat-2.png ...). */
+ * another one", "and another picture of it" after it; the last request asked again: as many as
+ * the request asked, p->copies, if it said), adds copies of the drawing task until there are that
+ * many, each with its own "seed" (1, 2, ... after a conversation's turns, a turn's own; one even
+ * for one drawing asked again): a model given the same words and seed draws the same picture, and
+ * a cache answers a repeated request with the one it kept. The copies are made together, so
+ * "describe them" after asks of each. None, or more than OFF_MAX_COPIES, is refused.
+ * off_copy_names() then numbers one name given to them all ("save them as cat.png": cat-1.png,
+ * cat-2.png ...). */
 
 #define OFF_MAX_COPIES 8
 
