@@ -330,7 +330,7 @@ int off_build_cues(const off_lexicon *lx, const baton__taskspec *tasks, taskcue 
 size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b);
 /* Is token i one of cue c's one-word cues, whatever marks it ("the edited image": "edit")? */
 bool off_cue_word(const planner *p, const taskcue *c, size_t i);
-/* Is `stem` a word of one of cue c's phrases ("generate", "image", "of": "generate an image of")? */
+/* Is `stem` a word of one of cue c's phrases ("generate", "image": "generate an image of")? */
 bool off_cue_says(const taskcue *c, const char *stem);
 bool off_phrase_covers(const planner *p, const taskcue *own, size_t i, size_t n, size_t words,
                        size_t a, size_t b);
