@@ -791,8 +791,8 @@ static int choose_input(planner *p, const step *st, int at, int prev_text, sourc
    * a question put in a recording ("answer the question in q.wav from notes.txt") */
   bool aloud = off_answers(p, st->task) && asked_aloud(p) >= 0;
   for (size_t i = st->a; (texts > 1 || (texts && aloud)) && !compare && i < st->b; i++)
-    if ((quote = off_res_at(p, i, BATON__T_TEXT)) >= 0 && off_is_passage(&p->res[quote]))
-      texts = 0, p->res[in->res = quote].used = true;
+    if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && off_is_passage(&p->res[r]))
+      texts = 0, p->res[in->res = r].used = true; /* (the quote stays the one own text) */
   /* "using notes.txt, answer 'Who wrote it?'": the question is its own, the passage elsewhere
    * (after it too when there is no picture or recording to read: "Q? Here is the text: '...'") */
   bool asks = texts == 1 && prev_text < 0 && !off_is_passage(&p->res[quote]);
