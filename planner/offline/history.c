@@ -492,8 +492,8 @@ static bool names_no_input(const planner *p, size_t i) {
 
 /* After a drawing, where the request's own words begin past those asking for it anew: more of it
  * ("draw it again | and another one please": *copies), its saving ("draw it again | and save it
- * as c2.png") or a change naming no file nor language to work on ("draw it again | with a hat",
- * "the same but | in blue"); else p->n_tok. */
+ * as c2.png"), a change or a step naming no file nor language to work on ("draw it again | with
+ * a hat", "the same but | in blue", "draw it again | and describe it"); else p->n_tok. */
 static size_t added_at(const planner *p, bool *copies) {
   long n;
   for (size_t i = 1, k; drawn_last(p) && i < p->n_tok; i++) {
@@ -502,9 +502,11 @@ static size_t added_at(const planner *p, bool *copies) {
     for (k = i; k > 1 && off_punct(p, k - 1, ","); k--)
       ; /* "again, with a hat" */
     bool changed = off_is(p, k - 1, W_AGAIN) || off_is(p, k - 1, W_CONTRAST);
-    if ((i + 1 < p->n_tok && off_saves_at(p, i + 1) &&
-         (off_is(p, i, W_JOINER) || off_punct(p, i, ","))) ||
-        (changed && off_is(p, i, W_PREPOSITION) && names_no_input(p, i) && !language_asked(p)))
+    bool joins = off_is(p, i, W_JOINER) || off_punct(p, i, ",");
+    bool then = joins && off_has_cue(p, i + 1, p->n_tok, p->lx->w[K_CLEAR_KEYWORD]);
+    if ((i + 1 < p->n_tok && off_saves_at(p, i + 1) && joins) ||
+        (changed && (off_is(p, i, W_PREPOSITION) || then) && names_no_input(p, i) &&
+         !language_asked(p)))
       return i;
   }
   return p->n_tok;
@@ -620,8 +622,10 @@ char *off_asked_again(const planner *p, char **thing) {
     for (const char *sep = ""; r >= 0; sep = " and ", r = own_file(p, turn, type | any, taken))
       baton__sb_addf(&sb, "%s%s", sep, p->res[r].value), taken[r] = true, swapped++;
   }
-  const char *cut = *drawn ? drawing_end(p, asked, &p->cues[drawn_last(p) - 1]) : NULL;
-  cut = cut && cut < done ? done + unstopped(done) : cut; /* (a name swapped past it) */
+  bool at_end = *drawn && !copies && (off_is(p, add, W_JOINER) || off_punct(p, add, ",")) &&
+              !(add + 1 < p->n_tok && off_saves_at(p, add + 1)); /* "| and describe it": last */
+  const char *cut = *drawn && !at_end ? drawing_end(p, asked, &p->cues[drawn_last(p) - 1]) : NULL;
+  cut = (cut && cut < done) || at_end ? done + unstopped(done) : cut; /* (a name swapped past) */
   if (cut) /* "draw a cat | with a hat | and save it as k.png" */
     baton__sb_add(&sb, done, (size_t)(cut - done)), baton__sb_add(&sb, drawn, drawn_n), done = cut;
   baton__sb_adds(&sb, done);
