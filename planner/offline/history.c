@@ -538,8 +538,8 @@ bool off_draws_again(const planner *p) { return !p->repeat && drawn_last(p) && a
 
 long off_copies_asked(const planner *p) {
   bool copies;
-  size_t end = added_at(p, &copies);
-  for (size_t i = 0; drawn_last(p) && asks_another(p) && i < end; i++)
+  size_t end = drawn_last(p) && asks_another(p) ? added_at(p, &copies) : 0;
+  for (size_t i = 0; i < end; i++)
     if (off_is(p, i, W_FRESH) || (off_is(p, i, W_MORE) && i > 0 && off_number_at(p, i - 1) > 0))
       return off_is(p, i, W_FRESH) ? 1 : off_number_at(p, i - 1);
   return 0;
