@@ -159,11 +159,6 @@ Test(runtime_nfs4_acl, read_and_execute_are_decided_bit_by_bit) {
   cr_assert_not(aces_let(both, 1, &bob, READ | 2), "writing is not judged here");
 }
 
-static void put32(size_t at, uint32_t x) {
-  for (int i = 0; i < 4; i++)
-    v[at + (size_t)i] = (unsigned char)(x >> (24 - 8 * i));
-}
-
 /* Every malformed value is refused, each a change to one that lets bob read: a deny of carol
  * ("1002", 4 bytes), then an allow of everyone ("EVERYONE@", 9 bytes padded to 12). */
 Test(runtime_nfs4_acl, a_malformed_value_is_refused) {
@@ -189,11 +184,11 @@ Test(runtime_nfs4_acl, a_malformed_value_is_refused) {
              {second + 4, 0x100, "an unknown flag"}};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     bt_nfs4_acl_value(good, 2, v, sizeof v);
-    put32(bad[i].at, bad[i].x);
+    bt_put_be32(v + bad[i].at, bad[i].x);
     cr_assert_not(value_lets(len, &bob, READ), "%s", bad[i].what);
   }
   bt_nfs4_acl_value(good, 2, v, sizeof v);
-  put32(second + 8, 0xffffffff);
+  bt_put_be32(v + second + 8, 0xffffffff);
   cr_assert(value_lets(len, &bob, READ), "access bits not judged here are no fault");
 }
 

@@ -5,11 +5,16 @@
 #include <stdint.h>
 #include <string.h>
 
+void bt_put_be32(unsigned char *at, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    at[i] = (unsigned char)(v >> (24 - 8 * i));
+}
+
 /* Appends the big-endian v at buf[*len], which must fit in cap. */
 static void put32(unsigned char *buf, size_t cap, size_t *len, uint32_t v) {
   cr_assert_leq(*len + 4, cap, "the value does not fit in %zu bytes", cap);
-  for (int i = 0; i < 4; i++)
-    buf[(*len)++] = (unsigned char)(v >> (24 - 8 * i));
+  bt_put_be32(buf + *len, v);
+  *len += 4;
 }
 
 size_t bt_nfs4_acl_value(const bt_nfs4_ace *aces, size_t n, unsigned char *buf, size_t cap) {
