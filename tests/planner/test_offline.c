@@ -257,6 +257,10 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   cr_assert_null(plan_case("do the same for c.txt", NULL, described, NULL, NULL, err, sizeof err));
   cr_assert_str_eq(err, "image-to-text needs an image, and c.txt is a text file");
   cr_assert_null(plan_case("do the same", NULL, NULL, NULL, NULL, err, sizeof err));
+}
+
+Test(planner_offline, repeats_or_adds_to_the_last_request_only_where_it_fits) {
+  char err[512] = "";
   /* a task asked of a file of its own, none that can be planned ("compare" pictures), is no
    * repeat of the last request on that file; without a task it is */
   const char *rotated = "[{\"role\":\"user\",\"content\":\"rotate a.png by 90 degrees\"}]";
@@ -266,7 +270,7 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   cr_assert_null(plan_case("transcribe notes.txt", NULL, NULL, NULL, NULL, err, sizeof err));
   cr_assert_str_eq(err,
                    "automatic-speech-recognition needs an audio, and notes.txt is a text file");
-  got = plan_case("and b.png?", NULL, rotated, NULL, NULL, err, sizeof err);
+  char *got = plan_case("and b.png?", NULL, rotated, NULL, NULL, err, sizeof err);
   cr_assert_str_eq(got, "image-to-image(image=b.png,instruction=rotate b.png by 90 degrees)", "%s",
                    err);
   free(got);
@@ -283,6 +287,11 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   cr_assert_null(plan_case("For the photo, describe it", NULL, summed, NULL, NULL, err,
                            sizeof err));
   cr_assert(strstr(err, "could not find any task") != NULL, "%s", err);
+}
+
+Test(planner_offline, asks_nothing_new_after_a_drawing_and_refuses_a_bad_conversation) {
+  char err[512] = "";
+  const char *summed = "[{\"role\":\"user\",\"content\":\"summarize notes.txt\"}]";
   /* after a drawing or a chat, asking to see it or for another of something else draws nothing */
   const char *drawn = "[{\"role\":\"user\",\"content\":\"draw a cat\"},{\"role\":\"assistant\","
                       "\"content\":\"ok\",\"outputs\":{\"image\":\"/tmp/cat.png\"},\"tasks\":[{"
@@ -300,7 +309,7 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   for (int i = 0; i < 40; i++)
     at += (size_t)snprintf(many + at, sizeof many - at, " cat");
   snprintf(many + at, sizeof many - at, " again");
-  got = plan_case(many, NULL, drawn, NULL, NULL, err, sizeof err);
+  char *got = plan_case(many, NULL, drawn, NULL, NULL, err, sizeof err);
   cr_assert_not_null(got, "%s", err);
   cr_assert(strstr(got, "seed") == NULL, "%s", got);
   free(got);
