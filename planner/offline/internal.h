@@ -18,6 +18,7 @@
  *   rewrite.c  what the request is about adjusts a chosen task
  *   recognise.c steps -> one task each (split, merged, dropped)
  *   link.c     recognised steps -> task graph with inputs wired
+ *   inputs.c   where each task's main input comes from (for link.c)
  *   plan.c     the driver: baton__plan_offline_req() */
 
 #define OFF_MAX_COLON_WORDS 256 /* words after "this:" read as its text */
@@ -425,11 +426,37 @@ int off_copy_names(planner *p, size_t first);
 
 /* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);
+int off_link(planner *p);
+/* Where an input comes from: a resource, an earlier task, or literal text. */
+typedef struct {
+  int res, ref;  /* resource index, graph task id; or -1 */
+  char *literal; /* owned, or NULL */
+} source;
+/* Text of [a,b) as written, with marks no token holds ("50%"), no trailing ",;:"/"and"; or NULL. */
+char *off_span_text(const planner *p, size_t a, size_t b);
+/* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
+size_t off_own_texts(const planner *p, const step *st, const char *except, int *first);
+/* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set). */
+int off_emit_task(planner *p, const step *st, int task, const source *in, int prev_text,
+                  const char *tgt, const char *src_lang);
+
+/* ---- inputs.c: where a step's main input comes from */
 /* Do [a,b) name the kind of task that made an earlier turn's r by a made thing they refer to ("the
  * transcript": speech recognition's)? */
 bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r);
-int off_link(planner *p);
 /* Sets err: the input a task (NULL: none named) needs, or what of a video to save; -1. */
 int off_needs_input(planner *p, const baton__taskspec *spec);
+/* Nearest earlier task producing `type`, or -1. */
+int off_nearest_producer(const planner *p, unsigned type);
+/* The earlier task making `type` st names by its kind ("the summary"), else the nearest; or -1. */
+int off_named_producer(const planner *p, const step *st, unsigned type);
+/* An unused resource of `type` for st: the request's first, else earlier turns' newest; or -1. */
+int off_first_unused(const planner *p, const step *st, unsigned type);
+/* A recording called a question (off_find_kinds) that no task took yet, or -1. */
+int off_asked_aloud(const planner *p);
+/* The part of a recording st names cut first ("the first 2 seconds"): its id, -1 none, -2 error. */
+int off_cut_part(planner *p, const step *st, const source *in, bool heard);
+/* Where (a copy of) st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
+int off_choose_input(planner *p, const step *st, int at, int prev_text, source *in);
 
 #endif

@@ -1,0 +1,643 @@
+/* inputs.c — where a step's main input comes from: its own file, an earlier task, or its words. */
+#include "planner/offline/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "planner/output_names.h"
+#include "core/banned.h"
+
+/* Contract: off_choose_input() takes a recognised step (a copy of its task) and gives where its
+ * main input comes from (a source): the step's own resource, else the nearest earlier task making
+ * that type (off_named_producer: one the step names by its kind first), else an unused resource
+ * (off_first_unused: the request's first, else earlier turns' newest, labels and texts made from
+ * others set aside), bridging a picture or recording to text as needed (a reader emitted through
+ * off_emit_task, a part named cut first: off_cut_part), else the words the step works on or makes
+ * something of. It marks the resources it takes used and emits no task but those readers and cuts.
+ * Nothing fits: 1, err says what the task needs (off_needs_input). */
+
+/* Does task k make `type`? Not pictures if it takes one and answers in text (detection's boxes),
+ * unless it shows what it found ("blur the faces in x.jpg, then rotate it"). */
+static bool produces(const planner *p, size_t k, unsigned type) {
+  return (p->made[k]->outputs & type) && !(type == BATON__T_IMAGE && (p->made[k]->inputs & type) &&
+                                           (p->made[k]->outputs & BATON__T_TEXT) &&
+                                           !p->marks[k]);
+}
+
+/* Nearest earlier task producing `type`, or -1. */
+int off_nearest_producer(const planner *p, unsigned type) {
+  for (int k = (int)p->g->n; k-- > 0;)
+    if (produces(p, (size_t)k, type))
+      return k;
+  return -1;
+}
+
+/* Does token i of st name the text task k made ("the summary", "that translated text": a word of
+ * its kind, or any answerer's if it answers; "write a description of x.jpg ... read the
+ * description": a word its step made), st taking one text? */
+static bool names_text(const planner *p, const step *st, size_t i, size_t k) {
+  if (!off_is(p, i, W_MADE_THING) || !off_is(p, i - 1, W_DEFINITE) ||
+      off_is(p, i + 1, W_CONTENT_INTRO) || /* not "the description of a cat": one to make */
+      off_takes_two_texts(p, p->cues[st->task].spec))
+    return false;
+  int c = off_cue_index(p, p->made[k]);
+  for (int r = R_READ_DOCUMENT; off_answers(p, c) && r <= R_ASK_TABLE; r++) /* "the answer" */
+    if (off_cue_word(p, &p->cues[p->role[r]], i))
+      return true;
+  if (off_cue_word(p, &p->cues[c], i))
+    return true;
+  for (size_t j = p->by_a[k] + 1; j < p->by_b[k]; j++)
+    if (strcmp(p->tok[j].stem, p->tok[i].stem) == 0 && !off_is(p, j - 1, W_DEFINITE))
+      return true;
+  return false;
+}
+
+/* Task k's text, or, unless st translates ("translate the transcript into German" after its
+ * Spanish translation), its latest translation: "the answer" after "the answer in French". */
+static int translated_last(const planner *p, const step *st, int k) {
+  if (off_is_role(p, st->task, R_TRANSLATE))
+    return k;
+  bool of_k[OFF_MAX_TASKS] = {false}; /* task j is k or a translation of one */
+  of_k[k] = true;
+  int last = k;
+  for (size_t j = (size_t)k + 1; j < p->g->n; j++) {
+    int from = p->g->tasks[j].n_args ? p->g->tasks[j].args[0].ref : -1;
+    of_k[j] = from >= 0 && of_k[from] &&
+              off_is_role(p, off_cue_index(p, p->made[j]), R_TRANSLATE);
+    last = of_k[j] ? (int)j : last;
+  }
+  return last;
+}
+
+/* The earlier task making `type` that a reference in st names by its kind, not st's own ("the
+ * edited image" after a depth map, "each segment", "the summary"), unless the nearest one making a
+ * picture changed it (an edit, a restyle: "the modified image" is its output); else that one; or
+ * -1. */
+int off_named_producer(const planner *p, const step *st, unsigned type) {
+  int near = off_nearest_producer(p, type);
+  int t = near >= 0 ? off_cue_index(p, p->made[near]) : -1;
+  bool image = type == BATON__T_IMAGE;
+  for (size_t i = (st->lead ? st->lead - 1 : st->a) + 1; /* "based on the summary, | ..." too */
+       (image || type == BATON__T_TEXT) && i < st->b; i++)
+    for (size_t k = p->g->n; (p->tok[i].skip || p->tok[i - 1].det) && k-- > 0;) /* a reference */
+      if (produces(p, k, type) && !off_cue_word(p, &p->cues[st->task], i) &&
+          (image ? off_cue_word(p, &p->cues[off_cue_index(p, p->made[k])], i)
+                 : names_text(p, st, i, k)))
+        return !image ? translated_last(p, st, (int)k)
+               : off_is_role(p, t, R_EDIT) || off_is_role(p, t, R_TRANSFORM) ? near : (int)k;
+  return near;
+}
+
+bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r) {
+  for (size_t i = a + 1; r->turn && r->maker && i < b; i++)
+    if ((p->tok[i].skip || p->tok[i - 1].det) && off_is(p, i, W_MADE_THING) &&
+        off_cue_word(p, &p->cues[r->maker - 1], i))
+      return true;
+  return false;
+}
+
+/* Is r an earlier turn's label of what it was made from ("male", "English (en)", "Alice Smith
+ * (NAME)": what a classifier, detector or entity finder said of it), not words to work on? */
+static bool labels(const planner *p, const resource *r) {
+  int by = r->maker - 1;
+  if (!r->turn || by < 0 || !(r->type & BATON__T_TEXT))
+    return false;
+  if (p->cues[by].spec->inputs & (BATON__T_IMAGE | BATON__T_AUDIO))
+    return !off_is_role(p, by, R_CAPTION) && !off_is_role(p, by, R_TRANSCRIBE) &&
+           !off_answers(p, by);
+  return off_is_role(p, by, R_CLASSIFY_TEXT) || off_is_role(p, by, R_FIND_ENTITIES);
+}
+
+/* What st sets aside of earlier turns' texts (set_aside()), read once a step. */
+typedef enum { ASIDE_NONE, ASIDE_LABELS, ASIDE_DERIVED } aside_rule;
+
+/* While there is another text: for a question naming neither "it" nor what made the text, labels,
+ * summaries and translations (not into the language asked in) go aside ("who staffs the desk?"
+ * after "summarize notes.txt": notes.txt says; its summary may not); for a step working on a text
+ * and pointing at no label ("them", "that") nor speaking, labels. */
+static aside_rule aside_of(const planner *p, const step *st) {
+  bool pointed = off_has_word(p, st->a, st->b, W_PLURAL); /* "them", "that": the label */
+  for (size_t i = st->a; i < st->b; i++)
+    pointed |= off_is(p, i, W_DEMONSTRATIVE) && (i + 1 == st->b || off_is(p, i + 1, W_TARGET_PREP));
+  if (off_answers(p, st->task) && !off_has_word(p, st->a, st->b, W_REFERENCE))
+    return ASIDE_DERIVED;
+  return off_is_role(p, st->task, R_SPEAK) || pointed ? ASIDE_NONE : ASIDE_LABELS;
+}
+
+/* Does `rule` set earlier turn's r aside for st (not when st names what made it)? */
+static bool set_aside(const planner *p, const step *st, aside_rule rule, const resource *r) {
+  int by = r->maker - 1;
+  if (rule == ASIDE_NONE || !r->turn || by < 0 || off_names_maker(p, st->a, st->b, r))
+    return false;
+  if (rule == ASIDE_LABELS) /* and an answer, when there is its passage to sum up */
+    return labels(p, r) || (off_is_role(p, st->task, R_SUMMARIZE) && off_answers(p, by));
+  bool english = r->lang && strcmp(r->lang, p->lx->lang_codes[0]) == 0; /* asked in it */
+  return labels(p, r) || off_is_role(p, by, R_SUMMARIZE) ||
+         (off_is_role(p, by, R_TRANSLATE) && !english);
+}
+
+/* An unused resource of the type: the request's first, else earlier turns' newest (oldest when st
+ * says "the original ..."), p->res holding them in that order, turns oldest first; of those, one
+ * st names by what made it comes first ("summarize the transcript" after its translation); -1 if
+ * none; of the request's pictures, a table for a step reading tables, else one that is none, first
+ * (unused first, then used). Not a text in the language a translating step asks for ("translate
+ * the transcript into Spanish" after its Spanish translation), nor one known to be in another
+ * language than a step pointing at nothing names ("the English text"), nor, while there is
+ * another, a picture a task of st's kind marked what it found on ("how many are there?" after
+ * "find the people in x.jpg"). */
+int off_first_unused(const planner *p, const step *st, unsigned type) {
+  bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL), named = false; /* r's maker named */
+  const char *tgt = NULL, *src, *said = off_has_word(p, st->a, st->b, W_REFERENCE) ? NULL
+                                        : off_written_language(p, st->a, st->b); /* "the English */
+  if (off_is_role(p, st->task, R_TRANSLATE)) /* text": not one known to be in another */
+    off_find_languages(p, st->a, st->b, &tgt, &src);
+  const baton__taskspec *s = p->cues[st->task].spec;
+  bool marks = (s->inputs & s->outputs & BATON__T_IMAGE) && (s->outputs & BATON__T_TEXT);
+  bool table = off_is_role(p, st->task, R_READ_TABLE) || off_is_role(p, st->task, R_ASK_TABLE);
+  int r = -1, marked = -1, aside = -1; /* one set aside (set_aside()): the last resort */
+  aside_rule rule = aside_of(p, st);
+  for (int pass = 0; p->image_kind == IMG_TABLE && p->pictures > 1 && pass < 2; pass++)
+    for (size_t i = 0; i < p->n_res; i++) /* "a photo x.jpg and a table image t.png" */
+      if ((pass || !p->res[i].used) && (p->res[i].type & type & BATON__T_IMAGE) &&
+          !p->res[i].turn && (p->res[i].kind == IMG_TABLE) == table)
+        return (int)i;
+  for (size_t i = 0; i < p->n_res; i++) {
+    const char *lang = p->res[i].lang;
+    if (p->res[i].used || !(p->res[i].type & type) || (tgt && lang && strcmp(lang, tgt) == 0) ||
+        (said && lang && strcmp(lang, said) != 0))
+      continue;
+    if (marks && p->res[i].maker - 1 == st->task && (p->res[i].type & BATON__T_IMAGE)) {
+      marked = (int)i;
+      continue;
+    }
+    if (set_aside(p, st, rule, &p->res[i])) {
+      aside = (int)i;
+      continue;
+    }
+    bool n = off_names_maker(p, st->a, st->b, &p->res[i]) || (said && lang); /* or is in the
+                                                                        * language st names */
+    if (r < 0 || (p->res[r].turn && (n != named ? n : newest)))
+      r = (int)i, named = n;
+  }
+  return r >= 0 ? r : marked >= 0 ? marked : aside;
+}
+
+/* "Transcribe the first 2 seconds of talk.wav", "classify the last minute of it", "what does it say
+ * from 0:10 to 0:20?", "summarize the second half of talk.wav": a task hearing a recording (making
+ * none), or reading its words, that names its first or last seconds or minutes (a number between),
+ * a share, or a time a part starts, hears that part, cut from `in` first (the cutter reads which
+ * from the step's words); the cut's id, -1 if none, -2 on error. */
+int off_cut_part(planner *p, const step *st, const source *in, bool heard) {
+  const baton__taskspec *spec = p->cues[st->task].spec;
+  if ((!heard && off_primary_type(spec) != BATON__T_AUDIO) || (spec->outputs & BATON__T_AUDIO))
+    return -1;
+  bool part = false;
+  for (size_t i = st->a + 1; !part && i < st->b; i++)
+    part = off_names_part(p, st->a, i) || off_time_from(p, i, st->b);
+  if (!part)
+    return -1;
+  int id = off_emit_task(p, st, p->role[R_CHANGE_SOUND], in, -1, NULL, NULL);
+  return id < 0 ? -2 : id;
+}
+
+/* Reads picture or recording (`heard`: the part st names) r into text for st, into src->ref. 1, or
+ * -1 on error. */
+static int read_file(planner *p, const step *st, int r, bool heard, source *src) {
+  int task = heard ? p->role[R_TRANSCRIBE] : off_reader_task(p, p->role[R_CAPTION], r);
+  source in = {r, -1, NULL}; /* a document reader also takes the step's words as its question */
+  int cut = heard ? off_cut_part(p, st, &in, true) : -1;
+  if (cut < -1)
+    return -1;
+  in = cut >= 0 ? (source){-1, cut, NULL} : in;
+  p->res[r].used = true, src->ref = off_emit_task(p, st, task, &in, -1, NULL, NULL);
+  return src->ref < 0 ? -1 : (p->res[r].reader = src->ref + 1, 1);
+}
+
+/* A recording called a question (off_find_kinds) that no task took yet, or -1. */
+int off_asked_aloud(const planner *p) {
+  for (size_t r = 0; r < p->n_res; r++)
+    if ((p->res[r].type & BATON__T_AUDIO) && p->res[r].kind == AUD_QUESTION && !p->res[r].used)
+      return (int)r;
+  return -1;
+}
+
+/* Bridges a picture or recording (types) to text into src->ref, reading the step's own, else (not
+ * own_only) the nearest before it ("distill the essence of it" after "a recording x.wav"), else the
+ * first after it, else the caller's inputs. 1: a reader made, 0: nothing to read, -1: error. */
+static int bridge(planner *p, const step *st, bool own_only, unsigned types, source *src) {
+  int near = -1;
+  for (size_t i = 0; !own_only && i < p->n_tok && (i < st->b || near < 0); i++)
+    if ((i < st->a || i >= st->b) && off_res_at(p, i, types) >= 0 && !p->res[p->tok[i].res].used)
+      near = p->tok[i].res; /* the nearest before the step, else the first after it */
+  int kind = near >= 0 ? p->res[near].kind : -1; /* not music (no words to hear in it), nor an */
+  bool skip = kind == AUD_MUSIC || (kind == AUD_QUESTION && off_answers(p, st->task)); /* asked */
+  for (int pass = 0; pass < (own_only ? 1 : 2); pass++)
+    for (size_t k = 0; k < 2; k++) { /* a picture, then a recording */
+      unsigned type = (k ? BATON__T_AUDIO : BATON__T_IMAGE) & types; /* 0 if not wanted: r < 0 */
+      int r = pass == 0  ? off_own_res(p, st->a, st->b, type)
+              : near < 0 ? off_first_unused(p, st, type)
+              : !skip && (p->res[near].type & type) ? near : -1;
+      if (r < 0 || (pass == 0 && p->res[r].used)) /* read already: its text is at hand */
+        continue;
+      return read_file(p, st, r, k, src);
+    }
+  return 0;
+}
+
+/* An earlier turn's file of `types` st names by its name without the extension ("read the sign
+ * aloud" after a turn on sign.png; not one a task made: "draw a car" after car.png was drawn), or
+ * -1. */
+static int named_by_stem(const planner *p, const step *st, unsigned types) {
+  for (size_t r = 0; p->last_turn && r < p->n_res; r++) {
+    const resource *x = &p->res[r];
+    if (!x->turn || !x->is_file || x->maker || !(x->type & types))
+      continue;
+    const char *slash = strrchr(x->value, '/'), *base = slash ? slash + 1 : x->value;
+    char word[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+    off_make_word(base, strcspn(base, "."), word, stem);
+    for (size_t i = st->a; word[0] && i < st->b; i++)
+      if (p->tok[i].kind == TK_WORD && strcmp(p->tok[i].word, word) == 0)
+        return (int)r;
+  }
+  return -1;
+}
+
+/* The words st works on: its own, or of a translation those after its verb, "say", "what is" or
+ * "the word (for)", up to the language it goes into ("translate the word cat into French", "how
+ * do you say cat in German?", "what is cat in German?", "what's the German word for cat?");
+ * `span`: those only, NULL if none or only function words ("translate the text into French"). */
+static char *own_words(const planner *p, const step *st, bool span) {
+  size_t a = st->a, b = st->b;
+  bool worded = false; /* "the German word for | cat": the words up to the end */
+  for (size_t i = st->a; off_is_role(p, st->task, R_TRANSLATE) && b == st->b && i < st->b; i++)
+    if (off_is(p, i, W_TRANSLATING) || off_is(p, i, W_ALOUD) ||
+        (i == a && (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE) ||
+                    off_is(p, i, W_CONTENT_INTRO))) || /* "what about" */
+        (off_is(p, i, W_WORDING) && i == a + p->tok[a].det))
+      a = i + 1;
+    else if (i > st->a && i + 1 < st->b && off_word_for(p, i - 1))
+      a = i + 2, worded = true;
+    else if (i == a && i > st->a && off_is(p, i - 1, W_TRANSLATING) && i + 2 < st->b &&
+             off_is(p, i, W_TARGET_PREP) && off_language_at(p, i + 1) &&
+             p->tok[i + 2].kind != TK_PUNCT && !off_is(p, i + 2, W_JOINER))
+      a = i + 2, worded = true; /* "translate into German | the words good night" */
+    else if (i > a && i + 1 < st->b && off_is(p, i, W_TARGET_PREP) && off_language_at(p, i + 1))
+      b = i;
+  /* "can I get that | in Spanish"; after a turn, "put that", "tell me that" (a verb and at most a
+   * word before "that", no "translate" or "I" before them): no words of its own */
+  bool that = a < b && (off_is(p, b - 1, W_REFERENCE) || off_is(p, b - 1, W_DEMONSTRATIVE));
+  bool asks = that && (off_is(p, a, W_ASKING) ||
+                       (p->last_turn && a == st->a && b <= a + 3 && !off_is(p, a, W_SUBJECT) &&
+                        !off_count_res(p, a, b, ~0u)));
+  bool words = a < b && (b < st->b || worded) && !(b == a + 1 && off_is(p, a, W_REFERENCE)) &&
+               !asks;
+  bool content = false; /* not "it", "the original", "now (in Spanish)", "but (in French)", "the
+                         * same", "both", "now back (into English)" */
+  for (size_t i = a; span && words && i < b; i++)
+    content |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_STOPWORD) &&
+               !off_is(p, i, W_ORIGINAL) && !off_is(p, i, W_AGAIN) && !off_is(p, i, W_PLURAL) &&
+               !off_is(p, i, W_PARTICLE) && !off_is(p, i, W_CONTRAST) && !off_language_at(p, i) &&
+               !(i == st->a && off_is(p, i, W_RESUMING));
+  return words && (content || !span) ? off_span_text(p, a, b)
+         : span ? NULL : off_span_text(p, st->a, st->b);
+}
+
+/* Does token i (not before a) introduce what a thing is of or from: "of", "about", "based on"? */
+static bool introduces(const planner *p, size_t a, size_t i) {
+  return off_is(p, i, W_CONTENT_INTRO) ||
+         (i > a && off_is(p, i, W_PREPOSITION) && off_is(p, i - 1, W_GUIDED));
+}
+
+/* Does st point back at something ("it", "the summary", "a picture based on that", "an audio
+ * version of that text", "based on the answer, | ...")? *asked_of: does it ask of a thing, no words
+ * after "about" to make ("what does the original say about X?", "what did they say about X?")? */
+static bool points_back(const planner *p, const step *st, bool *asked_of) {
+  bool has_ref = st->fed || st->lead || off_is(p, st->b - 1, W_DEMONSTRATIVE);
+  *asked_of = off_answers(p, st->task) && (off_is_question(p, st->a, st->b) ||
+                                           off_is(p, st->a, W_WH));
+  for (size_t i = st->a; i < st->b; i++) /* "it", "based on that text with more detail", "the |
+                                          * text translated into French" */
+    has_ref = has_ref || p->tok[i].skip || off_is(p, i, W_REFERENCE) ||
+              (off_participle_thing(p, i) && off_is(p, i - 1, W_DEFINITE)) ||
+              (i + 2 < st->b && off_is(p, i, W_GUIDED) && off_is(p, i + 1, W_PREPOSITION) &&
+               off_is(p, i + 2, W_DEMONSTRATIVE)),
+    *asked_of |= i > st->a && off_is(p, i, W_ORIGINAL) && off_is(p, i - 1, W_DEFINITE);
+  size_t k = st->b; /* "an audio version of that text", "... of the same", "based on the text" */
+  while (k > st->a && (off_is(p, k - 1, W_STOPWORD) || off_is(p, k - 1, W_PICTURE) ||
+                       off_is(p, k - 1, W_RECORDING) || off_is(p, k - 1, W_TABLE) ||
+                       off_is(p, k - 1, W_AGAIN)) && !introduces(p, st->a, k - 1))
+    k--;
+  return has_ref || (k > st->a && k < st->b && (off_is(p, k, W_DEMONSTRATIVE) || /* named before */
+         ((introduces(p, st->a, k - 1) || k == st->a + 1) && off_is(p, k, W_DEFINITE))));
+}
+
+/* The newest task changing resource r into another of `type` (r's own medium), or -1. */
+static int changed_from(const planner *p, unsigned type, int r) {
+  for (size_t k = p->g->n; k-- > 0;)
+    for (size_t j = 0; (p->made[k]->inputs & p->made[k]->outputs & type) &&
+                       j < p->g->tasks[k].n_args; j++)
+      if (p->g->tasks[k].args[j].ref < 0 && p->g->tasks[k].args[j].value &&
+          !strcmp(p->g->tasks[k].args[j].value, p->res[r].value))
+        return (int)k;
+  return -1;
+}
+
+/* Is there a video the user has that no task took (baton reads none)? */
+static bool user_video(const planner *p) {
+  bool video = false; /* one the user has, not one to make ("create a video v.mp4") */
+  for (size_t i = 0; i < p->n_res; i++)
+    video |= (p->res[i].type & BATON__T_VIDEO) && !p->res[i].turn && !p->res[i].used;
+  return video;
+}
+
+/* The step's words as a text (not a lone verb: "summarize"), unless they point at what baton cannot
+ * read from the user's video ("it", "the transcribed text"); malloc'd, or NULL. */
+static char *step_words(const planner *p, const step *st, bool has_ref) {
+  bool ref = has_ref;
+  for (size_t i = st->a + 1; i < st->b; i++)
+    ref |= p->tok[i - 1].det && baton__has_suffix_ci(p->tok[i].word, "ed");
+  bool video = ref && user_video(p);
+  bool bare = off_is_role(p, st->task, R_TRANSLATE); /* not "translated into English" alone */
+  return st->b > st->a + 1 && !video ? own_words(p, st, bare) : NULL;
+}
+
+/* 3. What a step making something from words makes it of: the words after "say" ("say hello
+ * there | in a deep voice": up to its last preposition), else those after "of", "about",
+ * "saying" or a ':' ("an image of a cat playing piano", "an image: x"; not "about in German");
+ * NULL if none. */
+static char *made_of_words(const planner *p, const step *st) {
+  size_t said = off_is_role(p, st->task, R_SPEAK) ? off_words_spoken(p, st->a, st->b) : 0;
+  size_t end = st->b;
+  for (size_t i = said; said && off_is(p, st->b - 1, W_VOICE) && i + 2 < st->b; i++)
+    end = off_is(p, i, W_PREPOSITION) ? i : end;
+  if (said)
+    return off_span_text(p, said, end);
+  for (size_t i = st->a; i + 1 < st->b; i++)
+    if ((off_is(p, i, W_CONTENT_INTRO) || (off_punct(p, i, ":") && p->req[p->tok[i].end] == ' ')) &&
+        (i + 3 != st->b || !off_language_at(p, i + 2)))
+      return off_span_text(p, i + 1, st->b);
+  return NULL;
+}
+
+/* "Translate the opening hours (that sentence) into Spanish": does a translation name a part of
+ * a text at hand, not words of its own ("translate the German word for house", "the sentence
+ * hello world")? */
+static bool names_part(const planner *p, const step *st) {
+  return st->a + 2 < st->b && off_is(p, st->a, W_TRANSLATING) &&
+         off_is(p, st->a + 1, W_DEFINITE) && !off_has_word(p, st->a, st->b, W_WORDING) &&
+         !off_language_at(p, st->a + 2);
+}
+
+/* "Edit x.jpg ... Also, I have a document image d.png. Answer the question 'Q?'", "answer 'What is
+ * this document about?'": the unused document picture a question naming no picture ("... in the
+ * edited image?") asks of: one named between the steps before it and it, or any when it says
+ * "document"; -1 if none. */
+static int asked_document(const planner *p, const step *st) {
+  if (!off_answers(p, st->task))
+    return -1;
+  bool quoted = off_quote_says(p, st, W_DOCUMENT);
+  bool worded = off_has_word(p, st->a, st->b, W_DOCUMENT);
+  if (!quoted && !worded && /* "the invoice number in the image" */
+      ((off_said_media(p, st->a, st->b) & BATON__T_IMAGE) || off_quote_says(p, st, W_PICTURE)))
+    return -1;
+  size_t lo = 0; /* where the steps before st end */
+  for (const step *e = p->steps; e < p->steps + p->n_steps; e++)
+    lo = e->task >= 0 && !e->context && e->b <= st->a && e->b > lo ? e->b : lo;
+  /* said so: not "about the image and document" */
+  bool said = quoted || (worded && !off_has_word(p, st->a, st->b, W_PICTURE));
+  size_t a = said ? 0 : lo, b = said ? p->n_tok : lo ? st->a : 0;
+  for (size_t i = a; i < b; i++) {
+    int r = off_res_at(p, i, BATON__T_IMAGE);
+    if (r >= 0 && !p->res[r].used && p->res[r].kind == IMG_DOCUMENT)
+      return r;
+  }
+  return -1;
+}
+
+/* "The original image": the request's first resource of `type` (else the oldest earlier turn's),
+ * used or not, where st names it so (not "the original answer": a thing made); -1 if none. */
+static int original_res(const planner *p, const step *st, unsigned type) {
+  bool first_one = false;
+  for (size_t i = st->a; i < st->b; i++)
+    first_one |= off_is(p, i, W_ORIGINAL) && !(i + 1 < st->b && off_is(p, i + 1, W_MADE_THING));
+  for (size_t i = 0; first_one && i < p->n_res; i++)
+    if (p->res[i].type & type)
+      return (int)i;
+  return -1;
+}
+
+/* "Sharpen x.png, then translate the text" (no words of its own, a picture an edit or a restyle
+ * made, not a depth map, and no user's video the words were to come from), "edit x.jpg, then sum
+ * up the objects in the modified image" (naming it): does a text step read the picture task b
+ * made? If so its words (src->literal) are dropped. */
+static bool reads_made_picture(const planner *p, const step *st, int b, bool has_ref,
+                               unsigned outputs, source *src) {
+  int by = off_cue_index(p, p->made[b]);
+  bool changed = off_is_role(p, by, R_EDIT) || off_is_role(p, by, R_TRANSFORM);
+  bool draws = outputs & BATON__T_IMAGE, named = false; /* "an image based on the edited image" */
+  for (size_t i = st->a + 3; draws && i < st->b; i++)
+    named |= off_is(p, i, W_PICTURE) && off_is(p, i - 1, W_MADE_THING) &&
+             off_is(p, i - 2, W_DEFINITE) && introduces(p, st->a, i - 3);
+  bool said = has_ref && (off_said_media(p, st->a, st->b) & BATON__T_IMAGE);
+  bool reads = (p->made[b]->outputs & BATON__T_IMAGE) &&
+               ((!src->literal && changed && !user_video(p) && !draws) ||
+                (said && (named || !draws)));
+  if (reads)
+    free(src->literal), src->literal = NULL;
+  return reads;
+}
+
+/* Does drawing step st name what to draw ("draw a dog"; not "now draw me a picture", "can you
+ * draw that for me?", "draw what they agreed"): a word before any "what" that is none of asking,
+ * pointing, a preposition, a picture nor a word of the drawing's phrases? */
+static bool draws_subject(const planner *p, const step *st) {
+  static const off_class spare[] = {W_PICTURE, W_US, W_YOU, W_SUBJECT, W_ASKING, W_RESUMING,
+                                    W_LEAD_IN, W_PREPOSITION, W_PURPOSE, W_REFERENCE,
+                                    W_DEMONSTRATIVE, W_CAUSATIVE, W_COUNT};
+  for (size_t i = st->a; off_is_role(p, st->task, R_DRAW) && i < st->b && !off_is(p, i, W_WH);
+       i++)
+    if (p->tok[i].kind == TK_WORD && !p->tok[i].det &&
+        !off_is_any(p, i, spare, sizeof spare / sizeof *spare) &&
+        !off_cue_says(&p->cues[st->task], p->tok[i].stem))
+      return true;
+  return false;
+}
+
+/* 3b. "what is cat in German?", "draw a dog", "let's discuss the sea" in a conversation, naming
+ * no earlier thing: the step's own words, not the earlier turn's text r; NULL when it takes r. */
+static char *words_not_turns(const planner *p, const step *st, int r) {
+  bool translate = off_is_role(p, st->task, R_TRANSLATE);
+  if (r < 0 || !p->res[r].turn || names_part(p, st) ||
+      !(translate || draws_subject(p, st) || off_is_role(p, st->task, R_CONVERSE)))
+    return NULL;
+  return translate ? own_words(p, st, true) : step_words(p, st, false);
+}
+
+/* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
+static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
+  bool original, has_ref = points_back(p, st, &original);
+  const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
+  int r = off_own_res(p, st->a, st->b, type), b, prev = off_named_producer(p, st, type);
+  /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'");
+   * one a step asked to run first changed: what it made of it ("before you transcribe a.wav,
+   * clean it") */
+  int first = r >= 0 && st->later && !text && p->res[r].used ? changed_from(p, type, r) : -1;
+  if (first >= 0)
+    return src->ref = first, 0;
+  if (r >= 0 && !(text && has_ref && p->res[r].used && prev >= 0))
+    return src->res = r, p->res[r].used = true, 0;
+  /* 1b. text from the step's own image or recording ("translate sign.png"); 1b'. an earlier
+   * turn's file it names ("read the sign aloud" after a turn on sign.png), read again if need be */
+  if (text && (b = bridge(p, st, true, media, src)))
+    return b > 0 ? 0 : -1;
+  if (text && (r = named_by_stem(p, st, media | BATON__T_TEXT)) >= 0)
+    return p->res[r].type & BATON__T_TEXT ? (src->res = r, p->res[r].used = true, 0)
+         : read_file(p, st, r, p->res[r].type & BATON__T_AUDIO, src) < 0 ? -1 : 0;
+  /* 1c. "the original image" (original_res); 1d. a document a question asks of, not what an
+   * earlier step drew or changed */
+  if (!text && ((r = original_res(p, st, type)) >= 0 || (r = asked_document(p, st)) >= 0))
+    return src->res = r, p->res[r].used = true, 0;
+  /* 2. "summarize the lecture" with lecture.wav named earlier and nothing read yet (an earlier
+   * turn's text is not what this request's own picture says): read it first; 2b. "draw the scene
+   * my narration in n.wav describes": what a recording nobody listened to says is what to make */
+  int t = off_first_unused(p, st, BATON__T_TEXT), m = off_first_unused(p, st, media);
+  t = t >= 0 && p->res[t].asked && !has_ref &&
+              off_first_unused(p, st, BATON__T_AUDIO) >= 0 ? -1 : t;
+  t = t >= 0 && labels(p, &p->res[t]) && off_has_word(p, st->a, st->b, W_UTTERING) &&
+              !off_is_role(p, st->task, R_SPEAK) ? -1 : t;
+  bool later = has_ref && off_own_res(p, 0, st->a, BATON__T_TEXT) < 0 && /* "a talk in t.wav; */
+               off_own_res(p, 0, st->a, BATON__T_AUDIO) >= 0; /* sum it up. Compare with 'x'" */
+  if (text && prev < 0 && (t < 0 || later || (p->res[t].turn && m >= 0 && !p->res[m].turn)) &&
+      (b = bridge(p, st, false, (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO, src)))
+    return b > 0 ? 0 : -1; /* 2, else 2b */
+  /* 3. what to make follows "of", "about"...: "an image of a cat playing piano" (not "an image that
+   * reflects the content of the lecture": made from it; not "the key points of" a given passage,
+   * nor a question put to the chat model: "what's the capital of France?") */
+  bool passage = t >= 0 && !p->res[t].turn && (outputs & BATON__T_TEXT);
+  bool chat = off_is_role(p, st->task, R_CONVERSE) && off_is(p, st->a, W_WH); /* asks it all */
+  bool make = text && !has_ref && !original && !chat &&
+              (prev < 0 ? !passage
+                        : !(outputs & BATON__T_TEXT) && !off_has_word(p, st->a, st->b, W_GUIDED));
+  src->literal = make ? made_of_words(p, st) : NULL;
+  r = off_first_unused(p, st, type);
+  if (text && !src->literal && !has_ref && prev < 0)
+    src->literal = words_not_turns(p, st, r);
+  /* 3. those words; 4. an earlier output ("it"); 5. an unused one (no question after a drawing;
+   * none named after "it", a recording a step made: "clean a.wav, sum it up. Compare ...", 6c) */
+  if (src->literal || prev >= 0)
+    return src->ref = src->literal ? -1 : prev, 0;
+  const baton__arg *from = (b = off_nearest_producer(p, media)) >= 0 ? p->g->tasks[b].args : NULL;
+  bool heard = from && (p->made[b]->outputs & BATON__T_AUDIO) && (outputs & type); /* 6c */
+  if (r >= 0 && !(later && heard) && (!p->res[r].asked || st->task != p->role[R_DRAW] ||
+                                      off_own_res(p, st->b, p->n_tok, type) != r))
+    return src->res = r, p->res[r].used = true, 0;
+  if (text && has_ref && (r = bridge(p, st, false, media, src)))
+    return r > 0 ? 0 : -1; /* 6. "translate it": read an earlier-named image or recording first */
+  /* 6b. "draw a cabin and make a video of it": what the picture was drawn from */
+  if (text && has_ref && from && p->made[b]->inputs == BATON__T_TEXT)
+    return src->ref = from->ref, src->literal = baton__strdup(from->value),
+           from->value && !src->literal ? -1 : 0;
+  /* 6c. "enhance a.wav, sum it up", "clean a.wav. What do they say?": what it made, heard */
+  source made = {-1, b, NULL};
+  if (text && heard &&
+      (has_ref || off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b)))
+    return (src->ref = off_emit_task(p, st, p->role[R_TRANSCRIBE], &made, -1, NULL,
+                                     NULL)) < 0 ? -1 : 0;
+  /* 7. the step's words (not a goal's run after the steps spelling it out, a picture made: "make
+   * a video by | brightening x.jpg"), else 6d. the picture made before, read; 8. any resource */
+  bool spelt = st->goal && st->later && from && (p->made[b]->outputs & BATON__T_IMAGE);
+  src->literal = text && !spelt ? step_words(p, st, has_ref) : NULL;
+  if (text && from && reads_made_picture(p, st, b, has_ref, outputs, src))
+    return (src->ref = off_emit_task(p, st, off_reader_task(p, p->role[R_CAPTION], -1), &made,
+                                     -1, NULL, NULL)) < 0 ? -1 : 0;
+  for (size_t i = 0; !text && i < p->n_res && src->res < 0; i++)
+    src->res = (p->res[i].type & type) ? (int)i : -1;
+  return 0;
+}
+
+/* "How similar are a.jpg and b.jpg?": a comparison naming no text but two pictures or recordings
+ * reads each, in order, into *in (the text read last; the other is its second). 1 if so, else 0;
+ * -1 on error. */
+static int read_pair(planner *p, const step *st, source *in) {
+  unsigned media = BATON__T_IMAGE | BATON__T_AUDIO;
+  bool two = off_count_res(p, st->a, st->b, media) == 2;
+  for (size_t i = st->a; two && i < st->b; i++)
+    if (off_res_at(p, i, media) >= 0 && bridge(p, &(step){.a = i, .b = i + 1}, true, media, in) < 0)
+      return -1;
+  return in->ref >= 0;
+}
+
+/* "Who wrote notes.txt? And when?": a question put right after one of its kind, naming nothing of
+ * its own, asks what that one read; true when *in is set so. */
+static bool asked_alike(planner *p, const step *st, source *in) {
+  int k = (int)p->g->n - 1;
+  const baton__arg *a = k >= 0 && p->made[k] == p->cues[st->task].spec && p->g->tasks[k].n_args
+                            ? &p->g->tasks[k].args[0] : NULL;
+  if (!a || !off_answers(p, st->task) || !off_is_question(p, st->a, st->b) ||
+      off_own_types(p, st->a, st->b))
+    return false;
+  for (size_t r = 0; a->ref < 0 && a->value && r < p->n_res; r++)
+    if (!strcmp(p->res[r].value, a->value))
+      return in->res = (int)r, true;
+  return a->ref >= 0 && (in->ref = a->ref, true);
+}
+
+/* Where (a copy of) st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
+int off_choose_input(planner *p, const step *st, int at, int prev_text, source *in) {
+  const baton__taskspec *spec = p->cues[st->task].spec;
+  unsigned ptype = off_primary_type(spec), media = BATON__T_IMAGE | BATON__T_AUDIO;
+  bool compare = off_is_role(p, st->task, R_COMPARE_TEXTS);
+  int quote = -1, r;
+  int texts = off_takes_two_texts(p, spec) ? (int)off_own_texts(p, st, NULL, &quote) : 0;
+  for (size_t i = 0; !texts && off_is_role(p, st->task, R_ASK_TEXT) && i < st->a; i++)
+    texts = (quote = off_res_at(p, i, BATON__T_TEXT)) >= 0 && p->res[quote].asked && /* before */
+            !p->res[quote].used; /* "I have x.jpg and a question 'Q?'. Please answer it." */
+  *in = (source){-1, -1, NULL};
+  /* "answer 'Who won?' from notes.txt": of two texts, a passage is the passage; so is one beside
+   * a question put in a recording ("answer the question in q.wav from notes.txt") */
+  bool aloud = off_answers(p, st->task) && off_asked_aloud(p) >= 0;
+  for (size_t i = st->a; (texts > 1 || (texts && aloud)) && !compare && i < st->b; i++)
+    if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && off_is_passage(&p->res[r]))
+      texts = 0, p->res[in->res = r].used = true; /* (the quote stays the one own text) */
+  /* "using notes.txt, answer 'Who wrote it?'": the question is its own, the passage elsewhere
+   * (after it too when there is no picture or recording to read: "Q? Here is the text: '...'") */
+  bool asks = texts == 1 && prev_text < 0 && !off_is_passage(&p->res[quote]);
+  size_t end = off_res_types(p, false) & media ? st->a : p->n_tok;
+  for (size_t i = 0; asks && in->res < 0 && i < end; i++)
+    if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
+      p->res[in->res = r].used = true;
+  if (compare && !texts && (r = read_pair(p, st, in)) != 0)
+    return r < 0 ? -1 : 0;
+  r = at >= 0 ? p->tok[at].res : -1; /* the copy's own file, at token at (-1: none) */
+  if (r >= 0 && !(p->res[r].type & ptype)) { /* "translate a.png and b.png": each read alone */
+    if (bridge(p, &(step){.a = at, .b = at + 1}, true, p->res[r].type, in) < 0)
+      return -1;
+  } else if (r >= 0)
+    p->res[in->res = r].used = true;
+  else if (texts == 1 && prev_text >= 0)
+    in->ref = prev_text; /* "answer 'Q?' from the summary": the earlier text is the passage */
+  else if (texts == 1 && (r = bridge(p, st, !((asks || compare) && in->res < 0), media, in)))
+    return r < 0 ? -1 : 0; /* "compare x.jpg with 'a cat'", "ask a.wav 'Why?'": what it holds */
+  else if (in->res < 0 && !asked_alike(p, st, in) &&
+           resolve_input(p, st, ptype, spec->outputs, in) != 0)
+    return -1;
+  const char *v; /* "speed up a.wav and save it as f.wav, then transcribe f.wav": what it made */
+  for (size_t k = 0; in->res >= 0 && p->res[in->res].is_file && k < p->g->n; k++)
+    if ((v = baton__task_literal(&p->g->tasks[k], BATON__ARG_SAVE_AS)) &&
+        strcmp(v, p->res[in->res].value) == 0)
+      in->ref = (int)k, in->res = -1;
+  return in->res >= 0 || in->ref >= 0 || in->literal ? 0 : (off_needs_input(p, spec), 1);
+}
+
+int off_needs_input(planner *p, const baton__taskspec *spec) {
+  int v = off_own_res(p, 0, p->n_tok, BATON__T_VIDEO);
+  bool reads = spec && (spec->inputs & (BATON__T_AUDIO | BATON__T_IMAGE)); /* what a video holds */
+  if (v >= 0) /* "transcribe the speech in talk.mp4"; "speed up talk.mp4": no task named */
+    return baton__fmt(p->err, p->errlen, "%s cannot work on %s: %s does not read video; save its "
+                      "sound (.wav) or a frame (.png)", reads ? spec->name : "baton",
+                      p->res[v].value, reads ? "baton" : "it"), -1;
+  const char *type = baton__type_name(off_primary_type(spec));
+  return baton__fmt(p->err, p->errlen, "%s needs %s %s: name a file in the request or pass one "
+                    "as input", spec->name, strchr("aeiou", type[0]) ? "an" : "a", type), -1;
+}
