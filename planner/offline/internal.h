@@ -401,11 +401,34 @@ bool off_captions_text(const planner *p, const step *st, unsigned produced);
 
 /* ---- recognise.c */
 int off_recognise(planner *p);
+
+/* ---- split.c: a step naming two tasks split in two */
+/* Splits step s (its task found; avail: the types at hand) where its second task's cue starts. */
+void off_split_step(planner *p, size_t s, unsigned avail);
+/* Is token k a verb's "-ing" form after "by" (and "first"): "make a video by (first) | drawing"? */
+bool off_done_by(const planner *p, size_t k);
+
+/* ---- unnamed.c: the task of a step naming none */
+/* The task of st naming none: a text written or spoken, files joined or converted...; or -1. */
+int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail);
 /* Does st join recordings: a task taking and making sound, a joining word not naming an earlier
  * result ("the combined audio") or one adding a recording it names to another? */
 bool off_joins(const planner *p, const step *st);
 /* 1 + the token of a recording [a,b) adds to another it names ("add m.wav to v.wav"), or 0. */
 size_t off_added_recording(const planner *p, size_t a, size_t b);
+/* Does task t change a picture or a recording (or join them)? */
+bool off_changes_medium(const planner *p, int t);
+/* The file at token i, after "into" or "to", that st makes from one of `from` it names; or -1. */
+int off_file_made_into(const planner *p, const step *st, size_t i, unsigned types,
+                       unsigned from, bool ref);
+/* "Convert notes.txt to n.wav": the task turning a file st names into one after it, or -1. */
+int off_converting_task(planner *p, step *st, unsigned avail);
+/* "Shorten talk.wav to 2 seconds" (with `part`, "the first 10 seconds of"): a recording cut? */
+bool off_cuts_to_length(const planner *p, const step *st, bool part);
+/* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "and say it"? */
+bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail);
+/* "Describe the scene 'a cat on a mat'": does st, naming no task, ask to describe a text? */
+bool off_describes_unseen(const planner *p, const step *st, unsigned produced);
 
 /* ---- copies.c */
 /* The number token i says ("3", "three": the lexicon's count words are in order; a figure of

@@ -1,7 +1,6 @@
-/* recognise.c — steps to tasks: each step's best task, split, merged or dropped as the request reads. */
+/* recognise.c — steps to tasks: each step's task, split, merged or dropped as the request reads. */
 #include "planner/offline/internal.h"
 
-#include <ctype.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -9,12 +8,13 @@
 
 /* Contract: off_recognise() takes p->steps (from segment.c) and gives each step that asks for
  * something its task (p->steps[i].task >= 0), in order: what earlier steps make guides later ones
- * (not a goal's); a step naming two tasks is split, one repeating an earlier task with nothing new
- * is dropped (a goal, where a step after it asks again), a task is rewritten as rewrite.c says,
- * "aloud" beside a text task speaks it too; a quoted question no step answers is asked; if nothing
- * matched, the clearest cue is taken; a text written from nothing but a picture a step made
- * describes it. Then it keeps the recognised steps only, neighbours on one task merged. 0, or -1
- * (err set) if none names a task. */
+ * (not a goal's); a step naming two tasks is split (split.c), one naming none given what it does
+ * with what it names (unnamed.c), one repeating an earlier task with nothing new is dropped (a
+ * goal, where a step after it asks again), a task is rewritten as rewrite.c says, "aloud" beside a
+ * text task speaks it too; a quoted question no step answers is asked; if nothing matched, the
+ * clearest cue is taken; a text written from nothing but a picture a step made describes it. Then
+ * it keeps the recognised steps only, neighbours on one task merged. 0, or -1 (err set) if none
+ * names a task. */
 
 /* Does the file at token i name what st makes ("into speech (a.wav)", "an audio file 'a.wav'"), not
  * one at hand ("I have an x.wav", "based on a given y.wav", "an image of a cat, z.jpg")? */
@@ -45,99 +45,13 @@ static bool names_joined(const planner *p, const step *st, size_t i) {
   return false;
 }
 
-size_t off_added_recording(const planner *p, size_t a, size_t b) {
-  for (size_t i = a; i + 1 < b; i++)
-    if (off_is(p, i, W_ADDING) && off_res_at(p, i + 1, BATON__T_AUDIO) >= 0)
-      return off_count_res(p, a, b, BATON__T_AUDIO) > 1 ? i + 2 : 0;
-  return 0;
-}
-
-/* "Side by side", "next to each other", "beside one another", "next to photo.jpg", "beside it": are
- * things placed together at i? */
-static bool side_by_side(const planner *p, size_t i, size_t b) {
-  for (size_t k = i + 1; off_is(p, i, W_BESIDE) && k < b && k <= i + 3; k++)
-    if (off_is(p, k, W_RECIPROCAL) ||
-        (k == i + 2 && off_is(p, i + 1, W_PREPOSITION) && off_is(p, k, W_BESIDE)) ||
-        ((k == i + 1 || off_is(p, k - 1, W_TARGET_PREP)) &&
-         (off_res_at(p, k, BATON__T_IMAGE) >= 0 || off_is(p, k, W_REFERENCE))))
-      return true;
-  return false;
-}
-
-/* "Add b.png to it", "now add b.png", "put m.wav after (under) it", "put it before m.wav", "add
- * m.wav in the background": does st add the file at i + 1 (or "it" and the file after it) to (or
- * before) what it points at? */
-static bool added_to_it(const planner *p, const step *st, size_t i) {
-  size_t k = i + 2;
-  bool at = k + 1 < st->b && (off_is(p, k, W_TARGET_PREP) || off_is(p, k, W_PLACED_FIRST) ||
-                               off_is(p, k, W_PLACED_AFTER));
-  bool it = at && off_is(p, i + 1, W_REFERENCE) && p->tok[k + 1].kind == TK_RES;
-  return k <= st->b && (off_is(p, i, W_ADDING) || off_is(p, i, W_PLAYING)) &&
-         (p->tok[i + 1].kind == TK_RES || it) &&
-         (k == st->b || it || (at && off_is(p, k + 1, W_REFERENCE)) ||
-          (k + 2 < st->b && off_is(p, k, W_PREPOSITION) && off_is(p, k + 2, W_BACKGROUND)));
-}
-
-/* Does task t change a picture or a recording (or join them)? */
-static bool changes_medium(const planner *p, int t) {
-  const baton__taskspec *s = t >= 0 ? p->cues[t].spec : NULL;
-  return s && s->inputs == s->outputs && (s->inputs & (BATON__T_IMAGE | BATON__T_AUDIO));
-}
-
-/* Does st say to join ("combine", "a collage", "side by side", "add b.png to it"), not name a
- * joined result ("the combined audio") or a part ("between 0:10 and 0:20")? */
-static bool joining_word(const planner *p, const step *st) {
-  for (size_t i = st->a; i < st->b; i++)
-    if ((off_is(p, i, W_JOINING) && !(i > st->a && off_is(p, i - 1, W_DEFINITE)) &&
-         !off_time_from(p, i, st->b)) ||
-        side_by_side(p, i, st->b) || added_to_it(p, st, i))
-      return true;
-  return false;
-}
-
-bool off_joins(const planner *p, const step *st) {
-  bool sound = p->cues[st->task].spec->inputs & BATON__T_AUDIO;
-  return changes_medium(p, st->task) &&
-         (joining_word(p, st) || (sound && off_added_recording(p, st->a, st->b)));
-}
-
-/* The file of `types` at token i, right after "into" or "to" (or, in a step saying "save", "in" or
- * "as"), with one of `from` (or, `ref`, a reference) named before it in st ("summarize notes.txt
- * into s.txt", "convert notes.txt to n.wav", "save the text of x.png in x.txt", "summarize it
- * into s.txt"); -1 if none. */
-static int file_made_into(const planner *p, const step *st, size_t i, unsigned types,
-                          unsigned from, bool ref) {
-  int f = i > st->a + 1 ? off_res_at(p, i, types) : -1;
-  if (f < 0 || !p->res[f].is_file)
-    return -1;
-  bool into = off_is(p, i - 1, W_DESTINATION), to = off_is(p, i - 1, W_TARGET_PREP);
-  bool prep = off_saves_at(p, st->a) ? into || to : into && to;
-  for (size_t k = i - 1; prep && k-- > off_back(i, 9, 0) && !off_punct(p, k, ".!?;");)
-    prep = !off_is(p, k, W_ALIKE) || (k > 0 && p->tok[k - 1].det); /* "how similar is the text in
-                                             * x.png to notes.txt?", not "to the same size" */
-  return prep && (off_own_res(p, st->a, i - 1, from) >= 0 ||
-                  (ref && off_has_word(p, st->a, i - 1, W_REFERENCE))) ? f : -1;
-}
-
 /* "Summarize notes.txt into s.txt", "transcribe a.wav to a.txt", "write a haiku about x.jpg into
  * h.txt" (the picture read first): is the text file at token i what st's task (one text from one
  * input) writes? */
 static bool writes_file(const planner *p, const step *st, const baton__taskspec *s, size_t i) {
   unsigned read = s->inputs & BATON__T_TEXT ? BATON__T_IMAGE | BATON__T_AUDIO : 0;
   return (s->outputs & BATON__T_TEXT) && !off_takes_two_texts(p, s) &&
-         file_made_into(p, st, i, BATON__T_TEXT, s->inputs | read, true) >= 0;
-}
-
-/* Is token i a word's "-ing" form ("reading", not "sing")? */
-static bool ing_form(const planner *p, size_t i) {
-  size_t wl = strlen(p->tok[i].word);
-  return wl > 4 && strcmp(p->tok[i].word + wl - 3, "ing") == 0;
-}
-
-/* Is token k a verb's "-ing" form after "by" (and "first"): "make a video by (first) | drawing"? */
-static bool done_by(const planner *p, size_t k) {
-  size_t by = k > 1 && off_is(p, k - 1, W_OPENING) ? k - 2 : k - 1;
-  return k > 0 && ing_form(p, k) && off_is(p, by, W_MEANS);
+         off_file_made_into(p, st, i, BATON__T_TEXT, s->inputs | read, true) >= 0;
 }
 
 /* "Save it as a new image": does word i, after "as" and "a" ("new"), name a medium of `types`
@@ -161,7 +75,7 @@ static bool saved_as_medium(const planner *p, size_t i, unsigned types, size_t l
 static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before) {
   int t = off_cue_index(p, s);
   /* (a goal before "First, ..." leaves its file to the steps after it too) */
-  bool keeps = off_tells_facts(p, t) || (st->goal && !done_by(p, st->b));
+  bool keeps = off_tells_facts(p, t) || (st->goal && !off_done_by(p, st->b));
   bool reads = off_is_role(p, t, R_CAPTION) || off_is_role(p, t, R_TRANSCRIBE);
   bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
                             (p->pictures > 1 || (before & BATON__T_IMAGE));
@@ -172,7 +86,7 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
   unsigned made = (s->outputs | (st->speak ? BATON__T_AUDIO : 0)) & ~(unsigned)BATON__T_TEXT;
   for (size_t i = st->a, w = 0; i < st->b; i++, w = 0) {
     if (p->tok[i].kind == TK_RES && p->tok[i].res + 1 == st->output)
-      continue; /* what a conversion makes (converting_task) */
+      continue; /* what a conversion makes (off_converting_task) */
     for (size_t k = off_back(i, 7, st->a + 2); k < i; k++) /* w: the "save" of "save it as i" */
       w = off_saves_at(p, k) ? k : w;
     size_t c = off_called(p, i, st->a); /* "call the result i", "name it i" */
@@ -233,42 +147,6 @@ static void mark_references(planner *p, size_t a, size_t b) {
       p->tok[i].skip = p->tok[i - 1].skip = true;
 }
 
-/* Does task t take text task u makes? */
-static bool reads_from(const planner *p, int t, int u) {
-  return t >= 0 && u >= 0 && (p->cues[t].spec->inputs & p->cues[u].spec->outputs & BATON__T_TEXT);
-}
-
-/* "Classify the | text in x.png": the tail's first word, a cue of its task t, tells which task the
- * head names, one reading what t makes; that task, or -1. */
-static int noun_head(const planner *p, const step *st, size_t k, int t, unsigned avail, double *s) {
-  const taskcue *c = &p->cues[t];
-  if (!off_is(p, k - 1, W_DEFINITE) ||
-      off_keyword_score(p, c, k, st->b) <= off_keyword_score(p, c, k + 1, st->b))
-    return -1;
-  int h = off_best_task(p, st->a, k + 1, avail | c->spec->outputs, s);
-  double kn = h >= 0 ? off_keyword_score(p, &p->cues[h], st->a, k + 1) : 0;
-  return h != t && reads_from(p, h, t) && kn >= p->lx->w[K_CLEAR_KEYWORD] ? h : -1;
-}
-
-/* "Summarize the | table in t.png", "how similar are the | captions of a.jpg and b.jpg": after
- * "the", a tail naming the file its task t2 reads, the head's task t1 writing text from that. */
-static bool reads_named_file(const planner *p, const step *st, size_t k, int t1, int t2) {
-  return off_is(p, k - 1, W_DEFINITE) && reads_from(p, t1, t2) &&
-         !(p->cues[t1].spec->outputs & ~(unsigned)(BATON__T_TEXT | BATON__T_JSON)) &&
-         off_own_res(p, k, st->b, p->cues[t2].spec->inputs & ~(unsigned)BATON__T_TEXT) >= 0;
-}
-
-/* Does a cue of three words or more of task t, word for word, run across token k ("detect the |
- * language", not "create a summary | video")? */
-static bool cue_across(const planner *p, int t, const step *st, size_t k) {
-  const taskcue *c = &p->cues[t];
-  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
-    for (size_t j = off_back(k, ph->n + 2, st->a); ph->n >= 3 && j < k; j++)
-      if (j + ph->n > k && off_phrase_at(p, ph, j, st->b) == ph->n)
-        return true;
-  return false;
-}
-
 /* Does a task's cue phrase start at token i, at a question's frame ("what is the"), and run past
  * it ("what is the duration": the question a task answers, no frame)? */
 static bool cue_past_frame(const planner *p, size_t i, size_t b) {
@@ -277,117 +155,6 @@ static bool cue_past_frame(const planner *p, size_t i, size_t b) {
       if (ph->n > 3 && off_phrase_at(p, ph, i, b) > 3)
         return true;
   return false;
-}
-
-/* One medium, one step: "visualized in a | video", "a video | visualizing it" (a participle says
- * what the video shows), "a segmented | image of the room" (one image), "a video to | explain it"
- * (what it is for): is k inside one phrase of two tasks (t1 before it, t2 from it) making no text,
- * a drawing of something doing, or a video (the step's task) and what it is for? Not "a video by |
- * drawing a cat": made from what another task makes. */
-static bool one_medium(const planner *p, const step *st, size_t k, int t1, int t2) {
-  size_t pl = strlen(p->tok[k - 1].word);
-  bool ing = ing_form(p, k); /* "a robot | reading" */
-  const baton__taskspec *s1 = p->cues[t1].spec, *s2 = p->cues[t2].spec;
-  bool in_phrase = p->tok[k - 1].kind == TK_WORD &&
-                   !(done_by(p, k) && s1->outputs != s2->outputs) &&
-                   (p->tok[k - 1].det || off_is(p, k - 1, W_PREPOSITION) || ing ||
-                    (pl > 4 && strcmp(p->tok[k - 1].word + pl - 2, "ed") == 0));
-  return (in_phrase && (!((s1->outputs | s2->outputs) & BATON__T_TEXT) ||
-                        (ing && off_is_role(p, t1, R_DRAW)))) ||
-         (k >= 2 && st->task == t1 && off_is(p, k - 1, W_PURPOSE) && /* "a video to" */
-          off_is(p, k - 2, W_MOVING));
-}
-
-/* "Segment the image to | identify the objects", "... in order to | find the regions": does a
- * finding verb at k, after "to", find what task t1 does (a word of t1's description after it)? */
-static bool does_already(const planner *p, const step *st, size_t k, int t1) {
-  return off_is(p, k - 1, W_PURPOSE) && off_is(p, k, W_ASK_VERB) &&
-         off_description_score(p, &p->cues[t1], k + 1, st->b) > 0;
-}
-
-/* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
- * halves must name different tasks, each clearly, and together score well above the whole. *head:
- * the head's task when it says little; with no split, the task whose verb a question clause is
- * the object of ("describing | what is in it"), or -1. */
-static size_t best_split(const planner *p, const step *st, unsigned avail, int *head) {
-  double best = 0;
-  size_t at = 0;
-  int object = -1; /* the task whose verb a question clause follows, if any */
-  for (size_t k = st->a + 1; k + 1 < st->b; k++) {
-    if (off_punct(p, k - 1, ":") && off_is_question(p, k, st->b))
-      break; /* "answer the question: what is the main | topic ...?" is one ask */
-    bool wh = k == st->a + 1 && off_is(p, k, W_WH); /* "draw | what x.png says": what to draw */
-    /* "discuss the | objects detected in it", unless a split before it: "a video | summarizing
-     * the objects detected in it" (the tail is split again) */
-    bool named = off_participle_thing(p, k) && best < st->score + p->lx->w[K_SPLIT_GAIN];
-    if ((k == st->a + 1 && !wh) || off_participle_thing(p, k - 1) ||
-        (!wh && !named && !off_phrase_covers(p, NULL, k, 1, 0, k, st->b)))
-      continue; /* no cue at k, or a word alone before what its task takes */
-    /* "classify the | summary of x.txt": a head only naming what to do with a thing made first
-     * works on that thing alone and may say less (a fallback's score, a keyword's least weight) */
-    bool of = off_made_of(p, k, true) || named;
-    double s1, s2, sn, min1 = p->lx->w[of ? K_ACCEPT_FALLBACK : K_ACCEPT];
-    double kw1 = p->lx->w[of ? K_MIN_KEYWORD : K_SPLIT_KEYWORD];
-    /* "the mood of the | text in x.png": the head takes what the tail makes */
-    int t2 = p->tok[k - 1].det ? off_best_task(p, k, st->b, avail, &s2) : -1;
-    unsigned head_avail = (of ? 0 : avail) | (t2 >= 0 ? p->cues[t2].spec->outputs : 0);
-    int t1 = off_best_task_min(p, st->a, k, head_avail, min1, -1, &s1);
-    if (t1 >= 0 && !p->tok[k - 1].det)
-      t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
-    int tn = t2 >= 0 && !reads_from(p, t1, t2) ? noun_head(p, st, k, t2, avail, &sn) : -1;
-    size_t h = tn >= 0 ? (t1 = tn, s1 = sn, k + 1) : k;
-    if (t1 < 0 || t2 < 0 || t2 == t1 || (of || s1 >= s2 ? s2 : s1) < p->lx->w[K_SPLIT_PART] ||
-        (named && !reads_from(p, t1, t2)) || /* the head reads what the participle found */
-        cue_across(p, t2, st, k) || /* "detect the | language": one cue */
-        (off_is(p, k, W_GUIDED) && off_is_role(p, t2, R_COMPARE_TEXTS)) ||
-        (wh && !reads_from(p, t1, t2)))
-      continue; /* "edit it | to match the description": how to edit, not a comparison; "describe
-                 * | what happens in x.jpg": one ask, unless the head takes the clause's text */
-    bool clause = k + 1 < st->b && (off_is(p, k + 1, W_IS_ARE) || p->tok[k + 1].det ||
-                                    off_is(p, k + 1, W_STOPWORD)); /* not "what colour" */
-    if (off_is(p, k, W_WH) && clause && !reads_from(p, t1, t2) &&
-        off_keyword_score(p, &p->cues[t1], k - 1, k) >= p->lx->w[K_MIN_KEYWORD]) {
-      object = t1; /* "an audio file describing | what is in it": the clause is what to describe */
-      continue;
-    }
-    if (one_medium(p, st, k, t1, t2))
-      continue;
-    if (k >= st->a + 2 && p->tok[k - 1].start == p->tok[k - 2].end + 1 && /* "a one-paragraph | */
-        p->req[p->tok[k - 2].end] == '-' && (off_is(p, k - 2, W_COUNT) || /* summary": a length */
-                                             isdigit((unsigned char)p->tok[k - 2].word[0])))
-      continue;
-    /* "an answer ... from | this document", "what kind of | document is x.png": what it reads
-     * (not "in the form of | audio effects": what to make) */
-    size_t m = k + p->tok[k].det;
-    bool from = off_is(p, k - 1, W_SOURCE_PREP), about = off_is(p, k - 1, W_CONTENT_INTRO);
-    if ((from || about) && m < st->b && off_is(p, m, W_DOCUMENT))
-      continue;
-    if ((about && !off_is(p, k - 1, W_PREPOSITION) && off_is(p, k, W_DEFINITE)) ||
-        does_already(p, st, k, t1)) { /* "a conversation about | the topic": what it is about, */
-      object = t1; /* "segment it to | identify the objects": what it finds; the head's task */
-      continue;
-    }
-    if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_said_media(p, k - 1, k) ||
-        off_is(p, k - 1, W_REFERENCE) || off_is(p, k - 1, W_ORIGINAL)))
-      continue; /* "make this picture | brighter", "the original": what it should become */
-    if (off_is(p, k, W_ALOUD) && off_has_word(p, st->a, k, W_READING))
-      continue; /* "read it | aloud in French": one ask */
-    if (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING))
-      continue; /* "... category | into French": the result */
-    /* "translate the | summary of x.txt": the head's object, made first, needs no more gain */
-    double sum = s1 + s2 + (off_made_of(p, k, false) || named ? p->lx->w[K_SPLIT_GAIN] : 0);
-    /* each task's cues in its half: "answer it with the visual question answering tool" is one */
-    if (sum > best && off_keyword_score(p, &p->cues[t1], k, st->b) <= 0 &&
-        off_keyword_score(p, &p->cues[t2], st->a, k) <= 0 &&
-        off_keyword_score(p, &p->cues[t1], st->a, h) >= kw1 &&
-        (off_keyword_score(p, &p->cues[t2], k, st->b) >= p->lx->w[K_SPLIT_KEYWORD] ||
-         reads_named_file(p, st, k, t1, t2)))
-      best = sum, at = k, *head = h > k || of ? t1 : -1;
-  }
-  if (best >= st->score + p->lx->w[K_SPLIT_GAIN])
-    return at;
-  *head = object;
-  return 0;
 }
 
 /* Do two spans name different target languages? */
@@ -632,51 +399,6 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
              ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1; /* visual: see rewrite.c */
 }
 
-/* "Write a | summary of x.txt", "compose a short | summary", "write the | summary of x.txt": a verb
- * writing text from text, its object (after "a", or a thing made after "write") naming a task that
- * writes text, is that task alone; true when st took it. */
-static bool written_task(const planner *p, step *st, size_t k, unsigned avail) {
-  size_t art = k > st->a + 2 && !off_is(p, k - 1, W_INDEFINITE) ? k - 2 : k - 1; /* "a (short)" */
-  bool saved = off_saves_at(p, st->a) && off_made_of(p, k, true); /* "write the | summary of" */
-  bool object = (off_is(p, art, W_INDEFINITE) || saved) && art > st->a;
-  if (!object || off_is(p, art - 1, W_PREPOSITION) ||
-      off_is(p, art - 1, W_CONTENT_INTRO)) /* not "a summary of it in a | conversational tone" */
-    return false;
-  double s1, s2;
-  int t1 = off_best_task(p, st->a, k, avail, &s1), t2 = off_best_task(p, k, st->b, avail, &s2);
-  const baton__taskspec *head = t1 >= 0 ? p->cues[t1].spec : NULL;
-  return head && t2 >= 0 && head->inputs == BATON__T_TEXT && head->outputs == BATON__T_TEXT &&
-         (p->cues[t2].spec->outputs & BATON__T_TEXT) && (st->task = t2, st->score = s2, true);
-}
-
-/* One clause, two tasks ("estimate the depth to segment the image"): split it between them. */
-static void split_step(planner *p, size_t s, unsigned avail) {
-  step *st = &p->steps[s];
-  int head = -1;
-  size_t k = st->task >= 0 && p->n_steps < OFF_MAX_STEPS && st->b - st->a <= OFF_MAX_SPLIT_TOKENS
-                 ? best_split(p, st, avail, &head)
-                 : 0;
-  if (!k && head >= 0) /* "describing | what is in it": the verb's task */
-    st->task = head;
-  if (!k || written_task(p, st, k, avail)) /* no split, or "write a | summary": one task */
-    return;
-  memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps++ - s - 1) * sizeof *st);
-  /* the tail feeds st: "a clip | that shows", "the | summary", "audio | summary", "text | found",
-   * "a video | summarizing it" */
-  bool medium = off_is(p, k - 1, W_MOVING);
-  bool what_is = (k >= st->a + 2 && off_is(p, k - 2, W_WH) && off_is(p, k - 1, W_IS_ARE)) ||
-                 (off_is(p, k - 1, W_WH) && strchr(p->tok[k - 1].word, '\'')); /* "what's" */
-  bool rel = off_has_word(p, off_back(k, 3, st->a), k, W_RELATIVE) || p->tok[k - 1].det ||
-             off_said_media(p, k - 1, k) || baton__has_suffix_ci(p->tok[k].word, "ed") ||
-             (medium && baton__has_suffix_ci(p->tok[k].word, "ing")) || what_is ||
-             off_is(p, k, W_WH); /* "draw | what x.png says", "read me what is | written on" */
-  p->steps[s + 1] = (step){.a = k, .b = st->b, .task = -1, .split_tail = true, .relative = rel,
-                           .goal = st->goal};
-  st->b = k; /* its task: its words' best, unless they say little (head) */
-  st->goal |= done_by(p, k); /* "make a video by | drawing a cat": what that is for */
-  st->task = head >= 0 ? head : off_best_task(p, st->a, st->b, avail, &st->score);
-}
-
 /* Drops step st (its words go back to the step a split took them from); false: it names no task. */
 static bool drop_step(step *st, bool same_task_only) {
   if (st->split_tail && st[-1].task >= 0 && (!same_task_only || st[-1].task == st->task))
@@ -883,107 +605,6 @@ static bool stated_before(planner *p, const step *st, int last) {
   return false;
 }
 
-/* The type of the file format or the type word i names after "into", "to" or "as" and maybe
- * "a"/"an" ("into an mp3", "to png", "as an mp3", "as text"), or 0. */
-static unsigned format_named(const planner *p, const step *st, size_t i) {
-  size_t k = i - off_is(p, i - 1, W_INDEFINITE);
-  char name[OFF_MAX_WORD + 2];
-  baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
-  unsigned t = off_file_type(name, strlen(name));
-  return p->tok[i].kind == TK_WORD && k > st->a && off_is(p, k - 1, W_DESTINATION)
-             ? (t ? t : baton__type_from_name(p->tok[i].word)) : 0;
-}
-
-/* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file after
- * "into" or "to" and one it names before asks for the task turning the one type into the other (of
- * one type only if it says "convert" or "save": "convert a.wav to a.ogg"); the file after "to" is
- * its output. So does a format it names there or after "as" ("turn notes.txt into an mp3", "save
- * it as an mp3": the executor reads which); one converting into text, naming no file before,
- * reads or hears what is at hand (avail: "clean a.wav, then extract the facts as text" hears what
- * the cleaning made). That task, or -1. */
-static int converting_task(planner *p, step *st, unsigned avail) {
-  static const struct {
-    unsigned from, to;
-    off_role role;
-  } kinds[] = {{BATON__T_TEXT | BATON__T_IMAGE, BATON__T_AUDIO, R_SPEAK}, /* a picture: read */
-               {BATON__T_AUDIO, BATON__T_TEXT, R_TRANSCRIBE},
-               {BATON__T_IMAGE, BATON__T_TEXT, R_CAPTION},
-               {BATON__T_TEXT, BATON__T_IMAGE, R_DRAW},
-               {BATON__T_IMAGE, BATON__T_IMAGE, R_TRANSFORM},
-               {BATON__T_AUDIO, BATON__T_AUDIO, R_CHANGE_SOUND}};
-  for (size_t i = st->a + 2; i < st->b; i++) {
-    int out = file_made_into(p, st, i, ~0u, ~0u, false);
-    unsigned to = out >= 0 ? p->res[out].type : format_named(p, st, i);
-    int in = to ? off_own_res(p, st->a, i - 1, ~0u) : -1;
-    bool converts = off_has_word(p, st->a, i, W_CONVERTING);
-    bool said = converts || off_has_word(p, st->a, i, W_SAVING);
-    unsigned from = in >= 0 ? p->res[in].type : to == BATON__T_TEXT && converts ? avail : 0;
-    for (size_t k = 0; from && k < sizeof kinds / sizeof kinds[0]; k++)
-      if ((from & kinds[k].from) && (to & kinds[k].to) &&
-          (said || kinds[k].from != kinds[k].to)) { /* "convert a.wav to", not "... applied to" */
-        if (out >= 0)
-          p->res[out].used = true, st->output = out + 1;
-        return p->role[kinds[k].role];
-      }
-  }
-  return -1;
-}
-
-/* "to 30 seconds", or in a step naming no task "to the first 30 seconds" (not "summarize a.wav,
- * limited to the first 2 minutes"): the words before a length (at i) lead to it. */
-static bool length_after_to(const planner *p, size_t a, size_t i, bool part) {
-  while (part && i > a && (off_is(p, i, W_END_OF) || off_is(p, i, W_DETERMINER)))
-    i--;
-  return off_is(p, i, W_DESTINATION);
-}
-
-/* "Make music.wav 10 seconds long", "shorten talk.wav to 2 seconds", "a 2-second clip of talk.wav",
- * "cut music.wav from 0:01 to 0:02", "give me the first 10 seconds of music.wav": does a step
- * naming only a recording of its own name the length to cut it to (seconds or minutes after "to",
- * or "long" or a recording word after them) or, with `part`, asking no question, the time a part
- * starts or the part? Then it changes the recording, whatever else it names ("shorten": no
- * summary). */
-static bool cuts_to_length(const planner *p, const step *st, bool part) {
-  bool span = false; /* "from 1 to 3 seconds": no length */
-  for (size_t i = st->a; i < st->b; i++)
-    span |= off_time_from(p, i, st->b);
-  for (size_t i = st->a + 1; i < st->b; i++)
-    if ((!span && i > st->a + 1 && off_is(p, i, W_TIME_UNIT) &&
-         isdigit((unsigned char)p->tok[i - 1].word[0]) &&
-         (length_after_to(p, st->a, i - 2, part) ||
-          (i + 1 < st->b && (off_is(p, i + 1, W_LASTING) || off_is(p, i + 1, W_RECORDING))))) ||
-        (part && !off_is(p, st->a, W_WH) &&
-         (off_time_from(p, i, st->b) || off_names_part(p, st->a, i))))
-      return off_own_types(p, st->a, st->b) == BATON__T_AUDIO ||
-             (!off_own_types(p, st->a, st->b) && p->last_turn && /* "cut it to 5 seconds" */
-              off_has_word(p, st->a, st->b, W_REFERENCE) &&
-              off_res_types(p, true) == BATON__T_AUDIO);
-  return false;
-}
-
-/* "Add m.wav to v.wav", "combine a.jpg and b.jpg", "put b.jpg next to it" (in a conversation): a
- * step joining the recordings or pictures it names, or one to what it points at, asks for the task
- * taking and making that medium (then off_joins() holds); that, or -1. */
-static int joined_task(const planner *p, const step *st) {
-  if (off_added_recording(p, st->a, st->b))
-    return p->role[R_CHANGE_SOUND];
-  static const struct {
-    unsigned type;
-    off_role role;
-  } media[] = {{BATON__T_AUDIO, R_CHANGE_SOUND}, {BATON__T_IMAGE, R_TRANSFORM}};
-  if (!joining_word(p, st))
-    return -1;
-  for (size_t k = 0; k < sizeof media / sizeof media[0]; k++) {
-    bool onto = false; /* an earlier turn's of the medium, to join one to */
-    for (size_t r = 0; r < p->n_res; r++)
-      onto |= p->res[r].turn && (p->res[r].type & media[k].type);
-    if (off_count_res(p, st->a, st->b, media[k].type) > (onto ? 0u : 1u) &&
-        off_count_res(p, st->a, st->b, ~media[k].type) == 0)
-      return p->role[media[k].role];
-  }
-  return -1;
-}
-
 /* "Save the summary as s.txt" in a conversation: a step only saving an earlier result under a name
  * (each file it names named so) plans nothing itself; plan.c asks again what made that result. */
 static bool saves_earlier(const planner *p, const step *st) {
@@ -1026,7 +647,7 @@ static size_t searches_web(const planner *p, const step *st) {
     like |= k + 1 < st->b && off_is(p, k + 1, W_ALIKE); /* "images similar to x.jpg" */
     bool means = false; /* "find out more information about it by asking a question": a task */
     for (size_t j = k + 1; j < st->b && !means; j++) /* (not "by searching the web") */
-      means = done_by(p, j) && !off_words_has(&p->lx->cls[W_SEARCHING], p->tok[j].stem, true);
+      means = off_done_by(p, j) && !off_words_has(&p->lx->cls[W_SEARCHING], p->tok[j].stem, true);
     if (k < st->b && words < 3 && off_is(p, k, W_SOUGHT) && (like || !file) && !means &&
         !held_here(p, k + 1, st->b))
       return i + 1;
@@ -1042,38 +663,6 @@ static bool says_about(const planner *p, const step *st) {
         off_is(p, i + 1, W_CONTENT_INTRO) && off_has_word(p, st->a, i, W_WH))
       return true;
   return false;
-}
-
-/* Does st, led by a verb of speaking ("..., (now) say it", "then say the summary"), ask to speak a
- * text at hand? */
-static bool says_it(const planner *p, const step *st, unsigned avail) {
-  size_t verb = st->a + (st->a + 1 < st->b && off_speaks_at(p, st->a + 1) &&
-                         off_is(p, st->a, W_LEAD_IN));
-  return off_speaks_at(p, verb) && (avail & BATON__T_TEXT);
-}
-
-/* "record a voice saying hello there", "a recording that says ...": words to speak, not quoted,
- * after a recording word (or led by a verb of speaking: off_words_spoken)? */
-static bool says_words(const planner *p, const step *st) {
-  for (size_t i = st->a; i + 2 < st->b; i++) {
-    size_t u = i + 1 + off_is(p, i + 1, W_RELATIVE); /* "a recording (that) | says" */
-    if (off_is(p, i, W_RECORDING) && off_is(p, u, W_UTTERING))
-      return true;
-  }
-  return off_words_spoken(p, st->a, st->b) != 0;
-}
-
-/* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "read the summary to
- * me", "and say it"? */
-static bool asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail) {
-  if (!off_count_res(p, st->a, st->b, ~0u) && says_words(p, st))
-    return true;
-  bool own = off_own_types(p, st->a, st->b) & BATON__T_TEXT;
-  bool reads = off_has_word(p, st->a, st->b, W_READING);
-  bool to_me = reads && off_has_word(p, st->a, st->b, W_US) && (own || (produced & BATON__T_TEXT));
-  bool made = reads && (produced & BATON__T_TEXT) && off_is(p, st->a, W_READING) &&
-              off_has_word(p, st->a, st->b, W_REFERENCE); /* "summarize a.txt and read it" */
-  return to_me || made || says_it(p, st, avail) || (own && p->n_steps == 1 && reads);
 }
 
 /* "How big is the dog in photo.jpg?", "how long is the pause in talk.wav?": is st's task one that
@@ -1118,7 +707,7 @@ static bool works_on_thing(const planner *p, step *st, const step *l, unsigned a
  * "sample rate" alone is no resampling), asks one more fact of that step. */
 static bool asks_more_facts(const planner *p, const step *st, const step *l) {
   return l && off_tells_facts(p, l->task) && off_is(p, st->a, W_DEFINITE) &&
-         !off_own_types(p, st->a, st->b) && (st->task < 0 || changes_medium(p, st->task));
+         !off_own_types(p, st->a, st->b) && (st->task < 0 || off_changes_medium(p, st->task));
 }
 
 /* "And the sample rate?" after "how long is talk.wav?": does the request add a thing to the last
@@ -1128,46 +717,7 @@ static bool asks_more_facts(const planner *p, const step *st, const step *l) {
 static bool adds_thing_only(const planner *p) {
   double sc;
   return off_request_thing(p) &&
-         changes_medium(p, off_best_task(p, 0, p->n_tok, off_res_types(p, true), &sc));
-}
-
-/* "Describe the scene 'a cat on a mat'", "ideas for describing the scene" (drawn only later),
- * "... and generate a caption": does st, naming no task, ask for a description or caption of a
- * text (off_captions_text), a cue reading a picture its clearest? Then a text is written. */
-static bool describes_unseen(const planner *p, const step *st, unsigned produced) {
-  if (!off_captions_text(p, st, produced)) /* (first: weighing every cue costs more) */
-    return false;
-  int c = off_clearest_cue(p, st->a, st->b, p->lx->w[K_MIN_KEYWORD]); /* ("captions": speech's) */
-  const taskcue *caption = &p->cues[p->role[R_CAPTION]];
-  return c >= 0 && off_keyword_score(p, caption, st->a, st->b) >=
-                       off_keyword_score(p, &p->cues[c], st->a, st->b);
-}
-
-/* "Read talk.wav", "clean a.wav and extract the text from it": the task rewrite.c takes the clear
- * cue of a task for a medium there is none of as, where that task takes what st names, else what is
- * at hand (avail) of a type of a file the request names (not "say 'hi' and read it", nor "read it
- * again" after a turn); or -1. */
-static int rewritten_cue(const planner *p, const step *st, unsigned produced, unsigned avail) {
-  unsigned own = off_own_types(p, st->a, st->b), named = off_own_types(p, 0, p->n_tok);
-  unsigned at_hand = own ? own : avail & named;
-  if (!at_hand) /* (first: weighing every cue costs more) */
-    return -1;
-  step c = *st;
-  c.task = off_clearest_cue(p, st->a, st->b, p->lx->w[K_CLEAR_KEYWORD]);
-  int t = c.task >= 0 ? off_rewrite(p, &c, produced) : -1;
-  return t >= 0 && t != c.task && (p->cues[t].spec->inputs & at_hand) ? t : -1;
-}
-
-/* The task of st naming none: a description written, words spoken, files joined, one file turned
- * into another, or a cue's task rewritten; or -1. */
-static int unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
-  if (describes_unseen(p, st, produced))
-    return p->role[R_WRITE];
-  if (asks_speech(p, st, produced, avail))
-    return p->role[R_SPEAK];
-  int t = joined_task(p, st);
-  t = t >= 0 ? t : converting_task(p, st, avail);
-  return t >= 0 ? t : rewritten_cue(p, st, produced, avail);
+         off_changes_medium(p, off_best_task(p, 0, p->n_tok, off_res_types(p, true), &sc));
 }
 
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
@@ -1196,7 +746,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
                 !off_is(p, st->a + 1, W_INDEFINITE);
   int into = st->task >= 0 && saving &&
              off_keyword_score(p, &p->cues[st->task], st->a + 1, st->b) < p->lx->w[K_MIN_KEYWORD]
-                 ? converting_task(p, st, avail) : -1;
+                 ? off_converting_task(p, st, avail) : -1;
   st->task = into >= 0 ? into : st->task;
   bool about = says_about(p, st);
   int q = off_is_role(p, st->task, R_CAPTION) && about
@@ -1204,7 +754,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   st->task = q >= 0 ? (st->score = p->lx->w[K_ACCEPT], q) : st->task; /* asked of what it says */
   if (off_asks_language(p, st->a, st->b)) /* "is it in French?": no translation */
     st->task = p->role[R_CLASSIFY_TEXT], st->score = p->lx->w[K_ACCEPT];
-  if (st->task < 0 && any && !about && !describes_unseen(p, st, produced)) { /* not "what does
+  if (st->task < 0 && any && !about && !off_describes_unseen(p, st, produced)) { /* not "what does
     * the summary say about X?", "a caption for the summary": asked of it ("what does the
     * translation say?" translates it back) */
     for (size_t i = st->a; i < st->b; i++)
@@ -1213,11 +763,11 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
       mark_references(p, st->a, st->b);
   }
   if ((st->task < 0 || off_is_role(p, st->task, R_SUMMARIZE)) &&
-      cuts_to_length(p, st, st->task < 0))
+      off_cuts_to_length(p, st, st->task < 0))
     st->task = p->role[R_CHANGE_SOUND];
   if (st->task < 0) /* a question put, words to say: taken as if named clearly */
     st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
-  st->task = st->task < 0 ? unnamed_task(p, st, produced, avail) : st->task;
+  st->task = st->task < 0 ? off_unnamed_task(p, st, produced, avail) : st->task;
   const step *l = last >= 0 ? &p->steps[last] : NULL;
   if (shows_earlier_result(p, s) || /* its words tell the detector how: "... and blur them" */
       (l == st - 1 && asks_more_facts(p, st, l)))
@@ -1227,14 +777,15 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (answered_before(p, st, last))
     return drop_step(st, false);
   if (into < 0 && !st->thing)
-    split_step(p, s, avail);
+    off_split_step(p, s, avail);
   if (st->task >= 0 && repeats_earlier_step(p, s) && !asked_anew(p, st) &&
       !works_on_made(p, st) && !stated_before(p, st, last) && !another_question(p, st, l)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
      * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
     int again = st->task;
     st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
-    st->task = st->task < 0 && asks_speech(p, st, produced, avail) ? p->role[R_SPEAK] : st->task;
+    st->task = st->task < 0 && off_asks_speech(p, st, produced, avail) ? p->role[R_SPEAK]
+                                                                        : st->task;
     if (st->task < 0 || repeats_earlier_step(p, s)) {
       size_t i = p->steps[last].b; /* not into a next sentence: "edit it. Then adjust it to" */
       while (i < st->a && !(off_punct(p, i, ".!?;") && off_is(p, i + 1, W_HARD_BREAK)))
@@ -1384,7 +935,7 @@ static bool names_made(const planner *p, const step *st) {
  * of its sentence. */
 static void drop_goals(planner *p) {
   for (step *g = p->steps; g < p->steps + p->n_steps; g++) {
-    bool by = done_by(p, g->b); /* (not "make a poster of x.jpg. First, brighten it": two) */
+    bool by = off_done_by(p, g->b); /* (not "make a poster of x.jpg. First, brighten it": two) */
     for (const step *e = g + 1; g->goal && g->task >= 0 && e < p->steps + p->n_steps; e++)
       g->task = !e->goal && !e->context &&
                 (e->task == g->task || (by && changes(p, g->task) && changes(p, e->task) &&

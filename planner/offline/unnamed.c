@@ -1,0 +1,264 @@
+/* unnamed.c — the task of a step naming none: joining, converting, cutting, speaking, writing. */
+#include "planner/offline/internal.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+/* Contract: off_unnamed_task() takes a step whose words name no task clearly and gives the task
+ * that what it does with what it names asks for: a text written where a text is to be described
+ * (off_describes_unseen), words or a text spoken (off_asks_speech), recordings or pictures joined
+ * (off_joins() then holds, which merging and linking read), a file turned into another or into a
+ * format (off_converting_task: the file it names is the step's output, used), or the task
+ * rewrite.c takes a clear cue as; or -1. recognise.c also asks off_cuts_to_length() (a recording
+ * cut to a length or a part: "shorten", no summary) and off_converting_task() (after "save") of a
+ * step naming a task, and off_file_made_into() which file a step makes from what it names
+ * ("summarize notes.txt into s.txt"). It claims no other resource. */
+
+size_t off_added_recording(const planner *p, size_t a, size_t b) {
+  for (size_t i = a; i + 1 < b; i++)
+    if (off_is(p, i, W_ADDING) && off_res_at(p, i + 1, BATON__T_AUDIO) >= 0)
+      return off_count_res(p, a, b, BATON__T_AUDIO) > 1 ? i + 2 : 0;
+  return 0;
+}
+
+/* "Side by side", "next to each other", "beside one another", "next to photo.jpg", "beside it": are
+ * things placed together at i? */
+static bool side_by_side(const planner *p, size_t i, size_t b) {
+  for (size_t k = i + 1; off_is(p, i, W_BESIDE) && k < b && k <= i + 3; k++)
+    if (off_is(p, k, W_RECIPROCAL) ||
+        (k == i + 2 && off_is(p, i + 1, W_PREPOSITION) && off_is(p, k, W_BESIDE)) ||
+        ((k == i + 1 || off_is(p, k - 1, W_TARGET_PREP)) &&
+         (off_res_at(p, k, BATON__T_IMAGE) >= 0 || off_is(p, k, W_REFERENCE))))
+      return true;
+  return false;
+}
+
+/* "Add b.png to it", "now add b.png", "put m.wav after (under) it", "put it before m.wav", "add
+ * m.wav in the background": does st add the file at i + 1 (or "it" and the file after it) to (or
+ * before) what it points at? */
+static bool added_to_it(const planner *p, const step *st, size_t i) {
+  size_t k = i + 2;
+  bool at = k + 1 < st->b && (off_is(p, k, W_TARGET_PREP) || off_is(p, k, W_PLACED_FIRST) ||
+                               off_is(p, k, W_PLACED_AFTER));
+  bool it = at && off_is(p, i + 1, W_REFERENCE) && p->tok[k + 1].kind == TK_RES;
+  return k <= st->b && (off_is(p, i, W_ADDING) || off_is(p, i, W_PLAYING)) &&
+         (p->tok[i + 1].kind == TK_RES || it) &&
+         (k == st->b || it || (at && off_is(p, k + 1, W_REFERENCE)) ||
+          (k + 2 < st->b && off_is(p, k, W_PREPOSITION) && off_is(p, k + 2, W_BACKGROUND)));
+}
+
+/* Does task t change a picture or a recording (or join them)? */
+bool off_changes_medium(const planner *p, int t) {
+  const baton__taskspec *s = t >= 0 ? p->cues[t].spec : NULL;
+  return s && s->inputs == s->outputs && (s->inputs & (BATON__T_IMAGE | BATON__T_AUDIO));
+}
+
+/* Does st say to join ("combine", "a collage", "side by side", "add b.png to it"), not name a
+ * joined result ("the combined audio") or a part ("between 0:10 and 0:20")? */
+static bool joining_word(const planner *p, const step *st) {
+  for (size_t i = st->a; i < st->b; i++)
+    if ((off_is(p, i, W_JOINING) && !(i > st->a && off_is(p, i - 1, W_DEFINITE)) &&
+         !off_time_from(p, i, st->b)) ||
+        side_by_side(p, i, st->b) || added_to_it(p, st, i))
+      return true;
+  return false;
+}
+
+bool off_joins(const planner *p, const step *st) {
+  bool sound = p->cues[st->task].spec->inputs & BATON__T_AUDIO;
+  return off_changes_medium(p, st->task) &&
+         (joining_word(p, st) || (sound && off_added_recording(p, st->a, st->b)));
+}
+
+/* The file of `types` at token i, right after "into" or "to" (or, in a step saying "save", "in" or
+ * "as"), with one of `from` (or, `ref`, a reference) named before it in st ("summarize notes.txt
+ * into s.txt", "convert notes.txt to n.wav", "save the text of x.png in x.txt", "summarize it
+ * into s.txt"); -1 if none. */
+int off_file_made_into(const planner *p, const step *st, size_t i, unsigned types,
+                       unsigned from, bool ref) {
+  int f = i > st->a + 1 ? off_res_at(p, i, types) : -1;
+  if (f < 0 || !p->res[f].is_file)
+    return -1;
+  bool into = off_is(p, i - 1, W_DESTINATION), to = off_is(p, i - 1, W_TARGET_PREP);
+  bool prep = off_saves_at(p, st->a) ? into || to : into && to;
+  for (size_t k = i - 1; prep && k-- > off_back(i, 9, 0) && !off_punct(p, k, ".!?;");)
+    prep = !off_is(p, k, W_ALIKE) || (k > 0 && p->tok[k - 1].det); /* "how similar is the text in
+                                             * x.png to notes.txt?", not "to the same size" */
+  return prep && (off_own_res(p, st->a, i - 1, from) >= 0 ||
+                  (ref && off_has_word(p, st->a, i - 1, W_REFERENCE))) ? f : -1;
+}
+
+/* The type of the file format or the type word i names after "into", "to" or "as" and maybe
+ * "a"/"an" ("into an mp3", "to png", "as an mp3", "as text"), or 0. */
+static unsigned format_named(const planner *p, const step *st, size_t i) {
+  size_t k = i - off_is(p, i - 1, W_INDEFINITE);
+  char name[OFF_MAX_WORD + 2];
+  baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
+  unsigned t = off_file_type(name, strlen(name));
+  return p->tok[i].kind == TK_WORD && k > st->a && off_is(p, k - 1, W_DESTINATION)
+             ? (t ? t : baton__type_from_name(p->tok[i].word)) : 0;
+}
+
+/* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file after
+ * "into" or "to" and one it names before asks for the task turning the one type into the other (of
+ * one type only if it says "convert" or "save": "convert a.wav to a.ogg"); the file after "to" is
+ * its output. So does a format it names there or after "as" ("turn notes.txt into an mp3", "save
+ * it as an mp3": the executor reads which); one converting into text, naming no file before,
+ * reads or hears what is at hand (avail: "clean a.wav, then extract the facts as text" hears what
+ * the cleaning made). That task, or -1. */
+int off_converting_task(planner *p, step *st, unsigned avail) {
+  static const struct {
+    unsigned from, to;
+    off_role role;
+  } kinds[] = {{BATON__T_TEXT | BATON__T_IMAGE, BATON__T_AUDIO, R_SPEAK}, /* a picture: read */
+               {BATON__T_AUDIO, BATON__T_TEXT, R_TRANSCRIBE},
+               {BATON__T_IMAGE, BATON__T_TEXT, R_CAPTION},
+               {BATON__T_TEXT, BATON__T_IMAGE, R_DRAW},
+               {BATON__T_IMAGE, BATON__T_IMAGE, R_TRANSFORM},
+               {BATON__T_AUDIO, BATON__T_AUDIO, R_CHANGE_SOUND}};
+  for (size_t i = st->a + 2; i < st->b; i++) {
+    int out = off_file_made_into(p, st, i, ~0u, ~0u, false);
+    unsigned to = out >= 0 ? p->res[out].type : format_named(p, st, i);
+    int in = to ? off_own_res(p, st->a, i - 1, ~0u) : -1;
+    bool converts = off_has_word(p, st->a, i, W_CONVERTING);
+    bool said = converts || off_has_word(p, st->a, i, W_SAVING);
+    unsigned from = in >= 0 ? p->res[in].type : to == BATON__T_TEXT && converts ? avail : 0;
+    for (size_t k = 0; from && k < sizeof kinds / sizeof kinds[0]; k++)
+      if ((from & kinds[k].from) && (to & kinds[k].to) &&
+          (said || kinds[k].from != kinds[k].to)) { /* "convert a.wav to", not "... applied to" */
+        if (out >= 0)
+          p->res[out].used = true, st->output = out + 1;
+        return p->role[kinds[k].role];
+      }
+  }
+  return -1;
+}
+
+/* "to 30 seconds", or in a step naming no task "to the first 30 seconds" (not "summarize a.wav,
+ * limited to the first 2 minutes"): the words before a length (at i) lead to it. */
+static bool length_after_to(const planner *p, size_t a, size_t i, bool part) {
+  while (part && i > a && (off_is(p, i, W_END_OF) || off_is(p, i, W_DETERMINER)))
+    i--;
+  return off_is(p, i, W_DESTINATION);
+}
+
+/* "Make music.wav 10 seconds long", "shorten talk.wav to 2 seconds", "a 2-second clip of talk.wav",
+ * "cut music.wav from 0:01 to 0:02", "give me the first 10 seconds of music.wav": does a step
+ * naming only a recording of its own name the length to cut it to (seconds or minutes after "to",
+ * or "long" or a recording word after them) or, with `part`, asking no question, the time a part
+ * starts or the part? Then it changes the recording, whatever else it names ("shorten": no
+ * summary). */
+bool off_cuts_to_length(const planner *p, const step *st, bool part) {
+  bool span = false; /* "from 1 to 3 seconds": no length */
+  for (size_t i = st->a; i < st->b; i++)
+    span |= off_time_from(p, i, st->b);
+  for (size_t i = st->a + 1; i < st->b; i++)
+    if ((!span && i > st->a + 1 && off_is(p, i, W_TIME_UNIT) &&
+         isdigit((unsigned char)p->tok[i - 1].word[0]) &&
+         (length_after_to(p, st->a, i - 2, part) ||
+          (i + 1 < st->b && (off_is(p, i + 1, W_LASTING) || off_is(p, i + 1, W_RECORDING))))) ||
+        (part && !off_is(p, st->a, W_WH) &&
+         (off_time_from(p, i, st->b) || off_names_part(p, st->a, i))))
+      return off_own_types(p, st->a, st->b) == BATON__T_AUDIO ||
+             (!off_own_types(p, st->a, st->b) && p->last_turn && /* "cut it to 5 seconds" */
+              off_has_word(p, st->a, st->b, W_REFERENCE) &&
+              off_res_types(p, true) == BATON__T_AUDIO);
+  return false;
+}
+
+/* "Add m.wav to v.wav", "combine a.jpg and b.jpg", "put b.jpg next to it" (in a conversation): a
+ * step joining the recordings or pictures it names, or one to what it points at, asks for the task
+ * taking and making that medium (then off_joins() holds); that, or -1. */
+static int joined_task(const planner *p, const step *st) {
+  if (off_added_recording(p, st->a, st->b))
+    return p->role[R_CHANGE_SOUND];
+  static const struct {
+    unsigned type;
+    off_role role;
+  } media[] = {{BATON__T_AUDIO, R_CHANGE_SOUND}, {BATON__T_IMAGE, R_TRANSFORM}};
+  if (!joining_word(p, st))
+    return -1;
+  for (size_t k = 0; k < sizeof media / sizeof media[0]; k++) {
+    bool onto = false; /* an earlier turn's of the medium, to join one to */
+    for (size_t r = 0; r < p->n_res; r++)
+      onto |= p->res[r].turn && (p->res[r].type & media[k].type);
+    if (off_count_res(p, st->a, st->b, media[k].type) > (onto ? 0u : 1u) &&
+        off_count_res(p, st->a, st->b, ~media[k].type) == 0)
+      return p->role[media[k].role];
+  }
+  return -1;
+}
+
+/* Does st, led by a verb of speaking ("..., (now) say it", "then say the summary"), ask to speak a
+ * text at hand? */
+static bool says_it(const planner *p, const step *st, unsigned avail) {
+  size_t verb = st->a + (st->a + 1 < st->b && off_speaks_at(p, st->a + 1) &&
+                         off_is(p, st->a, W_LEAD_IN));
+  return off_speaks_at(p, verb) && (avail & BATON__T_TEXT);
+}
+
+/* "record a voice saying hello there", "a recording that says ...": words to speak, not quoted,
+ * after a recording word (or led by a verb of speaking: off_words_spoken)? */
+static bool says_words(const planner *p, const step *st) {
+  for (size_t i = st->a; i + 2 < st->b; i++) {
+    size_t u = i + 1 + off_is(p, i + 1, W_RELATIVE); /* "a recording (that) | says" */
+    if (off_is(p, i, W_RECORDING) && off_is(p, u, W_UTTERING))
+      return true;
+  }
+  return off_words_spoken(p, st->a, st->b) != 0;
+}
+
+/* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "read the summary to
+ * me", "and say it"? */
+bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail) {
+  if (!off_count_res(p, st->a, st->b, ~0u) && says_words(p, st))
+    return true;
+  bool own = off_own_types(p, st->a, st->b) & BATON__T_TEXT;
+  bool reads = off_has_word(p, st->a, st->b, W_READING);
+  bool to_me = reads && off_has_word(p, st->a, st->b, W_US) && (own || (produced & BATON__T_TEXT));
+  bool made = reads && (produced & BATON__T_TEXT) && off_is(p, st->a, W_READING) &&
+              off_has_word(p, st->a, st->b, W_REFERENCE); /* "summarize a.txt and read it" */
+  return to_me || made || says_it(p, st, avail) || (own && p->n_steps == 1 && reads);
+}
+
+/* "Describe the scene 'a cat on a mat'", "ideas for describing the scene" (drawn only later),
+ * "... and generate a caption": does st, naming no task, ask for a description or caption of a
+ * text (off_captions_text), a cue reading a picture its clearest? Then a text is written. */
+bool off_describes_unseen(const planner *p, const step *st, unsigned produced) {
+  if (!off_captions_text(p, st, produced)) /* (first: weighing every cue costs more) */
+    return false;
+  int c = off_clearest_cue(p, st->a, st->b, p->lx->w[K_MIN_KEYWORD]); /* ("captions": speech's) */
+  const taskcue *caption = &p->cues[p->role[R_CAPTION]];
+  return c >= 0 && off_keyword_score(p, caption, st->a, st->b) >=
+                       off_keyword_score(p, &p->cues[c], st->a, st->b);
+}
+
+/* "Read talk.wav", "clean a.wav and extract the text from it": the task rewrite.c takes the clear
+ * cue of a task for a medium there is none of as, where that task takes what st names, else what is
+ * at hand (avail) of a type of a file the request names (not "say 'hi' and read it", nor "read it
+ * again" after a turn); or -1. */
+static int rewritten_cue(const planner *p, const step *st, unsigned produced, unsigned avail) {
+  unsigned own = off_own_types(p, st->a, st->b), named = off_own_types(p, 0, p->n_tok);
+  unsigned at_hand = own ? own : avail & named;
+  if (!at_hand) /* (first: weighing every cue costs more) */
+    return -1;
+  step c = *st;
+  c.task = off_clearest_cue(p, st->a, st->b, p->lx->w[K_CLEAR_KEYWORD]);
+  int t = c.task >= 0 ? off_rewrite(p, &c, produced) : -1;
+  return t >= 0 && t != c.task && (p->cues[t].spec->inputs & at_hand) ? t : -1;
+}
+
+/* The task of st naming none: a description written, words spoken, files joined, one file turned
+ * into another, or a cue's task rewritten; or -1. */
+int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
+  if (off_describes_unseen(p, st, produced))
+    return p->role[R_WRITE];
+  if (off_asks_speech(p, st, produced, avail))
+    return p->role[R_SPEAK];
+  int t = joined_task(p, st);
+  t = t >= 0 ? t : off_converting_task(p, st, avail);
+  return t >= 0 ? t : rewritten_cue(p, st, produced, avail);
+}
