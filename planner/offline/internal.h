@@ -17,6 +17,8 @@
  *   score.c    (step, task) -> feature vector -> score; the best task
  *   rewrite.c  what the request is about adjusts a chosen task
  *   recognise.c steps -> one task each (split, merged, dropped)
+ *   split.c    a step naming two tasks cut in two (for recognise.c)
+ *   unnamed.c  the task of a step that names none (for recognise.c)
  *   link.c     recognised steps -> task graph with inputs wired
  *   inputs.c   where each task's main input comes from (for link.c)
  *   plan.c     the driver: baton__plan_offline_req() */
