@@ -67,16 +67,18 @@ static bool saved_as_medium(const planner *p, size_t i, unsigned types, size_t l
 
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"), but on what
  * a file's facts step takes ("how long is a.wav and make it louder") and, to change it, on what a
- * caption or transcript only read (read: "transcribe a.wav and make it louder"); a file of a medium
- * it makes, named as new, is its output (one it takes too, or a text, if saved: "save it as b.png",
- * "... in s.txt"; its words end before, as before "save it as a new image"; a recording a text is
- * saved as, the text read out into it). A picture it only follows ("match the style of the target
- * image t.jpg") beside another, or one an earlier step made, is no input: typed 0. */
+ * task only reading a medium into text read (read: "classify a.wav and make it louder"); a file
+ * of a medium it makes, named as new, is its output (one it takes too, or a text, if saved: "save
+ * it as b.png", "... in s.txt"; its words end before, as before "save it as a new image"; a
+ * recording a text is saved as, the text read out into it). A picture it only follows ("match
+ * the style of the target image t.jpg") beside another, or one an earlier step made, is no input:
+ * typed 0. */
 static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before) {
   int t = off_cue_index(p, s);
   /* (a goal before "First, ..." leaves its file to the steps after it too) */
   bool keeps = off_tells_facts(p, t) || (st->goal && !off_done_by(p, st->b));
-  bool reads = off_is_role(p, t, R_CAPTION) || off_is_role(p, t, R_TRANSCRIBE);
+  unsigned media = BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO; /* a medium read into text */
+  bool reads = (s->inputs & media) && !(s->outputs & media);
   bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
                             (p->pictures > 1 || (before & BATON__T_IMAGE));
   for (size_t i = st->a, lo = st->a; other && i < st->b; i++) /* lo: after the picture before */
@@ -114,7 +116,7 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
     else if (w && saved_as_medium(p, i, made, st->a + 2) && off_own_res(p, i, st->b, made) < 0)
       st->b = w; /* "draw a cat and save it as a new image" (no file): its words end before */
   }
-  unsigned media = s->inputs & ~(unsigned)BATON__T_TEXT, need = media ? media : s->inputs;
+  unsigned taken = s->inputs & ~(unsigned)BATON__T_TEXT, need = taken ? taken : s->inputs;
   for (size_t i = 0; !own && !(before & need) && i < p->n_res; i++)
     if (!p->res[i].claimed && (p->res[i].type & need) && (int)i + 1 != st->output)
       own = true, p->res[i].claimed = !keeps, p->res[i].read = reads;
