@@ -461,7 +461,8 @@ typedef struct {
 char *off_span_text(const planner *p, size_t a, size_t b);
 /* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
 size_t off_own_texts(const planner *p, const step *st, const char *except, int *first);
-/* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set). */
+/* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set), or
+ * -2 for a comparison given one text only (err says so). */
 int off_emit_task(planner *p, const step *st, int task, const source *in, int prev_text,
                   const char *tgt, const char *src_lang);
 

@@ -78,6 +78,16 @@ static bool reads_own_file(const planner *p, const step *st, int k) {
   return false;
 }
 
+/* The first text resource (a quote, a text file, an earlier turn's text) other than the one t
+ * takes, or -1. */
+static int other_text(const planner *p, const baton__task *t) {
+  for (size_t i = 0; i < p->n_res; i++)
+    if ((p->res[i].type & BATON__T_TEXT) &&
+        (!t->args[0].value || strcmp(t->args[0].value, p->res[i].value)))
+      return (int)i;
+  return -1;
+}
+
 /* A task's second text (a question, an instruction or a text to compare): its quote; else for a
  * question or comparison an unclaimed quote after the step ("... The question is: 'Q?'") or, unless
  * it asks its own, one before it (kept for later steps too); else, unless a question follows a ':',
@@ -109,9 +119,7 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
              (i < st->a ? earlier : !p->res[r].claimed || feeder) ? (qs.ref = -1, r) : -1;
   }
   bool original = compare && qs.ref < 0 && off_has_word(p, st->a, st->b, W_ORIGINAL);
-  for (size_t i = 0; original && qs.res < 0 && i < p->n_res; i++) /* "... with the original text" */
-    qs.res = (p->res[i].type & BATON__T_TEXT) && (!t->args[0].value ||
-             strcmp(t->args[0].value, p->res[i].value)) ? (int)i : -1;
+  qs.res = original && qs.res < 0 ? other_text(p, t) : qs.res; /* "... with the original text" */
   bool it = compare && qs.ref < 0 && qs.res < 0 && (k < 0 || reads_own_file(p, st, k)) &&
             p->last_turn &&
             (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b,
@@ -123,6 +131,8 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
     qs.ref = k - 1;
   else if (compare && qs.res < 0 && qs.ref < 0)
     chain_source(p, k, original, &qs);
+  if (compare && qs.res < 0 && qs.ref < 0 && !qs.literal) /* "compare the class with the given */
+    qs.res = other_text(p, t); /* description" (the quote an edit took) */
   qs.literal = qs.res < 0 && qs.ref < 0 && !compare ? off_span_text(p, q, st->b) : qs.literal;
   int rc = attach(p, t, picture ? "text" : compare ? "text2" : "question", &qs);
   free(qs.literal);
@@ -139,7 +149,8 @@ static const char *fed_language(const planner *p, const source *in) {
   return tgt ? tgt : baton__task_literal(t, "lang");
 }
 
-/* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set). */
+/* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set), or
+ * -2 for a comparison given one text only (err says so). */
 int off_emit_task(planner *p, const step *st, int task, const source *in, int prev_text,
                   const char *tgt, const char *src_lang) {
   const baton__taskspec *spec = p->cues[task].spec;
@@ -175,6 +186,9 @@ int off_emit_task(planner *p, const step *st, int task, const source *in, int pr
                                                                                : lang;
   rc = rc == 0 && lang ? baton__task_add_arg(&t, "lang", lang, -1) : rc;
   rc = rc == 0 ? add_second_text(p, st, task, &t, prev_text) : rc;
+  if (rc == 0 && off_is_role(p, task, R_COMPARE_TEXTS) && t.n_args < 2) /* one text: no */
+    return baton__task_release(&t), baton__fmt(p->err, p->errlen, "%s needs two texts: quote "
+                                               "the other or name its file", spec->name), -2;
   if (rc == 0 && off_is_role(p, task, R_TRANSLATE)) {
     /* source: said, fed, an earlier turn's, else the default (detected: into it or none named) */
     const char *dl = p->lx->lang_codes[0], *fed = fed_language(p, in); /* dl: the default */
@@ -508,6 +522,8 @@ static int emit_step(planner *p, const step *st) {
               : (q = done_already(p, st, &in, fresh)) >= 0 ? q
               : off_emit_task(p, st, asked_of(p, st, st->task, &in), &in, asked, tgt, src_lang);
     free(in.literal);
+    if (out.ref == -2) /* nothing to compare it with (off_emit_task): the step is left out */
+      return 1;
     if (ahead && out.ref >= 0 && join_input(p, &p->g->tasks[out.ref], 2, onto.res) != 0)
       return -1;
     out.ref = joins && !ahead ? join_rest(p, st, out.ref, own + !on, n_own - !on) : out.ref;

@@ -155,13 +155,17 @@ bool off_captions_text(const planner *p, const step *st, unsigned produced) {
           !off_has_word(p, st->a, st->b, W_PICTURE) && !off_has_word(p, st->a, st->b, W_MOVING));
 }
 
-/* A question goes to answerer(); one object ("the main object in x.jpg", "what object it depicts")
- * is classified, several ("which object is largest") or "an object detector" detected; a picture
+/* A question goes to answerer(), a comparison of nothing to chat; one object ("the main object in
+ * x.jpg", "what object it depicts") is classified, several ("which object is largest") or "an object detector" detected; a picture
  * or a recording made by joining two named ("create a panoramic image by combining a.jpg and
  * b.jpg", "a new audio file combining a.wav and b.wav") is a change of them. */
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
+  unsigned readable = BATON__T_TEXT | BATON__T_IMAGE | BATON__T_AUDIO;
   if (off_is_role(p, st->task, R_ASK_TEXT))
     return answerer(p, st, produced);
+  if (off_is_role(p, st->task, R_COMPARE_TEXTS) && /* "what's the difference between rain and */
+      !((produced | off_res_types(p, false)) & readable)) /* snow?": no text to compare, a chat */
+    return p->role[R_CONVERSE];
   if (off_is_role(p, st->task, R_CAPTION) && reads_recording(p, st, produced))
     return p->role[R_TRANSCRIBE];
   if (off_is_role(p, st->task, R_CAPTION) && off_captions_text(p, st, produced))
