@@ -536,6 +536,28 @@ static bool asks_another(const planner *p) {
 
 bool off_draws_again(const planner *p) { return !p->repeat && drawn_last(p) && asks_another(p); }
 
+bool off_asks_anew(const planner *p) {
+  bool again = false;
+  if (p->repeat || !p->asked || drawn_last(p))
+    return false;
+  for (size_t i = 0; i < p->n_tok; i++) {
+    bool cue = false; /* a word of a task the last turn ran ("read", "say") */
+    for (const resource *r = p->res; r < p->res + p->n_res; r++) {
+      const baton__taskspec *s = r->turn == p->last_turn && r->maker ? p->cues[r->maker - 1].spec
+                                                                     : NULL;
+      if (s && (s->inputs & s->outputs)) /* "rotate it again", "translate it again": its result */
+        return false;
+      cue |= s && off_keyword_score(p, &p->cues[r->maker - 1], i, i + 1) > 0;
+    }
+    again |= off_is(p, i, W_AGAIN);
+    if (p->tok[i].kind == TK_RES ||
+        (p->tok[i].kind == TK_WORD && !cue && !spare(p, p->tok[i].word) &&
+         !off_is(p, i, W_REFERENCE) && !off_is(p, i, W_DEMONSTRATIVE)))
+      return false;
+  }
+  return again;
+}
+
 long off_copies_asked(const planner *p) {
   bool copies;
   size_t end = drawn_last(p) && asks_another(p) ? added_at(p, &copies) : 0;

@@ -314,6 +314,11 @@ bool off_only_language(const planner *p);
  * the request adds after that: more ("and another one and another one please": two), its saving
  * ("and save it as c2.png") or a change ("with a hat": "draw a cat with a hat"). */
 bool off_draws_again(const planner *p);
+/* "Read it again", "say that again", "again please" after a turn that drew nothing and changed
+ * nothing into its own type (not "rotate it again", "translate it again": the result, again):
+ * does the request say "again" beside no more than "it", spare words and cues of the tasks that
+ * turn ran? Then the last request is asked anew ("read x.png aloud": not only its reading). */
+bool off_asks_anew(const planner *p);
 /* How many drawings a request asking for the last one anew asks for: "another one" (and any more
  * "and another one" after it adds), "give me two more": 2; 0 for as many as the last request did
  * ("draw them again"). plan.c gives it to the pass planning the last request again (p->copies). */

@@ -951,7 +951,8 @@ int off_recognise(planner *p) {
   /* the last request (plan.c): "blur them", "now German", "draw it again", a thing added ("and
    * the sample rate?") */
   if (off_marks_found(p) ||
-      (p->more = off_only_language(p) || off_draws_again(p) || adds_thing_only(p)))
+      (p->more = off_only_language(p) || off_draws_again(p) || off_asks_anew(p) ||
+                 adds_thing_only(p)))
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
   p->follows = off_follows_answer(p);
   int last = -1;
