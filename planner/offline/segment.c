@@ -80,6 +80,16 @@ static bool leads_to_task(const planner *p, size_t c, size_t i) {
   return e && has_cue(p, e + 1, n);
 }
 
+/* Does the saving at c, up to e, name a file to save as ("save it as b.txt", "write the summary to
+ * s.txt", "save them as an audio file 'x.wav'"), not one to work on ("write a caption for x.jpg",
+ * "write the caption for x.jpg")? */
+static bool saves_file(const planner *p, size_t c, size_t e) {
+  size_t d = c + 1 + (c + 2 < e && p->tok[c + 1].det), i = c;
+  while (i < e && !(p->tok[i].kind == TK_RES && off_saved_name(p, i, c)))
+    i++;
+  return i < e || (d < e && off_is(p, d, W_REFERENCE) && off_own_types(p, d, e));
+}
+
 /* The first token of [k, e) that is no boundary. */
 static size_t skip_soft(const planner *p, size_t k, size_t e) {
   while (k < e && (p->tok[k].soft || p->tok[k].kind == TK_PUNCT))
@@ -119,7 +129,7 @@ int off_split_steps(planner *p) {
       for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !p->tok[next].soft;)
         next++;
       if (c < i && ((off_own_types(p, k - 1, k) && off_own_types(p, c, c + 1)) ||
-                    (off_saves_at(p, c) && off_own_types(p, c, next))))
+                    (off_saves_at(p, c) && saves_file(p, c, next))))
         continue; /* "read a.txt and b.txt aloud", "do a.txt and b.png say the same?": what the
                    * step takes; "and save it as b.txt" */
       if (k == i || has_cue(p, k + 1, next) ||
