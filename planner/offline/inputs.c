@@ -448,15 +448,14 @@ static bool reads_made_picture(const planner *p, const step *st, int b, bool has
   return reads;
 }
 
-/* Does drawing step st name what to draw ("draw a dog"; not "now draw me a picture", "can you
- * draw that for me?", "draw what they agreed"): a word before any "what" that is none of asking,
- * pointing, a preposition, a picture nor a word of the drawing's phrases? */
-static bool draws_subject(const planner *p, const step *st) {
+/* Does st name what it makes ("draw a dog", "write a poem about autumn"; not "now draw me a
+ * picture", "can you draw that for me?", "draw what they agreed"): a word before any "what" that
+ * is none of asking, pointing, a preposition, a picture nor a word of its task's phrases? */
+static bool names_subject(const planner *p, const step *st) {
   static const off_class spare[] = {W_PICTURE, W_US, W_YOU, W_SUBJECT, W_ASKING, W_RESUMING,
                                     W_LEAD_IN, W_PREPOSITION, W_PURPOSE, W_REFERENCE,
                                     W_DEMONSTRATIVE, W_CAUSATIVE, W_COUNT};
-  for (size_t i = st->a; off_is_role(p, st->task, R_DRAW) && i < st->b && !off_is(p, i, W_WH);
-       i++)
+  for (size_t i = st->a; i < st->b && !off_is(p, i, W_WH); i++)
     if (p->tok[i].kind == TK_WORD && !p->tok[i].det &&
         !off_is_any(p, i, spare, sizeof spare / sizeof *spare) &&
         !off_cue_says(&p->cues[st->task], p->tok[i].stem))
@@ -469,9 +468,39 @@ static bool draws_subject(const planner *p, const step *st) {
 static char *words_not_turns(const planner *p, const step *st, int r) {
   bool translate = off_is_role(p, st->task, R_TRANSLATE);
   if (r < 0 || !p->res[r].turn || names_part(p, st) ||
-      !(translate || draws_subject(p, st) || off_is_role(p, st->task, R_CONVERSE)))
+      !(translate || (off_is_role(p, st->task, R_DRAW) && names_subject(p, st)) ||
+        off_is_role(p, st->task, R_CONVERSE)))
     return NULL;
   return translate ? own_words(p, st, true) : step_words(p, st, false);
+}
+
+/* "Draw a cat and summarize notes.txt", "write a poem about autumn, then translate notes.txt": the
+ * words of a step making from words (a drawing, a text written, a chat) what it names, pointing
+ * back at nothing, while each file or quote of the request no task took yet (one at least) is
+ * what a later clause of its own works on: not a question ("..., and my question is 'Q?'"), nor in
+ * a clause pointing back ("... and then analyze its sentiment: 'x'"), split off a step ("a video
+ * based on the following | story: 'x'") or going on with the verb before it ("generate an image
+ * and | a response based on x.wav"). Those of 3, else 7 (resolve_input), malloc'd; else NULL. */
+static char *words_left(const planner *p, const step *st) {
+  size_t later = 0, others = 0;
+  bool asked_of;
+  for (size_t i = 0; i < p->n_tok; i++) {
+    int r = p->tok[i].kind == TK_RES && !p->res[p->tok[i].res].used ? p->tok[i].res : -1;
+    const step *e = p->steps;
+    while (r >= 0 && e < p->steps + p->n_steps && !(i >= e->a && i < e->b))
+      e++;
+    bool named = r >= 0 && e < p->steps + p->n_steps && e->a >= st->b && e->task >= 0 &&
+                 !e->context && !e->split_tail && !p->tok[e->a].det && !p->res[r].asked &&
+                 !points_back(p, e, &asked_of);
+    later += named, others += r >= 0 && !named;
+  }
+  if (!later || others || points_back(p, st, &asked_of) ||
+      off_named_producer(p, st, BATON__T_TEXT) >= 0 || !names_subject(p, st) ||
+      !(off_draws(p, st->task) || off_is_role(p, st->task, R_WRITE) ||
+        off_is_role(p, st->task, R_CONVERSE)))
+    return NULL;
+  char *made = made_of_words(p, st);
+  return made ? made : step_words(p, st, false);
 }
 
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
@@ -620,6 +649,7 @@ int off_choose_input(planner *p, const step *st, int at, int prev_text, source *
   else if (texts == 1 && (r = bridge(p, st, !((asks || compare) && in->res < 0), media, in)))
     return r < 0 ? -1 : 0; /* "compare x.jpg with 'a cat'", "ask a.wav 'Why?'": what it holds */
   else if (in->res < 0 && !asked_alike(p, st, in) &&
+           !(ptype == BATON__T_TEXT && (in->literal = words_left(p, st))) &&
            resolve_input(p, st, ptype, spec->outputs, in) != 0)
     return -1;
   const char *v; /* "speed up a.wav and save it as f.wav, then transcribe f.wav": what it made */
