@@ -5,10 +5,10 @@
 #include "core/banned.h"
 
 /* Contract: off_split_steps() takes p->tok and gives p->steps: token ranges split at sentence ends
- * and hard breaks ("then", "finally"), and at ',' and "and" only when what follows names a task or
- * starts a clause of its own; first-person statements that ask for nothing are marked context (they
- * set the scene: their resources count, their words name no task), the steps of a sentence before
- * one opening with "First" a goal. It reads cues, picks no task. */
+ * and hard breaks ("then", "finally"), and at ',' and "and" only when what follows names a task (or
+ * a cut, unnamed.c) or starts a clause of its own; first-person statements that ask for nothing are
+ * marked context (they set the scene: their resources count, their words name no task), the steps
+ * of a sentence before one opening with "First" a goal. It reads cues, picks no task. */
 
 /* Does some task have a keyword in tokens [a,b)? */
 static bool has_cue(const planner *p, size_t a, size_t b) {
@@ -122,9 +122,10 @@ int off_split_steps(planner *p) {
   for (size_t i = 0, seg = 0, first = 0; i <= p->n_tok; i++) {
     if (i < p->n_tok && !off_punct(p, i, ".!?;") && !off_is(p, i, W_HARD_BREAK))
       continue;
-    /* A ',' or "and" splits before words naming a task, a new clause ("..., and I'm curious", "and
-     * based on the summary, ...") or a question after a piece naming a task ("transcribe x.wav and
-     * tell me who won"). */
+    /* A ',' or "and" splits before words naming a task (or a cut no cue names: "how long is a.wav
+     * and make it 10 seconds long"), a new clause ("..., and I'm curious", "and based on the
+     * summary, ...") or a question after a piece naming a task ("transcribe x.wav and tell me who
+     * won"). */
     for (size_t k = seg, from = seg, next, c; k <= i; k = next) {
       for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !p->tok[next].soft;)
         next++;
@@ -133,6 +134,7 @@ int off_split_steps(planner *p) {
         continue; /* "read a.txt and b.txt aloud", "do a.txt and b.png say the same?": what the
                    * step takes; "and save it as b.txt" */
       if (k == i || has_cue(p, k + 1, next) ||
+          (c < next && off_cuts_to_length(p, &(step){.a = c, .b = next}, true)) ||
           (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) || leads_to_task(p, c, i) ||
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) { /* k == i: the last piece */
         if (add_step(p, from, k, is_context_clause(p, seg, i), k == i) != 0)

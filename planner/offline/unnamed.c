@@ -147,12 +147,15 @@ static bool length_after_to(const planner *p, size_t a, size_t i, bool part) {
 
 /* "Make music.wav 10 seconds long", "shorten talk.wav to 2 seconds", "a 2-second clip of talk.wav",
  * "cut music.wav from 0:01 to 0:02", "give me the first 10 seconds of music.wav": does a step
- * naming only a recording of its own name the length to cut it to (seconds or minutes after "to",
- * or "long" or a recording word after them) or, with `part`, asking no question, the time a part
- * starts or the part? Then it changes the recording, whatever else it names ("shorten": no
- * summary). */
+ * naming only a recording of its own (or "it", the one recording at hand) name the length to cut
+ * it to (seconds or minutes after "to", or "long" or a recording word after them) or, with `part`,
+ * asking no question, the time a part starts or the part? Then it changes the recording, whatever
+ * else it names ("shorten": no summary). */
 bool off_cuts_to_length(const planner *p, const step *st, bool part) {
   bool span = false; /* "from 1 to 3 seconds": no length */
+  unsigned it = off_res_types(p, true); /* what "it" may be: at hand ("how long is a.wav and cut */
+  for (size_t r = 0; r < p->n_res; r++) /* it to 5 seconds"), or only read ("transcribe a.wav") */
+    it |= p->res[r].read ? p->res[r].type : 0;
   for (size_t i = st->a; i < st->b; i++)
     span |= off_time_from(p, i, st->b);
   for (size_t i = st->a + 1; i < st->b; i++)
@@ -163,9 +166,9 @@ bool off_cuts_to_length(const planner *p, const step *st, bool part) {
         (part && !off_is(p, st->a, W_WH) &&
          (off_time_from(p, i, st->b) || off_names_part(p, st->a, i))))
       return off_own_types(p, st->a, st->b) == BATON__T_AUDIO ||
-             (!off_own_types(p, st->a, st->b) && p->last_turn && /* "cut it to 5 seconds" */
-              off_has_word(p, st->a, st->b, W_REFERENCE) &&
-              off_res_types(p, true) == BATON__T_AUDIO);
+             (!off_own_types(p, st->a, st->b) && /* "cut it to 5 seconds", not "is it ...?" */
+              off_has_word(p, st->a, st->b, W_REFERENCE) && it == BATON__T_AUDIO &&
+              !off_is_question(p, st->a, st->b));
   return false;
 }
 
