@@ -136,30 +136,32 @@ bool off_draws(const planner *p, int task) {
          (spec->outputs & (BATON__T_IMAGE | BATON__T_VIDEO));
 }
 
-/* The token past one "and another one" (", and one more", ", another picture of it") at token i,
- * or 0. */
-static size_t another_one(const planner *p, size_t i, size_t b) {
+/* The token past one "and another one" (", and two more", ", another picture of it") at token i,
+ * how many it asks for in *n; or 0. */
+static size_t another_one(const planner *p, size_t i, size_t b, long *n) {
   if (i >= b || !(off_is(p, i, W_JOINER) || off_punct(p, i, ",")))
     return 0;
   size_t k = i + 1;
   k += off_punct(p, i, ",") && k < b && off_is(p, k, W_JOINER); /* ", and another one" */
-  bool one = k + 1 < b && off_number_at(p, k) == 1 && off_is(p, k + 1, W_MORE);
-  if (!one && !(k < b && off_is(p, k, W_FRESH) && !strcmp(p->tok[k].word, "another")))
+  *n = k + 1 < b && off_is(p, k + 1, W_MORE) ? off_number_at(p, k) : -1; /* "two more" */
+  bool more = *n > 0;
+  if (!more && !(k < b && off_is(p, k, W_FRESH) && !strcmp(p->tok[k].word, "another")))
     return 0;
-  k += one ? 2 : 1;
-  if (!one && k < b && off_number_at(p, k) == 1)
-    k++; /* "another one" */
-  else if (!one && k < b && (off_is(p, k, W_PICTURE) || off_is(p, k, W_DRAWN))) {
+  k += more ? 2 : 1;
+  if (!more) /* "another (two)" */
+    *n = k < b && off_number_at(p, k) > 0 ? off_number_at(p, k++) : 1;
+  if (k < b && (off_is(p, k, W_PICTURE) || off_is(p, k, W_DRAWN))) {
     bool of_it = k + 2 < b && off_is(p, k + 1, W_PREPOSITION) && off_is(p, k + 2, W_REFERENCE);
-    k += of_it ? 3 : 1; /* "another picture (of it)" */
+    k += of_it ? 3 : 1; /* "another picture (of it)", "two more pictures" */
   }
   return k;
 }
 
 size_t off_another_at(const planner *p, size_t i, size_t b, long *n) {
   size_t k = 0;
-  for (*n = 0; (i = another_one(p, i, b)) != 0; ++*n)
-    k = i; /* "and another one and another one" */
+  long c;
+  for (*n = 0; (i = another_one(p, i, b, &c)) != 0; *n += c)
+    k = i; /* "and another one and another two" */
   while (k && k < b && (off_is(p, k, W_ASKING) ||
                         (off_punct(p, k, ",") && k + 1 < b && off_is(p, k + 1, W_ASKING))))
     k++; /* "... and another one please", "..., please" */

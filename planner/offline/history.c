@@ -561,9 +561,10 @@ bool off_asks_anew(const planner *p) {
 long off_copies_asked(const planner *p) {
   bool copies;
   size_t end = drawn_last(p) && asks_another(p) ? added_at(p, &copies) : 0;
-  for (size_t i = 0; i < end; i++)
+  for (size_t i = 0; i < end; i++) /* "another (two)", "two more" */
     if (off_is(p, i, W_FRESH) || (off_is(p, i, W_MORE) && i > 0 && off_number_at(p, i - 1) > 0))
-      return off_is(p, i, W_FRESH) ? 1 : off_number_at(p, i - 1);
+      return !off_is(p, i, W_FRESH) ? off_number_at(p, i - 1)
+             : i + 1 < end && off_number_at(p, i + 1) > 0 ? off_number_at(p, i + 1) : 1;
   return 0;
 }
 

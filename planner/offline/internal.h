@@ -320,8 +320,9 @@ bool off_draws_again(const planner *p);
  * turn ran? Then the last request is asked anew ("read x.png aloud": not only its reading). */
 bool off_asks_anew(const planner *p);
 /* How many drawings a request asking for the last one anew asks for: "another one" (and any more
- * "and another one" after it adds), "give me two more": 2; 0 for as many as the last request did
- * ("draw them again"). plan.c gives it to the pass planning the last request again (p->copies). */
+ * "and another one" after it adds), "give me two more", "another two": 2; 0 for as many as the
+ * last request did ("draw them again"). plan.c gives it to the pass planning the last request
+ * again (p->copies). */
 long off_copies_asked(const planner *p);
 /* "Who signed it?" after "what is the date on sign.png?": does the request, naming nothing of its
  * own, put a question after a turn that answered one? Then it asks what that question asked about:
@@ -443,10 +444,10 @@ bool off_describes_unseen(const planner *p, const step *st, unsigned produced);
 long off_number_at(const planner *p, size_t i);
 /* Does task (an index into cues) draw: words in, a picture or a video out? */
 bool off_draws(const planner *p, int task);
-/* The token past "and another one", ", another picture of it", "and one more" at token i, and any
- * more such after it ("and another one and another one": *n of them), ending where the sentence
- * does (at b, punctuation or a last "and" before b; "please" may follow): more of what the step
- * before draws; else 0. */
+/* The token past "and another one", ", another picture of it", "and two more" at token i, and any
+ * more such after it ("and another one and another two": *n, 3, the drawings they ask for),
+ * ending where the sentence does (at b, punctuation or a last "and" before b; "please" may
+ * follow): more of what the step before draws; else 0. */
 size_t off_another_at(const planner *p, size_t i, size_t b, long *n);
 /* Copies of the drawing task of st (its tasks from `first` on) as many as it asks ("three
  * pictures"), each its own "seed"; 0, or -1 (err set). */
