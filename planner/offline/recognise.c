@@ -739,6 +739,9 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
       p->tok[st->a + 2].det && !cue_past_frame(p, st->a, st->b))
     p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
   st->task = off_best_task(p, st->a, st->b, avail, &st->score);
+  if (st->task < 0 && st->b <= st->a + 3 && off_is(p, st->a + 1, W_REFERENCE)) /* "and classify */
+    st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT_FALLBACK], -1,
+                                 &st->score); /* it": a verb shared by many, its object named */
   /* a thing in the file: one question, or with none put, its facts ("... and remove it") */
   int asked = (st->thing = asks_of_a_thing(p, st)) ? question_task(p, s, produced, last >= 0) : -1;
   st->task = asked >= 0 ? (st->score = p->lx->w[K_ACCEPT], asked) : st->task;
