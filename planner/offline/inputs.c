@@ -332,15 +332,18 @@ static bool points_back(const planner *p, const step *st, bool *asked_of) {
          ((introduces(p, st->a, k - 1) || k == st->a + 1) && off_is(p, k, W_DEFINITE))));
 }
 
-/* The newest task changing resource r into another of `type` (r's own medium), or -1. */
+/* The newest task changing resource r into another of `type` (r's own medium), or the last one
+ * changing what it made in turn ("make it brighter, then blur the background"); or -1. */
 static int changed_from(const planner *p, unsigned type, int r) {
-  for (size_t k = p->g->n; k-- > 0;)
+  int c = -1;
+  for (size_t k = 0; k < p->g->n; k++)
     for (size_t j = 0; (p->made[k]->inputs & p->made[k]->outputs & type) &&
-                       j < p->g->tasks[k].n_args; j++)
-      if (p->g->tasks[k].args[j].ref < 0 && p->g->tasks[k].args[j].value &&
-          !strcmp(p->g->tasks[k].args[j].value, p->res[r].value))
-        return (int)k;
-  return -1;
+                       j < p->g->tasks[k].n_args; j++) {
+      const baton__arg *a = &p->g->tasks[k].args[j];
+      c = a->ref < 0 ? (a->value && !strcmp(a->value, p->res[r].value) ? (int)k : c)
+                     : (c >= 0 && a->ref == c ? (int)k : c);
+    }
+  return c;
 }
 
 /* Is there a video the user has that no task took (baton reads none)? */
@@ -511,7 +514,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'");
    * one a step asked to run first changed: what it made of it ("before you transcribe a.wav,
    * clean it") */
-  int first = r >= 0 && st->later && !text && p->res[r].used ? changed_from(p, type, r) : -1;
+  int first = r >= 0 && st->later && !text ? changed_from(p, type, r) : -1;
   if (first >= 0)
     return src->ref = first, 0;
   if (r >= 0 && !(text && has_ref && p->res[r].used && prev >= 0))
