@@ -178,7 +178,8 @@ typedef struct {
   double score;
   bool context, speak; /* only sets the scene; "read the sign in x.png aloud": speak its result */
   bool split_tail, relative, fed; /* split off the step before; a relative clause; fed by next */
-  bool later; /* runs after the next steps of its sentence ("once you have ...", link.c) */
+  bool later; /* runs after the next steps of its sentence ("once you have ...", link.c); a goal
+               * before "First, ...": after the steps of the sentences spelling it out */
   bool goal; /* what steps after it spell out ("make a video | by drawing ...", "... . First,"):
               * done where one of them asks for its task again (recognise.c) */
   int output; /* the resource (index + 1) naming the file it makes ("save it as a.wav"), or 0 */

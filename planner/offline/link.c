@@ -586,7 +586,9 @@ static int name_output(planner *p, const step *st, size_t first) {
  * it", "read it aloud after you translate 'hola'": the next step, in the same sentence, runs first
  * (not "... After editing, classify it", an "after" opening its sentence, nor "... after the
  * edit", one naming no step); so do all the next steps of that sentence ("after converting it to
- * speech and back to text"). The words that say so ("you", "once you have") leave st. */
+ * speech and back to text"). The words that say so ("you", "once you have") leave st. A goal
+ * before "First, ..." runs after the steps of that sentence and of any after it opening with
+ * "then" ("Make a poster of x.jpg. | First, brighten it. Then, crop it."). */
 static bool runs_second(const planner *p, step *st, const step *next) {
   size_t at = st->b; /* where "once you have |" starts */
   for (size_t i = off_back(st->b, 3, st->a); at == st->b && i < st->b; i++) {
@@ -597,8 +599,15 @@ static bool runs_second(const planner *p, step *st, const step *next) {
       at = i;
   }
   bool second = st->later || at < st->b || (st->a > 0 && off_is(p, st->a - 1, W_BEFORE_CLAUSE));
-  for (size_t i = st->b; second && i < next->a; i++)
-    second = !off_punct(p, i, ".!?;");
+  for (size_t i = st->b, ends = 0; second && i < next->a; i++) /* no sentence end but a goal's */
+    if (off_punct(p, i, ".!?;")) {
+      size_t w = i + 1;
+      while (w < p->n_tok && p->tok[w].kind == TK_PUNCT)
+        w++;
+      second = st->goal && st->later && w < p->n_tok &&
+               (off_is(p, w, W_OPENING) || (ends && off_is(p, w, W_HARD_BREAK)));
+      i = w - 1, ends++;
+    }
   if (second && !st->later) /* "before you | summarize" */
     st->b = at, st->a += st->a + 1 < st->b && off_is(p, st->a, W_YOU), st->later = true;
   return second;
@@ -619,8 +628,9 @@ int off_link(planner *p) {
   for (size_t s = 0; s < p->n_steps; s++) {
     /* a tail feeding its head runs first (describe, then make the clip from that; read, then
      * answer; a chain of them, the last first: "a video | summarizing the | objects detected");
-     * "summarize it once you have | translated it": translate first */
-    step *st = &p->steps[s], *next = s + 1 < p->n_steps ? st + 1 : NULL;
+     * "summarize it once you have | translated it": translate first; the goals of a sentence
+     * before "First, ..." all after the steps spelling them out, in their order */
+    step *st = &p->steps[s];
     size_t n = 0; /* the tails after st, each feeding the step before it */
     while (s + n + 1 < p->n_steps && tail_feeds(p, &st[n], &st[n + 1]))
       n++;
@@ -630,9 +640,13 @@ int off_link(planner *p) {
     }
     for (size_t i = 1; i <= n; i++)
       st[i].fed = true;
-    if (!n && next && runs_second(p, st, next)) {
-      step head = *st;
-      *st = *next, *next = head, next->fed = true;
+    size_t g = 0; /* the goals after st ("I want X and Y. | First, ...") */
+    while (st->goal && st->later && s + g + 1 < p->n_steps && st[g + 1].goal && st[g + 1].later)
+      g++;
+    if (!n && s + g + 1 < p->n_steps && runs_second(p, &st[g], &st[g + 1])) {
+      step head = st[g + 1];
+      memmove(st + 1, st, (g + 1) * sizeof *st);
+      *st = head, st[1].fed = true;
     }
     size_t first = p->g->n;
     int rc = emit_step(p, st);

@@ -937,7 +937,8 @@ static bool names_made(const planner *p, const step *st) {
  * new version of x.jpg by changing its colour": a goal is done where a step after it asks for its
  * task again, or (before "by doing") changes a picture (or recording) as it does, not before; one
  * kept making no text before "by doing" ("a video by | drawing a cat") runs after the next steps
- * of its sentence. */
+ * of its sentence, one before "First, ..." after the steps spelling it out ("I want a French
+ * summary of a.txt. First, fix the spelling": the fixed text summed up, link.c). */
 static void drop_goals(planner *p) {
   for (step *g = p->steps; g < p->steps + p->n_steps; g++) {
     bool by = off_done_by(p, g->b); /* (not "make a poster of x.jpg. First, brighten it": two) */
@@ -945,8 +946,8 @@ static void drop_goals(planner *p) {
       g->task = !e->goal && !e->context &&
                 (e->task == g->task || (by && changes(p, g->task) && changes(p, e->task) &&
                  p->cues[e->task].spec->outputs == p->cues[g->task].spec->outputs)) ? -1 : g->task;
-    g->later |= g->goal && g->task >= 0 && by && /* "a video by | drawing": last */
-                !(p->cues[g->task].spec->outputs & BATON__T_TEXT);
+    g->later |= g->goal && g->task >= 0 && /* "a video by | drawing", "X. First, ...": last */
+                !(by && (p->cues[g->task].spec->outputs & BATON__T_TEXT));
   }
 }
 
