@@ -387,6 +387,15 @@ static int unknown_language(planner *p, const step *st) {
   return 0;
 }
 
+/* Does token i name a file (or quote) the tokens own[0..n) name ("the summary of notes.txt to
+ * notes.txt": one summary)? */
+static bool named_before(const planner *p, const size_t *own, size_t n, size_t i) {
+  for (size_t k = 0; k < n; k++)
+    if (!strcmp(p->res[p->tok[own[k]].res].value, p->res[p->tok[i].res].value))
+      return true;
+  return false;
+}
+
 /* The tokens of the files (or quotes) st's task works on, one task each, into own; their number.
  * Its own, not the file it makes; "combine a.wav and b.wav", "... Combine them" (*all: the unused
  * ones), "combine it with b.wav": one task taking audio2... ("add m.wav to v.wav": v.wav first,
@@ -404,7 +413,8 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
   for (size_t i = st->a; !(text && off_takes_two_texts(p, spec)) && i < st->b; i++)
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file ||
         (quotes && !off_has_word(p, st->a, i, W_DESTINATION)))) /* not "as 'positive'" */
-      own[n_own] = i, n_own += p->tok[i].res + 1 != st->output; /* not the file it makes */
+      own[n_own] = i, n_own += p->tok[i].res + 1 != st->output && /* not the file it makes, */
+                               !named_before(p, own, n_own, i); /* nor one named again */
   bool none = !n_own && made < 0;
   *all = joining && !n_own;
   bool them = none && !*all && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL);
