@@ -161,14 +161,20 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail,
   unsigned read = s->inputs == s->outputs || it ? read_types(p, a, b) : 0;
   if (media_in && !((own | avail | read) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
+  /* "compare a.jpg and b.jpg": a comparison naming the two things it compares reads pictures
+   * and recordings among them into text (not a question: "what is the difference between a.jpg
+   * and b.jpg?" is asked of each) */
+  bool pair = off_is_role(p, (int)t, R_COMPARE_TEXTS) && !off_is_question(p, a, b) &&
+              off_count_res(p, a, b, BATON__T_TEXT | BATON__T_IMAGE | BATON__T_AUDIO) > 1;
   if (s->inputs & own)
     f[F_OWN_INPUT] = 1;
   else if (s->inputs == BATON__T_TEXT && !(own & BATON__T_VIDEO) && /* a video is not read */
            (own & ~s->outputs & (BATON__T_IMAGE | BATON__T_AUDIO)))
-    f[F_OWN_READABLE] = !(s->outputs & BATON__T_TEXT); /* a transcript is summarized, not spoken */
+    f[F_OWN_READABLE] = !pair && !(s->outputs & BATON__T_TEXT); /* a transcript is summarized,
+                                                                  * not spoken */
   else if (own || (avail & s->inputs))
     f[own ? F_OWN_OTHER : (avail & media_in) ? F_AVAIL_MEDIA : F_AVAIL_INPUT] = 1;
-  f[F_NO_PASSAGE] = off_takes_two_texts(p, s) && !((own | avail) & BATON__T_TEXT);
+  f[F_NO_PASSAGE] = off_takes_two_texts(p, s) && !pair && !((own | avail) & BATON__T_TEXT);
   said &= ~(unsigned)BATON__T_VIDEO;
   if (!own && media_in && (said == BATON__T_IMAGE || said == BATON__T_AUDIO))
     f[(said & media_in) ? F_SAID_MEDIUM : F_SAID_OTHER_MEDIUM] = 1;
