@@ -641,6 +641,14 @@ int off_choose_input(planner *p, const step *st, int at, int prev_text, source *
       p->res[in->res = r].used = true;
   if (compare && !texts && (r = read_pair(p, st, in)) != 0)
     return r < 0 ? -1 : 0;
+  /* "I have x.jpg and a text 'a cat'. How similar is the text to the image?": of one text and one
+   * picture or recording left (none made before), the other text is what that one holds */
+  size_t texts_left = 0, media_left = 0;
+  for (size_t i = 0; compare && !texts && prev_text < 0 && i < p->n_res; i++)
+    if (!p->res[i].used)
+      texts_left += !!(p->res[i].type & BATON__T_TEXT), media_left += !!(p->res[i].type & media);
+  if (texts_left == 1 && media_left == 1 && (r = bridge(p, st, false, media, in)))
+    return r < 0 ? -1 : 0;
   r = at >= 0 ? p->tok[at].res : -1; /* the copy's own file, at token at (-1: none) */
   if (r >= 0 && !(p->res[r].type & ptype)) { /* "translate a.png and b.png": each read alone */
     if (bridge(p, &(step){.a = at, .b = at + 1}, true, p->res[r].type, in) < 0)
