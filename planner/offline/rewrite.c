@@ -10,8 +10,8 @@
  * a table, a document) and which recordings the words next to them call music; off_rewrite()
  * takes a recognised step and gives the task to use, its own unless: a picture of a table or
  * document is read as one, a question with no passage but a picture is a visual question (with
- * nothing at all to answer from, a chat), one object is classified rather than detected. Tasks are
- * named by their lexicon roles. */
+ * nothing at all to answer from, a chat; naming a text file and no picture, a text question), one
+ * object is classified rather than detected. Tasks are named by their lexicon roles. */
 
 /* Does token i (',' or "and") part two pictures of a sentence ("x.jpg and a table image t.jpg")? */
 static bool splits_pictures(const planner *p, size_t seg, size_t i) {
@@ -111,20 +111,26 @@ bool off_asks_about_picture(const planner *p, const step *st) {
          (p->image_kind == IMG_DOCUMENT && off_quote_says(p, st, W_DOCUMENT));
 }
 
-/* A text question's answerer: with a picture and no passage, or about the picture whatever else is
- * there, visual (or document) question answering; nothing to answer from, a chat; else st->task. */
+/* A question's answerer (a text's, or a picture's naming a text file and no picture: "draw a cat
+ * and answer 'Q?' about notes.txt"): with a picture and no passage, or about the picture whatever
+ * else is there, visual (or document) question answering; nothing to answer from, a chat; else
+ * text question answering. */
 static int answerer(const planner *p, const step *st, unsigned produced) {
   unsigned types = produced | off_res_types(p, false);
-  int passages = 0, own = 0; /* passages to answer from; the step's own */
-  for (size_t i = 0; i < p->n_res; i++)
+  int passages = 0, own = 0, files = 0; /* passages to answer from; the step's own quotes (its */
+  for (size_t i = 0; i < p->n_res; i++) /* question, maybe) and files */
     passages += off_is_passage(&p->res[i]) && !p->res[i].claimed; /* not one a step takes */
   for (size_t k = st->a; k < st->b; k++)
-    own += p->tok[k].kind == TK_RES && off_is_passage(&p->res[p->tok[k].res]);
+    if (p->tok[k].kind == TK_RES && off_is_passage(&p->res[p->tok[k].res]))
+      p->res[p->tok[k].res].is_file ? files++ : own++;
+  if (off_is_role(p, st->task, R_ASK_PICTURE) &&
+      (!files || (off_own_types(p, st->a, st->b) & BATON__T_IMAGE)))
+    return st->task;
   if (!passages && !(produced & BATON__T_TEXT) && !(types & (BATON__T_IMAGE | BATON__T_AUDIO)))
     return p->role[R_CONVERSE]; /* "My question is 'Who painted the Mona Lisa?'" */
   if (!(types & BATON__T_IMAGE) ||
       (!off_asks_about_picture(p, st) && ((produced & BATON__T_TEXT) || passages > own)))
-    return st->task;
+    return p->role[R_ASK_TEXT];
   int kind = kind_of(p, off_own_res(p, st->a, st->b, BATON__T_IMAGE));
   return p->role[kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
 }
@@ -161,7 +167,7 @@ bool off_captions_text(const planner *p, const step *st, unsigned produced) {
  * b.jpg", "a new audio file combining a.wav and b.wav") is a change of them. */
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
   unsigned readable = BATON__T_TEXT | BATON__T_IMAGE | BATON__T_AUDIO;
-  if (off_is_role(p, st->task, R_ASK_TEXT))
+  if (off_is_role(p, st->task, R_ASK_TEXT) || off_is_role(p, st->task, R_ASK_PICTURE))
     return answerer(p, st, produced);
   if (off_is_role(p, st->task, R_COMPARE_TEXTS) && /* "what's the difference between rain and */
       !((produced | off_res_types(p, false)) & readable)) /* snow?": no text to compare, a chat */
