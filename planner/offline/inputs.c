@@ -477,13 +477,27 @@ static char *words_not_turns(const planner *p, const step *st, int r) {
   return translate ? own_words(p, st, true) : step_words(p, st, false);
 }
 
+/* "I have notes.txt. Draw a cat and summarize it": does a step after st, working on text st makes
+ * none of and naming nothing of its own, point back by a word like "it" (not "the answer", "the
+ * result": a thing made) at text r, named in a sentence setting the scene before st? */
+static bool pointed_at(const planner *p, const step *st, int r) {
+  for (const step *e = p->steps; e < p->steps + p->n_steps; e++)
+    for (size_t i = e->a; e->a >= st->b && e->task >= 0 && !e->context && i < e->b; i++)
+      if (off_is(p, i, W_REFERENCE) && !off_is(p, i, W_MADE_THING) &&
+          !off_own_types(p, e->a, e->b) && !(p->cues[st->task].spec->outputs & BATON__T_TEXT) &&
+          (p->res[r].type & off_primary_type(p->cues[e->task].spec) & BATON__T_TEXT))
+        return true;
+  return false;
+}
+
 /* "Draw a cat and summarize notes.txt", "write a poem about autumn, then translate notes.txt": the
  * words of a step making from words (a drawing, a text written, a chat) what it names, pointing
  * back at nothing, while each file or quote of the request no task took yet (one at least) is
- * what a later clause of its own works on: not a question ("..., and my question is 'Q?'"), nor in
- * a clause pointing back ("... and then analyze its sentiment: 'x'"), split off a step ("a video
- * based on the following | story: 'x'") or going on with the verb before it ("generate an image
- * and | a response based on x.wav"). Those of 3, else 7 (resolve_input), malloc'd; else NULL. */
+ * what a later clause of its own works on, or points back at when named setting the scene
+ * (pointed_at): not a question ("..., and my question is 'Q?'"), nor in a clause pointing back
+ * ("... and then analyze its sentiment: 'x'"), split off a step ("a video based on the following
+ * | story: 'x'") or going on with the verb before it ("generate an image and | a response based
+ * on x.wav"). Those of 3, else 7 (resolve_input), malloc'd; else NULL. */
 static char *words_left(const planner *p, const step *st) {
   size_t later = 0, others = 0;
   bool asked_of;
@@ -495,6 +509,7 @@ static char *words_left(const planner *p, const step *st) {
     bool named = r >= 0 && e < p->steps + p->n_steps && e->a >= st->b && e->task >= 0 &&
                  !e->context && !e->split_tail && !p->tok[e->a].det && !p->res[r].asked &&
                  !points_back(p, e, &asked_of);
+    named |= r >= 0 && e == p->steps + p->n_steps && i < st->a && pointed_at(p, st, r);
     later += named, others += r >= 0 && !named;
   }
   if (!later || others || points_back(p, st, &asked_of) ||
