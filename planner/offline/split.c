@@ -176,18 +176,28 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
   return 0;
 }
 
-/* "Write a | summary of x.txt", "compose a short | summary", "write the | summary of x.txt": a verb
- * writing text from text, its object (after "a", or a thing made after "write") naming a task that
- * writes text, is that task alone; true when st took it. */
-static bool written_task(const planner *p, step *st, size_t k, unsigned avail) {
+/* "Write a | summary of x.txt", "compose a short | summary", "write the | summary of x.txt",
+ * "write the | caption for x.jpg": a verb writing text from text, its object (after "a", or a thing
+ * made after "write", of a thing or for the picture or recording its task reads) naming a task
+ * that writes text, is that task alone; true when st took it. A step not split (`whole`: "write a
+ * | description of x.jpg") takes it where its object is that task's word, one reading a picture
+ * only a caption of one the words name. */
+static bool written_task(const planner *p, step *st, size_t k, unsigned avail, bool whole) {
   size_t art = k > st->a + 2 && !off_is(p, k - 1, W_INDEFINITE) ? k - 2 : k - 1; /* "a (short)" */
-  bool saved = off_saves_at(p, st->a) && off_made_of(p, k, true); /* "write the | summary of" */
+  double s1, s2;
+  int t1 = off_best_task(p, st->a, k, avail, &s1), t2 = off_best_task(p, k, st->b, avail, &s2);
+  unsigned media = t2 >= 0 ? p->cues[t2].spec->inputs & (BATON__T_IMAGE | BATON__T_AUDIO) : 0;
+  bool saved = off_saves_at(p, st->a) && off_made_of(p, k, false) && /* "write the | summary of" */
+               (off_made_of(p, k, true) || off_own_res(p, k + 1, st->b, media) >= 0);
   bool object = (off_is(p, art, W_INDEFINITE) || saved) && art > st->a;
   if (!object || off_is(p, art - 1, W_PREPOSITION) ||
       off_is(p, art - 1, W_CONTENT_INTRO)) /* not "a summary of it in a | conversational tone" */
     return false;
-  double s1, s2;
-  int t1 = off_best_task(p, st->a, k, avail, &s1), t2 = off_best_task(p, k, st->b, avail, &s2);
+  if (whole && (t2 < 0 || !off_cue_word(p, &p->cues[t2], k) ||
+                (media && !(off_is_role(p, t2, R_CAPTION) &&
+                            (off_own_res(p, k, st->b, BATON__T_IMAGE) >= 0 ||
+                             off_has_word(p, k, st->b, W_PICTURE))))))
+    return false;
   const baton__taskspec *head = t1 >= 0 ? p->cues[t1].spec : NULL;
   return head && t2 >= 0 && head->inputs == BATON__T_TEXT && head->outputs == BATON__T_TEXT &&
          (p->cues[t2].spec->outputs & BATON__T_TEXT) && (st->task = t2, st->score = s2, true);
@@ -202,7 +212,10 @@ void off_split_step(planner *p, size_t s, unsigned avail) {
                  : 0;
   if (!k && head >= 0) /* "describing | what is in it": the verb's task */
     st->task = head;
-  if (!k || written_task(p, st, k, avail)) /* no split, or "write a | summary": one task */
+  for (size_t o = st->a + 2; !k && off_is_role(p, st->task, R_WRITE) && o < st->a + 4; o++)
+    if (o < st->b && off_is(p, o, W_MADE_THING) && written_task(p, st, o, avail, true))
+      break; /* "write a | description of x.jpg", not split: the description's task */
+  if (!k || written_task(p, st, k, avail, false)) /* no split, or "write a | summary": one task */
     return;
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps++ - s - 1) * sizeof *st);
   /* the tail feeds st: "a clip | that shows", "the | summary", "audio | summary", "text | found",
