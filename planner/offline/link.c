@@ -532,15 +532,13 @@ static int emit_step(planner *p, const step *st) {
               : (q = done_already(p, st, &in, fresh)) >= 0 ? q
               : off_emit_task(p, st, asked_of(p, st, st->task, &in), &in, asked, tgt, src_lang);
     free(in.literal);
-    if (out.ref == -2) /* nothing to compare it with (off_emit_task): the step is left out */
-      return 1;
     if (ahead && out.ref >= 0 && join_input(p, &p->g->tasks[out.ref], 2, onto.res) != 0)
       return -1;
     out.ref = joins && !ahead ? join_rest(p, st, out.ref, own + !on, n_own - !on) : out.ref;
     if (out.ref < 0 || (extra && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */
                         (out.ref = translate(p, st, &out, tgt, src_lang)) < 0) ||
         (st->speak && off_emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0))
-      return -1;
+      return out.ref == -2 ? 1 : -1; /* -2: nothing to compare it with, the step left out */
   }
   return words > -2 ? speak_texts(p, st, ptype) : -1;
 }

@@ -162,9 +162,10 @@ bool off_captions_text(const planner *p, const step *st, unsigned produced) {
 }
 
 /* A question goes to answerer(), a comparison of nothing to chat; one object ("the main object in
- * x.jpg", "what object it depicts") is classified, several ("which object is largest") or "an object detector" detected; a picture
- * or a recording made by joining two named ("create a panoramic image by combining a.jpg and
- * b.jpg", "a new audio file combining a.wav and b.wav") is a change of them. */
+ * x.jpg", "what object it depicts") is classified, several ("which object is largest") or "an
+ * object detector" detected; a picture or a recording made by joining two named ("create a
+ * panoramic image by combining a.jpg and b.jpg", "a new audio file combining a.wav and b.wav") is
+ * a change of them. */
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
   unsigned readable = BATON__T_TEXT | BATON__T_IMAGE | BATON__T_AUDIO;
   if (off_is_role(p, st->task, R_ASK_TEXT) || off_is_role(p, st->task, R_ASK_PICTURE))
