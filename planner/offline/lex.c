@@ -247,9 +247,13 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
     fs++;
   while (fe > fs && strchr(",.;:!?)]}>`", q[fe - 1]))
     fe--;
-  unsigned ft = off_file_type(q + fs, fe - fs); /* a web address is a text, passed on whole */
+  size_t own = fe - fs > 2 && !strncmp(q + fe - 2, "'s", 2) ? 2 /* "photo.jpg's caption" */
+               : fe - fs > 4 && !strncmp(q + fe - 4, "\xe2\x80\x99s", 4) ? 4 : 0;
+  unsigned ft = own ? off_file_type(q + fs, fe - fs - own) : 0;
+  if (!ft) /* a web address is a text, passed on whole */
+    own = 0, ft = off_file_type(q + fs, fe - fs);
   bool whole = ft || !strncmp(q + fs, "http://", 7) || !strncmp(q + fs, "https://", 8);
-  int rc = whole ? push_resource(p, ft, fs, fe, fs, fe) : 0;
+  int rc = whole ? push_resource(p, ft, fs, fe - own, fs, fe) : 0;
   for (size_t i = whole ? fe : s, j; rc >= 0 && i < e; i = j + (j == i)) { /* (after a name) */
     j = word_end(q, i, e, "'.;");
     if (j > i ? !push_token(p, TK_WORD, i, j)
