@@ -157,7 +157,7 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail,
   unsigned own = (kept[!told] & ~(at_hand ? named : made)) | (video & BATON__T_VIDEO);
   /* a file a step before only read is not elsewhere to a task changing it ("transcribe a.wav and
    * make it louder") or reading it on its own, as "it" ("classify x.jpg and caption it") */
-  bool it = !(s->inputs & BATON__T_TEXT) && a + 1 < b && off_is(p, a + 1, W_REFERENCE);
+  bool it = !(s->inputs & BATON__T_TEXT) && a + 2 == b && off_is(p, a + 1, W_REFERENCE);
   unsigned read = s->inputs == s->outputs || it ? read_types(p, a, b) : 0;
   if (media_in && !((own | avail | read) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
@@ -172,8 +172,9 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail,
            (own & ~s->outputs & (BATON__T_IMAGE | BATON__T_AUDIO)))
     f[F_OWN_READABLE] = !pair && !(s->outputs & BATON__T_TEXT); /* a transcript is summarized,
                                                                   * not spoken */
-  else if (own || (avail & s->inputs))
-    f[own ? F_OWN_OTHER : (avail & media_in) ? F_AVAIL_MEDIA : F_AVAIL_INPUT] = 1;
+  else if (own || ((avail | (it ? read : 0)) & s->inputs)) /* "classify it": the photo */
+    f[own ? F_OWN_OTHER : ((avail | (it ? read : 0)) & media_in) ? F_AVAIL_MEDIA
+                                                                  : F_AVAIL_INPUT] = 1;
   f[F_NO_PASSAGE] = off_takes_two_texts(p, s) && !pair && !((own | avail) & BATON__T_TEXT);
   said &= ~(unsigned)BATON__T_VIDEO;
   if (!own && media_in && (said == BATON__T_IMAGE || said == BATON__T_AUDIO))
