@@ -185,6 +185,7 @@ typedef struct {
   int output; /* the resource (index + 1) naming the file it makes ("save it as a.wav"), or 0 */
   size_t thing; /* 1 + where the thing in a file it asks the facts of starts ("the noise"), or 0 */
   size_t lead; /* 1 + where "based on the summary, |" before it starts (what it takes), or 0 */
+  const char *goal_lang; /* the language a goal it does asked for ("a French summary"), or NULL */
 } step;
 
 enum { IMG_PLAIN, IMG_TABLE, IMG_DOCUMENT, AUD_MUSIC, AUD_QUESTION };
@@ -356,6 +357,8 @@ double off_description_score(const planner *p, const taskcue *c, size_t a, size_
 
 /* ---- segment.c */
 int off_split_steps(planner *p);
+/* Does a sentence end at token i: a ".", or "but" before "first" ("make x, but | first ...")? */
+bool off_ends_sentence(const planner *p, size_t i);
 /* "... and based on the summary, | edit x.jpg", "Then, using the transcript, | write ...": where
  * the ',' is that ends a clause's opening at token i saying what it is based on (a thing named,
  * no file or quote) with a clause after it (not "and", "then", "3)"); else 0. A step of its own

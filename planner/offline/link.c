@@ -465,8 +465,9 @@ static bool rides_translation(const planner *p, const step *st, const char *tgt,
 static int emit_step(planner *p, const step *st) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec), text = ptype == BATON__T_TEXT;
-  const char *tgt = NULL, *src_lang = NULL, *dl = p->lx->lang_codes[0]; /* the default */
+  const char *tgt = NULL, *src_lang = NULL, *lang, *dl = p->lx->lang_codes[0]; /* the default */
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
+  tgt = tgt ? tgt : st->goal_lang; /* "I want a French summary of a.txt. First, ...": its goal's */
   if (!tgt && off_is_role(p, st->task, R_TRANSLATE) && unknown_language(p, st) != 0)
     return -1;
   /* "I have a text in French ... in English": the text's, for a step on what holds it ("a
@@ -520,9 +521,8 @@ static int emit_step(planner *p, const step *st) {
     if (asked < -1 || (q = off_cut_part(p, st, &in, false)) < -1)
       return -1;
     in = q >= 0 ? (source){-1, q, NULL} : in;
-    const char *lang = fed_language(p, &in);
-    if (extra && text && !(spec->outputs & BATON__T_TEXT) && !(lang && !strcmp(lang, tgt))) {
-      /* text going into a speaking or drawing task is translated first */
+    bool into = extra && (!(lang = fed_language(p, &in)) || strcmp(lang, tgt)); /* not in it */
+    if (into && text && !(spec->outputs & BATON__T_TEXT)) { /* into speech, a drawing: first */
       out.ref = off_emit_task(p, st, p->role[R_TRANSLATE], &in, -1, tgt, src_lang);
       free(in.literal);
       if ((in = out).ref < 0)
@@ -535,7 +535,7 @@ static int emit_step(planner *p, const step *st) {
     if (ahead && out.ref >= 0 && join_input(p, &p->g->tasks[out.ref], 2, onto.res) != 0)
       return -1;
     out.ref = joins && !ahead ? join_rest(p, st, out.ref, own + !on, n_own - !on) : out.ref;
-    if (out.ref < 0 || (extra && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */
+    if (out.ref < 0 || (into && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */
                         (out.ref = translate(p, st, &out, tgt, src_lang)) < 0) ||
         (st->speak && off_emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0))
       return out.ref == -2 ? 1 : -1; /* -2: nothing to compare it with, the step left out */
@@ -590,6 +590,14 @@ static int name_output(planner *p, const step *st, size_t first) {
   return 0;
 }
 
+/* "I want an image of X. First, ... Then, segment the image": does next take what st makes, of a
+ * type no file has nor step made yet? */
+static bool takes_made(const planner *p, const step *st, const step *next) {
+  unsigned t = off_primary_type(p->cues[next->task].spec);
+  return (p->cues[st->task].spec->outputs & t) && off_nearest_producer(p, t) < 0 &&
+         !(off_res_types(p, false) & t);
+}
+
 /* "Before you summarize notes.txt, translate it", "summarize notes.txt once you have translated
  * it", "read it aloud after you translate 'hola'": the next step, in the same sentence, runs first
  * (not "... After editing, classify it", an "after" opening its sentence, nor "... after the
@@ -613,7 +621,8 @@ static bool runs_second(const planner *p, step *st, const step *next) {
       while (w < p->n_tok && p->tok[w].kind == TK_PUNCT)
         w++;
       second = st->goal && st->later && w < p->n_tok &&
-               (off_is(p, w, W_OPENING) || (ends && off_is(p, w, W_HARD_BREAK)));
+               (off_is(p, w, W_OPENING) || (ends && off_is(p, w, W_HARD_BREAK) &&
+                                            !takes_made(p, st, next)));
       i = w - 1, ends++;
     }
   if (second && !st->later) /* "before you | summarize" */

@@ -193,13 +193,14 @@ static bool transforms(const planner *p, const step *st) {
 }
 
 /* Two neighbouring steps, one transforming the picture and one editing it, describe one edit, not
- * "edit it, then restyle it": returns the editing task (the other if only it can run), or -1. */
+ * "edit it, then restyle it" nor "brighten it, then make a poster of it": returns the editing task
+ * (the other if only it can run), or -1. */
 static int edit_twin(const planner *p, const step *x, const step *y) {
   int a = x->task, b = y->task;
   bool sentence = off_punct(p, x->b, ".!?;"), then = sentence || off_is(p, y->a - 1, W_HARD_BREAK);
+  bool apart = then && off_is_role(p, a, R_TRANSFORM); /* (a drawing beside it: one edit) */
   for (size_t i = y->a; !then && i + 1 < y->b; i++) /* "enhance the edited image" */
     then = off_is(p, i, W_MADE_THING) && off_is(p, i + 1, W_PICTURE);
-  bool apart = sentence && off_is_role(p, a, R_TRANSFORM); /* a drawing beside it: one edit */
   int edit = transforms(p, x) && !apart && off_is_role(p, b, R_EDIT) ? b
              : transforms(p, y) && !then && off_is_role(p, a, R_EDIT) ? a : -1;
   int other = edit == a ? b : a;
@@ -207,9 +208,9 @@ static int edit_twin(const planner *p, const step *x, const step *y) {
 }
 
 /* "Draw a cat, then draw a dog", "... After that, summarize the summary": a step that starts, after
- * "then" or "after that", with a cue of the task it repeats asks for that task anew; so do "and
- * an image of a dog" after "an image of a cat" and "and draw a dog" right after a drawing (pointing
- * at nothing made): another picture (or video) to make, or a number of them. */
+ * "then" ("Then, blur it") or "after that", with a cue of the task it repeats asks for that task
+ * anew; so do "and an image of a dog" after "an image of a cat" and "and draw a dog" right after a
+ * drawing (pointing at nothing made): another picture (or video) to make, or a number of them. */
 static bool asked_anew(const planner *p, const step *st) {
   bool after = st->a >= 3 && off_punct(p, st->a - 1, ",") &&
                off_is(p, st->a - 2, W_DEMONSTRATIVE) && off_is(p, st->a - 3, W_ASIDE);
@@ -231,7 +232,8 @@ static bool asked_anew(const planner *p, const step *st) {
   for (const phrase *ph = c->phrases; fresh && !another && ph < c->phrases + c->n_phrases; ph++)
     another = off_phrase_at(p, ph, st->a, st->b) > 0;
   bool cue = off_keyword_score(p, c, st->a, st->a + 1) > 0;
-  return another || ((after || (st->a > 0 && off_is(p, st->a - 1, W_HARD_BREAK))) && cue);
+  size_t at = st->a > 1 && off_punct(p, st->a - 1, ",") ? st->a - 1 : st->a; /* "Then, |" */
+  return another || ((after || (at > 0 && off_is(p, at - 1, W_HARD_BREAK))) && cue);
 }
 
 /* Does token i name a picture or a recording an earlier step made: "the result", "the resulting
@@ -294,6 +296,7 @@ static void merge_steps(planner *p) {
                               off_is_role(p, l->task, R_EDIT))) ? edit_twin(p, l, s) : -1;
     unsigned in = p->cues[s->task].spec->inputs & ~own; /* what it lacks */
     bool apart = l && ((l->output && s->output) || /* "... as b.wav, then ... as c.wav": two */
+                       l->goal != s->goal || /* "make a poster of x.jpg, but first brighten it" */
                        another_question(p, s, l) || /* "Q1? Q2?" */
                        off_joins(p, s) || /* "clean a.wav, then join them" */
                        asked_anew(p, s) || works_on_made(p, s));
@@ -938,20 +941,32 @@ static bool names_made(const planner *p, const step *st) {
 
 /* "Make a video by drawing a cat, classifying it and then making a video of the class", "make a
  * new version of x.jpg by changing its colour": a goal is done where a step after it asks for its
- * task again, or (before "by doing") changes a picture (or recording) as it does, not before; one
- * kept making no text before "by doing" ("a video by | drawing a cat") runs after the next steps
- * of its sentence, one before "First, ..." after the steps spelling it out ("I want a French
- * summary of a.txt. First, fix the spelling": the fixed text summed up, link.c). */
+ * task again, or (before "by doing") changes a picture (or recording) as it does, not before, and
+ * gives that step the language it asked for ("I want a French summary of a.txt. First, ... Then
+ * summarize it": in French); one kept making no text before "by doing" ("a video by | drawing a
+ * cat") runs after the next steps of its sentence, one before "First, ..." after the steps spelling
+ * it out ("I want a French summary of a.txt. First, fix the spelling": the fixed text summed up,
+ * link.c). */
 static void drop_goals(planner *p) {
   for (step *g = p->steps; g < p->steps + p->n_steps; g++) {
     bool by = off_done_by(p, g->b); /* (not "make a poster of x.jpg. First, brighten it": two) */
-    for (const step *e = g + 1; g->goal && g->task >= 0 && e < p->steps + p->n_steps; e++)
-      g->task = !e->goal && !e->context &&
-                (e->task == g->task || (by && changes(p, g->task) && changes(p, e->task) &&
-                 p->cues[e->task].spec->outputs == p->cues[g->task].spec->outputs)) ? -1 : g->task;
+    for (step *e = g + 1; g->goal && g->task >= 0 && e < p->steps + p->n_steps; e++)
+      if (!e->goal && !e->context &&
+          (e->task == g->task || (by && changes(p, g->task) && changes(p, e->task) &&
+           p->cues[e->task].spec->outputs == p->cues[g->task].spec->outputs)))
+        g->task = -1, off_find_languages(p, g->a, g->b, &e->goal_lang, &(const char *){NULL});
     g->later |= g->goal && g->task >= 0 && /* "a video by | drawing", "X. First, ...": last */
                 !(by && (p->cues[g->task].spec->outputs & BATON__T_TEXT));
   }
+}
+
+/* "I want an image of X. First, translate X. | Then, segment the image": is st past the sentence
+ * of steps spelling out goal g (so it may work on what g makes)? */
+static bool spelt_out(const planner *p, const step *g, const step *st) {
+  size_t ends = 0;
+  for (size_t i = g->b; i < st->a && ends < 2; i++)
+    ends += off_ends_sentence(p, i);
+  return ends == 2;
 }
 
 int off_recognise(planner *p) {
@@ -965,8 +980,9 @@ int off_recognise(planner *p) {
   int last = -1;
   for (size_t s = 0; s < p->n_steps; s++) {
     unsigned produced = 0; /* by the steps before s (one may have given its task to a later) */
-    for (const step *e = p->steps; e < p->steps + s; e++)
-      produced |= e->task >= 0 && !e->goal ? p->cues[e->task].spec->outputs : 0;
+    for (const step *e = p->steps; e < p->steps + s; e++) /* (a goal's: past its steps) */
+      produced |= e->task >= 0 && (!e->goal || spelt_out(p, e, &p->steps[s]))
+                  ? p->cues[e->task].spec->outputs : 0;
     step *st = &p->steps[s];
     if (s + 1 < p->n_steps && off_fronted_end(p, st->a) == st->b && st[1].a == st->b + 1)
       st[1].lead = st->a + 1; /* "based on the summary, | edit x.jpg": what it takes */

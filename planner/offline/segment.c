@@ -97,12 +97,15 @@ static size_t skip_soft(const planner *p, size_t k, size_t e) {
   return k;
 }
 
-/* Adds the piece [a, b) of a sentence less leading boundary words (a hard break only ends one); -1:
- * too many. Scene-setting: with a first-person subject first, judged alone; a condition before the
- * rest (not `last`: "Once we get an answer, | could we ...") unless it names an action ("After
- * editing the table, | I'd like ...", not "the summary"); else as its sentence. */
+/* Adds the piece [a, b) of a sentence less leading boundary words (a hard break only ends one) and
+ * a "first" before its words; -1: too many. Scene-setting: with a first-person subject first,
+ * judged alone; a condition before the rest (not `last`: "Once we get an answer, | could we ...")
+ * unless it names an action ("After editing the table, | I'd like ...", not "the summary"); else
+ * as its sentence. */
 static int add_step(planner *p, size_t a, size_t b, bool sentence, bool last) {
-  if ((a = skip_soft(p, a, b)) >= b || p->n_steps >= OFF_MAX_STEPS)
+  a = skip_soft(p, a, b);
+  a += a + 1 < b && off_is(p, a, W_OPENING) && p->tok[a + 1].kind == TK_WORD; /* "first | do x" */
+  if (a >= b || p->n_steps >= OFF_MAX_STEPS)
     return a >= b ? 0 : -1;
   bool context = off_is(p, a, W_SUBJECT) ? is_context_clause(p, a, b) : sentence;
   if (!last && off_is(p, a, W_CONDITION)) {
@@ -116,11 +119,17 @@ static int add_step(planner *p, size_t a, size_t b, bool sentence, bool last) {
   return 0;
 }
 
+bool off_ends_sentence(const planner *p, size_t i) {
+  return off_punct(p, i, ".!?;") ||
+         (off_is(p, i, W_CONTRAST) && off_is(p, next_word(p, i + 1, p->n_tok), W_OPENING));
+}
+
 int off_split_steps(planner *p) {
   for (size_t i = 0; i < p->n_tok; i++) /* once a token: a run of "and" would ask at each break */
     p->tok[i].soft = soft_at(p, i);
   for (size_t i = 0, seg = 0, first = 0; i <= p->n_tok; i++) {
-    if (i < p->n_tok && !off_punct(p, i, ".!?;") && !off_is(p, i, W_HARD_BREAK))
+    bool ends = i < p->n_tok && off_ends_sentence(p, i);
+    if (i < p->n_tok && !ends && !off_is(p, i, W_HARD_BREAK))
       continue;
     /* A ',' or "and" splits before words naming a task (or a cut no cue names: "how long is a.wav
      * and make it 10 seconds long"), a new clause ("..., and I'm curious", "and based on the
@@ -143,7 +152,7 @@ int off_split_steps(planner *p) {
       }
     }
     /* "I want a video of x.jpg. First, ...": its steps are the goal the next sentences spell out */
-    for (size_t k = first; off_punct(p, i, ".!?;") && k < p->n_steps; k++)
+    for (size_t k = first; ends && k < p->n_steps; k++)
       p->steps[k].goal = off_is(p, next_word(p, i + 1, p->n_tok), W_OPENING);
     seg = i + 1, first = p->n_steps;
   }
