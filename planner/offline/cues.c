@@ -333,6 +333,16 @@ bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n) {
 }
 
 /* How many of the task's description words [a,b) holds (3 letters or more: never a mark's stem). */
+double off_word_cues(const planner *p, const taskcue *c, size_t i) {
+  double n = 0;
+  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
+    for (size_t k = 0; k < ph->n; k++)
+      n += strcmp(ph->stems[k], p->tok[i].stem) == 0;
+  for (size_t k = 0; k < c->n_desc; k++)
+    n += strcmp(c->desc[k], p->tok[i].stem) == 0;
+  return n;
+}
+
 double off_description_score(const planner *p, const taskcue *c, size_t a, size_t b) {
   double s = 0;
   for (size_t k = 0, i = a; k < c->n_desc; k++, i = a) {

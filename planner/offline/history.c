@@ -396,7 +396,7 @@ bool off_only_language(const planner *p) {
         !off_is_any(p, i, spare, sizeof spare / sizeof *spare))
       return false;
   }
-  return p->asked && language_asked(p) && target_named(p, p->asked, &n);
+  return p->asked && !p->repeat && language_asked(p) && target_named(p, p->asked, &n);
 }
 
 /* 'And "good night"?', 'what about "thank you"?', 'same for "hola"': does the request name one
@@ -537,25 +537,27 @@ static bool asks_another(const planner *p) {
 bool off_draws_again(const planner *p) { return !p->repeat && drawn_last(p) && asks_another(p); }
 
 bool off_asks_anew(const planner *p) {
-  bool again = false;
+  bool again = false, cued = false, language = false;
   if (p->repeat || !p->asked || drawn_last(p))
     return false;
   for (size_t i = 0; i < p->n_tok; i++) {
     bool cue = false; /* a word of a task the last turn ran ("read", "say") */
     for (const resource *r = p->res; r < p->res + p->n_res; r++) {
-      const baton__taskspec *s = r->turn == p->last_turn && r->maker ? p->cues[r->maker - 1].spec
-                                                                     : NULL;
-      if (s && (s->inputs & s->outputs)) /* "rotate it again", "translate it again": its result */
+      int t = r->turn == p->last_turn && r->maker ? r->maker - 1 : -1;
+      const baton__taskspec *s = t >= 0 ? p->cues[t].spec : NULL;
+      if (s && ((s->inputs & s->outputs & ~(unsigned)BATON__T_TEXT) ||
+                off_is_role(p, t, R_TRANSLATE))) /* "rotate it again", "translate it again" */
         return false;
-      cue |= s && off_keyword_score(p, &p->cues[r->maker - 1], i, i + 1) > 0;
+      cue |= s && off_keyword_score(p, &p->cues[t], i, i + 1) > 0;
     }
-    again |= off_is(p, i, W_AGAIN);
+    again |= off_is(p, i, W_AGAIN), cued |= cue;
+    language |= off_language_at(p, i) != NULL; /* "summarize it again in French" */
     if (p->tok[i].kind == TK_RES ||
         (p->tok[i].kind == TK_WORD && !cue && !spare(p, p->tok[i].word) &&
-         !off_is(p, i, W_REFERENCE) && !off_is(p, i, W_DEMONSTRATIVE)))
+         !off_is(p, i, W_REFERENCE) && !off_is(p, i, W_DEMONSTRATIVE) && !off_language_at(p, i)))
       return false;
   }
-  return again;
+  return again && (cued || !language); /* "again in French": its text translated */
 }
 
 long off_copies_asked(const planner *p) {
@@ -589,9 +591,11 @@ static char *said_more(const planner *p, const char *asked) {
   const char *at = i ? target_named(p, asked, &n) : NULL;
   if (i && !at && p->asked_into) /* the newest named none: the last that did */
     asked = p->asked_into, at = target_named(p, asked, &n);
+  const token *t = i ? &p->tok[i - 1] : NULL;
+  if (!at && t && off_asks_anew(p)) /* "summarize it again in French": "summarize a.txt in French" */
+    return joined(asked, unstopped(asked), " in ", p->req + t->start, (int)(t->end - t->start));
   if (!at)
     return adds_words(p) ? joined(asked, unstopped(asked), " ", p->req, (int)strlen(p->req)) : NULL;
-  const token *t = &p->tok[i - 1];
   baton__sb sb;
   baton__sb_init(&sb);
   baton__sb_addf(&sb, "%.*s%.*s%s", (int)(at - asked), asked, (int)(t->end - t->start),

@@ -555,7 +555,10 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
               !off_is_role(p, st->task, R_SPEAK) ? -1 : t;
   bool later = has_ref && off_own_res(p, 0, st->a, BATON__T_TEXT) < 0 && /* "a talk in t.wav; */
                off_own_res(p, 0, st->a, BATON__T_AUDIO) >= 0; /* sum it up. Compare with 'x'" */
-  if (text && prev < 0 && (t < 0 || later || (p->res[t].turn && m >= 0 && !p->res[m].turn)) &&
+  bool spoken = !has_ref && !off_has_word(p, st->a, st->b, W_DEMONSTRATIVE) && m >= 0 &&
+                p->res[m].turn && p->res[m].maker; /* a turn made it, not pointed at: "translate */
+  if (text && prev < 0 && /* hello into French" after it said "bonjour" */
+      ((t < 0 && !spoken) || later || (p->res[t].turn && m >= 0 && !p->res[m].turn)) &&
       (b = bridge(p, st, false, (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO, src)))
     return b > 0 ? 0 : -1; /* 2, else 2b */
   /* 3. what to make follows "of", "about"...: "an image of a cat playing piano" (not "an image that

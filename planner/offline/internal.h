@@ -316,10 +316,12 @@ bool off_only_language(const planner *p);
  * the request adds after that: more ("and another one and another one please": two), its saving
  * ("and save it as c2.png") or a change ("with a hat": "draw a cat with a hat"). */
 bool off_draws_again(const planner *p);
-/* "Read it again", "say that again", "again please" after a turn that drew nothing and changed
- * nothing into its own type (not "rotate it again", "translate it again": the result, again):
- * does the request say "again" beside no more than "it", spare words and cues of the tasks that
- * turn ran? Then the last request is asked anew ("read x.png aloud": not only its reading). */
+/* "Read it again", "say that again", "again please", "summarize it again (in French)" after a turn
+ * that drew nothing, changed no picture or recording into its own type and translated nothing
+ * (not "rotate it again", "translate it again": the result, again): does the request say "again"
+ * beside no more than "it", spare words and cues of the tasks that turn ran, and a language only
+ * beside such a cue ("again in French" translates the result)? Then the last request is asked anew
+ * ("read x.png aloud": not only its reading), in that language. */
 bool off_asks_anew(const planner *p);
 /* How many drawings a request asking for the last one anew asks for: "another one" (and any more
  * "and another one" after it adds), "give me two more", "another two": 2; 0 for as many as the
@@ -354,6 +356,8 @@ int off_clearest_cue(const planner *p, size_t a, size_t b, double min);
  * "then" that starts a step? */
 bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n);
 double off_description_score(const planner *p, const taskcue *c, size_t a, size_t b);
+/* How often token i's stem is a word of c's phrases or description ("objects": of a detector's). */
+double off_word_cues(const planner *p, const taskcue *c, size_t i);
 
 /* ---- segment.c */
 int off_split_steps(planner *p);

@@ -725,6 +725,42 @@ static bool adds_thing_only(const planner *p) {
          off_changes_medium(p, off_best_task(p, 0, p->n_tok, off_res_types(p, true), &sc));
 }
 
+/* How often the words of the request from token i on, less those that join, point or ask ("and",
+ * "the", "what about"), are in task t's cues. */
+static double thing_cues(const planner *p, size_t i, int t) {
+  static const off_class spare[] = {W_JOINER, W_PREPOSITION, W_WH,        W_RESUMING,
+                                    W_IS_ARE, W_REFERENCE,   W_ASKING,    W_CONTENT_INTRO};
+  double n = 0;
+  for (; i < p->n_tok; i++)
+    n += p->tok[i].kind == TK_WORD && !p->tok[i].det &&
+                 !off_is_any(p, i, spare, sizeof spare / sizeof *spare)
+             ? off_word_cues(p, &p->cues[t], i) : 0;
+  return n;
+}
+
+/* "And the objects?" after "how big is photo.jpg?", "and the words?" after "how long is talk.wav?":
+ * a thing added (off_request_thing) after a file's facts that no word of their task's cues names
+ * (not "and the dpi?": one more fact) is asked of that file by the task taking its medium whose
+ * cues name its words most often, one telling no facts nor changing the medium; or -1. */
+static int thing_task(const planner *p) {
+  const char *thing = off_request_thing(p);
+  int facts = -1, best = -1;
+  for (const resource *r = p->res; thing && r < p->res + p->n_res; r++)
+    facts = r->turn == p->last_turn && r->maker && off_tells_facts(p, r->maker - 1) ? r->maker - 1
+                                                                                   : facts;
+  size_t i = 0;
+  while (facts >= 0 && i < p->n_tok && p->req + p->tok[i].start < thing)
+    i++;
+  if (facts < 0 || thing_cues(p, i, facts) > 0)
+    return -1;
+  double most = 0, n;
+  for (int t = 0; t < (int)p->n_cues; t++)
+    if ((p->cues[t].spec->inputs & p->cues[facts].spec->inputs) && !off_tells_facts(p, t) &&
+        !off_changes_medium(p, t) && (n = thing_cues(p, i, t)) > most)
+      most = n, best = t;
+  return best;
+}
+
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
@@ -977,8 +1013,11 @@ int off_recognise(planner *p) {
                  adds_thing_only(p)))
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
   p->follows = off_follows_answer(p);
-  int last = -1;
-  for (size_t s = 0; s < p->n_steps; s++) {
+  int last = -1, thing = thing_task(p);
+  if (thing >= 0) /* "and the objects?" after a picture's facts: a task of its own on it */
+    p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = thing, .score = p->lx->w[K_ACCEPT]},
+    p->n_steps = 1, last = 0;
+  for (size_t s = 0; thing < 0 && s < p->n_steps; s++) {
     unsigned produced = 0; /* by the steps before s (one may have given its task to a later) */
     for (const step *e = p->steps; e < p->steps + s; e++) /* (a goal's: past its steps) */
       produced |= e->task >= 0 && (!e->goal || spelt_out(p, e, &p->steps[s]))
