@@ -592,7 +592,7 @@ static char *said_more(const planner *p, const char *asked) {
   if (i && !at && p->asked_into) /* the newest named none: the last that did */
     asked = p->asked_into, at = target_named(p, asked, &n);
   const token *t = i ? &p->tok[i - 1] : NULL;
-  if (!at && t && off_asks_anew(p)) /* "summarize it again in French": "summarize a.txt in French" */
+  if (!at && t && off_asks_anew(p)) /* "summarize it again in French": "summarize a.txt in ..." */
     return joined(asked, unstopped(asked), " in ", p->req + t->start, (int)(t->end - t->start));
   if (!at)
     return adds_words(p) ? joined(asked, unstopped(asked), " ", p->req, (int)strlen(p->req)) : NULL;

@@ -146,7 +146,31 @@ static bool set_aside(const planner *p, const step *st, aside_rule rule, const r
  * language than a step pointing at nothing names ("the English text"), nor, while there is
  * another, a picture a task of st's kind marked what it found on ("how many are there?" after
  * "find the people in x.jpg"). */
+/* "Translate the second one", "read the first summary", "brighten the first picture" after a
+ * turn that left several of `type`: the one at the place an ordinal names before "one", a thing
+ * made or a medium, counting what the turn's tasks made (else the files it named) in order; -1. */
+static int placed(const planner *p, const step *st, unsigned type) {
+  static const off_class things[] = {W_MADE_THING, W_PICTURE, W_RECORDING};
+  const off_words *ord = &p->lx->cls[W_ORDINAL];
+  size_t made = 0, k = ord->n;
+  for (size_t r = 0; r < p->n_res; r++)
+    made += p->last_turn && p->res[r].turn == p->last_turn && p->res[r].maker &&
+            (p->res[r].type & type);
+  for (size_t i = st->a; k == ord->n && i + 1 < st->b; i++)
+    for (k = 0; k < ord->n && !(strcmp(ord->words[k], p->tok[i].word) == 0 &&
+                                (off_number_at(p, i + 1) == 1 || off_is_any(p, i + 1, things, 3)));)
+      k++;
+  for (size_t r = 0, n = 0; k < ord->n && r < p->n_res; r++)
+    if (p->last_turn && p->res[r].turn == p->last_turn && (p->res[r].type & type) &&
+        (!made || p->res[r].maker) && n++ == k)
+      return (int)r;
+  return -1;
+}
+
 int off_first_unused(const planner *p, const step *st, unsigned type) {
+  int at = placed(p, st, type);
+  if (at >= 0)
+    return at;
   bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL), named = false; /* r's maker named */
   const char *tgt = NULL, *src, *said = off_has_word(p, st->a, st->b, W_REFERENCE) ? NULL
                                         : off_written_language(p, st->a, st->b); /* "the English */
