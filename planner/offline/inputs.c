@@ -545,6 +545,13 @@ static char *words_left(const planner *p, const step *st) {
   return made ? made : step_words(p, st, false);
 }
 
+/* Is resource m (-1: none) a picture or recording a turn made, st pointing at nothing ("translate
+ * hello into French" after a turn said "bonjour"): no words of st's to read from it? */
+static bool turn_spoke(const planner *p, const step *st, int m, bool has_ref) {
+  return m >= 0 && p->res[m].turn && p->res[m].maker && !has_ref &&
+         !off_has_word(p, st->a, st->b, W_DEMONSTRATIVE);
+}
+
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
   bool original, has_ref = points_back(p, st, &original);
@@ -553,9 +560,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'");
    * one a step asked to run first changed: what it made of it ("before you transcribe a.wav,
    * clean it") */
-  int first = r >= 0 && st->later && !text ? changed_from(p, type, r) : -1;
-  if (first >= 0)
-    return src->ref = first, 0;
+  if ((b = r >= 0 && st->later && !text ? changed_from(p, type, r) : -1) >= 0)
+    return src->ref = b, 0;
   if (r >= 0 && !(text && has_ref && p->res[r].used && prev >= 0))
     return src->res = r, p->res[r].used = true, 0;
   /* 1b. text from the step's own image or recording ("translate sign.png"); 1b'. an earlier
@@ -579,10 +585,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
               !off_is_role(p, st->task, R_SPEAK) ? -1 : t;
   bool later = has_ref && off_own_res(p, 0, st->a, BATON__T_TEXT) < 0 && /* "a talk in t.wav; */
                off_own_res(p, 0, st->a, BATON__T_AUDIO) >= 0; /* sum it up. Compare with 'x'" */
-  bool spoken = !has_ref && !off_has_word(p, st->a, st->b, W_DEMONSTRATIVE) && m >= 0 &&
-                p->res[m].turn && p->res[m].maker; /* a turn made it, not pointed at: "translate */
-  if (text && prev < 0 && /* hello into French" after it said "bonjour" */
-      ((t < 0 && !spoken) || later || (p->res[t].turn && m >= 0 && !p->res[m].turn)) &&
+  if (text && prev < 0 && ((t < 0 && !turn_spoke(p, st, m, has_ref)) || later ||
+                           (t >= 0 && p->res[t].turn && m >= 0 && !p->res[m].turn)) &&
       (b = bridge(p, st, false, (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO, src)))
     return b > 0 ? 0 : -1; /* 2, else 2b */
   /* 3. what to make follows "of", "about"...: "an image of a cat playing piano" (not "an image that
