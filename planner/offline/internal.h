@@ -361,7 +361,8 @@ double off_word_cues(const planner *p, const taskcue *c, size_t i);
 
 /* ---- segment.c */
 int off_split_steps(planner *p);
-/* Does a sentence end at token i: a ".", or "but" before "first" ("make x, but | first ...")? */
+/* Does a sentence end at token i: a ".", or a contrast before an opening ("make x, but | first
+ * ...", "yet first")? */
 bool off_ends_sentence(const planner *p, size_t i);
 /* "... and based on the summary, | edit x.jpg", "Then, using the transcript, | write ...": where
  * the ',' is that ends a clause's opening at token i saying what it is based on (a thing named,

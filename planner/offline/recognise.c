@@ -895,11 +895,12 @@ static int nothing_planned(planner *p) {
   }
   if (off_own_res(p, 0, p->n_tok, BATON__T_VIDEO) >= 0) /* "speed up my video x.mp4" */
     return off_needs_input(p, NULL);
+  bool fresh = !p->turns && p->n_tok > 1; /* not "show me the picture", "explain it" after a turn */
   for (size_t i = 0; i < p->n_tok; i++) /* not "hello there, how are you" */
     asks |= off_is(p, i, W_ASKING) || off_punct(p, i, "?") ||
-            (!p->turns && off_is(p, i, W_US)); /* "give me ideas", not "show me the picture" */
+            (fresh && off_is(p, i, W_US)); /* "give me ideas" */
   for (const step *st = p->steps; st < p->steps + p->n_steps; st++) /* "explain how X works" */
-    asks |= st->a < st->b && off_is(p, st->a, W_ASK_VERB);
+    asks |= fresh && st->a + 1 < st->b && off_is(p, st->a, W_ASK_VERB);
   for (size_t i = 0; i < p->n_res; i++) /* (earlier turns' texts are not what to answer) */
     file |= p->res[i].is_file && !p->res[i].turn, p->res[i].used = true;
   if (!asks || file || !p->n_steps) /* "download the image at https://...": nothing to do here */
