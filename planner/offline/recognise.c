@@ -77,8 +77,9 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
   int t = off_cue_index(p, s);
   /* (a goal before "First, ..." leaves its file to the steps after it too) */
   bool keeps = off_tells_facts(p, t) || (st->goal && !off_done_by(p, st->b));
-  unsigned media = BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO; /* a medium read into text */
-  bool reads = (s->inputs & media) && !(s->outputs & media);
+  unsigned media = BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO; /* a medium read into text, */
+  bool reads = (s->inputs & media) && !(s->outputs & media) && /* not asked of ("what style is */
+               !(s->inputs & BATON__T_TEXT); /* x.jpg? give me ideas to enhance it": no edit) */
   bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
                             (p->pictures > 1 || (before & BATON__T_IMAGE));
   for (size_t i = st->a, lo = st->a; other && i < st->b; i++) /* lo: after the picture before */
