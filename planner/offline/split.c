@@ -219,8 +219,11 @@ void off_split_step(planner *p, size_t s, unsigned avail) {
     return;
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps++ - s - 1) * sizeof *st);
   /* the tail feeds st: "a clip | that shows", "the | summary", "audio | summary", "text | found",
-   * "a video | summarizing it" */
-  bool medium = off_is(p, k - 1, W_MOVING);
+   * "a video | summarizing it", "an audio file | describing it" (or x.jpg; not "the output") */
+  bool medium = off_is(p, k - 1, W_MOVING) ||
+                (k >= st->a + 2 && off_has_word(p, off_back(k, 3, st->a), k, W_RECORDING) &&
+                 (off_own_types(p, k, st->b) || off_said_media(p, k, st->b) ||
+                  (k + 2 == st->b && off_is(p, k + 1, W_REFERENCE))));
   bool what_is = (k >= st->a + 2 && off_is(p, k - 2, W_WH) && off_is(p, k - 1, W_IS_ARE)) ||
                  (off_is(p, k - 1, W_WH) && strchr(p->tok[k - 1].word, '\'')); /* "what's" */
   bool rel = off_has_word(p, off_back(k, 3, st->a), k, W_RELATIVE) || p->tok[k - 1].det ||
