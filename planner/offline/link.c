@@ -79,12 +79,16 @@ static bool reads_own_file(const planner *p, const step *st, int k) {
 }
 
 /* The first text resource (a quote, a text file, an earlier turn's text) other than the one t
- * takes, or -1. */
+ * takes, or -1; no file a step saves to ("compare 'a cat' and save it as s.txt"). */
 static int other_text(const planner *p, const baton__task *t) {
-  for (size_t i = 0; i < p->n_res; i++)
-    if ((p->res[i].type & BATON__T_TEXT) &&
+  for (size_t i = 0; i < p->n_res; i++) {
+    bool saved = false;
+    for (size_t s = 0; s < p->n_steps; s++)
+      saved |= p->steps[s].output == (int)i + 1;
+    if ((p->res[i].type & BATON__T_TEXT) && !saved &&
         (!t->args[0].value || strcmp(t->args[0].value, p->res[i].value)))
       return (int)i;
+  }
   return -1;
 }
 
@@ -670,6 +674,11 @@ int off_link(planner *p) {
     if (rc < 0 || (rc == 0 && (off_copies(p, st, first) != 0 || name_output(p, st, first) != 0 ||
                                off_copy_names(p, first) != 0)))
       return -1;
+    for (size_t k = first; rc == 1 && k < p->g->n; k++) /* and the readers made for it */
+      baton__task_release(&p->g->tasks[k]);
+    for (size_t r = 0; rc == 1 && r < p->n_res; r++)
+      p->res[r].reader = p->res[r].reader > (int)first ? 0 : p->res[r].reader;
+    p->g->n = rc == 1 ? first : p->g->n;
     if (rc == 1 && !need[0]) { /* a step that cannot get its input is dropped; remember why */
       char *words = off_span_text(p, st->a, st->b);
       baton__fmt(need, sizeof need, "%.*s", (int)baton__utf8_cut(p->err, strlen(p->err),

@@ -855,6 +855,8 @@ static bool clearest_cue(planner *p) {
       continue;
     c.task = off_best_task_min(p, c.a, c.b, off_res_types(p, true), p->lx->w[K_ACCEPT_FALLBACK],
                                -1, &c.score);
+    c.task = off_is_role(p, c.task, R_COMPARE_TEXTS) ? off_rewrite(p, &c, 0) : c.task; /* "compare
+                                                          * cats and dogs": no text, a chat */
     unsigned media = c.task >= 0 ? p->cues[c.task].spec->inputs & ~(unsigned)BATON__T_TEXT : 0;
     if (c.task >= 0 && c.score > best.score && (!media || (off_res_types(p, false) & media)))
       best = c, at = &p->steps[s]; /* not a picture's task where there is no picture */

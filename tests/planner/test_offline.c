@@ -152,6 +152,18 @@ Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
   }
 }
 
+Test(planner_offline, a_comparison_given_one_text_is_not_planned) {
+  /* nothing to compare it with: not the file it is saved to, nor a lone reading of the picture */
+  static const char *const asks[] = {"compare 'a cat' and save it as s.txt",
+                                     "how similar is photo.jpg?"};
+  for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
+    baton__graph g;
+    char err[256] = "";
+    cr_assert_eq(plan_alone(asks[i], &g, err, sizeof err), -1, "'%s' was planned", asks[i]);
+    cr_expect(strstr(err, "sentence-similarity needs two texts"), "%s: %s", asks[i], err);
+  }
+}
+
 Test(planner_offline, a_step_left_out_for_want_of_a_file_is_named_in_the_note) {
   /* the rest is planned; the note says which words were left out and why */
   char err[512] = "", note[256] = "";
