@@ -571,7 +571,8 @@ static int name_output(planner *p, const step *st, size_t first) {
   int files[OFF_MAX_TASKS];
   size_t nf = saved_files(p, st, files, OFF_MAX_TASKS), makers[OFF_MAX_TASKS], n = 0, same = 0;
   unsigned type = nf ? p->res[files[0]].type : 0;
-  type = type & BATON__T_JSON ? BATON__T_TEXT | BATON__T_JSON : type;
+  type = type & (BATON__T_JSON | BATON__T_TEXT) ? BATON__T_TEXT | BATON__T_JSON /* a score */
+                                                 : type;
   for (size_t k = first; type && k < p->g->n; k++)
     if (p->made[k]->outputs & type)
       makers[n++] = k;

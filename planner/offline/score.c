@@ -164,8 +164,14 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail,
   /* "compare a.jpg and b.jpg": a comparison naming the two things it compares reads pictures
    * and recordings among them into text (not a question: "what is the difference between a.jpg
    * and b.jpg?" is asked of each) */
+  size_t two = 0, end = b; /* (not "... and save it as r.txt", "... side by side in one image") */
+  for (size_t i = a; i < b; i++)
+    two += off_res_at(p, i, BATON__T_TEXT | BATON__T_IMAGE | BATON__T_AUDIO) >= 0 &&
+           !off_saved_name(p, i, a);
+  while (end < p->n_tok && !off_punct(p, end, ".!?;"))
+    end++;
   bool pair = off_is_role(p, (int)t, R_COMPARE_TEXTS) && !off_is_question(p, a, b) &&
-              off_count_res(p, a, b, BATON__T_TEXT | BATON__T_IMAGE | BATON__T_AUDIO) > 1;
+              two == 2 && !(off_said_media(p, a, end) & (BATON__T_IMAGE | BATON__T_AUDIO));
   if (s->inputs & own)
     f[F_OWN_INPUT] = 1;
   else if (s->inputs == BATON__T_TEXT && !(own & BATON__T_VIDEO) && /* a video is not read */
