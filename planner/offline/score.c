@@ -157,7 +157,10 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail,
   unsigned own = (kept[!told] & ~(at_hand ? named : made)) | (video & BATON__T_VIDEO);
   /* a file a step before only read is not elsewhere to a task changing it ("transcribe a.wav and
    * make it louder") or reading it on its own, as "it" ("classify x.jpg and caption it") */
-  bool it = !(s->inputs & BATON__T_TEXT) && a + 2 == b && off_is(p, a + 1, W_REFERENCE);
+  size_t e = b; /* "and caption it, please" */
+  while (e > a + 2 && (off_is(p, e - 1, W_ASKING) || off_punct(p, e - 1, ",.!?")))
+    e--;
+  bool it = !(s->inputs & BATON__T_TEXT) && a + 2 == e && off_is(p, a + 1, W_REFERENCE);
   unsigned read = s->inputs == s->outputs || it ? read_types(p, a, b) : 0;
   if (media_in && !((own | avail | read) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
