@@ -120,9 +120,13 @@ static int answerer(const planner *p, const step *st, unsigned produced) {
   int passages = 0, own = 0, files = 0; /* passages to answer from; the step's own quotes (its */
   for (size_t i = 0; i < p->n_res; i++) /* question, maybe) and files */
     passages += off_is_passage(&p->res[i]) && !p->res[i].claimed; /* not one a step takes */
-  for (size_t k = st->a; k < st->b; k++)
-    if (p->tok[k].kind == TK_RES && off_is_passage(&p->res[p->tok[k].res]))
-      p->res[p->tok[k].res].is_file ? files++ : own++;
+  for (size_t k = st->a; k < st->b; k++) {
+    const resource *r = p->tok[k].kind == TK_RES ? &p->res[p->tok[k].res] : NULL;
+    if (r && off_is_passage(r) && off_saved_name(p, k, st->a))
+      passages -= !r->claimed; /* a file it saves to: "... and save the answer as a.txt" */
+    else if (r && off_is_passage(r))
+      r->is_file ? files++ : own++;
+  }
   if (off_is_role(p, st->task, R_ASK_PICTURE) &&
       (!files || (off_own_types(p, st->a, st->b) & BATON__T_IMAGE)))
     return st->task;
