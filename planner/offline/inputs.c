@@ -477,15 +477,20 @@ static bool reads_made_picture(const planner *p, const step *st, int b, bool has
 
 /* Does st name what it makes ("draw a dog", "write a poem about autumn"; not "now draw me a
  * picture", "can you draw that for me?", "draw what they agreed"): a word before any "what" that
- * is none of asking, pointing, a preposition, a picture nor a word of its task's phrases? */
-static bool names_subject(const planner *p, const step *st) {
+ * is none of asking, pointing, a preposition, a picture nor a word of its task's phrases; unless
+ * `definite`, nor after "the", "its"... ("a video about the lecture", "draw the main character"
+ * name a thing a file holds)? */
+static bool names_subject(const planner *p, const step *st, bool definite) {
   static const off_class spare[] = {W_PICTURE, W_US, W_YOU, W_SUBJECT, W_ASKING, W_RESUMING,
                                     W_LEAD_IN, W_PREPOSITION, W_PURPOSE, W_REFERENCE,
-                                    W_DEMONSTRATIVE, W_CAUSATIVE, W_COUNT};
+                                    W_DEMONSTRATIVE, W_CAUSATIVE, W_COUNT, W_CONTENT_INTRO};
+  bool the = false; /* past a definite determiner, before the next determiner */
   for (size_t i = st->a; i < st->b && !off_is(p, i, W_WH); i++)
-    if (p->tok[i].kind == TK_WORD && !p->tok[i].det &&
-        !off_is_any(p, i, spare, sizeof spare / sizeof *spare) &&
-        !off_cue_says(&p->cues[st->task], p->tok[i].stem))
+    if (p->tok[i].det)
+      the = !definite && off_is(p, i, W_DEFINITE);
+    else if (p->tok[i].kind == TK_WORD && !the &&
+             !off_is_any(p, i, spare, sizeof spare / sizeof *spare) &&
+             !off_cue_says(&p->cues[st->task], p->tok[i].stem))
       return true;
   return false;
 }
@@ -495,7 +500,7 @@ static bool names_subject(const planner *p, const step *st) {
 static char *words_not_turns(const planner *p, const step *st, int r) {
   bool translate = off_is_role(p, st->task, R_TRANSLATE);
   if (r < 0 || !p->res[r].turn || names_part(p, st) ||
-      !(translate || (off_is_role(p, st->task, R_DRAW) && names_subject(p, st)) ||
+      !(translate || (off_is_role(p, st->task, R_DRAW) && names_subject(p, st, true)) ||
         off_is_role(p, st->task, R_CONVERSE)))
     return NULL;
   return translate ? own_words(p, st, true) : step_words(p, st, false);
@@ -537,7 +542,7 @@ static char *words_left(const planner *p, const step *st) {
     later += named, others += r >= 0 && !named;
   }
   if (!later || others || points_back(p, st, &asked_of) ||
-      off_named_producer(p, st, BATON__T_TEXT) >= 0 || !names_subject(p, st) ||
+      off_named_producer(p, st, BATON__T_TEXT) >= 0 || !names_subject(p, st, false) ||
       !(off_draws(p, st->task) || off_is_role(p, st->task, R_WRITE) ||
         off_is_role(p, st->task, R_CONVERSE)))
     return NULL;
