@@ -495,6 +495,11 @@ static bool names_subject(const planner *p, const step *st, bool definite) {
   return false;
 }
 
+bool off_makes_own(const planner *p, const step *st) {
+  return (off_draws(p, st->task) || off_is_role(p, st->task, R_WRITE) ||
+          off_is_role(p, st->task, R_CONVERSE)) && names_subject(p, st, false);
+}
+
 /* 3b. "what is cat in German?", "draw a dog", "let's discuss the sea" in a conversation, naming
  * no earlier thing: the step's own words, not the earlier turn's text r; NULL when it takes r. */
 static char *words_not_turns(const planner *p, const step *st, int r) {
@@ -542,9 +547,7 @@ static char *words_left(const planner *p, const step *st) {
     later += named, others += r >= 0 && !named;
   }
   if (!later || others || points_back(p, st, &asked_of) ||
-      off_named_producer(p, st, BATON__T_TEXT) >= 0 || !names_subject(p, st, false) ||
-      !(off_draws(p, st->task) || off_is_role(p, st->task, R_WRITE) ||
-        off_is_role(p, st->task, R_CONVERSE)))
+      off_named_producer(p, st, BATON__T_TEXT) >= 0 || !off_makes_own(p, st))
     return NULL;
   char *made = made_of_words(p, st);
   return made ? made : step_words(p, st, false);

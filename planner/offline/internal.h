@@ -65,7 +65,7 @@
    X(LASTING) X(COUNT) X(SEARCHING) X(SOUGHT) X(PARTICLE) X(INSTRUCTION) X(BESIDE) X(SHARE) \
    X(RECIPROCAL) X(MEANING) X(WORDING) X(HOLDING) X(WORDED) X(IT_IS) X(UTTERING) X(MORE) \
    X(PUTTING) X(VOICE) X(PLACED_FIRST) X(PLACED_AFTER) X(PLAYING) X(BACKGROUND) X(DRAWN) \
-   X(HANDING) X(MEANS) X(OPENING) X(DESCRIBING) X(CAPTIONING) X(ORDINAL)
+   X(HANDING) X(MEANS) X(OPENING) X(NEW_TOPIC) X(DESCRIBING) X(CAPTIONING) X(ORDINAL)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -497,6 +497,9 @@ int off_first_unused(const planner *p, const step *st, unsigned type);
 int off_asked_aloud(const planner *p);
 /* The part of a recording st names cut first ("the first 2 seconds"): its id, -1 none, -2 error. */
 int off_cut_part(planner *p, const step *st, const source *in, bool heard);
+/* Does st make from words (a drawing, a text written, a chat) what it names: "draw a cat", not
+ * "draw the main character" (what a file holds)? */
+bool off_makes_own(const planner *p, const step *st);
 /* Where (a copy of) st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
 int off_choose_input(planner *p, const step *st, int at, int prev_text, source *in);
 

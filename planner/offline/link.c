@@ -595,12 +595,31 @@ static int name_output(planner *p, const step *st, size_t first) {
   return 0;
 }
 
-/* "I want an image of X. First, ... Then, segment the image": does next take what st makes, of a
- * type no file has nor step made yet? */
-static bool takes_made(const planner *p, const step *st, const step *next) {
-  unsigned t = off_primary_type(p->cues[next->task].spec);
-  return (p->cues[st->task].spec->outputs & t) && off_nearest_producer(p, t) < 0 &&
-         !(off_res_types(p, false) & t);
+/* "Make a poster of x.jpg. First, ... Then, blur the background": does next change what goal st
+ * takes (not "Then, caption the poster"; after "I want an image of X", "Then, segment it")? */
+static bool changes_taken(const planner *p, const step *st, const step *next) {
+  unsigned t = off_primary_type(p->cues[st->task].spec);
+  return (p->cues[next->task].spec->outputs & t) && off_primary_type(p->cues[next->task].spec) == t;
+}
+
+/* "Make a poster of x.jpg. | First, brighten it": does next spell out the goals st[0..g] said
+ * before it? Not one naming a file their sentence does not while each has what it works on ("Draw
+ * a cat. First, summarize notes.txt": two requests; not "I want a French summary. First, ..."). */
+static bool spells_out(const planner *p, const step *st, size_t g, const step *next) {
+  bool foreign = false, own = true;
+  size_t e = st[g].b; /* the goals' sentence: [st->a, e) */
+  while (e < p->n_tok && !off_ends_sentence(p, e))
+    e++;
+  for (size_t i = next->a; i < next->b; i++) {
+    bool named = p->tok[i].kind != TK_RES;
+    for (size_t j = st->a; !named && j < e; j++)
+      named = p->tok[j].kind == TK_RES &&
+              !strcmp(p->res[p->tok[j].res].value, p->res[p->tok[i].res].value);
+    foreign |= !named;
+  }
+  for (size_t k = 0; k <= g; k++)
+    own &= off_own_types(p, st[k].a, st[k].b) || off_makes_own(p, &st[k]);
+  return !foreign || !own;
 }
 
 /* "Before you summarize notes.txt, translate it", "summarize notes.txt once you have translated
@@ -609,7 +628,8 @@ static bool takes_made(const planner *p, const step *st, const step *next) {
  * edit", one naming no step); so do all the next steps of that sentence ("after converting it to
  * speech and back to text"). The words that say so ("you", "once you have") leave st. A goal
  * before "First, ..." runs after the steps of that sentence and of any after it opening with
- * "then" ("Make a poster of x.jpg. | First, brighten it. Then, crop it."). */
+ * "then" changing what it takes ("Make a poster of x.jpg. | First, brighten it. Then, crop
+ * it."). */
 static bool runs_second(const planner *p, step *st, const step *next) {
   size_t at = st->b; /* where "once you have |" starts */
   for (size_t i = off_back(st->b, 3, st->a); at == st->b && i < st->b; i++) {
@@ -627,7 +647,8 @@ static bool runs_second(const planner *p, step *st, const step *next) {
         w++;
       second = st->goal && st->later && w < p->n_tok &&
                (off_is(p, w, W_OPENING) || (ends && off_is(p, w, W_HARD_BREAK) &&
-                                            !takes_made(p, st, next)));
+                                            !off_is(p, w, W_NEW_TOPIC) &&
+                                            changes_taken(p, st, next)));
       i = w - 1, ends++;
     }
   if (second && !st->later) /* "before you | summarize" */
@@ -665,7 +686,8 @@ int off_link(planner *p) {
     size_t g = 0; /* the goals after st ("I want X and Y. | First, ...") */
     while (st->goal && st->later && s + g + 1 < p->n_steps && st[g + 1].goal && st[g + 1].later)
       g++;
-    if (!n && s + g + 1 < p->n_steps && runs_second(p, &st[g], &st[g + 1])) {
+    if (!n && s + g + 1 < p->n_steps && (!st->goal || spells_out(p, st, g, &st[g + 1])) &&
+        runs_second(p, &st[g], &st[g + 1])) {
       step head = st[g + 1];
       memmove(st + 1, st, (g + 1) * sizeof *st);
       *st = head, st[1].fed = true;

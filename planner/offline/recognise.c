@@ -278,6 +278,28 @@ static bool another_question(const planner *p, const step *st, const step *l) {
          off_is_question(p, st->a, st->b) && off_is_question(p, l->a, l->b);
 }
 
+/* "I want an image of X. First, translate X. | Then, segment the image": is st past the sentence
+ * of steps spelling out goal g (so it may work on what g makes)? */
+static bool spelt_out(const planner *p, const step *g, const step *st) {
+  size_t ends = 0;
+  for (size_t i = g->b; i < st->a && ends < 2; i++)
+    ends += off_ends_sentence(p, i);
+  return ends == 2;
+}
+
+/* "Make a poster of x.jpg. First, brighten it. | Then save it as p.png": the goal before "First,
+ * ..." among the w steps kept that runs last (link.c: after the steps of that sentence and those
+ * changing a picture or recording after it), when s is past that sentence; else NULL. */
+static step *last_goal(planner *p, size_t w, const step *s) {
+  step *g = NULL;
+  for (step *e = p->steps; e < p->steps + w; e++)
+    if (e->goal && e->later)
+      g = e;
+    else if (g && spelt_out(p, g, e) && !changes(p, e->task))
+      g = NULL; /* "... Then, caption the poster": it runs last */
+  return g && spelt_out(p, g, s) ? g : NULL;
+}
+
 /* Keeps the recognised steps only; neighbours on one task where the first names nothing but what
  * the second lacks ("detect and count the objects in x.jpg", "answer 'Q?' | using the document
  * d.jpg"), or a restyle and an edit, merge, unless each names a file it makes or only the second
@@ -286,10 +308,13 @@ static void merge_steps(planner *p) {
   size_t w = 0;
   for (size_t r = 0; r < p->n_steps; r++) {
     step *s = &p->steps[r], *l = w ? &p->steps[w - 1] : NULL; /* l: the last recognised step kept */
-    /* "..., then save the result as b.txt": a step only naming a file to save is l's output */
-    for (size_t i = s->a; s->task < 0 && l && !l->output && i < s->b; i++)
+    /* "..., then save the result as b.txt": a step only naming a file to save is the output of l,
+     * or of a goal that runs after it */
+    step *o = s->task < 0 ? last_goal(p, w, s) : NULL;
+    o = o ? o : l;
+    for (size_t i = s->a; s->task < 0 && o && !o->output && i < s->b; i++)
       if (p->tok[i].kind == TK_RES && off_saved_name(p, i, s->a))
-        l->output = p->tok[i].res + 1, p->res[p->tok[i].res].used = true;
+        o->output = p->tok[i].res + 1, p->res[p->tok[i].res].used = true;
     if (s->task < 0)
       continue; /* unrecognised steps only carried resources */
     unsigned own = off_own_types(p, s->a, s->b); /* a drawing's quote after an edit: how to edit */
@@ -998,15 +1023,6 @@ static void drop_goals(planner *p) {
     g->later |= g->goal && g->task >= 0 && /* "a video by | drawing", "X. First, ...": last */
                 !(by && (p->cues[g->task].spec->outputs & BATON__T_TEXT));
   }
-}
-
-/* "I want an image of X. First, translate X. | Then, segment the image": is st past the sentence
- * of steps spelling out goal g (so it may work on what g makes)? */
-static bool spelt_out(const planner *p, const step *g, const step *st) {
-  size_t ends = 0;
-  for (size_t i = g->b; i < st->a && ends < 2; i++)
-    ends += off_ends_sentence(p, i);
-  return ends == 2;
 }
 
 int off_recognise(planner *p) {
