@@ -515,12 +515,18 @@ static char *words_not_turns(const planner *p, const step *st, int r) {
  * none of and naming nothing of its own, point back by a word like "it" (not "the answer", "the
  * result": a thing made) at text r, named in a sentence setting the scene before st? */
 static bool pointed_at(const planner *p, const step *st, int r) {
-  for (const step *e = p->steps; e < p->steps + p->n_steps; e++)
-    for (size_t i = e->a; e->a >= st->b && e->task >= 0 && !e->context && i < e->b; i++)
-      if (off_is(p, i, W_REFERENCE) && !off_is(p, i, W_MADE_THING) &&
-          !off_own_types(p, e->a, e->b) && !(p->cues[st->task].spec->outputs & BATON__T_TEXT) &&
-          (p->res[r].type & off_primary_type(p->cues[e->task].spec) & BATON__T_TEXT))
-        return true;
+  if (p->cues[st->task].spec->outputs & BATON__T_TEXT)
+    return false;
+  for (const step *e = p->steps; e < p->steps + p->n_steps; e++) {
+    bool later = e->a >= st->b && e->task >= 0 && !e->context && /* (the cheap tests first: */
+                 (p->res[r].type & off_primary_type(p->cues[e->task].spec) & BATON__T_TEXT);
+    for (size_t i = e->a; later && i < e->b; i++) /* a 16 KB step is read once) */
+      if (off_is(p, i, W_REFERENCE) && !off_is(p, i, W_MADE_THING)) {
+        if (!off_own_types(p, e->a, e->b))
+          return true;
+        break;
+      }
+  }
   return false;
 }
 

@@ -1004,6 +1004,13 @@ static bool names_made(const planner *p, const step *st) {
   return false;
 }
 
+/* The language goal g names ("I want a French summary ..."), if any, to step e doing it. */
+static void goal_language(const planner *p, const step *g, step *e) {
+  const char *lang, *from;
+  off_find_languages(p, g->a, g->b, &lang, &from);
+  e->goal_lang = lang ? lang : e->goal_lang; /* (a second goal naming none keeps the first's) */
+}
+
 /* "Make a video by drawing a cat, classifying it and then making a video of the class", "make a
  * new version of x.jpg by changing its colour": a goal is done where a step after it asks for its
  * task again, or (before "by doing") changes a picture (or recording) as it does, not before, and
@@ -1019,7 +1026,7 @@ static void drop_goals(planner *p) {
       if (!e->goal && !e->context &&
           (e->task == g->task || (by && changes(p, g->task) && changes(p, e->task) &&
            p->cues[e->task].spec->outputs == p->cues[g->task].spec->outputs)))
-        g->task = -1, off_find_languages(p, g->a, g->b, &e->goal_lang, &(const char *){NULL});
+        g->task = -1, goal_language(p, g, e);
     g->later |= g->goal && g->task >= 0 && /* "a video by | drawing", "X. First, ...": last */
                 !(by && (p->cues[g->task].spec->outputs & BATON__T_TEXT));
   }
