@@ -131,10 +131,10 @@ int off_split_steps(planner *p) {
     bool ends = i < p->n_tok && off_ends_sentence(p, i);
     if (i < p->n_tok && !ends && !off_is(p, i, W_HARD_BREAK))
       continue;
-    /* A ',' or "and" splits before words naming a task (or a cut no cue names: "how long is a.wav
-     * and make it 10 seconds long"), a new clause ("..., and I'm curious", "and based on the
-     * summary, ...") or a question after a piece naming a task ("transcribe x.wav and tell me who
-     * won"). */
+    /* A ',' or "and" splits before words naming a task (or a cut of "it" no cue names: "how long is
+     * a.wav and make it 10 seconds long", not "join a.wav and the first 10 seconds of b.wav"), a
+     * new clause ("..., and I'm curious", "and based on the summary, ...") or a question after a
+     * piece naming a task ("transcribe x.wav and tell me who won"). */
     for (size_t k = seg, from = seg, next, c; k <= i; k = next) {
       for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !p->tok[next].soft;)
         next++;
@@ -143,7 +143,8 @@ int off_split_steps(planner *p) {
         continue; /* "read a.txt and b.txt aloud", "do a.txt and b.png say the same?": what the
                    * step takes; "and save it as b.txt" */
       if (k == i || has_cue(p, k + 1, next) ||
-          (c < next && off_cuts_to_length(p, &(step){.a = c, .b = next}, true)) ||
+          (c < next && !off_own_types(p, c, next) &&
+           off_cuts_to_length(p, &(step){.a = c, .b = next}, true)) ||
           (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) || leads_to_task(p, c, i) ||
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) { /* k == i: the last piece */
         if (add_step(p, from, k, is_context_clause(p, seg, i), k == i) != 0)
