@@ -560,10 +560,11 @@ static char *words_left(const planner *p, const step *st) {
 }
 
 /* Is resource m (-1: none) a picture or recording a turn made, st pointing at nothing ("translate
- * hello into French" after a turn said "bonjour"): no words of st's to read from it? */
+ * hello into French" after a turn said "bonjour"; not "a poem of the image" after a drawing): no
+ * words of st's to read from it? */
 static bool turn_spoke(const planner *p, const step *st, int m, bool has_ref) {
   return m >= 0 && p->res[m].turn && p->res[m].maker && !has_ref &&
-         !off_has_word(p, st->a, st->b, W_DEMONSTRATIVE);
+         !off_has_word(p, st->a, st->b, W_DEMONSTRATIVE) && !off_said_media(p, st->a, st->b);
 }
 
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */

@@ -176,25 +176,48 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
   return 0;
 }
 
+/* "write a (short) | description of x.jpg", "generate a text | description for the final image (in
+ * English)": nothing said of how to write it, only a verb of the writing task's phrases, plain
+ * words before its object k and one phrase naming the picture after it (not "a poetic |
+ * description", "... of x.jpg as a haiku", "compose a | description": a verb only the writing
+ * task has, but "write") */
+static bool bare_object(const planner *p, const step *st, size_t k) {
+  const taskcue *w = &p->cues[p->role[R_WRITE]];
+  size_t v = k - 1, end = st->b; /* the verb ("please write me a | description") */
+  while (v > st->a && (p->tok[v].det || off_is(p, v, W_STOPWORD) ||
+                       off_is(p, v, W_MADE_THING) || off_is(p, v, W_US)))
+    v--;
+  if (end > k + 3 && off_is(p, end - 2, W_TARGET_PREP) && off_language_at(p, end - 1))
+    end -= 2; /* "in English" */
+  for (size_t j = k + 2; j < end; j++)
+    if (off_is(p, j, W_PREPOSITION))
+      return false;
+  return k + 2 < end && off_is(p, k + 1, W_PREPOSITION) && v + 1 < k &&
+         (p->tok[v + 1].det || off_is(p, v + 1, W_US)) &&
+         (off_own_types(p, k + 2, end) || off_has_word(p, k + 2, end, W_PICTURE)) &&
+         off_cue_says(w, p->tok[v].stem) && (off_is(p, v, W_SAVING) || !off_cue_word(p, w, v));
+}
+
 /* "Write a | summary of x.txt", "compose a short | summary", "write the | summary of x.txt",
  * "write the | caption for x.jpg": a verb writing text from text, its object (after "a", or a thing
  * made after "write", of a thing or for the picture or recording its task reads) naming a task
  * that writes text, is that task alone; true when st took it. A step not split (`whole`: "write a
  * | description of x.jpg") takes it where its object is that task's word, one reading a picture
- * only a caption of one the words name. */
+ * only a bare caption of one the words name. */
 static bool written_task(const planner *p, step *st, size_t k, unsigned avail, bool whole) {
   size_t art = k > st->a + 2 && !off_is(p, k - 1, W_INDEFINITE) ? k - 2 : k - 1; /* "a (short)" */
   double s1, s2;
   int t1 = off_best_task(p, st->a, k, avail, &s1), t2 = off_best_task(p, k, st->b, avail, &s2);
   unsigned media = t2 >= 0 ? p->cues[t2].spec->inputs & (BATON__T_IMAGE | BATON__T_AUDIO) : 0;
   bool saved = off_saves_at(p, st->a) && off_made_of(p, k, false) && /* "write the | summary of" */
-               (off_made_of(p, k, true) || off_own_res(p, k + 1, st->b, media) >= 0);
+               (off_made_of(p, k, true) ||
+                (off_own_res(p, k + 1, st->b, media) >= 0 && bare_object(p, st, k)));
   bool object = (off_is(p, art, W_INDEFINITE) || saved) && art > st->a;
   if (!object || off_is(p, art - 1, W_PREPOSITION) ||
       off_is(p, art - 1, W_CONTENT_INTRO)) /* not "a summary of it in a | conversational tone" */
     return false;
   if (whole && (t2 < 0 || !off_cue_word(p, &p->cues[t2], k) ||
-                (media && !(off_is_role(p, t2, R_CAPTION) &&
+                (media && !(off_is_role(p, t2, R_CAPTION) && bare_object(p, st, k) &&
                             (off_own_res(p, k, st->b, BATON__T_IMAGE) >= 0 ||
                              off_has_word(p, k, st->b, W_PICTURE))))))
     return false;
