@@ -81,13 +81,14 @@ static bool leads_to_task(const planner *p, size_t c, size_t i) {
 }
 
 /* Does the saving at c, up to e, name a file to save as ("save it as b.txt", "write the summary to
- * s.txt", "save them as an audio file 'x.wav'"), not one to work on ("write a caption for x.jpg",
- * "write the caption for x.jpg")? */
+ * s.txt", "save them as an audio file 'x.wav'", "write fr.txt"), not one to work on ("write a
+ * caption for x.jpg", "write the caption for x.jpg")? */
 static bool saves_file(const planner *p, size_t c, size_t e) {
   size_t d = c + 1 + (c + 2 < e && p->tok[c + 1].det), i = c;
   while (i < e && !(p->tok[i].kind == TK_RES && off_saved_name(p, i, c)))
     i++;
-  return i < e || (d < e && off_is(p, d, W_REFERENCE) && off_own_types(p, d, e));
+  return i < e || (c + 1 < e && p->tok[c + 1].kind == TK_RES) ||
+         (d < e && off_is(p, d, W_REFERENCE) && off_own_types(p, d, e));
 }
 
 /* The first token of [k, e) that is no boundary. */
