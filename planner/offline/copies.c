@@ -31,6 +31,9 @@
 
 long off_number_at(const planner *p, size_t i) {
   const char *w = p->tok[i].word;
+  size_t s = p->tok[i].start; /* "-2": a sign (not "1-3"), no count */
+  if (s > 0 && p->req[s - 1] == '-' && (s == 1 || baton__space_byte(p->req[s - 2])))
+    return -1;
   if (p->tok[i].kind == TK_WORD && isdigit((unsigned char)w[0])) {
     size_t n = strspn(w, "0123456789");
     return w[n] ? -1 : n > 6 ? OFF_HUGE_COUNT : strtol(w, NULL, 10);

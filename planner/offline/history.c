@@ -524,7 +524,9 @@ static bool asks_another(const planner *p) {
   for (size_t i = 0; p->asked && i < end; i++) {
     const token *t = &p->tok[i];
     bool more = i > 0 && off_is(p, i, W_MORE) && off_number_at(p, i - 1) > 0; /* "2 more" */
-    bool counts = i + 1 < end && off_number_at(p, i) > 0 && off_is(p, i + 1, W_MORE);
+    bool counts = off_number_at(p, i) > 0 && /* "2 more", "another 2" */
+                  ((i + 1 < end && off_is(p, i + 1, W_MORE)) ||
+                   (i > 0 && off_is(p, i - 1, W_FRESH)));
     fresh |= more || off_is(p, i, W_FRESH) || (drew && off_is(p, i, W_AGAIN));
     if (t->kind == TK_RES || (t->kind == TK_WORD && !more && !counts && !spare(p, t->word) &&
                               !off_is_any(p, i, asking, sizeof asking / sizeof *asking) &&

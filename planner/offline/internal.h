@@ -449,7 +449,7 @@ bool off_describes_unseen(const planner *p, const step *st, unsigned produced);
 
 /* ---- copies.c */
 /* The number token i says ("3", "three": the lexicon's count words are in order; a figure of
- * more than 6 digits as 1000000), or -1. */
+ * more than 6 digits as 1000000), or -1 (also for one signed: "-2"). */
 long off_number_at(const planner *p, size_t i);
 /* Does task (an index into cues) draw: words in, a picture or a video out? */
 bool off_draws(const planner *p, int task);
