@@ -475,20 +475,22 @@ static bool reads_made_picture(const planner *p, const step *st, int b, bool has
   return reads;
 }
 
-/* Does st name what it makes ("draw a dog", "write a poem about autumn"; not "now draw me a
- * picture", "can you draw that for me?", "draw what they agreed"): a word before any "what" that
- * is none of asking, pointing, a preposition, a picture nor a word of its task's phrases; unless
+/* Does st name what it makes ("draw a dog", "write a poem about autumn", "say hello in French";
+ * not "now draw me a picture", "can you draw that for me?", "draw what they agreed", "give me the
+ * text in French"): a word before any "what" that is none of asking, pointing, a preposition, a
+ * stopword, a language, a lead-in opening it ("hey, ...") nor a word of its task's phrases; unless
  * `definite`, nor after "the", "its"... ("a video about the lecture", "draw the main character"
  * name a thing a file holds)? */
 static bool names_subject(const planner *p, const step *st, bool definite) {
   static const off_class spare[] = {W_PICTURE, W_US, W_YOU, W_SUBJECT, W_ASKING, W_RESUMING,
-                                    W_LEAD_IN, W_PREPOSITION, W_PURPOSE, W_REFERENCE,
-                                    W_DEMONSTRATIVE, W_CAUSATIVE, W_COUNT, W_CONTENT_INTRO};
+                                    W_PREPOSITION, W_PURPOSE, W_REFERENCE, W_DEMONSTRATIVE,
+                                    W_CAUSATIVE, W_COUNT, W_STOPWORD, W_HANDING, W_CONTENT_INTRO};
   bool the = false; /* past a definite determiner, before the next determiner */
   for (size_t i = st->a; i < st->b && !off_is(p, i, W_WH); i++)
     if (p->tok[i].det)
       the = !definite && off_is(p, i, W_DEFINITE);
-    else if (p->tok[i].kind == TK_WORD && !the &&
+    else if (p->tok[i].kind == TK_WORD && !the && !off_language_at(p, i) &&
+             !(off_is(p, i, W_LEAD_IN) && (i == st->a || off_punct(p, i - 1, ","))) &&
              !off_is_any(p, i, spare, sizeof spare / sizeof *spare) &&
              !off_cue_says(&p->cues[st->task], p->tok[i].stem))
       return true;
@@ -559,12 +561,14 @@ static char *words_left(const planner *p, const step *st) {
   return made ? made : step_words(p, st, false);
 }
 
-/* Is resource m (-1: none) a picture or recording a turn made, st pointing at nothing ("translate
- * hello into French" after a turn said "bonjour"; not "a poem of the image" after a drawing): no
- * words of st's to read from it? */
+/* Is resource m (-1: none) a picture or recording a turn made, st pointing at nothing and naming
+ * words of its own ("translate goodbye into French" after a turn said "bonjour"; not "translate
+ * into French", "translate what you said", "give me a summary", "a poem of the image" after a
+ * drawing): none to read from it? */
 static bool turn_spoke(const planner *p, const step *st, int m, bool has_ref) {
   return m >= 0 && p->res[m].turn && p->res[m].maker && !has_ref &&
-         !off_has_word(p, st->a, st->b, W_DEMONSTRATIVE) && !off_said_media(p, st->a, st->b);
+         !off_has_word(p, st->a, st->b, W_DEMONSTRATIVE) && !off_said_media(p, st->a, st->b) &&
+         names_subject(p, st, true);
 }
 
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
