@@ -70,11 +70,52 @@ static int translated_last(const planner *p, const step *st, int k) {
   return last;
 }
 
+/* Is r one an ordinal counts: `made`, by a task of the last turn (one noun i names: "the first
+ * summary"), else a file the request before it named (not for "the first summary")? */
+static bool placeable(const planner *p, const resource *r, unsigned type, bool made, size_t i) {
+  bool thing = off_is(p, i, W_MADE_THING);
+  if (!(r->type & type) || !r->turn || r->turn + 1 < p->last_turn)
+    return false;
+  return made ? r->turn == p->last_turn && r->maker &&
+                    (!thing || off_cue_word(p, &p->cues[r->maker - 1], i))
+              : !thing && !r->maker && r->is_file;
+}
+
+/* "Translate the second one", "read the first summary", "brighten the first picture" after a
+ * turn that left several of `type`: the one at the place an ordinal names before "one", a thing
+ * made or a medium, counting in order what the turn's tasks made (only summaries for "the first
+ * summary"), else the files the request before it named ("blur the first picture" after "caption
+ * a.jpg and b.png"), unless this request names its own or its steps made that many ("caption
+ * a.jpg and b.jpg, then read the second one"); -1 if none, -2 past the last ("the fifth one" of
+ * two). */
+static int placed(const planner *p, const step *st, unsigned type) {
+  static const off_class things[] = {W_MADE_THING, W_PICTURE, W_RECORDING};
+  const off_words *ord = &p->lx->cls[W_ORDINAL];
+  size_t k = ord->n, i = st->a, own = 0, made = 0, n = 0;
+  for (; k == ord->n && i + 1 < st->b; i++)
+    for (k = 0; k < ord->n && !(strcmp(ord->words[k], p->tok[i].word) == 0 &&
+                                (off_number_at(p, i + 1) == 1 || off_is_any(p, i + 1, things, 3)));)
+      k++;
+  for (size_t j = 0; j < p->g->n; j++)
+    own += produces(p, j, type);
+  if (k == ord->n || !p->last_turn || k < own || off_own_res(p, 0, p->n_tok, type) >= 0)
+    return -1;
+  for (const resource *r = p->res; r < p->res + p->n_res; r++)
+    made += placeable(p, r, type, true, i);
+  for (size_t r = 0; r < p->n_res; r++)
+    if (placeable(p, &p->res[r], type, made, i) && n++ == k)
+      return (int)r;
+  return n ? -2 : -1;
+}
+
 /* The earlier task making `type` that a reference in st names by its kind, not st's own ("the
  * edited image" after a depth map, "each segment", "the summary"), unless the nearest one making a
  * picture changed it (an edit, a restyle: "the modified image" is its output); else that one; or
- * -1. */
+ * -1 (also when st names an earlier turn's by its place: "read the second one" after "translate
+ * the first one"). */
 int off_named_producer(const planner *p, const step *st, unsigned type) {
+  if (placed(p, st, type) >= 0)
+    return -1;
   int near = off_nearest_producer(p, type);
   int t = near >= 0 ? off_cue_index(p, p->made[near]) : -1;
   bool image = type == BATON__T_IMAGE;
@@ -146,31 +187,10 @@ static bool set_aside(const planner *p, const step *st, aside_rule rule, const r
  * language than a step pointing at nothing names ("the English text"), nor, while there is
  * another, a picture a task of st's kind marked what it found on ("how many are there?" after
  * "find the people in x.jpg"). */
-/* "Translate the second one", "read the first summary", "brighten the first picture" after a
- * turn that left several of `type`: the one at the place an ordinal names before "one", a thing
- * made or a medium, counting what the turn's tasks made (else the files it named) in order; -1. */
-static int placed(const planner *p, const step *st, unsigned type) {
-  static const off_class things[] = {W_MADE_THING, W_PICTURE, W_RECORDING};
-  const off_words *ord = &p->lx->cls[W_ORDINAL];
-  size_t made = 0, k = ord->n;
-  for (size_t r = 0; r < p->n_res; r++)
-    made += p->last_turn && p->res[r].turn == p->last_turn && p->res[r].maker &&
-            (p->res[r].type & type);
-  for (size_t i = st->a; k == ord->n && i + 1 < st->b; i++)
-    for (k = 0; k < ord->n && !(strcmp(ord->words[k], p->tok[i].word) == 0 &&
-                                (off_number_at(p, i + 1) == 1 || off_is_any(p, i + 1, things, 3)));)
-      k++;
-  for (size_t r = 0, n = 0; k < ord->n && r < p->n_res; r++)
-    if (p->last_turn && p->res[r].turn == p->last_turn && (p->res[r].type & type) &&
-        (!made || p->res[r].maker) && n++ == k)
-      return (int)r;
-  return -1;
-}
-
 int off_first_unused(const planner *p, const step *st, unsigned type) {
   int at = placed(p, st, type);
-  if (at >= 0)
-    return at;
+  if (at != -1)
+    return at < 0 ? -1 : at; /* (none past the last) */
   bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL), named = false; /* r's maker named */
   const char *tgt = NULL, *src, *said = off_has_word(p, st->a, st->b, W_REFERENCE) ? NULL
                                         : off_written_language(p, st->a, st->b); /* "the English */
@@ -691,6 +711,10 @@ int off_choose_input(planner *p, const step *st, int at, int prev_text, source *
     texts = (quote = off_res_at(p, i, BATON__T_TEXT)) >= 0 && p->res[quote].asked && /* before */
             !p->res[quote].used; /* "I have x.jpg and a question 'Q?'. Please answer it." */
   *in = (source){-1, -1, NULL};
+  if (placed(p, st, ptype) == -2) /* "read the fifth one aloud" after a turn that made two */
+    return baton__fmt(p->err, p->errlen, "\"%.*s\": the last turn left fewer than that",
+                      (int)(p->tok[st->b - 1].end - p->tok[st->a].start),
+                      p->req + p->tok[st->a].start), -1;
   /* "answer 'Who won?' from notes.txt": of two texts, a passage is the passage; so is one beside
    * a question put in a recording ("answer the question in q.wav from notes.txt") */
   bool aloud = off_answers(p, st->task) && off_asked_aloud(p) >= 0;

@@ -269,6 +269,13 @@ Test(planner_offline, follows_a_conversation_of_several_turns) {
   cr_assert_null(plan_case("do the same for c.txt", NULL, described, NULL, NULL, err, sizeof err));
   cr_assert_str_eq(err, "image-to-text needs an image, and c.txt is a text file");
   cr_assert_null(plan_case("do the same", NULL, NULL, NULL, NULL, err, sizeof err));
+  /* an ordinal past what the last turn left is refused, not read as the newest */
+  const char *two = "[{\"role\":\"user\",\"content\":\"caption a.jpg and b.png\"},"
+                    "{\"role\":\"assistant\",\"content\":\"Done.\",\"tasks\":["
+                    "{\"task\":\"image-to-text\",\"outputs\":{\"text\":\"a cat\"}},"
+                    "{\"task\":\"image-to-text\",\"outputs\":{\"text\":\"a dog\"}}]}]";
+  cr_assert_null(plan_case("read the third one aloud", NULL, two, NULL, NULL, err, sizeof err));
+  cr_assert_str_eq(err, "\"read the third one aloud\": the last turn left fewer than that");
 }
 
 Test(planner_offline, repeats_or_adds_to_the_last_request_only_where_it_fits) {
