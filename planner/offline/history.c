@@ -554,7 +554,7 @@ bool off_asks_anew(const planner *p) {
     }
     again |= off_is(p, i, W_AGAIN), cued |= cue;
     language |= off_language_at(p, i) != NULL; /* "summarize it again in French" */
-    if (p->tok[i].kind == TK_RES ||
+    if (p->tok[i].kind == TK_RES || off_is(p, i, W_FURTHER) ||
         (p->tok[i].kind == TK_WORD && !cue && !spare(p, p->tok[i].word) &&
          !off_is(p, i, W_REFERENCE) && !off_is(p, i, W_DEMONSTRATIVE) && !off_language_at(p, i)))
       return false;
@@ -594,8 +594,12 @@ static char *said_more(const planner *p, const char *asked) {
   if (i && !at && p->asked_into) /* the newest named none: the last that did */
     asked = p->asked_into, at = target_named(p, asked, &n);
   const token *t = i ? &p->tok[i - 1] : NULL;
-  if (!at && t && off_asks_anew(p)) /* "summarize it again in French": "summarize a.txt in ..." */
-    return joined(asked, unstopped(asked), " in ", p->req + t->start, (int)(t->end - t->start));
+  size_t a = i > 1 && off_is(p, i - 2, W_TARGET_PREP) ? i - 2 : i - 1, b = p->n_tok;
+  while (t && b > i && !off_language_at(p, b - 1))
+    b--;
+  if (!at && t && off_asks_anew(p)) /* "summarize it again, in French and in German": "summarize */
+    return joined(asked, unstopped(asked), a < i - 1 ? " " : " in ", p->req + p->tok[a].start,
+                  (int)(p->tok[b - 1].end - p->tok[a].start)); /* a.txt in French and in German" */
   if (!at)
     return adds_words(p) ? joined(asked, unstopped(asked), " ", p->req, (int)strlen(p->req)) : NULL;
   baton__sb sb;

@@ -65,7 +65,8 @@
    X(LASTING) X(COUNT) X(SEARCHING) X(SOUGHT) X(PARTICLE) X(INSTRUCTION) X(BESIDE) X(SHARE) \
    X(RECIPROCAL) X(MEANING) X(WORDING) X(HOLDING) X(WORDED) X(IT_IS) X(UTTERING) X(MORE) \
    X(PUTTING) X(VOICE) X(PLACED_FIRST) X(PLACED_AFTER) X(PLAYING) X(BACKGROUND) X(DRAWN) \
-   X(HANDING) X(MEANS) X(OPENING) X(NEW_TOPIC) X(DESCRIBING) X(CAPTIONING) X(ORDINAL)
+   X(HANDING) X(MEANS) X(OPENING) X(NEW_TOPIC) X(DESCRIBING) X(CAPTIONING) X(ORDINAL) \
+   X(FURTHER)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -318,10 +319,11 @@ bool off_only_language(const planner *p);
 bool off_draws_again(const planner *p);
 /* "Read it again", "say that again", "again please", "summarize it again (in French)" after a turn
  * that drew nothing, changed no picture or recording into its own type and translated nothing
- * (not "rotate it again", "translate it again": the result, again): does the request say "again"
- * beside no more than "it", spare words and cues of the tasks that turn ran, and a language only
- * beside such a cue ("again in French" translates the result)? Then the last request is asked anew
- * ("read x.png aloud": not only its reading), in that language. */
+ * (not "rotate it again", "translate it again": the result, again; nor "shorten it again": the
+ * result, further): does the request say "again" beside no more than "it", spare words and cues
+ * of the tasks that turn ran, and a language only beside such a cue ("again in French"
+ * translates the result)? Then the last request is asked anew ("read x.png aloud": not only its
+ * reading), in those languages. */
 bool off_asks_anew(const planner *p);
 /* How many drawings a request asking for the last one anew asks for: "another one" (and any more
  * "and another one" after it adds), "give me two more", "another two": 2; 0 for as many as the
