@@ -767,7 +767,8 @@ static double thing_cues(const planner *p, size_t i, int t) {
 /* "And the objects?" after "how big is photo.jpg?", "and the words?" after "how long is talk.wav?":
  * a thing added (off_request_thing) after a file's facts that no word of their task's cues names
  * (not "and the dpi?": one more fact) is asked of that file by the task taking its medium whose
- * cues name its words most often, one telling no facts nor changing the medium; or -1. */
+ * cues name its words most often, one answering in text (a question changes nothing: not "and the
+ * background?") that tells no facts nor changes the medium; or -1. */
 static int thing_task(const planner *p) {
   const char *thing = off_request_thing(p);
   int facts = -1, best = -1;
@@ -782,7 +783,8 @@ static int thing_task(const planner *p) {
   double most = 0, n;
   for (int t = 0; t < (int)p->n_cues; t++)
     if ((p->cues[t].spec->inputs & p->cues[facts].spec->inputs) && !off_tells_facts(p, t) &&
-        !off_changes_medium(p, t) && (n = thing_cues(p, i, t)) > most)
+        (p->cues[t].spec->outputs & BATON__T_TEXT) && !off_changes_medium(p, t) &&
+        (n = thing_cues(p, i, t)) > most)
       most = n, best = t;
   return best;
 }
