@@ -332,7 +332,7 @@ bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n) {
   return false;
 }
 
-/* How many of the task's description words [a,b) holds (3 letters or more: never a mark's stem). */
+/* How often token i's stem is a word of c's phrases or description ("objects": of a detector's). */
 double off_word_cues(const planner *p, const taskcue *c, size_t i) {
   double n = 0;
   for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
@@ -343,6 +343,7 @@ double off_word_cues(const planner *p, const taskcue *c, size_t i) {
   return n;
 }
 
+/* How many of the task's description words [a,b) holds (3 letters or more: never a mark's stem). */
 double off_description_score(const planner *p, const taskcue *c, size_t a, size_t b) {
   double s = 0;
   for (size_t k = 0, i = a; k < c->n_desc; k++, i = a) {
