@@ -11,7 +11,9 @@
 #define BOM "\xEF\xBB\xBF"
 
 static const char *skip_bom(const char *s) {
-  return strncmp(s, BOM, 3) == 0 ? s + 3 : s;
+  while (strncmp(s, BOM, 3) == 0) /* (a second one too: else it would open the first line) */
+    s += 3;
+  return s;
 }
 
 /* The end of the line starting at p (its '\n', or the text's end). */
@@ -158,10 +160,13 @@ char *baton__subcues_refill(const char *s, const char *words, char *err, size_t 
   baton__sb sb;
   baton__sb_init(&sb);
   const char *nl = strstr(s, "\r\n") ? "\r\n" : "\n"; /* the line ends s uses */
-  const char *p = skip_bom(s), *a, *b = NULL, *wp = words, *wa, *wb;
+  const char *p = skip_bom(s), *a, *b = NULL, *wp = words, *wa, *wb, *start = p;
   for (size_t k = 0; next_block(&p, &a, &b); k++) {
     const char *cw = cue_words(a, b);
-    baton__sb_adds(&sb, k ? nl : "");
+    if (k)
+      baton__sb_adds(&sb, nl);
+    else /* the blank lines before the first block kept: read again, it starts no line earlier */
+      baton__sb_add(&sb, start, (size_t)(a - start));
     if (!cw || cw == b || blank(cw, b)) {
       baton__sb_add(&sb, a, (size_t)(b - a));
     } else if (next_block(&wp, &wa, &wb)) {

@@ -51,6 +51,25 @@ Test(core_subcues, webvtt_keeps_its_header_and_notes_and_drops_the_byte_order_ma
   free(out);
 }
 
+Test(core_subcues, refilled_subtitles_read_back_as_the_same_cues_after_marks_and_blank_lines) {
+  /* two byte order marks: the second is no part of the first line ("0:10,-->" is a cue's times);
+   * a blank line first: a mark after it is part of the first line, which is no cue's times */
+  static const char *const srt[] = {"\xEF\xBB\xBF\xEF\xBB\xBF" "0:10,-->\n 15:10,-->\n 15",
+                                    "\n\xEF\xBB\xBF" "2:-->\n2:-->0\nh"};
+  static const char *const words[] = {"15:10,--> 15", "h"};
+  for (int i = 0; i < 2; i++) {
+    char *lines = NULL, *again = NULL, err[200] = "";
+    size_t n = 0, m = 0;
+    cr_assert_eq(baton__subcues_lines(srt[i], &lines, &n), 1);
+    cr_assert_str_eq(lines, words[i]);
+    char *out = baton__subcues_refill(srt[i], lines, err, sizeof err);
+    cr_assert_not_null(out, "%s", err);
+    cr_assert_eq(baton__subcues_lines(out, &again, &m), 1, "%s", out);
+    cr_assert_str_eq(again, lines);
+    free(again), free(out), free(lines);
+  }
+}
+
 Test(core_subcues, a_cue_with_no_words_is_kept_and_not_asked_about) {
   const char *srt = "1\n00:00:00,000 --> 00:00:01,000\n\n2\n00:00:01,000 --> 00:00:02,000\nhi\n";
   char *lines = NULL, err[200] = "";
