@@ -540,18 +540,25 @@ bool off_draws_again(const planner *p) { return !p->repeat && drawn_last(p) && a
 
 bool off_asks_anew(const planner *p) {
   bool again = false, cued = false, language = false;
+  int ran[OFF_MAX_RES]; /* the tasks the last turn ran, each once */
+  size_t n = 0;
   if (p->repeat || !p->asked || drawn_last(p))
     return false;
+  for (const resource *r = p->res; r < p->res + p->n_res; r++) {
+    int t = r->turn == p->last_turn && r->maker ? r->maker - 1 : -1;
+    const baton__taskspec *s = t >= 0 ? p->cues[t].spec : NULL;
+    if (s && ((s->inputs & s->outputs & ~(unsigned)BATON__T_TEXT) ||
+              off_is_role(p, t, R_TRANSLATE))) /* "rotate it again", "translate it again" */
+      return false;
+    size_t k = 0;
+    while (k < n && ran[k] != t)
+      k++;
+    ran[n] = t, n += s && k == n;
+  }
   for (size_t i = 0; i < p->n_tok; i++) {
     bool cue = false; /* a word of a task the last turn ran ("read", "say") */
-    for (const resource *r = p->res; r < p->res + p->n_res; r++) {
-      int t = r->turn == p->last_turn && r->maker ? r->maker - 1 : -1;
-      const baton__taskspec *s = t >= 0 ? p->cues[t].spec : NULL;
-      if (s && ((s->inputs & s->outputs & ~(unsigned)BATON__T_TEXT) ||
-                off_is_role(p, t, R_TRANSLATE))) /* "rotate it again", "translate it again" */
-        return false;
-      cue |= s && off_keyword_score(p, &p->cues[t], i, i + 1) > 0;
-    }
+    for (size_t k = 0; !cue && k < n; k++)
+      cue = off_keyword_score(p, &p->cues[ran[k]], i, i + 1) > 0;
     again |= off_is(p, i, W_AGAIN), cued |= cue;
     language |= off_language_at(p, i) != NULL; /* "summarize it again in French" */
     if (p->tok[i].kind == TK_RES || off_is(p, i, W_FURTHER) ||

@@ -92,6 +92,8 @@ static int placed(const planner *p, const step *st, unsigned type) {
   static const off_class things[] = {W_MADE_THING, W_PICTURE, W_RECORDING};
   const off_words *ord = &p->lx->cls[W_ORDINAL];
   size_t k = ord->n, i = st->a, own = 0, made = 0, n = 0;
+  if (!p->last_turn) /* (most requests: no token looked at) */
+    return -1;
   for (; k == ord->n && i + 1 < st->b; i++)
     for (k = 0; k < ord->n && !(strcmp(ord->words[k], p->tok[i].word) == 0 &&
                                 (off_number_at(p, i + 1) == 1 || off_is_any(p, i + 1, things, 3)));)

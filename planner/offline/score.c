@@ -132,6 +132,29 @@ static unsigned kept_types(const planner *p, size_t a, size_t b, bool told) {
   return kept;
 }
 
+/* Is [a,b) a verb and "it" alone ("and caption it", "..., please")? */
+static bool reads_it(const planner *p, size_t a, size_t b) {
+  while (b > a + 2 && (off_is(p, b - 1, W_ASKING) || off_punct(p, b - 1, ",.!?")))
+    b--;
+  return a + 2 == b && off_is(p, a + 1, W_REFERENCE);
+}
+
+/* "Compare a.jpg and b.jpg": does a comparison name the two things it compares (pictures and
+ * recordings among them read into text), not as a question ("what is the difference between
+ * a.jpg and b.jpg?" is asked of each), nor a file it saves to ("... and save it as r.txt"), nor
+ * in a sentence naming a picture or recording ("... side by side in one image")? */
+static bool names_pair(const planner *p, size_t a, size_t b) {
+  size_t two = 0, end = b;
+  for (size_t i = a; i < b; i++)
+    two += off_res_at(p, i, BATON__T_TEXT | BATON__T_IMAGE | BATON__T_AUDIO) >= 0 &&
+           !off_saved_name(p, i, a);
+  if (two != 2 || off_is_question(p, a, b))
+    return false;
+  while (end < p->n_tok && !off_punct(p, end, ".!?;"))
+    end++;
+  return !(off_said_media(p, a, end) & (BATON__T_IMAGE | BATON__T_AUDIO));
+}
+
 /* Task t's weighted feature sum for tokens [a,b) given avail (types earlier tasks or unclaimed
  * resources provide) and kept (kept_types; [0] without instruction quotes, for a task taking an
  * instruction and no text: not "check the grammar of my instructions: 'Q'"), 0 if the keywords
@@ -157,33 +180,20 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail,
   unsigned own = (kept[!told] & ~(at_hand ? named : made)) | (video & BATON__T_VIDEO);
   /* a file a step before only read is not elsewhere to a task changing it ("transcribe a.wav and
    * make it louder") or reading it on its own, as "it" ("classify x.jpg and caption it") */
-  size_t e = b; /* "and caption it, please" */
-  while (e > a + 2 && (off_is(p, e - 1, W_ASKING) || off_punct(p, e - 1, ",.!?")))
-    e--;
-  bool it = !(s->inputs & BATON__T_TEXT) && a + 2 == e && off_is(p, a + 1, W_REFERENCE);
+  bool it = !(s->inputs & BATON__T_TEXT) && reads_it(p, a, b);
   unsigned read = s->inputs == s->outputs || it ? read_types(p, a, b) : 0;
+  unsigned avail_it = avail | (it ? read : 0); /* "classify it": the photo */
   if (media_in && !((own | avail | read) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
-  /* "compare a.jpg and b.jpg": a comparison naming the two things it compares reads pictures
-   * and recordings among them into text (not a question: "what is the difference between a.jpg
-   * and b.jpg?" is asked of each) */
-  size_t two = 0, end = b; /* (not "... and save it as r.txt", "... side by side in one image") */
-  for (size_t i = a; i < b; i++)
-    two += off_res_at(p, i, BATON__T_TEXT | BATON__T_IMAGE | BATON__T_AUDIO) >= 0 &&
-           !off_saved_name(p, i, a);
-  while (end < p->n_tok && !off_punct(p, end, ".!?;"))
-    end++;
-  bool pair = off_is_role(p, (int)t, R_COMPARE_TEXTS) && !off_is_question(p, a, b) &&
-              two == 2 && !(off_said_media(p, a, end) & (BATON__T_IMAGE | BATON__T_AUDIO));
+  bool pair = off_is_role(p, (int)t, R_COMPARE_TEXTS) && names_pair(p, a, b);
   if (s->inputs & own)
     f[F_OWN_INPUT] = 1;
   else if (s->inputs == BATON__T_TEXT && !(own & BATON__T_VIDEO) && /* a video is not read */
            (own & ~s->outputs & (BATON__T_IMAGE | BATON__T_AUDIO)))
     f[F_OWN_READABLE] = !pair && !(s->outputs & BATON__T_TEXT); /* a transcript is summarized,
                                                                   * not spoken */
-  else if (own || ((avail | (it ? read : 0)) & s->inputs)) /* "classify it": the photo */
-    f[own ? F_OWN_OTHER : ((avail | (it ? read : 0)) & media_in) ? F_AVAIL_MEDIA
-                                                                  : F_AVAIL_INPUT] = 1;
+  else if (own || (avail_it & s->inputs))
+    f[own ? F_OWN_OTHER : (avail_it & media_in) ? F_AVAIL_MEDIA : F_AVAIL_INPUT] = 1;
   f[F_NO_PASSAGE] = off_takes_two_texts(p, s) && !pair && !((own | avail) & BATON__T_TEXT);
   said &= ~(unsigned)BATON__T_VIDEO;
   if (!own && media_in && (said == BATON__T_IMAGE || said == BATON__T_AUDIO))
