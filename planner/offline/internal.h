@@ -444,6 +444,8 @@ int off_file_made_into(const planner *p, const step *st, size_t i, unsigned type
 int off_converting_task(planner *p, step *st, unsigned avail);
 /* "Shorten talk.wav to 2 seconds" (with `part`, "the first 10 seconds of"): a recording cut? */
 bool off_cuts_to_length(const planner *p, const step *st, bool part);
+/* "Make it blue": a causative verb, what it changes (its token, returned, else 0), no task named */
+size_t off_made_other(const planner *p, size_t a, size_t b);
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "and say it"? */
 bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail);
 /* "Describe the scene 'a cat on a mat'": does st, naming no task, ask to describe a text? */

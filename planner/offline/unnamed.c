@@ -254,8 +254,39 @@ static int rewritten_cue(const planner *p, const step *st, unsigned produced, un
   return t >= 0 && t != c.task && (p->cues[t].spec->inputs & at_hand) ? t : -1;
 }
 
+/* "Make it blue", "now make x.jpg pink": does [a,b) open with a causative verb, then what it
+ * changes (a file, or "it") and words naming no task? That thing's token, or 0. */
+size_t off_made_other(const planner *p, size_t a, size_t b) {
+  while (a < b && (off_is(p, a, W_RESUMING) || off_is(p, a, W_JOINER)))
+    a++;
+  return a + 2 < b && off_is(p, a, W_CAUSATIVE) &&
+                 (p->tok[a + 1].kind == TK_RES || off_is(p, a + 1, W_REFERENCE)) &&
+                 off_clearest_cue(p, a + 2, b, p->lx->w[K_MIN_KEYWORD]) < 0
+             ? a + 1 : 0;
+}
+
+/* "Make it blue", "make it funnier" (of a text): what off_made_other() changes, a file or "it"
+ * where what is at hand is of one medium (not a caption beside the picture it read: "caption x.jpg
+ * and make it blue" may mean either), asks for that medium's change, told by the words; or -1. */
+static int changed_to(const planner *p, const step *st, unsigned avail) {
+  static const struct {
+    unsigned type;
+    off_role role;
+  } change[] = {
+      {BATON__T_IMAGE, R_EDIT}, {BATON__T_AUDIO, R_CHANGE_SOUND}, {BATON__T_TEXT, R_WRITE}};
+  size_t o = off_made_other(p, st->a, st->b);
+  int r = o ? off_res_at(p, o, ~0u) : -1;
+  unsigned m = r >= 0 ? p->res[r].type : o ? avail : 0;
+  for (size_t k = 0; o && r < 0 && k < p->n_res; k++)
+    m |= p->res[k].read ? p->res[k].type : 0;
+  for (size_t k = 0; k < sizeof change / sizeof change[0]; k++)
+    if (m == change[k].type)
+      return p->role[change[k].role];
+  return -1;
+}
+
 /* The task of st naming none: a description written, words spoken, files joined, one file turned
- * into another, or a cue's task rewritten; or -1. */
+ * into another, a cue's task rewritten, or what "make it ..." changes; or -1. */
 int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
   if (off_describes_unseen(p, st, produced))
     return p->role[R_WRITE];
@@ -263,5 +294,6 @@ int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
     return p->role[R_SPEAK];
   int t = joined_task(p, st);
   t = t >= 0 ? t : off_converting_task(p, st, avail);
-  return t >= 0 ? t : rewritten_cue(p, st, produced, avail);
+  t = t >= 0 ? t : rewritten_cue(p, st, produced, avail);
+  return t >= 0 ? t : changed_to(p, st, avail);
 }
