@@ -347,6 +347,16 @@ static bool passage_before(const planner *p, const step *st) {
   return passage;
 }
 
+/* "Rotate x.jpg, then tell me what is in it (in the new image)": does st, naming no file, point
+ * at a picture a step before made (not "its class", "do this")? */
+static bool of_made_picture(const planner *p, const step *st, unsigned produced) {
+  bool made = false;
+  for (size_t i = st->a; !made && (produced & BATON__T_IMAGE) && i < st->b; i++)
+    made = (off_is(p, i, W_REFERENCE) && !p->tok[i].det) ||
+           (i + 1 < st->b && off_made_of(p, i, false) && off_is(p, i + 1, W_PICTURE));
+  return made && !off_own_types(p, st->a, st->b);
+}
+
 /* No task named but a question ("is there a dog in x.jpg?", "find the author of x.png" alone): of
  * the step before if it answers questions and puts none ("I have a document scan.png; I'd like to
  * know its date"), else of a picture (one its words speak of; with one question, the last named or
@@ -388,7 +398,8 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   size_t w = st->a; /* "hey, | what's on x.png" */
   while (w + 1 < st->b && (off_is(p, w, W_LEAD_IN) || off_punct(p, w, ",")))
     w++;
-  bool sought = direct || (own && p->n_steps == 1 &&
+  bool put = direct || off_is(p, st->a, W_ASK_VERB), made = put && of_made_picture(p, st, produced);
+  bool sought = direct || made || (own && p->n_steps == 1 &&
                            (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, w, W_WH)));
   for (size_t i = st->a; asked < 0 && off_is(p, st->a, W_WH) && i + 2 < st->b; i++)
     if (off_word_for(p, i))
@@ -418,13 +429,12 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   for (size_t i = st->a; i < st->b; i++)
     quoted |= p->tok[i].kind == TK_RES && p->res[p->tok[i].res].asked;
   bool passage = passage_before(p, st);
-  bool picture = (at_hand & BATON__T_IMAGE) && (off_asks_about_picture(p, st) ||
+  bool picture = (at_hand & BATON__T_IMAGE) && (off_asks_about_picture(p, st) || made ||
                  p->image_kind == IMG_DOCUMENT || (last && at_hand == BATON__T_IMAGE) ||
                  (p->image_kind == IMG_TABLE && off_has_word(p, st->a, st->b, W_WH)) ||
                  (quoted && !passage));
   /* "what did they say?" of a recording: its own or one at hand ("clean a.wav. What do they
    * say?", "..., then tell me what it is about"); its transcript answers */
-  bool put = direct || off_is(p, st->a, W_ASK_VERB);
   bool heard = (own & BATON__T_AUDIO) || (put && (at_hand & BATON__T_AUDIO));
   return picture || passage || heard || last_picture
              ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1; /* visual: see rewrite.c */
@@ -578,7 +588,8 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
 
 /* After detection, a step that would draw, edit or detect again but speaks of marking what was
  * found ("... and draw a box around each") describes its result; so does a question in the words of
- * the step before ("... and tell me how many there are", "... which class it belongs to"). */
+ * the step before ("... and tell me how many there are", "... which class it belongs to") if that
+ * step answers in words. */
 static bool shows_earlier_result(const planner *p, size_t s) {
   const step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   if (!e || e->task < 0 || off_own_types(p, st->a, st->b))
@@ -589,7 +600,8 @@ static bool shows_earlier_result(const planner *p, size_t s) {
                 p->cues[st->task].spec->inputs == BATON__T_TEXT);
   bool redone = off_is_role(p, st->task, R_DRAW) || off_is_role(p, st->task, R_EDIT) ||
                 off_is_role(p, st->task, R_TRANSFORM) || st->task == e->task;
-  return (named && off_asks_question(p, st->a, st->b)) ||
+  bool told = p->cues[e->task].spec->outputs & BATON__T_TEXT; /* not "the depth of x.jpg" */
+  return (named && told && off_asks_question(p, st->a, st->b)) ||
          (detected && redone && off_has_word(p, st->a, st->b, W_MARKING) &&
           (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_SEVERAL)));
 }
@@ -789,6 +801,19 @@ static int thing_task(const planner *p) {
   return best;
 }
 
+/* What step st, asking again for the task `again` of a step before, asks instead: another task it
+ * names, speech ("... and say it"), or a question that task answers in no words, of the picture
+ * ("estimate the depth of x.jpg and tell me the distance of the closet"); or -1. */
+static int asked_instead(const planner *p, step *st, int again, unsigned produced,
+                         unsigned avail) {
+  const baton__taskspec *a = p->cues[again].spec;
+  int t = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], again, &st->score);
+  if (t < 0 && off_asks_speech(p, st, produced, avail))
+    return p->role[R_SPEAK];
+  return t >= 0 || !(a->inputs & BATON__T_IMAGE) || (a->outputs & BATON__T_TEXT) ||
+                 !off_asks_question(p, st->a, st->b) ? t : p->role[R_ASK_PICTURE];
+}
+
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
@@ -835,8 +860,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
       mark_references(p, st->a, st->b);
   }
   if ((st->task < 0 || off_is_role(p, st->task, R_SUMMARIZE)) &&
-      off_cuts_to_length(p, st, st->task < 0))
-    st->task = p->role[R_CHANGE_SOUND];
+      off_cuts_to_length(p, st, st->task < 0)) /* "is talk.wav 10 seconds long?": its facts */
+    st->task = p->role[off_is_question(p, st->a, st->b) ? R_RECORDING_FACTS : R_CHANGE_SOUND];
   if (st->task < 0) /* a question put, words to say: taken as if named clearly */
     st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
   st->task = st->task < 0 ? off_unnamed_task(p, st, produced, avail) : st->task;
@@ -855,9 +880,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...
      * a depth map": one task, drop it; "rotate x.jpg and blur it": the change before says more */
     int again = st->task;
-    st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], st->task, &st->score);
-    st->task = st->task < 0 && off_asks_speech(p, st, produced, avail) ? p->role[R_SPEAK]
-                                                                        : st->task;
+    st->task = asked_instead(p, st, again, produced, avail);
     if (st->task < 0 || repeats_earlier_step(p, s)) {
       size_t i = p->steps[last].b; /* not into a next sentence: "edit it. Then adjust it to" */
       while (i < st->a && !(off_punct(p, i, ".!?;") && off_is(p, i + 1, W_HARD_BREAK)))

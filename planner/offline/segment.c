@@ -147,7 +147,9 @@ int off_split_steps(planner *p) {
           (c < next && !off_own_types(p, c, next) &&
            off_cuts_to_length(p, &(step){.a = c, .b = next}, true)) || off_made_other(p, c, next) ||
           (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) || leads_to_task(p, c, i) ||
-          (off_asks_question(p, k + 1, next) && has_cue(p, from, k))) { /* k == i: the last piece */
+          (off_asks_question(p, k + 1, next) && has_cue(p, from, k)) ||
+          (from == seg && off_punct(p, k, ",") && off_is(p, skip_soft(p, seg, k), W_CONDITION))) {
+        /* k == i: the last piece; "After it's been transformed, | identify ...": a condition */
         if (add_step(p, from, k, is_context_clause(p, seg, i), k == i) != 0)
           return -1;
         from = k; /* (at k == seg, an empty piece: none added) */

@@ -150,7 +150,7 @@ static bool length_after_to(const planner *p, size_t a, size_t i, bool part) {
  * naming only a recording of its own (or "it", the one recording at hand) name the length to cut
  * it to (seconds or minutes after "to", or "long" or a recording word after them) or, with `part`,
  * asking no question, the time a part starts or the part? Then it changes the recording, whatever
- * else it names ("shorten": no summary). */
+ * else it names ("shorten": no summary), or asks its facts ("is it 10 seconds long?"). */
 bool off_cuts_to_length(const planner *p, const step *st, bool part) {
   bool span = false; /* "from 1 to 3 seconds": no length */
   unsigned it = off_res_types(p, true); /* what "it" may be: at hand ("how long is a.wav and cut */
@@ -166,9 +166,8 @@ bool off_cuts_to_length(const planner *p, const step *st, bool part) {
         (part && !off_is(p, st->a, W_WH) &&
          (off_time_from(p, i, st->b) || off_names_part(p, st->a, i))))
       return off_own_types(p, st->a, st->b) == BATON__T_AUDIO ||
-             (!off_own_types(p, st->a, st->b) && /* "cut it to 5 seconds", not "is it ...?" */
-              off_has_word(p, st->a, st->b, W_REFERENCE) && it == BATON__T_AUDIO &&
-              !off_is_question(p, st->a, st->b));
+             (!off_own_types(p, st->a, st->b) && /* "cut it to 5 seconds", "is it ...?" */
+              off_has_word(p, st->a, st->b, W_REFERENCE) && it == BATON__T_AUDIO);
   return false;
 }
 
