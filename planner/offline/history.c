@@ -329,10 +329,26 @@ bool off_marks_found(const planner *p) {
 /* Does the request name something of its own (its resources come before earlier turns')? */
 static bool names_own(const planner *p) { return p->n_res && !p->res[0].turn; }
 
+/* "And the emotion?", "and the objects": a thing asked of in a few words after "and the"? */
+static bool asks_thing(const planner *p) {
+  size_t n = p->n_tok;
+  while (n > 2 && off_punct(p, n - 1, "?"))
+    n--;
+  return n > 2 && n <= OFF_MAX_THING + 2 && off_is(p, 0, W_JOINER) && off_is(p, 1, W_DEFINITE) &&
+         !off_own_types(p, 0, n);
+}
+
+/* Is r an answer a question goes past to what it was about: one to a question, or a file's facts
+ * where the request names no fact ("and the emotion?", not "what about the channels?")? */
+static bool answered_by(const planner *p, const resource *r) {
+  return r->answer ||
+         (r->maker && off_tells_facts(p, r->maker - 1) && !off_thing_cues(p, 0, r->maker - 1));
+}
+
 bool off_follows_answer(planner *p) {
-  bool answered = false, asks = off_asks_about(p);
+  bool answered = false, asks = off_asks_about(p) || asks_thing(p);
   for (size_t i = 0; !names_own(p) && i < p->n_res; i++)
-    answered |= p->res[i].turn == p->last_turn && p->res[i].answer;
+    answered |= p->res[i].turn == p->last_turn && answered_by(p, &p->res[i]);
   for (const step *st = p->steps; answered && st < p->steps + p->n_steps; st++)
     asks |= !st->context &&
             (off_is_question(p, st->a, st->b) || off_asks_question(p, st->a, st->b));
@@ -342,7 +358,7 @@ bool off_follows_answer(planner *p) {
   for (resource *r = p->res; r < p->res + p->n_res; r++) {
     if (r->answer && off_is_role(p, r->maker - 1, R_READ_DOCUMENT))
       p->image_kind = IMG_DOCUMENT; /* a document's reader: one again */
-    r->type = r->answer ? 0 : r->type;
+    r->type = answered_by(p, r) ? 0 : r->type;
     if (r->type && r->turn > p->last_turn)
       p->last_turn = r->turn;
   }

@@ -331,8 +331,9 @@ bool off_asks_anew(const planner *p);
  * again (p->copies). */
 long off_copies_asked(const planner *p);
 /* "Who signed it?" after "what is the date on sign.png?": does the request, naming nothing of its
- * own, put a question after a turn that answered one? Then it asks what that question asked about:
- * earlier turns' answers are set aside (typed 0) and p->last_turn is the newest turn left. */
+ * own, put a question ("and the emotion?" after a file's facts) after a turn that answered one? Then
+ * it asks what that question asked about: earlier turns' answers are set aside (typed 0) and
+ * p->last_turn is the newest turn left. */
 bool off_follows_answer(planner *p);
 
 /* ---- cues.c */
@@ -420,6 +421,8 @@ bool off_captions_text(const planner *p, const step *st, unsigned produced);
 
 /* ---- recognise.c */
 int off_recognise(planner *p);
+/* How often the request's words from token i on, less those that join, point or ask, are task t's. */
+double off_thing_cues(const planner *p, size_t i, int t);
 
 /* ---- split.c: a step naming two tasks split in two */
 /* Splits step s (its task found; avail: the types at hand) where its second task's cue starts. */

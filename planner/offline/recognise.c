@@ -765,7 +765,7 @@ static bool adds_thing_only(const planner *p) {
 
 /* How often the words of the request from token i on, less those that join, point or ask ("and",
  * "the", "what about"), are in task t's cues. */
-static double thing_cues(const planner *p, size_t i, int t) {
+double off_thing_cues(const planner *p, size_t i, int t) {
   static const off_class spare[] = {W_JOINER, W_PREPOSITION, W_WH,        W_RESUMING,
                                     W_IS_ARE, W_REFERENCE,   W_ASKING,    W_CONTENT_INTRO};
   double n = 0;
@@ -790,13 +790,13 @@ static int thing_task(const planner *p) {
   size_t i = 0;
   while (facts >= 0 && i < p->n_tok && p->req + p->tok[i].start < thing)
     i++;
-  if (facts < 0 || thing_cues(p, i, facts) > 0)
+  if (facts < 0 || off_thing_cues(p, i, facts) > 0)
     return -1;
   double most = 0, n;
   for (int t = 0; t < (int)p->n_cues; t++)
     if ((p->cues[t].spec->inputs & p->cues[facts].spec->inputs) && !off_tells_facts(p, t) &&
         (p->cues[t].spec->outputs & BATON__T_TEXT) && !off_changes_medium(p, t) &&
-        (n = thing_cues(p, i, t)) > most)
+        (n = off_thing_cues(p, i, t)) > most)
       most = n, best = t;
   return best;
 }
@@ -1064,8 +1064,8 @@ int off_recognise(planner *p) {
       (p->more = off_only_language(p) || off_draws_again(p) || off_asks_anew(p) ||
                  adds_thing_only(p)))
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
-  p->follows = off_follows_answer(p);
   int last = -1, thing = thing_task(p);
+  p->follows = thing < 0 && off_follows_answer(p);
   if (thing >= 0) /* "and the objects?" after a picture's facts: a task of its own on it */
     p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = thing, .score = p->lx->w[K_ACCEPT]},
     p->n_steps = 1, last = 0;
