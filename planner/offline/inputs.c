@@ -687,6 +687,28 @@ static int read_pair(planner *p, const step *st, source *in) {
   return in->ref >= 0;
 }
 
+/* "Check if the summary matches the answer to 'Who won?' about x.jpg", "translate the answer to
+ * 'Who won?' about x.jpg": a quote that is a question is no text to work on for a task answering
+ * none (nor chatting); it is asked of the picture or text file the step names, and its answer is
+ * the text (the quote's reader). 1 if so (into in->ref), 0 if not, -1 on error. */
+static int answer_of_own(planner *p, const step *st, source *in) {
+  int q = -1, r = -1, x;
+  bool answers = off_answers(p, st->task) || off_is_role(p, st->task, R_CONVERSE); /* chat too */
+  for (size_t i = st->a; !answers && i < st->b; i++)
+    if ((x = off_res_at(p, i, BATON__T_TEXT | BATON__T_IMAGE)) >= 0 && !p->res[x].used) {
+      bool question = p->res[x].asked && strchr(p->res[x].value, '?'); /* not "how similar is */
+      q = q < 0 && question ? x : q; /* x.jpg to 'a red car'?" */
+      r = r < 0 && p->res[x].is_file ? x : r;
+    }
+  if (q < 0 || r < 0)
+    return 0;
+  int task = p->res[r].type & BATON__T_IMAGE ? off_reader_task(p, p->role[R_ASK_PICTURE], r)
+                                             : p->role[R_ASK_TEXT];
+  source from = {r, -1, NULL};
+  p->res[r].used = true, in->ref = off_emit_task(p, st, task, &from, -1, NULL, NULL);
+  return in->ref < 0 ? -1 : (p->res[q].reader = in->ref + 1, 1);
+}
+
 /* "Who wrote notes.txt? And when?": a question put right after one of its kind, naming nothing of
  * its own, asks what that one read; true when *in is set so. */
 static bool asked_alike(planner *p, const step *st, source *in) {
@@ -717,6 +739,8 @@ int off_choose_input(planner *p, const step *st, int at, int prev_text, source *
     return baton__fmt(p->err, p->errlen, "\"%.*s\": the last turn left fewer than that",
                       (int)(p->tok[st->b - 1].end - p->tok[st->a].start),
                       p->req + p->tok[st->a].start), -1;
+  if (ptype == BATON__T_TEXT && (r = answer_of_own(p, st, in)) != 0)
+    return r < 0 ? -1 : 0;
   /* "answer 'Who won?' from notes.txt": of two texts, a passage is the passage; so is one beside
    * a question put in a recording ("answer the question in q.wav from notes.txt") */
   bool aloud = off_answers(p, st->task) && off_asked_aloud(p) >= 0;

@@ -129,7 +129,8 @@ typedef struct {
   bool used, claimed; /* consumed by some task; spoken for by a recognised step (before tasks) */
   bool read;       /* claimed by a step only reading it into text: a later change may take it */
   int kind;        /* a picture file: what its sentence calls it (IMG_*); AUD_*: music, question */
-  int reader;      /* the graph task (id + 1) that read it into text for a step, or 0 */
+  int reader;      /* the graph task (id + 1) that read it into text for a step (a question:
+                    * asked it), or 0 */
   const char *lang; /* an earlier turn's text: its language, when the turn said (a lexicon code) */
   int maker;       /* an earlier turn's output: the cue (index + 1) of the task that made it; 0 */
   int entry;       /* ... and that task's place (1, 2 ...) among its answer's "tasks"; 0 */

@@ -104,8 +104,9 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   if (picture ? !(spec->inputs & BATON__T_TEXT) : !off_takes_two_texts(p, spec))
     return 0;
   source qs = {-1, -1, NULL};
-  if (off_own_texts(p, st, t->args[0].value, &qs.res)) /* not the text the task takes already */
-    p->res[qs.res].used = true;
+  if (off_own_texts(p, st, t->args[0].value, &qs.res)) /* not the text the task takes already, */
+    qs.res = compare && p->res[qs.res].asked && p->res[qs.res].reader ? -1 /* nor one asked */
+             : (p->res[qs.res].used = true, qs.res);
   bool ask = !(spec->outputs & BATON__T_IMAGE) && !compare; /* a question, else a description */
   size_t q = st->a; /* "answer this question: who wrote it?", "edit it as follows: make ...": */
   for (size_t i = st->a + 1; i < st->b; i++) /* what follows the ':' */
