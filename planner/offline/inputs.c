@@ -687,6 +687,30 @@ static int read_pair(planner *p, const step *st, source *in) {
   return in->ref >= 0;
 }
 
+/* "Caption x.jpg, draw a picture from the caption, then tell me how similar the two images are":
+ * a comparison of pictures ("the images", "both pictures") naming no file reads, as read_pair
+ * does two files, the request's own picture (its text reused if a caption read it already) and
+ * the picture made last, into *in. 1 if so, else 0; -1 on error. */
+static int read_made_pair(planner *p, const step *st, source *in) {
+  int b = off_nearest_producer(p, BATON__T_IMAGE), own = -1, k = -1;
+  bool pictures = false;
+  for (size_t i = st->a; i < st->b; i++)
+    pictures |= off_is(p, i, W_PICTURE) && (baton__has_suffix_ci(p->tok[i].word, "s") ||
+                                            off_has_word(p, st->a, st->b, W_PLURAL));
+  for (size_t r = 0; own < 0 && r < p->n_res; r++)
+    own = (p->res[r].type & BATON__T_IMAGE) && !p->res[r].turn ? (int)r : -1;
+  if (!pictures || b < 0 || own < 0 || off_own_types(p, st->a, st->b))
+    return 0;
+  int task = off_reader_task(p, p->role[R_CAPTION], own);
+  for (int j = 0; j < b; j++) /* "caption x.jpg": read already */
+    k = p->made[j] == p->cues[task].spec && p->g->tasks[j].args[0].value &&
+        !strcmp(p->g->tasks[j].args[0].value, p->res[own].value) ? j : k;
+  source read = {own, -1, NULL}, made = {-1, b, NULL};
+  if (k < 0 && (p->res[own].used = true, off_emit_task(p, st, task, &read, -1, NULL, NULL) < 0))
+    return -1;
+  return (in->ref = off_emit_task(p, st, task, &made, -1, NULL, NULL)) < 0 ? -1 : 1;
+}
+
 /* "Check if the summary matches the answer to 'Who won?' about x.jpg", "translate the answer to
  * 'Who won?' about x.jpg": a quote that is a question is no text to work on for a task answering
  * none (nor chatting); it is asked of the picture or text file the step names, and its answer is
@@ -754,7 +778,7 @@ int off_choose_input(planner *p, const step *st, int at, int prev_text, source *
   for (size_t i = 0; asks && in->res < 0 && i < end; i++)
     if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && !p->res[r].used && off_is_passage(&p->res[r]))
       p->res[in->res = r].used = true;
-  if (compare && !texts && (r = read_pair(p, st, in)) != 0)
+  if (compare && !texts && ((r = read_pair(p, st, in)) != 0 || (r = read_made_pair(p, st, in))))
     return r < 0 ? -1 : 0;
   /* "I have x.jpg and a text 'a cat'. How similar is the text to the image?": of one text and one
    * picture or recording left (none made before), the other text is what that one holds */

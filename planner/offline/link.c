@@ -112,10 +112,14 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
   for (size_t i = st->a + 1; i < st->b; i++) /* what follows the ':' */
     q = off_punct(p, i - 1, ":") && (ask ? off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE)
                                          : picture && p->tok[i].kind == TK_WORD) ? i : q;
-  /* "caption a.jpg and b.jpg and compare them": the text a like task made just before */
-  int k = t->args[0].ref, r;
+  /* "caption a.jpg and b.jpg and compare them": the text a like task made just before; of a
+   * reader, the last before ("caption x.jpg, draw from the caption and compare the two images") */
+  int k = t->args[0].ref, r, like = k - 1;
+  bool reader = compare && k >= 0 && !(p->made[k]->inputs & BATON__T_TEXT); /* of a picture */
+  while (reader && like >= 0 && p->made[like] != p->made[k])
+    like--;
   qs.ref = qs.res >= 0 ? -1 : picture ? (takes && q == st->a && prev_text != k ? prev_text : -1)
-           : !compare ? prev_text : k > 0 && p->made[k - 1] == p->made[k] ? k - 1 : -1;
+           : !compare ? prev_text : like >= 0 && p->made[like] == p->made[k] ? like : -1;
   bool earlier = takes || compare, seek = ask || (earlier && qs.ref < 0);
   for (size_t i = 0; seek && qs.res < 0 && i < p->n_tok; i++) { /* feeder: "compare the | text */
     bool feeder = st->fed && i >= st[-1].a && i < st[-1].b; /* in x.png with 'Y'", claimed there */
