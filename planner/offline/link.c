@@ -51,10 +51,16 @@ unsigned off_primary_type(const baton__taskspec *s) {
 }
 
 /* Does st's task, taking a picture or recording and words, take an earlier text as its words? An
- * edit only "based on" it ("alter it to reflect the emotion", "based on it, | edit x.jpg"), others
+ * edit only "based on" it ("alter it to reflect the emotion", "based on it, | edit x.jpg") or
+ * naming what it says ("make those changes"), others
  * unless st asks a question ("... and how many people are there": a question word first) */
 static bool takes_text(const planner *p, const step *st, const baton__taskspec *spec) {
-  return (spec->outputs & BATON__T_IMAGE) ? st->lead || off_has_word(p, st->a, st->b, W_GUIDED)
+  bool wish = false; /* "make those changes": what an earlier text says (not "these images") */
+  for (size_t i = st->a; i + 1 < st->b; i++)
+    wish |= off_is(p, i, W_PLURAL) && p->tok[i].det && p->tok[i + 1].kind == TK_WORD &&
+            !off_is(p, i + 1, W_PICTURE) && !off_is(p, i + 1, W_REFERENCE);
+  return (spec->outputs & BATON__T_IMAGE) ? st->lead || wish ||
+                                                off_has_word(p, st->a, st->b, W_GUIDED)
          : !off_is_question(p, st->a, st->b) && !off_asks_question(p, st->a, st->b) &&
                !(off_is(p, st->a, W_WH) && !off_is(p, st->a, W_RELATIVE));
 }

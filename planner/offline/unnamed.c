@@ -9,13 +9,14 @@
 
 /* Contract: off_unnamed_task() takes a step whose words name no task clearly and gives the task
  * that what it does with what it names asks for: a text written where a text is to be described
- * (off_describes_unseen), words or a text spoken (off_asks_speech), recordings or pictures joined
- * (off_joins() then holds, which merging and linking read), a file turned into another or into a
- * format (off_converting_task: the file it names is the step's output, used), or the task
- * rewrite.c takes a clear cue as; or -1. recognise.c also asks off_cuts_to_length() (a recording
- * cut to a length or a part: "shorten", no summary) and off_converting_task() (after "save") of a
- * step naming a task, and off_file_made_into() which file a step makes from what it names
- * ("summarize notes.txt into s.txt"). It claims no other resource. */
+ * (off_describes_unseen) or ideas are asked from a result (asks_ideas), words or a text spoken
+ * (off_asks_speech), recordings or pictures joined (off_joins() then holds, which merging and
+ * linking read), a file turned into another or into a format (off_converting_task: the file it
+ * names is the step's output, used), or the task rewrite.c takes a clear cue as; or -1.
+ * recognise.c also asks off_cuts_to_length() (a recording cut to a length or a part: "shorten",
+ * no summary) and off_converting_task() (after "save") of a step naming a task, and
+ * off_file_made_into() which file a step makes from what it names ("summarize notes.txt into
+ * s.txt"). It claims no other resource. */
 
 size_t off_added_recording(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i + 1 < b; i++)
@@ -284,10 +285,21 @@ static int changed_to(const planner *p, const step *st, unsigned avail) {
   return -1;
 }
 
+/* "What objects are in x.jpg? Suggest some alterations based on them": does st, naming no task
+ * nor file, ask (its first word) for words drawn from what an earlier step made ("based on them")?
+ * Then a text is written from it. */
+static bool asks_ideas(const planner *p, const step *st, unsigned produced) {
+  bool back = false;
+  for (size_t i = st->a + 1; i + 1 < st->b; i++)
+    back |= off_is(p, i, W_GUIDED) && off_is(p, i + 1, W_PREPOSITION);
+  return back && produced && off_is(p, st->a, W_ASK_VERB) && !off_own_types(p, st->a, st->b) &&
+         (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_PLURAL));
+}
+
 /* The task of st naming none: a description written, words spoken, files joined, one file turned
  * into another, a cue's task rewritten, or what "make it ..." changes; or -1. */
 int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
-  if (off_describes_unseen(p, st, produced))
+  if (off_describes_unseen(p, st, produced) || asks_ideas(p, st, produced))
     return p->role[R_WRITE];
   if (off_asks_speech(p, st, produced, avail))
     return p->role[R_SPEAK];
