@@ -348,11 +348,12 @@ static bool passage_before(const planner *p, const step *st) {
 }
 
 /* "Rotate x.jpg, then tell me what is in it (in the new image)": does st, naming no file, point
- * at a picture a step before made (not "its class", "do this")? */
+ * at a picture a step before made (not "its class", "do this", "suggest changes based on them")? */
 static bool of_made_picture(const planner *p, const step *st, unsigned produced) {
   bool made = false;
   for (size_t i = st->a; !made && (produced & BATON__T_IMAGE) && i < st->b; i++)
-    made = (off_is(p, i, W_REFERENCE) && !p->tok[i].det) ||
+    made = (off_is(p, i, W_REFERENCE) && !p->tok[i].det &&
+            !(i >= st->a + 2 && off_is(p, i - 2, W_GUIDED))) ||
            (i + 1 < st->b && off_made_of(p, i, false) && off_is(p, i + 1, W_PICTURE));
   return made && !off_own_types(p, st->a, st->b);
 }
