@@ -270,15 +270,21 @@ bool off_cue_says(const taskcue *c, const char *stem) {
 }
 
 /* Does a phrase of over `words` words of a task but `own` (NULL: any) match from [a,i] over [i,i+n)
- * ("part of speech" hides "speech", "visual question answering" hides "question answering")? */
+ * ("part of speech" hides "speech", "visual question answering" hides "question answering"), a
+ * task taking the picture or recording [a,b) names ("cut out the" of a recording does not hide
+ * "cut out" in "cut out the person in photo.jpg")? */
 bool off_phrase_covers(const planner *p, const taskcue *own, size_t i, size_t n, size_t words,
                        size_t a, size_t b) {
+  const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO;
   for (const taskcue *c = p->cues; c < p->cues + p->n_cues; c++) /* phrases longest first */
     for (size_t k = 0; c != own && k < c->n_phrases && c->phrases[k].n > words; k++)
       for (size_t j = off_back(i, c->phrases[k].n + 2, a); j <= i; j++) /* +2 for determiners */
         if (may_start(p, &c->phrases[k], j) &&
-            off_phrase_at(p, &c->phrases[k], j, b) >= i + n - j) /* it covers [i, i+n) */
-          return true;
+            off_phrase_at(p, &c->phrases[k], j, b) >= i + n - j) { /* it covers [i, i+n) */
+          unsigned named = off_own_types(p, a, b) & media, takes = c->spec->inputs & media;
+          if (!named || !takes || (named & takes))
+            return true;
+        }
   return false;
 }
 

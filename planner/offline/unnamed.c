@@ -296,8 +296,20 @@ static bool asks_ideas(const planner *p, const step *st, unsigned produced) {
          (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_PLURAL));
 }
 
+/* "Remove the music from song.mp3", "cut the dog from x.jpg": a verb of a change any medium
+ * takes, in st naming pictures or recordings of its own (not both), asks the task changing that
+ * medium as the words say (a cue of another's, "remove" of editing pictures, says nothing of
+ * which); or -1. */
+static int changed_named(const planner *p, const step *st) {
+  unsigned own = off_own_types(p, st->a, st->b) & (BATON__T_IMAGE | BATON__T_AUDIO);
+  if (!own || own == (BATON__T_IMAGE | BATON__T_AUDIO))
+    return -1; /* (first: cheaper) */
+  return off_has_word(p, st->a, st->b, W_CHANGING)
+             ? p->role[own == BATON__T_AUDIO ? R_CHANGE_SOUND : R_EDIT] : -1;
+}
+
 /* The task of st naming none: a description written, words spoken, files joined, one file turned
- * into another, a cue's task rewritten, or what "make it ..." changes; or -1. */
+ * into another, a cue's task rewritten, a medium's change or what "make it ..." changes; or -1. */
 int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
   if (off_describes_unseen(p, st, produced) || asks_ideas(p, st, produced))
     return p->role[R_WRITE];
@@ -306,5 +318,6 @@ int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
   int t = joined_task(p, st);
   t = t >= 0 ? t : off_converting_task(p, st, avail);
   t = t >= 0 ? t : rewritten_cue(p, st, produced, avail);
+  t = t >= 0 ? t : changed_named(p, st);
   return t >= 0 ? t : changed_to(p, st, avail);
 }
