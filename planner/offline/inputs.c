@@ -593,6 +593,29 @@ static bool turn_spoke(const planner *p, const step *st, int m, bool has_ref) {
          names_subject(p, st, true);
 }
 
+/* "Segment x.jpg and estimate its depth", "... then classify it": a picture task src->ref made by
+ * only mapping the one it took (told nothing: a mask, a depth map; not a restyle) is not what "it"
+ * or "its" alone points at (it is named: "the result", "the mask", "the segmented image"); the
+ * picture it took is, then src instead. */
+static void unmap(const planner *p, const step *st, unsigned type, source *src) {
+  const baton__taskspec *s = src->ref >= 0 && type == BATON__T_IMAGE ? p->made[src->ref] : NULL;
+  const baton__arg *in = s && p->g->tasks[src->ref].n_args ? p->g->tasks[src->ref].args : NULL;
+  bool ref = false;
+  if (!in || s->inputs != BATON__T_IMAGE || !(s->outputs & BATON__T_IMAGE) ||
+      baton__csv_has(s->params, "instruction"))
+    return;
+  for (size_t i = st->a; i < st->b; i++)
+    if (off_is(p, i, W_MADE_THING) || off_cue_word(p, &p->cues[off_cue_index(p, s)], i))
+      return;
+    else /* "its", not "their" (the objects segmented), "this" */
+      ref |= off_is(p, i, W_REFERENCE) && p->tok[i].det && !off_is(p, i, W_DEMONSTRATIVE) &&
+             !off_is(p, i, W_PLURAL);
+  for (size_t r = 0; ref && in->ref < 0 && in->value && r < p->n_res; r++)
+    if (!strcmp(p->res[r].value, in->value))
+      src->ref = -1, src->res = (int)r;
+  src->ref = ref && in->ref >= 0 ? in->ref : src->ref;
+}
+
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
   bool original, has_ref = points_back(p, st, &original);
@@ -642,10 +665,11 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   r = off_first_unused(p, st, type);
   if (text && !src->literal && !has_ref && prev < 0)
     src->literal = words_not_turns(p, st, r);
-  /* 3. those words; 4. an earlier output ("it"); 5. an unused one (no question after a drawing;
-   * none named after "it", a recording a step made: "clean a.wav, sum it up. Compare ...", 6c) */
+  /* 3. those words; 4. an earlier output ("it"; of a map, what it mapped: unmap()); 5. an unused
+   * one (no question after a drawing; none named after "it", a recording a step made: "clean a.wav,
+   * sum it up. Compare ...", 6c) */
   if (src->literal || prev >= 0)
-    return src->ref = src->literal ? -1 : prev, 0;
+    return src->ref = src->literal ? -1 : prev, unmap(p, st, type, src), 0;
   const baton__arg *from = (b = off_nearest_producer(p, media)) >= 0 ? p->g->tasks[b].args : NULL;
   bool heard = from && (p->made[b]->outputs & BATON__T_AUDIO) && (outputs & type); /* 6c */
   if (r >= 0 && !(later && heard) && (!p->res[r].asked || st->task != p->role[R_DRAW] ||
