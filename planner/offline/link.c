@@ -683,7 +683,8 @@ int off_link(planner *p) {
     /* a tail feeding its head runs first (describe, then make the clip from that; read, then
      * answer; a chain of them, the last first: "a video | summarizing the | objects detected");
      * "summarize it once you have | translated it": translate first; the goals of a sentence
-     * before "First, ..." all after the steps spelling them out, in their order */
+     * before "First, ..." all after the steps spelling them out, in their order, or, naming their
+     * own files, after one that does not, unfed ("summarize a.txt, but first summarize b.txt") */
     step *st = &p->steps[s];
     size_t n = 0; /* the tails after st, each feeding the step before it */
     while (s + n + 1 < p->n_steps && tail_feeds(p, &st[n], &st[n + 1]))
@@ -697,11 +698,12 @@ int off_link(planner *p) {
     size_t g = 0; /* the goals after st ("I want X and Y. | First, ...") */
     while (st->goal && st->later && s + g + 1 < p->n_steps && st[g + 1].goal && st[g + 1].later)
       g++;
-    if (!n && s + g + 1 < p->n_steps && (!st->goal || spells_out(p, st, g, &st[g + 1])) &&
+    bool apart = st->goal && s + g + 1 < p->n_steps && !spells_out(p, st, g, &st[g + 1]);
+    if (!n && s + g + 1 < p->n_steps && (!apart || off_own_types(p, st->a, st[g].b)) &&
         runs_second(p, &st[g], &st[g + 1])) {
       step head = st[g + 1];
       memmove(st + 1, st, (g + 1) * sizeof *st);
-      *st = head, st[1].fed = true;
+      *st = head, st[1].fed = !apart;
     }
     size_t first = p->g->n;
     int rc = emit_step(p, st);

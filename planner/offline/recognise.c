@@ -1037,19 +1037,27 @@ static void goal_language(const planner *p, const step *g, step *e) {
   e->goal_lang = lang ? lang : e->goal_lang; /* (a second goal naming none keeps the first's) */
 }
 
+/* "Summarize a.txt, but first summarize b.txt": does e name another input of goal g's type than
+ * the one g names (another request, not g's task asked again)? */
+static bool other_input(const planner *p, const step *g, const step *e) {
+  unsigned t = off_primary_type(p->cues[g->task].spec);
+  int mine = off_own_res(p, g->a, g->b, t), its = mine >= 0 ? off_own_res(p, e->a, e->b, t) : -1;
+  return its >= 0 && strcmp(p->res[mine].value, p->res[its].value) != 0;
+}
+
 /* "Make a video by drawing a cat, classifying it and then making a video of the class", "make a
  * new version of x.jpg by changing its colour": a goal is done where a step after it asks for its
- * task again, or (before "by doing") changes a picture (or recording) as it does, not before, and
- * gives that step the language it asked for ("I want a French summary of a.txt. First, ... Then
- * summarize it": in French); one kept making no text before "by doing" ("a video by | drawing a
- * cat") runs after the next steps of its sentence, one before "First, ..." after the steps spelling
- * it out ("I want a French summary of a.txt. First, fix the spelling": the fixed text summed up,
- * link.c). */
+ * task again (on no other input: other_input()), or (before "by doing") changes a picture (or
+ * recording) as it does, not before, and gives that step the language it asked for ("I want a
+ * French summary of a.txt. First, ... Then summarize it": in French); one kept making no text
+ * before "by doing" ("a video by | drawing a cat") runs after the next steps of its sentence, one
+ * before "First, ..." after the steps spelling it out ("I want a French summary of a.txt. First,
+ * fix the spelling": the fixed text summed up, link.c). */
 static void drop_goals(planner *p) {
   for (step *g = p->steps; g < p->steps + p->n_steps; g++) {
     bool by = off_done_by(p, g->b); /* (not "make a poster of x.jpg. First, brighten it": two) */
     for (step *e = g + 1; g->goal && g->task >= 0 && e < p->steps + p->n_steps; e++)
-      if (!e->goal && !e->context &&
+      if (!e->goal && !e->context && !other_input(p, g, e) &&
           (e->task == g->task || (by && changes(p, g->task) && changes(p, e->task) &&
            p->cues[e->task].spec->outputs == p->cues[g->task].spec->outputs)))
         g->task = -1, goal_language(p, g, e);
