@@ -252,6 +252,8 @@ bool off_saves_at(const planner *p, size_t i);
  * whose subject holds what follows (not "could I have", "to have", "and (then) have", "that has",
  * "the question I have is")? */
 bool off_holds(const planner *p, size_t h);
+/* Is token i a word saying which or how many of a thing ("first", "last", "two", "3")? */
+bool off_modifies(const planner *p, size_t i);
 /* "summarize the | detected objects", "translate the | summary of x.txt": does token i name, after
  * a determiner (and, `of`, before "of"), a thing a task makes (the words before it work on it)? */
 bool off_made_of(const planner *p, size_t i, bool of);

@@ -93,6 +93,11 @@ bool off_saved_name(const planner *p, size_t i, size_t lo) {
                                                 !(put && off_is(p, i - 1, W_PURPOSE)))));
 }
 
+bool off_modifies(const planner *p, size_t i) {
+  return p->tok[i].kind == TK_WORD &&
+         (off_is(p, i, W_END_OF) || off_is(p, i, W_COUNT) || off_number_at(p, i) > 0);
+}
+
 bool off_made_of(const planner *p, size_t i, bool of) {
   return i > 0 && p->tok[i - 1].det && off_is(p, i, W_MADE_THING) &&
          (!of || (i + 1 < p->n_tok && off_is(p, i + 1, W_CONTENT_INTRO)));

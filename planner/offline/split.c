@@ -107,6 +107,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
      * the objects detected in it" (the tail is split again) */
     bool named = off_participle_thing(p, k) && best < st->score + p->lx->w[K_SPLIT_GAIN];
     if ((k == st->a + 1 && !wh) || off_participle_thing(p, k - 1) ||
+        (off_modifies(p, k - 1) && !off_is(p, k, W_MADE_THING)) || /* "the first | paragraph" */
         (!wh && !named && !off_phrase_covers(p, NULL, k, 1, 0, k, st->b)))
       continue; /* no cue at k, or a word alone before what its task takes */
     /* "classify the | summary of x.txt": a head only naming what to do with a thing made first
