@@ -65,6 +65,17 @@ static bool saved_as_medium(const planner *p, size_t i, unsigned types, size_t l
           ((types & BATON__T_AUDIO) && off_is(p, i, W_RECORDING)));
 }
 
+/* Is there a word of a picture to follow in [a,i) ("in the style of", "similar to", "like")? Not
+ * "like" wanted ("I'd like x.jpg ...", "we would like"). */
+static bool model_in(const planner *p, size_t a, size_t i) {
+  for (size_t k = a; k < i; k++)
+    if (off_is(p, k, W_MODEL) && (!off_is(p, k, W_ASKING) ||
+                                  (k > 0 && !off_is(p, k - 1, W_SUBJECT) &&
+                                   !off_is(p, k - 1, W_ASKING) && !off_is(p, k - 1, W_YOU))))
+      return true;
+  return false;
+}
+
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"), but on what
  * a file's facts step takes ("how long is a.wav and make it louder") and, to change it, on what a
  * task only reading a medium into text read (read: "classify a.wav and make it louder"); a file
@@ -84,7 +95,7 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
                             (p->pictures > 1 || (before & BATON__T_IMAGE));
   for (size_t i = st->a, lo = st->a; other && i < st->b; i++) /* lo: after the picture before */
     if (off_res_at(p, i, BATON__T_IMAGE) >= 0)
-      p->res[p->tok[i].res].type &= off_has_word(p, off_back(i, 6, lo), i, W_MODEL) ? 0 : ~0u,
+      p->res[p->tok[i].res].type &= model_in(p, off_back(i, 6, lo), i) ? 0 : ~0u,
       lo = i + 1;
   unsigned made = (s->outputs | (st->speak ? BATON__T_AUDIO : 0)) & ~(unsigned)BATON__T_TEXT;
   for (size_t i = st->a, w = 0; i < st->b; i++, w = 0) {
@@ -100,7 +111,7 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
     bool renamed = i >= st->a + 2 && off_is(p, i - 1, W_NAMING) && /* "a copy of x.png called */
                    p->tok[i - 2].kind == TK_RES; /* y.png": named after what it is made from */
     renamed |= i >= st->a + 2 && off_is(p, i - 1, W_DESTINATION) && /* "blur x.jpg into y.jpg" */
-               off_is(p, i - 1, W_PREPOSITION) && !off_has_word(p, st->a, i, W_MODEL) &&
+               off_is(p, i - 1, W_PREPOSITION) && !model_in(p, st->a, i) &&
                !off_has_word(p, st->a, i, W_JOINING) &&
                off_own_res(p, st->a, i - 1, s->inputs & s->outputs) >= 0;
     w = into && i + 1 == st->b ? i - 1 : w;
