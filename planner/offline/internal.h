@@ -448,8 +448,9 @@ int off_file_made_into(const planner *p, const step *st, size_t i, unsigned type
                        unsigned from, bool ref);
 /* "Convert notes.txt to n.wav": the task turning a file st names into one after it, or -1. */
 int off_converting_task(planner *p, step *st, unsigned avail);
-/* "Shorten talk.wav to 2 seconds" (with `part`, "the first 10 seconds of"): a recording cut? */
-bool off_cuts_to_length(const planner *p, const step *st, bool part);
+/* "Shorten talk.wav to 2 seconds" (with `part`, "the first 10 seconds of"): a recording cut?
+ * made: the media steps before made, what "it" may be too */
+bool off_cuts_to_length(const planner *p, const step *st, bool part, unsigned made);
 /* "Make it blue": a causative verb, what it changes (its token, returned, else 0), no task named */
 size_t off_made_other(const planner *p, size_t a, size_t b);
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "and say it"? */

@@ -871,8 +871,10 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     if ((st->task = off_best_task(p, st->a, st->b, avail, &st->score)) >= 0)
       mark_references(p, st->a, st->b);
   }
-  if ((st->task < 0 || off_is_role(p, st->task, R_SUMMARIZE)) &&
-      off_cuts_to_length(p, st, st->task < 0)) /* "is talk.wav 10 seconds long?": its facts */
+  /* "is talk.wav 10 seconds long?", "... longer than 10 seconds?": its facts; "shorten it to 10
+   * seconds": a sound change, not a text's (no task taking the recording itself) */
+  if ((st->task < 0 || !(p->cues[st->task].spec->inputs & BATON__T_AUDIO)) &&
+      off_cuts_to_length(p, st, st->task < 0, produced & ~(unsigned)BATON__T_TEXT))
     st->task = p->role[off_is_question(p, st->a, st->b) ? R_RECORDING_FACTS : R_CHANGE_SOUND];
   if (st->task < 0) /* a question put, words to say: taken as if named clearly */
     st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];

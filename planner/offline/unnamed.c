@@ -138,25 +138,27 @@ int off_converting_task(planner *p, step *st, unsigned avail) {
   return -1;
 }
 
-/* "to 30 seconds", or in a step naming no task "to the first 30 seconds" (not "summarize a.wav,
- * limited to the first 2 minutes"): the words before a length (at i) lead to it. */
+/* "to 30 seconds", "longer than 30 seconds", or in a step naming no task "to the first 30
+ * seconds" (not "summarize a.wav, limited to the first 2 minutes"): the words before a length (at
+ * i) lead to it. */
 static bool length_after_to(const planner *p, size_t a, size_t i, bool part) {
   while (part && i > a && (off_is(p, i, W_END_OF) || off_is(p, i, W_DETERMINER)))
     i--;
-  return off_is(p, i, W_DESTINATION);
+  return off_is(p, i, W_DESTINATION) || (i > a && off_is(p, i - 1, W_FURTHER));
 }
 
 /* "Make music.wav 10 seconds long", "shorten talk.wav to 2 seconds", "a 2-second clip of talk.wav",
  * "cut music.wav from 0:01 to 0:02", "give me the first 10 seconds of music.wav": does a step
- * naming only a recording of its own (or "it", the one recording at hand) name the length to cut
- * it to (seconds or minutes after "to", or "long" or a recording word after them) or, with `part`,
- * asking no question, the time a part starts or the part? Then it changes the recording, whatever
- * else it names ("shorten": no summary), or asks its facts ("is it 10 seconds long?"). */
-bool off_cuts_to_length(const planner *p, const step *st, bool part) {
+ * naming only a recording of its own (or "it", the one recording at hand or of the media `made`
+ * before: "clean a.wav. Is it 10 seconds long now?") name the length to cut it to (seconds or
+ * minutes after "to", or "long" or a recording word after them) or, with `part`, asking no
+ * question, the time a part starts or the part? Then it changes the recording, whatever else it
+ * names ("shorten": no summary), or asks its facts ("is it 10 seconds long?"). */
+bool off_cuts_to_length(const planner *p, const step *st, bool part, unsigned made) {
   bool span = false; /* "from 1 to 3 seconds": no length */
-  unsigned it = off_res_types(p, true); /* what "it" may be: at hand ("how long is a.wav and cut */
-  for (size_t r = 0; r < p->n_res; r++) /* it to 5 seconds"), or only read ("transcribe a.wav") */
-    it |= p->res[r].read ? p->res[r].type : 0;
+  unsigned it = made | off_res_types(p, true); /* what "it" may be: at hand ("how long is a.wav */
+  for (size_t r = 0; r < p->n_res; r++) /* and cut it to 5 seconds"), or only read ("transcribe */
+    it |= p->res[r].read ? p->res[r].type : 0; /* a.wav") */
   for (size_t i = st->a; i < st->b; i++)
     span |= off_time_from(p, i, st->b);
   for (size_t i = st->a + 1; i < st->b; i++)
