@@ -342,7 +342,7 @@ static bool asks_thing(const planner *p) {
  * where the request names no fact ("and the emotion?", not "what about the channels?")? */
 static bool answered_by(const planner *p, const resource *r) {
   return r->answer ||
-         (r->maker && off_tells_facts(p, r->maker - 1) && !off_thing_cues(p, 0, r->maker - 1));
+         (r->maker && off_tells_facts(p, r->maker - 1) && !off_thing_cues(p, 0, p->n_tok, r->maker - 1));
 }
 
 bool off_follows_answer(planner *p) {

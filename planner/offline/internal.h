@@ -424,8 +424,8 @@ bool off_captions_text(const planner *p, const step *st, unsigned produced);
 
 /* ---- recognise.c */
 int off_recognise(planner *p);
-/* How often the request's words from token i on, less those that join, point or ask, are task t's. */
-double off_thing_cues(const planner *p, size_t i, int t);
+/* How often the request's words in [i,j), less those that join, point or ask, are task t's. */
+double off_thing_cues(const planner *p, size_t i, size_t j, int t);
 
 /* ---- split.c: a step naming two tasks split in two */
 /* Splits step s (its task found; avail: the types at hand) where its second task's cue starts. */

@@ -775,42 +775,63 @@ static bool adds_thing_only(const planner *p) {
          off_changes_medium(p, off_best_task(p, 0, p->n_tok, off_res_types(p, true), &sc));
 }
 
-/* How often the words of the request from token i on, less those that join, point or ask ("and",
- * "the", "what about"), are in task t's cues. */
-double off_thing_cues(const planner *p, size_t i, int t) {
+/* How often the words of the request in [i,j), less those that join, point or ask ("and", "the",
+ * "what about"), are in task t's cues. */
+double off_thing_cues(const planner *p, size_t i, size_t j, int t) {
   static const off_class spare[] = {W_JOINER, W_PREPOSITION, W_WH,        W_RESUMING,
                                     W_IS_ARE, W_REFERENCE,   W_ASKING,    W_CONTENT_INTRO};
   double n = 0;
-  for (; i < p->n_tok; i++)
+  for (; i < j; i++)
     n += p->tok[i].kind == TK_WORD && !p->tok[i].det &&
                  !off_is_any(p, i, spare, sizeof spare / sizeof *spare)
              ? off_word_cues(p, &p->cues[t], i) : 0;
   return n;
 }
 
-/* "And the objects?" after "how big is photo.jpg?", "and the words?" after "how long is talk.wav?":
- * a thing added (off_request_thing) after a file's facts that no word of their task's cues names
+/* "And the objects?" after "how big is photo.jpg?", "how big is photo.jpg and the objects": a
+ * thing ([i,j)) added after a file's facts (task `facts`) that no word of their task's cues names
  * (not "and the dpi?": one more fact) is asked of that file by the task taking its medium whose
  * cues name its words most often, one answering in text (a question changes nothing: not "and the
  * background?") that tells no facts nor changes the medium; or -1. */
+static int thing_asker(const planner *p, int facts, size_t i, size_t j) {
+  int best = -1;
+  double most = 0, n;
+  for (int t = 0; off_thing_cues(p, i, j, facts) <= 0 && t < (int)p->n_cues; t++)
+    if ((p->cues[t].spec->inputs & p->cues[facts].spec->inputs) && !off_tells_facts(p, t) &&
+        (p->cues[t].spec->outputs & BATON__T_TEXT) && !off_changes_medium(p, t) &&
+        (n = off_thing_cues(p, i, j, t)) > most)
+      most = n, best = t;
+  return best;
+}
+
+/* The task of a thing the request adds to the last (off_request_thing) after a file's facts
+ * (thing_asker), or -1. */
 static int thing_task(const planner *p) {
   const char *thing = off_request_thing(p);
-  int facts = -1, best = -1;
+  int facts = -1;
   for (const resource *r = p->res; thing && r < p->res + p->n_res; r++)
     facts = r->turn == p->last_turn && r->maker && off_tells_facts(p, r->maker - 1) ? r->maker - 1
                                                                                    : facts;
   size_t i = 0;
   while (facts >= 0 && i < p->n_tok && p->req + p->tok[i].start < thing)
     i++;
-  if (facts < 0 || off_thing_cues(p, i, facts) > 0)
-    return -1;
-  double most = 0, n;
-  for (int t = 0; t < (int)p->n_cues; t++)
-    if ((p->cues[t].spec->inputs & p->cues[facts].spec->inputs) && !off_tells_facts(p, t) &&
-        (p->cues[t].spec->outputs & BATON__T_TEXT) && !off_changes_medium(p, t) &&
-        (n = off_thing_cues(p, i, t)) > most)
-      most = n, best = t;
-  return best;
+  return facts < 0 ? -1 : thing_asker(p, facts, i, p->n_tok);
+}
+
+/* "How big is photo.jpg and the objects": a step telling a file's facts that goes on with "and
+ * the ..." naming no file and no fact (thing_asker) ends before it; the thing is a step of its own
+ * (asks_more_facts then gives it its task). True if cut. */
+static bool cut_thing(planner *p, size_t s) {
+  step *st = &p->steps[s];
+  size_t k = st->a + 1;
+  while (k + 2 < st->b && !(off_is(p, k, W_JOINER) && off_is(p, k + 1, W_DEFINITE)))
+    k++;
+  if (!off_tells_facts(p, st->task) || k + 2 >= st->b || p->n_steps >= OFF_MAX_STEPS ||
+      off_own_types(p, k, st->b) || thing_asker(p, st->task, k + 1, st->b) < 0)
+    return false;
+  memmove(st + 2, st + 1, (p->n_steps++ - s - 1) * sizeof *st);
+  st[1] = (step){.a = k + 1, .b = st->b, .task = -1, .goal = st->goal};
+  return st->b = k, true;
 }
 
 /* What step st, asking again for the task `again` of a step before, asks instead: another task it
@@ -880,14 +901,17 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
   st->task = st->task < 0 ? off_unnamed_task(p, st, produced, avail) : st->task;
   const step *l = last >= 0 ? &p->steps[last] : NULL;
+  /* "how big is photo.jpg and the objects": a thing not a fact asked of the file by its own task */
+  int thing = l == st - 1 && asks_more_facts(p, st, l) ? thing_asker(p, l->task, st->a, st->b) : -2;
   if (shows_earlier_result(p, s) || /* its words tell the detector how: "... and blur them" */
-      (l == st - 1 && asks_more_facts(p, st, l)))
+      thing == -1)
     return p->steps[s - 1].b = st->b, drop_step(st, false);
+  st->task = thing >= 0 ? (st->score = p->lx->w[K_ACCEPT], thing) : st->task;
   if (works_on_thing(p, st, l, avail) || marks_asked(p, st, last))
     return settle_step(p, s, produced, avail);
   if (answered_before(p, st, last))
     return drop_step(st, false);
-  if (into < 0 && !st->thing)
+  if (into < 0 && !st->thing && !cut_thing(p, s))
     off_split_step(p, s, avail);
   if (st->task >= 0 && repeats_earlier_step(p, s) && !asked_anew(p, st) &&
       !works_on_made(p, st) && !stated_before(p, st, last) && !another_question(p, st, l)) {
