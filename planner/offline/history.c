@@ -342,7 +342,8 @@ static bool asks_thing(const planner *p) {
  * where the request names no fact ("and the emotion?", not "what about the channels?")? */
 static bool answered_by(const planner *p, const resource *r) {
   return r->answer ||
-         (r->maker && off_tells_facts(p, r->maker - 1) && !off_thing_cues(p, 0, p->n_tok, r->maker - 1));
+         (r->maker && off_tells_facts(p, r->maker - 1) &&
+          !off_thing_cues(p, 0, p->n_tok, r->maker - 1));
 }
 
 bool off_follows_answer(planner *p) {
@@ -363,6 +364,29 @@ bool off_follows_answer(planner *p) {
       p->last_turn = r->turn;
   }
   return true;
+}
+
+void off_set_labels_aside(planner *p) {
+  double sc;
+  const step *st = p->steps; /* its first step's task */
+  while (st + 1 < p->steps + p->n_steps && st->context)
+    st++;
+  int t = names_own(p) || !p->n_steps ? -1
+          : off_best_task_min(p, st->a, st->b, off_res_types(p, true),
+                              p->lx->w[K_ACCEPT_FALLBACK], -1, &sc);
+  if (t < 0 || !(p->cues[t].spec->inputs & BATON__T_TEXT) || off_is_role(p, t, R_SPEAK) ||
+      off_is_role(p, t, R_TRANSLATE))
+    return;
+  int last = 0; /* the newest turn left */
+  for (resource *r = p->res; r < p->res + p->n_res; r++) {
+    unsigned from = r->maker ? p->cues[r->maker - 1].spec->inputs : 0; /* what it was made from */
+    bool file = false;
+    for (const resource *f = p->res; from && f < p->res + p->n_res; f++)
+      file |= f->turn && f->turn < r->turn && f->is_file && (f->type & from);
+    r->type = r->turn == p->last_turn && file && off_labels(p, r) ? 0 : r->type;
+    last = r->type && r->turn > last ? r->turn : last;
+  }
+  p->last_turn = last;
 }
 
 /* The request's language ("now German", "what about German?", naming nothing of its own): 1 + its

@@ -140,9 +140,7 @@ bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r) {
   return false;
 }
 
-/* Is r an earlier turn's label of what it was made from ("male", "English (en)", "Alice Smith
- * (NAME)": what a classifier, detector or entity finder said of it), not words to work on? */
-static bool labels(const planner *p, const resource *r) {
+bool off_labels(const planner *p, const resource *r) {
   int by = r->maker - 1;
   if (!r->turn || by < 0 || !(r->type & BATON__T_TEXT))
     return false;
@@ -174,9 +172,9 @@ static bool set_aside(const planner *p, const step *st, aside_rule rule, const r
   if (rule == ASIDE_NONE || !r->turn || by < 0 || off_names_maker(p, st->a, st->b, r))
     return false;
   if (rule == ASIDE_LABELS) /* and an answer, when there is its passage to sum up */
-    return labels(p, r) || (off_is_role(p, st->task, R_SUMMARIZE) && off_answers(p, by));
+    return off_labels(p, r) || (off_is_role(p, st->task, R_SUMMARIZE) && off_answers(p, by));
   bool english = r->lang && strcmp(r->lang, p->lx->lang_codes[0]) == 0; /* asked in it */
-  return labels(p, r) || off_is_role(p, by, R_SUMMARIZE) ||
+  return off_labels(p, r) || off_is_role(p, by, R_SUMMARIZE) ||
          (off_is_role(p, by, R_TRANSLATE) && !english);
 }
 
@@ -645,7 +643,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   int t = off_first_unused(p, st, BATON__T_TEXT), m = off_first_unused(p, st, media);
   t = t >= 0 && p->res[t].asked && !has_ref &&
               off_first_unused(p, st, BATON__T_AUDIO) >= 0 ? -1 : t;
-  t = t >= 0 && labels(p, &p->res[t]) && off_has_word(p, st->a, st->b, W_UTTERING) &&
+  t = t >= 0 && off_labels(p, &p->res[t]) && off_has_word(p, st->a, st->b, W_UTTERING) &&
               !off_is_role(p, st->task, R_SPEAK) ? -1 : t;
   bool later = has_ref && off_own_res(p, 0, st->a, BATON__T_TEXT) < 0 && /* "a talk in t.wav; */
                off_own_res(p, 0, st->a, BATON__T_AUDIO) >= 0; /* sum it up. Compare with 'x'" */

@@ -338,6 +338,10 @@ long off_copies_asked(const planner *p);
  * it asks what that question asked about: earlier turns' answers are set aside (typed 0) and
  * p->last_turn is the newest turn left. */
 bool off_follows_answer(planner *p);
+/* "Classify it", "summarize it" after "how long is talk.wav?": unless the request reads them out
+ * or translates them, the last turn's labels of a file (off_labels) are set aside (typed 0) while
+ * that file is at hand: a file's facts are no content to work on. */
+void off_set_labels_aside(planner *p);
 
 /* ---- cues.c */
 /* Fills cues[0..n_cues) (zeroed; their phrases and desc are the caller's to free) but for spec and
@@ -496,6 +500,9 @@ int off_emit_task(planner *p, const step *st, int task, const source *in, int pr
 /* Do [a,b) name the kind of task that made an earlier turn's r by a made thing they refer to ("the
  * transcript": speech recognition's)? */
 bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r);
+/* Is r an earlier turn's label of what it was made from ("male", "duration 3.2 s": what a
+ * classifier, a file's facts or an entity finder said of it), not words to work on? */
+bool off_labels(const planner *p, const resource *r);
 /* Sets err: the input a task (NULL: none named) needs, or what of a video to save; -1. */
 int off_needs_input(planner *p, const baton__taskspec *spec);
 /* Nearest earlier task producing `type`, or -1. */

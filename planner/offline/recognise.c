@@ -757,14 +757,6 @@ static bool works_on_thing(const planner *p, step *st, const step *l, unsigned a
   return t >= 0 && (st->task = t, st->a = l->thing - 1, true);
 }
 
-/* "How long is talk.wav and the sample rate?": a step after the facts the last step asks, "the"
- * or "its" first, naming no file and no task but one changing a medium (which a verb would ask:
- * "sample rate" alone is no resampling), asks one more fact of that step. */
-static bool asks_more_facts(const planner *p, const step *st, const step *l) {
-  return l && off_tells_facts(p, l->task) && off_is(p, st->a, W_DEFINITE) &&
-         !off_own_types(p, st->a, st->b) && (st->task < 0 || off_changes_medium(p, st->task));
-}
-
 /* "And the sample rate?" after "how long is talk.wav?": does the request add a thing to the last
  * request (off_request_thing) whose words name only a change of a medium, which no verb asks (not
  * "what about the colour of the car?": a question of its own)? Then it is added to that request,
@@ -816,6 +808,18 @@ static int thing_task(const planner *p) {
   while (facts >= 0 && i < p->n_tok && p->req + p->tok[i].start < thing)
     i++;
   return facts < 0 ? -1 : thing_asker(p, facts, i, p->n_tok);
+}
+
+/* "How long is talk.wav and the sample rate?": a step after the facts the last step asks, "the"
+ * or "its" first, naming no file and no task but one changing a medium (which a verb would ask:
+ * "sample rate" alone is no resampling), asks one more fact of that step; one naming a thing, no
+ * fact ("how big is photo.jpg and the objects"), takes the task asking it (thing_asker). */
+static bool asks_more_facts(const planner *p, step *st, const step *l) {
+  if (!l || !off_tells_facts(p, l->task) || !off_is(p, st->a, W_DEFINITE) ||
+      off_own_types(p, st->a, st->b) || (st->task >= 0 && !off_changes_medium(p, st->task)))
+    return false;
+  int t = thing_asker(p, l->task, st->a, st->b);
+  return t < 0 || (st->task = t, st->score = p->lx->w[K_ACCEPT], false);
 }
 
 /* "How big is photo.jpg and the objects": a step telling a file's facts that goes on with "and
@@ -892,8 +896,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     if ((st->task = off_best_task(p, st->a, st->b, avail, &st->score)) >= 0)
       mark_references(p, st->a, st->b);
   }
-  /* "is talk.wav 10 seconds long?", "... longer than 10 seconds?": its facts; "shorten it to 10
-   * seconds": a sound change, not a text's (no task taking the recording itself) */
+  /* "is it longer than 10 s?": its facts; "shorten it to 10 s": a sound change, not a text's */
   if ((st->task < 0 || !(p->cues[st->task].spec->inputs & BATON__T_AUDIO)) &&
       off_cuts_to_length(p, st, st->task < 0, produced & ~(unsigned)BATON__T_TEXT))
     st->task = p->role[off_is_question(p, st->a, st->b) ? R_RECORDING_FACTS : R_CHANGE_SOUND];
@@ -901,12 +904,9 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
   st->task = st->task < 0 ? off_unnamed_task(p, st, produced, avail) : st->task;
   const step *l = last >= 0 ? &p->steps[last] : NULL;
-  /* "how big is photo.jpg and the objects": a thing not a fact asked of the file by its own task */
-  int thing = l == st - 1 && asks_more_facts(p, st, l) ? thing_asker(p, l->task, st->a, st->b) : -2;
   if (shows_earlier_result(p, s) || /* its words tell the detector how: "... and blur them" */
-      thing == -1)
+      (l == st - 1 && asks_more_facts(p, st, l)))
     return p->steps[s - 1].b = st->b, drop_step(st, false);
-  st->task = thing >= 0 ? (st->score = p->lx->w[K_ACCEPT], thing) : st->task;
   if (works_on_thing(p, st, l, avail) || marks_asked(p, st, last))
     return settle_step(p, s, produced, avail);
   if (answered_before(p, st, last))
@@ -1112,6 +1112,8 @@ int off_recognise(planner *p) {
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
   int last = -1, thing = thing_task(p);
   p->follows = thing < 0 && off_follows_answer(p);
+  if (thing < 0 && !p->follows) /* "classify it" after "how long is talk.wav?": of talk.wav */
+    off_set_labels_aside(p);
   if (thing >= 0) /* "and the objects?" after a picture's facts: a task of its own on it */
     p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = thing, .score = p->lx->w[K_ACCEPT]},
     p->n_steps = 1, last = 0;
