@@ -333,8 +333,8 @@ bool off_asks_anew(const planner *p);
  * last request did ("draw them again"). plan.c gives it to the pass planning the last request
  * again (p->copies). */
 long off_copies_asked(const planner *p);
-/* "Who signed it?" after "what is the date on sign.png?": does the request, naming nothing of its
- * own, put a question ("and the emotion?" after a file's facts) after a turn that answered one? Then
+/* "Who signed it?" after "what is the date on sign.png?", "and the emotion?" after a file's facts:
+ * does the request, naming nothing of its own, put a question after a turn that answered one? Then
  * it asks what that question asked about: earlier turns' answers are set aside (typed 0) and
  * p->last_turn is the newest turn left. */
 bool off_follows_answer(planner *p);
