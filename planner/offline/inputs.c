@@ -770,6 +770,23 @@ static bool asked_alike(planner *p, const step *st, source *in) {
   return a->ref >= 0 && (in->ref = a->ref, true);
 }
 
+/* Of the passages st names, the one to answer from: one its words draw from ("using notes.txt",
+ * "from", "based on"), else the first not holding the questions ("the questions in q.txt"); -1. */
+static int answered_from(const planner *p, const step *st) {
+  int best = -1, rank = 0, r;
+  for (size_t i = st->a; i < st->b; i++) {
+    if ((r = off_res_at(p, i, BATON__T_TEXT)) < 0 || !off_is_passage(&p->res[r]))
+      continue;
+    size_t w = i - 1 - (i > st->a + 1 && (off_is(p, i - 1, W_PREPOSITION) ||
+                                          off_is(p, i - 1, W_TARGET_PREP)));
+    int n = i == st->a ? 1
+            : off_is(p, i - 1, W_SOURCE_PREP) || off_is(p, w, W_GUIDED) ? 3
+            : off_is(p, w, W_QUESTION) ? 1 : 2;
+    best = n > rank ? (rank = n, r) : best;
+  }
+  return best;
+}
+
 /* Where (a copy of) st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
 int off_choose_input(planner *p, const step *st, int at, int prev_text, source *in) {
   const baton__taskspec *spec = p->cues[st->task].spec;
@@ -790,9 +807,8 @@ int off_choose_input(planner *p, const step *st, int at, int prev_text, source *
   /* "answer 'Who won?' from notes.txt": of two texts, a passage is the passage; so is one beside
    * a question put in a recording ("answer the question in q.wav from notes.txt") */
   bool aloud = off_answers(p, st->task) && off_asked_aloud(p) >= 0;
-  for (size_t i = st->a; (texts > 1 || (texts && aloud)) && !compare && i < st->b; i++)
-    if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && off_is_passage(&p->res[r]))
-      texts = 0, p->res[in->res = r].used = true; /* (the quote stays the one own text) */
+  if ((texts > 1 || (texts && aloud)) && !compare && (r = answered_from(p, st)) >= 0)
+    texts = 0, p->res[in->res = r].used = true; /* (the quote stays the one own text) */
   /* "using notes.txt, answer 'Who wrote it?'": the question is its own, the passage elsewhere
    * (after it too when there is no picture or recording to read: "Q? Here is the text: '...'") */
   bool asks = texts == 1 && prev_text < 0 && !off_is_passage(&p->res[quote]);
