@@ -280,9 +280,10 @@ static int tokenize_quote(planner *p, size_t i, size_t cs, size_t ce, size_t qe)
   int rc = b > a ? push_resource(p, ft, a, ft ? fb : b, i, qe) : 0; /* an empty quote: nothing */
   if (rc <= 0)
     return rc;
-  /* 'It ends here.' Could you...: the quote closed a sentence (its mark ends the quote's span) */
+  /* 'It ends here.' Could you...: the quote closed a sentence (its mark ends the quote's span);
+   * "is 'who won?' similar to 'who lost?'": the request, its '?' a question's */
   size_t k = qe + strspn(q + qe, SPACES), end = (ft ? fb : b) - 1;
-  bool ends = strchr(".!?", q[end]) && k > qe && q[k] >= 'A' && q[k] <= 'Z';
+  bool ends = strchr(".!?", q[end]) && ((k > qe && q[k] >= 'A' && q[k] <= 'Z') || !q[k]);
   return ends && !push_token(p, TK_PUNCT, end, qe) ? -2 : 0;
 }
 
