@@ -56,11 +56,12 @@ unsigned off_primary_type(const baton__taskspec *s) {
  * unless st asks a question ("... and how many people are there": a question word first) */
 static bool takes_text(const planner *p, const step *st, const baton__taskspec *spec) {
   bool wish = false; /* "make those changes": what an earlier text says (not "these images") */
-  for (size_t i = st->a; i + 1 < st->b; i++)
-    wish |= off_is(p, i, W_PLURAL) && p->tok[i].det && p->tok[i + 1].kind == TK_WORD &&
-            !off_is(p, i + 1, W_PICTURE) && !off_is(p, i + 1, W_REFERENCE);
-  return (spec->outputs & BATON__T_IMAGE) ? st->lead || wish ||
-                                                off_has_word(p, st->a, st->b, W_GUIDED)
+  for (size_t i = st->a; i < st->b; i++) /* "use the answer to edit it", not "use x.jpg as" */
+    wish |= (i + 1 < st->b && off_is(p, i, W_PLURAL) && p->tok[i].det &&
+             p->tok[i + 1].kind == TK_WORD && !off_is(p, i + 1, W_PICTURE) &&
+             !off_is(p, i + 1, W_REFERENCE)) ||
+            (off_is(p, i, W_GUIDED) && off_res_at(p, i + 1, BATON__T_IMAGE) < 0);
+  return (spec->outputs & BATON__T_IMAGE) ? st->lead || wish
          : !off_is_question(p, st->a, st->b) && !off_asks_question(p, st->a, st->b) &&
                !(off_is(p, st->a, W_WH) && !off_is(p, st->a, W_RELATIVE));
 }
