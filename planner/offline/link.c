@@ -521,12 +521,12 @@ static int emit_step(planner *p, const step *st) {
   bool ahead = it && onto.res >= 0 && named_ahead(p, st, own[0]); /* "put m.wav before it" */
   bool on = onto.ref >= 0 || onto.res >= 0, joins = joining && (n_own > 1 || on);
   size_t copies = joins ? 1 : n_own > 1 ? n_own : made_together(p, st, ptype);
-  int first = (int)(p->g->n - copies), words = heard(p, st, NULL); /* "them": no own files */
+  int first = (int)(p->g->n - copies), words = heard(p, st, NULL), /* "them": no own files */
+      prev_text = words >= 0 ? words : off_named_producer(p, st, BATON__T_TEXT); /* each copy's */
   bool turn = n_own < 2 && copies > 1 && copies > p->g->n; /* "read them": the last turn's, each */
   for (size_t c = 0; words > -2 && c < copies; c++) {
     source in = ahead ? (source){p->tok[own[0]].res, -1, NULL}
                 : on  ? onto : (source){-1, first + (int)c, NULL}, out = {-1, -1, NULL};
-    int prev_text = words >= 0 ? words : off_named_producer(p, st, BATON__T_TEXT);
     int left = turn ? last_turn_left(p, ptype, NULL) : -1, fresh = (int)p->g->n; /* in order */
     if (left >= 0)
       in = (source){left, -1, NULL}, p->res[left].used = true;
