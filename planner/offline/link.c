@@ -99,6 +99,18 @@ static int other_text(const planner *p, const baton__task *t) {
   return -1;
 }
 
+/* "Which of a.txt and b.txt mentions Sunday?", "is a.wav louder than b.wav?": is st a question as
+ * written that task t, answering a text's questions, puts to each of the two files or more it
+ * names (none of them its question)? */
+static bool asks_each(const planner *p, const step *st, int t) {
+  size_t files = 0;
+  for (size_t i = st->a; i < st->b; i++)
+    files += p->tok[i].kind == TK_RES && p->res[p->tok[i].res].is_file &&
+             !off_saved_name(p, i, st->a);
+  return files > 1 && off_answers(p, t) && off_takes_two_texts(p, p->cues[t].spec) &&
+         off_is_question(p, st->a, st->b);
+}
+
 /* A task's second text (a question, an instruction or a text to compare): its quote; else for a
  * question or comparison an unclaimed quote after the step ("... The question is: 'Q?'") or, unless
  * it asks its own, one before it (kept for later steps too); else, unless a question follows a ':',
@@ -112,7 +124,8 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
     return 0;
   source qs = {-1, -1, NULL};
   if (off_own_texts(p, st, t->args[0].value, &qs.res)) /* not the text the task takes already, */
-    qs.res = compare && p->res[qs.res].asked && p->res[qs.res].reader ? -1 /* nor one asked */
+    qs.res = (compare && p->res[qs.res].asked && p->res[qs.res].reader) || /* nor one asked, */
+                     (p->res[qs.res].is_file && asks_each(p, st, task)) ? -1 /* nor one asked too */
              : (p->res[qs.res].used = true, qs.res);
   bool ask = !(spec->outputs & BATON__T_IMAGE) && !compare; /* a question, else a description */
   size_t q = st->a; /* "answer this question: who wrote it?", "edit it as follows: make ...": */
@@ -426,7 +439,8 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
                 (off_is_role(p, st->task, R_CLASSIFY_TEXT) ||
                  off_is_role(p, st->task, R_TRANSLATE));
   size_t n_own = 0;
-  for (size_t i = st->a; !(text && off_takes_two_texts(p, spec)) && i < st->b; i++)
+  bool two = text && off_takes_two_texts(p, spec) && !asks_each(p, st, st->task);
+  for (size_t i = st->a; !two && i < st->b; i++)
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file ||
         (quotes && !off_has_word(p, st->a, i, W_DESTINATION)))) /* not "as 'positive'" */
       own[n_own] = i, n_own += p->tok[i].res + 1 != st->output && /* not the file it makes, */

@@ -710,6 +710,44 @@ static size_t searches_web(const planner *p, const step *st) {
   return 0;
 }
 
+/* "Which of a.jpg and b.jpg is brighter?", "is a.wav louder than b.wav?", "is a.txt shorter than
+ * b.txt?": does st ask (a question as written, no word asking for a deed: "can you make ...", "is
+ * it possible to ...", "what would it look like ...", "what if ...", "how about we change ...",
+ * "is there a way to improve ...") about what it names, so that the change of a picture or
+ * recording its words name (of two texts or more, a text written from each) is what it asks of
+ * them, not one to make? */
+static bool asks_not_changes(const planner *p, const step *st) {
+  static const off_class deed[] = {W_ASKING, W_CAUSATIVE, W_FEASIBLE, W_UNSURE, W_SUBJECT,
+                                   W_EXISTENTIAL};
+  static const off_role change[] = {R_TRANSFORM, R_EDIT, R_CHANGE_SOUND, R_WRITE, R_SUMMARIZE};
+  size_t k = 0, n = sizeof change / sizeof *change - 2 * /* the text writers */
+                    (off_count_res(p, st->a, st->b, BATON__T_TEXT) < 2);
+  while (k < n && !off_is_role(p, st->task, change[k]))
+    k++;
+  for (size_t i = st->a; k < n && i < st->b; i++)
+    k = off_is_any(p, i, deed, sizeof deed / sizeof *deed) ? n : k;
+  return k < n && off_is_question(p, st->a, st->b);
+}
+
+/* What a question asks of the recordings or pictures it names: with a measure right after them
+ * (or "is"), their facts ("is a.wav longer than b.wav?", "which is bigger, a.jpg or b.jpg?");
+ * with a length to cut to, a recording's ("is it longer than 10 s?"; "shorten it to 10 s": a sound
+ * change, not a text's); a change named, no task: a question (asks_not_changes). Sets st->task. */
+static void asked_of_files(planner *p, step *st, unsigned produced) {
+  unsigned own = off_own_types(p, st->a, st->b);
+  int t = own == BATON__T_AUDIO ? p->role[R_RECORDING_FACTS]
+          : own == BATON__T_IMAGE ? p->role[R_PICTURE_FACTS] : -1;
+  bool asked = off_is_question(p, st->a, st->b), measured = false;
+  for (size_t i = st->a + 1; t >= 0 && asked && i < st->b; i++)
+    measured |= off_is(p, i, W_MEASURE) &&
+                (p->tok[i - 1].kind == TK_RES || off_is(p, i - 1, W_IS_ARE));
+  if (measured || asks_not_changes(p, st))
+    st->task = measured ? t : -1, st->score = p->lx->w[K_ACCEPT];
+  if ((st->task < 0 || !(p->cues[st->task].spec->inputs & BATON__T_AUDIO)) &&
+      off_cuts_to_length(p, st, st->task < 0, produced & ~(unsigned)BATON__T_TEXT))
+    st->task = p->role[asked ? R_RECORDING_FACTS : R_CHANGE_SOUND];
+}
+
 /* "What does it say about Sundays?", "tell me what talk.wav says about the report": does st ask
  * about something in what a thing says? */
 static bool says_about(const planner *p, const step *st) {
@@ -896,10 +934,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     if ((st->task = off_best_task(p, st->a, st->b, avail, &st->score)) >= 0)
       mark_references(p, st->a, st->b);
   }
-  /* "is it longer than 10 s?": its facts; "shorten it to 10 s": a sound change, not a text's */
-  if ((st->task < 0 || !(p->cues[st->task].spec->inputs & BATON__T_AUDIO)) &&
-      off_cuts_to_length(p, st, st->task < 0, produced & ~(unsigned)BATON__T_TEXT))
-    st->task = p->role[off_is_question(p, st->a, st->b) ? R_RECORDING_FACTS : R_CHANGE_SOUND];
+  asked_of_files(p, st, produced); /* "which is brighter, a.jpg or b.jpg?": no change */
   if (st->task < 0) /* a question put, words to say: taken as if named clearly */
     st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
   st->task = st->task < 0 ? off_unnamed_task(p, st, produced, avail) : st->task;
