@@ -161,10 +161,7 @@ static bool language_ends(const planner *p, size_t j) {
     return j + 1 >= p->n_tok || p->tok[j + 1].kind == TK_PUNCT;
   static const off_class after[] = {W_JOINER,   W_HARD_BREAK, W_PREPOSITION, W_ASKING,
                                     W_RECORDING, W_ALOUD,     W_STOPWORD,    W_TARGET_NOUN};
-  bool ends = false;
-  for (size_t k = 0; k < sizeof after / sizeof after[0] && !ends; k++)
-    ends = off_is(p, j + 1, after[k]);
-  return ends && !p->tok[j + 1].det;
+  return off_is_any(p, j + 1, after, sizeof after / sizeof *after) && !p->tok[j + 1].det;
 }
 
 /* May phrase ph start at token i (what off_phrase_at() asks of its first word, loosely)? */

@@ -185,10 +185,7 @@ static char *asked_with(const planner *p, const char *at, char (*words)[OFF_MAX_
 static bool spare(const planner *p, const char *w) {
   static const off_class classes[] = {W_JOINER, W_PREPOSITION, W_TARGET_PREP, W_LEAD_IN,
                                       W_RESUMING, W_WH, W_CONTENT_INTRO, W_ASKING, W_AGAIN};
-  for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++)
-    if (off_words_has(&p->lx->cls[classes[c]], w, false))
-      return true;
-  return false;
+  return off_words_in(p->lx, classes, sizeof classes / sizeof *classes, w, false);
 }
 
 /* "And in Catalan?", "what about report.txt?", "now sign.png please": does the message name only
@@ -213,19 +210,18 @@ static bool elliptical(const planner *p, const char *at) {
  * about", "the", "a" or the like first? Where the thing starts in `at`, or NULL. */
 static const char *thing_added(const planner *p, const char *at, char (*words)[OFF_MAX_WORD],
                                size_t n) {
+  static const off_class article[] = {W_DEFINITE, W_INDEFINITE};
+  static const off_class more[] = {W_FRESH, W_MORE, W_AGAIN};
   size_t i = 0, len;
   while (i < n && off_words_has(&p->lx->cls[W_RESUMING], words[i], true))
     i++;
   size_t k = i < n && !strcmp(words[i], "and") ? i + 1
              : i + 1 < n && off_words_has(&p->lx->cls[W_WH], words[i], true) &&
                      !strcmp(words[i + 1], "about") ? i + 2 : 0;
-  if (k && k < n && !off_words_has(&p->lx->cls[W_DEFINITE], words[k], true) &&
-      !off_words_has(&p->lx->cls[W_INDEFINITE], words[k], true))
+  if (k && k < n && !off_words_in(p->lx, article, 2, words[k], true))
     return NULL; /* a thing is "the ...", "a ...": not "and who signed it?", "and you?" */
   for (size_t j = k; k && j < n; j++) /* "and another one?": the last request again */
-    k = off_words_has(&p->lx->cls[W_FRESH], words[j], true) ||
-        off_words_has(&p->lx->cls[W_MORE], words[j], true) ||
-        off_words_has(&p->lx->cls[W_AGAIN], words[j], true) ? 0 : k;
+    k = off_words_in(p->lx, more, 3, words[j], true) ? 0 : k;
   if (!p->asked || !k || k >= n || n - k > OFF_MAX_THING || off_words_ask(p, words, n) ||
       target_named(p, at, &len))
     return NULL;
@@ -268,15 +264,12 @@ static bool told_answer(const planner *p, const cJSON *m) {
 static bool asks_once_more(const planner *p, char (*words)[OFF_MAX_WORD], size_t n) {
   static const off_class asking[] = {W_DETERMINER, W_COUNT, W_US, W_YOU, W_SUBJECT, W_HANDING,
                                      W_CAUSATIVE, W_REFERENCE, W_PICTURE, W_ASKING, W_JOINER,
-                                     W_RESUMING, W_LEAD_IN};
+                                     W_RESUMING, W_LEAD_IN}, fresh_more[] = {W_FRESH, W_MORE};
   bool fresh = false;
   for (size_t i = 0; i < n; i++) {
-    bool more = off_words_has(&p->lx->cls[W_FRESH], words[i], true) ||
-                off_words_has(&p->lx->cls[W_MORE], words[i], true);
-    size_t k = sizeof asking / sizeof *asking;
-    while (k && !off_words_has(&p->lx->cls[asking[k - 1]], words[i], true))
-      k--;
-    if (!more && !k && !off_words_ask(p, &words[i], 1))
+    bool more = off_words_in(p->lx, fresh_more, 2, words[i], true);
+    if (!more && !off_words_in(p->lx, asking, sizeof asking / sizeof *asking, words[i], true) &&
+        !off_words_ask(p, &words[i], 1))
       return false;
     fresh |= more;
   }
@@ -485,11 +478,10 @@ static const char *drawing_end(const planner *p, const char *asked, const taskcu
   bool drew = false;
   for (size_t n; (s = baton__conversation_word(&at, &n)); end = s + n) {
     off_make_word(s, n, w, stem);
-    bool mark = end && strcspn(end, ",;.!?") < (size_t)(s - end), saves = false;
+    bool mark = end && strcspn(end, ",;.!?") < (size_t)(s - end);
     bool joins = off_words_has(&p->lx->cls[W_JOINER], stem, true);
     bool then = off_words_has(&p->lx->cls[W_HARD_BREAK], stem, true);
-    for (size_t k = 0; k < sizeof saving / sizeof *saving; k++)
-      saves |= off_words_has(&p->lx->cls[saving[k]], stem, true);
+    bool saves = off_words_in(p->lx, saving, sizeof saving / sizeof *saving, stem, true);
     cut = drew && (mark || joins || then) && !cut ? end : cut;
     if (cut && (then || (!joins && (saves || off_words_ask(p, &stem, 1)))))
       return cut; /* a step of its own follows */

@@ -105,6 +105,9 @@ int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton_
                      size_t n_tasks, char *err, size_t errlen);
 void off_lexicon_release(off_lexicon *lx);
 bool off_words_has(const off_words *l, const char *word, bool by_stem);
+/* Is word (as written; by_stem: a stem) in one of the n classes cs? */
+bool off_words_in(const off_lexicon *lx, const off_class *cs, size_t n, const char *word,
+                  bool by_stem);
 
 /* ---- state */
 typedef enum { TK_WORD, TK_PUNCT, TK_RES } tk_kind;

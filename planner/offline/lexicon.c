@@ -155,3 +155,10 @@ bool off_words_has(const off_words *l, const char *word, bool by_stem) {
       return true;
   return false;
 }
+
+bool off_words_in(const off_lexicon *lx, const off_class *cs, size_t n, const char *word,
+                  bool by_stem) {
+  while (n && !off_words_has(&lx->cls[cs[n - 1]], word, by_stem))
+    n--;
+  return n > 0;
+}
