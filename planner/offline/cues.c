@@ -251,20 +251,20 @@ size_t off_phrase_at(const planner *p, const phrase *ph, size_t i, size_t b) {
                  !(ph->noun && names_held(p, ph->noun, i, j)) ? j - i : 0;
 }
 
-bool off_cue_word(const planner *p, const taskcue *c, size_t i) {
+/* How often stem is a word of c's phrases (one: of its one-word phrases). */
+static size_t phrase_words(const taskcue *c, const char *stem, bool one) {
+  size_t n = 0;
   for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
-    if (ph->n == 1 && strcmp(ph->stems[0], p->tok[i].stem) == 0)
-      return true;
-  return false;
+    for (size_t k = 0; k < ph->n && (!one || ph->n == 1); k++)
+      n += strcmp(ph->stems[k], stem) == 0;
+  return n;
 }
 
-bool off_cue_says(const taskcue *c, const char *stem) {
-  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
-    for (size_t k = 0; k < ph->n; k++)
-      if (strcmp(ph->stems[k], stem) == 0)
-        return true;
-  return false;
+bool off_cue_word(const planner *p, const taskcue *c, size_t i) {
+  return phrase_words(c, p->tok[i].stem, true) > 0;
 }
+
+bool off_cue_says(const taskcue *c, const char *stem) { return phrase_words(c, stem, false) > 0; }
 
 /* Does a phrase of over `words` words of a task but `own` (NULL: any) match from [a,i] over [i,i+n)
  * ("part of speech" hides "speech", "visual question answering" hides "question answering"), a
@@ -324,23 +324,19 @@ bool off_has_cue(const planner *p, size_t a, size_t b, double min) {
 }
 
 bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n) {
-  for (size_t w = 0; w < n; w++)
+  for (size_t w = 0; w < n; w++) {
     if (off_words_has(&p->lx->cls[W_HARD_BREAK], words[w], true))
       return true;
-  for (const taskcue *c = p->cues; c < p->cues + p->n_cues; c++)
-    for (size_t k = 0; k < c->n_phrases; k++)
-      for (size_t w = 0; c->phrases[k].n == 1 && w < n; w++)
-        if (strcmp(c->phrases[k].stems[0], words[w]) == 0)
-          return true;
+    for (const taskcue *c = p->cues; c < p->cues + p->n_cues; c++)
+      if (phrase_words(c, words[w], true))
+        return true;
+  }
   return false;
 }
 
 /* How often token i's stem is a word of c's phrases or description ("objects": of a detector's). */
 double off_word_cues(const planner *p, const taskcue *c, size_t i) {
-  double n = 0;
-  for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
-    for (size_t k = 0; k < ph->n; k++)
-      n += strcmp(ph->stems[k], p->tok[i].stem) == 0;
+  double n = (double)phrase_words(c, p->tok[i].stem, false);
   for (size_t k = 0; k < c->n_desc; k++)
     n += strcmp(c->desc[k], p->tok[i].stem) == 0;
   return n;
