@@ -727,25 +727,25 @@ int off_add_history(planner *p, const char *messages_json) {
   return rc ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
 }
 
+/* *s with " and " and thing after it (*s replaced); 0, or -1 out of memory. */
+static int and_thing(char **s, const char *thing) {
+  char *v = joined(*s, (int)strlen(*s), " and ", thing, (int)strlen(thing));
+  return v ? (free(*s), *s = v, 0) : -1;
+}
+
 int off_add_thing(baton__graph *g, const char *thing) {
   for (size_t k = 0; k < g->n; k++) {
     baton__task *t = &g->tasks[k];
     bool added = false;
     for (size_t a = 0; t->words && a < t->n_args; a++) {
-      baton__arg *arg = &t->args[a];
-      char *v = NULL;
-      if (arg->ref >= 0 || !arg->value || strcmp(arg->value, t->words) != 0)
-        continue; /* not the words asked: the files, a language, a reference */
-      if (!(v = joined(arg->value, (int)strlen(arg->value), " and ", thing, (int)strlen(thing))))
+      baton__arg *arg = &t->args[a]; /* the words asked, not the files, a language, a reference */
+      bool words = arg->ref < 0 && arg->value && strcmp(arg->value, t->words) == 0;
+      if (words && and_thing(&arg->value, thing) != 0)
         return -1;
-      free(arg->value), arg->value = v, added = true;
+      added |= words;
     }
-    char *w = added ? joined(t->words, (int)strlen(t->words), " and ", thing, (int)strlen(thing))
-                    : NULL;
-    if (added && !w)
+    if (added && and_thing(&t->words, thing) != 0)
       return -1;
-    if (w)
-      free(t->words), t->words = w;
   }
   return 0;
 }
