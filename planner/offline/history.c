@@ -242,17 +242,14 @@ static const char *thing_added(const planner *p, const char *at, char (*words)[O
  * text ("find the faces in x.jpg"), or telling a file's facts ("how long is a.wav?"), not one that
  * makes something (a summary, an edit)? */
 static bool told_answer(const planner *p, const cJSON *m) {
-  static const off_role finders[] = {R_FIND_ENTITIES, R_DETECT, R_CLASSIFY_TEXT};
   const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "status"));
   const cJSON *t;
   if (status && strcmp(status, "failed") == 0)
     return false;
   cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(m, "tasks")) {
-    int c = off_cue_named(p, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "task")));
-    for (size_t k = 0; c && k < sizeof finders / sizeof *finders; k++)
-      if (off_is_role(p, c - 1, finders[k]))
-        return true;
-    if (c && (off_answers(p, c - 1) || off_tells_facts(p, c - 1)))
+    int c = off_cue_named(p, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "task"))) - 1;
+    if (c >= 0 && (off_answers(p, c) || off_tells_facts(p, c) || off_is_role(p, c, R_DETECT) ||
+                   off_is_role(p, c, R_FIND_ENTITIES) || off_is_role(p, c, R_CLASSIFY_TEXT)))
       return true;
   }
   return false;
