@@ -334,7 +334,6 @@ bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n) {
   return false;
 }
 
-/* How often token i's stem is a word of c's phrases or description ("objects": of a detector's). */
 double off_word_cues(const planner *p, const taskcue *c, size_t i) {
   double n = (double)phrase_words(c, p->tok[i].stem, false);
   for (size_t k = 0; k < c->n_desc; k++)
