@@ -22,18 +22,16 @@ static const char *task_text(const baton__taskspec *t, size_t k) {
   return k == 0 ? t->name : k == 1 ? t->keywords : t->description;
 }
 
-static bool same_text(const char *x, const char *y) {
-  return x == y || (x && y && strcmp(x, y) == 0);
-}
-
 static bool built_from(const off_prepared *o, const char *text, size_t len,
                        const baton__taskspec *tasks, size_t n) {
   if (o->n_cues != n || !o->lexicon != !text ||
       (text && (o->lexicon_len != len || memcmp(o->lexicon, text, len) != 0)))
     return false;
-  for (size_t i = 0; i < 3 * n; i++)
-    if (!same_text(o->texts[i], task_text(&tasks[i / 3], i % 3)))
+  for (size_t i = 0; i < 3 * n; i++) {
+    const char *x = o->texts[i], *y = task_text(&tasks[i / 3], i % 3);
+    if (x != y && (!x || !y || strcmp(x, y) != 0))
       return false;
+  }
   return true;
 }
 
