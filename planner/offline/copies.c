@@ -262,11 +262,10 @@ int off_copy_names(planner *p, size_t first) {
     }
   if (named != 1 || n < 2)
     return 0; /* none named, or each its own name */
-  char *given = baton__strdup(name);
+  char *given = baton__strdup(name); /* (set_arg() frees the name it replaces) */
   const char *dot = given ? strrchr(given, '.') : NULL;
-  int rc = given ? 0 : -1;
-  int stem = (int)(dot ? dot - given : (int)strlen(given)), room = BATON__SAVE_AS_MAX - 2 -
-                                                                 (int)strlen(dot ? dot : "");
+  int rc = given ? 0 : -1, stem = (int)(dot ? dot - given : given ? (int)strlen(given) : 0);
+  int room = BATON__SAVE_AS_MAX - 2 - (int)strlen(dot ? dot : "");
   for (size_t c = 0; rc == 0 && c < n; c++) {
     char numbered[BATON__SAVE_AS_MAX + 16]; /* within the limit: the stem cut to make room */
     snprintf(numbered, sizeof numbered, "%.*s-%zu%s", stem < room ? stem : room, given, c + 1,
