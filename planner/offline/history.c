@@ -569,7 +569,7 @@ bool off_draws_again(const planner *p) { return !p->repeat && drawn_last(p) && a
 
 bool off_asks_anew(const planner *p) {
   bool again = false, cued = false, language = false;
-  int ran[OFF_MAX_RES]; /* the tasks the last turn ran, each once */
+  int ran[OFF_MAX_RES]; /* the tasks that made the last turn's results */
   size_t n = 0;
   if (p->repeat || !p->asked || drawn_last(p))
     return false;
@@ -579,10 +579,7 @@ bool off_asks_anew(const planner *p) {
     if (s && ((s->inputs & s->outputs & ~(unsigned)BATON__T_TEXT) ||
               off_is_role(p, t, R_TRANSLATE))) /* "rotate it again", "translate it again" */
       return false;
-    size_t k = 0;
-    while (k < n && ran[k] != t)
-      k++;
-    ran[n] = t, n += s && k == n;
+    ran[n] = t, n += s != NULL;
   }
   for (size_t i = 0; i < p->n_tok; i++) {
     bool cue = false; /* a word of a task the last turn ran ("read", "say") */
