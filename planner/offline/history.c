@@ -204,25 +204,33 @@ static bool elliptical(const planner *p, const char *at) {
   return named > 0 && words < 12;
 }
 
+static int drawn_last(const planner *p);
+static char *thing_swapped(const planner *p, const char *asked, const char *thing);
+
 /* "And the dates?", "what about the cars?", "now how about a dog?" after "who is mentioned in
- * notes.txt?": does message `at` (its n stems `words`) add a thing to the last request, asking no
- * task, naming no file nor language, in at most OFF_MAX_THING words after "and" or "what/how
- * about", "the", "a" or the like first? Where the thing starts in `at`, or NULL. */
+ * notes.txt?" (a told answer); also "now a dog", "a dog this time" after a drawing: does message
+ * `at` (its n stems `words`) add a thing to the last request, asking no task, naming no file nor
+ * language, in at most OFF_MAX_THING words after "and" or "what/how about", "the", "a" or the
+ * like first (after a drawing, "a" or the like is enough)? Where the thing starts in `at`, or
+ * NULL. */
 static const char *thing_added(const planner *p, const char *at, char (*words)[OFF_MAX_WORD],
                                size_t n) {
   static const off_class article[] = {W_DEFINITE, W_INDEFINITE};
   static const off_class more[] = {W_FRESH, W_MORE, W_AGAIN};
   size_t i = 0, len;
+  bool drew = !p->told && drawn_last(p);
   while (i < n && off_words_has(&p->lx->cls[W_RESUMING], words[i], true))
     i++;
+  bool bare = drew && i < n && off_words_has(&p->lx->cls[W_INDEFINITE], words[i], true);
   size_t k = i < n && !strcmp(words[i], "and") ? i + 1
              : i + 1 < n && off_words_has(&p->lx->cls[W_WH], words[i], true) &&
-                     !strcmp(words[i + 1], "about") ? i + 2 : 0;
-  if (k && k < n && !off_words_in(p->lx, article, 2, words[k], true))
+                     !strcmp(words[i + 1], "about") ? i + 2 : i;
+  bool found = (p->told || drew) && (k > i || bare);
+  if (found && k < n && !off_words_in(p->lx, article, 2, words[k], true))
     return NULL; /* a thing is "the ...", "a ...": not "and who signed it?", "and you?" */
-  for (size_t j = k; k && j < n; j++) /* "and another one?": the last request again */
-    k = off_words_in(p->lx, more, 3, words[j], true) ? 0 : k;
-  if (!p->asked || !k || k >= n || n - k > OFF_MAX_THING || off_words_ask(p, words, n) ||
+  for (size_t j = k; found && j < n; j++) /* "and another one?": the last request again */
+    found = !off_words_in(p->lx, more, 3, words[j], true);
+  if (!p->asked || !found || k >= n || n - k > OFF_MAX_THING || off_words_ask(p, words, n) ||
       target_named(p, at, &len))
     return NULL;
   const char *w = NULL, *s = at;
@@ -282,12 +290,13 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   size_t n = user ? off_split_words(at, strlen(at), words, 12, NULL) : 0, i = 0;
   while (i < n && !off_words_has(&p->lx->cls[W_AGAIN], words[i], true))
     i++;
-  const char *thing = user && n < 12 && p->asked && p->told ? thing_added(p, at, words, n) : NULL;
+  const char *thing = user && n < 12 && p->asked ? thing_added(p, at, words, n) : NULL;
   bool ask = user && (n >= 12 || (i >= n && !asks_once_more(p, words, n))) &&
              !(p->asked && elliptical(p, at)) && !thing;
   char *more = ask && n < 12 ? asked_with(p, at, words, n) : NULL;
   if (thing) /* "and the dates?": the last request with the dates, on its files */
-    more = joined(p->asked, unstopped(p->asked), " and ", thing, unstopped(thing));
+    more = p->told ? joined(p->asked, unstopped(p->asked), " and ", thing, unstopped(thing))
+                   : thing_swapped(p, p->asked, thing); /* "now a dog" after a drawing */
   if (ask || thing) /* kept for off_asked_again(); a repeat asked what the message before did */
     free(p->asked);
   p->again_turn = user ? (ask ? 0 : thing ? p->again_turn : turn) : p->again_turn;
@@ -488,6 +497,47 @@ static const char *drawing_end(const planner *p, const char *asked, const taskcu
   return asked + unstopped(asked);
 }
 
+/* "A dog | this time", "a dog | instead": where the words saying a thing replaces the last begin
+ * in `at` (with the determiners before them), or NULL. */
+static const char *instead_at(const planner *p, const char *at) {
+  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+  const char *lead = NULL, *s;
+  for (size_t n; (s = baton__conversation_word(&at, &n));) {
+    off_make_word(s, n, w, stem);
+    if (off_words_has(&p->lx->cls[W_INSTEAD], w, false))
+      return lead ? lead : s;
+    lead = off_words_has(&p->lx->cls[W_DETERMINER], w, false) ? (lead ? lead : s) : NULL;
+  }
+  return NULL;
+}
+
+/* "Now a dog", "what about a dog?" after "draw a cat": the last request `asked` with `thing` (less
+ * "this time") in place of what its drawing draws, from its first word past a word of the
+ * drawing's (c's) cue, with the determiners before it ("draw | a cat", "make a picture of | a
+ * cat"), to where the drawing's words end ("| and save it as k.png" kept); else with the thing
+ * added. Malloc'd, NULL out of memory. */
+static char *thing_swapped(const planner *p, const char *asked, const char *thing) {
+  const taskcue *c = &p->cues[drawn_last(p) - 1];
+  const char *end = drawing_end(p, asked, c), *cut = instead_at(p, thing), *lead = NULL, *s;
+  int len = cut ? (int)(cut - thing) : unstopped(thing);
+  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+  bool drew = false;
+  size_t n;
+  for (const char *at = asked; (s = baton__conversation_word(&at, &n)) && s < end;) {
+    off_make_word(s, n, w, stem);
+    bool det = off_words_has(&p->lx->cls[W_DETERMINER], w, false), cue = off_cue_says(c, stem);
+    if (drew && !det && !cue) { /* the thing's first word */
+      baton__sb sb;
+      baton__sb_init(&sb);
+      baton__sb_addf(&sb, "%.*s%.*s%s", (int)((lead ? lead : s) - asked), asked, len, thing, end);
+      return baton__sb_detach(&sb);
+    }
+    lead = det ? (lead ? lead : s) : NULL;
+    drew |= cue;
+  }
+  return joined(asked, unstopped(asked), " and ", thing, len);
+}
+
 /* Is token i a word of the last request ("the cat" after "draw a cat")? */
 static bool asked_word(const planner *p, size_t i) {
   char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
@@ -608,7 +658,7 @@ long off_copies_asked(const planner *p) {
 const char *off_request_thing(const planner *p) {
   char words[12][OFF_MAX_WORD];
   size_t n = off_split_words(p->req, strlen(p->req), words, 12, NULL);
-  return n < 12 && !names_own(p) && p->told ? thing_added(p, p->req, words, n) : NULL;
+  return n < 12 && !names_own(p) ? thing_added(p, p->req, words, n) : NULL;
 }
 
 bool off_says_more(const planner *p) {
@@ -644,7 +694,7 @@ static char *said_more(const planner *p, const char *asked) {
 
 char *off_asked_again(const planner *p, char **thing) {
   const char *added = off_request_thing(p); /* "and the dates?": added to the words (plan.c) */
-  if (added && !(*thing = baton__strndup(added, (size_t)unstopped(added))))
+  if (added && p->told && !(*thing = baton__strndup(added, (size_t)unstopped(added))))
     return NULL;
   bool marks = off_marks_found(p), own = names_own(p), taken[OFF_MAX_RES] = {false};
   bool saves = false; /* "save it as s.txt": the last request again, its result saved */
@@ -662,6 +712,7 @@ char *off_asked_again(const planner *p, char **thing) {
   size_t drawn_n = add < last ? p->tok[last - 1].end - p->tok[add - 1].end : 0;
   char *into = p->more && !saves && !*drawn && asked ? said_more(p, asked) : NULL; /* "German" */
   into = into || saves ? into : quote_swapped(p); /* 'and "good night"?' */
+  into = into || saves || !added || p->told ? into : thing_swapped(p, asked, added); /* "a dog" */
   asked = into ? into : asked;
   bool again = off_has_word(p, 0, p->n_tok, W_AGAIN);
   /* "compare it with b.jpg": a task asked of its files, none that could be planned, no repeat */
