@@ -453,6 +453,9 @@ bool off_changes_medium(const planner *p, int t);
 /* The file at token i, after "into" or "to", that st makes from one of `from` it names; or -1. */
 int off_file_made_into(const planner *p, const step *st, size_t i, unsigned types,
                        unsigned from, bool ref);
+/* The type of the file format or the type word i names after "into", "to" or "as" and maybe
+ * "a"/"an" ("into an mp3", "to png", "as an mp3", "as text"), or 0. */
+unsigned off_format_named(const planner *p, const step *st, size_t i);
 /* "Convert notes.txt to n.wav": the task turning a file st names into one after it, or -1. */
 int off_converting_task(planner *p, step *st, unsigned avail);
 /* "Shorten talk.wav to 2 seconds" (with `part`, "the first 10 seconds of"): a recording cut?

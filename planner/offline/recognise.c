@@ -46,12 +46,14 @@ static bool names_joined(const planner *p, const step *st, size_t i) {
 }
 
 /* "Summarize notes.txt into s.txt", "transcribe a.wav to a.txt", "write a haiku about x.jpg into
- * h.txt" (the picture read first): is the text file at token i what st's task (one text from one
- * input) writes? */
-static bool writes_file(const planner *p, const step *st, const baton__taskspec *s, size_t i) {
+ * h.txt" (the picture read first), "summarize notes.txt into s.mp3" (`voiced`: the text read out):
+ * is the text file (or one of `voiced`) at token i what st's task (one text from one input)
+ * writes? */
+static bool writes_file(const planner *p, const step *st, const baton__taskspec *s, size_t i,
+                        unsigned voiced) {
   unsigned read = s->inputs & BATON__T_TEXT ? BATON__T_IMAGE | BATON__T_AUDIO : 0;
   return (s->outputs & BATON__T_TEXT) && !off_takes_two_texts(p, s) &&
-         off_file_made_into(p, st, i, BATON__T_TEXT, s->inputs | read, true) >= 0;
+         off_file_made_into(p, st, i, BATON__T_TEXT | voiced, s->inputs | read, true) >= 0;
 }
 
 /* "Save it as a new image": does word i, after "as" and "a" ("new"), name a medium of `types`
@@ -98,6 +100,8 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
       p->res[p->tok[i].res].type &= model_in(p, off_back(i, 6, lo), i) ? 0 : ~0u,
       lo = i + 1;
   unsigned made = (s->outputs | (st->speak ? BATON__T_AUDIO : 0)) & ~(unsigned)BATON__T_TEXT;
+  unsigned voiced = (s->outputs & BATON__T_TEXT) && !(s->inputs & BATON__T_AUDIO)
+                        ? BATON__T_AUDIO : 0; /* the text made, saved as sound: read out */
   for (size_t i = st->a, w = 0; i < st->b; i++, w = 0) {
     if (p->tok[i].kind == TK_RES && p->tok[i].res + 1 == st->output)
       continue; /* what a conversion makes (off_converting_task) */
@@ -106,7 +110,7 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
     size_t c = off_called(p, i, st->a); /* "call the result i", "name it i" */
     w = c ? c - 1 : w; /* named too: "save the result in a file called i", "save it in i" */
     /* "... into s.txt": its words end before "into" where i ends them (not "to f.txt in French") */
-    bool into = !w && writes_file(p, st, s, i);
+    bool into = !w && writes_file(p, st, s, i, voiced);
     bool named = c || into || names_output(p, st, i) || off_saved_name(p, i, st->a + 2);
     bool renamed = i >= st->a + 2 && off_is(p, i - 1, W_NAMING) && /* "a copy of x.png called */
                    p->tok[i - 2].kind == TK_RES; /* y.png": named after what it is made from */
@@ -115,8 +119,9 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
                !off_has_word(p, st->a, i, W_JOINING) &&
                off_own_res(p, st->a, i - 1, s->inputs & s->outputs) >= 0;
     w = into && i + 1 == st->b ? i - 1 : w;
-    unsigned spoken = w && (s->outputs & BATON__T_TEXT) && !(s->inputs & BATON__T_AUDIO)
-                          ? BATON__T_AUDIO : 0; /* "save it as a.wav": read out */
+    unsigned spoken = w ? voiced : 0; /* "save it as a.wav", "... into a.wav": read out */
+    if (voiced & ~made & off_format_named(p, st, i)) /* "turn the text on x.png | into an mp3" */
+      st->speak = true, st->b = i + 1 == st->b ? i - 1 - off_is(p, i - 1, W_INDEFINITE) : st->b;
     if (off_res_at(p, i, made | (w || into ? BATON__T_TEXT | BATON__T_JSON | spoken : 0)) >= 0 &&
         (names_joined(p, st, i) || renamed ||
          (named && (w || into || off_res_at(p, i, s->inputs) < 0))))

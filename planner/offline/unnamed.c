@@ -92,9 +92,7 @@ int off_file_made_into(const planner *p, const step *st, size_t i, unsigned type
                   (ref && off_has_word(p, st->a, i - 1, W_REFERENCE))) ? f : -1;
 }
 
-/* The type of the file format or the type word i names after "into", "to" or "as" and maybe
- * "a"/"an" ("into an mp3", "to png", "as an mp3", "as text"), or 0. */
-static unsigned format_named(const planner *p, const step *st, size_t i) {
+unsigned off_format_named(const planner *p, const step *st, size_t i) {
   size_t k = i - off_is(p, i - 1, W_INDEFINITE);
   char name[OFF_MAX_WORD + 2];
   baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
@@ -122,7 +120,7 @@ int off_converting_task(planner *p, step *st, unsigned avail) {
                {BATON__T_AUDIO, BATON__T_AUDIO, R_CHANGE_SOUND}};
   for (size_t i = st->a + 2; i < st->b; i++) {
     int out = off_file_made_into(p, st, i, ~0u, ~0u, false);
-    unsigned to = out >= 0 ? p->res[out].type : format_named(p, st, i);
+    unsigned to = out >= 0 ? p->res[out].type : off_format_named(p, st, i);
     int in = to ? off_own_res(p, st->a, i - 1, ~0u) : -1;
     bool converts = off_has_word(p, st->a, i, W_CONVERTING);
     bool said = converts || off_has_word(p, st->a, i, W_SAVING);
