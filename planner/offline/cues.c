@@ -285,6 +285,12 @@ bool off_phrase_covers(const planner *p, const taskcue *own, size_t i, size_t n,
   return false;
 }
 
+/* "Into a podcast | script", "a video | script": does a phrase of task c, one making no text,
+ * ending at token j (before b), only qualify a text to write that a word after it names? */
+static bool qualifies_writing(const planner *p, const taskcue *c, size_t j, size_t b) {
+  return !(c->spec->outputs & BATON__T_TEXT) && j < b && off_is(p, j, W_WRITTEN);
+}
+
 /* The weights of the task's phrases in [a,b), each where it first occurs not hidden in a longer
  * phrase of another task; one overlapping a longer one of the same task adds nothing: "modify the
  * image" is not also "modify", "the image based on" not also "an image based" (loose "a"/"the"). */
@@ -295,7 +301,7 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
   for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++) { /* longest first */
     for (at = a; at < b; at++)
       if (may_start(p, ph, at) && (len = off_phrase_at(p, ph, at, b)) &&
-          !off_phrase_covers(p, c, at, len, ph->n, a, b))
+          !off_phrase_covers(p, c, at, len, ph->n, a, b) && !qualifies_writing(p, c, at + len, b))
         break;
     bool inside = at >= b; /* not found: nothing to add either */
     for (size_t k = 0; k < n_spans && !inside; k++)

@@ -296,6 +296,16 @@ static bool asks_ideas(const planner *p, const step *st, unsigned produced) {
          (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_PLURAL));
 }
 
+/* "Turn notes.txt into a podcast script", "make a video script": does st, naming no task, ask for
+ * a text for a medium ("a", a word or two, its kind)? It is written. */
+static bool asks_writing(const planner *p, const step *st) {
+  for (size_t i = st->a + 1; i < st->b; i++)
+    for (size_t k = i; off_is(p, i, W_WRITTEN) && k-- > off_back(i, 3, st->a);)
+      if (off_is(p, k, W_INDEFINITE))
+        return true;
+  return false;
+}
+
 /* "Remove the music from song.mp3", "cut the dog from x.jpg": a verb of a change any medium
  * takes, in st naming pictures or recordings of its own (not both), asks the task changing that
  * medium as the words say (a cue of another's, "remove" of editing pictures, says nothing of
@@ -308,10 +318,10 @@ static int changed_named(const planner *p, const step *st) {
              ? p->role[own == BATON__T_AUDIO ? R_CHANGE_SOUND : R_EDIT] : -1;
 }
 
-/* The task of st naming none: a description written, words spoken, files joined, one file turned
+/* The task of st naming none: a description or a kind of text written, words spoken, files joined, one file turned
  * into another, a cue's task rewritten, a medium's change or what "make it ..." changes; or -1. */
 int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
-  if (off_describes_unseen(p, st, produced) || asks_ideas(p, st, produced))
+  if (off_describes_unseen(p, st, produced) || asks_ideas(p, st, produced) || asks_writing(p, st))
     return p->role[R_WRITE];
   if (off_asks_speech(p, st, produced, avail))
     return p->role[R_SPEAK];
