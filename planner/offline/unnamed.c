@@ -318,8 +318,9 @@ static int changed_named(const planner *p, const step *st) {
              ? p->role[own == BATON__T_AUDIO ? R_CHANGE_SOUND : R_EDIT] : -1;
 }
 
-/* The task of st naming none: a description or a kind of text written, words spoken, files joined, one file turned
- * into another, a cue's task rewritten, a medium's change or what "make it ..." changes; or -1. */
+/* The task of st naming none: a description or a kind of text written, words spoken, files
+ * joined, one file turned into another, a cue's task rewritten, a medium's change or what "make
+ * it ..." changes; or -1. */
 int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
   if (off_describes_unseen(p, st, produced) || asks_ideas(p, st, produced) || asks_writing(p, st))
     return p->role[R_WRITE];
