@@ -265,22 +265,24 @@ size_t off_made_other(const planner *p, size_t a, size_t b) {
              ? a + 1 : 0;
 }
 
-/* "Make it blue", "make it funnier" (of a text): what off_made_other() changes, a file or "it"
- * where what is at hand is of one medium (not a caption beside the picture it read: "caption x.jpg
- * and make it blue" may mean either), asks for that medium's change, told by the words; or -1. */
+/* "Make it blue", "make it funnier" (of a text): what off_made_other() changes, a file or "it":
+ * a picture at hand before all ("caption x.jpg and make it blue", or after "how big is x.jpg?":
+ * the picture its text was read from), else a text ("transcribe a.wav and make it funnier"), else
+ * a recording, asks for that medium's change, told by the words; or -1. */
 static int changed_to(const planner *p, const step *st, unsigned avail) {
   static const struct {
     unsigned type;
     off_role role;
   } change[] = {
-      {BATON__T_IMAGE, R_EDIT}, {BATON__T_AUDIO, R_CHANGE_SOUND}, {BATON__T_TEXT, R_WRITE}};
+      {BATON__T_IMAGE, R_EDIT}, {BATON__T_TEXT, R_WRITE}, {BATON__T_AUDIO, R_CHANGE_SOUND}};
   size_t o = off_made_other(p, st->a, st->b);
   int r = o ? off_res_at(p, o, ~0u) : -1;
   unsigned m = r >= 0 ? p->res[r].type : o ? avail : 0;
-  for (size_t k = 0; o && r < 0 && k < p->n_res; k++)
-    m |= p->res[k].read ? p->res[k].type : 0;
+  for (const resource *e = p->res; o && r < 0 && e < p->res + p->n_res; e++)
+    m |= e->read ? e->type /* read by a step, or by the last turn's task */
+         : e->turn && e->turn == p->last_turn && e->maker ? p->cues[e->maker - 1].spec->inputs : 0;
   for (size_t k = 0; k < sizeof change / sizeof change[0]; k++)
-    if (m == change[k].type)
+    if (m & change[k].type)
       return p->role[change[k].role];
   return -1;
 }
