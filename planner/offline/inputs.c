@@ -735,18 +735,21 @@ static int read_made_pair(planner *p, const step *st, source *in) {
 
 /* "Check if the summary matches the answer to 'Who won?' about x.jpg", "translate the answer to
  * 'Who won?' about x.jpg": a quote that is a question is no text to work on for a task answering
- * none (nor chatting); it is asked of the picture or text file the step names, and its answer is
- * the text (the quote's reader). 1 if so (into in->ref), 0 if not, -1 on error. */
+ * none (nor chatting); put right before "about" (of, in, on ...) and a picture or text file, it
+ * is asked of that file, and its answer is the text (the quote's reader). Not a quote the file
+ * is only listed beside ("translate 'Where is it?' and notes.txt"). 1 if so (into in->ref), 0 if
+ * not, -1 on error. */
 static int answer_of_own(planner *p, const step *st, source *in) {
-  int q = -1, r = -1, x;
-  bool answers = off_answers(p, st->task) || off_is_role(p, st->task, R_CONVERSE); /* chat too */
-  for (size_t i = st->a; !answers && i < st->b; i++)
-    if ((x = off_res_at(p, i, BATON__T_TEXT | BATON__T_IMAGE)) >= 0 && !p->res[x].used) {
-      bool question = p->res[x].asked && strchr(p->res[x].value, '?'); /* not "how similar is */
-      q = q < 0 && question ? x : q; /* x.jpg to 'a red car'?" */
-      r = r < 0 && p->res[x].is_file ? x : r;
-    }
-  if (q < 0 || r < 0)
+  int q = -1, r = -1;
+  if (off_answers(p, st->task) || off_is_role(p, st->task, R_CONVERSE)) /* chat too */
+    return 0;
+  for (size_t i = st->a; r < 0 && i + 2 < st->b; i++)
+    if ((q = off_res_at(p, i, BATON__T_TEXT)) >= 0 && !p->res[q].used && p->res[q].asked &&
+        strchr(p->res[q].value, '?') && /* not "how similar is x.jpg to 'a red car'?" */
+        (off_is(p, i + 1, W_PREPOSITION) || off_is(p, i + 1, W_CONTENT_INTRO)) &&
+        (r = off_res_at(p, i + 2, BATON__T_TEXT | BATON__T_IMAGE)) >= 0)
+      r = p->res[r].is_file && !p->res[r].used ? r : -1;
+  if (r < 0)
     return 0;
   int task = p->res[r].type & BATON__T_IMAGE ? off_reader_task(p, p->role[R_ASK_PICTURE], r)
                                              : p->role[R_ASK_TEXT];
