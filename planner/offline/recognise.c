@@ -68,13 +68,17 @@ static bool saved_as_medium(const planner *p, size_t i, unsigned types, size_t l
 }
 
 /* Is there a word of a picture to follow in [a,i) ("in the style of", "similar to", "like")? Not
- * "like" wanted ("I'd like x.jpg ...", "we would like"). */
+ * "like" wanted ("I'd like x.jpg ...", "we would like", "I'd really like": past adverbs). */
 static bool model_in(const planner *p, size_t a, size_t i) {
-  for (size_t k = a; k < i; k++)
+  for (size_t k = a, w; k < i; k++) {
+    for (w = k; w > 0 && p->tok[w - 1].kind == TK_WORD &&
+                baton__has_suffix_ci(p->tok[w - 1].word, "ly"); w--) /* "really" */
+      ;
     if (off_is(p, k, W_MODEL) && (!off_is(p, k, W_ASKING) ||
-                                  (k > 0 && !off_is(p, k - 1, W_SUBJECT) &&
-                                   !off_is(p, k - 1, W_ASKING) && !off_is(p, k - 1, W_YOU))))
+                                  (w > 0 && !off_is(p, w - 1, W_SUBJECT) &&
+                                   !off_is(p, w - 1, W_ASKING) && !off_is(p, w - 1, W_YOU))))
       return true;
+  }
   return false;
 }
 
