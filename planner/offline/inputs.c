@@ -712,23 +712,29 @@ static int read_pair(planner *p, const step *st, source *in) {
 /* "Caption x.jpg, draw a picture from the caption, then tell me how similar the two images are":
  * a comparison of pictures ("the images", "both pictures") naming no file reads, as read_pair
  * does two files, the request's own picture (its text reused if a caption read it already) and
- * the picture made last, into *in. 1 if so, else 0; -1 on error. */
+ * the picture made last, into *in; the two made last if one step made both ("make x.jpg and
+ * y.jpg brighter, then compare the two images"). 1 if so, else 0; -1 on error. */
 static int read_made_pair(planner *p, const step *st, source *in) {
-  int b = off_nearest_producer(p, BATON__T_IMAGE), own = -1, k = -1;
+  int b = off_nearest_producer(p, BATON__T_IMAGE), a = b, own = -1, k = -1;
   bool pictures = false;
   for (size_t i = st->a; i < st->b; i++)
     pictures |= off_is(p, i, W_PICTURE) && (baton__has_suffix_ci(p->tok[i].word, "s") ||
                                             off_has_word(p, st->a, st->b, W_PLURAL));
-  for (size_t r = 0; own < 0 && r < p->n_res; r++)
+  while (a-- > 0 && !produces(p, (size_t)a, BATON__T_IMAGE))
+    ;
+  bool twins = a >= 0 && p->by_a[a] == p->by_a[b] && p->by_b[a] == p->by_b[b];
+  for (size_t r = 0; !twins && own < 0 && r < p->n_res; r++)
     own = (p->res[r].type & BATON__T_IMAGE) && !p->res[r].turn ? (int)r : -1;
-  if (!pictures || b < 0 || own < 0 || off_own_types(p, st->a, st->b))
+  if (!pictures || b < 0 || (own < 0 && !twins) || off_own_types(p, st->a, st->b))
     return 0;
   int task = off_reader_task(p, p->role[R_CAPTION], own);
-  for (int j = 0; j < b; j++) /* "caption x.jpg": read already */
+  for (int j = 0; own >= 0 && j < b; j++) /* "caption x.jpg": read already */
     k = p->made[j] == p->cues[task].spec && p->g->tasks[j].args[0].value &&
         !strcmp(p->g->tasks[j].args[0].value, p->res[own].value) ? j : k;
-  source read = {own, -1, NULL}, made = {-1, b, NULL};
-  if (k < 0 && (p->res[own].used = true, off_emit_task(p, st, task, &read, -1, NULL, NULL) < 0))
+  source read = {own, twins ? a : -1, NULL}, made = {-1, b, NULL};
+  if (own >= 0)
+    p->res[own].used = true;
+  if (k < 0 && off_emit_task(p, st, task, &read, -1, NULL, NULL) < 0)
     return -1;
   return (in->ref = off_emit_task(p, st, task, &made, -1, NULL, NULL)) < 0 ? -1 : 1;
 }
