@@ -92,9 +92,12 @@ static bool model_in(const planner *p, size_t a, size_t i) {
  * typed 0. */
 static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before) {
   int t = off_cue_index(p, s);
-  /* (a goal before "First, ..." leaves its file to the steps after it too) */
-  bool keeps = off_tells_facts(p, t) || (st->goal && !off_done_by(p, st->b));
   unsigned media = BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO; /* a medium read into text, */
+  /* (a goal before "First, ..." leaves its file to the steps after it too; so does a question
+   * about several: "which of a.jpg and b.jpg is brighter? make the darker one brighter") */
+  bool keeps = off_tells_facts(p, t) || (st->goal && !off_done_by(p, st->b)) ||
+               (off_answers(p, t) && off_is_question(p, st->a, st->b) &&
+                off_count_res(p, st->a, st->b, media) > 1);
   bool reads = (s->inputs & media) && !(s->outputs & media) && /* not asked of ("what style is */
                !(s->inputs & BATON__T_TEXT); /* x.jpg? give me ideas to enhance it": no edit) */
   bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
@@ -741,7 +744,8 @@ static bool asks_not_changes(const planner *p, const step *st) {
 /* What a question asks of the recordings or pictures it names: with a measure right after them
  * (or "is"), their facts ("is a.wav longer than b.wav?", "which is bigger, a.jpg or b.jpg?");
  * with a length to cut to, a recording's ("is it longer than 10 s?"; "shorten it to 10 s": a sound
- * change, not a text's); a change named, no task: a question (asks_not_changes). Sets st->task. */
+ * change, not a text's); a change named: a question, of the files it names if any, steps after
+ * it or not (asks_not_changes). Sets st->task. */
 static void asked_of_files(planner *p, step *st, unsigned produced) {
   unsigned own = off_own_types(p, st->a, st->b);
   int t = own == BATON__T_AUDIO ? p->role[R_RECORDING_FACTS]
@@ -751,7 +755,7 @@ static void asked_of_files(planner *p, step *st, unsigned produced) {
     measured |= off_is(p, i, W_MEASURE) &&
                 (p->tok[i - 1].kind == TK_RES || off_is(p, i - 1, W_IS_ARE));
   if (measured || asks_not_changes(p, st))
-    st->task = measured ? t : -1, st->score = p->lx->w[K_ACCEPT];
+    st->task = measured ? t : own ? p->role[R_ASK_TEXT] : -1, st->score = p->lx->w[K_ACCEPT];
   if ((st->task < 0 || !(p->cues[st->task].spec->inputs & BATON__T_AUDIO)) &&
       off_cuts_to_length(p, st, st->task < 0, produced & ~(unsigned)BATON__T_TEXT))
     st->task = p->role[asked ? R_RECORDING_FACTS : R_CHANGE_SOUND];
