@@ -614,6 +614,18 @@ static void unmap(const planner *p, const step *st, unsigned type, source *src) 
   src->ref = ref && in->ref >= 0 ? in->ref : src->ref;
 }
 
+/* The first unused resource of `type` for st (off_first_unused); for "it" of a picture or recording
+ * one a later step names is not it, the request's own file of that type named last before st is
+ * ("how big is photo.jpg and classify it, then caption b.jpg"). */
+static int unused_or_before(const planner *p, const step *st, unsigned type, bool has_ref) {
+  int r = off_first_unused(p, st, type), i = (int)st->a;
+  if (!has_ref || type == BATON__T_TEXT || r < 0 || off_own_res(p, st->b, p->n_tok, type) != r)
+    return r;
+  while (--i >= 0 && off_res_at(p, (size_t)i, type) < 0)
+    ;
+  return i >= 0 ? p->tok[i].res : r;
+}
+
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
   bool original, has_ref = points_back(p, st, &original);
@@ -660,7 +672,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
               (prev < 0 ? !passage
                         : !(outputs & BATON__T_TEXT) && !off_has_word(p, st->a, st->b, W_GUIDED));
   src->literal = make ? made_of_words(p, st) : NULL;
-  r = off_first_unused(p, st, type);
+  r = unused_or_before(p, st, type, has_ref);
   if (text && !src->literal && !has_ref && prev < 0)
     src->literal = words_not_turns(p, st, r);
   /* 3. those words; 4. an earlier output ("it"; of a map, what it mapped: unmap()); 5. an unused
