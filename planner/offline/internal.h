@@ -66,7 +66,7 @@
    X(RECIPROCAL) X(MEANING) X(WORDING) X(HOLDING) X(WORDED) X(IT_IS) X(UTTERING) X(MORE) \
    X(PUTTING) X(VOICE) X(PLACED_FIRST) X(PLACED_AFTER) X(PLAYING) X(BACKGROUND) X(DRAWN) \
    X(HANDING) X(MEANS) X(OPENING) X(NEW_TOPIC) X(DESCRIBING) X(CAPTIONING) X(ORDINAL) \
-   X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(INSTEAD) X(WRITTEN)
+   X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(FACT) X(INSTEAD) X(WRITTEN)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -431,7 +431,8 @@ bool off_captions_text(const planner *p, const step *st, unsigned produced);
 
 /* ---- recognise.c */
 int off_recognise(planner *p);
-/* How often the request's words in [i,j), less those that join, point or ask, are task t's. */
+/* How often the request's words in [i,j), less those that join, point or ask, are task t's
+ * (for a task telling facts, a fact too: "the width"). */
 double off_thing_cues(const planner *p, size_t i, size_t j, int t);
 
 /* ---- split.c: a step naming two tasks split in two */

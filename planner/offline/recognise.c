@@ -820,15 +820,16 @@ static bool adds_thing_only(const planner *p) {
 }
 
 /* How often the words of the request in [i,j), less those that join, point or ask ("and", "the",
- * "what about"), are in task t's cues. */
+ * "what about"), are in task t's cues; for a task telling a file's facts, a fact ("the width")
+ * is one too. */
 double off_thing_cues(const planner *p, size_t i, size_t j, int t) {
   static const off_class spare[] = {W_JOINER, W_PREPOSITION, W_WH,        W_RESUMING,
                                     W_IS_ARE, W_REFERENCE,   W_ASKING,    W_CONTENT_INTRO};
   double n = 0;
-  for (; i < j; i++)
+  for (bool facts = off_tells_facts(p, t); i < j; i++)
     n += p->tok[i].kind == TK_WORD && !p->tok[i].det &&
                  !off_is_any(p, i, spare, sizeof spare / sizeof *spare)
-             ? off_word_cues(p, &p->cues[t], i) : 0;
+             ? off_word_cues(p, &p->cues[t], i) + (facts && off_is(p, i, W_FACT)) : 0;
   return n;
 }
 
