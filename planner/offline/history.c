@@ -376,15 +376,18 @@ void off_set_labels_aside(planner *p) {
   if (t < 0 || !(p->cues[t].spec->inputs & BATON__T_TEXT) || off_is_role(p, t, R_SPEAK) ||
       off_is_role(p, t, R_TRANSLATE))
     return;
-  int last = 0; /* the newest turn left */
-  for (resource *r = p->res; r < p->res + p->n_res; r++) {
-    unsigned from = r->maker ? p->cues[r->maker - 1].spec->inputs : 0; /* what it was made from */
-    bool file = false;
-    for (const resource *f = p->res; from && f < p->res + p->n_res; f++)
-      file |= f->turn && f->turn < r->turn && f->is_file && (f->type & from);
-    r->type = r->turn == p->last_turn && file && off_labels(p, r) ? 0 : r->type;
-    last = r->type && r->turn > last ? r->turn : last;
-  }
+  int turn, last = p->last_turn; /* the newest turn left: of labels only, the one before too */
+  do {
+    turn = last, last = 0;
+    for (resource *r = p->res; r < p->res + p->n_res; r++) {
+      unsigned from = r->maker ? p->cues[r->maker - 1].spec->inputs : 0; /* made from that */
+      bool file = false;
+      for (const resource *f = p->res; from && f < p->res + p->n_res; f++)
+        file |= f->turn && f->turn < r->turn && f->is_file && (f->type & from);
+      r->type = r->turn == turn && file && off_labels(p, r) ? 0 : r->type;
+      last = r->type && r->turn > last ? r->turn : last;
+    }
+  } while (last && last < turn);
   p->last_turn = last;
 }
 

@@ -245,9 +245,7 @@ int off_cut_part(planner *p, const step *st, const source *in, bool heard) {
   return id < 0 ? -2 : id;
 }
 
-/* Reads picture or recording (`heard`: the part st names) r into text for st, into src->ref. 1, or
- * -1 on error. */
-static int read_file(planner *p, const step *st, int r, bool heard, source *src) {
+int off_read_file(planner *p, const step *st, int r, bool heard, source *src) {
   int task = heard ? p->role[R_TRANSCRIBE] : off_reader_task(p, p->role[R_CAPTION], r);
   source in = {r, -1, NULL}; /* a document reader also takes the step's words as its question */
   int cut = heard ? off_cut_part(p, st, &in, true) : -1;
@@ -284,7 +282,7 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
               : !skip && (p->res[near].type & type) ? near : -1;
       if (r < 0 || (pass == 0 && p->res[r].used)) /* read already: its text is at hand */
         continue;
-      return read_file(p, st, r, k, src);
+      return off_read_file(p, st, r, k, src);
     }
   return 0;
 }
@@ -644,7 +642,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     return b > 0 ? 0 : -1;
   if (text && (r = named_by_stem(p, st, media | BATON__T_TEXT)) >= 0)
     return p->res[r].type & BATON__T_TEXT ? (src->res = r, p->res[r].used = true, 0)
-         : read_file(p, st, r, p->res[r].type & BATON__T_AUDIO, src) < 0 ? -1 : 0;
+         : off_read_file(p, st, r, p->res[r].type & BATON__T_AUDIO, src) < 0 ? -1 : 0;
   /* 1c. "the original image" (original_res); 1d. a document a question asks of, not what an
    * earlier step drew or changed */
   if (!text && ((r = original_res(p, st, type)) >= 0 || (r = asked_document(p, st)) >= 0))

@@ -343,7 +343,8 @@ long off_copies_asked(const planner *p);
 bool off_follows_answer(planner *p);
 /* "Classify it", "summarize it" after "how long is talk.wav?": unless the request reads them out
  * or translates them, the last turn's labels of a file (off_labels) are set aside (typed 0) while
- * that file is at hand: a file's facts are no content to work on. */
+ * that file is at hand: a file's facts are no content to work on. A turn of labels only set aside,
+ * the turn before's are too ("summarize it" after its facts, then "and the emotion?"). */
 void off_set_labels_aside(planner *p);
 
 /* ---- cues.c */
@@ -520,6 +521,9 @@ int off_named_producer(const planner *p, const step *st, unsigned type);
 int off_first_unused(const planner *p, const step *st, unsigned type);
 /* A recording called a question (off_find_kinds) that no task took yet, or -1. */
 int off_asked_aloud(const planner *p);
+/* Reads picture or recording (`heard`: the part st names) r into text for st, into src->ref. 1, or
+ * -1 on error. */
+int off_read_file(planner *p, const step *st, int r, bool heard, source *src);
 /* The part of a recording st names cut first ("the first 2 seconds"): its id, -1 none, -2 error. */
 int off_cut_part(planner *p, const step *st, const source *in, bool heard);
 /* Does st make from words (a drawing, a text written, a chat) what it names: "draw a cat", not

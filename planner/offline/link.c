@@ -274,11 +274,23 @@ static int last_turn_left(const planner *p, unsigned type, size_t *n) {
   return first;
 }
 
+/* "Read them" after a turn: the next resource of `type` the last turn left into *in; for a step
+ * taking text, of none left (a file's facts set aside: "summarize them" after "how long are a.wav
+ * and b.wav?"), the next file it left, read. 1, 0 if none, -1 on error. */
+static int take_left(planner *p, const step *st, unsigned type, source *in) {
+  int r = last_turn_left(p, type, NULL);
+  if (r >= 0)
+    return *in = (source){r, -1, NULL}, p->res[r].used = true, 1;
+  r = type == BATON__T_TEXT ? last_turn_left(p, BATON__T_IMAGE | BATON__T_AUDIO, NULL) : -1;
+  return r < 0 ? 0 : off_read_file(p, st, r, p->res[r].type & BATON__T_AUDIO, in);
+}
+
 /* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
  * summarize it": how many tasks of one kind making `type`, none taking another's output, end the
  * graph when the step refers back ("them", "it", "both", "which one", "the transcripts") naming
  * no such file; with
- * none, how many unused ones of `type` the last turn left when it says "them" or "both"; else 1. */
+ * none, how many unused ones of `type` (of no text left: files) the last turn left when it says
+ * "them" or "both"; else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
   size_t n = p->g->n, k = n, a = st->a, b = st->b, left = 0;
   bool which = false, made = false; /* "tell me which one mentions Sunday": asked of each */
@@ -294,8 +306,9 @@ static size_t made_together(const planner *p, const step *st, unsigned type) {
       off_nearest_producer(p, type) != (int)n - 1 || off_own_res(p, a, b, type) >= 0 ||
       (off_takes_two_texts(p, p->cues[st->task].spec) && !which))
     return 1; /* "caption a.jpg and b.jpg and compare them": one comparison of both */
-  if (!n && off_has_word(p, a, b, W_PLURAL))
-    last_turn_left(p, type, &left);
+  if (!n && off_has_word(p, a, b, W_PLURAL) && last_turn_left(p, type, &left) < 0 &&
+      type == BATON__T_TEXT) /* its texts set aside ("summarize them" after two files' facts) */
+    last_turn_left(p, BATON__T_IMAGE | BATON__T_AUDIO, &left); /* the files, each read */
   if (!n)
     return left > 1 ? left : 1;
   while (k > 1 && p->made[k - 2] == p->made[n - 1] && p->g->tasks[k - 1].args[0].ref != (int)k - 2)
@@ -541,11 +554,11 @@ static int emit_step(planner *p, const step *st) {
   for (size_t c = 0; words > -2 && c < copies; c++) {
     source in = ahead ? (source){p->tok[own[0]].res, -1, NULL}
                 : on  ? onto : (source){-1, first + (int)c, NULL}, out = {-1, -1, NULL};
-    int left = turn ? last_turn_left(p, ptype, NULL) : -1, fresh = (int)p->g->n; /* in order */
-    if (left >= 0)
-      in = (source){left, -1, NULL}, p->res[left].used = true;
-    else if (!on && (n_own > 1 || copies == 1 || turn) &&
-             (q = off_choose_input(p, st, n_own > 1 ? (int)own[c] : -1, prev_text, &in)) != 0)
+    int fresh = (int)p->g->n, left = turn ? take_left(p, st, ptype, &in) : 0; /* in order */
+    if (left < 0)
+      return -1;
+    if (!left && !on && (n_own > 1 || copies == 1 || turn) &&
+        (q = off_choose_input(p, st, n_own > 1 ? (int)own[c] : -1, prev_text, &in)) != 0)
       return q;
     int asked = text ? heard(p, st, &in) : prev_text; /* a text's: its question, if heard */
     if (asked < -1 || (q = off_cut_part(p, st, &in, false)) < -1)
