@@ -610,11 +610,11 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   return true;
 }
 
-/* After detection (not of a thing asked beside a file's facts, "the" first: "how big is x.jpg and
- * the objects, then blur it" blurs the file), a step that would draw, edit or detect again but
- * speaks of marking what was found ("... and draw a box around each") describes its result; so
- * does a question in the words of the step before ("... and tell me how many there are", "...
- * which class it belongs to") if that step answers in words. */
+/* After detection (of a thing asked beside a file's facts, "the" first, only with "them": "how big
+ * is x.jpg and the objects, then blur it" blurs the file), a step that would draw, edit or detect
+ * again but speaks of marking what was found ("... and draw a box around each") describes its
+ * result; so does a question in the words of the step before ("... and tell me how many there
+ * are", "... which class it belongs to") if that step answers in words. */
 static bool shows_earlier_result(const planner *p, size_t s) {
   const step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   if (!e || e->task < 0 || off_own_types(p, st->a, st->b))
@@ -626,8 +626,9 @@ static bool shows_earlier_result(const planner *p, size_t s) {
   bool redone = off_is_role(p, st->task, R_DRAW) || off_is_role(p, st->task, R_EDIT) ||
                 off_is_role(p, st->task, R_TRANSFORM) || st->task == e->task;
   bool told = p->cues[e->task].spec->outputs & BATON__T_TEXT; /* not "the depth of x.jpg" */
+  redone &= !p->tok[e->a].det || off_has_word(p, st->a, st->b, W_PLURAL); /* "... blur them" */
   return (named && told && off_asks_question(p, st->a, st->b)) ||
-         (detected && redone && !p->tok[e->a].det && off_has_word(p, st->a, st->b, W_MARKING) &&
+         (detected && redone && off_has_word(p, st->a, st->b, W_MARKING) &&
           (off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_SEVERAL)));
 }
 
