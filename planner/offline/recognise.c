@@ -744,7 +744,7 @@ static bool asks_not_changes(const planner *p, const step *st) {
 }
 
 /* What a question asks of the recordings or pictures it names: with a measure right after them
- * (or "is"), their facts ("is a.wav longer than b.wav?", "which is bigger, a.jpg or b.jpg?");
+ * (or "is"), none a place things are in ("is the man in a.jpg taller?" asks the picture), their facts ("is a.wav longer than b.wav?", "which is bigger, a.jpg or b.jpg?");
  * with a length to cut to, a recording's ("is it longer than 10 s?"; "shorten it to 10 s": a sound
  * change, not a text's); a change named: a question, of the files it names if any, steps after
  * it or not (asks_not_changes). Sets st->task. */
@@ -752,8 +752,11 @@ static void asked_of_files(planner *p, step *st, unsigned produced) {
   unsigned own = off_own_types(p, st->a, st->b);
   int t = own == BATON__T_AUDIO ? p->role[R_RECORDING_FACTS]
           : own == BATON__T_IMAGE ? p->role[R_PICTURE_FACTS] : -1;
-  bool asked = off_is_question(p, st->a, st->b), measured = false;
-  for (size_t i = st->a + 1; t >= 0 && asked && i < st->b; i++)
+  bool asked = off_is_question(p, st->a, st->b), measured = false, inside = false;
+  for (size_t i = st->a + 1; t >= 0 && asked && i < st->b; i++) /* "the man in a.jpg": a thing */
+    inside |= p->tok[i].kind == TK_RES && off_is(p, i - 1, W_PREPOSITION) &&
+              !off_is(p, i - 1, W_CONTENT_INTRO); /* (not "which of a.jpg and b.jpg") */
+  for (size_t i = st->a + 1; t >= 0 && asked && !inside && i < st->b; i++)
     measured |= off_is(p, i, W_MEASURE) &&
                 (p->tok[i - 1].kind == TK_RES || off_is(p, i - 1, W_IS_ARE));
   if (measured || asks_not_changes(p, st))

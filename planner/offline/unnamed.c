@@ -255,14 +255,22 @@ static int rewritten_cue(const planner *p, const step *st, unsigned produced, un
 }
 
 /* "Make it blue", "now make x.jpg pink": does [a,b) open with a causative verb, then what it
- * changes (a file, or "it") and words naming no task? That thing's token, or 0. */
+ * changes (a file, or "it") and words naming no task nor language ("make it French": translated)
+ * that say how it looks, not what it becomes ("make it a picture", "make notes.txt audio") nor
+ * what is done with it ("make it happen", "make x.jpg public")? That thing's token, or 0. */
 size_t off_made_other(const planner *p, size_t a, size_t b) {
+  static const off_class other[] = {W_PICTURE, W_RECORDING, W_MOVING, W_ALOUD, W_STOPWORD,
+                                    W_RESUMING, W_UNCHANGED};
   while (a < b && (off_is(p, a, W_RESUMING) || off_is(p, a, W_JOINER)))
     a++;
-  return a + 2 < b && off_is(p, a, W_CAUSATIVE) &&
-                 (p->tok[a + 1].kind == TK_RES || off_is(p, a + 1, W_REFERENCE)) &&
-                 off_clearest_cue(p, a + 2, b, p->lx->w[K_MIN_KEYWORD]) < 0
-             ? a + 1 : 0;
+  if (a + 2 >= b || !off_is(p, a, W_CAUSATIVE) || p->tok[a + 2].kind != TK_WORD ||
+      p->tok[a + 2].det || off_is_any(p, a + 2, other, sizeof other / sizeof *other) ||
+      (p->tok[a + 1].kind != TK_RES && !off_is(p, a + 1, W_REFERENCE)))
+    return 0;
+  for (size_t i = a + 2; i < b; i++)
+    if (off_language_at(p, i))
+      return 0;
+  return off_clearest_cue(p, a + 2, b, p->lx->w[K_MIN_KEYWORD]) < 0 ? a + 1 : 0;
 }
 
 /* "Make it blue", "make it funnier" (of a text): what off_made_other() changes, a file or "it":
