@@ -744,7 +744,8 @@ static bool asks_not_changes(const planner *p, const step *st) {
 }
 
 /* What a question asks of the recordings or pictures it names: with a measure right after them
- * (or "is"), none a place things are in ("is the man in a.jpg taller?" asks the picture), their facts ("is a.wav longer than b.wav?", "which is bigger, a.jpg or b.jpg?");
+ * (or "is"), none a place things are in ("is the man in a.jpg taller?" asks the picture), their
+ * facts ("is a.wav longer than b.wav?", "which is bigger, a.jpg or b.jpg?");
  * with a length to cut to, a recording's ("is it longer than 10 s?"; "shorten it to 10 s": a sound
  * change, not a text's); a change named: a question, of the files it names if any, steps after
  * it or not (asks_not_changes). Sets st->task. */
