@@ -45,6 +45,30 @@ static bool names_joined(const planner *p, const step *st, size_t i) {
   return false;
 }
 
+/* Does st name a file of `types` before token k, ahead of any word opening what it writes about
+ * ("a guide on how to convert files to mp3", "a story about a boy who turns into a wav", "a post
+ * about switching from cds to mp3"; "of" is no such word: "the text of x.png")? Then what follows
+ * (an audio format or file after "into") is what st makes of that file. */
+static bool names_own_file(const planner *p, const step *st, size_t k, unsigned types) {
+  static const off_class subject[] = {W_WH, W_RELATIVE};
+  for (size_t j = st->a; j < k; j++)
+    if (off_res_at(p, j, types) >= 0)
+      return true;
+    else if (j > st->a && (off_is_any(p, j, subject, sizeof subject / sizeof *subject) ||
+                           (off_is(p, j, W_CONTENT_INTRO) && !off_is(p, j, W_STOPWORD))))
+      return false;
+  return false;
+}
+
+/* "Turn the text on x.png into an mp3", "summarize notes.txt into an mp3": does st turn the text
+ * its task makes from a file it names into the audio format at token i? */
+static bool voices_format(const planner *p, const step *st, const baton__taskspec *s, size_t i) {
+  if (!(off_format_named(p, st, i) & BATON__T_AUDIO))
+    return false;
+  unsigned read = s->inputs & BATON__T_TEXT ? BATON__T_IMAGE : 0;
+  return names_own_file(p, st, i - 1 - off_is(p, i - 1, W_INDEFINITE), s->inputs | read);
+}
+
 /* "Summarize notes.txt into s.txt", "transcribe a.wav to a.txt", "write a haiku about x.jpg into
  * h.txt" (the picture read first), "summarize notes.txt into s.mp3" (`voiced`: the text read out):
  * is the text file (or one of `voiced`) at token i what st's task (one text from one input)
@@ -52,6 +76,7 @@ static bool names_joined(const planner *p, const step *st, size_t i) {
 static bool writes_file(const planner *p, const step *st, const baton__taskspec *s, size_t i,
                         unsigned voiced) {
   unsigned read = s->inputs & BATON__T_TEXT ? BATON__T_IMAGE | BATON__T_AUDIO : 0;
+  voiced = names_own_file(p, st, i, s->inputs | read) ? voiced : 0;
   return (s->outputs & BATON__T_TEXT) && !off_takes_two_texts(p, s) &&
          off_file_made_into(p, st, i, BATON__T_TEXT | voiced, s->inputs | read, true) >= 0;
 }
@@ -127,7 +152,7 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
                off_own_res(p, st->a, i - 1, s->inputs & s->outputs) >= 0;
     w = into && i + 1 == st->b ? i - 1 : w;
     unsigned spoken = w ? voiced : 0; /* "save it as a.wav", "... into a.wav": read out */
-    if (voiced & ~made & off_format_named(p, st, i)) /* "turn the text on x.png | into an mp3" */
+    if ((voiced & ~made) && voices_format(p, st, s, i)) /* "turn the text on x.png | into an mp3" */
       st->speak = true, st->b = i + 1 == st->b ? i - 1 - off_is(p, i - 1, W_INDEFINITE) : st->b;
     if (off_res_at(p, i, made | (w || into ? BATON__T_TEXT | BATON__T_JSON | spoken : 0)) >= 0 &&
         (names_joined(p, st, i) || renamed ||

@@ -93,6 +93,8 @@ int off_file_made_into(const planner *p, const step *st, size_t i, unsigned type
 }
 
 unsigned off_format_named(const planner *p, const step *st, size_t i) {
+  if (i <= st->a)
+    return 0;
   size_t k = i - off_is(p, i - 1, W_INDEFINITE);
   char name[OFF_MAX_WORD + 2];
   baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
