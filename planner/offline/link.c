@@ -442,19 +442,19 @@ static bool named_before(const planner *p, const size_t *own, size_t n, size_t i
  * Its own, not the file it makes; "combine a.wav and b.wav", "... Combine them" (*all: the unused
  * ones), "combine it with b.wav": one task taking audio2... ("add m.wav to v.wav": v.wav first,
  * not "put m.wav before v.wav"); "detect faces in a.jpg and b.jpg and blur them": the files
- * before (no task made one: made). A task taking text takes any file, read first ("a video from
- * a.jpg and b.jpg": a caption each, a video of each). */
+ * before (no task made one: made). */
 static size_t own_inputs(const planner *p, const step *st, bool joining, int made, size_t *own,
                          bool *all) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec), text = ptype == BATON__T_TEXT;
+  unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */
   bool quotes = !off_has_word(p, st->a, st->b, W_REFERENCE) && /* "classify 'a' and 'b'": each */
                 (off_is_role(p, st->task, R_CLASSIFY_TEXT) ||
                  off_is_role(p, st->task, R_TRANSLATE));
   size_t n_own = 0;
   bool two = text && off_takes_two_texts(p, spec) && !asks_each(p, st, st->task);
   for (size_t i = st->a; !two && i < st->b; i++)
-    if (off_res_at(p, i, text ? ~0u : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file ||
+    if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file ||
         (quotes && !off_has_word(p, st->a, i, W_DESTINATION)))) /* not "as 'positive'" */
       own[n_own] = i, n_own += p->tok[i].res + 1 != st->output && /* not the file it makes, */
                                !named_before(p, own, n_own, i); /* nor one named again */
