@@ -206,13 +206,14 @@ static bool elliptical(const planner *p, const char *at) {
 
 static int drawn_last(const planner *p);
 static char *thing_swapped(const planner *p, const char *asked, const char *thing);
+static bool subject_swapped(const planner *p, const char *thing);
 
 /* "And the dates?", "what about the cars?", "now how about a dog?" after "who is mentioned in
  * notes.txt?" (a told answer); also "now a dog", "a dog this time" after a drawing: does message
  * `at` (its n stems `words`) add a thing to the last request, asking no task, naming no file nor
  * language, in at most OFF_MAX_THING words after "and" or "what/how about", "the", "a" or the
- * like first (after a drawing, "a" or the like is enough)? Where the thing starts in `at`, or
- * NULL. */
+ * like first (after a drawing, "a" or "what/how about a" and a plain new subject: not "and a hat",
+ * "a red one", subject_swapped())? Where the thing starts in `at`, or NULL. */
 static const char *thing_added(const planner *p, const char *at, char (*words)[OFF_MAX_WORD],
                                size_t n) {
   static const off_class article[] = {W_DEFINITE, W_INDEFINITE};
@@ -225,8 +226,8 @@ static const char *thing_added(const planner *p, const char *at, char (*words)[O
   size_t k = i < n && !strcmp(words[i], "and") ? i + 1
              : i + 1 < n && off_words_has(&p->lx->cls[W_WH], words[i], true) &&
                      !strcmp(words[i + 1], "about") ? i + 2 : i;
-  bool found = (p->told || drew) && (k > i || bare);
-  if (found && k < n && !off_words_in(p->lx, article, 2, words[k], true))
+  bool found = p->told ? k > i : drew && (k > i + 1 || bare); /* not "and a hat" after it */
+  if (found && k < n && !off_words_in(p->lx, article + drew, 2 - drew, words[k], true))
     return NULL; /* a thing is "the ...", "a ...": not "and who signed it?", "and you?" */
   for (size_t j = k; found && j < n; j++) /* "and another one?": the last request again */
     found = !off_words_in(p->lx, more, 3, words[j], true);
@@ -242,7 +243,7 @@ static const char *thing_added(const planner *p, const char *at, char (*words)[O
     if (off_file_type(f, len) || off_words_has(&p->lx->lang_names, word, false))
       return NULL;
   }
-  return w;
+  return p->told || subject_swapped(p, w) ? w : NULL;
 }
 
 /* Is m an answer that ran, by a task told in words what to look for and telling it in words: one
@@ -501,17 +502,60 @@ static const char *drawing_end(const planner *p, const char *asked, const taskcu
 }
 
 /* "A dog | this time", "a dog | instead": where the words saying a thing replaces the last begin
- * in `at` (with the determiners before them), or NULL. */
+ * in `at` (with "this" before "time"; not "a clock showing the time", "now a time machine"), or
+ * NULL. */
 static const char *instead_at(const planner *p, const char *at) {
   char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
   const char *lead = NULL, *s;
   for (size_t n; (s = baton__conversation_word(&at, &n));) {
     off_make_word(s, n, w, stem);
     if (off_words_has(&p->lx->cls[W_INSTEAD], w, false))
-      return lead ? lead : s;
-    lead = off_words_has(&p->lx->cls[W_DETERMINER], w, false) ? (lead ? lead : s) : NULL;
+      return s;
+    if (lead && off_words_has(&p->lx->cls[W_OCCASION], w, false))
+      return lead;
+    lead = off_words_has(&p->lx->cls[W_REFERENCE], w, false) ? s : NULL;
   }
   return NULL;
+}
+
+/* "Now a dog", "what about a dog wearing a hat?" after "draw a cat": does `thing` (from its "a")
+ * name a new subject plainly, no change, praise nor other output ("a red one", "a photo this
+ * time", "a jpg version", "a hat on it", "a masterpiece", "a dog, but in blue"), the last request
+ * one drawing of its own words ("draw a cat and save it as k.png"; not "draw a picture based on
+ * photo.jpg", "draw a cat and make it black and white")? */
+static bool subject_swapped(const planner *p, const char *thing) {
+  static const off_class other[] = {W_COUNT,   W_DRAWN,  W_PICTURE,     W_REFERENCE,  W_BACKGROUND,
+                                    W_MEASURE, W_IS_ARE, W_WRITTEN,     W_UNDRAWN,    W_MODEL,
+                                    W_ALIKE,   W_FRESH,  W_TARGET_NOUN, W_RECIPROCAL, W_CONTRAST};
+  static const off_class saving[] = {W_SAVING, W_CALLING, W_PUTTING};
+  static const off_class joining[] = {W_JOINER, W_HARD_BREAK};
+  const char *cut = instead_at(p, thing), *end = thing + unstopped(thing), *s, *at = thing;
+  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD], name[OFF_MAX_WORD + 2];
+  size_t words = 0, n;
+  end = cut ? cut : end;
+  if (strcspn(thing, ",;:") < (size_t)(end - thing))
+    return false; /* "a dog, but in blue" */
+  for (; (s = baton__conversation_word(&at, &n)) && s < end; words++) {
+    off_make_word(s, n, w, stem);
+    baton__fmt(name, sizeof name, "x.%s", w);
+    if (off_words_in(p->lx, other, sizeof other / sizeof *other, w, false) ||
+        strpbrk(w, "0123456789") || off_file_type(name, strlen(name)) ||
+        baton__type_from_name(w))
+      return false;
+  }
+  const taskcue *c = &p->cues[drawn_last(p) - 1];
+  bool drew = false, joined = false; /* past the drawing's words: "and save it as k.png" only */
+  for (at = p->asked, end = NULL; words > 1 && (s = baton__conversation_word(&at, &n));) {
+    off_make_word(s, n, w, stem);
+    bool joins = (end && strcspn(end, ",;.!?") < (size_t)(s - end)) ||
+                 off_words_in(p->lx, joining, 2, stem, true);
+    if (off_file_type(s, n) || (joined && !joins))
+      return joined && !joins && off_words_in(p->lx, saving, 3, stem, true);
+    joined |= drew && joins;
+    drew |= off_cue_says(c, stem);
+    end = s + n;
+  }
+  return words > 1;
 }
 
 /* "Now a dog", "what about a dog?" after "draw a cat": the last request `asked` with `thing` (less

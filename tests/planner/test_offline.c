@@ -308,6 +308,35 @@ Test(planner_offline, repeats_or_adds_to_the_last_request_only_where_it_fits) {
   cr_assert(strstr(err, "could not find any task") != NULL, "%s", err);
 }
 
+Test(planner_offline, draws_no_change_praise_nor_other_output_in_place_of_the_last_drawing) {
+  char err[512] = "", turns[400];
+  /* after "draw a cat", "a ..." is a new subject to draw only when it is one plainly: not praise,
+   * a change of the picture, another format or output, nor words on "it" */
+  static const char *const said[] = {
+      "a good one!", "a beautiful picture, thanks", "a masterpiece", "a lot better",
+      "a cat is a mammal", "now a red one", "a realistic one this time", "a wider one",
+      "a photo this time", "now a red background", "a version with a hat",
+      "a transparent background", "a 512x512 version", "a jpg version", "a png this time",
+      "an mp3 this time", "a haiku this time", "a hat on it", "a name for it",
+      "and a hat on its head", "a", "a dog, but in blue", "a different angle"};
+  /* nor after a drawing of more than its own words: the edit or the file would be lost */
+  static const char *const drew[] = {"draw a cat", "draw a cat and make it black and white",
+                                     "draw a picture based on photo.jpg",
+                                     "create an image from the text in notes.txt"};
+  for (size_t d = 0; d < sizeof drew / sizeof *drew; d++) {
+    snprintf(turns, sizeof turns,
+             "[{\"role\":\"user\",\"content\":\"%s\"},{\"role\":\"assistant\",\"content\":"
+             "\"ok\",\"outputs\":{\"image\":\"/tmp/cat.png\"},\"tasks\":[{\"task\":"
+             "\"text-to-image\",\"outputs\":{\"image\":\"/tmp/cat.png\"}}]}]",
+             drew[d]);
+    for (size_t i = 0; i < (d ? 1 : sizeof said / sizeof *said); i++) {
+      char *got = plan_case(d ? "now a dog" : said[i], NULL, turns, NULL, NULL, err, sizeof err);
+      cr_expect_null(got, "after '%s', '%s' planned %s", drew[d], d ? "now a dog" : said[i], got);
+      free(got);
+    }
+  }
+}
+
 Test(planner_offline, asks_nothing_new_after_a_drawing_and_refuses_a_bad_conversation) {
   char err[512] = "";
   const char *summed = "[{\"role\":\"user\",\"content\":\"summarize notes.txt\"}]";
