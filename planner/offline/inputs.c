@@ -798,9 +798,8 @@ static int answered_from(const planner *p, const step *st) {
       continue;
     size_t w = i - 1 - (i > st->a + 1 && (off_is(p, i - 1, W_PREPOSITION) ||
                                           off_is(p, i - 1, W_TARGET_PREP)));
-    int n = i == st->a ? 1
-            : off_is(p, i - 1, W_SOURCE_PREP) || off_is(p, w, W_GUIDED) ? 3
-            : off_is(p, w, W_QUESTION) ? 1 : 2;
+    int n = i == st->a || off_is(p, w, W_QUESTION) ? 1 /* "the questions from q.txt" */
+            : off_is(p, i - 1, W_SOURCE_PREP) || off_is(p, w, W_GUIDED) ? 3 : 2;
     best = n > rank ? (rank = n, r) : best;
   }
   return best;

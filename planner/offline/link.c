@@ -602,6 +602,17 @@ static size_t saved_files(const planner *p, const step *st, int *files, size_t m
   return n;
 }
 
+/* Does a task of the plan so far read the file `name` (saved over, the user's file is lost)? */
+static bool read_by(const planner *p, const char *name) {
+  for (size_t k = 0; k < p->g->n; k++)
+    for (size_t a = 0; a < p->g->tasks[k].n_args; a++)
+      if (p->g->tasks[k].args[a].ref < 0 && p->g->tasks[k].args[a].value &&
+          strcmp(p->g->tasks[k].args[a].name, BATON__ARG_SAVE_AS) != 0 &&
+          !strcmp(p->g->tasks[k].args[a].value, name))
+        return true;
+  return false;
+}
+
 /* The file st makes ("as a.wav", "save it as s.txt", "into b.json") names the last task since task
  * `first` making its type: the summary, not the text it read; the translation riding along. As
  * many files as tasks of that one's kind name one each, in order ("translate a.txt into Spanish and
@@ -620,7 +631,8 @@ static int name_output(planner *p, const step *st, size_t first) {
   bool each = nf > 1 && same == nf; /* else the first file names the last task */
   for (size_t j = 0, f = 0; j < n; j++) {
     resource *r = &p->res[files[each ? f : 0]];
-    if ((each ? p->made[makers[j]] != p->made[makers[n - 1]] : j + 1 < n) || r->claimed)
+    if ((each ? p->made[makers[j]] != p->made[makers[n - 1]] : j + 1 < n) || r->claimed ||
+        read_by(p, r->value))
       continue;
     if (!baton__save_as_ok(r->value)) { /* "save it as ../a.txt", "to /tmp/a.txt": say so */
       if (!p->unsaved[0])

@@ -107,14 +107,25 @@ static bool model_in(const planner *p, size_t a, size_t i) {
   return false;
 }
 
+/* "Use t.png as a reference to restyle x.jpg": is the picture at token i one to follow, beside
+ * another st names (not "use x.png as the target image domain for image enhancement")? The
+ * token of its model word ("reference"), or 0. */
+static size_t model_after(const planner *p, const step *st, size_t i) {
+  size_t k = i + 1;
+  while (k < st->b && (p->tok[k].det || off_is(p, k, W_NAMING)))
+    k++;
+  return k > i + 1 && k < st->b && off_is(p, i + 1, W_NAMING) && off_is(p, k, W_MODEL) &&
+         off_count_res(p, st->a, st->b, BATON__T_IMAGE) > 1 ? k : 0;
+}
+
 /* Claims what a step takes: later steps do not count on it ("read x.png ... aloud"), but on what
  * a file's facts step takes ("how long is a.wav and make it louder") and, to change it, on what a
  * task only reading a medium into text read (read: "classify a.wav and make it louder"); a file
  * of a medium it makes, named as new, is its output (one it takes too, or a text, if saved: "save
  * it as b.png", "... in s.txt"; its words end before, as before "save it as a new image"; a
  * recording a text is saved as, the text read out into it). A picture it only follows ("match
- * the style of the target image t.jpg") beside another, or one an earlier step made, is no input:
- * typed 0. */
+ * the style of the target image t.jpg", "t.png as a reference") beside another, one an earlier
+ * step made, or one a drawing follows ("draw a picture like t.png") is no input: typed 0. */
 static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before) {
   int t = off_cue_index(p, s);
   unsigned media = BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO; /* a medium read into text, */
@@ -125,12 +136,14 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
                 off_count_res(p, st->a, st->b, media) > 1);
   bool reads = (s->inputs & media) && !(s->outputs & media) && /* not asked of ("what style is */
                !(s->inputs & BATON__T_TEXT); /* x.jpg? give me ideas to enhance it": no edit) */
-  bool own = false, other = (s->inputs & s->outputs & BATON__T_IMAGE) &&
-                            (p->pictures > 1 || (before & BATON__T_IMAGE));
-  for (size_t i = st->a, lo = st->a; other && i < st->b; i++) /* lo: after the picture before */
-    if (off_res_at(p, i, BATON__T_IMAGE) >= 0)
-      p->res[p->tok[i].res].type &= model_in(p, off_back(i, 6, lo), i) ? 0 : ~0u,
-      lo = i + 1;
+  bool own = false, other = (s->outputs & BATON__T_IMAGE) && /* or a drawing's ("draw one */
+                            (p->pictures > 1 || (before & BATON__T_IMAGE) || /* like t.png") */
+                            !(s->inputs & BATON__T_IMAGE));
+  for (size_t i = st->a, lo = st->a, e; other && i < st->b; i++) /* lo: after the picture */
+    if (off_res_at(p, i, BATON__T_IMAGE) >= 0) /* before (its "as a reference") */
+      e = model_after(p, st, i),
+      p->res[p->tok[i].res].type &= e || model_in(p, off_back(i, 6, lo), i) ? 0 : ~0u,
+      lo = e ? e + 1 : i + 1;
   unsigned made = (s->outputs | (st->speak ? BATON__T_AUDIO : 0)) & ~(unsigned)BATON__T_TEXT;
   unsigned voiced = (s->outputs & BATON__T_TEXT) && !(s->inputs & BATON__T_AUDIO)
                         ? BATON__T_AUDIO : 0; /* the text made, saved as sound: read out */
@@ -752,9 +765,9 @@ static size_t searches_web(const planner *p, const step *st) {
 /* "Which of a.jpg and b.jpg is brighter?", "is a.wav louder than b.wav?", "is a.txt shorter than
  * b.txt?": does st ask (a question as written, no word asking for a deed: "can you make ...", "is
  * it possible to ...", "what would it look like ...", "what if ...", "how about we change ...",
- * "is there a way to improve ...") about what it names, so that the change of a picture or
- * recording its words name (of two texts or more, a text written from each) is what it asks of
- * them, not one to make? */
+ * "is there a way to improve ..."; "does x.jpg look like t.png?" asks) about what it names, so
+ * that the change of a picture or recording its words name (of two texts or more, a text written
+ * from each) is what it asks of them, not one to make? */
 static bool asks_not_changes(const planner *p, const step *st) {
   static const off_class deed[] = {W_ASKING, W_CAUSATIVE, W_FEASIBLE, W_UNSURE, W_SUBJECT,
                                    W_EXISTENTIAL};
@@ -764,7 +777,7 @@ static bool asks_not_changes(const planner *p, const step *st) {
   while (k < n && !off_is_role(p, st->task, change[k]))
     k++;
   for (size_t i = st->a; k < n && i < st->b; i++)
-    k = off_is_any(p, i, deed, sizeof deed / sizeof *deed) ? n : k;
+    k = off_is_any(p, i, deed, sizeof deed / sizeof *deed) && !model_in(p, i, i + 1) ? n : k;
   return k < n && off_is_question(p, st->a, st->b);
 }
 

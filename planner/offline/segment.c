@@ -98,6 +98,16 @@ static size_t skip_soft(const planner *p, size_t k, size_t e) {
   return k;
 }
 
+/* "Using notes.txt, | answer the questions in q.txt", "based on notes.txt, | ...": does the piece
+ * [a, k) only say which file the questions of [k, e) after its ',' are answered from (one step
+ * with them; not "using notes.txt, summarize b.txt")? */
+static bool fronted_file(const planner *p, size_t a, size_t k, size_t e) {
+  a = skip_soft(p, a, k);
+  size_t f = a + 1 + (a + 2 < k && off_is(p, a + 1, W_PREPOSITION));
+  return f + 1 == k && off_is(p, a, W_GUIDED) && p->tok[f].kind == TK_RES &&
+         off_punct(p, k, ",") && off_has_word(p, k, e, W_QUESTION);
+}
+
 /* Adds the piece [a, b) of a sentence less leading boundary words (a hard break only ends one) and
  * a "first" before its words; -1: too many. Scene-setting: with a first-person subject first,
  * judged alone; a condition before the rest (not `last`: "Once we get an answer, | could we ...")
@@ -140,9 +150,10 @@ int off_split_steps(planner *p) {
       for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !p->tok[next].soft;)
         next++;
       if (c < i && ((off_own_types(p, k - 1, k) && off_own_types(p, c, c + 1)) ||
-                    (off_saves_at(p, c) && saves_file(p, c, next))))
+                    (off_saves_at(p, c) && saves_file(p, c, next)) ||
+                    fronted_file(p, from, k, next)))
         continue; /* "read a.txt and b.txt aloud", "do a.txt and b.png say the same?": what the
-                   * step takes; "and save it as b.txt" */
+                   * step takes; "and save it as b.txt"; "using notes.txt, answer ..." */
       if (k == i || has_cue(p, k + 1, next) ||
           (c < next && !off_own_types(p, c, next) &&
            off_cuts_to_length(p, &(step){.a = c, .b = next}, true, 0)) ||
