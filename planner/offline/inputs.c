@@ -25,10 +25,20 @@ static bool produces(const planner *p, size_t k, unsigned type) {
                                            !p->marks[k]);
 }
 
-/* Nearest earlier task producing `type`, or -1. */
+bool off_asked_of_each(const planner *p, size_t k) {
+  size_t files = 0;
+  for (size_t i = p->by_a[k]; i < p->by_b[k]; i++)
+    files += p->tok[i].kind == TK_RES && p->res[p->tok[i].res].is_file;
+  return files > 1 && off_answers(p, off_cue_index(p, p->made[k])) &&
+         off_asks_files(p, p->by_a[k], p->by_b[k]);
+}
+
+/* (not the answers to a question put to each of several texts: "which of a.txt and b.txt mentions
+ * Sunday? then summarize both" summarizes the texts) */
 int off_nearest_producer(const planner *p, unsigned type) {
   for (int k = (int)p->g->n; k-- > 0;)
-    if (produces(p, (size_t)k, type))
+    if (produces(p, (size_t)k, type) &&
+        !(off_primary_type(p->made[k]) == BATON__T_TEXT && off_asked_of_each(p, (size_t)k)))
       return k;
   return -1;
 }

@@ -66,8 +66,8 @@
    X(RECIPROCAL) X(MEANING) X(WORDING) X(HOLDING) X(WORDED) X(IT_IS) X(UTTERING) X(MORE) \
    X(PUTTING) X(VOICE) X(PLACED_FIRST) X(PLACED_AFTER) X(PLAYING) X(BACKGROUND) X(DRAWN) \
    X(HANDING) X(MEANS) X(OPENING) X(NEW_TOPIC) X(DESCRIBING) X(CAPTIONING) X(ORDINAL) \
-   X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(FACT) X(INSTEAD) X(WRITTEN) X(UNCHANGED) \
-   X(OCCASION) X(UNDRAWN)
+   X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(DEGREE) X(COMPARING) X(FACT) X(INSTEAD) \
+   X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -391,6 +391,7 @@ unsigned off_res_types(const planner *p, bool unclaimed);
 unsigned off_said_media(const planner *p, size_t a, size_t b);
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s);
 bool off_is_question(const planner *p, size_t a, size_t b);
+bool off_asks_files(const planner *p, size_t a, size_t b);
 bool off_asks_question(const planner *p, size_t a, size_t b);
 bool off_asks_language(const planner *p, size_t a, size_t b);
 bool off_asks_about(const planner *p);
@@ -514,7 +515,10 @@ bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r);
 bool off_labels(const planner *p, const resource *r);
 /* Sets err: the input a task (NULL: none named) needs, or what of a video to save; -1. */
 int off_needs_input(planner *p, const baton__taskspec *spec);
-/* Nearest earlier task producing `type`, or -1. */
+/* Does task k answer a question put to each of the files its words name ("which of a.jpg and
+ * b.jpg is brighter?")? */
+bool off_asked_of_each(const planner *p, size_t k);
+/* Nearest earlier task producing `type` (no text's answer asked of each), or -1. */
 int off_nearest_producer(const planner *p, unsigned type);
 /* The earlier task making `type` st names by its kind ("the summary"), else the nearest; or -1. */
 int off_named_producer(const planner *p, const step *st, unsigned type);

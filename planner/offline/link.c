@@ -108,7 +108,7 @@ static bool asks_each(const planner *p, const step *st, int t) {
     files += p->tok[i].kind == TK_RES && p->res[p->tok[i].res].is_file &&
              !off_saved_name(p, i, st->a);
   return files > 1 && off_answers(p, t) && off_takes_two_texts(p, p->cues[t].spec) &&
-         off_is_question(p, st->a, st->b);
+         off_asks_files(p, st->a, st->b);
 }
 
 /* A task's second text (a question, an instruction or a text to compare): its quote; else for a
@@ -301,9 +301,11 @@ static size_t made_together(const planner *p, const step *st, unsigned type) {
   made &= !off_has_word(p, a, b, W_INDEFINITE) && !off_has_word(p, a, b, W_COUNT) &&
           !off_has_word(p, a, b, W_JOINING); /* "one summary of the transcripts" */
   which &= !off_is_role(p, st->task, R_COMPARE_TEXTS);
+  bool each = n && off_asked_of_each(p, n - 1) && /* "which of a.jpg and b.jpg is brighter? read */
+              off_named_producer(p, st, type) == (int)n - 1; /* the answer aloud": each answer */
   if ((!off_has_word(p, a, b, W_PLURAL) && !off_has_word(p, a, b, W_REFERENCE) && !which &&
-       !made) ||
-      off_nearest_producer(p, type) != (int)n - 1 || off_own_res(p, a, b, type) >= 0 ||
+       !made && !each) ||
+      (off_nearest_producer(p, type) != (int)n - 1 && !each) || off_own_res(p, a, b, type) >= 0 ||
       (off_takes_two_texts(p, p->cues[st->task].spec) && !which))
     return 1; /* "caption a.jpg and b.jpg and compare them": one comparison of both */
   if (!n && off_has_word(p, a, b, W_PLURAL) && last_turn_left(p, type, &left) < 0 &&

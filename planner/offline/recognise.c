@@ -130,10 +130,11 @@ static void claim_resources(planner *p, step *st, const baton__taskspec *s, unsi
   int t = off_cue_index(p, s);
   unsigned media = BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO; /* a medium read into text, */
   /* (a goal before "First, ..." leaves its file to the steps after it too; so does a question
-   * about several: "which of a.jpg and b.jpg is brighter? make the darker one brighter") */
+   * about several: "which of a.jpg and b.jpg is brighter? make the darker one brighter", "which
+   * of a.txt and b.txt mentions Sunday? then summarize both") */
   bool keeps = off_tells_facts(p, t) || (st->goal && !off_done_by(p, st->b)) ||
-               (off_answers(p, t) && off_is_question(p, st->a, st->b) &&
-                off_count_res(p, st->a, st->b, media) > 1);
+               (off_answers(p, t) && off_asks_files(p, st->a, st->b) &&
+                off_count_res(p, st->a, st->b, media | BATON__T_TEXT) > 1);
   bool reads = (s->inputs & media) && !(s->outputs & media) && /* not asked of ("what style is */
                !(s->inputs & BATON__T_TEXT); /* x.jpg? give me ideas to enhance it": no edit) */
   bool own = false, other = (s->outputs & BATON__T_IMAGE) && /* or a drawing's ("draw one */
@@ -452,9 +453,10 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
    * (Read it.)": a question after a text (or recording) was made, or before any step asks for
    * anything, asks it; not "how about 'Hi'?" nor "is that feasible?" */
   bool yes_no = off_is(p, st->a, W_IS_ARE) && !off_has_word(p, st->a, st->b, W_FEASIBLE);
+  bool intro = st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO); /* "what about" */
   bool asked_of_text = ((produced & (BATON__T_TEXT | BATON__T_AUDIO)) || !asked_before) &&
-                       (off_is(p, st->a, W_WH) || yes_no) &&
-                       !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO));
+                       (off_is(p, st->a, W_WH) || yes_no) && /* but "which of a.jpg and b.jpg" */
+                       (!intro || off_count_res(p, st->a, st->b, ~0u) > 1);
   bool direct = (p->n_steps == 1 || asked_of_text) &&
                 (off_is_question(p, st->a, st->b) || (p->follows && off_asks_about(p)));
   size_t w = st->a; /* "hey, | what's on x.png" */
@@ -762,12 +764,12 @@ static size_t searches_web(const planner *p, const step *st) {
   return 0;
 }
 
-/* "Which of a.jpg and b.jpg is brighter?", "is a.wav louder than b.wav?", "is a.txt shorter than
- * b.txt?": does st ask (a question as written, no word asking for a deed: "can you make ...", "is
- * it possible to ...", "what would it look like ...", "what if ...", "how about we change ...",
- * "is there a way to improve ..."; "does x.jpg look like t.png?" asks) about what it names, so
- * that the change of a picture or recording its words name (of two texts or more, a text written
- * from each) is what it asks of them, not one to make? */
+/* "Which of a.jpg and b.jpg is brighter(?)", "is a.wav louder than b.wav?", "is a.txt shorter than
+ * b.txt?": does st ask (a question as written or how files compare: off_asks_files; no word asking
+ * for a deed: "can you make ...", "is it possible to ...", "what would it look like ...", "what if
+ * ...", "how about we change ...", "is there a way to improve ..."; "does x.jpg look like t.png?"
+ * asks) about what it names, so that the change of a picture or recording its words name (of two
+ * texts or more, a text written from each) is what it asks of them, not one to make? */
 static bool asks_not_changes(const planner *p, const step *st) {
   static const off_class deed[] = {W_ASKING, W_CAUSATIVE, W_FEASIBLE, W_UNSURE, W_SUBJECT,
                                    W_EXISTENTIAL};
@@ -778,7 +780,7 @@ static bool asks_not_changes(const planner *p, const step *st) {
     k++;
   for (size_t i = st->a; k < n && i < st->b; i++)
     k = off_is_any(p, i, deed, sizeof deed / sizeof *deed) && !model_in(p, i, i + 1) ? n : k;
-  return k < n && off_is_question(p, st->a, st->b);
+  return k < n && off_asks_files(p, st->a, st->b);
 }
 
 /* What a question asks of the recordings or pictures it names: with a measure right after them
@@ -791,15 +793,19 @@ static void asked_of_files(planner *p, step *st, unsigned produced) {
   unsigned own = off_own_types(p, st->a, st->b);
   int t = own == BATON__T_AUDIO ? p->role[R_RECORDING_FACTS]
           : own == BATON__T_IMAGE ? p->role[R_PICTURE_FACTS] : -1;
-  bool asked = off_is_question(p, st->a, st->b), measured = false, inside = false;
+  bool asked = off_asks_files(p, st->a, st->b), measured = false, inside = false;
   for (size_t i = st->a + 1; t >= 0 && asked && i < st->b; i++) /* "the man in a.jpg": a thing */
     inside |= p->tok[i].kind == TK_RES && off_is(p, i - 1, W_PREPOSITION) &&
               !off_is(p, i - 1, W_CONTENT_INTRO); /* (not "which of a.jpg and b.jpg") */
-  for (size_t i = st->a + 1; t >= 0 && asked && !inside && i < st->b; i++)
-    measured |= off_is(p, i, W_MEASURE) &&
-                (p->tok[i - 1].kind == TK_RES || off_is(p, i - 1, W_IS_ARE));
+  for (size_t i = st->a + 1, j; t >= 0 && asked && !inside && i < st->b; i++) {
+    j = i - 1 - (i > st->a + 1 && (off_is(p, i - 1, W_DEFINITE) || off_is(p, i - 1, W_DEGREE)));
+    measured |= off_is(p, i, W_MEASURE) && /* "is the longest", "how much longer" */
+                (p->tok[j].kind == TK_RES || off_is(p, j, W_IS_ARE) ||
+                 (j + 2 == i && off_is(p, j, W_WH)));
+  }
+  bool held = own || (off_res_types(p, true) & (BATON__T_IMAGE | BATON__T_AUDIO)); /* at hand */
   if (measured || asks_not_changes(p, st))
-    st->task = measured ? t : own ? p->role[R_ASK_TEXT] : -1, st->score = p->lx->w[K_ACCEPT];
+    st->task = measured ? t : held ? p->role[R_ASK_TEXT] : -1, st->score = p->lx->w[K_ACCEPT];
   if ((st->task < 0 || !(p->cues[st->task].spec->inputs & BATON__T_AUDIO)) &&
       off_cuts_to_length(p, st, st->task < 0, produced & ~(unsigned)BATON__T_TEXT))
     st->task = p->role[asked ? R_RECORDING_FACTS : R_CHANGE_SOUND];

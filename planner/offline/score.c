@@ -1,6 +1,8 @@
 /* score.c — how well a task fits a step: an explicit feature vector weighed by the lexicon's weights. */
 #include "planner/offline/internal.h"
 
+#include <string.h>
+
 #include "core/util.h"
 #include "core/banned.h"
 
@@ -65,6 +67,28 @@ bool off_is_question(const planner *p, size_t a, size_t b) {
   for (size_t e = b; e < p->n_tok && (off_punct(p, b, ",") || off_is(p, b, W_JOINER)); e++)
     b = off_punct(p, e, ".!?") ? e : b; /* "what date is it, and can you ...?": its sentence's */
   return wh && b < p->n_tok && off_punct(p, b, "?");
+}
+
+/* "Which of a.jpg and b.jpg is brighter", "tell me which of them is the longest, a.wav or b.wav",
+ * "compare the brightness of a.jpg and b.jpg": does [a,b) ask how two files or more it names
+ * compare, a question mark or not ("which", then after "is" (and "the", "much") a comparative:
+ * "more", a measure, "-er", "-est"; or "compare the X of")? Else is it a question as written? */
+bool off_asks_files(const planner *p, size_t a, size_t b) {
+  size_t files = 0;
+  bool which = false, compares = false;
+  for (size_t i = a; i < b; i++) {
+    files += p->tok[i].kind == TK_RES && p->res[p->tok[i].res].is_file;
+    which |= off_is(p, i, W_WH);
+    size_t k = i + 1 + (i + 2 < b && (off_is(p, i + 1, W_DEFINITE) || off_is(p, i + 1, W_DEGREE)));
+    const char *w = k < b ? p->tok[k].word : "";
+    bool degree = strlen(w) > 4 && (baton__has_suffix_ci(w, "er") ||
+                                    baton__has_suffix_ci(w, "est")); /* "brighter", "loudest" */
+    compares |= which && off_is(p, i, W_IS_ARE) && k < b && p->tok[k].kind == TK_WORD &&
+                (off_is(p, k, W_MORE) || off_is(p, k, W_MEASURE) || degree);
+    compares |= i + 3 < b && off_is(p, i, W_COMPARING) && off_is(p, i + 1, W_DEFINITE) &&
+                off_is(p, i + 3, W_CONTENT_INTRO); /* "compare the brightness of" */
+  }
+  return (files > 1 && compares) || off_is_question(p, a, b);
 }
 
 /* "What about b.png?", "and on Sunday?": with an earlier request, the same asked of what the
