@@ -406,9 +406,17 @@ static bool user_video(const planner *p) {
   return video;
 }
 
-/* The step's words as a text (not a lone verb: "summarize"), unless they point at what baton cannot
- * read from the user's video ("it", "the transcribed text"); malloc'd, or NULL. */
+/* The step's words as a text (not a lone verb: "summarize", nor one and what it points at:
+ * "summarize it", with nothing at hand), unless they point at what baton cannot read from the
+ * user's video ("it", "the transcribed text"); malloc'd, or NULL. */
 static char *step_words(const planner *p, const step *st, bool has_ref) {
+  static const off_class pointing[] = {W_REFERENCE, W_PLURAL, W_ASKING, W_JOINER, W_RESUMING};
+  size_t said = 0;
+  for (size_t i = st->a; has_ref && i < st->b; i++)
+    said += p->tok[i].kind != TK_PUNCT &&
+            !off_is_any(p, i, pointing, sizeof pointing / sizeof *pointing);
+  if (has_ref && said <= 1)
+    return NULL;
   bool ref = has_ref;
   for (size_t i = st->a + 1; i < st->b; i++)
     ref |= p->tok[i - 1].det && baton__has_suffix_ci(p->tok[i].word, "ed");

@@ -337,6 +337,21 @@ Test(planner_offline, draws_no_change_praise_nor_other_output_in_place_of_the_la
   }
 }
 
+Test(planner_offline, takes_no_step_s_own_words_for_the_text_it_points_at) {
+  char err[512] = "", note[256] = "";
+  /* "summarize it" with nothing at hand: refused, not the words "summarize it" summed up */
+  char *got = plan_case("summarize it", NULL, NULL, NULL, NULL, err, sizeof err);
+  cr_expect_null(got, "'summarize it' planned %s", got);
+  cr_expect(strstr(err, "summarization needs a text") != NULL, "err: %s", err);
+  free(got);
+  /* after a question asked of two files, "summarize it" is left out, with a note */
+  got = plan_case("which of a.txt and b.txt mentions Sunday? summarize it", NULL, NULL, NULL, note,
+                  err, sizeof err);
+  cr_expect(got && !strstr(got, "text=summarize it"), "planned %s", got);
+  cr_expect(strstr(note, "summarize it") != NULL, "note: %s", note);
+  free(got);
+}
+
 Test(planner_offline, asks_nothing_new_after_a_drawing_and_refuses_a_bad_conversation) {
   char err[512] = "";
   const char *summed = "[{\"role\":\"user\",\"content\":\"summarize notes.txt\"}]";
