@@ -99,8 +99,10 @@ bool off_modifies(const planner *p, size_t i) {
 }
 
 bool off_made_of(const planner *p, size_t i, bool of) {
-  size_t d = i; /* its determiner, before a word or two saying which or how ("the short") */
-  while (d > 0 && d + 2 >= i && (off_modifies(p, d - 1) || off_is(p, d - 1, W_SIZING)))
+  size_t d = i; /* its determiner, before a word or two saying which or how ("the very short",
+                 * "the first"), or a length ("the 3 sentence", "a one-paragraph") */
+  while (d > 0 && d + 2 > i && (off_modifies(p, d - 1) || off_is(p, d - 1, W_SIZING) ||
+                                (d >= 2 && off_modifies(p, d - 2))))
     d--;
   return d > 0 && p->tok[d - 1].det && off_is(p, i, W_MADE_THING) &&
          (!of || (i + 1 < p->n_tok && off_is(p, i + 1, W_CONTENT_INTRO)));

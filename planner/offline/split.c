@@ -231,6 +231,7 @@ static bool written_task(const planner *p, step *st, size_t k, unsigned avail, b
     return false;
   const baton__taskspec *head = t1 >= 0 ? p->cues[t1].spec : NULL;
   return head && t2 >= 0 && head->inputs == BATON__T_TEXT && head->outputs == BATON__T_TEXT &&
+         !off_is_role(p, t1, R_TRANSLATE) && /* "translate a | summary": both, the summary first */
          (p->cues[t2].spec->outputs & BATON__T_TEXT) && (st->task = t2, st->score = s2, true);
 }
 
