@@ -54,6 +54,14 @@ static bool reads_named_file(const planner *p, const step *st, size_t k, int t1,
          off_own_res(p, k, st->b, p->cues[t2].spec->inputs & ~(unsigned)BATON__T_TEXT) >= 0;
 }
 
+/* "does the summary of x.txt | answer 'Q?'": a tail of task t2 saying what to do with what the
+ * head's task t1 makes of a file (or of "it") may say less of t2. */
+static bool uses_made(const planner *p, const step *st, size_t k, int t1, int t2) {
+  return k >= st->a + 4 && off_made_of(p, k - 3, true) && off_cue_word(p, &p->cues[t1], k - 3) &&
+         (p->tok[k - 1].kind == TK_RES || off_is(p, k - 1, W_REFERENCE)) &&
+         off_keyword_score(p, &p->cues[t2], k, st->b) >= p->lx->w[K_MIN_KEYWORD];
+}
+
 /* Does a cue of three words or more of task t, word for word, run across token k ("detect the |
  * language", not "create a summary | video")? */
 static bool cue_across(const planner *p, int t, const step *st, size_t k) {
@@ -168,7 +176,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
         off_keyword_score(p, &p->cues[t2], st->a, k) <= 0 &&
         off_keyword_score(p, &p->cues[t1], st->a, h) >= kw1 &&
         (off_keyword_score(p, &p->cues[t2], k, st->b) >= p->lx->w[K_SPLIT_KEYWORD] ||
-         reads_named_file(p, st, k, t1, t2)))
+         reads_named_file(p, st, k, t1, t2) || uses_made(p, st, k, t1, t2)))
       best = sum, at = k, *head = h > k || of ? t1 : -1;
   }
   if (best >= st->score + p->lx->w[K_SPLIT_GAIN])
