@@ -814,11 +814,12 @@ int baton__graph_validate(const baton__graph *g, baton__task_lookup_fn lookup, v
       }
       if (arg->ref < 0)
         continue;
-      /* A parameter given by reference must be text. */
+      /* A parameter given by reference must be text (a score's JSON reads as text: "compare
+       * a.jpg with b.jpg and read the result aloud"). */
       unsigned need = want ? want : BATON__T_TEXT;
       int j = baton__graph_index_find(&ix, arg->ref);
       const baton__taskspec *src = specs[j];
-      if (!(src->outputs & need)) {
+      if (!(src->outputs & (need == BATON__T_TEXT ? need | BATON__T_JSON : need))) {
         char makes[64];
         baton__types_format(src->outputs, makes, sizeof makes);
         baton__fmt(err, errlen,

@@ -73,6 +73,8 @@ static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *er
       continue;
     }
     const baton__value *v = baton__values_get_type(out, type ? type : BATON__T_TEXT);
+    if (!v && (!type || type == BATON__T_TEXT)) /* a score ("read the result aloud"), as text */
+      v = baton__values_get_type(out, BATON__T_JSON);
     if (!v) {
       baton__fmt(err, errlen, "task %d produced no %s for task %d", a->ref,
                  baton__type_name(type ? type : BATON__T_TEXT), t->id);

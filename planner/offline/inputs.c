@@ -128,7 +128,11 @@ static int placed(const planner *p, const step *st, unsigned type) {
 int off_named_producer(const planner *p, const step *st, unsigned type) {
   if (placed(p, st, type) >= 0)
     return -1;
-  int near = off_nearest_producer(p, type);
+  int near = off_nearest_producer(p, type), last = (int)p->g->n - 1;
+  /* "compare a.jpg with b.jpg and read it (the result) aloud": the score made last, as text */
+  if (type == BATON__T_TEXT && last >= 0 && (p->made[last]->outputs & BATON__T_JSON) &&
+      off_is_role(p, st->task, R_SPEAK) && off_has_word(p, st->a, st->b, W_REFERENCE))
+    near = last;
   int t = near >= 0 ? off_cue_index(p, p->made[near]) : -1;
   bool image = type == BATON__T_IMAGE;
   for (size_t i = (st->lead ? st->lead - 1 : st->a) + 1; /* "based on the summary, | ..." too */

@@ -640,10 +640,12 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   if (tts != st->task && (spec->outputs & BATON__T_TEXT) && !hears &&
       (spoken || off_has_word(p, st->a, st->b, W_ALOUD))) {
     /* a spoken-output cue beside another task, or first ("say 'hello' in French"): its text is
-     * read out too; "read it aloud" with a text at hand, no picture of its own, speaks that text */
+     * read out too; "read it aloud" with a text (or a score) at hand, no picture of its own,
+     * speaks that text */
     st->speak = spoken || off_is(p, st->a, W_ALOUD) ||
                 off_keyword_score(p, &p->cues[tts], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD];
-    if (st->speak && !spoken && (avail & BATON__T_TEXT) && (spec->inputs & ~own & BATON__T_IMAGE))
+    if (st->speak && !spoken && (avail & (BATON__T_TEXT | BATON__T_JSON)) &&
+        (spec->inputs & ~own & BATON__T_IMAGE))
       st->task = tts, st->speak = false;
   }
   claim_resources(p, st, p->cues[st->task].spec, produced);
