@@ -741,7 +741,11 @@ int off_link(planner *p) {
     while (st->goal && st->later && s + g + 1 < p->n_steps && st[g + 1].goal && st[g + 1].later)
       g++;
     bool apart = st->goal && s + g + 1 < p->n_steps && !spells_out(p, st, g, &st[g + 1]);
-    if (!n && s + g + 1 < p->n_steps && (!apart || off_own_types(p, st->a, st[g].b)) &&
+    /* "summarize a.txt, but first summarize b.txt, then read both aloud": reading what a step
+     * moved before st made and what st makes, after st */
+    bool both = !n && s > 0 && s + g + 1 < p->n_steps && st[-1].a > st->a &&
+                off_has_word(p, st[g + 1].a, st[g + 1].b, W_PLURAL);
+    if (!n && !both && s + g + 1 < p->n_steps && (!apart || off_own_types(p, st->a, st[g].b)) &&
         runs_second(p, &st[g], &st[g + 1])) {
       step head = st[g + 1];
       memmove(st + 1, st, (g + 1) * sizeof *st);
