@@ -275,26 +275,32 @@ size_t off_made_other(const planner *p, size_t a, size_t b) {
   return off_clearest_cue(p, a + 2, b, p->lx->w[K_MIN_KEYWORD]) < 0 ? a + 1 : 0;
 }
 
-/* "Make it blue", "make it funnier" (of a text): what off_made_other() changes, a file or "it":
- * a picture at hand before all ("caption x.jpg and make it blue", or after "how big is x.jpg?":
- * the picture its text was read from), else a text ("transcribe a.wav and make it funnier"), else
- * a recording, asks for that medium's change, told by the words; or -1. */
-static int changed_to(const planner *p, const step *st, unsigned avail) {
+/* The task changing a thing of a type in m, a picture's first, then a text's, then a recording's:
+ * an edit, a rewrite, a sound change; or -1. */
+static int change_of(const planner *p, unsigned m) {
   static const struct {
     unsigned type;
     off_role role;
   } change[] = {
       {BATON__T_IMAGE, R_EDIT}, {BATON__T_TEXT, R_WRITE}, {BATON__T_AUDIO, R_CHANGE_SOUND}};
+  for (size_t k = 0; k < sizeof change / sizeof change[0]; k++)
+    if (m & change[k].type)
+      return p->role[change[k].role];
+  return -1;
+}
+
+/* "Make it blue", "make it funnier" (of a text): what off_made_other() changes, a file or "it":
+ * a picture at hand before all ("caption x.jpg and make it blue", or after "how big is x.jpg?":
+ * the picture its text was read from), else a text ("transcribe a.wav and make it funnier"), else
+ * a recording, asks for that medium's change, told by the words; or -1. */
+static int changed_to(const planner *p, const step *st, unsigned avail) {
   size_t o = off_made_other(p, st->a, st->b);
   int r = o ? off_res_at(p, o, ~0u) : -1;
   unsigned m = r >= 0 ? p->res[r].type : o ? avail : 0;
   for (const resource *e = p->res; o && r < 0 && e < p->res + p->n_res; e++)
     m |= e->read ? e->type /* read by a step, or by the last turn's task */
          : e->turn && e->turn == p->last_turn && e->maker ? p->cues[e->maker - 1].spec->inputs : 0;
-  for (size_t k = 0; k < sizeof change / sizeof change[0]; k++)
-    if (m & change[k].type)
-      return p->role[change[k].role];
-  return -1;
+  return change_of(p, m);
 }
 
 /* "What objects are in x.jpg? Suggest some alterations based on them": does st, naming no task
@@ -326,8 +332,7 @@ static int changed_named(const planner *p, const step *st) {
   unsigned own = off_own_types(p, st->a, st->b) & (BATON__T_IMAGE | BATON__T_AUDIO);
   if (!own || own == (BATON__T_IMAGE | BATON__T_AUDIO))
     return -1; /* (first: cheaper) */
-  return off_has_word(p, st->a, st->b, W_CHANGING)
-             ? p->role[own == BATON__T_AUDIO ? R_CHANGE_SOUND : R_EDIT] : -1;
+  return off_has_word(p, st->a, st->b, W_CHANGING) ? change_of(p, own) : -1;
 }
 
 /* The task of st naming none: a description or a kind of text written, words spoken, files
