@@ -17,6 +17,7 @@
  *   score.c    (step, task) -> feature vector -> score; the best task
  *   rewrite.c  what the request is about adjusts a chosen task
  *   recognise.c steps -> one task each (split, merged, dropped)
+ *   claim.c    what a recognised step takes, makes or follows (for recognise.c)
  *   split.c    a step naming two tasks cut in two (for recognise.c)
  *   unnamed.c  the task of a step that names none (for recognise.c)
  *   link.c     recognised steps -> task graph with inputs wired
@@ -437,6 +438,12 @@ int off_recognise(planner *p);
 /* How often the request's words in [i,j), less those that join, point or ask, are task t's
  * (for a task telling facts, a fact too: "the width"). */
 double off_thing_cues(const planner *p, size_t i, size_t j, int t);
+
+/* ---- claim.c: what a recognised step takes */
+/* Marks what st (its task s; before: the types steps before it made) takes, makes and follows. */
+void off_claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before);
+/* Is there a word of a picture to follow in [a,i) ("like", "in the style of"), not "I'd like"? */
+bool off_model_in(const planner *p, size_t a, size_t i);
 
 /* ---- split.c: a step naming two tasks split in two */
 /* Splits step s (its task found; avail: the types at hand) where its second task's cue starts. */
