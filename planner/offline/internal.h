@@ -34,6 +34,7 @@
 #define OFF_MAX_TASKS 32      /* tasks in the resulting graph */
 #define OFF_MAX_WORD 32       /* longer words are truncated */
 #define OFF_MAX_PHRASE 8      /* words in one keyword phrase */
+#define OFF_MIN_RESPELT 5     /* letters of a misspelt word read as a word of the spelled class */
 #define OFF_MAX_THING 6       /* words of a thing added to the last request ("and the dates?") */
 #define OFF_MAX_AGAIN 32      /* tokens of a request asking for a drawing anew ("draw it again") */
 #define OFF_MAX_PHRASES 256   /* phrases per task (more are not read) */
@@ -68,7 +69,7 @@
    X(PUTTING) X(VOICE) X(PLACED_FIRST) X(PLACED_AFTER) X(PLAYING) X(BACKGROUND) X(DRAWN) \
    X(HANDING) X(MEANS) X(OPENING) X(NEW_TOPIC) X(DESCRIBING) X(CAPTIONING) X(ORDINAL) \
    X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(DEGREE) X(COMPARING) X(FACT) X(INSTEAD) \
-   X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN)
+   X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -228,6 +229,8 @@ typedef struct {
   size_t by_a[OFF_MAX_TASKS], by_b[OFF_MAX_TASKS]; /* the words of the step task k was for */
   char left_out[384]; /* the first step left out (it could get no input): its words, why; or "" */
   char unsaved[256]; /* the first name to save as that is no plain file name, or "" */
+  char respelled[160]; /* misspelt words read as words of the spelled class ("'sumarize' as
+                        * 'summarize'"), or "" */
   const off_lexicon *lx;
   baton__graph *g;
   char *err;

@@ -175,11 +175,60 @@ static size_t stated_language(const planner *p, size_t i, int *res) {
   return *res >= 0 ? v + 1 : 0;
 }
 
-/* Word token t over [start,end): lower-cased, stemmed, its classes looked up once (off_is). */
-static void word_token(const planner *p, token *t, size_t start, size_t end) {
+/* Is a one edit from b: a letter left out, added or changed, or two next to each other swapped? */
+static bool one_edit(const char *a, const char *b) {
+  size_t i = 0, na = strlen(a), nb = strlen(b);
+  while (a[i] && a[i] == b[i])
+    i++;
+  if (na == nb)
+    return a[i] && (strcmp(a + i + 1, b + i + 1) == 0 ||
+                    (a[i + 1] == b[i] && a[i] == b[i + 1] && strcmp(a + i + 2, b + i + 2) == 0));
+  return na == nb + 1 ? strcmp(a + i + 1, b + i) == 0 : nb == na + 1 && !strcmp(a + i, b + i + 1);
+}
+
+/* Does the planner know word token t: a word of a class, or of a task's cues? */
+static bool known_word(const planner *p, const token *t) {
+  bool known = t->cls[0] || t->cls[1];
+  for (const taskcue *c = p->cues; !known && c < p->cues + p->n_cues; c++) {
+    known = off_cue_says(c, t->stem);
+    for (size_t k = 0; !known && k < c->n_desc; k++)
+      known = strcmp(c->desc[k], t->stem) == 0;
+  }
+  return known;
+}
+
+/* The word of the spelled class an unknown word t of OFF_MIN_RESPELT letters or more is one edit
+ * from, starting as it does ("sumarize": "summarize"), as an index; or -1. */
+static long respelt(const planner *p, const token *t) {
+  const off_words *sp = &p->lx->cls[W_SPELLED];
+  size_t n = strlen(t->word), k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (t->word[i] < 'a' || t->word[i] > 'z') /* not "question's" */
+      return -1;
+  while (n >= OFF_MIN_RESPELT && k < sp->n &&
+         (sp->words[k][0] != t->word[0] ||
+          !(one_edit(t->word, sp->words[k]) || one_edit(t->stem, sp->stems[k]))))
+    k++;
+  return n >= OFF_MIN_RESPELT && k < sp->n && !known_word(p, t) ? (long)k : -1;
+}
+
+/* Word token t over [start,end): lower-cased, stemmed (a misspelt word of the spelled class as
+ * it: noted in p->respelled), its classes looked up once (off_is). */
+static void word_token(planner *p, token *t, size_t start, size_t end) {
   off_make_word(p->req + start, end - start, t->word, t->stem);
-  for (int c = 0; c < W_N; c++)
-    t->cls[c / 64] |= (uint64_t)off_words_has(&p->lx->cls[c], t->word, false) << (c % 64);
+  for (int pass = 0; pass < 2; pass++) {
+    for (int c = 0; c < W_N; c++)
+      t->cls[c / 64] |= (uint64_t)off_words_has(&p->lx->cls[c], t->word, false) << (c % 64);
+    long k = pass ? -1 : respelt(p, t);
+    if (k < 0)
+      return;
+    size_t n = strlen(p->respelled);
+    if (n + end - start + OFF_MAX_WORD + 12 < sizeof p->respelled)
+      baton__fmt(p->respelled + n, sizeof p->respelled - n, "%s'%.*s' as '%s'", n ? ", " : "",
+                 (int)(end - start), p->req + start, p->lx->cls[W_SPELLED].words[k]);
+    memcpy(t->word, p->lx->cls[W_SPELLED].words[k], OFF_MAX_WORD);
+    memcpy(t->stem, p->lx->cls[W_SPELLED].stems[k], OFF_MAX_WORD);
+  }
 }
 
 /* Appends a token over [start,end) (a word is lower-cased and stemmed); NULL when too many (or

@@ -85,6 +85,9 @@ static int run_passes(planner *p, const off_prepared *o, const baton__offline_re
   if (r->note && p->left_out[0] && n + strlen(p->left_out) + 12 < r->notelen) /* "..., and" */
     baton__fmt(r->note + n, r->notelen - n, "%sleft out %s", n ? "; " : "", p->left_out);
   n = r->note && r->notelen ? strlen(r->note) : 0;
+  if (r->note && p->respelled[0] && n + strlen(p->respelled) + 12 < r->notelen)
+    baton__fmt(r->note + n, r->notelen - n, "%sread %s", n ? "; " : "", p->respelled);
+  n = r->note && r->notelen ? strlen(r->note) : 0;
   if (r->note && p->unsaved[0] && n + strlen(p->unsaved) + 96 < r->notelen)
     baton__fmt(r->note + n, r->notelen - n, "%snot saved as '%s': outputs are saved under a plain "
                "file name, in the run's folder", n ? "; " : "", p->unsaved);

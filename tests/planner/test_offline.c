@@ -206,6 +206,27 @@ Test(planner_offline, a_name_to_save_as_that_is_no_plain_file_name_is_named_in_t
   }
 }
 
+Test(planner_offline, a_misspelt_task_word_is_read_as_the_word_and_the_note_says_so) {
+  /* one letter off a word of the lexicon's spelled class; words the planner knows stay as they are */
+  char err[512] = "", note[256] = "";
+  char *got = plan_case("pls transcribe meeting.wav and sumarize it", NULL, NULL, NULL, note, err,
+                        sizeof err);
+  cr_assert_str_eq(got, "automatic-speech-recognition(audio=meeting.wav) summarization(text=<0>,"
+                        "instruction=sumarize it)", "%s", got ? got : err);
+  cr_expect_str_eq(note, "read 'sumarize' as 'summarize'");
+  free(got);
+  got = plan_case("Transalte notes.txt into French and summerize it", NULL, NULL, NULL, note, err,
+                  sizeof err);
+  cr_assert(got, "%s", err);
+  cr_expect_str_eq(note, "read 'Transalte' as 'translate', 'summerize' as 'summarize'");
+  free(got);
+  got = plan_case("summarize the question's answer in notes.txt", NULL, NULL, NULL, note, err,
+                  sizeof err);
+  cr_assert(got, "%s", err);
+  cr_expect_str_eq(note, "", "a possessive is no misspelling");
+  free(got);
+}
+
 Test(planner_offline, more_drawings_of_one_kind_than_it_makes_at_once_are_refused) {
   baton__graph g;
   char err[512] = "";
