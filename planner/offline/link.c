@@ -285,10 +285,20 @@ static int take_left(planner *p, const step *st, unsigned type, source *in) {
   return r < 0 ? 0 : off_read_file(p, st, r, p->res[r].type & BATON__T_AUDIO, in);
 }
 
+/* "then summarize", "translated to German", "then summarize in one sentence": a step naming no
+ * thing (no determiner, no "one summary", no joining), so done to each of the things before. */
+static bool names_nothing(const planner *p, const step *st) {
+  bool bare = !off_has_word(p, st->a, st->b, W_DETERMINER) &&
+              !off_has_word(p, st->a, st->b, W_JOINING);
+  for (size_t i = st->a; i + 1 < st->b; i++)
+    bare &= !(off_is(p, i, W_COUNT) && off_is(p, i + 1, W_MADE_THING));
+  return bare;
+}
+
 /* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
  * summarize it": how many tasks of one kind making `type`, none taking another's output, end the
- * graph when the step refers back ("them", "it", "both", "which one", "the transcripts") naming
- * no such file; with
+ * graph when the step refers back ("them", "it", "both", "which one", "the transcripts") or names
+ * nothing at all ("then summarize") and names no such file; with
  * none, how many unused ones of `type` (of no text left: files) the last turn left when it says
  * "them" or "both"; else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
@@ -304,7 +314,7 @@ static size_t made_together(const planner *p, const step *st, unsigned type) {
   bool each = n && off_asked_of_each(p, n - 1) && /* "which of a.jpg and b.jpg is brighter? read */
               off_named_producer(p, st, type) == (int)n - 1; /* the answer aloud": each answer */
   if ((!off_has_word(p, a, b, W_PLURAL) && !off_has_word(p, a, b, W_REFERENCE) && !which &&
-       !made && !each) ||
+       !made && !each && !names_nothing(p, st)) ||
       (off_nearest_producer(p, type) != (int)n - 1 && !each) || off_own_res(p, a, b, type) >= 0 ||
       (off_takes_two_texts(p, p->cues[st->task].spec) && !which))
     return 1; /* "caption a.jpg and b.jpg and compare them": one comparison of both */
@@ -462,7 +472,8 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
                                !named_before(p, own, n_own, i); /* nor one named again */
   bool none = !n_own && made < 0;
   *all = joining && !n_own;
-  bool them = none && !*all && st > p->steps && off_has_word(p, st->a, st->b, W_PLURAL);
+  bool them = none && !*all && st > p->steps &&
+              (off_has_word(p, st->a, st->b, W_PLURAL) || (!text && names_nothing(p, st)));
   for (size_t i = them ? st[-1].a : 0; (them || *all) && i < (them ? st[-1].b : p->n_tok); i++)
     if (off_res_at(p, i, ptype) >= 0 && !(*all && name_used(p, p->tok[i].res)))
       own[n_own++] = i;
