@@ -251,6 +251,15 @@ static bool of_made_picture(const planner *p, const step *st, unsigned produced)
   return made && !off_own_types(p, st->a, st->b);
 }
 
+/* "Rotate x.jpg. Is it still blurry?", "... Where was it taken?": is st a question as written
+ * opening with its question word (not "how about making it ...?", "is that feasible?")? */
+static bool own_question(const planner *p, const step *st) {
+  bool opens = off_is(p, st->a, W_WH) ||
+               (off_is(p, st->a, W_IS_ARE) && !off_has_word(p, st->a, st->b, W_FEASIBLE));
+  return opens && !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO)) &&
+         off_is_question(p, st->a, st->b);
+}
+
 /* No task named but a question ("is there a dog in x.jpg?", "find the author of x.png" alone): of
  * the step before if it answers questions and puts none ("I have a document scan.png; I'd like to
  * know its date"), else of a picture (one its words speak of; with one question, the last named or
@@ -293,7 +302,8 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
   size_t w = st->a; /* "hey, | what's on x.png" */
   while (w + 1 < st->b && (off_is(p, w, W_LEAD_IN) || off_punct(p, w, ",")))
     w++;
-  bool put = direct || off_is(p, st->a, W_ASK_VERB), made = put && of_made_picture(p, st, produced);
+  bool put = direct || off_is(p, st->a, W_ASK_VERB);
+  bool made = (put || own_question(p, st)) && of_made_picture(p, st, produced);
   bool sought = direct || made || (own && p->n_steps == 1 &&
                            (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, w, W_WH)));
   for (size_t i = st->a; asked < 0 && off_is(p, st->a, W_WH) && i + 2 < st->b; i++)
