@@ -838,8 +838,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     * translation say?" translates it back) */
     for (size_t i = st->a; i < st->b; i++)
       p->tok[i].skip = false;
-    if ((st->task = off_best_task(p, st->a, st->b, avail, &st->score)) >= 0)
-      mark_references(p, st->a, st->b);
+    st->task = off_best_task(p, st->a, st->b, avail, &st->score);
+    mark_references(p, st->a, st->b); /* none: "tell me if the caption mentions a dog" asks */
   }
   asked_of_files(p, st, produced); /* "which is brighter, a.jpg or b.jpg?": no change */
   if (st->task < 0) /* a question put, words to say: taken as if named clearly */

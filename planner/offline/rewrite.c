@@ -111,10 +111,24 @@ bool off_asks_about_picture(const planner *p, const step *st) {
          (p->image_kind == IMG_DOCUMENT && off_quote_says(p, st, W_DOCUMENT));
 }
 
+/* "Describe photo.jpg and tell me whether it is indoors": does question st follow a description
+ * or caption of a picture file the step before names (not "read sign.png"), naming no text made
+ * ("if the caption mentions a dog")? Then it asks about the picture, not its caption. */
+static bool after_caption(const planner *p, const step *st) {
+  const step *m = st;
+  while (m > p->steps && (--m)->task < 0)
+    ;
+  bool describes = off_has_word(p, m->a, m->b, W_DESCRIBING) ||
+                   off_has_word(p, m->a, m->b, W_CAPTIONING);
+  return m < st && describes && off_is_role(p, m->task, R_CAPTION) &&
+         off_own_res(p, m->a, m->b, BATON__T_IMAGE) >= 0 && !off_own_types(p, st->a, st->b) &&
+         !off_has_word(p, st->a, st->b, W_MADE_THING);
+}
+
 /* A question's answerer (a text's, or a picture's naming a text file and no picture: "draw a cat
  * and answer 'Q?' about notes.txt"): with a picture and no passage, or about the picture whatever
- * else is there, visual (or document) question answering; nothing to answer from, a chat; else
- * text question answering. */
+ * else is there (after_caption too), visual (or document) question answering; nothing to answer
+ * from, a chat; else text question answering. */
 static int answerer(const planner *p, const step *st, unsigned produced) {
   unsigned types = produced | off_res_types(p, false);
   int passages = 0, own = 0, files = 0; /* passages to answer from; the step's own quotes (its */
@@ -132,8 +146,8 @@ static int answerer(const planner *p, const step *st, unsigned produced) {
     return st->task;
   if (!passages && !(produced & BATON__T_TEXT) && !(types & (BATON__T_IMAGE | BATON__T_AUDIO)))
     return p->role[R_CONVERSE]; /* "My question is 'Who painted the Mona Lisa?'" */
-  if (!(types & BATON__T_IMAGE) ||
-      (!off_asks_about_picture(p, st) && ((produced & BATON__T_TEXT) || passages > own)))
+  if (!(types & BATON__T_IMAGE) || (!off_asks_about_picture(p, st) && !after_caption(p, st) &&
+                                     ((produced & BATON__T_TEXT) || passages > own)))
     return p->role[R_ASK_TEXT];
   int kind = kind_of(p, off_own_res(p, st->a, st->b, BATON__T_IMAGE));
   return p->role[kind == IMG_DOCUMENT ? R_READ_DOCUMENT : R_ASK_PICTURE];
