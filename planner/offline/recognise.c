@@ -86,11 +86,24 @@ static bool transforms(const planner *p, const step *st) {
   return off_is_role(p, st->task, R_TRANSFORM) || (draws && p->pictures);
 }
 
+/* Does st make a new picture a drawn thing names ("make a poster from x.jpg", "a logo of it"; not
+ * "it's for a poster")? */
+static bool makes_drawn(const planner *p, const step *st) {
+  for (size_t i = st->a + 1; i < st->b; i++)
+    if (off_is(p, i, W_DRAWN) && off_is(p, i - 1, W_INDEFINITE) &&
+        !(i >= 2 && off_is(p, i - 2, W_PREPOSITION)))
+      return true;
+  return false;
+}
+
 /* Two neighbouring steps, one transforming the picture and one editing it, describe one edit, not
- * "edit it, then restyle it" nor "brighten it, then make a poster of it": returns the editing task
- * (the other if only it can run), or -1. */
+ * "edit it, then restyle it" nor "brighten it, then make a poster of it" nor "make a poster from
+ * x.jpg and crop it" (a new picture made, then changed): returns the editing task (the other if
+ * only it can run), or -1. */
 static int edit_twin(const planner *p, const step *x, const step *y) {
   int a = x->task, b = y->task;
+  if (makes_drawn(p, x) || makes_drawn(p, y))
+    return -1;
   bool sentence = off_punct(p, x->b, ".!?;"), then = sentence || off_is(p, y->a - 1, W_HARD_BREAK);
   bool apart = then && off_is_role(p, a, R_TRANSFORM); /* (a drawing beside it: one edit) */
   for (size_t i = y->a; !then && i + 1 < y->b; i++) /* "enhance the edited image" */
