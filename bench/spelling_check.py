@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """spelling_check.py — is an English word one letter off a word of the offline planner's
-"spelled" class (planner/offline/lexicon.yaml)?
+"spelled" class, or two swapped letters off one of its "swapped" class
+(planner/offline/lexicon.yaml)?
 
 The planner reads a word it does not know that is one edit (a letter left out, added or changed,
 or two next to each other swapped) from a word of that class as the word ("sumarize":
-"summarize"). That is safe only while no real word is that close: this checks the class against a
+"summarize"), and one that is a word of the swapped class with two letters next to each other
+swapped ("captoin": "caption"). That is safe only while no real word is that close: this checks
+the classes against a
 word list (Debian's /usr/share/dict/words, package wamerican) and prints each real word that is,
 exiting 1. Words that do not count: those that stem as a word of the class does ("summarized"),
 those it starts ("enhancer"), and those the planner knows, as words of a task's keywords
@@ -37,6 +40,15 @@ def stem(w):
     return s
 
 
+def swapped(a, b):
+    """Is a b with two letters next to each other swapped?"""
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    return (len(a) == len(b) and i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i]
+            and a[i + 2:] == b[i + 2:])
+
+
 def one_edit(a, b):
     """Is a one letter off b (left out, added, changed; or two next to each other swapped)?"""
     if a == b or abs(len(a) - len(b)) > 1:
@@ -45,18 +57,17 @@ def one_edit(a, b):
     while i < min(len(a), len(b)) and a[i] == b[i]:
         i += 1
     if len(a) == len(b):
-        swapped = i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i]
-        return a[i + 1:] == b[i + 1:] or (swapped and a[i + 2:] == b[i + 2:])
+        return a[i + 1:] == b[i + 1:] or swapped(a, b)
     return a[i + 1:] == b[i:] if len(a) > len(b) else a[i:] == b[i + 1:]
 
 
-def spelled_class(path):
-    """The words of the lexicon's spelled class."""
+def lexicon_class(path, name):
+    """The words of the lexicon's class `name`."""
     for line in open(path, encoding="utf-8"):
-        m = re.match(r"\s*spelled:\s*\[([^\]]*)\]", line)
+        m = re.match(r"\s*" + name + r":\s*\[([^\]]*)\]", line)
         if m:
             return [w.strip() for w in m.group(1).split(",") if w.strip()]
-    sys.exit(f"{path}: no spelled class")
+    sys.exit(f"{path}: no {name} class")
 
 
 def keyword_stems(path):
@@ -76,16 +87,21 @@ def main():
     args = ap.parse_args()
     if not os.path.exists(args.words):
         sys.exit(f"{args.words} is absent: install Debian's wamerican (or name a list with --words)")
-    spelled = spelled_class(args.lexicon)
-    known = {stem(w) for w in spelled} | keyword_stems(args.catalogue)
+    spelled = lexicon_class(args.lexicon, "spelled")
+    swaps = lexicon_class(args.lexicon, "swapped")
+    known = {stem(w) for w in spelled + swaps} | keyword_stems(args.catalogue)
     english = {w.strip().lower() for w in open(args.words, encoding="utf-8", errors="replace")}
-    close = sorted((s, w) for w in english if re.fullmatch(r"[a-z]{5,}", w) and stem(w) not in known
+    close = sorted((s, w, "one letter") for w in english
+                   if re.fullmatch(r"[a-z]{5,}", w) and stem(w) not in known
                    for s in spelled if s[0] == w[0] and not w.startswith(s)
                    and (one_edit(w, s) or one_edit(stem(w), stem(s))))
-    for s, w in close:
-        print(f"{w}: one letter off '{s}'")
-    print(f"{len(spelled)} words of the spelled class, {len(english)} English words: "
-          f"{len(close)} one letter off")
+    close += sorted((s, w, "two letters swapped") for w in english
+                    if re.fullmatch(r"[a-z]{5,}", w) and stem(w) not in known
+                    for s in swaps if s[0] == w[0] and (swapped(w, s) or swapped(stem(w), stem(s))))
+    for s, w, how in close:
+        print(f"{w}: {how} off '{s}'")
+    print(f"{len(spelled)} words of the spelled class, {len(swaps)} of the swapped class, "
+          f"{len(english)} English words: {len(close)} that close")
     return 1 if close else 0
 
 

@@ -69,7 +69,7 @@
    X(PUTTING) X(VOICE) X(PLACED_FIRST) X(PLACED_AFTER) X(PLAYING) X(BACKGROUND) X(DRAWN) \
    X(HANDING) X(MEANS) X(OPENING) X(NEW_TOPIC) X(DESCRIBING) X(CAPTIONING) X(ORDINAL) \
    X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(DEGREE) X(COMPARING) X(FACT) X(INSTEAD) \
-   X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED)
+   X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -123,6 +123,7 @@ typedef struct {
   size_t start, end;       /* byte span in the request */
   bool skip, naming;       /* no cue: a reference ("the summary"), names a file ("labeled as") */
   bool det;                /* a determiner ("the", "this", "an"...) */
+  bool respelt;            /* TK_WORD: a misspelling, read as `word` ("sumarize") */
   bool soft;               /* a boundary only when what follows asks for more (segment.c) */
   uint64_t cls[2];         /* TK_WORD: bit c, the word is in class c (off_is) */
 } token;

@@ -175,14 +175,21 @@ static size_t stated_language(const planner *p, size_t i, int *res) {
   return *res >= 0 ? v + 1 : 0;
 }
 
+/* Is a b with two letters next to each other swapped ("captoin": "caption")? */
+static bool swapped(const char *a, const char *b) {
+  size_t i = 0;
+  while (a[i] && a[i] == b[i])
+    i++;
+  return a[i] && b[i] && a[i + 1] == b[i] && a[i] == b[i + 1] && !strcmp(a + i + 2, b + i + 2);
+}
+
 /* Is a one edit from b: a letter left out, added or changed, or two next to each other swapped? */
 static bool one_edit(const char *a, const char *b) {
   size_t i = 0, na = strlen(a), nb = strlen(b);
   while (a[i] && a[i] == b[i])
     i++;
   if (na == nb)
-    return a[i] && (strcmp(a + i + 1, b + i + 1) == 0 ||
-                    (a[i + 1] == b[i] && a[i] == b[i + 1] && strcmp(a + i + 2, b + i + 2) == 0));
+    return a[i] && (strcmp(a + i + 1, b + i + 1) == 0 || swapped(a, b));
   return na == nb + 1 ? strcmp(a + i + 1, b + i) == 0 : nb == na + 1 && !strcmp(a + i, b + i + 1);
 }
 
@@ -197,37 +204,51 @@ static bool known_word(const planner *p, const token *t) {
   return known;
 }
 
-/* The word of the spelled class an unknown word t of OFF_MIN_RESPELT letters or more is one edit
- * from, starting as it does ("sumarize": "summarize"), as an index; or -1. */
-static long respelt(const planner *p, const token *t) {
-  const off_words *sp = &p->lx->cls[W_SPELLED];
-  size_t n = strlen(t->word), k = 0;
+/* Is unknown word t a misspelling of word k of class c: of the spelled class one edit from it, of
+ * the swapped class two letters swapped; starting as it does either way? */
+static bool misspells(const planner *p, const token *t, off_class c, size_t k) {
+  const off_words *w = &p->lx->cls[c];
+  if (w->words[k][0] != t->word[0])
+    return false;
+  if (c == W_SWAPPED)
+    return swapped(t->word, w->words[k]) || swapped(t->stem, w->stems[k]);
+  return one_edit(t->word, w->words[k]) || one_edit(t->stem, w->stems[k]);
+}
+
+/* The word of the spelled or swapped class an unknown word t of OFF_MIN_RESPELT letters or more
+ * misspells ("sumarize": "summarize", "captoin": "caption"), its stem in *stem; or NULL. */
+static const char *respelt(const planner *p, const token *t, const char **stem) {
+  static const off_class classes[] = {W_SPELLED, W_SWAPPED};
+  size_t n = strlen(t->word);
   for (size_t i = 0; i < n; i++)
     if (t->word[i] < 'a' || t->word[i] > 'z') /* not "question's" */
-      return -1;
-  while (n >= OFF_MIN_RESPELT && k < sp->n &&
-         (sp->words[k][0] != t->word[0] ||
-          !(one_edit(t->word, sp->words[k]) || one_edit(t->stem, sp->stems[k]))))
-    k++;
-  return n >= OFF_MIN_RESPELT && k < sp->n && !known_word(p, t) ? (long)k : -1;
+      return NULL;
+  for (size_t c = 0; n >= OFF_MIN_RESPELT && c < 2; c++)
+    for (size_t k = 0; k < p->lx->cls[classes[c]].n; k++)
+      if (misspells(p, t, classes[c], k))
+        return known_word(p, t) ? NULL
+                                : (*stem = p->lx->cls[classes[c]].stems[k],
+                                   p->lx->cls[classes[c]].words[k]);
+  return NULL;
 }
 
 /* Word token t over [start,end): lower-cased, stemmed (a misspelt word of the spelled class as
- * it: noted in p->respelled), its classes looked up once (off_is). */
+ * it, or of the swapped class: noted in p->respelled), its classes looked up once (off_is). */
 static void word_token(planner *p, token *t, size_t start, size_t end) {
   off_make_word(p->req + start, end - start, t->word, t->stem);
   for (int pass = 0; pass < 2; pass++) {
     for (int c = 0; c < W_N; c++)
       t->cls[c / 64] |= (uint64_t)off_words_has(&p->lx->cls[c], t->word, false) << (c % 64);
-    long k = pass ? -1 : respelt(p, t);
-    if (k < 0)
+    const char *stem, *word = pass ? NULL : respelt(p, t, &stem);
+    if (!word)
       return;
     size_t n = strlen(p->respelled);
     if (n + end - start + OFF_MAX_WORD + 12 < sizeof p->respelled)
       baton__fmt(p->respelled + n, sizeof p->respelled - n, "%s'%.*s' as '%s'", n ? ", " : "",
-                 (int)(end - start), p->req + start, p->lx->cls[W_SPELLED].words[k]);
-    memcpy(t->word, p->lx->cls[W_SPELLED].words[k], OFF_MAX_WORD);
-    memcpy(t->stem, p->lx->cls[W_SPELLED].stems[k], OFF_MAX_WORD);
+                 (int)(end - start), p->req + start, word);
+    memcpy(t->word, word, OFF_MAX_WORD);
+    memcpy(t->stem, stem, OFF_MAX_WORD);
+    t->respelt = true;
   }
 }
 

@@ -207,18 +207,25 @@ Test(planner_offline, a_name_to_save_as_that_is_no_plain_file_name_is_named_in_t
 }
 
 Test(planner_offline, a_misspelt_task_word_is_read_as_the_word_and_the_note_says_so) {
-  /* one letter off a word of the lexicon's spelled class; words the planner knows stay as they are */
+  /* one letter off a word of the lexicon's spelled class, or two letters of one of its swapped
+   * class swapped, is read as the word, in the task's instruction too; words the planner knows
+   * stay as they are */
   char err[512] = "", note[256] = "";
   char *got = plan_case("pls transcribe meeting.wav and sumarize it", NULL, NULL, NULL, note, err,
                         sizeof err);
   cr_assert_str_eq(got, "automatic-speech-recognition(audio=meeting.wav) summarization(text=<0>,"
-                        "instruction=sumarize it)", "%s", got ? got : err);
+                        "instruction=summarize it)", "%s", got ? got : err);
   cr_expect_str_eq(note, "read 'sumarize' as 'summarize'");
   free(got);
   got = plan_case("Transalte notes.txt into French and summerize it", NULL, NULL, NULL, note, err,
                   sizeof err);
   cr_assert(got, "%s", err);
   cr_expect_str_eq(note, "read 'Transalte' as 'translate', 'summerize' as 'summarize'");
+  free(got);
+  got = plan_case("rotaet photo.jpg by 90 degrees", NULL, NULL, NULL, note, err, sizeof err);
+  cr_assert_str_eq(got, "image-to-image(image=photo.jpg,instruction=rotate photo.jpg by 90 degrees)",
+                   "%s", got ? got : err);
+  cr_expect_str_eq(note, "read 'rotaet' as 'rotate'");
   free(got);
   got = plan_case("summarize the question's answer in notes.txt", NULL, NULL, NULL, note, err,
                   sizeof err);
