@@ -471,6 +471,11 @@ int off_file_made_into(const planner *p, const step *st, size_t i, unsigned type
 /* The type of the file format or the type word i names after "into", "to" or "as" and maybe
  * "a"/"an" ("into an mp3", "to png", "as an mp3", "as text"), or 0. */
 unsigned off_format_named(const planner *p, const step *st, size_t i);
+/* "..., and save it as an mp3 (file)", "convert it to audio", "make it an mp3": does [a,b) name
+ * no more than a verb of saving, turning or making ("and", "now" before it), what it points at
+ * ("it", "the result") and an audio format or "audio" (after "as", "into" or "to" but for "make")?
+ * Then a text made before or at hand is read out (off_asks_speech). */
+bool off_voices_it(const planner *p, size_t a, size_t b);
 /* "Convert notes.txt to n.wav": the task turning a file st names into one after it, or -1. */
 int off_converting_task(planner *p, step *st, unsigned avail);
 /* "Shorten talk.wav to 2 seconds" (with `part`, "the first 10 seconds of"): a recording cut?
@@ -478,7 +483,8 @@ int off_converting_task(planner *p, step *st, unsigned avail);
 bool off_cuts_to_length(const planner *p, const step *st, bool part, unsigned made);
 /* "Make it blue": a causative verb, what it changes (its token, returned, else 0), no task named */
 size_t off_made_other(const planner *p, size_t a, size_t b);
-/* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "and say it"? */
+/* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "and say it", "and
+ * save it as an mp3" (off_voices_it)? */
 bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail);
 /* "Describe the scene 'a cat on a mat'": does st, naming no task, ask to describe a text? */
 bool off_describes_unseen(const planner *p, const step *st, unsigned produced);

@@ -92,15 +92,37 @@ int off_file_made_into(const planner *p, const step *st, size_t i, unsigned type
                   (ref && off_has_word(p, st->a, i - 1, W_REFERENCE))) ? f : -1;
 }
 
+/* The type of the file format or the type word i names ("mp3", "png", "audio"), or 0. */
+static unsigned format_type(const planner *p, size_t i) {
+  char name[OFF_MAX_WORD + 2];
+  if (p->tok[i].kind != TK_WORD)
+    return 0;
+  baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
+  unsigned t = off_file_type(name, strlen(name));
+  return t ? t : baton__type_from_name(p->tok[i].word);
+}
+
 unsigned off_format_named(const planner *p, const step *st, size_t i) {
   if (i <= st->a)
     return 0;
   size_t k = i - off_is(p, i - 1, W_INDEFINITE);
-  char name[OFF_MAX_WORD + 2];
-  baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
-  unsigned t = off_file_type(name, strlen(name));
-  return p->tok[i].kind == TK_WORD && k > st->a && off_is(p, k - 1, W_DESTINATION)
-             ? (t ? t : baton__type_from_name(p->tok[i].word)) : 0;
+  return k > st->a && off_is(p, k - 1, W_DESTINATION) ? format_type(p, i) : 0;
+}
+
+bool off_voices_it(const planner *p, size_t a, size_t b) {
+  static const off_class verb[] = {W_SAVING, W_CONVERTING, W_CAUSATIVE};
+  while (a < b && (off_is(p, a, W_RESUMING) || off_is(p, a, W_JOINER)))
+    a++;
+  size_t k = a + 1 + (a + 2 < b && p->tok[a + 1].det); /* "it", "the result" */
+  if (k + 2 > b || !off_is_any(p, a, verb, sizeof verb / sizeof *verb) ||
+      !off_is(p, k, W_REFERENCE))
+    return false;
+  size_t f = k + 1 + off_is(p, k + 1, W_DESTINATION); /* "make it an mp3": no "into" needed */
+  if (f == k + 1 && !off_is(p, a, W_CAUSATIVE))
+    return false;
+  f += f + 1 < b && off_is(p, f, W_INDEFINITE);
+  return f < b && (format_type(p, f) & BATON__T_AUDIO) &&
+         (f + 1 == b || (f + 2 == b && off_is(p, f + 1, W_AT_HAND))); /* "an mp3 file" */
 }
 
 /* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file after
@@ -217,7 +239,7 @@ static bool says_words(const planner *p, const step *st) {
 }
 
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "read the summary to
- * me", "and say it"? */
+ * me", "and say it", "and save it as an mp3" (a text at hand)? */
 bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail) {
   if (!off_count_res(p, st->a, st->b, ~0u) && says_words(p, st))
     return true;
@@ -226,7 +248,8 @@ bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsign
   bool to_me = reads && off_has_word(p, st->a, st->b, W_US) && (own || (produced & BATON__T_TEXT));
   bool made = reads && (produced & BATON__T_TEXT) && off_is(p, st->a, W_READING) &&
               off_has_word(p, st->a, st->b, W_REFERENCE); /* "summarize a.txt and read it" */
-  return to_me || made || says_it(p, st, avail) || (own && p->n_steps == 1 && reads);
+  return to_me || made || says_it(p, st, avail) || (own && p->n_steps == 1 && reads) ||
+         ((avail & BATON__T_TEXT) && off_voices_it(p, st->a, st->b));
 }
 
 /* "Describe the scene 'a cat on a mat'", "ideas for describing the scene" (drawn only later),
