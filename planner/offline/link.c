@@ -473,7 +473,8 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
   unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */
   bool quotes = !off_has_word(p, st->a, st->b, W_REFERENCE) && /* "classify 'a' and 'b'": each */
                 (off_is_role(p, st->task, R_CLASSIFY_TEXT) ||
-                 off_is_role(p, st->task, R_TRANSLATE));
+                 off_is_role(p, st->task, R_TRANSLATE) || /* "read 'hi' and notes.txt aloud" */
+                 off_is_role(p, st->task, R_SPEAK));
   size_t n_own = 0;
   bool two = text && off_takes_two_texts(p, spec) && !asks_each(p, st, st->task);
   for (size_t i = st->a; !two && i < st->b; i++)
