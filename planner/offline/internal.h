@@ -48,6 +48,8 @@
 #define OFF_NO_SEARCH "baton does not search the web: save what you find and name it in the " \
                       "request, for example \"transcribe talk.wav\" or \"summarize page.txt\"; " \
                       "or ask baton to make one, for example \"draw a sunset over the sea\""
+#define OFF_NO_SEND "baton does not send or post anything: it saves what it makes in the run's " \
+                    "folder, for you to send"
 #define OFF_OOM "out of memory while planning"
 
 /* ---- lexicon.c: word classes, task roles, weights */
@@ -69,7 +71,7 @@
    X(PUTTING) X(VOICE) X(PLACED_FIRST) X(PLACED_AFTER) X(PLAYING) X(BACKGROUND) X(DRAWN) \
    X(HANDING) X(MEANS) X(OPENING) X(NEW_TOPIC) X(DESCRIBING) X(CAPTIONING) X(ORDINAL) \
    X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(DEGREE) X(COMPARING) X(FACT) X(INSTEAD) \
-   X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED)
+   X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED) X(SENDING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -277,6 +279,10 @@ bool off_word_for(const planner *p, size_t i);
 /* Is token i a verb asking to speak a thing ("say it", "say the summary", "say 'hi'"; not "say,
  * ...", "say which", "say you are done")? */
 bool off_speaks_at(const planner *p, size_t i);
+/* "..., and email it", "send the summary to Bob", "post notes.txt on Twitter": does token i, a
+ * verb of sending, send a thing made or named in [i, b) (not "send it to me", "send a message")?
+ * baton sends nothing: such a step is left out, with a note (recognise.c). */
+bool off_sends_at(const planner *p, size_t i, size_t b);
 /* "(please) say hello there": where the words to speak start, after a "say" leading [a, b) (not
  * "say it", "say the summary", "say slowly", "speak English"); else 0. */
 size_t off_words_spoken(const planner *p, size_t a, size_t b);
@@ -514,6 +520,9 @@ typedef struct {
   int res, ref;  /* resource index, graph task id; or -1 */
   char *literal; /* owned, or NULL */
 } source;
+/* Notes st's words left out of the plan and why (a reason, "needs an audio: ..."), unless one
+ * was noted before: what plan.c's note says ("left out \"email it\": ..."). */
+void off_leave_out(planner *p, const step *st, const char *why);
 /* Text of [a,b) as written, with marks no token holds ("50%"), no trailing ",;:"/"and"; or NULL. */
 char *off_span_text(const planner *p, size_t a, size_t b);
 /* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */

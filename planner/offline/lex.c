@@ -525,6 +525,13 @@ bool off_speaks_at(const planner *p, size_t i) {
           off_is(p, i + 1, W_DEMONSTRATIVE) || off_is(p, i + 1, W_ALOUD));
 }
 
+bool off_sends_at(const planner *p, size_t i, size_t b) {
+  if (i + 1 >= b || !off_is(p, i, W_SENDING) || off_has_word(p, i + 1, b, W_US))
+    return false;
+  return (p->tok[i + 1].det && !off_is(p, i + 1, W_INDEFINITE)) ||
+         p->tok[i + 1].kind == TK_RES || off_is(p, i + 1, W_REFERENCE);
+}
+
 size_t off_words_spoken(const planner *p, size_t a, size_t b) {
   a += !off_is(p, a, W_SPEAKING) && (off_is(p, a, W_ASKING) || off_is(p, a, W_LEAD_IN));
   bool say = a + 1 < b && off_is(p, a, W_SPEAKING) && off_is(p, a, W_UTTERING); /* not "speak" */

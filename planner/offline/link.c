@@ -742,6 +742,14 @@ static bool tail_feeds(const planner *p, const step *st, const step *next) {
           off_made_of(p, next->a, false) || off_participle_thing(p, next->a));
 }
 
+void off_leave_out(planner *p, const step *st, const char *why) {
+  char *words = p->left_out[0] ? NULL : off_span_text(p, st->a, st->b);
+  int cut = words ? (int)baton__utf8_cut(words, strlen(words), 80) : 0;
+  if (!p->left_out[0])
+    baton__fmt(p->left_out, sizeof p->left_out, "\"%.*s\": %s", cut, words ? words : "", why);
+  free(words);
+}
+
 int off_link(planner *p) {
   char need[256] = "";
   for (size_t s = 0; s < p->n_steps; s++) {
@@ -785,12 +793,9 @@ int off_link(planner *p) {
       p->res[r].reader = p->res[r].reader > (int)first ? 0 : p->res[r].reader;
     p->g->n = rc == 1 ? first : p->g->n;
     if (rc == 1 && !need[0]) { /* a step that cannot get its input is dropped; remember why */
-      char *words = off_span_text(p, st->a, st->b);
       baton__fmt(need, sizeof need, "%.*s", (int)baton__utf8_cut(p->err, strlen(p->err),
                                                                   sizeof need - 1), p->err);
-      int cut = words ? (int)baton__utf8_cut(words, strlen(words), 80) : 0;
-      baton__fmt(p->left_out, sizeof p->left_out, "\"%.*s\": %s", cut, words ? words : "", need);
-      free(words);
+      off_leave_out(p, st, need);
     }
     p->err[0] = '\0';
   }

@@ -589,6 +589,20 @@ static bool held_here(const planner *p, size_t i, size_t b) {
   return false;
 }
 
+/* "..., and email it", "then please send the summary to Bob", "post it on Twitter": does st,
+ * past the words leading it, send away what it names or points at (off_sends_at), naming no task
+ * ("email the summary of notes.txt to Bob": the summary is made)? baton sends nothing: the step
+ * is left out, and the plan's note says so. */
+static bool sends_away(planner *p, const step *st) {
+  static const off_class lead[] = {W_JOINER, W_HARD_BREAK, W_RESUMING, W_ASKING};
+  size_t i = st->a;
+  while (i + 1 < st->b && off_is_any(p, i, lead, sizeof lead / sizeof *lead))
+    i++;
+  bool sends = off_sends_at(p, i, st->b) &&
+               !off_has_cue(p, st->a, st->b, p->lx->w[K_MIN_KEYWORD]);
+  return sends && (off_leave_out(p, st, OFF_NO_SEND), true);
+}
+
 /* "Find me a video on X", "search for some articles", "find similar images to x.jpg": where st
  * asks to search the web (1 + the searching word, then what it seeks, bare or after "a", "some" and
  * at most two words, naming no file but one it is to be like), or 0. Not "find the faces in x.jpg".
@@ -917,13 +931,16 @@ static int not_for(planner *p, const baton__taskspec *spec, int r) {
 }
 
 /* Why nothing was planned (-1): a step names a task for a medium there is none of ("transcribe the
- * recording"), baton reads no video, else no task was named. A request naming no task nor file (a
- * quote is to talk about) but asking ("When did Waterloo take place?") goes whole to chat: 0. */
+ * recording"), baton reads no video, sends nothing ("email notes.txt to Bob"), else no task was
+ * named. A request naming no task nor file (a quote is to talk about) but asking ("When did
+ * Waterloo take place?") goes whole to chat: 0. */
 static int nothing_planned(planner *p) {
   double sc, clear = p->lx->w[K_CLEAR_KEYWORD]; /* a task named clearly */
   bool asks = false, file = false;
   if (p->searched) /* "find me a video on X" */
     return baton__fmt(p->err, p->errlen, "%s", OFF_NO_SEARCH), -1;
+  if (p->left_out[0]) /* "email notes.txt to Bob": only a step sending it (sends_away) */
+    return baton__fmt(p->err, p->errlen, "%s", OFF_NO_SEND), -1;
   if ((p->more = off_says_more(p))) /* no chat: the last request again (plan.c) */
     return baton__fmt(p->err, p->errlen, "%s", OFF_NO_TASK), -1;
   for (const step *st = p->steps; st < p->steps + p->n_steps; st++) {
@@ -1080,7 +1097,7 @@ int off_recognise(planner *p) {
     step *st = &p->steps[s];
     if (s + 1 < p->n_steps && off_fronted_end(p, st->a) == st->b && st[1].a == st->b + 1)
       st[1].lead = st->a + 1; /* "based on the summary, | edit x.jpg": what it takes */
-    if (!st->context && !one_more(p, st, last) && !names_made(p, st) &&
+    if (!st->context && !one_more(p, st, last) && !names_made(p, st) && !sends_away(p, st) &&
         recognise_step(p, s, produced, last))
       last = (int)s;
   }

@@ -189,6 +189,32 @@ Test(planner_offline, a_step_left_out_for_want_of_a_file_is_named_in_the_note) {
   free(got);
 }
 
+Test(planner_offline, a_step_sending_what_is_made_is_left_out_and_named_in_the_note) {
+  /* baton sends nothing: the summary is planned, its words end before "and email it" */
+  char err[512] = "", note[256] = "";
+  const char *sent[] = {"email it", "send it to Bob", "post it on Twitter"};
+  for (size_t i = 0; i < sizeof sent / sizeof sent[0]; i++) {
+    char req[128], want[256];
+    snprintf(req, sizeof req, "summarize notes.txt in three sentences and %s", sent[i]);
+    char *got = plan_case(req, NULL, NULL, NULL, note, err, sizeof err);
+    cr_assert_str_eq(got, "summarization(text=notes.txt,instruction=summarize notes.txt in three "
+                          "sentences)", "%s", got ? got : err);
+    snprintf(want, sizeof want, "left out \"%s\": baton does not send or post anything: it saves "
+                                "what it makes in the run's folder, for you to send", sent[i]);
+    cr_expect_str_eq(note, want);
+    free(got);
+  }
+  /* "send it to me" is only given back; a request only sending is refused, saying why */
+  char *got = plan_case("summarize notes.txt and send it to me", NULL, NULL, NULL, note, err,
+                        sizeof err);
+  cr_expect(got && !note[0], "%s: %s", got ? got : err, note);
+  free(got);
+  got = plan_case("email notes.txt to Bob", NULL, NULL, NULL, note, err, sizeof err);
+  cr_expect_null(got, "planned %s", got);
+  cr_expect(strstr(err, "baton does not send or post anything") != NULL, "err: %s", err);
+  free(got);
+}
+
 Test(planner_offline, a_name_to_save_as_that_is_no_plain_file_name_is_named_in_the_note) {
   /* the task runs; its output keeps the run's own name, and the note says why */
   char err[512] = "", note[256] = "";
