@@ -402,6 +402,7 @@ unsigned off_res_types(const planner *p, bool unclaimed);
 unsigned off_said_media(const planner *p, size_t a, size_t b);
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s);
 bool off_is_question(const planner *p, size_t a, size_t b);
+bool off_compares_files(const planner *p, size_t a, size_t b);
 bool off_asks_files(const planner *p, size_t a, size_t b);
 bool off_asks_question(const planner *p, size_t a, size_t b);
 bool off_asks_language(const planner *p, size_t a, size_t b);

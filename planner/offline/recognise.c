@@ -823,9 +823,26 @@ static int asked_instead(const planner *p, step *st, int again, unsigned produce
                  !off_asks_question(p, st->a, st->b) ? t : p->role[R_ASK_PICTURE];
 }
 
+/* "I have a.jpg and b.jpg. Which one is brighter?": a step naming no file that asks how files
+ * compare once the scene-setting step right before it, listing two files or more of one type and
+ * nothing else, is read with it, is asked of those, as "which of a.jpg and b.jpg is brighter?"
+ * is: it starts at the first. */
+static void asks_of_listed(const planner *p, step *st) {
+  const step *c = st > p->steps ? st - 1 : NULL;
+  size_t files = 0, res = c ? off_count_res(p, c->a, c->b, ~0u) : 0;
+  for (size_t i = c ? c->a : 0; res > 1 && i < c->b; i++)
+    files += p->tok[i].kind == TK_RES && p->res[p->tok[i].res].is_file &&
+             off_count_res(p, c->a, c->b, p->res[p->tok[i].res].type) == res;
+  if (files == res && res > 1 && c->context && c->task < 0 && c->b + 1 >= st->a &&
+      !off_own_types(p, st->a, st->b) && off_compares_files(p, c->a, st->b))
+    for (st->a = c->a; p->tok[st->a].kind != TK_RES;) /* (not "I have": no deed asked) */
+      st->a++;
+}
+
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
+  asks_of_listed(p, st);
   size_t search = searches_web(p, st); /* "... and find related images": the words before stay */
   p->searched |= search != 0;
   st->b = search ? search - 1 : st->b;

@@ -72,8 +72,8 @@ bool off_is_question(const planner *p, size_t a, size_t b) {
 /* "Which of a.jpg and b.jpg is brighter", "tell me which of them is the longest, a.wav or b.wav",
  * "compare the brightness of a.jpg and b.jpg": does [a,b) ask how two files or more it names
  * compare, a question mark or not ("which", then after "is" (and "the", "much") a comparative:
- * "more", a measure, "-er", "-est"; or "compare the X of")? Else is it a question as written? */
-bool off_asks_files(const planner *p, size_t a, size_t b) {
+ * "more", a measure, "-er", "-est"; or "compare the X of")? */
+bool off_compares_files(const planner *p, size_t a, size_t b) {
   size_t files = 0;
   bool which = false, compares = false;
   for (size_t i = a; i < b; i++) {
@@ -88,7 +88,12 @@ bool off_asks_files(const planner *p, size_t a, size_t b) {
     compares |= i + 3 < b && off_is(p, i, W_COMPARING) && off_is(p, i + 1, W_DEFINITE) &&
                 off_is(p, i + 3, W_CONTENT_INTRO); /* "compare the brightness of" */
   }
-  return (files > 1 && compares) || off_is_question(p, a, b);
+  return files > 1 && compares;
+}
+
+/* Does [a,b) ask how files it names compare, or is it a question as written? */
+bool off_asks_files(const planner *p, size_t a, size_t b) {
+  return off_compares_files(p, a, b) || off_is_question(p, a, b);
 }
 
 /* "What about b.png?", "and on Sunday?": with an earlier request, the same asked of what the

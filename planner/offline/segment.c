@@ -44,9 +44,9 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
                (off_is(p, i + 2, W_IS_ARE) || (i + 4 < b && off_is(p, i + 3, W_IS_ARE))) &&
                p->tok[b - 1].kind == TK_RES;
   bool put = false, asks = b < p->n_tok && off_punct(p, b, "?"); /* "I have a question: what?", */
-  for (size_t k = a; asks && k + 1 < b; k++) /* "I have a.jpg and b.jpg, which is brighter?" */
+  for (size_t k = a; asks && k + 1 < b; k++) /* "I have a.jpg and b.jpg, (:) which is brighter?" */
     put |= off_is(p, k + 1, W_WH) && ((off_punct(p, k, ":") && off_has_word(p, a, k, W_QUESTION)) ||
-                                       (off_punct(p, k, ",") && off_count_res(p, a, k, ~0u) > 1));
+                                       (off_punct(p, k, ",:") && off_count_res(p, a, k, ~0u) > 1));
   return i < b && (off_is(p, i, W_SUBJECT) || off_is(p, i, W_SCENE_SUBJECT) || names) &&
          !off_has_word(p, a, b, W_ASKING) && !put;
 }
