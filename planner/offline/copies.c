@@ -84,16 +84,26 @@ static const char *article(const char *word) {
   return !you && !one ? "an" : "a";
 }
 
+/* Where task t's own words (its literal "text", into *text) hold the request's tokens [a, b) as
+ * written, or NULL. */
+static const char *text_holding(baton__task *t, const planner *p, size_t a, size_t b,
+                                baton__arg **text) {
+  *text = NULL;
+  for (size_t k = 0; k < t->n_args && !*text; k++)
+    *text = !strcmp(t->args[k].name, "text") && t->args[k].ref < 0 ? &t->args[k] : NULL;
+  const char *s = p->req + p->tok[a].start, *from = NULL;
+  size_t n = p->tok[b - 1].end - p->tok[a].start;
+  for (const char *q = *text ? (*text)->value : NULL; q && *q && !from; q++)
+    from = strncmp(q, s, n) == 0 ? q : NULL;
+  return from;
+}
+
 /* The drawing's words, each copy's, for one thing: "make 2 logos for my bakery" as "make a logo
  * for my bakery" (tokens at..to of the request, where the words hold them); 0, or -1. */
 static int one_of_them(planner *p, baton__task *t, size_t at, size_t to) {
-  baton__arg *text = NULL;
-  for (size_t a = 0; a < t->n_args && !text; a++)
-    text = !strcmp(t->args[a].name, "text") && t->args[a].ref < 0 ? &t->args[a] : NULL;
-  const char *s = p->req + p->tok[at].start, *from = NULL;
+  baton__arg *text;
+  const char *s = p->req + p->tok[at].start, *from = text_holding(t, p, at, to + 1, &text);
   size_t n = p->tok[to].end - p->tok[at].start, stem = p->tok[to].end - p->tok[to].start - 1;
-  for (const char *q = text ? text->value : NULL; q && *q && !from; q++)
-    from = strncmp(q, s, n) == 0 ? q : NULL;
   if (!from)
     return 0; /* the words are not there as written */
   const char *plural = p->req + p->tok[to].start, *mid = s + (p->tok[at].end - p->tok[at].start);
@@ -112,7 +122,7 @@ static int one_of_them(planner *p, baton__task *t, size_t at, size_t to) {
   return 0;
 }
 
-/* Appends a copy of task k with "seed" `seed`; 0, or -1 out of memory. */
+/* Appends a copy of task k with "seed" `seed` (none if negative); 0, or -1 out of memory. */
 static int copy_task(planner *p, size_t k, long seed) {
   const baton__task *o = &p->g->tasks[k];
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(o->task),
@@ -125,7 +135,8 @@ static int copy_task(planner *p, size_t k, long seed) {
     rc = baton__task_add_dep(&t, o->deps[d]);
   char s[24];
   snprintf(s, sizeof s, "%ld", seed);
-  if (rc != 0 || baton__task_add_arg(&t, "seed", s, -1) != 0 || baton__graph_push(p->g, &t) != 0)
+  if (rc != 0 || (seed >= 0 && baton__task_add_arg(&t, "seed", s, -1) != 0) ||
+      baton__graph_push(p->g, &t) != 0)
     return baton__task_release(&t), -1;
   size_t id = p->g->n - 1; /* (the push took t's members) */
   p->made[id] = p->made[k], p->marks[id] = p->marks[k];
@@ -209,20 +220,66 @@ static void cut_words(planner *p, baton__task *t, size_t cut, size_t end) {
   }
 }
 
+/* "Draw a cat and a dog, then compare them": does st draw two things, each after "a" (the first
+ * its first but "an image", one or two words, no preposition), joined by its one "and", that the
+ * next step compares as several ("them", "both")? Then at[0] is where the first starts, at[1]
+ * the "and", at[2] the end of the second. */
+static bool two_compared(const planner *p, const step *st, size_t at[3]) {
+  const step *next = st + 1 < p->steps + p->n_steps ? st + 1 : NULL;
+  size_t joins = 0, x = st->a, and = 0, e = st->b;
+  while (e > st->a && p->tok[e - 1].kind == TK_PUNCT)
+    e--; /* "draw a cat and a dog, | then ..." */
+  for (size_t i = st->a; i < e; i++)
+    joins += off_is(p, i, W_JOINER) ? (and = i, 1) : 0;
+  while (joins == 1 && x < and && (!off_is(p, x, W_INDEFINITE) || off_is(p, x + 1, W_PICTURE)))
+    x++; /* "an image of | a cat" */
+  if (!next || joins != 1 || x + 1 >= and || and > x + 3 || and + 2 > e ||
+      !off_is(p, and + 1, W_INDEFINITE) || !off_is_role(p, next->task, R_COMPARE_TEXTS) ||
+      !off_has_word(p, next->a, next->b, W_PLURAL) || off_own_types(p, next->a, next->b))
+    return false;
+  for (size_t i = x + 1; i < e; i++)
+    if (p->tok[i].kind != TK_WORD || (i < and && off_is(p, i, W_PREPOSITION)))
+      return false;
+  return at[0] = x, at[1] = and, at[2] = e, true;
+}
+
+/* Cuts the words of two things (at[], two_compared) in drawing task k's text to the first ("draw
+ * a cat and a dog": "draw a cat") or the second: "draw a dog"; 0, or -1 out of memory. */
+static int one_thing(planner *p, size_t k, const size_t at[3], bool second) {
+  baton__arg *text;
+  const char *from = text_holding(&p->g->tasks[k], p, at[0], at[2], &text);
+  if (!from)
+    return 0; /* the words are not there as written */
+  size_t a = second ? at[1] + 1 : at[0], e = second ? at[2] : at[1];
+  size_t n = p->tok[at[2] - 1].end - p->tok[at[0]].start;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb, "%.*s%.*s%s", (int)(from - text->value), text->value,
+                 (int)(p->tok[e - 1].end - p->tok[a].start), p->req + p->tok[a].start, from + n);
+  if (!baton__sb_ok(&sb))
+    return baton__sb_release(&sb), -1;
+  free(text->value);
+  text->value = baton__sb_detach(&sb);
+  return 0;
+}
+
 int off_copies(planner *p, const step *st, size_t first) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   if (!off_draws(p, st->task))
     return 0;
-  size_t at = 0, to = 0, cut, end = 0;
+  size_t at = 0, to = 0, cut, end = 0, k = p->g->n, two[3];
+  while (k > first && p->made[k - 1] != spec)
+    k--;
+  if (k > first && two_compared(p, st, two)) /* a drawing of each */
+    return copy_task(p, k - 1, -1) != 0 || one_thing(p, k - 1, two, false) != 0 ||
+           one_thing(p, p->g->n - 1, two, true) != 0
+               ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
   long n = asked_count(p, st, &at, &to), counted = n; /* "another one" of three: one */
   n = counted ? (p->copies ? p->copies : n) + asked_more(p, st, &cut, &end) : 0;
   if (n > OFF_MAX_COPIES || n == 0)
     return baton__fmt(p->err, p->errlen, "the request asks for %s%ld drawings of one kind; %s%d are"
                       " made at once", n == OFF_HUGE_COUNT ? "over " : "", n,
                       n ? "at most " : "one to ", OFF_MAX_COPIES), -1;
-  size_t k = p->g->n;
-  while (k > first && p->made[k - 1] != spec)
-    k--;
   if ((n < 2 && !p->repeat) || k-- == first) /* a drawing asked again: a new seed, a new one */
     return 0;
   if (p->g->n + (size_t)n - 1 > OFF_MAX_TASKS)

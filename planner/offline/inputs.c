@@ -745,7 +745,8 @@ static int read_pair(planner *p, const step *st, source *in) {
  * a comparison of pictures ("the images", "both pictures") naming no file reads, as read_pair
  * does two files, the request's own picture (its text reused if a caption read it already) and
  * the picture made last, into *in; the two made last if one step made both ("make x.jpg and
- * y.jpg brighter, then compare the two images"). 1 if so, else 0; -1 on error. */
+ * y.jpg brighter, then compare the two images") or two like ones in a row did ("draw a cat and
+ * draw a dog"), then "them" enough, nothing made since. 1 if so, else 0; -1 on error. */
 static int read_made_pair(planner *p, const step *st, source *in) {
   int b = off_nearest_producer(p, BATON__T_IMAGE), a = b, own = -1, k = -1;
   bool pictures = false;
@@ -754,7 +755,9 @@ static int read_made_pair(planner *p, const step *st, source *in) {
                                             off_has_word(p, st->a, st->b, W_PLURAL));
   while (a-- > 0 && !produces(p, (size_t)a, BATON__T_IMAGE))
     ;
-  bool twins = a >= 0 && p->by_a[a] == p->by_a[b] && p->by_b[a] == p->by_b[b];
+  bool twins = a >= 0 && ((p->by_a[a] == p->by_a[b] && p->by_b[a] == p->by_b[b]) ||
+                          (a + 1 == b && p->made[a] == p->made[b])); /* "draw a cat, draw a dog" */
+  pictures |= twins && b + 1 == (int)p->g->n && off_has_word(p, st->a, st->b, W_PLURAL); /* them */
   for (size_t r = 0; !twins && own < 0 && r < p->n_res; r++)
     own = (p->res[r].type & BATON__T_IMAGE) && !p->res[r].turn ? (int)r : -1;
   if (!pictures || b < 0 || (own < 0 && !twins) || off_own_types(p, st->a, st->b))
