@@ -561,6 +561,30 @@ static bool answered_before(const planner *p, const step *st, int last) {
   return false;
 }
 
+/* "What is the topic of notes.txt? Answer in one word.", "... Please reply briefly.", "Summarize
+ * notes.txt. Keep it short.": does st, right after a question as written or a step taking an
+ * instruction, only say how to answer (a verb of answering, then a few words naming no file,
+ * quote, question, language nor thing made or pointed at; a task, if any, but an answer)? It asks
+ * no task; a step taking an instruction takes its words too. */
+static bool says_how_to_answer(const planner *p, step *st, int last) {
+  size_t i = st->a;
+  while (i < st->b && off_is(p, i, W_ASKING))
+    i++;
+  bool told = last >= 0 && baton__csv_has(p->cues[p->steps[last].task].spec->params,
+                                          "instruction");
+  if (last < 0 || &p->steps[last] != st - 1 || i >= st->b || !off_is(p, i, W_ANSWERING) ||
+      st->b > i + 6 || !(told || off_is_question(p, st[-1].a, st[-1].b)) ||
+      !(st->task < 0 || off_answers(p, st->task) || off_is_role(p, st->task, R_CONVERSE)))
+    return false;
+  for (size_t k = i + 1; k < st->b; k++) /* (but "answer it": the question) */
+    if (p->tok[k].kind == TK_RES || off_is(p, k, W_WH) || off_is(p, k, W_QUESTION) ||
+        off_language_at(p, k) || (off_is(p, k, W_REFERENCE) && k > i + 1) ||
+        off_is(p, k, W_MADE_THING))
+      return false;
+  st[-1].b = told ? st->b : st[-1].b; /* not put in a question */
+  return true;
+}
+
 /* "I'm curious about the emotion ... Could you clean the audio, then find the emotion?": a task the
  * user wonders about is done where a later step asks again (a step between them); true if moved. */
 static bool stated_before(planner *p, const step *st, int last) {
@@ -895,7 +919,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     return p->steps[s - 1].b = st->b, drop_step(st, false);
   if (works_on_thing(p, st, l, avail) || marks_asked(p, st, last))
     return settle_step(p, s, produced, avail);
-  if (answered_before(p, st, last))
+  if (answered_before(p, st, last) || says_how_to_answer(p, st, last))
     return drop_step(st, false);
   if (into < 0 && !st->thing && !cut_thing(p, s))
     off_split_step(p, s, avail);
