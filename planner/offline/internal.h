@@ -525,7 +525,8 @@ typedef struct {
 /* Notes st's words left out of the plan and why (a reason, "needs an audio: ..."), unless one
  * was noted before: what plan.c's note says ("left out \"email it\": ..."). */
 void off_leave_out(planner *p, const step *st, const char *why);
-/* Text of [a,b) as written, with marks no token holds ("50%"), no trailing ",;:"/"and"; or NULL. */
+/* Text of [a,b) as written (a misspelt word as read: "sumarize" as "summarize"), with marks no
+ * token holds ("50%"), no trailing ",;:"/"and"; or NULL. */
 char *off_span_text(const planner *p, size_t a, size_t b);
 /* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
 size_t off_own_texts(const planner *p, const step *st, const char *except, int *first);

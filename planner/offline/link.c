@@ -22,8 +22,8 @@ static int attach(const planner *p, baton__task *t, const char *name, const sour
   return s->ref >= 0 || value ? baton__task_add_arg(t, name, value, s->ref) : 0;
 }
 
-/* Text of [a,b) as written (a misspelt word as read), with marks no token holds ("50%"), no
- * trailing ",;:"/"and"; or NULL. */
+/* Text of [a,b) as written (a misspelt word as read: "sumarize" as "summarize"), with marks no
+ * token holds ("50%"), no trailing ",;:"/"and"; or NULL. */
 char *off_span_text(const planner *p, size_t a, size_t b) {
   while (b > a && (off_punct(p, b - 1, ",;:") || off_is(p, b - 1, W_JOINER)))
     b--;
