@@ -619,7 +619,8 @@ static bool names_no_input(const planner *p, size_t i) {
 /* After a drawing, where the request's own words begin past those asking for it anew: more of it
  * ("draw it again | and another one please": *copies), its saving ("draw it again | and save it
  * as c2.png"), a change or a step naming no file nor language to work on ("draw it again | with
- * a hat", "the same but | in blue", "draw it again | and describe it"); else p->n_tok. */
+ * a hat", "the same but | in blue", "draw it again | but blue", "draw it again | and describe
+ * it"); else p->n_tok. */
 static size_t added_at(const planner *p, bool *copies) {
   long n;
   for (size_t i = 1, k; drawn_last(p) && i < p->n_tok; i++) {
@@ -630,8 +631,11 @@ static size_t added_at(const planner *p, bool *copies) {
     bool changed = off_is(p, k - 1, W_AGAIN) || off_is(p, k - 1, W_CONTRAST);
     bool joins = off_is(p, i, W_JOINER) || off_punct(p, i, ",");
     bool then = joins && off_has_cue(p, i + 1, p->n_tok, p->lx->w[K_CLEAR_KEYWORD]);
+    bool but = off_is(p, k - 1, W_AGAIN) && off_is(p, i, W_CONTRAST) && i + 1 < p->n_tok &&
+               p->tok[i + 1].kind == TK_WORD && !off_is(p, i + 1, W_PREPOSITION) &&
+               !off_has_cue(p, i + 1, p->n_tok, p->lx->w[K_CLEAR_KEYWORD]); /* "| but blue" */
     if ((i + 1 < p->n_tok && off_saves_at(p, i + 1) && joins) ||
-        (changed && (off_is(p, i, W_PREPOSITION) || then) && names_no_input(p, i) &&
+        (changed && (off_is(p, i, W_PREPOSITION) || then || but) && names_no_input(p, i) &&
          !language_asked(p)))
       return i;
   }
