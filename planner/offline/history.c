@@ -81,6 +81,23 @@ int off_cue_named(const planner *p, const char *name) {
   return 0;
 }
 
+const char *off_past_courtesy(const off_lexicon *lx, const char *s) {
+  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+  const char *at = s, *past = s, *word, *end = NULL;
+  bool thanks = false; /* the clause so far has a courtesy word more than a lead-in */
+  for (size_t n; (word = baton__conversation_word(&at, &n)); end = word + n) {
+    off_make_word(word, n, w, stem);
+    bool courtesy = off_words_has(&lx->cls[W_COURTESY], w, false);
+    if (thanks && (strcspn(end, ",.!;") < (size_t)(word - end) ||
+                   (!courtesy && off_words_has(&lx->cls[W_RESUMING], w, false))))
+      past = word, thanks = false; /* "thanks. | now a truck", "lovely | now a truck" */
+    if (!courtesy)
+      return past;
+    thanks |= !off_words_has(&lx->cls[W_LEAD_IN], w, false);
+  }
+  return s;
+}
+
 /* Does one of `tasks` ({task, outputs} each) give `path` as an output? Only the first
  * TASK_OUTPUTS_SEEN outputs are looked at: a message of many keeps the work bounded. */
 #define TASK_OUTPUTS_SEEN 64
@@ -287,6 +304,7 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
   const char *at = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "content")), *w;
   bool user = role && strcmp(role, "user") == 0 && at;
+  at = user ? off_past_courtesy(p->lx, at) : at; /* "thanks! now a truck": "now a truck" */
   char words[12][OFF_MAX_WORD]; /* a short message asking again: "do the same for a.png" */
   size_t n = user ? off_split_words(at, strlen(at), words, 12, NULL) : 0, i = 0;
   while (i < n && !off_words_has(&p->lx->cls[W_AGAIN], words[i], true))

@@ -72,7 +72,7 @@
    X(HANDING) X(MEANS) X(OPENING) X(NEW_TOPIC) X(DESCRIBING) X(CAPTIONING) X(ORDINAL) \
    X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(DEGREE) X(COMPARING) X(FACT) X(INSTEAD) \
    X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED) X(SENDING) \
-   X(ANSWERING)
+   X(ANSWERING) X(COURTESY)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -304,6 +304,11 @@ const char *off_written_language(const planner *p, size_t a, size_t b);
 int off_add_history(planner *p, const char *messages_json);
 /* The cue (index + 1) of the task kind called `name`, or 0. */
 int off_cue_named(const planner *p, const char *name);
+/* "Thanks! Now a truck", "great, read it aloud": where s goes on past its leading sentences or
+ * clauses (each ending in ",", ".", "!", ";" or before "now": "lovely now a truck") of courtesy
+ * words only (one more than a lead-in: not "so,"), when words other than those follow; else s
+ * ("great thanks"). Points into s. */
+const char *off_past_courtesy(const off_lexicon *lx, const char *s);
 /* "Do the same for b.png", "again": the newest earlier user message, file names swapped for the
  * request's files of their types (of any type if it named one file: "summarize a.txt", "same for
  * b.wav") (malloc'd); NULL if not asked, none, too long or out of memory. "And the dates?" after

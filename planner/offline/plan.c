@@ -113,6 +113,7 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
                       "at most %d)", len, OFF_MAX_REQUEST), -1;
   off_prepared *o = off_prepare(r->lexicon_yaml, r->lexicon_len, r->tasks, n_tasks, err, errlen);
   int rc = o ? 0 : -1;
+  request = o ? off_past_courtesy(&o->lx, request) : request; /* "thanks! | now a truck" */
   char *again = NULL; /* "do the same for b.png": when nothing else is asked, the last request */
   char *thing = NULL;  /* ... "and the dates?": with a thing added */
   long copies = 0;     /* ... "two more": drawings of it */
