@@ -91,8 +91,8 @@ const char *off_past_courtesy(const off_lexicon *lx, const char *s) {
     if (thanks && (strcspn(end, ",.!;") < (size_t)(word - end) ||
                    (!courtesy && off_words_has(&lx->cls[W_RESUMING], w, false))))
       past = word, thanks = false; /* "thanks. | now a truck", "lovely | now a truck" */
-    if (!courtesy)
-      return past;
+    if (!courtesy) /* not past a quote: "'Thank you!' translate into French" */
+      return strcspn(s, "'\"\xe2") < (size_t)(past - s) ? s : past;
     thanks |= !off_words_has(&lx->cls[W_LEAD_IN], w, false);
   }
   return s;

@@ -306,8 +306,8 @@ int off_add_history(planner *p, const char *messages_json);
 int off_cue_named(const planner *p, const char *name);
 /* "Thanks! Now a truck", "great, read it aloud": where s goes on past its leading sentences or
  * clauses (each ending in ",", ".", "!", ";" or before "now": "lovely now a truck") of courtesy
- * words only (one more than a lead-in: not "so,"), when words other than those follow; else s
- * ("great thanks"). Points into s. */
+ * words only (one more than a lead-in: not "so,"), when words other than those follow and no quote
+ * is passed; else s ("great thanks", "'Thank you!' translate into French"). Points into s. */
 const char *off_past_courtesy(const off_lexicon *lx, const char *s);
 /* "Do the same for b.png", "again": the newest earlier user message, file names swapped for the
  * request's files of their types (of any type if it named one file: "summarize a.txt", "same for
