@@ -347,15 +347,21 @@ static bool asks_writing(const planner *p, const step *st) {
   return false;
 }
 
-/* "Remove the music from song.mp3", "cut the dog from x.jpg": a verb of a change any medium
- * takes, in st naming pictures or recordings of its own (not both), asks the task changing that
- * medium as the words say (a cue of another's, "remove" of editing pictures, says nothing of
- * which); or -1. */
+/* "Remove the music from song.mp3", "cut the dog from x.jpg", "put sunglasses on the man in
+ * x.jpg": a verb of a change any medium takes, in st naming pictures or recordings of its own (not
+ * both), asks the task changing that medium as the words say (a cue of another's, "remove" of
+ * editing pictures, says nothing of which); not a file or "it" put somewhere ("put talk.wav in
+ * t.txt"); or -1. */
 static int changed_named(const planner *p, const step *st) {
   unsigned own = off_own_types(p, st->a, st->b) & (BATON__T_IMAGE | BATON__T_AUDIO);
   if (!own || own == (BATON__T_IMAGE | BATON__T_AUDIO))
     return -1; /* (first: cheaper) */
-  return off_has_word(p, st->a, st->b, W_CHANGING) ? change_of(p, own) : -1;
+  for (size_t i = st->a; i < st->b; i++)
+    if (off_is(p, i, W_CHANGING) &&
+        !(off_is(p, i, W_PUTTING) && i + 1 < st->b &&
+          (p->tok[i + 1].kind == TK_RES || off_is(p, i + 1, W_REFERENCE))))
+      return change_of(p, own);
+  return -1;
 }
 
 /* The task of st naming none: a description or a kind of text written, words spoken, files
