@@ -611,11 +611,41 @@ static bool turn_spoke(const planner *p, const step *st, int m, bool has_ref) {
          names_subject(p, st, true);
 }
 
+/* Points src at what an earlier task took as its input `in` (a task's output, or the resource of
+ * that name); false if neither. */
+static bool took(const planner *p, const baton__arg *in, source *src) {
+  for (size_t r = 0; in->ref < 0 && in->value && r < p->n_res; r++)
+    if (!strcmp(p->res[r].value, in->value))
+      return src->ref = -1, src->res = (int)r, true;
+  return in->ref >= 0 && (src->ref = in->ref, src->res = -1, true);
+}
+
+/* "Does talk.wav mention money? If yes, summarize it", "is notes.txt about sports? If so,
+ * translate it": after task k answering a question asked with "is", "does"... and a condition on
+ * its answer ("if ..."), "it" (no word naming a thing made: not "the answer") is what the question
+ * was asked of, not its yes or no (the condition cannot be run: both steps are done). Sets src to
+ * k's input of `type`; true if so. */
+static bool asked_of_before(const planner *p, const step *st, int k, unsigned type, source *src) {
+  size_t a = p->by_a[k], b = p->by_b[k];
+  bool yes_no = off_answers(p, off_cue_index(p, p->made[k])) && off_is(p, a, W_IS_ARE) &&
+                off_is_question(p, a, b) && b <= st->a && off_has_word(p, b, st->a, W_UNSURE) &&
+                off_has_word(p, st->a, st->b, W_REFERENCE) &&
+                !off_has_word(p, st->a, st->b, W_MADE_THING);
+  const baton__task *t = &p->g->tasks[k];
+  for (size_t j = 0; yes_no && j < t->n_args; j++)
+    if (strcmp(t->args[j].name, baton__type_name(type)) == 0)
+      return took(p, &t->args[j], src);
+  return false;
+}
+
 /* "Segment x.jpg and estimate its depth", "... then classify it": a picture task src->ref made by
  * only mapping the one it took (told nothing: a mask, a depth map; not a restyle) is not what "it"
  * or "its" alone points at (it is named: "the result", "the mask", "the segmented image"); the
- * picture it took is, then src instead. */
+ * picture it took is, then src instead; so is what a yes-or-no answer src->ref gives was asked of,
+ * after "if so" (asked_of_before). */
 static void unmap(const planner *p, const step *st, unsigned type, source *src) {
+  if (src->ref >= 0 && asked_of_before(p, st, src->ref, type, src))
+    return;
   const baton__taskspec *s = src->ref >= 0 && type == BATON__T_IMAGE ? p->made[src->ref] : NULL;
   const baton__arg *in = s && p->g->tasks[src->ref].n_args ? p->g->tasks[src->ref].args : NULL;
   bool ref = false;
@@ -628,10 +658,8 @@ static void unmap(const planner *p, const step *st, unsigned type, source *src) 
     else /* "its", not "their" (the objects segmented), "this" */
       ref |= off_is(p, i, W_REFERENCE) && p->tok[i].det && !off_is(p, i, W_DEMONSTRATIVE) &&
              !off_is(p, i, W_PLURAL);
-  for (size_t r = 0; ref && in->ref < 0 && in->value && r < p->n_res; r++)
-    if (!strcmp(p->res[r].value, in->value))
-      src->ref = -1, src->res = (int)r;
-  src->ref = ref && in->ref >= 0 ? in->ref : src->ref;
+  if (ref)
+    took(p, in, src);
 }
 
 /* The first unused resource of `type` for st (off_first_unused); for "it" of a picture or recording
