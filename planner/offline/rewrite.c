@@ -179,11 +179,30 @@ bool off_captions_text(const planner *p, const step *st, unsigned produced) {
           !off_has_word(p, st->a, st->b, W_PICTURE) && !off_has_word(p, st->a, st->b, W_MOVING));
 }
 
+/* "Draw a hat on it", "draw a hat on x.jpg", "draw a circle around the dog in x.jpg (in the
+ * photo)": does drawing step st, with a picture at hand, put what it draws on (around, over) a
+ * picture: "it", a picture file or "the photo" after that word (not "draw a cat on a skateboard",
+ * "based on x.jpg", nor "a picture of a cat on the sofa in x.jpg": a new one)? Then it edits that
+ * picture. */
+static bool draws_on_picture(const planner *p, const step *st, unsigned produced) {
+  size_t i = st->a + 1;
+  while (i < st->b && !(off_is(p, i, W_DRAWN_ON) && !off_is(p, i - 1, W_GUIDED)))
+    i++; /* (not "based on x.jpg": drawn from it) */
+  if (!((produced | off_res_types(p, false)) & BATON__T_IMAGE) ||
+      off_has_word(p, st->a, i, W_PICTURE))
+    return false;
+  for (; i < st->b; i++)
+    if (off_res_at(p, i, BATON__T_IMAGE) >= 0 || off_is(p, i, W_REFERENCE) ||
+        (off_is(p, i, W_PICTURE) && off_is(p, i - 1, W_DEFINITE)))
+      return true;
+  return false;
+}
+
 /* A question goes to answerer(), a comparison of nothing to chat; one object ("the main object in
  * x.jpg", "what object it depicts") is classified, several ("which object is largest") or "an
- * object detector" detected; a picture or a recording made by joining two named ("create a
- * panoramic image by combining a.jpg and b.jpg", "a new audio file combining a.wav and b.wav") is
- * a change of them. */
+ * object detector" detected; a drawing on a picture at hand is its edit (draws_on_picture); a
+ * picture or a recording made by joining two named ("create a panoramic image by combining a.jpg
+ * and b.jpg", "a new audio file combining a.wav and b.wav") is a change of them. */
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
   unsigned readable = BATON__T_TEXT | BATON__T_IMAGE | BATON__T_AUDIO;
   if (off_is_role(p, st->task, R_ASK_TEXT) || off_is_role(p, st->task, R_ASK_PICTURE))
@@ -196,6 +215,8 @@ int off_rewrite(const planner *p, const step *st, unsigned produced) {
   if (off_is_role(p, st->task, R_CAPTION) && off_captions_text(p, st, produced))
     return p->role[R_WRITE];
   bool draws = off_is_role(p, st->task, R_DRAW), speaks = off_is_role(p, st->task, R_SPEAK);
+  if (draws && draws_on_picture(p, st, produced))
+    return p->role[R_EDIT];
   bool joins = (draws || speaks) && off_has_word(p, st->a, st->b, W_JOINING);
   unsigned made = draws ? BATON__T_IMAGE : BATON__T_AUDIO;
   size_t joined = 0; /* files of the medium it makes, not named as what it saves */
