@@ -233,7 +233,8 @@ static const char *respelt(const planner *p, const token *t, const char **stem) 
 }
 
 /* Word token t over [start,end): lower-cased, stemmed (a misspelt word of the spelled class as
- * it, or of the swapped class: noted in p->respelled), its classes looked up once (off_is). */
+ * it, or of the swapped class: noted once in p->respelled; one derived from it, "summarizer", as it
+ * too but not noted), its classes looked up once (off_is). */
 static void word_token(planner *p, token *t, size_t start, size_t end) {
   off_make_word(p->req + start, end - start, t->word, t->stem);
   for (int pass = 0; pass < 2; pass++) {
@@ -242,13 +243,15 @@ static void word_token(planner *p, token *t, size_t start, size_t end) {
     const char *stem, *word = pass ? NULL : respelt(p, t, &stem);
     if (!word)
       return;
+    bool derived = strncmp(t->word, word, strlen(word)) == 0; /* "summarizer": spelt right */
+    char note[2 * OFF_MAX_WORD + 12];
+    baton__fmt(note, sizeof note, "'%.*s' as '%s'", (int)(end - start), p->req + start, word);
     size_t n = strlen(p->respelled);
-    if (n + end - start + OFF_MAX_WORD + 12 < sizeof p->respelled)
-      baton__fmt(p->respelled + n, sizeof p->respelled - n, "%s'%.*s' as '%s'", n ? ", " : "",
-                 (int)(end - start), p->req + start, word);
+    if (!derived && !strstr(p->respelled, note) && n + strlen(note) + 3 < sizeof p->respelled)
+      baton__fmt(p->respelled + n, sizeof p->respelled - n, "%s%s", n ? ", " : "", note);
     memcpy(t->word, word, OFF_MAX_WORD);
     memcpy(t->stem, stem, OFF_MAX_WORD);
-    t->respelt = true;
+    t->respelt = !derived; /* (a word derived from it is read as it, but not rewritten) */
   }
 }
 

@@ -98,12 +98,12 @@ static bool makes_drawn(const planner *p, const step *st) {
 
 /* Two neighbouring steps, one transforming the picture and one editing it, describe one edit, not
  * "edit it, then restyle it" nor "brighten it, then make a poster of it" nor "make a poster from
- * x.jpg and crop it" (a new picture made, then changed): returns the editing task (the other if
- * only it can run), or -1. */
+ * x.jpg and crop it" (a new picture made first, then changed): returns the editing task (the
+ * other if only it can run), or -1. */
 static int edit_twin(const planner *p, const step *x, const step *y) {
   int a = x->task, b = y->task;
-  if (makes_drawn(p, x) || makes_drawn(p, y))
-    return -1;
+  if (makes_drawn(p, x) || (makes_drawn(p, y) && off_is_role(p, a, R_TRANSFORM)))
+    return -1; /* (not "remove the sky from x.jpg and make a poster": one edit) */
   bool sentence = off_punct(p, x->b, ".!?;"), then = sentence || off_is(p, y->a - 1, W_HARD_BREAK);
   bool apart = then && off_is_role(p, a, R_TRANSFORM); /* (a drawing beside it: one edit) */
   for (size_t i = y->a; !then && i + 1 < y->b; i++) /* "enhance the edited image" */
@@ -265,12 +265,13 @@ static bool of_made_picture(const planner *p, const step *st, unsigned produced)
 }
 
 /* "Rotate x.jpg. Is it still blurry?", "... Where was it taken?": is st a question as written
- * opening with its question word (not "how about making it ...?", "is that feasible?")? */
+ * opening with its question word (not "how about making it ...?", "is that feasible?", nor one
+ * about the job: "is it done yet?", "where is it saved?")? */
 static bool own_question(const planner *p, const step *st) {
   bool opens = off_is(p, st->a, W_WH) ||
                (off_is(p, st->a, W_IS_ARE) && !off_has_word(p, st->a, st->b, W_FEASIBLE));
   return opens && !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO)) &&
-         off_is_question(p, st->a, st->b);
+         !off_has_word(p, st->a, st->b, W_JOB) && off_is_question(p, st->a, st->b);
 }
 
 /* No task named but a question ("is there a dog in x.jpg?", "find the author of x.png" alone): of

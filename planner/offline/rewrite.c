@@ -113,16 +113,21 @@ bool off_asks_about_picture(const planner *p, const step *st) {
 
 /* "Describe photo.jpg and tell me whether it is indoors": does question st follow a description
  * or caption of a picture file the step before names (not "read sign.png"), naming no text made
- * ("if the caption mentions a dog")? Then it asks about the picture, not its caption. */
+ * ("if the caption mentions a dog"), nothing of a text's wording ("if it mentions a dog", "is it
+ * too long?") nor a language? Then it asks about the picture, not its caption. */
 static bool after_caption(const planner *p, const step *st) {
   const step *m = st;
   while (m > p->steps && (--m)->task < 0)
     ;
   bool describes = off_has_word(p, m->a, m->b, W_DESCRIBING) ||
                    off_has_word(p, m->a, m->b, W_CAPTIONING);
+  bool wording = off_has_word(p, st->a, st->b, W_MADE_THING) ||
+                 off_has_word(p, st->a, st->b, W_TEXTUAL); /* "if it mentions a dog" */
+  for (size_t i = st->a; !wording && i < st->b; i++)
+    wording = off_language_at(p, i) != NULL; /* "is it in English?" */
   return m < st && describes && off_is_role(p, m->task, R_CAPTION) &&
          off_own_res(p, m->a, m->b, BATON__T_IMAGE) >= 0 && !off_own_types(p, st->a, st->b) &&
-         !off_has_word(p, st->a, st->b, W_MADE_THING);
+         !wording;
 }
 
 /* A question's answerer (a text's, or a picture's naming a text file and no picture: "draw a cat
