@@ -85,7 +85,7 @@ static const char *article(const char *word) {
 }
 
 /* Where task t's own words (its literal "text", into *text) hold the request's tokens [a, b) as
- * written, or NULL. */
+ * written (none misspelt), or NULL. */
 static const char *text_holding(baton__task *t, const planner *p, size_t a, size_t b,
                                 baton__arg **text) {
   *text = NULL;
@@ -93,7 +93,10 @@ static const char *text_holding(baton__task *t, const planner *p, size_t a, size
     *text = !strcmp(t->args[k].name, "text") && t->args[k].ref < 0 ? &t->args[k] : NULL;
   const char *s = p->req + p->tok[a].start, *from = NULL;
   size_t n = p->tok[b - 1].end - p->tok[a].start;
-  for (const char *q = *text ? (*text)->value : NULL; q && *q && !from; q++)
+  bool written = true; /* (a misspelt word is there as read: "speech", not "speach") */
+  for (size_t i = a; i < b; i++)
+    written &= !p->tok[i].respelt;
+  for (const char *q = written && *text ? (*text)->value : NULL; q && *q && !from; q++)
     from = strncmp(q, s, n) == 0 ? q : NULL;
   return from;
 }
@@ -270,7 +273,9 @@ int off_copies(planner *p, const step *st, size_t first) {
   size_t at = 0, to = 0, cut, end = 0, k = p->g->n, two[3];
   while (k > first && p->made[k - 1] != spec)
     k--;
-  if (k > first && two_compared(p, st, two)) /* a drawing of each */
+  baton__arg *text;
+  if (k > first && two_compared(p, st, two) && /* a drawing of each */
+      text_holding(&p->g->tasks[k - 1], p, two[0], two[2], &text))
     return copy_task(p, k - 1, -1) != 0 || one_thing(p, k - 1, two, false) != 0 ||
            one_thing(p, p->g->n - 1, two, true) != 0
                ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;

@@ -90,7 +90,7 @@
 #define OFF_F(e) F_##e,
 #define OFF_K(e) K_##e,
 typedef enum { OFF_CLASSES(OFF_W) W_N } off_class;
-_Static_assert(W_N <= 128, "token.cls holds 128 classes");
+_Static_assert(W_N <= 192, "token.cls holds 192 classes");
 typedef enum { OFF_ROLES(OFF_R) R_N } off_role;
 typedef enum { OFF_FEATURES(OFF_F) F_N, K_BEFORE = F_N - 1, OFF_THRESHOLDS(OFF_K) K_N } off_weight;
 
@@ -128,7 +128,7 @@ typedef struct {
   bool det;                /* a determiner ("the", "this", "an"...) */
   bool respelt;            /* TK_WORD: a misspelling, read as `word` ("sumarize") */
   bool soft;               /* a boundary only when what follows asks for more (segment.c) */
-  uint64_t cls[2];         /* TK_WORD: bit c, the word is in class c (off_is) */
+  uint64_t cls[3];         /* TK_WORD: bit c, the word is in class c (off_is) */
 } token;
 
 typedef struct {

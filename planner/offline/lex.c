@@ -195,7 +195,7 @@ static bool one_edit(const char *a, const char *b) {
 
 /* Does the planner know word token t: a word of a class, or of a task's cues? */
 static bool known_word(const planner *p, const token *t) {
-  bool known = t->cls[0] || t->cls[1];
+  bool known = t->cls[0] || t->cls[1] || t->cls[2];
   for (const taskcue *c = p->cues; !known && c < p->cues + p->n_cues; c++) {
     known = off_cue_says(c, t->stem);
     for (size_t k = 0; !known && k < c->n_desc; k++)
@@ -204,31 +204,29 @@ static bool known_word(const planner *p, const token *t) {
   return known;
 }
 
-/* Is unknown word t a misspelling of word k of class c: of the spelled class one edit from it, of
- * the swapped class two letters swapped; starting as it does either way? */
-static bool misspells(const planner *p, const token *t, off_class c, size_t k) {
+/* Is unknown word t (by_stem: its stem) a misspelling of word k of class c: of the spelled class one
+ * edit from it, of the swapped class two letters swapped; starting as it does either way? */
+static bool misspells(const planner *p, const token *t, off_class c, size_t k, bool by_stem) {
   const off_words *w = &p->lx->cls[c];
-  if (w->words[k][0] != t->word[0])
-    return false;
-  if (c == W_SWAPPED)
-    return swapped(t->word, w->words[k]) || swapped(t->stem, w->stems[k]);
-  return one_edit(t->word, w->words[k]) || one_edit(t->stem, w->stems[k]);
+  const char *x = by_stem ? t->stem : t->word, *y = by_stem ? w->stems[k] : w->words[k];
+  return w->words[k][0] == t->word[0] && (c == W_SWAPPED ? swapped(x, y) : one_edit(x, y));
 }
 
 /* The word of the spelled or swapped class an unknown word t of OFF_MIN_RESPELT letters or more
- * misspells ("sumarize": "summarize", "captoin": "caption"), its stem in *stem; or NULL. */
+ * misspells ("sumarize": "summarize", "captoin": "caption"; as written before by stem: "imgaes"
+ * is "images"), its stem in *stem; or NULL. */
 static const char *respelt(const planner *p, const token *t, const char **stem) {
   static const off_class classes[] = {W_SPELLED, W_SWAPPED};
   size_t n = strlen(t->word);
   for (size_t i = 0; i < n; i++)
     if (t->word[i] < 'a' || t->word[i] > 'z') /* not "question's" */
       return NULL;
-  for (size_t c = 0; n >= OFF_MIN_RESPELT && c < 2; c++)
-    for (size_t k = 0; k < p->lx->cls[classes[c]].n; k++)
-      if (misspells(p, t, classes[c], k))
-        return known_word(p, t) ? NULL
-                                : (*stem = p->lx->cls[classes[c]].stems[k],
-                                   p->lx->cls[classes[c]].words[k]);
+  for (size_t by = 0; n >= OFF_MIN_RESPELT && by < 4; by++) {
+    const off_words *w = &p->lx->cls[classes[by % 2]];
+    for (size_t k = 0; k < w->n; k++)
+      if (misspells(p, t, classes[by % 2], k, by >= 2))
+        return known_word(p, t) ? NULL : (*stem = w->stems[k], w->words[k]);
+  }
   return NULL;
 }
 

@@ -308,8 +308,12 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
    * anything, asks it; not "how about 'Hi'?" nor "is that feasible?" */
   bool yes_no = off_is(p, st->a, W_IS_ARE) && !off_has_word(p, st->a, st->b, W_FEASIBLE);
   bool intro = st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO); /* "what about" */
+  size_t o = st->a; /* "a.jpg and b.jpg. | Which one is better?" (asks_of_listed) */
+  while (o + 1 < st->b && !off_punct(p, o, "."))
+    o++;
   bool asked_of_text = ((produced & (BATON__T_TEXT | BATON__T_AUDIO)) || !asked_before) &&
-                       (off_is(p, st->a, W_WH) || yes_no) && /* but "which of a.jpg and b.jpg" */
+                       (off_is(p, st->a, W_WH) || off_is(p, o + 1, W_WH) || yes_no) && /* but
+                                                                "which of a.jpg and b.jpg" */
                        (!intro || off_count_res(p, st->a, st->b, ~0u) > 1);
   bool direct = (p->n_steps == 1 || asked_of_text) &&
                 (off_is_question(p, st->a, st->b) || (p->follows && off_asks_about(p)));
@@ -981,8 +985,6 @@ static int nothing_planned(planner *p) {
   bool asks = false, file = false;
   if (p->searched) /* "find me a video on X" */
     return baton__fmt(p->err, p->errlen, "%s", OFF_NO_SEARCH), -1;
-  if (p->left_out[0]) /* "email notes.txt to Bob": only a step sending it (sends_away) */
-    return baton__fmt(p->err, p->errlen, "%s", OFF_NO_SEND), -1;
   if ((p->more = off_says_more(p))) /* no chat: the last request again (plan.c) */
     return baton__fmt(p->err, p->errlen, "%s", OFF_NO_TASK), -1;
   for (const step *st = p->steps; st < p->steps + p->n_steps; st++) {
@@ -1000,6 +1002,8 @@ static int nothing_planned(planner *p) {
   }
   if (off_own_res(p, 0, p->n_tok, BATON__T_VIDEO) >= 0) /* "speed up my video x.mp4" */
     return off_needs_input(p, NULL);
+  if (p->left_out[0]) /* "email notes.txt to Bob": only a step sending it (sends_away), after */
+    return baton__fmt(p->err, p->errlen, "%s", OFF_NO_SEND), -1; /* what the others need */
   bool fresh = !p->turns && p->n_tok > 1; /* not "show me the picture", "explain it" after a turn */
   for (size_t i = 0; i < p->n_tok; i++) /* not "hello there, how are you" */
     asks |= off_is(p, i, W_ASKING) || off_punct(p, i, "?") ||

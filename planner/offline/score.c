@@ -58,12 +58,12 @@ unsigned off_said_media(const planner *p, size_t a, size_t b) {
   return m;
 }
 
-/* Is [a,b) a question as written: a question word first (or after a ',' or ':'), '?' right after
- * ("what is in it?")? */
+/* Is [a,b) a question as written: a question word first (or after a ',', ':' or '.': "a.jpg and
+ * b.jpg. | Which one is better?", asks_of_listed), '?' right after ("what is in it?")? */
 bool off_is_question(const planner *p, size_t a, size_t b) {
   bool wh = false; /* "according to x.txt, | does it ...?", "the question is: | how many ...?"; */
   for (size_t i = a; i < b && !wh; i++) /* "which is brighter, | a.jpg or b.jpg?" */
-    wh = (i == a || off_punct(p, i - 1, ",:")) && (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE));
+    wh = (i == a || off_punct(p, i - 1, ",:.")) && (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE));
   for (size_t e = b; e < p->n_tok && (off_punct(p, b, ",") || off_is(p, b, W_JOINER)); e++)
     b = off_punct(p, e, ".!?") ? e : b; /* "what date is it, and can you ...?": its sentence's */
   return wh && b < p->n_tok && off_punct(p, b, "?");

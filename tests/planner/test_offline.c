@@ -204,7 +204,7 @@ Test(planner_offline, a_step_sending_what_is_made_is_left_out_and_named_in_the_n
     cr_expect_str_eq(note, want);
     free(got);
   }
-  /* "send it to me" is only given back; a request only sending is refused, saying why */
+  /* "send it to me" is only given back; a request only sending is refused, saying why; */
   char *got = plan_case("summarize notes.txt and send it to me", NULL, NULL, NULL, note, err,
                         sizeof err);
   cr_expect(got && !note[0], "%s: %s", got ? got : err, note);
@@ -212,6 +212,11 @@ Test(planner_offline, a_step_sending_what_is_made_is_left_out_and_named_in_the_n
   got = plan_case("email notes.txt to Bob", NULL, NULL, NULL, note, err, sizeof err);
   cr_expect_null(got, "planned %s", got);
   cr_expect(strstr(err, "baton does not send or post anything") != NULL, "err: %s", err);
+  free(got);
+  /* a step that cannot run for want of its file says so before the sending left out */
+  got = plan_case("caption the photo and post it", NULL, NULL, NULL, note, err, sizeof err);
+  cr_expect_null(got, "planned %s", got);
+  cr_expect(strstr(err, "image-to-text needs an image") != NULL, "err: %s", err);
   free(got);
 }
 
