@@ -280,6 +280,11 @@ bool off_word_for(const planner *p, size_t i);
 /* Is token i a verb asking to speak a thing ("say it", "say the summary", "say 'hi'"; not "say,
  * ...", "say which", "say you are done")? */
 bool off_speaks_at(const planner *p, size_t i);
+/* "..., then spoken", "notes.txt in French and spoken": where [a, b) ends in a participle of
+ * speaking (a word both "aloud" and "worded") after "then", "and" or a comma (in it or just before
+ * a), only marks after it; else b. The text made before it is read out (not "the spoken words",
+ * "notes.txt is spoken English"). */
+size_t off_spoken_after(const planner *p, size_t a, size_t b);
 /* "..., and email it", "send the summary to Bob", "post notes.txt on Twitter": does token i, a
  * verb of sending, send a thing made or named in [i, b) (not "send it to me", "send a message")?
  * baton sends nothing: such a step is left out, with a note (recognise.c). */

@@ -526,6 +526,18 @@ bool off_speaks_at(const planner *p, size_t i) {
           off_is(p, i + 1, W_DEMONSTRATIVE) || off_is(p, i + 1, W_ALOUD));
 }
 
+size_t off_spoken_after(const planner *p, size_t a, size_t b) {
+  size_t e = b;
+  while (e > a && p->tok[e - 1].kind == TK_PUNCT)
+    e--;
+  size_t i = e - 1; /* the last word; the one before it may lead the step ("then") */
+  if (e <= a || i == 0 || !off_is(p, i, W_ALOUD) || !off_is(p, i, W_WORDED))
+    return b;
+  bool led = off_is(p, i - 1, W_HARD_BREAK) || off_is(p, i - 1, W_JOINER) ||
+              off_punct(p, i - 1, ",");
+  return led ? i : b;
+}
+
 bool off_sends_at(const planner *p, size_t i, size_t b) {
   if (i + 1 >= b || !off_is(p, i, W_SENDING) || off_has_word(p, i + 1, b, W_US))
     return false;

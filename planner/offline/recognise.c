@@ -502,7 +502,8 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
      * read out too; "read it aloud" with a text (or a score) at hand, no picture of its own,
      * speaks that text */
     st->speak = spoken || off_is(p, st->a, W_ALOUD) ||
-                off_keyword_score(p, &p->cues[tts], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD];
+                off_keyword_score(p, &p->cues[tts], st->a, st->b) >= p->lx->w[K_MIN_KEYWORD] ||
+                off_spoken_after(p, st->a, st->b) < st->b; /* "in French and spoken" */
     if (st->speak && !spoken && (avail & (BATON__T_TEXT | BATON__T_JSON)) &&
         (spec->inputs & ~own & BATON__T_IMAGE))
       st->task = tts, st->speak = false;

@@ -238,8 +238,17 @@ static bool says_words(const planner *p, const step *st) {
   return off_words_spoken(p, st->a, st->b) != 0;
 }
 
+/* "..., then spoken": is st only a participle of speaking after its break? */
+static bool spoken_only(const planner *p, const step *st) {
+  size_t i = off_spoken_after(p, st->a, st->b), k = st->a;
+  while (k < i && (p->tok[k].kind == TK_PUNCT || off_is(p, k, W_HARD_BREAK) ||
+                   off_is(p, k, W_JOINER)))
+    k++;
+  return i < st->b && k == i;
+}
+
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "read the summary to
- * me", "and say it", "and save it as an mp3" (a text at hand)? */
+ * me", "and say it", "then spoken", "and save it as an mp3" (a text at hand)? */
 bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail) {
   if (!off_count_res(p, st->a, st->b, ~0u) && says_words(p, st))
     return true;
@@ -249,7 +258,7 @@ bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsign
   bool made = reads && (produced & BATON__T_TEXT) && off_is(p, st->a, W_READING) &&
               off_has_word(p, st->a, st->b, W_REFERENCE); /* "summarize a.txt and read it" */
   return to_me || made || says_it(p, st, avail) || (own && p->n_steps == 1 && reads) ||
-         ((avail & BATON__T_TEXT) && off_voices_it(p, st->a, st->b));
+         ((avail & BATON__T_TEXT) && (off_voices_it(p, st->a, st->b) || spoken_only(p, st)));
 }
 
 /* "Describe the scene 'a cat on a mat'", "ideas for describing the scene" (drawn only later),
