@@ -72,7 +72,7 @@
    X(DRAWN) X(HANDING) X(MEANS) X(OPENING) X(NEW_TOPIC) X(DESCRIBING) X(CAPTIONING) X(ORDINAL) \
    X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(DEGREE) X(COMPARING) X(FACT) X(INSTEAD) \
    X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED) X(SENDING) \
-   X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL)
+   X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL) X(ARROW)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -247,6 +247,8 @@ static inline size_t off_back(size_t i, size_t n, size_t lo) { return i > lo + n
 bool off_is(const planner *p, size_t i, off_class c); /* token i is a word of class c */
 bool off_is_any(const planner *p, size_t i, const off_class *cs, size_t n); /* of one of n cs */
 bool off_punct(const planner *p, size_t i, const char *chars); /* token i is a mark in chars */
+/* Makes token i the word w's first ("->" read as "to": segment.c), its classes looked up. */
+void off_read_as(planner *p, size_t i, const off_words *w);
 void off_make_word(const char *src, size_t n, char *dst, char *st);
 size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max,
                        unsigned *comma);

@@ -230,14 +230,19 @@ static const char *respelt(const planner *p, const token *t, const char **stem) 
   return NULL;
 }
 
+/* Sets the class bits of word token t. */
+static void class_bits(const planner *p, token *t) {
+  for (int c = 0; c < W_N; c++)
+    t->cls[c / 64] |= (uint64_t)off_words_has(&p->lx->cls[c], t->word, false) << (c % 64);
+}
+
 /* Word token t over [start,end): lower-cased, stemmed (a misspelt word of the spelled class as
  * it, or of the swapped class: noted once in p->respelled; one derived from it, "summarizer", as it
  * too but not noted), its classes looked up once (off_is). */
 static void word_token(planner *p, token *t, size_t start, size_t end) {
   off_make_word(p->req + start, end - start, t->word, t->stem);
   for (int pass = 0; pass < 2; pass++) {
-    for (int c = 0; c < W_N; c++)
-      t->cls[c / 64] |= (uint64_t)off_words_has(&p->lx->cls[c], t->word, false) << (c % 64);
+    class_bits(p, t);
     const char *stem, *word = pass ? NULL : respelt(p, t, &stem);
     if (!word)
       return;
@@ -320,6 +325,22 @@ static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t t
   return 1;
 }
 
+/* The length of the arrow s[0..n) starts with ("->", "=>", "→"), or 0. */
+static size_t arrow_len(const char *s, size_t n) {
+  if (n >= 2 && (s[0] == '-' || s[0] == '=') && s[1] == '>')
+    return 2;
+  return n >= 3 && !memcmp(s, "\xe2\x86\x92", 3) ? 3 : 0;
+}
+
+void off_read_as(planner *p, size_t i, const off_words *w) {
+  token *t = &p->tok[i];
+  t->kind = TK_WORD;
+  memcpy(t->word, w->words[0], OFF_MAX_WORD);
+  memcpy(t->stem, w->stems[0], OFF_MAX_WORD);
+  memset(t->cls, 0, sizeof t->cls);
+  class_bits(p, t);
+}
+
 /* Splits a run of non-space bytes (no quotes in it, maybe a space first) into tokens. */
 static int tokenize_chunk(planner *p, size_t s, size_t e) {
   const char *q = p->req;
@@ -336,10 +357,14 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
   bool whole = ft || !strncmp(q + fs, "http://", 7) || !strncmp(q + fs, "https://", 8);
   int rc = whole ? push_resource(p, ft, fs, fe - own, fs, fe) : 0;
   for (size_t i = whole ? fe : s, j; rc >= 0 && i < e; i = j + (j == i)) { /* (after a name) */
-    j = word_end(q, i, e, "'.;");
-    if (j > i ? !push_token(p, TK_WORD, i, j)
-              : strchr(".!?;,:>", q[i]) && !push_token(p, TK_PUNCT, i, i + 1)) /* "-> b.png" */
+    size_t arrow = arrow_len(q + i, e - i);
+    j = arrow ? i + arrow : word_end(q, i, e, "'.;");
+    token *t = arrow ? push_token(p, TK_PUNCT, i, j) : NULL; /* "-> b.png": a '>' */
+    if (arrow ? !t : j > i ? !push_token(p, TK_WORD, i, j)
+                           : strchr(".!?;,:>", q[i]) && !push_token(p, TK_PUNCT, i, i + 1))
       rc = -2;
+    else if (t)
+      t->stem[0] = t->word[0] = '>';
   }
   return rc < 0 ? rc : 0;
 }

@@ -8,7 +8,8 @@
  * and hard breaks ("then", "finally"), and at ',' and "and" only when what follows names a task (or
  * a cut, unnamed.c) or starts a clause of its own; first-person statements that ask for nothing are
  * marked context (they set the scene: their resources count, their words name no task), the steps
- * of a sentence before one opening with "First" a goal. It reads cues, picks no task. */
+ * of a sentence before one opening with "First" a goal; an arrow before words naming no task
+ * reads as "to" ("talk.wav -> text"). It reads cues, picks no task. */
 
 /* Does some task have a keyword in tokens [a,b)? */
 static bool has_cue(const planner *p, size_t a, size_t b) {
@@ -136,7 +137,26 @@ bool off_ends_sentence(const planner *p, size_t i) {
          (off_is(p, i, W_CONTRAST) && off_is(p, next_word(p, i + 1, p->n_tok), W_OPENING));
 }
 
+/* "talk.wav -> text", "sign.png → text → French": an arrow ("->", "=>", "→": a '>' of more than
+ * one byte) before words naming no task, up to the next arrow or the sentence's end, reads as the
+ * lexicon's arrow word ("to"); before a file name or a quote it stays, naming the file to save
+ * ("blur x.jpg -> b.png"), and before a step of its own it parts the steps ("read sign.png ->
+ * translate it"). */
+static void read_arrows(planner *p) {
+  for (size_t i = 0; p->lx->cls[W_ARROW].n && i + 1 < p->n_tok; i++) {
+    if (!off_punct(p, i, ">") || p->tok[i].end - p->tok[i].start < 2 ||
+        p->tok[i + 1].kind != TK_WORD)
+      continue;
+    size_t e = i + 1;
+    while (e < p->n_tok && !off_punct(p, e, ">.!?;"))
+      e++;
+    if (!has_cue(p, i + 1, e))
+      off_read_as(p, i, &p->lx->cls[W_ARROW]);
+  }
+}
+
 int off_split_steps(planner *p) {
+  read_arrows(p);
   for (size_t i = 0; i < p->n_tok; i++) /* once a token: a run of "and" would ask at each break */
     p->tok[i].soft = soft_at(p, i);
   for (size_t i = 0, seg = 0, first = 0; i <= p->n_tok; i++) {
