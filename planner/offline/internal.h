@@ -35,6 +35,7 @@
 #define OFF_MAX_WORD 32       /* longer words are truncated */
 #define OFF_MAX_PHRASE 8      /* words in one keyword phrase */
 #define OFF_MIN_RESPELT 5     /* letters of a misspelt word read as a word of the spelled class */
+#define OFF_MAX_CHOICES 16    /* a classifier's choices listed ("a cat or a dog") */
 #define OFF_MAX_THING 6       /* words of a thing added to the last request ("and the dates?") */
 #define OFF_MAX_AGAIN 32      /* tokens of a request asking for a drawing anew ("draw it again") */
 #define OFF_MAX_PHRASES 256   /* phrases per task (more are not read) */
@@ -72,12 +73,13 @@
    X(DRAWN) X(HANDING) X(MEANS) X(OPENING) X(NEW_TOPIC) X(DESCRIBING) X(CAPTIONING) X(ORDINAL) \
    X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(DEGREE) X(COMPARING) X(FACT) X(INSTEAD) \
    X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED) X(SENDING) \
-   X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL) X(ARROW)
+   X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL) X(ARROW) X(ALTERNATIVE)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
    X(CLASSIFY_PICTURE) X(CLASSIFY_TEXT) X(SPEAK) X(CONVERSE) X(CHANGE_SOUND) X(SUMMARIZE) \
-   X(FIND_ENTITIES) X(RECORDING_FACTS) X(PICTURE_FACTS) X(WRITE)
+   X(FIND_ENTITIES) X(RECORDING_FACTS) X(PICTURE_FACTS) X(WRITE) X(LABEL_PICTURE) \
+   X(LABEL_TEXT)
 #define OFF_FEATURES(X) \
    X(KEYWORD) X(DESCRIPTION) X(NO_MEDIA) X(MEDIA_ELSEWHERE) X(OWN_INPUT) X(OWN_READABLE) \
    X(OWN_OTHER) X(AVAIL_MEDIA) X(AVAIL_INPUT) X(NO_PASSAGE) X(SAID_MEDIUM) X(SAID_OTHER_MEDIUM) \
@@ -431,6 +433,10 @@ static inline int off_cue_index(const planner *p, const baton__taskspec *s) {
   return (int)(s - p->cues[0].spec);
 }
 static inline bool off_is_role(const planner *p, int t, off_role r) { return p->role[r] == t; }
+/* Is t a zero-shot classifier, told its labels by the request ("a cat or a dog")? */
+static inline bool off_needs_choices(const planner *p, int t) {
+  return off_is_role(p, t, R_LABEL_PICTURE) || off_is_role(p, t, R_LABEL_TEXT);
+}
 /* Does task t answer questions (the roles READ_DOCUMENT to ASK_TABLE, in a row)? */
 static inline bool off_answers(const planner *p, int t) {
   for (int r = R_READ_DOCUMENT; r <= R_ASK_TABLE; r++)
@@ -540,6 +546,11 @@ void off_leave_out(planner *p, const step *st, const char *why);
 /* Text of [a,b) as written (a misspelt word as read: "sumarize" as "summarize"), with marks no
  * token holds ("50%"), no trailing ",;:"/"and"; or NULL. */
 char *off_span_text(const planner *p, size_t a, size_t b);
+/* The choices [a,b) give a classifier, the last list of one-word items with "or" before the last
+ * or after a word for labels ("is x.jpg a cat or a dog?", "as sports, politics, or science",
+ * "labels: sports, politics, science"), comma-separated as executors read labels ("cat,dog"),
+ * malloc'd; or NULL; *start: the list's first token. */
+char *off_choices(const planner *p, size_t a, size_t b, size_t *start);
 /* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
 size_t off_own_texts(const planner *p, const step *st, const char *except, int *first);
 /* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set), or

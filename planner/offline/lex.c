@@ -295,7 +295,9 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
                      : off_is(p, k - 1, W_RECORDING) ? BATON__T_AUDIO : 0;
   if (held && !p->held_lang)
     p->held_at = i + 1, p->held_lang = lang;
-  for (size_t k = i; kind == TK_RES && k > 0 && k + 2 > i && off_is(p, k - 1, W_NAMING); k--)
+  bool opens = i == 1 || (i > 1 && off_punct(p, i - 2, ".!?")); /* "Label photo.jpg as ...": */
+  for (size_t k = i; kind == TK_RES && k > 0 && k + 2 > i && off_is(p, k - 1, W_NAMING) &&
+                     !(opens && k == i); k--) /* a verb */
     p->tok[k - 1].naming = true;
   return t;
 }

@@ -1,6 +1,7 @@
 /* recognise.c — steps to tasks: each step's task, split, merged or dropped as the request reads. */
 #include "planner/offline/internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -1122,6 +1123,46 @@ static void drop_goals(planner *p) {
   }
 }
 
+/* "Label the image photo.jpg as ...", not "label the cars in photo.jpg as ...": do the words
+ * before token k (after a) end in the picture itself, no preposition before it? */
+static bool labels_picture(const planner *p, size_t a, size_t k) {
+  bool seen = false;
+  for (; k > a && (p->tok[k - 1].det || off_is(p, k - 1, W_PICTURE) ||
+                   off_res_at(p, k - 1, BATON__T_IMAGE) >= 0); k--)
+    seen |= !p->tok[k - 1].det;
+  return seen && !(k > a && off_is(p, k - 1, W_PREPOSITION));
+}
+
+/* A classifier as the choices st lists say: one given them for choices after "as", "into"
+ * ("classify notes.txt as sports, politics or science", "label photo.jpg as indoor or outdoor")
+ * where one can run, in place of a text's classifier or a detector (a picture's classifier stays:
+ * "classify it as indoor or outdoor" is one in TaskBench's plans); for a classifier needing
+ * choices given none, a question put ("is it a cat?"), else the best other kind ("do zero-shot
+ * classification of notes.txt"), if any (a plain classifier for one needing choices too). */
+static int by_choices(const planner *p, const step *st, unsigned avail) {
+  int t = st->task;
+  bool text = t >= 0 && (off_is_role(p, t, R_CLASSIFY_TEXT) || off_is_role(p, t, R_LABEL_TEXT));
+  bool detect = t >= 0 && off_is_role(p, t, R_DETECT);
+  int given = p->role[text ? R_LABEL_TEXT : R_LABEL_PICTURE];
+  if (!text && !detect && t != given)
+    return t;
+  size_t at = st->a;
+  char *choices = off_choices(p, st->a, st->b, &at);
+  bool listed = choices != NULL;
+  free(choices);
+  double sc; /* none listed: a question asked ("is it a cat?"), else the best other kind, not */
+  if (!listed && t == given && off_is_question(p, st->a, st->b)) /* another needing choices */
+    return p->role[text ? R_ASK_TEXT : R_ASK_PICTURE];
+  int other = !listed && t == given
+              ? off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT_FALLBACK], t, &sc) : t;
+  if (!listed)
+    return other >= 0 && off_needs_choices(p, other)
+           ? p->role[text ? R_CLASSIFY_TEXT : R_CLASSIFY_PICTURE] : other;
+  bool as = at > st->a && off_is(p, at - 1, W_DESTINATION) &&
+            (!detect || labels_picture(p, st->a, at - 1));
+  return as && p->cues[given].runnable ? given : t;
+}
+
 int off_recognise(planner *p) {
   /* the last request (plan.c): "blur them", "now German", "draw it again", a thing added ("and
    * the sample rate?") */
@@ -1153,6 +1194,7 @@ int off_recognise(planner *p) {
   unsigned produced = 0; /* (once all are recognised: its words whole, none split off) */
   for (step *st = p->steps; st < p->steps + p->n_steps; st++) {
     st->task = describes_made(p, st, produced) ? p->role[R_CAPTION] : st->task;
+    st->task = by_choices(p, st, off_res_types(p, false) | produced);
     produced |= st->task >= 0 && !st->goal ? p->cues[st->task].spec->outputs : 0;
   }
   drop_goals(p);

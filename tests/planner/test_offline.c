@@ -598,6 +598,31 @@ Test(planner_offline, asks_a_detector_if_a_thing_is_there_when_nothing_answers_v
   free(neither);
 }
 
+Test(planner_offline, gives_a_text_the_choices_it_lists_where_a_zero_shot_classifier_runs) {
+  /* "classify notes.txt as sports, politics or science": a zero-shot classifier given the
+   * choices where one can run, else the text's classifier told the request */
+  const char *req = "classify notes.txt as sports, politics or science";
+  const char *no_zero_shot[] = {"zero-shot-classification", NULL};
+  unsigned char *run = runnable_except(no_zero_shot);
+  char err[512] = "", note[256] = "";
+  char *got = plan_case(req, NULL, NULL, NULL, note, err, sizeof err);
+  cr_assert_str_eq(got, "zero-shot-classification(text=notes.txt,labels=sports,politics,science)",
+                   "%s", err);
+  free(got);
+  got = plan_case(req, NULL, NULL, run, note, err, sizeof err);
+  cr_assert_str_eq(got, "text-classification(text=notes.txt,instruction=classify notes.txt as "
+                        "sports, politics or science)", "%s", err);
+  cr_expect_str_eq(note, "");
+  free(got);
+  /* a zero-shot classifier named with no choices listed is the plain one: never without labels */
+  got = plan_case("do zero-shot classification of notes.txt", NULL, NULL, NULL, note, err,
+                  sizeof err);
+  cr_assert(got && strncmp(got, "text-classification(text=notes.txt,", 35) == 0, "%s",
+            got ? got : err);
+  free(got);
+  free(run);
+}
+
 Test(planner_offline, refuses_a_lexicon_naming_a_task_kind_the_registry_lacks) {
   extern const unsigned char baton__lexicon_yaml[];
   extern const size_t baton__lexicon_yaml_len;
