@@ -518,6 +518,20 @@ static bool named_before(const planner *p, const size_t *own, size_t n, size_t i
   return false;
 }
 
+/* Is the quote at token i one speaking step st reads: right after its verb ("read 'hi' aloud",
+ * "read aloud 'hi'") or joined to another file or quote by "and" or "," ("read notes.txt and 'hi'
+ * aloud")? Not a voice, a name or a word to skip ("with the voice 'Jenny'", "skip 'secret'"). */
+static bool spoken_quote(const planner *p, const step *st, size_t i) {
+  size_t v = i > st->a + 1 && off_is(p, i - 1, W_ALOUD) ? i - 1 : i;
+  if (v > st->a && (off_cue_word(p, &p->cues[st->task], v - 1) || off_speaks_at(p, v - 1)))
+    return true;
+  for (size_t j = i > st->a + 1 ? i - 1 : i + 1; j < i + 2 && j + 1 < st->b; j += 2)
+    if ((off_is(p, j, W_JOINER) || off_punct(p, j, ",")) &&
+        off_res_at(p, j < i ? j - 1 : j + 1, ~0u) >= 0)
+      return true;
+  return false;
+}
+
 /* The tokens of the files (or quotes) st's task works on, one task each, into own; their number.
  * Its own, not the file it makes; "combine a.wav and b.wav", "... Combine them" (*all: the unused
  * ones), "combine it with b.wav": one task taking audio2... ("add m.wav to v.wav": v.wav first,
@@ -528,15 +542,16 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec), text = ptype == BATON__T_TEXT;
   unsigned reads = BATON__T_TEXT | ((spec->outputs & BATON__T_TEXT) ? ~0u : 0); /* and read first */
+  bool speak = off_is_role(p, st->task, R_SPEAK); /* "read 'hi' and notes.txt aloud" */
   bool quotes = !off_has_word(p, st->a, st->b, W_REFERENCE) && /* "classify 'a' and 'b'": each */
                 (off_is_role(p, st->task, R_CLASSIFY_TEXT) ||
-                 off_is_role(p, st->task, R_TRANSLATE) || /* "read 'hi' and notes.txt aloud" */
-                 off_is_role(p, st->task, R_SPEAK));
+                 off_is_role(p, st->task, R_TRANSLATE) || speak);
   size_t n_own = 0;
   bool two = text && off_takes_two_texts(p, spec) && !asks_each(p, st, st->task);
   for (size_t i = st->a; !two && i < st->b; i++)
     if (off_res_at(p, i, text ? reads : ptype) >= 0 && (!text || p->res[p->tok[i].res].is_file ||
-        (quotes && !off_has_word(p, st->a, i, W_DESTINATION)))) /* not "as 'positive'" */
+        (quotes && !off_has_word(p, st->a, i, W_DESTINATION) && /* not "as 'positive'" */
+         (!speak || spoken_quote(p, st, i)))))
       own[n_own] = i, n_own += p->tok[i].res + 1 != st->output && /* not the file it makes, */
                                !named_before(p, own, n_own, i); /* nor one named again */
   bool none = !n_own && made < 0;
