@@ -572,7 +572,7 @@ static bool answered_before(const planner *p, const step *st, int last) {
  * notes.txt. Keep it short.": does st, right after a question as written or a step taking an
  * instruction, only say how to answer (a verb of answering, then a few words naming no file,
  * quote, question, language nor thing made or pointed at; a task, if any, but an answer)? It asks
- * no task; a step taking an instruction takes its words too. */
+ * no task; a step taking an instruction of a file or quote it names takes its words too. */
 static bool says_how_to_answer(const planner *p, step *st, int last) {
   size_t i = st->a;
   while (i < st->b && off_is(p, i, W_ASKING))
@@ -588,7 +588,10 @@ static bool says_how_to_answer(const planner *p, step *st, int last) {
         off_language_at(p, k) || (off_is(p, k, W_REFERENCE) && k > i + 1) ||
         off_is(p, k, W_MADE_THING))
       return false;
-  st[-1].b = told ? st->b : st[-1].b; /* not put in a question */
+  /* a step on a file or quote it names takes the words ("Summarize notes.txt. Keep it short."),
+   * not one taking its text from its own ("Write a story about a dragon."), nor a question */
+  if (told && off_count_res(p, st[-1].a, st[-1].b, ~0u) > 0)
+    st[-1].b = st->b;
   return true;
 }
 
