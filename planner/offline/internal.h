@@ -499,9 +499,10 @@ int off_file_made_into(const planner *p, const step *st, size_t i, unsigned type
 unsigned off_format_named(const planner *p, const step *st, size_t i);
 /* "..., and save it as an mp3 (file)", "convert it to audio", "make it an mp3": does [a,b) name
  * no more than a verb of saving, turning or making ("and", "now" before it), what it points at
- * ("it", "the result") and an audio format or "audio" (after "as", "into" or "to" but for "make")?
- * Then a text made before or at hand is read out (off_asks_speech). */
-bool off_voices_it(const planner *p, size_t a, size_t b);
+ * ("it", "the result") and an audio format or "audio" (after "as", "into" or "to" but for "make"),
+ * [from,a) before it naming no recording nor asking a task making audio ("clean a.wav and make it
+ * an mp3": that recording's)? Then a text made before or at hand is read out (off_asks_speech). */
+bool off_voices_it(const planner *p, size_t from, size_t a, size_t b);
 /* "Convert notes.txt to n.wav": the task turning a file st names into one after it, or -1. */
 int off_converting_task(planner *p, step *st, unsigned avail);
 /* "Shorten talk.wav to 2 seconds" (with `part`, "the first 10 seconds of"): a recording cut?

@@ -178,7 +178,7 @@ int off_split_steps(planner *p) {
       if (k == i || has_cue(p, k + 1, next) ||
           (c < next && !off_own_types(p, c, next) &&
            off_cuts_to_length(p, &(step){.a = c, .b = next}, true, 0)) ||
-          off_made_other(p, c, next) || off_voices_it(p, c, next) ||
+          off_made_other(p, c, next) || off_voices_it(p, from, c, next) ||
           (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) || leads_to_task(p, c, i) ||
           (c < i && off_sends_at(p, c, next)) || /* "and email it": left out (recognise.c) */
           (off_asks_question(p, k + 1, next) && has_cue(p, from, k)) ||

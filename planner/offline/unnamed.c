@@ -109,7 +109,7 @@ unsigned off_format_named(const planner *p, const step *st, size_t i) {
   return k > st->a && off_is(p, k - 1, W_DESTINATION) ? format_type(p, i) : 0;
 }
 
-bool off_voices_it(const planner *p, size_t a, size_t b) {
+bool off_voices_it(const planner *p, size_t from, size_t a, size_t b) {
   static const off_class verb[] = {W_SAVING, W_CONVERTING, W_CAUSATIVE};
   while (a < b && (off_is(p, a, W_RESUMING) || off_is(p, a, W_JOINER)))
     a++;
@@ -121,8 +121,12 @@ bool off_voices_it(const planner *p, size_t a, size_t b) {
   if (f == k + 1 && !off_is(p, a, W_CAUSATIVE))
     return false;
   f += f + 1 < b && off_is(p, f, W_INDEFINITE);
-  return f < b && (format_type(p, f) & BATON__T_AUDIO) &&
-         (f + 1 == b || (f + 2 == b && off_is(p, f + 1, W_AT_HAND))); /* "an mp3 file" */
+  if (f >= b || !(format_type(p, f) & BATON__T_AUDIO) ||
+      !(f + 1 == b || (f + 2 == b && off_is(p, f + 1, W_AT_HAND)))) /* "an mp3 file" */
+    return false;
+  int t = off_clearest_cue(p, from, a, p->lx->w[K_MIN_KEYWORD]); /* "it": the recording */
+  return !(off_own_types(p, from, a) & BATON__T_AUDIO) &&
+         !(t >= 0 && (p->cues[t].spec->outputs & BATON__T_AUDIO));
 }
 
 /* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file after
@@ -258,7 +262,9 @@ bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsign
   bool made = reads && (produced & BATON__T_TEXT) && off_is(p, st->a, W_READING) &&
               off_has_word(p, st->a, st->b, W_REFERENCE); /* "summarize a.txt and read it" */
   return to_me || made || says_it(p, st, avail) || (own && p->n_steps == 1 && reads) ||
-         ((avail & BATON__T_TEXT) && (off_voices_it(p, st->a, st->b) || spoken_only(p, st)));
+         ((avail & BATON__T_TEXT) &&
+          (off_voices_it(p, st > p->steps ? st[-1].a : st->a, st->a, st->b) ||
+           spoken_only(p, st)));
 }
 
 /* "Describe the scene 'a cat on a mat'", "ideas for describing the scene" (drawn only later),
