@@ -275,6 +275,20 @@ static bool own_question(const planner *p, const step *st) {
          !off_has_word(p, st->a, st->b, W_JOB) && off_is_question(p, st->a, st->b);
 }
 
+/* "Read x.png. When does it close? Is it open on Sundays?", "This is x.jpg. What is in it? (Read
+ * it.)": is st a question asked after a text (or recording) was made, or before any step asks for
+ * anything (not "how about 'Hi'?" nor "is that feasible?"; "which of a.jpg and b.jpg" is)? */
+static bool asked_of_text(const planner *p, const step *st, unsigned produced, bool asked_before) {
+  bool yes_no = off_is(p, st->a, W_IS_ARE) && !off_has_word(p, st->a, st->b, W_FEASIBLE);
+  bool intro = st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO); /* "what about" */
+  size_t o = st->a; /* "a.jpg and b.jpg. | Which one is better?" (asks_of_listed) */
+  while (o + 1 < st->b && !off_punct(p, o, "."))
+    o++;
+  return ((produced & (BATON__T_TEXT | BATON__T_AUDIO)) || !asked_before) &&
+         (off_is(p, st->a, W_WH) || off_is(p, o + 1, W_WH) || yes_no) &&
+         (!intro || off_count_res(p, st->a, st->b, ~0u) > 1);
+}
+
 /* No task named but a question ("is there a dog in x.jpg?", "find the author of x.png" alone): of
  * the step before if it answers questions and puts none ("I have a document scan.png; I'd like to
  * know its date"), else of a picture (one its words speak of; with one question, the last named or
@@ -304,19 +318,7 @@ static int question_task(planner *p, size_t s, unsigned produced, bool asked_bef
                   ? p->role[R_SUMMARIZE] /* "what is notes.txt (talk.wav) about?", "what does
                                           * notes.txt say?" */
               : of & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
-  /* "read x.png. When does it close? Is it open on Sundays?", "This is x.jpg. What is in it?
-   * (Read it.)": a question after a text (or recording) was made, or before any step asks for
-   * anything, asks it; not "how about 'Hi'?" nor "is that feasible?" */
-  bool yes_no = off_is(p, st->a, W_IS_ARE) && !off_has_word(p, st->a, st->b, W_FEASIBLE);
-  bool intro = st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO); /* "what about" */
-  size_t o = st->a; /* "a.jpg and b.jpg. | Which one is better?" (asks_of_listed) */
-  while (o + 1 < st->b && !off_punct(p, o, "."))
-    o++;
-  bool asked_of_text = ((produced & (BATON__T_TEXT | BATON__T_AUDIO)) || !asked_before) &&
-                       (off_is(p, st->a, W_WH) || off_is(p, o + 1, W_WH) || yes_no) && /* but
-                                                                "which of a.jpg and b.jpg" */
-                       (!intro || off_count_res(p, st->a, st->b, ~0u) > 1);
-  bool direct = (p->n_steps == 1 || asked_of_text) &&
+  bool direct = (p->n_steps == 1 || asked_of_text(p, st, produced, asked_before)) &&
                 (off_is_question(p, st->a, st->b) || (p->follows && off_asks_about(p)));
   size_t w = st->a; /* "hey, | what's on x.png" */
   while (w + 1 < st->b && (off_is(p, w, W_LEAD_IN) || off_punct(p, w, ",")))
