@@ -199,6 +199,8 @@ typedef struct {
   int output; /* the resource (index + 1) naming the file it makes ("save it as a.wav"), or 0 */
   size_t thing; /* 1 + where the thing in a file it asks the facts of starts ("the noise"), or 0 */
   size_t lead; /* 1 + where "based on the summary, |" before it starts (what it takes), or 0 */
+  size_t told_to; /* where the words of its instruction end if past b ("Write a poem about the
+                   * sea. | Keep it short."), or 0 */
   const char *goal_lang; /* the language a goal it does asked for ("a French summary"), or NULL */
 } step;
 
@@ -500,8 +502,9 @@ unsigned off_format_named(const planner *p, const step *st, size_t i);
 /* "..., and save it as an mp3 (file)", "convert it to audio", "make it an mp3": does [a,b) name
  * no more than a verb of saving, turning or making ("and", "now" before it), what it points at
  * ("it", "the result") and an audio format or "audio" (after "as", "into" or "to" but for "make"),
- * [from,a) before it naming no recording nor asking a task making audio ("clean a.wav and make it
- * an mp3": that recording's)? Then a text made before or at hand is read out (off_asks_speech). */
+ * [from,a) before it asking no task making audio ("clean a.wav and make it an mp3": that
+ * recording's), nor naming a recording and asking no task ("summarize talk.wav and ..." reads the
+ * summary out)? Then a text made before or at hand is read out (off_asks_speech). */
 bool off_voices_it(const planner *p, size_t from, size_t a, size_t b);
 /* "Convert notes.txt to n.wav": the task turning a file st names into one after it, or -1. */
 int off_converting_task(planner *p, step *st, unsigned avail);

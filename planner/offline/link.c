@@ -43,11 +43,15 @@ char *off_span_text(const planner *p, size_t a, size_t b) {
   return text;
 }
 
-/* Can token i be one of a classifier's choices: a word, not a determiner, stopword, "or" nor a
- * made thing ("classify it into a category or label": no choices named). */
+/* Can token i be one of a classifier's choices: a word, not a determiner, stopword, "or", a made
+ * thing ("classify it into a category or label": no choices named), courtesy ("... or a dog
+ * thanks") nor a file format ("output as json or xml")? */
 static bool choice_word(const planner *p, size_t i) {
+  char name[OFF_MAX_WORD + 2]; /* not a file format: "output as json or xml" */
+  baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
   return p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_STOPWORD) &&
-         !off_is(p, i, W_ALTERNATIVE) && !off_is(p, i, W_MADE_THING);
+         !off_is(p, i, W_ALTERNATIVE) && !off_is(p, i, W_MADE_THING) &&
+         !off_is(p, i, W_COURTESY) && !off_file_type(name, strlen(name));
 }
 
 /* The items of the list in [a,j] ending at token j ("a cat or a dog", "sports, politics, or
@@ -260,7 +264,8 @@ int off_emit_task(planner *p, const step *st, int task, const source *in, int pr
      * not the input), a relative tail too ("summarize the | text in x.png in one sentence") */
     bool tail = st + 1 < p->steps + p->n_steps && st[1].split_tail && st[1].relative;
     bool made = st > p->steps && st->fed && !st->later && st[-1].split_tail; /* its object too */
-    char *words = off_span_text(p, st->a, tail ? st[1].b : made ? st[-1].b : st->b);
+    size_t end = tail ? st[1].b : made ? st[-1].b : st->b;
+    char *words = off_span_text(p, st->a, st->told_to > end ? st->told_to : end);
     bool same = words && in->literal && !strcmp(in->literal, words);
     rc = words && !same ? baton__task_add_arg(&t, "instruction", words, -1) : 0;
     free(words);
@@ -525,11 +530,11 @@ static bool spoken_quote(const planner *p, const step *st, size_t i) {
   size_t v = i > st->a + 1 && off_is(p, i - 1, W_ALOUD) ? i - 1 : i;
   if (v > st->a && (off_cue_word(p, &p->cues[st->task], v - 1) || off_speaks_at(p, v - 1)))
     return true;
-  for (size_t j = i > st->a + 1 ? i - 1 : i + 1; j < i + 2 && j + 1 < st->b; j += 2)
-    if ((off_is(p, j, W_JOINER) || off_punct(p, j, ",")) &&
-        off_res_at(p, j < i ? j - 1 : j + 1, ~0u) >= 0)
-      return true;
-  return false;
+  if (i > st->a && (off_is(p, i - 1, W_JOINER) || off_punct(p, i - 1, ",:") ||
+                    off_res_at(p, i - 1, ~0u) >= 0))
+    return true; /* "'hello' aloud and 'bye'", "'a' 'b'", "the sentences: 'a'" */
+  return i + 2 < st->b && (off_is(p, i + 1, W_JOINER) || off_punct(p, i + 1, ",")) &&
+         off_res_at(p, i + 2, ~0u) >= 0; /* "'hi' and notes.txt" */
 }
 
 /* The tokens of the files (or quotes) st's task works on, one task each, into own; their number.

@@ -591,9 +591,12 @@ static bool says_how_to_answer(const planner *p, step *st, int last) {
         off_is(p, k, W_MADE_THING))
       return false;
   /* a step on a file or quote it names takes the words ("Summarize notes.txt. Keep it short."),
-   * not one taking its text from its own ("Write a story about a dragon."), nor a question */
+   * one taking its text from its own ("Write a story about a dragon.") in its instruction only; a
+   * question none */
   if (told && off_count_res(p, st[-1].a, st[-1].b, ~0u) > 0)
     st[-1].b = st->b;
+  else if (told)
+    st[-1].told_to = st->b;
   return true;
 }
 
@@ -1160,9 +1163,13 @@ static int by_choices(const planner *p, const step *st, unsigned avail) {
     return p->role[text ? R_ASK_TEXT : R_ASK_PICTURE];
   int other = !listed && t == given
               ? off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT_FALLBACK], t, &sc) : t;
+  unsigned own = other < 0 ? off_own_types(p, st->a, st->b) : 0; /* none other: a classifier */
+  if (!listed && other < 0) /* of what it names ("is x.jpg a cat or a dog lol"), if any */
+    return own & BATON__T_IMAGE ? p->role[R_CLASSIFY_PICTURE]
+           : own & BATON__T_TEXT ? p->role[R_CLASSIFY_TEXT] : -1;
   if (!listed)
-    return other >= 0 && off_needs_choices(p, other)
-           ? p->role[text ? R_CLASSIFY_TEXT : R_CLASSIFY_PICTURE] : other;
+    return off_needs_choices(p, other) ? p->role[text ? R_CLASSIFY_TEXT : R_CLASSIFY_PICTURE]
+                                       : other;
   bool as = at > st->a && off_is(p, at - 1, W_DESTINATION) &&
             (!detect || labels_picture(p, st->a, at - 1));
   return as && p->cues[given].runnable ? given : t;

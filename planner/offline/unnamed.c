@@ -124,9 +124,9 @@ bool off_voices_it(const planner *p, size_t from, size_t a, size_t b) {
   if (f >= b || !(format_type(p, f) & BATON__T_AUDIO) ||
       !(f + 1 == b || (f + 2 == b && off_is(p, f + 1, W_AT_HAND)))) /* "an mp3 file" */
     return false;
-  int t = off_clearest_cue(p, from, a, p->lx->w[K_MIN_KEYWORD]); /* "it": the recording */
-  return !(off_own_types(p, from, a) & BATON__T_AUDIO) &&
-         !(t >= 0 && (p->cues[t].spec->outputs & BATON__T_AUDIO));
+  int t = off_clearest_cue(p, from, a, p->lx->w[K_MIN_KEYWORD]); /* "it": the recording made, */
+  unsigned made = t >= 0 ? p->cues[t].spec->outputs : off_own_types(p, from, a); /* or named */
+  return !(made & BATON__T_AUDIO); /* not "summarize talk.wav and ...": the summary */
 }
 
 /* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file after
