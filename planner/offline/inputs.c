@@ -783,9 +783,11 @@ static int read_made_pair(planner *p, const step *st, source *in) {
                                             off_has_word(p, st->a, st->b, W_PLURAL));
   while (a-- > 0 && !produces(p, (size_t)a, BATON__T_IMAGE))
     ;
+  /* made by one step, or by two like ones in a row, the second not changing the first ("draw a
+   * cat, draw a dog"; not "brighten x.jpg, then crop it") */
   bool twins = a >= 0 && ((p->by_a[a] == p->by_a[b] && p->by_b[a] == p->by_b[b]) ||
-                          (a + 1 == b && p->made[a] == p->made[b] && /* "draw a cat, draw */
-                           p->g->tasks[b].args[0].ref != a)); /* a dog", not "crop it" after it */
+                          (a + 1 == b && p->made[a] == p->made[b] && p->g->tasks[b].n_args &&
+                           p->g->tasks[b].args[0].ref != a));
   pictures |= twins && b + 1 == (int)p->g->n && off_has_word(p, st->a, st->b, W_PLURAL); /* them */
   for (size_t r = 0; !twins && own < 0 && r < p->n_res; r++)
     own = (p->res[r].type & BATON__T_IMAGE) && !p->res[r].turn ? (int)r : -1;

@@ -562,7 +562,8 @@ size_t off_spoken_after(const planner *p, size_t a, size_t b) {
     return b;
   bool led = off_is(p, i - 1, W_HARD_BREAK) || off_is(p, i - 1, W_JOINER) ||
               off_punct(p, i - 1, ",");
-  return led ? i : b;
+  bool style = i > 1 && (off_is(p, i - 2, W_WORDED) || off_is(p, i - 2, W_READING)); /* "both */
+  return led && !style ? i : b; /* written and spoken", "when read and spoken": how it sounds */
 }
 
 bool off_sends_at(const planner *p, size_t i, size_t b) {

@@ -285,7 +285,7 @@ static bool asked_of_text(const planner *p, const step *st, unsigned produced, b
   while (o + 1 < st->b && !off_punct(p, o, "."))
     o++;
   return ((produced & (BATON__T_TEXT | BATON__T_AUDIO)) || !asked_before) &&
-         (off_is(p, st->a, W_WH) || off_is(p, o + 1, W_WH) || yes_no) &&
+         (off_is(p, st->a, W_WH) || (o + 1 < st->b && off_is(p, o + 1, W_WH)) || yes_no) &&
          (!intro || off_count_res(p, st->a, st->b, ~0u) > 1);
 }
 

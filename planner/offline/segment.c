@@ -139,13 +139,14 @@ bool off_ends_sentence(const planner *p, size_t i) {
 
 /* "talk.wav -> text", "sign.png → text → French": an arrow ("->", "=>", "→": a '>' of more than
  * one byte) before words naming no task, up to the next arrow or the sentence's end, reads as the
- * lexicon's arrow word ("to"); before a file name or a quote it stays, naming the file to save
- * ("blur x.jpg -> b.png"), and before a step of its own it parts the steps ("read sign.png ->
- * translate it"). */
+ * lexicon's arrow word ("to"); before a medium's word ("-> audio": what of a video, or the words
+ * to speak, it does not tell), a file name or a quote it stays (the file to save: "blur x.jpg ->
+ * b.png"), and before a step of its own it parts the steps ("read sign.png -> translate it"). */
 static void read_arrows(planner *p) {
+  static const off_class media[] = {W_RECORDING, W_PICTURE, W_MOVING};
   for (size_t i = 0; p->lx->cls[W_ARROW].n && i + 1 < p->n_tok; i++) {
     if (!off_punct(p, i, ">") || p->tok[i].end - p->tok[i].start < 2 ||
-        p->tok[i + 1].kind != TK_WORD)
+        p->tok[i + 1].kind != TK_WORD || off_is_any(p, i + 1, media, sizeof media / sizeof *media))
       continue;
     size_t e = i + 1;
     while (e < p->n_tok && !off_punct(p, e, ">.!?;"))

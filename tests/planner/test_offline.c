@@ -957,3 +957,17 @@ Test(planner_offline, keeps_taskbench_node_and_edge_f1_above_the_floors) {
                   edge_f1, names[h], tb_edge_floor[h]);
   }
 }
+
+Test(planner_offline, an_arrow_before_a_medium_word_never_speaks_the_request_s_own_words) {
+  /* "-> audio" says what to make of the picture's text, not words to speak; a video is refused */
+  char err[512] = "", note[256] = "";
+  char *got = plan_case("x.jpg -> caption -> French -> audio", NULL, NULL, NULL, note, err,
+                        sizeof err);
+  cr_assert(got, "%s", err);
+  cr_expect(strncmp(got, "image-to-text(image=x.jpg)", 26) == 0, "%s", got);
+  free(got);
+  got = plan_case("video.mp4 -> audio", NULL, NULL, NULL, note, err, sizeof err);
+  cr_expect_null(got, "planned %s", got);
+  cr_expect(strstr(err, "does not read video") != NULL, "err: %s", err);
+  free(got);
+}
