@@ -189,21 +189,31 @@ Test(planner_offline, a_step_left_out_for_want_of_a_file_is_named_in_the_note) {
   free(got);
 }
 
+/* Plans req_fmt with each of the n items in turn: each plans as `plan`, its note is note_fmt of
+ * the item. */
+static void expect_each_note(const char *req_fmt, const char *const *items, size_t n,
+                             const char *plan, const char *note_fmt) {
+  char err[512] = "", note[256] = "";
+  for (size_t i = 0; i < n; i++) {
+    char req[128], want[256];
+    snprintf(req, sizeof req, req_fmt, items[i]);
+    char *got = plan_case(req, NULL, NULL, NULL, note, err, sizeof err);
+    cr_assert_str_eq(got, plan, "%s", got ? got : err);
+    snprintf(want, sizeof want, note_fmt, items[i]);
+    cr_expect_str_eq(note, want);
+    free(got);
+  }
+}
+
 Test(planner_offline, a_step_sending_what_is_made_is_left_out_and_named_in_the_note) {
   /* baton sends nothing: the summary is planned, its words end before "and email it" */
   char err[512] = "", note[256] = "";
   const char *sent[] = {"email it", "send it to Bob", "post it on Twitter"};
-  for (size_t i = 0; i < sizeof sent / sizeof sent[0]; i++) {
-    char req[128], want[256];
-    snprintf(req, sizeof req, "summarize notes.txt in three sentences and %s", sent[i]);
-    char *got = plan_case(req, NULL, NULL, NULL, note, err, sizeof err);
-    cr_assert_str_eq(got, "summarization(text=notes.txt,instruction=summarize notes.txt in three "
-                          "sentences)", "%s", got ? got : err);
-    snprintf(want, sizeof want, "left out \"%s\": baton does not send or post anything: it saves "
-                                "what it makes in the run's folder, for you to send", sent[i]);
-    cr_expect_str_eq(note, want);
-    free(got);
-  }
+  expect_each_note("summarize notes.txt in three sentences and %s", sent, 3,
+                   "summarization(text=notes.txt,instruction=summarize notes.txt in three "
+                   "sentences)",
+                   "left out \"%s\": baton does not send or post anything: it saves what it "
+                   "makes in the run's folder, for you to send");
   /* "send it to me" is only given back; a request only sending is refused, saying why; */
   char *got = plan_case("summarize notes.txt and send it to me", NULL, NULL, NULL, note, err,
                         sizeof err);
@@ -222,19 +232,11 @@ Test(planner_offline, a_step_sending_what_is_made_is_left_out_and_named_in_the_n
 
 Test(planner_offline, a_name_to_save_as_that_is_no_plain_file_name_is_named_in_the_note) {
   /* the task runs; its output keeps the run's own name, and the note says why */
-  char err[512] = "", note[256] = "";
   const char *paths[] = {"../evil.txt", "/tmp/out.txt", "out/sum.txt"};
-  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-    char req[128], want[160];
-    snprintf(req, sizeof req, "summarize notes.txt and save it as %s", paths[i]);
-    char *got = plan_case(req, NULL, NULL, NULL, note, err, sizeof err);
-    cr_assert_str_eq(got, "summarization(text=notes.txt,instruction=summarize notes.txt)", "%s",
-                     got ? got : err);
-    snprintf(want, sizeof want, "not saved as '%s': outputs are saved under a plain file name, in "
-                                "the run's folder", paths[i]);
-    cr_expect_str_eq(note, want);
-    free(got);
-  }
+  expect_each_note("summarize notes.txt and save it as %s", paths, 3,
+                   "summarization(text=notes.txt,instruction=summarize notes.txt)",
+                   "not saved as '%s': outputs are saved under a plain file name, in the run's "
+                   "folder");
 }
 
 Test(planner_offline, a_misspelt_task_word_is_read_as_the_word_and_the_note_says_so) {
