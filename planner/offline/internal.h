@@ -128,7 +128,7 @@ typedef struct {
   size_t start, end;       /* byte span in the request */
   bool skip, naming;       /* no cue: a reference ("the summary"), names a file ("labeled as") */
   bool det;                /* a determiner ("the", "this", "an"...) */
-  bool respelt;            /* TK_WORD: a misspelling, read as `word` ("sumarize") */
+  bool respelt;            /* TK_WORD: read as `word`, not as written ("sumarize", "->") */
   bool soft;               /* a boundary only when what follows asks for more (segment.c) */
   uint64_t cls[3];         /* TK_WORD: bit c, the word is in class c (off_is) */
 } token;
@@ -251,7 +251,8 @@ static inline size_t off_back(size_t i, size_t n, size_t lo) { return i > lo + n
 bool off_is(const planner *p, size_t i, off_class c); /* token i is a word of class c */
 bool off_is_any(const planner *p, size_t i, const off_class *cs, size_t n); /* of one of n cs */
 bool off_punct(const planner *p, size_t i, const char *chars); /* token i is a mark in chars */
-/* Makes token i the word w's first ("->" read as "to": segment.c), its classes looked up. */
+/* Makes token i the word w's first ("->" read and written as "to": segment.c), its classes
+ * looked up. */
 void off_read_as(planner *p, size_t i, const off_words *w);
 void off_make_word(const char *src, size_t n, char *dst, char *st);
 size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max,

@@ -204,8 +204,8 @@ static bool known_word(const planner *p, const token *t) {
   return known;
 }
 
-/* Is unknown word t (by_stem: its stem) a misspelling of word k of class c: of the spelled class one
- * edit from it, of the swapped class two letters swapped; starting as it does either way? */
+/* Is unknown word t (by_stem: its stem) a misspelling of word k of class c: of the spelled class
+ * one edit from it, of the swapped class two letters swapped; starting as it does either way? */
 static bool misspells(const planner *p, const token *t, off_class c, size_t k, bool by_stem) {
   const off_words *w = &p->lx->cls[c];
   const char *x = by_stem ? t->stem : t->word, *y = by_stem ? w->stems[k] : w->words[k];
@@ -341,6 +341,7 @@ void off_read_as(planner *p, size_t i, const off_words *w) {
   memcpy(t->stem, w->stems[0], OFF_MAX_WORD);
   memset(t->cls, 0, sizeof t->cls);
   class_bits(p, t);
+  t->respelt = true; /* its text as read too: "-> audio" as "to audio" */
 }
 
 /* Splits a run of non-space bytes (no quotes in it, maybe a space first) into tokens. */
@@ -562,8 +563,10 @@ size_t off_spoken_after(const planner *p, size_t a, size_t b) {
     return b;
   bool led = off_is(p, i - 1, W_HARD_BREAK) || off_is(p, i - 1, W_JOINER) ||
               off_punct(p, i - 1, ",");
-  bool style = i > 1 && (off_is(p, i - 2, W_WORDED) || off_is(p, i - 2, W_READING)); /* "both */
-  return led && !style ? i : b; /* written and spoken", "when read and spoken": how it sounds */
+  bool style = i > 1 && (off_is(p, i - 2, W_WORDED) || off_is(p, i - 2, W_READING)) &&
+               (off_has_word(p, a, i, W_RELATIVE) || off_has_word(p, a, i, W_CONDITION));
+  return led && !style ? i : b; /* "French that is both written and spoken", "... when read and
+                                 * spoken": how it sounds, in a clause of its own */
 }
 
 bool off_sends_at(const planner *p, size_t i, size_t b) {

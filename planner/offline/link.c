@@ -530,9 +530,11 @@ static bool spoken_quote(const planner *p, const step *st, size_t i) {
   size_t v = i > st->a + 1 && off_is(p, i - 1, W_ALOUD) ? i - 1 : i;
   if (v > st->a && (off_cue_word(p, &p->cues[st->task], v - 1) || off_speaks_at(p, v - 1)))
     return true;
-  if (i > st->a && (off_is(p, i - 1, W_JOINER) || off_punct(p, i - 1, ",:") ||
-                    off_res_at(p, i - 1, ~0u) >= 0))
-    return true; /* "'hello' aloud and 'bye'", "'a' 'b'", "the sentences: 'a'" */
+  /* "'hello' aloud and 'bye'", "aloud: 'a'", "'a' 'b'"; not "voice: 'Emma'", "x.txt 'slowly'" */
+  if (i > st->a && (off_is(p, i - 1, W_JOINER) || off_punct(p, i - 1, ",") ||
+                    (off_punct(p, i - 1, ":") && i > 1 && off_is(p, i - 2, W_ALOUD)) ||
+                    (off_res_at(p, i - 1, ~0u) >= 0 && !p->res[p->tok[i - 1].res].is_file)))
+    return true;
   return i + 2 < st->b && (off_is(p, i + 1, W_JOINER) || off_punct(p, i + 1, ",")) &&
          off_res_at(p, i + 2, ~0u) >= 0; /* "'hi' and notes.txt" */
 }

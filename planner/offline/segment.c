@@ -139,14 +139,21 @@ bool off_ends_sentence(const planner *p, size_t i) {
 
 /* "talk.wav -> text", "sign.png → text → French": an arrow ("->", "=>", "→": a '>' of more than
  * one byte) before words naming no task, up to the next arrow or the sentence's end, reads as the
- * lexicon's arrow word ("to"); before a medium's word ("-> audio": what of a video, or the words
- * to speak, it does not tell), a file name or a quote it stays (the file to save: "blur x.jpg ->
- * b.png"), and before a step of its own it parts the steps ("read sign.png -> translate it"). */
+ * lexicon's arrow word ("to"); before a medium's word after a video or a step of its own ("x.mp4 ->
+ * audio", "x.jpg -> caption -> audio": which part of a video, or not the word "caption" spoken),
+ * a file name or a quote it stays (the file to save: "blur x.jpg -> b.png"), and before a step of
+ * its own it parts the steps ("read sign.png -> translate it"). */
 static void read_arrows(planner *p) {
   static const off_class media[] = {W_RECORDING, W_PICTURE, W_MOVING};
   for (size_t i = 0; p->lx->cls[W_ARROW].n && i + 1 < p->n_tok; i++) {
+    size_t from = i; /* the piece since the last arrow kept (or the sentence's start) */
+    while (from > 0 && !off_punct(p, from - 1, ">.!?;"))
+      from--;
+    bool kept = off_is_any(p, i + 1, media, sizeof media / sizeof *media) &&
+                (off_res_at(p, i - 1, BATON__T_VIDEO) >= 0 ||
+                 (from > 0 && off_punct(p, from - 1, ">") && has_cue(p, from, i)));
     if (!off_punct(p, i, ">") || p->tok[i].end - p->tok[i].start < 2 ||
-        p->tok[i + 1].kind != TK_WORD || off_is_any(p, i + 1, media, sizeof media / sizeof *media))
+        p->tok[i + 1].kind != TK_WORD || kept)
       continue;
     size_t e = i + 1;
     while (e < p->n_tok && !off_punct(p, e, ">.!?;"))
