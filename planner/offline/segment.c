@@ -146,15 +146,16 @@ bool off_ends_sentence(const planner *p, size_t i) {
 static void read_arrows(planner *p) {
   static const off_class media[] = {W_RECORDING, W_PICTURE, W_MOVING};
   for (size_t i = 0; p->lx->cls[W_ARROW].n && i + 1 < p->n_tok; i++) {
+    if (!off_punct(p, i, ">") || p->tok[i].end - p->tok[i].start < 2 ||
+        p->tok[i + 1].kind != TK_WORD)
+      continue;
     size_t from = i; /* the piece since the last arrow kept (or the sentence's start) */
     while (from > 0 && !off_punct(p, from - 1, ">.!?;"))
       from--;
-    bool kept = off_is_any(p, i + 1, media, sizeof media / sizeof *media) &&
-                (off_res_at(p, i - 1, BATON__T_VIDEO) >= 0 ||
-                 (from > 0 && off_punct(p, from - 1, ">") && has_cue(p, from, i)));
-    if (!off_punct(p, i, ">") || p->tok[i].end - p->tok[i].start < 2 ||
-        p->tok[i + 1].kind != TK_WORD || kept)
-      continue;
+    if (off_is_any(p, i + 1, media, sizeof media / sizeof *media) && i > 0 &&
+        (off_res_at(p, i - 1, BATON__T_VIDEO) >= 0 ||
+         (from > 0 && off_punct(p, from - 1, ">") && has_cue(p, from, i))))
+      continue; /* kept */
     size_t e = i + 1;
     while (e < p->n_tok && !off_punct(p, e, ">.!?;"))
       e++;
