@@ -20,6 +20,8 @@
  *   claim.c    what a recognised step takes, makes or follows (for recognise.c)
  *   split.c    a step naming two tasks cut in two (for recognise.c)
  *   unnamed.c  the task of a step that names none (for recognise.c)
+ *   question.c the task of a question a step puts (for recognise.c)
+ *   choices.c  a classifier's choices: zero-shot labels and the kind they ask (recognise.c, link.c)
  *   link.c     recognised steps -> task graph with inputs wired
  *   inputs.c   where each task's main input comes from (for link.c)
  *   plan.c     the driver: baton__plan_offline_req() */
@@ -472,6 +474,19 @@ int off_recognise(planner *p);
  * (for a task telling facts, a fact too: "the width"). */
 double off_thing_cues(const planner *p, size_t i, size_t j, int t);
 
+/* ---- question.c: the task of a question a step puts */
+/* The task answering step s's question, as question.c's contract says, or -1. */
+int off_question_task(planner *p, size_t s, unsigned produced, bool asked_before);
+
+/* ---- choices.c: a classifier's choices (zero-shot labels) */
+/* The choices [a,b) give a classifier, the last list of one-word items with "or" before the last
+ * or after a word for labels ("is x.jpg a cat or a dog?", "as sports, politics, or science",
+ * "labels: sports, politics, science"), comma-separated as executors read labels ("cat,dog"),
+ * malloc'd; or NULL; *start: the list's first token. */
+char *off_choices(const planner *p, size_t a, size_t b, size_t *start);
+/* Step st's task as the choices it lists say (choices.c's contract); avail: the types at hand. */
+int off_by_choices(const planner *p, const step *st, unsigned avail);
+
 /* ---- claim.c: what a recognised step takes */
 /* Marks what st (its task s; before: the types steps before it made) takes, makes and follows. */
 void off_claim_resources(planner *p, step *st, const baton__taskspec *s, unsigned before);
@@ -551,11 +566,6 @@ void off_leave_out(planner *p, const step *st, const char *why);
 /* Text of [a,b) as written (a misspelt word as read: "sumarize" as "summarize"), with marks no
  * token holds ("50%"), no trailing ",;:"/"and"; or NULL. */
 char *off_span_text(const planner *p, size_t a, size_t b);
-/* The choices [a,b) give a classifier, the last list of one-word items with "or" before the last
- * or after a word for labels ("is x.jpg a cat or a dog?", "as sports, politics, or science",
- * "labels: sports, politics, science"), comma-separated as executors read labels ("cat,dog"),
- * malloc'd; or NULL; *start: the list's first token. */
-char *off_choices(const planner *p, size_t a, size_t b, size_t *start);
 /* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
 size_t off_own_texts(const planner *p, const step *st, const char *except, int *first);
 /* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set), or

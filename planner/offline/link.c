@@ -43,61 +43,6 @@ char *off_span_text(const planner *p, size_t a, size_t b) {
   return text;
 }
 
-/* Can token i be one of a classifier's choices: a word, not a determiner, stopword, "or", a made
- * thing ("classify it into a category or label": no choices named), courtesy ("... or a dog
- * thanks") nor a file format ("output as json or xml")? */
-static bool choice_word(const planner *p, size_t i) {
-  char name[OFF_MAX_WORD + 2]; /* not a file format: "output as json or xml" */
-  baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
-  return p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_STOPWORD) &&
-         !off_is(p, i, W_ALTERNATIVE) && !off_is(p, i, W_MADE_THING) &&
-         !off_is(p, i, W_COURTESY) && !off_file_type(name, strlen(name));
-}
-
-/* The items of the list in [a,j] ending at token j ("a cat or a dog", "sports, politics, or
- * science", "labels: sports, politics and science"): one word each, a determiner before it left
- * out, "or" before the last or the list after a word for labels; their tokens into at[] in order,
- * their count (0: no list, or an item of more words: "a red car or a blue truck"); *start: the
- * list's first token. */
-static size_t list_at(const planner *p, size_t a, size_t j, size_t *at, size_t *start) {
-  size_t back[OFF_MAX_CHOICES], n = 0, e = j + 1;
-  bool either = false;
-  while (n < OFF_MAX_CHOICES && e > a && choice_word(p, e - 1)) {
-    size_t w = e - 1, s = w - (w > a && p->tok[w - 1].det), k = s;
-    if (s == w && s > a && choice_word(p, s - 1))
-      return 0; /* "a red car or ..." */
-    back[n++] = w, *start = s;
-    k -= k > a && (off_is(p, k - 1, W_ALTERNATIVE) || off_is(p, k - 1, W_JOINER));
-    either |= n == 1 && k < s && off_is(p, k, W_ALTERNATIVE);
-    k -= k > a && off_punct(p, k - 1, ","); /* "a cat, | a dog", "a cat, or | a dog" */
-    if (k == s)
-      break;
-    e = k;
-  }
-  size_t lead = *start - (*start > a + 1 && off_punct(p, *start - 1, ":"));
-  if (n < 2 || !(either || (lead > a && off_is(p, lead - 1, W_TASK_NOUN))))
-    return 0;
-  for (size_t k = 0; k < n; k++)
-    at[k] = back[n - 1 - k];
-  return n;
-}
-
-char *off_choices(const planner *p, size_t a, size_t b, size_t *start) {
-  size_t at[OFF_MAX_CHOICES], n = 0; /* the last list, not one in brackets ("(such as ...)") */
-  for (size_t j = b; !n && j-- > a;)
-    n = choice_word(p, j) && (j + 1 >= b || !choice_word(p, j + 1)) &&
-        p->req[p->tok[j].end] != ')' ? list_at(p, a, j, at, start) : 0;
-  baton__sb sb;
-  baton__sb_init(&sb);
-  for (size_t k = 0; k < n; k++) {
-    char *w = off_span_text(p, at[k], at[k] + 1);
-    if (w)
-      baton__sb_addf(&sb, "%s%s", k ? "," : "", w);
-    free(w);
-  }
-  return sb.len ? baton__sb_detach(&sb) : (baton__sb_release(&sb), NULL);
-}
-
 /* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
 size_t off_own_texts(const planner *p, const step *st, const char *except, int *first) {
   size_t n = 0;

@@ -244,128 +244,6 @@ static void merge_steps(planner *p) {
   p->n_steps = w;
 }
 
-/* Is there a text a step before st made, or a passage to answer from? */
-static bool passage_before(const planner *p, const step *st) {
-  bool passage = false;
-  for (const step *m = p->steps; m < st; m++)
-    passage |= m->task >= 0 && (p->cues[m->task].spec->outputs & BATON__T_TEXT);
-  for (size_t i = 0; i < p->n_res && !passage; i++)
-    passage = off_is_passage(&p->res[i]);
-  return passage;
-}
-
-/* "Rotate x.jpg, then tell me what is in it (in the new image)": does st, naming no file, point
- * at a picture a step before made (not "its class", "do this", "suggest changes based on them")? */
-static bool of_made_picture(const planner *p, const step *st, unsigned produced) {
-  bool made = false;
-  for (size_t i = st->a; !made && (produced & BATON__T_IMAGE) && i < st->b; i++)
-    made = (off_is(p, i, W_REFERENCE) && !p->tok[i].det &&
-            !(i >= st->a + 2 && off_is(p, i - 2, W_GUIDED))) ||
-           (i + 1 < st->b && off_made_of(p, i, false) && off_is(p, i + 1, W_PICTURE));
-  return made && !off_own_types(p, st->a, st->b);
-}
-
-/* "Rotate x.jpg. Is it still blurry?", "... Where was it taken?": is st a question as written
- * opening with its question word (not "how about making it ...?", "is that feasible?", nor one
- * about the job: "is it done yet?", "where is it saved?")? */
-static bool own_question(const planner *p, const step *st) {
-  bool opens = off_is(p, st->a, W_WH) ||
-               (off_is(p, st->a, W_IS_ARE) && !off_has_word(p, st->a, st->b, W_FEASIBLE));
-  return opens && !(st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO)) &&
-         !off_has_word(p, st->a, st->b, W_JOB) && off_is_question(p, st->a, st->b);
-}
-
-/* "Read x.png. When does it close? Is it open on Sundays?", "This is x.jpg. What is in it? (Read
- * it.)": is st a question asked after a text (or recording) was made, or before any step asks for
- * anything (not "how about 'Hi'?" nor "is that feasible?"; "which of a.jpg and b.jpg" is)? */
-static bool asked_of_text(const planner *p, const step *st, unsigned produced, bool asked_before) {
-  bool yes_no = off_is(p, st->a, W_IS_ARE) && !off_has_word(p, st->a, st->b, W_FEASIBLE);
-  bool intro = st->a + 1 < st->b && off_is(p, st->a + 1, W_CONTENT_INTRO); /* "what about" */
-  size_t o = st->a; /* "a.jpg and b.jpg. | Which one is better?" (asks_of_listed) */
-  while (o + 1 < st->b && !off_punct(p, o, "."))
-    o++;
-  return ((produced & (BATON__T_TEXT | BATON__T_AUDIO)) || !asked_before) &&
-         (off_is(p, st->a, W_WH) || (o + 1 < st->b && off_is(p, o + 1, W_WH)) || yes_no) &&
-         (!intro || off_count_res(p, st->a, st->b, ~0u) > 1);
-}
-
-/* No task named but a question ("is there a dog in x.jpg?", "find the author of x.png" alone): of
- * the step before if it answers questions and puts none ("I have a document scan.png; I'd like to
- * know its date"), else of a picture (one its words speak of; with one question, the last named or
- * made) or a passage at hand; "what x.png (a.wav) says (in ...)" reads (transcribes) it, "what
- * a.wav is about" sums up what it says. Its task, or -1. */
-static int question_task(planner *p, size_t s, unsigned produced, bool asked_before) {
-  step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
-  unsigned own = off_own_types(p, st->a, st->b), newest = off_res_types(p, true);
-  unsigned of = own ? own : newest ? newest : off_said_media(p, st->a, st->b); /* "the recording" */
-  size_t end = st->b - 1; /* "(tell me) what sign.png says", "what is photo.jpg about?" */
-  while (end > st->a && p->tok[end].kind == TK_PUNCT)
-    end--; /* "what does sign.png say, and ..." */
-  bool said = st->a + 1 < end && off_is(p, st->a, W_WH) && off_is(p, st->a + 1, W_IS_ARE);
-  for (size_t i = st->a + 2; said && i + 1 < end; i++) /* "what does he say | in the end?" */
-    if (off_is(p, i, W_ALOUD) && off_is(p, i + 1, W_PREPOSITION)) {
-      end = i;
-      break;
-    }
-  int file = off_own_res(p, st->a, st->b, BATON__T_TEXT); /* "what does notes.txt say?" */
-  int asked = !off_has_word(p, st->a, end, W_WH) ||
-              !(off_is(p, end, W_ALOUD) || off_is(p, end, W_CONTENT_INTRO)) ? -1
-              : of & BATON__T_IMAGE ? p->role[R_CAPTION]
-              : (own | newest) & of & (BATON__T_TEXT | BATON__T_AUDIO) &&
-                    ((off_is(p, end, W_CONTENT_INTRO) && !(of == BATON__T_AUDIO &&
-                                                           off_is(p, end, W_UTTERING))) ||
-                     file >= 0) /* not "what talk.wav says": heard */
-                  ? p->role[R_SUMMARIZE] /* "what is notes.txt (talk.wav) about?", "what does
-                                          * notes.txt say?" */
-              : of & BATON__T_AUDIO ? p->role[R_TRANSCRIBE] : -1;
-  bool direct = (p->n_steps == 1 || asked_of_text(p, st, produced, asked_before)) &&
-                (off_is_question(p, st->a, st->b) || (p->follows && off_asks_about(p)));
-  size_t w = st->a; /* "hey, | what's on x.png" */
-  while (w + 1 < st->b && (off_is(p, w, W_LEAD_IN) || off_punct(p, w, ",")))
-    w++;
-  bool put = direct || off_is(p, st->a, W_ASK_VERB);
-  bool made = (put || own_question(p, st)) && of_made_picture(p, st, produced);
-  bool sought = direct || made || (own && p->n_steps == 1 &&
-                           (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, w, W_WH)));
-  for (size_t i = st->a; asked < 0 && off_is(p, st->a, W_WH) && i + 2 < st->b; i++)
-    if (off_word_for(p, i))
-      return p->role[R_TRANSLATE]; /* "what's the German word for cat(?)" */
-  if (asked >= 0 || (off_asks_about(p) && !p->follows) ||
-      (!sought && !off_asks_question(p, st->a, st->b)))
-    return asked;
-  size_t q = st->a; /* "what does 'gracias' mean?": the quote, then its meaning asked */
-  while (q < st->b && (p->tok[q].kind != TK_RES || p->res[p->tok[q].res].is_file))
-    q++;
-  bool into = q + 2 < st->b && off_is(p, q + 1, W_TARGET_PREP) && off_language_at(p, q + 2);
-  if (q < st->b && off_is(p, st->a, W_WH) && (off_has_word(p, q + 1, st->b, W_MEANING) || into))
-    return p->role[R_TRANSLATE]; /* not "what is the meaning of 'X'?"; "what is 'X' in English?" */
-  /* "is 'a' similar to 'b'?", "are 'a' and 'b' the same?" */
-  if (off_count_res(p, st->a, st->b, BATON__T_TEXT) == 2 && off_is(p, st->a, W_IS_ARE) &&
-      off_has_word(p, st->a, st->b, W_ALIKE))
-    return p->role[R_COMPARE_TEXTS];
-  bool last_picture = direct && (newest & BATON__T_IMAGE) && !(newest & BATON__T_TEXT);
-  bool before = e && off_is_question(p, e->a, e->b);
-  if (e && off_is_role(p, e->task, R_READ_DOCUMENT) && !before)
-    return e->b = st->b, -1; /* the step before takes it */
-  bool last = !asked_before; /* a last question (but scene-setting), with only a picture */
-  for (size_t k = s + 1; last && k < p->n_steps; k++) /* "... The image file is x.jpg." */
-    last = p->steps[k].context;
-  unsigned at_hand = produced | off_res_types(p, false);
-  bool quoted = false; /* "I want to know 'What color is it?' and ...": a question put in quotes */
-  for (size_t i = st->a; i < st->b; i++)
-    quoted |= p->tok[i].kind == TK_RES && p->res[p->tok[i].res].asked;
-  bool passage = passage_before(p, st);
-  bool picture = (at_hand & BATON__T_IMAGE) && (off_asks_about_picture(p, st) || made ||
-                 p->image_kind == IMG_DOCUMENT || (last && at_hand == BATON__T_IMAGE) ||
-                 (p->image_kind == IMG_TABLE && off_has_word(p, st->a, st->b, W_WH)) ||
-                 (quoted && !passage));
-  /* "what did they say?" of a recording: its own or one at hand ("clean a.wav. What do they
-   * say?", "..., then tell me what it is about"); its transcript answers */
-  bool heard = (own & BATON__T_AUDIO) || (put && (at_hand & BATON__T_AUDIO));
-  return picture || passage || heard || last_picture
-             ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1; /* visual: see rewrite.c */
-}
-
 /* Drops step st (its words go back to the step a split took them from); false: it names no task. */
 static bool drop_step(step *st, bool same_task_only) {
   if (st->split_tail && st[-1].task >= 0 && (!same_task_only || st[-1].task == st->task))
@@ -900,7 +778,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT_FALLBACK], -1,
                                  &st->score); /* it": a verb shared by many, its object named */
   /* a thing in the file: one question, or with none put, its facts ("... and remove it") */
-  int asked = (st->thing = asks_of_a_thing(p, st)) ? question_task(p, s, produced, last >= 0) : -1;
+  st->thing = asks_of_a_thing(p, st);
+  int asked = st->thing ? off_question_task(p, s, produced, last >= 0) : -1;
   st->task = asked >= 0 ? (st->score = p->lx->w[K_ACCEPT], asked) : st->task;
   /* "write the text of x.png to y.txt": a saving verb, the task's only cue, saves what it reads
    * (not "write a haiku about x.png into h.txt": something new) */
@@ -912,7 +791,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   st->task = into >= 0 ? into : st->task;
   bool about = says_about(p, st);
   int q = off_is_role(p, st->task, R_CAPTION) && about
-              ? question_task(p, s, produced, last >= 0) : -1;
+              ? off_question_task(p, s, produced, last >= 0) : -1;
   st->task = q >= 0 ? (st->score = p->lx->w[K_ACCEPT], q) : st->task; /* asked of what it says */
   if (off_asks_language(p, st->a, st->b)) /* "is it in French?": no translation */
     st->task = p->role[R_CLASSIFY_TEXT], st->score = p->lx->w[K_ACCEPT];
@@ -926,7 +805,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   }
   asked_of_files(p, st, produced); /* "which is brighter, a.jpg or b.jpg?": no change */
   if (st->task < 0) /* a question put, words to say: taken as if named clearly */
-    st->task = question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
+    st->task = off_question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
   st->task = st->task < 0 ? off_unnamed_task(p, st, produced, avail) : st->task;
   const step *l = last >= 0 ? &p->steps[last] : NULL;
   if (shows_earlier_result(p, s) || /* its words tell the detector how: "... and blur them" */
@@ -1131,50 +1010,6 @@ static void drop_goals(planner *p) {
   }
 }
 
-/* "Label the image photo.jpg as ...", not "label the cars in photo.jpg as ...": do the words
- * before token k (after a) end in the picture itself, no preposition before it? */
-static bool labels_picture(const planner *p, size_t a, size_t k) {
-  bool seen = false;
-  for (; k > a && (p->tok[k - 1].det || off_is(p, k - 1, W_PICTURE) ||
-                   off_res_at(p, k - 1, BATON__T_IMAGE) >= 0); k--)
-    seen |= !p->tok[k - 1].det;
-  return seen && !(k > a && off_is(p, k - 1, W_PREPOSITION));
-}
-
-/* A classifier as the choices st lists say: one given them for choices after "as", "into"
- * ("classify notes.txt as sports, politics or science", "label photo.jpg as indoor or outdoor")
- * where one can run, in place of a text's classifier or a detector (a picture's classifier stays:
- * "classify it as indoor or outdoor" is one in TaskBench's plans); for a classifier needing
- * choices given none, a question put ("is it a cat?"), else the best other kind ("do zero-shot
- * classification of notes.txt"), if any (a plain classifier for one needing choices too). */
-static int by_choices(const planner *p, const step *st, unsigned avail) {
-  int t = st->task;
-  bool text = t >= 0 && (off_is_role(p, t, R_CLASSIFY_TEXT) || off_is_role(p, t, R_LABEL_TEXT));
-  bool detect = t >= 0 && off_is_role(p, t, R_DETECT);
-  int given = p->role[text ? R_LABEL_TEXT : R_LABEL_PICTURE];
-  if (!text && !detect && t != given)
-    return t;
-  size_t at = st->a;
-  char *choices = off_choices(p, st->a, st->b, &at);
-  bool listed = choices != NULL;
-  free(choices);
-  double sc; /* none listed: a question asked ("is it a cat?"), else the best other kind, not */
-  if (!listed && t == given && off_is_question(p, st->a, st->b)) /* another needing choices */
-    return p->role[text ? R_ASK_TEXT : R_ASK_PICTURE];
-  int other = !listed && t == given
-              ? off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT_FALLBACK], t, &sc) : t;
-  unsigned own = other < 0 ? off_own_types(p, st->a, st->b) : 0; /* none other: a classifier */
-  if (!listed && other < 0) /* of what it names ("is x.jpg a cat or a dog lol"), if any */
-    return own & BATON__T_IMAGE ? p->role[R_CLASSIFY_PICTURE]
-           : own & BATON__T_TEXT ? p->role[R_CLASSIFY_TEXT] : -1;
-  if (!listed)
-    return off_needs_choices(p, other) ? p->role[text ? R_CLASSIFY_TEXT : R_CLASSIFY_PICTURE]
-                                       : other;
-  bool as = at > st->a && off_is(p, at - 1, W_DESTINATION) &&
-            (!detect || labels_picture(p, st->a, at - 1));
-  return as && p->cues[given].runnable ? given : t;
-}
-
 int off_recognise(planner *p) {
   /* the last request (plan.c): "blur them", "now German", "draw it again", a thing added ("and
    * the sample rate?") */
@@ -1206,7 +1041,7 @@ int off_recognise(planner *p) {
   unsigned produced = 0; /* (once all are recognised: its words whole, none split off) */
   for (step *st = p->steps; st < p->steps + p->n_steps; st++) {
     st->task = describes_made(p, st, produced) ? p->role[R_CAPTION] : st->task;
-    st->task = by_choices(p, st, off_res_types(p, false) | produced);
+    st->task = off_by_choices(p, st, off_res_types(p, false) | produced);
     produced |= st->task >= 0 && !st->goal ? p->cues[st->task].spec->outputs : 0;
   }
   drop_goals(p);
