@@ -52,11 +52,18 @@ static size_t list_at(const planner *p, size_t a, size_t j, size_t *at, size_t *
   return n;
 }
 
-char *off_choices(const planner *p, size_t a, size_t b, size_t *start) {
-  size_t at[OFF_MAX_CHOICES], n = 0; /* the last list, not one in brackets ("(such as ...)") */
+/* The tokens of the last list of choices in [a,b) into at[] (not one in brackets: "(such as
+ * ...)"), their count (0: none); *start: the list's first token. */
+static size_t choices_at(const planner *p, size_t a, size_t b, size_t *at, size_t *start) {
+  size_t n = 0;
   for (size_t j = b; !n && j-- > a;)
     n = choice_word(p, j) && (j + 1 >= b || !choice_word(p, j + 1)) &&
         p->req[p->tok[j].end] != ')' ? list_at(p, a, j, at, start) : 0;
+  return n;
+}
+
+char *off_choices(const planner *p, size_t a, size_t b, size_t *start) {
+  size_t at[OFF_MAX_CHOICES], n = choices_at(p, a, b, at, start);
   baton__sb sb;
   baton__sb_init(&sb);
   for (size_t k = 0; k < n; k++) {
@@ -92,9 +99,8 @@ int off_by_choices(const planner *p, const step *st, unsigned avail) {
   if (!text && !detect && t != given)
     return t;
   size_t at = st->a;
-  char *choices = off_choices(p, st->a, st->b, &at);
-  bool listed = choices != NULL;
-  free(choices);
+  size_t items[OFF_MAX_CHOICES];
+  bool listed = choices_at(p, st->a, st->b, items, &at) > 0;
   double sc; /* none listed: a question asked ("is it a cat?"), else the best other kind, not */
   if (!listed && t == given && off_is_question(p, st->a, st->b)) /* another needing choices */
     return p->role[text ? R_ASK_TEXT : R_ASK_PICTURE];
