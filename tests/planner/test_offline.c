@@ -967,6 +967,7 @@ Test(planner_offline, an_arrow_before_a_medium_word_never_speaks_the_request_s_o
                         sizeof err);
   cr_assert(got, "%s", err);
   cr_expect(strncmp(got, "image-to-text(image=x.jpg)", 26) == 0, "%s", got);
+  cr_expect(!strstr(got, "text=caption") && !strstr(got, "text=to audio"), "%s", got);
   free(got);
   got = plan_case("video.mp4 -> audio", NULL, NULL, NULL, note, err, sizeof err);
   cr_expect_null(got, "planned %s", got);
