@@ -566,6 +566,10 @@ void off_leave_out(planner *p, const step *st, const char *why);
 /* Text of [a,b) as written (a misspelt word as read: "sumarize" as "summarize"), with marks no
  * token holds ("50%"), no trailing ",;:"/"and"; or NULL. */
 char *off_span_text(const planner *p, size_t a, size_t b);
+/* The words a task carries of [a,b) ("instruction", a text to draw): their text (off_span_text)
+ * past those opening them that only resume a talk, with the marks after them ("now | draw a dog",
+ * "so, | summarize it"), where a word is left; or NULL. */
+char *off_task_words(const planner *p, size_t a, size_t b);
 /* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
 size_t off_own_texts(const planner *p, const step *st, const char *except, int *first);
 /* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set), or

@@ -43,6 +43,13 @@ char *off_span_text(const planner *p, size_t a, size_t b) {
   return text;
 }
 
+char *off_task_words(const planner *p, size_t a, size_t b) {
+  size_t i = a;
+  while (i < b && (off_is(p, i, W_RESUMING) || (i > a && off_punct(p, i, ","))))
+    i++;
+  return off_span_text(p, i < b && p->tok[i].kind == TK_WORD ? i : a, b);
+}
+
 /* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
 size_t off_own_texts(const planner *p, const step *st, const char *except, int *first) {
   size_t n = 0;
@@ -173,7 +180,7 @@ static int add_second_text(planner *p, const step *st, int task, baton__task *t,
     chain_source(p, k, original, &qs);
   if (compare && qs.res < 0 && qs.ref < 0 && !qs.literal) /* "compare the class with the given */
     qs.res = other_text(p, t); /* description" (the quote an edit took) */
-  qs.literal = qs.res < 0 && qs.ref < 0 && !compare ? off_span_text(p, q, st->b) : qs.literal;
+  qs.literal = qs.res < 0 && qs.ref < 0 && !compare ? off_task_words(p, q, st->b) : qs.literal;
   int rc = attach(p, t, picture ? "text" : compare ? "text2" : "question", &qs);
   free(qs.literal);
   return rc;
@@ -201,7 +208,7 @@ int off_emit_task(planner *p, const step *st, int task, const source *in, int pr
   p->marks[t.id] = off_has_word(p, st->a, st->b, W_MARKING);
   p->by_a[t.id] = st->a;
   p->by_b[t.id] = st->b;
-  t.words = off_span_text(p, st->a, st->b); /* the step's own words: its model and mode */
+  t.words = off_task_words(p, st->a, st->b); /* the step's own words: its model and mode */
   int rc = t.task ? attach(p, &t, baton__type_name(off_primary_type(spec)), in) : -1;
   const resource *earlier = in->res >= 0 && p->res[in->res].turn ? &p->res[in->res] : NULL;
   if (rc == 0 && baton__csv_has(spec->params, "instruction")) {
@@ -210,7 +217,7 @@ int off_emit_task(planner *p, const step *st, int task, const source *in, int pr
     bool tail = st + 1 < p->steps + p->n_steps && st[1].split_tail && st[1].relative;
     bool made = st > p->steps && st->fed && !st->later && st[-1].split_tail; /* its object too */
     size_t end = tail ? st[1].b : made ? st[-1].b : st->b;
-    char *words = off_span_text(p, st->a, st->told_to > end ? st->told_to : end);
+    char *words = off_task_words(p, st->a, st->told_to > end ? st->told_to : end);
     bool same = words && in->literal && !strcmp(in->literal, words);
     rc = words && !same ? baton__task_add_arg(&t, "instruction", words, -1) : 0;
     free(words);
