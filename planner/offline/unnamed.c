@@ -109,10 +109,18 @@ unsigned off_format_named(const planner *p, const step *st, size_t i) {
   return k > st->a && off_is(p, k - 1, W_DESTINATION) ? format_type(p, i) : 0;
 }
 
+/* The first token of [a,b) past the words leading a verb that only resume, join or ask ("now",
+ * "and", "can you", "please": "can you | make it blue"), or b. */
+static size_t past_asking(const planner *p, size_t a, size_t b) {
+  static const off_class lead[] = {W_RESUMING, W_JOINER, W_ASKING, W_YOU};
+  while (a < b && off_is_any(p, a, lead, sizeof lead / sizeof *lead))
+    a++;
+  return a;
+}
+
 bool off_voices_it(const planner *p, size_t from, size_t a, size_t b) {
   static const off_class verb[] = {W_SAVING, W_CONVERTING, W_CAUSATIVE};
-  while (a < b && (off_is(p, a, W_RESUMING) || off_is(p, a, W_JOINER)))
-    a++;
+  a = past_asking(p, a, b);
   size_t k = a + 1 + (a + 2 < b && p->tok[a + 1].det); /* "it", "the result" */
   if (k + 2 > b || !off_is_any(p, a, verb, sizeof verb / sizeof *verb) ||
       !off_is(p, k, W_REFERENCE))
@@ -301,8 +309,7 @@ static int rewritten_cue(const planner *p, const step *st, unsigned produced, un
 size_t off_made_other(const planner *p, size_t a, size_t b) {
   static const off_class other[] = {W_PICTURE, W_RECORDING, W_MOVING, W_ALOUD, W_STOPWORD,
                                     W_RESUMING, W_UNCHANGED};
-  while (a < b && (off_is(p, a, W_RESUMING) || off_is(p, a, W_JOINER)))
-    a++;
+  a = past_asking(p, a, b);
   if (a + 2 >= b || !off_is(p, a, W_CAUSATIVE) || p->tok[a + 2].kind != TK_WORD ||
       p->tok[a + 2].det || off_is_any(p, a + 2, other, sizeof other / sizeof *other) ||
       (p->tok[a + 1].kind != TK_RES && !off_is(p, a + 1, W_REFERENCE)))
