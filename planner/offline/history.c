@@ -761,6 +761,13 @@ static char *said_more(const planner *p, const char *asked) {
   return baton__sb_detach(&sb);
 }
 
+size_t off_files_named(const char *text) {
+  size_t n, files = 0;
+  for (const char *w, *at = text; at && (w = baton__conversation_word(&at, &n));)
+    files += off_file_type(w, n) != 0;
+  return files;
+}
+
 char *off_asked_again(const planner *p, char **thing) {
   const char *added = off_request_thing(p); /* "and the dates?": added to the words (plan.c) */
   if (added && p->told && !(*thing = baton__strndup(added, (size_t)unstopped(added))))
@@ -790,12 +797,11 @@ char *off_asked_again(const planner *p, char **thing) {
   if (!asked || other ||
       !(marks || own || into || added || again || off_asks_about(p) || asks_another(p)))
     return NULL;
-  size_t n, swapped = 0, named = 0, files = 0;
+  size_t n, swapped = 0, named = 0, files = off_files_named(asked);
   int turn = own ? 0 : p->again_turn; /* "again" after "do the same for b.png": on b.png */
   const char *at = asked, *done = at, *w;
-  while ((w = baton__conversation_word(&at, &n)))
-    files += off_file_type(w, n) != 0; /* "summarize a.txt", "do the same for b.wav": one file */
-  unsigned any = own && files == 1 ? ~0u : 0; /* of any type then */
+  /* "summarize a.txt", "do the same for b.wav": one file, of any type then */
+  unsigned any = own && files == 1 ? ~0u : 0;
   baton__sb sb;
   baton__sb_init(&sb);
   for (at = asked; !saves && (w = baton__conversation_word(&at, &n));) {
@@ -814,7 +820,11 @@ char *off_asked_again(const planner *p, char **thing) {
   cut = (cut && cut < done) || at_end ? done + unstopped(done) : cut; /* (a name swapped past) */
   if (cut) /* "draw a cat | with a hat | and save it as k.png" */
     baton__sb_add(&sb, done, (size_t)(cut - done)), baton__sb_add(&sb, drawn, drawn_n), done = cut;
-  baton__sb_adds(&sb, done);
+  if (p->again_end && !marks && !saves && !*drawn) /* "caption b.jpg | and read it aloud" */
+    baton__sb_add(&sb, done, (size_t)unstopped(done)),
+        baton__sb_adds(&sb, p->req + p->tok[p->again_end - 1].end);
+  else
+    baton__sb_adds(&sb, done);
   /* "find the dates in it", then "and in b.txt?": "find the dates in it: b.txt" */
   for (int r; own && !saves && !named && (r = own_file(p, 0, ~0u, taken)) >= 0; taken[r] = true)
     baton__sb_addf(&sb, "%s %s", swapped++ ? " and" : ":", p->res[r].value);

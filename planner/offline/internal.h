@@ -224,6 +224,8 @@ typedef struct {
   char *asked;    /* the newest earlier user message (history.c), owned */
   char *asked_into; /* ... of those naming a language to make ("into Spanish"), owned */
   int again_turn; /* the turn of a repeat after it ("do the same for b.png"), 0 if none */
+  size_t again_end; /* where the steps after a first one asking the last request again on its
+                     * files begin ("do the same for b.jpg | and read it aloud", recognise.c) */
   const char *held_lang; /* what a text at hand is in ("I have a text in French"), or NULL */
   unsigned held_types; /* ... the media that hold it ("a recording in French": audio), or 0 */
   size_t held_at; /* ... 1 + the token of its language, or 0 */
@@ -327,8 +329,12 @@ const char *off_past_courtesy(const off_lexicon *lx, const char *s);
  * request's files of their types (of any type if it named one file: "summarize a.txt", "same for
  * b.wav") (malloc'd); NULL if not asked, none, too long or out of memory. "And the dates?" after
  * a task that looks for what words say ("who is mentioned in a.txt?"): that message on the files
- * of the last turn, and the thing added in *thing (malloc'd) for off_add_thing(). */
+ * of the last turn, and the thing added in *thing (malloc'd) for off_add_thing(). A request
+ * asking again in its first step only (p->again_end): that message, then the request's words past
+ * that step ("do the same for b.jpg and read it aloud": "caption b.jpg and read it aloud"). */
 char *off_asked_again(const planner *p, char **thing);
+/* How many file names text (a message; NULL: none) names ("summarize a.txt": 1). */
+size_t off_files_named(const char *text);
 /* "And the dates?" after "who is mentioned in notes.txt?": the last request asked again with the
  * thing added to what it asks (*thing of off_asked_again(), malloc'd): each task's argument that
  * holds its words as asked gets " and " and the thing; 0, or -1 out of memory. */

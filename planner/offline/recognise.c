@@ -1010,6 +1010,23 @@ static void drop_goals(planner *p) {
   }
 }
 
+/* "Do the same for b.jpg | and read it aloud": does the first step ask the last request (one
+ * naming files) again on the files it names (a word like "same", no task of its own), and a step
+ * after it ask a task, none of them naming a file or quote? Then the last request runs first on
+ * those files, the steps after it on what it makes (off_asked_again()): p->again_end is where
+ * they begin. */
+static bool asks_again_first(planner *p) {
+  const step *st = p->steps;
+  bool after = false; /* a step after it with a task */
+  if (p->repeat || !off_files_named(p->asked) || p->n_steps < 2 || st->context || st->task >= 0 ||
+      !off_has_word(p, st->a, st->b, W_AGAIN) || !off_own_types(p, st->a, st->b) ||
+      off_own_types(p, st->b, p->n_tok))
+    return false;
+  for (const step *e = st + 1; e < p->steps + p->n_steps; e++)
+    after |= !e->context && e->task >= 0;
+  return after && (p->again_end = st->b, true);
+}
+
 int off_recognise(planner *p) {
   /* the last request (plan.c): "blur them", "now German", "draw it again", a thing added ("and
    * the sample rate?") */
@@ -1038,6 +1055,8 @@ int off_recognise(planner *p) {
   }
   if (!ask_quoted(p) && last < 0 && !saved_only(p) && !clearest_cue(p) && nothing_planned(p) != 0)
     return -1;
+  if (asks_again_first(p)) /* the last request on its files first (plan.c) */
+    return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
   unsigned produced = 0; /* (once all are recognised: its words whole, none split off) */
   for (step *st = p->steps; st < p->steps + p->n_steps; st++) {
     st->task = describes_made(p, st, produced) ? p->role[R_CAPTION] : st->task;
