@@ -522,18 +522,19 @@ int off_file_made_into(const planner *p, const step *st, size_t i, unsigned type
  * "a"/"an" ("into an mp3", "to png", "as an mp3", "as text"), or 0. */
 unsigned off_format_named(const planner *p, const step *st, size_t i);
 /* "..., and save it as an mp3 (file)", "convert it to audio", "make it an mp3": does [a,b) name
- * no more than a verb of saving, turning or making ("and", "now" before it), what it points at
- * ("it", "the result") and an audio format or "audio" (after "as", "into" or "to" but for "make"),
- * [from,a) before it asking no task making audio ("clean a.wav and make it an mp3": that
- * recording's), nor naming a recording and asking no task ("summarize talk.wav and ..." reads the
- * summary out)? Then a text made before or at hand is read out (off_asks_speech). */
+ * no more than a verb of saving, turning or making ("and", "now", "can you" before it), what it
+ * points at ("it", "the result") and an audio format or "audio" (after "as", "into" or "to" but
+ * for "make"), [from,a) before it asking no task making audio ("clean a.wav and make it an mp3":
+ * that recording's), nor naming a recording and asking no task ("summarize talk.wav and ..."
+ * reads the summary out)? Then a text made before or at hand is read out (off_asks_speech). */
 bool off_voices_it(const planner *p, size_t from, size_t a, size_t b);
 /* "Convert notes.txt to n.wav": the task turning a file st names into one after it, or -1. */
 int off_converting_task(planner *p, step *st, unsigned avail);
 /* "Shorten talk.wav to 2 seconds" (with `part`, "the first 10 seconds of"): a recording cut?
  * made: the media steps before made, what "it" may be too */
 bool off_cuts_to_length(const planner *p, const step *st, bool part, unsigned made);
-/* "Make it blue": a causative verb, what it changes (its token, returned, else 0), no task named */
+/* "Make it blue", "can you make it blue": a causative verb, what it changes (its token, returned,
+ * else 0), no task named */
 size_t off_made_other(const planner *p, size_t a, size_t b);
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "and say it", "and
  * save it as an mp3" (off_voices_it)? */

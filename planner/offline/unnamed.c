@@ -302,10 +302,11 @@ static int rewritten_cue(const planner *p, const step *st, unsigned produced, un
   return t >= 0 && t != c.task && (p->cues[t].spec->inputs & at_hand) ? t : -1;
 }
 
-/* "Make it blue", "now make x.jpg pink": does [a,b) open with a causative verb, then what it
- * changes (a file, or "it") and words naming no task nor language ("make it French": translated)
- * that say how it looks, not what it becomes ("make it a picture", "make notes.txt audio") nor
- * what is done with it ("make it happen", "make x.jpg public")? That thing's token, or 0. */
+/* "Make it blue", "now make x.jpg pink", "can you make it blue": does [a,b) open (past the words
+ * past_asking() skips) with a causative verb, then what it changes (a file, or "it") and words
+ * naming no task nor language ("make it French": translated) that say how it looks, not what it
+ * becomes ("make it a picture", "make notes.txt audio") nor what is done with it ("make it
+ * happen", "make x.jpg public")? That thing's token, or 0. */
 size_t off_made_other(const planner *p, size_t a, size_t b) {
   static const off_class other[] = {W_PICTURE, W_RECORDING, W_MOVING, W_ALOUD, W_STOPWORD,
                                     W_RESUMING, W_UNCHANGED};
