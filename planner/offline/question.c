@@ -11,9 +11,10 @@
  * a step before it asked for anything; it returns the task answering the question the step puts:
  * of a text made or named, of a picture (the one made by the step before when the question points
  * at it: "make x.jpg brighter. Is it still blurry?"), of a recording (heard first); what a text,
- * picture or recording says or is about (a summary, a caption, a transcript); or -1 when the step
- * puts no question. It changes nothing but the end of the step before when that step reads a
- * document and takes the question as its own. */
+ * picture or recording says or is about (a summary, a caption, a transcript); what a picture holds
+ * (a detector: "tell me the objects in x.jpg"); or -1 when the step puts no question. It changes
+ * nothing but the end of the step before when that step reads a document and takes the question
+ * as its own. */
 
 /* Is there a text a step before st made, or a passage to answer from? */
 static bool passage_before(const planner *p, const step *st) {
@@ -60,11 +61,34 @@ static bool asked_of_text(const planner *p, const step *st, unsigned produced, b
          (!intro || off_count_res(p, st->a, st->b, ~0u) > 1);
 }
 
+/* "Tell me the objects in x.jpg", "I want to know all the items in it", "let me know the things
+ * in the photo": does st ask to be told (or to know) what a picture holds, in words for things in
+ * general right after "tell me" or "know" (determiners between), a preposition and the picture
+ * (its file, "it", "the photo") ending it? A detector finds them. */
+static bool asks_contents(const planner *p, const step *st) {
+  size_t end = st->b;
+  while (end > st->a && p->tok[end - 1].kind == TK_PUNCT)
+    end--;
+  for (size_t i = st->a + 2; i + 2 < end; i++) {
+    size_t k = i - 1, at = i + 2 + (p->tok[i + 2].det && i + 3 < end);
+    while (k > st->a && p->tok[k].det)
+      k--;
+    bool told = off_is(p, k, W_KNOW) ||
+                (k > st->a && off_is(p, k, W_US) && off_is(p, k - 1, W_TELL));
+    if (off_is(p, i, W_CONTENTS) && told && off_is(p, i + 1, W_PREPOSITION) && at + 1 == end &&
+        (off_res_at(p, at, BATON__T_IMAGE) >= 0 || off_is(p, at, W_REFERENCE) ||
+         (at > i + 2 && off_is(p, at, W_PICTURE))))
+      return true;
+  }
+  return false;
+}
+
 /* No task named but a question ("is there a dog in x.jpg?", "find the author of x.png" alone): of
  * the step before if it answers questions and puts none ("I have a document scan.png; I'd like to
  * know its date"), else of a picture (one its words speak of; with one question, the last named or
  * made) or a passage at hand; "what x.png (a.wav) says (in ...)" reads (transcribes) it, "what
- * a.wav is about" sums up what it says. Its task, or -1. */
+ * a.wav is about" sums up what it says; the things a picture holds are detected (asks_contents).
+ * Its task, or -1. */
 int off_question_task(planner *p, size_t s, unsigned produced, bool asked_before) {
   step *st = &p->steps[s], *e = s > 0 ? &p->steps[s - 1] : NULL;
   unsigned own = off_own_types(p, st->a, st->b), newest = off_res_types(p, true);
@@ -133,6 +157,8 @@ int off_question_task(planner *p, size_t s, unsigned produced, bool asked_before
   /* "what did they say?" of a recording: its own or one at hand ("clean a.wav. What do they
    * say?", "..., then tell me what it is about"); its transcript answers */
   bool heard = (own & BATON__T_AUDIO) || (put && (at_hand & BATON__T_AUDIO));
+  if (picture && asks_contents(p, st))
+    return p->role[R_DETECT];
   return picture || passage || heard || last_picture
              ? p->role[last_picture ? R_ASK_PICTURE : R_ASK_TEXT] : -1; /* visual: see rewrite.c */
 }
