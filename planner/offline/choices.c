@@ -11,7 +11,8 @@
  * a dog", "as sports, politics, or science", "labels: a, b, c") as a classifier's choices, written
  * as executors read labels ("cat,dog"); off_by_choices() gives a step the zero-shot kind when it
  * lists choices after "as" or "into" and one can run, and a kind that needs no choices when it
- * lists none: no zero-shot task is ever planned without labels. Neither changes the planner. */
+ * lists none: no zero-shot task is ever planned without labels; off_only_choices() whether some
+ * words are such a list and no more ("happy or sad?"). None changes the planner. */
 
 /* Can token i be one of a classifier's choices: a word, not a determiner, stopword, "or", a made
  * thing ("classify it into a category or label": no choices named), courtesy ("... or a dog
@@ -60,6 +61,13 @@ static size_t choices_at(const planner *p, size_t a, size_t b, size_t *at, size_
     n = choice_word(p, j) && (j + 1 >= b || !choice_word(p, j + 1)) &&
         p->req[p->tok[j].end] != ')' ? list_at(p, a, j, at, start) : 0;
   return n;
+}
+
+bool off_only_choices(const planner *p, size_t a, size_t b) {
+  size_t at[OFF_MAX_CHOICES], start = b, n;
+  while (b > a && p->tok[b - 1].kind == TK_PUNCT)
+    b--;
+  return (n = choices_at(p, a, b, at, &start)) > 0 && start == a && at[n - 1] + 1 == b;
 }
 
 char *off_choices(const planner *p, size_t a, size_t b, size_t *start) {

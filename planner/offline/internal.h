@@ -75,13 +75,14 @@
    X(DRAWN) X(HANDING) X(MEANS) X(OPENING) X(NEW_TOPIC) X(DESCRIBING) X(CAPTIONING) X(ORDINAL) \
    X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(DEGREE) X(COMPARING) X(FACT) X(INSTEAD) \
    X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED) X(SENDING) \
-   X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL) X(ARROW) X(ALTERNATIVE) X(CONTENTS)
+   X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL) X(ARROW) X(ALTERNATIVE) X(CONTENTS) \
+   X(SOUNDING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
    X(CLASSIFY_PICTURE) X(CLASSIFY_TEXT) X(SPEAK) X(CONVERSE) X(CHANGE_SOUND) X(SUMMARIZE) \
    X(FIND_ENTITIES) X(RECORDING_FACTS) X(PICTURE_FACTS) X(WRITE) X(LABEL_PICTURE) \
-   X(LABEL_TEXT)
+   X(LABEL_TEXT) X(CLASSIFY_SOUND)
 #define OFF_FEATURES(X) \
    X(KEYWORD) X(DESCRIPTION) X(NO_MEDIA) X(MEDIA_ELSEWHERE) X(OWN_INPUT) X(OWN_READABLE) \
    X(OWN_OTHER) X(AVAIL_MEDIA) X(AVAIL_INPUT) X(NO_PASSAGE) X(SAID_MEDIUM) X(SAID_OTHER_MEDIUM) \
@@ -483,6 +484,11 @@ double off_thing_cues(const planner *p, size_t i, size_t j, int t);
 /* ---- question.c: the task of a question a step puts */
 /* The task answering step s's question, as question.c's contract says, or -1. */
 int off_question_task(planner *p, size_t s, unsigned produced, bool asked_before);
+/* "What does the man in a.wav sound like?", "how does a.wav sound?": is st a question ("what
+ * does", "how is" first) ending in a verb of sounding ("like" after it), with recordings the only
+ * files it names (or, naming none, at hand)? It asks how the recording sounds: it is classified,
+ * not heard (recognise.c). */
+bool off_asks_sound(const planner *p, const step *st);
 
 /* ---- choices.c: a classifier's choices (zero-shot labels) */
 /* The choices [a,b) give a classifier, the last list of one-word items with "or" before the last
@@ -490,6 +496,9 @@ int off_question_task(planner *p, size_t s, unsigned produced, bool asked_before
  * "labels: sports, politics, science"), comma-separated as executors read labels ("cat,dog"),
  * malloc'd; or NULL; *start: the list's first token. */
 char *off_choices(const planner *p, size_t a, size_t b, size_t *start);
+/* "Happy or sad?", "a cat or a dog?": are the words of [a,b) a list of choices only, marks after it
+ * left out? */
+bool off_only_choices(const planner *p, size_t a, size_t b);
 /* Step st's task as the choices it lists say (choices.c's contract); avail: the types at hand. */
 int off_by_choices(const planner *p, const step *st, unsigned avail);
 

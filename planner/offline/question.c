@@ -14,7 +14,7 @@
  * picture or recording says or is about (a summary, a caption, a transcript); what a picture holds
  * (a detector: "tell me the objects in x.jpg"); or -1 when the step puts no question. It changes
  * nothing but the end of the step before when that step reads a document and takes the question
- * as its own. */
+ * as its own. off_asks_sound() tells recognise.c a question of how a recording sounds. */
 
 /* Is there a text a step before st made, or a passage to answer from? */
 static bool passage_before(const planner *p, const step *st) {
@@ -59,6 +59,17 @@ static bool asked_of_text(const planner *p, const step *st, unsigned produced, b
   return ((produced & (BATON__T_TEXT | BATON__T_AUDIO)) || !asked_before) &&
          (off_is(p, st->a, W_WH) || (o + 1 < st->b && off_is(p, o + 1, W_WH)) || yes_no) &&
          (!intro || off_count_res(p, st->a, st->b, ~0u) > 1);
+}
+
+bool off_asks_sound(const planner *p, const step *st) {
+  size_t end = st->b;
+  while (end > st->a && p->tok[end - 1].kind == TK_PUNCT)
+    end--;
+  size_t v = end - (end > st->a + 3 && off_is(p, end - 1, W_MODEL)); /* "... sound | like" */
+  unsigned of = off_own_types(p, st->a, st->b);
+  of = of ? of : off_res_types(p, false); /* "I have a.wav. How does the man sound?" */
+  return v > st->a + 2 && off_is(p, st->a, W_WH) && off_is(p, st->a + 1, W_IS_ARE) &&
+         of == BATON__T_AUDIO && off_is(p, v - 1, W_SOUNDING);
 }
 
 /* "Tell me the objects in x.jpg", "I want to know all the items in it", "let me know the things

@@ -478,6 +478,23 @@ static bool says_how_to_answer(const planner *p, step *st, int last) {
   return true;
 }
 
+/* "What does the man in a.wav sound like? Happy or sad?", "what animal is in x.jpg? A cat or a
+ * dog?": does st, right after a question as written that a classifier answers, only list the
+ * choices it asks among? It asks no task: its words join that question's. */
+static bool choices_of(const planner *p, step *st, int last) {
+  static const off_role classifier[] = {R_CLASSIFY_PICTURE, R_CLASSIFY_TEXT, R_CLASSIFY_SOUND,
+                                        R_LABEL_PICTURE, R_LABEL_TEXT};
+  step *q = st - 1;
+  size_t k = 0, n = sizeof classifier / sizeof *classifier;
+  if (last < 0 || &p->steps[last] != q)
+    return false;
+  while (k < n && !off_is_role(p, q->task, classifier[k]))
+    k++;
+  if (k >= n || !off_is_question(p, q->a, q->b) || !off_only_choices(p, st->a, st->b))
+    return false;
+  return q->b = st->b, true;
+}
+
 /* "I'm curious about the emotion ... Could you clean the audio, then find the emotion?": a task the
  * user wonders about is done where a later step asks again (a step between them); true if moved. */
 static bool stated_before(planner *p, const step *st, int last) {
@@ -793,8 +810,9 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   int q = off_is_role(p, st->task, R_CAPTION) && about
               ? off_question_task(p, s, produced, last >= 0) : -1;
   st->task = q >= 0 ? (st->score = p->lx->w[K_ACCEPT], q) : st->task; /* asked of what it says */
-  if (off_asks_language(p, st->a, st->b)) /* "is it in French?": no translation */
-    st->task = p->role[R_CLASSIFY_TEXT], st->score = p->lx->w[K_ACCEPT];
+  int kind = off_asks_language(p, st->a, st->b) ? p->role[R_CLASSIFY_TEXT] /* "is it in French?" */
+             : off_asks_sound(p, st) ? p->role[R_CLASSIFY_SOUND] : -1; /* "what does he sound */
+  st->task = kind >= 0 ? (st->score = p->lx->w[K_ACCEPT], kind) : st->task; /* like?": classified */
   if (st->task < 0 && any && !about && !off_describes_unseen(p, st, produced)) { /* not "what does
     * the summary say about X?", "a caption for the summary": asked of it ("what does the
     * translation say?" translates it back) */
@@ -813,7 +831,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     return p->steps[s - 1].b = st->b, drop_step(st, false);
   if (works_on_thing(p, st, l, avail) || marks_asked(p, st, last))
     return settle_step(p, s, produced, avail);
-  if (answered_before(p, st, last) || says_how_to_answer(p, st, last))
+  if (answered_before(p, st, last) || says_how_to_answer(p, st, last) || choices_of(p, st, last))
     return drop_step(st, false);
   if (into < 0 && !st->thing && !cut_thing(p, s))
     off_split_step(p, s, avail);
