@@ -104,9 +104,21 @@ bool off_quote_says(const planner *p, const step *st, off_class c) {
   return said;
 }
 
-/* Does the step's question speak of a picture: its words ("the car in the image") or its quote? */
+/* "(Find the people in x.jpg and) tell me how old they look", "how tall do they look?": does st
+ * ask how the things it points at ("they", "them") look (a word of looking, not before a
+ * preposition: "look at", "look for")? That is seen in the picture. */
+static bool asks_looks(const planner *p, const step *st) {
+  bool looks = false;
+  for (size_t i = st->a; !looks && i < st->b; i++)
+    looks = off_is(p, i, W_LOOKING) && !(i + 1 < st->b && off_is(p, i + 1, W_PREPOSITION));
+  return looks && off_has_word(p, st->a, st->b, W_PLURAL);
+}
+
+/* Does the step's question speak of a picture: its words ("the car in the image"), its quote or
+ * how things look (asks_looks)? */
 bool off_asks_about_picture(const planner *p, const step *st) {
   return ((off_said_media(p, st->a, st->b) | off_own_types(p, st->a, st->b)) & BATON__T_IMAGE) ||
+         asks_looks(p, st) ||
          off_quote_says(p, st, W_PICTURE) || /* "the document" when the picture is one */
          (p->image_kind == IMG_DOCUMENT && off_quote_says(p, st, W_DOCUMENT));
 }
