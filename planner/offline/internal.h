@@ -76,7 +76,7 @@
    X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(DEGREE) X(COMPARING) X(FACT) X(INSTEAD) \
    X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED) X(SENDING) \
    X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL) X(ARROW) X(ALTERNATIVE) X(CONTENTS) \
-   X(LOOKING) X(SOUNDING)
+   X(LOOKING) X(SOUNDING) X(HEARING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -292,6 +292,9 @@ bool off_word_for(const planner *p, size_t i);
 /* Is token i a verb asking to speak a thing ("say it", "say the summary", "say 'hi'"; not "say,
  * ...", "say which", "say you are done")? */
 bool off_speaks_at(const planner *p, size_t i);
+/* "Listen to memo.wav", "hear the talk.wav": does [a, b) hear a recording it names (its words then
+ * read or asked)? */
+bool off_hears(const planner *p, size_t a, size_t b);
 /* "..., then spoken", "notes.txt in French and spoken": where [a, b) ends in a participle of
  * speaking (a word both "aloud" and "worded") after "then", "and" or a comma (in it or just before
  * a), only marks after it; else b. The text made before it is read out (not "the spoken words",

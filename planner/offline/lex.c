@@ -554,6 +554,16 @@ bool off_speaks_at(const planner *p, size_t i) {
           off_is(p, i + 1, W_DEMONSTRATIVE) || off_is(p, i + 1, W_ALOUD));
 }
 
+bool off_hears(const planner *p, size_t a, size_t b) {
+  for (size_t i = a; i + 1 < b; i++) {
+    size_t k = i + 1 + off_is(p, i + 1, W_TARGET_PREP); /* "listen | to", "hear" */
+    k += k + 1 < b && p->tok[k].det;
+    if (off_is(p, i, W_HEARING) && k < b && off_res_at(p, k, BATON__T_AUDIO) >= 0)
+      return true;
+  }
+  return false;
+}
+
 size_t off_spoken_after(const planner *p, size_t a, size_t b) {
   size_t e = b;
   while (e > a && p->tok[e - 1].kind == TK_PUNCT)

@@ -175,7 +175,8 @@ int off_split_steps(planner *p) {
     /* A ',' or "and" splits before words naming a task (or a cut of "it" no cue names: "how long is
      * a.wav and make it 10 seconds long", not "join a.wav and the first 10 seconds of b.wav"), a
      * new clause ("..., and I'm curious", "and based on the summary, ...") or a question after a
-     * piece naming a task ("transcribe x.wav and tell me who won"). */
+     * piece naming a task or hearing a recording ("transcribe x.wav and tell me who won", "listen
+     * to a.wav and tell me ..."). */
     for (size_t k = seg, from = seg, next, c; k <= i; k = next) {
       for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !p->tok[next].soft;)
         next++;
@@ -190,7 +191,8 @@ int off_split_steps(planner *p) {
           off_made_other(p, c, next) || off_voices_it(p, from, c, next) ||
           (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) || leads_to_task(p, c, i) ||
           (c < i && off_sends_at(p, c, next)) || /* "and email it": left out (recognise.c) */
-          (off_asks_question(p, k + 1, next) && has_cue(p, from, k)) ||
+          (off_asks_question(p, k + 1, next) &&
+           (has_cue(p, from, k) || off_hears(p, from, k))) ||
           (from == seg && off_punct(p, k, ",") && off_is(p, skip_soft(p, seg, k), W_CONDITION))) {
         /* k == i: the last piece; "After it's been transformed, | identify ...": a condition */
         if (add_step(p, from, k, is_context_clause(p, seg, i), k == i) != 0)
