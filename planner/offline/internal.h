@@ -76,7 +76,7 @@
    X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(DEGREE) X(COMPARING) X(FACT) X(INSTEAD) \
    X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED) X(SENDING) \
    X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL) X(ARROW) X(ALTERNATIVE) X(CONTENTS) \
-   X(LOOKING) X(SOUNDING) X(HEARING)
+   X(LOOKING) X(SOUNDING) X(HEARING) X(COLOURING) X(HUE)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -548,6 +548,10 @@ bool off_cuts_to_length(const planner *p, const step *st, bool part, unsigned ma
 /* "Make it blue", "can you make it blue": a causative verb, what it changes (its token, returned,
  * else 0), no task named */
 size_t off_made_other(const planner *p, size_t a, size_t b);
+/* "Colour the sky in x.jpg purple", "then paint the closest object red": does [a,b) give a thing in
+ * a picture a hue (a verb of colouring, not after "what", "the", "of" or "is"; a definite thing
+ * that is no picture; a hue after it)? With a picture at hand, an edit (recognise.c). */
+bool off_colours(const planner *p, size_t a, size_t b);
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "and say it", "and
  * save it as an mp3" (off_voices_it)? */
 bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail);

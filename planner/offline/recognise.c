@@ -773,6 +773,19 @@ static void asks_of_listed(const planner *p, step *st) {
       st->a++;
 }
 
+/* The task st's words name, with what is at hand (avail): "and classify it", a verb many share,
+ * its object named, with less; whatever cue else it holds ("closest": a depth map's), one giving
+ * a thing in a picture a hue ("colour the sky in x.jpg purple", "then paint the closest object
+ * red"), with a picture named or made, an edit; or -1. */
+static int named_task(const planner *p, step *st, unsigned avail) {
+  if (((avail | off_res_types(p, false)) & BATON__T_IMAGE) && off_colours(p, st->a, st->b))
+    return st->score = p->lx->w[K_ACCEPT], p->role[R_EDIT];
+  int t = off_best_task(p, st->a, st->b, avail, &st->score);
+  if (t < 0 && st->b <= st->a + 3 && off_is(p, st->a + 1, W_REFERENCE)) /* "and classify it" */
+    t = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT_FALLBACK], -1, &st->score);
+  return t;
+}
+
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
@@ -790,10 +803,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (st->a + 2 < st->b && off_is(p, st->a, W_WH) && off_is(p, st->a + 1, W_IS_ARE) &&
       p->tok[st->a + 2].det && !cue_past_frame(p, st->a, st->b))
     p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
-  st->task = off_best_task(p, st->a, st->b, avail, &st->score);
-  if (st->task < 0 && st->b <= st->a + 3 && off_is(p, st->a + 1, W_REFERENCE)) /* "and classify */
-    st->task = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT_FALLBACK], -1,
-                                 &st->score); /* it": a verb shared by many, its object named */
+  st->task = named_task(p, st, avail);
   /* a thing in the file: one question, or with none put, its facts ("... and remove it") */
   st->thing = asks_of_a_thing(p, st);
   int asked = st->thing ? off_question_task(p, s, produced, last >= 0) : -1;

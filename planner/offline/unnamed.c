@@ -16,7 +16,8 @@
  * recognise.c also asks off_cuts_to_length() (a recording cut to a length or a part: "shorten",
  * no summary) and off_converting_task() (after "save") of a step naming a task, and
  * off_file_made_into() which file a step makes from what it names ("summarize notes.txt into
- * s.txt"). It claims no other resource. */
+ * s.txt"); recognise.c and segment.c ask off_colours() (a thing in a picture given a hue: an
+ * edit, whatever cue a step holds). It claims no other resource. */
 
 size_t off_added_recording(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i + 1 < b; i++)
@@ -319,6 +320,18 @@ size_t off_made_other(const planner *p, size_t a, size_t b) {
     if (off_language_at(p, i))
       return 0;
   return off_clearest_cue(p, a + 2, b, p->lx->w[K_MIN_KEYWORD]) < 0 ? a + 1 : 0;
+}
+
+bool off_colours(const planner *p, size_t a, size_t b) {
+  for (size_t i = a; i + 3 < b; i++) {
+    bool verb = off_is(p, i, W_COLOURING) &&
+                !(i > a && (off_is(p, i - 1, W_WH) || p->tok[i - 1].det ||
+                            off_is(p, i - 1, W_PREPOSITION) || off_is(p, i - 1, W_IS_ARE)));
+    if (verb && off_is(p, i + 1, W_DEFINITE) && p->tok[i + 2].kind == TK_WORD &&
+        !off_is(p, i + 2, W_PICTURE) && off_has_word(p, i + 3, b, W_HUE))
+      return true;
+  }
+  return false;
 }
 
 /* The task changing a thing of a type in m, a picture's first, then a text's, then a recording's:
