@@ -76,7 +76,7 @@
    X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(DEGREE) X(COMPARING) X(FACT) X(INSTEAD) \
    X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED) X(SENDING) \
    X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL) X(ARROW) X(ALTERNATIVE) X(CONTENTS) \
-   X(LOOKING) X(SOUNDING) X(HEARING) X(COLOURING) X(HUE)
+   X(LOOKING) X(SOUNDING) X(HEARING) X(COLOURING) X(HUE) X(SEPARATING) X(SOUND_PART)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -552,6 +552,12 @@ size_t off_made_other(const planner *p, size_t a, size_t b);
  * a picture a hue (a verb of colouring, not after "what", "the", "of" or "is"; a definite thing
  * that is no picture; a hue after it)? With a picture at hand, an edit (recognise.c). */
 bool off_colours(const planner *p, size_t a, size_t b);
+/* "Isolate the vocals in song.mp3", "split song.mp3 into vocals and music", "extract the drums
+ * from it": does [a,b) keep a part of a song's sound apart (its first verb of separating, not
+ * after "the" or "of", then a sound part's or music's word, after no more than one other word
+ * but determiners, files, "into" and "it": not "extract the key points of the music review")?
+ * With a recording at hand, its change. */
+bool off_separates(const planner *p, size_t a, size_t b);
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "and say it", "and
  * save it as an mp3" (off_voices_it)? */
 bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail);

@@ -776,11 +776,17 @@ static void asks_of_listed(const planner *p, step *st) {
 /* The task st's words name, with what is at hand (avail): "and classify it", a verb many share,
  * its object named, with less; whatever cue else it holds ("closest": a depth map's), one giving
  * a thing in a picture a hue ("colour the sky in x.jpg purple", "then paint the closest object
- * red"), with a picture named or made, an edit; or -1. */
+ * red"), with a picture named or made, an edit; one keeping a part of a song's sound apart
+ * ("isolate the vocals in song.mp3", "extract the drums"), with a recording named or made and no
+ * picture of its own, a change of the recording; or -1. */
 static int named_task(const planner *p, step *st, unsigned avail) {
-  if (((avail | off_res_types(p, false)) & BATON__T_IMAGE) && off_colours(p, st->a, st->b))
-    return st->score = p->lx->w[K_ACCEPT], p->role[R_EDIT];
-  int t = off_best_task(p, st->a, st->b, avail, &st->score);
+  unsigned own = off_own_types(p, st->a, st->b), media = avail | off_res_types(p, false);
+  int t = (media & BATON__T_IMAGE) && off_colours(p, st->a, st->b) ? p->role[R_EDIT]
+          : !(own & BATON__T_IMAGE) && (media & BATON__T_AUDIO) && off_separates(p, st->a, st->b)
+              ? p->role[R_CHANGE_SOUND] : -1;
+  if (t >= 0)
+    return st->score = p->lx->w[K_ACCEPT], t;
+  t = off_best_task(p, st->a, st->b, avail, &st->score);
   if (t < 0 && st->b <= st->a + 3 && off_is(p, st->a + 1, W_REFERENCE)) /* "and classify it" */
     t = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT_FALLBACK], -1, &st->score);
   return t;

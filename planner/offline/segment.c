@@ -6,10 +6,11 @@
 
 /* Contract: off_split_steps() takes p->tok and gives p->steps: token ranges split at sentence ends
  * and hard breaks ("then", "finally"), and at ',' and "and" only when what follows names a task (or
- * a cut, a hue given: unnamed.c) or starts a clause of its own; first-person statements that ask
- * for nothing are marked context (they set the scene: their resources count, their words name no
- * task), the steps of a sentence before one opening with "First" a goal; an arrow before words
- * naming no task reads as "to" ("talk.wav -> text"). It reads cues, picks no task. */
+ * a cut, a hue given, a song's part kept apart: unnamed.c) or starts a clause of its own;
+ * first-person statements that ask for nothing are marked context (they set the scene: their
+ * resources count, their words name no task), the steps of a sentence before one opening with
+ * "First" a goal; an arrow before words naming no task reads as "to" ("talk.wav -> text"). It
+ * reads cues, picks no task. */
 
 /* Does some task have a keyword in tokens [a,b)? */
 static bool has_cue(const planner *p, size_t a, size_t b) {
@@ -174,9 +175,10 @@ int off_split_steps(planner *p) {
       continue;
     /* A ',' or "and" splits before words naming a task (or a cut of "it" no cue names: "how long is
      * a.wav and make it 10 seconds long", not "join a.wav and the first 10 seconds of b.wav"; a
-     * thing given a hue: "and colour the sky purple"), a new clause ("..., and I'm curious", "and
-     * based on the summary, ...") or a question after a piece naming a task or hearing a recording
-     * ("transcribe x.wav and tell me who won", "listen to a.wav and tell me ..."). */
+     * thing given a hue, a part of a song kept apart: "and colour the sky purple"), a new clause
+     * ("..., and I'm curious", "and based on the summary, ...") or a question after a piece naming
+     * a task or hearing a recording ("transcribe x.wav and tell me who won", "listen to a.wav and
+     * tell me ..."). */
     for (size_t k = seg, from = seg, next, c; k <= i; k = next) {
       for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !p->tok[next].soft;)
         next++;
@@ -188,7 +190,7 @@ int off_split_steps(planner *p) {
       if (k == i || has_cue(p, k + 1, next) ||
           (c < next && !off_own_types(p, c, next) &&
            off_cuts_to_length(p, &(step){.a = c, .b = next}, true, 0)) ||
-          off_made_other(p, c, next) || off_colours(p, c, next) ||
+          off_made_other(p, c, next) || off_colours(p, c, next) || off_separates(p, c, next) ||
           off_voices_it(p, from, c, next) ||
           (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) || leads_to_task(p, c, i) ||
           (c < i && off_sends_at(p, c, next)) || /* "and email it": left out (recognise.c) */

@@ -16,8 +16,9 @@
  * recognise.c also asks off_cuts_to_length() (a recording cut to a length or a part: "shorten",
  * no summary) and off_converting_task() (after "save") of a step naming a task, and
  * off_file_made_into() which file a step makes from what it names ("summarize notes.txt into
- * s.txt"); recognise.c and segment.c ask off_colours() (a thing in a picture given a hue: an
- * edit, whatever cue a step holds). It claims no other resource. */
+ * s.txt"); recognise.c and segment.c ask off_colours() and off_separates() (a thing in a picture
+ * given a hue, a part of a song's sound kept apart: an edit, a sound change, whatever cue a step
+ * holds). It claims no other resource. */
 
 size_t off_added_recording(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i + 1 < b; i++)
@@ -331,6 +332,21 @@ bool off_colours(const planner *p, size_t a, size_t b) {
         !off_is(p, i + 2, W_PICTURE) && off_has_word(p, i + 3, b, W_HUE))
       return true;
   }
+  return false;
+}
+
+bool off_separates(const planner *p, size_t a, size_t b) {
+  size_t i = a;
+  while (i < b && !off_is(p, i, W_SEPARATING))
+    i++;
+  if (i >= b || (i > a && (p->tok[i - 1].det || off_is(p, i - 1, W_PREPOSITION))))
+    return false;
+  for (size_t k = i + 1, words = 0; k < b && words < 2; k++) /* "the (lead) vocals", "song.mp3 */
+    if (off_is(p, k, W_SOUND_PART) || off_is(p, k, W_MUSIC)) /* into vocals" */
+      return true;
+    else
+      words += p->tok[k].kind == TK_WORD && !p->tok[k].det && !off_is(p, k, W_DESTINATION) &&
+               !off_is(p, k, W_REFERENCE);
   return false;
 }
 
