@@ -9,8 +9,9 @@
  * a cut, a hue given, a song's part kept apart: unnamed.c) or starts a clause of its own;
  * first-person statements that ask for nothing are marked context (they set the scene: their
  * resources count, their words name no task), the steps of a sentence before one opening with
- * "First" a goal; an arrow before words naming no task reads as "to" ("talk.wav -> text"). It
- * reads cues, picks no task. */
+ * "First" a goal; an arrow before words naming no task reads as "to" ("talk.wav -> text"), a step
+ * of its own where that "to" names one after a piece naming one ("sign.png -> text | -> French").
+ * It reads cues, picks no task. */
 
 /* Does some task have a keyword in tokens [a,b)? */
 static bool has_cue(const planner *p, size_t a, size_t b) {
@@ -53,9 +54,17 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
          !off_has_word(p, a, b, W_ASKING) && !put;
 }
 
-/* A ',', an arrow ("a -> b") or an "and" that no cue holds ("make them black and white"). */
+/* Is token i an arrow read as the lexicon's arrow word ("-> audio" as "to audio")? (No word that
+ * short is read as another: lex.c) */
+static bool arrow_word(const planner *p, size_t i) {
+  return p->tok[i].respelt && off_is(p, i, W_ARROW);
+}
+
+/* A ',', an arrow ("a -> b", "-> audio"), or an "and" that no cue holds ("make them black and
+ * white"). */
 static bool soft_at(const planner *p, size_t i) {
-  return off_punct(p, i, ",>") || (off_is(p, i, W_JOINER) && !(i > 0 && i + 2 <= p->n_tok &&
+  return off_punct(p, i, ",>") || arrow_word(p, i) ||
+         (off_is(p, i, W_JOINER) && !(i > 0 && i + 2 <= p->n_tok &&
          has_cue(p, i - 1, i + 2) && !has_cue(p, i - 1, i) && !has_cue(p, i + 1, i + 2)));
 }
 
@@ -94,9 +103,9 @@ static bool saves_file(const planner *p, size_t c, size_t e) {
          (d < e && off_is(p, d, W_REFERENCE) && off_own_types(p, d, e));
 }
 
-/* The first token of [k, e) that is no boundary. */
+/* The first token of [k, e) that is no boundary (an arrow read as a word is one of the words). */
 static size_t skip_soft(const planner *p, size_t k, size_t e) {
-  while (k < e && (p->tok[k].soft || p->tok[k].kind == TK_PUNCT))
+  while (k < e && ((p->tok[k].soft && !arrow_word(p, k)) || p->tok[k].kind == TK_PUNCT))
     k++;
   return k;
 }
@@ -138,12 +147,20 @@ bool off_ends_sentence(const planner *p, size_t i) {
          (off_is(p, i, W_CONTRAST) && off_is(p, next_word(p, i + 1, p->n_tok), W_OPENING));
 }
 
+/* Does the piece [a, i) before an arrow at i, naming a task that writes text, go on to a
+ * recording's word ("caption -> audio": that text spoken)? */
+static bool speaks_text(const planner *p, size_t a, size_t i) {
+  int t = off_clearest_cue(p, a, i, p->lx->w[K_MIN_KEYWORD]);
+  return off_is(p, i + 1, W_RECORDING) && t >= 0 && (p->cues[t].spec->outputs & BATON__T_TEXT);
+}
+
 /* "talk.wav -> text", "sign.png → text → French": an arrow ("->", "=>", "→": a '>' of more than
  * one byte) before words naming no task, up to the next arrow or the sentence's end, reads as the
  * lexicon's arrow word ("to"); before a medium's word after a video or a step of its own ("x.mp4 ->
- * audio", "x.jpg -> caption -> audio": which part of a video, or not the word "caption" spoken),
- * a file name or a quote it stays (the file to save: "blur x.jpg -> b.png"), and before a step of
- * its own it parts the steps ("read sign.png -> translate it"). */
+ * audio", "x.jpg -> caption -> image": which part of a video, or not the word "caption" drawn) but
+ * a recording's after one writing text ("x.jpg -> caption -> audio": the caption spoken), a file
+ * name or a quote it stays (the file to save: "blur x.jpg -> b.png"), and before a step of its own
+ * it parts the steps ("read sign.png -> translate it"). */
 static void read_arrows(planner *p) {
   static const off_class media[] = {W_RECORDING, W_PICTURE, W_MOVING};
   for (size_t i = 0; p->lx->cls[W_ARROW].n && i + 1 < p->n_tok; i++) {
@@ -155,7 +172,8 @@ static void read_arrows(planner *p) {
       from--;
     if (off_is_any(p, i + 1, media, sizeof media / sizeof *media) && i > 0 &&
         (off_res_at(p, i - 1, BATON__T_VIDEO) >= 0 ||
-         (from > 0 && off_punct(p, from - 1, ">") && has_cue(p, from, i))))
+         (from > 0 && off_punct(p, from - 1, ">") && has_cue(p, from, i) &&
+          !speaks_text(p, from, i))))
       continue; /* kept */
     size_t e = i + 1;
     while (e < p->n_tok && !off_punct(p, e, ">.!?;"))
@@ -194,6 +212,7 @@ int off_split_steps(planner *p) {
           off_voices_it(p, from, c, next) ||
           (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) || leads_to_task(p, c, i) ||
           (c < i && off_sends_at(p, c, next)) || /* "and email it": left out (recognise.c) */
+          (arrow_word(p, k) && has_cue(p, k, next) && has_cue(p, from, k)) || /* "| to audio" */
           (off_asks_question(p, k + 1, next) &&
            (has_cue(p, from, k) || off_hears(p, from, k))) ||
           (from == seg && off_punct(p, k, ",") && off_is(p, skip_soft(p, seg, k), W_CONDITION))) {
