@@ -477,10 +477,12 @@ static bool named_before(const planner *p, const size_t *own, size_t n, size_t i
 
 /* Is the quote at token i one speaking step st reads: right after its verb ("read 'hi' aloud",
  * "read aloud 'hi'") or joined to another file or quote by "and" or "," ("read notes.txt and 'hi'
- * aloud")? Not a voice, a name or a word to skip ("with the voice 'Jenny'", "skip 'secret'"). */
+ * aloud", "read 'hi' aloud and 'bye'")? Not a voice, a name or a word to skip ("with the voice
+ * 'Jenny'", "skip 'secret'"). */
 static bool spoken_quote(const planner *p, const step *st, size_t i) {
   size_t v = i > st->a + 1 && off_is(p, i - 1, W_ALOUD) ? i - 1 : i;
-  if (v > st->a && (off_cue_word(p, &p->cues[st->task], v - 1) || off_speaks_at(p, v - 1)))
+  if (v > st->a && (off_cue_word(p, &p->cues[st->task], v - 1) || off_speaks_at(p, v - 1) ||
+                    off_is(p, v - 1, W_READING)))
     return true;
   /* "'hello' aloud and 'bye'", "aloud: 'a'", "'a' 'b'"; not "voice: 'Emma'", "x.txt 'slowly'" */
   if (i > st->a && (off_is(p, i - 1, W_JOINER) || off_punct(p, i - 1, ",") ||
