@@ -620,6 +620,15 @@ static bool took(const planner *p, const baton__arg *in, source *src) {
   return in->ref >= 0 && (src->ref = in->ref, src->res = -1, true);
 }
 
+/* Points src at what task k took as its input of `type` (took); false if none. */
+static bool took_input(const planner *p, int k, unsigned type, source *src) {
+  const baton__task *t = &p->g->tasks[k];
+  for (size_t j = 0; j < t->n_args; j++)
+    if (strcmp(t->args[j].name, baton__type_name(type)) == 0)
+      return took(p, &t->args[j], src);
+  return false;
+}
+
 /* "Does talk.wav mention money? If yes, summarize it", "is notes.txt about sports? If so,
  * translate it": after task k answering a question asked with "is", "does"... and a condition on
  * its answer ("if ..."), "it" (no word naming a thing made: not "the answer") is what the question
@@ -631,20 +640,27 @@ static bool asked_of_before(const planner *p, const step *st, int k, unsigned ty
                 off_is_question(p, a, b) && b <= st->a && off_has_word(p, b, st->a, W_UNSURE) &&
                 off_has_word(p, st->a, st->b, W_REFERENCE) &&
                 !off_has_word(p, st->a, st->b, W_MADE_THING);
-  const baton__task *t = &p->g->tasks[k];
-  for (size_t j = 0; yes_no && j < t->n_args; j++)
-    if (strcmp(t->args[j].name, baton__type_name(type)) == 0)
-      return took(p, &t->args[j], src);
-  return false;
+  return yes_no && took_input(p, k, type, src);
+}
+
+/* "What's the sentiment of reviews.txt and summarize the negative ones": after task k classifying
+ * a text, "ones" are some of the things that text holds, not k's label. Sets src to k's text;
+ * true if so. */
+static bool picked_from(const planner *p, const step *st, int k, unsigned type, source *src) {
+  int c = off_cue_index(p, p->made[k]);
+  return type == BATON__T_TEXT && off_has_word(p, st->a, st->b, W_PICKED) &&
+         (off_is_role(p, c, R_CLASSIFY_TEXT) || off_is_role(p, c, R_LABEL_TEXT)) &&
+         took_input(p, k, type, src);
 }
 
 /* "Segment x.jpg and estimate its depth", "... then classify it": a picture task src->ref made by
  * only mapping the one it took (told nothing: a mask, a depth map; not a restyle) is not what "it"
  * or "its" alone points at (it is named: "the result", "the mask", "the segmented image"); the
  * picture it took is, then src instead; so is what a yes-or-no answer src->ref gives was asked of,
- * after "if so" (asked_of_before). */
+ * after "if so" (asked_of_before), and the text a classifier read, "the ... ones" (picked_from). */
 static void unmap(const planner *p, const step *st, unsigned type, source *src) {
-  if (src->ref >= 0 && asked_of_before(p, st, src->ref, type, src))
+  if (src->ref >= 0 && (asked_of_before(p, st, src->ref, type, src) ||
+                        picked_from(p, st, src->ref, type, src)))
     return;
   const baton__taskspec *s = src->ref >= 0 && type == BATON__T_IMAGE ? p->made[src->ref] : NULL;
   const baton__arg *in = s && p->g->tasks[src->ref].n_args ? p->g->tasks[src->ref].args : NULL;
