@@ -84,13 +84,19 @@ static const char *article(const char *word) {
   return !you && !one ? "an" : "a";
 }
 
+/* Task t's own words: its literal "text" argument, or NULL. */
+static baton__arg *own_text(baton__task *t) {
+  for (size_t k = 0; k < t->n_args; k++)
+    if (!strcmp(t->args[k].name, "text") && t->args[k].ref < 0)
+      return &t->args[k];
+  return NULL;
+}
+
 /* Where task t's own words (its literal "text", into *text) hold the request's tokens [a, b) as
  * written (none misspelt), or NULL. */
 static const char *text_holding(baton__task *t, const planner *p, size_t a, size_t b,
                                 baton__arg **text) {
-  *text = NULL;
-  for (size_t k = 0; k < t->n_args && !*text; k++)
-    *text = !strcmp(t->args[k].name, "text") && t->args[k].ref < 0 ? &t->args[k] : NULL;
+  *text = own_text(t);
   const char *s = p->req + p->tok[a].start, *from = NULL;
   size_t n = p->tok[b - 1].end - p->tok[a].start;
   bool written = true; /* (a misspelt word is there as read: "speech", not "speach") */
@@ -246,13 +252,12 @@ static bool two_compared(const planner *p, const step *st, size_t at[3]) {
   return at[0] = x, at[1] = and, at[2] = e, true;
 }
 
-/* Cuts the words of two things (at[], two_compared) in drawing task k's text to the first ("draw
- * a cat and a dog": "draw a cat") or the second: "draw a dog"; 0, or -1 out of memory. */
-static int one_thing(planner *p, size_t k, const size_t at[3], bool second) {
-  baton__arg *text;
-  const char *from = text_holding(&p->g->tasks[k], p, at[0], at[2], &text);
-  if (!from)
-    return 0; /* the words are not there as written */
+/* Cuts the words of two things (at[], two_compared), which drawing task k's own text holds from
+ * its byte `off` on (text_holding), to the first ("draw a cat and a dog": "draw a cat") or the
+ * second: "draw a dog"; 0, or -1 out of memory. */
+static int one_thing(planner *p, size_t k, const size_t at[3], size_t off, bool second) {
+  baton__arg *text = own_text(&p->g->tasks[k]);
+  const char *from = text->value + off;
   size_t a = second ? at[1] + 1 : at[0], e = second ? at[2] : at[1];
   size_t n = p->tok[at[2] - 1].end - p->tok[at[0]].start;
   baton__sb sb;
@@ -274,10 +279,12 @@ int off_copies(planner *p, const step *st, size_t first) {
   while (k > first && p->made[k - 1] != spec)
     k--;
   baton__arg *text;
-  if (k > first && two_compared(p, st, two) && /* a drawing of each */
-      text_holding(&p->g->tasks[k - 1], p, two[0], two[2], &text))
-    return copy_task(p, k - 1, -1) != 0 || one_thing(p, k - 1, two, false) != 0 ||
-           one_thing(p, p->g->n - 1, two, true) != 0
+  const char *from = k > first && two_compared(p, st, two)
+                         ? text_holding(&p->g->tasks[k - 1], p, two[0], two[2], &text) : NULL;
+  size_t off = from ? (size_t)(from - text->value) : 0; /* (the copy's words are the same) */
+  if (from) /* a drawing of each */
+    return copy_task(p, k - 1, -1) != 0 || one_thing(p, k - 1, two, off, false) != 0 ||
+           one_thing(p, p->g->n - 1, two, off, true) != 0
                ? (baton__fmt(p->err, p->errlen, OFF_OOM), -1) : 0;
   long n = asked_count(p, st, &at, &to), counted = n; /* "another one" of three: one */
   n = counted ? (p->copies ? p->copies : n) + asked_more(p, st, &cut, &end) : 0;

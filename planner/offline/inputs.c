@@ -690,29 +690,40 @@ static int unused_or_before(const planner *p, const step *st, unsigned type, boo
   return i >= 0 ? p->tok[i].res : r;
 }
 
-/* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
-static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
-  bool original, has_ref = points_back(p, st, &original);
+/* Steps 1 to 1d of resolve_input(): *src (unset on entry) set to the `type` input st names itself
+ * (prev: the earlier task it points at, or -1); 1 if so, 0 if none, -1 on error. */
+static int input_it_names(planner *p, const step *st, unsigned type, bool has_ref, int prev,
+                          source *src) {
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
-  int r = off_own_res(p, st->a, st->b, type), b, prev = off_named_producer(p, st, type);
+  int r = off_own_res(p, st->a, st->b, type), b;
   /* 1. the step's own resource; no text used before when it says "it" ("... read it aloud: 'x'");
    * one a step asked to run first changed: what it made of it ("before you transcribe a.wav,
    * clean it") */
   if ((b = r >= 0 && st->later && !text ? changed_from(p, type, r) : -1) >= 0)
-    return src->ref = b, 0;
+    return src->ref = b, 1;
   if (r >= 0 && !(text && has_ref && p->res[r].used && prev >= 0))
-    return src->res = r, p->res[r].used = true, 0;
+    return src->res = r, p->res[r].used = true, 1;
   /* 1b. text from the step's own image or recording ("translate sign.png"); 1b'. an earlier
    * turn's file it names ("read the sign aloud" after a turn on sign.png), read again if need be */
   if (text && (b = bridge(p, st, true, media, src)))
-    return b > 0 ? 0 : -1;
+    return b > 0 ? 1 : -1;
   if (text && (r = named_by_stem(p, st, media | BATON__T_TEXT)) >= 0)
-    return p->res[r].type & BATON__T_TEXT ? (src->res = r, p->res[r].used = true, 0)
-         : off_read_file(p, st, r, p->res[r].type & BATON__T_AUDIO, src) < 0 ? -1 : 0;
+    return p->res[r].type & BATON__T_TEXT ? (src->res = r, p->res[r].used = true, 1)
+         : off_read_file(p, st, r, p->res[r].type & BATON__T_AUDIO, src) < 0 ? -1 : 1;
   /* 1c. "the original image" (original_res); 1d. a document a question asks of, not what an
    * earlier step drew or changed */
   if (!text && ((r = original_res(p, st, type)) >= 0 || (r = asked_document(p, st)) >= 0))
-    return src->res = r, p->res[r].used = true, 0;
+    return src->res = r, p->res[r].used = true, 1;
+  return 0;
+}
+
+/* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
+static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
+  bool original, has_ref = points_back(p, st, &original);
+  const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
+  int r, b, prev = off_named_producer(p, st, type);
+  if ((b = input_it_names(p, st, type, has_ref, prev, src)) != 0) /* 1 to 1d */
+    return b > 0 ? 0 : -1;
   /* 2. "summarize the lecture" with lecture.wav named earlier and nothing read yet (an earlier
    * turn's text is not what this request's own picture says): read it first; 2b. "draw the scene
    * my narration in n.wav describes": what a recording nobody listened to says is what to make */

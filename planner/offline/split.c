@@ -99,6 +99,44 @@ static bool does_already(const planner *p, const step *st, size_t k, int t1) {
          off_description_score(p, &p->cues[t1], k + 1, st->b) > 0;
 }
 
+/* The tasks of st's halves were it split at k: the tail's *t2 (score *s2) from k, the head's *t1
+ * (*s1) before the token returned. After "the", the head takes what the tail makes ("the mood of
+ * the | text in x.png"); a tail naming a thing whose noun tells the head's task, the head takes
+ * that noun too (noun_head: "classify the | text in x.png"); `of`: the head only names what to do
+ * with a thing made first, a fallback's score is enough. */
+static size_t halves_at(const planner *p, const step *st, size_t k, unsigned avail, bool of,
+                        int *t1, double *s1, int *t2, double *s2) {
+  double sn;
+  *t2 = p->tok[k - 1].det ? off_best_task(p, k, st->b, avail, s2) : -1;
+  unsigned head_avail = (of ? 0 : avail) | (*t2 >= 0 ? p->cues[*t2].spec->outputs : 0);
+  *t1 = off_best_task_min(p, st->a, k, head_avail, p->lx->w[of ? K_ACCEPT_FALLBACK : K_ACCEPT],
+                          -1, s1);
+  if (*t1 >= 0 && !p->tok[k - 1].det)
+    *t2 = off_best_task(p, k, st->b, avail | p->cues[*t1].spec->outputs, s2);
+  int tn = *t2 >= 0 && !reads_from(p, *t1, *t2) ? noun_head(p, st, k, *t2, avail, &sn) : -1;
+  return tn >= 0 ? (*t1 = tn, *s1 = sn, k + 1) : k;
+}
+
+/* "A one-paragraph | summary", "a 3-sentence | summary": does a length joined by '-' (a count or
+ * a figure first) end right before k? */
+static bool length_before(const planner *p, const step *st, size_t k) {
+  return k >= st->a + 2 && p->tok[k - 1].start == p->tok[k - 2].end + 1 &&
+         p->req[p->tok[k - 2].end] == '-' &&
+         (off_is(p, k - 2, W_COUNT) || isdigit((unsigned char)p->tok[k - 2].word[0]));
+}
+
+/* Do the words at k keep st one ask, whatever its halves name (t2 from k): what a change should
+ * become ("make this picture | brighter", "the original"), a text read ("read it | aloud in
+ * French"), a language the result is put in ("... category | into French": no verb of
+ * translating)? */
+static bool said_of_whole(const planner *p, const step *st, size_t k, int t2) {
+  return (off_has_word(p, st->a, k, W_CAUSATIVE) &&
+          (off_said_media(p, k - 1, k) || off_is(p, k - 1, W_REFERENCE) ||
+           off_is(p, k - 1, W_ORIGINAL))) ||
+         (off_is(p, k, W_ALOUD) && off_has_word(p, st->a, k, W_READING)) ||
+         (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING));
+}
+
 /* Where to split a step that names two tasks: where a cue starts, or 0 when it names one. Both
  * halves must name different tasks, each clearly, and together score well above the whole. *head:
  * the head's task when it says little; with no split, the task whose verb a question clause is
@@ -121,16 +159,9 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     /* "classify the | summary of x.txt": a head only naming what to do with a thing made first
      * works on that thing alone and may say less (a fallback's score, a keyword's least weight) */
     bool of = off_made_of(p, k, true) || named;
-    double s1, s2, sn, min1 = p->lx->w[of ? K_ACCEPT_FALLBACK : K_ACCEPT];
-    double kw1 = p->lx->w[of ? K_MIN_KEYWORD : K_SPLIT_KEYWORD];
-    /* "the mood of the | text in x.png": the head takes what the tail makes */
-    int t2 = p->tok[k - 1].det ? off_best_task(p, k, st->b, avail, &s2) : -1;
-    unsigned head_avail = (of ? 0 : avail) | (t2 >= 0 ? p->cues[t2].spec->outputs : 0);
-    int t1 = off_best_task_min(p, st->a, k, head_avail, min1, -1, &s1);
-    if (t1 >= 0 && !p->tok[k - 1].det)
-      t2 = off_best_task(p, k, st->b, avail | p->cues[t1].spec->outputs, &s2);
-    int tn = t2 >= 0 && !reads_from(p, t1, t2) ? noun_head(p, st, k, t2, avail, &sn) : -1;
-    size_t h = tn >= 0 ? (t1 = tn, s1 = sn, k + 1) : k;
+    double s1 = 0, s2 = 0, kw1 = p->lx->w[of ? K_MIN_KEYWORD : K_SPLIT_KEYWORD];
+    int t1, t2;
+    size_t h = halves_at(p, st, k, avail, of, &t1, &s1, &t2, &s2);
     if (t1 < 0 || t2 < 0 || t2 == t1 || (of || s1 >= s2 ? s2 : s1) < p->lx->w[K_SPLIT_PART] ||
         (named && !reads_from(p, t1, t2)) || /* the head reads what the participle found */
         cue_across(p, t2, st, k) || /* "detect the | language": one cue */
@@ -147,9 +178,7 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
     }
     if (one_medium(p, st, k, t1, t2))
       continue;
-    if (k >= st->a + 2 && p->tok[k - 1].start == p->tok[k - 2].end + 1 && /* "a one-paragraph | */
-        p->req[p->tok[k - 2].end] == '-' && (off_is(p, k - 2, W_COUNT) || /* summary": a length */
-                                             isdigit((unsigned char)p->tok[k - 2].word[0])))
+    if (length_before(p, st, k))
       continue;
     /* "an answer ... from | this document", "what kind of | document is x.png": what it reads
      * (not "in the form of | audio effects": what to make) */
@@ -162,13 +191,8 @@ static size_t best_split(const planner *p, const step *st, unsigned avail, int *
       object = t1; /* "segment it to | identify the objects": what it finds; the head's task */
       continue;
     }
-    if (off_has_word(p, st->a, k, W_CAUSATIVE) && (off_said_media(p, k - 1, k) ||
-        off_is(p, k - 1, W_REFERENCE) || off_is(p, k - 1, W_ORIGINAL)))
-      continue; /* "make this picture | brighter", "the original": what it should become */
-    if (off_is(p, k, W_ALOUD) && off_has_word(p, st->a, k, W_READING))
-      continue; /* "read it | aloud in French": one ask */
-    if (off_is_role(p, t2, R_TRANSLATE) && !off_has_word(p, k, st->b, W_TRANSLATING))
-      continue; /* "... category | into French": the result */
+    if (said_of_whole(p, st, k, t2))
+      continue;
     /* "translate the | summary of x.txt": the head's object, made first, needs no more gain */
     double sum = s1 + s2 + (off_made_of(p, k, false) || named ? p->lx->w[K_SPLIT_GAIN] : 0);
     /* each task's cues in its half: "answer it with the visual question answering tool" is one */
