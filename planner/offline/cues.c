@@ -329,6 +329,14 @@ bool off_has_cue(const planner *p, size_t a, size_t b, double min) {
   return false;
 }
 
+bool off_cue_starts(const planner *p, size_t i, size_t b, double min) {
+  for (const taskcue *c = p->cues; c < p->cues + p->n_cues; c++)
+    for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
+      if (ph->weight >= min && may_start(p, ph, i) && off_phrase_at(p, ph, i, b) > 0)
+        return true;
+  return false;
+}
+
 bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n) {
   for (size_t w = 0; w < n; w++) {
     if (off_words_has(&p->lx->cls[W_HARD_BREAK], words[w], true))

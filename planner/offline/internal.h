@@ -76,7 +76,7 @@
    X(FURTHER) X(CHANGING) X(SIZING) X(MEASURE) X(DEGREE) X(COMPARING) X(FACT) X(INSTEAD) \
    X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED) X(SENDING) \
    X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL) X(ARROW) X(ALTERNATIVE) X(CONTENTS) \
-   X(LOOKING) X(SOUNDING) X(HEARING) X(COLOURING) X(HUE) X(SEPARATING) X(SOUND_PART) X(PICKED)
+   X(LOOKING) X(SOUNDING) X(HEARING) X(COLOURING) X(HUE) X(SEPARATING) X(SOUND_PART) X(PICKED) X(NEGATION) X(SPARING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -133,6 +133,7 @@ typedef struct {
   bool det;                /* a determiner ("the", "this", "an"...) */
   bool respelt;            /* TK_WORD: read as `word`, not as written ("sumarize", "->") */
   bool soft;               /* a boundary only when what follows asks for more (segment.c) */
+  bool refusal;            /* starts a clause refusing a task ("..., but | don't translate it") */
   uint64_t cls[3];         /* TK_WORD: bit c, the word is in class c (off_is) */
 } token;
 
@@ -194,6 +195,8 @@ typedef struct {
   int task;         /* index into cues, or -1 */
   double score;
   bool context, speak; /* only sets the scene; "read the sign in x.png aloud": speak its result */
+  bool refused; /* refuses the task it names ("don't translate it"): none, also where none stands
+                 * out (context too: its files count) */
   bool split_tail, relative, fed; /* split off the step before; a relative clause; fed by next */
   bool later; /* runs after the next steps of its sentence ("once you have ...", link.c); a goal
                * before "First, ...": after the steps of the sentences spelling it out */
@@ -407,6 +410,8 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
 /* Does some task have keyword weight `min` or more in tokens [a,b)? The one with the most (the
  * first of equals), or -1. */
 bool off_has_cue(const planner *p, size_t a, size_t b, double min);
+/* Does a phrase of some task weighing `min` or more start at token i (and end by b)? */
+bool off_cue_starts(const planner *p, size_t i, size_t b, double min);
 int off_clearest_cue(const planner *p, size_t a, size_t b, double min);
 /* Is one of the n stems `words` (of a text not tokenized) a task's one-word cue or a word like
  * "then" that starts a step? */

@@ -877,7 +877,7 @@ static bool clearest_cue(planner *p) {
   step best = {.task = -1}, *at = NULL;
   for (size_t s = 0; s < p->n_steps; s++) {
     step c = p->steps[s];
-    if (saves_earlier(p, &c) || searches_web(p, &c))
+    if (c.refused || saves_earlier(p, &c) || searches_web(p, &c))
       continue;
     c.task = off_best_task_min(p, c.a, c.b, off_res_types(p, true), p->lx->w[K_ACCEPT_FALLBACK],
                                -1, &c.score);
@@ -911,6 +911,8 @@ static int nothing_planned(planner *p) {
   if ((p->more = off_says_more(p))) /* no chat: the last request again (plan.c) */
     return baton__fmt(p->err, p->errlen, "%s", OFF_NO_TASK), -1;
   for (const step *st = p->steps; st < p->steps + p->n_steps; st++) {
+    if (st->refused) /* "don't transcribe the recording" asks for nothing */
+      continue;
     int v = off_own_res(p, st->a, st->b, BATON__T_VIDEO);
     if (v >= 0) /* which task the step wants of a video's sound or frames ("transcribe talk.mp4") */
       p->res[v].type |= BATON__T_AUDIO | BATON__T_IMAGE;
@@ -953,7 +955,7 @@ static bool ask_quoted(planner *p) {
     for (size_t i = q->a; i < q->b; i++) {
       const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
       bool text = passage && r && r->asked;
-      if (r && r->asked && q->task < 0 && (picture || text) &&
+      if (r && r->asked && q->task < 0 && !q->refused && (picture || text) &&
           off_has_word(p, off_back(i, 4, q->a), i, W_QUESTION))
         q->task = off_reader_task(p, p->role[R_ASK_PICTURE], -1), q->context = false, asked = true,
         q->task = text || !p->cues[q->task].runnable ? p->role[R_ASK_TEXT] : q->task;
@@ -1061,6 +1063,22 @@ static bool asks_again_first(planner *p) {
   return after && (p->again_end = st->b, true);
 }
 
+/* "Remove the noise from talk.wav | without changing the voice", "upscale x.jpg | without blurring
+ * it": a refused clause right after a step of its sentence, naming that step's own task, says how
+ * to do it (no other task refused): its words go back to that step. */
+static void refused_manner(planner *p) {
+  double sc;
+  for (step *st = p->steps + 1; st < p->steps + p->n_steps; st++) {
+    const step *l = st - 1;
+    size_t i = l->b;
+    while (i < st->a && !off_punct(p, i, ".!?;"))
+      i++;
+    if (st->refused && l->task >= 0 && i == st->a &&
+        off_best_task(p, st->a, st->b, ~0u, &sc) == l->task)
+      st[-1].b = st->b;
+  }
+}
+
 int off_recognise(planner *p) {
   /* the last request (plan.c): "blur them", "now German", "draw it again", a thing added ("and
    * the sample rate?") */
@@ -1097,6 +1115,7 @@ int off_recognise(planner *p) {
     st->task = off_by_choices(p, st, off_res_types(p, false) | produced);
     produced |= st->task >= 0 && !st->goal ? p->cues[st->task].spec->outputs : 0;
   }
+  refused_manner(p);
   drop_goals(p);
   merge_steps(p);
   return 0;

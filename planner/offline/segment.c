@@ -10,7 +10,8 @@
  * first-person statements that ask for nothing are marked context (they set the scene: their
  * resources count, their words name no task), the steps of a sentence before one opening with
  * "First" a goal; an arrow before words naming no task reads as "to" ("talk.wav -> text"), a step
- * of its own where that "to" names one after a piece naming one ("sign.png -> text | -> French").
+ * of its own where that "to" names one after a piece naming one ("sign.png -> text | -> French");
+ * a clause refusing a task ("..., but | don't translate it") is a step of its own, marked refused.
  * It reads cues, picks no task. */
 
 /* Does some task have a keyword in tokens [a,b)? */
@@ -120,12 +121,58 @@ static bool fronted_file(const planner *p, size_t a, size_t k, size_t e) {
          off_punct(p, k, ",") && off_has_word(p, k, e, W_QUESTION);
 }
 
+/* Does the negation at token n (its sentence from lo) refuse a task ("don't | translate it", "skip
+ * | the depth estimation", "no need to | read it aloud", "instead of | summarizing it"): a task's
+ * cue right after it past asking words, "to", "of", "it" and determiners (by b)? One other than
+ * "without" or "instead" only where a clause opens, "do" before it or not: at lo, after a mark,
+ * "and", "but", "please" or a subject; after "I", "we", "you" only past an asking word ("I don't
+ * want a summary"; "I don't speak German", "I don't understand notes.txt" give a reason). "Is
+ * there no text", "with no text", "the object is not pronounced enough" say what a thing is. */
+static bool refuses(const planner *p, size_t n, size_t lo, size_t b) {
+  static const off_class links[] = {W_ASKING, W_PURPOSE, W_PREPOSITION, W_REFERENCE};
+  static const off_class opens[] = {W_JOINER, W_CONTRAST, W_ASKING};
+  size_t s = n, k = n + 1;
+  while (s > lo && off_is(p, s - 1, W_IS_ARE))
+    s--;
+  bool subject = s > lo && (off_is(p, s - 1, W_SUBJECT) || off_is(p, s - 1, W_YOU));
+  bool opening = s == lo || subject || off_punct(p, s - 1, ",:;") ||
+                 off_is_any(p, s - 1, opens, sizeof opens / sizeof *opens);
+  if ((subject && !(k < b && off_is(p, k, W_ASKING))) || !(opening || off_is(p, n, W_SPARING)))
+    return false;
+  while (k < b && (p->tok[k].det || off_is_any(p, k, links, sizeof links / sizeof *links)))
+    k++;
+  return k < b && off_cue_starts(p, k, b, p->lx->w[K_MIN_KEYWORD]);
+}
+
+/* Marks where each clause refusing a task in the sentences of [0, n_tok) starts: its negation, or
+ * "do", "I", "but", "and" before it ("but I do not want a summary"). A contrast after one, with a
+ * cue after that, parts what is asked instead ("don't translate it | but summarize it"). */
+static void mark_refusals(planner *p) {
+  static const off_class lead[] = {W_IS_ARE, W_SUBJECT, W_YOU, W_CONTRAST, W_JOINER};
+  for (size_t i = 0, seg = 0, e = 0; i < p->n_tok; i++) {
+    seg = i > 0 && off_ends_sentence(p, i - 1) ? i : seg;
+    for (e = e > i ? e : i; e < p->n_tok && !off_ends_sentence(p, e);)
+      e++;
+    if ((!off_is(p, i, W_NEGATION) && !off_is(p, i, W_SPARING)) || !refuses(p, i, seg, e))
+      continue;
+    size_t s = i, k = i + 1;
+    while (s > seg && off_is_any(p, s - 1, lead, sizeof lead / sizeof *lead))
+      s--;
+    p->tok[s].refusal = true;
+    while (k < e && !off_is(p, k, W_CONTRAST))
+      k++;
+    if (k < e && has_cue(p, k + 1, e))
+      p->tok[k].soft = true;
+  }
+}
+
 /* Adds the piece [a, b) of a sentence less leading boundary words (a hard break only ends one) and
  * a "first" before its words; -1: too many. Scene-setting: with a first-person subject first,
  * judged alone; a condition before the rest (not `last`: "Once we get an answer, | could we ...")
  * unless it names an action ("After editing the table, | I'd like ...", not "the summary"); else
  * as its sentence. */
 static int add_step(planner *p, size_t a, size_t b, bool sentence, bool last) {
+  bool refused = a < b && p->tok[a].refusal;
   a = skip_soft(p, a, b);
   a += a + 1 < b && off_is(p, a, W_OPENING) && p->tok[a + 1].kind == TK_WORD; /* "first | do x" */
   if (a >= b || p->n_steps >= OFF_MAX_STEPS)
@@ -138,7 +185,8 @@ static int add_step(planner *p, size_t a, size_t b, bool sentence, bool last) {
     for (size_t i = a; i < b; i++)
       p->tok[i].skip = false;
   }
-  p->steps[p->n_steps++] = (step){.a = a, .b = b, .task = -1, .context = context};
+  p->steps[p->n_steps++] =
+      (step){.a = a, .b = b, .task = -1, .context = context || refused, .refused = refused};
   return 0;
 }
 
@@ -187,6 +235,7 @@ int off_split_steps(planner *p) {
   read_arrows(p);
   for (size_t i = 0; i < p->n_tok; i++) /* once a token: a run of "and" would ask at each break */
     p->tok[i].soft = soft_at(p, i);
+  mark_refusals(p);
   for (size_t i = 0, seg = 0, first = 0; i <= p->n_tok; i++) {
     bool ends = i < p->n_tok && off_ends_sentence(p, i);
     if (i < p->n_tok && !ends && !off_is(p, i, W_HARD_BREAK))
@@ -198,14 +247,16 @@ int off_split_steps(planner *p) {
      * a task or hearing a recording ("transcribe x.wav and tell me who won", "listen to a.wav and
      * tell me ..."). */
     for (size_t k = seg, from = seg, next, c; k <= i; k = next) {
-      for (next = k + 1, c = skip_soft(p, k + 1, i); next < i && !p->tok[next].soft;)
+      for (next = k + 1, c = skip_soft(p, k + 1, i);
+           next < i && !p->tok[next].soft && !p->tok[next].refusal;)
         next++;
-      if (c < i && ((off_own_types(p, k - 1, k) && off_own_types(p, c, c + 1)) ||
+      if (c < i && !p->tok[k].refusal && ((off_own_types(p, k - 1, k) &&
+                                            off_own_types(p, c, c + 1)) ||
                     (off_saves_at(p, c) && saves_file(p, c, next)) ||
                     fronted_file(p, from, k, next)))
         continue; /* "read a.txt and b.txt aloud", "do a.txt and b.png say the same?": what the
                    * step takes; "and save it as b.txt"; "using notes.txt, answer ..." */
-      if (k == i || has_cue(p, k + 1, next) ||
+      if (k == i || p->tok[k].refusal || has_cue(p, k + 1, next) ||
           (c < next && !off_own_types(p, c, next) &&
            off_cuts_to_length(p, &(step){.a = c, .b = next}, true, 0)) ||
           off_made_other(p, c, next) || off_colours(p, c, next) || off_separates(p, c, next) ||
