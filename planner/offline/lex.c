@@ -175,6 +175,14 @@ static size_t stated_language(const planner *p, size_t i, int *res) {
   return *res >= 0 ? v + 1 : 0;
 }
 
+/* "I don't speak German", "we can't read Japanese", "I do not understand German": does a subject
+ * say it does not know the language at token i (i > 2)? Then a text at hand is in it. */
+static bool unknown_language(const planner *p, size_t i) {
+  size_t s = i - 3; /* the subject, or "do" after it */
+  s -= s > 0 && off_is(p, s, W_IS_ARE);
+  return off_is(p, i - 1, W_FLUENT) && off_is(p, i - 2, W_NEGATION) && off_is(p, s, W_SUBJECT);
+}
+
 /* Is a b with two letters next to each other swapped ("captoin": "caption")? */
 static bool swapped(const char *a, const char *b) {
   size_t i = 0;
@@ -293,6 +301,8 @@ static token *push_token(planner *p, tk_kind kind, size_t start, size_t end) {
   for (size_t k = held; held && !p->held_lang && k <= i + 1; k++) /* a document may be a scan */
     p->held_types |= off_is(p, k - 1, W_PICTURE) || off_is(p, k - 1, W_DOCUMENT) ? BATON__T_IMAGE
                      : off_is(p, k - 1, W_RECORDING) ? BATON__T_AUDIO : 0;
+  if (lang && !held && !p->held_lang && unknown_language(p, i))
+    held = i + 1, t->naming = true; /* "I don't speak | German" */
   if (held && !p->held_lang)
     p->held_at = i + 1, p->held_lang = lang;
   bool opens = i == 1 || (i > 1 && off_punct(p, i - 2, ".!?")); /* "Label photo.jpg as ...": */
