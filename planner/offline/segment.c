@@ -123,7 +123,7 @@ static bool fronted_file(const planner *p, size_t a, size_t k, size_t e) {
 
 /* Does the negation at token n (its sentence from lo) refuse a task ("don't | translate it", "skip
  * | the depth estimation", "no need to | read it aloud", "instead of | summarizing it"): a task's
- * cue right after it past asking words, "to", "of", "it" and determiners (by b)? One other than
+ * cue right after it or after asking words, "to", "of", "it" and determiners (by b)? One other than
  * "without" or "instead" only where a clause opens, "do" before it or not: at lo, after a mark,
  * "and", "but", "please" or a subject; after "I", "we", "you" only past an asking word ("I don't
  * want a summary"; "I don't speak German", "I don't understand notes.txt" give a reason). "Is
@@ -139,9 +139,12 @@ static bool refuses(const planner *p, size_t n, size_t lo, size_t b) {
                  off_is_any(p, s - 1, opens, sizeof opens / sizeof *opens);
   if ((subject && !(k < b && off_is(p, k, W_ASKING))) || !(opening || off_is(p, n, W_SPARING)))
     return false;
-  while (k < b && (p->tok[k].det || off_is_any(p, k, links, sizeof links / sizeof *links)))
-    k++;
-  return k < b && off_cue_starts(p, k, b, p->lx->w[K_MIN_KEYWORD]);
+  for (; k < b; k++) /* ("not | into German": a cue starting at a link word too) */
+    if (off_cue_starts(p, k, b, p->lx->w[K_MIN_KEYWORD]))
+      return true;
+    else if (!p->tok[k].det && !off_is_any(p, k, links, sizeof links / sizeof *links))
+      return false;
+  return false;
 }
 
 /* Marks where each clause refusing a task in the sentences of [0, n_tok) starts: its negation, or
