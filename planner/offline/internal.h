@@ -77,7 +77,7 @@
    X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED) X(SENDING) \
    X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL) X(ARROW) X(ALTERNATIVE) X(CONTENTS) \
    X(LOOKING) X(SOUNDING) X(HEARING) X(COLOURING) X(HUE) X(SEPARATING) X(SOUND_PART) X(PICKED) \
-   X(NEGATION) X(SPARING) X(FLUENT)
+   X(NEGATION) X(SPARING) X(FLUENT) X(VOICING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -567,6 +567,9 @@ bool off_separates(const planner *p, size_t a, size_t b);
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "and say it", "and
  * save it as an mp3" (off_voices_it)? */
 bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail);
+/* "Read it", "read it slowly", "voice it", "play it" after a turn whose answer is a text: does st,
+ * the request's last step, nothing made before it, ask to read out that text? */
+bool off_voices_last(const planner *p, const step *st, unsigned produced);
 /* "Describe the scene 'a cat on a mat'": does st, naming no task, ask to describe a text? */
 bool off_describes_unseen(const planner *p, const step *st, unsigned produced);
 

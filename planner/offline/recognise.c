@@ -773,15 +773,18 @@ static void asks_of_listed(const planner *p, step *st) {
       st->a++;
 }
 
-/* The task st's words name, with what is at hand (avail): "and classify it", a verb many share,
- * its object named, with less; whatever cue else it holds ("closest": a depth map's), one giving
+/* The task st's words name, with what is at hand (avail) and what the steps before made
+ * (produced): speech where it reads out the last turn's text ("read it", off_voices_last); "and
+ * classify it", a verb many share, its object named, with less; whatever cue else it holds
+ * ("closest": a depth map's), one giving
  * a thing in a picture a hue ("colour the sky in x.jpg purple", "then paint the closest object
  * red"), with a picture named or made, an edit; one keeping a part of a song's sound apart
  * ("isolate the vocals in song.mp3", "extract the drums"), with a recording named or made and no
  * picture of its own, a change of the recording; or -1. */
-static int named_task(const planner *p, step *st, unsigned avail) {
+static int named_task(const planner *p, step *st, unsigned produced, unsigned avail) {
   unsigned own = off_own_types(p, st->a, st->b), media = avail | off_res_types(p, false);
-  int t = (media & BATON__T_IMAGE) && off_colours(p, st->a, st->b) ? p->role[R_EDIT]
+  int t = off_voices_last(p, st, produced) ? p->role[R_SPEAK] /* "read it" after a text */
+          : (media & BATON__T_IMAGE) && off_colours(p, st->a, st->b) ? p->role[R_EDIT]
           : !(own & BATON__T_IMAGE) && (media & BATON__T_AUDIO) && off_separates(p, st->a, st->b)
               ? p->role[R_CHANGE_SOUND] : -1;
   if (t >= 0)
@@ -809,7 +812,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (st->a + 2 < st->b && off_is(p, st->a, W_WH) && off_is(p, st->a + 1, W_IS_ARE) &&
       p->tok[st->a + 2].det && !cue_past_frame(p, st->a, st->b))
     p->tok[st->a].skip = p->tok[st->a + 1].skip = p->tok[st->a + 2].skip = true;
-  st->task = named_task(p, st, avail);
+  st->task = named_task(p, st, produced, avail);
   /* a thing in the file: one question, or with none put, its facts ("... and remove it") */
   st->thing = asks_of_a_thing(p, st);
   int asked = st->thing ? off_question_task(p, s, produced, last >= 0) : -1;

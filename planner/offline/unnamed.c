@@ -277,6 +277,27 @@ bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsign
            spoken_only(p, st)));
 }
 
+/* The verb of voicing opens st (past asking words), what it points at next ("read it", "voice
+ * that"); the rest names no file, no language, no "again" ("read it again": the last request) and
+ * no task but speech ("slowly", "in a female voice"; not "play it backwards": a change of the
+ * recording); the newest thing an earlier turn left is a text, no file ("read it" after "caption
+ * beach.jpg" reads the caption out, as "caption beach.jpg and read it" does, not the picture). */
+bool off_voices_last(const planner *p, const step *st, unsigned produced) {
+  const resource *r = p->n_res ? &p->res[p->n_res - 1] : NULL; /* the newest */
+  size_t a = past_asking(p, st->a, st->b);
+  size_t k = a + 1 + (a + 2 < st->b && p->tok[a + 1].det); /* "it", "the result" */
+  if (produced || st != &p->steps[p->n_steps - 1] || !r || !r->turn || r->is_file ||
+      !(r->type & BATON__T_TEXT) || k >= st->b || !off_is(p, a, W_VOICING) ||
+      !(off_is(p, k, W_REFERENCE) || off_is(p, k, W_DEMONSTRATIVE)) ||
+      off_count_res(p, st->a, st->b, ~0u) || off_has_word(p, a, st->b, W_AGAIN))
+    return false;
+  for (size_t i = k + 1; i < st->b; i++)
+    if (off_language_at(p, i))
+      return false;
+  int c = off_clearest_cue(p, k + 1, st->b, p->lx->w[K_MIN_KEYWORD]);
+  return c < 0 || c == p->role[R_SPEAK];
+}
+
 /* "Describe the scene 'a cat on a mat'", "ideas for describing the scene" (drawn only later),
  * "... and generate a caption": does st, naming no task, ask for a description or caption of a
  * text (off_captions_text), a cue reading a picture its clearest? Then a text is written. */
