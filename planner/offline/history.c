@@ -410,11 +410,18 @@ void off_set_labels_aside(planner *p) {
   p->last_turn = last;
 }
 
-/* The request's language ("now German", "what about German?", naming nothing of its own): 1 + its
- * token, or 0. */
+/* Is the language at token i one the request does not want, a negation right before it or its
+ * "in" ("not Spanish, German", "German, not in Spanish")? */
+static bool language_refused(const planner *p, size_t i) {
+  size_t k = i > 0 && off_is(p, i - 1, W_TARGET_PREP) ? i - 1 : i;
+  return k > 0 && off_is(p, k - 1, W_NEGATION);
+}
+
+/* The request's language ("now German", "what about German?", "not Spanish, German", naming
+ * nothing of its own): 1 + its token, or 0. */
 static size_t language_asked(const planner *p) {
   for (size_t i = 0; !names_own(p) && i < p->n_tok; i++)
-    if (off_language_at(p, i))
+    if (off_language_at(p, i) && !language_refused(p, i))
       return i + 1;
   return 0;
 }
