@@ -181,13 +181,21 @@ static char *joined(const char *a, int an, const char *sep, const char *b, int b
   return baton__sb_detach(&sb);
 }
 
-/* "In one sentence please", "as a bullet list", "with more detail" after "summarize a.txt": the
- * user message `at` (its n stems `words`) says more of the last request (one of those words
- * first; no file, no target language, no task's cue): that request with its words, malloc'd;
- * else NULL. Then "save it as s.txt" saves what both asked. */
+/* "More detail", "more details", "more concise": are stems `more` and `how` "more" and a word of
+ * how long a made thing is? */
+static bool more_sized(const planner *p, const char *more, const char *how) {
+  return off_words_has(&p->lx->cls[W_MORE], more, true) &&
+         off_words_has(&p->lx->cls[W_SIZING], how, true);
+}
+
+/* "In one sentence please", "as a bullet list", "with more detail", "more details" after
+ * "summarize a.txt": the user message `at` (its n stems `words`) says more of the last request
+ * (one of those words first, or "more" and a word of how long, more_sized(); no file, no target
+ * language, no task's cue): that request with its words, malloc'd; else NULL. Then "save it as
+ * s.txt" saves what both asked. */
 static char *asked_with(const planner *p, const char *at, char (*words)[OFF_MAX_WORD], size_t n) {
   static const char *const firsts[] = {"in", "as", "with"};
-  bool more = false;
+  bool more = p->asked && n > 1 && more_sized(p, words[0], words[1]);
   size_t len;
   for (size_t k = 0; p->asked && n > 1 && k < sizeof firsts / sizeof firsts[0]; k++)
     more |= strcmp(words[0], firsts[k]) == 0;
@@ -442,16 +450,18 @@ static const char *target_named(const planner *p, const char *text, size_t *n) {
   return NULL;
 }
 
-/* "In one sentence, please", "as a bullet list", "again, but in 2 sentences": does the request, a
- * preposition first (after "again, but") and naming nothing of its own nor any task ("for the
- * photo, describe it"), add words to the last request? */
+/* "In one sentence, please", "as a bullet list", "again, but in 2 sentences", "more detail": does
+ * the request, a preposition first (after "again, but") or "more" and a word of how long
+ * (more_sized()), naming nothing of its own nor any task ("for the photo, describe it"), add
+ * words to the last request? */
 static bool adds_words(const planner *p) {
   bool cue = off_has_cue(p, 0, p->n_tok, p->lx->w[K_CLEAR_KEYWORD]);
   size_t i = 0;
   while (i + 1 < p->n_tok && (off_is(p, i, W_AGAIN) || off_is(p, i, W_CONTRAST) ||
                               off_punct(p, i, ",")))
     i++;
-  return p->n_tok > i + 1 && off_is(p, i, W_PREPOSITION) && !names_own(p) && !cue;
+  bool sized = i + 1 < p->n_tok && more_sized(p, p->tok[i].stem, p->tok[i + 1].stem);
+  return p->n_tok > i + 1 && (off_is(p, i, W_PREPOSITION) || sized) && !names_own(p) && !cue;
 }
 
 bool off_only_language(const planner *p) {
