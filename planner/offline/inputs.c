@@ -515,26 +515,54 @@ static bool reads_made_picture(const planner *p, const step *st, int b, bool has
   return reads;
 }
 
-/* Does st name what it makes ("draw a dog", "write a poem about autumn", "say hello in French";
- * not "now draw me a picture", "can you draw that for me?", "draw what they agreed", "give me the
- * text in French"): a word before any "what" that is none of asking, pointing, a preposition, a
- * stopword, a language, a lead-in opening it ("hey, ...") nor a word of its task's phrases; unless
- * `definite`, nor after "the", "its"... ("a video about the lecture", "draw the main character"
- * name a thing a file holds)? */
-static bool names_subject(const planner *p, const step *st, bool definite) {
+/* Does word i of st name nothing to make or work on: a pointing, asking or function word (not
+ * "the"...: a determiner is the caller's), a language, a lead-in opening it ("hey, ..."), a word
+ * of its task's phrases? */
+static bool names_nothing(const planner *p, const step *st, size_t i) {
   static const off_class spare[] = {W_PICTURE, W_US, W_YOU, W_SUBJECT, W_ASKING, W_RESUMING,
                                     W_PREPOSITION, W_PURPOSE, W_REFERENCE, W_DEMONSTRATIVE,
                                     W_CAUSATIVE, W_COUNT, W_STOPWORD, W_HANDING, W_CONTENT_INTRO};
+  return off_language_at(p, i) ||
+         (off_is(p, i, W_LEAD_IN) && (i == st->a || off_punct(p, i - 1, ","))) ||
+         off_is_any(p, i, spare, sizeof spare / sizeof *spare) ||
+         off_cue_says(&p->cues[st->task], p->tok[i].stem);
+}
+
+/* Does st name what it makes ("draw a dog", "write a poem about autumn", "say hello in French";
+ * not "now draw me a picture", "can you draw that for me?", "draw what they agreed", "give me the
+ * text in French"): a word before any "what" naming something (names_nothing); unless `definite`,
+ * not after "the", "its"... ("a video about the lecture", "draw the main character" name a thing
+ * a file holds)? */
+static bool names_subject(const planner *p, const step *st, bool definite) {
   bool the = false; /* past a definite determiner, before the next determiner */
   for (size_t i = st->a; i < st->b && !off_is(p, i, W_WH); i++)
     if (p->tok[i].det)
       the = !definite && off_is(p, i, W_DEFINITE);
-    else if (p->tok[i].kind == TK_WORD && !the && !off_language_at(p, i) &&
-             !(off_is(p, i, W_LEAD_IN) && (i == st->a || off_punct(p, i - 1, ","))) &&
-             !off_is_any(p, i, spare, sizeof spare / sizeof *spare) &&
-             !off_cue_says(&p->cues[st->task], p->tok[i].stem))
+    else if (p->tok[i].kind == TK_WORD && !the && !names_nothing(p, st, i))
       return true;
   return false;
+}
+
+/* "Summarize the document", "read my essay aloud", "what is the sentiment of the review?": are
+ * st's words, past its task's and those asking (names_nothing, "what is", "find", "aloud"), only a
+ * piece of writing after "the", "my"... and other such (not "the article about X"; not a task
+ * making from words: "write my essay"), pointing at a text the request does not give? */
+static bool points_at_writing(const planner *p, const step *st) {
+  static const off_class asking[] = {W_WH, W_IS_ARE, W_ASK_VERB, W_QUESTION, W_ALOUD, W_READING,
+                                     W_WRITING};
+  bool pointed = false; /* a piece of writing after "the", "my"... */
+  if (off_draws(p, st->task) || off_is_role(p, st->task, R_WRITE))
+    return false;
+  for (size_t i = st->a; i < st->b; i++)
+    if (p->tok[i].kind == TK_RES)
+      return false;
+    else if (p->tok[i].kind == TK_WORD && !p->tok[i].det) {
+      if (!names_nothing(p, st, i) && !off_is_any(p, i, asking, sizeof asking / sizeof *asking))
+        return false;
+      pointed |= off_is(p, i, W_WRITING) && i > st->a && off_is(p, i - 1, W_DEFINITE) &&
+                 p->req[p->tok[i].end] != '-'; /* not "the text-to-speech tool" */
+    }
+  return pointed;
 }
 
 bool off_makes_own(const planner *p, const step *st) {
@@ -726,7 +754,10 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     return b > 0 ? 0 : -1;
   /* 2. "summarize the lecture" with lecture.wav named earlier and nothing read yet (an earlier
    * turn's text is not what this request's own picture says): read it first; 2b. "draw the scene
-   * my narration in n.wav describes": what a recording nobody listened to says is what to make */
+   * my narration in n.wav describes": what a recording nobody listened to says is what to make;
+   * a picture's text too where st's words only point at a text ("x.jpg has text in it. Convert the
+   * text into speech"; 3, 3b and 7 take no such words: "summarize the document") */
+  bool pointed = text && points_at_writing(p, st);
   int t = off_first_unused(p, st, BATON__T_TEXT), m = off_first_unused(p, st, media);
   t = t >= 0 && p->res[t].asked && !has_ref &&
               off_first_unused(p, st, BATON__T_AUDIO) >= 0 ? -1 : t;
@@ -736,19 +767,20 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
                off_own_res(p, 0, st->a, BATON__T_AUDIO) >= 0; /* sum it up. Compare with 'x'" */
   if (text && prev < 0 && ((t < 0 && !turn_spoke(p, st, m, has_ref)) || later ||
                            (t >= 0 && p->res[t].turn && m >= 0 && !p->res[m].turn)) &&
-      (b = bridge(p, st, false, (outputs & BATON__T_TEXT) ? media : BATON__T_AUDIO, src)))
+      (b = bridge(p, st, false, (outputs & BATON__T_TEXT) || pointed ? media : BATON__T_AUDIO,
+                  src)))
     return b > 0 ? 0 : -1; /* 2, else 2b */
   /* 3. what to make follows "of", "about"...: "an image of a cat playing piano" (not "an image that
    * reflects the content of the lecture": made from it; not "the key points of" a given passage,
    * nor a question put to the chat model: "what's the capital of France?") */
   bool passage = t >= 0 && !p->res[t].turn && (outputs & BATON__T_TEXT);
   bool chat = off_is_role(p, st->task, R_CONVERSE) && off_is(p, st->a, W_WH); /* asks it all */
-  bool make = text && !has_ref && !original && !chat &&
+  bool make = text && !has_ref && !original && !chat && !pointed &&
               (prev < 0 ? !passage
                         : !(outputs & BATON__T_TEXT) && !off_has_word(p, st->a, st->b, W_GUIDED));
   src->literal = make ? made_of_words(p, st) : NULL;
   r = unused_or_before(p, st, type, has_ref);
-  if (text && !src->literal && !has_ref && prev < 0)
+  if (text && !src->literal && !has_ref && prev < 0 && !pointed)
     src->literal = words_not_turns(p, st, r);
   /* 3. those words; 4. an earlier output ("it"; of a map, what it mapped: unmap()); 5. an unused
    * one (no question after a drawing; none named after "it", a recording a step made: "clean a.wav,
@@ -760,6 +792,11 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   if (r >= 0 && !(later && heard) && (!p->res[r].asked || st->task != p->role[R_DRAW] ||
                                       off_own_res(p, st->b, p->n_tok, type) != r))
     return src->res = r, p->res[r].used = true, 0;
+  /* 5b. "I have a text: 'x'. Draw it and find the names in the text": the request's text before */
+  for (int i = (int)st->a; pointed && src->res < 0 && --i >= 0;)
+    src->res = (r = off_res_at(p, (size_t)i, BATON__T_TEXT)) >= 0 && !p->res[r].asked ? r : -1;
+  if (pointed && src->res >= 0)
+    return 0;
   if (text && has_ref && (r = bridge(p, st, false, media, src)))
     return r > 0 ? 0 : -1; /* 6. "translate it": read an earlier-named image or recording first */
   /* 6b. "draw a cabin and make a video of it": what the picture was drawn from */
@@ -775,7 +812,7 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
   /* 7. the step's words (not a goal's run after the steps spelling it out, a picture made: "make
    * a video by | brightening x.jpg"), else 6d. the picture made before, read; 8. any resource */
   bool spelt = st->goal && st->later && from && (p->made[b]->outputs & BATON__T_IMAGE);
-  src->literal = text && !spelt ? step_words(p, st, has_ref) : NULL;
+  src->literal = text && !spelt && !pointed ? step_words(p, st, has_ref) : NULL;
   if (text && from && reads_made_picture(p, st, b, has_ref, outputs, src))
     return (src->ref = off_emit_task(p, st, off_reader_task(p, p->role[R_CAPTION], -1), &made,
                                      -1, NULL, NULL)) < 0 ? -1 : 0;

@@ -141,7 +141,16 @@ Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
       {"Detect the objects in the photo", "object-detection needs an image"},
       {"summarize", "summarization needs a text"}, /* its verb is no text to work on */
       {"Translate!", "translation needs a text"},
-      {"translate into French", "translation needs a text"}}; /* no words but its language */
+      {"translate into French", "translation needs a text"}, /* no words but its language */
+      /* words only pointing at a text not given: not the text itself */
+      {"summarize the document", "summarization needs a text"},
+      {"summarize this article", "summarization needs a text"},
+      {"translate the email into German", "translation needs a text"},
+      {"read my essay aloud", "text-to-speech needs a text"},
+      {"what is the sentiment of the review?", "text-classification needs a text"},
+      {"find the names in the story", "token-classification needs a text"},
+      {"answer questions about the contract", "conversational needs a text"},
+      {"translate my notes into French", "translation needs a text"}};
   for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
     baton__graph g;
     char err[256] = "";
