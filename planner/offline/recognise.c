@@ -778,13 +778,15 @@ static void asks_of_listed(const planner *p, step *st) {
  * classify it", a verb many share, its object named, with less; whatever cue else it holds
  * ("closest": a depth map's), one giving
  * a thing in a picture a hue ("colour the sky in x.jpg purple", "then paint the closest object
- * red"), with a picture named or made, an edit; one keeping a part of a song's sound apart
+ * red"), with a picture named or made, an edit; one marking a thing the detector finds ("blur the
+ * face in x.jpg"), a detection; one keeping a part of a song's sound apart
  * ("isolate the vocals in song.mp3", "extract the drums"), with a recording named or made and no
  * picture of its own, a change of the recording; or -1. */
 static int named_task(const planner *p, step *st, unsigned produced, unsigned avail) {
   unsigned own = off_own_types(p, st->a, st->b), media = avail | off_res_types(p, false);
   int t = off_voices_last(p, st, produced) ? p->role[R_SPEAK] /* "read it" after a text */
           : (media & BATON__T_IMAGE) && off_colours(p, st->a, st->b) ? p->role[R_EDIT]
+          : (media & BATON__T_IMAGE) && off_marks_thing(p, st->a, st->b) ? p->role[R_DETECT]
           : !(own & BATON__T_IMAGE) && (media & BATON__T_AUDIO) && off_separates(p, st->a, st->b)
               ? p->role[R_CHANGE_SOUND] : -1;
   if (t >= 0)

@@ -169,6 +169,16 @@ static void mark_refusals(planner *p) {
   }
 }
 
+/* "... a person and, if it does, | blur their face", "..., and if so, | ...": does a condition
+ * naming no task follow the boundary at k, up to a ','? It is a piece of its own (scene-setting:
+ * add_step), not the end of the step before ("check whether x.jpg shows a person"). */
+static bool condition_after(const planner *p, size_t k, size_t i) {
+  size_t c = skip_soft(p, k + 1, i), e = c;
+  while (e < i && !off_punct(p, e, ","))
+    e++;
+  return e < i && c < e && off_is(p, c, W_CONDITION) && !has_cue(p, c, e);
+}
+
 /* Adds the piece [a, b) of a sentence less leading boundary words (a hard break only ends one) and
  * a "first" before its words; -1: too many. Scene-setting: with a first-person subject first,
  * judged alone; a condition before the rest (not `last`: "Once we get an answer, | could we ...")
@@ -263,13 +273,15 @@ int off_split_steps(planner *p) {
           (c < next && !off_own_types(p, c, next) &&
            off_cuts_to_length(p, &(step){.a = c, .b = next}, true, 0)) ||
           off_made_other(p, c, next) || off_colours(p, c, next) || off_separates(p, c, next) ||
+          off_marks_thing(p, c, next) ||
           off_voices_it(p, from, c, next) ||
           (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) || leads_to_task(p, c, i) ||
           (c < i && off_sends_at(p, c, next)) || /* "and email it": left out (recognise.c) */
           (arrow_word(p, k) && has_cue(p, k, next) && has_cue(p, from, k)) || /* "| to audio" */
           (off_asks_question(p, k + 1, next) &&
            (has_cue(p, from, k) || off_hears(p, from, k))) ||
-          (from == seg && off_punct(p, k, ",") && off_is(p, skip_soft(p, seg, k), W_CONDITION))) {
+          (from == seg && off_punct(p, k, ",") && off_is(p, skip_soft(p, seg, k), W_CONDITION)) ||
+          (k > from && condition_after(p, k, i))) {
         /* k == i: the last piece; "After it's been transformed, | identify ...": a condition */
         if (add_step(p, from, k, is_context_clause(p, seg, i), k == i) != 0)
           return -1;

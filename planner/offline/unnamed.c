@@ -18,7 +18,8 @@
  * off_file_made_into() which file a step makes from what it names ("summarize notes.txt into
  * s.txt"); recognise.c and segment.c ask off_colours() and off_separates() (a thing in a picture
  * given a hue, a part of a song's sound kept apart: an edit, a sound change, whatever cue a step
- * holds). It claims no other resource. */
+ * holds) and off_marks_thing() (a thing the detector finds blurred or boxed: a detection). It
+ * claims no other resource. */
 
 size_t off_added_recording(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i + 1 < b; i++)
@@ -368,6 +369,23 @@ bool off_separates(const planner *p, size_t a, size_t b) {
     else
       words += p->tok[k].kind == TK_WORD && !p->tok[k].det && !off_is(p, k, W_DESTINATION) &&
                !off_is(p, k, W_REFERENCE);
+  return false;
+}
+
+bool off_marks_thing(const planner *p, size_t a, size_t b) {
+  static const off_class stop[] = {W_PICTURE, W_BACKGROUND, W_PREPOSITION, W_JOINER};
+  for (size_t i = a; i + 1 < b; i++) {
+    bool verb = off_is(p, i, W_MARKING) &&
+                !(i > a && (off_is(p, i - 1, W_WH) || p->tok[i - 1].det ||
+                            off_is(p, i - 1, W_PREPOSITION) || off_is(p, i - 1, W_IS_ARE)));
+    for (size_t k = i + 1, words = 0; verb && k < b && words <= 2; k++) {
+      if (off_is(p, k, W_FOUND))
+        return true;
+      if (p->tok[k].kind != TK_WORD || off_is_any(p, k, stop, sizeof stop / sizeof *stop))
+        break;
+      words += !p->tok[k].det;
+    }
+  }
   return false;
 }
 
