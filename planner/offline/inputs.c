@@ -545,8 +545,9 @@ static bool names_subject(const planner *p, const step *st, bool definite) {
 
 /* "Summarize the document", "read my essay aloud", "what is the sentiment of the review?": are
  * st's words, past its task's and those asking (names_nothing, "what is", "find", "aloud"), only a
- * piece of writing after "the", "my"... and other such (not "the article about X"; not a task
- * making from words: "write my essay"), pointing at a text the request does not give? */
+ * piece of writing after "the", "my"... ("summarize the txt files": text files by their format)
+ * and other such (not "the article about X"; not a task making from words: "write my essay"),
+ * pointing at a text the request does not give? */
 static bool points_at_writing(const planner *p, const step *st) {
   static const off_class asking[] = {W_WH, W_IS_ARE, W_ASK_VERB, W_QUESTION, W_ALOUD, W_READING,
                                      W_WRITING};
@@ -557,10 +558,13 @@ static bool points_at_writing(const planner *p, const step *st) {
     if (p->tok[i].kind == TK_RES)
       return false;
     else if (p->tok[i].kind == TK_WORD && !p->tok[i].det) {
-      if (!names_nothing(p, st, i) && !off_is_any(p, i, asking, sizeof asking / sizeof *asking))
+      bool filed = off_files_said(p, i - (i > st->a), i + 2 < st->b ? i + 2 : st->b) &
+                   BATON__T_TEXT; /* "txt" or "files" of "the txt files" */
+      if (!filed && !names_nothing(p, st, i) &&
+          !off_is_any(p, i, asking, sizeof asking / sizeof *asking))
         return false;
-      pointed |= off_is(p, i, W_WRITING) && i > st->a && off_is(p, i - 1, W_DEFINITE) &&
-                 p->req[p->tok[i].end] != '-'; /* not "the text-to-speech tool" */
+      pointed |= filed || (off_is(p, i, W_WRITING) && i > st->a && off_is(p, i - 1, W_DEFINITE) &&
+                           p->req[p->tok[i].end] != '-'); /* not "the text-to-speech tool" */
     }
   return pointed;
 }

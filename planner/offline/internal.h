@@ -77,7 +77,7 @@
    X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED) X(SENDING) \
    X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL) X(ARROW) X(ALTERNATIVE) X(CONTENTS) \
    X(LOOKING) X(SOUNDING) X(HEARING) X(COLOURING) X(HUE) X(SEPARATING) X(SOUND_PART) X(PICKED) \
-   X(NEGATION) X(SPARING) X(FLUENT) X(VOICING) X(WRITING) X(FOUND)
+   X(NEGATION) X(SPARING) X(FLUENT) X(VOICING) X(WRITING) X(FOUND) X(FILES)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -267,6 +267,8 @@ void off_make_word(const char *src, size_t n, char *dst, char *st);
 size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max,
                        unsigned *comma);
 unsigned off_file_type(const char *s, size_t n);
+/* The type of the file format or the type word token i names ("mp3", "png", "audio"), or 0. */
+unsigned off_format_type(const planner *p, size_t i);
 int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file);
 int off_tokenize(planner *p);
 bool off_has_word(const planner *p, size_t a, size_t b, off_class c);
@@ -436,6 +438,9 @@ size_t off_fronted_end(const planner *p, size_t i);
 unsigned off_own_types(const planner *p, size_t a, size_t b);
 unsigned off_res_types(const planner *p, bool unclaimed);
 unsigned off_said_media(const planner *p, size_t a, size_t b);
+/* "Transcribe all the wav files", "summarize the txt files": the types of the files [a,b) names
+ * by a format's or a type's name before a word of files (not to make: "save it as wav files"). */
+unsigned off_files_said(const planner *p, size_t a, size_t b);
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s);
 bool off_is_question(const planner *p, size_t a, size_t b);
 bool off_compares_files(const planner *p, size_t a, size_t b);

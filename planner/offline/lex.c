@@ -134,6 +134,15 @@ unsigned off_file_type(const char *s, size_t n) {
          strpbrk(buf, "\n\t") || (sp2 && strchr(sp2 + 1, ' ')) ? 0 : t;
 }
 
+unsigned off_format_type(const planner *p, size_t i) {
+  char name[OFF_MAX_WORD + 2];
+  if (p->tok[i].kind != TK_WORD)
+    return 0;
+  baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
+  unsigned t = off_file_type(name, strlen(name));
+  return t ? t : baton__type_from_name(p->tok[i].word);
+}
+
 bool off_holds(const planner *p, size_t h) {
   size_t s = h - (h > 0); /* who holds it */
   s -= s > 0 && !off_is(p, s, W_SUBJECT) && off_is(p, s - 1, W_SUBJECT); /* "we also have" */

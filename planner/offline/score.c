@@ -46,9 +46,18 @@ bool off_takes_two_texts(const planner *p, const baton__taskspec *s) {
   return p->role[R_ASK_TEXT] == t || p->role[R_ASK_TABLE] == t || p->role[R_COMPARE_TEXTS] == t;
 }
 
-/* Media [a,b) speaks of working on ("the photo", "my video"), not of making ("into an image"). */
-unsigned off_said_media(const planner *p, size_t a, size_t b) {
+unsigned off_files_said(const planner *p, size_t a, size_t b) {
   unsigned m = 0;
+  for (size_t i = a + 1; i < b; i++)
+    if (off_is(p, i, W_FILES) && !off_has_word(p, off_back(i, 2, a), i, W_MADE_AS))
+      m |= off_format_type(p, i - 1);
+  return m;
+}
+
+/* Media [a,b) speaks of working on ("the photo", "my video", "the wav files"), not of making
+ * ("into an image"). */
+unsigned off_said_media(const planner *p, size_t a, size_t b) {
+  unsigned m = off_files_said(p, a, b) & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO);
   for (size_t i = a; i < b; i++)
     if (!off_has_word(p, off_back(i, 2, a), i, W_MADE_AS))
       m |= off_is(p, i, W_PICTURE)     ? BATON__T_IMAGE

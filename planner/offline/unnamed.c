@@ -95,21 +95,11 @@ int off_file_made_into(const planner *p, const step *st, size_t i, unsigned type
                   (ref && off_has_word(p, st->a, i - 1, W_REFERENCE))) ? f : -1;
 }
 
-/* The type of the file format or the type word i names ("mp3", "png", "audio"), or 0. */
-static unsigned format_type(const planner *p, size_t i) {
-  char name[OFF_MAX_WORD + 2];
-  if (p->tok[i].kind != TK_WORD)
-    return 0;
-  baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
-  unsigned t = off_file_type(name, strlen(name));
-  return t ? t : baton__type_from_name(p->tok[i].word);
-}
-
 unsigned off_format_named(const planner *p, const step *st, size_t i) {
   if (i <= st->a)
     return 0;
   size_t k = i - off_is(p, i - 1, W_INDEFINITE);
-  return k > st->a && off_is(p, k - 1, W_DESTINATION) ? format_type(p, i) : 0;
+  return k > st->a && off_is(p, k - 1, W_DESTINATION) ? off_format_type(p, i) : 0;
 }
 
 /* The first token of [a,b) past the words leading a verb that only resume, join or ask ("now",
@@ -132,7 +122,7 @@ bool off_voices_it(const planner *p, size_t from, size_t a, size_t b) {
   if (f == k + 1 && !off_is(p, a, W_CAUSATIVE))
     return false;
   f += f + 1 < b && off_is(p, f, W_INDEFINITE);
-  if (f >= b || !(format_type(p, f) & BATON__T_AUDIO) ||
+  if (f >= b || !(off_format_type(p, f) & BATON__T_AUDIO) ||
       !(f + 1 == b || (f + 2 == b && off_is(p, f + 1, W_AT_HAND)))) /* "an mp3 file" */
     return false;
   int t = off_clearest_cue(p, from, a, p->lx->w[K_MIN_KEYWORD]); /* "it": the recording made, */

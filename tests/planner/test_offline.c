@@ -150,7 +150,11 @@ Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
       {"what is the sentiment of the review?", "text-classification needs a text"},
       {"find the names in the story", "token-classification needs a text"},
       {"answer questions about the contract", "conversational needs a text"},
-      {"translate my notes into French", "translation needs a text"}};
+      {"translate my notes into French", "translation needs a text"},
+      /* files named by their format only: none to work on, nor the request's words */
+      {"transcribe all the wav files", "automatic-speech-recognition needs an audio"},
+      {"caption all the png files", "image-to-text needs an image"},
+      {"summarize the txt files", "summarization needs a text"}};
   for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
     baton__graph g;
     char err[256] = "";
