@@ -685,7 +685,7 @@ static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, 
   return 0;
 }
 
-/* audio-information: the recording's facts ("how long is talk.wav?"), read from its header. */
+/* audio-information: the recording's facts ("how long is talk.wav?", "how loud is it?"). */
 static int sf_info(const baton__values *in, baton__exec_env *env, baton__values *out) {
   const char *audio = baton__run_arg(in, "audio", BATON__T_AUDIO);
   if (!audio || !*audio)

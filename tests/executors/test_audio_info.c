@@ -1,4 +1,4 @@
-/* test_audio_info.c — audio-information: a recording's length, format, rate, channels and size from its header, named as it was given. */
+/* test_audio_info.c — audio-information: a recording's length, format, rate, channels and size from its header, its peak and RMS level from its samples, named as it was given. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #if defined(BATON_HAVE_SNDFILE)
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <sndfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,17 +25,26 @@ static void teardown(void) {
 
 TestSuite(executors_audio_info, .init = setup, .fini = teardown, .timeout = 30);
 
-/* Writes `frames` frames of silence, `channels` at `rate`, as `format`, at dir/rel. */
-static char *write_audio(const char *rel, int format, int rate, int channels, sf_count_t frames) {
+/* Writes `frames` frames of a 1 kHz sine of peak `amplitude` (0: silence) in every one of
+ * `channels`, at `rate`, as `format`, at dir/rel. */
+static char *write_tone(const char *rel, int format, int rate, int channels, sf_count_t frames,
+                        double amplitude) {
   char *path = baton__path_join(dir, rel);
   SF_INFO info = {.samplerate = rate, .channels = channels, .format = format};
   SNDFILE *f = sf_open(path, SFM_WRITE, &info);
   cr_assert_not_null(f, "cannot write %s: %s", path, sf_strerror(NULL));
   float *s = calloc((size_t)(frames * channels) + 1, sizeof *s);
+  for (sf_count_t i = 0; amplitude != 0 && i < frames * channels; i++)
+    s[i] = (float)(amplitude * sin(2 * M_PI * 1000.0 * (double)(i / channels) / rate));
   cr_assert_eq(sf_writef_float(f, s, frames), frames);
   sf_close(f);
   free(s);
   return path;
+}
+
+/* Writes `frames` frames of silence, `channels` at `rate`, as `format`, at dir/rel. */
+static char *write_audio(const char *rel, int format, int rate, int channels, sf_count_t frames) {
+  return write_tone(rel, format, rate, channels, frames, 0);
 }
 
 /* Runs audio-information on path: 0 with its text and json, or -1 with err. */
@@ -68,13 +78,52 @@ Test(executors_audio_info, says_how_long_a_recording_lasts_and_what_it_is) {
   cr_assert_eq(cJSON_GetObjectItem(j, "channels")->valueint, 1);
   cr_assert_eq(cJSON_GetObjectItem(j, "sample_rate")->valueint, 16000);
   cr_assert_eq((long long)cJSON_GetObjectItem(j, "bytes")->valuedouble, (long long)st.st_size);
+  /* silence has no level: said so, and null (valid JSON) for both */
+  cr_assert(strstr(text, "It is silent.") && !strstr(text, "dBFS") && !strstr(text, "inf"), "%s",
+            text);
+  cr_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "peak_dbfs")) &&
+            cJSON_IsNull(cJSON_GetObjectItem(j, "rms_dbfs")));
+  cr_assert_float_eq(cJSON_GetObjectItem(j, "level_seconds")->valuedouble, 37.5, 1e-9);
+  free(text);
+  cJSON_Delete(j);
+  free(path);
+}
+
+/* "How loud is it?": a sine of peak 0.5 peaks at 20 log10 0.5 = -6.02 dBFS, its RMS 3.01 dB lower
+ * (-9.03 dBFS), in the sentence and the JSON, whatever its channels and encoding. */
+Test(executors_audio_info, says_how_loud_a_recording_is) {
+  static const int formats[] = {SF_FORMAT_WAV | SF_FORMAT_PCM_16, SF_FORMAT_FLAC | SF_FORMAT_PCM_24,
+                                SF_FORMAT_WAV | SF_FORMAT_FLOAT};
+  for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
+    char *path = write_tone(f == 1 ? "tone.flac" : "tone.wav", formats[f], 16000, 1 + (int)f % 2,
+                            16000 * 3, 0.5);
+    char *text, err[300];
+    cJSON *j;
+    cr_assert_eq(info(path, &text, &j, err, sizeof err), 0, "%s", err);
+    cr_assert(strstr(text, " Its peak level is -6.0 dBFS and its RMS level -9.0 dBFS."), "%s",
+              text);
+    cr_assert_float_eq(cJSON_GetObjectItem(j, "peak_dbfs")->valuedouble, -6.02, 0.011, "%s",
+                       text);
+    cr_assert_float_eq(cJSON_GetObjectItem(j, "rms_dbfs")->valuedouble, -9.03, 0.011, "%s", text);
+    cr_assert_float_eq(cJSON_GetObjectItem(j, "level_seconds")->valuedouble, 3.0, 1e-9);
+    free(text);
+    cJSON_Delete(j);
+    free(path);
+  }
+  /* a quieter one is quieter by as much: a tenth of the amplitude, 20 dB */
+  char *path = write_tone("quiet.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 1, 8000, 0.05);
+  char *text, err[300];
+  cJSON *j;
+  cr_assert_eq(info(path, &text, &j, err, sizeof err), 0, "%s", err);
+  cr_assert(strstr(text, "peak level is -26.0 dBFS and its RMS level -29.0 dBFS"), "%s", text);
   free(text);
   cJSON_Delete(j);
   free(path);
 }
 
 /* A run's copy of an input ("inputs/t0-audio-song.flac") is named as it was given; an hour and
- * more reads as h:mm:ss. */
+ * more reads as h:mm:ss. Its level is measured over its first hour only (the samples read are
+ * capped), and it says so. */
 Test(executors_audio_info, names_an_input_copy_as_it_was_given) {
   char *in = baton__path_join(dir, "inputs");
   cr_assert_eq(mkdir(in, 0700), 0);
@@ -84,8 +133,10 @@ Test(executors_audio_info, names_an_input_copy_as_it_was_given) {
   cJSON *j;
   cr_assert_eq(info(path, &text, &j, err, sizeof err), 0, "%s", err);
   cr_assert(strncmp(text, "song.flac lasts 3725.0 seconds (1:02:05): FLAC", 46) == 0 &&
-                strstr(text, "2 channels (stereo)"),
+                strstr(text, "2 channels (stereo)") &&
+                strstr(text, " Its first 1:00:00 is silent."),
             "%s", text);
+  cr_assert_float_eq(cJSON_GetObjectItem(j, "level_seconds")->valuedouble, 3600.0, 1e-9);
   free(text);
   cJSON_Delete(j);
   free(path);
