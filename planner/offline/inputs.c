@@ -355,8 +355,10 @@ static char *own_words(const planner *p, const step *st, bool span) {
                !off_is(p, i, W_ORIGINAL) && !off_is(p, i, W_AGAIN) && !off_is(p, i, W_PLURAL) &&
                !off_is(p, i, W_PARTICLE) && !off_is(p, i, W_CONTRAST) && !off_language_at(p, i) &&
                !(i == st->a && off_is(p, i, W_RESUMING));
-  return words && (content || !span) ? off_task_words(p, a, b)
-         : span ? NULL : off_task_words(p, st->a, st->b);
+  if (!words || !(content || !span))
+    return span ? NULL : off_task_words(p, st->a, st->b);
+  /* a word resuming the talk opens the step, not a text after "translate": "translate well done" */
+  return a == st->a ? off_task_words(p, a, b) : off_span_text(p, a, b);
 }
 
 /* Does token i (not before a) introduce what a thing is of or from: "of", "about", "based on"? */
