@@ -43,9 +43,22 @@ char *off_span_text(const planner *p, size_t a, size_t b) {
   return text;
 }
 
+/* Does token i (before b) only resume the talk: "now", or "so" and "well" where a clause follows
+ * them ("so, | ...", "so I need ...", "so please ...", "well draw ..."), not a word they say how
+ * much of ("so many stars", "well done")? */
+static bool resumes(const planner *p, size_t i, size_t b) {
+  static const off_class clause[] = {W_SUBJECT, W_ASKING, W_YOU, W_RESUMING};
+  size_t n = i + 1;
+  if (!off_is(p, i, W_RESUMING))
+    return false;
+  return !off_is(p, i, W_MODIFYING) ||
+         (n < b && (off_punct(p, n, ",") || off_cue_starts(p, n, b, p->lx->w[K_MIN_KEYWORD]) ||
+                    off_is_any(p, n, clause, sizeof clause / sizeof *clause)));
+}
+
 char *off_task_words(const planner *p, size_t a, size_t b) {
   size_t i = a;
-  while (i < b && (off_is(p, i, W_RESUMING) || (i > a && off_punct(p, i, ","))))
+  while (i < b && (resumes(p, i, b) || (i > a && off_punct(p, i, ","))))
     i++;
   return off_span_text(p, i < b && p->tok[i].kind == TK_WORD ? i : a, b);
 }
