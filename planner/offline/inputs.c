@@ -714,14 +714,18 @@ static void unmap(const planner *p, const step *st, unsigned type, source *src) 
 
 /* The first unused resource of `type` for st (off_first_unused); for "it" of a picture or recording
  * one a later step names is not it, the request's own file of that type named last before st is
- * ("how big is photo.jpg and classify it, then caption b.jpg"). */
+ * ("how big is photo.jpg and classify it, then caption b.jpg"); nor is an earlier turn's where a
+ * step before only read the request's own file so named into text, st naming no medium ("caption
+ * b.jpg and count the people" after a turn on photo.jpg: b.jpg; not "... in the other photo"). */
 static int unused_or_before(const planner *p, const step *st, unsigned type, bool has_ref) {
   int r = off_first_unused(p, st, type), i = (int)st->a;
-  if (!has_ref || type == BATON__T_TEXT || r < 0 || off_own_res(p, st->b, p->n_tok, type) != r)
+  bool turn = r >= 0 && p->res[r].turn && !off_said_media(p, st->a, st->b);
+  if (type == BATON__T_TEXT || r < 0 ||
+      !(turn || (has_ref && off_own_res(p, st->b, p->n_tok, type) == r)))
     return r;
   while (--i >= 0 && off_res_at(p, (size_t)i, type) < 0)
     ;
-  return i >= 0 ? p->tok[i].res : r;
+  return i >= 0 && (!turn || p->res[p->tok[i].res].read) ? p->tok[i].res : r;
 }
 
 /* Steps 1 to 1d of resolve_input(): *src (unset on entry) set to the `type` input st names itself

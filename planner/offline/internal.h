@@ -437,6 +437,9 @@ size_t off_fronted_end(const planner *p, size_t i);
 /* ---- score.c */
 unsigned off_own_types(const planner *p, size_t a, size_t b);
 unsigned off_res_types(const planner *p, bool unclaimed);
+/* Types of the resources steps only read into text, to [a,b) naming no result of theirs
+ * ("transcribe a.wav and make it louder", not "caption x.jpg and enhance the result"). */
+unsigned off_read_types(const planner *p, size_t a, size_t b);
 unsigned off_said_media(const planner *p, size_t a, size_t b);
 /* "Transcribe all the wav files", "summarize the txt files": the types of the files [a,b) names
  * by a format's or a type's name before a word of files (not to make: "save it as wav files"). */

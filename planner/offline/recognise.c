@@ -797,6 +797,19 @@ static int named_task(const planner *p, step *st, unsigned produced, unsigned av
   return t;
 }
 
+/* "Caption b.jpg and count the people": the task st's words name from their first past asking
+ * words (a verb: not "into a text"; no file named), of a picture or recording a step before only
+ * read into text (at hand still, as it is to "... and classify it"); or -1. */
+static int reads_again(const planner *p, step *st, unsigned avail) {
+  size_t v = st->a;
+  while (v < st->b && off_is(p, v, W_ASKING)) /* "please | count ..." */
+    v++;
+  unsigned read = off_own_types(p, st->a, st->b) || off_is(p, v, W_PREPOSITION) ||
+                          !off_cue_starts(p, v, st->b, p->lx->w[K_MIN_KEYWORD])
+                      ? 0 : off_read_types(p, st->a, st->b);
+  return read & ~avail ? off_best_task(p, st->a, st->b, avail | read, &st->score) : -1;
+}
+
 /* Recognises step s (last: the step recognised last, or -1); true when it names a task. */
 static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   step *st = &p->steps[s];
@@ -846,6 +859,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
   if (st->task < 0) /* a question put, words to say: taken as if named clearly */
     st->task = off_question_task(p, s, produced, last >= 0), st->score = p->lx->w[K_ACCEPT];
   st->task = st->task < 0 ? off_unnamed_task(p, st, produced, avail) : st->task;
+  st->task = st->task < 0 ? reads_again(p, st, avail) : st->task;
   const step *l = last >= 0 ? &p->steps[last] : NULL;
   if (shows_earlier_result(p, s) || /* its words tell the detector how: "... and blur them" */
       (l == st - 1 && asks_more_facts(p, st, l)))

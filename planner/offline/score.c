@@ -28,9 +28,7 @@ unsigned off_res_types(const planner *p, bool unclaimed) {
   return t;
 }
 
-/* Types of the resources steps only read into text, to [a,b) naming no result of theirs
- * ("transcribe a.wav and make it louder", not "caption x.jpg and enhance the result"). */
-static unsigned read_types(const planner *p, size_t a, size_t b) {
+unsigned off_read_types(const planner *p, size_t a, size_t b) {
   unsigned t = 0;
   for (size_t i = a; i < b; i++)
     if (off_made_of(p, i, false))
@@ -220,7 +218,7 @@ static double task_score(const planner *p, size_t a, size_t b, unsigned avail,
   /* a file a step before only read is not elsewhere to a task changing it ("transcribe a.wav and
    * make it louder") or reading it on its own, as "it" ("classify x.jpg and caption it") */
   bool it = !(s->inputs & BATON__T_TEXT) && reads_it(p, a, b);
-  unsigned read = s->inputs == s->outputs || it ? read_types(p, a, b) : 0;
+  unsigned read = s->inputs == s->outputs || it ? off_read_types(p, a, b) : 0;
   unsigned avail_it = avail | (it ? read : 0); /* "classify it": the photo */
   if (media_in && !((own | avail | read) & media_in))
     f[(off_res_types(p, false) & media_in) ? F_MEDIA_ELSEWHERE : F_NO_MEDIA] = 1;
