@@ -15,7 +15,8 @@
  * others set aside), bridging a picture or recording to text as needed (a reader emitted through
  * off_emit_task, a part named cut first: off_cut_part), else the words the step works on or makes
  * something of. It marks the resources it takes used and emits no task but those readers and cuts.
- * Nothing fits: 1, err says what the task needs (off_needs_input). */
+ * Nothing fits: 1, err says what the task needs (off_needs_input); only what a step left out
+ * before would have made: 2, p->gone says which. */
 
 /* Does task k make `type`? Not pictures if it takes one and answers in text (detection's boxes),
  * unless it shows what it found ("blur the faces in x.jpg, then rotate it"). */
@@ -728,6 +729,23 @@ static int unused_or_before(const planner *p, const step *st, unsigned type, boo
   return i >= 0 && (!turn || p->res[p->tok[i].res].read) ? p->tok[i].res : r;
 }
 
+/* "Summarize it and read it aloud", "... and generate an image": st, left with its own words to
+ * work on, takes the `type` a step left out before it (step.gone, said before st or feeding it)
+ * would have made, where it points back or names nothing of its own (not "draw a cat", "translate
+ * hello") nor asks (`asks`: "answer my question: who won?"): 1 + the last such step, else 0. Only
+ * where nothing is given (no file, quote or earlier turn's output): else the step left out more
+ * likely missed a reading of what is, and st's words may still be what the request wants. */
+static size_t works_on_gone(const planner *p, const step *st, unsigned type, bool has_ref,
+                            bool asks) {
+  size_t g = 0;
+  for (size_t k = 0; !p->n_res && (has_ref || (!asks && !names_subject(p, st, true))) &&
+                     k < p->n_steps; k++)
+    if (p->steps[k].gone && (p->cues[p->steps[k].task].spec->outputs & type) &&
+        (p->steps[k].a < st->a || st->fed))
+      g = k + 1;
+  return g;
+}
+
 /* Steps 1 to 1d of resolve_input(): *src (unset on entry) set to the `type` input st names itself
  * (prev: the earlier task it points at, or -1); 1 if so, 0 if none, -1 on error. */
 static int input_it_names(planner *p, const step *st, unsigned type, bool has_ref, int prev,
@@ -755,7 +773,8 @@ static int input_it_names(planner *p, const step *st, unsigned type, bool has_re
   return 0;
 }
 
-/* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error. */
+/* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error;
+ * 2: only what a step left out before would have made (works_on_gone). */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
   bool original, has_ref = points_back(p, st, &original);
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
@@ -820,8 +839,11 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     return (src->ref = off_emit_task(p, st, p->role[R_TRANSCRIBE], &made, -1, NULL,
                                      NULL)) < 0 ? -1 : 0;
   /* 7. the step's words (not a goal's run after the steps spelling it out, a picture made: "make
-   * a video by | brightening x.jpg"), else 6d. the picture made before, read; 8. any resource */
+   * a video by | brightening x.jpg"; none for one working on what a step left out would have
+   * made), else 6d. the picture made before, read; 8. any resource */
   bool spelt = st->goal && st->later && from && (p->made[b]->outputs & BATON__T_IMAGE);
+  if (text && !spelt && (p->gone = works_on_gone(p, st, type, has_ref, original)))
+    return 2;
   src->literal = text && !spelt && !pointed ? step_words(p, st, has_ref) : NULL;
   if (text && from && reads_made_picture(p, st, b, has_ref, outputs, src))
     return (src->ref = off_emit_task(p, st, off_reader_task(p, p->role[R_CAPTION], -1), &made,
@@ -986,8 +1008,8 @@ int off_choose_input(planner *p, const step *st, int at, int prev_text, source *
     return r < 0 ? -1 : 0; /* "compare x.jpg with 'a cat'", "ask a.wav 'Why?'": what it holds */
   else if (in->res < 0 && !asked_alike(p, st, in) &&
            !(ptype == BATON__T_TEXT && (in->literal = words_left(p, st))) &&
-           resolve_input(p, st, ptype, spec->outputs, in) != 0)
-    return -1;
+           (r = resolve_input(p, st, ptype, spec->outputs, in)) != 0)
+    return r;
   const char *v; /* "speed up a.wav and save it as f.wav, then transcribe f.wav": what it made */
   for (size_t k = 0; in->res >= 0 && p->res[in->res].is_file && k < p->g->n; k++)
     if ((v = baton__task_literal(&p->g->tasks[k], BATON__ARG_SAVE_AS)) &&

@@ -199,6 +199,7 @@ typedef struct {
   bool refused; /* refuses the task it names ("don't translate it"): none, also where none stands
                  * out (context too: its files count) */
   bool split_tail, relative, fed; /* split off the step before; a relative clause; fed by next */
+  bool gone; /* left out of the plan: it could get no input (link.c) */
   bool later; /* runs after the next steps of its sentence ("once you have ...", link.c); a goal
                * before "First, ...": after the steps of the sentences spelling it out */
   bool goal; /* what steps after it spell out ("make a video | by drawing ...", "... . First,"):
@@ -244,7 +245,10 @@ typedef struct {
   const baton__taskspec *made[OFF_MAX_TASKS]; /* the kind of each task of g */
   bool marks[OFF_MAX_TASKS]; /* task k shows what it finds on its picture ("... and blur them") */
   size_t by_a[OFF_MAX_TASKS], by_b[OFF_MAX_TASKS]; /* the words of the step task k was for */
-  char left_out[384]; /* the first step left out (it could get no input): its words, why; or "" */
+  char left_out[384]; /* the first step left out (it could get no input): its words, why; then
+                       * "; left out " each working on what one would have made (link.c); or "" */
+  size_t gone; /* 1 + the step left out whose output a step takes, once off_choose_input() said
+                * so (2), or 0 */
   char unsaved[256]; /* the first name to save as that is no plain file name, or "" */
   char respelled[160]; /* misspelt words read as words of the spelled class ("'sumarize' as
                         * 'summarize'"), or "" */
@@ -657,7 +661,8 @@ int off_cut_part(planner *p, const step *st, const source *in, bool heard);
 /* Does st make from words (a drawing, a text written, a chat) what it names: "draw a cat", not
  * "draw the main character" (what a file holds)? */
 bool off_makes_own(const planner *p, const step *st);
-/* Where (a copy of) st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
+/* Where (a copy of) st's task gets its main input: 0, 1 if nothing fits (err says), 2 if only what
+ * the step left out before (gone) would have made, -1 on error. */
 int off_choose_input(planner *p, const step *st, int at, int prev_text, source *in);
 
 #endif

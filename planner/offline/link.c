@@ -788,12 +788,33 @@ static bool tail_feeds(const planner *p, const step *st, const step *next) {
           off_made_of(p, next->a, false) || off_participle_thing(p, next->a));
 }
 
-void off_leave_out(planner *p, const step *st, const char *why) {
-  char *words = p->left_out[0] ? NULL : off_span_text(p, st->a, st->b);
+/* st's words quoted into q (at most 80 bytes of them): "\"summarize it\"". */
+static void quote_words(const planner *p, const step *st, char *q, size_t n) {
+  char *words = off_span_text(p, st->a, st->b);
   int cut = words ? (int)baton__utf8_cut(words, strlen(words), 80) : 0;
-  if (!p->left_out[0])
-    baton__fmt(p->left_out, sizeof p->left_out, "\"%.*s\": %s", cut, words ? words : "", why);
+  baton__fmt(q, n, "\"%.*s\"", cut, words ? words : "");
   free(words);
+}
+
+void off_leave_out(planner *p, const step *st, const char *why) {
+  char q[96];
+  if (p->left_out[0])
+    return;
+  quote_words(p, st, q, sizeof q);
+  baton__fmt(p->left_out, sizeof p->left_out, "%s: %s", q, why);
+}
+
+/* Notes st left out as it works on what the step gone, left out before, would have made ("read it
+ * aloud" after "summarize it"), behind what was noted before, where it fits: "...; left out
+ * \"read it aloud\": it works on what \"summarize it\" would have made". why gets the reason. */
+static void leave_out_after(planner *p, const step *st, const step *gone, char *why, size_t n) {
+  char q[96], g[96];
+  size_t at = strlen(p->left_out);
+  quote_words(p, st, q, sizeof q), quote_words(p, gone, g, sizeof g);
+  baton__fmt(why, n, "it works on what %s would have made", g);
+  if (at + strlen(q) + strlen(why) + 16 < sizeof p->left_out)
+    baton__fmt(p->left_out + at, sizeof p->left_out - at, "%s%s: %s", at ? "; left out " : "", q,
+               why);
 }
 
 int off_link(planner *p) {
@@ -833,16 +854,19 @@ int off_link(planner *p) {
     if (rc < 0 || (rc == 0 && (off_copies(p, st, first) != 0 || name_output(p, st, first) != 0 ||
                                off_copy_names(p, first) != 0)))
       return -1;
-    for (size_t k = first; rc == 1 && k < p->g->n; k++) /* and the readers made for it */
+    for (size_t k = first; rc > 0 && k < p->g->n; k++) /* and the readers made for it */
       baton__task_release(&p->g->tasks[k]);
-    for (size_t r = 0; rc == 1 && r < p->n_res; r++)
+    for (size_t r = 0; rc > 0 && r < p->n_res; r++)
       p->res[r].reader = p->res[r].reader > (int)first ? 0 : p->res[r].reader;
-    p->g->n = rc == 1 ? first : p->g->n;
-    if (rc == 1 && !need[0]) { /* a step that cannot get its input is dropped; remember why */
+    p->g->n = rc > 0 ? first : p->g->n;
+    if (rc == 2) /* ... and so is one working on what that would have made */
+      leave_out_after(p, st, &p->steps[p->gone - 1], p->err, p->errlen);
+    if (rc > 0 && !need[0]) { /* a step that cannot get its input is dropped; remember why */
       baton__fmt(need, sizeof need, "%.*s", (int)baton__utf8_cut(p->err, strlen(p->err),
                                                                   sizeof need - 1), p->err);
       off_leave_out(p, st, need);
     }
+    st->gone = rc > 0;
     p->err[0] = '\0';
   }
   baton__graph_merge_same(p->g); /* one reading of x.png serves every step that reads it */

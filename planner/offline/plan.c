@@ -39,6 +39,16 @@ static int take_cues(planner *p, const off_prepared *o, const baton__offline_req
   return 0;
 }
 
+/* How much of what was left out (notes joined by "; left out ": link.c) fits in room bytes: all,
+ * else the notes before one, whole; 0: none. */
+static size_t left_out_fits(const char *s, size_t room) {
+  size_t len = strlen(s), fit = 0;
+  for (const char *e = s; len && len >= room && (e = strstr(e + 1, "; left out ")) &&
+                          (size_t)(e - s) < room;)
+    fit = (size_t)(e - s);
+  return len < room ? len : fit;
+}
+
 /* Runs the passes over p->req with r's inputs and conversation; 0, or -1 with err set. */
 static int run_passes(planner *p, const off_prepared *o, const baton__offline_req *r) {
   const char *many = "the request has too many %s for the offline planner (at most %d)";
@@ -81,9 +91,10 @@ static int run_passes(planner *p, const off_prepared *o, const baton__offline_re
         !strstr(r->note, p->g->tasks[i].task)) /* (merging renumbered the plan's tasks) */
       baton__fmt(r->note + n, r->notelen - n, "%s%s", n ? ", " : "no model can run ",
                  p->g->tasks[i].task);
-  size_t n = r->note && r->notelen ? strlen(r->note) : 0; /* whole or not at all: */
-  if (r->note && p->left_out[0] && n + strlen(p->left_out) + 12 < r->notelen) /* "..., and" */
-    baton__fmt(r->note + n, r->notelen - n, "%sleft out %s", n ? "; " : "", p->left_out);
+  size_t n = r->note && r->notelen ? strlen(r->note) : 0, fit; /* whole notes or none: */
+  if (r->note && (fit = left_out_fits(p->left_out, n + 12 < r->notelen ? r->notelen - n - 12 : 0)))
+    baton__fmt(r->note + n, r->notelen - n, "%sleft out %.*s", n ? "; " : "", (int)fit,
+               p->left_out);
   n = r->note && r->notelen ? strlen(r->note) : 0;
   if (r->note && p->respelled[0] && n + strlen(p->respelled) + 12 < r->notelen)
     baton__fmt(r->note + n, r->notelen - n, "%sread %s", n ? "; " : "", p->respelled);

@@ -154,7 +154,14 @@ Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
       /* files named by their format only: none to work on, nor the request's words */
       {"transcribe all the wav files", "automatic-speech-recognition needs an audio"},
       {"caption all the png files", "image-to-text needs an image"},
-      {"summarize the txt files", "summarization needs a text"}};
+      {"summarize the txt files", "summarization needs a text"},
+      /* a step working on what one left out would have made: left out too; the first's reason */
+      {"summarize it and read it aloud", "summarization needs a text"},
+      {"summarize the document and read it aloud", "summarization needs a text"},
+      {"translate the email into German and read it aloud", "translation needs a text"},
+      {"summarize the article and read the summary aloud", "summarization needs a text"},
+      {"read it aloud after you summarize the document", "summarization needs a text"},
+      {"summarize the text and generate an image", "summarization needs a text"}};
   for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
     baton__graph g;
     char err[256] = "";
@@ -199,6 +206,24 @@ Test(planner_offline, a_step_left_out_for_want_of_a_file_is_named_in_the_note) {
   got = plan_case(req, NULL, NULL, NULL, note, err, sizeof err);
   cr_assert(got && strstr(note, "left out"), "%s", got ? note : err);
   cr_expect(baton__utf8_valid(note, strlen(note)), "%s", note);
+  free(got);
+}
+
+Test(planner_offline, a_step_working_on_what_a_step_left_out_would_make_is_named_in_the_note) {
+  char err[512] = "", note[256] = "";
+  char *got = plan_case("summarize it, read it aloud and draw a cat", NULL, NULL, NULL, note, err,
+                        sizeof err);
+  cr_assert_str_eq(got, "text-to-image(text=draw a cat)", "%s", got ? got : err);
+  cr_expect_str_eq(note, "left out \"summarize it\": summarization needs a text: name a file in "
+                         "the request or pass one as input; left out \"read it aloud\": it works "
+                         "on what \"summarize it\" would have made");
+  free(got);
+  /* notes past the room the note has: those before them, whole */
+  got = plan_case("summarize it, translate it into French and read it aloud, then draw a cat",
+                  NULL, NULL, NULL, note, err, sizeof err);
+  cr_assert_str_eq(got, "text-to-image(text=draw a cat)", "%s", got ? got : err);
+  cr_expect(strstr(note, "left out \"translate it into French\": it works on what") &&
+                !strstr(note, "read it aloud"), "%s", note);
   free(got);
 }
 
