@@ -12,7 +12,8 @@
  * as executors read labels ("cat,dog"); off_by_choices() gives a step the zero-shot kind when it
  * lists choices after "as" or "into" and one can run, and a kind that needs no choices when it
  * lists none: no zero-shot task is ever planned without labels; off_only_choices() whether some
- * words are such a list and no more ("happy or sad?"). None changes the planner. */
+ * words are such a list and no more ("happy or sad?"), off_lists_languages() whether the list
+ * names languages ("French or Spanish?"). None changes the planner. */
 
 /* Can token i be one of a classifier's choices: a word, not a determiner, stopword, "or", a made
  * thing ("classify it into a category or label": no choices named), courtesy ("... or a dog
@@ -68,6 +69,13 @@ bool off_only_choices(const planner *p, size_t a, size_t b) {
   while (b > a && p->tok[b - 1].kind == TK_PUNCT)
     b--;
   return (n = choices_at(p, a, b, at, &start)) > 0 && start == a && at[n - 1] + 1 == b;
+}
+
+bool off_lists_languages(const planner *p, size_t a, size_t b) {
+  size_t at[OFF_MAX_CHOICES], start = b, n = choices_at(p, a, b, at, &start), k = 0;
+  while (k < n && off_language_at(p, at[k]))
+    k++;
+  return n > 0 && k == n;
 }
 
 char *off_choices(const planner *p, size_t a, size_t b, size_t *start) {

@@ -520,6 +520,9 @@ char *off_choices(const planner *p, size_t a, size_t b, size_t *start);
 /* "Happy or sad?", "a cat or a dog?": are the words of [a,b) a list of choices only, marks after it
  * left out? */
 bool off_only_choices(const planner *p, size_t a, size_t b);
+/* "What language is notes.txt in? French or Spanish?": is the last list of choices in [a,b) one
+ * of languages only? They are a classifier's choices, not languages to translate between. */
+bool off_lists_languages(const planner *p, size_t a, size_t b);
 /* Step st's task as the choices it lists say (choices.c's contract); avail: the types at hand. */
 int off_by_choices(const planner *p, const step *st, unsigned avail);
 

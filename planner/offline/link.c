@@ -560,8 +560,9 @@ static int asked_of(const planner *p, const step *st, int t, const source *in) {
  * answer's language ("translate notes.txt into English and summarize the English version"). */
 static bool rides_translation(const planner *p, const step *st, const char *tgt, const char *src) {
   if (off_is_role(p, st->task, R_TRANSLATE) || off_asks_language(p, st->a, st->b) || !tgt ||
-      (src && !strcmp(src, tgt))) /* "read the German text in x.png aloud in German" */
-    return false;
+      (src && !strcmp(src, tgt)) || /* "read the German text in x.png aloud in German" */
+      (off_is_role(p, st->task, R_CLASSIFY_TEXT) && off_lists_languages(p, st->a, st->b)))
+    return false; /* (nor "what language is a.txt in? French or Spanish?": choices) */
   const char *dl = p->lx->lang_codes[0];
   bool version = false;
   for (size_t i = st->a; i + 1 < st->b && !version; i++)

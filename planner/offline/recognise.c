@@ -484,10 +484,10 @@ static bool says_how_to_answer(const planner *p, step *st, int last) {
 static bool choices_of(const planner *p, step *st, int last) {
   static const off_role classifier[] = {R_CLASSIFY_PICTURE, R_CLASSIFY_TEXT, R_CLASSIFY_SOUND,
                                         R_LABEL_PICTURE, R_LABEL_TEXT};
-  step *q = st - 1;
   size_t k = 0, n = sizeof classifier / sizeof *classifier;
-  if (last < 0 || &p->steps[last] != q)
+  if (last < 0 || &p->steps[last] + 1 != st)
     return false;
+  step *q = st - 1; /* (st is past the first: last is before it) */
   while (k < n && !off_is_role(p, q->task, classifier[k]))
     k++;
   if (k >= n || !off_is_question(p, q->a, q->b) || !off_only_choices(p, st->a, st->b))
