@@ -346,8 +346,7 @@ static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t t
   return 1;
 }
 
-/* The length of the arrow s[0..n) starts with ("->", "=>", "→"), or 0. */
-static size_t arrow_len(const char *s, size_t n) {
+size_t off_arrow_len(const char *s, size_t n) {
   if (n >= 2 && (s[0] == '-' || s[0] == '=') && s[1] == '>')
     return 2;
   return n >= 3 && !memcmp(s, "\xe2\x86\x92", 3) ? 3 : 0;
@@ -363,9 +362,34 @@ void off_read_as(planner *p, size_t i, const off_words *w) {
   t->respelt = true; /* its text as read too: "-> audio" as "to audio" */
 }
 
+/* The arrow of s[a, b) as a '>' token ("-> b.png"); NULL if no room. */
+static token *push_arrow(planner *p, size_t a, size_t b) {
+  token *t = push_token(p, TK_PUNCT, a, b);
+  if (t)
+    t->stem[0] = t->word[0] = '>';
+  return t;
+}
+
+/* Where the first arrow in q[s, e) starts, past its first byte that is no space, or e; none in a
+ * web address ("x.jpg->caption->audio": no file name holds one). */
+static size_t glued_arrow(const char *q, size_t s, size_t e) {
+  while (s < e && baton__space_byte(q[s]))
+    s++;
+  if (!strncmp(q + s, "http://", 7) || !strncmp(q + s, "https://", 8))
+    return e;
+  for (size_t i = s + 1; i < e; i++)
+    if (off_arrow_len(q + i, e - i))
+      return i;
+  return e;
+}
+
 /* Splits a run of non-space bytes (no quotes in it, maybe a space first) into tokens. */
 static int tokenize_chunk(planner *p, size_t s, size_t e) {
   const char *q = p->req;
+  size_t x = glued_arrow(q, s, e), len = x < e ? off_arrow_len(q + x, e - x) : 0;
+  if (x < e) /* "x.jpg->caption": read as "x.jpg -> caption" */
+    return tokenize_chunk(p, s, x) < 0 || !push_arrow(p, x, x + len) ? -2
+           : tokenize_chunk(p, x + len, e);
   size_t fs = s, fe = e; /* peeled of leading and trailing punctuation for the file-name test */
   while (fs < fe && (baton__space_byte(q[fs]) || strchr("([{<`", q[fs])))
     fs++;
@@ -379,14 +403,12 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
   bool whole = ft || !strncmp(q + fs, "http://", 7) || !strncmp(q + fs, "https://", 8);
   int rc = whole ? push_resource(p, ft, fs, fe - own, fs, fe) : 0;
   for (size_t i = whole ? fe : s, j; rc >= 0 && i < e; i = j + (j == i)) { /* (after a name) */
-    size_t arrow = arrow_len(q + i, e - i);
+    size_t arrow = off_arrow_len(q + i, e - i);
     j = arrow ? i + arrow : word_end(q, i, e, "'.;");
-    token *t = arrow ? push_token(p, TK_PUNCT, i, j) : NULL; /* "-> b.png": a '>' */
-    if (arrow ? !t : j > i ? !push_token(p, TK_WORD, i, j)
-                           : strchr(".!?;,:>", q[i]) && !push_token(p, TK_PUNCT, i, i + 1))
+    if (arrow ? !push_arrow(p, i, j) /* "-> b.png": a '>' */
+              : j > i ? !push_token(p, TK_WORD, i, j)
+                      : strchr(".!?;,:>", q[i]) && !push_token(p, TK_PUNCT, i, i + 1))
       rc = -2;
-    else if (t)
-      t->stem[0] = t->word[0] = '>';
   }
   return rc < 0 ? rc : 0;
 }

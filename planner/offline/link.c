@@ -22,21 +22,28 @@ static int attach(const planner *p, baton__task *t, const char *name, const sour
   return s->ref >= 0 || value ? baton__task_add_arg(t, name, value, s->ref) : 0;
 }
 
-/* Text of [a,b) as written (a misspelt word as read: "sumarize" as "summarize"), with marks no
- * token holds ("50%"), no trailing ",;:"/"and"; or NULL. */
+/* Text of [a,b) as written (a misspelt word as read: "sumarize" as "summarize"; an arrow as its
+ * word, apart from words it touches: "x.jpg->audio" as "x.jpg to audio"), with marks no token
+ * holds ("50%") but an arrow, no trailing ",;:"/"and"; or NULL. */
 char *off_span_text(const planner *p, size_t a, size_t b) {
   while (b > a && (off_punct(p, b - 1, ",;:") || off_is(p, b - 1, W_JOINER)))
     b--;
   size_t s = b > a ? p->tok[a].start : 0, e = b > a ? p->tok[b - 1].end : 0, n = 0;
-  while (e > s && p->req[e] && !(p->req[e] & 0x80) && !strchr(" \t\r\n.!?;,:'\"", p->req[e]))
+  while (e > s && p->req[e] && !(p->req[e] & 0x80) && !strchr(" \t\r\n.!?;,:'\"", p->req[e]) &&
+         !off_arrow_len(p->req + e, 2))
     e++;
-  char *text = e > s ? malloc(e - s + (b - a) * OFF_MAX_WORD + 1) : NULL;
+  char *text = e > s ? malloc(e - s + (b - a) * (OFF_MAX_WORD + 2) + 1) : NULL;
   size_t at = s; /* up to each misspelt word, then the word as read ("sumarize": "summarize") */
   for (size_t i = a; text && i < b; i++)
     if (p->tok[i].respelt) {
-      size_t w = strlen(p->tok[i].word);
-      memcpy(text + n, p->req + at, p->tok[i].start - at), n += p->tok[i].start - at;
-      memcpy(text + n, p->tok[i].word, w), n += w, at = p->tok[i].end;
+      size_t w = strlen(p->tok[i].word), c = p->tok[i].start, d = p->tok[i].end;
+      bool mark = !baton__word_byte(p->req[c]); /* an arrow */
+      memcpy(text + n, p->req + at, c - at), n += c - at;
+      if (mark && c > s && !baton__space_byte(p->req[c - 1]))
+        text[n++] = ' ';
+      memcpy(text + n, p->tok[i].word, w), n += w, at = d;
+      if (mark && d < e && !baton__space_byte(p->req[d]))
+        text[n++] = ' ';
     }
   if (text)
     memcpy(text + n, p->req + at, e - at), text[n + e - at] = '\0';
