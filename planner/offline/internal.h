@@ -434,6 +434,9 @@ int off_split_steps(planner *p);
 /* Does a sentence end at token i: a ".", or a contrast before an opening ("make x, but | first
  * ...", "yet first")? */
 bool off_ends_sentence(const planner *p, size_t i);
+/* Is token i an arrow read as the lexicon's arrow word ("-> audio" as "to audio")? (No word that
+ * short is read as another: lex.c) */
+bool off_arrow_word(const planner *p, size_t i);
 /* "... and based on the summary, | edit x.jpg", "Then, using the transcript, | write ...": where
  * the ',' is that ends a clause's opening at token i saying what it is based on (a thing named,
  * no file or quote) with a clause after it (not "and", "then", "3)"); else 0. A step of its own

@@ -760,6 +760,17 @@ static bool spells_out(const planner *p, const step *st, size_t g, const step *n
  * before "First, ..." runs after the steps of that sentence and of any after it opening with
  * "then" changing what it takes ("Make a poster of x.jpg. | First, brighten it. Then, crop
  * it."). */
+/* "caption x.jpg -> audio -> French": after an arrow's step speaking a text, one of the arrow and
+ * a language only names the language it is spoken in: that translation runs first. */
+static bool spoken_in(const planner *p, const step *st, const step *next) {
+  size_t e = next->b;
+  while (e > next->a && p->tok[e - 1].kind == TK_PUNCT)
+    e--;
+  return off_is_role(p, st->task, R_SPEAK) && off_is_role(p, next->task, R_TRANSLATE) &&
+         off_arrow_word(p, st->a) && off_arrow_word(p, next->a) && st->b == next->a &&
+         next->a + 2 == e && off_language_at(p, next->a + 1);
+}
+
 static bool runs_second(const planner *p, step *st, const step *next) {
   size_t at = st->b; /* where "once you have |" starts */
   for (size_t i = off_back(st->b, 3, st->a); at == st->b && i < st->b; i++) {
@@ -852,7 +863,7 @@ int off_link(planner *p) {
     bool both = !n && s > 0 && s + g + 1 < p->n_steps && st[-1].a > st->a &&
                 off_has_word(p, st[g + 1].a, st[g + 1].b, W_PLURAL);
     if (!n && !both && s + g + 1 < p->n_steps && (!apart || off_own_types(p, st->a, st[g].b)) &&
-        runs_second(p, &st[g], &st[g + 1])) {
+        (spoken_in(p, &st[g], &st[g + 1]) || runs_second(p, &st[g], &st[g + 1]))) {
       step head = st[g + 1];
       memmove(st + 1, st, (g + 1) * sizeof *st);
       *st = head, st[1].fed = !apart;

@@ -55,16 +55,14 @@ static bool is_context_clause(const planner *p, size_t a, size_t b) {
          !off_has_word(p, a, b, W_ASKING) && !put;
 }
 
-/* Is token i an arrow read as the lexicon's arrow word ("-> audio" as "to audio")? (No word that
- * short is read as another: lex.c) */
-static bool arrow_word(const planner *p, size_t i) {
+bool off_arrow_word(const planner *p, size_t i) {
   return p->tok[i].respelt && off_is(p, i, W_ARROW);
 }
 
 /* A ',', an arrow ("a -> b", "-> audio"), or an "and" that no cue holds ("make them black and
  * white"). */
 static bool soft_at(const planner *p, size_t i) {
-  return off_punct(p, i, ",>") || arrow_word(p, i) ||
+  return off_punct(p, i, ",>") || off_arrow_word(p, i) ||
          (off_is(p, i, W_JOINER) && !(i > 0 && i + 2 <= p->n_tok &&
          has_cue(p, i - 1, i + 2) && !has_cue(p, i - 1, i) && !has_cue(p, i + 1, i + 2)));
 }
@@ -106,7 +104,7 @@ static bool saves_file(const planner *p, size_t c, size_t e) {
 
 /* The first token of [k, e) that is no boundary (an arrow read as a word is one of the words). */
 static size_t skip_soft(const planner *p, size_t k, size_t e) {
-  while (k < e && ((p->tok[k].soft && !arrow_word(p, k)) || p->tok[k].kind == TK_PUNCT))
+  while (k < e && ((p->tok[k].soft && !off_arrow_word(p, k)) || p->tok[k].kind == TK_PUNCT))
     k++;
   return k;
 }
@@ -277,7 +275,7 @@ int off_split_steps(planner *p) {
           off_voices_it(p, from, c, next) ||
           (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) || leads_to_task(p, c, i) ||
           (c < i && off_sends_at(p, c, next)) || /* "and email it": left out (recognise.c) */
-          (arrow_word(p, k) && has_cue(p, k, next) && has_cue(p, from, k)) || /* "| to audio" */
+          (off_arrow_word(p, k) && has_cue(p, k, next) && has_cue(p, from, k)) || /* "| to audio" */
           (off_asks_question(p, k + 1, next) &&
            (has_cue(p, from, k) || off_hears(p, from, k))) ||
           (from == seg && off_punct(p, k, ",") && off_is(p, skip_soft(p, seg, k), W_CONDITION)) ||
