@@ -207,10 +207,11 @@ bool off_ends_sentence(const planner *p, size_t i) {
 }
 
 /* Does the piece [a, i) before an arrow at i, naming a task that writes text, go on to a
- * recording's word ("caption -> audio": that text spoken)? */
+ * recording's word or an audio format ("caption -> audio", "summary -> mp3": that text spoken)? */
 static bool speaks_text(const planner *p, size_t a, size_t i) {
   int t = off_clearest_cue(p, a, i, p->lx->w[K_MIN_KEYWORD]);
-  return off_is(p, i + 1, W_RECORDING) && t >= 0 && (p->cues[t].spec->outputs & BATON__T_TEXT);
+  return (off_is(p, i + 1, W_RECORDING) || (off_format_type(p, i + 1) & BATON__T_AUDIO)) &&
+         t >= 0 && (p->cues[t].spec->outputs & BATON__T_TEXT);
 }
 
 /* "talk.wav -> text", "sign.png → text → French": an arrow ("->", "=>", "→": a '>' of more than
@@ -275,7 +276,8 @@ int off_split_steps(planner *p) {
           off_voices_it(p, from, c, next) ||
           (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) || leads_to_task(p, c, i) ||
           (c < i && off_sends_at(p, c, next)) || /* "and email it": left out (recognise.c) */
-          (off_arrow_word(p, k) && has_cue(p, k, next) && has_cue(p, from, k)) || /* "| to audio" */
+          (off_arrow_word(p, k) && has_cue(p, from, k) &&
+           (has_cue(p, k, next) || speaks_text(p, from, k))) || /* "| to audio", "| to voice" */
           (off_asks_question(p, k + 1, next) &&
            (has_cue(p, from, k) || off_hears(p, from, k))) ||
           (from == seg && off_punct(p, k, ",") && off_is(p, skip_soft(p, seg, k), W_CONDITION)) ||
