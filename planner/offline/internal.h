@@ -559,6 +559,10 @@ int off_file_made_into(const planner *p, const step *st, size_t i, unsigned type
 /* The type of the file format or the type word i names after "into", "to" or "as" and maybe
  * "a"/"an" ("into an mp3", "to png", "as an mp3", "as text"), or 0. */
 unsigned off_format_named(const planner *p, const step *st, size_t i);
+/* "x.jpg -> caption -> voice", "notes.txt -> summary -> mp3": are the words of [a,b) only an arrow
+ * read as its word, then a recording's word or an audio format (marks after it left out)? The
+ * text made before them is spoken. */
+bool off_arrow_to_sound(const planner *p, size_t a, size_t b);
 /* "..., and save it as an mp3 (file)", "convert it to audio", "make it an mp3": does [a,b) name
  * no more than a verb of saving, turning or making ("and", "now", "can you" before it), what it
  * points at ("it", "the result") and an audio format or "audio" (after "as", "into" or "to" but

@@ -276,7 +276,7 @@ int off_split_steps(planner *p) {
           off_voices_it(p, from, c, next) ||
           (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) || leads_to_task(p, c, i) ||
           (c < i && off_sends_at(p, c, next)) || /* "and email it": left out (recognise.c) */
-          (off_arrow_word(p, k) && has_cue(p, from, k) &&
+          (off_arrow_word(p, k) && (has_cue(p, from, k) || off_arrow_to_sound(p, from, k)) &&
            (has_cue(p, k, next) || speaks_text(p, from, k))) || /* "| to audio", "| to voice" */
           (off_asks_question(p, k + 1, next) &&
            (has_cue(p, from, k) || off_hears(p, from, k))) ||

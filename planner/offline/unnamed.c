@@ -252,14 +252,11 @@ static bool spoken_only(const planner *p, const step *st) {
   return i < st->b && k == i;
 }
 
-/* "x.jpg -> caption -> voice", "notes.txt -> summary -> mp3": is st only an arrow read as its
- * word, then a recording's word or an audio format (the text made before it, spoken)? */
-static bool arrow_to_sound(const planner *p, const step *st) {
-  size_t i = st->a + 1, e = st->b;
-  while (e > i && p->tok[e - 1].kind == TK_PUNCT)
-    e--;
-  return i + 1 == e && p->tok[st->a].respelt && off_is(p, st->a, W_ARROW) &&
-         (off_is(p, i, W_RECORDING) || (off_format_type(p, i) & BATON__T_AUDIO));
+bool off_arrow_to_sound(const planner *p, size_t a, size_t b) {
+  while (b > a + 1 && p->tok[b - 1].kind == TK_PUNCT)
+    b--;
+  return a + 2 == b && off_arrow_word(p, a) &&
+         (off_is(p, a + 1, W_RECORDING) || (off_format_type(p, a + 1) & BATON__T_AUDIO));
 }
 
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "read the summary to
@@ -274,7 +271,7 @@ bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsign
   bool made = reads && (produced & BATON__T_TEXT) && off_is(p, st->a, W_READING) &&
               off_has_word(p, st->a, st->b, W_REFERENCE); /* "summarize a.txt and read it" */
   return to_me || made || says_it(p, st, avail) || (own && p->n_steps == 1 && reads) ||
-         ((produced & BATON__T_TEXT) && arrow_to_sound(p, st)) ||
+         ((produced & BATON__T_TEXT) && off_arrow_to_sound(p, st->a, st->b)) ||
          ((avail & BATON__T_TEXT) &&
           (off_voices_it(p, st > p->steps ? st[-1].a : st->a, st->a, st->b) ||
            spoken_only(p, st)));
