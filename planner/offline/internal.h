@@ -304,6 +304,9 @@ bool off_word_for(const planner *p, size_t i);
 /* Is token i a verb asking to speak a thing ("say it", "say the summary", "say 'hi'"; not "say,
  * ...", "say which", "say you are done")? */
 bool off_speaks_at(const planner *p, size_t i);
+/* The first token of [a,b) past the words leading a verb that only resume, join or ask ("now",
+ * "and", "can you", "please": "can you | make it blue", "let | me know"), or b. */
+size_t off_past_asking(const planner *p, size_t a, size_t b);
 /* "Listen to memo.wav", "hear the talk.wav": does [a, b) hear a recording it names (its words then
  * read or asked)? */
 bool off_hears(const planner *p, size_t a, size_t b);

@@ -595,6 +595,13 @@ bool off_speaks_at(const planner *p, size_t i) {
           off_is(p, i + 1, W_DEMONSTRATIVE) || off_is(p, i + 1, W_ALOUD));
 }
 
+size_t off_past_asking(const planner *p, size_t a, size_t b) {
+  static const off_class lead[] = {W_RESUMING, W_JOINER, W_ASKING, W_YOU};
+  while (a < b && off_is_any(p, a, lead, sizeof lead / sizeof *lead))
+    a++;
+  return a;
+}
+
 bool off_hears(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i + 1 < b; i++) {
     size_t k = i + 1 + off_is(p, i + 1, W_TARGET_PREP); /* "listen | to", "hear" */

@@ -129,7 +129,10 @@ int off_question_task(planner *p, size_t s, unsigned produced, bool asked_before
   size_t w = st->a; /* "hey, | what's on x.png" */
   while (w + 1 < st->b && (off_is(p, w, W_LEAD_IN) || off_punct(p, w, ",")))
     w++;
-  bool put = direct || off_is(p, st->a, W_ASK_VERB);
+  size_t v = off_past_asking(p, st->a, st->b); /* "can you | tell me", "let | me know", */
+  v += v + 1 < st->b && off_is(p, v, W_US);     /* not "can you help me analyze it" */
+  bool put = direct || off_is(p, st->a, W_ASK_VERB) ||
+             (v < st->b && (off_is(p, v, W_TELL) || off_is(p, v, W_KNOW)));
   bool made = (put || own_question(p, st)) && of_made_picture(p, st, produced);
   bool sought = direct || made || (own && p->n_steps == 1 &&
                            (off_has_word(p, st->a, st->b, W_ASK_VERB) || off_is(p, w, W_WH)));

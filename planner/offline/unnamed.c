@@ -102,18 +102,9 @@ unsigned off_format_named(const planner *p, const step *st, size_t i) {
   return k > st->a && off_is(p, k - 1, W_DESTINATION) ? off_format_type(p, i) : 0;
 }
 
-/* The first token of [a,b) past the words leading a verb that only resume, join or ask ("now",
- * "and", "can you", "please": "can you | make it blue"), or b. */
-static size_t past_asking(const planner *p, size_t a, size_t b) {
-  static const off_class lead[] = {W_RESUMING, W_JOINER, W_ASKING, W_YOU};
-  while (a < b && off_is_any(p, a, lead, sizeof lead / sizeof *lead))
-    a++;
-  return a;
-}
-
 bool off_voices_it(const planner *p, size_t from, size_t a, size_t b) {
   static const off_class verb[] = {W_SAVING, W_CONVERTING, W_CAUSATIVE};
-  a = past_asking(p, a, b);
+  a = off_past_asking(p, a, b);
   size_t k = a + 1 + (a + 2 < b && p->tok[a + 1].det); /* "it", "the result" */
   if (k + 2 > b || !off_is_any(p, a, verb, sizeof verb / sizeof *verb) ||
       !off_is(p, k, W_REFERENCE))
@@ -284,7 +275,7 @@ bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsign
  * beach.jpg" reads the caption out, as "caption beach.jpg and read it" does, not the picture). */
 bool off_voices_last(const planner *p, const step *st, unsigned produced) {
   const resource *r = p->n_res ? &p->res[p->n_res - 1] : NULL; /* the newest */
-  size_t a = past_asking(p, st->a, st->b);
+  size_t a = off_past_asking(p, st->a, st->b);
   size_t k = a + 1 + (a + 2 < st->b && p->tok[a + 1].det); /* "it", "the result" */
   if (produced || st != &p->steps[p->n_steps - 1] || !r || !r->turn || r->is_file ||
       !(r->type & BATON__T_TEXT) || k >= st->b || !off_is(p, a, W_VOICING) ||
@@ -326,14 +317,14 @@ static int rewritten_cue(const planner *p, const step *st, unsigned produced, un
 }
 
 /* "Make it blue", "now make x.jpg pink", "can you make it blue": does [a,b) open (past the words
- * past_asking() skips) with a causative verb, then what it changes (a file, or "it") and words
+ * off_past_asking() skips) with a causative verb, then what it changes (a file, or "it") and words
  * naming no task nor language ("make it French": translated) that say how it looks, not what it
  * becomes ("make it a picture", "make notes.txt audio") nor what is done with it ("make it
  * happen", "make x.jpg public")? That thing's token, or 0. */
 size_t off_made_other(const planner *p, size_t a, size_t b) {
   static const off_class other[] = {W_PICTURE, W_RECORDING, W_MOVING, W_ALOUD, W_STOPWORD,
                                     W_RESUMING, W_UNCHANGED};
-  a = past_asking(p, a, b);
+  a = off_past_asking(p, a, b);
   if (a + 2 >= b || !off_is(p, a, W_CAUSATIVE) || p->tok[a + 2].kind != TK_WORD ||
       p->tok[a + 2].det || off_is_any(p, a + 2, other, sizeof other / sizeof *other) ||
       (p->tok[a + 1].kind != TK_RES && !off_is(p, a + 1, W_REFERENCE)))
