@@ -582,8 +582,9 @@ bool off_cuts_to_length(const planner *p, const step *st, bool part, unsigned ma
  * else 0), no task named */
 size_t off_made_other(const planner *p, size_t a, size_t b);
 /* "Colour the sky in x.jpg purple", "then paint the closest object red": does [a,b) give a thing in
- * a picture a hue (a verb of colouring, not after "what", "the", "of" or "is"; a definite thing
- * that is no picture; a hue after it)? With a picture at hand, an edit (recognise.c). */
+ * a picture a hue (a verb of colouring, not after "what", "the", "of" or "is", nor after words
+ * naming a task: "write a story where they paint the house red"; a definite thing that is no
+ * picture; a hue after it)? With a picture at hand, an edit (recognise.c). */
 bool off_colours(const planner *p, size_t a, size_t b);
 /* "Isolate the vocals in song.mp3", "split song.mp3 into vocals and music", "extract the drums
  * from it": does [a,b) keep a part of a song's sound apart (its first verb of separating, not

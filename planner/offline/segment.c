@@ -255,7 +255,8 @@ int off_split_steps(planner *p) {
       continue;
     /* A ',' or "and" splits before words naming a task (or a cut of "it" no cue names: "how long is
      * a.wav and make it 10 seconds long", not "join a.wav and the first 10 seconds of b.wav"; a
-     * thing given a hue, a part of a song kept apart: "and colour the sky purple"), a new clause
+     * part of a song kept apart; with a picture named, a thing given a hue: "and colour the sky
+     * purple", not "summarize notes.txt and color the headings blue"), a new clause
      * ("..., and I'm curious", "and based on the summary, ...") or a question after a piece naming
      * a task or hearing a recording ("transcribe x.wav and tell me who won", "listen to a.wav and
      * tell me ..."). */
@@ -272,8 +273,8 @@ int off_split_steps(planner *p) {
       if (k == i || p->tok[k].refusal || has_cue(p, k + 1, next) ||
           (c < next && !off_own_types(p, c, next) &&
            off_cuts_to_length(p, &(step){.a = c, .b = next}, true, 0)) ||
-          off_made_other(p, c, next) || off_colours(p, c, next) || off_separates(p, c, next) ||
-          off_marks_thing(p, c, next) ||
+          off_made_other(p, c, next) || off_separates(p, c, next) || off_marks_thing(p, c, next) ||
+          ((off_res_types(p, false) & BATON__T_IMAGE) && off_colours(p, c, next)) ||
           off_voices_it(p, from, c, next) ||
           (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c))) || leads_to_task(p, c, i) ||
           (c < i && off_sends_at(p, c, next)) || /* "and email it": left out (recognise.c) */

@@ -339,7 +339,8 @@ bool off_colours(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i + 3 < b; i++) {
     bool verb = off_is(p, i, W_COLOURING) &&
                 !(i > a && (off_is(p, i - 1, W_WH) || p->tok[i - 1].det ||
-                            off_is(p, i - 1, W_PREPOSITION) || off_is(p, i - 1, W_IS_ARE)));
+                            off_is(p, i - 1, W_PREPOSITION) || off_is(p, i - 1, W_IS_ARE) ||
+                            off_has_cue(p, a, i, p->lx->w[K_MIN_KEYWORD])));
     if (verb && off_is(p, i + 1, W_DEFINITE) && p->tok[i + 2].kind == TK_WORD &&
         !off_is(p, i + 2, W_PICTURE) && off_has_word(p, i + 3, b, W_HUE))
       return true;
