@@ -77,7 +77,8 @@
    X(WRITTEN) X(UNCHANGED) X(OCCASION) X(UNDRAWN) X(SPELLED) X(SWAPPED) X(SENDING) \
    X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL) X(ARROW) X(ALTERNATIVE) X(CONTENTS) \
    X(LOOKING) X(SOUNDING) X(HEARING) X(COLOURING) X(HUE) X(SEPARATING) X(SOUND_PART) X(PICKED) \
-   X(NEGATION) X(SPARING) X(FLUENT) X(VOICING) X(WRITING) X(FOUND) X(FILES) X(MODIFYING)
+   X(NEGATION) X(SPARING) X(FLUENT) X(VOICING) X(WRITING) X(FOUND) X(FILES) X(MODIFYING) \
+   X(SOUND_TRACK)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -588,8 +589,9 @@ size_t off_made_other(const planner *p, size_t a, size_t b);
 bool off_colours(const planner *p, size_t a, size_t b);
 /* "Isolate the vocals in song.mp3", "split song.mp3 into vocals and music", "extract the drums
  * from it": does [a,b) keep a part of a song's sound apart (its first verb of separating, not
- * after "the" or "of", then a sound part's or music's word, after no more than one other word
- * but determiners, files, "into" and "it": not "extract the key points of the music review")?
+ * after "the" or "of", then a sound part's or music's word heading its phrase, after no more
+ * than one other word but determiners, files, "into" and "it": not "extract the key points of
+ * the music review", "extract the music genre of song.mp3", "extract the instruments used")?
  * With a recording at hand, its change. */
 bool off_separates(const planner *p, size_t a, size_t b);
 /* "Blur the face in x.jpg", "hide their face", "crop the person's face": does [a,b) mark (blur,

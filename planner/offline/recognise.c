@@ -781,9 +781,10 @@ static void asks_of_listed(const planner *p, step *st) {
  * red"), with a picture named or made, an edit; one marking a thing the detector finds ("blur the
  * face in x.jpg"), a detection; one keeping a part of a song's sound apart
  * ("isolate the vocals in song.mp3", "extract the drums"), with a recording named or made and no
- * picture of its own, a change of the recording; or -1. */
+ * picture of its own (its file, "the photo"), a change of the recording; or -1. */
 static int named_task(const planner *p, step *st, unsigned produced, unsigned avail) {
   unsigned own = off_own_types(p, st->a, st->b), media = avail | off_res_types(p, false);
+  own |= off_said_media(p, st->a, st->b) & BATON__T_IMAGE; /* "isolate the guitar in the photo" */
   int t = off_voices_last(p, st, produced) ? p->role[R_SPEAK] /* "read it" after a text */
           : (media & BATON__T_IMAGE) && off_colours(p, st->a, st->b) ? p->role[R_EDIT]
           : (media & BATON__T_IMAGE) && off_marks_thing(p, st->a, st->b) ? p->role[R_DETECT]

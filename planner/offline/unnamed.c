@@ -348,6 +348,17 @@ bool off_colours(const planner *p, size_t a, size_t b) {
   return false;
 }
 
+/* "The vocals | in song.mp3", "vocals | and music", "the vocal | track": does the sound part at k
+ * head its phrase, no word after it but a small one, a preposition, a joiner, an asking word or
+ * another of sound (not "the music | genre", "the instruments | used in it": what is told of the
+ * song)? */
+static bool heads_phrase(const planner *p, size_t k, size_t b) {
+  static const off_class small[] = {W_STOPWORD, W_PREPOSITION, W_JOINER,    W_ASKING, W_RESUMING,
+                                    W_SOUND_PART, W_MUSIC,     W_RECORDING, W_SOUND_TRACK};
+  return k + 1 >= b || p->tok[k + 1].kind != TK_WORD ||
+         off_is_any(p, k + 1, small, sizeof small / sizeof *small);
+}
+
 bool off_separates(const planner *p, size_t a, size_t b) {
   size_t i = a;
   while (i < b && !off_is(p, i, W_SEPARATING))
@@ -356,7 +367,7 @@ bool off_separates(const planner *p, size_t a, size_t b) {
     return false;
   for (size_t k = i + 1, words = 0; k < b && words < 2; k++) /* "the (lead) vocals", "song.mp3 */
     if (off_is(p, k, W_SOUND_PART) || off_is(p, k, W_MUSIC)) /* into vocals" */
-      return true;
+      return heads_phrase(p, k, b);
     else
       words += p->tok[k].kind == TK_WORD && !p->tok[k].det && !off_is(p, k, W_DESTINATION) &&
                !off_is(p, k, W_REFERENCE);
