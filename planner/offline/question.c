@@ -72,7 +72,7 @@ bool off_asks_sound(const planner *p, const step *st) {
          of == BATON__T_AUDIO && off_is(p, v - 1, W_SOUNDING);
 }
 
-/* "Tell me the objects in x.jpg", "I want to know all the items in it", "let me know the things
+/* "Tell me the objects in x.jpg", "I want to know all the objects in it", "let me know the things
  * in the photo": does st ask to be told (or to know) what a picture holds, in words for things in
  * general right after "tell me" or "know" (determiners between), a preposition and the picture
  * (its file, "it", "the photo") ending it? A detector finds them. */
