@@ -279,9 +279,17 @@ int off_asked_aloud(const planner *p) {
   return -1;
 }
 
+/* "Caption b.jpg and blur it", "clean up b.wav and summarize it": has the request named a picture
+ * or recording of `types` before st, or a task made one? Then an earlier turn's is older than what
+ * st points at. */
+static bool own_before(const planner *p, const step *st, unsigned types) {
+  return off_own_res(p, 0, st->a, types) >= 0 || off_nearest_producer(p, types) >= 0;
+}
+
 /* Bridges a picture or recording (types) to text into src->ref, reading the step's own, else (not
  * own_only) the nearest before it ("distill the essence of it" after "a recording x.wav"), else the
- * first after it, else the caller's inputs. 1: a reader made, 0: nothing to read, -1: error. */
+ * first after it, else the caller's inputs (no earlier turn's after the request's own: own_before).
+ * 1: a reader made, 0: nothing to read, -1: error. */
 static int bridge(planner *p, const step *st, bool own_only, unsigned types, source *src) {
   int near = -1;
   for (size_t i = 0; !own_only && i < p->n_tok && (i < st->b || near < 0); i++)
@@ -295,7 +303,8 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
       int r = pass == 0  ? off_own_res(p, st->a, st->b, type)
               : near < 0 ? off_first_unused(p, st, type)
               : !skip && (p->res[near].type & type) ? near : -1;
-      if (r < 0 || (pass == 0 && p->res[r].used)) /* read already: its text is at hand */
+      if (r < 0 || (pass == 0 && p->res[r].used) || /* read already: its text is at hand */
+          (p->res[r].turn && own_before(p, st, types)))
         continue;
       return off_read_file(p, st, r, k, src);
     }
