@@ -778,10 +778,40 @@ static char *said_more(const planner *p, const char *asked) {
   return baton__sb_detach(&sb);
 }
 
-size_t off_files_named(const char *text) {
+/* "Caption a.jpg and save it as c.txt": does the file name at `name` in message `text` name a file
+ * to save as (a word of saving, putting or calling among the five words before it, the word just
+ * before it one of naming or "as", "to", "in", or the calling word's: "call it c.png")? *clause
+ * (set if so): where the words saving it begin, past the word before them and any joiner
+ * ("caption a.jpg | and save it as c.txt"). */
+static bool saved_name(const planner *p, const char *text, const char *name, const char **clause) {
+  static const off_class saving[] = {W_SAVING, W_CALLING, W_PUTTING};
+  static const off_class naming[] = {W_NAMING, W_TARGET_PREP}, joining[] = {W_JOINER,
+                                                                            W_HARD_BREAK};
+  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+  const char *s, *end = text; /* the end of the last word not joining */
+  size_t n, since = 6; /* the words from the last word of saving on (6: none that near) */
+  bool calls = false, named = false;
+  for (const char *at = text; (s = baton__conversation_word(&at, &n)) && s < name; since++) {
+    off_make_word(s, n, w, stem);
+    if (off_words_in(p->lx, saving, 3, stem, true))
+      since = 0, *clause = end, calls = off_words_has(&p->lx->cls[W_CALLING], stem, true);
+    named = off_words_in(p->lx, naming, 2, stem, true);
+    end = off_words_in(p->lx, joining, 2, stem, true) ? end : s + n;
+  }
+  return since <= 5 && (named || calls);
+}
+
+/* The type of the file name w (n bytes) in message text, 0 for none or one to save as. */
+static unsigned named_type(const planner *p, const char *text, const char *w, size_t n) {
+  const char *clause;
+  unsigned type = off_file_type(w, n);
+  return type && !saved_name(p, text, w, &clause) ? type : 0;
+}
+
+size_t off_files_named(const planner *p, const char *text) {
   size_t n, files = 0;
   for (const char *w, *at = text; at && (w = baton__conversation_word(&at, &n));)
-    files += off_file_type(w, n) != 0;
+    files += named_type(p, text, w, n) != 0;
   return files;
 }
 
@@ -814,7 +844,7 @@ char *off_asked_again(const planner *p, char **thing) {
   if (!asked || other ||
       !(marks || own || into || added || again || off_asks_about(p) || asks_another(p)))
     return NULL;
-  size_t n, swapped = 0, named = 0, files = off_files_named(asked);
+  size_t n, swapped = 0, named = 0, files = off_files_named(p, asked);
   int turn = own ? 0 : p->again_turn; /* "again" after "do the same for b.png": on b.png */
   const char *at = asked, *done = at, *w;
   /* "summarize a.txt", "do the same for b.wav": one file, of any type then */
@@ -822,7 +852,13 @@ char *off_asked_again(const planner *p, char **thing) {
   baton__sb sb;
   baton__sb_init(&sb);
   for (at = asked; !saves && (w = baton__conversation_word(&at, &n));) {
-    unsigned type = off_file_type(w, n);
+    const char *clause = NULL; /* "caption a.jpg | and save it as c.txt": not on the new files */
+    bool saved = own && off_file_type(w, n) && saved_name(p, asked, w, &clause);
+    if (saved && clause >= done) {
+      baton__sb_add(&sb, done, (size_t)(clause - done)), done = w + n, named++;
+      continue;
+    }
+    unsigned type = saved ? 0 : off_file_type(w, n);
     int r = own_file(p, turn, type ? type | any : 0, taken);
     if ((named += type != 0, r < 0))
       continue;

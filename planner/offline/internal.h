@@ -353,8 +353,9 @@ const char *off_past_courtesy(const off_lexicon *lx, const char *s);
  * asking again in its first step only (p->again_end): that message, then the request's words past
  * that step ("do the same for b.jpg and read it aloud": "caption b.jpg and read it aloud"). */
 char *off_asked_again(const planner *p, char **thing);
-/* How many file names text (a message; NULL: none) names ("summarize a.txt": 1). */
-size_t off_files_named(const char *text);
+/* How many file names text (a message; NULL: none) names to work on ("summarize a.txt and save it
+ * as s.txt": 1, not the name to save as). */
+size_t off_files_named(const planner *p, const char *text);
 /* "And the dates?" after "who is mentioned in notes.txt?": the last request asked again with the
  * thing added to what it asks (*thing of off_asked_again(), malloc'd): each task's argument that
  * holds its words as asked gets " and " and the thing; 0, or -1 out of memory. */

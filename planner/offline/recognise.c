@@ -1074,8 +1074,8 @@ static void drop_goals(planner *p) {
 static bool asks_again_first(planner *p) {
   const step *st = p->steps;
   bool after = false; /* a step after it with a task */
-  if (p->repeat || !off_files_named(p->asked) || p->n_steps < 2 || st->context || st->task >= 0 ||
-      !off_has_word(p, st->a, st->b, W_AGAIN) || !off_own_types(p, st->a, st->b) ||
+  if (p->repeat || !off_files_named(p, p->asked) || p->n_steps < 2 || st->context ||
+      st->task >= 0 || !off_has_word(p, st->a, st->b, W_AGAIN) || !off_own_types(p, st->a, st->b) ||
       off_own_types(p, st->b, p->n_tok))
     return false;
   for (const step *e = st + 1; e < p->steps + p->n_steps; e++)
