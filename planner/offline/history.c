@@ -701,6 +701,8 @@ static bool asks_another(const planner *p) {
   return p->asked && (fresh || copies);
 }
 
+bool off_drew_last(const planner *p) { return drawn_last(p) != 0; }
+
 bool off_draws_again(const planner *p) { return !p->repeat && drawn_last(p) && asks_another(p); }
 
 bool off_asks_anew(const planner *p) {

@@ -390,6 +390,8 @@ bool off_draws_again(const planner *p);
  * translates the result)? Then the last request is asked anew ("read x.png aloud": not only its
  * reading), in those languages. */
 bool off_asks_anew(const planner *p);
+/* Did the last turn draw (a task drawing made one of its results)? */
+bool off_drew_last(const planner *p);
 /* How many drawings a request asking for the last one anew asks for: "another one" (and any more
  * "and another one" after it adds), "give me two more", "another two": 2; 0 for as many as the
  * last request did ("draw them again"). plan.c gives it to the pass planning the last request
