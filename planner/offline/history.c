@@ -817,6 +817,23 @@ size_t off_files_named(const planner *p, const char *text) {
   return files;
 }
 
+/* Does message `asked` end in the words of `tail`, joiners and "then" leading it aside ("caption
+ * a.jpg and read it aloud", "| and read it aloud")? Not for more than OFF_MAX_TAIL words. */
+static bool ends_in(const planner *p, const char *asked, const char *tail) {
+  static const off_class joining[] = {W_JOINER, W_HARD_BREAK};
+  char a[OFF_MAX_TAIL][OFF_MAX_WORD], t[OFF_MAX_TAIL][OFF_MAX_WORD];
+  size_t na = off_split_words(asked, strlen(asked), a, OFF_MAX_TAIL, NULL), k = 0;
+  size_t nt = off_split_words(tail, strlen(tail), t, OFF_MAX_TAIL, NULL);
+  while (k < nt && off_words_in(p->lx, joining, 2, t[k], true))
+    k++;
+  if (na == OFF_MAX_TAIL || nt == OFF_MAX_TAIL || k == nt || nt - k > na)
+    return false;
+  for (size_t i = k; i < nt; i++)
+    if (strcmp(a[na - (nt - i)], t[i]) != 0)
+      return false;
+  return true;
+}
+
 char *off_asked_again(const planner *p, char **thing) {
   const char *added = off_request_thing(p); /* "and the dates?": added to the words (plan.c) */
   if (added && p->told && !(*thing = baton__strndup(added, (size_t)unstopped(added))))
@@ -875,10 +892,12 @@ char *off_asked_again(const planner *p, char **thing) {
   cut = (cut && cut < done) || at_end ? done + unstopped(done) : cut; /* (a name swapped past) */
   if (cut) /* "draw a cat | with a hat | and save it as k.png" */
     baton__sb_add(&sb, done, (size_t)(cut - done)), baton__sb_add(&sb, drawn, drawn_n), done = cut;
-  if (p->again_end && !marks && !saves && !*drawn) /* "caption b.jpg | and read it aloud" */
-    baton__sb_add(&sb, done, (size_t)unstopped(done)),
-        baton__sb_adds(&sb, p->req + p->tok[p->again_end - 1].end);
-  else
+  const char *tail = p->again_end ? p->req + p->tok[p->again_end - 1].end : NULL;
+  if (tail && !marks && !saves && !*drawn) { /* "caption b.jpg | and read it aloud" */
+    baton__sb_add(&sb, done, (size_t)unstopped(done));
+    if (!ends_in(p, asked, tail)) /* (not twice) */
+      baton__sb_adds(&sb, tail);
+  } else
     baton__sb_adds(&sb, done);
   /* "find the dates in it", then "and in b.txt?": "find the dates in it: b.txt" */
   for (int r; own && !saves && !named && (r = own_file(p, 0, ~0u, taken)) >= 0; taken[r] = true)

@@ -40,6 +40,7 @@
 #define OFF_MAX_CHOICES 16    /* a classifier's choices listed ("a cat or a dog") */
 #define OFF_MAX_THING 6       /* words of a thing added to the last request ("and the dates?") */
 #define OFF_MAX_AGAIN 32      /* tokens of a request asking for a drawing anew ("draw it again") */
+#define OFF_MAX_TAIL 48       /* words of a last request and steps after a repeat compared */
 #define OFF_MAX_PHRASES 256   /* phrases per task (more are not read) */
 #define OFF_MAX_DESC 48       /* description words per task */
 #define OFF_MAX_TASKSPECS 256
@@ -231,8 +232,8 @@ typedef struct {
   char *asked;    /* the newest earlier user message (history.c), owned */
   char *asked_into; /* ... of those naming a language to make ("into Spanish"), owned */
   int again_turn; /* the turn of a repeat after it ("do the same for b.png"), 0 if none */
-  size_t again_end; /* where the steps after a first one asking the last request again on its
-                     * files begin ("do the same for b.jpg | and read it aloud", recognise.c) */
+  size_t again_end; /* where the words after the files of a first step asking the last request
+                     * again on them begin ("do the same for b.jpg | and read it aloud"), or 0 */
   const char *held_lang; /* what a text at hand is in ("I have a text in French"), or NULL */
   unsigned held_types; /* ... the media that hold it ("a recording in French": audio), or 0 */
   size_t held_at; /* ... 1 + the token of its language, or 0 */
@@ -351,7 +352,8 @@ const char *off_past_courtesy(const off_lexicon *lx, const char *s);
  * a task that looks for what words say ("who is mentioned in a.txt?"): that message on the files
  * of the last turn, and the thing added in *thing (malloc'd) for off_add_thing(). A request
  * asking again in its first step only (p->again_end): that message, then the request's words past
- * that step ("do the same for b.jpg and read it aloud": "caption b.jpg and read it aloud"). */
+ * that step's files ("do the same for b.jpg and read it aloud": "caption b.jpg and read it
+ * aloud"), unless that message ends in them ("caption a.jpg and read it aloud"). */
 char *off_asked_again(const planner *p, char **thing);
 /* How many file names text (a message; NULL: none) names to work on ("summarize a.txt and save it
  * as s.txt": 1, not the name to save as). */

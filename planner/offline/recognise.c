@@ -1070,7 +1070,8 @@ static void drop_goals(planner *p) {
  * naming files) again on the files it names (a word like "same", no task of its own), and a step
  * after it ask a task, none of them naming a file or quote, and can the last request be asked so
  * (off_asked_again(): not "compare a.txt and b.txt" on a picture)? Then the last request runs
- * first on those files, the steps after it on what it makes: p->again_end is where they begin. */
+ * first on those files, the words after them on what it makes ("| in 2 sentences and read it
+ * aloud"): p->again_end is where they begin. */
 static bool asks_again_first(planner *p) {
   const step *st = p->steps;
   bool after = false; /* a step after it with a task */
@@ -1080,7 +1081,10 @@ static bool asks_again_first(planner *p) {
     return false;
   for (const step *e = st + 1; e < p->steps + p->n_steps; e++)
     after |= !e->context && e->task >= 0;
-  char *thing = NULL, *again = after ? (p->again_end = st->b, off_asked_again(p, &thing)) : NULL;
+  size_t end = st->b;
+  while (end > st->a + 1 && off_res_at(p, end - 1, ~0u) < 0) /* past its last file */
+    end--;
+  char *thing = NULL, *again = after ? (p->again_end = end, off_asked_again(p, &thing)) : NULL;
   p->again_end = again ? p->again_end : 0;
   free(again), free(thing);
   return p->again_end != 0;
