@@ -1081,9 +1081,10 @@ static bool asks_again_first(planner *p) {
     return false;
   for (const step *e = st + 1; e < p->steps + p->n_steps; e++)
     after |= !e->context && e->task >= 0;
-  size_t end = st->b;
-  while (end > st->a + 1 && off_res_at(p, end - 1, ~0u) < 0) /* past its last file */
+  size_t end = st->b; /* past its last file, unless "same" follows it ("make b.jpg the same") */
+  while (end > st->a + 1 && off_res_at(p, end - 1, ~0u) < 0)
     end--;
+  end = off_has_word(p, end, st->b, W_AGAIN) ? st->b : end;
   char *thing = NULL, *again = after ? (p->again_end = end, off_asked_again(p, &thing)) : NULL;
   p->again_end = again ? p->again_end : 0;
   free(again), free(thing);
