@@ -121,10 +121,10 @@ static bool fronted_file(const planner *p, size_t a, size_t k, size_t e) {
 }
 
 /* Does the negation at token n (its sentence from lo) refuse a task ("don't | translate it", "skip
- * | the depth estimation", "no need to | read it aloud", "instead of | summarizing it"): a task's
- * cue right after it or after asking words, "to", "of", "it" and determiners (by b)? One other than
- * "without" or "instead" only where a clause opens, "do" before it or not: at lo, after a mark,
- * "and", "but", "please" or a subject; after "I", "we", "you" only past an asking word ("I don't
+ * | the depth estimation", "no need to | read it aloud", "instead of | summarizing it", "rather
+ * than | translating it"): a task's cue right after it or after asking words, "to", "of", "it" and
+ * determiners (by b)? One other than "without", "instead of", "rather than" only where a clause
+ * opens, "do" before it or not: at lo, after a mark, "and", "but", "please" or a subject; after "I", "we", "you" only past an asking word ("I don't
  * want a summary"; "I don't speak German", "I don't understand notes.txt" give a reason). "Is
  * there no text", "with no text", "the object is not pronounced enough" say what a thing is. */
 static bool refuses(const planner *p, size_t n, size_t lo, size_t b) {
@@ -136,7 +136,11 @@ static bool refuses(const planner *p, size_t n, size_t lo, size_t b) {
   bool subject = s > lo && (off_is(p, s - 1, W_SUBJECT) || off_is(p, s - 1, W_YOU));
   bool opening = s == lo || subject || off_punct(p, s - 1, ",:;") ||
                  off_is_any(p, s - 1, opens, sizeof opens / sizeof *opens);
-  if ((subject && !(k < b && off_is(p, k, W_ASKING))) || !(opening || off_is(p, n, W_SPARING)))
+  bool replacing = off_is(p, n, W_REPLACING); /* "instead | of" ("instead summarize it" asks) */
+  if (replacing && !(k < b && off_is(p, k++, W_REPLACED)))
+    return false;
+  if ((subject && !(k < b && off_is(p, k, W_ASKING))) ||
+      !(opening || replacing || off_is(p, n, W_SPARING)))
     return false;
   for (; k < b; k++) /* ("not | into German": a cue starting at a link word too) */
     if (off_cue_starts(p, k, b, p->lx->w[K_MIN_KEYWORD]))
@@ -151,11 +155,12 @@ static bool refuses(const planner *p, size_t n, size_t lo, size_t b) {
  * cue after that, parts what is asked instead ("don't translate it | but summarize it"). */
 static void mark_refusals(planner *p) {
   static const off_class lead[] = {W_IS_ARE, W_SUBJECT, W_YOU, W_CONTRAST, W_JOINER};
+  static const off_class refusing[] = {W_NEGATION, W_SPARING, W_REPLACING};
   for (size_t i = 0, seg = 0, e = 0; i < p->n_tok; i++) {
     seg = i > 0 && off_ends_sentence(p, i - 1) ? i : seg;
     for (e = e > i ? e : i; e < p->n_tok && !off_ends_sentence(p, e);)
       e++;
-    if ((!off_is(p, i, W_NEGATION) && !off_is(p, i, W_SPARING)) || !refuses(p, i, seg, e))
+    if (!off_is_any(p, i, refusing, sizeof refusing / sizeof *refusing) || !refuses(p, i, seg, e))
       continue;
     size_t s = i, k = i + 1;
     while (s > seg && off_is_any(p, s - 1, lead, sizeof lead / sizeof *lead))
