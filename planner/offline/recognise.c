@@ -1107,6 +1107,28 @@ static void refused_manner(planner *p) {
   }
 }
 
+/* "Don't translate notes.txt | word for word", "don't read it aloud too fast", "never translate
+ * the brand names in notes.txt": where the request asks for nothing else, a refused step with words
+ * past those naming its task, its input and target (negation, links, determiners, languages) says
+ * how to do that task, not to skip it ("don't translate notes.txt into French" refuses it). Which
+ * step, or -1. */
+static int refused_manner_only(planner *p) {
+  static const off_class plain[] = {W_NEGATION, W_IS_ARE, W_SUBJECT, W_YOU, W_CONTRAST,
+                                    W_JOINER,   W_ASKING, W_PURPOSE, W_PREPOSITION, W_REFERENCE};
+  double sc;
+  for (step *st = p->steps; st < p->steps + p->n_steps; st++) {
+    int t = st->refused ? off_best_task(p, st->a, st->b, ~0u, &sc) : -1;
+    bool how = false;
+    for (size_t i = st->a; t >= 0 && i < st->b && !how; i++)
+      how = p->tok[i].kind == TK_WORD && !p->tok[i].det &&
+            !off_is_any(p, i, plain, sizeof plain / sizeof *plain) && !off_language_at(p, i) &&
+            !off_cue_says(&p->cues[t], p->tok[i].stem);
+    if (how)
+      return st->refused = st->context = false, (int)(st - p->steps);
+  }
+  return -1;
+}
+
 int off_recognise(planner *p) {
   /* the last request (plan.c): "blur them", "now German", "draw it again", a thing added ("and
    * the sample rate?") */
@@ -1133,6 +1155,9 @@ int off_recognise(planner *p) {
         recognise_step(p, s, produced, last))
       last = (int)s;
   }
+  int how = last < 0 && thing < 0 ? refused_manner_only(p) : -1;
+  if (how >= 0 && recognise_step(p, (size_t)how, 0, -1))
+    last = how;
   if (!ask_quoted(p) && last < 0 && !saved_only(p) && !clearest_cue(p) && nothing_planned(p) != 0)
     return -1;
   if (asks_again_first(p)) /* the last request on its files first (plan.c) */
