@@ -124,9 +124,10 @@ static bool fronted_file(const planner *p, size_t a, size_t k, size_t e) {
  * | the depth estimation", "no need to | read it aloud", "instead of | summarizing it", "rather
  * than | translating it"): a task's cue right after it or after asking words, "to", "of", "it" and
  * determiners (by b)? One other than "without", "instead of", "rather than" only where a clause
- * opens, "do" before it or not: at lo, after a mark, "and", "but", "please" or a subject; after "I", "we", "you" only past an asking word ("I don't
- * want a summary"; "I don't speak German", "I don't understand notes.txt" give a reason). "Is
- * there no text", "with no text", "the object is not pronounced enough" say what a thing is. */
+ * opens, "do" before it or not: at lo, after a mark, "and", "but", "please" or a subject; after
+ * "I", "we", "you" only past an asking word ("I don't want a summary"; "I don't speak German", "I
+ * don't understand notes.txt" give a reason). "Is there no text", "with no text", "the object is
+ * not pronounced enough" say what a thing is. */
 static bool refuses(const planner *p, size_t n, size_t lo, size_t b) {
   static const off_class links[] = {W_ASKING, W_PURPOSE, W_PREPOSITION, W_REFERENCE};
   static const off_class opens[] = {W_JOINER, W_CONTRAST, W_ASKING};
