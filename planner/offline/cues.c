@@ -329,12 +329,20 @@ bool off_has_cue(const planner *p, size_t a, size_t b, double min) {
   return false;
 }
 
-bool off_cue_starts(const planner *p, size_t i, size_t b, double min) {
+int off_cue_at(const planner *p, size_t i, size_t b, double min, size_t *end) {
+  size_t n;
+  int t = -1;
   for (const taskcue *c = p->cues; c < p->cues + p->n_cues; c++)
     for (const phrase *ph = c->phrases; ph < c->phrases + c->n_phrases; ph++)
-      if (ph->weight >= min && may_start(p, ph, i) && off_phrase_at(p, ph, i, b) > 0)
-        return true;
-  return false;
+      if (ph->weight >= min && may_start(p, ph, i) && (n = off_phrase_at(p, ph, i, b)) > 0 &&
+          (t < 0 || i + n > *end))
+        *end = i + n, t = (int)(c - p->cues);
+  return t;
+}
+
+bool off_cue_starts(const planner *p, size_t i, size_t b, double min) {
+  size_t end;
+  return off_cue_at(p, i, b, min, &end) >= 0;
 }
 
 bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n) {

@@ -430,6 +430,8 @@ double off_keyword_score(const planner *p, const taskcue *c, size_t a, size_t b)
 bool off_has_cue(const planner *p, size_t a, size_t b, double min);
 /* Does a phrase of some task weighing `min` or more start at token i (and end by b)? */
 bool off_cue_starts(const planner *p, size_t i, size_t b, double min);
+/* The task of the longest such phrase at i (the first of equals), its end in *end; or -1. */
+int off_cue_at(const planner *p, size_t i, size_t b, double min, size_t *end);
 int off_clearest_cue(const planner *p, size_t a, size_t b, double min);
 /* Is one of the n stems `words` (of a text not tokenized) a task's one-word cue or a word like
  * "then" that starts a step? */

@@ -1117,13 +1117,14 @@ static int refused_manner_only(planner *p) {
                                     W_JOINER,   W_ASKING, W_PURPOSE, W_PREPOSITION, W_REFERENCE};
   double sc;
   for (step *st = p->steps; st < p->steps + p->n_steps; st++) {
-    int t = st->refused ? off_best_task(p, st->a, st->b, ~0u, &sc) : -1;
-    bool how = false;
-    for (size_t i = st->a; t >= 0 && i < st->b && !how; i++)
-      how = p->tok[i].kind == TK_WORD && !p->tok[i].det &&
-            !off_is_any(p, i, plain, sizeof plain / sizeof *plain) && !off_language_at(p, i) &&
-            !off_cue_says(&p->cues[t], p->tok[i].stem);
-    if (how)
+    int t = st->refused ? off_best_task(p, st->a, st->b, ~0u, &sc) : -1, u;
+    bool how = false, other = false; /* (no words of another task: "not | into speech") */
+    for (size_t i = st->a, end; t >= 0 && i < st->b && !other; i++)
+      if (!off_cue_says(&p->cues[t], p->tok[i].stem))
+        other = (u = off_cue_at(p, i, st->b, p->lx->w[K_MIN_KEYWORD], &end)) >= 0 && u != t,
+        how |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_language_at(p, i) &&
+               !off_is_any(p, i, plain, sizeof plain / sizeof *plain);
+    if (how && !other)
       return st->refused = st->context = false, (int)(st - p->steps);
   }
   return -1;

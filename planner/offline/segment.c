@@ -128,7 +128,7 @@ static bool fronted_file(const planner *p, size_t a, size_t k, size_t e) {
  * "I", "we", "you" only past an asking word ("I don't want a summary"; "I don't speak German", "I
  * don't understand notes.txt" give a reason). "Is there no text", "with no text", "the object is
  * not pronounced enough" say what a thing is. */
-static bool refuses(const planner *p, size_t n, size_t lo, size_t b) {
+static size_t refuses(const planner *p, size_t n, size_t lo, size_t b) {
   static const off_class links[] = {W_ASKING, W_PURPOSE, W_PREPOSITION, W_REFERENCE};
   static const off_class opens[] = {W_JOINER, W_CONTRAST, W_ASKING};
   size_t s = n, k = n + 1;
@@ -139,16 +139,34 @@ static bool refuses(const planner *p, size_t n, size_t lo, size_t b) {
                  off_is_any(p, s - 1, opens, sizeof opens / sizeof *opens);
   bool replacing = off_is(p, n, W_REPLACING); /* "instead | of" ("instead summarize it" asks) */
   if (replacing && !(k < b && off_is(p, k++, W_REPLACED)))
-    return false;
+    return 0;
   if ((subject && !(k < b && off_is(p, k, W_ASKING))) ||
       !(opening || replacing || off_is(p, n, W_SPARING)))
-    return false;
+    return 0;
   for (; k < b; k++) /* ("not | into German": a cue starting at a link word too) */
     if (off_cue_starts(p, k, b, p->lx->w[K_MIN_KEYWORD]))
-      return true;
+      return k;
     else if (!p->tok[k].det && !off_is_any(p, k, links, sizeof links / sizeof *links))
-      return false;
-  return false;
+      return 0;
+  return 0;
+}
+
+/* "Don't translate it | just summarize notes.txt", "no caption - | detect objects in x.jpg": the
+ * token before the words of another task after a refused cue at k, its clause's verb (a word
+ * after no determiner, "to" or preposition; not "aloud", of the verb before), where the refused
+ * clause ends; 0: none before a boundary by e. */
+static size_t refusal_end(const planner *p, size_t k, size_t e) {
+  static const off_class ties[] = {W_PURPOSE, W_PREPOSITION, W_ASKING, W_REFERENCE};
+  double min = p->lx->w[K_MIN_KEYWORD];
+  size_t j;
+  int t = off_cue_at(p, k, e, min, &j), u;
+  for (size_t end; j < e && !p->tok[j].soft && !off_is(p, j, W_CONTRAST); j++)
+    if (p->tok[j].kind == TK_WORD && !p->tok[j].det && !p->tok[j - 1].det &&
+        !off_is_any(p, j, ties, sizeof ties / sizeof *ties) && !off_is(p, j - 1, W_PURPOSE) &&
+        !off_is(p, j - 1, W_PREPOSITION) && !off_is(p, j, W_ALOUD) &&
+        (u = off_cue_at(p, j, e, min, &end)) >= 0 && u != t)
+      return j - 1;
+  return 0;
 }
 
 /* Marks where each clause refusing a task in the sentences of [0, n_tok) starts: its negation, or
@@ -161,9 +179,12 @@ static void mark_refusals(planner *p) {
     seg = i > 0 && off_ends_sentence(p, i - 1) ? i : seg;
     for (e = e > i ? e : i; e < p->n_tok && !off_ends_sentence(p, e);)
       e++;
-    if (!off_is_any(p, i, refusing, sizeof refusing / sizeof *refusing) || !refuses(p, i, seg, e))
+    size_t s = i, k = i + 1, cue, end;
+    if (!off_is_any(p, i, refusing, sizeof refusing / sizeof *refusing) ||
+        !(cue = refuses(p, i, seg, e)))
       continue;
-    size_t s = i, k = i + 1;
+    if ((end = refusal_end(p, cue, e)) > 0) /* its end a boundary ("just | summarize it") */
+      p->tok[end].soft = true;
     while (s > seg && off_is_any(p, s - 1, lead, sizeof lead / sizeof *lead))
       s--;
     p->tok[s].refusal = true;
