@@ -1091,9 +1091,21 @@ static bool asks_again_first(planner *p) {
   return p->again_end != 0;
 }
 
+/* Does step st name a file or text step l does not ("translate a.txt, | don't translate b.txt")? */
+static bool names_own_res(const planner *p, const step *st, const step *l) {
+  for (size_t i = st->a; i < st->b; i++) {
+    bool named = p->tok[i].kind != TK_RES;
+    for (size_t j = l->a; j < l->b && !named; j++)
+      named = p->tok[j].kind == TK_RES && p->tok[j].res == p->tok[i].res;
+    if (!named)
+      return true;
+  }
+  return false;
+}
+
 /* "Remove the noise from talk.wav | without changing the voice", "upscale x.jpg | without blurring
- * it": a refused clause right after a step of its sentence, naming that step's own task, says how
- * to do it (no other task refused): its words go back to that step. */
+ * it": a refused clause right after a step of its sentence, naming that step's own task and no
+ * file of its own, says how to do it (no other task refused): its words go back to that step. */
 static void refused_manner(planner *p) {
   double sc;
   for (step *st = p->steps + 1; st < p->steps + p->n_steps; st++) {
@@ -1101,7 +1113,7 @@ static void refused_manner(planner *p) {
     size_t i = l->b;
     while (i < st->a && !off_punct(p, i, ".!?;"))
       i++;
-    if (st->refused && l->task >= 0 && i == st->a &&
+    if (st->refused && l->task >= 0 && i == st->a && !names_own_res(p, st, l) &&
         off_best_task(p, st->a, st->b, ~0u, &sc) == l->task)
       st[-1].b = st->b;
   }
