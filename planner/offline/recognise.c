@@ -1103,9 +1103,26 @@ static bool names_own_res(const planner *p, const step *st, const step *l) {
   return false;
 }
 
+/* "Clean up talk.wav | without removing the music", "make x.jpg brighter | without changing the
+ * colors": does refused step st name a thing ("the", "its" before a word) that a task taking
+ * what step l takes, making what l makes, would change (what l keeps)? A change any medium takes
+ * ("remove") takes l's. */
+static bool keeps_thing(const planner *p, const step *st, const step *l) {
+  unsigned own = off_own_types(p, l->a, l->b), makes = p->cues[l->task].spec->outputs;
+  double sc;
+  int u = own ? off_best_task(p, st->a, st->b, own, &sc) : -1;
+  bool thing = false;
+  for (size_t i = st->a; i + 1 < st->b && !thing; i++)
+    thing = p->tok[i].det && p->tok[i + 1].kind == TK_WORD;
+  return thing && ((u >= 0 && (p->cues[u].spec->inputs & own) &&
+                    p->cues[u].spec->outputs == makes) ||
+                   ((own & makes) && off_has_word(p, st->a, st->b, W_CHANGING)));
+}
+
 /* "Remove the noise from talk.wav | without changing the voice", "upscale x.jpg | without blurring
- * it": a refused clause right after a step of its sentence, naming that step's own task and no
- * file of its own, says how to do it (no other task refused): its words go back to that step. */
+ * it": a refused clause right after a step of its sentence, naming that step's own task (or a
+ * thing it keeps: keeps_thing) and no file of its own, says how to do it (no other task refused):
+ * its words go back to that step. */
 static void refused_manner(planner *p) {
   double sc;
   for (step *st = p->steps + 1; st < p->steps + p->n_steps; st++) {
@@ -1114,7 +1131,7 @@ static void refused_manner(planner *p) {
     while (i < st->a && !off_punct(p, i, ".!?;"))
       i++;
     if (st->refused && l->task >= 0 && i == st->a && !names_own_res(p, st, l) &&
-        off_best_task(p, st->a, st->b, ~0u, &sc) == l->task)
+        (off_best_task(p, st->a, st->b, ~0u, &sc) == l->task || keeps_thing(p, st, l)))
       st[-1].b = st->b;
   }
 }
