@@ -120,6 +120,11 @@ static bool fronted_file(const planner *p, size_t a, size_t k, size_t e) {
          off_punct(p, k, ",") && off_has_word(p, k, e, W_QUESTION);
 }
 
+/* "no translate | it to German": does an object (a file, "it", "the") start at token k, by b? */
+static bool verb_object(const planner *p, size_t k, size_t b) {
+  return k < b && (p->tok[k].kind == TK_RES || p->tok[k].det || off_is(p, k, W_REFERENCE));
+}
+
 /* Does the negation at token n (its sentence from lo) refuse a task ("don't | translate it", "skip
  * | the depth estimation", "no need to | read it aloud", "instead of | summarizing it", "rather
  * than | translating it"): a task's cue right after it or after asking words, "to", "of", "it" and
@@ -127,7 +132,8 @@ static bool fronted_file(const planner *p, size_t a, size_t k, size_t e) {
  * opens, "do" before it or not: at lo, after a mark, "and", "but", "please" or a subject; after
  * "I", "we", "you" only past an asking word ("I don't want a summary"; "I don't speak German", "I
  * don't understand notes.txt" give a reason). "Is there no text", "with no text", "the object is
- * not pronounced enough" say what a thing is. */
+ * not pronounced enough" say what a thing is; "no" right before a verb and its object answers
+ * the last turn ("no translate it to German"). */
 static size_t refuses(const planner *p, size_t n, size_t lo, size_t b) {
   static const off_class links[] = {W_ASKING, W_PURPOSE, W_PREPOSITION, W_REFERENCE};
   static const off_class opens[] = {W_JOINER, W_CONTRAST, W_ASKING};
@@ -145,7 +151,7 @@ static size_t refuses(const planner *p, size_t n, size_t lo, size_t b) {
     return 0;
   for (; k < b; k++) /* ("not | into German": a cue starting at a link word too) */
     if (off_cue_starts(p, k, b, p->lx->w[K_MIN_KEYWORD]))
-      return k;
+      return off_is(p, n, W_DENYING) && k == n + 1 && verb_object(p, k + 1, b) ? 0 : k;
     else if (!p->tok[k].det && !off_is_any(p, k, links, sizeof links / sizeof *links))
       return 0;
   return 0;
