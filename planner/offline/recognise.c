@@ -1136,24 +1136,19 @@ static void refused_manner(planner *p) {
   }
 }
 
-/* "Don't translate notes.txt | word for word", "don't read it aloud too fast", "never translate
- * the brand names in notes.txt": where the request asks for nothing else, a refused step with words
- * past those naming its task, its input and target (negation, links, determiners, languages) says
- * how to do that task, not to skip it ("don't translate notes.txt into French" refuses it). Which
- * step, or -1. */
+/* "Don't translate notes.txt | word for word", "don't read it aloud too fast", "don't summarize it
+ * in more than 3 sentences": where the request asks for nothing else, a refused step with a word
+ * saying how much or how closely (manner) says how to do its task, not to skip it ("don't
+ * translate notes.txt at all" refuses it). Which step, or -1. */
 static int refused_manner_only(planner *p) {
-  static const off_class plain[] = {W_NEGATION, W_IS_ARE, W_SUBJECT, W_YOU, W_CONTRAST,
-                                    W_JOINER,   W_ASKING, W_PURPOSE, W_PREPOSITION, W_REFERENCE};
   double sc;
   for (step *st = p->steps; st < p->steps + p->n_steps; st++) {
     int t = st->refused ? off_best_task(p, st->a, st->b, ~0u, &sc) : -1, u;
-    bool how = false, other = false; /* (no words of another task: "not | into speech") */
+    bool other = false; /* (no words of another task: "not | into speech") */
     for (size_t i = st->a, end; t >= 0 && i < st->b && !other; i++)
-      if (!off_cue_says(&p->cues[t], p->tok[i].stem))
-        other = (u = off_cue_at(p, i, st->b, p->lx->w[K_MIN_KEYWORD], &end)) >= 0 && u != t,
-        how |= p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_language_at(p, i) &&
-               !off_is_any(p, i, plain, sizeof plain / sizeof *plain);
-    if (how && !other)
+      other = !off_cue_says(&p->cues[t], p->tok[i].stem) &&
+              (u = off_cue_at(p, i, st->b, p->lx->w[K_MIN_KEYWORD], &end)) >= 0 && u != t;
+    if (t >= 0 && !other && off_has_word(p, st->a, st->b, W_MANNER))
       return st->refused = st->context = false, (int)(st - p->steps);
   }
   return -1;
