@@ -125,15 +125,15 @@ static bool verb_object(const planner *p, size_t k, size_t b) {
   return k < b && (p->tok[k].kind == TK_RES || p->tok[k].det || off_is(p, k, W_REFERENCE));
 }
 
-/* Does the negation at token n (its sentence from lo) refuse a task ("don't | translate it", "skip
- * | the depth estimation", "no need to | read it aloud", "instead of | summarizing it", "rather
- * than | translating it"): a task's cue right after it or after asking words, "to", "of", "it" and
- * determiners (by b)? One other than "without", "instead of", "rather than" only where a clause
- * opens, "do" before it or not: at lo, after a mark, "and", "but", "please" or a subject; after
- * "I", "we", "you" only past an asking word ("I don't want a summary"; "I don't speak German", "I
- * don't understand notes.txt" give a reason). "Is there no text", "with no text", "the object is
- * not pronounced enough" say what a thing is; "no" right before a verb and its object answers
- * the last turn ("no translate it to German"). */
+/* Where the negation at token n (its sentence from lo) refuses a task ("don't | translate it",
+ * "skip | the depth estimation", "no need to | read it aloud", "instead of | summarizing it",
+ * "rather than | translating it"): a task's cue right after it or after asking words, "to", "of",
+ * "it" and determiners (by b), where it starts; or 0. One other than "without", "instead of",
+ * "rather than" only where a clause opens, "do" before it or not: at lo, after a mark, "and",
+ * "but", "please" or a subject; after "I", "we", "you" only past an asking word ("I don't want a
+ * summary"; "I don't speak German", "I don't understand notes.txt" give a reason). "Is there no
+ * text", "with no text", "the object is not pronounced enough" say what a thing is; "no" right
+ * before a verb and its object answers the last turn ("no translate it to German"). */
 static size_t refuses(const planner *p, size_t n, size_t lo, size_t b) {
   static const off_class links[] = {W_ASKING, W_PURPOSE, W_PREPOSITION, W_REFERENCE};
   static const off_class opens[] = {W_JOINER, W_CONTRAST, W_ASKING};
@@ -164,7 +164,7 @@ static size_t refuses(const planner *p, size_t n, size_t lo, size_t b) {
 static size_t refusal_end(const planner *p, size_t k, size_t e) {
   static const off_class ties[] = {W_PURPOSE, W_PREPOSITION, W_ASKING, W_REFERENCE};
   double min = p->lx->w[K_MIN_KEYWORD];
-  size_t j;
+  size_t j = e;
   int t = off_cue_at(p, k, e, min, &j), u;
   for (size_t end; j < e && !p->tok[j].soft && !off_is(p, j, W_CONTRAST); j++)
     if (p->tok[j].kind == TK_WORD && !p->tok[j].det && !p->tok[j - 1].det &&
