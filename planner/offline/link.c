@@ -50,17 +50,11 @@ char *off_span_text(const planner *p, size_t a, size_t b) {
   return text;
 }
 
-/* Does token i (before b) only resume the talk: "now", or "so" and "well" where a clause follows
- * them ("so, | ...", "so I need ...", "so please ...", "well draw ..."), not a word they say how
- * much of ("so many stars", "well done")? */
+/* Does token i (before b) only resume the talk: "now", or "so" and "well" before any word but
+ * one they say how much of ("so many stars", "so much snow", "well done")? */
 static bool resumes(const planner *p, size_t i, size_t b) {
-  static const off_class clause[] = {W_SUBJECT, W_ASKING, W_YOU, W_RESUMING};
-  size_t n = i + 1;
-  if (!off_is(p, i, W_RESUMING))
-    return false;
-  return !off_is(p, i, W_MODIFYING) ||
-         (n < b && (off_punct(p, n, ",") || off_cue_starts(p, n, b, p->lx->w[K_MIN_KEYWORD]) ||
-                    off_is_any(p, n, clause, sizeof clause / sizeof *clause)));
+  return off_is(p, i, W_RESUMING) &&
+         !(off_is(p, i, W_MODIFYING) && i + 1 < b && off_is(p, i + 1, W_MEASURED));
 }
 
 char *off_task_words(const planner *p, size_t a, size_t b) {
