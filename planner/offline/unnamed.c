@@ -348,15 +348,11 @@ bool off_colours(const planner *p, size_t a, size_t b) {
   return false;
 }
 
-/* "The vocals | in song.mp3", "vocals | and music", "the vocal | track": does the sound part at k
- * head its phrase, no word after it but a small one, a preposition, a joiner, an asking word or
- * another of sound (not "the music | genre", "the instruments | used in it": what is told of the
- * song)? */
+/* "The vocals | in song.mp3", "the guitar | solo", "the bass | line": does the sound part at k
+ * head its phrase, no word after it saying what is told of the song ("the music | genre", "the
+ * instruments | used in it")? */
 static bool heads_phrase(const planner *p, size_t k, size_t b) {
-  static const off_class small[] = {W_STOPWORD, W_PREPOSITION, W_JOINER,    W_ASKING, W_RESUMING,
-                                    W_SOUND_PART, W_MUSIC,     W_RECORDING, W_SOUND_TRACK};
-  return k + 1 >= b || p->tok[k + 1].kind != TK_WORD ||
-         off_is_any(p, k + 1, small, sizeof small / sizeof *small);
+  return k + 1 >= b || !off_is(p, k + 1, W_TOLD_OF_SOUND);
 }
 
 bool off_separates(const planner *p, size_t a, size_t b) {
