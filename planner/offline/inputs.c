@@ -688,11 +688,15 @@ static bool asked_of_before(const planner *p, const step *st, int k, unsigned ty
 }
 
 /* "What's the sentiment of reviews.txt and summarize the negative ones": after task k classifying
- * a text, "ones" are some of the things that text holds, not k's label. Sets src to k's text;
- * true if so. */
+ * a text, "ones" are some of the things that text holds, not k's label; "what language is
+ * notes.txt in? then translate it to English": "it" of a translation (no word naming a thing made:
+ * not "the label") is the text classified, a label being rarely what one translates. Sets src to
+ * k's text; true if so. */
 static bool picked_from(const planner *p, const step *st, int k, unsigned type, source *src) {
   int c = off_cue_index(p, p->made[k]);
-  return type == BATON__T_TEXT && off_has_word(p, st->a, st->b, W_PICKED) &&
+  bool it = off_is_role(p, st->task, R_TRANSLATE) && off_has_word(p, st->a, st->b, W_REFERENCE) &&
+            !off_has_word(p, st->a, st->b, W_MADE_THING);
+  return type == BATON__T_TEXT && (it || off_has_word(p, st->a, st->b, W_PICKED)) &&
          (off_is_role(p, c, R_CLASSIFY_TEXT) || off_is_role(p, c, R_LABEL_TEXT)) &&
          took_input(p, k, type, src);
 }
