@@ -37,7 +37,7 @@ char *off_span_text(const planner *p, size_t a, size_t b) {
   for (size_t i = a; text && i < b; i++)
     if (p->tok[i].respelt) {
       size_t w = strlen(p->tok[i].word), c = p->tok[i].start, d = p->tok[i].end;
-      bool mark = !baton__word_byte(p->req[c]); /* an arrow */
+      bool mark = off_arrow_len(p->req + c, d - c) > 0; /* an arrow ("->", "→") */
       memcpy(text + n, p->req + at, c - at), n += c - at;
       if (mark && c > s && !baton__space_byte(p->req[c - 1]))
         text[n++] = ' ';
