@@ -269,7 +269,7 @@ bool off_punct(const planner *p, size_t i, const char *chars); /* token i is a m
 /* Makes token i the word w's first ("->" read and written as "to": segment.c), its classes
  * looked up. */
 void off_read_as(planner *p, size_t i, const off_words *w);
-/* The length of the arrow s[0..n) starts with ("->", "=>", "→"), or 0. */
+/* The length of the arrow s[0..n) starts with ("->", "=>", "-->", "→"), or 0. */
 size_t off_arrow_len(const char *s, size_t n);
 void off_make_word(const char *src, size_t n, char *dst, char *st);
 size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max,

@@ -347,8 +347,11 @@ static int push_resource(planner *p, unsigned type, size_t a, size_t b, size_t t
 }
 
 size_t off_arrow_len(const char *s, size_t n) {
-  if (n >= 2 && (s[0] == '-' || s[0] == '=') && s[1] == '>')
-    return 2;
+  size_t k = 0; /* a run of '-' or '=' ("-->", "==>") */
+  while (k < n && (s[k] == '-' || s[k] == '=') && s[k] == s[0])
+    k++;
+  if (k && k < n && s[k] == '>')
+    return k + 1;
   return n >= 3 && !memcmp(s, "\xe2\x86\x92", 3) ? 3 : 0;
 }
 

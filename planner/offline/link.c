@@ -26,11 +26,11 @@ static int attach(const planner *p, baton__task *t, const char *name, const sour
  * word, apart from words it touches: "x.jpg->audio" as "x.jpg to audio"), with marks no token
  * holds ("50%") but an arrow, no trailing ",;:"/"and"; or NULL. */
 char *off_span_text(const planner *p, size_t a, size_t b) {
-  while (b > a && (off_punct(p, b - 1, ",;:") || off_is(p, b - 1, W_JOINER)))
+  while (b > a && (off_punct(p, b - 1, ",;:>") || off_is(p, b - 1, W_JOINER)))
     b--;
   size_t s = b > a ? p->tok[a].start : 0, e = b > a ? p->tok[b - 1].end : 0, n = 0;
   while (e > s && p->req[e] && !(p->req[e] & 0x80) && !strchr(" \t\r\n.!?;,:'\"", p->req[e]) &&
-         !off_arrow_len(p->req + e, 2))
+         !off_arrow_len(p->req + e, strlen(p->req + e)))
     e++;
   char *text = e > s ? malloc(e - s + (b - a) * (OFF_MAX_WORD + 2) + 1) : NULL;
   size_t at = s; /* up to each misspelt word, then the word as read ("sumarize": "summarize") */
