@@ -38,13 +38,16 @@ static void clock_of(double s, char *out, size_t cap) {
 typedef struct {
   double peak, squares; /* the largest magnitude (full scale 1.0); the sum of squares */
   sf_count_t frames;    /* frames read */
+  sf_count_t counted;   /* samples read that are numbers (finite) */
   bool capped;          /* AI_MAX_SAMPLES read, more left */
+  bool cut;             /* the read stopped before the frames the header promises (a cut file) */
 } ai_levels;
 
-/* Reads sf's samples (`channels` a frame) block by block, never the whole recording at once, up to
- * AI_MAX_SAMPLES (lv->capped when more are left), into *lv; samples that are no number (a broken
- * float file) are passed over. 0, or -1 out of memory. */
-static int measure(SNDFILE *sf, int channels, ai_levels *lv) {
+/* Reads sf's samples (`channels` a frame, `promised` frames in its header) block by block, never
+ * the whole recording at once, up to AI_MAX_SAMPLES (lv->capped when more are left; lv->cut when
+ * the read stops before the promised frames or the cap), into *lv; samples that are no number (a
+ * broken float file) are passed over, not counted. 0, or -1 out of memory. */
+static int measure(SNDFILE *sf, int channels, sf_count_t promised, ai_levels *lv) {
   sf_count_t block = AI_BLOCK / channels > 0 ? AI_BLOCK / channels : 1;
   sf_count_t cap = AI_MAX_SAMPLES / channels, got;
   float *buf = malloc((size_t)(block * channels) * sizeof *buf);
@@ -57,11 +60,12 @@ static int measure(SNDFILE *sf, int channels, ai_levels *lv) {
     for (sf_count_t i = 0; i < got * channels; i++) {
       double v = fabs((double)buf[i]);
       if (isfinite(v))
-        lv->peak = v > lv->peak ? v : lv->peak, lv->squares += v * v;
+        lv->peak = v > lv->peak ? v : lv->peak, lv->squares += v * v, lv->counted++;
     }
     lv->frames += got;
   }
   lv->capped = lv->frames >= cap && sf_readf_float(sf, buf, 1) > 0;
+  lv->cut = lv->frames < (promised < cap ? promised : cap);
   free(buf);
   return 0;
 }
@@ -93,11 +97,17 @@ static char *facts_json(const SF_INFO *in, double seconds, const char *major, co
 }
 
 /* " Its peak level is -6.0 dBFS and its RMS level -9.0 dBFS.", " It is silent."; "Over its first
- * 10:53, its peak level ...", " Its first 10:53 is silent." when only that much was read. */
-static void say_levels(baton__sb *sb, const double db[2], double measured, bool part) {
+ * 10:53, its peak level ...", " Its first 10:53 is silent." when only that much was read (capped
+ * or cut); " Its level cannot be read." when no sample read was a number. */
+static void say_levels(baton__sb *sb, const double db[2], const ai_levels *lv, int rate) {
   char clock[32];
+  double measured = (double)lv->frames / rate;
+  bool part = lv->capped || lv->cut;
   clock_of(measured, clock, sizeof clock);
-  if (!isfinite(db[0]) && part)
+  if (!lv->counted && (lv->frames > 0 || lv->cut))
+    baton__sb_addf(sb, " Its level cannot be read (%s).",
+                   lv->frames > 0 ? "its samples are no numbers" : "its samples cannot be read");
+  else if (!isfinite(db[0]) && part)
     baton__sb_addf(sb, " Its first %s is silent.", clock);
   else if (!isfinite(db[0]))
     baton__sb_addf(sb, " It is silent.");
@@ -126,12 +136,12 @@ int baton__audio_info(const char *path, const char *name, char **text, char **js
     return sf_close(sf), baton__fmt(err, errlen, "%s does not say how long it is (%lld frames at "
                                     "%d Hz)", name, (long long)info.frames, info.samplerate), -1;
   ai_levels lv;
-  int rc = measure(sf, info.channels, &lv);
+  int rc = measure(sf, info.channels, info.frames, &lv);
   sf_close(sf);
   if (rc != 0)
     return baton__fmt(err, errlen, "out of memory"), -1;
   /* dBFS of the peak and of the root mean square; no level at all (-inf) for silence */
-  double n = (double)lv.frames * info.channels, measured = (double)lv.frames / info.samplerate;
+  double n = (double)lv.counted, measured = (double)lv.frames / info.samplerate;
   double db[2] = {lv.peak > 0 ? 20 * log10(lv.peak) : -INFINITY,
                   lv.peak > 0 ? 10 * log10(lv.squares / n) : -INFINITY};
   const char *major = format_name(info.format, SF_FORMAT_TYPEMASK);
@@ -145,7 +155,7 @@ int baton__audio_info(const char *path, const char *name, char **text, char **js
                  info.channels == 1 ? "" : "s",
                  info.channels == 1 ? " (mono)" : info.channels == 2 ? " (stereo)" : "",
                  (long long)st.st_size);
-  say_levels(&sb, db, measured, lv.capped);
+  say_levels(&sb, db, &lv, info.samplerate);
   *json = facts_json(&info, seconds, major, sub, (long long)st.st_size, db, measured);
   return baton__run_facts_answer(&sb, text, json, err, errlen);
 }

@@ -121,6 +121,41 @@ Test(executors_audio_info, says_how_loud_a_recording_is) {
   free(path);
 }
 
+/* A float file whose samples are all no numbers (NaN) has no level to tell: it says so, not
+ * that it is silent, and its levels are null. */
+Test(executors_audio_info, a_level_of_no_numbers_cannot_be_read) {
+  char *path = write_tone("nan.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 8000, 1, 8000, NAN);
+  char *text, err[300];
+  cJSON *j;
+  cr_assert_eq(info(path, &text, &j, err, sizeof err), 0, "%s", err);
+  cr_assert(strstr(text, " Its level cannot be read") && !strstr(text, "silent") &&
+                !strstr(text, "dBFS") && !strstr(text, "nan "),
+            "%s", text);
+  cr_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "peak_dbfs")) &&
+            cJSON_IsNull(cJSON_GetObjectItem(j, "rms_dbfs")));
+  free(text);
+  cJSON_Delete(j);
+  free(path);
+}
+
+/* A cut FLAC file (its header promises ten seconds, half of it is there) is measured over what
+ * could be read, and says so: "Over its first 0:0x", not as if whole. */
+Test(executors_audio_info, a_cut_file_says_over_how_much_its_level_was_measured) {
+  char *path = write_tone("cut.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 8000, 1, 80000, 0.5);
+  struct stat st;
+  cr_assert_eq(stat(path, &st), 0);
+  cr_assert_eq(truncate(path, st.st_size / 2), 0);
+  char *text, err[300];
+  cJSON *j;
+  cr_assert_eq(info(path, &text, &j, err, sizeof err), 0, "%s", err);
+  cr_assert(strstr(text, "lasts 10.0 seconds") && strstr(text, " Over its first 0:0"), "%s",
+            text);
+  cr_assert_lt(cJSON_GetObjectItem(j, "level_seconds")->valuedouble, 10.0);
+  free(text);
+  cJSON_Delete(j);
+  free(path);
+}
+
 /* A run's copy of an input ("inputs/t0-audio-song.flac") is named as it was given; an hour and
  * more reads as h:mm:ss. Its level is measured over its first hour only (the samples read are
  * capped), and it says so. */
