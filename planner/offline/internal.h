@@ -79,7 +79,8 @@
    X(ANSWERING) X(COURTESY) X(JOB) X(TEXTUAL) X(ARROW) X(ALTERNATIVE) X(CONTENTS) \
    X(LOOKING) X(SOUNDING) X(HEARING) X(COLOURING) X(HUE) X(SEPARATING) X(SOUND_PART) X(PICKED) \
    X(NEGATION) X(DENYING) X(MANNER) X(SPARING) X(REPLACING) X(REPLACED) X(FLUENT) X(VOICING) \
-   X(WRITING) X(FOUND) X(FILES) X(MODIFYING) X(MEASURED) X(TOLD_OF_SOUND)
+   X(WRITING) X(FOUND) X(FILES) X(MODIFYING) X(MEASURED) X(TOLD_OF_SOUND) \
+   X(CROPPING) X(CUT_AWAY)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -604,7 +605,8 @@ bool off_separates(const planner *p, size_t a, size_t b);
 /* "Blur the face in x.jpg", "hide their face", "crop the person's face": does [a,b) mark (blur,
  * box, hide, crop) a thing the detector finds (a verb of marking, not after "what", "the", "of" or
  * "is"; then the thing, after determiners and at most two other words, no picture, background,
- * preposition nor joiner: not "blur the background behind the person")? With a picture at hand,
+ * preposition nor joiner: not "blur the background behind the person"; not one cropped "out", cut
+ * away: "crop the person out of x.jpg", "crop out the people")? With a picture at hand,
  * a detection that marks it (recognise.c), whatever cue the step holds ("blur": a picture's). */
 bool off_marks_thing(const planner *p, size_t a, size_t b);
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "and say it", "and

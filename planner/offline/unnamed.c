@@ -376,10 +376,12 @@ bool off_marks_thing(const planner *p, size_t a, size_t b) {
     bool verb = off_is(p, i, W_MARKING) &&
                 !(i > a && (off_is(p, i - 1, W_WH) || p->tok[i - 1].det ||
                             off_is(p, i - 1, W_PREPOSITION) || off_is(p, i - 1, W_IS_ARE)));
+    bool crop = off_is(p, i, W_CROPPING); /* "crop out the people": cut away, not kept */
     for (size_t k = i + 1, words = 0; verb && k < b && words <= 2; k++) {
       if (off_is(p, k, W_FOUND))
-        return true;
-      if (p->tok[k].kind != TK_WORD || off_is_any(p, k, stop, sizeof stop / sizeof *stop))
+        return !(crop && k + 1 < b && off_is(p, k + 1, W_CUT_AWAY));
+      if (p->tok[k].kind != TK_WORD || off_is_any(p, k, stop, sizeof stop / sizeof *stop) ||
+          (crop && off_is(p, k, W_CUT_AWAY)))
         break;
       words += !p->tok[k].det;
     }
