@@ -1012,3 +1012,23 @@ Test(planner_offline, an_arrow_before_a_medium_word_never_speaks_the_request_s_o
   cr_expect(strstr(err, "does not read video") != NULL, "err: %s", err);
   free(got);
 }
+
+/* "play it" after a transcription asks most likely for the recording itself, which baton cannot
+ * play: not the transcript read out (as "read it" is); the case table cannot say "not planned". */
+Test(planner_offline, does_not_read_out_a_transcript_asked_to_play_it) {
+  static const char *const asks[] = {"play it", "play that", "play the result"};
+  const char *turns = "[{\"role\":\"user\",\"content\":\"transcribe talk.wav\"},{\"role\":"
+                      "\"assistant\",\"content\":\"Hello everyone.\",\"outputs\":{\"text\":"
+                      "\"Hello everyone.\"},\"tasks\":[{\"task\":\"automatic-speech-recognition\","
+                      "\"outputs\":{\"text\":\"Hello everyone.\"}}]}]";
+  char note[512], err[512];
+  for (size_t i = 0; i < sizeof asks / sizeof *asks; i++) {
+    char *got = plan_case(asks[i], NULL, turns, NULL, note, err, sizeof err);
+    cr_expect(!got || !strstr(got, "text-to-speech"), "%s: planned %s", asks[i], got);
+    free(got);
+  }
+  char *got = plan_case("read it", NULL, turns, NULL, note, err, sizeof err);
+  cr_expect(got && strstr(got, "text-to-speech(text=Hello everyone."), "read it: %s",
+            got ? got : err);
+  free(got);
+}
