@@ -386,13 +386,10 @@ static size_t glued_arrow(const char *q, size_t s, size_t e) {
   return e;
 }
 
-/* Splits a run of non-space bytes (no quotes in it, maybe a space first) into tokens. */
-static int tokenize_chunk(planner *p, size_t s, size_t e) {
+/* Splits a run of non-space bytes with no arrow glued inside (no quotes in it, maybe a space
+ * first) into tokens. */
+static int tokenize_piece(planner *p, size_t s, size_t e) {
   const char *q = p->req;
-  size_t x = glued_arrow(q, s, e), len = x < e ? off_arrow_len(q + x, e - x) : 0;
-  if (x < e) /* "x.jpg->caption": read as "x.jpg -> caption" */
-    return tokenize_chunk(p, s, x) < 0 || !push_arrow(p, x, x + len) ? -2
-           : tokenize_chunk(p, x + len, e);
   size_t fs = s, fe = e; /* peeled of leading and trailing punctuation for the file-name test */
   while (fs < fe && (baton__space_byte(q[fs]) || strchr("([{<`", q[fs])))
     fs++;
@@ -414,6 +411,19 @@ static int tokenize_chunk(planner *p, size_t s, size_t e) {
       rc = -2;
   }
   return rc < 0 ? rc : 0;
+}
+
+/* Splits a run of non-space bytes (no quotes in it, maybe a space first) into tokens, an arrow
+ * glued to words apart ("x.jpg->caption": as "x.jpg -> caption"). */
+static int tokenize_chunk(planner *p, size_t s, size_t e) {
+  int rc = 0;
+  for (size_t x; rc >= 0 && (x = glued_arrow(p->req, s, e)) < e;) {
+    size_t len = off_arrow_len(p->req + x, e - x);
+    rc = tokenize_piece(p, s, x);
+    rc = rc < 0 ? rc : push_arrow(p, x, x + len) ? 0 : -2;
+    s = x + len;
+  }
+  return rc < 0 ? rc : tokenize_piece(p, s, e);
 }
 
 /* The quote at i (content [cs,ce), ending at qe) as a resource: a file name ('x.jpg,') or text. */
