@@ -15,7 +15,8 @@
  * recording no step takes gives its words to a picture's task needing some); a translation rides
  * along if a step names a target language, a speaking task if it says "aloud"; the files a step
  * saves to name the tasks making them. Steps run in the order the request asks ("once you have
- * translated it"; "-> audio -> French": the French spoken). A step with nothing to work on is dropped; if all are, -1, err says why. */
+ * translated it"; "-> audio -> French": the French spoken). A step with nothing to work on is
+ * dropped; if all are, -1, err says why. */
 
 static int attach(const planner *p, baton__task *t, const char *name, const source *s) {
   const char *value = s->res >= 0 ? p->res[s->res].value : s->literal; /* unread beside a ref */

@@ -11,9 +11,9 @@
  * resources count, their words name no task), the steps of a sentence before one opening with
  * "First" a goal; an arrow before words naming no task reads as "to" ("talk.wav -> text"), a step
  * of its own where that "to" names one, or a recording or an audio format, after a piece naming
- * one ("sign.png -> text | -> French", "x.jpg -> caption | -> voice");
- * a clause refusing a task ("..., but | don't translate it") is a step of its own, marked refused.
- * It reads cues, picks no task. */
+ * one ("sign.png -> text | -> French", "x.jpg -> caption | -> voice"); a clause refusing a task
+ * ("..., but | don't translate it") is a step of its own, marked refused. It reads cues, picks no
+ * task. */
 
 /* Does some task have a keyword in tokens [a,b)? */
 static bool has_cue(const planner *p, size_t a, size_t b) {

@@ -302,7 +302,8 @@ Test(planner_offline, a_misspelt_task_word_is_read_as_the_word_and_the_note_says
   cr_expect_str_eq(note, ""); /* a word derived from one of the class is no misspelling */
   free(got);
   got = plan_case("rotaet photo.jpg by 90 degrees", NULL, NULL, NULL, note, err, sizeof err);
-  cr_assert_str_eq(got, "image-to-image(image=photo.jpg,instruction=rotate photo.jpg by 90 degrees)",
+  cr_assert_str_eq(got,
+                   "image-to-image(image=photo.jpg,instruction=rotate photo.jpg by 90 degrees)",
                    "%s", got ? got : err);
   cr_expect_str_eq(note, "read 'rotaet' as 'rotate'");
   free(got);
