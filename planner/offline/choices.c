@@ -19,11 +19,9 @@
  * thing ("classify it into a category or label": no choices named), courtesy ("... or a dog
  * thanks") nor a file format ("output as json or xml")? */
 static bool choice_word(const planner *p, size_t i) {
-  char name[OFF_MAX_WORD + 2]; /* not a file format: "output as json or xml" */
-  baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
   return p->tok[i].kind == TK_WORD && !p->tok[i].det && !off_is(p, i, W_STOPWORD) &&
          !off_is(p, i, W_ALTERNATIVE) && !off_is(p, i, W_MADE_THING) &&
-         !off_is(p, i, W_COURTESY) && !off_file_type(name, strlen(name));
+         !off_is(p, i, W_COURTESY) && !off_format_word(p->tok[i].word);
 }
 
 /* The items of the list in [a,j] ending at token j ("a cat or a dog", "sports, politics, or

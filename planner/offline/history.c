@@ -565,16 +565,15 @@ static bool subject_swapped(const planner *p, const char *thing) {
   static const off_class saving[] = {W_SAVING, W_CALLING, W_PUTTING};
   static const off_class joining[] = {W_JOINER, W_HARD_BREAK};
   const char *cut = instead_at(p, thing), *end = thing + unstopped(thing), *s, *at = thing;
-  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD], name[OFF_MAX_WORD + 2];
+  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
   size_t words = 0, n;
   end = cut ? cut : end;
   if (strcspn(thing, ",;:") < (size_t)(end - thing))
     return false; /* "a dog, but in blue" */
   for (; (s = baton__conversation_word(&at, &n)) && s < end; words++) {
     off_make_word(s, n, w, stem);
-    baton__fmt(name, sizeof name, "x.%s", w);
     if (off_words_in(p->lx, other, sizeof other / sizeof *other, w, false) ||
-        strpbrk(w, "0123456789") || off_file_type(name, strlen(name)) ||
+        strpbrk(w, "0123456789") || off_format_word(w) ||
         baton__type_from_name(w))
       return false;
   }

@@ -276,6 +276,8 @@ void off_make_word(const char *src, size_t n, char *dst, char *st);
 size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max,
                        unsigned *comma);
 unsigned off_file_type(const char *s, size_t n);
+/* The type of the file format a word names as a file's extension ("mp3", "png"), or 0. */
+unsigned off_format_word(const char *w);
 /* The type of the file format or the type word token i names ("mp3", "png", "audio"), or 0. */
 unsigned off_format_type(const planner *p, size_t i);
 int off_add_resource(planner *p, unsigned type, const char *v, size_t n, bool is_file);

@@ -134,12 +134,16 @@ unsigned off_file_type(const char *s, size_t n) {
          strpbrk(buf, "\n\t") || (sp2 && strchr(sp2 + 1, ' ')) ? 0 : t;
 }
 
-unsigned off_format_type(const planner *p, size_t i) {
+unsigned off_format_word(const char *w) {
   char name[OFF_MAX_WORD + 2];
+  baton__fmt(name, sizeof name, "x.%s", w);
+  return off_file_type(name, strlen(name));
+}
+
+unsigned off_format_type(const planner *p, size_t i) {
   if (p->tok[i].kind != TK_WORD)
     return 0;
-  baton__fmt(name, sizeof name, "x.%s", p->tok[i].word);
-  unsigned t = off_file_type(name, strlen(name));
+  unsigned t = off_format_word(p->tok[i].word);
   return t ? t : baton__type_from_name(p->tok[i].word);
 }
 
