@@ -243,6 +243,15 @@ static void expect_each_note(const char *req_fmt, const char *const *items, size
   }
 }
 
+/* Plans request alone: refused, its error holding want. */
+static void expect_refused(const char *request, const char *want) {
+  char err[512] = "", note[256] = "";
+  char *got = plan_case(request, NULL, NULL, NULL, note, err, sizeof err);
+  cr_expect_null(got, "planned %s", got);
+  cr_expect(strstr(err, want) != NULL, "err: %s", err);
+  free(got);
+}
+
 Test(planner_offline, a_step_sending_what_is_made_is_left_out_and_named_in_the_note) {
   /* baton sends nothing: the summary is planned, its words end before "and email it" */
   char err[512] = "", note[256] = "";
@@ -252,20 +261,14 @@ Test(planner_offline, a_step_sending_what_is_made_is_left_out_and_named_in_the_n
                    "sentences)",
                    "left out \"%s\": baton does not send or post anything: it saves what it "
                    "makes in the run's folder, for you to send");
-  /* "send it to me" is only given back; a request only sending is refused, saying why; */
+  /* "send it to me" is only given back; a request only sending is refused, saying why */
   char *got = plan_case("summarize notes.txt and send it to me", NULL, NULL, NULL, note, err,
                         sizeof err);
   cr_expect(got && !note[0], "%s: %s", got ? got : err, note);
   free(got);
-  got = plan_case("email notes.txt to Bob", NULL, NULL, NULL, note, err, sizeof err);
-  cr_expect_null(got, "planned %s", got);
-  cr_expect(strstr(err, "baton does not send or post anything") != NULL, "err: %s", err);
-  free(got);
+  expect_refused("email notes.txt to Bob", "baton does not send or post anything");
   /* a step that cannot run for want of its file says so before the sending left out */
-  got = plan_case("caption the photo and post it", NULL, NULL, NULL, note, err, sizeof err);
-  cr_expect_null(got, "planned %s", got);
-  cr_expect(strstr(err, "image-to-text needs an image") != NULL, "err: %s", err);
-  free(got);
+  expect_refused("caption the photo and post it", "image-to-text needs an image");
 }
 
 Test(planner_offline, a_name_to_save_as_that_is_no_plain_file_name_is_named_in_the_note) {
@@ -1008,10 +1011,7 @@ Test(planner_offline, an_arrow_before_a_medium_word_never_speaks_the_request_s_o
   cr_expect(strncmp(got, "image-to-text(image=x.jpg)", 26) == 0, "%s", got);
   cr_expect(!strstr(got, "text=caption") && !strstr(got, "text=to audio"), "%s", got);
   free(got);
-  got = plan_case("video.mp4 -> audio", NULL, NULL, NULL, note, err, sizeof err);
-  cr_expect_null(got, "planned %s", got);
-  cr_expect(strstr(err, "does not read video") != NULL, "err: %s", err);
-  free(got);
+  expect_refused("video.mp4 -> audio", "does not read video");
 }
 
 /* "play it" after a transcription asks most likely for the recording itself, which baton cannot
