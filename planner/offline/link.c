@@ -350,7 +350,8 @@ static size_t made_together(const planner *p, const step *st, unsigned type) {
     made |= off_is(p, i, W_MADE_THING) && baton__has_suffix_ci(p->tok[i].word, "s");
   made &= !off_has_word(p, a, b, W_INDEFINITE) && !off_has_word(p, a, b, W_COUNT) &&
           !off_has_word(p, a, b, W_JOINING); /* "one summary of the transcripts" */
-  which &= !off_is_role(p, st->task, R_COMPARE_TEXTS);
+  which &= !off_is_role(p, st->task, R_COMPARE_TEXTS); /* "and tell me who called": of each too */
+  which |= off_is_role(p, st->task, R_ASK_TEXT) && names_nothing(p, st);
   bool each = n && off_asked_of_each(p, n - 1) && /* "which of a.jpg and b.jpg is brighter? read */
               off_named_producer(p, st, type) == (int)n - 1; /* the answer aloud": each answer */
   if ((!off_has_word(p, a, b, W_PLURAL) && !off_has_word(p, a, b, W_REFERENCE) && !which &&

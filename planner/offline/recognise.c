@@ -1154,6 +1154,16 @@ static int refused_manner_only(planner *p) {
   return -1;
 }
 
+/* "Listen to a.wav and b.wav | and tell me who called": a step of no task hearing recordings
+ * (off_hears) right before a question put to a text transcribes them, each (then asked: link.c). */
+static void hears_first(planner *p) {
+  for (step *st = p->steps; st + 1 < p->steps + p->n_steps; st++)
+    if (st->task < 0 && !st->context && !st->refused && off_hears(p, st->a, st->b) &&
+        off_is_role(p, st[1].task, R_ASK_TEXT))
+      st->task = p->role[R_TRANSCRIBE], st->score = p->lx->w[K_ACCEPT],
+      off_claim_resources(p, st, p->cues[st->task].spec, 0);
+}
+
 int off_recognise(planner *p) {
   /* the last request (plan.c): "blur them", "now German", "draw it again", a thing added ("and
    * the sample rate?") */
@@ -1187,6 +1197,7 @@ int off_recognise(planner *p) {
     return -1;
   if (asks_again_first(p)) /* the last request on its files first (plan.c) */
     return baton__fmt(p->err, p->errlen, OFF_NO_TASK), -1;
+  hears_first(p);
   unsigned produced = 0; /* (once all are recognised: its words whole, none split off) */
   for (step *st = p->steps; st < p->steps + p->n_steps; st++) {
     st->task = describes_made(p, st, produced) ? p->role[R_CAPTION] : st->task;
