@@ -1139,7 +1139,8 @@ static void refused_manner(planner *p) {
 /* "Don't translate notes.txt | word for word", "don't read it aloud too fast", "don't summarize it
  * in more than 3 sentences": where the request asks for nothing else, a refused step with a word
  * saying how much or how closely (manner) says how to do its task, not to skip it ("don't
- * translate notes.txt at all" refuses it). Which step, or -1. */
+ * translate notes.txt at all" refuses it), or one naming what it keeps as it is (kept_as_is). Which
+ * step, or -1. */
 static int refused_manner_only(planner *p) {
   double sc;
   for (step *st = p->steps; st < p->steps + p->n_steps; st++) {
@@ -1148,7 +1149,10 @@ static int refused_manner_only(planner *p) {
     for (size_t i = st->a, end; t >= 0 && i < st->b && !other; i++)
       other = !off_cue_says(&p->cues[t], p->tok[i].stem) &&
               (u = off_cue_at(p, i, st->b, p->lx->w[K_MIN_KEYWORD], &end)) >= 0 && u != t;
-    if (t >= 0 && !other && off_has_word(p, st->a, st->b, W_MANNER))
+    bool kept = false; /* "never translate the brand names in it": translated, names kept */
+    for (size_t i = st->a; t >= 0 && i < st->b; i++)
+      kept |= off_is(p, i, W_KEPT_AS_IS) && !off_cue_says(&p->cues[t], p->tok[i].stem);
+    if (t >= 0 && !other && (kept || off_has_word(p, st->a, st->b, W_MANNER)))
       return st->refused = st->context = false, (int)(st - p->steps);
   }
   return -1;
