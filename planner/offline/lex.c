@@ -663,6 +663,8 @@ size_t off_words_spoken(const planner *p, size_t a, size_t b) {
 /* Do language i's next words name what to make: "a Spanish voiceover", "a German audio version",
  * "the German word for (cat)", "Spanish subtitles" (not "the translated French summary")? */
 static bool names_made(const planner *p, size_t i) {
+  if (off_version_at(p, i))
+    return true;
   i += i + 2 < p->n_tok && off_is(p, i + 1, W_RECORDING);
   if (i + 1 >= p->n_tok)
     return false;
@@ -676,6 +678,13 @@ static bool names_made(const planner *p, size_t i) {
                           off_is(p, i - 1, W_DEFINITE)));
   return off_is(p, i + 1, W_TARGET_NOUN) || off_is(p, i + 1, W_ALOUD) || made ||
          off_word_for(p, i);
+}
+
+bool off_version_at(const planner *p, size_t i) {
+  return off_language_at(p, i) && i + 1 < p->n_tok &&
+         (off_is(p, i + 1, W_TARGET_NOUN) ||
+          (off_is(p, i + 1, W_MADE_THING) && i + 2 < p->n_tok &&
+           off_is(p, i + 2, W_CONTENT_INTRO) && !(i > 0 && off_is(p, i - 1, W_MADE_THING))));
 }
 
 const char *off_written_language(const planner *p, size_t a, size_t b) {

@@ -559,8 +559,9 @@ static int asked_of(const planner *p, const step *st, int t, const source *in) {
 
 /* "summarise X in Spanish", "the German text in s.png in English", "an audio output of the English
  * version of 'Bonjour'": does a translation ride along with st's task? Not from English into
- * English unless a version in it is asked for, none made yet: "in English" is too often the
- * answer's language ("translate notes.txt into English and summarize the English version"). */
+ * English unless a version in it is asked for ("the English version", "the English transcript of
+ * a.wav"), none made yet: "in English" is too often the answer's language ("translate notes.txt
+ * into English and summarize the English version"). */
 static bool rides_translation(const planner *p, const step *st, const char *tgt, const char *src) {
   if (off_is_role(p, st->task, R_TRANSLATE) || off_asks_language(p, st->a, st->b) || !tgt ||
       (src && !strcmp(src, tgt)) || /* "read the German text in x.png aloud in German" */
@@ -569,7 +570,7 @@ static bool rides_translation(const planner *p, const step *st, const char *tgt,
   const char *dl = p->lx->lang_codes[0];
   bool version = false;
   for (size_t i = st->a; i + 1 < st->b && !version; i++)
-    version = off_language_at(p, i) && off_is(p, i + 1, W_TARGET_NOUN);
+    version = off_version_at(p, i);
   for (size_t k = 0; version && k < p->g->n; k++) {
     const char *made = baton__task_literal(&p->g->tasks[k], "tgt_lang");
     version = !(off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSLATE) &&
@@ -794,12 +795,14 @@ static bool runs_second(const planner *p, step *st, const step *next) {
 }
 
 /* "Make an audio clip | that describes the objects", "answer 'Q?' using the | text in x.png", "a
- * summary of the | objects detected in x.jpg": does the relative tail next feed st? */
+ * summary of the | objects detected in x.jpg", "summarize the | Spanish translation of a.txt": does
+ * the relative tail next feed st? */
 static bool tail_feeds(const planner *p, const step *st, const step *next) {
   const baton__taskspec *spec = p->cues[st->task].spec;
+  bool version = next->a > 0 && p->tok[next->a - 1].det && off_version_at(p, next->a);
   return next->relative && (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
          off_primary_type(spec) == BATON__T_TEXT &&
-         (!(spec->outputs & BATON__T_TEXT) || off_takes_two_texts(p, spec) ||
+         (!(spec->outputs & BATON__T_TEXT) || off_takes_two_texts(p, spec) || version ||
           off_made_of(p, next->a, false) || off_participle_thing(p, next->a));
 }
 

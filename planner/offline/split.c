@@ -281,6 +281,9 @@ void off_split_step(planner *p, size_t s, unsigned avail) {
       break; /* "write a | description of x.jpg", not split: the description's task */
   if (!k || written_task(p, st, k, avail, false)) /* no split, or "write a | summary": one task */
     return;
+  /* "read out the | French translation of a.txt": the language the tail's (not "translate the
+   * German | summary of a.txt": the translation's) */
+  k -= k > st->a + 1 && off_version_at(p, k - 1) && !off_has_word(p, st->a, k, W_TRANSLATING);
   memmove(&p->steps[s + 2], &p->steps[s + 1], (p->n_steps++ - s - 1) * sizeof *st);
   /* the tail feeds st: "a clip | that shows", "the | summary", "audio | summary", "text | found",
    * "a video | summarizing it", "an audio file | describing it" (or x.jpg; not "the output") */
