@@ -308,6 +308,13 @@ static bool asks_spoken(const planner *p, const step *st) {
   return spoken;
 }
 
+/* "Play the German version of notes.txt": does st open with a verb of playing (past words that
+ * ask) and name no recording or video to play? Then the text it makes is to be heard, read out. */
+static bool plays_text(const planner *p, const step *st) {
+  return off_is(p, off_past_asking(p, st->a, st->b), W_PLAYING) &&
+         !off_count_res(p, st->a, st->b, BATON__T_AUDIO | BATON__T_VIDEO);
+}
+
 /* Drops st, asking again for the task of l, the step recognised last: l's text is read out if st
  * asks for it spoken ("... 'Who wrote it?' Give me an audio answer"). */
 static bool drop_repeat(const planner *p, step *st, step *l, int task, bool same_task_only) {
@@ -377,6 +384,7 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   bool spoken = asks_spoken(p, st);
   /* a task hearing a recording speaks only after "read" ("read the transcript of a.wav aloud") */
   bool hears = (spec->inputs & BATON__T_AUDIO) && !off_is(p, st->a, W_READING);
+  spoken |= plays_text(p, st);
   if (tts != st->task && (spec->outputs & BATON__T_TEXT) && !hears &&
       (spoken || off_has_word(p, st->a, st->b, W_ALOUD))) {
     /* a spoken-output cue beside another task, or first ("say 'hello' in French"): its text is
