@@ -560,15 +560,18 @@ static int asked_of(const planner *p, const step *st, int t, const source *in) {
 /* "summarise X in Spanish", "the German text in s.png in English", "an audio output of the English
  * version of 'Bonjour'": does a translation ride along with st's task? Not from English into
  * English unless a version in it is asked for ("the English version", "the English transcript of
- * a.wav"), none made yet: "in English" is too often the answer's language ("translate notes.txt
- * into English and summarize the English version"). */
+ * a.wav"; a picture's words read, no description: "what's the text in sign.png in English?"),
+ * none made yet: "in English" is too often the answer's language ("translate notes.txt into
+ * English and summarize the English version"). */
 static bool rides_translation(const planner *p, const step *st, const char *tgt, const char *src) {
   if (off_is_role(p, st->task, R_TRANSLATE) || off_asks_language(p, st->a, st->b) || !tgt ||
       (src && !strcmp(src, tgt)) || /* "read the German text in x.png aloud in German" */
       (off_is_role(p, st->task, R_CLASSIFY_TEXT) && off_lists_languages(p, st->a, st->b)))
     return false; /* (nor "what language is a.txt in? French or Spanish?": choices) */
   const char *dl = p->lx->lang_codes[0];
-  bool version = false;
+  bool version = off_is_role(p, st->task, R_CAPTION) && /* (not "a text description") */
+                 off_has_word(p, st->a, st->b, W_LETTERED) &&
+                 !off_has_word(p, st->a, st->b, W_MADE_THING);
   for (size_t i = st->a; i + 1 < st->b && !version; i++)
     version = off_version_at(p, i);
   for (size_t k = 0; version && k < p->g->n; k++) {
