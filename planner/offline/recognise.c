@@ -308,11 +308,15 @@ static bool asks_spoken(const planner *p, const step *st) {
   return spoken;
 }
 
-/* "Play the German version of notes.txt": does st open with a verb of playing (past words that
- * ask) and name no recording or video to play? Then the text it makes is to be heard, read out. */
+/* "Play the German version of notes.txt", "play the transcript of talk.wav": does st open with a
+ * verb of playing (past words that ask) and name no recording or video to play, or a thing made
+ * of one ("the transcript of", "the German version of")? Then the text it makes is heard, read
+ * out (not "play talk.wav backwards"). */
 static bool plays_text(const planner *p, const step *st) {
-  return off_is(p, off_past_asking(p, st->a, st->b), W_PLAYING) &&
-         !off_count_res(p, st->a, st->b, BATON__T_AUDIO | BATON__T_VIDEO);
+  size_t v = off_past_asking(p, st->a, st->b);
+  return off_is(p, v, W_PLAYING) &&
+         (!off_count_res(p, st->a, st->b, BATON__T_AUDIO | BATON__T_VIDEO) ||
+          (v + 3 < st->b && (off_made_of(p, v + 2, true) || off_version_at(p, v + 2))));
 }
 
 /* Drops st, asking again for the task of l, the step recognised last: l's text is read out if st
@@ -383,8 +387,9 @@ static bool settle_step(planner *p, size_t s, unsigned produced, unsigned avail)
   int tts = p->role[R_SPEAK];
   bool spoken = asks_spoken(p, st);
   /* a task hearing a recording speaks only after "read" ("read the transcript of a.wav aloud") */
-  bool hears = (spec->inputs & BATON__T_AUDIO) && !off_is(p, st->a, W_READING);
-  spoken |= plays_text(p, st);
+  bool plays = plays_text(p, st), hears = (spec->inputs & BATON__T_AUDIO) && !plays &&
+                                          !off_is(p, st->a, W_READING);
+  spoken |= plays;
   if (tts != st->task && (spec->outputs & BATON__T_TEXT) && !hears &&
       (spoken || off_has_word(p, st->a, st->b, W_ALOUD))) {
     /* a spoken-output cue beside another task, or first ("say 'hello' in French"): its text is
