@@ -619,7 +619,8 @@ bool off_marks_thing(const planner *p, size_t a, size_t b);
  * save it as an mp3" (off_voices_it)? */
 bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail);
 /* "Read it", "read it slowly", "voice it", "play it" after a turn whose answer is a text: does st,
- * the request's last step, nothing made before it, ask to read out that text? */
+ * the request's last step, nothing made before it, ask to read out that text; or st after steps
+ * making a text, no picture ("translate it and read it"), that one? */
 bool off_voices_last(const planner *p, const step *st, unsigned produced);
 /* "Describe the scene 'a cat on a mat'": does st, naming no task, ask to describe a text? */
 bool off_describes_unseen(const planner *p, const step *st, unsigned produced);

@@ -271,14 +271,18 @@ bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsign
 /* The verb of voicing opens st (past asking words), what it points at next ("read it", "voice
  * that"); the rest names no file, no language, no "again" ("read it again": the last request) and
  * no task but speech ("slowly", "in a female voice"; not "play it backwards": a change of the
- * recording); the newest thing an earlier turn left is a text, no file ("read it" after "caption
- * beach.jpg" reads the caption out, as "caption beach.jpg and read it" does, not the picture). */
+ * recording); the steps before made a text and no picture ("translate it to Spanish and read it"
+ * in a conversation that holds a picture reads the translation out, not the picture), or with
+ * none before it, the newest thing an earlier turn left is a text, no file ("read it" after
+ * "caption beach.jpg" reads the caption out, as "caption beach.jpg and read it" does). */
 bool off_voices_last(const planner *p, const step *st, unsigned produced) {
   const resource *r = p->n_res ? &p->res[p->n_res - 1] : NULL; /* the newest */
   size_t a = off_past_asking(p, st->a, st->b);
   size_t k = a + 1 + (a + 2 < st->b && p->tok[a + 1].det); /* "it", "the result" */
-  if (produced || st != &p->steps[p->n_steps - 1] || !r || !r->turn || r->is_file ||
-      !(r->type & BATON__T_TEXT) || k >= st->b || !off_is(p, a, W_VOICING) ||
+  bool made = (produced & (BATON__T_TEXT | BATON__T_IMAGE)) == BATON__T_TEXT;
+  bool left = !produced && st == &p->steps[p->n_steps - 1] && r && r->turn && !r->is_file &&
+              (r->type & BATON__T_TEXT);
+  if (!(made || left) || k >= st->b || !off_is(p, a, W_VOICING) ||
       !(off_is(p, k, W_REFERENCE) || off_is(p, k, W_DEMONSTRATIVE)) ||
       off_count_res(p, st->a, st->b, ~0u) || off_has_word(p, a, st->b, W_AGAIN))
     return false;
