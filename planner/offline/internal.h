@@ -581,13 +581,15 @@ unsigned off_format_named(const planner *p, const step *st, size_t i);
  * read as its word, then a recording's word or an audio format (marks after it left out)? The
  * text made before them is spoken. */
 bool off_arrow_to_sound(const planner *p, size_t a, size_t b);
-/* "..., and save it as an mp3 (file)", "convert it to audio", "make it an mp3": does [a,b) name
- * no more than a verb of saving, turning or making ("and", "now", "can you" before it), what it
- * points at ("it", "the result") and an audio format or "audio" (after "as", "into" or "to" but
- * for "make"), [from,a) before it asking no task making audio ("clean a.wav and make it an mp3":
- * that recording's), nor naming a recording and asking no task ("summarize talk.wav and ..."
- * reads the summary out)? Then a text made before or at hand is read out (off_asks_speech). */
-bool off_voices_it(const planner *p, size_t from, size_t a, size_t b);
+/* "..., and save it as an mp3 (file)", "convert it to audio", "make it an mp3", "make it a
+ * picture", "turn it into an image": does [a,b) name no more than a verb of saving, turning or
+ * making ("and", "now", "can you" before it), what it points at ("it", "the result") and an audio
+ * format, "audio" or a picture word (after "as", "into" or "to" but for "make"), [from,a) before
+ * it asking no task making that medium ("clean a.wav and make it an mp3": that recording's), nor
+ * naming one and asking no task ("summarize talk.wav and ..." reads the summary out)? The medium
+ * (BATON__T_AUDIO or BATON__T_IMAGE), or 0. Then a text made before or at hand is read out
+ * (off_asks_speech) or drawn (unnamed.c). */
+unsigned off_makes_it(const planner *p, size_t from, size_t a, size_t b);
 /* "Convert notes.txt to n.wav": the task turning a file st names into one after it, or -1. */
 int off_converting_task(planner *p, step *st, unsigned avail);
 /* "Shorten talk.wav to 2 seconds" (with `part`, "the first 10 seconds of"): a recording cut?
@@ -616,7 +618,7 @@ bool off_separates(const planner *p, size_t a, size_t b);
  * a detection that marks it (recognise.c), whatever cue the step holds ("blur": a picture's). */
 bool off_marks_thing(const planner *p, size_t a, size_t b);
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "and say it", "and
- * save it as an mp3" (off_voices_it)? */
+ * save it as an mp3" (off_makes_it)? */
 bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail);
 /* "Read it", "read it slowly", "voice it", "play it" after a turn whose answer is a text: does st,
  * the request's last step, nothing made before it, ask to read out that text; or st after steps

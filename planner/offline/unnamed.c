@@ -102,23 +102,29 @@ unsigned off_format_named(const planner *p, const step *st, size_t i) {
   return k > st->a && off_is(p, k - 1, W_DESTINATION) ? off_format_type(p, i) : 0;
 }
 
-bool off_voices_it(const planner *p, size_t from, size_t a, size_t b) {
+/* The medium the word at i names a thing as: a recording ("an mp3", "audio") or a picture ("a
+ * picture", "an image"; not a picture's format: "save it as a png" keeps what it is); or 0. */
+static unsigned medium_named(const planner *p, size_t i) {
+  return (off_format_type(p, i) & BATON__T_AUDIO) | (off_is(p, i, W_PICTURE) ? BATON__T_IMAGE : 0);
+}
+
+unsigned off_makes_it(const planner *p, size_t from, size_t a, size_t b) {
   static const off_class verb[] = {W_SAVING, W_CONVERTING, W_CAUSATIVE};
   a = off_past_asking(p, a, b);
   size_t k = a + 1 + (a + 2 < b && p->tok[a + 1].det); /* "it", "the result" */
   if (k + 2 > b || !off_is_any(p, a, verb, sizeof verb / sizeof *verb) ||
       !off_is(p, k, W_REFERENCE))
-    return false;
+    return 0;
   size_t f = k + 1 + off_is(p, k + 1, W_DESTINATION); /* "make it an mp3": no "into" needed */
   if (f == k + 1 && !off_is(p, a, W_CAUSATIVE))
-    return false;
+    return 0;
   f += f + 1 < b && off_is(p, f, W_INDEFINITE);
-  if (f >= b || !(off_format_type(p, f) & BATON__T_AUDIO) ||
-      !(f + 1 == b || (f + 2 == b && off_is(p, f + 1, W_AT_HAND)))) /* "an mp3 file" */
-    return false;
-  int t = off_clearest_cue(p, from, a, p->lx->w[K_MIN_KEYWORD]); /* "it": the recording made, */
+  unsigned m = f < b ? medium_named(p, f) : 0;
+  if (!m || !(f + 1 == b || (f + 2 == b && off_is(p, f + 1, W_AT_HAND)))) /* "an mp3 file" */
+    return 0;
+  int t = off_clearest_cue(p, from, a, p->lx->w[K_MIN_KEYWORD]); /* "it": the thing made, */
   unsigned made = t >= 0 ? p->cues[t].spec->outputs : off_own_types(p, from, a); /* or named */
-  return !(made & BATON__T_AUDIO); /* not "summarize talk.wav and ...": the summary */
+  return made & m ? 0 : m; /* not "summarize talk.wav and ...": the summary */
 }
 
 /* "Convert notes.txt to n.wav", "turn talk.wav into t.txt": a step naming no task but a file after
@@ -250,6 +256,11 @@ bool off_arrow_to_sound(const planner *p, size_t a, size_t b) {
          (off_is(p, a + 1, W_RECORDING) || (off_format_type(p, a + 1) & BATON__T_AUDIO));
 }
 
+/* The medium st, after the step before it (its words first), makes "it" into (off_makes_it). */
+static unsigned makes_it(const planner *p, const step *st) {
+  return off_makes_it(p, st > p->steps ? st[-1].a : st->a, st->a, st->b);
+}
+
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "read the summary to
  * me", "and say it", "then spoken", "and save it as an mp3" (a text at hand), "-> voice" after a
  * text made? */
@@ -264,8 +275,7 @@ bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsign
   return to_me || made || says_it(p, st, avail) || (own && p->n_steps == 1 && reads) ||
          ((produced & BATON__T_TEXT) && off_arrow_to_sound(p, st->a, st->b)) ||
          ((avail & BATON__T_TEXT) &&
-          (off_voices_it(p, st > p->steps ? st[-1].a : st->a, st->a, st->b) ||
-           spoken_only(p, st)));
+          (makes_it(p, st) == BATON__T_AUDIO || spoken_only(p, st)));
 }
 
 /* The verb of voicing opens st (past asking words), what it points at next ("read it", "voice
@@ -467,6 +477,8 @@ int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
     return p->role[R_WRITE];
   if (off_asks_speech(p, st, produced, avail))
     return p->role[R_SPEAK];
+  if ((avail & BATON__T_TEXT) && makes_it(p, st) == BATON__T_IMAGE)
+    return p->role[R_DRAW]; /* "make it a picture": a text at hand drawn */
   int t = joined_task(p, st);
   t = t >= 0 ? t : off_converting_task(p, st, avail);
   t = t >= 0 ? t : rewritten_cue(p, st, produced, avail);
