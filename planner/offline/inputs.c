@@ -193,6 +193,40 @@ static bool set_aside(const planner *p, const step *st, aside_rule rule, const r
          (off_is_role(p, by, R_TRANSLATE) && !english);
 }
 
+static bool points_back(const planner *p, const step *st, bool *asked_of);
+
+/* The step holding token i, or the end of the steps. */
+static const step *step_holding(const planner *p, size_t i) {
+  const step *e = p->steps;
+  while (e < p->steps + p->n_steps && !(i >= e->a && i < e->b))
+    e++;
+  return e;
+}
+
+/* Is the file or quote r, named in step e, what e, a clause of its own after st, works on: not
+ * a question ("..., and my question is 'Q?'"), nor in a clause pointing back ("... and then
+ * analyze its sentiment: 'x'"), split off a step ("a video based on the following | story: 'x'")
+ * or going on with the verb before it ("generate an image and | a response based on x.wav")? */
+static bool works_on_later(const planner *p, const step *st, const step *e, int r) {
+  bool asked_of;
+  return e < p->steps + p->n_steps && e->a >= st->b && e->task >= 0 && !e->context &&
+         !e->split_tail && !p->tok[e->a].det && !p->res[r].asked && !points_back(p, e, &asked_of);
+}
+
+/* Is text r, of the request, what a later clause of its own works on (works_on_later), at its
+ * first naming, while st is only a verb and "it" (past asking words): no text "it" points at
+ * ("summarize it and read 'hello' aloud"; not "summarize this text and translate it: 'x'")? */
+static bool later_own_text(const planner *p, const step *st, int r) {
+  size_t i = 0, a = off_past_asking(p, st->a, st->b), b = st->b;
+  while (b > a && p->tok[b - 1].kind == TK_PUNCT) /* "summarize it, | then ..." */
+    b--;
+  if (a + 2 != b || !off_is(p, a + 1, W_REFERENCE) || off_is(p, a + 1, W_DEMONSTRATIVE))
+    return false;
+  while (i < p->n_tok && !(p->tok[i].kind == TK_RES && p->tok[i].res == r))
+    i++;
+  return i < p->n_tok && works_on_later(p, st, step_holding(p, i), r);
+}
+
 /* An unused resource of the type: the request's first, else earlier turns' newest (oldest when st
  * says "the original ..."), p->res holding them in that order, turns oldest first; of those, one
  * st names by what made it comes first ("summarize the transcript" after its translation); -1 if
@@ -201,7 +235,8 @@ static bool set_aside(const planner *p, const step *st, aside_rule rule, const r
  * the transcript into Spanish" after its Spanish translation), nor one known to be in another
  * language than a step pointing at nothing names ("the English text"), nor, while there is
  * another, a picture a task of st's kind marked what it found on ("how many are there?" after
- * "find the people in x.jpg"). */
+ * "find the people in x.jpg"), nor a text a later clause works on where st is only "summarize it"
+ * (later_own_text). */
 int off_first_unused(const planner *p, const step *st, unsigned type) {
   int at = placed(p, st, type);
   if (at != -1)
@@ -224,7 +259,8 @@ int off_first_unused(const planner *p, const step *st, unsigned type) {
   for (size_t i = 0; i < p->n_res; i++) {
     const char *lang = p->res[i].lang;
     if (p->res[i].used || !(p->res[i].type & type) || (tgt && lang && strcmp(lang, tgt) == 0) ||
-        (said && lang && strcmp(lang, said) != 0))
+        (said && lang && strcmp(lang, said) != 0) ||
+        ((p->res[i].type & BATON__T_TEXT) && later_own_text(p, st, (int)i)))
       continue;
     if (marks && p->res[i].maker - 1 == st->task && (p->res[i].type & BATON__T_IMAGE)) {
       marked = (int)i;
@@ -619,22 +655,15 @@ static bool pointed_at(const planner *p, const step *st, int r) {
 /* "Draw a cat and summarize notes.txt", "write a poem about autumn, then translate notes.txt": the
  * words of a step making from words (a drawing, a text written, a chat) what it names, pointing
  * back at nothing, while each file or quote of the request no task took yet (one at least) is
- * what a later clause of its own works on, or points back at when named setting the scene
- * (pointed_at): not a question ("..., and my question is 'Q?'"), nor in a clause pointing back
- * ("... and then analyze its sentiment: 'x'"), split off a step ("a video based on the following
- * | story: 'x'") or going on with the verb before it ("generate an image and | a response based
- * on x.wav"). Those of 3, else 7 (resolve_input), malloc'd; else NULL. */
+ * what a later clause of its own works on (works_on_later), or points back at when named setting
+ * the scene (pointed_at). Those of 3, else 7 (resolve_input), malloc'd; else NULL. */
 static char *words_left(const planner *p, const step *st) {
   size_t later = 0, others = 0;
   bool asked_of;
   for (size_t i = 0; i < p->n_tok; i++) {
     int r = p->tok[i].kind == TK_RES && !p->res[p->tok[i].res].used ? p->tok[i].res : -1;
-    const step *e = p->steps;
-    while (r >= 0 && e < p->steps + p->n_steps && !(i >= e->a && i < e->b))
-      e++;
-    bool named = r >= 0 && e < p->steps + p->n_steps && e->a >= st->b && e->task >= 0 &&
-                 !e->context && !e->split_tail && !p->tok[e->a].det && !p->res[r].asked &&
-                 !points_back(p, e, &asked_of);
+    const step *e = r >= 0 ? step_holding(p, i) : NULL;
+    bool named = r >= 0 && works_on_later(p, st, e, r);
     named |= r >= 0 && e == p->steps + p->n_steps && i < st->a && pointed_at(p, st, r);
     later += named, others += r >= 0 && !named;
   }
