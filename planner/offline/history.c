@@ -553,11 +553,68 @@ static const char *instead_at(const planner *p, const char *at) {
   return NULL;
 }
 
+/* Where the thing the last request `asked` draws begins: its first word past a word of the
+ * drawing's (c's) cue and the determiners after it ("draw | a | cat", "make a picture of | a |
+ * cat"), before `end`; *lead: where those determiners begin (NULL: none). NULL if none. */
+static const char *drawn_thing(const planner *p, const char *asked, const char *end,
+                               const char **lead) {
+  const taskcue *c = &p->cues[drawn_last(p) - 1];
+  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+  bool drew = false;
+  const char *s;
+  *lead = NULL;
+  for (size_t n; (s = baton__conversation_word(&asked, &n)) && s < end;) {
+    off_make_word(s, n, w, stem);
+    bool det = off_words_has(&p->lx->cls[W_DETERMINER], w, false), cue = off_cue_says(c, stem);
+    if (drew && !det && !cue)
+      return s;
+    *lead = det ? (*lead ? *lead : s) : NULL;
+    drew |= cue;
+  }
+  return NULL;
+}
+
+/* "A green | one" (its words before `end`): the "one" ending `thing` after words of its own, or
+ * NULL. */
+static const char *one_at(const planner *p, const char *thing, const char *end) {
+  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+  const char *s, *last = NULL;
+  size_t words = 0;
+  for (size_t n; (s = baton__conversation_word(&thing, &n)) && s < end; words++)
+    off_make_word(s, n, w, stem), last = s;
+  return words > 2 && !strcmp(w, p->lx->cls[W_COUNT].words[0]) ? last : NULL;
+}
+
+/* "Red | car", "cat": where the last word of a drawn thing in [from,end) begins, where it is three
+ * words at most, none a function word, preposition, "-ing" form or number ("a car"; not "a cat
+ * with a hat", "a cat sleeping"): what the thing is, the words before saying how it looks; or
+ * NULL. */
+static const char *plain_head(const planner *p, const char *from, const char *end) {
+  static const off_class function[] = {W_STOPWORD, W_PREPOSITION, W_DETERMINER, W_JOINER};
+  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
+  const char *s, *last = NULL;
+  size_t words = 0;
+  for (size_t n; from && (s = baton__conversation_word(&from, &n)) && s < end; last = s) {
+    off_make_word(s, n, w, stem);
+    if (++words > 3 || off_words_in(p->lx, function, 4, w, false) || off_ing_word(w) ||
+        strpbrk(w, "0123456789"))
+      return NULL;
+  }
+  return last;
+}
+
+/* The last word of the plain thing (plain_head) the last request `asked` draws, or NULL. */
+static const char *drawn_head(const planner *p, const char *asked) {
+  const char *end = drawing_end(p, asked, &p->cues[drawn_last(p) - 1]), *lead;
+  return plain_head(p, drawn_thing(p, asked, end, &lead), end);
+}
+
 /* "Now a dog", "what about a dog wearing a hat?" after "draw a cat": does `thing` (from its "a")
- * name a new subject plainly, no change, praise nor other output ("a red one", "a photo this
- * time", "a jpg version", "a hat on it", "a masterpiece", "a dog, but in blue"), the last request
- * one drawing of its own words ("draw a cat and save it as k.png"; not "draw a picture based on
- * photo.jpg", "draw a cat and make it black and white")? */
+ * name a new subject plainly, no change, praise nor other output ("a photo this time", "a jpg
+ * version", "a hat on it", "a masterpiece", "a dog, but in blue"), or how a plain one looks ("a
+ * green one" after "draw a red car": plain_head), the last request one drawing of its own words
+ * ("draw a cat and save it as k.png"; not "draw a picture based on photo.jpg", "draw a cat and
+ * make it black and white")? */
 static bool subject_swapped(const planner *p, const char *thing) {
   static const off_class other[] = {W_COUNT,   W_DRAWN,  W_PICTURE,     W_REFERENCE,  W_BACKGROUND,
                                     W_MEASURE, W_IS_ARE, W_WRITTEN,     W_UNDRAWN,    W_MODEL,
@@ -570,11 +627,13 @@ static bool subject_swapped(const planner *p, const char *thing) {
   end = cut ? cut : end;
   if (strcspn(thing, ",;:") < (size_t)(end - thing))
     return false; /* "a dog, but in blue" */
+  const char *one = one_at(p, thing, end);
+  if (one && !drawn_head(p, p->asked))
+    return false; /* "a green one" after "draw a cat sleeping" */
   for (; (s = baton__conversation_word(&at, &n)) && s < end; words++) {
     off_make_word(s, n, w, stem);
-    if (off_words_in(p->lx, other, sizeof other / sizeof *other, w, false) ||
-        strpbrk(w, "0123456789") || off_format_word(w) ||
-        baton__type_from_name(w))
+    if ((s != one && off_words_in(p->lx, other, sizeof other / sizeof *other, w, false)) ||
+        strpbrk(w, "0123456789") || off_format_word(w) || baton__type_from_name(w))
       return false;
   }
   const taskcue *c = &p->cues[drawn_last(p) - 1];
@@ -593,30 +652,22 @@ static bool subject_swapped(const planner *p, const char *thing) {
 }
 
 /* "Now a dog", "what about a dog?" after "draw a cat": the last request `asked` with `thing` (less
- * "this time") in place of what its drawing draws, from its first word past a word of the
- * drawing's (c's) cue, with the determiners before it ("draw | a cat", "make a picture of | a
- * cat"), to where the drawing's words end ("| and save it as k.png" kept); else with the thing
- * added. Malloc'd, NULL out of memory. */
+ * "this time") in place of what its drawing draws (drawn_thing), with the determiners before it,
+ * to where the drawing's words end ("| and save it as k.png" kept); "a green one" after "draw a
+ * red car" its words with the thing drawn in place of "one" ("draw a green car"); else with the
+ * thing added. Malloc'd, NULL out of memory. */
 static char *thing_swapped(const planner *p, const char *asked, const char *thing) {
-  const taskcue *c = &p->cues[drawn_last(p) - 1];
-  const char *end = drawing_end(p, asked, c), *cut = instead_at(p, thing), *lead = NULL, *s;
+  const char *end = drawing_end(p, asked, &p->cues[drawn_last(p) - 1]), *lead;
+  const char *cut = instead_at(p, thing), *s = drawn_thing(p, asked, end, &lead);
   int len = cut ? (int)(cut - thing) : unstopped(thing);
-  char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
-  bool drew = false;
-  size_t n;
-  for (const char *at = asked; (s = baton__conversation_word(&at, &n)) && s < end;) {
-    off_make_word(s, n, w, stem);
-    bool det = off_words_has(&p->lx->cls[W_DETERMINER], w, false), cue = off_cue_says(c, stem);
-    if (drew && !det && !cue) { /* the thing's first word */
-      baton__sb sb;
-      baton__sb_init(&sb);
-      baton__sb_addf(&sb, "%.*s%.*s%s", (int)((lead ? lead : s) - asked), asked, len, thing, end);
-      return baton__sb_detach(&sb);
-    }
-    lead = det ? (lead ? lead : s) : NULL;
-    drew |= cue;
-  }
-  return joined(asked, unstopped(asked), " and ", thing, len);
+  if (!s)
+    return joined(asked, unstopped(asked), " and ", thing, len);
+  const char *one = one_at(p, thing, thing + len), *head = one ? drawn_head(p, asked) : NULL;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_addf(&sb, "%.*s%.*s%s", (int)((lead ? lead : s) - asked), asked,
+                 head ? (int)(one - thing) : len, thing, head ? head : end);
+  return baton__sb_detach(&sb);
 }
 
 /* Is token i a word of the last request ("the cat" after "draw a cat")? */

@@ -48,6 +48,11 @@ void off_make_word(const char *src, size_t n, char *dst, char *st) {
   st[n] = '\0';
 }
 
+bool off_ing_word(const char *w) {
+  size_t wl = strlen(w);
+  return wl > 4 && strcmp(w + wl - 3, "ing") == 0;
+}
+
 bool off_is(const planner *p, size_t i, off_class c) {
   return p->tok[i].kind == TK_WORD && (p->tok[i].cls[c / 64] >> (c % 64) & 1u);
 }

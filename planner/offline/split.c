@@ -18,10 +18,7 @@
  * "by" that says how a goal is done ("make a video by | drawing a cat"). */
 
 /* Is token i a word's "-ing" form ("reading", not "sing")? */
-static bool ing_form(const planner *p, size_t i) {
-  size_t wl = strlen(p->tok[i].word);
-  return wl > 4 && strcmp(p->tok[i].word + wl - 3, "ing") == 0;
-}
+static bool ing_form(const planner *p, size_t i) { return off_ing_word(p->tok[i].word); }
 
 /* Is token k a verb's "-ing" form after "by" (and "first"): "make a video by (first) | drawing"? */
 bool off_done_by(const planner *p, size_t k) {
