@@ -66,14 +66,23 @@ unsigned off_said_media(const planner *p, size_t a, size_t b) {
 }
 
 /* Is [a,b) a question as written: a question word first (or after a ',', ':' or '.': "a.jpg and
- * b.jpg. | Which one is better?", asks_of_listed), '?' right after ("what is in it?")? */
+ * b.jpg. | Which one is better?", asks_of_listed), '?' right after ("what is in it?"); or the
+ * request's last sentence, opening with "is", "are", "does", its '?' left off ("is there a dog in
+ * x.jpg", "are a.jpg and b.jpg the same picture")? */
 bool off_is_question(const planner *p, size_t a, size_t b) {
-  bool wh = false; /* "according to x.txt, | does it ...?", "the question is: | how many ...?"; */
-  for (size_t i = a; i < b && !wh; i++) /* "which is brighter, | a.jpg or b.jpg?" */
-    wh = (i == a || off_punct(p, i - 1, ",:.")) && (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE));
+  size_t i = a; /* "according to x.txt, | does it ...?", "the question is: | how many ...?"; */
+  while (i < b && !((i == a || off_punct(p, i - 1, ",:.")) && /* "which is brighter, | a.jpg or */
+                    (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE)))) /* b.jpg?" */
+    i++;
+  bool wh = i < b;
   for (size_t e = b; e < p->n_tok && (off_punct(p, b, ",") || off_is(p, b, W_JOINER)); e++)
     b = off_punct(p, e, ".!?") ? e : b; /* "what date is it, and can you ...?": its sentence's */
-  return wh && b < p->n_tok && off_punct(p, b, "?");
+  size_t end = b;
+  while (end < p->n_tok && off_punct(p, end, ".!"))
+    end++;
+  bool unmarked = wh && (i == 0 || off_punct(p, i - 1, ".")) && end == p->n_tok &&
+                  off_is(p, i, W_YES_NO);
+  return (wh && b < p->n_tok && off_punct(p, b, "?")) || unmarked;
 }
 
 /* "Which of a.jpg and b.jpg is brighter", "tell me which of them is the longest, a.wav or b.wav",
