@@ -335,6 +335,14 @@ static bool names_nothing(const planner *p, const step *st) {
   return bare;
 }
 
+/* Does [a,b) ask "which one" ("tell me which one mentions Sunday": asked of each)? */
+static bool which_one(const planner *p, size_t a, size_t b) {
+  bool which = false;
+  for (size_t i = a; i + 1 < b; i++)
+    which |= off_is(p, i, W_WH) && off_is(p, i, W_RELATIVE) && off_is(p, i + 1, W_COUNT);
+  return which;
+}
+
 /* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
  * summarize it": how many tasks of one kind making `type`, none taking another's output, end the
  * graph when the step refers back ("them", "it", "both", "which one", "the transcripts") or names
@@ -343,9 +351,7 @@ static bool names_nothing(const planner *p, const step *st) {
  * "them" or "both"; else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
   size_t n = p->g->n, k = n, a = st->a, b = st->b, left = 0;
-  bool which = false, made = false; /* "tell me which one mentions Sunday": asked of each */
-  for (size_t i = a; i + 1 < b; i++)
-    which |= off_is(p, i, W_WH) && off_is(p, i, W_RELATIVE) && off_is(p, i + 1, W_COUNT);
+  bool which = which_one(p, a, b), made = false;
   for (size_t i = a; i < b; i++) /* "translate the descriptions": of each */
     made |= off_is(p, i, W_MADE_THING) && baton__has_suffix_ci(p->tok[i].word, "s");
   made &= !off_has_word(p, a, b, W_INDEFINITE) && !off_has_word(p, a, b, W_COUNT) &&
@@ -512,8 +518,8 @@ static bool spoken_quote(const planner *p, const step *st, size_t i) {
 /* The tokens of the files (or quotes) st's task works on, one task each, into own; their number.
  * Its own, not the file it makes; "combine a.wav and b.wav", "... Combine them" (*all: the unused
  * ones), "combine it with b.wav": one task taking audio2... ("add m.wav to v.wav": v.wav first,
- * not "put m.wav before v.wav"); "detect faces in a.jpg and b.jpg and blur them": the files
- * before (no task made one: made). */
+ * not "put m.wav before v.wav"); "detect faces in a.jpg and b.jpg and blur them", "caption a.jpg
+ * and b.jpg and tell me which one has a dog": the files before (no task made one: made). */
 static size_t own_inputs(const planner *p, const step *st, bool joining, int made, size_t *own,
                          bool *all) {
   const baton__taskspec *spec = p->cues[st->task].spec;
@@ -533,8 +539,9 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
                                !named_before(p, own, n_own, i); /* nor one named again */
   bool none = !n_own && made < 0;
   *all = joining && !n_own;
-  bool them = none && !*all && st > p->steps &&
-              (off_has_word(p, st->a, st->b, W_PLURAL) || (!text && names_nothing(p, st)));
+  bool them = none && !*all && st > p->steps && /* "..., tell me which one has a dog" */
+              (off_has_word(p, st->a, st->b, W_PLURAL) || (!text && names_nothing(p, st)) ||
+               (!text && which_one(p, st->a, st->b)));
   for (size_t i = them ? st[-1].a : 0; (them || *all) && i < (them ? st[-1].b : p->n_tok); i++)
     if (off_res_at(p, i, ptype) >= 0 && !(*all && name_used(p, p->tok[i].res)))
       own[n_own++] = i;
