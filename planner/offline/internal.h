@@ -619,6 +619,10 @@ bool off_separates(const planner *p, size_t a, size_t b);
  * away: "crop the person out of x.jpg", "crop out the people")? With a picture at hand,
  * a detection that marks it (recognise.c), whatever cue the step holds ("blur": a picture's). */
 bool off_marks_thing(const planner *p, size_t a, size_t b);
+/* "Crop out the faces in x.jpg", "crop the faces out of x.jpg": does [a,b) crop a thing the
+ * detector finds out, cut away (as off_marks_thing() finds it)? With a picture at hand, its change
+ * (image-to-image), not the detector's crop that keeps only the thing (recognise.c). */
+bool off_cuts_thing_away(const planner *p, size_t a, size_t b);
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "and say it", "and
  * save it as an mp3" (off_makes_it)? */
 bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail);

@@ -792,15 +792,17 @@ static void asks_of_listed(const planner *p, step *st) {
  * ("closest": a depth map's), one giving
  * a thing in a picture a hue ("colour the sky in x.jpg purple", "then paint the closest object
  * red"), with a picture named or made, an edit; one marking a thing the detector finds ("blur the
- * face in x.jpg"), a detection; one keeping a part of a song's sound apart
- * ("isolate the vocals in song.mp3", "extract the drums"), with a recording named or made and no
- * picture of its own (its file, "the photo"), a change of the recording; or -1. */
+ * face in x.jpg"), a detection, or cropping it out ("crop out the faces"), a change of it; one
+ * keeping a part of a song's sound apart ("isolate the vocals in song.mp3", "extract the drums"),
+ * with a recording named or made and no picture of its own (its file, "the photo"), a change of
+ * the recording; or -1. */
 static int named_task(const planner *p, step *st, unsigned produced, unsigned avail) {
   unsigned own = off_own_types(p, st->a, st->b), media = avail | off_res_types(p, false);
   own |= off_said_media(p, st->a, st->b) & BATON__T_IMAGE; /* "isolate the guitar in the photo" */
   int t = off_voices_last(p, st, produced) ? p->role[R_SPEAK] /* "read it" after a text */
           : (media & BATON__T_IMAGE) && off_colours(p, st->a, st->b) ? p->role[R_EDIT]
           : (media & BATON__T_IMAGE) && off_marks_thing(p, st->a, st->b) ? p->role[R_DETECT]
+          : (media & BATON__T_IMAGE) && off_cuts_thing_away(p, st->a, st->b) ? p->role[R_TRANSFORM]
           : !(own & BATON__T_IMAGE) && (media & BATON__T_AUDIO) && off_separates(p, st->a, st->b)
               ? p->role[R_CHANGE_SOUND] : -1;
   if (t >= 0)
@@ -882,8 +884,8 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     return settle_step(p, s, produced, avail);
   if (answered_before(p, st, last) || says_how_to_answer(p, st, last) || choices_of(p, st, last))
     return drop_step(st, false);
-  if (into < 0 && !st->thing && !cut_thing(p, s))
-    off_split_step(p, s, avail);
+  if (into < 0 && !st->thing && !off_cuts_thing_away(p, st->a, st->b) && !cut_thing(p, s))
+    off_split_step(p, s, avail); /* not "crop out the | faces": one change, no detection */
   if (st->task >= 0 && repeats_earlier_step(p, s) && !asked_anew(p, st) &&
       !works_on_made(p, st) && !stated_before(p, st, last) && !another_question(p, st, l)) {
     /* "scan x.png and summarize what it says": the step is about what else it names; "the depth ...

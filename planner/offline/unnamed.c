@@ -18,8 +18,8 @@
  * off_file_made_into() which file a step makes from what it names ("summarize notes.txt into
  * s.txt"); recognise.c and segment.c ask off_colours() and off_separates() (a thing in a picture
  * given a hue, a part of a song's sound kept apart: an edit, a sound change, whatever cue a step
- * holds) and off_marks_thing() (a thing the detector finds blurred or boxed: a detection). It
- * claims no other resource. */
+ * holds) and off_marks_thing() (a thing the detector finds blurred or boxed: a detection), and
+ * recognise.c off_cuts_thing_away() (one cropped out: a change). It claims no other resource. */
 
 size_t off_added_recording(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i + 1 < b; i++)
@@ -384,23 +384,47 @@ bool off_separates(const planner *p, size_t a, size_t b) {
   return false;
 }
 
-bool off_marks_thing(const planner *p, size_t a, size_t b) {
+/* The thing the detector finds that a marking verb at i (not after "what", "the", "of", "is")
+ * marks: its token, after determiners and at most two other words, no picture, background,
+ * preposition nor joiner; 0 if none. *out: a cropping verb cuts it away ("crop out the faces",
+ * "crop the faces out of x.jpg"). */
+static size_t marked_found(const planner *p, size_t i, size_t a, size_t b, bool *out) {
   static const off_class stop[] = {W_PICTURE, W_BACKGROUND, W_PREPOSITION, W_JOINER};
-  for (size_t i = a; i + 1 < b; i++) {
-    bool verb = off_is(p, i, W_MARKING) &&
-                !(i > a && (off_is(p, i - 1, W_WH) || p->tok[i - 1].det ||
-                            off_is(p, i - 1, W_PREPOSITION) || off_is(p, i - 1, W_IS_ARE)));
-    bool crop = off_is(p, i, W_CROPPING); /* "crop out the people": cut away, not kept */
-    for (size_t k = i + 1, words = 0; verb && k < b && words <= 2; k++) {
-      if (off_is(p, k, W_FOUND))
-        return !(crop && k + 1 < b && off_is(p, k + 1, W_CUT_AWAY));
-      if (p->tok[k].kind != TK_WORD || off_is_any(p, k, stop, sizeof stop / sizeof *stop) ||
-          (crop && off_is(p, k, W_CUT_AWAY)))
-        break;
-      words += !p->tok[k].det;
+  bool crop = off_is(p, i, W_CROPPING);
+  *out = false;
+  if (!off_is(p, i, W_MARKING) || (i > a && (off_is(p, i - 1, W_WH) || p->tok[i - 1].det ||
+                                             off_is(p, i - 1, W_PREPOSITION) ||
+                                             off_is(p, i - 1, W_IS_ARE))))
+    return 0;
+  for (size_t k = i + 1, words = 0; k < b && words <= 2; k++) {
+    if (off_is(p, k, W_FOUND))
+      return *out |= crop && k + 1 < b && off_is(p, k + 1, W_CUT_AWAY), k;
+    if (crop && k == i + 1 && off_is(p, k, W_CUT_AWAY)) {
+      *out = true;
+      continue;
     }
+    if (p->tok[k].kind != TK_WORD || off_is_any(p, k, stop, sizeof stop / sizeof *stop))
+      break;
+    words += !p->tok[k].det;
   }
+  return 0;
+}
+
+/* Does [a,b) mark a found thing (marked_found) kept, or (cut) cut it away? */
+static bool marks_found_thing(const planner *p, size_t a, size_t b, bool cut) {
+  bool out;
+  for (size_t i = a; i + 1 < b; i++)
+    if (marked_found(p, i, a, b, &out) && out == cut)
+      return true;
   return false;
+}
+
+bool off_marks_thing(const planner *p, size_t a, size_t b) {
+  return marks_found_thing(p, a, b, false);
+}
+
+bool off_cuts_thing_away(const planner *p, size_t a, size_t b) {
+  return marks_found_thing(p, a, b, true);
 }
 
 /* The task changing a thing of a type in m, a picture's first, then a text's, then a recording's:
