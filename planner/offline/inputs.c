@@ -478,14 +478,19 @@ static char *step_words(const planner *p, const step *st, bool has_ref) {
 }
 
 /* 3. What a step making something from words makes it of: the words after "say" ("say hello
- * there | in a deep voice": up to its last preposition), else those after "of", "about",
- * "saying" or a ':' ("an image of a cat playing piano", "an image: x"; not "about in German");
- * NULL if none. */
+ * there | in a deep voice": up to its last preposition; "say hello | (out) loud", "| aloud"),
+ * else those after "of", "about", "saying" or a ':' ("an image of a cat playing piano", "an image:
+ * x"; not "about in German"); NULL if none. */
 static char *made_of_words(const planner *p, const step *st) {
   size_t said = off_is_role(p, st->task, R_SPEAK) ? off_words_spoken(p, st->a, st->b) : 0;
   size_t end = st->b;
   for (size_t i = said; said && off_is(p, st->b - 1, W_VOICE) && i + 2 < st->b; i++)
     end = off_is(p, i, W_PREPOSITION) ? i : end;
+  while (said && end > said + 1 && p->tok[end - 1].kind == TK_PUNCT)
+    end--;
+  size_t k = end - 1 - (end > said + 1 && off_is(p, end - 2, W_OUT_LOUD)); /* a word left */
+  if (said && k > said && off_is(p, end - 1, W_ALOUD) && !off_is(p, end - 1, W_SPEAKING))
+    end = k;
   if (said)
     return off_span_text(p, said, end);
   for (size_t i = st->a; i + 1 < st->b; i++)

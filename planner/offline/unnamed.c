@@ -229,12 +229,14 @@ static bool says_it(const planner *p, const step *st, unsigned avail) {
   return off_speaks_at(p, verb) && (avail & BATON__T_TEXT);
 }
 
-/* "record a voice saying hello there", "a recording that says ...": words to speak, not quoted,
- * after a recording word (or led by a verb of speaking: off_words_spoken)? */
+/* "record a voice saying hello there", "a recording that says ...", "record yourself saying
+ * hello": words to speak, not quoted, after a recording word or "record" and who says them (or led
+ * by a verb of speaking: off_words_spoken)? */
 static bool says_words(const planner *p, const step *st) {
   for (size_t i = st->a; i + 2 < st->b; i++) {
-    size_t u = i + 1 + off_is(p, i + 1, W_RELATIVE); /* "a recording (that) | says" */
-    if (off_is(p, i, W_RECORDING) && off_is(p, u, W_UTTERING))
+    bool self = off_is(p, i, W_RECORDING_VERB) && off_is(p, i + 1, W_SPEAKER);
+    size_t u = i + 1 + (self || off_is(p, i + 1, W_RELATIVE)); /* "a recording (that) | says" */
+    if ((self || off_is(p, i, W_RECORDING)) && off_is(p, u, W_UTTERING))
       return true;
   }
   return off_words_spoken(p, st->a, st->b) != 0;
