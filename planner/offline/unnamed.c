@@ -402,10 +402,11 @@ static size_t marked_found(const planner *p, size_t i, size_t a, size_t b, bool 
     if (off_is(p, k, W_FOUND))
       return *out |= crop && k + 1 < b && off_is(p, k + 1, W_CUT_AWAY), k;
     if (crop && k == i + 1 && off_is(p, k, W_CUT_AWAY)) {
-      *out = true;
+      *out = true; /* "crop out | the faces" */
       continue;
     }
-    if (p->tok[k].kind != TK_WORD || off_is_any(p, k, stop, sizeof stop / sizeof *stop))
+    if (p->tok[k].kind != TK_WORD || off_is_any(p, k, stop, sizeof stop / sizeof *stop) ||
+        (crop && off_is(p, k, W_CUT_AWAY)))
       break;
     words += !p->tok[k].det;
   }
