@@ -67,8 +67,8 @@ unsigned off_said_media(const planner *p, size_t a, size_t b) {
 
 /* Is [a,b) a question as written: a question word first (or after a ',', ':' or '.': "a.jpg and
  * b.jpg. | Which one is better?", asks_of_listed), '?' right after ("what is in it?"); or the
- * request's last sentence, opening with "is", "are", "does", its '?' left off ("is there a dog in
- * x.jpg", "are a.jpg and b.jpg the same picture")? */
+ * request's last sentence, opening with "is", "are", "does" (after "hey,"), its '?' left off ("is
+ * there a dog in x.jpg", "are a.jpg and b.jpg the same picture")? */
 bool off_is_question(const planner *p, size_t a, size_t b) {
   size_t i = a; /* "according to x.txt, | does it ...?", "the question is: | how many ...?"; */
   while (i < b && !((i == a || off_punct(p, i - 1, ",:.")) && /* "which is brighter, | a.jpg or */
@@ -77,10 +77,12 @@ bool off_is_question(const planner *p, size_t a, size_t b) {
   bool wh = i < b;
   for (size_t e = b; e < p->n_tok && (off_punct(p, b, ",") || off_is(p, b, W_JOINER)); e++)
     b = off_punct(p, e, ".!?") ? e : b; /* "what date is it, and can you ...?": its sentence's */
-  size_t end = b;
+  size_t end = b, s = i; /* "hey, | is there ..." */
   while (end < p->n_tok && off_punct(p, end, ".!"))
     end++;
-  bool unmarked = wh && (i == 0 || off_punct(p, i - 1, ".")) && end == p->n_tok &&
+  while (s > 0 && (off_is(p, s - 1, W_LEAD_IN) || off_punct(p, s - 1, ",")))
+    s--;
+  bool unmarked = wh && (s == 0 || off_punct(p, s - 1, ".")) && end == p->n_tok &&
                   off_is(p, i, W_YES_NO);
   return (wh && b < p->n_tok && off_punct(p, b, "?")) || unmarked;
 }
