@@ -269,6 +269,21 @@ static int highest(const planner *p, const double *scores, const double *kws, bo
   return best;
 }
 
+/* "A description of it in French": the task, not `skip`, writing text whose one-word cue names the
+ * thing made of something in [a,b) ("a description | of"), scoring at least `accept` there; or
+ * -1. Its text then rides along into the language (emit_step). */
+static int made_noun_task(const planner *p, size_t a, size_t b, const double *scores,
+                          const double *kws, int skip) {
+  int best = -1;
+  for (size_t i = a; i < b; i++)
+    for (size_t t = 0; off_made_of(p, i, true) && t < p->n_cues; t++)
+      if ((int)t != skip && (p->cues[t].spec->outputs & BATON__T_TEXT) &&
+          kws[t] >= p->lx->w[K_MIN_KEYWORD] && scores[t] >= p->lx->w[K_ACCEPT] &&
+          off_cue_word(p, &p->cues[t], i) && (best < 0 || scores[t] > scores[best]))
+        best = (int)t;
+  return best;
+}
+
 int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, double min,
                       int exclude, double *score_out) {
   double best_s, second_s, scores[OFF_MAX_TASKSPECS], kws[OFF_MAX_TASKSPECS];
@@ -294,5 +309,8 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
   int second = rides ? highest(p, scores, kws, false, best, BATON__T_TEXT, &second_s) : -1;
   if (second >= 0 && kws[second] >= p->lx->w[K_VERB_KEYWORD])
     best = second, best_s = second_s;
+  else if (translate && !off_has_word(p, a, b, W_TRANSLATING) &&
+           (second = made_noun_task(p, a, b, scores, kws, best)) >= 0)
+    best = second, best_s = scores[second]; /* "a description of it in French" */
   return *score_out = best_s, best >= 0 && best_s < min ? -1 : best;
 }
