@@ -589,6 +589,24 @@ static bool rides_translation(const planner *p, const step *st, const char *tgt,
   return version || strcmp(tgt, dl) || (src && strcmp(src, dl));
 }
 
+/* The language st, naming none, puts its result into: its goal's ("I want a French summary of
+ * a.txt. First, ..."); for a translation, the one the next step (on "it", no file of its own) puts
+ * it into before a task making no text from it ("translate it and read it out in Spanish": one
+ * translation, read out); or NULL. */
+static const char *asked_language(const planner *p, const step *st) {
+  const step *n = st + 1;
+  if (st->goal_lang || !off_is_role(p, st->task, R_TRANSLATE) || n >= p->steps + p->n_steps ||
+      n->task < 0 || off_is_role(p, n->task, R_TRANSLATE))
+    return st->goal_lang;
+  const baton__taskspec *s = p->cues[n->task].spec;
+  const char *tgt = NULL, *src = NULL;
+  if (off_primary_type(s) != BATON__T_TEXT || (s->outputs & BATON__T_TEXT) ||
+      !off_has_word(p, n->a, n->b, W_REFERENCE) || off_own_types(p, n->a, n->b))
+    return NULL;
+  off_find_languages(p, n->a, n->b, &tgt, &src);
+  return src ? NULL : tgt;
+}
+
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
@@ -596,7 +614,7 @@ static int emit_step(planner *p, const step *st) {
   unsigned ptype = off_primary_type(spec), text = ptype == BATON__T_TEXT;
   const char *tgt = NULL, *src_lang = NULL, *lang, *dl = p->lx->lang_codes[0]; /* the default */
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
-  tgt = tgt ? tgt : st->goal_lang; /* "I want a French summary of a.txt. First, ...": its goal's */
+  tgt = tgt ? tgt : asked_language(p, st);
   if (!tgt && off_is_role(p, st->task, R_TRANSLATE) && unknown_language(p, st) != 0)
     return -1;
   /* "I have a text in French ... in English": the text's, for a step on what holds it ("a
