@@ -67,8 +67,9 @@ unsigned off_said_media(const planner *p, size_t a, size_t b) {
 
 /* Is [a,b) a question as written: a question word first (or after a ',', ':' or '.': "a.jpg and
  * b.jpg. | Which one is better?", asks_of_listed), '?' right after ("what is in it?"); or the
- * request's last sentence, opening with "is", "are", "does" (after "hey,"), its '?' left off ("is
- * there a dog in x.jpg", "are a.jpg and b.jpg the same picture")? */
+ * request's last sentence, opening with "is", "are", "does" (after "hey,"), or a question word
+ * and one of "is", "do", "did", its '?' left off ("is there a dog in x.jpg", "are a.jpg and b.jpg
+ * the same picture", "what did they say about the budget")? */
 bool off_is_question(const planner *p, size_t a, size_t b) {
   size_t i = a; /* "according to x.txt, | does it ...?", "the question is: | how many ...?"; */
   while (i < b && !((i == a || off_punct(p, i - 1, ",:.")) && /* "which is brighter, | a.jpg or */
@@ -83,7 +84,8 @@ bool off_is_question(const planner *p, size_t a, size_t b) {
   while (s > 0 && (off_is(p, s - 1, W_LEAD_IN) || off_punct(p, s - 1, ",")))
     s--;
   bool unmarked = wh && (s == 0 || off_punct(p, s - 1, ".")) && end == p->n_tok &&
-                  off_is(p, i, W_YES_NO);
+                  (off_is(p, i, W_YES_NO) ||
+                   (off_is(p, i, W_WH) && i + 1 < b && off_is(p, i + 1, W_IS_ARE)));
   return (wh && b < p->n_tok && off_punct(p, b, "?")) || unmarked;
 }
 
