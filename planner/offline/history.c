@@ -756,7 +756,7 @@ bool off_drew_last(const planner *p) { return drawn_last(p) != 0; }
 bool off_draws_again(const planner *p) { return !p->repeat && drawn_last(p) && asks_another(p); }
 
 bool off_asks_anew(const planner *p) {
-  bool again = false, cued = false, language = false;
+  bool again = false, cued = false, language = false, wrote = false;
   int ran[OFF_MAX_RES]; /* the tasks that made the last turn's results */
   size_t n = 0;
   if (p->repeat || !p->asked || drawn_last(p))
@@ -768,11 +768,13 @@ bool off_asks_anew(const planner *p) {
               off_is_role(p, t, R_TRANSLATE))) /* "rotate it again", "translate it again" */
       return false;
     ran[n] = t, n += s != NULL;
+    wrote |= s && (s->outputs & BATON__T_TEXT);
   }
   for (size_t i = 0; i < p->n_tok; i++) {
     bool cue = false; /* a word of a task the last turn ran ("read", "say") */
     for (size_t k = 0; !cue && k < n; k++)
-      cue = off_keyword_score(p, &p->cues[ran[k]], i, i + 1) > 0;
+      cue = off_keyword_score(p, &p->cues[ran[k]], i, i + 1) > 0 ||
+            (off_is(p, i, W_VOICING) && off_is_role(p, ran[k], R_SPEAK)); /* "read it again" */
     again |= off_is(p, i, W_AGAIN), cued |= cue;
     language |= off_language_at(p, i) != NULL; /* "summarize it again in French" */
     if (p->tok[i].kind == TK_RES || off_is(p, i, W_FURTHER) ||
@@ -780,7 +782,8 @@ bool off_asks_anew(const planner *p) {
          !off_is(p, i, W_REFERENCE) && !off_is(p, i, W_DEMONSTRATIVE) && !off_language_at(p, i)))
       return false;
   }
-  return again && (cued || !language); /* "again in French": its text translated */
+  return again && (cued || !language || (n && !wrote)); /* "again in French": its text translated;
+                                                          * of speech, spoken anew in French */
 }
 
 long off_copies_asked(const planner *p) {

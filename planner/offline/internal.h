@@ -397,8 +397,9 @@ bool off_draws_again(const planner *p);
  * that drew nothing, changed no picture or recording into its own type and translated nothing
  * (not "rotate it again", "translate it again": the result, again; nor "shorten it again": the
  * result, further): does the request say "again" beside no more than "it", spare words and cues
- * of the tasks that turn ran, and a language only beside such a cue ("again in French"
- * translates the result)? Then the last request is asked anew ("read x.png aloud": not only its
+ * of the tasks that turn ran, and a language only beside such a cue or after a turn writing no
+ * text ("again in French" translates a text result; after "read notes.txt aloud", reads it out
+ * anew in French)? Then the last request is asked anew ("read x.png aloud": not only its
  * reading), in those languages. */
 bool off_asks_anew(const planner *p);
 /* Did the last turn draw (a task drawing made one of its results)? */
