@@ -515,6 +515,22 @@ static bool spoken_quote(const planner *p, const step *st, size_t i) {
          off_res_at(p, i + 2, ~0u) >= 0; /* "'hi' and notes.txt" */
 }
 
+/* "Read a.txt and b.txt | and tell me who called", "... | and summarize them": the text files a
+ * step of no task right before st reads ("read" before the first), each into own; their number if
+ * more than one, else 0 (one: the text at hand). */
+static size_t read_before(const planner *p, const step *st, size_t *own) {
+  size_t from = st > p->steps ? st[-1].b : 0, n = 0;
+  bool reads = false;
+  for (size_t i = from; i + 1 < st->a && !n; i++) {
+    size_t k = i + 1 + (p->tok[i + 1].det && i + 2 < st->a);
+    reads |= off_is(p, i, W_READING) && off_res_at(p, k, BATON__T_TEXT) >= 0;
+    for (size_t j = k; reads && j < st->a; j++)
+      if (off_res_at(p, j, BATON__T_TEXT) >= 0 && p->res[p->tok[j].res].is_file)
+        own[n++] = j;
+  }
+  return n > 1 ? n : 0;
+}
+
 /* The tokens of the files (or quotes) st's task works on, one task each, into own; their number.
  * Its own, not the file it makes; "combine a.wav and b.wav", "... Combine them" (*all: the unused
  * ones), "combine it with b.wav": one task taking audio2... ("add m.wav to v.wav": v.wav first,
@@ -542,6 +558,10 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
   bool them = none && !*all && st > p->steps && /* "..., tell me which one has a dog" */
               (off_has_word(p, st->a, st->b, W_PLURAL) || (!text && names_nothing(p, st)) ||
                (!text && which_one(p, st->a, st->b)));
+  if (none && text && (off_has_word(p, st->a, st->b, W_PLURAL) ||
+                       (off_is_role(p, st->task, R_ASK_TEXT) && names_nothing(p, st))) &&
+      (n_own = read_before(p, st, own)) > 0)
+    return n_own;
   for (size_t i = them ? st[-1].a : 0; (them || *all) && i < (them ? st[-1].b : p->n_tok); i++)
     if (off_res_at(p, i, ptype) >= 0 && !(*all && name_used(p, p->tok[i].res)))
       own[n_own++] = i;
