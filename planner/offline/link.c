@@ -847,7 +847,8 @@ static bool runs_second(const planner *p, step *st, const step *next) {
  * the relative tail next feed st? */
 static bool tail_feeds(const planner *p, const step *st, const step *next) {
   const baton__taskspec *spec = p->cues[st->task].spec;
-  bool version = next->a > 0 && p->tok[next->a - 1].det && off_version_at(p, next->a);
+  size_t v = next->a - (next->a > 1 && !p->tok[next->a - 1].det); /* "translate the German |" */
+  bool version = v > 0 && p->tok[v - 1].det && off_version_at(p, v);
   return next->relative && (p->cues[next->task].spec->outputs & BATON__T_TEXT) &&
          off_primary_type(spec) == BATON__T_TEXT &&
          (!(spec->outputs & BATON__T_TEXT) || off_takes_two_texts(p, spec) || version ||

@@ -307,7 +307,8 @@ int off_best_task_min(const planner *p, size_t a, size_t b, unsigned avail, doub
   bool translate = off_is_role(p, best, R_TRANSLATE);
   bool rides = translate && !off_has_word(p, a, b, W_TRANSLATING);
   for (size_t i = a; translate && !rides && i < b; i++) /* "translate the summary of x.txt ..." */
-    rides = off_made_of(p, i, true);
+    rides = off_made_of(p, i, true) || /* "... the English summary of x.txt into French" */
+            (i > a && p->tok[i - 1].det && off_version_at(p, i) && off_is(p, i + 1, W_MADE_THING));
   int second = rides ? highest(p, scores, kws, false, best, BATON__T_TEXT, &second_s) : -1;
   if (second >= 0 && kws[second] >= p->lx->w[K_VERB_KEYWORD])
     best = second, best_s = second_s;

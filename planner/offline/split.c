@@ -291,7 +291,8 @@ void off_split_step(planner *p, size_t s, unsigned avail) {
   bool what_is = (k >= st->a + 2 && off_is(p, k - 2, W_WH) && off_is(p, k - 1, W_IS_ARE)) ||
                  (off_is(p, k - 1, W_WH) && strchr(p->tok[k - 1].word, '\'')); /* "what's" */
   bool rel = off_has_word(p, off_back(k, 3, st->a), k, W_RELATIVE) || p->tok[k - 1].det ||
-             off_made_of(p, k, false) || /* "the short | summary" */
+             off_made_of(p, k, false) || /* "the short | summary", "the German | summary of" */
+             (k >= st->a + 2 && p->tok[k - 2].det && off_version_at(p, k - 1)) ||
              off_said_media(p, k - 1, k) || baton__has_suffix_ci(p->tok[k].word, "ed") ||
              (medium && baton__has_suffix_ci(p->tok[k].word, "ing")) || what_is ||
              off_is(p, k, W_WH); /* "draw | what x.png says", "read me what is | written on" */
