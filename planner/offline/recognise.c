@@ -310,13 +310,18 @@ static bool asks_spoken(const planner *p, const step *st) {
 
 /* "Play the German version of notes.txt", "play the transcript of talk.wav": does st open with a
  * verb of playing (past words that ask) and name no recording or video to play, or a thing made
- * of one ("the transcript of", "the German version of")? Then the text it makes is heard, read
- * out (not "play talk.wav backwards"). */
+ * of one ("the transcript of", "the German version of"), or, naming none, play what it made after
+ * "and" ("caption x.jpg and play it")? Then the text it makes is heard, read out (not "play
+ * talk.wav backwards", "transcribe talk.wav and play it"). */
 static bool plays_text(const planner *p, const step *st) {
   size_t v = off_past_asking(p, st->a, st->b);
+  bool named = off_count_res(p, st->a, st->b, BATON__T_AUDIO | BATON__T_VIDEO);
+  for (size_t i = st->a + 1; !named && i + 1 < st->b; i++)
+    if ((off_is(p, i - 1, W_JOINER) || off_punct(p, i - 1, ",")) && off_is(p, i, W_PLAYING) &&
+        off_is(p, i + 1, W_REFERENCE))
+      return true; /* "summarize notes.txt and play it": what it made, none named */
   return off_is(p, v, W_PLAYING) &&
-         (!off_count_res(p, st->a, st->b, BATON__T_AUDIO | BATON__T_VIDEO) ||
-          (v + 3 < st->b && (off_made_of(p, v + 2, true) || off_version_at(p, v + 2))));
+         (!named || (v + 3 < st->b && (off_made_of(p, v + 2, true) || off_version_at(p, v + 2))));
 }
 
 /* Drops st, asking again for the task of l, the step recognised last: l's text is read out if st
