@@ -425,7 +425,7 @@ Test(planner_offline, draws_no_change_praise_nor_other_output_in_place_of_the_la
    * a change of the picture, another format or output, nor words on "it" */
   static const char *const said[] = {
       "a good one!", "a beautiful picture, thanks", "a masterpiece", "a lot better",
-      "a cat is a mammal", "now a red one", "a realistic one this time", "a wider one",
+      "a cat is a mammal", "a wider one",
       "a photo this time", "now a red background", "a version with a hat",
       "a transparent background", "a 512x512 version", "a jpg version", "a png this time",
       "an mp3 this time", "a haiku this time", "a hat on it", "a name for it",
@@ -446,6 +446,14 @@ Test(planner_offline, draws_no_change_praise_nor_other_output_in_place_of_the_la
       free(got);
     }
   }
+  /* "a <words> one" after "draw a cat" draws the cat with the new words */
+  snprintf(turns, sizeof turns,
+           "[{\"role\":\"user\",\"content\":\"draw a cat\"},{\"role\":\"assistant\","
+           "\"content\":\"ok\",\"outputs\":{\"image\":\"/tmp/cat.png\"},\"tasks\":[{\"task\":"
+           "\"text-to-image\",\"outputs\":{\"image\":\"/tmp/cat.png\"}}]}]");
+  char *got = plan_case("now a red one", NULL, turns, NULL, NULL, err, sizeof err);
+  cr_expect(got && strstr(got, "text-to-image") && strstr(got, "red cat"), "planned %s", got);
+  free(got);
 }
 
 Test(planner_offline, takes_no_step_s_own_words_for_the_text_it_points_at) {
