@@ -80,6 +80,7 @@ static const key_spec espeak_keys[] = {
 };
 static const key_spec ots_keys[] = {
     {"percent", K_INT, OFF(summary_percent), 1, 100, NULL, NULL, NULL},
+    {"max_sentences", K_INT, OFF(summary_max_sentences), 0, 10000, NULL, NULL, NULL},
     {"dictionary", K_STRING, OFF(summary_dictionary), 0, 0, NULL, NULL, NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL, NULL},
 };
@@ -421,6 +422,7 @@ static int defaults(baton__config *cfg) {
   cfg->tts_voice = baton__strdup("en");
   cfg->tts_rate = 160;
   cfg->summary_percent = 40;
+  cfg->summary_max_sentences = 10;
   cfg->summary_dictionary = baton__strdup("en");
   return cfg->home && cfg->socket_path && cfg->llm_model && cfg->llm_response_format &&
                  cfg->hf_base_url && cfg->hub_base_url &&

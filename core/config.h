@@ -87,6 +87,7 @@ typedef struct baton__config {
   char *tts_voice;
   int tts_rate;              /* words per minute */
   int summary_percent;       /* share of sentences kept, 1..100 */
+  int summary_max_sentences; /* at most this many kept unless the instruction asks; 0: no cap */
   char *summary_dictionary;  /* libots dictionary language, e.g. "en" */
   char *prompts_dir;         /* or NULL: built-in search */
 

@@ -185,8 +185,9 @@ static int ots_wanted(const char *instr) {
   return 0;
 }
 
-/* The sentences libots ranks highest (`wanted` of them, else summary_percent of n; at least
- * one), normalised. *summary is NULL when it selected nothing. 0, or -1 when out of memory. */
+/* The sentences libots ranks highest (`wanted` of them, else summary_percent of n but at most
+ * summary_max_sentences; at least one), normalised. *summary is NULL when it selected nothing.
+ * 0, or -1 when out of memory. */
 static int ots_pick(OtsArticle *art, int n, int wanted, const baton__exec_env *env,
                     char **summary) {
   int percent = env->cfg && env->cfg->summary_percent > 0 ? env->cfg->summary_percent
@@ -194,6 +195,9 @@ static int ots_pick(OtsArticle *art, int n, int wanted, const baton__exec_env *e
   if (percent > 100)
     percent = 100;
   int keep = wanted > 0 ? (wanted < n ? wanted : n) : (n * percent + 99) / 100;
+  int cap = env->cfg ? env->cfg->summary_max_sentences : 0;
+  if (wanted <= 0 && cap > 0 && keep > cap)
+    keep = cap;
   if (keep < 1)
     keep = 1;
   ots_highlight_doc_lines(art, keep);

@@ -36,6 +36,8 @@ Test(core_config, defaults_need_no_file) {
   cr_assert_null(cfg.llm_base_url, "no LLM configured means offline");
   cr_assert_null(cfg.hf_token);
   cr_assert_eq(cfg.workers, 4);
+  cr_assert_eq(cfg.summary_percent, 40);
+  cr_assert_eq(cfg.summary_max_sentences, 10, "a long text's summary is bounded");
   char want[600];
   snprintf(want, sizeof want, "%s/.local/share/baton", dir);
   cr_assert_str_eq(cfg.home, want);
@@ -61,7 +63,8 @@ Test(core_config, file_values_are_read) {
                             "  request_bytes: 2048\n"
                             "allowed_roots: [/srv/a, /srv/b]\n"
                             "executors:\n"
-                            "  espeak-ng: {voice: es, rate: 200}\n");
+                            "  espeak-ng: {voice: es, rate: 200}\n"
+                            "  ots: {percent: 25, max_sentences: 3}\n");
   baton__config cfg;
   char err[512] = "";
   cr_assert_eq(baton__config_load(&cfg, path, err, sizeof err), 0, "%s", err);
@@ -76,6 +79,8 @@ Test(core_config, file_values_are_read) {
   cr_assert_str_eq(cfg.allowed_roots[1], "/srv/b");
   cr_assert_str_eq(cfg.tts_voice, "es");
   cr_assert_eq(cfg.tts_rate, 200);
+  cr_assert_eq(cfg.summary_percent, 25);
+  cr_assert_eq(cfg.summary_max_sentences, 3);
   baton__config_release(&cfg);
   bt_rmtree(dir);
   free(path);

@@ -145,6 +145,28 @@ Test(executors_ots, the_instruction_sets_how_many_sentences) {
   baton__executor_ots.release(f.state);
 }
 
+Test(executors_ots, a_long_text_keeps_at_most_max_sentences_unless_asked) {
+  fixture f;
+  fx_setup(&f);
+  f.cfg.summary_percent = 100;
+  f.cfg.summary_max_sentences = 3;
+  char *sum = summarise(&f, paragraph);
+  cr_assert_not_null(sum, "failed: %s", f.env.err);
+  cr_expect_eq(sentences_from_input(sum, paragraph), 3, "not capped: %s", sum);
+  free(sum);
+  /* the user's own count wins over the cap */
+  sum = summarise_as(&f, paragraph, "summarize it in 5 sentences");
+  cr_assert_not_null(sum, "failed: %s", f.env.err);
+  cr_expect_eq(sentences_from_input(sum, paragraph), 5, "%s", sum);
+  free(sum);
+  f.cfg.summary_max_sentences = 0; /* no cap: the share alone */
+  sum = summarise(&f, paragraph);
+  cr_assert_not_null(sum, "failed: %s", f.env.err);
+  cr_expect_eq(sentences_from_input(sum, paragraph), 8, "%s", sum);
+  free(sum);
+  baton__executor_ots.release(f.state);
+}
+
 Test(executors_ots, one_sentence_comes_back_whole) {
   fixture f;
   fx_setup(&f);
