@@ -49,6 +49,20 @@ static size_t left_out_fits(const char *s, size_t room) {
   return len < room ? len : fit;
 }
 
+/* "summarize notes.txt" given the input sign.png: adds to r->note that sign.png was not used
+ * (no task of g takes it). */
+static void note_unused_inputs(const baton__offline_req *r, const baton__graph *g) {
+  for (size_t i = 0, n; r->note && r->notelen && i < r->n_inputs; i++) {
+    bool used = !r->inputs[i];
+    for (size_t t = 0; !used && t < g->n; t++)
+      for (size_t a = 0; !used && a < g->tasks[t].n_args; a++)
+        used = g->tasks[t].args[a].value && !strcmp(g->tasks[t].args[a].value, r->inputs[i]);
+    if (!used && (n = strlen(r->note)) + strlen(r->inputs[i]) + 32 < r->notelen)
+      baton__fmt(r->note + n, r->notelen - n, "%sthe input %s was not used", n ? "; " : "",
+                 r->inputs[i]);
+  }
+}
+
 /* Runs the passes over p->req with r's inputs and conversation; 0, or -1 with err set. */
 static int run_passes(planner *p, const off_prepared *o, const baton__offline_req *r) {
   const char *many = "the request has too many %s for the offline planner (at most %d)";
@@ -102,6 +116,7 @@ static int run_passes(planner *p, const off_prepared *o, const baton__offline_re
   if (r->note && p->unsaved[0] && n + strlen(p->unsaved) + 96 < r->notelen)
     baton__fmt(r->note + n, r->notelen - n, "%snot saved as '%s': outputs are saved under a plain "
                "file name, in the run's folder", n ? "; " : "", p->unsaved);
+  note_unused_inputs(r, p->g);
   return 0;
 }
 

@@ -558,6 +558,21 @@ Test(planner_offline, prefers_tasks_that_can_run_and_names_a_missing_one) {
   free(run);
 }
 
+Test(planner_offline, notes_an_input_no_step_takes) {
+  char err[512] = "", note[256] = "", inputs[] = "sign.png";
+  char *got = plan_case("summarize notes.txt", inputs, NULL, NULL, note, err, sizeof err);
+  cr_assert_str_eq(got, "summarization(text=notes.txt,instruction=summarize notes.txt)", "%s",
+                   err);
+  cr_expect_str_eq(note, "the input sign.png was not used");
+  free(got);
+  char both[] = "sign.png,/data/notes.txt"; /* one named by its last part is used */
+  got = plan_case("read the text in sign.png and summarize notes.txt", both, NULL, NULL, note,
+                  err, sizeof err);
+  cr_assert_not_null(got, "%s", err);
+  cr_expect_str_eq(note, "", "%s", got);
+  free(got);
+}
+
 Test(planner_offline, asks_a_pictures_text_when_nothing_answers_visual_questions) {
   /* a question about a picture is asked of its text where nothing answers visual questions */
   char err[512] = "", note[256] = "", *got;
