@@ -21,6 +21,9 @@ typedef struct baton__offline_req {
   const char *lexicon_yaml;         /* another lexicon (bench/fit_weights.py), or
                                        NULL: the embedded planner/offline/lexicon.yaml */
   size_t lexicon_len;
+  const char *translations;         /* what can be translated here, named when a request asks
+                                       for a language baton does not know, or NULL: the
+                                       languages of the lexicon */
   char *note;                       /* receives a warning worth telling (a task kind
                                        planned that nothing can run), or NULL */
   size_t notelen;

@@ -99,9 +99,12 @@ static baton_rc offline_plan(baton *ctx, const baton_request *req, baton__graph 
   size_t n_tasks = 0;
   const baton__taskspec *tasks = baton__registry_tasks(ctx->reg, &n_tasks);
   unsigned char *runnable = baton__runnable_kinds(ctx, tasks, n_tasks);
+  char translations[1536];
+  baton__translations_here(ctx, translations, sizeof translations);
   baton__offline_req orq = {.request = req->text, .inputs = req->inputs,
                             .n_inputs = req->n_inputs, .tasks = tasks, .n_tasks = n_tasks,
                             .runnable = runnable, .messages_json = req->messages,
+                            .translations = translations,
                             .note = note, .notelen = BATON__PLAN_NOTE};
   int orc = baton__plan_offline_req(&orq, g, err, sizeof err);
   free(runnable);

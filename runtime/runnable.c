@@ -2,7 +2,10 @@
 #include "runtime/runnable.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "core/util.h"
+#include "executors/apertium_pairs.h"
 #include "runtime/context.h"
 #include "core/banned.h"
 
@@ -25,4 +28,32 @@ unsigned char *baton__runnable_kinds(baton *ctx, const baton__taskspec *tasks, s
     }
   }
   return ok;
+}
+
+#define TRANSLATORS_LISTED 8
+
+void baton__translations_here(baton *ctx, char *out, size_t cap) {
+  baton__model m[TRANSLATORS_LISTED];
+  size_t found = 0, n = 0;
+  char err[256];
+  out[0] = '\0';
+  if (baton__registry_match(ctx->reg, "translation", NULL, baton__endpoint_ok, ctx, m,
+                            TRANSLATORS_LISTED, &found, err, sizeof err) != 0)
+    found = 0;
+  for (size_t i = 0; i < found; i++, n = strlen(out)) {
+    if (strcmp(m[i].endpoint, "local:apertium") == 0) {
+      baton__lang_pair pairs[BATON__MAX_LANG_PAIRS];
+      char list[1024];
+      baton__lang_pairs_list(pairs, baton__apertium_pairs(pairs, BATON__MAX_LANG_PAIRS), list,
+                             sizeof list);
+      baton__fmt(out + n, cap - n,
+                 "%sapertium %s, and any two of them joined through a shared language",
+                 n ? "; " : "", list);
+    } else {
+      baton__fmt(out + n, cap - n, "%s%s", n ? "; " : "", m[i].id);
+    }
+    baton__model_release(&m[i]);
+  }
+  if (!out[0])
+    baton__fmt(out, cap, "nothing (no translation model can run here)");
 }

@@ -17,4 +17,12 @@
  */
 unsigned char *baton__runnable_kinds(baton *ctx, const baton__taskspec *tasks, size_t n);
 
+/*
+ * What can be translated here, into out (cap bytes): apertium's installed
+ * pairs when it can run ("apertium ca-en, ..., ro-es, and any two of them
+ * joined through a shared language"), then the other translation models that can run, by
+ * id; "nothing (no translation model can run here)" when none can.
+ */
+void baton__translations_here(baton *ctx, char *out, size_t cap);
+
 #endif

@@ -256,6 +256,7 @@ typedef struct {
   char respelled[160]; /* misspelt words read as words of the spelled class ("'sumarize' as
                         * 'summarize'"), or "" */
   const off_lexicon *lx;
+  const char *translations; /* what can be translated here (baton__offline_req), or NULL */
   baton__graph *g;
   char *err;
   size_t errlen;

@@ -470,15 +470,20 @@ static int speak_texts(planner *p, const step *st, unsigned ptype) {
 }
 
 /* "Translate it into Klingon": a translating step naming no language it knows but a capitalised
- * word after "into" or "to"; sets err (the languages it knows) and -1, else 0. */
+ * word after "into" or "to"; sets err (what can be translated here, else the languages it knows)
+ * and -1, else 0. */
 static int unknown_language(planner *p, const step *st) {
   for (size_t i = st->a + 1; i < st->b; i++) {
     const token *t = &p->tok[i];
     if (t->kind != TK_WORD || !off_is(p, i - 1, W_DESTINATION) ||
         !off_is(p, i - 1, W_TARGET_PREP) || !(p->req[t->start] >= 'A' && p->req[t->start] <= 'Z'))
       continue;
-    baton__fmt(p->err, p->errlen, "baton knows no language called '%.*s'; it knows",
-               (int)(t->end - t->start), p->req + t->start);
+    baton__fmt(p->err, p->errlen, "baton knows no language called '%.*s'; %s",
+               (int)(t->end - t->start), p->req + t->start,
+               p->translations ? "here it can translate with " : "it knows");
+    if (p->translations)
+      return baton__fmt(p->err + strlen(p->err), p->errlen - strlen(p->err), "%s",
+                        p->translations), -1;
     const char(*codes)[8] = p->lx->lang_codes; /* one name a language: not "castilian" too */
     for (size_t k = 0, n = strlen(p->err); k < p->lx->lang_names.n; k++, n = strlen(p->err))
       if (k == 0 || strcmp(codes[k], codes[k - 1]) != 0)

@@ -92,3 +92,38 @@ Test(runtime_task_edges, an_impossible_pair_is_refused_before_anything_runs) {
   cr_assert_str_eq(runs, "[]");
   baton_free(runs);
 }
+
+Test(runtime_task_edges, a_language_it_does_not_know_is_refused_naming_what_can_be_translated) {
+  need_mode("eng-spa");
+  baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt into Klingon",
+                       .offline = 1};
+  char *json = NULL;
+  cr_assert_neq(baton_plan(ctx, &req, &json), BATON_OK);
+  const char *msg = baton_errmsg(ctx);
+  cr_expect(strstr(msg, "no language called 'Klingon'") &&
+                strstr(msg, "here it can translate with apertium ") && strstr(msg, "en-es"),
+            "unclear refusal: %s", msg);
+  /* the languages the planner has words for are no list of what can be translated */
+  cr_expect_null(strstr(msg, "hindi"), "%s", msg);
+  baton_free(json);
+}
+
+/* Issue 14's rule keeps a step the request clearly names that nothing here can run, and says what
+ * is missing; a run then stops before anything runs (as for a missing task kind). */
+Test(runtime_task_edges, a_clearly_asked_pair_apertium_lacks_is_refused_before_reading_sign) {
+  need_mode("eng-spa");
+  if (access("/usr/share/apertium/modes/eng-deu.mode", R_OK) == 0)
+    cr_skip_test("apertium has en-de here");
+  baton_request req = {BATON_REQUEST_INIT,
+                       .text = "read the text in examples/sign.png and translate it into German",
+                       .offline = 1, .input_root = BATON_TEST_SOURCE_DIR};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_INVALID, "%s",
+               baton_errmsg(ctx));
+  cr_expect(strstr(baton_errmsg(ctx), "task 1: apertium cannot translate en -> de"),
+            "the missing pair is not named: %s", baton_errmsg(ctx));
+  char *runs = NULL;
+  cr_assert_eq(baton_runs_list(ctx, 10, &runs), BATON_OK);
+  cr_expect_str_eq(runs, "[]");
+  baton_free(runs);
+}
