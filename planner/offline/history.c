@@ -307,6 +307,16 @@ static bool asks_once_more(const planner *p, char (*words)[OFF_MAX_WORD], size_t
   return fresh;
 }
 
+/* "Now blur them" after "find the faces in x.jpg": does a message (its n stems `words`, naming no
+ * file) mark what the last request found (off_marks_found)? It asks that request and itself. */
+static bool marks_found(const planner *p, const char *at, char (*words)[OFF_MAX_WORD], size_t n) {
+  bool marks = false, plural = false;
+  for (size_t i = 0; i < n; i++)
+    marks |= off_words_has(&p->lx->cls[W_MARKING], words[i], true),
+    plural |= off_words_has(&p->lx->cls[W_PLURAL], words[i], true);
+  return p->asked && marks && plural && !off_files_named(p, at);
+}
+
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
 static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
@@ -321,6 +331,13 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   bool ask = user && (n >= 12 || (i >= n && !asks_once_more(p, words, n))) &&
              !(p->asked && elliptical(p, at)) && !thing;
   char *more = ask && n < 12 ? asked_with(p, at, words, n) : NULL;
+  bool marks = ask && !more && n < 12 && marks_found(p, at, words, n); /* "now blur them" */
+  if (!marks && (ask || thing)) /* (the request found in, not the last marking: "pixelate them") */
+    free(p->found_in), p->found_in = NULL;
+  else if (marks && !p->found_in)
+    p->found_in = baton__strndup(p->asked, (size_t)unstopped(p->asked));
+  if (marks && p->found_in) /* "find the faces in x.jpg and now blur them" */
+    more = joined(p->found_in, (int)strlen(p->found_in), " and ", at, (int)strlen(at));
   if (thing) /* "and the dates?": the last request with the dates, on its files */
     more = p->told ? joined(p->asked, unstopped(p->asked), " and ", thing, unstopped(thing))
                    : thing_swapped(p, p->asked, thing); /* "now a dog" after a drawing */
@@ -895,7 +912,9 @@ char *off_asked_again(const planner *p, char **thing) {
   bool saves = false; /* "save it as s.txt": the last request again, its result saved */
   for (size_t i = 0; own && i < p->n_tok; i++)
     saves |= p->tok[i].kind == TK_RES && off_saved_name(p, i, 0);
-  const char *asked = p->asked; /* "save the summary as s.txt": the request that made the summary */
+  /* "pixelate them" after "blur them": the request finding them; "save the summary as s.txt": the
+   * request that made the summary */
+  const char *asked = marks && p->found_in ? p->found_in : p->asked;
   for (size_t r = 0; saves && r < p->n_res; r++)
     asked = off_names_maker(p, 0, p->n_tok, &p->res[r]) ? p->res[r].asked_by : asked;
   bool copies;

@@ -459,15 +459,19 @@ static bool user_video(const planner *p) {
 }
 
 /* The step's words as a text (not a lone verb: "summarize", nor one and what it points at:
- * "summarize it", with nothing at hand), unless they point at what baton cannot read from the
- * user's video ("it", "the transcribed text"); malloc'd, or NULL. */
+ * "summarize it", nor words only pointing or saying to read aloud: "read aloud", "read it aloud",
+ * "read that out loud", with nothing at hand), unless they point at what baton cannot read from
+ * the user's video ("it", "the transcribed text"); malloc'd, or NULL. */
 static char *step_words(const planner *p, const step *st, bool has_ref) {
-  static const off_class pointing[] = {W_REFERENCE, W_PLURAL, W_ASKING, W_JOINER, W_RESUMING};
-  size_t said = 0;
-  for (size_t i = st->a; has_ref && i < st->b; i++)
-    said += p->tok[i].kind != TK_PUNCT &&
-            !off_is_any(p, i, pointing, sizeof pointing / sizeof *pointing);
-  if (has_ref && said <= 1)
+  static const off_class pointing[] = {W_REFERENCE, W_PLURAL, W_ASKING, W_JOINER, W_RESUMING},
+                         aloud[] = {W_DEMONSTRATIVE, W_READING, W_ALOUD, W_OUT_LOUD};
+  size_t said = 0, own = 0; /* words past those pointing (own: and "that", "read", "aloud") */
+  for (size_t i = st->a; i < st->b; i++) {
+    bool word = p->tok[i].kind != TK_PUNCT &&
+                !off_is_any(p, i, pointing, sizeof pointing / sizeof *pointing);
+    said += word, own += word && !off_is_any(p, i, aloud, sizeof aloud / sizeof *aloud);
+  }
+  if ((has_ref && said <= 1) || !own)
     return NULL;
   bool ref = has_ref;
   for (size_t i = st->a + 1; i < st->b; i++)
@@ -596,14 +600,25 @@ static bool names_subject(const planner *p, const step *st, bool definite) {
   return false;
 }
 
+/* Is word i of st a piece of writing or a file ("notes", "the article", "my essay", "this file",
+ * "the attached file"): with no determiner before it, past a word saying it is attached, or a
+ * definite one ("the", "my"; not "a story": one to make)? */
+static bool writing_at(const planner *p, const step *st, size_t i) {
+  if (!off_is(p, i, W_WRITING) && !off_is(p, i, W_FILES))
+    return false;
+  size_t j = i > st->a && off_is(p, i - 1, W_ATTACHED) ? i - 1 : i;
+  return p->req[p->tok[i].end] != '-' && /* not "the text-to-speech tool" */
+         (j == st->a || !p->tok[j - 1].det || off_is(p, j - 1, W_DEFINITE));
+}
+
 /* "Summarize the document", "read my essay aloud", "what is the sentiment of the review?": are
  * st's words, past its task's and those asking (names_nothing, "what is", "find", "aloud"), only a
- * piece of writing after "the", "my"... ("summarize the txt files": text files by their format)
- * and other such (not "the article about X"; not a task making from words: "write my essay"),
- * pointing at a text the request does not give? */
+ * piece of writing or a file (writing_at: "summarize notes", "the attached file"; "summarize the
+ * txt files": text files by their format) and other such (not "the article about X"; not a task
+ * making from words: "write my essay"), pointing at a text the request does not give? */
 static bool points_at_writing(const planner *p, const step *st) {
   static const off_class asking[] = {W_WH, W_IS_ARE, W_ASK_VERB, W_QUESTION, W_ALOUD, W_READING,
-                                     W_WRITING};
+                                     W_WRITING, W_FILES, W_ATTACHED, W_OUT_LOUD};
   bool pointed = false; /* a piece of writing after "the", "my"... */
   if (off_draws(p, st->task) || off_is_role(p, st->task, R_WRITE))
     return false;
@@ -616,8 +631,7 @@ static bool points_at_writing(const planner *p, const step *st) {
       if (!filed && !names_nothing(p, st, i) &&
           !off_is_any(p, i, asking, sizeof asking / sizeof *asking))
         return false;
-      pointed |= filed || (off_is(p, i, W_WRITING) && i > st->a && off_is(p, i - 1, W_DEFINITE) &&
-                           p->req[p->tok[i].end] != '-'); /* not "the text-to-speech tool" */
+      pointed |= filed || writing_at(p, st, i);
     }
   return pointed;
 }
@@ -1065,6 +1079,28 @@ int off_choose_input(planner *p, const step *st, int at, int prev_text, source *
   return in->res >= 0 || in->ref >= 0 || in->literal ? 0 : (off_needs_input(p, spec), 1);
 }
 
+int off_not_for(planner *p, const baton__taskspec *spec, int r) {
+  const char *has = baton__type_name(p->res[r].type);
+  const char *needs = baton__type_name(off_primary_type(spec));
+  return baton__fmt(p->err, p->errlen, "%s needs %s %s, and %s is %s %s file", spec->name,
+                    strchr("aeiou", needs[0]) ? "an" : "a", needs, p->res[r].value,
+                    strchr("aeiou", has[0]) ? "an" : "a", has), -1;
+}
+
+/* A file passed as input (the request's, no word of it names it), no task took, of none of the
+ * types in `type` ("read the text in this" with notes.txt given), or -1. */
+static int input_not_of(const planner *p, unsigned type) {
+  for (size_t r = 0; r < p->n_res; r++) {
+    bool named = false;
+    for (size_t i = 0; i < p->n_tok && !named; i++)
+      named = p->tok[i].kind == TK_RES && p->tok[i].res == (int)r;
+    if (p->res[r].is_file && !p->res[r].turn && !p->res[r].used && !(p->res[r].type & type) &&
+        !named)
+      return (int)r;
+  }
+  return -1;
+}
+
 int off_needs_input(planner *p, const baton__taskspec *spec) {
   int v = off_own_res(p, 0, p->n_tok, BATON__T_VIDEO);
   bool reads = spec && (spec->inputs & (BATON__T_AUDIO | BATON__T_IMAGE)); /* what a video holds */
@@ -1072,6 +1108,9 @@ int off_needs_input(planner *p, const baton__taskspec *spec) {
     return baton__fmt(p->err, p->errlen, "%s cannot work on %s: %s does not read video; save its "
                       "sound (.wav) or a frame (.png)", reads ? spec->name : "baton",
                       p->res[v].value, reads ? "baton" : "it"), -1;
+  int given = input_not_of(p, off_primary_type(spec)); /* "..., and notes.txt is a text file" */
+  if (given >= 0)
+    return off_not_for(p, spec, given);
   const char *type = baton__type_name(off_primary_type(spec));
   return baton__fmt(p->err, p->errlen, "%s needs %s %s: name a file in the request or pass one "
                     "as input", spec->name, strchr("aeiou", type[0]) ? "an" : "a", type), -1;

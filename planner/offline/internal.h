@@ -80,7 +80,8 @@
    X(LOOKING) X(SOUNDING) X(HEARING) X(COLOURING) X(HUE) X(SEPARATING) X(SOUND_PART) X(PICKED) \
    X(NEGATION) X(DENYING) X(MANNER) X(SPARING) X(REPLACING) X(REPLACED) X(FLUENT) X(VOICING) \
    X(WRITING) X(FOUND) X(FILES) X(MODIFYING) X(MEASURED) X(TOLD_OF_SOUND) X(KEPT_AS_IS) \
-   X(CROPPING) X(CUT_AWAY) X(LETTERED) X(YES_NO) X(RECORDING_VERB) X(SPEAKER) X(OUT_LOUD)
+   X(CROPPING) X(CUT_AWAY) X(LETTERED) X(YES_NO) X(RECORDING_VERB) X(SPEAKER) X(OUT_LOUD) \
+   X(ATTACHED)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -232,6 +233,8 @@ typedef struct {
   int turns;      /* the earlier turns (messages) given */
   char *asked;    /* the newest earlier user message (history.c), owned */
   char *asked_into; /* ... of those naming a language to make ("into Spanish"), owned */
+  char *found_in; /* the request whose finds asked's last message marks ("find the faces in
+                   * x.jpg", then "now blur them"), owned, or NULL */
   int again_turn; /* the turn of a repeat after it ("do the same for b.png"), 0 if none */
   size_t again_end; /* where the words after the files of a first step asking the last request
                      * again on them begin ("do the same for b.jpg | and read it aloud"), or 0 */
@@ -684,8 +687,11 @@ bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r);
 /* Is r an earlier turn's label of what it was made from ("male", "duration 3.2 s": what a
  * classifier, a file's facts or an entity finder said of it), not words to work on? */
 bool off_labels(const planner *p, const resource *r);
-/* Sets err: the input a task (NULL: none named) needs, or what of a video to save; -1. */
+/* Sets err: the input a task (NULL: none named) needs (and what a file passed as input that it
+ * cannot take is), or what of a video to save; -1. */
 int off_needs_input(planner *p, const baton__taskspec *spec);
+/* Sets err: the task spec takes none of resource r's type ("transcribe notes.txt"); -1. */
+int off_not_for(planner *p, const baton__taskspec *spec, int r);
 /* Does task k answer a question put to each of the files its words name ("which of a.jpg and
  * b.jpg is brighter?")? */
 bool off_asked_of_each(const planner *p, size_t k);

@@ -15,6 +15,7 @@ static void planner_release(planner *p) {
   for (size_t i = 0; i < p->n_res; i++)
     free(p->res[i].value), free(p->res[i].asked_by);
   free(p->cues), free(p->tok), free(p->asked), free(p->asked_into);
+  free(p->found_in);
 }
 
 /* The file the request names by the input path's last part ("notes.txt" for /data/notes.txt), a

@@ -930,17 +930,23 @@ static bool clearest_cue(planner *p) {
   return at && (*at = best, true);
 }
 
-/* -1, saying that the task a step names takes none of r's type ("transcribe notes.txt"). */
-static int not_for(planner *p, const baton__taskspec *spec, int r) {
-  const char *has = baton__type_name(p->res[r].type);
-  const char *needs = baton__type_name(off_primary_type(spec));
-  return baton__fmt(p->err, p->errlen, "%s needs %s %s, and %s is %s %s file", spec->name,
-                    strchr("aeiou", needs[0]) ? "an" : "a", needs, p->res[r].value,
-                    strchr("aeiou", has[0]) ? "an" : "a", has), -1;
+/* The task a step (not refused, not setting the scene) names clearly by its words ("transcribe",
+ * "transcribe talk", "make sign black and white"), naming no other medium ("speed up the video"
+ * is no sound's), or -1. */
+static int named_clearly(const planner *p) {
+  for (const step *st = p->steps; st < p->steps + p->n_steps; st++) {
+    int t = st->refused || st->context ? -1
+                                       : off_clearest_cue(p, st->a, st->b,
+                                                          p->lx->w[K_CLEAR_KEYWORD]);
+    if (t >= 0 && !(off_said_media(p, st->a, st->b) & ~off_primary_type(p->cues[t].spec)))
+      return t;
+  }
+  return -1;
 }
 
 /* Why nothing was planned (-1): a step names a task for a medium there is none of ("transcribe the
- * recording"), baton reads no video, sends nothing ("email notes.txt to Bob"), else no task was
+ * recording"), baton reads no video, sends nothing ("email notes.txt to Bob"), else what a task
+ * named clearly with nothing to work on needs ("transcribe talk": no file), else no task was
  * named. A request naming no task nor file (a quote is to talk about) but asking ("When did
  * Waterloo take place?") goes whole to chat: 0. */
 static int nothing_planned(planner *p) {
@@ -963,7 +969,7 @@ static int nothing_planned(planner *p) {
     unsigned own = off_own_types(p, st->a, st->b); /* "transcribe notes.txt" */
     t = own && v < 0 ? off_clearest_cue(p, st->a, st->b, clear) : -1; /* (own first: cheaper) */
     if (t >= 0 && !(own & p->cues[t].spec->inputs))
-      return not_for(p, p->cues[t].spec, off_own_res(p, st->a, st->b, own));
+      return off_not_for(p, p->cues[t].spec, off_own_res(p, st->a, st->b, own));
   }
   if (off_own_res(p, 0, p->n_tok, BATON__T_VIDEO) >= 0) /* "speed up my video x.mp4" */
     return off_needs_input(p, NULL);
@@ -976,10 +982,15 @@ static int nothing_planned(planner *p) {
   for (const step *st = p->steps; st < p->steps + p->n_steps; st++) /* "explain how X works" */
     asks |= fresh && st->a + 1 < st->b && off_is(p, st->a, W_ASK_VERB);
   for (size_t i = 0; i < p->n_res; i++) /* (earlier turns' texts are not what to answer) */
-    file |= p->res[i].is_file && !p->res[i].turn, p->res[i].used = true;
+    file |= p->res[i].is_file && !p->res[i].turn;
+  bool web = off_has_word(p, 0, p->n_tok, W_WEB);
+  int named = (asks && !file) || web ? -1 : named_clearly(p); /* not a chat */
+  if (named >= 0)
+    return off_needs_input(p, p->cues[named].spec);
+  for (size_t i = 0; i < p->n_res; i++)
+    p->res[i].used = true;
   if (!asks || file || !p->n_steps) /* "download the image at https://...": nothing to do here */
-    return baton__fmt(p->err, p->errlen, "%s", off_has_word(p, 0, p->n_tok, W_WEB) ? OFF_NO_WEB
-                                                                              : OFF_NO_TASK), -1;
+    return baton__fmt(p->err, p->errlen, "%s", web ? OFF_NO_WEB : OFF_NO_TASK), -1;
   p->steps[0] = (step){.a = 0, .b = p->n_tok, .task = p->role[R_CONVERSE]}, p->n_steps = 1;
   return 0;
 }

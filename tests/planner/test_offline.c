@@ -161,7 +161,21 @@ Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
       {"translate the email into German and read it aloud", "translation needs a text"},
       {"summarize the article and read the summary aloud", "summarization needs a text"},
       {"read it aloud after you summarize the document", "summarization needs a text"},
-      {"summarize the text and generate an image", "summarization needs a text"}};
+      {"summarize the text and generate an image", "summarization needs a text"},
+      /* no words to work on but the verb's, "aloud" and pointing ones: not the request read out */
+      {"read it aloud", "text-to-speech needs a text"},
+      {"read this out loud", "text-to-speech needs a text"},
+      {"read aloud", "text-to-speech needs a text"},
+      /* a piece of writing or a file named without a name ("notes", "the attached file") */
+      {"summarize notes", "summarization needs a text"},
+      {"read notes aloud", "text-to-speech needs a text"},
+      {"read the file aloud", "text-to-speech needs a text"},
+      {"summarise the attached file", "summarization needs a text"},
+      /* a task named clearly with no file at all ("talk", "sign": no name): what it needs */
+      {"transcribe talk", "automatic-speech-recognition needs an audio"},
+      {"transcribe", "automatic-speech-recognition needs an audio"},
+      {"make sign black and white", "image-to-image needs an image"},
+      {"now make it black and white", "image-to-image needs an image"}};
   for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
     baton__graph g;
     char err[256] = "";
@@ -396,7 +410,14 @@ Test(planner_offline, repeats_or_adds_to_the_last_request_only_where_it_fits) {
   const char *rotated = "[{\"role\":\"user\",\"content\":\"rotate a.png by 90 degrees\"}]";
   cr_assert_null(plan_case("compare it with b.png", NULL, rotated, NULL, NULL, err, sizeof err));
   cr_assert_str_eq(err, "sentence-similarity needs a text, and b.png is an image file");
-  /* naming a task and a file of another type: what the task needs, and what the file is */
+  /* naming a task and a file of another type: what the task needs, and what the file is; also
+   * of one passed as input ("this") */
+  char notes[] = "notes.txt", given[] = "notes.txt";
+  cr_assert_null(plan_case("read the text in this", notes, NULL, NULL, NULL, err, sizeof err));
+  cr_assert_str_eq(err, "image-to-text needs an image, and notes.txt is a text file");
+  cr_assert_null(plan_case("transcribe this", given, NULL, NULL, NULL, err, sizeof err));
+  cr_assert_str_eq(err,
+                   "automatic-speech-recognition needs an audio, and notes.txt is a text file");
   cr_assert_null(plan_case("transcribe notes.txt", NULL, NULL, NULL, NULL, err, sizeof err));
   cr_assert_str_eq(err,
                    "automatic-speech-recognition needs an audio, and notes.txt is a text file");
@@ -416,7 +437,7 @@ Test(planner_offline, repeats_or_adds_to_the_last_request_only_where_it_fits) {
   free(got);
   cr_assert_null(plan_case("For the photo, describe it", NULL, summed, NULL, NULL, err,
                            sizeof err));
-  cr_assert(strstr(err, "could not find any task") != NULL, "%s", err);
+  cr_assert(strstr(err, "image-to-text needs an image") != NULL, "%s", err); /* none given */
 }
 
 Test(planner_offline, draws_no_change_praise_nor_other_output_in_place_of_the_last_drawing) {
