@@ -8,12 +8,14 @@ import json
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _lib
 from ._errors import BatonError, CancelledError, error_for
 
 EventHandler = Callable[["Event"], None]
+_Path = Union[str, bytes, "os.PathLike[str]"]
+Inputs = Optional[Union[_Path, Sequence[_Path]]]  # one file, or a list of them
 _FILE_OUTPUTS = ("image", "audio", "video", "file")  # "file": a text saved as asked
 _TURN_OUTPUT_CHARS = 4096  # of a text output kept in a turn, as the REPL keeps it
 _TURN_TASKS = 8  # tasks of an answer whose outputs a turn keeps, as the REPL does
@@ -199,14 +201,14 @@ class Baton:
             raise error_for(rc, msg)
 
     @staticmethod
-    def _request(request: Optional[str], inputs: Optional[Sequence[str]], offline: Optional[bool],
+    def _request(request: Optional[str], inputs: Inputs, offline: Optional[bool],
                  plan: Optional[Sequence[Dict[str, Any]]] = None,
                  messages: Optional[Sequence[Dict[str, Any]]] = None) -> Tuple[_lib.Request, Any]:
         if messages is not None and (isinstance(messages, (str, bytes, dict)) or
                                      not all(isinstance(m, dict) for m in messages)):
             raise TypeError("messages must be a list of dicts such as "
                             "{'role': 'user', 'content': '...'} (see Result.turn)")
-        ins = [os.fsencode(p) for p in inputs or []]
+        ins = [os.fsencode(p) for p in _paths(inputs)]
         arr = (ctypes.c_char_p * max(len(ins), 1))(*ins)
         req = _lib.Request(text=_b(request), plan_json=_b(None if plan is None else json.dumps(plan)),
                            inputs=arr if ins else None, n_inputs=len(ins),
@@ -214,7 +216,7 @@ class Baton:
                            messages=_b(None if messages is None else json.dumps(list(messages))))
         return req, arr
 
-    def _submit(self, request: Optional[str], inputs: Optional[Sequence[str]],
+    def _submit(self, request: Optional[str], inputs: Inputs,
                 offline: Optional[bool], handler: Optional[EventHandler],
                 plan: Optional[Sequence[Dict[str, Any]]] = None,
                 messages: Optional[Sequence[Dict[str, Any]]] = None) -> _Submission:
@@ -273,14 +275,15 @@ class Baton:
 
     # ---- the API -----------------------------------------------------------
 
-    def run(self, request: Optional[str] = None, inputs: Optional[Sequence[str]] = None,
+    def run(self, request: Optional[str] = None, inputs: Inputs = None,
             offline: Optional[bool] = None, on_event: Optional[EventHandler] = None, *,
             plan: Optional[Sequence[Dict[str, Any]]] = None,
             messages: Optional[Sequence[Dict[str, Any]]] = None) -> Result:
         """Plans a request, runs every task and returns the Result.
 
-        inputs are extra files the request refers to; offline=True plans and
-        summarises without the LLM even when one is configured. on_event is
+        inputs are extra files the request refers to: one path or a list of
+        paths. offline=True plans and summarises without the LLM even when
+        one is configured. on_event is
         called with each Event from the library's threads; an exception it
         raises is raised here after the run. A failed task does not raise:
         check Result.status. Raises InvalidError/PlanError for a request that
@@ -294,7 +297,7 @@ class Baton:
         self._wait(sub)
         return self._finish(sub)
 
-    async def arun(self, request: Optional[str] = None, inputs: Optional[Sequence[str]] = None,
+    async def arun(self, request: Optional[str] = None, inputs: Inputs = None,
                    offline: Optional[bool] = None, on_event: Optional[EventHandler] = None, *,
                    plan: Optional[Sequence[Dict[str, Any]]] = None,
                    messages: Optional[Sequence[Dict[str, Any]]] = None) -> Result:
@@ -385,6 +388,15 @@ class Baton:
             self.close()
         except Exception:
             pass
+
+
+def _paths(inputs: Any) -> List[Any]:
+    """inputs as a list of paths: one str, bytes or os.PathLike is one file, not its characters."""
+    if inputs is None:
+        return []
+    if isinstance(inputs, (str, bytes, os.PathLike)):
+        return [inputs]
+    return list(inputs)
 
 
 def version() -> str:

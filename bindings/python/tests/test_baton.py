@@ -72,6 +72,14 @@ class BatonTest(unittest.TestCase):
         with open(result.files[0]) as f:
             self.assertIn("ferries", f.read().lower())
 
+    def test_one_path_as_inputs_is_one_file_not_its_characters(self) -> None:
+        import pathlib
+        for one in ("ferry.png", b"ferry.png", pathlib.Path("ferry.png"), ["ferry.png"]):
+            with self.subTest(inputs=one):
+                result = self.b.run("read the text in it", inputs=one, offline=True)
+                self.assertEqual(result.status, "done", result.raw)
+                self.assertIn("ferries", result.tasks[0]["outputs"]["text"].lower())
+
     def test_messages_carry_a_conversation_across_runs(self) -> None:
         first = self.b.run("read the text in ferry.png", offline=True)
         self.assertEqual(first.status, "done", first.raw)
