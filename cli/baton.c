@@ -352,6 +352,8 @@ static void check_task_args(baton *ctx, const opts *o) {
   cJSON_ArrayForEach(v, inputs) add_once(takes, v->valuestring);
   cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(t, "params")) add_once(takes,
                                                                                v->valuestring);
+  if (t) /* the file its result is kept in, which every task takes (see README) */
+    add_once(takes, "save_as");
   bool input = false, misspelt = false;
   for (size_t i = 0; i < o->n_args; i++) {
     char name[64];

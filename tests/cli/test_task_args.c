@@ -66,3 +66,13 @@ Test(cli_task_args, the_mode_a_speech_step_takes_is_no_unknown_argument) {
   cr_expect(err && !strstr(err, "does not know the argument 'mode'"), "%s", err);
   free(err);
 }
+
+Test(cli_task_args, save_as_is_an_argument_every_task_takes) {
+  char *out = NULL, *err = NULL;
+  int st = bt_baton(home, "task debug-echo --arg text=hello --arg save_as=echo.txt", &out, &err);
+  cr_expect_eq(st, 0, "exit %d: %s", st, err);
+  cr_expect(strstr(out, "echo.txt"), "%s", out);
+  cr_expect(!strstr(err, "does not know"), "%s", err);
+  free(out);
+  free(err);
+}
