@@ -156,6 +156,11 @@ static baton_rc check_arg(baton_run *run, const baton_request *req,
       return baton__fail(run->ctx, BATON_INVALID, "task %d: %s", t->id, err);
   }
   bool text_file = names_text_file(a) || names_spaced_text_file(scope, a);
+  bool media = type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO);
+  if (text_file && media) /* its words are for a text argument: "image=notes.txt" is a mistake */
+    return baton__fail(run->ctx, BATON_INVALID, "task %d: %s needs %s %s, and %s is a text file",
+                       t->id, t->task, strchr("aeiou", a->name[0]) ? "an" : "a",
+                       baton__type_name(type), tilde[0] ? tilde : a->value);
   if (names_web_page(a))
     return baton__fail(run->ctx, BATON_INVALID, "task %d: baton does not fetch web pages "
                        "or files (%.200s): save the file, or the page's text as a .txt file, "
@@ -166,7 +171,6 @@ static baton_rc check_arg(baton_run *run, const baton_request *req,
   if (!text_file && type == BATON__T_TEXT && strlen(a->value) > run->ctx->cfg.max_text_bytes)
     return baton__fail(run->ctx, BATON_LIMIT, "task %d: the text argument is longer than %zu bytes",
                        t->id, run->ctx->cfg.max_text_bytes);
-  bool media = type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO);
   int got = text_file ? take_text_file(scope, a, t->words ? t->words : req->text,
                                        tilde[0] ? tilde : a->value,
                                        run->ctx->cfg.max_text_bytes, err, sizeof err)

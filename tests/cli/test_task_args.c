@@ -76,3 +76,16 @@ Test(cli_task_args, save_as_is_an_argument_every_task_takes) {
   free(out);
   free(err);
 }
+
+Test(cli_task_args, a_text_file_given_for_an_image_is_refused_by_its_name_not_read) {
+  char notes[4096], *out = NULL, *err = NULL;
+  snprintf(notes, sizeof notes, "%s/notes.txt", home);
+  bt_write(notes, "Minutes of the riverside library committee\n");
+  int st = bt_baton(home, "task image-to-text --arg image=notes.txt", &out, &err);
+  cr_expect_eq(st, 2, "exit %d: %s", st, err);
+  cr_expect(strstr(err, "image-to-text needs an image, and notes.txt is a text file"), "%s", err);
+  cr_expect(!strstr(err, "Minutes"), "%s", err);
+  cr_expect_eq(out[0], '\0', "it ran: %s", out);
+  free(out);
+  free(err);
+}

@@ -111,7 +111,7 @@ Test(runtime_tilde, the_home_a_request_gives_wins_over_HOME) {
 
 Test(runtime_tilde, only_a_leading_tilde_slash_is_expanded) {
   baton *ctx = open_with(NULL);
-  static const char *const names[] = {"~nobody/notes.txt", "a~/notes.txt"};
+  static const char *const names[] = {"~nobody/sign.png", "a~/sign.png"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     char plan[300];
     snprintf(plan, sizeof plan,
