@@ -39,6 +39,7 @@ typedef struct chat {
   int tty;
   cJSON *history;     /* the conversation: [{role, content, files?, outputs?}] */
   char *hist_path;    /* libedit history file */
+  int status;         /* the worst exit status of the session so far, as `baton run` has them */
 
   pthread_mutex_t lock; /* the fields below: events come from worker threads */
   tline lines[MAX_LINES];
@@ -170,6 +171,12 @@ static void reset_progress(chat *ch) {
 
 /* ---- backends ------------------------------------------------------------------ */
 
+/* Notes a result of the session: its exit status is the worst (highest) of them. */
+static void note_status(chat *ch, int status) {
+  if (status > ch->status)
+    ch->status = status;
+}
+
 static baton *ctx_of(chat *ch) {
   if (!ch->ctx)
     ch->ctx = cli_open(ch->o);
@@ -191,6 +198,7 @@ static cJSON *call(chat *ch, const char *method, const cJSON *params) {
   }
   if (rc != BATON_OK) {
     fprintf(stderr, "baton: %s\n", baton_errmsg(NULL));
+    note_status(ch, cli_exit_code(rc));
     return NULL;
   }
   cJSON *out = cJSON_Parse(result);
@@ -236,6 +244,7 @@ static cJSON *query(chat *ch, const char *method, cJSON *params) {
   }
   if (rc != BATON_OK) {
     fprintf(stderr, "baton: %s\n", baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
+    note_status(ch, cli_exit_code(rc));
     baton_free(json);
     return NULL;
   }
@@ -358,7 +367,7 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
   const char *status = cli_jstr(res, "status");
   if (strcmp(status, "done") != 0) /* its answer says what went wrong: no answer for a chat */
     printf("(run %s %s)\n", cli_jstr(res, "run_id"), status),
-        cJSON_AddStringToObject(a, "status", "failed");
+        cJSON_AddStringToObject(a, "status", "failed"), note_status(ch, EXIT_TASK_FAILED);
   pthread_mutex_lock(&ch->lock);
   if (ch->note[0])
     printf("(note: %s)\n", ch->note), ch->note[0] = '\0';
@@ -370,8 +379,9 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
 /* Says why a request was not run, and records the turn: a follow-up's "it" still means what the
  * request named ("describe photo.jpg" with no captioner, then "make it sharper"). Its status
  * marks it as no answer: a chat task is not sent the exchange. */
-static void show_failure(chat *ch, const char *request, const char *why) {
+static void show_failure(chat *ch, const char *request, baton_rc rc, const char *why) {
   fprintf(stderr, "baton: %s\n", why);
+  note_status(ch, cli_exit_code(rc));
   cJSON *a = cJSON_CreateObject();
   cJSON_AddStringToObject(a, "role", "assistant");
   char said[600];
@@ -432,10 +442,11 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
   final_lines(ch);
   if (r.rc == BATON_IO) {
     fputs("baton: the daemon closed the connection\n", stderr);
+    note_status(ch, EXIT_TASK_FAILED);
     baton_client_close(ch->d);
     ch->d = NULL;
   } else if (!r.result) {
-    show_failure(ch, request, r.err);
+    show_failure(ch, request, r.rc, r.err);
   } else {
     cJSON *res = cJSON_Parse(r.result);
     show_result(ch, request, res);
@@ -458,10 +469,11 @@ static void run_local(chat *ch, const char *request, const char *plan) {
   cJSON_free(msgs);
   if (rc == BATON_CANCELLED) {
     fputs("baton: cancelled while planning\n", stderr);
+    note_status(ch, EXIT_TASK_FAILED);
     return;
   }
   if (rc != BATON_OK) {
-    show_failure(ch, request, baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
+    show_failure(ch, request, rc, baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
     return;
   }
   watch(ch, cancel_local_run, run);
@@ -544,6 +556,7 @@ static void slash_help(chat *ch, const char *arg) {
 static void slash_plan(chat *ch, const char *arg) {
   if (!*arg) {
     puts("usage: /plan TEXT");
+    note_status(ch, EXIT_USAGE);
     return;
   }
   cJSON *p = cJSON_CreateObject();
@@ -564,10 +577,12 @@ static void slash_run(chat *ch, const char *arg) {
   FILE *f = *arg ? fopen(arg, "rb") : NULL;
   if (!*arg) {
     puts("usage: /run FILE");
+    note_status(ch, EXIT_USAGE);
     return;
   }
   if (!f) {
     printf("cannot open %s: %s\n", arg, strerror(errno));
+    note_status(ch, EXIT_USAGE);
     return;
   }
   char *text = NULL;
@@ -670,6 +685,7 @@ static int do_command(chat *ch, const char *line) {
     }
   }
   printf("unknown command %s (try /help)\n", cmd);
+  note_status(ch, EXIT_USAGE);
   fflush(stdout);
   return 0;
 }
@@ -804,5 +820,5 @@ int cmd_chat(const opts *o) {
   baton_client_close(ch.d);
   baton_close(ch.ctx);
   pthread_mutex_destroy(&ch.lock);
-  return 0;
+  return isatty(STDIN_FILENO) ? 0 : ch.status; /* for a script: as `baton run` would */
 }

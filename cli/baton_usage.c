@@ -22,7 +22,8 @@ typedef struct usage_row {
 static const usage_row rows[] = {
     {"chat", NULL, "[--offline]",
      "the REPL: multi-turn requests with live progress;\n/help lists its commands. With stdin "
-     "not a terminal:\none request per line, plain answers, for scripts"},
+     "not a terminal:\none request per line, plain answers, for scripts;\n"
+     "exits 0, 1 or 2 as run would, for the worst of them"},
     {"run", NULL, "\"REQUEST\" [--offline] [--json] [--input PATH]...",
      "plan the request, run every task, print the answer"},
     {"run", NULL, "--plan FILE [--json]", "run a task graph given as JSON (HuggingGPT format)"},

@@ -239,6 +239,21 @@ Test(cli_repl, without_a_terminal_it_reads_one_request_per_line) {
   free(plan);
 }
 
+/* Piped, a session exits as `baton run` would on its worst result: 1 for a task that failed, 2
+ * for a request refused (a missing file), whatever came after it. */
+Test(cli_repl, without_a_terminal_it_exits_with_the_worst_result_of_the_session) {
+  char *good = write_plan("good.json", 10), fail[600], cmd[2400];
+  snprintf(fail, sizeof fail, "%s/fail.json", dir);
+  bt_write(fail, "[{\"task\":\"debug-fail\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"x\"}}]");
+  snprintf(cmd, sizeof cmd, "printf '/run %s\\n/run %s\\n' | %s/baton chat >/dev/null 2>&1", fail,
+           good, bin_dir());
+  cr_expect_eq(bt_run(cmd, NULL), 1, "a task failed");
+  snprintf(cmd, sizeof cmd, "cd '%s' && printf 'summarize missing.txt\\n/run %s\\n/run %s\\n' | "
+           "%s/baton chat >/dev/null 2>&1", dir, fail, good, bin_dir());
+  cr_expect_eq(bt_run(cmd, NULL), 2, "a request refused");
+  free(good);
+}
+
 /* Starts batond on the test's socket (stderr in batond.err) and waits until
  * it answers. */
 static pid_t start_batond(void) {
