@@ -5,10 +5,11 @@
 
 #include "core/util.h"
 #include "planner/conversation.h"
+#include "runtime/context.h"
 #include "server/mcp.h"
 #include "core/banned.h"
 
-#define MAX_REQUEST (64u << 10)
+#define MAX_TEXT_ARG (64u << 10) /* of a string argument other than a request */
 #define MAX_INPUTS 32
 #define MAX_SEARCH_LIMIT 50
 
@@ -18,11 +19,27 @@ static const char *str_arg(const cJSON *args, const char *name, bool *bad) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
   if (!v || cJSON_IsNull(v))
     return NULL;
-  if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > MAX_REQUEST) {
+  if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > MAX_TEXT_ARG) {
     *bad = true;
     return NULL;
   }
   return v->valuestring;
+}
+
+/* The "request" argument of the tool named, in *request; NULL, or the error result saying what
+ * a request must be: its limit is the one the run keeps to (limits.request_bytes). */
+static cJSON *request_arg(const mcp_call *c, const cJSON *args, const char *tool,
+                          const char **request) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, "request");
+  size_t max = c->srv->ctx->cfg.max_request_bytes;
+  *request = cJSON_IsString(v) && *v->valuestring ? v->valuestring : NULL;
+  if (*request && strlen(*request) > max)
+    return baton__mcp_error_result("the request is %zu bytes; the limit is %zu "
+                                   "(limits.request_bytes)", strlen(*request), max);
+  if (!*request)
+    return baton__mcp_error_result("%s needs a request: a non-empty string of at most %zu bytes",
+                                   tool, max);
+  return NULL;
 }
 
 static int bool_arg(const cJSON *args, const char *name) {
@@ -61,11 +78,10 @@ static cJSON *run_job(mcp_call *c, const mcp_job *job, bool one_task) {
 }
 
 static cJSON *tool_run(mcp_call *c, const cJSON *args) {
-  bool bad = false;
-  const char *request = str_arg(args, "request", &bad);
-  if (!request)
-    return baton__mcp_error_result("run needs a request: a non-empty string of at most %u bytes",
-                                   MAX_REQUEST);
+  const char *request;
+  cJSON *bad_request = request_arg(c, args, "run", &request);
+  if (bad_request)
+    return bad_request;
   const cJSON *in = cJSON_GetObjectItemCaseSensitive(args, "inputs");
   const char *inputs[MAX_INPUTS];
   size_t n = 0;
@@ -90,11 +106,10 @@ static cJSON *tool_run(mcp_call *c, const cJSON *args) {
 }
 
 static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
-  bool bad = false;
-  const char *request = str_arg(args, "request", &bad);
-  if (!request)
-    return baton__mcp_error_result("plan needs a request: a non-empty string of at most %u bytes",
-                                   MAX_REQUEST);
+  const char *request;
+  cJSON *bad_request = request_arg(c, args, "plan", &request);
+  if (bad_request)
+    return bad_request;
   char *msgs, err[160];
   if (!messages_arg(args, &msgs, err, sizeof err))
     return baton__mcp_error_result("%s", err);

@@ -475,6 +475,29 @@ Test(server_mcp, bad_arguments_and_failed_tasks_are_tool_errors) {
   finish(s);
 }
 
+/* The request limit the run and plan tools state is the one a run keeps to (limits.request_bytes,
+ * 16384 by default), and a request over it is told so by its size. */
+Test(server_mcp, the_request_limit_the_tools_state_is_the_one_runs_keep) {
+  session *s = start();
+  initialize(s);
+  expect_tool_error(call(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
+                            "{\"name\":\"run\",\"arguments\":{\"request\":\"\"}}}"),
+                    "run needs a request: a non-empty string of at most 16384 bytes");
+  size_t n = 30000;
+  char *line = malloc(n + 200), *words = malloc(n + 1);
+  cr_assert(line && words);
+  memset(words, 'a', n);
+  for (size_t i = 5; i < n; i += 6)
+    words[i] = ' ';
+  words[n] = '\0';
+  snprintf(line, n + 200, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+           "{\"name\":\"plan\",\"arguments\":{\"request\":\"%s\"}}}", words);
+  expect_tool_error(call(s, line), "the request is 30000 bytes; the limit is 16384");
+  free(line);
+  free(words);
+  finish(s);
+}
+
 /* Checks that every content block of a tools/call response is of a type
  * listed in allowed (" text image ... "); returns the blocks' JSON text. */
 static char *expect_content_types(const cJSON *r, const char *revision, const char *allowed) {
