@@ -54,7 +54,7 @@ static const char sql_match_base_ep[] =
 
 static const char sql_list[] =
     "SELECT id, task, description, endpoint, downloads, likes, tags, license, enabled"
-    " FROM models WHERE (?1 IS NULL OR task = ?1)"
+    " FROM models WHERE (?1 IS NULL OR task = ?1) AND (?3 IS NULL OR endpoint <> ?3)"
     " ORDER BY task, downloads DESC, id LIMIT ?2";
 
 static const char sql_endpoint[] = "SELECT endpoint FROM models WHERE id = ?1 AND enabled = 1";

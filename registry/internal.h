@@ -108,6 +108,7 @@ struct baton__registry {
   sqlite3_stmt *st_json;      /* one model by id, as list/search show it */
   sqlite3_stmt *st_match_base;
   sqlite3_stmt *st_list;
+  char hidden[64]; /* the endpoint whose models list and search leave out, or "" */
   sqlite3_stmt *st_endpoint;
   sqlite3_stmt *st_health_get;
   sqlite3_stmt *st_health_put;

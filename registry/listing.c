@@ -79,6 +79,27 @@ oom:
   return NULL;
 }
 
+void baton__registry_hide_endpoint(baton__registry *reg, const char *endpoint) {
+  baton__fmt(reg->hidden, sizeof reg->hidden, "%s", endpoint ? endpoint : "");
+}
+
+/* How many models the hidden endpoint has (reg->lock held): a search asks for that many more. */
+static size_t hidden_models(baton__registry *reg) {
+  sqlite3_stmt *st = NULL;
+  size_t n = 0;
+  if (!reg->hidden[0] ||
+      sqlite3_prepare_v2(reg->db, "SELECT count(*) FROM models WHERE endpoint = ?1", -1, &st,
+                         NULL) != SQLITE_OK) {
+    sqlite3_finalize(st);
+    return 0;
+  }
+  sqlite3_bind_text(st, 1, reg->hidden, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    n = (size_t)sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return n;
+}
+
 cJSON *baton__registry_list(baton__registry *reg, const char *task, int limit, char *err,
                             size_t errlen) {
   if (!reg) {
@@ -97,6 +118,8 @@ cJSON *baton__registry_list(baton__registry *reg, const char *task, int limit, c
   else
     sqlite3_bind_null(st, 1);
   sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
+  if (reg->hidden[0])
+    sqlite3_bind_text(st, 3, reg->hidden, -1, SQLITE_STATIC);
   int s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
     cJSON *o = row_to_json(st);
@@ -165,14 +188,19 @@ cJSON *baton__registry_search(baton__registry *reg, const char *text, const char
   pthread_mutex_lock(&reg->lock);
   bool txn = sqlite3_get_autocommit(reg->db) && sqlite3_step(reg->st_begin) == SQLITE_DONE;
   sqlite3_reset(reg->st_begin);
-  if (baton__rank_terms(reg, task, &tw, L, baton__wall_s(), false, NULL, &c, err, errlen)) {
+  size_t hidden = hidden_models(reg), shown = 0; /* asked for beyond L, as they are left out */
+  if (baton__rank_terms(reg, task, &tw, L + hidden, baton__wall_s(), false, NULL, &c, err,
+                        errlen)) {
     rc = -1;
   } else {
     if (c.n > 1)
       qsort(c.v, c.n, sizeof *c.v, baton__cmp_model);
     sqlite3_stmt *st = reg->st_json;
-    for (size_t i = 0; i < c.n && i < L && !rc; i++) {
+    for (size_t i = 0; i < c.n && shown < L && !rc; i++) {
       const baton__model *m = &c.v[i];
+      if (reg->hidden[0] && m->endpoint && !strcmp(m->endpoint, reg->hidden))
+        continue;
+      shown++;
       sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
       int s = sqlite3_step(st);
       cJSON *o = s == SQLITE_ROW ? row_to_json(st) : NULL;

@@ -86,6 +86,10 @@ int baton__registry_endpoint(baton__registry *reg, const char *id, char *out, si
  * cJSON_Delete. NULL on error with err set. */
 cJSON *baton__registry_list(baton__registry *reg, const char *task, int limit,
                             char *err, size_t errlen);
+/* Leaves the models of endpoint ("local:debug" while the debug executors are off) out of
+ * baton__registry_list() and baton__registry_search() from now on; NULL shows them again.
+ * Matching a step to a model is not changed. Call before other threads use the handle. */
+void baton__registry_hide_endpoint(baton__registry *reg, const char *endpoint);
 /* Full-text search over id, description and tags (of one task, or all when
  * task is NULL), best first, at most limit (<= 0: all); disabled models are
  * included (see "enabled"). Each item also carries score, relevance,

@@ -300,6 +300,8 @@ baton_rc baton_open(const char *config_path, baton **out) {
   free(db);
   if (rc != 0)
     return baton__fail(ctx, BATON_DB, "registry: %s", err);
+  if (!ctx->cfg.debug_executors) /* their models are listed only while they are on */
+    baton__registry_hide_endpoint(ctx->reg, "local:debug");
   if (open_slots(ctx) != 0)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   if (!(ctx->pool = baton__pool_new(&ctx->cfg, err, sizeof err)))

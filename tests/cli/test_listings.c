@@ -124,3 +124,23 @@ Test(cli_listings, executors_wraps_the_tasks_instead_of_cutting_them) {
   free(json);
   free(text);
 }
+
+/* The debug executors' models are listed only while BATON_DEBUG_EXECUTORS adds them. */
+Test(cli_listings, models_list_and_search_show_the_debug_models_only_when_they_are_on) {
+  char *out = NULL;
+  setenv("BATON_DEBUG_EXECUTORS", "0", 1);
+  cr_expect_eq(bt_baton(home, "models list", &out, NULL), 0);
+  cr_expect_null(strstr(out, "local/debug-"), "%s", out);
+  cr_expect(strstr(out, "local/tesseract"), "%s", out);
+  free(out);
+  bt_baton(home, "models search 'echoes its text'", &out, NULL);
+  cr_expect_null(strstr(out, "local/debug-echo"), "%s", out);
+  free(out);
+  setenv("BATON_DEBUG_EXECUTORS", "1", 1);
+  cr_expect_eq(bt_baton(home, "models list", &out, NULL), 0);
+  cr_expect_eq(count(out, "local/debug-"), 6, "%s", out);
+  free(out);
+  cr_expect_eq(bt_baton(home, "models search 'echoes its text' --limit 1", &out, NULL), 0);
+  cr_expect(strstr(out, "local/debug-echo"), "%s", out);
+  free(out);
+}

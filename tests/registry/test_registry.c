@@ -156,6 +156,45 @@ Test(registry_registry, seeding_from_shipped_catalogue_creates_all_tasks_and_loc
   cr_assert_eq(db_int("SELECT count(*) FROM models"), (long long)count_lines("  - id: "));
 }
 
+/* The items of a listing whose endpoint is `endpoint`. */
+static int of_endpoint(const cJSON *arr, const char *endpoint) {
+  int n = 0;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, arr) {
+    const cJSON *ep = cJSON_GetObjectItem(it, "endpoint");
+    n += cJSON_IsString(ep) && !strcmp(ep->valuestring, endpoint);
+  }
+  return n;
+}
+
+/* A hidden endpoint's models (the debug executors', while they are off) are left out of list and
+ * search, and a search still gives as many others as its limit asks for. */
+Test(registry_registry, a_hidden_endpoint_is_left_out_of_list_and_search) {
+  baton__registry *reg = open_shipped();
+  char err[512] = "";
+  cJSON *all = baton__registry_search(reg, "echoes its text", NULL, 0, err, sizeof err);
+  cr_assert_not_null(all, "%s", err);
+  int debug = of_endpoint(all, "local:debug"), others = cJSON_GetArraySize(all) - debug;
+  cr_assert_gt(debug, 0, "the debug models match");
+  cr_assert_gt(others, 1, "other models match too");
+  cJSON_Delete(all);
+  baton__registry_hide_endpoint(reg, "local:debug");
+  cJSON *some = baton__registry_search(reg, "echoes its text", NULL, 2, err, sizeof err);
+  cr_assert_not_null(some, "%s", err);
+  cr_expect_eq(of_endpoint(some, "local:debug"), 0);
+  cr_expect_eq(cJSON_GetArraySize(some), 2, "as many as the limit asks for");
+  cJSON_Delete(some);
+  cJSON *list = baton__registry_list(reg, NULL, 0, err, sizeof err);
+  cr_expect_eq(of_endpoint(list, "local:debug"), 0);
+  cr_expect_gt(of_endpoint(list, "local:tesseract"), 0);
+  cJSON_Delete(list);
+  baton__registry_hide_endpoint(reg, NULL);
+  list = baton__registry_list(reg, NULL, 0, err, sizeof err);
+  cr_expect_eq(of_endpoint(list, "local:debug"), 6);
+  cJSON_Delete(list);
+  baton__registry_close(reg);
+}
+
 /* A cue listed twice in one task kind weighs no more (planner/offline/cues.c): the shipped
  * catalogue lists each once, so that an edit finds it in one place. */
 Test(registry_registry, each_task_kind_of_the_catalogue_lists_a_keyword_once) {
