@@ -443,6 +443,11 @@ const char *baton__given_name(const char *path) {
   return dash && dash[1] ? dash + 1 : p;
 }
 
+const char *baton__input_name(const char *path) {
+  const char *base = strrchr(path, '/'), *given = baton__given_name(path);
+  return given == (base ? base + 1 : path) ? path : given;
+}
+
 char *baton__path_join(const char *a, const char *b) {
   baton__sb sb;
   baton__sb_init(&sb);

@@ -99,6 +99,9 @@ char *baton__path_absolute(char *path);
 /* The name a file had when given: a run's copy of an input, "runs/ID/inputs/t3-audio-talk.wav"
  * (runtime/run_inputs.c names them so), is "talk.wav"; any other path, its last part. */
 const char *baton__given_name(const char *path);
+/* How an error names the input file at path: a run's copy by its given name ("talk.wav", as
+ * baton__given_name), any other path as it is ("/data/talk.wav": what the caller gave). */
+const char *baton__input_name(const char *path);
 bool baton__file_exists(const char *path);
 
 /* Starts a library thread with the asynchronous signals blocked, so that the

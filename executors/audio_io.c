@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "core/util.h"
+#include "executors/run_common.h"
 #include "core/banned.h"
 
 #define PCM_CHUNK_FRAMES 16384
@@ -30,32 +31,20 @@ void baton__pcm_release(baton__pcm *p) {
 int baton__pcm_load(const char *path, size_t max_bytes, baton__pcm *out, char *err,
                     size_t errlen) {
   memset(out, 0, sizeof *out);
-  struct stat st;
-  if (!path || stat(path, &st) != 0) {
-    baton__fmt(err, errlen, "cannot read the audio file %s: %s", path ? path : "(none)",
-               strerror(errno));
+  if (!baton__run_file_ok(path, max_bytes, "audio file", err, errlen))
     return -1;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    baton__fmt(err, errlen, "%s is not a regular file", path);
-    return -1;
-  }
-  if (max_bytes && (unsigned long long)st.st_size > (unsigned long long)max_bytes) {
-    baton__fmt(err, errlen, "the audio file %s is %lld bytes, over the limit of %zu", path,
-               (long long)st.st_size, max_bytes);
-    return -1;
-  }
+  const char *name = baton__input_name(path); /* not the run's copy of it */
   SF_INFO info;
   memset(&info, 0, sizeof info);
   SNDFILE *sf = sf_open(path, SFM_READ, &info);
   if (!sf) {
-    baton__fmt(err, errlen, "cannot decode %s as audio: %s", path, sf_strerror(NULL));
+    baton__fmt(err, errlen, "cannot decode %s as audio: %s", name, sf_strerror(NULL));
     return -1;
   }
   if (info.channels < 1 || info.channels > PCM_MAX_CHANNELS || info.samplerate < 1 ||
       info.samplerate > 384000) {
     sf_close(sf);
-    baton__fmt(err, errlen, "%s has an unsupported layout (%d channels at %d Hz)", path,
+    baton__fmt(err, errlen, "%s has an unsupported layout (%d channels at %d Hz)", name,
                info.channels, info.samplerate);
     return -1;
   }
@@ -69,7 +58,7 @@ int baton__pcm_load(const char *path, size_t max_bytes, baton__pcm *out, char *e
       if (!nb) {
         free(buf);
         sf_close(sf);
-        baton__fmt(err, errlen, "out of memory decoding %s", path);
+        baton__fmt(err, errlen, "out of memory decoding %s", name);
         return -1;
       }
       buf = nb;
@@ -82,7 +71,7 @@ int baton__pcm_load(const char *path, size_t max_bytes, baton__pcm *out, char *e
     if (n > max_frames) {
       free(buf);
       sf_close(sf);
-      baton__fmt(err, errlen, "%s is longer than %.0f seconds", path, BATON__PCM_MAX_SECONDS);
+      baton__fmt(err, errlen, "%s is longer than %.0f seconds", name, BATON__PCM_MAX_SECONDS);
       return -1;
     }
   }
@@ -92,12 +81,12 @@ int baton__pcm_load(const char *path, size_t max_bytes, baton__pcm *out, char *e
   sf_close(sf);
   if (serr != SF_ERR_NO_ERROR && n == 0) {
     free(buf);
-    baton__fmt(err, errlen, "cannot decode %s: %s", path, msg);
+    baton__fmt(err, errlen, "cannot decode %s: %s", name, msg);
     return -1;
   }
   if (n == 0) {
     free(buf);
-    baton__fmt(err, errlen, "%s holds no audio samples", path);
+    baton__fmt(err, errlen, "%s holds no audio samples", name);
     return -1;
   }
   out->s = buf;

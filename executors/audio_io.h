@@ -19,7 +19,8 @@ typedef struct baton__pcm {
 /* Decodes any format libsndfile reads (WAV, FLAC, Ogg/Vorbis, Opus, MP3,
  * AIFF ...). Refuses files larger than max_bytes (0: no size limit) and
  * recordings longer than BATON__PCM_MAX_SECONDS. Returns 0 with out filled,
- * or -1 with a message naming the file in err (out left empty). */
+ * or -1 with a message naming the file as the user gave it in err (out left
+ * empty; baton__run_file_ok). */
 int baton__pcm_load(const char *path, size_t max_bytes, baton__pcm *out, char *err,
                     size_t errlen);
 

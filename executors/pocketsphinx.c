@@ -278,7 +278,7 @@ static int ps_exec_run(void *state, const char *task, const baton__values *in,
   int32 score = 0;
   const char *hyp = ps_get_hyp(st->ps, &score);
   if (!hyp || !*hyp)
-    return baton__run_fail(env, "no speech was recognised in %s", audio);
+    return baton__run_fail(env, "no speech was recognised in %s", baton__input_name(audio));
   char *text = baton__strdup(hyp);
   if (!text || baton__values_add_own(out, "text", BATON__T_TEXT, text) != 0)
     return baton__run_fail(env, "out of memory");

@@ -2,6 +2,7 @@
 #include "executors/run_common.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,18 +82,40 @@ const char *baton__run_text_input(const baton__values *in, baton__exec_env *env,
              ? (baton__run_bad_input(env, "the text to %s is empty", verb), NULL) : text;
 }
 
-bool baton__run_file_fits(baton__exec_env *env, const char *path, size_t max, const char *what) {
+bool baton__run_file_ok(const char *path, size_t max, const char *what, char *err,
+                        size_t errlen) {
   struct stat st;
-  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-    baton__run_bad_input(env, "cannot read the %s %s", what, path);
-    return false;
-  }
-  if ((unsigned long long)st.st_size > (unsigned long long)max) {
-    baton__run_bad_input(env, "the %s %s is %lld bytes, over the limit of %zu", what, path,
-                         (long long)st.st_size, max);
-    return false;
-  }
-  return true;
+  const char *name = path ? baton__input_name(path) : "(none)";
+  if (!path || stat(path, &st) != 0)
+    baton__fmt(err, errlen, "cannot read the %s %s: %s", what, name,
+               path ? strerror(errno) : "no file given");
+  else if (!S_ISREG(st.st_mode))
+    baton__fmt(err, errlen, "the %s %s is not a regular file", what, name);
+  else if (st.st_size == 0)
+    baton__fmt(err, errlen, "%s is empty", name);
+  else if (max && (unsigned long long)st.st_size > (unsigned long long)max)
+    baton__fmt(err, errlen, "the %s %s is %lld bytes, over the limit of %zu", what, name,
+               (long long)st.st_size, max);
+  else
+    return true;
+  return false;
+}
+
+bool baton__run_file_fits(baton__exec_env *env, const char *path, size_t max, const char *what) {
+  char err[sizeof env->err];
+  if (baton__run_file_ok(path, max, what, err, sizeof err))
+    return true;
+  baton__run_bad_input(env, "%s", err);
+  return false;
+}
+
+bool baton__run_pixels_ok(double w, double h) {
+  return w >= 1 && h >= 1 && w * h <= BATON__RUN_MAX_PIXELS;
+}
+
+int baton__run_too_many_pixels(baton__exec_env *env, const char *name, double w, double h) {
+  return baton__run_bad_input(env, "%s is %.0fx%.0f pixels, over %.0f megapixels", name, w, h,
+                              BATON__RUN_MAX_PIXELS / 1e6);
 }
 
 bool baton__run_has_workspace(baton__exec_env *env, const char *what) {

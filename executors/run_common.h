@@ -45,9 +45,25 @@ const char *baton__run_text_input(const baton__values *in, baton__exec_env *env,
                                   const char *task, const char *verb, size_t dflt_max,
                                   size_t *len);
 
-/* Whether path is a regular file of at most max bytes; if not, env->err
- * names the `what` ("image") that cannot be read or is too large. */
+/* Whether the input file at path is a regular file, not empty, of at most max bytes (0: any);
+ * if not, err says why and names the `what` ("image") as the user gave it (baton__input_name:
+ * not the run's copy of it): "cannot read the image sign.png: ...", "empty.png is empty", "the
+ * audio file talk.wav is 9000000 bytes, over the limit of 8388608". */
+bool baton__run_file_ok(const char *path, size_t max, const char *what, char *err,
+                        size_t errlen);
+
+/* baton__run_file_ok() into env->err, as bad input. */
 bool baton__run_file_fits(baton__exec_env *env, const char *path, size_t max, const char *what);
+
+/* The most pixels a local executor decodes a picture of, or makes one of: 100 megapixels. */
+#define BATON__RUN_MAX_PIXELS (100.0 * 1000.0 * 1000.0)
+
+/* Whether a picture w x h pixels is at least 1 x 1 and at most BATON__RUN_MAX_PIXELS. */
+bool baton__run_pixels_ok(double w, double h);
+
+/* Refuses as bad input the picture `name` (as the user gave it) that its header says is w x h
+ * pixels, before decoding it: "huge.png is 30000x30000 pixels, over 100 megapixels". -1. */
+int baton__run_too_many_pixels(baton__exec_env *env, const char *name, double w, double h);
 
 /* Whether the run has a workspace and file prefix to write its output in;
  * if not, env->err says "no workspace to write the <what> into". */

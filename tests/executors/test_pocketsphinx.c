@@ -414,6 +414,23 @@ Test(executors_pocketsphinx, missing_or_undecodable_audio_is_named, .init = setu
   free(bad);
 }
 
+/* The run's copy of an input (inputs/t0-audio-junk.wav) is named as the user gave it, and an
+ * empty file is said to be empty. */
+Test(executors_pocketsphinx, a_run_copy_is_named_as_given, .init = setup, .fini = teardown) {
+  char *inputs = baton__path_join(g_dir, "inputs");
+  cr_assert_eq(baton__mkdirs(inputs, 0700), 0);
+  char *junk = baton__path_join(inputs, "t0-audio-junk.wav");
+  char *empty = baton__path_join(inputs, "t0-audio-empty.wav");
+  bt_write(junk, "junk\n");
+  bt_write(empty, "");
+  char err[512];
+  cr_assert_null(transcribe(junk, 0, err, sizeof err));
+  cr_assert(!strncmp(err, "cannot decode junk.wav as audio", 31), "unclear error: %s", err);
+  cr_assert_null(transcribe(empty, 0, err, sizeof err));
+  cr_assert_str_eq(err, "empty.wav is empty");
+  free(junk), free(empty), free(inputs);
+}
+
 #else
 Test(executors_pocketsphinx, not_built) { cr_skip_test("built without pocketsphinx/libsndfile"); }
 #endif
