@@ -176,29 +176,38 @@ static const char *format_name(l_int32 fmt) {
   }
 }
 
-/* Reads and decodes the image at path. NULL with env->err set. */
-static PIX *tess_load(const char *path, baton__exec_env *env) {
+/* Reads and decodes the image at path, given as `name` (errors name that): its header first,
+ * so that a picture over BATON__RUN_MAX_PIXELS is refused before any pixel is decoded. NULL with
+ * env->err set. */
+static PIX *tess_load(const char *path, const char *name, baton__exec_env *env) {
   size_t max = baton__run_max_input(env, TESS_DEFAULT_MAX_INPUT);
   char *data = NULL;
   size_t len = 0;
   char rerr[400];
+  if (!baton__run_file_fits(env, path, max, "image"))
+    return NULL;
   if (baton__read_file(path, max, &data, &len, rerr, sizeof rerr) != 0) {
-    baton__run_bad_input(env, "cannot read image: %s", rerr);
+    baton__run_bad_input(env, "cannot read the image %s", name);
     return NULL;
   }
-  l_int32 fmt = IFF_UNKNOWN;
+  l_int32 fmt = IFF_UNKNOWN, w = 0, h = 0;
   if (len < 12 || findFileFormatBuffer((const l_uint8 *)data, &fmt) != 0 || !format_name(fmt)) {
     baton__run_bad_input(
-        env, "%s is not an image tesseract can read (PNG, JPEG, TIFF, BMP, GIF, WebP or PNM)",
-        path);
+        env, "%s is not a picture tesseract can read (PNG, JPEG, TIFF, BMP, GIF, WebP or PNM)",
+        name);
     free(data);
     return NULL;
   }
-  PIX *pix = pixReadMem((const l_uint8 *)data, len);
-  free(data);
-  if (!pix)
-    baton__run_bad_input(env, "%s: cannot decode this %s image (damaged file?)", path,
+  PIX *pix = NULL;
+  if (pixReadHeaderMem((const l_uint8 *)data, len, NULL, &w, &h, NULL, NULL, NULL) != 0)
+    baton__run_bad_input(env, "cannot decode %s as an image: its %s header is damaged", name,
                          format_name(fmt));
+  else if (!baton__run_pixels_ok(w, h))
+    baton__run_too_many_pixels(env, name, w, h);
+  else if (!(pix = pixReadMem((const l_uint8 *)data, len)))
+    baton__run_bad_input(env, "cannot decode %s as an image: a damaged %s file?", name,
+                         format_name(fmt));
+  free(data);
   return pix;
 }
 
@@ -220,7 +229,7 @@ static int tess_use(tess_state *st, const char *lang, baton__exec_env *env) {
 
 /* Recognises pix with the loaded language: the normalised text, or NULL
  * with env->err set. */
-static char *tess_read(tess_state *st, PIX *pix, const char *path, baton__exec_env *env) {
+static char *tess_read(tess_state *st, PIX *pix, const char *name, baton__exec_env *env) {
   ETEXT_DESC *monitor = TessMonitorCreate();
   if (!monitor) {
     baton__fmt(env->err, sizeof env->err, "out of memory");
@@ -254,9 +263,9 @@ static char *tess_read(tess_state *st, PIX *pix, const char *path, baton__exec_e
       TessDeleteText(raw);
     if (env->timeout_ms > 0)
       baton__fmt(env->err, sizeof env->err, "tesseract failed or ran past %ld ms on %s",
-                 env->timeout_ms, path);
+                 env->timeout_ms, name);
     else
-      baton__fmt(env->err, sizeof env->err, "tesseract could not recognise %s", path);
+      baton__fmt(env->err, sizeof env->err, "tesseract could not recognise %s", name);
     return NULL;
   }
   char *text = baton__text_normalize(raw, strlen(raw), true);
@@ -319,7 +328,7 @@ static const char *tess_text_lang(const tess_state *st, const char *text, char *
  * is kept in *first when it stays), and tesseract's script detection when
  * that text is no language installed (Cyrillic read as English letters).
  * Writes how into why. 0, or -1. */
-static int tess_choose(tess_state *st, const baton__values *in, PIX *pix, const char *path,
+static int tess_choose(tess_state *st, const baton__values *in, PIX *pix, const char *name,
                        baton__exec_env *env, char **first, char *why, size_t whylen) {
   const baton__value *lv = baton__values_get(in, "lang");
   char lang[64];
@@ -339,7 +348,7 @@ static int tess_choose(tess_state *st, const baton__values *in, PIX *pix, const 
     baton__fmt(why, whylen, "%s (configured)", st->default_lang);
     return tess_use(st, st->default_lang, env);
   }
-  if (tess_use(st, st->default_lang, env) != 0 || !(*first = tess_read(st, pix, path, env)))
+  if (tess_use(st, st->default_lang, env) != 0 || !(*first = tess_read(st, pix, name, env)))
     return -1;
   char buf[64];
   const char *heard = tess_text_lang(st, *first, buf, sizeof buf);
@@ -371,12 +380,13 @@ static int tess_run(void *state, const char *task, const baton__values *in, bato
     return baton__run_bad_input(env, "image-to-text needs an \"image\" argument (a file path)");
   if (baton__run_must_stop(env, 0, "image-to-text"))
     return -1;
-  PIX *pix = tess_load(path, env);
+  const char *name = baton__input_name(path); /* not the run's copy of it */
+  PIX *pix = tess_load(path, name, env);
   if (!pix)
     return -1;
   char *text = NULL, why[160] = "";
-  int rc = tess_choose(st, in, pix, path, env, &text, why, sizeof why);
-  if (rc == 0 && !text && !(text = tess_read(st, pix, path, env)))
+  int rc = tess_choose(st, in, pix, name, env, &text, why, sizeof why);
+  if (rc == 0 && !text && !(text = tess_read(st, pix, name, env)))
     rc = -1;
   pixDestroy(&pix);
   if (rc != 0) {
@@ -386,7 +396,7 @@ static int tess_run(void *state, const char *task, const baton__values *in, bato
   size_t maxtext = baton__run_max_text(env, 0);
   if (maxtext && strlen(text) > maxtext) {
     baton__fmt(env->err, sizeof env->err,
-               "the text recognised in %s is %zu bytes, over the limit of %zu", path,
+               "the text recognised in %s is %zu bytes, over the limit of %zu", name,
                strlen(text), maxtext);
     free(text);
     return -1;

@@ -17,7 +17,7 @@
 #include "executors/run_common.h"
 #include "core/banned.h"
 
-#define VP_MAX_PIXELS (100.0 * 1000.0 * 1000.0) /* in and out: 100 megapixels */
+#define VP_MAX_PIXELS BATON__RUN_MAX_PIXELS /* in and out */
 #define VP_DEFAULT_MAX_INPUT (64u * 1024u * 1024u)
 #define VP_MAX_INSTRUCTION 2048
 #define VP_MAX_TOKENS 128
@@ -175,10 +175,6 @@ static bool vp_number(const vp_words *ws, double *v, bool *percent) {
   return false;
 }
 
-static bool vp_pixels_ok(double w, double h) {
-  return w >= 1 && h >= 1 && w * h <= VP_MAX_PIXELS;
-}
-
 /* What an operation reads besides the image, and where it reports. */
 typedef struct vp_step {
   vp_words ws;     /* its words */
@@ -246,7 +242,7 @@ static int vp_resize(VipsImage *in, VipsImage **out, const vp_step *st) {
     return VP_EXPLAINED;
   }
   double nw = round(w * sx), nh = round(h * sy);
-  if (!vp_pixels_ok(nw, nh)) {
+  if (!baton__run_pixels_ok(nw, nh)) {
     baton__fmt(st->err, st->errlen,
                "resizing %dx%d to %.0fx%.0f is out of range (1 pixel to %.0f megapixels)", w, h,
                nw, nh, VP_MAX_PIXELS / 1e6);
@@ -766,6 +762,21 @@ static const char *vp_format(const vp_tokens *tk, const baton__exec_env *env) {
   return ext;
 }
 
+/* The extension of the format libvips read img in ("jpegload": jpg), when baton writes it; else
+ * "png". An edited picture keeps its format unless another is asked for. */
+static const char *vp_format_read(VipsImage *img) {
+  const char *loader = NULL;
+  char word[16] = "";
+  if (vips_image_get_typeof(img, "vips-loader") &&
+      vips_image_get_string(img, "vips-loader", &loader) == 0 && loader)
+    baton__fmt(word, sizeof word, "%.*s", (int)strcspn(loader, "_"), loader);
+  size_t n = strlen(word);
+  if (n > 4 && !strcmp(word + n - 4, "load"))
+    word[n - 4] = '\0';
+  const char *ext = vp_format_of(word);
+  return ext ? ext : "png";
+}
+
 /* Words asking for a smaller file ("compress photo.jpg"): saved as JPEG (unless another format is
  * asked for) at a lower quality. */
 #define VP_COMPRESS_QUALITY 60
@@ -787,7 +798,7 @@ static const char *vp_compress_options(const char *ext, const char **says) {
 }
 
 /* The instruction's words (*tk, caller frees), operations (*nops) and the format to save (*ext,
- * NULL: PNG). 0, or -1 with env->err set when it asks for nothing this executor does (joining
+ * NULL: the picture's own, vp_format_read). 0, or -1 with env->err set when it asks for nothing this executor does (joining
  * pictures, `joins`, is something) or its save_as names a format it cannot write ("a.bmp"). */
 static int vp_parse(const char *instr, bool joins, vp_tokens **tk, vp_op *ops, size_t *nops,
                     const char **ext, baton__exec_env *env) {
@@ -846,9 +857,8 @@ static VipsImage *vp_open(const char *path, const char *name, bool decoding,
     return NULL;
   }
   int w = vips_image_get_width(img), h = vips_image_get_height(img);
-  if (decoding && !vp_pixels_ok(w, h)) {
-    baton__run_bad_input(env, "the image is %dx%d, over %.0f megapixels", w, h,
-                         VP_MAX_PIXELS / 1e6);
+  if (decoding && !baton__run_pixels_ok(w, h)) {
+    baton__run_too_many_pixels(env, name, w, h);
     g_object_unref(img);
     return NULL;
   }
@@ -992,6 +1002,8 @@ static int vp_run(void *state, const char *task, const baton__values *in, baton_
                                                                             : NULL;
   baton__sb desc;
   baton__sb_init(&desc);
+  if (img && !ext)
+    ext = vp_format_read(img); /* the first picture's (before joining) */
   if (img && baton__vips_join(&img, in, instr, VP_MAX_PIXELS, vp_load, &desc, env) < 0)
     g_object_unref(img), img = NULL;
   if (!img) {
@@ -999,7 +1011,7 @@ static int vp_run(void *state, const char *task, const baton__values *in, baton_
     baton__sb_release(&desc);
     return -1;
   }
-  char *path = vp_transform(&img, tk, ops, nops, ext ? ext : "png", deadline, &desc, env);
+  char *path = vp_transform(&img, tk, ops, nops, ext, deadline, &desc, env);
   free(tk);
   g_object_unref(img);
   if (!path) {

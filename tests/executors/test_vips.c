@@ -409,6 +409,42 @@ Test(executors_vips, saves_in_the_format_asked_for, .init = setup, .fini = teard
   }
 }
 
+/* An edited picture keeps the format it came in ("make baboon.jpg smaller": a JPEG) unless the
+ * words or the save_as name ask for another; a format baton does not write (BMP) gives PNG. */
+Test(executors_vips, keeps_the_format_of_the_picture_edited, .init = setup, .fini = teardown) {
+  VipsImage *src = open_png(g_src);
+  char *jpg = baton__path_join(g_dir, "photo.jpg"), *webp = baton__path_join(g_dir, "art.webp");
+  cr_assert_eq(vips_jpegsave(src, jpg, NULL), 0);
+  cr_assert_eq(vips_webpsave(src, webp, NULL), 0);
+  g_object_unref(src);
+  static const struct {
+    int in; /* 0: photo.jpg, 1: art.webp */
+    const char *instruction, *format, *suffix, *loader;
+  } cases[] = {
+      {0, "make photo.jpg smaller", NULL, ".jpg", "jpegload"},
+      {0, "make it black and white", NULL, ".jpg", "jpegload"},
+      {1, "rotate it 90 degrees", NULL, ".webp", "webpload"},
+      {0, "make it smaller and save it as png", NULL, ".png", "pngload"},
+      {0, "make photo.jpg smaller", "png", ".png", "pngload"}, /* save as small.png */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512];
+    g_format = cases[i].format;
+    char *out = transform_as(cases[i].in ? webp : jpg, cases[i].instruction, cases[i].suffix,
+                             err, sizeof err);
+    g_format = NULL;
+    cr_assert_not_null(out, "%s: %s", cases[i].instruction, err);
+    VipsImage *im = open_png(out);
+    const char *loader = NULL;
+    cr_assert_eq(vips_image_get_string(im, "vips-loader", &loader), 0);
+    cr_assert_str_eq(loader, cases[i].loader, "%s", cases[i].instruction);
+    g_object_unref(im);
+    remove(out);
+    free(out);
+  }
+  free(jpg), free(webp);
+}
+
 Test(executors_vips, plural_cues_and_sideways_ask_for_their_operation, .init = setup,
      .fini = teardown) {
   static const struct {
