@@ -120,18 +120,20 @@ static const char *const sf_louder[] = {"louder", "turn up", "turn it up", "rais
 static const char *const sf_cut_words[] = {"down", "lower", "reduc", "decreas", "cut", NULL};
 
 /* The change of volume asked for, in dB: "3 dB quieter", "down by 10 dB", "-6 dB", "louder"
- * (SF_GAIN_STEP_DB). 0 when none is asked for. */
-static double find_gain(const char *low) {
+ * (SF_GAIN_STEP_DB, and *step set: no amount named). 0 when none is asked for. */
+static double find_gain(const char *low, bool *step) {
   bool down = baton__run_any_word(low, sf_quieter, false) ||
               baton__run_verb_apart(low, "turn", "down");
   bool up = !down && (baton__run_any_word(low, sf_louder, false) ||
                       baton__run_verb_apart(low, "turn", "up"));
   double v;
+  *step = false;
   for (const char *p = low, *end; baton__run_next_number(low, &p, &v, &end);) {
     if (strncmp(end, "db", 2) == 0 && !isalnum((unsigned char)end[2]))
       return down || (!up && (baton__run_minus_before(low, p) ||
                               baton__run_any_word(low, sf_cut_words, false))) ? -v : v;
   }
+  *step = up || down;
   return up ? SF_GAIN_STEP_DB : down ? -SF_GAIN_STEP_DB : 0;
 }
 
@@ -235,6 +237,7 @@ typedef struct sf_plan {
   double speed;    /* with SF_TEMPO: 2 plays twice as fast */
   double pitch;    /* with SF_PITCH: semitones, positive up */
   double gain_db;  /* with SF_GAIN */
+  bool gain_step;  /* gain_db is SF_GAIN_STEP_DB: "louder" named no amount */
   const char *ext; /* the file format to write */
   const char *refused; /* an audio format asked for that baton__pcm_write does not take, or NULL */
   baton__cut cut;  /* with SF_CUT */
@@ -322,7 +325,7 @@ static sf_plan sf_parse(const char *instr, const char *format) {
   plan.hiss = baton__run_any_word(words, sf_hiss, false);
   if (plan.rate)
     plan.ops |= SF_RESAMPLE;
-  plan.gain_db = find_gain(words);
+  plan.gain_db = find_gain(words, &plan.gain_step);
   if (plan.gain_db != 0) /* "turn the volume down": a change, not the peak at -1 dBFS */
     plan.ops = (plan.ops | SF_GAIN) & ~(strstr(words, "normali") ? 0u : SF_NORMALISE);
   bool by_x;
@@ -371,8 +374,9 @@ static void sf_normalise(baton__pcm *pcm, baton__sb *desc) {
                  20.0 * log10((double)g));
 }
 
-/* Changes the volume by plan->gain_db, raising it no further than a peak of -1 dBFS. */
-static void sf_gain(baton__pcm *pcm, double gain_db, baton__sb *desc) {
+/* Changes the volume by gain_db, raising it no further than a peak of -1 dBFS; `step`: no
+ * amount was asked for (SF_GAIN_STEP_DB), so none is said to be. */
+static void sf_gain(baton__pcm *pcm, double gain_db, bool step, baton__sb *desc) {
   float peak = peak_of(pcm);
   double room = peak > 0 ? 20.0 * log10(SF_PEAK_TARGET / (double)peak) : 0, db = gain_db;
   if (db > room)
@@ -382,6 +386,12 @@ static void sf_gain(baton__pcm *pcm, double gain_db, baton__sb *desc) {
     pcm->s[i] *= g;
   if (peak <= 0)
     baton__sb_adds(desc, "silent: no volume to change; ");
+  else if (db < gain_db && db <= 0.05)
+    baton__sb_addf(desc, "left the volume as it was: its peak is at %.1f dBFS already, and any "
+                   "louder would clip; ", 20.0 * log10((double)peak));
+  else if (db < gain_db && step)
+    baton__sb_addf(desc, "raised the volume by %.1f dB, as far as it goes without clipping (the "
+                   "peak is now at -1 dBFS); ", db);
   else if (db < gain_db)
     baton__sb_addf(desc, "raised the volume by %.1f dB, not the %.1f dB asked for: any more "
                    "would clip (the peak is now at -1 dBFS); ", db, gain_db);
@@ -506,7 +516,7 @@ static const char *sf_process(baton__pcm *pcm, const sf_plan *plan, baton__sb *d
   if (plan->ops & SF_NORMALISE)
     sf_normalise(pcm, desc);
   if (plan->ops & SF_GAIN)
-    sf_gain(pcm, plan->gain_db, desc);
+    sf_gain(pcm, plan->gain_db, plan->gain_step, desc);
   return NULL;
 }
 

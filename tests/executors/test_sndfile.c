@@ -171,6 +171,31 @@ Test(executors_sndfile, makes_it_louder_or_quieter, .init = setup, .fini = teard
   free(in);
 }
 
+/* "Louder" with no amount raises a loud recording only as far as it goes without clipping, and
+ * says so without an amount "asked for" (6 dB is only the default step). */
+Test(executors_sndfile, louder_with_no_amount_says_no_amount_was_asked,
+     .init = setup, .fini = teardown) {
+  char *loud = make_audio("loud.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 0.1, 0.5, 0.8);
+  char *top = make_audio("top.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 0.1, 0.5, 0.95);
+  static const struct {
+    int in;           /* 0: loud.wav, 1: top.wav */
+    const char *asked, *said;
+  } cases[] = {
+      {0, "make it louder", "raised the volume by 0.9 dB, as far as it goes without clipping"},
+      {0, "make it 6 dB louder", "raised the volume by 0.9 dB, not the 6.0 dB asked for"},
+      {1, "make it louder", "left the volume as it was: its peak is at -0.4 dBFS already"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512], *text = NULL;
+    char *out = process(cases[i].in ? top : loud, cases[i].asked, err, sizeof err, &text);
+    cr_assert_not_null(out, "%s: %s", cases[i].asked, err);
+    cr_assert(text && strstr(text, cases[i].said), "%s: %s", cases[i].asked, text);
+    cr_assert(!cases[i].in || !strstr(text, "asked for"), "%s: %s", cases[i].asked, text);
+    free(text), free(out);
+  }
+  free(loud), free(top);
+}
+
 Test(executors_sndfile, trims_leading_and_trailing_silence, .init = setup, .fini = teardown) {
   char *in = make_audio("padded.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 0.5, 1.0, 0.5);
   char err[512];
