@@ -77,6 +77,23 @@ static const char *str_of(const cJSON *o, const char *key) {
   return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* A step that did not run to the end: "skipped", "cancelled" or "FAILED", with its error unless
+ * that says only as much ("skipped because task 1 (...) did not succeed" is said once). */
+static void not_done(baton__sb *sb, const char *status, const char *error) {
+  const char *said = strcmp(status, "skipped") == 0     ? "skipped"
+                     : strcmp(status, "cancelled") == 0 ? "cancelled"
+                                                        : "FAILED";
+  size_t n = strlen(said);
+  if (error && !strcmp(error, "cancelled"))
+    error = NULL; /* said by its status, or what made it fail */
+  if (error && !strncmp(error, said, n) && (error[n] == ' ' || !error[n]))
+    baton__sb_addf(sb, ": %s\n", error); /* its error starts with what it is */
+  else if (error)
+    baton__sb_addf(sb, ": %s — %s\n", said, error);
+  else
+    baton__sb_addf(sb, ": %s\n", said);
+}
+
 char *baton__summarize_offline(const char *request, const cJSON *tasks) {
   baton__sb sb, files;
   baton__sb_init(&sb);
@@ -110,12 +127,7 @@ char *baton__summarize_offline(const char *request, const cJSON *tasks) {
     if (model)
       baton__sb_addf(&sb, " (%s)", model);
     if (strcmp(status, "done") != 0) {
-      baton__sb_addf(&sb, ": %s", strcmp(status, "skipped") == 0     ? "skipped"
-                                  : strcmp(status, "cancelled") == 0 ? "cancelled"
-                                                                     : "FAILED");
-      if (error && strcmp(error, "cancelled") != 0)
-        baton__sb_addf(&sb, " — %s", error);
-      baton__sb_addc(&sb, '\n');
+      not_done(&sb, status, error);
       continue;
     }
     baton__sb_addf(&sb, ": %s.\n", verb_for(task));

@@ -55,3 +55,19 @@ Test(planner_summary, a_failed_step_is_named_with_its_error) {
   cr_assert(strstr(s, "2. text-to-speech: FAILED — no voice"), "%s", s);
   free(s);
 }
+
+/* A step skipped after one that failed says "skipped" once: its error starts with the word. */
+Test(planner_summary, a_skipped_step_says_skipped_once) {
+  char *s = summary_of("read the text in empty.png and read it aloud",
+                       "[{\"task\":\"image-to-text\",\"status\":\"failed\","
+                       "\"error\":\"empty.png is empty\"},"
+                       "{\"task\":\"text-to-speech\",\"status\":\"skipped\","
+                       "\"error\":\"skipped because task 0 (image-to-text) did not succeed\"},"
+                       "{\"task\":\"text-to-speech\",\"status\":\"cancelled\","
+                       "\"error\":\"cancelled\"}]");
+  cr_assert(strstr(s, "1. image-to-text: FAILED — empty.png is empty\n"), "%s", s);
+  cr_assert(strstr(s, "2. text-to-speech: skipped because task 0 (image-to-text) did not "
+                      "succeed\n"), "%s", s);
+  cr_assert(strstr(s, "3. text-to-speech: cancelled\n"), "%s", s);
+  free(s);
+}
