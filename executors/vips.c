@@ -1,4 +1,4 @@
-/* vips.c — the "image-to-image" executor (and image-information, image_info.c, a BMP's from bmp_header.c): libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness, contrast, sepia, warmth) chosen from an instruction's words, pictures joined (image_join.c), saved as PNG, JPG, WebP, TIFF or GIF. */
+/* vips.c — the "image-to-image" executor (and image-information, image_info.c, a BMP's from bmp_header.c): libvips operations (grayscale, resize, rotate, flip, crop, blur, sharpen, edges, invert, brightness, contrast, sepia, warmth) chosen from an instruction's words, pictures joined (image_join.c), saved as PNG, JPG, WebP, TIFF or GIF (by default as read). */
 #include "executors/executor.h"
 
 #if defined(BATON_HAVE_VIPS)
@@ -57,8 +57,8 @@ static void vp_init_once(void) {
   "270, \"left\", \"sideways\"), flip / mirror (\"vertically\"), crop (centred \"100x100\", "  \
   "\"a square\", \"the left half\"), blur, sharpen, edges, invert, brighter / darker (\"20%%\"), " \
   "more or less contrast or colour, sepia, warmer / cooler, join pictures side by side, "      \
-  "stacked or in a grid; saves PNG unless asked for JPG, WebP, TIFF or GIF (\"compress\": "    \
-  "JPEG at quality 60)"
+  "stacked or in a grid; saves in the picture's own format (else PNG) unless asked for PNG, "  \
+  "JPG, WebP, TIFF or GIF (\"compress\": JPEG at quality 60)"
 
 typedef struct vp_tokens {
   char t[VP_MAX_TOKENS][VP_TOKLEN];
@@ -798,8 +798,9 @@ static const char *vp_compress_options(const char *ext, const char **says) {
 }
 
 /* The instruction's words (*tk, caller frees), operations (*nops) and the format to save (*ext,
- * NULL: the picture's own, vp_format_read). 0, or -1 with env->err set when it asks for nothing this executor does (joining
- * pictures, `joins`, is something) or its save_as names a format it cannot write ("a.bmp"). */
+ * NULL: the picture's own, vp_format_read). 0, or -1 with env->err set when it asks for
+ * nothing this executor does (joining pictures, `joins`, is something) or its save_as names a
+ * format it cannot write ("a.bmp"). */
 static int vp_parse(const char *instr, bool joins, vp_tokens **tk, vp_op *ops, size_t *nops,
                     const char **ext, baton__exec_env *env) {
   if (!(*tk = malloc(sizeof **tk)))
