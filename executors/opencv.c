@@ -16,7 +16,7 @@
 #define CV_CASCADE_DIR "/usr/share/opencv4/haarcascades"
 #define CV_MAX_BOXES 100
 #define CV_MAX_SIDE 1600 /* images are searched at most this large (speed bound) */
-#define CV_MAX_PIXELS (100.0 * 1000.0 * 1000.0)
+#define CV_MAX_PIXELS BATON__RUN_MAX_PIXELS
 #define CV_DEFAULT_MAX_INPUT (64u * 1024u * 1024u)
 #define CV_MAX_WORDS_TEXT 4096
 
@@ -195,6 +195,9 @@ static int cv_people(cv_state *st, const baton__cv_image *img, baton__cv_box *bo
 static baton__cv_image *cv_detect(cv_state *st, size_t k, int mode, const char *path,
                                   baton__cv_box *boxes, size_t *n, int64_t deadline,
                                   baton__exec_env *env) {
+  double w = 0, h = 0; /* refused from its header when it says too many pixels: not decoded */
+  if (baton__run_header_size(path, &w, &h) && w * h > CV_MAX_PIXELS)
+    return baton__run_too_many_pixels(env, baton__input_name(path), w, h), NULL;
   baton__cv_image *img = baton__cv_image_load(path, CV_MAX_PIXELS, env->err, sizeof env->err);
   if (!img)
     return NULL;

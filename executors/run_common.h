@@ -65,6 +65,11 @@ bool baton__run_pixels_ok(double w, double h);
  * pixels, before decoding it: "huge.png is 30000x30000 pixels, over 100 megapixels". -1. */
 int baton__run_too_many_pixels(baton__exec_env *env, const char *name, double w, double h);
 
+/* A picture's size in pixels as its header says, read without decoding it (PNG, JPEG, GIF, BMP,
+ * WebP), for executors whose library cannot tell it first (OpenCV). false: not one of these, or
+ * its header is not read in its first 256 KiB. */
+bool baton__run_header_size(const char *path, double *w, double *h);
+
 /* Whether the run has a workspace and file prefix to write its output in;
  * if not, env->err says "no workspace to write the <what> into". */
 bool baton__run_has_workspace(baton__exec_env *env, const char *what);
