@@ -65,11 +65,35 @@ unsigned off_said_media(const planner *p, size_t a, size_t b) {
   return m;
 }
 
+/* "Is it possible to crop it", "are you able to upscale x.jpg", "is there a way to ...": does the
+ * yes/no question opening at i ask for the task after "to" (a word of can-do three words on)? */
+static bool asks_for_task(const planner *p, size_t i, size_t b) {
+  bool asks = false;
+  for (size_t j = i + 1; off_is(p, i, W_YES_NO) && j + 1 < b && j <= i + 3 && !asks; j++)
+    asks = off_is(p, j, W_ABLE) && off_is(p, j + 1, W_PURPOSE);
+  return asks;
+}
+
+/* "Is that fine", "did it work", "are you sure", "what do you mean", "how did you do that": is the
+ * question at [i,b) small talk about the exchange, every word one of it or of asking and pointing
+ * ("is it long", "what is it" ask of a thing)? */
+static bool small_talk(const planner *p, size_t i, size_t b) {
+  static const off_class plain[] = {W_IS_ARE, W_WH, W_DEFINITE, W_REFERENCE, W_PREPOSITION, W_US};
+  bool talk = false, only = true;
+  for (size_t k = i; k < b && only; k++) {
+    talk |= off_is(p, k, W_EXCHANGE);
+    only = p->tok[k].kind == TK_PUNCT || off_is(p, k, W_EXCHANGE) ||
+           off_is_any(p, k, plain, sizeof plain / sizeof *plain);
+  }
+  return talk && only;
+}
+
 /* Is [a,b) a question as written: a question word first (or after a ',', ':' or '.': "a.jpg and
  * b.jpg. | Which one is better?", asks_of_listed), '?' right after ("what is in it?"); or the
  * request's last sentence, opening with "is", "are", "does" (after "hey,"), or a question word
  * and one of "is", "do", "did", its '?' left off ("is there a dog in x.jpg", "are a.jpg and b.jpg
- * the same picture", "what did they say about the budget")? */
+ * the same picture", "what did they say about the budget"); not one asking for a task ("is it
+ * possible to crop it?") nor small talk ("is that fine?")? */
 bool off_is_question(const planner *p, size_t a, size_t b) {
   size_t i = a; /* "according to x.txt, | does it ...?", "the question is: | how many ...?"; */
   while (i < b && !((i == a || off_punct(p, i - 1, ",:.")) && /* "which is brighter, | a.jpg or */
@@ -86,6 +110,8 @@ bool off_is_question(const planner *p, size_t a, size_t b) {
   bool unmarked = wh && (s == 0 || off_punct(p, s - 1, ".")) && end == p->n_tok &&
                   (off_is(p, i, W_YES_NO) ||
                    (off_is(p, i, W_WH) && i + 1 < b && off_is(p, i + 1, W_IS_ARE)));
+  if (wh && (asks_for_task(p, i, b) || small_talk(p, i, b)))
+    return false;
   return (wh && b < p->n_tok && off_punct(p, b, "?")) || unmarked;
 }
 
