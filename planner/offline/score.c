@@ -65,12 +65,16 @@ unsigned off_said_media(const planner *p, size_t a, size_t b) {
   return m;
 }
 
-/* "Is it possible to crop it", "are you able to upscale x.jpg", "is there a way to ...": does the
- * yes/no question opening at i ask for the task after "to" (a word of can-do three words on)? */
+/* "Is it possible to crop it", "are you able to upscale x.jpg", "is there a way to ...", "is it
+ * possible for you to ...": does the yes/no question opening at i ask for the task after "to" (a
+ * word of able three words on; not "is it possible to see a dog in x.jpg")? */
 static bool asks_for_task(const planner *p, size_t i, size_t b) {
   bool asks = false;
-  for (size_t j = i + 1; off_is(p, i, W_YES_NO) && j + 1 < b && j <= i + 3 && !asks; j++)
-    asks = off_is(p, j, W_ABLE) && off_is(p, j + 1, W_PURPOSE);
+  for (size_t j = i + 1; off_is(p, i, W_YES_NO) && j + 2 < b && j <= i + 3 && !asks; j++) {
+    size_t to = j + 1 + 2 * (j + 4 < b && off_is(p, j + 1, W_PREPOSITION) &&
+                             off_is(p, j + 2, W_SPEAKER)); /* "for you | to" */
+    asks = off_is(p, j, W_ABLE) && off_is(p, to, W_PURPOSE) && !off_is(p, to + 1, W_PERCEIVING);
+  }
   return asks;
 }
 
