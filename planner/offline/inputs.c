@@ -348,8 +348,8 @@ static int bridge(planner *p, const step *st, bool own_only, unsigned types, sou
 }
 
 /* An earlier turn's file of `types` st names by its name without the extension ("read the sign
- * aloud" after a turn on sign.png; not one a task made: "draw a car" after car.png was drawn), or
- * -1. */
+ * aloud" after a turn on sign.png; not one a task made: "draw a car" after car.png was drawn; not
+ * "a photo" after photo.jpg: a new one), or -1. */
 static int named_by_stem(const planner *p, const step *st, unsigned types) {
   for (size_t r = 0; p->last_turn && r < p->n_res; r++) {
     const resource *x = &p->res[r];
@@ -359,7 +359,8 @@ static int named_by_stem(const planner *p, const step *st, unsigned types) {
     char word[OFF_MAX_WORD], stem[OFF_MAX_WORD];
     off_make_word(base, strcspn(base, "."), word, stem);
     for (size_t i = st->a; word[0] && i < st->b; i++)
-      if (p->tok[i].kind == TK_WORD && strcmp(p->tok[i].word, word) == 0)
+      if (p->tok[i].kind == TK_WORD && strcmp(p->tok[i].word, word) == 0 &&
+          !(i > st->a && off_is(p, i - 1, W_INDEFINITE))) /* "make it a photo": a new one */
         return (int)r;
   }
   return -1;
@@ -482,7 +483,7 @@ static char *step_words(const planner *p, const step *st, bool has_ref) {
 }
 
 /* 3. What a step making something from words makes it of: the words after "say" ("say hello
- * there | in a deep voice": up to its last preposition; "say hello | (out) loud", "| aloud"),
+ * there | in a deep voice": up to its last preposition; "say hello | (out, very) loud", "| aloud"),
  * else those after "of", "about", "saying" or a ':' ("an image of a cat playing piano", "an image:
  * x"; not "about in German"); NULL if none. */
 static char *made_of_words(const planner *p, const step *st) {
@@ -492,7 +493,9 @@ static char *made_of_words(const planner *p, const step *st) {
     end = off_is(p, i, W_PREPOSITION) ? i : end;
   while (said && end > said + 1 && p->tok[end - 1].kind == TK_PUNCT)
     end--;
-  size_t k = end - 1 - (end > said + 1 && off_is(p, end - 2, W_OUT_LOUD)); /* a word left */
+  size_t k = end - 1; /* "out", "very", "really" before "loud": none of the words either */
+  while (k > said && off_is(p, k - 1, W_OUT_LOUD))
+    k--;
   if (said && k > said && off_is(p, end - 1, W_ALOUD) && !off_is(p, end - 1, W_SPEAKING))
     end = k;
   if (said)

@@ -103,9 +103,11 @@ unsigned off_format_named(const planner *p, const step *st, size_t i) {
 }
 
 /* The medium the word at i names a thing as: a recording ("an mp3", "audio") or a picture ("a
- * picture", "an image"; not a picture's format: "save it as a png" keeps what it is); or 0. */
+ * picture", "an image", "a painting"; not a picture's format: "save it as a png" keeps what it
+ * is); or 0. */
 static unsigned medium_named(const planner *p, size_t i) {
-  return (off_format_type(p, i) & BATON__T_AUDIO) | (off_is(p, i, W_PICTURE) ? BATON__T_IMAGE : 0);
+  bool picture = off_is(p, i, W_PICTURE) || off_is(p, i, W_PAINTED);
+  return (off_format_type(p, i) & BATON__T_AUDIO) | (picture ? BATON__T_IMAGE : 0);
 }
 
 unsigned off_makes_it(const planner *p, size_t from, size_t a, size_t b) {
