@@ -342,8 +342,12 @@ bool off_names_part(const planner *p, size_t a, size_t i);
 const char *off_language_at(const planner *p, size_t i);
 /* "The French version", "the German summary of notes.txt", "the English transcript of talk.wav":
  * does token i, a language, name a thing to make in it (a version's word, or a thing a task makes
- * then "of", "about"...; not "the translated French summary", "the French transcript in n.txt")? */
+ * then "of", "about"...; not "the translated French summary", "the French transcript in n.txt",
+ * off_version_in_file)? */
 bool off_version_at(const planner *p, size_t i);
+/* "The French translation in fr.txt": do language i's version word, then a preposition (not "of")
+ * and a file, say that file holds the version (a text in that language, none to make)? */
+bool off_version_in_file(const planner *p, size_t i);
 /* Target ("into Spanish") and source ("from French") languages in [a,b). */
 void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, const char **src);
 /* The language the words to read are written in ("read the French text"): a language named before a

@@ -665,11 +665,17 @@ size_t off_words_spoken(const planner *p, size_t a, size_t b) {
              ? a + 1 : 0;
 }
 
+bool off_version_in_file(const planner *p, size_t i) {
+  return i + 3 < p->n_tok && off_is(p, i + 1, W_TARGET_NOUN) && off_is(p, i + 2, W_PREPOSITION) &&
+         !off_is(p, i + 2, W_CONTENT_INTRO) && p->tok[i + 3].kind == TK_RES &&
+         p->res[p->tok[i + 3].res].is_file;
+}
+
 /* Do language i's next words name what to make: "a Spanish voiceover", "a German audio version",
  * "the German word for (cat)", "Spanish subtitles" (not "the translated French summary")? */
 static bool names_made(const planner *p, size_t i) {
-  if (off_version_at(p, i))
-    return true;
+  if (off_version_at(p, i) || off_version_in_file(p, i))
+    return !off_version_in_file(p, i);
   i += i + 2 < p->n_tok && off_is(p, i + 1, W_RECORDING);
   if (i + 1 >= p->n_tok)
     return false;
@@ -687,7 +693,7 @@ static bool names_made(const planner *p, size_t i) {
 
 bool off_version_at(const planner *p, size_t i) {
   return off_language_at(p, i) && i + 1 < p->n_tok &&
-         (off_is(p, i + 1, W_TARGET_NOUN) ||
+         ((off_is(p, i + 1, W_TARGET_NOUN) && !off_version_in_file(p, i)) ||
           (off_is(p, i + 1, W_MADE_THING) && i + 2 < p->n_tok &&
            off_is(p, i + 2, W_CONTENT_INTRO) && !(i > 0 && off_is(p, i - 1, W_MADE_THING))));
 }

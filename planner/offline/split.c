@@ -276,7 +276,9 @@ void off_split_step(planner *p, size_t s, unsigned avail) {
   for (size_t o = st->a + 2; !k && off_is_role(p, st->task, R_WRITE) && o < st->a + 4; o++)
     if (o < st->b && off_is(p, o, W_MADE_THING) && written_task(p, st, o, avail, true))
       break; /* "write a | description of x.jpg", not split: the description's task */
-  if (!k || written_task(p, st, k, avail, false)) /* no split, or "write a | summary": one task */
+  /* no split, or "write a | summary": one task; "the French | translation in fr.txt": a file */
+  if (!k || written_task(p, st, k, avail, false) ||
+      (k > st->a + 1 && off_version_in_file(p, k - 1)))
     return;
   /* "read out the | French translation of a.txt": the language the tail's (not "translate the
    * German | summary of a.txt": the translation's) */
