@@ -78,18 +78,36 @@ static bool asks_for_task(const planner *p, size_t i, size_t b) {
   return asks;
 }
 
+/* Is a file of the request's own given with it, named nowhere in its words ("is it right?" with
+ * sign.png; not "caption x.jpg. did it work" with x.jpg given too)? */
+static bool file_given(const planner *p) {
+  bool named[OFF_MAX_RES] = {false}, given = false;
+  for (size_t k = 0; k < p->n_tok; k++)
+    if (p->tok[k].kind == TK_RES)
+      named[p->tok[k].res] = true;
+  for (size_t r = 0; r < p->n_res && !given; r++) {
+    given = p->res[r].is_file && !p->res[r].turn && !named[r];
+    for (size_t q = 0; given && q < p->n_res; q++)
+      given = !(named[q] && !strcmp(p->res[q].value, p->res[r].value));
+  }
+  return given;
+}
+
 /* "Is that fine", "did it work", "are you sure", "what do you mean", "how did you do that": is the
  * question at [i,b) small talk about the exchange, every word one of it or of asking and pointing
- * ("is it long", "what is it" ask of a thing)? */
+ * ("is it long", "what is it" ask of a thing; "mean" only after "you": "what does it mean" asks of
+ * it), no file given (the question asks of it)? */
 static bool small_talk(const planner *p, size_t i, size_t b) {
   static const off_class plain[] = {W_IS_ARE, W_WH, W_DEFINITE, W_REFERENCE, W_PREPOSITION, W_US};
-  bool talk = false, only = true;
+  bool talk = false, only = true, you = false, meant = false;
   for (size_t k = i; k < b && only; k++) {
     talk |= off_is(p, k, W_EXCHANGE);
-    only = p->tok[k].kind == TK_PUNCT || off_is(p, k, W_EXCHANGE) ||
+    you |= off_is(p, k, W_YOU);
+    meant |= off_is(p, k, W_MEANING);
+    only = p->tok[k].kind == TK_PUNCT || off_is(p, k, W_EXCHANGE) || off_is(p, k, W_MEANING) ||
            off_is_any(p, k, plain, sizeof plain / sizeof *plain);
   }
-  return talk && only;
+  return talk && only && (you || !meant) && !file_given(p);
 }
 
 /* Is [a,b) a question as written: a question word first (or after a ',', ':' or '.': "a.jpg and

@@ -498,6 +498,21 @@ static int changed_named(const planner *p, const step *st) {
   return -1;
 }
 
+/* "Make it a painting", "make photo.jpg a painting": does st restyle a picture, the one it names
+ * or "it" with one at hand or an earlier turn's (after "caption photo.jpg": photo.jpg), not draw
+ * a text ("make it a picture" draws the caption)? */
+static bool paints_picture(const planner *p, const step *st, unsigned avail) {
+  size_t a = off_past_asking(p, st->a, st->b), b = st->b;
+  while (b > a && p->tok[b - 1].kind == TK_PUNCT)
+    b--;
+  size_t k = a + 1 + (a + 2 < b && p->tok[a + 1].det); /* "it", "the result", "photo.jpg" */
+  if (k + 2 > b || !off_is(p, a, W_CAUSATIVE) || !off_is(p, b - 1, W_PAINTED))
+    return false;
+  bool named = off_res_at(p, k, BATON__T_IMAGE) >= 0;
+  return k + 2 + off_is(p, k + 1, W_INDEFINITE) == b &&
+         (named || (off_is(p, k, W_REFERENCE) && ((avail & BATON__T_IMAGE) || p->pictures)));
+}
+
 /* The task of st naming none: a description or a kind of text written, words spoken, files
  * joined, one file turned into another, a cue's task rewritten, a medium's change or what "make
  * it ..." changes; or -1. */
@@ -506,6 +521,8 @@ int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
     return p->role[R_WRITE];
   if (off_asks_speech(p, st, produced, avail))
     return p->role[R_SPEAK];
+  if (paints_picture(p, st, avail))
+    return p->role[R_TRANSFORM];
   if ((avail & BATON__T_TEXT) && makes_it(p, st) == BATON__T_IMAGE)
     return p->role[R_DRAW]; /* "make it a picture": a text at hand drawn */
   int t = joined_task(p, st);
