@@ -563,8 +563,9 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
   bool them = none && !*all && st > p->steps && /* "..., tell me which one has a dog" */
               (off_has_word(p, st->a, st->b, W_PLURAL) || (!text && names_nothing(p, st)) ||
                (!text && which_one(p, st->a, st->b)));
-  if (none && text && (off_has_word(p, st->a, st->b, W_PLURAL) ||
-                       (off_is_role(p, st->task, R_ASK_TEXT) && names_nothing(p, st))) &&
+  bool pair = two && !off_is_role(p, st->task, R_ASK_TEXT); /* "compare them": both, one task */
+  if (none && text && !pair && (off_has_word(p, st->a, st->b, W_PLURAL) ||
+                                (off_is_role(p, st->task, R_ASK_TEXT) && names_nothing(p, st))) &&
       (n_own = read_before(p, st, own)) > 0)
     return n_own;
   for (size_t i = them ? st[-1].a : 0; (them || *all) && i < (them ? st[-1].b : p->n_tok); i++)
