@@ -307,14 +307,31 @@ static bool asks_once_more(const planner *p, char (*words)[OFF_MAX_WORD], size_t
   return fresh;
 }
 
+/* Is text one clause: under 12 words, no joiner or break ("and count them", "then"), no question
+ * before its end ("how many are there? blur them")? */
+static bool one_clause(const planner *p, const char *text) {
+  static const off_class joining[] = {W_JOINER, W_HARD_BREAK};
+  char words[12][OFF_MAX_WORD];
+  size_t n = off_split_words(text, strlen(text), words, 12, NULL), len = (size_t)unstopped(text);
+  const char *q = strchr(text, '?');
+  for (size_t i = 0; i < n; i++)
+    if (off_words_in(p->lx, joining, 2, words[i], true))
+      return false;
+  return n < 12 && (!q || q >= text + len);
+}
+
 /* "Now blur them" after "find the faces in x.jpg": does a message (its n stems `words`, naming no
- * file) mark what the last request found (off_marks_found)? It asks that request and itself. */
+ * file) mark what the last request found (off_marks_found)? It asks that request and itself, when
+ * both are one clause and that one named one file and ran as one task (not "find the faces in a.jpg
+ * and b.jpg", "detect the cars in x.jpg and count them"); or a marking before did. */
 static bool marks_found(const planner *p, const char *at, char (*words)[OFF_MAX_WORD], size_t n) {
   bool marks = false, plural = false;
   for (size_t i = 0; i < n; i++)
     marks |= off_words_has(&p->lx->cls[W_MARKING], words[i], true),
     plural |= off_words_has(&p->lx->cls[W_PLURAL], words[i], true);
-  return p->asked && marks && plural && !off_files_named(p, at);
+  bool one = p->asked && (p->found_in || (p->ran == 1 && off_files_named(p, p->asked) == 1 &&
+                                           one_clause(p, p->asked)));
+  return one && marks && plural && !off_files_named(p, at) && one_clause(p, at);
 }
 
 /* Remembers what message m names in p->res[first..]; 0, or -1 out of memory. */
@@ -346,7 +363,9 @@ static int scan_message(planner *p, const cJSON *m, int turn, size_t first) {
   p->again_turn = user ? (ask ? 0 : thing ? p->again_turn : turn) : p->again_turn;
   int rc = ask && !(p->asked = more ? more : baton__strdup(at)) ? -1 : 0;
   rc = thing && !(p->asked = more) ? -1 : rc;
-  p->told = role && strcmp(role, "assistant") == 0 ? told_answer(p, m) : p->told;
+  bool answer = role && strcmp(role, "assistant") == 0;
+  p->told = answer ? told_answer(p, m) : p->told;
+  p->ran = answer ? cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m, "tasks")) : p->ran;
   size_t len;
   if (rc == 0 && ask && target_named(p, at, &len)) /* "translate a.txt into Spanish" */
     free(p->asked_into), rc = (p->asked_into = baton__strdup(at)) ? 0 : -1;

@@ -245,6 +245,7 @@ typedef struct {
   bool searched;  /* a step asks to search the web ("find a video on X"): no task (recognise.c) */
   bool follows;   /* a question following up an earlier answer (off_follows_answer) */
   bool told;      /* the newest answer came from a task that looks for what words say, that ran */
+  int ran;        /* the tasks the newest answer lists ("tasks"), 0 before any */
   bool more;      /* nothing planned: it only says more of the last request (off_says_more) */
   bool repeat;    /* the request is the last one asked again (plan.c): no follow-up itself */
   long copies;    /* ... and how many of its drawings the request asked for (0: as it did) */
