@@ -604,14 +604,17 @@ static bool names_subject(const planner *p, const step *st, bool definite) {
 }
 
 /* Is word i of st a piece of writing or a file ("notes", "the article", "my essay", "this file",
- * "the attached file"): with no determiner before it, past a word saying it is attached, or a
- * definite one ("the", "my"; not "a story": one to make)? */
-static bool writing_at(const planner *p, const step *st, size_t i) {
+ * "the attached file"): with no determiner before it (unless `quoted`: a word to translate or
+ * say, "translate book into French", "say notes", nor after "the word"), past a word saying it
+ * is attached, or a definite one ("the", "my"; not "a story": one to make)? */
+static bool writing_at(const planner *p, const step *st, size_t i, bool quoted) {
   if (!off_is(p, i, W_WRITING) && !off_is(p, i, W_FILES))
     return false;
   size_t j = i > st->a && off_is(p, i - 1, W_ATTACHED) ? i - 1 : i;
+  bool bare = j == st->a || !p->tok[j - 1].det;
+  bool word = j == i && (quoted || (j > st->a && off_is(p, j - 1, W_WORDING))); /* a word given */
   return p->req[p->tok[i].end] != '-' && /* not "the text-to-speech tool" */
-         (j == st->a || !p->tok[j - 1].det || off_is(p, j - 1, W_DEFINITE));
+         (bare ? !word : off_is(p, j - 1, W_DEFINITE));
 }
 
 /* "Summarize the document", "read my essay aloud", "what is the sentiment of the review?": are
@@ -625,16 +628,18 @@ static bool points_at_writing(const planner *p, const step *st) {
   bool pointed = false; /* a piece of writing after "the", "my"... */
   if (off_draws(p, st->task) || off_is_role(p, st->task, R_WRITE))
     return false;
+  bool says = off_has_word(p, st->a, st->b, W_SPEAKING); /* "say notes": the words said */
+  bool quoted = says || off_is_role(p, st->task, R_TRANSLATE);
   for (size_t i = st->a; i < st->b; i++)
-    if (p->tok[i].kind == TK_RES)
-      return false;
+    if (p->tok[i].kind == TK_RES || (says && off_is(p, i, W_READING)))
+      return false; /* (a file named; "say please read the attached file": words to say) */
     else if (p->tok[i].kind == TK_WORD && !p->tok[i].det) {
       bool filed = off_files_said(p, i - (i > st->a), i + 2 < st->b ? i + 2 : st->b) &
                    BATON__T_TEXT; /* "txt" or "files" of "the txt files" */
       if (!filed && !names_nothing(p, st, i) &&
           !off_is_any(p, i, asking, sizeof asking / sizeof *asking))
         return false;
-      pointed |= filed || writing_at(p, st, i);
+      pointed |= filed || writing_at(p, st, i, quoted);
     }
   return pointed;
 }

@@ -171,6 +171,10 @@ Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
       {"read notes aloud", "text-to-speech needs a text"},
       {"read the file aloud", "text-to-speech needs a text"},
       {"summarise the attached file", "summarization needs a text"},
+      {"summarize this file", "summarization needs a text"},
+      /* (one to translate also with "the": a bare word is the text, "translate book") */
+      {"translate the attached file into Spanish", "translation needs a text"},
+      {"translate the article into French", "translation needs a text"},
       /* a task named clearly with no file at all ("talk", "sign": no name): what it needs */
       {"transcribe talk", "automatic-speech-recognition needs an audio"},
       {"transcribe", "automatic-speech-recognition needs an audio"},
