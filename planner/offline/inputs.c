@@ -644,6 +644,13 @@ static bool points_at_writing(const planner *p, const step *st) {
   return pointed;
 }
 
+bool off_works_on_before(const planner *p, const step *st) {
+  bool makes = off_draws(p, st->task) || off_is_role(p, st->task, R_WRITE) ||
+               off_is_role(p, st->task, R_CONVERSE); /* "write a poem": a poem to make */
+  return off_has_word(p, st->a, st->b, W_REFERENCE) || off_has_word(p, st->a, st->b, W_PLURAL) ||
+         (!makes && !names_subject(p, st, true));
+}
+
 bool off_makes_own(const planner *p, const step *st) {
   return (off_draws(p, st->task) || off_is_role(p, st->task, R_WRITE) ||
           off_is_role(p, st->task, R_CONVERSE)) && names_subject(p, st, false);

@@ -713,6 +713,10 @@ int off_asked_aloud(const planner *p);
 int off_read_file(planner *p, const step *st, int r, bool heard, source *src);
 /* The part of a recording st names cut first ("the first 2 seconds"): its id, -1 none, -2 error. */
 int off_cut_part(planner *p, const step *st, const source *in, bool heard);
+/* Does st (its task set) work on what came before it: words pointing back ("summarize them",
+ * "translate both into French") or, a task not making, none naming a thing of its own
+ * ("translate into German", "summarize each"; not "write a poem", "summarize the article")? */
+bool off_works_on_before(const planner *p, const step *st);
 /* Does st make from words (a drawing, a text written, a chat) what it names: "draw a cat", not
  * "draw the main character" (what a file holds)? */
 bool off_makes_own(const planner *p, const step *st);

@@ -1191,13 +1191,14 @@ static int refused_manner_only(planner *p) {
 
 /* "Listen to a.wav and b.wav | and tell me who called", "... | and summarize them": a step of no
  * task hearing recordings (off_hears) right before a question put to a text, or a task on text
- * naming nothing of its own, transcribes them, each (then worked on: link.c). */
+ * naming no file of its own and working on what came before (off_works_on_before; not "and
+ * write a poem"), transcribes them, each (then worked on: link.c). */
 static void hears_first(planner *p) {
   for (step *st = p->steps; st + 1 < p->steps + p->n_steps; st++)
     if (st->task < 0 && !st->context && !st->refused && off_hears(p, st->a, st->b) &&
         (off_is_role(p, st[1].task, R_ASK_TEXT) ||
          (st[1].task >= 0 && p->cues[st[1].task].spec->inputs == BATON__T_TEXT &&
-          !off_count_res(p, st[1].a, st[1].b, ~0u))))
+          !off_count_res(p, st[1].a, st[1].b, ~0u) && off_works_on_before(p, &st[1]))))
       st->task = p->role[R_TRANSCRIBE], st->score = p->lx->w[K_ACCEPT],
       off_claim_resources(p, st, p->cues[st->task].spec, 0);
 }
