@@ -628,7 +628,9 @@ static bool points_at_writing(const planner *p, const step *st) {
   bool pointed = false; /* a piece of writing after "the", "my"... */
   if (off_draws(p, st->task) || off_is_role(p, st->task, R_WRITE))
     return false;
-  bool says = off_has_word(p, st->a, st->b, W_SPEAKING); /* "say notes": the words said */
+  bool says = false; /* "say notes": the words said (not "narrate notes") */
+  for (size_t i = st->a; i < st->b; i++)
+    says |= off_is(p, i, W_SPEAKING) && off_is(p, i, W_UTTERING);
   bool quoted = says || off_is_role(p, st->task, R_TRANSLATE);
   for (size_t i = st->a; i < st->b; i++)
     if (p->tok[i].kind == TK_RES || (says && off_is(p, i, W_READING)))

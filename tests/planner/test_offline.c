@@ -175,6 +175,7 @@ Test(planner_offline, a_step_needing_a_file_it_cannot_get_says_so) {
       /* (one to translate also with "the": a bare word is the text, "translate book") */
       {"translate the attached file into Spanish", "translation needs a text"},
       {"translate the article into French", "translation needs a text"},
+      {"narrate notes", "text-to-speech needs a text"}, /* (not "say notes": a word said) */
       /* a task named clearly with no file at all ("talk", "sign": no name): what it needs */
       {"transcribe talk", "automatic-speech-recognition needs an audio"},
       {"transcribe", "automatic-speech-recognition needs an audio"},
