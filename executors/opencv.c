@@ -196,9 +196,11 @@ static baton__cv_image *cv_detect(cv_state *st, size_t k, int mode, const char *
                                   baton__cv_box *boxes, size_t *n, int64_t deadline,
                                   baton__exec_env *env) {
   double w = 0, h = 0; /* refused from its header when it says too many pixels: not decoded */
+  const char *name = baton__input_name(path); /* not the run's copy of it */
   if (baton__run_header_size(path, &w, &h) && w * h > CV_MAX_PIXELS)
-    return baton__run_too_many_pixels(env, baton__input_name(path), w, h), NULL;
-  baton__cv_image *img = baton__cv_image_load(path, CV_MAX_PIXELS, env->err, sizeof env->err);
+    return baton__run_too_many_pixels(env, name, w, h), NULL;
+  baton__cv_image *img =
+      baton__cv_image_load(path, name, CV_MAX_PIXELS, env->err, sizeof env->err);
   if (!img)
     return NULL;
   baton__cv_cascade *cascade = cv_kinds[k].file ? cv_cascade(st, k, env) : NULL;

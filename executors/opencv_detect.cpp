@@ -41,6 +41,12 @@ void set_err(char *err, size_t errlen, const char *what, const char *detail) {
                   detail ? detail : "");
 }
 
+void decode_failed(char *err, size_t errlen, const char *name, const char *why) {
+  if (err && errlen)
+    std::snprintf(err, errlen, "OpenCV failed decoding %s%s%s", name, why ? ": " : "",
+                  why ? why : "");
+}
+
 } // namespace
 
 extern "C" baton__cv_cascade *baton__cv_cascade_load(const char *xml_path, char *err,
@@ -64,30 +70,30 @@ extern "C" baton__cv_cascade *baton__cv_cascade_load(const char *xml_path, char 
 
 extern "C" void baton__cv_cascade_free(baton__cv_cascade *c) { delete c; }
 
-extern "C" baton__cv_image *baton__cv_image_load(const char *path, double max_pixels, char *err,
-                                                 size_t errlen) {
+extern "C" baton__cv_image *baton__cv_image_load(const char *path, const char *name,
+                                                 double max_pixels, char *err, size_t errlen) {
   quiet();
   try {
     baton__cv_image *img = new baton__cv_image;
     img->m = cv::imread(path, cv::IMREAD_COLOR);
     if (img->m.empty()) {
       delete img;
-      set_err(err, errlen, "cannot decode the image", path);
+      if (err && errlen)
+        std::snprintf(err, errlen, "cannot decode %s as an image", name);
       return nullptr;
     }
     if ((double)img->m.cols * (double)img->m.rows > max_pixels) {
-      char msg[128];
-      std::snprintf(msg, sizeof msg, "%dx%d is over %.0f megapixels", img->m.cols, img->m.rows,
-                    max_pixels / 1e6);
+      if (err && errlen)
+        std::snprintf(err, errlen, "%s is %dx%d pixels, over %.0f megapixels", name, img->m.cols,
+                      img->m.rows, max_pixels / 1e6);
       delete img;
-      set_err(err, errlen, "the image is too large", msg);
       return nullptr;
     }
     return img;
   } catch (const std::exception &e) {
-    set_err(err, errlen, "OpenCV failed decoding the image", e.what());
+    decode_failed(err, errlen, name, e.what());
   } catch (...) {
-    set_err(err, errlen, "OpenCV failed decoding the image", nullptr);
+    decode_failed(err, errlen, name, nullptr);
   }
   return nullptr;
 }

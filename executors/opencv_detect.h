@@ -30,9 +30,10 @@ typedef struct baton__cv_image baton__cv_image;
 
 /* Decodes an image file (anything OpenCV reads). Refuses images over
  * max_pixels. Returns a handle (free with baton__cv_image_free) or NULL with
- * err. Thread-safe. */
-baton__cv_image *baton__cv_image_load(const char *path, double max_pixels, char *err,
-                                      size_t errlen);
+ * err, which calls the file `name` (as the user gave it: baton__input_name).
+ * Thread-safe. */
+baton__cv_image *baton__cv_image_load(const char *path, const char *name, double max_pixels,
+                                      char *err, size_t errlen);
 void baton__cv_image_free(baton__cv_image *img);
 void baton__cv_image_size(const baton__cv_image *img, int *w, int *h);
 

@@ -109,7 +109,7 @@ Test(executors_opencv, finds_the_face_in_messi5, .init = setup, .fini = teardown
   char *want = baton__path_join(g_dir, "task2.png");
   cr_assert_str_eq(r.image, want);
   char err[256];
-  baton__cv_image *img = baton__cv_image_load(r.image, 1e8, err, sizeof err);
+  baton__cv_image *img = baton__cv_image_load(r.image, r.image, 1e8, err, sizeof err);
   cr_assert_not_null(img, "%s", err);
   int w, h;
   baton__cv_image_size(img, &w, &h);
@@ -148,7 +148,7 @@ Test(executors_opencv, the_request_words_choose_the_cascade, .init = setup, .fin
 /* Mean absolute difference between horizontal neighbours inside the box: how sharp it is. */
 static double sharpness(const char *path, int x0, int y0, int x1, int y1) {
   char err[256];
-  baton__cv_image *img = baton__cv_image_load(path, 1e8, err, sizeof err);
+  baton__cv_image *img = baton__cv_image_load(path, path, 1e8, err, sizeof err);
   cr_assert_not_null(img, "%s", err);
   double sum = 0;
   long n = 0;
@@ -206,7 +206,7 @@ Test(executors_opencv, crops_the_picture_to_what_it_finds_when_asked, .init = se
   int w = box_int(d, "xmax") - box_int(d, "xmin") + 1;
   int h = box_int(d, "ymax") - box_int(d, "ymin") + 1;
   char err[256];
-  baton__cv_image *img = baton__cv_image_load(r.image, 1e8, err, sizeof err);
+  baton__cv_image *img = baton__cv_image_load(r.image, r.image, 1e8, err, sizeof err);
   cr_assert_not_null(img, "%s", err);
   int cw = 0, ch = 0;
   baton__cv_image_size(img, &cw, &ch);
@@ -286,6 +286,19 @@ Test(executors_opencv, a_broken_image_is_named, .init = setup, .fini = teardown)
   cr_assert_neq(r.rc, 0);
   cr_assert(strstr(r.err, "/nonexistent/face.jpg"), "unclear error: %s", r.err);
   free(bad);
+}
+
+/* The run's copy of an input (runs/<id>/inputs/t0-image-bad.png) is named as the user gave it. */
+Test(executors_opencv, a_broken_input_is_named_as_given, .init = setup, .fini = teardown) {
+  char *inputs = baton__path_join(g_dir, "inputs");
+  cr_assert_eq(baton__mkdirs(inputs, 0700), 0);
+  char *bad = baton__path_join(inputs, "t0-image-bad.png");
+  bt_write(bad, "not a png");
+  result r = detect(bad, NULL);
+  cr_assert_neq(r.rc, 0);
+  cr_assert_str_eq(r.err, "cannot decode bad.png as an image");
+  free(bad);
+  free(inputs);
 }
 
 #else
