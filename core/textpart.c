@@ -60,13 +60,15 @@ static size_t words_before(const char *s, const char *at, char w[][PART_WORD_MAX
   return k;
 }
 
+size_t baton__count_word(const char *w) { return index_in(w, numbers); }
+
 /* A count in digits or words ("3", "three"), or 0. */
 static size_t count_of(const char *w) {
   if (isdigit((unsigned char)w[0]) && !w[strspn(w, "0123456789")]) {
     long v = strtol(w, NULL, 10);
     return v > 0 && v <= PART_MAX_COUNT ? (size_t)v : 0;
   }
-  return index_in(w, numbers);
+  return baton__count_word(w);
 }
 
 /* An ordinal ("second", "2nd"), or 0. */

@@ -21,6 +21,9 @@ typedef struct {
   bool last;
 } baton__text_part;
 
+/* The count a lower-case word names, "one" to "twenty", or 0. */
+size_t baton__count_word(const char *w);
+
 /* The part of the file `name` that `words` name: "the first paragraph of notes.txt", "the last
  * 2 lines in notes.txt", "the third sentence from notes.txt" (first to tenth, last or final,
  * then a count in digits or words up to twenty, then word, line, sentence or paragraph).

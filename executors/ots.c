@@ -4,6 +4,7 @@
 #if defined(BATON_HAVE_OTS)
 
 #include <ctype.h>
+#include <limits.h>
 #include <glib.h>
 #include <stdio.h> /* libots.h uses FILE without including it */
 #include <ots/libots.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/textpart.h"
 #include "core/util.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
@@ -19,6 +21,7 @@
 /* Where Debian's libots0 package installs its stemming/stop-word dictionaries. */
 #define OTS_DICT_DIR "/usr/share/ots"
 #define OTS_DEFAULT_PERCENT 30
+#define OTS_LONG (-1) /* ots_wanted: a long summary, the share uncapped */
 #define OTS_DEFAULT_MAX_TEXT (1024u * 1024u)
 
 /*
@@ -160,33 +163,54 @@ static OtsArticle *ots_article(const ots_state *st, baton__exec_env *env) {
   return art;
 }
 
+/* Words that ask for a long summary ("a long summary", "in detail"): the configured share of
+ * the sentences, not capped at summary_max_sentences. */
+static const char *const ots_long_words[] = {"long", "longer", "lengthy", "detail", "detailed",
+                                             NULL};
+
+/* How many sentences the word before "sentence(s)" asks for ("two", "3", "a", "single"), or 0. */
+static long ots_count(const char *prev) {
+  if (isdigit((unsigned char)prev[0])) {
+    long v = strtol(prev, NULL, 10);
+    return v > 0 && v < INT_MAX ? v : v > 0 ? INT_MAX : 0;
+  }
+  if (strcmp(prev, "a") == 0 || strcmp(prev, "single") == 0)
+    return 1;
+  return (long)baton__count_word(prev);
+}
+
+/* Is the word of n bytes at s a part of a file name ("long" in "long.txt", "notes/long")? */
+static bool ots_in_file_name(const char *instr, const char *s, size_t n) {
+  bool after = (s[n] == '.' || s[n] == '/') && isalnum((unsigned char)s[n + 1]);
+  return after || (s > instr && (s[-1] == '.' || s[-1] == '/'));
+}
+
 /* How many sentences an instruction asks the summary for ("in two sentences", "a 3-sentence
- * summary", "in a single sentence"), or 0 when it says no number. */
+ * summary", "in a single sentence", "in twenty sentences"), OTS_LONG when it asks for a long
+ * one ("a long summary", "in detail"), or 0 when it says neither. */
 static int ots_wanted(const char *instr) {
-  static const char *const numbers[] = {"a", "one", "two", "three", "four", "five", "six",
-                                        "seven", "eight", "nine", "ten", NULL}; /* "a" is one */
   char word[16] = "", prev[16] = "";
+  bool is_long = false;
   for (const char *s = instr ? instr : ""; *s; s++) {
-    size_t n = strcspn(s, " \t\r\n-,.;:!?()'\"");
+    size_t n = strcspn(s, " \t\r\n-,.;:!?()'\"/");
     if (n == 0)
       continue;
     memcpy(prev, word, sizeof word);
+    bool named = n < sizeof word && !ots_in_file_name(instr, s, n);
     for (size_t i = 0; i < sizeof word; i++) /* a word too long for `word` is none we know */
-      word[i] = i < n && n < sizeof word ? (char)tolower((unsigned char)s[i]) : '\0';
+      word[i] = named && i < n ? (char)tolower((unsigned char)s[i]) : '\0';
     s += n - 1;
-    if (strncmp(word, "sentence", 8) != 0)
-      continue;
-    long v = isdigit((unsigned char)prev[0]) ? strtol(prev, NULL, 10)
-             : strcmp(prev, "single") == 0 ? 1 : 0;
-    for (int k = 0; !v && numbers[k]; k++)
-      v = strcmp(prev, numbers[k]) == 0 ? (k ? k : 1) : 0;
-    return v > 0 && v <= 100 ? (int)v : 0;
+    for (size_t k = 0; !is_long && ots_long_words[k]; k++)
+      is_long = strcmp(word, ots_long_words[k]) == 0;
+    if (strncmp(word, "sentence", 8) == 0 && ots_count(prev) > 0)
+      return (int)ots_count(prev);
   }
-  return 0;
+  return is_long ? OTS_LONG : 0;
 }
 
 /* The sentences libots ranks highest (`wanted` of them, else summary_percent of n but at most
- * summary_max_sentences; at least one), normalised. *summary is NULL when it selected nothing.
+ * summary_max_sentences unless wanted is OTS_LONG; at least one), normalised. *summary is NULL
+ * when it selected nothing.
  * 0, or -1 when out of memory. */
 static int ots_pick(OtsArticle *art, int n, int wanted, const baton__exec_env *env,
                     char **summary) {
@@ -196,7 +220,7 @@ static int ots_pick(OtsArticle *art, int n, int wanted, const baton__exec_env *e
     percent = 100;
   int keep = wanted > 0 ? (wanted < n ? wanted : n) : (n * percent + 99) / 100;
   int cap = env->cfg ? env->cfg->summary_max_sentences : 0;
-  if (wanted <= 0 && cap > 0 && keep > cap)
+  if (wanted == 0 && cap > 0 && keep > cap)
     keep = cap;
   if (keep < 1)
     keep = 1;
@@ -211,7 +235,8 @@ static int ots_pick(OtsArticle *art, int n, int wanted, const baton__exec_env *e
   return *summary ? 0 : -1;
 }
 
-/* Summarises whole (taken: freed or returned) into `wanted` sentences (0: the configured share).
+/* Summarises whole (taken: freed or returned) into `wanted` sentences (0: the configured share,
+ * OTS_LONG: that share uncapped).
  * The summary (caller frees), or NULL with env->err set. */
 static char *ots_summarise(const ots_state *st, char *whole, int wanted, baton__exec_env *env) {
   OtsArticle *art = ots_article(st, env);

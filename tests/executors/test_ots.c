@@ -167,6 +167,46 @@ Test(executors_ots, a_long_text_keeps_at_most_max_sentences_unless_asked) {
   baton__executor_ots.release(f.state);
 }
 
+/* A text of 100 sentences, each about the station and one of ten topics (caller frees). */
+static char *hundred_sentences(void) {
+  static const char *const topics[] = {"library", "bridge", "market", "school", "harbour",
+                                       "museum",  "garden", "tunnel", "stadium", "clinic"};
+  baton__sb sb;
+  baton__sb_init(&sb);
+  for (int i = 0; i < 100; i++)
+    baton__sb_addf(&sb, "The council discussed the station %s in meeting %d. ", topics[i % 10],
+                   i + 1);
+  return baton__sb_detach(&sb);
+}
+
+/* Any count the request gives wins over max_sentences (clamped to the sentences there are), in
+ * words up to twenty; a long or detailed summary is the share, uncapped; a file name ("long.txt")
+ * asks for nothing. */
+Test(executors_ots, counts_up_to_twenty_and_long_summaries_pass_the_cap) {
+  fixture f;
+  fx_setup(&f);
+  f.cfg.summary_max_sentences = 10;
+  char *text = hundred_sentences();
+  static const struct {
+    const char *ask;
+    int n;
+  } cases[] = {{"summarize long.txt in twelve sentences", 12},
+               {"summarize long.txt in twenty sentences", 20},
+               {"summarize long.txt in 150 sentences", 100} /* all there are */,
+               {"summarize long.txt in 64 sentences", 64},
+               {"give me a long summary", 30} /* 30% of 100 */,
+               {"summarize long.txt in detail", 30},
+               {"summarize long.txt", 10} /* the cap */};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *sum = summarise_as(&f, text, cases[i].ask);
+    cr_assert_not_null(sum, "'%s' failed: %s", cases[i].ask, f.env.err);
+    cr_expect_eq(sentences_from_input(sum, text), cases[i].n, "'%s': %s", cases[i].ask, sum);
+    free(sum);
+  }
+  free(text);
+  baton__executor_ots.release(f.state);
+}
+
 Test(executors_ots, one_sentence_comes_back_whole) {
   fixture f;
   fx_setup(&f);
