@@ -24,6 +24,9 @@ typedef struct baton__offline_req {
   const char *translations;         /* what can be translated here, named when a request asks
                                        for a language baton does not know, or NULL: the
                                        languages of the lexicon */
+  const char *translate_advice;     /* when no model can translate here, why and what to
+                                       install or configure (named after the lexicon's
+                                       languages), or NULL */
   char *note;                       /* receives a warning worth telling (a task kind
                                        planned that nothing can run), or NULL */
   size_t notelen;

@@ -126,6 +126,10 @@ baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req);
 int baton__run_expand_tilde(const baton_request *req, char **name, char *err, size_t errlen);
 
 /* ---- run_models.c ---- */
+/* Says why no model can do `task` (for a step of words `text`, or NULL) and how to add one
+ * (into out): "no available model can do translation (...); add one: ...". */
+void baton__run_missing_model(baton *ctx, const char *task, const char *text, char *out,
+                              size_t cap);
 /* Gives every task the mode its step asks for ("read" a picture's words, or "describe" it) and
  * picks a model and fallbacks for every task that has none. */
 baton_rc baton__run_assign_models(baton *ctx, baton__graph *g, const char *request);

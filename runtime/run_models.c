@@ -59,9 +59,8 @@ static void registered_note(baton *ctx, const char *task, bool none, char *why, 
   baton__sb_release(&sb);
 }
 
-/* Says why no model can do a step and how to add one (into out). */
-static void missing_model(baton *ctx, const char *task, const char *text, char *out,
-                          size_t cap) {
+void baton__run_missing_model(baton *ctx, const char *task, const char *text, char *out,
+                              size_t cap) {
   char why[512] = "", one[256], err[256];
   baton__model m[8];
   size_t n = 0, l = 0;
@@ -123,7 +122,7 @@ static char *choice_json(const baton__model *found, size_t n, const char *task) 
 static char *missing_json(baton *ctx, const baton__task *t, const char *request) {
   char miss[768];
   char *st = step_text(t, request);
-  missing_model(ctx, t->task, st, miss, sizeof miss);
+  baton__run_missing_model(ctx, t->task, st, miss, sizeof miss);
   free(st);
   cJSON *why = cJSON_CreateObject();
   cJSON_AddStringToObject(why, "reason", miss);

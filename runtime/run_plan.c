@@ -95,16 +95,19 @@ static baton_rc llm_plan(baton *ctx, const baton_request *req, baton__graph *g,
 /* The offline planner's plan. */
 static baton_rc offline_plan(baton *ctx, const baton_request *req, baton__graph *g,
                              char note[BATON__PLAN_NOTE]) {
-  char err[768] = "";
+  char err[1024] = "";
   size_t n_tasks = 0;
   const baton__taskspec *tasks = baton__registry_tasks(ctx->reg, &n_tasks);
   unsigned char *runnable = baton__runnable_kinds(ctx, tasks, n_tasks);
-  char translations[1536];
+  char translations[1536], advice[768] = ""; /* advice: when nothing here can translate */
   baton__translations_here(ctx, translations, sizeof translations);
+  if (!translations[0])
+    baton__run_missing_model(ctx, "translation", NULL, advice, sizeof advice);
   baton__offline_req orq = {.request = req->text, .inputs = req->inputs,
                             .n_inputs = req->n_inputs, .tasks = tasks, .n_tasks = n_tasks,
                             .runnable = runnable, .messages_json = req->messages,
-                            .translations = translations,
+                            .translations = translations[0] ? translations : NULL,
+                            .translate_advice = advice[0] ? advice : NULL,
                             .note = note, .notelen = BATON__PLAN_NOTE};
   int orc = baton__plan_offline_req(&orq, g, err, sizeof err);
   free(runnable);

@@ -54,6 +54,4 @@ void baton__translations_here(baton *ctx, char *out, size_t cap) {
     }
     baton__model_release(&m[i]);
   }
-  if (!out[0])
-    baton__fmt(out, cap, "nothing (no translation model can run here)");
 }

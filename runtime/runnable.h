@@ -21,7 +21,7 @@ unsigned char *baton__runnable_kinds(baton *ctx, const baton__taskspec *tasks, s
  * What can be translated here, into out (cap bytes): apertium's installed
  * pairs when it can run ("apertium ca-en, ..., ro-es, and any two of them
  * joined through a shared language"), then the other translation models that can run, by
- * id; "nothing (no translation model can run here)" when none can.
+ * id; "" when none can.
  */
 void baton__translations_here(baton *ctx, char *out, size_t cap);
 

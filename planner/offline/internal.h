@@ -261,6 +261,7 @@ typedef struct {
                         * 'summarize'"), or "" */
   const off_lexicon *lx;
   const char *translations; /* what can be translated here (baton__offline_req), or NULL */
+  const char *translate_advice; /* what to add when nothing here can translate, or NULL */
   baton__graph *g;
   char *err;
   size_t errlen;

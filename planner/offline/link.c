@@ -470,8 +470,8 @@ static int speak_texts(planner *p, const step *st, unsigned ptype) {
 }
 
 /* "Translate it into Klingon": a translating step naming no language it knows but a capitalised
- * word after "into" or "to"; sets err (what can be translated here, else the languages it knows)
- * and -1, else 0. */
+ * word after "into" or "to"; sets err (what can be translated here, else the languages it knows
+ * and what to install or configure to translate) and -1, else 0. */
 static int unknown_language(planner *p, const step *st) {
   for (size_t i = st->a + 1; i < st->b; i++) {
     const token *t = &p->tok[i];
@@ -488,6 +488,9 @@ static int unknown_language(planner *p, const step *st) {
     for (size_t k = 0, n = strlen(p->err); k < p->lx->lang_names.n; k++, n = strlen(p->err))
       if (k == 0 || strcmp(codes[k], codes[k - 1]) != 0)
         baton__fmt(p->err + n, p->errlen - n, "%s %s", k ? "," : "", p->lx->lang_names.words[k]);
+    size_t n = strlen(p->err); /* nothing here translates: what would */
+    if (p->translate_advice)
+      baton__fmt(p->err + n, p->errlen - n, "; %s", p->translate_advice);
     return -1;
   }
   return 0;

@@ -146,7 +146,7 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
   long copies = 0;     /* ... "two more": drawings of it */
   for (const char *req = request; rc == 0 && req; req = req == request ? again : NULL) {
     planner p = {.req = req, .n_cues = n_tasks, .lx = &o->lx, .g = g, .err = err,
-                 .translations = r->translations,
+                 .translations = r->translations, .translate_advice = r->translate_advice,
                  .errlen = errlen, .role = o->lx.role, .repeat = req == again,
                  .copies = req == again ? copies : 0};
     rc = run_passes(&p, o, r);

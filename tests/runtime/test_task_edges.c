@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "baton.h"
@@ -105,6 +106,31 @@ Test(runtime_task_edges, a_language_it_does_not_know_is_refused_naming_what_can_
             "unclear refusal: %s", msg);
   /* the languages the planner has words for are no list of what can be translated */
   cr_expect_null(strstr(msg, "hindi"), "%s", msg);
+  baton_free(json);
+}
+
+/* With nothing here that can translate (apertium without a pair, no LLM), an unknown language
+ * names the languages baton knows and what to install or configure. */
+Test(runtime_task_edges, a_language_it_does_not_know_with_no_translator_says_what_to_add) {
+  char empty[512], modes[600];
+  snprintf(empty, sizeof empty, "%s/apertium", home);
+  snprintf(modes, sizeof modes, "%s/modes", empty);
+  cr_assert(mkdir(empty, 0700) == 0 && mkdir(modes, 0700) == 0);
+  setenv("APERTIUM_DATADIR", empty, 1);
+  baton_close(ctx);
+  cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", ctx ? baton_errmsg(ctx) : "");
+  baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt into Klingon",
+                       .offline = 1};
+  char *json = NULL;
+  cr_assert_neq(baton_plan(ctx, &req, &json), BATON_OK);
+  unsetenv("APERTIUM_DATADIR");
+  const char *msg = baton_errmsg(ctx);
+  cr_expect(strstr(msg, "no language called 'Klingon'; it knows ") && strstr(msg, "spanish"),
+            "the languages baton knows are not named: %s", msg);
+  cr_expect(strstr(msg, "install apertium-en-es or another apertium pair") &&
+                strstr(msg, "add one: "),
+            "no way forward: %s", msg);
+  cr_expect_null(strstr(msg, "translate with nothing"), "%s", msg);
   baton_free(json);
 }
 
