@@ -282,7 +282,7 @@ class Baton:
         """Plans a request, runs every task and returns the Result.
 
         inputs are extra files the request refers to: one path or a list of
-        paths. offline=True plans and summarises without the LLM even when
+        paths ("" or b"": none). offline=True plans and summarises without the LLM even when
         one is configured. on_event is
         called with each Event from the library's threads; an exception it
         raises is raised here after the run. A failed task does not raise:
@@ -391,8 +391,9 @@ class Baton:
 
 
 def _paths(inputs: Any) -> List[Any]:
-    """inputs as a list of paths: one str, bytes or os.PathLike is one file, not its characters."""
-    if inputs is None:
+    """inputs as a list of paths: one str, bytes or os.PathLike is one file, not its characters;
+    None or an empty str or bytes is none."""
+    if inputs is None or (isinstance(inputs, (str, bytes)) and not inputs):
         return []
     if isinstance(inputs, (str, bytes, os.PathLike)):
         return [inputs]

@@ -80,6 +80,13 @@ class BatonTest(unittest.TestCase):
                 self.assertEqual(result.status, "done", result.raw)
                 self.assertIn("ferries", result.tasks[0]["outputs"]["text"].lower())
 
+    def test_an_empty_str_or_bytes_as_inputs_is_no_inputs(self) -> None:
+        for none in ("", b"", None, []):
+            with self.subTest(inputs=none):
+                result = self.b.run("read the text in ferry.png", inputs=none, offline=True)
+                self.assertEqual(result.status, "done", result.raw)
+                self.assertIn("ferries", result.tasks[0]["outputs"]["text"].lower())
+
     def test_messages_carry_a_conversation_across_runs(self) -> None:
         first = self.b.run("read the text in ferry.png", offline=True)
         self.assertEqual(first.status, "done", first.raw)
