@@ -102,6 +102,18 @@ bool baton__run_file_ok(const char *path, size_t max, const char *what, char *er
   return false;
 }
 
+char *baton__run_said_as(const char *text, const char *path, const char *name) {
+  size_t n = text ? strcspn(text, "\n") : 0, plen = strlen(path);
+  baton__sb sb;
+  baton__sb_init(&sb);
+  for (size_t i = 0; i < n;)
+    if (plen && n - i >= plen && !strncmp(text + i, path, plen))
+      baton__sb_adds(&sb, name), i += plen;
+    else
+      baton__sb_addc(&sb, text[i++]);
+  return baton__sb_detach(&sb);
+}
+
 bool baton__run_file_fits(baton__exec_env *env, const char *path, size_t max, const char *what) {
   char err[sizeof env->err];
   if (baton__run_file_ok(path, max, what, err, sizeof err))

@@ -52,6 +52,11 @@ const char *baton__run_text_input(const baton__values *in, baton__exec_env *env,
 bool baton__run_file_ok(const char *path, size_t max, const char *what, char *err,
                         size_t errlen);
 
+/* The first line of text (a library's or core/util's reason, "cannot open PATH: ...") with the
+ * run's copy at path said as the user gave it, name. malloc'd (caller frees); NULL when out of
+ * memory. */
+char *baton__run_said_as(const char *text, const char *path, const char *name);
+
 /* baton__run_file_ok() into env->err, as bad input. */
 bool baton__run_file_fits(baton__exec_env *env, const char *path, size_t max, const char *what);
 

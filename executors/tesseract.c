@@ -176,6 +176,19 @@ static const char *format_name(l_int32 fmt) {
   }
 }
 
+/* Refuses the image at path, given as `name`, that baton__read_file could not read, for its
+ * reason rerr said of name, once: "cannot read the image sign.png: Permission denied". */
+static void tess_unreadable(baton__exec_env *env, const char *path, const char *name,
+                            const char *rerr) {
+  char *why = baton__run_said_as(rerr, path, name), *r = why; /* "cannot open sign.png: ..." */
+  size_t k = strlen("cannot open "), nl = strlen(name);
+  if (why && !strncmp(why, "cannot open ", k) && !strncmp(why + k, name, nl) &&
+      !strncmp(why + k + nl, ": ", 2))
+    r = why + k + nl + 2;
+  baton__run_bad_input(env, "cannot read the image %s%s%s", name, r ? ": " : "", r ? r : "");
+  free(why);
+}
+
 /* Reads and decodes the image at path, given as `name` (errors name that): its header first,
  * so that a picture over BATON__RUN_MAX_PIXELS is refused before any pixel is decoded. NULL with
  * env->err set. */
@@ -187,7 +200,7 @@ static PIX *tess_load(const char *path, const char *name, baton__exec_env *env) 
   if (!baton__run_file_fits(env, path, max, "image"))
     return NULL;
   if (baton__read_file(path, max, &data, &len, rerr, sizeof rerr) != 0) {
-    baton__run_bad_input(env, "cannot read the image %s", name);
+    tess_unreadable(env, path, name, rerr);
     return NULL;
   }
   l_int32 fmt = IFF_UNKNOWN, w = 0, h = 0;
@@ -199,6 +212,9 @@ static PIX *tess_load(const char *path, const char *name, baton__exec_env *env) 
     return NULL;
   }
   PIX *pix = NULL;
+  /* leptonica prints its errors ("Error in readHeaderMemPng: invalid w or h") to stderr: the
+   * library never prints, the reason is said here */
+  l_int32 severity = setMsgSeverity(L_SEVERITY_NONE);
   if (pixReadHeaderMem((const l_uint8 *)data, len, NULL, &w, &h, NULL, NULL, NULL) != 0)
     baton__run_bad_input(env, "cannot decode %s as an image: its %s header is damaged", name,
                          format_name(fmt));
@@ -207,6 +223,7 @@ static PIX *tess_load(const char *path, const char *name, baton__exec_env *env) 
   else if (!(pix = pixReadMem((const l_uint8 *)data, len)))
     baton__run_bad_input(env, "cannot decode %s as an image: a damaged %s file?", name,
                          format_name(fmt));
+  setMsgSeverity(severity);
   free(data);
   return pix;
 }

@@ -821,20 +821,6 @@ static int vp_parse(const char *instr, bool joins, vp_tokens **tk, vp_op *ops, s
   return 0;
 }
 
-/* libvips' reason a file did not open (its first line), the run's copy at path said as name. */
-static char *vp_reason(const char *path, const char *name) {
-  const char *ve = vips_error_buffer();
-  size_t n = ve ? strcspn(ve, "\n") : 0, plen = strlen(path);
-  baton__sb sb;
-  baton__sb_init(&sb);
-  for (size_t i = 0; i < n;)
-    if (plen && n - i >= plen && !strncmp(ve + i, path, plen))
-      baton__sb_adds(&sb, name), i += plen;
-    else
-      baton__sb_addc(&sb, ve[i++]);
-  return baton__sb_detach(&sb);
-}
-
 /* Refuses the picture `name` as one that does not decode, for the reason why (NULL or "": none
  * given). -1. */
 static int vp_cannot_decode(baton__exec_env *env, const char *name, const char *why) {
@@ -851,7 +837,7 @@ static VipsImage *vp_open(const char *path, const char *name, bool decoding,
     return NULL;
   VipsImage *img = vips_image_new_from_file(path, NULL);
   if (!img) {
-    char *why = vp_reason(path, name);
+    char *why = baton__run_said_as(vips_error_buffer(), path, name); /* its first line */
     vp_cannot_decode(env, name, why);
     free(why);
     vips_error_clear();

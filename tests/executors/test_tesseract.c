@@ -1,9 +1,11 @@
 /* test_tesseract.c — the tesseract image-to-text executor: availability, OCR of rendered text in several languages, bad inputs. */
 #include <criterion/criterion.h>
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "executors/executor.h"
@@ -222,6 +224,52 @@ Test(executors_tesseract, a_picture_over_the_pixel_limit_is_refused_before_decod
   cr_assert_null(ocr(&f, path));
   cr_assert_str_eq(f.env.err, "huge.png is 30000x30000 pixels, over 100 megapixels");
   free(path);
+  fx_teardown(&f);
+}
+
+/* A PNG whose header says 0 pixels wide is refused naming it, and leptonica prints nothing to
+ * stderr ("Error in readHeaderMemPng: invalid w or h"): the library never prints. */
+Test(executors_tesseract, a_damaged_header_is_refused_without_leptonica_printing) {
+  fixture f;
+  fx_setup(&f);
+  static const unsigned char flat[] =
+      "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x00"
+      "\x00\x00\x75\x30\x01\x00\x00\x00\x00\x4e\x5c\xc5\x17\x00\x00\x00\x00\x49\x45\x4e"
+      "\x44\xae\x42\x60\x82";
+  char *path = run_copy(&f, "flat.png", flat, sizeof flat - 1);
+  char *log = baton__path_join(f.dir, "stderr.txt");
+  fflush(stderr);
+  int saved = dup(2), fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  cr_assert(saved >= 0 && fd >= 0 && dup2(fd, 2) == 2);
+  close(fd);
+  char *out = ocr(&f, path);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  cr_assert_null(out);
+  cr_assert_str_eq(f.env.err, "cannot decode flat.png as an image: its PNG header is damaged");
+  char *said = bt_slurp(log, NULL);
+  cr_assert(said && !said[0], "printed to stderr: %s", said ? said : "(unreadable)");
+  free(said);
+  free(log);
+  free(path);
+  fx_teardown(&f);
+}
+
+/* A file that cannot be opened (a write-only sysfs file: even root cannot read it) is refused
+ * with the reason. */
+Test(executors_tesseract, an_unreadable_image_is_refused_with_the_reason) {
+  const char *wo = "/sys/bus/pci/rescan";
+  FILE *fp = fopen(wo, "rb");
+  if (fp || access(wo, F_OK) != 0) {
+    if (fp)
+      fclose(fp);
+    cr_skip_test("%s is not here as an unreadable file", wo);
+  }
+  fixture f;
+  fx_setup(&f);
+  cr_assert_null(ocr(&f, wo));
+  cr_assert_str_eq(f.env.err, "cannot read the image /sys/bus/pci/rescan: Permission denied");
   fx_teardown(&f);
 }
 
