@@ -260,15 +260,10 @@ Test(executors_opencv, a_picture_without_faces_finds_none, .init = setup, .fini 
  * took 18 s to decode one before refusing it), at libvips' limit of 100 megapixels. */
 Test(executors_opencv, a_picture_over_the_pixel_limit_is_refused_before_decoding, .init = setup,
      .fini = teardown) {
-  static const unsigned char huge[] =
-      "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x75\x30"
-      "\x00\x00\x75\x30\x01\x00\x00\x00\x00\x4e\x5c\xc5\x17\x00\x00\x00\x1b\x49\x44\x41"
-      "\x54\x78\x9c\xed\xc1\x31\x01\x00\x00\x00\xc2\xa0\xf5\x4f\x6d\x0d\x0f\xa0\x00\x00"
-      "\x00\xe0\xc6\x00\x0e\xa7\x00\x01\xb5\x74\x7c\x64\x00\x00\x00\x00\x49\x45\x4e\x44"
-      "\xae\x42\x60\x82";
   char *path = baton__path_join(g_dir, "huge.png");
   FILE *fp = fopen(path, "wb");
-  cr_assert(fp && fwrite(huge, 1, sizeof huge - 1, fp) == sizeof huge - 1 && fclose(fp) == 0);
+  cr_assert(fp && fwrite(bt_huge_png, 1, bt_huge_png_len, fp) == bt_huge_png_len &&
+            fclose(fp) == 0);
   result r = detect(path, NULL);
   cr_assert_neq(r.rc, 0);
   cr_assert(strstr(r.err, "huge.png is 30000x30000 pixels, over 100 megapixels"), "%s", r.err);

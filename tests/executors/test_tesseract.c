@@ -214,13 +214,7 @@ Test(executors_tesseract, an_empty_file_is_said_to_be_empty) {
 Test(executors_tesseract, a_picture_over_the_pixel_limit_is_refused_before_decoding) {
   fixture f;
   fx_setup(&f);
-  static const unsigned char huge[] =
-      "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x75\x30"
-      "\x00\x00\x75\x30\x01\x00\x00\x00\x00\x4e\x5c\xc5\x17\x00\x00\x00\x1b\x49\x44\x41"
-      "\x54\x78\x9c\xed\xc1\x31\x01\x00\x00\x00\xc2\xa0\xf5\x4f\x6d\x0d\x0f\xa0\x00\x00"
-      "\x00\xe0\xc6\x00\x0e\xa7\x00\x01\xb5\x74\x7c\x64\x00\x00\x00\x00\x49\x45\x4e\x44"
-      "\xae\x42\x60\x82";
-  char *path = run_copy(&f, "huge.png", huge, sizeof huge - 1);
+  char *path = run_copy(&f, "huge.png", bt_huge_png, bt_huge_png_len);
   cr_assert_null(ocr(&f, path));
   cr_assert_str_eq(f.env.err, "huge.png is 30000x30000 pixels, over 100 megapixels");
   free(path);

@@ -26,6 +26,9 @@ char *bt_source_path(const char *rel);
 char *bt_slurp(const char *path, size_t *len);
 /* Asserts that path is a JPEG file (by its magic bytes) whose last component is `name`. */
 void bt_assert_jpeg_named(const char *path, const char *name);
+/* A valid 107-byte PNG whose header says 30000 x 30000 pixels (over the 100-megapixel limit). */
+extern const unsigned char bt_huge_png[];
+extern const size_t bt_huge_png_len;
 /* Writes a file; aborts on error. */
 void bt_write(const char *path, const char *data);
 /* Copies the file at from to a new file at to with permissions mode; aborts on error. */
