@@ -374,6 +374,22 @@ Test(executors_vips, operations_chain_in_the_order_asked, .init = setup, .fini =
   free(out);
 }
 
+/* Edits src with the words (and a save_as name's format, or NULL), checks the result is read back
+ * by the loader asked for, and returns it opened; *out is the file written (malloc'd). */
+static VipsImage *edit_loaded_by(const char *src, const char *instruction, const char *format,
+                                 const char *suffix, const char *loader, char **out) {
+  char err[512];
+  g_format = format;
+  *out = transform_as(src, instruction, suffix, err, sizeof err);
+  g_format = NULL;
+  cr_assert_not_null(*out, "%s: %s", instruction, err);
+  VipsImage *im = open_png(*out);
+  const char *got = NULL;
+  cr_assert_eq(vips_image_get_string(im, "vips-loader", &got), 0);
+  cr_assert_str_eq(got, loader, "%s", instruction);
+  return im;
+}
+
 Test(executors_vips, saves_in_the_format_asked_for, .init = setup, .fini = teardown) {
   static const struct {
     const char *instruction, *format, *suffix, *loader; /* format: a save_as name's */
@@ -390,15 +406,9 @@ Test(executors_vips, saves_in_the_format_asked_for, .init = setup, .fini = teard
       {"convert gradient.png", "webp", ".webp", "webpload", 3},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    char err[512];
-    g_format = cases[i].format;
-    char *out = transform_as(g_src, cases[i].instruction, cases[i].suffix, err, sizeof err);
-    g_format = NULL;
-    cr_assert_not_null(out, "%s: %s", cases[i].instruction, err);
-    VipsImage *im = open_png(out);
-    const char *loader = NULL;
-    cr_assert_eq(vips_image_get_string(im, "vips-loader", &loader), 0);
-    cr_assert_str_eq(loader, cases[i].loader, "%s", cases[i].instruction);
+    char *out = NULL;
+    VipsImage *im = edit_loaded_by(g_src, cases[i].instruction, cases[i].format, cases[i].suffix,
+                                   cases[i].loader, &out);
     cr_assert_eq(vips_image_get_width(im), 300);
     cr_assert_eq(vips_image_get_height(im), 200);
     if (cases[i].bands)
@@ -428,16 +438,9 @@ Test(executors_vips, keeps_the_format_of_the_picture_edited, .init = setup, .fin
       {0, "make photo.jpg smaller", "png", ".png", "pngload"}, /* save as small.png */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    char err[512];
-    g_format = cases[i].format;
-    char *out = transform_as(cases[i].in ? webp : jpg, cases[i].instruction, cases[i].suffix,
-                             err, sizeof err);
-    g_format = NULL;
-    cr_assert_not_null(out, "%s: %s", cases[i].instruction, err);
-    VipsImage *im = open_png(out);
-    const char *loader = NULL;
-    cr_assert_eq(vips_image_get_string(im, "vips-loader", &loader), 0);
-    cr_assert_str_eq(loader, cases[i].loader, "%s", cases[i].instruction);
+    char *out = NULL;
+    VipsImage *im = edit_loaded_by(cases[i].in ? webp : jpg, cases[i].instruction, cases[i].format,
+                                   cases[i].suffix, cases[i].loader, &out);
     g_object_unref(im);
     remove(out);
     free(out);
