@@ -9,6 +9,7 @@
 
 #include "core/util.h"
 #include "executors/opencv_detect.h"
+#include "executors/picture_size.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
 

@@ -60,21 +60,6 @@ char *baton__run_said_as(const char *text, const char *path, const char *name);
 /* baton__run_file_ok() into env->err, as bad input. */
 bool baton__run_file_fits(baton__exec_env *env, const char *path, size_t max, const char *what);
 
-/* The most pixels a local executor decodes a picture of, or makes one of: 100 megapixels. */
-#define BATON__RUN_MAX_PIXELS (100.0 * 1000.0 * 1000.0)
-
-/* Whether a picture w x h pixels is at least 1 x 1 and at most BATON__RUN_MAX_PIXELS. */
-bool baton__run_pixels_ok(double w, double h);
-
-/* Refuses as bad input the picture `name` (as the user gave it) that its header says is w x h
- * pixels, before decoding it: "huge.png is 30000x30000 pixels, over 100 megapixels". -1. */
-int baton__run_too_many_pixels(baton__exec_env *env, const char *name, double w, double h);
-
-/* A picture's size in pixels as its header says, read without decoding it (PNG, JPEG, GIF, BMP,
- * WebP), for executors whose library cannot tell it first (OpenCV). false: not one of these, or
- * its header is not read in its first 256 KiB. */
-bool baton__run_header_size(const char *path, double *w, double *h);
-
 /* Whether the run has a workspace and file prefix to write its output in;
  * if not, env->err says "no workspace to write the <what> into". */
 bool baton__run_has_workspace(baton__exec_env *env, const char *what);

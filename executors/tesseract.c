@@ -13,6 +13,7 @@
 
 #include "core/util.h"
 #include "executors/languages.h"
+#include "executors/picture_size.h"
 #include "executors/run_common.h"
 #include "executors/tesseract_lang.h"
 #include "core/banned.h"

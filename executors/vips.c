@@ -14,6 +14,7 @@
 #include "core/util.h"
 #include "executors/image_info.h"
 #include "executors/image_join.h"
+#include "executors/picture_size.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
 
