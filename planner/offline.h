@@ -7,6 +7,10 @@
 #include "planner/taskgraph.h"
 #include "registry/registry.h"
 
+/* How the offline planner's error starts when a request asks for a language it does not know
+ * ("translate notes.txt into Klingon"); the caller may then plan again with `translations`. */
+#define BATON__UNKNOWN_LANGUAGE "baton knows no language called "
+
 /* What to plan offline. Every pointer is borrowed for the call. */
 typedef struct baton__offline_req {
   const char *request;

@@ -92,24 +92,30 @@ static baton_rc llm_plan(baton *ctx, const baton_request *req, baton__graph *g,
   return BATON_OK;
 }
 
-/* The offline planner's plan. */
+/* The offline planner's plan. What can be translated here is looked up (the registry and
+ * apertium's pairs) only when the request names a language the planner does not know, to say so:
+ * the request is then planned again with it. */
 static baton_rc offline_plan(baton *ctx, const baton_request *req, baton__graph *g,
                              char note[BATON__PLAN_NOTE]) {
   char err[1024] = "";
   size_t n_tasks = 0;
   const baton__taskspec *tasks = baton__registry_tasks(ctx->reg, &n_tasks);
   unsigned char *runnable = baton__runnable_kinds(ctx, tasks, n_tasks);
-  char translations[1536], advice[768] = ""; /* advice: when nothing here can translate */
-  baton__translations_here(ctx, translations, sizeof translations);
-  if (!translations[0])
-    baton__run_missing_model(ctx, "translation", NULL, advice, sizeof advice);
   baton__offline_req orq = {.request = req->text, .inputs = req->inputs,
                             .n_inputs = req->n_inputs, .tasks = tasks, .n_tasks = n_tasks,
                             .runnable = runnable, .messages_json = req->messages,
-                            .translations = translations[0] ? translations : NULL,
-                            .translate_advice = advice[0] ? advice : NULL,
                             .note = note, .notelen = BATON__PLAN_NOTE};
   int orc = baton__plan_offline_req(&orq, g, err, sizeof err);
+  char translations[1536], advice[768] = ""; /* advice: when nothing here can translate */
+  if (orc != 0 && strncmp(err, BATON__UNKNOWN_LANGUAGE, strlen(BATON__UNKNOWN_LANGUAGE)) == 0) {
+    baton__translations_here(ctx, translations, sizeof translations);
+    if (!translations[0])
+      baton__run_missing_model(ctx, "translation", NULL, advice, sizeof advice);
+    orq.translations = translations[0] ? translations : NULL;
+    orq.translate_advice = advice[0] ? advice : NULL;
+    note[0] = '\0';
+    orc = baton__plan_offline_req(&orq, g, err, sizeof err);
+  }
   free(runnable);
   if (orc != 0)
     return baton__fail(ctx, BATON_PLAN, "%s", err);

@@ -478,7 +478,7 @@ static int unknown_language(planner *p, const step *st) {
     if (t->kind != TK_WORD || !off_is(p, i - 1, W_DESTINATION) ||
         !off_is(p, i - 1, W_TARGET_PREP) || !(p->req[t->start] >= 'A' && p->req[t->start] <= 'Z'))
       continue;
-    baton__fmt(p->err, p->errlen, "baton knows no language called '%.*s'; %s",
+    baton__fmt(p->err, p->errlen, BATON__UNKNOWN_LANGUAGE "'%.*s'; %s",
                (int)(t->end - t->start), p->req + t->start,
                p->translations ? "here it can translate with " : "it knows");
     if (p->translations)
