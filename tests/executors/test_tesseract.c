@@ -199,26 +199,26 @@ Test(executors_tesseract, a_file_that_is_not_an_image_is_refused_by_name) {
   fx_teardown(&f);
 }
 
-Test(executors_tesseract, an_empty_file_is_said_to_be_empty) {
+/* OCR of the run's copy of `name` holding data (len bytes) fails with exactly the error want. */
+static void expect_refused(const char *name, const void *data, size_t len, const char *want) {
   fixture f;
   fx_setup(&f);
-  char *path = run_copy(&f, "empty.png", "", 0);
+  char *path = run_copy(&f, name, data, len);
   cr_assert_null(ocr(&f, path));
-  cr_assert_str_eq(f.env.err, "empty.png is empty");
+  cr_assert_str_eq(f.env.err, want);
   free(path);
   fx_teardown(&f);
+}
+
+Test(executors_tesseract, an_empty_file_is_said_to_be_empty) {
+  expect_refused("empty.png", "", 0, "empty.png is empty");
 }
 
 /* A PNG whose header says 30000 x 30000 pixels is refused from its header, never decoded: the
  * limit libvips keeps to (100 megapixels). */
 Test(executors_tesseract, a_picture_over_the_pixel_limit_is_refused_before_decoding) {
-  fixture f;
-  fx_setup(&f);
-  char *path = run_copy(&f, "huge.png", bt_huge_png, bt_huge_png_len);
-  cr_assert_null(ocr(&f, path));
-  cr_assert_str_eq(f.env.err, "huge.png is 30000x30000 pixels, over 100 megapixels");
-  free(path);
-  fx_teardown(&f);
+  expect_refused("huge.png", bt_huge_png, bt_huge_png_len,
+                 "huge.png is 30000x30000 pixels, over 100 megapixels");
 }
 
 /* A PNG whose header says 0 pixels wide is refused naming it, and leptonica prints nothing to
