@@ -534,9 +534,23 @@ bool off_captions_text(const planner *p, const step *st, unsigned produced);
 
 /* ---- recognise.c */
 int off_recognise(planner *p);
+
+/* ---- thing.c: a thing in a file asked of rather than the file (each as thing.c says) */
+/* 1 + the token the thing st's facts task asks of starts at ("the noise in talk.wav"), or 0. */
+size_t off_asks_of_a_thing(const planner *p, const step *st);
+/* "... and remove it": a step naming no task that points back at the thing l asked of. */
+bool off_works_on_thing(const planner *p, step *st, const step *l, unsigned avail);
+/* "And the sample rate?" after a file's facts: does the request only add a thing to the last? */
+bool off_adds_thing_only(const planner *p);
 /* How often the request's words in [i,j), less those that join, point or ask, are task t's
  * (for a task telling facts, a fact too: "the width"). */
 double off_thing_cues(const planner *p, size_t i, size_t j, int t);
+/* The task of a thing the request adds to the last after a file's facts, or -1. */
+int off_thing_task(const planner *p);
+/* "How long is talk.wav and the sample rate?": does st ask more of the facts l asks? */
+bool off_asks_more_facts(const planner *p, step *st, const step *l);
+/* "How big is photo.jpg and the objects": cuts step s's facts before the thing that follows. */
+bool off_cut_thing(planner *p, size_t s);
 
 /* ---- question.c: the task of a question a step puts */
 /* The task answering step s's question, as question.c's contract says, or -1. */
