@@ -483,7 +483,7 @@ static char *step_words(const planner *p, const step *st, bool has_ref) {
 }
 
 /* 3. What a step making something from words makes it of: the words after "say" ("say hello
- * there | in a deep voice": up to its last preposition; "say hello | (out, very) loud", "| aloud"),
+ * there | in a deep voice": up to its last preposition; "say hello | (out, very) loud", "| aloud", "| slowly and clearly"),
  * else those after "of", "about", "saying" or a ':' ("an image of a cat playing piano", "an image:
  * x"; not "about in German"); NULL if none. */
 static char *made_of_words(const planner *p, const step *st) {
@@ -493,11 +493,10 @@ static char *made_of_words(const planner *p, const step *st) {
     end = off_is(p, i, W_PREPOSITION) ? i : end;
   while (said && end > said + 1 && p->tok[end - 1].kind == TK_PUNCT)
     end--;
-  size_t k = end - 1; /* "out", "very", "really" before "loud": none of the words either */
-  while (k > said && off_is(p, k - 1, W_OUT_LOUD))
-    k--;
-  if (said && k > said && off_is(p, end - 1, W_ALOUD) && !off_is(p, end - 1, W_SPEAKING))
-    end = k;
+  for (size_t k = end; said && k > said + 1 && ((off_is(p, k - 1, W_ALOUD) &&
+       !off_is(p, k - 1, W_SPEAKING)) || off_is(p, k - 1, W_SAID_HOW)); end = k > said ? k : end)
+    for (k--; k > said && (off_is(p, k - 1, W_OUT_LOUD) || off_is(p, k - 1, W_JOINER));)
+      k--; /* "out", "very", "and" before "loud", "loudly": none of the words either */
   if (said)
     return off_span_text(p, said, end);
   for (size_t i = st->a; i + 1 < st->b; i++)
