@@ -591,6 +591,9 @@ bool off_done_by(const planner *p, size_t k);
 /* ---- unnamed.c: the task of a step naming none */
 /* The task of st naming none: a text written or spoken, files joined or converted...; or -1. */
 int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail);
+/* "Make it a painting", "make photo.jpg a drawing": does st restyle a picture, the one it names or
+ * "it" with one in avail or an earlier turn's, not draw a text ("make it a picture" draws it)? */
+bool off_paints_picture(const planner *p, const step *st, unsigned avail);
 /* Does st join recordings: a task taking and making sound, a joining word not naming an earlier
  * result ("the combined audio") or one adding a recording it names to another? */
 bool off_joins(const planner *p, const step *st);

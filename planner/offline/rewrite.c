@@ -234,6 +234,9 @@ int off_rewrite(const planner *p, const step *st, unsigned produced) {
   bool draws = off_is_role(p, st->task, R_DRAW), speaks = off_is_role(p, st->task, R_SPEAK);
   if (draws && draws_on_picture(p, st, produced))
     return p->role[R_EDIT];
+  if ((draws || off_is_role(p, st->task, R_EDIT)) && /* "make it a drawing", "make it anime" */
+      off_paints_picture(p, st, produced | off_res_types(p, true)))
+    return p->role[R_TRANSFORM];
   bool joins = (draws || speaks) && off_has_word(p, st->a, st->b, W_JOINING);
   unsigned made = draws ? BATON__T_IMAGE : BATON__T_AUDIO;
   size_t joined = 0; /* files of the medium it makes, not named as what it saves */

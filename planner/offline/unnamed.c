@@ -498,18 +498,18 @@ static int changed_named(const planner *p, const step *st) {
   return -1;
 }
 
-/* "Make it a painting", "make photo.jpg a painting": does st restyle a picture, the one it names
- * or "it" with one at hand or an earlier turn's (after "caption photo.jpg": photo.jpg), not draw
- * a text ("make it a picture" draws the caption)? */
-static bool paints_picture(const planner *p, const step *st, unsigned avail) {
+/* (After "caption photo.jpg", "make it a sketch", "turn it into a cartoon" restyle photo.jpg.) */
+bool off_paints_picture(const planner *p, const step *st, unsigned avail) {
   size_t a = off_past_asking(p, st->a, st->b), b = st->b;
-  while (b > a && p->tok[b - 1].kind == TK_PUNCT)
+  while (b > a && (p->tok[b - 1].kind == TK_PUNCT || off_is(p, b - 1, W_ASKING))) /* "please" */
     b--;
   size_t k = a + 1 + (a + 2 < b && p->tok[a + 1].det); /* "it", "the result", "photo.jpg" */
-  if (k + 2 > b || !off_is(p, a, W_CAUSATIVE) || !off_is(p, b - 1, W_PAINTED))
+  if (k + 2 > b || !(off_is(p, a, W_CAUSATIVE) || off_is(p, a, W_CONVERTING)) ||
+      !off_is(p, b - 1, W_PAINTED))
     return false;
+  size_t f = k + 1 + off_is(p, k + 1, W_DESTINATION); /* "turn it into a cartoon" */
   bool named = off_res_at(p, k, BATON__T_IMAGE) >= 0;
-  return k + 2 + off_is(p, k + 1, W_INDEFINITE) == b &&
+  return f + 1 + off_is(p, f, W_INDEFINITE) == b &&
          (named || (off_is(p, k, W_REFERENCE) && ((avail & BATON__T_IMAGE) || p->pictures)));
 }
 
@@ -521,7 +521,7 @@ int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail) {
     return p->role[R_WRITE];
   if (off_asks_speech(p, st, produced, avail))
     return p->role[R_SPEAK];
-  if (paints_picture(p, st, avail))
+  if (off_paints_picture(p, st, avail))
     return p->role[R_TRANSFORM];
   if ((avail & BATON__T_TEXT) && makes_it(p, st) == BATON__T_IMAGE)
     return p->role[R_DRAW]; /* "make it a picture": a text at hand drawn */
