@@ -211,6 +211,21 @@ static const char *fed_language(const planner *p, const source *in) {
   return tgt ? tgt : baton__task_literal(t, "lang");
 }
 
+/* "Translate notes.txt into French and tell me who called": a text question (answered in the
+ * default language) fed a translation out of it is asked of the text translated instead; not one
+ * naming a language (tgt: "answer in French"), the translation ("from the translated text") or
+ * written with accented letters or a '¿' ("¿Cuándo ...?": in the translation's language). */
+static void asked_untranslated(const planner *p, const step *st, const char *tgt, source *in) {
+  const char *lang = fed_language(p, in);
+  bool asks = off_is_role(p, st->task, R_ASK_TEXT) && in->ref >= 0 && lang && !tgt &&
+              strcmp(lang, p->lx->lang_codes[0]) && !off_has_word(p, st->a, st->b, W_TRANSLATING) &&
+              off_is_role(p, off_cue_index(p, p->made[in->ref]), R_TRANSLATE);
+  for (size_t c = p->tok[st->a].start; asks && c < p->tok[st->b - 1].end; c++)
+    asks = (unsigned char)p->req[c] != 0xC3 && strncmp(p->req + c, "\xC2\xBF", 2);
+  if (asks)
+    chain_source(p, in->ref, false, in);
+}
+
 /* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set), or
  * -2 for a comparison given one text only (err says so). */
 int off_emit_task(planner *p, const step *st, int task, const source *in, int prev_text,
@@ -697,6 +712,7 @@ static int emit_step(planner *p, const step *st) {
     if (asked < -1 || (q = off_cut_part(p, st, &in, false)) < -1)
       return -1;
     in = q >= 0 ? (source){-1, q, NULL} : in;
+    asked_untranslated(p, st, tgt, &in);
     bool into = extra && (!(lang = fed_language(p, &in)) || strcmp(lang, tgt)); /* not in it */
     if (into && text && !(spec->outputs & BATON__T_TEXT)) { /* into speech, a drawing: first */
       out.ref = off_emit_task(p, st, p->role[R_TRANSLATE], &in, -1, tgt, src_lang);
