@@ -360,27 +360,31 @@ static bool which_one(const planner *p, size_t a, size_t b) {
 
 /* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
  * summarize it": how many tasks of one kind making `type`, none taking another's output, end the
- * graph when the step refers back ("them", "it", "both", "which one", "the transcripts") or names
+ * graph when the step refers back ("them", "it", "both", "each", "which one", "the transcripts") or names
  * nothing at all ("then summarize") and names no such file; with
  * none, how many unused ones of `type` (of no text left: files) the last turn left when it says
- * "them" or "both"; else 1. */
+ * "them", "both" or "each"; else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
   size_t n = p->g->n, k = n, a = st->a, b = st->b, left = 0;
-  bool which = which_one(p, a, b), made = false;
-  for (size_t i = a; i < b; i++) /* "translate the descriptions": of each */
+  static const off_class alone[] = {W_COUNT, W_PREPOSITION, W_JOINER, W_ALOUD}; /* after "each" */
+  bool which = which_one(p, a, b), made = false, plural = off_has_word(p, a, b, W_PLURAL);
+  for (size_t i = a; i < b; i++) { /* "translate the descriptions": of each */
     made |= off_is(p, i, W_MADE_THING) && baton__has_suffix_ci(p->tok[i].word, "s");
+    plural |= off_is(p, i, W_DETERMINER) && off_is(p, i, W_SEVERAL) && /* "summarize each (one)", "each into French" */
+              (i + 1 == b || p->tok[i + 1].kind == TK_PUNCT || off_is_any(p, i + 1, alone, 4));
+  }
   made &= !off_has_word(p, a, b, W_INDEFINITE) && !off_has_word(p, a, b, W_COUNT) &&
           !off_has_word(p, a, b, W_JOINING); /* "one summary of the transcripts" */
   which &= !off_is_role(p, st->task, R_COMPARE_TEXTS); /* "and tell me who called": of each too */
   which |= off_is_role(p, st->task, R_ASK_TEXT) && names_nothing(p, st);
   bool each = n && off_asked_of_each(p, n - 1) && /* "which of a.jpg and b.jpg is brighter? read */
               off_named_producer(p, st, type) == (int)n - 1; /* the answer aloud": each answer */
-  if ((!off_has_word(p, a, b, W_PLURAL) && !off_has_word(p, a, b, W_REFERENCE) && !which &&
+  if ((!plural && !off_has_word(p, a, b, W_REFERENCE) && !which &&
        !made && !each && !names_nothing(p, st)) ||
       (off_nearest_producer(p, type) != (int)n - 1 && !each) || off_own_res(p, a, b, type) >= 0 ||
       (off_takes_two_texts(p, p->cues[st->task].spec) && !which))
     return 1; /* "caption a.jpg and b.jpg and compare them": one comparison of both */
-  if (!n && off_has_word(p, a, b, W_PLURAL) && last_turn_left(p, type, &left) < 0 &&
+  if (!n && plural && last_turn_left(p, type, &left) < 0 &&
       type == BATON__T_TEXT) /* its texts set aside ("summarize them" after two files' facts) */
     last_turn_left(p, BATON__T_IMAGE | BATON__T_AUDIO, &left); /* the files, each read */
   if (!n)
