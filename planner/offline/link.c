@@ -488,6 +488,27 @@ static int speak_texts(planner *p, const step *st, unsigned ptype) {
   return 0;
 }
 
+/* "Listen to talk.wav and notes.txt and tell me who called", "... and summarize them": the text
+ * files a hearing step right before st names beside its recordings are asked st's question (or
+ * worked on by a task on text pointing at them all) as they are; 0, or -1 on error. */
+static int heard_texts(planner *p, const step *st, const char *tgt) {
+  const step *h = st - 1; /* (with no language to put them into: "translate both into French") */
+  bool all = !tgt && (off_is_role(p, st->task, R_ASK_TEXT) ||
+                      (p->cues[st->task].spec->inputs == BATON__T_TEXT &&
+                       !off_is_role(p, st->task, R_TRANSLATE) &&
+                       off_has_word(p, st->a, st->b, W_PLURAL)));
+  int r;
+  for (size_t i = h->a; st > p->steps && all && off_is_role(p, h->task, R_TRANSCRIBE) &&
+                        off_hears(p, h->a, h->b) && i < h->b; i++)
+    if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && p->res[r].is_file && !p->res[r].used) {
+      source in = {r, -1, NULL};
+      p->res[r].used = true;
+      if (off_emit_task(p, st, st->task, &in, -1, NULL, NULL) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 /* "Translate it into Klingon": a translating step naming no language it knows but a capitalised
  * word after "into" or "to"; sets err (what can be translated here, else the languages it knows
  * and what to install or configure to translate) and -1, else 0. */
@@ -736,7 +757,7 @@ static int emit_step(planner *p, const step *st) {
         (st->speak && off_emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0))
       return out.ref == -2 ? 1 : -1; /* -2: nothing to compare it with, the step left out */
   }
-  return words > -2 ? speak_texts(p, st, ptype) : -1;
+  return words > -2 && heard_texts(p, st, tgt) == 0 ? speak_texts(p, st, ptype) : -1;
 }
 
 /* The files st saves to: st->output's, then those listed right after it ("as es.txt and fr.txt"),
