@@ -488,9 +488,10 @@ static int speak_texts(planner *p, const step *st, unsigned ptype) {
   return 0;
 }
 
-/* "Listen to talk.wav and notes.txt and tell me who called", "... and summarize them": the text
- * files a hearing step right before st names beside its recordings are asked st's question (or
- * worked on by a task on text pointing at them all) as they are; 0, or -1 on error. */
+/* "Listen to talk.wav and notes.txt and tell me who called", "read a.txt and listen to b.wav and
+ * ...", "... and summarize them": after a hearing step right before st, the text files named up to
+ * its end that no task took are asked st's question (or worked on by a task on text pointing at
+ * them all) as they are, beside the transcripts; 0, or -1 on error. */
 static int heard_texts(planner *p, const step *st, const char *tgt) {
   const step *h = st - 1; /* (with no language to put them into: "translate both into French") */
   bool all = !tgt && (off_is_role(p, st->task, R_ASK_TEXT) ||
@@ -498,7 +499,7 @@ static int heard_texts(planner *p, const step *st, const char *tgt) {
                        !off_is_role(p, st->task, R_TRANSLATE) &&
                        off_has_word(p, st->a, st->b, W_PLURAL)));
   int r;
-  for (size_t i = h->a; st > p->steps && all && off_is_role(p, h->task, R_TRANSCRIBE) &&
+  for (size_t i = 0; st > p->steps && all && off_is_role(p, h->task, R_TRANSCRIBE) &&
                         off_hears(p, h->a, h->b) && i < h->b; i++)
     if ((r = off_res_at(p, i, BATON__T_TEXT)) >= 0 && p->res[r].is_file && !p->res[r].used) {
       source in = {r, -1, NULL};
