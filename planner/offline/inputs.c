@@ -482,8 +482,13 @@ static char *step_words(const planner *p, const step *st, bool has_ref) {
   return st->b > st->a + 1 && !video ? own_words(p, st, bare) : NULL;
 }
 
+/* Does the word at i say how words are said ("loud", "aloud", "loudly"; not "say")? */
+static bool says_how(const planner *p, size_t i) {
+  return (off_is(p, i, W_ALOUD) && !off_is(p, i, W_SPEAKING)) || off_is(p, i, W_SAID_HOW);
+}
+
 /* 3. What a step making something from words makes it of: the words after "say" ("say hello
- * there | in a deep voice": up to its last preposition; "say hello | (out, very) loud", "| aloud", "| slowly and clearly"),
+ * there | in a deep voice": up to its last preposition; "say hello | (very) loud(ly)", "| aloud"),
  * else those after "of", "about", "saying" or a ':' ("an image of a cat playing piano", "an image:
  * x"; not "about in German"); NULL if none. */
 static char *made_of_words(const planner *p, const step *st) {
@@ -493,10 +498,12 @@ static char *made_of_words(const planner *p, const step *st) {
     end = off_is(p, i, W_PREPOSITION) ? i : end;
   while (said && end > said + 1 && p->tok[end - 1].kind == TK_PUNCT)
     end--;
-  for (size_t k = end; said && k > said + 1 && ((off_is(p, k - 1, W_ALOUD) &&
-       !off_is(p, k - 1, W_SPEAKING)) || off_is(p, k - 1, W_SAID_HOW)); end = k > said ? k : end)
+  size_t k = end; /* "(out, very) loud", "(very) loudly", "slowly and clearly": none of the words */
+  while (said && k > said + 1 && says_how(p, k - 1)) {
     for (k--; k > said && (off_is(p, k - 1, W_OUT_LOUD) || off_is(p, k - 1, W_JOINER));)
-      k--; /* "out", "very", "and" before "loud", "loudly": none of the words either */
+      k--;
+    end = k > said ? k : end; /* (not "say out loud": those are the words) */
+  }
   if (said)
     return off_span_text(p, said, end);
   for (size_t i = st->a; i + 1 < st->b; i++)

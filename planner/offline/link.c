@@ -360,17 +360,17 @@ static bool which_one(const planner *p, size_t a, size_t b) {
 
 /* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
  * summarize it": how many tasks of one kind making `type`, none taking another's output, end the
- * graph when the step refers back ("them", "it", "both", "each", "which one", "the transcripts") or names
- * nothing at all ("then summarize") and names no such file; with
+ * graph when the step refers back ("them", "it", "both", "each", "which one", "the transcripts")
+ * or names nothing at all ("then summarize") and names no such file; with
  * none, how many unused ones of `type` (of no text left: files) the last turn left when it says
  * "them", "both" or "each"; else 1. */
 static size_t made_together(const planner *p, const step *st, unsigned type) {
   size_t n = p->g->n, k = n, a = st->a, b = st->b, left = 0;
-  static const off_class alone[] = {W_COUNT, W_PREPOSITION, W_JOINER, W_ALOUD}; /* after "each" */
+  static const off_class alone[] = {W_COUNT, W_PREPOSITION, W_JOINER, W_ALOUD}; /* "each into" */
   bool which = which_one(p, a, b), made = false, plural = off_has_word(p, a, b, W_PLURAL);
   for (size_t i = a; i < b; i++) { /* "translate the descriptions": of each */
     made |= off_is(p, i, W_MADE_THING) && baton__has_suffix_ci(p->tok[i].word, "s");
-    plural |= off_is(p, i, W_DETERMINER) && off_is(p, i, W_SEVERAL) && /* "summarize each (one)", "each into French" */
+    plural |= off_is(p, i, W_DETERMINER) && off_is(p, i, W_SEVERAL) && /* "summarize each (one)" */
               (i + 1 == b || p->tok[i + 1].kind == TK_PUNCT || off_is_any(p, i + 1, alone, 4));
   }
   made &= !off_has_word(p, a, b, W_INDEFINITE) && !off_has_word(p, a, b, W_COUNT) &&

@@ -309,8 +309,8 @@ int off_split_steps(planner *p) {
           off_made_other(p, c, next) || off_separates(p, c, next) || off_marks_thing(p, c, next) ||
           ((off_res_types(p, false) & BATON__T_IMAGE) && off_colours(p, c, next)) ||
           off_makes_it(p, from, c, next) ||
-          (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c) ||
-                     (off_is(p, c, W_HEARING) && off_hears(p, c, next)))) || /* "| listen to b.wav" */
+          (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c) || /* "| listen to b.wav" */
+                     (off_is(p, c, W_HEARING) && off_hears(p, c, next)))) ||
           leads_to_task(p, c, i) ||
           (c < i && off_sends_at(p, c, next)) || /* "and email it": left out (recognise.c) */
           (off_arrow_word(p, k) && (has_cue(p, from, k) || off_arrow_to_sound(p, from, k)) &&
