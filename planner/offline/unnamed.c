@@ -508,9 +508,10 @@ bool off_paints_picture(const planner *p, const step *st, unsigned avail) {
       !off_is(p, b - 1, W_PAINTED))
     return false;
   size_t f = k + 1 + off_is(p, k + 1, W_DESTINATION); /* "turn it into a cartoon" */
-  bool named = off_res_at(p, k, BATON__T_IMAGE) >= 0;
+  bool named = off_res_at(p, k, BATON__T_IMAGE) >= 0, /* "the photo": the one at hand */
+      it = off_is(p, k, W_REFERENCE) || (off_is(p, k, W_PICTURE) && p->tok[k - 1].det);
   return f + 1 + off_is(p, f, W_INDEFINITE) == b &&
-         (named || (off_is(p, k, W_REFERENCE) && ((avail & BATON__T_IMAGE) || p->pictures)));
+         (named || (it && ((avail & BATON__T_IMAGE) || p->pictures)));
 }
 
 /* The task of st naming none: a description or a kind of text written, words spoken, files
