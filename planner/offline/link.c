@@ -211,13 +211,23 @@ static const char *fed_language(const planner *p, const source *in) {
   return tgt ? tgt : baton__task_literal(t, "lang");
 }
 
+/* Is what task k works on at hand: a file, a quote, an earlier turn's text, or the words a
+ * recording or a picture holds (not what a task made of them)? */
+static bool read_at_hand(const planner *p, int k) {
+  int r = p->g->tasks[k].n_args ? p->g->tasks[k].args[0].ref : -1;
+  return r < 0 || off_is_role(p, off_cue_index(p, p->made[r]), R_TRANSCRIBE) ||
+         off_is_role(p, off_cue_index(p, p->made[r]), R_CAPTION);
+}
+
 /* "Translate notes.txt into French and tell me who called": a text question (answered in the
- * default language) fed a translation out of it is asked of the text translated instead; not one
- * naming a language (tgt: "answer in French"), the translation ("from the translated text") or
- * written with accented letters or a '¿' ("¿Cuándo ...?": in the translation's language). */
+ * default language) fed a translation out of it of a text at hand is asked of the text
+ * translated instead; not one naming a language (tgt: "answer in French"), the translation
+ * ("from the translated text") or written with accented letters or a '¿' ("¿Cuándo ...?": in
+ * the translation's language). */
 static void asked_untranslated(const planner *p, const step *st, const char *tgt, source *in) {
   const char *lang = fed_language(p, in);
   bool asks = off_is_role(p, st->task, R_ASK_TEXT) && in->ref >= 0 && lang && !tgt &&
+              read_at_hand(p, in->ref) &&
               strcmp(lang, p->lx->lang_codes[0]) && !off_has_word(p, st->a, st->b, W_TRANSLATING) &&
               off_is_role(p, off_cue_index(p, p->made[in->ref]), R_TRANSLATE);
   for (size_t c = p->tok[st->a].start; asks && c < p->tok[st->b - 1].end; c++)
