@@ -190,16 +190,28 @@ static int cv_people(cv_state *st, const baton__cv_image *img, baton__cv_box *bo
   return 0;
 }
 
+/* Refuses the picture at path (called `name`) from its header, before OpenCV decodes it, when
+ * it says more than CV_MAX_PIXELS (a still WebP's canvas, which OpenCV allocates before decoding
+ * it), or it is a JPEG damaged before its frame header. 0, or -1 with env->err set. */
+static int cv_refused_from_header(const char *path, const char *name, baton__exec_env *env) {
+  baton__picture_header hd;
+  bool sized = baton__run_picture_header(path, &hd);
+  if (hd.damaged)
+    return baton__run_bad_input(env, "cannot decode %s as an image: %s", name, hd.damaged);
+  if (sized && hd.w * hd.h > CV_MAX_PIXELS)
+    return baton__run_too_many_pixels(env, name, hd.w, hd.h);
+  return 0;
+}
+
 /* Finds kind k's objects in the image at path into boxes (*n of them) and marks them on it (or
  * hides them, or crops it to them: mode), bounded in pixels and time. The image, or NULL with
  * env->err set. */
 static baton__cv_image *cv_detect(cv_state *st, size_t k, int mode, const char *path,
                                   baton__cv_box *boxes, size_t *n, int64_t deadline,
                                   baton__exec_env *env) {
-  double w = 0, h = 0; /* refused from its header when it says too many pixels: not decoded */
   const char *name = baton__input_name(path); /* not the run's copy of it */
-  if (baton__run_header_size(path, &w, &h) && w * h > CV_MAX_PIXELS)
-    return baton__run_too_many_pixels(env, name, w, h), NULL;
+  if (cv_refused_from_header(path, name, env) != 0)
+    return NULL;
   baton__cv_image *img =
       baton__cv_image_load(path, name, CV_MAX_PIXELS, env->err, sizeof env->err);
   if (!img)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "executors/executor.h"
@@ -13,6 +14,7 @@
 #if defined(BATON_HAVE_OPENCV)
 
 #include "executors/opencv_detect.h"
+#include "support/pictures.h"
 
 #define MESSI "/usr/share/doc/opencv-doc/examples/data/messi5.jpg"
 
@@ -269,6 +271,76 @@ Test(executors_opencv, a_picture_over_the_pixel_limit_is_refused_before_decoding
   cr_assert(strstr(r.err, "huge.png is 30000x30000 pixels, over 100 megapixels"), "%s", r.err);
   result_release(&r);
   free(path);
+}
+
+/* Detecting faces in the input `name` (the run's copy of it, inputs/t0-image-name, written by
+ * write) is refused with the error err. */
+static void expect_refused(const char *name, void (*write)(const char *path), const char *err) {
+  char *inputs = baton__path_join(g_dir, "inputs"), copy[128];
+  baton__fmt(copy, sizeof copy, "t0-image-%s", name);
+  cr_assert_eq(baton__mkdirs(inputs, 0700), 0);
+  char *path = baton__path_join(inputs, copy);
+  write(path);
+  result r = detect(path, NULL);
+  cr_assert_neq(r.rc, 0, "%s was not refused", name);
+  cr_assert_str_eq(r.err, err);
+  result_release(&r);
+  free(path);
+  free(inputs);
+}
+
+static void write_wide_canvas(const char *path) { bt_write_webp_vp8x(path, 20000, 20000, false); }
+
+/* A still extended WebP is decoded into its canvas, which OpenCV allocates first: one 4 x 4 is
+ * read, one over 100 megapixels refused from its header. */
+Test(executors_opencv, a_still_webp_is_measured_by_its_canvas, .init = setup, .fini = teardown) {
+  char *path = baton__path_join(g_dir, "small.webp");
+  bt_write_webp_vp8x(path, 4, 4, false);
+  result r = detect(path, NULL);
+  cr_assert_eq(r.rc, 0, "%s", r.err);
+  cr_assert_str_eq(r.text, "found no faces");
+  result_release(&r);
+  free(path);
+  expect_refused("canvas.webp", write_wide_canvas,
+                 "canvas.webp is 20000x20000 pixels, over 100 megapixels");
+}
+
+static void write_jpeg_after_metadata(const char *path) {
+  unsigned char jpeg[32];
+  size_t len = bt_jpeg_frame_only(jpeg, 30000, 30000);
+  bt_write_jpeg_with_metadata(path, jpeg, len, 300 * 1024);
+}
+
+static void write_jpeg_cut_in_metadata(const char *path) {
+  unsigned char jpeg[32];
+  size_t len = bt_jpeg_frame_only(jpeg, 640, 480);
+  bt_write_jpeg_with_metadata(path, jpeg, len, 300 * 1024);
+  cr_assert_eq(truncate(path, 200 * 1024), 0);
+}
+
+/* A JPEG's frame header is found after 300 KiB of metadata, before decoding it; a JPEG cut off
+ * before it is refused, saying so. */
+Test(executors_opencv, a_jpeg_is_measured_wherever_its_frame_header_is, .init = setup,
+     .fini = teardown) {
+  expect_refused("meta.jpg", write_jpeg_after_metadata,
+                 "meta.jpg is 30000x30000 pixels, over 100 megapixels");
+  expect_refused("cut.jpg", write_jpeg_cut_in_metadata,
+                 "cannot decode cut.jpg as an image: it ends before its JPEG frame header (cut "
+                 "short?)");
+}
+
+/* messi5.jpg with 300 KiB of metadata before its frame header is measured and read as before. */
+Test(executors_opencv, a_photo_with_much_metadata_is_read, .init = setup, .fini = teardown) {
+  size_t len;
+  char *jpeg = bt_slurp(MESSI, &len);
+  char *path = baton__path_join(g_dir, "messi_exif.jpg");
+  bt_write_jpeg_with_metadata(path, (const unsigned char *)jpeg, len, 300 * 1024);
+  result r = detect(path, NULL);
+  cr_assert_eq(r.rc, 0, "%s", r.err);
+  cr_assert_str_eq(r.text, "found 1 face");
+  result_release(&r);
+  free(path);
+  free(jpeg);
 }
 
 Test(executors_opencv, a_broken_image_is_named, .init = setup, .fini = teardown) {
