@@ -191,13 +191,24 @@ static int cv_people(cv_state *st, const baton__cv_image *img, baton__cv_box *bo
 }
 
 /* Refuses the picture at path (called `name`) from its header, before OpenCV decodes it, when
- * it says more than CV_MAX_PIXELS (a still WebP's canvas, which OpenCV allocates before decoding
- * it), or it is a JPEG damaged before its frame header. 0, or -1 with env->err set. */
+ * OpenCV would make more than CV_MAX_PIXELS of it or decodes none of it (reading its header is
+ * cheap, and says why): a damaged JPEG; a GIF, for which OpenCV 4.6 has no decoder (its logical
+ * screen is measured where OpenCV has one: the canvas it draws on); an animated WebP, which
+ * OpenCV 4.6's WebP decoder refuses from its header. A still WebP is measured by its canvas,
+ * which OpenCV allocates before decoding it. 0, or -1 with env->err set. */
 static int cv_refused_from_header(const char *path, const char *name, baton__exec_env *env) {
   baton__picture_header hd;
   bool sized = baton__run_picture_header(path, &hd);
   if (hd.damaged)
     return baton__run_bad_input(env, "cannot decode %s as an image: %s", name, hd.damaged);
+  if (!hd.format)
+    return 0; /* another format (TIFF, PNM...): OpenCV says whether it decodes it */
+  if (!baton__cv_can_decode(path))
+    return baton__run_bad_input(env, "cannot decode %s as an image: OpenCV reads no %s pictures",
+                                name, hd.format);
+  if (hd.animated)
+    return baton__run_bad_input(env, "cannot decode %s as an image: OpenCV reads no animated %s "
+                                "pictures", name, hd.format);
   if (sized && hd.w * hd.h > CV_MAX_PIXELS)
     return baton__run_too_many_pixels(env, name, hd.w, hd.h);
   return 0;

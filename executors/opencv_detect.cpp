@@ -70,6 +70,15 @@ extern "C" baton__cv_cascade *baton__cv_cascade_load(const char *xml_path, char 
 
 extern "C" void baton__cv_cascade_free(baton__cv_cascade *c) { delete c; }
 
+extern "C" int baton__cv_can_decode(const char *path) {
+  quiet();
+  try {
+    return cv::haveImageReader(path);
+  } catch (...) {
+    return 0;
+  }
+}
+
 extern "C" baton__cv_image *baton__cv_image_load(const char *path, const char *name,
                                                  double max_pixels, char *err, size_t errlen) {
   quiet();

@@ -28,6 +28,11 @@ void baton__cv_cascade_free(baton__cv_cascade *c);
 /* A decoded image. Opaque. */
 typedef struct baton__cv_image baton__cv_image;
 
+/* Whether this OpenCV has a decoder for the format of the picture at path (told from its first
+ * bytes, not decoded: Debian 12's OpenCV 4.6 has none for GIF). false also when it does not open.
+ * Thread-safe. */
+int baton__cv_can_decode(const char *path);
+
 /* Decodes an image file (anything OpenCV reads). Refuses images over
  * max_pixels. Returns a handle (free with baton__cv_image_free) or NULL with
  * err, which calls the file `name` (as the user gave it: baton__input_name).

@@ -289,6 +289,30 @@ static void expect_refused(const char *name, void (*write)(const char *path), co
   free(inputs);
 }
 
+static void write_wide_gif(const char *path) { bt_write_gif(path, 60000, 60000); }
+
+/* OpenCV 4.6 has no GIF decoder: a GIF is refused as one it does not read, not by its logical
+ * screen (60000 x 60000 around a 1 x 1 picture), which it never allocates. */
+Test(executors_opencv, a_gif_is_refused_as_unread_not_by_its_logical_screen, .init = setup,
+     .fini = teardown) {
+  expect_refused("wide.gif", write_wide_gif,
+                 "cannot decode wide.gif as an image: OpenCV reads no GIF pictures");
+}
+
+static void write_wide_animation(const char *path) {
+  bt_write_webp_vp8x(path, 20000, 20000, true);
+}
+static void write_small_animation(const char *path) { bt_write_webp_vp8x(path, 4, 4, true); }
+
+/* OpenCV 4.6's WebP decoder refuses an animated WebP from its header, whatever its canvas. */
+Test(executors_opencv, an_animated_webp_is_refused_as_unread_not_by_its_canvas, .init = setup,
+     .fini = teardown) {
+  expect_refused("wide.webp", write_wide_animation,
+                 "cannot decode wide.webp as an image: OpenCV reads no animated WebP pictures");
+  expect_refused("small.webp", write_small_animation,
+                 "cannot decode small.webp as an image: OpenCV reads no animated WebP pictures");
+}
+
 static void write_wide_canvas(const char *path) { bt_write_webp_vp8x(path, 20000, 20000, false); }
 
 /* A still extended WebP is decoded into its canvas, which OpenCV allocates first: one 4 x 4 is
