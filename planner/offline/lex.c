@@ -395,8 +395,16 @@ static size_t glued_arrow(const char *q, size_t s, size_t e) {
   return e;
 }
 
+/* Where a ',' or ';' glued to a file name before it in q[s, e) stands ("notes.txt,then"), or e. */
+static size_t glued_stop(const char *q, size_t s, size_t e) {
+  for (size_t c = s + 1; c + 1 < e; c++)
+    if (strchr(",;", q[c]) && off_file_type(q + s, c - s))
+      return c;
+  return e;
+}
+
 /* Splits a run of non-space bytes with no arrow glued inside (no quotes in it, maybe a space
- * first) into tokens. */
+ * first) into tokens, a file name's glued ',' or ';' ending it ("a.txt,then b": "a.txt, then b"). */
 static int tokenize_piece(planner *p, size_t s, size_t e) {
   const char *q = p->req;
   size_t fs = s, fe = e; /* peeled of leading and trailing punctuation for the file-name test */
@@ -404,6 +412,11 @@ static int tokenize_piece(planner *p, size_t s, size_t e) {
     fs++;
   while (fe > fs && strchr(",.;:!?)]}>`", q[fe - 1]))
     fe--;
+  size_t stop = glued_stop(q, fs, fe);
+  if (stop < fe) {
+    int rc = tokenize_piece(p, s, stop + 1);
+    return rc < 0 ? rc : tokenize_piece(p, stop + 1, e);
+  }
   size_t own = fe - fs > 2 && !strncmp(q + fe - 2, "'s", 2) ? 2 /* "photo.jpg's caption" */
                : fe - fs > 4 && !strncmp(q + fe - 4, "\xe2\x80\x99s", 4) ? 4 : 0;
   unsigned ft = own ? off_file_type(q + fs, fe - fs - own) : 0;
