@@ -497,7 +497,8 @@ static size_t text_after_colon(const planner *p, size_t j) {
   for (size_t i = k; i + 1 < p->n_tok && !pointed; i++) /* "this" alone, not "this question" */
     pointed = off_is(p, i, W_DEMONSTRATIVE) &&
               (off_punct(p, i + 1, ":") || off_is(p, i + 1, W_PREPOSITION) ||
-               off_is(p, i + 1, W_TARGET_PREP) || off_is(p, i + 1, W_ALOUD));
+               off_is(p, i + 1, W_TARGET_PREP) || off_is(p, i + 1, W_ALOUD) ||
+               off_is(p, i + 1, W_OUT_LOUD)); /* "read this out (loud): hi" */
   /* and a task to do with it (not "do this: draw a cat"), naming no file ("answer this from
    * m.txt: Q?": m.txt is the text) */
   pointed = pointed && off_has_cue(p, k, p->n_tok, p->lx->w[K_MIN_KEYWORD]) &&
