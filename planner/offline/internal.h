@@ -139,6 +139,7 @@ typedef struct {
   bool respelt;            /* TK_WORD: read as `word`, not as written ("sumarize", "->") */
   bool soft;               /* a boundary only when what follows asks for more (segment.c) */
   bool refusal;            /* starts a clause refusing a task ("..., but | don't translate it") */
+  bool dashed;             /* a dash alone before it ("x.jpg - | no caption"): a clause may open */
   uint64_t cls[3];         /* TK_WORD: bit c, the word is in class c (off_is) */
 } token;
 

@@ -519,22 +519,38 @@ static size_t text_after_colon(const planner *p, size_t j) {
   return pointed ? a : 0;
 }
 
+/* Is the chunk [i, j) of q (n bytes) a dash standing alone between spaces ("a.jpg - no caption",
+ * "x -- y", "x â y")? No token: it marks the next one dashed. */
+static bool lone_dash(const char *q, size_t n, size_t i, size_t j) {
+  while (i < j && baton__space_byte(q[i]))
+    i++;
+  bool dash = (j - i <= 2 && strspn(q + i, "-") >= j - i) || baton__dash_len(q + i, n - i) == j - i;
+  return i < j && dash && i > 0 && baton__space_byte(q[i - 1]) &&
+         (j == n || baton__space_byte(q[j]));
+}
+
 int off_tokenize(planner *p) {
   const char *q = p->req;
   size_t n = strlen(q), cs, ce;
   int rc = 0;
   unsigned item = 0; /* the number a list's next item would have */
+  bool dashed = false; /* a lone dash before the next token */
   for (size_t i = 0, j; rc == 0 && i < n; i = j) {
     size_t qe = baton__quote_at(q, n, i, &cs, &ce), dash = baton__dash_len(q + i, n - i);
     j = qe ? qe : i + (dash ? dash : 1); /* a chunk runs to the next space, dash or opening quote */
     while (!qe && !dash && j < n && !baton__space_byte(q[j]) && !baton__dash_len(q + j, n - j) &&
            !baton__quote_at(q, n, j, &cs, &ce))
       j++;
+    size_t before = p->n_tok;
     if (!qe && !dash && list_number(q, i, j, &item)) { /* a list's number: a sentence's end */
       token *t = push_token(p, TK_PUNCT, j - 1, j);
       rc = t ? (t->stem[0] = t->word[0] = '.', 0) : -2;
-    } else
+    } else if (!qe && lone_dash(q, n, i, j))
+      dashed = true;
+    else
       rc = qe ? tokenize_quote(p, i, cs, ce, qe) : dash ? 0 : tokenize_chunk(p, i, j); /* "a—b" */
+    if (p->n_tok > before)
+      p->tok[before].dashed = dashed, dashed = false;
     size_t rest = rc == 0 && !qe ? text_after_colon(p, j) : 0;
     if (rest)
       rc = tokenize_quote(p, rest, rest, n, n), j = n;

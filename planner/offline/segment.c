@@ -129,11 +129,11 @@ static bool verb_object(const planner *p, size_t k, size_t b) {
  * "skip | the depth estimation", "no need to | read it aloud", "instead of | summarizing it",
  * "rather than | translating it"): a task's cue right after it or after asking words, "to", "of",
  * "it" and determiners (by b), where it starts; or 0. One other than "without", "instead of",
- * "rather than" only where a clause opens, "do" before it or not: at lo, after a mark, "and",
- * "but", "please" or a subject; after "I", "we", "you" only past an asking word ("I don't want a
- * summary"; "I don't speak German", "I don't understand notes.txt" give a reason). "Is there no
- * text", "with no text", "the object is not pronounced enough" say what a thing is; "no" right
- * before a verb and its object answers the last turn ("no translate it to German"). */
+ * "rather than" only where a clause opens, "do" before it or not: at lo, after a mark or a lone
+ * dash, "and", "but", "please" or a subject; after "I", "we", "you" only past an asking word ("I
+ * don't want a summary"; "I don't speak German", "I don't understand notes.txt" give a reason).
+ * "Is there no text", "with no text", "the object is not pronounced enough" say what a thing is;
+ * "no" right before a verb and its object answers the last turn ("no translate it to German"). */
 static size_t refuses(const planner *p, size_t n, size_t lo, size_t b) {
   static const off_class links[] = {W_ASKING, W_PURPOSE, W_PREPOSITION, W_REFERENCE};
   static const off_class opens[] = {W_JOINER, W_CONTRAST, W_ASKING};
@@ -141,7 +141,7 @@ static size_t refuses(const planner *p, size_t n, size_t lo, size_t b) {
   while (s > lo && off_is(p, s - 1, W_IS_ARE))
     s--;
   bool subject = s > lo && (off_is(p, s - 1, W_SUBJECT) || off_is(p, s - 1, W_YOU));
-  bool opening = s == lo || subject || off_punct(p, s - 1, ",:;") ||
+  bool opening = s == lo || subject || off_punct(p, s - 1, ",:;") || p->tok[s].dashed ||
                  off_is_any(p, s - 1, opens, sizeof opens / sizeof *opens);
   bool replacing = off_is(p, n, W_REPLACING); /* "instead | of" ("instead summarize it" asks) */
   if (replacing && !(k < b && off_is(p, k++, W_REPLACED)))
