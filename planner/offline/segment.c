@@ -277,8 +277,24 @@ static void read_arrows(planner *p) {
   }
 }
 
+/* "..., but before that | translate it", "Before this, ...": "before" opening a clause and a
+ * demonstrative, a ',' or a task's cue after them, read as "first," (what follows is done first;
+ * not "before that date"). */
+static void read_before_that(planner *p) {
+  static const off_class opens[] = {W_CONTRAST, W_JOINER};
+  for (size_t i = 0; i + 2 < p->n_tok; i++)
+    if (off_is(p, i, W_BEFORE_CLAUSE) && off_is(p, i + 1, W_DEMONSTRATIVE) &&
+        (i == 0 || off_punct(p, i - 1, ",.;:!?") || off_is_any(p, i - 1, opens, 2)) &&
+        (off_punct(p, i + 2, ",") || off_cue_starts(p, i + 2, p->n_tok, p->lx->w[K_MIN_KEYWORD]))) {
+      off_read_as(p, i, &p->lx->cls[W_OPENING]);
+      token *t = &p->tok[i + 1];
+      *t = (token){.kind = TK_PUNCT, .stem = ",", .word = ",", .start = t->start, .end = t->end};
+    }
+}
+
 int off_split_steps(planner *p) {
   read_arrows(p);
+  read_before_that(p);
   for (size_t i = 0; i < p->n_tok; i++) /* once a token: a run of "and" would ask at each break */
     p->tok[i].soft = soft_at(p, i);
   mark_refusals(p);
