@@ -459,18 +459,30 @@ static bool user_video(const planner *p) {
   return video;
 }
 
+/* Is token i a word saying to read aloud ("read that out loud")? */
+static bool aloud_word(const planner *p, size_t i) {
+  static const off_class aloud[] = {W_DEMONSTRATIVE, W_READING, W_ALOUD, W_OUT_LOUD};
+  return off_is_any(p, i, aloud, sizeof aloud / sizeof *aloud);
+}
+
+/* Do the words [a, b) only say to read aloud ("read aloud", "read that out loud")? */
+static bool only_aloud(const planner *p, size_t a, size_t b) {
+  while (a < b && (p->tok[a].kind == TK_PUNCT || aloud_word(p, a)))
+    a++;
+  return a == b;
+}
+
 /* The step's words as a text (not a lone verb: "summarize", nor one and what it points at:
  * "summarize it", nor words only pointing or saying to read aloud: "read aloud", "read it aloud",
  * "read that out loud", with nothing at hand), unless they point at what baton cannot read from
  * the user's video ("it", "the transcribed text"); malloc'd, or NULL. */
 static char *step_words(const planner *p, const step *st, bool has_ref) {
-  static const off_class pointing[] = {W_REFERENCE, W_PLURAL, W_ASKING, W_JOINER, W_RESUMING},
-                         aloud[] = {W_DEMONSTRATIVE, W_READING, W_ALOUD, W_OUT_LOUD};
+  static const off_class pointing[] = {W_REFERENCE, W_PLURAL, W_ASKING, W_JOINER, W_RESUMING};
   size_t said = 0, own = 0; /* words past those pointing (own: and "that", "read", "aloud") */
   for (size_t i = st->a; i < st->b; i++) {
     bool word = p->tok[i].kind != TK_PUNCT &&
                 !off_is_any(p, i, pointing, sizeof pointing / sizeof *pointing);
-    said += word, own += word && !off_is_any(p, i, aloud, sizeof aloud / sizeof *aloud);
+    said += word, own += word && !aloud_word(p, i);
   }
   if ((has_ref && said <= 1) || !own)
     return NULL;
@@ -490,7 +502,7 @@ static bool says_how(const planner *p, size_t i) {
 /* 3. What a step making something from words makes it of: the words after "say" ("say hello
  * there | in a deep voice": up to its last preposition; "say hello | (very) loud(ly)", "| aloud"),
  * else those after "of", "about", "saying" or a ':' ("an image of a cat playing piano", "an image:
- * x"; not "about in German"); NULL if none. */
+ * x"; not "about in German", "step 2: read aloud"); NULL if none. */
 static char *made_of_words(const planner *p, const step *st) {
   size_t said = off_is_role(p, st->task, R_SPEAK) ? off_words_spoken(p, st->a, st->b) : 0;
   size_t end = st->b;
@@ -508,7 +520,7 @@ static char *made_of_words(const planner *p, const step *st) {
     return off_span_text(p, said, end);
   for (size_t i = st->a; i + 1 < st->b; i++)
     if ((off_is(p, i, W_CONTENT_INTRO) || (off_punct(p, i, ":") && p->req[p->tok[i].end] == ' ')) &&
-        (i + 3 != st->b || !off_language_at(p, i + 2)))
+        (i + 3 != st->b || !off_language_at(p, i + 2)) && !only_aloud(p, i + 1, st->b))
       return off_span_text(p, i + 1, st->b);
   return NULL;
 }
