@@ -756,6 +756,17 @@ static bool took_input(const planner *p, int k, unsigned type, source *src) {
   return false;
 }
 
+/* "Read it out and translate it" after a turn that answered in a text: the task made last, making
+ * nothing of `type`, took an earlier turn's resource of it; src set to that; true if so. */
+static bool took_turn(const planner *p, unsigned type, source *src) {
+  int k = (int)p->g->n - 1;
+  source in = {-1, -1, NULL};
+  if (k < 0 || (p->made[k]->outputs & type) || !took_input(p, k, type, &in) || in.res < 0 ||
+      !p->res[in.res].turn)
+    return false;
+  return src->res = in.res, src->ref = -1, true;
+}
+
 /* "Does talk.wav mention money? If yes, summarize it", "is notes.txt about sports? If so,
  * translate it": after task k answering a question asked with "is", "does"... and a condition on
  * its answer ("if ..."), "it" (no word naming a thing made: not "the answer") is what the question
@@ -912,6 +923,8 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
    * sum it up. Compare ...", 6c) */
   if (src->literal || prev >= 0)
     return src->ref = src->literal ? -1 : prev, unmap(p, st, type, src), 0;
+  if (text && has_ref && prev < 0 && took_turn(p, type, src))
+    return 0; /* 4b. "read it out and translate it" after a turn's text: the text read out */
   const baton__arg *from = (b = off_nearest_producer(p, media)) >= 0 ? p->g->tasks[b].args : NULL;
   bool heard = from && (p->made[b]->outputs & BATON__T_AUDIO) && (outputs & type); /* 6c */
   if (r >= 0 && !(later && heard) && (!p->res[r].asked || st->task != p->role[R_DRAW] ||
