@@ -487,6 +487,9 @@ unsigned off_said_media(const planner *p, size_t a, size_t b);
 unsigned off_files_said(const planner *p, size_t a, size_t b);
 bool off_takes_two_texts(const planner *p, const baton__taskspec *s);
 bool off_is_question(const planner *p, size_t a, size_t b);
+/* "What is it", "what does it mean?": are all of [a,b)'s words ones of asking and pointing (no
+ * thing named: the question asks of the text at hand itself)? */
+bool off_points_only(const planner *p, size_t a, size_t b);
 bool off_compares_files(const planner *p, size_t a, size_t b);
 bool off_asks_files(const planner *p, size_t a, size_t b);
 bool off_asks_question(const planner *p, size_t a, size_t b);

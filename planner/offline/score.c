@@ -98,28 +98,39 @@ static bool file_given(const planner *p) {
  * ("is it long", "what is it" ask of a thing; "mean" only after "you": "what does it mean" asks of
  * it), no file given (the question asks of it)? */
 static bool small_talk(const planner *p, size_t i, size_t b) {
-  static const off_class plain[] = {W_IS_ARE, W_WH, W_DEFINITE, W_REFERENCE, W_PREPOSITION, W_US};
   bool talk = false, only = true, you = false, meant = false;
   for (size_t k = i; k < b && only; k++) {
     talk |= off_is(p, k, W_EXCHANGE);
     you |= off_is(p, k, W_YOU);
     meant |= off_is(p, k, W_MEANING);
-    only = p->tok[k].kind == TK_PUNCT || off_is(p, k, W_EXCHANGE) || off_is(p, k, W_MEANING) ||
-           off_is_any(p, k, plain, sizeof plain / sizeof *plain);
+    only = off_is(p, k, W_EXCHANGE) || off_points_only(p, k, k + 1);
   }
   return talk && only && (you || !meant) && !file_given(p);
 }
 
+bool off_points_only(const planner *p, size_t a, size_t b) {
+  static const off_class plain[] = {W_IS_ARE,      W_WH, W_DEFINITE, W_REFERENCE,
+                                    W_PREPOSITION, W_US, W_MEANING};
+  bool only = true;
+  for (size_t k = a; k < b && only; k++)
+    only = p->tok[k].kind == TK_PUNCT || off_is_any(p, k, plain, sizeof plain / sizeof *plain);
+  return only;
+}
+
 /* Is [a,b) a question as written: a question word first (or after a ',', ':' or '.': "a.jpg and
  * b.jpg. | Which one is better?", asks_of_listed), '?' right after ("what is in it?"); or the
- * request's last sentence, opening with "is", "are", "does" (after "hey,"), or a question word
- * and one of "is", "do", "did", its '?' left off ("is there a dog in x.jpg", "are a.jpg and b.jpg
- * the same picture", "what did they say about the budget"); not one asking for a task ("is it
- * possible to crop it?") nor small talk ("is that fine?")? */
+ * request's last sentence, opening with "is", "are", "does", "any" (after "hey,"), or a question
+ * word and one of "is", "do", "did", its '?' left off ("is there a dog in x.jpg", "are a.jpg and
+ * b.jpg the same picture", "what did they say about the budget", "any people"); after an earlier
+ * turn, a request of one sentence opening with a question word and naming something, not "you"
+ * nor the job ("who wrote it", "which day"; not "why", "what can you do", "how long did it
+ * take"); not one asking for a task ("is it possible to crop it?") nor small talk ("is that
+ * fine?")? */
 bool off_is_question(const planner *p, size_t a, size_t b) {
   size_t i = a; /* "according to x.txt, | does it ...?", "the question is: | how many ...?"; */
   while (i < b && !((i == a || off_punct(p, i - 1, ",:.")) && /* "which is brighter, | a.jpg or */
-                    (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE)))) /* b.jpg?" */
+                    (off_is(p, i, W_WH) || off_is(p, i, W_IS_ARE) || /* b.jpg?", "any */
+                     off_is(p, i, W_YES_NO)))) /* people?" */
     i++;
   bool wh = i < b;
   for (size_t e = b; e < p->n_tok && (off_punct(p, b, ",") || off_is(p, b, W_JOINER)); e++)
@@ -129,8 +140,10 @@ bool off_is_question(const planner *p, size_t a, size_t b) {
     end++;
   while (s > 0 && (off_is(p, s - 1, W_LEAD_IN) || off_punct(p, s - 1, ",")))
     s--;
+  bool alone = s == 0 && p->last_turn && !off_has_word(p, i, b, W_YOU) && /* "who wrote it" */
+               !off_has_word(p, i, b, W_JOB) && !off_points_only(p, i, b);
   bool unmarked = wh && (s == 0 || off_punct(p, s - 1, ".")) && end == p->n_tok &&
-                  (off_is(p, i, W_YES_NO) ||
+                  (off_is(p, i, W_YES_NO) || (off_is(p, i, W_WH) && alone) ||
                    (off_is(p, i, W_WH) && i + 1 < b && off_is(p, i + 1, W_IS_ARE)));
   if (wh && (asks_for_task(p, i, b) || small_talk(p, i, b)))
     return false;
