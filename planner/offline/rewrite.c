@@ -123,23 +123,51 @@ bool off_asks_about_picture(const planner *p, const step *st) {
          (p->image_kind == IMG_DOCUMENT && off_quote_says(p, st, W_DOCUMENT));
 }
 
+/* Does the request r answered ask to describe or caption (not "read sign.png")? */
+static bool asked_caption(const planner *p, const resource *r) {
+  char words[64][OFF_MAX_WORD]; /* its first 64 words */
+  size_t n = r->asked_by ? off_split_words(r->asked_by, strlen(r->asked_by), words, 64,
+                                           NULL) : 0;
+  bool asked = false;
+  for (size_t i = 0; i < n && !asked; i++)
+    asked = off_words_has(&p->lx->cls[W_DESCRIBING], words[i], true) ||
+            off_words_has(&p->lx->cls[W_CAPTIONING], words[i], true);
+  return asked;
+}
+
+/* Is the newest earlier turn's one text a caption of a picture at hand, one a request to describe
+ * or caption it made ("which way is the dog facing" after "a dog on a beach", photo.jpg's; not
+ * "which one has a dog" after two)? */
+static bool caption_last(const planner *p) {
+  int captions = 0, texts = 0;
+  for (const resource *r = p->res; r < p->res + p->n_res; r++) {
+    bool text = r->turn && r->turn == p->last_turn && (r->type & BATON__T_TEXT) && !r->claimed;
+    texts += text;
+    captions += text && r->maker && off_is_role(p, r->maker - 1, R_CAPTION) && asked_caption(p, r);
+  }
+  return captions == 1 && texts == 1 && (off_res_types(p, false) & BATON__T_IMAGE);
+}
+
 /* "Describe photo.jpg and tell me whether it is indoors": does question st follow a description
- * or caption of a picture file the step before names (not "read sign.png"), naming no text made
- * ("if the caption mentions a dog"), nothing of a text's wording ("if it mentions a dog", "is it
- * too long?") nor a language? Then it asks about the picture, not its caption. */
+ * or caption of a picture file the step before names (not "read sign.png") or the last turn gave
+ * (caption_last), naming no text made ("if the caption mentions a dog"), nothing of a text's
+ * wording ("if it mentions a dog", "is it too long?") nor a language? Then it asks about the
+ * picture, not its caption. */
 static bool after_caption(const planner *p, const step *st) {
   const step *m = st;
   while (m > p->steps && (--m)->task < 0)
     ;
+  /* the last turn's caption, something named in the question ("what is it" asks the caption) */
+  bool turn = m == st && caption_last(p) && !off_points_only(p, st->a, st->b);
   bool describes = off_has_word(p, m->a, m->b, W_DESCRIBING) ||
                    off_has_word(p, m->a, m->b, W_CAPTIONING);
   bool wording = off_has_word(p, st->a, st->b, W_MADE_THING) ||
                  off_has_word(p, st->a, st->b, W_TEXTUAL); /* "if it mentions a dog" */
   for (size_t i = st->a; !wording && i < st->b; i++)
     wording = off_language_at(p, i) != NULL; /* "is it in English?" */
-  return m < st && describes && off_is_role(p, m->task, R_CAPTION) &&
-         off_own_res(p, m->a, m->b, BATON__T_IMAGE) >= 0 && !off_own_types(p, st->a, st->b) &&
-         !wording;
+  return (turn || (m < st && describes && off_is_role(p, m->task, R_CAPTION) &&
+                   off_own_res(p, m->a, m->b, BATON__T_IMAGE) >= 0)) &&
+         !off_own_types(p, st->a, st->b) && !wording;
 }
 
 /* A question's answerer (a text's, or a picture's naming a text file and no picture: "draw a cat
