@@ -2,6 +2,8 @@
 #include "planner/summary.h"
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/text.h"
@@ -77,15 +79,45 @@ static const char *str_of(const cJSON *o, const char *key) {
   return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* The number (from 1, as the answer lists them) of the task of tasks whose "id" is id, or 0. */
+static int step_of(const cJSON *tasks, long id) {
+  int step = 0;
+  const cJSON *t;
+  cJSON_ArrayForEach(t, tasks) {
+    step++;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "id");
+    if (cJSON_IsNumber(v) && v->valuedouble == (double)id)
+      return step;
+  }
+  return 0;
+}
+
+/* The error of a step skipped after task N failed, naming that one as the answer numbers it:
+ * "skipped because step N+1 (...)" into sb; false when error says no such thing (or names no
+ * task of tasks). */
+static bool said_skipped_after(baton__sb *sb, const char *error, const cJSON *tasks) {
+  size_t n = strlen(BATON__SKIPPED_BECAUSE);
+  if (!error || strncmp(error, BATON__SKIPPED_BECAUSE, n) != 0)
+    return false;
+  char *end;
+  long id = strtol(error + n, &end, 10);
+  int step = end != error + n && *end == ' ' ? step_of(tasks, id) : 0;
+  if (step)
+    baton__sb_addf(sb, ": skipped because step %d%s\n", step, end);
+  return step != 0;
+}
+
 /* A step that did not run to the end: "skipped", "cancelled" or "FAILED", with its error unless
- * that says only as much ("skipped because task 1 (...) did not succeed" is said once). */
-static void not_done(baton__sb *sb, const char *status, const char *error) {
+ * that says only as much ("skipped because step 1 (...) did not succeed" is said once). */
+static void not_done(baton__sb *sb, const char *status, const char *error, const cJSON *tasks) {
   const char *said = strcmp(status, "skipped") == 0     ? "skipped"
                      : strcmp(status, "cancelled") == 0 ? "cancelled"
                                                         : "FAILED";
   size_t n = strlen(said);
   if (error && !strcmp(error, "cancelled"))
     error = NULL; /* said by its status, or what made it fail */
+  if (!strcmp(said, "skipped") && said_skipped_after(sb, error, tasks))
+    return;
   if (error && !strncmp(error, said, n) && (error[n] == ' ' || !error[n]))
     baton__sb_addf(sb, ": %s\n", error); /* its error starts with what it is */
   else if (error)
@@ -127,7 +159,7 @@ char *baton__summarize_offline(const char *request, const cJSON *tasks) {
     if (model)
       baton__sb_addf(&sb, " (%s)", model);
     if (strcmp(status, "done") != 0) {
-      not_done(&sb, status, error);
+      not_done(&sb, status, error, tasks);
       continue;
     }
     baton__sb_addf(&sb, ": %s.\n", verb_for(task));

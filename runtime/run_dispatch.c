@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "core/util.h"
+#include "planner/summary.h"
 #include "runtime/context.h"
 #include "runtime/run_int.h"
 #include "core/banned.h"
@@ -28,7 +29,7 @@ static void skip_dependents(baton_run *run, size_t idx) {
       if (cancelled)
         baton__sb_adds(&sb, "cancelled");
       else
-        baton__sb_addf(&sb, "skipped because task %d (%s) did not succeed", run->g.tasks[x].id,
+        baton__sb_addf(&sb, BATON__SKIPPED_BECAUSE "%d (%s) did not succeed", run->g.tasks[x].id,
                        run->g.tasks[x].task);
       s->error = baton__sb_detach(&sb);
       baton__run_persist_task(run, i);

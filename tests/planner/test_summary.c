@@ -56,6 +56,22 @@ Test(planner_summary, a_failed_step_is_named_with_its_error) {
   free(s);
 }
 
+/* A step skipped after one that failed names that one by its number in the answer (counted
+ * from 1, as the steps are listed), not by its task id (counted from 0). */
+Test(planner_summary, a_skipped_step_names_the_failed_one_by_its_number) {
+  char *s = summary_of("read the text in sign.png, summarize it and read it aloud",
+                       "[{\"id\":0,\"task\":\"image-to-text\",\"status\":\"done\","
+                       "\"outputs\":{\"text\":\"OPEN\"}},"
+                       "{\"id\":1,\"task\":\"summarization\",\"status\":\"failed\","
+                       "\"error\":\"too short\"},"
+                       "{\"id\":2,\"task\":\"text-to-speech\",\"status\":\"skipped\","
+                       "\"error\":\"" BATON__SKIPPED_BECAUSE "1 (summarization) did not succeed\"}]");
+  cr_assert(strstr(s, "2. summarization: FAILED — too short\n"), "%s", s);
+  cr_assert(strstr(s, "3. text-to-speech: skipped because step 2 (summarization) did not "
+                      "succeed\n"), "%s", s);
+  free(s);
+}
+
 /* A step skipped after one that failed says "skipped" once: its error starts with the word. */
 Test(planner_summary, a_skipped_step_says_skipped_once) {
   char *s = summary_of("read the text in empty.png and read it aloud",
