@@ -246,20 +246,22 @@ static int cmd_plan(const opts *o) {
   if (!o->positional)
     cli_die_usage("plan needs a request in quotes");
   baton *ctx = NULL;
-  char *json = NULL, *answer = NULL;
+  char *json = NULL, *answer = NULL, *note = NULL;
   baton_client *daemon = cli_daemon(o);
   if (daemon) {
-    int st = remote_plan(daemon, o, &json);
+    int st = remote_plan(daemon, o, &json); /* (the daemon's plan method carries no note) */
     if (st != 0)
       return st;
   } else {
     ctx = cli_open(o);
     baton_request req = {BATON_REQUEST_INIT, .text = o->positional, .inputs = o->inputs,
                          .n_inputs = o->n_inputs, .offline = o->offline};
-    baton_rc rc = baton_plan_answer(ctx, &req, &json, &answer);
+    baton_rc rc = baton_plan_noted(ctx, &req, &json, &answer, &note);
     if (rc != BATON_OK)
       return cli_fail(ctx, rc);
   }
+  if (note && !o->quiet) /* as `baton run` says it: an input no step takes, a step left out */
+    fprintf(stderr, "baton: note: %s\n", note);
   if (o->json) {
     cli_print_json(json);
   } else if (answer) {
@@ -297,6 +299,7 @@ static int cmd_plan(const opts *o) {
   }
   baton_free(json);
   baton_free(answer);
+  baton_free(note);
   baton_close(ctx);
   return 0;
 }

@@ -124,6 +124,9 @@ static const char usage_tail[] =
     "$BATON_SOCKET (see batond --help), else run in-process; BATON_NO_DAEMON=1 is\n"
     "--local.\n"
     "With --json, a command that fails prints {\"status\": \"failed\", \"error\": REASON}.\n"
+    "What the planner notes about a plan (an input no step takes, a step left out)\n"
+    "run and plan say on stderr as \"baton: note: ...\"; run --json also gives it as\n"
+    "\"note\" in the result; plan --json keeps printing the plan array alone.\n"
     "\n"
     "Exit status: 0 success, 1 a task failed, 2 bad usage or bad input.\n";
 

@@ -150,8 +150,9 @@ typedef struct baton_run baton_run;
 /* Event types, in the order a run produces them. */
 typedef enum baton_event_type {
   BATON_EVENT_PLAN = 0,          /* json: the plan array; text: the planner's
-                                    warning (a step it left out, a kind
-                                    nothing here runs), or NULL */
+                                    note (a step it left out, a kind nothing
+                                    here runs, an input no step takes), or
+                                    NULL; the result's "note" repeats it */
   BATON_EVENT_TASK_STARTED = 1,  /* task_id, task, model */
   BATON_EVENT_TASK_FINISHED = 2, /* task_id, task, model, json: the task object */
   BATON_EVENT_TASK_FAILED = 3,   /* task_id, task, model, text: the error */
@@ -297,6 +298,14 @@ BATON_API baton_rc baton_plan(baton *ctx, const baton_request *req, char **json_
  * with baton_free()), else NULL. answer_out may be NULL. Thread-safe. */
 BATON_API baton_rc baton_plan_answer(baton *ctx, const baton_request *req, char **json_out,
                                      char **answer_out);
+
+/* As baton_plan_answer(); *note_out receives the planner's note on the plan, the text the
+ * plan event and the "note" of a run's result carry (an input no step takes, a step left out,
+ * a task kind nothing here runs, a language it read a word as; notes joined by "; "), or NULL
+ * when it has none; free it with baton_free(). answer_out and note_out may be NULL.
+ * Thread-safe. */
+BATON_API baton_rc baton_plan_noted(baton *ctx, const baton_request *req, char **json_out,
+                                    char **answer_out, char **note_out);
 
 /* Runs one task directly. args_json is a JSON object of arguments such as
  * {"image":"sign.png"} (borrowed). model may be NULL (the registry picks) or

@@ -138,6 +138,8 @@ static void fill_result(baton_run *run, cJSON *res, const char *status) {
   cJSON_AddStringToObject(res, "status", status);
   if (run->request)
     cJSON_AddStringToObject(res, "request", run->request);
+  if (run->plan_note[0]) /* what the planner noted: an input no step takes, a step left out */
+    cJSON_AddStringToObject(res, "note", run->plan_note);
   if (run->replay_of)
     cJSON_AddStringToObject(res, "replay_of", run->replay_of);
   cJSON_AddStringToObject(res, "summary", run->summary ? run->summary : "");

@@ -74,7 +74,8 @@ struct baton_run {
 
   baton_rc rc;
   char *plan_json;        /* the plan as JSON text, made once when the run starts */
-  char plan_note[BATON__PLAN_NOTE]; /* the planner's warning (a step left out), or "" */
+  char plan_note[BATON__PLAN_NOTE]; /* the planner's note (a step left out, an input no step
+                                     * takes): the plan event's text, the result's "note"; or "" */
   char *result_json;
   char *summary;
   char *messages;         /* chat history given with the request, or NULL */
@@ -138,8 +139,8 @@ baton_rc baton__run_check_models(baton *ctx, const baton__graph *g);
 
 /* ---- run_plan.c ---- */
 /* The graph for a request: the plan given, or the planner's (li, when not
- * NULL, takes what LLM planning left; note, the offline planner's warning
- * worth telling the user, or "": a step it left out, a kind nothing runs). */
+ * NULL, takes what LLM planning left; note, the planner's note worth telling the user, or "":
+ * a step it left out, a kind nothing runs, an input no step takes, a plan the LLM repaired). */
 baton_rc baton__run_make_graph(baton *ctx, const baton_request *req, baton__graph *g,
                                baton__run_llm *li, char note[BATON__PLAN_NOTE]);
 

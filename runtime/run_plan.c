@@ -55,7 +55,7 @@ static baton_rc given_plan(baton *ctx, const char *plan_json, baton__graph *g) {
 /* The LLM's plan (or its direct answer, with no tasks), interruptible by
  * baton_interrupt(); what the calls cost goes to li. */
 static baton_rc llm_plan(baton *ctx, const baton_request *req, baton__graph *g,
-                         baton__run_llm *li) {
+                         baton__run_llm *li, char note[BATON__PLAN_NOTE]) {
   char err[768] = "";
   int slot = plan_slot_take(ctx);
   size_t n_kinds = 0;
@@ -76,8 +76,10 @@ static baton_rc llm_plan(baton *ctx, const baton_request *req, baton__graph *g,
     memcpy(li->calls, res.calls, res.n_calls * sizeof res.calls[0]);
     li->n_calls = res.n_calls;
   }
-  if (res.note[0])
+  if (res.note[0]) {
     baton__log(ctx, BATON_LOG_WARN, "%s", res.note);
+    baton__fmt(note, BATON__PLAN_NOTE, "%s", res.note);
+  }
   if (lrc != BATON_OK) {
     baton__llm_plan_res_release(&res);
     return baton__fail(ctx, lrc, "%s", err);
@@ -141,7 +143,7 @@ baton_rc baton__run_make_graph(baton *ctx, const baton_request *req, baton__grap
     if (baton__conversation_parse(req->messages, NULL, herr, sizeof herr) != 0)
       return baton__fail(ctx, BATON_INVALID, "%s", herr); /* alike for both planners */
     if (ctx->llm && !req->offline) {
-      if ((rc = llm_plan(ctx, req, g, li)) != BATON_OK)
+      if ((rc = llm_plan(ctx, req, g, li, note)) != BATON_OK)
         return rc;
       /* No tasks: the request needs no model; the answer comes from the LLM. */
       return g->n ? baton__run_assign_models(ctx, g, req->text) : BATON_OK;
@@ -162,11 +164,18 @@ baton_rc baton_plan(baton *ctx, const baton_request *req, char **json_out) {
   return baton_plan_answer(ctx, req, json_out, NULL);
 }
 
-baton_rc baton_plan_answer(baton *ctx, const baton_request *given, char **json_out,
+baton_rc baton_plan_answer(baton *ctx, const baton_request *req, char **json_out,
                            char **answer_out) {
+  return baton_plan_noted(ctx, req, json_out, answer_out, NULL);
+}
+
+baton_rc baton_plan_noted(baton *ctx, const baton_request *given, char **json_out,
+                          char **answer_out, char **note_out) {
   *json_out = NULL;
   if (answer_out)
     *answer_out = NULL;
+  if (note_out)
+    *note_out = NULL;
   baton_request copy;
   const baton_request *req = &copy;
   if (given && baton__sized_copy(&copy, sizeof copy, given, "baton_request") != BATON_OK)
@@ -175,7 +184,7 @@ baton_rc baton_plan_answer(baton *ctx, const baton_request *given, char **json_o
     return baton__fail(ctx, BATON_INVALID, "the request has neither text nor a plan");
   baton__graph g = {0};
   baton__run_llm li = {0};
-  char note[BATON__PLAN_NOTE], *named = NULL; /* the files its patterns match, named */
+  char note[BATON__PLAN_NOTE] = "", *named = NULL; /* the files its patterns match, named */
   baton_rc rc = baton__run_expand_patterns_here(ctx, req, &named);
   if (named)
     copy.text = named;
@@ -184,6 +193,9 @@ baton_rc baton_plan_answer(baton *ctx, const baton_request *given, char **json_o
   if (rc == BATON_OK) {
     *json_out = baton__graph_print(&g);
     if (!*json_out) {
+      rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
+    } else if (note_out && note[0] && !(*note_out = baton__strdup(note))) {
+      baton_free(*json_out), *json_out = NULL;
       rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     } else if (answer_out && li.answer) {
       *answer_out = li.answer;

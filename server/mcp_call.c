@@ -116,8 +116,8 @@ static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
   baton *ctx = c->srv->ctx;
   baton_request req = {BATON_REQUEST_INIT, .text = request, .offline = bool_arg(args, "offline"),
                        .messages = msgs};
-  char *json = NULL, *answer = NULL;
-  baton_rc rc = baton_plan_answer(ctx, &req, &json, &answer);
+  char *json = NULL, *answer = NULL, *note = NULL;
+  baton_rc rc = baton_plan_noted(ctx, &req, &json, &answer, &note);
   cJSON_free(msgs);
   if (rc != BATON_OK)
     return baton__mcp_error_result("cannot plan: %s",
@@ -135,10 +135,17 @@ static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
   cJSON_AddItemToObject(sc, "plan", plan ? plan : cJSON_CreateArray());
   if (answer)
     cJSON_AddStringToObject(sc, "answer", answer);
+  if (note) { /* what the planner noted, as a run's result says it */
+    char said[640];
+    baton__fmt(said, sizeof said, "note: %s", note);
+    baton__mcp_add_text(r, said);
+    cJSON_AddStringToObject(sc, "note", note);
+  }
   baton__mcp_add_structured(c->srv, r, sc);
   cJSON_free(compact);
   baton_free(json);
   baton_free(answer);
+  baton_free(note);
   return r;
 }
 

@@ -672,6 +672,24 @@ Test(server_mcp, a_step_the_planner_left_out_is_told_in_the_progress) {
   finish(s);
 }
 
+/* The plan tool says what the planner noted (a step it left out), as `baton plan` does. */
+Test(server_mcp, the_plan_tool_carries_the_planners_note) {
+  session *s = start();
+  initialize(s);
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":"
+                     "{\"name\":\"plan\",\"arguments\":{\"request\":\"summarize 'The ferry "
+                     "leaves at noon from the north pier. It comes back at six.' and enhance the "
+                     "audio quality\",\"offline\":true}}}");
+  const cJSON *sc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "result"),
+                                                     "structuredContent");
+  const cJSON *note = cJSON_GetObjectItemCaseSensitive(sc, "note");
+  cr_expect(cJSON_IsString(note) && strstr(note->valuestring, "left out \"enhance the audio "
+                                                               "quality\""),
+            "%s", cJSON_PrintUnformatted(r));
+  cJSON_Delete(r);
+  finish(s);
+}
+
 /* The newest stored run's status, read through a context of its own. */
 static char *newest_run_status(void) {
   baton *ctx = NULL;

@@ -118,10 +118,13 @@ class Plan(list):
     """A task graph: a list of task dicts (id, task, dep, args, model, ...).
 
     answer holds the LLM's own answer when it answered the request instead
-    of planning (the list is then empty), else None.
+    of planning (the list is then empty), else None. note holds what the
+    planner noted about the plan (an input no step takes, a step left out),
+    as a run's result carries it in "note", else None.
     """
 
     answer: Optional[str] = None
+    note: Optional[str] = None
 
 
 def _b(s: Optional[str]) -> Optional[bytes]:
@@ -343,13 +346,14 @@ class Baton:
         messages: the conversation so far, as for run().
         """
         req, keep = self._request(request, None, offline, None, messages)
-        out, answer = ctypes.c_void_p(), ctypes.c_void_p()
-        rc = self._lib.baton_plan_answer(self._handle(), ctypes.byref(req), ctypes.byref(out),
-                                         ctypes.byref(answer))
+        out, answer, note = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
+        rc = self._lib.baton_plan_noted(self._handle(), ctypes.byref(req), ctypes.byref(out),
+                                        ctypes.byref(answer), ctypes.byref(note))
         del keep
         self._check(rc)
         plan = Plan(json.loads(_lib.take_string(self._lib, out.value) or "[]"))
         plan.answer = _lib.take_string(self._lib, answer.value)
+        plan.note = _lib.take_string(self._lib, note.value)
         return plan
 
     def task(self, task: str, model: Optional[str] = None, **args: Any) -> Dict[str, Any]:

@@ -66,6 +66,8 @@ _SIGNATURES = {
     "baton_run_free": (None, [c_void_p]),
     "baton_plan_answer": (c_int, [c_void_p, ctypes.POINTER(Request), ctypes.POINTER(c_void_p),
                                   ctypes.POINTER(c_void_p)]),
+    "baton_plan_noted": (c_int, [c_void_p, ctypes.POINTER(Request), ctypes.POINTER(c_void_p),
+                                 ctypes.POINTER(c_void_p), ctypes.POINTER(c_void_p)]),
     "baton_task": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p, c_char_p,
                            ctypes.POINTER(c_void_p)]),
     "baton_models_search": (c_int, [c_void_p, c_char_p, c_char_p, c_int,

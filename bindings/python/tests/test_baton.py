@@ -162,6 +162,10 @@ class BatonTest(unittest.TestCase):
         plan = self.b.plan("read the text in ferry.png")
         self.assertEqual(plan[0]["task"], "image-to-text")
         self.assertTrue(plan[0]["model"])
+        self.assertIsNone(plan.note)
+        noted = self.b.plan("summarize 'The ferry leaves at noon. It comes back at six.' and "
+                            "enhance the audio quality", offline=True)
+        self.assertIn('left out "enhance the audio quality"', noted.note or "")
         found = self.b.models.search("ocr", task="image_to_text", limit=2)
         self.assertTrue(1 <= len(found) <= 2)
         with self.assertRaises(baton.NotFoundError):
