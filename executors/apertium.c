@@ -525,7 +525,14 @@ static int ap_plan_route(const baton__values *in, const char *text, ap_plan *p,
     baton__fmt(p->tgt, sizeof p->tgt, "%s", baton__lang_short(tgt) ? baton__lang_short(tgt) : tgt);
   else if (ap_default_target(pairs, n, p, env) != 0)
     return -1;
-  if (strcmp(p->src, p->tgt) == 0) /* "translate sign.png" of an English sign: nothing to do */
+  if (strcmp(p->src, p->tgt) == 0 && !src && env->untargeted) { /* "translate notes.txt" */
+    env->bad_input = true;
+    baton__fmt(env->err, sizeof env->err, "translation needs a target language: the text is "
+               "%s already; say e.g. '%.200s into Spanish'", baton__lang_name(p->src),
+               env->untargeted);
+    return -1;
+  }
+  if (strcmp(p->src, p->tgt) == 0) /* "translate it into English" of English: nothing to do */
     return p->hops = 0, 0;
   p->hops = baton__lang_route(pairs, n, p->src, p->tgt, p->via, sizeof p->via);
   if (p->hops == 0) {

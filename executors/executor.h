@@ -69,6 +69,10 @@ typedef struct baton__exec_env {
                                  large, a file it cannot decode): not the
                                  model's fault, so not held against its health */
   long timeout_ms;            /* 0: none */
+  const char *untargeted;     /* a translation the request named no target language for: the
+                                 step's words ("translate notes.txt"), its tgt_lang the planner's
+                                 default; a text already in that language is refused, asking for
+                                 one ("say e.g. 'translate notes.txt into Spanish'"). Else NULL */
   /* Halves a picture through a local executor (libvips lives in
    * baton-worker, not in the library): writes the new file's path into out.
    * 0, or -1 with err set (no resizer here). NULL: none offered. */

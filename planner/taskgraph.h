@@ -34,6 +34,10 @@ typedef struct baton__task {
                           offline planner's step), or NULL: then its model and mode are judged
                           on the whole request. "words" in the plan's JSON (at most
                           BATON__TASK_MAX_WORDS bytes there). */
+  bool target_assumed; /* a translation whose request named no target language: the offline
+                          planner gave it tgt_lang "en" (its default) and no src_lang; the
+                          executor refuses a text already in English, asking for a target (not
+                          in the plan's JSON: a plan given or resumed has its args as said) */
 } baton__task;
 
 /* The most bytes of a step's words a plan's JSON carries (printing cuts longer ones at a

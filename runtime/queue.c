@@ -479,6 +479,8 @@ static char *job_text(baton__queue *q, const baton__queue_job *job, const baton_
   cJSON_AddStringToObject(j, "prefix", env->file_prefix ? env->file_prefix : "task");
   if (env->file_format)
     cJSON_AddStringToObject(j, "format", env->file_format);
+  if (env->untargeted)
+    cJSON_AddStringToObject(j, "untargeted", env->untargeted);
   cJSON_AddNumberToObject(j, "timeout_ms", (double)env->timeout_ms);
   cJSON_AddStringToObject(j, "reply", q->reply);
   cJSON_AddItemToObject(j, "inputs", inputs);

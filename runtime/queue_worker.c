@@ -207,6 +207,7 @@ static cJSON *run_job(qworker *w, baton__qconn *c, const cJSON *job, const char 
   baton__worker_pool *pool = ex ? pool_for(w, ex) : NULL;
   baton__exec_env env = {.cfg = &w->cfg, .file_prefix = prefix ? prefix : "task",
                          .file_format = baton__qjstr(job, "format"),
+                         .untargeted = baton__qjstr(job, "untargeted"),
                          .model = baton__qjstr(job, "model"),
                          .endpoint = baton__qjstr(job, "endpoint"), .isolated = true,
                          .timeout_ms = cJSON_IsNumber(to) && to->valuedouble > 0 &&

@@ -264,6 +264,12 @@ static int run_retrying(baton_run *run, size_t idx, baton__exec_slot *slot, cons
   return ran;
 }
 
+/* The words of a translation step that named no target language ("translate notes.txt"), for its
+ * executor to ask for one (executor.h), or NULL. */
+static const char *untargeted(const baton__task *t) {
+  return t->target_assumed ? (t->words && t->words[0] ? t->words : "translate it") : NULL;
+}
+
 /* Tries a task on one model: 0 with s->out set (done), or -1 with err. */
 static int try_model(baton_run *run, size_t idx, const char *model, const baton__values *in,
                      shrink_ctx *shrink, char *err, size_t errlen) {
@@ -291,7 +297,7 @@ static int try_model(baton_run *run, size_t idx, const char *model, const baton_
                          .file_format = *shrink->format ? shrink->format : NULL,
                          .cancel = &run->cancel, .timeout_ms = ctx->cfg.task_timeout_ms,
                          .model = model, .endpoint = ep, .shrink_image = shrink_image,
-                         .shrink_ud = shrink};
+                         .shrink_ud = shrink, .untargeted = untargeted(&run->g.tasks[idx])};
   baton__values out = {0};
   int64_t m0 = baton__now_ms();
   int ran = run_retrying(run, idx, slot, ep, in, &env, &out);

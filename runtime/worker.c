@@ -373,6 +373,8 @@ static char *task_request(const baton__worker_pool *p, const char *task, const b
   cJSON_AddStringToObject(req, "prefix", env->file_prefix);
   if (env->file_format)
     cJSON_AddStringToObject(req, "format", env->file_format);
+  if (env->untargeted)
+    cJSON_AddStringToObject(req, "untargeted", env->untargeted);
   cJSON_AddNumberToObject(req, "timeout_ms", (double)env->timeout_ms);
   cJSON_AddItemToObject(req, "inputs", values_to_json(in));
   char *msg = cJSON_PrintUnformatted(req);
@@ -645,6 +647,7 @@ static int child_serve(child *c, int fd, const cJSON *req, const char *task) {
   const cJSON *to = cJSON_GetObjectItemCaseSensitive(req, "timeout_ms");
   baton__exec_env env = {.cfg = &c->cfg, .workspace = jstr(req, "workspace"),
                          .file_prefix = jstr(req, "prefix"), .file_format = jstr(req, "format"),
+                         .untargeted = jstr(req, "untargeted"),
                          .cancel = &never,
                          .model = jstr(req, "model"), .endpoint = jstr(req, "endpoint"),
                          .isolated = true,

@@ -263,3 +263,41 @@ Test(executors_apertium, gives_back_a_text_already_in_the_target_language_and_sa
   free(en);
   free(route);
 }
+
+/* "translate notes.txt" named no target language: a text already in the one the planner assumed
+ * (English) is refused, saying what to ask; told the target, the text is given back as before. */
+Test(executors_apertium, refuses_a_text_already_in_the_assumed_target_asking_for_one) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"eng-spa", NULL});
+  const char *text = "The library opens at nine in the morning and closes at five.";
+  f.env.untargeted = "translate notes.txt";
+  char *route = NULL;
+  cr_assert_null(translate_route(&f, text, NULL, "en", &route), "translated: %s", route);
+  cr_assert(f.env.bad_input);
+  cr_assert(strstr(f.env.err, "translation needs a target language") &&
+                strstr(f.env.err, "say e.g. 'translate notes.txt into Spanish'"),
+            "%s", f.env.err);
+  f.env.untargeted = NULL;
+  char *en = translate_route(&f, text, NULL, "en", &route);
+  cr_assert_not_null(en, "failed: %s", f.env.err);
+  cr_assert_str_eq(en, text);
+  free(en);
+  free(route);
+}
+
+/* With no target language named, a text not in English goes into English, as before. */
+Test(executors_apertium, translates_a_text_not_in_english_when_no_target_was_named) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"spa-eng", NULL});
+  f.env.untargeted = "translate notas.txt";
+  char *route = NULL;
+  char *en = translate_route(&f, "El perro come la manzana en la casa grande. Hoy hace sol y "
+                             "todos están contentos.", NULL, "en", &route);
+  cr_assert_not_null(en, "failed: %s", f.env.err);
+  cr_assert(strstr(en, "dog"), "%s", en);
+  cr_assert(strstr(route, "Spanish -> English"), "route: %s", route);
+  free(en);
+  free(route);
+}
