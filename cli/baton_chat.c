@@ -226,13 +226,16 @@ static cJSON *query(chat *ch, const char *method, cJSON *params) {
                        .messages = msgs};
     interrupted = 0;
     planning_ctx = ctx;
-    char *answer = NULL;
-    rc = baton_plan_answer(ctx, &r, &json, &answer);
+    char *answer = NULL, *note = NULL;
+    rc = baton_plan_noted(ctx, &r, &json, &answer, &note);
     planning_ctx = NULL;
     cJSON_free(msgs);
     if (answer) /* no tasks: the LLM answered the request itself */
       printf("no tasks: the LLM answers directly:\n%s\n", answer);
+    if (note) /* as a run's turn says it */
+      printf("(note: %s)\n", note);
     baton_free(answer);
+    baton_free(note);
   } else if (!strcmp(method, "runs.list")) {
     rc = baton_runs_list(ctx, (int)cli_jnum(params, "limit"), &json);
   } else if (!strcmp(method, "models.search")) {

@@ -400,6 +400,21 @@ Test(cli_repl, a_turn_that_could_not_run_still_names_what_it_points_at) {
   free(out);
 }
 
+/* /plan says what the planner noted about the plan (a step it left out), as a run's turn does. */
+Test(cli_repl, plan_says_what_the_planner_noted) {
+  setenv("BATON_NO_DAEMON", "1", 1);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && printf \"/plan summarize 'The ferry leaves at noon. It comes back at six.' "
+           "and enhance the audio quality\\n\" | %s/baton chat --offline 2>&1", dir, bin_dir());
+  char *out = NULL;
+  bt_run(cmd, &out);
+  cr_assert_not_null(out);
+  cr_expect(strstr(out, "task 0: summarization"), "%s", out);
+  cr_expect(strstr(out, "(note: left out \"enhance the audio quality\""), "%s", out);
+  free(out);
+}
+
 /* The turn of a request that was not run is marked ("status": "failed"): a chat task later is
  * sent the exchanges that were answered, not that one. */
 /* Runs the offline REPL in dir on `lines` (printf text) with a chat model on chat's server; its
