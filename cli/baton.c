@@ -249,7 +249,7 @@ static int cmd_plan(const opts *o) {
   char *json = NULL, *answer = NULL, *note = NULL;
   baton_client *daemon = cli_daemon(o);
   if (daemon) {
-    int st = remote_plan(daemon, o, &json); /* (the daemon's plan method carries no note) */
+    int st = remote_plan(daemon, o, &json, &note);
     if (st != 0)
       return st;
   } else {

@@ -62,9 +62,9 @@ int remote_run(baton_client *d, const opts *o, const char *plan, baton_event_fn 
   return rc == BATON_OK ? 0 : EXIT_TASK_FAILED;
 }
 
-int remote_plan(baton_client *d, const opts *o, char **json_out) {
+int remote_plan(baton_client *d, const opts *o, char **json_out, char **note_out) {
   baton_request req = request_of(o, NULL);
-  baton_rc rc = baton_client_plan(d, &req, json_out);
+  baton_rc rc = baton_client_plan_noted(d, &req, json_out, note_out);
   baton_client_close(d);
   return rc == BATON_OK ? 0 : remote_failed(rc);
 }

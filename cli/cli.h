@@ -92,10 +92,10 @@ baton_client *cli_daemon(const opts *o);
  * the JSON, Ctrl-C cancels. Returns the exit status. */
 int remote_run(baton_client *d, const opts *o, const char *plan, baton_event_fn on_event,
                void *ud);
-/* `baton plan` through the daemon: *json_out receives the plan (free with
- * baton_free()). Returns the exit status (0: *json_out set; otherwise the
- * reason was printed). */
-int remote_plan(baton_client *d, const opts *o, char **json_out);
+/* `baton plan` through the daemon: *json_out receives the plan, *note_out what the planner noted
+ * or NULL (free both with baton_free()). Returns the exit status (0: *json_out set; otherwise
+ * the reason was printed). */
+int remote_plan(baton_client *d, const opts *o, char **json_out, char **note_out);
 
 /* `baton runs list` (show false) and `runs show ID` (baton_runs.c): from the daemon when one
  * answers, as `baton run` would use it, else from this process's history. The exit status. */

@@ -642,6 +642,12 @@ BATON_API baton_rc baton_client_call(baton_client *c, const char *method, const 
  */
 BATON_API baton_rc baton_client_plan(baton_client *c, const baton_request *req, char **json_out);
 
+/* As baton_client_plan(); *note_out receives what the planner noted about the plan, as
+ * baton_plan_noted() gives it (free with baton_free()), or NULL when it noted nothing or the
+ * daemon is older and does not say. note_out may be NULL. */
+BATON_API baton_rc baton_client_plan_noted(baton_client *c, const baton_request *req,
+                                           char **json_out, char **note_out);
+
 /*
  * baton_submit() and baton_run_wait() on the daemon: runs req (as for
  * baton_client_plan()) and waits for the run's end. Events go to on_event

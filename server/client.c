@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "runtime/context.h"
 #include "server/rpc_client.h"
 #include "core/banned.h"
@@ -146,15 +147,41 @@ static cJSON *request_params(const baton_request *given) {
 }
 
 baton_rc baton_client_plan(baton_client *c, const baton_request *req, char **json_out) {
+  return baton_client_plan_noted(c, req, json_out, NULL);
+}
+
+/* Keeps the text of the daemon's `notice` {type: "plan.note"} in *ud (a char *). */
+static void take_plan_note(void *ud, const cJSON *msg) {
+  char **note = ud;
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "method");
+  const cJSON *p = cJSON_GetObjectItemCaseSensitive(msg, "params");
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(p, "type");
+  const cJSON *text = cJSON_GetObjectItemCaseSensitive(p, "text");
+  if (!*note && cJSON_IsString(m) && !strcmp(m->valuestring, "notice") && cJSON_IsString(type) &&
+      !strcmp(type->valuestring, "plan.note") && cJSON_IsString(text))
+    *note = baton__strndup(text->valuestring, strnlen(text->valuestring, 4096));
+}
+
+baton_rc baton_client_plan_noted(baton_client *c, const baton_request *req, char **json_out,
+                                 char **note_out) {
   *json_out = NULL;
+  if (note_out)
+    *note_out = NULL;
   if (!c)
     return baton__fail(NULL, BATON_INVALID, "baton_client_plan: no client");
   cJSON *params = request_params(req);
   if (!params)
     return BATON_INVALID;
-  cJSON *reply = call(c, "plan", params);
+  char *note = NULL;
+  cJSON *reply = NULL;
+  if (baton__rpc_call(c->conn, "plan", params, take_plan_note, &note, &reply) != 0)
+    reply = NULL;
   cJSON_Delete(params);
-  return take_reply(reply, json_out);
+  baton_rc rc = take_reply(reply, json_out);
+  if (rc == BATON_OK && note_out)
+    *note_out = note, note = NULL;
+  free(note);
+  return rc;
 }
 
 /* Passes the daemon's events on with the caller's userdata. */

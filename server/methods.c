@@ -18,12 +18,27 @@ static void reply_json(baton_server *srv, const job *j, srv_ctx *sc, baton_rc rc
   baton_free(json);
 }
 
+/* Tells the client, before the plan itself, what the planner noted about it: a notification
+ * `notice` {type: "plan.note", text} that a client not asking for it drops. */
+static void post_plan_note(baton_server *srv, const job *j, const char *note) {
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_adds(&sb, "{\"jsonrpc\":\"2.0\",\"method\":\"notice\",\"params\":{\"type\":"
+                      "\"plan.note\",\"text\":");
+  baton__sb_add_json_str(&sb, note);
+  baton__sb_adds(&sb, "}}");
+  baton__srv_post_sb(srv, j->client, OUT_NOTIFY, &sb);
+}
+
 static void m_plan(baton_server *srv, const job *j, srv_ctx *sc) {
   baton_request req = {BATON_REQUEST_INIT};
   req_hold h = {.cwd_fd = -1};
   if (baton__srv_run_params_known(srv, j) && baton__srv_request_params(srv, j, &req, &h)) {
-    char *json = NULL;
-    baton_rc rc = baton_plan(sc->ctx, &req, &json);
+    char *json = NULL, *note = NULL;
+    baton_rc rc = baton_plan_noted(sc->ctx, &req, &json, NULL, &note);
+    if (rc == BATON_OK && note && j->id_json)
+      post_plan_note(srv, j, note);
+    baton_free(note);
     reply_json(srv, j, sc, rc, json);
   }
   baton__srv_request_release(&h);

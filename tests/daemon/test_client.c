@@ -63,6 +63,25 @@ Test(daemon_client, plan_answers_with_the_task_graph) {
   cr_expect(baton_errmsg(NULL)[0], "a failed plan says why");
 }
 
+/* The plan through the daemon carries what the planner noted, as baton_plan_noted() does. */
+Test(daemon_client, plan_gives_the_planners_note) {
+  baton_request req = {BATON_REQUEST_INIT,
+                       .text = "summarize 'The ferry leaves at noon. It comes back at six.' and "
+                               "enhance the audio quality",
+                       .offline = 1};
+  char *json = NULL, *note = NULL;
+  cr_assert_eq(baton_client_plan_noted(c, &req, &json, &note), BATON_OK, "%s",
+               baton_errmsg(NULL));
+  cr_expect(strstr(json, "summarization"), "%s", json);
+  cr_expect(note && strstr(note, "left out \"enhance the audio quality\""), "%s",
+            note ? note : "(no note)");
+  baton_free(json), baton_free(note);
+  baton_request plain = {BATON_REQUEST_INIT, .plan_json = echo_plan};
+  cr_assert_eq(baton_client_plan_noted(c, &plain, &json, &note), BATON_OK);
+  cr_expect_null(note, "a plan with nothing to note has none: %s", note);
+  baton_free(json);
+}
+
 typedef struct seen {
   int types[32];
   int n;
