@@ -120,10 +120,26 @@ typedef void (*baton_log_fn)(void *userdata, baton_log_level level, const char *
  */
 BATON_API baton_rc baton_open(const char *config_path, baton **out);
 
-/* Closes a context and frees everything it owns. Runs that are still in
- * progress are cancelled and waited for. NULL is a no-op. Not thread-safe
- * with respect to other calls on the same context. */
+/* Closes a context and frees everything it owns. It first does what
+ * baton_shutdown() does (planning under way stops, runs still going are
+ * cancelled), then waits until those runs have ended (their results
+ * written), then frees. Run handles stay valid after it: baton_run_wait(),
+ * baton_run_result_json() (status "cancelled" for a run it cancelled) and
+ * baton_run_free() still work and must still be called. NULL is a no-op.
+ * Thread safety: call it once, after every other call on the context has
+ * returned, except calls on runs (baton_run_*) and baton_shutdown(); to
+ * close while other threads may still be in calls, call baton_shutdown()
+ * first, wait for those calls to return (they soon do), then this. */
 BATON_API void baton_close(baton *ctx);
+
+/* Starts closing a context while other threads may still be using it:
+ * planning under way stops (as baton_interrupt()), every run going is
+ * cancelled (as baton_run_cancel()), including those of baton_task() calls,
+ * and from now on planning and starting runs fail with BATON_CANCELLED
+ * ("the context is being closed"), so those calls return soon. Other calls
+ * (model queries) still work until baton_close(). Returns at once and frees
+ * nothing. Thread-safe; calling it again is harmless. NULL is a no-op. */
+BATON_API void baton_shutdown(baton *ctx);
 
 /* The detail text of the most recent failed call made by the calling
  * thread (on any context, or with none, such as baton_socket_path()), or ""
@@ -231,6 +247,11 @@ typedef struct baton_request {
                               its group may read is readable, one its group
                               may not is not); NULL: none */
   size_t n_caller_groups;
+  uint64_t interrupt_tag;  /* non-zero: baton_interrupt_tag(ctx, tag) stops the
+                              planning of this request (and of no other
+                              request, unless it has the same tag), even when
+                              called before that planning began; 0: only
+                              baton_interrupt() reaches it */
 } baton_request;
 
 #define BATON_REQUEST_INIT .size = sizeof(baton_request)
@@ -269,6 +290,15 @@ BATON_API void baton_run_cancel(baton_run *run);
  * Returns at once. Thread-safe and async-signal-safe: a SIGINT handler may
  * call it. */
 BATON_API void baton_interrupt(baton *ctx);
+
+/* As baton_interrupt(), only for the planning of requests whose
+ * interrupt_tag is tag (0 does nothing): those under way now, and those
+ * starting later while the tag is among the last 64 interrupted (so a
+ * caller may interrupt a baton_submit() on another thread without knowing
+ * whether its planning has begun). The caller picks tags, one per request
+ * (a counter does). Other calls planning are not touched. Returns at once.
+ * Thread-safe and async-signal-safe. */
+BATON_API void baton_interrupt_tag(baton *ctx, uint64_t tag);
 
 /* The run id. Borrowed for the run's lifetime. Thread-safe. */
 BATON_API const char *baton_run_id(const baton_run *run);

@@ -41,6 +41,9 @@ int baton__conversation_parse(const char *json, cJSON **arr, char *err, size_t e
                       BATON__HISTORY_MAX_BYTES), -1;
   if (!len)
     return 0;
+  const char *bad = baton__json_text_problem(json, len);
+  if (bad)
+    return baton__fmt(err, errlen, "messages are refused: %s", bad), -1;
   cJSON *a = cJSON_ParseWithLength(json, len); /* NULL: not JSON, refused as no array */
   if (baton__conversation_check(a, err, errlen) != 0)
     return cJSON_Delete(a), -1;

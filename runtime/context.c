@@ -279,6 +279,8 @@ baton_rc baton_open(const char *config_path, baton **out) {
     return BATON_NOMEM;
   pthread_mutex_init(&ctx->lock, NULL);
   pthread_mutex_init(&ctx->runs_lock, NULL);
+  pthread_mutex_init(&ctx->live_lock, NULL);
+  pthread_cond_init(&ctx->live_cond, NULL);
   ctx->log_level = BATON_LOG_INFO;
   *out = ctx;
   char err[768];
@@ -327,6 +329,8 @@ baton_rc baton_open(const char *config_path, baton **out) {
 void baton_close(baton *ctx) {
   if (!ctx)
     return;
+  baton_shutdown(ctx);
+  baton__live_wait(ctx); /* the runs cancelled write their ends before the rest goes */
   if (ctx->tasks_ready)
     baton__taskpool_release(&ctx->tasks);
   baton__queue_close(ctx->queue);
@@ -337,6 +341,8 @@ void baton_close(baton *ctx) {
   baton__registry_close(ctx->reg);
   baton__config_release(&ctx->cfg);
   pthread_mutex_destroy(&ctx->runs_lock);
+  pthread_cond_destroy(&ctx->live_cond);
+  pthread_mutex_destroy(&ctx->live_lock);
   pthread_mutex_destroy(&ctx->lock);
   free(ctx);
 }

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include "baton.h"
 #include "core/config.h"
@@ -37,6 +38,7 @@ typedef struct baton__exec_slot {
 } baton__exec_slot;
 
 #define BATON__PLAN_SLOTS 64 /* planning calls baton_interrupt() can reach at once */
+#define BATON__STOPPED_TAGS 64 /* interrupted tags remembered for planning yet to start */
 
 struct baton {
   baton__config cfg;
@@ -64,6 +66,17 @@ struct baton {
    * LLM calls watch. Lock-free, so async-signal-safe to touch. */
   atomic_int plan_used[BATON__PLAN_SLOTS];
   atomic_int plan_stop[BATON__PLAN_SLOTS];
+  _Atomic uint64_t plan_tag[BATON__PLAN_SLOTS]; /* its request's interrupt_tag, or 0 */
+  /* The tags baton_interrupt_tag() was given last (a ring; 0: none), so that
+   * a planning call starting after its tag was interrupted stops at once. */
+  _Atomic uint64_t stopped_tags[BATON__STOPPED_TAGS];
+  atomic_uint stopped_next;
+  atomic_int closing;          /* baton_shutdown() was called */
+  /* Runs started and not yet finished, so that baton_shutdown() can cancel
+   * them and baton_close() wait for them (under live_lock). */
+  pthread_mutex_t live_lock;
+  pthread_cond_t live_cond;    /* signalled when a run leaves the list */
+  struct baton_run *live;
   baton__taskpool tasks;       /* task threads (cfg.workers) shared by the runs */
   bool tasks_ready;
 };
@@ -80,6 +93,14 @@ baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const cha
  * before it starts); NULL: a new one. */
 baton_rc baton__submit_named(baton *ctx, const baton_request *req, const char *run_id,
                              baton_event_fn on_event, void *userdata, baton_run **out);
+
+/* Puts a run about to start on the context's list of live runs, or refuses
+ * with BATON_CANCELLED (message set) when the context is closing. */
+baton_rc baton__live_add(baton *ctx, struct baton_run *run);
+/* Takes a run off that list (when on it) and wakes baton_close(). */
+void baton__live_remove(baton *ctx, struct baton_run *run);
+/* Blocks until no run of the context is live. */
+void baton__live_wait(baton *ctx);
 
 /* Records the detail text for the failing call and returns rc. */
 baton_rc baton__fail(baton *ctx, baton_rc rc, const char *fmt, ...)

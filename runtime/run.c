@@ -201,9 +201,14 @@ baton_rc baton__run_launch(baton_run *run, baton_event_fn on_event, void *userda
                            baton_run **out) {
   run->on_event = on_event;
   run->ud = userdata;
-  baton_rc rc = start(run);
+  baton_rc rc = baton__live_add(run->ctx, run);
   if (rc != BATON_OK) {
+    baton__run_free_members(run);
+    return rc;
+  }
+  if ((rc = start(run)) != BATON_OK) {
     atomic_store(&run->cancel, 1);
+    baton__live_remove(run->ctx, run);
     baton_run_free(run);
     return rc;
   }
@@ -273,6 +278,9 @@ baton_rc baton_task(baton *ctx, const char *task, const char *args_json, const c
   *json_out = NULL;
   if (!task || !*task)
     return baton__fail(ctx, BATON_INVALID, "no task given");
+  const char *bad = args_json ? baton__json_text_problem(args_json, strlen(args_json)) : NULL;
+  if (bad)
+    return baton__fail(ctx, BATON_INVALID, "the task arguments are refused: %s", bad);
   cJSON *args = cJSON_Parse(args_json ? args_json : "{}");
   if (!cJSON_IsObject(args)) {
     cJSON_Delete(args);

@@ -72,10 +72,11 @@ static void execute_ready(baton_run *run, size_t idx) {
   pthread_mutex_lock(&run->lock);
 }
 
-/* Writes the answer, then lets baton_run_wait() return. Nothing touches the
- * run after the unlock: it may be freed at once. */
+/* Writes the answer, lets baton_close() go on, then lets baton_run_wait()
+ * return. Nothing touches the run after the unlock: it may be freed at once. */
 static void finish_and_signal(baton_run *run) {
   baton__run_finish(run);
+  baton__live_remove(run->ctx, run);
   pthread_mutex_lock(&run->lock);
   run->finished = true;
   pthread_cond_broadcast(&run->cond);

@@ -71,6 +71,8 @@ struct baton_run {
   bool started;           /* items were queued: freeing waits for the end */
   bool finished;
   atomic_int cancel;
+  struct baton_run *live_prev, *live_next; /* the context's live runs (under live_lock) */
+  bool live;              /* on that list */
 
   baton_rc rc;
   char *plan_json;        /* the plan as JSON text, made once when the run starts */

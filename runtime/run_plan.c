@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/util.h"
 #include "planner/conversation.h"
 #include "planner/offline.h"
@@ -14,13 +15,27 @@ static const baton__taskspec *lookup_task(void *ud, const char *name) {
   return baton__registry_task(((baton *)ud)->reg, name);
 }
 
-/* Takes a planning slot for baton_interrupt(): its index, or -1 when all
- * are taken (the call then cannot be interrupted). */
-static int plan_slot_take(baton *ctx) {
+/* Whether baton_interrupt_tag() was given tag lately. */
+static bool tag_stopped(baton *ctx, uint64_t tag) {
+  for (int i = 0; tag && i < BATON__STOPPED_TAGS; i++)
+    if (atomic_load(&ctx->stopped_tags[i]) == tag)
+      return true;
+  return false;
+}
+
+/* Takes a planning slot for baton_interrupt() and baton_interrupt_tag(): its
+ * index, or -1 when all are taken (the call then cannot be interrupted).
+ * Planning for a closing context or an interrupted tag is stopped at once:
+ * the slot is published before those are looked at, and they are set before
+ * the slots are, so one side always sees the other. */
+static int plan_slot_take(baton *ctx, uint64_t tag) {
   for (int i = 0; i < BATON__PLAN_SLOTS; i++) {
     int free_ = 0;
     if (atomic_compare_exchange_strong(&ctx->plan_used[i], &free_, 1)) {
+      atomic_store(&ctx->plan_tag[i], tag);
       atomic_store(&ctx->plan_stop[i], 0);
+      if (atomic_load(&ctx->closing) || tag_stopped(ctx, tag))
+        atomic_store(&ctx->plan_stop[i], 1);
       return i;
     }
   }
@@ -28,8 +43,10 @@ static int plan_slot_take(baton *ctx) {
 }
 
 static void plan_slot_give(baton *ctx, int i) {
-  if (i >= 0)
+  if (i >= 0) {
+    atomic_store(&ctx->plan_tag[i], 0);
     atomic_store(&ctx->plan_used[i], 0);
+  }
 }
 
 void baton_interrupt(baton *ctx) {
@@ -37,6 +54,16 @@ void baton_interrupt(baton *ctx) {
     return;
   for (int i = 0; i < BATON__PLAN_SLOTS; i++)
     if (atomic_load(&ctx->plan_used[i]))
+      atomic_store(&ctx->plan_stop[i], 1);
+}
+
+void baton_interrupt_tag(baton *ctx, uint64_t tag) {
+  if (!ctx || !tag)
+    return;
+  unsigned k = atomic_fetch_add(&ctx->stopped_next, 1) % BATON__STOPPED_TAGS;
+  atomic_store(&ctx->stopped_tags[k], tag);
+  for (int i = 0; i < BATON__PLAN_SLOTS; i++)
+    if (atomic_load(&ctx->plan_used[i]) && atomic_load(&ctx->plan_tag[i]) == tag)
       atomic_store(&ctx->plan_stop[i], 1);
 }
 
@@ -57,7 +84,7 @@ static baton_rc given_plan(baton *ctx, const char *plan_json, baton__graph *g) {
 static baton_rc llm_plan(baton *ctx, const baton_request *req, baton__graph *g,
                          baton__run_llm *li, char note[BATON__PLAN_NOTE]) {
   char err[768] = "";
-  int slot = plan_slot_take(ctx);
+  int slot = plan_slot_take(ctx, req->interrupt_tag);
   size_t n_kinds = 0;
   const baton__taskspec *kinds = baton__registry_tasks(ctx->reg, &n_kinds);
   unsigned char *runnable = baton__runnable_kinds(ctx, kinds, n_kinds);
@@ -130,6 +157,13 @@ baton_rc baton__run_make_graph(baton *ctx, const baton_request *req, baton__grap
                                baton__run_llm *li, char note[BATON__PLAN_NOTE]) {
   note[0] = '\0';
   baton_rc rc;
+  if (atomic_load(&ctx->closing))
+    return baton__fail(ctx, BATON_CANCELLED, "cancelled: the context is being closed");
+  const char *bad = req->messages && req->plan_json
+                        ? baton__json_text_problem(req->messages, strlen(req->messages))
+                        : NULL; /* (with a request, the planners' check below says it) */
+  if (bad)
+    return baton__fail(ctx, BATON_INVALID, "messages are refused: %s", bad);
   if (req->plan_json) {
     rc = given_plan(ctx, req->plan_json, g);
   } else {

@@ -150,3 +150,32 @@ Test(runtime_api, events_carry_their_size) {
   baton_run_free(run);
   cr_expect_eq(seen, sizeof(baton_event));
 }
+
+#define NUL_REFUSED "a string in it holds a NUL character (\\u0000), which baton refuses rather than cut"
+
+Test(runtime_api, a_nul_character_in_task_arguments_or_messages_is_refused_not_cut) {
+  char *out = NULL;
+  cr_expect_eq(baton_task(ctx, "debug-echo", "{\"text\":\"a\\u0000b\"}", NULL, home, &out),
+               BATON_INVALID);
+  cr_expect_null(out);
+  cr_expect(strstr(baton_errmsg(ctx), "the task arguments are refused: " NUL_REFUSED), "%s",
+            baton_errmsg(ctx));
+  const char *messages = "[{\"role\":\"user\",\"content\":\"good\\u0000 morning\"}]";
+  baton_request req = {BATON_REQUEST_INIT, .text = "summarize it", .messages = messages,
+                       .input_root = home, .offline = 1};
+  baton_run *run = NULL;
+  cr_expect_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_INVALID);
+  cr_expect(strstr(baton_errmsg(ctx), "messages are refused: " NUL_REFUSED), "%s",
+            baton_errmsg(ctx));
+  char *plan = NULL;
+  cr_expect_eq(baton_plan(ctx, &req, &plan), BATON_INVALID);
+  cr_expect(strstr(baton_errmsg(ctx), "messages are refused: " NUL_REFUSED), "%s",
+            baton_errmsg(ctx));
+  req = (baton_request){BATON_REQUEST_INIT, .messages = messages, .input_root = home,
+                        .plan_json = "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+                                     "\"args\":{\"text\":\"a\"}}]"};
+  cr_expect_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_INVALID);
+  cr_expect(strstr(baton_errmsg(ctx), "messages are refused: " NUL_REFUSED), "%s",
+            baton_errmsg(ctx));
+  baton_run_free(run);
+}

@@ -2,6 +2,7 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,18 +326,59 @@ typedef struct submit_call {
   baton_rc rc;
   double seconds;
   char err[512]; /* baton_errmsg() of the submitting thread */
+  uint64_t tag;  /* the request's interrupt_tag */
+  atomic_int done;
 } submit_call;
 
 static void *submit_thread(void *arg) {
   submit_call *c = arg;
-  baton_request req = {BATON_REQUEST_INIT, .text = "say hello", .input_root = c->home};
+  baton_request req = {BATON_REQUEST_INIT, .text = "say hello", .input_root = c->home,
+                       .interrupt_tag = c->tag};
   baton_run *run = NULL;
   double t0 = now_s();
   c->rc = baton_submit(c->ctx, &req, NULL, NULL, &run);
   c->seconds = now_s() - t0;
   snprintf(c->err, sizeof c->err, "%s", baton_errmsg(c->ctx));
   baton_run_free(run);
+  atomic_store(&c->done, 1);
   return NULL;
+}
+
+Test(runtime_llm_run, interrupt_tag_stops_only_the_planning_of_its_request, .timeout = 60) {
+  bt_env e;
+  bt_env_up(&e, true); /* LLM timeout: the default 120 s */
+  fake_http_push_hang(e.srv); /* neither planning call is ever answered */
+  fake_http_push_hang(e.srv);
+  submit_call mine = {.ctx = e.ctx, .home = e.home, .tag = 7};
+  submit_call other = {.ctx = e.ctx, .home = e.home, .tag = 8};
+  pthread_t tm, to;
+  cr_assert_eq(pthread_create(&tm, NULL, submit_thread, &mine), 0);
+  cr_assert_eq(pthread_create(&to, NULL, submit_thread, &other), 0);
+  for (double until = now_s() + BT_WAIT_MS / 1000.0; fake_http_request_count(e.srv) < 2;
+       sleep_ms(10))
+    cr_assert_lt(now_s(), until, "the planning calls never reached the LLM");
+  double t0 = now_s();
+  baton_interrupt_tag(e.ctx, 7);
+  pthread_join(tm, NULL);
+  cr_assert_eq(mine.rc, BATON_CANCELLED, "submit gave %s: %s", baton_strerror(mine.rc), mine.err);
+  cr_assert_lt(now_s() - t0, 10.0);
+  sleep_ms(300);
+  cr_assert_eq(atomic_load(&other.done), 0, "the other request's planning was stopped too: %s",
+               other.err);
+  baton_interrupt_tag(e.ctx, 8);
+  pthread_join(to, NULL);
+  cr_assert_eq(other.rc, BATON_CANCELLED, "%s", other.err);
+
+  /* A tag interrupted before its planning begins stops that planning at once. */
+  size_t asked = fake_http_request_count(e.srv);
+  baton_interrupt_tag(e.ctx, 9);
+  baton_interrupt_tag(e.ctx, 0); /* no tag: nothing */
+  submit_call late = {.ctx = e.ctx, .home = e.home, .tag = 9};
+  submit_thread(&late);
+  cr_assert_eq(late.rc, BATON_CANCELLED, "%s", late.err);
+  cr_assert_lt(late.seconds, 10.0);
+  cr_assert_eq(fake_http_request_count(e.srv), asked, "the LLM was asked all the same");
+  bt_env_down(&e);
 }
 
 Test(runtime_llm_run, interrupt_stops_an_llm_still_planning, .timeout = 60) {
