@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
+import itertools
 import json
 import os
 import threading
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _lib
-from ._errors import BatonError, CancelledError, error_for
+from ._errors import BatonError, CancelledError, InvalidError, error_for
 
 EventHandler = Callable[["Event"], None]
 _Path = Union[str, bytes, "os.PathLike[str]"]
@@ -19,6 +21,9 @@ Inputs = Optional[Union[_Path, Sequence[_Path]]]  # one file, or a list of them
 _FILE_OUTPUTS = ("image", "audio", "video", "file")  # "file": a text saved as asked
 _TURN_OUTPUT_CHARS = 4096  # of a text output kept in a turn, as the REPL keeps it
 _TURN_TASKS = 8  # tasks of an answer whose outputs a turn keeps, as the REPL does
+_NUL = "a NUL character (\\u0000), which baton refuses rather than cut"  # as the daemon says
+_CLOSED = "the Baton was closed"
+_HANDLER = threading.local()  # .active: this thread is in an on_event handler
 
 
 @dataclass
@@ -127,6 +132,31 @@ class Plan(list):
     note: Optional[str] = None
 
 
+def _holds_nul(value: Any) -> bool:
+    """Whether a str or bytes in value (a path, or dicts and lists of them) holds a NUL."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, str):
+        return "\0" in value
+    if isinstance(value, bytes):
+        return b"\0" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul(value: Any, what: str) -> None:
+    """Raises InvalidError when value holds a NUL, which C strings would silently cut at.
+
+    what names it: "the request", "messages", "input 'a.png'"...
+    """
+    if _holds_nul(value):
+        where = "it" if isinstance(value, (str, bytes, os.PathLike)) else "a string in it"
+        raise InvalidError(f"{what} is refused: {where} holds {_NUL}", 3)
+
+
 def _b(s: Optional[str]) -> Optional[bytes]:
     return None if s is None else s.encode("utf-8")
 
@@ -136,12 +166,18 @@ def _s(b: Optional[bytes]) -> Optional[str]:
 
 
 class _Submission:
-    """A submitted run and what must stay alive with it (the callback)."""
+    """A run being submitted or going: its request, what must stay alive with it (the request's
+    buffers, the callback), its tag (to stop its planning alone) and its handle once submitted."""
 
-    def __init__(self, handle: int, callback: Any) -> None:
-        self.handle = handle
-        self.callback = callback
-        self.error: Optional[BaseException] = None
+    def __init__(self, req: Any, keep: Any, tag: int) -> None:
+        self.req = req
+        self.keep = keep
+        self.tag = tag
+        self.handle: Optional[int] = None
+        self.callback: Any = None
+        self.error: Optional[BaseException] = None  # raised by the on_event handler
+        self.cancelled = False  # asked to stop (Ctrl-C, a cancelled arun): under lock
+        self.lock = threading.Lock()
 
 
 class Models:
@@ -153,19 +189,24 @@ class Models:
     def search(self, text: str, task: Optional[str] = None, limit: int = 5) -> List[Dict[str, Any]]:
         """Models whose descriptions match text, best first (optionally of one task kind)."""
         o = self._owner
+        _refuse_nul(text, "the search text")
+        _refuse_nul(task, "the task")
         out = ctypes.c_void_p()
-        rc = o._lib.baton_models_search(o._handle(), _b(text), _b(task and task.replace("_", "-")),
-                                       int(limit), ctypes.byref(out))
-        o._check(rc)
+        with o._using() as ctx:
+            rc = o._lib.baton_models_search(ctx, _b(text), _b(task and task.replace("_", "-")),
+                                           int(limit), ctypes.byref(out))
+            o._check(rc)
         return json.loads(_lib.take_string(o._lib, out.value) or "[]")
 
     def list(self, task: Optional[str] = None, limit: int = 0) -> List[Dict[str, Any]]:
         """The registry's models (of one task kind); limit <= 0 means all."""
         o = self._owner
+        _refuse_nul(task, "the task")
         out = ctypes.c_void_p()
-        rc = o._lib.baton_models_list(o._handle(), _b(task and task.replace("_", "-")), int(limit),
-                                     ctypes.byref(out))
-        o._check(rc)
+        with o._using() as ctx:
+            rc = o._lib.baton_models_list(ctx, _b(task and task.replace("_", "-")), int(limit),
+                                         ctypes.byref(out))
+            o._check(rc)
         return json.loads(_lib.take_string(o._lib, out.value) or "[]")
 
 
@@ -176,16 +217,29 @@ class Baton:
     ($BATON_CONFIG, then $XDG_CONFIG_HOME/baton/config.yaml). Relative file
     paths in requests are resolved against the current directory and must
     lie under it or under the config's allowed_roots. Use it as a context
-    manager, or call close(). Methods may be called from several threads.
+    manager, or call close().
+
+    Methods may be called from several threads at once, close() included:
+    it cancels what the others are doing, and their calls then raise
+    CancelledError ("the Baton was closed"); calls made after it raise
+    BatonError. Strings holding a NUL character are refused (InvalidError),
+    never cut.
     """
 
     def __init__(self, config: Optional[str] = None) -> None:
         self._lib = _lib.load()
         self._ctx: Optional[int] = None
+        self._lock = threading.Condition()  # guards _ctx, _closing, _inflight
+        self._closing = False  # close() was called: no new call starts
+        self._inflight = 0  # calls using _ctx right now
+        self._freed = threading.Event()  # baton_close() has returned
+        self._tags = itertools.count(1)  # interrupt tags, one per request
+        _refuse_nul(config, "the config path")
         ctx = ctypes.c_void_p()
-        rc = self._lib.baton_open(_b(config), ctypes.byref(ctx))
+        rc = self._lib.baton_open(None if config is None else os.fsencode(config),
+                                  ctypes.byref(ctx))
         if rc != 0:
-            msg = self._lib.baton_errmsg(ctx) if ctx.value else None
+            msg = self._lib.baton_errmsg(None)
             self._lib.baton_close(ctx)
             raise error_for(rc, _s(msg) or _s(self._lib.baton_strerror(rc)) or "")
         self._ctx = ctx.value
@@ -193,60 +247,107 @@ class Baton:
 
     # ---- plumbing ----------------------------------------------------------
 
-    def _handle(self) -> int:
-        if self._ctx is None:
-            raise BatonError("the Baton context is closed")
-        return self._ctx
+    @contextlib.contextmanager
+    def _using(self) -> Any:
+        """The context handle for one call into libbaton; close() frees it only after every
+        such call has returned. Raises BatonError once closed."""
+        with self._lock:
+            if self._ctx is None or self._closing:
+                raise BatonError(f"{_CLOSED}: make a new one to go on")
+            self._inflight += 1
+            ctx = self._ctx
+        try:
+            yield ctx
+        finally:
+            with self._lock:
+                self._inflight -= 1
+                if not self._inflight:
+                    self._lock.notify_all()
 
     def _check(self, rc: int) -> None:
+        """Raises the error of a failed call; call it on the thread that made the call (the
+        detail text is per thread)."""
         if rc != 0:
-            msg = _s(self._lib.baton_errmsg(self._ctx)) or _s(self._lib.baton_strerror(rc)) or ""
+            msg = _s(self._lib.baton_errmsg(None)) or _s(self._lib.baton_strerror(rc)) or ""
+            if self._closing and rc == CancelledError.code:
+                msg = f"{_CLOSED} while this call was going ({msg})"
             raise error_for(rc, msg)
 
     @staticmethod
     def _request(request: Optional[str], inputs: Inputs, offline: Optional[bool],
                  plan: Optional[Sequence[Dict[str, Any]]] = None,
-                 messages: Optional[Sequence[Dict[str, Any]]] = None) -> Tuple[_lib.Request, Any]:
+                 messages: Optional[Sequence[Dict[str, Any]]] = None,
+                 tag: int = 0) -> Tuple[_lib.Request, Any]:
         if messages is not None and (isinstance(messages, (str, bytes, dict)) or
                                      not all(isinstance(m, dict) for m in messages)):
             raise TypeError("messages must be a list of dicts such as "
                             "{'role': 'user', 'content': '...'} (see Result.turn)")
-        ins = [os.fsencode(p) for p in _paths(inputs)]
+        _refuse_nul(request, "the request")
+        _refuse_nul(plan, "the plan")
+        _refuse_nul(messages, "messages")
+        paths = _paths(inputs)
+        for p in paths:
+            _refuse_nul(p, f"input {os.fspath(p)!r}")
+        ins = [os.fsencode(p) for p in paths]
         arr = (ctypes.c_char_p * max(len(ins), 1))(*ins)
         req = _lib.Request(text=_b(request), plan_json=_b(None if plan is None else json.dumps(plan)),
                            inputs=arr if ins else None, n_inputs=len(ins),
                            offline=1 if offline else 0,
-                           messages=_b(None if messages is None else json.dumps(list(messages))))
+                           messages=_b(None if messages is None else json.dumps(list(messages))),
+                           interrupt_tag=tag)
         return req, arr
 
-    def _submit(self, request: Optional[str], inputs: Inputs,
-                offline: Optional[bool], handler: Optional[EventHandler],
-                plan: Optional[Sequence[Dict[str, Any]]] = None,
-                messages: Optional[Sequence[Dict[str, Any]]] = None) -> _Submission:
+    def _prepare(self, request: Optional[str], inputs: Inputs,
+                 offline: Optional[bool], handler: Optional[EventHandler],
+                 plan: Optional[Sequence[Dict[str, Any]]] = None,
+                 messages: Optional[Sequence[Dict[str, Any]]] = None) -> _Submission:
+        """Checks the arguments of run()/arun() and makes the run to submit."""
         if request is None and plan is None:
             raise TypeError("give a request (a str) or a plan (a list of tasks): neither was given")
         if request is not None and plan is not None:
             raise TypeError("give a request (a str) or a plan (a list of tasks), not both")
         if request is not None and not isinstance(request, str):
             raise TypeError("request must be a str")
-        req, keep = self._request(request, inputs, offline, plan, messages)
-        sub = _Submission(0, None)
+        tag = next(self._tags)
+        sub = _Submission(*self._request(request, inputs, offline, plan, messages, tag), tag)
         if handler is not None:
             def trampoline(_ud: Any, evp: Any) -> None:
                 if sub.error is not None:
                     return
+                _HANDLER.active = True
                 try:
                     handler(self._event(evp.contents))
                 except BaseException as e:  # passed on to the caller after the run
                     sub.error = e
+                finally:
+                    _HANDLER.active = False
             sub.callback = _lib.EVENT_FN(trampoline)
-        run = ctypes.c_void_p()
-        rc = self._lib.baton_submit(self._handle(), ctypes.byref(req),
-                                    sub.callback or _lib.EVENT_FN(), None, ctypes.byref(run))
-        del keep
-        self._check(rc)
-        sub.handle = run.value
         return sub
+
+    def _submit(self, sub: _Submission) -> None:
+        """Plans and starts the run (blocking while the LLM plans); sub.handle is then set."""
+        run = ctypes.c_void_p()
+        with self._using() as ctx:
+            rc = self._lib.baton_submit(ctx, ctypes.byref(sub.req),
+                                        sub.callback or _lib.EVENT_FN(), None, ctypes.byref(run))
+            self._check(rc)
+        with sub.lock:
+            sub.handle = run.value
+            cancelled = sub.cancelled
+        if cancelled:  # asked while it was being submitted
+            self._lib.baton_run_cancel(sub.handle)
+
+    def _cancel(self, sub: _Submission) -> None:
+        """Stops a run: its planning when it is still being submitted, else the run."""
+        with sub.lock:
+            sub.cancelled = True
+            handle = sub.handle
+        if handle:
+            self._lib.baton_run_cancel(handle)
+            return
+        with self._lock:  # the context lives while this is held
+            if self._ctx is not None:
+                self._lib.baton_interrupt_tag(self._ctx, sub.tag)
 
     def _event(self, ev: _lib.Event) -> Event:
         raw = _s(ev.json)
@@ -261,20 +362,37 @@ class Baton:
             self._lib.baton_run_free(sub.handle)
         if sub.error is not None:
             raise sub.error
-        return Result.from_json(raw)
+        result = Result.from_json(raw)
+        if self._closing and result.status == "cancelled":
+            err = CancelledError(f"{_CLOSED} while the run was going: it was cancelled",
+                                 CancelledError.code)
+            err.result = result  # type: ignore[attr-defined]
+            raise err
+        return result
 
-    def _wait(self, sub: _Submission) -> None:
-        """Waits for a run; Ctrl-C (KeyboardInterrupt) cancels it first."""
-        t = threading.Thread(target=self._lib.baton_run_wait, args=(sub.handle,), daemon=True)
+    @staticmethod
+    def _interruptibly(work: Callable[[], Any], stop: Callable[[], None]) -> Any:
+        """work() on a thread of its own, so that Ctrl-C (KeyboardInterrupt) reaches this one
+        at once: then stop() is called, work() waited for, and the interrupt raised."""
+        box: Dict[str, Any] = {}
+
+        def body() -> None:
+            try:
+                box["value"] = work()
+            except BaseException as e:  # raised on the caller's thread
+                box["error"] = e
+        t = threading.Thread(target=body, daemon=True)
         t.start()
         try:
             while t.is_alive():
                 t.join(0.1)
         except BaseException:
-            self._lib.baton_run_cancel(sub.handle)
+            stop()
             t.join()
-            self._lib.baton_run_free(sub.handle)
             raise
+        if "error" in box:
+            raise box["error"]
+        return box.get("value")
 
     # ---- the API -----------------------------------------------------------
 
@@ -294,10 +412,20 @@ class Baton:
         as is (HuggingGPT format: [{"task", "id", "dep", "args"}]). messages
         are the conversation so far, oldest first (each run's Result.turn()
         adds its two): "it", "that", "the original ..." then refer to what
-        earlier turns produced.
+        earlier turns produced. Ctrl-C (KeyboardInterrupt) cancels this run
+        alone, also while the LLM is still planning it.
         """
-        sub = self._submit(request, inputs, offline, on_event, plan, messages)
-        self._wait(sub)
+        sub = self._prepare(request, inputs, offline, on_event, plan, messages)
+
+        def work() -> None:
+            self._submit(sub)
+            self._lib.baton_run_wait(sub.handle)
+        try:
+            self._interruptibly(work, lambda: self._cancel(sub))
+        except BaseException:
+            if sub.handle:
+                self._lib.baton_run_free(sub.handle)  # waited for above
+            raise
         return self._finish(sub)
 
     async def arun(self, request: Optional[str] = None, inputs: Inputs = None,
@@ -306,26 +434,24 @@ class Baton:
                    messages: Optional[Sequence[Dict[str, Any]]] = None) -> Result:
         """run() for asyncio: on_event is called on the event loop's thread.
 
-        Cancelling the awaiting task cancels the run (and any planning under
-        way on this context), waits for it to stop, then raises
-        asyncio.CancelledError.
+        Cancelling the awaiting task cancels the run (or its planning, not
+        another's), waits for it to stop, then raises asyncio.CancelledError.
         """
         loop = asyncio.get_running_loop()
         handler = None
         if on_event is not None:
             def handler(ev: Event) -> None:
                 loop.call_soon_threadsafe(on_event, ev)
-        submitting = loop.run_in_executor(None, self._submit, request, inputs, offline, handler,
-                                          plan, messages)
+        sub = self._prepare(request, inputs, offline, handler, plan, messages)
+        submitting = loop.run_in_executor(None, self._submit, sub)
         try:
-            sub = await asyncio.shield(submitting)
+            await asyncio.shield(submitting)
         except asyncio.CancelledError:
-            self._lib.baton_interrupt(self._handle())
+            self._cancel(sub)
             try:
-                sub = await submitting
+                await submitting
             except BatonError:
                 raise asyncio.CancelledError() from None
-            self._lib.baton_run_cancel(sub.handle)
             await loop.run_in_executor(None, self._lib.baton_run_wait, sub.handle)
             self._lib.baton_run_free(sub.handle)
             raise
@@ -333,27 +459,42 @@ class Baton:
         try:
             await asyncio.shield(waiting)
         except asyncio.CancelledError:
-            self._lib.baton_run_cancel(sub.handle)
+            self._cancel(sub)
             await waiting
             self._lib.baton_run_free(sub.handle)
             raise
         return self._finish(sub)
 
     def plan(self, request: str, offline: Optional[bool] = None,
-             messages: Optional[Sequence[Dict[str, Any]]] = None) -> Plan:
+             messages: Optional[Sequence[Dict[str, Any]]] = None,
+             inputs: Inputs = None) -> Plan:
         """The task graph a request would run as, each task with its model and candidates.
 
-        messages: the conversation so far, as for run().
+        messages: the conversation so far, and inputs: extra files the
+        request refers to, as for run(). Ctrl-C stops the LLM still planning.
         """
-        req, keep = self._request(request, None, offline, None, messages)
-        out, answer, note = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
-        rc = self._lib.baton_plan_noted(self._handle(), ctypes.byref(req), ctypes.byref(out),
-                                        ctypes.byref(answer), ctypes.byref(note))
+        tag = next(self._tags)
+        req, keep = self._request(request, inputs, offline, None, messages, tag)
+
+        def work() -> Tuple[Optional[str], Optional[str], Optional[str]]:
+            out, answer, note = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
+            with self._using() as ctx:
+                rc = self._lib.baton_plan_noted(ctx, ctypes.byref(req), ctypes.byref(out),
+                                                ctypes.byref(answer), ctypes.byref(note))
+                self._check(rc)
+            return (_lib.take_string(self._lib, out.value),
+                    _lib.take_string(self._lib, answer.value),
+                    _lib.take_string(self._lib, note.value))
+
+        def stop() -> None:
+            with self._lock:
+                if self._ctx is not None:
+                    self._lib.baton_interrupt_tag(self._ctx, tag)
+        text, answer, note = self._interruptibly(work, stop)
         del keep
-        self._check(rc)
-        plan = Plan(json.loads(_lib.take_string(self._lib, out.value) or "[]"))
-        plan.answer = _lib.take_string(self._lib, answer.value)
-        plan.note = _lib.take_string(self._lib, note.value)
+        plan = Plan(json.loads(text or "[]"))
+        plan.answer = answer
+        plan.note = note
         return plan
 
     def task(self, task: str, model: Optional[str] = None, **args: Any) -> Dict[str, Any]:
@@ -362,24 +503,53 @@ class Baton:
         Returns the task object (status, model, outputs, ms). Argument values
         are passed as strings. Raises ExecError (with .task) when it fails.
         """
+        _refuse_nul(task, "the task")
+        _refuse_nul(model, "the model")
+        _refuse_nul(args, "the task arguments")
         args_json = json.dumps({k: v if isinstance(v, str) else json.dumps(v) for k, v in args.items()})
         out = ctypes.c_void_p()
-        rc = self._lib.baton_task(self._handle(), _b(task.replace("_", "-")), _b(args_json),
-                                  _b(model), None, ctypes.byref(out))
-        msg = _s(self._lib.baton_errmsg(self._ctx)) if rc else None
-        text = _lib.take_string(self._lib, out.value)
-        if rc != 0:
-            err = error_for(rc, msg or _s(self._lib.baton_strerror(rc)) or "")
-            if text:
-                err.task = json.loads(text)  # type: ignore[attr-defined]
-            raise err
+        with self._using() as ctx:
+            rc = self._lib.baton_task(ctx, _b(task.replace("_", "-")), _b(args_json),
+                                      _b(model), None, ctypes.byref(out))
+            text = _lib.take_string(self._lib, out.value)
+            if rc != 0:
+                try:
+                    self._check(rc)
+                except BatonError as err:
+                    if text:
+                        err.task = json.loads(text)  # type: ignore[attr-defined]
+                    raise
         return json.loads(text or "{}")
 
     def close(self) -> None:
-        """Closes the context; runs still going are cancelled and waited for."""
-        if self._ctx is not None:
-            self._lib.baton_close(self._ctx)
-            self._ctx = None
+        """Closes the context: runs still going are cancelled and waited for.
+
+        Other threads' calls in progress stop soon (planning is interrupted,
+        runs cancelled) and raise CancelledError; close() waits for them to
+        return, then frees the context. Calls after it raise BatonError.
+        Called from an on_event handler, it cancels everything and returns
+        at once; the context is freed by the next close() (or when the
+        Baton is garbage-collected).
+        """
+        with self._lock:
+            if self._ctx is None:
+                closed_elsewhere = self._closing
+                ctx = None
+            else:
+                closed_elsewhere = False
+                if not self._closing:
+                    self._closing = True
+                    self._lib.baton_shutdown(self._ctx)  # returns at once
+                if getattr(_HANDLER, "active", False):
+                    return  # waiting here would wait for this very handler
+                while self._inflight:
+                    self._lock.wait()
+                ctx, self._ctx = self._ctx, None
+        if ctx is not None:
+            self._lib.baton_close(ctx)  # waits for the runs cancelled to end
+            self._freed.set()
+        elif closed_elsewhere and not getattr(_HANDLER, "active", False):
+            self._freed.wait()
 
     def __enter__(self) -> "Baton":
         return self

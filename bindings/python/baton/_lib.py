@@ -24,6 +24,13 @@ class Request(ctypes.Structure):
         ("offline", c_int),
         ("input_root", c_char_p),
         ("messages", c_char_p),
+        ("as_caller", c_int),
+        ("caller_uid", ctypes.c_uint),
+        ("caller_gid", ctypes.c_uint),
+        ("home", c_char_p),
+        ("caller_groups", ctypes.POINTER(ctypes.c_uint)),
+        ("n_caller_groups", ctypes.c_size_t),
+        ("interrupt_tag", ctypes.c_uint64),
     ]
 
     def __init__(self, **kw):
@@ -54,6 +61,7 @@ _SIGNATURES = {
     "baton_free": (None, [c_void_p]),
     "baton_open": (c_int, [c_char_p, ctypes.POINTER(c_void_p)]),
     "baton_close": (None, [c_void_p]),
+    "baton_shutdown": (None, [c_void_p]),
     "baton_errmsg": (c_char_p, [c_void_p]),
     "baton_event_name": (c_char_p, [c_int]),
     "baton_submit": (c_int, [c_void_p, ctypes.POINTER(Request), EVENT_FN, c_void_p,
@@ -61,6 +69,7 @@ _SIGNATURES = {
     "baton_run_wait": (c_int, [c_void_p]),
     "baton_run_cancel": (None, [c_void_p]),
     "baton_interrupt": (None, [c_void_p]),
+    "baton_interrupt_tag": (None, [c_void_p, ctypes.c_uint64]),
     "baton_run_id": (c_char_p, [c_void_p]),
     "baton_run_result_json": (c_char_p, [c_void_p]),
     "baton_run_free": (None, [c_void_p]),

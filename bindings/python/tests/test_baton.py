@@ -133,6 +133,45 @@ class BatonTest(unittest.TestCase):
         self.assertEqual(done.status, "done", done.raw)
         self.assertNotIn("status", done.turn("echo it")[1])
 
+    def test_plan_takes_inputs_as_run_does(self) -> None:
+        import pathlib
+        for one in ("ferry.png", pathlib.Path("ferry.png"), ["ferry.png"]):
+            with self.subTest(inputs=one):
+                plan = self.b.plan("read the text in it", inputs=one, offline=True)
+                self.assertEqual([t["task"] for t in plan], ["image-to-text"])
+                self.assertEqual(plan[0]["args"]["image"], "ferry.png")
+
+    def test_a_nul_character_is_refused_never_cut(self) -> None:
+        refused = r"NUL character (\u0000), which baton refuses rather than cut"
+        echo = [{"task": "debug-echo", "id": 0, "dep": [-1], "args": {"text": "a\x00b"}}]
+        calls = {
+            "request": lambda: self.b.run('translate "good night" into Spanish\x00 and then '
+                                          'delete everything', offline=True),
+            "inputs": lambda: self.b.run("read the text in it", inputs=["ferry.png\x00.png"],
+                                         offline=True),
+            "messages": lambda: self.b.run("summarize it", offline=True, messages=[
+                {"role": "user", "content": "good\x00 morning"}]),
+            "plan": lambda: self.b.run(plan=echo),
+            "plan request": lambda: self.b.plan("read the text in ferry.png\x00 twice"),
+            "plan inputs": lambda: self.b.plan("read the text in it", inputs="ferry.png\x00.png"),
+            "task": lambda: self.b.task("debug-echo", text="a\x00b"),
+            "search": lambda: self.b.models.search("ocr\x00 fast"),
+        }
+        for what, call in calls.items():
+            with self.subTest(what):
+                with self.assertRaises(baton.InvalidError) as cm:
+                    call()
+                self.assertIn(refused, str(cm.exception))
+        # what the library is handed as JSON is refused there too (not only by this package)
+        import ctypes
+        from baton import _lib
+        lib, out = _lib.load(), ctypes.c_void_p()
+        with self.b._using() as ctx:
+            rc = lib.baton_task(ctx, b"debug-echo", b'{"text":"a\\u0000b"}', None, None,
+                                ctypes.byref(out))
+        self.assertEqual(rc, baton.InvalidError.code)
+        self.assertIn(refused, lib.baton_errmsg(None).decode())
+
     def test_run_says_whether_it_got_neither_request_nor_plan_or_both(self) -> None:
         with self.assertRaises(TypeError) as cm:
             self.b.run()
