@@ -147,14 +147,14 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
-def _refuse_nul(value: Any, what: str) -> None:
+def _refuse_nul(value: Any, what: str, are: bool = False) -> None:
     """Raises InvalidError when value holds a NUL, which C strings would silently cut at.
 
-    what names it: "the request", "messages", "input 'a.png'"...
+    what names it: "the request", "input 'a.png'"...; are: it is plural ("messages").
     """
     if _holds_nul(value):
         where = "it" if isinstance(value, (str, bytes, os.PathLike)) else "a string in it"
-        raise InvalidError(f"{what} is refused: {where} holds {_NUL}", 3)
+        raise InvalidError(f"{what} {'are' if are else 'is'} refused: {where} holds {_NUL}", 3)
 
 
 def _b(s: Optional[str]) -> Optional[bytes]:
@@ -284,7 +284,7 @@ class Baton:
                             "{'role': 'user', 'content': '...'} (see Result.turn)")
         _refuse_nul(request, "the request")
         _refuse_nul(plan, "the plan")
-        _refuse_nul(messages, "messages")
+        _refuse_nul(messages, "messages", are=True)
         paths = _paths(inputs)
         for p in paths:
             _refuse_nul(p, f"input {os.fspath(p)!r}")
@@ -505,7 +505,7 @@ class Baton:
         """
         _refuse_nul(task, "the task")
         _refuse_nul(model, "the model")
-        _refuse_nul(args, "the task arguments")
+        _refuse_nul(args, "the task arguments", are=True)
         args_json = json.dumps({k: v if isinstance(v, str) else json.dumps(v) for k, v in args.items()})
         out = ctypes.c_void_p()
         with self._using() as ctx:

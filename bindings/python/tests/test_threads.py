@@ -177,6 +177,9 @@ class PlanningTest(Home):
         b = self.baton_on_llm(20000)
         self.addCleanup(b.close)
         main = threading.main_thread().ident
+        # Python's Ctrl-C handler, even when started with SIGINT ignored (in the background)
+        self.addCleanup(signal.signal, signal.SIGINT,
+                        signal.signal(signal.SIGINT, signal.default_int_handler))
 
         def interrupt() -> None:
             self.llm.wait_for(1)
@@ -192,7 +195,7 @@ class PlanningTest(Home):
         self.assertEqual(done.status, "done", done.raw)
 
     def test_cancelling_arun_while_planning_leaves_another_planning_alone(self) -> None:
-        b = self.baton_on_llm(4000)
+        b = self.baton_on_llm(10000)
         self.addCleanup(b.close)
         other: dict = {}
 
@@ -217,11 +220,11 @@ class PlanningTest(Home):
                 await task
             return time.monotonic() - t0
 
-        self.assertLess(asyncio.run(main()), 3.0)  # not the LLM's 4 s
+        self.assertLess(asyncio.run(main()), 8.0)  # not the LLM's 10 s
         t.join(60)
         # the other planning went on until the LLM's timeout: not cancelled
         self.assertNotIsInstance(other.get("error"), baton.CancelledError, other)
-        self.assertGreater(other["seconds"], 3.5, other)
+        self.assertIsInstance(other.get("error"), baton.LlmError, other)
 
 
 if __name__ == "__main__":
