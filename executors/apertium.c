@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "executors/apertium_marks.h"
 #include "executors/apertium_pairs.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
@@ -191,7 +192,8 @@ static int ap_spawn(const char *mode, char **envp, pid_t *pid, ap_io *io, char *
   posix_spawnattr_setpgroup(&attr, 0);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                       POSIX_SPAWN_SETSIGDEF);
-  char *argv[] = {(char *)"apertium", (char *)"-u", (char *)mode, NULL};
+  /* (not -u: its marks say which words it did not know; apertium_marks.c takes them out) */
+  char *argv[] = {(char *)"apertium", (char *)mode, NULL};
   int rc = posix_spawn(pid, AP_PROGRAM, &fa, &attr, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
@@ -424,10 +426,10 @@ static int ap_run_child(const char *mode, const char *norm, size_t max, baton__s
   return rc;
 }
 
-/* Runs text (normalised) through one apertium mode into *result. 0, or -1
- * with env->err set. */
+/* Runs text (normalised) through one apertium mode into *result, its marks taken out and counted
+ * in *m. 0, or -1 with env->err set. */
 static int ap_translate(const char *mode, const char *norm, size_t max, baton__exec_env *env,
-                        char **result) {
+                        char **result, baton__ap_marks *m) {
   *result = NULL;
   ap_sigpipe sp;
   ap_sigpipe_block(&sp);
@@ -435,8 +437,10 @@ static int ap_translate(const char *mode, const char *norm, size_t max, baton__e
   baton__sb_init(&outb);
   int rc = ap_run_child(mode, norm, max, &outb, env);
   ap_sigpipe_restore(&sp);
-  if (rc == 0 && baton__sb_ok(&outb))
-    *result = baton__text_normalize(outb.buf, outb.len, true);
+  if (rc == 0 && baton__sb_ok(&outb) && outb.buf) {
+    baton__apertium_unmark(outb.buf, m);
+    *result = baton__text_normalize(outb.buf, strlen(outb.buf), true);
+  }
   baton__sb_release(&outb);
   if (rc != 0)
     return -1;
@@ -450,43 +454,21 @@ static int ap_translate(const char *mode, const char *norm, size_t max, baton__e
   return 0;
 }
 
-/* What a translation asks for, and how it will go. */
+/* What a translation asks for, and how it went. */
 typedef struct ap_plan {
   char src[16], tgt[16], via[16];
   int hops;
   baton__sb note; /* how the languages were chosen, for the "route" output */
+  baton__lang_pair pairs[BATON__MAX_LANG_PAIRS];
+  size_t n; /* installed pairs */
+  baton__ap_marks marks; /* of the first hop: the words apertium did not know in the source */
 } ap_plan;
-
-/* The source language when none was given: the likeliest one textcat sees
- * that some installed pair translates from. */
-static void ap_detect_source(const char *text, const baton__lang_pair *pairs, size_t n,
-                             ap_plan *p) {
-#if defined(BATON_HAVE_TEXTCAT)
-  char codes[8][16];
-  size_t k = baton__textcat_guess(text, codes, 8);
-  for (size_t i = 0; i < k; i++) {
-    const char *tg[1];
-    if (baton__lang_targets(pairs, n, codes[i], tg, 1) == 1) {
-      baton__fmt(p->src, sizeof p->src, "%s", baton__lang_short(codes[i]));
-      baton__sb_addf(&p->note, "; the text was detected as %s", baton__lang_name(p->src));
-      return;
-    }
-  }
-#else
-  (void)text;
-  (void)pairs;
-  (void)n;
-#endif
-  baton__fmt(p->src, sizeof p->src, "en");
-  baton__sb_adds(&p->note, "; the source language could not be detected, so English was assumed");
-}
 
 /* With no target given: the only language the source translates into
  * directly. 0, or -1 with env->err naming the choices. */
-static int ap_default_target(const baton__lang_pair *pairs, size_t n, ap_plan *p,
-                             baton__exec_env *env) {
+static int ap_default_target(ap_plan *p, baton__exec_env *env) {
   const char *tg[BATON__MAX_LANG_PAIRS];
-  size_t k = baton__lang_targets(pairs, n, p->src, tg, BATON__MAX_LANG_PAIRS);
+  size_t k = baton__lang_targets(p->pairs, p->n, p->src, tg, BATON__MAX_LANG_PAIRS);
   if (k == 1) {
     baton__fmt(p->tgt, sizeof p->tgt, "%s", tg[0]);
     baton__sb_addf(&p->note, "; no target language was given, and %s is the only one %s "
@@ -505,25 +487,21 @@ static int ap_default_target(const baton__lang_pair *pairs, size_t n, ap_plan *p
   return -1;
 }
 
-/* Settles source, target and route. 0, or -1 with env->err set (an
- * impossible pair is refused naming the pairs installed). */
-static int ap_plan_route(const baton__values *in, const char *text, ap_plan *p,
-                         baton__exec_env *env) {
-  baton__lang_pair pairs[BATON__MAX_LANG_PAIRS];
-  size_t n = baton__apertium_pairs(pairs, BATON__MAX_LANG_PAIRS);
-  const char *src = ap_arg(in, "src_lang"), *tgt = ap_arg(in, "tgt_lang");
-  if ((src && !ap_code_ok(src)) || (tgt && !ap_code_ok(tgt))) {
-    baton__fmt(env->err, sizeof env->err, "bad language code in \"%.40s\" -> \"%.40s\"",
-               src ? src : "", tgt ? tgt : "");
-    return -1;
-  }
-  if (src)
-    baton__fmt(p->src, sizeof p->src, "%s", baton__lang_short(src) ? baton__lang_short(src) : src);
-  else
-    ap_detect_source(text, pairs, n, p);
+/* Does something installed translate from src into tgt (the given target, or NULL: any)? */
+static bool ap_reaches(const ap_plan *p, const char *src, const char *tgt) {
+  const char *tg[1];
+  char via[16];
+  if (!tgt)
+    return baton__lang_targets(p->pairs, p->n, src, tg, 1) == 1;
+  return !strcmp(src, tgt) || baton__lang_route(p->pairs, p->n, src, tgt, via, sizeof via) > 0;
+}
+
+/* Settles target and route from p->src (tgt: the given target, or NULL). 0, or -1 with env->err
+ * set (an impossible pair is refused naming the pairs installed). */
+static int ap_plan_route(const char *tgt, ap_plan *p, baton__exec_env *env) {
   if (tgt)
     baton__fmt(p->tgt, sizeof p->tgt, "%s", baton__lang_short(tgt) ? baton__lang_short(tgt) : tgt);
-  else if (ap_default_target(pairs, n, p, env) != 0)
+  else if (ap_default_target(p, env) != 0)
     return -1;
   if (strcmp(p->src, p->tgt) == 0 && !src && env->untargeted) { /* "translate notes.txt" */
     env->bad_input = true;
@@ -534,10 +512,10 @@ static int ap_plan_route(const baton__values *in, const char *text, ap_plan *p,
   }
   if (strcmp(p->src, p->tgt) == 0) /* "translate it into English" of English: nothing to do */
     return p->hops = 0, 0;
-  p->hops = baton__lang_route(pairs, n, p->src, p->tgt, p->via, sizeof p->via);
+  p->hops = baton__lang_route(p->pairs, p->n, p->src, p->tgt, p->via, sizeof p->via);
   if (p->hops == 0) {
     char list[1024];
-    baton__lang_pairs_list(pairs, n, list, sizeof list);
+    baton__lang_pairs_list(p->pairs, p->n, list, sizeof list);
     baton__fmt(env->err, sizeof env->err,
                "apertium cannot translate %s -> %s here, directly or through another language; "
                "installed pairs: %s",
@@ -567,9 +545,9 @@ static char *ap_route_text(const ap_plan *p) {
   return baton__sb_detach(&sb);
 }
 
-/* One hop of the route, from one language to the next. */
+/* One hop of the route, from one language to the next; the marks apertium left in *m. */
 static int ap_hop(const char *from, const char *to, const char *text, size_t max,
-                  baton__exec_env *env, char **result) {
+                  baton__exec_env *env, char **result, baton__ap_marks *m) {
   char mode[64];
   if (!ap_find_mode(from, to, mode, sizeof mode)) {
     baton__fmt(env->err, sizeof env->err, "apertium's %s-%s mode went missing", from, to);
@@ -577,7 +555,30 @@ static int ap_hop(const char *from, const char *to, const char *text, size_t max
   }
   if (baton__run_must_stop(env, 0, "apertium"))
     return -1;
-  return ap_translate(mode, text, max, env, result);
+  return ap_translate(mode, text, max, env, result, m);
+}
+
+/* Translates norm along p's route into *result (norm itself, copied, when no hop is needed),
+ * the first hop's marks in p->marks. 0, or -1 with env->err set. */
+static int ap_go(ap_plan *p, const char *norm, size_t max, baton__exec_env *env, char **result) {
+  char *mid = NULL;
+  baton__ap_marks later;
+  memset(&p->marks, 0, sizeof p->marks);
+  *result = NULL;
+  if (p->hops == 0)
+    return (*result = baton__strdup(norm)) ? 0 : baton__run_fail(env, "out of memory");
+  int rc = ap_hop(p->src, p->hops == 2 ? p->via : p->tgt, norm, max, env,
+                  p->hops == 2 ? &mid : result, &p->marks);
+  if (rc == 0 && p->hops == 2)
+    rc = ap_hop(p->via, p->tgt, mid, max, env, result, &later);
+  free(mid);
+  return rc;
+}
+
+/* Did apertium know too few of the words to call the text translated: over half of them
+ * unknown ("*hola *amigos" read as Esperanto)? */
+static bool ap_unread(const baton__ap_marks *m) {
+  return m->words > 0 && m->unknown * 2 > m->words;
 }
 
 /* Checks and normalises the text to translate into *norm. 0, or -1. */
@@ -602,6 +603,123 @@ static int ap_input_text(const baton__values *in, baton__exec_env *env, size_t m
   return 0;
 }
 
+#define AP_GUESSES 8
+
+/* The languages textcat sees in the text, likeliest first, as short codes where it has one. */
+typedef struct ap_guess {
+  char codes[AP_GUESSES][16];
+  size_t n;
+} ap_guess;
+
+static void ap_guess_text(const char *text, ap_guess *g) {
+  g->n = 0;
+#if defined(BATON_HAVE_TEXTCAT)
+  g->n = baton__textcat_guess(text, g->codes, AP_GUESSES);
+  for (size_t i = 0; i < g->n; i++)
+    if (baton__lang_short(g->codes[i]))
+      baton__fmt(g->codes[i], sizeof g->codes[i], "%s", baton__lang_short(g->codes[i]));
+#else
+  (void)text;
+#endif
+}
+
+/* "German (de)", or the bare code of a language named nowhere here, into out. */
+static void ap_lang_label(const char *code, char *out, size_t cap) {
+  const char *name = baton__lang_name(code);
+  if (strcmp(name, code) != 0)
+    baton__fmt(out, cap, "%s (%s)", name, code);
+  else
+    baton__fmt(out, cap, "%s", code);
+}
+
+/* The refusal when no language the text looks like can be translated here: what it looks like,
+ * that nothing installed translates from it, the installed pairs and what would add one. -1. */
+static int ap_refuse_unreadable(const ap_plan *p, const ap_guess *g, const baton__sb *tried,
+                                baton__exec_env *env) {
+  char label[96], list[1024];
+  ap_lang_label(g->codes[0], label, sizeof label);
+  baton__lang_pairs_list(p->pairs, p->n, list, sizeof list);
+  const char *name = baton__lang_name(g->codes[0]), *lng = baton__lang_long(g->codes[0]);
+  if (!tried->len)
+    return baton__fmt(env->err, sizeof env->err,
+                      "this looks %s; nothing installed here translates from %s: here apertium "
+                      "translates with %s, and any two of them joined through a shared language; "
+                      "install an apertium pair from %s (a package apertium-%s-... if Debian has "
+                      "one) or add a translation model",
+                      label, name, list, name, lng ? lng : g->codes[0]), -1;
+  return baton__fmt(env->err, sizeof env->err,
+                    "this looks %s, but apertium knew too few of its words to translate it as %s "
+                    "(it did not know over half of them); installed pairs: %s",
+                    label, tried->buf, list), -1;
+}
+
+/* Translates norm from the languages textcat sees in it, likeliest first, skipping those nothing
+ * here translates from and those apertium knows too few words of; into tgt (NULL: the only
+ * target). A text in tgt is given back as is. 0 with *result, or -1 with env->err set. */
+static int ap_detected(ap_plan *p, const char *norm, const char *tgt, size_t max,
+                       baton__exec_env *env, char **result) {
+  ap_guess g;
+  ap_guess_text(norm, &g);
+  if (g.n == 0) {
+    baton__fmt(p->src, sizeof p->src, "en");
+    baton__sb_adds(&p->note, "; the source language could not be detected, so English was "
+                             "assumed");
+    return ap_plan_route(tgt, p, env) == 0 ? ap_go(p, norm, max, env, result) : -1;
+  }
+  const char *want = tgt && baton__lang_short(tgt) ? baton__lang_short(tgt) : tgt;
+  baton__sb tried;
+  baton__sb_init(&tried);
+  size_t keep = p->note.len;
+  int rc = 1;
+  for (size_t i = 0; rc > 0 && i < g.n; i++) {
+    if (!baton__lang_short(g.codes[i]) || !ap_reaches(p, g.codes[i], want))
+      continue;
+    baton__fmt(p->src, sizeof p->src, "%s", g.codes[i]);
+    p->note.len = keep; /* the note of a language tried before goes */
+    if (p->note.cap)
+      p->note.buf[keep] = '\0';
+    baton__sb_addf(&p->note, "; the text was detected as %s", baton__lang_name(p->src));
+    if (tried.len)
+      baton__sb_addf(&p->note, " (apertium knew too few of its words as %s)", tried.buf);
+    if (ap_plan_route(tgt, p, env) != 0 || ap_go(p, norm, max, env, result) != 0)
+      rc = -1;
+    else if (p->hops > 0 && ap_unread(&p->marks)) {
+      baton__sb_addf(&tried, "%s%s", tried.len ? " or " : "", baton__lang_name(p->src));
+      free(*result);
+      *result = NULL;
+    } else
+      rc = 0;
+  }
+  if (rc > 0)
+    rc = ap_refuse_unreadable(p, &g, &tried, env);
+  baton__sb_release(&tried);
+  return rc;
+}
+
+/* The source language given: trusted unless apertium knew too few of the words in it, when the
+ * languages the text looks like are tried instead (a planner's default "en" of a French
+ * quote). 0 with *result, or -1 with env->err set. */
+static int ap_given(ap_plan *p, const char *src, const char *norm, const char *tgt, size_t max,
+                    baton__exec_env *env, char **result) {
+  baton__fmt(p->src, sizeof p->src, "%s", baton__lang_short(src) ? baton__lang_short(src) : src);
+  if (ap_plan_route(tgt, p, env) != 0 || ap_go(p, norm, max, env, result) != 0)
+    return -1;
+  if (p->hops == 0 || !ap_unread(&p->marks))
+    return 0;
+  ap_guess g;
+  ap_guess_text(norm, &g);
+  if (g.n == 0 || !strcmp(g.codes[0], p->src)) /* it does look like src: a text of rare words */
+    return 0;
+  char given[16];
+  baton__fmt(given, sizeof given, "%s", p->src);
+  free(*result);
+  *result = NULL;
+  baton__sb_reset(&p->note);
+  baton__sb_addf(&p->note, "; apertium knew too few of the words as %s, the language given",
+                 baton__lang_name(given));
+  return ap_detected(p, norm, tgt, max, env, result);
+}
+
 static int ap_run(void *state, const char *task, const baton__values *in, baton__exec_env *env,
                   baton__values *out) {
   (void)state;
@@ -610,25 +728,30 @@ static int ap_run(void *state, const char *task, const baton__values *in, baton_
   char *norm = NULL;
   if (ap_input_text(in, env, max, &norm) != 0)
     return -1;
-  ap_plan p;
-  memset(&p, 0, sizeof p);
-  baton__sb_init(&p.note);
-  char *mid = NULL, *result = NULL;
-  int rc = ap_plan_route(in, norm, &p, env);
-  if (rc == 0 && p.hops == 0)
-    result = norm, norm = NULL;
-  else if (rc == 0)
-    rc = ap_hop(p.src, p.hops == 2 ? p.via : p.tgt, norm, max, env, p.hops == 2 ? &mid : &result);
-  if (rc == 0 && p.hops == 2)
-    rc = ap_hop(p.via, p.tgt, mid, max, env, &result);
+  const char *src = ap_arg(in, "src_lang"), *tgt = ap_arg(in, "tgt_lang");
+  if ((src && !ap_code_ok(src)) || (tgt && !ap_code_ok(tgt))) {
+    free(norm);
+    return baton__fmt(env->err, sizeof env->err, "bad language code in \"%.40s\" -> \"%.40s\"",
+                      src ? src : "", tgt ? tgt : ""), -1;
+  }
+  ap_plan *p = calloc(1, sizeof *p);
+  if (!p) {
+    free(norm);
+    return baton__run_fail(env, "out of memory");
+  }
+  baton__sb_init(&p->note);
+  p->n = baton__apertium_pairs(p->pairs, BATON__MAX_LANG_PAIRS);
+  char *result = NULL;
+  int rc = src ? ap_given(p, src, norm, tgt, max, env, &result)
+               : ap_detected(p, norm, tgt, max, env, &result);
   free(norm);
-  free(mid);
   if (rc == 0) {
     const baton__output outs[] = {{"text", BATON__T_TEXT, result, false},
-                                  {"route", 0, ap_route_text(&p), false}};
+                                  {"route", 0, ap_route_text(p), false}};
     rc = baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
   }
-  baton__sb_release(&p.note);
+  baton__sb_release(&p->note);
+  free(p);
   return rc;
 }
 

@@ -286,6 +286,50 @@ Test(executors_apertium, refuses_a_text_already_in_the_assumed_target_asking_for
   free(route);
 }
 
+/* A text in a language no installed pair translates from is refused naming the language, not
+ * taken for English and given back. */
+Test(executors_apertium, a_text_nothing_here_translates_from_is_refused_naming_its_language) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"eng-spa", NULL});
+  char *route = NULL;
+  char *en = translate_route(&f, "Guten Morgen, wie geht es dir?", NULL, "en", &route);
+  cr_assert_null(en, "claimed done: %s (%s)", en, route);
+  cr_expect(strstr(f.env.err, "this looks German (de); nothing installed here translates from "
+                              "German: ") &&
+                strstr(f.env.err, "en-es") && strstr(f.env.err, "apertium-deu-"),
+            "unclear: %s", f.env.err);
+}
+
+/* A source language given (the offline planner's default "en" of a German quote) that apertium
+ * knows too few words of is not trusted: the text's own language is found, and refused here. */
+Test(executors_apertium, a_given_source_it_knows_too_few_words_of_gives_way_to_detection) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"eng-spa", NULL});
+  char *route = NULL;
+  char *es = translate_route(&f, "Hallo, ich heiße Anna und ich wohne in Berlin.", "en", "es",
+                             &route);
+  cr_assert_null(es, "claimed done: %s (%s)", es, route);
+  cr_expect(strstr(f.env.err, "this looks German (de)"), "unclear: %s", f.env.err);
+}
+
+/* A short Spanish text textcat puts a hair behind Esperanto: apertium knows none of its words as
+ * Esperanto, so the next language it looks like is tried. */
+Test(executors_apertium, a_text_of_unknown_words_is_tried_in_the_next_language_it_looks_like) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"eo-en", "spa-eng", NULL});
+  char *route = NULL;
+  char *en = translate_route(&f, "hola amigos, ¿cómo estáis?", NULL, "en", &route);
+  cr_assert_not_null(en, "failed: %s", f.env.err);
+  cr_expect(strstr(en, "hello"), "not translated: %s", en);
+  cr_expect(strstr(route, "Spanish -> English; the text was detected as Spanish"), "route: %s",
+            route);
+  free(en);
+  free(route);
+}
+
 /* With no target language named, a text not in English goes into English, as before. */
 Test(executors_apertium, translates_a_text_not_in_english_when_no_target_was_named) {
   fixture f;
@@ -300,4 +344,17 @@ Test(executors_apertium, translates_a_text_not_in_english_when_no_target_was_nam
   cr_assert(strstr(route, "Spanish -> English"), "route: %s", route);
   free(en);
   free(route);
+}
+
+/* A word apertium's generator could not make ("#prpers", its name for a personal pronoun) is no
+ * word of the translation. */
+Test(executors_apertium, a_word_apertium_could_not_generate_leaves_no_junk) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"eng-spa", NULL});
+  char *es = translate(&f, "What do we and we win", "en", "es");
+  cr_assert_not_null(es, "failed: %s", f.env.err);
+  cr_expect(!strstr(es, "prpers") && !strchr(es, '#') && !strstr(es, "  "), "junk: %s", es);
+  cr_expect(strstr(es, "ganamos"), "not translated: %s", es);
+  free(es);
 }
