@@ -4,13 +4,17 @@
 #if defined(BATON_HAVE_TEXTCAT)
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fingerprint.h>
+#include <stdio.h>
 #include <textcat.h>
 
 #include "core/text.h"
 #include "core/util.h"
 #include "executors/classify_ask.h"
+#include "executors/languages.h"
 #include "executors/run_common.h"
 #include "core/banned.h"
 
@@ -20,10 +24,15 @@
 #define TC_SAMPLE_BYTES 4096 /* enough text to tell languages apart */
 #define TC_MAX_CANDIDATES 5
 #define TC_DEFAULT_MAX_TEXT (1024u * 1024u)
+#define TC_MAX_NGRAMS 400 /* as libexttextcat reads its fingerprints */
+/* How far behind the closest a language baton works with may be and still go first: 8% ("bonjour
+ * tout le monde" is 6% closer to Haitian Creole's fingerprint than to French's). */
+#define TC_PREFER_WINDOW 1.08
 
 typedef struct tc_state {
   void *h;
   candidate_t *cands;
+  char preferred[64]; /* the name of a candidate put first from outside textcat's list */
 } tc_state;
 
 /* English names of the languages people ask about most (ISO 639-1/3). */
@@ -35,7 +44,10 @@ static const struct {
     {"da", "Danish"},    {"de", "German"},     {"el", "Greek"},      {"en", "English"},
     {"eo", "Esperanto"}, {"es", "Spanish"},    {"et", "Estonian"},   {"eu", "Basque"},
     {"fa", "Persian"},   {"fi", "Finnish"},    {"fr", "French"},     {"fy", "Frisian"},
-    {"ga", "Irish"},     {"gd", "Scottish Gaelic"}, {"gl", "Galician"}, {"he", "Hebrew"},
+    {"ga", "Irish"},     {"gd", "Scottish Gaelic"}, {"gl", "Galician"}, {"he", "Hebrew"}, {"ht", "Haitian Creole"},
+    {"lb", "Luxembourgish"}, {"nds", "Low German"}, {"sco", "Scots"}, {"oc", "Occitan"},
+    {"ast", "Asturian"}, {"rm", "Romansh"}, {"wa", "Walloon"}, {"tl", "Tagalog"},
+    {"ia", "Interlingua"}, {"fo", "Faroese"}, {"bs", "Bosnian"}, {"sh", "Serbo-Croatian"},
     {"hi", "Hindi"},     {"hr", "Croatian"},   {"hu", "Hungarian"},  {"hy", "Armenian"},
     {"id", "Indonesian"}, {"is", "Icelandic"}, {"it", "Italian"},    {"ja", "Japanese"},
     {"ka", "Georgian"},  {"ko", "Korean"},     {"la", "Latin"},      {"lt", "Lithuanian"},
@@ -131,13 +143,82 @@ static void tc_prefer_named(candidate_t *c, int n) {
   }
 }
 
-/* Classifies a sample into st->cands, a language named here first among near ties; their number,
+/* Is this a language baton works with: one of its language table (the planner's languages and
+ * every language of an apertium pair are in it)? */
+static bool tc_known(const char *name) {
+  char code[64];
+  tc_code(name ? name : "?", code, sizeof code);
+  return baton__lang_short(code) != NULL;
+}
+
+/* The distance of the sample's fingerprint to the known language closest to it among those
+ * textcat did not list, by reading their fingerprints from fpdb.conf; its name in out. INT_MAX
+ * when none. */
+static int tc_closest_known(const char *sample, char *out, size_t cap) {
+  FILE *f = fopen(TC_CONF, "r");
+  void *u = fp_Init(NULL);
+  int best = INT_MAX;
+  char line[512], file[256], name[64], path[512];
+  if (u) {
+    fp_SetProperty(u, TCPROP_UTF8AWARE, TC_TRUE);
+    fp_Create(u, sample, (uint4)strlen(sample), TC_MAX_NGRAMS);
+  }
+  while (f && u && fgets(line, sizeof line, f)) {
+    if (line[0] == '#' || sscanf(line, "%255s %63s", file, name) != 2 || !tc_known(name))
+      continue;
+    baton__fmt(path, sizeof path, "%s%s", TC_DATA_DIR, file);
+    void *fp = fp_Init(name);
+    if (fp) {
+      fp_SetProperty(fp, TCPROP_UTF8AWARE, TC_TRUE);
+      int d = fp_Read(fp, path, TC_MAX_NGRAMS) ? fp_Compare(fp, u, best) : INT_MAX;
+      if (d < best)
+        best = d, baton__fmt(out, cap, "%s", name);
+      fp_Done(fp);
+    }
+  }
+  if (u)
+    fp_Done(u);
+  if (f)
+    fclose(f);
+  return best;
+}
+
+/* With a closest language baton does not work with ("ht"), the closest one it does ("fr") goes
+ * first when within TC_PREFER_WINDOW of it: from textcat's list, else from the fingerprints. */
+static int tc_prefer_known(tc_state *st, const char *sample, int n) {
+  candidate_t *c = st->cands;
+  if (tc_known(c[0].name))
+    return n;
+  double limit = c[0].score * TC_PREFER_WINDOW;
+  int i = 1;
+  while (i < n && !tc_known(c[i].name))
+    i++;
+  candidate_t known = {0, NULL};
+  if (i < n) {
+    known = c[i];
+  } else {
+    known.score = tc_closest_known(sample, st->preferred, sizeof st->preferred);
+    known.name = st->preferred;
+    if ((double)known.score > limit)
+      return n;
+    n += n < TC_MAX_CANDIDATES; /* the list holds at most that many: else the last one goes */
+    i = n - 1;
+  }
+  if ((double)known.score > limit)
+    return n;
+  memmove(c + 1, c, (size_t)i * sizeof *c);
+  c[0] = known;
+  return n;
+}
+
+/* Classifies a sample into st->cands, a language named here first among near ties and one baton
+ * works with first when close behind (tc_prefer_known); their number,
  * or libexttextcat's result below 1 (TEXTCAT_RESULT_SHORT: too short). */
 static int tc_classify_sample(tc_state *st, const char *sample) {
   int n = textcat_ClassifyFull(st->h, sample, strlen(sample), st->cands);
   if (n > 0)
     tc_prefer_named(st->cands, n);
-  return n;
+  return n > 0 ? tc_prefer_known(st, sample, n) : n;
 }
 
 /* Classifies the start of text into st->cands, their number (at most

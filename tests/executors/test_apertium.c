@@ -358,3 +358,20 @@ Test(executors_apertium, a_word_apertium_could_not_generate_leaves_no_junk) {
   cr_expect(strstr(es, "ganamos"), "not translated: %s", es);
   free(es);
 }
+
+/* The offline planner's default "en" of a French quote ("translate 'bonjour tout le monde' into
+ * Italian"): apertium knows none of its words as English, and textcat's closest language it
+ * works with is French. */
+Test(executors_apertium, a_french_quote_given_as_english_is_translated_from_french) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"eng-spa", "fr-es", "spa-ita", NULL});
+  char *route = NULL;
+  char *it = translate_route(&f, "bonjour tout le monde", "en", "it", &route);
+  cr_assert_not_null(it, "failed: %s", f.env.err);
+  cr_expect(strstr(it, "tutto il mondo"), "not from French: %s", it);
+  cr_expect(strstr(route, "French -> Spanish -> Italian") && strstr(route, "detected as French"),
+            "route: %s", route);
+  free(it);
+  free(route);
+}

@@ -129,6 +129,29 @@ Test(executors_textcat, a_named_language_wins_a_near_tie, .init = setup, .fini =
   result_release(&r);
 }
 
+/* "bonjour tout le monde" is 6% closer to Haitian Creole's fingerprint than to French's, so far
+ * that textcat does not list French: a language baton works with that close behind goes first,
+ * and the one it passed keeps its name. */
+Test(executors_textcat, a_known_language_close_behind_goes_first, .init = setup,
+     .fini = teardown) {
+  result r = classify(g_state, &g_cfg, "bonjour tout le monde");
+  cr_assert_eq(r.rc, 0, "classification failed: %s", r.err);
+  cr_assert_str_eq(r.text, "French (fr)");
+  cJSON *second = cJSON_GetArrayItem(r.json, 1);
+  cr_assert_not_null(second);
+  cr_expect_str_eq(cJSON_GetObjectItem(second, "label")->valuestring, "ht");
+  cr_expect(cJSON_IsString(cJSON_GetObjectItem(second, "language")), "ht has no name");
+  result_release(&r);
+}
+
+/* A language far behind does not go first: "Dzień dobry, jak się masz?" stays Polish. */
+Test(executors_textcat, a_clear_first_language_stays_first, .init = setup, .fini = teardown) {
+  result r = classify(g_state, &g_cfg, "Dzień dobry, jak się masz?");
+  cr_assert_eq(r.rc, 0, "classification failed: %s", r.err);
+  cr_assert_str_eq(r.text, "Polish (pl)");
+  result_release(&r);
+}
+
 Test(executors_textcat, identifies_spanish_in_a_long_text, .init = setup, .fini = teardown) {
   baton__sb sb;
   baton__sb_init(&sb);
