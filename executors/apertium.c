@@ -458,6 +458,7 @@ static int ap_translate(const char *mode, const char *norm, size_t max, baton__e
 typedef struct ap_plan {
   char src[16], tgt[16], via[16];
   int hops;
+  bool detected; /* src was found from the text, not given */
   baton__sb note; /* how the languages were chosen, for the "route" output */
   baton__lang_pair pairs[BATON__MAX_LANG_PAIRS];
   size_t n; /* installed pairs */
@@ -503,7 +504,7 @@ static int ap_plan_route(const char *tgt, ap_plan *p, baton__exec_env *env) {
     baton__fmt(p->tgt, sizeof p->tgt, "%s", baton__lang_short(tgt) ? baton__lang_short(tgt) : tgt);
   else if (ap_default_target(p, env) != 0)
     return -1;
-  if (strcmp(p->src, p->tgt) == 0 && !src && env->untargeted) { /* "translate notes.txt" */
+  if (strcmp(p->src, p->tgt) == 0 && p->detected && env->untargeted) { /* "translate notes.txt": */
     env->bad_input = true;
     baton__fmt(env->err, sizeof env->err, "translation needs a target language: the text is "
                "%s already; say e.g. '%.200s into Spanish'", baton__lang_name(p->src),
@@ -660,6 +661,7 @@ static int ap_detected(ap_plan *p, const char *norm, const char *tgt, size_t max
                        baton__exec_env *env, char **result) {
   ap_guess g;
   ap_guess_text(norm, &g);
+  p->detected = true;
   if (g.n == 0) {
     baton__fmt(p->src, sizeof p->src, "en");
     baton__sb_adds(&p->note, "; the source language could not be detected, so English was "
@@ -702,6 +704,7 @@ static int ap_detected(ap_plan *p, const char *norm, const char *tgt, size_t max
 static int ap_given(ap_plan *p, const char *src, const char *norm, const char *tgt, size_t max,
                     baton__exec_env *env, char **result) {
   baton__fmt(p->src, sizeof p->src, "%s", baton__lang_short(src) ? baton__lang_short(src) : src);
+  p->detected = false;
   if (ap_plan_route(tgt, p, env) != 0 || ap_go(p, norm, max, env, result) != 0)
     return -1;
   if (p->hops == 0 || !ap_unread(&p->marks))
