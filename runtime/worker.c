@@ -248,6 +248,16 @@ void baton__worker_pool_release(baton__worker_pool *p) {
   memset(p, 0, sizeof *p);
 }
 
+/* Spawn attributes that put a child in a process group of its own, so that
+ * the terminal's ^C (sent to baton's foreground group) reaches baton, which
+ * cancels what runs, and not the workers, idle ones included. The caller
+ * destroys *attr. */
+static void own_group_attr(posix_spawnattr_t *attr) {
+  posix_spawnattr_init(attr);
+  posix_spawnattr_setpgroup(attr, 0);
+  posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP);
+}
+
 /* Starts a worker for the pool's executor. 0, or -1 with err. */
 static int spawn_worker(baton__worker_pool *p, baton__worker *w, char *err, size_t errlen) {
   int sv[2];
@@ -265,7 +275,10 @@ static int spawn_worker(baton__worker_pool *p, baton__worker *w, char *err, size
                   (char *)"--memory-mb", mem, p->cfg->source ? (char *)"--config" : NULL,
                   p->cfg->source, NULL};
   pid_t pid;
-  int rc = posix_spawn(&pid, p->program, &fa, NULL, argv, environ);
+  posix_spawnattr_t attr;
+  own_group_attr(&attr);
+  int rc = posix_spawn(&pid, p->program, &fa, &attr, argv, environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   close(sv[1]);
   if (rc != 0) {
@@ -437,6 +450,19 @@ static int read_reply(const baton__worker_pool *p, const char *reply, baton__exe
   return rc;
 }
 
+/* Whether an idle worker is gone: exited (then reaped here), or its end of
+ * the socket hung up or readable, which an idle worker's never is. A gone
+ * worker is cleaned up (pid -1, socket closed). */
+static bool idle_worker_gone(baton__worker *w) {
+  if (waitpid(w->pid, NULL, WNOHANG) == w->pid)
+    w->pid = -1;
+  struct pollfd pfd = {.fd = w->fd, .events = POLLIN | POLLRDHUP};
+  bool gone = w->pid <= 0 || poll(&pfd, 1, 0) != 0;
+  if (gone)
+    kill_worker(w, NULL);
+  return gone;
+}
+
 int baton__worker_run(baton__worker_pool *p, const char *task, const baton__values *in,
                       baton__exec_env *env, baton__values *out) {
   bool fresh = false;
@@ -446,6 +472,10 @@ int baton__worker_run(baton__worker_pool *p, const char *task, const baton__valu
     return -1;
   }
   baton__worker *w = &p->w[i];
+  /* A worker that died while idle (killed, out of memory) is replaced
+   * before the task is given to it. */
+  if (!fresh && idle_worker_gone(w))
+    fresh = true;
   if (fresh && spawn_worker(p, w, env->err, sizeof env->err) != 0) {
     release(p, i);
     return -1;
@@ -548,7 +578,10 @@ cJSON *baton__worker_query(const char *program, const char *config_path, char *e
   char *argv[] = {(char *)program, (char *)"--describe", config_path ? (char *)"--config" : NULL,
                   (char *)config_path, NULL};
   pid_t pid;
-  int rc = posix_spawn(&pid, program, &fa, NULL, argv, environ);
+  posix_spawnattr_t attr;
+  own_group_attr(&attr);
+  int rc = posix_spawn(&pid, program, &fa, &attr, argv, environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   close(pfd[1]);
   if (rc != 0) {
@@ -685,8 +718,36 @@ static int child_request(child *c, int fd, const char *msg) {
   return status;
 }
 
+/* The watchdog's thread: ends the worker as soon as baton's end of the
+ * socket is gone, even in the middle of a task. The worker has a process
+ * group of its own, so nothing else tells it that baton died. */
+static void *watch_parent(void *arg) {
+  int fd = (int)(intptr_t)arg;
+  for (;;) {
+    struct pollfd pfd = {.fd = fd, .events = POLLRDHUP};
+    int r = poll(&pfd, 1, -1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0 || (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)))
+      _exit(3);
+  }
+  return NULL;
+}
+
+/* Starts the watchdog (a small stack: the worker may run under RLIMIT_AS). */
+static void start_watchdog(int fd) {
+  pthread_attr_t attr;
+  pthread_t t;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_create(&t, &attr, watch_parent, (void *)(intptr_t)fd);
+  pthread_attr_destroy(&attr);
+}
+
 int baton__worker_main(int fd, const char *config_path, const baton__executor *const *local,
                        const char *unloaded) {
+  start_watchdog(fd);
   child c = {.local = local, .unloaded = unloaded};
   char err[768];
   if (baton__config_load(&c.cfg, config_path, err, sizeof err) != 0) {
