@@ -20,7 +20,11 @@ static bool json_errors;
 void cli_json_errors(void) { json_errors = true; }
 
 void cli_report(const char *who, const char *msg) {
-  fprintf(stderr, "%s: %s\n", who, msg);
+  size_t n = strlen(who);
+  if (!strncmp(msg, who, n) && msg[n] == ' ') /* "baton knows no ...": it names itself */
+    fprintf(stderr, "%s\n", msg);
+  else
+    fprintf(stderr, "%s: %s\n", who, msg);
   if (!json_errors)
     return;
   cJSON *o = cJSON_CreateObject();

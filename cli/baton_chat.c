@@ -197,7 +197,7 @@ static cJSON *call(chat *ch, const char *method, const cJSON *params) {
     return NULL;
   }
   if (rc != BATON_OK) {
-    fprintf(stderr, "baton: %s\n", baton_errmsg(NULL));
+    cli_report("baton", baton_errmsg(NULL));
     note_status(ch, cli_exit_code(rc));
     return NULL;
   }
@@ -246,7 +246,7 @@ static cJSON *query(chat *ch, const char *method, cJSON *params) {
     rc = baton_executors_json(ctx, &json);
   }
   if (rc != BATON_OK) {
-    fprintf(stderr, "baton: %s\n", baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
+    cli_report("baton", baton_errmsg(ctx)[0] ? baton_errmsg(ctx) : baton_strerror(rc));
     note_status(ch, cli_exit_code(rc));
     baton_free(json);
     return NULL;
@@ -383,7 +383,7 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
  * request named ("describe photo.jpg" with no captioner, then "make it sharper"). Its status
  * marks it as no answer: a chat task is not sent the exchange. */
 static void show_failure(chat *ch, const char *request, baton_rc rc, const char *why) {
-  fprintf(stderr, "baton: %s\n", why);
+  cli_report("baton", why);
   note_status(ch, cli_exit_code(rc));
   cJSON *a = cJSON_CreateObject();
   cJSON_AddStringToObject(a, "role", "assistant");

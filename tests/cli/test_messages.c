@@ -1,0 +1,39 @@
+/* test_messages.c — what `baton` says of a request it cannot do: once named, from its own words, never from a library's. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support/support.h"
+
+static char *home, *dir;
+
+static void setup(void) {
+  home = bt_cli_home();
+  dir = bt_tmpdir();
+}
+
+static void teardown(void) {
+  bt_rmtree(dir);
+  bt_rmtree(home);
+  free(dir);
+  free(home);
+}
+
+TestSuite(cli_messages, .init = setup, .fini = teardown, .timeout = 120);
+
+static void write_in_dir(const char *name, const char *text) {
+  char p[600];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  bt_write(p, text);
+}
+
+Test(cli_messages, a_message_naming_baton_is_not_prefixed_with_baton_again) {
+  write_in_dir("notes.txt", "The meeting moved to Tuesday.\n");
+  char *err = NULL;
+  int st = bt_baton(dir, "run 'translate notes.txt into Klingon'", NULL, &err);
+  cr_expect_eq(st, 2, "exit %d: %s", st, err);
+  cr_expect(strstr(err, "baton knows no language called 'Klingon'"), "%s", err);
+  cr_expect_null(strstr(err, "baton: baton"), "%s", err);
+  free(err);
+}
