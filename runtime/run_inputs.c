@@ -109,8 +109,12 @@ static int take_text_file(const baton__input_scope *scope, baton__arg *a, const 
       baton__fmt(err, errlen, "%s is longer than limits.text_bytes (%zu bytes)", a->value, max);
     return rc;
   }
-  if (memchr(text, '\0', len) || !baton__utf8_valid(text, len)) {
-    baton__fmt(err, errlen, "%s is not UTF-8 text", a->value);
+  const char *bad = memchr(text, '\0', len) || !baton__utf8_valid(text, len) ? "is not UTF-8 text"
+                    : !len                                   ? "is empty" /* as a recording */
+                    : strspn(text, " \t\r\n") == len         ? "holds only blank space, no text"
+                                                             : NULL;
+  if (bad) {
+    baton__fmt(err, errlen, "%s %s", a->value, bad);
     free(text);
     return -1;
   }

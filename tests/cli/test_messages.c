@@ -37,3 +37,17 @@ Test(cli_messages, a_message_naming_baton_is_not_prefixed_with_baton_again) {
   cr_expect_null(strstr(err, "baton: baton"), "%s", err);
   free(err);
 }
+
+Test(cli_messages, an_empty_text_file_is_said_to_be_empty_by_its_name) {
+  write_in_dir("notes.txt", "");
+  write_in_dir("blank.txt", " \n\t\n");
+  char *err = NULL;
+  int st = bt_baton(dir, "run 'summarize notes.txt'", NULL, &err);
+  cr_expect_eq(st, 2, "exit %d: %s", st, err);
+  cr_expect(strstr(err, "notes.txt is empty"), "%s", err);
+  free(err);
+  st = bt_baton(dir, "run 'summarize blank.txt'", NULL, &err);
+  cr_expect_eq(st, 2, "exit %d: %s", st, err);
+  cr_expect(strstr(err, "blank.txt holds only blank space"), "%s", err);
+  free(err);
+}
