@@ -14,6 +14,7 @@
 #include "core/util.h"
 #include "executors/languages.h"
 #include "executors/picture_size.h"
+#include "executors/png_chunks.h"
 #include "executors/run_common.h"
 #include "executors/tesseract_lang.h"
 #include "core/banned.h"
@@ -213,6 +214,14 @@ static PIX *tess_load(const char *path, const char *name, baton__exec_env *env) 
     return NULL;
   }
   PIX *pix = NULL;
+  /* libpng, given no error function by leptonica, prints why a PNG cut short does not decode
+   * ("libpng error: read error in memio_png_read_data") to stderr: such a file is refused here */
+  const char *cut = fmt == IFF_PNG ? baton__png_incomplete((const unsigned char *)data, len) : NULL;
+  if (cut) {
+    baton__run_bad_input(env, "cannot decode %s as an image: the PNG file %s", name, cut);
+    free(data);
+    return NULL;
+  }
   /* leptonica prints its errors ("Error in readHeaderMemPng: invalid w or h") to stderr: the
    * library never prints, the reason is said here */
   l_int32 severity = setMsgSeverity(L_SEVERITY_NONE);

@@ -51,3 +51,29 @@ Test(cli_messages, an_empty_text_file_is_said_to_be_empty_by_its_name) {
   cr_expect(strstr(err, "blank.txt holds only blank space"), "%s", err);
   free(err);
 }
+
+Test(cli_messages, a_png_cut_short_is_refused_without_libpngs_words_on_stderr) {
+#ifndef BATON_HAVE_TESSERACT
+  cr_skip_test("tesseract is not built");
+#endif
+  char whole[600], cut[600];
+  snprintf(whole, sizeof whole, "%s/whole.png", dir);
+  snprintf(cut, sizeof cut, "%s/broken.png", dir);
+  if (!bt_render_text_png("CLOSED ON SUNDAY", whole))
+    cr_skip_test("ImageMagick is missing");
+  size_t len = 0;
+  char *png = bt_slurp(whole, &len);
+  cr_assert_gt(len, 200);
+  FILE *f = fopen(cut, "wb");
+  cr_assert_not_null(f);
+  cr_assert_eq(fwrite(png, 1, len * 2 / 3, f), len * 2 / 3); /* its pixels cut in the middle */
+  fclose(f);
+  free(png);
+  char *out = NULL, *err = NULL;
+  int st = bt_baton(dir, "run -q 'read the text in broken.png'", &out, &err);
+  cr_expect_eq(st, 1, "exit %d: %s", st, err);
+  cr_expect(strstr(out, "broken.png") && strstr(out, "cut short"), "%s", out);
+  cr_expect_eq(err[0], '\0', "stderr: %s", err);
+  free(out);
+  free(err);
+}
