@@ -283,6 +283,13 @@ BATON_API baton_rc baton_run_wait(baton_run *run);
  * "cancelled". Returns at once; use baton_run_wait(). Thread-safe. */
 BATON_API void baton_run_cancel(baton_run *run);
 
+/* baton_run_cancel(), saying why ("the daemon is shutting down"): the run's
+ * result JSON (and its `done` event) then carries "cancel_reason" with that
+ * text. The first reason given stays. reason is copied (at most 255 bytes,
+ * cut at a UTF-8 character); NULL is as baton_run_cancel(). Thread-safe; not
+ * async-signal-safe (baton_run_cancel() is). */
+BATON_API void baton_run_cancel_because(baton_run *run, const char *reason);
+
 /* Stops the planning that baton_submit(), baton_plan() or baton_run_*() are
  * doing on this context right now (an LLM call, its retries and back-off):
  * within about a tenth of a second those calls return BATON_CANCELLED.

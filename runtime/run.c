@@ -259,6 +259,19 @@ void baton_run_cancel(baton_run *run) {
     atomic_store(&run->cancel, 1);
 }
 
+void baton_run_cancel_because(baton_run *run, const char *reason) {
+  if (!run)
+    return;
+  int unclaimed = 0;
+  if (reason && atomic_compare_exchange_strong(&run->reason_claimed, &unclaimed, 1)) {
+    size_t n = baton__utf8_cut(reason, strlen(reason), sizeof run->cancel_reason - 1);
+    memcpy(run->cancel_reason, reason, n);
+    run->cancel_reason[n] = '\0';
+    atomic_store(&run->reason_ready, 1);
+  }
+  atomic_store(&run->cancel, 1);
+}
+
 const char *baton_run_id(const baton_run *run) { return run ? run->id : NULL; }
 
 const char *baton_run_result_json(const baton_run *run) { return run ? run->result_json : NULL; }

@@ -136,6 +136,8 @@ static size_t result_estimate(const baton_run *run) {
 static void fill_result(baton_run *run, cJSON *res, const char *status) {
   cJSON_AddStringToObject(res, "run_id", run->id);
   cJSON_AddStringToObject(res, "status", status);
+  if (!strcmp(status, "cancelled") && atomic_load(&run->reason_ready))
+    cJSON_AddStringToObject(res, "cancel_reason", run->cancel_reason);
   if (run->request)
     cJSON_AddStringToObject(res, "request", run->request);
   if (run->plan_note[0]) /* what the planner noted: an input no step takes, a step left out */

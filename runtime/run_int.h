@@ -73,6 +73,9 @@ struct baton_run {
   atomic_int cancel;
   struct baton_run *live_prev, *live_next; /* the context's live runs (under live_lock) */
   bool live;              /* on that list */
+  atomic_int reason_claimed; /* a cancel reason is being written, or was */
+  atomic_int reason_ready;   /* cancel_reason holds it */
+  char cancel_reason[256];
 
   baton_rc rc;
   char *plan_json;        /* the plan as JSON text, made once when the run starts */

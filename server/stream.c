@@ -289,7 +289,7 @@ void baton__srv_cancel_all(baton_server *srv) {
   }
   pthread_mutex_unlock(&srv->lock);
   for (size_t i = 0; i < k; i++)
-    baton_run_cancel(list[i]->run);
+    baton_run_cancel_because(list[i]->run, "the daemon is shutting down");
   for (size_t i = 0; i < k; i++)
     baton__srv_run_unref(srv, list[i]);
   free(list);

@@ -666,6 +666,7 @@ Test(daemon_batond, sigterm_lets_short_runs_finish_and_cancels_long_ones) {
     cJSON_Delete(m);
   cr_assert(m);
   cr_expect_str_eq(str(result(m), "status"), "cancelled", "a longer run is cancelled");
+  cr_expect_str_eq(str(result(m), "cancel_reason"), "the daemon is shutting down");
   cJSON_Delete(m);
   int st = bt_wait_exit(d.pid, BT_WAIT_MS);
   d.pid = 0;
@@ -683,6 +684,40 @@ Test(daemon_batond, sigterm_lets_short_runs_finish_and_cancels_long_ones) {
   free(long_id);
   hang_up(a);
   hang_up(b);
+}
+
+Test(daemon_batond, a_client_whose_run_sigterm_cancels_says_why_and_how_to_resume) {
+  finish();
+  start_with("daemon:\n  grace_ms: 200\n");
+  char plan[600], errf[600], cmd[2048];
+  snprintf(plan, sizeof plan, "%s/plan.json", d.dir);
+  snprintf(errf, sizeof errf, "%s/client.err", d.dir);
+  bt_write(plan, "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"60000\"}},"
+                 "{\"task\":\"debug-echo\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"x\"}}]");
+  snprintf(cmd, sizeof cmd, "env -u BATON_NO_DAEMON BATON_SOCKET='%s' '%s/baton' run --plan '%s'"
+           " >/dev/null 2>'%s' & echo $!", d.sock, bin_dir(), plan, errf);
+  char *out = NULL;
+  cr_assert_eq(bt_run(cmd, &out), 0);
+  pid_t client = (pid_t)atol(out);
+  free(out);
+  char *err = NULL;
+  for (long t0 = bt_now_ms(); bt_now_ms() - t0 < BT_WAIT_MS; bt_nap_ms(50)) {
+    free(err);
+    err = bt_slurp(errf, NULL);
+    if (strstr(err, "[1/2]"))
+      break;
+  }
+  cr_assert(strstr(err, "[1/2]"), "the client's run never started: %s", err);
+  free(err);
+  kill(d.pid, SIGTERM);
+  cr_expect_eq(bt_wait_exit(d.pid, BT_WAIT_MS), 0);
+  d.pid = 0;
+  for (long t0 = bt_now_ms(); kill(client, 0) == 0 && bt_now_ms() - t0 < BT_WAIT_MS;)
+    bt_nap_ms(50);
+  err = bt_slurp(errf, NULL);
+  cr_expect(strstr(err, "the daemon is shutting down"), "%s", err);
+  cr_expect(strstr(err, "`baton runs resume 2"), "%s", err);
+  free(err);
 }
 
 Test(daemon_batond, a_second_daemon_on_the_same_socket_is_refused) {
