@@ -590,7 +590,7 @@ unsigned baton__type_of_path(const char *path) {
       {".mkv", BATON__T_VIDEO}, {".avi", BATON__T_VIDEO},  {".mov", BATON__T_VIDEO},
       {".webm", BATON__T_VIDEO}, {".txt", BATON__T_TEXT},  {".md", BATON__T_TEXT},
       {".aiff", BATON__T_AUDIO}, {".aif", BATON__T_AUDIO}, {".json", BATON__T_JSON},
-      {".srt", BATON__T_TEXT},  {".vtt", BATON__T_TEXT},
+      {".srt", BATON__T_TEXT},  {".vtt", BATON__T_TEXT},  {".log", BATON__T_TEXT},
   };
   for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
     if (baton__has_suffix_ci(path, exts[i].ext))

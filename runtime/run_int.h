@@ -189,6 +189,17 @@ int baton__run_subs_from(baton_run *run, const baton__task *t, const baton__valu
  * daemon's request naming no folder). */
 baton_rc baton__run_expand_patterns(baton *ctx, const baton_request *req, const char *root,
                                     int root_fd, char **out);
+/* A copy of text (malloc'd) with each quotation of several words blanked out (each byte 0x01,
+ * read as no word): "say 'I love *.wav files'" names no file. NULL when out of memory. */
+char *baton__run_mask_quotations(const char *text);
+/* Refuses a word of text (quotations of several words aside) naming a file baton cannot read:
+ * a path ("/etc/passwd", "../x", "./README"; one with a '/' inside when absolute) or a regular
+ * file in scope's first root (the caller's folder), of a type baton__type_of_path does not
+ * know and baton__names_unreadable_file does not refuse. 0, or -1 with err naming the word
+ * (outside the allowed folders, no such file, or a type baton does not know). */
+struct baton__input_scope;
+int baton__run_check_names(const struct baton__input_scope *scope, const char *text, char *err,
+                           size_t errlen);
 /* The same for a request only planned: its folder (input_root, else the current one) opened
  * for the while. */
 baton_rc baton__run_expand_patterns_here(baton *ctx, const baton_request *req, char **out);

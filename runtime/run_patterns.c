@@ -85,9 +85,7 @@ static const char *quote_end(const char *p, const char *dead[2]) {
   return NULL;
 }
 
-/* A copy of text (malloc'd) with each quotation of several words blanked out (each byte 0x01,
- * read as no word): "say 'I love *.wav files'" names no file. NULL when out of memory. */
-static char *mask_quotations(const char *text) {
+char *baton__run_mask_quotations(const char *text) {
   char *masked = baton__strdup(text);
   const char *dead[2] = {NULL, NULL};
   for (const char *p = text; masked && *(p += strspn(p, " \t\r\n"));) {
@@ -310,7 +308,7 @@ static void add_unquoted(baton__sb *sb, const char *s, size_t n) {
  * 'I love *.wav files'") left as it is. 0, or -1 with err. */
 static int expand(const baton__input_scope *scope, const char *text, char **out, char *err,
                   size_t errlen) {
-  char *masked = mask_quotations(text); /* read for patterns; text's own bytes are copied */
+  char *masked = baton__run_mask_quotations(text); /* read for patterns; text's bytes copied */
   baton__sb sb;
   baton__sb_init(&sb);
   size_t found = 0;
@@ -364,8 +362,9 @@ baton_rc baton__run_expand_patterns(baton *ctx, const baton_request *req, const 
                               .groups = (const gid_t *)req->caller_groups,
                               .n_groups = req->caller_groups ? req->n_caller_groups : 0,
                               .max_bytes = ctx->cfg.max_input_bytes};
-  if (expand(&scope, req->text, out, err, sizeof err) != 0)
-    return baton__fail(ctx, BATON_INVALID, "%s", err);
+  if (expand(&scope, req->text, out, err, sizeof err) != 0 ||
+      baton__run_check_names(&scope, *out ? *out : req->text, err, sizeof err) != 0)
+    return free(*out), *out = NULL, baton__fail(ctx, BATON_INVALID, "%s", err);
   return BATON_OK;
 }
 

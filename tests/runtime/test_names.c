@@ -1,0 +1,86 @@
+/* test_names.c — words of a request naming a file baton cannot read ("summarize README", "summarize /etc/passwd") refused by name before planning, never worked on as the request's own words. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baton.h"
+#include "support/support.h"
+
+static char *dir;
+static baton *ctx;
+
+/* A folder holding README, minutes.log and page.html, each a text, and notes.txt. */
+static void setup(void) {
+  dir = bt_tmpdir();
+  setenv("BATON_HOME", dir, 1);
+  unsetenv("BATON_CONFIG");
+  unsetenv("BATON_LLM_BASE_URL");
+  unsetenv("OPENAI_BASE_URL");
+  unsetenv("HF_TOKEN");
+  static const char *const files[] = {"README", "minutes.log", "page.html", "notes.txt"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    char p[700];
+    snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+    bt_write(p, "The committee met on Tuesday and agreed to open on Sundays.\n");
+  }
+  cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", baton_errmsg(ctx));
+}
+
+static void teardown(void) {
+  baton_close(ctx);
+  bt_rmtree(dir);
+  free(dir);
+}
+
+TestSuite(runtime_names, .init = setup, .fini = teardown, .timeout = 60);
+
+/* Plans text offline in the folder: BATON_OK, or the error (baton_errmsg then says why). */
+static baton_rc plan_in(const char *text) {
+  baton_request req = {BATON_REQUEST_INIT, .text = text, .input_root = dir, .offline = true};
+  char *json = NULL;
+  baton_rc rc = baton_plan(ctx, &req, &json);
+  baton_free(json);
+  return rc;
+}
+
+Test(runtime_names, a_file_of_a_type_baton_does_not_know_is_refused_by_name) {
+  static const struct {
+    const char *text, *says;
+  } cases[] = {
+      {"summarize README", "README: baton does not know this file type"},
+      {"please summarize README.", "README: baton does not know this file type"},
+      {"summarize ./README", "./README: baton does not know this file type"},
+      {"summarize page.html", "page.html: baton does not know this file type"},
+      {"summarize /etc/passwd", "'/etc/passwd' is outside the allowed folders"},
+      {"summarize ../etc/passwd", "'../etc/passwd' is outside the allowed folders"},
+      {"summarize ./gone", "'./gone': no such file"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    cr_assert_neq(plan_in(cases[i].text), BATON_OK, "%s was planned", cases[i].text);
+    cr_assert(strstr(baton_errmsg(ctx), cases[i].says), "%s: %s", cases[i].text,
+              baton_errmsg(ctx));
+  }
+}
+
+Test(runtime_names, words_naming_no_such_file_are_planned_as_they_are) {
+  static const char *const fine[] = {
+      "translate 'hello' into French", "say notes", "summarize notes.txt",
+      "translate minutes.log into Spanish", /* a .log file is a text */
+      "say 'read README first'",           /* quoted words name no file */
+      "is it black and/or white? say it",  "say 24/7 support",
+  };
+  for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++)
+    cr_assert_eq(plan_in(fine[i]), BATON_OK, "%s: %s", fine[i], baton_errmsg(ctx));
+}
+
+/* A part the step names past the end of the .log file fails the run before it starts: the file's
+ * words were read, not its name. */
+Test(runtime_names, a_run_reads_a_log_file_as_its_text) {
+  baton_request req = {BATON_REQUEST_INIT, .input_root = dir, .offline = true,
+                       .text = "translate the third paragraph of minutes.log into Spanish"};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_INVALID);
+  cr_assert(strstr(baton_errmsg(ctx), "minutes.log has 1 paragraph"), "%s", baton_errmsg(ctx));
+}
