@@ -108,8 +108,9 @@ static void cv_release(void *state) {
   free(st);
 }
 
-/* Things an object detection model finds (COCO's classes, as people name them) that no cascade
- * here does: asked for by name, they get a clear refusal, not the faces found by default. */
+/* Things an object detection model finds (COCO's classes, as people name them, and objects in
+ * general: "detect objects in fruits.jpg") that no cascade here does: asked for by name, they
+ * get a clear refusal, not the faces found by default. */
 static const char *const cv_uncovered[] = {
     "car", "cars", "bicycle", "bicycles", "bike", "bikes", "motorcycle", "motorcycles", "bus",
     "buses", "truck", "trucks", "train", "trains", "boat", "boats", "plane", "planes", "airplane",
@@ -119,7 +120,8 @@ static const char *const cv_uncovered[] = {
     "laptop", "laptops", "phone", "phones", "book", "books", "clock", "clocks", "umbrella",
     "umbrellas", "bag", "bags", "ball", "balls", "banana", "bananas", "apple", "apples", "pizza",
     "cake", "vase", "vases", "tree", "trees", "flower", "flowers", "traffic light",
-    "traffic lights", "stop sign", "bench", "benches", "kite", "kites", "fruit", "food", NULL};
+    "traffic lights", "stop sign", "bench", "benches", "kite", "kites", "fruit", "food",
+    "object", "objects", "thing", "things", "item", "items", NULL}; /* (objects of any kind) */
 
 /* The cascade the request's lower-cased words ask for; -1 when they name a thing none finds. */
 static int cv_pick(const char *low) {

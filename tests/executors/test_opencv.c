@@ -147,6 +147,25 @@ Test(executors_opencv, the_request_words_choose_the_cascade, .init = setup, .fin
   result_release(&r);
 }
 
+Test(executors_opencv, objects_in_general_are_refused_not_answered_with_faces, .init = setup,
+     .fini = teardown) {
+  if (!baton__file_exists(MESSI))
+    cr_skip_test("%s is absent (install opencv-doc)", MESSI);
+  static const char *const asked[] = {"detect objects in messi5.jpg",
+                                      "what objects are in messi5.jpg?",
+                                      "find all the things in this photo"};
+  for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+    result r = detect(MESSI, asked[i]);
+    cr_assert_neq(r.rc, 0, "%s: answered %s", asked[i], r.text);
+    cr_assert(strstr(r.err, "finds faces") && strstr(r.err, "object detection model"), "%s",
+              r.err);
+    result_release(&r);
+  }
+  result r = detect(MESSI, "detect the faces and other objects"); /* faces are named */
+  cr_assert_eq(r.rc, 0, "%s", r.err);
+  result_release(&r);
+}
+
 /* Mean absolute difference between horizontal neighbours inside the box: how sharp it is. */
 static double sharpness(const char *path, int x0, int y0, int x1, int y1) {
   char err[256];
