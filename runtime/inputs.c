@@ -315,13 +315,14 @@ int baton__input_open(const baton__input_scope *s, const char *name, char *err, 
     return checked(s, &o, err, errlen);
   if (o.why)
     baton__fmt(err, errlen, "input '%s': %s", name, o.why);
-  else if (o.outside || o.err == EXDEV || o.err == ELOOP)
+  else if (o.outside || o.err == EXDEV || o.err == ELOOP) {
     baton__fmt(err, errlen,
                "input '%s' is outside the allowed folders (the caller's folder, "
                "allowed_roots in the config and, for your own runs, their outputs), or "
                "reached through a link that leaves them",
                name);
-  else
+    return -2;
+  } else
     baton__fmt(err, errlen, "input '%s': %s", name,
                o.err == ENOENT ? "no such file" : strerror(o.err));
   return -1;

@@ -32,7 +32,8 @@ _Static_assert(sizeof(gid_t) == sizeof(unsigned), "baton_request's caller_groups
  * walk with O_NOFOLLOW on every component), with the caller's rights when
  * scope->as_caller. Must be a regular file of at most max_bytes (opened
  * without blocking, so a FIFO or device is refused at once). The open
- * descriptor (blocking), or -1 with err. */
+ * descriptor (blocking), or -1 with err; -2 with err when the name lies
+ * outside every root (or leaves them through a link or ".."). */
 int baton__input_open(const baton__input_scope *scope, const char *name, char *err,
                       size_t errlen);
 

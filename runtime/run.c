@@ -78,6 +78,8 @@ static baton_rc prepare(baton *ctx, const baton_request *req, const char *run_id
     rc = baton__fail(ctx, BATON_NOMEM, "out of memory");
     goto fail;
   }
+  if ((rc = baton__run_check_given_inputs(run, req)) != BATON_OK)
+    goto fail;
   char *named = NULL; /* the request naming the files its patterns match */
   if ((rc = baton__run_expand_patterns(ctx, req, run->root, run->root_fd, &named)) != BATON_OK)
     goto fail;

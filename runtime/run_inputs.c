@@ -182,41 +182,78 @@ static baton_rc check_arg(baton_run *run, const baton_request *req,
   return got != 0 ? input_failed(run, t, got, tilde, err) : BATON_OK;
 }
 
-/* Checks every literal file argument now, so a missing file is a usage error
- * before anything runs (check_arg). */
-baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
+/* The folders a run's inputs may come from and whose rights open them (see input_roots). */
+typedef struct run_scope {
+  baton__input_scope scope;
+  char **roots;
+  int *root_fds;
+} run_scope;
+
+static void run_scope_release(run_scope *rs) {
+  for (size_t i = 0; rs->roots && i < rs->scope.n_roots; i++)
+    free(rs->roots[i]);
+  free(rs->roots);
+  free(rs->root_fds);
+}
+
+/* Fills rs for run and req: 0, or -1 out of memory (rs released). */
+static int run_scope_init(run_scope *rs, const baton_run *run, const baton_request *req) {
   size_t cap = run->ctx->cfg.n_allowed_roots + 2;
   /* another user's run reads no run's outputs: they are the daemon user's files */
   bool other_user = req->as_caller && req->caller_uid != geteuid();
-  char **roots = calloc(cap, sizeof *roots);
-  int *root_fds = malloc(cap * sizeof *root_fds);
-  if (!roots || !root_fds) {
-    free(roots);
-    free(root_fds);
-    return baton__fail(run->ctx, BATON_NOMEM, "out of memory");
+  *rs = (run_scope){.roots = calloc(cap, sizeof(char *)),
+                    .root_fds = malloc(cap * sizeof(int))};
+  if (!rs->roots || !rs->root_fds) {
+    run_scope_release(rs);
+    return -1;
   }
-  size_t n_roots = input_roots(run, !other_user, roots, cap);
-  bool own = n_roots && run->root && !strcmp(roots[0], run->root);
+  size_t n_roots = input_roots(run, !other_user, rs->roots, cap);
+  bool own = n_roots && run->root && !strcmp(rs->roots[0], run->root);
   for (size_t i = 0; i < cap; i++) /* the caller's folder as opened; allowed_roots by path */
-    root_fds[i] = i == 0 && own ? run->root_fd : -1;
-  baton__input_scope scope = {.roots = (const char *const *)roots, .root_fds = root_fds,
-                              .n_roots = n_roots,
-                              .as_caller = other_user,
-                              .uid = req->caller_uid, .gid = req->caller_gid,
-                              .groups = (const gid_t *)req->caller_groups,
-                              .n_groups = req->caller_groups ? req->n_caller_groups : 0,
-                              .max_bytes = run->ctx->cfg.max_input_bytes};
+    rs->root_fds[i] = i == 0 && own ? run->root_fd : -1;
+  rs->scope = (baton__input_scope){.roots = (const char *const *)rs->roots,
+                                   .root_fds = rs->root_fds, .n_roots = n_roots,
+                                   .as_caller = other_user,
+                                   .uid = req->caller_uid, .gid = req->caller_gid,
+                                   .groups = (const gid_t *)req->caller_groups,
+                                   .n_groups = req->caller_groups ? req->n_caller_groups : 0,
+                                   .max_bytes = run->ctx->cfg.max_input_bytes};
+  return 0;
+}
+
+baton_rc baton__run_check_given_inputs(baton_run *run, const baton_request *req) {
+  run_scope rs;
+  if (!req->n_inputs)
+    return BATON_OK;
+  if (run_scope_init(&rs, run, req) != 0)
+    return baton__fail(run->ctx, BATON_NOMEM, "out of memory");
+  baton_rc rc = BATON_OK;
+  for (size_t i = 0; rc == BATON_OK && req->inputs && i < req->n_inputs; i++) {
+    char err[700];
+    int fd = req->inputs[i] ? baton__input_open(&rs.scope, req->inputs[i], err, sizeof err) : -1;
+    if (fd >= 0)
+      close(fd);
+    else if (fd == -2)
+      rc = baton__fail(run->ctx, BATON_INVALID, "%s", err);
+  }
+  run_scope_release(&rs);
+  return rc;
+}
+
+/* Checks every literal file argument now, so a missing file is a usage error
+ * before anything runs (check_arg). */
+baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req) {
+  run_scope rs;
+  if (run_scope_init(&rs, run, req) != 0)
+    return baton__fail(run->ctx, BATON_NOMEM, "out of memory");
   baton_rc rc = BATON_OK;
   for (size_t i = 0; rc == BATON_OK && i < run->g.n; i++) {
     baton__task *t = &run->g.tasks[i];
     for (size_t j = 0; rc == BATON_OK && j < t->n_args; j++)
       if (t->args[j].ref < 0)
-        rc = check_arg(run, req, &scope, t, &t->args[j]);
+        rc = check_arg(run, req, &rs.scope, t, &t->args[j]);
   }
-  for (size_t i = 0; i < n_roots; i++)
-    free(roots[i]);
-  free(roots);
-  free(root_fds);
+  run_scope_release(&rs);
   if (run->root && run->root_fd >= 0) { /* every input is copied: the folder is done with */
     close(run->root_fd);
     run->root_fd = -1;

@@ -123,6 +123,11 @@ char *baton__run_resolve_root(baton *ctx, const baton_request *req, int *fd);
  * workspace, before anything runs. */
 baton_rc baton__run_check_inputs(baton_run *run, const baton_request *req);
 
+/* Before planning: refuses (BATON_INVALID, the message saying "outside the allowed folders") a
+ * file of req->inputs outside the folders inputs may come from, which the planner would
+ * otherwise judge by its name first. Other failures to open one are left to the later check. */
+baton_rc baton__run_check_given_inputs(baton_run *run, const baton_request *req);
+
 /* ---- run_tilde.c ---- */
 /* A file name *name starting "~/" (or "~" alone) rewritten with the caller's home folder in place
  * of "~" ("~/notes.txt": "/home/ann/notes.txt"; *name freed and replaced, caller frees): a daemon

@@ -388,6 +388,25 @@ Test(runtime_scheduler, inputs_outside_the_allowed_folders_are_refused) {
   done_with(ctx);
 }
 
+/* A request's own input outside the allowed folders is refused for where it is, before the
+ * planner judges its name ("/etc/hostname" has no file type it knows). */
+Test(runtime_scheduler, a_given_input_outside_the_allowed_folders_is_refused_for_where_it_is) {
+  baton *ctx = open_with(NULL);
+  const char *names[] = {"/etc/hostname", "../etc/passwd", "/etc/passwd.txt"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    const char *inputs[] = {names[i]};
+    baton_request req = {BATON_REQUEST_INIT, .text = "describe it", .offline = 1,
+                         .inputs = inputs, .n_inputs = 1, .input_root = home};
+    baton_run *run = NULL;
+    cr_assert_neq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s", names[i]);
+    cr_assert_null(run);
+    cr_expect(strstr(baton_errmsg(ctx), "outside the allowed folders") &&
+                  !strstr(baton_errmsg(ctx), "file type"),
+              "%s: %s", names[i], baton_errmsg(ctx));
+  }
+  done_with(ctx);
+}
+
 Test(runtime_scheduler, an_earlier_runs_output_is_an_input_to_its_user_only) {
   baton *ctx = open_with(NULL);
   const char *speak = "[{\"task\":\"text-to-speech\",\"id\":0,\"dep\":[-1],"
