@@ -77,24 +77,34 @@ static cJSON *run_job(mcp_call *c, const mcp_job *job, bool one_task) {
   return r;
 }
 
-static cJSON *tool_run(mcp_call *c, const cJSON *args) {
-  const char *request;
-  cJSON *bad_request = request_arg(c, args, "run", &request);
-  if (bad_request)
-    return bad_request;
+/* The tool's "inputs" (file paths, borrowed from args) in inputs[0..*n): NULL, or the error
+ * result. */
+static cJSON *inputs_arg(const cJSON *args, const char *inputs[MAX_INPUTS], size_t *n) {
   const cJSON *in = cJSON_GetObjectItemCaseSensitive(args, "inputs");
-  const char *inputs[MAX_INPUTS];
-  size_t n = 0;
+  *n = 0;
   if (in && !cJSON_IsArray(in))
     return baton__mcp_error_result("inputs must be an array of file paths");
   const cJSON *p;
   cJSON_ArrayForEach(p, in) {
     if (!cJSON_IsString(p) || !*p->valuestring)
       return baton__mcp_error_result("inputs must be an array of file paths");
-    if (n == MAX_INPUTS)
+    if (*n == MAX_INPUTS)
       return baton__mcp_error_result("at most %d inputs", MAX_INPUTS);
-    inputs[n++] = p->valuestring;
+    inputs[(*n)++] = p->valuestring;
   }
+  return NULL;
+}
+
+static cJSON *tool_run(mcp_call *c, const cJSON *args) {
+  const char *request;
+  cJSON *bad_request = request_arg(c, args, "run", &request);
+  if (bad_request)
+    return bad_request;
+  const char *inputs[MAX_INPUTS];
+  size_t n;
+  cJSON *bad_inputs = inputs_arg(args, inputs, &n);
+  if (bad_inputs)
+    return bad_inputs;
   char *msgs, err[160];
   if (!messages_arg(args, &msgs, err, sizeof err))
     return baton__mcp_error_result("%s", err);
@@ -110,12 +120,17 @@ static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
   cJSON *bad_request = request_arg(c, args, "plan", &request);
   if (bad_request)
     return bad_request;
+  const char *inputs[MAX_INPUTS];
+  size_t n;
+  cJSON *bad_inputs = inputs_arg(args, inputs, &n);
+  if (bad_inputs)
+    return bad_inputs;
   char *msgs, err[160];
   if (!messages_arg(args, &msgs, err, sizeof err))
     return baton__mcp_error_result("%s", err);
   baton *ctx = c->srv->ctx;
   baton_request req = {BATON_REQUEST_INIT, .text = request, .offline = bool_arg(args, "offline"),
-                       .messages = msgs};
+                       .messages = msgs, .inputs = inputs, .n_inputs = n};
   char *json = NULL, *answer = NULL, *note = NULL;
   baton_rc rc = baton_plan_noted(ctx, &req, &json, &answer, &note);
   cJSON_free(msgs);

@@ -43,6 +43,8 @@ static const struct {
      "why, without running anything.",
      "{\"type\":\"object\",\"properties\":{"
      "\"request\":{\"type\":\"string\",\"description\":\"what to do, in plain language\"},"
+     "\"inputs\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"extra "
+     "input files the request refers to\"},"
      "\"offline\":{\"type\":\"boolean\",\"description\":\"use the offline planner\"},"
      MESSAGES_SCHEMA "},\"required\":[\"request\"]}"},
     {"models_search", "Search models",

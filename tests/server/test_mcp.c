@@ -651,6 +651,35 @@ Test(server_mcp, plan_follows_the_conversation_it_is_given_and_refuses_a_bad_one
   finish(s);
 }
 
+/* The plan tool takes inputs as the run tool does, and tools/list says so. */
+Test(server_mcp, plan_takes_inputs_as_run_does) {
+  session *s = start();
+  initialize(s);
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
+                     "{\"name\":\"plan\",\"arguments\":{\"request\":\"summarize it\","
+                     "\"inputs\":[\"notes.txt\"],\"offline\":true}}}");
+  const cJSON *t = first_planned(r);
+  const cJSON *text = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t, "args"),
+                                                       "text");
+  cr_assert(cJSON_IsString(text), "no plan: %s", cJSON_PrintUnformatted(r));
+  cr_assert_str_eq(text->valuestring, "notes.txt");
+  cJSON_Delete(r);
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
+  const cJSON *tool;
+  bool said = false;
+  cJSON_ArrayForEach(tool, cJSON_GetObjectItemCaseSensitive(
+                               cJSON_GetObjectItemCaseSensitive(r, "result"), "tools")) {
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(tool, "name");
+    const cJSON *props = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(tool, "inputSchema"), "properties");
+    if (cJSON_IsString(name) && !strcmp(name->valuestring, "plan"))
+      said = cJSON_GetObjectItemCaseSensitive(props, "inputs") != NULL;
+  }
+  cr_assert(said, "the plan tool's schema has no inputs");
+  cJSON_Delete(r);
+  finish(s);
+}
+
 Test(server_mcp, a_step_the_planner_left_out_is_told_in_the_progress) {
   session *s = start();
   initialize(s);
