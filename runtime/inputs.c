@@ -317,10 +317,10 @@ int baton__input_open(const baton__input_scope *s, const char *name, char *err, 
     baton__fmt(err, errlen, "input '%s': %s", name, o.why);
   else if (o.outside || o.err == EXDEV || o.err == ELOOP) {
     baton__fmt(err, errlen,
-               "input '%s' is outside the allowed folders (the caller's folder, "
-               "allowed_roots in the config and, for your own runs, their outputs), or "
+               "input '%s' is outside the allowed folders (the caller's folder%s), or "
                "reached through a link that leaves them",
-               name);
+               name, s->own_runs ? ", allowed_roots in the config and your own runs' outputs"
+                                 : " and allowed_roots in the config");
     return -2;
   } else
     baton__fmt(err, errlen, "input '%s': %s", name,

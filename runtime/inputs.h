@@ -23,6 +23,7 @@ typedef struct baton__input_scope {
                           move it from a file's group, which the file may refuse, to others) */
   size_t n_groups;
   unsigned long long max_bytes;
+  bool own_runs;       /* the last root is $BATON_HOME/runs: the caller's own runs' outputs */
 } baton__input_scope;
 _Static_assert(sizeof(gid_t) == sizeof(unsigned), "baton_request's caller_groups are gid_t");
 

@@ -16,17 +16,18 @@
 
 /* The folders inputs may come from, as real paths: the caller's folder
  * (run->root, when there is one) first, then allowed_roots, then (own_runs)
- * $BATON_HOME/runs: what earlier runs made ("now blur it" in a chat). */
-static size_t input_roots(const baton_run *run, bool own_runs, char **roots, size_t cap) {
+ * $BATON_HOME/runs: what earlier runs made ("now blur it" in a chat); *own_runs
+ * says whether that last one is there. */
+static size_t input_roots(const baton_run *run, bool *own_runs, char **roots, size_t cap) {
   size_t n = 0;
   if (run->root && (roots[n] = baton__strdup(run->root)))
     n++;
   for (size_t i = 0; i < run->ctx->cfg.n_allowed_roots && n < cap; i++)
     if ((roots[n] = realpath(run->ctx->cfg.allowed_roots[i], NULL)))
       n++;
-  char *runs = own_runs ? baton__path_join(run->ctx->cfg.home, "runs") : NULL;
-  if (runs && n < cap && (roots[n] = realpath(runs, NULL)))
-    n++;
+  char *runs = *own_runs ? baton__path_join(run->ctx->cfg.home, "runs") : NULL;
+  *own_runs = runs && n < cap && (roots[n] = realpath(runs, NULL));
+  n += *own_runs;
   free(runs);
   return n;
 }
@@ -207,7 +208,8 @@ static int run_scope_init(run_scope *rs, const baton_run *run, const baton_reque
     run_scope_release(rs);
     return -1;
   }
-  size_t n_roots = input_roots(run, !other_user, rs->roots, cap);
+  bool own_runs = !other_user;
+  size_t n_roots = input_roots(run, &own_runs, rs->roots, cap);
   bool own = n_roots && run->root && !strcmp(rs->roots[0], run->root);
   for (size_t i = 0; i < cap; i++) /* the caller's folder as opened; allowed_roots by path */
     rs->root_fds[i] = i == 0 && own ? run->root_fd : -1;
@@ -217,7 +219,8 @@ static int run_scope_init(run_scope *rs, const baton_run *run, const baton_reque
                                    .uid = req->caller_uid, .gid = req->caller_gid,
                                    .groups = (const gid_t *)req->caller_groups,
                                    .n_groups = req->caller_groups ? req->n_caller_groups : 0,
-                                   .max_bytes = run->ctx->cfg.max_input_bytes};
+                                   .max_bytes = run->ctx->cfg.max_input_bytes,
+                                   .own_runs = own_runs};
   return 0;
 }
 
