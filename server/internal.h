@@ -13,7 +13,8 @@
 #include "core/util.h"
 #include "runtime/context.h"
 
-#define N_HELPERS 4
+#define N_HELPERS 4  /* threads answering quick calls (reads, submit's checks) */
+#define N_PLANNERS 4 /* threads answering `plan` (it may wait on the LLM) */
 #define MAX_ALLOW_UIDS 64
 #define MAX_SUBMIT_INPUTS 256
 #define READ_CHUNK 65536
@@ -79,6 +80,21 @@ typedef struct job {
   srun *sr;
 } job;
 
+/* The threads that take jobs: quick calls; `plan` calls; runs being started
+ * (planned, which may wait on the LLM: as many threads as daemon.max_runs, so
+ * a run holding a slot never waits for one). */
+enum { POOL_CALLS, POOL_PLANS, POOL_RUNS, N_POOLS };
+
+typedef struct pool {
+  struct baton_server *srv;
+  job *head, *tail;
+  size_t queued;       /* jobs in the queue */
+  int idle;            /* threads waiting for a job */
+  pthread_cond_t cond;
+  pthread_t *threads;  /* started so far (owned) */
+  int n_threads, cap_threads;
+} pool;
+
 typedef struct conn {
   int fd;
   uint64_t id;
@@ -141,16 +157,13 @@ struct baton_server {
   char errmsg[512];
 
   pthread_mutex_t lock;     /* contexts, runs, jobs, counters */
-  pthread_cond_t job_cond;
   srv_ctx *cur;
   srun *active;
   size_t n_active;
-  job *job_head, *job_tail;
-  int busy_helpers;
+  pool pools[N_POOLS];
+  int busy_helpers;         /* threads of any pool doing a job */
   bool helpers_quit;
   bool stopping;
-  pthread_t helpers[N_HELPERS];
-  int n_helpers;
   uint64_t runs_total;
   size_t n_running;         /* runs holding a slot (at most set.max_runs) */
   srun *wait_head, *wait_tail; /* runs waiting for a slot */
@@ -262,11 +275,18 @@ int baton__srv_parse_line(const char *line, size_t len, baton__rpc_req *out, cha
 void baton__srv_rpc_req_release(baton__rpc_req *r);
 void baton__srv_handle_line(baton_server *srv, conn *c, const char *line, size_t len);
 
-/* jobs.c: helper threads */
+/* jobs.c: the pools of helper threads */
+/* Starts each pool's first threads; false when none could start. */
+bool baton__srv_pools_start(baton_server *srv);
+/* Tells every thread to quit and joins them (no job may come after). */
+void baton__srv_pools_stop(baton_server *srv);
+/* Queues j for the pool its kind and method go to, starting a thread for it
+ * when none is free and the pool may grow. */
 void baton__srv_push_job(baton_server *srv, job *j);
 void baton__srv_push_job_locked(baton_server *srv, job *j); /* srv->lock held */
+/* Jobs waiting for a thread in any pool (srv->lock held). */
+size_t baton__srv_jobs_queued(const baton_server *srv);
 void baton__srv_job_free(job *j);
-void *baton__srv_helper_main(void *arg);
 bool baton__srv_idle(baton_server *srv);
 
 /* params.c: method parameters */
@@ -308,6 +328,10 @@ void baton__srv_cancel_all(baton_server *srv);
 /* Frees a finished run's slot, handing it to the first run waiting
  * (srv->lock held). */
 void baton__srv_pass_slot(baton_server *srv);
+/* Hands a run that holds a slot to the runs' pool to be planned and started,
+ * taking its request over from j. true when the run took the request over
+ * (else the error is sent and the slot passed on). */
+bool baton__srv_start_later(baton_server *srv, srun *sr, job *j);
 /* Queues a run for a slot, taking its request over from j, and sends the
  * "queued" event. true when the run took the request over. */
 bool baton__srv_wait_for_slot(baton_server *srv, srun *sr, job *j);

@@ -150,9 +150,7 @@ static void health(baton_server *srv, uint64_t client, const char *id_json) {
   pthread_mutex_lock(&srv->lock);
   size_t waiting = srv->n_waiting, active = srv->n_active - waiting;
   uint64_t total = srv->runs_total;
-  size_t queued = 0;
-  for (job *j = srv->job_head; j; j = j->next)
-    queued++;
+  size_t queued = baton__srv_jobs_queued(srv);
   pthread_mutex_unlock(&srv->lock);
   baton__sb sb;
   baton__sb_init(&sb);

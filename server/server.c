@@ -167,7 +167,6 @@ baton_rc baton_server_new(const baton_server_options *opts, baton_server **out) 
   srv->listen_fd = srv->lock_fd = srv->epfd = srv->wake[0] = srv->wake[1] = srv->reserve_fd = -1;
   pthread_mutex_init(&srv->lock, NULL);
   pthread_mutex_init(&srv->qlock, NULL);
-  pthread_cond_init(&srv->job_cond, NULL);
   atomic_init(&srv->wake_pending, 0);
   atomic_init(&srv->stop_grace, INT_MIN);
   srv->log_fn = opts->log_fn;
@@ -203,12 +202,7 @@ baton_rc baton_server_new(const baton_server_options *opts, baton_server **out) 
   if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->listen_fd, &ev) != 0 ||
       epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->wake[0], &wev) != 0)
     return baton__srv_fail(srv, BATON_IO, "epoll: %s", strerror(errno));
-  for (int i = 0; i < N_HELPERS; i++) {
-    if (baton__thread_start(&srv->helpers[i], baton__srv_helper_main, srv) != 0)
-      break;
-    srv->n_helpers++;
-  }
-  if (srv->n_helpers == 0)
+  if (!baton__srv_pools_start(srv))
     return baton__srv_fail(srv, BATON_ERROR, "cannot start the server's threads");
   baton__srv_log(srv, BATON_LOG_INFO, "serving %s", srv->socket_path);
   return BATON_OK;
@@ -254,7 +248,7 @@ void baton__srv_reload(baton_server *srv) {
 void baton_server_free(baton_server *srv) {
   if (!srv)
     return;
-  if (srv->n_helpers) {
+  if (srv->pools[POOL_CALLS].srv) {
     /* Runs still going (no baton_server_run, or it failed) are cancelled. */
     pthread_mutex_lock(&srv->lock);
     srv->stopping = true;
@@ -265,12 +259,7 @@ void baton_server_free(baton_server *srv) {
       struct timespec ts = {0, 5 * 1000 * 1000};
       nanosleep(&ts, NULL);
     }
-    pthread_mutex_lock(&srv->lock);
-    srv->helpers_quit = true;
-    pthread_cond_broadcast(&srv->job_cond);
-    pthread_mutex_unlock(&srv->lock);
-    for (int i = 0; i < srv->n_helpers; i++)
-      pthread_join(srv->helpers[i], NULL);
+    baton__srv_pools_stop(srv);
   }
   for (size_t fd = 0; fd < srv->clients_cap; fd++)
     if (srv->clients[fd])
@@ -282,10 +271,6 @@ void baton_server_free(baton_server *srv) {
   for (out_msg *m = srv->q_head, *next; m; m = next) {
     next = m->next;
     free(m);
-  }
-  for (job *j = srv->job_head, *next; j; j = next) {
-    next = j->next;
-    baton__srv_job_free(j);
   }
   if (srv->listen_fd >= 0)
     close(srv->listen_fd);
@@ -305,7 +290,6 @@ void baton_server_free(baton_server *srv) {
     baton__srv_ctx_put(srv, srv->cur);
   pthread_mutex_destroy(&srv->lock);
   pthread_mutex_destroy(&srv->qlock);
-  pthread_cond_destroy(&srv->job_cond);
   free(srv->config_path);
   free(srv->socket_path);
   free(srv->lock_path);

@@ -31,12 +31,14 @@ static void post_queued(baton_server *srv, const srun *sr, size_t position) {
   baton__srv_post_sb(srv, sr->client, OUT_NOTIFY, &sb);
 }
 
-bool baton__srv_wait_for_slot(baton_server *srv, srun *sr, job *j) {
+/* The job that starts sr, taking j's request over (NULL, the error sent and
+ * sr released, when out of memory). */
+static job *take_request(baton_server *srv, srun *sr, job *j) {
   job *w = calloc(1, sizeof *w);
   if (!w) {
     baton__srv_post_rc(srv, j->client, j->id_json, BATON_NOMEM, NULL);
     baton__srv_run_unref(srv, sr);
-    return false;
+    return NULL;
   }
   *w = *j;
   w->next = NULL;
@@ -44,7 +46,27 @@ bool baton__srv_wait_for_slot(baton_server *srv, srun *sr, job *j) {
   w->sr = sr;
   j->method = j->id_json = NULL;
   j->params = NULL;
+  j->groups = NULL;
+  j->n_groups = 0;
   sr->waiting = w;
+  return w;
+}
+
+bool baton__srv_start_later(baton_server *srv, srun *sr, job *j) {
+  job *w = take_request(srv, sr, j);
+  if (!w) {
+    pthread_mutex_lock(&srv->lock);
+    baton__srv_pass_slot(srv);
+    pthread_mutex_unlock(&srv->lock);
+    return false;
+  }
+  baton__srv_push_job(srv, w);
+  return true;
+}
+
+bool baton__srv_wait_for_slot(baton_server *srv, srun *sr, job *j) {
+  if (!take_request(srv, sr, j))
+    return false;
   pthread_mutex_lock(&srv->lock);
   if (srv->wait_tail)
     srv->wait_tail->wnext = sr;

@@ -160,8 +160,9 @@ static bool start_run(baton_server *srv, srun *sr, const baton_request *req, con
   return true;
 }
 
-/* submit: starts the run when a slot is free (daemon.max_runs), else queues
- * it with a "queued" event. true when the run took the request over. */
+/* submit: hands the run to the runs' pool when a slot is free
+ * (daemon.max_runs), else queues it with a "queued" event. true when the run
+ * took the request over. */
 bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
   baton_request req = {BATON_REQUEST_INIT};
   req_hold h;
@@ -181,17 +182,31 @@ bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
     if (slot)
       srv->n_running++;
     pthread_mutex_unlock(&srv->lock);
-    kept = slot ? start_run(srv, sr, &req, j) : baton__srv_wait_for_slot(srv, sr, j);
+    /* Planned on a thread of the runs' pool, not here: the LLM may take long. */
+    kept = slot ? baton__srv_start_later(srv, sr, j) : baton__srv_wait_for_slot(srv, sr, j);
   }
   baton__srv_request_release(&h);
   return kept;
 }
 
-/* Starts a run that waited, now that pass_slot() gave it a slot (helper
- * thread; j is its request and is freed by the caller). */
+/* Plans and starts a run that holds a slot (a thread of the runs' pool;
+ * sr->waiting is its request, freed by the caller). One cancelled before
+ * this ends without being planned. */
 void baton__srv_start_waiting(baton_server *srv, srun *sr) {
+  pthread_mutex_lock(&srv->lock);
   job *j = sr->waiting;
   sr->waiting = NULL;
+  bool cancelled = sr->cancel_asked;
+  pthread_mutex_unlock(&srv->lock);
+  if (cancelled) {
+    baton__srv_post_rc(srv, j->client, j->id_json, BATON_CANCELLED, "cancelled before it started");
+    baton__srv_post_done(srv, j->client);
+    pthread_mutex_lock(&srv->lock);
+    baton__srv_pass_slot(srv);
+    pthread_mutex_unlock(&srv->lock);
+    baton__srv_run_unref(srv, sr);
+    return;
+  }
   baton_request req = {BATON_REQUEST_INIT};
   req_hold h;
   bool kept = false;
