@@ -53,8 +53,9 @@ bool baton__srv_run_visible(uid_t uid, const char *json) {
 void baton__srv_refuse(int fd, baton_rc rc, const char *why) {
   char line[512];
   baton__fmt(line, sizeof line,
-             "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,\"message\":\"%s\"}}\n",
-             ERR_BASE - (int)rc, why);
+             "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,\"message\":\"%s\","
+             "\"data\":{\"rc\":%d,\"reason\":\"%s\"}}}\n",
+             ERR_BASE - (int)rc, why, (int)rc, baton_strerror(rc));
   ssize_t w = send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
   (void)w;
   close(fd);

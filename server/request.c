@@ -2,23 +2,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/text.h"
 #include "server/internal.h"
+#include "server/wire.h"
 #include "core/banned.h"
 
 int baton__srv_parse_line(const char *line, size_t len, baton__rpc_req *out, char *msg,
                           size_t cap) {
   memset(out, 0, sizeof *out);
-  const char *bad = baton__json_text_problem(line, len);
-  if (bad) {
-    baton__fmt(msg, cap, "parse error: the request is refused: %s", bad);
-    return -32700;
-  }
-  cJSON *m = cJSON_ParseWithLength(line, len);
+  cJSON *id_seen = NULL;
+  cJSON *m = baton__wire_parse(line, len, msg, cap, &id_seen);
   if (!m) {
-    char why[96];
-    baton__fmt(msg, cap, "parse error: %s",
-               baton__json_parse_problem(line, len, CJSON_NESTING_LIMIT, why, sizeof why));
+    if (id_seen) /* the error answers that id */
+      out->id_json = cJSON_PrintUnformatted(id_seen);
+    cJSON_Delete(id_seen);
     return -32700;
   }
   out->msg = m;
@@ -66,7 +62,7 @@ void baton__srv_handle_line(baton_server *srv, conn *c, const char *line, size_t
   char txt[200];
   int code = baton__srv_parse_line(line, len, &rq, txt, sizeof txt);
   if (code) {
-    baton__srv_post_error(srv, c->id, code == -32700 ? NULL : rq.id_json, code, txt, 0);
+    baton__srv_post_error(srv, c->id, rq.id_json, code, txt, 0);
     baton__srv_rpc_req_release(&rq);
     return;
   }
