@@ -734,7 +734,10 @@ typedef struct baton_mcp_options {
  * run now), notifications/cancelled, resources/list and resources/read (the
  * files the session's runs produced). Calls run on threads of their own, so
  * a long run does not block pings or cancellation. When the input ends,
- * calls still running are cancelled and waited for. Messages are bounded
+ * calls still running finish and send their responses before this returns
+ * (`printf ... | baton mcp` gets its results), unless the output is gone too
+ * (a hang-up or error on out_fd: the client closed): then they are cancelled
+ * and waited for. Messages are bounded
  * (4 MiB in; inline file content 1 MiB per file, 4 MiB per result). The
  * caller should ignore SIGPIPE when out_fd is a pipe (sockets need not).
  * Returns BATON_OK when the client closed its end, BATON_INVALID for NULL

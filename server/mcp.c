@@ -12,6 +12,7 @@
 #include "runtime/context.h"
 #include "server/mcp.h"
 #include "server/rpc_client.h"
+#include "server/wire.h"
 #include "core/banned.h"
 
 /* Protocol revisions this server speaks, newest first. */
@@ -74,6 +75,17 @@ void baton__mcp_reply_error(mcp_server *s, const cJSON *id, int code, const char
   va_start(ap, fmt);
   cJSON *m = error_msg(id, code, fmt, ap);
   va_end(ap);
+  deliver(s, s->batch, m);
+}
+
+void baton__mcp_reply_rc(mcp_server *s, const cJSON *id, baton_rc rc, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  cJSON *m = error_msg(id, -32000 - (int)rc, fmt, ap);
+  va_end(ap);
+  cJSON *data = cJSON_AddObjectToObject(cJSON_GetObjectItemCaseSensitive(m, "error"), "data");
+  cJSON_AddNumberToObject(data, "rc", (double)rc);
+  cJSON_AddStringToObject(data, "reason", baton_strerror(rc));
   deliver(s, s->batch, m);
 }
 
@@ -191,9 +203,9 @@ static void start_call(mcp_server *s, const cJSON *id, const cJSON *params) {
     c->used = true;
   pthread_mutex_unlock(&s->lock);
   if (!c) {
-    baton__mcp_reply_error(s, id, MCP_INTERNAL_ERROR,
-                           "%d tool calls are already running; wait for one to finish",
-                           MCP_MAX_CALLS);
+    baton__mcp_reply_rc(s, id, BATON_BUSY,
+                        "%d tool calls are already running; wait for one to finish",
+                        MCP_MAX_CALLS);
     return;
   }
   c->srv = s;
@@ -270,6 +282,26 @@ static void stop_calls(mcp_server *s) {
       call_release(&s->calls[i]);
 }
 
+/* The input ended: the calls still running finish and send their responses,
+ * unless the output goes too (the client is gone: a hang-up on it, or a
+ * failed write), which leaves them to stop_calls() to cancel. */
+static void finish_calls(mcp_server *s) {
+  for (;;) {
+    bool running = false;
+    pthread_mutex_lock(&s->lock);
+    for (int i = 0; i < MCP_MAX_CALLS; i++)
+      running |= s->calls[i].used && !s->calls[i].finished;
+    pthread_mutex_unlock(&s->lock);
+    if (!running || atomic_load(&s->out_dead))
+      return;
+    struct pollfd p = {.fd = s->opts.out_fd, .events = 0};
+    if (poll(&p, 1, 100) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL))) {
+      atomic_store(&s->out_dead, true);
+      return;
+    }
+  }
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 /* Whether method answers a list a page at a time (a cursor may follow). */
@@ -339,8 +371,11 @@ static void on_item(mcp_server *s, const cJSON *m, bool in_batch) {
     baton__mcp_reply_error(
         s, id_ok ? id : NULL, MCP_INVALID_REQUEST,
         "invalid request: expected a JSON-RPC 2.0 object with an object as params");
-  } else if (!method) {
+  } else if (!method && (cJSON_HasObjectItem(m, "result") || cJSON_HasObjectItem(m, "error"))) {
     /* a response to a request we never send: ignore */
+  } else if (!method) {
+    baton__mcp_reply_error(s, id, MCP_INVALID_REQUEST,
+                           "invalid request: no \"method\" (and not a response either)");
   } else if (!cJSON_IsString(method)) {
     baton__mcp_reply_error(s, id, MCP_INVALID_REQUEST, "invalid request: method must be a string");
   } else if (id && id_pending(s, id)) {
@@ -393,12 +428,12 @@ static void on_batch(mcp_server *s, const cJSON *arr) {
 
 /* One line from the client: a message or a batch of them. */
 static void on_message(mcp_server *s, const char *line, size_t len) {
-  cJSON *m = cJSON_ParseWithLength(line, len);
+  char why[256];
+  cJSON *id = NULL;
+  cJSON *m = baton__wire_parse(line, len, why, sizeof why, &id);
   if (!m) {
-    char why[96];
-    baton__mcp_reply_error(s, NULL, MCP_PARSE_ERROR, "parse error: %s",
-                           baton__json_parse_problem(line, len, CJSON_NESTING_LIMIT, why,
-                                                     sizeof why));
+    baton__mcp_reply_error(s, id, MCP_PARSE_ERROR, "%s", why);
+    cJSON_Delete(id);
     return;
   }
   if (cJSON_IsArray(m))
@@ -441,8 +476,10 @@ static void drain_lines(mcp_server *s, line_reader *r) {
   }
 }
 
-/* Reads until end of input (or a read error, or the output is gone). */
-static void read_loop(mcp_server *s) {
+/* Reads until end of input (or a read error, or the output is gone). true at
+ * the end of the input. */
+static bool read_loop(mcp_server *s) {
+  bool eof = false;
   line_reader r = {.cap = 65536};
   r.buf = malloc(r.cap);
   while (r.buf && !atomic_load(&s->out_dead)) {
@@ -465,12 +502,17 @@ static void read_loop(mcp_server *s) {
     ssize_t n = read(s->opts.in_fd, r.buf + r.len, r.cap - r.len);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
       continue;
-    if (n <= 0)
+    if (n <= 0) {
+      eof = n == 0;
       break;
+    }
     r.len += (size_t)n;
     drain_lines(s, &r);
   }
+  if (eof && r.buf && r.len && !r.skipping && !(r.len == 1 && r.buf[0] == '\r'))
+    on_message(s, r.buf, r.len); /* a last line without its newline */
   free(r.buf);
+  return eof;
 }
 
 baton_rc baton_mcp_serve(const baton_mcp_options *opts, char **errmsg_out) {
@@ -502,7 +544,10 @@ baton_rc baton_mcp_serve(const baton_mcp_options *opts, char **errmsg_out) {
   pthread_mutex_init(&s->lock, NULL);
   atomic_init(&s->out_dead, false);
   atomic_init(&s->revision, protocol_revisions[0]);
-  read_loop(s);
+  if (read_loop(s)) {
+    baton__mcp_log(s, BATON_LOG_INFO, "mcp: the input ended: finishing the calls in flight");
+    finish_calls(s);
+  }
   baton__mcp_log(s, BATON_LOG_INFO, "mcp: the client closed the session");
   stop_calls(s);
   baton__mcp_res_free(s);

@@ -33,7 +33,8 @@ enum {
   MCP_METHOD_NOT_FOUND = -32601,
   MCP_INVALID_PARAMS = -32602,
   MCP_INTERNAL_ERROR = -32603,
-  MCP_RESOURCE_NOT_FOUND = -32002
+  MCP_RESOURCE_NOT_FOUND = -32002,
+  MCP_BUSY = -32000 - BATON_BUSY /* the daemon's code for BATON_BUSY, with data {rc, reason} */
 };
 
 typedef struct mcp_server mcp_server;
@@ -89,6 +90,10 @@ void baton__mcp_reply(mcp_server *s, const cJSON *id, cJSON *result);
 /* An error response; id may be NULL (sent as null). Reader thread only, as baton__mcp_reply. */
 void baton__mcp_reply_error(mcp_server *s, const cJSON *id, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* An error response with the project's code for rc (-32000 - rc) and data {rc, reason}, as
+ * batond sends. Reader thread only. */
+void baton__mcp_reply_rc(mcp_server *s, const cJSON *id, baton_rc rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* The same for a call, from its thread: the response goes out, or into the call's batch. */
 void baton__mcp_call_reply(mcp_call *c, cJSON *result);
 void baton__mcp_call_error(mcp_call *c, int code, const char *fmt, ...)
@@ -116,6 +121,10 @@ void baton__mcp_batch_release(mcp_server *s, mcp_batch *b);
  * client may use its id again (mcp.c). */
 void baton__mcp_call_answering(mcp_call *c);
 cJSON *baton__mcp_tools_list(mcp_server *s);
+/* For a fixed tool (run, plan, models_search): the name of the first argument in args its
+ * schema does not have (borrowed from args), or NULL; known receives those it has, comma
+ * separated. A task's tool takes any argument: NULL. */
+const char *baton__mcp_unknown_arg(const char *tool, const cJSON *args, char *known, size_t cap);
 /* Replaces every `from` in s by `to`: "image-to-text" <-> "image_to_text". */
 void baton__mcp_swap_chars(char *s, char from, char to);
 /* Runs a tools/call and sends its result (unless the call was cancelled).

@@ -173,7 +173,8 @@ static cJSON *tool_models_search(mcp_call *c, const cJSON *args) {
     return baton__mcp_error_result(
         "models_search needs text (a non-empty string) and optionally task "
         "(a task kind such as image-to-text)");
-  if (lim && (!cJSON_IsNumber(lim) || lim->valuedouble < 1 || lim->valuedouble > MAX_SEARCH_LIMIT))
+  if (lim && (!cJSON_IsNumber(lim) || lim->valuedouble < 1 || lim->valuedouble > MAX_SEARCH_LIMIT ||
+              lim->valuedouble != (double)lim->valueint))
     return baton__mcp_error_result("limit must be a whole number from 1 to %d", MAX_SEARCH_LIMIT);
   char tname[128];
   if (task) {
@@ -221,8 +222,11 @@ static cJSON *task_args(const cJSON *args, const char **model, char *err, size_t
 }
 
 /* The task kind behind a tool name, with its entry from baton_tasks_json(),
- * or NULL for an unknown tool. */
+ * or NULL for a tool tools/list does not have: the name with '_' where the
+ * kind has '-', of a kind some model here runs. */
 static cJSON *find_task(baton *ctx, const char *tool) {
+  if (strchr(tool, '-'))
+    return NULL;
   char name[128];
   snprintf(name, sizeof name, "%s", tool);
   baton__mcp_swap_chars(name, '_', '-');
@@ -234,7 +238,8 @@ static cJSON *find_task(baton *ctx, const char *tool) {
   cJSON *found = NULL, *t;
   cJSON_ArrayForEach(t, tasks) {
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(t, "name");
-    if (cJSON_IsString(n) && !strcmp(n->valuestring, name))
+    if (cJSON_IsString(n) && !strcmp(n->valuestring, name) &&
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "available")))
       found = cJSON_DetachItemViaPointer(tasks, t);
     if (found)
       break;
@@ -297,6 +302,15 @@ void baton__mcp_tools_call(mcp_call *c) {
   if (!cJSON_IsObject(args)) {
     baton__mcp_call_answering(c);
     baton__mcp_call_error(c, MCP_INVALID_PARAMS, "tools/call arguments must be an object");
+    return;
+  }
+  char takes[256];
+  const char *extra = baton__mcp_unknown_arg(name, args, takes, sizeof takes);
+  if (extra) {
+    baton__mcp_call_answering(c);
+    baton__mcp_call_error(c, MCP_INVALID_PARAMS, "unknown argument '%.100s' of %s; it takes: %s",
+                          extra, name, takes);
+    cJSON_Delete(empty);
     return;
   }
   cJSON *r = NULL, *task = NULL;

@@ -84,6 +84,28 @@ static const struct {
     {"debug-echo", "text", "the text to return", 1},
 };
 
+const char *baton__mcp_unknown_arg(const char *tool, const cJSON *args, char *known, size_t cap) {
+  known[0] = '\0';
+  for (size_t i = 0; i < sizeof fixed_tools / sizeof *fixed_tools; i++) {
+    if (strcmp(tool, fixed_tools[i].name) != 0)
+      continue;
+    cJSON *schema = cJSON_Parse(fixed_tools[i].schema);
+    const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties"), *p, *a;
+    size_t used = 0;
+    cJSON_ArrayForEach(p, props) {
+      int n = snprintf(known + used, cap - used, "%s%s", used ? ", " : "", p->string);
+      if (n > 0 && (size_t)n < cap - used)
+        used += (size_t)n;
+    }
+    const char *unknown = NULL;
+    cJSON_ArrayForEach(a, args) if (!unknown && !cJSON_GetObjectItemCaseSensitive(props, a->string))
+        unknown = a->string;
+    cJSON_Delete(schema);
+    return unknown;
+  }
+  return NULL;
+}
+
 void baton__mcp_swap_chars(char *s, char from, char to) {
   for (; *s; s++)
     if (*s == from)

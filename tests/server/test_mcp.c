@@ -798,3 +798,109 @@ Test(server_mcp, runs_go_through_batond_when_one_answers) {
   cleanup(s);
   bt_daemon_stop(&d);
 }
+
+Test(server_mcp, text_after_the_message_is_a_parse_error_with_its_id) {
+  session *s = start();
+  initialize(s);
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"
+                     "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}");
+  cr_assert_eq(error_code(r), -32700);
+  cr_assert(strstr(error_text(r), "text after the JSON value"), "%s", error_text(r));
+  cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "id")->valueint, 1);
+  cJSON_Delete(r);
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"} trailing");
+  cr_assert_eq(error_code(r), -32700);
+  cJSON_Delete(r);
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"ping\"} \t\r");
+  cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "id")->valueint, 4);
+  cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(r, "result"));
+  cJSON_Delete(r);
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\",\"x\":\"\xff\"}");
+  cr_assert_eq(error_code(r), -32700);
+  cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "id")->valueint, 5);
+  cJSON_Delete(r);
+  finish(s);
+}
+
+Test(server_mcp, a_request_without_a_method_is_an_invalid_request) {
+  session *s = start();
+  initialize(s);
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":1}");
+  cr_assert_eq(error_code(r), -32600);
+  cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "id")->valueint, 1);
+  cJSON_Delete(r);
+  /* a response (to nothing this server asked) is still let be */
+  send_line(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}");
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}");
+  cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "id")->valueint, 3);
+  cJSON_Delete(r);
+  finish(s);
+}
+
+Test(server_mcp, tools_and_arguments_tools_list_has_not_are_refused) {
+  session *s = start();
+  initialize(s);
+  cJSON *list = call(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+  char *names = cJSON_PrintUnformatted(list);
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+                     "{\"name\":\"debug-echo\",\"arguments\":{\"text\":\"x\"}}}");
+  cr_assert_eq(error_code(r), -32602, "a task kind's own name is not a tool's");
+  cJSON_Delete(r);
+  if (!strstr(names, "\"text_generation\"")) { /* no model here runs it */
+    r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
+                "{\"name\":\"text_generation\",\"arguments\":{\"text\":\"x\"}}}");
+    cr_assert_eq(error_code(r), -32602);
+    cJSON_Delete(r);
+  }
+  free(names);
+  cJSON_Delete(list);
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":"
+              "{\"name\":\"run\",\"arguments\":{\"request\":\"say hi\",\"bogus\":1}}}");
+  cr_assert_eq(error_code(r), -32602);
+  cr_assert(strstr(error_text(r), "'bogus'") && strstr(error_text(r), "request"), "%s",
+            error_text(r));
+  cJSON_Delete(r);
+  r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":"
+              "{\"name\":\"models_search\",\"arguments\":{\"text\":\"ocr\",\"limit\":2.7}}}");
+  const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
+  cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "isError")),
+            "limit 2.7 is not an integer");
+  cJSON_Delete(r);
+  finish(s);
+}
+
+Test(server_mcp, a_call_past_the_running_ones_is_busy_with_the_error_data) {
+  session *s = start();
+  initialize(s);
+  for (int i = 0; i < 8; i++) {
+    char line[256];
+    snprintf(line, sizeof line,
+             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":"
+             "\"debug_sleep\",\"arguments\":{\"text\":\"60000\"}}}",
+             100 + i);
+    send_line(s, line);
+  }
+  cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":"
+                     "{\"name\":\"debug_sleep\",\"arguments\":{\"text\":\"1\"}}}");
+  cr_assert_eq(error_code(r), -32016, "%s", error_text(r));
+  const cJSON *data =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "error"), "data");
+  cr_assert_eq(cJSON_GetObjectItemCaseSensitive(data, "rc")->valueint, 16);
+  cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(data, "reason")->valuestring, "busy");
+  cJSON_Delete(r);
+  finish(s); /* going away cancels the eight */
+}
+
+Test(server_mcp, calls_running_when_the_input_ends_still_answer) {
+  session *s = start();
+  initialize(s);
+  send_line(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":"
+               "\"debug_sleep\",\"arguments\":{\"text\":\"300\"}}}");
+  shutdown(s->fd, SHUT_WR); /* `printf ... | baton mcp` */
+  cJSON *r = recv_msg(s);
+  cr_assert_eq(cJSON_GetObjectItemCaseSensitive(r, "id")->valueint, 1);
+  const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
+  cr_assert_not(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "isError")));
+  cJSON_Delete(r);
+  finish(s);
+}
