@@ -95,42 +95,45 @@ static cJSON *inputs_arg(const cJSON *args, const char *inputs[MAX_INPUTS], size
   return NULL;
 }
 
+/* A run's or a plan's arguments into job: request, inputs (kept in inputs[MAX_INPUTS]), offline
+ * and messages (*msgs, for cJSON_free). NULL, or the error result (*msgs NULL). */
+static cJSON *job_args(mcp_call *c, const cJSON *args, const char *tool, const char **inputs,
+                       mcp_job *job, char **msgs) {
+  size_t n = 0;
+  char err[160];
+  *msgs = NULL;
+  cJSON *bad = request_arg(c, args, tool, &job->request);
+  if (!bad)
+    bad = inputs_arg(args, inputs, &n);
+  if (!bad && !messages_arg(args, msgs, err, sizeof err))
+    bad = baton__mcp_error_result("%s", err);
+  *job = (mcp_job){.request = job->request, .inputs = inputs, .n_inputs = n,
+                   .offline = bool_arg(args, "offline"), .messages = *msgs};
+  return bad;
+}
+
 static cJSON *tool_run(mcp_call *c, const cJSON *args) {
-  const char *request;
-  cJSON *bad_request = request_arg(c, args, "run", &request);
-  if (bad_request)
-    return bad_request;
   const char *inputs[MAX_INPUTS];
-  size_t n;
-  cJSON *bad_inputs = inputs_arg(args, inputs, &n);
-  if (bad_inputs)
-    return bad_inputs;
-  char *msgs, err[160];
-  if (!messages_arg(args, &msgs, err, sizeof err))
-    return baton__mcp_error_result("%s", err);
-  mcp_job job = {.request = request, .inputs = inputs, .n_inputs = n,
-                 .offline = bool_arg(args, "offline"), .messages = msgs};
+  char *msgs;
+  mcp_job job = {0};
+  cJSON *bad = job_args(c, args, "run", inputs, &job, &msgs);
+  if (bad)
+    return bad;
   cJSON *r = run_job(c, &job, false);
   cJSON_free(msgs);
   return r;
 }
 
 static cJSON *tool_plan(mcp_call *c, const cJSON *args) {
-  const char *request;
-  cJSON *bad_request = request_arg(c, args, "plan", &request);
-  if (bad_request)
-    return bad_request;
   const char *inputs[MAX_INPUTS];
-  size_t n;
-  cJSON *bad_inputs = inputs_arg(args, inputs, &n);
-  if (bad_inputs)
-    return bad_inputs;
-  char *msgs, err[160];
-  if (!messages_arg(args, &msgs, err, sizeof err))
-    return baton__mcp_error_result("%s", err);
+  char *msgs;
+  mcp_job job = {0};
+  cJSON *bad = job_args(c, args, "plan", inputs, &job, &msgs);
+  if (bad)
+    return bad;
   baton *ctx = c->srv->ctx;
-  baton_request req = {BATON_REQUEST_INIT, .text = request, .offline = bool_arg(args, "offline"),
-                       .messages = msgs, .inputs = inputs, .n_inputs = n};
+  baton_request req = {BATON_REQUEST_INIT, .text = job.request, .offline = job.offline,
+                       .messages = msgs, .inputs = inputs, .n_inputs = job.n_inputs};
   char *json = NULL, *answer = NULL, *note = NULL;
   baton_rc rc = baton_plan_noted(ctx, &req, &json, &answer, &note);
   cJSON_free(msgs);
