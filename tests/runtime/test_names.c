@@ -13,12 +13,8 @@ static baton *ctx;
 
 /* A folder holding README, minutes.log and page.html, each a text, and notes.txt. */
 static void setup(void) {
-  dir = bt_tmpdir();
-  setenv("BATON_HOME", dir, 1);
-  unsetenv("BATON_CONFIG");
-  unsetenv("BATON_LLM_BASE_URL");
-  unsetenv("OPENAI_BASE_URL");
-  unsetenv("HF_TOKEN");
+  dir = bt_cli_home();
+  unsetenv("BATON_DEBUG_EXECUTORS");
   static const char *const files[] = {"README", "minutes.log", "page.html", "notes.txt"};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     char p[700];
