@@ -22,14 +22,8 @@ static void teardown(void) {
 
 TestSuite(cli_messages, .init = setup, .fini = teardown, .timeout = 120);
 
-static void write_in_dir(const char *name, const char *text) {
-  char p[600];
-  snprintf(p, sizeof p, "%s/%s", dir, name);
-  bt_write(p, text);
-}
-
 Test(cli_messages, a_message_naming_baton_is_not_prefixed_with_baton_again) {
-  write_in_dir("notes.txt", "The meeting moved to Tuesday.\n");
+  bt_write_in(dir, "notes.txt", "The meeting moved to Tuesday.\n");
   char *err = NULL;
   int st = bt_baton(dir, "run 'translate notes.txt into Klingon'", NULL, &err);
   cr_expect_eq(st, 2, "exit %d: %s", st, err);
@@ -39,8 +33,8 @@ Test(cli_messages, a_message_naming_baton_is_not_prefixed_with_baton_again) {
 }
 
 Test(cli_messages, an_empty_text_file_is_said_to_be_empty_by_its_name) {
-  write_in_dir("notes.txt", "");
-  write_in_dir("blank.txt", " \n\t\n");
+  bt_write_in(dir, "notes.txt", "");
+  bt_write_in(dir, "blank.txt", " \n\t\n");
   char *err = NULL;
   int st = bt_baton(dir, "run 'summarize notes.txt'", NULL, &err);
   cr_expect_eq(st, 2, "exit %d: %s", st, err);

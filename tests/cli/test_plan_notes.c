@@ -12,11 +12,8 @@ static char *home, *dir;
 static void setup(void) {
   home = bt_cli_home();
   dir = bt_tmpdir();
-  char p[600];
-  snprintf(p, sizeof p, "%s/a.txt", dir);
-  bt_write(p, "The meeting moved to Tuesday. Bring the budget figures.\n");
-  snprintf(p, sizeof p, "%s/b.txt", dir);
-  bt_write(p, "Another file nobody asked about.\n");
+  bt_write_in(dir, "a.txt", "The meeting moved to Tuesday. Bring the budget figures.\n");
+  bt_write_in(dir, "b.txt", "Another file nobody asked about.\n");
 }
 
 static void teardown(void) {

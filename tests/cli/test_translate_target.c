@@ -12,12 +12,9 @@ static char *home, *dir;
 static void setup(void) {
   home = bt_cli_home();
   dir = bt_tmpdir();
-  char p[600];
-  snprintf(p, sizeof p, "%s/notes.txt", dir);
-  bt_write(p, "The library opens at nine in the morning and closes at five.\n");
-  snprintf(p, sizeof p, "%s/notas.txt", dir);
-  bt_write(p, "El perro come la manzana en la casa grande. Hoy hace sol y todos están "
-              "contentos.\n");
+  bt_write_in(dir, "notes.txt", "The library opens at nine in the morning and closes at five.\n");
+  bt_write_in(dir, "notas.txt", "El perro come la manzana en la casa grande. Hoy hace sol y "
+                                "todos están contentos.\n");
 }
 
 static void teardown(void) {

@@ -16,11 +16,8 @@ static void setup(void) {
   dir = bt_cli_home();
   unsetenv("BATON_DEBUG_EXECUTORS");
   static const char *const files[] = {"README", "minutes.log", "page.html", "notes.txt"};
-  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-    char p[700];
-    snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-    bt_write(p, "The committee met on Tuesday and agreed to open on Sundays.\n");
-  }
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+    bt_write_in(dir, files[i], "The committee met on Tuesday and agreed to open on Sundays.\n");
   cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", baton_errmsg(ctx));
 }
 

@@ -127,6 +127,12 @@ void bt_write(const char *path, const char *data) {
   write_bytes(path, data, strlen(data));
 }
 
+void bt_write_in(const char *dir, const char *name, const char *data) {
+  char *path = join2(dir, name);
+  bt_write(path, data);
+  free(path);
+}
+
 void bt_copy(const char *from, const char *to, unsigned mode) {
   size_t len = 0;
   char *data = bt_slurp(from, &len);

@@ -31,6 +31,8 @@ extern const unsigned char bt_huge_png[];
 extern const size_t bt_huge_png_len;
 /* Writes a file; aborts on error. */
 void bt_write(const char *path, const char *data);
+/* Writes the file name in folder dir; aborts on error. */
+void bt_write_in(const char *dir, const char *name, const char *data);
 /* Copies the file at from to a new file at to with permissions mode; aborts on error. */
 void bt_copy(const char *from, const char *to, unsigned mode);
 /* Runs a shell command, capturing stdout (malloc'd) when out is non-NULL.
