@@ -42,7 +42,7 @@ void baton_shutdown(baton *ctx) {
   pthread_mutex_lock(&ctx->live_lock);
   atomic_store(&ctx->closing, 1);
   for (baton_run *r = ctx->live; r; r = r->live_next)
-    atomic_store(&r->cancel, 1);
+    baton_run_cancel_because(r, "the context is being closed");
   pthread_mutex_unlock(&ctx->live_lock);
   baton_interrupt(ctx); /* planning under way; planning that starts later sees closing */
 }
