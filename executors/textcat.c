@@ -35,42 +35,11 @@ typedef struct tc_state {
   char preferred[64]; /* the name of a candidate put first from outside textcat's list */
 } tc_state;
 
-/* English names of the languages people ask about most (ISO 639-1/3). */
-static const struct {
-  const char *code, *name;
-} tc_names[] = {
-    {"af", "Afrikaans"}, {"ar", "Arabic"},     {"bg", "Bulgarian"},  {"bn", "Bengali"},
-    {"br", "Breton"},    {"ca", "Catalan"},    {"cs", "Czech"},      {"cy", "Welsh"},
-    {"da", "Danish"},    {"de", "German"},     {"el", "Greek"},      {"en", "English"},
-    {"eo", "Esperanto"}, {"es", "Spanish"},    {"et", "Estonian"},   {"eu", "Basque"},
-    {"fa", "Persian"},   {"fi", "Finnish"},    {"fr", "French"},     {"fy", "Frisian"},
-    {"ga", "Irish"},     {"gd", "Scottish Gaelic"}, {"gl", "Galician"}, {"he", "Hebrew"},
-    {"ht", "Haitian Creole"},
-    {"lb", "Luxembourgish"}, {"nds", "Low German"}, {"sco", "Scots"}, {"oc", "Occitan"},
-    {"ast", "Asturian"}, {"rm", "Romansh"}, {"wa", "Walloon"}, {"tl", "Tagalog"},
-    {"ia", "Interlingua"}, {"fo", "Faroese"}, {"bs", "Bosnian"}, {"sh", "Serbo-Croatian"},
-    {"hi", "Hindi"},     {"hr", "Croatian"},   {"hu", "Hungarian"},  {"hy", "Armenian"},
-    {"id", "Indonesian"}, {"is", "Icelandic"}, {"it", "Italian"},    {"ja", "Japanese"},
-    {"ka", "Georgian"},  {"ko", "Korean"},     {"la", "Latin"},      {"lt", "Lithuanian"},
-    {"lv", "Latvian"},   {"mk", "Macedonian"}, {"ms", "Malay"},      {"mt", "Maltese"},
-    {"nb", "Norwegian Bokmal"}, {"nl", "Dutch"}, {"nn", "Norwegian Nynorsk"},
-    {"pl", "Polish"},    {"pt", "Portuguese"}, {"ro", "Romanian"},   {"ru", "Russian"},
-    {"sk", "Slovak"},    {"sl", "Slovenian"},  {"sq", "Albanian"},   {"sr", "Serbian"},
-    {"sv", "Swedish"},   {"sw", "Swahili"},    {"ta", "Tamil"},      {"th", "Thai"},
-    {"tr", "Turkish"},   {"uk", "Ukrainian"},  {"ur", "Urdu"},       {"vi", "Vietnamese"},
-    {"zh-CN", "Chinese (Simplified)"}, {"zh-TW", "Chinese (Traditional)"},
-};
-
-static const char *tc_lang_name(const char *code) {
-  for (size_t i = 0; i < sizeof tc_names / sizeof tc_names[0]; i++)
-    if (strcmp(tc_names[i].code, code) == 0)
-      return tc_names[i].name;
-  return NULL;
-}
-
-/* "fr--utf8" -> "fr", "zh-CN-utf8" -> "zh-CN", into out. */
+/* A fingerprint's language code into out: the language table's ("fr--utf8" -> "fr", "zh-CN-utf8"
+ * -> "zh-CN"), else the name less its "-utf8" ("ab--utf8" -> "ab"). */
 static void tc_code(const char *id, char *out, size_t cap) {
-  baton__fmt(out, cap, "%s", id);
+  const char *code = baton__lang_of_fingerprint(id);
+  baton__fmt(out, cap, "%s", code ? code : id);
   size_t n = strlen(out);
   if (n > 5 && strcmp(out + n - 5, "-utf8") == 0)
     out[n -= 5] = '\0';
@@ -132,10 +101,9 @@ static void tc_release(void *state) {
 /* Among the candidates within 1% of the closest, the first whose language has a name here goes
  * first: "Guten Morgen" is German (de), not Low German (nds) a hair closer. */
 static void tc_prefer_named(candidate_t *c, int n) {
-  char code[64]; /* (the closest itself first: its score is within 1% of its own) */
+  /* (the closest itself first: its score is within 1% of its own) */
   for (int i = 0; i < n && (double)c[i].score <= c[0].score * 1.01; i++) {
-    tc_code(c[i].name ? c[i].name : "?", code, sizeof code);
-    if (tc_lang_name(code)) {
+    if (c[i].name && baton__lang_of_fingerprint(c[i].name)) {
       candidate_t named = c[i];
       memmove(c + 1, c, (size_t)i * sizeof *c);
       c[0] = named;
@@ -147,9 +115,8 @@ static void tc_prefer_named(candidate_t *c, int n) {
 /* Is this a language baton works with: one of its language table (the planner's languages and
  * every language of an apertium pair are in it)? */
 static bool tc_known(const char *name) {
-  char code[64];
-  tc_code(name ? name : "?", code, sizeof code);
-  return baton__lang_short(code) != NULL;
+  const char *code = name ? baton__lang_of_fingerprint(name) : NULL;
+  return code && baton__lang_short(code) != NULL;
 }
 
 /* The distance of the sample's fingerprint to the known language closest to it among those
@@ -254,7 +221,7 @@ static char *tc_candidates_json(const tc_state *st, int n, char *best, size_t be
   for (int i = 0; arr && i < n; i++) {
     char code[64];
     tc_code(st->cands[i].name ? st->cands[i].name : "?", code, sizeof code);
-    const char *name = tc_lang_name(code);
+    const char *name = baton__lang_named(code);
     if (i == 0)
       baton__fmt(best, bestcap, "%s", code);
     cJSON *o = cJSON_CreateObject();
@@ -279,7 +246,7 @@ static char *tc_candidates_json(const tc_state *st, int n, char *best, size_t be
 
 /* "French (fr)", or the bare code when it has no name here. malloc'd, or NULL. */
 static char *tc_label(const char *code) {
-  const char *name = tc_lang_name(code);
+  const char *name = baton__lang_named(code);
   baton__sb sb;
   baton__sb_init(&sb);
   if (name)
