@@ -609,7 +609,7 @@ static int ap_input_text(const baton__values *in, baton__exec_env *env, size_t m
 /* The languages textcat sees in the text, likeliest first, as short codes where it has one. */
 typedef struct ap_guess {
   char codes[AP_GUESSES][16];
-  size_t n;
+  size_t n; /* textcat is sure of a text's language when it names one alone */
 } ap_guess;
 
 static void ap_guess_text(const char *text, ap_guess *g) {
@@ -635,13 +635,13 @@ static void ap_lang_label(const char *code, char *out, size_t cap) {
 
 /* The refusal when no language the text looks like can be translated here: what it looks like,
  * that nothing installed translates from it, the installed pairs and what would add one. -1. */
-static int ap_refuse_unreadable(const ap_plan *p, const ap_guess *g, const baton__sb *tried,
-                                baton__exec_env *env) {
+static int ap_refuse_unreadable(const ap_plan *p, const ap_guess *g, const char *want,
+                                const baton__sb *tried, baton__exec_env *env) {
   char label[96], list[1024];
   ap_lang_label(g->codes[0], label, sizeof label);
   baton__lang_pairs_list(p->pairs, p->n, list, sizeof list);
   const char *name = baton__lang_name(g->codes[0]), *lng = baton__lang_long(g->codes[0]);
-  if (!tried->len)
+  if (!tried->len || !baton__lang_short(g->codes[0]) || !ap_reaches(p, g->codes[0], want))
     return baton__fmt(env->err, sizeof env->err,
                       "this looks %s; nothing installed here translates from %s: here apertium "
                       "translates with %s, and any two of them joined through a shared language; "
@@ -654,46 +654,136 @@ static int ap_refuse_unreadable(const ap_plan *p, const ap_guess *g, const baton
                     label, tried->buf, list), -1;
 }
 
+#define AP_WEIGH 4 /* the languages weighed by their words when textcat is unsure */
+
+/* Translates norm from code along a route into tgt (NULL: the only target), into *result and
+ * p's note. 0, 1 when apertium knew too few of the words (code added to tried), or -1 with
+ * env->err set. */
+static int ap_try(ap_plan *p, const char *code, const char *norm, const char *tgt, size_t max,
+                  size_t keep, baton__sb *tried, baton__exec_env *env, char **result) {
+  baton__fmt(p->src, sizeof p->src, "%s", code);
+  p->note.len = keep; /* the note of a language tried before goes */
+  if (p->note.cap)
+    p->note.buf[keep] = '\0';
+  baton__sb_addf(&p->note, "; the text was detected as %s", baton__lang_name(p->src));
+  if (tried->len)
+    baton__sb_addf(&p->note, " (apertium knew too few of its words as %s)", tried->buf);
+  if (ap_plan_route(tgt, p, env) != 0 || ap_go(p, norm, max, env, result) != 0)
+    return -1;
+  if (p->hops == 0 || !ap_unread(&p->marks))
+    return 0;
+  baton__sb_addf(tried, "%s%s", tried->len ? " or " : "", baton__lang_name(p->src));
+  free(*result);
+  *result = NULL;
+  return 1;
+}
+
+/* Whether code is in the first n of list. */
+static bool ap_listed(char list[][16], size_t n, const char *code) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(list[i], code))
+      return true;
+  return false;
+}
+
+/* The languages to weigh when textcat is unsure: those it names that something here translates
+ * into want (NULL: anything) from, then the others that can be, closest to the text's n-grams
+ * first; at most AP_WEIGH into w. Returns how many. */
+static size_t ap_weigh_list(const ap_plan *p, const ap_guess *g, const char *norm, const char *want,
+                            char w[][16]) {
+  size_t k = 0, m = 0;
+  char rest[BATON__MAX_LANG_PAIRS][16];
+  for (size_t i = 0; i < g->n && k < AP_WEIGH; i++)
+    if (baton__lang_short(g->codes[i]) && ap_reaches(p, g->codes[i], want) &&
+        !ap_listed(w, k, g->codes[i]))
+      baton__fmt(w[k++], sizeof w[0], "%s", g->codes[i]);
+  for (size_t i = 0; i < p->n; i++)
+    if (!ap_listed(w, k, p->pairs[i].src) && !ap_listed(rest, m, p->pairs[i].src) &&
+        ap_reaches(p, p->pairs[i].src, want))
+      baton__fmt(rest[m++], sizeof rest[0], "%s", p->pairs[i].src);
+#if defined(BATON_HAVE_TEXTCAT)
+  baton__textcat_sort(norm, rest, m);
+#else
+  (void)norm;
+#endif
+  for (size_t i = 0; i < m && k < AP_WEIGH; i++)
+    memcpy(w[k++], rest[i], sizeof rest[i]);
+  return k;
+}
+
+/* How many of norm's words apertium's dictionary of code knows, over a pair from it (into want
+ * when there is one): *known of *words. 0, or -1 with env->err set. */
+static int ap_known(const ap_plan *p, const char *code, const char *norm, const char *want,
+                    size_t max, baton__exec_env *env, size_t *known, size_t *words) {
+  const char *tg[1];
+  char via[16];
+  const char *to = want && strcmp(code, want) && baton__lang_route(p->pairs, p->n, code, want,
+                                                                   via, sizeof via) == 1
+                       ? want
+                       : baton__lang_targets(p->pairs, p->n, code, tg, 1) ? tg[0] : NULL;
+  char *out = NULL;
+  baton__ap_marks m = {0, 0};
+  *known = *words = 0;
+  if (!to) /* translates from code only through another language: weighed as knowing none */
+    return 0;
+  if (ap_hop(code, to, norm, max, env, &out, &m) != 0)
+    return -1;
+  free(out);
+  *words = m.words, *known = m.words - m.unknown;
+  return 0;
+}
+
+/* Of the k languages in w, the one whose dictionary knows the most of norm's words, at least half
+ * (ties: the first), into best ("" when none). 0, or -1 with env->err set. */
+static int ap_weigh(ap_plan *p, char w[][16], size_t k, const char *norm, const char *want,
+                    size_t max, baton__exec_env *env, char *best, size_t cap) {
+  size_t bk = 0, bw = 1;
+  *best = '\0';
+  for (size_t i = 0; i < k; i++) {
+    size_t known = 0, words = 0;
+    if (ap_known(p, w[i], norm, want, max, env, &known, &words) != 0)
+      return -1;
+    if (words && known * 2 >= words && known * bw > bk * words) /* known/words > bk/bw */
+      bk = known, bw = words, baton__fmt(best, cap, "%s", w[i]);
+  }
+  return 0;
+}
+
 /* Translates norm from the languages textcat sees in it, likeliest first, skipping those nothing
  * here translates from and those apertium knows too few words of; into tgt (NULL: the only
- * target). A text in tgt is given back as is. 0 with *result, or -1 with env->err set. */
+ * target). When textcat is unsure (it names several languages, or none: most short texts), the
+ * languages translated from here that it names or whose n-grams are closest to the text's are
+ * weighed by how many of the words their dictionaries know, and the one knowing the most goes
+ * first. A text in tgt is given back as is. 0 with *result, or -1 with env->err set. */
 static int ap_detected(ap_plan *p, const char *norm, const char *tgt, size_t max,
                        baton__exec_env *env, char **result) {
   ap_guess g;
   ap_guess_text(norm, &g);
   p->detected = true;
-  if (g.n == 0) {
+  const char *want = tgt && baton__lang_short(tgt) ? baton__lang_short(tgt) : tgt;
+  char w[AP_WEIGH][16], best[16] = "";
+  if (g.n != 1 && ap_weigh(p, w, ap_weigh_list(p, &g, norm, want, w), norm, want, max, env, best,
+                           sizeof best) != 0)
+    return -1;
+  if (g.n == 0 && !*best) {
     baton__fmt(p->src, sizeof p->src, "en");
     baton__sb_adds(&p->note, "; the source language could not be detected, so English was "
                              "assumed");
     return ap_plan_route(tgt, p, env) == 0 ? ap_go(p, norm, max, env, result) : -1;
   }
-  const char *want = tgt && baton__lang_short(tgt) ? baton__lang_short(tgt) : tgt;
   baton__sb tried;
   baton__sb_init(&tried);
   size_t keep = p->note.len;
-  int rc = 1;
-  for (size_t i = 0; rc > 0 && i < g.n; i++) {
-    if (!baton__lang_short(g.codes[i]) || !ap_reaches(p, g.codes[i], want))
-      continue;
-    baton__fmt(p->src, sizeof p->src, "%s", g.codes[i]);
-    p->note.len = keep; /* the note of a language tried before goes */
-    if (p->note.cap)
-      p->note.buf[keep] = '\0';
-    baton__sb_addf(&p->note, "; the text was detected as %s", baton__lang_name(p->src));
-    if (tried.len)
-      baton__sb_addf(&p->note, " (apertium knew too few of its words as %s)", tried.buf);
-    if (ap_plan_route(tgt, p, env) != 0 || ap_go(p, norm, max, env, result) != 0)
-      rc = -1;
-    else if (p->hops > 0 && ap_unread(&p->marks)) {
-      baton__sb_addf(&tried, "%s%s", tried.len ? " or " : "", baton__lang_name(p->src));
-      free(*result);
-      *result = NULL;
-    } else
-      rc = 0;
-  }
+  int rc = *best ? ap_try(p, best, norm, tgt, max, keep, &tried, env, result) : 1;
+  if (rc == 0)
+    baton__sb_addf(&p->note, " (textcat was unsure of it; of the languages translated from here, "
+                             "apertium knew the most of its words as %s)", baton__lang_name(best));
+  for (size_t i = 0; rc > 0 && i < g.n; i++)
+    if (baton__lang_short(g.codes[i]) && ap_reaches(p, g.codes[i], want) &&
+        strcmp(g.codes[i], best) != 0)
+      rc = ap_try(p, g.codes[i], norm, tgt, max, keep, &tried, env, result);
   if (rc > 0)
-    rc = ap_refuse_unreadable(p, &g, &tried, env);
+    rc = ap_refuse_unreadable(p, &g, want, &tried, env);
   baton__sb_release(&tried);
   return rc;
 }

@@ -205,6 +205,9 @@ extern const baton__executor baton__executor_textcat;   /* textcat.c */
  * written to codes (at most max); 0 when libexttextcat cannot tell (too
  * short, nothing close, its data missing). */
 size_t baton__textcat_guess(const char *text, char codes[][16], size_t max);
+/* Sorts the n language codes by how close text's n-grams are to each language's textcat
+ * fingerprint, closest first (codes without a fingerprint last, in the order given). */
+void baton__textcat_sort(const char *text, char codes[][16], size_t n);
 #endif
 #if defined(BATON_HAVE_VIPS)
 extern const baton__executor baton__executor_vips;      /* vips.c */

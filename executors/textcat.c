@@ -297,6 +297,59 @@ size_t baton__textcat_guess(const char *text, char codes[][16], size_t max) {
   return n;
 }
 
+/* The distance of fingerprint u (a sample's) to each language of codes whose fingerprint fpdb.conf
+ * lists, into dist (INT_MAX for the others). */
+static void tc_distances(void *u, char codes[][16], size_t n, int *dist) {
+  FILE *f = fopen(TC_CONF, "r");
+  char line[512], file[256], name[64], path[512];
+  for (size_t i = 0; i < n; i++)
+    dist[i] = INT_MAX;
+  while (f && fgets(line, sizeof line, f)) {
+    if (line[0] == '#' || sscanf(line, "%255s %63s", file, name) != 2)
+      continue;
+    for (size_t i = 0; i < n; i++) {
+      const char *fp = baton__lang_fingerprint(codes[i]);
+      if (!fp || strcmp(fp, name) != 0)
+        continue;
+      baton__fmt(path, sizeof path, "%s%s", TC_DATA_DIR, file);
+      void *lm = fp_Init(name);
+      if (lm) {
+        fp_SetProperty(lm, TCPROP_UTF8AWARE, TC_TRUE);
+        dist[i] = fp_Read(lm, path, TC_MAX_NGRAMS) ? fp_Compare(lm, u, INT_MAX) : INT_MAX;
+        fp_Done(lm);
+      }
+    }
+  }
+  if (f)
+    fclose(f);
+}
+
+void baton__textcat_sort(const char *text, char codes[][16], size_t n) {
+  char *sample = text ? baton__text_normalize(text, baton__utf8_cut(text, strlen(text),
+                                                                    TC_SAMPLE_BYTES), false)
+                      : NULL;
+  void *u = sample && n ? fp_Init(NULL) : NULL;
+  int *dist = u ? calloc(n, sizeof *dist) : NULL;
+  if (dist) {
+    fp_SetProperty(u, TCPROP_UTF8AWARE, TC_TRUE);
+    fp_Create(u, sample, (uint4)strlen(sample), TC_MAX_NGRAMS);
+    tc_distances(u, codes, n, dist);
+    for (size_t i = 1; i < n; i++) /* insertion sort: a handful of codes; ties keep their order */
+      for (size_t j = i; j > 0 && dist[j] < dist[j - 1]; j--) {
+        char c[16];
+        int d = dist[j];
+        memcpy(c, codes[j], sizeof c);
+        memcpy(codes[j], codes[j - 1], sizeof c);
+        memcpy(codes[j - 1], c, sizeof c);
+        dist[j] = dist[j - 1], dist[j - 1] = d;
+      }
+  }
+  free(dist);
+  if (u)
+    fp_Done(u);
+  free(sample);
+}
+
 static const char *const tc_tasks[] = {"text-classification", NULL};
 
 const baton__executor baton__executor_textcat = {

@@ -375,3 +375,55 @@ Test(executors_apertium, a_french_quote_given_as_english_is_translated_from_fren
   free(it);
   free(route);
 }
+
+/* A short text textcat is unsure of (it took "buenos días, mis amigos" for Lithuanian, Latin or
+ * Portuguese, and apertium knew too few of its words as Portuguese: refused) is translated from
+ * the language whose dictionary knows the most of its words, and the route says so. */
+static void expect_short(const char *text, const char *route_start, const char *word) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"spa-eng", "cat-eng", "pt-es", "ita-spa", "fr-es", NULL});
+  char *route = NULL;
+  char *en = translate_route(&f, text, NULL, "en", &route);
+  cr_assert_not_null(en, "failed: %s", f.env.err);
+  cr_expect(strstr(route, route_start) == route, "route: %s", route);
+  cr_expect(strstr(route, "textcat was unsure of it") &&
+                strstr(route, "knew the most of its words"), "route: %s", route);
+  cr_expect(strstr(en, word), "not translated: %s", en);
+  free(en);
+  free(route);
+}
+
+Test(executors_apertium, a_short_spanish_text_is_read_as_spanish) {
+  expect_short("buenos días, mis amigos", "Spanish -> English", "good morning");
+}
+
+Test(executors_apertium, a_short_catalan_text_is_read_as_catalan) {
+  expect_short("bon dia, amics meus", "Catalan -> English", "friends");
+}
+
+Test(executors_apertium, a_short_portuguese_text_is_read_as_portuguese) {
+  expect_short("bom dia, meus amigos", "Portuguese -> Spanish -> English", "friends");
+}
+
+Test(executors_apertium, a_short_italian_text_is_read_as_italian) {
+  expect_short("dov'è la stazione?", "Italian -> Spanish -> English", "Where");
+}
+
+Test(executors_apertium, a_short_french_text_is_read_as_french) {
+  expect_short("merci beaucoup, mes amis", "French -> Spanish -> English", "thank you");
+}
+
+/* A short text in a language nothing here translates from is still refused naming it, though
+ * textcat was unsure of it and the languages translated from here were weighed (apertium knows
+ * too few of its words in each). */
+Test(executors_apertium, a_short_german_text_textcat_is_unsure_of_is_refused_naming_german) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"spa-eng", NULL});
+  char *route = NULL;
+  char *en = translate_route(&f, "danke schön", NULL, "en", &route);
+  cr_assert_null(en, "claimed done: %s (%s)", en, route);
+  cr_expect(strstr(f.env.err, "this looks German (de); nothing installed here translates from "
+                              "German: "), "unclear: %s", f.env.err);
+}
