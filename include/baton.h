@@ -406,6 +406,16 @@ BATON_API baton_rc baton_run_replay(baton *ctx, const char *run_id, baton_event_
  * unknown id. Free *json_out with baton_free(). Thread-safe. */
 BATON_API baton_rc baton_run_get(baton *ctx, const char *run_id, char **json_out);
 
+/* Opens for reading a file a stored run made: path absolute, as the run's outputs name it,
+ * beneath the run's folder $BATON_HOME/runs/RUN_ID/ (reached beneath that folder, following no
+ * link out of it and no ".."), a regular file. uid >= 0: only a run recorded as uid's (each run's
+ * "uid"; a daemon passes the caller's, so another user's run is not found, as an unknown one);
+ * uid < 0: any run. BATON_OK with *fd_out a read-only descriptor the caller closes;
+ * BATON_NOTFOUND when path names no file of such a run (not beneath runs/, no such run, another
+ * user's, no such file, its files removed by limits.runs_kept); BATON_IO otherwise (not a
+ * regular file, unreadable), with the reason in baton_errmsg(). Thread-safe. */
+BATON_API baton_rc baton_run_file_open(baton *ctx, const char *path, long uid, int *fd_out);
+
 /* The executors built into this library as a JSON array of
  * {name, tasks, available, reason, details (what is installed, when the
  * executor says)}. Free with baton_free(). Thread-safe. */

@@ -65,8 +65,7 @@ static int walk_nofollow(int dirfd, const char *rel) {
   return cur;
 }
 
-/* Opens rel beneath the folder root_fd (when >= 0, else root opened now). */
-static int open_beneath(const char *root, int root_fd, const char *rel) {
+int baton__input_open_beneath(const char *root, int root_fd, const char *rel) {
   int dirfd = root_fd >= 0 ? root_fd : open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     return -1;
@@ -131,7 +130,7 @@ static void open_in_roots(opener *o) {
       break; /* relative names are relative to the first root only */
     o->outside = false;
     o->why = NULL;
-    o->fd = open_beneath(s->roots[i], s->root_fds ? s->root_fds[i] : -1, rel);
+    o->fd = baton__input_open_beneath(s->roots[i], s->root_fds ? s->root_fds[i] : -1, rel);
     o->err = errno;
     if (s->as_caller && !o->as_user && !reachable(o, i, rel)) {
       if (o->fd >= 0)
@@ -310,6 +309,12 @@ int baton__input_open(const baton__input_scope *s, const char *name, char *err, 
     pthread_join(t, NULL);
   } else {
     open_in_roots(&o);
+  }
+  if (o.fd < 0 && o.outside && name[0] == '/' && s->open_run_file) {
+    o.fd = s->open_run_file(s->run_file_ud, name, err, errlen);
+    o.as_user = true; /* the run's owner is the caller: the file is its to read */
+    if (o.fd == -1)
+      return -1;
   }
   if (o.fd >= 0)
     return checked(s, &o, err, errlen);

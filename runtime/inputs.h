@@ -23,7 +23,13 @@ typedef struct baton__input_scope {
                           move it from a file's group, which the file may refuse, to others) */
   size_t n_groups;
   unsigned long long max_bytes;
-  bool own_runs;       /* the last root is $BATON_HOME/runs: the caller's own runs' outputs */
+  bool own_runs;       /* the caller's own runs' outputs may be named (the last root is
+                          $BATON_HOME/runs, or open_run_file opens them) */
+  /* Names beneath no root: another user's own runs' outputs, opened by this with the process's
+   * rights when the run is the caller's (as baton__run_file_open: the descriptor, -1 with err,
+   * -2 when the name is no file of the caller's runs). NULL: none. */
+  int (*open_run_file)(void *ud, const char *name, char *err, size_t errlen);
+  void *run_file_ud;
 } baton__input_scope;
 _Static_assert(sizeof(gid_t) == sizeof(unsigned), "baton_request's caller_groups are gid_t");
 
@@ -37,6 +43,12 @@ _Static_assert(sizeof(gid_t) == sizeof(unsigned), "baton_request's caller_groups
  * outside every root (or leaves them through a link or ".."). */
 int baton__input_open(const baton__input_scope *scope, const char *name, char *err,
                       size_t errlen);
+
+/* Opens rel beneath the folder root_fd (when >= 0, else root, opened now) for reading, the kernel
+ * keeping the path beneath it (openat2 RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, else a walk that
+ * follows no link and no ".."), without blocking (a FIFO opens at once). -1 with errno (EXDEV,
+ * ELOOP: it would leave the folder). */
+int baton__input_open_beneath(const char *root, int root_fd, const char *rel);
 
 /* Opens the folder `path` once (O_PATH): the descriptor to open inputs
  * beneath, so that a folder swapped for a link later changes nothing; its

@@ -197,10 +197,18 @@ static void run_scope_release(run_scope *rs) {
   free(rs->root_fds);
 }
 
+/* Opens a file of one of the run's user's own runs (scope's open_run_file): another user's run,
+ * whose inputs are opened with its rights, reads its earlier runs' outputs, which are the
+ * daemon user's files, once the history says the run is its own. */
+static int own_run_file(void *ud, const char *name, char *err, size_t errlen) {
+  const baton_run *run = ud;
+  return baton__run_file_open(run->ctx, name, (long)run->uid, err, errlen);
+}
+
 /* Fills rs for run and req: 0, or -1 out of memory (rs released). */
 static int run_scope_init(run_scope *rs, const baton_run *run, const baton_request *req) {
   size_t cap = run->ctx->cfg.n_allowed_roots + 2;
-  /* another user's run reads no run's outputs: they are the daemon user's files */
+  /* another user's run reads only its own runs' outputs, through own_run_file */
   bool other_user = req->as_caller && req->caller_uid != geteuid();
   *rs = (run_scope){.roots = calloc(cap, sizeof(char *)),
                     .root_fds = malloc(cap * sizeof(int))};
@@ -220,7 +228,9 @@ static int run_scope_init(run_scope *rs, const baton_run *run, const baton_reque
                                    .groups = (const gid_t *)req->caller_groups,
                                    .n_groups = req->caller_groups ? req->n_caller_groups : 0,
                                    .max_bytes = run->ctx->cfg.max_input_bytes,
-                                   .own_runs = own_runs};
+                                   .own_runs = own_runs || other_user,
+                                   .open_run_file = other_user ? own_run_file : NULL,
+                                   .run_file_ud = (void *)run};
   return 0;
 }
 

@@ -233,6 +233,17 @@ int baton__run_ensure_workspace(baton_run *run, const baton__task *t, char *err,
 int baton__run_keep_as_asked(baton_run *run, const baton__task *t, baton__values *out, char *err,
                              size_t errlen);
 
+/* ---- run_files.c ---- */
+/* Is id a run id as baton makes them ("20261206-061800-dde571398b30": digits, lower-case letters
+ * and '-', under 64 bytes)? Nothing else names a run's folder: never a path out of home/runs. */
+bool baton__run_id_ok(const char *id);
+/* Opens for reading the file `path` a stored run made: an absolute path beneath the run's folder
+ * $BATON_HOME/runs/ID/ (as the run's outputs name it), reached beneath that folder following no
+ * link out of it and no "..", a regular file. Only a run recorded as uid's when uid >= 0 (else
+ * any). The descriptor (blocking); -1 with err; -2 with err when path names no file of a run
+ * uid may see (not under runs/, not a run id, no such run, another user's: all alike). */
+int baton__run_file_open(baton *ctx, const char *path, long uid, char *err, size_t errlen);
+
 /* ---- run_prune.c ---- */
 /* Removes the folders of the oldest runs past the newest cfg.runs_kept (never a running one;
  * at most a few dozen a call), each recorded in the history first (baton__runstore_claim_files),

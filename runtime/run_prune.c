@@ -12,23 +12,11 @@
  * lower one) shrinks over the following runs, and no run waits long for it. */
 #define PRUNE_BATCH 32
 
-/* Is id a run id as baton makes them ("20261206-061800-dde571398b30")? Nothing else names a
- * folder to remove: never a path out of home/runs. */
-static bool run_id_ok(const char *id) {
-  size_t n = strlen(id);
-  if (n == 0 || n >= 64)
-    return false;
-  for (const char *c = id; *c; c++)
-    if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || *c == '-'))
-      return false;
-  return true;
-}
-
 /* The folder of run id (a run id as baton makes them), or NULL. Caller frees. */
 static char *run_dir(baton *ctx, const char *id) {
   char rel[80];
   baton__fmt(rel, sizeof rel, "runs/%s", id);
-  return run_id_ok(id) ? baton__path_join(ctx->cfg.home, rel) : NULL;
+  return baton__run_id_ok(id) ? baton__path_join(ctx->cfg.home, rel) : NULL;
 }
 
 /* Removes the folder of run id, claimed in the history (committed), then records it gone. A

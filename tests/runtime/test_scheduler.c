@@ -431,8 +431,8 @@ Test(runtime_scheduler, an_earlier_runs_output_is_an_input_to_its_user_only) {
                          .caller_uid = geteuid() + 1000, .caller_gid = getegid() + 1000};
   cr_assert_neq(baton_submit(ctx, &other, NULL, NULL, &run), BATON_OK);
   cr_assert(strstr(baton_errmsg(ctx), "outside the allowed folders"), "%s", baton_errmsg(ctx));
-  /* (and is not told that it may read its own runs' outputs, which this daemon cannot give) */
-  cr_expect(!strstr(baton_errmsg(ctx), "own runs"), "%s", baton_errmsg(ctx));
+  /* (only its own runs' outputs, as it is told: test_run_files) */
+  cr_expect(strstr(baton_errmsg(ctx), "your own runs' outputs"), "%s", baton_errmsg(ctx));
   bt_rmtree(elsewhere);
   free(elsewhere);
   cJSON_Delete(first);
