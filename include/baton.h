@@ -709,6 +709,15 @@ BATON_API baton_rc baton_client_submit(baton_client *c, const baton_request *req
                                        baton_event_fn on_event, void *userdata,
                                        char **result_json);
 
+/* Copies a file one of the caller's runs made (path as its outputs name it) from the daemon
+ * into out_fd, in pieces of at most 1 MiB (method run.output): what a user the daemon serves may
+ * not open itself, the run folders being the daemon user's. *size_out (may be NULL) receives the
+ * bytes copied. BATON_NOTFOUND for a path that is no file of the caller's runs (another user's
+ * are not found), BATON_IO when writing to out_fd fails (errno kept) or the connection closes;
+ * else as baton_client_call(). A file that changes size meanwhile is refused (BATON_IO). */
+BATON_API baton_rc baton_client_fetch(baton_client *c, const char *path, int out_fd,
+                                      unsigned long long *size_out);
+
 /* Asks the daemon to cancel the run that baton_client_submit() on c is
  * waiting for: within about a fifth of a second once its plan event has
  * arrived, else as soon as it does. A cancel asked while no submit waits is

@@ -316,6 +316,9 @@ bool baton__srv_job_method(const char *m);
 bool baton__srv_loop_method(baton_server *srv, uint64_t client, uid_t uid, const char *m,
                             const char *id_json, const cJSON *params);
 
+/* files.c: run.output, a piece of a file one of the caller's runs made */
+void baton__srv_run_output(baton_server *srv, const job *j, srv_ctx *sc);
+
 /* stream.c: runs, their events and cancelling */
 void baton__srv_run_unref(baton_server *srv, srun *sr);
 bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc);

@@ -136,6 +136,8 @@ bool baton__srv_call(baton_server *srv, job *j) {
     m_run_get(srv, j, sc);
   else if (!strcmp(m, "runs.list"))
     m_runs_list(srv, j, sc);
+  else if (!strcmp(m, "run.output"))
+    baton__srv_run_output(srv, j, sc);
   else if (!strcmp(m, "models.search"))
     m_models(srv, j, sc, true);
   else if (!strcmp(m, "models.list"))
@@ -168,9 +170,9 @@ static void health(baton_server *srv, uint64_t client, const char *id_json) {
   baton__sb_release(&sb);
 }
 
-static const char *const job_methods[] = {"submit",        "plan",        "run.get",
-                                          "runs.list",     "models.search", "models.list",
-                                          "executors.list"};
+static const char *const job_methods[] = {"submit",         "plan",          "run.get",
+                                          "runs.list",      "run.output",    "models.search",
+                                          "models.list",    "executors.list"};
 
 /* Whether m is a method answered on a helper thread. */
 bool baton__srv_job_method(const char *m) {

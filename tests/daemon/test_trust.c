@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/text.h"
+#include "executors/hf.h"
 #include "support/daemon.h"
 #include "support/support.h"
 
@@ -323,6 +324,116 @@ static void another_user_sees_only_its_own_runs(void) {
   close(fd);
 }
 
+/* The result's first task's output file of a submit reply (malloc'd). */
+static char *output_file(const char *reply) {
+  cJSON *j = cJSON_Parse(reply);
+  const cJSON *tasks = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "result"), "tasks");
+  const cJSON *f = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(tasks, 0),
+                                                           "outputs"), "file");
+  cr_assert(cJSON_IsString(f), "no output file: %s", reply);
+  char *path = strdup(f->valuestring);
+  cJSON_Delete(j);
+  return path;
+}
+
+/* The params of a submit echoing text saved as name. */
+static void save_plan(const char *text, const char *name, char *params, size_t cap) {
+  snprintf(params, cap,
+           "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+           "\"args\":{\"text\":\"%s\",\"save_as\":\"%s\"}}]}", text, name);
+}
+
+/* The bytes of a run.output reply (malloc'd text), or NULL when it is an error. */
+static char *output_bytes(const char *reply) {
+  cJSON *j = cJSON_Parse(reply);
+  const cJSON *data = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "result"), "data");
+  size_t n = 0;
+  char *text = cJSON_IsString(data)
+                   ? (char *)baton__hf_b64_decode(data->valuestring, strlen(data->valuestring), &n)
+                   : NULL;
+  cJSON_Delete(j);
+  return text;
+}
+
+/* run.output of path (offset, length: 0 for none) as nobody: the reply (malloc'd). */
+static char *output_as_nobody(const char *path, int offset, int length) {
+  char params[1600];
+  int n = snprintf(params, sizeof params, "{\"path\":\"%s\"", path);
+  if (offset)
+    n += snprintf(params + n, sizeof params - (size_t)n, ",\"offset\":%d", offset);
+  if (length)
+    n += snprintf(params + n, sizeof params - (size_t)n, ",\"length\":%d", length);
+  snprintf(params + n, sizeof params - (size_t)n, "}");
+  return as_nobody("run.output", params);
+}
+
+static void another_user_reads_only_its_own_outputs(void) {
+  char params[1600];
+  save_plan("NOBODY-NOTE", "note.txt", params, sizeof params);
+  char *r = as_nobody("submit", params);
+  cr_assert_eq(code_of(r), 0, "%s", r);
+  char *mine = output_file(r);
+  free(r);
+  int fd = bt_dial(du.sock);
+  cr_assert(fd >= 0);
+  save_plan("ROOT-NOTE", "root.txt", params, sizeof params);
+  r = bt_call(fd, 1, "submit", params);
+  cr_assert(r && code_of(r) == 0, "%s", r ? r : "no reply");
+  char *roots = output_file(r);
+  free(r);
+  /* The run folders stay the daemon user's: nobody opens its file through the daemon. */
+  char runs[700];
+  snprintf(runs, sizeof runs, "%s/home/runs", du.dir);
+  struct stat st;
+  cr_assert_eq(stat(runs, &st), 0);
+  cr_expect_eq(st.st_mode & 0777, 0700, "runs/ mode %o", st.st_mode & 0777);
+  r = output_as_nobody(mine, 0, 0);
+  char *bytes = output_bytes(r);
+  cr_expect(bytes && strstr(bytes, "NOBODY-NOTE"), "its own output: %s", r);
+  cr_expect(strstr(r, "\"eof\":true"), "%s", r);
+  free(bytes);
+  free(r);
+  r = output_as_nobody(mine, 2, 3);
+  bytes = output_bytes(r);
+  cr_expect(bytes && !strcmp(bytes, "BOD") && strstr(r, "\"eof\":false"), "a piece: %s", r);
+  free(bytes);
+  free(r);
+  /* Root's output: not found for nobody, by its path or through its own run's folder. */
+  r = output_as_nobody(roots, 0, 0);
+  cr_expect_eq(code_of(r), -32005, "root's output for nobody: %s", r);
+  free(r);
+  char via[1600], *slash = strrchr(mine, '/');
+  const char *root_id = strstr(roots, "/runs/") + 6;
+  snprintf(via, sizeof via, "%.*s/../%s", (int)(slash - mine), mine, root_id);
+  r = output_as_nobody(via, 0, 0);
+  cr_expect_neq(code_of(r), 0, "through \"..\": %s", r);
+  cr_expect(!strstr(r, "\"result\""), "%s", r);
+  free(r);
+  /* Root, the daemon's own user, reads any run's. */
+  snprintf(params, sizeof params, "{\"path\":\"%s\"}", mine);
+  r = bt_call(fd, 2, "run.output", params);
+  bytes = output_bytes(r);
+  cr_expect(bytes && strstr(bytes, "NOBODY-NOTE"), "root reads nobody's output: %s", r);
+  free(bytes);
+  free(r);
+  close(fd);
+  /* A later request of nobody names its own output, never root's. */
+  snprintf(params, sizeof params,
+           "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+           "\"args\":{\"text\":\"%s\"}}]}", mine);
+  r = as_nobody("submit", params);
+  cr_expect(code_of(r) == 0 && strstr(r, "NOBODY-NOTE"), "its own output as input: %s", r);
+  free(r);
+  snprintf(params, sizeof params,
+           "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+           "\"args\":{\"text\":\"%s\"}}]}", roots);
+  r = as_nobody("submit", params);
+  cr_expect(code_of(r) != 0 && !strstr(r, "ROOT-NOTE"), "root's output as input: %s", r);
+  free(r);
+  free(mine);
+  free(roots);
+}
+
 /* One daemon for these (starting one seeds a registry: seconds). */
 Test(daemon_trust_users, another_user_reaches_the_socket_but_only_its_own_files_and_runs,
      .init = start_shared, .fini = stop_shared, .timeout = 120) {
@@ -332,4 +443,5 @@ Test(daemon_trust_users, another_user_reaches_the_socket_but_only_its_own_files_
   roots_files_are_not_read_for_another_user();
   a_callers_groups_read_what_they_may();
   another_user_sees_only_its_own_runs();
+  another_user_reads_only_its_own_outputs();
 }
