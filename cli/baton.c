@@ -526,6 +526,11 @@ static int cmd_runs(const opts *o) {
     cli_die_usage("runs needs a subcommand: %s", subs);
   int show = !strcmp(o->sub, "show");
   int resume = !strcmp(o->sub, "resume"), replay = !strcmp(o->sub, "replay");
+  if (!strcmp(o->sub, "fetch")) {
+    if (!o->positional)
+      cli_die_usage("runs fetch needs a file a run made (a path its outputs name)");
+    return cli_runs_fetch(o);
+  }
   if (!show && !resume && !replay && strcmp(o->sub, "list") != 0)
     cli_die_usage("unknown runs subcommand '%s' (%s)", o->sub, subs);
   if ((show || resume || replay) && !o->positional)

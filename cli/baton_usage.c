@@ -57,6 +57,10 @@ static const usage_row rows[] = {
     {"runs", "show", "ID [--json]", "one stored run: its tasks, their models, the answer"},
     {"runs", "resume", "ID [--json]", "run the unfinished tasks of a stored run"},
     {"runs", "replay", "ID [--json]", "reproduce a stored run without calling any model"},
+    {"runs", "fetch", "FILE [--output DEST]",
+     "copy a file your run made (a path its outputs\nname) to DEST (default: its name, here; - for "
+     "stdout),\nthrough the daemon when one answers: a user it\nserves cannot open its run "
+     "folders"},
     {"mcp", NULL, "", "an MCP server on stdin/stdout for agents (see baton mcp --help)"},
 };
 

@@ -100,6 +100,8 @@ int remote_plan(baton_client *d, const opts *o, char **json_out, char **note_out
 /* `baton runs list` (show false) and `runs show ID` (baton_runs.c): from the daemon when one
  * answers, as `baton run` would use it, else from this process's history. The exit status. */
 int cli_runs_read(const opts *o, bool show);
+/* `baton runs fetch FILE [--output DEST]` (baton_fetch.c): the exit status. */
+int cli_runs_fetch(const opts *o);
 /* After `runs resume|replay ID` found no run ID here: says so on stderr when the daemon's
  * history (another BATON_HOME) holds it. */
 void cli_runs_hint(const opts *o, const char *id);
