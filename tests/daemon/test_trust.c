@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/text.h"
@@ -367,6 +368,46 @@ static char *output_as_nobody(const char *path, int offset, int length) {
   return as_nobody("run.output", params);
 }
 
+/* In the child (as nobody, in its folder base/mine): `baton runs fetch PATH -o DEST` through the
+ * daemon; what it printed and its exit status into out. */
+static void fetch_as(void *arg, char *out, size_t cap) {
+  const char *const *a = arg; /* the file, the copy's name */
+  const char *bin = getenv("BATON_BIN_DIR");
+  char cmd[4000];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s/mine' && HOME='%s/mine' BATON_HOME='%s/mine/.baton' BATON_NO_DAEMON=0 "
+           "BATON_SOCKET='%s' '%s/baton' runs fetch '%s' -o '%s' </dev/null 2>&1",
+           base, base, base, du.sock, bin && *bin ? bin : BATON_TEST_BINARY_DIR,
+           a[0], a[1]);
+  FILE *p = popen(cmd, "r");
+  size_t n = p ? fread(out, 1, cap - 32, p) : 0;
+  int st = p ? pclose(p) : -1;
+  snprintf(out + n, cap - n, "\nEXIT=%d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+/* `baton runs fetch` as nobody copies its own output into its folder, never root's. */
+static void another_user_fetches_its_own_outputs(const char *mine, const char *roots) {
+  const char *own[] = {mine, "got.txt"}, *other[] = {roots, "stolen.txt"};
+  char *r = bt_as_user(NOBODY, NOBODY, fetch_as, (void *)own);
+  cr_assert(r, "the child running as nobody failed");
+  cr_expect(strstr(r, "EXIT=0"), "baton runs fetch of its own output: %s", r);
+  char p[700];
+  snprintf(p, sizeof p, "%s/mine/got.txt", base);
+  char *got = access(p, F_OK) == 0 ? bt_slurp(p, NULL) : NULL;
+  cr_expect(got && strstr(got, "NOBODY-NOTE"), "the copy: %s", got ? got : "(none)");
+  free(got);
+  free(r);
+  r = bt_as_user(NOBODY, NOBODY, fetch_as, (void *)other);
+  cr_assert(r, "the child running as nobody failed");
+  cr_expect(strstr(r, "EXIT=") && !strstr(r, "EXIT=0") && strstr(r, "no file of a run of yours"),
+            "baton runs fetch of root's output: %s", r);
+  snprintf(p, sizeof p, "%s/mine/stolen.txt", base);
+  cr_expect(access(p, F_OK) != 0, "a copy of root's output was left");
+  snprintf(p, sizeof p, "%s/mine/stolen.txt.part", base);
+  cr_expect(access(p, F_OK) != 0, "a partial copy was left");
+  free(r);
+}
+
 static void another_user_reads_only_its_own_outputs(void) {
   char params[1600];
   save_plan("NOBODY-NOTE", "note.txt", params, sizeof params);
@@ -430,6 +471,7 @@ static void another_user_reads_only_its_own_outputs(void) {
   r = as_nobody("submit", params);
   cr_expect(code_of(r) != 0 && !strstr(r, "ROOT-NOTE"), "root's output as input: %s", r);
   free(r);
+  another_user_fetches_its_own_outputs(mine, roots);
   free(mine);
   free(roots);
 }
