@@ -367,6 +367,7 @@ static void show_result(chat *ch, const char *request, const cJSON *res) {
     listed = true;
     printf("  %s\n", f->valuestring);
   }
+  cli_hint_fetch(res);
   const char *status = cli_jstr(res, "status");
   if (strcmp(status, "done") != 0) /* its answer says what went wrong: no answer for a chat */
     printf("(run %s %s)\n", cli_jstr(res, "run_id"), status),

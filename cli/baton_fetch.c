@@ -97,3 +97,18 @@ int cli_runs_fetch(const opts *o) {
     fprintf(stderr, "baton: wrote %s (%llu bytes)\n", dest, n);
   return 0;
 }
+
+void cli_hint_fetch(const cJSON *res) {
+  const cJSON *t, *v;
+  cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(res, "tasks")) {
+    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(t, "outputs")) {
+      if (!cJSON_IsString(v) || v->valuestring[0] != '/' || access(v->valuestring, R_OK) == 0)
+        continue;
+      fflush(stdout);
+      fprintf(stderr, "baton: the run's files are in the daemon's run folders, which you may "
+              "not open: `baton runs fetch FILE` copies one here (baton runs fetch %s)\n",
+              v->valuestring);
+      return;
+    }
+  }
+}

@@ -67,6 +67,7 @@ int remote_run(baton_client *d, const opts *o, const char *plan, baton_event_fn 
   } else {
     const char *summary = cli_jstr(res, "summary");
     fputs(*summary ? summary : "(no answer)\n", stdout);
+    cli_hint_fetch(res);
   }
   say_why_cancelled(res);
   cJSON_Delete(res);

@@ -102,6 +102,9 @@ int remote_plan(baton_client *d, const opts *o, char **json_out, char **note_out
 int cli_runs_read(const opts *o, bool show);
 /* `baton runs fetch FILE [--output DEST]` (baton_fetch.c): the exit status. */
 int cli_runs_fetch(const opts *o);
+/* Tells stderr, once, how to copy the files a run's result res names when this process may not
+ * open one of them (a user the daemon serves: the run folders are the daemon user's). */
+void cli_hint_fetch(const cJSON *res);
 /* After `runs resume|replay ID` found no run ID here: says so on stderr when the daemon's
  * history (another BATON_HOME) holds it. */
 void cli_runs_hint(const opts *o, const char *id);

@@ -368,28 +368,33 @@ static char *output_as_nobody(const char *path, int offset, int length) {
   return as_nobody("run.output", params);
 }
 
-/* In the child (as nobody, in its folder base/mine): `baton runs fetch PATH -o DEST` through the
- * daemon; what it printed and its exit status into out. */
-static void fetch_as(void *arg, char *out, size_t cap) {
-  const char *const *a = arg; /* the file, the copy's name */
+/* In the child (as nobody, in its folder base/mine): `baton ARGS` (arg) through the daemon; what
+ * it printed and its exit status into out. */
+static void baton_as(void *arg, char *out, size_t cap) {
   const char *bin = getenv("BATON_BIN_DIR");
   char cmd[4000];
   snprintf(cmd, sizeof cmd,
            "cd '%s/mine' && HOME='%s/mine' BATON_HOME='%s/mine/.baton' BATON_NO_DAEMON=0 "
-           "BATON_SOCKET='%s' '%s/baton' runs fetch '%s' -o '%s' </dev/null 2>&1",
-           base, base, base, du.sock, bin && *bin ? bin : BATON_TEST_BINARY_DIR,
-           a[0], a[1]);
+           "BATON_SOCKET='%s' '%s/baton' %s </dev/null 2>&1",
+           base, base, base, du.sock, bin && *bin ? bin : BATON_TEST_BINARY_DIR, (char *)arg);
   FILE *p = popen(cmd, "r");
   size_t n = p ? fread(out, 1, cap - 32, p) : 0;
   int st = p ? pclose(p) : -1;
   snprintf(out + n, cap - n, "\nEXIT=%d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+/* `baton runs fetch FILE -o DEST` as nobody: what it printed, and its exit status. */
+static char *fetch_as(const char *file, const char *dest) {
+  char args[1600];
+  snprintf(args, sizeof args, "runs fetch '%s' -o '%s'", file, dest);
+  char *r = bt_as_user(NOBODY, NOBODY, baton_as, args);
+  cr_assert(r, "the child running as nobody failed");
+  return r;
+}
+
 /* `baton runs fetch` as nobody copies its own output into its folder, never root's. */
 static void another_user_fetches_its_own_outputs(const char *mine, const char *roots) {
-  const char *own[] = {mine, "got.txt"}, *other[] = {roots, "stolen.txt"};
-  char *r = bt_as_user(NOBODY, NOBODY, fetch_as, (void *)own);
-  cr_assert(r, "the child running as nobody failed");
+  char *r = fetch_as(mine, "got.txt");
   cr_expect(strstr(r, "EXIT=0"), "baton runs fetch of its own output: %s", r);
   char p[700];
   snprintf(p, sizeof p, "%s/mine/got.txt", base);
@@ -397,14 +402,22 @@ static void another_user_fetches_its_own_outputs(const char *mine, const char *r
   cr_expect(got && strstr(got, "NOBODY-NOTE"), "the copy: %s", got ? got : "(none)");
   free(got);
   free(r);
-  r = bt_as_user(NOBODY, NOBODY, fetch_as, (void *)other);
-  cr_assert(r, "the child running as nobody failed");
+  r = fetch_as(roots, "stolen.txt");
   cr_expect(strstr(r, "EXIT=") && !strstr(r, "EXIT=0") && strstr(r, "no file of a run of yours"),
             "baton runs fetch of root's output: %s", r);
   snprintf(p, sizeof p, "%s/mine/stolen.txt", base);
   cr_expect(access(p, F_OK) != 0, "a copy of root's output was left");
   snprintf(p, sizeof p, "%s/mine/stolen.txt.part", base);
   cr_expect(access(p, F_OK) != 0, "a partial copy was left");
+  free(r);
+  /* `baton run` through the daemon tells nobody how to copy the files it may not open. */
+  snprintf(p, sizeof p, "%s/mine/plan.json", base);
+  bt_write(p, "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+              "\"args\":{\"text\":\"hi\",\"save_as\":\"hi.txt\"}}]");
+  chmod(p, 0644);
+  r = bt_as_user(NOBODY, NOBODY, baton_as, "run --plan plan.json");
+  cr_assert(r, "the child running as nobody failed");
+  cr_expect(strstr(r, "EXIT=0") && strstr(r, "baton runs fetch /"), "the hint: %s", r);
   free(r);
 }
 
