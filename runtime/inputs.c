@@ -300,6 +300,15 @@ fail:
 
 int baton__input_open(const baton__input_scope *s, const char *name, char *err, size_t errlen) {
   opener o = {.scope = s, .name = name, .fd = -1};
+  if (name[0] == '/' && s->open_run_file) { /* first: runs/ may lie under an allowed root */
+    o.fd = s->open_run_file(s->run_file_ud, name, err, errlen);
+    if (o.fd == -1)
+      return -1;
+    if (o.fd >= 0) {
+      o.as_user = true; /* the run is the caller's: the file is its to read */
+      return checked(s, &o, err, errlen);
+    }
+  }
   if (s->as_caller) {
     pthread_t t;
     if (baton__thread_start(&t, open_as_caller, &o) != 0) {
@@ -309,12 +318,6 @@ int baton__input_open(const baton__input_scope *s, const char *name, char *err, 
     pthread_join(t, NULL);
   } else {
     open_in_roots(&o);
-  }
-  if (o.fd < 0 && o.outside && name[0] == '/' && s->open_run_file) {
-    o.fd = s->open_run_file(s->run_file_ud, name, err, errlen);
-    o.as_user = true; /* the run's owner is the caller: the file is its to read */
-    if (o.fd == -1)
-      return -1;
   }
   if (o.fd >= 0)
     return checked(s, &o, err, errlen);

@@ -25,9 +25,10 @@ typedef struct baton__input_scope {
   unsigned long long max_bytes;
   bool own_runs;       /* the caller's own runs' outputs may be named (the last root is
                           $BATON_HOME/runs, or open_run_file opens them) */
-  /* Names beneath no root: another user's own runs' outputs, opened by this with the process's
-   * rights when the run is the caller's (as baton__run_file_open: the descriptor, -1 with err,
-   * -2 when the name is no file of the caller's runs). NULL: none. */
+  /* Absolute names, tried before the roots: another user's own runs' outputs, opened by this
+   * with the process's rights when the run is the caller's (as baton__run_file_open: the
+   * descriptor, -1 with err, -2 when the name is no file of the caller's runs: then the roots
+   * decide, with the caller's rights). NULL: none. */
   int (*open_run_file)(void *ud, const char *name, char *err, size_t errlen);
   void *run_file_ud;
 } baton__input_scope;

@@ -165,3 +165,29 @@ Test(runtime_run_files, a_user_names_its_own_outputs_as_inputs_never_anothers) {
   free(mine);
   free(theirs);
 }
+
+Test(runtime_run_files, own_outputs_are_read_even_beneath_an_allowed_root) {
+  /* The daemon's home beneath an allowed root: the caller's rights cannot open its run folders
+   * (0700, the daemon user's), the run's owner still can; another user still cannot. */
+  baton_close(ctx);
+  char yaml[1200];
+  snprintf(yaml, sizeof yaml, "workers: 2\nallowed_roots: [%s]\n", home);
+  bt_write(cfg, yaml);
+  cr_assert_eq(baton_open(cfg, &ctx), BATON_OK, "open: %s", baton_errmsg(ctx));
+  char *mine = saved_as(user_a, "A-NOTE", "note.txt");
+  char *theirs = saved_as(user_b, "B-SECRET", "secret.txt");
+  char plan[1600];
+  baton_rc rc;
+  echo_of(mine, plan, sizeof plan);
+  char *json = run_as(user_a, plan, &rc);
+  cr_expect(json && rc == BATON_OK && strstr(json, "A-NOTE"), "its own output is read: %s",
+            json ? json : baton_errmsg(ctx));
+  free(json);
+  echo_of(theirs, plan, sizeof plan);
+  json = run_as(user_a, plan, &rc);
+  cr_expect(!json && rc != BATON_OK, "another user's output is refused (rc %d)", rc);
+  cr_expect(!json || !strstr(json, "B-SECRET"), "the secret leaked: %s", json);
+  free(json);
+  free(mine);
+  free(theirs);
+}
