@@ -139,7 +139,7 @@ int baton__audio_info(const char *path, const char *name, char **text, char **js
   int rc = measure(sf, info.channels, info.frames, &lv);
   sf_close(sf);
   if (rc != 0)
-    return baton__fmt(err, errlen, "out of memory"), -1;
+    return baton__fmt(err, errlen, "out of memory"), -2;
   /* dBFS of the peak and of the root mean square; no level at all (-inf) for silence */
   double n = (double)lv.counted, measured = (double)lv.frames / info.samplerate;
   double db[2] = {lv.peak > 0 ? 20 * log10(lv.peak) : -INFINITY,
@@ -157,7 +157,7 @@ int baton__audio_info(const char *path, const char *name, char **text, char **js
                  (long long)st.st_size);
   say_levels(&sb, db, &lv, info.samplerate);
   *json = facts_json(&info, seconds, major, sub, (long long)st.st_size, db, measured);
-  return baton__run_facts_answer(&sb, text, json, err, errlen);
+  return baton__run_facts_answer(&sb, text, json, err, errlen) == 0 ? 0 : -2;
 }
 
 #endif /* BATON_HAVE_SNDFILE */

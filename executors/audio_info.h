@@ -11,8 +11,8 @@
  * 16000 Hz, 1 channel (mono), 397164 bytes. Its peak level is -6.0 dBFS and its RMS level -9.0
  * dBFS.", or "It is silent."), *json the same as an object {seconds, frames, sample_rate,
  * channels, format, encoding, bytes, peak_dbfs, rms_dbfs (both null for silence), level_seconds
- * (how much was measured)}; both malloc'd. 0, or -1 with err (not a recording libsndfile reads,
- * out of memory). */
+ * (how much was measured)}; both malloc'd. 0; -1 with err when the file is at fault (not a
+ * recording libsndfile reads, no rate or length in its header); -2 with err when out of memory. */
 int baton__audio_info(const char *path, const char *name, char **text, char **json, char *err,
                       size_t errlen);
 

@@ -59,7 +59,7 @@ int baton__pcm_load(const char *path, size_t max_bytes, baton__pcm *out, char *e
         free(buf);
         sf_close(sf);
         baton__fmt(err, errlen, "out of memory decoding %s", name);
-        return -1;
+        return -2;
       }
       buf = nb;
       cap = ncap;
@@ -94,6 +94,14 @@ int baton__pcm_load(const char *path, size_t max_bytes, baton__pcm *out, char *e
   out->channels = info.channels;
   out->rate = info.samplerate;
   return 0;
+}
+
+int baton__pcm_load_input(const char *path, size_t max_bytes, baton__pcm *out,
+                          baton__exec_env *env) {
+  int rc = baton__pcm_load(path, max_bytes, out, env->err, sizeof env->err);
+  if (rc == -1)
+    env->bad_input = true; /* the file's fault, not the model's */
+  return rc == 0 ? 0 : -1;
 }
 
 void baton__pcm_reverse(baton__pcm *p) {

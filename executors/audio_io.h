@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "executors/executor.h"
+
 /* Decoded audio: interleaved float samples in [-1, 1]. `s` is owned (freed
  * by baton__pcm_release). Only defined when libsndfile was found. */
 typedef struct baton__pcm {
@@ -18,11 +20,17 @@ typedef struct baton__pcm {
 
 /* Decodes any format libsndfile reads (WAV, FLAC, Ogg/Vorbis, Opus, MP3,
  * AIFF ...). Refuses files larger than max_bytes (0: no size limit) and
- * recordings longer than BATON__PCM_MAX_SECONDS. Returns 0 with out filled,
- * or -1 with a message naming the file as the user gave it in err (out left
- * empty; baton__run_file_ok). */
+ * recordings longer than BATON__PCM_MAX_SECONDS. Returns 0 with out filled;
+ * -1 when the file is at fault (missing, empty, too large or long, not audio
+ * libsndfile decodes) or -2 when out of memory, with a message naming the file
+ * as the user gave it in err (out left empty; baton__run_file_ok). */
 int baton__pcm_load(const char *path, size_t max_bytes, baton__pcm *out, char *err,
                     size_t errlen);
+
+/* baton__pcm_load() of an executor's input: 0, or -1 with env->err set, and env->bad_input when
+ * the file is at fault. */
+int baton__pcm_load_input(const char *path, size_t max_bytes, baton__pcm *out,
+                          baton__exec_env *env);
 
 /* Mixes the channels down to one (average). 0, or -1 when out of memory. */
 int baton__pcm_to_mono(baton__pcm *p);

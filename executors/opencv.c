@@ -225,10 +225,13 @@ static baton__cv_image *cv_detect(cv_state *st, size_t k, int mode, const char *
   const char *name = baton__input_name(path); /* not the run's copy of it */
   if (cv_refused_from_header(path, name, env) != 0)
     return NULL;
+  int bad_input;
   baton__cv_image *img =
-      baton__cv_image_load(path, name, CV_MAX_PIXELS, env->err, sizeof env->err);
-  if (!img)
+      baton__cv_image_load(path, name, CV_MAX_PIXELS, &bad_input, env->err, sizeof env->err);
+  if (!img) {
+    env->bad_input = bad_input != 0; /* a file that is no picture is not the model's fault */
     return NULL;
+  }
   baton__cv_cascade *cascade = cv_kinds[k].file ? cv_cascade(st, k, env) : NULL;
   /* Detection itself cannot be interrupted: its time is bounded by CV_MAX_SIDE. */
   int rc = !cv_kinds[k].file ? cv_people(st, img, boxes, n, env)

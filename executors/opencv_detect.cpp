@@ -12,6 +12,7 @@
 #include <exception>
 #include <mutex>
 #include <new>
+#include <new>
 #include <vector>
 
 #include "core/banned.h"
@@ -80,8 +81,12 @@ extern "C" int baton__cv_can_decode(const char *path) {
 }
 
 extern "C" baton__cv_image *baton__cv_image_load(const char *path, const char *name,
-                                                 double max_pixels, char *err, size_t errlen) {
+                                                 double max_pixels, int *bad_input, char *err,
+                                                 size_t errlen) {
   quiet();
+  int ignored;
+  bad_input = bad_input ? bad_input : &ignored;
+  *bad_input = 1;
   try {
     baton__cv_image *img = new baton__cv_image;
     img->m = cv::imread(path, cv::IMREAD_COLOR);
@@ -99,6 +104,10 @@ extern "C" baton__cv_image *baton__cv_image_load(const char *path, const char *n
       return nullptr;
     }
     return img;
+  } catch (const std::bad_alloc &) {
+    *bad_input = 0;
+    if (err && errlen)
+      std::snprintf(err, errlen, "out of memory decoding %s", name);
   } catch (const std::exception &e) {
     decode_failed(err, errlen, name, e.what());
   } catch (...) {

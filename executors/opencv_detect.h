@@ -35,10 +35,11 @@ int baton__cv_can_decode(const char *path);
 
 /* Decodes an image file (anything OpenCV reads). Refuses images over
  * max_pixels. Returns a handle (free with baton__cv_image_free) or NULL with
- * err, which calls the file `name` (as the user gave it: baton__input_name).
- * Thread-safe. */
+ * err, which calls the file `name` (as the user gave it: baton__input_name),
+ * and *bad_input (when not NULL) 1 when the file is at fault (not decoded, too
+ * many pixels), 0 when memory ran out. Thread-safe. */
 baton__cv_image *baton__cv_image_load(const char *path, const char *name, double max_pixels,
-                                      char *err, size_t errlen);
+                                      int *bad_input, char *err, size_t errlen);
 void baton__cv_image_free(baton__cv_image *img);
 void baton__cv_image_size(const baton__cv_image *img, int *w, int *h);
 

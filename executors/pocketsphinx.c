@@ -127,8 +127,7 @@ static void ps_exec_release(void *state) {
  * caller frees), or NULL with env->err set. */
 static int16_t *ps_samples(const char *path, size_t *n, baton__exec_env *env) {
   baton__pcm pcm;
-  if (baton__pcm_load(path, baton__run_max_input(env, PS_DEFAULT_MAX_INPUT), &pcm, env->err,
-                      sizeof env->err) != 0)
+  if (baton__pcm_load_input(path, baton__run_max_input(env, PS_DEFAULT_MAX_INPUT), &pcm, env))
     return NULL;
   if (baton__pcm_to_mono(&pcm) != 0 || baton__pcm_resample(&pcm, PS_RATE) != 0) {
     baton__pcm_release(&pcm);

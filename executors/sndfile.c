@@ -627,8 +627,8 @@ static double loudest_other(const baton__pcm *pcm, const char *const *paths, int
     baton__pcm other;
     if (i == skip)
       continue;
-    if (baton__pcm_load(paths[i], baton__run_max_input(env, SF_DEFAULT_MAX_INPUT), &other,
-                        env->err, sizeof env->err) != 0)
+    if (baton__pcm_load_input(paths[i], baton__run_max_input(env, SF_DEFAULT_MAX_INPUT), &other,
+                              env) != 0)
       return -1;
     double level = baton__pcm_level(&other);
     loudest = level > loudest ? level : loudest;
@@ -667,8 +667,8 @@ static int sf_join(baton__pcm *pcm, const baton__values *in, const char *instr, 
   cut = bg == 0 ? baton__pcm_lower_to(pcm, loudest * pow(10.0, -SF_BACKGROUND_DB / 20.0)) : 0;
   for (int i = 1; i < n; i++) {
     baton__pcm next;
-    if (baton__pcm_load(paths[i], baton__run_max_input(env, SF_DEFAULT_MAX_INPUT), &next, env->err,
-                        sizeof env->err) != 0)
+    if (baton__pcm_load_input(paths[i], baton__run_max_input(env, SF_DEFAULT_MAX_INPUT), &next,
+                              env) != 0)
       return -1;
     if (i == bg)
       cut = baton__pcm_lower_to(&next, loudest * pow(10.0, -SF_BACKGROUND_DB / 20.0));
@@ -701,9 +701,12 @@ static int sf_info(const baton__values *in, baton__exec_env *env, baton__values 
   if (!audio || !*audio)
     return baton__run_bad_input(env, "audio-information needs an \"audio\" file to read");
   char *text, *json;
-  if (baton__audio_info(audio, baton__given_name(audio), &text, &json, env->err,
-                        sizeof env->err) != 0)
+  if (!baton__run_file_fits(env, audio, 0, "audio file"))
     return -1;
+  int rc = baton__audio_info(audio, baton__given_name(audio), &text, &json, env->err,
+                             sizeof env->err);
+  if (rc != 0)
+    return env->bad_input = rc == -1, -1; /* a file that is no recording is not the model's fault */
   const baton__output outs[] = {{"text", BATON__T_TEXT, text, false},
                                 {"json", BATON__T_JSON, json, false}};
   return baton__values_add_outputs(out, env, outs, sizeof outs / sizeof outs[0]);
@@ -743,8 +746,7 @@ static int sf_run(void *state, const char *task, const baton__values *in, baton_
   if (!baton__run_has_workspace(env, "audio"))
     return -1;
   baton__pcm pcm;
-  if (baton__pcm_load(audio, baton__run_max_input(env, SF_DEFAULT_MAX_INPUT), &pcm, env->err,
-                      sizeof env->err) != 0)
+  if (baton__pcm_load_input(audio, baton__run_max_input(env, SF_DEFAULT_MAX_INPUT), &pcm, env))
     return -1;
   baton__sb desc;
   baton__sb_init(&desc);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 static char *dir;
+static bool bad_input; /* the last failure was the input's fault */
 
 static void setup(void) { dir = bt_tmpdir(); }
 static void teardown(void) {
@@ -53,6 +54,7 @@ static int info(const char *path, char **text, cJSON **json, char *err, size_t e
   cr_assert_eq(baton__values_add(&in, "audio", BATON__T_AUDIO, path), 0);
   baton__exec_env env = {.workspace = dir, .file_prefix = "task0"};
   int rc = baton__executor_sndfile.run(NULL, "audio-information", &in, &env, &out);
+  bad_input = env.bad_input;
   const baton__value *t = baton__values_get(&out, "text"), *j = baton__values_get(&out, "json");
   *text = rc == 0 && t ? baton__strdup(t->data) : NULL;
   *json = rc == 0 && j ? cJSON_Parse(j->data) : NULL;
@@ -185,7 +187,19 @@ Test(executors_audio_info, a_file_that_is_no_recording_is_refused_saying_so) {
   cJSON *j;
   cr_assert_eq(info(path, &text, &j, err, sizeof err), -1);
   cr_assert(strstr(err, "cannot read notes.wav as a recording"), "%s", err);
+  cr_assert(bad_input, "a file that is no recording is the input's fault, not the model's");
   cr_assert_null(text);
+  free(path);
+}
+
+Test(executors_audio_info, an_empty_file_is_said_to_be_empty) {
+  char *path = baton__path_join(dir, "empty.wav");
+  bt_write(path, "");
+  char *text, err[300];
+  cJSON *j;
+  cr_assert_eq(info(path, &text, &j, err, sizeof err), -1);
+  cr_assert(strstr(err, "empty.wav is empty"), "%s", err);
+  cr_assert(bad_input);
   free(path);
 }
 

@@ -48,6 +48,7 @@ static const baton__executor *ps(void) { return &baton__executor_pocketsphinx; }
 static char *g_dir;
 static void *g_state;
 static atomic_int g_cancel;
+static bool g_bad_input; /* the last failure was the input's fault */
 
 static void setup(void) {
   char why[512];
@@ -78,6 +79,7 @@ static char *transcribe(const char *audio, long timeout_ms, char *err, size_t er
                          .timeout_ms = timeout_ms};
   char *text = bt_exec_output(ps(), g_state, "automatic-speech-recognition", &in, &env, "text",
                               BATON__T_TEXT);
+  g_bad_input = env.bad_input;
   baton__fmt(err, errlen, "%s", env.err);
   return text;
 }
@@ -411,6 +413,7 @@ Test(executors_pocketsphinx, missing_or_undecodable_audio_is_named, .init = setu
   bt_write(bad, "OggS but no");
   cr_assert_null(transcribe(bad, 0, err, sizeof err));
   cr_assert(strstr(err, "talk.ogg"), "unclear error: %s", err);
+  cr_assert(g_bad_input, "undecodable audio is the input's fault, not the model's");
   free(bad);
 }
 

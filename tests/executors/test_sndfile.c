@@ -776,14 +776,39 @@ static char *process_two(const char *a, const char *b, const char *instruction, 
   cr_assert_eq(baton__values_add(&in, "instruction", 0, instruction), 0);
   baton__exec_env env = {.workspace = g_dir, .file_prefix = "task5"};
   char *path = NULL;
+  g_bad_input = false;
   if (sf()->run(NULL, "audio-to-audio", &in, &env, &out) == 0) {
     path = baton__strdup(baton__values_get(&out, "audio")->data);
     *text = baton__strdup(baton__values_get(&out, "text")->data);
   }
+  g_bad_input = env.bad_input;
   baton__fmt(err, errlen, "%s", env.err);
   baton__values_release(&in);
   baton__values_release(&out);
   return path;
+}
+
+/* A recording that cannot be decoded, first or joined, is the task's input's fault, not the
+ * model's: it counts against no model's health. */
+Test(executors_sndfile, an_undecodable_recording_is_the_inputs_fault, .init = setup,
+     .fini = teardown) {
+  char *good = make_audio("a.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 0.0, 1.0, 0.5);
+  char *bad = baton__path_join(g_dir, "notes.wav"), *empty = baton__path_join(g_dir, "e.wav");
+  bt_write(bad, "these are words, not sound");
+  bt_write(empty, "");
+  char err[512], *text = NULL;
+  cr_assert_null(process(bad, "speed it up", err, sizeof err, NULL));
+  cr_assert(strstr(err, "notes.wav") && g_bad_input, "notes.wav: %s", err);
+  cr_assert_null(process(empty, "speed it up", err, sizeof err, NULL));
+  cr_assert(strstr(err, "e.wav is empty") && g_bad_input, "e.wav: %s", err);
+  cr_assert_null(process_two(good, bad, "join a.wav and notes.wav", &text, err, sizeof err));
+  cr_assert(strstr(err, "notes.wav") && g_bad_input, "joined notes.wav: %s", err);
+  cr_assert_null(process_two(good, bad, "mix a.wav with notes.wav as background music", &text,
+                             err, sizeof err));
+  cr_assert(strstr(err, "notes.wav") && g_bad_input, "background notes.wav: %s", err);
+  free(good);
+  free(bad);
+  free(empty);
 }
 
 Test(executors_sndfile, adds_an_echo_that_repeats_each_time_quieter) {
