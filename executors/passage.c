@@ -418,16 +418,16 @@ static int pa_run(void *state, const char *task, const baton__values *in, baton_
                                      "that answers it");
   size_t len = 0;
   if (strlen(question) > PA_MAX_QUESTION)
-    return baton__run_fail(env, "the question is over %d bytes", PA_MAX_QUESTION);
+    return baton__run_bad_input(env, "the question is over %d bytes", PA_MAX_QUESTION);
   if (!baton__run_text_fits(env, text, baton__run_max_text(env, PA_DEFAULT_MAX_TEXT),
                             "answer from", &len) ||
       baton__run_must_stop(env, 0, "question-answering"))
     return -1;
   if (strspn(text, " \t\r\n") == len)
-    return baton__run_fail(env, "the text to answer from is empty (a picture with no words "
-                                "in it? a question about what a photo shows needs a visual "
-                                "question answering model: set HF_TOKEN, or declare one on a "
-                                "model server)");
+    return baton__run_bad_input(env, "the text to answer from is empty (a picture with no "
+                                     "words in it? a question about what a photo shows needs a "
+                                     "visual question answering model: set HF_TOKEN, or declare "
+                                     "one on a model server)");
   pa_question q;
   read_question(question, &q);
   size_t start = 0, end = 0;

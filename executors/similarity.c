@@ -34,8 +34,8 @@ static void sim_texts_release(sim_texts *t) {
 /* Adds a text to compare with; false (env->err set) past SIM_MAX_OTHERS. */
 static bool sim_add(sim_texts *t, const char *s, const char *name, baton__exec_env *env) {
   if (t->n == SIM_MAX_OTHERS) {
-    baton__run_fail(env, "sentence-similarity compares a text with at most %d others",
-                    SIM_MAX_OTHERS);
+    baton__run_bad_input(env, "sentence-similarity compares a text with at most %d others",
+                         SIM_MAX_OTHERS);
     return false;
   }
   t->other[t->n] = s;
@@ -100,7 +100,7 @@ static bool sim_check(const sim_texts *t, baton__exec_env *env) {
   if (!baton__run_text_fits(env, t->first, max, "compare", &len))
     return false;
   if (strspn(t->first, " \t\r\n") == len) {
-    baton__run_fail(env, "the text to compare is empty");
+    baton__run_bad_input(env, "the text to compare is empty");
     return false;
   }
   for (size_t i = 0; i < t->n; i++) {
@@ -109,7 +109,7 @@ static bool sim_check(const sim_texts *t, baton__exec_env *env) {
     if (!baton__run_text_fits(env, t->other[i], max, verb, &len))
       return false;
     if (strspn(t->other[i], " \t\r\n") == len) {
-      baton__run_fail(env, "%s, the text to compare it with, is empty", t->name[i]);
+      baton__run_bad_input(env, "%s, the text to compare it with, is empty", t->name[i]);
       return false;
     }
   }

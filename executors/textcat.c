@@ -197,13 +197,13 @@ static int tc_classify(tc_state *st, const char *text, size_t tlen, baton__exec_
     return baton__run_fail(env, "out of memory");
   if (!*sample) {
     free(sample);
-    return baton__run_fail(env, "there is no text to identify the language of");
+    return baton__run_bad_input(env, "there is no text to identify the language of");
   }
   *n = tc_classify_sample(st, sample);
   free(sample);
   if (*n == TEXTCAT_RESULT_SHORT)
-    return baton__run_fail(env, "the text is too short to identify its language (give a "
-                                "sentence or more)");
+    return baton__run_bad_input(env, "the text is too short to identify its language (give a "
+                                     "sentence or more)");
   if (*n <= 0)
     return baton__run_fail(env, "the language of the text could not be identified (no "
                                 "fingerprint is close)");

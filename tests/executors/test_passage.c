@@ -17,6 +17,7 @@ static const char *const sign =
 
 typedef struct answer {
   int rc;
+  bool bad_input; /* the failure was the input's fault */
   char *text;
   cJSON *json;
   char err[512];
@@ -44,6 +45,7 @@ static answer ask(const char *text, const char *question, size_t max_text) {
   } else {
     cr_assert_neq(env.err[0], '\0', "a failure without a message");
   }
+  a.bad_input = env.bad_input;
   baton__fmt(a.err, sizeof a.err, "%s", env.err);
   baton__values_release(&in);
   baton__values_release(&out);
@@ -222,6 +224,7 @@ Test(executors_passage, says_clearly_what_it_cannot_answer) {
   cr_assert_neq(a.rc, 0);
   cr_assert(strstr(a.err, "empty") && strstr(a.err, "visual question answering model"), "%s",
             a.err); /* and what would answer it */
+  cr_assert(a.bad_input, "an empty text is the input's fault, not the model's");
   a = ask(sign, NULL, 0);
   cr_assert_neq(a.rc, 0);
   cr_assert(strstr(a.err, "question"), "%s", a.err);

@@ -206,9 +206,11 @@ Test(executors_similarity, a_missing_or_empty_text_is_refused_clearly) {
   r = compare(" \n\t ", NOTES, 0);
   cr_assert_neq(r.rc, 0);
   cr_assert_str_eq(r.err, "the text to compare is empty");
+  cr_assert(r.bad_input, "an empty text is the input's fault, not the model's");
   r = compare(NOTES, "", 0);
   cr_assert_neq(r.rc, 0);
   cr_assert_str_eq(r.err, "text2, the text to compare it with, is empty");
+  cr_assert(r.bad_input, "an empty text2 is the input's fault, not the model's");
   /* punctuation alone is not empty, but has no word in common with anything */
   r = compare(NOTES, "...!", 0);
   cr_assert_eq(r.rc, 0, "%s", r.err);

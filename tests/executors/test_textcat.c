@@ -14,6 +14,7 @@ static const baton__executor *tc(void) { return &baton__executor_textcat; }
 
 typedef struct result {
   int rc;
+  bool bad_input; /* the failure was the input's fault */
   char *text;
   cJSON *json;
   char err[512];
@@ -44,6 +45,7 @@ static result classify_as_asked(void *state, baton__config *cfg, const char *tex
   } else {
     cr_assert_neq(env.err[0], '\0', "failure without a message");
   }
+  r.bad_input = env.bad_input;
   baton__fmt(r.err, sizeof r.err, "%s", env.err);
   baton__values_release(&in);
   baton__values_release(&out);
@@ -166,9 +168,11 @@ Test(executors_textcat, too_short_or_empty_text_is_a_clear_error, .init = setup,
   result r = classify(g_state, &g_cfg, "ok");
   cr_assert_neq(r.rc, 0);
   cr_assert(strstr(r.err, "too short"), "unclear error: %s", r.err);
+  cr_assert(r.bad_input, "a text too short is the input's fault, not the model's");
   r = classify(g_state, &g_cfg, "   \n ");
   cr_assert_neq(r.rc, 0);
   cr_assert(strstr(r.err, "no text"), "unclear error: %s", r.err);
+  cr_assert(r.bad_input, "no text is the input's fault, not the model's");
 }
 
 Test(executors_textcat, text_over_the_limit_is_refused, .init = setup, .fini = teardown) {

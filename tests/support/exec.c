@@ -52,6 +52,7 @@ bt_reply bt_exec_reply(const baton__executor *ex, const char *task, size_t max_t
   } else {
     cr_assert_neq(env.err[0], '\0', "a failure without a message");
   }
+  r.bad_input = env.bad_input;
   baton__fmt(r.err, sizeof r.err, "%s", env.err);
   baton__values_release(&in);
   baton__values_release(&out);

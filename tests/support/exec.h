@@ -3,6 +3,7 @@
 #define BATON_TESTS_EXEC_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 
 #include "executors/executor.h"
 
@@ -22,6 +23,7 @@ typedef struct bt_reply {
   int rc;
   char *text;  /* malloc'd, with rc 0 */
   cJSON *json; /* with rc 0 */
+  bool bad_input; /* with rc -1: the failure was the input's fault */
   char err[512];
 } bt_reply;
 
