@@ -511,7 +511,7 @@ static const char help_text[] =
     "  /plan TEXT      show the task graph for TEXT without running it\n"
     "  /run FILE       run a task graph from a JSON file (HuggingGPT format)\n"
     "  /runs           the latest runs\n"
-    "  /models [TEXT]  models matching TEXT (all models without it)\n"
+    "  /models [TEXT]  the 20 models matching TEXT best (without it: the first 20)\n"
     "  /executors      the executors and whether each is available\n"
     "  /new            start a new conversation (forget the earlier turns)\n"
     "  /help           this text\n"
@@ -623,15 +623,25 @@ static void slash_runs(chat *ch, const char *arg) {
   cJSON_Delete(p);
 }
 
-/* /models [TEXT]: 20 models, or those that match TEXT. */
+/* The models /models shows at most; one more is asked for, to tell whether there are more. */
+#define SLASH_MODELS_SHOWN 20
+
+/* /models [TEXT]: the first SLASH_MODELS_SHOWN models, or the ones that match TEXT best, saying
+ * when there are more and the command that lists them all. */
 static void slash_models(chat *ch, const char *arg) {
   cJSON *p = cJSON_CreateObject();
-  cJSON_AddNumberToObject(p, "limit", 20);
+  cJSON_AddNumberToObject(p, "limit", SLASH_MODELS_SHOWN + 1);
   if (*arg)
     cJSON_AddStringToObject(p, "text", arg);
   cJSON *res = query(ch, *arg ? "models.search" : "models.list", p);
   const cJSON *m;
+  int shown = 0;
   cJSON_ArrayForEach(m, res) {
+    if (shown++ == SLASH_MODELS_SHOWN) {
+      printf("(the first %d; `baton models %s --limit N` lists more)\n", SLASH_MODELS_SHOWN,
+             *arg ? "search TEXT" : "list");
+      break;
+    }
     printf("%-40s %-28s %s\n", cli_jstr(m, "id"), cli_jstr(m, "task"), cli_jstr(m, "endpoint"));
   }
   cJSON_Delete(res);

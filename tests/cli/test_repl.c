@@ -571,3 +571,24 @@ Test(cli_repl, a_follow_up_names_an_earlier_output_by_the_task_that_made_it) {
   }
   free(out);
 }
+
+/* /models shows the first 20 models and says there are more, with the command that lists them;
+ * a search matching fewer shows them all, with no such line. */
+Test(cli_repl, models_says_when_it_shows_only_the_first_twenty) {
+  char cmd[1200], *out = NULL;
+  snprintf(cmd, sizeof cmd, "printf '/models\\n' | %s/baton chat", bin_dir());
+  cr_expect_eq(bt_run(cmd, &out), 0);
+  cr_assert(out);
+  size_t lines = 0;
+  for (const char *p = out; (p = strchr(p, '\n')); p++)
+    lines++;
+  cr_expect_eq(lines, 21, "20 models and the line saying there are more: %s", out);
+  cr_expect(strstr(out, "(the first 20; `baton models list --limit N` lists more)"), "%s", out);
+  free(out);
+  snprintf(cmd, sizeof cmd, "printf '/models tesseract\\n' | %s/baton chat", bin_dir());
+  cr_expect_eq(bt_run(cmd, &out), 0);
+  cr_assert(out);
+  cr_expect(strstr(out, "local/tesseract"), "%s", out);
+  cr_expect_null(strstr(out, "the first 20"), "%s", out);
+  free(out);
+}
