@@ -214,6 +214,9 @@ static int wait_and_print(baton *ctx, baton_run *run, const opts *o) {
     cli_print_json(baton_run_result_json(run));
   else
     fputs(baton_run_summary(run) ? baton_run_summary(run) : "(no answer)\n", stdout);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  cli_say_cancelled(res);
+  cJSON_Delete(res);
   baton_run_free(run);
   baton_close(ctx);
   return rc == BATON_OK ? 0 : EXIT_TASK_FAILED;

@@ -36,17 +36,6 @@ static int remote_failed(baton_rc rc) {
   return cli_exit_code(rc);
 }
 
-/* A run the daemon cancelled on its own (it is shutting down): says why on stderr, and how to
- * finish the run, its finished tasks kept. */
-static void say_why_cancelled(const cJSON *res) {
-  const char *why = cli_jstr(res, "cancel_reason"), *id = cli_jstr(res, "run_id");
-  if (!*why || strcmp(cli_jstr(res, "status"), "cancelled") != 0)
-    return;
-  fflush(stdout);
-  fprintf(stderr, "baton: run %s was cancelled: %s; `baton runs resume %s` finishes it\n", id,
-          why, id);
-}
-
 int remote_run(baton_client *d, const opts *o, const char *plan, baton_event_fn on_event,
                void *ud) {
   baton_request req = request_of(o, plan);
@@ -69,7 +58,7 @@ int remote_run(baton_client *d, const opts *o, const char *plan, baton_event_fn 
     fputs(*summary ? summary : "(no answer)\n", stdout);
     cli_hint_fetch(res);
   }
-  say_why_cancelled(res);
+  cli_say_cancelled(res);
   cJSON_Delete(res);
   baton_free(result);
   return rc == BATON_OK ? 0 : EXIT_TASK_FAILED;

@@ -1,4 +1,4 @@
-/* baton_runs.c — `baton runs list` and `runs show`: the history of the daemon when one answers (where `baton run` ran), else of this process's BATON_HOME. */
+/* baton_runs.c — `baton runs list` and `runs show`: the history of the daemon when one answers (where `baton run` ran), else of this process's BATON_HOME; what to say of a run cancelled. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +91,15 @@ int cli_runs_read(const opts *o, bool show) {
   baton_free(json);
   baton_close(ctx);
   return 0;
+}
+
+void cli_say_cancelled(const cJSON *res) {
+  const char *why = cli_jstr(res, "cancel_reason"), *id = cli_jstr(res, "run_id");
+  if (!*id || strcmp(cli_jstr(res, "status"), "cancelled") != 0)
+    return;
+  fflush(stdout);
+  fprintf(stderr, "baton: run %s was cancelled%s%s; `baton runs resume %s` finishes it\n", id,
+          *why ? ": " : "", why, id);
 }
 
 void cli_runs_hint(const opts *o, const char *id) {

@@ -592,3 +592,37 @@ Test(cli_repl, models_says_when_it_shows_only_the_first_twenty) {
   cr_expect_null(strstr(out, "the first 20"), "%s", out);
   free(out);
 }
+
+/* `baton run` cancelled by Ctrl-C (in-process, or through batond) says so on stderr with the
+ * command that finishes the run, its finished tasks kept. */
+static void ctrl_c_on_run_names_the_resume(bool local) {
+  char *plan = write_plan("long.json", 30000), cmd[2400], err[600], *out = NULL;
+  snprintf(err, sizeof err, "%s/run.err", dir);
+  snprintf(cmd, sizeof cmd,
+           "%s/baton run --plan %s %s 2>%s & pid=$!; i=0; "
+           "while ! grep -q 'debug-sleep' %s && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; "
+           "kill -INT $pid; wait $pid; echo \"exit $?\"; cat %s",
+           bin_dir(), plan, local ? "--local" : "", err, err, err);
+  bt_run(cmd, &out);
+  cr_assert(out);
+  cr_expect(strstr(out, "exit 1"), "a cancelled run exits 1: %s", out);
+  const char *said = strstr(out, "baton: run ");
+  char id[64] = "", want[200];
+  cr_assert(said && sscanf(said, "baton: run %63[^:]", id) == 1, "no run named: %s", out);
+  snprintf(want, sizeof want, "baton: run %s was cancelled; `baton runs resume %s` finishes it",
+           id, id);
+  cr_expect(strstr(out, want), "no way to finish the run said: %s", out);
+  free(out);
+  free(plan);
+}
+
+Test(cli_repl, ctrl_c_on_baton_run_names_the_command_that_finishes_it) {
+  ctrl_c_on_run_names_the_resume(true);
+}
+
+Test(cli_repl, ctrl_c_on_baton_run_through_the_daemon_names_the_command_that_finishes_it) {
+  pid_t d = start_batond();
+  ctrl_c_on_run_names_the_resume(false);
+  kill(d, SIGTERM);
+  cr_expect_eq(bt_wait_exit(d, BT_WAIT_MS), 0);
+}
