@@ -179,6 +179,8 @@ static char *read_plan_file(const char *path) {
     }
     size_t r = fread(buf + n, 1, cap - n - 1, f);
     n += r;
+    if (r == 0 && ferror(f)) /* a folder (EISDIR), a read error: not an empty plan */
+      cli_die_usage_as("baton", "cannot read the plan %s: %s", path, strerror(errno));
     if (r == 0)
       break;
     if (n + 1 == cap) {

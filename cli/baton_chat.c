@@ -598,6 +598,13 @@ static void slash_run(chat *ch, const char *arg) {
     fwrite(buf, 1, r, mem);
   if (mem)
     fclose(mem);
+  if (ferror(f)) { /* a folder (EISDIR), a read error: not an empty plan */
+    printf("cannot read %s: %s\n", arg, strerror(errno));
+    note_status(ch, EXIT_USAGE);
+    fclose(f);
+    free(text);
+    return;
+  }
   fclose(f);
   char label[512];
   snprintf(label, sizeof label, "(task graph %s)", arg);

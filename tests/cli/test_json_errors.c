@@ -44,6 +44,8 @@ static void assert_json_error(const char *args, int status, const char *says) {
 Test(cli_json_errors, a_run_that_cannot_start_prints_its_error_as_json) {
   assert_json_error("run --json 'summarize missing.txt'", 2, "missing.txt");
   assert_json_error("run --json --plan missing-plan.json", 2, "missing-plan.json");
+  /* a folder is no plan, and not an empty one */
+  assert_json_error("run --json --plan .", 2, "cannot read the plan .: Is a directory");
   assert_json_error("run --json", 2, "run needs a request");
   assert_json_error("run --json 'summarize missing.txt' --model m", 2, "unknown option '--model'");
 }

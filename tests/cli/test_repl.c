@@ -251,6 +251,11 @@ Test(cli_repl, without_a_terminal_it_exits_with_the_worst_result_of_the_session)
   snprintf(cmd, sizeof cmd, "cd '%s' && printf 'summarize missing.txt\\n/run %s\\n/run %s\\n' | "
            "%s/baton chat >/dev/null 2>&1", dir, fail, good, bin_dir());
   cr_expect_eq(bt_run(cmd, NULL), 2, "a request refused");
+  char *out = NULL;
+  snprintf(cmd, sizeof cmd, "printf '/run %s\\n' | %s/baton chat", dir, bin_dir());
+  cr_expect_eq(bt_run(cmd, &out), 2, "a folder given as a plan");
+  cr_expect(out && strstr(out, "Is a directory"), "a folder is no empty plan: %s", out);
+  free(out);
   free(good);
 }
 
