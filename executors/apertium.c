@@ -654,6 +654,42 @@ static int ap_refuse_unreadable(const ap_plan *p, const ap_guess *g, const char 
                     label, tried->buf, list), -1;
 }
 
+/* Cuts the route's note back to its first keep bytes. */
+static void ap_note_cut(ap_plan *p, size_t keep) {
+  p->note.len = keep;
+  if (p->note.cap)
+    p->note.buf[keep] = '\0';
+}
+
+/* A short text textcat takes for a language nothing here translates from ("good morning":
+ * Danish) is read as English, the planner's default, when English is not the target and
+ * apertium knows over half of its words as English (a German text stays refused). 0 with
+ * *result, -1 with env->err set, or 1: not so read. */
+static int ap_english_last(ap_plan *p, const ap_guess *g, size_t keep, const char *norm,
+                           const char *tgt, size_t max, baton__exec_env *env, char **result) {
+  const char *want = tgt && baton__lang_short(tgt) ? baton__lang_short(tgt) : tgt;
+  for (size_t i = 0; i < g->n; i++)
+    if (!strcmp(g->codes[i], "en"))
+      return 1; /* tried already, in its turn */
+  if (!ap_reaches(p, "en", want) || (want && !strcmp(want, "en")))
+    return 1;
+  char label[96];
+  ap_lang_label(g->codes[0], label, sizeof label);
+  baton__fmt(p->src, sizeof p->src, "en");
+  ap_note_cut(p, keep);
+  baton__sb_addf(&p->note, "; the text looked %s, which nothing here translates from, so it was "
+                           "read as English", label);
+  if (ap_plan_route(tgt, p, env) != 0 || ap_go(p, norm, max, env, result) != 0)
+    return -1;
+  if (p->hops > 0 && !ap_unread(&p->marks))
+    return 0;
+  free(*result);
+  *result = NULL;
+  ap_note_cut(p, keep);
+  return 1;
+}
+
+
 #define AP_WEIGH 4 /* the languages weighed by their words when textcat is unsure */
 
 /* Translates norm from code along a route into tgt (NULL: the only target), into *result and
@@ -662,9 +698,7 @@ static int ap_refuse_unreadable(const ap_plan *p, const ap_guess *g, const char 
 static int ap_try(ap_plan *p, const char *code, const char *norm, const char *tgt, size_t max,
                   size_t keep, baton__sb *tried, baton__exec_env *env, char **result) {
   baton__fmt(p->src, sizeof p->src, "%s", code);
-  p->note.len = keep; /* the note of a language tried before goes */
-  if (p->note.cap)
-    p->note.buf[keep] = '\0';
+  ap_note_cut(p, keep); /* the note of a language tried before goes */
   baton__sb_addf(&p->note, "; the text was detected as %s", baton__lang_name(p->src));
   if (tried->len)
     baton__sb_addf(&p->note, " (apertium knew too few of its words as %s)", tried->buf);
@@ -782,6 +816,8 @@ static int ap_detected(ap_plan *p, const char *norm, const char *tgt, size_t max
     if (baton__lang_short(g.codes[i]) && ap_reaches(p, g.codes[i], want) &&
         strcmp(g.codes[i], best) != 0)
       rc = ap_try(p, g.codes[i], norm, tgt, max, keep, &tried, env, result);
+  if (rc > 0)
+    rc = ap_english_last(p, &g, keep, norm, tgt, max, env, result);
   if (rc > 0)
     rc = ap_refuse_unreadable(p, &g, want, &tried, env);
   baton__sb_release(&tried);

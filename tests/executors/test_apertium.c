@@ -301,6 +301,22 @@ Test(executors_apertium, a_text_nothing_here_translates_from_is_refused_naming_i
             "unclear: %s", f.env.err);
 }
 
+/* A short English text textcat takes for a language nothing here translates from ("good
+ * morning": Danish) is read as English, the planner's default, saying so, rather than refused. */
+Test(executors_apertium, a_short_text_taken_for_an_untranslatable_language_is_read_as_english) {
+  fixture f;
+  fx_setup(&f);
+  need_pairs((const char *const[]){"eng-spa", NULL});
+  char *route = NULL;
+  char *es = translate_route(&f, "good morning", NULL, "es", &route);
+  cr_assert_not_null(es, "failed: %s", f.env.err);
+  cr_expect(strstr(es, "buenos"), "not translated: %s", es);
+  cr_expect(strstr(route, "English -> Spanish") && strstr(route, "so it was read as English"),
+            "route: %s", route);
+  free(es);
+  free(route);
+}
+
 /* A source language given (the offline planner's default "en" of a German quote) that apertium
  * knows too few words of is not trusted: the text's own language is found, and refused here. */
 Test(executors_apertium, a_given_source_it_knows_too_few_words_of_gives_way_to_detection) {
