@@ -167,7 +167,7 @@ baton_rc baton__run_make_graph(baton *ctx, const baton_request *req, baton__grap
   if (req->plan_json) {
     rc = given_plan(ctx, req->plan_json, g);
   } else {
-    if (!req->text || !*req->text)
+    if (!req->text || !req->text[strspn(req->text, " \t\r\n\f\v")]) /* blanks alone too */
       return baton__fail(ctx, BATON_INVALID, "the request is empty");
     size_t len = strlen(req->text);
     if (len > ctx->cfg.max_request_bytes)

@@ -52,6 +52,8 @@ Test(cli_json_errors, a_run_that_cannot_start_prints_its_error_as_json) {
 
 Test(cli_json_errors, a_plan_that_fails_prints_its_error_as_json) {
   assert_json_error("plan --json ''", 2, "the request is empty");
+  assert_json_error("plan --json '  '", 2, "the request is empty"); /* blanks alone, too */
+  assert_json_error("run --json ' \t'", 2, "the request is empty");
   assert_json_error("plan --json 'summarize notes.txt' --config nowhere.yaml", 2, "nowhere.yaml");
 }
 
