@@ -90,7 +90,7 @@ static const option_spec options[] = {
     {"--config", NULL, OPT_TEXT, offsetof(opts, config), "--config FILE",
      "YAML config (default $BATON_CONFIG, then\n$XDG_CONFIG_HOME/baton/config.yaml)"},
     {"--quiet", "-q", OPT_FLAG, offsetof(opts, quiet), "-q, --quiet",
-     "no progress lines on stderr"},
+     "no progress lines or planner notes on stderr"},
     {"--local", NULL, OPT_FLAG, offsetof(opts, local), "--local",
      "run in this process even when batond is running"},
     {"--help", "-h", OPT_HELP, 0, "-h, --help", "this text"},

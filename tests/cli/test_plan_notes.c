@@ -70,3 +70,16 @@ Test(cli_plan_notes, run_json_carries_the_note) {
   cJSON_Delete(res);
   free(out), free(err);
 }
+
+/* --quiet leaves the note out as it leaves out the progress lines, and --help says so. */
+Test(cli_plan_notes, quiet_leaves_the_note_out_as_help_says) {
+  char *out = NULL, *err = NULL;
+  int st = bt_baton(dir, "run -q 'summarize a.txt' --input b.txt", &out, &err);
+  cr_assert_eq(st, 0, "exit %d: %s", st, err);
+  cr_expect_null(strstr(err, UNUSED_NOTE), "stderr: %s", err);
+  free(out), free(err);
+  st = bt_baton(dir, "--help", &out, &err);
+  cr_assert_eq(st, 0, "exit %d: %s", st, err);
+  cr_expect(strstr(out, "no progress lines or planner notes on stderr"), "--help: %s", out);
+  free(out), free(err);
+}
