@@ -89,7 +89,6 @@ static int ap_init(const baton__config *cfg, void **state, char *err, size_t err
   return ap_available(cfg, err, errlen) ? 0 : -1;
 }
 
-
 static const char *ap_arg(const baton__values *in, const char *name) {
   const baton__value *v = baton__values_get(in, name);
   return v && v->data && *v->data ? v->data : NULL;
@@ -688,7 +687,6 @@ static int ap_english_last(ap_plan *p, const ap_guess *g, size_t keep, const cha
   ap_note_cut(p, keep);
   return 1;
 }
-
 
 #define AP_WEIGH 4 /* the languages weighed by their words when textcat is unsure */
 
