@@ -660,34 +660,6 @@ static void ap_note_cut(ap_plan *p, size_t keep) {
     p->note.buf[keep] = '\0';
 }
 
-/* A short text textcat takes for a language nothing here translates from ("good morning":
- * Danish) is read as English, the planner's default, when English is not the target and
- * apertium knows over half of its words as English (a German text stays refused). 0 with
- * *result, -1 with env->err set, or 1: not so read. */
-static int ap_english_last(ap_plan *p, const ap_guess *g, size_t keep, const char *norm,
-                           const char *tgt, size_t max, baton__exec_env *env, char **result) {
-  const char *want = tgt && baton__lang_short(tgt) ? baton__lang_short(tgt) : tgt;
-  for (size_t i = 0; i < g->n; i++)
-    if (!strcmp(g->codes[i], "en"))
-      return 1; /* tried already, in its turn */
-  if (!ap_reaches(p, "en", want) || (want && !strcmp(want, "en")))
-    return 1;
-  char label[96];
-  ap_lang_label(g->codes[0], label, sizeof label);
-  baton__fmt(p->src, sizeof p->src, "en");
-  ap_note_cut(p, keep);
-  baton__sb_addf(&p->note, "; the text looked %s, which nothing here translates from, so it was "
-                           "read as English", label);
-  if (ap_plan_route(tgt, p, env) != 0 || ap_go(p, norm, max, env, result) != 0)
-    return -1;
-  if (p->hops > 0 && !ap_unread(&p->marks))
-    return 0;
-  free(*result);
-  *result = NULL;
-  ap_note_cut(p, keep);
-  return 1;
-}
-
 #define AP_WEIGH 4 /* the languages weighed by their words when textcat is unsure */
 
 /* Translates norm from code along a route into tgt (NULL: the only target), into *result and
@@ -814,8 +786,6 @@ static int ap_detected(ap_plan *p, const char *norm, const char *tgt, size_t max
     if (baton__lang_short(g.codes[i]) && ap_reaches(p, g.codes[i], want) &&
         strcmp(g.codes[i], best) != 0)
       rc = ap_try(p, g.codes[i], norm, tgt, max, keep, &tried, env, result);
-  if (rc > 0)
-    rc = ap_english_last(p, &g, keep, norm, tgt, max, env, result);
   if (rc > 0)
     rc = ap_refuse_unreadable(p, &g, want, &tried, env);
   baton__sb_release(&tried);

@@ -301,8 +301,8 @@ Test(executors_apertium, a_text_nothing_here_translates_from_is_refused_naming_i
             "unclear: %s", f.env.err);
 }
 
-/* A short English text textcat takes for a language nothing here translates from ("good
- * morning": Danish) is read as English, the planner's default, saying so, rather than refused. */
+/* A short English text textcat is unsure of ("good morning": Danish, among others) is read as
+ * English, the language apertium knows its words in, saying so, rather than refused. */
 Test(executors_apertium, a_short_text_taken_for_an_untranslatable_language_is_read_as_english) {
   fixture f;
   fx_setup(&f);
@@ -311,7 +311,7 @@ Test(executors_apertium, a_short_text_taken_for_an_untranslatable_language_is_re
   char *es = translate_route(&f, "good morning", NULL, "es", &route);
   cr_assert_not_null(es, "failed: %s", f.env.err);
   cr_expect(strstr(es, "buenos"), "not translated: %s", es);
-  cr_expect(strstr(route, "English -> Spanish") && strstr(route, "so it was read as English"),
+  cr_expect(strstr(route, "English -> Spanish") && strstr(route, "detected as English"),
             "route: %s", route);
   free(es);
   free(route);
