@@ -502,24 +502,40 @@ class Baton:
 
         Returns the task object (status, model, outputs, ms). Argument values
         are passed as strings. Raises ExecError (with .task) when it fails.
+        Ctrl-C (KeyboardInterrupt) cancels the task, as for run().
         """
         _refuse_nul(task, "the task")
         _refuse_nul(model, "the model")
         _refuse_nul(args, "the task arguments", are=True)
-        args_json = json.dumps({k: v if isinstance(v, str) else json.dumps(v) for k, v in args.items()})
-        out = ctypes.c_void_p()
-        with self._using() as ctx:
-            rc = self._lib.baton_task(ctx, _b(task.replace("_", "-")), _b(args_json),
-                                      _b(model), None, ctypes.byref(out))
-            text = _lib.take_string(self._lib, out.value)
-            if rc != 0:
-                try:
-                    self._check(rc)
-                except BatonError as err:
-                    if text:
-                        err.task = json.loads(text)  # type: ignore[attr-defined]
-                    raise
-        return json.loads(text or "{}")
+        if not isinstance(task, str) or not task:
+            raise error_for(InvalidError.code, "no task given")
+        step: Dict[str, Any] = {"task": task.replace("_", "-"), "id": 0, "dep": [-1],
+                                "args": {k: v if isinstance(v, str) else json.dumps(v)
+                                         for k, v in args.items()}}
+        if model is not None:
+            step["model"] = model
+        sub = self._prepare(None, None, None, None, [step])
+        box: Dict[str, int] = {}
+
+        def work() -> None:
+            self._submit(sub)
+            box["rc"] = self._lib.baton_run_wait(sub.handle)
+        try:
+            self._interruptibly(work, lambda: self._cancel(sub))
+            raw = _s(self._lib.baton_run_result_json(sub.handle)) or "{}"
+        finally:
+            if sub.handle:
+                self._lib.baton_run_free(sub.handle)  # waited for above
+        tasks = json.loads(raw).get("tasks") or [{}]
+        rc = box["rc"]
+        if rc != 0:
+            msg = tasks[0].get("error") or _s(self._lib.baton_strerror(rc)) or ""
+            if self._closing and rc == CancelledError.code:
+                msg = f"{_CLOSED} while this call was going ({msg})"
+            err = error_for(rc, msg)
+            err.task = tasks[0]  # type: ignore[attr-defined]
+            raise err
+        return tasks[0]
 
     def close(self) -> None:
         """Closes the context: runs still going are cancelled and waited for.

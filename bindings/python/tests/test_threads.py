@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -158,6 +159,48 @@ class CloseTest(Home):
         t.join(30)
         self.assertIsInstance(seen.get("error"), baton.CancelledError, seen)
         self.assertIn("the Baton was closed", str(seen["error"]))
+
+
+class InterruptTest(Home):
+    def test_ctrl_c_cancels_a_task_call_and_the_baton_goes_on(self) -> None:
+        b = baton.Baton(self.config(""))
+        self.addCleanup(b.close)
+        main = threading.main_thread().ident
+        # Python's Ctrl-C handler, even when started with SIGINT ignored (in the background)
+        self.addCleanup(signal.signal, signal.SIGINT,
+                        signal.signal(signal.SIGINT, signal.default_int_handler))
+        history = os.path.join(self.dir, "home", "runs.db")
+
+        def statuses() -> list:
+            if not os.path.exists(history):
+                return []
+            db = sqlite3.connect(f"file:{history}?mode=ro", uri=True, timeout=5)
+            try:
+                return [r[0] for r in db.execute("SELECT status FROM runs")]
+            except sqlite3.Error:
+                return []  # not made yet
+            finally:
+                db.close()
+
+        def interrupt() -> None:
+            until = time.monotonic() + 30
+            while statuses() != ["running"]:  # the task's run has started
+                if time.monotonic() > until:
+                    return
+                time.sleep(0.05)
+            time.sleep(0.3)
+            signal.pthread_kill(main, signal.SIGINT)
+
+        threading.Thread(target=interrupt, daemon=True).start()
+        t0 = time.monotonic()
+        with self.assertRaises(KeyboardInterrupt):
+            b.task("debug-sleep", text="20000")
+        # not the task's 20 s: it was cancelled (task() returns once its run has ended)
+        self.assertLess(time.monotonic() - t0, 10.0)
+        self.assertEqual(statuses(), ["cancelled"])
+        again = b.task("debug-echo", text="still here")  # the Baton goes on
+        self.assertEqual(again["status"], "done", again)
+        self.assertEqual(again["outputs"]["text"], "still here")
 
 
 class PlanningTest(Home):
