@@ -251,6 +251,54 @@ static int cmd_run(const opts *o) {
 
 /* ---- plan ------------------------------------------------------------ */
 
+/* The plan for a reader: each task, its model and why, what it depends on, its arguments. */
+static void print_plan_text(const char *json) {
+  cJSON *plan = cJSON_Parse(json);
+  const cJSON *t;
+  cJSON_ArrayForEach(t, plan) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(t, "id");
+    const cJSON *task = cJSON_GetObjectItemCaseSensitive(t, "task");
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(t, "model");
+    const cJSON *deps = cJSON_GetObjectItemCaseSensitive(t, "dep");
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(t, "args");
+    printf("task %d: %s\n", id ? id->valueint : -1,
+           cJSON_IsString(task) ? task->valuestring : "?");
+    printf("  model: %s\n", cJSON_IsString(model) ? model->valuestring : "(none available)");
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(t, "choice"), "reason");
+    if (cJSON_IsString(why))
+      printf("  why: %s\n", why->valuestring);
+    printf("  depends on:");
+    const cJSON *d;
+    int any = 0;
+    cJSON_ArrayForEach(d, deps) if (cJSON_IsNumber(d) && d->valueint >= 0) {
+      printf(" %d", d->valueint);
+      any = 1;
+    }
+    puts(any ? "" : " nothing");
+    const cJSON *a;
+    cJSON_ArrayForEach(a, args) if (cJSON_IsString(a))
+      printf("  %s: %s\n", a->string, a->valuestring);
+  }
+  cJSON_Delete(plan);
+}
+
+/* `plan --json-object`: {"plan": [...], "note"?: "...", "answer"?: "..."}, as the MCP plan
+ * tool's structured result, so that a script gets the planner's note with the plan. */
+static void print_plan_object(const char *json, const char *note, const char *answer) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON *plan = cJSON_Parse(json);
+  cJSON_AddItemToObject(o, "plan", plan ? plan : cJSON_CreateArray());
+  if (note)
+    cJSON_AddStringToObject(o, "note", note);
+  if (answer)
+    cJSON_AddStringToObject(o, "answer", answer);
+  char *text = cJSON_PrintUnformatted(o);
+  cli_print_json(text ? text : "{}");
+  cJSON_free(text);
+  cJSON_Delete(o);
+}
+
 static int cmd_plan(const opts *o) {
   if (!o->positional)
     cli_die_usage("plan needs a request in quotes");
@@ -271,41 +319,14 @@ static int cmd_plan(const opts *o) {
   }
   if (note && !o->quiet) /* as `baton run` says it: an input no step takes, a step left out */
     fprintf(stderr, "baton: note: %s\n", note);
-  if (o->json) {
+  if (o->json_object)
+    print_plan_object(json, note, answer);
+  else if (o->json)
     cli_print_json(json);
-  } else if (answer) {
-    /* no tasks: the LLM answered the request itself */
+  else if (answer) /* no tasks: the LLM answered the request itself */
     printf("no tasks: the LLM answers directly:\n%s\n", answer);
-  } else {
-    cJSON *plan = cJSON_Parse(json);
-    const cJSON *t;
-    cJSON_ArrayForEach(t, plan) {
-      const cJSON *id = cJSON_GetObjectItemCaseSensitive(t, "id");
-      const cJSON *task = cJSON_GetObjectItemCaseSensitive(t, "task");
-      const cJSON *model = cJSON_GetObjectItemCaseSensitive(t, "model");
-      const cJSON *deps = cJSON_GetObjectItemCaseSensitive(t, "dep");
-      const cJSON *args = cJSON_GetObjectItemCaseSensitive(t, "args");
-      printf("task %d: %s\n", id ? id->valueint : -1,
-             cJSON_IsString(task) ? task->valuestring : "?");
-      printf("  model: %s\n", cJSON_IsString(model) ? model->valuestring : "(none available)");
-      const cJSON *why = cJSON_GetObjectItemCaseSensitive(
-          cJSON_GetObjectItemCaseSensitive(t, "choice"), "reason");
-      if (cJSON_IsString(why))
-        printf("  why: %s\n", why->valuestring);
-      printf("  depends on:");
-      const cJSON *d;
-      int any = 0;
-      cJSON_ArrayForEach(d, deps) if (cJSON_IsNumber(d) && d->valueint >= 0) {
-        printf(" %d", d->valueint);
-        any = 1;
-      }
-      puts(any ? "" : " nothing");
-      const cJSON *a;
-      cJSON_ArrayForEach(a, args) if (cJSON_IsString(a))
-        printf("  %s: %s\n", a->string, a->valuestring);
-    }
-    cJSON_Delete(plan);
-  }
+  else
+    print_plan_text(json);
   baton_free(json);
   baton_free(answer);
   baton_free(note);

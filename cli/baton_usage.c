@@ -27,8 +27,9 @@ static const usage_row rows[] = {
     {"run", NULL, "\"REQUEST\" [--offline] [--json] [--input PATH]...",
      "plan the request, run every task, print the answer"},
     {"run", NULL, "--plan FILE [--json]", "run a task graph given as JSON (HuggingGPT format)"},
-    {"plan", NULL, "\"REQUEST\" [--offline] [--json] [--input PATH]...",
-     "show the task graph and the model chosen for each task"},
+    {"plan", NULL, "\"REQUEST\" [--offline] [--json|--json-object] [--input PATH]...",
+     "show the task graph and the model chosen for each task;\n--json-object: "
+     "{\"plan\": [...], \"note\": ...}, with the note\nwhen the planner noted something"},
     {"task", NULL, "TASK [--model ID] [--arg NAME=VALUE]... [--json]",
      "run one task, e.g. baton task image-to-text --arg image=sign.png"},
     {"models", "list", "[--task T] [--limit N] [--explain] [--json]",
@@ -96,6 +97,7 @@ static const option_spec options[] = {
     {"--help", "-h", OPT_HELP, 0, "-h, --help", "this text"},
     {"--version", NULL, OPT_VERSION, 0, "--version", "the version"},
     {"--json", NULL, OPT_FLAG, offsetof(opts, json), NULL, NULL},
+    {"--json-object", NULL, OPT_FLAG, offsetof(opts, json_object), NULL, NULL},
     {"--offline", NULL, OPT_FLAG, offsetof(opts, offline), NULL, NULL},
     {"--refresh", NULL, OPT_FLAG, offsetof(opts, refresh), NULL, NULL},
     {"--explain", NULL, OPT_FLAG, offsetof(opts, explain), NULL, NULL},
@@ -130,7 +132,8 @@ static const char usage_tail[] =
     "With --json, a command that fails prints {\"status\": \"failed\", \"error\": REASON}.\n"
     "What the planner notes about a plan (an input no step takes, a step left out)\n"
     "run and plan say on stderr as \"baton: note: ...\"; run --json also gives it as\n"
-    "\"note\" in the result; plan --json keeps printing the plan array alone.\n"
+    "\"note\" in the result; plan --json keeps printing the plan array alone, and\n"
+    "plan --json-object prints {\"plan\": [...], \"note\": ...} with it.\n"
     "\n"
     "Exit status: 0 success, 1 a task failed, 2 bad usage or bad input.\n";
 
@@ -356,7 +359,8 @@ void cli_parse_args(int argc, char **argv, opts *o) {
   for (int i = 1; i < argc && !first; i++)
     first = argv[i][0] != '-' ? argv[i] : NULL;
   for (int i = 1; i < argc; i++)
-    if (!strcmp(argv[i], "--json") && !(first && !strcmp(first, "mcp")))
+    if ((!strcmp(argv[i], "--json") || !strcmp(argv[i], "--json-object")) &&
+        !(first && !strcmp(first, "mcp")))
       cli_json_errors();
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];

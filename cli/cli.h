@@ -33,6 +33,7 @@ typedef struct opts {
   size_t n_args;
   int limit;
   int json, offline, explain, quiet;
+  int json_object;          /* plan --json-object: the plan and its note as one object */
   int refresh;              /* executors --refresh */
   int local;                /* --local: never use the daemon */
 } opts;

@@ -83,3 +83,34 @@ Test(cli_plan_notes, quiet_leaves_the_note_out_as_help_says) {
   cr_expect(strstr(out, "no progress lines or planner notes on stderr"), "--help: %s", out);
   free(out), free(err);
 }
+
+/* `baton plan --json-object` gives a script the note with the plan, in one object on stdout; a
+ * plan with nothing to note has none. */
+Test(cli_plan_notes, plan_json_object_carries_the_plan_and_its_note) {
+  char *out = NULL, *err = NULL;
+  int st = bt_baton(dir, "plan 'summarize a.txt' --input b.txt --json-object", &out, &err);
+  cr_assert_eq(st, 0, "exit %d: %s", st, err);
+  cJSON *res = cJSON_Parse(out);
+  cr_assert(cJSON_IsObject(res), "%s", out);
+  const cJSON *plan = cJSON_GetObjectItemCaseSensitive(res, "plan");
+  cr_expect(cJSON_IsArray(plan) && cJSON_GetArraySize(plan) == 1, "%s", out);
+  const cJSON *task = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(plan, 0), "task");
+  cr_expect(cJSON_IsString(task) && !strcmp(task->valuestring, "summarization"), "%s", out);
+  const cJSON *note = cJSON_GetObjectItemCaseSensitive(res, "note");
+  cr_expect(cJSON_IsString(note) && !strcmp(note->valuestring, UNUSED_NOTE), "%s", out);
+  cr_expect(strstr(err, "baton: note: " UNUSED_NOTE "\n"), "stderr keeps it too: %s", err);
+  cJSON_Delete(res);
+  free(out), free(err);
+  st = bt_baton(dir, "plan 'summarize a.txt' --json-object", &out, &err);
+  cr_assert_eq(st, 0, "exit %d: %s", st, err);
+  res = cJSON_Parse(out);
+  cr_expect(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(res, "plan")), "%s", out);
+  cr_expect_null(cJSON_GetObjectItemCaseSensitive(res, "note"), "%s", out);
+  cJSON_Delete(res);
+  free(out), free(err);
+  /* Only plan takes it. */
+  st = bt_baton(dir, "run 'summarize a.txt' --json-object", &out, &err);
+  cr_expect_eq(st, 2, "exit %d: %s", st, err);
+  cr_expect(strstr(out, "\"status\""), "an error as JSON: %s", out);
+  free(out), free(err);
+}
