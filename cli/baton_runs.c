@@ -98,8 +98,11 @@ void cli_say_cancelled(const cJSON *res) {
   if (!*id || strcmp(cli_jstr(res, "status"), "cancelled") != 0)
     return;
   fflush(stdout);
-  fprintf(stderr, "baton: run %s was cancelled%s%s; `baton runs resume %s` finishes it\n", id,
-          *why ? ": " : "", why, id);
+  if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "plan")) == 0)
+    fprintf(stderr, "baton: run %s was cancelled%s%s\n", id, *why ? ": " : "", why); /* no plan */
+  else
+    fprintf(stderr, "baton: run %s was cancelled%s%s; `baton runs resume %s` finishes it\n", id,
+            *why ? ": " : "", why, id);
 }
 
 void cli_runs_hint(const opts *o, const char *id) {

@@ -719,10 +719,13 @@ BATON_API baton_rc baton_client_fetch(baton_client *c, const char *path, int out
                                       unsigned long long *size_out);
 
 /* Asks the daemon to cancel the run that baton_client_submit() on c is
- * waiting for: within about a fifth of a second once its plan event has
- * arrived, else as soon as it does. A cancel asked while no submit waits is
- * forgotten when the next one starts. Returns at once. Thread-safe and
- * async-signal-safe: a SIGINT handler may call it. */
+ * waiting for: within about a fifth of a second once the daemon has told
+ * the run's id (its `accepted` event, the first; an older daemon's first
+ * is `queued` or `plan`), else as soon as it does. A run its LLM is still
+ * planning stops planning and ends cancelled, with no tasks and the
+ * cancel_reason "cancelled while it was being planned". A cancel asked
+ * while no submit waits is forgotten when the next one starts. Returns at
+ * once. Thread-safe and async-signal-safe: a SIGINT handler may call it. */
 BATON_API void baton_client_cancel(baton_client *c);
 
 /* ---------------------------------------------------------------------- */

@@ -43,6 +43,8 @@ typedef struct srun {
   char run_id[40];
   bool submitted, done, cancel_asked;
   bool quiet;         /* submit's events: false - no notifications, only the result */
+  uint64_t tag;       /* its planning's baton_request.interrupt_tag: run.cancel stops the LLM */
+  const char *cancel_why; /* why it was cancelled (static text), or NULL: its client asked */
   int refs;
   struct srun *prev, *next;
   struct job *waiting; /* the submit request while the run waits for a slot */
@@ -326,6 +328,15 @@ void baton__srv_start_waiting(baton_server *srv, srun *sr);
 void baton__srv_cancel(baton_server *srv, uint64_t client, uid_t uid, const char *id_json,
                        const cJSON *params);
 void baton__srv_cancel_all(baton_server *srv);
+
+/* unplanned.c: a run before it has a plan */
+/* Tells sr's client the run is accepted: the `accepted` event, the first of
+ * the run's, with the id run.cancel takes (none when it asked for no events). */
+void baton__srv_post_accepted(baton_server *srv, const srun *sr);
+/* Ends sr, cancelled before or while being planned (its request j): its
+ * `done` event and a result with status "cancelled", no tasks, and
+ * cancel_reason why (NULL: "cancelled while it was being planned"). */
+void baton__srv_post_unplanned(baton_server *srv, const srun *sr, const job *j, const char *why);
 
 /* slots.c: run slots and the queue of runs waiting for one */
 /* Frees a finished run's slot, handing it to the first run waiting

@@ -128,20 +128,30 @@ static srun *new_run(baton_server *srv, const job *j, srv_ctx *sc) {
     srv->active->prev = sr;
   srv->active = sr;
   srv->n_active++;
-  srv->runs_total++;
+  sr->tag = ++srv->runs_total; /* unique and never 0: the planning's interrupt tag */
   pthread_mutex_unlock(&srv->lock);
   return sr;
 }
 
 /* Starts a run that holds a slot. true when the run took the request over
  * (on_run_event() answers it); false: the error is sent and the slot freed. */
-static bool start_run(baton_server *srv, srun *sr, const baton_request *req, const job *j) {
+static bool start_run(baton_server *srv, srun *sr, const baton_request *given, const job *j) {
+  baton_request req = *given;
+  req.interrupt_tag = sr->tag; /* run.cancel stops the LLM planning it */
   baton_run *run = NULL;
-  baton_rc rc = baton__submit_named(sr->sc->ctx, req, sr->run_id, on_run_event, sr, &run);
+  baton_rc rc = baton__submit_named(sr->sc->ctx, &req, sr->run_id, on_run_event, sr, &run);
   if (rc != BATON_OK) {
+    pthread_mutex_lock(&srv->lock);
+    sr->done = true; /* before its client can see the answer (run.cancel then says so) */
+    bool cancelled = sr->cancel_asked;
+    const char *why = sr->cancel_why;
+    pthread_mutex_unlock(&srv->lock);
     char msg[1024];
     baton__fmt(msg, sizeof msg, "%s", baton_errmsg(sr->sc->ctx));
-    baton__srv_post_rc(srv, j->client, j->id_json, rc, msg);
+    if (rc == BATON_CANCELLED && cancelled)
+      baton__srv_post_unplanned(srv, sr, j, why);
+    else
+      baton__srv_post_rc(srv, j->client, j->id_json, rc, msg);
     pthread_mutex_lock(&srv->lock);
     baton__srv_pass_slot(srv);
     pthread_mutex_unlock(&srv->lock);
@@ -152,9 +162,10 @@ static bool start_run(baton_server *srv, srun *sr, const baton_request *req, con
   sr->run = run;
   sr->submitted = true;
   bool done = sr->done, cancel = sr->cancel_asked;
+  const char *why = sr->cancel_why;
   pthread_mutex_unlock(&srv->lock);
   if (cancel)
-    baton_run_cancel(run);
+    baton_run_cancel_because(run, why); /* asked while it was being planned */
   if (done)
     baton__srv_run_unref(srv, sr);
   return true;
@@ -177,6 +188,7 @@ bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
   }
   if (baton__srv_request_params(srv, j, &req, &h) && (sr = new_run(srv, j, sc))) {
     sr->quiet = cJSON_IsFalse(events);
+    baton__srv_post_accepted(srv, sr); /* its id, for run.cancel, before anything else */
     pthread_mutex_lock(&srv->lock);
     bool slot = srv->n_running < (size_t)srv->max_runs && !srv->wait_head;
     if (slot)
@@ -197,9 +209,11 @@ void baton__srv_start_waiting(baton_server *srv, srun *sr) {
   job *j = sr->waiting;
   sr->waiting = NULL;
   bool cancelled = sr->cancel_asked;
+  const char *why = sr->cancel_why;
+  sr->done = cancelled; /* its answer follows */
   pthread_mutex_unlock(&srv->lock);
   if (cancelled) {
-    baton__srv_post_rc(srv, j->client, j->id_json, BATON_CANCELLED, "cancelled before it started");
+    baton__srv_post_unplanned(srv, sr, j, why);
     baton__srv_post_done(srv, j->client);
     pthread_mutex_lock(&srv->lock);
     baton__srv_pass_slot(srv);
@@ -242,8 +256,8 @@ static void post_not_running(baton_server *srv, uint64_t client, uid_t uid, cons
 }
 
 /* run.cancel: a running run is told to stop; one waiting for a slot leaves
- * the queue, its submit answered "cancelled" at once; one still being
- * planned stops as soon as it starts. */
+ * the queue, its submit answered "cancelled" at once; one being planned has
+ * its LLM call stopped (or is never planned) and ends cancelled. */
 void baton__srv_cancel(baton_server *srv, uint64_t client, uid_t uid, const char *id_json,
                        const cJSON *params) {
   const cJSON *rid = cJSON_GetObjectItemCaseSensitive(params, "run_id");
@@ -264,6 +278,8 @@ void baton__srv_cancel(baton_server *srv, uint64_t client, uid_t uid, const char
     if (sr->submitted) {
       run = sr->run;
       sr->refs++;
+    } else {
+      baton_interrupt_tag(sr->sc->ctx, sr->tag); /* its planning, now or when it begins */
     }
   }
   pthread_mutex_unlock(&srv->lock);
@@ -297,7 +313,11 @@ void baton__srv_cancel_all(baton_server *srv) {
   size_t k = 0;
   for (srun *sr = srv->active; sr; sr = sr->next) {
     sr->cancel_asked = true;
-    if (list && sr->submitted) {
+    if (!sr->cancel_why)
+      sr->cancel_why = "the daemon is shutting down";
+    if (!sr->submitted) {
+      baton_interrupt_tag(sr->sc->ctx, sr->tag); /* one being planned stops planning */
+    } else if (list) {
       sr->refs++;
       list[k++] = sr;
     }

@@ -298,7 +298,8 @@ Test(daemon_batond, submit_streams_events_in_order_then_the_result) {
   snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":\"r1\",\"method\":\"submit\",\"params\":{\"plan\":%s}}\n",
            echo_plan);
   send_raw(c, line);
-  const char *want[] = {"plan", "task.started", "task.finished", "task.started", "task.finished"};
+  const char *want[] = {"accepted",      "plan",         "task.started",
+                        "task.finished", "task.started", "task.finished"};
   size_t seen = 0;
   int deltas = 0, done = 0;
   cJSON *reply = NULL;
@@ -318,20 +319,20 @@ Test(daemon_batond, submit_streams_events_in_order_then_the_result) {
     cr_expect_str_eq(str(p, "run_id"), run_id, "every event names the run");
     cr_expect_eq(done, 0, "nothing follows done but the result");
     if (!strcmp(type, "summary.delta")) {
-      cr_expect_eq(seen, 5, "the summary comes after the tasks");
+      cr_expect_eq(seen, 6, "the summary comes after the tasks");
       deltas++;
     } else if (!strcmp(type, "done")) {
       done = 1;
     } else {
-      cr_assert_lt(seen, 5, "unexpected event %s", type);
+      cr_assert_lt(seen, 6, "unexpected event %s", type);
       cr_expect_str_eq(type, want[seen], "event %zu", seen);
-      if (seen >= 1)
-        cr_expect_eq(cJSON_GetObjectItem(p, "task_id")->valueint, seen <= 2 ? 0 : 1);
+      if (seen >= 2)
+        cr_expect_eq(cJSON_GetObjectItem(p, "task_id")->valueint, seen <= 3 ? 0 : 1);
       seen++;
     }
     cJSON_Delete(m);
   }
-  cr_expect_eq(seen, 5);
+  cr_expect_eq(seen, 6);
   cr_expect_gt(deltas, 0);
   cr_expect_eq(done, 1);
   cr_expect_str_eq(str(reply, "id"), "r1");

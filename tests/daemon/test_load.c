@@ -189,12 +189,25 @@ static char *final_status(int fd) {
   return NULL;
 }
 
+/* Reads a submit's first message: its "accepted" event; returns the run id it carries. */
+static char *expect_accepted(int fd) {
+  cJSON *m = next_json(fd);
+  cr_assert(m, "no accepted event");
+  const cJSON *p = cJSON_GetObjectItem(m, "params");
+  cr_assert_str_eq(str(p, "type"), "accepted");
+  char *run_id = strdup(str(p, "run_id"));
+  cr_assert(run_id && run_id[0], "the accepted event names no run");
+  cJSON_Delete(m);
+  return run_id;
+}
+
 /* Starts a run on fd that holds the only slot (max_runs: 1) until it is
  * cancelled; cancel receives the run.cancel params that end it. */
 static void hold_the_slot(int fd, char *cancel, size_t cap) {
   char line[512];
   snprintf(line, sizeof line, sleep_req, 1, 600000);
   send_line(fd, line);
+  free(expect_accepted(fd));
   /* the plan event says the run holds the slot */
   cJSON *m = next_json(fd);
   cr_assert(m);
@@ -210,12 +223,15 @@ static char *submit_queued(int fd, int id) {
   char line[512];
   snprintf(line, sizeof line, sleep_req, id, 10);
   send_line(fd, line);
+  char *accepted = expect_accepted(fd);
   cJSON *m = next_json(fd);
   cr_assert(m);
   const cJSON *p = cJSON_GetObjectItem(m, "params");
   cr_expect_str_eq(str(p, "type"), "queued");
   cr_expect_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(p, "position")), 1);
   char *run_id = strdup(str(p, "run_id"));
+  cr_expect_str_eq(run_id, accepted, "the queued run keeps the id it was accepted with");
+  free(accepted);
   cJSON_Delete(m);
   return run_id;
 }
