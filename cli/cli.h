@@ -107,7 +107,8 @@ int cli_runs_fetch(const opts *o);
  * open one of them (a user the daemon serves: the run folders are the daemon user's). */
 void cli_hint_fetch(const cJSON *res);
 /* After a run (its result res) ended cancelled, by Ctrl-C or by the daemon shutting down: says so
- * on stderr, with the reason the result gives (cancel_reason) and how to finish the run. */
+ * on stderr, with the reason the result gives (cancel_reason) and, when it had a plan, how to finish
+ * the run. */
 void cli_say_cancelled(const cJSON *res);
 /* After `runs resume|replay ID` found no run ID here: says so on stderr when the daemon's
  * history (another BATON_HOME) holds it. */
