@@ -145,6 +145,8 @@ static void *reader_main(void *arg) {
                                       (char *)NULL);
     if (!r)
       continue;
+    if (r->type == REDIS_REPLY_ERROR) /* LOADING, NOPERM, ...: wait as the read would have */
+      baton__qpause(500, &q->stop);
     take_replies(q, r, last, sizeof last);
     freeReplyObject(r);
   }

@@ -156,6 +156,10 @@ static void backoff_sleep(int64_t ms, const atomic_int *stop, int64_t deadline) 
   }
 }
 
+void baton__qpause(int64_t ms, const atomic_int *stop) {
+  backoff_sleep(ms, stop, 0);
+}
+
 struct redisReply *baton__qconn_cmd(baton__qconn *c, int argc, const char **argv,
                                     const size_t *lens, const atomic_int *stop, int64_t deadline,
                                     char *err, size_t errlen) {

@@ -43,6 +43,8 @@ struct redisReply *baton__qconn_cmd(baton__qconn *c, int argc, const char **argv
 struct redisReply *baton__qconn_cmdl(baton__qconn *c, const atomic_int *stop, int64_t deadline,
                                      char *err, size_t errlen, ...);
 void baton__qreply_free(struct redisReply *r);
+/* Waits ms (in short slices), returning early once *stop (may be NULL) is non-zero. */
+void baton__qpause(int64_t ms, const atomic_int *stop);
 
 /* The host name of this machine (for worker names), never empty. */
 void baton__qhostname(char *out, size_t cap);

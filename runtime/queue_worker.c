@@ -299,6 +299,7 @@ typedef struct taker {
   baton__qconn c;
   char consumer[192];
   char dir[1024];             /* where its tasks' files go, or "" when it could not be made */
+  char refused[256];          /* the error Redis last answered its read with, or "" */
   pthread_t th;
 } taker;
 
@@ -408,10 +409,23 @@ static void read_one(taker *t) {
     /* Redis lost the groups (restarted without persistence): make them again. */
     for (size_t i = 0; i < w->n_streams; i++)
       baton__qgroup_ensure(&t->c, w->streams[i], w->o->stop, err, sizeof err);
+  } else if (r && r->type == REDIS_REPLY_ERROR) {
+    /* Redis refuses the read (MISCONF on a full disk, LOADING, NOPERM, ...):
+     * say so when the reason changes and wait as long as the read would
+     * have blocked, instead of asking again at once. */
+    if (strcmp(t->refused, r->str) != 0) {
+      say(w, "queue %s refuses to hand out tasks: %s", w->url, r->str);
+      baton__fmt(t->refused, sizeof t->refused, "%s", r->str);
+    }
+    baton__qpause(1000, w->o->stop);
   } else if (r && r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
     const redisReply *s = r->element[0];
     if (s->elements >= 2 && s->element[1]->elements > 0)
       handle(t, s->element[0]->str, s->element[1]->element[0], false);
+  }
+  if (r && r->type != REDIS_REPLY_ERROR && t->refused[0]) {
+    say(w, "queue %s hands out tasks again", w->url);
+    t->refused[0] = '\0';
   }
   baton__qreply_free(r);
 }

@@ -696,3 +696,44 @@ Test(runtime_queue, a_bad_queue_setting_names_the_file_and_line) {
   bt_rmtree(dir);
   free(dir);
 }
+
+/* How many XREADGROUP calls Redis refused so far (INFO commandstats). */
+static long reads_refused(void) {
+  char cmd[600], *out = NULL;
+  snprintf(cmd, sizeof cmd, "redis-cli -s '%s' info commandstats", T.redis.sock);
+  cr_assert_eq(bt_run(cmd, &out), 0, "redis-cli: %s", out ? out : "");
+  const char *line = strstr(out, "cmdstat_xreadgroup:");
+  const char *n = line ? strstr(line, "rejected_calls=") : NULL;
+  long v = n ? atol(n + strlen("rejected_calls=")) : 0;
+  free(out);
+  return v;
+}
+
+Test(runtime_queue, a_worker_refused_its_reads_says_why_and_waits, .fini = finish, .timeout = 60) {
+  /* Redis refusing XREADGROUP (as MISCONF on a full disk does) answers at
+   * once, without blocking: the worker must wait, not ask again at once. */
+  start(30000, 1 << 20, 20000);
+  worker("w", "debug-echo", 1, false);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 1));
+  char *a = bt_redis_cmd(&T.redis, "ACL SETUSER default -xreadgroup");
+  cr_assert_str_eq(a, "+OK");
+  free(a);
+  char log[600];
+  snprintf(log, sizeof log, "%s/w.log", T.dir);
+  cr_assert(bt_wait_for_text(log, "refuses to hand out tasks: NOPERM", 1, BT_WAIT_MS));
+  long before = reads_refused();
+  bt_nap_ms(2000);
+  long refused = reads_refused() - before;
+  /* A read a second: about 2 (a busy loop makes thousands). */
+  cr_assert_leq(refused, 10, "%ld reads refused in 2 s", refused);
+  cr_assert_eq(bt_count_in_file(log, "refuses to hand out tasks"), 1, "said once");
+  a = bt_redis_cmd(&T.redis, "ACL SETUSER default +xreadgroup");
+  free(a);
+  char *js = NULL;
+  cr_assert_eq(baton_task(ctx, "debug-echo", "{\"text\":\"back\"}", NULL, NULL, &js), BATON_OK,
+               "%s", js);
+  baton_free(js);
+  cr_assert(bt_wait_for_text(log, "hands out tasks again", 1, BT_WAIT_MS));
+  baton_close(ctx);
+}
