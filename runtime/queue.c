@@ -368,10 +368,14 @@ static int wait_for_worker(baton__queue *q, const baton__queue_job *job, const c
 
 /* ---- results ------------------------------------------------------------------------- */
 
-/* The stored result under key, parsed, or NULL when there is none yet. */
-static cJSON *get_result(baton__qconn *c, const char *key, const atomic_int *stop) {
-  char err[256];
-  redisReply *r = baton__qconn_cmdl(c, stop, 0, err, sizeof err, "GET", key, (char *)NULL);
+/* The stored result under key, parsed, or NULL when there is none yet
+ * (err says why when Redis could not be asked; may be NULL). */
+static cJSON *get_result(baton__qconn *c, const char *key, const atomic_int *stop, char *err,
+                         size_t errlen) {
+  char why[256] = "";
+  redisReply *r = baton__qconn_cmdl(c, stop, 0, why, sizeof why, "GET", key, (char *)NULL);
+  if (err)
+    baton__fmt(err, errlen, "%s", r ? "" : why);
   cJSON *res = r && r->type == REDIS_REPLY_STRING ? cJSON_Parse(r->str) : NULL;
   baton__qreply_free(r);
   return res;
@@ -383,7 +387,7 @@ static cJSON *earlier_result(baton__qconn *c, const baton__queue_job *job, long 
   char key[192];
   for (long a = attempt - 1; a >= 1 && a >= attempt - 16; a--) {
     baton__qkey_result(key, sizeof key, job->run, job->task_id, a);
-    cJSON *res = get_result(c, key, stop);
+    cJSON *res = get_result(c, key, stop, NULL, 0);
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "ok")))
       return res;
     cJSON_Delete(res);
@@ -603,15 +607,23 @@ static bool wait_notice(baton__queue *q, waiter *w, long ms) {
   return got;
 }
 
+/* How long a task may wait for its result: a worker may die or hang, and
+ * another claims the task after claim_after_ms, so about two task timeouts
+ * plus that. */
+static int64_t patience_ms(const baton__queue *q, const baton__exec_env *env) {
+  return 2 * env->timeout_ms + q->cfg->queue_claim_after_ms + 5000;
+}
+
 /* Waits for the result w names: told by the reader, or found by polling.
  * Returns it, or NULL with env->err (cancelled, or past the deadline). */
 static cJSON *await_result(baton__queue *q, baton__qconn *c, waiter *w,
                            const baton__queue_job *job, const char *stream, const char *entry,
                            baton__exec_env *env) {
-  /* A worker may die or hang; another claims the task after claim_after_ms,
-   * so the result may take up to about two task timeouts plus that. */
-  int64_t patience = 2 * env->timeout_ms + q->cfg->queue_claim_after_ms + 5000;
+  int64_t patience = patience_ms(q, env);
   int64_t t0 = baton__now_ms(), deadline = env->timeout_ms > 0 ? t0 + patience : 0;
+  if (c->deadline && (!deadline || c->deadline < deadline))
+    deadline = c->deadline;
+  char why[256] = ""; /* why Redis could not be asked last */
   int64_t next_poll = t0 + RESULT_POLL_MS, next_look = t0 + TAKEN_LOOK_MS;
   for (;;) {
     bool got = wait_notice(q, w, 100);
@@ -625,7 +637,7 @@ static cJSON *await_result(baton__queue *q, baton__qconn *c, waiter *w,
     int64_t now = baton__now_ms();
     if (got || now >= next_poll) {
       next_poll = now + RESULT_POLL_MS;
-      cJSON *res = get_result(c, w->key, env->cancel);
+      cJSON *res = get_result(c, w->key, env->cancel, why, sizeof why);
       if (res)
         return res;
     }
@@ -638,8 +650,8 @@ static cJSON *await_result(baton__queue *q, baton__qconn *c, waiter *w,
       return NULL;
     }
     if (deadline && now >= deadline) {
-      baton__fmt(env->err, sizeof env->err, "no result from the queue within %lld ms",
-                 (long long)patience);
+      baton__fmt(env->err, sizeof env->err, "no result from the queue within %lld ms%s%s",
+                 (long long)patience, why[0] ? ": " : "", why);
       return NULL;
     }
   }
@@ -677,6 +689,9 @@ int baton__queue_run(baton__queue *q, const baton__queue_job *job, const baton__
   baton__qconn *c = conn_take(q, env->err, sizeof env->err);
   if (!c)
     return -1;
+  /* A Redis that went away after it was reached is waited for (reconnecting
+   * with back-off), but no longer than the result would be. */
+  c->deadline = env->timeout_ms > 0 ? baton__now_ms() + patience_ms(q, env) : 0;
   char stream[256];
   baton__qkey_stream(stream, sizeof stream, job->executor, job->task);
   /* Inputs first: one over the limit fails at once, with nothing sent. */
@@ -702,6 +717,7 @@ int baton__queue_run(baton__queue *q, const baton__queue_job *job, const baton__
   cJSON_Delete(sent);
   cJSON_Delete(res);
   free(js);
+  c->deadline = 0;
   conn_give(q, c);
   return rc;
 }

@@ -164,6 +164,8 @@ struct redisReply *baton__qconn_cmd(baton__qconn *c, int argc, const char **argv
                                     const size_t *lens, const atomic_int *stop, int64_t deadline,
                                     char *err, size_t errlen) {
   int64_t wait = 100;
+  if (c->deadline && (!deadline || c->deadline < deadline))
+    deadline = c->deadline;
   for (;;) {
     if (c->rc) {
       redisReply *r = redisCommandArgv(c->rc, argc, argv, lens);

@@ -19,6 +19,7 @@ typedef struct baton__qconn {
   int db;
   char *password;            /* owned, or NULL */
   struct redisContext *rc;   /* NULL while disconnected */
+  int64_t deadline;          /* monotonic ms past which its commands give up too (0: none) */
 } baton__qconn;
 
 /* Parses url (redis://HOST[:PORT][/DB] or unix:///PATH) and copies password
@@ -32,7 +33,8 @@ void baton__qconn_close(baton__qconn *c);
 /*
  * Runs one command. On a lost connection it reconnects with back-off
  * (100 ms doubling to 2 s) and sends the command again, until it gets a reply
- * or *stop becomes non-zero or the monotonic deadline (ms, 0 = none) passes.
+ * or *stop becomes non-zero or the monotonic deadline (ms, 0 = none) or the
+ * connection's own deadline passes.
  * Returns the reply (an error reply too; free with baton__qreply_free), or
  * NULL with err when it gave up. lens may be NULL for NUL-terminated args.
  */

@@ -737,3 +737,29 @@ Test(runtime_queue, a_worker_refused_its_reads_says_why_and_waits, .fini = finis
   cr_assert(bt_wait_for_text(log, "hands out tasks again", 1, BT_WAIT_MS));
   baton_close(ctx);
 }
+
+Test(runtime_queue, redis_gone_after_first_use_fails_a_task_past_its_patience, .fini = finish,
+     .timeout = 60) {
+  /* Reached once, then gone for good: a task waits for it (back-off), but
+   * no longer than for a result (2 x 1 s + 1 s + 5 s here), then fails
+   * naming the URL, instead of hanging until Redis returns. */
+  start(1000, 1 << 20, 1000);
+  worker("w", "debug-echo", 1, false);
+  baton *ctx = open_ctx();
+  cJSON_Delete(workers(ctx, 1));
+  char *js = NULL;
+  cr_assert_eq(baton_task(ctx, "debug-echo", "{\"text\":\"hi\"}", NULL, NULL, &js), BATON_OK,
+               "%s", js);
+  baton_free(js);
+  stop_worker(0, SIGTERM);
+  bt_redis_stop(&T.redis);
+  js = NULL;
+  cr_assert_neq(baton_task(ctx, "debug-echo", "{\"text\":\"hi\"}", NULL, NULL, &js), BATON_OK);
+  cJSON *t = cJSON_Parse(js);
+  baton_free(js);
+  char want[400];
+  snprintf(want, sizeof want, "cannot reach the queue at %s", T.redis.url);
+  cr_assert(strstr(str(t, "error"), want), "%s", str(t, "error"));
+  cJSON_Delete(t);
+  baton_close(ctx);
+}
