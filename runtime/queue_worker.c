@@ -465,7 +465,7 @@ static int setup(qworker *w, const baton__qworker_opts *o) {
   }
   const char *url = o->url ? o->url : w->cfg.queue_url;
   if (!url) {
-    say(w, "no queue given (--queue URL, or queue.url in the config)");
+    say(w, "no queue given (--queue URL, or queue.url in the config; see baton-worker --help)");
     return 2;
   }
   baton__fmt(w->url, sizeof w->url, "%s", url);

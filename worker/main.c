@@ -24,7 +24,7 @@
 #endif
 
 static const char usage[] =
-    "usage: baton-worker --queue URL [--name NAME] [--concurrency N] [--tasks T1,T2,...]\n"
+    "usage: baton-worker [--queue URL] [--name NAME] [--concurrency N] [--tasks T1,T2,...]\n"
     "                    [--password-env VAR] [--config FILE]\n"
     "\n"
     "Serves baton's task queue (Redis Streams): takes the local tasks (OCR, speech,\n"
@@ -189,7 +189,9 @@ int main(int argc, char **argv) {
   int status = parse_args(argc, argv, &a);
   if (status >= 0)
     return status;
-  if (a.queue) {
+  /* Without --fd or --describe it serves the queue, named by --queue or by
+   * queue.url in the config. */
+  if (a.queue || (a.fd < 0 && !a.describe)) {
     a.qo.config_path = a.config;
     if (a.qo.concurrency == -1) { /* one task per CPU keeps the machine busy */
       long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -201,11 +203,6 @@ int main(int argc, char **argv) {
   if (a.describe) {
     load_local(NULL, NULL, NULL, 0);
     return baton__worker_describe(1, a.config, local_table);
-  }
-  if (a.fd < 0) {
-    fputs("baton-worker: give --queue URL to serve a task queue (see baton-worker --help)\n",
-          stderr);
-    return 2;
   }
   return executor_main(&a);
 }

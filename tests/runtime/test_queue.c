@@ -25,6 +25,7 @@ static struct {
   char cfg[512];
   pid_t workers[MAX_WORKERS];
   int n_workers;
+  bool url_from_config; /* workers are given no --queue: the config's queue.url */
 } T;
 
 /* A redis-server and a config naming it. */
@@ -85,8 +86,12 @@ static int worker(const char *name, const char *tasks, int concurrency, bool as_
       unsetenv("TMPDIR"); /* its own machine's */
     }
     /* The config gives it claim_after_ms and blob_max_bytes. */
-    execl(prog, prog, "--queue", T.redis.url, "--name", name, "--concurrency", conc, "--tasks",
-          tasks, "--config", T.cfg, (char *)NULL);
+    if (T.url_from_config)
+      execl(prog, prog, "--name", name, "--concurrency", conc, "--tasks", tasks, "--config",
+            T.cfg, (char *)NULL);
+    else
+      execl(prog, prog, "--queue", T.redis.url, "--name", name, "--concurrency", conc, "--tasks",
+            tasks, "--config", T.cfg, (char *)NULL);
     _exit(127);
   }
   T.workers[T.n_workers] = pid;
@@ -760,6 +765,25 @@ Test(runtime_queue, redis_gone_after_first_use_fails_a_task_past_its_patience, .
   char want[400];
   snprintf(want, sizeof want, "cannot reach the queue at %s", T.redis.url);
   cr_assert(strstr(str(t, "error"), want), "%s", str(t, "error"));
+  cJSON_Delete(t);
+  baton_close(ctx);
+}
+
+Test(runtime_queue, a_worker_given_only_the_config_serves_its_queue_url, .fini = finish) {
+  /* --help: "--queue URL ... (default: queue.url in the config)". */
+  start(30000, 1 << 20, 20000);
+  T.url_from_config = true;
+  worker("cfg", "debug-echo", 1, false);
+  baton *ctx = open_ctx();
+  cJSON *arr = workers(ctx, 1);
+  cr_assert_not_null(find_worker(arr, "cfg"));
+  cJSON_Delete(arr);
+  char *js = NULL;
+  cr_assert_eq(baton_task(ctx, "debug-echo", "{\"text\":\"hi\"}", NULL, NULL, &js), BATON_OK,
+               "%s", js);
+  cJSON *t = cJSON_Parse(js);
+  baton_free(js);
+  cr_assert(strstr(str(t, "worker"), ":cfg"), "ran on %s", str(t, "worker"));
   cJSON_Delete(t);
   baton_close(ctx);
 }
