@@ -71,15 +71,17 @@ static const baton__ynode *scalar(const baton__ynode *v) {
   return v && v->kind == BATON__YN_SCALAR ? v : NULL;
 }
 
-static int read_number(const ep_ctx *c, const baton__ynode *v, const char *what, long min,
-                       long max, long *out) {
+/* The setting key's whole number in min..max; an error names the key and the value. */
+static int read_number(const ep_ctx *c, const baton__ynode *v, const char *what,
+                       const char *key, long min, long max, long *out) {
   char *end = NULL;
   errno = 0;
   long long x = scalar(v) ? strtoll(v->value, &end, 10) : 0;
   if (!scalar(v) || errno || end == v->value || *end || x < min || x > max) {
-    char range[64];
-    baton__fmt(range, sizeof range, "from %ld to %ld", min, max);
-    return fail(c, v->line, what, "must be a whole number %s", range);
+    char msg[200];
+    baton__fmt(msg, sizeof msg, "'%s' must be a whole number from %ld to %ld, not '%.40s'", key,
+               min, max, scalar(v) ? v->value : "a list or mapping");
+    return fail(c, v->line, what, "%s", msg);
   }
   *out = (long)x;
   return 0;
@@ -189,13 +191,13 @@ static int read_setting(const ep_ctx *c, const baton__ynode *k, const baton__yno
   if (strcmp(key, "api_key_env") == 0)
     return read_key_env(c, v, what, ep);
   if (strcmp(key, "max_inflight") == 0) {
-    if (read_number(c, v, what, 1, 1024, &x) != 0)
+    if (read_number(c, v, what, key, 1, 1024, &x) != 0)
       return -1;
     ep->max_inflight = (int)x;
     return 0;
   }
   if (strcmp(key, "timeout_ms") == 0)
-    return read_number(c, v, what, 100, 86400000, &ep->timeout_ms);
+    return read_number(c, v, what, key, 100, 86400000, &ep->timeout_ms);
   if (strcmp(key, "models") == 0)
     return read_models(c, v, what, ep);
   if (strcmp(key, "api_key") == 0)

@@ -268,7 +268,10 @@ Test(core_config, endpoint_mistakes_are_named_with_their_line) {
   expect_error("endpoints:\n  - name: a\n", ":2: endpoint 'a': 'base_url' is missing");
   expect_error("endpoints:\n  - base_url: http://h/v1\n", ":2: an endpoint needs a 'name'");
   expect_error("endpoints:\n  - name: a\n    base_url: http://h/v1\n    max_inflight: 0\n",
-               ":4: endpoint 'a': must be a whole number from 1 to 1024");
+               ":4: endpoint 'a': 'max_inflight' must be a whole number from 1 to 1024, not '0'");
+  expect_error("endpoints:\n  - name: a\n    base_url: http://h/v1\n    timeout_ms: 10s\n",
+               ":4: endpoint 'a': 'timeout_ms' must be a whole number from 100 to 86400000, "
+               "not '10s'");
   expect_error("endpoints:\n  - name: a\n    base_url: http://h/v1\n    models:\n"
                "      - {id: m}\n",
                ":5: endpoint 'a': model 'm' needs 'tasks'");
