@@ -639,6 +639,22 @@ static const char *plain_head(const planner *p, const char *from, const char *en
   return last;
 }
 
+/* "A blue | one", "a wooden | one" (`one` after words of their own from `thing`): does the word
+ * before it say how a thing looks (a hue, a size, a style, a word ending as lexicon's looks_ending
+ * do), not what it is ("a dog one")? */
+static bool says_looks(const planner *p, const char *thing, const char *one) {
+  static const off_class how[] = {W_HUE, W_MEASURED, W_MEASURE, W_PAINTED, W_SIZING};
+  char w[OFF_MAX_WORD] = "", stem[OFF_MAX_WORD];
+  const off_words *ends = &p->lx->cls[W_LOOKS_ENDING];
+  const char *s;
+  for (size_t n; (s = baton__conversation_word(&thing, &n)) && s < one;)
+    off_make_word(s, n, w, stem);
+  bool looks = off_words_in(p->lx, how, sizeof how / sizeof *how, w, false);
+  for (size_t k = 0, n = strlen(w), e; !looks && k < ends->n; k++)
+    looks = (e = strlen(ends->words[k])) < n && !strcmp(w + n - e, ends->words[k]);
+  return looks;
+}
+
 /* The last word of the plain thing (plain_head) the last request `asked` draws, or NULL. */
 static const char *drawn_head(const planner *p, const char *asked) {
   const char *end = drawing_end(p, asked, &p->cues[drawn_last(p) - 1]), *lead;
@@ -699,10 +715,17 @@ static char *thing_swapped(const planner *p, const char *asked, const char *thin
   if (!s)
     return joined(asked, unstopped(asked), " and ", thing, len);
   const char *one = one_at(p, thing, thing + len), *head = one ? drawn_head(p, asked) : NULL;
+  int kept = head ? (int)(one - thing) : len;
+  size_t n = 0;
+  if (head && !says_looks(p, thing, one)) { /* "a dog one": a dog in the old thing's place */
+    baton__conversation_word(&(const char *){head}, &n);
+    while (kept > 0 && thing[kept - 1] == ' ')
+      kept--;
+  }
   baton__sb sb;
   baton__sb_init(&sb);
-  baton__sb_addf(&sb, "%.*s%.*s%s", (int)((lead ? lead : s) - asked), asked,
-                 head ? (int)(one - thing) : len, thing, head ? head : end);
+  baton__sb_addf(&sb, "%.*s%.*s%s", (int)((lead ? lead : s) - asked), asked, kept, thing,
+                 head ? head + n : end);
   return baton__sb_detach(&sb);
 }
 
