@@ -492,12 +492,35 @@ static const char *target_named(const planner *p, const char *text, size_t *n) {
  * words to the last request? */
 static bool adds_words(const planner *p) {
   bool cue = off_has_cue(p, 0, p->n_tok, p->lx->w[K_CLEAR_KEYWORD]);
-  size_t i = 0;
+  size_t i = 0, last = p->n_tok; /* less a "please" or marks at its end */
+  while (last > 1 && (off_is(p, last - 1, W_ASKING) || p->tok[last - 1].kind == TK_PUNCT))
+    last--;
+  bool told = last == 3 && off_is(p, 0, W_TELL) && off_is(p, 1, W_US) && off_is(p, 2, W_MORE);
   while (i + 1 < p->n_tok && (off_is(p, i, W_AGAIN) || off_is(p, i, W_CONTRAST) ||
                               off_punct(p, i, ",")))
     i++;
   bool sized = i + 1 < p->n_tok && more_sized(p, p->tok[i].stem, p->tok[i + 1].stem);
-  return p->n_tok > i + 1 && (off_is(p, i, W_PREPOSITION) || sized) && !names_own(p) && !cue;
+  return (told || (p->n_tok > i + 1 && (off_is(p, i, W_PREPOSITION) || sized))) &&
+         !names_own(p) && !cue;
+}
+
+bool off_asks_detail(const planner *p) {
+  return p->more && (off_has_word(p, 0, p->n_tok, W_DETAIL) ||
+                     (off_has_word(p, 0, p->n_tok, W_TELL) && off_has_word(p, 0, p->n_tok, W_MORE)));
+}
+
+int off_ask_in_detail(planner *p) {
+  const baton__taskspec *caption = p->cues[p->role[R_CAPTION]].spec;
+  const baton__taskspec *ask = p->cues[p->role[R_ASK_PICTURE]].spec;
+  for (size_t k = 0; caption && ask && k < p->g->n; k++) {
+    baton__task *t = &p->g->tasks[k];
+    char *name = strcmp(t->task, caption->name) ? NULL : baton__strdup(ask->name);
+    if (!name && !strcmp(t->task, caption->name))
+      return -1;
+    if (name && (free(t->task), t->task = name, baton__task_add_arg(t, "text", OFF_IN_DETAIL, -1)))
+      return -1;
+  }
+  return 0;
 }
 
 bool off_only_language(const planner *p) {

@@ -55,6 +55,7 @@
 #define OFF_NO_SEND "baton does not send or post anything: it saves what it makes in the run's " \
                     "folder, for you to send"
 #define OFF_OOM "out of memory while planning"
+#define OFF_IN_DETAIL "describe the picture in detail" /* a picture asked for more than its caption */
 
 /* ---- lexicon.c: word classes, task roles, weights */
 /* Word classes of lexicon.yaml (W_*), task kinds its rules name (R_*; the question answerers in a
@@ -82,7 +83,7 @@
    X(WRITING) X(FOUND) X(FILES) X(MODIFYING) X(MEASURED) X(TOLD_OF_SOUND) X(KEPT_AS_IS) \
    X(CROPPING) X(CUT_AWAY) X(LETTERED) X(YES_NO) X(RECORDING_VERB) X(SPEAKER) X(OUT_LOUD) \
    X(ATTACHED) X(ABLE) X(EXCHANGE) X(PERCEIVING) X(PAINTED) X(SAID_HOW) \
-   X(LOOKS_ENDING)
+   X(LOOKS_ENDING) X(DETAIL)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -383,6 +384,12 @@ size_t off_files_named(const planner *p, const char *text);
  * thing added to what it asks (*thing of off_asked_again(), malloc'd): each task's argument that
  * holds its words as asked gets " and " and the thing; 0, or -1 out of memory. */
 int off_add_thing(baton__graph *g, const char *thing);
+/* "More detail", "tell me more": does the request, saying more of the last (p->more), ask for
+ * more detail (a detail word, or "more" told)? */
+bool off_asks_detail(const planner *p);
+/* ... then each caption of the last request asked again is a question to its picture instead
+ * (OFF_IN_DETAIL): the caption says no more; 0, or -1 out of memory. */
+int off_ask_in_detail(planner *p);
 /* "And the dates?" after "who is mentioned in notes.txt?", "and the sample rate?" after "how long
  * is a.wav?" (answered in words by a task told what to look for, or telling a file's facts):
  * where in p->req the thing starts that the request, naming nothing of its own, adds to the last

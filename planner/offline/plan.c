@@ -144,14 +144,17 @@ int baton__plan_offline_req(const baton__offline_req *r, baton__graph *g, char *
   char *again = NULL; /* "do the same for b.png": when nothing else is asked, the last request */
   char *thing = NULL;  /* ... "and the dates?": with a thing added */
   long copies = 0;     /* ... "two more": drawings of it */
+  bool detail = false; /* ... "more detail": of a caption, the picture described in detail */
   for (const char *req = request; rc == 0 && req; req = req == request ? again : NULL) {
     planner p = {.req = req, .n_cues = n_tasks, .lx = &o->lx, .g = g, .err = err,
                  .translations = r->translations, .translate_advice = r->translate_advice,
                  .errlen = errlen, .role = o->lx.role, .repeat = req == again,
                  .copies = req == again ? copies : 0};
     rc = run_passes(&p, o, r);
+    if (rc == 0 && detail && off_ask_in_detail(&p) != 0) /* "more detail" after a caption */
+      rc = -1, baton__fmt(err, errlen, OFF_OOM);
     if (rc != 0 && req == request && g->n == 0 && (again = off_asked_again(&p, &thing)))
-      rc = 0, copies = off_copies_asked(&p);
+      rc = 0, copies = off_copies_asked(&p), detail = off_asks_detail(&p);
     else if (rc == 0 && thing && off_add_thing(g, thing) != 0)
       rc = -1, baton__fmt(err, errlen, OFF_OOM);
     planner_release(&p);
