@@ -1,6 +1,7 @@
 /* plan.c — the offline planner's driver: runs the passes over one request and its conversation. */
 #include "planner/offline/internal.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,26 @@ static void note_unused_inputs(const baton__offline_req *r, const baton__graph *
   }
 }
 
+/* "Transcribe talk.wav, it is in French": adds to r->note that the local speech recogniser knows
+ * only the lexicon's first language, where a planned transcription takes a recording the request
+ * says is in another. */
+static void note_heard_language(const planner *p, const baton__offline_req *r) {
+  const char *dl = p->lx->lang_codes[0], *known = NULL;
+  bool heard = false;
+  for (size_t k = 0; p->g && k < p->g->n; k++)
+    heard |= off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSCRIBE);
+  for (size_t k = 0; k < p->lx->lang_names.n && !known; k++)
+    known = strcmp(p->lx->lang_codes[k], dl) ? NULL : p->lx->lang_names.words[k];
+  size_t n = r->note && r->notelen ? strlen(r->note) : 0;
+  if (!heard || !known || !p->held_lang || !p->held_at || !strcmp(p->held_lang, dl) ||
+      !(p->held_types & BATON__T_AUDIO) || n + 96 + 2 * OFF_MAX_WORD >= r->notelen)
+    return;
+  const char *said = p->tok[p->held_at - 1].word;
+  baton__fmt(r->note + n, r->notelen - n, "%sthe local speech recogniser knows only %c%s: the "
+             "recording is said to be in %c%s", n ? "; " : "", toupper((unsigned char)known[0]),
+             known + 1, toupper((unsigned char)said[0]), said + 1);
+}
+
 /* Runs the passes over p->req with r's inputs and conversation; 0, or -1 with err set. */
 static int run_passes(planner *p, const off_prepared *o, const baton__offline_req *r) {
   const char *many = "the request has too many %s for the offline planner (at most %d)";
@@ -118,6 +139,7 @@ static int run_passes(planner *p, const off_prepared *o, const baton__offline_re
     baton__fmt(r->note + n, r->notelen - n, "%snot saved as '%s': outputs are saved under a plain "
                "file name, in the run's folder", n ? "; " : "", p->unsaved);
   note_unused_inputs(r, p->g);
+  note_heard_language(p, r);
   return 0;
 }
 

@@ -262,6 +262,17 @@ static void expect_each_note(const char *req_fmt, const char *const *items, size
   }
 }
 
+Test(planner_offline, a_recording_said_to_be_in_another_language_is_named_in_the_note) {
+  /* the local speech recogniser knows only English: the plan says so */
+  static const char *const langs[] = {"French", "Spanish"};
+  expect_each_note("transcribe talk.wav, it is in %s", langs, 2,
+                   "automatic-speech-recognition(audio=talk.wav)",
+                   "the local speech recogniser knows only English: the recording is said to be "
+                   "in %s");
+  expect_each_note("transcribe talk.wav%s", (const char *const[]){""}, 1,
+                   "automatic-speech-recognition(audio=talk.wav)", "%s");
+}
+
 /* Plans request alone: refused, its error holding want. */
 static void expect_refused(const char *request, const char *want) {
   char err[512] = "", note[256] = "";
