@@ -451,6 +451,27 @@ static int join_input(planner *p, baton__task *t, size_t k, int r) {
   return baton__task_add_arg(t, name, p->res[r].value, -1);
 }
 
+/* "Put them side by side" after turns that each made or named a picture: the oldest of the
+ * earlier turns' files of `type` when they are two or more (all the conversation has in play,
+ * to be joined), else -1. */
+static int turns_joined(const planner *p, const step *st, unsigned type) {
+  int first = -1, n = 0;
+  for (size_t i = 0; off_has_word(p, st->a, st->b, W_PLURAL) && i < p->n_res; i++)
+    if (p->res[i].turn && p->res[i].is_file && (p->res[i].type & type) && !off_labels(p, &p->res[i]))
+      first = first < 0 ? (int)i : first, n++;
+  return n > 1 ? first : -1;
+}
+
+/* Joins the earlier turns' files of task id's type (turns_joined(), from `first` on) to it, as
+ * image2 ..., each once: 0, or -1 out of memory. */
+static int join_turns(planner *p, baton__task *t, int first, unsigned type) {
+  for (size_t i = (size_t)first + 1, slot = 2; i < p->n_res; i++)
+    if (p->res[i].turn && p->res[i].is_file && (p->res[i].type & type) && slot <= 9 &&
+        !off_labels(p, &p->res[i]) && join_input(p, t, slot++, (int)i) != 0)
+      return -1;
+  return 0;
+}
+
 /* Joins the recordings at own[0..n) to task id as audio2 ... audio9, going on in a new task taking
  * its output while more are left ("combine a1.wav ... a12.wav"); the last task's id, or -1 on
  * error. */
@@ -731,6 +752,9 @@ static int emit_step(planner *p, const step *st) {
   for (size_t i = 0; it && i < p->n_res; i++)
     onto.res = p->res[i].turn && (p->res[i].type & ptype) ? (int)i : onto.res;
   bool ahead = it && onto.res >= 0 && named_ahead(p, st, own[0]); /* "put m.wav before it" */
+  int oldest = joining && !n_own && made < 0 ? turns_joined(p, st, ptype) : -1; /* "them" */
+  if (oldest >= 0)
+    onto.res = oldest, p->res[oldest].used = true;
   bool on = onto.ref >= 0 || onto.res >= 0, joins = joining && (n_own > 1 || on);
   size_t copies = joins ? 1 : n_own > 1 ? n_own : made_together(p, st, ptype);
   int first = (int)(p->g->n - copies), words = heard(p, st, NULL), /* "them": no own files */
@@ -762,6 +786,8 @@ static int emit_step(planner *p, const step *st) {
               : off_emit_task(p, st, asked_of(p, st, st->task, &in), &in, asked, tgt, src_lang);
     free(in.literal);
     if (ahead && out.ref >= 0 && join_input(p, &p->g->tasks[out.ref], 2, onto.res) != 0)
+      return -1;
+    if (oldest >= 0 && out.ref >= 0 && join_turns(p, &p->g->tasks[out.ref], oldest, ptype) != 0)
       return -1;
     out.ref = joins && !ahead ? join_rest(p, st, out.ref, own + !on, n_own - !on) : out.ref;
     if (out.ref < 0 || (into && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */
