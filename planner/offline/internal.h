@@ -693,6 +693,8 @@ int off_copy_names(planner *p, size_t first);
 /* ---- link.c */
 unsigned off_primary_type(const baton__taskspec *s);
 int off_link(planner *p);
+/* Does [a,b) ask "which one" ("tell me which one mentions Sunday": asked of each)? */
+bool off_which_one(const planner *p, size_t a, size_t b);
 /* Where an input comes from: a resource, an earlier task, or literal text. */
 typedef struct {
   int res, ref;  /* resource index, graph task id; or -1 */

@@ -326,13 +326,14 @@ static bool subtitles_words(const planner *p, const resource *r) {
   return false;
 }
 
-/* The first resource of `type` the last earlier turn left that no task took yet, or -1; how many
- * there are in *n (if not NULL). */
-static int last_turn_left(const planner *p, unsigned type, size_t *n) {
+/* The first resource of `type` the last earlier turn (any: any earlier turn's file) left that no
+ * task took yet, or -1; how many there are in *n (if not NULL). */
+static int turn_left(const planner *p, unsigned type, bool any, size_t *n) {
   int first = -1;
   size_t count = 0;
   for (size_t r = 0; p->last_turn && r < p->n_res; r++)
-    if (p->res[r].turn == p->last_turn && !p->res[r].used && (p->res[r].type & type) &&
+    if ((any ? p->res[r].turn && p->res[r].is_file : p->res[r].turn == p->last_turn) &&
+        !p->res[r].used && (p->res[r].type & type) &&
         !subtitles_words(p, &p->res[r]))
       first = first < 0 ? (int)r : first, count++;
   if (n)
@@ -340,11 +341,24 @@ static int last_turn_left(const planner *p, unsigned type, size_t *n) {
   return first;
 }
 
+static int last_turn_left(const planner *p, unsigned type, size_t *n) {
+  return turn_left(p, type, false, n);
+}
+
+bool off_which_one(const planner *p, size_t a, size_t b) {
+  bool which = false;
+  for (size_t i = a; i + 1 < b; i++)
+    which |= off_is(p, i, W_WH) && off_is(p, i, W_RELATIVE) && off_is(p, i + 1, W_COUNT);
+  return which;
+}
+
 /* "Read them" after a turn: the next resource of `type` the last turn left into *in; for a step
  * taking text, of none left (a file's facts set aside: "summarize them" after "how long are a.wav
  * and b.wav?"), the next file it left, read. 1, 0 if none, -1 on error. */
 static int take_left(planner *p, const step *st, unsigned type, source *in) {
   int r = last_turn_left(p, type, NULL);
+  r = r < 0 && type == BATON__T_IMAGE && off_which_one(p, st->a, st->b) ? turn_left(p, type, true, NULL)
+                                                                     : r; /* "which one": each */
   if (r >= 0)
     return *in = (source){r, -1, NULL}, p->res[r].used = true, 1;
   r = type == BATON__T_TEXT ? last_turn_left(p, BATON__T_IMAGE | BATON__T_AUDIO, NULL) : -1;
@@ -361,14 +375,6 @@ static bool names_nothing(const planner *p, const step *st) {
   return bare;
 }
 
-/* Does [a,b) ask "which one" ("tell me which one mentions Sunday": asked of each)? */
-static bool which_one(const planner *p, size_t a, size_t b) {
-  bool which = false;
-  for (size_t i = a; i + 1 < b; i++)
-    which |= off_is(p, i, W_WH) && off_is(p, i, W_RELATIVE) && off_is(p, i + 1, W_COUNT);
-  return which;
-}
-
 /* "Translate it into Spanish and French and read them aloud", "transcribe a.wav and b.wav and
  * summarize it": how many tasks of one kind making `type`, none taking another's output, end the
  * graph when the step refers back ("them", "it", "both", "each", "which one", "the transcripts")
@@ -378,7 +384,7 @@ static bool which_one(const planner *p, size_t a, size_t b) {
 static size_t made_together(const planner *p, const step *st, unsigned type) {
   size_t n = p->g->n, k = n, a = st->a, b = st->b, left = 0;
   static const off_class alone[] = {W_COUNT, W_PREPOSITION, W_JOINER, W_ALOUD}; /* "each into" */
-  bool which = which_one(p, a, b), made = false, plural = off_has_word(p, a, b, W_PLURAL);
+  bool which = off_which_one(p, a, b), made = false, plural = off_has_word(p, a, b, W_PLURAL);
   for (size_t i = a; i < b; i++) { /* "translate the descriptions": of each */
     made |= off_is(p, i, W_MADE_THING) && baton__has_suffix_ci(p->tok[i].word, "s");
     plural |= off_is(p, i, W_DETERMINER) && off_is(p, i, W_SEVERAL) && /* "summarize each (one)" */
@@ -398,6 +404,8 @@ static size_t made_together(const planner *p, const step *st, unsigned type) {
   if (!n && plural && last_turn_left(p, type, &left) < 0 &&
       type == BATON__T_TEXT) /* its texts set aside ("summarize them" after two files' facts) */
     last_turn_left(p, BATON__T_IMAGE | BATON__T_AUDIO, &left); /* the files, each read */
+  if (!n && which && type == BATON__T_IMAGE) /* "which one has a dog?" after captions: each */
+    turn_left(p, type, true, &left);
   if (!n)
     return left > 1 ? left : 1;
   while (k > 1 && p->made[k - 2] == p->made[n - 1] && p->g->tasks[k - 1].args[0].ref != (int)k - 2)
@@ -638,7 +646,7 @@ static size_t own_inputs(const planner *p, const step *st, bool joining, int mad
   *all = joining && !n_own;
   bool them = none && !*all && st > p->steps && /* "..., tell me which one has a dog" */
               (off_has_word(p, st->a, st->b, W_PLURAL) || (!text && names_nothing(p, st)) ||
-               (!text && which_one(p, st->a, st->b)));
+               (!text && off_which_one(p, st->a, st->b)));
   bool pair = two && !off_is_role(p, st->task, R_ASK_TEXT); /* "compare them": both, one task */
   if (none && text && !pair && (off_has_word(p, st->a, st->b, W_PLURAL) ||
                                 (off_is_role(p, st->task, R_ASK_TEXT) && names_nothing(p, st))) &&

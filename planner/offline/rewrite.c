@@ -135,17 +135,18 @@ static bool asked_caption(const planner *p, const resource *r) {
   return asked;
 }
 
-/* Is the newest earlier turn's one text a caption of a picture at hand, one a request to describe
- * or caption it made ("which way is the dog facing" after "a dog on a beach", photo.jpg's; not
- * "which one has a dog" after two)? */
-static bool caption_last(const planner *p) {
+/* Is the newest earlier turn's one text (several: each of its texts) a caption of a picture at
+ * hand, one a request to describe or caption it made ("which way is the dog facing" after "a dog
+ * on a beach", photo.jpg's; with several, "which one has a dog" after two, asked of each)? */
+static bool caption_last(const planner *p, bool several) {
   int captions = 0, texts = 0;
   for (const resource *r = p->res; r < p->res + p->n_res; r++) {
     bool text = r->turn && r->turn == p->last_turn && (r->type & BATON__T_TEXT) && !r->claimed;
     texts += text;
     captions += text && r->maker && off_is_role(p, r->maker - 1, R_CAPTION) && asked_caption(p, r);
   }
-  return captions == 1 && texts == 1 && (off_res_types(p, false) & BATON__T_IMAGE);
+  return captions && captions == texts && (captions == 1 || several) &&
+         (off_res_types(p, false) & BATON__T_IMAGE);
 }
 
 /* "Describe photo.jpg and tell me whether it is indoors": does question st follow a description
@@ -158,7 +159,8 @@ static bool after_caption(const planner *p, const step *st) {
   while (m > p->steps && (--m)->task < 0)
     ;
   /* the last turn's caption, something named in the question ("what is it" asks the caption) */
-  bool turn = m == st && caption_last(p) && !off_points_only(p, st->a, st->b);
+  bool turn = m == st && caption_last(p, off_which_one(p, st->a, st->b)) && /* (of each) */
+              !off_points_only(p, st->a, st->b);
   bool describes = off_has_word(p, m->a, m->b, W_DESCRIBING) ||
                    off_has_word(p, m->a, m->b, W_CAPTIONING);
   bool wording = off_has_word(p, st->a, st->b, W_MADE_THING) ||
