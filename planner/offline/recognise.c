@@ -645,12 +645,16 @@ static bool says_about(const planner *p, const step *st) {
 
 
 /* What step st, asking again for the task `again` of a step before, asks instead: another task it
- * names, speech ("... and say it"), or a question that task answers in no words, of the picture
- * ("estimate the depth of x.jpg and tell me the distance of the closet"); or -1. */
+ * names (none working on another medium than the one it names: "improve the sound quality" is no
+ * picture's change), speech ("... and say it"), or a question that task answers in no words, of
+ * the picture ("estimate the depth of x.jpg and tell me the distance of the closet"); or -1. */
 static int asked_instead(const planner *p, step *st, int again, unsigned produced,
                          unsigned avail) {
   const baton__taskspec *a = p->cues[again].spec;
   int t = off_best_task_min(p, st->a, st->b, avail, p->lx->w[K_ACCEPT], again, &st->score);
+  unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, said = off_said_media(p, st->a, st->b) & media;
+  if (t >= 0 && said && !(p->cues[t].spec->inputs & said) && (p->cues[t].spec->inputs & media))
+    t = -1;
   if (t < 0 && off_asks_speech(p, st, produced, avail))
     return p->role[R_SPEAK];
   return t >= 0 || !(a->inputs & BATON__T_IMAGE) || (a->outputs & BATON__T_TEXT) ||
