@@ -229,9 +229,11 @@ static bool bare_object(const planner *p, const step *st, size_t k) {
 }
 
 /* "Write a | summary of x.txt", "compose a short | summary", "write the | summary of x.txt",
- * "write the | caption for x.jpg": a verb writing text from text, its object (after "a", or a thing
- * made after "write", of a thing or for the picture or recording its task reads) naming a task
- * that writes text, is that task alone; true when st took it. A step not split (`whole`: "write a
+ * "write the | caption for x.jpg", "come up with a | response": a verb writing text from text, its
+ * object (after "a", or a thing made after "write", of a thing or for the picture or recording its
+ * task reads) naming a task that writes text (or, after the writing task's verb, any task its first
+ * words name: "come up with a | visual interpretation of it"), is that task alone; true when st
+ * took it. A step not split (`whole`: "write a
  * | description of x.jpg") takes it where its object is that task's word, one reading a picture
  * only a bare caption of one the words name. */
 static bool written_task(const planner *p, step *st, size_t k, unsigned avail, bool whole) {
@@ -246,7 +248,8 @@ static bool written_task(const planner *p, step *st, size_t k, unsigned avail, b
     saved = off_own_res(p, k + 1, st->b, media) >= 0 && bare_object(p, st, k);
   }
   bool object = (off_is(p, art, W_INDEFINITE) || saved) && art > st->a;
-  if (!object || off_is(p, art - 1, W_PREPOSITION) ||
+  bool phrasal = art > st->a + 1 && off_is(p, art - 2, W_PARTICLE); /* "come up with a" */
+  if (!object || (off_is(p, art - 1, W_PREPOSITION) && !phrasal) ||
       off_is(p, art - 1, W_CONTENT_INTRO)) /* not "a summary of it in a | conversational tone" */
     return false;
   int t1 = off_best_task(p, st->a, k, avail, &s1);
@@ -261,7 +264,11 @@ static bool written_task(const planner *p, step *st, size_t k, unsigned avail, b
   const baton__taskspec *head = t1 >= 0 ? p->cues[t1].spec : NULL;
   return head && t2 >= 0 && head->inputs == BATON__T_TEXT && head->outputs == BATON__T_TEXT &&
          !off_is_role(p, t1, R_TRANSLATE) && /* "translate a | summary": both, the summary first */
-         (p->cues[t2].spec->outputs & BATON__T_TEXT) && (st->task = t2, st->score = s2, true);
+         ((p->cues[t2].spec->outputs & BATON__T_TEXT) ||
+          (off_is_role(p, t1, R_WRITE) &&
+           off_keyword_score(p, &p->cues[t2], k, k + 2 < st->b ? k + 2 : st->b) >=
+               p->lx->w[K_MIN_KEYWORD])) &&
+         (st->task = t2, st->score = s2, true);
 }
 
 /* One clause, two tasks ("estimate the depth to segment the image"): split it between them. */
