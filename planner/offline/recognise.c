@@ -646,8 +646,10 @@ static bool says_about(const planner *p, const step *st) {
 
 /* What step st, asking again for the task `again` of a step before, asks instead: another task it
  * names (none working on another medium than the one it names: "improve the sound quality" is no
- * picture's change), speech ("... and say it"), or a question that task answers in no words, of
- * the picture ("estimate the depth of x.jpg and tell me the distance of the closet"); or -1. */
+ * picture's change), speech ("... and say it"), or a question: of the picture where that task
+ * answers in no words ("estimate the depth of x.jpg and tell me the distance of the closet"), else
+ * of the text read ("if there's a table in it, tell me what is in the first row" after a picture
+ * classified); or -1. */
 static int asked_instead(const planner *p, step *st, int again, unsigned produced,
                          unsigned avail) {
   const baton__taskspec *a = p->cues[again].spec;
@@ -657,8 +659,8 @@ static int asked_instead(const planner *p, step *st, int again, unsigned produce
     t = -1;
   if (t < 0 && off_asks_speech(p, st, produced, avail))
     return p->role[R_SPEAK];
-  return t >= 0 || !(a->inputs & BATON__T_IMAGE) || (a->outputs & BATON__T_TEXT) ||
-                 !off_asks_question(p, st->a, st->b) ? t : p->role[R_ASK_PICTURE];
+  return t >= 0 || !(a->inputs & BATON__T_IMAGE) || !off_asks_question(p, st->a, st->b)
+             ? t : p->role[(a->outputs & BATON__T_TEXT) ? R_ASK_TEXT : R_ASK_PICTURE];
 }
 
 /* "I have a.jpg and b.jpg. Which one is brighter?": a step naming no file that asks how files
