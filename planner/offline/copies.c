@@ -294,7 +294,7 @@ int off_copies(planner *p, const step *st, size_t first) {
                       n ? "at most " : "one to ", OFF_MAX_COPIES), -1;
   /* a drawing asked again: a new seed, a new one (not one the repeat's own steps ask: "do the
    * same for b.jpg and draw it" after a caption) */
-  if ((n < 2 && !(p->repeat && off_drew_last(p))) || k-- == first)
+  if ((n < 2 && !(p->repeat && off_drawn_last(p))) || k-- == first)
     return 0;
   if (p->g->n + (size_t)n - 1 > OFF_MAX_TASKS)
     return baton__fmt(p->err, p->errlen, "the request asks for over %d tasks", OFF_MAX_TASKS), -1;

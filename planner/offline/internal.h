@@ -360,6 +360,8 @@ void off_find_languages(const planner *p, size_t a, size_t b, const char **tgt, 
 const char *off_written_language(const planner *p, size_t a, size_t b);
 
 /* ---- history.c */
+/* Does the request name something of its own (its resources come before earlier turns')? */
+static inline bool off_names_own(const planner *p) { return p->n_res && !p->res[0].turn; }
 int off_add_history(planner *p, const char *messages_json);
 /* The cue (index + 1) of the task kind called `name`, or 0. */
 int off_cue_named(const planner *p, const char *name);
@@ -368,66 +370,6 @@ int off_cue_named(const planner *p, const char *name);
  * words only (one more than a lead-in: not "so,"), when words other than those follow and no quote
  * is passed; else s ("great thanks", "'Thank you!' translate into French"). Points into s. */
 const char *off_past_courtesy(const off_lexicon *lx, const char *s);
-/* "Do the same for b.png", "again": the newest earlier user message, file names swapped for the
- * request's files of their types (of any type if it named one file: "summarize a.txt", "same for
- * b.wav") (malloc'd); NULL if not asked, none, too long or out of memory. "And the dates?" after
- * a task that looks for what words say ("who is mentioned in a.txt?"): that message on the files
- * of the last turn, and the thing added in *thing (malloc'd) for off_add_thing(). A request
- * asking again in its first step only (p->again_end): that message, then the request's words past
- * that step's files ("do the same for b.jpg and read it aloud": "caption b.jpg and read it
- * aloud"), unless that message ends in them ("caption a.jpg and read it aloud"). */
-char *off_asked_again(const planner *p, char **thing);
-/* How many file names text (a message; NULL: none) names to work on ("summarize a.txt and save it
- * as s.txt": 1, not the name to save as). */
-size_t off_files_named(const planner *p, const char *text);
-/* "And the dates?" after "who is mentioned in notes.txt?": the last request asked again with the
- * thing added to what it asks (*thing of off_asked_again(), malloc'd): each task's argument that
- * holds its words as asked gets " and " and the thing; 0, or -1 out of memory. */
-int off_add_thing(baton__graph *g, const char *thing);
-/* "More detail", "tell me more": does the request, saying more of the last (p->more), ask for
- * more detail (a detail word, or "more" told)? */
-bool off_asks_detail(const planner *p);
-/* ... then each caption of the last request asked again is a question to its picture instead
- * (OFF_IN_DETAIL): the caption says no more; 0, or -1 out of memory. */
-int off_ask_in_detail(planner *p);
-/* "And the dates?" after "who is mentioned in notes.txt?", "and the sample rate?" after "how long
- * is a.wav?" (answered in words by a task told what to look for, or telling a file's facts):
- * where in p->req the thing starts that the request, naming nothing of its own, adds to the last
- * request; or NULL. off_asked_again() asks the last request with it. */
-const char *off_request_thing(const planner *p);
-/* "Blur them" after "find the faces in x.jpg": how to show what the last request found. */
-bool off_marks_found(const planner *p);
-/* "Now German" after "translate a.txt into Spanish", "in one sentence" after "summarize a.txt":
- * does the request, naming nothing of its own, only say more of the last request (a language, a
- * request naming one to make, the newest else the last; words a preposition first; a quote in
- * place of its quote; "another one"; a thing added, "and the dates?")? off_asked_again() then
- * asks that. */
-bool off_says_more(const planner *p);
-/* "And into German?", "now to French, please" after "translate a.txt into Spanish": does the
- * request say only a language (the newest request naming one), no more than joiners, "into",
- * "now", "please"? Then it is said more of the last request, as off_says_more() holds. */
-bool off_only_language(const planner *p);
-/* "Draw another one", "draw it again", "give me another one" after a drawing: does the request,
- * naming nothing else, ask for that drawing anew? Then the last request is asked again, with what
- * the request adds after that: more ("and another one and another one please": two), its saving
- * ("and save it as c2.png") or a change ("with a hat": "draw a cat with a hat"). */
-bool off_draws_again(const planner *p);
-/* "Read it again", "say that again", "again please", "summarize it again (in French)" after a turn
- * that drew nothing, changed no picture or recording into its own type and translated nothing
- * (not "rotate it again", "translate it again": the result, again; nor "shorten it again": the
- * result, further): does the request say "again" beside no more than "it", spare words and cues
- * of the tasks that turn ran, and a language only beside such a cue or after a turn writing no
- * text ("again in French" translates a text result; after "read notes.txt aloud", reads it out
- * anew in French)? Then the last request is asked anew ("read x.png aloud": not only its
- * reading), in those languages. */
-bool off_asks_anew(const planner *p);
-/* Did the last turn draw (a task drawing made one of its results)? */
-bool off_drew_last(const planner *p);
-/* How many drawings a request asking for the last one anew asks for: "another one" (and any more
- * "and another one" after it adds), "give me two more", "another two": 2; 0 for as many as the
- * last request did ("draw them again"). plan.c gives it to the pass planning the last request
- * again (p->copies). */
-long off_copies_asked(const planner *p);
 /* "Who signed it?" after "what is the date on sign.png?", "and the emotion?" after a file's facts:
  * does the request, naming nothing of its own, put a question after a turn that answered one? Then
  * it asks what that question asked about: earlier turns' answers are set aside (typed 0) and
@@ -438,6 +380,123 @@ bool off_follows_answer(planner *p);
  * that file is at hand: a file's facts are no content to work on. A turn of labels only set aside,
  * the turn before's are too ("summarize it" after its facts, then "and the emotion?"). */
 void off_set_labels_aside(planner *p);
+
+/* The length of s less its final stop and spaces ("summarize a.txt." without "."). */
+int off_unstopped(const char *s);
+/* The first an bytes of a, sep, the first bn bytes of b, malloc'd (NULL out of memory). */
+char *off_joined(const char *a, int an, const char *sep, const char *b, int bn);
+/* Is w a word that only leads in, joins, points or asks ("and", "in", "what about", "now", "same
+ * for", "please")? */
+bool off_spare(const planner *p, const char *w);
+/* "More detail", "more details", "more concise": are stems `more` and `how` "more" and a word of
+ * how long a made thing is? */
+bool off_more_sized(const planner *p, const char *more, const char *how);
+/* ---- again.c: the last request asked again, with what the request adds */
+/* "Blur them" after "find the faces in x.jpg": how to show what the last request found. */
+bool off_marks_found(const planner *p);
+/* The request's language ("now German", "what about German?", "not Spanish, German", naming
+ * nothing of its own): 1 + its token, or 0. */
+size_t off_language_asked(const planner *p);
+/* "And into German?", "now to French, please" after "translate a.txt into Spanish": does the
+ * request say only a language (the newest request naming one), no more than joiners, "into",
+ * "now", "please"? Then it is said more of the last request, as off_says_more() holds. */
+bool off_only_language(const planner *p);
+/* "Read it again", "say that again", "again please", "summarize it again (in French)" after a turn
+ * that drew nothing, changed no picture or recording into its own type and translated nothing
+ * (not "rotate it again", "translate it again": the result, again; nor "shorten it again": the
+ * result, further): does the request say "again" beside no more than "it", spare words and cues
+ * of the tasks that turn ran, and a language only beside such a cue or after a turn writing no
+ * text ("again in French" translates a text result; after "read notes.txt aloud", reads it out
+ * anew in French)? Then the last request is asked anew ("read x.png aloud": not only its
+ * reading), in those languages. */
+bool off_asks_anew(const planner *p);
+/* "And the dates?" after "who is mentioned in notes.txt?", "and the sample rate?" after "how long
+ * is a.wav?" (answered in words by a task told what to look for, or telling a file's facts):
+ * where in p->req the thing starts that the request, naming nothing of its own, adds to the last
+ * request; or NULL. off_asked_again() asks the last request with it. */
+const char *off_request_thing(const planner *p);
+/* "Now German" after "translate a.txt into Spanish", "in one sentence" after "summarize a.txt":
+ * does the request, naming nothing of its own, only say more of the last request (a language, a
+ * request naming one to make, the newest else the last; words a preposition first; a quote in
+ * place of its quote; "another one"; a thing added, "and the dates?")? off_asked_again() then
+ * asks that. */
+bool off_says_more(const planner *p);
+/* How many file names text (a message; NULL: none) names to work on ("summarize a.txt and save it
+ * as s.txt": 1, not the name to save as). */
+size_t off_files_named(const planner *p, const char *text);
+/* "Do the same for b.png", "again": the newest earlier user message, file names swapped for the
+ * request's files of their types (of any type if it named one file: "summarize a.txt", "same for
+ * b.wav") (malloc'd); NULL if not asked, none, too long or out of memory. "And the dates?" after
+ * a task that looks for what words say ("who is mentioned in a.txt?"): that message on the files
+ * of the last turn, and the thing added in *thing (malloc'd) for off_add_thing(). A request
+ * asking again in its first step only (p->again_end): that message, then the request's words past
+ * that step's files ("do the same for b.jpg and read it aloud": "caption b.jpg and read it
+ * aloud"), unless that message ends in them ("caption a.jpg and read it aloud"). */
+char *off_asked_again(const planner *p, char **thing);
+/* "And the dates?" after "who is mentioned in notes.txt?": the last request asked again with the
+ * thing added to what it asks (*thing of off_asked_again(), malloc'd): each task's argument that
+ * holds its words as asked gets " and " and the thing; 0, or -1 out of memory. */
+int off_add_thing(baton__graph *g, const char *thing);
+/* "More detail", "tell me more": does the request, saying more of the last (p->more), ask for
+ * more detail (a detail word, or "more" told)? */
+bool off_asks_detail(const planner *p);
+/* ... then each caption of the last request asked again is a question to its picture instead
+ * (OFF_IN_DETAIL): the caption says no more; 0, or -1 out of memory. */
+int off_ask_in_detail(planner *p);
+/* "And the dates?", "what about the cars?", "now how about a dog?" after "who is mentioned in
+ * notes.txt?" (a told answer); also "now a dog", "a dog this time" after a drawing: does message
+ * `at` (its n stems `words`) add a thing to the last request, asking no task, naming no file nor
+ * language, in at most OFF_MAX_THING words after "and" or "what/how about", "the", "a" or the
+ * like first (after a drawing, "a" or "what/how about a" and a plain new subject: not "and a hat",
+ * "a red one", off_subject_swapped())? Where the thing starts in `at`, or NULL. */
+const char *off_thing_added(const planner *p, const char *at, char (*words)[OFF_MAX_WORD],
+                            size_t n);
+/* Where text names the language to make after "into", "to" or "in" ("into Spanish"): its start,
+ * its length in *n; NULL if nowhere. */
+const char *off_target_named(const planner *p, const char *text, size_t *n);
+
+/* ---- redraw.c: a drawing asked for anew */
+/* "Draw another one", "draw it again", "give me another one" after a drawing: does the request,
+ * naming nothing else, ask for that drawing anew? Then the last request is asked again, with what
+ * the request adds after that: more ("and another one and another one please": two), its saving
+ * ("and save it as c2.png") or a change ("with a hat": "draw a cat with a hat"). */
+bool off_draws_again(const planner *p);
+/* How many drawings a request asking for the last one anew asks for: "another one" (and any more
+ * "and another one" after it adds), "give me two more", "another two": 2; 0 for as many as the
+ * last request did ("draw them again"). plan.c gives it to the pass planning the last request
+ * again (p->copies). */
+long off_copies_asked(const planner *p);
+/* The drawing task (cue index + 1) that made a result of the last turn, or 0. */
+int off_drawn_last(const planner *p);
+/* Where in the last request `asked` the words of its drawing (task c) end, for what the request
+ * adds to them ("with a hat"): past a word of c, before "then" or before a mark or "and" that a
+ * task's cue or a word of saving follows ("draw a cat | and save it as k.png", "draw a cat | ,
+ * then describe it"; not "draw a cat and a dog"); else at its end, less its final stop. */
+const char *off_drawing_end(const planner *p, const char *asked, const taskcue *c);
+/* "Now a dog", "what about a dog wearing a hat?" after "draw a cat": does `thing` (from its "a")
+ * name a new subject plainly, no change, praise nor other output ("a photo this time", "a jpg
+ * version", "a hat on it", "a masterpiece", "a dog, but in blue"), or how a plain one looks ("a
+ * green one" after "draw a red car": plain_head), the last request one drawing of its own words
+ * ("draw a cat and save it as k.png"; not "draw a picture based on photo.jpg", "draw a cat and
+ * make it black and white")? */
+bool off_subject_swapped(const planner *p, const char *thing);
+/* "Now a dog", "what about a dog?" after "draw a cat": the last request `asked` with `thing` (less
+ * "this time") in place of what its drawing draws (drawn_thing), with the determiners before it,
+ * to where the drawing's words end ("| and save it as k.png" kept); "a green one" after "draw a
+ * red car" its words with the thing drawn in place of "one" ("draw a green car"); else with the
+ * thing added. Malloc'd, NULL out of memory. */
+char *off_thing_swapped(const planner *p, const char *asked, const char *thing);
+/* After a drawing, where the request's own words begin past those asking for it anew: more of it
+ * ("draw it again | and another one please": *copies), its saving ("draw it again | and save it
+ * as c2.png"), a change or a step naming no file nor language to work on ("draw it again | with
+ * a hat", "the same but | in blue", "draw it again | but blue", "draw it again | and describe
+ * it"); else p->n_tok. */
+size_t off_added_at(const planner *p, bool *copies);
+/* "Make another one", "one more please", "another": does the request, naming nothing of its own,
+ * ask for the last request's result once more ("another", "one more") in spare words only? After
+ * a drawing, so do "draw another one", "draw it again", "draw the cat again", "give me another
+ * one", and the words before those it adds ("draw it again | with a hat"). */
+bool off_asks_another(const planner *p);
 
 /* ---- cues.c */
 /* Fills cues[0..n_cues) (zeroed; their phrases and desc are the caller's to free) but for spec and
