@@ -18,265 +18,6 @@
  * Nothing fits: 1, err says what the task needs (off_needs_input); only what a step left out
  * before would have made: 2, p->gone says which. */
 
-/* Does task k make `type`? Not pictures if it takes one and answers in text (detection's boxes),
- * unless it shows what it found ("blur the faces in x.jpg, then rotate it"). */
-static bool produces(const planner *p, size_t k, unsigned type) {
-  return (p->made[k]->outputs & type) && !(type == BATON__T_IMAGE && (p->made[k]->inputs & type) &&
-                                           (p->made[k]->outputs & BATON__T_TEXT) &&
-                                           !p->marks[k]);
-}
-
-bool off_asked_of_each(const planner *p, size_t k) {
-  size_t files = 0;
-  for (size_t i = p->by_a[k]; i < p->by_b[k]; i++)
-    files += p->tok[i].kind == TK_RES && p->res[p->tok[i].res].is_file;
-  return files > 1 && off_answers(p, off_cue_index(p, p->made[k])) &&
-         off_asks_files(p, p->by_a[k], p->by_b[k]);
-}
-
-/* (not the answers to a question put to each of several texts: "which of a.txt and b.txt mentions
- * Sunday? then summarize both" summarizes the texts) */
-int off_nearest_producer(const planner *p, unsigned type) {
-  for (int k = (int)p->g->n; k-- > 0;)
-    if (produces(p, (size_t)k, type) &&
-        !(off_primary_type(p->made[k]) == BATON__T_TEXT && off_asked_of_each(p, (size_t)k)))
-      return k;
-  return -1;
-}
-
-/* Does token i of st name the text task k made ("the summary", "that translated text": a word of
- * its kind, or any answerer's if it answers; "write a description of x.jpg ... read the
- * description": a word its step made), st taking one text? */
-static bool names_text(const planner *p, const step *st, size_t i, size_t k) {
-  if (!off_is(p, i, W_MADE_THING) || !off_is(p, i - 1, W_DEFINITE) ||
-      off_is(p, i + 1, W_CONTENT_INTRO) || /* not "the description of a cat": one to make */
-      off_takes_two_texts(p, p->cues[st->task].spec))
-    return false;
-  int c = off_cue_index(p, p->made[k]);
-  for (int r = R_READ_DOCUMENT; off_answers(p, c) && r <= R_ASK_TABLE; r++) /* "the answer" */
-    if (off_cue_word(p, &p->cues[p->role[r]], i))
-      return true;
-  if (off_cue_word(p, &p->cues[c], i))
-    return true;
-  for (size_t j = p->by_a[k] + 1; j < p->by_b[k]; j++)
-    if (strcmp(p->tok[j].stem, p->tok[i].stem) == 0 && !off_is(p, j - 1, W_DEFINITE))
-      return true;
-  return false;
-}
-
-/* Task k's text, or, unless st translates ("translate the transcript into German" after its
- * Spanish translation), its latest translation: "the answer" after "the answer in French". */
-static int translated_last(const planner *p, const step *st, int k) {
-  if (off_is_role(p, st->task, R_TRANSLATE))
-    return k;
-  bool of_k[OFF_MAX_TASKS] = {false}; /* task j is k or a translation of one */
-  of_k[k] = true;
-  int last = k;
-  for (size_t j = (size_t)k + 1; j < p->g->n; j++) {
-    int from = p->g->tasks[j].n_args ? p->g->tasks[j].args[0].ref : -1;
-    of_k[j] = from >= 0 && of_k[from] &&
-              off_is_role(p, off_cue_index(p, p->made[j]), R_TRANSLATE);
-    last = of_k[j] ? (int)j : last;
-  }
-  return last;
-}
-
-/* Is r one an ordinal counts: `made`, by a task of the last turn (one noun i names: "the first
- * summary"), else a file the request before it named (not for "the first summary")? */
-static bool placeable(const planner *p, const resource *r, unsigned type, bool made, size_t i) {
-  bool thing = off_is(p, i, W_MADE_THING);
-  if (!(r->type & type) || !r->turn || r->turn + 1 < p->last_turn)
-    return false;
-  return made ? r->turn == p->last_turn && r->maker &&
-                    (!thing || off_cue_word(p, &p->cues[r->maker - 1], i))
-              : !thing && !r->maker && r->is_file;
-}
-
-/* "Translate the second one", "read the first summary", "brighten the first picture" after a
- * turn that left several of `type`: the one at the place an ordinal names before "one", a thing
- * made or a medium, counting in order what the turn's tasks made (only summaries for "the first
- * summary"), else the files the request before it named ("blur the first picture" after "caption
- * a.jpg and b.png"), unless this request names its own or its steps made that many ("caption
- * a.jpg and b.jpg, then read the second one"); -1 if none, -2 past the last ("the fifth one" of
- * two). */
-static int placed(const planner *p, const step *st, unsigned type) {
-  static const off_class things[] = {W_MADE_THING, W_PICTURE, W_RECORDING};
-  const off_words *ord = &p->lx->cls[W_ORDINAL];
-  size_t k = ord->n, i = st->a, own = 0, made = 0, n = 0;
-  if (!p->last_turn) /* (most requests: no token looked at) */
-    return -1;
-  for (; k == ord->n && i + 1 < st->b; i++)
-    for (k = 0; k < ord->n && !(strcmp(ord->words[k], p->tok[i].word) == 0 &&
-                                (off_number_at(p, i + 1) == 1 || off_is_any(p, i + 1, things, 3)));)
-      k++;
-  for (size_t j = 0; j < p->g->n; j++)
-    own += produces(p, j, type);
-  if (k == ord->n || !p->last_turn || k < own || off_own_res(p, 0, p->n_tok, type) >= 0)
-    return -1;
-  for (const resource *r = p->res; r < p->res + p->n_res; r++)
-    made += placeable(p, r, type, true, i);
-  for (size_t r = 0; r < p->n_res; r++)
-    if (placeable(p, &p->res[r], type, made, i) && n++ == k)
-      return (int)r;
-  return n ? -2 : -1;
-}
-
-/* The earlier task making `type` that a reference in st names by its kind, not st's own ("the
- * edited image" after a depth map, "each segment", "the summary"), unless the nearest one making a
- * picture changed it (an edit, a restyle: "the modified image" is its output); else that one; or
- * -1 (also when st names an earlier turn's by its place: "read the second one" after "translate
- * the first one"). */
-int off_named_producer(const planner *p, const step *st, unsigned type) {
-  if (placed(p, st, type) >= 0)
-    return -1;
-  int near = off_nearest_producer(p, type), last = (int)p->g->n - 1;
-  /* "compare a.jpg with b.jpg and read it (the result) aloud": the score made last, as text */
-  if (type == BATON__T_TEXT && last >= 0 && (p->made[last]->outputs & BATON__T_JSON) &&
-      off_is_role(p, st->task, R_SPEAK) && off_has_word(p, st->a, st->b, W_REFERENCE))
-    near = last;
-  int t = near >= 0 ? off_cue_index(p, p->made[near]) : -1;
-  bool image = type == BATON__T_IMAGE;
-  for (size_t i = (st->lead ? st->lead - 1 : st->a) + 1; /* "based on the summary, | ..." too */
-       (image || type == BATON__T_TEXT) && i < st->b; i++)
-    for (size_t k = p->g->n; (p->tok[i].skip || p->tok[i - 1].det) && k-- > 0;) /* a reference */
-      if (produces(p, k, type) && !off_cue_word(p, &p->cues[st->task], i) &&
-          (image ? off_cue_word(p, &p->cues[off_cue_index(p, p->made[k])], i)
-                 : names_text(p, st, i, k)))
-        return !image ? translated_last(p, st, (int)k)
-               : off_is_role(p, t, R_EDIT) || off_is_role(p, t, R_TRANSFORM) ? near : (int)k;
-  return near;
-}
-
-bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r) {
-  for (size_t i = a + 1; r->turn && r->maker && i < b; i++)
-    if ((p->tok[i].skip || p->tok[i - 1].det) && off_is(p, i, W_MADE_THING) &&
-        off_cue_word(p, &p->cues[r->maker - 1], i))
-      return true;
-  return false;
-}
-
-bool off_labels(const planner *p, const resource *r) {
-  int by = r->maker - 1;
-  if (!r->turn || by < 0 || !(r->type & BATON__T_TEXT))
-    return false;
-  if (p->cues[by].spec->inputs & (BATON__T_IMAGE | BATON__T_AUDIO))
-    return !off_is_role(p, by, R_CAPTION) && !off_is_role(p, by, R_TRANSCRIBE) &&
-           !off_answers(p, by);
-  return off_is_role(p, by, R_CLASSIFY_TEXT) || off_is_role(p, by, R_FIND_ENTITIES);
-}
-
-/* What st sets aside of earlier turns' texts (set_aside()), read once a step. */
-typedef enum { ASIDE_NONE, ASIDE_LABELS, ASIDE_DERIVED } aside_rule;
-
-/* While there is another text: for a question naming neither "it" nor what made the text, labels,
- * summaries and translations (not into the language asked in) go aside ("who staffs the desk?"
- * after "summarize notes.txt": notes.txt says; its summary may not); for a step working on a text
- * and pointing at no label ("them", "that") nor speaking, labels. */
-static aside_rule aside_of(const planner *p, const step *st) {
-  bool pointed = off_has_word(p, st->a, st->b, W_PLURAL); /* "them", "that": the label */
-  for (size_t i = st->a; i < st->b; i++)
-    pointed |= off_is(p, i, W_DEMONSTRATIVE) && (i + 1 == st->b || off_is(p, i + 1, W_TARGET_PREP));
-  if (off_answers(p, st->task) && !off_has_word(p, st->a, st->b, W_REFERENCE))
-    return ASIDE_DERIVED;
-  return off_is_role(p, st->task, R_SPEAK) || pointed ? ASIDE_NONE : ASIDE_LABELS;
-}
-
-/* Does `rule` set earlier turn's r aside for st (not when st names what made it)? */
-static bool set_aside(const planner *p, const step *st, aside_rule rule, const resource *r) {
-  int by = r->maker - 1;
-  if (rule == ASIDE_NONE || !r->turn || by < 0 || off_names_maker(p, st->a, st->b, r))
-    return false;
-  if (rule == ASIDE_LABELS) /* and an answer, when there is its passage to sum up */
-    return off_labels(p, r) || (off_is_role(p, st->task, R_SUMMARIZE) && off_answers(p, by));
-  bool english = r->lang && strcmp(r->lang, p->lx->lang_codes[0]) == 0; /* asked in it */
-  return off_labels(p, r) || off_is_role(p, by, R_SUMMARIZE) ||
-         (off_is_role(p, by, R_TRANSLATE) && !english);
-}
-
-static bool points_back(const planner *p, const step *st, bool *asked_of);
-
-/* The step holding token i, or the end of the steps. */
-static const step *step_holding(const planner *p, size_t i) {
-  const step *e = p->steps;
-  while (e < p->steps + p->n_steps && !(i >= e->a && i < e->b))
-    e++;
-  return e;
-}
-
-/* Is the file or quote r, named in step e, what e, a clause of its own after st, works on: not
- * a question ("..., and my question is 'Q?'"), nor in a clause pointing back ("... and then
- * analyze its sentiment: 'x'"), split off a step ("a video based on the following | story: 'x'")
- * or going on with the verb before it ("generate an image and | a response based on x.wav")? */
-static bool works_on_later(const planner *p, const step *st, const step *e, int r) {
-  bool asked_of;
-  return e < p->steps + p->n_steps && e->a >= st->b && e->task >= 0 && !e->context &&
-         !e->split_tail && !p->tok[e->a].det && !p->res[r].asked && !points_back(p, e, &asked_of);
-}
-
-/* Is text r, of the request, what a later clause of its own works on (works_on_later), at its
- * first naming, while st is only a verb and "it" (past asking words): no text "it" points at
- * ("summarize it and read 'hello' aloud"; not "summarize this text and translate it: 'x'")? */
-static bool later_own_text(const planner *p, const step *st, int r) {
-  size_t i = 0, a = off_past_asking(p, st->a, st->b), b = st->b;
-  while (b > a && p->tok[b - 1].kind == TK_PUNCT) /* "summarize it, | then ..." */
-    b--;
-  if (a + 2 != b || !off_is(p, a + 1, W_REFERENCE) || off_is(p, a + 1, W_DEMONSTRATIVE))
-    return false;
-  while (i < p->n_tok && !(p->tok[i].kind == TK_RES && p->tok[i].res == r))
-    i++;
-  return i < p->n_tok && works_on_later(p, st, step_holding(p, i), r);
-}
-
-/* An unused resource of the type: the request's first, else earlier turns' newest (oldest when st
- * says "the original ..."), p->res holding them in that order, turns oldest first; of those, one
- * st names by what made it comes first ("summarize the transcript" after its translation); -1 if
- * none; of the request's pictures, a table for a step reading tables, else one that is none, first
- * (unused first, then used). Not a text in the language a translating step asks for ("translate
- * the transcript into Spanish" after its Spanish translation), nor one known to be in another
- * language than a step pointing at nothing names ("the English text"), nor, while there is
- * another, a picture a task of st's kind marked what it found on ("how many are there?" after
- * "find the people in x.jpg"), nor a text a later clause works on where st is only "summarize it"
- * (later_own_text). */
-int off_first_unused(const planner *p, const step *st, unsigned type) {
-  int at = placed(p, st, type);
-  if (at != -1)
-    return at < 0 ? -1 : at; /* (none past the last) */
-  bool newest = !off_has_word(p, st->a, st->b, W_ORIGINAL), named = false; /* r's maker named */
-  const char *tgt = NULL, *src, *said = off_has_word(p, st->a, st->b, W_REFERENCE) ? NULL
-                                        : off_written_language(p, st->a, st->b); /* "the English */
-  if (off_is_role(p, st->task, R_TRANSLATE)) /* text": not one known to be in another */
-    off_find_languages(p, st->a, st->b, &tgt, &src);
-  const baton__taskspec *s = p->cues[st->task].spec;
-  bool marks = (s->inputs & s->outputs & BATON__T_IMAGE) && (s->outputs & BATON__T_TEXT);
-  bool table = off_is_role(p, st->task, R_READ_TABLE) || off_is_role(p, st->task, R_ASK_TABLE);
-  int r = -1, marked = -1, aside = -1; /* one set aside (set_aside()): the last resort */
-  aside_rule rule = aside_of(p, st);
-  for (int pass = 0; p->image_kind == IMG_TABLE && p->pictures > 1 && pass < 2; pass++)
-    for (size_t i = 0; i < p->n_res; i++) /* "a photo x.jpg and a table image t.png" */
-      if ((pass || !p->res[i].used) && (p->res[i].type & type & BATON__T_IMAGE) &&
-          !p->res[i].turn && (p->res[i].kind == IMG_TABLE) == table)
-        return (int)i;
-  for (size_t i = 0; i < p->n_res; i++) {
-    const char *lang = p->res[i].lang;
-    if (p->res[i].used || !(p->res[i].type & type) || (tgt && lang && strcmp(lang, tgt) == 0) ||
-        (said && lang && strcmp(lang, said) != 0) ||
-        ((p->res[i].type & BATON__T_TEXT) && later_own_text(p, st, (int)i)))
-      continue;
-    if (marks && p->res[i].maker - 1 == st->task && (p->res[i].type & BATON__T_IMAGE)) {
-      marked = (int)i;
-      continue;
-    }
-    if (set_aside(p, st, rule, &p->res[i])) {
-      aside = (int)i;
-      continue;
-    }
-    bool n = off_names_maker(p, st->a, st->b, &p->res[i]) || (said && lang); /* or is in the
-                                                                        * language st names */
-    if (r < 0 || (p->res[r].turn && (n != named ? n : newest)))
-      r = (int)i, named = n;
-  }
-  return r >= 0 ? r : marked >= 0 ? marked : aside;
-}
 
 /* "Transcribe the first 2 seconds of talk.wav", "classify the last minute of it", "what does it say
  * from 0:10 to 0:20?", "summarize the second half of talk.wav": a task hearing a recording (making
@@ -414,10 +155,7 @@ static bool introduces(const planner *p, size_t a, size_t i) {
          (i > a && off_is(p, i, W_PREPOSITION) && off_is(p, i - 1, W_GUIDED));
 }
 
-/* Does st point back at something ("it", "the summary", "a picture based on that", "an audio
- * version of that text", "based on the answer, | ...")? *asked_of: does it ask of a thing, no words
- * after "about" to make ("what does the original say about X?", "what did they say about X?")? */
-static bool points_back(const planner *p, const step *st, bool *asked_of) {
+bool off_points_back(const planner *p, const step *st, bool *asked_of) {
   bool has_ref = st->fed || st->lead || off_is(p, st->b - 1, W_DEMONSTRATIVE);
   *asked_of = off_answers(p, st->task) && (off_is_question(p, st->a, st->b) ||
                                            off_is(p, st->a, W_WH));
@@ -709,19 +447,19 @@ static bool pointed_at(const planner *p, const step *st, int r) {
 /* "Draw a cat and summarize notes.txt", "write a poem about autumn, then translate notes.txt": the
  * words of a step making from words (a drawing, a text written, a chat) what it names, pointing
  * back at nothing, while each file or quote of the request no task took yet (one at least) is
- * what a later clause of its own works on (works_on_later), or points back at when named setting
- * the scene (pointed_at). Those of 3, else 7 (resolve_input), malloc'd; else NULL. */
+ * what a later clause of its own works on (off_works_on_later), or points back at when named
+ * setting the scene (pointed_at). Those of 3, else 7 (resolve_input), malloc'd; else NULL. */
 static char *words_left(const planner *p, const step *st) {
   size_t later = 0, others = 0;
   bool asked_of;
   for (size_t i = 0; i < p->n_tok; i++) {
     int r = p->tok[i].kind == TK_RES && !p->res[p->tok[i].res].used ? p->tok[i].res : -1;
-    const step *e = r >= 0 ? step_holding(p, i) : NULL;
-    bool named = r >= 0 && works_on_later(p, st, e, r);
+    const step *e = r >= 0 ? off_step_holding(p, i) : NULL;
+    bool named = r >= 0 && off_works_on_later(p, st, e, r);
     named |= r >= 0 && e == p->steps + p->n_steps && i < st->a && pointed_at(p, st, r);
     later += named, others += r >= 0 && !named;
   }
-  if (!later || others || points_back(p, st, &asked_of) ||
+  if (!later || others || off_points_back(p, st, &asked_of) ||
       off_named_producer(p, st, BATON__T_TEXT) >= 0 || !off_makes_own(p, st))
     return NULL;
   char *made = made_of_words(p, st);
@@ -883,7 +621,7 @@ static int input_it_names(planner *p, const step *st, unsigned type, bool has_re
 /* Sets *src (unset on entry) to where st's main `type` input comes from, if any fits; -1: error;
  * 2: only what a step left out before would have made (works_on_gone). */
 static int resolve_input(planner *p, const step *st, unsigned type, unsigned outputs, source *src) {
-  bool original, has_ref = points_back(p, st, &original);
+  bool original, has_ref = off_points_back(p, st, &original);
   const unsigned media = BATON__T_IMAGE | BATON__T_AUDIO, text = type == BATON__T_TEXT;
   int r, b, prev = off_named_producer(p, st, type);
   if ((b = input_it_names(p, st, type, has_ref, prev, src)) != 0) /* 1 to 1d */
@@ -986,7 +724,7 @@ static int read_made_pair(planner *p, const step *st, source *in) {
   for (size_t i = st->a; i < st->b; i++)
     pictures |= off_is(p, i, W_PICTURE) && (baton__has_suffix_ci(p->tok[i].word, "s") ||
                                             off_has_word(p, st->a, st->b, W_PLURAL));
-  while (a-- > 0 && !produces(p, (size_t)a, BATON__T_IMAGE))
+  while (a-- > 0 && !off_produces(p, (size_t)a, BATON__T_IMAGE))
     ;
   /* made by one step, or by two like ones in a row, the second not changing the first ("draw a
    * cat, draw a dog"; not "brighten x.jpg, then crop it") */
@@ -1077,7 +815,8 @@ int off_choose_input(planner *p, const step *st, int at, int prev_text, source *
     texts = (quote = off_res_at(p, i, BATON__T_TEXT)) >= 0 && p->res[quote].asked && /* before */
             !p->res[quote].used; /* "I have x.jpg and a question 'Q?'. Please answer it." */
   *in = (source){-1, -1, NULL};
-  if (placed(p, st, ptype) == -2) /* "read the fifth one aloud" after a turn that made two */
+  if (off_placed_input(p, st, ptype) ==
+      -2) /* "read the fifth one aloud" after a turn that made two */
     return baton__fmt(p->err, p->errlen, "\"%.*s\": the last turn left fewer than that",
                       (int)(p->tok[st->b - 1].end - p->tok[st->a].start),
                       p->req + p->tok[st->a].start), -1;

@@ -12,6 +12,8 @@
  *   lexicon.c  the words, task roles and weights of lexicon.yaml
  *   lex.c      request text -> tokens and resources (files, quotes)
  *   history.c  earlier turns -> resources a reference can point at
+ *   again.c    the last request asked again (new files, language, a thing added), for plan.c
+ *   redraw.c   a drawing asked for anew ("now a dog", "another one"), for again.c
  *   cues.c     registry keywords -> weighted phrases; where they match
  *   segment.c  tokens -> steps (clauses), scene-setting ones marked
  *   score.c    (step, task) -> feature vector -> score; the best task
@@ -24,6 +26,7 @@
  *   choices.c  a classifier's choices: zero-shot labels and the kind they ask (recognise.c, link.c)
  *   link.c     recognised steps -> task graph with inputs wired
  *   inputs.c   where each task's main input comes from (for link.c)
+ *   sources.c  earlier tasks and unused resources an input may be (for inputs.c)
  *   plan.c     the driver: baton__plan_offline_req() */
 
 #define OFF_MAX_COLON_WORDS 256 /* words after "this:" read as its text */
@@ -777,26 +780,11 @@ int off_emit_task(planner *p, const step *st, int task, const source *in, int pr
                   const char *tgt, const char *src_lang);
 
 /* ---- inputs.c: where a step's main input comes from */
-/* Do [a,b) name the kind of task that made an earlier turn's r by a made thing they refer to ("the
- * transcript": speech recognition's)? */
-bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r);
-/* Is r an earlier turn's label of what it was made from ("male", "duration 3.2 s": what a
- * classifier, a file's facts or an entity finder said of it), not words to work on? */
-bool off_labels(const planner *p, const resource *r);
 /* Sets err: the input a task (NULL: none named) needs (and what a file passed as input that it
  * cannot take is), or what of a video to save; -1. */
 int off_needs_input(planner *p, const baton__taskspec *spec);
 /* Sets err: the task spec takes none of resource r's type ("transcribe notes.txt"); -1. */
 int off_not_for(planner *p, const baton__taskspec *spec, int r);
-/* Does task k answer a question put to each of the files its words name ("which of a.jpg and
- * b.jpg is brighter?")? */
-bool off_asked_of_each(const planner *p, size_t k);
-/* Nearest earlier task producing `type` (no text's answer asked of each), or -1. */
-int off_nearest_producer(const planner *p, unsigned type);
-/* The earlier task making `type` st names by its kind ("the summary"), else the nearest; or -1. */
-int off_named_producer(const planner *p, const step *st, unsigned type);
-/* An unused resource of `type` for st: the request's first, else earlier turns' newest; or -1. */
-int off_first_unused(const planner *p, const step *st, unsigned type);
 /* A recording called a question (off_find_kinds) that no task took yet, or -1. */
 int off_asked_aloud(const planner *p);
 /* Reads picture or recording (`heard`: the part st names) r into text for st, into src->ref. 1, or
@@ -814,5 +802,44 @@ bool off_makes_own(const planner *p, const step *st);
 /* Where (a copy of) st's task gets its main input: 0, 1 if nothing fits (err says), 2 if only what
  * the step left out before (gone) would have made, -1 on error. */
 int off_choose_input(planner *p, const step *st, int at, int prev_text, source *in);
+
+/* Does st point back at something ("it", "the summary", "a picture based on that", "an audio
+ * version of that text", "based on the answer, | ...")? *asked_of: does it ask of a thing, no words
+ * after "about" to make ("what does the original say about X?", "what did they say about X?")? */
+bool off_points_back(const planner *p, const step *st, bool *asked_of);
+/* ---- sources.c: earlier tasks and unused resources a step's input may come from */
+/* Does task k answer a question put to each of the files its words name ("which of a.jpg and
+ * b.jpg is brighter?")? */
+bool off_asked_of_each(const planner *p, size_t k);
+/* Nearest earlier task producing `type` (no text's answer asked of each), or -1. */
+int off_nearest_producer(const planner *p, unsigned type);
+/* The earlier task making `type` st names by its kind ("the summary"), else the nearest; or -1. */
+int off_named_producer(const planner *p, const step *st, unsigned type);
+/* Do [a,b) name the kind of task that made an earlier turn's r by a made thing they refer to ("the
+ * transcript": speech recognition's)? */
+bool off_names_maker(const planner *p, size_t a, size_t b, const resource *r);
+/* Is r an earlier turn's label of what it was made from ("male", "duration 3.2 s": what a
+ * classifier, a file's facts or an entity finder said of it), not words to work on? */
+bool off_labels(const planner *p, const resource *r);
+/* An unused resource of `type` for st: the request's first, else earlier turns' newest; or -1. */
+int off_first_unused(const planner *p, const step *st, unsigned type);
+/* Does task k make `type`? Not pictures if it takes one and answers in text (detection's boxes),
+ * unless it shows what it found ("blur the faces in x.jpg, then rotate it"). */
+bool off_produces(const planner *p, size_t k, unsigned type);
+/* "Translate the second one", "read the first summary", "brighten the first picture" after a
+ * turn that left several of `type`: the one at the place an ordinal names before "one", a thing
+ * made or a medium, counting in order what the turn's tasks made (only summaries for "the first
+ * summary"), else the files the request before it named ("blur the first picture" after "caption
+ * a.jpg and b.png"), unless this request names its own or its steps made that many ("caption
+ * a.jpg and b.jpg, then read the second one"); -1 if none, -2 past the last ("the fifth one" of
+ * two). */
+int off_placed_input(const planner *p, const step *st, unsigned type);
+/* The step holding token i, or the end of the steps. */
+const step *off_step_holding(const planner *p, size_t i);
+/* Is the file or quote r, named in step e, what e, a clause of its own after st, works on: not
+ * a question ("..., and my question is 'Q?'"), nor in a clause pointing back ("... and then
+ * analyze its sentiment: 'x'"), split off a step ("a video based on the following | story: 'x'")
+ * or going on with the verb before it ("generate an image and | a response based on x.wav")? */
+bool off_works_on_later(const planner *p, const step *st, const step *e, int r);
 
 #endif
