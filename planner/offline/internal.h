@@ -19,6 +19,7 @@
  *   score.c    (step, task) -> feature vector -> score; the best task
  *   rewrite.c  what the request is about adjusts a chosen task
  *   recognise.c steps -> one task each (split, merged, dropped)
+ *   merge.c    recognised steps on one task merged, goals spelt out dropped (for recognise.c)
  *   claim.c    what a recognised step takes, makes or follows (for recognise.c)
  *   split.c    a step naming two tasks cut in two (for recognise.c)
  *   unnamed.c  the task of a step that names none (for recognise.c)
@@ -608,6 +609,43 @@ bool off_captions_text(const planner *p, const step *st, unsigned produced);
 
 /* ---- recognise.c */
 int off_recognise(planner *p);
+
+/* ---- merge.c: recognised steps merged, goals spelt out dropped */
+/* Do two spans name different target languages? */
+bool off_other_languages(const planner *p, const step *x, const step *y);
+/* "Draw a cat, then draw a dog", "... After that, summarize the summary": a step that starts, after
+ * "then" ("Then, blur it") or "after that", with a cue of the task it repeats asks for that task
+ * anew; so do "and an image of a dog" after "an image of a cat" and "and draw a dog" right after a
+ * drawing (pointing at nothing made): another picture (or video) to make, or a number of them. */
+bool off_task_asked_anew(const planner *p, const step *st);
+/* Does token i name a picture or a recording an earlier step made: "the result", "the resulting
+ * (styled) panorama", "the modified audio" (not "the speech": a word of the medium alone)? */
+bool off_names_made_medium(const planner *p, size_t i, size_t b);
+/* "... Finally, add color to the resulting panorama": does st, changing a picture or a recording
+ * it names none of, a new sentence or after "then", name one an earlier step made, after a cue of
+ * its task (not "Please provide the edited image", "... as a combined audio file")? Then it works
+ * on that, not with it. */
+bool off_works_on_made(const planner *p, const step *st);
+/* "What is the date on x.png? Who signed it?": is st a question put after another (st and the last
+ * recognised step each a question as written, to answer)? Then it is asked too, not merged. */
+bool off_another_question(const planner *p, const step *st, const step *l);
+/* "I want an image of X. First, translate X. | Then, segment the image": is st past the sentence
+ * of steps spelling out goal g (so it may work on what g makes)? */
+bool off_spelt_out(const planner *p, const step *g, const step *st);
+/* Keeps the recognised steps only; neighbours on one task where the first names nothing but what
+ * the second lacks ("detect and count the objects in x.jpg", "answer 'Q?' | using the document
+ * d.jpg"), or a restyle and an edit, merge, unless each names a file it makes or only the second
+ * joins recordings. */
+void off_merge_steps(planner *p);
+/* "Make a video by drawing a cat, classifying it and then making a video of the class", "make a
+ * new version of x.jpg by changing its colour": a goal is done where a step after it asks for its
+ * task again (on no other input: other_input()), or (before "by doing") changes a picture (or
+ * recording) as it does, not before, and gives that step the language it asked for ("I want a
+ * French summary of a.txt. First, ... Then summarize it": in French); one kept making no text
+ * before "by doing" ("a video by | drawing a cat") runs after the next steps of its sentence, one
+ * before "First, ..." after the steps spelling it out ("I want a French summary of a.txt. First,
+ * fix the spelling": the fixed text summed up, link.c). */
+void off_drop_goals(planner *p);
 
 /* ---- thing.c: a thing in a file asked of rather than the file (each as thing.c says) */
 /* 1 + the token the thing st's facts task asks of starts at ("the noise in talk.wav"), or 0. */
