@@ -26,6 +26,7 @@
  *   question.c the task of a question a step puts (for recognise.c)
  *   choices.c  a classifier's choices: zero-shot labels and the kind they ask (recognise.c, link.c)
  *   link.c     recognised steps -> task graph with inputs wired
+ *   emit.c     one task emitted with its arguments, a translation riding along (for link.c)
  *   inputs.c   where each task's main input comes from (for link.c)
  *   sources.c  earlier tasks and unused resources an input may be (for inputs.c)
  *   plan.c     the driver: baton__plan_offline_req() */
@@ -791,7 +792,6 @@ int off_copies(planner *p, const step *st, size_t first);
 int off_copy_names(planner *p, size_t first);
 
 /* ---- link.c */
-unsigned off_primary_type(const baton__taskspec *s);
 int off_link(planner *p);
 /* Does [a,b) ask "which one" ("tell me which one mentions Sunday": asked of each)? */
 bool off_which_one(const planner *p, size_t a, size_t b);
@@ -803,6 +803,8 @@ typedef struct {
 /* Notes st's words left out of the plan and why (a reason, "needs an audio: ..."), unless one
  * was noted before: what plan.c's note says ("left out \"email it\": ..."). */
 void off_leave_out(planner *p, const step *st, const char *why);
+
+/* ---- emit.c: one task emitted with its arguments */
 /* Text of [a,b) as written (a misspelt word as read: "sumarize" as "summarize"), with marks no
  * token holds ("50%"), no trailing ",;:"/"and"; or NULL. */
 char *off_span_text(const planner *p, size_t a, size_t b);
@@ -812,10 +814,32 @@ char *off_span_text(const planner *p, size_t a, size_t b);
 char *off_task_words(const planner *p, size_t a, size_t b);
 /* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
 size_t off_own_texts(const planner *p, const step *st, const char *except, int *first);
+unsigned off_primary_type(const baton__taskspec *s);
 /* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set), or
  * -2 for a comparison given one text only (err says so). */
 int off_emit_task(planner *p, const step *st, int task, const source *in, int prev_text,
                   const char *tgt, const char *src_lang);
+/* Does st's task, taking a picture or recording and words, take an earlier text as its words? An
+ * edit only "based on" it ("alter it to reflect the emotion", "based on it, | edit x.jpg") or
+ * naming what it says ("make those changes"), others
+ * unless st asks a question ("... and how many people are there": a question word first) */
+bool off_takes_text(const planner *p, const step *st, const baton__taskspec *spec);
+/* "Which of a.txt and b.txt mentions Sunday?", "is a.wav louder than b.wav?": is st a question as
+ * written that task t, answering a text's questions, puts to each of the two files or more it
+ * names (none of them its question)? */
+bool off_asks_each_text(const planner *p, const step *st, int t);
+/* The language the task feeding `in` writes ("into German", "the German text in x.png"), or the
+ * resource `in` is in (an earlier turn's French text); or NULL */
+const char *off_fed_language(const planner *p, const source *in);
+/* "Translate notes.txt into French and tell me who called": a text question (answered in the
+ * default language) fed a translation out of it of a text at hand is asked of the text
+ * translated instead; not one naming a language (tgt: "answer in French"), the translation
+ * ("from the translated text") or written with accented letters or a '¿' ("¿Cuándo ...?": in
+ * the translation's language). */
+void off_asked_untranslated(const planner *p, const step *st, const char *tgt, source *in);
+/* `in` into tgt and each language listed after it ("into Spanish and French"); first id, or -1. */
+int off_emit_translation(planner *p, const step *st, const source *in, const char *tgt,
+                         const char *src_lang);
 
 /* ---- inputs.c: where a step's main input comes from */
 /* Sets err: the input a task (NULL: none named) needs (and what a file passed as input that it
