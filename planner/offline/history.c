@@ -191,11 +191,10 @@ bool off_more_sized(const planner *p, const char *more, const char *how) {
  * language, no task's cue): that request with its words, malloc'd; else NULL. Then "save it as
  * s.txt" saves what both asked. */
 static char *asked_with(const planner *p, const char *at, char (*words)[OFF_MAX_WORD], size_t n) {
-  static const char *const firsts[] = {"in", "as", "with"};
-  bool more = p->asked && n > 1 && off_more_sized(p, words[0], words[1]);
+  bool more = p->asked && n > 1 &&
+              (off_more_sized(p, words[0], words[1]) ||
+               off_words_has(&p->lx->cls[W_SAID_MORE], words[0], true));
   size_t len;
-  for (size_t k = 0; p->asked && n > 1 && k < sizeof firsts / sizeof firsts[0]; k++)
-    more |= strcmp(words[0], firsts[k]) == 0;
   more = more && !off_words_ask(p, words, n) && !off_target_named(p, at, &len);
   for (const char *w, *s = at; more && (w = baton__conversation_word(&s, &len));)
     more = !off_file_type(w, len);
