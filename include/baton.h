@@ -113,8 +113,9 @@ typedef void (*baton_log_fn)(void *userdata, baton_log_level level, const char *
  *               baton_close(). On failure *out is still set (unless the
  *               failure was BATON_NOMEM) so that baton_errmsg(*out) can
  *               explain; close it anyway.
- * Returns BATON_OK, BATON_CONFIG (bad file, with the line in the message),
- * BATON_DB or BATON_IO (data folder or registry unusable), BATON_NOMEM.
+ * Returns BATON_OK, BATON_CONFIG (bad file, with the line in the message, or
+ * a data folder that cannot be created: BATON_HOME or 'home' names a bad
+ * place), BATON_DB or BATON_IO (registry unusable, disk full), BATON_NOMEM.
  * The registry is created and seeded from the shipped catalogue on first use.
  * Thread-safe (contexts are independent).
  */

@@ -291,9 +291,12 @@ baton_rc baton_open(const char *config_path, baton **out) {
     return baton__fail(ctx, BATON_NOMEM, "out of memory");
   }
   ctx->tasks_ready = true;
-  if (baton__mkdirs(ctx->cfg.home, 0700) != 0)
-    return baton__fail(ctx, BATON_IO, "cannot create the data folder %s: %s", ctx->cfg.home,
-                       strerror(errno));
+  if (baton__mkdirs(ctx->cfg.home, 0700) != 0) {
+    int e = errno; /* the setting's fault, unless the disk's */
+    return baton__fail(ctx, e == ENOSPC || e == EDQUOT || e == EIO ? BATON_IO : BATON_CONFIG,
+                       "the data folder (BATON_HOME or 'home') cannot be created: %s: %s",
+                       ctx->cfg.home, strerror(e));
+  }
   char *db = baton__path_join(ctx->cfg.home, "registry.db");
   if (!db)
     return baton__fail(ctx, BATON_NOMEM, "out of memory");

@@ -71,3 +71,23 @@ Test(cli_messages, a_png_cut_short_is_refused_without_libpngs_words_on_stderr) {
   free(out);
   free(err);
 }
+
+Test(cli_messages, a_data_folder_that_cannot_be_made_is_bad_input_naming_baton_home) {
+  bt_write_in(dir, "notes.txt", "The meeting moved to Tuesday.\n");
+  char under_a_file[700];
+  snprintf(under_a_file, sizeof under_a_file, "%s/notes.txt/home", dir);
+  const char *homes[] = {"/proc/nope", under_a_file};
+  for (size_t i = 0; i < sizeof homes / sizeof *homes; i++) {
+    setenv("BATON_HOME", homes[i], 1);
+    char *out = NULL, *err = NULL;
+    int st = bt_baton(dir, "run 'summarize notes.txt'", &out, &err);
+    cr_expect_eq(st, 2, "BATON_HOME=%s: exit %d: %s", homes[i], st, err);
+    cr_expect(strstr(err, "BATON_HOME") && strstr(err, homes[i]), "%s", err);
+    char *nl = strchr(err, '\n');
+    cr_expect(nl && !nl[1], "not one line: %s", err);
+    cr_expect_eq(out[0], '\0', "%s", out);
+    free(out);
+    free(err);
+  }
+  setenv("BATON_HOME", home, 1);
+}
