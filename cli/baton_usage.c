@@ -178,8 +178,12 @@ void cli_usage(FILE *f) {
 
 /* ---- which command takes what ------------------------------------------------------ */
 
+/* Whether r is a line of cmd (sub); ANY_SUB matches all its lines. */
+static const char ANY_SUB[] = "*";
+
 static bool row_of(const usage_row *r, const char *cmd, const char *sub) {
-  return !strcmp(r->cmd, cmd) && (!r->sub || (sub && !strcmp(r->sub, sub)));
+  return !strcmp(r->cmd, cmd) &&
+         (!r->sub || sub == ANY_SUB || (sub && !strcmp(r->sub, sub)));
 }
 
 static bool has_subcommands(const char *cmd) {
@@ -241,6 +245,120 @@ void cli_subcommands(const char *cmd, char *out, size_t cap) {
       break;
     used += (size_t)n;
   }
+}
+
+/* ---- one command's --help ------------------------------------------------------------ */
+
+/* What an option does, in one line, for a command (NULL: any command
+ * without its own line for it). */
+typedef struct option_line {
+  const char *cmd, *name, *synopsis, *what;
+} option_line;
+
+static const option_line option_lines[] = {
+    {"plan", "--json", "--json", "print the plan as a JSON array (HuggingGPT format)"},
+    {"plan", "--json-object", "--json-object",
+     "print {\"plan\": [...], \"note\": ...}, the note when\nthe planner noted something"},
+    {NULL, "--json", "--json", "print JSON; a failure as {\"status\": \"failed\", ...}"},
+    {NULL, "--offline", "--offline", "plan without the LLM (the offline planner)"},
+    {NULL, "--input", "--input PATH", "a file the request uses (repeatable)"},
+    {"run", "--plan", "--plan FILE", "run this task graph (JSON) instead of planning"},
+    {"task", "--model", "--model ID", "the model to run it with (default: the registry's choice)"},
+    {"task", "--arg", "--arg NAME=VALUE", "an argument of the task (repeatable)"},
+    {"models", "--task", "--task T",
+     "list, search, export: only models of task T;\nadd: the model's task; sync: the task to "
+     "fetch"},
+    {"models", "--limit", "--limit N", "at most N models (1 to 1000000)"},
+    {"models", "--explain", "--explain",
+     "list: each model's description; search: the score\nparts (and, with --task, the choice)"},
+    {"models", "--endpoint", "--endpoint E",
+     "add: the endpoint serving the model; sync: the\nmodel server whose models to list"},
+    {"models", "--description", "--description D", "add: what the model does"},
+    {"models", "--format", "--format F", "import: yaml, hugginggpt or hub; export: yaml or jsonl"},
+    {"models", "--output", "-o, --output FILE", "export: write to FILE instead of stdout"},
+    {"executors", "--refresh", "--refresh",
+     "ask baton-worker afresh instead of its answer kept\nin BATON_HOME"},
+    {"runs", "--limit", "--limit N", "list: at most N runs (1 to 1000000)"},
+    {"runs", "--output", "-o, --output DEST",
+     "fetch: where to copy it (default: its name, here;\n- for stdout)"},
+};
+
+/* A command's example and, when not the usual one, its exit status. */
+typedef struct command_help {
+  const char *cmd, *example, *exit_status;
+} command_help;
+
+static const char exit_usual[] = "0 success, 1 a task failed, 2 bad usage or bad input";
+static const char exit_listing[] =
+    "0 success, 1 it failed (registry, server, I/O), 2 bad usage or bad input";
+
+static const command_help commands[] = {
+    {"chat", "printf 'summarize notes.txt\\n' | baton chat --offline",
+     "0 success; stdin not a terminal: 1 or 2 as run would, for the worst request"},
+    {"run", "baton run \"summarize notes.txt\"", NULL},
+    {"plan", "baton plan \"summarize notes.txt and read it aloud\" --json", NULL},
+    {"task", "baton task image-to-text --arg image=sign.png", NULL},
+    {"models", "baton models search \"speech to text\" --task automatic-speech-recognition",
+     exit_listing},
+    {"endpoints", "baton endpoints --json", exit_listing},
+    {"executors", "baton executors --refresh", exit_listing},
+    {"workers", "baton workers --json", exit_listing},
+    {"runs", "baton runs list --limit 5", exit_listing},
+};
+
+static const option_line *line_of(const char *cmd, const char *name) {
+  const option_line *any = NULL;
+  for (size_t i = 0; i < sizeof option_lines / sizeof *option_lines; i++)
+    if (!strcmp(option_lines[i].name, name)) {
+      if (option_lines[i].cmd && !strcmp(option_lines[i].cmd, cmd))
+        return &option_lines[i];
+      if (!option_lines[i].cmd && !any)
+        any = &option_lines[i];
+    }
+  return any;
+}
+
+/* The usage lines of cmd, then its options, one line each. */
+static void print_command_lines(FILE *f, const char *cmd) {
+  fputs("usage:\n", f);
+  for (size_t i = 0; i < N_ROWS; i++) {
+    if (strcmp(rows[i].cmd, cmd) != 0)
+      continue;
+    char synopsis[160];
+    snprintf(synopsis, sizeof synopsis, "baton %s%s%s%s%s", cmd, rows[i].sub ? " " : "",
+             rows[i].sub ? rows[i].sub : "", rows[i].args[0] ? " " : "", rows[i].args);
+    fprintf(f, "  %s\n", synopsis);
+    if (rows[i].what)
+      print_entry(f, "", rows[i].what);
+  }
+  char takes[256];
+  options_of(cmd, ANY_SUB, takes, sizeof takes);
+  if (takes[0])
+    fputs("\nOptions:\n", f);
+  for (const char *p = takes; *p == ' ';) {
+    size_t len = strcspn(++p, " ");
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)len, p);
+    const option_line *l = line_of(cmd, name);
+    print_entry(f, l ? l->synopsis : name, l ? l->what : NULL);
+    p += len;
+  }
+}
+
+bool cli_command_usage(FILE *f, const char *cmd) {
+  const command_help *c = NULL;
+  for (size_t i = 0; i < sizeof commands / sizeof *commands && !c; i++)
+    c = !strcmp(commands[i].cmd, cmd) ? &commands[i] : NULL;
+  if (!c)
+    return false;
+  print_command_lines(f, cmd);
+  fputs("\nOptions for every command:\n", f);
+  for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+    if (options[i].what)
+      print_entry(f, options[i].synopsis, options[i].what);
+  fprintf(f, "\nExample:\n  %s\n\nExit status:\n  %s.\n", c->example,
+          c->exit_status ? c->exit_status : exit_usual);
+  return true;
 }
 
 /* ---- parsing ------------------------------------------------------------------------- */
@@ -368,7 +486,7 @@ void cli_parse_args(int argc, char **argv, opts *o) {
     if (spec && spec->kind == OPT_HELP) {
       if (o->cmd && !strcmp(o->cmd, "mcp"))
         cmd_mcp_help();
-      else
+      else if (!o->cmd || !cli_command_usage(stdout, o->cmd))
         cli_usage(stdout);
       exit(0);
     } else if (spec && spec->kind == OPT_VERSION) {

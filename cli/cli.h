@@ -44,6 +44,10 @@ typedef struct opts {
 void cli_parse_args(int argc, char **argv, opts *o);
 /* The --help text, from the table of commands and options. */
 void cli_usage(FILE *f);
+/* `baton CMD --help`: cmd's usage lines, its options, one line each, an
+ * example and its exit status, from the same table. False for a command the
+ * table does not know. */
+bool cli_command_usage(FILE *f, const char *cmd);
 /* The subcommands cmd takes ("list, show, ..."; "" when none) into out. */
 void cli_subcommands(const char *cmd, char *out, size_t cap);
 
