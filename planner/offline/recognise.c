@@ -660,9 +660,26 @@ static int named_clearly(const planner *p) {
   return -1;
 }
 
+/* "paint a cat" with no picture anywhere (the request's, an earlier turn's): an edit, the task
+ * named, of nothing; a step opening on a verb of picturing not pointing at a thing ("paint it",
+ * "paint the fence") draws instead, the only step. True if so. */
+static bool drawn_instead(planner *p, int named) {
+  if (!off_is_role(p, named, R_EDIT) || (off_res_types(p, false) & BATON__T_IMAGE))
+    return false;
+  for (const step *st = p->steps; st < p->steps + p->n_steps; st++) {
+    size_t a = off_past_asking(p, st->a, st->b);
+    if (!st->refused && a + 1 < st->b && off_is(p, a, W_PICTURING) &&
+        !off_is(p, a + 1, W_DEFINITE) && !off_is(p, a + 1, W_REFERENCE))
+      return p->steps[0] = (step){.a = st->a, .b = st->b, .task = p->role[R_DRAW]},
+             p->n_steps = 1, true;
+  }
+  return false;
+}
+
 /* Why nothing was planned (-1): a step names a task for a medium there is none of ("transcribe the
  * recording"), baton reads no video, sends nothing ("email notes.txt to Bob"), else what a task
- * named clearly with nothing to work on needs ("transcribe talk": no file), else no task was
+ * named clearly with nothing to work on needs ("transcribe talk": no file; "paint a cat", no
+ * picture anywhere, drawn), else no task was
  * named. A request naming no task nor file (a quote is to talk about) but asking ("When did
  * Waterloo take place?") goes whole to chat: 0. */
 static int nothing_planned(planner *p) {
@@ -700,6 +717,8 @@ static int nothing_planned(planner *p) {
   for (size_t i = 0; i < p->n_res; i++) /* (earlier turns' texts are not what to answer) */
     file |= p->res[i].is_file && !p->res[i].turn;
   bool web = off_has_word(p, 0, p->n_tok, W_WEB);
+  if (!web && drawn_instead(p, named_clearly(p))) /* "can you paint a cat?": asked, still drawn */
+    return 0;
   int named = (asks && !file) || web ? -1 : named_clearly(p); /* not a chat */
   if (named >= 0)
     return off_needs_input(p, p->cues[named].spec);
