@@ -93,12 +93,18 @@ const char *off_target_named(const planner *p, const char *text, size_t *n) {
  * the request, a preposition first (after "again, but") or "more" and a word of how long
  * (off_more_sized()), naming nothing of its own nor any task ("for the photo, describe it"), add
  * words to the last request? */
-static bool adds_words(const planner *p) {
-  bool cue = off_has_cue(p, 0, p->n_tok, p->lx->w[K_CLEAR_KEYWORD]);
-  size_t i = 0, last = p->n_tok; /* less a "please" or marks at its end */
+/* Is the request "tell me more" (a "please" or marks after it)? */
+static bool tells_more(const planner *p) {
+  size_t last = p->n_tok; /* less a "please" or marks at its end */
   while (last > 1 && (off_is(p, last - 1, W_ASKING) || p->tok[last - 1].kind == TK_PUNCT))
     last--;
-  bool told = last == 3 && off_is(p, 0, W_TELL) && off_is(p, 1, W_US) && off_is(p, 2, W_MORE);
+  return last == 3 && off_is(p, 0, W_TELL) && off_is(p, 1, W_US) && off_is(p, 2, W_MORE);
+}
+
+static bool adds_words(const planner *p) {
+  bool cue = off_has_cue(p, 0, p->n_tok, p->lx->w[K_CLEAR_KEYWORD]);
+  size_t i = 0;
+  bool told = tells_more(p);
   while (i + 1 < p->n_tok && (off_is(p, i, W_AGAIN) || off_is(p, i, W_CONTRAST) ||
                               off_punct(p, i, ",")))
     i++;
@@ -213,7 +219,8 @@ bool off_says_more(const planner *p) {
 /* The last request as the request says more of it, malloc'd: the last naming a language, into the
  * request's ("translate a.txt into Spanish", then "what about German?": "translate a.txt into
  * German"), else the last with its words ("summarize a.txt", then "in one sentence": "summarize
- * a.txt in one sentence"); NULL if it says no more or out of memory. */
+ * a.txt in one sentence"; "tell me more": "in more detail", which a summarizer reads as a longer
+ * one); NULL if it says no more or out of memory. */
 static char *said_more(const planner *p, const char *asked) {
   size_t n, i = off_language_asked(p);
   const char *at = i ? off_target_named(p, asked, &n) : NULL;
@@ -227,8 +234,9 @@ static char *said_more(const planner *p, const char *asked) {
     return off_joined(
         asked, off_unstopped(asked), a < i - 1 ? " " : " in ", p->req + p->tok[a].start,
         (int)(p->tok[b - 1].end - p->tok[a].start)); /* a.txt in French and in German" */
+  const char *more = tells_more(p) ? OFF_MORE_DETAIL : p->req; /* "tell me more": a longer one */
   if (!at)
-    return adds_words(p) ? off_joined(asked, off_unstopped(asked), " ", p->req, (int)strlen(p->req))
+    return adds_words(p) ? off_joined(asked, off_unstopped(asked), " ", more, (int)strlen(more))
                          : NULL;
   baton__sb sb;
   baton__sb_init(&sb);

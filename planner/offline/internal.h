@@ -49,6 +49,7 @@
 #define OFF_MAX_PHRASES 256   /* phrases per task (more are not read) */
 #define OFF_MAX_DESC 48       /* description words per task */
 #define OFF_MAX_TASKSPECS 256
+#define OFF_MORE_DETAIL "in more detail" /* "tell me more" after a text task: the words it adds */
 #define OFF_NO_TASK "could not find any task in the request: say what to do with what, for " \
                     "example \"summarize notes.txt\" or \"translate 'hello' into French\""
 #define OFF_NO_WEB "baton does not download or search the web: save the file or its text and " \
