@@ -59,17 +59,6 @@
  */
 bool baton__hf_is_hub_id(const char *id);
 
-/* Standard base64 (with padding, no line breaks) of data[0..len). Returns a
- * malloc'd NUL-terminated string (caller frees), or NULL when out of memory
- * or too large. */
-char *baton__hf_b64_encode(const void *data, size_t len);
-
-/* Decodes standard base64 (white space ignored, padding optional; the
- * URL-safe alphabet is accepted too). Returns a malloc'd buffer (caller
- * frees; one extra NUL byte after *out_len bytes), or NULL for malformed
- * input or when out of memory. */
-unsigned char *baton__hf_b64_decode(const char *s, size_t len, size_t *out_len);
-
 /* The file extension (without the dot) that a response Content-Type
  * implies: image/jpeg -> "jpg", image/png -> "png", audio/flac -> "flac",
  * audio/wav|x-wav|wave -> "wav", audio/mpeg -> "mp3", ...; parameters after

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base64.h"
 #include "core/util.h"
 #include "executors/hf.h"
 #include "core/banned.h"
@@ -207,7 +208,7 @@ static int bad_shape(baton__exec_env *env, const char *task, const char *body, s
 static int save_b64(baton__exec_env *env, const char *b64, const char *ctype, const char *name_fmt,
                     int index, char **path_out) {
   size_t len = 0;
-  unsigned char *bytes = baton__hf_b64_decode(b64, strlen(b64), &len);
+  unsigned char *bytes = baton__b64_decode(b64, strlen(b64), &len);
   if (!bytes) {
     baton__fmt(env->err, sizeof env->err, "the reply holds malformed base64 data");
     return -1;

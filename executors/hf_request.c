@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base64.h"
 #include "core/util.h"
 #include "executors/chat_history.h"
 #include "executors/hf.h"
@@ -328,7 +329,7 @@ static int build_table(build *b, baton__hf_request *r) {
 
 /* The file's bytes in base64 under "inputs" (with the question for VQA). */
 static int file_as_json(build *b, char *data, size_t len, baton__hf_request *r) {
-  char *b64 = baton__hf_b64_encode(data, len);
+  char *b64 = baton__b64_encode(data, len);
   free(data);
   if (!b64) {
     baton__fmt(b->env->err, sizeof b->env->err, "out of memory encoding the input");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/base64.h"
 #include "core/template.h"
 #include "core/util.h"
 #include "executors/asked.h"
@@ -186,7 +187,7 @@ static cJSON *media_part(const baton__oai_call *c) {
                image ? "PNG, JPEG or WebP pictures" : "WAV or MP3 recordings");
     return NULL;
   }
-  char *b64 = baton__hf_b64_encode(data, len);
+  char *b64 = baton__b64_encode(data, len);
   free(data);
   cJSON *part = cJSON_CreateObject();
   if (!b64 || !part) {

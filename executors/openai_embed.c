@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base64.h"
 #include "core/util.h"
 #include "executors/hf.h"
 #include "net/http.h"
@@ -62,7 +63,7 @@ static cJSON *vector_of(const cJSON *item) {
   if (!cJSON_IsString(e))
     return NULL;
   size_t len = 0;
-  unsigned char *b = baton__hf_b64_decode(e->valuestring, strlen(e->valuestring), &len);
+  unsigned char *b = baton__b64_decode(e->valuestring, strlen(e->valuestring), &len);
   cJSON *v = b && len % 4 == 0 ? cJSON_CreateArray() : NULL;
   for (size_t i = 0; v && i < len; i += 4) {
     uint32_t u = (uint32_t)b[i] | (uint32_t)b[i + 1] << 8 | (uint32_t)b[i + 2] << 16 |

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/base64.h"
 #include "core/util.h"
 #include "executors/hf.h"
 #include "executors/subtitles.h"
@@ -321,7 +322,7 @@ static baton__oai_outcome image_out(baton__oai_call *c, const baton__http_respon
   baton__oai_outcome o = BATON__OAI_FAILED;
   if (cJSON_IsString(b64)) {
     size_t len = 0;
-    unsigned char *img = baton__hf_b64_decode(b64->valuestring, strlen(b64->valuestring), &len);
+    unsigned char *img = baton__b64_decode(b64->valuestring, strlen(b64->valuestring), &len);
     const char *ext = img ? baton__hf_ext_for(NULL, img, len) : NULL;
     if (!ext || strncmp(baton__hf_input_mime(img, len, NULL), "image/", 6) != 0)
       o = baton__oai_bad_reply(c, "b64_json is not a picture", 25);

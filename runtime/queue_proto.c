@@ -10,60 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/base64.h"
 #include "core/util.h"
 #include "core/banned.h"
 
 #define FILE_TYPES (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO)
-
-static const char b64_chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Base64 of n bytes (caller frees), or NULL when out of memory. */
-static char *b64_encode(const unsigned char *in, size_t n) {
-  char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
-  for (size_t i = 0; out && i < n; i += 3) {
-    unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
-                 (i + 2 < n ? in[i + 2] : 0);
-    *o++ = b64_chars[v >> 18 & 63];
-    *o++ = b64_chars[v >> 12 & 63];
-    *o++ = i + 1 < n ? b64_chars[v >> 6 & 63] : '=';
-    *o++ = i + 2 < n ? b64_chars[v & 63] : '=';
-  }
-  if (out)
-    *o = '\0';
-  return out;
-}
-
-/* Decodes base64 into a new buffer (caller frees). 0, or -1 when malformed. */
-static int b64_decode(const char *in, unsigned char **out, size_t *len) {
-  size_t n = strlen(in);
-  *out = NULL;
-  if (n % 4)
-    return -1;
-  unsigned char *buf = malloc(n / 4 * 3 + 1);
-  size_t k = 0;
-  for (size_t i = 0; buf && i < n; i += 4) {
-    unsigned v = 0;
-    int pad = 0;
-    for (int j = 0; j < 4; j++) {
-      const char *c = in[i + j] == '=' ? NULL : strchr(b64_chars, in[i + j]);
-      if ((!c && (in[i + j] != '=' || i + 4 < n || j < 2)) || (c && pad) || !in[i + j]) {
-        free(buf);
-        return -1;
-      }
-      pad += !c;
-      v = v << 6 | (c ? (unsigned)(c - b64_chars) : 0);
-    }
-    buf[k++] = (unsigned char)(v >> 16);
-    if (pad < 2)
-      buf[k++] = (unsigned char)(v >> 8);
-    if (pad < 1)
-      buf[k++] = (unsigned char)v;
-  }
-  *out = buf;
-  *len = k;
-  return buf ? 0 : -1;
-}
 
 void baton__qkey_stream(char *out, size_t cap, const char *executor, const char *task) {
   baton__fmt(out, cap, "baton:tasks:%s:%s", executor, task);
@@ -176,7 +127,7 @@ static int put_inline(cJSON *o, const char *path, size_t max, size_t *budget, ch
   size_t len = 0;
   if (baton__read_file(path, max, &data, &len, err, errlen) != 0)
     return -1;
-  char *b = b64_encode((const unsigned char *)data, len);
+  char *b = baton__b64_encode(data, len);
   free(data);
   if (!b || !cJSON_AddStringToObject(o, "bytes", b)) {
     free(b);
@@ -285,9 +236,9 @@ static char *get_blob(baton__qconn *c, const char *key, const char *file, const 
 /* Writes a file sent inline (base64) into dir; its path (caller frees) or NULL with err. */
 static char *get_inline(const char *b64, const char *file, const char *dir, size_t max,
                         char *err, size_t errlen) {
-  unsigned char *data = NULL;
-  size_t len = 0;
-  if (b64_decode(b64, &data, &len) != 0) {
+  size_t len = 0, n = strlen(b64);
+  unsigned char *data = baton__b64_is_canonical(b64, n) ? baton__b64_decode(b64, n, &len) : NULL;
+  if (!data) {
     baton__fmt(err, errlen, "queue: the file '%s' came malformed", file ? file : "?");
     return NULL;
   }

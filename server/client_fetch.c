@@ -8,6 +8,7 @@
 
 #include "executors/hf.h"
 #include "runtime/context.h"
+#include "core/base64.h"
 #include "core/banned.h"
 
 /* Writes all of p to fd: 0, or -1 (errno). */
@@ -44,7 +45,7 @@ static baton_rc piece(baton_client *c, const char *path, unsigned long long offs
   const cJSON *d = cJSON_GetObjectItemCaseSensitive(r, "data");
   const cJSON *s = cJSON_GetObjectItemCaseSensitive(r, "size");
   const cJSON *o = cJSON_GetObjectItemCaseSensitive(r, "offset");
-  *data = cJSON_IsString(d) ? baton__hf_b64_decode(d->valuestring, strlen(d->valuestring), len)
+  *data = cJSON_IsString(d) ? baton__b64_decode(d->valuestring, strlen(d->valuestring), len)
                             : NULL;
   *size = cJSON_IsNumber(s) ? s->valuedouble : -1;
   *eof = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "eof"));

@@ -7,6 +7,7 @@
 
 #include "executors/hf.h"
 #include "server/internal.h"
+#include "core/base64.h"
 #include "core/banned.h"
 
 /* The largest piece of a file one run.output sends (base64: a third more on the wire). */
@@ -58,7 +59,7 @@ static void send_piece(baton_server *srv, const job *j, int fd, long long offset
     len = (size_t)((long long)st.st_size - offset);
   unsigned char *buf = malloc(len ? len : 1);
   ssize_t got = buf ? read_at(fd, buf, len, offset) : -1;
-  char *b64 = got >= 0 ? baton__hf_b64_encode(buf, (size_t)got) : NULL;
+  char *b64 = got >= 0 ? baton__b64_encode(buf, (size_t)got) : NULL;
   free(buf);
   if (!b64) {
     baton__srv_post_rc(srv, j->client, j->id_json, got < 0 ? BATON_IO : BATON_NOMEM,

@@ -179,8 +179,6 @@ const char *baton__mcp_mime(const char *path);
 /* Reads a file of at most max bytes into a malloc'd buffer; NULL when it is
  * missing, unreadable or larger (errno EFBIG). */
 char *baton__mcp_read_file(const char *path, size_t max, size_t *len);
-/* Base64 of data (malloc'd, NUL-terminated), or NULL. */
-char *baton__mcp_base64(const unsigned char *data, size_t len);
 /* Frees every remembered file. */
 void baton__mcp_res_free(mcp_server *s);
 

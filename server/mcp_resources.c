@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "server/mcp.h"
+#include "core/base64.h"
 #include "core/banned.h"
 
 /* MIME types by file extension. */
@@ -54,27 +55,6 @@ char *baton__mcp_read_file(const char *path, size_t max, size_t *len) {
     *len = n;
   }
   return buf;
-}
-
-char *baton__mcp_base64(const unsigned char *d, size_t len) {
-  static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  char *out = malloc((len + 2) / 3 * 4 + 1);
-  if (!out)
-    return NULL;
-  char *o = out;
-  for (size_t i = 0; i < len; i += 3) {
-    unsigned v = (unsigned)d[i] << 16;
-    if (i + 1 < len)
-      v |= (unsigned)d[i + 1] << 8;
-    if (i + 2 < len)
-      v |= d[i + 2];
-    *o++ = tbl[(v >> 18) & 63];
-    *o++ = tbl[(v >> 12) & 63];
-    *o++ = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-    *o++ = i + 2 < len ? tbl[v & 63] : '=';
-  }
-  *o = '\0';
-  return out;
 }
 
 static void res_clear(mcp_resource *r) {
@@ -183,7 +163,7 @@ void baton__mcp_res_read(mcp_server *s, const cJSON *id, const cJSON *params) {
   if (text && strlen(data) == len) {
     cJSON_AddStringToObject(item, "text", data);
   } else {
-    char *b64 = baton__mcp_base64((const unsigned char *)data, len);
+    char *b64 = baton__b64_encode(data, len);
     cJSON_AddStringToObject(item, "blob", b64 ? b64 : "");
     free(b64);
   }

@@ -6,6 +6,7 @@
 
 #include "planner/output_names.h"
 #include "server/mcp.h"
+#include "core/base64.h"
 #include "core/banned.h"
 
 cJSON *baton__mcp_tool_result(void) {
@@ -89,7 +90,7 @@ static void add_file(mcp_server *s, cJSON *result, const char *run_id, const cha
                                                    : NULL;
   size_t len = 0;
   char *data = kind ? baton__mcp_read_file(path, MCP_MAX_INLINE_FILE, &len) : NULL;
-  char *b64 = data && len <= *budget ? baton__mcp_base64((const unsigned char *)data, len) : NULL;
+  char *b64 = data && len <= *budget ? baton__b64_encode(data, len) : NULL;
   free(data);
   const char *slash = strrchr(path, '/');
   cJSON *b;

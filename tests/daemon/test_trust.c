@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/base64.h"
 #include "core/text.h"
 #include "executors/hf.h"
 #include "support/daemon.h"
@@ -350,7 +351,7 @@ static char *output_bytes(const char *reply) {
   const cJSON *data = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "result"), "data");
   size_t n = 0;
   char *text = cJSON_IsString(data)
-                   ? (char *)baton__hf_b64_decode(data->valuestring, strlen(data->valuestring), &n)
+                   ? (char *)baton__b64_decode(data->valuestring, strlen(data->valuestring), &n)
                    : NULL;
   cJSON_Delete(j);
   return text;

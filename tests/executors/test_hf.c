@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "baton.h"
+#include "core/base64.h"
 #include "core/util.h"
 #include "executors/executor.h"
 #include "executors/hf.h"
@@ -416,7 +417,7 @@ Test(executors_hf, sends_an_image_as_base64_json_when_parameters_are_given) {
   fake_http_request *r = req(&f, 0);
   cr_assert_str_eq(fake_http_request_header(r, "Content-Type"), "application/json");
   cJSON *body = cJSON_Parse(r->body);
-  char *b64 = baton__hf_b64_encode(png, sizeof png - 1);
+  char *b64 = baton__b64_encode(png, sizeof png - 1);
   cr_assert_str_eq(cJSON_GetObjectItem(body, "inputs")->valuestring, b64);
   cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(body, "parameters"), "top_k")->valueint, 2);
   free(b64);

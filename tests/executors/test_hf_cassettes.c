@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/base64.h"
 #include "core/util.h"
 #include "executors/executor.h"
 #include "executors/hf.h"
@@ -197,7 +198,7 @@ static cJSON *recorded_request(fixture *f) {
 /* A base64 string from the recording, decoded into an input file. */
 static void b64_input(fixture *f, const char *b64, const char *name) {
   size_t len = 0;
-  unsigned char *bytes = baton__hf_b64_decode(b64, strlen(b64), &len);
+  unsigned char *bytes = baton__b64_decode(b64, strlen(b64), &len);
   cr_assert_not_null(bytes);
   char *p = write_input(f, name, bytes, len);
   free(bytes);
@@ -520,7 +521,7 @@ Test(executors_hf_cassettes, image_segmentation_saves_each_mask_as_a_png) {
     cr_assert_str_eq(cJSON_GetObjectItem(o, "mask")->valuestring, want);
     size_t len = 0;
     const char *b64 = cJSON_GetObjectItem(r, "mask")->valuestring;
-    unsigned char *png = baton__hf_b64_decode(b64, strlen(b64), &len);
+    unsigned char *png = baton__b64_decode(b64, strlen(b64), &len);
     size_t got_len = 0;
     char *got = bt_slurp(want, &got_len);
     cr_assert_eq(got_len, len);
@@ -637,7 +638,7 @@ Test(executors_hf_cassettes, audio_to_audio_saves_every_returned_track_as_flac) 
   cr_assert_eq(cJSON_GetArraySize(rec), 2);
   const char *b64 = cJSON_GetObjectItem(cJSON_GetArrayItem(rec, 0), "blob")->valuestring;
   size_t len = 0;
-  unsigned char *first = baton__hf_b64_decode(b64, strlen(b64), &len);
+  unsigned char *first = baton__b64_decode(b64, strlen(b64), &len);
   free(first);
   check_file_output(&f, "audio", BATON__T_AUDIO, "task3.flac", len);
   cJSON *j = out_json(&f);

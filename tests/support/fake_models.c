@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "executors/hf.h"
+#include "core/base64.h"
 #include "core/banned.h"
 
 const unsigned char fm_png[] = {
@@ -442,7 +443,7 @@ static void image_answer(fake_models *fm, fake_http_response *r, bool b64) {
   cJSON *d = cJSON_AddArrayToObject(o, "data");
   cJSON *d0 = cJSON_CreateObject();
   if (b64) {
-    char *s = baton__hf_b64_encode(fm_png, fm_png_len);
+    char *s = baton__b64_encode(fm_png, fm_png_len);
     cJSON_AddStringToObject(d0, "b64_json", s);
     free(s);
   } else {
