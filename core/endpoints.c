@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/task_kinds.h"
 #include "core/util.h"
 #include "core/banned.h"
 
@@ -87,6 +88,16 @@ static int read_number(const ep_ctx *c, const baton__ynode *v, const char *what,
   return 0;
 }
 
+/* A task kind no model server serves: the error names it and the nearest known one. */
+static int unknown_task(const ep_ctx *c, const baton__ynode *t, const char *what) {
+  const char *near = baton__task_kind_nearest(t->value);
+  char msg[200];
+  baton__fmt(msg, sizeof msg, "'%s' is not a known task kind (%s%s%s)", t->value,
+             near ? "did you mean " : "such as summarization or image-to-text", near ? near : "",
+             near ? "?" : "");
+  return fail(c, t->line, what, "%s", msg);
+}
+
 static int read_tasks(const ep_ctx *c, const baton__ynode *v, const char *what,
                       baton__endpoint_model *m) {
   if (!v || v->kind != BATON__YN_SEQ || v->n == 0 || v->n > EP_MAX_TASKS)
@@ -99,6 +110,8 @@ static int read_tasks(const ep_ctx *c, const baton__ynode *v, const char *what,
       return fail(c, v->kids[i]->line, what,
                   "'%s' is not a task kind (lower-case words joined by '-', e.g. image-to-text)",
                   t ? t->value : "(not text)");
+    if (!baton__task_kind_known(t->value))
+      return unknown_task(c, t, what);
     for (size_t j = 0; j < m->n_tasks; j++)
       if (strcmp(m->tasks[j], t->value) == 0)
         return fail(c, t->line, what, "task '%s' is listed twice", t->value);

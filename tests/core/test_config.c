@@ -259,6 +259,17 @@ Test(core_config, endpoints_are_read_with_their_models_and_key) {
   free(dir);
 }
 
+Test(core_config, an_unknown_task_kind_is_refused_with_the_nearest_known_one) {
+  expect_error("endpoints:\n  - name: gpu1\n    base_url: http://h/v1\n    models:\n"
+               "      - {id: m, tasks: [summarisation]}\n",
+               ":5: endpoint 'gpu1': 'summarisation' is not a known task kind "
+               "(did you mean summarization?)");
+  expect_error("endpoints:\n  - name: gpu1\n    base_url: http://h/v1\n    models:\n"
+               "      - {id: m, tasks: [image-to-text, speling]}\n",
+               ":5: endpoint 'gpu1': 'speling' is not a known task kind (such as summarization "
+               "or image-to-text)");
+}
+
 Test(core_config, endpoint_mistakes_are_named_with_their_line) {
   expect_error("endpoints:\n  - name: a\n    base_url: http://h/v1\n  - name: a\n"
                "    base_url: http://h2/v1\n",

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/task_kinds.h"
 #include "core/config.h"
 #include "core/util.h"
 #include "executors/executor.h"
@@ -988,4 +989,17 @@ Test(executors_openai, a_picture_over_the_inline_bound_needs_a_resizer) {
   cr_assert_eq(fake_http_request_count(fm_http(f.fm[0])), 0);
   free(p);
   fx_close(&f);
+}
+
+/* core/task_kinds.c's list (what an endpoint may declare) is exactly this executor's task kinds,
+ * served or known unservable. */
+Test(executors_openai, the_config_knows_exactly_the_task_kinds_of_the_executor) {
+  for (size_t i = 0; baton__oai_task_names[i]; i++)
+    cr_assert(baton__task_kind_known(baton__oai_task_names[i]), "%s", baton__oai_task_names[i]);
+  char why[512];
+  for (size_t i = 0; baton__task_kinds[i]; i++)
+    cr_assert(baton__oai_task_find(baton__task_kinds[i]) ||
+                  (baton__oai_unserved(baton__task_kinds[i], why, sizeof why) &&
+                   strstr(why, "no OpenAI-compatible endpoint returns")),
+              "%s", baton__task_kinds[i]);
 }
