@@ -111,6 +111,15 @@ static baton__worker_pool *pool_for(qworker *w, const char *executor) {
 
 /* ---- the heartbeat ----------------------------------------------------------------- */
 
+/* Whether the string s is in the array arr. */
+static bool listed(const cJSON *arr, const char *s) {
+  const cJSON *e;
+  cJSON_ArrayForEach(e, arr)
+    if (cJSON_IsString(e) && strcmp(e->valuestring, s) == 0)
+      return true;
+  return false;
+}
+
 static char *heartbeat_json(qworker *w) {
   cJSON *o = cJSON_CreateObject();
   char host[128];
@@ -124,7 +133,9 @@ static char *heartbeat_json(qworker *w) {
   for (size_t i = 0; i < w->n_streams; i++) {
     cJSON_AddItemToArray(streams, cJSON_CreateString(w->streams[i]));
     const char *t = strrchr(w->streams[i], ':');
-    cJSON_AddItemToArray(tasks, cJSON_CreateString(t ? t + 1 : w->streams[i]));
+    t = t ? t + 1 : w->streams[i];
+    if (!listed(tasks, t)) /* two executors may serve one task kind */
+      cJSON_AddItemToArray(tasks, cJSON_CreateString(t));
   }
   cJSON *ex = cJSON_AddArrayToObject(o, "executors");
   for (size_t i = 0; i < w->n_pools; i++)

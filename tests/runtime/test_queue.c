@@ -341,6 +341,23 @@ Test(runtime_queue, a_queued_task_writes_the_file_name_and_format_asked_for, .fi
   baton_close(ctx);
 }
 
+/* sentiment and textcat both serve text-classification: two streams, one task kind. */
+Test(runtime_queue, a_kind_two_executors_serve_is_listed_once, .fini = finish, .timeout = 60) {
+  start(30000, 1 << 20, 20000);
+  worker("classify", "text-classification", 1, false);
+  baton *ctx = open_ctx();
+  cJSON *live = workers(ctx, 1);
+  const cJSON *w = find_worker(live, "classify");
+  cr_assert_not_null(w);
+  cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(w, "streams")), 2,
+               "sentiment and textcat each give a stream");
+  const cJSON *t = cJSON_GetObjectItem(w, "tasks");
+  cr_assert_eq(cJSON_GetArraySize(t), 1, "text-classification is listed once");
+  cr_assert_str_eq(cJSON_GetArrayItem(t, 0)->valuestring, "text-classification");
+  cJSON_Delete(live);
+  baton_close(ctx);
+}
+
 Test(runtime_queue, a_worker_without_ocr_never_takes_ocr, .fini = finish, .timeout = 120) {
   start(30000, 1 << 20, 60000);
   worker("no-ocr", "debug-echo", 2, false);
