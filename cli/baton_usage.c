@@ -53,7 +53,7 @@ static const usage_row rows[] = {
      "executors built in, whether each is available and why\nnot, what each has installed; "
      "--refresh asks baton-worker\nafresh instead of its answer kept in BATON_HOME"},
     {"workers", NULL, "[--json]",
-     "live queue workers: what they serve, tasks in flight, last seen"},
+     "live queue workers: what they serve, tasks in flight, last seen\n(none and exit 0 when no queue is configured)"},
     {"runs", "list", "[--limit N] [--json]", "the stored runs (interrupted ones included)"},
     {"runs", "show", "ID [--json]", "one stored run: its tasks, their models, the answer"},
     {"runs", "resume", "ID [--json]", "run the unfinished tasks of a stored run"},

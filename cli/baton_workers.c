@@ -12,6 +12,13 @@ int cmd_workers(const opts *o) {
   baton *ctx = cli_open(o);
   char *json = NULL;
   baton_rc rc = baton_workers_json(ctx, &json);
+  if (rc == BATON_CONFIG) { /* no queue: nothing to list, as endpoints with none */
+    fputs("no task queue is configured (add queue: url: to the config to use workers)\n", stderr);
+    if (o->json)
+      puts("[]");
+    baton_close(ctx);
+    return 0;
+  }
   if (rc != BATON_OK)
     return cli_fail(ctx, rc);
   if (o->json) {

@@ -1,4 +1,4 @@
-/* test_listings.c — what `baton chat`, `baton runs`, `baton executors` and `baton plan` list: each file once, every subcommand, whole task names, why a step has no model. */
+/* test_listings.c — what `baton chat`, `baton runs`, `baton executors` and `baton plan` list, and `baton workers` with no queue: each file once, every subcommand, whole task names, why a step has no model. */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -143,4 +143,24 @@ Test(cli_listings, models_list_and_search_show_the_debug_models_only_when_they_a
   cr_expect_eq(bt_baton(home, "models search 'echoes its text' --limit 1", &out, NULL), 0);
   cr_expect(strstr(out, "local/debug-echo"), "%s", out);
   free(out);
+}
+
+/* Like `baton endpoints` with no model servers: a listing of nothing is no error. */
+Test(cli_listings, workers_without_a_queue_says_so_and_succeeds) {
+  char *out = NULL, *err = NULL;
+  cr_expect_eq(bt_baton(home, "workers", &out, &err), 0);
+  cr_expect(err && strstr(err, "no task queue is configured"), "%s", err ? err : "");
+  free(out);
+  free(err);
+  out = err = NULL;
+  cr_expect_eq(bt_baton(home, "workers --json", &out, &err), 0);
+  cJSON *j = cJSON_Parse(out ? out : "");
+  cr_expect(cJSON_IsArray(j) && cJSON_GetArraySize(j) == 0, "not []: %s", out ? out : "");
+  cJSON_Delete(j);
+  free(out);
+  free(err);
+  out = err = NULL;
+  cr_expect_eq(bt_baton(home, "endpoints", &out, &err), 0);
+  free(out);
+  free(err);
 }
