@@ -8,22 +8,9 @@
 
 #include "executors/hf.h"
 #include "runtime/context.h"
+#include "server/rpc_client.h"
 #include "core/base64.h"
 #include "core/banned.h"
-
-/* Writes all of p to fd: 0, or -1 (errno). */
-static int write_all(int fd, const unsigned char *p, size_t n) {
-  while (n) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return -1;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
 
 /* Asks for the piece of path at offset: its bytes into *data (malloc'd), the file's size and
  * whether it is the last. */
@@ -78,7 +65,7 @@ baton_rc baton_client_fetch(baton_client *c, const char *path, int out_fd,
       return rc;
     if (first < 0)
       first = size;
-    int w = write_all(out_fd, data, len), e = errno;
+    int w = baton__rpc_write_all(out_fd, (const char *)data, len), e = errno;
     free(data);
     if (w != 0)
       return baton__fail(NULL, BATON_IO, "cannot write %s: %s", path, strerror(e));

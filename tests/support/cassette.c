@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "core/base64.h"
 #include "core/banned.h"
 
 static char *cs_strndup(const char *s, size_t n) {
@@ -29,45 +30,6 @@ static void cs_err(char *err, size_t errlen, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(err, errlen, fmt, ap);
   va_end(ap);
-}
-
-/* Decodes base64 (white space ignored); NULL when malformed. */
-static char *cs_b64(const char *s, size_t len, size_t *out_len) {
-  char *out = malloc(len / 4 * 3 + 4);
-  if (!out)
-    abort();
-  size_t o = 0;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    int v;
-    if (isspace(c) || c == '=')
-      continue;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '+')
-      v = 62;
-    else if (c == '/')
-      v = 63;
-    else {
-      free(out);
-      return NULL;
-    }
-    acc = (acc << 6) | (uint32_t)v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (char)(acc >> bits & 0xff);
-    }
-  }
-  out[o] = '\0';
-  *out_len = o;
-  return out;
 }
 
 /* The value of key in a mapping node, or NULL. */
@@ -117,7 +79,7 @@ static int read_body(yaml_document_t *d, yaml_node_t *n, bt_cassette_body *b, ch
   const char *v = (const char *)n->data.scalar.value;
   size_t len = n->data.scalar.length;
   if (is_binary(n)) {
-    b->data = cs_b64(v, len, &b->len);
+    b->data = (char *)baton__b64_decode(v, len, &b->len);
     if (!b->data) {
       cs_err(err, errlen, "line %zu: malformed !!binary body", n->start_mark.line + 1);
       return -1;
