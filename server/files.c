@@ -68,8 +68,9 @@ static void send_piece(baton_server *srv, const job *j, int fd, long long offset
   }
   baton__sb sb;
   baton__sb_init(&sb);
-  baton__sb_addf(&sb, "{\"size\":%lld,\"offset\":%lld,\"eof\":%s,\"data\":\"", (long long)st.st_size,
-                 offset, offset + got >= (long long)st.st_size ? "true" : "false");
+  baton__sb_addf(&sb, "{\"size\":%lld,\"offset\":%lld,\"eof\":%s,\"data\":\"",
+                 (long long)st.st_size, offset,
+                 offset + got >= (long long)st.st_size ? "true" : "false");
   baton__sb_adds(&sb, b64);
   baton__sb_adds(&sb, "\"}");
   free(b64);

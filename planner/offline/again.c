@@ -114,8 +114,8 @@ static bool adds_words(const planner *p) {
 }
 
 bool off_asks_detail(const planner *p) {
-  return p->more && (off_has_word(p, 0, p->n_tok, W_DETAIL) ||
-                     (off_has_word(p, 0, p->n_tok, W_TELL) && off_has_word(p, 0, p->n_tok, W_MORE)));
+  bool told = off_has_word(p, 0, p->n_tok, W_TELL) && off_has_word(p, 0, p->n_tok, W_MORE);
+  return p->more && (off_has_word(p, 0, p->n_tok, W_DETAIL) || told);
 }
 
 int off_ask_in_detail(planner *p) {

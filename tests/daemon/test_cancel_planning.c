@@ -129,7 +129,8 @@ Test(daemon_cancel_planning, run_cancel_takes_the_accepted_id_and_stops_the_plan
   cr_expect(r && strstr(r, "-32005"), "a second cancel: %s", r ? r : "(nothing)");
   free(r);
   r = bt_call(a, 2, "submit",
-              "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"hi\"}}]}");
+              "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
+              "\"args\":{\"text\":\"hi\"}}]}");
   cr_expect(r && strstr(r, "\"status\":\"done\""), "a later run: %s", r ? r : "(nothing)");
   free(r);
   close(a);
