@@ -6,7 +6,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "executors/hf.h"
 #include "runtime/context.h"
 #include "server/rpc_client.h"
 #include "core/base64.h"

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "executors/hf.h"
 #include "server/internal.h"
 #include "core/base64.h"
 #include "core/banned.h"
