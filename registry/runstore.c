@@ -339,6 +339,7 @@ void baton__runstore_close(baton__runstore *rs) {
     pthread_cond_destroy(&rs->drained);
   }
   baton__runstore_fails_free(rs);
+  baton__rs_ended_free(rs);
   baton__rs_pending_free(&rs->pending);
   close_db(rs);
   free(rs);

@@ -54,6 +54,12 @@ typedef struct baton__rs_fail {
   char msg[384];
 } baton__rs_fail;
 
+/* A run of this process whose end could not be stored (runstore_ended.c). */
+typedef struct baton__rs_ended {
+  struct baton__rs_ended *next;
+  char *run_id;
+} baton__rs_ended;
+
 struct baton__runstore {
   sqlite3 *db;
   char *path;
@@ -72,6 +78,8 @@ struct baton__runstore {
   int queued;             /* writes queued since the writer last took them */
   baton__rs_fail *fails;  /* runs with writes that failed even when retried alone */
   size_t n_fails;
+  baton__rs_ended *ended; /* runs whose end could not be stored, not yet recorded interrupted */
+  size_t n_ended;
   pthread_t writer;
   sqlite3_stmt *st_task, *st_finish, *st_begin, *st_reopen, *st_plan;
 };
@@ -81,6 +89,15 @@ int baton__runstore_db_fail(baton__runstore *rs, char *err, size_t errlen, const
 
 /* The writer thread (runstore_write.c). */
 void *baton__runstore_writer(void *arg);
+/* Runs whose end could not be stored (runstore_ended.c): such a run is read back as
+ * interrupted, not running, for as long as this process lives, and recorded so by the writer
+ * once the history takes writes again. Each takes rs->lock itself. */
+void baton__rs_ended_add(baton__runstore *rs, const char *run_id);
+bool baton__rs_ended_has(baton__runstore *rs, const char *run_id);
+void baton__rs_ended_drop(baton__runstore *rs, const char *run_id);
+/* The writer, after a batch: records the runs listed as interrupted (holds no lock). */
+void baton__rs_ended_store(baton__runstore *rs);
+void baton__rs_ended_free(baton__runstore *rs);
 /* Frees what is left of the failure records. */
 void baton__runstore_fails_free(baton__runstore *rs);
 

@@ -19,10 +19,13 @@ static void add_text_or_null(cJSON *o, const char *key, const char *v) {
     cJSON_AddNullToObject(o, key);
 }
 
-/* The status to show: a run stored as running whose owner no longer holds
- * its lock was interrupted (its process died since). */
-static const char *status_of(const baton__runstore *rs, const char *status, const char *owner) {
-  if (status && strcmp(status, "running") == 0 && !baton__runlock_alive(&rs->owner, owner))
+/* The status to show of run id: a run stored as running whose owner no
+ * longer holds its lock was interrupted (its process died since), and so
+ * was one of this process whose end could not be stored. */
+static const char *status_of(baton__runstore *rs, const char *id, const char *status,
+                             const char *owner) {
+  if (status && strcmp(status, "running") == 0 &&
+      (!baton__runlock_alive(&rs->owner, owner) || (id && baton__rs_ended_has(rs, id))))
     return "interrupted";
   return status ? status : "unknown";
 }
@@ -61,7 +64,7 @@ static sqlite3_stmt *read_stmt(baton__runstore *rs, bool ours_first, const char 
 /* Every row st gives, as JSON (made by row), in an array; st is
  * finalized. NULL with err ("... WHAT: ..." or out of memory). */
 static cJSON *read_rows(baton__runstore *rs, sqlite3_stmt *st,
-                        cJSON *(*row)(const baton__runstore *, sqlite3_stmt *), const char *what,
+                        cJSON *(*row)(baton__runstore *, sqlite3_stmt *), const char *what,
                         char *err, size_t errlen) {
   cJSON *arr = cJSON_CreateArray();
   int s = arr ? SQLITE_DONE : SQLITE_NOMEM;
@@ -86,12 +89,13 @@ static cJSON *read_rows(baton__runstore *rs, sqlite3_stmt *st,
 }
 
 /* One run of the list (columns of baton__runstore_list_of's SELECT). */
-static cJSON *list_row(const baton__runstore *rs, sqlite3_stmt *st) {
+static cJSON *list_row(baton__runstore *rs, sqlite3_stmt *st) {
   cJSON *o = cJSON_CreateObject();
   if (!o)
     return NULL;
   cJSON_AddStringToObject(o, "run_id", col_text(st, 0));
-  cJSON_AddStringToObject(o, "status", status_of(rs, col_text(st, 1), col_text(st, 6)));
+  cJSON_AddStringToObject(o, "status",
+                          status_of(rs, col_text(st, 0), col_text(st, 1), col_text(st, 6)));
   add_text_or_null(o, "request", col_text(st, 2));
   cJSON_AddNumberToObject(o, "created", sqlite3_column_double(st, 3));
   cJSON_AddNumberToObject(o, "updated", sqlite3_column_double(st, 4));
@@ -121,7 +125,7 @@ cJSON *baton__runstore_list_of(baton__runstore *rs, long long uid, int limit, ch
 }
 
 /* One stored task row as JSON (columns of task_rows' SELECT). */
-static cJSON *task_row(const baton__runstore *rs, sqlite3_stmt *st) {
+static cJSON *task_row(baton__runstore *rs, sqlite3_stmt *st) {
   (void)rs;
   cJSON *t = cJSON_CreateObject();
   if (!t)
@@ -269,8 +273,8 @@ static int add_plan_and_tasks(baton__runstore *rs, cJSON *o, const char *id,
 /* What is stored of run id in the runs table (the columns of
  * baton__runstore_get's SELECT) as a run: its result as stored, else one
  * built from the columns. NULL when out of memory. */
-static cJSON *run_object(const baton__runstore *rs, sqlite3_stmt *st, const char *id) {
-  const char *status = status_of(rs, col_text(st, 0), col_text(st, 6));
+static cJSON *run_object(baton__runstore *rs, sqlite3_stmt *st, const char *id) {
+  const char *status = status_of(rs, id, col_text(st, 0), col_text(st, 6));
   cJSON *o = col_text(st, 5) ? cJSON_Parse(col_text(st, 5)) : NULL;
   if (o) {
     /* The stored result carries the final status, unless it was interrupted later. */

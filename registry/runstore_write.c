@@ -224,6 +224,7 @@ void *baton__runstore_writer(void *arg) {
     rs->busy = true;
     pthread_mutex_unlock(&rs->lock);
     write_batch(rs, batch);
+    baton__rs_ended_store(rs);
     while (batch) {
       op *next = batch->next;
       op_free(batch);
@@ -384,7 +385,10 @@ int baton__runstore_finish(baton__runstore *rs, const char *run_id, const char *
   if (push(rs, op_new(OP_FINISH, src, fields, 4), err, errlen) != 0)
     return -1;
   /* The end of a run is durable before the caller hears of it. */
-  return baton__runstore_flush_run(rs, run_id, err, errlen);
+  if (baton__runstore_flush_run(rs, run_id, err, errlen) == 0)
+    return 0;
+  baton__rs_ended_add(rs, run_id); /* over all the same: not to be read as running */
+  return -1;
 }
 
 int baton__runstore_begin_as(baton__runstore *rs, const char *id, long long uid,
@@ -408,5 +412,6 @@ int baton__runstore_begin(baton__runstore *rs, const char *id, const char *reque
 
 int baton__runstore_reopen(baton__runstore *rs, const char *run_id, char *err, size_t errlen) {
   static const size_t fields[] = {offsetof(op, run_id)};
+  baton__rs_ended_drop(rs, run_id); /* running again */
   return push(rs, op_new(OP_REOPEN, &run_id, fields, 1), err, errlen);
 }

@@ -301,3 +301,67 @@ Test(registry_history_integrity, with_the_disk_full_every_run_is_stored_or_repor
   free(path);
   free(home);
 }
+
+/* The status stored for run id, read straight from the database at path. */
+static char *stored_status(const char *path, const char *id) {
+  sqlite3 *db = NULL;
+  cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt *st = NULL;
+  cr_assert_eq(sqlite3_prepare_v2(db, "SELECT status FROM runs WHERE id=?1", -1, &st, NULL),
+               SQLITE_OK, "%s", sqlite3_errmsg(db));
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  char *s =
+      sqlite3_step(st) == SQLITE_ROW ? strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return s ? s : strdup("(none)");
+}
+
+Test(registry_history_integrity, a_run_whose_end_is_lost_to_a_full_disk_reads_interrupted) {
+  if (geteuid() != 0)
+    cr_skip_test("mounting a small tmpfs needs root");
+  char *home = bt_tmpdir();
+  if (mount("tmpfs", home, "tmpfs", 0, "size=2m") != 0)
+    cr_skip_test("cannot mount a tmpfs: %s", strerror(errno));
+  char *path = join(home, "runs.db"), *filler = join(home, "filler");
+  baton__runstore *rs = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(baton__runstore_begin(rs, "e1", "long job", "[{\"task\":\"t\",\"id\":0}]", "/w",
+                                     err, sizeof err), 0, "%s", err);
+  cr_assert_eq(baton__runstore_flush(rs, err, sizeof err), 0, "%s", err);
+  fill_disk(home);
+  static char big[300000];
+  memset(big, 'o', sizeof big - 1);
+  cr_assert_neq(baton__runstore_finish(rs, "e1", "done", big, NULL, err, sizeof err), 0,
+                "a 300 kB answer fits on a full disk");
+  /* The run is over in this live process: it is not shown running for as long as it lives. */
+  cJSON *r = baton__runstore_get(rs, "e1", err, sizeof err);
+  cr_assert(r, "%s", err);
+  cr_expect_str_eq(str(r, "status"), "interrupted");
+  cJSON_Delete(r);
+  cJSON *l = baton__runstore_list(rs, 10, err, sizeof err);
+  cr_assert(l, "%s", err);
+  cr_expect_str_eq(str(cJSON_GetArrayItem(l, 0), "status"), "interrupted");
+  cJSON_Delete(l);
+  /* Once there is room, the next write records it so. */
+  cr_assert_eq(unlink(filler), 0);
+  cr_assert_eq(baton__runstore_begin(rs, "e2", "next", "[]", "/w", err, sizeof err), 0);
+  cr_assert_eq(baton__runstore_finish(rs, "e2", "done", "ok", NULL, err, sizeof err), 0, "%s", err);
+  char *s = stored_status(path, "e1");
+  cr_expect_str_eq(s, "interrupted");
+  free(s);
+  /* And a resume takes it back: running again. */
+  cr_assert_eq(baton__runstore_reopen(rs, "e1", err, sizeof err), 0, "%s", err);
+  r = baton__runstore_get(rs, "e1", err, sizeof err);
+  cr_assert(r, "%s", err);
+  cr_expect_str_eq(str(r, "status"), "running");
+  cJSON_Delete(r);
+  baton__runstore_close(rs);
+  umount2(home, MNT_DETACH);
+  bt_rmtree(home);
+  free(filler);
+  free(path);
+  free(home);
+}
