@@ -217,7 +217,7 @@ static int wait_and_print(baton *ctx, baton_run *run, const opts *o) {
   else
     fputs(baton_run_summary(run) ? baton_run_summary(run) : "(no answer)\n", stdout);
   cJSON *res = cJSON_Parse(baton_run_result_json(run));
-  cli_say_cancelled(res);
+  cli_say_how_it_ended(res);
   cJSON_Delete(res);
   baton_run_free(run);
   baton_close(ctx);

@@ -32,7 +32,7 @@ static baton_request request_of(const opts *o, const char *plan) {
 
 /* Says why a daemon call failed; returns the exit status. */
 static int remote_failed(baton_rc rc) {
-  cli_report("baton", rc == BATON_IO ? "the daemon closed the connection" : baton_errmsg(NULL));
+  cli_report("baton", baton_errmsg(NULL)); /* BATON_IO: the daemon closed the connection */
   return cli_exit_code(rc);
 }
 
@@ -58,7 +58,7 @@ int remote_run(baton_client *d, const opts *o, const char *plan, baton_event_fn 
     fputs(*summary ? summary : "(no answer)\n", stdout);
     cli_hint_fetch(res);
   }
-  cli_say_cancelled(res);
+  cli_say_how_it_ended(res);
   cJSON_Delete(res);
   baton_free(result);
   return rc == BATON_OK ? 0 : EXIT_TASK_FAILED;

@@ -93,11 +93,14 @@ int cli_runs_read(const opts *o, bool show) {
   return 0;
 }
 
-void cli_say_cancelled(const cJSON *res) {
+void cli_say_how_it_ended(const cJSON *res) {
   const char *why = cli_jstr(res, "cancel_reason"), *id = cli_jstr(res, "run_id");
+  const char *error = cli_jstr(res, "error");
+  fflush(stdout);
+  if (*error)
+    fprintf(stderr, "baton: run %s: %s\n", *id ? id : "?", error);
   if (!*id || strcmp(cli_jstr(res, "status"), "cancelled") != 0)
     return;
-  fflush(stdout);
   if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res, "plan")) == 0)
     fprintf(stderr, "baton: run %s was cancelled%s%s\n", id, *why ? ": " : "", why); /* no plan */
   else

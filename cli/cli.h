@@ -112,8 +112,9 @@ int cli_runs_fetch(const opts *o);
 void cli_hint_fetch(const cJSON *res);
 /* After a run (its result res) ended cancelled, by Ctrl-C or by the daemon shutting down: says so
  * on stderr, with the reason the result gives (cancel_reason) and, when it had a plan, how to finish
- * the run. */
-void cli_say_cancelled(const cJSON *res);
+ * the run. After one whose result carries an "error" of its own (its end could not be stored):
+ * says that error. */
+void cli_say_how_it_ended(const cJSON *res);
 /* After `runs resume|replay ID` found no run ID here: says so on stderr when the daemon's
  * history (another BATON_HOME) holds it. */
 void cli_runs_hint(const opts *o, const char *id);

@@ -56,8 +56,17 @@ static void unsaved(baton_run *run, cJSON *res, const char *why) {
   run->rc = BATON_DB;
   if (!res)
     return;
-  char msg[640];
-  baton__fmt(msg, sizeof msg, "the run's final state could not be stored: %s", why);
+  char msg[1024], rerr[256];
+  cJSON *kept = baton__runstore_get(run->ctx->runs, run->id, rerr, sizeof rerr);
+  if (kept)
+    baton__fmt(msg, sizeof msg,
+               "the run's final state could not be stored: %s; the history keeps it as "
+               "interrupted (`baton runs resume %s` runs its unfinished tasks once there is "
+               "room)", why, run->id);
+  else
+    baton__fmt(msg, sizeof msg, "the run could not be stored: %s; the history does not hold it",
+               why);
+  cJSON_Delete(kept);
   cJSON_ReplaceItemInObjectCaseSensitive(res, "status", cJSON_CreateString("failed"));
   cJSON_DeleteItemFromObjectCaseSensitive(res, "error");
   cJSON_AddStringToObject(res, "error", msg);

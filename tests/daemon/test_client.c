@@ -2,6 +2,7 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,4 +302,80 @@ Test(daemon_client, baton_runs_reads_the_history_of_the_daemon_baton_run_used) {
   free(daemon_home);
   bt_rmtree(mine);
   free(mine);
+}
+
+/* Runs sql on the daemon's run history (its BATON_HOME/runs.db). */
+static void history_sql(const char *sql) {
+  char path[700];
+  snprintf(path, sizeof path, "%s/runs.db", getenv("BATON_HOME"));
+  sqlite3 *db = NULL;
+  cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+  sqlite3_close(db);
+}
+
+/* The status stored for run id in the daemon's run history. */
+static char *history_status(const char *id) {
+  char path[700];
+  snprintf(path, sizeof path, "%s/runs.db", getenv("BATON_HOME"));
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+  cr_assert_eq(sqlite3_prepare_v2(db, "SELECT status FROM runs WHERE id=?1", -1, &st, NULL),
+               SQLITE_OK, "%s", sqlite3_errmsg(db));
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  char *s = strdup(sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return s;
+}
+
+/* The status of the newest run `baton runs list --json` (through the daemon) shows. */
+static char *newest_status(const char *dir, char *id, size_t cap) {
+  char *out = NULL;
+  cr_assert_eq(bt_baton(dir, "runs list --json", &out, NULL), 0, "%s", out ? out : "");
+  cJSON *l = cJSON_Parse(out);
+  const cJSON *r = cJSON_GetArrayItem(l, 0);
+  snprintf(id, cap, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(r, "run_id")));
+  char *s = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(r, "status")));
+  cJSON_Delete(l);
+  free(out);
+  return s;
+}
+
+Test(daemon_client, a_run_whose_end_cannot_be_stored_says_so_and_reads_interrupted) {
+  char *dir = bt_tmpdir(), p[800], id[64], first[64];
+  snprintf(p, sizeof p, "%s/plan.json", dir);
+  bt_write(p, echo_plan);
+  cr_assert_eq(bt_baton(dir, "run --plan plan.json", NULL, NULL), 0);
+  free(newest_status(dir, first, sizeof first));
+  /* A run whose start is stored (committed while it sleeps) before its end fails. */
+  snprintf(p, sizeof p, "%s/slow.json", dir);
+  bt_write(p, "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"300\"}}]");
+  /* The history refuses every run's end, as a full disk does. */
+  history_sql("CREATE TRIGGER no_room BEFORE UPDATE OF status ON runs "
+              "WHEN NEW.status NOT IN ('running','interrupted') "
+              "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+  char *err = NULL;
+  cr_expect_eq(bt_baton(dir, "run --plan slow.json", NULL, &err), 1);
+  cr_expect(err && strstr(err, "could not be stored: ") && strstr(err, "disk is full") &&
+                strstr(err, "`baton runs resume "),
+            "the client is told why its run failed: %s", err ? err : "");
+  free(err);
+  /* The daemon lives on: the run is over, not running for as long as it does. */
+  char *st = newest_status(dir, id, sizeof id);
+  cr_expect_str_eq(st, "interrupted", "run %s", id);
+  free(st);
+  st = history_status(first);
+  cr_expect_str_eq(st, "done", "the run stored before, %s, stays", first);
+  free(st);
+  /* With room again, the next run is stored, and so is the first one's state. */
+  history_sql("DROP TRIGGER no_room");
+  cr_expect_eq(bt_baton(dir, "run --plan plan.json", NULL, NULL), 0);
+  char *stored = history_status(id);
+  cr_expect_str_eq(stored, "interrupted", "stored for run %s", id);
+  free(stored);
+  bt_rmtree(dir);
+  free(dir);
 }
