@@ -189,10 +189,13 @@ typedef struct relay {
   baton_client *c;
   baton_event_fn fn;
   void *ud;
+  char run_id[64]; /* the run's id, once an event gave it */
 } relay;
 
 static void relay_event(void *ud, const baton_event *ev) {
   relay *r = ud;
+  if (!r->run_id[0] && ev->run_id && strlen(ev->run_id) < sizeof r->run_id)
+    baton__fmt(r->run_id, sizeof r->run_id, "%s", ev->run_id);
   if (r->fn)
     r->fn(r->ud, ev);
 }
@@ -223,6 +226,12 @@ baton_rc baton_client_submit(baton_client *c, const baton_request *req, baton_ev
   relay r = {.c = c, .fn = on_event, .ud = userdata};
   cJSON *reply = baton__rpc_submit(c->conn, params, relay_event, relay_cancelled, &r);
   cJSON_Delete(params);
+  if (!reply && r.run_id[0]) /* the daemon stopped, or was killed, with the run in flight */
+    return baton__fail(NULL, BATON_IO,
+                       "the daemon closed the connection before run %s finished: `baton runs "
+                       "show %s` says what it stored; if it is interrupted, `baton runs resume "
+                       "%s` runs its unfinished tasks",
+                       r.run_id, r.run_id, r.run_id);
   baton_rc ended = reply && !baton__rpc_error_message(reply) ? status_rc(reply) : BATON_OK;
   baton_rc rc = take_reply(reply, result_json);
   return rc == BATON_OK ? ended : rc;

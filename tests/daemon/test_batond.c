@@ -721,6 +721,61 @@ Test(daemon_batond, a_client_whose_run_sigterm_cancels_says_why_and_how_to_resum
   free(err);
 }
 
+Test(daemon_batond, a_client_whose_daemon_is_killed_mid_run_is_told_which_run_to_resume) {
+  char plan[600], errf[600], cmd[2048];
+  snprintf(plan, sizeof plan, "%s/plan.json", d.dir);
+  snprintf(errf, sizeof errf, "%s/client.err", d.dir);
+  bt_write(plan, "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"x\"}},"
+                 "{\"task\":\"debug-sleep\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"60000\"}}]");
+  snprintf(cmd, sizeof cmd, "env -u BATON_NO_DAEMON BATON_SOCKET='%s' '%s/baton' run --plan '%s'"
+           " >/dev/null 2>'%s' & echo $!", d.sock, bin_dir(), plan, errf);
+  char *out = NULL;
+  cr_assert_eq(bt_run(cmd, &out), 0);
+  pid_t client = (pid_t)atol(out);
+  free(out);
+  char *err = NULL;
+  for (long t0 = bt_now_ms(); bt_now_ms() - t0 < BT_WAIT_MS; bt_nap_ms(50)) {
+    free(err);
+    err = bt_slurp(errf, NULL);
+    if (strstr(err, "[2/2]"))
+      break;
+  }
+  cr_assert(strstr(err, "[2/2]"), "the client's run never reached its second task: %s", err);
+  char id[64] = "";
+  sscanf(err, "baton: run %63[^:]", id);
+  free(err);
+  /* A read commits what the daemon queued for its history: the run's start and first task
+   * (a kill within the few ms the queue gathers writes for would lose them). */
+  char params[128];
+  snprintf(params, sizeof params, "{\"run_id\":\"%s\"}", id);
+  conn *c = dial();
+  cJSON_Delete(call(c, 1, "run.get", params));
+  hang_up(c);
+  kill(d.pid, SIGKILL);
+  waitpid(d.pid, NULL, 0);
+  /* The client ends at once (no hang), saying which run to look at and resume. */
+  for (long t0 = bt_now_ms(); kill(client, 0) == 0 && bt_now_ms() - t0 < BT_WAIT_MS;)
+    bt_nap_ms(50);
+  cr_expect_neq(kill(client, 0), 0, "the client still waits for a killed daemon");
+  err = bt_slurp(errf, NULL);
+  char want[200];
+  snprintf(want, sizeof want, "`baton runs resume %s`", id);
+  cr_expect(id[0] && strstr(err, want), "the client names run %s to resume: %s", id, err);
+  free(err);
+  /* A new daemon starts over the stale socket and shows the run interrupted, its first
+   * task's output kept. */
+  snprintf(errf, sizeof errf, "%s/again.err", d.dir);
+  d.pid = bt_daemon_spawn(errf, 0);
+  bt_daemon_wait_ready(&d, d.pid);
+  c = dial();
+  cJSON *r = call(c, 1, "run.get", params);
+  cr_expect_str_eq(str(result(r), "status"), "interrupted");
+  const cJSON *t0 = cJSON_GetArrayItem(cJSON_GetObjectItem(result(r), "tasks"), 0);
+  cr_expect_str_eq(str(cJSON_GetObjectItem(t0, "outputs"), "text"), "x");
+  cJSON_Delete(r);
+  hang_up(c);
+}
+
 Test(daemon_batond, a_second_daemon_on_the_same_socket_is_refused) {
   char errf[512];
   snprintf(errf, sizeof errf, "%s/second.err", d.dir);
