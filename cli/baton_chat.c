@@ -445,7 +445,7 @@ static void run_daemon(chat *ch, const char *request, const char *plan) {
   cJSON_free(msgs);
   final_lines(ch);
   if (r.rc == BATON_IO) {
-    fputs("baton: the daemon closed the connection\n", stderr);
+    fprintf(stderr, "baton: %s\n", r.err); /* the daemon closed the connection */
     note_status(ch, EXIT_TASK_FAILED);
     baton_client_close(ch->d);
     ch->d = NULL;

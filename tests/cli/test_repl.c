@@ -290,6 +290,24 @@ Test(cli_repl, uses_the_daemon_when_one_answers) {
   free(plan);
 }
 
+Test(cli_repl, a_daemon_killed_mid_run_names_the_run_to_resume) {
+  pid_t d = start_batond();
+  char *plan = write_plan("k.json", 60000);
+  term *t = spawn(NULL);
+  cr_assert(expect(t, "baton> ", BT_WAIT_MS));
+  char line[700];
+  snprintf(line, sizeof line, "/run %s\r", plan);
+  type(t, line);
+  cr_assert(expect(t, "running  task 0 debug-sleep", BT_WAIT_MS), "%s", t->out);
+  kill(d, SIGKILL);
+  waitpid(d, NULL, 0);
+  cr_expect(expect(t, "before run ", BT_WAIT_MS), "the REPL says which run was cut: %s", t->out);
+  cr_expect(expect(t, "`baton runs resume ", BT_WAIT_MS), "and how to resume it: %s", t->out);
+  type(t, "/quit\r");
+  reap(t);
+  free(plan);
+}
+
 /* ---- multi-turn context, with a fake LLM on loopback ------------------------------ */
 
 static const char *const ADA_SSE[] = {
