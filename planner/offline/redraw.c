@@ -108,10 +108,10 @@ static const char *plain_head(const planner *p, const char *from, const char *en
 }
 
 /* "A blue | one", "a wooden | one" (`one` after words of their own from `thing`): does the word
- * before it say how a thing looks (a hue, a size, a style, a word ending as lexicon's looks_ending
- * do), not what it is ("a dog one")? */
+ * before it say how a thing looks (a hue, a size, a style, a material, a word ending as lexicon's
+ * looks_ending do), not what it is ("a dog one")? */
 static bool says_looks(const planner *p, const char *thing, const char *one) {
-  static const off_class how[] = {W_HUE, W_MEASURED, W_MEASURE, W_PAINTED, W_SIZING};
+  static const off_class how[] = {W_HUE, W_MEASURED, W_MEASURE, W_PAINTED, W_SIZING, W_MATERIAL};
   char w[OFF_MAX_WORD] = "", stem[OFF_MAX_WORD];
   const off_words *ends = &p->lx->cls[W_LOOKS_ENDING];
   const char *s;
