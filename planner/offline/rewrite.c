@@ -11,7 +11,8 @@
  * takes a recognised step and gives the task to use, its own unless: a picture of a table or
  * document is read as one, a question with no passage but a picture is a visual question (with
  * nothing at all to answer from, a chat; naming a text file and no picture, a text question), one
- * object is classified rather than detected. Tasks are named by their lexicon roles. */
+ * object is classified rather than detected, a new thing painted after an earlier turn's picture
+ * drawn rather than edited into it. Tasks are named by their lexicon roles. */
 
 /* Does token i (',' or "and") part two pictures of a sentence ("x.jpg and a table image t.jpg")? */
 static bool splits_pictures(const planner *p, size_t seg, size_t i) {
@@ -245,11 +246,31 @@ static bool draws_on_picture(const planner *p, const step *st, unsigned produced
   return false;
 }
 
+/* "Paint a cat", "sketch a house" after a turn that made or named a picture: does edit step st
+ * open on a verb of picturing and a new thing ("a", "an"), with no picture of the request's own
+ * or made before it, nor a thing in a picture it goes on ("paint a hat on the man", "on it")?
+ * Then it draws a new picture; "paint it blue", "paint the sky red" still edit. */
+static bool draws_anew(const planner *p, const step *st, unsigned produced) {
+  size_t a = off_past_asking(p, st->a, st->b);
+  if (!off_is_role(p, st->task, R_EDIT) || a + 1 >= st->b || !off_is(p, a, W_PICTURING) ||
+      !off_is(p, a + 1, W_INDEFINITE) || (produced & BATON__T_IMAGE))
+    return false;
+  for (size_t i = 0; i < p->n_res; i++)
+    if (!p->res[i].turn && (p->res[i].type & BATON__T_IMAGE))
+      return false;
+  for (size_t i = a + 2; i + 1 < st->b; i++)
+    if (off_is(p, i, W_DRAWN_ON) &&
+        (off_is(p, i + 1, W_DEFINITE) || off_is(p, i + 1, W_REFERENCE)))
+      return false;
+  return true;
+}
+
 /* A question goes to answerer(), a comparison of nothing to chat; one object ("the main object in
  * x.jpg", "what object it depicts") is classified, several ("which object is largest") or "an
- * object detector" detected; a drawing on a picture at hand is its edit (draws_on_picture); a
- * picture or a recording made by joining two named ("create a panoramic image by combining a.jpg
- * and b.jpg", "a new audio file combining a.wav and b.wav") is a change of them. */
+ * object detector" detected; a drawing on a picture at hand is its edit (draws_on_picture), a new
+ * thing painted after an earlier turn's picture a drawing (draws_anew); a picture or a recording
+ * made by joining two named ("create a panoramic image by combining a.jpg and b.jpg", "a new audio
+ * file combining a.wav and b.wav") is a change of them. */
 int off_rewrite(const planner *p, const step *st, unsigned produced) {
   unsigned readable = BATON__T_TEXT | BATON__T_IMAGE | BATON__T_AUDIO;
   if (off_is_role(p, st->task, R_ASK_TEXT) || off_is_role(p, st->task, R_ASK_PICTURE))
@@ -264,6 +285,8 @@ int off_rewrite(const planner *p, const step *st, unsigned produced) {
   bool draws = off_is_role(p, st->task, R_DRAW), speaks = off_is_role(p, st->task, R_SPEAK);
   if (draws && draws_on_picture(p, st, produced))
     return p->role[R_EDIT];
+  if (draws_anew(p, st, produced))
+    return p->role[R_DRAW];
   if ((draws || off_is_role(p, st->task, R_EDIT)) && /* "make it a drawing", "make it anime" */
       off_paints_picture(p, st, produced | off_res_types(p, true)))
     return p->role[R_TRANSFORM];
