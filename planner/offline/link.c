@@ -254,14 +254,18 @@ static int heard_texts(planner *p, const step *st, const char *tgt) {
   return 0;
 }
 
-/* "Translate it into Klingon": a translating step naming no language it knows but a capitalised
- * word after "into" or "to"; sets err (what can be translated here, else the languages it knows
+/* "Translate it into Klingon", "say hello in Klingon": a translating step naming no language it
+ * knows but a capitalised word after "into" or "to", or a speaking one ending on one after "in"
+ * (not "say hello to Bob"); sets err (what can be translated here, else the languages it knows
  * and what to install or configure to translate) and -1, else 0. */
 static int unknown_language(planner *p, const step *st) {
+  bool said = off_is_role(p, st->task, R_SPEAK);
   for (size_t i = st->a + 1; i < st->b; i++) {
     const token *t = &p->tok[i];
-    if (t->kind != TK_WORD || !off_is(p, i - 1, W_DESTINATION) ||
-        !off_is(p, i - 1, W_TARGET_PREP) || !(p->req[t->start] >= 'A' && p->req[t->start] <= 'Z'))
+    bool last = i + 1 == st->b || off_punct(p, i + 1, ".!?;,");
+    if (t->kind != TK_WORD || !off_is(p, i - 1, W_TARGET_PREP) ||
+        (said ? off_is(p, i - 1, W_DESTINATION) || !last : !off_is(p, i - 1, W_DESTINATION)) ||
+        !(p->req[t->start] >= 'A' && p->req[t->start] <= 'Z'))
       continue;
     baton__fmt(p->err, p->errlen, BATON__UNKNOWN_LANGUAGE "'%.*s'; %s",
                (int)(t->end - t->start), p->req + t->start,
@@ -429,7 +433,8 @@ static int emit_step(planner *p, const step *st) {
   const char *tgt = NULL, *src_lang = NULL, *lang, *dl = p->lx->lang_codes[0]; /* the default */
   off_find_languages(p, st->a, st->b, &tgt, &src_lang);
   tgt = tgt ? tgt : asked_language(p, st);
-  if (!tgt && off_is_role(p, st->task, R_TRANSLATE) && unknown_language(p, st) != 0)
+  if (!tgt && (off_is_role(p, st->task, R_TRANSLATE) || off_is_role(p, st->task, R_SPEAK)) &&
+      unknown_language(p, st) != 0)
     return -1;
   /* "I have a text in French ... in English": the text's, for a step on what holds it ("a
    * recording in French"), none read from another medium nor translated yet */

@@ -372,6 +372,11 @@ Test(planner_offline, a_translation_into_a_language_it_does_not_know_is_refused)
             err);
   cr_expect_null(strstr(err, "castilian"), "one name a language: %s", err);
   cr_assert_eq(g.n, 0);
+  /* words said in it too: no speech of "hello in Klingon" in English */
+  expect_refused("say hello in Klingon", "no language called 'Klingon'; it knows english");
+  expect_refused("read notes.txt aloud in Elvish.", "no language called 'Elvish'");
+  cr_assert_eq(plan_alone("say hello to Bob", &g, err, sizeof err), 0, "not a language: %s", err);
+  baton__graph_release(&g);
   /* a language it knows, however written, is no such word */
   cr_assert_eq(plan_alone("Translate 'hello' To Esperanto", &g, err, sizeof err), 0, "%s", err);
   cr_expect_str_eq(baton__task_literal(&g.tasks[0], "tgt_lang"), "eo");
