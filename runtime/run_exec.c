@@ -46,8 +46,48 @@ static int add_history(const baton_run *run, const baton__task *t, baton__values
   return 0;
 }
 
-/* Gathers a task's inputs: literals, the outputs of the tasks it names, and for a dialogue the
- * conversation. */
+/* The task kinds that take their texts apart ("text", "text2" ... compared); others given
+ * "text2" ... "text9" ("summarize a.txt and b.txt together") work on them joined (join_texts). */
+static const char *const apart_kinds[] = {"sentence-similarity"};
+
+/* Is v a second or further text ("text2" ... "text9")? */
+static bool more_text(const baton__value *v) {
+  return v->type == BATON__T_TEXT && !strncmp(v->name, "text", 4) && v->name[4] >= '2' &&
+         v->name[4] <= '9' && !v->name[5];
+}
+
+/* Joins a task's further texts onto its "text", a blank line between, in their order, unless its
+ * kind takes them apart: what runs gets one text. 0, or -1 with err. */
+static int join_texts(const baton__task *t, baton__values *in, char *err, size_t errlen) {
+  for (size_t k = 0; k < sizeof apart_kinds / sizeof *apart_kinds; k++)
+    if (!strcmp(t->task, apart_kinds[k]))
+      return 0;
+  size_t text = in->n, joined = 0, kept = 0;
+  for (size_t i = 0; i < in->n && text == in->n; i++)
+    text = strcmp(in->v[i].name, "text") ? in->n : i;
+  baton__sb sb;
+  baton__sb_init(&sb);
+  baton__sb_adds(&sb, text < in->n ? in->v[text].data : "");
+  for (size_t i = 0; text < in->n && i < in->n; i++)
+    if (more_text(&in->v[i]))
+      baton__sb_addf(&sb, "\n\n%s", in->v[i].data), joined++;
+  char *all = baton__sb_detach(&sb);
+  if (!joined)
+    return free(all), 0;
+  if (!all)
+    return baton__fmt(err, errlen, "out of memory"), -1;
+  free(in->v[text].data), in->v[text].data = all;
+  for (size_t i = 0; i < in->n; i++)
+    if (more_text(&in->v[i]))
+      free(in->v[i].name), free(in->v[i].data);
+    else
+      in->v[kept++] = in->v[i];
+  in->n = kept;
+  return 0;
+}
+
+/* Gathers a task's inputs: literals, the outputs of the tasks it names, its texts joined
+ * (join_texts), and for a dialogue the conversation. */
 static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *err, size_t errlen) {
   const baton__task *t = &run->g.tasks[idx];
   for (size_t j = 0; j < t->n_args; j++) {
@@ -91,6 +131,8 @@ static int gather_inputs(baton_run *run, size_t idx, baton__values *in, char *er
       return -1;
     }
   }
+  if (join_texts(t, in, err, errlen) != 0)
+    return -1;
   return add_history(run, t, in, err, errlen);
 }
 

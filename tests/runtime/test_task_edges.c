@@ -57,6 +57,29 @@ Test(runtime_task_edges, an_argument_a_task_does_not_take_is_refused_naming_all_
   baton_free(json);
 }
 
+/* "summarize a.txt and b.txt together": a task taking one text given "text2" works on both joined;
+ * one comparing texts keeps them apart. */
+Test(runtime_task_edges, further_texts_are_joined_onto_the_text_of_a_task_taking_one) {
+  char *json = NULL;
+  baton_rc rc = baton_task(ctx, "summarization",
+                           "{\"text\":\"The river flooded the old town in spring. Residents moved "
+                           "to higher ground.\",\"text2\":\"Farmers upstream lost their crops to "
+                           "the same flood. Many asked the state for help.\"}",
+                           "local/ots", NULL, &json);
+  cr_assert_eq(rc, BATON_OK, "%s", baton_errmsg(ctx));
+  cJSON *t = cJSON_Parse(json);
+  const char *text = cJSON_GetStringValue(
+      cJSON_GetObjectItem(cJSON_GetObjectItem(t, "outputs"), "text"));
+  cr_expect(text && strstr(text, "river") && strstr(text, "Farmers"), "one text: %s", json);
+  cJSON_Delete(t);
+  baton_free(json);
+  rc = baton_task(ctx, "sentence-similarity", "{\"text\":\"a cat\",\"text2\":\"a dog\"}",
+                  "local/similarity", NULL, &json);
+  cr_assert_eq(rc, BATON_OK, "%s", baton_errmsg(ctx));
+  cr_expect(!strstr(json, "a cat\\n\\na dog"), "compared texts joined: %s", json);
+  baton_free(json);
+}
+
 Test(runtime_task_edges, translation_without_a_target_takes_the_only_direction_and_says_so) {
   need_mode("fr-es");
   char *json = NULL;
