@@ -89,7 +89,7 @@
    X(WRITING) X(FOUND) X(FILES) X(MODIFYING) X(MEASURED) X(TOLD_OF_SOUND) X(KEPT_AS_IS) \
    X(CROPPING) X(CUT_AWAY) X(LETTERED) X(YES_NO) X(RECORDING_VERB) X(SPEAKER) X(OUT_LOUD) \
    X(ATTACHED) X(ABLE) X(EXCHANGE) X(PERCEIVING) X(PAINTED) X(SAID_HOW) \
-   X(LOOKS_ENDING) X(MATERIAL) X(DETAIL) X(SAID_MORE) X(PICTURING)
+   X(LOOKS_ENDING) X(MATERIAL) X(AS_ONE) X(DETAIL) X(SAID_MORE) X(PICTURING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -708,8 +708,9 @@ int off_unnamed_task(planner *p, step *st, unsigned produced, unsigned avail);
 /* "Make it a painting", "make photo.jpg a drawing": does st restyle a picture, the one it names or
  * "it" with one in avail or an earlier turn's, not draw a text ("make it a picture" draws it)? */
 bool off_paints_picture(const planner *p, const step *st, unsigned avail);
-/* Does st join recordings: a task taking and making sound, a joining word not naming an earlier
- * result ("the combined audio") or one adding a recording it names to another? */
+/* Does st join recordings (or pictures): a task taking and making sound, a joining word not naming
+ * an earlier result ("the combined audio") or one adding a recording it names to another; or
+ * texts, a task taking one text saying they are one ("summarize a.txt and b.txt together")? */
 bool off_joins(const planner *p, const step *st);
 /* 1 + the token of a recording [a,b) adds to another it names ("add m.wav to v.wav"), or 0. */
 size_t off_added_recording(const planner *p, size_t a, size_t b);

@@ -10,9 +10,10 @@
 /* Contract: off_unnamed_task() takes a step whose words name no task clearly and gives the task
  * that what it does with what it names asks for: a text written where a text is to be described
  * (off_describes_unseen) or ideas are asked from a result (asks_ideas), words or a text spoken
- * (off_asks_speech), recordings or pictures joined (off_joins() then holds, which merging and
- * linking read), a file turned into another or into a format (off_converting_task: the file it
- * names is the step's output, used), or the task rewrite.c takes a clear cue as; or -1.
+ * (off_asks_speech), recordings or pictures joined, or texts worked on as one ("summarize a.txt
+ * and b.txt together") (off_joins() then holds, which merging and linking read), a file turned
+ * into another or into a format (off_converting_task: the file it names is the step's output,
+ * used), or the task rewrite.c takes a clear cue as; or -1.
  * recognise.c also asks off_cuts_to_length() (a recording cut to a length or a part: "shorten",
  * no summary) and off_converting_task() (after "save") of a step naming a task, and
  * off_file_made_into() which file a step makes from what it names ("summarize notes.txt into
@@ -71,10 +72,27 @@ static bool joining_word(const planner *p, const step *st) {
   return false;
 }
 
+/* "Summarize a.txt and b.txt together", "... combined", "... as one", "... into one summary": does
+ * st, of a task taking one text (not comparing texts, asking of one or chatting), say its texts
+ * are worked on as one? */
+static bool texts_as_one(const planner *p, const step *st) {
+  static const off_role apart[] = {R_COMPARE_TEXTS, R_ASK_TEXT, R_CONVERSE};
+  if (p->cues[st->task].spec->inputs != BATON__T_TEXT)
+    return false;
+  for (size_t k = 0; k < sizeof apart / sizeof *apart; k++)
+    if (off_is_role(p, st->task, apart[k]))
+      return false;
+  for (size_t i = st->a + 1; i < st->b; i++)
+    if (off_is(p, i, W_AS_ONE) || (off_is(p, i - 1, W_DESTINATION) && off_number_at(p, i) == 1))
+      return true;
+  return false;
+}
+
 bool off_joins(const planner *p, const step *st) {
   bool sound = p->cues[st->task].spec->inputs & BATON__T_AUDIO;
-  return off_changes_medium(p, st->task) &&
-         (joining_word(p, st) || (sound && off_added_recording(p, st->a, st->b)));
+  return (off_changes_medium(p, st->task) &&
+          (joining_word(p, st) || (sound && off_added_recording(p, st->a, st->b)))) ||
+         texts_as_one(p, st);
 }
 
 /* The file of `types` at token i, right after "into" or "to" (or, in a step saying "save", "in" or
