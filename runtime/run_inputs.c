@@ -139,6 +139,33 @@ static bool names_home_file(const baton__arg *a, unsigned type) {
           (type == BATON__T_TEXT && baton__type_of_path(a->value) == BATON__T_TEXT));
 }
 
+#define SPACED_WORDS 4 /* the words before a name not found tried as the start of it */
+
+/* "describe mi foto ñ.png" with no file "ñ.png": adds to err the name the request's words right
+ * before it make ("foto ñ.png", "mi foto ñ.png") of a file the scope opens, to be quoted; err
+ * stays as it is if none. */
+static void hint_spaced_name(const baton__input_scope *scope, const char *request,
+                             const char *name, char *err, size_t errlen) {
+  const char *at = request && name[0] ? strstr(request, name) : NULL, *s = at;
+  char tried[512], why[700];
+  size_t n = strlen(name);
+  for (int k = 0; at && k < SPACED_WORDS && s > request && s[-1] == ' '; k++) {
+    for (s--; s > request && s[-1] != ' ' && s[-1] != '\'' && s[-1] != '"';)
+      s--; /* the word before */
+    if ((size_t)(at - s) + n >= sizeof tried)
+      return;
+    baton__fmt(tried, sizeof tried, "%.*s", (int)((size_t)(at - s) + n), s);
+    int fd = baton__input_open(scope, tried, why, sizeof why);
+    if (fd >= 0) {
+      close(fd);
+      size_t len = strlen(err);
+      baton__fmt(err + len, errlen - len, "; '%s' is a file: put a name with spaces in quotes",
+                 tried);
+      return;
+    }
+  }
+}
+
 /* The message of a failure to read the input file of an argument, a "~/notes.txt" one saying what
  * the "~" stood for (the file then lies outside the allowed folders, often). */
 static baton_rc input_failed(baton_run *run, const baton__task *t, int got, const char *tilde,
@@ -180,6 +207,8 @@ static baton_rc check_arg(baton_run *run, const baton_request *req,
                                        tilde[0] ? tilde : a->value,
                                        run->ctx->cfg.max_text_bytes, err, sizeof err)
             : media   ? take_input(run, scope, t, a, err, sizeof err) : 0;
+  if (got == -1 && !tilde[0] && strstr(err, ": no such file")) /* "mi foto ñ.png" unquoted */
+    hint_spaced_name(scope, req->text, a->value, err, sizeof err);
   return got != 0 ? input_failed(run, t, got, tilde, err) : BATON_OK;
 }
 

@@ -57,6 +57,31 @@ Test(runtime_names, a_file_of_a_type_baton_does_not_know_is_refused_by_name) {
   }
 }
 
+/* Submits text offline in the folder: its return code (baton_errmsg then says why). */
+static baton_rc submit_in(const char *text) {
+  baton_request req = {BATON_REQUEST_INIT, .text = text, .input_root = dir, .offline = true};
+  baton_run *run = NULL;
+  baton_rc rc = baton_submit(ctx, &req, NULL, NULL, &run);
+  if (rc == BATON_OK) {
+    baton_run_wait(run);
+    baton_run_free(run);
+  }
+  return rc;
+}
+
+/* "summarize my notes \xc3\xb1.txt", the name unquoted: no file "\xc3\xb1.txt", and the name with
+ * the words before it is one, to quote; a name no longer one is found says only that it is not
+ * there. */
+Test(runtime_names, a_name_with_spaces_left_unquoted_is_named_whole_to_quote) {
+  bt_write_in(dir, "my notes \xc3\xb1.txt", "The committee met on Tuesday.\n");
+  cr_assert_neq(submit_in("summarize my notes \xc3\xb1.txt"), BATON_OK);
+  cr_expect(strstr(baton_errmsg(ctx), "'\xc3\xb1.txt': no such file; 'my notes \xc3\xb1.txt' is a "
+                                      "file: put a name with spaces in quotes"),
+            "%s", baton_errmsg(ctx));
+  cr_assert_neq(submit_in("summarize your \xc3\xb1.txt"), BATON_OK);
+  cr_expect_null(strstr(baton_errmsg(ctx), "quotes"), "%s", baton_errmsg(ctx));
+}
+
 Test(runtime_names, words_naming_no_such_file_are_planned_as_they_are) {
   static const char *const fine[] = {
       "translate 'hello' into French", "say notes", "summarize notes.txt",
