@@ -38,6 +38,11 @@ typedef struct baton__task {
                           planner gave it tgt_lang "en" (its default) and no src_lang; the
                           executor refuses a text already in English, asking for a target (not
                           in the plan's JSON: a plan given or resumed has its args as said) */
+  bool source_assumed; /* a translation whose request named no source language: the offline
+                          planner gave it src_lang "en" (its default); the run identifies the
+                          text's language with local/textcat and sends that instead, keeping
+                          "en" when textcat is unsure or the text is short (not in the plan's
+                          JSON either) */
 } baton__task;
 
 /* The most bytes of a step's words a plan's JSON carries (printing cuts longer ones at a

@@ -278,6 +278,7 @@ int off_emit_task(planner *p, const step *st, int task, const source *in, int pr
       rc = baton__task_add_arg(&t, "tgt_lang", tgt ? tgt : dl, -1);
     t.target_assumed =
         !tgt && !from; /* "translate notes.txt": into the default, if not in it */
+    t.source_assumed = from && !src_lang && !fed && !earlier; /* "... into Spanish": "en" */
   }
   if (rc != 0 || baton__graph_push(p->g, &t) != 0)
     return baton__task_release(&t), baton__fmt(p->err, p->errlen, OFF_OOM), -1;

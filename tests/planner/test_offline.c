@@ -1098,3 +1098,42 @@ Test(planner_offline, does_not_read_out_a_transcript_asked_to_play_it) {
             got ? got : err);
   free(got);
 }
+
+/* The translation of request's first step: whether the planner assumed its source language (its
+ * src_lang the default) and target language, and the src_lang it gave ("" for none), into src. */
+static void translation_assumed(const char *request, bool *source, bool *target, char *src,
+                                size_t cap) {
+  baton__graph g;
+  char err[512] = "";
+  cr_assert_eq(plan_alone(request, &g, err, sizeof err), 0, "'%s': %s", request, err);
+  const baton__task *t = NULL;
+  for (size_t i = 0; !t && i < g.n; i++)
+    t = !strcmp(g.tasks[i].task, "translation") ? &g.tasks[i] : NULL;
+  cr_assert_not_null(t, "'%s' was planned with no translation", request);
+  *source = t->source_assumed, *target = t->target_assumed;
+  const char *s = baton__task_literal(t, "src_lang");
+  snprintf(src, cap, "%s", s ? s : "");
+  baton__graph_release(&g);
+}
+
+Test(planner_offline, a_translation_naming_no_source_language_marks_its_default_as_assumed) {
+  static const struct {
+    const char *request, *src;
+    bool source, target;
+  } cases[] = {
+      {"translate notes.txt into Spanish", "en", true, false},
+      {"transcribe talk.wav and translate it into German", "en", true, false},
+      {"translate notes.txt from French into Spanish", "fr", false, false},
+      {"translate the German text in notes.txt into Spanish", "de", false, false},
+      {"translate notes.txt into English", "", false, false}, /* from what it is: no src_lang */
+      {"translate notes.txt", "", false, true},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    bool source = false, target = false;
+    char src[16];
+    translation_assumed(cases[i].request, &source, &target, src, sizeof src);
+    cr_expect_str_eq(src, cases[i].src, "'%s'", cases[i].request);
+    cr_expect_eq(source, cases[i].source, "'%s': source assumed %d", cases[i].request, source);
+    cr_expect_eq(target, cases[i].target, "'%s': target assumed %d", cases[i].request, target);
+  }
+}
