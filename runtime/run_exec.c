@@ -493,14 +493,18 @@ void baton__run_execute(baton_run *run, size_t idx) {
   baton__values in = {0};
   char err[600] = "";
   char *subs = NULL;
+  char *source = NULL; /* which language a translation goes from, when the request named none */
   bool failed = baton__run_ensure_workspace(run, t, err, sizeof err) != 0 ||
                 gather_inputs(run, idx, &in, err, sizeof err) != 0 ||
                 baton__run_subs_take(t, &in, &subs, err, sizeof err) != 0;
+  if (!failed && baton__run_source_settle(run, idx, &in, &source) != 0)
+    failed = (baton__fmt(err, sizeof err, "out of memory"), true);
   if (!failed && !t->model) {
     no_model_error(run->ctx, t, err, sizeof err);
     failed = true;
   }
   if (failed) {
+    free(source);
     s->error = baton__strdup(err);
     s->status = TS_FAILED;
     baton__values_release(&in);
@@ -522,5 +526,10 @@ void baton__run_execute(baton_run *run, size_t idx) {
   }
   free(subs);
   baton__values_release(&in);
+  if (source && tried == TRIED_DONE && baton__values_add_own(&s->out, "source", 0, source) != 0)
+    baton__log(run->ctx, BATON_LOG_WARN, "run %s task %d: its source note was lost (too many "
+               "outputs or out of memory)", run->id, t->id);
+  else if (tried != TRIED_DONE)
+    free(source);
   task_ended(run, idx, tried, err, t0);
 }

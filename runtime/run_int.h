@@ -169,6 +169,13 @@ char *baton__run_print_sized(const cJSON *tree, size_t estimate);
 /* Values from a stored "outputs" object. 0, or -1 when out of memory. */
 int baton__run_values_from_outputs(const cJSON *outs, baton__values *vs);
 
+/* ---- run_source.c ---- */
+/* For a translation whose source language the planner assumed (baton__task.source_assumed), the
+ * language local/textcat identifies in's text as replaces in's "src_lang"; the assumed one stays
+ * when textcat is unsure, cannot run or the text is short. *note says which language the text is
+ * translated from and why (caller frees; NULL for any other task). 0, or -1 out of memory. */
+int baton__run_source_settle(baton_run *run, size_t idx, baton__values *in, char **note);
+
 /* ---- run_exec.c ---- */
 /* Runs one task on its model, then on each fallback until one succeeds. */
 void baton__run_execute(baton_run *run, size_t idx);

@@ -1,0 +1,156 @@
+/* test_source_lang.c — a translation whose request names no source language is sent the one local/textcat identifies, through a fake model server on loopback. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "baton.h"
+#include "core/util.h"
+#include "support/baton_env.h"
+#include "support/fake_models.h"
+#include "support/support.h"
+
+static bt_env e;
+static fake_models *fm;
+
+/* A context whose only translator is the fake server's model "tr-model" (apertium has no pair
+ * here), planning offline. */
+static void setup(void) {
+#if !defined(BATON_HAVE_TEXTCAT)
+  cr_skip_test("built without libexttextcat: no local language identification");
+#endif
+  bt_env_up(&e, false);
+  fm = fm_start(FM_LLAMACPP);
+  cr_assert_not_null(fm);
+  char dir[600], modes[700], yaml[1200];
+  snprintf(dir, sizeof dir, "%s/apertium", e.home);
+  snprintf(modes, sizeof modes, "%s/modes", dir);
+  cr_assert(mkdir(dir, 0700) == 0 && mkdir(modes, 0700) == 0);
+  setenv("APERTIUM_DATADIR", dir, 1);
+  char *config = baton__path_join(e.home, "config.yaml");
+  snprintf(yaml, sizeof yaml,
+           "prompts_dir: %s/prompts\nendpoints:\n  - name: tr\n    base_url: %s\n"
+           "    models:\n      - {id: tr-model, tasks: [translation]}\n",
+           BATON_TEST_SOURCE_DIR, fm_base(fm));
+  bt_write(config, yaml);
+  bt_env_reopen(&e, config);
+  free(config);
+  fm_set_answer(fm, "El gato es negro.");
+}
+
+static void teardown(void) {
+  unsetenv("APERTIUM_DATADIR");
+  bt_env_down(&e);
+  if (fm)
+    fm_stop(fm);
+  fm = NULL;
+}
+
+TestSuite(runtime_source_lang, .init = setup, .fini = teardown, .timeout = 60);
+
+/* Runs "translate notes.txt into Spanish" offline on notes.txt holding text: the translation
+ * task's result (caller deletes). */
+static cJSON *translate_notes(const char *text) {
+  char *path = baton__path_join(e.home, "notes.txt");
+  bt_write(path, text);
+  free(path);
+  baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt into Spanish",
+                       .offline = 1, .input_root = e.home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  baton_run_free(run);
+  cJSON *task = cJSON_DetachItemFromArray(cJSON_GetObjectItem(res, "tasks"), 0);
+  cJSON_Delete(res);
+  cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(task, "model")), "tr-model");
+  return task;
+}
+
+/* The system message of the last chat request the server received (caller frees). */
+static char *last_system_message(void) {
+  fake_http *srv = fm_http(fm);
+  size_t n = fake_http_request_count(srv);
+  cr_assert_gt(n, 0u, "the translator was not asked");
+  fake_http_request *r = fake_http_request_get(srv, n - 1);
+  cJSON *body = cJSON_Parse(r->body);
+  fake_http_request_free(r);
+  const cJSON *msgs = cJSON_GetObjectItem(body, "messages");
+  const char *sys = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0),
+                                                             "content"));
+  char *copy = sys ? baton__strdup(sys) : NULL;
+  cJSON_Delete(body);
+  cr_assert_not_null(copy, "no system message");
+  return copy;
+}
+
+static const char *source_note(const cJSON *task) {
+  const char *note = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(task,
+                                                                                  "outputs"),
+                                                              "source"));
+  cr_assert_not_null(note, "the result does not say which source language was sent");
+  return note;
+}
+
+Test(runtime_source_lang, a_french_text_is_sent_as_french) {
+  cJSON *task = translate_notes("Le chat est noir et la maison est très grande.\n");
+  char *sys = last_system_message();
+  cr_expect(strstr(sys, "from the language \"fr\""), "not sent as French: %s", sys);
+  cr_expect_null(strstr(sys, "\"en\""), "%s", sys);
+  cr_expect(strstr(source_note(task), "French (fr)") &&
+                strstr(source_note(task), "identified the text"),
+            "%s", source_note(task));
+  free(sys);
+  cJSON_Delete(task);
+}
+
+Test(runtime_source_lang, an_english_text_is_sent_as_english) {
+  cJSON *task = translate_notes("The meeting is moved to Thursday at ten.\n");
+  char *sys = last_system_message();
+  cr_expect(strstr(sys, "from the language \"en\""), "not sent as English: %s", sys);
+  cr_expect(strstr(source_note(task), "English (en)") &&
+                strstr(source_note(task), "identified the text"),
+            "%s", source_note(task));
+  free(sys);
+  cJSON_Delete(task);
+}
+
+/* Too short to tell, or textcat unsure: the default stays, and the result says it was assumed. */
+Test(runtime_source_lang, a_short_or_unclear_text_keeps_the_default_and_says_it_was_assumed) {
+  cJSON *task = translate_notes("Hola amigo\n");
+  char *sys = last_system_message();
+  cr_expect(strstr(sys, "from the language \"en\""), "%s", sys);
+  cr_expect(strstr(source_note(task), "English (en), assumed") &&
+                strstr(source_note(task), "too short"),
+            "%s", source_note(task));
+  free(sys);
+  cJSON_Delete(task);
+  task = translate_notes("Bonjour tout le monde, merci\n"); /* French or Haitian Creole */
+  sys = last_system_message();
+  cr_expect(strstr(sys, "from the language \"en\""), "%s", sys);
+  cr_expect(strstr(source_note(task), "English (en), assumed") &&
+                strstr(source_note(task), "unsure"),
+            "%s", source_note(task));
+  free(sys);
+  cJSON_Delete(task);
+}
+
+/* A source language the request names is sent as it is, unchecked. */
+Test(runtime_source_lang, a_named_source_language_is_not_identified) {
+  char *path = baton__path_join(e.home, "notes.txt");
+  bt_write(path, "The meeting is moved to Thursday at ten.\n");
+  free(path);
+  baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt from German into Spanish",
+                       .offline = 1, .input_root = e.home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+  cr_expect_null(strstr(baton_run_result_json(run), "\"source\""), "%s",
+                 baton_run_result_json(run));
+  baton_run_free(run);
+  char *sys = last_system_message();
+  cr_expect(strstr(sys, "from the language \"de\""), "%s", sys);
+  free(sys);
+}
