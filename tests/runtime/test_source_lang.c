@@ -9,6 +9,7 @@
 #include "baton.h"
 #include "core/util.h"
 #include "support/baton_env.h"
+#include "support/fake_llm.h"
 #include "support/fake_models.h"
 #include "support/support.h"
 
@@ -152,5 +153,63 @@ Test(runtime_source_lang, a_named_source_language_is_not_identified) {
   baton_run_free(run);
   char *sys = last_system_message();
   cr_expect(strstr(sys, "from the language \"de\""), "%s", sys);
+  free(sys);
+}
+
+/* The configured LLM as the only translator (llm/translation): every request answered alike. */
+static void answer_all(const fake_http_request *req, fake_http_response *resp, void *ud) {
+  (void)req;
+  (void)ud;
+  char *body = fake_llm_completion("El gato es negro.", 10, 5);
+  *resp = (fake_http_response){.status = 200, .content_type = "application/json", .body = body,
+                               .body_len = strlen(body), .free_body = true};
+}
+
+static void setup_llm(void) {
+#if !defined(BATON_HAVE_TEXTCAT)
+  cr_skip_test("built without libexttextcat: no local language identification");
+#endif
+  bt_env_up(&e, true);
+  fake_http_set_handler(e.srv, answer_all, NULL);
+  char dir[600], modes[700];
+  snprintf(dir, sizeof dir, "%s/apertium", e.home);
+  snprintf(modes, sizeof modes, "%s/modes", dir);
+  cr_assert(mkdir(dir, 0700) == 0 && mkdir(modes, 0700) == 0);
+  setenv("APERTIUM_DATADIR", dir, 1);
+  bt_env_reopen(&e, NULL);
+}
+
+TestSuite(runtime_source_lang_llm, .init = setup_llm, .fini = teardown, .timeout = 60);
+
+/* The system message of the LLM's translation request (caller frees). */
+static char *llm_translation_prompt(void) {
+  char *found = NULL;
+  for (size_t i = 0; !found && i < fake_http_request_count(e.srv); i++) {
+    fake_http_request *r = fake_http_request_get(e.srv, i);
+    cJSON *body = cJSON_Parse(r->body);
+    fake_http_request_free(r);
+    const char *sys = cJSON_GetStringValue(cJSON_GetObjectItem(
+        cJSON_GetArrayItem(cJSON_GetObjectItem(body, "messages"), 0), "content"));
+    found = sys && strstr(sys, "Translate the user's text") ? baton__strdup(sys) : NULL;
+    cJSON_Delete(body);
+  }
+  cr_assert_not_null(found, "the LLM was not asked to translate");
+  return found;
+}
+
+Test(runtime_source_lang_llm, the_llm_translates_a_french_text_from_french) {
+  char *path = baton__path_join(e.home, "notes.txt");
+  bt_write(path, "Le chat est noir et la maison est très grande.\n");
+  free(path);
+  baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt into Spanish",
+                       .offline = 1, .input_root = e.home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+  cr_expect(strstr(baton_run_result_json(run), "\"model\":\"llm/translation\""), "%s",
+            baton_run_result_json(run));
+  baton_run_free(run);
+  char *sys = llm_translation_prompt();
+  cr_expect(strstr(sys, "from the language fr into"), "not sent as French: %s", sys);
   free(sys);
 }
