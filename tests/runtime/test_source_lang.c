@@ -213,3 +213,82 @@ Test(runtime_source_lang_llm, the_llm_translates_a_french_text_from_french) {
   cr_expect(strstr(sys, "from the language fr into"), "not sent as French: %s", sys);
   free(sys);
 }
+
+/* A Hugging Face translation model as the only translator: the inference API is a fake on
+ * loopback answering every request with a Spanish translation. */
+static fake_http *hf;
+
+static void answer_translation(const fake_http_request *req, fake_http_response *resp, void *ud) {
+  (void)req;
+  (void)ud;
+  static const char body[] = "[{\"translation_text\":\"El gato es negro.\"}]";
+  *resp = (fake_http_response){.status = 200, .content_type = "application/json", .body = body,
+                               .body_len = sizeof body - 1};
+}
+
+static void setup_hf(void) {
+#if !defined(BATON_HAVE_TEXTCAT)
+  cr_skip_test("built without libexttextcat: no local language identification");
+#endif
+  bt_env_up(&e, false);
+  hf = fake_http_start();
+  cr_assert_not_null(hf);
+  fake_http_set_handler(hf, answer_translation, NULL);
+  char dir[600], modes[700], base[200];
+  snprintf(dir, sizeof dir, "%s/apertium", e.home);
+  snprintf(modes, sizeof modes, "%s/modes", dir);
+  cr_assert(mkdir(dir, 0700) == 0 && mkdir(modes, 0700) == 0);
+  snprintf(base, sizeof base, "%s/hf-inference", fake_http_url(hf));
+  setenv("APERTIUM_DATADIR", dir, 1);
+  setenv("HF_TOKEN", "x", 1);
+  setenv("BATON_HF_BASE_URL", base, 1);
+  bt_env_reopen(&e, NULL);
+}
+
+static void teardown_hf(void) {
+  unsetenv("HF_TOKEN");
+  unsetenv("BATON_HF_BASE_URL");
+  teardown();
+  if (hf)
+    fake_http_stop(hf);
+  hf = NULL;
+}
+
+TestSuite(runtime_source_lang_hf, .init = setup_hf, .fini = teardown_hf, .timeout = 60);
+
+/* The "src_lang" parameter of the last request the inference API received (caller frees). */
+static char *hf_src_lang(void) {
+  size_t n = fake_http_request_count(hf);
+  cr_assert_gt(n, 0u, "the Hugging Face model was not asked");
+  fake_http_request *r = fake_http_request_get(hf, n - 1);
+  cJSON *body = cJSON_Parse(r->body);
+  const char *src = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(body,
+                                                                                 "parameters"),
+                                                             "src_lang"));
+  char *copy = baton__strdup(src ? src : "(none)");
+  cr_assert(cJSON_IsObject(body), "not JSON: %s", r->body);
+  fake_http_request_free(r);
+  cJSON_Delete(body);
+  return copy;
+}
+
+Test(runtime_source_lang_hf, the_hugging_face_model_is_sent_the_identified_src_lang) {
+  static const char *const texts[][2] = {
+      {"Le chat est noir et la maison est très grande.\n", "fr"},
+      {"The meeting is moved to Thursday at ten.\n", "en"}};
+  for (size_t i = 0; i < 2; i++) {
+    char *path = baton__path_join(e.home, "notes.txt");
+    bt_write(path, texts[i][0]);
+    free(path);
+    baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt into Spanish",
+                         .offline = 1, .input_root = e.home};
+    baton_run *run = NULL;
+    cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s",
+                 baton_errmsg(e.ctx));
+    cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+    baton_run_free(run);
+    char *src = hf_src_lang();
+    cr_expect_str_eq(src, texts[i][1], "%s", texts[i][0]);
+    free(src);
+  }
+}
