@@ -273,6 +273,17 @@ BATON_API baton_rc baton_submit(baton *ctx, const baton_request *req,
                                 baton_event_fn on_event, void *userdata,
                                 baton_run **out);
 
+/* The id of the run that the calling thread's last baton_submit() recorded
+ * in the run history although it failed, or "" when that call recorded
+ * none. A run whose planning was cancelled (baton_interrupt(),
+ * baton_interrupt_tag(), baton_close()) or whose LLM planner failed (the
+ * endpoint down, a plan it could not use) is recorded with status
+ * "cancelled" or "failed", its request, no tasks and the reason
+ * (baton_run_get() shows it); a request refused before planning (empty, too
+ * long, a missing input) is not. Thread-local, like baton_errmsg(): valid
+ * until this thread's next baton_submit(). ctx may be NULL. Never NULL. */
+BATON_API const char *baton_failed_run_id(const baton *ctx);
+
 /* Blocks until the run has finished (done, failed or cancelled). Returns
  * BATON_OK when every task succeeded, BATON_EXEC when some task failed,
  * BATON_CANCELLED when cancelled, BATON_DB when the run's end could not be

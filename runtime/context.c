@@ -87,6 +87,18 @@ const char *baton_errmsg(const baton *ctx) {
   return last_error;
 }
 
+/* The run the calling thread's last baton_submit() stored although it failed, or "". */
+static _Thread_local char failed_run[64];
+
+void baton__note_failed_run(const char *run_id) {
+  baton__fmt(failed_run, sizeof failed_run, "%s", run_id ? run_id : "");
+}
+
+const char *baton_failed_run_id(const baton *ctx) {
+  (void)ctx;
+  return failed_run;
+}
+
 void baton_set_log(baton *ctx, baton_log_level level, baton_log_fn fn, void *userdata) {
   if (!ctx)
     return;

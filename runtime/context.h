@@ -88,6 +88,9 @@ struct baton {
  * init macro made of it in capitals ("BATON_REQUEST_INIT"). */
 baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const char *what);
 
+/* Sets what baton_failed_run_id() says on this thread (NULL: ""). */
+void baton__note_failed_run(const char *run_id);
+
 /* As baton_submit(), the run taking the id run_id (of baton__new_run_id()'s
  * form, made by the caller: the daemon names a run that waits for a slot
  * before it starts); NULL: a new one. */

@@ -52,6 +52,20 @@ baton_run *baton__run_new(baton *ctx) {
   return run;
 }
 
+/* Records a run that failed with rc while it was planned, or just after (its models, its
+ * preflight): one cancelled, or one the LLM planned or tried to (the endpoint down, a plan it
+ * could not use); not one refused before planning began, nor the offline planner's refusal. */
+static void record_unplanned(baton *ctx, const baton_run *run, baton_rc rc) {
+  if (rc != BATON_CANCELLED && (!run->llm.used || rc == BATON_NOMEM))
+    return;
+  const char *why = rc == BATON_CANCELLED && !atomic_load(&ctx->closing)
+                        ? BATON__CANCELLED_UNPLANNED
+                        : baton_errmsg(ctx);
+  if (baton__run_store_unplanned(ctx, run->id, run->uid, run->request, rc, why, &run->llm,
+                                 NULL) == 0)
+    baton__note_failed_run(run->id);
+}
+
 /* Prepares a run up to the point where it can start: plan, models, inputs,
  * workspace. */
 static baton_rc prepare(baton *ctx, const baton_request *req, const char *run_id,
@@ -87,9 +101,12 @@ static baton_rc prepare(baton *ctx, const baton_request *req, const char *run_id
   planned.text = named ? named : req->text;
   rc = baton__run_make_graph(ctx, &planned, &run->g, &run->llm, run->plan_note);
   free(named);
-  if (rc != BATON_OK || (rc = baton__run_check_models(ctx, &run->g)) != BATON_OK ||
-      (rc = baton__preflight(ctx, &run->g)) != BATON_OK)
+  if (rc == BATON_OK && (rc = baton__run_check_models(ctx, &run->g)) == BATON_OK)
+    rc = baton__preflight(ctx, &run->g);
+  if (rc != BATON_OK) {
+    record_unplanned(ctx, run, rc);
     goto fail;
+  }
   char rel[64];
   baton__fmt(rel, sizeof rel, "runs/%s", run->id);
   if (!(run->workspace = baton__path_join(ctx->cfg.home, rel))) {
@@ -226,6 +243,7 @@ baton_rc baton_submit(baton *ctx, const baton_request *given, baton_event_fn on_
 baton_rc baton__submit_named(baton *ctx, const baton_request *given, const char *run_id,
                              baton_event_fn on_event, void *userdata, baton_run **out) {
   *out = NULL;
+  baton__note_failed_run(NULL);
   if (!ctx || !given)
     return baton__fail(ctx, BATON_INVALID, "no request");
   baton_request copy;

@@ -96,15 +96,17 @@ static const char *final_status(baton_run *run) {
   return "done";
 }
 
-/* What the run's LLM calls cost, into res as "usage". */
-static void add_usage(const baton_run *run, cJSON *res) {
+void baton__run_add_usage(const baton__run_llm *llm, cJSON *res) {
+  static const baton__run_llm none = {0};
+  if (!llm)
+    llm = &none;
   cJSON *usage = cJSON_AddObjectToObject(res, "usage");
-  cJSON_AddNumberToObject(usage, "llm_calls", (double)run->llm.usage.llm_calls);
-  cJSON_AddNumberToObject(usage, "prompt_tokens", (double)run->llm.usage.prompt_tokens);
-  cJSON_AddNumberToObject(usage, "completion_tokens", (double)run->llm.usage.completion_tokens);
+  cJSON_AddNumberToObject(usage, "llm_calls", (double)llm->usage.llm_calls);
+  cJSON_AddNumberToObject(usage, "prompt_tokens", (double)llm->usage.prompt_tokens);
+  cJSON_AddNumberToObject(usage, "completion_tokens", (double)llm->usage.completion_tokens);
   cJSON *calls = cJSON_AddArrayToObject(usage, "calls");
-  for (size_t i = 0; calls && i < run->llm.n_calls; i++) {
-    const baton__llm_call *c = &run->llm.calls[i];
+  for (size_t i = 0; calls && i < llm->n_calls; i++) {
+    const baton__llm_call *c = &llm->calls[i];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "call", c->what);
     cJSON_AddNumberToObject(o, "prompt_tokens", (double)c->prompt_tokens);
@@ -155,7 +157,7 @@ static void fill_result(baton_run *run, cJSON *res, const char *status) {
     cJSON_AddStringToObject(res, "replay_of", run->replay_of);
   cJSON_AddStringToObject(res, "summary", run->summary ? run->summary : "");
   cJSON_AddStringToObject(res, "workspace", run->workspace);
-  add_usage(run, res);
+  baton__run_add_usage(&run->llm, res);
 }
 
 void baton__run_finish(baton_run *run) {

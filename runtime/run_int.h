@@ -270,5 +270,17 @@ int baton__run_queue_item(baton_run *run, size_t idx);
 /* ---- run_finish.c ---- */
 /* Builds the result and the answer, stores them, and sends the last events. */
 void baton__run_finish(baton_run *run);
+/* What a run's LLM calls cost (llm: NULL for none), into res as "usage". */
+void baton__run_add_usage(const baton__run_llm *llm, cJSON *res);
+/* Why a run whose planning was stopped ended, as its result says it. */
+#define BATON__CANCELLED_UNPLANNED "cancelled while it was being planned"
+/* Records in the history a run that ended before it had a plan (rc: BATON_CANCELLED, or why its
+ * planning failed; why: the cancel reason or the error): status "cancelled" or "failed", its
+ * request (may be NULL), no tasks, the cost of the LLM calls made (llm, may be NULL). *result_out
+ * (when given) gets its result JSON, as baton_run_get() shows it, or NULL. Leaves
+ * baton_errmsg() as it was; a history that cannot record it is logged. 0 or -1. */
+int baton__run_store_unplanned(baton *ctx, const char *run_id, long long uid, const char *request,
+                               baton_rc rc, const char *why, const baton__run_llm *llm,
+                               char **result_out);
 
 #endif

@@ -336,7 +336,11 @@ void baton__srv_post_accepted(baton_server *srv, const srun *sr);
 /* Ends sr, cancelled before or while being planned (its request j): its
  * `done` event and a result with status "cancelled", no tasks, and
  * cancel_reason why (NULL: "cancelled while it was being planned"). */
-void baton__srv_post_unplanned(baton_server *srv, const srun *sr, const job *j, const char *why);
+void baton__srv_post_unplanned(baton_server *srv, const srun *sr, const job *j, const char *why,
+                               bool recorded);
+/* Records in the run history run sr (request j) cancelled before it had a plan, for why (NULL:
+ * while it was being planned). */
+void baton__srv_record_unplanned(const srun *sr, const job *j, const char *why);
 
 /* slots.c: run slots and the queue of runs waiting for one */
 /* Frees a finished run's slot, handing it to the first run waiting

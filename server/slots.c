@@ -99,6 +99,8 @@ bool baton__srv_unqueue(baton_server *srv, srun *sr) {
 void baton__srv_end_waiting(baton_server *srv, srun *sr, baton_rc rc, const char *msg) {
   job *j = sr->waiting;
   sr->waiting = NULL;
+  if (rc == BATON_CANCELLED) /* its id was given (`accepted`): the history keeps it */
+    baton__srv_record_unplanned(sr, j, msg);
   baton__srv_post_rc(srv, j->client, j->id_json, rc, msg);
   baton__srv_post_done(srv, j->client);
   baton__srv_job_free(j);

@@ -148,8 +148,9 @@ static bool start_run(baton_server *srv, srun *sr, const baton_request *given, c
     pthread_mutex_unlock(&srv->lock);
     char msg[1024];
     baton__fmt(msg, sizeof msg, "%s", baton_errmsg(sr->sc->ctx));
-    if (rc == BATON_CANCELLED && cancelled)
-      baton__srv_post_unplanned(srv, sr, j, why);
+    if (rc == BATON_CANCELLED && cancelled) /* recorded when its planning ended */
+      baton__srv_post_unplanned(srv, sr, j, why,
+                                !strcmp(baton_failed_run_id(sr->sc->ctx), sr->run_id));
     else
       baton__srv_post_rc(srv, j->client, j->id_json, rc, msg);
     pthread_mutex_lock(&srv->lock);
@@ -213,7 +214,7 @@ void baton__srv_start_waiting(baton_server *srv, srun *sr) {
   sr->done = cancelled; /* its answer follows */
   pthread_mutex_unlock(&srv->lock);
   if (cancelled) {
-    baton__srv_post_unplanned(srv, sr, j, why);
+    baton__srv_post_unplanned(srv, sr, j, why, false);
     baton__srv_post_done(srv, j->client);
     pthread_mutex_lock(&srv->lock);
     baton__srv_pass_slot(srv);

@@ -2,11 +2,12 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 
+#include "runtime/run_int.h"
 #include "server/internal.h"
 #include "core/banned.h"
 
 /* Why a run cancelled before its plan was made says it ended. */
-#define CANCELLED_UNPLANNED "cancelled while it was being planned"
+#define CANCELLED_UNPLANNED BATON__CANCELLED_UNPLANNED
 
 /* An event of sr that carries nothing but its type ("accepted", "done"). */
 static void post_bare_event(baton_server *srv, const srun *sr, const char *type) {
@@ -53,7 +54,17 @@ static char *unplanned_result(const srun *sr, const job *j, const char *why) {
   return out;
 }
 
-void baton__srv_post_unplanned(baton_server *srv, const srun *sr, const job *j, const char *why) {
+void baton__srv_record_unplanned(const srun *sr, const job *j, const char *why) {
+  const cJSON *text = cJSON_GetObjectItemCaseSensitive(j->params, "request");
+  baton__run_store_unplanned(sr->sc->ctx, sr->run_id, (long long)sr->uid,
+                             cJSON_IsString(text) ? text->valuestring : NULL, BATON_CANCELLED,
+                             why ? why : CANCELLED_UNPLANNED, NULL, NULL);
+}
+
+void baton__srv_post_unplanned(baton_server *srv, const srun *sr, const job *j, const char *why,
+                               bool recorded) {
+  if (!recorded)
+    baton__srv_record_unplanned(sr, j, why);
   if (!why)
     why = CANCELLED_UNPLANNED;
   baton__srv_log(srv, BATON_LOG_INFO, "run %s ended before it had a plan: %s", sr->run_id, why);

@@ -109,6 +109,27 @@ static void expect_cancelled_unplanned(const cJSON *reply, const char *run_id, c
   cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "tasks")), 0);
 }
 
+/* The daemon's history (run.get, runs.list on connection fd) keeps run_id cancelled before it
+ * had a plan, for the reason why. */
+static void expect_kept(int fd, const char *run_id, const char *why) {
+  char params[128];
+  snprintf(params, sizeof params, "{\"run_id\":\"%s\"}", run_id);
+  char *r = bt_call(fd, 7, "run.get", params);
+  cJSON *reply = r ? cJSON_Parse(r) : NULL;
+  const cJSON *res = cJSON_GetObjectItem(reply, "result");
+  cr_assert(res, "run.get: %s", r ? r : "(nothing)");
+  cr_expect_str_eq(str(res, "run_id"), run_id);
+  cr_expect_str_eq(str(res, "status"), "cancelled");
+  cr_expect_str_eq(str(res, "cancel_reason"), why);
+  cr_expect_str_eq(str(res, "request"), "say hello");
+  cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "tasks")), 0);
+  cJSON_Delete(reply);
+  free(r);
+  r = bt_call(fd, 8, "runs.list", "{}");
+  cr_expect(r && strstr(r, run_id), "runs.list: %s", r ? r : "(nothing)");
+  free(r);
+}
+
 Test(daemon_cancel_planning, run_cancel_takes_the_accepted_id_and_stops_the_planning) {
   char *run_id = NULL;
   int a = submit_request("say hello", &run_id);
@@ -124,9 +145,12 @@ Test(daemon_cancel_planning, run_cancel_takes_the_accepted_id_and_stops_the_plan
   expect_cancelled_unplanned(reply, run_id, "cancelled while it was being planned");
   cr_expect(done, "the run's done event comes before its result");
   cJSON_Delete(reply);
-  /* It is over: cancelling it again says it is not running; the daemon runs on. */
+  /* It is over: the history keeps it, cancelling it again says it is not running; the daemon
+   * runs on. */
+  expect_kept(b, run_id, "cancelled while it was being planned");
   r = bt_call(b, 2, "run.cancel", params);
-  cr_expect(r && strstr(r, "-32005"), "a second cancel: %s", r ? r : "(nothing)");
+  cr_expect(r && strstr(r, "-32003") && strstr(r, "is not running"), "a second cancel: %s",
+            r ? r : "(nothing)");
   free(r);
   r = bt_call(a, 2, "submit",
               "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"

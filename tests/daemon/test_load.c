@@ -289,9 +289,16 @@ Test(daemon_load, a_queued_run_has_its_id_and_run_cancel_takes_it_out_of_the_que
   cJSON_Delete(m);
   cr_expect_eq(health_num("runs_waiting"), 0);
   cr_expect_eq(health_num("runs_active"), 1);
-  /* cancelled already: a second cancel says there is no such run */
+  /* cancelled already: the history keeps it so, and a second cancel says it is not running */
+  int c = bt_dial(d.sock);
+  reply = bt_call(c, 1, "run.get", queued);
+  close(c);
+  cr_expect(reply && strstr(reply, "\"status\":\"cancelled\"") &&
+                strstr(reply, "\"cancel_reason\":\"cancelled while waiting for a slot\""),
+            "%s", reply ? reply : "no reply");
+  free(reply);
   reply = cancel_run(queued);
-  cr_expect(reply && strstr(reply, "no run"), "%s", reply ? reply : "no reply");
+  cr_expect(reply && strstr(reply, "is not running"), "%s", reply ? reply : "no reply");
   free(reply);
   free(rid);
   free(cancel_run(cancel));
