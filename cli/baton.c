@@ -197,19 +197,55 @@ static char *read_plan_file(const char *path) {
 }
 
 static baton_run *volatile current_run;
+static baton *volatile planning_ctx; /* the context planning the request, or NULL */
+static volatile sig_atomic_t sigint_seen;
 
+#define PLAN_TAG 1 /* the request's interrupt_tag: the process plans only it */
+
+/* Ctrl-C: the running run is cancelled; a request being planned (or about to be) has its LLM
+ * call stopped. */
 static void on_sigint(int sig) {
   (void)sig;
-  if (current_run)
-    baton_run_cancel(current_run);
+  sigint_seen = 1;
+  baton_run *run = current_run;
+  baton *ctx = planning_ctx;
+  if (run)
+    baton_run_cancel(run);
+  else if (ctx)
+    baton_interrupt_tag(ctx, PLAN_TAG);
+}
+
+/* A request cancelled while it was being planned: says so as for a run cancelled later, from
+ * its record in the history (the result with --json). Closes ctx; returns the exit status. */
+static int cancelled_unplanned(baton *ctx, const opts *o) {
+  char why[1024], *json = NULL;
+  snprintf(why, sizeof why, "%s", baton_errmsg(ctx)); /* baton_run_get() may write another */
+  const char *id = baton_failed_run_id(ctx);
+  cJSON *res = baton_run_get(ctx, id, &json) == BATON_OK ? cJSON_Parse(json) : NULL;
+  if (!res) {
+    cli_report("baton", why[0] ? why : "cancelled");
+    baton_free(json);
+    baton_close(ctx);
+    return EXIT_TASK_FAILED;
+  }
+  if (o->json)
+    cli_print_json(json);
+  else
+    fputs("(no answer)\n", stdout);
+  cli_say_how_it_ended(res);
+  cJSON_Delete(res);
+  baton_free(json);
+  baton_close(ctx);
+  return EXIT_TASK_FAILED;
 }
 
 /* Waits for a run (Ctrl-C cancels it), prints the answer or the JSON, and
  * returns the exit status. Closes the context. */
 static int wait_and_print(baton *ctx, baton_run *run, const opts *o) {
   current_run = run;
-  struct sigaction sa = {.sa_handler = on_sigint};
-  sigaction(SIGINT, &sa, NULL);
+  planning_ctx = NULL;
+  if (sigint_seen) /* Ctrl-C as its planning ended */
+    baton_run_cancel(run);
   baton_rc rc = baton_run_wait(run);
   current_run = NULL;
   if (o->json)
@@ -239,13 +275,22 @@ static int cmd_run(const opts *o) {
   }
   baton *ctx = cli_open(o);
   baton_request req = {BATON_REQUEST_INIT, .text = o->positional, .plan_json = plan,
-                       .inputs = o->inputs, .n_inputs = o->n_inputs, .offline = o->offline};
+                       .inputs = o->inputs, .n_inputs = o->n_inputs, .offline = o->offline,
+                       .interrupt_tag = PLAN_TAG};
   progress p = {.quiet = o->quiet};
   baton_run *run = NULL;
+  planning_ctx = ctx; /* Ctrl-C from here on stops the planning, then the run */
+  struct sigaction sa = {.sa_handler = on_sigint};
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
   baton_rc rc = baton_submit(ctx, &req, on_event, &p, &run);
   free(plan);
-  if (rc != BATON_OK)
+  if (rc != BATON_OK) {
+    planning_ctx = NULL;
+    if (rc == BATON_CANCELLED && *baton_failed_run_id(ctx))
+      return cancelled_unplanned(ctx, o);
     return cli_fail(ctx, rc);
+  }
   return wait_and_print(ctx, run, o);
 }
 

@@ -54,6 +54,7 @@ static volatile sig_atomic_t interrupted;
 static volatile sig_atomic_t at_prompt; /* inside readline() */
 static sigjmp_buf prompt_jmp;
 static baton *volatile planning_ctx; /* the context planning a request, or NULL */
+static volatile uint64_t planning_tag; /* that request's interrupt_tag */
 
 static void on_sigint(int sig) {
   (void)sig;
@@ -63,8 +64,8 @@ static void on_sigint(int sig) {
     siglongjmp(prompt_jmp, 1);
   }
   baton *ctx = planning_ctx;
-  if (ctx)
-    baton_interrupt(ctx); /* stops an LLM still planning the request */
+  if (ctx) /* stops an LLM planning the request, or about to */
+    baton_interrupt_tag(ctx, planning_tag);
 }
 
 static double now_s(void) {
@@ -466,13 +467,20 @@ static void run_local(chat *ch, const char *request, const char *plan) {
   char *msgs = cJSON_GetArraySize(ch->history) > 0 ? cJSON_PrintUnformatted(ch->history) : NULL;
   baton_request req = {BATON_REQUEST_INIT, .text = plan ? NULL : request, .plan_json = plan,
                        .messages = msgs, .offline = ch->o->offline};
+  static uint64_t n_requests;
+  req.interrupt_tag = ++n_requests;
   baton_run *run = NULL;
+  planning_tag = req.interrupt_tag;
   planning_ctx = ctx;
   baton_rc rc = interrupted ? BATON_CANCELLED : baton_submit(ctx, &req, on_event, ch, &run);
   planning_ctx = NULL;
   cJSON_free(msgs);
-  if (rc == BATON_CANCELLED) {
-    fputs("baton: cancelled while planning\n", stderr);
+  if (rc == BATON_CANCELLED) { /* recorded in the history (but for a Ctrl-C before it began) */
+    const char *id = baton_failed_run_id(ctx);
+    if (*id)
+      fprintf(stderr, "baton: run %s was cancelled while it was being planned\n", id);
+    else
+      fputs("baton: cancelled while planning\n", stderr);
     note_status(ch, EXIT_TASK_FAILED);
     return;
   }

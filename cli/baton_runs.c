@@ -34,6 +34,10 @@ static void print_show(const cJSON *j) {
   printf("run %s: %s\n", cli_jstr(j, "run_id"), cli_jstr(j, "status"));
   if (*cli_jstr(j, "request"))
     printf("request: %s\n", cli_jstr(j, "request"));
+  if (*cli_jstr(j, "cancel_reason")) /* why it was cancelled: by batond, before it had a plan */
+    printf("cancelled: %s\n", cli_jstr(j, "cancel_reason"));
+  if (*cli_jstr(j, "error")) /* why it failed as a whole: its planning, its record */
+    printf("error: %s\n", cli_jstr(j, "error"));
   if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "files_pruned")))
     printf("files: removed, to keep only the newest runs' files (limits.runs_kept); the "
            "paths below are gone\n");
