@@ -70,6 +70,8 @@ struct baton {
   /* The tags baton_interrupt_tag() was given last (a ring; 0: none), so that
    * a planning call starting after its tag was interrupted stops at once. */
   _Atomic uint64_t stopped_tags[BATON__STOPPED_TAGS];
+  /* why each was interrupted (static text; NULL: not said), set before its tag */
+  _Atomic(const char *) stopped_why[BATON__STOPPED_TAGS];
   atomic_uint stopped_next;
   atomic_int closing;          /* baton_shutdown() was called */
   /* Runs started and not yet finished, so that baton_shutdown() can cancel
@@ -87,6 +89,12 @@ struct baton {
  * type ("baton_request", "baton_server_options"); the hint names the
  * init macro made of it in capitals ("BATON_REQUEST_INIT"). */
 baton_rc baton__sized_copy(void *out, size_t out_size, const void *in, const char *what);
+
+/* baton_interrupt_tag(), saying why (static text, or NULL): a run whose planning it stops is
+ * recorded cancelled for that reason. Async-signal-safe. */
+void baton__interrupt_tag_because(baton *ctx, uint64_t tag, const char *why);
+/* Why tag was interrupted lately (baton__interrupt_tag_because), or NULL. */
+const char *baton__tag_reason(baton *ctx, uint64_t tag);
 
 /* Sets what baton_failed_run_id() says on this thread (NULL: ""). */
 void baton__note_failed_run(const char *run_id);

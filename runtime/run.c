@@ -55,12 +55,16 @@ baton_run *baton__run_new(baton *ctx) {
 /* Records a run that failed with rc while it was planned, or just after (its models, its
  * preflight): one cancelled, or one the LLM planned or tried to (the endpoint down, a plan it
  * could not use); not one refused before planning began, nor the offline planner's refusal. */
-static void record_unplanned(baton *ctx, const baton_run *run, baton_rc rc) {
+static void record_unplanned(baton *ctx, const baton_request *req, const baton_run *run,
+                             baton_rc rc) {
   if (rc != BATON_CANCELLED && (!run->llm.used || rc == BATON_NOMEM))
     return;
-  const char *why = rc == BATON_CANCELLED && !atomic_load(&ctx->closing)
-                        ? BATON__CANCELLED_UNPLANNED
-                        : baton_errmsg(ctx);
+  const char *why = baton_errmsg(ctx); /* a failure, or the context being closed */
+  if (rc == BATON_CANCELLED && !atomic_load(&ctx->closing)) {
+    why = baton__tag_reason(ctx, req->interrupt_tag);
+    if (!why)
+      why = BATON__CANCELLED_UNPLANNED;
+  }
   if (baton__run_store_unplanned(ctx, run->id, run->uid, run->request, rc, why, &run->llm,
                                  NULL) == 0)
     baton__note_failed_run(run->id);
@@ -104,7 +108,7 @@ static baton_rc prepare(baton *ctx, const baton_request *req, const char *run_id
   if (rc == BATON_OK && (rc = baton__run_check_models(ctx, &run->g)) == BATON_OK)
     rc = baton__preflight(ctx, &run->g);
   if (rc != BATON_OK) {
-    record_unplanned(ctx, run, rc);
+    record_unplanned(ctx, req, run, rc);
     goto fail;
   }
   char rel[64];

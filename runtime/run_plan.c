@@ -58,9 +58,21 @@ void baton_interrupt(baton *ctx) {
 }
 
 void baton_interrupt_tag(baton *ctx, uint64_t tag) {
+  baton__interrupt_tag_because(ctx, tag, NULL);
+}
+
+const char *baton__tag_reason(baton *ctx, uint64_t tag) {
+  for (int i = 0; tag && i < BATON__STOPPED_TAGS; i++)
+    if (atomic_load(&ctx->stopped_tags[i]) == tag)
+      return atomic_load(&ctx->stopped_why[i]);
+  return NULL;
+}
+
+void baton__interrupt_tag_because(baton *ctx, uint64_t tag, const char *why) {
   if (!ctx || !tag)
     return;
   unsigned k = atomic_fetch_add(&ctx->stopped_next, 1) % BATON__STOPPED_TAGS;
+  atomic_store(&ctx->stopped_why[k], why);
   atomic_store(&ctx->stopped_tags[k], tag);
   for (int i = 0; i < BATON__PLAN_SLOTS; i++)
     if (atomic_load(&ctx->plan_used[i]) && atomic_load(&ctx->plan_tag[i]) == tag)

@@ -279,8 +279,8 @@ void baton__srv_cancel(baton_server *srv, uint64_t client, uid_t uid, const char
     if (sr->submitted) {
       run = sr->run;
       sr->refs++;
-    } else {
-      baton_interrupt_tag(sr->sc->ctx, sr->tag); /* its planning, now or when it begins */
+    } else { /* its planning, now or when it begins */
+      baton__interrupt_tag_because(sr->sc->ctx, sr->tag, sr->cancel_why);
     }
   }
   pthread_mutex_unlock(&srv->lock);
@@ -316,8 +316,8 @@ void baton__srv_cancel_all(baton_server *srv) {
     sr->cancel_asked = true;
     if (!sr->cancel_why)
       sr->cancel_why = "the daemon is shutting down";
-    if (!sr->submitted) {
-      baton_interrupt_tag(sr->sc->ctx, sr->tag); /* one being planned stops planning */
+    if (!sr->submitted) { /* one being planned stops planning */
+      baton__interrupt_tag_because(sr->sc->ctx, sr->tag, sr->cancel_why);
     } else if (list) {
       sr->refs++;
       list[k++] = sr;

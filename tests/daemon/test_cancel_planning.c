@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "baton.h"
 #include "support/daemon.h"
 #include "support/fake_http.h"
 #include "support/support.h"
@@ -174,6 +175,19 @@ Test(daemon_cancel_planning, sigterm_stops_a_run_the_llm_is_still_planning) {
   int st = bt_wait_exit(d.pid, BT_WAIT_MS);
   d.pid = 0;
   cr_expect_eq(st, 0, "batond exits 0 after SIGTERM, not %d (stderr in %s)", st, d.err);
+  /* Its history keeps the run, cancelled for the same reason. */
+  char home[600], *json = NULL;
+  snprintf(home, sizeof home, "%s/home", d.dir);
+  setenv("BATON_HOME", home, 1);
+  baton *ctx = NULL;
+  cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", baton_errmsg(ctx));
+  cr_assert_eq(baton_run_get(ctx, run_id, &json), BATON_OK, "%s", baton_errmsg(ctx));
+  cJSON *kept = cJSON_Parse(json);
+  cr_expect_str_eq(str(kept, "status"), "cancelled");
+  cr_expect_str_eq(str(kept, "cancel_reason"), "the daemon is shutting down");
+  cJSON_Delete(kept);
+  baton_free(json);
+  baton_close(ctx);
   close(a);
   free(run_id);
 }
