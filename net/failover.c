@@ -42,6 +42,13 @@ baton__pool_status baton__pool_outcome(baton__http_rc rc, const baton__http_resp
   }
 }
 
+/* err becomes "LAST; ERR": the last replica's answer before the pool's reason. */
+static void with_last(const char *last, char *err, size_t errlen) {
+  char why[300];
+  baton__fmt(why, sizeof why, "%s", err);
+  baton__fmt(err, errlen, "%s; %s", last, why);
+}
+
 baton__pool_status baton__pool_run(baton__pool *p, const char *model_id,
                                    const atomic_int *cancel, long timeout_ms,
                                    baton__pool_try_fn fn, void *ud, char *endpoint,
@@ -73,6 +80,8 @@ baton__pool_status baton__pool_run(baton__pool *p, const char *model_id,
     if (st != BATON__POOL_OK) {
       if (st == BATON__POOL_DOWN && last[0])
         baton__fmt(err, errlen, "%s", last);
+      else if (st == BATON__POOL_RATE_LIMITED && last[0])
+        with_last(last, err, errlen); /* what the server said, then how long it asked */
       break;
     }
     long ra = -1;

@@ -13,7 +13,9 @@
 
 #define POOL_BACKOFF_BASE_MS 500
 #define POOL_BACKOFF_CAP_MS 30000
-#define POOL_DEFAULT_LIMIT_MS 1000
+#define POOL_DEFAULT_LIMIT_MS 1000 /* a 429 without Retry-After: 1 s, doubling to the cap */
+#define POOL_LIMIT_CAP_MS 30000
+#define POOL_MAX_LIMIT_MS 300000 /* a longer Retry-After is cut to 5 min: then one request probes */
 #define POOL_WAIT_SLICE_MS 20 /* how often a waiting acquire looks at its cancel flag */
 
 typedef struct ep_state {
@@ -23,6 +25,7 @@ typedef struct ep_state {
   int64_t down_until;    /* monotonic ms */
   int64_t limited_until; /* monotonic ms; 0 = not limited */
   int fails;             /* consecutive DOWN outcomes */
+  int limits;            /* consecutive RATE_LIMITED outcomes */
   long long picked;      /* pool sequence number of the last grant */
   long long requests, ok, n_down, n_limited, n_client;
   double last_ok_s, last_error_s;
@@ -203,8 +206,9 @@ static baton__pool_status no_replica(baton__pool *p, const char *model, const sc
     return BATON__POOL_DOWN;
   }
   if (!s->busy && s->limited) {
-    baton__fmt(err, errlen, "every replica of '%s' is rate-limited for %lld ms more", model,
-               (long long)(s->soonest - now));
+    baton__fmt(err, errlen,
+               "every replica of '%s' is rate-limited for %.1f s more, past the time left", model,
+               (double)(s->soonest - now) / 1000.0);
     return BATON__POOL_RATE_LIMITED;
   }
   (void)p;
@@ -284,6 +288,16 @@ static bool set_error(baton__pool *p, ep_state *e, const char *error) {
   return true;
 }
 
+/* How long a 429 keeps requests off e: the Retry-After asked for, at most POOL_MAX_LIMIT_MS;
+ * without one, a back-off growing with the 429s in a row, so a server that never says how long
+ * is not asked again every second. */
+static long limit_ms(baton__pool *p, const ep_state *e, long retry_after_ms) {
+  if (retry_after_ms >= 0)
+    return retry_after_ms < POOL_MAX_LIMIT_MS ? retry_after_ms : POOL_MAX_LIMIT_MS;
+  return baton__http_backoff_ms(e->limits - 1, POOL_DEFAULT_LIMIT_MS, POOL_LIMIT_CAP_MS,
+                                &p->seed);
+}
+
 /* Applies an outcome; returns whether the endpoint's state changed. */
 static bool record(baton__pool *p, ep_state *e, baton__pool_status outcome, long retry_after_ms,
                    const char *error, int64_t now) {
@@ -294,6 +308,7 @@ static bool record(baton__pool *p, ep_state *e, baton__pool_status outcome, long
     changed = e->down || e->fails;
     e->down = false;
     e->fails = 0;
+    e->limits = 0;
     e->last_ok_s = baton__wall_s();
     break;
   case BATON__POOL_DOWN:
@@ -307,7 +322,8 @@ static bool record(baton__pool *p, ep_state *e, baton__pool_status outcome, long
     break;
   case BATON__POOL_RATE_LIMITED:
     e->n_limited++;
-    e->limited_until = now + (retry_after_ms >= 0 ? retry_after_ms : POOL_DEFAULT_LIMIT_MS);
+    e->limits++;
+    e->limited_until = now + limit_ms(p, e, retry_after_ms);
     set_error(p, e, error);
     changed = true;
     break;

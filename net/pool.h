@@ -17,7 +17,8 @@
  * failing; an endpoint that refused a connection, timed out or answered 5xx
  * is "down" and skipped until its back-off passes (500 ms doubling to 30 s,
  * with jitter); after a 429 no request goes to that endpoint until its
- * Retry-After passed.
+ * Retry-After passed (at most 5 min: then one request asks again), or,
+ * without one, for 1 s doubling with each 429 in a row up to 30 s.
  *
  * Keys: the pool hands an endpoint's key only to requests for that endpoint,
  * and removes any configured key from error text it keeps or returns.
@@ -83,7 +84,8 @@ baton__pool_status baton__pool_acquire(baton__pool *p, const char *model_id,
 
 /* Gives the slot back and records the outcome: OK marks the endpoint up;
  * DOWN marks it down with a growing back-off; RATE_LIMITED blocks it for
- * retry_after_ms (negative: 1 s); CLIENT_ERROR and CANCELLED only count;
+ * retry_after_ms (at most 5 min; negative: 1 s doubling with each 429 in a row,
+ * up to 30 s); CLIENT_ERROR and CANCELLED only count;
  * BAD_INPUT counts as a request and nothing else (no failure, no last error).
  * error (or NULL) is kept as the endpoint's last error (keys removed). */
 void baton__pool_release(baton__pool *p, baton__lease *lease, baton__pool_status outcome,
@@ -111,7 +113,8 @@ typedef baton__pool_status (*baton__pool_try_fn)(void *ud, const baton__lease *l
  * replica at most once for DOWN). Failover is not a model failure: only the
  * final result counts. Returns OK, CLIENT_ERROR or BAD_INPUT as fn returned them (err
  * from fn), DOWN when every replica failed (err names the last endpoint and
- * why: the caller may retry later), or the acquire results. endpoint (or
+ * why: the caller may retry later), or the acquire results (RATE_LIMITED: err
+ * holds the last endpoint's answer, then how long it is held off). endpoint (or
  * NULL) receives the name of the endpoint that gave the final answer.
  * failovers (or NULL) receives the number of replicas given up on.
  */

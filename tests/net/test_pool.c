@@ -431,3 +431,40 @@ Test(net_pool, a_refused_input_is_not_held_against_the_endpoint) {
   rig_free(r);
   fake_http_stop(srv[0]);
 }
+
+Test(net_pool, a_429_without_retry_after_keeps_the_endpoint_off_longer_each_time) {
+  fake_http *srv[1] = {fake_http_start()};
+  rig *r = rig_new(1, srv, 4, NULL);
+  char ep[16], err[256];
+  /* Each request may wait 0.7 s, less than any hold-off: one request each. */
+  long held[3];
+  for (int i = 0; i < 3; i++) {
+    fake_http_push_json(srv[0], 429, "{\"error\":{\"message\":\"slow down\"}}");
+    cr_assert_eq(post(r, "solo", 700, ep, err, sizeof err), BATON__POOL_RATE_LIMITED, "%s", err);
+    held[i] = health_of(r, 0).limited_ms;
+    /* Let the hold-off pass without asking, as time would. */
+    struct timespec ts = {.tv_sec = held[i] / 1000, .tv_nsec = (held[i] % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  cr_assert_eq(fake_http_request_count(srv[0]), 3);
+  cr_assert_gt(held[1], 1000, "the second 429 in a row holds it off longer than 1 s: %ld", held[1]);
+  cr_assert_gt(held[2], held[0] * 2, "and it keeps growing: %ld then %ld", held[0], held[2]);
+  rig_free(r);
+  fake_http_stop(srv[0]);
+}
+
+Test(net_pool, a_retry_after_of_an_hour_is_cut_and_the_server_s_words_kept) {
+  fake_http *srv[1] = {fake_http_start()};
+  rig *r = rig_new(1, srv, 4, NULL);
+  char ep[16], err[400];
+  fake_http_push_full(srv[0], 429, "Retry-After: 3600\r\n",
+                      "{\"error\":{\"message\":\"Rate limit reached for requests\"}}");
+  cr_assert_eq(post(r, "solo", 2000, ep, err, sizeof err), BATON__POOL_RATE_LIMITED);
+  cr_assert_eq(fake_http_request_count(srv[0]), 1, "no second request within the hour asked");
+  cr_assert(strstr(err, "e0: HTTP 429: Rate limit reached for requests"), "%s", err);
+  cr_assert(strstr(err, "rate-limited for"), "%s", err);
+  long held = health_of(r, 0).limited_ms;
+  cr_assert(held > 60000 && held <= 300000, "held off %ld ms: at most 5 min", held);
+  rig_free(r);
+  fake_http_stop(srv[0]);
+}
