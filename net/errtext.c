@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/util.h"
 #include "core/banned.h"
@@ -136,6 +137,49 @@ static void add_json_error(baton__sb *sb, const cJSON *j) {
     add_json_scalar(sb, m);
 }
 
+/* Where s[0..len) holds tag (an ASCII lower-case string), ignoring case, or NULL. */
+static const char *find_ci(const char *s, size_t len, const char *tag) {
+  size_t n = strlen(tag);
+  for (size_t i = 0; n && i + n <= len; i++)
+    if (strncasecmp(s + i, tag, n) == 0)
+      return s + i;
+  return NULL;
+}
+
+/* An HTML page (a proxy's or a web server's error page, not the API's answer): its <title>, else
+ * its words without the tags, then "(an HTML page)". false when body is not HTML. */
+static bool add_html(baton__sb *sb, const char *body, size_t len) {
+  size_t i = 0;
+  while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+    i++;
+  if (i >= len || body[i] != '<' ||
+      !(find_ci(body, len, "<html") || find_ci(body, len, "<!doctype html")))
+    return false;
+  size_t start = sb->len;
+  const char *t = find_ci(body, len, "<title>");
+  const char *te = t ? find_ci(t, len - (size_t)(t - body), "</title>") : NULL;
+  if (te)
+    clean_text(sb, t + 7, (size_t)(te - t - 7), 200);
+  if (sb->len == start) { /* no title: the page's words */
+    baton__sb words;
+    baton__sb_init(&words);
+    bool in_tag = false;
+    for (size_t k = i; k < len && words.len < 2000; k++) {
+      if (body[k] == '<' || body[k] == '>') {
+        in_tag = body[k] == '<';
+        baton__sb_addc(&words, ' '); /* a tag parts words */
+      } else if (!in_tag) {
+        baton__sb_addc(&words, body[k]);
+      }
+    }
+    if (baton__sb_ok(&words))
+      clean_text(sb, words.buf, words.len, 200);
+    baton__sb_release(&words);
+  }
+  baton__sb_adds(sb, sb->len == start ? "an HTML page" : " (an HTML page)");
+  return true;
+}
+
 char *baton__http_error_text(const char *body, size_t len, char *out, size_t cap) {
   if (!out || cap == 0)
     return out;
@@ -146,7 +190,7 @@ char *baton__http_error_text(const char *body, size_t len, char *out, size_t cap
   if (j && cJSON_IsObject(j))
     add_json_error(&sb, j);
   cJSON_Delete(j);
-  if (sb.len == 0) {
+  if (sb.len == 0 && !(body && len && add_html(&sb, body, len))) {
     if (!body || len == 0)
       baton__sb_adds(&sb, "(empty body)");
     else

@@ -468,3 +468,19 @@ Test(net_pool, a_retry_after_of_an_hour_is_cut_and_the_server_s_words_kept) {
   rig_free(r);
   fake_http_stop(srv[0]);
 }
+
+Test(net_pool, an_html_error_page_is_told_by_its_title) {
+  fake_http *srv[1] = {fake_http_start()};
+  rig *r = rig_new(1, srv, 4, NULL);
+  char ep[16], err[400];
+  fake_http_push(srv[0], &(fake_http_response){
+      .status = 502, .content_type = "text/html",
+      .body = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>"
+              "502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>"
+              "\r\n</html>\r\n"});
+  cr_assert_eq(post(r, "solo", 5000, ep, err, sizeof err), BATON__POOL_DOWN);
+  cr_assert_str_eq(err, "e0: HTTP 502: 502 Bad Gateway (an HTML page)");
+  cr_assert_str_eq(health_of(r, 0).last_error, "HTTP 502: 502 Bad Gateway (an HTML page)");
+  rig_free(r);
+  fake_http_stop(srv[0]);
+}

@@ -411,7 +411,11 @@ Test(planner_llm, tgi_error_shape_gives_a_readable_message) {
 }
 
 Test(planner_llm, plain_text_error_body_is_shown_cleaned) {
-  check_error_shape(404, "<html>\n<body>Not   Found</body>\n</html>", "<html> <body>Not Found</body> </html>");
+  check_error_shape(404, "Not   Found\n", "Not Found");
+}
+
+Test(planner_llm, an_html_error_page_is_shown_by_its_words) {
+  check_error_shape(404, "<html>\n<body>Not   Found</body>\n</html>", "Not Found (an HTML page)");
 }
 
 Test(planner_llm, rejected_json_schema_falls_back_through_the_chain) {
