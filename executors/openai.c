@@ -85,9 +85,10 @@ static int oai_run(void *state, const char *task, const baton__values *in, baton
   baton__fmt(env->answered, sizeof env->answered, "%s", answered);
   if (st == BATON__POOL_OK)
     return 0;
-  /* Every replica down, or busy past the timeout: worth a later retry. */
-  env->transient = st == BATON__POOL_DOWN || st == BATON__POOL_RATE_LIMITED ||
-                   st == BATON__POOL_TIMEOUT;
+  /* Every replica down, or busy past the timeout: worth a later retry. Not rate-limited: the
+   * pool already waited what the servers asked, within the time given, so asking again at once
+   * would only add requests to a server that said to slow down. */
+  env->transient = st == BATON__POOL_DOWN || st == BATON__POOL_TIMEOUT;
   /* The server refused the task's input: not the model's fault. */
   env->bad_input = st == BATON__POOL_BAD_INPUT;
   baton__fmt(env->err, sizeof env->err, "%s", err[0] ? err : baton__pool_status_name(st));

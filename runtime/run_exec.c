@@ -274,17 +274,38 @@ static void no_model_error(baton *ctx, const baton__task *t, char *err, size_t e
   baton__fmt(err, errlen, "no model available for %s: %s", t->task, why);
 }
 
+/* Whether a retry after wait ms still fits before deadline (0: none); if it does, env's timeout
+ * becomes the time then left, else env->err says so. */
+static bool retry_fits(baton__exec_env *env, int64_t deadline, int64_t wait) {
+  if (!deadline)
+    return true;
+  int64_t left = deadline - baton__now_ms() - wait;
+  if (left >= 100) {
+    env->timeout_ms = (long)left;
+    return true;
+  }
+  size_t l = strlen(env->err);
+  baton__fmt(env->err + l, sizeof env->err - l,
+             " (no time left to retry within the task's %.1f s timeout)",
+             (double)env->cfg->task_timeout_ms / 1000.0);
+  return false;
+}
+
 /* Runs a task on one model, retrying a transient failure (connection, 5xx,
- * rate limit) on the same model with exponential backoff and jitter. */
+ * rate limit) on the same model with exponential backoff and jitter, all of it
+ * within task_timeout_ms. */
 static int run_retrying(baton_run *run, size_t idx, baton__exec_slot *slot, const char *ep,
                         const baton__values *in, baton__exec_env *env, baton__values *out) {
   baton *ctx = run->ctx;
+  int64_t deadline = env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms : 0;
   int ran = run_once(run, idx, slot, ep, in, env, out);
   for (int retry = 0; ran != 0 && env->transient && retry < ctx->cfg.task_retries; retry++) {
     int64_t wait = (int64_t)200 << retry;
     if (wait > 4000)
       wait = 4000;
     wait += (int64_t)(baton__now_ms() % 97) * wait / 200; /* jitter, up to ~half */
+    if (!retry_fits(env, deadline, wait))
+      break;
     baton__log(ctx, BATON_LOG_INFO, "run %s task %d on %s: %s; retrying in %lld ms", run->id,
                run->g.tasks[idx].id, env->model, env->err, (long long)wait);
     for (int64_t until = baton__now_ms() + wait;
