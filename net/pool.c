@@ -305,7 +305,9 @@ static bool record(baton__pool *p, ep_state *e, baton__pool_status outcome, long
   switch (outcome) {
   case BATON__POOL_OK:
     e->ok++;
-    changed = e->down || e->fails;
+    /* The first answer this pool sees is news too: a store that another process left saying
+     * "down" learns the endpoint is back. */
+    changed = e->down || e->fails || e->last_ok_s == 0;
     e->down = false;
     e->fails = 0;
     e->limits = 0;

@@ -164,9 +164,10 @@ size_t baton__pool_size(const baton__pool *p);
 size_t baton__pool_snapshot(baton__pool *p, baton__endpoint_health *out, size_t cap);
 
 /* Called after a request changed an endpoint's state (up <-> down, rate
- * limited, a new error) on the releasing thread, outside the pool's lock,
- * with a snapshot borrowed for the call. For keeping health somewhere
- * (the registry). fn NULL removes it. Set it before requests run. */
+ * limited, a new error, the first answer this pool got from it) on the
+ * releasing thread, outside the pool's lock, with a snapshot borrowed for
+ * the call. For keeping health somewhere (the registry). fn NULL removes
+ * it. Set it before requests run. */
 typedef void (*baton__pool_health_fn)(void *ud, const baton__endpoint_health *h);
 void baton__pool_on_health(baton__pool *p, baton__pool_health_fn fn, void *ud);
 

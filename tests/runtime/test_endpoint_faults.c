@@ -12,7 +12,7 @@
 #include "core/banned.h"
 
 typedef struct fixture {
-  char *dir;
+  char *dir, *config;
   fake_http *srv;
   baton *ctx;
 } fixture;
@@ -34,7 +34,7 @@ static void fx_open(fixture *f, long task_timeout_ms, long endpoint_timeout_ms) 
   bt_write(config, y);
   cr_assert_eq(baton_open(config, &f->ctx), BATON_OK, "%s", f->ctx ? baton_errmsg(f->ctx) : "");
   free(home);
-  free(config);
+  f->config = config;
 }
 
 static void fx_close(fixture *f) {
@@ -42,20 +42,38 @@ static void fx_close(fixture *f) {
   fake_http_stop(f->srv);
   bt_rmtree(f->dir);
   free(f->dir);
+  free(f->config);
 }
 
-/* Runs summarization on m1; returns the task's error (caller frees). */
-static char *failed_task(fixture *f) {
+/* Runs summarization on m1 in ctx, expecting rc; returns the task's error (caller frees). */
+static char *task_on(fixture *f, baton *ctx, baton_rc rc) {
   char *json = NULL;
-  cr_assert_eq(baton_task(f->ctx, "summarization", "{\"text\":\"Some words.\"}", "m1", f->dir,
+  cr_assert_eq(baton_task(ctx, "summarization", "{\"text\":\"Some words.\"}", "m1", f->dir,
                           &json),
-               BATON_EXEC, "%s", json ? json : baton_errmsg(f->ctx));
+               rc, "%s", json ? json : baton_errmsg(ctx));
   cJSON *t = cJSON_Parse(json);
   const cJSON *e = cJSON_GetObjectItem(t, "error");
   char *err = baton__strdup(cJSON_IsString(e) ? e->valuestring : "");
   cJSON_Delete(t);
   baton_free(json);
   return err;
+}
+
+static char *failed_task(fixture *f) { return task_on(f, f->ctx, BATON_EXEC); }
+
+/* The health `baton endpoints` shows for srv, asked of a context of its own. */
+static char *shown_health(fixture *f) {
+  baton *ctx = NULL;
+  cr_assert_eq(baton_open(f->config, &ctx), BATON_OK);
+  char *json = NULL;
+  cr_assert_eq(baton_endpoints(ctx, &json), BATON_OK);
+  cJSON *arr = cJSON_Parse(json);
+  const cJSON *h = cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "health");
+  char *health = baton__strdup(cJSON_IsString(h) ? h->valuestring : "?");
+  cJSON_Delete(arr);
+  baton_free(json);
+  baton_close(ctx);
+  return health;
 }
 
 Test(runtime_endpoint_faults, a_hanging_server_is_not_retried_past_the_task_timeout) {
@@ -82,5 +100,29 @@ Test(runtime_endpoint_faults, a_rate_limited_server_is_not_asked_again_once_its_
   cr_assert(strstr(err, "srv: HTTP 429: Rate limit reached"), "%s", err);
   cr_assert_null(strstr(err, "attempts"), "retried at once: %s", err);
   free(err);
+  fx_close(&f);
+}
+
+Test(runtime_endpoint_faults, a_server_back_up_is_shown_up_after_another_process_saw_it_down) {
+  fixture f;
+  fx_open(&f, 3000, 3000);
+  fake_http_push_json(f.srv, 503, "{\"error\":{\"message\":\"Loading model\"}}");
+  fake_http_push_json(f.srv, 503, "{\"error\":{\"message\":\"Loading model\"}}");
+  fake_http_push_json(f.srv, 503, "{\"error\":{\"message\":\"Loading model\"}}");
+  free(failed_task(&f));
+  char *health = shown_health(&f);
+  cr_assert_str_eq(health, "down");
+  free(health);
+  /* Another process (a context of its own) finds the server answering again. */
+  baton *later = NULL;
+  cr_assert_eq(baton_open(f.config, &later), BATON_OK);
+  fake_http_push_json(f.srv, 200,
+                      "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                      "\"content\":\"Words.\"},\"finish_reason\":\"stop\"}]}");
+  free(task_on(&f, later, BATON_OK));
+  baton_close(later);
+  health = shown_health(&f);
+  cr_assert_str_eq(health, "up", "the store still says what the first process saw");
+  free(health);
   fx_close(&f);
 }
