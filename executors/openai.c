@@ -33,7 +33,8 @@ static baton__pool_status oai_attempt(void *ud, const baton__lease *lease, long 
                                       char *err, size_t errlen) {
   oai_try *t = ud;
   baton__oai_target target = {.endpoint = lease->ep->name, .base_url = lease->ep->base_url,
-                              .key = lease->ep->api_key, .model = t->model,
+                              .key = lease->ep->api_key, .key_env = lease->ep->api_key_env,
+                              .model = t->model,
                               .timeout_ms = lease->timeout_ms};
   baton__oai_call *c = &t->call;
   c->t = &target;

@@ -69,6 +69,7 @@ typedef struct baton__oai_target {
   const char *endpoint;   /* its name, for messages */
   const char *base_url;   /* ".../v1" (no trailing slash needed) */
   const char *key;        /* bearer key, or NULL; never written anywhere */
+  const char *key_env;    /* the variable it came from (api_key_env), or NULL: for messages */
   const char *model;      /* the model id sent */
   long timeout_ms;
 } baton__oai_target;

@@ -69,10 +69,11 @@ baton__oai_outcome baton__oai_send(baton__oai_call *c, baton__http_request *req,
                ? BATON__OAI_FAILED
                : BATON__OAI_REPLICA;
   }
-  char msg[300];
+  char msg[300], note[160];
   baton__http_error_text(resp->body, resp->body_len, msg, sizeof msg);
-  baton__fmt(env->err, sizeof env->err, "HTTP %ld%s%s", resp->status, msg[0] ? ": " : "",
-             msg);
+  baton__fmt(env->err, sizeof env->err, "HTTP %ld%s%s%s", resp->status, msg[0] ? ": " : "",
+             msg, baton__http_key_note(resp->status, c->t->key_env, c->t->key != NULL,
+                                  note, sizeof note));
   if (resp->status == 429) {
     c->retry_after_ms = baton__http_retry_after_ms(resp);
     return BATON__OAI_BUSY;

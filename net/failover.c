@@ -139,9 +139,11 @@ static baton__pool_status try_http(void *ud, const baton__lease *lease, long *re
   baton__sb_release(&url);
   baton__pool_status st = baton__pool_outcome(rc, t->resp, retry_after_ms);
   if (rc == BATON__HTTP_ESTATUS) {
-    char msg[300];
+    char msg[300], note[160];
     baton__http_error_text(t->resp->body, t->resp->body_len, msg, sizeof msg);
-    baton__fmt(err, errlen, "HTTP %ld: %s", t->resp->status, msg);
+    baton__fmt(err, errlen, "HTTP %ld: %s%s", t->resp->status, msg,
+               baton__http_key_note(t->resp->status, lease->ep->api_key_env,
+                                    lease->ep->api_key != NULL, note, sizeof note));
   } else if (rc != BATON__HTTP_OK) {
     baton__fmt(err, errlen, "%s", t->resp->err);
   }

@@ -156,6 +156,13 @@ bool baton__http_model_cannot(long status, const char *body, size_t len);
  * (baton__http_model_cannot): then the input is not at fault. */
 bool baton__http_input_refused(long status, const char *body, size_t len);
 
+/* For a refused key (401, 403) a note naming where the key comes from ("; the key in KEY_ENV
+ * (api_key_env) was refused"), or saying none was sent and why (key_env unset, or no key_env),
+ * never the key itself; "" for any other status. Writes into out (always terminated), returns
+ * out. */
+char *baton__http_key_note(long status, const char *key_env, bool key_sent, char *out,
+                           size_t cap);
+
 /*
  * One readable message from an error body in any of the shapes servers use
  * (OpenAI/llama.cpp/vLLM {"error":{"message","type","code"}}, Ollama/HF

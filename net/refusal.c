@@ -1,9 +1,10 @@
-/* refusal.c — whose fault an HTTP error answer is: the task's input, or the model that cannot take that kind of input (a table of the servers' phrases). */
+/* refusal.c — whose fault an HTTP error answer is: the task's input, the model that cannot take that kind of input (a table of the servers' phrases), or the key configured. */
 #include "net/http.h"
 
 #include <ctype.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "core/banned.h"
 
 /* What model servers say when the model itself cannot take the kind of input it was sent (not
@@ -42,4 +43,21 @@ bool baton__http_model_cannot(long status, const char *body, size_t len) {
 
 bool baton__http_input_refused(long status, const char *body, size_t len) {
   return baton__http_bad_input(status) && !baton__http_model_cannot(status, body, len);
+}
+
+char *baton__http_key_note(long status, const char *key_env, bool key_sent, char *out,
+                           size_t cap) {
+  if (!out || !cap)
+    return out;
+  out[0] = '\0';
+  if (status != 401 && status != 403)
+    return out;
+  if (key_sent)
+    baton__fmt(out, cap, "; the key in %s (api_key_env) was refused",
+               key_env && *key_env ? key_env : "the config");
+  else if (key_env && *key_env)
+    baton__fmt(out, cap, "; no key was sent: %s (api_key_env) is not set", key_env);
+  else
+    baton__fmt(out, cap, "; no key was sent: give the endpoint api_key_env");
+  return out;
 }

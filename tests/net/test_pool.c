@@ -485,3 +485,23 @@ Test(net_pool, an_html_error_page_is_told_by_its_title) {
   rig_free(r);
   fake_http_stop(srv[0]);
 }
+
+Test(net_pool, a_refused_key_is_told_by_the_variable_it_came_from) {
+  fake_http *srv[2] = {fake_http_start(), fake_http_start()};
+  const char *keys[2] = {"sk-pool-secret-4242", NULL};
+  rig *r = rig_new(2, srv, 4, keys);
+  r->eps[0].api_key_env = "BT_POOL_KEY";
+  char ep[16], err[400];
+  fake_http_push_json(srv[0], 401, "{\"error\":{\"message\":\"Incorrect API key provided\"}}");
+  cr_assert_eq(post(r, "solo", 5000, ep, err, sizeof err), BATON__POOL_CLIENT_ERROR);
+  cr_assert_str_eq(err, "e0: HTTP 401: Incorrect API key provided; the key in BT_POOL_KEY "
+                        "(api_key_env) was refused");
+  /* e1 has no key at all: a 403 says none was sent. */
+  fake_http_push_json(srv[1], 403, "{\"error\":\"Forbidden\"}");
+  r->eps[0].max_inflight = 0; /* (only e1 may take "m" now) */
+  cr_assert_eq(post(r, "m", 5000, ep, err, sizeof err), BATON__POOL_CLIENT_ERROR);
+  cr_assert_str_eq(err, "e1: HTTP 403: Forbidden; no key was sent: give the endpoint api_key_env");
+  rig_free(r);
+  fake_http_stop(srv[0]);
+  fake_http_stop(srv[1]);
+}
