@@ -367,8 +367,10 @@ static int wait_before_retry(hf_call *c, double wait_s, const baton__http_respon
   if (c->total && wait_ms >= c->total - (baton__now_ms() - c->t0)) {
     char msg[400];
     baton__hf_answer_message(h, msg, sizeof msg);
-    baton__fmt(c->env->err, sizeof c->env->err, "timed out after %ld ms (%s answered %ld: %s)",
-               c->total, c->env->model, h->status, msg[0] ? msg : "no message");
+    baton__fmt(c->env->err, sizeof c->env->err,
+               "%s answered %ld: %s; no time left to wait %.1f s more within the task's %.1f s "
+               "timeout", c->env->model, h->status, msg[0] ? msg : "no message", wait_s,
+               (double)c->total / 1000.0);
     return -1;
   }
   if (!baton__http_sleep((long)wait_ms, c->env->cancel)) {
@@ -388,13 +390,15 @@ static int hf_exchange(hf_call *c, baton__values *out) {
   for (int attempt = 1;; attempt++) {
     long left = c->total ? c->total - (long)(baton__now_ms() - c->t0) : 0;
     if (c->total && left <= 0) {
-      baton__fmt(env->err, sizeof env->err, "timed out after %ld ms", c->total);
+      baton__fmt(env->err, sizeof env->err, "%s did not answer within %.1f s", c->url,
+                 (double)c->total / 1000.0);
       break;
     }
     int hr = hf_post(env, c->url, &c->req, c->wait_for_model, left, &h, err, sizeof err);
     if (hr == -2) {
       if (c->total)
-        baton__fmt(env->err, sizeof env->err, "timed out after %ld ms", c->total);
+        baton__fmt(env->err, sizeof env->err, "%s did not answer within %.1f s", c->url,
+                   (double)c->total / 1000.0);
       else
         baton__fmt(env->err, sizeof env->err, "timed out connecting to %s", c->url);
       break;

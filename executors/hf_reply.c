@@ -46,8 +46,9 @@ void baton__hf_answer_message(const baton__http_response *h, char *out, size_t c
     }
     any = !first;
   }
-  if (!any && !sb.len && h->body_len && !j) {
-    baton__sb_adds(&sb, h->body); /* a plain-text body */
+  if (!any && !sb.len && h->body_len && !j) { /* plain text, or a proxy's HTML page */
+    char text[400];
+    baton__sb_adds(&sb, baton__http_error_text(h->body, h->body_len, text, sizeof text));
   }
   cJSON_Delete(j);
   if (baton__sb_ok(&sb))

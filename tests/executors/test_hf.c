@@ -129,8 +129,24 @@ Test(executors_hf, gives_up_on_a_loading_model_when_the_timeout_is_shorter) {
   int64_t t0 = baton__now_ms();
   cr_assert_neq(fx_run(&f, "summarization"), 0);
   cr_assert_lt(baton__now_ms() - t0, 10000, "it waited for the 20 s estimate");
-  cr_assert(strstr(f.env.err, "timed out after 800 ms"), "%s", f.env.err);
+  cr_assert(strstr(f.env.err, "no time left to wait 20.0 s more within the task's 0.8 s timeout"),
+            "%s", f.env.err);
   cr_assert(strstr(f.env.err, "currently loading"), "%s", f.env.err);
+  fx_close(&f);
+}
+
+Test(executors_hf, a_proxy_s_html_error_page_is_told_by_its_title) {
+  fixture f;
+  fx_open(&f);
+  f.env.timeout_ms = 800;
+  fake_http_push(f.srv, &(fake_http_response){
+      .status = 502, .content_type = "text/html",
+      .body = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad "
+              "Gateway</h1></center><hr><center>nginx</center></body></html>"});
+  cr_assert_eq(baton__values_add(&f.in, "text", BATON__T_TEXT, "A long text."), 0);
+  cr_assert_neq(fx_run(&f, "summarization"), 0);
+  cr_assert(strstr(f.env.err, "answered 502: 502 Bad Gateway (an HTML page)"), "%s", f.env.err);
+  cr_assert_null(strstr(f.env.err, "<"), "%s", f.env.err);
   fx_close(&f);
 }
 
@@ -282,7 +298,8 @@ Test(executors_hf, times_out_on_a_server_that_never_answers) {
   int64_t ms = baton__now_ms() - t0;
   cr_assert_geq(ms, 450);
   cr_assert_lt(ms, 10000); /* the server never answers: only the timeout ends it */
-  cr_assert_str_eq(f.env.err, "timed out after 500 ms");
+  cr_assert(strstr(f.env.err, fake_http_url(f.srv)), "names the server: %s", f.env.err);
+  cr_assert(strstr(f.env.err, " did not answer within 0.5 s"), "%s", f.env.err);
   fx_close(&f);
 }
 
