@@ -73,7 +73,7 @@ static int worker(const char *name, const char *tasks, int concurrency, bool as_
   snprintf(prog, sizeof prog, "%s/baton-worker", bin);
   snprintf(conc, sizeof conc, "%d", concurrency);
   snprintf(log, sizeof log, "%s/%s.log", T.dir, name);
-  pid_t pid = fork();
+  pid_t test = getpid(), pid = fork();
   cr_assert_geq(pid, 0);
   if (pid == 0) {
     setpgid(0, 0); /* its executor processes too can be killed at once */
@@ -85,6 +85,7 @@ static int worker(const char *name, const char *tasks, int concurrency, bool as_
       setenv("HOME", "/", 1);
       unsetenv("TMPDIR"); /* its own machine's */
     }
+    bt_die_with_parent(test); /* its own group escapes Criterion's kill of a timed-out test's */
     /* The config gives it claim_after_ms and blob_max_bytes. */
     if (T.url_from_config)
       execl(prog, prog, "--name", name, "--concurrency", conc, "--tasks", tasks, "--config",
@@ -339,6 +340,71 @@ Test(runtime_queue, a_queued_task_writes_the_file_name_and_format_asked_for, .fi
   bt_assert_jpeg_named(str(cJSON_GetObjectItem(t, "outputs"), "image"), "bw.jpg");
   cJSON_Delete(t);
   baton_close(ctx);
+}
+
+/* What a stand-in for a test's process started: its redis-server, its worker and its folder. */
+static struct {
+  pid_t redis, worker;
+  char dir[256];
+} left;
+
+/* A process left running, not a zombie init has yet to reap? */
+static bool running(pid_t pid) {
+  char path[64], st[512] = "";
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return false;
+  size_t n = fread(st, 1, sizeof st - 1, f);
+  fclose(f);
+  st[n] = '\0';
+  const char *paren = strrchr(st, ')'); /* "pid (name) S ..." */
+  return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+static void kill_left(void) {
+  pid_t pids[] = {left.redis, left.worker};
+  for (size_t i = 0; i < 2; i++)
+    if (pids[i] > 0 && running(pids[i]))
+      kill(pids[i], SIGKILL); /* the test's own cleanup: what the fixtures failed to stop */
+  if (left.dir[0])
+    bt_rmtree(left.dir);
+  memset(&left, 0, sizeof left);
+}
+
+/* A test killed by its timeout (Criterion kills its process group and runs no .fini) leaves no
+ * redis-server or baton-worker running, the worker in a group of its own included: both follow
+ * the test's process out. */
+Test(runtime_queue, a_test_killed_by_its_timeout_leaves_no_process_running, .fini = kill_left,
+     .timeout = 120) { /* longer than BT_WAIT_MS: its fini must run when it fails */
+  int p[2];
+  cr_assert_eq(pipe(p), 0);
+  pid_t sim = fork(); /* stands for a test's process */
+  cr_assert_geq(sim, 0);
+  if (sim == 0) {
+    close(p[0]);
+    start(30000, 1 << 20, 20000);
+    worker("w", "debug-echo", 1, false);
+    dprintf(p[1], "%d %d %s\n", (int)T.redis.pid, (int)T.workers[0], T.dir);
+    close(p[1]);
+    for (;;)
+      pause();
+  }
+  close(p[1]);
+  char line[512] = "";
+  ssize_t n = read(p[0], line, sizeof line - 1);
+  close(p[0]);
+  int r = 0, w = 0;
+  if (n > 0)
+    sscanf(line, "%d %d %255s", &r, &w, left.dir);
+  left.redis = r;
+  left.worker = w;
+  kill(sim, SIGKILL); /* as Criterion's timeout does */
+  waitpid(sim, NULL, 0);
+  cr_assert(r > 0 && w > 0, "the stand-in started nothing: %s", line);
+  for (long until = bt_now_ms() + BT_WAIT_MS; running(r) || running(w); bt_nap_ms(20))
+    cr_assert_lt(bt_now_ms(), until, "left running:%s%s", running(r) ? " redis-server" : "",
+                 running(w) ? " baton-worker" : "");
 }
 
 /* sentiment and textcat both serve text-classification: two streams, one task kind. */
@@ -609,9 +675,10 @@ Test(runtime_queue, a_killed_coordinator_resumes_with_results_finished_meanwhile
   baton_close(ctx); /* no thread of this process holds a lock the coordinator inherits */
   /* The tasks outlast two heartbeats, so one shows all three in flight. */
   char *pj = plan("debug-sleep", 3, "2500");
-  pid_t coord = fork();
+  pid_t test = getpid(), coord = fork();
   cr_assert_geq(coord, 0);
   if (coord == 0) { /* the coordinator, killed below */
+    bt_die_with_parent(test);
     baton *cc = NULL;
     baton_request req = {BATON_REQUEST_INIT, .plan_json = pj};
     baton_run *run = NULL;

@@ -36,9 +36,10 @@ pid_t bt_daemon_spawn(const char *errfile, long max_files) {
   char bin[600];
   const char *b = getenv("BATON_BIN_DIR");
   snprintf(bin, sizeof bin, "%s/batond", b && *b ? b : BATON_TEST_BINARY_DIR);
-  pid_t pid = fork();
+  pid_t test = getpid(), pid = fork();
   cr_assert(pid >= 0);
   if (pid == 0) {
+    bt_die_with_parent(test);
     int fd = open(errfile, O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (fd >= 0)
       dup2(fd, 2);

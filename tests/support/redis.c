@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "support/support.h" /* BT_WAIT_MS; redis.c is also built alone, into bench/ */
+#include "support/support.h" /* BT_WAIT_MS, bt_die_with_parent */
 
 char *bt_redis_cmd(const bt_redis *r, const char *line) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -57,8 +57,10 @@ bool bt_redis_start(bt_redis *r, const char *dir) {
   snprintf(r->url, sizeof r->url, "unix://%s", r->sock);
   char log[300];
   snprintf(log, sizeof log, "%s/redis.log", dir);
+  pid_t test = getpid();
   r->pid = fork();
   if (r->pid == 0) {
+    bt_die_with_parent(test); /* also when the test is killed before it stops the server */
     execl("/usr/bin/redis-server", "redis-server", "--port", "0", "--unixsocket", r->sock,
           "--unixsocketperm", "777", "--dir", dir, "--appendonly", "yes", "--save", "",
           "--logfile", log, (char *)NULL);

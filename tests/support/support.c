@@ -8,7 +8,9 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -185,6 +187,11 @@ int bt_baton(const char *dir, const char *args, char **out, char **err) {
   bt_rmtree(tmp);
   free(tmp);
   return st;
+}
+
+void bt_die_with_parent(pid_t parent) {
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+    _exit(125); /* the test is gone already, or could not be followed */
 }
 
 bool bt_render_text_png(const char *text, const char *path) {

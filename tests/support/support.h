@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Creates a fresh temporary folder (under $TMPDIR or /tmp) and returns its
  * path (malloc'd). Aborts the test on failure. */
@@ -35,6 +36,12 @@ void bt_write(const char *path, const char *data);
 void bt_write_in(const char *dir, const char *name, const char *data);
 /* Copies the file at from to a new file at to with permissions mode; aborts on error. */
 void bt_copy(const char *from, const char *to, unsigned mode);
+/* Called in a child the test just forked, before it execs (and after any change of user, which
+ * clears it): the child gets SIGTERM when the test's process ends, however it ends. Criterion
+ * kills a test's process group when it times out or crashes, without running .fini; a child of
+ * a group of its own (baton-worker) or one the fini never stops would be left running. parent
+ * is the test's pid, read before the fork: a child whose parent is gone already exits. */
+void bt_die_with_parent(pid_t parent);
 /* Runs a shell command, capturing stdout (malloc'd) when out is non-NULL.
  * Returns the exit status (or -1). */
 int bt_run(const char *cmd, char **out);
