@@ -478,6 +478,7 @@ static int ap_default_target(ap_plan *p, baton__exec_env *env) {
   }
   baton__sb list;
   baton__sb_init(&list);
+  env->bad_input = true; /* the request's to say, not the model's fault */
   for (size_t i = 0; i < k; i++)
     baton__sb_addf(&list, "%s%s", i ? ", " : "", tg[i]);
   baton__fmt(env->err, sizeof env->err,
@@ -513,7 +514,8 @@ static int ap_plan_route(const char *tgt, ap_plan *p, baton__exec_env *env) {
   if (strcmp(p->src, p->tgt) == 0) /* "translate it into English" of English: nothing to do */
     return p->hops = 0, 0;
   p->hops = baton__lang_route(p->pairs, p->n, p->src, p->tgt, p->via, sizeof p->via);
-  if (p->hops == 0) {
+  if (p->hops == 0) { /* a pair apertium lacks here: the request's problem, not the model's */
+    env->bad_input = true;
     char list[1024];
     baton__lang_pairs_list(p->pairs, p->n, list, sizeof list);
     baton__fmt(env->err, sizeof env->err,
@@ -640,6 +642,13 @@ static int ap_refuse_unreadable(const ap_plan *p, const ap_guess *g, const char 
   ap_lang_label(g->codes[0], label, sizeof label);
   baton__lang_pairs_list(p->pairs, p->n, list, sizeof list);
   const char *name = baton__lang_name(g->codes[0]), *lng = baton__lang_long(g->codes[0]);
+  env->bad_input = true; /* the text's language, not the model's health */
+  if (want && baton__lang_short(g->codes[0]) && ap_reaches(p, g->codes[0], NULL) &&
+      !ap_reaches(p, g->codes[0], want)) /* it translates from it, but not into want */
+    return baton__fmt(env->err, sizeof env->err,
+                      "this looks %s; apertium cannot translate %s -> %s here, directly or "
+                      "through another language; installed pairs: %s",
+                      label, g->codes[0], want, list), -1;
   if (!tried->len || !baton__lang_short(g->codes[0]) || !ap_reaches(p, g->codes[0], want))
     return baton__fmt(env->err, sizeof env->err,
                       "this looks %s; nothing installed here translates from %s: here apertium "
@@ -828,8 +837,8 @@ static int ap_run(void *state, const char *task, const baton__values *in, baton_
   const char *src = ap_arg(in, "src_lang"), *tgt = ap_arg(in, "tgt_lang");
   if ((src && !ap_code_ok(src)) || (tgt && !ap_code_ok(tgt))) {
     free(norm);
-    return baton__fmt(env->err, sizeof env->err, "bad language code in \"%.40s\" -> \"%.40s\"",
-                      src ? src : "", tgt ? tgt : ""), -1;
+    return baton__run_bad_input(env, "bad language code in \"%.40s\" -> \"%.40s\"",
+                                src ? src : "", tgt ? tgt : "");
   }
   ap_plan *p = calloc(1, sizeof *p);
   if (!p) {

@@ -53,6 +53,7 @@ static char *translate_route(fixture *f, const char *text, const char *src, cons
     return bt_exec_output(&baton__executor_apertium, NULL, "translation", &in, &f->env, "text",
                           BATON__T_TEXT);
   f->env.err[0] = '\0';
+  f->env.bad_input = false;
   int rc = baton__executor_apertium.run(NULL, "translation", &in, &f->env, &out);
   baton__values_release(&in);
   char *text_out = NULL;
@@ -117,6 +118,7 @@ Test(executors_apertium, an_unknown_pair_lists_the_installed_ones) {
   cr_assert_null(translate(&f, "The cat is black.", "en", "ja"));
   cr_assert(strstr(f.env.err, "en -> ja") && strstr(f.env.err, "en-es"),
             "unclear error: %s", f.env.err);
+  cr_assert(f.env.bad_input, "a pair apertium lacks is the request's problem, not the model's");
 }
 
 Test(executors_apertium, needs_a_target_language_and_some_text) {
@@ -124,10 +126,12 @@ Test(executors_apertium, needs_a_target_language_and_some_text) {
   fx_setup(&f);
   cr_assert_null(translate(&f, "The cat is black.", "en", NULL));
   cr_assert(strstr(f.env.err, "tgt_lang"), "unclear error: %s", f.env.err);
+  cr_assert(f.env.bad_input, "a target not given is the request's problem");
   cr_assert_null(translate(&f, "  \n", "en", "es"));
   cr_assert(strstr(f.env.err, "non-empty"), "unclear error: %s", f.env.err);
   cr_assert_null(translate(&f, "The cat.", "en", "es; rm -rf /"));
   cr_assert(strstr(f.env.err, "bad language code"), "unclear error: %s", f.env.err);
+  cr_assert(f.env.bad_input, "a bad language code is the request's problem");
 }
 
 Test(executors_apertium, output_over_the_limit_is_refused) {
@@ -299,6 +303,7 @@ Test(executors_apertium, a_text_nothing_here_translates_from_is_refused_naming_i
                               "German: ") &&
                 strstr(f.env.err, "en-es") && strstr(f.env.err, "apertium-deu-"),
             "unclear: %s", f.env.err);
+  cr_expect(f.env.bad_input, "a language nothing here translates from is not the model's fault");
 }
 
 /* A short English text textcat is unsure of ("good morning": Danish, among others) is read as

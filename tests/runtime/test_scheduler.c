@@ -548,7 +548,6 @@ Test(runtime_scheduler, a_fifo_named_as_an_input_is_refused_at_once_as_a_folder_
   done_with(ctx);
 }
 
-#if defined(BATON_HAVE_TESSERACT)
 /* The number of failed runs the registry holds against model. */
 static double failures_of(baton *ctx, const char *model) {
   char *json = NULL;
@@ -561,6 +560,31 @@ static double failures_of(baton *ctx, const char *model) {
   return n;
 }
 
+/* A pair apertium lacks is the request's problem: the run fails naming the pairs there are, and
+ * the registry holds no failure against local/apertium. The source language is left to be
+ * detected, so that no check before the run can refuse it: apertium itself does. */
+Test(runtime_scheduler, a_translation_into_a_language_apertium_lacks_is_not_held_against_it,
+     .timeout = 60) {
+  if (access("/usr/bin/apertium", X_OK) != 0)
+    cr_skip_test("apertium is not installed");
+  baton *ctx = open_with(NULL);
+  baton_rc rc;
+  cJSON *res = run_plan(ctx,
+                        "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":"
+                        "\"The cat is black.\",\"tgt_lang\":\"ja\"}}]",
+                        NULL, &rc);
+  cr_assert_eq(rc, BATON_EXEC);
+  const char *model = field(task_of(res, 0), "model"), *err = field(task_of(res, 0), "error");
+  cr_assert_str_eq(model, "local/apertium");
+  cr_expect(strstr(err, "apertium cannot translate en -> ja here") &&
+                strstr(err, "installed pairs: ") && strstr(err, "en-es"),
+            "%s", err);
+  cr_expect_eq(failures_of(ctx, model), 0, "%s", err);
+  cJSON_Delete(res);
+  done_with(ctx);
+}
+
+#if defined(BATON_HAVE_TESSERACT)
 Test(runtime_scheduler, a_task_failed_by_its_arguments_is_not_held_against_the_model,
      .timeout = 60) {
   baton *ctx = open_with(NULL);

@@ -13,6 +13,7 @@ char *bt_exec_output(const baton__executor *ex, void *state, const char *task,
   baton__values out;
   memset(&out, 0, sizeof out);
   env->err[0] = '\0';
+  env->bad_input = false; /* as the runtime does before each run */
   int rc = ex->run(state, task, in, env, &out);
   char *res = NULL;
   if (rc == 0) {
