@@ -12,9 +12,12 @@ static void print_desc(const char *d) {
 }
 
 static void print_parts(const cJSON *m) {
-  printf("    score %.3f = relevance %.3f + popularity %.3f + health %.3f + local bonus %.3f\n",
+  printf("    score %.3f = relevance %.3f + popularity %.3f + health %.3f + local bonus %.3f",
          cli_jnum(m, "score"), cli_jnum(m, "relevance"), cli_jnum(m, "popularity"),
          cli_jnum(m, "health"), cli_jnum(m, "local_bonus"));
+  if (cJSON_GetObjectItemCaseSensitive(m, "runnable_bonus"))
+    printf(" + runs here %.3f", cli_jnum(m, "runnable_bonus"));
+  fputc('\n', stdout);
 }
 
 static int list_or_search(const opts *o, baton *ctx, bool search) {
@@ -61,7 +64,10 @@ static int list_or_search(const opts *o, baton *ctx, bool search) {
     if (cJSON_GetArraySize(arr) == 0)
       fputs(search ? "no model matches\n" : "no models\n", stderr);
     cJSON_ArrayForEach(m, arr) {
-      printf("%-48s %-28s %s\n", cli_jstr(m, "id"), cli_jstr(m, "task"), cli_jstr(m, "endpoint"));
+      bool cannot = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(m, "available"));
+      printf("%-48s %-28s %s%s%s%s\n", cli_jstr(m, "id"), cli_jstr(m, "task"),
+             cli_jstr(m, "endpoint"), cannot ? "  [cannot run: " : "",
+             cannot ? cli_jstr(m, "reason") : "", cannot ? "]" : "");
       if (search && o->explain)
         print_parts(m);
       if (o->explain || search)

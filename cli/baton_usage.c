@@ -35,7 +35,8 @@ static const usage_row rows[] = {
     {"models", "list", "[--task T] [--limit N] [--explain] [--json]",
      "the registry; --explain adds each model's description"},
     {"models", "search", "TEXT [--task T] [--limit N] [--explain] [--json]",
-     "rank models; --explain shows the score parts and,\nwith --task, which model a plan would "
+     "rank models, those that can run here first at equal\nrelevance (the others say what they "
+     "lack); --explain\nshows the score parts and, with --task, which model a\nplan would "
      "choose and why"},
     {"models", "show", "ID [--json]", NULL},
     {"models", "remove", "ID", NULL},

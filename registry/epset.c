@@ -92,3 +92,79 @@ int baton__epset_accepted(baton__registry *reg, const char *task, baton__endpoin
   }
   return 1;
 }
+
+/* Appends task's endpoints (list_endpoints) to *all, registry locked. 1 when the task has more
+ * than MAX_ENDPOINTS, 0, or -1 with err. */
+static int add_task_endpoints(baton__registry *reg, const char *task, baton__epset *all,
+                              size_t *cap, char *err, size_t errlen) {
+  baton__epset one = {0};
+  int r = list_endpoints(reg, task, &one, err, errlen);
+  if (r >= 0 && all->n + one.n > *cap) {
+    size_t ncap = (all->n + one.n) * 2;
+    char **nv = realloc(all->v, ncap * sizeof *nv);
+    if (!nv)
+      r = -1, baton__fmt(err, errlen, "out of memory");
+    else
+      all->v = nv, *cap = ncap;
+  }
+  if (r >= 0) {
+    memcpy(all->v + all->n, one.v, one.n * sizeof *one.v);
+    all->n += one.n;
+    one.n = 0;
+  }
+  baton__epset_release(&one);
+  return r;
+}
+
+/* The distinct endpoints of every task's enabled models, sorted, registry locked. */
+static int list_all_endpoints(baton__registry *reg, baton__epset *all, bool *more, char *err,
+                              size_t errlen) {
+  sqlite3_stmt *st = reg->st_tasks_all;
+  size_t cap = 0;
+  int s = SQLITE_DONE, r = 0;
+  while (r >= 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+    char task[160];
+    baton__fmt(task, sizeof task, "%s", (const char *)sqlite3_column_text(st, 0));
+    r = add_task_endpoints(reg, task, all, &cap, err, errlen);
+    *more = *more || r == 1;
+  }
+  sqlite3_reset(st);
+  if (r < 0)
+    return -1;
+  if (baton__step_end(reg->db, s, err, errlen, "model search failed") != 0)
+    return -1;
+  if (all->n > 1)
+    qsort(all->v, all->n, sizeof *all->v, cmp_str);
+  size_t k = 0;
+  for (size_t i = 0; i < all->n; i++) {
+    if (k && !strcmp(all->v[k - 1], all->v[i]))
+      free(all->v[i]);
+    else
+      all->v[k++] = all->v[i];
+  }
+  all->n = k;
+  return 0;
+}
+
+int baton__epset_runnable(baton__registry *reg, baton__endpoint_ok_fn ok, void *ud,
+                          baton__epset *e, char *err, size_t errlen) {
+  memset(e, 0, sizeof *e);
+  bool more = false;
+  pthread_mutex_lock(&reg->lock);
+  int r = list_all_endpoints(reg, e, &more, err, errlen);
+  pthread_mutex_unlock(&reg->lock);
+  if (r != 0) {
+    baton__epset_release(e);
+    return -1;
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < e->n; i++) {
+    char why[256] = "";
+    if (ok(ud, e->v[i], why, sizeof why))
+      e->v[kept++] = e->v[i];
+    else
+      free(e->v[i]);
+  }
+  e->n = kept;
+  return more ? 1 : 0;
+}

@@ -163,8 +163,123 @@ bool baton__registry_searchable(const char *text, const char *task, char *why, s
   return text && search_terms(text, task, &tw, why, cap);
 }
 
+/* Appends the listing item of each candidate, best score first, the hidden endpoint's left out,
+ * with the parts of its score (reg->lock held). 0, or -1 with err. */
+static int cands_json(baton__registry *reg, cands *c, cJSON *arr, char *err, size_t errlen) {
+  if (c->n > 1)
+    qsort(c->v, c->n, sizeof *c->v, baton__cmp_model);
+  sqlite3_stmt *st = reg->st_json;
+  for (size_t i = 0; i < c->n; i++) {
+    const baton__model *m = &c->v[i];
+    if (reg->hidden[0] && m->endpoint && !strcmp(m->endpoint, reg->hidden))
+      continue;
+    sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    cJSON *o = s == SQLITE_ROW ? row_to_json(st) : NULL;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (s != SQLITE_ROW)
+      return baton__db_err(reg->db, err, errlen, "model search failed"), -1;
+    if (!o || !cJSON_AddNumberToObject(o, "score", m->score) ||
+        !cJSON_AddNumberToObject(o, "relevance", m->relevance) ||
+        !cJSON_AddNumberToObject(o, "popularity", m->popularity) ||
+        !cJSON_AddNumberToObject(o, "health", m->health) ||
+        !cJSON_AddNumberToObject(o, "local_bonus", m->local_bonus)) {
+      cJSON_Delete(o);
+      return baton__fmt(err, errlen, "out of memory"), -1;
+    }
+    cJSON_AddItemToArray(arr, o);
+  }
+  return 0;
+}
+
+/* The items of a search into arr, registry locked: the best L (and the hidden endpoint's) by
+ * score and, with runnable, the best L of the enabled models whose endpoint it holds, so that
+ * those that can run here are there however popular the others. 0, or -1 with err. */
+static int search_items(baton__registry *reg, const char *task, const qterms *tw, size_t L,
+                        const baton__epset *runnable, cJSON *arr, char *err, size_t errlen) {
+  cands c;
+  memset(&c, 0, sizeof c);
+  pthread_mutex_lock(&reg->lock);
+  bool txn = sqlite3_get_autocommit(reg->db) && sqlite3_step(reg->st_begin) == SQLITE_DONE;
+  sqlite3_reset(reg->st_begin);
+  size_t want = L + hidden_models(reg); /* asked for beyond L, as they are left out */
+  double now = baton__wall_s();
+  int rc = baton__rank_terms(reg, task, tw, want, now, false, NULL, &c, err, errlen);
+  if (!rc && runnable && runnable->n) /* candidates already read are not added twice */
+    rc = baton__rank_terms(reg, task, tw, want, now, true, runnable, &c, err, errlen);
+  if (!rc)
+    rc = cands_json(reg, &c, arr, err, errlen);
+  if (txn) {
+    sqlite3_step(reg->st_commit);
+    sqlite3_reset(reg->st_commit);
+  }
+  pthread_mutex_unlock(&reg->lock);
+  baton__cands_release(&c);
+  return rc;
+}
+
+/* Best score first, ties by id. */
+static int cmp_item(const void *a, const void *b) {
+  const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+  double sx = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x, "score"));
+  double sy = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(y, "score"));
+  if (sx != sy)
+    return sx > sy ? -1 : 1;
+  return strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "id")),
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(y, "id")));
+}
+
+/* Marks each item "available" (enabled, and ok() accepts its endpoint; else "reason" says why
+ * not) and adds BATON__RUNNABLE_BONUS to the score of those that are ("runnable_bonus"). 0, or
+ * -1 when out of memory. */
+static int mark_runnable(cJSON *arr, baton__endpoint_ok_fn ok, void *ud) {
+  cJSON *o;
+  cJSON_ArrayForEach(o, arr) {
+    char why[256] = "";
+    const char *ep = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "endpoint"));
+    bool on = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "enabled"));
+    bool avail = on && ep && ok(ud, ep, why, sizeof why);
+    if (!on)
+      baton__fmt(why, sizeof why, "the model is disabled");
+    double bonus = avail ? BATON__RUNNABLE_BONUS : 0.0;
+    cJSON *score = cJSON_GetObjectItemCaseSensitive(o, "score");
+    cJSON_SetNumberValue(score, cJSON_GetNumberValue(score) + bonus);
+    if (!cJSON_AddBoolToObject(o, "available", avail) ||
+        !(avail ? cJSON_AddNullToObject(o, "reason") : cJSON_AddStringToObject(o, "reason", why)) ||
+        !cJSON_AddNumberToObject(o, "runnable_bonus", bonus))
+      return -1;
+  }
+  return 0;
+}
+
+/* Sorts arr best score first and keeps its first L items. 0, or -1 when out of memory. */
+static int sort_items(cJSON *arr, size_t L) {
+  size_t n = (size_t)cJSON_GetArraySize(arr);
+  cJSON **v = malloc((n ? n : 1) * sizeof *v);
+  if (!v)
+    return -1;
+  for (size_t i = n; i-- > 0;)
+    v[i] = cJSON_DetachItemFromArray(arr, (int)i);
+  qsort(v, n, sizeof *v, cmp_item);
+  for (size_t i = 0; i < n; i++) {
+    if (i < L)
+      cJSON_AddItemToArray(arr, v[i]);
+    else
+      cJSON_Delete(v[i]);
+  }
+  free(v);
+  return 0;
+}
+
 cJSON *baton__registry_search(baton__registry *reg, const char *text, const char *task,
                               int limit, char *err, size_t errlen) {
+  return baton__registry_search_here(reg, text, task, limit, NULL, NULL, err, errlen);
+}
+
+cJSON *baton__registry_search_here(baton__registry *reg, const char *text, const char *task,
+                                   int limit, baton__endpoint_ok_fn ok, void *ud, char *err,
+                                   size_t errlen) {
   if (!reg) {
     baton__fmt(err, errlen, "not open");
     return NULL;
@@ -176,58 +291,17 @@ cJSON *baton__registry_search(baton__registry *reg, const char *text, const char
   qterms tw;
   if (!search_terms(text, task, &tw, err, errlen))
     return NULL;
-  cJSON *arr = cJSON_CreateArray();
-  if (!arr) {
-    baton__fmt(err, errlen, "out of memory");
+  baton__epset runnable = {0};
+  if (ok && baton__epset_runnable(reg, ok, ud, &runnable, err, errlen) < 0)
     return NULL;
-  }
-  cands c;
-  memset(&c, 0, sizeof c);
   size_t L = limit > 0 ? (size_t)limit : ((size_t)1 << 30);
-  int rc = 0;
-  pthread_mutex_lock(&reg->lock);
-  bool txn = sqlite3_get_autocommit(reg->db) && sqlite3_step(reg->st_begin) == SQLITE_DONE;
-  sqlite3_reset(reg->st_begin);
-  size_t hidden = hidden_models(reg), shown = 0; /* asked for beyond L, as they are left out */
-  if (baton__rank_terms(reg, task, &tw, L + hidden, baton__wall_s(), false, NULL, &c, err,
-                        errlen)) {
+  cJSON *arr = cJSON_CreateArray();
+  int rc = arr ? search_items(reg, task, &tw, L, ok ? &runnable : NULL, arr, err, errlen) : -1;
+  baton__epset_release(&runnable);
+  if (!arr || (!rc && ((ok && mark_runnable(arr, ok, ud) != 0) || sort_items(arr, L) != 0))) {
+    baton__fmt(err, errlen, "out of memory");
     rc = -1;
-  } else {
-    if (c.n > 1)
-      qsort(c.v, c.n, sizeof *c.v, baton__cmp_model);
-    sqlite3_stmt *st = reg->st_json;
-    for (size_t i = 0; i < c.n && shown < L && !rc; i++) {
-      const baton__model *m = &c.v[i];
-      if (reg->hidden[0] && m->endpoint && !strcmp(m->endpoint, reg->hidden))
-        continue;
-      shown++;
-      sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
-      int s = sqlite3_step(st);
-      cJSON *o = s == SQLITE_ROW ? row_to_json(st) : NULL;
-      sqlite3_reset(st);
-      sqlite3_clear_bindings(st);
-      if (s != SQLITE_ROW) {
-        baton__db_err(reg->db, err, errlen, "model search failed");
-        rc = -1;
-      } else if (!o || !cJSON_AddNumberToObject(o, "score", m->score) ||
-                 !cJSON_AddNumberToObject(o, "relevance", m->relevance) ||
-                 !cJSON_AddNumberToObject(o, "popularity", m->popularity) ||
-                 !cJSON_AddNumberToObject(o, "health", m->health) ||
-                 !cJSON_AddNumberToObject(o, "local_bonus", m->local_bonus)) {
-        cJSON_Delete(o);
-        baton__fmt(err, errlen, "out of memory");
-        rc = -1;
-      } else {
-        cJSON_AddItemToArray(arr, o);
-      }
-    }
   }
-  if (txn) {
-    sqlite3_step(reg->st_commit);
-    sqlite3_reset(reg->st_commit);
-  }
-  pthread_mutex_unlock(&reg->lock);
-  baton__cands_release(&c);
   if (rc) {
     cJSON_Delete(arr);
     return NULL;

@@ -58,6 +58,12 @@ void baton__epset_release(baton__epset *e);
  * 1 when *e is the filter to apply, 0 when none is needed, -1 with err. */
 int baton__epset_accepted(baton__registry *reg, const char *task, baton__endpoint_ok_fn ok,
                           void *ud, baton__epset *e, char *err, size_t errlen);
+/* The endpoints of every task's enabled models that ok() accepts, into *e (sorted, possibly
+ * empty): those that can run here now. ok() runs once per endpoint, with the registry unlocked.
+ * 0; 1 when some task had too many endpoints to list (theirs may be missing from *e); -1 with
+ * err. */
+int baton__epset_runnable(baton__registry *reg, baton__endpoint_ok_fn ok, void *ud,
+                          baton__epset *e, char *err, size_t errlen);
 
 /* The full-text part of a match or search, with the registry locked
  * (rank.c); rows whose endpoint eps (NULL: any) does not hold are left. */

@@ -97,6 +97,14 @@ void baton__registry_hide_endpoint(baton__registry *reg, const char *endpoint);
  * score.c). NULL on error with err set. */
 cJSON *baton__registry_search(baton__registry *reg, const char *text, const char *task,
                               int limit, char *err, size_t errlen);
+/* baton__registry_search() for a user of this machine: each item also says whether it can run
+ * here now, "available" (enabled, and ok() accepts its endpoint; ok() is never called with the
+ * registry locked) with the "reason" when not, and those that can get "runnable_bonus"
+ * (BATON__RUNNABLE_BONUS, score.c) in their score: at equal relevance a model that runs here
+ * ranks above one that cannot, however popular. ok NULL: as baton__registry_search(). */
+cJSON *baton__registry_search_here(baton__registry *reg, const char *text, const char *task,
+                                   int limit, baton__endpoint_ok_fn ok, void *ud, char *err,
+                                   size_t errlen);
 /* Whether text holds a word that baton__registry_search() looks for (any
  * text may be given: it is searched as words, never as FTS5 syntax); when
  * not, why says so. */

@@ -34,6 +34,14 @@
  *               a close competitor; three in a row (-1.31) below any model
  *               that works, however well its description fits; the penalty
  *               halves after an hour without news. 0 for a model never run.
+ *  runnable_bonus = 0.5 in `models search` only, for a model that can run
+ *               here now (enabled, and its endpoint available: a local
+ *               executor that is installed, Hugging Face with HF_TOKEN set,
+ *               ...). 0.5 is the most popularity gives, so at equal
+ *               relevance a model the user can run ranks above any that
+ *               needs what is missing here, however popular; a model that
+ *               fits the words much better still ranks above one that runs.
+ *               A match needs no such bonus: it only picks models that run.
  * models.base stores popularity + local_bonus so that SQL can rank a task's
  * models by it through an index. Ties are broken by id.
  */

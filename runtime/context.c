@@ -437,7 +437,8 @@ baton_rc baton_models_search(baton *ctx, const char *text, const char *task, int
   char err[512] = "";
   if (!baton__registry_searchable(text, task, err, sizeof err))
     return baton__fail(ctx, BATON_INVALID, "%s", err); /* the caller's text, not the database */
-  cJSON *arr = baton__registry_search(ctx->reg, text, task, limit, err, sizeof err);
+  cJSON *arr = baton__registry_search_here(ctx->reg, text, task, limit, baton__endpoint_ok, ctx,
+                                           err, sizeof err);
   if (!arr)
     return baton__fail(ctx, BATON_DB, "%s", err[0] ? err : "search failed");
   if (!(*json_out_p = json_out(arr)))

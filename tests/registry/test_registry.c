@@ -919,6 +919,53 @@ Test(registry_registry, a_model_that_never_failed_has_health_0_not_minus_0) {
   baton__registry_close(reg);
 }
 
+/* ok() of a machine without HF_TOKEN: local executors run, Hugging Face does not. */
+static bool local_only(void *ud, const char *endpoint, char *why, size_t cap) {
+  (void)ud;
+  if (!strncmp(endpoint, "local:", 6))
+    return true;
+  snprintf(why, cap, "set HF_TOKEN to use Hugging Face models");
+  return false;
+}
+
+static const char *item_id(const cJSON *arr, int i) {
+  return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(arr, i), "id"));
+}
+
+/* A search by someone who can run only the local models ranks them first at equal relevance,
+ * however popular the others ("ocr": tesseract above donut; "speech": pocketsphinx and espeak
+ * above whisper, though more popular models than the limit match too), and says which cannot
+ * run and why. */
+Test(registry_registry, a_search_ranks_the_models_that_can_run_here_first) {
+  baton__registry *reg = open_shipped();
+  char err[512] = "";
+  cJSON *plain = baton__registry_search(reg, "ocr", NULL, 5, err, sizeof err);
+  cr_assert_not_null(plain, "%s", err);
+  cr_assert_str_eq(item_id(plain, 0), "naver-clova-ix/donut-base-finetuned-docvqa",
+                   "without ok(), popularity decides as before");
+  cr_assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(plain, 0), "available"));
+  cJSON_Delete(plain);
+  cJSON *r = baton__registry_search_here(reg, "ocr", NULL, 5, local_only, NULL, err, sizeof err);
+  cr_assert_not_null(r, "%s", err);
+  cr_assert_str_eq(item_id(r, 0), "local/tesseract");
+  const cJSON *first = cJSON_GetArrayItem(r, 0), *second = cJSON_GetArrayItem(r, 1);
+  cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(first, "available")));
+  cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(first, "runnable_bonus")),
+               BATON__RUNNABLE_BONUS);
+  cr_assert_str_eq(item_id(r, 1), "naver-clova-ix/donut-base-finetuned-docvqa");
+  cr_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(second, "available")));
+  cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(second, "reason")),
+                   "set HF_TOKEN to use Hugging Face models");
+  cJSON_Delete(r);
+  r = baton__registry_search_here(reg, "speech", NULL, 2, local_only, NULL, err, sizeof err);
+  cr_assert_not_null(r, "%s", err);
+  cr_assert_eq(cJSON_GetArraySize(r), 2);
+  for (int i = 0; i < 2; i++)
+    cr_expect(!strncmp(item_id(r, i), "local/", 6), "%d: %s", i, item_id(r, i));
+  cJSON_Delete(r);
+  baton__registry_close(reg);
+}
+
 Test(registry_registry, search_without_text_is_an_error) {
   baton__registry *reg = open_shipped();
   char err[512] = "";

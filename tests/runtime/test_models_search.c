@@ -1,0 +1,36 @@
+/* test_models_search.c — `baton models search` ranks the models that can run here first and says why the others cannot. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baton.h"
+#include "support/support.h"
+
+/* Offline, without HF_TOKEN, "translate" finds the popular Hugging Face translators and local
+ * apertium: apertium, which runs here, comes first, and the others say what they lack. */
+Test(runtime_models_search, a_model_that_runs_here_comes_before_more_popular_ones_that_cannot,
+     .timeout = 60) {
+  if (access("/usr/bin/apertium", X_OK) != 0)
+    cr_skip_test("apertium is not installed");
+  char *home = bt_cli_home();
+  baton *ctx = NULL;
+  cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", baton_errmsg(ctx));
+  char *json = NULL;
+  cr_assert_eq(baton_models_search(ctx, "translate", NULL, 5, &json), BATON_OK, "%s",
+               baton_errmsg(ctx));
+  cJSON *arr = cJSON_Parse(json);
+  baton_free(json);
+  const cJSON *first = cJSON_GetArrayItem(arr, 0), *last = cJSON_GetArrayItem(arr, 4);
+  cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "id")),
+                   "local/apertium");
+  cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(first, "available")));
+  cr_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(last, "available")));
+  const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(last, "reason"));
+  cr_assert(why && strstr(why, "HF_TOKEN"), "%s", why ? why : "(no reason)");
+  cJSON_Delete(arr);
+  baton_close(ctx);
+  bt_rmtree(home);
+  free(home);
+}
