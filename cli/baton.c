@@ -13,7 +13,6 @@
 #include "cli.h"
 #include "core/banned.h"
 
-#define PLAN_FILE_MAX (16u << 20)
 
 static bool json_errors;
 
@@ -170,29 +169,19 @@ static char *read_plan_file(const char *path) {
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
   if (!f)
     cli_die_usage_as("baton", "cannot open the plan %s: %s", path, strerror(errno));
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  for (;;) {
-    if (!buf) {
-      cli_report("baton", "out of memory");
-      exit(EXIT_TASK_FAILED);
-    }
-    size_t r = fread(buf + n, 1, cap - n - 1, f);
-    n += r;
-    if (r == 0 && ferror(f)) /* a folder (EISDIR), a read error: not an empty plan */
-      cli_die_usage_as("baton", "cannot read the plan %s: %s", path, strerror(errno));
-    if (r == 0)
-      break;
-    if (n + 1 == cap) {
-      if (cap >= PLAN_FILE_MAX)
-        cli_die_usage_as("baton", "the plan %s is larger than %u bytes", path, PLAN_FILE_MAX);
-      cap *= 2;
-      buf = realloc(buf, cap);
-    }
+  char *buf = NULL;
+  size_t n;
+  int r = cli_read_all(f, CLI_READ_MAX, &buf, &n);
+  if (r < 0 && errno == ENOMEM) {
+    cli_report("baton", "out of memory");
+    exit(EXIT_TASK_FAILED);
   }
+  if (r < 0)
+    cli_die_usage_as("baton", "cannot read the plan %s: %s", path, strerror(errno));
+  if (r > 0)
+    cli_die_usage_as("baton", "the plan %s is larger than %u bytes", path, CLI_READ_MAX);
   if (f != stdin)
     fclose(f);
-  buf[n] = '\0';
   return buf;
 }
 

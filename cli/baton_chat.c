@@ -517,7 +517,7 @@ static const char help_text[] =
     "(\"now translate it into Spanish\", \"summarize the transcript\", \"read them aloud\",\n"
     "\"save it as notes.txt\", \"do the same for b.png\").\n"
     "  /plan TEXT      show the task graph for TEXT without running it\n"
-    "  /run FILE       run a task graph from a JSON file (HuggingGPT format)\n"
+    "  /run FILE       run a task graph from a JSON file (HuggingGPT format, at most 16 MiB)\n"
     "  /runs           the latest runs\n"
     "  /models [TEXT]  the 20 models matching TEXT best (without it: the first 20)\n"
     "  /executors      the executors and whether each is available\n"
@@ -584,7 +584,7 @@ static void slash_plan(chat *ch, const char *arg) {
   cJSON_Delete(p);
 }
 
-/* /run FILE: runs the task graph in FILE (up to 16 MiB read). */
+/* /run FILE: runs the task graph in FILE; one over CLI_READ_MAX (16 MiB) is refused, not cut. */
 static void slash_run(chat *ch, const char *arg) {
   FILE *f = *arg ? fopen(arg, "rb") : NULL;
   if (!*arg) {
@@ -598,26 +598,22 @@ static void slash_run(chat *ch, const char *arg) {
     return;
   }
   char *text = NULL;
-  size_t len = 0;
-  FILE *mem = open_memstream(&text, &len);
-  char buf[8192];
-  size_t r;
-  while (mem && (r = fread(buf, 1, sizeof buf, f)) > 0 && len < (16u << 20))
-    fwrite(buf, 1, r, mem);
-  if (mem)
-    fclose(mem);
-  if (ferror(f)) { /* a folder (EISDIR), a read error: not an empty plan */
-    printf("cannot read %s: %s\n", arg, strerror(errno));
+  size_t len;
+  int r = cli_read_all(f, CLI_READ_MAX, &text, &len);
+  int e = errno;
+  fclose(f);
+  if (r != 0) {
+    if (r > 0)
+      printf("%s is larger than %u bytes (16 MiB), the most a task graph file may be; nothing "
+             "was run\n", arg, CLI_READ_MAX);
+    else
+      printf("cannot read %s: %s\n", arg, strerror(e));
     note_status(ch, EXIT_USAGE);
-    fclose(f);
-    free(text);
     return;
   }
-  fclose(f);
   char label[512];
   snprintf(label, sizeof label, "(task graph %s)", arg);
-  if (text)
-    do_request(ch, label, text);
+  do_request(ch, label, text);
   free(text);
 }
 

@@ -59,6 +59,11 @@ void cli_json_errors(void);
 void cli_report(const char *who, const char *msg);
 /* Reports "baton: <message>" with a hint to stderr, exits with status 2. */
 void cli_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Reads all of f into *out (malloc'd, NUL-terminated; *len bytes): 0; 1 when it holds more than
+ * max bytes (nothing kept: a request is never cut); -1 with errno on a read error (a folder's
+ * EISDIR) or when out of memory. */
+#define CLI_READ_MAX (16u << 20) /* a task graph file or stdin: 16 MiB */
+int cli_read_all(FILE *f, size_t max, char **out, size_t *len);
 /* Reports "<who>: <message>", exits with status 2. */
 void cli_die_usage_as(const char *who, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));

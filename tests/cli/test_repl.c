@@ -259,6 +259,28 @@ Test(cli_repl, without_a_terminal_it_exits_with_the_worst_result_of_the_session)
   free(good);
 }
 
+/* A task graph file over 16 MiB is refused saying so, never cut and run: this one, a plan and 16
+ * MiB of spaces after it, ran as its first 16 MiB. */
+Test(cli_repl, a_task_graph_file_over_16_mib_is_refused_not_cut) {
+  char *plan = write_plan("big.json", 10), cmd[1400];
+  FILE *f = fopen(plan, "a");
+  cr_assert_not_null(f);
+  static char spaces[1 << 16];
+  memset(spaces, ' ', sizeof spaces);
+  for (size_t n = 0; n < (16u << 20); n += sizeof spaces)
+    cr_assert_eq(fwrite(spaces, 1, sizeof spaces, f), sizeof spaces);
+  cr_assert_eq(fclose(f), 0);
+  snprintf(cmd, sizeof cmd, "printf '/run %s\\n' | %s/baton chat", plan, bin_dir());
+  char *out = NULL;
+  cr_expect_eq(bt_run(cmd, &out), 2, "refused as a usage error");
+  cr_assert(out);
+  cr_expect(strstr(out, "is larger than 16777216 bytes (16 MiB)") && strstr(out, "nothing was run"),
+            "%s", out);
+  cr_expect_null(strstr(out, "all good"), "the cut plan ran: %s", out);
+  free(out);
+  free(plan);
+}
+
 /* Starts batond on the test's socket (stderr in batond.err) and waits until
  * it answers. */
 static pid_t start_batond(void) {
