@@ -298,6 +298,48 @@ fail:
   return -1;
 }
 
+/* Whether the relative name climbs above the folder it starts in ("../x", "a/../../x"). */
+static bool climbs_out(const char *name) {
+  long depth = 0;
+  for (const char *p = name; *p; p += strspn(p, "/")) {
+    size_t n = strcspn(p, "/");
+    if (n == 2 && p[0] == '.' && p[1] == '.') {
+      if (--depth < 0)
+        return true;
+    } else if (!(n == 1 && p[0] == '.')) {
+      depth++;
+    }
+    p += n;
+  }
+  return false;
+}
+
+/* The refusal of a name the roots do not hold, saying how it leaves them: an absolute path
+ * under none of them, a ".." that climbs out of the folder it names, or a link on the way that
+ * leads out. Whether anything is there is neither looked at nor told. -2. */
+static int refuse_outside(const baton__input_scope *s, const opener *o, char *err,
+                          size_t errlen) {
+  const char *rel = o->name, *root = s->n_roots ? s->roots[0] : "";
+  for (size_t i = 0; o->name[0] == '/' && i < s->n_roots; i++)
+    if (lexically_under(o->name, s->roots[i], &rel)) {
+      root = s->roots[i];
+      break;
+    }
+  char how[600] = "";
+  if (o->outside)
+    baton__fmt(how, sizeof how, "; it is under none of them");
+  else if (climbs_out(rel))
+    baton__fmt(how, sizeof how, "; its '..' leads out of %s", root);
+  else
+    baton__fmt(how, sizeof how, "; a link on its way leads out of them");
+  baton__fmt(err, errlen, "input '%s' is outside the allowed folders (%s)%s", o->name,
+             s->own_runs ? "the caller's folder, allowed_roots in the config and your own runs' "
+                           "outputs"
+                         : "the caller's folder and allowed_roots in the config",
+             how);
+  return -2;
+}
+
 int baton__input_open(const baton__input_scope *s, const char *name, char *err, size_t errlen) {
   opener o = {.scope = s, .name = name, .fd = -1};
   if (name[0] == '/' && s->open_run_file) { /* first: runs/ may lie under an allowed root */
@@ -323,14 +365,9 @@ int baton__input_open(const baton__input_scope *s, const char *name, char *err, 
     return checked(s, &o, err, errlen);
   if (o.why)
     baton__fmt(err, errlen, "input '%s': %s", name, o.why);
-  else if (o.outside || o.err == EXDEV || o.err == ELOOP) {
-    baton__fmt(err, errlen,
-               "input '%s' is outside the allowed folders (the caller's folder%s), or "
-               "reached through a link that leaves them",
-               name, s->own_runs ? ", allowed_roots in the config and your own runs' outputs"
-                                 : " and allowed_roots in the config");
-    return -2;
-  } else
+  else if (o.outside || o.err == EXDEV || o.err == ELOOP)
+    return refuse_outside(s, &o, err, errlen);
+  else
     baton__fmt(err, errlen, "input '%s': %s", name,
                o.err == ENOENT ? "no such file" : strerror(o.err));
   return -1;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "baton.h"
@@ -80,6 +81,43 @@ Test(runtime_names, a_name_with_spaces_left_unquoted_is_named_whole_to_quote) {
             "%s", baton_errmsg(ctx));
   cr_assert_neq(submit_in("summarize your \xc3\xb1.txt"), BATON_OK);
   cr_expect_null(strstr(baton_errmsg(ctx), "quotes"), "%s", baton_errmsg(ctx));
+}
+
+/* A run of a name leading out of the caller's folder is refused saying how it leaves: by its ".." (naming
+ * the folder it climbs out of) or by a link on its way, whether or not a file is there (outside
+ * the folders nothing is looked at). */
+Test(runtime_names, a_name_leading_out_of_the_folder_says_how_it_leaves) {
+  char work[600], rn[600], away[700];
+  snprintf(work, sizeof work, "%s/work", dir);
+  snprintf(rn, sizeof rn, "%s/rn", dir);
+  snprintf(away, sizeof away, "%s/away", work);
+  cr_assert(mkdir(work, 0700) == 0 && mkdir(rn, 0700) == 0);
+  bt_write_in(rn, "notes.txt", "The committee met on Tuesday.\n");
+  cr_assert_eq(symlink("../rn", away), 0);
+  char *real = realpath(work, NULL), climbs[700];
+  snprintf(climbs, sizeof climbs, "its '..' leads out of %s", real);
+  free(real);
+  static const struct {
+    const char *text, *names;
+    bool link;
+  } cases[] = {
+      {"summarize ../rn/notes.txt", "'../rn/notes.txt' is outside the allowed folders", false},
+      {"summarize ../rn/gone.txt", "'../rn/gone.txt' is outside the allowed folders", false},
+      {"summarize away/notes.txt", "'away/notes.txt' is outside the allowed folders", true},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    baton_request req = {BATON_REQUEST_INIT, .text = cases[i].text, .input_root = work,
+                         .offline = true};
+    baton_run *run = NULL;
+    cr_assert_neq(baton_submit(ctx, &req, NULL, NULL, &run), BATON_OK, "%s ran", cases[i].text);
+    const char *e = baton_errmsg(ctx);
+    cr_expect(strstr(e, cases[i].names), "%s: %s", cases[i].text, e);
+    if (cases[i].link)
+      cr_expect(strstr(e, "a link on its way leads out of them") && !strstr(e, "'..'"), "%s: %s",
+                cases[i].text, e);
+    else
+      cr_expect(strstr(e, climbs) && !strstr(e, "link"), "%s: %s", cases[i].text, e);
+  }
 }
 
 Test(runtime_names, words_naming_no_such_file_are_planned_as_they_are) {
