@@ -155,6 +155,16 @@ static bool introduces(const planner *p, size_t a, size_t i) {
          (i > a && off_is(p, i, W_PREPOSITION) && off_is(p, i - 1, W_GUIDED));
 }
 
+/* "A video about that idea", "encapsulating that revelation": is token i a demonstrative before a
+ * thing, after a preposition or a verb's "-ing" (not a relative "that": "a dog that barks", "a
+ * recording that says hi", the "-ing" word a noun after a determiner)? */
+static bool that_thing(const planner *p, const step *st, size_t i) {
+  return i > st->a && i + 1 < st->b && off_is(p, i, W_DEMONSTRATIVE) &&
+         p->tok[i + 1].kind == TK_WORD && !off_is(p, i + 1, W_STOPWORD) &&
+         (off_is(p, i - 1, W_PREPOSITION) || off_is(p, i - 1, W_CONTENT_INTRO) ||
+          (off_ing_word(p->tok[i - 1].word) && i - 1 > st->a && !p->tok[i - 2].det));
+}
+
 bool off_points_back(const planner *p, const step *st, bool *asked_of) {
   bool has_ref = st->fed || st->lead || off_is(p, st->b - 1, W_DEMONSTRATIVE);
   *asked_of = off_answers(p, st->task) && (off_is_question(p, st->a, st->b) ||
@@ -164,7 +174,7 @@ bool off_points_back(const planner *p, const step *st, bool *asked_of) {
     has_ref = has_ref || p->tok[i].skip || off_is(p, i, W_REFERENCE) ||
               (off_participle_thing(p, i) && off_is(p, i - 1, W_DEFINITE)) ||
               (i + 2 < st->b && off_is(p, i, W_GUIDED) && off_is(p, i + 1, W_PREPOSITION) &&
-               off_is(p, i + 2, W_DEMONSTRATIVE)),
+               off_is(p, i + 2, W_DEMONSTRATIVE)) || that_thing(p, st, i),
     *asked_of |= i > st->a && off_is(p, i, W_ORIGINAL) && off_is(p, i - 1, W_DEFINITE);
   size_t k = st->b; /* "an audio version of that text", "... of the same", "based on the text" */
   while (k > st->a && (off_is(p, k - 1, W_STOPWORD) || off_is(p, k - 1, W_PICTURE) ||
