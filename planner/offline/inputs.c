@@ -685,10 +685,15 @@ static int resolve_input(planner *p, const step *st, unsigned type, unsigned out
     return 0;
   if (text && has_ref && (r = bridge(p, st, false, media, src)))
     return r > 0 ? 0 : -1; /* 6. "translate it": read an earlier-named image or recording first */
-  /* 6b. "draw a cabin and make a video of it": what the picture was drawn from */
-  if (text && has_ref && from && p->made[b]->inputs == BATON__T_TEXT)
-    return src->ref = from->ref, src->literal = baton__strdup(from->value),
-           from->value && !src->literal ? -1 : 0;
+  /* 6b. "draw a cabin and make a video of it": what the picture was drawn from ("say 'x' in an
+   * enhanced audio and draw the same": past the speech's clean-up) */
+  int d = b;
+  while (d >= 0 && p->made[d]->inputs == p->made[d]->outputs && p->g->tasks[d].args[0].ref >= 0)
+    d = p->g->tasks[d].args[0].ref;
+  const baton__arg *drawn = d >= 0 ? p->g->tasks[d].args : NULL;
+  if (text && has_ref && drawn && p->made[d]->inputs == BATON__T_TEXT)
+    return src->ref = drawn->ref, src->literal = baton__strdup(drawn->value),
+           drawn->value && !src->literal ? -1 : 0;
   /* 6c. "enhance a.wav, sum it up", "clean a.wav. What do they say?": what it made, heard */
   source made = {-1, b, NULL};
   if (text && heard &&

@@ -13,10 +13,10 @@
  * task per step (one per named file of its type), each input where inputs.c finds it
  * (off_choose_input), a second text beside it (a question, an instruction, a text to compare; a
  * recording no step takes gives its words to a picture's task needing some); a translation rides
- * along if a step names a target language, a speaking task if it says "aloud"; the files a step
- * saves to name the tasks making them. Steps run in the order the request asks ("once you have
- * translated it"; "-> audio -> French": the French spoken). A step with nothing to work on is
- * dropped; if all are, -1, err says why. */
+ * along if a step names a target language, a speaking task if it says "aloud", a clean-up of the
+ * speech if it asks it "enhanced"; the files a step saves to name the tasks making them. Steps
+ * run in the order the request asks ("once you have translated it"; "-> audio -> French": the
+ * French spoken). A step with nothing to work on is dropped; if all are, -1, err says why. */
 
 /* Is resource r the words of subtitles the same task also made ("translate them" after "make
  * subtitles for talk.wav" means the subtitles, whose words are their transcript)? */
@@ -425,6 +425,24 @@ static const char *asked_language(const planner *p, const step *st) {
   return src ? NULL : tgt;
 }
 
+/* "Convert 'x' into an enhanced speech audio", "a high-quality speech": task k, speaking a text, in
+ * a step asking its recording polished (a word of polished, of quality or not, before one of
+ * recording) and no step changing a sound: followed by a task cleaning the speech up; the last
+ * task's id, or -1. */
+static int polish_speech(planner *p, const step *st, int k) {
+  bool polished = false, changed = p->role[R_CHANGE_SOUND] < 0;
+  for (size_t i = st->a, j; i + 1 < st->b; i++)
+    j = i + 1 + (i + 2 < st->b && off_is(p, i + 1, W_QUALITY)),
+    polished |= off_is(p, i, W_POLISHED) && off_is(p, j, W_RECORDING);
+  for (size_t s = 0; s < p->n_steps; s++)
+    changed |= off_is_role(p, p->steps[s].task, R_CHANGE_SOUND);
+  if (!polished || changed || !(p->made[k]->inputs & BATON__T_TEXT) ||
+      !(p->made[k]->outputs & BATON__T_AUDIO))
+    return k;
+  source spoken = {-1, k, NULL};
+  return off_emit_task(p, st, p->role[R_CHANGE_SOUND], &spoken, -1, NULL, NULL);
+}
+
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
@@ -511,7 +529,9 @@ static int emit_step(planner *p, const step *st) {
     out.ref = joins && !ahead ? join_rest(p, st, out.ref, own + !on, n_own - !on) : out.ref;
     if (out.ref < 0 || (into && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */
                         (out.ref = off_emit_translation(p, st, &out, tgt, src_lang)) < 0) ||
-        (st->speak && off_emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL) < 0))
+        (st->speak &&
+         (out.ref = off_emit_task(p, st, p->role[R_SPEAK], &out, -1, NULL, NULL)) < 0) ||
+        (out.ref = polish_speech(p, st, out.ref)) < 0)
       return out.ref == -2 ? 1 : -1; /* -2: nothing to compare it with, the step left out */
   }
   return words > -2 && heard_texts(p, st, tgt) == 0 ? speak_texts(p, st, ptype) : -1;
