@@ -433,7 +433,7 @@ static int polish_speech(planner *p, const step *st, int k) {
   bool polished = false, changed = p->role[R_CHANGE_SOUND] < 0;
   for (size_t i = st->a, j; i + 1 < st->b; i++)
     j = i + 1 + (i + 2 < st->b && off_is(p, i + 1, W_QUALITY)),
-    polished |= off_is(p, i, W_POLISHED) && off_is(p, j, W_RECORDING);
+    polished |= off_is(p, i, W_POLISHED) && off_is(p, j, W_RECORDING) && !off_is(p, j, W_VOICE);
   for (size_t s = 0; s < p->n_steps; s++)
     changed |= off_is_role(p, p->steps[s].task, R_CHANGE_SOUND);
   if (!polished || changed || !(p->made[k]->inputs & BATON__T_TEXT) ||
