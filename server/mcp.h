@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "baton.h"
+#include "server/rpc_client.h"
 
 #define MCP_MAX_MESSAGE (4u << 20)      /* largest message read from the client */
 #define MCP_MAX_INLINE_FILE (1u << 20)  /* larger files become resource links */
@@ -181,5 +182,15 @@ const char *baton__mcp_mime(const char *path);
 char *baton__mcp_read_file(const char *path, size_t max, size_t *len);
 /* Frees every remembered file. */
 void baton__mcp_res_free(mcp_server *s);
+
+/* ---- mcp_output.c: a produced file's bytes, here or through batond ---- */
+/* A file a run made, of at most max bytes, as baton__mcp_read_file(); when this process cannot
+ * open it and the session goes through batond (opts.use_daemon), copied from the daemon by
+ * run.output, as a user the daemon serves must (the run folders are the daemon user's). NULL
+ * with errno EFBIG when larger, else missing, refused or unreadable. */
+char *baton__mcp_read_output(mcp_server *s, const char *path, size_t max, size_t *len);
+/* Its size in bytes: stat() here, else asked of the daemon (as above) on *conn, connected on
+ * first need (NULL before; the caller closes it). -1 when it is no file either can read. */
+long long baton__mcp_output_size(mcp_server *s, baton__rpc_conn **conn, const char *path);
 
 #endif

@@ -102,23 +102,45 @@ bool baton__mcp_res_add(mcp_server *s, const char *run_id, const char *path, cha
   return ok;
 }
 
-cJSON *baton__mcp_res_list(mcp_server *s) {
-  cJSON *r = cJSON_CreateObject();
-  cJSON *arr = cJSON_AddArrayToObject(r, "resources");
+/* Copies the remembered files (their order kept) into out: how many. */
+static size_t res_snapshot(mcp_server *s, mcp_resource *out) {
+  size_t n = 0;
   pthread_mutex_lock(&s->lock);
   for (size_t i = 0; i < MCP_MAX_RESOURCES; i++) {
     const mcp_resource *x = &s->res[i];
-    struct stat st;
-    if (!x->uri || stat(x->path, &st) != 0)
+    if (!x->uri)
       continue;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "uri", x->uri);
-    cJSON_AddStringToObject(o, "name", x->name);
-    cJSON_AddStringToObject(o, "mimeType", baton__mcp_mime(x->path));
-    cJSON_AddNumberToObject(o, "size", (double)st.st_size);
-    cJSON_AddItemToArray(arr, o);
+    out[n] = (mcp_resource){strdup(x->uri), strdup(x->path), strdup(x->name)};
+    if (out[n].uri && out[n].path && out[n].name)
+      n++;
+    else
+      res_clear(&out[n]);
   }
   pthread_mutex_unlock(&s->lock);
+  return n;
+}
+
+/* The files still there (asked of batond, when it made them, outside the lock). */
+cJSON *baton__mcp_res_list(mcp_server *s) {
+  cJSON *r = cJSON_CreateObject();
+  cJSON *arr = cJSON_AddArrayToObject(r, "resources");
+  mcp_resource *snap = calloc(MCP_MAX_RESOURCES, sizeof *snap);
+  size_t n = snap ? res_snapshot(s, snap) : 0;
+  baton__rpc_conn *d = NULL;
+  for (size_t i = 0; i < n; i++) {
+    long long size = baton__mcp_output_size(s, &d, snap[i].path);
+    if (size >= 0) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "uri", snap[i].uri);
+      cJSON_AddStringToObject(o, "name", snap[i].name);
+      cJSON_AddStringToObject(o, "mimeType", baton__mcp_mime(snap[i].path));
+      cJSON_AddNumberToObject(o, "size", (double)size);
+      cJSON_AddItemToArray(arr, o);
+    }
+    res_clear(&snap[i]);
+  }
+  baton__rpc_close(d);
+  free(snap);
   return r;
 }
 
@@ -141,12 +163,12 @@ void baton__mcp_res_read(mcp_server *s, const cJSON *id, const cJSON *params) {
   }
   char *path = res_path(s, uri->valuestring);
   size_t len = 0;
-  char *data = path ? baton__mcp_read_file(path, MCP_MAX_MESSAGE / 2, &len) : NULL;
+  char *data = path ? baton__mcp_read_output(s, path, MCP_MAX_MESSAGE / 2, &len) : NULL;
   if (!data) {
     if (path && errno == EFBIG)
       baton__mcp_reply_error(s, id, MCP_INTERNAL_ERROR,
-                             "%s is larger than %u bytes: read it from %s", uri->valuestring,
-                             MCP_MAX_MESSAGE / 2, path);
+                             "%s is larger than %u bytes: read it from %s (`baton runs fetch` "
+                             "copies it)", uri->valuestring, MCP_MAX_MESSAGE / 2, path);
     else
       baton__mcp_reply_error(s, id, MCP_RESOURCE_NOT_FOUND, "resource not found: %.300s",
                              uri->valuestring);

@@ -89,7 +89,7 @@ static void add_file(mcp_server *s, cJSON *result, const char *run_id, const cha
                      : !strncmp(mime, "audio/", 6) ? "audio"
                                                    : NULL;
   size_t len = 0;
-  char *data = kind ? baton__mcp_read_file(path, MCP_MAX_INLINE_FILE, &len) : NULL;
+  char *data = kind ? baton__mcp_read_output(s, path, MCP_MAX_INLINE_FILE, &len) : NULL;
   char *b64 = data && len <= *budget ? baton__b64_encode(data, len) : NULL;
   free(data);
   const char *slash = strrchr(path, '/');
