@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import errno
 import itertools
 import json
 import os
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _lib
+from ._client import Client
 from ._errors import BatonError, CancelledError, InvalidError, error_for
 
 EventHandler = Callable[["Event"], None]
@@ -103,6 +105,45 @@ class Result:
         if self.status != "done":  # what went wrong is no answer to send a chat model
             answer["status"] = "failed"
         return [{"role": "user", "content": request}, answer]
+
+    def read(self, which: Union[int, str] = 0, client: Optional[Client] = None) -> bytes:
+        """The bytes of a file the run made.
+
+        which: an index into files, one of files, or an output kind ("image", "audio",
+        "video", "file": the first file of that kind). Read here; when this process may not
+        open it (a run of the daemon's, whose run folders a user it serves cannot open),
+        copied through client, or a Client of the default config made for this read (when no
+        daemon answers, the PermissionError is raised). With client, always copied through it.
+        Raises IndexError or KeyError when which names no file of the run.
+        """
+        path = self._file(which)
+        if client is not None:
+            return client.fetch(path) or b""
+        try:
+            with open(path, "rb") as f:
+                return f.read()
+        except OSError as e:
+            if e.errno not in (errno.EACCES, errno.EPERM):
+                raise
+            try:  # a daemon's run: copied through it
+                own = Client()
+            except BatonError:
+                raise e from None
+            with own:
+                return own.fetch(path) or b""
+
+    def _file(self, which: Union[int, str]) -> str:
+        if isinstance(which, int):
+            return self.files[which]
+        if which in self.files:
+            return which
+        for t in self.tasks:
+            v = (t.get("outputs") or {}).get(which)
+            v = v if isinstance(v, str) else next((p for p in v or [] if isinstance(p, str)), None)
+            if which in _FILE_OUTPUTS and v:
+                return v
+        raise KeyError(f"{which!r} is no file of run {self.run_id} and no kind of file it made "
+                       f"(its files: {self.files})")
 
     @classmethod
     def from_json(cls, raw: str) -> "Result":

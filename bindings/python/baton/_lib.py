@@ -82,6 +82,11 @@ _SIGNATURES = {
     "baton_models_search": (c_int, [c_void_p, c_char_p, c_char_p, c_int,
                                     ctypes.POINTER(c_void_p)]),
     "baton_models_list": (c_int, [c_void_p, c_char_p, c_int, ctypes.POINTER(c_void_p)]),
+    "baton_client_connect": (c_int, [c_char_p, ctypes.POINTER(c_void_p)]),
+    "baton_client_close": (None, [c_void_p]),
+    "baton_client_call": (c_int, [c_void_p, c_char_p, c_char_p, ctypes.POINTER(c_void_p)]),
+    "baton_client_fetch": (c_int, [c_void_p, c_char_p, c_int,
+                                   ctypes.POINTER(ctypes.c_ulonglong)]),
 }
 
 _lock = threading.Lock()
