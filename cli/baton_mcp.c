@@ -51,7 +51,9 @@ static const char mcp_help[] =
     "File paths are relative to the working folder of this process and must lie\n"
     "under it or under allowed_roots in the config. Runs go to batond when one\n"
     "answers on $BATON_SOCKET (not with --local or BATON_NO_DAEMON=1), else run\n"
-    "in this process. The session ends when stdin closes; calls still running are\n"
+    "in this process; the files of a run the daemon made that this user may not\n"
+    "open (another uid than the daemon's) are copied through it (run.output).\n"
+    "The session ends when stdin closes; calls still running are\n"
     "cancelled. Logs go to stderr (-q: errors only).\n";
 
 void cmd_mcp_help(void) { fputs(mcp_help, stdout); }
