@@ -39,7 +39,8 @@ class ClientTest(unittest.TestCase):
                           BATON_CONFIG=os.path.join(cls.dir, "config.yaml"), BATON_NO_DAEMON="0",
                           BATON_SOCKET=sock)
         with open(os.environ["BATON_CONFIG"], "w") as f:
-            f.write("workers: 2\n")
+            f.write("workers: 2\ndaemon:\n  allow_uids: \"65534\"\n")  # nobody, when root
+        os.chmod(cls.dir, 0o711)  # nobody passes to the socket
         os.chdir(cls.dir)
         cls.err = open(os.path.join(cls.dir, "batond.err"), "w")
         cls.daemon = subprocess.Popen([BATOND, "--foreground"], stdout=cls.err, stderr=cls.err)
@@ -114,6 +115,41 @@ class ClientTest(unittest.TestCase):
                 result.read("image")
             with self.assertRaises(IndexError):
                 result.read(3)
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to act as another user (nobody)")
+    def test_a_served_user_reads_its_own_files_through_the_daemon_only(self) -> None:
+        with baton.Client() as c:
+            roots = self.run_saved(c, "ROOT-NOTE", "root.txt").files[0]
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # as nobody: its run's file, in the daemon's run folder it may not open
+            os.close(r)
+            out = "?"
+            try:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+                with baton.Client() as c:
+                    mine = self.run_saved(c, "NOBODY-NOTE", "mine.txt")
+                    try:
+                        open(mine.files[0], "rb")
+                        out = "opened directly"
+                    except PermissionError:
+                        out = mine.read().decode() + "|" + c.fetch(mine.files[0]).decode()
+                    try:
+                        c.fetch(roots)
+                        out += "|read root's"
+                    except baton.NotFoundError:
+                        out += "|root's not found"
+            except BaseException as e:  # told to the parent
+                out = f"{type(e).__name__}: {e}"
+            os.write(w, out.encode())
+            os._exit(0)
+        os.close(w)
+        with os.fdopen(r, "rb") as f:
+            got = f.read().decode()
+        os.waitpid(pid, 0)
+        self.assertEqual(got, "NOBODY-NOTE\n|NOBODY-NOTE\n|root's not found")
 
     def test_a_closed_client_refuses_calls(self) -> None:
         c = baton.Client()
