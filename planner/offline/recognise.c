@@ -731,13 +731,14 @@ static int nothing_planned(planner *p) {
 }
 
 /* "I have x.jpg and a question: 'What is it?'": with no step answering questions, a quoted question
- * after "question" in a step naming no task is asked of a passage named before, else the picture */
+ * after "question" in a step naming no task is asked of a passage named before, else the picture,
+ * else a text a step before made but a chat ("write a poem on it. I have a question: 'Is it sad?'") */
 static bool ask_quoted(planner *p) {
   bool asked = false, picture = off_res_types(p, false) & BATON__T_IMAGE, passage = false;
   for (size_t s = 0; s < p->n_steps; s++)
     if (off_answers(p, p->steps[s].task))
       return false;
-  for (step *q = p->steps; q < p->steps + p->n_steps; q++)
+  for (step *q = p->steps; q < p->steps + p->n_steps; q++) {
     for (size_t i = q->a; i < q->b; i++) {
       const resource *r = p->tok[i].kind == TK_RES ? &p->res[p->tok[i].res] : NULL;
       bool text = passage && r && r->asked;
@@ -747,6 +748,9 @@ static bool ask_quoted(planner *p) {
         q->task = text || !p->cues[q->task].runnable ? p->role[R_ASK_TEXT] : q->task;
       passage |= r && off_is_passage(r);
     }
+    passage |= !picture && q->task >= 0 && (p->cues[q->task].spec->outputs & BATON__T_TEXT) &&
+               !off_is_role(p, q->task, R_CONVERSE); /* a chat's reply answers the question */
+  }
   return asked;
 }
 
