@@ -487,6 +487,35 @@ static int parse_words(const cJSON *obj, const char *who, baton__task *t, char *
   return t->words ? 0 : out_of_memory(who, err, errlen);
 }
 
+/* Reads "assumed" (absent, null, or the names of the args the planner gave a default the request
+ * did not say: "src_lang", "tgt_lang") into t's *_assumed flags. Other names are ignored, as
+ * unknown task keys are (a later baton's plan still runs). 0, or -1 with err. */
+static int parse_assumed(const cJSON *obj, const char *who, baton__task *t, char *err,
+                         size_t errlen) {
+  const cJSON *as = cJSON_GetObjectItemCaseSensitive(obj, "assumed");
+  if (!as || cJSON_IsNull(as))
+    return 0;
+  if (!cJSON_IsArray(as) || cJSON_GetArraySize(as) > BATON__TASK_MAX_ASSUMED) {
+    baton__fmt(err, errlen, "%s: \"assumed\" must be an array of at most %d arg names "
+               "(\"src_lang\", \"tgt_lang\"), got %s", who, BATON__TASK_MAX_ASSUMED,
+               cJSON_IsArray(as) ? "a longer one" : json_kind(as));
+    return -1;
+  }
+  const cJSON *a;
+  cJSON_ArrayForEach(a, as) {
+    if (!cJSON_IsString(a) || !a->valuestring) {
+      baton__fmt(err, errlen, "%s: \"assumed\" must hold arg names (strings), found %s", who,
+                 json_kind(a));
+      return -1;
+    }
+    if (strcmp(a->valuestring, "src_lang") == 0)
+      t->source_assumed = true;
+    else if (strcmp(a->valuestring, "tgt_lang") == 0)
+      t->target_assumed = true;
+  }
+  return 0;
+}
+
 /* Parses one array element into t. Returns 0 or -1 with err set. */
 static int parse_task(const cJSON *obj, size_t index, baton__task *t, char *err,
                       size_t errlen) {
@@ -501,7 +530,8 @@ static int parse_task(const cJSON *obj, size_t index, baton__task *t, char *err,
   task_label(who, sizeof who, index, true, t->id);
   if (parse_name(obj, who, t, err, errlen) || parse_deps(obj, who, t, err, errlen) ||
       parse_args(obj, who, t, err, errlen) || parse_model(obj, who, t, err, errlen) ||
-      parse_candidates(obj, who, t, err, errlen) || parse_words(obj, who, t, err, errlen))
+      parse_candidates(obj, who, t, err, errlen) || parse_words(obj, who, t, err, errlen) ||
+      parse_assumed(obj, who, t, err, errlen))
     return -1;
   return 0;
 }
@@ -883,6 +913,10 @@ static void add_task_json(baton__sb *sb, const baton__task *t) {
     baton__sb_adds(sb, ",\"words\":");
     baton__sb_add_json_str(sb, w);
   }
+  if (t->source_assumed || t->target_assumed)
+    baton__sb_addf(sb, ",\"assumed\":[%s%s%s]", t->source_assumed ? "\"src_lang\"" : "",
+                   t->source_assumed && t->target_assumed ? "," : "",
+                   t->target_assumed ? "\"tgt_lang\"" : "");
   baton__sb_addc(sb, '}');
 }
 

@@ -36,18 +36,21 @@ typedef struct baton__task {
                           BATON__TASK_MAX_WORDS bytes there). */
   bool target_assumed; /* a translation whose request named no target language: the offline
                           planner gave it tgt_lang "en" (its default) and no src_lang; the
-                          executor refuses a text already in English, asking for a target (not
-                          in the plan's JSON: a plan given or resumed has its args as said) */
+                          executor refuses a text already in English, asking for a target
+                          ("tgt_lang" in the plan JSON's "assumed") */
   bool source_assumed; /* a translation whose request named no source language: the offline
                           planner gave it src_lang "en" (its default); the run identifies the
                           text's language with local/textcat and sends that instead, keeping
-                          "en" when textcat is unsure or the text is short (not in the plan's
-                          JSON either) */
+                          "en" when textcat is unsure or the text is short ("src_lang" in the
+                          plan JSON's "assumed", so a resumed or given plan keeps it) */
 } baton__task;
 
 /* The most bytes of a step's words a plan's JSON carries (printing cuts longer ones at a
  * character's end; parsing refuses them): all that model choice reads of them. */
 #define BATON__TASK_MAX_WORDS 4000
+
+/* The most entries of a task's "assumed" a plan's JSON may hold. */
+#define BATON__TASK_MAX_ASSUMED 8
 
 typedef struct baton__graph {
   baton__task *tasks;

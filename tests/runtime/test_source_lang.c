@@ -156,6 +156,91 @@ Test(runtime_source_lang, a_named_source_language_is_not_identified) {
   free(sys);
 }
 
+/* The offline plan of "translate notes.txt into Spanish" (caller frees): it says its source
+ * language was assumed. */
+static char *planned_translation(void) {
+  baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt into Spanish",
+                       .offline = 1, .input_root = e.home};
+  char *plan = NULL;
+  cr_assert_eq(baton_plan(e.ctx, &req, &plan), BATON_OK, "%s", baton_errmsg(e.ctx));
+  cr_assert(strstr(plan, "\"assumed\":[\"src_lang\"]"), "%s", plan);
+  return plan;
+}
+
+/* A plan saved and run as given keeps its assumed source: the text is identified as French. */
+Test(runtime_source_lang, a_given_plan_keeps_its_assumed_source_language) {
+  char *path = baton__path_join(e.home, "notes.txt");
+  bt_write(path, "Le chat est noir et la maison est très grande.\n");
+  free(path);
+  char *plan = planned_translation();
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = e.home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+  baton_run_free(run);
+  free(plan);
+  char *sys = last_system_message();
+  cr_expect(strstr(sys, "from the language \"fr\""), "not sent as French: %s", sys);
+  free(sys);
+}
+
+/* A run whose translation failed, resumed: its stored plan keeps the assumed source. */
+Test(runtime_source_lang, a_resumed_run_keeps_its_assumed_source_language) {
+  char *path = baton__path_join(e.home, "notes.txt");
+  bt_write(path, "Le chat est noir et la maison est très grande.\n");
+  free(path);
+  fm_push_failure(fm, 400, NULL, "{\"error\":{\"message\":\"no\"}}");
+  baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt into Spanish",
+                       .offline = 1, .input_root = e.home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
+  cr_assert_neq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+  char id[64];
+  snprintf(id, sizeof id, "%s", baton_run_id(run));
+  baton_run_free(run);
+  size_t asked = fake_http_request_count(fm_http(fm));
+  run = NULL;
+  cr_assert_eq(baton_run_resume(e.ctx, id, NULL, NULL, &run), BATON_OK, "%s",
+               baton_errmsg(e.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+  baton_run_free(run);
+  cr_assert_gt(fake_http_request_count(fm_http(fm)), asked, "the resumed run asked nothing");
+  char *sys = last_system_message();
+  cr_expect(strstr(sys, "from the language \"fr\""), "not sent as French: %s", sys);
+  free(sys);
+}
+
+/* "assumed" in a given plan: other names are ignored, a wrong shape is refused. */
+Test(runtime_source_lang, a_given_plans_assumed_is_validated) {
+  const char *bad[] = {"\"src_lang\"", "[1]",
+                       "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\"]"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char plan[512];
+    snprintf(plan, sizeof plan,
+             "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":"
+             "\"hi\",\"tgt_lang\":\"es\"},\"assumed\":%s}]", bad[i]);
+    baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = e.home};
+    baton_run *run = NULL;
+    cr_expect_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_PLAN, "%s", plan);
+    cr_expect(strstr(baton_errmsg(e.ctx), "\"assumed\""), "%s", baton_errmsg(e.ctx));
+    baton_run_free(run);
+  }
+  char *path = baton__path_join(e.home, "notes.txt");
+  bt_write(path, "Le chat est noir et la maison est très grande.\n");
+  free(path);
+  const char *plan = "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":"
+                     "\"notes.txt\",\"src_lang\":\"en\",\"tgt_lang\":\"es\"},"
+                     "\"assumed\":[\"later\",\"src_lang\"]}]";
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = e.home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+  baton_run_free(run);
+  char *sys = last_system_message();
+  cr_expect(strstr(sys, "from the language \"fr\""), "%s", sys);
+  free(sys);
+}
+
 /* The configured LLM as the only translator (llm/translation): every request answered alike. */
 static void answer_all(const fake_http_request *req, fake_http_response *resp, void *ud) {
   (void)req;
