@@ -305,14 +305,17 @@ class Baton:
                 if not self._inflight:
                     self._lock.notify_all()
 
-    def _check(self, rc: int) -> None:
+    def _check(self, rc: int, submitted: bool = False) -> None:
         """Raises the error of a failed call; call it on the thread that made the call (the
-        detail text is per thread)."""
+        detail text, and the run a failed baton_submit() stored, are per thread)."""
         if rc != 0:
             msg = _s(self._lib.baton_errmsg(None)) or _s(self._lib.baton_strerror(rc)) or ""
             if self._closing and rc == CancelledError.code:
                 msg = f"{_CLOSED} while this call was going ({msg})"
-            raise error_for(rc, msg)
+            err = error_for(rc, msg)
+            if submitted:
+                err.run_id = _s(self._lib.baton_failed_run_id(None)) or None
+            raise err
 
     @staticmethod
     def _request(request: Optional[str], inputs: Inputs, offline: Optional[bool],
@@ -371,7 +374,7 @@ class Baton:
         with self._using() as ctx:
             rc = self._lib.baton_submit(ctx, ctypes.byref(sub.req),
                                         sub.callback or _lib.EVENT_FN(), None, ctypes.byref(run))
-            self._check(rc)
+            self._check(rc, submitted=True)
         with sub.lock:
             sub.handle = run.value
             cancelled = sub.cancelled

@@ -13,10 +13,13 @@ class BatonError(Exception):
         code: the baton_rc number (see include/baton.h).
         name: the code's name, e.g. ``"INVALID"``.
         message: the detail text from baton_errmsg(), or the code's text.
+        run_id: the run stored although the call failed (run()/arun() cancelled while
+            planning, or whose planning failed: ``baton runs show ID``), else None.
     """
 
     code: int = 1
     name: str = "ERROR"
+    run_id: str | None = None
 
     def __init__(self, message: str, code: int | None = None) -> None:
         super().__init__(message)

@@ -63,6 +63,7 @@ _SIGNATURES = {
     "baton_close": (None, [c_void_p]),
     "baton_shutdown": (None, [c_void_p]),
     "baton_errmsg": (c_char_p, [c_void_p]),
+    "baton_failed_run_id": (c_char_p, [c_void_p]),
     "baton_event_name": (c_char_p, [c_int]),
     "baton_submit": (c_int, [c_void_p, ctypes.POINTER(Request), EVENT_FN, c_void_p,
                              ctypes.POINTER(c_void_p)]),

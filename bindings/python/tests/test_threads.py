@@ -237,6 +237,24 @@ class PlanningTest(Home):
         done = b.run(plan=ECHO)  # the Baton goes on
         self.assertEqual(done.status, "done", done.raw)
 
+    def test_a_failed_planning_raises_with_the_run_it_stored(self) -> None:
+        b = self.baton_on_llm(300)  # the LLM never answers: planning fails, the run is kept
+        self.addCleanup(b.close)
+        with self.assertRaises(baton.LlmError) as cm:
+            b.run("say hello")
+        run_id = cm.exception.run_id
+        self.assertTrue(run_id, str(cm.exception))
+        db = sqlite3.connect(f"file:{os.path.join(self.dir, 'home', 'runs.db')}?mode=ro",
+                             uri=True, timeout=5)
+        try:
+            rows = db.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchall()
+        finally:
+            db.close()
+        self.assertEqual(rows, [("failed",)])
+        with self.assertRaises(baton.InvalidError) as cm:  # refused before planning: no run
+            b.run("")
+        self.assertIsNone(cm.exception.run_id)
+
     def test_cancelling_arun_while_planning_leaves_another_planning_alone(self) -> None:
         b = self.baton_on_llm(10000)
         self.addCleanup(b.close)
