@@ -226,12 +226,11 @@ baton_rc baton_client_submit(baton_client *c, const baton_request *req, baton_ev
   relay r = {.c = c, .fn = on_event, .ud = userdata};
   cJSON *reply = baton__rpc_submit(c->conn, params, relay_event, relay_cancelled, &r);
   cJSON_Delete(params);
-  if (!reply && r.run_id[0]) /* the daemon stopped, or was killed, with the run in flight */
-    return baton__fail(NULL, BATON_IO,
-                       "the daemon closed the connection before run %s finished: `baton runs "
-                       "show %s` says what it stored; if it is interrupted, `baton runs resume "
-                       "%s` runs its unfinished tasks",
-                       r.run_id, r.run_id, r.run_id);
+  if (!reply && r.run_id[0]) { /* the daemon stopped, or was killed, with the run in flight */
+    char lost[400];
+    baton__rpc_lost_run(lost, sizeof lost, r.run_id);
+    return baton__fail(NULL, BATON_IO, "%s", lost);
+  }
   baton_rc ended = reply && !baton__rpc_error_message(reply) ? status_rc(reply) : BATON_OK;
   baton_rc rc = take_reply(reply, result_json);
   return rc == BATON_OK ? ended : rc;

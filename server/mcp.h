@@ -57,6 +57,7 @@ typedef struct mcp_call {
   baton_run *run;        /* the in-process run being waited on */
   int progress;          /* notifications sent so far */
   int total;             /* expected notifications, 0 until planned */
+  char run_id[64];       /* the run's id, once an event gave it (the call's thread) */
 } mcp_call;
 
 /* One file a run of this session produced. */

@@ -54,7 +54,12 @@ static void progress(mcp_call *c, const baton_event *ev) {
   baton__mcp_notify(c->srv, "notifications/progress", p);
 }
 
-static void on_event(void *ud, const baton_event *ev) { progress(ud, ev); }
+static void on_event(void *ud, const baton_event *ev) {
+  mcp_call *c = ud;
+  if (!c->run_id[0] && ev->run_id && strlen(ev->run_id) < sizeof c->run_id)
+    snprintf(c->run_id, sizeof c->run_id, "%s", ev->run_id);
+  progress(c, ev);
+}
 
 void baton__mcp_exec_cancel(mcp_call *c) {
   atomic_store(&c->cancelled, true);
@@ -112,8 +117,8 @@ static cJSON *exec_daemon(mcp_call *c, baton__rpc_conn *d, const mcp_job *job, c
     cJSON_AddItemToObject(params, "messages", cJSON_Parse(job->messages));
   cJSON *reply = baton__rpc_submit(d, params, on_event, call_cancelled, c);
   cJSON_Delete(params);
-  if (!reply) {
-    snprintf(err, errlen, "batond closed the connection before the run finished");
+  if (!reply) { /* batond stopped, or was killed, with the run in flight */
+    baton__rpc_lost_run(err, errlen, c->run_id);
     return NULL;
   }
   const char *e = baton__rpc_error_message(reply);

@@ -303,3 +303,14 @@ cJSON *baton__rpc_submit(baton__rpc_conn *c, const cJSON *params, baton_event_fn
   }
   return NULL;
 }
+
+void baton__rpc_lost_run(char *out, size_t cap, const char *run_id) {
+  if (!run_id || !*run_id)
+    snprintf(out, cap, "the daemon closed the connection before the run finished");
+  else
+    snprintf(out, cap,
+             "the daemon closed the connection before run %s finished: `baton runs show %s` "
+             "says what it stored; if it is interrupted, `baton runs resume %s` runs its "
+             "unfinished tasks",
+             run_id, run_id, run_id);
+}

@@ -70,5 +70,8 @@ cJSON *baton__rpc_submit_params(const char *request, const char *plan,
  * when the connection closed first. */
 cJSON *baton__rpc_submit(baton__rpc_conn *c, const cJSON *params, baton_event_fn on_event,
                          bool (*cancelled)(void *ud), void *ud);
+/* What to say when the daemon closed the connection before a run finished: the run (run_id,
+ * once an event gave it; NULL or "": not known yet) and how to look at and resume it. */
+void baton__rpc_lost_run(char *out, size_t cap, const char *run_id);
 
 #endif

@@ -776,6 +776,85 @@ Test(daemon_batond, a_client_whose_daemon_is_killed_mid_run_is_told_which_run_to
   hang_up(c);
 }
 
+/* One line from a pipe (up to BT_WAIT_MS between bytes), malloc'd without its newline, or NULL. */
+static char *pipe_line(int fd) {
+  size_t len = 0, cap = 1 << 16;
+  char *line = malloc(cap);
+  cr_assert(line);
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  while (len + 1 < cap && poll(&p, 1, BT_WAIT_MS) == 1 && read(fd, line + len, 1) == 1)
+    if (line[len++] == '\n') {
+      line[len - 1] = '\0';
+      return line;
+    }
+  free(line);
+  return NULL;
+}
+
+/* Starts `baton mcp` through d in d.dir with pipes to and from it. */
+static pid_t spawn_mcp(int *to, int *from) {
+  int in[2], out[2];
+  cr_assert(pipe(in) == 0 && pipe(out) == 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    char prog[700];
+    snprintf(prog, sizeof prog, "%s/baton", bin_dir());
+    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || chdir(d.dir) != 0)
+      _exit(3);
+    close(in[0]);
+    close(in[1]);
+    close(out[0]);
+    close(out[1]);
+    unsetenv("BATON_NO_DAEMON");
+    setenv("BATON_SOCKET", d.sock, 1);
+    execl(prog, "baton", "mcp", (char *)NULL);
+    _exit(4);
+  }
+  cr_assert(pid > 0);
+  close(in[0]);
+  close(out[1]);
+  *to = in[1];
+  *from = out[0];
+  return pid;
+}
+
+/* `baton mcp` through the daemon, when the daemon dies mid-run, names the run and how to look at
+ * and resume it, as `baton run` does. */
+Test(daemon_batond, an_mcp_call_whose_daemon_is_killed_mid_run_is_told_which_run_to_resume) {
+  signal(SIGPIPE, SIG_IGN);
+  int to = -1, from = -1;
+  pid_t mcp = spawn_mcp(&to, &from);
+  dprintf(to, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
+              "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":"
+              "{\"name\":\"t\",\"version\":\"1\"}}}\n");
+  free(pipe_line(from));
+  dprintf(to, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"
+              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
+              "\"name\":\"debug_sleep\",\"arguments\":{\"text\":\"60000\"},"
+              "\"_meta\":{\"progressToken\":7}}}\n");
+  char id[64] = "", *line = NULL;
+  while (!id[0] && (line = pipe_line(from)) != NULL) { /* "run ID: planned 1 task" */
+    const char *at = strstr(line, "\"message\":\"run ");
+    if (at)
+      sscanf(at + strlen("\"message\":\"run "), "%63[^:]", id);
+    free(line);
+  }
+  cr_assert(id[0], "no progress named the run");
+  kill(d.pid, SIGKILL);
+  waitpid(d.pid, NULL, 0);
+  d.pid = 0;
+  char want[200];
+  snprintf(want, sizeof want, "`baton runs resume %s`", id);
+  while ((line = pipe_line(from)) != NULL && !strstr(line, "\"id\":1"))
+    free(line);
+  cr_expect(line && strstr(line, "closed the connection before run ") && strstr(line, want),
+            "the call names run %s to resume: %s", id, line ? line : "(no answer)");
+  free(line);
+  close(to); /* its input ends: it exits */
+  close(from);
+  cr_expect_eq(bt_wait_exit(mcp, BT_WAIT_MS), 0);
+}
+
 Test(daemon_batond, a_second_daemon_on_the_same_socket_is_refused) {
   char errf[512];
   snprintf(errf, sizeof errf, "%s/second.err", d.dir);
