@@ -687,14 +687,15 @@ Test(daemon_batond, sigterm_lets_short_runs_finish_and_cancels_long_ones) {
   hang_up(b);
 }
 
-Test(daemon_batond, a_client_whose_run_sigterm_cancels_says_why_and_how_to_resume) {
-  finish();
-  start_with("daemon:\n  grace_ms: 200\n");
-  char plan[600], errf[600], cmd[2048];
+/* Starts `baton run --plan` of plan_json through the daemon in the background, its stderr in
+ * errf (d.dir/client.err), and waits until stderr shows marker: the client's pid. *err_out
+ * (freed by the caller) is its stderr then. */
+static pid_t client_run_reaching(const char *plan_json, const char *marker, char *errf, size_t n,
+                                 char **err_out) {
+  char plan[600], cmd[2048];
   snprintf(plan, sizeof plan, "%s/plan.json", d.dir);
-  snprintf(errf, sizeof errf, "%s/client.err", d.dir);
-  bt_write(plan, "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"60000\"}},"
-                 "{\"task\":\"debug-echo\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"x\"}}]");
+  snprintf(errf, n, "%s/client.err", d.dir);
+  bt_write(plan, plan_json);
   snprintf(cmd, sizeof cmd, "env -u BATON_NO_DAEMON BATON_SOCKET='%s' '%s/baton' run --plan '%s'"
            " >/dev/null 2>'%s' & echo $!", d.sock, bin_dir(), plan, errf);
   char *out = NULL;
@@ -705,10 +706,22 @@ Test(daemon_batond, a_client_whose_run_sigterm_cancels_says_why_and_how_to_resum
   for (long t0 = bt_now_ms(); bt_now_ms() - t0 < BT_WAIT_MS; bt_nap_ms(50)) {
     free(err);
     err = bt_slurp(errf, NULL);
-    if (strstr(err, "[1/2]"))
+    if (strstr(err, marker))
       break;
   }
-  cr_assert(strstr(err, "[1/2]"), "the client's run never started: %s", err);
+  cr_assert(strstr(err, marker), "the client's run never showed %s: %s", marker, err);
+  *err_out = err;
+  return client;
+}
+
+Test(daemon_batond, a_client_whose_run_sigterm_cancels_says_why_and_how_to_resume) {
+  finish();
+  start_with("daemon:\n  grace_ms: 200\n");
+  char errf[600], *err = NULL;
+  pid_t client = client_run_reaching(
+      "[{\"task\":\"debug-sleep\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"60000\"}},"
+      "{\"task\":\"debug-echo\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"x\"}}]",
+      "[1/2]", errf, sizeof errf, &err);
   free(err);
   kill(d.pid, SIGTERM);
   cr_expect_eq(bt_wait_exit(d.pid, BT_WAIT_MS), 0);
@@ -722,25 +735,11 @@ Test(daemon_batond, a_client_whose_run_sigterm_cancels_says_why_and_how_to_resum
 }
 
 Test(daemon_batond, a_client_whose_daemon_is_killed_mid_run_is_told_which_run_to_resume) {
-  char plan[600], errf[600], cmd[2048];
-  snprintf(plan, sizeof plan, "%s/plan.json", d.dir);
-  snprintf(errf, sizeof errf, "%s/client.err", d.dir);
-  bt_write(plan, "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"x\"}},"
-                 "{\"task\":\"debug-sleep\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"60000\"}}]");
-  snprintf(cmd, sizeof cmd, "env -u BATON_NO_DAEMON BATON_SOCKET='%s' '%s/baton' run --plan '%s'"
-           " >/dev/null 2>'%s' & echo $!", d.sock, bin_dir(), plan, errf);
-  char *out = NULL;
-  cr_assert_eq(bt_run(cmd, &out), 0);
-  pid_t client = (pid_t)atol(out);
-  free(out);
-  char *err = NULL;
-  for (long t0 = bt_now_ms(); bt_now_ms() - t0 < BT_WAIT_MS; bt_nap_ms(50)) {
-    free(err);
-    err = bt_slurp(errf, NULL);
-    if (strstr(err, "[2/2]"))
-      break;
-  }
-  cr_assert(strstr(err, "[2/2]"), "the client's run never reached its second task: %s", err);
+  char errf[600], *err = NULL;
+  pid_t client = client_run_reaching(
+      "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"x\"}},"
+      "{\"task\":\"debug-sleep\",\"id\":1,\"dep\":[0],\"args\":{\"text\":\"60000\"}}]",
+      "[2/2]", errf, sizeof errf, &err);
   char id[64] = "";
   sscanf(err, "baton: run %63[^:]", id);
   free(err);
