@@ -60,6 +60,20 @@ static int list_endpoints(baton__registry *reg, const char *task, baton__epset *
   return baton__step_end(reg->db, s, err, errlen, "model match failed") == 0 ? more : -1;
 }
 
+/* Keeps in e the endpoints ok accepts, in order, freeing the others: how many it kept. */
+static size_t keep_accepted(baton__epset *e, baton__endpoint_ok_fn ok, void *ud) {
+  size_t kept = 0;
+  for (size_t i = 0; i < e->n; i++) {
+    char why[256] = "";
+    if (ok(ud, e->v[i], why, sizeof why))
+      e->v[kept++] = e->v[i];
+    else
+      free(e->v[i]);
+  }
+  e->n = kept;
+  return kept;
+}
+
 /*
  * The endpoints of task's enabled models that ok() accepts, into *e
  * (sorted). ok() runs once per endpoint, with the registry unlocked.
@@ -77,16 +91,8 @@ int baton__epset_accepted(baton__registry *reg, const char *task, baton__endpoin
     baton__epset_release(e);
     return r > 0 ? 0 : -1;
   }
-  size_t kept = 0, all = e->n;
-  for (size_t i = 0; i < all; i++) {
-    char why[256] = "";
-    if (ok(ud, e->v[i], why, sizeof why))
-      e->v[kept++] = e->v[i];
-    else
-      free(e->v[i]);
-  }
-  e->n = kept;
-  if (kept == all) {
+  size_t all = e->n;
+  if (keep_accepted(e, ok, ud) == all) {
     baton__epset_release(e);
     return 0;
   }
@@ -157,14 +163,6 @@ int baton__epset_runnable(baton__registry *reg, baton__endpoint_ok_fn ok, void *
     baton__epset_release(e);
     return -1;
   }
-  size_t kept = 0;
-  for (size_t i = 0; i < e->n; i++) {
-    char why[256] = "";
-    if (ok(ud, e->v[i], why, sizeof why))
-      e->v[kept++] = e->v[i];
-    else
-      free(e->v[i]);
-  }
-  e->n = kept;
+  keep_accepted(e, ok, ud);
   return more ? 1 : 0;
 }
