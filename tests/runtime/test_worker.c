@@ -113,11 +113,26 @@ static pid_t the_worker(void) {
   return w;
 }
 
-/* Waits up to 5 s until pid is dead (a zombie or gone). Returns whether it died. */
+/* How many threads of pid are still listed (/proc/PID/task): 0 when it is gone. */
+static int threads_left(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+  DIR *d = opendir(path);
+  int n = 0;
+  for (struct dirent *e; d && (e = readdir(d));)
+    n += e->d_name[0] != '.';
+  if (d)
+    closedir(d);
+  return n;
+}
+
+/* Waits up to 5 s until pid is dead: gone, or a zombie whose other threads (the worker's parent
+ * watcher) have ended too, so that its descriptors are closed; a leader shows 'Z' while they
+ * still exit. Returns whether it died. */
 static bool died_within_5s(pid_t pid) {
   for (int i = 0; i < 500; i++) {
     char st = proc_state(pid, NULL, NULL, 0);
-    if (st == 0 || st == 'Z')
+    if (st == 0 || (st == 'Z' && threads_left(pid) <= 1))
       return true;
     struct timespec ts = {0, 10 * 1000000L};
     nanosleep(&ts, NULL);
