@@ -51,12 +51,17 @@ static void teardown(void) {
 
 TestSuite(runtime_source_lang, .init = setup, .fini = teardown, .timeout = 60);
 
-/* Runs "translate notes.txt into Spanish" offline on notes.txt holding text: the translation
- * task's result (caller deletes). */
-static cJSON *translate_notes(const char *text) {
+/* Writes text to notes.txt in the test home. */
+static void write_notes(const char *text) {
   char *path = baton__path_join(e.home, "notes.txt");
   bt_write(path, text);
   free(path);
+}
+
+/* Runs "translate notes.txt into Spanish" offline on notes.txt holding text: the translation
+ * task's result (caller deletes). */
+static cJSON *translate_notes(const char *text) {
+  write_notes(text);
   baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt into Spanish",
                        .offline = 1, .input_root = e.home};
   baton_run *run = NULL;
@@ -95,54 +100,54 @@ static const char *source_note(const cJSON *task) {
   return note;
 }
 
-Test(runtime_source_lang, a_french_text_is_sent_as_french) {
-  cJSON *task = translate_notes("Le chat est noir et la maison est très grande.\n");
+/* One identification case: the text in notes.txt, the language the translator must be sent, a
+ * language it must not be sent (or NULL), and two phrases the result's "source" note holds. */
+typedef struct {
+  const char *text, *sent, *not_sent, *note, *why;
+} ident_case;
+
+static void expect_identified(const ident_case *c) {
+  cJSON *task = translate_notes(c->text);
   char *sys = last_system_message();
-  cr_expect(strstr(sys, "from the language \"fr\""), "not sent as French: %s", sys);
-  cr_expect_null(strstr(sys, "\"en\""), "%s", sys);
-  cr_expect(strstr(source_note(task), "French (fr)") &&
-                strstr(source_note(task), "identified the text"),
-            "%s", source_note(task));
+  char want[64];
+  snprintf(want, sizeof want, "from the language \"%s\"", c->sent);
+  cr_expect(strstr(sys, want), "%s: not sent as %s: %s", c->text, c->sent, sys);
+  if (c->not_sent) {
+    snprintf(want, sizeof want, "\"%s\"", c->not_sent);
+    cr_expect_null(strstr(sys, want), "%s: %s", c->text, sys);
+  }
+  cr_expect(strstr(source_note(task), c->note) && strstr(source_note(task), c->why), "%s: %s",
+            c->text, source_note(task));
   free(sys);
   cJSON_Delete(task);
+}
+
+static const ident_case french = {"Le chat est noir et la maison est très grande.\n", "fr", "en",
+                                  "French (fr)", "identified the text"};
+static const ident_case english = {"The meeting is moved to Thursday at ten.\n", "en", NULL,
+                                   "English (en)", "identified the text"};
+/* Too short to tell, or textcat unsure (French or Haitian Creole): the default stays, and the
+ * result says it was assumed. */
+static const ident_case unclear[] = {
+    {"Hola amigo\n", "en", NULL, "English (en), assumed", "too short"},
+    {"Bonjour tout le monde, merci\n", "en", NULL, "English (en), assumed", "unsure"}};
+
+Test(runtime_source_lang, a_french_text_is_sent_as_french) {
+  expect_identified(&french);
 }
 
 Test(runtime_source_lang, an_english_text_is_sent_as_english) {
-  cJSON *task = translate_notes("The meeting is moved to Thursday at ten.\n");
-  char *sys = last_system_message();
-  cr_expect(strstr(sys, "from the language \"en\""), "not sent as English: %s", sys);
-  cr_expect(strstr(source_note(task), "English (en)") &&
-                strstr(source_note(task), "identified the text"),
-            "%s", source_note(task));
-  free(sys);
-  cJSON_Delete(task);
+  expect_identified(&english);
 }
 
-/* Too short to tell, or textcat unsure: the default stays, and the result says it was assumed. */
 Test(runtime_source_lang, a_short_or_unclear_text_keeps_the_default_and_says_it_was_assumed) {
-  cJSON *task = translate_notes("Hola amigo\n");
-  char *sys = last_system_message();
-  cr_expect(strstr(sys, "from the language \"en\""), "%s", sys);
-  cr_expect(strstr(source_note(task), "English (en), assumed") &&
-                strstr(source_note(task), "too short"),
-            "%s", source_note(task));
-  free(sys);
-  cJSON_Delete(task);
-  task = translate_notes("Bonjour tout le monde, merci\n"); /* French or Haitian Creole */
-  sys = last_system_message();
-  cr_expect(strstr(sys, "from the language \"en\""), "%s", sys);
-  cr_expect(strstr(source_note(task), "English (en), assumed") &&
-                strstr(source_note(task), "unsure"),
-            "%s", source_note(task));
-  free(sys);
-  cJSON_Delete(task);
+  for (size_t i = 0; i < sizeof unclear / sizeof *unclear; i++)
+    expect_identified(&unclear[i]);
 }
 
 /* A source language the request names is sent as it is, unchecked. */
 Test(runtime_source_lang, a_named_source_language_is_not_identified) {
-  char *path = baton__path_join(e.home, "notes.txt");
-  bt_write(path, "The meeting is moved to Thursday at ten.\n");
-  free(path);
+  write_notes(english.text);
   baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt from German into Spanish",
                        .offline = 1, .input_root = e.home};
   baton_run *run = NULL;
@@ -169,9 +174,7 @@ static char *planned_translation(void) {
 
 /* A plan saved and run as given keeps its assumed source: the text is identified as French. */
 Test(runtime_source_lang, a_given_plan_keeps_its_assumed_source_language) {
-  char *path = baton__path_join(e.home, "notes.txt");
-  bt_write(path, "Le chat est noir et la maison est très grande.\n");
-  free(path);
+  write_notes(french.text);
   char *plan = planned_translation();
   baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = e.home};
   baton_run *run = NULL;
@@ -186,9 +189,7 @@ Test(runtime_source_lang, a_given_plan_keeps_its_assumed_source_language) {
 
 /* A run whose translation failed, resumed: its stored plan keeps the assumed source. */
 Test(runtime_source_lang, a_resumed_run_keeps_its_assumed_source_language) {
-  char *path = baton__path_join(e.home, "notes.txt");
-  bt_write(path, "Le chat est noir et la maison est très grande.\n");
-  free(path);
+  write_notes(french.text);
   fm_push_failure(fm, 400, NULL, "{\"error\":{\"message\":\"no\"}}");
   baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt into Spanish",
                        .offline = 1, .input_root = e.home};
@@ -225,9 +226,7 @@ Test(runtime_source_lang, a_given_plans_assumed_is_validated) {
     cr_expect(strstr(baton_errmsg(e.ctx), "\"assumed\""), "%s", baton_errmsg(e.ctx));
     baton_run_free(run);
   }
-  char *path = baton__path_join(e.home, "notes.txt");
-  bt_write(path, "Le chat est noir et la maison est très grande.\n");
-  free(path);
+  write_notes(french.text);
   const char *plan = "[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":"
                      "\"notes.txt\",\"src_lang\":\"en\",\"tgt_lang\":\"es\"},"
                      "\"assumed\":[\"later\",\"src_lang\"]}]";
@@ -283,9 +282,7 @@ static char *llm_translation_prompt(void) {
 }
 
 Test(runtime_source_lang_llm, the_llm_translates_a_french_text_from_french) {
-  char *path = baton__path_join(e.home, "notes.txt");
-  bt_write(path, "Le chat est noir et la maison est très grande.\n");
-  free(path);
+  write_notes(french.text);
   baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt into Spanish",
                        .offline = 1, .input_root = e.home};
   baton_run *run = NULL;
@@ -358,13 +355,9 @@ static char *hf_src_lang(void) {
 }
 
 Test(runtime_source_lang_hf, the_hugging_face_model_is_sent_the_identified_src_lang) {
-  static const char *const texts[][2] = {
-      {"Le chat est noir et la maison est très grande.\n", "fr"},
-      {"The meeting is moved to Thursday at ten.\n", "en"}};
-  for (size_t i = 0; i < 2; i++) {
-    char *path = baton__path_join(e.home, "notes.txt");
-    bt_write(path, texts[i][0]);
-    free(path);
+  const ident_case *const cases[] = {&french, &english};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    write_notes(cases[i]->text);
     baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt into Spanish",
                          .offline = 1, .input_root = e.home};
     baton_run *run = NULL;
@@ -373,7 +366,7 @@ Test(runtime_source_lang_hf, the_hugging_face_model_is_sent_the_identified_src_l
     cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
     baton_run_free(run);
     char *src = hf_src_lang();
-    cr_expect_str_eq(src, texts[i][1], "%s", texts[i][0]);
+    cr_expect_str_eq(src, cases[i]->sent, "%s", cases[i]->text);
     free(src);
   }
 }
