@@ -6,41 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/base64.h"
-#include "support/daemon.h"
+#include "support/served.h"
 #include "support/support.h"
 
-#define NOBODY 65534
+static bt_served sv; /* nobody works in sv.base/mine */
 
-static char *base; /* the test's folder; nobody works in base/mine */
-static bt_daemon du;
-
-static void start(void) {
-  if (geteuid() != 0)
-    return;
-  base = bt_tmpdir();
-  cr_assert_eq(chdir(base), 0);
-  bt_daemon_start(&du, "workers: 2\ndaemon:\n  allow_uids: \"65534\"\n");
-  chmod(du.dir, 0711); /* nobody passes to the socket */
-  chmod(base, 0711);
-  char p[700];
-  snprintf(p, sizeof p, "%s/mine", base);
-  mkdir(p, 0755);
-  cr_assert_eq(chown(p, NOBODY, NOBODY), 0);
-}
-
-static void stop(void) {
-  if (geteuid() != 0)
-    return;
-  cr_assert_eq(chdir("/"), 0);
-  cr_expect_eq(bt_daemon_stop(&du), 0, "batond exited cleanly");
-  bt_rmtree(base);
-  free(base);
-}
+static void start(void) { bt_served_start(&sv); }
+static void stop(void) { bt_served_stop(&sv); }
 
 /* The requests of the session, one a line, each answered before the next is sent. */
 static const char *const session[] = {
@@ -74,29 +50,21 @@ static char *response(int fd, char *buf, size_t cap, size_t *len) {
   }
 }
 
-/* Starts `baton mcp` (through the daemon) in base/mine with pipes to and from it. */
+/* Starts `baton mcp` (through the daemon) in sv.base/mine with pipes to and from it. */
 static pid_t spawn_mcp(int *to, int *from) {
   int in[2], out[2];
   if (pipe(in) != 0 || pipe(out) != 0)
     return -1;
   pid_t pid = fork();
   if (pid == 0) {
-    char dir[700], home[720];
-    snprintf(dir, sizeof dir, "%s/mine", base);
-    snprintf(home, sizeof home, "%s/.baton", dir);
-    const char *bin = getenv("BATON_BIN_DIR");
     char prog[700];
-    snprintf(prog, sizeof prog, "%s/baton", bin && *bin ? bin : BATON_TEST_BINARY_DIR);
-    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || chdir(dir) != 0)
+    bt_baton_path(prog, sizeof prog);
+    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || bt_served_enter(&sv) != 0)
       _exit(3);
     close(in[0]); /* its input ends when the test's end closes */
     close(in[1]);
     close(out[0]);
     close(out[1]);
-    setenv("HOME", dir, 1);
-    setenv("BATON_HOME", home, 1);
-    setenv("BATON_NO_DAEMON", "0", 1);
-    setenv("BATON_SOCKET", du.sock, 1);
     setenv("BATON_DEBUG_EXECUTORS", "1", 1);
     execl(prog, "baton", "mcp", (char *)NULL);
     _exit(4);
@@ -171,7 +139,7 @@ Test(served_mcp, a_served_users_session_gets_its_files_through_the_daemon, .init
      .fini = stop, .timeout = 120) {
   if (geteuid() != 0)
     cr_skip_test("needs root to serve another user (nobody) from the daemon");
-  char *r = bt_as_user(NOBODY, NOBODY, mcp_session, NULL);
+  char *r = bt_as_user(BT_NOBODY, BT_NOBODY, mcp_session, NULL);
   cr_assert(r, "the child running as nobody failed");
   /* The picture inline, though nobody cannot open the run folder it is in. */
   cJSON *pic = line_json(r, 1);

@@ -12,7 +12,7 @@
 #include "core/base64.h"
 #include "core/text.h"
 #include "executors/hf.h"
-#include "support/daemon.h"
+#include "support/served.h"
 #include "support/support.h"
 
 static bt_daemon d;
@@ -115,39 +115,18 @@ Test(daemon_trust, a_folder_swapped_for_a_link_mid_run_does_not_change_what_is_r
 
 /* ---- another user on the socket (root only) -------------------------------- */
 
-#define NOBODY 65534
-
-static char *base; /* the daemon's working folder: holds root's secret */
-static bt_daemon du;
+static bt_served sv; /* the daemon's working folder sv.base holds root's secret */
 
 static void start_shared(void) {
-  if (geteuid() != 0)
+  if (!bt_served_start(&sv))
     return;
-  base = bt_tmpdir();
-  cr_assert_eq(chdir(base), 0);
-  bt_daemon_start(&du, "workers: 2\ndaemon:\n  allow_uids: \"65534\"\n");
-  /* The test's folders must let nobody pass to the socket; the daemon
-   * itself opens its socket folder and socket (checked below). */
-  chmod(du.dir, 0711);
-  chmod(base, 0711);
   char p[700];
-  snprintf(p, sizeof p, "%s/secret.png", base);
+  snprintf(p, sizeof p, "%s/secret.png", sv.base);
   bt_write(p, "ROOT-ONLY-SECRET");
   chmod(p, 0600);
-  snprintf(p, sizeof p, "%s/mine", base);
-  mkdir(p, 0755);
-  cr_assert_eq(chown(p, NOBODY, NOBODY), 0);
 }
 
-static void stop_shared(void) {
-  if (geteuid() != 0)
-    return;
-  cr_assert_eq(chdir("/"), 0);
-  cr_expect_eq(bt_daemon_stop(&du), 0, "batond exited cleanly");
-  bt_rmtree(base);
-  free(base);
-}
-
+static void stop_shared(void) { bt_served_stop(&sv); }
 
 typedef struct ask {
   const char *sock;
@@ -170,8 +149,8 @@ static void call_as(void *arg, char *out, size_t cap) {
 }
 
 static char *as_nobody(const char *method, const char *params) {
-  ask a = {du.sock, method, params};
-  char *r = bt_as_user(NOBODY, NOBODY, call_as, &a);
+  ask a = {sv.d.sock, method, params};
+  char *r = bt_as_user(BT_NOBODY, BT_NOBODY, call_as, &a);
   cr_assert(r, "the child running as nobody failed");
   cr_assert(strcmp(r, "CONNECT-FAILED") != 0, "nobody cannot reach the socket");
   return r;
@@ -179,10 +158,10 @@ static char *as_nobody(const char *method, const char *params) {
 
 static void socket_is_open_to_allowed_users(void) {
   struct stat st;
-  cr_assert_eq(stat(du.sock, &st), 0);
+  cr_assert_eq(stat(sv.d.sock, &st), 0);
   cr_expect_eq(st.st_mode & 0777, 0666, "socket mode %o", st.st_mode & 0777);
   char rd[700];
-  snprintf(rd, sizeof rd, "%s/run", du.dir);
+  snprintf(rd, sizeof rd, "%s/run", sv.d.dir);
   cr_assert_eq(stat(rd, &st), 0);
   cr_expect_eq(st.st_mode & 0777, 0711, "socket folder mode %o", st.st_mode & 0777);
   char *r = as_nobody("health", NULL);
@@ -194,13 +173,13 @@ static void socket_is_open_to_allowed_users(void) {
  * is refused and none of it leaks. */
 static void refused_in_own_folder(const char *name, const char *task, const char *arg) {
   char p[700], params[1600];
-  snprintf(p, sizeof p, "%s/mine/%s", base, name);
+  snprintf(p, sizeof p, "%s/mine/%s", sv.base, name);
   bt_write(p, "ROOT-ONLY-SECRET");
   chmod(p, 0600);
   snprintf(params, sizeof params,
            "{\"plan\":[{\"task\":\"%s\",\"id\":0,\"dep\":[-1],"
            "\"args\":{\"%s\":\"%s\"}}],\"cwd\":\"%s/mine\"}",
-           task, arg, name, base);
+           task, arg, name, sv.base);
   char *r = as_nobody("submit", params);
   cr_expect_neq(code_of(r), 0, "%s refused: %s", name, r);
   cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
@@ -213,7 +192,7 @@ static void roots_files_are_not_read_for_another_user(void) {
   snprintf(params, sizeof params,
            "{\"plan\":[{\"task\":\"debug-read\",\"id\":0,\"dep\":[-1],"
            "\"args\":{\"image\":\"%s/secret.png\"}}]}",
-           base);
+           sv.base);
   char *r = as_nobody("submit", params);
   cr_expect_neq(code_of(r), 0, "refused: %s", r);
   cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
@@ -226,17 +205,17 @@ static void roots_files_are_not_read_for_another_user(void) {
   snprintf(params, sizeof params,
            "{\"plan\":[{\"task\":\"debug-read\",\"id\":0,\"dep\":[-1],"
            "\"args\":{\"image\":\"~/secret.png\"}}],\"cwd\":\"%s/mine\",\"home\":\"%s\"}",
-           base, base);
+           sv.base, sv.base);
   r = as_nobody("submit", params);
   cr_expect_neq(code_of(r), 0, "refused: %s", r);
   cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
-  struct passwd *pw = getpwuid(NOBODY);
+  struct passwd *pw = getpwuid(BT_NOBODY);
   if (pw && pw->pw_dir)
     cr_expect(strstr(r, pw->pw_dir), "nobody's own home (%s): %s", pw->pw_dir, r);
   free(r);
   /* Through the request text. */
   snprintf(params, sizeof params,
-           "{\"request\":\"read the text in %s/secret.png\",\"offline\":true}", base);
+           "{\"request\":\"read the text in %s/secret.png\",\"offline\":true}", sv.base);
   r = as_nobody("submit", params);
   cr_expect(!strstr(r, "ROOT-ONLY-SECRET"), "the secret leaked: %s", r);
   cr_expect(code_of(r) != 0 && (strstr(r, "outside") || strstr(r, "permission")),
@@ -251,14 +230,14 @@ static void roots_files_are_not_read_for_another_user(void) {
 static void root_file_of_group(const char *name, const char *text, gid_t gid, mode_t mode,
                                char *params, size_t cap) {
   char p[700];
-  snprintf(p, sizeof p, "%s/mine/%s", base, name);
+  snprintf(p, sizeof p, "%s/mine/%s", sv.base, name);
   bt_write(p, text);
   cr_assert_eq(chown(p, 0, gid), 0);
   cr_assert_eq(chmod(p, mode), 0);
   snprintf(params, cap,
            "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
            "\"args\":{\"text\":\"%s\"}}],\"cwd\":\"%s/mine\"}",
-           name, base);
+           name, sv.base);
 }
 
 static void a_callers_groups_read_what_they_may(void) {
@@ -268,9 +247,9 @@ static void a_callers_groups_read_what_they_may(void) {
   cr_expect_neq(code_of(r), 0, "read without the group: %s", r);
   cr_expect(!strstr(r, "TEAM-NOTES"), "the notes leaked: %s", r);
   free(r);
-  ask a = {du.sock, "submit", params};
+  ask a = {sv.d.sock, "submit", params};
   gid_t team[] = {4243, 4244};
-  r = bt_as_user_in(NOBODY, NOBODY, team, 2, call_as, &a);
+  r = bt_as_user_in(BT_NOBODY, BT_NOBODY, team, 2, call_as, &a);
   cr_assert(r, "the child running as nobody failed");
   cr_expect(code_of(r) == 0 && strstr(r, "TEAM-NOTES"), "read with the group: %s", r);
   free(r);
@@ -280,14 +259,14 @@ static void a_callers_groups_read_what_they_may(void) {
   gid_t many[100];
   for (size_t i = 0; i < 100; i++)
     many[i] = (gid_t)(5001 + i);
-  r = bt_as_user_in(NOBODY, NOBODY, many, 100, call_as, &a);
+  r = bt_as_user_in(BT_NOBODY, BT_NOBODY, many, 100, call_as, &a);
   cr_assert(r, "the child running as nobody failed");
   cr_expect(code_of(r) != 0 && !strstr(r, "SHUT-TO-GROUP"), "read past its group: %s", r);
   free(r);
 }
 
 static void another_user_sees_only_its_own_runs(void) {
-  int fd = bt_dial(du.sock);
+  int fd = bt_dial(sv.d.sock);
   cr_assert(fd >= 0);
   char *r = bt_call(fd, 1, "submit",
                     "{\"plan\":[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
@@ -369,16 +348,13 @@ static char *output_as_nobody(const char *path, int offset, int length) {
   return as_nobody("run.output", params);
 }
 
-/* In the child (as nobody, in its folder base/mine): `baton ARGS` (arg) through the daemon; what
+/* In the child (as nobody, in its folder sv.base/mine): `baton ARGS` (arg) through the daemon; what
  * it printed and its exit status into out. */
 static void baton_as(void *arg, char *out, size_t cap) {
-  const char *bin = getenv("BATON_BIN_DIR");
-  char cmd[4000];
-  snprintf(cmd, sizeof cmd,
-           "cd '%s/mine' && HOME='%s/mine' BATON_HOME='%s/mine/.baton' BATON_NO_DAEMON=0 "
-           "BATON_SOCKET='%s' '%s/baton' %s </dev/null 2>&1",
-           base, base, base, du.sock, bin && *bin ? bin : BATON_TEST_BINARY_DIR, (char *)arg);
-  FILE *p = popen(cmd, "r");
+  char prog[700], cmd[4000];
+  bt_baton_path(prog, sizeof prog);
+  snprintf(cmd, sizeof cmd, "'%s' %s </dev/null 2>&1", prog, (char *)arg);
+  FILE *p = bt_served_enter(&sv) == 0 ? popen(cmd, "r") : NULL;
   size_t n = p ? fread(out, 1, cap - 32, p) : 0;
   int st = p ? pclose(p) : -1;
   snprintf(out + n, cap - n, "\nEXIT=%d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
@@ -388,7 +364,7 @@ static void baton_as(void *arg, char *out, size_t cap) {
 static char *fetch_as(const char *file, const char *dest) {
   char args[1600];
   snprintf(args, sizeof args, "runs fetch '%s' -o '%s'", file, dest);
-  char *r = bt_as_user(NOBODY, NOBODY, baton_as, args);
+  char *r = bt_as_user(BT_NOBODY, BT_NOBODY, baton_as, args);
   cr_assert(r, "the child running as nobody failed");
   return r;
 }
@@ -398,7 +374,7 @@ static void another_user_fetches_its_own_outputs(const char *mine, const char *r
   char *r = fetch_as(mine, "got.txt");
   cr_expect(strstr(r, "EXIT=0"), "baton runs fetch of its own output: %s", r);
   char p[700];
-  snprintf(p, sizeof p, "%s/mine/got.txt", base);
+  snprintf(p, sizeof p, "%s/mine/got.txt", sv.base);
   char *got = access(p, F_OK) == 0 ? bt_slurp(p, NULL) : NULL;
   cr_expect(got && strstr(got, "NOBODY-NOTE"), "the copy: %s", got ? got : "(none)");
   free(got);
@@ -406,17 +382,17 @@ static void another_user_fetches_its_own_outputs(const char *mine, const char *r
   r = fetch_as(roots, "stolen.txt");
   cr_expect(strstr(r, "EXIT=") && !strstr(r, "EXIT=0") && strstr(r, "no file of a run of yours"),
             "baton runs fetch of root's output: %s", r);
-  snprintf(p, sizeof p, "%s/mine/stolen.txt", base);
+  snprintf(p, sizeof p, "%s/mine/stolen.txt", sv.base);
   cr_expect(access(p, F_OK) != 0, "a copy of root's output was left");
-  snprintf(p, sizeof p, "%s/mine/stolen.txt.part", base);
+  snprintf(p, sizeof p, "%s/mine/stolen.txt.part", sv.base);
   cr_expect(access(p, F_OK) != 0, "a partial copy was left");
   free(r);
   /* `baton run` through the daemon tells nobody how to copy the files it may not open. */
-  snprintf(p, sizeof p, "%s/mine/plan.json", base);
+  snprintf(p, sizeof p, "%s/mine/plan.json", sv.base);
   bt_write(p, "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],"
               "\"args\":{\"text\":\"hi\",\"save_as\":\"hi.txt\"}}]");
   chmod(p, 0644);
-  r = bt_as_user(NOBODY, NOBODY, baton_as, "run --plan plan.json");
+  r = bt_as_user(BT_NOBODY, BT_NOBODY, baton_as, "run --plan plan.json");
   cr_assert(r, "the child running as nobody failed");
   cr_expect(strstr(r, "EXIT=0") && strstr(r, "baton runs fetch /"), "the hint: %s", r);
   free(r);
@@ -429,7 +405,7 @@ static void another_user_reads_only_its_own_outputs(void) {
   cr_assert_eq(code_of(r), 0, "%s", r);
   char *mine = output_file(r);
   free(r);
-  int fd = bt_dial(du.sock);
+  int fd = bt_dial(sv.d.sock);
   cr_assert(fd >= 0);
   save_plan("ROOT-NOTE", "root.txt", params, sizeof params);
   r = bt_call(fd, 1, "submit", params);
@@ -438,7 +414,7 @@ static void another_user_reads_only_its_own_outputs(void) {
   free(r);
   /* The run folders stay the daemon user's: nobody opens its file through the daemon. */
   char runs[700];
-  snprintf(runs, sizeof runs, "%s/home/runs", du.dir);
+  snprintf(runs, sizeof runs, "%s/home/runs", sv.d.dir);
   struct stat st;
   cr_assert_eq(stat(runs, &st), 0);
   cr_expect_eq(st.st_mode & 0777, 0700, "runs/ mode %o", st.st_mode & 0777);
