@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _lib
+from ._closing import Closing
 from ._client import Client
 from ._errors import BatonError, CancelledError, InvalidError, error_for
 
@@ -251,7 +252,7 @@ class Models:
         return json.loads(_lib.take_string(o._lib, out.value) or "[]")
 
 
-class Baton:
+class Baton(Closing):
     """A libbaton context: configuration, model registry, executors.
 
     config is a YAML config file; None uses the default lookup
@@ -610,18 +611,6 @@ class Baton:
             self._freed.set()
         elif closed_elsewhere and not getattr(_HANDLER, "active", False):
             self._freed.wait()
-
-    def __enter__(self) -> "Baton":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 def _paths(inputs: Any) -> List[Any]:

@@ -10,6 +10,7 @@ import threading
 from typing import Any, Optional, Union
 
 from . import _lib
+from ._closing import Closing
 from ._errors import BatonError, error_for
 
 _Path = Union[str, bytes, "os.PathLike[str]"]
@@ -31,7 +32,7 @@ def _refuse_nul(value: Any, what: str) -> bytes:
     return b
 
 
-class Client:
+class Client(Closing):
     """A connection to batond on the socket config names (None: the default lookup, as Baton).
 
     Raises NotFoundError when no daemon answers (or $BATON_NO_DAEMON is set to anything but
@@ -119,15 +120,3 @@ class Client:
             c, self._c = self._c, None
         if c is not None:
             self._lib.baton_client_close(c)
-
-    def __enter__(self) -> "Client":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass

@@ -247,6 +247,15 @@ class BatonTest(unittest.TestCase):
         self.assertIn("ferries", out.stdout.lower())
         self.assertIn("image-to-text", out.stderr)
 
+    def test_a_with_block_closes_the_context(self) -> None:
+        plan = [{"task": "debug-echo", "id": 0, "dep": [-1], "args": {"text": "inside"}}]
+        with baton.Baton() as b:
+            self.assertIsInstance(b, baton.Baton)
+            self.assertEqual(b.run(plan=plan).tasks[0]["outputs"]["text"], "inside")
+        with self.assertRaises(baton.BatonError) as cm:
+            b.run(plan=plan)
+        self.assertIn("the Baton was closed", str(cm.exception))
+
 
 class LibraryTest(unittest.TestCase):
     def test_a_missing_library_is_reported_by_name(self) -> None:

@@ -1,6 +1,7 @@
 """Tests of baton.Client on a real batond (beside BATON_LIBRARY): its methods, fetch() of a run's
 files, and Result.read()."""
 
+import gc
 import json
 import os
 import shutil
@@ -157,6 +158,13 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(baton.BatonError):
             c.call("health")
 
+    def test_a_with_block_closes_the_client(self) -> None:
+        with baton.Client() as c:
+            self.assertIsInstance(c, baton.Client)
+            c.call("health")
+        with self.assertRaises(baton.BatonError):
+            c.call("health")
+
     def test_no_daemon_is_not_found(self) -> None:
         old = os.environ["BATON_NO_DAEMON"]
         os.environ["BATON_NO_DAEMON"] = "1"
@@ -165,6 +173,20 @@ class ClientTest(unittest.TestCase):
                 baton.Client()
         finally:
             os.environ["BATON_NO_DAEMON"] = old
+
+    def test_a_client_that_failed_to_connect_is_collected_quietly(self) -> None:
+        old, old_hook = os.environ["BATON_NO_DAEMON"], sys.unraisablehook
+        unraisable = []
+        os.environ["BATON_NO_DAEMON"] = "1"
+        sys.unraisablehook = unraisable.append
+        try:
+            with self.assertRaises(baton.NotFoundError):
+                baton.Client()
+            gc.collect()
+        finally:
+            os.environ["BATON_NO_DAEMON"] = old
+            sys.unraisablehook = old_hook
+        self.assertEqual([repr(u.exc_value) for u in unraisable], [])
 
 
 if __name__ == "__main__":
