@@ -40,11 +40,9 @@ const char *off_thing_added(const planner *p, const char *at, char (*words)[OFF_
   for (size_t c = 0; (w = baton__conversation_word(&s, &len)) && c < k; c++)
     ;
   char word[OFF_MAX_WORD], stem[OFF_MAX_WORD];
-  for (const char *e = w, *f; e && (f = baton__conversation_word(&e, &len));) {
-    off_make_word(f, len, word, stem);
+  for (const char *e = w, *f; e && (f = off_next_word(&e, &len, word, stem));)
     if (off_file_type(f, len) || off_words_has(&p->lx->lang_names, word, false))
       return NULL;
-  }
   return p->told || off_subject_swapped(p, w) ? w : NULL;
 }
 
@@ -258,8 +256,7 @@ static bool saved_name(const planner *p, const char *text, const char *name, con
   const char *s, *end = text; /* the end of the last word not joining */
   size_t n, since = 6; /* the words from the last word of saving on (6: none that near) */
   bool calls = false, named = false;
-  for (const char *at = text; (s = baton__conversation_word(&at, &n)) && s < name; since++) {
-    off_make_word(s, n, w, stem);
+  for (const char *at = text; (s = off_next_word(&at, &n, w, stem)) && s < name; since++) {
     if (off_words_in(p->lx, saving, 3, stem, true))
       since = 0, *clause = end, calls = off_words_has(&p->lx->cls[W_CALLING], stem, true);
     named = off_words_in(p->lx, naming, 2, stem, true);

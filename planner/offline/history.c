@@ -87,8 +87,7 @@ const char *off_past_courtesy(const off_lexicon *lx, const char *s) {
   char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
   const char *at = s, *past = s, *word, *end = NULL;
   bool thanks = false; /* the clause so far has a courtesy word more than a lead-in */
-  for (size_t n; (word = baton__conversation_word(&at, &n)); end = word + n) {
-    off_make_word(word, n, w, stem);
+  for (size_t n; (word = off_next_word(&at, &n, w, stem)); end = word + n) {
     bool courtesy = off_words_has(&lx->cls[W_COURTESY], w, false);
     if (thanks && (strcspn(end, ",.!;") < (size_t)(word - end) ||
                    (!courtesy && off_words_has(&lx->cls[W_RESUMING], w, false))))
@@ -213,8 +212,7 @@ bool off_spare(const planner *p, const char *w) {
 static bool elliptical(const planner *p, const char *at) {
   char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
   size_t n, named = 0, words = 0;
-  for (const char *s; (s = baton__conversation_word(&at, &n)) && words < 12; words++) {
-    off_make_word(s, n, w, stem);
+  for (const char *s; (s = off_next_word(&at, &n, w, stem)) && words < 12; words++) {
     bool other = !off_file_type(s, n) && !off_words_has(&p->lx->lang_names, w, false);
     named += !other;
     if (other && !off_spare(p, w))

@@ -289,6 +289,9 @@ void off_read_as(planner *p, size_t i, const off_words *w);
 /* The length of the arrow s[0..n) starts with ("->", "=>", "-->", "→"), or 0. */
 size_t off_arrow_len(const char *s, size_t n);
 void off_make_word(const char *src, size_t n, char *dst, char *st);
+/* The next word of a conversation text at *at (baton__conversation_word), made (off_make_word)
+ * into w and stem; NULL past the last. */
+const char *off_next_word(const char **at, size_t *n, char *w, char *stem);
 /* Is word w (lower case) an "-ing" form ("reading", "sleeping"; not "sing", "ring")? */
 bool off_ing_word(const char *w);
 size_t off_split_words(const char *s, size_t n, char (*out)[OFF_MAX_WORD], size_t max,

@@ -8,6 +8,7 @@
 #include "core/quote.h"
 #include "core/text.h"
 #include "core/util.h"
+#include "planner/conversation.h"
 #include "core/banned.h"
 
 /* Contract: off_tokenize() takes p->req and gives p->tok (lower-cased, lightly stemmed words,
@@ -48,10 +49,14 @@ void off_make_word(const char *src, size_t n, char *dst, char *st) {
   st[n] = '\0';
 }
 
-bool off_ing_word(const char *w) {
-  size_t wl = strlen(w);
-  return wl > 4 && strcmp(w + wl - 3, "ing") == 0;
+const char *off_next_word(const char **at, size_t *n, char *w, char *stem) {
+  const char *s = baton__conversation_word(at, n);
+  if (s)
+    off_make_word(s, *n, w, stem);
+  return s;
 }
+
+bool off_ing_word(const char *w) { return strlen(w) > 4 && baton__has_suffix_ci(w, "ing"); }
 
 bool off_is(const planner *p, size_t i, off_class c) {
   return p->tok[i].kind == TK_WORD && (p->tok[i].cls[c / 64] >> (c % 64) & 1u);

@@ -25,8 +25,7 @@ const char *off_drawing_end(const planner *p, const char *asked, const taskcue *
   char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
   const char *end = NULL, *cut = NULL, *s, *at = asked;
   bool drew = false;
-  for (size_t n; (s = baton__conversation_word(&at, &n)); end = s + n) {
-    off_make_word(s, n, w, stem);
+  for (size_t n; (s = off_next_word(&at, &n, w, stem)); end = s + n) {
     bool mark = end && strcspn(end, ",;.!?") < (size_t)(s - end);
     bool joins = off_words_has(&p->lx->cls[W_JOINER], stem, true);
     bool then = off_words_has(&p->lx->cls[W_HARD_BREAK], stem, true);
@@ -46,8 +45,7 @@ const char *off_drawing_end(const planner *p, const char *asked, const taskcue *
 static const char *instead_at(const planner *p, const char *at) {
   char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
   const char *lead = NULL, *s;
-  for (size_t n; (s = baton__conversation_word(&at, &n));) {
-    off_make_word(s, n, w, stem);
+  for (size_t n; (s = off_next_word(&at, &n, w, stem));) {
     if (off_words_has(&p->lx->cls[W_INSTEAD], w, false))
       return s;
     if (lead && off_words_has(&p->lx->cls[W_OCCASION], w, false))
@@ -67,8 +65,7 @@ static const char *drawn_thing(const planner *p, const char *asked, const char *
   bool drew = false;
   const char *s;
   *lead = NULL;
-  for (size_t n; (s = baton__conversation_word(&asked, &n)) && s < end;) {
-    off_make_word(s, n, w, stem);
+  for (size_t n; (s = off_next_word(&asked, &n, w, stem)) && s < end;) {
     bool det = off_words_has(&p->lx->cls[W_DETERMINER], w, false), cue = off_cue_says(c, stem);
     if (drew && !det && !cue)
       return s;
@@ -98,12 +95,10 @@ static const char *plain_head(const planner *p, const char *from, const char *en
   char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
   const char *s, *last = NULL;
   size_t words = 0;
-  for (size_t n; from && (s = baton__conversation_word(&from, &n)) && s < end; last = s) {
-    off_make_word(s, n, w, stem);
+  for (size_t n; from && (s = off_next_word(&from, &n, w, stem)) && s < end; last = s)
     if (++words > 3 || off_words_in(p->lx, function, 4, w, false) || off_ing_word(w) ||
         strpbrk(w, "0123456789"))
       return NULL;
-  }
   return last;
 }
 
@@ -144,16 +139,13 @@ bool off_subject_swapped(const planner *p, const char *thing) {
   const char *one = one_at(p, thing, end);
   if (one && !drawn_head(p, p->asked))
     return false; /* "a green one" after "draw a cat sleeping" */
-  for (; (s = baton__conversation_word(&at, &n)) && s < end; words++) {
-    off_make_word(s, n, w, stem);
+  for (; (s = off_next_word(&at, &n, w, stem)) && s < end; words++)
     if ((s != one && off_words_in(p->lx, other, sizeof other / sizeof *other, w, false)) ||
         strpbrk(w, "0123456789") || off_format_word(w) || baton__type_from_name(w))
       return false;
-  }
   const taskcue *c = &p->cues[off_drawn_last(p) - 1];
   bool drew = false, joined = false; /* past the drawing's words: "and save it as k.png" only */
-  for (at = p->asked, end = NULL; words > 1 && (s = baton__conversation_word(&at, &n));) {
-    off_make_word(s, n, w, stem);
+  for (at = p->asked, end = NULL; words > 1 && (s = off_next_word(&at, &n, w, stem));) {
     bool joins = (end && strcspn(end, ",;.!?") < (size_t)(s - end)) ||
                  off_words_in(p->lx, joining, 2, stem, true);
     if (off_file_type(s, n) || (joined && !joins))
@@ -190,8 +182,8 @@ char *off_thing_swapped(const planner *p, const char *asked, const char *thing) 
 static bool asked_word(const planner *p, size_t i) {
   char w[OFF_MAX_WORD], stem[OFF_MAX_WORD];
   size_t n;
-  for (const char *at = p->asked, *s; at && (s = baton__conversation_word(&at, &n));)
-    if (off_make_word(s, n, w, stem), !strcmp(stem, p->tok[i].stem))
+  for (const char *at = p->asked, *s; at && (s = off_next_word(&at, &n, w, stem));)
+    if (!strcmp(stem, p->tok[i].stem))
       return true;
   return false;
 }
