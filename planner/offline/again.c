@@ -87,10 +87,6 @@ const char *off_target_named(const planner *p, const char *text, size_t *n) {
   return NULL;
 }
 
-/* "In one sentence, please", "as a bullet list", "again, but in 2 sentences", "more detail": does
- * the request, a preposition first (after "again, but") or "more" and a word of how long
- * (off_more_sized()), naming nothing of its own nor any task ("for the photo, describe it"), add
- * words to the last request? */
 /* Is the request "tell me more" (a "please" or marks after it)? */
 static bool tells_more(const planner *p) {
   size_t last = p->n_tok; /* less a "please" or marks at its end */
@@ -99,6 +95,10 @@ static bool tells_more(const planner *p) {
   return last == 3 && off_is(p, 0, W_TELL) && off_is(p, 1, W_US) && off_is(p, 2, W_MORE);
 }
 
+/* "In one sentence, please", "as a bullet list", "again, but in 2 sentences", "more detail": does
+ * the request, a preposition first (after "again, but") or "more" and a word of how long
+ * (off_more_sized()), naming nothing of its own nor any task ("for the photo, describe it"), add
+ * words to the last request? */
 static bool adds_words(const planner *p) {
   bool cue = off_has_cue(p, 0, p->n_tok, p->lx->w[K_CLEAR_KEYWORD]);
   size_t i = 0;

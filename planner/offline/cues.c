@@ -323,10 +323,7 @@ int off_clearest_cue(const planner *p, size_t a, size_t b, double min) {
 }
 
 bool off_has_cue(const planner *p, size_t a, size_t b, double min) {
-  for (size_t t = 0; t < p->n_cues; t++) /* (the first is enough: no need of the clearest) */
-    if (off_keyword_score(p, &p->cues[t], a, b) >= min)
-      return true;
-  return false;
+  return off_clearest_cue(p, a, b, min) >= 0;
 }
 
 int off_cue_at(const planner *p, size_t i, size_t b, double min, size_t *end) {
@@ -341,8 +338,7 @@ int off_cue_at(const planner *p, size_t i, size_t b, double min, size_t *end) {
 }
 
 bool off_cue_starts(const planner *p, size_t i, size_t b, double min) {
-  size_t end;
-  return off_cue_at(p, i, b, min, &end) >= 0;
+  return off_cue_at(p, i, b, min, &(size_t){0}) >= 0;
 }
 
 bool off_words_ask(const planner *p, char (*words)[OFF_MAX_WORD], size_t n) {
