@@ -239,23 +239,17 @@ static bool bare_object(const planner *p, const step *st, size_t k) {
 static bool written_task(const planner *p, step *st, size_t k, unsigned avail, bool whole) {
   size_t art = k > st->a + 2 && !off_is(p, k - 1, W_INDEFINITE) ? k - 2 : k - 1; /* "a (short)" */
   double s1, s2;
-  int t2 = -2; /* (scored once it is needed) */
-  unsigned media = 0;
+  int t2 = off_best_task(p, k, st->b, avail, &s2);
+  unsigned media = t2 >= 0 ? p->cues[t2].spec->inputs & (BATON__T_IMAGE | BATON__T_AUDIO) : 0;
   bool saved = off_saves_at(p, st->a) && off_made_of(p, k, false); /* "write the | summary of" */
-  if (saved && !off_made_of(p, k, true)) { /* "write the | caption for x.jpg" */
-    t2 = off_best_task(p, k, st->b, avail, &s2);
-    media = t2 >= 0 ? p->cues[t2].spec->inputs & (BATON__T_IMAGE | BATON__T_AUDIO) : 0;
+  if (saved && !off_made_of(p, k, true)) /* "write the | caption for x.jpg" */
     saved = off_own_res(p, k + 1, st->b, media) >= 0 && bare_object(p, st, k);
-  }
   bool object = (off_is(p, art, W_INDEFINITE) || saved) && art > st->a;
   bool phrasal = art > st->a + 1 && off_is(p, art - 2, W_PARTICLE); /* "come up with a" */
   if (!object || (off_is(p, art - 1, W_PREPOSITION) && !phrasal) ||
       off_is(p, art - 1, W_CONTENT_INTRO)) /* not "a summary of it in a | conversational tone" */
     return false;
   int t1 = off_best_task(p, st->a, k, avail, &s1);
-  if (t2 == -2)
-    t2 = off_best_task(p, k, st->b, avail, &s2);
-  media = t2 >= 0 ? p->cues[t2].spec->inputs & (BATON__T_IMAGE | BATON__T_AUDIO) : 0;
   if (whole && (t2 < 0 || !off_cue_word(p, &p->cues[t2], k) ||
                 (media && !(off_is_role(p, t2, R_CAPTION) && bare_object(p, st, k) &&
                             (off_own_res(p, k, st->b, BATON__T_IMAGE) >= 0 ||
