@@ -216,17 +216,14 @@ static long asked_more(const planner *p, const step *st, size_t *cut, size_t *en
 static void cut_words(planner *p, baton__task *t, size_t cut, size_t end) {
   const char *s = p->req + p->tok[cut].start;
   size_t n = p->tok[end - 1].end - p->tok[cut].start;
-  for (size_t a = 0; a < t->n_args; a++) {
-    char *v = t->args[a].value, *at = NULL;
-    if (strcmp(t->args[a].name, "text") != 0 || t->args[a].ref >= 0 || !v)
-      continue;
-    for (char *q = v; *q; q++) /* the last: "draw a dog and one more bone, and one more" */
-      at = strncmp(q, s, n) == 0 ? q : at;
-    while (at && at > v && (at[-1] == ' ' || at[-1] == ','))
-      at--;
-    if (at && at > v)
-      *at = '\0';
-  }
+  baton__arg *text = own_text(t);
+  char *v = text ? text->value : NULL, *at = NULL;
+  for (char *q = v; q && *q; q++) /* the last: "draw a dog and one more bone, and one more" */
+    at = strncmp(q, s, n) == 0 ? q : at;
+  while (at && at > v && (at[-1] == ' ' || at[-1] == ','))
+    at--;
+  if (at && at > v)
+    *at = '\0';
 }
 
 /* "Draw a cat and a dog, then compare them": does st draw two things, each after "a" (the first

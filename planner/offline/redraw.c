@@ -218,10 +218,10 @@ size_t off_added_at(const planner *p, bool *copies) {
       ; /* "again, with a hat" */
     bool changed = off_is(p, k - 1, W_AGAIN) || off_is(p, k - 1, W_CONTRAST);
     bool joins = off_is(p, i, W_JOINER) || off_punct(p, i, ",");
-    bool then = joins && off_has_cue(p, i + 1, p->n_tok, p->lx->w[K_CLEAR_KEYWORD]);
+    bool cue = off_has_cue(p, i + 1, p->n_tok, p->lx->w[K_CLEAR_KEYWORD]), then = joins && cue;
     bool but = off_is(p, k - 1, W_AGAIN) && off_is(p, i, W_CONTRAST) && i + 1 < p->n_tok &&
                p->tok[i + 1].kind == TK_WORD && !off_is(p, i + 1, W_PREPOSITION) &&
-               !off_has_cue(p, i + 1, p->n_tok, p->lx->w[K_CLEAR_KEYWORD]); /* "| but blue" */
+               !cue; /* "| but blue" */
     if ((i + 1 < p->n_tok && off_saves_at(p, i + 1) && joins) ||
         (changed && (off_is(p, i, W_PREPOSITION) || then || but) && names_no_input(p, i) &&
          !off_language_asked(p)))
