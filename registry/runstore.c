@@ -213,9 +213,23 @@ static const char sql_task[] =
 static const char sql_finish[] =
     "UPDATE runs SET status=?2, summary=?3, result=?4, updated=?5, "
     "chat_history=CASE WHEN ?2='done' THEN NULL ELSE chat_history END WHERE id=?1";
+/* A run's start takes the row its acceptance wrote (sql_accept: running, this instance's, no
+ * plan yet); any other row of its id is not overwritten (no change: an error). */
 static const char sql_begin[] =
     "INSERT INTO runs(id, created, updated, pid, status, request, plan, workspace, owner, uid, "
-    "chat_history) VALUES(?1, ?2, ?2, ?3, 'running', ?4, '', ?5, ?6, ?7, ?8)";
+    "chat_history) VALUES(?1, ?2, ?2, ?3, 'running', ?4, '', ?5, ?6, ?7, ?8) "
+    "ON CONFLICT(id) DO UPDATE SET updated=excluded.updated, pid=excluded.pid, "
+    "request=excluded.request, workspace=excluded.workspace, uid=excluded.uid, "
+    "chat_history=excluded.chat_history WHERE runs.status='running' AND "
+    "runs.owner=excluded.owner AND NOT EXISTS(SELECT 1 FROM run_plans p WHERE p.run_id=?1)";
+/* A run accepted and not yet planned: running, with no plan. */
+static const char sql_accept[] =
+    "INSERT INTO runs(id, created, updated, pid, status, request, plan, workspace, owner, uid) "
+    "VALUES(?1, ?2, ?2, ?3, 'running', ?4, '', ?5, ?6, ?7)";
+/* A run accepted that never started (its submit refused): as if never accepted. */
+static const char sql_forget[] =
+    "DELETE FROM runs WHERE id=?1 AND status='running' AND owner=?2 AND "
+    "NOT EXISTS(SELECT 1 FROM run_plans p WHERE p.run_id=?1)";
 static const char sql_plan[] = "INSERT INTO run_plans(run_id, plan) VALUES(?1, ?2)";
 /* A run whose folder was removed is not reopened (its files are gone); one that had none to
  * remove may be, and its new files are kept like any run's. */
@@ -229,7 +243,9 @@ static int prepare_writes(baton__runstore *rs, char *err, size_t errlen) {
       sqlite3_prepare_v3(rs->db, sql_finish, -1, f, &rs->st_finish, NULL) != SQLITE_OK ||
       sqlite3_prepare_v3(rs->db, sql_begin, -1, f, &rs->st_begin, NULL) != SQLITE_OK ||
       sqlite3_prepare_v3(rs->db, sql_reopen, -1, f, &rs->st_reopen, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v3(rs->db, sql_plan, -1, f, &rs->st_plan, NULL) != SQLITE_OK)
+      sqlite3_prepare_v3(rs->db, sql_plan, -1, f, &rs->st_plan, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v3(rs->db, sql_accept, -1, f, &rs->st_accept, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v3(rs->db, sql_forget, -1, f, &rs->st_forget, NULL) != SQLITE_OK)
     return baton__runstore_db_fail(rs, err, errlen, "preparing statements");
   return 0;
 }
@@ -277,9 +293,20 @@ static void close_db(baton__runstore *rs) {
   sqlite3_finalize(rs->st_begin);
   sqlite3_finalize(rs->st_reopen);
   sqlite3_finalize(rs->st_plan);
+  sqlite3_finalize(rs->st_accept);
+  sqlite3_finalize(rs->st_forget);
   sqlite3_close(rs->db);
   baton__runlock_drop(&rs->owner);
   free(rs->path);
+}
+
+/* How long the writer lets a burst of writes gather: 2 ms, or BATON_TEST_RUNS_GATHER_MS (0 to
+ * 60000; for tests that need the window of a batch open long enough to hit it). */
+static long gather_ms(void) {
+  const char *v = getenv("BATON_TEST_RUNS_GATHER_MS");
+  char *end = NULL;
+  long ms = v && *v ? strtol(v, &end, 10) : -1;
+  return end && !*end && ms >= 0 && ms <= 60000 ? ms : 2;
 }
 
 int baton__runstore_open(const char *path, baton__runstore **out, char *err, size_t errlen) {
@@ -291,6 +318,7 @@ int baton__runstore_open(const char *path, baton__runstore **out, char *err, siz
     return -1;
   }
   rs->owner.fd = -1;
+  rs->gather_ms = gather_ms();
   if (baton__dbfile_check(path, "the run history", err, errlen) != 0 ||
       open_db(rs, err, errlen) != 0 || migrate(rs, err, errlen) != 0)
     goto fail;

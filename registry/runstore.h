@@ -37,6 +37,17 @@ int baton__runstore_begin(baton__runstore *rs, const char *id, const char *reque
 int baton__runstore_begin_as(baton__runstore *rs, const char *id, long long uid,
                              const char *request, const char *plan_json, const char *workspace,
                              const char *chat_json, char *err, size_t errlen);
+/* Records a run accepted and not yet planned (a daemon's submit, before it tells the client
+ * the run's id): running, with request (may be NULL) and workspace and no plan, committed
+ * before it returns, so that a process killed from then on leaves it interrupted, not unknown.
+ * Its baton__runstore_begin_as() then takes the row (no other run's row is ever taken: that is
+ * an error). 0, or -1 with err (out of memory, read-only, the write failed). */
+int baton__runstore_accept(baton__runstore *rs, const char *id, long long uid, const char *request,
+                           const char *workspace, char *err, size_t errlen);
+/* Removes the row of a run accepted that never began (its submit was refused): only while it
+ * is still as baton__runstore_accept() wrote it. Queued; -1 with err when out of memory or
+ * read-only. */
+int baton__runstore_forget(baton__runstore *rs, const char *id, char *err, size_t errlen);
 /* Records one task's state (upsert): the model and the configured model
  * server (endpoint) that answered it; endpoint, outputs_json and error may
  * be NULL.

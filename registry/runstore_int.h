@@ -12,7 +12,7 @@
 /* Task-state writes are queued and committed by one writer thread in
  * batches (group commit), so a task's progress costs the scheduler a queue
  * push, not a transaction. */
-typedef enum { OP_TASK, OP_FINISH, OP_BEGIN, OP_REOPEN, OP_PLAN } baton__rs_op_kind;
+typedef enum { OP_TASK, OP_FINISH, OP_BEGIN, OP_REOPEN, OP_PLAN, OP_ACCEPT, OP_FORGET } baton__rs_op_kind;
 
 typedef struct baton__rs_op {
   struct baton__rs_op *next;
@@ -20,10 +20,10 @@ typedef struct baton__rs_op {
   char *run_id, *task, *model, *status, *outputs, *error, *summary, *result;
   char *worker;   /* OP_TASK: the queue worker ("HOST:NAME") that has or ran it */
   char *endpoint; /* OP_TASK: the model server that answered */
-  char *request, *plan, *workspace; /* OP_BEGIN (whose plan is written as OP_PLAN) */
+  char *request, *plan, *workspace; /* OP_BEGIN (whose plan is written as OP_PLAN), OP_ACCEPT */
   char *chat;     /* OP_BEGIN: the conversation its chat tasks are sent, or NULL */
   int task_id;
-  long long uid; /* OP_BEGIN: who the run belongs to */
+  long long uid; /* OP_BEGIN, OP_ACCEPT: who the run belongs to */
   long long ms;
   double ts;
 } baton__rs_op;
@@ -81,7 +81,8 @@ struct baton__runstore {
   baton__rs_ended *ended; /* runs whose end could not be stored, not yet recorded interrupted */
   size_t n_ended;
   pthread_t writer;
-  sqlite3_stmt *st_task, *st_finish, *st_begin, *st_reopen, *st_plan;
+  sqlite3_stmt *st_task, *st_finish, *st_begin, *st_reopen, *st_plan, *st_accept, *st_forget;
+  long gather_ms;         /* how long a burst of writes may gather (BATON_TEST_RUNS_GATHER_MS) */
 };
 
 /* err = "run history PATH: WHAT: SQLite's message"; returns -1. */

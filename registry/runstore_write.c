@@ -54,13 +54,18 @@ static void bind_op(baton__runstore *rs, sqlite3_stmt *st, const op *o) {
     sqlite3_bind_double(st, 5, o->ts);
     break;
   case OP_BEGIN:
+  case OP_ACCEPT:
     sqlite3_bind_double(st, 2, o->ts);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)getpid());
     bind_opt(st, 4, o->request);
     sqlite3_bind_text(st, 5, o->workspace, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, rs->owner.instance, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, o->uid);
-    bind_opt(st, 8, o->chat);
+    if (o->kind == OP_BEGIN)
+      bind_opt(st, 8, o->chat);
+    break;
+  case OP_FORGET:
+    sqlite3_bind_text(st, 2, rs->owner.instance, -1, SQLITE_STATIC);
     break;
   case OP_PLAN:
     sqlite3_bind_text(st, 2, o->plan, -1, SQLITE_STATIC);
@@ -93,6 +98,8 @@ static int step_op(baton__runstore *rs, const op *o, baton__rs_op_kind as, char 
                      : as == OP_BEGIN  ? rs->st_begin
                      : as == OP_REOPEN ? rs->st_reopen
                      : as == OP_PLAN   ? rs->st_plan
+                     : as == OP_ACCEPT ? rs->st_accept
+                     : as == OP_FORGET ? rs->st_forget
                                        : rs->st_task;
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
@@ -111,6 +118,10 @@ static int step_op(baton__runstore *rs, const op *o, baton__rs_op_kind as, char 
     baton__fmt(msg, cap, "run history %s: run %s is not stored (%s)", rs->path, o->run_id,
                as == OP_REOPEN ? "or its files were removed meanwhile"
                                : "its start could not be written");
+    return -1;
+  }
+  if (as == OP_BEGIN && changed != 1) { /* the id is another run's */
+    baton__fmt(msg, cap, "run history %s: run %s is already stored", rs->path, o->run_id);
     return -1;
   }
   return 0;
@@ -193,12 +204,13 @@ static void write_batch(baton__runstore *rs, const op *batch) {
   }
 }
 
-/* Lets a burst of writes gather (up to 2 ms) unless someone waits for them:
+/* Lets a burst of writes gather (up to rs->gather_ms: 2 ms) unless someone waits for them:
  * one transaction for many writes is what keeps this cheap. Holds rs->lock. */
 static void gather(baton__runstore *rs) {
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_nsec += 2 * 1000000L;
+  until.tv_sec += rs->gather_ms / 1000;
+  until.tv_nsec += rs->gather_ms % 1000 * 1000000L;
   if (until.tv_nsec >= 1000000000L) {
     until.tv_sec++;
     until.tv_nsec -= 1000000000L;
@@ -401,6 +413,24 @@ int baton__runstore_begin_as(baton__runstore *rs, const char *id, long long uid,
   if (o)
     o->uid = uid;
   return push(rs, o, err, errlen);
+}
+
+int baton__runstore_accept(baton__runstore *rs, const char *id, long long uid, const char *request,
+                           const char *workspace, char *err, size_t errlen) {
+  static const size_t fields[] = {offsetof(op, run_id), offsetof(op, request),
+                                  offsetof(op, workspace)};
+  const char *src[] = {id, request, workspace};
+  op *o = op_new(OP_ACCEPT, src, fields, 3);
+  if (o)
+    o->uid = uid;
+  if (push(rs, o, err, errlen) != 0)
+    return -1;
+  return baton__runstore_flush_run(rs, id, err, errlen); /* durable before its id is told */
+}
+
+int baton__runstore_forget(baton__runstore *rs, const char *id, char *err, size_t errlen) {
+  static const size_t fields[] = {offsetof(op, run_id)};
+  return push(rs, op_new(OP_FORGET, &id, fields, 1), err, errlen);
 }
 
 int baton__runstore_begin(baton__runstore *rs, const char *id, const char *request,

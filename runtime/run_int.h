@@ -283,4 +283,13 @@ int baton__run_store_unplanned(baton *ctx, const char *run_id, long long uid, co
                                baton_rc rc, const char *why, const baton__run_llm *llm,
                                char **result_out);
 
+/* ---- run_accepted.c ---- */
+/* Records a run the daemon accepted (before it tells the client its id): running, no plan yet,
+ * committed before it returns (baton__runstore_accept). 0, or -1 with err. */
+int baton__run_record_accepted(baton *ctx, const char *run_id, long long uid,
+                               const char *request, char *err, size_t errlen);
+/* Removes such a run's record when it never started (its submit refused); a run recorded since
+ * (started, or ended before its plan) keeps its record. Queued; a failure is logged. */
+void baton__run_forget_accepted(baton *ctx, const char *run_id);
+
 #endif

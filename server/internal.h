@@ -42,6 +42,7 @@ typedef struct srun {
   baton_run *run;     /* set once baton_submit() returned */
   char run_id[40];
   bool submitted, done, cancel_asked;
+  bool recorded;      /* the history has it from its acceptance (forgotten if it never starts) */
   bool quiet;         /* submit's events: false - no notifications, only the result */
   uint64_t tag;       /* its planning's baton_request.interrupt_tag: run.cancel stops the LLM */
   const char *cancel_why; /* why it was cancelled (static text), or NULL: its client asked */

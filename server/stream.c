@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/run_int.h"
 #include "server/internal.h"
 #include "core/banned.h"
 
@@ -22,6 +23,8 @@ void baton__srv_run_unref(baton_server *srv, srun *sr) {
   pthread_mutex_unlock(&srv->lock);
   if (!last)
     return;
+  if (sr->recorded && !sr->submitted)
+    baton__run_forget_accepted(sr->sc->ctx, sr->run_id);
   baton_run_free(sr->run);
   free(sr->id_json);
   baton__srv_ctx_put(srv, sr->sc);
@@ -148,6 +151,10 @@ static bool start_run(baton_server *srv, srun *sr, const baton_request *given, c
     pthread_mutex_unlock(&srv->lock);
     char msg[1024];
     baton__fmt(msg, sizeof msg, "%s", baton_errmsg(sr->sc->ctx));
+    if (sr->recorded && !(rc == BATON_CANCELLED && cancelled)) { /* before its client hears */
+      baton__run_forget_accepted(sr->sc->ctx, sr->run_id);
+      sr->recorded = false;
+    }
     if (rc == BATON_CANCELLED && cancelled) /* recorded when its planning ended */
       baton__srv_post_unplanned(srv, sr, j, why,
                                 !strcmp(baton_failed_run_id(sr->sc->ctx), sr->run_id));
@@ -172,6 +179,20 @@ static bool start_run(baton_server *srv, srun *sr, const baton_request *given, c
   return true;
 }
 
+/* Records the run in the history before its id is told: a daemon killed from then on leaves it
+ * interrupted, not unknown. A history that cannot record it is logged (the run then fails when
+ * it starts, saying why). */
+static void record_accepted(baton_server *srv, srun *sr, const job *j) {
+  const cJSON *text = cJSON_GetObjectItemCaseSensitive(j->params, "request");
+  char err[512];
+  if (baton__run_record_accepted(sr->sc->ctx, sr->run_id, (long long)sr->uid,
+                                 cJSON_IsString(text) ? text->valuestring : NULL, err,
+                                 sizeof err) == 0)
+    sr->recorded = true;
+  else
+    baton__srv_log(srv, BATON_LOG_WARN, "run %s: %s", sr->run_id, err);
+}
+
 /* submit: hands the run to the runs' pool when a slot is free
  * (daemon.max_runs), else queues it with a "queued" event. true when the run
  * took the request over. */
@@ -189,6 +210,7 @@ bool baton__srv_submit(baton_server *srv, job *j, srv_ctx *sc) {
   }
   if (baton__srv_request_params(srv, j, &req, &h) && (sr = new_run(srv, j, sc))) {
     sr->quiet = cJSON_IsFalse(events);
+    record_accepted(srv, sr, j);
     baton__srv_post_accepted(srv, sr); /* its id, for run.cancel, before anything else */
     pthread_mutex_lock(&srv->lock);
     bool slot = srv->n_running < (size_t)srv->max_runs && !srv->wait_head;

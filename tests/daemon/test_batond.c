@@ -775,6 +775,100 @@ Test(daemon_batond, a_client_whose_daemon_is_killed_mid_run_is_told_which_run_to
   hang_up(c);
 }
 
+/* Submits params on c and reads up to the run's `accepted` event (skipping none before it: it
+ * is the first): its run id (malloc'd). */
+static char *submit_to_accepted(conn *c, const char *params) {
+  char line[1024];
+  snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"submit\",\"params\":%s}\n",
+           params);
+  send_raw(c, line);
+  cJSON *m = next_msg(c, BT_WAIT_MS);
+  cr_assert(m, "no accepted event");
+  const cJSON *p = cJSON_GetObjectItem(m, "params");
+  cr_assert_str_eq(str(p, "type"), "accepted", "the first event is accepted");
+  char *id = strdup(str(p, "run_id"));
+  cJSON_Delete(m);
+  return id;
+}
+
+/* Kills the daemon with SIGKILL, starts another in its place and returns the status the new
+ * one's runs.list gives run id ("" when it does not list it; malloc'd). */
+static char *status_after_a_kill(const char *id) {
+  kill(d.pid, SIGKILL);
+  waitpid(d.pid, NULL, 0);
+  unsetenv("BATON_TEST_RUNS_GATHER_MS");
+  char errf[600];
+  snprintf(errf, sizeof errf, "%s/again.err", d.dir);
+  d.pid = bt_daemon_spawn(errf, 0);
+  bt_daemon_wait_ready(&d, d.pid);
+  conn *c = dial();
+  cJSON *r = call(c, 1, "runs.list", "{\"limit\":100}");
+  char *status = strdup("");
+  const cJSON *run;
+  cJSON_ArrayForEach(run, result(r)) {
+    if (!strcmp(str(run, "run_id"), id)) {
+      free(status);
+      status = strdup(str(run, "status"));
+    }
+  }
+  cJSON_Delete(r);
+  hang_up(c);
+  return status;
+}
+
+/* The run's start is committed before its id is told: killed right after `accepted`, with the
+ * history's batch held open far longer than the kill takes, the run is interrupted after a
+ * restart, not unknown. */
+Test(daemon_batond, a_run_whose_daemon_is_killed_right_after_accepted_is_interrupted_after) {
+  finish();
+  setenv("BATON_TEST_RUNS_GATHER_MS", "60000", 1);
+  start();
+  conn *c = dial();
+  char *id = submit_to_accepted(c, sleep_plan(60000));
+  char *status = status_after_a_kill(id);
+  cr_expect_str_eq(status, "interrupted", "run %s after the kill: '%s'", id, status);
+  free(status);
+  free(id);
+  hang_up(c);
+}
+
+/* The same for a run that waits for a slot (max_runs), never planned when the daemon dies. */
+Test(daemon_batond, a_run_waiting_for_a_slot_when_its_daemon_is_killed_is_interrupted_after) {
+  finish();
+  start_with("daemon:\n  max_runs: 1\n");
+  conn *a = dial(), *b = dial();
+  free(submit_to_accepted(a, sleep_plan(60000)));
+  free(await_plan_event(a));
+  char *id = submit_to_accepted(b, sleep_plan(10));
+  char *status = status_after_a_kill(id);
+  cr_expect_str_eq(status, "interrupted", "run %s after the kill: '%s'", id, status);
+  free(status);
+  free(id);
+  hang_up(a);
+  hang_up(b);
+}
+
+/* A submit refused after its `accepted` event (its plan names a kind nothing runs) leaves no
+ * run in the history, as before its start was recorded at acceptance. */
+Test(daemon_batond, a_submit_refused_after_accepted_leaves_no_run) {
+  conn *c = dial();
+  char *id = submit_to_accepted(
+      c, "{\"plan\":[{\"task\":\"no-such-kind\",\"id\":0,\"dep\":[-1],\"args\":{}}]}");
+  cJSON *m;
+  while ((m = next_msg(c, BT_WAIT_MS)) && !cJSON_GetObjectItem(m, "id"))
+    cJSON_Delete(m);
+  cr_assert(m, "no answer to the submit");
+  cr_expect(cJSON_GetObjectItem(m, "error"), "the plan was taken");
+  cJSON_Delete(m);
+  cJSON *r = call(c, 2, "runs.list", "{\"limit\":100}");
+  const cJSON *run;
+  cJSON_ArrayForEach(run, result(r))
+    cr_expect_str_neq(str(run, "run_id"), id, "the refused run %s is listed", id);
+  cJSON_Delete(r);
+  free(id);
+  hang_up(c);
+}
+
 /* One line from a pipe (up to BT_WAIT_MS between bytes), malloc'd without its newline, or NULL. */
 static char *pipe_line(int fd) {
   size_t len = 0, cap = 1 << 16;
