@@ -129,6 +129,12 @@ static rd_status recv_msg(int fd, char **out, int64_t deadline, const atomic_int
   return RD_OK;
 }
 
+/* What a worker sends first on taking a request, before it runs anything: a worker that dies
+ * before this never started the task, which then goes to a replacement. */
+#define WORKER_TOOK "{\"took\":true}"
+/* exchange(): the worker died before it took the task. */
+#define EXCHANGE_UNTAKEN (-2)
+
 /* ---- values as JSON -------------------------------------------------------- */
 
 static cJSON *values_to_json(const baton__values *vs) {
@@ -395,23 +401,41 @@ static char *task_request(const baton__worker_pool *p, const char *task, const b
   return msg;
 }
 
+/* Waits for the worker's word that it took the task (WORKER_TOOK). RD_OK, or why not. */
+static rd_status await_took(baton__worker *w, int64_t deadline, const atomic_int *cancel) {
+  char *m = NULL;
+  rd_status st = recv_msg(w->fd, &m, deadline, cancel);
+  if (st == RD_OK && strcmp(m, WORKER_TOOK) != 0)
+    st = RD_ERROR; /* not a worker of this protocol */
+  free(m);
+  return st;
+}
+
 /* Sends msg to worker w and waits for its reply (*reply, caller frees). A
  * worker that cannot be written, dies, times out or is cancelled is killed
- * and reaped: -1 with env->err saying which. */
+ * and reaped: -1 with env->err saying which, or EXCHANGE_UNTAKEN when it
+ * died (or could not be written) before it took the task. */
 static int exchange(const baton__worker_pool *p, baton__worker *w, const char *task,
                     const char *msg, baton__exec_env *env, char **reply) {
   int status = 0;
   if (send_msg(w->fd, msg) != 0) {
     kill_worker(w, &status);
     describe_death(status, p->name, env->err, sizeof env->err);
-    return -1;
+    return EXCHANGE_UNTAKEN;
   }
   /* The executor gets the timeout too; the grace second lets it answer first. */
   int64_t deadline = env->timeout_ms > 0 ? baton__now_ms() + env->timeout_ms + 1000 : 0;
-  rd_status st = recv_msg(w->fd, reply, deadline, env->cancel);
+  rd_status st = await_took(w, deadline, env->cancel);
+  bool taken = st == RD_OK;
+  if (taken)
+    st = recv_msg(w->fd, reply, deadline, env->cancel);
   if (st == RD_OK)
     return 0;
   kill_worker(w, &status);
+  if (!taken && (st == RD_EOF || st == RD_ERROR)) {
+    describe_death(status, p->name, env->err, sizeof env->err);
+    return EXCHANGE_UNTAKEN;
+  }
   if (st == RD_CANCELLED)
     baton__fmt(env->err, sizeof env->err, "cancelled");
   else if (st == RD_TIMEOUT)
@@ -482,10 +506,15 @@ int baton__worker_run(baton__worker_pool *p, const char *task, const baton__valu
   }
   char *msg = task_request(p, task, in, env);
   char *reply = NULL;
-  int rc = -1;
+  int rc = -1, ex = -1;
   if (!msg)
     baton__fmt(env->err, sizeof env->err, "out of memory");
-  else if (exchange(p, w, task, msg, env, &reply) == 0)
+  else if ((ex = exchange(p, w, task, msg, env, &reply)) == EXCHANGE_UNTAKEN && !fresh &&
+           spawn_worker(p, w, env->err, sizeof env->err) == 0)
+    /* A warm worker killed as it was handed the task (after the check above) never started
+     * it: its replacement gets it, once. A new one that dies so failed to start. */
+    ex = exchange(p, w, task, msg, env, &reply);
+  if (ex == 0)
     rc = read_reply(p, reply, env, out);
   free(msg);
   free(reply);
@@ -760,6 +789,8 @@ int baton__worker_main(int fd, const char *config_path, const baton__executor *c
     rd_status st = recv_msg(fd, &msg, 0, NULL);
     if (st == RD_EOF)
       break;
+    if (st == RD_OK && send_msg(fd, WORKER_TOOK) != 0)
+      st = RD_ERROR; /* baton is gone */
     status = st == RD_OK ? child_request(&c, fd, msg) : 1;
     free(msg);
   }

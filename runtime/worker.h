@@ -19,7 +19,10 @@
  * length, then that many bytes of JSON. Requests:
  *   {"executor","task","model","endpoint","workspace","prefix","timeout_ms",
  *    "inputs":[{"name","type","data"}]}
- * Replies: {"ok":true,"outputs":[...]} or {"ok":false,"error":"..."}.
+ * The worker answers each with {"took":true} as soon as it has read it, then
+ * the reply: {"ok":true,"outputs":[...]} or {"ok":false,"error":"..."}. A
+ * worker that dies before it took a task (killed while idle) is replaced and
+ * the task given to the replacement, once; one that dies after crashed it.
  */
 
 /* Largest message either side accepts. */

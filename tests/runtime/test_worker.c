@@ -1,8 +1,9 @@
-/* test_worker.c — executor worker processes: a terminal's ^C and a worker dying while idle. */
+/* test_worker.c — executor worker processes: a terminal's ^C, a worker dying while idle or as it is handed a task. */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,54 @@ Test(runtime_worker, a_worker_killed_while_idle_is_replaced_for_the_next_task, .
   cr_assert_eq(kill(w, SIGKILL), 0);
   cr_assert(died_within_5s(w));
   echo_succeeds(ctx, "second");
+  cr_assert_neq(the_worker(), w);
+  done_with(ctx);
+}
+
+Test(runtime_worker, a_worker_killed_just_before_its_next_task_is_replaced_for_it,
+     .timeout = 60) {
+  baton *ctx = open_isolated();
+  echo_succeeds(ctx, "first");
+  for (int i = 0; i < 5; i++) { /* no wait for it to die: the task may meet it alive */
+    pid_t w = the_worker();
+    cr_assert_eq(kill(w, SIGKILL), 0);
+    char text[32];
+    snprintf(text, sizeof text, "again %d", i);
+    echo_succeeds(ctx, text);
+    cr_assert(died_within_5s(w));
+  }
+  done_with(ctx);
+}
+
+static void note_start(void *ud, const baton_event *ev) {
+  if (ev->type == BATON_EVENT_TASK_STARTED)
+    atomic_store((atomic_int *)ud, 1);
+}
+
+/* The window made wide: the worker is stopped, so it is alive when it is handed the task and
+ * dies before it read it; that task goes to a replacement, not reported crashed. */
+Test(runtime_worker, a_worker_that_dies_before_it_read_its_task_hands_it_on, .timeout = 60) {
+  baton *ctx = open_isolated();
+  echo_succeeds(ctx, "first");
+  pid_t w = the_worker();
+  cr_assert_eq(kill(w, SIGSTOP), 0);
+  const char *plan = "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":\"x\"}}]";
+  baton_request req = {BATON_REQUEST_INIT, .plan_json = plan, .input_root = home};
+  baton_run *run = NULL;
+  atomic_int started = 0;
+  cr_assert_eq(baton_submit(ctx, &req, note_start, &started, &run), BATON_OK);
+  for (int i = 0; i < 500 && !atomic_load(&started); i++)
+    usleep(10000);
+  usleep(200000); /* the task is sent to the stopped worker */
+  cr_assert_eq(kill(w, SIGKILL), 0);
+  baton_rc rc = baton_run_wait(run);
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "tasks"), 0);
+  const cJSON *err = cJSON_GetObjectItemCaseSensitive(t, "error");
+  cr_expect_eq(rc, BATON_OK, "the task failed: %s",
+               cJSON_IsString(err) ? err->valuestring : "(no error)");
+  cJSON_Delete(res);
+  baton_run_free(run);
   cr_assert_neq(the_worker(), w);
   done_with(ctx);
 }
