@@ -55,6 +55,46 @@ Test(registry_runstore, a_finished_run_reads_back_as_stored) {
   free(dir);
 }
 
+/* A run accepted (committed at once, no plan) then begun takes its own row, with the plan; a
+ * second start of an id already begun is refused, never taking that run's row; a run accepted
+ * that never began is forgotten, and forgetting a begun one leaves it. */
+Test(registry_runstore, an_accepted_run_is_taken_by_its_start_and_no_other_row_is) {
+  char *dir = bt_tmpdir(), *path = db_path(dir);
+  baton__runstore *rs = NULL;
+  char err[512] = "";
+  cr_assert_eq(baton__runstore_open(path, &rs, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(baton__runstore_accept(rs, "a1", 7, "say hi", "/tmp/ws", err, sizeof err), 0, "%s",
+               err);
+  cJSON *run = baton__runstore_get(rs, "a1", err, sizeof err);
+  cr_assert_not_null(run, "%s", err);
+  cr_expect_str_eq(str(run, "status"), "running");
+  cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(run, "plan")), 0);
+  cJSON_Delete(run);
+  const char *plan = "[{\"task\":\"debug-echo\",\"id\":0,\"dep\":[-1],\"args\":{}}]";
+  cr_assert_eq(baton__runstore_begin_as(rs, "a1", 7, "say hi", plan, "/tmp/ws", NULL, err,
+                                        sizeof err), 0);
+  cr_assert_eq(baton__runstore_flush_run(rs, "a1", err, sizeof err), 0, "%s", err);
+  run = baton__runstore_get(rs, "a1", err, sizeof err);
+  cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(run, "plan")), 1);
+  cJSON_Delete(run);
+  cr_assert_eq(baton__runstore_begin_as(rs, "a1", 7, "other", "[]", "/tmp/ws2", NULL, err,
+                                        sizeof err), 0);
+  cr_expect_eq(baton__runstore_flush_run(rs, "a1", err, sizeof err), -1);
+  cr_expect(strstr(err, "already stored"), "%s", err);
+  cr_assert_eq(baton__runstore_forget(rs, "a1", err, sizeof err), 0);
+  cr_assert_eq(baton__runstore_accept(rs, "a2", 7, NULL, "/tmp/ws3", err, sizeof err), 0);
+  cr_assert_eq(baton__runstore_forget(rs, "a2", err, sizeof err), 0);
+  cJSON *list = baton__runstore_list(rs, 10, err, sizeof err);
+  cr_assert_eq(cJSON_GetArraySize(list), 1, "only the begun run stays");
+  cr_expect_str_eq(str(cJSON_GetArrayItem(list, 0), "run_id"), "a1");
+  cr_expect_str_eq(str(cJSON_GetArrayItem(list, 0), "request"), "say hi");
+  cJSON_Delete(list);
+  baton__runstore_close(rs);
+  bt_rmtree(dir);
+  free(path);
+  free(dir);
+}
+
 /* The key of member i of object o ("" past its end). */
 static const char *key_at(const cJSON *o, int i) {
   const cJSON *c = cJSON_GetArrayItem(o, i);
