@@ -131,8 +131,14 @@ static baton_rc prepare_stored(baton *ctx, const char *id, run_mode mode, baton_
   const cJSON *ws = cJSON_GetObjectItemCaseSensitive(stored, "workspace");
   if (cJSON_IsString(req))
     run->request = baton__strdup(req->valuestring);
-  if (baton__graph_from_json(cJSON_GetObjectItemCaseSensitive(stored, "plan"), ctx->cfg.max_tasks,
-                             &run->g, err, sizeof err) != 0) {
+  const cJSON *plan = cJSON_GetObjectItemCaseSensitive(stored, "plan");
+  if (mode == MODE_RESUME && cJSON_GetArraySize(plan) == 0) { /* e.g. killed while planned */
+    rc = baton__fail(ctx, BATON_INVALID,
+                     "run %s has no plan (it ended before it was planned): nothing to resume; "
+                     "submit its request again", id);
+    goto fail;
+  }
+  if (baton__graph_from_json(plan, ctx->cfg.max_tasks, &run->g, err, sizeof err) != 0) {
     rc = baton__fail(ctx, BATON_PLAN, "the stored plan of run %s: %s", id, err);
     goto fail;
   }

@@ -843,6 +843,13 @@ Test(daemon_batond, a_run_waiting_for_a_slot_when_its_daemon_is_killed_is_interr
   char *status = status_after_a_kill(id);
   cr_expect_str_eq(status, "interrupted", "run %s after the kill: '%s'", id, status);
   free(status);
+  /* Never planned: a resume says so, and what to do. */
+  char cmd[1024], *out = NULL;
+  snprintf(cmd, sizeof cmd, "%s/baton runs resume %s --local 2>&1", bin_dir(), id);
+  cr_expect_neq(bt_run(cmd, &out), 0);
+  cr_expect(out && strstr(out, "has no plan") && strstr(out, "submit its request again"), "%s",
+            out ? out : "");
+  free(out);
   free(id);
   hang_up(a);
   hang_up(b);
