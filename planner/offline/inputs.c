@@ -797,10 +797,7 @@ static bool asked_alike(planner *p, const step *st, source *in) {
   if (!a || !off_answers(p, st->task) || !off_is_question(p, st->a, st->b) ||
       off_own_types(p, st->a, st->b))
     return false;
-  for (size_t r = 0; a->ref < 0 && a->value && r < p->n_res; r++)
-    if (!strcmp(p->res[r].value, a->value))
-      return in->res = (int)r, true;
-  return a->ref >= 0 && (in->ref = a->ref, true);
+  return took(p, a, in);
 }
 
 /* Of the passages st names, the one to answer from: one its words draw from ("using notes.txt",
