@@ -64,8 +64,7 @@ static size_t choices_at(const planner *p, size_t a, size_t b, size_t *at, size_
 
 bool off_only_choices(const planner *p, size_t a, size_t b) {
   size_t at[OFF_MAX_CHOICES], start = b, n;
-  while (b > a && p->tok[b - 1].kind == TK_PUNCT)
-    b--;
+  b = off_words_end(p, a, b);
   return (n = choices_at(p, a, b, at, &start)) > 0 && start == a && at[n - 1] + 1 == b;
 }
 

@@ -49,6 +49,12 @@ char *off_span_text(const planner *p, size_t a, size_t b) {
   return text;
 }
 
+size_t off_words_end(const planner *p, size_t a, size_t b) {
+  while (b > a && p->tok[b - 1].kind == TK_PUNCT)
+    b--;
+  return b;
+}
+
 /* Does token i (before b) only resume the talk: "now", or "so" and "well" before any word but
  * one they say how much of ("so many stars", "so much snow", "well done")? */
 static bool resumes(const planner *p, size_t i, size_t b) {

@@ -256,8 +256,7 @@ static char *made_of_words(const planner *p, const step *st) {
   size_t end = st->b;
   for (size_t i = said; said && off_is(p, st->b - 1, W_VOICE) && i + 2 < st->b; i++)
     end = off_is(p, i, W_PREPOSITION) ? i : end;
-  while (said && end > said + 1 && p->tok[end - 1].kind == TK_PUNCT)
-    end--;
+  end = said ? off_words_end(p, said + 1, end) : end;
   size_t k = end; /* "(out, very) loud", "(very) loudly", "slowly and clearly": none of the words */
   while (said && k > said + 1 && says_how(p, k - 1)) {
     for (k--; k > said && (off_is(p, k - 1, W_OUT_LOUD) || off_is(p, k - 1, W_JOINER));)

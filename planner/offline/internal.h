@@ -814,6 +814,8 @@ void off_leave_out(planner *p, const step *st, const char *why);
 /* Text of [a,b) as written (a misspelt word as read: "sumarize" as "summarize"), with marks no
  * token holds ("50%"), no trailing ",;:"/"and"; or NULL. */
 char *off_span_text(const planner *p, size_t a, size_t b);
+/* b less the marks ending [a,b) ("summarize it, | then ...": before the ','), a at least. */
+size_t off_words_end(const planner *p, size_t a, size_t b);
 /* The words a task carries of [a,b) ("instruction", a text to draw): their text (off_span_text)
  * past those opening them that only resume a talk, with the marks after them ("now | draw a dog",
  * "so, | summarize it"), where a word is left; or NULL. */

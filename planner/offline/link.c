@@ -635,9 +635,7 @@ static bool spells_out(const planner *p, const step *st, size_t g, const step *n
 /* "caption x.jpg -> audio -> French": after an arrow's step speaking a text, one of the arrow and
  * a language only names the language it is spoken in: that translation runs first. */
 static bool spoken_in(const planner *p, const step *st, const step *next) {
-  size_t e = next->b;
-  while (e > next->a && p->tok[e - 1].kind == TK_PUNCT)
-    e--;
+  size_t e = off_words_end(p, next->a, next->b);
   return off_is_role(p, st->task, R_SPEAK) && off_is_role(p, next->task, R_TRANSLATE) &&
          off_arrow_word(p, st->a) && off_arrow_word(p, next->a) && st->b == next->a &&
          next->a + 2 == e && off_language_at(p, next->a + 1);

@@ -62,9 +62,7 @@ static bool asked_of_text(const planner *p, const step *st, unsigned produced, b
 }
 
 bool off_asks_sound(const planner *p, const step *st) {
-  size_t end = st->b;
-  while (end > st->a && p->tok[end - 1].kind == TK_PUNCT)
-    end--;
+  size_t end = off_words_end(p, st->a, st->b);
   size_t v = end - (end > st->a + 3 && off_is(p, end - 1, W_MODEL)); /* "... sound | like" */
   unsigned of = off_own_types(p, st->a, st->b);
   of = of ? of : off_res_types(p, false); /* "I have a.wav. How does the man sound?" */
@@ -77,9 +75,7 @@ bool off_asks_sound(const planner *p, const step *st) {
  * general right after "tell me" or "know" (determiners between), a preposition and the picture
  * (its file, "it", "the photo") ending it? A detector finds them. */
 static bool asks_contents(const planner *p, const step *st) {
-  size_t end = st->b;
-  while (end > st->a && p->tok[end - 1].kind == TK_PUNCT)
-    end--;
+  size_t end = off_words_end(p, st->a, st->b);
   for (size_t i = st->a + 2; i + 2 < end; i++) {
     size_t k = i - 1, at = i + 2 + (p->tok[i + 2].det && i + 3 < end);
     while (k > st->a && p->tok[k].det)

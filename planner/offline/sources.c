@@ -197,9 +197,8 @@ bool off_works_on_later(const planner *p, const step *st, const step *e, int r) 
  * first naming, while st is only a verb and "it" (past asking words): no text "it" points at
  * ("summarize it and read 'hello' aloud"; not "summarize this text and translate it: 'x'")? */
 static bool later_own_text(const planner *p, const step *st, int r) {
-  size_t i = 0, a = off_past_asking(p, st->a, st->b), b = st->b;
-  while (b > a && p->tok[b - 1].kind == TK_PUNCT) /* "summarize it, | then ..." */
-    b--;
+  size_t i = 0, a = off_past_asking(p, st->a, st->b);
+  size_t b = off_words_end(p, a, st->b); /* "summarize it, | then ..." */
   if (a + 2 != b || !off_is(p, a + 1, W_REFERENCE) || off_is(p, a + 1, W_DEMONSTRATIVE))
     return false;
   while (i < p->n_tok && !(p->tok[i].kind == TK_RES && p->tok[i].res == r))

@@ -272,8 +272,7 @@ static bool spoken_only(const planner *p, const step *st) {
 }
 
 bool off_arrow_to_sound(const planner *p, size_t a, size_t b) {
-  while (b > a + 1 && p->tok[b - 1].kind == TK_PUNCT)
-    b--;
+  b = off_words_end(p, a + 1, b);
   return a + 2 == b && off_arrow_word(p, a) &&
          (off_is(p, a + 1, W_RECORDING) || (off_format_type(p, a + 1) & BATON__T_AUDIO));
 }
