@@ -69,7 +69,6 @@ char *off_task_words(const planner *p, size_t a, size_t b) {
   return off_span_text(p, i < b && p->tok[i].kind == TK_WORD ? i : a, b);
 }
 
-/* How many texts (quotes, text files) st names, not reading `except`; *first: the first or -1. */
 size_t off_own_texts(const planner *p, const step *st, const char *except, int *first) {
   size_t n = 0;
   *first = -1;
@@ -227,8 +226,6 @@ void off_asked_untranslated(const planner *p, const step *st, const char *tgt, s
     chain_source(p, in->ref, false, in);
 }
 
-/* Task `task` (st's own, a reader, or what rides along) taking `in`; its id, or -1 (err set), or
- * -2 for a comparison given one text only (err says so). */
 int off_emit_task(planner *p, const step *st, int task, const source *in, int prev_text,
                   const char *tgt, const char *src_lang) {
   const baton__taskspec *spec = p->cues[task].spec;

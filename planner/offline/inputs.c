@@ -48,7 +48,6 @@ int off_read_file(planner *p, const step *st, int r, bool heard, source *src) {
   return src->ref < 0 ? -1 : (p->res[r].reader = src->ref + 1, 1);
 }
 
-/* A recording called a question (off_find_kinds) that no task took yet, or -1. */
 int off_asked_aloud(const planner *p) {
   for (size_t r = 0; r < p->n_res; r++)
     if ((p->res[r].type & BATON__T_AUDIO) && p->res[r].kind == AUD_QUESTION && !p->res[r].used)
@@ -815,7 +814,6 @@ static int answered_from(const planner *p, const step *st) {
   return best;
 }
 
-/* Where (a copy of) st's task gets its main input: 0, 1 if nothing fits (err says), -1 on error. */
 int off_choose_input(planner *p, const step *st, int at, int prev_text, source *in) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec), media = BATON__T_IMAGE | BATON__T_AUDIO;

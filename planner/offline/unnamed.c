@@ -55,7 +55,6 @@ static bool added_to_it(const planner *p, const step *st, size_t i) {
           (k + 2 < st->b && off_is(p, k, W_PREPOSITION) && off_is(p, k + 2, W_BACKGROUND)));
 }
 
-/* Does task t change a picture or a recording (or join them)? */
 bool off_changes_medium(const planner *p, int t) {
   const baton__taskspec *s = t >= 0 ? p->cues[t].spec : NULL;
   return s && s->inputs == s->outputs && (s->inputs & (BATON__T_IMAGE | BATON__T_AUDIO));
