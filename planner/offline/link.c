@@ -44,10 +44,6 @@ static int turn_left(const planner *p, unsigned type, bool any, size_t *n) {
   return first;
 }
 
-static int last_turn_left(const planner *p, unsigned type, size_t *n) {
-  return turn_left(p, type, false, n);
-}
-
 bool off_which_one(const planner *p, size_t a, size_t b) {
   bool which = false;
   for (size_t i = a; i + 1 < b; i++)
@@ -59,12 +55,12 @@ bool off_which_one(const planner *p, size_t a, size_t b) {
  * taking text, of none left (a file's facts set aside: "summarize them" after "how long are a.wav
  * and b.wav?"), the next file it left, read. 1, 0 if none, -1 on error. */
 static int take_left(planner *p, const step *st, unsigned type, source *in) {
-  int r = last_turn_left(p, type, NULL);
+  int r = turn_left(p, type, false, NULL);
   r = r < 0 && type == BATON__T_IMAGE && off_which_one(p, st->a, st->b) ? turn_left(p, type, true, NULL)
                                                                      : r; /* "which one": each */
   if (r >= 0)
     return *in = (source){r, -1, NULL}, p->res[r].used = true, 1;
-  r = type == BATON__T_TEXT ? last_turn_left(p, BATON__T_IMAGE | BATON__T_AUDIO, NULL) : -1;
+  r = type == BATON__T_TEXT ? turn_left(p, BATON__T_IMAGE | BATON__T_AUDIO, false, NULL) : -1;
   return r < 0 ? 0 : off_read_file(p, st, r, p->res[r].type & BATON__T_AUDIO, in);
 }
 
@@ -104,9 +100,9 @@ static size_t made_together(const planner *p, const step *st, unsigned type) {
       (off_nearest_producer(p, type) != (int)n - 1 && !each) || off_own_res(p, a, b, type) >= 0 ||
       (off_takes_two_texts(p, p->cues[st->task].spec) && !which))
     return 1; /* "caption a.jpg and b.jpg and compare them": one comparison of both */
-  if (!n && plural && last_turn_left(p, type, &left) < 0 &&
+  if (!n && plural && turn_left(p, type, false, &left) < 0 &&
       type == BATON__T_TEXT) /* its texts set aside ("summarize them" after two files' facts) */
-    last_turn_left(p, BATON__T_IMAGE | BATON__T_AUDIO, &left); /* the files, each read */
+    turn_left(p, BATON__T_IMAGE | BATON__T_AUDIO, false, &left); /* the files, each read */
   if (!n && which && type == BATON__T_IMAGE) /* "which one has a dog?" after captions: each */
     turn_left(p, type, true, &left);
   if (!n)
