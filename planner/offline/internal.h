@@ -762,14 +762,11 @@ bool off_separates(const planner *p, size_t a, size_t b);
 /* "Blur the face in x.jpg", "hide their face", "crop the person's face": does [a,b) mark (blur,
  * box, hide, crop) a thing the detector finds (a verb of marking, not after "what", "the", "of" or
  * "is"; then the thing, after determiners and at most two other words, no picture, background,
- * preposition nor joiner: not "blur the background behind the person"; not one cropped "out", cut
- * away: "crop the person out of x.jpg", "crop out the people")? With a picture at hand,
- * a detection that marks it (recognise.c), whatever cue the step holds ("blur": a picture's). */
-bool off_marks_thing(const planner *p, size_t a, size_t b);
-/* "Crop out the faces in x.jpg", "crop the faces out of x.jpg": does [a,b) crop a thing the
- * detector finds out, cut away (as off_marks_thing() finds it)? With a picture at hand, its change
- * (image-to-image), not the detector's crop that keeps only the thing (recognise.c). */
-bool off_cuts_thing_away(const planner *p, size_t a, size_t b);
+ * preposition nor joiner: not "blur the background behind the person"), kept, or (`cut`) cropped
+ * "out", cut away ("crop out the faces in x.jpg", "crop the person out of x.jpg")? With a picture
+ * at hand, a detection that marks a kept one (recognise.c), whatever cue the step holds ("blur": a
+ * picture's); a change (image-to-image) for one cut away, not the detector's crop keeping it. */
+bool off_marks_thing(const planner *p, size_t a, size_t b, bool cut);
 /* Does st, naming no task, ask to speak: "speak 'hello'", "read notes.txt", "and say it", "and
  * save it as an mp3" (off_makes_it)? */
 bool off_asks_speech(const planner *p, const step *st, unsigned produced, unsigned avail);

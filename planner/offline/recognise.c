@@ -522,8 +522,8 @@ static int named_task(const planner *p, step *st, unsigned produced, unsigned av
   own |= off_said_media(p, st->a, st->b) & BATON__T_IMAGE; /* "isolate the guitar in the photo" */
   int t = off_voices_last(p, st, produced) ? p->role[R_SPEAK] /* "read it" after a text */
           : (media & BATON__T_IMAGE) && off_colours(p, st->a, st->b) ? p->role[R_EDIT]
-          : (media & BATON__T_IMAGE) && off_marks_thing(p, st->a, st->b) ? p->role[R_DETECT]
-          : (media & BATON__T_IMAGE) && off_cuts_thing_away(p, st->a, st->b) ? p->role[R_TRANSFORM]
+          : (media & BATON__T_IMAGE) && off_marks_thing(p, st->a, st->b, false) ? p->role[R_DETECT]
+          : (media & BATON__T_IMAGE) && off_marks_thing(p, st->a, st->b, true) ? p->role[R_TRANSFORM]
           : !(own & BATON__T_IMAGE) && (media & BATON__T_AUDIO) && off_separates(p, st->a, st->b)
               ? p->role[R_CHANGE_SOUND] : -1;
   if (t >= 0)
@@ -605,7 +605,7 @@ static bool recognise_step(planner *p, size_t s, unsigned produced, int last) {
     return settle_step(p, s, produced, avail);
   if (answered_before(p, st, last) || says_how_to_answer(p, st, last) || choices_of(p, st, last))
     return drop_step(st, false);
-  if (into < 0 && !st->thing && !off_cuts_thing_away(p, st->a, st->b) && !off_cut_thing(p, s))
+  if (into < 0 && !st->thing && !off_marks_thing(p, st->a, st->b, true) && !off_cut_thing(p, s))
     off_split_step(p, s, avail); /* not "crop out the | faces": one change, no detection */
   if (st->task >= 0 && repeats_earlier_step(p, s) && !off_task_asked_anew(p, st) &&
       !off_works_on_made(p, st) && !stated_before(p, st, last) && !off_another_question(p, st, l)) {

@@ -322,9 +322,9 @@ int off_split_steps(planner *p) {
       if (k == i || p->tok[k].refusal || has_cue(p, k + 1, next) ||
           (c < next && !off_own_types(p, c, next) &&
            off_cuts_to_length(p, &(step){.a = c, .b = next}, true, 0)) ||
-          off_made_other(p, c, next) || off_separates(p, c, next) || off_marks_thing(p, c, next) ||
+          off_made_other(p, c, next) || off_separates(p, c, next) ||
           ((off_res_types(p, false) & BATON__T_IMAGE) && off_colours(p, c, next)) ||
-          off_makes_it(p, from, c, next) ||
+          off_marks_thing(p, c, next, false) || off_makes_it(p, from, c, next) ||
           (c < i && (off_is(p, c, W_SUBJECT) || off_speaks_at(p, c) || /* "| listen to b.wav" */
                      (off_is(p, c, W_HEARING) && off_hears(p, c, next)))) ||
           leads_to_task(p, c, i) ||

@@ -19,8 +19,8 @@
  * off_file_made_into() which file a step makes from what it names ("summarize notes.txt into
  * s.txt"); recognise.c and segment.c ask off_colours() and off_separates() (a thing in a picture
  * given a hue, a part of a song's sound kept apart: an edit, a sound change, whatever cue a step
- * holds) and off_marks_thing() (a thing the detector finds blurred or boxed: a detection), and
- * recognise.c off_cuts_thing_away() (one cropped out: a change). It claims no other resource. */
+ * holds) and off_marks_thing() (a thing the detector finds blurred or boxed: a detection; for
+ * recognise.c, one cropped out too: a change). It claims no other resource. */
 
 size_t off_added_recording(const planner *p, size_t a, size_t b) {
   for (size_t i = a; i + 1 < b; i++)
@@ -431,21 +431,12 @@ static size_t marked_found(const planner *p, size_t i, size_t a, size_t b, bool 
   return 0;
 }
 
-/* Does [a,b) mark a found thing (marked_found) kept, or (cut) cut it away? */
-static bool marks_found_thing(const planner *p, size_t a, size_t b, bool cut) {
+bool off_marks_thing(const planner *p, size_t a, size_t b, bool cut) {
   bool out;
   for (size_t i = a; i + 1 < b; i++)
     if (marked_found(p, i, a, b, &out) && out == cut)
       return true;
   return false;
-}
-
-bool off_marks_thing(const planner *p, size_t a, size_t b) {
-  return marks_found_thing(p, a, b, false);
-}
-
-bool off_cuts_thing_away(const planner *p, size_t a, size_t b) {
-  return marks_found_thing(p, a, b, true);
 }
 
 /* The task changing a thing of a type in m, a picture's first, then a text's, then a recording's:
