@@ -97,7 +97,7 @@ int off_placed_input(const planner *p, const step *st, unsigned type) {
       k++;
   for (size_t j = 0; j < p->g->n; j++)
     own += off_produces(p, j, type);
-  if (k == ord->n || !p->last_turn || k < own || off_own_res(p, 0, p->n_tok, type) >= 0)
+  if (k == ord->n || k < own || off_own_res(p, 0, p->n_tok, type) >= 0)
     return -1;
   for (const resource *r = p->res; r < p->res + p->n_res; r++)
     made += placeable(p, r, type, true, i);
