@@ -576,6 +576,20 @@ static bool empty_plan(const char *reply) {
   return empty;
 }
 
+/* A translation the LLM gave no source language is marked as one whose source the request did
+ * not name (baton__task.source_assumed), so the run identifies the text's language; one the LLM
+ * wrote stays as written. */
+static void mark_assumed_sources(baton__graph *g) {
+  for (size_t i = 0; i < g->n; i++) {
+    baton__task *t = &g->tasks[i];
+    bool has_src = false;
+    for (size_t k = 0; k < t->n_args && !has_src; k++)
+      has_src = strcmp(t->args[k].name, "src_lang") == 0;
+    if (strcmp(t->task, "translation") == 0 && !has_src)
+      t->source_assumed = true;
+  }
+}
+
 /* Turns a reply into a validated graph. 0, or -1 with the reason in err. */
 static int try_plan(const baton__llm_plan_req *r, const char *reply, baton__graph *g,
                     char *err, size_t errlen) {
@@ -593,6 +607,8 @@ static int try_plan(const baton__llm_plan_req *r, const char *reply, baton__grap
   lookup_ud ud = {r->reg};
   if (rc == 0)
     rc = baton__graph_validate(g, lookup, &ud, err, errlen);
+  if (rc == 0)
+    mark_assumed_sources(g);
   if (rc != 0) {
     baton__graph_release(g);
     memset(g, 0, sizeof *g);

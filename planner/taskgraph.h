@@ -42,7 +42,9 @@ typedef struct baton__task {
                           planner gave it src_lang "en" (its default); the run identifies the
                           text's language with local/textcat and sends that instead, keeping
                           "en" when textcat is unsure or the text is short ("src_lang" in the
-                          plan JSON's "assumed", so a resumed or given plan keeps it) */
+                          plan JSON's "assumed", so a resumed or given plan keeps it). The LLM
+                          planner sets it on a translation it gave no src_lang (none is added:
+                          the translator is sent none unless textcat names the language) */
 } baton__task;
 
 /* The most bytes of a step's words a plan's JSON carries (printing cuts longer ones at a

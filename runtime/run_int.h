@@ -171,8 +171,9 @@ int baton__run_values_from_outputs(const cJSON *outs, baton__values *vs);
 
 /* ---- run_source.c ---- */
 /* For a translation whose source language the planner assumed (baton__task.source_assumed), the
- * language local/textcat identifies in's text as replaces in's "src_lang"; the assumed one stays
- * when textcat is unsure, cannot run or the text is short. *note says which language the text is
+ * language local/textcat identifies in's text as replaces in's "src_lang" (or is added, when an
+ * LLM's plan gave none); the assumed one (or none) stays when textcat is unsure, cannot run or
+ * the text is short. *note says which language the text is
  * translated from and why (caller frees; NULL for any other task). 0, or -1 out of memory. */
 int baton__run_source_settle(baton_run *run, size_t idx, baton__values *in, char **note);
 

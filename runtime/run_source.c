@@ -1,4 +1,4 @@
-/* run_source.c — a translation's assumed source language checked against its text with local/textcat before the translator is called. */
+/* run_source.c — a translation's assumed (or, planned by an LLM, missing) source language checked against its text with local/textcat before the translator is called. */
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <stdlib.h>
@@ -96,10 +96,11 @@ int baton__run_source_settle(baton_run *run, size_t idx, baton__values *in, char
   *note = NULL;
   const baton__value *src = baton__values_get(in, "src_lang");
   const baton__value *text = baton__values_get_type(in, BATON__T_TEXT);
-  if (!run->g.tasks[idx].source_assumed || !src || !src->data || !text || !text->data)
+  if (!run->g.tasks[idx].source_assumed || (src && !src->data) || !text || !text->data)
     return 0;
-  char codes[8][16], why[512] = "", was[96], now[96];
-  label(src->data, was, sizeof was);
+  char codes[8][16], why[512] = "", was[96] = "", now[96];
+  if (src)
+    label(src->data, was, sizeof was);
   int n = few_words(text->data) < SRC_MIN_WORDS ? 0 : identify(run, text->data, codes, 8, why,
                                                                 sizeof why);
   const char *code = n == 1 ? baton__lang_short(codes[0]) : NULL; /* textcat sure: one alone */
@@ -121,8 +122,10 @@ int baton__run_source_settle(baton_run *run, size_t idx, baton__values *in, char
     label(code, now, sizeof now);
     baton__sb_addf(&sb, "source language %s: the request named none, and local/textcat "
                         "identified the text as it", now);
-  } else {
+  } else if (src) {
     baton__sb_addf(&sb, "source language %s, assumed: the request named none, and %s", was, why);
+  } else { /* an LLM's plan named none: the translator is sent none, as planned */
+    baton__sb_addf(&sb, "source language not sent: the request named none, and %s", why);
   }
   if (!baton__sb_ok(&sb) || (code && set_source(in, code) != 0)) {
     baton__sb_release(&sb);

@@ -370,3 +370,77 @@ Test(runtime_source_lang_hf, the_hugging_face_model_is_sent_the_identified_src_l
     free(src);
   }
 }
+
+/* The LLM plans (the plan in ud answers its planning request) and translates (every other
+ * request). */
+static void plan_or_translate(const fake_http_request *req, fake_http_response *resp, void *ud) {
+  bool planning = req->body && strstr(req->body, "You plan for baton");
+  char *body = fake_llm_completion(planning ? ud : "El gato es negro.", 10, 5);
+  *resp = (fake_http_response){.status = 200, .content_type = "application/json", .body = body,
+                               .body_len = strlen(body), .free_body = true};
+}
+
+/* Runs "translate notes.txt into Spanish" on notes.txt holding text, the LLM planning it as
+ * plan: the run's result (caller deletes). */
+static cJSON *llm_planned_run(const char *text, const char *plan) {
+  char *path = baton__path_join(e.home, "notes.txt");
+  bt_write(path, text);
+  free(path);
+  fake_http_set_handler(e.srv, plan_or_translate, (void *)plan);
+  baton_request req = {BATON_REQUEST_INIT, .text = "translate notes.txt into Spanish",
+                       .input_root = e.home};
+  baton_run *run = NULL;
+  cr_assert_eq(baton_submit(e.ctx, &req, NULL, NULL, &run), BATON_OK, "%s", baton_errmsg(e.ctx));
+  cr_assert_eq(baton_run_wait(run), BATON_OK, "%s", baton_run_result_json(run));
+  cJSON *res = cJSON_Parse(baton_run_result_json(run));
+  baton_run_free(run);
+  cr_assert_not_null(res);
+  return res;
+}
+
+#define LLM_PLAN_NO_SRC                                                                       \
+  "{\"tasks\":[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":"           \
+  "\"notes.txt\",\"tgt_lang\":\"es\"}}]}"
+
+/* The LLM wrote no src_lang: the run identifies the text as French and says so. */
+Test(runtime_source_lang_llm, an_llm_plan_without_src_lang_sends_the_identified_language) {
+  cJSON *res = llm_planned_run("Le chat est noir et la maison est très grande.\n",
+                               LLM_PLAN_NO_SRC);
+  char *plan = cJSON_PrintUnformatted(cJSON_GetObjectItem(res, "plan"));
+  cr_expect(strstr(plan, "\"assumed\":[\"src_lang\"]"), "the plan does not mark it: %s", plan);
+  cJSON_free(plan);
+  const cJSON *task = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 0);
+  cr_expect(strstr(source_note(task), "French (fr)"), "%s", source_note(task));
+  cJSON_Delete(res);
+  char *sys = llm_translation_prompt();
+  cr_expect(strstr(sys, "from the language fr into"), "not sent as French: %s", sys);
+  free(sys);
+}
+
+/* Too short to tell: no source language is sent (none is made up), and the result says so. */
+Test(runtime_source_lang_llm, an_llm_plan_without_src_lang_on_a_short_text_sends_none) {
+  cJSON *res = llm_planned_run("Hola amigo\n", LLM_PLAN_NO_SRC);
+  const cJSON *task = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "tasks"), 0);
+  cr_expect(strstr(source_note(task), "not sent") && strstr(source_note(task), "too short"),
+            "%s", source_note(task));
+  cJSON_Delete(res);
+  char *sys = llm_translation_prompt();
+  cr_expect_null(strstr(sys, "from the language"), "%s", sys);
+  free(sys);
+}
+
+/* The LLM wrote a src_lang: it is sent as written, unchecked. */
+Test(runtime_source_lang_llm, an_llm_plans_own_src_lang_is_kept) {
+  cJSON *res = llm_planned_run(
+      "Le chat est noir et la maison est très grande.\n",
+      "{\"tasks\":[{\"task\":\"translation\",\"id\":0,\"dep\":[-1],\"args\":{\"text\":"
+      "\"notes.txt\",\"src_lang\":\"de\",\"tgt_lang\":\"es\"}}]}");
+  char *json = cJSON_PrintUnformatted(res);
+  cr_expect_null(strstr(json, "\"assumed\""), "%s", json);
+  cr_expect_null(strstr(json, "\"source\""), "%s", json);
+  cJSON_free(json);
+  cJSON_Delete(res);
+  char *sys = llm_translation_prompt();
+  cr_expect(strstr(sys, "from the language de into"), "%s", sys);
+  free(sys);
+}
