@@ -148,6 +148,8 @@ typedef struct attempt {
   long usage_pt, usage_ct;
   size_t events;
   bool delivered;    /* at least one delta handed to the caller */
+  bool sent;         /* handed to the transport (not cancelled before): the server may be
+                        working on it, so a cancelled one still counts as a call */
 } attempt;
 
 static void attempt_init(attempt *a, const baton__llm *c, const baton__llm_opts *o) {
@@ -330,6 +332,7 @@ static baton__http_rc send_to(attempt *a, const char *url, const char *key, cons
       .body_len = body_len, .connect_timeout_ms = c->connect_timeout_ms,
       .timeout_ms = timeout_ms > 0 ? timeout_ms : 1, .cancel = a->o->cancel,
       .max_body = c->max_response, .on_data = a->o->stream ? on_stream : NULL, .ud = a};
+  a->sent = !is_cancelled(a->o);
   baton__http_rc rc = baton__http_perform(&req, &a->resp);
   if (a->body.len && !a->resp.body_len) {
     /* A streamed call answered with a plain body: keep it as the answer's. */
@@ -721,8 +724,8 @@ static verdict attempt_once(const call *k, baton__llm_format fmt, const char *bo
   attempt a;
   attempt_init(&a, k->c, k->o);
   baton__http_rc rc = run_attempt(&a, body, strlen(body), left);
-  if (a.resp.status > 0 && usage)
-    usage->llm_calls++;
+  if (usage && (a.resp.status > 0 || (a.sent && rc == BATON__HTTP_ECANCELLED)))
+    usage->llm_calls++; /* answered, or cancelled while the server had it */
   if (rc == BATON__HTTP_OK && !a.failed)
     judge_ok(&a, k->prompt_bytes, content, usage, &v, err, errlen);
   else if (rc == BATON__HTTP_ESTATUS)

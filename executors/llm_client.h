@@ -76,7 +76,8 @@ typedef struct baton__llm_opts {
 void baton__llm_opts_init(baton__llm_opts *o);
 
 /* Usage counters; baton__llm_chat() ADDS to them (caller zeroes first).
- * llm_calls counts every HTTP request that got an answer from the server.
+ * llm_calls counts every HTTP request that got an answer from the server, or was
+ * cancelled after it was sent (the server may have spent tokens on it; no usage came).
  * Token counts come from the server's "usage", else are estimated as
  * ceil(bytes/4) of the messages sent and the content received. */
 typedef struct baton__llm_usage {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "baton.h"
 #include "support/baton_env.h"
@@ -92,6 +93,18 @@ Test(runtime_unplanned, a_run_cancelled_while_the_llm_plans_it_is_stored_cancell
   cJSON *o = stored(e.ctx, c.run_id);
   expect_unplanned(o, c.run_id, "cancelled");
   cr_expect_str_eq(str(o, "cancel_reason"), "cancelled while it was being planned");
+  /* the planning call was sent (it may have cost tokens): counted, with no usage came back */
+  const cJSON *usage = cJSON_GetObjectItem(o, "usage");
+  const cJSON *calls = cJSON_GetObjectItem(usage, "llm_calls");
+  cr_expect(cJSON_IsNumber(calls) && calls->valueint == 1, "the planning call is not counted");
+  cr_expect_eq(cJSON_GetObjectItem(usage, "prompt_tokens")->valueint, 0);
+  const cJSON *call = cJSON_GetArrayItem(cJSON_GetObjectItem(usage, "calls"), 0);
+  cr_expect_str_eq(str(call, "call"), "plan");
+  /* it never started: no folder, and none named */
+  cr_expect_str_eq(str(o, "workspace"), "");
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/runs/%s", e.home, c.run_id);
+  cr_expect_neq(access(dir, F_OK), 0, "%s was made", dir);
   cJSON_Delete(o);
   expect_listed(e.ctx, c.run_id, "cancelled");
   bt_env_down(&e);
