@@ -346,8 +346,14 @@ static int cmd_plan(const opts *o) {
   } else {
     ctx = cli_open(o);
     baton_request req = {BATON_REQUEST_INIT, .text = o->positional, .inputs = o->inputs,
-                         .n_inputs = o->n_inputs, .offline = o->offline};
+                         .n_inputs = o->n_inputs, .offline = o->offline,
+                         .interrupt_tag = PLAN_TAG};
+    planning_ctx = ctx; /* Ctrl-C stops the LLM call: "cancelled while planning", exit 1 */
+    struct sigaction sa = {.sa_handler = on_sigint};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
     baton_rc rc = baton_plan_noted(ctx, &req, &json, &answer, &note);
+    planning_ctx = NULL;
     if (rc != BATON_OK)
       return cli_fail(ctx, rc);
   }

@@ -1,4 +1,4 @@
-/* test_cancel_planning.c — Ctrl-C while the LLM plans a request in-process (`baton run`, the REPL): the planning stops, the run is said cancelled and kept in the history as such. */
+/* test_cancel_planning.c — Ctrl-C while the LLM plans a request in-process (`baton run`, `baton plan`, the REPL): the planning stops, the run is said cancelled and kept in the history as such. */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -91,6 +91,9 @@ static void expect_kept_cancelled(const char *id, const char *request) {
   cr_expect_str_eq(str(o, "request"), request);
   cr_expect_str_eq(str(o, "cancel_reason"), "cancelled while it was being planned");
   cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(o, "tasks")), 0);
+  const cJSON *calls = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "usage"), "llm_calls");
+  cr_expect(cJSON_IsNumber(calls) && calls->valueint == 1, "its planning call is not counted");
+  cr_expect_str_eq(str(o, "workspace"), "", "it names a folder never made");
   cJSON_Delete(o);
   char *out = NULL;
   cr_expect_eq(bt_baton(dir, "runs list", &out, NULL), 0);
@@ -103,8 +106,8 @@ static void expect_kept_cancelled(const char *id, const char *request) {
   free(out);
 }
 
-/* `baton run REQUEST` in a child, stdout and stderr to files in dir; its pid. */
-static pid_t run_child(const char *request) {
+/* `baton CMD REQUEST` in a child, stdout and stderr to files in dir; its pid. */
+static pid_t baton_child(const char *cmd, const char *request) {
   char out[700], err[700];
   snprintf(out, sizeof out, "%s/run.out", dir);
   snprintf(err, sizeof err, "%s/run.err", dir);
@@ -116,11 +119,13 @@ static pid_t run_child(const char *request) {
     if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || chdir(dir) != 0)
       _exit(126);
     signal(SIGINT, SIG_DFL);
-    execl(bin(), "baton", "run", request, (char *)NULL);
+    execl(bin(), "baton", cmd, request, (char *)NULL);
     _exit(127);
   }
   return pid;
 }
+
+static pid_t run_child(const char *request) { return baton_child("run", request); }
 
 Test(cli_cancel_planning, ctrl_c_in_baton_run_stops_the_planning_and_keeps_the_run_cancelled) {
   pid_t child = run_child("say hello");
@@ -142,6 +147,24 @@ Test(cli_cancel_planning, ctrl_c_in_baton_run_stops_the_planning_and_keeps_the_r
   cr_expect(!strstr(err, "resume"), "nothing to resume: %s", err);
   free(err);
   expect_kept_cancelled(id, "say hello");
+}
+
+Test(cli_cancel_planning, ctrl_c_in_baton_plan_stops_the_planning_and_says_so) {
+  pid_t child = baton_child("plan", "say hello");
+  await_planning(1);
+  kill(child, SIGINT);
+  int st = bt_wait_exit(child, BT_WAIT_MS);
+  char path[700];
+  snprintf(path, sizeof path, "%s/run.err", dir);
+  char *err = bt_slurp(path, NULL);
+  cr_assert(err);
+  cr_expect_eq(st, 1, "baton plan exits 1 when cancelled, as baton run, not %d: %s", st, err);
+  cr_expect_str_eq(err, "baton: cancelled while planning\n");
+  free(err);
+  char *out = NULL;
+  cr_expect_eq(bt_baton(dir, "runs list", &out, NULL), 0);
+  cr_expect(out && !strstr(out, "say hello"), "a plan is not a run: %s", out);
+  free(out);
 }
 
 /* The REPL in a pseudo-terminal. */
