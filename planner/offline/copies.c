@@ -135,7 +135,8 @@ static int one_of_them(planner *p, baton__task *t, size_t at, size_t to) {
 static int copy_task(planner *p, size_t k, long seed) {
   const baton__task *o = &p->g->tasks[k];
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(o->task),
-                   .words = o->words ? baton__strdup(o->words) : NULL};
+                   .words = o->words ? baton__strdup(o->words) : NULL,
+                   .target_assumed = o->target_assumed, .source_assumed = o->source_assumed};
   int rc = t.task && (t.words || !o->words) ? 0 : -1;
   for (size_t a = 0; rc == 0 && a < o->n_args; a++)
     if (strcmp(o->args[a].name, "seed") != 0)
