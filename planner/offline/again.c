@@ -68,7 +68,7 @@ static bool language_refused(const planner *p, size_t i) {
 
 size_t off_language_asked(const planner *p) {
   for (size_t i = 0; !off_names_own(p) && i < p->n_tok; i++)
-    if (off_language_at(p, i) && !language_refused(p, i))
+    if ((off_language_at(p, i) || off_tongue_at(p, i)) && !language_refused(p, i))
       return i + 1;
   return 0;
 }
@@ -136,7 +136,8 @@ bool off_only_language(const planner *p) {
   size_t n;
   for (size_t i = 0; p->asked && i < p->n_tok; i++) {
     bool does = i == 0 && i + 1 < p->n_tok && off_is(p, i, W_IS_ARE) && p->tok[i + 1].det;
-    if (p->tok[i].kind == TK_WORD && !off_language_at(p, i) && !does && /* ("do | the same") */
+    if (p->tok[i].kind == TK_WORD && !off_language_at(p, i) && !off_tongue_at(p, i) &&
+        !does && /* ("do | the same"; "and in Klingon?": asked so, refused as asked anew) */
         !off_is_any(p, i, spare, sizeof spare / sizeof *spare))
       return false;
   }

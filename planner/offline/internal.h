@@ -90,7 +90,7 @@
    X(CROPPING) X(CUT_AWAY) X(LETTERED) X(YES_NO) X(RECORDING_VERB) X(SPEAKER) X(OUT_LOUD) \
    X(ATTACHED) X(ABLE) X(EXCHANGE) X(PERCEIVING) X(PAINTED) X(SAID_HOW) \
    X(LOOKS_ENDING) X(MATERIAL) X(AS_ONE) X(DETAIL) X(SAID_MORE) X(PICTURING) X(POLISHED) \
-   X(QUALITY)
+   X(QUALITY) X(TONGUE) X(TONGUE_ENDING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \
@@ -130,6 +130,8 @@ int off_lexicon_load(off_lexicon *lx, const char *text, size_t len, const baton_
                      size_t n_tasks, char *err, size_t errlen);
 void off_lexicon_release(off_lexicon *lx);
 bool off_words_has(const off_words *l, const char *word, bool by_stem);
+/* Does word end with one of l's words, with letters before it ("stripy": "y")? */
+bool off_words_ends(const off_words *l, const char *word);
 /* Is word (as written; by_stem: a stem) in one of the n classes cs? */
 bool off_words_in(const off_lexicon *lx, const off_class *cs, size_t n, const char *word,
                   bool by_stem);
@@ -355,6 +357,9 @@ bool off_time_from(const planner *p, size_t i, size_t b);
  * minute", "the second half"? */
 bool off_names_part(const planner *p, size_t a, size_t i);
 const char *off_language_at(const planner *p, size_t i);
+/* Does token i, a capitalised word after "in", "into" or "to", name a language as one names one,
+ * known here or not: "Klingon", "Elvish", a tongue's name or ending, not a place ("in Paris")? */
+bool off_tongue_at(const planner *p, size_t i);
 /* "The French version", "the German summary of notes.txt", "the English transcript of talk.wav":
  * does token i, a language, name a thing to make in it (a version's word, or a thing a task makes
  * then "of", "about"...; not "the translated French summary", "the French transcript in n.txt",

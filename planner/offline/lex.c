@@ -641,6 +641,14 @@ const char *off_language_at(const planner *p, size_t i) {
   return NULL;
 }
 
+bool off_tongue_at(const planner *p, size_t i) {
+  const token *t = &p->tok[i];
+  return i > 0 && t->kind == TK_WORD && off_is(p, i - 1, W_TARGET_PREP) &&
+         p->req[t->start] >= 'A' && p->req[t->start] <= 'Z' &&
+         (off_language_at(p, i) || off_is(p, i, W_TONGUE) ||
+          off_words_ends(&p->lx->cls[W_TONGUE_ENDING], t->word));
+}
+
 bool off_word_for(const planner *p, size_t i) {
   return i + 2 < p->n_tok && off_language_at(p, i) && off_is(p, i + 1, W_WORDING) &&
          off_is(p, i + 2, W_PREPOSITION) && !off_is(p, i + 2, W_TARGET_PREP);

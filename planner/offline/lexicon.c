@@ -156,6 +156,13 @@ bool off_words_has(const off_words *l, const char *word, bool by_stem) {
   return false;
 }
 
+bool off_words_ends(const off_words *l, const char *word) {
+  for (size_t i = 0, n = strlen(word), e; i < l->n; i++)
+    if ((e = strlen(l->words[i])) < n && strcmp(word + n - e, l->words[i]) == 0)
+      return true;
+  return false;
+}
+
 bool off_words_in(const off_lexicon *lx, const off_class *cs, size_t n, const char *word,
                   bool by_stem) {
   while (n && !off_words_has(&lx->cls[cs[n - 1]], word, by_stem))

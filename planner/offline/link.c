@@ -252,7 +252,7 @@ static int heard_texts(planner *p, const step *st, const char *tgt) {
 
 /* "Translate it into Klingon", "say hello in Klingon": a translating step naming no language it
  * knows but a capitalised word after "into" or "to", or a speaking one ending on one after "in"
- * (not "say hello to Bob"); sets err (what can be translated here, else the languages it knows
+ * that is named as a language (off_tongue_at: not "say hello to Bob", "say it in Paris"); sets err (what can be translated here, else the languages it knows
  * and what to install or configure to translate) and -1, else 0. */
 static int unknown_language(planner *p, const step *st) {
   bool said = off_is_role(p, st->task, R_SPEAK);
@@ -260,7 +260,8 @@ static int unknown_language(planner *p, const step *st) {
     const token *t = &p->tok[i];
     bool last = i + 1 == st->b || off_punct(p, i + 1, ".!?;,");
     if (t->kind != TK_WORD || !off_is(p, i - 1, W_TARGET_PREP) ||
-        (said ? off_is(p, i - 1, W_DESTINATION) || !last : !off_is(p, i - 1, W_DESTINATION)) ||
+        (said ? off_is(p, i - 1, W_DESTINATION) || !last || !off_tongue_at(p, i)
+              : !off_is(p, i - 1, W_DESTINATION)) ||
         !(p->req[t->start] >= 'A' && p->req[t->start] <= 'Z'))
       continue;
     baton__fmt(p->err, p->errlen, BATON__UNKNOWN_LANGUAGE "'%.*s'; %s",

@@ -108,14 +108,11 @@ static const char *plain_head(const planner *p, const char *from, const char *en
 static bool says_looks(const planner *p, const char *thing, const char *one) {
   static const off_class how[] = {W_HUE, W_MEASURED, W_MEASURE, W_PAINTED, W_SIZING, W_MATERIAL};
   char w[OFF_MAX_WORD] = "", stem[OFF_MAX_WORD];
-  const off_words *ends = &p->lx->cls[W_LOOKS_ENDING];
   const char *s;
   for (size_t n; (s = baton__conversation_word(&thing, &n)) && s < one;)
     off_make_word(s, n, w, stem);
-  bool looks = off_words_in(p->lx, how, sizeof how / sizeof *how, w, false);
-  for (size_t k = 0, n = strlen(w), e; !looks && k < ends->n; k++)
-    looks = (e = strlen(ends->words[k])) < n && !strcmp(w + n - e, ends->words[k]);
-  return looks;
+  return off_words_in(p->lx, how, sizeof how / sizeof *how, w, false) ||
+         off_words_ends(&p->lx->cls[W_LOOKS_ENDING], w);
 }
 
 /* The last word of the plain thing (plain_head) the last request `asked` draws, or NULL. */
