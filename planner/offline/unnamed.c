@@ -71,9 +71,17 @@ static bool joining_word(const planner *p, const step *st) {
   return false;
 }
 
-/* "Summarize a.txt and b.txt together", "... combined", "... as one", "... into one summary": does
- * st, of a task taking one text (not comparing texts, asking of one or chatting), say its texts
- * are worked on as one? */
+/* Does token i, after "into", "to", "as" or "in", ask for one thing: "one", a piece of writing
+ * ("in a sentence", "as a paragraph")? */
+static bool one_asked(const planner *p, size_t i, size_t b) {
+  bool a = off_is(p, i, W_INDEFINITE);
+  return (off_is(p, i - 1, W_DESTINATION) || off_is(p, i - 1, W_TARGET_PREP)) &&
+         (off_number_at(p, i) == 1 || (a && i + 1 < b && off_is(p, i + 1, W_WRITING)));
+}
+
+/* "Summarize a.txt and b.txt together", "... combined", "... as one", "... into one summary", "in
+ * one sentence", "in a paragraph": does st, of a task taking one text (not comparing texts, asking
+ * of one or chatting), say its texts are worked on as one? */
 static bool texts_as_one(const planner *p, const step *st) {
   static const off_role apart[] = {R_COMPARE_TEXTS, R_ASK_TEXT, R_CONVERSE};
   if (p->cues[st->task].spec->inputs != BATON__T_TEXT)
@@ -81,8 +89,12 @@ static bool texts_as_one(const planner *p, const step *st) {
   for (size_t k = 0; k < sizeof apart / sizeof *apart; k++)
     if (off_is_role(p, st->task, apart[k]))
       return false;
+  int first; /* "in one sentence" of texts it names ("transcribe a.wav and b.wav, then summarize
+              * in one sentence": each) */
+  bool named = off_own_texts(p, st, NULL, &first) > 1;
   for (size_t i = st->a + 1; i < st->b; i++)
-    if (off_is(p, i, W_AS_ONE) || (off_is(p, i - 1, W_DESTINATION) && off_number_at(p, i) == 1))
+    if (off_is(p, i, W_AS_ONE) || (off_is(p, i - 1, W_DESTINATION) && off_number_at(p, i) == 1) ||
+        (named && one_asked(p, i, st->b)))
       return true;
   return false;
 }
