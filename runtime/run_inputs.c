@@ -141,11 +141,8 @@ static bool names_home_file(const baton__arg *a, unsigned type) {
 
 #define SPACED_WORDS 4 /* the words before a name not found tried as the start of it */
 
-/* "describe mi foto ñ.png" with no file "ñ.png": adds to err the name the request's words right
- * before it make ("foto ñ.png", "mi foto ñ.png") of a file the scope opens, to be quoted; err
- * stays as it is if none. */
-static void hint_spaced_name(const baton__input_scope *scope, const char *request,
-                             const char *name, char *err, size_t errlen) {
+bool baton__run_hint_spaced_name(const baton__input_scope *scope, const char *request,
+                                 const char *name, char *hint, size_t hintlen) {
   const char *at = request && name[0] ? strstr(request, name) : NULL, *s = at;
   char tried[512], why[700];
   size_t n = strlen(name);
@@ -153,17 +150,16 @@ static void hint_spaced_name(const baton__input_scope *scope, const char *reques
     for (s--; s > request && s[-1] != ' ' && s[-1] != '\'' && s[-1] != '"';)
       s--; /* the word before */
     if ((size_t)(at - s) + n >= sizeof tried)
-      return;
+      return false;
     baton__fmt(tried, sizeof tried, "%.*s", (int)((size_t)(at - s) + n), s);
     int fd = baton__input_open(scope, tried, why, sizeof why);
     if (fd >= 0) {
       close(fd);
-      size_t len = strlen(err);
-      baton__fmt(err + len, errlen - len, "; '%s' is a file: put a name with spaces in quotes",
-                 tried);
-      return;
+      baton__fmt(hint, hintlen, "'%s' is a file: put a name with spaces in quotes", tried);
+      return true;
     }
   }
+  return false;
 }
 
 /* The message of a failure to read the input file of an argument, a "~/notes.txt" one saying what
@@ -207,8 +203,11 @@ static baton_rc check_arg(baton_run *run, const baton_request *req,
                                        tilde[0] ? tilde : a->value,
                                        run->ctx->cfg.max_text_bytes, err, sizeof err)
             : media   ? take_input(run, scope, t, a, err, sizeof err) : 0;
-  if (got == -1 && !tilde[0] && strstr(err, ": no such file")) /* "mi foto ñ.png" unquoted */
-    hint_spaced_name(scope, req->text, a->value, err, sizeof err);
+  char hint[600];
+  size_t len = strlen(err);
+  if (got == -1 && !tilde[0] && strstr(err, ": no such file") && /* "mi foto ñ.png" unquoted */
+      baton__run_hint_spaced_name(scope, req->text, a->value, hint, sizeof hint))
+    baton__fmt(err + len, sizeof err - len, "; %s", hint);
   return got != 0 ? input_failed(run, t, got, tilde, err) : BATON_OK;
 }
 

@@ -211,6 +211,16 @@ char *baton__run_mask_quotations(const char *text);
  * know and baton__names_unreadable_file does not refuse. 0, or -1 with err naming the word
  * (outside the allowed folders, no such file, or a type baton does not know). */
 struct baton__input_scope;
+/* "describe mi foto ñ.png" with no file "ñ.png": the name the request's words right before name
+ * make ("foto ñ.png", "mi foto ñ.png") of a file the scope opens, said in hint as one to quote;
+ * false (hint untouched) if none. */
+bool baton__run_hint_spaced_name(const struct baton__input_scope *scope, const char *request,
+                                 const char *name, char *hint, size_t hintlen);
+/* Notes in note (after what it holds) each literal file argument of g the request names unquoted
+ * with spaces, no file of that name there but one of the words before it and it (`baton plan`
+ * says what `baton run` would refuse). */
+void baton__run_note_spaced_names(baton *ctx, const baton_request *req, const baton__graph *g,
+                                  char note[BATON__PLAN_NOTE]);
 int baton__run_check_names(const struct baton__input_scope *scope, const char *text, char *err,
                            size_t errlen);
 /* The same for a request only planned: its folder (input_root, else the current one) opened

@@ -7,6 +7,7 @@
 
 #include "core/text.h"
 #include "core/util.h"
+#include "planner/output_names.h"
 #include "runtime/context.h"
 #include "runtime/inputs.h"
 #include "runtime/run_int.h"
@@ -348,6 +349,17 @@ static int expand(const baton__input_scope *scope, const char *text, char **out,
   return err[0] ? -1 : 0;
 }
 
+/* The scope of req's inputs: its one root (roots[0], fds[0]; none if NULL), its caller's rights. */
+static baton__input_scope request_scope(const baton *ctx, const baton_request *req,
+                                        const char **roots, int *fds) {
+  return (baton__input_scope){.roots = roots, .root_fds = fds, .n_roots = roots[0] ? 1 : 0,
+                              .as_caller = req->as_caller && req->caller_uid != geteuid(),
+                              .uid = req->caller_uid, .gid = req->caller_gid,
+                              .groups = (const gid_t *)req->caller_groups,
+                              .n_groups = req->caller_groups ? req->n_caller_groups : 0,
+                              .max_bytes = ctx->cfg.max_input_bytes};
+}
+
 baton_rc baton__run_expand_patterns(baton *ctx, const baton_request *req, const char *root,
                                     int root_fd, char **out) {
   *out = NULL;
@@ -356,12 +368,7 @@ baton_rc baton__run_expand_patterns(baton *ctx, const baton_request *req, const 
   char err[700] = "";
   const char *roots[1] = {root};
   int fds[1] = {root_fd};
-  baton__input_scope scope = {.roots = roots, .root_fds = fds, .n_roots = root ? 1 : 0,
-                              .as_caller = req->as_caller && req->caller_uid != geteuid(),
-                              .uid = req->caller_uid, .gid = req->caller_gid,
-                              .groups = (const gid_t *)req->caller_groups,
-                              .n_groups = req->caller_groups ? req->n_caller_groups : 0,
-                              .max_bytes = ctx->cfg.max_input_bytes};
+  baton__input_scope scope = request_scope(ctx, req, roots, fds);
   if (expand(&scope, req->text, out, err, sizeof err) != 0 ||
       baton__run_check_names(&scope, *out ? *out : req->text, err, sizeof err) != 0)
     return free(*out), *out = NULL, baton__fail(ctx, BATON_INVALID, "%s", err);
@@ -382,4 +389,41 @@ baton_rc baton__run_expand_patterns_here(baton *ctx, const baton_request *req, c
   close(fd);
   free(root);
   return rc;
+}
+
+/* Does the literal argument a name a file (a picture, recording or video; a text file) that
+ * scope does not hold? */
+static bool names_missing_file(const baton__input_scope *scope, const baton__arg *a) {
+  unsigned type = baton__arg_type(a->name), path = a->value ? baton__type_of_path(a->value) : 0;
+  char why[700];
+  if (a->ref >= 0 || !a->value || a->value[0] == '~' || !strcmp(a->name, BATON__ARG_SAVE_AS) ||
+      !(type & (BATON__T_IMAGE | BATON__T_AUDIO | BATON__T_VIDEO | BATON__T_TEXT)) ||
+      (type == BATON__T_TEXT && path != BATON__T_TEXT))
+    return false;
+  int fd = baton__input_open(scope, a->value, why, sizeof why);
+  if (fd >= 0)
+    close(fd);
+  return fd < 0 && strstr(why, ": no such file");
+}
+
+void baton__run_note_spaced_names(baton *ctx, const baton_request *req, const baton__graph *g,
+                                  char note[BATON__PLAN_NOTE]) {
+  if (!req->text || (req->as_caller && !req->input_root))
+    return;
+  int fd = -1;
+  char *root = baton__run_resolve_root(ctx, req, &fd), hint[600];
+  const char *roots[1] = {root};
+  int fds[1] = {fd};
+  baton__input_scope scope = request_scope(ctx, req, roots, fds);
+  for (size_t t = 0; root && t < g->n; t++)
+    for (size_t k = 0; k < g->tasks[t].n_args; k++) {
+      const baton__arg *a = &g->tasks[t].args[k];
+      size_t len = strlen(note);
+      if (names_missing_file(&scope, a) &&
+          baton__run_hint_spaced_name(&scope, req->text, a->value, hint, sizeof hint))
+        baton__fmt(note + len, BATON__PLAN_NOTE - len, "%s%s", len ? "; " : "", hint);
+    }
+  if (root)
+    close(fd);
+  free(root);
 }

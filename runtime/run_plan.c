@@ -236,6 +236,8 @@ baton_rc baton_plan_noted(baton *ctx, const baton_request *given, char **json_ou
     copy.text = named;
   if (rc == BATON_OK)
     rc = baton__run_make_graph(ctx, req, &g, &li, note);
+  if (rc == BATON_OK) /* what `baton run` would refuse: "describe mi foto ñ.png" unquoted */
+    baton__run_note_spaced_names(ctx, req, &g, note);
   if (rc == BATON_OK) {
     *json_out = baton__graph_print(&g);
     if (!*json_out) {

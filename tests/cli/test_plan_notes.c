@@ -114,3 +114,18 @@ Test(cli_plan_notes, plan_json_object_carries_the_plan_and_its_note) {
   cr_expect(strstr(out, "\"status\""), "an error as JSON: %s", out);
   free(out), free(err);
 }
+
+/* An unquoted name with spaces: `baton plan` says to quote it, in the words `baton run` says it. */
+Test(cli_plan_notes, plan_says_to_quote_a_name_with_spaces) {
+  char *out = NULL, *err = NULL;
+  bt_write_in(dir, "mi foto ñ.png", "not a picture, only a name\n");
+  int st = bt_baton(dir, "plan 'describe mi foto ñ.png'", &out, &err);
+  cr_assert_eq(st, 0, "exit %d: %s", st, err);
+  cr_expect(strstr(err, "baton: note: 'mi foto ñ.png' is a file: put a name with spaces in "
+                        "quotes\n"), "stderr: %s", err);
+  free(out), free(err);
+  st = bt_baton(dir, "plan \"describe 'mi foto ñ.png'\"", &out, &err);
+  cr_assert_eq(st, 0, "exit %d: %s", st, err);
+  cr_expect_null(strstr(err, "in quotes"), "quoted: no note: %s", err);
+  free(out), free(err);
+}
