@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "core/banned.h"
@@ -21,8 +22,16 @@ int cmd_endpoints(const opts *o) {
     if (cJSON_GetArraySize(arr) == 0)
       fputs("no model servers configured (add them under endpoints: in the config)\n", stderr);
     cJSON_ArrayForEach(e, arr) {
-      printf("%s  %s  health %s, %.0f in flight (of %.0f)%s\n", cli_jstr(e, "name"),
-             cli_jstr(e, "base_url"), cli_jstr(e, "health"), cli_jnum(e, "in_flight"),
+      char held[80] = "";
+      if (cli_jnum(e, "held_until") > 0) {
+        time_t t = (time_t)cli_jnum(e, "held_until");
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        snprintf(held, sizeof held, ", held off until %02d:%02d:%02d UTC (%s)", tm.tm_hour,
+                 tm.tm_min, tm.tm_sec, cli_jstr(e, "held_reason"));
+      }
+      printf("%s  %s  health %s%s, %.0f in flight (of %.0f)%s\n", cli_jstr(e, "name"),
+             cli_jstr(e, "base_url"), cli_jstr(e, "health"), held, cli_jnum(e, "in_flight"),
              cli_jnum(e, "max_inflight"),
              cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "key")) ? ", key set" : "");
       cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(e, "models")) {

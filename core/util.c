@@ -479,6 +479,15 @@ double baton__wall_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+char *baton__clock_text(double t, char *out, size_t cap) {
+  time_t secs = (time_t)(t > 0 ? t : 0);
+  struct tm tm;
+  if (!gmtime_r(&secs, &tm))
+    memset(&tm, 0, sizeof tm);
+  baton__fmt(out, cap, "%02d:%02d:%02d UTC", tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return out;
+}
+
 void baton__new_run_id(char out[32]) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);

@@ -112,6 +112,9 @@ int baton__thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 /* Monotonic milliseconds and wall-clock seconds. */
 int64_t baton__now_ms(void);
 double baton__wall_s(void);
+/* The time of day of wall-clock seconds t, "HH:MM:SS UTC", into out[cap] (always terminated);
+ * returns out. */
+char *baton__clock_text(double t, char *out, size_t cap);
 /* A new run id: "YYYYMMDD-HHMMSS-xxxxxxxxxxxx" (time plus 48 random bits). */
 void baton__new_run_id(char out[32]);
 

@@ -30,6 +30,8 @@ typedef struct ep_state {
   long long requests, ok, n_down, n_limited, n_client;
   double last_ok_s, last_error_s;
   char last_error[256];
+  char held_reason[32];  /* why limited_until holds it off ("429") */
+  bool last_ok;          /* the last outcome recorded was OK */
 } ep_state;
 
 struct baton__pool {
@@ -42,6 +44,8 @@ struct baton__pool {
   long long seq;
   baton__pool_health_fn on_health;
   void *health_ud;
+  baton__pool_hold_fn on_hold;
+  void *hold_ud;
 };
 
 static const char *const status_names[] = {
@@ -132,6 +136,7 @@ typedef struct scan {
   bool busy;           /* some replica is only full */
   int64_t soonest;     /* earliest time a down or limited replica is allowed again */
   bool limited;        /* the soonest one is rate-limited (not down) */
+  long soonest_slot;   /* its slot */
   long best;           /* the chosen slot, or -1 */
 } scan;
 
@@ -151,6 +156,7 @@ static scan look(baton__pool *p, const char *model, const bool *skip, int64_t no
       if (until < s.soonest) {
         s.soonest = until;
         s.limited = until == e->limited_until;
+        s.soonest_slot = (long)i;
       }
       continue;
     }
@@ -206,15 +212,51 @@ static baton__pool_status no_replica(baton__pool *p, const char *model, const sc
     return BATON__POOL_DOWN;
   }
   if (!s->busy && s->limited) {
+    const ep_state *e = &p->eps[s->soonest_slot];
+    char at[16];
+    baton__clock_text(baton__wall_s() + (double)(e->limited_until - now) / 1000.0, at,
+                      sizeof at);
     baton__fmt(err, errlen,
-               "every replica of '%s' is rate-limited for %.1f s more, past the time left", model,
-               (double)(s->soonest - now) / 1000.0);
+               "every replica of '%s' is rate-limited for %.1f s more, past the time left "
+               "(%s is held off until %s (%s))",
+               model, (double)(s->soonest - now) / 1000.0, e->ep->name, at,
+               e->held_reason[0] ? e->held_reason : "429");
     return BATON__POOL_RATE_LIMITED;
   }
-  (void)p;
   baton__fmt(err, errlen, "no replica of '%s' was free within %ld ms (all busy or down)", model,
              timeout_ms);
   return BATON__POOL_TIMEOUT;
+}
+
+/* Takes in the hold-offs other processes recorded for the replicas of model (see
+ * baton__pool_on_hold): one that ends later than this pool's own holds the replica off too. */
+static void load_holds(baton__pool *p, const char *model, const bool *skip) {
+  pthread_mutex_lock(&p->lock);
+  baton__pool_hold_fn fn = p->on_hold;
+  void *ud = p->hold_ud;
+  pthread_mutex_unlock(&p->lock);
+  for (size_t i = 0; fn && i < p->n; i++) {
+    if ((skip && skip[i]) || !serves(p->eps[i].ep, model))
+      continue;
+    double until = 0;
+    int limits = 0;
+    char reason[sizeof p->eps[i].held_reason] = "";
+    fn(ud, p->eps[i].ep, &until, &limits, reason, sizeof reason);
+    double left_ms = (until - baton__wall_s()) * 1000.0;
+    if (!(left_ms > 0))
+      continue;
+    pthread_mutex_lock(&p->lock);
+    ep_state *e = &p->eps[i];
+    int64_t now = baton__now_ms();
+    int64_t held = now + (int64_t)(left_ms < POOL_MAX_LIMIT_MS ? left_ms : POOL_MAX_LIMIT_MS);
+    if (held > e->limited_until) {
+      e->limited_until = held;
+      baton__fmt(e->held_reason, sizeof e->held_reason, "%s", reason[0] ? reason : "429");
+    }
+    if (limits > e->limits)
+      e->limits = limits;
+    pthread_mutex_unlock(&p->lock);
+  }
 }
 
 baton__pool_status baton__pool_acquire_skip(baton__pool *p, const char *model, const atomic_int *cancel,
@@ -222,6 +264,7 @@ baton__pool_status baton__pool_acquire_skip(baton__pool *p, const char *model, c
                                   char *err, size_t errlen) {
   int64_t deadline = timeout_ms > 0 ? baton__now_ms() + timeout_ms : 0;
   baton__pool_status st = BATON__POOL_OK;
+  load_holds(p, model, skip);
   pthread_mutex_lock(&p->lock);
   for (;;) {
     if (cancel && atomic_load(cancel)) {
@@ -274,6 +317,12 @@ static void fill_health(const ep_state *e, int64_t now, baton__endpoint_health *
   h->last_ok_s = e->last_ok_s;
   h->last_error_s = e->last_error_s;
   baton__fmt(h->last_error, sizeof h->last_error, "%s", e->last_error);
+  if (h->limited_ms > 0) {
+    h->held_until_s = baton__wall_s() + (double)h->limited_ms / 1000.0;
+    baton__fmt(h->held_reason, sizeof h->held_reason, "%s", e->held_reason);
+  }
+  h->limits = e->limits;
+  h->last_ok = e->last_ok;
 }
 
 /* Records an error text; true when it differs from the last one. */
@@ -307,10 +356,12 @@ static bool record(baton__pool *p, ep_state *e, baton__pool_status outcome, long
     e->ok++;
     /* The first answer this pool sees is news too: a store that another process left saying
      * "down" learns the endpoint is back. */
-    changed = e->down || e->fails || e->last_ok_s == 0;
+    changed = e->down || e->fails || e->last_ok_s == 0 || e->limits || e->limited_until > now;
     e->down = false;
     e->fails = 0;
-    e->limits = 0;
+    e->limits = 0; /* the first good answer ends any hold-off, here and in the store */
+    e->limited_until = 0;
+    e->held_reason[0] = '\0';
     e->last_ok_s = baton__wall_s();
     break;
   case BATON__POOL_DOWN:
@@ -326,6 +377,7 @@ static bool record(baton__pool *p, ep_state *e, baton__pool_status outcome, long
     e->n_limited++;
     e->limits++;
     e->limited_until = now + limit_ms(p, e, retry_after_ms);
+    baton__fmt(e->held_reason, sizeof e->held_reason, "429");
     set_error(p, e, error);
     changed = true;
     break;
@@ -338,6 +390,7 @@ static bool record(baton__pool *p, ep_state *e, baton__pool_status outcome, long
   default:
     return false; /* cancelled: says nothing about the endpoint */
   }
+  e->last_ok = outcome == BATON__POOL_OK;
   e->requests++;
   return changed;
 }
@@ -381,5 +434,12 @@ void baton__pool_on_health(baton__pool *p, baton__pool_health_fn fn, void *ud) {
   pthread_mutex_lock(&p->lock);
   p->on_health = fn;
   p->health_ud = ud;
+  pthread_mutex_unlock(&p->lock);
+}
+
+void baton__pool_on_hold(baton__pool *p, baton__pool_hold_fn fn, void *ud) {
+  pthread_mutex_lock(&p->lock);
+  p->on_hold = fn;
+  p->hold_ud = ud;
   pthread_mutex_unlock(&p->lock);
 }

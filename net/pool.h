@@ -18,7 +18,8 @@
  * is "down" and skipped until its back-off passes (500 ms doubling to 30 s,
  * with jitter); after a 429 no request goes to that endpoint until its
  * Retry-After passed (at most 5 min: then one request asks again), or,
- * without one, for 1 s doubling with each 429 in a row up to 30 s.
+ * without one, for 1 s doubling with each 429 in a row up to 30 s. With a hold source
+ * (baton__pool_on_hold) a hold-off another process was told is honoured too.
  *
  * Keys: the pool hands an endpoint's key only to requests for that endpoint,
  * and removes any configured key from error text it keeps or returns.
@@ -155,6 +156,10 @@ typedef struct baton__endpoint_health {
   double last_ok_s;              /* wall-clock seconds; 0 = never */
   double last_error_s;           /* 0 = never */
   char last_error[256];          /* "" = none; never holds a key */
+  double held_until_s;           /* rate-limited: wall-clock seconds until then; else 0 */
+  char held_reason[32];          /* why it is held off ("429"); "" when not */
+  int limits;                    /* 429s in a row */
+  bool last_ok;                  /* the last request recorded was answered */
 } baton__endpoint_health;
 
 /* Number of endpoints. */
@@ -170,5 +175,14 @@ size_t baton__pool_snapshot(baton__pool *p, baton__endpoint_health *out, size_t 
  * it. Set it before requests run. */
 typedef void (*baton__pool_health_fn)(void *ud, const baton__endpoint_health *h);
 void baton__pool_on_health(baton__pool *p, baton__pool_health_fn fn, void *ud);
+
+/* Where a hold-off another process was told (a 429 it got) is read: fills *until_s (wall-clock
+ * seconds, 0 = none), *limits (429s in a row) and reason[cap] for the endpoint. Asked outside
+ * the pool's lock for each replica of a model before it is acquired, so a hold-off kept there
+ * is honoured as if this pool had got the 429 (at most 5 min from now). fn NULL removes it.
+ * Set it before requests run. */
+typedef void (*baton__pool_hold_fn)(void *ud, const baton__endpoint_cfg *ep, double *until_s,
+                                    int *limits, char *reason, size_t cap);
+void baton__pool_on_hold(baton__pool *p, baton__pool_hold_fn fn, void *ud);
 
 #endif

@@ -253,21 +253,30 @@ cJSON *baton__registry_endpoint_show(baton__registry *reg, const char *id) {
 
 /* ---- health -------------------------------------------------------------------- */
 
+/* A hold-off only grows (another process may have been told to wait longer) and only a good
+ * answer (?11) ends it. */
+static const char health_put_sql[] =
+    "INSERT INTO endpoint_health(name, up, consecutive_failures, requests, failures,"
+    "  last_error, last_error_at, last_ok_at, retry_at, updated_at, held_until, held_reason,"
+    "  held_count)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, ''), nullif(?7, 0), nullif(?8, 0), nullif(?9, 0), ?10,"
+    "  nullif(?12, 0), nullif(?13, ''), ?14)"
+    " ON CONFLICT(name) DO UPDATE SET up = ?2, consecutive_failures = ?3,"
+    "  requests = max(requests, ?4), failures = max(failures, ?5),"
+    "  last_error = coalesce(nullif(?6, ''), last_error),"
+    "  last_error_at = coalesce(nullif(?7, 0), last_error_at),"
+    "  last_ok_at = coalesce(nullif(?8, 0), last_ok_at), retry_at = nullif(?9, 0),"
+    "  updated_at = ?10,"
+    "  held_reason = CASE WHEN ?11 THEN NULL WHEN ?12 > coalesce(held_until, 0) THEN"
+    "    nullif(?13, '') ELSE held_reason END,"
+    "  held_count = CASE WHEN ?11 THEN 0 ELSE max(held_count, ?14) END,"
+    "  held_until = CASE WHEN ?11 THEN NULL WHEN ?12 > coalesce(held_until, 0) THEN ?12"
+    "    ELSE held_until END";
+
 int baton__registry_endpoint_health_put(baton__registry *reg, const baton__endpoint_state *h) {
   char err[128] = "";
   pthread_mutex_lock(&reg->lock);
-  sqlite3_stmt *st = prep(
-      reg,
-      "INSERT INTO endpoint_health(name, up, consecutive_failures, requests, failures,"
-      "  last_error, last_error_at, last_ok_at, retry_at, updated_at)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, ''), nullif(?7, 0), nullif(?8, 0), nullif(?9, 0), ?10)"
-      " ON CONFLICT(name) DO UPDATE SET up = ?2, consecutive_failures = ?3,"
-      "  requests = max(requests, ?4), failures = max(failures, ?5),"
-      "  last_error = coalesce(nullif(?6, ''), last_error),"
-      "  last_error_at = coalesce(nullif(?7, 0), last_error_at),"
-      "  last_ok_at = coalesce(nullif(?8, 0), last_ok_at), retry_at = nullif(?9, 0),"
-      "  updated_at = ?10",
-      err, sizeof err);
+  sqlite3_stmt *st = prep(reg, health_put_sql, err, sizeof err);
   int rc = -1;
   if (st) {
     sqlite3_bind_text(st, 1, h->name, -1, SQLITE_STATIC);
@@ -280,11 +289,45 @@ int baton__registry_endpoint_health_put(baton__registry *reg, const baton__endpo
     sqlite3_bind_double(st, 8, h->last_ok_at);
     sqlite3_bind_double(st, 9, h->retry_at);
     sqlite3_bind_double(st, 10, baton__wall_s());
+    sqlite3_bind_int(st, 11, h->answered ? 1 : 0);
+    sqlite3_bind_double(st, 12, h->held_until);
+    sqlite3_bind_text(st, 13, h->held_reason ? h->held_reason : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 14, h->held_count);
     /* Called from a run: never wait for an import's write lock (the next
      * change of this server records it again). */
     baton__busy_wait(reg->db, 0);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     baton__busy_wait(reg->db, BATON__BUSY_MS);
+    sqlite3_finalize(st);
+  }
+  pthread_mutex_unlock(&reg->lock);
+  return rc;
+}
+
+int baton__registry_endpoint_hold(baton__registry *reg, const char *name, double *until,
+                                  int *count, char *reason, size_t cap) {
+  char err[128] = "";
+  *until = 0;
+  *count = 0;
+  if (reason && cap)
+    reason[0] = '\0';
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st = prep(reg,
+                          "SELECT held_until, held_count, held_reason FROM endpoint_health"
+                          " WHERE name = ?",
+                          err, sizeof err);
+  int rc = st ? 0 : -1;
+  if (st) {
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+      *until = sqlite3_column_double(st, 0);
+      *count = sqlite3_column_int(st, 1);
+      if (reason && cap)
+        baton__fmt(reason, cap, "%s", col(st, 2));
+    } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+      rc = -1;
+    }
     sqlite3_finalize(st);
   }
   pthread_mutex_unlock(&reg->lock);
@@ -297,8 +340,8 @@ cJSON *baton__registry_endpoint_health(baton__registry *reg, const char *name) {
   pthread_mutex_lock(&reg->lock);
   sqlite3_stmt *st = prep(reg,
                           "SELECT up, consecutive_failures, requests, failures, last_error,"
-                          " last_error_at, last_ok_at, retry_at, updated_at"
-                          " FROM endpoint_health WHERE name = ?",
+                          " last_error_at, last_ok_at, retry_at, updated_at, held_until,"
+                          " held_reason FROM endpoint_health WHERE name = ?",
                           err, sizeof err);
   if (st) {
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -311,10 +354,12 @@ cJSON *baton__registry_endpoint_health(baton__registry *reg, const char *name) {
       if (sqlite3_column_type(st, 4) != SQLITE_NULL)
         cJSON_AddStringToObject(o, "last_error", col(st, 4));
       static const char *const times[] = {"last_error_at", "last_ok_at", "retry_at",
-                                          "updated_at"};
-      for (int i = 0; i < 4; i++)
+                                          "updated_at", "held_until"};
+      for (int i = 0; i < 5; i++)
         if (sqlite3_column_type(st, 5 + i) != SQLITE_NULL)
           cJSON_AddNumberToObject(o, times[i], sqlite3_column_double(st, 5 + i));
+      if (sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_type(st, 10) != SQLITE_NULL)
+        cJSON_AddStringToObject(o, "held_reason", col(st, 10));
     }
     sqlite3_finalize(st);
   }

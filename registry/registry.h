@@ -8,7 +8,7 @@
 typedef struct cJSON cJSON;
 
 /* Current schema version (PRAGMA user_version). */
-#define BATON__REGISTRY_SCHEMA 9
+#define BATON__REGISTRY_SCHEMA 10
 
 /* One task kind (a Hugging Face pipeline tag). */
 typedef struct baton__taskspec {
@@ -295,6 +295,10 @@ typedef struct baton__endpoint_state {
   long long requests, failures;
   const char *last_error;      /* or NULL */
   double last_error_at, last_ok_at, retry_at; /* wall-clock seconds, 0 = none */
+  double held_until;           /* no request before (wall-clock seconds); 0 = not held off */
+  const char *held_reason;     /* why ("429"), or NULL */
+  int held_count;              /* 429s in a row */
+  bool answered;               /* the change was a good answer: any hold-off is over */
 } baton__endpoint_state;
 
 /* Records a server's health (another process reads it with the next
@@ -302,7 +306,14 @@ typedef struct baton__endpoint_state {
  * state is not recorded. 0 or -1. */
 int baton__registry_endpoint_health_put(baton__registry *reg, const baton__endpoint_state *h);
 /* {up, consecutive_failures, requests, failures, last_error?, last_error_at?,
- * last_ok_at?, retry_at?, updated_at} of a server, or NULL when never recorded. */
+ * last_ok_at?, retry_at?, held_until?, held_reason?, updated_at} of a server, or NULL when
+ * never recorded. */
 cJSON *baton__registry_endpoint_health(baton__registry *reg, const char *name);
+/* The hold-off recorded for a server, by any process: *until (wall-clock seconds; 0 when none
+ * was recorded or a good answer ended it), *count (429s in a row) and its reason into
+ * reason[cap]. 0, or -1 when the store cannot be read (then *until is 0). A hold-off is only
+ * ever lengthened by a put, and ended by a put with answered. */
+int baton__registry_endpoint_hold(baton__registry *reg, const char *name, double *until,
+                                  int *count, char *reason, size_t cap);
 
 #endif

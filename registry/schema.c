@@ -237,6 +237,11 @@ static const char *const migrations[] = {
     "  INSERT INTO models_mfts(rowid, words)"
     "    VALUES (new.rowid, baton_match_text(new.task, new.id, new.description, new.tags));"
     "END;",
+    /* version 10: a 429's hold-off kept for every process on the machine (registry/endpoints.c):
+     * until when no request goes to the server, why, and how many 429s in a row it was. */
+    "ALTER TABLE endpoint_health ADD COLUMN held_until REAL;"
+    "ALTER TABLE endpoint_health ADD COLUMN held_reason TEXT;"
+    "ALTER TABLE endpoint_health ADD COLUMN held_count INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == BATON__REGISTRY_SCHEMA + 1,

@@ -81,8 +81,20 @@ static void record_health(void *ud, const baton__endpoint_health *h) {
       .last_error_at = h->last_error_s,
       .last_ok_at = h->last_ok_s,
       .retry_at = h->retry_in_ms > 0 ? now + h->retry_in_ms / 1000.0 : 0,
+      .held_until = h->held_until_s,
+      .held_reason = h->held_reason[0] ? h->held_reason : NULL,
+      .held_count = h->limits,
+      .answered = h->last_ok,
   };
   baton__registry_endpoint_health_put(ctx->reg, &st);
+}
+
+/* Before a request: the hold-off any process on this machine recorded for the server (a 429
+ * it got), so that a new process does not ask a server that said to wait. */
+static void read_hold(void *ud, const baton__endpoint_cfg *ep, double *until_s, int *limits,
+                      char *reason, size_t cap) {
+  baton *ctx = ud;
+  baton__registry_endpoint_hold(ctx->reg, ep->name, until_s, limits, reason, cap);
 }
 
 int baton__endpoints_open(baton *ctx, char *err, size_t errlen) {
@@ -94,6 +106,7 @@ int baton__endpoints_open(baton *ctx, char *err, size_t errlen) {
   int rc = baton__registry_set_endpoint_models(ctx->reg, models, err, errlen);
   cJSON_Delete(models);
   baton__pool_on_health(ctx->pool, record_health, ctx);
+  baton__pool_on_hold(ctx->pool, read_hold, ctx);
   return rc;
 }
 
@@ -137,6 +150,17 @@ static cJSON *endpoint_json(baton *ctx, const baton__endpoint_health *h) {
     cJSON_AddStringToObject(o, "last_error", last);
   else
     cJSON_AddNullToObject(o, "last_error");
+  /* Held off (a 429): until when no request goes to it, by this process or any other. */
+  double held = stored ? cJSON_GetNumberValue(cJSON_GetObjectItem(stored, "held_until")) : 0;
+  const char *why = stored ? cJSON_GetStringValue(cJSON_GetObjectItem(stored, "held_reason")) : NULL;
+  if (h->held_until_s > 0 && !(held > h->held_until_s)) {
+    held = h->held_until_s;
+    why = h->held_reason;
+  }
+  if (held > baton__wall_s()) {
+    cJSON_AddNumberToObject(o, "held_until", held);
+    cJSON_AddStringToObject(o, "held_reason", why && *why ? why : "429");
+  }
   if (stored)
     cJSON_AddItemToObject(o, "recorded", stored);
   return o;

@@ -1,9 +1,10 @@
-/* test_endpoint_faults.c — model servers that misbehave, through baton_task(): a hanging server's retries kept within the task's timeout, a rate-limited server not asked again at once. */
+/* test_endpoint_faults.c — model servers that misbehave, through baton_task(): a hanging server's retries kept within the task's timeout, a rate-limited server not asked again at once, nor by the next process until its wait passed. */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "baton.h"
 #include "core/util.h"
@@ -124,5 +125,77 @@ Test(runtime_endpoint_faults, a_server_back_up_is_shown_up_after_another_process
   health = shown_health(&f);
   cr_assert_str_eq(health, "up", "the store still says what the first process saw");
   free(health);
+  fx_close(&f);
+}
+
+/* The hold-off `baton endpoints` shows for srv in a context of its own: held_until (0 none), its
+ * reason, and *recorded the one in the store, past or not (0 none). */
+static double shown_hold(fixture *f, char *reason, size_t cap, double *recorded) {
+  baton *ctx = NULL;
+  cr_assert_eq(baton_open(f->config, &ctx), BATON_OK);
+  char *json = NULL;
+  cr_assert_eq(baton_endpoints(ctx, &json), BATON_OK);
+  cJSON *arr = cJSON_Parse(json);
+  const cJSON *e = cJSON_GetArrayItem(arr, 0);
+  const cJSON *u = cJSON_GetObjectItem(e, "held_until"), *r = cJSON_GetObjectItem(e, "held_reason");
+  double until = cJSON_IsNumber(u) ? u->valuedouble : 0;
+  snprintf(reason, cap, "%s", cJSON_IsString(r) ? r->valuestring : "");
+  const cJSON *st = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "recorded"), "held_until");
+  *recorded = cJSON_IsNumber(st) ? st->valuedouble : 0;
+  cJSON_Delete(arr);
+  baton_free(json);
+  baton_close(ctx);
+  return until;
+}
+
+/* A 429's Retry-After is kept in the registry: the next process (a fresh handle) does not ask
+ * the server again before it passed, and says so. */
+Test(runtime_endpoint_faults, a_rate_limit_told_to_one_process_holds_off_the_next) {
+  fixture f;
+  fx_open(&f, 3000, 3000);
+  fake_http_push_full(f.srv, 429, "Retry-After: 30\r\n",
+                      "{\"error\":{\"message\":\"Rate limit reached\"}}");
+  free(failed_task(&f));
+  cr_assert_eq(fake_http_request_count(f.srv), 1);
+  baton *next = NULL;
+  cr_assert_eq(baton_open(f.config, &next), BATON_OK);
+  char *err = task_on(&f, next, BATON_EXEC);
+  baton_close(next);
+  cr_assert_eq(fake_http_request_count(f.srv), 1, "the next process asked again: %s", err);
+  cr_assert(strstr(err, "srv is held off until "), "%s", err);
+  cr_assert(strstr(err, " UTC (429)"), "%s", err);
+  free(err);
+  char reason[32];
+  double recorded;
+  double until = shown_hold(&f, reason, sizeof reason, &recorded);
+  double left = until - (double)time(NULL);
+  cr_assert(left > 20 && left <= 31, "held off %.1f s more, not the 30 s asked", left);
+  cr_assert_str_eq(reason, "429");
+  fx_close(&f);
+}
+
+/* Once the wait passed, the next process asks; its good answer ends the hold-off for all. */
+Test(runtime_endpoint_faults, a_good_answer_ends_a_recorded_hold_off) {
+  fixture f;
+  fx_open(&f, 500, 500); /* the 1 s asked is past the time left: not waited */
+  fake_http_push_full(f.srv, 429, "Retry-After: 1\r\n",
+                      "{\"error\":{\"message\":\"Rate limit reached\"}}");
+  free(failed_task(&f));
+  char reason[32];
+  double recorded;
+  cr_assert_gt(shown_hold(&f, reason, sizeof reason, &recorded), 0.0, "not recorded");
+  cr_assert_eq(fake_http_request_count(f.srv), 1);
+  struct timespec ts = {.tv_sec = 1, .tv_nsec = 200000000L};
+  nanosleep(&ts, NULL);
+  baton *later = NULL;
+  cr_assert_eq(baton_open(f.config, &later), BATON_OK);
+  fake_http_push_json(f.srv, 200,
+                      "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                      "\"content\":\"Words.\"},\"finish_reason\":\"stop\"}]}");
+  free(task_on(&f, later, BATON_OK));
+  baton_close(later);
+  cr_assert_eq(fake_http_request_count(f.srv), 2);
+  cr_assert_eq(shown_hold(&f, reason, sizeof reason, &recorded), 0.0);
+  cr_assert_eq(recorded, 0.0, "the good answer left the hold-off recorded");
   fx_close(&f);
 }
