@@ -321,8 +321,8 @@ static int on_stream(void *ud, const baton__http_response *resp, const char *buf
 static bool is_cancelled(const baton__llm_opts *o) { return o->cancel && atomic_load(o->cancel) != 0; }
 
 /* Sends one request to url with key; the answer lands in a. */
-static baton__http_rc send_to(attempt *a, const char *url, const char *key, const char *body,
-                              size_t body_len, long timeout_ms) {
+static baton__http_rc send_to(attempt *a, const char *url, const char *key, const char *server,
+                              const char *body, size_t body_len, long timeout_ms) {
   const baton__llm *c = a->c;
   const char *headers[] = {a->o->stream ? "Accept: text/event-stream, application/json"
                                         : "Accept: application/json",
@@ -331,7 +331,8 @@ static baton__http_rc send_to(attempt *a, const char *url, const char *key, cons
       .url = url, .headers = headers, .bearer = key, .body = body,
       .body_len = body_len, .connect_timeout_ms = c->connect_timeout_ms,
       .timeout_ms = timeout_ms > 0 ? timeout_ms : 1, .cancel = a->o->cancel,
-      .max_body = c->max_response, .on_data = a->o->stream ? on_stream : NULL, .ud = a};
+      .max_body = c->max_response, .on_data = a->o->stream ? on_stream : NULL, .ud = a,
+      .server = server};
   a->sent = !is_cancelled(a->o);
   baton__http_rc rc = baton__http_perform(&req, &a->resp);
   if (a->body.len && !a->resp.body_len) {
@@ -366,8 +367,10 @@ static baton__http_rc send_on_replica(attempt *a, const char *body, size_t body_
     url.buf[--url.len] = '\0';
   baton__sb_adds(&url, "/chat/completions");
   baton__http_rc rc = BATON__HTTP_ENOMEM;
+  char who[400];
+  baton__http_server_label(lease.ep->name, lease.ep->base_url, who, sizeof who);
   if (baton__sb_ok(&url))
-    rc = send_to(a, url.buf, lease.ep->api_key, body, body_len,
+    rc = send_to(a, url.buf, lease.ep->api_key, who, body, body_len,
                  lease.timeout_ms > 0 && lease.timeout_ms < timeout_ms ? lease.timeout_ms
                                                                        : timeout_ms);
   baton__sb_release(&url);
@@ -387,7 +390,7 @@ static baton__http_rc send_on_replica(attempt *a, const char *body, size_t body_
 static baton__http_rc run_attempt(attempt *a, const char *body, size_t body_len, long timeout_ms) {
   if (a->c->pool)
     return send_on_replica(a, body, body_len, timeout_ms);
-  return send_to(a, a->c->url, a->c->api_key, body, body_len, timeout_ms);
+  return send_to(a, a->c->url, a->c->api_key, NULL, body, body_len, timeout_ms);
 }
 
 /* ---------- request body ---------- */

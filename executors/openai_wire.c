@@ -47,8 +47,10 @@ int baton__oai_read(baton__exec_env *env, const char *path, size_t max, char **d
 baton__oai_outcome baton__oai_send(baton__oai_call *c, baton__http_request *req,
                                    baton__http_response *resp) {
   baton__exec_env *env = c->env;
+  char who[400];
   req->bearer = c->t->key;
   req->cancel = env->cancel;
+  req->server = baton__http_server_label(c->t->endpoint, c->t->base_url, who, sizeof who);
   if (!req->timeout_ms)
     req->timeout_ms = c->t->timeout_ms;
   if (env->timeout_ms > 0 && (!req->timeout_ms || env->timeout_ms < req->timeout_ms))
@@ -56,6 +58,7 @@ baton__oai_outcome baton__oai_send(baton__oai_call *c, baton__http_request *req,
   c->retry_after_ms = -1;
   env->bad_input = false; /* what this answer says, not an earlier one's */
   baton__http_rc rc = baton__http_perform(req, resp);
+  req->server = NULL; /* who[] ends here */
   if (rc == BATON__HTTP_OK)
     return BATON__OAI_DONE;
   if (rc == BATON__HTTP_ECANCELLED) {

@@ -21,7 +21,7 @@
   X(easy_strerror) X(slist_append) X(slist_free_all) X(mime_init) X(mime_addpart)             \
   X(mime_name) X(mime_data) X(mime_filedata) X(mime_filename) X(mime_type) X(mime_free)       \
   X(multi_init) X(multi_add_handle) X(multi_remove_handle) X(multi_perform) X(multi_poll)     \
-  X(multi_info_read) X(multi_cleanup) X(getdate)
+  X(multi_info_read) X(multi_cleanup) X(getdate) X(easy_getinfo)
 
 typedef struct baton__curl_lib {
 #define BATON__CURL_MEMBER(name) __typeof__(curl_##name) *name;

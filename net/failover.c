@@ -42,6 +42,17 @@ baton__pool_status baton__pool_outcome(baton__http_rc rc, const baton__http_resp
   }
 }
 
+/* "NAME: MSG", or MSG alone when it names the server already (a failure worded by
+ * baton__http_failure_text: "model server NAME (URL) did not answer ..."). */
+static void name_message(const char *name, const char *msg, char *out, size_t cap) {
+  char who[BATON__ENDPOINT_NAME_MAX + 32];
+  baton__fmt(who, sizeof who, "model server %s (", name);
+  if (strncmp(msg, who, strlen(who)) == 0)
+    baton__fmt(out, cap, "%s", msg);
+  else
+    baton__fmt(out, cap, "%s: %s", name, msg);
+}
+
 /* err becomes "LAST; ERR": the last replica's answer before the pool's reason. */
 static void with_last(const char *last, char *err, size_t errlen) {
   char why[300];
@@ -90,8 +101,7 @@ baton__pool_status baton__pool_run(baton__pool *p, const char *model_id,
     baton__pool_redact(p, msg);
     if (endpoint)
       baton__fmt(endpoint, endpoint_cap, "%s", lease.ep->name);
-    baton__fmt(last, sizeof last, "%s: %s", lease.ep->name,
-               msg[0] ? msg : baton__pool_status_name(st));
+    name_message(lease.ep->name, msg[0] ? msg : baton__pool_status_name(st), last, sizeof last);
     size_t slot = lease.slot;
     baton__pool_release(p, &lease, st, ra, msg);
     if (st == BATON__POOL_DOWN || st == BATON__POOL_RATE_LIMITED) {
@@ -132,7 +142,9 @@ static baton__pool_status try_http(void *ud, const baton__lease *lease, long *re
     return BATON__POOL_CLIENT_ERROR;
   }
   baton__http_request req = *t->tmpl;
+  char who[400];
   req.url = url.buf;
+  req.server = baton__http_server_label(lease->ep->name, lease->ep->base_url, who, sizeof who);
   req.bearer = lease->ep->api_key;
   req.timeout_ms = lease->timeout_ms;
   baton__http_rc rc = baton__http_perform(&req, t->resp);

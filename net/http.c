@@ -1,6 +1,7 @@
 /* http.c — one HTTP request over libcurl: the transfer, bounded body, headers, multipart and cancellation. */
 #include "net/http.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,7 @@ typedef struct xfer {
   baton__http_response *resp;
   baton__sb body;
   size_t max_body;
+  size_t received; /* body bytes that came, stored or handed over */
   bool too_big;
   bool stopped;
   bool oom;
@@ -151,6 +153,7 @@ static size_t on_write(char *buf, size_t size, size_t nmemb, void *ud) {
   xfer *x = ud;
   size_t n = size * nmemb;
   long st = x->resp->status;
+  x->received += n;
   if (x->req->on_data && st >= 200 && st < 300) {
     if (x->req->on_data(x->req->ud, x->resp, buf, n) != 0) {
       x->stopped = true;
@@ -333,8 +336,28 @@ static CURLcode run_transfer(const baton__curl_lib *cu, CURL *h, const atomic_in
   return res;
 }
 
+/* A transfer that got no complete answer (class rc), worded by baton__http_failure_text(). */
+static baton__http_rc word(baton__http_rc rc, const baton__curl_lib *cu, CURL *h, const xfer *x,
+                           const char *why, char *err, size_t errlen) {
+  const baton__http_request *req = x->req;
+  curl_off_t connect_us = 0;
+  long os_errno = 0;
+  cu->easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
+  cu->easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+  long connect = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : HTTP_DEFAULT_CONNECT_MS;
+  if (req->timeout_ms > 0 && connect > req->timeout_ms)
+    connect = req->timeout_ms;
+  baton__http_failure f = {
+      .server = req->server, .url = req->url, .timeout_ms = req->timeout_ms,
+      .connect_ms = connect, .answered = x->resp->status > 0, .received = x->received,
+      .connected = connect_us > 0 || x->resp->status > 0 || x->received > 0,
+      .refused = os_errno == ECONNREFUSED, .detail = rc == BATON__HTTP_ENET ? why : NULL};
+  baton__http_failure_text(rc, &f, err, errlen);
+  return rc;
+}
+
 /* Maps a failed transfer to its class and message. */
-static baton__http_rc classify(const baton__curl_lib *cu, CURLcode c, const xfer *x,
+static baton__http_rc classify(const baton__curl_lib *cu, CURL *h, CURLcode c, const xfer *x,
                                const char *cerr, char *err, size_t errlen) {
   const char *why = cerr[0] ? cerr : cu->easy_strerror(c);
   if (x->too_big) {
@@ -355,15 +378,12 @@ static baton__http_rc classify(const baton__curl_lib *cu, CURLcode c, const xfer
   }
   switch (c) {
   case CURLE_COULDNT_CONNECT:
-    baton__fmt(err, errlen, "cannot connect: %s", why);
-    return BATON__HTTP_EREFUSED;
+    return word(BATON__HTTP_EREFUSED, cu, h, x, why, err, errlen);
   case CURLE_COULDNT_RESOLVE_HOST:
   case CURLE_COULDNT_RESOLVE_PROXY:
-    baton__fmt(err, errlen, "cannot resolve the host: %s", why);
-    return BATON__HTTP_EDNS;
+    return word(BATON__HTTP_EDNS, cu, h, x, why, err, errlen);
   case CURLE_OPERATION_TIMEDOUT:
-    baton__fmt(err, errlen, "timed out: %s", why);
-    return BATON__HTTP_ETIMEOUT;
+    return word(BATON__HTTP_ETIMEOUT, cu, h, x, why, err, errlen);
   case CURLE_URL_MALFORMAT:
   case CURLE_UNSUPPORTED_PROTOCOL:
   case CURLE_READ_ERROR:
@@ -371,8 +391,7 @@ static baton__http_rc classify(const baton__curl_lib *cu, CURLcode c, const xfer
     baton__fmt(err, errlen, "bad request: %s", why);
     return BATON__HTTP_EINVAL;
   default:
-    baton__fmt(err, errlen, "the connection failed: %s", why);
-    return BATON__HTTP_ENET;
+    return word(BATON__HTTP_ENET, cu, h, x, why, err, errlen);
   }
 }
 
@@ -442,7 +461,7 @@ baton__http_rc baton__http_perform(const baton__http_request *req, baton__http_r
   if (c == CURLE_OK && !x.oom)
     rc = finish_body(&x);
   else
-    rc = classify(cu, c, &x, cerr, resp->err, sizeof resp->err);
+    rc = classify(cu, h, c, &x, cerr, resp->err, sizeof resp->err);
   if (rc != BATON__HTTP_OK && rc != BATON__HTTP_ESTATUS && rc != BATON__HTTP_ESTOPPED &&
       rc != BATON__HTTP_ETOOBIG) {
     resp->status = 0;

@@ -79,6 +79,8 @@ typedef struct baton__http_request {
   bool follow_redirects;       /* up to 3 (http/https only) */
   baton__http_data_fn on_data; /* or NULL: the body is stored in the response */
   void *ud;
+  const char *server;          /* who is asked, for messages ("model server NAME (URL)": see
+                                  baton__http_server_label); NULL: "the server at ORIGIN" */
 } baton__http_request;
 
 /* One received header (both strings owned by the response). */
@@ -117,6 +119,31 @@ char *baton__http_response_take_body(baton__http_response *r, size_t *len);
  * the bearer key never does). No retries: see the helpers below.
  */
 baton__http_rc baton__http_perform(const baton__http_request *req, baton__http_response *resp);
+
+/* ---- failures in words ------------------------------------------------ */
+
+/* What is known of a request that got no complete answer, to word it. */
+typedef struct baton__http_failure {
+  const char *server;   /* the subject ("model server srv (http://...)"), or NULL */
+  const char *url;      /* the request's URL: its origin is the subject when server is NULL */
+  long timeout_ms;      /* the whole transfer's bound (0: none) */
+  long connect_ms;      /* the connect phase's bound */
+  bool connected;       /* a connection was made */
+  bool answered;        /* a status line came */
+  size_t received;      /* bytes of the answer's body received */
+  const char *detail;   /* the transport's own words for what failed (TLS, protocol), or NULL */
+  bool refused;         /* the connection was refused (nothing listens there) */
+} baton__http_failure;
+
+/* One sentence, in baton's words, for a request of class rc that got no complete answer
+ * (refused, DNS, timeout, broken connection): "model server srv (http://127.0.0.1:8080/v1) did not
+ * answer within 4 s", "... stopped sending after 512 bytes (no complete answer within 4 s)",
+ * "... could not be reached: the connection was refused". The one place these are worded.
+ * Writes into out (always terminated) and returns out. */
+char *baton__http_failure_text(baton__http_rc rc, const baton__http_failure *f, char *out,
+                               size_t cap);
+/* "model server NAME (URL)" into out[cap]; returns out. */
+char *baton__http_server_label(const char *name, const char *url, char *out, size_t cap);
 
 /* ---- retries -------------------------------------------------------- */
 

@@ -205,6 +205,45 @@ Test(net_http, failures_are_classified) {
   baton__http_response_release(&r);
 }
 
+/* A request that got no complete answer is said in baton's words, naming the server, the time
+ * it was given and what came, never in libcurl's ("Operation timed out after 401 milliseconds
+ * with 0 bytes received"). */
+Test(net_http, failures_are_said_in_our_words) {
+  fake_http *srv = fake_http_start();
+  char url[64], who[160], want[400];
+  snprintf(url, sizeof url, "%s/v1", fake_http_url(srv));
+  baton__http_server_label("srv", url, who, sizeof who);
+  baton__http_request req = {.url = url, .timeout_ms = 400, .server = who};
+  baton__http_response r;
+  baton__http_response_init(&r);
+  fake_http_push_hang(srv);
+  cr_assert_eq(baton__http_perform(&req, &r), BATON__HTTP_ETIMEOUT, "%s", r.err);
+  snprintf(want, sizeof want, "model server srv (%s) did not answer within 0.4 s", url);
+  cr_assert_str_eq(r.err, want);
+  /* Three bytes, then nothing within the time. */
+  const char *chunks[] = {"abc", "def"};
+  fake_http_push(srv, &(fake_http_response){.content_type = "text/plain", .chunks = chunks,
+                                            .n_chunks = 2, .chunk_delay_ms = 3000});
+  req.timeout_ms = 1000;
+  cr_assert_eq(baton__http_perform(&req, &r), BATON__HTTP_ETIMEOUT, "%s", r.err);
+  snprintf(want, sizeof want,
+           "model server srv (%s) stopped sending after 3 bytes (no complete answer within 1 s)",
+           url);
+  cr_assert_str_eq(r.err, want);
+  fake_http_stop(srv);
+  /* Nothing listens: without a label, the server is named by its origin. */
+  req.server = NULL;
+  cr_assert_eq(baton__http_perform(&req, &r), BATON__HTTP_EREFUSED, "%s", r.err);
+  char origin[64];
+  snprintf(origin, sizeof origin, "%s", url);
+  origin[strlen(origin) - 3] = '\0'; /* no "/v1" */
+  snprintf(want, sizeof want,
+           "the server at %s could not be reached: the connection was refused (is it running?)",
+           origin);
+  cr_assert_str_eq(r.err, want);
+  baton__http_response_release(&r);
+}
+
 Test(net_http, a_key_never_appears_in_an_error) {
   fake_http *srv = fake_http_start();
   char url[64];

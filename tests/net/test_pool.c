@@ -276,7 +276,7 @@ Test(net_pool, an_endpoint_refusing_at_start_is_marked_down_and_tried_again_afte
   cr_assert_eq(health_of(r, 0).requests, 1, "no request went to the down replica");
   /* Only replica of "solo" is down: the request fails, as a transient failure. */
   cr_assert_eq(post(r, "solo", 5000, ep, err, sizeof err), BATON__POOL_DOWN);
-  cr_assert(strstr(err, "e0:"), "the error names the endpoint: %s", err);
+  cr_assert(strstr(err, "model server e0 (http://127.0.0.1:"), "the error names the endpoint: %s", err);
   /* e0 comes back; once its back-off passed it is tried again and up. */
   srv[0] = fake_http_start_on(port);
   cr_assert_not_null(srv[0]);

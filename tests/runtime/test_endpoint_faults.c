@@ -85,7 +85,12 @@ Test(runtime_endpoint_faults, a_hanging_server_is_not_retried_past_the_task_time
     fake_http_push_hang(f.srv);
   char *err = failed_task(&f);
   cr_assert_eq(fake_http_request_count(f.srv), 1, "retried past the task's timeout: %s", err);
-  cr_assert(strstr(err, "srv: timed out"), "%s", err);
+  char want[200];
+  snprintf(want, sizeof want, "model server srv (%s/v1) did not answer within 1 s",
+           fake_http_url(f.srv));
+  cr_assert(strstr(err, want), "%s", err);
+  cr_assert_null(strstr(err, "Operation timed out"), "libcurl's words: %s", err);
+  cr_assert_null(strstr(err, "srv: model server srv"), "named twice: %s", err);
   cr_assert(strstr(err, "no time left to retry within the task's 1.2 s timeout"), "%s", err);
   free(err);
   fx_close(&f);
