@@ -44,6 +44,27 @@ int baton__oai_read(baton__exec_env *env, const char *path, size_t max, char **d
   return 0;
 }
 
+/* An error answer of that status (or a 2xx carrying an error object of that kind, in_body):
+ * its message in env->err and what it means for the replica and the model. */
+static baton__oai_outcome judge_error(baton__oai_call *c, const baton__http_response *resp,
+                                      long status, bool in_body) {
+  baton__exec_env *env = c->env;
+  char msg[300], note[160];
+  baton__http_error_text(resp->body, resp->body_len, msg, sizeof msg);
+  baton__fmt(env->err, sizeof env->err, "HTTP %ld%s%s%s%s", resp->status,
+             in_body ? " with an error" : "", msg[0] ? ": " : "", msg,
+             baton__http_key_note(status, c->t->key_env, c->t->key != NULL, note, sizeof note));
+  if (status == 429) {
+    c->retry_after_ms = baton__http_retry_after_ms(resp);
+    return BATON__OAI_BUSY;
+  }
+  /* The model cannot take this kind of input (a text-only model sent an image): held against
+   * the model, so the next step tries another, and never against the endpoint. */
+  bool model_cannot = baton__http_model_cannot(status, resp->body, resp->body_len);
+  env->bad_input = baton__http_input_refused(status, resp->body, resp->body_len);
+  return status >= 500 && status != 501 && !model_cannot ? BATON__OAI_REPLICA : BATON__OAI_FAILED;
+}
+
 baton__oai_outcome baton__oai_send(baton__oai_call *c, baton__http_request *req,
                                    baton__http_response *resp) {
   baton__exec_env *env = c->env;
@@ -59,8 +80,12 @@ baton__oai_outcome baton__oai_send(baton__oai_call *c, baton__http_request *req,
   env->bad_input = false; /* what this answer says, not an earlier one's */
   baton__http_rc rc = baton__http_perform(req, resp);
   req->server = NULL; /* who[] ends here */
-  if (rc == BATON__HTTP_OK)
-    return BATON__OAI_DONE;
+  if (rc == BATON__HTTP_OK) {
+    /* A 200 whose body is an error object: judged by the error's kind (an overloaded or
+     * failing server is the endpoint's, an unknown model or a bad input is not). */
+    long in_body = req->on_data ? 0 : baton__http_body_error_status(resp->body, resp->body_len);
+    return in_body ? judge_error(c, resp, in_body, true) : BATON__OAI_DONE;
+  }
   if (rc == BATON__HTTP_ECANCELLED) {
     baton__fmt(env->err, sizeof env->err, "cancelled");
     return BATON__OAI_FAILED;
@@ -72,20 +97,7 @@ baton__oai_outcome baton__oai_send(baton__oai_call *c, baton__http_request *req,
                ? BATON__OAI_FAILED
                : BATON__OAI_REPLICA;
   }
-  char msg[300], note[160];
-  baton__http_error_text(resp->body, resp->body_len, msg, sizeof msg);
-  baton__fmt(env->err, sizeof env->err, "HTTP %ld%s%s%s", resp->status, msg[0] ? ": " : "",
-             msg, baton__http_key_note(resp->status, c->t->key_env, c->t->key != NULL,
-                                  note, sizeof note));
-  if (resp->status == 429) {
-    c->retry_after_ms = baton__http_retry_after_ms(resp);
-    return BATON__OAI_BUSY;
-  }
-  /* The model cannot take this kind of input (a text-only model sent an image): held against
-   * the model, so the next step tries another, and never against the endpoint. */
-  bool model_cannot = baton__http_model_cannot(resp->status, resp->body, resp->body_len);
-  env->bad_input = baton__http_input_refused(resp->status, resp->body, resp->body_len);
-  return resp->status >= 500 && !model_cannot ? BATON__OAI_REPLICA : BATON__OAI_FAILED;
+  return judge_error(c, resp, resp->status, false);
 }
 
 int baton__oai_out(baton__oai_call *c, const char *name, unsigned type, char *data) {

@@ -11,13 +11,31 @@
 
 /* ---- failover ------------------------------------------------------------ */
 
+/* The outcome of an error answer of that status (body for the model's own refusals). */
+static baton__pool_status status_outcome(long status, const baton__http_response *resp,
+                                         long *retry_after_ms) {
+  if (status == 429) {
+    if (retry_after_ms)
+      *retry_after_ms = baton__http_retry_after_ms(resp);
+    return BATON__POOL_RATE_LIMITED;
+  }
+  if (baton__http_model_cannot(status, resp->body, resp->body_len))
+    return BATON__POOL_CLIENT_ERROR; /* the model's: the endpoint answered as it should */
+  if (baton__http_bad_input(status))
+    return BATON__POOL_BAD_INPUT;
+  return status >= 500 && status != 501 ? BATON__POOL_DOWN : BATON__POOL_CLIENT_ERROR;
+}
+
 baton__pool_status baton__pool_outcome(baton__http_rc rc, const baton__http_response *resp,
                                        long *retry_after_ms) {
   if (retry_after_ms)
     *retry_after_ms = -1;
+  long in_body;
   switch (rc) {
   case BATON__HTTP_OK:
-    return BATON__POOL_OK;
+    /* A 200 carrying an error object: judged by the error's kind, as its status would be. */
+    in_body = baton__http_body_error_status(resp->body, resp->body_len);
+    return in_body ? status_outcome(in_body, resp, retry_after_ms) : BATON__POOL_OK;
   case BATON__HTTP_EREFUSED:
   case BATON__HTTP_EDNS:
   case BATON__HTTP_ETIMEOUT:
@@ -26,17 +44,7 @@ baton__pool_status baton__pool_outcome(baton__http_rc rc, const baton__http_resp
   case BATON__HTTP_ECANCELLED:
     return BATON__POOL_CANCELLED;
   case BATON__HTTP_ESTATUS:
-    if (resp->status == 429) {
-      if (retry_after_ms)
-        *retry_after_ms = baton__http_retry_after_ms(resp);
-      return BATON__POOL_RATE_LIMITED;
-    }
-    if (baton__http_model_cannot(resp->status, resp->body, resp->body_len))
-      return BATON__POOL_CLIENT_ERROR; /* the model's: the endpoint answered as it should */
-    if (baton__http_bad_input(resp->status))
-      return BATON__POOL_BAD_INPUT;
-    return resp->status >= 500 && resp->status != 501 ? BATON__POOL_DOWN
-                                                       : BATON__POOL_CLIENT_ERROR;
+    return status_outcome(resp->status, resp, retry_after_ms);
   default:
     return BATON__POOL_CLIENT_ERROR;
   }
@@ -156,6 +164,10 @@ static baton__pool_status try_http(void *ud, const baton__lease *lease, long *re
     baton__fmt(err, errlen, "HTTP %ld: %s%s", t->resp->status, msg,
                baton__http_key_note(t->resp->status, lease->ep->api_key_env,
                                     lease->ep->api_key != NULL, note, sizeof note));
+  } else if (rc == BATON__HTTP_OK && st != BATON__POOL_OK) {
+    char msg[300];
+    baton__http_error_text(t->resp->body, t->resp->body_len, msg, sizeof msg);
+    baton__fmt(err, errlen, "HTTP %ld with an error: %s", t->resp->status, msg);
   } else if (rc != BATON__HTTP_OK) {
     baton__fmt(err, errlen, "%s", t->resp->err);
   }

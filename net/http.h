@@ -183,6 +183,15 @@ bool baton__http_model_cannot(long status, const char *body, size_t len);
  * (baton__http_model_cannot): then the input is not at fault. */
 bool baton__http_input_refused(long status, const char *body, size_t len);
 
+/* Whether a 2xx answer's body (body[0..len), may be NULL) is an error object instead of the
+ * answer ({"error":{...}} as llama.cpp, LocalAI or vLLM may send it, or the flat
+ * {"object":"error",...}), and of what kind, as the HTTP status an error answer of that kind has:
+ * its numeric "code" when that is one (400-599), else from its "type" (unavailable_error 503,
+ * server_error 500, rate_limit_error 429, not_found_error 404, invalid_request_error 400, ...,
+ * the table in net/refusal.c), else from words saying the server is overloaded or loading (503);
+ * 200 for an error of no known kind (the model's); 0 when the body is not an error object. */
+long baton__http_body_error_status(const char *body, size_t len);
+
 /* For a refused key (401, 403) a note naming where the key comes from ("; the key in KEY_ENV
  * (api_key_env) was refused"), or saying none was sent and why (key_env unset, or no key_env),
  * never the key itself; "" for any other status. Writes into out (always terminated), returns

@@ -899,6 +899,62 @@ Test(executors_openai, a_replica_refusing_connections_fails_over_to_the_other) {
   fx_close(&f);
 }
 
+/* The health the pool keeps of endpoint i. */
+static baton__endpoint_health health(fixture *f, size_t i) {
+  baton__endpoint_health h[2];
+  cr_assert_gt(baton__pool_snapshot(f->pool, h, 2), i);
+  return h[i];
+}
+
+/* A 200 whose body is an error object is judged by the error's kind: a server that is loading or
+ * overloaded (llama.cpp's unavailable_error, a code of 503) is the endpoint's, so the task moves
+ * to the other replica and the first is marked down. */
+Test(executors_openai, a_200_saying_the_server_is_unavailable_counts_against_the_endpoint) {
+  fixture f;
+  fx_open2(&f, FM_LLAMACPP, FM_VLLM, "qwen", "summarization", 4);
+  fm_set_answer(f.fm[1], "from b");
+  fm_push_failure(f.fm[0], 200, NULL,
+                  "{\"error\":{\"code\":503,\"message\":\"Loading model\","
+                  "\"type\":\"unavailable_error\"}}");
+  arg(&f, "text", "text");
+  cr_assert_eq(fx_run(&f, "summarization"), 0, "%s", f.env.err);
+  cr_assert_str_eq(out_of(&f, "text"), "from b");
+  baton__endpoint_health a = health(&f, 0);
+  cr_assert_eq(a.requests, 1, "a (first in the config, both idle) was asked first");
+  cr_assert_not(a.up, "a 200 saying the server is loading left it up");
+  cr_assert(strstr(a.last_error, "HTTP 200 with an error: Loading model"), "%s", a.last_error);
+  cr_assert_eq(a.client_errors, 0, "held against the model");
+  fx_close(&f);
+}
+
+/* One saying the model is unknown, or the input is wrong, is not the endpoint's: it stays up; an
+ * unknown model fails the task on the model, a refused input only the task. */
+Test(executors_openai, a_200_saying_the_model_or_input_is_wrong_leaves_the_endpoint_up) {
+  fixture f;
+  fx_open(&f, FM_LOCALAI, "qwen", "summarization");
+  fm_push_failure(f.fm[0], 200, NULL,
+                  "{\"error\":{\"code\":404,\"message\":\"model qwen not found\","
+                  "\"type\":\"\"}}");
+  arg(&f, "text", "text");
+  cr_assert_neq(fx_run(&f, "summarization"), 0);
+  cr_assert(strstr(f.env.err, "HTTP 200 with an error: model qwen not found"), "%s", f.env.err);
+  cr_assert_not(f.env.bad_input);
+  cr_assert_not(f.env.transient);
+  baton__endpoint_health h = health(&f, 0);
+  cr_assert(h.up);
+  cr_assert_eq(h.down, 0);
+  cr_assert_eq(h.client_errors, 1, "the model's failure was not counted");
+  fm_push_failure(f.fm[0], 200, NULL,
+                  "{\"error\":{\"message\":\"the prompt is longer than the context\","
+                  "\"type\":\"exceed_context_size_error\"}}");
+  cr_assert_neq(fx_run(&f, "summarization"), 0);
+  cr_assert(f.env.bad_input, "a refused input is the task's: %s", f.env.err);
+  h = health(&f, 0);
+  cr_assert(h.up);
+  cr_assert_eq(h.client_errors, 1, "the input's fault was held against the model");
+  fx_close(&f);
+}
+
 Test(executors_openai, rate_limit_retry_after_is_waited_then_served) {
   fixture f;
   fx_open(&f, FM_OPENAI, "gpt", "summarization");

@@ -325,3 +325,26 @@ Test(net_http, error_bodies_of_every_server_shape_read_as_one_sentence) {
     cr_assert_str_eq(baton__http_error_text(cases[i].body, strlen(cases[i].body), m, sizeof m),
                      cases[i].want);
 }
+
+/* A 2xx body that is an error object gets the status its kind has; an answer gets 0. */
+Test(net_http, an_error_object_in_a_2xx_body_is_told_by_its_kind) {
+  static const struct {
+    const char *body;
+    long status;
+  } cases[] = {
+      {"{\"error\":{\"code\":503,\"message\":\"Loading model\",\"type\":\"unavailable_error\"}}", 503},
+      {"{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}", 500},
+      {"{\"error\":{\"code\":500,\"message\":\"x\",\"type\":\"\"}}", 500},      /* LocalAI */
+      {"{\"error\":{\"message\":\"Server is overloaded\"}}", 503},
+      {"{\"error\":{\"message\":\"m\",\"type\":\"not_found_error\"}}", 404},
+      {"{\"error\":{\"message\":\"m\",\"type\":\"invalid_request_error\"}}", 400},
+      {"{\"object\":\"error\",\"message\":\"m\",\"type\":\"BadRequestError\",\"code\":400}", 400},
+      {"{\"error\":\"something odd\"}", 200},                                   /* the model's */
+      {"{\"choices\":[{\"message\":{\"content\":\"an error in the text\"}}]}", 0},
+      {"{\"error\":null,\"data\":[]}", 0},
+      {"not json with error in it", 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    cr_assert_eq(baton__http_body_error_status(cases[i].body, strlen(cases[i].body)),
+                 cases[i].status, "%s", cases[i].body);
+}
