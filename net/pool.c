@@ -217,8 +217,8 @@ static baton__pool_status no_replica(baton__pool *p, const char *model, const sc
     baton__clock_text(baton__wall_s() + (double)(e->limited_until - now) / 1000.0, at,
                       sizeof at);
     baton__fmt(err, errlen,
-               "every replica of '%s' is rate-limited for %.1f s more, past the time left "
-               "(%s is held off until %s (%s))",
+               "every replica of '%s' is rate-limited for %.1f s more, past the time left: "
+               "%s is held off until %s (%s)",
                model, (double)(s->soonest - now) / 1000.0, e->ep->name, at,
                e->held_reason[0] ? e->held_reason : "429");
     return BATON__POOL_RATE_LIMITED;
