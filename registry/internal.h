@@ -126,6 +126,7 @@ struct baton__registry {
 /* Score weights (documented in score.c). */
 #define BATON__LOCAL_BONUS 0.1
 #define BATON__RUNNABLE_BONUS 0.5 /* search only: see score.c */
+#define BATON__KIND_WEIGHT 0.5    /* search only: see score.c */
 /* The health part in SQL, for a query that LEFT JOINs health AS h and binds
  * the current time (seconds) to ?3: -1.5 * fail_rate / (1 + age / 3600),
  * as 0 minus the penalty so that no failure is 0, not -0. */

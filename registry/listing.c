@@ -163,9 +163,20 @@ bool baton__registry_searchable(const char *text, const char *task, char *why, s
   return text && search_terms(text, task, &tw, why, cap);
 }
 
+/* Adds a search's parts of m's score to o: kind_bonus and, when runs were asked, whether it is
+ * "available" and its runnable_bonus. false when out of memory. */
+static bool search_parts(cJSON *o, const baton__model *m, bool runs) {
+  if (!cJSON_AddNumberToObject(o, "kind_bonus", m->kind_bonus))
+    return false;
+  return !runs || (cJSON_AddBoolToObject(o, "available", m->available) &&
+                   cJSON_AddNumberToObject(o, "runnable_bonus", m->runnable_bonus));
+}
+
 /* Appends the listing item of each candidate, best score first, the hidden endpoint's left out,
- * with the parts of its score (reg->lock held). 0, or -1 with err. */
-static int cands_json(baton__registry *reg, cands *c, cJSON *arr, char *err, size_t errlen) {
+ * with the parts of its score (reg->lock held); runs: whether availability was asked. 0, or -1
+ * with err. */
+static int cands_json(baton__registry *reg, cands *c, bool runs, cJSON *arr, char *err,
+                      size_t errlen) {
   if (c->n > 1)
     qsort(c->v, c->n, sizeof *c->v, baton__cmp_model);
   sqlite3_stmt *st = reg->st_json;
@@ -184,7 +195,8 @@ static int cands_json(baton__registry *reg, cands *c, cJSON *arr, char *err, siz
         !cJSON_AddNumberToObject(o, "relevance", m->relevance) ||
         !cJSON_AddNumberToObject(o, "popularity", m->popularity) ||
         !cJSON_AddNumberToObject(o, "health", m->health) ||
-        !cJSON_AddNumberToObject(o, "local_bonus", m->local_bonus)) {
+        !cJSON_AddNumberToObject(o, "local_bonus", m->local_bonus) ||
+        !search_parts(o, m, runs)) {
       cJSON_Delete(o);
       return baton__fmt(err, errlen, "out of memory"), -1;
     }
@@ -194,8 +206,8 @@ static int cands_json(baton__registry *reg, cands *c, cJSON *arr, char *err, siz
 }
 
 /* The items of a search into arr, registry locked: the best L (and the hidden endpoint's) by
- * score and, with runnable, the best L of the enabled models whose endpoint it holds, so that
- * those that can run here are there however popular the others. 0, or -1 with err. */
+ * score, in one pass; with runnable, the enabled models whose endpoint it holds are
+ * "available" and have the runnable_bonus in their score. 0, or -1 with err. */
 static int search_items(baton__registry *reg, const char *task, const qterms *tw, size_t L,
                         const baton__epset *runnable, cJSON *arr, char *err, size_t errlen) {
   cands c;
@@ -205,11 +217,9 @@ static int search_items(baton__registry *reg, const char *task, const qterms *tw
   sqlite3_reset(reg->st_begin);
   size_t want = L + hidden_models(reg); /* asked for beyond L, as they are left out */
   double now = baton__wall_s();
-  int rc = baton__rank_terms(reg, task, tw, want, now, false, NULL, &c, err, errlen);
-  if (!rc && runnable && runnable->n) /* candidates already read are not added twice */
-    rc = baton__rank_terms(reg, task, tw, want, now, true, runnable, &c, err, errlen);
+  int rc = baton__rank_search(reg, task, tw, want, now, runnable, &c, err, errlen);
   if (!rc)
-    rc = cands_json(reg, &c, arr, err, errlen);
+    rc = cands_json(reg, &c, runnable != NULL, arr, err, errlen);
   if (txn) {
     sqlite3_step(reg->st_commit);
     sqlite3_reset(reg->st_commit);
@@ -230,24 +240,31 @@ static int cmp_item(const void *a, const void *b) {
                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(y, "id")));
 }
 
-/* Marks each item "available" (enabled, and ok() accepts its endpoint; else "reason" says why
- * not) and adds BATON__RUNNABLE_BONUS to the score of those that are ("runnable_bonus"). 0, or
- * -1 when out of memory. */
-static int mark_runnable(cJSON *arr, baton__endpoint_ok_fn ok, void *ud) {
+/* Gives each item the "reason" it is not "available" (null when it is), from ok() for an enabled
+ * model; one whose endpoint ok() accepts after all (its task had too many endpoints for the
+ * runnable set) becomes available, with BATON__RUNNABLE_BONUS added to its score. 0, or -1 when
+ * out of memory. */
+static int give_reasons(cJSON *arr, baton__endpoint_ok_fn ok, void *ud) {
   cJSON *o;
   cJSON_ArrayForEach(o, arr) {
     char why[256] = "";
+    cJSON *avail = cJSON_GetObjectItemCaseSensitive(o, "available");
     const char *ep = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "endpoint"));
     bool on = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "enabled"));
-    bool avail = on && ep && ok(ud, ep, why, sizeof why);
     if (!on)
       baton__fmt(why, sizeof why, "the model is disabled");
-    double bonus = avail ? BATON__RUNNABLE_BONUS : 0.0;
-    cJSON *score = cJSON_GetObjectItemCaseSensitive(o, "score");
-    cJSON_SetNumberValue(score, cJSON_GetNumberValue(score) + bonus);
-    if (!cJSON_AddBoolToObject(o, "available", avail) ||
-        !(avail ? cJSON_AddNullToObject(o, "reason") : cJSON_AddStringToObject(o, "reason", why)) ||
-        !cJSON_AddNumberToObject(o, "runnable_bonus", bonus))
+    else if (!cJSON_IsTrue(avail) && ep && ok(ud, ep, why, sizeof why)) {
+      cJSON *score = cJSON_GetObjectItemCaseSensitive(o, "score");
+      cJSON_SetNumberValue(score, cJSON_GetNumberValue(score) + BATON__RUNNABLE_BONUS);
+      cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "runnable_bonus"),
+                           BATON__RUNNABLE_BONUS);
+      cJSON *yes = cJSON_CreateTrue();
+      if (!yes || !cJSON_ReplaceItemInObjectCaseSensitive(o, "available", yes))
+        return cJSON_Delete(yes), -1;
+      avail = yes;
+    }
+    if (!(cJSON_IsTrue(avail) ? cJSON_AddNullToObject(o, "reason")
+                              : cJSON_AddStringToObject(o, "reason", why)))
       return -1;
   }
   return 0;
@@ -298,7 +315,7 @@ cJSON *baton__registry_search_here(baton__registry *reg, const char *text, const
   cJSON *arr = cJSON_CreateArray();
   int rc = arr ? search_items(reg, task, &tw, L, ok ? &runnable : NULL, arr, err, errlen) : -1;
   baton__epset_release(&runnable);
-  if (!arr || (!rc && ((ok && mark_runnable(arr, ok, ud) != 0) || sort_items(arr, L) != 0))) {
+  if (!arr || (!rc && ((ok && give_reasons(arr, ok, ud) != 0) || sort_items(arr, L) != 0))) {
     baton__fmt(err, errlen, "out of memory");
     rc = -1;
   }

@@ -15,6 +15,7 @@ typedef struct hit {
   sqlite3_int64 rowid;
   double base; /* popularity + local bonus (stored), or the most it can be */
   double w;    /* weight of the query words the row contains */
+  double kw;   /* weight of those its task kind names too (a search's kind_bonus) */
   double ub;   /* upper bound of its score: relevance + base */
   bool known;  /* base, valid and ok below are settled (else base is at most
                   the ranker's unknown_base) */
@@ -131,9 +132,13 @@ typedef struct ranker {
   const qterms *tw;
   bool enabled_only;
   const baton__epset *eps;  /* accepted endpoints; NULL: all */
+  bool search;              /* `models search`: kind_bonus and runnable_bonus (score.c) */
+  const baton__epset *runs; /* a search's endpoints that run here; NULL: not asked */
   char (*keys)[160];        /* the task keys whose postings are read */
+  const baton__taskspec **specs; /* the task kind of each key (NULL: not loaded) */
   size_t nkeys;
   sqlite3_int64 *ps;        /* postings, term after term */
+  bool *pcue;               /* whether each posting's task kind names its term */
   size_t np, pcap, tstart[MAX_QUERY_TERMS + 1];
   long long N;              /* models ranked (idf's N) */
   double idf[MAX_QUERY_TERMS], w_all, w_best;
@@ -149,6 +154,31 @@ static void ranker_release(ranker *r) {
   free(r->h.v);
   free(r->rows);
   free(r->keys);
+  free(r->specs);
+  free(r->pcue);
+}
+
+static const baton__taskspec *find_spec(const baton__registry *reg, const char *name) {
+  for (size_t i = 0; name && i < reg->n_tasks; i++)
+    if (!strcmp(reg->tasks[i].name, name))
+      return &reg->tasks[i];
+  return NULL;
+}
+
+/* Room for one more task key (and its kind) at r->nkeys. */
+static int grow_keys(ranker *r, size_t *kcap) {
+  if (r->nkeys < *kcap)
+    return SQLITE_DONE;
+  size_t ncap = *kcap ? *kcap * 2 : 64;
+  char(*nk)[160] = realloc(r->keys, ncap * sizeof *nk);
+  if (nk)
+    r->keys = nk;
+  const baton__taskspec **ns = nk ? realloc(r->specs, ncap * sizeof *ns) : NULL;
+  if (!ns)
+    return SQLITE_NOMEM;
+  r->specs = ns;
+  *kcap = ncap;
+  return SQLITE_DONE;
 }
 
 /* "image-to-text" -> "imagetotext", as baton_match_text() glues words. */
@@ -162,34 +192,30 @@ static void task_key(const char *task, char out[160]) {
 
 /* The task keys to read: the one task, or every task for a search. */
 static int task_keys(ranker *r) {
+  size_t kcap = 0;
   if (r->task) {
-    if (!(r->keys = calloc(1, sizeof *r->keys)))
+    if (grow_keys(r, &kcap) != SQLITE_DONE)
       return SQLITE_NOMEM;
     task_key(r->task, r->keys[0]);
-    r->nkeys = 1;
+    r->specs[r->nkeys++] = find_spec(r->reg, r->task);
     return SQLITE_DONE;
   }
   sqlite3_stmt *st = r->reg->st_tasks_all;
-  size_t kcap = 0;
   int s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    if (r->nkeys == kcap) {
-      kcap = kcap ? kcap * 2 : 64;
-      char(*nk)[160] = realloc(r->keys, kcap * sizeof *r->keys);
-      if (!nk) {
-        s = SQLITE_NOMEM;
-        break;
-      }
-      r->keys = nk;
-    }
-    task_key((const char *)sqlite3_column_text(st, 0), r->keys[r->nkeys++]);
+    if ((s = grow_keys(r, &kcap)) != SQLITE_DONE)
+      break;
+    const char *name = (const char *)sqlite3_column_text(st, 0);
+    task_key(name, r->keys[r->nkeys]);
+    r->specs[r->nkeys++] = find_spec(r->reg, name);
   }
   sqlite3_reset(st);
   return s;
 }
 
-/* Appends the rowids of one glued word to the postings. */
-static int read_word(ranker *r, const char *key, const char *word) {
+/* Appends the rowids of one glued word to the postings, each with cue: whether the key's task
+ * kind names the word. */
+static int read_word(ranker *r, const char *key, const char *word, bool cue) {
   sqlite3_stmt *st = r->reg->st_term_task;
   char q[MAX_TERM_LEN + 200];
   baton__fmt(q, sizeof q, "\"%sx%s\"", key, word);
@@ -199,13 +225,17 @@ static int read_word(ranker *r, const char *key, const char *word) {
     if (r->np == r->pcap) {
       size_t ncap = r->pcap ? r->pcap * 2 : 1024;
       sqlite3_int64 *nps = realloc(r->ps, ncap * sizeof *nps);
-      if (!nps) {
+      if (nps)
+        r->ps = nps;
+      bool *npc = nps ? realloc(r->pcue, ncap * sizeof *npc) : NULL;
+      if (!npc) {
         s = SQLITE_NOMEM;
         break;
       }
-      r->ps = nps;
+      r->pcue = npc;
       r->pcap = ncap;
     }
+    r->pcue[r->np] = cue;
     r->ps[r->np++] = sqlite3_column_int64(st, 0);
   }
   sqlite3_reset(st);
@@ -222,7 +252,7 @@ static int read_postings(ranker *r) {
     baton__fmt(stem, sizeof stem, "%s", r->tw->w[t]);
     stem[baton__stem(stem, strlen(stem))] = '\0';
     for (size_t k = 0; k < r->nkeys && s == SQLITE_DONE; k++)
-      s = read_word(r, r->keys[k], stem);
+      s = read_word(r, r->keys[k], stem, r->search && baton__kind_names(r->specs[k], stem));
   }
   r->tstart[r->tw->n] = r->np;
   return s;
@@ -259,6 +289,7 @@ static int weigh(ranker *r) {
       hit *x = hits_get(&r->h, r->ps[i], true, 0.5 + BATON__LOCAL_BONUS);
       x->known = x->valid = x->ok = !r->task;
       x->w += r->idf[t];
+      x->kw += r->pcue[i] ? r->idf[t] : 0.0;
     }
   }
   return SQLITE_DONE;
@@ -416,8 +447,18 @@ static int best_weight(ranker *r) {
   return s;
 }
 
+/* A search's kind_bonus of a row whose words weigh kw in its task kind (score.c); 0 in a match. */
+static double kind_bonus(const ranker *r, double kw) {
+  return r->search ? BATON__KIND_WEIGHT * kw / r->w_all : 0.0;
+}
+
+/* The most runnable_bonus a row may get: a search's, when some endpoint runs here. */
+static double runnable_bound(const ranker *r) {
+  return r->search && r->runs && r->runs->n ? BATON__RUNNABLE_BONUS : 0.0;
+}
+
 /* The readable rows in a max-heap on their score bound
- * relevance + base, relevance = 0.75 * w / w_best + 0.25 * w / w_all
+ * relevance + base (+ a search's bonuses), relevance = 0.75 * w / w_best + 0.25 * w / w_all
  * (base: the row's, or unknown_base for a hit not known). */
 static int order_rows(ranker *r) {
   r->rows = r->h.v; /* the table's last use: the heap takes its place (rows before i are done) */
@@ -429,7 +470,7 @@ static int order_rows(ranker *r) {
     hit *y = &r->rows[r->nr++];
     *y = x;
     y->ub = (x.known ? x.base : r->unknown_base) + 0.75 * x.w / r->w_best +
-            0.25 * x.w / r->w_all;
+            0.25 * x.w / r->w_all + kind_bonus(r, x.kw) + runnable_bound(r);
   }
   for (size_t i = r->nr / 2; i-- > 0;)
     hit_sift(r->rows, r->nr, i);
@@ -450,7 +491,11 @@ static int read_row(ranker *r, const hit *x, double now, cands *c, topk *best) {
     if (added) {
       baton__model *m = &c->v[c->n - 1];
       m->relevance = 0.75 * x->w / r->w_best + 0.25 * x->w / r->w_all;
-      m->score = m->relevance + m->popularity + m->local_bonus + m->health;
+      m->kind_bonus = kind_bonus(r, x->kw);
+      m->available = r->runs && sqlite3_column_int(row, 9) && baton__epset_has(r->runs, m->endpoint);
+      m->runnable_bonus = m->available ? BATON__RUNNABLE_BONUS : 0.0;
+      m->score = m->relevance + m->popularity + m->local_bonus + m->health + m->kind_bonus +
+                 m->runnable_bonus;
       topk_push(best, m->score);
     }
   }
@@ -498,13 +543,12 @@ static int read_best(ranker *r, size_t L, double now, cands *c) {
  * enabled_only skips disabled models. Work and memory follow the postings
  * of the words and L, not the registry.
  */
-int baton__rank_terms(baton__registry *reg, const char *task, const qterms *tw, size_t L,
-                      double now, bool enabled_only, const baton__epset *eps, cands *c,
-                      char *err, size_t errlen) {
+static int rank(ranker r, size_t L, double now, cands *c, char *err, size_t errlen) {
+  baton__registry *reg = r.reg;
+  const char *task = r.task;
   c->fts_trunc = false;
-  if (!tw->n || !L)
+  if (!r.tw->n || !L)
     return 0;
-  ranker r = {.reg = reg, .task = task, .tw = tw, .enabled_only = enabled_only, .eps = eps};
   int s = task_keys(&r);
   if (s == SQLITE_DONE)
     s = read_postings(&r);
@@ -522,4 +566,18 @@ int baton__rank_terms(baton__registry *reg, const char *task, const qterms *tw, 
     s = read_best(&r, L, now, c);
   ranker_release(&r);
   return baton__step_end(reg->db, s, err, errlen, "model match failed");
+}
+
+int baton__rank_terms(baton__registry *reg, const char *task, const qterms *tw, size_t L,
+                      double now, bool enabled_only, const baton__epset *eps, cands *c,
+                      char *err, size_t errlen) {
+  ranker r = {.reg = reg, .task = task, .tw = tw, .enabled_only = enabled_only, .eps = eps};
+  return rank(r, L, now, c, err, errlen);
+}
+
+int baton__rank_search(baton__registry *reg, const char *task, const qterms *tw, size_t L,
+                       double now, const baton__epset *runs, cands *c, char *err,
+                       size_t errlen) {
+  ranker r = {.reg = reg, .task = task, .tw = tw, .search = true, .runs = runs};
+  return rank(r, L, now, c, err, errlen);
 }

@@ -26,6 +26,9 @@ int baton__query_terms(const char *text, const char *task, qterms *tw);
  * less up to three letters of ending, at least four kept): "tables" finds
  * "table", "documents" finds "document". For explanations only. */
 bool baton__mentions(const char *text, const char *term);
+/* Whether task kind t names the stemmed word stem in its name or keywords ("ocr" in
+ * image-to-text's), the test of score.c's kind_bonus. */
+bool baton__kind_names(const baton__taskspec *t, const char *stem);
 /* Appends "<key>x<word> " for each ASCII alphanumeric run of text (words
  * cut at MAX_TERM_LEN, like the query side). */
 void baton__glue_words(baton__sb *sb, const char *key, const char *text);
@@ -70,5 +73,12 @@ int baton__epset_runnable(baton__registry *reg, baton__endpoint_ok_fn ok, void *
 int baton__rank_terms(baton__registry *reg, const char *task, const qterms *tw, size_t L,
                       double now, bool enabled_only, const baton__epset *eps, cands *c,
                       char *err, size_t errlen);
+/* The ranking of `models search` (rank.c), registry locked: baton__rank_terms() over every
+ * model (disabled ones too) with the search-only parts of the score (score.c): kind_bonus, and,
+ * with runs, runnable_bonus for the enabled models whose endpoint runs holds ("available").
+ * One pass: the best L by the whole score. 0, or -1 with err. */
+int baton__rank_search(baton__registry *reg, const char *task, const qterms *tw, size_t L,
+                       double now, const baton__epset *runs, cands *c, char *err,
+                       size_t errlen);
 
 #endif

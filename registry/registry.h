@@ -37,6 +37,9 @@ typedef struct baton__model {
   double popularity;  /* the popularity part of the score */
   double health;      /* the health part (<= 0: recent failures push down) */
   double local_bonus; /* the bonus for local executors */
+  double kind_bonus;  /* search only: its task kind names the words (score.c) */
+  double runnable_bonus; /* search only: it can run here now (score.c) */
+  bool available;     /* search only: enabled, and its endpoint can run here now */
 } baton__model;
 
 typedef struct baton__registry baton__registry;

@@ -7,6 +7,7 @@
 
 /*
  * score = relevance + popularity + local_bonus + health
+ *         (+ runnable_bonus + kind_bonus in `models search`)
  *
  *  relevance  = 0.75 * w / w_best + 0.25 * w / w_all. The step text's
  *               words (minus stop words and the words of the task's own
@@ -42,6 +43,18 @@
  *               needs what is missing here, however popular; a model that
  *               fits the words much better still ranks above one that runs.
  *               A match needs no such bonus: it only picks models that run.
+ *  kind_bonus = 0.5 * k / w_all in `models search` only, k the weight of the
+ *               searched words that the model's task kind names (in its name
+ *               or its keywords, porter-stemmed as above), w_all as in
+ *               relevance. A search finds only models whose own id,
+ *               description or tags contain a word; of those, the ones whose
+ *               task kind is about that word too rank above the ones that
+ *               only mention it, at equal relevance however popular (0.5 is
+ *               the most popularity gives): "ocr" ranks local/tesseract
+ *               (image-to-text, whose keywords name OCR) above a document
+ *               QA model whose description says it needs "no separate OCR
+ *               step". A match needs no such bonus: its models are all of
+ *               one task kind.
  * models.base stores popularity + local_bonus so that SQL can rank a task's
  * models by it through an index. Ties are broken by id.
  */

@@ -33,8 +33,29 @@ void baton__glue_words(baton__sb *sb, const char *key, const char *text) {
     baton__sb_add(sb, word, n);
   }
 }
+/* Whether text has a word whose stem is stem (words cut at MAX_TERM_LEN, as glued). */
+static bool has_stem(const char *text, const char *stem) {
+  const unsigned char *p = (const unsigned char *)(text ? text : "");
+  char word[MAX_TERM_LEN + 1];
+  while (*p) {
+    while (*p && !baton__ascii_alnum(*p))
+      p++;
+    size_t n = 0;
+    for (; *p && baton__ascii_alnum(*p); p++)
+      if (n < MAX_TERM_LEN)
+        word[n++] = baton__ascii_lower(*p);
+    if (n) {
+      word[baton__stem(word, n)] = '\0';
+      if (!strcmp(word, stem))
+        return true;
+    }
+  }
+  return false;
+}
 
-
+bool baton__kind_names(const baton__taskspec *t, const char *stem) {
+  return t && (has_stem(t->name, stem) || has_stem(t->keywords, stem));
+}
 
 /*
  * The words of free text that are searched: the lower-case ASCII

@@ -941,8 +941,6 @@ Test(registry_registry, a_search_ranks_the_models_that_can_run_here_first) {
   char err[512] = "";
   cJSON *plain = baton__registry_search(reg, "ocr", NULL, 5, err, sizeof err);
   cr_assert_not_null(plain, "%s", err);
-  cr_assert_str_eq(item_id(plain, 0), "naver-clova-ix/donut-base-finetuned-docvqa",
-                   "without ok(), popularity decides as before");
   cr_assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(plain, 0), "available"));
   cJSON_Delete(plain);
   cJSON *r = baton__registry_search_here(reg, "ocr", NULL, 5, local_only, NULL, err, sizeof err);
@@ -963,6 +961,49 @@ Test(registry_registry, a_search_ranks_the_models_that_can_run_here_first) {
   for (int i = 0; i < 2; i++)
     cr_expect(!strncmp(item_id(r, i), "local/", 6), "%d: %s", i, item_id(r, i));
   cJSON_Delete(r);
+  baton__registry_close(reg);
+}
+
+/* ok() of a machine with HF_TOKEN: every endpoint runs. */
+static bool all_run(void *ud, const char *endpoint, char *why, size_t cap) {
+  (void)ud, (void)endpoint, (void)why, (void)cap;
+  return true;
+}
+
+static double item_num(const cJSON *arr, int i, const char *key) {
+  return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(arr, i), key));
+}
+
+/* Of the models whose text names the word, those whose task kind names it too rank above the
+ * more popular ones that only mention it, whatever can run: "ocr" finds tesseract
+ * (image-to-text, whose keywords say OCR) and donut (document QA, "no separate OCR step");
+ * "translate" ranks every translation model above flan-t5 (text2text-generation). */
+Test(registry_registry, a_search_ranks_the_models_of_the_words_task_kind_first) {
+  baton__registry *reg = open_shipped();
+  char err[512] = "";
+  baton__endpoint_ok_fn oks[] = {NULL, local_only, all_run};
+  for (size_t k = 0; k < sizeof oks / sizeof *oks; k++) {
+    cJSON *r = baton__registry_search_here(reg, "ocr", NULL, 5, oks[k], NULL, err, sizeof err);
+    cr_assert_not_null(r, "%s", err);
+    cr_assert_eq(cJSON_GetArraySize(r), 2);
+    cr_assert_str_eq(item_id(r, 0), "local/tesseract", "ok %zu", k);
+    cr_assert_eq(item_num(r, 0, "kind_bonus"), BATON__KIND_WEIGHT);
+    cr_assert_str_eq(item_id(r, 1), "naver-clova-ix/donut-base-finetuned-docvqa");
+    cr_assert_eq(item_num(r, 1, "kind_bonus"), 0.0);
+    cr_assert_gt(item_num(r, 1, "popularity"), item_num(r, 0, "popularity"));
+    cJSON_Delete(r);
+    r = baton__registry_search_here(reg, "translate", NULL, 0, oks[k], NULL, err, sizeof err);
+    cr_assert_not_null(r, "%s", err);
+    bool other = false; /* met a model of another task kind */
+    for (int i = 0; i < cJSON_GetArraySize(r); i++) {
+      const cJSON *task = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(r, i), "task");
+      bool translation = !strcmp(cJSON_GetStringValue(task), "translation");
+      cr_assert(!(other && translation), "ok %zu: %s after another kind", k, item_id(r, i));
+      other = other || !translation;
+    }
+    cr_assert(other, "translate also finds a model of another kind");
+    cJSON_Delete(r);
+  }
   baton__registry_close(reg);
 }
 

@@ -34,3 +34,42 @@ Test(runtime_models_search, a_model_that_runs_here_comes_before_more_popular_one
   bt_rmtree(home);
   free(home);
 }
+
+/* "ocr" ranks local tesseract, the model of the task kind that reads text, above the more
+ * popular donut, whose description only mentions OCR, with HF_TOKEN set (both run here) and
+ * not set (donut cannot). */
+Test(runtime_models_search, ocr_finds_tesseract_first_with_and_without_hf_token, .timeout = 60) {
+  char *home = bt_cli_home();
+  for (int token = 0; token < 2; token++) {
+    if (token)
+      setenv("HF_TOKEN", "hf_test", 1);
+    else
+      unsetenv("HF_TOKEN");
+    baton *ctx = NULL;
+    cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", baton_errmsg(ctx));
+    char *json = NULL;
+    cr_assert_eq(baton_models_search(ctx, "ocr", NULL, 5, &json), BATON_OK, "%s",
+                 baton_errmsg(ctx));
+    cJSON *arr = cJSON_Parse(json);
+    baton_free(json);
+    const cJSON *first = cJSON_GetArrayItem(arr, 0), *second = cJSON_GetArrayItem(arr, 1);
+    const cJSON *m;
+    cJSON_ArrayForEach(m, arr) {
+      const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "id"));
+      if (!strcmp(id, "local/tesseract") &&
+          cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(m, "available")))
+        cr_skip_test("tesseract cannot run here");
+    }
+    cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "id")),
+                     "local/tesseract", "HF_TOKEN %s", token ? "set" : "not set");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(first, "available")));
+    cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(second, "id")),
+                     "naver-clova-ix/donut-base-finetuned-docvqa");
+    cr_assert_eq(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(second, "available")), token == 1);
+    cJSON_Delete(arr);
+    baton_close(ctx);
+  }
+  unsetenv("HF_TOKEN");
+  bt_rmtree(home);
+  free(home);
+}
