@@ -15,6 +15,8 @@ static void print_parts(const cJSON *m) {
   printf("    score %.3f = relevance %.3f + popularity %.3f + health %.3f + local bonus %.3f",
          cli_jnum(m, "score"), cli_jnum(m, "relevance"), cli_jnum(m, "popularity"),
          cli_jnum(m, "health"), cli_jnum(m, "local_bonus"));
+  if (cJSON_GetObjectItemCaseSensitive(m, "kind_bonus"))
+    printf(" + task kind %.3f", cli_jnum(m, "kind_bonus"));
   if (cJSON_GetObjectItemCaseSensitive(m, "runnable_bonus"))
     printf(" + runs here %.3f", cli_jnum(m, "runnable_bonus"));
   fputc('\n', stdout);

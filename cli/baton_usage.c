@@ -35,9 +35,13 @@ static const usage_row rows[] = {
     {"models", "list", "[--task T] [--limit N] [--explain] [--json]",
      "the registry; --explain adds each model's description"},
     {"models", "search", "TEXT [--task T] [--limit N] [--explain] [--json]",
-     "rank models, those that can run here first at equal\nrelevance (the others say what they "
-     "lack); --explain\nshows the score parts and, with --task, which model a\nplan would "
-     "choose and why"},
+     "rank the models whose id, description or tags hold a\nword: score = relevance + "
+     "popularity + health\n+ local_bonus + kind_bonus (their task kind names the\nword too) + "
+     "runnable_bonus (they can run here now):\nat equal relevance those of the word's task kind, "
+     "then\nthose that run here, rank first; --json items say\n\"available\" and, when not, "
+     "the \"reason\", and each part\nof \"score\" (relevance, popularity, health, local_bonus,"
+     "\nkind_bonus, runnable_bonus); --explain shows the parts\nand, with --task, which model a "
+     "plan would choose and why"},
     {"models", "show", "ID [--json]", NULL},
     {"models", "remove", "ID", NULL},
     {"models", "enable", "ID", NULL},
