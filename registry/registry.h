@@ -96,8 +96,9 @@ void baton__registry_hide_endpoint(baton__registry *reg, const char *endpoint);
 /* Full-text search over id, description and tags (of one task, or all when
  * task is NULL), best first, at most limit (<= 0: all); disabled models are
  * included (see "enabled"). Each item also carries score, relevance,
- * popularity, health and local_bonus (the parts of the match score, see
- * score.c). NULL on error with err set. */
+ * popularity, health, local_bonus and kind_bonus (the parts of its score, see
+ * score.c: kind_bonus ranks the models whose task kind names the words
+ * first). NULL on error with err set. */
 cJSON *baton__registry_search(baton__registry *reg, const char *text, const char *task,
                               int limit, char *err, size_t errlen);
 /* baton__registry_search() for a user of this machine: each item also says whether it can run
