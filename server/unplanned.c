@@ -26,31 +26,13 @@ void baton__srv_post_accepted(baton_server *srv, const srun *sr) {
     post_bare_event(srv, sr, "accepted");
 }
 
-/* The result of `baton run --json` for a run that ended before it had a plan:
- * no tasks, no answer, no LLM call finished. NULL when out of memory. */
-static char *unplanned_result(const srun *sr, const job *j, const char *why) {
-  cJSON *res = cJSON_CreateObject();
-  cJSON *usage = cJSON_CreateObject();
-  if (!res || !usage) {
-    cJSON_Delete(res);
-    cJSON_Delete(usage);
+/* The result of `baton run --json` for a run that ended before it had a plan: its record in
+ * the history, as `baton runs show` gives it (its usage counts an LLM call cancelled after it
+ * was sent). NULL when it is not recorded (the history unusable) or out of memory. */
+static char *stored_result(const srun *sr) {
+  char *out = NULL;
+  if (baton_run_get(sr->sc->ctx, sr->run_id, &out) != BATON_OK)
     return NULL;
-  }
-  cJSON_AddStringToObject(res, "run_id", sr->run_id);
-  cJSON_AddStringToObject(res, "status", "cancelled");
-  cJSON_AddStringToObject(res, "cancel_reason", why);
-  const cJSON *text = cJSON_GetObjectItemCaseSensitive(j->params, "request");
-  if (cJSON_IsString(text))
-    cJSON_AddStringToObject(res, "request", text->valuestring);
-  cJSON_AddItemToObject(res, "plan", cJSON_CreateArray());
-  cJSON_AddItemToObject(res, "tasks", cJSON_CreateArray());
-  cJSON_AddStringToObject(res, "summary", "");
-  cJSON_AddNumberToObject(usage, "llm_calls", 0);
-  cJSON_AddNumberToObject(usage, "prompt_tokens", 0);
-  cJSON_AddNumberToObject(usage, "completion_tokens", 0);
-  cJSON_AddItemToObject(res, "usage", usage);
-  char *out = cJSON_PrintUnformatted(res);
-  cJSON_Delete(res);
   return out;
 }
 
@@ -72,10 +54,10 @@ void baton__srv_post_unplanned(baton_server *srv, const srun *sr, const job *j, 
     post_bare_event(srv, sr, "done");
   if (!j->id_json)
     return;
-  char *res = unplanned_result(sr, j, why);
+  char *res = stored_result(sr);
   if (res)
     baton__srv_post_result(srv, j->client, j->id_json, res);
   else
     baton__srv_post_rc(srv, j->client, j->id_json, BATON_CANCELLED, why);
-  cJSON_free(res);
+  baton_free(res);
 }

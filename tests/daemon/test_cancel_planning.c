@@ -97,7 +97,14 @@ static cJSON *await_reply(int fd, bool *done) {
   }
 }
 
-/* The reply is the result of a run cancelled before it had a plan, for the reason why. */
+/* The LLM calls result (a run's, or its record's) counts in its usage; -1 when it has none. */
+static int llm_calls(const cJSON *result) {
+  const cJSON *n = cJSON_GetObjectItem(cJSON_GetObjectItem(result, "usage"), "llm_calls");
+  return cJSON_IsNumber(n) ? n->valueint : -1;
+}
+
+/* The reply is the result of a run cancelled before it had a plan, for the reason why, while the
+ * LLM had its planning call (sent, so counted: as the run's record counts it). */
 static void expect_cancelled_unplanned(const cJSON *reply, const char *run_id, const char *why) {
   const cJSON *res = cJSON_GetObjectItem(reply, "result");
   cr_assert(res, "an error in place of the result: %s",
@@ -108,6 +115,7 @@ static void expect_cancelled_unplanned(const cJSON *reply, const char *run_id, c
   cr_expect_str_eq(str(res, "request"), "say hello");
   cr_expect(cJSON_IsArray(cJSON_GetObjectItem(res, "plan")));
   cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "tasks")), 0);
+  cr_expect_eq(llm_calls(res), 1, "the planning call sent is counted");
 }
 
 /* The daemon's history (run.get, runs.list on connection fd) keeps run_id cancelled before it
@@ -124,6 +132,7 @@ static void expect_kept(int fd, const char *run_id, const char *why) {
   cr_expect_str_eq(str(res, "cancel_reason"), why);
   cr_expect_str_eq(str(res, "request"), "say hello");
   cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "tasks")), 0);
+  cr_expect_eq(llm_calls(res), 1, "the planning call sent is counted");
   cJSON_Delete(reply);
   free(r);
   r = bt_call(fd, 8, "runs.list", "{}");
@@ -185,6 +194,7 @@ Test(daemon_cancel_planning, sigterm_stops_a_run_the_llm_is_still_planning) {
   cJSON *kept = cJSON_Parse(json);
   cr_expect_str_eq(str(kept, "status"), "cancelled");
   cr_expect_str_eq(str(kept, "cancel_reason"), "the daemon is shutting down");
+  cr_expect_eq(llm_calls(kept), 1, "the planning call sent is counted");
   cJSON_Delete(kept);
   baton_free(json);
   baton_close(ctx);
