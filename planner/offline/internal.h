@@ -39,6 +39,7 @@
 #define OFF_MAX_STEPS 64
 #define OFF_MAX_SPLIT_TOKENS 96 /* a longer step is not split in two (best_split is quadratic) */
 #define OFF_MAX_TASKS 32      /* tasks in the resulting graph */
+#define OFF_MAX_JOINED 9      /* inputs one task takes joined: text, text2 ... text9 (runtime) */
 #define OFF_MAX_WORD 32       /* longer words are truncated */
 #define OFF_MAX_PHRASE 8      /* words in one keyword phrase */
 #define OFF_MIN_RESPELT 5     /* letters of a misspelt word read as a word of the spelled class */
@@ -89,8 +90,8 @@
    X(WRITING) X(FOUND) X(FILES) X(MODIFYING) X(MEASURED) X(TOLD_OF_SOUND) X(KEPT_AS_IS) \
    X(CROPPING) X(CUT_AWAY) X(LETTERED) X(YES_NO) X(RECORDING_VERB) X(SPEAKER) X(OUT_LOUD) \
    X(ATTACHED) X(ABLE) X(EXCHANGE) X(PERCEIVING) X(PAINTED) X(SAID_HOW) \
-   X(LOOKS_ENDING) X(MATERIAL) X(AS_ONE) X(DETAIL) X(SAID_MORE) X(PICTURING) X(POLISHED) \
-   X(QUALITY) X(TONGUE) X(TONGUE_ENDING)
+   X(LOOKS_ENDING) X(MATERIAL) X(AS_ONE) X(DETAIL) X(SAID_MORE) X(PICTURING) \
+   X(POLISHED) X(QUALITY) X(TONGUE) X(TONGUE_ENDING)
 #define OFF_ROLES(X) \
    X(TRANSLATE) X(DRAW) X(TRANSFORM) X(EDIT) X(CAPTION) X(TRANSCRIBE) X(READ_TABLE) \
    X(READ_DOCUMENT) X(ASK_PICTURE) X(ASK_TEXT) X(ASK_TABLE) X(COMPARE_TEXTS) X(DETECT) \

@@ -11,12 +11,14 @@
 
 /* Contract: off_link() takes the recognised steps (p->steps, each with its task) and gives p->g: a
  * task per step (one per named file of its type), each input where inputs.c finds it
- * (off_choose_input), a second text beside it (a question, an instruction, a text to compare; a
- * recording no step takes gives its words to a picture's task needing some); a translation rides
- * along if a step names a target language, a speaking task if it says "aloud", a clean-up of the
- * speech if it asks it "enhanced"; the files a step saves to name the tasks making them. Steps
- * run in the order the request asks ("once you have translated it"; "-> audio -> French": the
- * French spoken). A step with nothing to work on is dropped; if all are, -1, err says why. */
+ * (off_choose_input; a step taking like earlier results together, "summarize them together",
+ * takes them all: text2 ...), a second text beside it (a question, an instruction, a text to
+ * compare; a recording no step takes gives its words to a picture's task needing some); a
+ * translation rides along if a step names a target language, a speaking task if it says "aloud",
+ * a clean-up of the speech if it asks it "enhanced"; the files a step saves to name the tasks
+ * making them. Steps run in the order the request asks ("once you have translated it"; "-> audio
+ * -> French": the French spoken). A step with nothing to work on is dropped; if all are, -1, err
+ * says why. */
 
 /* Is resource r the words of subtitles the same task also made ("translate them" after "make
  * subtitles for talk.wav" means the subtitles, whose words are their transcript)? */
@@ -158,6 +160,17 @@ static int join_input(planner *p, baton__task *t, size_t k, int r) {
   return baton__task_add_arg(t, name, p->res[r].value, -1);
 }
 
+/* "Transcribe a.wav and b.wav, then summarize them together": joins the results of tasks
+ * first + 1 ... last to task t as text2 ..., in order: 0, or -1 out of memory. */
+static int join_made(baton__task *t, int first, int last) {
+  char name[16];
+  for (int k = first + 1, slot = 2; k <= last; k++, slot++)
+    if (baton__fmt(name, sizeof name, "%s%d", t->args[0].name, slot),
+        baton__task_add_arg(t, name, NULL, k) != 0)
+      return -1;
+  return 0;
+}
+
 /* "Put them side by side" after turns that each made or named a picture: the oldest of the
  * earlier turns' files of `type` when they are two or more (all the conversation has in play,
  * to be joined), else -1. */
@@ -173,7 +186,7 @@ static int turns_joined(const planner *p, const step *st, unsigned type) {
  * image2 ..., each once: 0, or -1 out of memory. */
 static int join_turns(planner *p, baton__task *t, int first, unsigned type) {
   for (size_t i = (size_t)first + 1, slot = 2; i < p->n_res; i++)
-    if (p->res[i].turn && p->res[i].is_file && (p->res[i].type & type) && slot <= 9 &&
+    if (p->res[i].turn && p->res[i].is_file && (p->res[i].type & type) && slot <= OFF_MAX_JOINED &&
         !off_labels(p, &p->res[i]) && join_input(p, t, slot++, (int)i) != 0)
       return -1;
   return 0;
@@ -184,7 +197,7 @@ static int join_turns(planner *p, baton__task *t, int first, unsigned type) {
  * error. */
 static int join_rest(planner *p, const step *st, int id, const size_t *own, size_t n) {
   for (size_t k = 0, slot = 2; id >= 0 && k < n; k++, slot++) {
-    if (slot > 9) { /* a new task: what the last one made, then the next eight */
+    if (slot > OFF_MAX_JOINED) { /* a new task: what the last one made, then the next eight */
       source in = {-1, id, NULL};
       id = off_emit_task(p, st, st->task, &in, -1, NULL, NULL);
       slot = 2;
@@ -479,6 +492,9 @@ static int emit_step(planner *p, const step *st) {
   /* "combine the cleaned audio with b.wav": onto what an earlier step made, else ("mix it with
    * b.wav", "now add b.wav" after a turn that made a recording) onto the newest earlier turn's */
   source onto = {-1, joining && (all || n_own < 2) ? made : -1, NULL};
+  size_t together = joining && text && !n_own && made >= 0 ? made_together(p, st, ptype) : 1;
+  together = together > OFF_MAX_JOINED ? 1 : together; /* "them together": the like ones, all */
+  onto.ref -= (int)together - 1;
   bool it = joining && n_own == 1 && made < 0 && (off_has_word(p, st->a, st->b, W_REFERENCE) ||
                                                   off_has_word(p, st->a, st->b, W_ADDING));
   for (size_t i = 0; it && i < p->n_res; i++)
@@ -522,6 +538,8 @@ static int emit_step(planner *p, const step *st) {
     if (ahead && out.ref >= 0 && join_input(p, &p->g->tasks[out.ref], 2, onto.res) != 0)
       return -1;
     if (oldest >= 0 && out.ref >= 0 && join_turns(p, &p->g->tasks[out.ref], oldest, ptype) != 0)
+      return -1;
+    if (together > 1 && out.ref >= 0 && join_made(&p->g->tasks[out.ref], onto.ref, made) != 0)
       return -1;
     out.ref = joins && !ahead ? join_rest(p, st, out.ref, own + !on, n_own - !on) : out.ref;
     if (out.ref < 0 || (into && (spec->outputs & BATON__T_TEXT) && /* "summarize it in Spanish" */
