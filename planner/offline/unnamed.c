@@ -81,11 +81,11 @@ static bool one_asked(const planner *p, size_t i, size_t b) {
 
 /* "Summarize a.txt and b.txt together", "... combined", "... as one", "... into one summary", "in
  * one sentence", "in a paragraph": does st, of a task taking one text (not comparing texts, asking
- * of one or chatting), say its texts are worked on as one? */
+ * of one or chatting), say its texts are worked on as one, and not each apart ("each")? */
 static bool texts_as_one(const planner *p, const step *st) {
   static const off_role apart[] = {R_COMPARE_TEXTS, R_ASK_TEXT, R_CONVERSE};
-  if (p->cues[st->task].spec->inputs != BATON__T_TEXT)
-    return false;
+  if (p->cues[st->task].spec->inputs != BATON__T_TEXT || off_has_word(p, st->a, st->b, W_APIECE))
+    return false; /* "..., each in one sentence": one each */
   for (size_t k = 0; k < sizeof apart / sizeof *apart; k++)
     if (off_is_role(p, st->task, apart[k]))
       return false;
