@@ -358,8 +358,9 @@ bool off_time_from(const planner *p, size_t i, size_t b);
  * minute", "the second half"? */
 bool off_names_part(const planner *p, size_t a, size_t i);
 const char *off_language_at(const planner *p, size_t i);
-/* Does token i, a capitalised word after "in", "into" or "to", name a language as one names one,
- * known here or not: "Klingon", "Elvish", a tongue's name or ending, not a place ("in Paris")? */
+/* Does token i, a capitalised word after "in", "into" or "to" (or "what about", "how about"), name
+ * a language as one names one, known here or not: "Klingon", "Elvish", a tongue's name or ending,
+ * not a place ("in Paris")? */
 bool off_tongue_at(const planner *p, size_t i);
 /* "The French version", "the German summary of notes.txt", "the English transcript of talk.wav":
  * does token i, a language, name a thing to make in it (a version's word, or a thing a task makes

@@ -643,7 +643,8 @@ const char *off_language_at(const planner *p, size_t i) {
 
 bool off_tongue_at(const planner *p, size_t i) {
   const token *t = &p->tok[i];
-  return i > 0 && t->kind == TK_WORD && off_is(p, i - 1, W_TARGET_PREP) &&
+  bool about = i > 1 && off_is(p, i - 1, W_CONTENT_INTRO) && off_is(p, i - 2, W_WH); /* "what */
+  return i > 0 && t->kind == TK_WORD && (off_is(p, i - 1, W_TARGET_PREP) || about) && /* about" */
          p->req[t->start] >= 'A' && p->req[t->start] <= 'Z' &&
          (off_language_at(p, i) || off_is(p, i, W_TONGUE) ||
           off_words_ends(&p->lx->cls[W_TONGUE_ENDING], t->word));

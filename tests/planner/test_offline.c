@@ -377,14 +377,19 @@ Test(planner_offline, a_translation_into_a_language_it_does_not_know_is_refused)
   expect_refused("read notes.txt aloud in Elvish.", "no language called 'Elvish'");
   cr_assert_eq(plan_alone("say hello to Bob", &g, err, sizeof err), 0, "not a language: %s", err);
   baton__graph_release(&g);
-  /* asked again in it: refused as the request asked so would be */
-  char note[256] = "";
-  char *got = plan_case("and in Klingon?", NULL, "[{\"role\":\"user\",\"content\":\"say hello "
-                        "in French\"},{\"role\":\"assistant\",\"content\":\"done\"}]", NULL,
-                        note, err, sizeof err);
-  cr_expect_null(got, "planned %s", got);
-  cr_expect(strstr(err, "no language called 'Klingon'"), "err: %s", err);
-  free(got);
+  /* asked again in it ("and in", "what about", "how about"): refused as the request asked so
+   * would be */
+  static const char *const again[] = {"and in Klingon?", "what about Klingon?",
+                                      "how about Klingon?"};
+  for (size_t k = 0; k < sizeof again / sizeof *again; k++) {
+    char note[256] = "";
+    char *got = plan_case(again[k], NULL, "[{\"role\":\"user\",\"content\":\"say hello "
+                          "in French\"},{\"role\":\"assistant\",\"content\":\"done\"}]",
+                          NULL, note, err, sizeof err);
+    cr_expect_null(got, "%s: planned %s", again[k], got);
+    cr_expect(strstr(err, "no language called 'Klingon'"), "%s: err: %s", again[k], err);
+    free(got);
+  }
   /* a language it knows, however written, is no such word */
   cr_assert_eq(plan_alone("Translate 'hello' To Esperanto", &g, err, sizeof err), 0, "%s", err);
   cr_expect_str_eq(baton__task_literal(&g.tasks[0], "tgt_lang"), "eo");
