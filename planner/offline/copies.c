@@ -131,7 +131,9 @@ static int one_of_them(planner *p, baton__task *t, size_t at, size_t to) {
   return 0;
 }
 
-/* Appends a copy of task k with "seed" `seed` (none if negative); 0, or -1 out of memory. */
+/* Appends a copy of task k with "seed" `seed` (none if negative), its words, arguments (but its
+ * seed), dependencies and the languages it assumed (target_assumed, source_assumed: a copy of a
+ * translation guessed so says so too); 0, or -1 out of memory. */
 static int copy_task(planner *p, size_t k, long seed) {
   const baton__task *o = &p->g->tasks[k];
   baton__task t = {.id = (int)p->g->n, .task = baton__strdup(o->task),
