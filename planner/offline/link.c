@@ -265,8 +265,9 @@ static int heard_texts(planner *p, const step *st, const char *tgt) {
 
 /* "Translate it into Klingon", "say hello in Klingon": a translating step naming no language it
  * knows but a capitalised word after "into" or "to", or a speaking one ending on one after "in"
- * that is named as a language (off_tongue_at: not "say hello to Bob", "say it in Paris"); sets err (what can be translated here, else the languages it knows
- * and what to install or configure to translate) and -1, else 0. */
+ * that is named as a language (off_tongue_at: not "say hello to Bob", "say it in Paris"); sets
+ * err (what can be translated here, else the languages it knows and what to install or configure
+ * to translate) and -1, else 0. */
 static int unknown_language(planner *p, const step *st) {
   bool said = off_is_role(p, st->task, R_SPEAK);
   for (size_t i = st->a + 1; i < st->b; i++) {
@@ -453,29 +454,39 @@ static int polish_speech(planner *p, const step *st, int k) {
   return off_emit_task(p, st, p->role[R_CHANGE_SOUND], &spoken, -1, NULL, NULL);
 }
 
+/* The languages a step works in: the target it names or asks for, and the source its text is
+ * said or held to be in (NULL: none). 0; -1 when it names a language nobody knows (err says). */
+static int step_languages(planner *p, const step *st, const char **tgt, const char **src_lang) {
+  const char *dl = p->lx->lang_codes[0]; /* the default */
+  *tgt = *src_lang = NULL;
+  off_find_languages(p, st->a, st->b, tgt, src_lang);
+  *tgt = *tgt ? *tgt : asked_language(p, st);
+  if (!*tgt && (off_is_role(p, st->task, R_TRANSLATE) || off_is_role(p, st->task, R_SPEAK)) &&
+      unknown_language(p, st) != 0)
+    return -1;
+  /* "I have a text in French ... in English": the text's, for a step on what holds it ("a
+   * recording in French"), none read from another medium nor translated yet */
+  *src_lang = *src_lang ? *src_lang : off_written_language(p, st->a, st->b); /* "the German text" */
+  if (!*src_lang && p->held_lang) {
+    unsigned other = (BATON__T_IMAGE | BATON__T_AUDIO) & ~p->held_types;
+    bool held = strcmp(p->held_lang, dl) && !(*tgt && !strcmp(p->held_lang, *tgt)) &&
+                !(off_own_types(p, st->a, st->b) & other);
+    for (size_t k = 0; held && k < p->g->n; k++)
+      held = !off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSLATE) &&
+             !(p->made[k]->inputs & other);
+    *src_lang = held ? p->held_lang : NULL;
+  }
+  return 0;
+}
+
 /* Emits a recognised step's tasks, one per own resource of its primary type ("detect objects in
  * a.jpg and b.jpg"), with what rides along: 0; 1 if nothing to work on (err says); -1 on error. */
 static int emit_step(planner *p, const step *st) {
   const baton__taskspec *spec = p->cues[st->task].spec;
   unsigned ptype = off_primary_type(spec), text = ptype == BATON__T_TEXT;
-  const char *tgt = NULL, *src_lang = NULL, *lang, *dl = p->lx->lang_codes[0]; /* the default */
-  off_find_languages(p, st->a, st->b, &tgt, &src_lang);
-  tgt = tgt ? tgt : asked_language(p, st);
-  if (!tgt && (off_is_role(p, st->task, R_TRANSLATE) || off_is_role(p, st->task, R_SPEAK)) &&
-      unknown_language(p, st) != 0)
+  const char *tgt, *src_lang, *lang;
+  if (step_languages(p, st, &tgt, &src_lang) != 0)
     return -1;
-  /* "I have a text in French ... in English": the text's, for a step on what holds it ("a
-   * recording in French"), none read from another medium nor translated yet */
-  src_lang = src_lang ? src_lang : off_written_language(p, st->a, st->b); /* "the German text" */
-  if (!src_lang && p->held_lang) {
-    unsigned other = (BATON__T_IMAGE | BATON__T_AUDIO) & ~p->held_types;
-    bool held = strcmp(p->held_lang, dl) && !(tgt && !strcmp(p->held_lang, tgt)) &&
-                !(off_own_types(p, st->a, st->b) & other);
-    for (size_t k = 0; held && k < p->g->n; k++)
-      held = !off_is_role(p, off_cue_index(p, p->made[k]), R_TRANSLATE) &&
-             !(p->made[k]->inputs & other);
-    src_lang = held ? p->held_lang : NULL;
-  }
   bool extra = rides_translation(p, st, tgt, src_lang);
   int r = off_own_res(p, st->a, st->b, ptype), rd = r >= 0 ? p->res[r].reader - 1 : -1, q;
   int last = p->g->n ? off_cue_index(p, p->made[p->g->n - 1]) : -1; /* its task */
