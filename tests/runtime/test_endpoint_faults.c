@@ -62,18 +62,25 @@ static char *task_on(fixture *f, baton *ctx, baton_rc rc) {
 
 static char *failed_task(fixture *f) { return task_on(f, f->ctx, BATON_EXEC); }
 
-/* The health `baton endpoints` shows for srv, asked of a context of its own. */
-static char *shown_health(fixture *f) {
+/* What `baton endpoints` shows, asked of a context of its own (the caller deletes it). */
+static cJSON *shown_endpoints(fixture *f) {
   baton *ctx = NULL;
   cr_assert_eq(baton_open(f->config, &ctx), BATON_OK);
   char *json = NULL;
   cr_assert_eq(baton_endpoints(ctx, &json), BATON_OK);
   cJSON *arr = cJSON_Parse(json);
+  cr_assert_not_null(arr, "%s", json);
+  baton_free(json);
+  baton_close(ctx);
+  return arr;
+}
+
+/* The health `baton endpoints` shows for srv, asked of a context of its own. */
+static char *shown_health(fixture *f) {
+  cJSON *arr = shown_endpoints(f);
   const cJSON *h = cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "health");
   char *health = baton__strdup(cJSON_IsString(h) ? h->valuestring : "?");
   cJSON_Delete(arr);
-  baton_free(json);
-  baton_close(ctx);
   return health;
 }
 
@@ -136,11 +143,7 @@ Test(runtime_endpoint_faults, a_server_back_up_is_shown_up_after_another_process
 /* The hold-off `baton endpoints` shows for srv in a context of its own: held_until (0 none), its
  * reason, and *recorded the one in the store, past or not (0 none). */
 static double shown_hold(fixture *f, char *reason, size_t cap, double *recorded) {
-  baton *ctx = NULL;
-  cr_assert_eq(baton_open(f->config, &ctx), BATON_OK);
-  char *json = NULL;
-  cr_assert_eq(baton_endpoints(ctx, &json), BATON_OK);
-  cJSON *arr = cJSON_Parse(json);
+  cJSON *arr = shown_endpoints(f);
   const cJSON *e = cJSON_GetArrayItem(arr, 0);
   const cJSON *u = cJSON_GetObjectItem(e, "held_until"), *r = cJSON_GetObjectItem(e, "held_reason");
   double until = cJSON_IsNumber(u) ? u->valuedouble : 0;
@@ -148,8 +151,6 @@ static double shown_hold(fixture *f, char *reason, size_t cap, double *recorded)
   const cJSON *st = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "recorded"), "held_until");
   *recorded = cJSON_IsNumber(st) ? st->valuedouble : 0;
   cJSON_Delete(arr);
-  baton_free(json);
-  baton_close(ctx);
   return until;
 }
 

@@ -8,6 +8,20 @@
 #include "baton.h"
 #include "support/support.h"
 
+/* `baton models search QUERY --limit 5` in a context of its own, as JSON (the caller deletes). */
+static cJSON *searched(const char *query) {
+  baton *ctx = NULL;
+  cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", baton_errmsg(ctx));
+  char *json = NULL;
+  cr_assert_eq(baton_models_search(ctx, query, NULL, 5, &json), BATON_OK, "%s",
+               baton_errmsg(ctx));
+  cJSON *arr = cJSON_Parse(json);
+  cr_assert_not_null(arr, "%s", json);
+  baton_free(json);
+  baton_close(ctx);
+  return arr;
+}
+
 /* Offline, without HF_TOKEN, "translate" finds the popular Hugging Face translators and local
  * apertium: apertium, which runs here, comes first, and the others say what they lack. */
 Test(runtime_models_search, a_model_that_runs_here_comes_before_more_popular_ones_that_cannot,
@@ -15,13 +29,7 @@ Test(runtime_models_search, a_model_that_runs_here_comes_before_more_popular_one
   if (access("/usr/bin/apertium", X_OK) != 0)
     cr_skip_test("apertium is not installed");
   char *home = bt_cli_home();
-  baton *ctx = NULL;
-  cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", baton_errmsg(ctx));
-  char *json = NULL;
-  cr_assert_eq(baton_models_search(ctx, "translate", NULL, 5, &json), BATON_OK, "%s",
-               baton_errmsg(ctx));
-  cJSON *arr = cJSON_Parse(json);
-  baton_free(json);
+  cJSON *arr = searched("translate");
   const cJSON *first = cJSON_GetArrayItem(arr, 0), *last = cJSON_GetArrayItem(arr, 4);
   cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "id")),
                    "local/apertium");
@@ -30,7 +38,6 @@ Test(runtime_models_search, a_model_that_runs_here_comes_before_more_popular_one
   const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(last, "reason"));
   cr_assert(why && strstr(why, "HF_TOKEN"), "%s", why ? why : "(no reason)");
   cJSON_Delete(arr);
-  baton_close(ctx);
   bt_rmtree(home);
   free(home);
 }
@@ -45,13 +52,7 @@ Test(runtime_models_search, ocr_finds_tesseract_first_with_and_without_hf_token,
       setenv("HF_TOKEN", "hf_test", 1);
     else
       unsetenv("HF_TOKEN");
-    baton *ctx = NULL;
-    cr_assert_eq(baton_open(NULL, &ctx), BATON_OK, "%s", baton_errmsg(ctx));
-    char *json = NULL;
-    cr_assert_eq(baton_models_search(ctx, "ocr", NULL, 5, &json), BATON_OK, "%s",
-                 baton_errmsg(ctx));
-    cJSON *arr = cJSON_Parse(json);
-    baton_free(json);
+    cJSON *arr = searched("ocr");
     const cJSON *first = cJSON_GetArrayItem(arr, 0), *second = cJSON_GetArrayItem(arr, 1);
     const cJSON *m;
     cJSON_ArrayForEach(m, arr) {
@@ -67,7 +68,6 @@ Test(runtime_models_search, ocr_finds_tesseract_first_with_and_without_hf_token,
                      "naver-clova-ix/donut-base-finetuned-docvqa");
     cr_assert_eq(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(second, "available")), token == 1);
     cJSON_Delete(arr);
-    baton_close(ctx);
   }
   unsetenv("HF_TOKEN");
   bt_rmtree(home);
