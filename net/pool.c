@@ -32,6 +32,7 @@ typedef struct ep_state {
   char last_error[256];
   char held_reason[32];  /* why limited_until holds it off ("429") */
   bool last_ok;          /* the last outcome recorded was OK */
+  bool down_recorded;    /* down_until was taken from another process's record */
 } ep_state;
 
 struct baton__pool {
@@ -136,6 +137,7 @@ typedef struct scan {
   bool busy;           /* some replica is only full */
   int64_t soonest;     /* earliest time a down or limited replica is allowed again */
   bool limited;        /* the soonest one is rate-limited (not down) */
+  bool recorded;       /* the soonest one is down as another process recorded */
   long soonest_slot;   /* its slot */
   long best;           /* the chosen slot, or -1 */
 } scan;
@@ -156,6 +158,7 @@ static scan look(baton__pool *p, const char *model, const bool *skip, int64_t no
       if (until < s.soonest) {
         s.soonest = until;
         s.limited = until == e->limited_until;
+        s.recorded = !s.limited && e->down_recorded;
         s.soonest_slot = (long)i;
       }
       continue;
@@ -223,13 +226,54 @@ static baton__pool_status no_replica(baton__pool *p, const char *model, const sc
                e->held_reason[0] ? e->held_reason : "429");
     return BATON__POOL_RATE_LIMITED;
   }
+  if (!s->busy && s->recorded) {
+    const ep_state *e = &p->eps[s->soonest_slot];
+    char at[16];
+    baton__clock_text(baton__wall_s() + (double)(e->down_until - now) / 1000.0, at, sizeof at);
+    baton__fmt(err, errlen, "model server %s (%s) is down until %s: %s", e->ep->name,
+               e->ep->base_url, at, e->last_error[0] ? e->last_error : "failed");
+    return BATON__POOL_DOWN;
+  }
   baton__fmt(err, errlen, "no replica of '%s' was free within %ld ms (all busy or down)", model,
              timeout_ms);
   return BATON__POOL_TIMEOUT;
 }
 
-/* Takes in the hold-offs other processes recorded for the replicas of model (see
- * baton__pool_on_hold): one that ends later than this pool's own holds the replica off too. */
+/* Takes in a 429's hold-off another process recorded when it ends later than e's own. */
+static void take_hold(ep_state *e, const baton__pool_hold *h, int64_t now) {
+  double left_ms = (h->until_s - baton__wall_s()) * 1000.0;
+  if (!(left_ms > 0))
+    return;
+  int64_t held = now + (int64_t)(left_ms < POOL_MAX_LIMIT_MS ? left_ms : POOL_MAX_LIMIT_MS);
+  if (held > e->limited_until) {
+    e->limited_until = held;
+    baton__fmt(e->held_reason, sizeof e->held_reason, "%s", h->reason[0] ? h->reason : "429");
+  }
+  if (h->limits > e->limits)
+    e->limits = h->limits;
+}
+
+/* Takes in a down state another process recorded when it ends later than e's own (by more than
+ * the clock conversion's slack, so this pool's own record read back is not taken for another's),
+ * at most the back-off cap from now; the failure count is kept so the back-off keeps doubling. */
+static void take_down(ep_state *e, const baton__pool_hold *h, int64_t now) {
+  double left_ms = (h->down_until_s - baton__wall_s()) * 1000.0;
+  if (!(left_ms > 0))
+    return;
+  int64_t until = now + (int64_t)(left_ms < POOL_BACKOFF_CAP_MS ? left_ms : POOL_BACKOFF_CAP_MS);
+  if (h->fails > e->fails)
+    e->fails = h->fails;
+  if (e->down && until <= e->down_until + 100)
+    return;
+  e->down = true;
+  e->down_until = until;
+  e->down_recorded = true;
+  if (h->last_error[0])
+    baton__fmt(e->last_error, sizeof e->last_error, "%s", h->last_error);
+}
+
+/* Takes in the hold-offs and down states other processes recorded for the replicas of model
+ * (see baton__pool_on_hold): one that ends later than this pool's own holds the replica off. */
 static void load_holds(baton__pool *p, const char *model, const bool *skip) {
   pthread_mutex_lock(&p->lock);
   baton__pool_hold_fn fn = p->on_hold;
@@ -238,23 +282,15 @@ static void load_holds(baton__pool *p, const char *model, const bool *skip) {
   for (size_t i = 0; fn && i < p->n; i++) {
     if ((skip && skip[i]) || !serves(p->eps[i].ep, model))
       continue;
-    double until = 0;
-    int limits = 0;
-    char reason[sizeof p->eps[i].held_reason] = "";
-    fn(ud, p->eps[i].ep, &until, &limits, reason, sizeof reason);
-    double left_ms = (until - baton__wall_s()) * 1000.0;
-    if (!(left_ms > 0))
-      continue;
+    baton__pool_hold h;
+    memset(&h, 0, sizeof h);
+    fn(ud, p->eps[i].ep, &h);
+    h.reason[sizeof h.reason - 1] = '\0';
+    h.last_error[sizeof h.last_error - 1] = '\0';
     pthread_mutex_lock(&p->lock);
-    ep_state *e = &p->eps[i];
     int64_t now = baton__now_ms();
-    int64_t held = now + (int64_t)(left_ms < POOL_MAX_LIMIT_MS ? left_ms : POOL_MAX_LIMIT_MS);
-    if (held > e->limited_until) {
-      e->limited_until = held;
-      baton__fmt(e->held_reason, sizeof e->held_reason, "%s", reason[0] ? reason : "429");
-    }
-    if (limits > e->limits)
-      e->limits = limits;
+    take_hold(&p->eps[i], &h, now);
+    take_down(&p->eps[i], &h, now);
     pthread_mutex_unlock(&p->lock);
   }
 }
@@ -279,7 +315,7 @@ baton__pool_status baton__pool_acquire_skip(baton__pool *p, const char *model, c
       break;
     }
     bool hopeless = !s.known || (!s.busy && s.soonest == INT64_MAX) ||
-                    (!s.busy && deadline && s.soonest > deadline);
+                    (!s.busy && s.recorded) || (!s.busy && deadline && s.soonest > deadline);
     if (hopeless || (deadline && now >= deadline)) {
       st = no_replica(p, model, &s, now, timeout_ms, err, errlen);
       break;
@@ -367,11 +403,11 @@ static bool record(baton__pool *p, ep_state *e, baton__pool_status outcome, long
   case BATON__POOL_DOWN:
     e->n_down++;
     e->fails++;
-    changed = !e->down;
     e->down = true;
     e->down_until = now + baton__http_backoff_ms(e->fails - 1, POOL_BACKOFF_BASE_MS,
                                                   POOL_BACKOFF_CAP_MS, &p->seed);
-    changed |= set_error(p, e, error);
+    set_error(p, e, error);
+    changed = true; /* each failure: its count and retry_at, for the next process */
     break;
   case BATON__POOL_RATE_LIMITED:
     e->n_limited++;
@@ -391,6 +427,7 @@ static bool record(baton__pool *p, ep_state *e, baton__pool_status outcome, long
     return false; /* cancelled: says nothing about the endpoint */
   }
   e->last_ok = outcome == BATON__POOL_OK;
+  e->down_recorded = false; /* this pool asked it itself */
   e->requests++;
   return changed;
 }

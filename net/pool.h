@@ -19,7 +19,8 @@
  * with jitter); after a 429 no request goes to that endpoint until its
  * Retry-After passed (at most 5 min: then one request asks again), or,
  * without one, for 1 s doubling with each 429 in a row up to 30 s. With a hold source
- * (baton__pool_on_hold) a hold-off another process was told is honoured too.
+ * (baton__pool_on_hold) a hold-off another process was told, and a down state another process
+ * found, are honoured too.
  *
  * Keys: the pool hands an endpoint's key only to requests for that endpoint,
  * and removes any configured key from error text it keeps or returns.
@@ -176,13 +177,25 @@ size_t baton__pool_snapshot(baton__pool *p, baton__endpoint_health *out, size_t 
 typedef void (*baton__pool_health_fn)(void *ud, const baton__endpoint_health *h);
 void baton__pool_on_health(baton__pool *p, baton__pool_health_fn fn, void *ud);
 
-/* Where a hold-off another process was told (a 429 it got) is read: fills *until_s (wall-clock
- * seconds, 0 = none), *limits (429s in a row) and reason[cap] for the endpoint. Asked outside
- * the pool's lock for each replica of a model before it is acquired, so a hold-off kept there
- * is honoured as if this pool had got the 429 (at most 5 min from now). fn NULL removes it.
- * Set it before requests run. */
-typedef void (*baton__pool_hold_fn)(void *ud, const baton__endpoint_cfg *ep, double *until_s,
-                                    int *limits, char *reason, size_t cap);
+/* What other processes recorded for an endpoint: a hold-off it was told (a 429) and a down
+ * state (it failed: refused, no answer in time, 5xx). */
+typedef struct baton__pool_hold {
+  double until_s;          /* held off until (wall-clock seconds); 0 = none */
+  int limits;              /* 429s in a row */
+  char reason[32];         /* why held off ("429") */
+  double down_until_s;     /* down: not asked before (wall-clock seconds); 0 = not down */
+  int fails;               /* failures in a row */
+  char last_error[256];    /* the last failure's text, "" none */
+} baton__pool_hold;
+
+/* Where the state other processes recorded is read: fills *out (zeroed first) for the endpoint.
+ * Asked outside the pool's lock for each replica of a model before it is acquired, so a
+ * hold-off kept there is honoured as if this pool had got the 429 (at most 5 min from now), and
+ * a down state ending later than this pool's own marks the replica down until then (at most
+ * the 30 s back-off cap from now), its failure count kept so the back-off keeps doubling. While
+ * every replica is down that way, acquiring fails at once, saying until when. fn NULL removes
+ * it. Set it before requests run. */
+typedef void (*baton__pool_hold_fn)(void *ud, const baton__endpoint_cfg *ep, baton__pool_hold *out);
 void baton__pool_on_hold(baton__pool *p, baton__pool_hold_fn fn, void *ud);
 
 #endif

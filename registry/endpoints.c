@@ -334,6 +334,36 @@ int baton__registry_endpoint_hold(baton__registry *reg, const char *name, double
   return rc;
 }
 
+int baton__registry_endpoint_down(baton__registry *reg, const char *name, double *retry_at,
+                                  int *fails, char *last_error, size_t cap) {
+  char err[128] = "";
+  *retry_at = 0;
+  *fails = 0;
+  if (last_error && cap)
+    last_error[0] = '\0';
+  pthread_mutex_lock(&reg->lock);
+  sqlite3_stmt *st = prep(reg,
+                          "SELECT retry_at, consecutive_failures, last_error FROM endpoint_health"
+                          " WHERE name = ? AND up = 0",
+                          err, sizeof err);
+  int rc = st ? 0 : -1;
+  if (st) {
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+      *retry_at = sqlite3_column_double(st, 0);
+      *fails = sqlite3_column_int(st, 1);
+      if (last_error && cap)
+        baton__fmt(last_error, cap, "%s", col(st, 2));
+    } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+      rc = -1;
+    }
+    sqlite3_finalize(st);
+  }
+  pthread_mutex_unlock(&reg->lock);
+  return rc;
+}
+
 cJSON *baton__registry_endpoint_health(baton__registry *reg, const char *name) {
   char err[128] = "";
   cJSON *o = NULL;

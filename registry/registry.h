@@ -319,5 +319,11 @@ cJSON *baton__registry_endpoint_health(baton__registry *reg, const char *name);
  * ever lengthened by a put, and ended by a put with answered. */
 int baton__registry_endpoint_hold(baton__registry *reg, const char *name, double *until,
                                   int *count, char *reason, size_t cap);
+/* The down state recorded for a server, by any process: *retry_at (wall-clock seconds before
+ * which no request should go; 0 when it was not recorded down), *fails (failures in a row) and
+ * the last error into last_error[cap]. 0, or -1 when the store cannot be read (then *retry_at
+ * is 0). Each failure a process sees records its count and retry_at; a good answer ends it. */
+int baton__registry_endpoint_down(baton__registry *reg, const char *name, double *retry_at,
+                                  int *fails, char *last_error, size_t cap);
 
 #endif

@@ -89,12 +89,15 @@ static void record_health(void *ud, const baton__endpoint_health *h) {
   baton__registry_endpoint_health_put(ctx->reg, &st);
 }
 
-/* Before a request: the hold-off any process on this machine recorded for the server (a 429
- * it got), so that a new process does not ask a server that said to wait. */
-static void read_hold(void *ud, const baton__endpoint_cfg *ep, double *until_s, int *limits,
-                      char *reason, size_t cap) {
+/* Before a request: the hold-off (a 429 it got) and the down state (it failed) any process on
+ * this machine recorded for the server, so that a new process does not ask a server that said
+ * to wait or that is known down. */
+static void read_hold(void *ud, const baton__endpoint_cfg *ep, baton__pool_hold *out) {
   baton *ctx = ud;
-  baton__registry_endpoint_hold(ctx->reg, ep->name, until_s, limits, reason, cap);
+  baton__registry_endpoint_hold(ctx->reg, ep->name, &out->until_s, &out->limits, out->reason,
+                                sizeof out->reason);
+  baton__registry_endpoint_down(ctx->reg, ep->name, &out->down_until_s, &out->fails,
+                                out->last_error, sizeof out->last_error);
 }
 
 int baton__endpoints_open(baton *ctx, char *err, size_t errlen) {

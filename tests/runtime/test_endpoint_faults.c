@@ -116,6 +116,27 @@ Test(runtime_endpoint_faults, a_rate_limited_server_is_not_asked_again_once_its_
   fx_close(&f);
 }
 
+/* The down state `baton endpoints` shows recorded for srv: its retry_at (0 none) and
+ * *fails, the failures in a row recorded. */
+static double recorded_down(fixture *f, int *fails) {
+  cJSON *arr = shown_endpoints(f);
+  const cJSON *rec = cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "recorded");
+  const cJSON *r = cJSON_GetObjectItem(rec, "retry_at");
+  const cJSON *n = cJSON_GetObjectItem(rec, "consecutive_failures");
+  double at = cJSON_IsNumber(r) ? r->valuedouble : 0;
+  *fails = cJSON_IsNumber(n) ? n->valueint : 0;
+  cJSON_Delete(arr);
+  return at;
+}
+
+/* Sleeps until wall-clock seconds t have passed. */
+static void sleep_past(double t) {
+  while (baton__wall_s() < t) {
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 50000000L};
+    nanosleep(&ts, NULL);
+  }
+}
+
 Test(runtime_endpoint_faults, a_server_back_up_is_shown_up_after_another_process_saw_it_down) {
   fixture f;
   fx_open(&f, 3000, 3000);
@@ -126,7 +147,10 @@ Test(runtime_endpoint_faults, a_server_back_up_is_shown_up_after_another_process
   char *health = shown_health(&f);
   cr_assert_str_eq(health, "down");
   free(health);
-  /* Another process (a context of its own) finds the server answering again. */
+  int fails;
+  sleep_past(recorded_down(&f, &fails) + 0.05);
+  /* Another process (a context of its own), once the recorded back-off passed, finds the server
+   * answering again. */
   baton *later = NULL;
   cr_assert_eq(baton_open(f.config, &later), BATON_OK);
   fake_http_push_json(f.srv, 200,
@@ -203,5 +227,60 @@ Test(runtime_endpoint_faults, a_good_answer_ends_a_recorded_hold_off) {
   cr_assert_eq(fake_http_request_count(f.srv), 2);
   cr_assert_eq(shown_hold(&f, reason, sizeof reason, &recorded), 0.0);
   cr_assert_eq(recorded, 0.0, "the good answer left the hold-off recorded");
+  fx_close(&f);
+}
+
+/* A server one process found not answering is not asked by the next process before the
+ * recorded retry_at, which says until when; after it, one request asks again and its good
+ * answer ends the down state for all. */
+Test(runtime_endpoint_faults, a_server_one_process_found_down_is_not_asked_by_the_next_before_its_retry) {
+  fixture f;
+  fx_open(&f, 400, 300); /* one request of 300 ms: no retry fits; back-off 0.5 s */
+  fake_http_push_hang(f.srv);
+  free(failed_task(&f));
+  cr_assert_eq(fake_http_request_count(f.srv), 1);
+  int fails = 0;
+  double retry_at = recorded_down(&f, &fails);
+  cr_assert_gt(retry_at, baton__wall_s(), "no retry_at recorded for the failure");
+  cr_assert_eq(fails, 1);
+  baton *next = NULL;
+  cr_assert_eq(baton_open(f.config, &next), BATON_OK);
+  char *err = task_on(&f, next, BATON_EXEC);
+  baton_close(next);
+  cr_assert_eq(fake_http_request_count(f.srv), 1, "the next process asked again: %s", err);
+  char want[200];
+  snprintf(want, sizeof want, "model server srv (%s/v1) is down until ", fake_http_url(f.srv));
+  cr_assert(strstr(err, want), "%s", err);
+  cr_assert(strstr(err, " UTC: "), "%s", err);
+  cr_assert(strstr(err, "did not answer within"), "the last error is not said: %s", err);
+  free(err);
+  sleep_past(retry_at + 0.05);
+  fake_http_push_json(f.srv, 200,
+                      "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                      "\"content\":\"Words.\"},\"finish_reason\":\"stop\"}]}");
+  cr_assert_eq(baton_open(f.config, &next), BATON_OK);
+  free(task_on(&f, next, BATON_OK));
+  baton_close(next);
+  cr_assert_eq(fake_http_request_count(f.srv), 2);
+  char *health = shown_health(&f);
+  cr_assert_str_eq(health, "up");
+  free(health);
+  cr_assert_eq(recorded_down(&f, &fails), 0.0, "the good answer left retry_at recorded");
+  cr_assert_eq(fails, 0);
+  fx_close(&f);
+}
+
+/* Each failure is recorded, not only the first: the count another process keeps doubling
+ * from, and the retry_at of the latest. */
+Test(runtime_endpoint_faults, each_failure_of_a_down_server_is_recorded) {
+  fixture f;
+  fx_open(&f, 3000, 200); /* 200 ms requests, retried twice after the back-off */
+  for (int i = 0; i < 3; i++)
+    fake_http_push_json(f.srv, 503, "{\"error\":{\"message\":\"Loading model\"}}");
+  free(failed_task(&f));
+  cr_assert_eq(fake_http_request_count(f.srv), 3);
+  int fails = 0;
+  cr_assert_gt(recorded_down(&f, &fails), baton__wall_s());
+  cr_assert_eq(fails, 3, "only the first failure was recorded");
   fx_close(&f);
 }
