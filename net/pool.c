@@ -230,8 +230,12 @@ static baton__pool_status no_replica(baton__pool *p, const char *model, const sc
     const ep_state *e = &p->eps[s->soonest_slot];
     char at[16];
     baton__clock_text(baton__wall_s() + (double)(e->down_until - now) / 1000.0, at, sizeof at);
-    baton__fmt(err, errlen, "model server %s (%s) is down until %s: %s", e->ep->name,
-               e->ep->base_url, at, e->last_error[0] ? e->last_error : "failed");
+    char named[300];
+    baton__fmt(named, sizeof named, "model server %s (%s) ", e->ep->name, e->ep->base_url);
+    const char *last = e->last_error[0] ? e->last_error : "failed";
+    if (strncmp(last, named, strlen(named)) == 0)
+      last += strlen(named); /* the server is named once */
+    baton__fmt(err, errlen, "%sis down until %s: %s", named, at, last);
     return BATON__POOL_DOWN;
   }
   baton__fmt(err, errlen, "no replica of '%s' was free within %ld ms (all busy or down)", model,

@@ -252,7 +252,8 @@ Test(runtime_endpoint_faults, a_server_one_process_found_down_is_not_asked_by_th
   snprintf(want, sizeof want, "model server srv (%s/v1) is down until ", fake_http_url(f.srv));
   cr_assert(strstr(err, want), "%s", err);
   cr_assert(strstr(err, " UTC: "), "%s", err);
-  cr_assert(strstr(err, "did not answer within"), "the last error is not said: %s", err);
+  cr_assert(strstr(err, " UTC: did not answer within"), "the last error is not said: %s", err);
+  cr_assert_null(strstr(strstr(err, want) + 1, "model server srv"), "named twice: %s", err);
   free(err);
   sleep_past(retry_at + 0.05);
   fake_http_push_json(f.srv, 200,
