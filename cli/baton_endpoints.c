@@ -30,6 +30,16 @@ int cmd_endpoints(const opts *o) {
         snprintf(held, sizeof held, ", held off until %02d:%02d:%02d UTC (%s)", tm.tm_hour,
                  tm.tm_min, tm.tm_sec, cli_jstr(e, "held_reason"));
       }
+      /* Down as recorded by this or another process: when it is asked again. */
+      const cJSON *rec = cJSON_GetObjectItemCaseSensitive(e, "recorded");
+      double retry = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(rec, "retry_at"));
+      if (!held[0] && strcmp(cli_jstr(e, "health"), "down") == 0 && retry > (double)time(NULL)) {
+        time_t t = (time_t)retry;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        snprintf(held, sizeof held, " until %02d:%02d:%02d UTC", tm.tm_hour, tm.tm_min,
+                 tm.tm_sec);
+      }
       printf("%s  %s  health %s%s, %.0f in flight (of %.0f)%s\n", cli_jstr(e, "name"),
              cli_jstr(e, "base_url"), cli_jstr(e, "health"), held, cli_jnum(e, "in_flight"),
              cli_jnum(e, "max_inflight"),

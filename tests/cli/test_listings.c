@@ -1,4 +1,8 @@
-/* test_listings.c — what `baton chat`, `baton runs`, `baton executors` and `baton plan` list, and `baton workers` with no queue: each file once, every subcommand, whole task names, why a step has no model. */
+/* test_listings.c — what `baton chat`, `baton runs`, `baton executors` and `baton plan` list, `baton workers` with no queue and `baton endpoints` showing a server down until when: each file once, every subcommand, whole task names, why a step has no model. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -163,4 +167,38 @@ Test(cli_listings, workers_without_a_queue_says_so_and_succeeds) {
   cr_expect_eq(bt_baton(home, "endpoints", &out, &err), 0);
   free(out);
   free(err);
+}
+
+/* A port nothing listens on (bound, then closed). */
+static int closed_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  cr_assert(bind(fd, (struct sockaddr *)&a, sizeof a) == 0);
+  cr_assert(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+/* A server a task found refusing is shown down until its recorded retry. */
+Test(cli_listings, endpoints_shows_until_when_a_server_is_down) {
+  char config[600], y[600], args[700];
+  snprintf(config, sizeof config, "%s/down.yaml", home);
+  snprintf(y, sizeof y,
+           "home: %s/down-home\ntask_retries: 0\nendpoints:\n  - name: srv\n"
+           "    base_url: http://127.0.0.1:%d/v1\n    models:\n"
+           "      - {id: m1, tasks: [summarization]}\n",
+           home, closed_port());
+  bt_write(config, y);
+  char *out = NULL, *err = NULL;
+  snprintf(args, sizeof args, "--config '%s' task summarization --model m1 --arg text=x", config);
+  cr_expect_neq(bt_baton(home, args, &out, &err), 0);
+  free(out);
+  free(err);
+  out = NULL;
+  snprintf(args, sizeof args, "--config '%s' endpoints", config);
+  cr_expect_eq(bt_baton(home, args, &out, NULL), 0);
+  cr_expect(out && strstr(out, "health down until ") && strstr(out, " UTC, "), "%s",
+            out ? out : "");
+  free(out);
 }
