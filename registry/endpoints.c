@@ -304,27 +304,26 @@ int baton__registry_endpoint_health_put(baton__registry *reg, const baton__endpo
   return rc;
 }
 
-int baton__registry_endpoint_hold(baton__registry *reg, const char *name, double *until,
-                                  int *count, char *reason, size_t cap) {
+/* Reads one stored state of endpoint name by sql (selecting a time, a count and a text, the time
+ * NULL for none): *at, *count and text[cap] (0, 0, "" when there is none). 0, or -1. */
+static int read_timed(baton__registry *reg, const char *sql, const char *name, double *at,
+                      int *count, char *text, size_t cap) {
   char err[128] = "";
-  *until = 0;
+  *at = 0;
   *count = 0;
-  if (reason && cap)
-    reason[0] = '\0';
+  if (text && cap)
+    text[0] = '\0';
   pthread_mutex_lock(&reg->lock);
-  sqlite3_stmt *st = prep(reg,
-                          "SELECT held_until, held_count, held_reason FROM endpoint_health"
-                          " WHERE name = ?",
-                          err, sizeof err);
+  sqlite3_stmt *st = prep(reg, sql, err, sizeof err);
   int rc = st ? 0 : -1;
   if (st) {
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-      *until = sqlite3_column_double(st, 0);
+      *at = sqlite3_column_double(st, 0);
       *count = sqlite3_column_int(st, 1);
-      if (reason && cap)
-        baton__fmt(reason, cap, "%s", col(st, 2));
+      if (text && cap)
+        baton__fmt(text, cap, "%s", col(st, 2));
     } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
       rc = -1;
     }
@@ -334,34 +333,20 @@ int baton__registry_endpoint_hold(baton__registry *reg, const char *name, double
   return rc;
 }
 
+int baton__registry_endpoint_hold(baton__registry *reg, const char *name, double *until,
+                                  int *count, char *reason, size_t cap) {
+  return read_timed(reg,
+                    "SELECT held_until, held_count, held_reason FROM endpoint_health"
+                    " WHERE name = ?",
+                    name, until, count, reason, cap);
+}
+
 int baton__registry_endpoint_down(baton__registry *reg, const char *name, double *retry_at,
                                   int *fails, char *last_error, size_t cap) {
-  char err[128] = "";
-  *retry_at = 0;
-  *fails = 0;
-  if (last_error && cap)
-    last_error[0] = '\0';
-  pthread_mutex_lock(&reg->lock);
-  sqlite3_stmt *st = prep(reg,
-                          "SELECT retry_at, consecutive_failures, last_error FROM endpoint_health"
-                          " WHERE name = ? AND up = 0",
-                          err, sizeof err);
-  int rc = st ? 0 : -1;
-  if (st) {
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-      *retry_at = sqlite3_column_double(st, 0);
-      *fails = sqlite3_column_int(st, 1);
-      if (last_error && cap)
-        baton__fmt(last_error, cap, "%s", col(st, 2));
-    } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
-      rc = -1;
-    }
-    sqlite3_finalize(st);
-  }
-  pthread_mutex_unlock(&reg->lock);
-  return rc;
+  return read_timed(reg,
+                    "SELECT retry_at, consecutive_failures, last_error FROM endpoint_health"
+                    " WHERE name = ? AND up = 0",
+                    name, retry_at, fails, last_error, cap);
 }
 
 cJSON *baton__registry_endpoint_health(baton__registry *reg, const char *name) {

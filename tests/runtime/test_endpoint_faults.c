@@ -84,6 +84,17 @@ static char *shown_health(fixture *f) {
   return health;
 }
 
+/* Another process (a context of its own) runs the task and srv answers it. */
+static void answered_in_another(fixture *f) {
+  baton *later = NULL;
+  cr_assert_eq(baton_open(f->config, &later), BATON_OK);
+  fake_http_push_json(f->srv, 200,
+                      "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                      "\"content\":\"Words.\"},\"finish_reason\":\"stop\"}]}");
+  free(task_on(f, later, BATON_OK));
+  baton_close(later);
+}
+
 Test(runtime_endpoint_faults, a_hanging_server_is_not_retried_past_the_task_timeout) {
   fixture f;
   /* Each request may hang 1 s, the task 1.2 s: no retry fits after the first. */
@@ -151,13 +162,7 @@ Test(runtime_endpoint_faults, a_server_back_up_is_shown_up_after_another_process
   sleep_past(recorded_down(&f, &fails) + 0.05);
   /* Another process (a context of its own), once the recorded back-off passed, finds the server
    * answering again. */
-  baton *later = NULL;
-  cr_assert_eq(baton_open(f.config, &later), BATON_OK);
-  fake_http_push_json(f.srv, 200,
-                      "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-                      "\"content\":\"Words.\"},\"finish_reason\":\"stop\"}]}");
-  free(task_on(&f, later, BATON_OK));
-  baton_close(later);
+  answered_in_another(&f);
   health = shown_health(&f);
   cr_assert_str_eq(health, "up", "the store still says what the first process saw");
   free(health);
@@ -217,13 +222,7 @@ Test(runtime_endpoint_faults, a_good_answer_ends_a_recorded_hold_off) {
   cr_assert_eq(fake_http_request_count(f.srv), 1);
   struct timespec ts = {.tv_sec = 1, .tv_nsec = 200000000L};
   nanosleep(&ts, NULL);
-  baton *later = NULL;
-  cr_assert_eq(baton_open(f.config, &later), BATON_OK);
-  fake_http_push_json(f.srv, 200,
-                      "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-                      "\"content\":\"Words.\"},\"finish_reason\":\"stop\"}]}");
-  free(task_on(&f, later, BATON_OK));
-  baton_close(later);
+  answered_in_another(&f);
   cr_assert_eq(fake_http_request_count(f.srv), 2);
   cr_assert_eq(shown_hold(&f, reason, sizeof reason, &recorded), 0.0);
   cr_assert_eq(recorded, 0.0, "the good answer left the hold-off recorded");
@@ -256,12 +255,7 @@ Test(runtime_endpoint_faults, a_server_one_process_found_down_is_not_asked_by_th
   cr_assert_null(strstr(strstr(err, want) + 1, "model server srv"), "named twice: %s", err);
   free(err);
   sleep_past(retry_at + 0.05);
-  fake_http_push_json(f.srv, 200,
-                      "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-                      "\"content\":\"Words.\"},\"finish_reason\":\"stop\"}]}");
-  cr_assert_eq(baton_open(f.config, &next), BATON_OK);
-  free(task_on(&f, next, BATON_OK));
-  baton_close(next);
+  answered_in_another(&f);
   cr_assert_eq(fake_http_request_count(f.srv), 2);
   char *health = shown_health(&f);
   cr_assert_str_eq(health, "up");
